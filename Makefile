@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# bulkhead build.
+#
+#   make                    libbulkhead.a and the bulkhead binary
+#   make check              build and run every test (unit, end-to-end, fuzz corpora)
+#   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/san)
+#   make fuzz               libFuzzer targets with clang-14 (build/fuzz)
+#   make format             clang-format the sources; format-check only checks
+#   make demo               install dependencies, build, and show bulkhead at work
+#   make install PREFIX=... the binary, the library, headers and man pages
+
+TESTDATA ?= ../shared/data
+PREFIX ?= /usr/local
+CC ?= gcc
+CLANG ?= clang-14
+CLANG_FORMAT ?= clang-format-14
+WERROR ?= 1
+SANITIZE ?=
+V ?=
+
+PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g $(WARN) -fstack-protector-strong -fPIC \
+	-Iinclude -Isrc -Isrc/base $(PKG_CFLAGS)
+
+ifeq ($(SANITIZE),1)
+BUILD := build/san
+OPT := -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDSAN := -fsanitize=address,undefined
+BIN := $(BUILD)/bulkhead
+LIB := $(BUILD)/libbulkhead.a
+else
+BUILD := build/rel
+OPT := -O2 -D_FORTIFY_SOURCE=2
+LDSAN :=
+BIN := bulkhead
+LIB := libbulkhead.a
+endif
+
+CFLAGS ?=
+ALL_CFLAGS := $(BASE_CFLAGS) $(OPT) $(CFLAGS)
+LDFLAGS ?=
+ALL_LDFLAGS := $(LDSAN) $(LDFLAGS)
+
+ifeq ($(V),)
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+else
+Q :=
+say :=
+endif
+
+LIB_SRC := $(sort $(wildcard src/base/*.c src/image/*.c))
+CLI_SRC := src/main.c $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
+FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+MAN_SRC := $(sort $(wildcard docs/man/*.[0-9]))
+
+.PHONY: all check unit-tests test-bins demo deps fuzz format format-check install clean bench
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(LIB)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+
+# The command table without main(), for the unit tests of dispatch.
+$(BUILD)/src/main-nomain.o: src/main.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -DBH_TEST_NO_MAIN -MMD -MP -c -o $@ $<
+
+CLI_OBJ_NOMAIN := $(BUILD)/src/main-nomain.o $(filter-out $(BUILD)/src/main.o,$(CLI_OBJ))
+
+$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB) tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
+		$(CLI_OBJ_NOMAIN) $(LIB) $(CMOCKA_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS)
+
+# Fuzz targets linked with a small driver that replays a corpus (no libFuzzer).
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
+
+test-bins: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps; else scripts/install-deps --check; fi
+
+# `make check` installs what it needs (as root), builds, then runs every test
+# through the harness, which ends with "N passed, N failed, N skipped".
+check: deps
+	@$(MAKE) --no-print-directory test-bins
+	@BULKHEAD="$(abspath $(BIN))" TESTDATA="$(abspath $(TESTDATA))" BUILD="$(abspath $(BUILD))" \
+		SANITIZE="$(SANITIZE)" tests/harness \
+		$(UNIT_BIN) $(sort $(wildcard tests/e2e/*.test)) $(FUZZ_REPLAY:%=fuzz:%)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@TESTDATA="$(abspath $(TESTDATA))" BULKHEAD="$(abspath $(BIN))" scripts/demo
+
+# libFuzzer builds: clang-14, ASan + UBSan + the fuzzer runtime.
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/base \
+	$(PKG_CFLAGS)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CLANG,$<)$(CLANG) $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) \
+		-c -o $@ $<
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,CLANG,$<)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS)
+
+fuzz: $(FUZZ_BIN)
+	@echo "fuzz targets in build/fuzz; run e.g. build/fuzz/fuzz_path fuzz/corpus/path"
+
+FORMAT_FILES = $(shell find src include tests fuzz bench -name '*.[ch]' 2>/dev/null | sort)
+
+format:
+	$(CLANG_FORMAT) -i $(FORMAT_FILES)
+
+format-check:
+	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
+	@echo "format-check: $(words $(FORMAT_FILES)) files clean"
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; BULKHEAD="$(abspath $(BIN))" TESTDATA="$(abspath $(TESTDATA))" $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include/bulkhead \
+		$(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/bulkhead
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbulkhead.a
+	install -m 0644 include/bulkhead/*.h $(DESTDIR)$(PREFIX)/include/bulkhead/
+	install -m 0644 $(MAN_SRC) $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build bulkhead libbulkhead.a
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/main-nomain.d

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead base: errors, bounded buffers, JSON and YAML helpers, hashing,
+ * logging, number parsing and safe file access inside a root directory.
+ *
+ * Ownership, for the whole library:
+ *  - `const T *` arguments are borrowed for the duration of the call;
+ *  - `T **out` arguments hand a new object to the caller, who releases it with
+ *    the matching `_free()` (or `json_decref()` for jansson values);
+ *  - a function that takes ownership of an argument says so in its comment;
+ *  - every `_free(NULL)` is a no-op.
+ *
+ * Errors: a function returns 0 (or a non-negative count) on success and a
+ * negative value on failure, after storing a `struct bh_error` in `*err` when
+ * `err` is not NULL. Callers add context with bh_error_prefix() while the error
+ * travels up, so the final message reads outermost first:
+ *   "layer sha256:ab12…: gzip: unexpected end of stream".
+ */
+#ifndef BULKHEAD_BASE_H
+#define BULKHEAD_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#define BH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- errors ------------------------------------------------------------ */
+
+/* What kind of failure; lets callers (and tests) react without string matching. */
+enum bh_errcode {
+	BH_ERR_INTERNAL = 1, /* a bug or an impossible state */
+	BH_ERR_NOMEM,	     /* allocation failed */
+	BH_ERR_IO,	     /* a system call failed; sys_errno says why */
+	BH_ERR_INVALID,	     /* malformed input (bad JSON, bad tar, bad digest syntax) */
+	BH_ERR_LIMIT,	     /* input exceeds a configured limit */
+	BH_ERR_DIGEST,	     /* content does not match its digest */
+	BH_ERR_NOTFOUND,     /* a named thing does not exist */
+	BH_ERR_UNSUPPORTED,  /* valid but not something we handle */
+	BH_ERR_UNSAFE,	     /* refused for safety (path escapes root, etc.) */
+	BH_ERR_USAGE,	     /* the caller asked for something that makes no sense */
+};
+
+struct bh_error {
+	enum bh_errcode code;
+	int sys_errno;		/* errno for BH_ERR_IO, else 0 */
+	char *msg;		/* this level's message */
+	struct bh_error *cause; /* inner error, or NULL */
+};
+
+/*
+ * Store a new error in *err (when err is not NULL and *err is NULL; an error
+ * already set is kept, since the first failure is the interesting one).
+ * Always returns -1, so `return bh_error_set(err, ...)` reads naturally.
+ */
+int bh_error_set(struct bh_error **err, enum bh_errcode code, const char *fmt, ...) BH_PRINTF(3, 4);
+/* Like bh_error_set with code BH_ERR_IO; appends ": strerror(errnum)". */
+int bh_error_sys(struct bh_error **err, int errnum, const char *fmt, ...) BH_PRINTF(3, 4);
+/*
+ * Wrap *err in an outer error carrying context: the full message becomes
+ * "context: inner". The outer error keeps the inner code. No-op when *err is
+ * NULL. Returns -1.
+ */
+int bh_error_prefix(struct bh_error **err, const char *fmt, ...) BH_PRINTF(2, 3);
+/* The code of the innermost error (the root cause). */
+enum bh_errcode bh_error_code(const struct bh_error *err);
+/* The errno of the innermost error that has one, else 0. */
+int bh_error_errno(const struct bh_error *err);
+/* The whole chain, outermost first, joined with ": ". Caller frees. */
+char *bh_error_message(const struct bh_error *err);
+void bh_error_free(struct bh_error *err);
+/* Free *err and set it to NULL. */
+void bh_error_clear(struct bh_error **err);
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* Allocation helpers that never return NULL for a non-zero size: on failure
+ * they abort, since every caller would do the same and OOM is not input. */
+void *bh_malloc(size_t n);
+void *bh_calloc(size_t nmemb, size_t size);
+void *bh_realloc(void *p, size_t n);
+/* realloc of an array with overflow check. */
+void *bh_reallocarray(void *p, size_t nmemb, size_t size);
+char *bh_strdup(const char *s);
+char *bh_strndup(const char *s, size_t n);
+/* asprintf that aborts on OOM. */
+char *bh_asprintf(const char *fmt, ...) BH_PRINTF(1, 2);
+
+/* ---- bounded buffer ---------------------------------------------------- */
+
+/*
+ * The one growable byte buffer. Always NUL-terminated (data[len] == 0) once
+ * anything was added. Growth past `max` fails with BH_ERR_LIMIT and leaves the
+ * buffer as it was, so input can never grow memory without bound.
+ */
+struct bh_buf {
+	char *data; /* NULL until the first append */
+	size_t len;
+	size_t cap;
+	size_t max; /* maximum len, fixed at init */
+};
+
+#define BH_BUF_INIT(maxlen)                                                                        \
+	{                                                                                          \
+		NULL, 0, 0, (maxlen)                                                               \
+	}
+
+void bh_buf_init(struct bh_buf *b, size_t max);
+/* Free the storage and return to the empty state (max kept). */
+void bh_buf_release(struct bh_buf *b);
+/* Set len to 0, keep the storage. */
+void bh_buf_reset(struct bh_buf *b);
+/* Make room for `extra` more bytes (plus the NUL). */
+int bh_buf_grow(struct bh_buf *b, size_t extra, struct bh_error **err);
+int bh_buf_add(struct bh_buf *b, const void *p, size_t n, struct bh_error **err);
+int bh_buf_adds(struct bh_buf *b, const char *s, struct bh_error **err);
+int bh_buf_addc(struct bh_buf *b, char c, struct bh_error **err);
+int bh_buf_addf(struct bh_buf *b, struct bh_error **err, const char *fmt, ...) BH_PRINTF(3, 4);
+int bh_buf_vaddf(struct bh_buf *b, struct bh_error **err, const char *fmt, va_list ap)
+	BH_PRINTF(3, 0);
+/* Hand the storage to the caller (never NULL: "" when empty); the buffer is
+ * left empty. */
+char *bh_buf_detach(struct bh_buf *b, size_t *len);
+/*
+ * Read the whole of fd into b, failing with BH_ERR_LIMIT (naming `what`) if it
+ * would exceed b->max. Does not close fd.
+ */
+int bh_buf_read_fd(struct bh_buf *b, int fd, const char *what, struct bh_error **err);
+
+/* ---- numbers and strings ----------------------------------------------- */
+
+/* Strict decimal parsing: the whole string, no sign, no spaces, no overflow. */
+int bh_parse_u64(const char *s, uint64_t *out, struct bh_error **err);
+/* A size with an optional suffix K, M, G, T (powers of 1024), e.g. "512M". */
+int bh_parse_size(const char *s, uint64_t *out, struct bh_error **err);
+bool bh_str_has_prefix(const char *s, const char *prefix);
+bool bh_str_has_suffix(const char *s, const char *suffix);
+/* Human size for display, e.g. "12.3 MiB". Writes into buf (at least 16 bytes). */
+const char *bh_human_size(uint64_t n, char *buf, size_t bufsz);
+
+/* ---- JSON (jansson) ---------------------------------------------------- */
+
+/*
+ * Parse exactly one JSON value from (buf, len). Fails with BH_ERR_LIMIT if
+ * len > max, BH_ERR_INVALID (naming `what`, line and column) if malformed.
+ * Duplicate object keys are rejected: they are a classic source of parser
+ * disagreements between tools that sign and tools that run.
+ */
+int bh_json_parse(const char *buf, size_t len, size_t max, const char *what, json_t **out,
+		  struct bh_error **err);
+/* Borrowed member lookups that type-check; NULL if absent or of another type. */
+const char *bh_json_str(const json_t *obj, const char *key);
+json_t *bh_json_obj(const json_t *obj, const char *key);
+json_t *bh_json_arr(const json_t *obj, const char *key);
+/* Integer member; returns false if absent or not an integer. */
+bool bh_json_int(const json_t *obj, const char *key, json_int_t *out);
+/* Serialise compactly (flags as json_dumps) and append to b. */
+int bh_json_dump_buf(const json_t *v, size_t flags, struct bh_buf *b, struct bh_error **err);
+
+/* ---- YAML (libyaml) ---------------------------------------------------- */
+
+struct bh_yaml_limits {
+	size_t max_bytes; /* input size */
+	size_t max_nodes; /* nodes after alias expansion (YAML bombs) */
+	size_t max_depth;
+};
+
+/*
+ * Parse the first YAML document in (buf, len) into a jansson tree: mappings
+ * become objects (keys must be scalars), sequences arrays, scalars strings
+ * (untagged plain scalars `null`, `~`, `true`, `false`, integers and floats get
+ * their JSON type). Aliases are expanded, counting every expanded node against
+ * max_nodes. NULL limits means the defaults (16 MiB, 1,000,000 nodes, 256).
+ */
+int bh_yaml_parse(const char *buf, size_t len, const struct bh_yaml_limits *limits,
+		  const char *what, json_t **out, struct bh_error **err);
+
+/* ---- hashing ----------------------------------------------------------- */
+
+enum bh_hash_algo { BH_HASH_SHA256 = 1, BH_HASH_SHA512 };
+
+#define BH_DIGEST_MAX 136 /* "sha512:" + 128 hex + NUL, rounded */
+
+/* A content digest "algo:hex", validated on parse. */
+struct bh_digest {
+	enum bh_hash_algo algo;
+	char str[BH_DIGEST_MAX]; /* canonical "sha256:<64 lowercase hex>" */
+};
+
+/* Parse and validate "sha256:<64 hex>" or "sha512:<128 hex>" (lowercase). */
+int bh_digest_parse(const char *s, struct bh_digest *out, struct bh_error **err);
+/* The hex part of a parsed digest. */
+const char *bh_digest_hex(const struct bh_digest *d);
+
+struct bh_hasher; /* opaque, streaming */
+
+int bh_hasher_new(enum bh_hash_algo algo, struct bh_hasher **out, struct bh_error **err);
+void bh_hasher_update(struct bh_hasher *h, const void *p, size_t n);
+/* Finish into out (algo:hex). The hasher can be reset and reused. */
+void bh_hasher_final(struct bh_hasher *h, struct bh_digest *out);
+void bh_hasher_reset(struct bh_hasher *h);
+void bh_hasher_free(struct bh_hasher *h);
+/* One-shot SHA-256 of a buffer. */
+void bh_sha256(const void *p, size_t n, struct bh_digest *out);
+
+/* ---- logging ----------------------------------------------------------- */
+
+enum bh_log_level { BH_LOG_ERROR = 0, BH_LOG_WARN, BH_LOG_INFO, BH_LOG_DEBUG };
+
+/* Receives every log message at or above the set level. `msg` has no newline. */
+typedef void (*bh_log_fn)(enum bh_log_level level, const char *msg, void *data);
+
+/* Installed by the program (the CLI); the library itself never prints. With
+ * no handler installed, messages are dropped. */
+void bh_log_set_handler(bh_log_fn fn, void *data);
+void bh_log_set_level(enum bh_log_level level);
+enum bh_log_level bh_log_get_level(void);
+bool bh_log_enabled(enum bh_log_level level);
+void bh_log(enum bh_log_level level, const char *fmt, ...) BH_PRINTF(2, 3);
+const char *bh_log_level_name(enum bh_log_level level);
+/* "error", "warn"/"warning", "info", "debug"; -1 if unknown. */
+int bh_log_level_parse(const char *s);
+
+#define bh_warn(...) bh_log(BH_LOG_WARN, __VA_ARGS__)
+#define bh_info(...) bh_log(BH_LOG_INFO, __VA_ARGS__)
+#define bh_debug(...)                                                                              \
+	do {                                                                                       \
+		if (bh_log_enabled(BH_LOG_DEBUG))                                                  \
+			bh_log(BH_LOG_DEBUG, __VA_ARGS__);                                         \
+	} while (0)
+
+/* ---- paths and safe file access --------------------------------------- */
+
+/*
+ * Normalise a relative path from untrusted input (a tar member name, a path in
+ * a manifest) into out: strips leading "/" and "./", collapses "//" and ".",
+ * drops a trailing "/". With allow_dotdot false, any ".." component is
+ * refused (BH_ERR_UNSAFE); with it true, ".." is resolved lexically and
+ * refused only when it would climb above the top. The result "" means the
+ * root itself. Refuses NUL-free paths longer than max_len (BH_ERR_LIMIT).
+ */
+int bh_path_clean(const char *in, bool allow_dotdot, size_t max_len, struct bh_buf *out,
+		  struct bh_error **err);
+
+/* Open a directory to serve as a root for the calls below (O_PATH|O_DIRECTORY). */
+int bh_root_open(const char *dir, struct bh_error **err);
+
+/*
+ * openat2(rootfd, path, flags, mode) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS:
+ * "..", absolute paths and absolute symlinks are all resolved as if rootfd
+ * were "/", so the result can never be outside it. O_CLOEXEC is always added.
+ * On kernels without openat2 an equivalent walk is done component by component
+ * with O_NOFOLLOW (see bh_root_walk). Returns the fd or -1.
+ */
+int bh_root_openat(int rootfd, const char *path, int flags, mode_t mode, struct bh_error **err);
+/* The portable walk that bh_root_openat falls back to; exposed for tests. */
+int bh_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct bh_error **err);
+
+/* Create directories along path inside rootfd (like mkdir -p), in-root
+ * resolution throughout. Returns an O_PATH|O_DIRECTORY fd of the last one. */
+int bh_root_mkdirs(int rootfd, const char *path, mode_t mode, struct bh_error **err);
+
+/* Write `len` bytes to fd completely, retrying on EINTR and short writes. */
+int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err);
+/*
+ * Write (p, len) to `path` atomically: a temporary file in the same directory,
+ * fsync, rename over path. Nothing is left behind on failure.
+ */
+int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
+			 struct bh_error **err);
+/* Read a whole file into b (bounded by b->max). */
+int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
+/* Remove a directory tree without following symlinks (rm -rf). ENOENT is
+ * success. dirfd may be AT_FDCWD. */
+int bh_remove_tree(int dirfd, const char *path, struct bh_error **err);
+
+#endif /* BULKHEAD_BASE_H */

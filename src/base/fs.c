@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Small file helpers: complete writes, atomic replace, bounded reads, rm -rf. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/base.h"
+#include "banned.h"
+
+int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err)
+{
+	const char *c = p;
+
+	while (len) {
+		ssize_t n = write(fd, c, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return bh_error_sys(err, errno, "write");
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
+			 struct bh_error **err)
+{
+	char *tmp = bh_asprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	int r = -1;
+
+	if (fd < 0) {
+		bh_error_sys(err, errno, "creating a temporary file beside %s", path);
+		free(tmp);
+		return -1;
+	}
+	if (bh_write_all(fd, p, len, err) < 0) {
+		bh_error_prefix(err, "writing %s", tmp);
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		bh_error_sys(err, errno, "writing %s", tmp);
+		goto out;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		bh_error_sys(err, errno, "closing %s", tmp);
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		bh_error_sys(err, errno, "renaming %s to %s", tmp, path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		unlink(tmp);
+	free(tmp);
+	return r;
+}
+
+int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return bh_error_sys(err, errno, "opening %s", path);
+	r = bh_buf_read_fd(b, fd, path, err);
+	close(fd);
+	return r;
+}
+
+/*
+ * Remove everything inside the directory fd (which this function closes).
+ * Iterative, so depth costs memory for names, not file descriptors or stack:
+ * descend into the first subdirectory found, and when a directory is empty
+ * climb back through ".." and remove it by name.
+ */
+static int empty_dir(int fd, const char *what, struct bh_error **err)
+{
+	char **names = NULL;
+	size_t depth = 0;
+	int r = -1;
+
+	for (;;) {
+		DIR *d;
+		struct dirent *de;
+		char *sub = NULL;
+		int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+		if (dfd < 0 || !(d = fdopendir(dfd))) {
+			if (dfd >= 0)
+				close(dfd);
+			bh_error_sys(err, errno, "reading directory %s", what);
+			goto out;
+		}
+		while ((de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			if (unlinkat(fd, de->d_name, 0) == 0)
+				continue;
+			if (errno == EISDIR || errno == EPERM) {
+				if (unlinkat(fd, de->d_name, AT_REMOVEDIR) == 0)
+					continue;
+				if (errno == ENOTEMPTY || errno == EEXIST) {
+					sub = bh_strdup(de->d_name);
+					break;
+				}
+			}
+			if (errno == ENOENT)
+				continue;
+			bh_error_sys(err, errno, "removing %s/.../%s", what, de->d_name);
+			closedir(d);
+			goto out;
+		}
+		closedir(d);
+		if (sub) {
+			int cfd = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (cfd < 0) {
+				bh_error_sys(err, errno, "opening %s/.../%s", what, sub);
+				free(sub);
+				goto out;
+			}
+			close(fd);
+			fd = cfd;
+			names = bh_reallocarray(names, depth + 1, sizeof(*names));
+			names[depth++] = sub;
+			continue;
+		}
+		if (depth == 0)
+			break;
+		{
+			int pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			char *name = names[--depth];
+
+			if (pfd < 0) {
+				bh_error_sys(err, errno, "climbing out of %s", what);
+				free(name);
+				goto out;
+			}
+			close(fd);
+			fd = pfd;
+			if (unlinkat(fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT) {
+				bh_error_sys(err, errno, "removing %s/.../%s", what, name);
+				free(name);
+				goto out;
+			}
+			free(name);
+		}
+	}
+	r = 0;
+out:
+	while (depth)
+		free(names[--depth]);
+	free(names);
+	close(fd);
+	return r;
+}
+
+int bh_remove_tree(int dirfd, const char *path, struct bh_error **err)
+{
+	int fd;
+
+	if (unlinkat(dirfd, path, 0) == 0)
+		return 0;
+	if (errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return bh_error_sys(err, errno, "removing %s", path);
+	fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "opening %s", path);
+	if (empty_dir(fd, path, err) < 0)
+		return -1;
+	if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		return bh_error_sys(err, errno, "removing %s", path);
+	return 0;
+}

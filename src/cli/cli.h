@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The command-line front end: what every command shares. Commands live one per
+ * file in src/cli/, are named cmd_<name>, and are listed in the table in
+ * src/main.c. Only this layer prints or decides exit codes.
+ */
+#ifndef BULKHEAD_CLI_H
+#define BULKHEAD_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "bulkhead/base.h"
+
+/* Exit codes, the same for every command. */
+enum {
+	BH_EXIT_OK = 0,	      /* clean */
+	BH_EXIT_FINDINGS = 1, /* findings or policy violation (or --exit-code) */
+	BH_EXIT_USAGE = 2,    /* usage error */
+	BH_EXIT_ERROR = 3,    /* runtime error */
+};
+
+enum cli_log_format { CLI_LOG_TEXT, CLI_LOG_JSON };
+
+/* Global settings, parsed once before the command runs. */
+struct bh_cli {
+	const char *db_path; /* --db or BULKHEAD_DB; NULL = default */
+	enum cli_log_format log_format;
+	bool color_stdout; /* colour allowed on stdout */
+	bool color_stderr; /* colour allowed on stderr */
+};
+
+typedef int (*bh_cmd_fn)(int argc, char **argv, struct bh_cli *cli);
+
+struct bh_command {
+	const char *name;
+	bh_cmd_fn fn;
+	const char *summary;
+};
+
+/* The command table (src/main.c). */
+extern const struct bh_command bh_commands[];
+const struct bh_command *cli_find_command(const char *name);
+/* The closest command name within a small edit distance, or NULL. */
+const char *cli_suggest_command(const char *name);
+
+/*
+ * Parse options with getopt_long (permuting, unless shortopts starts with
+ * "+"), without getopt's own messages. Returns the
+ * option character as getopt_long does, -1 at the end; on an unknown option
+ * or a missing argument prints one line naming it and a hint pointing at
+ * `bulkhead <cmd> --help`, and returns '?'. `cmd` is e.g. "image ls".
+ */
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *cmd);
+
+/* "bulkhead <cmd>: <message>" + hint; returns BH_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) BH_PRINTF(2, 3);
+/* Print the error chain as "bulkhead: error: ...", free it; returns BH_EXIT_ERROR. */
+int cli_fail(struct bh_error *err);
+/* Print a usage text (the whole text, with its own newlines) to stdout. */
+int cli_help(const char *text);
+
+/* Logging setup: installs the stderr handler. */
+void cli_log_init(struct bh_cli *cli);
+
+/* Output: open --output FILE (written atomically on cli_output_close) or stdout. */
+struct cli_output {
+	FILE *fp;
+	char *path;    /* final path, or NULL for stdout */
+	char *tmppath; /* temporary beside path */
+};
+int cli_output_open(struct cli_output *o, const char *path, struct bh_error **err);
+/* Commit (rename into place) when ok, else discard the partial file. */
+int cli_output_close(struct cli_output *o, bool ok, struct bh_error **err);
+
+/* Colour helpers: return the escape or "" when colour is off. */
+const char *cli_color(bool on, const char *code);
+#define CLI_BOLD   "\033[1m"
+#define CLI_RED	   "\033[31m"
+#define CLI_YELLOW "\033[33m"
+#define CLI_GREEN  "\033[32m"
+#define CLI_DIM	   "\033[2m"
+#define CLI_RESET  "\033[0m"
+
+/* Commands. */
+int cmd_help(int argc, char **argv, struct bh_cli *cli);
+int cmd_version(int argc, char **argv, struct bh_cli *cli);
+
+/* Print the version lines (bulkhead + linked libraries). */
+void cli_print_version(FILE *fp);
+
+#endif /* BULKHEAD_CLI_H */

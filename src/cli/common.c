@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Helpers every command shares: option errors, failures, logging, output. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+const char *cli_color(bool on, const char *code)
+{
+	return on ? code : "";
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "bulkhead%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'bulkhead%s%s --help')\n", cmd ? " " : "", cmd ? cmd : "");
+	return BH_EXIT_USAGE;
+}
+
+int cli_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+	       const char *cmd)
+{
+	char spec[128];
+	const char *arg;
+	int saved = opterr, c;
+
+	/* A leading ':' (after an optional '+', which stops at the first operand)
+	 * makes getopt tell a missing argument (':') from an unknown option. */
+	if (shortopts[0] == '+')
+		snprintf(spec, sizeof(spec), "+:%s", shortopts + 1);
+	else
+		snprintf(spec, sizeof(spec), ":%s", shortopts);
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts, NULL);
+	opterr = saved;
+	if (c != '?' && c != ':')
+		return c;
+	arg = optind > 0 && optind <= argc ? argv[optind - 1] : NULL;
+	if (arg && bh_str_has_prefix(arg, "--")) {
+		size_t n = strcspn(arg, "=");
+
+		if (c == ':')
+			cli_usage_error(cmd, "option '%.*s' needs an argument", (int)n, arg);
+		else if (optopt && arg[n] == '=')
+			cli_usage_error(cmd, "option '%.*s' takes no argument", (int)n, arg);
+		else
+			cli_usage_error(cmd, "unknown option '%.*s'", (int)n, arg);
+	} else if (c == ':') {
+		cli_usage_error(cmd, "option '-%c' needs an argument", optopt);
+	} else {
+		cli_usage_error(cmd, "unknown option '-%c'", optopt);
+	}
+	return '?';
+}
+
+int cli_fail(struct bh_error *err)
+{
+	char *msg = bh_error_message(err);
+
+	bh_log(BH_LOG_ERROR, "%s", msg);
+	free(msg);
+	bh_error_free(err);
+	return BH_EXIT_ERROR;
+}
+
+int cli_help(const char *text)
+{
+	fputs(text, stdout);
+	return BH_EXIT_OK;
+}
+
+static void json_escape(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(fp, "\\u%04x", c);
+		else
+			fputc(c, fp);
+	}
+}
+
+static void log_handler(enum bh_log_level level, const char *msg, void *data)
+{
+	struct bh_cli *cli = data;
+
+	if (cli->log_format == CLI_LOG_JSON) {
+		struct timespec ts;
+		struct tm tm;
+		char when[32];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
+			ts.tv_nsec / 1000000, bh_log_level_name(level));
+		json_escape(stderr, msg);
+		fputs("\"}\n", stderr);
+		return;
+	}
+	switch (level) {
+	case BH_LOG_ERROR:
+		fprintf(stderr, "bulkhead: %serror:%s %s\n", cli_color(cli->color_stderr, CLI_RED),
+			cli_color(cli->color_stderr, CLI_RESET), msg);
+		break;
+	case BH_LOG_WARN:
+		fprintf(stderr, "bulkhead: %swarning:%s %s\n",
+			cli_color(cli->color_stderr, CLI_YELLOW),
+			cli_color(cli->color_stderr, CLI_RESET), msg);
+		break;
+	default:
+		fprintf(stderr, "bulkhead: %s%s:%s %s\n", cli_color(cli->color_stderr, CLI_DIM),
+			bh_log_level_name(level), cli_color(cli->color_stderr, CLI_RESET), msg);
+		break;
+	}
+}
+
+void cli_log_init(struct bh_cli *cli)
+{
+	bh_log_set_handler(log_handler, cli);
+}
+
+int cli_output_open(struct cli_output *o, const char *path, struct bh_error **err)
+{
+	int fd;
+
+	memset(o, 0, sizeof(*o));
+	if (!path || !strcmp(path, "-")) {
+		o->fp = stdout;
+		return 0;
+	}
+	o->path = bh_strdup(path);
+	o->tmppath = bh_asprintf("%s.tmp.XXXXXX", path);
+	fd = mkostemp(o->tmppath, O_CLOEXEC);
+	if (fd < 0) {
+		bh_error_sys(err, errno, "creating output file beside %s", path);
+		goto fail;
+	}
+	if (fchmod(fd, 0644) < 0 || !(o->fp = fdopen(fd, "w"))) {
+		bh_error_sys(err, errno, "opening output file %s", o->tmppath);
+		close(fd);
+		unlink(o->tmppath);
+		goto fail;
+	}
+	return 0;
+fail:
+	free(o->path);
+	free(o->tmppath);
+	memset(o, 0, sizeof(*o));
+	return -1;
+}
+
+int cli_output_close(struct cli_output *o, bool ok, struct bh_error **err)
+{
+	int r = 0;
+
+	if (!o->fp)
+		return 0;
+	if (!o->path) {
+		if (fflush(stdout) != 0 && ok)
+			r = bh_error_sys(err, errno, "writing to standard output");
+		o->fp = NULL;
+		return r;
+	}
+	if (fclose(o->fp) != 0 && ok)
+		r = bh_error_sys(err, errno, "writing %s", o->tmppath);
+	if (ok && r == 0 && rename(o->tmppath, o->path) < 0)
+		r = bh_error_sys(err, errno, "renaming %s to %s", o->tmppath, o->path);
+	if (!ok || r < 0)
+		unlink(o->tmppath);
+	free(o->path);
+	free(o->tmppath);
+	memset(o, 0, sizeof(*o));
+	return r;
+}

@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# End-to-end test helpers: TAP output, temporary directories cleaned on exit,
+# and assertions on the real bulkhead binary ($BULKHEAD).
+#
+#   . "$(dirname "$0")/lib.sh"
+#   expect_exit 2 "unknown command is a usage error" "$BULKHEAD" nosuch
+#   t_done
+#
+# Every case prints one TAP line; skips say "# SKIP <reason>".
+
+set -u
+: "${BULKHEAD:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/bulkhead}"
+: "${TESTDATA:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/../shared/data}"
+export BULKHEAD TESTDATA NO_COLOR=1
+
+_t_n=0
+_t_failed=0
+T="$(mktemp -d "${TMPDIR:-/tmp}/bh-e2e.XXXXXX")"
+_t_cleanups=()
+_t_exit() {
+	local c
+	for c in "${_t_cleanups[@]+"${_t_cleanups[@]}"}"; do eval "$c" || true; done
+	rm -rf "$T"
+}
+trap _t_exit EXIT
+
+# on_exit CMD: run CMD (a string) at exit, before the temporary dir goes.
+on_exit() { _t_cleanups+=("$1"); }
+
+t_ok() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1"; }
+t_fail() {
+	_t_n=$((_t_n + 1)); _t_failed=$((_t_failed + 1))
+	echo "not ok $_t_n - $1"
+	shift
+	[ $# -gt 0 ] && printf '# %s\n' "$@"
+	return 0
+}
+t_skip() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1 # SKIP $2"; }
+t_done() { echo "1..$_t_n"; [ "$_t_failed" -eq 0 ]; }
+
+# run CMD...: run, capturing stdout in $T/out, stderr in $T/err, status in $rc.
+run() {
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	return 0
+}
+
+# expect_exit CODE NAME CMD...: the command exits with CODE.
+expect_exit() {
+	local want="$1" name="$2"
+	shift 2
+	run "$@"
+	if [ "$rc" -eq "$want" ]; then
+		t_ok "$name"
+	else
+		t_fail "$name" "expected exit $want, got $rc: $*" "stderr: $(head -c 2000 "$T/err")"
+	fi
+}
+
+# expect_out NAME PATTERN: the last run's stdout matches the grep -E PATTERN.
+expect_out() {
+	if grep -qE -- "$2" "$T/out"; then t_ok "$1"; else
+		t_fail "$1" "stdout does not match /$2/" "$(head -c 2000 "$T/out")"; fi
+}
+# expect_err NAME PATTERN: the last run's stderr matches the grep -E PATTERN.
+expect_err() {
+	if grep -qE -- "$2" "$T/err"; then t_ok "$1"; else
+		t_fail "$1" "stderr does not match /$2/" "$(head -c 2000 "$T/err")"; fi
+}
+# expect_eq NAME WANT GOT
+expect_eq() {
+	if [ "$2" = "$3" ]; then t_ok "$1"; else
+		t_fail "$1" "want: $(printf %s "$2" | head -c 1000)" "got:  $(printf %s "$3" | head -c 1000)"; fi
+}
+
+# need CMD...: true when every command exists.
+need() {
+	local c
+	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || return 1; done
+}
+is_root() { [ "$(id -u)" -eq 0 ]; }
