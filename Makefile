@@ -68,12 +68,14 @@ FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRC:fuzz/%.c=$(BUILD)/fuzz-replay/%)
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 CMOCKA_CFLAGS := $(shell pkg-config --cflags cmocka 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null) -lz
 
 MAN_SRC := $(sort $(wildcard docs/man/*.[0-9]))
 
 .PHONY: all check unit-tests test-bins demo deps fuzz format format-check install clean bench
 .DEFAULT_GOAL := all
+# Keep intermediate objects (the fuzz build makes them through pattern chains).
+.SECONDARY:
 
 all: $(BIN) $(LIB)
 

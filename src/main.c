@@ -13,6 +13,7 @@
 
 /* Every command, in the order `bulkhead --help` lists them. */
 const struct bh_command bh_commands[] = {
+	{ "image", cmd_image, "inspect, list, unpack or bundle a container image" },
 	{ "version", cmd_version, "print the version of bulkhead and its libraries" },
 	{ "help", cmd_help, "show help for bulkhead or one of its commands" },
 	{ NULL, NULL, NULL },

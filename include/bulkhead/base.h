@@ -278,4 +278,25 @@ int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
  * success. dirfd may be AT_FDCWD. */
 int bh_remove_tree(int dirfd, const char *path, struct bh_error **err);
 
+/* ---- string-keyed hash map --------------------------------------------- */
+
+/*
+ * Keys are byte strings (copied into the map); values are borrowed pointers.
+ * Hashing is SipHash-1-3 with a per-map random key, so input chosen to
+ * collide (file names in a hostile image) cannot degrade it.
+ */
+struct bh_map;
+
+struct bh_map *bh_map_new(void);
+/* Free the map; free_value (may be NULL) is called on every value. */
+void bh_map_free(struct bh_map *m, void (*free_value)(void *));
+size_t bh_map_size(const struct bh_map *m);
+void *bh_map_get(const struct bh_map *m, const char *key, size_t len);
+/* Insert or replace; returns the previous value (or NULL). */
+void *bh_map_put(struct bh_map *m, const char *key, size_t len, void *value);
+/* Remove; returns the removed value (or NULL). */
+void *bh_map_del(struct bh_map *m, const char *key, size_t len);
+/* Iterate: start with *pos = 0; returns false at the end. Order is arbitrary. */
+bool bh_map_next(const struct bh_map *m, size_t *pos, const char **key, size_t *len, void **value);
+
 #endif /* BULKHEAD_BASE_H */

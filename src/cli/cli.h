@@ -87,6 +87,7 @@ const char *cli_color(bool on, const char *code);
 /* Commands. */
 int cmd_help(int argc, char **argv, struct bh_cli *cli);
 int cmd_version(int argc, char **argv, struct bh_cli *cli);
+int cmd_image(int argc, char **argv, struct bh_cli *cli);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

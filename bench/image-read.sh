@@ -1,0 +1,176 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Image read benchmark: how fast `bulkhead image ls` reads a large multi-layer
+# image, against the floor of decompressing and listing the same layers with
+# `gzip -dc LAYER | tar -t` one after the other, measured in the same run.
+#
+#   bench/image-read.sh            (from the repository root)
+#
+# Environment:
+#   BULKHEAD          the binary (default ./bulkhead)
+#   TESTDATA          test data (default ../shared/data; not needed here)
+#   BENCH_DIR         where the image is built once and kept (default /var/tmp/bulkhead-bench)
+#   BENCH_LAYER_MAX   the most file content per layer (default 160M)
+#   BENCH_REBUILD=1   build the image again
+#
+# The image is an OCI layout of 5 gzip layers taken from this machine's /usr,
+# split by top-level directory (bin+sbin, include, libexec+lib32+..., share,
+# lib), each cut at BENCH_LAYER_MAX of content: several hundred MB in all.
+# Each timing is the best of 3 runs with the blobs in the page cache.
+# Targets: bulkhead on 1 thread <= 1.2x the floor, on 2 threads < 1.0x.
+# Exits 0 whether or not the targets are met (a miss prints MISSED); exits 1
+# only when the benchmark cannot run.
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+: "${BULKHEAD:=./bulkhead}"
+: "${TESTDATA:=../shared/data}"
+: "${BENCH_DIR:=/var/tmp/bulkhead-bench}"
+: "${BENCH_LAYER_MAX:=160M}"
+MKIMAGE="$root/tests/tools/mkimage.py"
+IMAGE="$BENCH_DIR/usr-oci"
+RUNS=3
+
+die() { echo "image-read: $*" >&2; exit 1; }
+[ -x "$BULKHEAD" ] || die "no bulkhead binary at $BULKHEAD (run make, or set BULKHEAD)"
+command -v python3 >/dev/null || die "python3 is needed to build the image"
+[ -d /usr ] || die "no /usr to build the image from"
+
+# ---- the image, built once ------------------------------------------------
+
+layers=(
+	"dir:/usr,prefix=usr,include=bin+sbin,max_bytes=$BENCH_LAYER_MAX"
+	"dir:/usr,prefix=usr,include=include,max_bytes=$BENCH_LAYER_MAX"
+	"dir:/usr,prefix=usr,include=libexec+lib32+lib64+libx32+src+games+etc,max_bytes=$BENCH_LAYER_MAX"
+	"dir:/usr,prefix=usr,include=share,max_bytes=$BENCH_LAYER_MAX"
+	"dir:/usr,prefix=usr,include=lib,max_bytes=$BENCH_LAYER_MAX"
+)
+stamp="mkimage-v1 $(sha256sum "$MKIMAGE" | cut -c1-16) ${layers[*]}"
+
+mkdir -p "$BENCH_DIR"
+if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$IMAGE/index.json" ] ||
+	[ "$(cat "$IMAGE.stamp" 2>/dev/null)" != "$stamp" ]; then
+	echo "building $IMAGE from /usr (once; kept for later runs)..."
+	rm -rf "$IMAGE" "$IMAGE.stamp"
+	args=()
+	for l in "${layers[@]}"; do args+=(--layer "$l"); done
+	start=$(date +%s)
+	python3 "$MKIMAGE" --format oci --ref bench --summary "${args[@]}" "$IMAGE" >"$IMAGE.summary.json" ||
+		die "building the image failed"
+	echo "$stamp" >"$IMAGE.stamp"
+	echo "built in $(($(date +%s) - start))s"
+fi
+
+# The layer blobs in manifest order.
+mapfile -t blobs < <(python3 - "$IMAGE" <<'EOF'
+import json, sys
+d = sys.argv[1]
+idx = json.load(open(d + "/index.json"))
+m = json.load(open(d + "/blobs/sha256/" + idx["manifests"][0]["digest"].split(":")[1]))
+for l in m["layers"]:
+    print(d + "/blobs/sha256/" + l["digest"].split(":")[1])
+EOF
+)
+[ "${#blobs[@]}" -gt 0 ] || die "no layers found in $IMAGE"
+
+csize=0
+for b in "${blobs[@]}"; do csize=$((csize + $(stat -c %s "$b"))); done
+usize=0 entries=0
+for b in "${blobs[@]}"; do
+	usize=$((usize + $(gzip -dc "$b" | wc -c)))
+	entries=$((entries + $(gzip -dc "$b" | tar -t | wc -l)))
+done
+mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
+echo "image: $IMAGE"
+echo "  ${#blobs[@]} gzip layers, $(mib "$csize") compressed, $(mib "$usize") uncompressed, $entries tar entries"
+echo "  machine: $(nproc) CPUs, $(uname -r)"
+
+# ---- timing -----------------------------------------------------------------
+
+now() { date +%s%N; }
+
+# best3 VAR CMD...: the best wall time of RUNS runs, in seconds, into VAR.
+best3() {
+	local var="$1" best="" t0 t1 i dt
+	shift
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(now)
+		"$@"
+		t1=$(now)
+		dt=$((t1 - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+	done
+	printf -v "$var" '%s' "$(awk -v n="$best" 'BEGIN { printf "%.3f", n / 1e9 }')"
+}
+
+floor() {
+	local b
+	for b in "${blobs[@]}"; do gzip -dc "$b" | tar -t >/dev/null; done
+}
+
+# Peak RSS in KiB of every bulkhead run, the largest kept in $peak_kib.
+peak_kib=0
+rss_file="$(mktemp "${TMPDIR:-/tmp}/image-read-rss.XXXXXX")"
+trap 'rm -f "$rss_file"' EXIT
+if [ -x /usr/bin/time ]; then
+	rss_how="/usr/bin/time -f %M"
+	measured() {
+		/usr/bin/time -f %M -o "$rss_file" "$@" >/dev/null
+		local k
+		k=$(tail -n 1 "$rss_file")
+		[ "$k" -gt "$peak_kib" ] && peak_kib=$k
+		return 0
+	}
+else
+	rss_how="ps sampler"
+	measured() {
+		"$@" >/dev/null &
+		local pid=$! k
+		while kill -0 "$pid" 2>/dev/null; do
+			k=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+			[ -n "$k" ] && [ "$k" -gt "$peak_kib" ] && peak_kib=$k
+			sleep 0.02
+		done
+		wait "$pid"
+	}
+fi
+
+# A correct run first: the benchmark means nothing if bulkhead cannot read it.
+if ! "$BULKHEAD" image ls --threads 1 "$IMAGE" >/dev/null 2>"$rss_file.err"; then
+	cat "$rss_file.err" >&2
+	rm -f "$rss_file.err"
+	die "bulkhead image ls failed on $IMAGE"
+fi
+rm -f "$rss_file.err"
+cat "${blobs[@]}" >/dev/null # page cache
+
+best3 t_floor floor
+best3 t_one measured "$BULKHEAD" image ls --threads 1 "$IMAGE"
+best3 t_two measured "$BULKHEAD" image ls --threads 2 "$IMAGE"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+r_one=$(ratio "$t_one" "$t_floor")
+r_two=$(ratio "$t_two" "$t_floor")
+verdict() { # verdict RATIO OP LIMIT
+	if awk -v r="$1" -v l="$3" "BEGIN { exit !(r $2 l) }"; then echo "met"; else echo "MISSED"; fi
+}
+v_one=$(verdict "$r_one" "<=" 1.2)
+v_two=$(verdict "$r_two" "<" 1.0)
+
+echo
+echo "best of $RUNS, wall seconds:"
+printf '  %-52s %8s s\n' "floor: gzip -dc LAYER | tar -t, layers in turn" "$t_floor"
+printf '  %-52s %8s s   %sx floor   (target <= 1.2x: %s)\n' \
+	"bulkhead image ls --threads 1" "$t_one" "$r_one" "$v_one"
+printf '  %-52s %8s s   %sx floor   (target <  1.0x: %s)\n' \
+	"bulkhead image ls --threads 2" "$t_two" "$r_two" "$v_two"
+printf '  peak RSS of bulkhead: %s MiB (%s)\n' "$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_how"
+echo
+if [ "$v_one" = met ] && [ "$v_two" = met ]; then
+	echo "image-read: targets met"
+else
+	echo "image-read: MISSED target(s): 1 thread ${r_one}x (<= 1.2x) $v_one, 2 threads ${r_two}x (< 1.0x) $v_two"
+fi
+exit 0

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead images: open a container image from a docker-archive, an OCI
+ * layout (directory or tar) or a root filesystem directory; read its manifest
+ * and config; walk the files of every layer (in parallel, streaming, every
+ * blob verified against its digest as it streams); build the merged view
+ * with whiteouts applied; unpack it safely.
+ *
+ * Layer indexes are 0-based in this API (`layer` fields, `--layer` is
+ * translated by the CLI); everything shown to users is 1-based
+ * ("layer 1" = the base layer), matching the test data.
+ *
+ * Ownership follows include/bulkhead/base.h.
+ */
+#ifndef BULKHEAD_IMAGE_H
+#define BULKHEAD_IMAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "bulkhead/base.h"
+
+/* ---- limits ------------------------------------------------------------ */
+
+/* Every limit applies to untrusted input; each failure names the limit. */
+struct bh_image_limits {
+	uint64_t max_total_size;    /* uncompressed bytes over all layers */
+	uint64_t max_entries;	    /* tar entries over all layers */
+	size_t max_path;	    /* bytes in one path or link target */
+	size_t max_file_read;	    /* one file's content read into memory */
+	uint64_t max_ratio;	    /* uncompressed / compressed per layer ... */
+	uint64_t ratio_floor;	    /* ... checked once a layer exceeds this many bytes */
+	size_t max_json;	    /* index, manifest, config, manifest.json */
+	unsigned max_layers;	    /* layers in one image */
+	uint64_t max_outer_entries; /* members of an image archive (tar of tars) */
+};
+
+/* Defaults: 64 GiB total, 4M entries, 4096-byte paths, 256 MiB file reads,
+ * ratio 1000 past 64 MiB, 8 MiB JSON, 512 layers, 1M archive members. */
+void bh_image_limits_default(struct bh_image_limits *lim);
+
+/* ---- opening ----------------------------------------------------------- */
+
+enum bh_image_kind {
+	BH_IMAGE_DOCKER_ARCHIVE = 1, /* docker save / podman save / skopeo docker-archive: */
+	BH_IMAGE_OCI_DIR,	     /* OCI image layout directory */
+	BH_IMAGE_OCI_ARCHIVE,	     /* tar of an OCI image layout */
+	BH_IMAGE_ROOTFS,	     /* a root filesystem directory (one pseudo-layer) */
+};
+
+enum bh_compression { BH_COMP_NONE = 0, BH_COMP_GZIP, BH_COMP_ZSTD };
+
+struct bh_image_open_opts {
+	const char *platform; /* "os/arch[/variant]"; NULL = linux/amd64 */
+	const char *ref;      /* org.opencontainers.image.ref.name to select; NULL = any */
+	const struct bh_image_limits *limits; /* NULL = defaults */
+};
+
+struct bh_layer {
+	struct bh_digest digest;  /* blob digest (compressed); zero str[0] if unknown */
+	struct bh_digest diff_id; /* digest of the uncompressed tar, from the config */
+	char *media_type;	  /* as declared; NULL for docker-archive files */
+	char *file;		  /* docker-archive: the layer's file in the archive */
+	enum bh_compression compression;
+	int64_t size; /* blob size in bytes, -1 if unknown */
+	/* Filled in by a walk that reads the layer (bh_image_walk): */
+	uint64_t usize;	  /* uncompressed bytes */
+	uint64_t entries; /* tar entries */
+	bool read;	  /* the figures above are valid */
+};
+
+struct bh_history {
+	char *created;
+	char *created_by;
+	char *comment;
+	bool empty_layer;
+};
+
+/* The image config fields bulkhead uses (the whole JSON is in `config_json`). */
+struct bh_image_config {
+	char *os, *architecture, *variant;
+	char *user;	   /* may be NULL */
+	char **env;	   /* NULL-terminated */
+	char **entrypoint; /* NULL-terminated, or NULL */
+	char **cmd;	   /* NULL-terminated, or NULL */
+	char *working_dir;
+	char **exposed_ports; /* "22/tcp", NULL-terminated */
+	char **volumes;	      /* NULL-terminated */
+	json_t *labels;	      /* object (borrowed from config_json) or NULL */
+	char *stop_signal;
+	bool has_healthcheck;
+	char *created;
+	struct bh_history *history;
+	size_t nhistory;
+};
+
+struct bh_image {
+	enum bh_image_kind kind;
+	char *location; /* the path opened */
+	char *name;	/* the reference name if known (RepoTags, ref.name) */
+
+	bool has_manifest; /* OCI (docker-archive has none) */
+	struct bh_digest manifest_digest;
+	char *manifest_media_type;
+	int64_t manifest_size;
+	struct bh_digest config_digest; /* the image ID */
+	char *config_media_type;
+
+	struct bh_image_config config;
+	json_t *config_json;   /* the parsed config blob */
+	json_t *manifest_json; /* the parsed manifest (NULL for docker-archive) */
+
+	struct bh_layer *layers;
+	size_t nlayers;
+
+	struct bh_image_limits limits;
+	struct bh_image_src *src; /* private: where blobs come from */
+};
+
+/*
+ * Open IMAGE, detecting its kind from content unless it has a prefix:
+ * "docker-archive:", "oci:", "oci-archive:" or "rootfs:" ("rootfs:/" is this
+ * machine). Reads and verifies the index, manifest and config; layers are
+ * read only by a walk.
+ */
+int bh_image_open(const char *image, const struct bh_image_open_opts *opts, struct bh_image **out,
+		  struct bh_error **err);
+void bh_image_free(struct bh_image *img);
+const char *bh_image_kind_name(enum bh_image_kind kind);
+const char *bh_compression_name(enum bh_compression c);
+
+/* ---- walking files ----------------------------------------------------- */
+
+enum bh_ftype {
+	BH_FT_REG = 1,
+	BH_FT_DIR,
+	BH_FT_SYMLINK,
+	BH_FT_HARDLINK,
+	BH_FT_CHAR,
+	BH_FT_BLOCK,
+	BH_FT_FIFO,
+	BH_FT_WHITEOUT, /* ".wh.NAME": `path` is the deleted path (NAME, not .wh.NAME) */
+	BH_FT_OPAQUE,	/* ".wh..wh..opq": `path` is the directory made opaque */
+};
+
+struct bh_xattr {
+	const char *name;
+	const void *value;
+	size_t size;
+};
+
+/* One entry of one layer, valid during the visitor call only. */
+struct bh_entry {
+	const char *path; /* cleaned, relative, no leading "/"; "" is the root */
+	enum bh_ftype type;
+	uint32_t mode; /* permission bits with setuid/setgid/sticky (07777) */
+	uint32_t uid, gid;
+	uint64_t size; /* content bytes (regular files) */
+	int64_t mtime;
+	const char *link; /* symlink target as stored; hard link: cleaned path */
+	uint32_t devmajor, devminor;
+	unsigned layer; /* 0-based */
+	const struct bh_xattr *xattrs;
+	size_t nxattrs;
+};
+
+struct bh_entry_reader; /* reads the current entry's content */
+
+/* Read up to n bytes of the current entry; returns bytes read, 0 at its end. */
+ssize_t bh_entry_read(struct bh_entry_reader *r, void *buf, size_t n, struct bh_error **err);
+/* Read the whole content into b, bounded by min(b->max, limits.max_file_read). */
+int bh_entry_read_all(struct bh_entry_reader *r, struct bh_buf *b, struct bh_error **err);
+
+/*
+ * Called for every entry of every layer. With more than one thread, calls for
+ * different layers come from different threads at the same time; calls for
+ * one layer come from one thread, in archive order. Content not read is
+ * skipped. Return 0 to go on, negative (with *err set) to stop the walk.
+ */
+typedef int (*bh_entry_fn)(const struct bh_entry *e, struct bh_entry_reader *r, void *data,
+			   struct bh_error **err);
+/* Optional: called on the layer's thread before its first entry and after its
+ * last one (with ok false if the layer failed). */
+typedef int (*bh_layer_fn)(unsigned layer, bool ok, void *data, struct bh_error **err);
+
+struct bh_walk_opts {
+	unsigned threads;	/* 0 = one per online CPU; 1 = in layer order */
+	const bool *layer_mask; /* NULL = all layers; else nlayers flags */
+	bh_layer_fn layer_begin;
+	bh_layer_fn layer_end;
+	volatile int *cancel; /* optional: set non-zero to stop early */
+};
+
+/*
+ * Walk the layers, verifying every blob's digest and size and every layer's
+ * diff_id as it streams, and enforcing the limits. On success each walked
+ * layer's usize/entries/read are set. A failure names the layer
+ * ("layer 3 (sha256:ab12…): gzip: unexpected end of stream").
+ */
+int bh_image_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
+		  struct bh_error **err);
+
+/* ---- the merged view --------------------------------------------------- */
+
+/* A file in the merged (final) filesystem, or one layer's change. */
+struct bh_file {
+	char *path; /* relative, no leading "/" */
+	enum bh_ftype type;
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	int64_t mtime;
+	char *link;
+	uint32_t devmajor, devminor;
+	unsigned layer; /* 0-based layer that last wrote it */
+};
+
+struct bh_fileset {
+	struct bh_file *files; /* sorted by path (byte order) */
+	size_t nfiles;
+};
+
+/*
+ * The final filesystem: whiteouts and opaque directories applied across the
+ * layers, in layer order. `threads` as in bh_walk_opts.
+ */
+int bh_image_merged(struct bh_image *img, unsigned threads, struct bh_fileset **out,
+		    struct bh_error **err);
+/*
+ * What layer `layer` (0-based) adds or changes (its entries, type != WHITEOUT
+ * or OPAQUE) and deletes (WHITEOUT: path deleted; OPAQUE: directory whose
+ * lower contents are hidden), in archive order.
+ */
+int bh_image_layer_changes(struct bh_image *img, unsigned layer, struct bh_fileset **out,
+			   struct bh_error **err);
+void bh_fileset_free(struct bh_fileset *fs);
+
+/* ---- unpacking --------------------------------------------------------- */
+
+struct bh_unpack_opts {
+	unsigned threads; /* unused for now: layers apply in order */
+	bool devices;	  /* create device nodes (root only); default skip */
+	bool keep_owner;  /* chown to the image's uid/gid; default: when root */
+};
+
+struct bh_unpack_stats {
+	uint64_t files, dirs, symlinks, hardlinks, whiteouts, skipped_devices;
+	uint64_t bytes;
+};
+
+/*
+ * Unpack the merged filesystem into `dir`, which must not exist or be empty.
+ * Everything is written into a temporary directory beside `dir` through
+ * in-root resolution (nothing can be written outside it), then renamed into
+ * place; on any error `dir` is left as it was and the temporary is removed.
+ * Member names with ".." or a leading "/" are refused; so are hard links to
+ * them.
+ */
+int bh_image_unpack(struct bh_image *img, const char *dir, const struct bh_unpack_opts *opts,
+		    struct bh_unpack_stats *stats, struct bh_error **err);
+
+/*
+ * Write an OCI runtime bundle: dir/rootfs (as bh_image_unpack) and
+ * dir/config.json generated from the image config (args = entrypoint + cmd,
+ * or `args` when not NULL; env, cwd, user resolved through the image's
+ * /etc/passwd and /etc/group). `dir` must not exist or be empty.
+ */
+int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
+		    const struct bh_unpack_opts *opts, struct bh_error **err);
+
+#endif /* BULKHEAD_IMAGE_H */

@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * An OCI runtime bundle from an image: dir/rootfs unpacked with
+ * bh_image_unpack, and dir/config.json (runtime-spec 1.0.2) with the image's
+ * command, environment, working directory and user, and the same defaults
+ * as `runc spec` otherwise (capabilities, mounts, masked and read-only paths).
+ *
+ * The user is resolved like runc does it, through the image's own
+ * /etc/passwd and /etc/group, read inside the unpacked root (in-root
+ * resolution, a size limit, regular files only).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/image.h"
+#include "banned.h"
+
+#define MAX_ID_FILE  (4 * 1024 * 1024)
+#define MAX_ID	     INT32_MAX
+#define MAX_CONFIG   (64 * 1024 * 1024)
+#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* ---- /etc/passwd and /etc/group --------------------------------------- */
+
+/* One field of a line: not NUL-terminated. */
+struct field {
+	const char *p;
+	size_t n;
+};
+
+/* Split (line, len) at ':' into at most max fields; returns the count, or
+ * -1 when there are more than max. */
+static int split_fields(const char *line, size_t len, struct field *f, int max)
+{
+	int n = 0;
+	const char *end = line + len;
+
+	for (;;) {
+		const char *c = memchr(line, ':', (size_t)(end - line));
+
+		if (n == max)
+			return -1;
+		f[n].p = line;
+		f[n].n = c ? (size_t)(c - line) : (size_t)(end - line);
+		n++;
+		if (!c)
+			return n;
+		line = c + 1;
+	}
+}
+
+static bool field_eq(const struct field *f, const char *s)
+{
+	return strlen(s) == f->n && !memcmp(f->p, s, f->n);
+}
+
+/* A user or group name: non-empty, printable, no spaces, not a NIS "+"/"-"
+ * entry. */
+static bool valid_name(const struct field *f)
+{
+	size_t i;
+
+	if (!f->n || f->p[0] == '+' || f->p[0] == '-')
+		return false;
+	for (i = 0; i < f->n; i++)
+		if ((unsigned char)f->p[i] <= ' ' || f->p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* A decimal id in [0, MAX_ID]. */
+static int parse_id(const char *s, size_t n, uint32_t *out)
+{
+	char num[16];
+	uint64_t v;
+
+	if (!n || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n);
+	num[n] = 0;
+	if (bh_parse_u64(num, &v, NULL) < 0 || v > MAX_ID)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+struct pwent {
+	struct field name;
+	uint32_t uid, gid;
+};
+
+/* "name:password:uid:gid[:gecos:home:shell]"; -1 if malformed. */
+static int parse_passwd_line(const char *line, size_t len, struct pwent *pw)
+{
+	struct field f[7];
+	int n = split_fields(line, len, f, 7);
+
+	if (n < 4 || !valid_name(&f[0]) || parse_id(f[2].p, f[2].n, &pw->uid) < 0 ||
+	    parse_id(f[3].p, f[3].n, &pw->gid) < 0)
+		return -1;
+	pw->name = f[0];
+	return 0;
+}
+
+struct grent {
+	struct field name;
+	uint32_t gid;
+	struct field members; /* comma-separated */
+};
+
+/* "name:password:gid[:member,member...]"; -1 if malformed. */
+static int parse_group_line(const char *line, size_t len, struct grent *gr)
+{
+	struct field f[4];
+	int n = split_fields(line, len, f, 4);
+
+	if (n < 3 || !valid_name(&f[0]) || parse_id(f[2].p, f[2].n, &gr->gid) < 0)
+		return -1;
+	gr->name = f[0];
+	gr->members = n == 4 ? f[3] : (struct field){ "", 0 };
+	return 0;
+}
+
+static bool has_member(const struct grent *gr, const char *name)
+{
+	const char *p = gr->members.p, *end = p + gr->members.n;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		struct field m = { p, c ? (size_t)(c - p) : (size_t)(end - p) };
+
+		if (field_eq(&m, name))
+			return true;
+		p = c ? c + 1 : end;
+	}
+	return false;
+}
+
+/* Iterate the lines of b: *pos is the cursor. Skips blank and '#' lines. */
+static bool next_line(const struct bh_buf *b, size_t *pos, const char **line, size_t *len)
+{
+	while (b->data && *pos < b->len) {
+		const char *s = b->data + *pos;
+		const char *nl = memchr(s, '\n', b->len - *pos);
+		size_t n = nl ? (size_t)(nl - s) : b->len - *pos;
+
+		*pos += n + (nl ? 1 : 0);
+		if (n && s[n - 1] == '\r')
+			n--;
+		if (!n || s[0] == '#')
+			continue;
+		*line = s;
+		*len = n;
+		return true;
+	}
+	return false;
+}
+
+/* Read `path` inside the root into b; *found false when it does not exist. */
+static int read_id_file(int rootfd, const char *path, struct bh_buf *b, bool *found,
+			struct bh_error **err)
+{
+	struct stat st;
+	int fd;
+	int r;
+
+	*found = false;
+	fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return bh_error_sys(err, errno, "opening the image's /%s", path);
+	}
+	r = fstat(fd, &st);
+	close(fd);
+	if (r < 0)
+		return bh_error_sys(err, errno, "stat the image's /%s", path);
+	/* Never open a fifo (it would block) or a device (side effects). */
+	if (!S_ISREG(st.st_mode))
+		return bh_error_set(err, BH_ERR_INVALID, "the image's /%s is not a regular file",
+				    path);
+	fd = bh_root_openat(rootfd, path, O_RDONLY | O_NONBLOCK | O_NOCTTY, 0, err);
+	if (fd < 0)
+		return bh_error_prefix(err, "the image's /%s", path);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return bh_error_set(err, BH_ERR_INVALID, "the image's /%s is not a regular file",
+				    path);
+	}
+	r = bh_buf_read_fd(b, fd, path, err);
+	close(fd);
+	if (r < 0)
+		return bh_error_prefix(err, "the image's /%s", path);
+	*found = true;
+	return 0;
+}
+
+struct user {
+	uint32_t uid, gid;
+	uint32_t *sgids;
+	size_t nsgids;
+};
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/*
+ * Resolve an image's User ("", "uid", "name", "uid:gid", "name:group", ...)
+ * as runc does: a numeric user need not exist in /etc/passwd (gid 0 then);
+ * supplementary groups come from /etc/group when no group is given.
+ */
+static int resolve_user(int rootfd, const char *spec, struct user *out, struct bh_error **err)
+{
+	struct bh_buf passwd = BH_BUF_INIT(MAX_ID_FILE), group = BH_BUF_INIT(MAX_ID_FILE);
+	char *uspec = NULL, *gspec = NULL, *colon, *matched = NULL;
+	bool have_passwd, have_group, have_pw = false, numeric;
+	struct pwent pw = { { NULL, 0 }, 0, 0 };
+	const char *line;
+	size_t len, pos;
+	int result = -1;
+
+	memset(out, 0, sizeof(*out));
+	uspec = bh_strdup(spec && *spec ? spec : "0");
+	colon = strchr(uspec, ':');
+	if (colon) {
+		*colon = 0;
+		gspec = colon + 1;
+	}
+	if (!*uspec) {
+		free(uspec);
+		uspec = NULL;
+		bh_error_set(err, BH_ERR_INVALID, "user '%s': no user before ':'", spec);
+		goto out;
+	}
+	if (read_id_file(rootfd, "etc/passwd", &passwd, &have_passwd, err) < 0 ||
+	    read_id_file(rootfd, "etc/group", &group, &have_group, err) < 0)
+		goto out;
+
+	numeric = all_digits(uspec);
+	if (numeric && parse_id(uspec, strlen(uspec), &out->uid) < 0) {
+		bh_error_set(err, BH_ERR_INVALID, "user id '%s' is out of range", uspec);
+		goto out;
+	}
+	pos = 0;
+	while (next_line(&passwd, &pos, &line, &len)) {
+		struct pwent e;
+
+		if (parse_passwd_line(line, len, &e) < 0)
+			continue;
+		if (numeric ? e.uid == out->uid : field_eq(&e.name, uspec)) {
+			pw = e;
+			have_pw = true;
+			break;
+		}
+	}
+	if (!numeric && !have_pw) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "user '%s' is not in the image's /etc/passwd%s",
+			     uspec, have_passwd ? "" : " (the image has none)");
+		goto out;
+	}
+	if (have_pw) {
+		out->uid = pw.uid;
+		out->gid = pw.gid;
+		matched = bh_strndup(pw.name.p, pw.name.n);
+	}
+
+	if (gspec && *gspec) {
+		bool found = false;
+
+		if (all_digits(gspec)) {
+			if (parse_id(gspec, strlen(gspec), &out->gid) < 0) {
+				bh_error_set(err, BH_ERR_INVALID, "group id '%s' is out of range",
+					     gspec);
+				goto out;
+			}
+			found = true;
+		}
+		pos = 0;
+		while (!found && next_line(&group, &pos, &line, &len)) {
+			struct grent g;
+
+			if (parse_group_line(line, len, &g) == 0 && field_eq(&g.name, gspec)) {
+				out->gid = g.gid;
+				found = true;
+			}
+		}
+		if (!found) {
+			bh_error_set(err, BH_ERR_NOTFOUND,
+				     "group '%s' is not in the image's /etc/group%s", gspec,
+				     have_group ? "" : " (the image has none)");
+			goto out;
+		}
+	} else if (matched) {
+		pos = 0;
+		while (next_line(&group, &pos, &line, &len)) {
+			struct grent g;
+			size_t i;
+
+			if (parse_group_line(line, len, &g) < 0 || !has_member(&g, matched) ||
+			    g.gid == out->gid)
+				continue;
+			for (i = 0; i < out->nsgids && out->sgids[i] != g.gid; i++)
+				;
+			if (i < out->nsgids)
+				continue;
+			out->sgids =
+				bh_reallocarray(out->sgids, out->nsgids + 1, sizeof(*out->sgids));
+			out->sgids[out->nsgids++] = g.gid;
+		}
+	}
+	result = 0;
+out:
+	if (result < 0) {
+		free(out->sgids);
+		out->sgids = NULL;
+		out->nsgids = 0;
+	}
+	free(matched);
+	free(uspec);
+	bh_buf_release(&passwd);
+	bh_buf_release(&group);
+	return result;
+}
+
+/* ---- config.json ----------------------------------------------------------- */
+
+/* A JSON array of the strings in the NULL-terminated list (NULL counts as
+ * empty); NULL when a string is not valid UTF-8. Appends to `arr`. */
+static int add_strings(json_t *arr, char *const *list, const char *what, struct bh_error **err)
+{
+	for (; list && *list; list++) {
+		json_t *s = json_string(*list);
+
+		if (!s)
+			return bh_error_set(err, BH_ERR_INVALID, "%s '%.200s' is not valid UTF-8",
+					    what, *list);
+		json_array_append_new(arr, s);
+	}
+	return 0;
+}
+
+static json_t *default_caps(void)
+{
+	return json_pack("[ssssssssssssss]", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+			 "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+			 "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+			 "CAP_KILL", "CAP_AUDIT_WRITE");
+}
+
+/* The mounts, masked and read-only paths exactly as `runc spec` writes them. */
+static json_t *default_mounts(void)
+{
+	return json_pack("[{s:s, s:s, s:s},"
+			 " {s:s, s:s, s:s, s:[ssss]},"
+			 " {s:s, s:s, s:s, s:[ssssss]},"
+			 " {s:s, s:s, s:s, s:[sssss]},"
+			 " {s:s, s:s, s:s, s:[sss]},"
+			 " {s:s, s:s, s:s, s:[ssss]},"
+			 " {s:s, s:s, s:s, s:[sssss]}]",
+			 "destination", "/proc", "type", "proc", "source", "proc",
+			 /* /dev */
+			 "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options",
+			 "nosuid", "strictatime", "mode=755", "size=65536k",
+			 /* /dev/pts */
+			 "destination", "/dev/pts", "type", "devpts", "source", "devpts", "options",
+			 "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
+			 /* /dev/shm */
+			 "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
+			 "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
+			 /* /dev/mqueue */
+			 "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
+			 "options", "nosuid", "noexec", "nodev",
+			 /* /sys */
+			 "destination", "/sys", "type", "sysfs", "source", "sysfs", "options",
+			 "nosuid", "noexec", "nodev", "ro",
+			 /* /sys/fs/cgroup */
+			 "destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
+			 "options", "nosuid", "noexec", "nodev", "relatime", "ro");
+}
+
+static json_t *default_linux(void)
+{
+	return json_pack("{s:{s:[{s:b, s:s}]},"
+			 " s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}],"
+			 " s:[ssssssssss],"
+			 " s:[sssss]}",
+			 "resources", "devices", "allow", 0, "access", "rwm",
+			 /* namespaces */
+			 "namespaces", "type", "pid", "type", "network", "type", "ipc", "type",
+			 "uts", "type", "mount", "type", "cgroup",
+			 /* maskedPaths */
+			 "maskedPaths", "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
+			 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+			 "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+			 /* readonlyPaths */
+			 "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+			 "/proc/sysrq-trigger");
+}
+
+static int build_config(struct bh_image *img, int rootfd, char *const *args, json_t **out,
+			struct bh_error **err)
+{
+	const struct bh_image_config *c = &img->config;
+	json_t *jargs = json_array(), *env = json_array(), *user = NULL, *caps = NULL;
+	json_t *process = NULL, *config = NULL, *jcwd = NULL;
+	struct user u = { 0 };
+	char *cwd = NULL;
+	bool have_path = false;
+	char *const *e;
+	int result = -1;
+
+	if (args && *args) {
+		if (add_strings(jargs, args, "argument", err) < 0)
+			goto out;
+	} else if (add_strings(jargs, c->entrypoint, "entrypoint", err) < 0 ||
+		   add_strings(jargs, c->cmd, "cmd", err) < 0) {
+		goto out;
+	}
+	if (!json_array_size(jargs)) {
+		bh_error_set(err, BH_ERR_INVALID, "image has no entrypoint or cmd; give a command");
+		goto out;
+	}
+
+	for (e = c->env; e && *e; e++)
+		if (bh_str_has_prefix(*e, "PATH="))
+			have_path = true;
+	if (!have_path)
+		json_array_append_new(env, json_string(DEFAULT_PATH));
+	if (add_strings(env, c->env, "environment variable", err) < 0)
+		goto out;
+
+	if (resolve_user(rootfd, c->user, &u, err) < 0)
+		goto out;
+	user = json_pack("{s:I, s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
+	if (u.nsgids) {
+		json_t *g = json_array();
+		size_t i;
+
+		for (i = 0; i < u.nsgids; i++)
+			json_array_append_new(g, json_integer(u.sgids[i]));
+		json_object_set_new(user, "additionalGids", g);
+	}
+
+	if (!c->working_dir || !*c->working_dir)
+		cwd = bh_strdup("/");
+	else if (c->working_dir[0] != '/')
+		cwd = bh_asprintf("/%s", c->working_dir);
+	else
+		cwd = bh_strdup(c->working_dir);
+	jcwd = json_string(cwd);
+	if (!jcwd) {
+		bh_error_set(err, BH_ERR_INVALID, "working directory '%.200s' is not valid UTF-8",
+			     cwd);
+		goto out;
+	}
+
+	caps = default_caps();
+	process = json_pack("{s:b, s:O, s:O, s:O, s:O, s:{s:O, s:O, s:O},"
+			    " s:[{s:s, s:i, s:i}], s:b}",
+			    "terminal", 0, "user", user, "args", jargs, "env", env, "cwd", jcwd,
+			    "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
+			    "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
+			    "noNewPrivileges", 1);
+	config = json_pack("{s:s, s:O, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
+			   "process", process, "root", "path", "rootfs", "readonly", 0, "hostname",
+			   "bulkhead", "mounts", default_mounts(), "linux", default_linux());
+	if (!process || !config) {
+		bh_error_set(err, BH_ERR_INTERNAL, "building config.json");
+		goto out;
+	}
+	*out = config;
+	config = NULL;
+	result = 0;
+out:
+	json_decref(config);
+	json_decref(process);
+	json_decref(caps);
+	json_decref(user);
+	json_decref(jcwd);
+	json_decref(env);
+	json_decref(jargs);
+	free(u.sgids);
+	free(cwd);
+	return result;
+}
+
+/* 1 if `dir` does not exist, 0 if it is an empty directory, else an error. */
+static int check_bundle_dir(const char *dir, struct bh_error **err)
+{
+	struct dirent *de;
+	struct stat st;
+	bool empty = true;
+	DIR *d;
+	int fd;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return bh_error_sys(err, errno, "%s", dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "%s exists and is not empty (not a directory)", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "opening %s", dir);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return bh_error_sys(err, errno, "reading %s", dir);
+	}
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	if (!empty)
+		return bh_error_set(err, BH_ERR_USAGE, "%s exists and is not empty", dir);
+	return 0;
+}
+
+int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
+		    const struct bh_unpack_opts *opts, struct bh_error **err)
+{
+	struct bh_buf out = BH_BUF_INIT(MAX_CONFIG);
+	char *rootfs = NULL, *config_path = NULL;
+	json_t *config = NULL;
+	bool created = false, unpacked = false;
+	int exists, rootfd = -1, result = -1;
+
+	exists = check_bundle_dir(dir, err);
+	if (exists < 0)
+		return -1;
+	if (exists == 1) {
+		if (mkdir(dir, 0700) < 0)
+			return bh_error_sys(err, errno, "creating %s", dir);
+		created = true;
+	}
+	rootfs = bh_asprintf("%s/rootfs", dir);
+	config_path = bh_asprintf("%s/config.json", dir);
+
+	if (bh_image_unpack(img, rootfs, opts, NULL, err) < 0)
+		goto out;
+	unpacked = true;
+	rootfd = bh_root_open(rootfs, err);
+	if (rootfd < 0)
+		goto out;
+	if (build_config(img, rootfd, args, &config, err) < 0)
+		goto out;
+	if (bh_json_dump_buf(config, JSON_INDENT(2), &out, err) < 0 ||
+	    bh_buf_addc(&out, '\n', err) < 0)
+		goto out;
+	if (bh_write_file_atomic(config_path, out.data, out.len, 0644, err) < 0)
+		goto out;
+	result = 0;
+out:
+	if (result < 0) {
+		bh_error_prefix(err, "bundle %s", dir);
+		if (created) {
+			bh_remove_tree(AT_FDCWD, dir, NULL);
+		} else if (unpacked) {
+			bh_remove_tree(AT_FDCWD, rootfs, NULL);
+			unlink(config_path);
+		}
+	}
+	if (rootfd >= 0)
+		close(rootfd);
+	json_decref(config);
+	bh_buf_release(&out);
+	free(rootfs);
+	free(config_path);
+	return result;
+}
