@@ -19,7 +19,7 @@ WERROR ?= 1
 SANITIZE ?=
 V ?=
 
-PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal
+PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libcurl libseccomp libcap zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -57,7 +57,8 @@ Q :=
 say :=
 endif
 
-LIB_SRC := $(sort $(wildcard src/base/*.c src/image/*.c))
+# Every subsystem directory under src/ except the command line is the library.
+LIB_SRC := $(sort $(filter-out src/cli/%,$(wildcard src/*/*.c)))
 CLI_SRC := src/main.c $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -4,6 +4,7 @@
  *
  *   bulkhead [global options] <command> [options] [args]
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,6 +32,10 @@ static const char global_usage[] =
 	"  --color WHEN          auto (default), always or never; NO_COLOR is honoured\n"
 	"  --db PATH             the local database (default $BULKHEAD_DB, else\n"
 	"                        $XDG_CACHE_HOME/bulkhead/db.sqlite or /var/lib/bulkhead)\n"
+	"  --root DIR            runtime state (default /run/bulkhead)\n"
+	"  --log FILE            write logs to FILE instead of stderr\n"
+	"  --systemd-cgroup      accepted for OCI runtime compatibility\n"
+	"  --debug               the same as --log-level debug\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show versions\n"
 	"\n"
@@ -144,6 +149,10 @@ int bulkhead_main(int argc, char **argv)
 		{ "color", required_argument, NULL, 'C' },
 		{ "colour", required_argument, NULL, 'C' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "root", required_argument, NULL, 'R' },
+		{ "log", required_argument, NULL, 'G' },
+		{ "systemd-cgroup", no_argument, NULL, 'S' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -153,6 +162,7 @@ int bulkhead_main(int argc, char **argv)
 	const char *color = "auto";
 	int c, level;
 
+	cli.log_fp = stderr;
 	cli.db_path = getenv("BULKHEAD_DB");
 	if (cli.db_path && !*cli.db_path)
 		cli.db_path = NULL;
@@ -191,6 +201,24 @@ int bulkhead_main(int argc, char **argv)
 					optarg);
 			break;
 		case 'D': cli.db_path = optarg; break;
+		case 'R': cli.runtime_root = optarg; break;
+		case 'G':
+			if (cli.log_fp && cli.log_fp != stderr)
+				fclose(cli.log_fp);
+			cli.log_path = optarg;
+			cli.log_fp = fopen(optarg, "ae");
+			if (!cli.log_fp) {
+				cli.log_fp = stderr;
+				return cli_usage_error(NULL, "--log: cannot open '%s': %s", optarg,
+						       strerror(errno));
+			}
+			cli.color_stderr = false;
+			break;
+		case 'S': cli.systemd_cgroup = true; break;
+		case 'd':
+			cli.debug = true;
+			bh_log_set_level(BH_LOG_DEBUG);
+			break;
 		case 'h':
 			fputs(global_usage, stdout);
 			print_commands(stdout);

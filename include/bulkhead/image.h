@@ -178,7 +178,9 @@ int bh_entry_read_all(struct bh_entry_reader *r, struct bh_buf *b, struct bh_err
  * Called for every entry of every layer. With more than one thread, calls for
  * different layers come from different threads at the same time; calls for
  * one layer come from one thread, in archive order. Content not read is
- * skipped. Return 0 to go on, negative (with *err set) to stop the walk.
+ * skipped. Return 0 to go on, negative (with *err set) to stop the walk; the
+ * walk prefixes that error with the layer and the entry ("layer 2
+ * (sha256:ab12…): 'etc/x': …"), so a visitor need not name them.
  */
 typedef int (*bh_entry_fn)(const struct bh_entry *e, struct bh_entry_reader *r, void *data,
 			   struct bh_error **err);

@@ -29,6 +29,12 @@ struct bh_cli {
 	enum cli_log_format log_format;
 	bool color_stdout; /* colour allowed on stdout */
 	bool color_stderr; /* colour allowed on stderr */
+	/* Options the container engines pass to an OCI runtime (runc's names): */
+	const char *runtime_root; /* --root: runtime state (NULL = /run/bulkhead) */
+	const char *log_path;	  /* --log FILE: logs go there instead of stderr */
+	FILE *log_fp;		  /* stderr, or the --log file */
+	bool systemd_cgroup;	  /* --systemd-cgroup */
+	bool debug;		  /* --debug: log level debug */
 };
 
 typedef int (*bh_cmd_fn)(int argc, char **argv, struct bh_cli *cli);

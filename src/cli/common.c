@@ -98,6 +98,7 @@ static void json_escape(FILE *fp, const char *s)
 static void log_handler(enum bh_log_level level, const char *msg, void *data)
 {
 	struct bh_cli *cli = data;
+	FILE *fp = cli->log_fp ? cli->log_fp : stderr;
 
 	if (cli->log_format == CLI_LOG_JSON) {
 		struct timespec ts;
@@ -107,24 +108,24 @@ static void log_handler(enum bh_log_level level, const char *msg, void *data)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		gmtime_r(&ts.tv_sec, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
+		fprintf(fp, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
 			ts.tv_nsec / 1000000, bh_log_level_name(level));
-		json_escape(stderr, msg);
-		fputs("\"}\n", stderr);
+		json_escape(fp, msg);
+		fputs("\"}\n", fp);
+		fflush(fp);
 		return;
 	}
 	switch (level) {
 	case BH_LOG_ERROR:
-		fprintf(stderr, "bulkhead: %serror:%s %s\n", cli_color(cli->color_stderr, CLI_RED),
+		fprintf(fp, "bulkhead: %serror:%s %s\n", cli_color(cli->color_stderr, CLI_RED),
 			cli_color(cli->color_stderr, CLI_RESET), msg);
 		break;
 	case BH_LOG_WARN:
-		fprintf(stderr, "bulkhead: %swarning:%s %s\n",
-			cli_color(cli->color_stderr, CLI_YELLOW),
+		fprintf(fp, "bulkhead: %swarning:%s %s\n", cli_color(cli->color_stderr, CLI_YELLOW),
 			cli_color(cli->color_stderr, CLI_RESET), msg);
 		break;
 	default:
-		fprintf(stderr, "bulkhead: %s%s:%s %s\n", cli_color(cli->color_stderr, CLI_DIM),
+		fprintf(fp, "bulkhead: %s%s:%s %s\n", cli_color(cli->color_stderr, CLI_DIM),
 			bh_log_level_name(level), cli_color(cli->color_stderr, CLI_RESET), msg);
 		break;
 	}

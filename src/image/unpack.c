@@ -38,99 +38,21 @@
 #define MAX_RESOLVE_PATH (64 * 1024)
 #define MAX_XATTR_WARN	 10
 
-/* ---- a string-keyed hash map ------------------------------------------ */
-
-struct slot {
-	char *key; /* NULL: empty */
-	size_t val;
-};
-
-struct strmap {
-	struct slot *slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t n;
-};
-
-static size_t str_hash(const char *s)
+/* Flags and indexes live in bh_map values as integers. */
+static size_t map_val(const struct bh_map *m, const char *key, size_t len)
 {
-	size_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
+	return (size_t)(uintptr_t)bh_map_get(m, key, len);
 }
 
-static struct slot *strmap_find(const struct strmap *m, const char *key)
+static void map_set(struct bh_map *m, const char *key, size_t len, size_t v)
 {
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = str_hash(key) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
-		if (!strcmp(m->slots[i].key, key))
-			return &m->slots[i];
-	return NULL;
+	bh_map_put(m, key, len, (void *)(uintptr_t)v);
 }
 
-static void strmap_grow(struct strmap *m)
+static void map_reset(struct bh_map **m)
 {
-	struct slot *old = m->slots;
-	size_t oldcap = m->cap, i;
-
-	m->cap = oldcap ? oldcap * 2 : 256;
-	m->slots = bh_calloc(m->cap, sizeof(*m->slots));
-	for (i = 0; i < oldcap; i++) {
-		size_t j;
-
-		if (!old[i].key)
-			continue;
-		for (j = str_hash(old[i].key) & (m->cap - 1); m->slots[j].key;
-		     j = (j + 1) & (m->cap - 1))
-			;
-		m->slots[j] = old[i];
-	}
-	free(old);
-}
-
-/* The slot for key, added with val 0 if absent. */
-static struct slot *strmap_put(struct strmap *m, const char *key, size_t len)
-{
-	struct slot *s;
-	size_t i;
-	char *k = bh_strndup(key, len);
-
-	s = strmap_find(m, k);
-	if (s) {
-		free(k);
-		return s;
-	}
-	if ((m->n + 1) * 4 > m->cap * 3)
-		strmap_grow(m);
-	for (i = str_hash(k) & (m->cap - 1); m->slots[i].key; i = (i + 1) & (m->cap - 1))
-		;
-	m->slots[i].key = k;
-	m->slots[i].val = 0;
-	m->n++;
-	return &m->slots[i];
-}
-
-static size_t strmap_get(const struct strmap *m, const char *key)
-{
-	const struct slot *s = strmap_find(m, key);
-
-	return s ? s->val : 0;
-}
-
-static void strmap_clear(struct strmap *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++)
-		free(m->slots[i].key);
-	free(m->slots);
-	m->slots = NULL;
-	m->cap = 0;
-	m->n = 0;
+	bh_map_free(*m, NULL);
+	*m = bh_map_new();
 }
 
 /* ---- unpack state ------------------------------------------------------ */
@@ -156,11 +78,11 @@ struct unpack {
 
 	unsigned layer; /* current layer (0-based) */
 	bool started;
-	struct strmap created; /* paths the current layer created: CREATED | ANCESTOR */
+	struct bh_map *created; /* paths the current layer created: CREATED | ANCESTOR */
 
 	struct dirmeta *dirs;
 	size_t ndirs;
-	struct strmap dir_index; /* path -> index in dirs + 1 */
+	struct bh_map *dir_index; /* path -> index in dirs + 1 */
 
 	/* The last parent directory resolved: its path (NULL: stale) and fd. */
 	char *parent_path;
@@ -212,15 +134,15 @@ static void mark_created(struct unpack *u, const char *path)
 	const char *slash;
 	size_t len = strlen(path);
 
-	strmap_put(&u->created, path, len)->val |= CREATED;
+	map_set(u->created, path, len, map_val(u->created, path, len) | CREATED);
 	while ((slash = memrchr(path, '/', len))) {
-		struct slot *s;
+		size_t v;
 
 		len = (size_t)(slash - path);
-		s = strmap_put(&u->created, path, len);
-		if (s->val & ANCESTOR)
+		v = map_val(u->created, path, len);
+		if (v & ANCESTOR)
 			break;
-		s->val |= ANCESTOR;
+		map_set(u->created, path, len, v | ANCESTOR);
 	}
 }
 
@@ -240,16 +162,17 @@ static void forget_dirs(struct unpack *u, const char *path)
 
 static void record_dir(struct unpack *u, const char *path, uint32_t mode, const int64_t *mtime)
 {
-	struct slot *s = strmap_put(&u->dir_index, path, strlen(path));
+	size_t idx = map_val(u->dir_index, path, strlen(path));
 	struct dirmeta *d;
 
-	if (!s->val) {
+	if (!idx) {
 		u->dirs = bh_reallocarray(u->dirs, u->ndirs + 1, sizeof(*u->dirs));
 		d = &u->dirs[u->ndirs++];
 		d->path = bh_strdup(path);
-		s->val = u->ndirs;
+		idx = u->ndirs;
+		map_set(u->dir_index, path, strlen(path), idx);
 	}
-	d = &u->dirs[s->val - 1];
+	d = &u->dirs[idx - 1];
 	d->mode = mode & 07777;
 	d->has_mtime = mtime != NULL;
 	d->mtime = mtime ? *mtime : 0;
@@ -659,12 +582,12 @@ static int prune(struct unpack *u, const char *top, struct bh_error **err)
 				free(child);
 				continue;
 			}
-			if (strmap_get(&u->created, child) && S_ISDIR(st.st_mode)) {
+			if (map_val(u->created, child, strlen(child)) && S_ISDIR(st.st_mode)) {
 				stack = bh_reallocarray(stack, nstack + 1, sizeof(*stack));
 				stack[nstack++] = child;
 				continue;
 			}
-			if (!(strmap_get(&u->created, child) & CREATED))
+			if (!(map_val(u->created, child, strlen(child)) & CREATED))
 				r = clear_name(u, fd, names[i], child, false, NULL, err);
 			free(child);
 			if (r < 0)
@@ -691,7 +614,7 @@ out:
 
 static int whiteout(struct unpack *u, const struct bh_entry *e, struct bh_error **err)
 {
-	size_t flags = strmap_get(&u->created, e->path);
+	size_t flags = map_val(u->created, e->path, strlen(e->path));
 	const char *base;
 	struct stat st;
 	int pfd, r = 0;
@@ -818,7 +741,7 @@ static int on_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *d
 			return bh_error_set(err, BH_ERR_INTERNAL,
 					    "layer %u after layer %u: the walk is out of order",
 					    e->layer + 1, u->layer + 1);
-		strmap_clear(&u->created);
+		map_reset(&u->created);
 		u->layer = e->layer;
 		u->started = true;
 	}
@@ -841,7 +764,7 @@ static int finish_dirs(struct unpack *u, struct bh_error **err)
 	size_t i;
 
 	qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_depth);
-	strmap_clear(&u->dir_index); /* indexes are stale now */
+	map_reset(&u->dir_index); /* indexes are stale now */
 	for (i = 0; i < u->ndirs; i++) {
 		struct dirmeta *d = &u->dirs[i];
 		struct timespec ts[2] = { { d->mtime, 0 }, { d->mtime, 0 } };
@@ -982,7 +905,8 @@ int bh_image_unpack(struct bh_image *img, const char *dir, const struct bh_unpac
 		free(tmp);
 		return -1;
 	}
-
+	u.created = bh_map_new();
+	u.dir_index = bh_map_new();
 	u.stats = stats;
 	u.chown = opts->keep_owner || geteuid() == 0;
 	u.devices = opts->devices && geteuid() == 0;
@@ -1021,8 +945,8 @@ out:
 	if (u.parent_fd >= 0)
 		close(u.parent_fd);
 	free(u.parent_path);
-	strmap_clear(&u.created);
-	strmap_clear(&u.dir_index);
+	bh_map_free(u.created, NULL);
+	bh_map_free(u.dir_index, NULL);
 	for (i = 0; i < u.ndirs; i++)
 		free(u.dirs[i].path);
 	free(u.dirs);
