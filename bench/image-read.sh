@@ -36,6 +36,7 @@ RUNS=3
 die() { echo "image-read: $*" >&2; exit 1; }
 [ -x "$BULKHEAD" ] || die "no bulkhead binary at $BULKHEAD (run make, or set BULKHEAD)"
 command -v python3 >/dev/null || die "python3 is needed to build the image"
+PY="$(python3 -c 'import sys; print(sys.executable)')"
 [ -d /usr ] || die "no /usr to build the image from"
 
 # ---- the image, built once ------------------------------------------------
@@ -57,14 +58,14 @@ if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$IMAGE/index.json" ] ||
 	args=()
 	for l in "${layers[@]}"; do args+=(--layer "$l"); done
 	start=$(date +%s)
-	python3 "$MKIMAGE" --format oci --ref bench --summary "${args[@]}" "$IMAGE" >"$IMAGE.summary.json" ||
+	"$PY" "$MKIMAGE" --format oci --ref bench --summary "${args[@]}" "$IMAGE" >"$IMAGE.summary.json" ||
 		die "building the image failed"
 	echo "$stamp" >"$IMAGE.stamp"
 	echo "built in $(($(date +%s) - start))s"
 fi
 
 # The layer blobs in manifest order.
-mapfile -t blobs < <(python3 - "$IMAGE" <<'EOF'
+mapfile -t blobs < <("$PY" - "$IMAGE" <<'EOF'
 import json, sys
 d = sys.argv[1]
 idx = json.load(open(d + "/index.json"))
@@ -77,11 +78,21 @@ EOF
 
 csize=0
 for b in "${blobs[@]}"; do csize=$((csize + $(stat -c %s "$b"))); done
-usize=0 entries=0
-for b in "${blobs[@]}"; do
-	usize=$((usize + $(gzip -dc "$b" | wc -c)))
-	entries=$((entries + $(gzip -dc "$b" | tar -t | wc -l)))
-done
+# Uncompressed bytes and tar entries: from mkimage's summary, else counted.
+sums=$("$PY" -c '
+import json, sys
+ls = json.load(open(sys.argv[1]))["layers"]
+print(sum(l["uncompressedSize"] for l in ls), sum(l["entries"] for l in ls))
+' "$IMAGE.summary.json" 2>/dev/null || true)
+if [ -n "$sums" ]; then
+	read -r usize entries <<<"$sums"
+else
+	usize=0 entries=0
+	for b in "${blobs[@]}"; do
+		usize=$((usize + $(gzip -dc "$b" | wc -c)))
+		entries=$((entries + $(gzip -dc "$b" | tar -t | wc -l)))
+	done
+fi
 mib() { awk -v b="$1" 'BEGIN { printf "%.0f MiB", b / 1048576 }'; }
 echo "image: $IMAGE"
 echo "  ${#blobs[@]} gzip layers, $(mib "$csize") compressed, $(mib "$usize") uncompressed, $entries tar entries"
@@ -124,12 +135,12 @@ if [ -x /usr/bin/time ]; then
 		return 0
 	}
 else
-	rss_how="ps sampler"
+	rss_how="ps sampler, which slows the timed runs a little"
 	measured() {
 		"$@" >/dev/null &
 		local pid=$! k
 		while kill -0 "$pid" 2>/dev/null; do
-			k=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ')
+			k=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' || true)
 			[ -n "$k" ] && [ "$k" -gt "$peak_kib" ] && peak_kib=$k
 			sleep 0.02
 		done

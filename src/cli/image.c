@@ -92,6 +92,15 @@ static int parse_args(int argc, char **argv, struct bh_cli *cli, struct image_ar
 	int c;
 
 	snprintf(cmdname, sizeof(cmdname), "image %s", a->sub);
+	/* bundle: everything after "--" is the command, not options or operands */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			a->cmd = argv + i + 1;
+			argv[i] = NULL;
+			argc = i;
+			break;
+		}
+	}
 	bh_image_limits_default(&a->limits);
 	a->open.limits = &a->limits;
 	while ((c = cli_getopt(argc, argv, "o:lh", opts, cmdname)) != -1) {
@@ -146,15 +155,6 @@ static int parse_args(int argc, char **argv, struct bh_cli *cli, struct image_ar
 	}
 	a->operands = argv + optind;
 	a->noperands = argc - optind;
-	/* bundle: everything after "--" is the command */
-	for (int i = 0; i < a->noperands; i++) {
-		if (!strcmp(a->operands[i], "--")) {
-			a->cmd = a->operands + i + 1;
-			a->operands[i] = NULL;
-			a->noperands = i;
-			break;
-		}
-	}
 	(void)cli;
 	return 0;
 }
@@ -231,8 +231,14 @@ static json_t *file_json(const struct bh_file *f)
 		      type_name(f->type), "mode", mode, "uid", (json_int_t)f->uid, "gid",
 		      (json_int_t)f->gid, "size", (json_int_t)f->size, "mtime",
 		      (json_int_t)f->mtime, "layer", (json_int_t)f->layer + 1);
-	if (f->link)
+	if (f->type == BH_FT_HARDLINK) {
+		char *l = bh_asprintf("/%s", f->link);
+
+		json_object_set_new(o, "link", json_string(l));
+		free(l);
+	} else if (f->link) {
 		json_object_set_new(o, "link", json_string(f->link));
+	}
 	if (f->type == BH_FT_CHAR || f->type == BH_FT_BLOCK) {
 		json_object_set_new(o, "devmajor", json_integer(f->devmajor));
 		json_object_set_new(o, "devminor", json_integer(f->devminor));

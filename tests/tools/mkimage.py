@@ -60,7 +60,9 @@ Corruptions (layer numbers are 1-based; "config" / "manifest" where noted):
   drop=PATH             file PATH of the layout/archive is left out
 
 --summary prints what was written as JSON on stdout: format, manifest and
-config digests, and each layer's digest, size, diff_id, media type, entries.
+config digests, and each layer's digest, size, diff_id, media type,
+uncompressed size and number of tar members (-1 for a tar layer that is not
+a tar).
 """
 
 import argparse
@@ -518,7 +520,11 @@ def build_layer(layer, blobdir, default_comp):
                 if not b:
                     break
                 stream.write(b)
-        counter[0] = -1
+        try:
+            with tarfile.open(layer["tar"], "r|") as t:
+                counter[0] = sum(1 for _ in t)
+        except tarfile.TarError:
+            counter[0] = -1  # not a tar: used as is all the same
     else:
         fmt = {"gnu": tarfile.GNU_FORMAT, "pax": tarfile.PAX_FORMAT,
                "ustar": tarfile.USTAR_FORMAT}[layer.get("tar_format", "pax")]
@@ -626,6 +632,7 @@ def build(spec, out, summary):
         die("%s exists" % out)
     parent = os.path.dirname(os.path.abspath(out))
     work = tempfile.mkdtemp(prefix=".mkimage-", dir=parent)
+    tmp_out = out + ".tmp-mkimage"
     os.chmod(work, 0o755)
     try:
         blobdir = os.path.join(work, "blobs", "sha256")
@@ -745,7 +752,7 @@ def build(spec, out, summary):
                 os.unlink(p)
 
         if docker:
-            files = write_docker(work, spec, layers, cdigest, cpath, missing, size_lie)
+            files = write_docker(work, spec, layers, cdigest, cpath)
         else:
             with open(os.path.join(work, "oci-layout"), "w") as f:
                 f.write('{"imageLayoutVersion":"1.0.0"}')
@@ -770,12 +777,13 @@ def build(spec, out, summary):
             os.rename(work, out)
             work = None
         else:
-            tmp_out = out + ".tmp-mkimage"
             write_archive(work, files, tmp_out, docker)
             os.rename(tmp_out, out)
     finally:
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
+        if os.path.exists(tmp_out):
+            os.unlink(tmp_out)
 
     if summary:
         res = {"format": fmt, "location": os.path.abspath(out),
@@ -790,7 +798,7 @@ def build(spec, out, summary):
         sys.stdout.write("\n")
 
 
-def write_docker(work, spec, layers, cdigest, cpath, missing, size_lie):
+def write_docker(work, spec, layers, cdigest, cpath):
     """docker save layout in `work`: <diff_id>.tar layers, <config>.json, manifest.json."""
     files = []
     names = []
