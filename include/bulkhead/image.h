@@ -205,6 +205,33 @@ struct bh_walk_opts {
 int bh_image_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
 		  struct bh_error **err);
 
+/* ---- several consumers in one pass ---------------------------------------- */
+
+/*
+ * A consumer of a shared walk: several scanners (catalogers, secrets,
+ * malware) read an image in one pass, so each layer is decompressed once.
+ * For every entry, `entry` (optional) sees the metadata; `want` (optional)
+ * says whether the consumer wants the content, which is then read once and
+ * handed to every consumer that wants it in chunks (`chunk`), ending with a
+ * call with n == 0. Threading as in bh_image_walk: calls for different
+ * layers may come from different threads at the same time, so keep state
+ * per layer. Any callback returning negative (with *err set) stops the walk.
+ */
+struct bh_consumer {
+	void *data;
+	int (*entry)(const struct bh_entry *e, void *data, struct bh_error **err);
+	bool (*want)(const struct bh_entry *e, void *data);
+	int (*chunk)(const struct bh_entry *e, const void *p, size_t n, void *data,
+		     struct bh_error **err);
+	bh_layer_fn layer_begin;
+	bh_layer_fn layer_end;
+};
+
+/* Walk once, feeding every consumer. `opts` as for bh_image_walk (its
+ * layer_begin/layer_end are ignored: each consumer has its own). */
+int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opts,
+			    struct bh_consumer *const *consumers, size_t n, struct bh_error **err);
+
 /* ---- the merged view --------------------------------------------------- */
 
 /* A file in the merged (final) filesystem, or one layer's change. */
@@ -238,6 +265,18 @@ int bh_image_merged(struct bh_image *img, unsigned threads, struct bh_fileset **
 int bh_image_layer_changes(struct bh_image *img, unsigned layer, struct bh_fileset **out,
 			   struct bh_error **err);
 void bh_fileset_free(struct bh_fileset *fs);
+
+/*
+ * The merged view built inside a shared walk (bh_image_walk_consumers):
+ * add bh_merge_consumer(m) to the walk, then bh_merge_finish. Layer lists
+ * are kept per layer, so the consumer is safe with several threads.
+ */
+struct bh_merge;
+struct bh_merge *bh_merge_new(const struct bh_image *img);
+struct bh_consumer *bh_merge_consumer(struct bh_merge *m);
+/* The final filesystem (as bh_image_merged); call once, after the walk. */
+int bh_merge_finish(struct bh_merge *m, struct bh_fileset **out, struct bh_error **err);
+void bh_merge_free(struct bh_merge *m);
 
 /* ---- unpacking --------------------------------------------------------- */
 

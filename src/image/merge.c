@@ -231,25 +231,22 @@ static void free_collect(struct bh_image *img, struct collect *c)
 	free(c->layers);
 }
 
-int bh_image_merged(struct bh_image *img, unsigned threads, struct bh_fileset **out,
-		    struct bh_error **err)
+/* Merge per-layer lists (taking their strings) into the final filesystem. */
+static int merge_lists(struct list *layers, size_t nlayers, struct bh_fileset **out,
+		       struct bh_error **err)
 {
-	struct collect c = { 0 };
 	struct tree t = { 0 };
 	struct bh_fileset *fs = NULL;
 	size_t k = 0;
 	int r = -1;
 
-	*out = NULL;
-	if (collect_layers(img, threads, NULL, &c, err) < 0)
-		goto out;
 	t.map = bh_map_new();
 	t.root.f.path = bh_strdup("");
 	t.root.f.type = BH_FT_DIR;
 	t.root.f.mode = 0755;
 	t.root.live = true;
-	for (size_t i = 0; i < img->nlayers; i++) {
-		struct list *l = &c.layers[i];
+	for (size_t i = 0; i < nlayers; i++) {
+		struct list *l = &layers[i];
 
 		/* A layer's whiteouts hide what the layers below it hold... */
 		for (size_t j = 0; j < l->n; j++) {
@@ -295,9 +292,68 @@ out:
 	free(t.all);
 	file_release(&t.root.f);
 	bh_map_free(t.map, NULL);
-	if (c.layers)
-		free_collect(img, &c);
 	return r;
+}
+
+int bh_image_merged(struct bh_image *img, unsigned threads, struct bh_fileset **out,
+		    struct bh_error **err)
+{
+	struct collect c = { 0 };
+	int r = -1;
+
+	*out = NULL;
+	if (collect_layers(img, threads, NULL, &c, err) == 0)
+		r = merge_lists(c.layers, img->nlayers, out, err);
+	free_collect(img, &c);
+	return r;
+}
+
+/* ---- the merged view as a consumer of a shared walk ---------------------- */
+
+struct bh_merge {
+	struct collect c;
+	size_t nlayers;
+	struct bh_consumer consumer;
+};
+
+static int merge_entry(const struct bh_entry *e, void *data, struct bh_error **err)
+{
+	return collect_entry(e, NULL, data, err);
+}
+
+struct bh_merge *bh_merge_new(const struct bh_image *img)
+{
+	struct bh_merge *m = bh_calloc(1, sizeof(*m));
+
+	m->nlayers = img->nlayers;
+	m->c.layers = bh_calloc(img->nlayers + 1, sizeof(*m->c.layers));
+	m->consumer.data = &m->c;
+	m->consumer.entry = merge_entry;
+	return m;
+}
+
+struct bh_consumer *bh_merge_consumer(struct bh_merge *m)
+{
+	return &m->consumer;
+}
+
+int bh_merge_finish(struct bh_merge *m, struct bh_fileset **out, struct bh_error **err)
+{
+	*out = NULL;
+	return merge_lists(m->c.layers, m->nlayers, out, err);
+}
+
+void bh_merge_free(struct bh_merge *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nlayers; i++) {
+		for (size_t j = 0; j < m->c.layers[i].n; j++)
+			file_release(&m->c.layers[i].v[j]);
+		free(m->c.layers[i].v);
+	}
+	free(m->c.layers);
+	free(m);
 }
 
 int bh_image_layer_changes(struct bh_image *img, unsigned layer, struct bh_fileset **out,

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Several consumers in one walk: each layer is decompressed once and each
+ * wanted file's content read once, whatever the number of scanners reading
+ * it. Content goes to the consumers in chunks, so nothing here holds a whole
+ * file.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulkhead/image.h"
+#include "banned.h"
+
+#define CHUNK (128 * 1024)
+
+struct fanout {
+	struct bh_consumer *const *c;
+	size_t n;
+};
+
+static int fan_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err)
+{
+	struct fanout *f = data;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->c[i]->layer_begin && f->c[i]->layer_begin(layer, ok, f->c[i]->data, err) < 0)
+			return -1;
+	return 0;
+}
+
+static int fan_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err)
+{
+	struct fanout *f = data;
+	int r = 0;
+
+	/* Every consumer hears the end, even after another one failed. */
+	for (size_t i = 0; i < f->n; i++)
+		if (f->c[i]->layer_end &&
+		    f->c[i]->layer_end(layer, ok, f->c[i]->data, r == 0 ? err : NULL) < 0)
+			r = -1;
+	return r;
+}
+
+static int fan_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *data,
+		     struct bh_error **err)
+{
+	struct fanout *f = data;
+	bool wants[64], any = false;
+	unsigned char *buf;
+	int rc = -1;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct bh_consumer *c = f->c[i];
+
+		if (c->entry && c->entry(e, c->data, err) < 0)
+			return -1;
+		wants[i] = e->type == BH_FT_REG && c->want && c->chunk && c->want(e, c->data);
+		any |= wants[i];
+	}
+	if (!any)
+		return 0;
+	buf = bh_malloc(CHUNK);
+	for (;;) {
+		ssize_t n = bh_entry_read(r, buf, CHUNK, err);
+
+		if (n < 0)
+			goto out;
+		for (size_t i = 0; i < f->n; i++)
+			if (wants[i] && f->c[i]->chunk(e, buf, (size_t)n, f->c[i]->data, err) < 0)
+				goto out;
+		if (n == 0)
+			break;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opts,
+			    struct bh_consumer *const *consumers, size_t n, struct bh_error **err)
+{
+	struct fanout f = { consumers, n };
+	struct bh_walk_opts o = { 0 };
+
+	if (n > 64)
+		return bh_error_set(err, BH_ERR_USAGE, "at most 64 consumers in one walk");
+	if (opts)
+		o = *opts;
+	o.layer_begin = fan_layer_begin;
+	o.layer_end = fan_layer_end;
+	return bh_image_walk(img, &o, fan_entry, &f, err);
+}
