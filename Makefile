@@ -19,7 +19,8 @@ WERROR ?= 1
 SANITIZE ?=
 V ?=
 
-PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libcurl libseccomp libcap zlib
+PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libcurl libseccomp libcap zlib \
+	libhs libpcre2-8 yara
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
