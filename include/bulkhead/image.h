@@ -223,6 +223,13 @@ struct bh_consumer {
 	bool (*want)(const struct bh_entry *e, void *data);
 	int (*chunk)(const struct bh_entry *e, const void *p, size_t n, void *data,
 		     struct bh_error **err);
+	/*
+	 * Or, for code written against bh_image_walk: called for every entry
+	 * with the content reader, as a bh_entry_fn. What it reads is teed to
+	 * the chunk consumers; the rest is read for them afterwards. At most one
+	 * consumer in a walk may pull.
+	 */
+	bh_entry_fn pull;
 	bh_layer_fn layer_begin;
 	bh_layer_fn layer_end;
 };

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulkhead/image.h"
+#include "internal.h"
 #include "banned.h"
 
 #define CHUNK (128 * 1024)
@@ -16,6 +16,7 @@
 struct fanout {
 	struct bh_consumer *const *c;
 	size_t n;
+	const struct bh_consumer *puller; /* the one consumer that pulls, if any */
 };
 
 static int fan_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err)
@@ -41,12 +42,30 @@ static int fan_layer_end(unsigned layer, bool ok, void *data, struct bh_error **
 	return r;
 }
 
+struct tee {
+	struct fanout *f;
+	const struct bh_entry *e;
+	const bool *wants;
+};
+
+/* Hand a chunk the puller read to every consumer that wants the content. */
+static int tee_chunk(const void *p, size_t n, void *data, struct bh_error **err)
+{
+	struct tee *t = data;
+
+	for (size_t i = 0; i < t->f->n; i++)
+		if (t->wants[i] && t->f->c[i]->chunk(t->e, p, n, t->f->c[i]->data, err) < 0)
+			return -1;
+	return 0;
+}
+
 static int fan_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *data,
 		     struct bh_error **err)
 {
 	struct fanout *f = data;
+	struct tee t = { f, e, NULL };
 	bool wants[64], any = false;
-	unsigned char *buf;
+	unsigned char *buf = NULL;
 	int rc = -1;
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -57,20 +76,35 @@ static int fan_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *
 		wants[i] = e->type == BH_FT_REG && c->want && c->chunk && c->want(e, c->data);
 		any |= wants[i];
 	}
+	t.wants = wants;
+	if (f->puller) {
+		if (any) {
+			r->tee = tee_chunk;
+			r->tee_data = &t;
+		}
+		rc = f->puller->pull(e, r, f->puller->data, err);
+		r->tee = NULL;
+		if (rc < 0)
+			return -1;
+		rc = -1;
+	}
 	if (!any)
 		return 0;
+	/* What is left (all of it, without a puller) goes to the chunk consumers. */
 	buf = bh_malloc(CHUNK);
 	for (;;) {
 		ssize_t n = bh_entry_read(r, buf, CHUNK, err);
 
 		if (n < 0)
 			goto out;
-		for (size_t i = 0; i < f->n; i++)
-			if (wants[i] && f->c[i]->chunk(e, buf, (size_t)n, f->c[i]->data, err) < 0)
-				goto out;
 		if (n == 0)
 			break;
+		if (tee_chunk(buf, (size_t)n, &t, err) < 0)
+			goto out;
 	}
+	for (size_t i = 0; i < f->n; i++)
+		if (wants[i] && f->c[i]->chunk(e, buf, 0, f->c[i]->data, err) < 0)
+			goto out;
 	rc = 0;
 out:
 	free(buf);
@@ -80,11 +114,19 @@ out:
 int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opts,
 			    struct bh_consumer *const *consumers, size_t n, struct bh_error **err)
 {
-	struct fanout f = { consumers, n };
+	struct fanout f = { consumers, n, NULL };
 	struct bh_walk_opts o = { 0 };
 
 	if (n > 64)
 		return bh_error_set(err, BH_ERR_USAGE, "at most 64 consumers in one walk");
+	for (size_t i = 0; i < n; i++) {
+		if (!consumers[i]->pull)
+			continue;
+		if (f.puller)
+			return bh_error_set(err, BH_ERR_USAGE,
+					    "at most one pulling consumer in a walk");
+		f.puller = consumers[i];
+	}
 	if (opts)
 		o = *opts;
 	o.layer_begin = fan_layer_begin;

@@ -169,6 +169,9 @@ struct bh_entry_reader {
 	uint64_t size;
 	uint64_t done;
 	size_t max_file_read;
+	/* When set, every chunk read is also handed to tee (a shared walk). */
+	int (*tee)(const void *p, size_t n, void *data, struct bh_error **err);
+	void *tee_data;
 };
 
 /* rootfs pseudo-layer walk (walk_rootfs.c). */

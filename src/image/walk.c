@@ -157,6 +157,8 @@ ssize_t bh_entry_read(struct bh_entry_reader *r, void *buf, size_t n, struct bh_
 		if (got < 0)
 			return archive_fail(r->lc, r->a, "reading file content", err);
 		r->done += (uint64_t)got;
+		if (got > 0 && r->tee && r->tee(buf, (size_t)got, r->tee_data, err) < 0)
+			return -1;
 		return got;
 	}
 	if (r->fd < 0) {
@@ -170,6 +172,8 @@ ssize_t bh_entry_read(struct bh_entry_reader *r, void *buf, size_t n, struct bh_
 	if (got < 0)
 		return bh_error_sys(err, errno, "reading %s", r->name);
 	r->done += (uint64_t)got;
+	if (got > 0 && r->tee && r->tee(buf, (size_t)got, r->tee_data, err) < 0)
+		return -1;
 	return got;
 }
 

@@ -69,6 +69,25 @@ static int grab_chunk(const struct bh_entry *e, const void *p, size_t n, void *d
 	return bh_buf_add(&g->content, p, n, err);
 }
 
+/* A consumer written against bh_image_walk: reads some files itself. */
+struct puller {
+	struct bh_buf got;
+};
+
+static int pull_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *data,
+		      struct bh_error **err)
+{
+	struct puller *p = data;
+	char tmp[3];
+
+	if (strcmp(e->path, "etc/alpine-release"))
+		return 0;
+	/* read only part of it: the rest must still reach the chunk consumers */
+	if (bh_entry_read(r, tmp, sizeof(tmp), err) != sizeof(tmp))
+		return -1;
+	return bh_buf_add(&p->got, tmp, sizeof(tmp), err);
+}
+
 static char *image_path(const char *name)
 {
 	const char *td = getenv("TESTDATA");
@@ -103,6 +122,34 @@ static void one_walk_feeds_every_consumer(void **state)
 	assert_int_equal(g1.ends, 1);
 	bh_buf_release(&g1.content);
 	bh_buf_release(&g2.content);
+	bh_image_free(img);
+	free(path);
+}
+
+static void a_puller_shares_its_reads(void **state)
+{
+	char *path = image_path("alpine-3.19.4.docker.tar");
+	struct puller p = { .got = BH_BUF_INIT(64) };
+	struct grabber g = { .want_path = "etc/alpine-release", .content = BH_BUF_INIT(1 << 20) };
+	struct bh_consumer c1 = { .data = &p, .pull = pull_entry };
+	struct bh_consumer c2 = { .data = &g, .want = grab_want, .chunk = grab_chunk };
+	struct bh_consumer *const all[] = { &c1, &c2 };
+	struct bh_consumer *const two_pullers[] = { &c1, &c1 };
+	struct bh_error *err = NULL;
+	struct bh_image *img;
+
+	if (!path)
+		skip();
+	assert_int_equal(bh_image_open(path, NULL, &img, NULL), 0);
+	assert_int_equal(bh_image_walk_consumers(img, NULL, all, 2, NULL), 0);
+	assert_string_equal(p.got.data, "3.1");
+	assert_string_equal(g.content.data, "3.19.4\n");
+	assert_int_equal(g.ends, 1);
+	assert_int_equal(bh_image_walk_consumers(img, NULL, two_pullers, 2, &err), -1);
+	assert_error(err, BH_ERR_USAGE, "one pulling consumer");
+	bh_error_free(err);
+	bh_buf_release(&p.got);
+	bh_buf_release(&g.content);
 	bh_image_free(img);
 	free(path);
 }
@@ -166,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(one_walk_feeds_every_consumer),
+		cmocka_unit_test(a_puller_shares_its_reads),
 		cmocka_unit_test(a_failing_consumer_stops_the_walk),
 		cmocka_unit_test(merge_consumer_equals_the_merged_view),
 	};
