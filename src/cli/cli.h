@@ -94,6 +94,19 @@ const char *cli_color(bool on, const char *code);
 int cmd_help(int argc, char **argv, struct bh_cli *cli);
 int cmd_version(int argc, char **argv, struct bh_cli *cli);
 int cmd_image(int argc, char **argv, struct bh_cli *cli);
+int cmd_create(int argc, char **argv, struct bh_cli *cli);
+int cmd_start(int argc, char **argv, struct bh_cli *cli);
+int cmd_state(int argc, char **argv, struct bh_cli *cli);
+int cmd_kill(int argc, char **argv, struct bh_cli *cli);
+int cmd_delete(int argc, char **argv, struct bh_cli *cli);
+int cmd_run(int argc, char **argv, struct bh_cli *cli);
+int cmd_exec(int argc, char **argv, struct bh_cli *cli);
+int cmd_list(int argc, char **argv, struct bh_cli *cli);
+int cmd_ps(int argc, char **argv, struct bh_cli *cli);
+int cmd_pause(int argc, char **argv, struct bh_cli *cli);
+int cmd_resume(int argc, char **argv, struct bh_cli *cli);
+int cmd_spec(int argc, char **argv, struct bh_cli *cli);
+int cmd_features(int argc, char **argv, struct bh_cli *cli);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead runtime: an OCI runtime (runtime-spec 1.1) with hardened
+ * defaults that a bundle cannot lift.
+ *
+ *   spec      config.json → struct bh_rt_spec (bounded, validated, fuzzed)
+ *   create    namespaces, cgroups, mounts through fds, pivot_root, then the
+ *             container's init waits on <root>/<id>/exec.fifo
+ *   start     opens the fifo: the init applies rlimits, user, capabilities,
+ *             no_new_privs, Landlock, seccomp (last) and execs
+ *   state     the state JSON; kill, delete, pause/resume, ps, list, exec
+ *
+ * Hardening reported in the state annotations (org.bulkhead.*): a deny-list
+ * of high-risk syscalls no config can lift (only the operator, with
+ * allow_dangerous), the mount family denied or supervised through seccomp
+ * user notification, the default seccomp allow-list when a bundle has none,
+ * Landlock from annotations, mandatory masked and read-only /proc and /sys
+ * paths, and the runtime re-executed from a sealed memfd.
+ *
+ * Ownership follows include/bulkhead/base.h. Functions that start container
+ * processes fork; the library itself never prints and never exits (a forked
+ * child reports its error to the parent and calls _exit).
+ */
+#ifndef BULKHEAD_RUNTIME_H
+#define BULKHEAD_RUNTIME_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "bulkhead/base.h"
+
+#define BH_RT_MAX_CONFIG   (4 * 1024 * 1024) /* config.json bytes */
+#define BH_RT_MAX_ID	   1024
+#define BH_RT_DEFAULT_ROOT "/run/bulkhead"
+#define BH_RT_OCI_VERSION  "1.1.0"
+
+/* ---- the parsed spec ---------------------------------------------------- */
+
+struct bh_rt_idmap {
+	uint32_t container_id, host_id, size;
+};
+
+struct bh_rt_mount {
+	char *destination;   /* absolute, cleaned */
+	char *type;	     /* "bind" for bind mounts, or a file system type */
+	char *source;	     /* may be NULL */
+	char *data;	     /* file system options joined with ',', or NULL */
+	unsigned long flags; /* MS_RDONLY, MS_NOSUID, ... (for the new API: mapped to attrs) */
+	uint64_t attr_set, attr_clr; /* MOUNT_ATTR_* for mount_setattr */
+	bool rec_attr;		     /* r-options (rro, rnosuid...): attrs apply recursively */
+	unsigned long propagation;   /* MS_PRIVATE/MS_SLAVE/MS_SHARED/MS_UNBINDABLE or 0 */
+	bool rec_propagation;
+	bool bind, rbind;
+	bool idmap, ridmap; /* idmapped bind mount */
+	struct bh_rt_idmap *uid_mappings, *gid_mappings;
+	size_t nuid_mappings, ngid_mappings;
+	bool tmpcopyup;
+};
+
+struct bh_rt_ns {
+	int type;   /* CLONE_NEW* */
+	char *path; /* join this one, or NULL = new */
+};
+
+struct bh_rt_rlimit {
+	int resource;
+	uint64_t soft, hard;
+};
+
+struct bh_rt_hook {
+	char *path;
+	char **args; /* NULL-terminated, may be NULL */
+	char **env;  /* NULL-terminated, may be NULL */
+	int timeout; /* seconds, 0 = none */
+};
+
+enum bh_rt_hook_kind {
+	BH_HOOK_PRESTART,
+	BH_HOOK_CREATE_RUNTIME,
+	BH_HOOK_CREATE_CONTAINER,
+	BH_HOOK_START_CONTAINER,
+	BH_HOOK_POSTSTART,
+	BH_HOOK_POSTSTOP,
+	BH_HOOK_NKINDS,
+};
+
+struct bh_rt_hooks {
+	struct bh_rt_hook *h;
+	size_t n;
+};
+
+struct bh_rt_device {
+	char *path;
+	char type; /* 'c', 'b', 'u', 'p' */
+	int64_t major, minor;
+	uint32_t mode; /* fileMode, default 0666 */
+	uint32_t uid, gid;
+};
+
+struct bh_rt_devrule {
+	bool allow;
+	char type;	      /* 'a', 'c', 'b' */
+	int64_t major, minor; /* -1 = any */
+	char access[4];	      /* subset of "rwm" */
+};
+
+enum bh_rt_capset {
+	BH_CAP_BOUNDING,
+	BH_CAP_EFFECTIVE,
+	BH_CAP_INHERITABLE,
+	BH_CAP_PERMITTED,
+	BH_CAP_AMBIENT,
+	BH_CAP_NSETS
+};
+
+struct bh_rt_process {
+	bool terminal;
+	uint32_t console_height, console_width;
+	uint32_t uid, gid;
+	uint32_t *gids;
+	size_t ngids;
+	bool has_umask;
+	uint32_t umask;
+	char **args; /* NULL-terminated, at least one */
+	char **env;  /* NULL-terminated */
+	char *cwd;   /* absolute */
+	bool has_caps;
+	uint64_t caps[BH_CAP_NSETS]; /* bit per capability */
+	struct bh_rt_rlimit *rlimits;
+	size_t nrlimits;
+	bool no_new_privileges;
+	bool has_oom_score_adj;
+	int oom_score_adj;
+};
+
+struct bh_rt_resources {
+	/* memory (-1 = unset) */
+	int64_t mem_limit, mem_reservation, mem_swap, mem_swappiness;
+	bool mem_disable_oom_killer;
+	/* cpu */
+	int64_t cpu_shares, cpu_quota, cpu_period, cpu_rt_runtime, cpu_rt_period;
+	char *cpuset_cpus, *cpuset_mems;
+	/* pids */
+	int64_t pids_limit;
+	/* block io */
+	int64_t blkio_weight;
+	/* hugetlb: "2MB" → limit */
+	char **huge_sizes;
+	int64_t *huge_limits;
+	size_t nhuge;
+	/* devices */
+	struct bh_rt_devrule *devices;
+	size_t ndevices;
+	/* cgroup v2 files to write as they are */
+	json_t *unified;
+};
+
+enum bh_rt_mounts_mode { BH_MOUNTS_DENY = 0, BH_MOUNTS_SUPERVISED };
+
+struct bh_rt_spec {
+	char *oci_version;
+	char *root_path; /* as written: relative to the bundle or absolute */
+	bool root_readonly;
+	char *hostname, *domainname;
+	struct bh_rt_process process;
+	struct bh_rt_mount *mounts;
+	size_t nmounts;
+	struct bh_rt_hooks hooks[BH_HOOK_NKINDS];
+	json_t *annotations; /* object (owned) */
+	/* linux */
+	struct bh_rt_ns *namespaces;
+	size_t nnamespaces;
+	struct bh_rt_idmap *uid_mappings, *gid_mappings;
+	size_t nuid_mappings, ngid_mappings;
+	json_t *sysctl; /* object of strings (owned) */
+	bool has_resources;
+	struct bh_rt_resources res;
+	char *cgroups_path;
+	struct bh_rt_device *devices;
+	size_t ndevices;
+	json_t *seccomp;		  /* the linux.seccomp object (owned), or NULL */
+	unsigned long rootfs_propagation; /* MS_* or 0 */
+	char **masked_paths, **readonly_paths;
+	size_t nmasked, nreadonly;
+	/* from annotations */
+	enum bh_rt_mounts_mode mounts_mode;
+	char **landlock_ro, **landlock_rw;
+	size_t nlandlock_ro, nlandlock_rw;
+};
+
+/*
+ * Parse and validate config.json from (buf, len) (at most BH_RT_MAX_CONFIG
+ * bytes). Every field is type-checked, every count and size bounded; unknown
+ * namespaces, capabilities, rlimits, mount options and malformed mappings are
+ * errors (BH_ERR_INVALID) naming the field.
+ */
+int bh_rt_spec_parse(const char *buf, size_t len, struct bh_rt_spec **out, struct bh_error **err);
+/* Read <bundle>/config.json and parse it. */
+int bh_rt_spec_load(const char *bundle, struct bh_rt_spec **out, struct bh_error **err);
+void bh_rt_spec_free(struct bh_rt_spec *s);
+/* True when the spec asks for namespace `type` (CLONE_NEW*). */
+bool bh_rt_spec_has_ns(const struct bh_rt_spec *s, int type);
+
+/* The hardened default config.json (what `bulkhead spec` writes). */
+json_t *bh_rt_default_spec(void);
+/* The default seccomp allow-list profile, as JSON text (share/seccomp/default.json). */
+const char *bh_rt_default_seccomp(void);
+/* The syscalls of the deny-list that no config can lift. NULL-terminated. */
+extern const char *const bh_rt_deny_list[];
+/* The mount family, denied (or supervised) in containers. NULL-terminated. */
+extern const char *const bh_rt_mount_family[];
+/* The runtime-spec features document (`bulkhead features`). */
+json_t *bh_rt_features(void);
+
+/* "KILL", "SIGKILL", "9" → 9. */
+int bh_rt_signal_parse(const char *s, int *sig, struct bh_error **err);
+/* A container ID: [A-Za-z0-9_+.-], 1..1024 bytes, not "." or "..". */
+int bh_rt_id_check(const char *id, struct bh_error **err);
+
+/*
+ * Compile a seccomp profile (the linux.seccomp object, or NULL for the
+ * default profile) with the deny-list and the mount rules into a BPF program
+ * (libseccomp, binary-tree optimised). `allow` lists deny-list syscalls the
+ * operator allowed. *prog receives the sock_filter array, *nprog its length;
+ * *listener true when the filter uses SCMP_ACT_NOTIFY. Exposed for tests.
+ */
+struct bh_rt_seccomp_opts {
+	enum bh_rt_mounts_mode mounts;
+	char *const *allow; /* NULL-terminated, may be NULL */
+};
+int bh_rt_seccomp_compile(const json_t *profile, const struct bh_rt_seccomp_opts *o, void **prog,
+			  size_t *nprog, bool *listener, struct bh_error **err);
+
+/* ---- the runtime ------------------------------------------------------- */
+
+struct bh_rt_ctx {
+	const char *root;	      /* state directory (NULL = BH_RT_DEFAULT_ROOT) */
+	char *const *allow_dangerous; /* operator's --allow-dangerous, NULL-terminated */
+	bool systemd_cgroup;
+	bool debug;
+};
+
+struct bh_rt_create_opts {
+	const char *bundle;	    /* default "." */
+	const char *pid_file;	    /* may be NULL */
+	const char *console_socket; /* may be NULL */
+	unsigned preserve_fds;	    /* fds 3..3+n-1 passed to the container */
+	bool no_pivot;		    /* chroot instead of pivot_root (asked for) */
+	bool no_new_keyring;
+};
+
+int bh_rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
+		 struct bh_error **err);
+int bh_rt_start(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **err);
+/*
+ * create + start in this process, then wait (unless detach) and return the
+ * container's exit status in *status (128+signal when killed); the container
+ * is deleted afterwards unless keep.
+ */
+int bh_rt_run(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
+	      bool detach, bool keep, int *status, struct bh_error **err);
+/* The state JSON (runtime-spec state + annotations). */
+int bh_rt_state(const struct bh_rt_ctx *ctx, const char *id, json_t **out, struct bh_error **err);
+int bh_rt_kill(const struct bh_rt_ctx *ctx, const char *id, int sig, bool all,
+	       struct bh_error **err);
+int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct bh_error **err);
+/* Array of state objects, by ID. */
+int bh_rt_list(const struct bh_rt_ctx *ctx, json_t **out, struct bh_error **err);
+/* The pids in the container's cgroup (host pids). */
+int bh_rt_ps(const struct bh_rt_ctx *ctx, const char *id, pid_t **pids, size_t *npids,
+	     struct bh_error **err);
+int bh_rt_pause(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **err);
+int bh_rt_resume(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **err);
+
+struct bh_rt_exec_opts {
+	const char *process_json; /* --process file, or NULL */
+	char *const *args;	  /* the command when no process file */
+	char *const *env;	  /* extra KEY=VALUE */
+	const char *cwd;
+	const char *user;  /* "uid[:gid]" */
+	char *const *caps; /* extra capabilities */
+	bool tty;
+	bool detach;
+	bool no_new_privs;
+	const char *pid_file;
+	const char *console_socket;
+	unsigned preserve_fds;
+};
+int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_exec_opts *o,
+	       int *status, struct bh_error **err);
+
+/*
+ * CVE-2019-5736: unless already done, re-execute the running binary from a
+ * sealed memfd (argv and environ unchanged, BULKHEAD_SEALED=1 added). Returns
+ * only on failure, or 0 when already sealed.
+ */
+int bh_rt_reexec_sealed(int argc, char **argv, struct bh_error **err);
+/* True when this process runs from a sealed memfd copy. */
+bool bh_rt_is_sealed(void);
+
+#endif /* BULKHEAD_RUNTIME_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Private to src/runtime: the pieces the container lifecycle is built from. */
+#ifndef BULKHEAD_RUNTIME_INTERNAL_H
+#define BULKHEAD_RUNTIME_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bulkhead/runtime.h"
+
+/* Limits on untrusted config.json content. */
+#define RT_MAX_STR	   (64 * 1024)
+#define RT_MAX_PATH	   4096
+#define RT_MAX_ARGS	   65536
+#define RT_MAX_ENV	   65536
+#define RT_MAX_MOUNTS	   1024
+#define RT_MAX_MAPPINGS	   340
+#define RT_MAX_HOOKS	   256
+#define RT_MAX_DEVICES	   4096
+#define RT_MAX_PATHS	   1024
+#define RT_MAX_GIDS	   65536
+#define RT_MAX_SYSCTL	   1024
+#define RT_MAX_ANNOTATIONS 4096
+#define RT_NCAPS	   41 /* CAP_CHECKPOINT_RESTORE + 1 */
+
+/* ---- spec.c ------------------------------------------------------------ */
+const char *rt_cap_name(int cap);
+int rt_cap_from_name(const char *name);
+const char *rt_ns_name(int type);
+/* Keep only the bits of the capabilities this kernel knows. */
+uint64_t rt_caps_known_mask(void);
+
+/* ---- cgroup.c ---------------------------------------------------------- */
+
+enum rt_cg_layout { RT_CG_V1 = 1, RT_CG_HYBRID, RT_CG_V2 };
+
+struct rt_cgroup {
+	enum rt_cg_layout layout;
+	char *path; /* the container's path below each hierarchy root, "/a/b" */
+	/* Hierarchy directories that hold the container: absolute paths. */
+	char **dirs;  /* e.g. /sys/fs/cgroup/memory/a/b */
+	char **names; /* "memory", "cpu,cpuacct", "unified" */
+	size_t ndirs;
+};
+
+int rt_cgroup_layout(enum rt_cg_layout *out, struct bh_error **err);
+/* Work out the directories for cgroups_path (NULL = default for id). */
+int rt_cgroup_init(struct rt_cgroup *cg, const char *cgroups_path, const char *id, bool systemd,
+		   struct bh_error **err);
+/* Make the directories (cpuset values inherited) and write the resources. */
+int rt_cgroup_create(struct rt_cgroup *cg, const struct bh_rt_spec *spec, struct bh_error **err);
+int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct bh_error **err);
+/* pids of the container (from the first hierarchy that has cgroup.procs). */
+int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **pids, size_t *n, struct bh_error **err);
+int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct bh_error **err);
+/* 1 frozen, 0 not, -1 unknown. */
+int rt_cgroup_frozen(const struct rt_cgroup *cg);
+/* Remove the directories (after the processes are gone). */
+int rt_cgroup_destroy(const struct rt_cgroup *cg, struct bh_error **err);
+void rt_cgroup_release(struct rt_cgroup *cg);
+json_t *rt_cgroup_to_json(const struct rt_cgroup *cg);
+int rt_cgroup_from_json(const json_t *j, struct rt_cgroup *cg, struct bh_error **err);
+
+/* ---- seccomp.c --------------------------------------------------------- */
+
+struct rt_filter {
+	void *prog; /* struct sock_filter[] */
+	size_t n;
+	bool listener;
+	unsigned flags; /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
+};
+int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, struct rt_filter *f,
+		    struct bh_error **err);
+void rt_filter_release(struct rt_filter *f);
+/* In the container: load it; returns the listener fd (or 0 without one), -errno on failure. */
+int rt_filter_load(const struct rt_filter *f);
+
+/* ---- child error channel ------------------------------------------------- */
+
+/*
+ * Messages on the sync socket between the runtime and its children. A child
+ * that fails sends SYNC_ERROR with text and exits.
+ */
+enum rt_sync_type {
+	SYNC_GO = 1,   /* parent → child: continue */
+	SYNC_USERMAP,  /* child → parent: write my uid/gid maps */
+	SYNC_PID,      /* child → parent: the container's init pid in value */
+	SYNC_HOOKS,    /* child → parent: run createRuntime/prestart/createContainer */
+	SYNC_READY,    /* child → parent: waiting for start */
+	SYNC_ERROR,    /* child → parent: text, then the child exits */
+	SYNC_MOUNTFDS, /* parent → child: idmapped mount fds follow (SCM_RIGHTS) */
+};
+
+struct rt_sync_msg {
+	int type;
+	int value;
+	char text[1024];
+};
+
+int rt_sync_send(int fd, int type, int value, const char *text);
+int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds);
+/* Receive one message; fds (may be NULL) gets up to *nfds passed fds. */
+int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds);
+/* In a child: format an error with errno text, send it, _exit(1). */
+void rt_child_fail(int sync, int errnum, const char *fmt, ...) BH_PRINTF(3, 4)
+	__attribute__((noreturn));
+
+/* ---- mount.c ------------------------------------------------------------- */
+
+struct rt_mount_ctx {
+	const struct bh_rt_spec *spec;
+	const char *rootfs;	    /* absolute host path */
+	const struct rt_cgroup *cg; /* for "cgroup" mounts */
+	bool userns;		    /* running in a new user namespace */
+	bool no_pivot;
+	int *idmap_fds; /* per mount: a prepared detached mount, or -1 */
+	int sync;	/* for hooks: the sync socket, -1 = none */
+	bool have_hooks;
+};
+/* Everything up to and including pivot_root, masked/readonly paths, ro root. */
+int rt_mount_setup(struct rt_mount_ctx *m, struct bh_error **err);
+/* Prepare (in the runtime) a detached idmapped bind mount for mount i. */
+int rt_mount_idmapped(const struct bh_rt_mount *mnt, pid_t child, struct bh_error **err);
+/* The mandatory masked and read-only paths that every container gets. */
+extern const char *const rt_mandatory_masked[];
+extern const char *const rt_mandatory_readonly[];
+
+/* ---- process.c ----------------------------------------------------------- */
+
+struct rt_proc_ctx {
+	const struct bh_rt_process *p;
+	const struct bh_rt_spec *spec; /* landlock, mounts mode */
+	const struct rt_filter *filter;
+	int notify_sock; /* send the seccomp listener here, or -1 */
+	unsigned preserve_fds;
+	bool in_userns;
+};
+/* Resolve args[0] through the process PATH; *out is the path to exec. */
+int rt_find_exec(const struct bh_rt_process *p, char **out, struct bh_error **err);
+/* After start: rlimits, user, caps, no_new_privs, Landlock, seccomp, exec. Never returns on
+ * success; on failure returns -1 with err. */
+int rt_process_exec(const struct rt_proc_ctx *c, const char *exe, struct bh_error **err);
+/* rlimits, oom_score_adj, umask, sysctl helpers used before exec. */
+int rt_set_rlimits(const struct bh_rt_process *p, struct bh_error **err);
+int rt_landlock_apply(const struct bh_rt_spec *spec, struct bh_error **err);
+/* The best Landlock ABI of this kernel (0 = none). */
+int rt_landlock_abi(void);
+/* Console: make a pty inside the container, send the master on `sock`, and
+ * make the slave our controlling terminal and stdio. */
+int rt_console_setup(int sock, const struct bh_rt_process *p, struct bh_error **err);
+
+/* ---- hooks.c ------------------------------------------------------------- */
+/* Run the hooks of `kind` with the state JSON on stdin. mntns_pid > 0: in that
+ * process's mount namespace (createContainer). */
+int rt_hooks_run(const struct bh_rt_spec *spec, enum bh_rt_hook_kind kind, const char *state,
+		 pid_t mntns_pid, struct bh_error **err);
+
+/* ---- notify.c ------------------------------------------------------------ */
+/* Start the supervisor of mount calls (a detached process); returns the fd the
+ * container sends its listener on, or -1. */
+int rt_notify_supervisor_start(const char *rootfs_hint, pid_t *sup_pid, struct bh_error **err);
+
+/* ---- util ---------------------------------------------------------------- */
+int rt_pidfd_open(pid_t pid);
+int rt_pidfd_send_signal(int pidfd, int sig);
+/* Field 22 of /proc/pid/stat; 0 if the process is gone. state gets the state letter. */
+uint64_t rt_proc_starttime(pid_t pid, char *state);
+
+#endif

@@ -1,0 +1,271 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The runtime library: config.json parsing (valid and hostile), IDs, signals, seccomp. */
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+
+#include "unit.h"
+#include "bulkhead/runtime.h"
+
+#define HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+
+static struct bh_rt_spec *parse_ok(const char *json)
+{
+	struct bh_rt_spec *s = NULL;
+	struct bh_error *err = NULL;
+
+	if (bh_rt_spec_parse(json, strlen(json), &s, &err) < 0) {
+		char *m = bh_error_message(err);
+
+		fail_msg("parse failed: %s", m);
+	}
+	return s;
+}
+
+static void parse_bad(const char *json, const char *needle)
+{
+	struct bh_rt_spec *s = NULL;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_rt_spec_parse(json, strlen(json), &s, &err), -1);
+	assert_null(s);
+	assert_non_null(err);
+	{
+		char *m = bh_error_message(err);
+
+		if (!strstr(m, needle))
+			fail_msg("error '%s' does not contain '%s'", m, needle);
+		free(m);
+	}
+	bh_error_free(err);
+}
+
+static void test_default_spec_roundtrip(void **state)
+{
+	json_t *j = bh_rt_default_spec();
+	char *text = json_dumps(j, 0);
+	struct bh_rt_spec *s = parse_ok(text);
+
+	(void)state;
+	assert_true(s->root_readonly);
+	assert_true(s->process.no_new_privileges);
+	assert_true(bh_rt_spec_has_ns(s, CLONE_NEWPID));
+	assert_false(bh_rt_spec_has_ns(s, CLONE_NEWUSER));
+	assert_null(s->seccomp);
+	assert_int_equal(s->process.caps[BH_CAP_BOUNDING] & (1ULL << 21), 0); /* no SYS_ADMIN */
+	bh_rt_spec_free(s);
+	free(text);
+	json_decref(j);
+}
+
+static void test_full_parse(void **state)
+{
+	struct bh_rt_spec *s = parse_ok(
+		HEAD
+		"\"hostname\":\"h\",\"process\":{\"args\":[\"/bin/sh\"],\"cwd\":\"/a/../b\","
+		"\"user\":{\"uid\":1000,\"gid\":100,\"additionalGids\":[5,6]},"
+		"\"capabilities\":{\"bounding\":[\"CAP_KILL\",\"chown\",\"CAP_UNKNOWN_NEW\"]},"
+		"\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":20,\"soft\":10}],"
+		"\"oomScoreAdj\":100},"
+		"\"mounts\":[{\"destination\":\"/x/./y\",\"type\":\"tmpfs\",\"source\":\"t\","
+		"\"options\":[\"nosuid\",\"ro\",\"mode=755\",\"size=1m\",\"rprivate\"]},"
+		"{\"destination\":\"/data\",\"source\":\"/srv\",\"options\":[\"rbind\",\"rro\"]}],"
+		"\"annotations\":{\"org.bulkhead.mounts\":\"supervised\","
+		"\"org.bulkhead.landlock.ro\":\"/usr:/bin\",\"org.bulkhead.landlock.rw\":\"/tmp\"},"
+		"\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"mount\"},"
+		"{\"type\":\"network\",\"path\":\"/run/netns/x\"}],"
+		"\"resources\":{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":10},"
+		"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]},"
+		"\"cgroupsPath\":\"/a/b\",\"maskedPaths\":[\"/proc/kcore\"],"
+		"\"rootfsPropagation\":\"rslave\"}}");
+
+	(void)state;
+	assert_string_equal(s->process.cwd, "/b");
+	assert_int_equal(s->process.uid, 1000);
+	assert_int_equal(s->process.ngids, 2);
+	assert_int_equal(s->process.caps[BH_CAP_BOUNDING], (1ULL << 5) | (1ULL << 0));
+	assert_int_equal(s->process.nrlimits, 1);
+	assert_int_equal(s->process.rlimits[0].resource, RLIMIT_NOFILE);
+	assert_int_equal(s->nmounts, 2);
+	assert_string_equal(s->mounts[0].destination, "/x/y");
+	assert_string_equal(s->mounts[0].data, "mode=755,size=1m");
+	assert_true(s->mounts[0].flags & MS_RDONLY);
+	assert_int_equal(s->mounts[0].propagation, MS_PRIVATE);
+	assert_true(s->mounts[1].bind && s->mounts[1].rbind && s->mounts[1].rec_attr);
+	assert_string_equal(s->mounts[1].type, "bind");
+	assert_int_equal(s->mounts_mode, BH_MOUNTS_SUPERVISED);
+	assert_int_equal(s->nlandlock_ro, 2);
+	assert_int_equal(s->nlandlock_rw, 1);
+	assert_string_equal(s->namespaces[2].path, "/run/netns/x");
+	assert_int_equal(s->res.mem_limit, 1048576);
+	assert_int_equal(s->res.ndevices, 2);
+	assert_int_equal(s->rootfs_propagation, MS_SLAVE | MS_REC);
+	bh_rt_spec_free(s);
+}
+
+static void test_hostile(void **state)
+{
+	(void)state;
+	parse_bad("{", "invalid JSON");
+	parse_bad("[]", "must be a JSON object");
+	parse_bad("{\"ociVersion\":\"2.0\",\"root\":{\"path\":\"r\"}}", "not 1.x");
+	parse_bad(HEAD "\"process\":{\"args\":[]}}", "process.args");
+	parse_bad(HEAD "\"process\":{\"args\":[\"\"]}}", "process.args");
+	parse_bad(
+		HEAD
+		"\"process\":{\"args\":[\"a\"]},\"linux\":{\"namespaces\":[{\"type\":\"nope\"}]}}",
+		"unknown namespace type");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"linux\":{\"namespaces\":[{\"type\":\"pid\"},"
+		  "{\"type\":\"pid\"}]}}",
+		  "appears twice");
+	parse_bad(
+		HEAD
+		"\"process\":{\"args\":[\"a\"]},\"linux\":{\"namespaces\":[{\"type\":\"user\"}]}}",
+		"needs linux.uidMappings");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		  "\"uidMappings\":[{\"containerID\":4294967295,\"hostID\":0,\"size\":2}],"
+		  "\"gidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":1}]}}",
+		  "overflows");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"linux\":{\"namespaces\":[{\"type\":\"user\"}],"
+		  "\"uidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":10},"
+		  "{\"containerID\":5,\"hostID\":100,\"size\":10}],"
+		  "\"gidMappings\":[{\"containerID\":0,\"hostID\":0,\"size\":1}]}}",
+		  "overlap");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"mounts\":[{\"destination\":\"/../..\","
+		       "\"type\":\"tmpfs\"}]}",
+		  "climbs above");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"mounts\":[{\"destination\":\"/\",\"type\":"
+		       "\"tmpfs\"}]}",
+		  "over /");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"mounts\":[{\"destination\":\"/x\",\"type\":"
+		  "\"tmpfs\",\"options\":[\"size=1,nr_inodes=2\"]}]}",
+		  "not a valid option");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"mounts\":[{\"destination\":\"/x\",\"type\":"
+		  "\"../x\"}]}",
+		  "not a file system type");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"],\"rlimits\":[{\"type\":\"RLIMIT_NOPE\",\"hard\":1,"
+		  "\"soft\":1}]}}",
+		  "unknown type");
+	parse_bad(
+		HEAD
+		"\"process\":{\"args\":[\"a\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,"
+		"\"soft\":2}]}}",
+		"soft exceeds hard");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"],\"cwd\":\"rel\"}}", "absolute");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"cgroupsPath\":\"/a/../../b\"}}",
+		  "'..'");
+	parse_bad(
+		HEAD
+		"\"process\":{\"args\":[\"a\"]},\"annotations\":{\"org.bulkhead.mounts\":\"yes\"}}",
+		"org.bulkhead.mounts");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"annotations\":{\"org.bulkhead.landlock.ro\":"
+		  "\"usr\"}}",
+		  "absolute path");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"hostname\":\"h\"}", "uts namespace");
+	parse_bad(HEAD
+		  "\"process\":{\"args\":[\"a\"]},\"linux\":{\"sysctl\":{\"a/../../b\":\"1\"}}}",
+		  "sysctl");
+	parse_bad("{\"ociVersion\":\"1.0.2\",\"ociVersion\":\"1.0.2\"}", "invalid JSON");
+	{
+		/* too big */
+		size_t n = BH_RT_MAX_CONFIG + 10;
+		char *big = bh_malloc(n + 1);
+		struct bh_rt_spec *s = NULL;
+		struct bh_error *err = NULL;
+
+		memset(big, ' ', n);
+		big[n] = 0;
+		assert_int_equal(bh_rt_spec_parse(big, n, &s, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+		bh_error_free(err);
+		free(big);
+	}
+}
+
+static void test_ids_signals(void **state)
+{
+	int sig = 0;
+
+	(void)state;
+	assert_int_equal(bh_rt_id_check("abc-1.2_+x", NULL), 0);
+	assert_int_equal(bh_rt_id_check("..", NULL), -1);
+	assert_int_equal(bh_rt_id_check("a/b", NULL), -1);
+	assert_int_equal(bh_rt_id_check("", NULL), -1);
+	assert_int_equal(bh_rt_signal_parse("KILL", &sig, NULL), 0);
+	assert_int_equal(sig, SIGKILL);
+	assert_int_equal(bh_rt_signal_parse("sigterm", &sig, NULL), 0);
+	assert_int_equal(sig, SIGTERM);
+	assert_int_equal(bh_rt_signal_parse("9", &sig, NULL), 0);
+	assert_int_equal(sig, 9);
+	assert_int_equal(bh_rt_signal_parse("RTMIN+1", &sig, NULL), 0);
+	assert_int_equal(sig, SIGRTMIN + 1);
+	assert_int_equal(bh_rt_signal_parse("0", &sig, NULL), -1);
+	assert_int_equal(bh_rt_signal_parse("NOPE", &sig, NULL), -1);
+}
+
+static void test_seccomp(void **state)
+{
+	struct bh_rt_seccomp_opts o = { .mounts = BH_MOUNTS_DENY, .allow = NULL };
+	struct bh_error *err = NULL;
+	void *prog = NULL;
+	size_t n = 0;
+	bool listener = true;
+	json_t *p;
+
+	(void)state;
+	/* the default profile compiles */
+	assert_int_equal(bh_rt_seccomp_compile(NULL, &o, &prog, &n, &listener, &err), 0);
+	assert_true(n > 10);
+	assert_false(listener);
+	free(prog);
+	/* a profile that allows everything, including the deny-list, still compiles (the
+	 * runtime's rules win) */
+	assert_int_equal(
+		bh_json_parse(
+			"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+			"[\"bpf\",\"mount\",\"kexec_load\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+			strlen("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":"
+			       "[\"bpf\",\"mount\",\"kexec_load\"],\"action\":\"SCMP_ACT_ALLOW\"}]"
+			       "}"),
+			1 << 20, "t", &p, NULL),
+		0);
+	assert_int_equal(bh_rt_seccomp_compile(p, &o, &prog, &n, &listener, &err), 0);
+	free(prog);
+	/* supervised mounts need a listener */
+	o.mounts = BH_MOUNTS_SUPERVISED;
+	assert_int_equal(bh_rt_seccomp_compile(p, &o, &prog, &n, &listener, &err), 0);
+	assert_true(listener);
+	free(prog);
+	json_decref(p);
+	/* bad actions are errors */
+	assert_int_equal(bh_json_parse("{\"defaultAction\":\"SCMP_ACT_NOPE\"}",
+				       strlen("{\"defaultAction\":\"SCMP_ACT_NOPE\"}"), 1 << 20,
+				       "t", &p, NULL),
+			 0);
+	assert_int_equal(bh_rt_seccomp_compile(p, &o, &prog, &n, &listener, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "defaultAction");
+	bh_error_free(err);
+	json_decref(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_spec_roundtrip),
+		cmocka_unit_test(test_full_parse),
+		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_ids_signals),
+		cmocka_unit_test(test_seccomp),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
