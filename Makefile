@@ -22,7 +22,7 @@ V ?=
 PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libcurl libseccomp libcap zlib \
 	libhs libpcre2-8 yara
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)

@@ -146,7 +146,64 @@ int bh_store_query(struct bh_store *s, const char *ecosystem, const char *packag
 int bh_osv_affects(const json_t *affected, enum bh_vscheme scheme, const char *version, bool *out,
 		   char **fixed, struct bh_error **err);
 
-/* Record a scan result by image digest; ask for the latest one. */
+/* ---- db update: conditional downloads of advisory sources ------------- */
+
+struct bh_update_source {
+	char *name;
+	char *url;
+};
+
+struct bh_update_sources {
+	struct bh_update_source *v;
+	size_t n;
+};
+
+/* The default sources: the OSV per-ecosystem exports. */
+void bh_update_default_sources(struct bh_update_sources *out);
+/*
+ * A sources file: one source per line, "NAME URL" (or just "URL", named after
+ * its path), '#' comments and blank lines ignored. URLs must be https://.
+ */
+int bh_update_sources_parse(const char *buf, size_t len, const char *what,
+			    struct bh_update_sources *out, struct bh_error **err);
+void bh_update_sources_release(struct bh_update_sources *s);
+
+struct bh_update_opts {
+	const char *cacert;   /* CA bundle file, or NULL for the system's */
+	uint64_t max_bytes;   /* largest download (0: 4 GiB) */
+	long connect_timeout; /* seconds (0: 30) */
+	bool strict;	      /* as bh_import_opts.strict */
+	volatile int *cancel;
+};
+
+struct bh_update_result {
+	char *name;
+	char *url;
+	long http_status; /* 0 when no answer */
+	bool not_modified;
+	uint64_t bytes;
+	struct bh_import_stats stats;
+	struct bh_error *error; /* this source failed (the others went on) */
+};
+
+/*
+ * For each source: a conditional GET (If-None-Match / If-Modified-Since from
+ * the validators stored for it), the body into a temporary file beside the
+ * store, imported in one transaction together with the new validators. An
+ * unchanged source costs one request (304) and imports nothing. results gets
+ * one entry per source. Returns the number of sources that failed (0: all
+ * ok), or -1 when nothing could be tried.
+ */
+int bh_store_update(struct bh_store *s, const struct bh_update_sources *src,
+		    const struct bh_update_opts *opts, struct bh_update_result **results,
+		    struct bh_error **err);
+void bh_update_results_free(struct bh_update_result *r, size_t n);
+
+/*
+ * Record a scan result by image digest; ask for the latest one. The latest
+ * comes back as {"digest", "scanned_at", "db_version", "summary"}; with no
+ * recorded scan, *out is set to NULL and 0 is returned.
+ */
 int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *summary,
 			 struct bh_error **err);
 int bh_store_last_scan(struct bh_store *s, const char *digest, json_t **out, struct bh_error **err);

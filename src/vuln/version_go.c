@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Go module versions: semantic versions with a "v" (golang.org/x/mod/semver).
+ *
+ *   vMAJOR[.MINOR[.PATCH[-PRERELEASE][+BUILD]]]
+ *
+ * The "v" may be left out, as OSV's Go ecosystem writes versions ("1.2.3").
+ * "v1" and "v1.2" are shorthands for v1.0.0 and v1.2.0 (as semver.Compare
+ * reads them) and take no suffix. Pseudo-versions (v0.0.0-20191109021931-
+ * daa7c04131f5, v1.2.4-0.2019..., v1.2.3-pre.0.2019...) are pre-releases and
+ * order by their timestamp like any other; "+incompatible" is build metadata
+ * and ignored, as every build suffix is.
+ */
+#include <string.h>
+
+#include "bulkhead/vuln.h"
+#include "version_internal.h"
+#include "banned.h"
+
+static int parse(const char *v, struct bh_semver *out, struct bh_error **err)
+{
+	const char *s = v, *why = NULL;
+	size_t n;
+
+	if (bh_vs_check_len("go", v, err) < 0)
+		return -1;
+	n = strlen(v);
+	if (n && *s == 'v')
+		s++, n--;
+	if (bh_semver_parse(s, n, true, out, &why) < 0)
+		return bh_vs_invalid(err, "go", v, why);
+	return 0;
+}
+
+int bh_vgo_validate(const char *v, struct bh_error **err)
+{
+	struct bh_semver sv;
+
+	return parse(v, &sv, err);
+}
+
+int bh_vgo_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+{
+	struct bh_semver x, y;
+
+	if (parse(a, &x, err) < 0 || parse(b, &y, err) < 0)
+		return -1;
+	*cmp = bh_semver_cmp(&x, &y);
+	return 0;
+}
