@@ -116,6 +116,26 @@ struct bh_inventory_opts {
 int bh_inventory_collect(struct bh_image *img, const struct bh_inventory_opts *opts,
 			 struct bh_inventory **out, struct bh_error **err);
 void bh_inventory_free(struct bh_inventory *inv);
+
+/*
+ * The same, as one consumer of a walk shared with other scanners
+ * (bh_image_walk_consumers; it pulls the content of the files it
+ * recognises, so no other consumer of that walk may pull):
+ *
+ *   c = bh_inventory_collector_new(img, opts);
+ *   m = bh_merge_new(img);   (when img->nlayers > 1)
+ *   bh_image_walk_consumers(img, ..., {bh_inventory_consumer(c), bh_merge_consumer(m)}, ...);
+ *   bh_merge_finish(m, &fs, ...);
+ *   bh_inventory_finish(c, fs, &inv, ...);   (fs NULL for one layer)
+ *   bh_inventory_collector_free(c);
+ */
+struct bh_inventory_collector;
+struct bh_inventory_collector *bh_inventory_collector_new(struct bh_image *img,
+							  const struct bh_inventory_opts *opts);
+struct bh_consumer *bh_inventory_consumer(struct bh_inventory_collector *c);
+int bh_inventory_finish(struct bh_inventory_collector *c, const struct bh_fileset *merged,
+			struct bh_inventory **out, struct bh_error **err);
+void bh_inventory_collector_free(struct bh_inventory_collector *c);
 /* "dpkg", "apk", "rpm", "npm", "python", "go-module", "go-stdlib", "java". */
 const char *bh_pkg_type_name(enum bh_pkg_type t);
 /* The purl type of a package type: "deb", "apk", "rpm", "npm", "pypi", "golang", "maven". */

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz the Go build info reader (ELF sections, segments, both formats). */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "bulkhead/inventory.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_pkglist l = { 0 };
+	struct bh_error *err = NULL;
+
+	bh_parse_go_buildinfo(data, size, "usr/bin/x", &l, &err);
+	bh_error_free(err);
+	bh_pkglist_release(&l);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz the Python core metadata (METADATA, PKG-INFO) parser. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "bulkhead/inventory.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_pkglist l = { 0 };
+	struct bh_error *err = NULL;
+
+	bh_parse_python_metadata((const char *)data, size, "x.dist-info/METADATA", &l, &err);
+	bh_error_free(err);
+	bh_pkglist_release(&l);
+	return 0;
+}
