@@ -15,6 +15,7 @@
 /* Every command, in the order `bulkhead --help` lists them. */
 const struct bh_command bh_commands[] = {
 	{ "image", cmd_image, "inspect, list, unpack or bundle a container image" },
+	{ "scan", cmd_scan, "find known vulnerabilities in an image's packages" },
 	{ "sbom", cmd_sbom, "list the packages of an image: table, JSON, CycloneDX or SPDX" },
 	{ "db", cmd_db, "import, update and inspect the advisory database" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },

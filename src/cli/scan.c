@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulkhead scan: the image's packages matched against the advisory store,
+ * suppressed by the user's ignore file and VEX documents, reported as a
+ * table, JSON, SARIF or CycloneDX, with a quality gate (--fail-on,
+ * --exit-code), and recorded in the store by image digest.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "bulkhead/scan.h"
+#include "bulkhead/version.h"
+#include "banned.h"
+
+static const char scan_usage[] =
+	"usage: bulkhead scan [options] IMAGE\n"
+	"\n"
+	"Find known vulnerabilities in an image's packages (NIST SP 800-190 4.1.1).\n"
+	"IMAGE is anything 'bulkhead image' reads (docker-archive, OCI layout, rootfs:DIR).\n"
+	"\n"
+	"Options:\n"
+	"  --format FORMAT      table (default), json, sarif or cyclonedx\n"
+	"  -o, --output FILE    write the report to FILE (atomically)\n"
+	"  --severity LIST      only these severities, e.g. HIGH,CRITICAL\n"
+	"  --ignore-unfixed     leave out vulnerabilities with no fixed version\n"
+	"  --ignorefile FILE    IDs to suppress: 'ID [exp:YYYY-MM-DD] [# reason]' per line\n"
+	"                       (default: .bulkheadignore in the current directory, if any)\n"
+	"  --vex FILE           OpenVEX document; not_affected and fixed statements suppress\n"
+	"                       (may be repeated)\n"
+	"  --exit-code N        exit with N when any finding is reported (default 0)\n"
+	"  --fail-on SEVERITY   exit 1 when a finding reaches SEVERITY (the quality gate)\n"
+	"  --no-record          do not record the result in the store\n"
+	"  --platform, --ref, --threads   as for 'bulkhead image'\n"
+	"\n"
+	"The advisory store is --db (see 'bulkhead db'). Exit codes: 0 clean (or findings\n"
+	"without a gate), 1 the gate failed, 2 usage, 3 error. See bulkhead-scan(1).\n";
+
+enum {
+	OPT_FORMAT = 256,
+	OPT_SEVERITY,
+	OPT_IGNORE_UNFIXED,
+	OPT_IGNOREFILE,
+	OPT_VEX,
+	OPT_EXIT_CODE,
+	OPT_FAIL_ON,
+	OPT_NO_RECORD,
+	OPT_PLATFORM,
+	OPT_REF,
+	OPT_THREADS,
+};
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
+
+struct scan_args {
+	enum fmt format;
+	const char *output;
+	bool severities[BH_SEV_CRITICAL + 1];
+	bool severity_filter;
+	bool ignore_unfixed;
+	const char *ignorefile;
+	const char **vex;
+	size_t nvex;
+	int exit_code;
+	bool fail_on_set;
+	enum bh_severity fail_on;
+	bool record;
+	struct bh_image_open_opts open;
+	unsigned threads;
+};
+
+static int parse_severities(const char *list, struct scan_args *a)
+{
+	char *copy = bh_strdup(list), *save = NULL;
+	int r = 0;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		enum bh_severity s;
+
+		if (bh_severity_parse(t, &s) < 0) {
+			r = -1;
+			break;
+		}
+		a->severities[s] = true;
+	}
+	a->severity_filter = true;
+	free(copy);
+	return r;
+}
+
+static int parse_args(int argc, char **argv, struct scan_args *a, const char **image)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "output", required_argument, NULL, 'o' },
+		{ "severity", required_argument, NULL, OPT_SEVERITY },
+		{ "ignore-unfixed", no_argument, NULL, OPT_IGNORE_UNFIXED },
+		{ "ignorefile", required_argument, NULL, OPT_IGNOREFILE },
+		{ "vex", required_argument, NULL, OPT_VEX },
+		{ "exit-code", required_argument, NULL, OPT_EXIT_CODE },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+		{ "platform", required_argument, NULL, OPT_PLATFORM },
+		{ "ref", required_argument, NULL, OPT_REF },
+		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c;
+
+	a->record = true;
+	while ((c = cli_getopt(argc, argv, "o:h", opts, "scan")) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "table"))
+				a->format = FMT_TABLE;
+			else if (!strcmp(optarg, "json"))
+				a->format = FMT_JSON;
+			else if (!strcmp(optarg, "sarif"))
+				a->format = FMT_SARIF;
+			else if (!strcmp(optarg, "cyclonedx"))
+				a->format = FMT_CYCLONEDX;
+			else
+				return cli_usage_error(
+					"scan",
+					"--format: unknown format '%s' (table, json, "
+					"sarif or cyclonedx)",
+					optarg);
+			break;
+		case 'o': a->output = optarg; break;
+		case OPT_SEVERITY:
+			if (parse_severities(optarg, a) < 0)
+				return cli_usage_error(
+					"scan",
+					"--severity: '%s' is not a list of UNKNOWN, LOW, "
+					"MEDIUM, HIGH, CRITICAL",
+					optarg);
+			break;
+		case OPT_IGNORE_UNFIXED: a->ignore_unfixed = true; break;
+		case OPT_IGNOREFILE: a->ignorefile = optarg; break;
+		case OPT_VEX:
+			a->vex = bh_reallocarray(a->vex, a->nvex + 1, sizeof(*a->vex));
+			a->vex[a->nvex++] = optarg;
+			break;
+		case OPT_EXIT_CODE:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 255)
+				return cli_usage_error("scan", "--exit-code: '%s' is not 0..255",
+						       optarg);
+			a->exit_code = (int)v;
+			break;
+		case OPT_FAIL_ON:
+			if (bh_severity_parse(optarg, &a->fail_on) < 0)
+				return cli_usage_error("scan", "--fail-on: unknown severity '%s'",
+						       optarg);
+			a->fail_on_set = true;
+			break;
+		case OPT_NO_RECORD: a->record = false; break;
+		case OPT_PLATFORM: a->open.platform = optarg; break;
+		case OPT_REF: a->open.ref = optarg; break;
+		case OPT_THREADS:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 1024)
+				return cli_usage_error("scan", "--threads: '%s' is not 0..1024",
+						       optarg);
+			a->threads = (unsigned)v;
+			break;
+		case 'h': return -1;
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage_error("scan", "expected one IMAGE");
+	*image = argv[optind];
+	return 0;
+}
+
+/* Drop what the user filtered out (not suppressed: gone from the report). */
+static void filter(struct bh_findings *f, const struct scan_args *a)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct bh_finding *x = &f->v[i];
+		bool keep = true;
+
+		if (a->severity_filter && !a->severities[x->severity])
+			keep = false;
+		if (a->ignore_unfixed && x->kind == BH_FIND_VULN && x->fix_state != BH_FIX_FIXED)
+			keep = false;
+		if (keep)
+			f->v[k++] = *x;
+		else
+			bh_finding_release(x);
+	}
+	f->n = k;
+}
+
+static int read_small(const char *path, size_t max, struct bh_buf *b, struct bh_error **err)
+{
+	bh_buf_init(b, max);
+	return bh_read_file(path, b, err);
+}
+
+static int apply_suppressions(const struct scan_args *a, const struct bh_image *img,
+			      const struct bh_inventory *inv, struct bh_findings *f,
+			      struct bh_error **err)
+{
+	const char *ignorefile = a->ignorefile;
+	struct bh_buf b;
+
+	if (!ignorefile && access(".bulkheadignore", R_OK) == 0)
+		ignorefile = ".bulkheadignore";
+	if (ignorefile) {
+		struct bh_ignorelist l;
+		size_t n;
+
+		if (read_small(ignorefile, 16u << 20, &b, err) < 0 ||
+		    bh_ignore_parse(b.data ? b.data : "", b.len, ignorefile, &l, err) < 0) {
+			bh_buf_release(&b);
+			return -1;
+		}
+		bh_buf_release(&b);
+		n = bh_ignore_apply(&l, time(NULL), f);
+		bh_info("%s suppressed %zu finding%s", ignorefile, n, n == 1 ? "" : "s");
+		bh_ignore_release(&l);
+	}
+	for (size_t i = 0; i < a->nvex; i++) {
+		struct bh_vex v;
+		size_t n;
+
+		if (read_small(a->vex[i], 64u << 20, &b, err) < 0 ||
+		    bh_vex_parse(b.data ? b.data : "", b.len, a->vex[i], &v, err) < 0) {
+			bh_buf_release(&b);
+			return -1;
+		}
+		bh_buf_release(&b);
+		n = bh_vex_apply(&v, img, inv, f);
+		bh_info("%s suppressed %zu finding%s", a->vex[i], n, n == 1 ? "" : "s");
+		bh_vex_release(&v);
+	}
+	return 0;
+}
+
+/* ---- the table --------------------------------------------------------------- */
+
+static const struct bh_inventory *sort_inv;
+static const struct bh_findings *sort_findings;
+
+static int cmp_findings(const void *pa, const void *pb)
+{
+	const struct bh_finding *a = &sort_findings->v[*(const size_t *)pa];
+	const struct bh_finding *b = &sort_findings->v[*(const size_t *)pb];
+	const char *na = a->pkg < sort_inv->npkgs ? sort_inv->pkgs[a->pkg].name : "";
+	const char *nb = b->pkg < sort_inv->npkgs ? sort_inv->pkgs[b->pkg].name : "";
+	int r = strcmp(na, nb);
+
+	if (r)
+		return r;
+	if (a->pkg != b->pkg)
+		return a->pkg < b->pkg ? -1 : 1;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static const char *sev_color(bool on, enum bh_severity s)
+{
+	switch (s) {
+	case BH_SEV_CRITICAL: return cli_color(on, "\033[1;31m");
+	case BH_SEV_HIGH: return cli_color(on, CLI_RED);
+	case BH_SEV_MEDIUM: return cli_color(on, CLI_YELLOW);
+	case BH_SEV_LOW: return cli_color(on, "\033[36m");
+	default: return cli_color(on, CLI_DIM);
+	}
+}
+
+static void print_table(FILE *fp, const struct bh_image *img, const struct bh_inventory *inv,
+			const struct bh_findings *f, bool color)
+{
+	size_t *order = bh_calloc(f->n + 1, sizeof(*order)), n = 0, counts[5] = { 0 }, supp = 0;
+	const char *b = cli_color(color, CLI_BOLD), *rs = cli_color(color, CLI_RESET);
+	size_t last_pkg = SIZE_MAX;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].suppressed) {
+			supp++;
+			continue;
+		}
+		order[n++] = i;
+		counts[f->v[i].severity]++;
+	}
+	sort_inv = inv;
+	sort_findings = f;
+	qsort(order, n, sizeof(*order), cmp_findings);
+	fprintf(fp, "%s%s%s (%s)", b, img->name ? img->name : img->location, rs,
+		bh_image_kind_name(img->kind));
+	if (img->has_manifest)
+		fprintf(fp, " %.19s", img->manifest_digest.str);
+	if (inv->os.pretty_name || inv->os.ecosystem)
+		fprintf(fp, " - %s", inv->os.pretty_name ? inv->os.pretty_name : inv->os.ecosystem);
+	fprintf(fp, "\n%zu packages scanned\n\n", inv->npkgs);
+	if (n) {
+		fprintf(fp, "%s%-28s %-24s %-24s %-8s %-20s %5s  %s%s\n", b, "PACKAGE", "INSTALLED",
+			"FIXED", "SEVERITY", "ID", "LAYER", "TITLE", rs);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct bh_finding *x = &f->v[order[k]];
+		const struct bh_package *p = x->pkg < inv->npkgs ? &inv->pkgs[x->pkg] : NULL;
+		bool first = x->pkg != last_pkg;
+		char layer[16];
+
+		last_pkg = x->pkg;
+		if (x->layer >= 0)
+			snprintf(layer, sizeof(layer), "%d", x->layer + 1);
+		else
+			snprintf(layer, sizeof(layer), "-");
+		fprintf(fp, "%-28.28s %-24.24s %-24.24s %s%-8s%s %-20.20s %5s  %.60s\n",
+			first && p ? p->name : "", first && p && p->version ? p->version : "",
+			x->fixed_versions ? x->fixed_versions[0] : "-",
+			sev_color(color, x->severity), bh_severity_name(x->severity), rs, x->id,
+			first ? layer : "", x->title ? x->title : "");
+	}
+	fprintf(fp,
+		"%sTotal: %zu%s (CRITICAL: %zu, HIGH: %zu, MEDIUM: %zu, LOW: %zu, UNKNOWN: %zu)",
+		n ? "\n" : "", n, "", counts[BH_SEV_CRITICAL], counts[BH_SEV_HIGH],
+		counts[BH_SEV_MEDIUM], counts[BH_SEV_LOW], counts[BH_SEV_UNKNOWN]);
+	if (supp)
+		fprintf(fp, ", %zu suppressed", supp);
+	fputc('\n', fp);
+	free(order);
+}
+
+/* ---- running ----------------------------------------------------------------- */
+
+static json_t *summary_json(const struct bh_findings *f, const struct bh_inventory *inv)
+{
+	size_t counts[5] = { 0 }, supp = 0;
+	json_t *by = json_object();
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].suppressed)
+			supp++;
+		else
+			counts[f->v[i].severity]++;
+	}
+	for (int s = BH_SEV_UNKNOWN; s <= BH_SEV_CRITICAL; s++)
+		json_object_set_new(by, bh_severity_name((enum bh_severity)s),
+				    json_integer((json_int_t)counts[s]));
+	return json_pack("{s:s, s:I, s:I, s:o}", "tool", BH_VERSION, "packages",
+			 (json_int_t)inv->npkgs, "suppressed", (json_int_t)supp, "bySeverity", by);
+}
+
+static int write_report(const struct scan_args *a, struct bh_cli *cli, const struct bh_report *r,
+			struct bh_error **err)
+{
+	struct cli_output out;
+	json_t *doc = NULL;
+	int rc = 0;
+
+	if (a->format == FMT_JSON)
+		rc = bh_report_json(r, &doc, err);
+	else if (a->format == FMT_SARIF)
+		rc = bh_report_sarif(r, &doc, err);
+	else if (a->format == FMT_CYCLONEDX)
+		rc = bh_report_cyclonedx(r, &doc, err);
+	if (rc < 0)
+		return -1;
+	if (cli_output_open(&out, a->output, err) < 0) {
+		json_decref(doc);
+		return -1;
+	}
+	if (doc) {
+		json_dumpf(doc, out.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', out.fp);
+		json_decref(doc);
+	} else {
+		print_table(out.fp, r->img, r->inv, r->findings, cli->color_stdout && !a->output);
+	}
+	return cli_output_close(&out, true, err);
+}
+
+static int gate(const struct scan_args *a, const struct bh_findings *f)
+{
+	bool any = false, fail = false;
+
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].suppressed)
+			continue;
+		any = true;
+		if (a->fail_on_set && f->v[i].severity >= a->fail_on &&
+		    f->v[i].severity != BH_SEV_UNKNOWN)
+			fail = true;
+	}
+	if (fail)
+		return BH_EXIT_FINDINGS;
+	if (any && a->exit_code)
+		return a->exit_code;
+	return BH_EXIT_OK;
+}
+
+/*
+ * One walk over the image feeds every scanner: the merged view and the
+ * catalogers now; each layer is decompressed once whatever runs.
+ */
+static int collect(struct bh_image *img, const struct scan_args *a, struct bh_inventory **inv,
+		   struct bh_error **err)
+{
+	struct bh_inventory_opts io = { .threads = a->threads };
+	struct bh_walk_opts wo = { .threads = a->threads };
+	struct bh_merge *m = bh_merge_new(img);
+	struct bh_inventory_collector *ic = bh_inventory_collector_new(img, &io);
+	struct bh_consumer *cs[] = { bh_merge_consumer(m), bh_inventory_consumer(ic) };
+	struct bh_fileset *merged = NULL;
+	int r = -1;
+
+	if (bh_image_walk_consumers(img, &wo, cs, sizeof(cs) / sizeof(cs[0]), err) < 0 ||
+	    bh_merge_finish(m, &merged, err) < 0 || bh_inventory_finish(ic, merged, inv, err) < 0)
+		goto out;
+	r = 0;
+out:
+	bh_fileset_free(merged);
+	bh_inventory_collector_free(ic);
+	bh_merge_free(m);
+	return r;
+}
+
+int cmd_scan(int argc, char **argv, struct bh_cli *cli)
+{
+	struct scan_args a = { 0 };
+	struct bh_image *img = NULL;
+	struct bh_inventory *inv = NULL;
+	struct bh_store *store = NULL;
+	struct bh_findings findings = { 0 };
+	struct bh_match_stats ms;
+	struct bh_error *err = NULL;
+	struct bh_report rep = { 0 };
+	const char *image = NULL;
+	char *dbpath = NULL;
+	time_t start = time(NULL);
+	int r;
+
+	optind = 0;
+	r = parse_args(argc, argv, &a, &image);
+	if (r < 0) {
+		free(a.vex);
+		return cli_help(scan_usage);
+	}
+	if (r > 0) {
+		free(a.vex);
+		return r;
+	}
+	dbpath = bh_store_default_path(cli->db_path);
+	if (access(dbpath, F_OK) < 0) {
+		bh_error_set(&err, BH_ERR_NOTFOUND,
+			     "no advisory database at %s; run 'bulkhead db import' or 'bulkhead db "
+			     "update' first",
+			     dbpath);
+		goto out;
+	}
+	if (bh_store_open(dbpath, false, &store, &err) < 0)
+		goto out;
+	if (bh_image_open(image, &a.open, &img, &err) < 0)
+		goto out;
+	if (collect(img, &a, &inv, &err) < 0)
+		goto out;
+	for (char **w = inv->warnings; w && *w; w++)
+		bh_warn("%s", *w);
+	if (bh_vuln_match(store, inv, &findings, &ms, &err) < 0)
+		goto out;
+	bh_info("%zu packages matched, %zu advisories evaluated, %zu findings", ms.packages,
+		ms.advisories, findings.n);
+	if (apply_suppressions(&a, img, inv, &findings, &err) < 0)
+		goto out;
+	filter(&findings, &a);
+	rep.img = img;
+	rep.inv = inv;
+	rep.findings = &findings;
+	rep.tool_version = BH_VERSION;
+	if (write_report(&a, cli, &rep, &err) < 0)
+		goto out;
+	if (a.record && (img->has_manifest || img->config_digest.str[0])) {
+		json_t *sum = summary_json(&findings, inv);
+		const char *digest =
+			img->has_manifest ? img->manifest_digest.str : img->config_digest.str;
+		struct bh_error *e2 = NULL;
+
+		/* A store we cannot write to is no reason to fail the scan. */
+		if (bh_store_record_scan(store, digest, sum, &e2) < 0) {
+			char *m = bh_error_message(e2);
+
+			bh_warn("scan not recorded: %s", m);
+			free(m);
+			bh_error_free(e2);
+		}
+		json_decref(sum);
+	}
+	if (time(NULL) - start > 3)
+		bh_info("scan took %lds", (long)(time(NULL) - start));
+out:
+	r = err ? cli_fail(err) : gate(&a, &findings);
+	bh_findings_release(&findings);
+	bh_inventory_free(inv);
+	bh_image_free(img);
+	bh_store_close(store);
+	free(dbpath);
+	free(a.vex);
+	return r;
+}
