@@ -99,7 +99,7 @@ $(BUILD)/src/main-nomain.o: src/main.c
 
 CLI_OBJ_NOMAIN := $(BUILD)/src/main-nomain.o $(filter-out $(BUILD)/src/main.o,$(CLI_OBJ))
 
-$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB) tests/unit/unit.h
+$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
 		$(CLI_OBJ_NOMAIN) $(LIB) $(CMOCKA_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS)

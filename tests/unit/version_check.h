@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The checks every version scheme's tests share. Include after defining
+ * SCHEME (the enum bh_vscheme under test) and VALID (one valid version).
+ */
+#ifndef BULKHEAD_VERSION_CHECK_H
+#define BULKHEAD_VERSION_CHECK_H
+
+#include "unit.h"
+#include "bulkhead/vuln.h"
+
+/* Every pair (i, j) of a strictly increasing list: sign(i - j), both ways. */
+static inline void check_ordered(const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			struct bh_error *err = NULL;
+			int cmp = 99, want = i < j ? -1 : i > j;
+
+			if (bh_version_compare(SCHEME, v[i], v[j], &cmp, &err) < 0) {
+				char *m = bh_error_message(err);
+
+				fail_msg("compare('%s', '%s') failed: %s", v[i], v[j], m);
+			}
+			if (cmp != want)
+				fail_msg("compare('%s', '%s') = %d, want %d", v[i], v[j], cmp,
+					 want);
+		}
+	}
+}
+
+struct pair {
+	const char *a;
+	int want;
+	const char *b;
+};
+
+static inline void check_pairs(const struct pair *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bh_error *err = NULL;
+		int cmp = 99, rev = 99;
+
+		if (bh_version_compare(SCHEME, p[i].a, p[i].b, &cmp, &err) < 0 ||
+		    bh_version_compare(SCHEME, p[i].b, p[i].a, &rev, &err) < 0) {
+			char *m = bh_error_message(err);
+
+			fail_msg("compare('%s', '%s') failed: %s", p[i].a, p[i].b, m);
+		}
+		if (cmp != p[i].want || rev != -p[i].want)
+			fail_msg("compare('%s', '%s') = %d (reversed %d), want %d", p[i].a, p[i].b,
+				 cmp, rev, p[i].want);
+	}
+}
+
+static inline void check_invalid(const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bh_error *err = NULL;
+		int cmp = 99;
+
+		if (bh_version_validate(SCHEME, v[i], &err) == 0)
+			fail_msg("'%s' should be invalid", v[i]);
+		assert_error(err, BH_ERR_INVALID, bh_vscheme_name(SCHEME));
+		bh_error_clear(&err);
+		/* never compared as a string: both argument positions fail */
+		assert_int_equal(bh_version_compare(SCHEME, v[i], VALID, &cmp, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "invalid");
+		bh_error_clear(&err);
+		assert_int_equal(bh_version_compare(SCHEME, VALID, v[i], &cmp, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "invalid");
+		bh_error_clear(&err);
+		assert_int_equal(cmp, 99);
+	}
+}
+
+static inline void check_valid(const char *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct bh_error *err = NULL;
+		int cmp = 99;
+
+		if (bh_version_validate(SCHEME, v[i], &err) < 0) {
+			char *m = bh_error_message(err);
+
+			fail_msg("'%s' should be valid: %s", v[i], m);
+		}
+		assert_int_equal(bh_version_compare(SCHEME, v[i], v[i], &cmp, NULL), 0);
+		assert_int_equal(cmp, 0);
+	}
+}
+
+/* Hostile input: very long, control bytes, non-ASCII; fails cleanly. */
+static inline void check_hostile(const char *const *odd, size_t nodd)
+{
+	char *big = bh_malloc(100001);
+	struct bh_error *err = NULL;
+	int cmp;
+
+	memset(big, '1', 100000);
+	big[100000] = 0;
+	assert_int_equal(bh_version_validate(SCHEME, big, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "longer than");
+	bh_error_clear(&err);
+	for (size_t i = 0; i < 100000; i += 2)
+		big[i] = '.';
+	assert_int_equal(bh_version_compare(SCHEME, big, VALID, &cmp, &err), -1);
+	bh_error_clear(&err);
+	big[256] = 0;
+	bh_version_compare(SCHEME, big, big, &cmp, NULL);
+	free(big);
+	for (size_t i = 0; i < nodd; i++) {
+		assert_int_equal(bh_version_validate(SCHEME, odd[i], &err), -1);
+		assert_error(err, BH_ERR_INVALID, "invalid");
+		bh_error_clear(&err);
+	}
+	assert_int_equal(bh_version_validate(SCHEME, NULL, &err), -1);
+	bh_error_clear(&err);
+}
+
+#endif
