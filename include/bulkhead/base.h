@@ -274,6 +274,12 @@ int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mod
 			 struct bh_error **err);
 /* Read a whole file into b (bounded by b->max). */
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
+/*
+ * A directory that an operation will create: 1 if `dir` does not exist, 0
+ * if it is an empty directory (not a symlink), else BH_ERR_USAGE ("... exists
+ * and is not empty").
+ */
+int bh_check_new_dir(const char *dir, struct bh_error **err);
 /* Remove a directory tree without following symlinks (rm -rf). ENOENT is
  * success. dirfd may be AT_FDCWD. */
 int bh_remove_tree(int dirfd, const char *path, struct bh_error **err);

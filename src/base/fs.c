@@ -187,3 +187,35 @@ int bh_remove_tree(int dirfd, const char *path, struct bh_error **err)
 		return bh_error_sys(err, errno, "removing %s", path);
 	return 0;
 }
+
+int bh_check_new_dir(const char *dir, struct bh_error **err)
+{
+	struct dirent *de;
+	struct stat st;
+	bool empty = true;
+	DIR *d;
+	int fd;
+
+	if (lstat(dir, &st) < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return bh_error_sys(err, errno, "%s", dir);
+	}
+	if (!S_ISDIR(st.st_mode))
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "%s exists and is not empty (not a directory)", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "opening %s", dir);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return bh_error_sys(err, errno, "reading %s", dir);
+	}
+	while (empty && (de = readdir(d)))
+		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
+	closedir(d);
+	if (!empty)
+		return bh_error_set(err, BH_ERR_USAGE, "%s exists and is not empty", dir);
+	return 0;
+}

@@ -498,39 +498,6 @@ out:
 	return result;
 }
 
-/* 1 if `dir` does not exist, 0 if it is an empty directory, else an error. */
-static int check_bundle_dir(const char *dir, struct bh_error **err)
-{
-	struct dirent *de;
-	struct stat st;
-	bool empty = true;
-	DIR *d;
-	int fd;
-
-	if (lstat(dir, &st) < 0) {
-		if (errno == ENOENT)
-			return 1;
-		return bh_error_sys(err, errno, "%s", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return bh_error_set(err, BH_ERR_USAGE,
-				    "%s exists and is not empty (not a directory)", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "opening %s", dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return bh_error_sys(err, errno, "reading %s", dir);
-	}
-	while (empty && (de = readdir(d)))
-		empty = !strcmp(de->d_name, ".") || !strcmp(de->d_name, "..");
-	closedir(d);
-	if (!empty)
-		return bh_error_set(err, BH_ERR_USAGE, "%s exists and is not empty", dir);
-	return 0;
-}
-
 int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
 		    const struct bh_unpack_opts *opts, struct bh_error **err)
 {
@@ -540,7 +507,7 @@ int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
 	bool created = false, unpacked = false;
 	int exists, rootfd = -1, result = -1;
 
-	exists = check_bundle_dir(dir, err);
+	exists = bh_check_new_dir(dir, err);
 	if (exists < 0)
 		return -1;
 	if (exists == 1) {

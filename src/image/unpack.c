@@ -809,41 +809,6 @@ static void unlock_dirs(struct unpack *u)
 /* ---- the target directory ------------------------------------------------ */
 
 /* 1 if `dir` does not exist, 0 if it is an empty directory, else an error. */
-static int check_target(const char *dir, struct bh_error **err)
-{
-	struct stat st;
-	struct dirent *de;
-	DIR *d;
-	int fd;
-	bool empty = true;
-
-	if (lstat(dir, &st) < 0) {
-		if (errno == ENOENT)
-			return 1;
-		return bh_error_sys(err, errno, "%s", dir);
-	}
-	if (!S_ISDIR(st.st_mode))
-		return bh_error_set(err, BH_ERR_USAGE,
-				    "%s exists and is not empty (not a directory)", dir);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "opening %s", dir);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return bh_error_sys(err, errno, "reading %s", dir);
-	}
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
-			empty = false;
-			break;
-		}
-	closedir(d);
-	if (!empty)
-		return bh_error_set(err, BH_ERR_USAGE, "%s exists and is not empty", dir);
-	return 0;
-}
-
 /* "<parent of dir>/.<base>.bh-unpack-XXXXXX" */
 static char *temp_template(const char *dir, struct bh_error **err)
 {
@@ -893,7 +858,7 @@ int bh_image_unpack(struct bh_image *img, const char *dir, const struct bh_unpac
 		opts = &none;
 	if (stats)
 		memset(stats, 0, sizeof(*stats));
-	exists = check_target(dir, err);
+	exists = bh_check_new_dir(dir, err);
 	if (exists < 0)
 		return -1;
 	exists = !exists;
