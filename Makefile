@@ -162,6 +162,9 @@ install: all
 	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libbulkhead.a
 	install -m 0644 include/bulkhead/*.h $(DESTDIR)$(PREFIX)/include/bulkhead/
 	install -m 0644 $(MAN_SRC) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/rules $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp
+	install -m 0644 rules/*.yar rules/README.md $(DESTDIR)$(PREFIX)/share/bulkhead/rules/
+	install -m 0644 share/seccomp/default.json $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp/
 
 clean:
 	rm -rf build bulkhead libbulkhead.a

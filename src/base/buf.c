@@ -46,7 +46,7 @@ int bh_buf_grow(struct bh_buf *b, size_t extra, struct bh_error **err)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	/* Never allocate more than the maximum allows. */
-	if (cap > b->max + 1)
+	if (b->max < SIZE_MAX && cap > b->max + 1)
 		cap = b->max + 1;
 	b->data = bh_realloc(b->data, cap);
 	b->cap = cap;

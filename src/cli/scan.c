@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "bulkhead/content.h"
 #include "bulkhead/scan.h"
 #include "bulkhead/version.h"
 #include "banned.h"
@@ -18,7 +19,9 @@
 static const char scan_usage[] =
 	"usage: bulkhead scan [options] IMAGE\n"
 	"\n"
-	"Find known vulnerabilities in an image's packages (NIST SP 800-190 4.1.1).\n"
+	"Find known vulnerabilities in an image's packages (NIST SP 800-190 4.1.1),\n"
+	"configuration defects (4.1.2), embedded malware (4.1.3) and clear-text secrets\n"
+	"(4.1.4), in one pass over the layers.\n"
 	"IMAGE is anything 'bulkhead image' reads (docker-archive, OCI layout, rootfs:DIR).\n"
 	"\n"
 	"Options:\n"
@@ -33,6 +36,14 @@ static const char scan_usage[] =
 	"  --exit-code N        exit with N when any finding is reported (default 0)\n"
 	"  --fail-on SEVERITY   exit 1 when a finding reaches SEVERITY (the quality gate)\n"
 	"  --no-record          do not record the result in the store\n"
+	"  --scanners LIST      vuln,config,secret,malware (default: all)\n"
+	"  --skip-checks IDS    configuration checks and rules not to report, e.g.\n"
+	"                       BH-CFG-013,BH-SECRET-JWT (a trailing * matches a prefix)\n"
+	"  --secret-binaries    search binary files for secrets too\n"
+	"  --max-file-size SIZE larger files are not searched (default 16M)\n"
+	"  --yara-rules DIR     your YARA rules (*.yar, *.yara), besides ours\n"
+	"  --hash-blocklist FILE  SHA-256 digests of known-bad files, one per line\n"
+	"  --clamav             also hand every file to clamscan, if installed\n"
 	"  --platform, --ref, --threads   as for 'bulkhead image'\n"
 	"\n"
 	"The advisory store is --db (see 'bulkhead db'). Exit codes: 0 clean (or findings\n"
@@ -50,6 +61,13 @@ enum {
 	OPT_PLATFORM,
 	OPT_REF,
 	OPT_THREADS,
+	OPT_SCANNERS,
+	OPT_SKIP_CHECKS,
+	OPT_SECRET_BINARIES,
+	OPT_MAX_FILE_SIZE,
+	OPT_YARA_RULES,
+	OPT_HASH_BLOCKLIST,
+	OPT_CLAMAV,
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
@@ -69,7 +87,53 @@ struct scan_args {
 	bool record;
 	struct bh_image_open_opts open;
 	unsigned threads;
+	bool vuln;			/* --scanners vuln */
+	struct bh_content_opts content; /* config, secrets, malware and their options */
+	char **skip;			/* --skip-checks, NULL-terminated */
+	size_t nskip;
 };
+
+static int parse_scanners(const char *list, struct scan_args *a)
+{
+	char *copy = bh_strdup(list), *save = NULL;
+	int r = 0;
+
+	a->vuln = a->content.config = a->content.secrets = a->content.malware = false;
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(t, "vuln"))
+			a->vuln = true;
+		else if (!strcmp(t, "config"))
+			a->content.config = true;
+		else if (!strcmp(t, "secret"))
+			a->content.secrets = true;
+		else if (!strcmp(t, "malware"))
+			a->content.malware = true;
+		else
+			r = -1;
+	}
+	free(copy);
+	return r;
+}
+
+static void add_skips(const char *list, struct scan_args *a)
+{
+	char *copy = bh_strdup(list), *save = NULL;
+
+	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		a->skip = bh_reallocarray(a->skip, a->nskip + 2, sizeof(*a->skip));
+		a->skip[a->nskip++] = bh_strdup(t);
+		a->skip[a->nskip] = NULL;
+	}
+	free(copy);
+}
+
+static void free_args(struct scan_args *a)
+{
+	for (size_t i = 0; i < a->nskip; i++)
+		free(a->skip[i]);
+	free(a->skip);
+	free(a->vex);
+}
 
 static int parse_severities(const char *list, struct scan_args *a)
 {
@@ -105,6 +169,13 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		{ "platform", required_argument, NULL, OPT_PLATFORM },
 		{ "ref", required_argument, NULL, OPT_REF },
 		{ "threads", required_argument, NULL, OPT_THREADS },
+		{ "scanners", required_argument, NULL, OPT_SCANNERS },
+		{ "skip-checks", required_argument, NULL, OPT_SKIP_CHECKS },
+		{ "secret-binaries", no_argument, NULL, OPT_SECRET_BINARIES },
+		{ "max-file-size", required_argument, NULL, OPT_MAX_FILE_SIZE },
+		{ "yara-rules", required_argument, NULL, OPT_YARA_RULES },
+		{ "hash-blocklist", required_argument, NULL, OPT_HASH_BLOCKLIST },
+		{ "clamav", no_argument, NULL, OPT_CLAMAV },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -112,6 +183,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 	int c;
 
 	a->record = true;
+	a->vuln = a->content.config = a->content.secrets = a->content.malware = true;
 	while ((c = cli_getopt(argc, argv, "o:h", opts, "scan")) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
@@ -166,6 +238,25 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 						       optarg);
 			a->threads = (unsigned)v;
 			break;
+		case OPT_SCANNERS:
+			if (parse_scanners(optarg, a) < 0)
+				return cli_usage_error(
+					"scan",
+					"--scanners: '%s' is not a list of vuln, config, "
+					"secret, malware",
+					optarg);
+			break;
+		case OPT_SKIP_CHECKS: add_skips(optarg, a); break;
+		case OPT_SECRET_BINARIES: a->content.secret_binaries = true; break;
+		case OPT_MAX_FILE_SIZE:
+			if (bh_parse_size(optarg, &v, NULL) < 0 || v == 0)
+				return cli_usage_error(
+					"scan", "--max-file-size: '%s' is not a size", optarg);
+			a->content.max_file_size = v;
+			break;
+		case OPT_YARA_RULES: a->content.yara_rules_dir = optarg; break;
+		case OPT_HASH_BLOCKLIST: a->content.hash_blocklist = optarg; break;
+		case OPT_CLAMAV: a->content.clamav = true; break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
@@ -276,6 +367,59 @@ static const char *sev_color(bool on, enum bh_severity s)
 	}
 }
 
+static int cmp_content(const void *pa, const void *pb)
+{
+	const struct bh_finding *a = &sort_findings->v[*(const size_t *)pa];
+	const struct bh_finding *b = &sort_findings->v[*(const size_t *)pb];
+
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->severity != b->severity)
+		return a->severity > b->severity ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+/* Configuration defects, secrets and malware: one row each, with where. */
+static size_t print_content_table(FILE *fp, const struct bh_findings *f, bool color, bool gap)
+{
+	size_t *order = bh_calloc(f->n + 1, sizeof(*order)), n = 0;
+	const char *b = cli_color(color, CLI_BOLD), *rs = cli_color(color, CLI_RESET);
+	bool removed = false;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (!f->v[i].suppressed && f->v[i].kind != BH_FIND_VULN)
+			order[n++] = i;
+	sort_findings = f;
+	qsort(order, n, sizeof(*order), cmp_content);
+	if (n)
+		fprintf(fp, "%s%s%-8s %-8s %-31s %5s  %-40s %s%s\n", gap ? "\n" : "", b, "KIND",
+			"SEVERITY", "ID", "LAYER", "PATH", "TITLE", rs);
+	for (size_t k = 0; k < n; k++) {
+		const struct bh_finding *x = &f->v[order[k]];
+		char layer[24], where[4200];
+
+		if (x->layer < 0)
+			snprintf(layer, sizeof(layer), "-");
+		else if (x->removed_layer >= 0)
+			snprintf(layer, sizeof(layer), "%d-%d", x->layer + 1, x->removed_layer + 1);
+		else
+			snprintf(layer, sizeof(layer), "%d", x->layer + 1);
+		removed |= x->removed_layer >= 0;
+		if (x->path && x->line > 0)
+			snprintf(where, sizeof(where), "%s:%ld", x->path, x->line);
+		else
+			snprintf(where, sizeof(where), "%s", x->path ? x->path : "(image config)");
+		fprintf(fp, "%-8s %s%-8s%s %-31s %5s  %-40s %s\n", bh_finding_kind_name(x->kind),
+			sev_color(color, x->severity), bh_severity_name(x->severity), rs, x->id,
+			layer, where, x->title ? x->title : "");
+	}
+	if (removed)
+		fprintf(fp,
+			"LAYER a-b: added in layer a, deleted in layer b, still in the image.\n");
+	free(order);
+	return n;
+}
+
 static void print_table(FILE *fp, const struct bh_image *img, const struct bh_inventory *inv,
 			const struct bh_findings *f, bool color)
 {
@@ -288,8 +432,9 @@ static void print_table(FILE *fp, const struct bh_image *img, const struct bh_in
 			supp++;
 			continue;
 		}
-		order[n++] = i;
 		counts[f->v[i].severity]++;
+		if (f->v[i].kind == BH_FIND_VULN)
+			order[n++] = i;
 	}
 	sort_inv = inv;
 	sort_findings = f;
@@ -322,6 +467,7 @@ static void print_table(FILE *fp, const struct bh_image *img, const struct bh_in
 			sev_color(color, x->severity), bh_severity_name(x->severity), rs, x->id,
 			first ? layer : "", x->title ? x->title : "");
 	}
+	n += print_content_table(fp, f, color, n > 0);
 	fprintf(fp,
 		"%sTotal: %zu%s (CRITICAL: %zu, HIGH: %zu, MEDIUM: %zu, LOW: %zu, UNKNOWN: %zu)",
 		n ? "\n" : "", n, "", counts[BH_SEV_CRITICAL], counts[BH_SEV_HIGH],
@@ -401,25 +547,52 @@ static int gate(const struct scan_args *a, const struct bh_findings *f)
 }
 
 /*
- * One walk over the image feeds every scanner: the merged view and the
- * catalogers now; each layer is decompressed once whatever runs.
+ * One walk over the image feeds every scanner: the merged view, the
+ * catalogers and the content scanners (configuration, secrets, malware);
+ * each layer is decompressed once whatever runs.
  */
-static int collect(struct bh_image *img, const struct scan_args *a, struct bh_inventory **inv,
-		   struct bh_error **err)
+static int collect(struct bh_image *img, const struct scan_args *a, const char *image,
+		   struct bh_inventory **inv, struct bh_findings *found, struct bh_error **err)
 {
 	struct bh_inventory_opts io = { .threads = a->threads };
 	struct bh_walk_opts wo = { .threads = a->threads };
 	struct bh_merge *m = bh_merge_new(img);
 	struct bh_inventory_collector *ic = bh_inventory_collector_new(img, &io);
-	struct bh_consumer *cs[] = { bh_merge_consumer(m), bh_inventory_consumer(ic) };
+	struct bh_consumer *cs[3] = { bh_merge_consumer(m), bh_inventory_consumer(ic) };
+	struct bh_content_opts co = a->content;
+	struct bh_content *content = NULL;
+	struct bh_content_stats st;
 	struct bh_fileset *merged = NULL;
+	char *rules = NULL;
+	size_t n = 2;
 	int r = -1;
 
-	if (bh_image_walk_consumers(img, &wo, cs, sizeof(cs) / sizeof(cs[0]), err) < 0 ||
+	if (co.config || co.secrets || co.malware) {
+		rules = bh_content_default_rules_dir(getenv("BULKHEAD_RULES"));
+		co.builtin_rules_dir = rules;
+		co.skip_checks = (const char *const *)a->skip;
+		co.reference = image;
+		if (bh_content_new(img, &co, &content, err) < 0)
+			goto out;
+		cs[n++] = bh_content_consumer(content);
+	}
+	if (bh_image_walk_consumers(img, &wo, cs, n, err) < 0 ||
 	    bh_merge_finish(m, &merged, err) < 0 || bh_inventory_finish(ic, merged, inv, err) < 0)
 		goto out;
+	if (content) {
+		if (bh_content_finish(content, merged, *inv, found, err) < 0)
+			goto out;
+		bh_content_stats(content, &st);
+		bh_info("content: %llu files (%llu bytes) searched, %llu over --max-file-size, "
+			"%llu binary files not searched for secrets",
+			(unsigned long long)st.files_scanned, (unsigned long long)st.bytes_scanned,
+			(unsigned long long)st.skipped_large,
+			(unsigned long long)st.skipped_binary);
+	}
 	r = 0;
 out:
+	bh_content_free(content);
+	free(rules);
 	bh_fileset_free(merged);
 	bh_inventory_collector_free(ic);
 	bh_merge_free(m);
@@ -432,7 +605,7 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	struct bh_image *img = NULL;
 	struct bh_inventory *inv = NULL;
 	struct bh_store *store = NULL;
-	struct bh_findings findings = { 0 };
+	struct bh_findings findings = { 0 }, content_findings = { 0 };
 	struct bh_match_stats ms;
 	struct bh_error *err = NULL;
 	struct bh_report rep = { 0 };
@@ -444,33 +617,41 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	optind = 0;
 	r = parse_args(argc, argv, &a, &image);
 	if (r < 0) {
-		free(a.vex);
+		free_args(&a);
 		return cli_help(scan_usage);
 	}
 	if (r > 0) {
-		free(a.vex);
+		free_args(&a);
 		return r;
 	}
 	dbpath = bh_store_default_path(cli->db_path);
-	if (access(dbpath, F_OK) < 0) {
+	if (!a.vuln) {
+		a.record = false;
+	} else if (access(dbpath, F_OK) < 0) {
 		bh_error_set(&err, BH_ERR_NOTFOUND,
 			     "no advisory database at %s; run 'bulkhead db import' or 'bulkhead db "
 			     "update' first",
 			     dbpath);
 		goto out;
 	}
-	if (bh_store_open(dbpath, false, &store, &err) < 0)
+	if (a.vuln && bh_store_open(dbpath, false, &store, &err) < 0)
 		goto out;
 	if (bh_image_open(image, &a.open, &img, &err) < 0)
 		goto out;
-	if (collect(img, &a, &inv, &err) < 0)
+	if (collect(img, &a, image, &inv, &content_findings, &err) < 0)
 		goto out;
 	for (char **w = inv->warnings; w && *w; w++)
 		bh_warn("%s", *w);
-	if (bh_vuln_match(store, inv, &findings, &ms, &err) < 0)
-		goto out;
-	bh_info("%zu packages matched, %zu advisories evaluated, %zu findings", ms.packages,
-		ms.advisories, findings.n);
+	if (a.vuln) {
+		if (bh_vuln_match(store, inv, &findings, &ms, &err) < 0)
+			goto out;
+		bh_info("%zu packages matched, %zu advisories evaluated, %zu findings", ms.packages,
+			ms.advisories, findings.n);
+	}
+	for (size_t i = 0; i < content_findings.n; i++)
+		*bh_findings_add(&findings) = content_findings.v[i];
+	free(content_findings.v);
+	memset(&content_findings, 0, sizeof(content_findings));
 	if (apply_suppressions(&a, img, inv, &findings, &err) < 0)
 		goto out;
 	filter(&findings, &a);
@@ -501,10 +682,11 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 out:
 	r = err ? cli_fail(err) : gate(&a, &findings);
 	bh_findings_release(&findings);
+	bh_findings_release(&content_findings);
 	bh_inventory_free(inv);
 	bh_image_free(img);
 	bh_store_close(store);
 	free(dbpath);
-	free(a.vex);
+	free_args(&a);
 	return r;
 }

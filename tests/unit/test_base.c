@@ -78,6 +78,17 @@ static void buf_refuses_huge_single_append(void **state)
 	bh_error_free(err);
 }
 
+static void buf_with_no_practical_limit_grows(void **state)
+{
+	struct bh_buf b = BH_BUF_INIT(SIZE_MAX);
+
+	for (int i = 0; i < 1000; i++)
+		assert_int_equal(bh_buf_adds(&b, "0123456789", NULL), 0);
+	assert_int_equal(b.len, 10000);
+	assert_true(b.cap > b.len);
+	bh_buf_release(&b);
+}
+
 static void buf_formats_and_detaches(void **state)
 {
 	struct bh_buf b = BH_BUF_INIT(100);
@@ -216,6 +227,7 @@ int main(void)
 		cmocka_unit_test(error_sys_keeps_errno),
 		cmocka_unit_test(buf_grows_to_its_maximum_and_no_further),
 		cmocka_unit_test(buf_refuses_huge_single_append),
+		cmocka_unit_test(buf_with_no_practical_limit_grows),
 		cmocka_unit_test(buf_formats_and_detaches),
 		cmocka_unit_test(buf_read_fd_is_bounded),
 		cmocka_unit_test(numbers_parse_strictly),

@@ -1,0 +1,1161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The content consumer: one pass over every layer's files feeds the secret
+ * and malware scanners and keeps the few small files the configuration
+ * checks read. Per layer (each on its own thread) it holds a vectorscan
+ * scratch and streams, a YARA scanner, a PCRE2 match block and a buffer for
+ * the file being read; what it finds goes into that layer's hit list.
+ *
+ * bh_content_finish merges the layers: hits with the same (ID, fingerprint,
+ * path) in successive layers are one finding, added in the first, removed
+ * where a later layer deletes or replaces the path (worked out from every
+ * layer's entries, kept as 64-bit path hashes) — or still there.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "bulkhead/content.h"
+#include "internal.h"
+#include "banned.h"
+
+#define LIT_BASE	  0x100000u
+#define MAX_CANDS	  (1u << 16)
+#define MAX_HITS_PER_FILE 100
+#define BINARY_PROBE	  8000
+#define MAX_SETS	  2
+
+/* ---- small vectors ------------------------------------------------------------ */
+
+struct u64v {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static void u64v_push(struct u64v *a, uint64_t x)
+{
+	if (a->n == a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 256;
+		a->v = bh_reallocarray(a->v, a->cap, sizeof(*a->v));
+	}
+	a->v[a->n++] = x;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void u64v_sort(struct u64v *a)
+{
+	if (a->n > 1)
+		qsort(a->v, a->n, sizeof(*a->v), cmp_u64);
+}
+
+static bool u64v_has(const struct u64v *a, uint64_t x)
+{
+	return a->n && bsearch(&x, a->v, a->n, sizeof(*a->v), cmp_u64);
+}
+
+struct hit *hitlist_add(struct hitlist *l)
+{
+	struct hit *h;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = bh_reallocarray(l->v, l->cap, sizeof(*l->v));
+	}
+	h = &l->v[l->n++];
+	memset(h, 0, sizeof(*h));
+	h->pkg = SIZE_MAX;
+	return h;
+}
+
+static void hit_release(struct hit *h)
+{
+	free(h->id);
+	free(h->title);
+	free(h->description);
+	free(h->path);
+}
+
+void hitlist_release(struct hitlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		hit_release(&l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void caplist_release(struct capturelist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free(l->v[i].path);
+		free(l->v[i].data);
+	}
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static void hashedlist_release(struct hashedlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i].path);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+/* ---- state -------------------------------------------------------------------- */
+
+struct cand {
+	uint32_t pat;
+	uint64_t end;
+};
+
+struct lstate {
+	struct bh_content *c;
+	unsigned layer;
+	/* results, kept to the end */
+	struct hitlist hits;
+	struct capturelist caps;
+	struct hashedlist hashes;
+	struct u64v dirs, nondirs, whs, opqs; /* path hashes of this layer's entries */
+	struct bh_content_stats stats;
+	/* scanning resources, freed at the end of the layer */
+	hs_scratch_t *scratch;
+	hs_stream_t *st_text, *st_bin;
+	pcre2_match_data *md;
+	struct malware_thread *mt;
+	struct bh_hasher *hasher;
+	struct bh_buf buf;
+	struct cand *cands;
+	size_t ncands, capcands;
+	bool overflow;
+	/* the file being read */
+	struct {
+		char *path;
+		uint64_t size;
+		uint32_t mode;
+		bool first, secrets, yara, blocklist, shellhash, buffered, scanned;
+		enum capture_kind cap;
+		hs_stream_t *st;
+		int clam_fd;
+		bool set_hit[MAX_SETS];
+	} f;
+};
+
+struct bh_content {
+	struct bh_image *img;
+	struct bh_content_opts o;
+	char *reference;
+	char **skip;
+	size_t nskip;
+	uint64_t max_file;
+	struct secrets *sec;
+	struct malware *mal;
+	struct clam *clam;
+	hs_database_t *db_text, *db_bin, *db_values;
+	hs_scratch_t *proto;
+	size_t *lit_set; /* literal i -> its YARA set */
+	size_t nlits;
+	bool prefilter; /* some set is prefiltered */
+	bool yara_all;	/* some set runs on every file */
+	uint64_t seed;
+	struct lstate **layers;
+	size_t nlayers;
+	struct bh_consumer cons;
+	pthread_mutex_t lock;
+	struct bh_content_stats stats;
+	bool walked, finished;
+};
+
+static uint64_t path_hash(const struct bh_content *c, const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull ^ c->seed;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)p[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h;
+}
+
+static bool skipped(const struct bh_content *c, const char *id)
+{
+	for (size_t i = 0; i < c->nskip; i++) {
+		const char *s = c->skip[i];
+		size_t n = strlen(s);
+
+		if (n && s[n - 1] == '*' ? !strncmp(id, s, n - 1) : !strcmp(id, s))
+			return true;
+	}
+	return false;
+}
+
+static bool skipped_cb(const void *ctx, const char *id)
+{
+	return skipped(ctx, id);
+}
+
+/* ---- vectorscan --------------------------------------------------------------- */
+
+static int compile_db(const char *const *res, const unsigned *flags, const unsigned *ids, size_t n,
+		      unsigned mode, hs_database_t **out, struct bh_error **err)
+{
+	hs_compile_error_t *ce = NULL;
+
+	*out = NULL;
+	if (!n)
+		return 0;
+	if (hs_compile_multi(res, flags, ids, (unsigned)n, mode, NULL, out, &ce) != HS_SUCCESS) {
+		bh_error_set(err, BH_ERR_INVALID, "vectorscan: pattern %d: %s",
+			     ce ? ce->expression : -1, ce ? ce->message : "compile failed");
+		if (ce && ce->expression >= 0 && (size_t)ce->expression < n)
+			bh_error_prefix(err, "'%.80s'", res[ce->expression]);
+		hs_free_compile_error(ce);
+		return -1;
+	}
+	return 0;
+}
+
+static int build_dbs(struct bh_content *c, struct bh_error **err)
+{
+	size_t np = secret_npatterns(), nl = 0, k = 0;
+	const struct literal *lits = NULL;
+	const char **res;
+	unsigned *flags, *ids;
+	int rc = -1;
+
+	if (c->mal)
+		malware_literals(c->mal, &lits, &nl);
+	res = bh_calloc(np + nl + 1, sizeof(*res));
+	flags = bh_calloc(np + nl + 1, sizeof(*flags));
+	ids = bh_calloc(np + nl + 1, sizeof(*ids));
+	c->lit_set = bh_calloc(nl + 1, sizeof(*c->lit_set));
+	c->nlits = nl;
+	for (size_t i = 0; i < nl; i++)
+		c->lit_set[i] = lits[i].set;
+	/* Binary files: the YARA literals only. */
+	for (size_t i = 0; i < nl; i++, k++) {
+		res[k] = lits[i].re;
+		flags[k] = lits[i].flags;
+		ids[k] = LIT_BASE + (unsigned)i;
+	}
+	if (compile_db(res, flags, ids, k, HS_MODE_STREAM, &c->db_bin, err) < 0)
+		goto out;
+	/* Text files: the secret patterns too. */
+	if (c->o.secrets) {
+		for (size_t i = 0; i < np; i++, k++) {
+			const struct secret_pattern *p = secret_pattern(i);
+
+			res[k] = p->re;
+			flags[k] = p->flags;
+			ids[k] = (unsigned)i;
+		}
+	}
+	if (compile_db(res, flags, ids, k, HS_MODE_STREAM, &c->db_text, err) < 0)
+		goto out;
+	/* Values in the image config, scanned whole. */
+	if (c->o.config) {
+		k = 0;
+		for (size_t i = 0; i < np; i++, k++) {
+			const struct secret_pattern *p = secret_pattern(i);
+
+			res[k] = p->re;
+			flags[k] = p->flags;
+			ids[k] = (unsigned)i;
+		}
+		if (compile_db(res, flags, ids, k, HS_MODE_BLOCK, &c->db_values, err) < 0)
+			goto out;
+	}
+	if ((c->db_text && hs_alloc_scratch(c->db_text, &c->proto) != HS_SUCCESS) ||
+	    (c->db_bin && hs_alloc_scratch(c->db_bin, &c->proto) != HS_SUCCESS) ||
+	    (c->db_values && hs_alloc_scratch(c->db_values, &c->proto) != HS_SUCCESS)) {
+		bh_error_set(err, BH_ERR_NOMEM, "vectorscan: cannot allocate scratch space");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(res);
+	free(flags);
+	free(ids);
+	return rc;
+}
+
+/* ---- the object ------------------------------------------------------------------ */
+
+static int c_entry(const struct bh_entry *e, void *data, struct bh_error **err);
+static bool c_want(const struct bh_entry *e, void *data);
+static int c_chunk(const struct bh_entry *e, const void *p, size_t n, void *data,
+		   struct bh_error **err);
+static int c_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err);
+static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err);
+
+int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct bh_content **out,
+		   struct bh_error **err)
+{
+	struct bh_content *c = bh_calloc(1, sizeof(*c));
+	int rc = -1;
+
+	c->img = img;
+	c->o = *o;
+	c->reference = o->reference ? bh_strdup(o->reference) : NULL;
+	c->o.reference = c->reference;
+	c->o.skip_checks = NULL;
+	c->o.builtin_rules_dir = c->o.yara_rules_dir = c->o.hash_blocklist = NULL;
+	c->o.clamscan = c->o.clamav_db = c->o.tmpdir = NULL;
+	for (size_t i = 0; o->skip_checks && o->skip_checks[i]; i++) {
+		c->skip = bh_reallocarray(c->skip, c->nskip + 1, sizeof(*c->skip));
+		c->skip[c->nskip++] = bh_strdup(o->skip_checks[i]);
+	}
+	c->max_file = o->max_file_size ? o->max_file_size : BH_CONTENT_MAX_FILE_DEFAULT;
+	pthread_mutex_init(&c->lock, NULL);
+	if (getrandom(&c->seed, sizeof(c->seed), 0) != sizeof(c->seed))
+		c->seed = (uint64_t)(uintptr_t)c ^ (uint64_t)getpid();
+	c->nlayers = img->nlayers;
+	c->layers = bh_calloc(c->nlayers + 1, sizeof(*c->layers));
+	if ((o->secrets || o->config) && secrets_new(&c->sec, err) < 0)
+		goto out;
+	if (o->malware) {
+		if (malware_new(o, &c->mal, err) < 0)
+			goto out;
+		for (size_t i = 0; i < malware_nsets(c->mal); i++) {
+			if (malware_set_prefiltered(c->mal, i))
+				c->prefilter = true;
+			else
+				c->yara_all = true;
+		}
+		if (o->clamav && clam_new(o, &c->clam, err) < 0)
+			goto out;
+	}
+	if (build_dbs(c, err) < 0)
+		goto out;
+	c->cons.data = c;
+	c->cons.entry = c_entry;
+	c->cons.want = c_want;
+	c->cons.chunk = c_chunk;
+	c->cons.layer_begin = c_layer_begin;
+	c->cons.layer_end = c_layer_end;
+	*out = c;
+	rc = 0;
+out:
+	if (rc < 0) {
+		bh_error_prefix(err, "content scanners");
+		bh_content_free(c);
+	}
+	return rc;
+}
+
+struct bh_consumer *bh_content_consumer(struct bh_content *c)
+{
+	c->walked = true;
+	return &c->cons;
+}
+
+static void lstate_release_scan(struct lstate *l)
+{
+	if (l->st_text)
+		hs_close_stream(l->st_text, NULL, NULL, NULL);
+	if (l->st_bin)
+		hs_close_stream(l->st_bin, NULL, NULL, NULL);
+	l->st_text = l->st_bin = NULL;
+	if (l->scratch)
+		hs_free_scratch(l->scratch);
+	l->scratch = NULL;
+	pcre2_match_data_free(l->md);
+	l->md = NULL;
+	malware_thread_free(l->mt);
+	l->mt = NULL;
+	bh_hasher_free(l->hasher);
+	l->hasher = NULL;
+	bh_buf_release(&l->buf);
+	free(l->cands);
+	l->cands = NULL;
+	l->ncands = l->capcands = 0;
+	free(l->f.path);
+	l->f.path = NULL;
+	if (l->f.clam_fd >= 0)
+		close(l->f.clam_fd);
+	l->f.clam_fd = -1;
+}
+
+static void lstate_free(struct lstate *l)
+{
+	if (!l)
+		return;
+	lstate_release_scan(l);
+	hitlist_release(&l->hits);
+	caplist_release(&l->caps);
+	hashedlist_release(&l->hashes);
+	free(l->dirs.v);
+	free(l->nondirs.v);
+	free(l->whs.v);
+	free(l->opqs.v);
+	free(l);
+}
+
+void bh_content_free(struct bh_content *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->nlayers; i++)
+		lstate_free(c->layers[i]);
+	free(c->layers);
+	hs_free_database(c->db_text);
+	hs_free_database(c->db_bin);
+	hs_free_database(c->db_values);
+	hs_free_scratch(c->proto);
+	free(c->lit_set);
+	secrets_free(c->sec);
+	clam_free(c->clam);
+	malware_free(c->mal);
+	for (size_t i = 0; i < c->nskip; i++)
+		free(c->skip[i]);
+	free(c->skip);
+	free(c->reference);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+void bh_content_stats(const struct bh_content *c, struct bh_content_stats *out)
+{
+	pthread_mutex_lock((pthread_mutex_t *)&c->lock);
+	*out = c->stats;
+	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
+}
+
+static struct lstate *lstate_new(struct bh_content *c, unsigned layer, struct bh_error **err)
+{
+	struct lstate *l = bh_calloc(1, sizeof(*l));
+	size_t bufmax = c->max_file > (64u << 20) ? c->max_file : (64u << 20);
+	bool ok = false;
+
+	l->c = c;
+	l->layer = layer;
+	l->f.clam_fd = -1;
+	if (bufmax > SIZE_MAX / 2)
+		bufmax = SIZE_MAX / 2;
+	bh_buf_init(&l->buf, bufmax);
+	if ((c->proto && hs_clone_scratch(c->proto, &l->scratch) != HS_SUCCESS) ||
+	    (c->db_text && hs_open_stream(c->db_text, 0, &l->st_text) != HS_SUCCESS) ||
+	    (c->db_bin && hs_open_stream(c->db_bin, 0, &l->st_bin) != HS_SUCCESS)) {
+		bh_error_set(err, BH_ERR_NOMEM, "vectorscan: cannot allocate a stream or scratch");
+		goto out;
+	}
+	if (c->sec)
+		l->md = secrets_match_data();
+	if (malware_has_yara(c->mal) && malware_thread_new(c->mal, &l->mt, err) < 0)
+		goto out;
+	if ((malware_has_blocklist(c->mal) || c->o.config) &&
+	    bh_hasher_new(BH_HASH_SHA256, &l->hasher, err) < 0)
+		goto out;
+	ok = true;
+out:
+	if (!ok) {
+		lstate_free(l);
+		l = NULL;
+	}
+	return l;
+}
+
+static int c_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err)
+{
+	struct bh_content *c = data;
+
+	if (layer >= c->nlayers)
+		return bh_error_set(err, BH_ERR_INTERNAL, "layer %u of %zu", layer, c->nlayers);
+	lstate_free(c->layers[layer]);
+	c->layers[layer] = lstate_new(c, layer, err);
+	return c->layers[layer] ? 0 : -1;
+}
+
+static void stats_add(struct bh_content_stats *a, const struct bh_content_stats *b)
+{
+	a->files_scanned += b->files_scanned;
+	a->bytes_scanned += b->bytes_scanned;
+	a->skipped_large += b->skipped_large;
+	a->skipped_binary += b->skipped_binary;
+	a->yara_scanned += b->yara_scanned;
+	a->hashed += b->hashed;
+}
+
+static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err)
+{
+	struct bh_content *c = data;
+	struct lstate *l = layer < c->nlayers ? c->layers[layer] : NULL;
+
+	if (!l)
+		return 0;
+	lstate_release_scan(l);
+	u64v_sort(&l->dirs);
+	u64v_sort(&l->nondirs);
+	u64v_sort(&l->whs);
+	u64v_sort(&l->opqs);
+	pthread_mutex_lock(&c->lock);
+	stats_add(&c->stats, &l->stats);
+	memset(&l->stats, 0, sizeof(l->stats));
+	pthread_mutex_unlock(&c->lock);
+	return 0;
+}
+
+/* ---- per entry ------------------------------------------------------------------- */
+
+static int c_entry(const struct bh_entry *e, void *data, struct bh_error **err)
+{
+	struct bh_content *c = data;
+	struct lstate *l = e->layer < c->nlayers ? c->layers[e->layer] : NULL;
+	uint64_t h;
+
+	if (!l)
+		return 0;
+	h = path_hash(c, e->path, strlen(e->path));
+	switch (e->type) {
+	case BH_FT_WHITEOUT: u64v_push(&l->whs, h); break;
+	case BH_FT_OPAQUE: u64v_push(&l->opqs, h); break;
+	case BH_FT_DIR: u64v_push(&l->dirs, h); break;
+	default: u64v_push(&l->nondirs, h); break;
+	}
+	return 0;
+}
+
+static bool c_want(const struct bh_entry *e, void *data)
+{
+	struct bh_content *c = data;
+	struct lstate *l = e->layer < c->nlayers ? c->layers[e->layer] : NULL;
+	bool large, sec, yara, block, shell, clam;
+	enum capture_kind cap;
+
+	if (!l || e->type != BH_FT_REG)
+		return false;
+	large = e->size > c->max_file;
+	cap = c->o.config ? capture_kind_of(e->path) : 0;
+	if (cap && e->size > capture_max(cap))
+		cap = 0;
+	sec = c->o.secrets && !large;
+	yara = malware_has_yara(c->mal) && !large;
+	block = malware_has_blocklist(c->mal);
+	shell = c->o.config && ((e->mode & 06000) || is_shell_path(e->path));
+	clam = c->clam && !large && e->size > 0;
+	if (large && (c->o.secrets || malware_has_yara(c->mal) || c->clam))
+		l->stats.skipped_large++;
+	if (!(sec || yara || block || shell || clam || cap))
+		return false;
+	free(l->f.path);
+	memset(&l->f, 0, sizeof(l->f));
+	l->f.path = bh_strdup(e->path);
+	l->f.size = e->size;
+	l->f.mode = e->mode;
+	l->f.first = true;
+	l->f.secrets = sec;
+	l->f.yara = yara;
+	l->f.blocklist = block;
+	l->f.shellhash = shell;
+	l->f.cap = cap;
+	l->f.clam_fd = -1;
+	if (clam) {
+		struct bh_error *e2 = NULL;
+
+		l->f.clam_fd = clam_stage(c->clam, e->path, e->layer, e->size, &e2);
+		if (e2) {
+			char *m = bh_error_message(e2);
+
+			bh_warn("%s", m);
+			free(m);
+			bh_error_free(e2);
+		}
+	}
+	if (block || shell)
+		bh_hasher_reset(l->hasher);
+	bh_buf_reset(&l->buf);
+	l->ncands = 0;
+	l->overflow = false;
+	return true;
+}
+
+static int on_match(unsigned int id, unsigned long long from, unsigned long long to,
+		    unsigned int flags, void *ctx)
+{
+	struct lstate *l = ctx;
+
+	if (id >= LIT_BASE) {
+		size_t i = id - LIT_BASE;
+
+		if (i < l->c->nlits)
+			l->f.set_hit[l->c->lit_set[i]] = true;
+		return 0;
+	}
+	if (l->ncands == MAX_CANDS) {
+		l->overflow = true;
+		return 0;
+	}
+	if (l->ncands == l->capcands) {
+		l->capcands = l->capcands ? l->capcands * 2 : 64;
+		l->cands = bh_reallocarray(l->cands, l->capcands, sizeof(*l->cands));
+	}
+	l->cands[l->ncands].pat = id;
+	l->cands[l->ncands].end = to;
+	l->ncands++;
+	return 0;
+}
+
+static void add_secret_hit(struct lstate *l, const char *path, const unsigned char *buf,
+			   const struct secret_found *sf, long line)
+{
+	struct hit *h = hitlist_add(&l->hits);
+
+	h->id = bh_strdup(secret_rule_id(sf->rule));
+	h->kind = BH_FIND_SECRET;
+	h->severity = sf->severity;
+	h->countermeasure = "4.1.4";
+	h->title = bh_asprintf("%s%s%s%s: %s (sha256:%s)", secret_rule_title(sf->rule),
+			       sf->kind[0] ? " (" : "", sf->kind, sf->kind[0] ? ")" : "", sf->shown,
+			       sf->fp);
+	h->description = bh_asprintf("%s%s%s", secret_rule_title(sf->rule),
+				     sf->detail[0] ? "; " : "", sf->detail);
+	h->remediation = secret_rule_remediation(sf->rule);
+	h->path = bh_strdup(path);
+	h->line = line;
+	h->layer = l->layer;
+	memcpy(h->fp, sf->fp, sizeof(sf->fp));
+}
+
+/* Confirm the candidates of the file in l->buf. */
+static void confirm_secrets(struct lstate *l)
+{
+	const unsigned char *buf = (const unsigned char *)(l->buf.data ? l->buf.data : "");
+	size_t len = l->buf.len, nfound = 0, lastoff = 0;
+	size_t covered_end[64] = { 0 };
+	unsigned attempts[64] = { 0 };
+	long lastline = 1;
+	bool third_party = third_party_path(l->f.path);
+	struct secret_found *found = bh_calloc(MAX_HITS_PER_FILE, sizeof(*found));
+
+	if (l->overflow)
+		bh_debug("/%s: more than %u secret candidates; the rest are not checked", l->f.path,
+			 MAX_CANDS);
+	for (size_t i = 0; i < l->ncands && nfound < MAX_HITS_PER_FILE; i++) {
+		struct secret_found *sf = &found[nfound];
+		uint32_t pat = l->cands[i].pat;
+		size_t end = (size_t)l->cands[i].end;
+		bool dup = false;
+
+		/* A variable-length pattern reports every end inside a match. */
+		if (pat < 64 && covered_end[pat] && end <= covered_end[pat])
+			continue;
+		/* A budget of confirmations per pattern keeps hostile files (a
+		 * megabyte of "-----BEGIN PRIVATE KEY") linear. */
+		if (pat < 64 && attempts[pat]++ >= secret_pattern(pat)->budget)
+			continue;
+		if (!secret_confirm(l->c->sec, (int)pat, buf, len, end, l->md, sf))
+			continue;
+		if (pat < 64)
+			covered_end[pat] = sf->end;
+		if (third_party && secret_rule_low_confidence(sf->rule))
+			continue;
+		for (size_t k = 0; k < nfound && !dup; k++)
+			dup = found[k].rule == sf->rule && !strcmp(found[k].fp, sf->fp);
+		if (!dup)
+			nfound++;
+	}
+	for (size_t i = 0; i < nfound; i++) {
+		const struct secret_found *sf = &found[i];
+		bool covered = false;
+
+		/* "GITHUB_TOKEN=ghp_..." is a GitHub token, not also a generic one. */
+		for (size_t k = 0; k < nfound && !covered && secret_rule_low_confidence(sf->rule);
+		     k++)
+			covered = !secret_rule_low_confidence(found[k].rule) &&
+				  found[k].start < sf->end && sf->start < found[k].end;
+		if (covered)
+			continue;
+		if (sf->start < lastoff) {
+			lastoff = 0;
+			lastline = 1;
+		}
+		for (const unsigned char *p = buf + lastoff;
+		     (p = memchr(p, '\n', sf->start - (size_t)(p - buf))); p++)
+			lastline++;
+		lastoff = sf->start;
+		add_secret_hit(l, l->f.path, buf, sf, lastline);
+	}
+	free(found);
+}
+
+static void capture(struct lstate *l)
+{
+	struct capture *cp;
+
+	if (l->caps.n == l->caps.cap) {
+		l->caps.cap = l->caps.cap ? l->caps.cap * 2 : 16;
+		l->caps.v = bh_reallocarray(l->caps.v, l->caps.cap, sizeof(*l->caps.v));
+	}
+	cp = &l->caps.v[l->caps.n++];
+	cp->path = bh_strdup(l->f.path);
+	cp->layer = l->layer;
+	cp->kind = l->f.cap;
+	cp->len = l->buf.len;
+	cp->data = bh_malloc(l->buf.len + 1);
+	memcpy(cp->data, l->buf.data ? l->buf.data : "", l->buf.len);
+	cp->data[l->buf.len] = 0;
+}
+
+static void end_of_file(struct lstate *l)
+{
+	struct bh_content *c = l->c;
+
+	if (l->f.st)
+		hs_reset_stream(l->f.st, 0, l->scratch, on_match, l);
+	if (l->f.secrets && l->ncands)
+		confirm_secrets(l);
+	if (l->f.yara && l->mt) {
+		size_t ran = malware_scan(l->mt, l->f.set_hit, l->f.path, l->layer, l->buf.data,
+					  l->buf.len, &l->hits);
+
+		l->stats.yara_scanned += ran ? 1 : 0;
+	}
+	if (l->f.blocklist || l->f.shellhash) {
+		struct bh_digest d;
+
+		bh_hasher_final(l->hasher, &d);
+		if (l->f.blocklist) {
+			malware_hash_check(c->mal, &d, l->f.path, l->layer, &l->hits);
+			l->stats.hashed++;
+		}
+		if (l->f.shellhash) {
+			struct hashed *hs;
+
+			if (l->hashes.n == l->hashes.cap) {
+				l->hashes.cap = l->hashes.cap ? l->hashes.cap * 2 : 16;
+				l->hashes.v = bh_reallocarray(l->hashes.v, l->hashes.cap,
+							      sizeof(*l->hashes.v));
+			}
+			hs = &l->hashes.v[l->hashes.n++];
+			hs->path = bh_strdup(l->f.path);
+			hs->layer = l->layer;
+			hs->d = d;
+		}
+	}
+	if (l->f.cap && l->f.buffered)
+		capture(l);
+	if (l->f.clam_fd >= 0) {
+		close(l->f.clam_fd);
+		l->f.clam_fd = -1;
+	}
+	if (l->f.scanned) {
+		l->stats.files_scanned++;
+		l->stats.bytes_scanned += l->buf.len ? l->buf.len : l->f.size;
+	}
+	free(l->f.path);
+	l->f.path = NULL;
+	l->ncands = 0;
+}
+
+/* The first bytes decide: text or binary, which stream, whether to keep the bytes. */
+static void start_file(struct lstate *l, const void *p, size_t n)
+{
+	struct bh_content *c = l->c;
+	bool binary = n && memchr(p, 0, n < BINARY_PROBE ? n : BINARY_PROBE) != NULL;
+	bool text_scan = l->f.secrets && (!binary || c->o.secret_binaries);
+
+	l->f.first = false;
+	if (l->f.secrets && !text_scan)
+		l->stats.skipped_binary++;
+	l->f.secrets = text_scan;
+	/* YARA on this file: the sets that run everywhere, or a prefiltered one
+	 * when one of its literals turns up in the stream. */
+	if (l->f.yara && !c->yara_all && !c->prefilter)
+		l->f.yara = false;
+	if (text_scan)
+		l->f.st = l->st_text;
+	else if (l->f.yara && c->prefilter)
+		l->f.st = l->st_bin;
+	l->f.buffered = text_scan || l->f.yara || l->f.cap;
+	l->f.scanned = text_scan || l->f.yara;
+}
+
+static int c_chunk(const struct bh_entry *e, const void *p, size_t n, void *data,
+		   struct bh_error **err)
+{
+	struct bh_content *c = data;
+	struct lstate *l = e->layer < c->nlayers ? c->layers[e->layer] : NULL;
+
+	if (!l || !l->f.path)
+		return 0;
+	if (l->f.first)
+		start_file(l, p, n);
+	if (n == 0) {
+		end_of_file(l);
+		return 0;
+	}
+	if (l->f.blocklist || l->f.shellhash)
+		bh_hasher_update(l->hasher, p, n);
+	if (l->f.clam_fd >= 0 && bh_write_all(l->f.clam_fd, p, n, err) < 0)
+		return bh_error_prefix(err, "--clamav: staging /%s", l->f.path);
+	if (l->f.buffered && bh_buf_add(&l->buf, p, n, NULL) < 0) {
+		/* Longer than it said: stop keeping it (its size was checked). */
+		l->f.buffered = l->f.yara = l->f.secrets = false;
+		l->f.cap = 0;
+		l->f.st = NULL;
+	}
+	if (l->f.st && hs_scan_stream(l->f.st, p, n, 0, l->scratch, on_match, l) != HS_SUCCESS)
+		return bh_error_set(err, BH_ERR_INTERNAL, "vectorscan: scan failed");
+	return 0;
+}
+
+/* ---- a buffer outside a walk ------------------------------------------------------ */
+
+static void hits_to_findings(struct bh_content *c, struct hit **v, size_t n, const int *removed,
+			     struct bh_findings *out);
+
+int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *buf, size_t len,
+			   struct bh_findings *out, struct bh_error **err)
+{
+	struct bh_entry e = { 0 };
+	struct lstate *l, *saved;
+	struct hit **v = NULL;
+	int *rem = NULL, rc = -1;
+
+	while (*path == '/')
+		path++;
+	e.path = path;
+	e.type = BH_FT_REG;
+	e.mode = 0644;
+	e.size = len;
+	e.layer = 0;
+	if (!c->nlayers)
+		c->nlayers = 1; /* c->layers always has room for one */
+	saved = c->layers[0];
+	if (!(l = lstate_new(c, 0, err)))
+		return -1;
+	c->layers[0] = l;
+	if (c_want(&e, c)) {
+		const unsigned char *p = buf;
+		size_t off = 0;
+
+		while (off < len) {
+			size_t k = len - off < 131072 ? len - off : 131072;
+
+			if (c_chunk(&e, p + off, k, c, err) < 0)
+				goto out;
+			off += k;
+		}
+		if (c_chunk(&e, p, 0, c, err) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < l->caps.n; i++)
+		if (l->caps.v[i].kind == CAP_CRED)
+			checks_cred_file(&l->caps.v[i], &l->hits);
+	pthread_mutex_lock(&c->lock);
+	stats_add(&c->stats, &l->stats);
+	pthread_mutex_unlock(&c->lock);
+	v = bh_calloc(l->hits.n + 1, sizeof(*v));
+	rem = bh_calloc(l->hits.n + 1, sizeof(*rem));
+	for (size_t i = 0; i < l->hits.n; i++) {
+		v[i] = &l->hits.v[i];
+		rem[i] = -1;
+	}
+	hits_to_findings(c, v, l->hits.n, rem, out);
+	rc = 0;
+out:
+	free(v);
+	free(rem);
+	lstate_free(l);
+	c->layers[0] = saved;
+	return rc;
+}
+
+/* ---- finishing --------------------------------------------------------------------- */
+
+/* Does layer L delete or replace path p (a whiteout of it or a parent, an
+ * opaque parent, an entry at it, a non-directory at a parent)? */
+static bool removed_in(const struct bh_content *c, const struct lstate *l, const char *p)
+{
+	size_t n = strlen(p);
+	uint64_t h = path_hash(c, p, n);
+
+	if (u64v_has(&l->nondirs, h) || u64v_has(&l->dirs, h) || u64v_has(&l->whs, h))
+		return true;
+	for (size_t i = n; i-- > 0;) {
+		if (p[i] != '/')
+			continue;
+		h = path_hash(c, p, i);
+		if (u64v_has(&l->whs, h) || u64v_has(&l->opqs, h) || u64v_has(&l->nondirs, h))
+			return true;
+	}
+	return false;
+}
+
+static int removal_layer(const struct bh_content *c, unsigned from, const char *p)
+{
+	for (size_t l = (size_t)from + 1; l < c->nlayers; l++)
+		if (c->layers[l] && removed_in(c, c->layers[l], p))
+			return (int)l;
+	return -1;
+}
+
+static int cmp_hit(const void *pa, const void *pb)
+{
+	const struct hit *a = *(struct hit *const *)pa, *b = *(struct hit *const *)pb;
+	int r;
+
+	if ((r = strcmp(a->id, b->id)) || (r = strcmp(a->fp, b->fp)) ||
+	    (r = strcmp(a->path, b->path)))
+		return r;
+	if (a->layer != b->layer)
+		return a->layer < b->layer ? -1 : 1;
+	return a->line < b->line ? -1 : a->line > b->line;
+}
+
+struct outref {
+	struct hit *h;
+	int removed;
+};
+
+static int cmp_out(const void *pa, const void *pb)
+{
+	const struct outref *a = pa, *b = pb;
+	int r;
+
+	if (a->h->layer != b->h->layer)
+		return a->h->layer < b->h->layer ? -1 : 1;
+	if ((r = strcmp(a->h->path, b->h->path)))
+		return r;
+	if (a->h->line != b->h->line)
+		return a->h->line < b->h->line ? -1 : 1;
+	return strcmp(a->h->id, b->h->id);
+}
+
+static void hits_to_findings(struct bh_content *c, struct hit **v, size_t n, const int *removed,
+			     struct bh_findings *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct hit *h = v[i];
+		struct bh_finding *f;
+		struct bh_buf d = BH_BUF_INIT(TEXT_MAX);
+
+		if (skipped(c, h->id))
+			continue;
+		f = bh_findings_add(out);
+		f->id = bh_strdup(h->id);
+		f->kind = h->kind;
+		f->severity = h->severity;
+		f->layer = (int)h->layer;
+		f->removed_layer = removed[i];
+		f->path = bh_asprintf("/%s", h->path);
+		f->line = h->line;
+		f->pkg = h->pkg;
+		f->countermeasure = bh_strdup(h->countermeasure ? h->countermeasure : "4.1.4");
+		f->remediation = h->remediation ? bh_strdup(h->remediation) : NULL;
+		if (removed[i] >= 0)
+			f->title = bh_asprintf("%s [deleted in layer %d, still in layer %u]",
+					       h->title, removed[i] + 1, h->layer + 1);
+		else
+			f->title = bh_strdup(h->title);
+		{
+			const char *t = h->description ? h->description : h->title;
+			size_t tl = strlen(t);
+
+			while (tl && t[tl - 1] == '.')
+				tl--;
+			bh_buf_addf(&d, NULL, "%.*s. In /%s", (int)tl, t, h->path);
+		}
+		if (h->line > 0)
+			bh_buf_addf(&d, NULL, " line %ld", h->line);
+		bh_buf_addf(&d, NULL, ", added in layer %u", h->layer + 1);
+		if (removed[i] >= 0)
+			bh_buf_addf(&d, NULL,
+				    "; layer %d deletes or replaces the file, but it is still "
+				    "recoverable from the image (layer %u is part of it)",
+				    removed[i] + 1, h->layer + 1);
+		bh_buf_adds(&d, ".", NULL);
+		f->description = bh_buf_detach(&d, NULL);
+	}
+}
+
+static bool value_secret(void *ctx, const char *s, size_t n, struct secret_found *best);
+
+int bh_content_finish(struct bh_content *c, const struct bh_fileset *merged,
+		      const struct bh_inventory *inv, struct bh_findings *out,
+		      struct bh_error **err)
+{
+	struct capturelist caps = { 0 };
+	struct hashedlist hashes = { 0 };
+	struct hitlist extra = { 0 };
+	struct hit **all = NULL;
+	struct outref *refs = NULL;
+	size_t nall = 0, nrefs = 0;
+	int rc = -1;
+
+	if (c->finished)
+		return bh_error_set(err, BH_ERR_USAGE, "bh_content_finish called twice");
+	c->finished = true;
+	/* Every layer's captures and hashes, borrowed into one list each. */
+	for (size_t i = 0; i < c->nlayers; i++) {
+		struct lstate *l = c->layers[i];
+
+		if (!l)
+			continue;
+		for (size_t k = 0; k < l->caps.n; k++) {
+			if (caps.n == caps.cap) {
+				caps.cap = caps.cap ? caps.cap * 2 : 64;
+				caps.v = bh_reallocarray(caps.v, caps.cap, sizeof(*caps.v));
+			}
+			caps.v[caps.n++] = l->caps.v[k];
+		}
+		for (size_t k = 0; k < l->hashes.n; k++) {
+			if (hashes.n == hashes.cap) {
+				hashes.cap = hashes.cap ? hashes.cap * 2 : 64;
+				hashes.v = bh_reallocarray(hashes.v, hashes.cap, sizeof(*hashes.v));
+			}
+			hashes.v[hashes.n++] = l->hashes.v[k];
+		}
+	}
+	if (c->o.config) {
+		struct checks_in in = { 0 };
+
+		in.img = c->img;
+		in.o = &c->o;
+		in.merged = merged;
+		in.inv = inv;
+		in.caps = &caps;
+		in.hashes = &hashes;
+		in.value_secret = value_secret;
+		in.vctx = c;
+		if (checks_run(&in, skipped_cb, c, out, err) < 0)
+			goto out;
+		for (size_t i = 0; i < caps.n; i++)
+			if (caps.v[i].kind == CAP_CRED)
+				checks_cred_file(&caps.v[i], &extra);
+	}
+	if (c->clam && clam_run(c->clam, &extra, err) < 0)
+		goto out;
+	/* Group the hits of every layer by (id, fingerprint, path), in layer order. */
+	for (size_t i = 0; i < c->nlayers; i++)
+		if (c->layers[i])
+			nall += c->layers[i]->hits.n;
+	nall += extra.n;
+	all = bh_calloc(nall + 1, sizeof(*all));
+	nall = 0;
+	for (size_t i = 0; i < c->nlayers; i++)
+		for (size_t k = 0; c->layers[i] && k < c->layers[i]->hits.n; k++)
+			all[nall++] = &c->layers[i]->hits.v[k];
+	for (size_t k = 0; k < extra.n; k++)
+		all[nall++] = &extra.v[k];
+	if (nall > 1)
+		qsort(all, nall, sizeof(*all), cmp_hit);
+	refs = bh_calloc(nall + 1, sizeof(*refs));
+	for (size_t i = 0; i < nall;) {
+		size_t j = i + 1;
+		unsigned cur = all[i]->layer;
+		int rem = removal_layer(c, cur, all[i]->path);
+
+		/* The same secret again at the same path: in the same layer (another
+		 * line), or written again by the layer that replaced the file. */
+		while (j < nall && !strcmp(all[j]->id, all[i]->id) &&
+		       !strcmp(all[j]->fp, all[i]->fp) && !strcmp(all[j]->path, all[i]->path)) {
+			if (all[j]->layer == cur) {
+				j++;
+			} else if (rem >= 0 && all[j]->layer == (unsigned)rem) {
+				cur = (unsigned)rem;
+				rem = removal_layer(c, cur, all[j]->path);
+				j++;
+			} else {
+				break;
+			}
+		}
+		refs[nrefs].h = all[i];
+		refs[nrefs].removed = rem;
+		nrefs++;
+		i = j;
+	}
+	if (nrefs > 1)
+		qsort(refs, nrefs, sizeof(*refs), cmp_out);
+	{
+		struct hit **v = bh_calloc(nrefs + 1, sizeof(*v));
+		int *rem = bh_calloc(nrefs + 1, sizeof(*rem));
+
+		for (size_t i = 0; i < nrefs; i++) {
+			v[i] = refs[i].h;
+			rem[i] = refs[i].removed;
+		}
+		hits_to_findings(c, v, nrefs, rem, out);
+		free(v);
+		free(rem);
+	}
+	rc = 0;
+out:
+	free(all);
+	free(refs);
+	free(caps.v);
+	free(hashes.v);
+	hitlist_release(&extra);
+	return rc;
+}
+
+/* A value from the image config (an Env or a label), scanned whole: the
+ * most severe secret in it. */
+static bool value_secret(void *ctx, const char *s, size_t n, struct secret_found *best)
+{
+	struct bh_content *c = ctx;
+	struct lstate l = { 0 };
+	bool found = false;
+
+	if (!c->db_values || !c->sec || !n)
+		return false;
+	l.c = c;
+	if (hs_scan(c->db_values, s, (unsigned)(n > UINT_MAX ? UINT_MAX : n), 0, c->proto, on_match,
+		    &l) != HS_SUCCESS) {
+		free(l.cands);
+		return false;
+	}
+	l.md = secrets_match_data();
+	for (size_t i = 0; i < l.ncands; i++) {
+		struct secret_found sf;
+
+		if (!secret_confirm(c->sec, (int)l.cands[i].pat, (const unsigned char *)s, n,
+				    (size_t)l.cands[i].end, l.md, &sf))
+			continue;
+		if (!found || sf.severity > best->severity)
+			*best = sf;
+		found = true;
+	}
+	pcre2_match_data_free(l.md);
+	free(l.cands);
+	return found;
+}
+
+char *bh_content_default_rules_dir(const char *env)
+{
+	static const char *const rel[] = { "rules", "../share/bulkhead/rules" };
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env && *env)
+		return bh_strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = 0;
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		char *d = bh_asprintf("%s/%s", exe, rel[i]);
+
+		if (access(d, R_OK | X_OK) == 0)
+			return d;
+		free(d);
+	}
+	return NULL;
+}
