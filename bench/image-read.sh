@@ -21,23 +21,13 @@
 # Targets: bulkhead on 1 thread <= 1.2x the floor, on 2 threads < 1.0x.
 # Exits 0 whether or not the targets are met (a miss prints MISSED); exits 1
 # only when the benchmark cannot run.
-set -euo pipefail
-
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-: "${BULKHEAD:=./bulkhead}"
-: "${TESTDATA:=../shared/data}"
-: "${BENCH_DIR:=/var/tmp/bulkhead-bench}"
+. "$(dirname "$0")/lib.sh"
+bench_init image-read
 : "${BENCH_LAYER_MAX:=160M}"
-MKIMAGE="$root/tests/tools/mkimage.py"
-IMAGE="$BENCH_DIR/usr-oci"
-RUNS=3
-
-die() { echo "image-read: $*" >&2; exit 1; }
-[ -x "$BULKHEAD" ] || die "no bulkhead binary at $BULKHEAD (run make, or set BULKHEAD)"
-command -v python3 >/dev/null || die "python3 is needed to build the image"
+MKIMAGE="$BENCH_ROOT/tests/tools/mkimage.py"
 PY="$(python3 -c 'import sys; print(sys.executable)')"
-[ -d /usr ] || die "no /usr to build the image from"
+[ -d /usr ] || bench_die "no /usr to build the image from"
+die() { bench_die "$@"; }
 
 # ---- the image, built once ------------------------------------------------
 
@@ -64,16 +54,7 @@ if [ "${BENCH_REBUILD:-0}" = 1 ] || [ ! -f "$IMAGE/index.json" ] ||
 	echo "built in $(($(date +%s) - start))s"
 fi
 
-# The layer blobs in manifest order.
-mapfile -t blobs < <("$PY" - "$IMAGE" <<'EOF'
-import json, sys
-d = sys.argv[1]
-idx = json.load(open(d + "/index.json"))
-m = json.load(open(d + "/blobs/sha256/" + idx["manifests"][0]["digest"].split(":")[1]))
-for l in m["layers"]:
-    print(d + "/blobs/sha256/" + l["digest"].split(":")[1])
-EOF
-)
+mapfile -t blobs < <(bench_blobs "$IMAGE")
 [ "${#blobs[@]}" -gt 0 ] || die "no layers found in $IMAGE"
 
 csize=0
@@ -100,75 +81,17 @@ echo "  machine: $(nproc) CPUs, $(uname -r)"
 
 # ---- timing -----------------------------------------------------------------
 
-now() { date +%s%N; }
-
-# best3 VAR CMD...: the best wall time of RUNS runs, in seconds, into VAR.
-best3() {
-	local var="$1" best="" t0 t1 i dt
-	shift
-	for ((i = 0; i < RUNS; i++)); do
-		t0=$(now)
-		"$@"
-		t1=$(now)
-		dt=$((t1 - t0))
-		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
-	done
-	printf -v "$var" '%s' "$(awk -v n="$best" 'BEGIN { printf "%.3f", n / 1e9 }')"
-}
-
-floor() {
-	local b
-	for b in "${blobs[@]}"; do gzip -dc "$b" | tar -t >/dev/null; done
-}
-
-# Peak RSS in KiB of every bulkhead run, the largest kept in $peak_kib.
-peak_kib=0
-rss_file="$(mktemp "${TMPDIR:-/tmp}/image-read-rss.XXXXXX")"
-trap 'rm -f "$rss_file"' EXIT
-if [ -x /usr/bin/time ]; then
-	rss_how="/usr/bin/time -f %M"
-	measured() {
-		/usr/bin/time -f %M -o "$rss_file" "$@" >/dev/null
-		local k
-		k=$(tail -n 1 "$rss_file")
-		[ "$k" -gt "$peak_kib" ] && peak_kib=$k
-		return 0
-	}
-else
-	rss_how="ps sampler, which slows the timed runs a little"
-	measured() {
-		"$@" >/dev/null &
-		local pid=$! k
-		while kill -0 "$pid" 2>/dev/null; do
-			k=$(ps -o rss= -p "$pid" 2>/dev/null | tr -d ' ' || true)
-			[ -n "$k" ] && [ "$k" -gt "$peak_kib" ] && peak_kib=$k
-			sleep 0.02
-		done
-		wait "$pid"
-	}
-fi
-
 # A correct run first: the benchmark means nothing if bulkhead cannot read it.
-if ! "$BULKHEAD" image ls --threads 1 "$IMAGE" >/dev/null 2>"$rss_file.err"; then
-	cat "$rss_file.err" >&2
-	rm -f "$rss_file.err"
-	die "bulkhead image ls failed on $IMAGE"
-fi
-rm -f "$rss_file.err"
+"$BULKHEAD" image ls --threads 1 "$IMAGE" >/dev/null || die "bulkhead image ls failed on $IMAGE"
 cat "${blobs[@]}" >/dev/null # page cache
 
-best3 t_floor floor
-best3 t_one measured "$BULKHEAD" image ls --threads 1 "$IMAGE"
-best3 t_two measured "$BULKHEAD" image ls --threads 2 "$IMAGE"
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-r_one=$(ratio "$t_one" "$t_floor")
-r_two=$(ratio "$t_two" "$t_floor")
-verdict() { # verdict RATIO OP LIMIT
-	if awk -v r="$1" -v l="$3" "BEGIN { exit !(r $2 l) }"; then echo "met"; else echo "MISSED"; fi
-}
-v_one=$(verdict "$r_one" "<=" 1.2)
-v_two=$(verdict "$r_two" "<" 1.0)
+bench_best t_floor bench_floor "${blobs[@]}"
+bench_best t_one "$BULKHEAD" image ls --threads 1 "$IMAGE"
+bench_best t_two "$BULKHEAD" image ls --threads 2 "$IMAGE"
+r_one=$(bench_ratio "$t_one" "$t_floor")
+r_two=$(bench_ratio "$t_two" "$t_floor")
+v_one=$(bench_verdict "$r_one" "<=" 1.2)
+v_two=$(bench_verdict "$r_two" "<" 1.0)
 
 echo
 echo "best of $RUNS, wall seconds:"
@@ -177,7 +100,7 @@ printf '  %-52s %8s s   %sx floor   (target <= 1.2x: %s)\n' \
 	"bulkhead image ls --threads 1" "$t_one" "$r_one" "$v_one"
 printf '  %-52s %8s s   %sx floor   (target <  1.0x: %s)\n' \
 	"bulkhead image ls --threads 2" "$t_two" "$r_two" "$v_two"
-printf '  peak RSS of bulkhead: %s MiB (%s)\n' "$(awk -v k="$peak_kib" 'BEGIN { printf "%.1f", k / 1024 }')" "$rss_how"
+printf '  peak RSS of bulkhead: %s MiB\n' "$(bench_peak_mib)"
 echo
 if [ "$v_one" = met ] && [ "$v_two" = met ]; then
 	echo "image-read: targets met"

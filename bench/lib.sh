@@ -1,0 +1,94 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# What the benchmarks share. Source it from a bench script:
+#   . "$(dirname "$0")/lib.sh"; bench_init NAME
+# Every figure is measured against an anchor in the same run, best of
+# $RUNS runs with the input in the page cache.
+
+# bench_init NAME: strict mode, repository root as cwd, defaults.
+bench_init() {
+	set -euo pipefail
+	BENCH_NAME="$1"
+	BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+	cd "$BENCH_ROOT"
+	: "${BULKHEAD:=./bulkhead}"
+	: "${TESTDATA:=../shared/data}"
+	: "${BENCH_DIR:=/var/tmp/bulkhead-bench}"
+	: "${RUNS:=3}"
+	export BULKHEAD TESTDATA BENCH_DIR
+	IMAGE="$BENCH_DIR/usr-oci"
+	BENCH_TMP="$(mktemp -d "${TMPDIR:-/tmp}/bench-$BENCH_NAME.XXXXXX")"
+	trap 'rm -rf "$BENCH_TMP"' EXIT
+	[ -x "$BULKHEAD" ] || bench_die "no bulkhead binary at $BULKHEAD (run make, or set BULKHEAD)"
+	command -v python3 >/dev/null || bench_die "python3 is needed"
+	[ -x /usr/bin/time ] || bench_die "/usr/bin/time is needed (Debian package time)"
+	bench_peak_kib=0
+}
+
+bench_die() {
+	echo "$BENCH_NAME: $*" >&2
+	exit 1
+}
+
+# bench_image: the large multi-layer image bench/image-read.sh builds from
+# this machine's /usr (built on first use), and its blobs in ${blobs[@]}.
+bench_image() {
+	if [ ! -f "$IMAGE/index.json" ] || [ "${BENCH_REBUILD:-0}" = 1 ]; then
+		echo "the bench image is not built yet: running bench/image-read.sh first"
+		bench/image-read.sh >/dev/null || bench_die "bench/image-read.sh failed"
+	fi
+	mapfile -t blobs < <(bench_blobs "$IMAGE")
+	[ "${#blobs[@]}" -gt 0 ] || bench_die "no layers in $IMAGE"
+}
+
+# bench_blobs DIR: the layer blobs of an OCI layout directory, in order.
+bench_blobs() {
+	python3 - "$1" <<'PY'
+import json, sys
+d = sys.argv[1]
+idx = json.load(open(d + "/index.json"))
+m = json.load(open(d + "/blobs/sha256/" + idx["manifests"][0]["digest"].split(":")[1]))
+for l in m["layers"]:
+    print(d + "/blobs/sha256/" + l["digest"].split(":")[1])
+PY
+}
+
+# bench_floor BLOB...: the anchor: decompress and list each layer in turn.
+bench_floor() {
+	local b
+	for b in "$@"; do gzip -dc "$b" | tar -t >/dev/null; done
+}
+
+bench_now() { date +%s%N; }
+
+# bench_best VAR CMD...: the best wall time of $RUNS runs, in seconds, into
+# VAR. A bulkhead command (the first word is $BULKHEAD) also has its peak RSS
+# kept in $bench_peak_kib; a failing run stops the benchmark.
+bench_best() {
+	local var="$1" best="" t0 dt k i
+	shift
+	for ((i = 0; i < RUNS; i++)); do
+		t0=$(bench_now)
+		if [ "$1" = "$BULKHEAD" ]; then
+			/usr/bin/time -f %M -o "$BENCH_TMP/rss" "$@" >/dev/null 2>"$BENCH_TMP/err" ||
+				{ cat "$BENCH_TMP/err" >&2; bench_die "failed: $*"; }
+			k=$(tail -n 1 "$BENCH_TMP/rss")
+			[ "$k" -gt "$bench_peak_kib" ] && bench_peak_kib=$k
+		else
+			"$@"
+		fi
+		dt=$(($(bench_now) - t0))
+		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
+	done
+	printf -v "$var" '%s' "$(awk -v n="$best" 'BEGIN { printf "%.3f", n / 1e9 }')"
+}
+
+# bench_ratio A B: A / B with two decimals.
+bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+# bench_verdict VALUE OP LIMIT: "met" or "MISSED".
+bench_verdict() {
+	if awk -v r="$1" -v l="$3" "BEGIN { exit !(r $2 l) }"; then echo met; else echo MISSED; fi
+}
+
+bench_peak_mib() { awk -v k="$bench_peak_kib" 'BEGIN { printf "%.1f", k / 1024 }'; }
