@@ -19,10 +19,12 @@ WERROR ?= 1
 SANITIZE ?=
 V ?=
 
-PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libcurl libseccomp libcap zlib \
+# libcurl is not linked: src/vuln/update.c dlopen()s it for `db update` (only its headers are used),
+# so that the runtime's two starts per `run` do not load its ~30 libraries.
+PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libseccomp libcap zlib \
 	libhs libpcre2-8 yara
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
+PKG_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)

@@ -70,7 +70,6 @@ static int add_allow(const char *cmd, const char *name)
 	allow_list = bh_reallocarray(allow_list, nallow + 2, sizeof(char *));
 	allow_list[nallow++] = bh_strdup(name);
 	allow_list[nallow] = NULL;
-	bh_warn("the operator allows the dangerous syscall %s in this container", name);
 	return 0;
 }
 
@@ -84,16 +83,18 @@ static int parse_uint(const char *cmd, const char *opt, const char *s, unsigned 
 	return 0;
 }
 
+/* Re-execute from a sealed copy; what is said to the operator comes after, said once. */
 static int seal(const char *cmd)
 {
 	struct bh_error *err = NULL;
 
-	if (getenv("BULKHEAD_NO_REEXEC"))
-		return 0;
-	if (bh_rt_reexec_sealed(0, NULL, &err) < 0) {
+	if (!getenv("BULKHEAD_NO_REEXEC") && bh_rt_reexec_sealed(0, NULL, &err) < 0) {
 		bh_error_prefix(&err, "%s", cmd);
 		return cli_fail(err);
 	}
+	for (size_t i = 0; i < nallow; i++)
+		bh_warn("the operator allows the dangerous syscall %s in this container",
+			allow_list[i]);
 	return 0;
 }
 

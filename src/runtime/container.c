@@ -713,7 +713,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 			goto out;
 		}
 	}
-	if (rt_filter_build(c->spec, ctx->allow_dangerous, &filter, err) < 0)
+	if (rt_filter_build(c->spec, ctx->allow_dangerous, root_dir(ctx), &filter, err) < 0)
 		goto out;
 	if (rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0)
 		goto out;

@@ -325,7 +325,8 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 		goto out;
 	spec->mounts_mode = BH_MOUNTS_DENY; /* supervision is for the init's filter only */
 	if (exec_process(spec, o, &holder, &p, err) < 0 ||
-	    rt_filter_build(spec, ctx->allow_dangerous, &filter, err) < 0 ||
+	    rt_filter_build(spec, ctx->allow_dangerous, ctx->root ? ctx->root : BH_RT_DEFAULT_ROOT,
+			    &filter, err) < 0 ||
 	    rt_cgroup_from_json(json_object_get(st, "cgroup"), &cg, err) < 0)
 		goto out;
 	c.pidfd = rt_pidfd_open((pid_t)pid);

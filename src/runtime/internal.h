@@ -70,8 +70,9 @@ struct rt_filter {
 	bool listener;
 	unsigned flags; /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
 };
-int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, struct rt_filter *f,
-		    struct bh_error **err);
+/* cache_root: the state root, where compiled programs are cached (NULL: no cache). */
+int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, const char *cache_root,
+		    struct rt_filter *f, struct bh_error **err);
 void rt_filter_release(struct rt_filter *f);
 /* In the container: load it; returns the listener fd (or 0 without one), -errno on failure. */
 int rt_filter_load(const struct rt_filter *f);

@@ -4,17 +4,24 @@
  * libseccomp in the runtime before any fork, with the deny-list and the
  * mount rules merged in so that no profile can lift them. The program is
  * exported as BPF and loaded in the container's init by one seccomp(2) call,
- * the last thing before execve.
+ * the last thing before execve. Compiled programs are cached in the state
+ * root (see "a cache of compiled filters" below).
  */
+#include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "bulkhead/base.h"
@@ -401,14 +408,307 @@ out:
 	return r;
 }
 
-int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, struct rt_filter *f,
-		    struct bh_error **err)
+/* ---- a cache of compiled filters ------------------------------------------- */
+
+/*
+ * libseccomp takes 10-30 ms of CPU to compile the default profile for its
+ * three architectures: more than the rest of a container's start. So, as
+ * crun does, the compiled program is kept in the state root, in a directory
+ * that only its owner can write (hidden; its name is no valid container ID).
+ * An entry holds, besides the program, everything the program depends on,
+ * compared byte for byte on use: the profile as parsed (or "default": the built-in
+ * one), the lifted deny-list entries, the mounts mode, the names and build
+ * IDs of this binary and of every library loaded (libseccomp's included: a
+ * rebuild or an upgrade changes them), the kernel and the machine. The file
+ * name is only a 64-bit hash of that: a collision is a miss, never another
+ * profile's program. A file that is not exactly what cache_store writes
+ * (owner, mode, size, magic, inputs, checksum) is ignored and the profile
+ * compiled as before: the cache never makes a start fail. No OpenSSL here:
+ * its initialisation alone would cost a few milliseconds.
+ */
+#define CACHE_DIR	    ".seccomp@cache"
+#define CACHE_MAGIC	    "BHSCMP02"
+#define CACHE_MAX_FILES	    64
+#define CACHE_MAX_INPUTS    (BH_RT_MAX_CONFIG + 64 * 1024)
+#define CACHE_MAX_PROG_SIZE (BPF_MAXINSNS * sizeof(struct sock_filter))
+
+struct cache_hdr {
+	char magic[8];
+	uint32_t flags, listener, n, ninputs;
+	uint64_t sum; /* FNV-1a of the header (sum 0), the inputs and the program */
+};
+
+static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+
+static uint64_t entry_sum(const struct cache_hdr *hdr, const void *inputs, const void *prog)
+{
+	struct cache_hdr h = *hdr;
+	uint64_t x;
+
+	h.sum = 0;
+	x = fnv1a(FNV_BASIS, &h, sizeof(h));
+	x = fnv1a(x, inputs, hdr->ninputs);
+	return fnv1a(x, prog, (size_t)hdr->n * sizeof(struct sock_filter));
+}
+
+struct inputs {
+	struct bh_buf b;
+	size_t objects;
+	bool program_has_id; /* the first object is the program */
+	bool failed;	     /* something did not fit: no key */
+};
+
+static void put(struct inputs *in, const void *p, size_t n)
+{
+	if (bh_buf_add(&in->b, p, n, NULL) < 0)
+		in->failed = true;
+}
+
+static void put_str(struct inputs *in, const char *s)
+{
+	put(in, s, strlen(s) + 1);
+}
+
+/* The GNU build ID of a loaded object, in hex; false if it has none. */
+static bool put_build_id(struct inputs *in, const struct dl_phdr_info *info)
+{
+	for (size_t i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		const unsigned char *seg = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		size_t align = ph->p_align == 8 ? 8 : 4, off = 0;
+
+		if (ph->p_type != PT_NOTE)
+			continue;
+		while (off + sizeof(ElfW(Nhdr)) <= ph->p_memsz) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)(seg + off);
+			size_t name = off + sizeof(*nh);
+			size_t desc = name + ((nh->n_namesz + align - 1) & ~(align - 1));
+			size_t next = desc + ((nh->n_descsz + align - 1) & ~(align - 1));
+			char hex[129];
+
+			if (next > ph->p_memsz || next <= off)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    !memcmp(seg + name, "GNU", 4) && nh->n_descsz && nh->n_descsz <= 64) {
+				for (size_t k = 0; k < nh->n_descsz; k++)
+					snprintf(hex + 2 * k, 3, "%02x", seg[desc + k]);
+				put_str(in, hex);
+				return true;
+			}
+			off = next;
+		}
+	}
+	return false;
+}
+
+static int put_object(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct inputs *in = data;
+	bool id;
+
+	(void)size;
+	put_str(in, info->dlpi_name ? info->dlpi_name : "");
+	id = put_build_id(in, info);
+	if (!id)
+		put_str(in, "-");
+	if (in->objects++ == 0)
+		in->program_has_id = id;
+	return 0;
+}
+
+/* Everything the compiled program depends on; false: no cache (no build ID). */
+static bool cache_inputs(const struct bh_rt_spec *spec, char *const *allow, struct inputs *in)
+{
+	struct utsname u;
+	char mode[32];
+
+	put_str(in, "bulkhead seccomp cache 2");
+	dl_iterate_phdr(put_object, in);
+	if (!in->program_has_id || uname(&u) < 0)
+		return false;
+	put_str(in, u.release);
+	put_str(in, u.version);
+	put_str(in, u.machine);
+	snprintf(mode, sizeof(mode), "mounts %d", (int)spec->mounts_mode);
+	put_str(in, mode);
+	for (char *const *a = allow; a && *a; a++)
+		put_str(in, *a);
+	put_str(in, "--");
+	if (!spec->seccomp)
+		put_str(in, "default");
+	else if (bh_json_dump_buf(spec->seccomp, JSON_COMPACT | JSON_SORT_KEYS, &in->b, NULL) < 0)
+		in->failed = true;
+	return !in->failed;
+}
+
+static char *cache_path(const char *root, const struct bh_buf *inputs)
+{
+	return bh_asprintf("%s/" CACHE_DIR "/%016llx", root,
+			   (unsigned long long)fnv1a(FNV_BASIS, inputs->data, inputs->len));
+}
+
+/* The cache directory, made if asked; -1 if absent or not private to us. */
+static int cache_dir(const char *root, bool create)
+{
+	char *path = bh_asprintf("%s/" CACHE_DIR, root);
+	struct stat st;
+	int fd;
+
+	if (create && mkdir(path, 0700) < 0 && errno != EEXIST)
+		bh_debug("seccomp cache: creating %s: %s", path, strerror(errno));
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 077))) {
+		bh_debug("seccomp cache: %s is not private to this user, not used", path);
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+/* 0 and f filled from a valid entry for these inputs, else -1 (compile instead). */
+static int cache_load(const char *root, const struct bh_buf *inputs, struct rt_filter *f)
+{
+	struct cache_hdr hdr;
+	struct stat st;
+	unsigned char *buf = NULL;
+	char *path = cache_path(root, inputs), *name = strrchr(path, '/') + 1;
+	size_t len, plen;
+	int dfd, fd = -1, r = -1;
+
+	dfd = cache_dir(root, false);
+	if (dfd < 0)
+		goto out;
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		goto out;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) || st.st_size < (off_t)sizeof(hdr) ||
+	    st.st_size > (off_t)(sizeof(hdr) + CACHE_MAX_INPUTS + CACHE_MAX_PROG_SIZE))
+		goto bad;
+	len = (size_t)st.st_size;
+	buf = bh_malloc(len);
+	if (pread(fd, buf, len, 0) != (ssize_t)len)
+		goto bad;
+	memcpy(&hdr, buf, sizeof(hdr));
+	plen = (size_t)hdr.n * sizeof(struct sock_filter);
+	if (memcmp(hdr.magic, CACHE_MAGIC, sizeof(hdr.magic)) || hdr.listener > 1 || hdr.n == 0 ||
+	    hdr.n > BPF_MAXINSNS ||
+	    (hdr.flags & ~(uint32_t)(SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW |
+				     SECCOMP_FILTER_FLAG_NEW_LISTENER)) ||
+	    hdr.ninputs != inputs->len || len != sizeof(hdr) + inputs->len + plen ||
+	    entry_sum(&hdr, buf + sizeof(hdr), buf + sizeof(hdr) + inputs->len) != hdr.sum)
+		goto bad;
+	if (memcmp(buf + sizeof(hdr), inputs->data, inputs->len))
+		goto out; /* another profile's entry under the same hash: a miss */
+	f->prog = bh_malloc(plen);
+	memcpy(f->prog, buf + sizeof(hdr) + inputs->len, plen);
+	f->n = hdr.n;
+	f->listener = hdr.listener;
+	f->flags = hdr.flags;
+	r = 0;
+	goto out;
+bad:
+	bh_debug("seccomp cache: %s is not a valid entry, compiling", path);
+out:
+	free(buf);
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	return r;
+}
+
+/* Keep the directory small: past CACHE_MAX_FILES entries, start over. */
+static void cache_trim(int dfd)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	if (n >= CACHE_MAX_FILES) {
+		rewinddir(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dfd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+static void cache_store(const char *root, const struct bh_buf *inputs, const struct rt_filter *f)
+{
+	struct cache_hdr hdr = { .flags = f->flags,
+				 .listener = f->listener,
+				 .n = (uint32_t)f->n,
+				 .ninputs = (uint32_t)inputs->len };
+	size_t plen = f->n * sizeof(struct sock_filter), len = sizeof(hdr) + inputs->len + plen;
+	struct bh_error *e = NULL;
+	unsigned char *buf;
+	char *path;
+	int dfd;
+
+	if (!f->n || f->n > BPF_MAXINSNS || inputs->len > CACHE_MAX_INPUTS)
+		return;
+	dfd = cache_dir(root, true);
+	if (dfd < 0)
+		return;
+	cache_trim(dfd);
+	close(dfd);
+	memcpy(hdr.magic, CACHE_MAGIC, sizeof(hdr.magic));
+	hdr.sum = entry_sum(&hdr, inputs->data, f->prog);
+	buf = bh_malloc(len);
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), inputs->data, inputs->len);
+	memcpy(buf + sizeof(hdr) + inputs->len, f->prog, plen);
+	path = cache_path(root, inputs);
+	if (bh_write_file_atomic(path, buf, len, 0600, &e) < 0) {
+		char *m = bh_error_message(e);
+
+		bh_debug("seccomp cache: %s", m);
+		free(m);
+		bh_error_free(e);
+	}
+	free(path);
+	free(buf);
+}
+
+int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, const char *cache_root,
+		    struct rt_filter *f, struct bh_error **err)
 {
 	struct bh_rt_seccomp_opts o = { .mounts = spec->mounts_mode, .allow = allow };
+	struct inputs in = { .b = BH_BUF_INIT(CACHE_MAX_INPUTS) };
+	bool cached = cache_root && cache_inputs(spec, allow, &in);
 
 	memset(f, 0, sizeof(*f));
-	if (bh_rt_seccomp_compile(spec->seccomp, &o, &f->prog, &f->n, &f->listener, err) < 0)
+	if (cached && cache_load(cache_root, &in.b, f) == 0) {
+		bh_buf_release(&in.b);
+		return 0;
+	}
+	if (bh_rt_seccomp_compile(spec->seccomp, &o, &f->prog, &f->n, &f->listener, err) < 0) {
+		bh_buf_release(&in.b);
 		return -1;
+	}
 	if (f->listener)
 		f->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
 	if (spec->seccomp) {
@@ -424,6 +724,9 @@ int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, struct rt
 				f->flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
 		}
 	}
+	if (cached)
+		cache_store(cache_root, &in.b, f);
+	bh_buf_release(&in.b);
 	return 0;
 }
 
