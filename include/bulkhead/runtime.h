@@ -176,6 +176,10 @@ struct bh_rt_spec {
 	struct bh_rt_idmap *uid_mappings, *gid_mappings;
 	size_t nuid_mappings, ngid_mappings;
 	json_t *sysctl; /* object of strings (owned) */
+	/* linux.timeOffsets for a new time namespace: [0] monotonic, [1] boottime */
+	bool has_time_offsets;
+	int64_t time_offset_secs[2];
+	uint32_t time_offset_nsecs[2];
 	bool has_resources;
 	struct bh_rt_resources res;
 	char *cgroups_path;

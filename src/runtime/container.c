@@ -477,6 +477,25 @@ static pid_t raw_clone(unsigned long flags)
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
 
+/*
+ * The offsets of a new time namespace: written by the process that unshared
+ * it, before any process is in it (the init is forked next).
+ */
+static void write_time_offsets(struct init_args *a)
+{
+	const struct bh_rt_spec *s = a->spec;
+	char buf[128];
+	int n, fd;
+
+	n = snprintf(buf, sizeof(buf), "monotonic %lld %u\nboottime %lld %u\n",
+		     (long long)s->time_offset_secs[0], s->time_offset_nsecs[0],
+		     (long long)s->time_offset_secs[1], s->time_offset_nsecs[1]);
+	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+		rt_child_fail(a->sync, errno, "writing /proc/self/timens_offsets");
+	close(fd);
+}
+
 /* The intermediate: joins by path, unshares, then forks the init. */
 static void intermediate_stage(struct init_args *a) __attribute__((noreturn));
 static void intermediate_stage(struct init_args *a)
@@ -503,6 +522,8 @@ static void intermediate_stage(struct init_args *a)
 	}
 	if (unshare((int)flags) < 0)
 		rt_child_fail(a->sync, errno, "creating namespaces");
+	if (s->has_time_offsets)
+		write_time_offsets(a);
 	pid = (pid_t)syscall(SYS_clone, CLONE_PARENT, NULL, NULL, NULL, NULL);
 	if (pid < 0)
 		rt_child_fail(a->sync, errno, "forking the container's init");

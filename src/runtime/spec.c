@@ -1183,6 +1183,67 @@ static int parse_annotations(struct bh_rt_spec *s, const json_t *root, struct bh
 	return 0;
 }
 
+/*
+ * linux.timeOffsets: {"monotonic"|"boottime": {"secs": int64, "nanosecs": uint32}},
+ * applied to a new time namespace before its first process (so it needs one).
+ */
+static int parse_time_offsets(struct bh_rt_spec *s, const json_t *lin, struct bh_error **err)
+{
+	static const char *const clocks[2] = { "monotonic", "boottime" };
+	json_t *v, *c;
+	const char *k;
+	bool new_timens = false;
+
+	if (get_typed(lin, "timeOffsets", false, &v, "linux", err) < 0)
+		return -1;
+	if (!v)
+		return 0;
+	json_object_foreach (v, k, c) {
+		json_int_t secs = 0, nsecs = 0;
+		int i = !strcmp(k, clocks[0]) ? 0 : !strcmp(k, clocks[1]) ? 1 : -1;
+		json_t *x;
+
+		if (i < 0)
+			return bh_error_set(
+				err, BH_ERR_INVALID,
+				"linux.timeOffsets: unknown clock '%.60s' (monotonic or "
+				"boottime)",
+				k);
+		if (!json_is_object(c))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "linux.timeOffsets.%s must be an object", k);
+		x = json_object_get(c, "secs");
+		if (x && !json_is_integer(x))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "linux.timeOffsets.%s.secs must be an integer", k);
+		secs = x ? json_integer_value(x) : 0;
+		x = json_object_get(c, "nanosecs");
+		if (x && !json_is_integer(x))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "linux.timeOffsets.%s.nanosecs must be an integer", k);
+		nsecs = x ? json_integer_value(x) : 0;
+		if (nsecs < 0 || nsecs >= 1000000000)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "linux.timeOffsets.%s.nanosecs must be 0..999999999",
+					    k);
+		/* The kernel keeps offsets within +-KTIME_MAX/2; a century is plenty. */
+		if (secs > 100ll * 366 * 86400 || secs < -100ll * 366 * 86400)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "linux.timeOffsets.%s.secs is out of range", k);
+		s->time_offset_secs[i] = secs;
+		s->time_offset_nsecs[i] = (uint32_t)nsecs;
+	}
+	for (size_t i = 0; i < s->nnamespaces; i++)
+		if (s->namespaces[i].type == CLONE_NEWTIME && !s->namespaces[i].path)
+			new_timens = true;
+	if (!new_timens)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "linux.timeOffsets needs a new time namespace in "
+				    "linux.namespaces");
+	s->has_time_offsets = true;
+	return 0;
+}
+
 static int parse_linux(struct bh_rt_spec *s, const json_t *root, struct bh_error **err)
 {
 	json_t *lin, *v;
@@ -1228,6 +1289,8 @@ static int parse_linux(struct bh_rt_spec *s, const json_t *root, struct bh_error
 		}
 		s->sysctl = json_incref(v);
 	}
+	if (parse_time_offsets(s, lin, err) < 0)
+		return -1;
 	if (get_str(lin, "cgroupsPath", false, RT_MAX_PATH, &s->cgroups_path, "linux", err) < 0)
 		return -1;
 	if (s->cgroups_path && strstr(s->cgroups_path, ".."))
