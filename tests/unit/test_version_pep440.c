@@ -15,37 +15,6 @@
 
 #include "version_check.h"
 
-struct sat {
-	const char *spec, *version;
-	int want; /* 1 true, 0 false, -1 invalid specifier or version */
-};
-
-static void check_sat(const struct sat *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		struct bh_error *err = NULL;
-		bool out = false;
-		int r = bh_version_satisfies(SCHEME, s[i].spec, s[i].version, &out, &err);
-
-		if (s[i].want < 0) {
-			if (r == 0)
-				fail_msg("'%s' with '%s' should be an error", s[i].spec,
-					 s[i].version);
-			assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
-			bh_error_clear(&err);
-			continue;
-		}
-		if (r < 0) {
-			char *m = bh_error_message(err);
-
-			fail_msg("satisfies('%s', '%s') failed: %s", s[i].spec, s[i].version, m);
-		}
-		if (out != (s[i].want == 1))
-			fail_msg("satisfies('%s', '%s') = %d, want %d", s[i].spec, s[i].version,
-				 out, s[i].want);
-	}
-}
-
 /* PEP 440's ordering example, strictly increasing. */
 static const char *const ordered[] = {
 	"0.dev0",
