@@ -769,6 +769,18 @@ static void put_id(struct bh_map *m, const char *key, const char *id)
 }
 
 /* Resolve each package's depends (names) into ids. */
+/* The length of the scope of a Python package's name: the site directory
+ * holding its .dist-info (or .egg-info) metadata. */
+static int python_scope(const char *path)
+{
+	const char *meta = strrchr(path, '/');
+	const char *dist = meta ? prev_component(path, meta) : path;
+
+	if (bh_str_has_suffix(path, ".egg-info"))
+		return meta ? (int)(meta - path) : 0;
+	return (int)(dist > path ? dist - path - 1 : 0);
+}
+
 static void resolve_depends(struct bh_inventory *inv)
 {
 	struct bh_map *names = bh_map_new(); /* "type|scope|name" -> id */
@@ -800,13 +812,8 @@ static void resolve_depends(struct bh_inventory *inv)
 			break;
 		}
 		case BH_PKG_PYTHON: {
-			/* scope: the site directory holding the .dist-info */
-			const char *meta = strrchr(p->path, '/');
-			const char *dist = meta ? prev_component(p->path, meta) : p->path;
-			int scope = (int)(dist > p->path ? dist - p->path - 1 : 0);
+			int scope = python_scope(p->path);
 
-			if (bh_str_has_suffix(p->path, ".egg-info"))
-				scope = meta ? (int)(meta - p->path) : 0;
 			k = bh_asprintf("%d|%.*s|%s", (int)p->type, scope, p->path, p->name);
 			put_id(names, k, p->id);
 			free(k);
@@ -879,12 +886,8 @@ static void resolve_depends(struct bh_inventory *inv)
 				break;
 			}
 			case BH_PKG_PYTHON: {
-				const char *meta = strrchr(p->path, '/');
-				const char *dist = meta ? prev_component(p->path, meta) : p->path;
-				int scope = (int)(dist > p->path ? dist - p->path - 1 : 0);
+				int scope = python_scope(p->path);
 
-				if (bh_str_has_suffix(p->path, ".egg-info"))
-					scope = meta ? (int)(meta - p->path) : 0;
 				k = bh_asprintf("%d|%.*s|%s", (int)p->type, scope, p->path, dep);
 				id = bh_map_get(names, k, strlen(k));
 				break;
