@@ -19,19 +19,25 @@ WERROR ?= 1
 SANITIZE ?=
 V ?=
 
-# libcurl is not linked: src/vuln/update.c dlopen()s it for `db update` (only its headers are used),
-# so that the runtime's two starts per `run` do not load its ~30 libraries.
-PKGS := jansson yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libseccomp libcap zlib \
-	libhs libpcre2-8 yara
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
-PKG_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+# Only libc, jansson and libseccomp are linked: the runtime starts the binary
+# twice per container and every library mapped at start costs. The libraries
+# of the image, scan and database code are loaded on first use (src/lazy/,
+# sonames from scripts/lazy-sonames); libcurl the same way, by
+# src/vuln/update.c, for `db update` only. Their headers are still used.
+LINK_PKGS := jansson libseccomp
+LAZY_PKGS := yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libhs libpcre2-8 yara
+PKG_CFLAGS := $(shell pkg-config --cflags $(LINK_PKGS) $(LAZY_PKGS) libcurl 2>/dev/null)
+PKG_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm
+# The unit tests also call some of those libraries themselves (to build test input).
+TEST_LIBS := $(PKG_LIBS) $(shell pkg-config --libs $(LAZY_PKGS) 2>/dev/null)
+GEN := build/gen
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wvla -Wno-unused-parameter
 ifeq ($(WERROR),1)
 WARN += -Werror
 endif
 BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g $(WARN) -fstack-protector-strong -fPIC \
-	-Iinclude -Isrc -Isrc/base $(PKG_CFLAGS)
+	-Iinclude -Isrc -Isrc/base -I$(GEN) $(PKG_CFLAGS)
 
 ifeq ($(SANITIZE),1)
 BUILD := build/san
@@ -87,6 +93,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The sonames of the libraries loaded on first use, read off this machine's.
+$(GEN)/lazy/sonames.h: scripts/lazy-sonames
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)scripts/lazy-sonames "$(CC)" $@
+
+$(BUILD)/src/lazy/lazy.o build/fuzz/obj/src/lazy/lazy.o: $(GEN)/lazy/sonames.h
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
@@ -104,7 +117,7 @@ CLI_OBJ_NOMAIN := $(BUILD)/src/main-nomain.o $(filter-out $(BUILD)/src/main.o,$(
 $(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
-		$(CLI_OBJ_NOMAIN) $(LIB) $(CMOCKA_LIBS) $(PKG_LIBS) $(ALL_LDFLAGS)
+		$(CLI_OBJ_NOMAIN) $(LIB) $(CMOCKA_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
 # Fuzz targets linked with a small driver that replays a corpus (no libFuzzer).
 $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB)
@@ -129,7 +142,7 @@ demo: deps
 	@TESTDATA="$(abspath $(TESTDATA))" BULKHEAD="$(abspath $(BIN))" scripts/demo
 
 # libFuzzer builds: clang-14, ASan + UBSan + the fuzzer runtime.
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/base \
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/base -I$(GEN) \
 	$(PKG_CFLAGS)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 
+#include "lazy/crypto.h"
 #include "bulkhead/base.h"
 #include "banned.h"
 

@@ -8,8 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <yaml.h>
-
+#include "lazy/yaml.h"
 #include "bulkhead/base.h"
 #include "banned.h"
 
@@ -270,6 +269,8 @@ int bh_yaml_parse(const char *buf, size_t len, const struct bh_yaml_limits *limi
 	int r = -1;
 
 	*out = NULL;
+	if (bh_lazy_require(&bh_lazy_yaml, err) < 0)
+		return -1;
 	if (len > c.lim->max_bytes)
 		return bh_error_set(err, BH_ERR_LIMIT,
 				    "%s: %zu bytes of YAML exceeds the limit of %zu bytes", what,

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <isa-l.h>
 #include <jansson.h>
-#include <openssl/crypto.h>
-#include <yaml.h>
-#include <zstd.h>
 
 #include "cli.h"
+#include "lazy/archive.h"
+#include "lazy/crypto.h"
+#include "lazy/isal.h"
+#include "lazy/yaml.h"
+#include "lazy/zstd.h"
 #include "bulkhead/version.h"
 #include "bulkhead/vuln.h"
 #include "banned.h"

@@ -303,9 +303,14 @@ static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **er
 int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct bh_content **out,
 		   struct bh_error **err)
 {
-	struct bh_content *c = bh_calloc(1, sizeof(*c));
+	struct bh_content *c;
 	int rc = -1;
 
+	*out = NULL;
+	if (bh_lazy_require(&bh_lazy_hs, err) < 0 || bh_lazy_require(&bh_lazy_pcre2, err) < 0 ||
+	    bh_lazy_require(&bh_lazy_yara, err) < 0)
+		return -1;
+	c = bh_calloc(1, sizeof(*c));
 	c->img = img;
 	c->o = *o;
 	c->reference = o->reference ? bh_strdup(o->reference) : NULL;

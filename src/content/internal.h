@@ -13,10 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <hs/hs.h>
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
+#include "lazy/hs.h"
+#include "lazy/pcre2.h"
 #include "bulkhead/content.h"
 #include "bulkhead/vuln.h"
 

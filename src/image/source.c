@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "lazy/lazy.h"
 #include "banned.h"
 
 void bh_image_limits_default(struct bh_image_limits *lim)
@@ -387,13 +388,19 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 {
 	static const struct bh_image_open_opts noopts;
 	struct bh_image_open_opts o = opts ? *opts : noopts;
-	struct bh_image *img = bh_calloc(1, sizeof(*img));
+	struct bh_image *img;
 	const char *rest = image;
 	enum bh_image_kind forced = 0;
 	char *ref = NULL;
 	int r = -1;
 
 	*out = NULL;
+	/* loaded on first use (src/lazy): fail here, with the package to install */
+	if (bh_lazy_require(&bh_lazy_archive, err) < 0 ||
+	    bh_lazy_require(&bh_lazy_crypto, err) < 0 || bh_lazy_require(&bh_lazy_isal, err) < 0 ||
+	    bh_lazy_require(&bh_lazy_zstd, err) < 0)
+		return -1;
+	img = bh_calloc(1, sizeof(*img));
 	if (o.limits)
 		img->limits = *o.limits;
 	else

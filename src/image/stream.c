@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <isa-l/igzip_lib.h>
-#include <zstd.h>
+#include "lazy/isal.h"
+#include "lazy/zstd.h"
 
 #include "internal.h"
 #include "banned.h"

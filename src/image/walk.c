@@ -16,8 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "lazy/archive.h"
 
 #include "internal.h"
 #include "banned.h"

@@ -17,8 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <archive.h>
-#include <archive_entry.h>
+#include "lazy/archive.h"
 
 #include "internal.h"
 #include "banned.h"

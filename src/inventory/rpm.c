@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
+#include "lazy/sqlite3.h"
 
 #include "internal.h"
 #include "banned.h"

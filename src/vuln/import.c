@@ -29,9 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <sqlite3.h>
+#include "lazy/archive.h"
+#include "lazy/sqlite3.h"
 
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h"

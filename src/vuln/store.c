@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
+#include "lazy/sqlite3.h"
 
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h"
@@ -220,6 +220,8 @@ int bh_store_open(const char *path, bool create, struct bh_store **out, struct b
 	*out = NULL;
 	if (!path || !*path)
 		return bh_error_set(err, BH_ERR_USAGE, "no database path");
+	if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
+		return -1;
 	if (stat(path, &st) < 0) {
 		if (errno != ENOENT || !create)
 			return errno == ENOENT

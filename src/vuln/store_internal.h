@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <sqlite3.h>
+#include "lazy/sqlite3.h"
 
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h"
