@@ -21,9 +21,9 @@ V ?=
 
 # Only libc, jansson and libseccomp are linked: the runtime starts the binary
 # twice per container and every library mapped at start costs. The libraries
-# of the image, scan and database code are loaded on first use (src/lazy/,
-# sonames from scripts/lazy-sonames); libcurl the same way, by
-# src/vuln/update.c, for `db update` only. Their headers are still used.
+# of the image, scan and database code, and libcurl for `db update`, are
+# loaded on first use (src/lazy/, sonames from scripts/lazy-sonames); only
+# their headers are used at build time.
 LINK_PKGS := jansson libseccomp
 LAZY_PKGS := yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libhs libpcre2-8 yara
 PKG_CFLAGS := $(shell pkg-config --cflags $(LINK_PKGS) $(LAZY_PKGS) libcurl 2>/dev/null)

@@ -41,6 +41,7 @@ LIB(yara, BH_SONAME_YARA, "libyara9")
 LIB(zstd, BH_SONAME_ZSTD, "libzstd1")
 LIB(isal, BH_SONAME_ISAL, "libisal2")
 LIB(yaml, BH_SONAME_YAML, "libyaml-0-2")
+LIB(curl, BH_SONAME_CURL, "libcurl4")
 
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 {

@@ -9,24 +9,18 @@
  * to an unlinked temporary file beside the store (nothing is left behind if
  * the process dies), bounded in size, and is imported like a named file.
  *
- * libcurl is loaded with dlopen() on first use, not linked: it pulls in some
+ * libcurl is loaded on first use (src/lazy), not linked: it pulls in some
  * thirty libraries (TLS, HTTP/2, LDAP, Kerberos, SSH...) whose loading and
  * constructors every start of the binary would pay, the runtime's included.
- * Only the declarations of <curl/curl.h> are used; the functions come from
- * the table below.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-
+#include "lazy/curl.h"
 #include "bulkhead/base.h"
 #include "bulkhead/version.h"
 #include "bulkhead/vuln.h"
@@ -38,7 +32,6 @@
 #define MAX_URL		4096
 #define MAX_HEADER	1024
 #define DEFAULT_MAX	(4ull << 30)
-#define LIBCURL		"libcurl.so.4"
 
 /* The OSV project's per-ecosystem exports. */
 static const char *const default_sources[][2] = {
@@ -184,73 +177,11 @@ fail:
 	return -1;
 }
 
-/* ---- libcurl, loaded on first use ------------------------------------------ */
-
-static struct curl_api {
-	CURLcode (*global_init)(long flags);
-	void (*global_cleanup)(void);
-	CURL *(*easy_init)(void);
-	CURLcode (*easy_setopt)(CURL *c, CURLoption opt, ...);
-	CURLcode (*easy_perform)(CURL *c);
-	CURLcode (*easy_getinfo)(CURL *c, CURLINFO info, ...);
-	void (*easy_cleanup)(CURL *c);
-	const char *(*easy_strerror)(CURLcode cc);
-	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
-	void (*slist_free_all)(struct curl_slist *l);
-} curl;
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static char curl_load_error[512];
-
-static void curl_load(void)
-{
-	static const struct {
-		size_t off;
-		const char *name;
-	} syms[] = {
-		{ offsetof(struct curl_api, global_init), "curl_global_init" },
-		{ offsetof(struct curl_api, global_cleanup), "curl_global_cleanup" },
-		{ offsetof(struct curl_api, easy_init), "curl_easy_init" },
-		{ offsetof(struct curl_api, easy_setopt), "curl_easy_setopt" },
-		{ offsetof(struct curl_api, easy_perform), "curl_easy_perform" },
-		{ offsetof(struct curl_api, easy_getinfo), "curl_easy_getinfo" },
-		{ offsetof(struct curl_api, easy_cleanup), "curl_easy_cleanup" },
-		{ offsetof(struct curl_api, easy_strerror), "curl_easy_strerror" },
-		{ offsetof(struct curl_api, slist_append), "curl_slist_append" },
-		{ offsetof(struct curl_api, slist_free_all), "curl_slist_free_all" },
-	};
-	void *h = dlopen(LIBCURL, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		const char *e = dlerror();
-
-		snprintf(curl_load_error, sizeof(curl_load_error), "%s", e ? e : LIBCURL);
-		return;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (!f) {
-			snprintf(curl_load_error, sizeof(curl_load_error), "%s has no %s", LIBCURL,
-				 syms[i].name);
-			memset(&curl, 0, sizeof(curl));
-			dlclose(h);
-			return;
-		}
-		memcpy((char *)&curl + syms[i].off, &f, sizeof(f));
-	}
-	/* kept loaded for the life of the process */
-}
-
-/* Load libcurl once; fails (naming the library) when it is not installed. */
+/* libcurl is loaded on first use: fail (naming the library) when it is not installed. */
 static int curl_ready(struct bh_error **err)
 {
-	pthread_once(&curl_once, curl_load);
-	if (!curl.easy_init)
-		return bh_error_set(err, BH_ERR_IO,
-				    "cannot load %s, which 'db update' needs for HTTPS: %s "
-				    "(install libcurl, e.g. Debian's libcurl4)",
-				    LIBCURL, curl_load_error);
+	if (bh_lazy_require(&bh_lazy_curl, err) < 0)
+		return bh_error_prefix(err, "'db update' needs libcurl for HTTPS");
 	return 0;
 }
 
@@ -381,54 +312,54 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 	d.fd = temp_fd(s->path, err);
 	if (d.fd < 0)
 		goto out;
-	c = curl.easy_init();
+	c = curl_easy_init();
 	if (!c) {
 		bh_error_set(err, BH_ERR_NOMEM, "cannot start libcurl");
 		goto out;
 	}
 	if (etag) {
 		h = bh_asprintf("If-None-Match: %s", etag);
-		hdrs = curl.slist_append(hdrs, h);
+		hdrs = curl_slist_append(hdrs, h);
 		free(h);
 	}
 	if (lm) {
 		h = bh_asprintf("If-Modified-Since: %s", lm);
-		hdrs = curl.slist_append(hdrs, h);
+		hdrs = curl_slist_append(hdrs, h);
 		free(h);
 	}
 	/* a libcurl too old for these would follow a redirect to any protocol: refuse it */
-	cc = curl.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
+	cc = curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "https");
 	if (cc == CURLE_OK)
-		cc = curl.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+		cc = curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	if (cc != CURLE_OK) {
 		bh_error_set(err, BH_ERR_INTERNAL,
 			     "%s cannot be limited to https (libcurl 7.85 or later is needed): %s",
-			     LIBCURL, curl.easy_strerror(cc));
+			     bh_lazy_curl.soname, curl_easy_strerror(cc));
 		goto out;
 	}
-	curl.easy_setopt(c, CURLOPT_URL, src->url);
-	curl.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-	curl.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-	curl.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl.easy_setopt(c, CURLOPT_USERAGENT, "bulkhead/" BH_VERSION);
-	curl.easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	curl.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout ? o->connect_timeout : 30L);
-	curl.easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
-	curl.easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
-	curl.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d.max);
-	curl.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl.easy_setopt(c, CURLOPT_WRITEDATA, &d);
-	curl.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl.easy_setopt(c, CURLOPT_HEADERDATA, &d);
-	curl.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl.easy_setopt(c, CURLOPT_XFERINFODATA, &d);
-	curl.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-	curl.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_URL, src->url);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "bulkhead/" BH_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_timeout ? o->connect_timeout : 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d.max);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &d);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &d);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, &d);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 	if (o->cacert)
-		curl.easy_setopt(c, CURLOPT_CAINFO, o->cacert);
+		curl_easy_setopt(c, CURLOPT_CAINFO, o->cacert);
 	bh_info("update: %s: GET %s%s", src->name, src->url, etag || lm ? " (conditional)" : "");
-	cc = curl.easy_perform(c);
-	curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
+	cc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &res->http_status);
 	res->bytes = d.bytes;
 	if (cc != CURLE_OK) {
 		if (d.werr) {
@@ -442,7 +373,7 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 			bh_error_set(err, BH_ERR_IO, "%s: interrupted", src->url);
 		} else {
 			bh_error_set(err, BH_ERR_IO, "%s: %s", src->url,
-				     *errbuf ? errbuf : curl.easy_strerror(cc));
+				     *errbuf ? errbuf : curl_easy_strerror(cc));
 		}
 		goto out;
 	}
@@ -472,9 +403,9 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 out:
 	if (d.fd >= 0)
 		close(d.fd);
-	curl.slist_free_all(hdrs);
+	curl_slist_free_all(hdrs);
 	if (c)
-		curl.easy_cleanup(c);
+		curl_easy_cleanup(c);
 	bh_error_free(d.werr);
 	free(d.etag);
 	free(d.last_modified);
@@ -498,7 +429,7 @@ int bh_store_update(struct bh_store *s, const struct bh_update_sources *src,
 		return bh_error_set(err, BH_ERR_USAGE, "no sources to update from");
 	if (curl_ready(err) < 0)
 		return -1;
-	if (curl.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return bh_error_set(err, BH_ERR_INTERNAL, "cannot initialise libcurl");
 	res = bh_calloc(src->n, sizeof(*res));
 	for (size_t i = 0; i < src->n; i++) {
@@ -514,7 +445,7 @@ int bh_store_update(struct bh_store *s, const struct bh_update_sources *src,
 			failed++;
 		}
 	}
-	curl.global_cleanup();
+	curl_global_cleanup();
 	*results = res;
 	return failed;
 }
