@@ -210,6 +210,14 @@ bool bh_rt_spec_has_ns(const struct bh_rt_spec *s, int type);
 
 /* The hardened default config.json (what `bulkhead spec` writes). */
 json_t *bh_rt_default_spec(void);
+/*
+ * The default config.json of a variant, a new reference: BH_RT_SPEC_HARDENED
+ * is bh_rt_default_spec(); BH_RT_SPEC_RUNC, what an image bundle starts from,
+ * has runc's mounts, masked and read-only paths, the Docker default
+ * capabilities and a writable root (args, env, cwd and user to be replaced).
+ */
+enum bh_rt_spec_variant { BH_RT_SPEC_HARDENED, BH_RT_SPEC_RUNC };
+json_t *bh_rt_spec_defaults(enum bh_rt_spec_variant variant);
 /* The default seccomp allow-list profile, as JSON text (share/seccomp/default.json). */
 const char *bh_rt_default_seccomp(void);
 /* The syscalls of the deny-list that no config can lift. NULL-terminated. */

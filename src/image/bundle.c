@@ -2,8 +2,10 @@
 /*
  * An OCI runtime bundle from an image: dir/rootfs unpacked with
  * bh_image_unpack, and dir/config.json (runtime-spec 1.0.2) with the image's
- * command, environment, working directory and user, and the same defaults
- * as `runc spec` otherwise (capabilities, mounts, masked and read-only paths).
+ * command, environment, working directory and user over the runtime's
+ * runc-compatible defaults (bh_rt_spec_defaults(BH_RT_SPEC_RUNC): the mounts,
+ * masked and read-only paths of `runc spec`, the Docker default capabilities,
+ * a writable root).
  *
  * The user is resolved like runc does it, through the image's own
  * /etc/passwd and /etc/group, read inside the unpacked root (in-root
@@ -20,12 +22,12 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/image.h"
+#include "bulkhead/runtime.h"
 #include "banned.h"
 
-#define MAX_ID_FILE  (4 * 1024 * 1024)
-#define MAX_ID	     INT32_MAX
-#define MAX_CONFIG   (64 * 1024 * 1024)
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define MAX_ID_FILE (4 * 1024 * 1024)
+#define MAX_ID	    INT32_MAX
+#define MAX_CONFIG  (64 * 1024 * 1024)
 
 /* ---- /etc/passwd and /etc/group --------------------------------------- */
 
@@ -353,76 +355,40 @@ static int add_strings(json_t *arr, char *const *list, const char *what, struct 
 	return 0;
 }
 
-static json_t *default_caps(void)
+/* The default PATH entry of the spec's environment, or NULL. */
+static const char *default_path(json_t *process)
 {
-	return json_pack("[ssssssssssssss]", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
-			 "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
-			 "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-			 "CAP_KILL", "CAP_AUDIT_WRITE");
+	json_t *e;
+	size_t i;
+
+	json_array_foreach (json_object_get(process, "env"), i, e)
+		if (bh_str_has_prefix(json_string_value(e), "PATH="))
+			return json_string_value(e);
+	return NULL;
 }
 
-/* The mounts, masked and read-only paths exactly as `runc spec` writes them. */
-static json_t *default_mounts(void)
-{
-	return json_pack("[{s:s, s:s, s:s},"
-			 " {s:s, s:s, s:s, s:[ssss]},"
-			 " {s:s, s:s, s:s, s:[ssssss]},"
-			 " {s:s, s:s, s:s, s:[sssss]},"
-			 " {s:s, s:s, s:s, s:[sss]},"
-			 " {s:s, s:s, s:s, s:[ssss]},"
-			 " {s:s, s:s, s:s, s:[sssss]}]",
-			 "destination", "/proc", "type", "proc", "source", "proc",
-			 /* /dev */
-			 "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options",
-			 "nosuid", "strictatime", "mode=755", "size=65536k",
-			 /* /dev/pts */
-			 "destination", "/dev/pts", "type", "devpts", "source", "devpts", "options",
-			 "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
-			 /* /dev/shm */
-			 "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
-			 "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-			 /* /dev/mqueue */
-			 "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
-			 "options", "nosuid", "noexec", "nodev",
-			 /* /sys */
-			 "destination", "/sys", "type", "sysfs", "source", "sysfs", "options",
-			 "nosuid", "noexec", "nodev", "ro",
-			 /* /sys/fs/cgroup */
-			 "destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
-			 "options", "nosuid", "noexec", "nodev", "relatime", "ro");
-}
-
-static json_t *default_linux(void)
-{
-	return json_pack("{s:{s:[{s:b, s:s}]},"
-			 " s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}],"
-			 " s:[ssssssssss],"
-			 " s:[sssss]}",
-			 "resources", "devices", "allow", 0, "access", "rwm",
-			 /* namespaces */
-			 "namespaces", "type", "pid", "type", "network", "type", "ipc", "type",
-			 "uts", "type", "mount", "type", "cgroup",
-			 /* maskedPaths */
-			 "maskedPaths", "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-			 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-			 "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
-			 /* readonlyPaths */
-			 "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-			 "/proc/sysrq-trigger");
-}
-
+/*
+ * config.json: the runtime's runc-compatible defaults (capabilities, mounts,
+ * masked and read-only paths...) with the image's command, environment,
+ * working directory and user.
+ */
 static int build_config(struct bh_image *img, int rootfd, char *const *args, json_t **out,
 			struct bh_error **err)
 {
 	const struct bh_image_config *c = &img->config;
-	json_t *jargs = json_array(), *env = json_array(), *user = NULL, *caps = NULL;
-	json_t *process = NULL, *config = NULL, *jcwd = NULL;
+	json_t *jargs = json_array(), *env = json_array(), *user = NULL;
+	json_t *config = bh_rt_spec_defaults(BH_RT_SPEC_RUNC), *process, *jcwd = NULL;
 	struct user u = { 0 };
 	char *cwd = NULL;
 	bool have_path = false;
 	char *const *e;
 	int result = -1;
 
+	process = json_object_get(config, "process");
+	if (!process || !default_path(process)) {
+		bh_error_set(err, BH_ERR_INTERNAL, "building config.json");
+		goto out;
+	}
 	if (args && *args) {
 		if (add_strings(jargs, args, "argument", err) < 0)
 			goto out;
@@ -439,7 +405,7 @@ static int build_config(struct bh_image *img, int rootfd, char *const *args, jso
 		if (bh_str_has_prefix(*e, "PATH="))
 			have_path = true;
 	if (!have_path)
-		json_array_append_new(env, json_string(DEFAULT_PATH));
+		json_array_append_new(env, json_string(default_path(process)));
 	if (add_strings(env, c->env, "environment variable", err) < 0)
 		goto out;
 
@@ -468,27 +434,16 @@ static int build_config(struct bh_image *img, int rootfd, char *const *args, jso
 		goto out;
 	}
 
-	caps = default_caps();
-	process = json_pack("{s:b, s:O, s:O, s:O, s:O, s:{s:O, s:O, s:O},"
-			    " s:[{s:s, s:i, s:i}], s:b}",
-			    "terminal", 0, "user", user, "args", jargs, "env", env, "cwd", jcwd,
-			    "capabilities", "bounding", caps, "effective", caps, "permitted", caps,
-			    "rlimits", "type", "RLIMIT_NOFILE", "hard", 1024, "soft", 1024,
-			    "noNewPrivileges", 1);
-	config = json_pack("{s:s, s:O, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion", "1.0.2",
-			   "process", process, "root", "path", "rootfs", "readonly", 0, "hostname",
-			   "bulkhead", "mounts", default_mounts(), "linux", default_linux());
-	if (!process || !config) {
-		bh_error_set(err, BH_ERR_INTERNAL, "building config.json");
-		goto out;
-	}
+	/* replaced in place: the keys keep the defaults' order */
+	json_object_set(process, "user", user);
+	json_object_set(process, "args", jargs);
+	json_object_set(process, "env", env);
+	json_object_set(process, "cwd", jcwd);
 	*out = config;
 	config = NULL;
 	result = 0;
 out:
 	json_decref(config);
-	json_decref(process);
-	json_decref(caps);
 	json_decref(user);
 	json_decref(jcwd);
 	json_decref(env);

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The hardened default config.json (`bulkhead spec`) and the features document. */
+/*
+ * The default config.json in its two variants: hardened (`bulkhead spec`) and
+ * runc-compatible (`bulkhead image bundle`); and the features document.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,83 +13,145 @@
 #include "internal.h"
 #include "banned.h"
 
-json_t *bh_rt_default_spec(void)
-{
-	json_t *spec,
-		*caps = json_pack("[sssssss]", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER",
-				  "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETGID");
+/* ---- the default config.json ------------------------------------------------ */
 
-	json_array_append_new(caps, json_string("CAP_SETUID"));
+/*
+ * One generator for both variants. The runc-compatible one is what an image
+ * bundle starts from (`bulkhead image bundle`, the cache of `bulkhead run
+ * IMAGE`): the mounts, masked and read-only paths of `runc spec`, the
+ * capabilities of the Docker and runtime-tools default set, a writable root.
+ * The hardened one (`bulkhead spec`) narrows it: fewer capabilities, a
+ * read-only root with /tmp and /run as tmpfs, noexec /proc and /dev, one more
+ * masked path, a pids limit and bulkhead's annotations.
+ */
+
+/* Comma-separated lists, in the order of the document. */
+#define HARDENED_CAPS                                                                              \
+	"CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FOWNER,CAP_FSETID,CAP_KILL,CAP_NET_BIND_SERVICE,"          \
+	"CAP_SETGID,CAP_SETUID"
+#define RUNC_CAPS                                                                                  \
+	"CAP_CHOWN,CAP_DAC_OVERRIDE,CAP_FSETID,CAP_FOWNER,CAP_MKNOD,CAP_NET_RAW,CAP_SETGID,"       \
+	"CAP_SETUID,CAP_SETFCAP,CAP_SETPCAP,CAP_NET_BIND_SERVICE,CAP_SYS_CHROOT,CAP_KILL,"         \
+	"CAP_AUDIT_WRITE"
+#define RUNC_MASKED_PATHS                                                                          \
+	"/proc/acpi,/proc/asound,/proc/kcore,/proc/keys,/proc/latency_stats,/proc/timer_list,"     \
+	"/proc/timer_stats,/proc/sched_debug,/sys/firmware,/proc/scsi"
+#define HARDENED_MASKED_PATHS RUNC_MASKED_PATHS ",/sys/kernel/security"
+#define READONLY_PATHS	      "/proc/bus,/proc/fs,/proc/irq,/proc/sys,/proc/sysrq-trigger"
+
+struct default_mount {
+	const char *destination, *type, *source;
+	const char *options;   /* comma-separated, in both variants ("" = no "options") */
+	const char *hardening; /* appended in the hardened variant */
+	bool hardened_only;
+};
+
+static const struct default_mount default_mounts[] = {
+	{ "/proc", "proc", "proc", "", "nosuid,noexec,nodev", false },
+	{ "/dev", "tmpfs", "tmpfs", "nosuid,strictatime,mode=755,size=65536k", "noexec", false },
+	{ "/dev/pts", "devpts", "devpts", "nosuid,noexec,newinstance,ptmxmode=0666,mode=0620,gid=5",
+	  "", false },
+	{ "/dev/shm", "tmpfs", "shm", "nosuid,noexec,nodev,mode=1777,size=65536k", "", false },
+	{ "/dev/mqueue", "mqueue", "mqueue", "nosuid,noexec,nodev", "", false },
+	{ "/sys", "sysfs", "sysfs", "nosuid,noexec,nodev,ro", "", false },
+	{ "/sys/fs/cgroup", "cgroup", "cgroup", "nosuid,noexec,nodev,relatime,ro", "", false },
+	{ "/tmp", "tmpfs", "tmpfs", "nosuid,nodev,mode=1777", "", true },
+	{ "/run", "tmpfs", "tmpfs", "nosuid,nodev,mode=755", "", true },
+};
+
+/* Append the items of a comma-separated list (our own constants) to arr; returns arr. */
+static json_t *add_list(json_t *arr, const char *list)
+{
+	while (*list) {
+		size_t n = strcspn(list, ",");
+
+		json_array_append_new(arr, json_stringn(list, n));
+		list += n + (list[n] == ',');
+	}
+	return arr;
+}
+
+static json_t *mounts_json(bool hard)
+{
+	json_t *mounts = json_array();
+
+	for (size_t i = 0; i < sizeof(default_mounts) / sizeof(default_mounts[0]); i++) {
+		const struct default_mount *m = &default_mounts[i];
+		json_t *o, *opts;
+
+		if (m->hardened_only && !hard)
+			continue;
+		opts = add_list(json_array(), m->options);
+		if (hard)
+			add_list(opts, m->hardening);
+		o = json_pack("{s:s, s:s, s:s}", "destination", m->destination, "type", m->type,
+			      "source", m->source);
+		/* runc writes no "options" for /proc rather than an empty list */
+		if (json_array_size(opts))
+			json_object_set(o, "options", opts);
+		json_decref(opts);
+		json_array_append_new(mounts, o);
+	}
+	return mounts;
+}
+
+json_t *bh_rt_spec_defaults(enum bh_rt_spec_variant variant)
+{
+	bool hard = variant == BH_RT_SPEC_HARDENED;
+	json_t *caps = add_list(json_array(), hard ? HARDENED_CAPS : RUNC_CAPS);
+	json_t *capabilities, *lin, *spec;
+
+	capabilities = json_pack("{s:O, s:O, s:O}", "bounding", caps, "effective", caps,
+				 "permitted", caps);
+	if (hard)
+		json_object_set_new(capabilities, "ambient", json_array());
 	spec = json_pack("{s:s,"
-			 " s:{s:b, s:{s:i, s:i}, s:[s], s:[ss], s:s,"
-			 "    s:{s:O, s:O, s:O, s:[]},"
+			 " s:{s:b, s:{s:i, s:i}, s:[s], s:[ss], s:s, s:o,"
 			 "    s:[{s:s, s:i, s:i}], s:b},"
-			 " s:{s:s, s:b}, s:s,"
-			 " s:[{s:s, s:s, s:s, s:[sss]},"
-			 "    {s:s, s:s, s:s, s:[sssss]},"
-			 "    {s:s, s:s, s:s, s:[ssssss]},"
-			 "    {s:s, s:s, s:s, s:[sssss]},"
-			 "    {s:s, s:s, s:s, s:[sss]},"
-			 "    {s:s, s:s, s:s, s:[ssss]},"
-			 "    {s:s, s:s, s:s, s:[sssss]},"
-			 "    {s:s, s:s, s:s, s:[sss]},"
-			 "    {s:s, s:s, s:s, s:[sss]}],"
-			 " s:{s:s, s:s},"
-			 " s:{s:{s:[{s:b, s:s}], s:{s:i}},"
-			 "    s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}],"
-			 "    s:[sssssssssss], s:[sssss]}}",
-			 "ociVersion", BH_RT_OCI_VERSION,
+			 " s:{s:s, s:b}, s:s, s:o}",
+			 "ociVersion", hard ? BH_RT_OCI_VERSION : "1.0.2",
 			 /* process */
 			 "process", "terminal", 0, "user", "uid", 0, "gid", 0, "args", "sh", "env",
 			 "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-			 "TERM=xterm", "cwd", "/", "capabilities", "bounding", caps, "effective",
-			 caps, "permitted", caps, "ambient", "rlimits", "type", "RLIMIT_NOFILE",
-			 "hard", 1024, "soft", 1024, "noNewPrivileges", 1,
-			 /* root */
-			 "root", "path", "rootfs", "readonly", 1, "hostname", "bulkhead",
-			 /* mounts */
-			 "mounts", "destination", "/proc", "type", "proc", "source", "proc",
-			 "options", "nosuid", "noexec", "nodev",
-			 /**/
-			 "destination", "/dev", "type", "tmpfs", "source", "tmpfs", "options",
-			 "nosuid", "strictatime", "mode=755", "size=65536k", "noexec",
-			 /**/
-			 "destination", "/dev/pts", "type", "devpts", "source", "devpts", "options",
-			 "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5",
-			 /**/
-			 "destination", "/dev/shm", "type", "tmpfs", "source", "shm", "options",
-			 "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-			 /**/
-			 "destination", "/dev/mqueue", "type", "mqueue", "source", "mqueue",
-			 "options", "nosuid", "noexec", "nodev",
-			 /**/
-			 "destination", "/sys", "type", "sysfs", "source", "sysfs", "options",
-			 "nosuid", "noexec", "nodev", "ro",
-			 /**/
-			 "destination", "/sys/fs/cgroup", "type", "cgroup", "source", "cgroup",
-			 "options", "nosuid", "noexec", "nodev", "relatime", "ro",
-			 /**/
-			 "destination", "/tmp", "type", "tmpfs", "source", "tmpfs", "options",
-			 "nosuid", "nodev", "mode=1777",
-			 /**/
-			 "destination", "/run", "type", "tmpfs", "source", "tmpfs", "options",
-			 "nosuid", "nodev", "mode=755",
-			 /* annotations */
-			 "annotations", "org.bulkhead.mounts", "deny", "org.bulkhead.comment",
-			 "no seccomp section: the bulkhead default profile applies",
-			 /* linux */
-			 "linux", "resources", "devices", "allow", 0, "access", "rwm", "pids",
-			 "limit", 4096, "namespaces", "type", "pid", "type", "network", "type",
-			 "ipc", "type", "uts", "type", "mount", "type", "cgroup",
-			 /**/
-			 "maskedPaths", "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys",
-			 "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-			 "/proc/sched_debug", "/sys/firmware", "/proc/scsi", "/sys/kernel/security",
-			 /**/
-			 "readonlyPaths", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
-			 "/proc/sysrq-trigger");
+			 "TERM=xterm", "cwd", "/", "capabilities", capabilities, "rlimits", "type",
+			 "RLIMIT_NOFILE", "hard", 1024, "soft", 1024, "noNewPrivileges", 1,
+			 /* root, hostname, mounts */
+			 "root", "path", "rootfs", "readonly", hard, "hostname", "bulkhead",
+			 "mounts", mounts_json(hard));
 	json_decref(caps);
+	if (!spec)
+		return NULL;
+	if (hard)
+		json_object_set_new(spec, "annotations",
+				    json_pack("{s:s, s:s}", "org.bulkhead.mounts", "deny",
+					      "org.bulkhead.comment",
+					      "no seccomp section: the bulkhead default "
+					      "profile applies"));
+	lin = json_pack("{s:{s:[{s:b, s:s}]},"
+			" s:[{s:s}, {s:s}, {s:s}, {s:s}, {s:s}, {s:s}],"
+			" s:o, s:o}",
+			"resources", "devices", "allow", 0, "access", "rwm",
+			/* namespaces */
+			"namespaces", "type", "pid", "type", "network", "type", "ipc", "type",
+			"uts", "type", "mount", "type", "cgroup",
+			/* paths */
+			"maskedPaths",
+			add_list(json_array(), hard ? HARDENED_MASKED_PATHS : RUNC_MASKED_PATHS),
+			"readonlyPaths", add_list(json_array(), READONLY_PATHS));
+	if (!lin) {
+		json_decref(spec);
+		return NULL;
+	}
+	if (hard)
+		json_object_set_new(json_object_get(lin, "resources"), "pids",
+				    json_pack("{s:i}", "limit", 4096));
+	json_object_set_new(spec, "linux", lin);
 	return spec;
+}
+
+json_t *bh_rt_default_spec(void)
+{
+	return bh_rt_spec_defaults(BH_RT_SPEC_HARDENED);
 }
 
 json_t *bh_rt_features(void)
