@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/image.h"
 
 /* Exit codes, the same for every command. */
 enum {
@@ -80,6 +81,32 @@ struct cli_output {
 int cli_output_open(struct cli_output *o, const char *path, struct bh_error **err);
 /* Commit (rename into place) when ok, else discard the partial file. */
 int cli_output_close(struct cli_output *o, bool ok, struct bh_error **err);
+
+/*
+ * The options that choose and read an image, shared by image, sbom and scan:
+ * --platform, --ref and --threads. Put CLI_IMAGE_LONGOPTS in the command's
+ * option table and CLI_IMAGE_USAGE in its usage text, and read the options
+ * with cli_image_getopt: cli_getopt, but the three are stored in o instead of
+ * returned, and a bad --threads prints its usage error and returns '?'.
+ */
+struct cli_image_opts {
+	struct bh_image_open_opts open; /* platform, ref; limits are the command's */
+	unsigned threads;		/* 0..1024, 0 = one per online CPU */
+};
+enum { CLI_OPT_PLATFORM = 0x1000, CLI_OPT_REF, CLI_OPT_THREADS };
+/* clang-format off */
+#define CLI_IMAGE_LONGOPTS                                                                         \
+	{ "platform", required_argument, NULL, CLI_OPT_PLATFORM },                                 \
+	{ "ref", required_argument, NULL, CLI_OPT_REF },                                           \
+	{ "threads", required_argument, NULL, CLI_OPT_THREADS }
+/* clang-format on */
+#define CLI_IMAGE_USAGE                                                                            \
+	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"          \
+	"                                (default linux/amd64)\n"                                  \
+	"  --ref NAME           pick by org.opencontainers.image.ref.name (or RepoTag)\n"          \
+	"  --threads N          layers read in parallel (default: one per CPU)\n"
+int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		     const char *cmd, struct cli_image_opts *o);
 
 /* Colour helpers: return the escape or "" when colour is off. */
 const char *cli_color(bool on, const char *code);

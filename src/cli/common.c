@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Helpers every command shares: option errors, failures, logging, output. */
+/* Helpers every command shares: option errors, image options, failures, logging, output. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -63,6 +63,28 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 		cli_usage_error(cmd, "unknown option '-%c'", optopt);
 	}
 	return '?';
+}
+
+int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+		     const char *cmd, struct cli_image_opts *o)
+{
+	uint64_t v;
+	int c;
+
+	for (;;) {
+		switch ((c = cli_getopt(argc, argv, shortopts, longopts, cmd))) {
+		case CLI_OPT_PLATFORM: o->open.platform = optarg; break;
+		case CLI_OPT_REF: o->open.ref = optarg; break;
+		case CLI_OPT_THREADS:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 1024) {
+				cli_usage_error(cmd, "--threads: '%s' is not 0..1024", optarg);
+				return '?';
+			}
+			o->threads = (unsigned)v;
+			break;
+		default: return c;
+		}
+	}
 }
 
 int cli_fail(struct bh_error *err)

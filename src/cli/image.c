@@ -24,11 +24,7 @@ static const char image_usage[] =
 	"oci:, oci-archive:, rootfs: (rootfs:/ is this machine). PATH:REF selects an\n"
 	"image by name, as skopeo writes it.\n"
 	"\n"
-	"Options (all subcommands):\n"
-	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"
-	"                                (default linux/amd64)\n"
-	"  --ref NAME           pick by org.opencontainers.image.ref.name (or RepoTag)\n"
-	"  --threads N          layers read in parallel (default: one per CPU)\n"
+	"Options (all subcommands):\n" CLI_IMAGE_USAGE
 	"  --max-size SIZE      limit on the uncompressed size (default 64G)\n"
 	"  --max-entries N      limit on the number of files (default 4000000)\n"
 	"  --max-ratio N        limit on a layer's compression ratio (default 1000)\n"
@@ -44,10 +40,7 @@ static const char image_usage[] =
 	"See bulkhead-image(1).\n";
 
 enum {
-	OPT_PLATFORM = 256,
-	OPT_REF,
-	OPT_THREADS,
-	OPT_FORMAT,
+	OPT_FORMAT = 256,
 	OPT_LAYER,
 	OPT_DEVICES,
 	OPT_MAX_SIZE,
@@ -57,9 +50,8 @@ enum {
 
 struct image_args {
 	const char *sub;
-	struct bh_image_open_opts open;
+	struct cli_image_opts imgopts; /* --platform, --ref, --threads */
 	struct bh_image_limits limits;
-	unsigned threads;
 	bool json;
 	bool long_fmt;
 	long layer; /* 1-based, 0 = merged view */
@@ -73,9 +65,7 @@ struct image_args {
 static int parse_args(int argc, char **argv, struct bh_cli *cli, struct image_args *a)
 {
 	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "ref", required_argument, NULL, OPT_REF },
-		{ "threads", required_argument, NULL, OPT_THREADS },
+		CLI_IMAGE_LONGOPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "long", no_argument, NULL, 'l' },
@@ -102,17 +92,9 @@ static int parse_args(int argc, char **argv, struct bh_cli *cli, struct image_ar
 		}
 	}
 	bh_image_limits_default(&a->limits);
-	a->open.limits = &a->limits;
-	while ((c = cli_getopt(argc, argv, "o:lh", opts, cmdname)) != -1) {
+	a->imgopts.open.limits = &a->limits;
+	while ((c = cli_image_getopt(argc, argv, "o:lh", opts, cmdname, &a->imgopts)) != -1) {
 		switch (c) {
-		case OPT_PLATFORM: a->open.platform = optarg; break;
-		case OPT_REF: a->open.ref = optarg; break;
-		case OPT_THREADS:
-			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 1024)
-				return cli_usage_error(cmdname, "--threads: '%s' is not 0..1024",
-						       optarg);
-			a->threads = (unsigned)v;
-			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "json"))
 				a->json = true;
@@ -442,7 +424,7 @@ static int count_entry(const struct bh_entry *e, struct bh_entry_reader *r, void
 static int run_inspect(struct image_args *a, struct bh_image *img, struct bh_cli *cli,
 		       struct bh_error **err)
 {
-	struct bh_walk_opts wo = { .threads = a->threads };
+	struct bh_walk_opts wo = { .threads = a->imgopts.threads };
 	struct cli_output out;
 	int r;
 
@@ -474,7 +456,7 @@ static int run_ls(struct image_args *a, struct bh_image *img, struct bh_error **
 	if (a->layer) {
 		if (bh_image_layer_changes(img, (unsigned)(a->layer - 1), &fs, err) < 0)
 			return -1;
-	} else if (bh_image_merged(img, a->threads, &fs, err) < 0) {
+	} else if (bh_image_merged(img, a->imgopts.threads, &fs, err) < 0) {
 		return -1;
 	}
 	if (cli_output_open(&out, a->output, err) < 0) {
@@ -514,7 +496,7 @@ static int run_ls(struct image_args *a, struct bh_image *img, struct bh_error **
 
 static int run_unpack(struct image_args *a, struct bh_image *img, struct bh_error **err)
 {
-	struct bh_unpack_opts uo = { .threads = a->threads, .devices = a->devices };
+	struct bh_unpack_opts uo = { .threads = a->imgopts.threads, .devices = a->devices };
 	struct bh_unpack_stats st = { 0 };
 
 	if (a->noperands != 2)
@@ -532,7 +514,7 @@ static int run_unpack(struct image_args *a, struct bh_image *img, struct bh_erro
 
 static int run_bundle(struct image_args *a, struct bh_image *img, struct bh_error **err)
 {
-	struct bh_unpack_opts uo = { .threads = a->threads, .devices = a->devices };
+	struct bh_unpack_opts uo = { .threads = a->imgopts.threads, .devices = a->devices };
 
 	if (a->noperands != 2)
 		return cli_usage_error("image bundle", "expected IMAGE and DIR");
@@ -575,7 +557,7 @@ int cmd_image(int argc, char **argv, struct bh_cli *cli)
 		return cli_usage_error("image", "--layer and --long are for 'image ls'");
 	if (a.cmd && strcmp(a.sub, "bundle"))
 		return cli_usage_error("image", "'-- CMD' is for 'image bundle'");
-	if (bh_image_open(a.operands[0], &a.open, &img, &err) < 0)
+	if (bh_image_open(a.operands[0], &a.imgopts.open, &img, &err) < 0)
 		return cli_fail(err);
 	if (!strcmp(a.sub, "inspect"))
 		r = run_inspect(&a, img, cli, &err);

@@ -24,10 +24,8 @@ static const char sbom_usage[] =
 	"Options:\n"
 	"  --format FORMAT      table (default), json (bulkhead's own), cyclonedx\n"
 	"                       (CycloneDX 1.5 JSON) or spdx-json (SPDX 2.3 JSON)\n"
-	"  -o, --output FILE    write to FILE (atomically) instead of standard output\n"
-	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"
-	"  --ref NAME           pick by org.opencontainers.image.ref.name (or RepoTag)\n"
-	"  --threads N          layers read in parallel (default: one per CPU)\n"
+	"  -o, --output FILE    write to FILE (atomically) instead of standard "
+	"output\n" CLI_IMAGE_USAGE
 	"  --max-size SIZE      limit on the uncompressed size (default 64G)\n"
 	"  --max-entries N      limit on the number of files (default 4000000)\n"
 	"  --max-ratio N        limit on a layer's compression ratio (default 1000)\n"
@@ -36,10 +34,7 @@ static const char sbom_usage[] =
 	"See bulkhead-sbom(1).\n";
 
 enum {
-	OPT_PLATFORM = 256,
-	OPT_REF,
-	OPT_THREADS,
-	OPT_FORMAT,
+	OPT_FORMAT = 256,
 	OPT_MAX_SIZE,
 	OPT_MAX_ENTRIES,
 	OPT_MAX_RATIO,
@@ -48,9 +43,8 @@ enum {
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX };
 
 struct sbom_args {
-	struct bh_image_open_opts open;
+	struct cli_image_opts imgopts; /* --platform, --ref, --threads */
 	struct bh_image_limits limits;
-	unsigned threads;
 	enum fmt format;
 	const char *output;
 };
@@ -58,9 +52,7 @@ struct sbom_args {
 static int parse_args(int argc, char **argv, struct sbom_args *a, const char **image)
 {
 	static const struct option opts[] = {
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "ref", required_argument, NULL, OPT_REF },
-		{ "threads", required_argument, NULL, OPT_THREADS },
+		CLI_IMAGE_LONGOPTS,
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
@@ -69,21 +61,12 @@ static int parse_args(int argc, char **argv, struct sbom_args *a, const char **i
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t v;
 	int c;
 
 	bh_image_limits_default(&a->limits);
-	a->open.limits = &a->limits;
-	while ((c = cli_getopt(argc, argv, "o:h", opts, "sbom")) != -1) {
+	a->imgopts.open.limits = &a->limits;
+	while ((c = cli_image_getopt(argc, argv, "o:h", opts, "sbom", &a->imgopts)) != -1) {
 		switch (c) {
-		case OPT_PLATFORM: a->open.platform = optarg; break;
-		case OPT_REF: a->open.ref = optarg; break;
-		case OPT_THREADS:
-			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 1024)
-				return cli_usage_error("sbom", "--threads: '%s' is not 0..1024",
-						       optarg);
-			a->threads = (unsigned)v;
-			break;
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "table"))
 				a->format = FMT_TABLE;
@@ -234,7 +217,7 @@ static int write_doc(FILE *fp, json_t *doc, struct bh_error **err)
 
 static int run(struct sbom_args *a, struct bh_image *img, struct bh_cli *cli, struct bh_error **err)
 {
-	struct bh_inventory_opts io = { .threads = a->threads };
+	struct bh_inventory_opts io = { .threads = a->imgopts.threads };
 	struct bh_inventory *inv = NULL;
 	struct bh_report rep = { 0 };
 	struct cli_output out;
@@ -291,7 +274,7 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	/* Tar member names are UTF-8: let libarchive convert them faithfully. */
 	setlocale(LC_CTYPE, "C.UTF-8");
-	if (bh_image_open(image, &a.open, &img, &err) < 0)
+	if (bh_image_open(image, &a.imgopts.open, &img, &err) < 0)
 		return cli_fail(err);
 	r = run(&a, img, cli, &err);
 	bh_image_free(img);

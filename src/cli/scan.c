@@ -58,9 +58,6 @@ enum {
 	OPT_EXIT_CODE,
 	OPT_FAIL_ON,
 	OPT_NO_RECORD,
-	OPT_PLATFORM,
-	OPT_REF,
-	OPT_THREADS,
 	OPT_SCANNERS,
 	OPT_SKIP_CHECKS,
 	OPT_SECRET_BINARIES,
@@ -85,8 +82,7 @@ struct scan_args {
 	bool fail_on_set;
 	enum bh_severity fail_on;
 	bool record;
-	struct bh_image_open_opts open;
-	unsigned threads;
+	struct cli_image_opts imgopts;	/* --platform, --ref, --threads */
 	bool vuln;			/* --scanners vuln */
 	struct bh_content_opts content; /* config, secrets, malware and their options */
 	char **skip;			/* --skip-checks, NULL-terminated */
@@ -166,9 +162,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		{ "exit-code", required_argument, NULL, OPT_EXIT_CODE },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
-		{ "platform", required_argument, NULL, OPT_PLATFORM },
-		{ "ref", required_argument, NULL, OPT_REF },
-		{ "threads", required_argument, NULL, OPT_THREADS },
+		CLI_IMAGE_LONGOPTS,
 		{ "scanners", required_argument, NULL, OPT_SCANNERS },
 		{ "skip-checks", required_argument, NULL, OPT_SKIP_CHECKS },
 		{ "secret-binaries", no_argument, NULL, OPT_SECRET_BINARIES },
@@ -184,7 +178,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 
 	a->record = true;
 	a->vuln = a->content.config = a->content.secrets = a->content.malware = true;
-	while ((c = cli_getopt(argc, argv, "o:h", opts, "scan")) != -1) {
+	while ((c = cli_image_getopt(argc, argv, "o:h", opts, "scan", &a->imgopts)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "table"))
@@ -230,14 +224,6 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 			a->fail_on_set = true;
 			break;
 		case OPT_NO_RECORD: a->record = false; break;
-		case OPT_PLATFORM: a->open.platform = optarg; break;
-		case OPT_REF: a->open.ref = optarg; break;
-		case OPT_THREADS:
-			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 1024)
-				return cli_usage_error("scan", "--threads: '%s' is not 0..1024",
-						       optarg);
-			a->threads = (unsigned)v;
-			break;
 		case OPT_SCANNERS:
 			if (parse_scanners(optarg, a) < 0)
 				return cli_usage_error(
@@ -554,8 +540,8 @@ static int gate(const struct scan_args *a, const struct bh_findings *f)
 static int collect(struct bh_image *img, const struct scan_args *a, const char *image,
 		   struct bh_inventory **inv, struct bh_findings *found, struct bh_error **err)
 {
-	struct bh_inventory_opts io = { .threads = a->threads };
-	struct bh_walk_opts wo = { .threads = a->threads };
+	struct bh_inventory_opts io = { .threads = a->imgopts.threads };
+	struct bh_walk_opts wo = { .threads = a->imgopts.threads };
 	struct bh_merge *m = bh_merge_new(img);
 	struct bh_inventory_collector *ic = bh_inventory_collector_new(img, &io);
 	struct bh_consumer *cs[3] = { bh_merge_consumer(m), bh_inventory_consumer(ic) };
@@ -636,7 +622,7 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	}
 	if (a.vuln && bh_store_open(dbpath, false, &store, &err) < 0)
 		goto out;
-	if (bh_image_open(image, &a.open, &img, &err) < 0)
+	if (bh_image_open(image, &a.imgopts.open, &img, &err) < 0)
 		goto out;
 	if (collect(img, &a, image, &inv, &content_findings, &err) < 0)
 		goto out;
