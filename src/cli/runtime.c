@@ -134,13 +134,14 @@ static const struct option create_opts[] = {
 	{ "allow-dangerous", required_argument, NULL, OPT_ALLOW },
 	{ "detach", no_argument, NULL, 'd' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "tty", no_argument, NULL, 't' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct create_args {
 	struct bh_rt_create_opts o;
-	bool detach, keep, bundle_given;
+	bool detach, keep, bundle_given, tty;
 };
 
 /* Returns -1 for help, else an exit code (0 = go on). */
@@ -148,7 +149,7 @@ static int parse_create(int argc, char **argv, const char *cmd, struct create_ar
 {
 	int c;
 
-	while ((c = cli_getopt(argc, argv, "+b:dh", create_opts, cmd)) != -1) {
+	while ((c = cli_getopt(argc, argv, "+b:dth", create_opts, cmd)) != -1) {
 		switch (c) {
 		case 'b':
 			a->o.bundle = optarg;
@@ -168,6 +169,7 @@ static int parse_create(int argc, char **argv, const char *cmd, struct create_ar
 			break;
 		case 'd': a->detach = true; break;
 		case OPT_KEEP: a->keep = true; break;
+		case 't': a->tty = true; break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
@@ -188,6 +190,9 @@ int cmd_create(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	if (optind != argc - 1)
 		return cli_usage_error("create", "expected one container ID");
+	if (a.tty)
+		return cli_usage_error("create", "--tty goes with 'run IMAGE'; a bundle's "
+						 "process.terminal asks for a terminal");
 	if ((r = seal("create")))
 		return r;
 	systemd_note(cli);
@@ -624,8 +629,11 @@ static const char run_usage[] =
 	"\n"
 	"Options:\n"
 	"  -b, --bundle DIR          the bundle (OCI form)\n"
+	"  -t, --tty                 give the IMAGE's command a terminal (IMAGE form)\n"
 	"  --pid-file FILE           write the container's pid to FILE\n"
-	"  --console-socket SOCKET   send the pty master there\n"
+	"  --console-socket SOCKET   send the pty master there; without it a bundle\n"
+	"                            with process.terminal gets a pty proxied to\n"
+	"                            this terminal (foreground only)\n"
 	"  -d, --detach              do not wait (OCI form)\n"
 	"  --keep                    keep the container after it exits (OCI form)\n"
 	"  --preserve-fds N          pass fds 3..3+N-1\n"
@@ -719,7 +727,7 @@ out:
 }
 
 /* The run's config: the image's, hardened; the cached rootfs stays pristine. */
-static int run_config(const char *cache, char *const *cmd, const char *bundle,
+static int run_config(const char *cache, char *const *cmd, bool tty, const char *bundle,
 		      struct bh_error **err)
 {
 	struct bh_buf b = BH_BUF_INIT(BH_RT_MAX_CONFIG);
@@ -740,7 +748,23 @@ static int run_config(const char *cache, char *const *cmd, const char *bundle,
 	}
 	if (proc) {
 		json_object_set_new(proc, "noNewPrivileges", json_true());
-		json_object_set_new(proc, "terminal", json_false());
+		json_object_set_new(proc, "terminal", json_boolean(tty));
+	}
+	if (proc && tty) {
+		/* as docker run -t: TERM=xterm unless the image sets TERM */
+		json_t *env = bh_json_arr(proc, "env"), *v;
+		bool has_term = false;
+		size_t i;
+
+		if (!env) {
+			env = json_array();
+			json_object_set_new(proc, "env", env);
+		}
+		json_array_foreach (env, i, v)
+			if (json_is_string(v) && bh_str_has_prefix(json_string_value(v), "TERM="))
+				has_term = true;
+		if (!has_term)
+			json_array_append_new(env, json_string("TERM=xterm"));
 	}
 	rootfs = bh_asprintf("%s/rootfs", cache);
 	json_object_set_new(cfg, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 1));
@@ -807,7 +831,7 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 		bh_error_sys(&err, errno, "creating %s", bundle);
 		goto fail;
 	}
-	if (run_config(cache, cmd, bundle, &err) < 0)
+	if (run_config(cache, cmd, a->tty, bundle, &err) < 0)
 		goto fail;
 	ctx_init(&ctx, cli);
 	a->o.bundle = bundle;
@@ -854,6 +878,10 @@ int cmd_run(int argc, char **argv, struct bh_cli *cli)
 	if (optind != argc - 1)
 		return cli_usage_error("run", "expected one container ID (a command goes with an "
 					      "IMAGE only)");
+	if (a.tty)
+		return cli_usage_error("run",
+				       "--tty goes with an IMAGE; a bundle's process.terminal "
+				       "asks for a terminal");
 	ctx_init(&ctx, cli);
 	if (bh_rt_run(&ctx, op, &a.o, a.detach, a.keep, &status, &err) < 0)
 		return cli_fail(err);

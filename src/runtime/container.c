@@ -27,9 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -38,6 +40,8 @@
 
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 
 #include "bulkhead/base.h"
@@ -329,6 +333,9 @@ struct init_args {
 	bool no_pivot, no_new_keyring;
 	bool userns; /* new user namespace */
 	bool intermediate;
+	bool joined_mntns; /* the mount namespace is joined by path */
+	dev_t root_dev;	   /* the rootfs as the runtime saw it */
+	ino_t root_ino;
 	const char *state_json; /* for startContainer hooks */
 };
 
@@ -411,6 +418,9 @@ static void init_stage(struct init_args *a)
 	mc.sync = a->sync;
 	mc.have_hooks = s->hooks[BH_HOOK_PRESTART].n || s->hooks[BH_HOOK_CREATE_RUNTIME].n ||
 			s->hooks[BH_HOOK_CREATE_CONTAINER].n;
+	mc.joined_mntns = a->joined_mntns;
+	mc.root_dev = a->root_dev;
+	mc.root_ino = a->root_ino;
 	if (rt_mount_setup(&mc, &err) < 0)
 		child_fail_err(a->sync, err);
 	free(idmap);
@@ -544,10 +554,13 @@ struct created {
 	struct bh_rt_spec *spec;
 	json_t *state;
 	pid_t supervisor;
+	int tty; /* a foreground run's end of the console socket pair, or -1 */
 };
 
 static void created_release(struct created *c)
 {
+	if (c->tty >= 0)
+		close(c->tty);
 	free(c->dir);
 	rt_cgroup_release(&c->cg);
 	bh_rt_spec_free(c->spec);
@@ -649,12 +662,71 @@ static int check_spec(const struct bh_rt_spec *s, struct bh_error **err)
 			err, BH_ERR_UNSUPPORTED,
 			"config.json: bulkhead needs a mount namespace (linux.namespaces "
 			"has no \"mount\")");
-	for (size_t i = 0; i < s->nnamespaces; i++)
-		if (s->namespaces[i].type == CLONE_NEWNS && s->namespaces[i].path)
-			return bh_error_set(err, BH_ERR_UNSUPPORTED,
-					    "config.json: joining a mount namespace by path is not "
-					    "supported");
+	for (size_t i = 0; i < s->nmounts; i++)
+		if (s->mounts[i].tmpcopyup && strcmp(s->mounts[i].type, "tmpfs"))
+			return bh_error_set(
+				err, BH_ERR_INVALID,
+				"config.json: mount %s: tmpcopyup needs type tmpfs, not %s",
+				s->mounts[i].destination, s->mounts[i].type);
 	return 0;
+}
+
+/* Is fd the same namespace as the one behind the magic link `path`? */
+static bool same_ns(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/*
+ * Open the namespace file of linux.namespaces[].path: it must be a namespace
+ * (nsfs) of the type asked for. A mount namespace gets the container's root
+ * pivoted in it: the runtime's own and the host's are refused.
+ */
+static int open_ns(const struct bh_rt_ns *ns, struct bh_error **err)
+{
+	const char *name = rt_ns_name(ns->type);
+	struct statfs sfs;
+	int fd, type;
+
+	fd = open(ns->path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "linux.namespaces: the %s namespace %s", name,
+				    ns->path);
+	if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "linux.namespaces: %s is not a namespace file, so it cannot be joined "
+			     "as the %s namespace",
+			     ns->path, name);
+		goto fail;
+	}
+	type = ioctl(fd, NS_GET_NSTYPE);
+	if (type < 0) {
+		bh_error_sys(err, errno, "linux.namespaces: the type of the namespace %s",
+			     ns->path);
+		goto fail;
+	}
+	if (type != ns->type) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "linux.namespaces: %s is a %s namespace, not a %s namespace", ns->path,
+			     rt_ns_name(type), name);
+		goto fail;
+	}
+	if (type == CLONE_NEWNS &&
+	    (same_ns(fd, "/proc/self/ns/mnt") || same_ns(fd, "/proc/1/ns/mnt"))) {
+		bh_error_set(
+			err, BH_ERR_UNSAFE,
+			"linux.namespaces: %s is the runtime's (or the host's) mount namespace: "
+			"the container's root would be pivoted in it; refused",
+			ns->path);
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
 }
 
 static int connect_unix(const char *path, struct bh_error **err)
@@ -687,8 +759,9 @@ static char *state_for_hooks(const char *id, pid_t pid, const char *bundle, cons
 	return s;
 }
 
+/* own_tty: a foreground run, which makes the terminal itself when there is no console socket. */
 static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
-		     struct created *c, struct bh_error **err)
+		     bool own_tty, struct created *c, struct bh_error **err)
 {
 	struct bh_buf raw = BH_BUF_INIT(BH_RT_MAX_CONFIG);
 	struct rt_filter filter = { 0 };
@@ -703,6 +776,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 
 	memset(c, 0, sizeof(*c));
 	c->supervisor = -1;
+	c->tty = -1;
 	if (bh_rt_id_check(id, err) < 0)
 		return -1;
 	if (mkdir(root_dir(ctx), 0700) < 0 && errno != EEXIST)
@@ -733,6 +807,30 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 				     rootfs);
 			goto out;
 		}
+		a.root_dev = st.st_dev;
+		a.root_ino = st.st_ino;
+	}
+	for (size_t i = 0; i < c->spec->nnamespaces; i++)
+		if (c->spec->namespaces[i].type == CLONE_NEWUSER && !c->spec->namespaces[i].path)
+			userns = true;
+	/* namespaces to join: checked before any state exists */
+	nsfds = bh_calloc(c->spec->nnamespaces + 1, sizeof(int));
+	for (size_t i = 0; i < c->spec->nnamespaces; i++)
+		nsfds[i] = -1;
+	for (size_t i = 0; i < c->spec->nnamespaces; i++) {
+		const struct bh_rt_ns *ns = &c->spec->namespaces[i];
+
+		if (!ns->path)
+			continue;
+		nsfds[i] = open_ns(ns, err);
+		if (nsfds[i] < 0)
+			goto out;
+		if (ns->type == CLONE_NEWUSER || ns->type == CLONE_NEWPID)
+			intermediate = true;
+		if (ns->type == CLONE_NEWNS)
+			a.joined_mntns = true;
+		if (userns)
+			intermediate = true;
 	}
 	if (rt_filter_build(c->spec, ctx->allow_dangerous, root_dir(ctx), &filter, err) < 0)
 		goto out;
@@ -777,10 +875,6 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	if (rt_cgroup_create(&c->cg, c->spec, err) < 0)
 		goto out;
 
-	userns = false;
-	for (size_t i = 0; i < c->spec->nnamespaces; i++)
-		if (c->spec->namespaces[i].type == CLONE_NEWUSER && !c->spec->namespaces[i].path)
-			userns = true;
 	fifo = bh_asprintf("%s/exec.fifo", c->dir);
 	if (mkfifo(fifo, 0622) < 0) {
 		bh_error_sys(err, errno, "creating %s", fifo);
@@ -797,37 +891,31 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 		goto out;
 	}
 	if (c->spec->process.terminal) {
-		if (!o->console_socket) {
+		if (o->console_socket) {
+			console = connect_unix(o->console_socket, err);
+			if (console < 0)
+				goto out;
+		} else if (own_tty) {
+			int tsv[2];
+
+			if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tsv) < 0) {
+				bh_error_sys(err, errno, "socketpair for the terminal");
+				goto out;
+			}
+			c->tty = tsv[0];
+			console = tsv[1];
+		} else {
 			bh_error_set(err, BH_ERR_USAGE,
-				     "process.terminal is true: --console-socket is required");
+				     "process.terminal is true: --console-socket is required (only "
+				     "a 'run' in the foreground makes the terminal itself)");
 			goto out;
 		}
-		console = connect_unix(o->console_socket, err);
-		if (console < 0)
-			goto out;
 	}
 	if (filter.listener) {
 		notify = rt_notify_supervisor_start(rootfs, &c->supervisor, err);
 		if (notify < 0)
 			goto out;
 		json_object_set_new(c->state, "supervisor_pid", json_integer(c->supervisor));
-	}
-	nsfds = bh_calloc(c->spec->nnamespaces + 1, sizeof(int));
-	for (size_t i = 0; i < c->spec->nnamespaces; i++) {
-		const struct bh_rt_ns *ns = &c->spec->namespaces[i];
-
-		nsfds[i] = -1;
-		if (!ns->path)
-			continue;
-		nsfds[i] = open(ns->path, O_RDONLY | O_CLOEXEC);
-		if (nsfds[i] < 0) {
-			bh_error_sys(err, errno, "%s namespace %s", rt_ns_name(ns->type), ns->path);
-			goto out;
-		}
-		if (ns->type == CLONE_NEWUSER || ns->type == CLONE_NEWPID)
-			intermediate = true;
-		if (userns)
-			intermediate = true;
 	}
 	if (bh_rt_spec_has_ns(c->spec, CLONE_NEWTIME))
 		intermediate = true;
@@ -1034,7 +1122,7 @@ int bh_rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt
 		 struct bh_error **err)
 {
 	struct created c;
-	int r = do_create(ctx, id, o, &c, err);
+	int r = do_create(ctx, id, o, false, &c, err);
 
 	created_release(&c);
 	return r;
@@ -1514,19 +1602,32 @@ int bh_rt_run(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 {
 	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 	struct sigaction sa = { .sa_handler = forward_signal };
+	struct rt_tty tty = { .master = -1 };
 	struct created c;
-	int ws = 0, r = -1;
+	int ws = 0, px = 0, r = -1;
 	pid_t w;
 
 	*status = 0;
-	if (do_create(ctx, id, o, &c, err) < 0)
+	if (do_create(ctx, id, o, !detach, &c, err) < 0)
 		goto out_nodel;
+	if (c.tty >= 0) {
+		/* process.terminal without a console socket: the pty is ours to proxy */
+		int master = rt_tty_recv_master(c.tty, err);
+
+		if (master < 0 ||
+		    rt_tty_begin(&tty, master, STDIN_FILENO, STDOUT_FILENO, err) < 0) {
+			rt_tty_end(&tty);
+			bh_rt_delete(ctx, id, true, NULL);
+			goto out_nodel;
+		}
+	}
 	run_pid = c.pid;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
 		sigaction(fwd[i], &sa, NULL);
 	if (start_locked(ctx, id, c.state, c.spec, c.dir, err) < 0) {
+		rt_tty_end(&tty);
 		bh_rt_delete(ctx, id, true, NULL);
 		goto out_nodel;
 	}
@@ -1534,13 +1635,16 @@ int bh_rt_run(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 		r = 0;
 		goto out_nodel;
 	}
+	if (tty.master >= 0 && (px = rt_tty_proxy(&tty, c.pid, err)) < 0)
+		kill(c.pid, SIGKILL);
+	rt_tty_end(&tty);
 	do
 		w = waitpid(c.pid, &ws, 0);
 	while (w < 0 && errno == EINTR);
 	run_pid = 0;
 	if (w < 0) {
 		bh_error_sys(err, errno, "waiting for the container");
-	} else {
+	} else if (px == 0) {
 		*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 		r = 0;
 	}

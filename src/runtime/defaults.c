@@ -156,15 +156,18 @@ json_t *bh_rt_default_spec(void)
 
 json_t *bh_rt_features(void)
 {
+	/* clang-format off */
 	static const char *const mopts[] = {
-		"async",       "atime",	   "bind",	 "defaults",   "dev",		"diratime",
-		"dirsync",     "exec",	   "idmap",	 "mand",       "noatime",	"nodev",
-		"nodiratime",  "noexec",   "nomand",	 "norelatime", "nostrictatime", "nosuid",
-		"nosymfollow", "private",  "rbind",	 "relatime",   "remount",	"ridmap",
-		"ro",	       "rprivate", "rro",	 "rrw",	       "rshared",	"rslave",
-		"runbindable", "rw",	   "shared",	 "slave",      "strictatime",	"suid",
-		"symfollow",   "sync",	   "unbindable", NULL,
+		"async", "atime", "bind", "defaults", "dev", "diratime",
+		"dirsync", "exec", "idmap", "mand", "noatime", "nodev",
+		"nodiratime", "noexec", "nomand", "norelatime", "nostrictatime", "nosuid",
+		"nosymfollow", "private", "rbind", "relatime", "remount", "ridmap",
+		"ro", "rprivate", "rro", "rrw", "rshared", "rslave",
+		"runbindable", "rw", "shared", "slave", "strictatime", "suid",
+		"symfollow", "sync", "tmpcopyup", "unbindable",
+		NULL,
 	};
+	/* clang-format on */
 	json_t *caps = json_array(), *mo = json_array(), *f;
 	struct bh_buf deny = BH_BUF_INIT(4096);
 	char abi[16];

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #include "bulkhead/runtime.h"
 
@@ -118,6 +119,10 @@ struct rt_mount_ctx {
 	int *idmap_fds; /* per mount: a prepared detached mount, or -1 */
 	int sync;	/* for hooks: the sync socket, -1 = none */
 	bool have_hooks;
+	/* a joined mount namespace: rootfs must be this directory, reached without symlinks */
+	bool joined_mntns;
+	dev_t root_dev;
+	ino_t root_ino;
 };
 /* Everything up to and including pivot_root, masked/readonly paths, ro root. */
 int rt_mount_setup(struct rt_mount_ctx *m, struct bh_error **err);
@@ -150,6 +155,26 @@ int rt_landlock_abi(void);
 /* Console: make a pty inside the container, send the master on `sock`, and
  * make the slave our controlling terminal and stdio. */
 int rt_console_setup(int sock, const struct bh_rt_process *p, struct bh_error **err);
+
+/* ---- tty.c ----------------------------------------------------------------- */
+/* The terminal of a foreground run without --console-socket: the runtime proxies the
+ * container's pty to its own stdin/stdout. */
+struct rt_tty {
+	int master;	      /* the container's pty master (owned) */
+	int in, out;	      /* our side: borrowed */
+	int winfd;	      /* our terminal, for its size, or -1 */
+	bool raw;	      /* `in` was put in raw mode: restore `saved` */
+	struct termios saved; /* our terminal's mode before */
+};
+/* Receive the master that rt_console_setup sent on sock. */
+int rt_tty_recv_master(int sock, struct bh_error **err);
+/* Take master (owned from now on); size the pty like our terminal; raw mode on `in` if it
+ * is a terminal. On failure rt_tty_end still releases what was done. */
+int rt_tty_begin(struct rt_tty *t, int master, int in, int out, struct bh_error **err);
+/* Copy both ways until process pid exits (then drain what it left); SIGWINCH resizes. */
+int rt_tty_proxy(struct rt_tty *t, pid_t pid, struct bh_error **err);
+/* Restore our terminal, close the master. */
+void rt_tty_end(struct rt_tty *t);
 
 /* ---- hooks.c ------------------------------------------------------------- */
 /* Run the hooks of `kind` with the state JSON on stdin. mntns_pid > 0: in that

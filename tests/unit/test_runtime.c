@@ -1,12 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The runtime library: config.json parsing (valid and hostile), IDs, signals, seccomp. */
+/*
+ * The runtime library: config.json parsing (valid and hostile), IDs, signals, seccomp,
+ * the terminal proxy of a foreground run.
+ */
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "bulkhead/runtime.h"
+#include "runtime/internal.h"
 
 #define HEAD "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
 
@@ -257,6 +267,173 @@ static void test_seccomp(void **state)
 	json_decref(p);
 }
 
+static void test_tmpcopyup_parse(void **state)
+{
+	struct bh_rt_spec *s;
+
+	(void)state;
+	s = parse_ok(HEAD "\"process\":{\"args\":[\"sh\"],\"cwd\":\"/\"},"
+			  "\"mounts\":[{\"destination\":\"/etc\",\"type\":\"tmpfs\","
+			  "\"source\":\"tmpfs\",\"options\":[\"tmpcopyup\",\"mode=755\",\"ro\"]}],"
+			  "\"linux\":{\"namespaces\":[{\"type\":\"mount\",\"path\":\"/x/mnt\"}]}}");
+	assert_int_equal(s->nmounts, 1);
+	assert_true(s->mounts[0].tmpcopyup);
+	assert_string_equal(s->mounts[0].data, "mode=755"); /* not passed to the file system */
+	assert_true(s->mounts[0].attr_set & MOUNT_ATTR_RDONLY);
+	assert_string_equal(s->namespaces[0].path, "/x/mnt");
+	bh_rt_spec_free(s);
+}
+
+/* A pty pair whose slave a child uses as its terminal: returns the master. */
+static int pty_child(const char *script, pid_t *pid, int rows, int cols)
+{
+	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), sl;
+
+	assert_true(m >= 0);
+	assert_int_equal(grantpt(m), 0);
+	assert_int_equal(unlockpt(m), 0);
+	sl = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(sl >= 0);
+	assert_int_equal(ioctl(sl, TIOCSWINSZ, &ws), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		setsid();
+		ioctl(sl, TIOCSCTTY, 0);
+		dup2(sl, 0);
+		dup2(sl, 1);
+		dup2(sl, 2);
+		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
+		_exit(127);
+	}
+	close(sl);
+	return m;
+}
+
+/* Everything readable from fd until EOF (a pipe whose writers are closed). */
+static char *slurp(int fd)
+{
+	struct bh_buf b = BH_BUF_INIT(1 << 20);
+
+	assert_int_equal(bh_buf_read_fd(&b, fd, "out", NULL), 0);
+	bh_buf_addc(&b, 0, NULL);
+	return b.data;
+}
+
+static void test_tty_proxy(void **state)
+{
+	struct bh_error *err = NULL;
+	struct rt_tty t;
+	int in[2], out[2], ws = 0, m;
+	pid_t pid;
+	char *got;
+
+	(void)state;
+	/* not a terminal on our side: no raw mode; input, then its end as the pty's EOF */
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	m = pty_child("stty size; read a; read b || echo eof; echo got:$a; exit 6", &pid, 12, 34);
+	assert_int_equal(write(in[1], "line-one\n", 9), 9);
+	close(in[1]);
+	assert_int_equal(rt_tty_begin(&t, m, in[0], out[1], &err), 0);
+	assert_false(t.raw);
+	assert_int_equal(t.winfd, -1);
+	assert_int_equal(rt_tty_proxy(&t, pid, &err), 0);
+	rt_tty_end(&t);
+	assert_int_equal(t.master, -1);
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	assert_true(WIFEXITED(ws));
+	assert_int_equal(WEXITSTATUS(ws), 6);
+	close(out[1]);
+	got = slurp(out[0]);
+	if (!strstr(got, "12 34") || !strstr(got, "got:line-one") || !strstr(got, "eof"))
+		fail_msg("proxied output: '%s'", got);
+	free(got);
+	close(in[0]);
+	close(out[0]);
+	assert_null(err);
+}
+
+static void test_tty_raw_and_restore(void **state)
+{
+	struct bh_error *err = NULL;
+	struct termios before, during, after;
+	struct winsize ws = { .ws_row = 40, .ws_col = 100 }, cws;
+	struct rt_tty t;
+	int om, os, m, out[2];
+	pid_t pid;
+
+	(void)state;
+	/* our side is a terminal too: raw while proxying, restored after, its size copied */
+	om = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(om >= 0);
+	assert_int_equal(grantpt(om), 0);
+	assert_int_equal(unlockpt(om), 0);
+	os = open(ptsname(om), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(os >= 0);
+	assert_int_equal(ioctl(os, TIOCSWINSZ, &ws), 0);
+	assert_int_equal(tcgetattr(os, &before), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	m = pty_child("exit 0", &pid, 1, 1);
+	assert_int_equal(rt_tty_begin(&t, m, os, out[1], &err), 0);
+	assert_true(t.raw);
+	assert_int_equal(ioctl(m, TIOCGWINSZ, &cws), 0);
+	assert_int_equal(cws.ws_row, 40);
+	assert_int_equal(cws.ws_col, 100);
+	assert_int_equal(tcgetattr(os, &during), 0);
+	assert_false(during.c_lflag & (ICANON | ECHO | ISIG));
+	assert_int_equal(rt_tty_proxy(&t, pid, &err), 0);
+	rt_tty_end(&t);
+	assert_int_equal(tcgetattr(os, &after), 0);
+	assert_int_equal(after.c_lflag, before.c_lflag);
+	assert_int_equal(after.c_iflag, before.c_iflag);
+	assert_int_equal(after.c_oflag, before.c_oflag);
+	waitpid(pid, NULL, 0);
+	close(out[0]);
+	close(out[1]);
+	close(os);
+	close(om);
+	assert_null(err);
+}
+
+static void test_tty_recv_master(void **state)
+{
+	struct bh_error *err = NULL;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int sv[2], fd = STDERR_FILENO, got;
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	assert_true(sendmsg(sv[1], &msg, 0) == 1);
+	got = rt_tty_recv_master(sv[0], &err);
+	assert_true(got > 2);
+	assert_true(fcntl(got, F_GETFD) & FD_CLOEXEC);
+	close(got);
+	/* a message without an fd, then the peer gone: errors */
+	assert_true(send(sv[1], "y", 1, 0) == 1);
+	assert_int_equal(rt_tty_recv_master(sv[0], &err), -1);
+	assert_error(err, BH_ERR_IO, "sent no pty");
+	bh_error_clear(&err);
+	close(sv[1]);
+	assert_int_equal(rt_tty_recv_master(sv[0], &err), -1);
+	assert_error(err, BH_ERR_IO, "sent no pty");
+	bh_error_free(err);
+	close(sv[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -265,6 +442,10 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_ids_signals),
 		cmocka_unit_test(test_seccomp),
+		cmocka_unit_test(test_tmpcopyup_parse),
+		cmocka_unit_test(test_tty_proxy),
+		cmocka_unit_test(test_tty_raw_and_restore),
+		cmocka_unit_test(test_tty_recv_master),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
