@@ -506,7 +506,8 @@ int cmd_exec(int argc, char **argv, struct bh_cli *cli)
 		"\n"
 		"Options:\n"
 		"  -p, --process FILE        the process as runtime-spec JSON\n"
-		"  -t, --tty                 allocate a pty (needs --console-socket)\n"
+		"  -t, --tty                 allocate a pty: sent to --console-socket, or\n"
+		"                            proxied to our stdin/stdout in the foreground\n"
 		"  --console-socket SOCKET   send the pty master there\n"
 		"  -d, --detach              do not wait for the process\n"
 		"  --pid-file FILE           write the process's pid to FILE\n"
@@ -598,6 +599,11 @@ int cmd_exec(int argc, char **argv, struct bh_cli *cli)
 		free(env);
 		free(caps);
 		return cli_usage_error("exec", "expected a command (or --process FILE)");
+	}
+	if (o.tty && o.detach && !o.console_socket) {
+		free(env);
+		free(caps);
+		return cli_usage_error("exec", "--tty --detach needs --console-socket");
 	}
 	if ((r = seal("exec"))) {
 		free(env);

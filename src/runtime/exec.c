@@ -288,7 +288,8 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	json_t *st = NULL;
 	json_int_t pid = 0, start = 0;
 	char *dir = NULL, *allow_mounts_mode = NULL;
-	int sv[2] = { -1, -1 }, r = -1, ws = 0;
+	int sv[2] = { -1, -1 }, tsv[2] = { -1, -1 }, r = -1, ws = 0, px = 0;
+	struct rt_tty tty = { .master = -1 };
 	pid_t child = -1, proc = -1;
 
 	(void)allow_mounts_mode;
@@ -337,14 +338,24 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	for (size_t i = 0; i < sizeof(nss) / sizeof(nss[0]); i++)
 		if (ns_differs((pid_t)pid, nss[i].name))
 			c.nsflags |= nss[i].flag;
-	if (p.terminal) {
-		if (!o->console_socket) {
-			bh_error_set(err, BH_ERR_USAGE, "exec --tty needs --console-socket");
-			goto out;
-		}
+	if (p.terminal && o->console_socket) {
 		c.console = connect_console(o->console_socket, err);
 		if (c.console < 0)
 			goto out;
+	} else if (p.terminal) {
+		/* no console socket: a foreground exec proxies the pty itself, as run does */
+		if (o->detach) {
+			bh_error_set(err, BH_ERR_USAGE,
+				     "exec --tty --detach needs --console-socket (nothing would "
+				     "hold the terminal)");
+			goto out;
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, tsv) < 0) {
+			bh_error_sys(err, errno, "socketpair");
+			goto out;
+		}
+		c.console = tsv[1];
+		tsv[1] = -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		bh_error_sys(err, errno, "socketpair");
@@ -366,6 +377,11 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	}
 	close(sv[1]);
 	sv[1] = -1;
+	if (tsv[0] >= 0) {
+		/* the child's end: ours closed, so its death is an EOF, not a hang */
+		close(c.console);
+		c.console = -1;
+	}
 	if (rt_cgroup_enter(&cg, child, err) < 0 || rt_sync_send(sv[0], SYNC_GO, 0, NULL) < 0)
 		goto fail;
 	for (;;) {
@@ -399,12 +415,23 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 		r = 0;
 		goto out;
 	}
+	if (tsv[0] >= 0) {
+		int master = rt_tty_recv_master(tsv[0], err);
+
+		if (master < 0 || rt_tty_begin(&tty, master, STDIN_FILENO, STDOUT_FILENO, err) < 0)
+			goto fail;
+		if ((px = rt_tty_proxy(&tty, proc, err)) < 0)
+			kill(proc, SIGKILL);
+		rt_tty_end(&tty);
+	}
 	while (waitpid(proc, &ws, 0) < 0) {
 		if (errno != EINTR) {
 			bh_error_sys(err, errno, "waiting for the process");
 			goto out;
 		}
 	}
+	if (px < 0)
+		goto out;
 	*status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 	r = 0;
 	goto out;
@@ -418,9 +445,13 @@ out:
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 	}
-	for (int i = 0; i < 2; i++)
+	rt_tty_end(&tty);
+	for (int i = 0; i < 2; i++) {
 		if (sv[i] >= 0)
 			close(sv[i]);
+		if (tsv[i] >= 0)
+			close(tsv[i]);
+	}
 	if (c.pidfd >= 0)
 		close(c.pidfd);
 	if (c.console >= 0)
