@@ -21,6 +21,7 @@
 #include <linux/magic.h>
 
 #include "bulkhead/base.h"
+#include "devices_bpf.h"
 #include "internal.h"
 #include "banned.h"
 
@@ -322,49 +323,54 @@ static int v2_enable(const char *root, const char *path, const char *const *ctrl
 	return r;
 }
 
-static int v1_devices(const char *dir, const struct bh_rt_spec *spec, struct bh_error **err)
+/* The v1 form of the device policy: the same rules as the eBPF program, in order. */
+static int v1_devices(const char *dir, const struct rt_devbpf_rule *rules, size_t n,
+		      struct bh_error **err)
 {
-	static const char *const defaults[] = {
-		"c 1:3 rwm", "c 1:5 rwm", "c 1:7 rwm", "c 1:8 rwm",   "c 1:9 rwm",
-		"c 5:0 rwm", "c 5:1 rwm", "c 5:2 rwm", "c 136:* rwm", NULL,
-	};
-	const struct bh_rt_resources *r = &spec->res;
-	char rule[64], mj[24], mn[24];
+	char rule[64];
 
-	for (size_t i = 0; i < r->ndevices; i++) {
-		const struct bh_rt_devrule *d = &r->devices[i];
-
-		if (d->type == 'a' || (d->major < 0 && d->minor < 0 && d->type == 'a'))
-			snprintf(rule, sizeof(rule), "a");
-		else {
-			if (d->major < 0)
-				snprintf(mj, sizeof(mj), "*");
-			else
-				snprintf(mj, sizeof(mj), "%lld", (long long)d->major);
-			if (d->minor < 0)
-				snprintf(mn, sizeof(mn), "*");
-			else
-				snprintf(mn, sizeof(mn), "%lld", (long long)d->minor);
-			snprintf(rule, sizeof(rule), "%c %s:%s %s", d->type, mj, mn, d->access);
-		}
-		if (write_file(dir, d->allow ? "devices.allow" : "devices.deny", rule, err) < 0)
+	for (size_t i = 0; i < n; i++) {
+		rt_devbpf_rule_format(&rules[i], rule, sizeof(rule));
+		if (write_file(dir, rules[i].allow ? "devices.allow" : "devices.deny", rule, err) <
+		    0)
 			return -1;
 	}
-	if (!r->ndevices && write_file(dir, "devices.deny", "a", err) < 0)
-		return -1;
-	for (size_t i = 0; defaults[i]; i++)
-		if (write_file(dir, "devices.allow", defaults[i], err) < 0)
-			return -1;
-	for (size_t i = 0; i < spec->ndevices; i++) {
-		const struct bh_rt_device *d = &spec->devices[i];
+	return 0;
+}
 
-		if (d->type == 'p')
-			continue;
-		snprintf(rule, sizeof(rule), "%c %lld:%lld rwm", d->type == 'u' ? 'c' : d->type,
-			 (long long)d->major, (long long)d->minor);
-		if (write_file(dir, "devices.allow", rule, err) < 0)
-			return -1;
+/*
+ * cgroup v2 has no devices controller: the policy is an eBPF program on the
+ * container's cgroup2 directory. On v2 it is the device policy, and failing
+ * to load it fails the container (unless the kernel cannot run such programs
+ * at all); on the hybrid layout it stands beside the v1 controller, so a
+ * failure is a warning.
+ */
+static int devices_bpf(const struct rt_cgroup *cg, const struct rt_devbpf_rule *rules, size_t n,
+		       struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	const char *d = dir_of(cg, "unified");
+	char *msg;
+
+	if (cg->layout == RT_CG_V1 || !d || rt_devbpf_apply(rules, n, d, &e) == 0)
+		return 0;
+	if (cg->layout == RT_CG_V2 && bh_error_code(e) != BH_ERR_UNSUPPORTED) {
+		if (err && !*err)
+			*err = e;
+		else
+			bh_error_free(e);
+		return bh_error_prefix(err, "cgroups v2: device rules");
 	}
+	msg = bh_error_message(e);
+	if (cg->layout == RT_CG_V2)
+		bh_warn("cgroups v2: %s; device access is limited by the device nodes created "
+			"only",
+			msg);
+	else
+		bh_warn("cgroups: %s; the v1 devices controller still enforces the device rules",
+			msg);
+	free(msg);
+	bh_error_free(e);
 	return 0;
 }
 
@@ -373,8 +379,6 @@ static int v1_resources(struct rt_cgroup *cg, const struct bh_rt_spec *spec, str
 	const struct bh_rt_resources *r = &spec->res;
 	const char *d;
 
-	if ((d = dir_of(cg, "devices")) && v1_devices(d, spec, err) < 0)
-		return -1;
 	if (!spec->has_resources)
 		return 0;
 	if ((d = dir_of(cg, "memory"))) {
@@ -465,9 +469,6 @@ static int v2_resources(struct rt_cgroup *cg, const struct bh_rt_spec *spec, str
 
 	if (!spec->has_resources)
 		return 0;
-	if (r->ndevices > 1 || (r->ndevices == 1 && r->devices[0].allow))
-		bh_warn("cgroups v2: device rules need an eBPF program, which bulkhead does not "
-			"load yet; device access is limited by the devices created only");
 	if (r->mem_limit > 0 && write_int(d, "memory.max", r->mem_limit, err) < 0)
 		return -1;
 	if (r->mem_reservation > 0 && write_int(d, "memory.low", r->mem_reservation, err) < 0)
@@ -530,7 +531,13 @@ int rt_cgroup_create(struct rt_cgroup *cg, const struct bh_rt_spec *spec, struct
 	static const char *const v2_ctrls[] = { "cpu",	"cpuset",  "io", "memory",
 						"pids", "hugetlb", NULL };
 	static const char *const hy_ctrls[] = { "hugetlb", NULL };
+	struct rt_devbpf_rule *rules = NULL;
+	size_t nrules = 0;
+	const char *d;
+	int r = -1;
 
+	if (rt_devbpf_rules(spec, &rules, &nrules, err) < 0)
+		return -1;
 	for (size_t i = 0; i < cg->ndirs; i++) {
 		bool unified = !strcmp(cg->names[i], "unified");
 
@@ -542,11 +549,17 @@ int rt_cgroup_create(struct rt_cgroup *cg, const struct bh_rt_spec *spec, struct
 					  cg->layout == RT_CG_V2 ? v2_ctrls : hy_ctrls, NULL);
 		}
 		if (mkdirs(cg->dirs[i], strstr(cg->names[i], "cpuset") != NULL, err) < 0)
-			return -1;
+			goto out;
 	}
-	if (cg->layout == RT_CG_V2)
-		return v2_resources(cg, spec, err);
-	return v1_resources(cg, spec, err);
+	if (cg->layout != RT_CG_V2 && (d = dir_of(cg, "devices")) &&
+	    v1_devices(d, rules, nrules, err) < 0)
+		goto out;
+	if (devices_bpf(cg, rules, nrules, err) < 0)
+		goto out;
+	r = cg->layout == RT_CG_V2 ? v2_resources(cg, spec, err) : v1_resources(cg, spec, err);
+out:
+	free(rules);
+	return r;
 }
 
 int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct bh_error **err)

@@ -46,6 +46,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/runtime.h"
+#include "devices_bpf.h"
 #include "internal.h"
 #include "banned.h"
 
@@ -874,6 +875,13 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	cg_made = true;
 	if (rt_cgroup_create(&c->cg, c->spec, err) < 0)
 		goto out;
+	{
+		char *dev = rt_devices_status(&c->cg, c->spec);
+
+		json_object_set_new(json_object_get(c->state, "annotations"),
+				    "org.bulkhead.devices", json_string(dev));
+		free(dev);
+	}
 
 	fifo = bh_asprintf("%s/exec.fifo", c->dir);
 	if (mkfifo(fifo, 0622) < 0) {
