@@ -760,6 +760,30 @@ static char *state_for_hooks(const char *id, pid_t pid, const char *bundle, cons
 	return s;
 }
 
+/*
+ * The state root and any missing parents, as runc makes them (engines pass a
+ * --root that may not exist yet: dockerd's <exec-root>/runtime-runc/moby). The
+ * parents get 0711, the root itself 0700: only root reads container state.
+ */
+static int make_root(const char *root, struct bh_error **err)
+{
+	char *p = bh_strdup(root);
+	int r = 0;
+
+	for (char *s = *p ? p + 1 : p; *s && r == 0; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0711) < 0 && errno != EEXIST)
+			r = bh_error_sys(err, errno, "creating the state directory's parent %s", p);
+		*s = '/';
+	}
+	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
+		r = bh_error_sys(err, errno, "creating the state directory %s", p);
+	free(p);
+	return r;
+}
+
 /* own_tty: a foreground run, which makes the terminal itself when there is no console socket. */
 static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
 		     bool own_tty, struct created *c, struct bh_error **err)
@@ -780,8 +804,8 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	c->tty = -1;
 	if (bh_rt_id_check(id, err) < 0)
 		return -1;
-	if (mkdir(root_dir(ctx), 0700) < 0 && errno != EEXIST)
-		return bh_error_sys(err, errno, "creating the state directory %s", root_dir(ctx));
+	if (make_root(root_dir(ctx), err) < 0)
+		return -1;
 	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle)
 		return bh_error_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");
