@@ -15,7 +15,8 @@
  * allow_dangerous), the mount family denied or supervised through seccomp
  * user notification, the default seccomp allow-list when a bundle has none,
  * Landlock from annotations, mandatory masked and read-only /proc and /sys
- * paths, and the runtime re-executed from a sealed memfd.
+ * paths, the device policy (v1 controller and/or a cgroup eBPF device
+ * program), and the runtime re-executed from a sealed memfd.
  *
  * Ownership follows include/bulkhead/base.h. Functions that start container
  * processes fork; the library itself never prints and never exits (a forked
