@@ -133,10 +133,10 @@ int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds)
 	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
 }
 
-int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds)
+ssize_t rt_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)
 {
 	char cbuf[CMSG_SPACE(sizeof(int) * 64)];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov,
 			      .msg_iovlen = 1,
 			      .msg_control = cbuf,
@@ -146,12 +146,9 @@ int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds)
 	size_t got = 0;
 
 	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*m))
-		return -1;
-	m->text[sizeof(m->text) - 1] = 0;
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+	for (c = n >= 0 ? CMSG_FIRSTHDR(&msg) : NULL; c; c = CMSG_NXTHDR(&msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
@@ -166,6 +163,23 @@ int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds)
 	}
 	if (nfds)
 		*nfds = got;
+	return n;
+}
+
+int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds)
+{
+	size_t max = nfds ? *nfds : 0;
+
+	if (rt_recv_fds(fd, m, sizeof(*m), fds, &max) != (ssize_t)sizeof(*m)) {
+		while (max)
+			close(fds[--max]);
+		if (nfds)
+			*nfds = 0;
+		return -1;
+	}
+	m->text[sizeof(m->text) - 1] = 0;
+	if (nfds)
+		*nfds = max;
 	return 0;
 }
 

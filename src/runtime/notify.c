@@ -201,36 +201,16 @@ static int decide(int listener, struct seccomp_notif *req)
 static void supervise(int sock) __attribute__((noreturn));
 static void supervise(int sock)
 {
-	struct rt_sync_msg m;
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	int fds[1];
 	size_t n = 1;
 	char name[256];
-	ssize_t got;
 
-	{
-		/* the listener arrives as one fd with a short name */
-		char cbuf[CMSG_SPACE(sizeof(int))];
-		struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-		struct msghdr msg = { .msg_iov = &iov,
-				      .msg_iovlen = 1,
-				      .msg_control = cbuf,
-				      .msg_controllen = sizeof(cbuf) };
-		struct cmsghdr *c;
-
-		(void)m;
-		do
-			got = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-		while (got < 0 && errno == EINTR);
-		c = got > 0 ? CMSG_FIRSTHDR(&msg) : NULL;
-		if (!c || c->cmsg_type != SCM_RIGHTS)
-			_exit(0);
-		memcpy(&fds[0], CMSG_DATA(c), sizeof(int));
-		n = 1;
-	}
-	(void)n;
+	/* the listener arrives as one fd with a short name */
+	if (rt_recv_fds(sock, name, sizeof(name), fds, &n) <= 0 || n != 1)
+		_exit(0);
 	close(sock);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		_exit(1);

@@ -35,30 +35,14 @@
 
 int rt_tty_recv_master(int sock, struct bh_error **err)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], name[64];
-	struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) };
-	struct msghdr msg = { .msg_iov = &iov,
-			      .msg_iovlen = 1,
-			      .msg_control = cbuf,
-			      .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	ssize_t n;
+	char name[64];
+	size_t one = 1;
 	int fd = -1;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
+	if (rt_recv_fds(sock, name, sizeof(name), &fd, &one) < 0)
 		return bh_error_sys(err, errno, "terminal: receiving the container's pty");
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (fd < 0 || (msg.msg_flags & MSG_CTRUNC)) {
-		if (fd >= 0)
-			close(fd);
+	if (!one)
 		return bh_error_set(err, BH_ERR_IO, "terminal: the container sent no pty");
-	}
 	return fd;
 }
 
