@@ -284,18 +284,26 @@ static void test_tmpcopyup_parse(void **state)
 	bh_rt_spec_free(s);
 }
 
-/* A pty pair whose slave a child uses as its terminal: returns the master. */
-static int pty_child(const char *script, pid_t *pid, int rows, int cols)
+/* A new pty of rows x cols: returns the master, the slave in *slave. */
+static int pty_open(int *slave, int rows, int cols)
 {
 	struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
-	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), sl;
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 
 	assert_true(m >= 0);
 	assert_int_equal(grantpt(m), 0);
 	assert_int_equal(unlockpt(m), 0);
-	sl = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	assert_true(sl >= 0);
-	assert_int_equal(ioctl(sl, TIOCSWINSZ, &ws), 0);
+	*slave = open(ptsname(m), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	assert_true(*slave >= 0);
+	assert_int_equal(ioctl(*slave, TIOCSWINSZ, &ws), 0);
+	return m;
+}
+
+/* A pty pair whose slave a child uses as its terminal: returns the master. */
+static int pty_child(const char *script, pid_t *pid, int rows, int cols)
+{
+	int sl, m = pty_open(&sl, rows, cols);
+
 	*pid = fork();
 	assert_true(*pid >= 0);
 	if (*pid == 0) {
@@ -366,13 +374,7 @@ static void test_tty_raw_and_restore(void **state)
 
 	(void)state;
 	/* our side is a terminal too: raw while proxying, restored after, its size copied */
-	om = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	assert_true(om >= 0);
-	assert_int_equal(grantpt(om), 0);
-	assert_int_equal(unlockpt(om), 0);
-	os = open(ptsname(om), O_RDWR | O_NOCTTY | O_CLOEXEC);
-	assert_true(os >= 0);
-	assert_int_equal(ioctl(os, TIOCSWINSZ, &ws), 0);
+	om = pty_open(&os, ws.ws_row, ws.ws_col);
 	assert_int_equal(tcgetattr(os, &before), 0);
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
 	m = pty_child("exit 0", &pid, 1, 1);
