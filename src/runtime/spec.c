@@ -852,9 +852,9 @@ static int parse_namespaces(struct bh_rt_spec *s, const json_t *lin, struct bh_e
 		ns->type = ns_names[k].type;
 		if (get_str(v, "path", false, RT_MAX_PATH, &ns->path, where, err) < 0)
 			return -1;
+		s->nnamespaces++; /* counted now: its path is freed with the spec */
 		if (ns->path && ns->path[0] != '/')
 			return bh_error_set(err, BH_ERR_INVALID, "%s.path must be absolute", where);
-		s->nnamespaces++;
 	}
 	return 0;
 }
