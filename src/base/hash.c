@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "lazy/crypto.h"
 #include "bulkhead/base.h"
 #include "banned.h"
