@@ -54,15 +54,16 @@ int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 
 void *bh_lazy_sym(struct bh_lazy_lib *lib, const char *name)
 {
+	struct bh_error *err = NULL;
 	void *p;
 
-	pthread_once(&lib->once, lib->init);
-	if (!lib->handle) {
+	if (bh_lazy_require(lib, &err) < 0) {
 		/* No error channel at a call site: say what is missing and stop, rather
 		 * than crash. Entry points call bh_lazy_require() first, so this is a
 		 * library removed under a running process or a broken install. */
-		fprintf(stderr, "bulkhead: cannot load %s (install Debian's %s): %s\n", lib->soname,
-			lib->package, lib->error);
+		char *msg = bh_error_message(err);
+
+		fprintf(stderr, "bulkhead: %s\n", msg);
 		_exit(3);
 	}
 	p = dlsym(lib->handle, name);
