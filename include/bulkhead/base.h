@@ -264,6 +264,10 @@ int bh_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct bh
  * resolution throughout. Returns an O_PATH|O_DIRECTORY fd of the last one. */
 int bh_root_mkdirs(int rootfd, const char *path, mode_t mode, struct bh_error **err);
 
+/* mkdir -p on the host: `path` with `mode`, its missing parents with
+ * `parent_mode`; what exists is left as it is. One mkdir when the parents exist. */
+int bh_mkdirs(const char *path, mode_t parent_mode, mode_t mode, struct bh_error **err);
+
 /* Write `len` bytes to fd completely, retrying on EINTR and short writes. */
 int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err);
 /*

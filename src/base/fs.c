@@ -188,6 +188,32 @@ int bh_remove_tree(int dirfd, const char *path, struct bh_error **err)
 	return 0;
 }
 
+int bh_mkdirs(const char *path, mode_t parent_mode, mode_t mode, struct bh_error **err)
+{
+	char *parent, *slash;
+	int r;
+
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return bh_error_sys(err, errno, "creating %s", path);
+	/* a parent is missing: make it, then try again */
+	parent = bh_strdup(path);
+	slash = strrchr(parent, '/');
+	if (!slash || slash == parent) {
+		free(parent);
+		return bh_error_sys(err, ENOENT, "creating %s", path);
+	}
+	*slash = '\0';
+	r = bh_mkdirs(parent, parent_mode, parent_mode, err);
+	free(parent);
+	if (r < 0)
+		return -1;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return bh_error_sys(err, errno, "creating %s", path);
+	return 0;
+}
+
 int bh_check_new_dir(const char *dir, struct bh_error **err)
 {
 	struct dirent *de;

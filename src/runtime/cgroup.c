@@ -245,43 +245,31 @@ static void cpuset_inherit(const char *cur)
 	free(par);
 }
 
-/* mkdir -p below `root` (an existing hierarchy root) along `path`; in cpuset
- * hierarchies each new level inherits cpus and mems from its parent. */
+/* mkdir -p of a container's directory below a hierarchy root; in cpuset
+ * hierarchies each level inherits cpus and mems from its parent. */
 static int mkdirs(const char *dir, bool cpuset, struct bh_error **err)
 {
-	char *p = bh_strdup(dir), *s;
-	int r = 0;
+	char *p, *lvl;
 
-	for (s = p + strlen(CG_ROOT) + 1; (s = strchr(s, '/')); s++) {
-		*s = 0;
-		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-			r = bh_error_sys(err, errno, "cgroups: creating %s", p);
-			goto out;
-		}
-		*s = '/';
-	}
-	if (mkdir(p, 0755) < 0 && errno != EEXIST) {
-		r = bh_error_sys(err, errno, "cgroups: creating %s", p);
-		goto out;
-	}
-	if (cpuset) {
-		/* walk down from the hierarchy root, copying empty values from the parent */
-		char *lvl = strchr(p + strlen(CG_ROOT) + 1, '/');
+	if (bh_mkdirs(dir, 0755, 0755, err) < 0)
+		return bh_error_prefix(err, "cgroups");
+	if (!cpuset)
+		return 0;
+	/* walk down from the hierarchy root, copying empty values from the parent */
+	p = bh_strdup(dir);
+	lvl = strchr(p + strlen(CG_ROOT) + 1, '/');
+	while (lvl) {
+		char *next = strchr(lvl + 1, '/');
 
-		while (lvl) {
-			char *next = strchr(lvl + 1, '/');
-
-			if (next)
-				*next = 0;
-			cpuset_inherit(p);
-			if (next)
-				*next = '/';
-			lvl = next;
-		}
+		if (next)
+			*next = 0;
+		cpuset_inherit(p);
+		if (next)
+			*next = '/';
+		lvl = next;
 	}
-out:
 	free(p);
-	return r;
+	return 0;
 }
 
 /* v2: enable the controllers the container needs in every ancestor. */

@@ -774,30 +774,6 @@ static char *state_for_hooks(const char *id, pid_t pid, const char *bundle, cons
 	return s;
 }
 
-/*
- * The state root and any missing parents, as runc makes them (engines pass a
- * --root that may not exist yet: dockerd's <exec-root>/runtime-runc/moby). The
- * parents get 0711, the root itself 0700: only root reads container state.
- */
-static int make_root(const char *root, struct bh_error **err)
-{
-	char *p = bh_strdup(root);
-	int r = 0;
-
-	for (char *s = *p ? p + 1 : p; *s && r == 0; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0711) < 0 && errno != EEXIST)
-			r = bh_error_sys(err, errno, "creating the state directory's parent %s", p);
-		*s = '/';
-	}
-	if (r == 0 && mkdir(p, 0700) < 0 && errno != EEXIST)
-		r = bh_error_sys(err, errno, "creating the state directory %s", p);
-	free(p);
-	return r;
-}
-
 /* own_tty: a foreground run, which makes the terminal itself when there is no console socket. */
 static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
 		     bool own_tty, struct created *c, struct bh_error **err)
@@ -818,8 +794,11 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	c->tty = -1;
 	if (bh_rt_id_check(id, err) < 0)
 		return -1;
-	if (make_root(root_dir(ctx), err) < 0)
-		return -1;
+	/* engines may pass a root that does not exist yet (dockerd's
+	 * <exec-root>/runtime-runc/moby): made with its parents, 0711 as runc
+	 * makes them, the root itself 0700 (only root reads container state) */
+	if (bh_mkdirs(root_dir(ctx), 0711, 0700, err) < 0)
+		return bh_error_prefix(err, "the state directory");
 	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle)
 		return bh_error_sys(err, errno, "bundle %s", o->bundle ? o->bundle : ".");

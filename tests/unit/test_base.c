@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Errors, the bounded buffer, numbers, hashing and logging. */
+/* Errors, the bounded buffer, numbers, hashing, logging and mkdir -p. */
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "unit.h"
 
 static void error_chain_reads_outermost_first(void **state)
@@ -218,6 +222,47 @@ static void log_respects_level_and_handler(void **state)
 	bh_log_set_handler(NULL, NULL);
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_mode & 07777;
+}
+
+static void mkdirs_makes_missing_parents(void **state)
+{
+	char tmpl[] = "/tmp/bh-mkdirs-XXXXXX", path[128];
+	struct bh_error *err = NULL;
+	mode_t old = umask(0);
+	char *m;
+
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(path, sizeof(path), "%s/a/b/c", tmpl);
+	assert_int_equal(bh_mkdirs(path, 0711, 0700, &err), 0);
+	snprintf(path, sizeof(path), "%s/a", tmpl);
+	assert_int_equal(mode_of(path), 0711);
+	snprintf(path, sizeof(path), "%s/a/b", tmpl);
+	assert_int_equal(mode_of(path), 0711);
+	snprintf(path, sizeof(path), "%s/a/b/c", tmpl);
+	assert_int_equal(mode_of(path), 0700);
+	/* existing: left as it is */
+	assert_int_equal(bh_mkdirs(path, 0755, 0755, &err), 0);
+	assert_int_equal(mode_of(path), 0700);
+	/* a file on the way: the error names the path */
+	snprintf(path, sizeof(path), "%s/f", tmpl);
+	close(open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	snprintf(path, sizeof(path), "%s/f/x/y", tmpl);
+	assert_int_equal(bh_mkdirs(path, 0711, 0700, &err), -1);
+	m = bh_error_message(err);
+	if (!strstr(m, "creating ") || !strstr(m, "Not a directory"))
+		fail_msg("error: %s", m);
+	free(m);
+	bh_error_free(err);
+	umask(old);
+	assert_int_equal(bh_remove_tree(AT_FDCWD, tmpl, NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +278,7 @@ int main(void)
 		cmocka_unit_test(numbers_parse_strictly),
 		cmocka_unit_test(digests_parse_and_hash),
 		cmocka_unit_test(log_respects_level_and_handler),
+		cmocka_unit_test(mkdirs_makes_missing_parents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
