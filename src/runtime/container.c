@@ -110,11 +110,10 @@ int rt_sync_send(int fd, int type, int value, const char *text)
 	return send(fd, &m, sizeof(m), MSG_NOSIGNAL) == (ssize_t)sizeof(m) ? 0 : -1;
 }
 
-int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds)
+int rt_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	struct rt_sync_msg m = { .type = type, .value = (int)nfds };
 	char cbuf[CMSG_SPACE(sizeof(int) * 64)];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *c;
 
@@ -130,7 +129,14 @@ int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds)
 		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
-	return sendmsg(fd, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) < 0 ? -1 : 0;
+}
+
+int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds)
+{
+	struct rt_sync_msg m = { .type = type, .value = (int)nfds };
+
+	return rt_send_fds(fd, &m, sizeof(m), fds, nfds);
 }
 
 ssize_t rt_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds)

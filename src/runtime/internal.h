@@ -104,6 +104,8 @@ int rt_sync_send(int fd, int type, int value, const char *text);
 int rt_sync_send_fds(int fd, int type, const int *fds, size_t nfds);
 /* Receive one message; fds (may be NULL) gets up to *nfds passed fds. */
 int rt_sync_recv(int fd, struct rt_sync_msg *m, int *fds, size_t *nfds);
+/* One message of len bytes from buf, with nfds (at most 64) fds. 0, or -1 (errno). */
+int rt_send_fds(int sock, const void *buf, size_t len, const int *fds, size_t nfds);
 /* One message of at most len bytes into buf, with at most *nfds of the fds that came with
  * it (the rest closed; *nfds set to the count). Returns its length, or -1 (errno). */
 ssize_t rt_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds);
