@@ -35,7 +35,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(p, sizeof(p), "%s/d", root);
 	mkdir(p, 0755);
 	snprintf(p, sizeof(p), "%s/d/f", root);
-	bh_write_file_atomic(p, "x", 1, 0644, NULL);
+	if (bh_write_file_atomic(p, "x", 1, 0644, NULL) < 0)
+		abort();
 	snprintf(p, sizeof(p), "%s/up", root);
 	if (symlink("../../../..", p) < 0)
 		abort();

@@ -24,10 +24,19 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <jansson.h>
 
 #define BH_PRINTF(a, b) __attribute__((format(printf, a, b)))
+/*
+ * On a function whose failure must not go unnoticed (a state file not
+ * written, a complete write cut short): a caller that drops the result is a
+ * compile error under -Werror. A caller that really means to ignore a
+ * failure passes an error pointer and says why it warns and goes on
+ * (bh_error_warn), rather than casting the result away.
+ */
+#define BH_MUST_CHECK __attribute__((warn_unused_result))
 
 /* ---- errors ------------------------------------------------------------ */
 
@@ -75,6 +84,11 @@ char *bh_error_message(const struct bh_error *err);
 void bh_error_free(struct bh_error *err);
 /* Free *err and set it to NULL. */
 void bh_error_clear(struct bh_error **err);
+/*
+ * For a failure the caller deliberately survives: log "<context>: <message>"
+ * at warning level, then free *err and set it to NULL. No-op when *err is NULL.
+ */
+void bh_error_warn(struct bh_error **err, const char *fmt, ...) BH_PRINTF(2, 3);
 
 /* ---- memory ------------------------------------------------------------ */
 
@@ -141,6 +155,116 @@ bool bh_str_has_prefix(const char *s, const char *prefix);
 bool bh_str_has_suffix(const char *s, const char *suffix);
 /* Human size for display, e.g. "12.3 MiB". Writes into buf (at least 16 bytes). */
 const char *bh_human_size(uint64_t n, char *buf, size_t bufsz);
+
+/* ---- ASCII character classes ------------------------------------------ */
+
+/*
+ * The <ctype.h> functions depend on the locale and are undefined for a
+ * negative char, which is what a byte over 0x7f in untrusted input is; they
+ * are banned (banned.h). These take any char or byte value, answer for ASCII
+ * only, and never look at the locale.
+ */
+static inline bool bh_isdigit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+static inline bool bh_isupper(int c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+static inline bool bh_islower(int c)
+{
+	return c >= 'a' && c <= 'z';
+}
+static inline bool bh_isalpha(int c)
+{
+	return bh_isupper(c) || bh_islower(c);
+}
+static inline bool bh_isalnum(int c)
+{
+	return bh_isalpha(c) || bh_isdigit(c);
+}
+static inline bool bh_isxdigit(int c)
+{
+	return bh_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+/* space, \t, \n, \v, \f, \r, as isspace() in the C locale */
+static inline bool bh_isspace(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+/* printable ASCII, space included */
+static inline bool bh_isprint(int c)
+{
+	return c >= 0x20 && c < 0x7f;
+}
+static inline int bh_tolower(int c)
+{
+	return bh_isupper(c) ? c + ('a' - 'A') : c;
+}
+static inline int bh_toupper(int c)
+{
+	return bh_islower(c) ? c - ('a' - 'A') : c;
+}
+
+/* ---- string vectors ---------------------------------------------------- */
+
+/*
+ * The one growable list of owned strings. `v` is NULL until the first push,
+ * then always NULL-terminated (v[n] == NULL), so it can be handed on as a
+ * plain `char **` with bh_strvec_detach. A NULL-terminated `char **` that
+ * the library hands out is freed with bh_strv_free.
+ */
+struct bh_strvec {
+	char **v;
+	size_t n, cap;
+};
+
+#define BH_STRVEC_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
+
+/* Append a copy of s. */
+void bh_strvec_push(struct bh_strvec *sv, const char *s);
+/* Append s, taking ownership of it. */
+void bh_strvec_push_take(struct bh_strvec *sv, char *s);
+/* Append a formatted string. */
+void bh_strvec_pushf(struct bh_strvec *sv, const char *fmt, ...) BH_PRINTF(2, 3);
+/* Free every string and the array; the vector is left empty. */
+void bh_strvec_release(struct bh_strvec *sv);
+/* Hand the NULL-terminated array to the caller (NULL when empty); the vector
+ * is left empty. */
+char **bh_strvec_detach(struct bh_strvec *sv);
+
+/* Helpers for NULL-terminated arrays (v may be NULL: the empty array). */
+size_t bh_strv_len(char *const *v);
+bool bh_strv_contains(char *const *v, const char *s);
+/* A deep copy (NULL for NULL). */
+char **bh_strv_dup(char *const *v);
+void bh_strv_free(char **v);
+
+/* ---- time -------------------------------------------------------------- */
+
+/* Room for the longest RFC 3339 time bh_time_rfc3339 writes, NUL included. */
+#define BH_TIME_MAX 40
+
+/*
+ * Format `ts` (NULL = now, CLOCK_REALTIME) as an RFC 3339 UTC time with
+ * `frac` digits of fractions of a second (0, 3, 6 or 9):
+ * "2024-05-06T07:08:09Z", "2024-05-06T07:08:09.123456789Z". Any time_t,
+ * without the C library's time-zone state. Returns buf.
+ */
+const char *bh_time_rfc3339(const struct timespec *ts, unsigned frac, char buf[BH_TIME_MAX]);
+/* "YYYY-MM-DD HH:MM" in UTC, for tables. Returns buf. */
+const char *bh_time_short(int64_t t, char buf[BH_TIME_MAX]);
+/*
+ * Parse an RFC 3339 date-time ("2024-05-06T07:08:09.5+02:00", "...Z"; a
+ * lower-case 't'/'z' and a space for 'T' accepted, as RFC 3339 allows) or,
+ * when date_only_ok, a full date "2024-05-06" (midnight UTC), into seconds
+ * since the epoch (fractions dropped). Fails with BH_ERR_INVALID naming `s`.
+ */
+int bh_time_parse(const char *s, bool date_only_ok, int64_t *out, struct bh_error **err);
 
 /* ---- JSON (jansson) ---------------------------------------------------- */
 
@@ -269,13 +393,13 @@ int bh_root_mkdirs(int rootfd, const char *path, mode_t mode, struct bh_error **
 int bh_mkdirs(const char *path, mode_t parent_mode, mode_t mode, struct bh_error **err);
 
 /* Write `len` bytes to fd completely, retrying on EINTR and short writes. */
-int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err);
+BH_MUST_CHECK int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err);
 /*
  * Write (p, len) to `path` atomically: a temporary file in the same directory,
  * fsync, rename over path. Nothing is left behind on failure.
  */
-int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
-			 struct bh_error **err);
+BH_MUST_CHECK int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
+				       struct bh_error **err);
 /* Read a whole file into b (bounded by b->max). */
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
 /*

@@ -122,3 +122,20 @@ void bh_error_clear(struct bh_error **err)
 	bh_error_free(*err);
 	*err = NULL;
 }
+
+void bh_error_warn(struct bh_error **err, const char *fmt, ...)
+{
+	va_list ap;
+	char *ctx, *msg;
+
+	if (!err || !*err)
+		return;
+	va_start(ap, fmt);
+	ctx = vformat(fmt, ap);
+	va_end(ap);
+	msg = bh_error_message(*err);
+	bh_warn("%s: %s", ctx, msg);
+	free(msg);
+	free(ctx);
+	bh_error_clear(err);
+}

@@ -123,15 +123,10 @@ static void log_handler(enum bh_log_level level, const char *msg, void *data)
 	FILE *fp = cli->log_fp ? cli->log_fp : stderr;
 
 	if (cli->log_format == CLI_LOG_JSON) {
-		struct timespec ts;
-		struct tm tm;
-		char when[32];
+		char when[BH_TIME_MAX];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(fp, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"msg\":\"", when,
-			ts.tv_nsec / 1000000, bh_log_level_name(level));
+		fprintf(fp, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":\"",
+			bh_time_rfc3339(NULL, 3, when), bh_log_level_name(level));
 		json_escape(fp, msg);
 		fputs("\"}\n", fp);
 		fflush(fp);

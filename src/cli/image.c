@@ -231,15 +231,12 @@ static json_t *file_json(const struct bh_file *f)
 
 static void print_long(FILE *fp, const struct bh_file *f, const char *prefix)
 {
-	char mode[11], when[32];
-	struct tm tm;
-	time_t t = (time_t)f->mtime;
+	char mode[11], when[BH_TIME_MAX];
 
 	mode_string(f, mode);
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 	fprintf(fp, "%s%s %u/%u %10llu %s %u /%s", prefix, mode, f->uid, f->gid,
-		(unsigned long long)f->size, when, f->layer + 1, f->path);
+		(unsigned long long)f->size, bh_time_short((int64_t)f->mtime, when), f->layer + 1,
+		f->path);
 	if (f->type == BH_FT_SYMLINK)
 		fprintf(fp, " -> %s", f->link);
 	else if (f->type == BH_FT_HARDLINK)

@@ -654,13 +654,8 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 		struct bh_error *e2 = NULL;
 
 		/* A store we cannot write to is no reason to fail the scan. */
-		if (bh_store_record_scan(store, digest, sum, &e2) < 0) {
-			char *m = bh_error_message(e2);
-
-			bh_warn("scan not recorded: %s", m);
-			free(m);
-			bh_error_free(e2);
-		}
+		if (bh_store_record_scan(store, digest, sum, &e2) < 0)
+			bh_error_warn(&e2, "scan not recorded");
 		json_decref(sum);
 	}
 	if (time(NULL) - start > 3)

@@ -570,13 +570,7 @@ static bool c_want(const struct bh_entry *e, void *data)
 		struct bh_error *e2 = NULL;
 
 		l->f.clam_fd = clam_stage(c->clam, e->path, e->layer, e->size, &e2);
-		if (e2) {
-			char *m = bh_error_message(e2);
-
-			bh_warn("%s", m);
-			free(m);
-			bh_error_free(e2);
-		}
+		bh_error_warn(&e2, "clamav");
 	}
 	if (block || shell)
 		bh_hasher_reset(l->hasher);

@@ -6,7 +6,6 @@
  * nothing past it, and has a size limit and a fuzz target
  * (fuzz/fuzz_passwd.c, fuzz/fuzz_history.c).
  */
-#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -417,13 +416,13 @@ static void check_secret(const char *s, size_t len, struct bh_history_issues *ou
 		name.s = t.s;
 		name.n = (size_t)(eq - t.s);
 		/* ENV/ARG names: letters, digits, underscores (from after a leading "-e"). */
-		if (!name.n || !(isalpha((unsigned char)name.s[0]) || name.s[0] == '_'))
+		if (!name.n || !(bh_isalpha((unsigned char)name.s[0]) || name.s[0] == '_'))
 			continue;
 		{
 			bool ok = true;
 
 			for (size_t i = 0; i < name.n && ok; i++)
-				ok = isalnum((unsigned char)name.s[i]) || name.s[i] == '_' ||
+				ok = bh_isalnum((unsigned char)name.s[i]) || name.s[i] == '_' ||
 				     name.s[i] == '.' || name.s[i] == '-';
 			if (!ok)
 				continue;

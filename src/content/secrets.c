@@ -11,7 +11,6 @@
  * Nothing here keeps a secret: a confirmation yields where it is, a redacted
  * form (at most four characters) and a fingerprint.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -379,7 +378,7 @@ void redact(const unsigned char *p, size_t n, char *out, size_t outsz)
 	size_t show = n / 4 < 4 ? n / 4 : 4, k = 0;
 
 	for (size_t i = 0; i < show && k + 2 < outsz; i++)
-		out[k++] = isprint(p[i]) && p[i] != '"' && p[i] != '\\' ? (char)p[i] : '?';
+		out[k++] = bh_isprint(p[i]) && p[i] != '"' && p[i] != '\\' ? (char)p[i] : '?';
 	if (k + 4 <= outsz) {
 		/* U+2026 HORIZONTAL ELLIPSIS */
 		out[k++] = (char)0xe2;
@@ -973,7 +972,7 @@ static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct
 	       (is_alnum(buf[ss - 1]) || buf[ss - 1] == '+' || buf[ss - 1] == '.' ||
 		buf[ss - 1] == '-'))
 		ss--;
-	if (us - 3 - ss < 2 || !isalpha(buf[ss]))
+	if (us - 3 - ss < 2 || !bh_isalpha(buf[ss]))
 		return false;
 	while (he < len && he - hs < 256 &&
 	       (is_alnum(buf[he]) || buf[he] == '.' || buf[he] == '-' || buf[he] == '_' ||

@@ -897,13 +897,8 @@ out:
 	if (result < 0) {
 		struct bh_error *e2 = NULL;
 
-		if (bh_remove_tree(AT_FDCWD, tmp, &e2) < 0) {
-			char *m = bh_error_message(e2);
-
-			bh_warn("could not remove %s: %s", tmp, m);
-			free(m);
-			bh_error_free(e2);
-		}
+		if (bh_remove_tree(AT_FDCWD, tmp, &e2) < 0)
+			bh_error_warn(&e2, "could not remove %s", tmp);
 	}
 	if (u.rootfd >= 0)
 		close(u.rootfd);

@@ -7,7 +7,6 @@
  * "cmd:" names, version constraints and "!" conflicts dropped) and p
  * (provides, for resolving D). A record needs P and V.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,10 +26,10 @@ static void add_names(char ***v, struct inv_str f)
 	while (p < end) {
 		const char *s, *e;
 
-		while (p < end && isspace((unsigned char)*p))
+		while (p < end && bh_isspace((unsigned char)*p))
 			p++;
 		s = p;
-		while (p < end && !isspace((unsigned char)*p))
+		while (p < end && !bh_isspace((unsigned char)*p))
 			p++;
 		if (s == p || *s == '!')
 			continue;

@@ -11,7 +11,6 @@
  * own name and version, as dpkg-query's ${source:Package}/${source:Version}
  * say), Depends, Pre-Depends and Provides (names, for the dependency graph).
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,10 +35,10 @@ static bool installed(struct inv_str status)
 	end = status.p + status.n;
 	/* "want flag state": the third word */
 	for (int i = 0; i < 3; i++) {
-		while (p < end && isspace((unsigned char)*p))
+		while (p < end && bh_isspace((unsigned char)*p))
 			p++;
 		w = p;
-		while (p < end && !isspace((unsigned char)*p))
+		while (p < end && !bh_isspace((unsigned char)*p))
 			p++;
 		wn = (size_t)(p - w);
 	}
@@ -57,10 +56,10 @@ static void add_names(char ***v, struct inv_str f)
 	while (p && p < end) {
 		const char *s, *e;
 
-		while (p < end && (isspace((unsigned char)*p) || *p == ',' || *p == '|'))
+		while (p < end && (bh_isspace((unsigned char)*p) || *p == ',' || *p == '|'))
 			p++;
 		s = p;
-		while (p < end && !isspace((unsigned char)*p) && !strchr(",|(:[<", *p))
+		while (p < end && !bh_isspace((unsigned char)*p) && !strchr(",|(:[<", *p))
 			p++;
 		e = p;
 		if (e > s && inv_value_ok(s, (size_t)(e - s)) &&

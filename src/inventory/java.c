@@ -13,7 +13,6 @@
  *    read into memory (bounded) and searched the same way, down to a depth
  *    limit; their path is "outer.war:WEB-INF/lib/inner.jar".
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,7 +53,7 @@ static char *prop(const char *buf, size_t len, const char *key)
 	for (const char *p = buf, *end = buf + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
 
-		while (p < le && isspace((unsigned char)*p))
+		while (p < le && bh_isspace((unsigned char)*p))
 			p++;
 		if ((size_t)(le - p) > kl && !memcmp(p, key, kl)) {
 			const char *v = p + kl;
@@ -153,7 +152,7 @@ static void from_file_name(struct jctx *c, const char *path)
 	if (strrchr(base, ':'))
 		base = strrchr(base, ':') + 1;
 	for (const char *p = base; *p; p++)
-		if (*p == '-' && isdigit((unsigned char)p[1])) {
+		if (*p == '-' && bh_isdigit((unsigned char)p[1])) {
 			dash = p;
 			break;
 		}

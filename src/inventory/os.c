@@ -10,7 +10,6 @@
  * and gives the OSV ecosystem of the OS packages: "Debian:12", "Ubuntu:22.04",
  * "Alpine:v3.19", "Red Hat:9", "Rocky Linux:9", "AlmaLinux:9", ...
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +68,7 @@ static char *unquote(const char *p, size_t n)
 			q = c;
 			continue;
 		}
-		if (isspace((unsigned char)c))
+		if (bh_isspace((unsigned char)c))
 			break; /* an unquoted value ends at white space (a comment may follow) */
 		if (bh_buf_addc(&b, c, NULL) < 0)
 			goto fail;
@@ -105,7 +104,7 @@ int bh_parse_os_release(const char *buf, size_t len, const char *path, struct bh
 		size_t klen;
 
 		p = nl ? nl + 1 : end;
-		while (k < le && isspace((unsigned char)*k))
+		while (k < le && bh_isspace((unsigned char)*k))
 			k++;
 		if (k == le || *k == '#')
 			continue;
@@ -139,7 +138,7 @@ int bh_parse_os_release(const char *buf, size_t len, const char *path, struct bh
 	if (!any || !os->id)
 		return bh_error_set(err, BH_ERR_INVALID, "%s: no ID= line", path);
 	for (char *c = os->id; *c; c++)
-		*c = (char)tolower((unsigned char)*c);
+		*c = (char)bh_tolower((unsigned char)*c);
 	set(&os->source, bh_asprintf("/%s", path[0] == '/' ? path + 1 : path));
 	bh_os_set_ecosystem(os);
 	return 0;
@@ -188,7 +187,7 @@ int inv_parse_release_file(enum inv_os_file kind, const char *buf, size_t len, c
 		break;
 	case INV_OS_DEBIAN:
 		os->id = bh_strdup("debian");
-		if (isdigit((unsigned char)line[0])) {
+		if (bh_isdigit((unsigned char)line[0])) {
 			size_t n = strspn(line, "0123456789");
 
 			os->version_id = bh_strndup(line, n);
@@ -293,7 +292,7 @@ void bh_os_set_ecosystem(struct bh_os *os)
 			os->ecosystem = bh_strdup(map[i].name);
 			return;
 		}
-		if (!os->version_id || !isdigit((unsigned char)os->version_id[0])) {
+		if (!os->version_id || !bh_isdigit((unsigned char)os->version_id[0])) {
 			/* Debian testing/unstable name only a codename */
 			if (!strcmp(os->id, "debian") && os->version_codename)
 				for (size_t j = 0;

@@ -9,7 +9,6 @@
  * is, as the specification allows), so "5.2.15-2+b13" becomes
  * "5.2.15-2%2Bb13" and "@types" "%40types".
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,22 +17,22 @@
 
 char *inv_strdup_trim(const char *p, size_t n)
 {
-	while (n && isspace((unsigned char)*p)) {
+	while (n && bh_isspace((unsigned char)*p)) {
 		p++;
 		n--;
 	}
-	while (n && isspace((unsigned char)p[n - 1]))
+	while (n && bh_isspace((unsigned char)p[n - 1]))
 		n--;
 	return n ? bh_strndup(p, n) : NULL;
 }
 
 char *inv_value_dup(const char *p, size_t n)
 {
-	while (n && isspace((unsigned char)*p)) {
+	while (n && bh_isspace((unsigned char)*p)) {
 		p++;
 		n--;
 	}
-	while (n && isspace((unsigned char)p[n - 1]))
+	while (n && bh_isspace((unsigned char)p[n - 1]))
 		n--;
 	if (!inv_value_ok(p, n))
 		return NULL;
@@ -112,7 +111,7 @@ void inv_split_name_version(const char *p, size_t n, char **name, char **version
 	if (!close)
 		return;
 	open++;
-	while (open < close && (*open == '=' || isspace((unsigned char)*open)))
+	while (open < close && (*open == '=' || bh_isspace((unsigned char)*open)))
 		open++;
 	*version = inv_strdup_trim(open, (size_t)(close - open));
 }
@@ -126,7 +125,7 @@ static int enc(struct bh_buf *b, const char *s, bool keep_colon)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~' ||
+		if (bh_isalnum(c) || c == '.' || c == '-' || c == '_' || c == '~' ||
 		    (keep_colon && c == ':')) {
 			if (bh_buf_addc(b, (char)c, NULL) < 0)
 				return -1;

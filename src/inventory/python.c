@@ -10,7 +10,6 @@
  * License other than UNKNOWN, else the "License ::" classifiers) and
  * Requires-Dist names that no "extra" marker makes optional.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +28,7 @@ char *bh_pep503_normalize(const char *name)
 			*o++ = '-';
 			continue;
 		}
-		*o++ = (char)tolower((unsigned char)*p++);
+		*o++ = (char)bh_tolower((unsigned char)*p++);
 	}
 	*o = 0;
 	return out;
@@ -50,12 +49,13 @@ static void add_requirement(struct bh_package *pkg, const char *p, size_t n)
 			if (!memcmp(m, "extra", 5))
 				return;
 	}
-	while (k < n && isspace((unsigned char)p[k]))
+	while (k < n && bh_isspace((unsigned char)p[k]))
 		k++;
 	p += k;
 	n -= k;
 	k = 0;
-	while (k < n && (isalnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_' || p[k] == '.'))
+	while (k < n &&
+	       (bh_isalnum((unsigned char)p[k]) || p[k] == '-' || p[k] == '_' || p[k] == '.'))
 		k++;
 	if (!k || k > 256)
 		return;

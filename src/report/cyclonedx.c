@@ -233,7 +233,7 @@ int bh_report_cyclonedx(const struct bh_report *r, json_t **out, struct bh_error
 	const struct bh_inventory *inv = r->inv;
 	json_t *bom = json_object(), *meta = json_object(), *comps = json_array();
 	json_t *deps = json_array(), *root_deps = json_array(), *tool;
-	char uuid[37], created[32];
+	char uuid[37], created[BH_TIME_MAX];
 
 	*out = NULL;
 	sbom_uuid(uuid);

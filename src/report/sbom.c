@@ -942,16 +942,9 @@ void sbom_uuid(char out[37])
 		 b[13], b[14], b[15]);
 }
 
-const char *sbom_created(const char *created, char out[32])
+const char *sbom_created(const char *created, char out[BH_TIME_MAX])
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
-	if (created)
-		return created;
-	gmtime_r(&now, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return out;
+	return created ? created : bh_time_rfc3339(NULL, 0, out);
 }
 
 const char *sbom_image_name(const struct bh_image *img)

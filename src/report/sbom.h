@@ -17,7 +17,7 @@ bool sbom_spdx_expression(const char *s);
 /* A random (version 4) UUID, lowercase, into out. */
 void sbom_uuid(char out[37]);
 /* r->created, or the current time as RFC 3339 UTC ("2024-01-02T03:04:05Z"), into out. */
-const char *sbom_created(const char *created, char out[32]);
+const char *sbom_created(const char *created, char out[BH_TIME_MAX]);
 /* The name the image goes by in an SBOM: its reference name, else the file name. */
 const char *sbom_image_name(const struct bh_image *img);
 

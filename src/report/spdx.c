@@ -108,7 +108,7 @@ int bh_report_spdx(const struct bh_report *r, json_t **out, struct bh_error **er
 	const struct bh_inventory *inv = r->inv;
 	const struct bh_image *img = r->img;
 	json_t *doc = json_object(), *pkgs = json_array(), *rels = json_array(), *image;
-	char uuid[37], created[32];
+	char uuid[37], created[BH_TIME_MAX];
 	const char *name = sbom_image_name(img);
 	char *ns, *creator;
 

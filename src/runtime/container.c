@@ -222,18 +222,6 @@ static char *state_dir(const struct bh_rt_ctx *ctx, const char *id)
 	return bh_asprintf("%s/%s", root_dir(ctx), id);
 }
 
-static void now_rfc3339(char *buf, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-	char t[32];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%09ldZ", t, ts.tv_nsec);
-}
-
 static int write_state(const char *dir, json_t *st, struct bh_error **err)
 {
 	struct bh_buf b = BH_BUF_INIT(MAX_STATE);
@@ -787,7 +775,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	struct bh_buf raw = BH_BUF_INIT(BH_RT_MAX_CONFIG);
 	struct rt_filter filter = { 0 };
 	char *bundle = NULL, *rootfs = NULL, *cfgpath = NULL, *fifo = NULL, *p = NULL;
-	char *hook_state = NULL, created_at[64];
+	char *hook_state = NULL, created_at[BH_TIME_MAX];
 	int sv[2] = { -1, -1 }, procfd = -1, fifofd = -1, console = -1, notify = -1, lockfd = -1;
 	int *nsfds = NULL;
 	bool dir_made = false, cg_made = false, intermediate = false, userns = false;
@@ -873,7 +861,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	lockfd = lock_dir(c->dir, err);
 	if (lockfd < 0)
 		goto out;
-	now_rfc3339(created_at, sizeof(created_at));
+	bh_time_rfc3339(NULL, 9, created_at);
 	c->state =
 		json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o}", "ociVersion",
 			  BH_RT_OCI_VERSION, "id", id, "status", "creating", "pid", 0, "pid_start",
@@ -1258,13 +1246,8 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 		char *s = json_dumps(st, JSON_COMPACT);
 		struct bh_error *e = NULL;
 
-		if (rt_hooks_run(spec, BH_HOOK_POSTSTART, s, 0, &e) < 0) {
-			char *m = bh_error_message(e);
-
-			bh_warn("poststart hook: %s", m);
-			free(m);
-			bh_error_free(e);
-		}
+		if (rt_hooks_run(spec, BH_HOOK_POSTSTART, s, 0, &e) < 0)
+			bh_error_warn(&e, "poststart hook");
 		free(s);
 	}
 	return 0;
@@ -1535,13 +1518,8 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 		char *s = json_dumps(pub, JSON_COMPACT);
 		struct bh_error *e = NULL;
 
-		if (rt_hooks_run(spec, BH_HOOK_POSTSTOP, s, 0, &e) < 0) {
-			char *m = bh_error_message(e);
-
-			bh_warn("poststop hook: %s", m);
-			free(m);
-			bh_error_free(e);
-		}
+		if (rt_hooks_run(spec, BH_HOOK_POSTSTOP, s, 0, &e) < 0)
+			bh_error_warn(&e, "poststop hook");
 		free(s);
 		json_decref(pub);
 	}

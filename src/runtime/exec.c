@@ -34,26 +34,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-static char **strv_dup(char *const *v)
-{
-	size_t n = 0;
-	char **out;
-
-	while (v && v[n])
-		n++;
-	out = bh_calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		out[i] = bh_strdup(v[i]);
-	return out;
-}
-
-static void strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 static char **strv_add(char **v, const char *s)
 {
 	size_t n = 0;
@@ -97,8 +77,8 @@ static int exec_process(const struct bh_rt_spec *spec, const struct bh_rt_exec_o
 		return 0;
 	}
 	*p = spec->process;
-	p->args = strv_dup(o->args);
-	p->env = strv_dup(spec->process.env);
+	p->args = bh_strv_dup(o->args);
+	p->env = bh_strv_dup(spec->process.env);
 	for (char *const *e = o->env; e && *e; e++) {
 		if (!strchr(*e, '='))
 			return bh_error_set(err, BH_ERR_USAGE, "--env %s is not KEY=VALUE", *e);
@@ -160,8 +140,8 @@ static void release_process(struct bh_rt_spec *holder, struct bh_rt_process *p)
 		bh_rt_spec_free(holder);
 		return;
 	}
-	strv_free(p->args);
-	strv_free(p->env);
+	bh_strv_free(p->args);
+	bh_strv_free(p->env);
 	free(p->cwd);
 	free(p->gids);
 	free(p->rlimits);

@@ -251,13 +251,6 @@ static int get_typed(const json_t *obj, const char *key, bool array, json_t **ou
 	return 0;
 }
 
-static void strv_free(char **v)
-{
-	for (char **p = v; p && *p; p++)
-		free(*p);
-	free(v);
-}
-
 /* An array of strings → NULL-terminated vector. */
 static int get_strv(const json_t *obj, const char *key, size_t maxn, size_t maxlen, char ***out,
 		    size_t *count, const char *where, struct bh_error **err)
@@ -282,13 +275,13 @@ static int get_strv(const json_t *obj, const char *key, size_t maxn, size_t maxl
 		size_t len;
 
 		if (!json_is_string(v)) {
-			strv_free(vec);
+			bh_strv_free(vec);
 			return bh_error_set(err, BH_ERR_INVALID, "%s.%s[%zu] must be a string",
 					    where, key, i);
 		}
 		len = json_string_length(v);
 		if (len > maxlen || memchr(json_string_value(v), 0, len)) {
-			strv_free(vec);
+			bh_strv_free(vec);
 			return bh_error_set(err, BH_ERR_INVALID,
 					    "%s.%s[%zu] is too long or contains a NUL byte", where,
 					    key, i);
@@ -1439,8 +1432,8 @@ void bh_rt_spec_free(struct bh_rt_spec *s)
 	free(s->hostname);
 	free(s->domainname);
 	free(s->process.gids);
-	strv_free(s->process.args);
-	strv_free(s->process.env);
+	bh_strv_free(s->process.args);
+	bh_strv_free(s->process.env);
 	free(s->process.cwd);
 	free(s->process.rlimits);
 	for (size_t i = 0; i < s->nmounts; i++)
@@ -1449,8 +1442,8 @@ void bh_rt_spec_free(struct bh_rt_spec *s)
 	for (int k = 0; k < BH_HOOK_NKINDS; k++) {
 		for (size_t i = 0; i < s->hooks[k].n; i++) {
 			free(s->hooks[k].h[i].path);
-			strv_free(s->hooks[k].h[i].args);
-			strv_free(s->hooks[k].h[i].env);
+			bh_strv_free(s->hooks[k].h[i].args);
+			bh_strv_free(s->hooks[k].h[i].env);
 		}
 		free(s->hooks[k].h);
 	}
@@ -1463,7 +1456,7 @@ void bh_rt_spec_free(struct bh_rt_spec *s)
 	json_decref(s->sysctl);
 	free(s->res.cpuset_cpus);
 	free(s->res.cpuset_mems);
-	strv_free(s->res.huge_sizes);
+	bh_strv_free(s->res.huge_sizes);
 	free(s->res.huge_limits);
 	free(s->res.devices);
 	json_decref(s->res.unified);
@@ -1472,10 +1465,10 @@ void bh_rt_spec_free(struct bh_rt_spec *s)
 		free(s->devices[i].path);
 	free(s->devices);
 	json_decref(s->seccomp);
-	strv_free(s->masked_paths);
-	strv_free(s->readonly_paths);
-	strv_free(s->landlock_ro);
-	strv_free(s->landlock_rw);
+	bh_strv_free(s->masked_paths);
+	bh_strv_free(s->readonly_paths);
+	bh_strv_free(s->landlock_ro);
+	bh_strv_free(s->landlock_rw);
 	free(s);
 }
 

@@ -35,18 +35,16 @@ static bool is_space(char c)
 /* "YYYY-MM-DD" -> the end of that day, UTC. */
 static int parse_date(const char *s, size_t n, time_t *out)
 {
-	struct tm tm = { 0 };
 	char buf[16];
-	char *end;
+	int64_t t;
 
 	if (n != 10)
 		return -1;
 	memcpy(buf, s, n);
 	buf[n] = 0;
-	end = strptime(buf, "%Y-%m-%d", &tm);
-	if (!end || *end)
+	if (bh_time_parse(buf, true, &t, NULL) < 0)
 		return -1;
-	*out = timegm(&tm) + 86400 - 1;
+	*out = (time_t)(t + 86400 - 1);
 	return 0;
 }
 

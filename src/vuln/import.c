@@ -595,23 +595,13 @@ static int import_path(struct importer *im, const char *path, struct bh_error **
 
 /* ---- the transaction ----------------------------------------------------- */
 
-static void now_rfc3339(char *buf, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static int record_source(struct importer *im, const struct bh_source_meta *m, struct bh_error **err)
 {
 	sqlite3_stmt *st = im->src;
-	char now[32];
+	char now[BH_TIME_MAX];
 	int rc;
 
-	now_rfc3339(now, sizeof(now));
+	bh_time_rfc3339(NULL, 0, now);
 	rc = sqlite3_bind_text(st, 1, m->name, -1, SQLITE_STATIC);
 	rc |= sqlite3_bind_text(st, 2, m->kind ? m->kind : "import", -1, SQLITE_STATIC);
 	rc |= bind_text(st, 3, m->url);
@@ -626,11 +616,11 @@ static int record_source(struct importer *im, const struct bh_source_meta *m, st
 
 static int set_meta(struct importer *im, struct bh_error **err)
 {
-	char now[32], sql[256];
+	char now[BH_TIME_MAX], sql[256];
 	char *msg = NULL;
 	int rc;
 
-	now_rfc3339(now, sizeof(now));
+	bh_time_rfc3339(NULL, 0, now);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO meta VALUES ('updated_at', '%s') ON CONFLICT(key) DO UPDATE SET "
 		 "value = excluded.value;",

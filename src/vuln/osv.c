@@ -12,7 +12,6 @@
  *     last_affected < v      -> not vulnerable
  *   with introduced "0" before everything and limit "*" after everything.
  */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,7 +65,7 @@ char *bh_osv_pypi_normalize(const char *name)
 				out[j++] = '-';
 			continue;
 		}
-		out[j++] = (char)tolower((unsigned char)c);
+		out[j++] = (char)bh_tolower((unsigned char)c);
 	}
 	out[j] = 0;
 	return out;

@@ -302,24 +302,14 @@ int bh_store_source_validators(struct bh_store *s, const char *name, char **etag
 	return 0;
 }
 
-static void now_rfc3339(char *buf, size_t n)
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 int bh_store_source_checked(struct bh_store *s, const char *name, const char *url,
 			    struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
-	char now[32];
+	char now[BH_TIME_MAX];
 	int rc;
 
-	now_rfc3339(now, sizeof(now));
+	bh_time_rfc3339(NULL, 0, now);
 	rc = sqlite3_prepare_v2(s->db,
 				"INSERT INTO sources(name, kind, url, checked_at) VALUES (?, "
 				"'update', ?, ?) ON CONFLICT(name) DO UPDATE SET url = "
@@ -560,7 +550,7 @@ int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *s
 	struct bh_digest d;
 	sqlite3_stmt *st = NULL;
 	char *text = NULL, *updated = NULL, *gen = NULL, *dbv = NULL;
-	char now[32];
+	char now[BH_TIME_MAX];
 	int rc, r = -1;
 
 	if (bh_digest_parse(digest, &d, err) < 0)
@@ -575,7 +565,7 @@ int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *s
 		goto out;
 	if (updated)
 		dbv = bh_asprintf("%s/%s", gen ? gen : "0", updated);
-	now_rfc3339(now, sizeof(now));
+	bh_time_rfc3339(NULL, 0, now);
 	rc = sqlite3_prepare_v2(s->db,
 				"INSERT INTO scans(digest, scanned_at, db_version, summary)"
 				" VALUES (?, ?, ?, ?)",

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Errors, the bounded buffer, numbers, hashing, logging and mkdir -p. */
+/* Errors, the bounded buffer, numbers, hashing, logging, mkdir -p, string
+ * vectors, ASCII classes and RFC 3339 times. */
+#include <ctype.h>
 #include <fcntl.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -263,6 +266,183 @@ static void mkdirs_makes_missing_parents(void **state)
 	assert_int_equal(bh_remove_tree(AT_FDCWD, tmpl, NULL), 0);
 }
 
+static void strvec_stays_null_terminated(void **state)
+{
+	struct bh_strvec sv = BH_STRVEC_INIT;
+	char **v, **d;
+
+	assert_null(bh_strvec_detach(&sv));
+	for (int i = 0; i < 100; i++) {
+		bh_strvec_pushf(&sv, "s%d", i);
+		assert_null(sv.v[sv.n]);
+	}
+	bh_strvec_push(&sv, "copy");
+	bh_strvec_push_take(&sv, bh_strdup("taken"));
+	assert_int_equal(sv.n, 102);
+	assert_string_equal(sv.v[99], "s99");
+	v = bh_strvec_detach(&sv);
+	assert_null(sv.v);
+	assert_int_equal(sv.n, 0);
+	assert_int_equal(bh_strv_len(v), 102);
+	assert_true(bh_strv_contains(v, "taken"));
+	assert_false(bh_strv_contains(v, "s100"));
+	assert_false(bh_strv_contains(NULL, "x"));
+	d = bh_strv_dup(v);
+	assert_ptr_not_equal(d[0], v[0]);
+	assert_string_equal(d[101], "taken");
+	assert_null(d[102]);
+	assert_null(bh_strv_dup(NULL));
+	bh_strv_free(v);
+	bh_strv_free(d);
+	bh_strv_free(NULL);
+	bh_strvec_push(&sv, "again");
+	bh_strvec_release(&sv);
+	assert_null(sv.v);
+}
+
+/* Every byte value, signed and unsigned, agrees with the C locale (ASCII). */
+static void ascii_classes_match_the_c_locale_for_every_byte(void **state)
+{
+	for (int i = -128; i < 256; i++) {
+		int u = i < 0 ? i + 256 : i;
+		bool ascii = u < 128;
+
+		assert_int_equal(bh_isdigit(i), ascii && isdigit(u) != 0);
+		assert_int_equal(bh_isalpha(i), ascii && isalpha(u) != 0);
+		assert_int_equal(bh_isalnum(i), ascii && isalnum(u) != 0);
+		assert_int_equal(bh_isupper(i), ascii && isupper(u) != 0);
+		assert_int_equal(bh_islower(i), ascii && islower(u) != 0);
+		assert_int_equal(bh_isxdigit(i), ascii && isxdigit(u) != 0);
+		assert_int_equal(bh_isspace(i), ascii && isspace(u) != 0);
+		assert_int_equal(bh_isprint(i), ascii && isprint(u) != 0);
+		if (ascii) {
+			assert_int_equal(bh_tolower(i), tolower(u));
+			assert_int_equal(bh_toupper(i), toupper(u));
+		} else {
+			assert_int_equal(bh_tolower(i), i);
+			assert_int_equal(bh_toupper(i), i);
+		}
+	}
+}
+
+static void time_formats_rfc3339_in_utc(void **state)
+{
+	char buf[BH_TIME_MAX];
+	struct timespec ts = { 0, 0 };
+
+	assert_string_equal(bh_time_rfc3339(&ts, 0, buf), "1970-01-01T00:00:00Z");
+	ts.tv_sec = 951782400 + 86399; /* the last second of 2000-02-29 */
+	ts.tv_nsec = 123456789;
+	assert_string_equal(bh_time_rfc3339(&ts, 0, buf), "2000-02-29T23:59:59Z");
+	assert_string_equal(bh_time_rfc3339(&ts, 3, buf), "2000-02-29T23:59:59.123Z");
+	assert_string_equal(bh_time_rfc3339(&ts, 6, buf), "2000-02-29T23:59:59.123456Z");
+	assert_string_equal(bh_time_rfc3339(&ts, 9, buf), "2000-02-29T23:59:59.123456789Z");
+	ts.tv_sec = -1;
+	assert_string_equal(bh_time_rfc3339(&ts, 0, buf), "1969-12-31T23:59:59Z");
+	ts.tv_sec = 253402300799; /* the last second of 9999 */
+	assert_string_equal(bh_time_rfc3339(&ts, 0, buf), "9999-12-31T23:59:59Z");
+	assert_string_equal(bh_time_short(1700000000, buf), "2023-11-14 22:13");
+	/* now: agrees with the clock to the second */
+	bh_time_rfc3339(NULL, 0, buf);
+	int64_t t;
+	assert_int_equal(bh_time_parse(buf, false, &t, NULL), 0);
+	assert_true(llabs(t - (int64_t)time(NULL)) <= 1);
+}
+
+/* Formatting and parsing agree with each other over a wide range of days. */
+static void time_round_trips(void **state)
+{
+	char buf[BH_TIME_MAX];
+
+	for (int64_t t = -62135596800; t < 253402300799; t += 86400 * 37 + 3607) {
+		struct timespec ts = { (time_t)t, 0 };
+		int64_t back;
+
+		bh_time_rfc3339(&ts, 0, buf);
+		assert_int_equal(bh_time_parse(buf, false, &back, NULL), 0);
+		if (back != t)
+			fail_msg("%s: %lld != %lld", buf, (long long)back, (long long)t);
+	}
+}
+
+static void time_parses_what_rfc3339_allows_and_nothing_else(void **state)
+{
+	static const struct {
+		const char *s;
+		bool date_ok;
+		int64_t want; /* INT64_MIN: refused */
+	} cases[] = {
+		{ "2024-05-06T07:08:09Z", false, 1714979289 },
+		{ "2024-05-06t07:08:09z", false, 1714979289 },
+		{ "2024-05-06 07:08:09Z", false, 1714979289 },
+		{ "2024-05-06T07:08:09.999999999Z", false, 1714979289 },
+		{ "2024-05-06T09:08:09+02:00", false, 1714979289 },
+		{ "2024-05-06T00:08:09-07:00", false, 1714979289 },
+		{ "2024-05-06", true, 1714953600 },
+		{ "2024-02-29", true, 1709164800 },
+		{ "2016-12-31T23:59:60Z", false, 1483228800 },
+		{ "2024-05-06", false, INT64_MIN },
+		{ "2023-02-29", true, INT64_MIN },
+		{ "2024-13-01", true, INT64_MIN },
+		{ "2024-00-10", true, INT64_MIN },
+		{ "2024-05-06T24:00:00Z", false, INT64_MIN },
+		{ "2024-05-06T07:08:09", false, INT64_MIN },
+		{ "2024-05-06T07:08:09.Z", false, INT64_MIN },
+		{ "2024-05-06T07:08:09+0200", false, INT64_MIN },
+		{ "2024-05-06T07:08:09Z ", false, INT64_MIN },
+		{ "2024-5-06", true, INT64_MIN },
+		{ "-024-05-06", true, INT64_MIN },
+		{ "", true, INT64_MIN },
+		{ "2024-05-06T", false, INT64_MIN },
+		{ "2024-05-06T07:08", false, INT64_MIN },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bh_error *err = NULL;
+		int64_t t = 0;
+		int r = bh_time_parse(cases[i].s, cases[i].date_ok, &t, &err);
+
+		if (cases[i].want == INT64_MIN) {
+			if (r == 0)
+				fail_msg("'%s' accepted as %lld", cases[i].s, (long long)t);
+			assert_error(err, BH_ERR_INVALID, "is not an RFC 3339");
+			bh_error_free(err);
+		} else if (r < 0 || t != cases[i].want) {
+			fail_msg("'%s': %d, %lld, want %lld", cases[i].s, r, (long long)t,
+				 (long long)cases[i].want);
+		}
+	}
+}
+
+static char *warned;
+
+static void warn_catcher(enum bh_log_level level, const char *msg, void *data)
+{
+	if (level == BH_LOG_WARN) {
+		free(warned);
+		warned = bh_strdup(msg);
+	}
+}
+
+static void error_warn_logs_and_releases(void **state)
+{
+	struct bh_error *err = NULL;
+
+	bh_log_set_handler(warn_catcher, NULL);
+	bh_log_set_level(BH_LOG_INFO);
+	bh_error_warn(&err, "nothing");
+	assert_null(warned);
+	bh_error_set(&err, BH_ERR_IO, "disk full");
+	bh_error_prefix(&err, "writing x");
+	bh_error_warn(&err, "scan not recorded in %s", "db");
+	assert_null(err);
+	assert_string_equal(warned, "scan not recorded in db: writing x: disk full");
+	bh_error_warn(NULL, "nothing");
+	free(warned);
+	warned = NULL;
+	bh_log_set_handler(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +459,12 @@ int main(void)
 		cmocka_unit_test(digests_parse_and_hash),
 		cmocka_unit_test(log_respects_level_and_handler),
 		cmocka_unit_test(mkdirs_makes_missing_parents),
+		cmocka_unit_test(strvec_stays_null_terminated),
+		cmocka_unit_test(ascii_classes_match_the_c_locale_for_every_byte),
+		cmocka_unit_test(time_formats_rfc3339_in_utc),
+		cmocka_unit_test(time_round_trips),
+		cmocka_unit_test(time_parses_what_rfc3339_allows_and_nothing_else),
+		cmocka_unit_test(error_warn_logs_and_releases),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,13 +28,13 @@ static int setup(void **state)
 	f->root = bh_asprintf("%s/root", f->outer);
 	mkdir(f->root, 0755);
 	p = bh_asprintf("%s/secret", f->outer);
-	bh_write_file_atomic(p, "outside", 7, 0644, NULL);
+	assert_int_equal(bh_write_file_atomic(p, "outside", 7, 0644, NULL), 0);
 	free(p);
 	p = bh_asprintf("%s/etc", f->root);
 	mkdir(p, 0755);
 	free(p);
 	p = bh_asprintf("%s/etc/passwd", f->root);
-	bh_write_file_atomic(p, "inside", 6, 0644, NULL);
+	assert_int_equal(bh_write_file_atomic(p, "inside", 6, 0644, NULL), 0);
 	free(p);
 #define LINK(target, name)                                                                         \
 	do {                                                                                       \
