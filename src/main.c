@@ -15,7 +15,7 @@
 /* Every command, in the order `bulkhead --help` lists them. */
 const struct bh_command bh_commands[] = {
 	{ "image", cmd_image, "inspect, list, unpack or bundle a container image" },
-	{ "scan", cmd_scan, "find known vulnerabilities in an image's packages" },
+	{ "scan", cmd_scan, "find vulnerabilities, configuration defects, secrets and malware" },
 	{ "sbom", cmd_sbom, "list the packages of an image: table, JSON, CycloneDX or SPDX" },
 	{ "db", cmd_db, "import, update and inspect the advisory database" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },
@@ -31,7 +31,7 @@ const struct bh_command bh_commands[] = {
 	{ "resume", cmd_resume, "OCI runtime: thaw a paused container" },
 	{ "spec", cmd_spec, "write the hardened default config.json" },
 	{ "features", cmd_features, "OCI runtime: print the supported features" },
-	{ "version", cmd_version, "print the version of bulkhead and its libraries" },
+	{ "version", cmd_version, "print versions; compare versions of a package scheme" },
 	{ "help", cmd_help, "show help for bulkhead or one of its commands" },
 	{ NULL, NULL, NULL },
 };
@@ -39,8 +39,10 @@ const struct bh_command bh_commands[] = {
 static const char global_usage[] =
 	"usage: bulkhead [global options] <command> [options] [args]\n"
 	"\n"
-	"bulkhead is a container security toolkit: it scans, signs, admits, runs\n"
-	"and watches containers as NIST SP 800-190 recommends.\n"
+	"bulkhead is a container security toolkit (NIST SP 800-190): it reads images,\n"
+	"lists their packages, scans them for known vulnerabilities, configuration\n"
+	"defects, secrets and malware, and runs containers with a hardened OCI\n"
+	"runtime that podman and docker can use.\n"
 	"\n"
 	"Global options:\n"
 	"  --log-level LEVEL     error, warn (default), info or debug\n"
