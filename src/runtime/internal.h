@@ -63,22 +63,7 @@ void rt_cgroup_release(struct rt_cgroup *cg);
 json_t *rt_cgroup_to_json(const struct rt_cgroup *cg);
 int rt_cgroup_from_json(const json_t *j, struct rt_cgroup *cg, struct bh_error **err);
 
-/* ---- seccomp.c --------------------------------------------------------- */
-
-struct rt_filter {
-	void *prog; /* struct sock_filter[] */
-	size_t n;
-	bool listener;
-	unsigned flags; /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
-};
-/* cache_root: the state root, where compiled programs are cached (NULL: no cache). */
-int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, const char *cache_root,
-		    struct rt_filter *f, struct bh_error **err);
-void rt_filter_release(struct rt_filter *f);
-/* In the container: load it; returns the listener fd (or 0 without one), -errno on failure. */
-int rt_filter_load(const struct rt_filter *f);
-
-/* ---- child error channel ------------------------------------------------- */
+/* ---- sync.c: the sync channel and the process helpers ---------------------- */
 
 /*
  * Messages on the sync socket between the runtime and its children. A child
@@ -112,6 +97,28 @@ ssize_t rt_recv_fds(int sock, void *buf, size_t len, int *fds, size_t *nfds);
 /* In a child: format an error with errno text, send it, _exit(1). */
 void rt_child_fail(int sync, int errnum, const char *fmt, ...) BH_PRINTF(3, 4)
 	__attribute__((noreturn));
+/* In a child: send err's message (and errno), _exit(1). */
+void rt_child_fail_err(int sync, struct bh_error *err) __attribute__((noreturn));
+
+int rt_pidfd_open(pid_t pid);
+int rt_pidfd_send_signal(int pidfd, int sig);
+/* Field 22 of /proc/pid/stat; 0 if the process is gone. state gets the state letter. */
+uint64_t rt_proc_starttime(pid_t pid, char *state);
+
+/* ---- seccomp.c --------------------------------------------------------- */
+
+struct rt_filter {
+	void *prog; /* struct sock_filter[] */
+	size_t n;
+	bool listener;
+	unsigned flags; /* SECCOMP_FILTER_FLAG_* to pass to seccomp(2) */
+};
+/* cache_root: the state root, where compiled programs are cached (NULL: no cache). */
+int rt_filter_build(const struct bh_rt_spec *spec, char *const *allow, const char *cache_root,
+		    struct rt_filter *f, struct bh_error **err);
+void rt_filter_release(struct rt_filter *f);
+/* In the container: load it; returns the listener fd (or 0 without one), -errno on failure. */
+int rt_filter_load(const struct rt_filter *f);
 
 /* ---- mount.c ------------------------------------------------------------- */
 
@@ -191,11 +198,5 @@ int rt_hooks_run(const struct bh_rt_spec *spec, enum bh_rt_hook_kind kind, const
 /* Start the supervisor of mount calls (a detached process); returns the fd the
  * container sends its listener on, or -1. */
 int rt_notify_supervisor_start(const char *rootfs_hint, pid_t *sup_pid, struct bh_error **err);
-
-/* ---- util ---------------------------------------------------------------- */
-int rt_pidfd_open(pid_t pid);
-int rt_pidfd_send_signal(int pidfd, int sig);
-/* Field 22 of /proc/pid/stat; 0 if the process is gone. state gets the state letter. */
-uint64_t rt_proc_starttime(pid_t pid, char *state);
 
 #endif
