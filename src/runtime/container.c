@@ -54,119 +54,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 
-#define MAX_STATE (16 << 20)
-
-static const char *root_dir(const struct bh_rt_ctx *ctx)
-{
-	return ctx && ctx->root ? ctx->root : BH_RT_DEFAULT_ROOT;
-}
-
-static char *state_dir(const struct bh_rt_ctx *ctx, const char *id)
-{
-	return bh_asprintf("%s/%s", root_dir(ctx), id);
-}
-
-static int write_state(const char *dir, json_t *st, struct bh_error **err)
-{
-	struct bh_buf b = BH_BUF_INIT(MAX_STATE);
-	char *path = bh_asprintf("%s/state.json", dir);
-	int r = -1;
-
-	if (bh_json_dump_buf(st, JSON_COMPACT, &b, err) == 0)
-		r = bh_write_file_atomic(path, b.data, b.len, 0600, err);
-	bh_buf_release(&b);
-	free(path);
-	return r;
-}
-
-static int read_state(const struct bh_rt_ctx *ctx, const char *id, json_t **out,
-		      struct bh_error **err)
-{
-	struct bh_buf b = BH_BUF_INIT(MAX_STATE);
-	char *dir, *path;
-	int r;
-
-	*out = NULL;
-	if (bh_rt_id_check(id, err) < 0)
-		return -1;
-	dir = state_dir(ctx, id);
-	path = bh_asprintf("%s/state.json", dir);
-	r = bh_read_file(path, &b, err);
-	if (r < 0 && bh_error_errno(err ? *err : NULL) == ENOENT) {
-		struct stat st;
-
-		bh_error_clear(err);
-		if (stat(dir, &st) == 0)
-			bh_error_set(err, BH_ERR_NOTFOUND,
-				     "container %s has no state (its runtime died while creating "
-				     "it?); 'delete --force %s' cleans it up",
-				     id, id);
-		else
-			bh_error_set(err, BH_ERR_NOTFOUND, "container %s does not exist", id);
-	} else if (r == 0) {
-		r = bh_json_parse(b.data ? b.data : "", b.len, MAX_STATE, "state.json", out, err);
-		if (r == 0 && !json_is_object(*out)) {
-			json_decref(*out);
-			*out = NULL;
-			r = bh_error_set(err, BH_ERR_INVALID, "state.json of %s is corrupt", id);
-		}
-	}
-	bh_buf_release(&b);
-	free(path);
-	free(dir);
-	return r < 0 ? -1 : 0;
-}
-
-/* Lock the container's directory against concurrent lifecycle commands. */
-static int lock_dir(const char *dir, struct bh_error **err)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return bh_error_sys(err, errno, "opening %s", dir);
-	if (flock(fd, LOCK_EX) < 0) {
-		close(fd);
-		return bh_error_sys(err, errno, "locking %s", dir);
-	}
-	return fd;
-}
-
-/* created / running / paused / stopped, from the process and the fifo. */
-static const char *derive_status(const struct bh_rt_ctx *ctx, const char *id, json_t *st)
-{
-	json_int_t pid = 0, start = 0;
-	const char *stored = bh_json_str(st, "status");
-	char pstate = 0, *fifo, *dir;
-	bool fifo_exists;
-	struct rt_cgroup cg;
-
-	bh_json_int(st, "pid", &pid);
-	bh_json_int(st, "pid_start", &start);
-	if (stored && !strcmp(stored, "creating") && pid <= 0)
-		return "creating";
-	if (pid <= 0)
-		return "stopped";
-	if (rt_proc_starttime((pid_t)pid, &pstate) != (uint64_t)start || pstate == 'Z' ||
-	    pstate == 'X')
-		return "stopped";
-	dir = state_dir(ctx, id);
-	fifo = bh_asprintf("%s/exec.fifo", dir);
-	fifo_exists = access(fifo, F_OK) == 0;
-	free(fifo);
-	free(dir);
-	if (fifo_exists)
-		return "created";
-	if (json_object_get(st, "cgroup") &&
-	    rt_cgroup_from_json(json_object_get(st, "cgroup"), &cg, NULL) == 0) {
-		int f = rt_cgroup_frozen(&cg);
-
-		rt_cgroup_release(&cg);
-		if (f == 1)
-			return "paused";
-	}
-	return "running";
-}
-
 /* ---- the container's init ----------------------------------------------- */
 
 struct init_args {
@@ -635,7 +522,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 	/* engines may pass a root that does not exist yet (dockerd's
 	 * <exec-root>/runtime-runc/moby): made with its parents, 0711 as runc
 	 * makes them, the root itself 0700 (only root reads container state) */
-	if (bh_mkdirs(root_dir(ctx), 0711, 0700, err) < 0)
+	if (bh_mkdirs(rt_state_root(ctx), 0711, 0700, err) < 0)
 		return bh_error_prefix(err, "the state directory");
 	bundle = realpath(o->bundle ? o->bundle : ".", NULL);
 	if (!bundle)
@@ -688,12 +575,12 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 		if (userns)
 			intermediate = true;
 	}
-	if (rt_filter_build(c->spec, ctx->allow_dangerous, root_dir(ctx), &filter, err) < 0)
+	if (rt_filter_build(c->spec, ctx->allow_dangerous, rt_state_root(ctx), &filter, err) < 0)
 		goto out;
 	if (rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0)
 		goto out;
 
-	c->dir = state_dir(ctx, id);
+	c->dir = rt_state_dir(ctx, id);
 	if (mkdir(c->dir, 0700) < 0) {
 		if (errno == EEXIST)
 			bh_error_set(err, BH_ERR_USAGE, "container %s already exists", id);
@@ -702,7 +589,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 		goto out;
 	}
 	dir_made = true;
-	lockfd = lock_dir(c->dir, err);
+	lockfd = rt_state_lock(c->dir, err);
 	if (lockfd < 0)
 		goto out;
 	bh_time_rfc3339(NULL, 9, created_at);
@@ -721,7 +608,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 
 		r = bh_write_file_atomic(copy, raw.data, raw.len, 0600, err);
 		free(copy);
-		if (r < 0 || write_state(c->dir, c->state, err) < 0) {
+		if (r < 0 || rt_state_write(c->dir, c->state, err) < 0) {
 			r = -1;
 			goto out;
 		}
@@ -851,7 +738,9 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 			json_object_set_new(
 				c->state, "pid_start",
 				json_integer((json_int_t)rt_proc_starttime(init, NULL)));
-			write_state(c->dir, c->state, NULL);
+			/* without the pid on record, nothing could stop the container later */
+			if (rt_state_write(c->dir, c->state, err) < 0)
+				goto fail_child;
 			if (rt_cgroup_enter(&c->cg, init, err) < 0)
 				goto fail_child;
 			{
@@ -924,7 +813,7 @@ static int do_create(const struct bh_rt_ctx *ctx, const char *id, const struct b
 			break;
 	}
 	json_object_set_new(c->state, "status", json_string("created"));
-	if (write_state(c->dir, c->state, err) < 0)
+	if (rt_state_write(c->dir, c->state, err) < 0)
 		goto fail_child;
 	if (o->pid_file) {
 		char pid[24];
@@ -1075,7 +964,7 @@ static int spec_from_state_dir(const char *dir, struct bh_rt_spec **spec, struct
 static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 			struct bh_rt_spec *spec, const char *dir, struct bh_error **err)
 {
-	const char *status = derive_status(ctx, id, st);
+	const char *status = rt_state_status(ctx, id, st);
 	json_int_t pid = 0;
 
 	if (strcmp(status, "created"))
@@ -1085,7 +974,14 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 	if (release_init(dir, (pid_t)pid, err) < 0)
 		return -1;
 	json_object_set_new(st, "status", json_string("running"));
-	write_state(dir, st, NULL);
+	/* the process runs whatever the file says: the status is derived from it, not read */
+	{
+		struct bh_error *e = NULL;
+
+		if (rt_state_write(dir, st, &e) < 0)
+			bh_error_warn(
+				&e, "container %s started, but its state file was not updated", id);
+	}
 	if (spec && spec->hooks[BH_HOOK_POSTSTART].n) {
 		char *s = json_dumps(st, JSON_COMPACT);
 		struct bh_error *e = NULL;
@@ -1104,10 +1000,10 @@ int bh_rt_start(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **e
 	char *dir = NULL;
 	int lockfd = -1, r = -1;
 
-	if (read_state(ctx, id, &st, err) < 0)
+	if (rt_state_read(ctx, id, &st, err) < 0)
 		return -1;
-	dir = state_dir(ctx, id);
-	lockfd = lock_dir(dir, err);
+	dir = rt_state_dir(ctx, id);
+	lockfd = rt_state_lock(dir, err);
 	if (lockfd < 0)
 		goto out;
 	spec_from_state_dir(dir, &spec, NULL);
@@ -1119,65 +1015,6 @@ out:
 	json_decref(st);
 	free(dir);
 	return r;
-}
-
-/* ---- state, list ------------------------------------------------------------- */
-
-static json_t *public_state(const struct bh_rt_ctx *ctx, const char *id, json_t *st)
-{
-	const char *status = derive_status(ctx, id, st);
-	json_int_t pid = 0;
-	json_t *out;
-
-	bh_json_int(st, "pid", &pid);
-	if (!strcmp(status, "stopped"))
-		pid = 0;
-	out = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}", "ociVersion", BH_RT_OCI_VERSION,
-			"id", id, "status", status, "pid", pid, "bundle",
-			bh_json_str(st, "bundle") ? bh_json_str(st, "bundle") : "", "rootfs",
-			bh_json_str(st, "rootfs") ? bh_json_str(st, "rootfs") : "", "created",
-			bh_json_str(st, "created") ? bh_json_str(st, "created") : "", "owner", "");
-	if (json_object_get(st, "annotations"))
-		json_object_set(out, "annotations", json_object_get(st, "annotations"));
-	return out;
-}
-
-int bh_rt_state(const struct bh_rt_ctx *ctx, const char *id, json_t **out, struct bh_error **err)
-{
-	json_t *st;
-
-	*out = NULL;
-	if (read_state(ctx, id, &st, err) < 0)
-		return -1;
-	*out = public_state(ctx, id, st);
-	json_decref(st);
-	return 0;
-}
-
-int bh_rt_list(const struct bh_rt_ctx *ctx, json_t **out, struct bh_error **err)
-{
-	DIR *d = opendir(root_dir(ctx));
-	struct dirent *de;
-	json_t *arr = json_array();
-
-	*out = arr;
-	if (!d) {
-		if (errno == ENOENT)
-			return 0;
-		return bh_error_sys(err, errno, "reading %s", root_dir(ctx));
-	}
-	while ((de = readdir(d))) {
-		json_t *st;
-
-		if (de->d_name[0] == '.' || bh_rt_id_check(de->d_name, NULL) < 0)
-			continue;
-		if (read_state(ctx, de->d_name, &st, NULL) < 0)
-			continue;
-		json_array_append_new(arr, public_state(ctx, de->d_name, st));
-		json_decref(st);
-	}
-	closedir(d);
-	return 0;
 }
 
 /* ---- kill, delete --------------------------------------------------------------- */
@@ -1235,9 +1072,9 @@ int bh_rt_kill(const struct bh_rt_ctx *ctx, const char *id, int sig, bool all,
 	const char *status;
 	int r = -1;
 
-	if (read_state(ctx, id, &st, err) < 0)
+	if (rt_state_read(ctx, id, &st, err) < 0)
 		return -1;
-	status = derive_status(ctx, id, st);
+	status = rt_state_status(ctx, id, st);
 	if (!strcmp(status, "stopped") || !strcmp(status, "creating")) {
 		bh_error_set(err, BH_ERR_USAGE, "container %s is not running", id);
 		goto out;
@@ -1293,8 +1130,8 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 
 	if (bh_rt_id_check(id, err) < 0)
 		return -1;
-	dir = state_dir(ctx, id);
-	if (read_state(ctx, id, &st, err) < 0) {
+	dir = rt_state_dir(ctx, id);
+	if (rt_state_read(ctx, id, &st, err) < 0) {
 		struct stat sb;
 
 		if (force && stat(dir, &sb) == 0) {
@@ -1308,10 +1145,10 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 		free(dir);
 		return r;
 	}
-	lockfd = lock_dir(dir, err);
+	lockfd = rt_state_lock(dir, err);
 	if (lockfd < 0)
 		goto out;
-	status = derive_status(ctx, id, st);
+	status = rt_state_status(ctx, id, st);
 	if ((!strcmp(status, "running") || !strcmp(status, "paused")) && !force) {
 		bh_error_set(err, BH_ERR_USAGE,
 			     "container %s is %s: stop it first or use delete --force", id, status);
@@ -1358,7 +1195,7 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 			kill((pid_t)sup, SIGKILL);
 	}
 	if (spec_from_state_dir(dir, &spec, NULL) == 0 && spec->hooks[BH_HOOK_POSTSTOP].n) {
-		json_t *pub = public_state(ctx, id, st);
+		json_t *pub = rt_state_public(ctx, id, st);
 		char *s = json_dumps(pub, JSON_COMPACT);
 		struct bh_error *e = NULL;
 
@@ -1393,7 +1230,7 @@ int bh_rt_ps(const struct bh_rt_ctx *ctx, const char *id, pid_t **pids, size_t *
 
 	*pids = NULL;
 	*npids = 0;
-	if (read_state(ctx, id, &st, err) < 0)
+	if (rt_state_read(ctx, id, &st, err) < 0)
 		return -1;
 	r = load_cgroup(st, &cg, err);
 	if (r == 0)
@@ -1410,9 +1247,9 @@ static int freeze(const struct bh_rt_ctx *ctx, const char *id, bool on, struct b
 	const char *status;
 	int r = -1;
 
-	if (read_state(ctx, id, &st, err) < 0)
+	if (rt_state_read(ctx, id, &st, err) < 0)
 		return -1;
-	status = derive_status(ctx, id, st);
+	status = rt_state_status(ctx, id, st);
 	if (on && strcmp(status, "running")) {
 		bh_error_set(err, BH_ERR_USAGE, "container %s is %s, not running", id, status);
 		goto out;

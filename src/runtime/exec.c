@@ -267,47 +267,31 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	struct exec_child c = { 0 };
 	json_t *st = NULL;
 	json_int_t pid = 0, start = 0;
-	char *dir = NULL, *allow_mounts_mode = NULL;
+	char *dir = NULL;
 	int sv[2] = { -1, -1 }, tsv[2] = { -1, -1 }, r = -1, ws = 0, px = 0;
 	struct rt_tty tty = { .master = -1 };
 	pid_t child = -1, proc = -1;
 
-	(void)allow_mounts_mode;
 	*status = 0;
 	c.pidfd = c.console = -1;
-	if (bh_rt_state(ctx, id, &st, err) < 0)
+	if (rt_state_read(ctx, id, &st, err) < 0)
 		return -1;
-	if (strcmp(bh_json_str(st, "status"), "running") &&
-	    strcmp(bh_json_str(st, "status"), "created")) {
-		bh_error_set(err, BH_ERR_USAGE, "container %s is %s", id,
-			     bh_json_str(st, "status"));
-		goto out;
-	}
-	json_decref(st);
-	st = NULL;
-	dir = bh_asprintf("%s/%s", ctx->root ? ctx->root : BH_RT_DEFAULT_ROOT, id);
 	{
-		struct bh_buf b = BH_BUF_INIT(16 << 20);
-		char *path = bh_asprintf("%s/state.json", dir);
+		const char *s = rt_state_status(ctx, id, st);
 
-		r = bh_read_file(path, &b, err);
-		if (r == 0)
-			r = bh_json_parse(b.data ? b.data : "", b.len, 16 << 20, "state.json", &st,
-					  err);
-		free(path);
-		bh_buf_release(&b);
-		if (r < 0)
+		if (strcmp(s, "running") && strcmp(s, "created")) {
+			bh_error_set(err, BH_ERR_USAGE, "container %s is %s", id, s);
 			goto out;
-		r = -1;
+		}
 	}
+	dir = rt_state_dir(ctx, id);
 	bh_json_int(st, "pid", &pid);
 	bh_json_int(st, "pid_start", &start);
 	if (bh_rt_spec_load(dir, &spec, err) < 0)
 		goto out;
 	spec->mounts_mode = BH_MOUNTS_DENY; /* supervision is for the init's filter only */
 	if (exec_process(spec, o, &holder, &p, err) < 0 ||
-	    rt_filter_build(spec, ctx->allow_dangerous, ctx->root ? ctx->root : BH_RT_DEFAULT_ROOT,
-			    &filter, err) < 0 ||
+	    rt_filter_build(spec, ctx->allow_dangerous, rt_state_root(ctx), &filter, err) < 0 ||
 	    rt_cgroup_from_json(json_object_get(st, "cgroup"), &cg, err) < 0)
 		goto out;
 	c.pidfd = rt_pidfd_open((pid_t)pid);

@@ -105,6 +105,26 @@ int rt_pidfd_send_signal(int pidfd, int sig);
 /* Field 22 of /proc/pid/stat; 0 if the process is gone. state gets the state letter. */
 uint64_t rt_proc_starttime(pid_t pid, char *state);
 
+/* ---- state.c: the state store ---------------------------------------------- */
+
+#define RT_MAX_STATE (16 << 20) /* state.json bytes */
+
+/* The state root: ctx->root, or BH_RT_DEFAULT_ROOT. */
+const char *rt_state_root(const struct bh_rt_ctx *ctx);
+/* <root>/<id>. Caller frees. */
+char *rt_state_dir(const struct bh_rt_ctx *ctx, const char *id);
+/* Replace <dir>/state.json with st, atomically. */
+BH_MUST_CHECK int rt_state_write(const char *dir, json_t *st, struct bh_error **err);
+/* Read <root>/<id>/state.json (the ID checked first); BH_ERR_NOTFOUND when there is none. */
+int rt_state_read(const struct bh_rt_ctx *ctx, const char *id, json_t **out, struct bh_error **err);
+/* flock <dir> against concurrent lifecycle commands: the fd (closing it unlocks), or -1. */
+int rt_state_lock(const char *dir, struct bh_error **err);
+/* creating / created / running / paused / stopped, from the init process, the fifo and
+ * the freezer. A static string. */
+const char *rt_state_status(const struct bh_rt_ctx *ctx, const char *id, json_t *st);
+/* The runtime-spec state of st (a new reference). */
+json_t *rt_state_public(const struct bh_rt_ctx *ctx, const char *id, json_t *st);
+
 /* ---- seccomp.c --------------------------------------------------------- */
 
 struct rt_filter {
