@@ -125,6 +125,55 @@ const char *rt_state_status(const struct bh_rt_ctx *ctx, const char *id, json_t 
 /* The runtime-spec state of st (a new reference). */
 json_t *rt_state_public(const struct bh_rt_ctx *ctx, const char *id, json_t *st);
 
+/* ---- create.c, init.c: create ------------------------------------------------ */
+
+/* A created container, as create leaves it for start (run keeps it in hand). */
+struct rt_created {
+	pid_t pid;
+	char *dir;
+	struct rt_cgroup cg;
+	struct bh_rt_spec *spec;
+	json_t *state;
+	pid_t supervisor;
+	int tty; /* a foreground run's end of the console socket pair, or -1 */
+};
+/*
+ * Create the container `id` from the bundle of o. own_tty: a foreground run,
+ * which makes the terminal itself when process.terminal has no console
+ * socket (c->tty is then its end). On failure nothing is left: no state
+ * directory, no cgroup, no process. *c is released with rt_created_release
+ * either way.
+ */
+int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
+	      bool own_tty, struct rt_created *c, struct bh_error **err);
+void rt_created_release(struct rt_created *c);
+
+/* What the runtime hands the process it clones (init.c). */
+struct rt_init_args {
+	const struct bh_rt_spec *spec;
+	const char *rootfs;
+	const char *id;
+	const struct rt_cgroup *cg;
+	const struct rt_filter *filter;
+	int sync, sync_parent;
+	int procfd;    /* host /proc (O_PATH), to reopen the fifo */
+	int fifo_path; /* O_PATH fd on exec.fifo */
+	int console;   /* connected console socket, or -1 */
+	int notify;    /* supervisor socket, or -1 */
+	int *nsfds;    /* per spec namespace: an fd to join, or -1 */
+	int lockfd;    /* the runtime's lock on the state dir: closed in the child */
+	unsigned preserve_fds;
+	bool no_pivot, no_new_keyring;
+	bool userns; /* new user namespace */
+	bool intermediate;
+	bool joined_mntns; /* the mount namespace is joined by path */
+	dev_t root_dev;	   /* the rootfs as the runtime saw it */
+	ino_t root_ino;
+	const char *state_json; /* for startContainer hooks */
+};
+/* In the child of clone(2): the intermediate (a->intermediate) or the init. Never returns. */
+void rt_init_main(struct rt_init_args *a) __attribute__((noreturn));
+
 /* ---- seccomp.c --------------------------------------------------------- */
 
 struct rt_filter {
