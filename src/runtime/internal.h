@@ -25,12 +25,42 @@
 #define RT_MAX_ANNOTATIONS 4096
 #define RT_NCAPS	   41 /* CAP_CHECKPOINT_RESTORE + 1 */
 
-/* ---- spec.c ------------------------------------------------------------ */
+/* ---- spec.c, spec_mounts.c, spec_linux.c: config.json ------------------------ */
 const char *rt_cap_name(int cap);
 int rt_cap_from_name(const char *name);
 const char *rt_ns_name(int type);
 /* Keep only the bits of the capabilities this kernel knows. */
 uint64_t rt_caps_known_mask(void);
+
+/*
+ * Typed readers of config.json members, shared by the parsers: each checks
+ * the type and the bound of obj.key and names "where.key" in its error. An
+ * absent or null member leaves the output unset (NULL, or *present false)
+ * and is an error only when required.
+ */
+int rt_spec_str(const json_t *obj, const char *key, bool required, size_t max, char **out,
+		const char *where, struct bh_error **err);
+int rt_spec_bool(const json_t *obj, const char *key, bool *out, const char *where,
+		 struct bh_error **err);
+/* An integer in [min, max]. */
+int rt_spec_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out,
+		bool *present, const char *where, struct bh_error **err);
+int rt_spec_u32(const json_t *obj, const char *key, uint32_t *out, const char *where,
+		struct bh_error **err);
+/* An object (or, with array, an array): *out borrowed from obj. */
+int rt_spec_typed(const json_t *obj, const char *key, bool array, json_t **out, const char *where,
+		  struct bh_error **err);
+/* An array of strings → a NULL-terminated vector (caller frees with bh_strv_free). */
+int rt_spec_strv(const json_t *obj, const char *key, size_t maxn, size_t maxlen, char ***out,
+		 size_t *count, const char *where, struct bh_error **err);
+/* An absolute path, cleaned lexically ("/a/../b" → "/b"; ".." above / refused). */
+int rt_spec_abs_path(const char *in, char **out, const char *where, struct bh_error **err);
+/* uidMappings / gidMappings: bounded, no overflow, no overlap. */
+int rt_spec_mappings(const json_t *obj, const char *key, struct bh_rt_idmap **out, size_t *n,
+		     const char *where, struct bh_error **err);
+/* The parts of bh_rt_spec_parse: mounts[] (spec_mounts.c) and linux (spec_linux.c). */
+int rt_spec_parse_mounts(struct bh_rt_spec *s, const json_t *root, struct bh_error **err);
+int rt_spec_parse_linux(struct bh_rt_spec *s, const json_t *root, struct bh_error **err);
 
 /* ---- cgroup.c ---------------------------------------------------------- */
 

@@ -4,6 +4,9 @@
  * every member is type-checked, every count and string bounded, every enum
  * value checked against the names the runtime knows. Anything the runtime
  * would silently get wrong is an error that names the field.
+ *
+ * This file: the typed readers, process, hooks, annotations and the whole
+ * document; mounts[] are parsed in spec_mounts.c, linux.* in spec_linux.c.
  */
 #include <errno.h>
 #include <sched.h>
@@ -19,10 +22,6 @@
 #include "bulkhead/runtime.h"
 #include "internal.h"
 #include "banned.h"
-
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
 
 /* ---- names ------------------------------------------------------------- */
 
@@ -122,23 +121,6 @@ uint64_t rt_caps_known_mask(void)
 
 static const struct {
 	const char *name;
-	int type;
-} ns_names[] = {
-	{ "pid", CLONE_NEWPID },       { "network", CLONE_NEWNET }, { "mount", CLONE_NEWNS },
-	{ "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },	    { "user", CLONE_NEWUSER },
-	{ "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-};
-
-const char *rt_ns_name(int type)
-{
-	for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
-		if (ns_names[i].type == type)
-			return ns_names[i].name;
-	return "?";
-}
-
-static const struct {
-	const char *name;
 	int res;
 } rlimit_names[] = {
 	{ "RLIMIT_AS", RLIMIT_AS },
@@ -162,8 +144,8 @@ static const struct {
 /* ---- small typed readers ------------------------------------------------ */
 
 /* A string member: absent → *out NULL (ok unless required). */
-static int get_str(const json_t *obj, const char *key, bool required, size_t max, char **out,
-		   const char *where, struct bh_error **err)
+int rt_spec_str(const json_t *obj, const char *key, bool required, size_t max, char **out,
+		const char *where, struct bh_error **err)
 {
 	json_t *v = json_object_get(obj, key);
 	size_t n;
@@ -186,8 +168,8 @@ static int get_str(const json_t *obj, const char *key, bool required, size_t max
 	return 0;
 }
 
-static int get_bool(const json_t *obj, const char *key, bool *out, const char *where,
-		    struct bh_error **err)
+int rt_spec_bool(const json_t *obj, const char *key, bool *out, const char *where,
+		 struct bh_error **err)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -200,8 +182,8 @@ static int get_bool(const json_t *obj, const char *key, bool *out, const char *w
 }
 
 /* An integer member in [min, max]; absent → *present false. */
-static int get_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out,
-		   bool *present, const char *where, struct bh_error **err)
+int rt_spec_int(const json_t *obj, const char *key, int64_t min, int64_t max, int64_t *out,
+		bool *present, const char *where, struct bh_error **err)
 {
 	json_t *v = json_object_get(obj, key);
 	json_int_t i;
@@ -222,13 +204,13 @@ static int get_int(const json_t *obj, const char *key, int64_t min, int64_t max,
 	return 0;
 }
 
-static int get_u32(const json_t *obj, const char *key, uint32_t *out, const char *where,
-		   struct bh_error **err)
+int rt_spec_u32(const json_t *obj, const char *key, uint32_t *out, const char *where,
+		struct bh_error **err)
 {
 	int64_t v;
 	bool present;
 
-	if (get_int(obj, key, 0, UINT32_MAX - 1, &v, &present, where, err) < 0)
+	if (rt_spec_int(obj, key, 0, UINT32_MAX - 1, &v, &present, where, err) < 0)
 		return -1;
 	if (present)
 		*out = (uint32_t)v;
@@ -236,8 +218,8 @@ static int get_u32(const json_t *obj, const char *key, uint32_t *out, const char
 }
 
 /* An optional member that must be an object (or array) when present. */
-static int get_typed(const json_t *obj, const char *key, bool array, json_t **out,
-		     const char *where, struct bh_error **err)
+int rt_spec_typed(const json_t *obj, const char *key, bool array, json_t **out, const char *where,
+		  struct bh_error **err)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -252,8 +234,8 @@ static int get_typed(const json_t *obj, const char *key, bool array, json_t **ou
 }
 
 /* An array of strings → NULL-terminated vector. */
-static int get_strv(const json_t *obj, const char *key, size_t maxn, size_t maxlen, char ***out,
-		    size_t *count, const char *where, struct bh_error **err)
+int rt_spec_strv(const json_t *obj, const char *key, size_t maxn, size_t maxlen, char ***out,
+		 size_t *count, const char *where, struct bh_error **err)
 {
 	json_t *arr, *v;
 	size_t i, n;
@@ -262,7 +244,7 @@ static int get_strv(const json_t *obj, const char *key, size_t maxn, size_t maxl
 	*out = NULL;
 	if (count)
 		*count = 0;
-	if (get_typed(obj, key, true, &arr, where, err) < 0)
+	if (rt_spec_typed(obj, key, true, &arr, where, err) < 0)
 		return -1;
 	if (!arr)
 		return 0;
@@ -295,7 +277,7 @@ static int get_strv(const json_t *obj, const char *key, size_t maxn, size_t maxl
 }
 
 /* An absolute path, cleaned lexically ("/a/../b" → "/b"; ".." above / refused). */
-static int clean_abs(const char *in, char **out, const char *where, struct bh_error **err)
+int rt_spec_abs_path(const char *in, char **out, const char *where, struct bh_error **err)
 {
 	struct bh_buf b = BH_BUF_INIT(RT_MAX_PATH + 1);
 	int r;
@@ -313,15 +295,15 @@ static int clean_abs(const char *in, char **out, const char *where, struct bh_er
 
 /* ---- pieces ------------------------------------------------------------- */
 
-static int parse_mappings(const json_t *obj, const char *key, struct bh_rt_idmap **out, size_t *n,
-			  const char *where, struct bh_error **err)
+int rt_spec_mappings(const json_t *obj, const char *key, struct bh_rt_idmap **out, size_t *n,
+		     const char *where, struct bh_error **err)
 {
 	json_t *arr, *v;
 	size_t i;
 
 	*out = NULL;
 	*n = 0;
-	if (get_typed(obj, key, true, &arr, where, err) < 0)
+	if (rt_spec_typed(obj, key, true, &arr, where, err) < 0)
 		return -1;
 	if (!arr)
 		return 0;
@@ -338,9 +320,9 @@ static int parse_mappings(const json_t *obj, const char *key, struct bh_rt_idmap
 		snprintf(w, sizeof(w), "%s.%s[%zu]", where, key, i);
 		if (!json_is_object(v))
 			return bh_error_set(err, BH_ERR_INVALID, "%s must be an object", w);
-		if (get_int(v, "containerID", 0, UINT32_MAX, &c, &pc, w, err) < 0 ||
-		    get_int(v, "hostID", 0, UINT32_MAX, &h, &ph, w, err) < 0 ||
-		    get_int(v, "size", 1, UINT32_MAX, &s, &ps, w, err) < 0)
+		if (rt_spec_int(v, "containerID", 0, UINT32_MAX, &c, &pc, w, err) < 0 ||
+		    rt_spec_int(v, "hostID", 0, UINT32_MAX, &h, &ph, w, err) < 0 ||
+		    rt_spec_int(v, "size", 1, UINT32_MAX, &s, &ps, w, err) < 0)
 			return -1;
 		if (!pc || !ph || !ps)
 			return bh_error_set(err, BH_ERR_INVALID,
@@ -367,227 +349,6 @@ static int parse_mappings(const json_t *obj, const char *key, struct bh_rt_idmap
 	return 0;
 }
 
-struct mopt {
-	const char *name;
-	unsigned long set, clr; /* MS_* */
-	uint64_t aset, aclr;	/* MOUNT_ATTR_* */
-	bool rec;
-	unsigned long propagation; /* MS_PRIVATE... */
-};
-
-static const struct mopt mount_opts[] = {
-	{ "ro", MS_RDONLY, 0, MOUNT_ATTR_RDONLY, 0, false, 0 },
-	{ "rw", 0, MS_RDONLY, 0, MOUNT_ATTR_RDONLY, false, 0 },
-	{ "nosuid", MS_NOSUID, 0, MOUNT_ATTR_NOSUID, 0, false, 0 },
-	{ "suid", 0, MS_NOSUID, 0, MOUNT_ATTR_NOSUID, false, 0 },
-	{ "nodev", MS_NODEV, 0, MOUNT_ATTR_NODEV, 0, false, 0 },
-	{ "dev", 0, MS_NODEV, 0, MOUNT_ATTR_NODEV, false, 0 },
-	{ "noexec", MS_NOEXEC, 0, MOUNT_ATTR_NOEXEC, 0, false, 0 },
-	{ "exec", 0, MS_NOEXEC, 0, MOUNT_ATTR_NOEXEC, false, 0 },
-	{ "sync", MS_SYNCHRONOUS, 0, 0, 0, false, 0 },
-	{ "async", 0, MS_SYNCHRONOUS, 0, 0, false, 0 },
-	{ "dirsync", MS_DIRSYNC, 0, 0, 0, false, 0 },
-	{ "remount", MS_REMOUNT, 0, 0, 0, false, 0 },
-	{ "mand", MS_MANDLOCK, 0, 0, 0, false, 0 },
-	{ "nomand", 0, MS_MANDLOCK, 0, 0, false, 0 },
-	{ "atime", 0, MS_NOATIME, 0, MOUNT_ATTR_NOATIME, false, 0 },
-	{ "noatime", MS_NOATIME, 0, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME, false, 0 },
-	{ "diratime", 0, MS_NODIRATIME, 0, MOUNT_ATTR_NODIRATIME, false, 0 },
-	{ "nodiratime", MS_NODIRATIME, 0, MOUNT_ATTR_NODIRATIME, 0, false, 0 },
-	{ "relatime", MS_RELATIME, 0, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, false, 0 },
-	{ "norelatime", 0, MS_RELATIME, 0, 0, false, 0 },
-	{ "strictatime", MS_STRICTATIME, 0, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME, false, 0 },
-	{ "nostrictatime", 0, MS_STRICTATIME, 0, 0, false, 0 },
-	{ "nosymfollow", 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 0, false, 0 },
-	{ "symfollow", 0, 0, 0, MOUNT_ATTR_NOSYMFOLLOW, false, 0 },
-	{ "rro", 0, 0, MOUNT_ATTR_RDONLY, 0, true, 0 },
-	{ "rrw", 0, 0, 0, MOUNT_ATTR_RDONLY, true, 0 },
-	{ "rnosuid", 0, 0, MOUNT_ATTR_NOSUID, 0, true, 0 },
-	{ "rsuid", 0, 0, 0, MOUNT_ATTR_NOSUID, true, 0 },
-	{ "rnodev", 0, 0, MOUNT_ATTR_NODEV, 0, true, 0 },
-	{ "rdev", 0, 0, 0, MOUNT_ATTR_NODEV, true, 0 },
-	{ "rnoexec", 0, 0, MOUNT_ATTR_NOEXEC, 0, true, 0 },
-	{ "rexec", 0, 0, 0, MOUNT_ATTR_NOEXEC, true, 0 },
-	{ "rnodiratime", 0, 0, MOUNT_ATTR_NODIRATIME, 0, true, 0 },
-	{ "rdiratime", 0, 0, 0, MOUNT_ATTR_NODIRATIME, true, 0 },
-	{ "rrelatime", 0, 0, MOUNT_ATTR_RELATIME, MOUNT_ATTR__ATIME, true, 0 },
-	{ "rnorelatime", 0, 0, 0, 0, true, 0 },
-	{ "rnoatime", 0, 0, MOUNT_ATTR_NOATIME, MOUNT_ATTR__ATIME, true, 0 },
-	{ "ratime", 0, 0, 0, MOUNT_ATTR_NOATIME, true, 0 },
-	{ "rstrictatime", 0, 0, MOUNT_ATTR_STRICTATIME, MOUNT_ATTR__ATIME, true, 0 },
-	{ "rnostrictatime", 0, 0, 0, 0, true, 0 },
-	{ "rnosymfollow", 0, 0, MOUNT_ATTR_NOSYMFOLLOW, 0, true, 0 },
-	{ "rsymfollow", 0, 0, 0, MOUNT_ATTR_NOSYMFOLLOW, true, 0 },
-	{ "private", 0, 0, 0, 0, false, MS_PRIVATE },
-	{ "rprivate", 0, 0, 0, 0, true, MS_PRIVATE },
-	{ "shared", 0, 0, 0, 0, false, MS_SHARED },
-	{ "rshared", 0, 0, 0, 0, true, MS_SHARED },
-	{ "slave", 0, 0, 0, 0, false, MS_SLAVE },
-	{ "rslave", 0, 0, 0, 0, true, MS_SLAVE },
-	{ "unbindable", 0, 0, 0, 0, false, MS_UNBINDABLE },
-	{ "runbindable", 0, 0, 0, 0, true, MS_UNBINDABLE },
-};
-
-static int parse_mount_options(struct bh_rt_mount *m, const json_t *opts, const char *where,
-			       struct bh_error **err)
-{
-	struct bh_buf data = BH_BUF_INIT(RT_MAX_STR);
-	json_t *v;
-	size_t i;
-	int r = -1;
-
-	json_array_foreach (opts, i, v) {
-		const char *o;
-		size_t k;
-		bool known = false;
-
-		if (!json_is_string(v) || json_string_length(v) > RT_MAX_PATH ||
-		    json_string_length(v) != strlen(json_string_value(v))) {
-			bh_error_set(err, BH_ERR_INVALID, "%s.options[%zu] must be a string", where,
-				     i);
-			goto out;
-		}
-		o = json_string_value(v);
-		if (!strcmp(o, "bind")) {
-			m->bind = true;
-			continue;
-		}
-		if (!strcmp(o, "rbind")) {
-			m->bind = m->rbind = true;
-			continue;
-		}
-		if (!strcmp(o, "idmap") || !strcmp(o, "ridmap")) {
-			m->idmap = true;
-			m->ridmap = o[0] == 'r';
-			continue;
-		}
-		if (!strcmp(o, "tmpcopyup")) {
-			m->tmpcopyup = true;
-			continue;
-		}
-		if (!strcmp(o, "defaults") || bh_str_has_prefix(o, "X-mount.") ||
-		    bh_str_has_prefix(o, "x-"))
-			continue;
-		for (k = 0; k < sizeof(mount_opts) / sizeof(mount_opts[0]); k++) {
-			const struct mopt *mo = &mount_opts[k];
-
-			if (strcmp(o, mo->name))
-				continue;
-			known = true;
-			if (mo->propagation) {
-				m->propagation = mo->propagation;
-				m->rec_propagation = mo->rec;
-				break;
-			}
-			m->flags = (m->flags & ~mo->clr) | mo->set;
-			m->attr_set = (m->attr_set & ~mo->aclr) | mo->aset;
-			m->attr_clr |= mo->aclr;
-			if (mo->aset & MOUNT_ATTR__ATIME)
-				m->attr_clr |= MOUNT_ATTR__ATIME;
-			if (mo->rec)
-				m->rec_attr = true;
-			break;
-		}
-		if (known)
-			continue;
-		/* a file system option: key[=value], printable, no commas */
-		for (const char *c = o; *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == ',') {
-				bh_error_set(err, BH_ERR_INVALID,
-					     "%s.options[%zu]: '%.100s' is not a valid option",
-					     where, i, o);
-				goto out;
-			}
-		if (!*o)
-			continue;
-		if ((data.len && bh_buf_addc(&data, ',', err) < 0) ||
-		    bh_buf_adds(&data, o, err) < 0)
-			goto out;
-	}
-	if (data.len)
-		m->data = bh_buf_detach(&data, NULL);
-	r = 0;
-out:
-	bh_buf_release(&data);
-	return r;
-}
-
-static int parse_mounts(struct bh_rt_spec *s, const json_t *root, struct bh_error **err)
-{
-	json_t *arr, *v;
-	size_t i;
-
-	if (get_typed(root, "mounts", true, &arr, "config", err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	if (json_array_size(arr) > RT_MAX_MOUNTS)
-		return bh_error_set(err, BH_ERR_LIMIT, "mounts: more than %d entries",
-				    RT_MAX_MOUNTS);
-	s->mounts = bh_calloc(json_array_size(arr) + 1, sizeof(*s->mounts));
-	json_array_foreach (arr, i, v) {
-		struct bh_rt_mount *m = &s->mounts[i];
-		char where[48], *dest = NULL;
-		json_t *opts;
-
-		s->nmounts++;
-		snprintf(where, sizeof(where), "mounts[%zu]", i);
-		if (!json_is_object(v))
-			return bh_error_set(err, BH_ERR_INVALID, "%s must be an object", where);
-		if (get_str(v, "destination", true, RT_MAX_PATH, &dest, where, err) < 0)
-			return -1;
-		if (clean_abs(dest, &m->destination, where, err) < 0) {
-			free(dest);
-			return -1;
-		}
-		free(dest);
-		if (!strcmp(m->destination, "/"))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s: a mount over / is not allowed (use root.path)",
-					    where);
-		if (get_str(v, "type", false, 256, &m->type, where, err) < 0 ||
-		    get_str(v, "source", false, RT_MAX_PATH, &m->source, where, err) < 0 ||
-		    get_typed(v, "options", true, &opts, where, err) < 0)
-			return -1;
-		if (opts && parse_mount_options(m, opts, where, err) < 0)
-			return -1;
-		if (parse_mappings(v, "uidMappings", &m->uid_mappings, &m->nuid_mappings, where,
-				   err) < 0 ||
-		    parse_mappings(v, "gidMappings", &m->gid_mappings, &m->ngid_mappings, where,
-				   err) < 0)
-			return -1;
-		if ((m->nuid_mappings || m->ngid_mappings) && !m->idmap)
-			m->idmap = true;
-		if (m->type && !strcmp(m->type, "bind"))
-			m->bind = true;
-		if (m->type && strcmp(m->type, "bind") && m->bind && strcmp(m->type, "none")) {
-			/* runc treats any type with "bind" as a bind mount */
-		}
-		if (m->bind) {
-			free(m->type);
-			m->type = bh_strdup("bind");
-			if (!m->source)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "%s: a bind mount needs a source", where);
-		}
-		if (!m->type)
-			return bh_error_set(err, BH_ERR_INVALID, "%s: type is required", where);
-		for (const char *c = m->type; *c; c++)
-			if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-			      *c == '_' || *c == '-'))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "%s: type '%.60s' is not a file system type",
-						    where, m->type);
-		if (m->idmap && !m->bind)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s: idmapped mounts must be bind mounts", where);
-		if (m->idmap && (!!m->nuid_mappings != !!m->ngid_mappings))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s: uidMappings and gidMappings go together", where);
-	}
-	return 0;
-}
-
 static int parse_hooks(struct bh_rt_spec *s, const json_t *root, struct bh_error **err)
 {
 	static const char *const names[BH_HOOK_NKINDS] = {
@@ -596,7 +357,7 @@ static int parse_hooks(struct bh_rt_spec *s, const json_t *root, struct bh_error
 	};
 	json_t *hooks;
 
-	if (get_typed(root, "hooks", false, &hooks, "config", err) < 0)
+	if (rt_spec_typed(root, "hooks", false, &hooks, "config", err) < 0)
 		return -1;
 	if (!hooks)
 		return 0;
@@ -606,7 +367,7 @@ static int parse_hooks(struct bh_rt_spec *s, const json_t *root, struct bh_error
 		char where[64];
 
 		snprintf(where, sizeof(where), "hooks");
-		if (get_typed(hooks, names[k], true, &arr, where, err) < 0)
+		if (rt_spec_typed(hooks, names[k], true, &arr, where, err) < 0)
 			return -1;
 		if (!arr)
 			continue;
@@ -624,12 +385,12 @@ static int parse_hooks(struct bh_rt_spec *s, const json_t *root, struct bh_error
 			if (!json_is_object(v))
 				return bh_error_set(err, BH_ERR_INVALID, "%s must be an object",
 						    where);
-			if (get_str(v, "path", true, RT_MAX_PATH, &h->path, where, err) < 0 ||
-			    get_strv(v, "args", RT_MAX_ARGS, RT_MAX_STR, &h->args, NULL, where,
-				     err) < 0 ||
-			    get_strv(v, "env", RT_MAX_ENV, RT_MAX_STR, &h->env, NULL, where, err) <
-				    0 ||
-			    get_int(v, "timeout", 1, 86400, &t, &pt, where, err) < 0)
+			if (rt_spec_str(v, "path", true, RT_MAX_PATH, &h->path, where, err) < 0 ||
+			    rt_spec_strv(v, "args", RT_MAX_ARGS, RT_MAX_STR, &h->args, NULL, where,
+					 err) < 0 ||
+			    rt_spec_strv(v, "env", RT_MAX_ENV, RT_MAX_STR, &h->env, NULL, where,
+					 err) < 0 ||
+			    rt_spec_int(v, "timeout", 1, 86400, &t, &pt, where, err) < 0)
 				return -1;
 			if (h->path[0] != '/')
 				return bh_error_set(err, BH_ERR_INVALID, "%s.path must be absolute",
@@ -646,7 +407,7 @@ static int parse_caps(struct bh_rt_process *p, const json_t *proc, struct bh_err
 							"permitted", "ambient" };
 	json_t *caps;
 
-	if (get_typed(proc, "capabilities", false, &caps, "process", err) < 0)
+	if (rt_spec_typed(proc, "capabilities", false, &caps, "process", err) < 0)
 		return -1;
 	if (!caps)
 		return 0;
@@ -655,7 +416,7 @@ static int parse_caps(struct bh_rt_process *p, const json_t *proc, struct bh_err
 		json_t *arr, *v;
 		size_t i;
 
-		if (get_typed(caps, sets[k], true, &arr, "process.capabilities", err) < 0)
+		if (rt_spec_typed(caps, sets[k], true, &arr, "process.capabilities", err) < 0)
 			return -1;
 		if (!arr)
 			continue;
@@ -692,30 +453,30 @@ static int parse_process(struct bh_rt_spec *s, const json_t *root, struct bh_err
 	bool present;
 	size_t i;
 
-	if (get_typed(root, "process", false, &proc, "config", err) < 0)
+	if (rt_spec_typed(root, "process", false, &proc, "config", err) < 0)
 		return -1;
 	if (!proc)
 		return bh_error_set(err, BH_ERR_INVALID, "process is required");
-	if (get_bool(proc, "terminal", &p->terminal, "process", err) < 0 ||
-	    get_bool(proc, "noNewPrivileges", &p->no_new_privileges, "process", err) < 0)
+	if (rt_spec_bool(proc, "terminal", &p->terminal, "process", err) < 0 ||
+	    rt_spec_bool(proc, "noNewPrivileges", &p->no_new_privileges, "process", err) < 0)
 		return -1;
-	if (get_typed(proc, "consoleSize", false, &cs, "process", err) < 0)
+	if (rt_spec_typed(proc, "consoleSize", false, &cs, "process", err) < 0)
 		return -1;
-	if (cs && (get_u32(cs, "height", &p->console_height, "process.consoleSize", err) < 0 ||
-		   get_u32(cs, "width", &p->console_width, "process.consoleSize", err) < 0))
+	if (cs && (rt_spec_u32(cs, "height", &p->console_height, "process.consoleSize", err) < 0 ||
+		   rt_spec_u32(cs, "width", &p->console_width, "process.consoleSize", err) < 0))
 		return -1;
-	if (get_typed(proc, "user", false, &user, "process", err) < 0)
+	if (rt_spec_typed(proc, "user", false, &user, "process", err) < 0)
 		return -1;
 	if (user) {
-		if (get_u32(user, "uid", &p->uid, "process.user", err) < 0 ||
-		    get_u32(user, "gid", &p->gid, "process.user", err) < 0 ||
-		    get_int(user, "umask", 0, 0777, &i64, &present, "process.user", err) < 0)
+		if (rt_spec_u32(user, "uid", &p->uid, "process.user", err) < 0 ||
+		    rt_spec_u32(user, "gid", &p->gid, "process.user", err) < 0 ||
+		    rt_spec_int(user, "umask", 0, 0777, &i64, &present, "process.user", err) < 0)
 			return -1;
 		if (present) {
 			p->has_umask = true;
 			p->umask = (uint32_t)i64;
 		}
-		if (get_typed(user, "additionalGids", true, &arr, "process.user", err) < 0)
+		if (rt_spec_typed(user, "additionalGids", true, &arr, "process.user", err) < 0)
 			return -1;
 		if (arr) {
 			if (json_array_size(arr) > RT_MAX_GIDS)
@@ -736,8 +497,9 @@ static int parse_process(struct bh_rt_spec *s, const json_t *root, struct bh_err
 			return bh_error_set(err, BH_ERR_INVALID,
 					    "process.user.username must be a string");
 	}
-	if (get_strv(proc, "args", RT_MAX_ARGS, RT_MAX_STR, &p->args, NULL, "process", err) < 0 ||
-	    get_strv(proc, "env", RT_MAX_ENV, RT_MAX_STR, &p->env, NULL, "process", err) < 0)
+	if (rt_spec_strv(proc, "args", RT_MAX_ARGS, RT_MAX_STR, &p->args, NULL, "process", err) <
+		    0 ||
+	    rt_spec_strv(proc, "env", RT_MAX_ENV, RT_MAX_STR, &p->env, NULL, "process", err) < 0)
 		return -1;
 	if (!p->args || !p->args[0] || !p->args[0][0])
 		return bh_error_set(err, BH_ERR_INVALID,
@@ -748,20 +510,20 @@ static int parse_process(struct bh_rt_spec *s, const json_t *root, struct bh_err
 					    "process.env: '%.60s' is not KEY=VALUE", *e);
 	if (!p->env)
 		p->env = bh_calloc(1, sizeof(char *));
-	if (get_str(proc, "cwd", false, RT_MAX_PATH, &cwd, "process", err) < 0)
+	if (rt_spec_str(proc, "cwd", false, RT_MAX_PATH, &cwd, "process", err) < 0)
 		return -1;
 	if (cwd && cwd[0] != '/') {
 		free(cwd);
 		return bh_error_set(err, BH_ERR_INVALID, "process.cwd must be an absolute path");
 	}
-	if (clean_abs(cwd ? cwd : "/", &p->cwd, "process.cwd", err) < 0) {
+	if (rt_spec_abs_path(cwd ? cwd : "/", &p->cwd, "process.cwd", err) < 0) {
 		free(cwd);
 		return -1;
 	}
 	free(cwd);
 	if (parse_caps(p, proc, err) < 0)
 		return -1;
-	if (get_typed(proc, "rlimits", true, &arr, "process", err) < 0)
+	if (rt_spec_typed(proc, "rlimits", true, &arr, "process", err) < 0)
 		return -1;
 	if (arr) {
 		if (json_array_size(arr) > 64)
@@ -802,298 +564,10 @@ static int parse_process(struct bh_rt_spec *s, const json_t *root, struct bh_err
 			p->nrlimits++;
 		}
 	}
-	if (get_int(proc, "oomScoreAdj", -1000, 1000, &i64, &p->has_oom_score_adj, "process", err) <
-	    0)
+	if (rt_spec_int(proc, "oomScoreAdj", -1000, 1000, &i64, &p->has_oom_score_adj, "process",
+			err) < 0)
 		return -1;
 	p->oom_score_adj = (int)i64;
-	return 0;
-}
-
-static int parse_namespaces(struct bh_rt_spec *s, const json_t *lin, struct bh_error **err)
-{
-	json_t *arr, *v;
-	size_t i;
-
-	if (get_typed(lin, "namespaces", true, &arr, "linux", err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	if (json_array_size(arr) > 16)
-		return bh_error_set(err, BH_ERR_LIMIT, "linux.namespaces: too many entries");
-	s->namespaces = bh_calloc(json_array_size(arr) + 1, sizeof(*s->namespaces));
-	json_array_foreach (arr, i, v) {
-		const char *t = bh_json_str(v, "type");
-		struct bh_rt_ns *ns = &s->namespaces[s->nnamespaces];
-		char where[48];
-		size_t k;
-
-		snprintf(where, sizeof(where), "linux.namespaces[%zu]", i);
-		if (!t)
-			return bh_error_set(err, BH_ERR_INVALID, "%s.type is required", where);
-		for (k = 0; k < sizeof(ns_names) / sizeof(ns_names[0]); k++)
-			if (!strcmp(t, ns_names[k].name))
-				break;
-		if (k == sizeof(ns_names) / sizeof(ns_names[0]))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s: unknown namespace type '%.40s' (pid, network, "
-					    "mount, ipc, uts, user, cgroup or time)",
-					    where, t);
-		for (size_t j = 0; j < s->nnamespaces; j++)
-			if (s->namespaces[j].type == ns_names[k].type)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.namespaces: '%s' appears twice", t);
-		ns->type = ns_names[k].type;
-		if (get_str(v, "path", false, RT_MAX_PATH, &ns->path, where, err) < 0)
-			return -1;
-		s->nnamespaces++; /* counted now: its path is freed with the spec */
-		if (ns->path && ns->path[0] != '/')
-			return bh_error_set(err, BH_ERR_INVALID, "%s.path must be absolute", where);
-	}
-	return 0;
-}
-
-static int64_t res_int(const json_t *o, const char *key, int64_t min, bool *bad)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!v || json_is_null(v))
-		return -1;
-	if (!json_is_integer(v) || json_integer_value(v) < min) {
-		*bad = true;
-		return -1;
-	}
-	return json_integer_value(v);
-}
-
-static int parse_resources(struct bh_rt_spec *s, const json_t *lin, struct bh_error **err)
-{
-	struct bh_rt_resources *r = &s->res;
-	json_t *res, *o, *arr, *v;
-	bool bad = false;
-	size_t i;
-
-	r->mem_limit = r->mem_reservation = r->mem_swap = r->mem_swappiness = -1;
-	r->cpu_shares = r->cpu_quota = r->cpu_period = r->cpu_rt_runtime = r->cpu_rt_period = -1;
-	r->pids_limit = r->blkio_weight = -1;
-	if (get_typed(lin, "resources", false, &res, "linux", err) < 0)
-		return -1;
-	if (!res)
-		return 0;
-	s->has_resources = true;
-	if (get_typed(res, "memory", false, &o, "linux.resources", err) < 0)
-		return -1;
-	if (o) {
-		r->mem_limit = res_int(o, "limit", -1, &bad);
-		r->mem_reservation = res_int(o, "reservation", -1, &bad);
-		r->mem_swap = res_int(o, "swap", -1, &bad);
-		r->mem_swappiness = res_int(o, "swappiness", 0, &bad);
-		if (r->mem_swappiness > 100)
-			bad = true;
-		if (get_bool(o, "disableOOMKiller", &r->mem_disable_oom_killer,
-			     "linux.resources.memory", err) < 0)
-			return -1;
-		if (bad)
-			return bh_error_set(
-				err, BH_ERR_INVALID,
-				"linux.resources.memory: values must be integers >= -1");
-	}
-	if (get_typed(res, "cpu", false, &o, "linux.resources", err) < 0)
-		return -1;
-	if (o) {
-		r->cpu_shares = res_int(o, "shares", 0, &bad);
-		r->cpu_quota = res_int(o, "quota", -1, &bad);
-		r->cpu_period = res_int(o, "period", 0, &bad);
-		r->cpu_rt_runtime = res_int(o, "realtimeRuntime", -1, &bad);
-		r->cpu_rt_period = res_int(o, "realtimePeriod", 0, &bad);
-		if (bad)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.resources.cpu: values must be integers");
-		if (get_str(o, "cpus", false, 4096, &r->cpuset_cpus, "linux.resources.cpu", err) <
-			    0 ||
-		    get_str(o, "mems", false, 4096, &r->cpuset_mems, "linux.resources.cpu", err) <
-			    0)
-			return -1;
-		for (const char *c = r->cpuset_cpus; c && *c; c++)
-			if (!strchr("0123456789,-", *c))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.cpu.cpus is not a CPU list");
-		for (const char *c = r->cpuset_mems; c && *c; c++)
-			if (!strchr("0123456789,-", *c))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.cpu.mems is not a node list");
-	}
-	if (get_typed(res, "pids", false, &o, "linux.resources", err) < 0)
-		return -1;
-	if (o) {
-		r->pids_limit = res_int(o, "limit", -1, &bad);
-		if (bad)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.resources.pids.limit must be an integer");
-	}
-	if (get_typed(res, "blockIO", false, &o, "linux.resources", err) < 0)
-		return -1;
-	if (o) {
-		r->blkio_weight = res_int(o, "weight", 0, &bad);
-		if (bad || r->blkio_weight > 10000)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.resources.blockIO.weight is out of range");
-	}
-	if (get_typed(res, "hugepageLimits", true, &arr, "linux.resources", err) < 0)
-		return -1;
-	if (arr) {
-		if (json_array_size(arr) > 16)
-			return bh_error_set(err, BH_ERR_LIMIT, "hugepageLimits: too many");
-		r->huge_sizes = bh_calloc(json_array_size(arr) + 1, sizeof(char *));
-		r->huge_limits = bh_calloc(json_array_size(arr) + 1, sizeof(int64_t));
-		json_array_foreach (arr, i, v) {
-			const char *ps = bh_json_str(v, "pageSize");
-			json_int_t lim;
-
-			if (!ps || strlen(ps) > 16 || !bh_json_int(v, "limit", &lim) || lim < 0)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "hugepageLimits[%zu] needs pageSize and limit",
-						    i);
-			for (const char *c = ps; *c; c++)
-				if (!((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z')))
-					return bh_error_set(err, BH_ERR_INVALID,
-							    "hugepageLimits[%zu].pageSize", i);
-			r->huge_sizes[r->nhuge] = bh_strdup(ps);
-			r->huge_limits[r->nhuge++] = lim;
-		}
-	}
-	if (get_typed(res, "devices", true, &arr, "linux.resources", err) < 0)
-		return -1;
-	if (arr) {
-		if (json_array_size(arr) > RT_MAX_DEVICES)
-			return bh_error_set(err, BH_ERR_LIMIT, "linux.resources.devices: too many");
-		r->devices = bh_calloc(json_array_size(arr) + 1, sizeof(*r->devices));
-		json_array_foreach (arr, i, v) {
-			struct bh_rt_devrule *d = &r->devices[r->ndevices];
-			const char *t = bh_json_str(v, "type"), *acc = bh_json_str(v, "access");
-			json_t *allow = json_object_get(v, "allow");
-			json_int_t mj = -1, mn = -1;
-
-			if (!json_is_boolean(allow))
-				return bh_error_set(
-					err, BH_ERR_INVALID,
-					"linux.resources.devices[%zu].allow is required", i);
-			d->allow = json_is_true(allow);
-			d->type = t ? t[0] : 'a';
-			if (t && (strlen(t) != 1 || !strchr("acb", t[0])))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.devices[%zu].type '%.10s'", i,
-						    t);
-			if ((json_object_get(v, "major") && !bh_json_int(v, "major", &mj)) ||
-			    (json_object_get(v, "minor") && !bh_json_int(v, "minor", &mn)) ||
-			    mj < -1 || mn < -1 || mj > 0xfffff || mn > 0xfffff)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.devices[%zu]: bad major/minor",
-						    i);
-			d->major = mj;
-			d->minor = mn;
-			if (!acc)
-				acc = "rwm";
-			if (strlen(acc) > 3 || strspn(acc, "rwm") != strlen(acc))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.devices[%zu].access '%.10s'",
-						    i, acc);
-			snprintf(d->access, sizeof(d->access), "%s", acc);
-			r->ndevices++;
-		}
-	}
-	if (get_typed(res, "unified", false, &o, "linux.resources", err) < 0)
-		return -1;
-	if (o) {
-		const char *k;
-
-		json_object_foreach (o, k, v) {
-			if (!json_is_string(v) || strchr(k, '/') || !strcmp(k, "..") ||
-			    !strcmp(k, ".") || strlen(k) > 256)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.resources.unified: bad entry '%.60s'",
-						    k);
-		}
-		r->unified = json_incref(o);
-	}
-	return 0;
-}
-
-static int parse_devices(struct bh_rt_spec *s, const json_t *lin, struct bh_error **err)
-{
-	json_t *arr, *v;
-	size_t i;
-
-	if (get_typed(lin, "devices", true, &arr, "linux", err) < 0)
-		return -1;
-	if (!arr)
-		return 0;
-	if (json_array_size(arr) > RT_MAX_DEVICES)
-		return bh_error_set(err, BH_ERR_LIMIT, "linux.devices: too many");
-	s->devices = bh_calloc(json_array_size(arr) + 1, sizeof(*s->devices));
-	json_array_foreach (arr, i, v) {
-		struct bh_rt_device *d = &s->devices[s->ndevices];
-		char where[48], *path = NULL, *type = NULL;
-		int64_t mj = 0, mn = 0, fm = 0666;
-		bool pm, pn, pf;
-
-		snprintf(where, sizeof(where), "linux.devices[%zu]", i);
-		if (!json_is_object(v))
-			return bh_error_set(err, BH_ERR_INVALID, "%s must be an object", where);
-		s->ndevices++;
-		if (get_str(v, "path", true, RT_MAX_PATH, &path, where, err) < 0)
-			return -1;
-		if (clean_abs(path, &d->path, where, err) < 0) {
-			free(path);
-			return -1;
-		}
-		free(path);
-		if (get_str(v, "type", true, 2, &type, where, err) < 0)
-			return -1;
-		if (strlen(type) != 1 || !strchr("cbup", type[0])) {
-			free(type);
-			return bh_error_set(err, BH_ERR_INVALID, "%s.type must be c, b, u or p",
-					    where);
-		}
-		d->type = type[0];
-		free(type);
-		if (get_int(v, "major", 0, 0xfffff, &mj, &pm, where, err) < 0 ||
-		    get_int(v, "minor", 0, 0xfffff, &mn, &pn, where, err) < 0 ||
-		    get_int(v, "fileMode", 0, 07777, &fm, &pf, where, err) < 0 ||
-		    get_u32(v, "uid", &d->uid, where, err) < 0 ||
-		    get_u32(v, "gid", &d->gid, where, err) < 0)
-			return -1;
-		if (d->type != 'p' && (!pm || !pn))
-			return bh_error_set(err, BH_ERR_INVALID, "%s needs major and minor", where);
-		d->major = mj;
-		d->minor = mn;
-		d->mode = pf ? (uint32_t)fm : 0666;
-		if (strncmp(d->path, "/dev/", 5))
-			return bh_error_set(err, BH_ERR_INVALID, "%s.path must be under /dev",
-					    where);
-	}
-	return 0;
-}
-
-static int parse_paths(const json_t *lin, const char *key, char ***out, size_t *n,
-		       struct bh_error **err)
-{
-	char **v;
-	size_t i;
-
-	if (get_strv(lin, key, RT_MAX_PATHS, RT_MAX_PATH, &v, n, "linux", err) < 0)
-		return -1;
-	*out = v;
-	for (i = 0; i < *n; i++) {
-		char *c;
-
-		if (v[i][0] != '/')
-			return bh_error_set(err, BH_ERR_INVALID, "linux.%s[%zu] must be absolute",
-					    key, i);
-		if (clean_abs(v[i], &c, key, err) < 0)
-			return -1;
-		free(v[i]);
-		v[i] = c;
-	}
 	return 0;
 }
 
@@ -1119,7 +593,7 @@ static int split_list(const char *s, char ***out, size_t *n, const char *what,
 			return bh_error_set(err, BH_ERR_LIMIT, "annotation %s: too many paths",
 					    what);
 		}
-		if (clean_abs(tok, &c, what, err) < 0) {
+		if (rt_spec_abs_path(tok, &c, what, err) < 0) {
 			free(copy);
 			return -1;
 		}
@@ -1139,7 +613,7 @@ static int parse_annotations(struct bh_rt_spec *s, const json_t *root, struct bh
 	json_t *a, *v;
 	const char *k, *mode, *ro, *rw;
 
-	if (get_typed(root, "annotations", false, &a, "config", err) < 0)
+	if (rt_spec_typed(root, "annotations", false, &a, "config", err) < 0)
 		return -1;
 	if (!a) {
 		s->annotations = json_object();
@@ -1176,162 +650,6 @@ static int parse_annotations(struct bh_rt_spec *s, const json_t *root, struct bh
 	return 0;
 }
 
-/*
- * linux.timeOffsets: {"monotonic"|"boottime": {"secs": int64, "nanosecs": uint32}},
- * applied to a new time namespace before its first process (so it needs one).
- */
-static int parse_time_offsets(struct bh_rt_spec *s, const json_t *lin, struct bh_error **err)
-{
-	static const char *const clocks[2] = { "monotonic", "boottime" };
-	json_t *v, *c;
-	const char *k;
-	bool new_timens = false;
-
-	if (get_typed(lin, "timeOffsets", false, &v, "linux", err) < 0)
-		return -1;
-	if (!v)
-		return 0;
-	json_object_foreach (v, k, c) {
-		json_int_t secs = 0, nsecs = 0;
-		int i = !strcmp(k, clocks[0]) ? 0 : !strcmp(k, clocks[1]) ? 1 : -1;
-		json_t *x;
-
-		if (i < 0)
-			return bh_error_set(
-				err, BH_ERR_INVALID,
-				"linux.timeOffsets: unknown clock '%.60s' (monotonic or "
-				"boottime)",
-				k);
-		if (!json_is_object(c))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.timeOffsets.%s must be an object", k);
-		x = json_object_get(c, "secs");
-		if (x && !json_is_integer(x))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.timeOffsets.%s.secs must be an integer", k);
-		secs = x ? json_integer_value(x) : 0;
-		x = json_object_get(c, "nanosecs");
-		if (x && !json_is_integer(x))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.timeOffsets.%s.nanosecs must be an integer", k);
-		nsecs = x ? json_integer_value(x) : 0;
-		if (nsecs < 0 || nsecs >= 1000000000)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.timeOffsets.%s.nanosecs must be 0..999999999",
-					    k);
-		/* The kernel keeps offsets within +-KTIME_MAX/2; a century is plenty. */
-		if (secs > 100ll * 366 * 86400 || secs < -100ll * 366 * 86400)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.timeOffsets.%s.secs is out of range", k);
-		s->time_offset_secs[i] = secs;
-		s->time_offset_nsecs[i] = (uint32_t)nsecs;
-	}
-	for (size_t i = 0; i < s->nnamespaces; i++)
-		if (s->namespaces[i].type == CLONE_NEWTIME && !s->namespaces[i].path)
-			new_timens = true;
-	if (!new_timens)
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "linux.timeOffsets needs a new time namespace in "
-				    "linux.namespaces");
-	s->has_time_offsets = true;
-	return 0;
-}
-
-static int parse_linux(struct bh_rt_spec *s, const json_t *root, struct bh_error **err)
-{
-	json_t *lin, *v;
-	char *prop = NULL;
-	const char *k;
-
-	if (get_typed(root, "linux", false, &lin, "config", err) < 0)
-		return -1;
-	if (!lin) {
-		s->res.mem_limit = s->res.mem_reservation = s->res.mem_swap = -1;
-		s->res.mem_swappiness = s->res.cpu_shares = s->res.cpu_quota = -1;
-		s->res.cpu_period = s->res.cpu_rt_runtime = s->res.cpu_rt_period = -1;
-		s->res.pids_limit = s->res.blkio_weight = -1;
-		return 0;
-	}
-	if (parse_namespaces(s, lin, err) < 0 ||
-	    parse_mappings(lin, "uidMappings", &s->uid_mappings, &s->nuid_mappings, "linux", err) <
-		    0 ||
-	    parse_mappings(lin, "gidMappings", &s->gid_mappings, &s->ngid_mappings, "linux", err) <
-		    0 ||
-	    parse_resources(s, lin, err) < 0 || parse_devices(s, lin, err) < 0 ||
-	    parse_paths(lin, "maskedPaths", &s->masked_paths, &s->nmasked, err) < 0 ||
-	    parse_paths(lin, "readonlyPaths", &s->readonly_paths, &s->nreadonly, err) < 0)
-		return -1;
-	if (get_typed(lin, "sysctl", false, &v, "linux", err) < 0)
-		return -1;
-	if (v) {
-		json_t *x;
-
-		if (json_object_size(v) > RT_MAX_SYSCTL)
-			return bh_error_set(err, BH_ERR_LIMIT, "linux.sysctl: too many");
-		json_object_foreach (v, k, x) {
-			if (!json_is_string(x) || json_string_length(x) > 4096)
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.sysctl.%.60s must be a string", k);
-			if (!*k || strlen(k) > 256 || strstr(k, "..") || k[0] == '.' ||
-			    k[0] == '/' ||
-			    strspn(k, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU"
-				      "VWXYZ0123456789_.-/") != strlen(k))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "linux.sysctl: '%.60s' is not a sysctl name",
-						    k);
-		}
-		s->sysctl = json_incref(v);
-	}
-	if (parse_time_offsets(s, lin, err) < 0)
-		return -1;
-	if (get_str(lin, "cgroupsPath", false, RT_MAX_PATH, &s->cgroups_path, "linux", err) < 0)
-		return -1;
-	if (s->cgroups_path && strstr(s->cgroups_path, ".."))
-		return bh_error_set(err, BH_ERR_UNSAFE, "linux.cgroupsPath must not contain '..'");
-	if (get_typed(lin, "seccomp", false, &v, "linux", err) < 0)
-		return -1;
-	if (v)
-		s->seccomp = json_incref(v);
-	if (get_str(lin, "rootfsPropagation", false, 32, &prop, "linux", err) < 0)
-		return -1;
-	if (prop) {
-		static const struct {
-			const char *n;
-			unsigned long f;
-		} props[] = {
-			{ "private", MS_PRIVATE },	 { "rprivate", MS_PRIVATE | MS_REC },
-			{ "slave", MS_SLAVE },		 { "rslave", MS_SLAVE | MS_REC },
-			{ "shared", MS_SHARED },	 { "rshared", MS_SHARED | MS_REC },
-			{ "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC }
-		};
-		size_t i;
-
-		for (i = 0; i < sizeof(props) / sizeof(props[0]); i++)
-			if (!strcmp(prop, props[i].n))
-				s->rootfs_propagation = props[i].f;
-		free(prop);
-		if (!s->rootfs_propagation)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.rootfsPropagation is not a propagation mode");
-	}
-	/* user namespaces and mappings go together */
-	{
-		const struct bh_rt_ns *user = NULL;
-
-		for (size_t i = 0; i < s->nnamespaces; i++)
-			if (s->namespaces[i].type == CLONE_NEWUSER)
-				user = &s->namespaces[i];
-		if ((s->nuid_mappings || s->ngid_mappings) && !user)
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "linux.uidMappings need a user namespace");
-		if (user && !user->path && (!s->nuid_mappings || !s->ngid_mappings))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "a new user namespace needs linux.uidMappings and "
-					    "linux.gidMappings");
-	}
-	return 0;
-}
-
 int bh_rt_spec_parse(const char *buf, size_t len, struct bh_rt_spec **out, struct bh_error **err)
 {
 	struct bh_rt_spec *s;
@@ -1346,31 +664,31 @@ int bh_rt_spec_parse(const char *buf, size_t len, struct bh_rt_spec **out, struc
 		bh_error_set(err, BH_ERR_INVALID, "config.json must be a JSON object");
 		goto out;
 	}
-	if (get_str(root, "ociVersion", true, 64, &s->oci_version, "config", err) < 0)
+	if (rt_spec_str(root, "ociVersion", true, 64, &s->oci_version, "config", err) < 0)
 		goto out;
 	if (!bh_str_has_prefix(s->oci_version, "1.")) {
 		bh_error_set(err, BH_ERR_UNSUPPORTED, "ociVersion '%.40s' is not 1.x",
 			     s->oci_version);
 		goto out;
 	}
-	if (get_typed(root, "root", false, &rootobj, "config", err) < 0)
+	if (rt_spec_typed(root, "root", false, &rootobj, "config", err) < 0)
 		goto out;
 	if (!rootobj) {
 		bh_error_set(err, BH_ERR_INVALID, "root is required");
 		goto out;
 	}
-	if (get_str(rootobj, "path", true, RT_MAX_PATH, &s->root_path, "root", err) < 0 ||
-	    get_bool(rootobj, "readonly", &s->root_readonly, "root", err) < 0)
+	if (rt_spec_str(rootobj, "path", true, RT_MAX_PATH, &s->root_path, "root", err) < 0 ||
+	    rt_spec_bool(rootobj, "readonly", &s->root_readonly, "root", err) < 0)
 		goto out;
 	if (!s->root_path[0]) {
 		bh_error_set(err, BH_ERR_INVALID, "root.path is empty");
 		goto out;
 	}
-	if (get_str(root, "hostname", false, 64, &s->hostname, "config", err) < 0 ||
-	    get_str(root, "domainname", false, 64, &s->domainname, "config", err) < 0)
+	if (rt_spec_str(root, "hostname", false, 64, &s->hostname, "config", err) < 0 ||
+	    rt_spec_str(root, "domainname", false, 64, &s->domainname, "config", err) < 0)
 		goto out;
-	if (parse_process(s, root, err) < 0 || parse_mounts(s, root, err) < 0 ||
-	    parse_hooks(s, root, err) < 0 || parse_linux(s, root, err) < 0 ||
+	if (parse_process(s, root, err) < 0 || rt_spec_parse_mounts(s, root, err) < 0 ||
+	    parse_hooks(s, root, err) < 0 || rt_spec_parse_linux(s, root, err) < 0 ||
 	    parse_annotations(s, root, err) < 0)
 		goto out;
 	if (s->hostname && !bh_rt_spec_has_ns(s, CLONE_NEWUTS) && s->hostname[0]) {
