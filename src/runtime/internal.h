@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -239,6 +240,14 @@ struct rt_mount_ctx {
 int rt_mount_setup(struct rt_mount_ctx *m, struct bh_error **err);
 /* Prepare (in the runtime) a detached idmapped bind mount for mount i. */
 int rt_mount_idmapped(const struct bh_rt_mount *mnt, pid_t child, struct bh_error **err);
+/*
+ * copyup.c: copy the directory s (an fd, owned: closed here) into the directory d
+ * through fds, bounded, symlinks never followed, other file systems not entered; then
+ * st's owner, mode and times onto d when meta. `what` names the directory in
+ * messages; *entries gets the count copied.
+ */
+int rt_copyup(int s, int d, const struct stat *st, const char *what, bool meta, size_t *entries,
+	      struct bh_error **err);
 /* The mandatory masked and read-only paths that every container gets. */
 extern const char *const rt_mandatory_masked[];
 extern const char *const rt_mandatory_readonly[];
