@@ -10,13 +10,16 @@
  *             no_new_privs, Landlock, seccomp (last) and execs
  *   state     the state JSON; kill, delete, pause/resume, ps, list, exec
  *
- * Hardening reported in the state annotations (org.bulkhead.*): a deny-list
- * of high-risk syscalls no config can lift (only the operator, with
+ * The hardening, reported per container beside the state (state.json's
+ * "hardening" object: bh_rt_hardening, `bulkhead state --hardening`): a
+ * deny-list of high-risk syscalls no config can lift (only the operator, with
  * allow_dangerous), the mount family denied or supervised through seccomp
  * user notification, the default seccomp allow-list when a bundle has none,
  * Landlock from annotations, mandatory masked and read-only /proc and /sys
  * paths, the device policy (v1 controller and/or a cgroup eBPF device
- * program), and the runtime re-executed from a sealed memfd.
+ * program), a mount namespace of its own, and the runtime re-executed from a
+ * sealed memfd. The state's "annotations" are the config's, unchanged, as
+ * runtime-spec requires; hooks get that same state on stdin.
  *
  * Ownership follows include/bulkhead/base.h. Functions that start container
  * processes fork; the library itself never prints and never exits (a forked
@@ -170,7 +173,7 @@ struct bh_rt_spec {
 	struct bh_rt_mount *mounts;
 	size_t nmounts;
 	struct bh_rt_hooks hooks[BH_HOOK_NKINDS];
-	json_t *annotations; /* object (owned) */
+	json_t *annotations; /* the config's object as it is (owned), or NULL without one */
 	/* linux */
 	struct bh_rt_ns *namespaces;
 	size_t nnamespaces;
@@ -275,8 +278,23 @@ int bh_rt_start(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **e
  */
 int bh_rt_run(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
 	      bool detach, bool keep, int *status, struct bh_error **err);
-/* The state JSON (runtime-spec state + annotations). */
+/*
+ * The runtime-spec state: ociVersion, id, status (derived from the process,
+ * never read from the file), pid, bundle, the config's annotations exactly
+ * as given (absent when the config has none), and runc's rootfs, created,
+ * owner.
+ */
 int bh_rt_state(const struct bh_rt_ctx *ctx, const char *id, json_t **out, struct bh_error **err);
+/*
+ * The hardening report of a container, a new object: "seccomp" (whose
+ * profile), "denylist" and "allowedDangerous" (syscall names), "mounts"
+ * ("denied" or "supervised"), "landlock", "reexec", "maskedPaths" and
+ * "readonlyPaths" (the mandatory ones, applied whatever the config says),
+ * "mountNamespace", "cgroup" (the layout) and "devices" (how the device
+ * policy is enforced: the v1 controller, the eBPF program and its size).
+ */
+int bh_rt_hardening(const struct bh_rt_ctx *ctx, const char *id, json_t **out,
+		    struct bh_error **err);
 int bh_rt_kill(const struct bh_rt_ctx *ctx, const char *id, int sig, bool all,
 	       struct bh_error **err);
 int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct bh_error **err);

@@ -244,21 +244,30 @@ int cmd_start(int argc, char **argv, struct bh_cli *cli)
 int cmd_state(int argc, char **argv, struct bh_cli *cli)
 {
 	static const char usage[] =
-		"usage: bulkhead state ID\n\nPrint the state of a container as JSON (runtime-spec "
-		"state, with the\nhardening in org.bulkhead.* annotations).\nSee "
-		"bulkhead-state(1).\n";
+		"usage: bulkhead state [--hardening] ID\n\nPrint the state of a container as "
+		"JSON (runtime-spec state: its annotations\nare the config's). --hardening prints "
+		"bulkhead's hardening report of the\ncontainer instead.\nSee bulkhead-state(1).\n";
+	static const struct option opts[] = { { "hardening", no_argument, NULL, 'H' },
+					      { "help", no_argument, NULL, 'h' },
+					      { NULL, 0, NULL, 0 } };
 	struct bh_rt_ctx ctx;
 	struct bh_error *err = NULL;
-	const char *id;
+	bool hardening = false;
 	json_t *st;
-	int r = one_id(argc, argv, "state", usage, &id);
+	int c;
 
-	if (r < 0)
-		return cli_help(usage);
-	if (r)
-		return r;
+	while ((c = cli_getopt(argc, argv, "h", opts, "state")) != -1) {
+		switch (c) {
+		case 'H': hardening = true; break;
+		case 'h': return cli_help(usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("state", "expected one container ID");
 	ctx_init(&ctx, cli);
-	if (bh_rt_state(&ctx, id, &st, &err) < 0)
+	if ((hardening ? bh_rt_hardening(&ctx, argv[optind], &st, &err)
+		       : bh_rt_state(&ctx, argv[optind], &st, &err)) < 0)
 		return cli_fail(err);
 	json_dumpf(st, stdout, JSON_INDENT(2));
 	fputc('\n', stdout);

@@ -126,7 +126,9 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 				&e, "container %s started, but its state file was not updated", id);
 	}
 	if (spec && spec->hooks[BH_HOOK_POSTSTART].n) {
-		char *s = json_dumps(st, JSON_COMPACT);
+		const char *bundle = bh_json_str(st, "bundle");
+		char *s = rt_state_for_hooks(id, (pid_t)pid, bundle ? bundle : "", "running",
+					     spec->annotations);
 		struct bh_error *e = NULL;
 
 		if (rt_hooks_run(spec, BH_HOOK_POSTSTART, s, 0, &e) < 0)
@@ -338,14 +340,14 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 			kill((pid_t)sup, SIGKILL);
 	}
 	if (spec_from_state_dir(dir, &spec, NULL) == 0 && spec->hooks[BH_HOOK_POSTSTOP].n) {
-		json_t *pub = rt_state_public(ctx, id, st);
-		char *s = json_dumps(pub, JSON_COMPACT);
+		const char *bundle = bh_json_str(st, "bundle");
+		char *s = rt_state_for_hooks(id, 0, bundle ? bundle : "", "stopped",
+					     spec->annotations);
 		struct bh_error *e = NULL;
 
 		if (rt_hooks_run(spec, BH_HOOK_POSTSTOP, s, 0, &e) < 0)
 			bh_error_warn(&e, "poststop hook");
 		free(s);
-		json_decref(pub);
 	}
 	if (rt_cgroup_destroy(&cg, err) < 0)
 		goto out;

@@ -108,11 +108,12 @@ static uint32_t host_root_uid(const struct bh_rt_spec *s)
 	return 0;
 }
 
-static json_t *hardening_annotations(const struct bh_rt_ctx *ctx, const struct bh_rt_spec *s,
-				     const struct rt_cgroup *cg)
+/* The hardening report (state.json "hardening"); "devices" is added once the cgroups exist. */
+static json_t *hardening_report(const struct bh_rt_ctx *ctx, const struct bh_rt_spec *s,
+				const struct rt_cgroup *cg)
 {
-	struct bh_buf deny = BH_BUF_INIT(4096), allowed = BH_BUF_INIT(4096);
-	json_t *a = json_deep_copy(s->annotations ? s->annotations : json_object());
+	json_t *deny = json_array(), *allowed = json_array(), *masked = json_array(),
+	       *ro = json_array(), *h;
 	char ll[128];
 	int abi = rt_landlock_abi();
 
@@ -122,35 +123,29 @@ static json_t *hardening_annotations(const struct bh_rt_ctx *ctx, const struct b
 		for (char *const *p = ctx->allow_dangerous; p && *p; p++)
 			if (!strcmp(*p, bh_rt_deny_list[i]))
 				ok = true;
-		bh_buf_addf(ok ? &allowed : &deny, NULL, "%s%s",
-			    (ok ? allowed.len : deny.len) ? "," : "", bh_rt_deny_list[i]);
+		json_array_append_new(ok ? allowed : deny, json_string(bh_rt_deny_list[i]));
 	}
-	json_object_set_new(a, "org.bulkhead.seccomp",
-			    json_string(s->seccomp ? "bundle profile + deny-list"
-						   : "bulkhead default profile + deny-list"));
-	json_object_set_new(a, "org.bulkhead.denylist", json_string(deny.data ? deny.data : ""));
-	if (allowed.len)
-		json_object_set_new(a, "org.bulkhead.allowed-dangerous", json_string(allowed.data));
-	json_object_set_new(
-		a, "org.bulkhead.mounts.mode",
-		json_string(s->mounts_mode == BH_MOUNTS_SUPERVISED ? "supervised" : "denied"));
+	for (size_t i = 0; rt_mandatory_masked[i]; i++)
+		json_array_append_new(masked, json_string(rt_mandatory_masked[i]));
+	for (size_t i = 0; rt_mandatory_readonly[i]; i++)
+		json_array_append_new(ro, json_string(rt_mandatory_readonly[i]));
 	if (s->nlandlock_ro || s->nlandlock_rw)
 		snprintf(ll, sizeof(ll), "abi %d, %zu read-only and %zu read-write paths", abi,
 			 s->nlandlock_ro, s->nlandlock_rw);
 	else
 		snprintf(ll, sizeof(ll), "off (kernel ABI %d available)", abi);
-	json_object_set_new(a, "org.bulkhead.landlock.status", json_string(ll));
-	json_object_set_new(a, "org.bulkhead.reexec",
-			    json_string(bh_rt_is_sealed() ? "sealed memfd" : "off"));
-	json_object_set_new(a, "org.bulkhead.paths",
-			    json_string("mandatory masked and read-only /proc and /sys paths"));
-	json_object_set_new(a, "org.bulkhead.cgroup",
-			    json_string(cg->layout == RT_CG_V2	     ? "v2"
-					: cg->layout == RT_CG_HYBRID ? "hybrid (v1 + unified)"
-								     : "v1"));
-	bh_buf_release(&deny);
-	bh_buf_release(&allowed);
-	return a;
+	h = json_pack("{s:s, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "seccomp",
+		      s->seccomp ? "bundle profile + deny-list"
+				 : "bulkhead default profile + deny-list",
+		      "denylist", deny, "allowedDangerous", allowed, "mounts",
+		      s->mounts_mode == BH_MOUNTS_SUPERVISED ? "supervised" : "denied", "landlock",
+		      ll, "reexec", bh_rt_is_sealed() ? "sealed memfd" : "off", "maskedPaths",
+		      masked, "readonlyPaths", ro, "mountNamespace",
+		      "its own (required: a config without one is refused)", "cgroup",
+		      cg->layout == RT_CG_V2	   ? "v2"
+		      : cg->layout == RT_CG_HYBRID ? "hybrid (v1 + unified)"
+						   : "v1");
+	return h;
 }
 
 static int check_spec(const struct bh_rt_spec *s, struct bh_error **err)
@@ -245,18 +240,6 @@ static int connect_unix(const char *path, struct bh_error **err)
 	return fd;
 }
 
-static char *state_for_hooks(const char *id, pid_t pid, const char *bundle, const char *status,
-			     json_t *annotations)
-{
-	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s, s:O}", "ociVersion", BH_RT_OCI_VERSION,
-			      "id", id, "status", status, "pid", (int)pid, "bundle", bundle,
-			      "annotations", annotations);
-	char *s = json_dumps(j, JSON_COMPACT);
-
-	json_decref(j);
-	return s;
-}
-
 /* Everything a create holds while it runs; released by create_job_release. */
 struct create_job {
 	const struct bh_rt_ctx *ctx;
@@ -265,7 +248,7 @@ struct create_job {
 	bool own_tty;
 	struct rt_created *c;
 	struct bh_buf raw; /* config.json as read, copied into the state directory */
-	char *bundle, *rootfs, *hook_state;
+	char *bundle, *rootfs;
 	struct rt_filter filter;
 	struct rt_init_args a;
 	int sv[2], procfd, fifofd, console, notify, lockfd;
@@ -370,11 +353,14 @@ static int make_state(struct create_job *j, struct bh_error **err)
 	c->state = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:s, s:s, s:s, s:o, s:o}",
 			     "ociVersion", BH_RT_OCI_VERSION, "id", j->id, "status", "creating",
 			     "pid", 0, "pid_start", 0, "bundle", j->bundle, "rootfs", j->rootfs,
-			     "created", created_at, "owner", "", "annotations",
-			     hardening_annotations(j->ctx, c->spec, &c->cg), "cgroup",
+			     "created", created_at, "owner", "", "hardening",
+			     hardening_report(j->ctx, c->spec, &c->cg), "cgroup",
 			     rt_cgroup_to_json(&c->cg));
 	if (!c->state)
 		return bh_error_set(err, BH_ERR_INTERNAL, "building the state");
+	/* runtime-spec: the state's annotations are the config's, unchanged */
+	if (c->spec->annotations)
+		json_object_set(c->state, "annotations", c->spec->annotations);
 	copy = bh_asprintf("%s/config.json", c->dir);
 	r = bh_write_file_atomic(copy, j->raw.data, j->raw.len, 0600, err);
 	free(copy);
@@ -386,8 +372,8 @@ static int make_state(struct create_job *j, struct bh_error **err)
 	{
 		char *dev = rt_devices_status(&c->cg, c->spec);
 
-		json_object_set_new(json_object_get(c->state, "annotations"),
-				    "org.bulkhead.devices", json_string(dev));
+		json_object_set_new(json_object_get(c->state, "hardening"), "devices",
+				    json_string(dev));
 		free(dev);
 	}
 	return 0;
@@ -455,8 +441,6 @@ static int spawn_init(struct create_job *j, struct bh_error **err)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, j->sv) < 0)
 		return bh_error_sys(err, errno, "socketpair");
-	j->hook_state = state_for_hooks(j->id, 0, j->bundle, "creating",
-					json_object_get(c->state, "annotations"));
 	a->spec = c->spec;
 	a->rootfs = j->rootfs;
 	a->id = j->id;
@@ -475,7 +459,7 @@ static int spawn_init(struct create_job *j, struct bh_error **err)
 	a->no_new_keyring = j->o->no_new_keyring;
 	a->userns = j->userns;
 	a->intermediate = j->intermediate;
-	a->state_json = j->hook_state;
+	a->bundle = j->bundle;
 	if (j->intermediate) {
 		j->child = raw_clone(0);
 	} else {
@@ -543,8 +527,7 @@ static int release_new_init(struct create_job *j, struct bh_error **err)
 static int run_create_hooks(struct create_job *j, struct bh_error **err)
 {
 	struct rt_created *c = j->c;
-	char *st = state_for_hooks(j->id, c->pid, j->bundle, "creating",
-				   json_object_get(c->state, "annotations"));
+	char *st = rt_state_for_hooks(j->id, c->pid, j->bundle, "creating", c->spec->annotations);
 	int x = rt_hooks_run(c->spec, BH_HOOK_PRESTART, st, 0, err);
 
 	if (x == 0)
@@ -651,7 +634,6 @@ static void create_job_release(struct create_job *j)
 	close_fd(&j->notify);
 	rt_filter_release(&j->filter);
 	bh_buf_release(&j->raw);
-	free(j->hook_state);
 	free(j->bundle);
 	free(j->rootfs);
 }

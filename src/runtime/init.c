@@ -155,9 +155,16 @@ static void init_stage(struct rt_init_args *a)
 		_exit(1);
 	close(a->fifo_path);
 	close(a->procfd);
-	if (s->hooks[BH_HOOK_START_CONTAINER].n &&
-	    rt_hooks_run(s, BH_HOOK_START_CONTAINER, a->state_json, 0, &err) < 0)
-		goto fail;
+	if (s->hooks[BH_HOOK_START_CONTAINER].n) {
+		/* in the container's namespaces: its pid as the container sees it (runtime-spec) */
+		char *st =
+			rt_state_for_hooks(a->id, getpid(), a->bundle, "created", s->annotations);
+		int x = rt_hooks_run(s, BH_HOOK_START_CONTAINER, st, 0, &err);
+
+		free(st);
+		if (x < 0)
+			goto fail;
+	}
 	pc.p = &s->process;
 	pc.spec = s;
 	pc.filter = a->filter;

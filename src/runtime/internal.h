@@ -155,6 +155,13 @@ int rt_state_lock(const char *dir, struct bh_error **err);
 const char *rt_state_status(const struct bh_rt_ctx *ctx, const char *id, json_t *st);
 /* The runtime-spec state of st (a new reference). */
 json_t *rt_state_public(const struct bh_rt_ctx *ctx, const char *id, json_t *st);
+/*
+ * The state a hook reads on its stdin (runtime-spec: ociVersion, id, status, pid, bundle,
+ * annotations; the config's annotations exactly, none when NULL), as JSON text. Caller
+ * frees.
+ */
+char *rt_state_for_hooks(const char *id, pid_t pid, const char *bundle, const char *status,
+			 const json_t *annotations);
 
 /* ---- create.c, init.c: create ------------------------------------------------ */
 
@@ -200,7 +207,7 @@ struct rt_init_args {
 	bool joined_mntns; /* the mount namespace is joined by path */
 	dev_t root_dev;	   /* the rootfs as the runtime saw it */
 	ino_t root_ino;
-	const char *state_json; /* for startContainer hooks */
+	const char *bundle; /* for the state of startContainer hooks */
 };
 /* In the child of clone(2): the intermediate (a->intermediate) or the init. Never returns. */
 void rt_init_main(struct rt_init_args *a) __attribute__((noreturn));

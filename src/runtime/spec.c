@@ -615,10 +615,8 @@ static int parse_annotations(struct bh_rt_spec *s, const json_t *root, struct bh
 
 	if (rt_spec_typed(root, "annotations", false, &a, "config", err) < 0)
 		return -1;
-	if (!a) {
-		s->annotations = json_object();
+	if (!a)
 		return 0;
-	}
 	if (json_object_size(a) > RT_MAX_ANNOTATIONS)
 		return bh_error_set(err, BH_ERR_LIMIT, "annotations: too many");
 	json_object_foreach (a, k, v) {

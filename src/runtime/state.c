@@ -149,9 +149,24 @@ json_t *rt_state_public(const struct bh_rt_ctx *ctx, const char *id, json_t *st)
 			bh_json_str(st, "bundle") ? bh_json_str(st, "bundle") : "", "rootfs",
 			bh_json_str(st, "rootfs") ? bh_json_str(st, "rootfs") : "", "created",
 			bh_json_str(st, "created") ? bh_json_str(st, "created") : "", "owner", "");
-	if (json_object_get(st, "annotations"))
+	/* the config's annotations, as they were (runtime-spec); none when it had none */
+	if (json_is_object(json_object_get(st, "annotations")))
 		json_object_set(out, "annotations", json_object_get(st, "annotations"));
 	return out;
+}
+
+char *rt_state_for_hooks(const char *id, pid_t pid, const char *bundle, const char *status,
+			 const json_t *annotations)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:s}", "ociVersion", BH_RT_OCI_VERSION, "id",
+			      id, "status", status, "pid", (int)pid, "bundle", bundle);
+	char *s;
+
+	if (annotations)
+		json_object_set_new(j, "annotations", json_deep_copy(annotations));
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	return s;
 }
 
 int bh_rt_state(const struct bh_rt_ctx *ctx, const char *id, json_t **out, struct bh_error **err)
@@ -189,5 +204,24 @@ int bh_rt_list(const struct bh_rt_ctx *ctx, json_t **out, struct bh_error **err)
 		json_decref(st);
 	}
 	closedir(d);
+	return 0;
+}
+
+int bh_rt_hardening(const struct bh_rt_ctx *ctx, const char *id, json_t **out,
+		    struct bh_error **err)
+{
+	json_t *st, *h;
+
+	*out = NULL;
+	if (rt_state_read(ctx, id, &st, err) < 0)
+		return -1;
+	h = json_object_get(st, "hardening");
+	if (!json_is_object(h)) {
+		json_decref(st);
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "container %s has no hardening report in its state", id);
+	}
+	*out = json_incref(h);
+	json_decref(st);
 	return 0;
 }

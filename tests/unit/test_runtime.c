@@ -115,6 +115,26 @@ static void test_full_parse(void **state)
 	bh_rt_spec_free(s);
 }
 
+/* The config's annotations are kept as given (the state carries them unchanged). */
+static void test_annotations_kept(void **state)
+{
+	struct bh_rt_spec *s;
+
+	(void)state;
+	s = parse_ok(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{}}");
+	assert_null(s->annotations);
+	bh_rt_spec_free(s);
+	s = parse_ok(HEAD "\"process\":{\"args\":[\"a\"]},\"annotations\":{}}");
+	assert_true(json_is_object(s->annotations));
+	assert_int_equal(json_object_size(s->annotations), 0);
+	bh_rt_spec_free(s);
+	s = parse_ok(HEAD "\"process\":{\"args\":[\"a\"]},"
+			  "\"annotations\":{\"a\":\"1\",\"org.bulkhead.mounts\":\"deny\"}}");
+	assert_int_equal(json_object_size(s->annotations), 2);
+	assert_string_equal(json_string_value(json_object_get(s->annotations, "a")), "1");
+	bh_rt_spec_free(s);
+}
+
 static void test_hostile(void **state)
 {
 	(void)state;
@@ -441,6 +461,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_spec_roundtrip),
 		cmocka_unit_test(test_full_parse),
+		cmocka_unit_test(test_annotations_kept),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_ids_signals),
 		cmocka_unit_test(test_seccomp),
