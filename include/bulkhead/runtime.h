@@ -144,6 +144,9 @@ struct bh_rt_resources {
 	/* memory (-1 = unset) */
 	int64_t mem_limit, mem_reservation, mem_swap, mem_swappiness;
 	bool mem_disable_oom_killer;
+	/* memory.kernelTCP (-1 = no limit): cgroup v1 only, ignored with a warning on v2 */
+	bool has_mem_kernel_tcp;
+	int64_t mem_kernel_tcp;
 	/* cpu */
 	int64_t cpu_shares, cpu_quota, cpu_period, cpu_rt_runtime, cpu_rt_period;
 	char *cpuset_cpus, *cpuset_mems;

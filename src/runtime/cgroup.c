@@ -384,6 +384,10 @@ static int v1_resources(struct rt_cgroup *cg, const struct bh_rt_spec *spec, str
 			return -1;
 		if (r->mem_disable_oom_killer && write_file(d, "memory.oom_control", "1", err) < 0)
 			return -1;
+		/* as crun and runc (which took 0 for unset): -1 lifts the limit */
+		if (r->has_mem_kernel_tcp && r->mem_kernel_tcp != 0 &&
+		    write_int(d, "memory.kmem.tcp.limit_in_bytes", r->mem_kernel_tcp, err) < 0)
+			return -1;
 	}
 	if ((d = dir_of(cg, "cpu"))) {
 		if (r->cpu_shares > 0 && write_int(d, "cpu.shares", r->cpu_shares, err) < 0)
@@ -459,6 +463,9 @@ static int v2_resources(struct rt_cgroup *cg, const struct bh_rt_spec *spec, str
 		return 0;
 	if (r->mem_limit > 0 && write_int(d, "memory.max", r->mem_limit, err) < 0)
 		return -1;
+	if (r->has_mem_kernel_tcp && r->mem_kernel_tcp != 0)
+		bh_warn("cgroups v2: linux.resources.memory.kernelTCP is ignored: cgroup v2 has no "
+			"separate TCP memory limit (socket memory counts in memory.max)");
 	if (r->mem_reservation > 0 && write_int(d, "memory.low", r->mem_reservation, err) < 0)
 		return -1;
 	if (r->mem_swap > 0 && r->mem_limit > 0 && r->mem_swap >= r->mem_limit &&

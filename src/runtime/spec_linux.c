@@ -6,6 +6,7 @@
  * rootfsPropagation. Untrusted: every value type-checked and bounded.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,9 @@ static int parse_resources(struct bh_rt_spec *s, const json_t *lin, struct bh_er
 		if (r->mem_swappiness > 100)
 			bad = true;
 		if (rt_spec_bool(o, "disableOOMKiller", &r->mem_disable_oom_killer,
-				 "linux.resources.memory", err) < 0)
+				 "linux.resources.memory", err) < 0 ||
+		    rt_spec_int(o, "kernelTCP", -1, INT64_MAX, &r->mem_kernel_tcp,
+				&r->has_mem_kernel_tcp, "linux.resources.memory", err) < 0)
 			return -1;
 		if (bad)
 			return bh_error_set(

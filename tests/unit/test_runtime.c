@@ -85,7 +85,8 @@ static void test_full_parse(void **state)
 		"\"org.bulkhead.landlock.ro\":\"/usr:/bin\",\"org.bulkhead.landlock.rw\":\"/tmp\"},"
 		"\"linux\":{\"namespaces\":[{\"type\":\"uts\"},{\"type\":\"mount\"},"
 		"{\"type\":\"network\",\"path\":\"/run/netns/x\"}],"
-		"\"resources\":{\"memory\":{\"limit\":1048576},\"pids\":{\"limit\":10},"
+		"\"resources\":{\"memory\":{\"limit\":1048576,\"kernelTCP\":65536},\"pids\":{"
+		"\"limit\":10},"
 		"\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
 		"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rw\"}]},"
 		"\"cgroupsPath\":\"/a/b\",\"maskedPaths\":[\"/proc/kcore\"],"
@@ -110,6 +111,8 @@ static void test_full_parse(void **state)
 	assert_int_equal(s->nlandlock_rw, 1);
 	assert_string_equal(s->namespaces[2].path, "/run/netns/x");
 	assert_int_equal(s->res.mem_limit, 1048576);
+	assert_true(s->res.has_mem_kernel_tcp);
+	assert_int_equal(s->res.mem_kernel_tcp, 65536);
 	assert_int_equal(s->res.ndevices, 2);
 	assert_int_equal(s->rootfs_propagation, MS_SLAVE | MS_REC);
 	bh_rt_spec_free(s);
@@ -142,6 +145,12 @@ static void test_hostile(void **state)
 	parse_bad("[]", "must be a JSON object");
 	parse_bad("{\"ociVersion\":\"2.0\",\"root\":{\"path\":\"r\"}}", "not 1.x");
 	parse_bad(HEAD "\"process\":{\"args\":[]}}", "process.args");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"resources\":{\"memory\":"
+		       "{\"kernelTCP\":-2}}}}",
+		  "kernelTCP: -2 is out of range");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"resources\":{\"memory\":"
+		       "{\"kernelTCP\":\"1m\"}}}}",
+		  "kernelTCP must be an integer");
 	parse_bad(HEAD "\"process\":{\"args\":[\"\"]}}", "process.args");
 	parse_bad(
 		HEAD
