@@ -315,9 +315,10 @@ int cmd_kill(int argc, char **argv, struct bh_cli *cli)
 int cmd_delete(int argc, char **argv, struct bh_cli *cli)
 {
 	static const char usage[] =
-		"usage: bulkhead delete [--force] ID\n\nDelete a stopped (or created) container: "
-		"its cgroups and state. --force\nkills a running one first, and cleans up after a "
-		"runtime that died.\nSee bulkhead-delete(1).\n";
+		"usage: bulkhead delete [--force] ID\n\nDelete a stopped container: its cgroups and "
+		"state (any other fails and\nchanges nothing). --force kills a created, running or "
+		"paused one first,\nand cleans up after a runtime that died.\nSee "
+		"bulkhead-delete(1).\n";
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };

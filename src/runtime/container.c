@@ -88,6 +88,14 @@ static int release_init(const char *dir, pid_t pid, struct bh_error **err)
 	unlink(fifo);
 	if (got && buf[0] == 'E') {
 		bh_error_set(err, BH_ERR_IO, "starting the container: %s", buf + 1);
+		/* the init exits right after its message: wait for that, so that a failed
+		 * start leaves a stopped container (which an engine deletes without --force) */
+		if (pidfd >= 0) {
+			struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+			while (poll(&p, 1, 10000) < 0 && errno == EINTR)
+				;
+		}
 		goto out;
 	}
 	r = 0;
@@ -294,9 +302,18 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 	if (lockfd < 0)
 		goto out;
 	status = rt_state_status(ctx, id, st);
-	if ((!strcmp(status, "running") || !strcmp(status, "paused")) && !force) {
+	/*
+	 * runtime-spec: deleting a container that is not stopped MUST fail and change
+	 * nothing; --force kills it first. The engines agree: podman (conmon) always passes
+	 * --force; containerd's shim (dockerd) deletes without it only once the init has
+	 * exited (after its exit event, or a start that failed: see release_init), and
+	 * with --force to clean up after itself.
+	 */
+	if (strcmp(status, "stopped") && !force) {
 		bh_error_set(err, BH_ERR_USAGE,
-			     "container %s is %s: stop it first or use delete --force", id, status);
+			     "container %s is %s: only a stopped container is deleted; kill it "
+			     "first or use delete --force",
+			     id, status);
 		goto out;
 	}
 	if (load_cgroup(st, &cg, err) < 0)
