@@ -100,7 +100,7 @@ struct bh_rt_device {
 	char *path;
 	char type; /* 'c', 'b', 'u', 'p' */
 	int64_t major, minor;
-	uint32_t mode; /* fileMode, default 0666 */
+	uint32_t mode; /* the permission bits of fileMode (its type bits dropped), default 0666 */
 	uint32_t uid, gid;
 };
 

@@ -315,7 +315,8 @@ int cmd_kill(int argc, char **argv, struct bh_cli *cli)
 int cmd_delete(int argc, char **argv, struct bh_cli *cli)
 {
 	static const char usage[] =
-		"usage: bulkhead delete [--force] ID\n\nDelete a stopped container: its cgroups and "
+		"usage: bulkhead delete [--force] ID\n\nDelete a stopped container: its cgroups "
+		"and "
 		"state (any other fails and\nchanges nothing). --force kills a created, running or "
 		"paused one first,\nand cleans up after a runtime that died.\nSee "
 		"bulkhead-delete(1).\n";

@@ -154,6 +154,57 @@ json_t *bh_rt_default_spec(void)
 	return bh_rt_spec_defaults(BH_RT_SPEC_HARDENED);
 }
 
+/* Comma-separated, from a NULL-terminated list. */
+static void join_list(struct bh_buf *b, const char *const *list)
+{
+	for (size_t i = 0; list[i]; i++)
+		bh_buf_addf(b, NULL, "%s%s", i ? "," : "", list[i]);
+}
+
+/*
+ * What no config lifts, said in the features document (annotations are strings): the
+ * mandatory paths, the mount namespace, and exactly what a privileged config (podman and
+ * docker --privileged: every capability, every host device, no seccomp profile, no masked
+ * or read-only path, /sys read-write) lifts under bulkhead and what it does not.
+ */
+static void features_hardening(json_t *ann)
+{
+	struct bh_buf masked = BH_BUF_INIT(4096), ro = BH_BUF_INIT(4096);
+
+	join_list(&masked, rt_mandatory_masked);
+	join_list(&ro, rt_mandatory_readonly);
+	json_object_set_new(ann, "org.bulkhead.masked-paths", json_string(masked.data));
+	json_object_set_new(ann, "org.bulkhead.readonly-paths", json_string(ro.data));
+	json_object_set_new(ann, "org.bulkhead.namespaces.mount",
+			    json_string("required: a config whose linux.namespaces has no "
+					"\"mount\" is refused (exit 3)"));
+	json_object_set_new(
+		ann, "org.bulkhead.privileged.lifts",
+		json_string("what the config says, as runc and crun apply it: "
+			    "process.capabilities (every one the kernel and the runtime have), "
+			    "linux.devices (the host's device nodes) and linux.resources.devices "
+			    "(allow all), linux.maskedPaths and linux.readonlyPaths beyond the "
+			    "mandatory ones (none), /sys and /sys/fs/cgroup read-write, "
+			    "process.noNewPrivileges off; bind mounts of host paths are made as "
+			    "listed"));
+	json_object_set_new(
+		ann, "org.bulkhead.privileged.keeps",
+		json_string(
+			"the deny-list (org.bulkhead.denylist), in every seccomp profile; the "
+			"mount family (mount, umount2, the new mount API, pivot_root) denied, or "
+			"supervised with org.bulkhead.mounts=supervised, whatever the "
+			"capabilities; without linux.seccomp (as --privileged gives) "
+			"bulkhead's default allow-list, not unconfined: unshare, setns and the "
+			"namespace flags of clone, ptrace, process_vm_*, io_uring and the rest it "
+			"leaves out stay denied; the mandatory masked paths "
+			"(org.bulkhead.masked-paths) and read-only paths "
+			"(org.bulkhead.readonly-paths); a mount namespace of its own; sysctls "
+			"only of the container's own namespaces; the runtime re-executed from a "
+			"sealed memfd"));
+	bh_buf_release(&masked);
+	bh_buf_release(&ro);
+}
+
 json_t *bh_rt_features(void)
 {
 	/* clang-format off */
@@ -217,5 +268,7 @@ json_t *bh_rt_features(void)
 		      "deny (default) or supervised (seccomp user notification)",
 		      "org.bulkhead.landlock.abi", abi);
 	bh_buf_release(&deny);
+	if (f)
+		features_hardening(json_object_get(f, "annotations"));
 	return f;
 }

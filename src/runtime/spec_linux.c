@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bulkhead/base.h"
@@ -291,7 +292,7 @@ static int parse_devices(struct bh_rt_spec *s, const json_t *lin, struct bh_erro
 		free(type);
 		if (rt_spec_int(v, "major", 0, 0xfffff, &mj, &pm, where, err) < 0 ||
 		    rt_spec_int(v, "minor", 0, 0xfffff, &mn, &pn, where, err) < 0 ||
-		    rt_spec_int(v, "fileMode", 0, 07777, &fm, &pf, where, err) < 0 ||
+		    rt_spec_int(v, "fileMode", 0, S_IFMT | 07777, &fm, &pf, where, err) < 0 ||
 		    rt_spec_u32(v, "uid", &d->uid, where, err) < 0 ||
 		    rt_spec_u32(v, "gid", &d->gid, where, err) < 0)
 			return -1;
@@ -299,7 +300,9 @@ static int parse_devices(struct bh_rt_spec *s, const json_t *lin, struct bh_erro
 			return bh_error_set(err, BH_ERR_INVALID, "%s needs major and minor", where);
 		d->major = mj;
 		d->minor = mn;
-		d->mode = pf ? (uint32_t)fm : 0666;
+		/* podman passes the host node's whole st_mode (type bits included): as runc
+		 * and crun, only the permission bits count; the node's type is `type` */
+		d->mode = pf ? (uint32_t)fm & 07777 : 0666;
 		if (strncmp(d->path, "/dev/", 5))
 			return bh_error_set(err, BH_ERR_INVALID, "%s.path must be under /dev",
 					    where);

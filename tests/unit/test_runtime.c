@@ -118,6 +118,30 @@ static void test_full_parse(void **state)
 	bh_rt_spec_free(s);
 }
 
+/* linux.devices[].fileMode: the whole st_mode (podman --privileged) is taken, its permission
+ * bits kept, as runc and crun do. */
+static void test_device_file_mode(void **state)
+{
+	struct bh_rt_spec *s;
+
+	(void)state;
+	/* 8576 = 020600: S_IFCHR | 0600, what podman passes for the host's /dev/null's sibling */
+	s = parse_ok(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"devices\":["
+			  "{\"path\":\"/dev/a\",\"type\":\"c\",\"major\":1,\"minor\":3,"
+			  "\"fileMode\":8576},"
+			  "{\"path\":\"/dev/b\",\"type\":\"b\",\"major\":8,\"minor\":0,"
+			  "\"fileMode\":25008},"
+			  "{\"path\":\"/dev/c\",\"type\":\"c\",\"major\":1,\"minor\":5,"
+			  "\"fileMode\":438},"
+			  "{\"path\":\"/dev/d\",\"type\":\"c\",\"major\":1,\"minor\":7}]}}");
+	assert_int_equal(s->ndevices, 4);
+	assert_int_equal(s->devices[0].mode, 0600);
+	assert_int_equal(s->devices[1].mode, 0660); /* 25008 = 060660: S_IFBLK | 0660 */
+	assert_int_equal(s->devices[2].mode, 0666);
+	assert_int_equal(s->devices[3].mode, 0666); /* the default */
+	bh_rt_spec_free(s);
+}
+
 /* The config's annotations are kept as given (the state carries them unchanged). */
 static void test_annotations_kept(void **state)
 {
@@ -145,6 +169,9 @@ static void test_hostile(void **state)
 	parse_bad("[]", "must be a JSON object");
 	parse_bad("{\"ociVersion\":\"2.0\",\"root\":{\"path\":\"r\"}}", "not 1.x");
 	parse_bad(HEAD "\"process\":{\"args\":[]}}", "process.args");
+	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"devices\":[{\"path\":"
+		       "\"/dev/x\",\"type\":\"c\",\"major\":1,\"minor\":3,\"fileMode\":65536}]}}",
+		  "fileMode: 65536 is out of range");
 	parse_bad(HEAD "\"process\":{\"args\":[\"a\"]},\"linux\":{\"resources\":{\"memory\":"
 		       "{\"kernelTCP\":-2}}}}",
 		  "kernelTCP: -2 is out of range");
@@ -471,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_default_spec_roundtrip),
 		cmocka_unit_test(test_full_parse),
 		cmocka_unit_test(test_annotations_kept),
+		cmocka_unit_test(test_device_file_mode),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_ids_signals),
 		cmocka_unit_test(test_seccomp),
