@@ -333,14 +333,14 @@ static int v1_devices(const char *dir, const struct rt_devbpf_rule *rules, size_
  * at all); on the hybrid layout it stands beside the v1 controller, so a
  * failure is a warning.
  */
-static int devices_bpf(const struct rt_cgroup *cg, const struct rt_devbpf_rule *rules, size_t n,
+static int devices_bpf(struct rt_cgroup *cg, const struct rt_devbpf_rule *rules, size_t n,
 		       struct bh_error **err)
 {
 	struct bh_error *e = NULL;
 	const char *d = dir_of(cg, "unified");
 	char *msg;
 
-	if (cg->layout == RT_CG_V1 || !d || rt_devbpf_apply(rules, n, d, &e) == 0)
+	if (cg->layout == RT_CG_V1 || !d || rt_devbpf_apply(rules, n, d, &cg->devbpf, &e) == 0)
 		return 0;
 	if (cg->layout == RT_CG_V2 && bh_error_code(e) != BH_ERR_UNSUPPORTED) {
 		if (err && !*err)

@@ -370,7 +370,7 @@ static int make_state(struct create_job *j, struct bh_error **err)
 	if (rt_cgroup_create(&c->cg, c->spec, err) < 0)
 		return -1;
 	{
-		char *dev = rt_devices_status(&c->cg, c->spec);
+		char *dev = rt_devices_status(&c->cg);
 
 		json_object_set_new(json_object_get(c->state, "hardening"), "devices",
 				    json_string(dev));

@@ -725,7 +725,7 @@ out:
 }
 
 int rt_devbpf_apply(const struct rt_devbpf_rule *rules, size_t n, const char *dir,
-		    struct bh_error **err)
+		    struct rt_devbpf_stats *stats, struct bh_error **err)
 {
 	struct rt_devbpf_prog p;
 	int fd, r;
@@ -736,25 +736,26 @@ int rt_devbpf_apply(const struct rt_devbpf_rule *rules, size_t n, const char *di
 	r = fd < 0 ? -1 : rt_devbpf_attach(fd, dir, err);
 	if (fd >= 0)
 		close(fd); /* the cgroup holds the program now */
-	if (r == 0)
+	if (r == 0) {
 		bh_debug("cgroup device program: %zu rules, %zu checked, %zu instructions, on %s",
 			 p.nrules, p.nchecked, p.ninsns, dir);
+		if (stats) {
+			stats->nrules = p.nrules;
+			stats->nchecked = p.nchecked;
+			stats->ninsns = p.ninsns;
+		}
+	}
 	rt_devbpf_prog_release(&p);
 	return r;
 }
 
-/* ---- reporting ------------------------------------------------------------- */
-
-char *rt_devices_status(const struct rt_cgroup *cg, const struct bh_rt_spec *spec)
+char *rt_devices_status(const struct rt_cgroup *cg)
 {
-	struct rt_devbpf_rule *rules = NULL;
-	struct rt_devbpf_prog p = { 0 };
 	const char *dir = NULL;
 	char size[96] = "";
 	uint32_t ids[8];
-	size_t nrules = 0, nids = 0;
+	size_t nids = 0;
 	bool attached = false;
-	char *s;
 
 	if (cg->layout == RT_CG_V1)
 		return bh_strdup("v1 devices controller");
@@ -763,17 +764,14 @@ char *rt_devices_status(const struct rt_cgroup *cg, const struct bh_rt_spec *spe
 			dir = cg->dirs[i];
 	if (dir && rt_devbpf_query(dir, ids, 8, &nids, NULL) == 0)
 		attached = nids > 0;
-	if (rt_devbpf_rules(spec, &rules, &nrules, NULL) == 0 &&
-	    rt_devbpf_compile(rules, nrules, &p, NULL) == 0)
-		snprintf(size, sizeof(size), " (%zu rules, %zu instructions)", p.nrules, p.ninsns);
-	rt_devbpf_prog_release(&p);
-	free(rules);
+	if (cg->devbpf.ninsns)
+		snprintf(size, sizeof(size), " (%zu rules, %zu instructions)", cg->devbpf.nrules,
+			 cg->devbpf.ninsns);
 	if (cg->layout == RT_CG_HYBRID)
-		s = attached ? bh_asprintf("v1 devices controller + eBPF on the unified cgroup%s",
-					   size)
-			     : bh_strdup("v1 devices controller (eBPF program not attached)");
-	else
-		s = attached ? bh_asprintf("eBPF cgroup device program%s", size)
-			     : bh_strdup("none: no eBPF device program attached");
-	return s;
+		return attached
+			       ? bh_asprintf("v1 devices controller + eBPF on the unified cgroup%s",
+					     size)
+			       : bh_strdup("v1 devices controller (eBPF program not attached)");
+	return attached ? bh_asprintf("eBPF cgroup device program%s", size)
+			: bh_strdup("none: no eBPF device program attached");
 }

@@ -92,15 +92,16 @@ int rt_devbpf_load(const struct rt_devbpf_prog *p, struct bh_error **err);
 int rt_devbpf_attach(int prog_fd, const char *dir, struct bh_error **err);
 /* IDs of the device programs attached to `dir` itself (not inherited): at most max. */
 int rt_devbpf_query(const char *dir, uint32_t *ids, size_t max, size_t *n, struct bh_error **err);
-/* Compile, load and attach the rules to `dir`. */
+/* Compile, load and attach the rules to `dir`; *stats (may be NULL) gets the program's size. */
 int rt_devbpf_apply(const struct rt_devbpf_rule *rules, size_t n, const char *dir,
-		    struct bh_error **err);
+		    struct rt_devbpf_stats *stats, struct bh_error **err);
 
 /*
- * For the state annotation org.bulkhead.devices: how device access of the
- * container in `cg` is enforced, checked against the kernel (the programs
- * attached to its cgroup2 directory). Caller frees.
+ * For the hardening report ("devices"): how device access of the container in
+ * `cg` is enforced, checked against the kernel (the programs attached to its
+ * cgroup2 directory), with the size rt_cgroup_create kept in cg->devbpf.
+ * Caller frees.
  */
-char *rt_devices_status(const struct rt_cgroup *cg, const struct bh_rt_spec *spec);
+char *rt_devices_status(const struct rt_cgroup *cg);
 
 #endif

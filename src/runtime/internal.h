@@ -67,6 +67,13 @@ int rt_spec_parse_linux(struct bh_rt_spec *s, const json_t *root, struct bh_erro
 
 enum rt_cg_layout { RT_CG_V1 = 1, RT_CG_HYBRID, RT_CG_V2 };
 
+/* The size of an attached cgroup device program (devices_bpf.c). */
+struct rt_devbpf_stats {
+	size_t nrules;	 /* rules of the policy */
+	size_t nchecked; /* rules the program checks (shadowed ones dropped) */
+	size_t ninsns;	 /* instructions */
+};
+
 struct rt_cgroup {
 	enum rt_cg_layout layout;
 	char *path; /* the container's path below each hierarchy root, "/a/b" */
@@ -74,6 +81,8 @@ struct rt_cgroup {
 	char **dirs;  /* e.g. /sys/fs/cgroup/memory/a/b */
 	char **names; /* "memory", "cpu,cpuacct", "unified" */
 	size_t ndirs;
+	/* the device program rt_cgroup_create attached (all 0: none); not in the state file */
+	struct rt_devbpf_stats devbpf;
 };
 
 int rt_cgroup_layout(enum rt_cg_layout *out, struct bh_error **err);

@@ -530,17 +530,23 @@ static int in_cgroup(const struct kctx *k, enum op op, const char *dev)
 	return WEXITSTATUS(status);
 }
 
-static void policy(const struct kctx *k, const struct rt_devbpf_rule *rules, size_t n)
+static void policy_stats(const struct kctx *k, const struct rt_devbpf_rule *rules, size_t n,
+			 struct rt_devbpf_stats *stats)
 {
 	struct bh_error *err = NULL;
 	uint32_t ids[8];
 	size_t nids;
 
-	if (rt_devbpf_apply(rules, n, k->cg, &err) < 0)
+	if (rt_devbpf_apply(rules, n, k->cg, stats, &err) < 0)
 		fail_msg("apply: %s", bh_error_message(err));
 	/* the old program was replaced, not stacked */
 	assert_int_equal(rt_devbpf_query(k->cg, ids, 8, &nids, NULL), 0);
 	assert_int_equal(nids, 1);
+}
+
+static void policy(const struct kctx *k, const struct rt_devbpf_rule *rules, size_t n)
+{
+	policy_stats(k, rules, n, NULL);
 }
 
 #define POLICY(...)                                                                                \
@@ -736,6 +742,8 @@ static void test_kernel_spec_policy(void **state)
 	struct kctx *k = *state;
 	struct bh_rt_spec *s;
 	struct rt_devbpf_rule *rules;
+	struct rt_devbpf_stats stats = { 0 };
+	struct rt_devbpf_prog p;
 	size_t n;
 
 	if (!k) {
@@ -747,36 +755,55 @@ static void test_kernel_spec_policy(void **state)
 			 "\"devices\":[{\"path\":\"/dev/net/tun\",\"type\":\"c\",\"major\":10,"
 			 "\"minor\":200}]}}");
 	assert_int_equal(rt_devbpf_rules(s, &rules, &n, NULL), 0);
-	policy(k, rules, n);
+	policy_stats(k, rules, n, &stats);
+	/* the size apply reports is the compiled program's */
+	assert_int_equal(rt_devbpf_compile(rules, n, &p, NULL), 0);
+	assert_int_equal(stats.nrules, 13);
+	assert_int_equal(stats.nrules, p.nrules);
+	assert_int_equal(stats.nchecked, p.nchecked);
+	assert_int_equal(stats.ninsns, p.ninsns);
+	rt_devbpf_prog_release(&p);
 	assert_int_equal(in_cgroup(k, OPEN_RW, "/dev/null"), 0); /* a default */
 	assert_int_equal(in_cgroup(k, OPEN_RW, "/dev/zero"), 0);
 	assert_int_equal(in_cgroup(k, MKNOD_B, NULL), 0);
 	assert_int_equal(in_cgroup(k, OPEN_W, "/dev/kmsg"), EPERM); /* c 1:11: not allowed */
 	if (access("/dev/net/tun", F_OK) == 0)
 		assert_int_equal(in_cgroup(k, OPEN_RW, "/dev/net/tun"), 0);
-	/* what the state annotation says, from the kernel's view of the cgroup */
+	/* what the hardening report says: the kernel's view of the cgroup (is a program
+	 * attached?) and the size apply kept, with no second compilation */
 	{
 		char *names[] = { "devices", "unified" }, *dirs[] = { "/nonexistent", k->cg };
-		struct rt_cgroup cg = { RT_CG_HYBRID, "/x", dirs, names, 2 };
-		char *st = rt_devices_status(&cg, s);
+		struct rt_cgroup cg = { RT_CG_HYBRID, "/x", dirs, names, 2, stats };
+		char want[128], *st = rt_devices_status(&cg);
 
-		if (!strstr(st, "v1 devices controller + eBPF on the unified cgroup (13 rules, "))
-			fail_msg("status: %s", st);
+		snprintf(want, sizeof(want),
+			 "v1 devices controller + eBPF on the unified cgroup (13 rules, %zu "
+			 "instructions)",
+			 stats.ninsns);
+		assert_string_equal(st, want);
 		free(st);
 		cg.layout = RT_CG_V2;
 		cg.dirs = &dirs[1];
 		cg.names = &names[1];
 		cg.ndirs = 1;
-		st = rt_devices_status(&cg, s);
-		if (!strstr(st, "eBPF cgroup device program (13 rules, "))
-			fail_msg("status: %s", st);
+		st = rt_devices_status(&cg);
+		snprintf(want, sizeof(want),
+			 "eBPF cgroup device program (13 rules, %zu instructions)", stats.ninsns);
+		assert_string_equal(st, want);
 		free(st);
 		dirs[1] = "/nonexistent";
-		st = rt_devices_status(&cg, s);
+		st = rt_devices_status(&cg);
 		assert_string_equal(st, "none: no eBPF device program attached");
 		free(st);
+		cg.layout = RT_CG_HYBRID;
+		cg.dirs = dirs;
+		cg.names = names;
+		cg.ndirs = 2;
+		st = rt_devices_status(&cg);
+		assert_string_equal(st, "v1 devices controller (eBPF program not attached)");
+		free(st);
 		cg.layout = RT_CG_V1;
-		st = rt_devices_status(&cg, s);
+		st = rt_devices_status(&cg);
 		assert_string_equal(st, "v1 devices controller");
 		free(st);
 	}
