@@ -42,6 +42,7 @@ LIB(zstd, BH_SONAME_ZSTD, "libzstd1")
 LIB(isal, BH_SONAME_ISAL, "libisal2")
 LIB(yaml, BH_SONAME_YAML, "libyaml-0-2")
 LIB(curl, BH_SONAME_CURL, "libcurl4")
+LIB(sodium, BH_SONAME_SODIUM, "libsodium23")
 
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 {

@@ -7,7 +7,8 @@
  * every library mapped at start costs about a millisecond. So only libc,
  * jansson and libseccomp are linked; the libraries of the image, scanning
  * and database code (libarchive, libcrypto, sqlite3, vectorscan, pcre2,
- * yara, zstd, isa-l, libyaml; libcurl for `db update`) are dlopen()ed when
+ * yara, zstd, isa-l, libyaml; libcurl for `db update`; libsodium for key
+ * files) are dlopen()ed when
  * their first function is called.
  *
  * A file that calls such a library includes "lazy/<lib>.h" instead of the
@@ -40,7 +41,7 @@ struct bh_lazy_lib {
 };
 
 extern struct bh_lazy_lib bh_lazy_archive, bh_lazy_crypto, bh_lazy_sqlite3, bh_lazy_hs,
-	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl;
+	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl, bh_lazy_sodium;
 
 /* Load lib now; an error (naming the library and its package) if it cannot be. */
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err);

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* libsodium, loaded on first use (see lazy.h): include this, not its headers. */
+#ifndef BULKHEAD_LAZY_SODIUM_H
+#define BULKHEAD_LAZY_SODIUM_H
+
+#include <sodium.h>
+
+#include "lazy/lazy.h"
+
+#define crypto_pwhash_scryptsalsa208sha256_ll BH_LAZY(sodium, crypto_pwhash_scryptsalsa208sha256_ll)
+#define crypto_secretbox_easy		      BH_LAZY(sodium, crypto_secretbox_easy)
+#define crypto_secretbox_open_easy	      BH_LAZY(sodium, crypto_secretbox_open_easy)
+#define sodium_init			      BH_LAZY(sodium, sodium_init)
+#define sodium_memzero			      BH_LAZY(sodium, sodium_memzero)
+#define sodium_version_string		      BH_LAZY(sodium, sodium_version_string)
+
+#endif
