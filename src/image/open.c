@@ -43,6 +43,25 @@ static bool is_manifest(const char *mt)
 }
 
 /*
+ * What sits beside an image in a layout and is not an image to open: cosign's
+ * tags "sha256-<hex>.sig" / ".att" / ".sbom" (and "sha256-<hex>", the
+ * referrers tag schema) and OCI 1.1 artifacts (a descriptor with an
+ * artifactType, e.g. a Sigstore bundle referrer).
+ */
+static bool is_cosign_tag(const char *name)
+{
+	size_t i;
+
+	if (!name || !bh_str_has_prefix(name, "sha256-"))
+		return false;
+	for (i = 7; i < 7 + 64; i++)
+		if (!(bh_isdigit(name[i]) || (name[i] >= 'a' && name[i] <= 'f')))
+			return false;
+	name += 7 + 64;
+	return !*name || !strcmp(name, ".sig") || !strcmp(name, ".att") || !strcmp(name, ".sbom");
+}
+
+/*
  * Choose one manifest descriptor from an index JSON. At the top level `ref`
  * filters by reference name; at every level the platform filters.
  */
@@ -76,6 +95,11 @@ static int select_manifest(struct bh_image *img, json_t *index, const char *ref,
 			if (names.len)
 				bh_buf_adds(&names, ", ", NULL);
 			bh_buf_adds(&names, d.ref_name, NULL);
+		}
+		if (!ref && depth == 0 &&
+		    (is_cosign_tag(d.ref_name) || bh_json_str(m, "artifactType"))) {
+			bh_descriptor_release(&d);
+			continue;
 		}
 		if ((ref && depth == 0 && (!d.ref_name || strcmp(d.ref_name, ref))) ||
 		    !platform_matches(&d, platform) ||
