@@ -1,0 +1,362 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead trust: keys, cosign-compatible signatures and attestations,
+ * Sigstore bundles, and verification by image digest (NIST SP 800-190
+ * 4.1.5, untrusted images).
+ *
+ * What is compatible with what:
+ *  - key files are cosign's: `P.pub` a PEM "PUBLIC KEY" (SubjectPublicKeyInfo,
+ *    ECDSA P-256) and `P.key` a PEM block holding go-securesystemslib's
+ *    encrypted envelope (scrypt + NaCl secretbox, JSON, base64) around a
+ *    PKCS#8 DER key. Read: labels "ENCRYPTED COSIGN PRIVATE KEY" and
+ *    "ENCRYPTED SIGSTORE PRIVATE KEY" with the three scrypt strengths
+ *    go-securesystemslib accepts (N = 2^15, 2^16, 2^17; r = 8, p = 1), and
+ *    unencrypted "PRIVATE KEY" (PKCS#8, openssl genpkey) and "EC PRIVATE KEY"
+ *    (SEC 1). Written: "ENCRYPTED COSIGN PRIVATE KEY" with N = 32768, which
+ *    every cosign release reads. Only P-256 keys are accepted.
+ *  - signatures are cosign's tag layout: an OCI manifest at tag
+ *    `sha256-<hex>.sig` whose layers are simple-signing payloads, the
+ *    signature in the layer annotation `dev.cosignproject.cosign/signature`;
+ *  - attestations are in-toto statements in DSSE envelopes at
+ *    `sha256-<hex>.att`, as `cosign attest` writes them;
+ *  - Sigstore bundles v0.3 with a public key (no Fulcio certificate): their
+ *    Rekor entries and timestamps are parsed and kept but not verified, since
+ *    that needs the transparency log's keys and is not an offline check.
+ *
+ * Parsers of untrusted bytes take (pointer, length) and enforce the size
+ * limits below.
+ *
+ * Ownership, for the whole library (as include/bulkhead/base.h):
+ *  - `const T *` arguments are borrowed for the duration of the call;
+ *  - `T **out` arguments hand a new object to the caller, who releases it
+ *    with the matching `_free()`; a struct filled by `_parse()` is released
+ *    with the matching `_release()`;
+ *  - every `_free(NULL)` and `_release()` of a zeroed struct is a no-op.
+ *
+ * Errors: a function returns 0 (or a non-negative count) on success and a
+ * negative value on failure, after storing a `struct bh_error` in `*err`.
+ * Verification functions return 1 for "verified", 0 for "does not verify"
+ * (with the reason in *why, a string the caller frees, when why is not
+ * NULL), and negative only for an error that prevents the check (bad input,
+ * I/O).
+ */
+#ifndef BULKHEAD_TRUST_H
+#define BULKHEAD_TRUST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/image.h"
+
+/* ---- limits ------------------------------------------------------------ */
+
+#define BH_TRUST_KEY_MAX      (64 * 1024)	 /* a key file */
+#define BH_TRUST_PAYLOAD_MAX  (1024 * 1024)	 /* a simple-signing payload */
+#define BH_TRUST_ENVELOPE_MAX (64 * 1024 * 1024) /* a DSSE envelope or a bundle (SBOMs are big) */
+#define BH_TRUST_MANIFEST_MAX (4 * 1024 * 1024)	 /* a signature manifest */
+#define BH_TRUST_SIG_MAX      512		 /* one DER signature */
+#define BH_TRUST_LAYERS_MAX   1024		 /* signatures in one signature manifest */
+
+/* ---- strict base64 and PEM --------------------------------------------- */
+
+/* Standard base64 with padding, appended to out. */
+int bh_base64_encode(const void *p, size_t n, struct bh_buf *out, struct bh_error **err);
+/*
+ * Decode standard base64 (RFC 4648 section 4, padding required, no
+ * whitespace, non-zero trailing bits refused) and append to out; an error
+ * names `what`.
+ */
+int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *out,
+		     struct bh_error **err);
+/*
+ * The first PEM block in (p, n): its label ("PUBLIC KEY") in *label (caller
+ * frees) and its decoded body appended to der. Text before the block is
+ * ignored, as Go's pem.Decode does; header lines ("Proc-Type:") are refused.
+ */
+int bh_pem_decode(const char *p, size_t n, char **label, struct bh_buf *der, struct bh_error **err);
+/* Append a PEM block (64-column lines) to out. */
+int bh_pem_encode(const char *label, const void *der, size_t n, struct bh_buf *out,
+		  struct bh_error **err);
+
+/* ---- keys -------------------------------------------------------------- */
+
+struct bh_key; /* an ECDSA P-256 key: a private key, or a public key only */
+
+enum bh_key_file_kind {
+	BH_KEYFILE_ENCRYPTED = 1, /* cosign / sigstore encrypted private key */
+	BH_KEYFILE_PRIVATE,	  /* unencrypted PKCS#8 or SEC 1 private key */
+	BH_KEYFILE_PUBLIC,	  /* PEM "PUBLIC KEY" */
+};
+
+/* What a key file holds (from its PEM label), so the caller knows whether to
+ * ask for a passphrase. An unknown label is an error naming it. */
+int bh_key_file_kind(const char *pem, size_t n, enum bh_key_file_kind *kind, struct bh_error **err);
+
+/* A new random P-256 key pair. */
+int bh_key_generate(struct bh_key **out, struct bh_error **err);
+/*
+ * A private key from a key file: encrypted (pass, passlen: the passphrase;
+ * an empty one is valid, as cosign's; NULL is "none given", an error for an
+ * encrypted key) or plain PKCS#8 / SEC 1. A wrong passphrase is
+ * BH_ERR_INVALID "wrong passphrase (or a damaged key file)".
+ */
+int bh_key_parse_private(const char *pem, size_t n, const char *pass, size_t passlen,
+			 struct bh_key **out, struct bh_error **err);
+/* A public key: a PEM "PUBLIC KEY", or the public half of a plain private key. */
+int bh_key_parse_public(const char *pem, size_t n, struct bh_key **out, struct bh_error **err);
+/* Read a key file (bounded by BH_TRUST_KEY_MAX) and parse it as above. */
+int bh_key_load_public(const char *path, struct bh_key **out, struct bh_error **err);
+bool bh_key_is_private(const struct bh_key *k);
+/* The key's id: "sha256:" and the hex SHA-256 of its SubjectPublicKeyInfo DER. */
+const char *bh_key_id(const struct bh_key *k);
+/* The public key's SubjectPublicKeyInfo DER appended to out. */
+int bh_key_spki(const struct bh_key *k, struct bh_buf *out, struct bh_error **err);
+void bh_key_free(struct bh_key *k);
+
+/* The PEM "PUBLIC KEY" block appended to out. */
+int bh_key_pem_public(const struct bh_key *k, struct bh_buf *out, struct bh_error **err);
+/* The encrypted private key file ("ENCRYPTED COSIGN PRIVATE KEY", scrypt
+ * N = 32768, r = 8, p = 1) appended to out. */
+int bh_key_pem_private(const struct bh_key *k, const char *pass, size_t passlen, struct bh_buf *out,
+		       struct bh_error **err);
+/*
+ * Write PREFIX.key (encrypted, mode 0600) and PREFIX.pub (0644), each
+ * atomically (a temporary beside it, then a rename). Existing files are an
+ * error (BH_ERR_USAGE) unless `force`; on any failure neither file is left
+ * new or half-written.
+ */
+int bh_key_save_pair(const struct bh_key *k, const char *prefix, const char *pass, size_t passlen,
+		     bool force, struct bh_error **err);
+
+/* ECDSA over SHA-256 of (msg, n): the DER signature appended to sig. */
+int bh_key_sign(const struct bh_key *k, const void *msg, size_t n, struct bh_buf *sig,
+		struct bh_error **err);
+/* 1 if (sig, siglen) is k's signature of (msg, n), else 0. Never an error for
+ * a malformed signature: that is "does not verify". */
+int bh_key_verify(const struct bh_key *k, const void *msg, size_t n, const void *sig,
+		  size_t siglen);
+/* The same over a SHA-256 hash computed elsewhere. */
+int bh_key_verify_hash(const struct bh_key *k, const uint8_t hash[32], const void *sig,
+		       size_t siglen);
+
+/*
+ * go-securesystemslib's encrypted envelope: {"kdf":{"name":"scrypt",
+ * "params":{"N":..,"r":..,"p":..},"salt":..},"cipher":{"name":"nacl/secretbox",
+ * "nonce":..},"ciphertext":..}. Exposed for tests and fuzzing.
+ */
+int bh_sealed_open(const char *json, size_t n, const char *pass, size_t passlen,
+		   struct bh_buf *plain, struct bh_error **err);
+int bh_sealed_seal(const void *plain, size_t n, const char *pass, size_t passlen,
+		   struct bh_buf *json, struct bh_error **err);
+
+/* ---- the simple-signing payload ---------------------------------------- */
+
+#define BH_COSIGN_SIG_TYPE "cosign container image signature"
+
+struct bh_simplesign {
+	char *docker_reference;	 /* critical.identity.docker-reference */
+	struct bh_digest digest; /* critical.image.docker-manifest-digest */
+	char *type;		 /* critical.type */
+	json_t *optional;	 /* an object, or NULL (JSON null or absent) */
+};
+
+/*
+ * The payload exactly as cosign writes it (Go's encoding/json of its
+ * struct): {"critical":{"identity":{"docker-reference":REF},"image":
+ * {"docker-manifest-digest":DIGEST},"type":"cosign container image
+ * signature"},"optional":OPTIONAL} with OPTIONAL null when `optional` is
+ * NULL or empty, else the object with its keys sorted.
+ */
+int bh_simplesign_build(const char *docker_reference, const struct bh_digest *digest,
+			const json_t *optional, struct bh_buf *out, struct bh_error **err);
+/* Parse strictly: every critical key present with the right type, no other
+ * critical key, a valid digest, at most BH_TRUST_PAYLOAD_MAX bytes. */
+int bh_simplesign_parse(const char *p, size_t n, struct bh_simplesign *out, struct bh_error **err);
+void bh_simplesign_release(struct bh_simplesign *s);
+
+/* ---- DSSE and in-toto -------------------------------------------------- */
+
+#define BH_INTOTO_PAYLOAD_TYPE	 "application/vnd.in-toto+json"
+#define BH_INTOTO_V01		 "https://in-toto.io/Statement/v0.1"
+#define BH_INTOTO_V1		 "https://in-toto.io/Statement/v1"
+#define BH_PREDICATE_CYCLONEDX	 "https://cyclonedx.org/bom"
+#define BH_PREDICATE_VULN	 "https://cosign.sigstore.dev/attestation/vuln/v1"
+#define BH_PREDICATE_COSIGN_SIGN "https://sigstore.dev/cosign/sign/v1"
+
+/* The DSSE pre-authentication encoding: "DSSEv1 " LEN(type) " " type " "
+ * LEN(body) " " body, lengths in ASCII decimal. */
+int bh_dsse_pae(const char *type, const void *body, size_t n, struct bh_buf *out,
+		struct bh_error **err);
+
+struct bh_dsse_sig {
+	char *keyid; /* may be "" */
+	unsigned char *sig;
+	size_t len;
+};
+
+struct bh_dsse {
+	char *payload_type;
+	char *payload; /* decoded; NUL-terminated */
+	size_t payload_len;
+	struct bh_dsse_sig *sigs;
+	size_t nsigs;
+};
+
+/* Parse an envelope {"payloadType","payload","signatures":[{"keyid","sig"}]}. */
+int bh_dsse_parse(const char *p, size_t n, struct bh_dsse *out, struct bh_error **err);
+/* The same from a parsed JSON object (a bundle's dsseEnvelope). */
+int bh_dsse_from_json(const json_t *o, struct bh_dsse *out, struct bh_error **err);
+void bh_dsse_release(struct bh_dsse *e);
+/* Sign (payload_type, payload) with k: a compact envelope JSON with one
+ * signature (keyid "") into out. */
+int bh_dsse_sign(const struct bh_key *k, const char *payload_type, const void *payload, size_t n,
+		 struct bh_buf *out, struct bh_error **err);
+/* 1 when one of e's signatures is k's over the PAE, else 0. */
+int bh_dsse_verify(const struct bh_dsse *e, const struct bh_key *k);
+
+struct bh_intoto {
+	char *type;	      /* _type */
+	char *predicate_type; /* predicateType */
+	json_t *subject;      /* the array */
+	json_t *predicate;    /* may be NULL */
+};
+
+/*
+ * An in-toto statement (v0.1 or v1: `v1` picks _type) with one subject
+ * {name, digest: {sha256: hex}} and the predicate (borrowed; NULL = {}),
+ * compact JSON into out.
+ */
+int bh_intoto_build(bool v1, const char *subject_name, const struct bh_digest *digest,
+		    const char *predicate_type, const json_t *predicate, struct bh_buf *out,
+		    struct bh_error **err);
+int bh_intoto_parse(const char *p, size_t n, struct bh_intoto *out, struct bh_error **err);
+void bh_intoto_release(struct bh_intoto *s);
+/* Whether one subject names digest d (by its algorithm and hex). */
+bool bh_intoto_has_subject(const struct bh_intoto *s, const struct bh_digest *d);
+
+/* ---- Sigstore bundles -------------------------------------------------- */
+
+#define BH_BUNDLE_V03 "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+struct bh_sigbundle {
+	char *media_type;
+	char *key_hint;		/* verificationMaterial.publicKey.hint, or NULL */
+	bool has_certificate;	/* a Fulcio certificate (not verified here) */
+	size_t ntlog_entries;	/* Rekor entries (kept, not verified offline) */
+	bool is_dsse;		/* dsseEnvelope, else messageSignature */
+	struct bh_dsse dsse;	/* when is_dsse */
+	char *digest_algorithm; /* messageSignature.messageDigest.algorithm */
+	unsigned char digest[64];
+	size_t digest_len;
+	unsigned char *sig; /* messageSignature.signature */
+	size_t siglen;
+	json_t *json; /* the whole document, every field kept */
+};
+
+int bh_sigbundle_parse(const char *p, size_t n, struct bh_sigbundle *out, struct bh_error **err);
+void bh_sigbundle_release(struct bh_sigbundle *b);
+/* A v0.3 bundle with messageSignature over the SHA-256 of (artifact, n),
+ * verification material the public key with hint = bh_key_id(k). */
+int bh_sigbundle_sign_message(const struct bh_key *k, const void *artifact, size_t n,
+			      struct bh_buf *out, struct bh_error **err);
+/* A v0.3 bundle with a DSSE envelope of (payload_type, payload). */
+int bh_sigbundle_sign_dsse(const struct bh_key *k, const char *payload_type, const void *payload,
+			   size_t n, struct bh_buf *out, struct bh_error **err);
+/*
+ * Does the bundle verify, with key k, for the image (or artifact) digest d?
+ * messageSignature: the message digest is d and the signature is k's over
+ * it. dsseEnvelope: k signed it, the payload is an in-toto statement with a
+ * subject d and, when predicate_type is not NULL, that predicate type.
+ */
+int bh_sigbundle_verify(const struct bh_sigbundle *b, const struct bh_key *k,
+			const struct bh_digest *d, const char *predicate_type, char **why);
+
+/* ---- signing and verifying images --------------------------------------- */
+
+struct bh_sign_opts {
+	const char *identity;	   /* docker-reference / subject name; NULL = the image's name */
+	const json_t *annotations; /* the payload's "optional" object, or NULL */
+	/* Also (sign) or instead (attest: in addition to .att) attach a Sigstore
+	 * bundle v0.3 with a DSSE envelope as an OCI 1.1 referrer, as cosign
+	 * --new-bundle-format does. */
+	bool bundle;
+};
+
+struct bh_sign_result {
+	struct bh_digest digest;   /* the image manifest digest signed */
+	char *tag;		   /* "sha256-<hex>.sig" or ".att" */
+	struct bh_digest manifest; /* the signature manifest's digest */
+	size_t nlayers;		   /* signatures now in it */
+	bool already;		   /* this key had signed this payload: nothing added */
+	struct bh_digest referrer; /* with opts.bundle: the referrer manifest */
+	char *bundle;		   /* with opts.bundle: the bundle JSON */
+	size_t bundle_len;
+};
+void bh_sign_result_release(struct bh_sign_result *r);
+
+/*
+ * Sign IMAGE (today an OCI layout, "oci:DIR[:REF]"; a registry reference is
+ * BH_ERR_UNSUPPORTED naming the missing registry backend): a simple-signing
+ * payload for its manifest digest, added as a layer to the signature manifest
+ * at `sha256-<hex>.sig` beside it, keeping every existing layer.
+ */
+int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
+		  const struct bh_sign_opts *o, struct bh_sign_result *res, struct bh_error **err);
+/*
+ * Attach an in-toto statement (v0.1, as cosign attest) for IMAGE's digest
+ * with predicate_type and predicate (borrowed), signed in a DSSE envelope, as
+ * a layer of the manifest at `sha256-<hex>.att`.
+ */
+int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
+		    const struct bh_sign_opts *o, const char *predicate_type,
+		    const json_t *predicate, struct bh_sign_result *res, struct bh_error **err);
+
+struct bh_verify_opts {
+	const struct bh_key *const *keys; /* public keys; a signature verifies with any */
+	size_t nkeys;
+	unsigned min_signatures;    /* valid signatures needed; 0 means 1 */
+	const char *identity;	    /* docker-reference to require, or NULL */
+	bool attestation;	    /* check .att (and DSSE bundles) instead of .sig */
+	const char *predicate_type; /* with attestation: the type required, or NULL */
+	char *const *bundle_paths;  /* Sigstore bundle files to check too (NULL-terminated) */
+};
+
+/* One signature or attestation found, and what came of it. */
+struct bh_verify_sig {
+	char *where; /* "sha256-<hex>.sig layer 1", "referrer sha256:… (bundle)" */
+	bool ok;
+	char *reason; /* why not (NULL when ok) */
+	char *key_id; /* the key that verified it, when ok */
+	char *docker_reference;
+	char *predicate_type; /* attestations */
+};
+
+struct bh_verify_result {
+	struct bh_digest digest; /* the image manifest digest checked */
+	char *image_name;	 /* its reference name, if known */
+	struct bh_verify_sig *sigs;
+	size_t nsigs;
+	size_t nvalid;
+	bool verified; /* nvalid >= min_signatures */
+};
+void bh_verify_result_release(struct bh_verify_result *r);
+
+/*
+ * Verify IMAGE by its manifest digest: every signature in `sha256-<hex>.sig`
+ * (or attestation in `.att`) and every Sigstore bundle attached (as an OCI
+ * 1.1 referrer, at the tag `sha256-<hex>`, or given as a file) is checked
+ * against the keys; a payload for another digest, or another
+ * docker-reference when o->identity is set, does not verify. The threshold
+ * counts distinct keys: min_signatures = 2 needs valid signatures by two of
+ * the keys. Returns 0 with res->verified set, negative on an error that
+ * prevents the check.
+ */
+int bh_verify_image(const char *image, const struct bh_image_open_opts *oo,
+		    const struct bh_verify_opts *o, struct bh_verify_result *res,
+		    struct bh_error **err);
+
+#endif /* BULKHEAD_TRUST_H */
