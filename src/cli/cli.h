@@ -137,6 +137,25 @@ int cmd_pause(int argc, char **argv, struct bh_cli *cli);
 int cmd_resume(int argc, char **argv, struct bh_cli *cli);
 int cmd_spec(int argc, char **argv, struct bh_cli *cli);
 int cmd_features(int argc, char **argv, struct bh_cli *cli);
+/* keys, signatures and attestations (src/cli/key.c, sign.c, verify.c, attest.c) */
+int cmd_key(int argc, char **argv, struct bh_cli *cli);
+int cmd_sign(int argc, char **argv, struct bh_cli *cli);
+int cmd_verify(int argc, char **argv, struct bh_cli *cli);
+int cmd_attest(int argc, char **argv, struct bh_cli *cli);
+struct bh_key;
+/*
+ * A key passphrase, into out: $BULKHEAD_PASSWORD, else $COSIGN_PASSWORD (set
+ * and empty is the empty passphrase), else password_file (one trailing
+ * newline dropped), else the terminal on stdin without echo (twice when
+ * `confirm`); refused when stdin is not a terminal.
+ */
+int cli_passphrase(const char *password_file, bool confirm, struct bh_buf *out,
+		   struct bh_error **err);
+/* A private key file, asking for its passphrase only when it is encrypted. */
+int cli_load_private_key(const char *path, const char *password_file, struct bh_key **out,
+			 struct bh_error **err);
+/* "sbom", "vuln" or a URI -> the in-toto predicate type; NULL if unknown. */
+const char *cli_predicate_type(const char *type);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);
