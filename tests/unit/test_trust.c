@@ -30,11 +30,12 @@ static int unb64(const char *s, struct bh_buf *out, struct bh_error **err)
 }
 
 /* Throw-away keys made with openssl for these tests. */
-static const char pkcs8_p256[] = "-----BEGIN PRIVATE KEY-----\n"
-				 "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/J8Qj52+3nclmUdf\n"
-				 "qDcjL7UivUVrYK5ItCwBM3MlizChRANCAASfsXM98FgCqBlT9jygs1LmgS6GlQjO\n"
-				 "FpRvfo1uY/odZEncWvRdotDls4e9QpGwPeOCe64Xg7jN+Di9izomJtwB\n"
-				 "-----END PRIVATE KEY-----\n";
+static const char pkcs8_p256[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg/J8Qj52+3nclmUdf\n"
+	"qDcjL7UivUVrYK5ItCwBM3MlizChRANCAASfsXM98FgCqBlT9jygs1LmgS6GlQjO\n"
+	"FpRvfo1uY/odZEncWvRdotDls4e9QpGwPeOCe64Xg7jN+Di9izomJtwB\n"
+	"-----END PRIVATE KEY-----\n";
 static const char sec1_p256[] = "-----BEGIN EC PRIVATE KEY-----\n"
 				"MHcCAQEEIPyfEI+dvt53JZlHX6g3Iy+1Ir1Fa2CuSLQsATNzJYswoAoGCCqGSM49\n"
 				"AwEHoUQDQgAEn7FzPfBYAqgZU/Y8oLNS5oEuhpUIzhaUb36NbmP6HWRJ3Fr0XaLQ\n"
@@ -112,7 +113,8 @@ static void test_pem(void **state)
 		"no block here\n",
 		"-----BEGIN PUBLIC KEY-----\nYWI=\n",
 		"-----BEGIN PUBLIC KEY-----\nYWI=\n-----END PRIVATE KEY-----\n",
-		"-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\nYWI=\n-----END PUBLIC KEY-----\n",
+		"-----BEGIN PUBLIC KEY-----\nProc-Type: 4,ENCRYPTED\nYWI=\n-----END PUBLIC "
+		"KEY-----\n",
 		"-----BEGIN public key-----\nYWI=\n-----END public key-----\n",
 		"-----BEGIN PUBLIC KEY-----\nYW!=\n-----END PUBLIC KEY-----\n",
 	};
@@ -171,8 +173,8 @@ static void test_sealed_vectors(void **state)
 	{
 		struct bh_buf plain = BH_BUF_INIT(4096);
 
-		assert_true(bh_sealed_open(vectors[0], strlen(vectors[0]), "supersecreT", 11, &plain,
-					   &err) < 0);
+		assert_true(bh_sealed_open(vectors[0], strlen(vectors[0]), "supersecreT", 11,
+					   &plain, &err) < 0);
 		assert_error(err, BH_ERR_INVALID, "wrong passphrase");
 		bh_error_clear(&err);
 		assert_int_equal(plain.len, 0);
@@ -201,39 +203,46 @@ static void test_sealed_hostile(void **state)
 {
 	(void)state;
 	/* encrypted_test.go TestUnsupportedKDFParameters: N=99 r=99 p=99 */
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":99,\"r\":99,\"p\":99},"
-			    "\"salt\":\"cZFcQJdwPhPyhU1R4qkl0qVOIjZd4V/7LYYAavq166k=\"},\"cipher\":{"
-			    "\"name\":\"nacl/secretbox\",\"nonce\":\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},"
-			    "\"ciphertext\":\"6WYU/YSXVbYzl/NzaeAzmjLyfFhOOjLc0d8/GFV0aBFdJvyCcXc=\"}",
-			    "unsupported scrypt parameters");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":99,\"r\":99,\"p\":99},"
+		"\"salt\":\"cZFcQJdwPhPyhU1R4qkl0qVOIjZd4V/7LYYAavq166k=\"},\"cipher\":{"
+		"\"name\":\"nacl/secretbox\",\"nonce\":\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},"
+		"\"ciphertext\":\"6WYU/YSXVbYzl/NzaeAzmjLyfFhOOjLc0d8/GFV0aBFdJvyCcXc=\"}",
+		"unsupported scrypt parameters");
 	/* a huge N would be a memory bomb: refused before scrypt runs */
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":1073741824,\"r\":8,\"p\":"
-			    "1},\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
-			    "\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
-			    "unsupported scrypt parameters");
-	expect_sealed_error("{\"kdf\":{\"name\":\"argon2\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
-			    "\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":\"\"},"
-			    "\"ciphertext\":\"\"}",
-			    "kdf 'argon2'");
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
-			    "\"salt\":\"AA==\"},\"cipher\":{\"name\":\"aes\",\"nonce\":\"\"},"
-			    "\"ciphertext\":\"\"}",
-			    "cipher 'aes'");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":1073741824,\"r\":8,\"p\":"
+		"1},\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
+		"\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
+		"unsupported scrypt parameters");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"argon2\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
+		"\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":\"\"},"
+		"\"ciphertext\":\"\"}",
+		"kdf 'argon2'");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
+		"\"salt\":\"AA==\"},\"cipher\":{\"name\":\"aes\",\"nonce\":\"\"},"
+		"\"ciphertext\":\"\"}",
+		"cipher 'aes'");
 	/* a nonce of the wrong length; a ciphertext shorter than its MAC */
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
-			    "\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
-			    "\"AAAA\"},\"ciphertext\":\"AAAA\"}",
-			    "expected 24");
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
-			    "\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
-			    "\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
-			    "truncated");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
+		"\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
+		"\"AAAA\"},\"ciphertext\":\"AAAA\"}",
+		"expected 24");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
+		"\"salt\":\"AA==\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
+		"\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
+		"truncated");
 	expect_sealed_error("{\"kdf\":{}}", "not a cosign key envelope");
 	expect_sealed_error("{\"kdf\":", "encrypted key");
-	expect_sealed_error("{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
-			    "\"salt\":\"A A=\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
-			    "\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
-			    "kdf.salt");
+	expect_sealed_error(
+		"{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,\"r\":8,\"p\":1},"
+		"\"salt\":\"A A=\"},\"cipher\":{\"name\":\"nacl/secretbox\",\"nonce\":"
+		"\"7vhRS7j0hEPBWV05skAdgLj81AkGeE7U\"},\"ciphertext\":\"AAAA\"}",
+		"kdf.salt");
 }
 
 /* ---- keys ----------------------------------------------------------------- */
@@ -259,8 +268,9 @@ static void test_key_roundtrip(void **state)
 		char *label;
 
 		assert_int_equal(bh_pem_decode(priv.data, priv.len, &label, &env, NULL), 0);
-		assert_non_null(strstr(env.data, "{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,"
-						 "\"r\":8,\"p\":1},\"salt\":\""));
+		assert_non_null(strstr(env.data,
+				       "{\"kdf\":{\"name\":\"scrypt\",\"params\":{\"N\":32768,"
+				       "\"r\":8,\"p\":1},\"salt\":\""));
 		free(label);
 		bh_buf_release(&env);
 	}
@@ -328,8 +338,8 @@ static void test_key_sigstore_label(void **state)
 	assert_int_equal(bh_key_pem_private(k, "x", 1, &priv, NULL), 0);
 	assert_int_equal(bh_pem_decode(priv.data, priv.len, &label, &env, NULL), 0);
 	free(label);
-	assert_int_equal(bh_pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY", env.data, env.len, &out, NULL),
-			 0);
+	assert_int_equal(
+		bh_pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY", env.data, env.len, &out, NULL), 0);
 	assert_int_equal(bh_key_parse_private(out.data, out.len, "x", 1, &k2, NULL), 0);
 	assert_string_equal(bh_key_id(k), bh_key_id(k2));
 	bh_key_free(k);
@@ -347,7 +357,8 @@ static void test_key_openssl_files(void **state)
 	enum bh_key_file_kind kind;
 
 	(void)state;
-	assert_int_equal(bh_key_parse_private(pkcs8_p256, strlen(pkcs8_p256), NULL, 0, &a, NULL), 0);
+	assert_int_equal(bh_key_parse_private(pkcs8_p256, strlen(pkcs8_p256), NULL, 0, &a, NULL),
+			 0);
 	assert_int_equal(bh_key_parse_private(sec1_p256, strlen(sec1_p256), NULL, 0, &b, NULL), 0);
 	assert_int_equal(bh_key_parse_public(pub_p256, strlen(pub_p256), &p, NULL), 0);
 	assert_int_equal(bh_key_parse_public(pkcs8_p256, strlen(pkcs8_p256), &q, NULL), 0);
@@ -367,9 +378,10 @@ static void test_key_openssl_files(void **state)
 	{
 		const char enc[] = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nYWI=\n"
 				   "-----END ENCRYPTED PRIVATE KEY-----\n";
-		const char trunc[] = "-----BEGIN PUBLIC KEY-----\n"
-				     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEn7FzPfBYAqgZU/Y8oLNS5oEuhpUI\n"
-				     "-----END PUBLIC KEY-----\n";
+		const char trunc[] =
+			"-----BEGIN PUBLIC KEY-----\n"
+			"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEn7FzPfBYAqgZU/Y8oLNS5oEuhpUI\n"
+			"-----END PUBLIC KEY-----\n";
 
 		assert_true(bh_key_parse_private(enc, strlen(enc), NULL, 0, &q, &err) < 0);
 		assert_error(err, BH_ERR_UNSUPPORTED, "openssl");
@@ -377,7 +389,8 @@ static void test_key_openssl_files(void **state)
 		assert_true(bh_key_parse_public(trunc, strlen(trunc), &q, &err) < 0);
 		assert_error(err, BH_ERR_INVALID, "SubjectPublicKeyInfo");
 		bh_error_clear(&err);
-		assert_true(bh_key_parse_private(pub_p256, strlen(pub_p256), NULL, 0, &q, &err) < 0);
+		assert_true(bh_key_parse_private(pub_p256, strlen(pub_p256), NULL, 0, &q, &err) <
+			    0);
 		assert_error(err, BH_ERR_USAGE, "cannot sign");
 		bh_error_clear(&err);
 	}
@@ -439,8 +452,10 @@ static void test_simplesign_exact(void **state)
 	 * verifier tests carry it with wantDigest sha256:d1e44a76...f8b1. */
 	static const char want[] =
 		"{\"critical\":{\"identity\":{\"docker-reference\":\"us-docker.pkg.dev/"
-		"confidential-space-images-dev/cs-cosign-tests/base\"},\"image\":{\"docker-manifest-"
-		"digest\":\"sha256:9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\"}"
+		"confidential-space-images-dev/cs-cosign-tests/"
+		"base\"},\"image\":{\"docker-manifest-"
+		"digest\":\"sha256:"
+		"9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\"}"
 		",\"type\":\"cosign container image signature\"},\"optional\":null}";
 	struct bh_buf b = BH_BUF_INIT(BH_TRUST_PAYLOAD_MAX);
 	struct bh_digest d, got;
@@ -457,8 +472,8 @@ static void test_simplesign_exact(void **state)
 			 0);
 	assert_string_equal(b.data, want);
 	bh_sha256(b.data, b.len, &got);
-	assert_string_equal(got.str,
-			    "sha256:d1e44a76902409836227b982beb920189949927c2011f196594bd34c5bb8f8b1");
+	assert_string_equal(
+		got.str, "sha256:d1e44a76902409836227b982beb920189949927c2011f196594bd34c5bb8f8b1");
 	assert_int_equal(bh_simplesign_parse(b.data, b.len, &ss, NULL), 0);
 	assert_string_equal(ss.digest.str, d.str);
 	assert_null(ss.optional);
@@ -470,7 +485,7 @@ static void test_simplesign_exact(void **state)
 		bh_buf_reset(&b);
 		assert_int_equal(bh_simplesign_build("r", &d, opt, &b, NULL), 0);
 		assert_non_null(strstr(b.data, "\"optional\":{\"a\":\"x\\\"y\",\"n\":3,\"z\":"
-						"\"a\\u003cb\\u003e\\u0026c\"}}"));
+					       "\"a\\u003cb\\u003e\\u0026c\"}}"));
 		assert_int_equal(bh_simplesign_parse(b.data, b.len, &ss, NULL), 0);
 		assert_string_equal(bh_json_str(ss.optional, "z"), "a<b>&c");
 		bh_simplesign_release(&ss);
@@ -495,7 +510,8 @@ static void expect_payload_error(const char *p, const char *needle)
 }
 
 #define CRIT_OK                                                                                    \
-	"\"identity\":{\"docker-reference\":\"r\"},\"image\":{\"docker-manifest-digest\":\"sha256:"  \
+	"\"identity\":{\"docker-reference\":\"r\"},\"image\":{\"docker-manifest-digest\":"         \
+	"\"sha256:"                                                                                \
 	"9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\"}"
 
 static void test_simplesign_hostile(void **state)
@@ -506,25 +522,31 @@ static void test_simplesign_hostile(void **state)
 	expect_payload_error("{\"critical\":{}}", "no critical");
 	expect_payload_error("{\"critical\":{" CRIT_OK ",\"type\":\"atomic container signature\"}}",
 			     "is not 'cosign container image signature'");
-	expect_payload_error("{\"critical\":{" CRIT_OK ",\"type\":\"cosign container image signature\","
+	expect_payload_error("{\"critical\":{" CRIT_OK
+			     ",\"type\":\"cosign container image signature\","
 			     "\"extra\":1}}",
 			     "unexpected key 'extra'");
-	expect_payload_error("{\"critical\":{" CRIT_OK ",\"type\":\"cosign container image signature\"},"
+	expect_payload_error("{\"critical\":{" CRIT_OK
+			     ",\"type\":\"cosign container image signature\"},"
 			     "\"optional\":[]}",
 			     "optional is neither");
-	expect_payload_error("{\"critical\":{" CRIT_OK ",\"type\":\"cosign container image signature\"},"
+	expect_payload_error("{\"critical\":{" CRIT_OK
+			     ",\"type\":\"cosign container image signature\"},"
 			     "\"other\":null}",
 			     "unexpected key 'other'");
-	expect_payload_error("{\"critical\":{\"identity\":{\"docker-reference\":\"r\"},\"image\":{"
-			     "\"docker-manifest-digest\":\"sha256:abc\"},\"type\":\"cosign container "
-			     "image signature\"}}",
-			     "docker-manifest-digest");
-	expect_payload_error("{\"critical\":{\"identity\":{\"docker-reference\":7},\"image\":{"
-			     "\"docker-manifest-digest\":\"sha256:abc\"},\"type\":\"cosign container "
-			     "image signature\"}}",
-			     "must be strings");
+	expect_payload_error(
+		"{\"critical\":{\"identity\":{\"docker-reference\":\"r\"},\"image\":{"
+		"\"docker-manifest-digest\":\"sha256:abc\"},\"type\":\"cosign container "
+		"image signature\"}}",
+		"docker-manifest-digest");
+	expect_payload_error(
+		"{\"critical\":{\"identity\":{\"docker-reference\":7},\"image\":{"
+		"\"docker-manifest-digest\":\"sha256:abc\"},\"type\":\"cosign container "
+		"image signature\"}}",
+		"must be strings");
 	/* a duplicate key is two payloads in one: refused */
-	expect_payload_error("{\"critical\":{" CRIT_OK ",\"type\":\"cosign container image signature\","
+	expect_payload_error("{\"critical\":{" CRIT_OK
+			     ",\"type\":\"cosign container image signature\","
 			     "\"type\":\"cosign container image signature\"}}",
 			     "duplicate");
 	/* over the size limit */
@@ -551,7 +573,8 @@ static void test_dsse(void **state)
 
 	(void)state;
 	/* the DSSE specification's example */
-	assert_int_equal(bh_dsse_pae("http://example.com/HelloWorld", "hello world", 11, &pae, NULL), 0);
+	assert_int_equal(
+		bh_dsse_pae("http://example.com/HelloWorld", "hello world", 11, &pae, NULL), 0);
 	assert_string_equal(pae.data, "DSSEv1 29 http://example.com/HelloWorld 11 hello world");
 	bh_buf_reset(&pae);
 	assert_int_equal(bh_dsse_pae("t", "", 0, &pae, NULL), 0);
@@ -602,15 +625,16 @@ static void test_intoto(void **state)
 	(void)state;
 	bh_sha256("img", 3, &d);
 	bh_sha256("other", 5, &d2);
-	assert_int_equal(bh_intoto_build(false, "example/app", &d, BH_PREDICATE_CYCLONEDX, pred, &b,
-					 NULL),
-			 0);
+	assert_int_equal(
+		bh_intoto_build(false, "example/app", &d, BH_PREDICATE_CYCLONEDX, pred, &b, NULL),
+		0);
 	{
-		char *want = bh_asprintf("{\"_type\":\"https://in-toto.io/Statement/v0.1\","
-					 "\"predicateType\":\"https://cyclonedx.org/bom\",\"subject\":"
-					 "[{\"name\":\"example/app\",\"digest\":{\"sha256\":\"%s\"}}],"
-					 "\"predicate\":{\"bomFormat\":\"CycloneDX\"}}",
-					 bh_digest_hex(&d));
+		char *want =
+			bh_asprintf("{\"_type\":\"https://in-toto.io/Statement/v0.1\","
+				    "\"predicateType\":\"https://cyclonedx.org/bom\",\"subject\":"
+				    "[{\"name\":\"example/app\",\"digest\":{\"sha256\":\"%s\"}}],"
+				    "\"predicate\":{\"bomFormat\":\"CycloneDX\"}}",
+				    bh_digest_hex(&d));
 
 		assert_string_equal(b.data, want);
 		free(want);
@@ -625,10 +649,13 @@ static void test_intoto(void **state)
 	assert_non_null(strstr(b.data, "\"_type\":\"https://in-toto.io/Statement/v1\""));
 	assert_non_null(strstr(b.data, "\"predicate\":{}"));
 	const char *bad[] = {
-		"{\"_type\":\"https://in-toto.io/Statement/v9\",\"predicateType\":\"x\",\"subject\":[{"
+		"{\"_type\":\"https://in-toto.io/Statement/"
+		"v9\",\"predicateType\":\"x\",\"subject\":[{"
 		"\"digest\":{}}]}",
-		"{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\",\"subject\":[]}",
-		"{\"_type\":\"https://in-toto.io/Statement/v1\",\"predicateType\":\"x\",\"subject\":[1]}",
+		"{\"_type\":\"https://in-toto.io/Statement/"
+		"v1\",\"predicateType\":\"x\",\"subject\":[]}",
+		"{\"_type\":\"https://in-toto.io/Statement/"
+		"v1\",\"predicateType\":\"x\",\"subject\":[1]}",
 		"{\"predicateType\":\"x\",\"subject\":[]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -654,8 +681,9 @@ static void test_sigbundle(void **state)
 	assert_int_equal(bh_key_generate(&other, NULL), 0);
 	/* messageSignature over an artifact; verified for its digest only */
 	assert_int_equal(bh_sigbundle_sign_message(k, "manifest bytes", 14, &b, NULL), 0);
-	assert_true(bh_str_has_prefix(b.data, "{\"mediaType\":\"" BH_BUNDLE_V03 "\","
-					      "\"verificationMaterial\":{\"publicKey\":{\"hint\":\""));
+	assert_true(bh_str_has_prefix(b.data,
+				      "{\"mediaType\":\"" BH_BUNDLE_V03 "\","
+				      "\"verificationMaterial\":{\"publicKey\":{\"hint\":\""));
 	assert_int_equal(bh_sigbundle_parse(b.data, b.len, &sb, NULL), 0);
 	assert_false(sb.is_dsse);
 	assert_string_equal(sb.key_hint, bh_key_id(k));
@@ -672,9 +700,10 @@ static void test_sigbundle(void **state)
 	bh_sigbundle_release(&sb);
 	/* dsseEnvelope with a statement about d */
 	bh_buf_reset(&b);
-	assert_int_equal(bh_intoto_build(true, "app", &d, BH_PREDICATE_COSIGN_SIGN, NULL, &st, NULL), 0);
-	assert_int_equal(bh_sigbundle_sign_dsse(k, BH_INTOTO_PAYLOAD_TYPE, st.data, st.len, &b, NULL),
-			 0);
+	assert_int_equal(
+		bh_intoto_build(true, "app", &d, BH_PREDICATE_COSIGN_SIGN, NULL, &st, NULL), 0);
+	assert_int_equal(
+		bh_sigbundle_sign_dsse(k, BH_INTOTO_PAYLOAD_TYPE, st.data, st.len, &b, NULL), 0);
 	assert_int_equal(bh_sigbundle_parse(b.data, b.len, &sb, NULL), 0);
 	assert_true(sb.is_dsse);
 	assert_int_equal(bh_sigbundle_verify(&sb, k, &d, BH_PREDICATE_COSIGN_SIGN, NULL), 1);
@@ -695,7 +724,8 @@ static void test_sigbundle(void **state)
 		"{\"mediaType\":\"" BH_BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{}},"
 		"\"messageSignature\":{}}",
 		"{\"mediaType\":\"" BH_BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{}},"
-		"\"messageSignature\":{\"messageDigest\":{\"algorithm\":\"SHA2_256\",\"digest\":\"AA\"},"
+		"\"messageSignature\":{\"messageDigest\":{\"algorithm\":\"SHA2_256\",\"digest\":"
+		"\"AA\"},"
 		"\"signature\":\"AA==\"}}",
 		"{\"mediaType\":\"" BH_BUNDLE_V03 "\",\"verificationMaterial\":{\"publicKey\":{},"
 		"\"tlogEntries\":{}},\"dsseEnvelope\":{}}",
@@ -711,9 +741,10 @@ static void test_sigbundle(void **state)
 	}
 	/* a digest of the wrong length does not verify (no over-read) */
 	{
-		const char *s = "{\"mediaType\":\"" BH_BUNDLE_V03 "\",\"verificationMaterial\":{"
-				"\"publicKey\":{}},\"messageSignature\":{\"messageDigest\":{"
-				"\"algorithm\":\"SHA2_256\",\"digest\":\"AAAA\"},\"signature\":\"AA==\"}}";
+		const char *s =
+			"{\"mediaType\":\"" BH_BUNDLE_V03 "\",\"verificationMaterial\":{"
+			"\"publicKey\":{}},\"messageSignature\":{\"messageDigest\":{"
+			"\"algorithm\":\"SHA2_256\",\"digest\":\"AAAA\"},\"signature\":\"AA==\"}}";
 
 		assert_int_equal(bh_sigbundle_parse(s, strlen(s), &sb, NULL), 0);
 		assert_int_equal(bh_sigbundle_verify(&sb, k, &d, NULL, &why), 0);
@@ -743,20 +774,22 @@ static void test_sigmanifest(void **state)
 	/* go-containerregistry's config of cosign's one-layer signature image:
 	 * 233 bytes, the size cosign's own signature manifests show */
 	{
-		char *want = bh_asprintf("{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\","
-					 "\"history\":[{\"created\":\"0001-01-01T00:00:00Z\"}],\"os\":"
-					 "\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]},"
-					 "\"config\":{}}",
-					 l.digest.str);
+		char *want =
+			bh_asprintf("{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\","
+				    "\"history\":[{\"created\":\"0001-01-01T00:00:00Z\"}],\"os\":"
+				    "\"\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\"]},"
+				    "\"config\":{}}",
+				    l.digest.str);
 
 		assert_string_equal(cfg.data, want);
 		assert_int_equal(cfg.len, 233);
 		free(want);
 	}
-	assert_true(bh_str_has_prefix(man.data, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd."
-						"oci.image.manifest.v1+json\",\"config\":{\"mediaType"
-						"\":\"application/vnd.oci.image.config.v1+json\","
-						"\"size\":233,"));
+	assert_true(bh_str_has_prefix(man.data,
+				      "{\"schemaVersion\":2,\"mediaType\":\"application/vnd."
+				      "oci.image.manifest.v1+json\",\"config\":{\"mediaType"
+				      "\":\"application/vnd.oci.image.config.v1+json\","
+				      "\"size\":233,"));
 	assert_non_null(strstr(man.data, "\"layers\":[{\"mediaType\":\"application/vnd.dev.cosign."
 					 "simplesigning.v1+json\",\"size\":10,\"digest\":\""));
 	/* a second signer's layer keeps the first */
@@ -774,9 +807,11 @@ static void test_sigmanifest(void **state)
 		"{\"schemaVersion\":1,\"config\":{},\"layers\":[]}",
 		"{\"schemaVersion\":2,\"config\":{},\"layers\":[{\"mediaType\":\"x\"}]}",
 		"{\"schemaVersion\":2,\"config\":{},\"layers\":[{\"mediaType\":\"x\",\"size\":-1,"
-		"\"digest\":\"sha256:9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\"}]}",
+		"\"digest\":\"sha256:"
+		"9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\"}]}",
 		"{\"schemaVersion\":2,\"config\":{},\"layers\":[{\"mediaType\":\"x\",\"size\":1,"
-		"\"digest\":\"sha256:9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\","
+		"\"digest\":\"sha256:"
+		"9494e567c7c44e8b9f8808c1658a47c9b7979ef3cceef10f48754fc2706802ba\","
 		"\"annotations\":{\"a\":1}}]}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -816,23 +851,25 @@ static void make_layout(const char *dir, const char *variant, struct bh_digest *
 			  "\"type\":\"layers\",\"diff_ids\":[\"%s\"]}}",
 			  ld.str);
 	put(dir, cfg, &cd);
-	man = bh_asprintf("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+"
-			  "json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+"
-			  "json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
-			  "\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
-			  cd.str, strlen(cfg), ld.str, strlen(variant));
+	man = bh_asprintf(
+		"{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+"
+		"json\",\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+"
+		"json\",\"digest\":\"%s\",\"size\":%zu},\"layers\":[{\"mediaType\":"
+		"\"application/vnd.oci.image.layer.v1.tar\",\"digest\":\"%s\",\"size\":%zu}]}",
+		cd.str, strlen(cfg), ld.str, strlen(variant));
 	put(dir, man, mdig);
 	mlen = strlen(man);
-	idx = bh_asprintf("{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci."
-			  "image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,\"annotations\":{"
-			  "\"org.opencontainers.image.ref.name\":\"v1\"}}]}",
-			  mdig->str, mlen);
+	idx = bh_asprintf(
+		"{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":\"application/vnd.oci."
+		"image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%zu,\"annotations\":{"
+		"\"org.opencontainers.image.ref.name\":\"v1\"}}]}",
+		mdig->str, mlen);
 	p = bh_asprintf("%s/index.json", dir);
 	assert_int_equal(bh_write_file_atomic(p, idx, strlen(idx), 0644, NULL), 0);
 	free(p);
 	p = bh_asprintf("%s/oci-layout", dir);
-	assert_int_equal(bh_write_file_atomic(p, "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644, NULL),
-			 0);
+	assert_int_equal(
+		bh_write_file_atomic(p, "{\"imageLayoutVersion\":\"1.0.0\"}", 30, 0644, NULL), 0);
 	free(p);
 	free(cfg);
 	free(man);
@@ -842,8 +879,9 @@ static void make_layout(const char *dir, const char *variant, struct bh_digest *
 static void verify(const char *image, const struct bh_key *const *keys, size_t n, unsigned min,
 		   const char *identity, struct bh_verify_result *r)
 {
-	struct bh_verify_opts o = { .keys = keys, .nkeys = n, .min_signatures = min,
-				    .identity = identity };
+	struct bh_verify_opts o = {
+		.keys = keys, .nkeys = n, .min_signatures = min, .identity = identity
+	};
 	struct bh_error *err = NULL;
 
 	if (bh_verify_image(image, NULL, &o, r, &err) < 0) {
@@ -923,12 +961,13 @@ static void test_sign_verify_layout(void **state)
 		char *dir2 = unit_mktmp(), *cmd;
 
 		make_layout(dir2, "layer two", &md2);
-		cmd = bh_asprintf("cp %s/blobs/sha256/* %s/blobs/sha256/ && cp %s/index.json "
-				  "%s/index.json.new && python3 -c \"import json,sys;"
-				  "a=json.load(open('%s/index.json'));b=json.load(open('%s/index.json'));"
-				  "b['manifests'][0]=a['manifests'][0];"
-				  "json.dump(b,open('%s/index.json','w'))\"",
-				  dir2, dir, dir2, dir, dir2, dir, dir);
+		cmd = bh_asprintf(
+			"cp %s/blobs/sha256/* %s/blobs/sha256/ && cp %s/index.json "
+			"%s/index.json.new && python3 -c \"import json,sys;"
+			"a=json.load(open('%s/index.json'));b=json.load(open('%s/index.json'));"
+			"b['manifests'][0]=a['manifests'][0];"
+			"json.dump(b,open('%s/index.json','w'))\"",
+			dir2, dir, dir2, dir, dir2, dir, dir);
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
 		verify(image, ab, 2, 1, NULL, &vr);
@@ -976,8 +1015,8 @@ static void test_payload_for_another_digest(void **state)
 	assert_int_equal(trust_sigman_build(&sm, &man, &cfg, NULL), 0);
 	assert_int_equal(st->ops->put_blob(st, cfg.data, cfg.len, &d, NULL), 0);
 	tag = trust_tag(&md, ".sig");
-	assert_int_equal(st->ops->put_manifest(st, tag, TRUST_MT_OCI_MANIFEST, NULL, man.data, man.len,
-					       &d, NULL),
+	assert_int_equal(st->ops->put_manifest(st, tag, TRUST_MT_OCI_MANIFEST, NULL, man.data,
+					       man.len, &d, NULL),
 			 0);
 	verify(image, keys, 1, 1, NULL, &vr);
 	assert_false(vr.verified);
@@ -1025,8 +1064,8 @@ static void test_attest_layout(void **state)
 	make_layout(dir, "layer", &md);
 	assert_int_equal(bh_key_generate(&k, NULL), 0);
 	keys[0] = k;
-	assert_int_equal(bh_attest_image(image, NULL, k, &so, BH_PREDICATE_CYCLONEDX, pred, &res, NULL),
-			 0);
+	assert_int_equal(
+		bh_attest_image(image, NULL, k, &so, BH_PREDICATE_CYCLONEDX, pred, &res, NULL), 0);
 	assert_non_null(res.bundle);
 	assert_true(bh_str_has_suffix(res.tag, ".att"));
 	bh_sign_result_release(&res);
