@@ -41,7 +41,8 @@ struct bh_lazy_lib {
 };
 
 extern struct bh_lazy_lib bh_lazy_archive, bh_lazy_crypto, bh_lazy_sqlite3, bh_lazy_hs,
-	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl, bh_lazy_sodium;
+	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl,
+	bh_lazy_sodium;
 
 /* Load lib now; an error (naming the library and its package) if it cannot be. */
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err);
