@@ -54,8 +54,10 @@ int bh_dsse_from_json(const json_t *o, struct bh_dsse *out, struct bh_error **er
 	if (json_array_size(sigs) > MAX_SIGS)
 		return bh_error_set(err, BH_ERR_LIMIT, "DSSE envelope: %zu signatures (limit %d)",
 				    json_array_size(sigs), MAX_SIGS);
-	if (bh_base64_decode(p, strlen(p), "DSSE payload", &payload, err) < 0)
+	if (bh_base64_decode(p, strlen(p), "DSSE payload", &payload, err) < 0) {
+		bh_buf_release(&payload);
 		return -1;
+	}
 	out->payload_type = bh_strdup(type);
 	out->payload = bh_buf_detach(&payload, &out->payload_len);
 	out->sigs = bh_calloc(json_array_size(sigs) + 1, sizeof(*out->sigs));
