@@ -195,14 +195,14 @@ static const char *invalid_reason(const char *v, size_t n)
 	return "bad syntax (expected digit{.digit}...{letter}{_suffix{N}}...{~hash}{-rN})";
 }
 
-int bh_vapk_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
 	const char *why;
 
-	if (bh_vs_check_len("apk", v, err) < 0)
+	if (vuln_vs_check_len("apk", v, err) < 0)
 		return -1;
 	why = invalid_reason(v, strlen(v));
-	return why ? bh_vs_invalid(err, "apk", v, why) : 0;
+	return why ? vuln_vs_invalid(err, "apk", v, why) : 0;
 }
 
 static int token_cmp(const struct token *a, const struct token *b)
@@ -211,22 +211,22 @@ static int token_cmp(const struct token *a, const struct token *b)
 	case T_DIGIT:
 		/* A leading zero in either makes it a string comparison (Gentoo rule). */
 		if (a->val[0] == '0' || b->val[0] == '0')
-			return bh_vs_bytecmp(a->val, a->len, b->val, b->len);
+			return vuln_vs_bytecmp(a->val, a->len, b->val, b->len);
 		/* fallthrough */
 	case T_INITIAL_DIGIT:
 	case T_SUFFIX_NO:
-	case T_REVISION_NO: return bh_vs_numcmp(a->val, a->len, b->val, b->len);
+	case T_REVISION_NO: return vuln_vs_numcmp(a->val, a->len, b->val, b->len);
 	case T_LETTER: return a->val[0] < b->val[0] ? -1 : a->val[0] > b->val[0];
 	case T_SUFFIX: return a->suffix < b->suffix ? -1 : a->suffix > b->suffix;
-	default: return bh_vs_bytecmp(a->val, a->len, b->val, b->len);
+	default: return vuln_vs_bytecmp(a->val, a->len, b->val, b->len);
 	}
 }
 
-int bh_vapk_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct lexer la, lb;
 
-	if (bh_vapk_validate(a, err) < 0 || bh_vapk_validate(b, err) < 0)
+	if (validate(a, err) < 0 || validate(b, err) < 0)
 		return -1;
 	lex_first(&la, a, strlen(a));
 	lex_first(&lb, b, strlen(b));
@@ -250,3 +250,15 @@ int bh_vapk_compare(const char *a, const char *b, int *cmp, struct bh_error **er
 		*cmp = la.t.tok > lb.t.tok ? -1 : 1;
 	return 0;
 }
+
+static const char *const aliases[] = { "alpine", NULL };
+static const char *const ecosystems[] = { "Alpine", "Wolfi", "Chainguard", NULL };
+
+const struct vuln_vscheme vuln_vscheme_apk = {
+	.id = BH_VS_APK,
+	.name = "apk",
+	.aliases = aliases,
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+};

@@ -50,19 +50,20 @@ static int parse(const char *v, struct dpkg_version *out, struct bh_error **err)
 {
 	const char *s, *end, *p, *colon, *hyphen = NULL;
 
-	if (bh_vs_check_len("dpkg", v, err) < 0)
+	if (vuln_vs_check_len("dpkg", v, err) < 0)
 		return -1;
 	s = v;
 	while (is_blank(*s))
 		s++;
 	if (!*s)
-		return bh_vs_invalid(err, "dpkg", v, "version string is empty");
+		return vuln_vs_invalid(err, "dpkg", v, "version string is empty");
 	end = s;
 	while (*end && !is_blank(*end))
 		end++;
 	for (p = end; *p; p++)
 		if (!is_blank(*p))
-			return bh_vs_invalid(err, "dpkg", v, "version string has embedded spaces");
+			return vuln_vs_invalid(err, "dpkg", v,
+					       "version string has embedded spaces");
 
 	out->epoch = 0;
 	colon = memchr(s, ':', (size_t)(end - s));
@@ -70,18 +71,19 @@ static int parse(const char *v, struct dpkg_version *out, struct bh_error **err)
 		unsigned long e = 0;
 
 		if (colon == s)
-			return bh_vs_invalid(err, "dpkg", v, "epoch in version is empty");
+			return vuln_vs_invalid(err, "dpkg", v, "epoch in version is empty");
 		for (p = s; p < colon; p++) {
 			if (!is_digit(*p))
-				return bh_vs_invalid(err, "dpkg", v,
-						     "epoch in version is not number");
+				return vuln_vs_invalid(err, "dpkg", v,
+						       "epoch in version is not number");
 			e = e * 10 + (unsigned long)(*p - '0');
 			if (e > INT_MAX)
-				return bh_vs_invalid(err, "dpkg", v, "epoch in version is too big");
+				return vuln_vs_invalid(err, "dpkg", v,
+						       "epoch in version is too big");
 		}
 		if (colon + 1 == end)
-			return bh_vs_invalid(err, "dpkg", v,
-					     "nothing after colon in version number");
+			return vuln_vs_invalid(err, "dpkg", v,
+					       "nothing after colon in version number");
 		out->epoch = e;
 		s = colon + 1;
 	}
@@ -91,7 +93,7 @@ static int parse(const char *v, struct dpkg_version *out, struct bh_error **err)
 	out->up = s;
 	if (hyphen) {
 		if (hyphen + 1 == end)
-			return bh_vs_invalid(err, "dpkg", v, "revision number is empty");
+			return vuln_vs_invalid(err, "dpkg", v, "revision number is empty");
 		out->uplen = (size_t)(hyphen - s);
 		out->rev = hyphen + 1;
 		out->revlen = (size_t)(end - hyphen - 1);
@@ -101,21 +103,22 @@ static int parse(const char *v, struct dpkg_version *out, struct bh_error **err)
 		out->revlen = 0;
 	}
 	if (out->uplen == 0)
-		return bh_vs_invalid(err, "dpkg", v, "upstream version is empty");
+		return vuln_vs_invalid(err, "dpkg", v, "upstream version is empty");
 	if (!is_digit(out->up[0]))
-		return bh_vs_invalid(err, "dpkg", v, "version number does not start with digit");
+		return vuln_vs_invalid(err, "dpkg", v, "version number does not start with digit");
 	for (size_t i = 0; i < out->uplen; i++) {
 		char c = out->up[i];
 
 		if (!is_digit(c) && !is_alpha(c) && !strchr(".-+~:", c))
-			return bh_vs_invalid(err, "dpkg", v, "invalid character in version number");
+			return vuln_vs_invalid(err, "dpkg", v,
+					       "invalid character in version number");
 	}
 	for (size_t i = 0; i < out->revlen; i++) {
 		char c = out->rev[i];
 
 		if (!is_digit(c) && !is_alpha(c) && !strchr(".+~", c))
-			return bh_vs_invalid(err, "dpkg", v,
-					     "invalid character in revision number");
+			return vuln_vs_invalid(err, "dpkg", v,
+					       "invalid character in revision number");
 	}
 	return 0;
 }
@@ -172,14 +175,14 @@ static int verrevcmp(const char *a, size_t alen, const char *b, size_t blen)
 	return 0;
 }
 
-int bh_vdpkg_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
 	struct dpkg_version d;
 
 	return parse(v, &d, err);
 }
 
-int bh_vdpkg_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct dpkg_version x, y;
 	int r;
@@ -196,3 +199,15 @@ int bh_vdpkg_compare(const char *a, const char *b, int *cmp, struct bh_error **e
 	*cmp = r;
 	return 0;
 }
+
+static const char *const aliases[] = { "deb", "debian", NULL };
+static const char *const ecosystems[] = { "Debian", "Ubuntu", NULL };
+
+const struct vuln_vscheme vuln_vscheme_dpkg = {
+	.id = BH_VS_DPKG,
+	.name = "dpkg",
+	.aliases = aliases,
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+};

@@ -17,34 +17,46 @@
 #include "version_internal.h"
 #include "banned.h"
 
-static int parse(const char *v, struct bh_semver *out, struct bh_error **err)
+static int parse(const char *v, struct vuln_semver *out, struct bh_error **err)
 {
 	const char *s = v, *why = NULL;
 	size_t n;
 
-	if (bh_vs_check_len("go", v, err) < 0)
+	if (vuln_vs_check_len("go", v, err) < 0)
 		return -1;
 	n = strlen(v);
 	if (n && *s == 'v')
 		s++, n--;
-	if (bh_semver_parse(s, n, true, out, &why) < 0)
-		return bh_vs_invalid(err, "go", v, why);
+	if (vuln_semver_parse(s, n, true, out, &why) < 0)
+		return vuln_vs_invalid(err, "go", v, why);
 	return 0;
 }
 
-int bh_vgo_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
-	struct bh_semver sv;
+	struct vuln_semver sv;
 
 	return parse(v, &sv, err);
 }
 
-int bh_vgo_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
-	struct bh_semver x, y;
+	struct vuln_semver x, y;
 
 	if (parse(a, &x, err) < 0 || parse(b, &y, err) < 0)
 		return -1;
-	*cmp = bh_semver_cmp(&x, &y);
+	*cmp = vuln_semver_cmp(&x, &y);
 	return 0;
 }
+
+static const char *const aliases[] = { "golang", NULL };
+static const char *const ecosystems[] = { "Go", NULL };
+
+const struct vuln_vscheme vuln_vscheme_go = {
+	.id = BH_VS_GO,
+	.name = "go",
+	.aliases = aliases,
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+};

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Version schemes, private to src/vuln: one file per scheme, dispatched from
- * version.c. Every scheme validates both operands before comparing and
- * reports an unparseable version as BH_ERR_INVALID naming the version and the
- * scheme; nothing is ever compared as a plain string by accident.
+ * Version schemes, private to src/vuln.
+ *
+ * A scheme is one file, version_<scheme>.c, that defines one descriptor
+ * (struct vuln_vscheme) and nothing else outside itself; version.c holds the
+ * table of descriptors and dispatches through it only; version_util.c has the
+ * helpers the scheme files share. A new scheme is one new file, one row in
+ * version.c's table, and one member of enum bh_vscheme.
+ *
+ * Every scheme validates both operands before comparing and reports an
+ * unparseable version as BH_ERR_INVALID naming the version and the scheme;
+ * nothing is ever compared as a plain string by accident.
  */
 #ifndef BULKHEAD_VULN_VERSION_INTERNAL_H
 #define BULKHEAD_VULN_VERSION_INTERNAL_H
@@ -11,55 +18,57 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "bulkhead/base.h"
+#include "bulkhead/vuln.h"
 
 /* Longest version string accepted by any scheme, and longest range/specifier. */
-#define BH_VERSION_MAX_LEN 256
-#define BH_VSPEC_MAX_LEN   4096
+#define VULN_VERSION_MAX_LEN 256
+#define VULN_VSPEC_MAX_LEN   4096
+
+/*
+ * One version scheme. The functions return 0 (well formed), -1 with *err
+ * (BH_ERR_INVALID naming the text and the scheme), as the public
+ * bh_version_* functions they implement (include/bulkhead/vuln.h).
+ */
+struct vuln_vscheme {
+	enum bh_vscheme id;
+	const char *name;	       /* "dpkg": what bh_vscheme_name() says */
+	const char *const *aliases;    /* more names for bh_vscheme_parse(), NULL-terminated */
+	const char *const *ecosystems; /* OSV ecosystems (the part before ':'), NULL-terminated */
+	int (*validate)(const char *v, struct bh_error **err);
+	int (*compare)(const char *a, const char *b, int *cmp, struct bh_error **err);
+	/* NULL when the scheme has no range syntax */
+	int (*satisfies)(const char *spec, const char *v, bool *out, struct bh_error **err);
+};
+
+/* The schemes (version_<scheme>.c), in the order of enum bh_vscheme. */
+extern const struct vuln_vscheme vuln_vscheme_dpkg;
+extern const struct vuln_vscheme vuln_vscheme_apk;
+extern const struct vuln_vscheme vuln_vscheme_rpm;
+extern const struct vuln_vscheme vuln_vscheme_semver;
+extern const struct vuln_vscheme vuln_vscheme_pep440;
+extern const struct vuln_vscheme vuln_vscheme_go;
+extern const struct vuln_vscheme vuln_vscheme_maven;
+
+/* ---- shared helpers (version_util.c) ------------------------------------- */
 
 /* "invalid <scheme> version '<v>': <why>" (v quoted safely, truncated). Returns -1. */
-int bh_vs_invalid(struct bh_error **err, const char *scheme, const char *v, const char *why);
+int vuln_vs_invalid(struct bh_error **err, const char *scheme, const char *v, const char *why);
 /* The same for a range or specifier: "invalid <scheme> range '<spec>': <why>". */
-int bh_vs_invalid_spec(struct bh_error **err, const char *scheme, const char *spec,
-		       const char *why);
-/* Check the length limit (and that v is not NULL). 0 or bh_vs_invalid(). */
-int bh_vs_check_len(const char *scheme, const char *v, struct bh_error **err);
+int vuln_vs_invalid_spec(struct bh_error **err, const char *scheme, const char *spec,
+			 const char *why);
+/* Check the length limit (and that v is not NULL). 0 or vuln_vs_invalid(). */
+int vuln_vs_check_len(const char *scheme, const char *v, struct bh_error **err);
 
 /* Compare two runs of ASCII digits as unbounded non-negative integers
  * (leading zeros ignored). Returns -1, 0 or 1. */
-int bh_vs_numcmp(const char *a, size_t alen, const char *b, size_t blen);
+int vuln_vs_numcmp(const char *a, size_t alen, const char *b, size_t blen);
 /* Compare byte ranges like memcmp, the shorter first on a common prefix. -1/0/1. */
-int bh_vs_bytecmp(const char *a, size_t alen, const char *b, size_t blen);
+int vuln_vs_bytecmp(const char *a, size_t alen, const char *b, size_t blen);
 
-/* ---- per-scheme entry points (version_<scheme>.c) ---------------------- */
-
-int bh_vdpkg_validate(const char *v, struct bh_error **err);
-int bh_vdpkg_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-
-int bh_vapk_validate(const char *v, struct bh_error **err);
-int bh_vapk_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-
-int bh_vrpm_validate(const char *v, struct bh_error **err);
-int bh_vrpm_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-
-int bh_vsemver_validate(const char *v, struct bh_error **err);
-int bh_vsemver_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-int bh_vsemver_satisfies(const char *range, const char *v, bool *out, struct bh_error **err);
-
-int bh_vpep440_validate(const char *v, struct bh_error **err);
-int bh_vpep440_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-int bh_vpep440_satisfies(const char *spec, const char *v, bool *out, struct bh_error **err);
-
-int bh_vgo_validate(const char *v, struct bh_error **err);
-int bh_vgo_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-
-int bh_vmaven_validate(const char *v, struct bh_error **err);
-int bh_vmaven_compare(const char *a, const char *b, int *cmp, struct bh_error **err);
-
-/* ---- SemVer 2.0 core shared by semver (npm) and Go --------------------- */
+/* ---- SemVer 2.0 core shared by semver (npm) and Go (version_semver.c) ---- */
 
 /* A parsed semantic version; all pointers point into the parsed string. */
-struct bh_semver {
+struct vuln_semver {
 	const char *num[3]; /* major, minor, patch digits */
 	size_t numlen[3];
 	const char *pre; /* pre-release identifiers (after '-'), or NULL */
@@ -75,9 +84,9 @@ struct bh_semver {
  * parts read as 0, and then no pre-release or build may follow. Returns 0, or
  * -1 with a static reason in *why.
  */
-int bh_semver_parse(const char *s, size_t len, bool shorthand, struct bh_semver *out,
-		    const char **why);
+int vuln_semver_parse(const char *s, size_t len, bool shorthand, struct vuln_semver *out,
+		      const char **why);
 /* SemVer 2.0 precedence (build metadata ignored). -1, 0 or 1. */
-int bh_semver_cmp(const struct bh_semver *a, const struct bh_semver *b);
+int vuln_semver_cmp(const struct vuln_semver *a, const struct vuln_semver *b);
 
 #endif /* BULKHEAD_VULN_VERSION_INTERNAL_H */

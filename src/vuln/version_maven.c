@@ -163,15 +163,15 @@ static int parse(const char *s, struct mver *v, struct bh_error **err)
 	bool digit = false;
 
 	memset(v, 0, sizeof(*v));
-	if (bh_vs_check_len("maven", s, err) < 0)
+	if (vuln_vs_check_len("maven", s, err) < 0)
 		return -1;
 	n = strlen(s);
 	if (!n)
-		return bh_vs_invalid(err, "maven", s, "empty");
+		return vuln_vs_invalid(err, "maven", s, "empty");
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return bh_vs_invalid(err, "maven", s,
-					     "blank, control or non-ASCII character");
+			return vuln_vs_invalid(err, "maven", s,
+					       "blank, control or non-ASCII character");
 	v->low = bh_strdup(s);
 	for (size_t i = 0; i < n; i++)
 		if (v->low[i] >= 'A' && v->low[i] <= 'Z')
@@ -248,7 +248,7 @@ static int qual_cmp(const struct mitem *a, const struct mitem *b)
 		return ra < rb ? -1 : ra > rb;
 	if (ra >= 0 || rb >= 0)
 		return ra >= 0 ? -1 : 1;
-	return bh_vs_bytecmp(a->s, a->n, b->s, b->n);
+	return vuln_vs_bytecmp(a->s, a->n, b->s, b->n);
 }
 
 /* Compare list la of a with list lb of b; either may be missing (NULL). */
@@ -286,7 +286,7 @@ static int cmp_item(struct side a, struct side b)
 			return 1;
 		if (x->t != y->t)
 			return num_rank(x->t) < num_rank(y->t) ? -1 : 1;
-		return bh_vs_numcmp(x->s, x->n, y->s, y->n);
+		return vuln_vs_numcmp(x->s, x->n, y->s, y->n);
 	case M_STR:
 		if (!y) {
 			int r = qual_rank(x);
@@ -318,7 +318,7 @@ static int cmp_item(struct side a, struct side b)
 	return 0;
 }
 
-int bh_vmaven_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
 	struct mver m;
 	int r = parse(v, &m, err);
@@ -327,7 +327,7 @@ int bh_vmaven_validate(const char *v, struct bh_error **err)
 	return r;
 }
 
-int bh_vmaven_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct mver x, y;
 	int r = -1;
@@ -342,3 +342,13 @@ out:
 	release(&y);
 	return r;
 }
+
+static const char *const ecosystems[] = { "Maven", NULL };
+
+const struct vuln_vscheme vuln_vscheme_maven = {
+	.id = BH_VS_MAVEN,
+	.name = "maven",
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+};

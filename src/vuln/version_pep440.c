@@ -27,7 +27,7 @@
 #include "version_internal.h"
 #include "banned.h"
 
-#define MAX_PARTS (BH_VERSION_MAX_LEN / 2 + 2)
+#define MAX_PARTS (VULN_VERSION_MAX_LEN / 2 + 2)
 
 struct sl {
 	const char *p;
@@ -249,13 +249,13 @@ static int parse(const char *s, struct pyver *v, struct bh_error **err)
 {
 	const char *why = NULL;
 
-	if (bh_vs_check_len("pep440", s, err) < 0)
+	if (vuln_vs_check_len("pep440", s, err) < 0)
 		return -1;
 	for (const char *p = s; *p; p++)
 		if ((unsigned char)*p >= 0x80)
-			return bh_vs_invalid(err, "pep440", s, "non-ASCII character");
+			return vuln_vs_invalid(err, "pep440", s, "non-ASCII character");
 	if (pyparse(s, strlen(s), v, &why) < 0)
-		return bh_vs_invalid(err, "pep440", s, why);
+		return vuln_vs_invalid(err, "pep440", s, why);
 	return 0;
 }
 
@@ -271,7 +271,7 @@ static bool is_zero(struct sl n)
 
 static int numcmp(struct sl a, struct sl b)
 {
-	return bh_vs_numcmp(a.p ? a.p : "", a.n, b.p ? b.p : "", b.n);
+	return vuln_vs_numcmp(a.p ? a.p : "", a.n, b.p ? b.p : "", b.n);
 }
 
 static int release_cmp(const struct pyver *a, const struct pyver *b)
@@ -383,7 +383,7 @@ static bool is_prerelease(const struct pyver *v)
 	return v->pre || v->dev;
 }
 
-int bh_vpep440_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
 	struct pyver *p = bh_malloc(sizeof(*p));
 	int r = parse(v, p, err);
@@ -392,7 +392,7 @@ int bh_vpep440_validate(const char *v, struct bh_error **err)
 	return r;
 }
 
-int bh_vpep440_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct pyver *x = bh_malloc(sizeof(*x)), *y = bh_malloc(sizeof(*y));
 	int r = -1;
@@ -771,7 +771,7 @@ out:
 	return r;
 }
 
-int bh_vpep440_satisfies(const char *spec, const char *version, bool *out, struct bh_error **err)
+static int satisfies(const char *spec, const char *version, bool *out, struct bh_error **err)
 {
 	struct pyver *item = bh_malloc(sizeof(*item));
 	struct spec *specs = NULL;
@@ -782,20 +782,20 @@ int bh_vpep440_satisfies(const char *spec, const char *version, bool *out, struc
 	if (parse(version, item, err) < 0)
 		goto out;
 	if (!spec) {
-		bh_vs_invalid_spec(err, "pep440", "", "no specifier");
+		vuln_vs_invalid_spec(err, "pep440", "", "no specifier");
 		goto out;
 	}
-	if (strnlen(spec, BH_VSPEC_MAX_LEN + 1) > BH_VSPEC_MAX_LEN) {
-		bh_vs_invalid_spec(err, "pep440", spec, "longer than 4096 bytes");
+	if (strnlen(spec, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN) {
+		vuln_vs_invalid_spec(err, "pep440", spec, "longer than 4096 bytes");
 		goto out;
 	}
 	for (p = spec; *p; p++) {
 		if ((unsigned char)*p >= 0x80) {
-			bh_vs_invalid_spec(err, "pep440", spec, "non-ASCII character");
+			vuln_vs_invalid_spec(err, "pep440", spec, "non-ASCII character");
 			goto out;
 		}
 	}
-	specs = bh_calloc(BH_VSPEC_MAX_LEN / 2 + 1, sizeof(*specs));
+	specs = bh_calloc(VULN_VSPEC_MAX_LEN / 2 + 1, sizeof(*specs));
 	/* comma-separated, blank items skipped */
 	for (p = spec;;) {
 		const char *c = strchr(p, ','), *e = c ? c : p + strlen(p), *s = p;
@@ -804,9 +804,9 @@ int bh_vpep440_satisfies(const char *spec, const char *version, bool *out, struc
 			s++;
 		if (s < e) {
 			if (!parse_spec(s, (size_t)(e - s), &specs[nspecs])) {
-				bh_vs_invalid_spec(err, "pep440", spec,
-						   "expected comma-separated ~=, ==, !=, <=, >=, "
-						   "<, >, === clauses");
+				vuln_vs_invalid_spec(err, "pep440", spec,
+						     "expected comma-separated ~=, ==, !=, <=, >=, "
+						     "<, >, === clauses");
 				goto out;
 			}
 			nspecs++;
@@ -825,3 +825,16 @@ out:
 	free(item);
 	return r;
 }
+
+static const char *const aliases[] = { "pypi", "python", NULL };
+static const char *const ecosystems[] = { "PyPI", NULL };
+
+const struct vuln_vscheme vuln_vscheme_pep440 = {
+	.id = BH_VS_PEP440,
+	.name = "pep440",
+	.aliases = aliases,
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+	.satisfies = satisfies,
+};

@@ -53,20 +53,20 @@ static int parse(const char *s, struct evr *out, struct bh_error **err)
 	const char *p, *colon, *hyphen;
 	size_t n;
 
-	if (bh_vs_check_len("rpm", s, err) < 0)
+	if (vuln_vs_check_len("rpm", s, err) < 0)
 		return -1;
 	n = strlen(s);
 	if (!n)
-		return bh_vs_invalid(err, "rpm", s, "empty");
+		return vuln_vs_invalid(err, "rpm", s, "empty");
 	memset(out, 0, sizeof(*out));
 	out->v = s;
 	colon = strchr(s, ':');
 	if (colon) {
 		if (colon == s)
-			return bh_vs_invalid(err, "rpm", s, "empty epoch");
+			return vuln_vs_invalid(err, "rpm", s, "empty epoch");
 		for (p = s; p < colon; p++)
 			if (!is_digit(*p))
-				return bh_vs_invalid(err, "rpm", s, "the epoch is not a number");
+				return vuln_vs_invalid(err, "rpm", s, "the epoch is not a number");
 		out->e = s;
 		out->elen = (size_t)(colon - s);
 		out->v = colon + 1;
@@ -77,25 +77,25 @@ static int parse(const char *s, struct evr *out, struct bh_error **err)
 		out->r = hyphen + 1;
 		out->rlen = strlen(out->r);
 		if (!out->rlen)
-			return bh_vs_invalid(err, "rpm", s, "empty release");
+			return vuln_vs_invalid(err, "rpm", s, "empty release");
 	} else {
 		out->vlen = strlen(out->v);
 	}
 	if (!out->vlen)
-		return bh_vs_invalid(err, "rpm", s, "empty version");
+		return vuln_vs_invalid(err, "rpm", s, "empty version");
 	for (size_t i = 0; i < out->vlen; i++) {
 		if (out->v[i] == ':')
-			return bh_vs_invalid(err, "rpm", s, "more than one ':'");
+			return vuln_vs_invalid(err, "rpm", s, "more than one ':'");
 		if (out->v[i] == '-')
-			return bh_vs_invalid(err, "rpm", s, "'-' in the version");
+			return vuln_vs_invalid(err, "rpm", s, "'-' in the version");
 		if (!legal(out->v[i]))
-			return bh_vs_invalid(err, "rpm", s, "illegal character in the version");
+			return vuln_vs_invalid(err, "rpm", s, "illegal character in the version");
 	}
 	for (size_t i = 0; i < out->rlen; i++) {
 		if (out->r[i] == ':')
-			return bh_vs_invalid(err, "rpm", s, "':' in the release");
+			return vuln_vs_invalid(err, "rpm", s, "':' in the release");
 		if (!legal(out->r[i]))
-			return bh_vs_invalid(err, "rpm", s, "illegal character in the release");
+			return vuln_vs_invalid(err, "rpm", s, "illegal character in the release");
 	}
 	return 0;
 }
@@ -164,9 +164,9 @@ static int rpmvercmp(const char *a, size_t alen, const char *b, size_t blen)
 		if (two == s2)
 			return isnum ? 1 : -1;
 		if (isnum)
-			rc = bh_vs_numcmp(one, (size_t)(s1 - one), two, (size_t)(s2 - two));
+			rc = vuln_vs_numcmp(one, (size_t)(s1 - one), two, (size_t)(s2 - two));
 		else
-			rc = bh_vs_bytecmp(one, (size_t)(s1 - one), two, (size_t)(s2 - two));
+			rc = vuln_vs_bytecmp(one, (size_t)(s1 - one), two, (size_t)(s2 - two));
 		if (rc)
 			return rc;
 		one = s1;
@@ -177,14 +177,14 @@ static int rpmvercmp(const char *a, size_t alen, const char *b, size_t blen)
 	return one < ae ? 1 : -1;
 }
 
-int bh_vrpm_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
 	struct evr e;
 
 	return parse(v, &e, err);
 }
 
-int bh_vrpm_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct evr x, y;
 	int r;
@@ -203,3 +203,14 @@ int bh_vrpm_compare(const char *a, const char *b, int *cmp, struct bh_error **er
 	*cmp = r;
 	return 0;
 }
+
+static const char *const ecosystems[] = { "Red Hat", "Rocky Linux", "AlmaLinux", "openSUSE",
+					  "SUSE",    "Mageia",	    "openEuler", NULL };
+
+const struct vuln_vscheme vuln_vscheme_rpm = {
+	.id = BH_VS_RPM,
+	.name = "rpm",
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+};

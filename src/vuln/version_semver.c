@@ -91,8 +91,8 @@ static size_t idents(const char *s, const char *end, bool pre, const char **why)
 	}
 }
 
-int bh_semver_parse(const char *s, size_t len, bool shorthand, struct bh_semver *out,
-		    const char **why)
+int vuln_semver_parse(const char *s, size_t len, bool shorthand, struct vuln_semver *out,
+		      const char **why)
 {
 	const char *p = s, *end = s + len;
 	int parts = 0;
@@ -180,11 +180,11 @@ static int pre_cmp(const char *a, size_t alen, const char *b, size_t blen)
 		na = all_digits(a, la);
 		nb = all_digits(b, lb);
 		if (na && nb)
-			r = bh_vs_numcmp(a, la, b, lb);
+			r = vuln_vs_numcmp(a, la, b, lb);
 		else if (na != nb)
 			r = na ? -1 : 1;
 		else
-			r = bh_vs_bytecmp(a, la, b, lb);
+			r = vuln_vs_bytecmp(a, la, b, lb);
 		if (r)
 			return r;
 		a += la;
@@ -201,10 +201,10 @@ static int pre_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return 0;
 }
 
-int bh_semver_cmp(const struct bh_semver *a, const struct bh_semver *b)
+int vuln_semver_cmp(const struct vuln_semver *a, const struct vuln_semver *b)
 {
 	for (int i = 0; i < 3; i++) {
-		int r = bh_vs_numcmp(a->num[i], a->numlen[i], b->num[i], b->numlen[i]);
+		int r = vuln_vs_numcmp(a->num[i], a->numlen[i], b->num[i], b->numlen[i]);
 
 		if (r)
 			return r;
@@ -220,13 +220,13 @@ static const char max_safe[] = "9007199254740991"; /* Number.MAX_SAFE_INTEGER */
 
 static bool safe_number(const char *s, size_t n)
 {
-	return bh_vs_numcmp(s, n, max_safe, sizeof(max_safe) - 1) <= 0;
+	return vuln_vs_numcmp(s, n, max_safe, sizeof(max_safe) - 1) <= 0;
 }
 
 /* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD], numbers <= 2^53-1. */
-static int npm_parse(const char *s, size_t len, struct bh_semver *out, const char **why)
+static int npm_parse(const char *s, size_t len, struct vuln_semver *out, const char **why)
 {
-	if (len > BH_VERSION_MAX_LEN) {
+	if (len > VULN_VERSION_MAX_LEN) {
 		*why = "longer than 256 bytes";
 		return -1;
 	}
@@ -236,7 +236,7 @@ static int npm_parse(const char *s, size_t len, struct bh_semver *out, const cha
 		len--;
 	if (len && *s == 'v')
 		s++, len--;
-	if (bh_semver_parse(s, len, false, out, why) < 0)
+	if (vuln_semver_parse(s, len, false, out, why) < 0)
 		return -1;
 	for (int i = 0; i < 3; i++) {
 		if (!safe_number(out->num[i], out->numlen[i])) {
@@ -247,30 +247,30 @@ static int npm_parse(const char *s, size_t len, struct bh_semver *out, const cha
 	return 0;
 }
 
-int bh_vsemver_validate(const char *v, struct bh_error **err)
+static int validate(const char *v, struct bh_error **err)
 {
-	struct bh_semver sv;
+	struct vuln_semver sv;
 	const char *why = NULL;
 
-	if (bh_vs_check_len("semver", v, err) < 0)
+	if (vuln_vs_check_len("semver", v, err) < 0)
 		return -1;
 	if (npm_parse(v, strlen(v), &sv, &why) < 0)
-		return bh_vs_invalid(err, "semver", v, why);
+		return vuln_vs_invalid(err, "semver", v, why);
 	return 0;
 }
 
-int bh_vsemver_compare(const char *a, const char *b, int *cmp, struct bh_error **err)
+static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
-	struct bh_semver x, y;
+	struct vuln_semver x, y;
 	const char *why = NULL;
 
-	if (bh_vs_check_len("semver", a, err) < 0 || bh_vs_check_len("semver", b, err) < 0)
+	if (vuln_vs_check_len("semver", a, err) < 0 || vuln_vs_check_len("semver", b, err) < 0)
 		return -1;
 	if (npm_parse(a, strlen(a), &x, &why) < 0)
-		return bh_vs_invalid(err, "semver", a, why);
+		return vuln_vs_invalid(err, "semver", a, why);
 	if (npm_parse(b, strlen(b), &y, &why) < 0)
-		return bh_vs_invalid(err, "semver", b, why);
-	*cmp = bh_semver_cmp(&x, &y);
+		return vuln_vs_invalid(err, "semver", b, why);
+	*cmp = vuln_semver_cmp(&x, &y);
 	return 0;
 }
 
@@ -581,7 +581,7 @@ enum op { OP_ANY, OP_EQ, OP_LT, OP_LE, OP_GT, OP_GE };
 
 struct comparator {
 	enum op op;
-	struct bh_semver v;
+	struct vuln_semver v;
 	bool null_set; /* "<0.0.0-0" */
 };
 
@@ -884,7 +884,7 @@ static int trim_comparator_ws(const char *s, size_t n, struct bh_buf *o, struct 
 /* TILDETRIM "(\s?)~>?\s" -> "$1~" and CARETTRIM "(\s?)\^\s" -> "$1^" */
 static int trim_tilde_caret(const char *s, size_t n, struct bh_buf *o, struct bh_error **err)
 {
-	struct bh_buf t = BH_BUF_INIT(BH_VSPEC_MAX_LEN * 8);
+	struct bh_buf t = BH_BUF_INIT(VULN_VSPEC_MAX_LEN * 8);
 	int r = -1;
 
 	for (size_t i = 0; i < n; i++) {
@@ -950,7 +950,8 @@ static int cstr(struct bh_buf *b, struct bh_error **err)
  * replaceXRanges and replaceStars; appends the result to o. */
 static int rewrite_word(struct sl word, struct bh_buf *o, struct bh_error **err)
 {
-	struct bh_buf w = BH_BUF_INIT(BH_VSPEC_MAX_LEN * 8), x = BH_BUF_INIT(BH_VSPEC_MAX_LEN * 8);
+	struct bh_buf w = BH_BUF_INIT(VULN_VSPEC_MAX_LEN * 8),
+		      x = BH_BUF_INIT(VULN_VSPEC_MAX_LEN * 8);
 	stage_fn stages[] = { caret, tilde, xrange };
 	int r = -1;
 
@@ -986,7 +987,8 @@ out:
 static int parse_part(const char *part, size_t n, struct cset *set, struct bh_buf *keep,
 		      const char **why, struct bh_error **err)
 {
-	struct bh_buf a = BH_BUF_INIT(BH_VSPEC_MAX_LEN * 8), b = BH_BUF_INIT(BH_VSPEC_MAX_LEN * 8);
+	struct bh_buf a = BH_BUF_INIT(VULN_VSPEC_MAX_LEN * 8),
+		      b = BH_BUF_INIT(VULN_VSPEC_MAX_LEN * 8);
 	struct bh_buf *in = &a, *outb = &b;
 	bool done, null_set = false;
 	const char *p, *end;
@@ -1081,7 +1083,7 @@ out:
 	return r;
 }
 
-static bool comparator_test(const struct comparator *c, const struct bh_semver *v)
+static bool comparator_test(const struct comparator *c, const struct vuln_semver *v)
 {
 	int r;
 
@@ -1089,7 +1091,7 @@ static bool comparator_test(const struct comparator *c, const struct bh_semver *
 		return false;
 	if (c->op == OP_ANY)
 		return true;
-	r = bh_semver_cmp(v, &c->v);
+	r = vuln_semver_cmp(v, &c->v);
 	switch (c->op) {
 	case OP_EQ: return r == 0;
 	case OP_LT: return r < 0;
@@ -1101,7 +1103,7 @@ static bool comparator_test(const struct comparator *c, const struct bh_semver *
 	return true;
 }
 
-static bool set_test(const struct cset *set, const struct bh_semver *v)
+static bool set_test(const struct cset *set, const struct vuln_semver *v)
 {
 	for (size_t i = 0; i < set->n; i++)
 		if (!comparator_test(&set->c[i], v))
@@ -1113,39 +1115,39 @@ static bool set_test(const struct cset *set, const struct bh_semver *v)
 
 		if (c->op == OP_ANY || !c->v.pre)
 			continue;
-		if (!bh_vs_numcmp(c->v.num[0], c->v.numlen[0], v->num[0], v->numlen[0]) &&
-		    !bh_vs_numcmp(c->v.num[1], c->v.numlen[1], v->num[1], v->numlen[1]) &&
-		    !bh_vs_numcmp(c->v.num[2], c->v.numlen[2], v->num[2], v->numlen[2]))
+		if (!vuln_vs_numcmp(c->v.num[0], c->v.numlen[0], v->num[0], v->numlen[0]) &&
+		    !vuln_vs_numcmp(c->v.num[1], c->v.numlen[1], v->num[1], v->numlen[1]) &&
+		    !vuln_vs_numcmp(c->v.num[2], c->v.numlen[2], v->num[2], v->numlen[2]))
 			return true;
 	}
 	return false;
 }
 
-int bh_vsemver_satisfies(const char *range, const char *v, bool *out, struct bh_error **err)
+static int satisfies(const char *range, const char *v, bool *out, struct bh_error **err)
 {
-	struct bh_buf norm = BH_BUF_INIT(BH_VSPEC_MAX_LEN + 1);
+	struct bh_buf norm = BH_BUF_INIT(VULN_VSPEC_MAX_LEN + 1);
 	struct cset *sets = NULL;
 	struct bh_buf *keeps = NULL;
-	struct bh_semver ver;
+	struct vuln_semver ver;
 	const char *why = NULL, *p, *end;
 	size_t nsets = 0, cap = 0;
 	bool result = false, any_set = false;
 	int r = -1;
 
-	if (bh_vsemver_validate(v, err) < 0)
+	if (validate(v, err) < 0)
 		return -1;
 	npm_parse(v, strlen(v), &ver, &why);
 	if (!range)
-		return bh_vs_invalid_spec(err, "semver", "", "no range");
-	if (strnlen(range, BH_VSPEC_MAX_LEN + 1) > BH_VSPEC_MAX_LEN)
-		return bh_vs_invalid_spec(err, "semver", range, "longer than 4096 bytes");
+		return vuln_vs_invalid_spec(err, "semver", "", "no range");
+	if (strnlen(range, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN)
+		return vuln_vs_invalid_spec(err, "semver", range, "longer than 4096 bytes");
 	for (p = range; *p; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c < 0x20 && !is_space(*p))
-			return bh_vs_invalid_spec(err, "semver", range, "control character");
+			return vuln_vs_invalid_spec(err, "semver", range, "control character");
 		if (c >= 0x7f)
-			return bh_vs_invalid_spec(err, "semver", range, "non-ASCII character");
+			return vuln_vs_invalid_spec(err, "semver", range, "non-ASCII character");
 	}
 	/* trim, and collapse every run of whitespace into one space */
 	for (p = range; *p && is_space(*p); p++)
@@ -1192,12 +1194,12 @@ int bh_vsemver_satisfies(const char *range, const char *v, bool *out, struct bh_
 			sets = bh_reallocarray(sets, cap, sizeof(*sets));
 			keeps = bh_reallocarray(keeps, cap, sizeof(*keeps));
 		}
-		bh_buf_init(&keeps[nsets], BH_VSPEC_MAX_LEN * 16);
+		bh_buf_init(&keeps[nsets], VULN_VSPEC_MAX_LEN * 16);
 		nsets++;
 		if (parse_part(s, (size_t)(e - s), &sets[nsets - 1], &keeps[nsets - 1], &why, err) <
 		    0) {
 			if (why)
-				bh_vs_invalid_spec(err, "semver", range, why);
+				vuln_vs_invalid_spec(err, "semver", range, why);
 			goto out;
 		}
 		if (!bar)
@@ -1234,3 +1236,16 @@ out:
 	bh_buf_release(&norm);
 	return r;
 }
+
+static const char *const aliases[] = { "npm", NULL };
+static const char *const ecosystems[] = { "npm", "crates.io", NULL };
+
+const struct vuln_vscheme vuln_vscheme_semver = {
+	.id = BH_VS_SEMVER,
+	.name = "semver",
+	.aliases = aliases,
+	.ecosystems = ecosystems,
+	.validate = validate,
+	.compare = compare,
+	.satisfies = satisfies,
+};
