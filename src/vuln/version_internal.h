@@ -88,5 +88,18 @@ int vuln_semver_parse(const char *s, size_t len, bool shorthand, struct vuln_sem
 		      const char **why);
 /* SemVer 2.0 precedence (build metadata ignored). -1, 0 or 1. */
 int vuln_semver_cmp(const struct vuln_semver *a, const struct vuln_semver *b);
+/* A numeric identifier at s: "0" or [1-9][0-9]*. Returns its length or 0. */
+size_t vuln_semver_numeric_ident(const char *s, const char *end);
+/* Dot-separated identifiers at s (pre-release rules when `pre`): the length
+ * consumed, or 0 with a static reason in *why when the first is missing or bad. */
+size_t vuln_semver_idents(const char *s, const char *end, bool pre, const char **why);
+
+/* ---- npm (version_semver.c, version_npm_range.c) ------------------------- */
+
+/* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD] with blanks around,
+ * numbers <= 2^53-1, at most 256 bytes. 0, or -1 with a static reason in *why. */
+int vuln_npm_parse(const char *s, size_t len, struct vuln_semver *out, const char **why);
+/* The semver scheme's satisfies: npm ranges, as node-semver reads them. */
+int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_error **err);
 
 #endif /* BULKHEAD_VULN_VERSION_INTERNAL_H */
