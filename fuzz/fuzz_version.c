@@ -2,11 +2,16 @@
 /*
  * Fuzz every version scheme. Input: one byte choosing the scheme, then up to
  * three strings separated by '\n' (a, b, c). Whatever the bytes:
- *   - compare(a, b) succeeds exactly when both validate;
+ *   - validate and check agree: 0 (well formed), BH_VERSION_ODD (read as the
+ *     native tool reads it, with a message) or -1 (BH_ERR_INVALID);
+ *   - compare(a, b) answers exactly when both are read, and says
+ *     BH_VERSION_ODD exactly when either is odd;
  *   - it is antisymmetric (compare(b, a) == -compare(a, b)), reflexive, and
  *     transitive over (a, b, c) where the scheme's order is a total order;
- *   - satisfies(a as a range, b) neither crashes nor leaks, and fails exactly
- *     when b is invalid, the range is invalid, or the scheme has no ranges.
+ *   - satisfies(a as a range, b) neither crashes nor leaks; for semver it
+ *     always answers (false and BH_VERSION_ODD when node-semver cannot read
+ *     the range or the version), for pep440 it fails exactly when b or the
+ *     specifier is invalid, and the other schemes have no ranges.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,20 +21,64 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int cmp(enum bh_vscheme s, const char *a, const char *b, bool *ok)
+static int cmp(enum bh_vscheme s, const char *a, const char *b, int *ret)
 {
 	struct bh_error *err = NULL;
 	int c = 99;
 
-	*ok = bh_version_compare(s, a, b, &c, &err) == 0;
-	if (*ok && err)
+	*ret = bh_version_compare(s, a, b, &c, &err);
+	if (*ret >= 0 && (err || (c != -1 && c != 0 && c != 1)))
 		abort();
-	if (!*ok && (!err || bh_error_code(err) != BH_ERR_INVALID))
+	if (*ret < 0 && (!err || bh_error_code(err) != BH_ERR_INVALID))
 		abort();
 	bh_error_free(err);
-	if (*ok && c != -1 && c != 0 && c != 1)
-		abort();
 	return c;
+}
+
+/* validate and check agree; an odd string comes with a message */
+static int readv(enum bh_vscheme s, const char *v)
+{
+	struct bh_error *err = NULL;
+	char *why = NULL;
+	int r = bh_version_validate(s, v, &err), r2;
+
+	if (r < 0 ? bh_error_code(err) != BH_ERR_INVALID : (r != 0 && r != BH_VERSION_ODD) || err)
+		abort();
+	bh_error_free(err);
+	err = NULL;
+	r2 = bh_version_check(s, v, &why, &err);
+	if (r2 != r || (r == BH_VERSION_ODD) != (why != NULL))
+		abort();
+	free(why);
+	bh_error_free(err);
+	return r;
+}
+
+static void check_satisfies(enum bh_vscheme s, const char *spec, const char *v, int rv)
+{
+	struct bh_error *err = NULL;
+	char *why = NULL;
+	bool out = true;
+	int r = bh_version_satisfies(s, spec, v, &out, &err);
+	int rr = bh_version_check_range(s, spec, &why, NULL);
+
+	if (r < 0 && !err)
+		abort();
+	if (s == BH_VS_SEMVER) {
+		if (r < 0 || (rr != 0 && rr != BH_VERSION_ODD))
+			abort();
+		if ((r == BH_VERSION_ODD) != (rr == BH_VERSION_ODD || rv < 0))
+			abort();
+		if (r == BH_VERSION_ODD && out)
+			abort();
+	} else if (s == BH_VS_PEP440) {
+		if ((r == 0) != (rr == 0 && rv == 0) || r == BH_VERSION_ODD)
+			abort();
+	} else if (r >= 0 || bh_error_code(err) != BH_ERR_UNSUPPORTED) {
+		abort();
+	}
+	free(why);
+	bh_error_free(err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum bh_vscheme s;
 	char *part[3] = { NULL, NULL, NULL };
 	const char *p, *end;
-	bool valid[3], ok, ok2;
+	int rv[3], ret, ret2;
 	int ab, ba;
 
 	if (size < 1 || size > 8192)
@@ -52,46 +101,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		part[i] = bh_strndup(p, (size_t)(e - p));
 		p = e < end ? e + 1 : end;
 	}
-	for (int i = 0; i < 3; i++) {
-		struct bh_error *err = NULL;
+	for (int i = 0; i < 3; i++)
+		rv[i] = readv(s, part[i]);
 
-		valid[i] = bh_version_validate(s, part[i], &err) == 0;
-		if (!valid[i] && bh_error_code(err) != BH_ERR_INVALID)
-			abort();
-		bh_error_free(err);
-	}
-
-	ab = cmp(s, part[0], part[1], &ok);
-	if (ok != (valid[0] && valid[1]))
+	ab = cmp(s, part[0], part[1], &ret);
+	if ((ret >= 0) != (rv[0] >= 0 && rv[1] >= 0))
 		abort();
-	ba = cmp(s, part[1], part[0], &ok2);
-	if (ok2 != ok || (ok && ab != -ba))
+	if (ret >= 0 &&
+	    (ret == BH_VERSION_ODD) != (rv[0] == BH_VERSION_ODD || rv[1] == BH_VERSION_ODD))
+		abort();
+	ba = cmp(s, part[1], part[0], &ret2);
+	if (ret2 != ret || (ret >= 0 && ab != -ba))
 		abort();
 	for (int i = 0; i < 3; i++)
-		if (valid[i] && cmp(s, part[i], part[i], &ok) != 0)
+		if (rv[i] >= 0 && cmp(s, part[i], part[i], &ret) != 0)
 			abort();
 	/* transitivity (rpmvercmp and ComparableVersion are not total orders
 	 * upstream either, so they are held to antisymmetry only) */
-	if (valid[0] && valid[1] && valid[2] && s != BH_VS_RPM && s != BH_VS_MAVEN) {
-		int bc = cmp(s, part[1], part[2], &ok), ac = cmp(s, part[0], part[2], &ok);
+	if (rv[0] >= 0 && rv[1] >= 0 && rv[2] >= 0 && s != BH_VS_RPM && s != BH_VS_MAVEN) {
+		int bc = cmp(s, part[1], part[2], &ret), ac = cmp(s, part[0], part[2], &ret);
 
 		if (ab <= 0 && bc <= 0 && ac > 0)
 			abort();
 		if (ab >= 0 && bc >= 0 && ac < 0)
 			abort();
 	}
-
-	{
-		struct bh_error *err = NULL;
-		bool out = false;
-		int r = bh_version_satisfies(s, part[0], part[1], &out, &err);
-
-		if (r == 0 && (!valid[1] || (s != BH_VS_SEMVER && s != BH_VS_PEP440)))
-			abort();
-		if (r < 0 && !err)
-			abort();
-		bh_error_free(err);
-	}
+	check_satisfies(s, part[0], part[1], rv[1]);
 	for (int i = 0; i < 3; i++)
 		free(part[i]);
 	return 0;

@@ -18,10 +18,10 @@
 /* ---- version schemes --------------------------------------------------- */
 
 enum bh_vscheme {
-	BH_VS_DPKG = 1, /* Debian Policy 5.6.12 */
+	BH_VS_DPKG = 1, /* Debian Policy 5.6.12, as dpkg --compare-versions */
 	BH_VS_APK,	/* apk-tools */
-	BH_VS_RPM,	/* rpmvercmp, [epoch:]version[-release] */
-	BH_VS_SEMVER,	/* SemVer 2.0; ranges in npm syntax */
+	BH_VS_RPM,	/* rpmvercmp, [epoch:]version[-release]; any string */
+	BH_VS_SEMVER,	/* SemVer 2.0; ranges in npm syntax, as node-semver */
 	BH_VS_PEP440,	/* Python; specifiers "~=", "==", "!=", "<=", ">=", "<", ">", "===" */
 	BH_VS_GO,	/* semver with a "v", pseudo-versions, +incompatible */
 	BH_VS_MAVEN,	/* Maven ComparableVersion */
@@ -37,15 +37,49 @@ const char *bh_vscheme_name(enum bh_vscheme s);
  * BH_ERR_UNSUPPORTED for others. */
 int bh_vscheme_for_ecosystem(const char *ecosystem, enum bh_vscheme *out, struct bh_error **err);
 
-/* BH_ERR_INVALID naming the version and the scheme when v does not parse. */
+/*
+ * Reading versions and ranges. The native tools read more than their formats
+ * allow: `dpkg --compare-versions` warns about a revision with '_' and still
+ * compares it; rpmvercmp compares any two strings; node-semver's satisfies()
+ * answers false for a range or a version it cannot read. bulkhead answers
+ * wherever the scheme's native tool answers, with the tool's answer, and says
+ * when it did so for an operand that is not well formed. The functions below
+ * return:
+ *   0               every operand is well formed;
+ *   BH_VERSION_ODD  an operand is not well formed, but the native tool reads
+ *                   it (often with a warning) and so do we: the answer is the
+ *                   tool's; bh_version_check() and bh_version_check_range()
+ *                   say what is odd about an operand;
+ *   -1              the native tool refuses it too: *err is BH_ERR_INVALID
+ *                   naming the text and the scheme, and nothing is answered
+ *                   (never a string comparison instead).
+ * A caller that matches packages never drops one for an odd version: it logs
+ * it (at debug level) and goes on with the tool's answers.
+ */
+#define BH_VERSION_ODD 1
+
+/* Is v a version of the scheme? 0, BH_VERSION_ODD (logged at debug level) or -1. */
 int bh_version_validate(enum bh_vscheme s, const char *v, struct bh_error **err);
-/* *cmp = -1, 0 or 1; an error (never a string comparison) when either is invalid. */
+/* As bh_version_validate, silent; on BH_VERSION_ODD *why (when not NULL) gets
+ * a new message naming v, the reason and the native tool, for the caller to
+ * log and free ("dpkg version '1.0-a_b' is not well formed (invalid character
+ * in revision number); read as dpkg --compare-versions reads it"), else NULL. */
+int bh_version_check(enum bh_vscheme s, const char *v, char **why, struct bh_error **err);
+/* *cmp = -1, 0 or 1 as a sorts before, equal to or after b. 0, BH_VERSION_ODD or -1. */
 int bh_version_compare(enum bh_vscheme s, const char *a, const char *b, int *cmp,
 		       struct bh_error **err);
-/* Range syntax: npm ranges for BH_VS_SEMVER, PEP 440 specifier sets for
- * BH_VS_PEP440; BH_ERR_UNSUPPORTED for the other schemes. */
+/*
+ * Is v in the range spec? Range syntax: npm ranges for BH_VS_SEMVER, PEP 440
+ * specifier sets for BH_VS_PEP440; BH_ERR_UNSUPPORTED for the other schemes.
+ * For semver, as node-semver's satisfies(): a range or a version it cannot
+ * read is satisfied by nothing (*out = false, BH_VERSION_ODD).
+ */
 int bh_version_satisfies(enum bh_vscheme s, const char *spec, const char *v, bool *out,
 			 struct bh_error **err);
+/* Is spec a range of the scheme? 0, BH_VERSION_ODD (semver: node-semver cannot
+ * read it, and nothing satisfies it) with a new message in *why as
+ * bh_version_check() gives, or -1. */
+int bh_version_check_range(enum bh_vscheme s, const char *spec, char **why, struct bh_error **err);
 
 /* ---- severity and CVSS ------------------------------------------------- */
 

@@ -47,8 +47,13 @@ static const char version_usage[] =
 	"Schemes: dpkg (deb, debian), apk (alpine), rpm, semver (npm), pep440 (pypi,\n"
 	"python), go (golang), maven.\n"
 	"\n"
+	"Where the scheme's own tool answers for an operand that is not well formed\n"
+	"(dpkg --compare-versions for '1.0-a_b', rpm for any string, node-semver's\n"
+	"satisfies() for a range or version it cannot read: false), the answer is\n"
+	"that tool's, with a warning on stderr.\n"
+	"\n"
 	"Exit status: 0 when a result was printed, 2 on a usage error (such as an\n"
-	"unknown scheme), 3 when a version or range is not valid in the scheme.\n"
+	"unknown scheme), 3 when a version or range is refused by the scheme.\n"
 	"Use '--' before operands that start with '-'.\n";
 
 /* Options of a subcommand: only --help, and "--" before operands. */
@@ -91,6 +96,20 @@ static int scheme_arg(const char *cmd, const char *name, enum bh_vscheme *s)
 	return 0;
 }
 
+/* A warning for each odd operand: what the library says is odd about it. */
+static void warn_odd(enum bh_vscheme s, const char *v, bool range)
+{
+	char *why = NULL;
+
+	if (range)
+		bh_version_check_range(s, v, &why, NULL);
+	else
+		bh_version_check(s, v, &why, NULL);
+	if (why)
+		bh_warn("%s", why);
+	free(why);
+}
+
 static int cmd_compare(int argc, char **argv)
 {
 	const char *cmd = "version compare";
@@ -104,8 +123,13 @@ static int cmd_compare(int argc, char **argv)
 		return r == -1 ? BH_EXIT_OK : BH_EXIT_USAGE;
 	if (scheme_arg(cmd, op[0], &s) < 0)
 		return BH_EXIT_USAGE;
-	if (bh_version_compare(s, op[1], op[2], &cmp, &err) < 0)
+	r = bh_version_compare(s, op[1], op[2], &cmp, &err);
+	if (r < 0)
 		return cli_fail(err);
+	if (r == BH_VERSION_ODD) {
+		warn_odd(s, op[1], false);
+		warn_odd(s, op[2], false);
+	}
 	printf("%d\n", cmp);
 	return BH_EXIT_OK;
 }
@@ -128,8 +152,19 @@ static int cmd_satisfies(int argc, char **argv)
 		return cli_usage_error(cmd,
 				       "the %s scheme has no range syntax (semver and pep440 do)",
 				       bh_vscheme_name(s));
-	if (bh_version_satisfies(s, op[1], op[2], &yes, &err) < 0)
+	r = bh_version_satisfies(s, op[1], op[2], &yes, &err);
+	if (r < 0)
 		return cli_fail(err);
+	if (r == BH_VERSION_ODD) {
+		struct bh_error *verr = NULL;
+
+		warn_odd(s, op[1], true);
+		/* a version the scheme cannot read at all: its error, as a warning */
+		if (bh_version_validate(s, op[2], &verr) < 0)
+			bh_error_warn(&verr, "not satisfied");
+		else
+			warn_odd(s, op[2], false);
+	}
 	puts(yes ? "true" : "false");
 	return BH_EXIT_OK;
 }

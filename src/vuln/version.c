@@ -6,6 +6,7 @@
  * as rows of the table.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -111,11 +112,46 @@ int bh_vscheme_for_ecosystem(const char *ecosystem, enum bh_vscheme *out, struct
 			    ecosystem);
 }
 
-int bh_version_validate(enum bh_vscheme s, const char *v, struct bh_error **err)
+/* "<scheme> version '<v>' is not well formed (<why>); read as <tool> reads it" */
+static char *odd_message(const struct vuln_vscheme *vs, bool range, const char *text,
+			 const char *why)
+{
+	char q[400];
+
+	vuln_vs_quote(text, q, sizeof(q));
+	if (range)
+		return bh_asprintf("%s range '%s' is not valid (%s); nothing satisfies it, as with "
+				   "%s",
+				   vs->name, q, why, vs->native);
+	return bh_asprintf("%s version '%s' is not well formed (%s); read as %s reads it", vs->name,
+			   q, why, vs->native);
+}
+
+int bh_version_check(enum bh_vscheme s, const char *v, char **why, struct bh_error **err)
 {
 	const struct vuln_vscheme *vs = get(s, err);
+	const char *w = NULL;
+	int r;
 
-	return vs ? vs->validate(v, err) : -1;
+	if (why)
+		*why = NULL;
+	if (!vs)
+		return -1;
+	r = vs->validate(v, &w, err);
+	if (r == BH_VERSION_ODD && why)
+		*why = odd_message(vs, false, v, w);
+	return r;
+}
+
+int bh_version_validate(enum bh_vscheme s, const char *v, struct bh_error **err)
+{
+	char *why = NULL;
+	int r = bh_version_check(s, v, bh_log_enabled(BH_LOG_DEBUG) ? &why : NULL, err);
+
+	if (why)
+		bh_debug("%s", why);
+	free(why);
+	return r;
 }
 
 int bh_version_compare(enum bh_vscheme s, const char *a, const char *b, int *cmp,
@@ -126,18 +162,40 @@ int bh_version_compare(enum bh_vscheme s, const char *a, const char *b, int *cmp
 	return vs ? vs->compare(a, b, cmp, err) : -1;
 }
 
-int bh_version_satisfies(enum bh_vscheme s, const char *spec, const char *v, bool *out,
-			 struct bh_error **err)
+static int no_ranges(const struct vuln_vscheme *vs, struct bh_error **err)
 {
-	const struct vuln_vscheme *vs = get(s, err);
 	char with[128];
 
-	if (!vs)
-		return -1;
-	if (vs->satisfies)
-		return vs->satisfies(spec, v, out, err);
 	join_names(with, sizeof(with), " and ", true);
 	return bh_error_set(err, BH_ERR_UNSUPPORTED,
 			    "the %s version scheme has no range syntax (only %s do)", vs->name,
 			    with);
+}
+
+int bh_version_satisfies(enum bh_vscheme s, const char *spec, const char *v, bool *out,
+			 struct bh_error **err)
+{
+	const struct vuln_vscheme *vs = get(s, err);
+
+	if (!vs)
+		return -1;
+	return vs->satisfies ? vs->satisfies(spec, v, out, err) : no_ranges(vs, err);
+}
+
+int bh_version_check_range(enum bh_vscheme s, const char *spec, char **why, struct bh_error **err)
+{
+	const struct vuln_vscheme *vs = get(s, err);
+	const char *w = NULL;
+	int r;
+
+	if (why)
+		*why = NULL;
+	if (!vs)
+		return -1;
+	if (!vs->validate_range)
+		return no_ranges(vs, err);
+	r = vs->validate_range(spec, &w, err);
+	if (r == BH_VERSION_ODD && why)
+		*why = odd_message(vs, true, spec, w);
+	return r;
 }

@@ -195,14 +195,15 @@ static const char *invalid_reason(const char *v, size_t n)
 	return "bad syntax (expected digit{.digit}...{letter}{_suffix{N}}...{~hash}{-rN})";
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int validate(const char *v, const char **why, struct bh_error **err)
 {
-	const char *why;
+	const char *reason;
 
+	(void)why; /* apk-tools refuses what it cannot read: nothing is odd */
 	if (vuln_vs_check_len("apk", v, err) < 0)
 		return -1;
-	why = invalid_reason(v, strlen(v));
-	return why ? vuln_vs_invalid(err, "apk", v, why) : 0;
+	reason = invalid_reason(v, strlen(v));
+	return reason ? vuln_vs_invalid(err, "apk", v, reason) : 0;
 }
 
 static int token_cmp(const struct token *a, const struct token *b)
@@ -226,7 +227,7 @@ static int compare(const char *a, const char *b, int *cmp, struct bh_error **err
 {
 	struct lexer la, lb;
 
-	if (validate(a, err) < 0 || validate(b, err) < 0)
+	if (validate(a, NULL, err) < 0 || validate(b, NULL, err) < 0)
 		return -1;
 	lex_first(&la, a, strlen(a));
 	lex_first(&lb, b, strlen(b));
@@ -257,6 +258,7 @@ static const char *const ecosystems[] = { "Alpine", "Wolfi", "Chainguard", NULL 
 const struct vuln_vscheme vuln_vscheme_apk = {
 	.id = BH_VS_APK,
 	.name = "apk",
+	.native = "apk-tools",
 	.aliases = aliases,
 	.ecosystems = ecosystems,
 	.validate = validate,

@@ -32,10 +32,11 @@ static int parse(const char *v, struct vuln_semver *out, struct bh_error **err)
 	return 0;
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int validate(const char *v, const char **why, struct bh_error **err)
 {
 	struct vuln_semver sv;
 
+	(void)why; /* the Go toolchain refuses what it cannot read */
 	return parse(v, &sv, err);
 }
 
@@ -55,6 +56,7 @@ static const char *const ecosystems[] = { "Go", NULL };
 const struct vuln_vscheme vuln_vscheme_go = {
 	.id = BH_VS_GO,
 	.name = "go",
+	.native = "golang.org/x/mod/semver",
 	.aliases = aliases,
 	.ecosystems = ecosystems,
 	.validate = validate,

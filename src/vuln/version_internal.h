@@ -25,18 +25,23 @@
 #define VULN_VSPEC_MAX_LEN   4096
 
 /*
- * One version scheme. The functions return 0 (well formed), -1 with *err
- * (BH_ERR_INVALID naming the text and the scheme), as the public
- * bh_version_* functions they implement (include/bulkhead/vuln.h).
+ * One version scheme. The functions return 0 (well formed), BH_VERSION_ODD
+ * (not well formed, but read as the scheme's native tool reads it; validate
+ * and validate_range put a static reason in *why) or -1 with *err
+ * (BH_ERR_INVALID naming the text and the scheme), as the public bh_version_*
+ * functions they implement (include/bulkhead/vuln.h). compare returns
+ * BH_VERSION_ODD when either operand is odd.
  */
 struct vuln_vscheme {
 	enum bh_vscheme id;
 	const char *name;	       /* "dpkg": what bh_vscheme_name() says */
+	const char *native;	       /* the reference: "dpkg --compare-versions" */
 	const char *const *aliases;    /* more names for bh_vscheme_parse(), NULL-terminated */
 	const char *const *ecosystems; /* OSV ecosystems (the part before ':'), NULL-terminated */
-	int (*validate)(const char *v, struct bh_error **err);
+	int (*validate)(const char *v, const char **why, struct bh_error **err);
 	int (*compare)(const char *a, const char *b, int *cmp, struct bh_error **err);
-	/* NULL when the scheme has no range syntax */
+	/* both NULL when the scheme has no range syntax */
+	int (*validate_range)(const char *spec, const char **why, struct bh_error **err);
 	int (*satisfies)(const char *spec, const char *v, bool *out, struct bh_error **err);
 };
 
@@ -51,6 +56,9 @@ extern const struct vuln_vscheme vuln_vscheme_maven;
 
 /* ---- shared helpers (version_util.c) ------------------------------------- */
 
+/* A printable rendering of untrusted text for a message: control and non-ASCII
+ * bytes, '\\' and '\'' as \xNN, at most 80 input bytes, then "...". */
+void vuln_vs_quote(const char *s, char *buf, size_t bufsz);
 /* "invalid <scheme> version '<v>': <why>" (v quoted safely, truncated). Returns -1. */
 int vuln_vs_invalid(struct bh_error **err, const char *scheme, const char *v, const char *why);
 /* The same for a range or specifier: "invalid <scheme> range '<spec>': <why>". */
@@ -96,10 +104,15 @@ size_t vuln_semver_idents(const char *s, const char *end, bool pre, const char *
 
 /* ---- npm (version_semver.c, version_npm_range.c) ------------------------- */
 
-/* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD] with blanks around,
- * numbers <= 2^53-1, at most 256 bytes. 0, or -1 with a static reason in *why. */
+/* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD] with white space
+ * around, numbers <= 2^53-1, at most 256 characters. 0, or -1 with a static
+ * reason in *why. */
 int vuln_npm_parse(const char *s, size_t len, struct vuln_semver *out, const char **why);
-/* The semver scheme's satisfies: npm ranges, as node-semver reads them. */
+/* The length of the white space character at s (JavaScript's \s: ASCII and
+ * Unicode spaces, in UTF-8), or 0. */
+size_t vuln_npm_space(const char *s, const char *end);
+/* The semver scheme's ranges: npm ranges, as node-semver reads them. */
+int vuln_npm_validate_range(const char *range, const char **why, struct bh_error **err);
 int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_error **err);
 
 #endif /* BULKHEAD_VULN_VERSION_INTERNAL_H */

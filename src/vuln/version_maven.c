@@ -318,11 +318,12 @@ static int cmp_item(struct side a, struct side b)
 	return 0;
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int validate(const char *v, const char **why, struct bh_error **err)
 {
 	struct mver m;
 	int r = parse(v, &m, err);
 
+	(void)why; /* what we refuse (see above) is refused, never read oddly */
 	release(&m);
 	return r;
 }
@@ -348,6 +349,7 @@ static const char *const ecosystems[] = { "Maven", NULL };
 const struct vuln_vscheme vuln_vscheme_maven = {
 	.id = BH_VS_MAVEN,
 	.name = "maven",
+	.native = "Maven ComparableVersion",
 	.ecosystems = ecosystems,
 	.validate = validate,
 	.compare = compare,

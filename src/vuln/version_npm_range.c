@@ -13,7 +13,16 @@
  *     ">=1.2.0 <1.3.0-0", ">1.2" is ">=1.3.0", "<=1.2" is "<1.3.0-0", ...);
  *   - a version with a pre-release tag satisfies a set only when some
  *     comparator of that set has a pre-release on the same MAJOR.MINOR.PATCH.
- * Anything node-semver rejects ("Invalid comparator") is an error here too.
+ * A range node-semver cannot read (it throws "Invalid comparator") is read
+ * as odd (BH_VERSION_ODD, with the reason): as node-semver's satisfies(),
+ * nothing satisfies it. White space is JavaScript's \s (ASCII and Unicode
+ * spaces), as node-semver collapses it with `replace(/\s+/g, ' ')`.
+ *
+ * Why one file of about 1,050 lines: it is node-semver's pipeline (build
+ * strip, hyphen, comparator trim, tilde/caret trim, caret, tilde, x-range,
+ * stars, comparators, sets) step for step, each step a small static function
+ * that the next one relies on; cut in two, the halves would share a dozen
+ * scanner helpers through a header for no reader's benefit.
  */
 #include <stdio.h>
 #include <string.h>
@@ -884,59 +893,89 @@ static bool set_test(const struct cset *set, const struct vuln_semver *v)
 	return false;
 }
 
-int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_error **err)
-{
-	struct bh_buf norm = BH_BUF_INIT(VULN_VSPEC_MAX_LEN + 1);
-	struct cset *sets = NULL;
-	struct bh_buf *keeps = NULL;
-	struct vuln_semver ver;
-	const char *why = NULL, *p, *end;
-	size_t nsets = 0, cap = 0;
-	bool result = false, any_set = false;
-	int r = -1;
+/* new Range(): the comparator sets of one range. */
+struct npm_range {
+	struct cset *sets;
+	struct bh_buf *keeps; /* the text the comparators of each set point into */
+	size_t nsets, cap;
+	bool any_set; /* node-semver reduced the range to one "*" set */
+};
 
-	if (vuln_vs_check_len("semver", v, err) < 0)
-		return -1;
-	if (vuln_npm_parse(v, strlen(v), &ver, &why) < 0)
-		return vuln_vs_invalid(err, "semver", v, why);
-	if (!range)
-		return vuln_vs_invalid_spec(err, "semver", "", "no range");
-	if (strnlen(range, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN)
-		return vuln_vs_invalid_spec(err, "semver", range, "longer than 4096 bytes");
-	for (p = range; *p; p++) {
+static void range_release(struct npm_range *rg)
+{
+	for (size_t i = 0; i < rg->nsets; i++) {
+		free(rg->sets[i].c);
+		bh_buf_release(&rg->keeps[i]);
+	}
+	free(rg->sets);
+	free(rg->keeps);
+	memset(rg, 0, sizeof(*rg));
+}
+
+/*
+ * The range trimmed, every run of white space (JavaScript's \s, Unicode
+ * spaces included) made one ' ', as `range.trim().replace(/\s+/g, ' ')`.
+ * NULL with a reason in *why for what no comparator can contain.
+ */
+static const char *normalise(const char *range, struct bh_buf *norm, const char **why,
+			     struct bh_error **err)
+{
+	const char *p = range, *end = range + strlen(range);
+	bool space = false;
+
+	while (p < end) {
+		size_t w = vuln_npm_space(p, end);
 		unsigned char c = (unsigned char)*p;
 
-		if (c < 0x20 && !is_space(*p))
-			return vuln_vs_invalid_spec(err, "semver", range, "control character");
-		if (c >= 0x7f)
-			return vuln_vs_invalid_spec(err, "semver", range, "non-ASCII character");
-	}
-	/* trim, and collapse every run of whitespace into one space */
-	for (p = range; *p && is_space(*p); p++)
-		;
-	end = range + strlen(range);
-	while (end > p && is_space(end[-1]))
-		end--;
-	while (p < end) {
-		if (is_space(*p)) {
-			while (p < end && is_space(*p))
-				p++;
-			if (bh_buf_addc(&norm, ' ', err) < 0)
-				goto out;
+		if (w) {
+			space = norm->len > 0;
+			p += w;
 			continue;
 		}
-		if (bh_buf_addc(&norm, *p++, err) < 0)
-			goto out;
+		if (c < 0x20 || c == 0x7f) {
+			*why = "a control character";
+			return NULL;
+		}
+		if (c > 0x7f) {
+			*why = "a non-ASCII character";
+			return NULL;
+		}
+		if ((space && bh_buf_addc(norm, ' ', err) < 0) || bh_buf_addc(norm, *p++, err) < 0)
+			return NULL;
+		space = false;
 	}
-	if (bh_buf_addc(&norm, 0, err) < 0)
+	if (bh_buf_addc(norm, 0, err) < 0)
+		return NULL;
+	norm->len--;
+	return norm->data;
+}
+
+/* new Range(range): 0, or BH_VERSION_ODD with the reason in *why where
+ * node-semver throws; -1 only for a NULL range. */
+static int range_parse(const char *range, struct npm_range *rg, const char **why,
+		       struct bh_error **err)
+{
+	struct bh_buf norm = BH_BUF_INIT(VULN_VSPEC_MAX_LEN + 1);
+	struct bh_error *e = NULL;
+	const char *p, *end;
+	int r = BH_VERSION_ODD;
+
+	memset(rg, 0, sizeof(*rg));
+	*why = NULL;
+	if (!range)
+		return vuln_vs_invalid_spec(err, "semver", "", "no range");
+	if (strnlen(range, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN) {
+		*why = "longer than 4096 bytes";
+		return BH_VERSION_ODD;
+	}
+	if (!normalise(range, &norm, why, &e))
 		goto out;
-	norm.len--;
 
 	/* the "||" alternatives */
 	p = norm.data;
 	end = norm.data + norm.len;
 	for (;;) {
-		const char *q = p, *bar, *s, *e;
+		const char *q = p, *bar, *s, *en;
 
 		bar = NULL;
 		for (; q + 1 < end; q++) {
@@ -945,56 +984,84 @@ int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_er
 				break;
 			}
 		}
-		e = bar ? bar : end;
+		en = bar ? bar : end;
 		s = p;
-		while (s < e && *s == ' ')
+		while (s < en && *s == ' ')
 			s++;
-		while (e > s && e[-1] == ' ')
-			e--;
-		if (nsets == cap) {
-			cap = cap ? cap * 2 : 4;
-			sets = bh_reallocarray(sets, cap, sizeof(*sets));
-			keeps = bh_reallocarray(keeps, cap, sizeof(*keeps));
+		while (en > s && en[-1] == ' ')
+			en--;
+		if (rg->nsets == rg->cap) {
+			rg->cap = rg->cap ? rg->cap * 2 : 4;
+			rg->sets = bh_reallocarray(rg->sets, rg->cap, sizeof(*rg->sets));
+			rg->keeps = bh_reallocarray(rg->keeps, rg->cap, sizeof(*rg->keeps));
 		}
-		bh_buf_init(&keeps[nsets], VULN_VSPEC_MAX_LEN * 16);
-		nsets++;
-		if (parse_part(s, (size_t)(e - s), &sets[nsets - 1], &keeps[nsets - 1], &why, err) <
-		    0) {
-			if (why)
-				vuln_vs_invalid_spec(err, "semver", range, why);
+		bh_buf_init(&rg->keeps[rg->nsets], VULN_VSPEC_MAX_LEN * 16);
+		rg->nsets++;
+		if (parse_part(s, (size_t)(en - s), &rg->sets[rg->nsets - 1],
+			       &rg->keeps[rg->nsets - 1], why, &e) < 0)
 			goto out;
-		}
 		if (!bar)
 			break;
 		p = bar + 2;
 	}
 
 	/* node-semver: drop null sets when others exist; a lone "*" set wins */
-	if (nsets > 1) {
+	if (rg->nsets > 1) {
 		size_t live = 0;
 
-		for (size_t i = 0; i < nsets; i++)
-			if (!sets[i].c[0].null_set)
+		for (size_t i = 0; i < rg->nsets; i++)
+			if (!rg->sets[i].c[0].null_set)
 				live++;
-		for (size_t i = 0; live > 1 && i < nsets; i++)
-			if (sets[i].any_only)
-				any_set = true;
+		for (size_t i = 0; live > 1 && i < rg->nsets; i++)
+			if (rg->sets[i].any_only)
+				rg->any_set = true;
 	}
-	if (any_set) {
-		result = !ver.pre;
-	} else {
-		for (size_t i = 0; i < nsets && !result; i++)
-			result = set_test(&sets[i], &ver);
-	}
-	*out = result;
 	r = 0;
 out:
-	for (size_t i = 0; i < nsets; i++) {
-		free(sets[i].c);
-		bh_buf_release(&keeps[i]);
-	}
-	free(sets);
-	free(keeps);
+	/* a buffer limit: the range grows too large as it is rewritten */
+	if (r && !*why)
+		*why = "too large once its comparators are expanded";
+	bh_error_free(e);
 	bh_buf_release(&norm);
+	if (r)
+		range_release(rg);
+	return r;
+}
+
+int vuln_npm_validate_range(const char *range, const char **why, struct bh_error **err)
+{
+	struct npm_range rg;
+	int r = range_parse(range, &rg, why, err);
+
+	range_release(&rg);
+	return r;
+}
+
+/*
+ * node-semver's satisfies(version, range): false when the range or the
+ * version cannot be read (BH_VERSION_ODD), never an error but for NULL.
+ */
+int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_error **err)
+{
+	struct npm_range rg;
+	struct vuln_semver ver;
+	const char *why;
+	int r;
+
+	*out = false;
+	if (!v)
+		return vuln_vs_invalid(err, "semver", "", "no version");
+	r = range_parse(range, &rg, &why, err);
+	if (r)
+		return r;
+	if (vuln_npm_parse(v, strlen(v), &ver, &why) < 0) {
+		r = BH_VERSION_ODD;
+	} else if (rg.any_set) {
+		*out = !ver.pre;
+	} else {
+		for (size_t i = 0; i < rg.nsets && !*out; i++)
+			*out = set_test(&rg.sets[i], &ver);
+	}
+	range_release(&rg);
 	return r;
 }

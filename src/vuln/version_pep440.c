@@ -383,11 +383,12 @@ static bool is_prerelease(const struct pyver *v)
 	return v->pre || v->dev;
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int validate(const char *v, const char **why, struct bh_error **err)
 {
 	struct pyver *p = bh_malloc(sizeof(*p));
 	int r = parse(v, p, err);
 
+	(void)why; /* packaging refuses what it cannot read (InvalidVersion) */
 	free(p);
 	return r;
 }
@@ -771,31 +772,21 @@ out:
 	return r;
 }
 
-static int satisfies(const char *spec, const char *version, bool *out, struct bh_error **err)
+/* The specifier set spec: *specs (to free) gets its *n clauses. */
+static int parse_specs(const char *spec, struct spec **specs, size_t *n, struct bh_error **err)
 {
-	struct pyver *item = bh_malloc(sizeof(*item));
-	struct spec *specs = NULL;
-	size_t nspecs = 0;
 	const char *p;
-	int r = -1;
 
-	if (parse(version, item, err) < 0)
-		goto out;
-	if (!spec) {
-		vuln_vs_invalid_spec(err, "pep440", "", "no specifier");
-		goto out;
-	}
-	if (strnlen(spec, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN) {
-		vuln_vs_invalid_spec(err, "pep440", spec, "longer than 4096 bytes");
-		goto out;
-	}
-	for (p = spec; *p; p++) {
-		if ((unsigned char)*p >= 0x80) {
-			vuln_vs_invalid_spec(err, "pep440", spec, "non-ASCII character");
-			goto out;
-		}
-	}
-	specs = bh_calloc(VULN_VSPEC_MAX_LEN / 2 + 1, sizeof(*specs));
+	*specs = NULL;
+	*n = 0;
+	if (!spec)
+		return vuln_vs_invalid_spec(err, "pep440", "", "no specifier");
+	if (strnlen(spec, VULN_VSPEC_MAX_LEN + 1) > VULN_VSPEC_MAX_LEN)
+		return vuln_vs_invalid_spec(err, "pep440", spec, "longer than 4096 bytes");
+	for (p = spec; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			return vuln_vs_invalid_spec(err, "pep440", spec, "non-ASCII character");
+	*specs = bh_calloc(VULN_VSPEC_MAX_LEN / 2 + 1, sizeof(**specs));
 	/* comma-separated, blank items skipped */
 	for (p = spec;;) {
 		const char *c = strchr(p, ','), *e = c ? c : p + strlen(p), *s = p;
@@ -803,18 +794,44 @@ static int satisfies(const char *spec, const char *version, bool *out, struct bh
 		while (s < e && is_space(*s))
 			s++;
 		if (s < e) {
-			if (!parse_spec(s, (size_t)(e - s), &specs[nspecs])) {
-				vuln_vs_invalid_spec(err, "pep440", spec,
-						     "expected comma-separated ~=, ==, !=, <=, >=, "
-						     "<, >, === clauses");
-				goto out;
+			if (!parse_spec(s, (size_t)(e - s), &(*specs)[*n])) {
+				free(*specs);
+				*specs = NULL;
+				*n = 0;
+				return vuln_vs_invalid_spec(
+					err, "pep440", spec,
+					"expected comma-separated ~=, ==, !=, <=, "
+					">=, <, >, === clauses");
 			}
-			nspecs++;
+			(*n)++;
 		}
 		if (!c)
 			break;
 		p = c + 1;
 	}
+	return 0;
+}
+
+static int validate_range(const char *spec, const char **why, struct bh_error **err)
+{
+	struct spec *specs;
+	size_t n;
+	int r = parse_specs(spec, &specs, &n, err);
+
+	(void)why; /* packaging refuses what it cannot read (InvalidSpecifier) */
+	free(specs);
+	return r;
+}
+
+static int satisfies(const char *spec, const char *version, bool *out, struct bh_error **err)
+{
+	struct pyver *item = bh_malloc(sizeof(*item));
+	struct spec *specs = NULL;
+	size_t nspecs = 0;
+	int r = -1;
+
+	if (parse(version, item, err) < 0 || parse_specs(spec, &specs, &nspecs, err) < 0)
+		goto out;
 	*out = true;
 	for (size_t i = 0; i < nspecs && *out; i++)
 		if (spec_contains(&specs[i], item, version, out, err) < 0)
@@ -832,9 +849,11 @@ static const char *const ecosystems[] = { "PyPI", NULL };
 const struct vuln_vscheme vuln_vscheme_pep440 = {
 	.id = BH_VS_PEP440,
 	.name = "pep440",
+	.native = "python-packaging",
 	.aliases = aliases,
 	.ecosystems = ecosystems,
 	.validate = validate,
 	.compare = compare,
+	.validate_range = validate_range,
 	.satisfies = satisfies,
 };

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * RPM versions: [epoch:]version[-release], compared as rpm does.
+ * RPM versions: [epoch:]version[-release], compared as rpm 4.18 does.
  *
- * Syntax (what rpmbuild accepts after macro expansion): the epoch is a
- * non-empty decimal number; version and release are non-empty and made of
- * ASCII letters, digits and . _ + ~ ^; the release follows the last '-'.
+ * rpm compares any two strings, and so do we. The string is split as rpm's
+ * parseEVR() splits it: the epoch is the run of digits before a ':' that
+ * directly follows them (an empty one reads as "0"), the release is what
+ * follows the last '-' after that run, the version is the rest. Well formed,
+ * as rpmbuild accepts it after macro expansion, means: a non-empty version
+ * and (when there is a '-') release, made of ASCII letters, digits and
+ * . _ + ~ ^, a non-empty decimal epoch when there is a ':'. Anything else
+ * ("", "1-2-3-4", "1.0-a b", "a:1") is odd (BH_VERSION_ODD) and compared
+ * exactly as rpm compares it; nothing is refused, whatever its length.
  *
- * Order: epochs numerically (absent = 0), then versions, then releases with
- * rpmvercmp(); as in rpm's labelCompare (and rpmdev-vercmp), a missing
- * release sorts before any release ("1.0" < "1.0-1"). rpmvercmp() splits both
+ * Order: epochs, then versions, then releases with rpmvercmp(); as in rpm's
+ * rpmverCmp() (rpm.ver in Python and Lua) and labelCompare (rpmdev-vercmp), a
+ * missing release sorts before any release ("1.0" < "1.0-1"). rpmvercmp() splits both
  * strings into runs of digits and runs of letters, skipping every other
  * character as a separator: numeric runs compare numerically and beat
  * alphabetic ones, alphabetic runs compare as strings; '~' sorts before
@@ -25,7 +31,7 @@
 
 struct evr {
 	const char *e, *v, *r;
-	size_t elen, vlen, rlen; /* r == NULL: no release */
+	size_t elen, vlen, rlen; /* e == NULL: no epoch; r == NULL: no release */
 };
 
 static bool is_digit(char c)
@@ -48,56 +54,58 @@ static bool legal(char c)
 	return is_alnum(c) || c == '.' || c == '_' || c == '+' || c == '~' || c == '^';
 }
 
-static int parse(const char *s, struct evr *out, struct bh_error **err)
+/* Why a version or release part is not well formed, or NULL. */
+static const char *part_oddity(const char *p, size_t n, bool release)
 {
-	const char *p, *colon, *hyphen;
-	size_t n;
-
-	if (vuln_vs_check_len("rpm", s, err) < 0)
-		return -1;
-	n = strlen(s);
 	if (!n)
-		return vuln_vs_invalid(err, "rpm", s, "empty");
-	memset(out, 0, sizeof(*out));
-	out->v = s;
-	colon = strchr(s, ':');
-	if (colon) {
-		if (colon == s)
-			return vuln_vs_invalid(err, "rpm", s, "empty epoch");
-		for (p = s; p < colon; p++)
-			if (!is_digit(*p))
-				return vuln_vs_invalid(err, "rpm", s, "the epoch is not a number");
-		out->e = s;
-		out->elen = (size_t)(colon - s);
-		out->v = colon + 1;
+		return release ? "empty release" : "empty version";
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ':')
+			return release ? "':' in the release" : "':' in the version";
+		if (p[i] == '-')
+			return "'-' in the version";
+		if (!legal(p[i]))
+			return release ? "illegal character in the release"
+				       : "illegal character in the version";
 	}
-	hyphen = strrchr(out->v, '-');
+	return NULL;
+}
+
+/* parseEVR(): 0, or BH_VERSION_ODD with the reason in *why; -1 only for NULL. */
+static int parse(const char *s, struct evr *out, const char **why, struct bh_error **err)
+{
+	const char *p, *hyphen, *end;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (!s)
+		return vuln_vs_invalid(err, "rpm", "", "no version");
+	end = s + strlen(s);
+	for (p = s; is_digit(*p); p++)
+		;
+	hyphen = strrchr(p, '-');
+	out->v = s;
+	if (*p == ':') {
+		out->e = p == s ? "0" : s;
+		out->elen = p == s ? 1 : (size_t)(p - s);
+		out->v = p + 1;
+		if (p == s)
+			*why = "empty epoch";
+	}
 	if (hyphen) {
 		out->vlen = (size_t)(hyphen - out->v);
 		out->r = hyphen + 1;
-		out->rlen = strlen(out->r);
-		if (!out->rlen)
-			return vuln_vs_invalid(err, "rpm", s, "empty release");
+		out->rlen = (size_t)(end - out->r);
 	} else {
-		out->vlen = strlen(out->v);
+		out->vlen = (size_t)(end - out->v);
 	}
-	if (!out->vlen)
-		return vuln_vs_invalid(err, "rpm", s, "empty version");
-	for (size_t i = 0; i < out->vlen; i++) {
-		if (out->v[i] == ':')
-			return vuln_vs_invalid(err, "rpm", s, "more than one ':'");
-		if (out->v[i] == '-')
-			return vuln_vs_invalid(err, "rpm", s, "'-' in the version");
-		if (!legal(out->v[i]))
-			return vuln_vs_invalid(err, "rpm", s, "illegal character in the version");
-	}
-	for (size_t i = 0; i < out->rlen; i++) {
-		if (out->r[i] == ':')
-			return vuln_vs_invalid(err, "rpm", s, "':' in the release");
-		if (!legal(out->r[i]))
-			return vuln_vs_invalid(err, "rpm", s, "illegal character in the release");
-	}
-	return 0;
+	if (!*s)
+		*why = "empty";
+	if (!*why)
+		*why = part_oddity(out->v, out->vlen, false);
+	if (!*why && out->r)
+		*why = part_oddity(out->r, out->rlen, true);
+	return *why ? BH_VERSION_ODD : 0;
 }
 
 /* rpm's rpmvercmp() on (a, alen) and (b, blen). */
@@ -177,19 +185,24 @@ static int rpmvercmp(const char *a, size_t alen, const char *b, size_t blen)
 	return one < ae ? 1 : -1;
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int validate(const char *v, const char **why, struct bh_error **err)
 {
 	struct evr e;
 
-	return parse(v, &e, err);
+	return parse(v, &e, why, err);
 }
 
 static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct evr x, y;
-	int r;
+	const char *why;
+	int ra, rb, r;
 
-	if (parse(a, &x, err) < 0 || parse(b, &y, err) < 0)
+	ra = parse(a, &x, &why, err);
+	if (ra < 0)
+		return -1;
+	rb = parse(b, &y, &why, err);
+	if (rb < 0)
 		return -1;
 	r = rpmvercmp(x.e ? x.e : "0", x.e ? x.elen : 1, y.e ? y.e : "0", y.e ? y.elen : 1);
 	if (!r)
@@ -201,7 +214,7 @@ static int compare(const char *a, const char *b, int *cmp, struct bh_error **err
 			r = x.r ? 1 : -1;
 	}
 	*cmp = r;
-	return 0;
+	return ra == BH_VERSION_ODD || rb == BH_VERSION_ODD ? BH_VERSION_ODD : 0;
 }
 
 static const char *const ecosystems[] = { "Red Hat", "Rocky Linux", "AlmaLinux", "openSUSE",
@@ -210,6 +223,7 @@ static const char *const ecosystems[] = { "Red Hat", "Rocky Linux", "AlmaLinux",
 const struct vuln_vscheme vuln_vscheme_rpm = {
 	.id = BH_VS_RPM,
 	.name = "rpm",
+	.native = "rpm",
 	.ecosystems = ecosystems,
 	.validate = validate,
 	.compare = compare,

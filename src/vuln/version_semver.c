@@ -211,17 +211,71 @@ static bool safe_number(const char *s, size_t n)
 	return vuln_vs_numcmp(s, n, max_safe, sizeof(max_safe) - 1) <= 0;
 }
 
-/* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD], numbers <= 2^53-1. */
+/* UTF-8 of the code points JavaScript's \s and trim() take for white space
+ * beyond ASCII: U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F,
+ * U+205F, U+3000, U+FEFF. */
+static size_t unicode_space(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0xc2 && p[1] == 0xa0)
+		return 2;
+	if (n < 3)
+		return 0;
+	if ((p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) ||
+	    (p[0] == 0xe2 && p[1] == 0x80 &&
+	     ((p[2] >= 0x80 && p[2] <= 0x8a) || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf)) ||
+	    (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) ||
+	    (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) ||
+	    (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf))
+		return 3;
+	return 0;
+}
+
+size_t vuln_npm_space(const char *s, const char *end)
+{
+	if (s >= end)
+		return 0;
+	if (is_space(*s))
+		return 1;
+	return unicode_space((const unsigned char *)s, (size_t)(end - s));
+}
+
+/* The length of the white space that ends at end, or 0. */
+static size_t space_before(const char *s, const char *end)
+{
+	for (size_t w = 1; w <= 3 && w <= (size_t)(end - s); w++)
+		if (vuln_npm_space(end - w, end) == w)
+			return w;
+	return 0;
+}
+
+/* JavaScript's string length (UTF-16 code units) of UTF-8 text. */
+static size_t js_length(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c & 0xc0) != 0x80)
+			n += c >= 0xf0 ? 2 : 1;
+	}
+	return n;
+}
+
+/* node-semver's SemVer(): at most 256 characters, trimmed, then
+ * v?MAJOR.MINOR.PATCH[-PRE][+BUILD] with numbers <= 2^53-1. */
 int vuln_npm_parse(const char *s, size_t len, struct vuln_semver *out, const char **why)
 {
-	if (len > VULN_VERSION_MAX_LEN) {
-		*why = "longer than 256 bytes";
+	size_t w;
+
+	if (js_length(s, len) > VULN_VERSION_MAX_LEN) {
+		*why = "longer than 256 characters";
 		return -1;
 	}
-	while (len && is_space(*s))
-		s++, len--;
-	while (len && is_space(s[len - 1]))
-		len--;
+	while ((w = vuln_npm_space(s, s + len)))
+		s += w, len -= w;
+	while ((w = space_before(s, s + len)))
+		len -= w;
 	if (len && *s == 'v')
 		s++, len--;
 	if (vuln_semver_parse(s, len, false, out, why) < 0)
@@ -235,29 +289,31 @@ int vuln_npm_parse(const char *s, size_t len, struct vuln_semver *out, const cha
 	return 0;
 }
 
-static int validate(const char *v, struct bh_error **err)
+static int read_version(const char *v, struct vuln_semver *sv, struct bh_error **err)
 {
-	struct vuln_semver sv;
 	const char *why = NULL;
 
-	if (vuln_vs_check_len("semver", v, err) < 0)
-		return -1;
-	if (vuln_npm_parse(v, strlen(v), &sv, &why) < 0)
+	if (!v)
+		return vuln_vs_invalid(err, "semver", "", "no version");
+	if (vuln_npm_parse(v, strlen(v), sv, &why) < 0)
 		return vuln_vs_invalid(err, "semver", v, why);
 	return 0;
+}
+
+static int validate(const char *v, const char **why, struct bh_error **err)
+{
+	struct vuln_semver sv;
+
+	(void)why; /* node-semver's SemVer() throws on what it cannot read */
+	return read_version(v, &sv, err);
 }
 
 static int compare(const char *a, const char *b, int *cmp, struct bh_error **err)
 {
 	struct vuln_semver x, y;
-	const char *why = NULL;
 
-	if (vuln_vs_check_len("semver", a, err) < 0 || vuln_vs_check_len("semver", b, err) < 0)
+	if (read_version(a, &x, err) < 0 || read_version(b, &y, err) < 0)
 		return -1;
-	if (vuln_npm_parse(a, strlen(a), &x, &why) < 0)
-		return vuln_vs_invalid(err, "semver", a, why);
-	if (vuln_npm_parse(b, strlen(b), &y, &why) < 0)
-		return vuln_vs_invalid(err, "semver", b, why);
 	*cmp = vuln_semver_cmp(&x, &y);
 	return 0;
 }
@@ -268,9 +324,11 @@ static const char *const ecosystems[] = { "npm", "crates.io", NULL };
 const struct vuln_vscheme vuln_vscheme_semver = {
 	.id = BH_VS_SEMVER,
 	.name = "semver",
+	.native = "node-semver",
 	.aliases = aliases,
 	.ecosystems = ecosystems,
 	.validate = validate,
 	.compare = compare,
+	.validate_range = vuln_npm_validate_range,
 	.satisfies = vuln_npm_satisfies,
 };

@@ -10,8 +10,7 @@
 #include "version_internal.h"
 #include "banned.h"
 
-/* A printable, bounded rendering of untrusted text for an error message. */
-static void quote(const char *s, char *buf, size_t bufsz)
+void vuln_vs_quote(const char *s, char *buf, size_t bufsz)
 {
 	size_t o = 0, i;
 	const size_t max_in = 80;
@@ -35,7 +34,7 @@ int vuln_vs_invalid(struct bh_error **err, const char *scheme, const char *v, co
 {
 	char q[400];
 
-	quote(v ? v : "", q, sizeof(q));
+	vuln_vs_quote(v ? v : "", q, sizeof(q));
 	return bh_error_set(err, BH_ERR_INVALID, "invalid %s version '%s': %s", scheme, q, why);
 }
 
@@ -44,7 +43,7 @@ int vuln_vs_invalid_spec(struct bh_error **err, const char *scheme, const char *
 {
 	char q[400];
 
-	quote(spec ? spec : "", q, sizeof(q));
+	vuln_vs_quote(spec ? spec : "", q, sizeof(q));
 	return bh_error_set(err, BH_ERR_INVALID, "invalid %s range '%s': %s", scheme, q, why);
 }
 

@@ -237,7 +237,7 @@ static void test_apk_validity(void **state)
 
 static void test_apk_hostile(void **state)
 {
-	check_hostile(odd, N(odd));
+	check_hostile(odd, N(odd), true);
 }
 
 int main(void)

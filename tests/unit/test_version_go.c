@@ -136,7 +136,7 @@ static void test_go_no_range_syntax(void **state)
 
 static void test_go_hostile(void **state)
 {
-	check_hostile(odd, N(odd));
+	check_hostile(odd, N(odd), true);
 }
 
 int main(void)

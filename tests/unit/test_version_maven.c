@@ -230,7 +230,7 @@ static void test_maven_validity(void **state)
 
 static void test_maven_hostile(void **state)
 {
-	check_hostile(odd, N(odd));
+	check_hostile(odd, N(odd), true);
 }
 
 int main(void)
