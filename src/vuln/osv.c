@@ -793,7 +793,7 @@ static bool in_versions(const json_t *versions, enum bh_vscheme scheme, const ch
 			continue;
 		if (!strcmp(s, v_raw))
 			return true;
-		if (bh_version_compare(scheme, v, scheme_version(scheme, s, &tmp), &c, NULL) == 0 &&
+		if (bh_version_compare(scheme, v, scheme_version(scheme, s, &tmp), &c, NULL) >= 0 &&
 		    c == 0) {
 			free(tmp);
 			return true;
