@@ -309,13 +309,4 @@ struct bh_unpack_stats {
 int bh_image_unpack(struct bh_image *img, const char *dir, const struct bh_unpack_opts *opts,
 		    struct bh_unpack_stats *stats, struct bh_error **err);
 
-/*
- * Write an OCI runtime bundle: dir/rootfs (as bh_image_unpack) and
- * dir/config.json generated from the image config (args = entrypoint + cmd,
- * or `args` when not NULL; env, cwd, user resolved through the image's
- * /etc/passwd and /etc/group). `dir` must not exist or be empty.
- */
-int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
-		    const struct bh_unpack_opts *opts, struct bh_error **err);
-
 #endif /* BULKHEAD_IMAGE_H */

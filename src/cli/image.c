@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "bulkhead/bundle.h"
 #include "bulkhead/image.h"
 #include "banned.h"
 
@@ -517,7 +518,7 @@ static int run_bundle(struct image_args *a, struct bh_image *img, struct bh_erro
 		return cli_usage_error("image bundle", "expected IMAGE and DIR");
 	if (a->cmd && !a->cmd[0])
 		return cli_usage_error("image bundle", "'--' must be followed by a command");
-	return bh_image_bundle(img, a->operands[1], a->cmd, &uo, err);
+	return bh_bundle_from_image(img, a->operands[1], a->cmd, &uo, err);
 }
 
 int cmd_image(int argc, char **argv, struct bh_cli *cli)

@@ -10,11 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "bulkhead/bundle.h"
 #include "bulkhead/image.h"
 #include "bulkhead/runtime.h"
 #include "banned.h"
@@ -667,204 +667,36 @@ static bool looks_like_image(const char *op)
 	return stat(op, &st) == 0 && access("config.json", F_OK) != 0;
 }
 
-static char *cache_root(void)
-{
-	const char *x = getenv("BULKHEAD_CACHE");
-
-	if (x && *x)
-		return bh_strdup(x);
-	if (geteuid() == 0)
-		return bh_strdup("/var/cache/bulkhead");
-	x = getenv("XDG_CACHE_HOME");
-	if (x && *x)
-		return bh_asprintf("%s/bulkhead", x);
-	x = getenv("HOME");
-	return bh_asprintf("%s/.cache/bulkhead", x ? x : "/tmp");
-}
-
-static int mkdir_p(const char *path)
-{
-	char *p = bh_strdup(path);
-
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = 0;
-			mkdir(p, 0700);
-			*s = '/';
-		}
-	mkdir(p, 0700);
-	free(p);
-	return 0;
-}
-
-/* The image's bundle in the cache (made once, atomically). */
-static int cached_bundle(struct bh_image *img, char **out, struct bh_error **err)
-{
-	char *root = cache_root(), *dir, *tmp, *cfg;
-	const char *hex = bh_digest_hex(&img->config_digest);
-	struct bh_unpack_opts uo = { 0 };
-	int r = -1;
-
-	dir = bh_asprintf("%s/bundles/%s", root, hex);
-	cfg = bh_asprintf("%s/config.json", dir);
-	if (access(cfg, F_OK) == 0) {
-		*out = dir;
-		dir = NULL;
-		r = 0;
-		goto out;
-	}
-	{
-		char *b = bh_asprintf("%s/bundles", root);
-
-		mkdir_p(b);
-		free(b);
-	}
-	tmp = bh_asprintf("%s/bundles/.tmp-%s-%d", root, hex, (int)getpid());
-	bh_remove_tree(AT_FDCWD, tmp, NULL);
-	if (bh_image_bundle(img, tmp, NULL, &uo, err) < 0) {
-		free(tmp);
-		goto out;
-	}
-	if (rename(tmp, dir) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
-		bh_error_sys(err, errno, "moving the bundle into the cache %s", dir);
-		bh_remove_tree(AT_FDCWD, tmp, NULL);
-		free(tmp);
-		goto out;
-	}
-	bh_remove_tree(AT_FDCWD, tmp, NULL);
-	free(tmp);
-	*out = dir;
-	dir = NULL;
-	r = 0;
-out:
-	free(root);
-	free(dir);
-	free(cfg);
-	return r;
-}
-
-/* The run's config: the image's, hardened; the cached rootfs stays pristine. */
-static int run_config(const char *cache, char *const *cmd, bool tty, const char *bundle,
-		      struct bh_error **err)
-{
-	struct bh_buf b = BH_BUF_INIT(BH_RT_MAX_CONFIG);
-	char *path = bh_asprintf("%s/config.json", cache), *rootfs = NULL, *out = NULL;
-	json_t *cfg = NULL, *proc, *mounts, *lin;
-	int r = -1;
-
-	if (bh_read_file(path, &b, err) < 0 ||
-	    bh_json_parse(b.data, b.len, BH_RT_MAX_CONFIG, path, &cfg, err) < 0)
-		goto out;
-	proc = bh_json_obj(cfg, "process");
-	if (cmd && cmd[0] && proc) {
-		json_t *args = json_array();
-
-		for (char *const *c = cmd; *c; c++)
-			json_array_append_new(args, json_string(*c));
-		json_object_set_new(proc, "args", args);
-	}
-	if (proc) {
-		json_object_set_new(proc, "noNewPrivileges", json_true());
-		json_object_set_new(proc, "terminal", json_boolean(tty));
-	}
-	if (proc && tty) {
-		/* as docker run -t: TERM=xterm unless the image sets TERM */
-		json_t *env = bh_json_arr(proc, "env"), *v;
-		bool has_term = false;
-		size_t i;
-
-		if (!env) {
-			env = json_array();
-			json_object_set_new(proc, "env", env);
-		}
-		json_array_foreach (env, i, v)
-			if (json_is_string(v) && bh_str_has_prefix(json_string_value(v), "TERM="))
-				has_term = true;
-		if (!has_term)
-			json_array_append_new(env, json_string("TERM=xterm"));
-	}
-	rootfs = bh_asprintf("%s/rootfs", cache);
-	json_object_set_new(cfg, "root", json_pack("{s:s, s:b}", "path", rootfs, "readonly", 1));
-	mounts = bh_json_arr(cfg, "mounts");
-	if (mounts) {
-		static const char *const tmps[] = { "/tmp", "/run", "/var/tmp" };
-
-		for (size_t i = 0; i < 3; i++)
-			json_array_append_new(mounts,
-					      json_pack("{s:s, s:s, s:s, s:[sss]}", "destination",
-							tmps[i], "type", "tmpfs", "source", "tmpfs",
-							"options", "nosuid", "nodev", "mode=1777"));
-	}
-	lin = bh_json_obj(cfg, "linux");
-	if (lin) {
-		json_t *res = bh_json_obj(lin, "resources");
-
-		if (res)
-			json_object_set_new(res, "pids", json_pack("{s:i}", "limit", 4096));
-	}
-	out = json_dumps(cfg, JSON_INDENT(2));
-	free(path);
-	path = bh_asprintf("%s/config.json", bundle);
-	r = bh_write_file_atomic(path, out, strlen(out), 0644, err);
-out:
-	json_decref(cfg);
-	bh_buf_release(&b);
-	free(path);
-	free(rootfs);
-	free(out);
-	return r;
-}
-
 static int run_image(const char *image, char *const *cmd, struct create_args *a, struct bh_cli *cli)
 {
+	struct bh_bundle_run_opts ro = { .state_root = cli->runtime_root,
+					 .args = cmd,
+					 .tty = a->tty };
+	struct bh_bundle_run *run = NULL;
 	struct bh_image *img = NULL;
 	struct bh_error *err = NULL;
 	struct bh_rt_ctx ctx;
-	char *cache = NULL, *bundle = NULL, id[48];
-	unsigned char rnd[8];
-	int status = 0, r = BH_EXIT_ERROR;
+	int status = 0, r;
 
+	/* fds 3..3+N-1 go to the container: each must be the caller's, or one
+	 * this command opens (the image, the bundle's lock) could take its number */
+	for (unsigned i = 0; i < a->o.preserve_fds; i++)
+		if (fcntl(3 + (int)i, F_GETFD) < 0)
+			return cli_usage_error("run", "--preserve-fds %u: fd %u is not open",
+					       a->o.preserve_fds, 3 + i);
 	if (bh_image_open(image, NULL, &img, &err) < 0) {
 		bh_error_prefix(&err, "run %s", image);
 		return cli_fail(err);
 	}
-	if (cached_bundle(img, &cache, &err) < 0)
-		goto fail;
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		bh_error_sys(&err, errno, "getrandom");
-		goto fail;
-	}
-	snprintf(id, sizeof(id), "run-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
-		 rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
-	{
-		char *base = bh_asprintf("%s/run-bundles", cli->runtime_root ? cli->runtime_root
-									     : BH_RT_DEFAULT_ROOT);
-
-		mkdir_p(base);
-		bundle = bh_asprintf("%s/%s", base, id);
-		free(base);
-	}
-	if (mkdir(bundle, 0700) < 0) {
-		bh_error_sys(&err, errno, "creating %s", bundle);
-		goto fail;
-	}
-	if (run_config(cache, cmd, a->tty, bundle, &err) < 0)
-		goto fail;
-	ctx_init(&ctx, cli);
-	a->o.bundle = bundle;
-	if (bh_rt_run(&ctx, id, &a->o, false, false, &status, &err) < 0)
-		goto fail;
-	r = status;
-	goto out;
-fail:
-	r = cli_fail(err);
-out:
-	if (bundle)
-		bh_remove_tree(AT_FDCWD, bundle, NULL);
-	free(bundle);
-	free(cache);
+	r = bh_bundle_prepare_run(img, &ro, &run, &err);
 	bh_image_free(img);
-	return r;
+	if (r < 0)
+		return cli_fail(err);
+	ctx_init(&ctx, cli);
+	a->o.bundle = run->bundle;
+	r = bh_rt_run(&ctx, run->id, &a->o, false, false, &status, &err);
+	bh_bundle_run_free(run);
+	return r < 0 ? cli_fail(err) : status;
 }
 
 int cmd_run(int argc, char **argv, struct bh_cli *cli)

@@ -1,17 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * An OCI runtime bundle from an image: dir/rootfs unpacked with
- * bh_image_unpack, and dir/config.json (runtime-spec 1.0.2) with the image's
- * command, environment, working directory and user over the runtime's
- * runc-compatible defaults (bh_rt_spec_defaults(BH_RT_SPEC_RUNC): the mounts,
- * masked and read-only paths of `runc spec`, the Docker default capabilities,
- * a writable root).
- *
- * The user is resolved like runc does it, through the image's own
- * /etc/passwd and /etc/group, read inside the unpacked root (in-root
- * resolution, a size limit, regular files only).
+ * The user of an image's process, resolved as runc resolves it: through the
+ * image's own /etc/passwd and /etc/group, read inside its root (in-root
+ * resolution, a size limit, regular files only). A numeric user need not
+ * exist in /etc/passwd (gid 0 then); supplementary groups come from
+ * /etc/group when no group is given.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -21,13 +15,11 @@
 #include <unistd.h>
 
 #include "bulkhead/base.h"
-#include "bulkhead/image.h"
-#include "bulkhead/runtime.h"
+#include "internal.h"
 #include "banned.h"
 
 #define MAX_ID_FILE (4 * 1024 * 1024)
 #define MAX_ID	    INT32_MAX
-#define MAX_CONFIG  (64 * 1024 * 1024)
 
 /* ---- /etc/passwd and /etc/group --------------------------------------- */
 
@@ -204,28 +196,18 @@ static int read_id_file(int rootfd, const char *path, struct bh_buf *b, bool *fo
 	return 0;
 }
 
-struct user {
-	uint32_t uid, gid;
-	uint32_t *sgids;
-	size_t nsgids;
-};
-
 static bool all_digits(const char *s)
 {
 	if (!*s)
 		return false;
 	for (; *s; s++)
-		if (*s < '0' || *s > '9')
+		if (!bh_isdigit(*s))
 			return false;
 	return true;
 }
 
-/*
- * Resolve an image's User ("", "uid", "name", "uid:gid", "name:group", ...)
- * as runc does: a numeric user need not exist in /etc/passwd (gid 0 then);
- * supplementary groups come from /etc/group when no group is given.
- */
-static int resolve_user(int rootfd, const char *spec, struct user *out, struct bh_error **err)
+int bundle_resolve_user(int rootfd, const char *spec, struct bundle_user *out,
+			struct bh_error **err)
 {
 	struct bh_buf passwd = BH_BUF_INIT(MAX_ID_FILE), group = BH_BUF_INIT(MAX_ID_FILE);
 	char *uspec = NULL, *gspec = NULL, *colon, *matched = NULL;
@@ -335,173 +317,5 @@ out:
 	free(uspec);
 	bh_buf_release(&passwd);
 	bh_buf_release(&group);
-	return result;
-}
-
-/* ---- config.json ----------------------------------------------------------- */
-
-/* A JSON array of the strings in the NULL-terminated list (NULL counts as
- * empty); NULL when a string is not valid UTF-8. Appends to `arr`. */
-static int add_strings(json_t *arr, char *const *list, const char *what, struct bh_error **err)
-{
-	for (; list && *list; list++) {
-		json_t *s = json_string(*list);
-
-		if (!s)
-			return bh_error_set(err, BH_ERR_INVALID, "%s '%.200s' is not valid UTF-8",
-					    what, *list);
-		json_array_append_new(arr, s);
-	}
-	return 0;
-}
-
-/* The default PATH entry of the spec's environment, or NULL. */
-static const char *default_path(json_t *process)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach (json_object_get(process, "env"), i, e)
-		if (bh_str_has_prefix(json_string_value(e), "PATH="))
-			return json_string_value(e);
-	return NULL;
-}
-
-/*
- * config.json: the runtime's runc-compatible defaults (capabilities, mounts,
- * masked and read-only paths...) with the image's command, environment,
- * working directory and user.
- */
-static int build_config(struct bh_image *img, int rootfd, char *const *args, json_t **out,
-			struct bh_error **err)
-{
-	const struct bh_image_config *c = &img->config;
-	json_t *jargs = json_array(), *env = json_array(), *user = NULL;
-	json_t *config = bh_rt_spec_defaults(BH_RT_SPEC_RUNC), *process, *jcwd = NULL;
-	struct user u = { 0 };
-	char *cwd = NULL;
-	bool have_path = false;
-	char *const *e;
-	int result = -1;
-
-	process = json_object_get(config, "process");
-	if (!process || !default_path(process)) {
-		bh_error_set(err, BH_ERR_INTERNAL, "building config.json");
-		goto out;
-	}
-	if (args && *args) {
-		if (add_strings(jargs, args, "argument", err) < 0)
-			goto out;
-	} else if (add_strings(jargs, c->entrypoint, "entrypoint", err) < 0 ||
-		   add_strings(jargs, c->cmd, "cmd", err) < 0) {
-		goto out;
-	}
-	if (!json_array_size(jargs)) {
-		bh_error_set(err, BH_ERR_INVALID, "image has no entrypoint or cmd; give a command");
-		goto out;
-	}
-
-	for (e = c->env; e && *e; e++)
-		if (bh_str_has_prefix(*e, "PATH="))
-			have_path = true;
-	if (!have_path)
-		json_array_append_new(env, json_string(default_path(process)));
-	if (add_strings(env, c->env, "environment variable", err) < 0)
-		goto out;
-
-	if (resolve_user(rootfd, c->user, &u, err) < 0)
-		goto out;
-	user = json_pack("{s:I, s:I}", "uid", (json_int_t)u.uid, "gid", (json_int_t)u.gid);
-	if (u.nsgids) {
-		json_t *g = json_array();
-		size_t i;
-
-		for (i = 0; i < u.nsgids; i++)
-			json_array_append_new(g, json_integer(u.sgids[i]));
-		json_object_set_new(user, "additionalGids", g);
-	}
-
-	if (!c->working_dir || !*c->working_dir)
-		cwd = bh_strdup("/");
-	else if (c->working_dir[0] != '/')
-		cwd = bh_asprintf("/%s", c->working_dir);
-	else
-		cwd = bh_strdup(c->working_dir);
-	jcwd = json_string(cwd);
-	if (!jcwd) {
-		bh_error_set(err, BH_ERR_INVALID, "working directory '%.200s' is not valid UTF-8",
-			     cwd);
-		goto out;
-	}
-
-	/* replaced in place: the keys keep the defaults' order */
-	json_object_set(process, "user", user);
-	json_object_set(process, "args", jargs);
-	json_object_set(process, "env", env);
-	json_object_set(process, "cwd", jcwd);
-	*out = config;
-	config = NULL;
-	result = 0;
-out:
-	json_decref(config);
-	json_decref(user);
-	json_decref(jcwd);
-	json_decref(env);
-	json_decref(jargs);
-	free(u.sgids);
-	free(cwd);
-	return result;
-}
-
-int bh_image_bundle(struct bh_image *img, const char *dir, char *const *args,
-		    const struct bh_unpack_opts *opts, struct bh_error **err)
-{
-	struct bh_buf out = BH_BUF_INIT(MAX_CONFIG);
-	char *rootfs = NULL, *config_path = NULL;
-	json_t *config = NULL;
-	bool created = false, unpacked = false;
-	int exists, rootfd = -1, result = -1;
-
-	exists = bh_check_new_dir(dir, err);
-	if (exists < 0)
-		return -1;
-	if (exists == 1) {
-		if (mkdir(dir, 0700) < 0)
-			return bh_error_sys(err, errno, "creating %s", dir);
-		created = true;
-	}
-	rootfs = bh_asprintf("%s/rootfs", dir);
-	config_path = bh_asprintf("%s/config.json", dir);
-
-	if (bh_image_unpack(img, rootfs, opts, NULL, err) < 0)
-		goto out;
-	unpacked = true;
-	rootfd = bh_root_open(rootfs, err);
-	if (rootfd < 0)
-		goto out;
-	if (build_config(img, rootfd, args, &config, err) < 0)
-		goto out;
-	if (bh_json_dump_buf(config, JSON_INDENT(2), &out, err) < 0 ||
-	    bh_buf_addc(&out, '\n', err) < 0)
-		goto out;
-	if (bh_write_file_atomic(config_path, out.data, out.len, 0644, err) < 0)
-		goto out;
-	result = 0;
-out:
-	if (result < 0) {
-		bh_error_prefix(err, "bundle %s", dir);
-		if (created) {
-			bh_remove_tree(AT_FDCWD, dir, NULL);
-		} else if (unpacked) {
-			bh_remove_tree(AT_FDCWD, rootfs, NULL);
-			unlink(config_path);
-		}
-	}
-	if (rootfd >= 0)
-		close(rootfd);
-	json_decref(config);
-	bh_buf_release(&out);
-	free(rootfs);
-	free(config_path);
 	return result;
 }
