@@ -85,6 +85,10 @@ struct bh_report {
 	const char *db_version;	  /* advisory store version/last update, or NULL */
 };
 
+/* bulkhead's own JSON report (schemaVersion 1): image, os, db, summary, findings. */
+int bh_report_json(const struct bh_report *r, json_t **out, struct bh_error **err);
+/* SARIF 2.1.0, as GitHub code scanning accepts it. */
+int bh_report_sarif(const struct bh_report *r, json_t **out, struct bh_error **err);
 /* CycloneDX 1.5 JSON: the SBOM, plus vulnerabilities[] when findings are given. */
 int bh_report_cyclonedx(const struct bh_report *r, json_t **out, struct bh_error **err);
 /* SPDX 2.3 JSON. */

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libbulkhead scanning: match an inventory against the advisory store,
- * suppress what the user says to (ignore file, OpenVEX), and write the
- * bulkhead JSON and SARIF reports. The CLI's `bulkhead scan` is this, in
- * order: bh_image_open -> bh_inventory_collect -> bh_vuln_match ->
- * bh_suppress_* -> a report writer.
+ * libbulkhead scanning: match an inventory against the advisory store and
+ * suppress what the user says to (ignore file, OpenVEX). The CLI's
+ * `bulkhead scan` is this, in order: bh_image_open -> bh_inventory_collect ->
+ * bh_vuln_match -> bh_suppress_* -> a report writer (include/bulkhead/report.h).
  *
  * Ownership follows include/bulkhead/base.h.
  */
@@ -94,12 +93,5 @@ void bh_vex_release(struct bh_vex *v);
  */
 size_t bh_vex_apply(const struct bh_vex *v, const struct bh_image *img,
 		    const struct bh_inventory *inv, struct bh_findings *f);
-
-/* ---- reports ------------------------------------------------------------- */
-
-/* bulkhead's own JSON report (schemaVersion 1): image, os, db, summary, findings. */
-int bh_report_json(const struct bh_report *r, json_t **out, struct bh_error **err);
-/* SARIF 2.1.0, as GitHub code scanning accepts it. */
-int bh_report_sarif(const struct bh_report *r, json_t **out, struct bh_error **err);
 
 #endif /* BULKHEAD_SCAN_H */

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "bulkhead/scan.h"
+#include "bulkhead/report.h"
 #include "banned.h"
 
 static json_t *str_or_null(const char *s)

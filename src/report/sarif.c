@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulkhead/scan.h"
+#include "bulkhead/report.h"
 #include "banned.h"
 
 /* GitHub maps security-severity: >= 9.0 critical, 7.0-8.9 high, 4.0-6.9
