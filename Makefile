@@ -101,6 +101,13 @@ $(GEN)/lazy/sonames.h: scripts/lazy-sonames
 
 $(BUILD)/src/lazy/lazy.o build/fuzz/obj/src/lazy/lazy.o: $(GEN)/lazy/sonames.h
 
+# The SPDX licence ids of the SBOM writers, from the list kept in the repository.
+$(GEN)/report/spdx_ids.h: scripts/spdx-ids src/report/spdx_ids.txt
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)scripts/spdx-ids gen src/report/spdx_ids.txt $@
+
+$(BUILD)/src/report/license.o build/fuzz/obj/src/report/license.o: $(GEN)/report/spdx_ids.h
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^

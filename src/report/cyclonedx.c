@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "bulkhead/report.h"
-#include "sbom.h"
+#include "internal.h"
 #include "banned.h"
 
 #define IMAGE_REF "image"
@@ -33,12 +33,12 @@ static json_t *licenses_json(char *const *lic)
 	if (!lic || !lic[0])
 		return NULL;
 	a = json_array();
-	if (!lic[1] && !sbom_spdx_id(lic[0]) && sbom_spdx_expression(lic[0])) {
+	if (!lic[1] && !report_spdx_id(lic[0]) && report_spdx_expression(lic[0])) {
 		json_array_append_new(a, json_pack("{s:s}", "expression", lic[0]));
 		return a;
 	}
 	for (size_t i = 0; lic[i]; i++) {
-		const char *id = sbom_spdx_id(lic[i]);
+		const char *id = report_spdx_id(lic[i]);
 
 		json_array_append_new(
 			a, json_pack("{s:{s:s}}", "license", id ? "id" : "name", id ? id : lic[i]));
@@ -95,7 +95,7 @@ static json_t *image_component(const struct bh_image *img)
 		version = img->config_digest.str;
 	json_object_set_new(c, "type", json_string("container"));
 	json_object_set_new(c, "bom-ref", json_string(IMAGE_REF));
-	json_object_set_new(c, "name", json_string(sbom_image_name(img)));
+	json_object_set_new(c, "name", json_string(report_image_name(img)));
 	if (version)
 		json_object_set_new(c, "version", json_string(version));
 	if (img) {
@@ -236,12 +236,12 @@ int bh_report_cyclonedx(const struct bh_report *r, json_t **out, struct bh_error
 	char uuid[37], created[BH_TIME_MAX];
 
 	*out = NULL;
-	sbom_uuid(uuid);
+	report_uuid(uuid);
 	json_object_set_new(bom, "bomFormat", json_string("CycloneDX"));
 	json_object_set_new(bom, "specVersion", json_string("1.5"));
 	json_object_set_new(bom, "serialNumber", json_sprintf("urn:uuid:%s", uuid));
 	json_object_set_new(bom, "version", json_integer(1));
-	json_object_set_new(meta, "timestamp", json_string(sbom_created(r->created, created)));
+	json_object_set_new(meta, "timestamp", json_string(report_created(r->created, created)));
 	tool = json_pack("{s:s, s:s, s:s}", "type", "application", "name", "bulkhead", "version",
 			 r->tool_version ? r->tool_version : "unknown");
 	json_object_set_new(meta, "tools", json_pack("{s:[o]}", "components", tool));

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "bulkhead/report.h"
-#include "sbom.h"
+#include "internal.h"
 #include "banned.h"
 
 #define DOC_ID	 "SPDXRef-DOCUMENT"
@@ -33,10 +33,10 @@ static char *declared(char *const *lic)
 	size_t n = 0;
 
 	for (size_t i = 0; lic && lic[i]; i++) {
-		const char *id = sbom_spdx_id(lic[i]);
+		const char *id = report_spdx_id(lic[i]);
 		bool paren;
 
-		if (!id && !sbom_spdx_expression(lic[i])) {
+		if (!id && !report_spdx_expression(lic[i])) {
 			bh_buf_release(&b);
 			return bh_strdup("NOASSERTION");
 		}
@@ -109,11 +109,11 @@ int bh_report_spdx(const struct bh_report *r, json_t **out, struct bh_error **er
 	const struct bh_image *img = r->img;
 	json_t *doc = json_object(), *pkgs = json_array(), *rels = json_array(), *image;
 	char uuid[37], created[BH_TIME_MAX];
-	const char *name = sbom_image_name(img);
+	const char *name = report_image_name(img);
 	char *ns, *creator;
 
 	*out = NULL;
-	sbom_uuid(uuid);
+	report_uuid(uuid);
 	json_object_set_new(doc, "spdxVersion", json_string("SPDX-2.3"));
 	json_object_set_new(doc, "dataLicense", json_string("CC0-1.0"));
 	json_object_set_new(doc, "SPDXID", json_string(DOC_ID));
@@ -137,7 +137,7 @@ int bh_report_spdx(const struct bh_report *r, json_t **out, struct bh_error **er
 	creator = bh_asprintf("Tool: bulkhead-%s", r->tool_version ? r->tool_version : "unknown");
 	json_object_set_new(doc, "creationInfo",
 			    json_pack("{s:s, s:[s], s:s}", "created",
-				      sbom_created(r->created, created), "creators", creator,
+				      report_created(r->created, created), "creators", creator,
 				      "licenseListVersion", "3.28"));
 	free(creator);
 

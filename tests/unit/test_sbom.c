@@ -6,13 +6,18 @@
  * suppression analysis) and SPDX 2.3 (SPDXIDs, purls, licenseDeclared,
  * DESCRIBES / CONTAINS / DEPENDS_ON); both validated against the official
  * schemas in $TESTDATA/schemas when python3-jsonschema is there; the finding
- * list helpers; bulkhead's own inventory JSON.
+ * list helpers; bulkhead's own inventory JSON; the SPDX id table (generated
+ * by scripts/spdx-ids) against the enum of the CycloneDX schema, and SPDX
+ * licence expressions.
  */
 #include <unistd.h>
+
+#include <strings.h>
 
 #include "unit.h"
 #include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
+#include "report/internal.h"
 
 static char **strv(const char *a, const char *b)
 {
@@ -313,12 +318,102 @@ static void test_names_and_json(void **state)
 	bh_finding_release(NULL);
 }
 
+/* The generated table is the enum of $TESTDATA's CycloneDX spdx.schema.json,
+ * sorted for bsearch, and each id is found case-insensitively. */
+static void spdx_ids_are_the_schema_enum_in_bsearch_order(void **state)
+{
+	const char *td = getenv("TESTDATA");
+	char *path;
+	json_t *schema, *v;
+	json_error_t je;
+	size_t i;
+
+	(void)state;
+	assert_true(report_spdx_nids > 700);
+	for (i = 1; i < report_spdx_nids; i++)
+		if (strcasecmp(report_spdx_ids[i - 1], report_spdx_ids[i]) >= 0)
+			fail_msg("'%s' before '%s': not in strcasecmp order",
+				 report_spdx_ids[i - 1], report_spdx_ids[i]);
+	for (i = 0; i < report_spdx_nids; i++) {
+		char lower[128];
+		size_t k;
+
+		assert_ptr_equal(report_spdx_id(report_spdx_ids[i]), report_spdx_ids[i]);
+		for (k = 0; report_spdx_ids[i][k] && k + 1 < sizeof(lower); k++)
+			lower[k] = (char)bh_tolower(report_spdx_ids[i][k]);
+		lower[k] = 0;
+		assert_ptr_equal(report_spdx_id(lower), report_spdx_ids[i]);
+	}
+	assert_null(report_spdx_id("MIT-but-not-quite"));
+	assert_null(report_spdx_id(""));
+	assert_null(report_spdx_id(NULL));
+
+	path = bh_asprintf("%s/schemas/cyclonedx/spdx.schema.json", td ? td : "");
+	schema = td ? json_load_file(path, 0, &je) : NULL;
+	if (!schema) {
+		free(path);
+		skip(); /* no TESTDATA: the schema to compare with is not there */
+	}
+	assert_string_equal(bh_json_str(schema, "$comment") +
+				    strlen(bh_json_str(schema, "$comment")) -
+				    strlen(report_spdx_list_version),
+			    report_spdx_list_version);
+	assert_int_equal(json_array_size(bh_json_arr(schema, "enum")), report_spdx_nids);
+	json_array_foreach (bh_json_arr(schema, "enum"), i, v) {
+		const char *id = report_spdx_id(json_string_value(v));
+
+		if (!id || strcmp(id, json_string_value(v)))
+			fail_msg("the schema's '%s' is not in the table", json_string_value(v));
+	}
+	json_decref(schema);
+	free(path);
+}
+
+static void spdx_expressions_take_known_ids_and_operators_only(void **state)
+{
+	static const char *const good[] = {
+		"MIT",
+		"mit",
+		"Apache-2.0 OR MIT",
+		"GPL-2.0-or-later WITH Classpath-exception-2.0",
+		"(MIT OR BSD-3-Clause) AND Zlib",
+		"GPL-2.0+",
+		"LicenseRef-my.licence-1",
+		"DocumentRef-x:LicenseRef-y",
+	};
+	static const char *const bad[] = {
+		"",
+		"MIT OR",
+		"OR MIT",
+		"(MIT",
+		"MIT)",
+		"MIT AND AND Zlib",
+		"MIT Zlib",
+		"Not-A-Licence",
+		"MIT or Zlib",
+		"LicenseRef-a b",
+		"LicenseRef-a/b",
+		"()",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!report_spdx_expression(good[i]))
+			fail_msg("'%s' refused", good[i]);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (report_spdx_expression(bad[i]))
+			fail_msg("'%s' accepted", bad[i]);
+	assert_false(report_spdx_expression(NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cyclonedx),
 		cmocka_unit_test(test_spdx),
 		cmocka_unit_test(test_names_and_json),
+		cmocka_unit_test(spdx_ids_are_the_schema_enum_in_bsearch_order),
+		cmocka_unit_test(spdx_expressions_take_known_ids_and_operators_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
