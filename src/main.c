@@ -184,6 +184,7 @@ int bulkhead_main(int argc, char **argv)
 	const char *color = "auto";
 	int c, level;
 
+	cli.inherited_fd_end = cli_first_closed_fd();
 	cli.log_fp = stderr;
 	cli.db_path = getenv("BULKHEAD_DB");
 	if (cli.db_path && !*cli.db_path)

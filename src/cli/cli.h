@@ -36,6 +36,11 @@ struct bh_cli {
 	FILE *log_fp;		  /* stderr, or the --log file */
 	bool systemd_cgroup;	  /* --systemd-cgroup */
 	bool debug;		  /* --debug: log level debug */
+	/* The first fd >= 3 that was not open when bulkhead started: the fds
+	 * --preserve-fds N passes (3..3+N-1) must all be below it, or one that
+	 * bulkhead opened itself (the --log file, an image) would take a number
+	 * and reach the container. */
+	int inherited_fd_end;
 };
 
 typedef int (*bh_cmd_fn)(int argc, char **argv, struct bh_cli *cli);
@@ -66,6 +71,8 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 int cli_usage_error(const char *cmd, const char *fmt, ...) BH_PRINTF(2, 3);
 /* Print the error chain as "bulkhead: error: ...", free it; returns BH_EXIT_ERROR. */
 int cli_fail(struct bh_error *err);
+/* The first fd >= 3 not open now (call before opening anything). */
+int cli_first_closed_fd(void);
 /* Print a usage text (the whole text, with its own newlines) to stdout. */
 int cli_help(const char *text);
 

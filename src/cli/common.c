@@ -87,6 +87,15 @@ int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct 
 	}
 }
 
+int cli_first_closed_fd(void)
+{
+	int fd = 3;
+
+	while (fd < (1 << 20) && (fcntl(fd, F_GETFD) >= 0 || errno != EBADF))
+		fd++;
+	return fd;
+}
+
 int cli_fail(struct bh_error *err)
 {
 	char *msg = bh_error_message(err);

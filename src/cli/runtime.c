@@ -144,6 +144,19 @@ struct create_args {
 	bool detach, keep, bundle_given, tty;
 };
 
+/*
+ * fds 3..3+N-1 go to the container: each must have been the caller's when
+ * bulkhead started, or one bulkhead opens itself (the --log file, an image,
+ * a lock, the sync socket) could take its number and reach the container.
+ */
+static int check_preserve_fds(const char *cmd, unsigned n, const struct bh_cli *cli)
+{
+	if (n && 3 + (long)n > cli->inherited_fd_end)
+		return cli_usage_error(cmd, "--preserve-fds %u: fd %d is not open", n,
+				       cli->inherited_fd_end);
+	return 0;
+}
+
 /* Returns -1 for help, else an exit code (0 = go on). */
 static int parse_create(int argc, char **argv, const char *cmd, struct create_args *a)
 {
@@ -190,6 +203,8 @@ int cmd_create(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	if (optind != argc - 1)
 		return cli_usage_error("create", "expected one container ID");
+	if ((r = check_preserve_fds("create", a.o.preserve_fds, cli)))
+		return r;
 	if (a.tty)
 		return cli_usage_error("create", "--tty goes with 'run IMAGE'; a bundle's "
 						 "process.terminal asks for a terminal");
@@ -597,10 +612,11 @@ int cmd_exec(int argc, char **argv, struct bh_cli *cli)
 	}
 	o.env = env;
 	o.caps = caps;
-	if (optind >= argc) {
+	if (optind >= argc || check_preserve_fds("exec", o.preserve_fds, cli)) {
 		free(env);
 		free(caps);
-		return cli_usage_error("exec", "expected a container ID");
+		return optind >= argc ? cli_usage_error("exec", "expected a container ID")
+				      : BH_EXIT_USAGE;
 	}
 	if (optind + 1 < argc && !strcmp(argv[optind + 1], "--"))
 		o.args = argv + optind + 2;
@@ -678,12 +694,6 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 	struct bh_rt_ctx ctx;
 	int status = 0, r;
 
-	/* fds 3..3+N-1 go to the container: each must be the caller's, or one
-	 * this command opens (the image, the bundle's lock) could take its number */
-	for (unsigned i = 0; i < a->o.preserve_fds; i++)
-		if (fcntl(3 + (int)i, F_GETFD) < 0)
-			return cli_usage_error("run", "--preserve-fds %u: fd %u is not open",
-					       a->o.preserve_fds, 3 + i);
 	if (bh_image_open(image, NULL, &img, &err) < 0) {
 		bh_error_prefix(&err, "run %s", image);
 		return cli_fail(err);
@@ -713,6 +723,8 @@ int cmd_run(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	if (optind >= argc)
 		return cli_usage_error("run", "expected a container ID or an IMAGE");
+	if ((r = check_preserve_fds("run", a.o.preserve_fds, cli)))
+		return r;
 	op = argv[optind];
 	if ((r = seal("run")))
 		return r;
