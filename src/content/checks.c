@@ -124,7 +124,7 @@ static const char *basename_of(const char *p)
 	return s ? s + 1 : p;
 }
 
-enum capture_kind capture_kind_of(const char *path)
+enum capture_kind content_capture_kind_of(const char *path)
 {
 	static const char *const cred_names[] = { ".npmrc",	      ".pypirc",     ".netrc",
 						  ".git-credentials", ".yarnrc.yml", "npmrc" };
@@ -163,7 +163,7 @@ enum capture_kind capture_kind_of(const char *path)
 	return 0;
 }
 
-size_t capture_max(enum capture_kind k)
+size_t content_capture_max(enum capture_kind k)
 {
 	switch (k) {
 	case CAP_PASSWD: return BH_CONTENT_MAX_PASSWD;
@@ -193,7 +193,7 @@ static bool is_shell_name(const char *b)
 	return false;
 }
 
-bool is_shell_path(const char *path)
+bool content_is_shell_path(const char *path)
 {
 	static const char *const dirs[] = { "bin/",	 "usr/bin/",	   "sbin/",
 					    "usr/sbin/", "usr/local/bin/", "usr/local/sbin/" };
@@ -207,7 +207,7 @@ bool is_shell_path(const char *path)
 
 /* ---- the merged view --------------------------------------------------------------- */
 
-const struct bh_file *merged_find(const struct bh_fileset *fs, const char *path)
+const struct bh_file *content_merged_find(const struct bh_fileset *fs, const char *path)
 {
 	size_t lo = 0, hi = fs ? fs->nfiles : 0;
 
@@ -228,7 +228,7 @@ const struct bh_file *merged_find(const struct bh_fileset *fs, const char *path)
 /* A capture whose (path, layer) is what the merged view holds. */
 static const struct capture *live_capture(const struct checks_in *in, const char *path)
 {
-	const struct bh_file *f = merged_find(in->merged, path);
+	const struct bh_file *f = content_merged_find(in->merged, path);
 
 	if (!f || f->type != BH_FT_REG)
 		return NULL;
@@ -254,7 +254,7 @@ static char *resolve_dirs(const struct bh_fileset *fs, const char *path)
 			if (cur.data[i] != '/')
 				continue;
 			cur.data[i] = 0;
-			f = merged_find(fs, cur.data);
+			f = content_merged_find(fs, cur.data);
 			cur.data[i] = '/';
 			if (!f || f->type != BH_FT_SYMLINK || !f->link)
 				continue;
@@ -396,13 +396,14 @@ static void check_config_value(struct run *r, const char *where, const char *nam
 	char shown[16], fp[13];
 	struct bh_finding *f;
 
-	if (!vlen || (!token && (!named || looks_placeholder((const unsigned char *)value, vlen) ||
-				 value[0] == '/')))
+	if (!vlen ||
+	    (!token && (!named || content_looks_placeholder((const unsigned char *)value, vlen) ||
+			value[0] == '/')))
 		return;
 	if (token && sf.severity > sev)
 		sev = sf.severity;
-	redact((const unsigned char *)value, vlen, shown, sizeof(shown));
-	fingerprint(value, vlen, fp);
+	content_redact((const unsigned char *)value, vlen, shown, sizeof(shown));
+	content_fingerprint(value, vlen, fp);
 	f = add(r, CFG_CONFIG_SECRET, sev, -1, NULL,
 		"Secret in the image config: %s %.*s=%s (sha256:%s)", where, (int)nlen, name, shown,
 		fp);
@@ -411,7 +412,7 @@ static void check_config_value(struct run *r, const char *where, const char *nam
 		 "its SHA-256.",
 		 where, (int)nlen, name,
 		 token ? "holds a " : "has a name that says it holds a credential",
-		 token ? secret_rule_title(sf.rule) : "", token ? "" : "");
+		 token ? content_secret_rule_title(sf.rule) : "", token ? "" : "");
 }
 
 static void check_config_secrets(struct run *r)
@@ -538,8 +539,8 @@ static void check_history(struct run *r)
 			size_t vl = strlen(is.value);
 			char shown[16], fp[13];
 
-			redact((const unsigned char *)is.value, vl, shown, sizeof(shown));
-			fingerprint(is.value, vl, fp);
+			content_redact((const unsigned char *)is.value, vl, shown, sizeof(shown));
+			content_fingerprint(is.value, vl, fp);
 			f = add(r, CFG_HISTORY_SECRET, 0, layer, NULL,
 				"Secret in the build history: %s=%s (sha256:%s)", is.name, shown,
 				fp);
@@ -558,7 +559,7 @@ static const struct bh_file *find_file(const struct checks_in *in, const char *c
 				       size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct bh_file *f = merged_find(in->merged, paths[i]);
+		const struct bh_file *f = content_merged_find(in->merged, paths[i]);
 
 		if (f && (f->type == BH_FT_REG || f->type == BH_FT_HARDLINK))
 			return f;
@@ -636,7 +637,7 @@ static struct bh_map *owned_files(const struct checks_in *in, bool *any)
 
 		if (c->kind != CAP_DPKG_LIST && c->kind != CAP_APK_DB)
 			continue;
-		f = merged_find(in->merged, c->path);
+		f = content_merged_find(in->merged, c->path);
 		if (!f || f->layer != c->layer)
 			continue;
 		*any = true;
@@ -673,10 +674,10 @@ static const char *same_as_shell(const struct checks_in *in, const struct hashed
 		const struct hashed *o = &in->hashes->v[i];
 		const struct bh_file *f;
 
-		if (o == h || !is_shell_path(o->path) || strcmp(o->d.str, h->d.str) ||
+		if (o == h || !content_is_shell_path(o->path) || strcmp(o->d.str, h->d.str) ||
 		    !strcmp(o->path, h->path))
 			continue;
-		f = merged_find(in->merged, o->path);
+		f = content_merged_find(in->merged, o->path);
 		if (f && f->layer == o->layer)
 			return o->path;
 	}
@@ -897,7 +898,7 @@ static void check_git(struct run *r)
 			 f->path);
 		{
 			char *cfg = bh_asprintf("%s/config", f->path);
-			const struct bh_file *c = merged_find(fs, cfg);
+			const struct bh_file *c = content_merged_find(fs, cfg);
 
 			describe(fd,
 				 "/%s is a git repository%s: its history (and anything ever "
@@ -946,8 +947,8 @@ static bool find_kv(const char *d, size_t n, const char *const *keys, size_t nk,
 				while (ve < le && *ve != ' ' && *ve != '\t' && *ve != '"' &&
 				       *ve != '\'' && *ve != '\r' && *ve != ',' && *ve != '<')
 					ve++;
-				if (ve == v ||
-				    looks_placeholder((const unsigned char *)v, (size_t)(ve - v)))
+				if (ve == v || content_looks_placeholder((const unsigned char *)v,
+									 (size_t)(ve - v)))
 					continue;
 				*key = keys[k];
 				*val = v;
@@ -961,7 +962,7 @@ static bool find_kv(const char *d, size_t n, const char *const *keys, size_t nk,
 	return false;
 }
 
-void checks_cred_file(const struct capture *cap, struct hitlist *out)
+void content_checks_cred_file(const struct capture *cap, struct hitlist *out)
 {
 	static const char *const npm[] = { "_authToken", "_auth", "_password" };
 	static const char *const pypi[] = { "password" };
@@ -1026,7 +1027,7 @@ void checks_cred_file(const struct capture *cap, struct hitlist *out)
 			}
 		}
 		if (n) {
-			h = hitlist_add(out);
+			h = content_hitlist_add(out);
 			h->id = bh_strdup(checks[CFG_CRED_FILE].id);
 			h->kind = BH_FIND_CONFIG;
 			h->severity = checks[CFG_CRED_FILE].severity;
@@ -1038,7 +1039,7 @@ void checks_cred_file(const struct capture *cap, struct hitlist *out)
 			h->remediation = checks[CFG_CRED_FILE].remediation;
 			h->path = bh_strdup(cap->path);
 			h->layer = cap->layer;
-			fingerprint(all.data, all.len, h->fp);
+			content_fingerprint(all.data, all.len, h->fp);
 		}
 		bh_buf_release(&all);
 		json_decref(j);
@@ -1059,8 +1060,8 @@ void checks_cred_file(const struct capture *cap, struct hitlist *out)
 			at = memchr(s, '@', (size_t)(le - s));
 			colon = at ? memchr(s, ':', (size_t)(at - s)) : NULL;
 			if (colon && at - colon > 1 &&
-			    !looks_placeholder((const unsigned char *)colon + 1,
-					       (size_t)(at - colon - 1))) {
+			    !content_looks_placeholder((const unsigned char *)colon + 1,
+						       (size_t)(at - colon - 1))) {
 				key = "user:password@ in a URL";
 				val = colon + 1;
 				vlen = (size_t)(at - colon - 1);
@@ -1076,9 +1077,9 @@ void checks_cred_file(const struct capture *cap, struct hitlist *out)
 	} else if (!tool || !find_kv(cap->data, cap->len, keys, nk, &key, &val, &vlen, &line)) {
 		return;
 	}
-	redact((const unsigned char *)val, vlen, shown, sizeof(shown));
-	fingerprint(val, vlen, fp);
-	h = hitlist_add(out);
+	content_redact((const unsigned char *)val, vlen, shown, sizeof(shown));
+	content_fingerprint(val, vlen, fp);
+	h = content_hitlist_add(out);
 	h->id = bh_strdup(checks[CFG_CRED_FILE].id);
 	h->kind = BH_FIND_CONFIG;
 	h->severity = checks[CFG_CRED_FILE].severity;
@@ -1096,8 +1097,8 @@ void checks_cred_file(const struct capture *cap, struct hitlist *out)
 
 /* ---- all of them ---------------------------------------------------------------------- */
 
-int checks_run(const struct checks_in *in, bool (*skip)(const void *ctx, const char *id),
-	       const void *ctx, struct bh_findings *out, struct bh_error **err)
+int content_checks_run(const struct checks_in *in, bool (*skip)(const void *ctx, const char *id),
+		       const void *ctx, struct bh_findings *out, struct bh_error **err)
 {
 	static const char *const ssh_pkgs[] = { "openssh-server", "openssh-sshd",
 						"dropbear",	  "dropbear-bin",

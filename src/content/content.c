@@ -63,7 +63,7 @@ static bool u64v_has(const struct u64v *a, uint64_t x)
 	return a->n && bsearch(&x, a->v, a->n, sizeof(*a->v), cmp_u64);
 }
 
-struct hit *hitlist_add(struct hitlist *l)
+struct hit *content_hitlist_add(struct hitlist *l)
 {
 	struct hit *h;
 
@@ -85,7 +85,7 @@ static void hit_release(struct hit *h)
 	free(h->path);
 }
 
-void hitlist_release(struct hitlist *l)
+void content_hitlist_release(struct hitlist *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		hit_release(&l->v[i]);
@@ -229,14 +229,14 @@ static int compile_db(const char *const *res, const unsigned *flags, const unsig
 
 static int build_dbs(struct bh_content *c, struct bh_error **err)
 {
-	size_t np = secret_npatterns(), nl = 0, k = 0;
+	size_t np = content_secret_npatterns(), nl = 0, k = 0;
 	const struct literal *lits = NULL;
 	const char **res;
 	unsigned *flags, *ids;
 	int rc = -1;
 
 	if (c->mal)
-		malware_literals(c->mal, &lits, &nl);
+		content_malware_literals(c->mal, &lits, &nl);
 	res = bh_calloc(np + nl + 1, sizeof(*res));
 	flags = bh_calloc(np + nl + 1, sizeof(*flags));
 	ids = bh_calloc(np + nl + 1, sizeof(*ids));
@@ -255,7 +255,7 @@ static int build_dbs(struct bh_content *c, struct bh_error **err)
 	/* Text files: the secret patterns too. */
 	if (c->o.secrets) {
 		for (size_t i = 0; i < np; i++, k++) {
-			const struct secret_pattern *p = secret_pattern(i);
+			const struct content_secret_pattern *p = content_secret_pattern(i);
 
 			res[k] = p->re;
 			flags[k] = p->flags;
@@ -268,7 +268,7 @@ static int build_dbs(struct bh_content *c, struct bh_error **err)
 	if (c->o.config) {
 		k = 0;
 		for (size_t i = 0; i < np; i++, k++) {
-			const struct secret_pattern *p = secret_pattern(i);
+			const struct content_secret_pattern *p = content_secret_pattern(i);
 
 			res[k] = p->re;
 			flags[k] = p->flags;
@@ -328,18 +328,18 @@ int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct
 		c->seed = (uint64_t)(uintptr_t)c ^ (uint64_t)getpid();
 	c->nlayers = img->nlayers;
 	c->layers = bh_calloc(c->nlayers + 1, sizeof(*c->layers));
-	if ((o->secrets || o->config) && secrets_new(&c->sec, err) < 0)
+	if ((o->secrets || o->config) && content_secrets_new(&c->sec, err) < 0)
 		goto out;
 	if (o->malware) {
-		if (malware_new(o, &c->mal, err) < 0)
+		if (content_malware_new(o, &c->mal, err) < 0)
 			goto out;
-		for (size_t i = 0; i < malware_nsets(c->mal); i++) {
-			if (malware_set_prefiltered(c->mal, i))
+		for (size_t i = 0; i < content_malware_nsets(c->mal); i++) {
+			if (content_malware_set_prefiltered(c->mal, i))
 				c->prefilter = true;
 			else
 				c->yara_all = true;
 		}
-		if (o->clamav && clam_new(o, &c->clam, err) < 0)
+		if (o->clamav && content_clam_new(o, &c->clam, err) < 0)
 			goto out;
 	}
 	if (build_dbs(c, err) < 0)
@@ -378,7 +378,7 @@ static void lstate_release_scan(struct lstate *l)
 	l->scratch = NULL;
 	pcre2_match_data_free(l->md);
 	l->md = NULL;
-	malware_thread_free(l->mt);
+	content_malware_thread_free(l->mt);
 	l->mt = NULL;
 	bh_hasher_free(l->hasher);
 	l->hasher = NULL;
@@ -398,7 +398,7 @@ static void lstate_free(struct lstate *l)
 	if (!l)
 		return;
 	lstate_release_scan(l);
-	hitlist_release(&l->hits);
+	content_hitlist_release(&l->hits);
 	caplist_release(&l->caps);
 	hashedlist_release(&l->hashes);
 	free(l->dirs.v);
@@ -420,9 +420,9 @@ void bh_content_free(struct bh_content *c)
 	hs_free_database(c->db_values);
 	hs_free_scratch(c->proto);
 	free(c->lit_set);
-	secrets_free(c->sec);
-	clam_free(c->clam);
-	malware_free(c->mal);
+	content_secrets_free(c->sec);
+	content_clam_free(c->clam);
+	content_malware_free(c->mal);
 	for (size_t i = 0; i < c->nskip; i++)
 		free(c->skip[i]);
 	free(c->skip);
@@ -457,10 +457,10 @@ static struct lstate *lstate_new(struct bh_content *c, unsigned layer, struct bh
 		goto out;
 	}
 	if (c->sec)
-		l->md = secrets_match_data();
-	if (malware_has_yara(c->mal) && malware_thread_new(c->mal, &l->mt, err) < 0)
+		l->md = content_secrets_match_data();
+	if (content_malware_has_yara(c->mal) && content_malware_thread_new(c->mal, &l->mt, err) < 0)
 		goto out;
-	if ((malware_has_blocklist(c->mal) || c->o.config) &&
+	if ((content_malware_has_blocklist(c->mal) || c->o.config) &&
 	    bh_hasher_new(BH_HASH_SHA256, &l->hasher, err) < 0)
 		goto out;
 	ok = true;
@@ -542,15 +542,15 @@ static bool c_want(const struct bh_entry *e, void *data)
 	if (!l || e->type != BH_FT_REG)
 		return false;
 	large = e->size > c->max_file;
-	cap = c->o.config ? capture_kind_of(e->path) : 0;
-	if (cap && e->size > capture_max(cap))
+	cap = c->o.config ? content_capture_kind_of(e->path) : 0;
+	if (cap && e->size > content_capture_max(cap))
 		cap = 0;
 	sec = c->o.secrets && !large;
-	yara = malware_has_yara(c->mal) && !large;
-	block = malware_has_blocklist(c->mal);
-	shell = c->o.config && ((e->mode & 06000) || is_shell_path(e->path));
+	yara = content_malware_has_yara(c->mal) && !large;
+	block = content_malware_has_blocklist(c->mal);
+	shell = c->o.config && ((e->mode & 06000) || content_is_shell_path(e->path));
 	clam = c->clam && !large && e->size > 0;
-	if (large && (c->o.secrets || malware_has_yara(c->mal) || c->clam))
+	if (large && (c->o.secrets || content_malware_has_yara(c->mal) || c->clam))
 		l->stats.skipped_large++;
 	if (!(sec || yara || block || shell || clam || cap))
 		return false;
@@ -569,7 +569,7 @@ static bool c_want(const struct bh_entry *e, void *data)
 	if (clam) {
 		struct bh_error *e2 = NULL;
 
-		l->f.clam_fd = clam_stage(c->clam, e->path, e->layer, e->size, &e2);
+		l->f.clam_fd = content_clam_stage(c->clam, e->path, e->layer, e->size, &e2);
 		bh_error_warn(&e2, "clamav");
 	}
 	if (block || shell)
@@ -609,18 +609,18 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 static void add_secret_hit(struct lstate *l, const char *path, const unsigned char *buf,
 			   const struct secret_found *sf, long line)
 {
-	struct hit *h = hitlist_add(&l->hits);
+	struct hit *h = content_hitlist_add(&l->hits);
 
-	h->id = bh_strdup(secret_rule_id(sf->rule));
+	h->id = bh_strdup(content_secret_rule_id(sf->rule));
 	h->kind = BH_FIND_SECRET;
 	h->severity = sf->severity;
 	h->countermeasure = "4.1.4";
-	h->title = bh_asprintf("%s%s%s%s: %s (sha256:%s)", secret_rule_title(sf->rule),
+	h->title = bh_asprintf("%s%s%s%s: %s (sha256:%s)", content_secret_rule_title(sf->rule),
 			       sf->kind[0] ? " (" : "", sf->kind, sf->kind[0] ? ")" : "", sf->shown,
 			       sf->fp);
-	h->description = bh_asprintf("%s%s%s", secret_rule_title(sf->rule),
+	h->description = bh_asprintf("%s%s%s", content_secret_rule_title(sf->rule),
 				     sf->detail[0] ? "; " : "", sf->detail);
-	h->remediation = secret_rule_remediation(sf->rule);
+	h->remediation = content_secret_rule_remediation(sf->rule);
 	h->path = bh_strdup(path);
 	h->line = line;
 	h->layer = l->layer;
@@ -635,7 +635,7 @@ static void confirm_secrets(struct lstate *l)
 	size_t covered_end[64] = { 0 };
 	unsigned attempts[64] = { 0 };
 	long lastline = 1;
-	bool third_party = third_party_path(l->f.path);
+	bool third_party = content_third_party_path(l->f.path);
 	struct secret_found *found = bh_calloc(MAX_HITS_PER_FILE, sizeof(*found));
 
 	if (l->overflow)
@@ -652,13 +652,13 @@ static void confirm_secrets(struct lstate *l)
 			continue;
 		/* A budget of confirmations per pattern keeps hostile files (a
 		 * megabyte of "-----BEGIN PRIVATE KEY") linear. */
-		if (pat < 64 && attempts[pat]++ >= secret_pattern(pat)->budget)
+		if (pat < 64 && attempts[pat]++ >= content_secret_pattern(pat)->budget)
 			continue;
-		if (!secret_confirm(l->c->sec, (int)pat, buf, len, end, l->md, sf))
+		if (!content_secret_confirm(l->c->sec, (int)pat, buf, len, end, l->md, sf))
 			continue;
 		if (pat < 64)
 			covered_end[pat] = sf->end;
-		if (third_party && secret_rule_low_confidence(sf->rule))
+		if (third_party && content_secret_rule_low_confidence(sf->rule))
 			continue;
 		for (size_t k = 0; k < nfound && !dup; k++)
 			dup = found[k].rule == sf->rule && !strcmp(found[k].fp, sf->fp);
@@ -670,9 +670,9 @@ static void confirm_secrets(struct lstate *l)
 		bool covered = false;
 
 		/* "GITHUB_TOKEN=ghp_..." is a GitHub token, not also a generic one. */
-		for (size_t k = 0; k < nfound && !covered && secret_rule_low_confidence(sf->rule);
-		     k++)
-			covered = !secret_rule_low_confidence(found[k].rule) &&
+		for (size_t k = 0;
+		     k < nfound && !covered && content_secret_rule_low_confidence(sf->rule); k++)
+			covered = !content_secret_rule_low_confidence(found[k].rule) &&
 				  found[k].start < sf->end && sf->start < found[k].end;
 		if (covered)
 			continue;
@@ -716,8 +716,8 @@ static void end_of_file(struct lstate *l)
 	if (l->f.secrets && l->ncands)
 		confirm_secrets(l);
 	if (l->f.yara && l->mt) {
-		size_t ran = malware_scan(l->mt, l->f.set_hit, l->f.path, l->layer, l->buf.data,
-					  l->buf.len, &l->hits);
+		size_t ran = content_malware_scan(l->mt, l->f.set_hit, l->f.path, l->layer,
+						  l->buf.data, l->buf.len, &l->hits);
 
 		l->stats.yara_scanned += ran ? 1 : 0;
 	}
@@ -726,7 +726,7 @@ static void end_of_file(struct lstate *l)
 
 		bh_hasher_final(l->hasher, &d);
 		if (l->f.blocklist) {
-			malware_hash_check(c->mal, &d, l->f.path, l->layer, &l->hits);
+			content_malware_hash_check(c->mal, &d, l->f.path, l->layer, &l->hits);
 			l->stats.hashed++;
 		}
 		if (l->f.shellhash) {
@@ -852,7 +852,7 @@ int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *b
 	}
 	for (size_t i = 0; i < l->caps.n; i++)
 		if (l->caps.v[i].kind == CAP_CRED)
-			checks_cred_file(&l->caps.v[i], &l->hits);
+			content_checks_cred_file(&l->caps.v[i], &l->hits);
 	pthread_mutex_lock(&c->lock);
 	stats_add(&c->stats, &l->stats);
 	pthread_mutex_unlock(&c->lock);
@@ -1029,13 +1029,13 @@ int bh_content_finish(struct bh_content *c, const struct bh_fileset *merged,
 		in.hashes = &hashes;
 		in.value_secret = value_secret;
 		in.vctx = c;
-		if (checks_run(&in, skipped_cb, c, out, err) < 0)
+		if (content_checks_run(&in, skipped_cb, c, out, err) < 0)
 			goto out;
 		for (size_t i = 0; i < caps.n; i++)
 			if (caps.v[i].kind == CAP_CRED)
-				checks_cred_file(&caps.v[i], &extra);
+				content_checks_cred_file(&caps.v[i], &extra);
 	}
-	if (c->clam && clam_run(c->clam, &extra, err) < 0)
+	if (c->clam && content_clam_run(c->clam, &extra, err) < 0)
 		goto out;
 	/* Group the hits of every layer by (id, fingerprint, path), in layer order. */
 	for (size_t i = 0; i < c->nlayers; i++)
@@ -1096,7 +1096,7 @@ out:
 	free(refs);
 	free(caps.v);
 	free(hashes.v);
-	hitlist_release(&extra);
+	content_hitlist_release(&extra);
 	return rc;
 }
 
@@ -1116,12 +1116,12 @@ static bool value_secret(void *ctx, const char *s, size_t n, struct secret_found
 		free(l.cands);
 		return false;
 	}
-	l.md = secrets_match_data();
+	l.md = content_secrets_match_data();
 	for (size_t i = 0; i < l.ncands; i++) {
 		struct secret_found sf;
 
-		if (!secret_confirm(c->sec, (int)l.cands[i].pat, (const unsigned char *)s, n,
-				    (size_t)l.cands[i].end, l.md, &sf))
+		if (!content_secret_confirm(c->sec, (int)l.cands[i].pat, (const unsigned char *)s,
+					    n, (size_t)l.cands[i].end, l.md, &sf))
 			continue;
 		if (!found || sf.severity > best->severity)
 			*best = sf;

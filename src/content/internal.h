@@ -48,13 +48,13 @@ struct hitlist {
 	size_t n, cap;
 };
 
-struct hit *hitlist_add(struct hitlist *l);
-void hitlist_release(struct hitlist *l);
+struct hit *content_hitlist_add(struct hitlist *l);
+void content_hitlist_release(struct hitlist *l);
 
 /* ---- secret rules (secrets.c) ------------------------------------------ */
 
 /* A vectorscan pattern of a secret rule; the candidate is where it ends. */
-struct secret_pattern {
+struct content_secret_pattern {
 	const char *re;
 	unsigned flags;
 	int rule;	 /* index into the rule table (bh_content_secret_rules) */
@@ -62,8 +62,8 @@ struct secret_pattern {
 	unsigned budget; /* confirmations tried per file at most */
 };
 
-size_t secret_npatterns(void);
-const struct secret_pattern *secret_pattern(size_t i);
+size_t content_secret_npatterns(void);
+const struct content_secret_pattern *content_secret_pattern(size_t i);
 
 /* A confirmed secret. Nothing of the secret itself is kept but `shown`. */
 struct secret_found {
@@ -77,33 +77,33 @@ struct secret_found {
 };
 
 struct secrets; /* the compiled PCRE2 confirmations */
-int secrets_new(struct secrets **out, struct bh_error **err);
-void secrets_free(struct secrets *s);
-pcre2_match_data *secrets_match_data(void); /* one per thread; pcre2_match_data_free */
+int content_secrets_new(struct secrets **out, struct bh_error **err);
+void content_secrets_free(struct secrets *s);
+pcre2_match_data *content_secrets_match_data(void); /* one per thread; pcre2_match_data_free */
 /*
  * Confirm a candidate of pattern `pat` that ends at `end` in (buf, len).
  * Fills *f and returns true when it is a secret.
  */
-bool secret_confirm(const struct secrets *s, int pat, const unsigned char *buf, size_t len,
-		    size_t end, pcre2_match_data *md, struct secret_found *f);
+bool content_secret_confirm(const struct secrets *s, int pat, const unsigned char *buf, size_t len,
+			    size_t end, pcre2_match_data *md, struct secret_found *f);
 
-const char *secret_rule_id(int rule);
-const char *secret_rule_title(int rule);
-const char *secret_rule_remediation(int rule);
+const char *content_secret_rule_id(int rule);
+const char *content_secret_rule_title(int rule);
+const char *content_secret_rule_remediation(int rule);
 /* Rules that guess (assignments, JWTs) rather than recognise a format. */
-bool secret_rule_low_confidence(int rule);
+bool content_secret_rule_low_confidence(int rule);
 /* Trees of third-party packages (node_modules, site-packages, /usr/share/doc,
  * ...): the low-confidence rules do not look there. */
-bool third_party_path(const char *path);
+bool content_third_party_path(const char *path);
 
 /* Shannon entropy in bits per byte. */
-double entropy(const unsigned char *p, size_t n);
+double content_entropy(const unsigned char *p, size_t n);
 /* At most 4 characters (never more than a quarter of n) and an ellipsis. */
-void redact(const unsigned char *p, size_t n, char *out, size_t outsz);
+void content_redact(const unsigned char *p, size_t n, char *out, size_t outsz);
 /* The first 12 hex digits of SHA-256(p, n). */
-void fingerprint(const void *p, size_t n, char out[13]);
+void content_fingerprint(const void *p, size_t n, char out[13]);
 /* Placeholder values: "changeme", "${VAR}", "<password>", "xxxx"... */
-bool looks_placeholder(const unsigned char *p, size_t n);
+bool content_looks_placeholder(const unsigned char *p, size_t n);
 
 /* ---- YARA, blocklist, ClamAV (malware.c) -------------------------------- */
 
@@ -113,43 +113,45 @@ struct malware;
 struct yara_hit_ctx; /* per-thread scanning state */
 
 /* Compile the rule sets and read the blocklist (per opts). */
-int malware_new(const struct bh_content_opts *o, struct malware **out, struct bh_error **err);
-void malware_free(struct malware *m);
-size_t malware_nsets(const struct malware *m);
-bool malware_set_prefiltered(const struct malware *m, size_t set);
-bool malware_has_yara(const struct malware *m);
-bool malware_has_blocklist(const struct malware *m);
+int content_malware_new(const struct bh_content_opts *o, struct malware **out,
+			struct bh_error **err);
+void content_malware_free(struct malware *m);
+size_t content_malware_nsets(const struct malware *m);
+bool content_malware_set_prefiltered(const struct malware *m, size_t set);
+bool content_malware_has_yara(const struct malware *m);
+bool content_malware_has_blocklist(const struct malware *m);
 /* The literals of prefiltered sets, for the vectorscan databases. */
 struct literal {
 	char *re; /* escaped for vectorscan */
 	unsigned flags;
 	size_t set;
 };
-void malware_literals(const struct malware *m, const struct literal **v, size_t *n);
+void content_malware_literals(const struct malware *m, const struct literal **v, size_t *n);
 
 struct malware_thread;
-int malware_thread_new(struct malware *m, struct malware_thread **out, struct bh_error **err);
-void malware_thread_free(struct malware_thread *t);
+int content_malware_thread_new(struct malware *m, struct malware_thread **out,
+			       struct bh_error **err);
+void content_malware_thread_free(struct malware_thread *t);
 /*
  * Scan one file with the YARA sets that need it (`set_hit[i]` says a
  * literal of prefiltered set i occurred). Hits are appended to `out`.
  * Returns the number of sets run.
  */
-size_t malware_scan(struct malware_thread *t, const bool *set_hit, const char *path, unsigned layer,
-		    const void *buf, size_t len, struct hitlist *out);
+size_t content_malware_scan(struct malware_thread *t, const bool *set_hit, const char *path,
+			    unsigned layer, const void *buf, size_t len, struct hitlist *out);
 /* Blocklist lookup of a file's digest; appends a hit when listed. */
-void malware_hash_check(const struct malware *m, const struct bh_digest *d, const char *path,
-			unsigned layer, struct hitlist *out);
+void content_malware_hash_check(const struct malware *m, const struct bh_digest *d,
+				const char *path, unsigned layer, struct hitlist *out);
 
 /* ClamAV: files are staged in a private directory during the walk. */
 struct clam;
-int clam_new(const struct bh_content_opts *o, struct clam **out, struct bh_error **err);
-void clam_free(struct clam *c);
+int content_clam_new(const struct bh_content_opts *o, struct clam **out, struct bh_error **err);
+void content_clam_free(struct clam *c);
 /* Open a staging file for (path, layer); returns an fd or -1 (staging full: skip). */
-int clam_stage(struct clam *c, const char *path, unsigned layer, uint64_t size,
-	       struct bh_error **err);
+int content_clam_stage(struct clam *c, const char *path, unsigned layer, uint64_t size,
+		       struct bh_error **err);
 /* Run clamscan over everything staged; hits appended. */
-int clam_run(struct clam *c, struct hitlist *out, struct bh_error **err);
+int content_clam_run(struct clam *c, struct hitlist *out, struct bh_error **err);
 
 /* ---- configuration checks (checks.c) ------------------------------------ */
 
@@ -187,10 +189,10 @@ struct hashedlist {
 };
 
 /* What a path means to the configuration checks (0 = nothing). */
-enum capture_kind capture_kind_of(const char *path);
-size_t capture_max(enum capture_kind k);
+enum capture_kind content_capture_kind_of(const char *path);
+size_t content_capture_max(enum capture_kind k);
 /* A shell or interpreter binary whose hash the setuid check compares with. */
-bool is_shell_path(const char *path);
+bool content_is_shell_path(const char *path);
 
 struct checks_in {
 	const struct bh_image *img;
@@ -205,12 +207,12 @@ struct checks_in {
 };
 
 /* Image config, history and merged filesystem checks, as findings. */
-int checks_run(const struct checks_in *in, bool (*skip)(const void *ctx, const char *id),
-	       const void *ctx, struct bh_findings *out, struct bh_error **err);
+int content_checks_run(const struct checks_in *in, bool (*skip)(const void *ctx, const char *id),
+		       const void *ctx, struct bh_findings *out, struct bh_error **err);
 /* Credential files: hits (removal is worked out with the other hits). */
-void checks_cred_file(const struct capture *cap, struct hitlist *out);
+void content_checks_cred_file(const struct capture *cap, struct hitlist *out);
 
 /* Binary search of the merged view. */
-const struct bh_file *merged_find(const struct bh_fileset *fs, const char *path);
+const struct bh_file *content_merged_find(const struct bh_fileset *fs, const char *path);
 
 #endif /* BULKHEAD_CONTENT_INTERNAL_H */

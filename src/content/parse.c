@@ -435,7 +435,8 @@ static void check_secret(const char *s, size_t len, struct bh_history_issues *ou
 			value.n -= 2;
 		}
 		if (!value.n || !bh_content_credential_name(name.s, name.n) ||
-		    looks_placeholder((const unsigned char *)value.s, value.n) || value.s[0] == '/')
+		    content_looks_placeholder((const unsigned char *)value.s, value.n) ||
+		    value.s[0] == '/')
 			continue;
 		out->flags |= BH_HIST_SECRET;
 		copy_trunc(out->name, sizeof(out->name), name.s, name.n);

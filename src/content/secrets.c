@@ -98,27 +98,27 @@ const struct bh_content_check *bh_content_secret_rules(size_t *n)
 	return rules;
 }
 
-const char *secret_rule_id(int rule)
+const char *content_secret_rule_id(int rule)
 {
 	return rules[rule].id;
 }
 
-const char *secret_rule_title(int rule)
+const char *content_secret_rule_title(int rule)
 {
 	return rules[rule].title;
 }
 
-const char *secret_rule_remediation(int rule)
+const char *content_secret_rule_remediation(int rule)
 {
 	return rules[rule].remediation;
 }
 
-bool secret_rule_low_confidence(int rule)
+bool content_secret_rule_low_confidence(int rule)
 {
 	return rule == R_GENERIC || rule == R_JWT;
 }
 
-bool third_party_path(const char *path)
+bool content_third_party_path(const char *path)
 {
 	static const char *const anywhere[] = { "node_modules/",     "site-packages/",
 						"dist-packages/",    "vendor/",
@@ -166,7 +166,7 @@ enum confirm {
 };
 
 struct pattern_def {
-	struct secret_pattern p;
+	struct content_secret_pattern p;
 	enum confirm how;
 	int skip;	      /* C_TOKEN: bytes of fixed prefix not counted for entropy */
 	const char *pcre;     /* C_PCRE: the whole secret, anchored at the start */
@@ -255,12 +255,12 @@ static const struct pattern_def defs[] = {
 
 #define NPAT (sizeof(defs) / sizeof(defs[0]))
 
-size_t secret_npatterns(void)
+size_t content_secret_npatterns(void)
 {
 	return NPAT;
 }
 
-const struct secret_pattern *secret_pattern(size_t i)
+const struct content_secret_pattern *content_secret_pattern(size_t i)
 {
 	return i < NPAT ? &defs[i].p : NULL;
 }
@@ -271,7 +271,7 @@ struct secrets {
 	pcre2_code *re[NPAT];
 };
 
-int secrets_new(struct secrets **out, struct bh_error **err)
+int content_secrets_new(struct secrets **out, struct bh_error **err)
 {
 	struct secrets *s = bh_calloc(1, sizeof(*s));
 
@@ -287,7 +287,7 @@ int secrets_new(struct secrets **out, struct bh_error **err)
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(ec, msg, sizeof(msg));
-			secrets_free(s);
+			content_secrets_free(s);
 			return bh_error_set(err, BH_ERR_INTERNAL, "secret rule %s: pattern %zu: %s",
 					    rules[defs[i].p.rule].id, i, (const char *)msg);
 		}
@@ -298,7 +298,7 @@ int secrets_new(struct secrets **out, struct bh_error **err)
 	return 0;
 }
 
-void secrets_free(struct secrets *s)
+void content_secrets_free(struct secrets *s)
 {
 	if (!s)
 		return;
@@ -307,7 +307,7 @@ void secrets_free(struct secrets *s)
 	free(s);
 }
 
-pcre2_match_data *secrets_match_data(void)
+pcre2_match_data *content_secrets_match_data(void)
 {
 	pcre2_match_data *md = pcre2_match_data_create(4, NULL);
 
@@ -337,7 +337,7 @@ static double lg2(double x)
 	return e + ln * 1.4426950408889634;
 }
 
-double entropy(const unsigned char *p, size_t n)
+double content_entropy(const unsigned char *p, size_t n)
 {
 	size_t count[256] = { 0 };
 	double h = 0;
@@ -373,7 +373,7 @@ static bool looks_sequential(const unsigned char *p, size_t n)
 	return steps * 2 > n || repeats * 10 > n * 7;
 }
 
-void redact(const unsigned char *p, size_t n, char *out, size_t outsz)
+void content_redact(const unsigned char *p, size_t n, char *out, size_t outsz)
 {
 	size_t show = n / 4 < 4 ? n / 4 : 4, k = 0;
 
@@ -388,7 +388,7 @@ void redact(const unsigned char *p, size_t n, char *out, size_t outsz)
 	out[k] = 0;
 }
 
-void fingerprint(const void *p, size_t n, char out[13])
+void content_fingerprint(const void *p, size_t n, char out[13])
 {
 	struct bh_digest d;
 
@@ -412,7 +412,7 @@ static bool icontains(const unsigned char *p, size_t n, const char *w)
 	return false;
 }
 
-bool looks_placeholder(const unsigned char *p, size_t n)
+bool content_looks_placeholder(const unsigned char *p, size_t n)
 {
 	static const char *const words[] = {
 		"password",    "passwd",     "pass",	     "pwd",	      "secret",
@@ -482,8 +482,8 @@ static bool right_ok(const unsigned char *buf, size_t len, size_t end)
 
 static void set_secret(struct secret_found *f, const unsigned char *p, size_t n)
 {
-	redact(p, n, f->shown, sizeof(f->shown));
-	fingerprint(p, n, f->fp);
+	content_redact(p, n, f->shown, sizeof(f->shown));
+	content_fingerprint(p, n, f->fp);
 }
 
 /* Decode base64 or base64url (either alphabet, padding optional) into out;
@@ -659,7 +659,7 @@ static bool aws_secret_at(const unsigned char *buf, size_t len, size_t s)
 		else
 			other = true;
 	}
-	return lower && upper && other && entropy(buf + s, 40) >= 3.5 &&
+	return lower && upper && other && content_entropy(buf + s, 40) >= 3.5 &&
 	       !looks_sequential(buf + s, 40);
 }
 
@@ -668,7 +668,7 @@ static bool confirm_aws_id(const unsigned char *buf, size_t len, size_t end, str
 	size_t start = end - 20, lo, hi;
 
 	if (!left_ok(buf, start) || !right_ok(buf, len, end) ||
-	    entropy(buf + start + 4, 16) < 3.0 || looks_sequential(buf + start + 4, 16))
+	    content_entropy(buf + start + 4, 16) < 3.0 || looks_sequential(buf + start + 4, 16))
 		return false;
 	f->start = start;
 	f->end = end;
@@ -777,7 +777,7 @@ static bool confirm_token(const struct pattern_def *d, const unsigned char *buf,
 
 	if (!left_ok(buf, start) || (end < len && (is_b64url(buf[end]))))
 		return false;
-	if (entropy(r, rn) < 3.0 || looks_sequential(r, rn))
+	if (content_entropy(r, rn) < 3.0 || looks_sequential(r, rn))
 		return false;
 	f->start = start;
 	f->end = end;
@@ -801,7 +801,7 @@ static bool confirm_pcre(const struct secrets *s, size_t pi, const unsigned char
 	ov = pcre2_get_ovector_pointer(md);
 	/* The part after the fixed prefix is the random one. */
 	if (ov[1] - ov[0] < (size_t)d->p.prefix + 8 ||
-	    entropy(buf + ov[0] + d->p.prefix, ov[1] - ov[0] - (size_t)d->p.prefix) < 3.0 ||
+	    content_entropy(buf + ov[0] + d->p.prefix, ov[1] - ov[0] - (size_t)d->p.prefix) < 3.0 ||
 	    looks_sequential(buf + ov[0] + d->p.prefix, ov[1] - ov[0] - (size_t)d->p.prefix))
 		return false;
 	f->start = ov[0];
@@ -898,7 +898,7 @@ static bool confirm_generic(const unsigned char *buf, size_t len, size_t end,
 		return false;
 	if (!quote && e < len && buf[e] == '(')
 		return false;
-	if (looks_placeholder(p, n) || looks_code(p, n) || p[0] == '/' || p[0] == '~' ||
+	if (content_looks_placeholder(p, n) || looks_code(p, n) || p[0] == '/' || p[0] == '~' ||
 	    (p[0] == '.' && n > 1 && p[1] == '/') || memmem(p, n, "://", 3))
 		return false;
 	for (size_t i = 0; i < n; i++) {
@@ -914,7 +914,7 @@ static bool confirm_generic(const unsigned char *buf, size_t len, size_t end,
 			sy = true;
 	}
 	classes = lo + up + di + sy;
-	if (classes < 2 || entropy(p, n) < 3.0 || looks_sequential(p, n))
+	if (classes < 2 || content_entropy(p, n) < 3.0 || looks_sequential(p, n))
 		return false;
 	f->start = v;
 	f->end = e;
@@ -982,7 +982,8 @@ static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct
 		return false;
 	pass = buf + colon + 1;
 	pn = at - colon - 1;
-	if (pn < 3 || looks_placeholder(pass, pn) || looks_placeholder(buf + us, colon - us) ||
+	if (pn < 3 || content_looks_placeholder(pass, pn) ||
+	    content_looks_placeholder(buf + us, colon - us) ||
 	    ieq(buf + us, colon - us, "anonymous") || ieq(buf + us, colon - us, "ftp"))
 		return false;
 	f->start = ss;
@@ -997,8 +998,8 @@ static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct
 	return true;
 }
 
-bool secret_confirm(const struct secrets *s, int pat, const unsigned char *buf, size_t len,
-		    size_t end, pcre2_match_data *md, struct secret_found *f)
+bool content_secret_confirm(const struct secrets *s, int pat, const unsigned char *buf, size_t len,
+			    size_t end, pcre2_match_data *md, struct secret_found *f)
 {
 	const struct pattern_def *d;
 
