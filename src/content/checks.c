@@ -9,32 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "bulkhead/content.h"
-#include "internal.h"
+#include "checks.h"
 #include "banned.h"
-
-enum cfg {
-	CFG_ROOT,
-	CFG_CONFIG_SECRET,
-	CFG_HISTORY_SECRET,
-	CFG_SSHD,
-	CFG_PORT22,
-	CFG_SUDO,
-	CFG_SUID_PKG,
-	CFG_SUID_ODD,
-	CFG_WW_FILE,
-	CFG_WW_DIR,
-	CFG_ADD_URL,
-	CFG_PIPE_SHELL,
-	CFG_HEALTHCHECK,
-	CFG_LATEST,
-	CFG_CACHE,
-	CFG_CRED_FILE,
-	CFG_GIT,
-	CFG_COUNT,
-};
 
 static const struct bh_content_check checks[CFG_COUNT] = {
 	[CFG_ROOT] = { "BH-CFG-001", BH_FIND_CONFIG, BH_SEV_HIGH, "4.1.2", "Image runs as root",
@@ -115,186 +93,15 @@ const struct bh_content_check *bh_content_checks(size_t *n)
 	return checks;
 }
 
-/* ---- what to keep from the walk ------------------------------------------------ */
-
-static const char *basename_of(const char *p)
+const struct bh_content_check *content_check_def(enum cfg k)
 {
-	const char *s = strrchr(p, '/');
-
-	return s ? s + 1 : p;
-}
-
-enum capture_kind content_capture_kind_of(const char *path)
-{
-	static const char *const cred_names[] = { ".npmrc",	      ".pypirc",     ".netrc",
-						  ".git-credentials", ".yarnrc.yml", "npmrc" };
-	static const char *const cred_suffixes[] = {
-		".docker/config.json",
-		".kube/config",
-		"pip/pip.conf",
-		"etc/pip.conf",
-		".gem/credentials",
-		".cargo/credentials",
-		".cargo/credentials.toml",
-		".composer/auth.json",
-		".m2/settings.xml",
-		".config/gh/hosts.yml",
-	};
-	const char *b = basename_of(path);
-
-	if (!strcmp(path, "etc/passwd"))
-		return CAP_PASSWD;
-	if (!strcmp(path, "lib/apk/db/installed"))
-		return CAP_APK_DB;
-	if (bh_str_has_prefix(path, "var/lib/dpkg/info/") && bh_str_has_suffix(path, ".list") &&
-	    !strchr(path + 18, '/'))
-		return CAP_DPKG_LIST;
-	for (size_t i = 0; i < sizeof(cred_names) / sizeof(cred_names[0]); i++)
-		if (!strcmp(b, cred_names[i]) && (i != 5 || bh_str_has_prefix(path, "etc/") ||
-						  bh_str_has_prefix(path, "usr/etc/")))
-			return CAP_CRED;
-	for (size_t i = 0; i < sizeof(cred_suffixes) / sizeof(cred_suffixes[0]); i++) {
-		size_t n = strlen(path), m = strlen(cred_suffixes[i]);
-
-		if (n >= m && !strcmp(path + n - m, cred_suffixes[i]) &&
-		    (n == m || path[n - m - 1] == '/'))
-			return CAP_CRED;
-	}
-	return 0;
-}
-
-size_t content_capture_max(enum capture_kind k)
-{
-	switch (k) {
-	case CAP_PASSWD: return BH_CONTENT_MAX_PASSWD;
-	case CAP_DPKG_LIST: return 4u << 20;
-	case CAP_APK_DB: return 64u << 20;
-	case CAP_CRED: return 1u << 20;
-	}
-	return 0;
-}
-
-static const char *const shell_names[] = {
-	"sh",	"bash", "dash",	   "zsh",   "ash",  "ksh",  "ksh93",  "mksh",	 "tcsh",
-	"csh",	"fish", "busybox", "rbash", "yash", "perl", "python", "python3", "php",
-	"ruby", "node", "lua",	   "env",   "find", "vim",  "vi",     "less",	 "awk",
-};
-
-static bool is_shell_name(const char *b)
-{
-	for (size_t i = 0; i < sizeof(shell_names) / sizeof(shell_names[0]); i++) {
-		size_t m = strlen(shell_names[i]);
-
-		/* "python3.11", "perl5.36.0" */
-		if (!strncmp(b, shell_names[i], m) &&
-		    (b[m] == 0 || (m >= 4 && (b[m] == '.' || (b[m] >= '0' && b[m] <= '9')))))
-			return true;
-	}
-	return false;
-}
-
-bool content_is_shell_path(const char *path)
-{
-	static const char *const dirs[] = { "bin/",	 "usr/bin/",	   "sbin/",
-					    "usr/sbin/", "usr/local/bin/", "usr/local/sbin/" };
-	const char *b = basename_of(path);
-
-	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (bh_str_has_prefix(path, dirs[i]) && (size_t)(b - path) == strlen(dirs[i]))
-			return is_shell_name(b);
-	return false;
-}
-
-/* ---- the merged view --------------------------------------------------------------- */
-
-const struct bh_file *content_merged_find(const struct bh_fileset *fs, const char *path)
-{
-	size_t lo = 0, hi = fs ? fs->nfiles : 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int r = strcmp(fs->files[mid].path, path);
-
-		if (!r)
-			return &fs->files[mid];
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* A capture whose (path, layer) is what the merged view holds. */
-static const struct capture *live_capture(const struct checks_in *in, const char *path)
-{
-	const struct bh_file *f = content_merged_find(in->merged, path);
-
-	if (!f || f->type != BH_FT_REG)
-		return NULL;
-	for (size_t i = 0; i < in->caps->n; i++)
-		if (in->caps->v[i].layer == f->layer && !strcmp(in->caps->v[i].path, path))
-			return &in->caps->v[i];
-	return NULL;
-}
-
-/* Resolve symlinked directories of `path` through the merged view ("bin/su"
- * -> "usr/bin/su" when bin -> usr/bin). The last component is left alone. */
-static char *resolve_dirs(const struct bh_fileset *fs, const char *path)
-{
-	struct bh_buf cur = BH_BUF_INIT(8192), tmp = BH_BUF_INIT(8192), clean = BH_BUF_INIT(8192);
-	bool changed = true;
-
-	bh_buf_adds(&cur, path, NULL);
-	for (int hops = 0; changed && hops < 40; hops++) {
-		changed = false;
-		for (size_t i = 0; cur.data && i < cur.len && !changed; i++) {
-			const struct bh_file *f;
-
-			if (cur.data[i] != '/')
-				continue;
-			cur.data[i] = 0;
-			f = content_merged_find(fs, cur.data);
-			cur.data[i] = '/';
-			if (!f || f->type != BH_FT_SYMLINK || !f->link)
-				continue;
-			bh_buf_reset(&tmp);
-			if (f->link[0] != '/') {
-				const char *slash = memrchr(cur.data, '/', i);
-
-				if (slash)
-					bh_buf_add(&tmp, cur.data, (size_t)(slash - cur.data) + 1,
-						   NULL);
-			}
-			bh_buf_adds(&tmp, f->link, NULL);
-			bh_buf_add(&tmp, cur.data + i, cur.len - i, NULL);
-			bh_buf_reset(&clean);
-			if (bh_path_clean(tmp.data, true, 4096, &clean, NULL) < 0 || !clean.data)
-				break;
-			bh_buf_reset(&cur);
-			bh_buf_add(&cur, clean.data, clean.len, NULL);
-			changed = true;
-		}
-	}
-	bh_buf_release(&tmp);
-	bh_buf_release(&clean);
-	return bh_buf_detach(&cur, NULL);
+	return &checks[k];
 }
 
 /* ---- findings ---------------------------------------------------------------------- */
 
-struct run {
-	const struct checks_in *in;
-	bool (*skip)(const void *ctx, const char *id);
-	const void *ctx;
-	struct bh_findings *out;
-};
-
-static struct bh_finding *add(struct run *r, enum cfg k, enum bh_severity sev, int layer,
-			      const char *path, const char *fmt, ...) BH_PRINTF(6, 7);
-
-static struct bh_finding *add(struct run *r, enum cfg k, enum bh_severity sev, int layer,
-			      const char *path, const char *fmt, ...)
+struct bh_finding *content_check_add(struct run *r, enum cfg k, enum bh_severity sev, int layer,
+				     const char *path, const char *fmt, ...)
 {
 	struct bh_finding *f;
 	struct bh_buf b = BH_BUF_INIT(TEXT_MAX);
@@ -317,9 +124,7 @@ static struct bh_finding *add(struct run *r, enum cfg k, enum bh_severity sev, i
 	return f;
 }
 
-static void describe(struct bh_finding *f, const char *fmt, ...) BH_PRINTF(2, 3);
-
-static void describe(struct bh_finding *f, const char *fmt, ...)
+void content_check_describe(struct bh_finding *f, const char *fmt, ...)
 {
 	struct bh_buf b = BH_BUF_INIT(TEXT_MAX);
 	va_list ap;
@@ -347,9 +152,10 @@ static void check_user(struct run *r)
 	struct bh_finding *f;
 
 	if (!u || !*u) {
-		f = add(r, CFG_ROOT, 0, -1, NULL, "Image runs as root (no USER set)");
-		describe(f, "The image config sets no User, so its processes run as root (UID 0) "
-			    "unless the runtime says otherwise.");
+		f = content_check_add(r, CFG_ROOT, 0, -1, NULL, "Image runs as root (no USER set)");
+		content_check_describe(
+			f, "The image config sets no User, so its processes run as root (UID 0) "
+			   "unless the runtime says otherwise.");
 		return;
 	}
 	n = strcspn(u, ":");
@@ -368,7 +174,8 @@ static void check_user(struct run *r)
 		root = true;
 		how = "the root user";
 	} else {
-		const struct capture *pw = live_capture(r->in, "etc/passwd");
+		const struct capture *pw =
+			content_live_capture(r->in->caps, r->in->merged, "etc/passwd");
 		struct bh_error *e = NULL;
 
 		if (pw && bh_content_passwd_uid(pw->data, pw->len, name, &uid, &e) == 1 &&
@@ -380,9 +187,10 @@ static void check_user(struct run *r)
 	}
 	if (!root)
 		return;
-	f = add(r, CFG_ROOT, 0, -1, NULL, "Image runs as root (User '%s')", u);
-	describe(f, "The image config sets User '%s', which is %s: its processes run as root.", u,
-		 how);
+	f = content_check_add(r, CFG_ROOT, 0, -1, NULL, "Image runs as root (User '%s')", u);
+	content_check_describe(
+		f, "The image config sets User '%s', which is %s: its processes run as root.", u,
+		how);
 }
 
 static void check_config_value(struct run *r, const char *where, const char *name, size_t nlen,
@@ -404,15 +212,16 @@ static void check_config_value(struct run *r, const char *where, const char *nam
 		sev = sf.severity;
 	content_redact((const unsigned char *)value, vlen, shown, sizeof(shown));
 	content_fingerprint(value, vlen, fp);
-	f = add(r, CFG_CONFIG_SECRET, sev, -1, NULL,
-		"Secret in the image config: %s %.*s=%s (sha256:%s)", where, (int)nlen, name, shown,
-		fp);
-	describe(f,
-		 "%s %.*s %s%s%s; the value is shown redacted, with the first 12 hex digits of "
-		 "its SHA-256.",
-		 where, (int)nlen, name,
-		 token ? "holds a " : "has a name that says it holds a credential",
-		 token ? content_secret_rule_title(sf.rule) : "", token ? "" : "");
+	f = content_check_add(r, CFG_CONFIG_SECRET, sev, -1, NULL,
+			      "Secret in the image config: %s %.*s=%s (sha256:%s)", where,
+			      (int)nlen, name, shown, fp);
+	content_check_describe(
+		f,
+		"%s %.*s %s%s%s; the value is shown redacted, with the first 12 hex digits of "
+		"its SHA-256.",
+		where, (int)nlen, name,
+		token ? "holds a " : "has a name that says it holds a credential",
+		token ? content_secret_rule(sf.rule)->title : "", token ? "" : "");
 }
 
 static void check_config_secrets(struct run *r)
@@ -445,13 +254,15 @@ static void check_ports(struct run *r)
 		const char *p = cfg->exposed_ports[i];
 
 		if (!strcmp(p, "22") || !strcmp(p, "22/tcp")) {
-			struct bh_finding *f = add(r, CFG_PORT22, 0, -1, NULL,
-						   "Port 22 (SSH) exposed: ExposedPorts %s", p);
+			struct bh_finding *f =
+				content_check_add(r, CFG_PORT22, 0, -1, NULL,
+						  "Port 22 (SSH) exposed: ExposedPorts %s", p);
 
-			describe(f,
-				 "The image config exposes %s, the SSH port: a remote shell into "
-				 "the container is planned.",
-				 p);
+			content_check_describe(
+				f,
+				"The image config exposes %s, the SSH port: a remote shell into "
+				"the container is planned.",
+				p);
 		}
 	}
 }
@@ -462,9 +273,11 @@ static void check_healthcheck(struct run *r)
 
 	if (r->in->img->config.has_healthcheck)
 		return;
-	f = add(r, CFG_HEALTHCHECK, 0, -1, NULL, "No HEALTHCHECK in the image config");
-	describe(f, "Without a health check, a process that hangs but does not exit is not "
-		    "noticed by Docker (orchestrators use their own probes).");
+	f = content_check_add(r, CFG_HEALTHCHECK, 0, -1, NULL,
+			      "No HEALTHCHECK in the image config");
+	content_check_describe(
+		f, "Without a health check, a process that hangs but does not exit is not "
+		   "noticed by Docker (orchestrators use their own probes).");
 }
 
 /* The tag of a reference: "name:tag", "path:tag", "oci:dir:tag"; NULL when it
@@ -488,15 +301,17 @@ static void check_latest(struct run *r)
 	struct bh_finding *f;
 
 	if (tag_is_latest(ref)) {
-		f = add(r, CFG_LATEST, 0, -1, NULL, "Image referenced by the 'latest' tag: %s",
-			ref);
+		f = content_check_add(r, CFG_LATEST, 0, -1, NULL,
+				      "Image referenced by the 'latest' tag: %s", ref);
 	} else if (tag_is_latest(name)) {
-		f = add(r, CFG_LATEST, 0, -1, NULL, "Image tagged 'latest': %s", name);
+		f = content_check_add(r, CFG_LATEST, 0, -1, NULL, "Image tagged 'latest': %s",
+				      name);
 	} else {
 		return;
 	}
-	describe(f, "'latest' moves: the image scanned now need not be the one deployed later, "
-		    "and a rollback has nothing to return to.");
+	content_check_describe(
+		f, "'latest' moves: the image scanned now need not be the one deployed later, "
+		   "and a rollback has nothing to return to.");
 }
 
 /* ---- history ------------------------------------------------------------------------ */
@@ -521,19 +336,23 @@ static void check_history(struct run *r)
 		if (!bh_content_history_check(h->created_by, strlen(h->created_by), &is))
 			continue;
 		if (is.flags & BH_HIST_ADD_URL) {
-			f = add(r, CFG_ADD_URL, 0, layer, NULL, "ADD of a remote URL: %s", is.url);
-			describe(f,
-				 "History entry %zu adds %s without a checksum: what was "
-				 "downloaded is whatever the server sent at build time.",
-				 i + 1, is.url);
+			f = content_check_add(r, CFG_ADD_URL, 0, layer, NULL,
+					      "ADD of a remote URL: %s", is.url);
+			content_check_describe(
+				f,
+				"History entry %zu adds %s without a checksum: what was "
+				"downloaded is whatever the server sent at build time.",
+				i + 1, is.url);
 		}
 		if (is.flags & BH_HIST_PIPE_SHELL) {
-			f = add(r, CFG_PIPE_SHELL, 0, layer, NULL,
-				"Downloaded script piped into a shell: %.120s", is.fetcher);
-			describe(f,
-				 "History entry %zu runs a script straight from the network "
-				 "(%.200s): nothing checks what it was.",
-				 i + 1, is.fetcher);
+			f = content_check_add(r, CFG_PIPE_SHELL, 0, layer, NULL,
+					      "Downloaded script piped into a shell: %.120s",
+					      is.fetcher);
+			content_check_describe(
+				f,
+				"History entry %zu runs a script straight from the network "
+				"(%.200s): nothing checks what it was.",
+				i + 1, is.fetcher);
 		}
 		if (is.flags & BH_HIST_SECRET) {
 			size_t vl = strlen(is.value);
@@ -541,13 +360,14 @@ static void check_history(struct run *r)
 
 			content_redact((const unsigned char *)is.value, vl, shown, sizeof(shown));
 			content_fingerprint(is.value, vl, fp);
-			f = add(r, CFG_HISTORY_SECRET, 0, layer, NULL,
-				"Secret in the build history: %s=%s (sha256:%s)", is.name, shown,
-				fp);
-			describe(f,
-				 "History entry %zu (created_by) records %s with a value; "
-				 "anyone who pulls the image can read it (docker history).",
-				 i + 1, is.name);
+			f = content_check_add(r, CFG_HISTORY_SECRET, 0, layer, NULL,
+					      "Secret in the build history: %s=%s (sha256:%s)",
+					      is.name, shown, fp);
+			content_check_describe(
+				f,
+				"History entry %zu (created_by) records %s with a value; "
+				"anyone who pulls the image can read it (docker history).",
+				i + 1, is.name);
 		}
 		memset(&is, 0, sizeof(is));
 	}
@@ -583,530 +403,59 @@ static void check_packages(struct run *r, enum cfg k, const char *const *names, 
 		for (size_t j = 0; j < nn; j++) {
 			if (strcmp(p->name, names[j]))
 				continue;
-			fd = add(r, k, 0, (int)p->layer, NULL, "%s installed: package %s %s", what,
-				 p->name, p->version ? p->version : "");
+			fd = content_check_add(r, k, 0, (int)p->layer, NULL,
+					       "%s installed: package %s %s", what, p->name,
+					       p->version ? p->version : "");
 			if (fd) {
 				fd->pkg = i;
-				describe(fd, "Package %s %s (%s, layer %u) is installed.", p->name,
-					 p->version ? p->version : "", bh_pkg_type_name(p->type),
-					 p->layer + 1);
+				content_check_describe(fd,
+						       "Package %s %s (%s, layer %u) is installed.",
+						       p->name, p->version ? p->version : "",
+						       bh_pkg_type_name(p->type), p->layer + 1);
 			}
 			found = true;
 		}
 	}
 	if (found || !(f = find_file(r->in, paths, np)))
 		return;
-	fd = add(r, k, 0, (int)f->layer, f->path, "%s installed: /%s", what, f->path);
-	describe(fd, "/%s is in the image (no package database names it).", f->path);
-}
-
-/* ---- setuid / setgid ---------------------------------------------------------------- */
-
-struct owned {
-	const struct checks_in *in;
-	struct bh_map *map;
-	const char *pkg; /* dpkg: the .list file's package */
-};
-
-static void owned_add(const char *path, size_t n, const char *pkg, void *data)
-{
-	struct owned *o = data;
-	char *p = bh_strndup(path, n), *res = resolve_dirs(o->in->merged, p);
-	const char *name = pkg ? pkg : o->pkg;
-
-	free(bh_map_put(o->map, res, strlen(res), bh_strdup(name ? name : "?")));
-	free(res);
-	free(p);
-}
-
-static void free_str(void *v)
-{
-	free(v);
-}
-
-static struct bh_map *owned_files(const struct checks_in *in, bool *any)
-{
-	struct owned o = { in, bh_map_new(), NULL };
-
-	*any = false;
-	for (size_t i = 0; i < in->caps->n; i++) {
-		const struct capture *c = &in->caps->v[i];
-		const struct bh_file *f;
-		char pkg[256];
-		size_t bl;
-
-		if (c->kind != CAP_DPKG_LIST && c->kind != CAP_APK_DB)
-			continue;
-		f = content_merged_find(in->merged, c->path);
-		if (!f || f->layer != c->layer)
-			continue;
-		*any = true;
-		if (c->kind == CAP_APK_DB) {
-			bh_content_apk_files(c->data, c->len, owned_add, &o, NULL);
-			continue;
-		}
-		/* var/lib/dpkg/info/<pkg>[:arch].list */
-		bl = strlen(basename_of(c->path)) - 5;
-		if (bl >= sizeof(pkg))
-			continue;
-		memcpy(pkg, basename_of(c->path), bl);
-		pkg[bl] = 0;
-		if (strchr(pkg, ':'))
-			*strchr(pkg, ':') = 0;
-		o.pkg = pkg;
-		bh_content_dpkg_list(c->data, c->len, owned_add, &o, NULL);
-	}
-	return o.map;
-}
-
-static const struct hashed *hash_of(const struct checks_in *in, const char *path, unsigned layer)
-{
-	for (size_t i = 0; i < in->hashes->n; i++)
-		if (in->hashes->v[i].layer == layer && !strcmp(in->hashes->v[i].path, path))
-			return &in->hashes->v[i];
-	return NULL;
-}
-
-/* A live shell or interpreter with the same content as `h`. */
-static const char *same_as_shell(const struct checks_in *in, const struct hashed *h)
-{
-	for (size_t i = 0; h && i < in->hashes->n; i++) {
-		const struct hashed *o = &in->hashes->v[i];
-		const struct bh_file *f;
-
-		if (o == h || !content_is_shell_path(o->path) || strcmp(o->d.str, h->d.str) ||
-		    !strcmp(o->path, h->path))
-			continue;
-		f = content_merged_find(in->merged, o->path);
-		if (f && f->layer == o->layer)
-			return o->path;
-	}
-	return NULL;
-}
-
-static void check_setuid(struct run *r)
-{
-	const struct bh_fileset *fs = r->in->merged;
-	bool have_db;
-	struct bh_map *owned = owned_files(r->in, &have_db);
-
-	for (size_t i = 0; i < fs->nfiles; i++) {
-		const struct bh_file *f = &fs->files[i];
-		const char *pkg, *shell = NULL;
-		char bits[32];
-		bool suid = f->mode & 04000;
-		struct bh_finding *fd;
-		enum bh_severity sev;
-
-		if ((f->type != BH_FT_REG && f->type != BH_FT_HARDLINK) || !(f->mode & 06000))
-			continue;
-		snprintf(bits, sizeof(bits), "%s%s%s (%04o)",
-			 suid ? (f->uid == 0 ? "setuid-root" : "setuid") : "",
-			 suid && (f->mode & 02000) ? "+" : "", (f->mode & 02000) ? "setgid" : "",
-			 f->mode & 07777);
-		pkg = bh_map_get(owned, f->path, strlen(f->path));
-		if (pkg) {
-			fd = add(r, CFG_SUID_PKG, 0, (int)f->layer, f->path,
-				 "%s /%s from package %s", bits, f->path, pkg);
-			describe(fd, "/%s is %s (owner %u:%u) and ships with package %s.", f->path,
-				 bits, f->uid, f->gid, pkg);
-			continue;
-		}
-		if (is_shell_name(basename_of(f->path)))
-			shell = f->path;
-		else
-			shell = same_as_shell(r->in, hash_of(r->in, f->path, f->layer));
-		sev = shell && suid && f->uid == 0 ? BH_SEV_CRITICAL
-		      : suid			   ? BH_SEV_HIGH
-						   : BH_SEV_MEDIUM;
-		if (shell && shell != f->path)
-			fd = add(r, CFG_SUID_ODD, sev, (int)f->layer, f->path,
-				 "%s copy of /%s: /%s", bits, shell, f->path);
-		else
-			fd = add(r, CFG_SUID_ODD, sev, (int)f->layer, f->path, "%s %s/%s%s", bits,
-				 shell ? "shell " : "", f->path, have_db ? ", in no package" : "");
-		describe(fd, "/%s is %s (owner %u:%u), added in layer %u, and %s.%s", f->path, bits,
-			 f->uid, f->gid, f->layer + 1,
-			 have_db ? "no installed package ships it"
-				 : "the image has no package database",
-			 shell ? " Anyone who runs it gets a shell with its owner's privileges."
-			       : "");
-	}
-	bh_map_free(owned, free_str);
-}
-
-/* ---- world-writable -------------------------------------------------------------------- */
-
-#define MAX_LISTED 50
-
-static void check_world_writable(struct run *r)
-{
-	const struct bh_fileset *fs = r->in->merged;
-	size_t nfiles = 0, ndirs = 0;
-
-	for (size_t i = 0; i < fs->nfiles; i++) {
-		const struct bh_file *f = &fs->files[i];
-		struct bh_finding *fd;
-
-		if (!(f->mode & 0002) || f->type == BH_FT_SYMLINK || f->type == BH_FT_CHAR ||
-		    f->type == BH_FT_BLOCK || f->type == BH_FT_WHITEOUT || f->type == BH_FT_OPAQUE)
-			continue;
-		if (f->type == BH_FT_DIR) {
-			if (f->mode & 01000)
-				continue;
-			if (++ndirs > MAX_LISTED)
-				continue;
-			fd = add(r, CFG_WW_DIR, 0, (int)f->layer, f->path,
-				 "World-writable directory without the sticky bit: /%s (%04o)",
-				 f->path, f->mode & 07777);
-			describe(fd,
-				 "Directory /%s has mode %04o: any user can delete or replace "
-				 "any file in it.",
-				 f->path, f->mode & 07777);
-		} else {
-			if (++nfiles > MAX_LISTED)
-				continue;
-			fd = add(r, CFG_WW_FILE, 0, (int)f->layer, f->path,
-				 "World-writable file: /%s (%04o)", f->path, f->mode & 07777);
-			describe(fd, "/%s has mode %04o: any user in the container can change it.",
-				 f->path, f->mode & 07777);
-		}
-	}
-	if (nfiles > MAX_LISTED)
-		describe(add(r, CFG_WW_FILE, 0, -1, NULL, "%zu more world-writable files",
-			     nfiles - MAX_LISTED),
-			 "Only the first %d are listed one by one.", MAX_LISTED);
-	if (ndirs > MAX_LISTED)
-		describe(add(r, CFG_WW_DIR, 0, -1, NULL,
-			     "%zu more world-writable directories without the sticky bit",
-			     ndirs - MAX_LISTED),
-			 "Only the first %d are listed one by one.", MAX_LISTED);
-}
-
-/* ---- caches and .git -------------------------------------------------------------------- */
-
-struct cache {
-	const char *what, *dir;
-	size_t files;
-	uint64_t bytes;
-	unsigned layer;
-};
-
-/* The caches: a path prefix, or a marker anywhere in the path (per user). */
-static const struct {
-	const char *what, *prefix, *marker;
-} caches[] = {
-	{ "apt package lists", "var/lib/apt/lists/", NULL },
-	{ "apt package archives", "var/cache/apt/", NULL },
-	{ "apk cache", "var/cache/apk/", NULL },
-	{ "pip cache", NULL, ".cache/pip/" },
-	{ "npm cache", NULL, ".npm/_cacache/" },
-	{ "dnf cache", "var/cache/dnf/", NULL },
-	{ "yum cache", "var/cache/yum/", NULL },
-	{ "yarn cache", NULL, ".cache/yarn/" },
-};
-
-#define NCACHES (sizeof(caches) / sizeof(caches[0]))
-
-static int cache_kind(const char *p, size_t *dirlen)
-{
-	const char *b = basename_of(p);
-
-	for (size_t k = 0; k < NCACHES; k++) {
-		const char *m;
-
-		if (caches[k].prefix && bh_str_has_prefix(p, caches[k].prefix)) {
-			/* apt: the lists (not the lock, not partial downloads), and the
-			 * archives and binary caches under var/cache/apt. */
-			if (k == 0 && (!strcmp(b, "lock") || strstr(p, "/partial/")))
-				return -1;
-			if (k == 1 && !bh_str_has_suffix(p, ".deb") &&
-			    !bh_str_has_suffix(p, ".bin"))
-				return -1;
-			*dirlen = strlen(caches[k].prefix) - 1;
-			return (int)k;
-		}
-		if (caches[k].marker && (m = strstr(p, caches[k].marker)) &&
-		    (m == p || m[-1] == '/')) {
-			*dirlen = (size_t)(m - p) + strlen(caches[k].marker) - 1;
-			return (int)k;
-		}
-	}
-	return -1;
-}
-
-static void check_caches(struct run *r)
-{
-	const struct bh_fileset *fs = r->in->merged;
-	struct {
-		char *dir;
-		size_t files;
-		uint64_t bytes;
-		unsigned layer;
-	} c[NCACHES];
-
-	memset(c, 0, sizeof(c));
-	for (size_t i = 0; i < fs->nfiles; i++) {
-		const struct bh_file *f = &fs->files[i];
-		size_t dl;
-		int k;
-
-		if (f->type != BH_FT_REG || (k = cache_kind(f->path, &dl)) < 0)
-			continue;
-		if (!c[k].dir)
-			c[k].dir = bh_strndup(f->path, dl);
-		c[k].files++;
-		c[k].bytes += f->size;
-		if (f->layer > c[k].layer)
-			c[k].layer = f->layer;
-	}
-	for (size_t k = 0; k < NCACHES; k++) {
-		char hs[32];
-		struct bh_finding *f;
-
-		if (!c[k].files)
-			continue;
-		bh_human_size(c[k].bytes, hs, sizeof(hs));
-		f = add(r, CFG_CACHE, 0, (int)c[k].layer, c[k].dir,
-			"%s left in the image: /%s (%zu files, %s)", caches[k].what, c[k].dir,
-			c[k].files, hs);
-		describe(f,
-			 "/%s holds %zu files (%s) of the %s: they make the image bigger, go "
-			 "stale, and tell an attacker where packages come from.",
-			 c[k].dir, c[k].files, hs, caches[k].what);
-		free(c[k].dir);
-	}
-}
-
-static void check_git(struct run *r)
-{
-	const struct bh_fileset *fs = r->in->merged;
-	const char *last = NULL;
-	size_t nlast = 0;
-
-	for (size_t i = 0; i < fs->nfiles; i++) {
-		const struct bh_file *f = &fs->files[i];
-		struct bh_finding *fd;
-
-		if (f->type != BH_FT_DIR || strcmp(basename_of(f->path), ".git"))
-			continue;
-		if (last && !strncmp(f->path, last, nlast) && f->path[nlast] == '/')
-			continue;
-		last = f->path;
-		nlast = strlen(last);
-		fd = add(r, CFG_GIT, 0, (int)f->layer, f->path, ".git directory in the image: /%s",
-			 f->path);
-		{
-			char *cfg = bh_asprintf("%s/config", f->path);
-			const struct bh_file *c = content_merged_find(fs, cfg);
-
-			describe(fd,
-				 "/%s is a git repository%s: its history (and anything ever "
-				 "committed to it) ships with the image.",
-				 f->path,
-				 c ? " with a config file (remotes, maybe credentials)" : "");
-			free(cfg);
-		}
-	}
-}
-
-/* ---- credential files (hits: they are followed through the layers) --------------------- */
-
-/* Lines "key<sep>value" where key (case-insensitive) ends a name in `keys`;
- * the first non-placeholder value. */
-static bool find_kv(const char *d, size_t n, const char *const *keys, size_t nk, const char **key,
-		    const char **val, size_t *vlen, long *line)
-{
-	const char *p = d, *end = d + n;
-	long ln = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
-
-		ln++;
-		for (size_t k = 0; k < nk; k++) {
-			size_t m = strlen(keys[k]);
-
-			for (const char *q = p; q + m <= le; q++) {
-				const char *v, *ve;
-
-				if (strncasecmp(q, keys[k], m))
-					continue;
-				v = q + m;
-				while (v < le &&
-				       (*v == ' ' || *v == '\t' || *v == '"' || *v == '\''))
-					v++;
-				if (v < le && (*v == '=' || *v == ':'))
-					v++;
-				else if (!(v > q + m && v[-1] != '"'))
-					continue;
-				while (v < le &&
-				       (*v == ' ' || *v == '\t' || *v == '"' || *v == '\''))
-					v++;
-				ve = v;
-				while (ve < le && *ve != ' ' && *ve != '\t' && *ve != '"' &&
-				       *ve != '\'' && *ve != '\r' && *ve != ',' && *ve != '<')
-					ve++;
-				if (ve == v || content_looks_placeholder((const unsigned char *)v,
-									 (size_t)(ve - v)))
-					continue;
-				*key = keys[k];
-				*val = v;
-				*vlen = (size_t)(ve - v);
-				*line = ln;
-				return true;
-			}
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return false;
-}
-
-void content_checks_cred_file(const struct capture *cap, struct hitlist *out)
-{
-	static const char *const npm[] = { "_authToken", "_auth", "_password" };
-	static const char *const pypi[] = { "password" };
-	static const char *const netrc[] = { "password" };
-	static const char *const kube[] = { "token", "client-key-data", "password" };
-	static const char *const gem[] = { ":rubygems_api_key" };
-	static const char *const cargo[] = { "token" };
-	static const char *const composer[] = { "\"password\"", "\"github-oauth\"", "\"token\"" };
-	static const char *const maven[] = { "<password>" };
-	static const char *const gh[] = { "oauth_token" };
-	static const char *const yarn[] = { "npmAuthToken", "npmAuthIdent" };
-	const char *b = basename_of(cap->path), *key = NULL, *val = NULL, *tool;
-	const char *const *keys = NULL;
-	size_t nk = 0, vlen = 0;
-	long line = 0;
-	struct hit *h;
-	char shown[16], fp[13];
-
-#define KEYS(a) (keys = (a), nk = sizeof(a) / sizeof((a)[0]))
-	if (!strcmp(b, ".npmrc") || !strcmp(b, "npmrc"))
-		tool = "npm", KEYS(npm);
-	else if (!strcmp(b, ".pypirc"))
-		tool = "PyPI (twine)", KEYS(pypi);
-	else if (!strcmp(b, ".netrc"))
-		tool = "netrc", KEYS(netrc);
-	else if (bh_str_has_suffix(cap->path, ".kube/config"))
-		tool = "kubectl", KEYS(kube);
-	else if (bh_str_has_suffix(cap->path, ".gem/credentials"))
-		tool = "RubyGems", KEYS(gem);
-	else if (strstr(cap->path, ".cargo/credentials"))
-		tool = "Cargo", KEYS(cargo);
-	else if (bh_str_has_suffix(cap->path, ".composer/auth.json"))
-		tool = "Composer", KEYS(composer);
-	else if (bh_str_has_suffix(cap->path, ".m2/settings.xml"))
-		tool = "Maven", KEYS(maven);
-	else if (bh_str_has_suffix(cap->path, ".config/gh/hosts.yml"))
-		tool = "GitHub CLI", KEYS(gh);
-	else if (!strcmp(b, ".yarnrc.yml"))
-		tool = "Yarn", KEYS(yarn);
-	else
-		tool = NULL;
-#undef KEYS
-	if (bh_str_has_suffix(cap->path, ".docker/config.json")) {
-		json_t *j = NULL, *auths;
-		const char *reg, *first = NULL;
-		json_t *v;
-		struct bh_buf all = BH_BUF_INIT(1u << 20);
-		size_t n = 0;
-
-		tool = "Docker";
-		if (bh_json_parse(cap->data, cap->len, 1u << 20, cap->path, &j, NULL) < 0)
-			return;
-		auths = bh_json_obj(j, "auths");
-		json_object_foreach (auths, reg, v) {
-			const char *a = bh_json_str(v, "auth"),
-				   *t = bh_json_str(v, "identitytoken");
-
-			if ((a && *a) || (t && *t)) {
-				bh_buf_adds(&all, a && *a ? a : t, NULL);
-				if (!n++)
-					first = reg;
-			}
-		}
-		if (n) {
-			h = content_hitlist_add(out);
-			h->id = bh_strdup(checks[CFG_CRED_FILE].id);
-			h->kind = BH_FIND_CONFIG;
-			h->severity = checks[CFG_CRED_FILE].severity;
-			h->countermeasure = checks[CFG_CRED_FILE].countermeasure;
-			h->title = bh_asprintf("Docker registry credentials in /%s (%s%s)",
-					       cap->path, first, n > 1 ? " and more" : "");
-			h->description = bh_asprintf("/%s holds credentials for %zu registr%s",
-						     cap->path, n, n == 1 ? "y" : "ies");
-			h->remediation = checks[CFG_CRED_FILE].remediation;
-			h->path = bh_strdup(cap->path);
-			h->layer = cap->layer;
-			content_fingerprint(all.data, all.len, h->fp);
-		}
-		bh_buf_release(&all);
-		json_decref(j);
-		return;
-	}
-	if (!strcmp(b, ".git-credentials") || bh_str_has_suffix(cap->path, "pip/pip.conf") ||
-	    bh_str_has_suffix(cap->path, "etc/pip.conf")) {
-		/* URLs with user:password@ */
-		const char *p = memmem(cap->data, cap->len, "://", 3);
-
-		tool = !strcmp(b, ".git-credentials") ? "git" : "pip";
-		while (p) {
-			const char *s = p + 3, *at, *colon,
-				   *le = memchr(s, '\n', cap->len - (size_t)(s - cap->data));
-
-			if (!le)
-				le = cap->data + cap->len;
-			at = memchr(s, '@', (size_t)(le - s));
-			colon = at ? memchr(s, ':', (size_t)(at - s)) : NULL;
-			if (colon && at - colon > 1 &&
-			    !content_looks_placeholder((const unsigned char *)colon + 1,
-						       (size_t)(at - colon - 1))) {
-				key = "user:password@ in a URL";
-				val = colon + 1;
-				vlen = (size_t)(at - colon - 1);
-				line = 1;
-				for (const char *q = cap->data; q < p; q++)
-					line += *q == '\n';
-				break;
-			}
-			p = memmem(le, cap->len - (size_t)(le - cap->data), "://", 3);
-		}
-		if (!val)
-			return;
-	} else if (!tool || !find_kv(cap->data, cap->len, keys, nk, &key, &val, &vlen, &line)) {
-		return;
-	}
-	content_redact((const unsigned char *)val, vlen, shown, sizeof(shown));
-	content_fingerprint(val, vlen, fp);
-	h = content_hitlist_add(out);
-	h->id = bh_strdup(checks[CFG_CRED_FILE].id);
-	h->kind = BH_FIND_CONFIG;
-	h->severity = checks[CFG_CRED_FILE].severity;
-	h->countermeasure = checks[CFG_CRED_FILE].countermeasure;
-	h->title = bh_asprintf("%s credentials in /%s (%s): %s (sha256:%s)", tool, cap->path, key,
-			       shown, fp);
-	h->description = bh_asprintf("/%s, the %s configuration, holds a credential (%s)",
-				     cap->path, tool, key);
-	h->remediation = checks[CFG_CRED_FILE].remediation;
-	h->path = bh_strdup(cap->path);
-	h->line = line;
-	h->layer = cap->layer;
-	memcpy(h->fp, fp, sizeof(fp));
+	fd = content_check_add(r, k, 0, (int)f->layer, f->path, "%s installed: /%s", what, f->path);
+	content_check_describe(fd, "/%s is in the image (no package database names it).", f->path);
 }
 
 /* ---- all of them ---------------------------------------------------------------------- */
 
+static void check_sshd(struct run *r)
+{
+	static const char *const pkgs[] = {
+		"openssh-server", "openssh-sshd", "dropbear",
+		"dropbear-bin",	  "tinysshd",	  "openssh-server-pam"
+	};
+	static const char *const files[] = { "usr/sbin/sshd", "sbin/sshd", "usr/sbin/dropbear",
+					     "usr/bin/dropbear", "usr/sbin/tinysshd" };
+
+	check_packages(r, CFG_SSHD, pkgs, sizeof(pkgs) / sizeof(pkgs[0]), files,
+		       sizeof(files) / sizeof(files[0]), "SSH server");
+}
+
+static void check_sudo(struct run *r)
+{
+	static const char *const pkgs[] = { "sudo", "sudo-ldap" };
+	static const char *const files[] = { "usr/bin/sudo", "bin/sudo" };
+
+	check_packages(r, CFG_SUDO, pkgs, sizeof(pkgs) / sizeof(pkgs[0]), files,
+		       sizeof(files) / sizeof(files[0]), "sudo");
+}
+
+/* Every check, in the order their findings are reported. */
+static void (*const steps[])(struct run *r) = {
+	check_user,	   check_config_secrets, check_history,	       check_sshd,
+	check_ports,	   check_sudo,		 content_check_setuid, content_check_world_writable,
+	check_healthcheck, check_latest,	 content_check_caches, content_check_git,
+};
+
 int content_checks_run(const struct checks_in *in, bool (*skip)(const void *ctx, const char *id),
 		       const void *ctx, struct bh_findings *out, struct bh_error **err)
 {
-	static const char *const ssh_pkgs[] = { "openssh-server", "openssh-sshd",
-						"dropbear",	  "dropbear-bin",
-						"tinysshd",	  "openssh-server-pam" };
-	static const char *const ssh_files[] = { "usr/sbin/sshd", "sbin/sshd", "usr/sbin/dropbear",
-						 "usr/bin/dropbear", "usr/sbin/tinysshd" };
-	static const char *const sudo_pkgs[] = { "sudo", "sudo-ldap" };
-	static const char *const sudo_files[] = { "usr/bin/sudo", "bin/sudo" };
 	struct run r = { in, skip, ctx, out };
 	struct bh_fileset empty = { NULL, 0 };
 	struct checks_in in2;
@@ -1117,20 +466,8 @@ int content_checks_run(const struct checks_in *in, bool (*skip)(const void *ctx,
 		r.in = &in2;
 		bh_warn("configuration checks: no merged filesystem; file checks are skipped");
 	}
-	check_user(&r);
-	check_config_secrets(&r);
-	check_history(&r);
-	check_packages(&r, CFG_SSHD, ssh_pkgs, sizeof(ssh_pkgs) / sizeof(ssh_pkgs[0]), ssh_files,
-		       sizeof(ssh_files) / sizeof(ssh_files[0]), "SSH server");
-	check_ports(&r);
-	check_packages(&r, CFG_SUDO, sudo_pkgs, sizeof(sudo_pkgs) / sizeof(sudo_pkgs[0]),
-		       sudo_files, sizeof(sudo_files) / sizeof(sudo_files[0]), "sudo");
-	check_setuid(&r);
-	check_world_writable(&r);
-	check_healthcheck(&r);
-	check_latest(&r);
-	check_caches(&r);
-	check_git(&r);
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+		steps[i](&r);
 	(void)err;
 	return 0;
 }

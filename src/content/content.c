@@ -4,12 +4,8 @@
  * and malware scanners and keeps the few small files the configuration
  * checks read. Per layer (each on its own thread) it holds a vectorscan
  * scratch and streams, a YARA scanner, a PCRE2 match block and a buffer for
- * the file being read; what it finds goes into that layer's hit list.
- *
- * bh_content_finish merges the layers: hits with the same (ID, fingerprint,
- * path) in successive layers are one finding, added in the first, removed
- * where a later layer deletes or replaces the path (worked out from every
- * layer's entries, kept as 64-bit path hashes) — or still there.
+ * the file being read; what it finds goes into that layer's hit list, which
+ * bh_content_finish (finish.c) follows across the layers.
  */
 #include <errno.h>
 #include <limits.h>
@@ -27,169 +23,8 @@
 #define MAX_CANDS	  (1u << 16)
 #define MAX_HITS_PER_FILE 100
 #define BINARY_PROBE	  8000
-#define MAX_SETS	  2
 
-/* ---- small vectors ------------------------------------------------------------ */
-
-struct u64v {
-	uint64_t *v;
-	size_t n, cap;
-};
-
-static void u64v_push(struct u64v *a, uint64_t x)
-{
-	if (a->n == a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 256;
-		a->v = bh_reallocarray(a->v, a->cap, sizeof(*a->v));
-	}
-	a->v[a->n++] = x;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static void u64v_sort(struct u64v *a)
-{
-	if (a->n > 1)
-		qsort(a->v, a->n, sizeof(*a->v), cmp_u64);
-}
-
-static bool u64v_has(const struct u64v *a, uint64_t x)
-{
-	return a->n && bsearch(&x, a->v, a->n, sizeof(*a->v), cmp_u64);
-}
-
-struct hit *content_hitlist_add(struct hitlist *l)
-{
-	struct hit *h;
-
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->v = bh_reallocarray(l->v, l->cap, sizeof(*l->v));
-	}
-	h = &l->v[l->n++];
-	memset(h, 0, sizeof(*h));
-	h->pkg = SIZE_MAX;
-	return h;
-}
-
-static void hit_release(struct hit *h)
-{
-	free(h->id);
-	free(h->title);
-	free(h->description);
-	free(h->path);
-}
-
-void content_hitlist_release(struct hitlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		hit_release(&l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static void caplist_release(struct capturelist *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].path);
-		free(l->v[i].data);
-	}
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-static void hashedlist_release(struct hashedlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i].path);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/* ---- state -------------------------------------------------------------------- */
-
-struct cand {
-	uint32_t pat;
-	uint64_t end;
-};
-
-struct lstate {
-	struct bh_content *c;
-	unsigned layer;
-	/* results, kept to the end */
-	struct hitlist hits;
-	struct capturelist caps;
-	struct hashedlist hashes;
-	struct u64v dirs, nondirs, whs, opqs; /* path hashes of this layer's entries */
-	struct bh_content_stats stats;
-	/* scanning resources, freed at the end of the layer */
-	hs_scratch_t *scratch;
-	hs_stream_t *st_text, *st_bin;
-	pcre2_match_data *md;
-	struct malware_thread *mt;
-	struct bh_hasher *hasher;
-	struct bh_buf buf;
-	struct cand *cands;
-	size_t ncands, capcands;
-	bool overflow;
-	/* the file being read */
-	struct {
-		char *path;
-		uint64_t size;
-		uint32_t mode;
-		bool first, secrets, yara, blocklist, shellhash, buffered, scanned;
-		enum capture_kind cap;
-		hs_stream_t *st;
-		int clam_fd;
-		bool set_hit[MAX_SETS];
-	} f;
-};
-
-struct bh_content {
-	struct bh_image *img;
-	struct bh_content_opts o;
-	char *reference;
-	char **skip;
-	size_t nskip;
-	uint64_t max_file;
-	struct secrets *sec;
-	struct malware *mal;
-	struct clam *clam;
-	hs_database_t *db_text, *db_bin, *db_values;
-	hs_scratch_t *proto;
-	size_t *lit_set; /* literal i -> its YARA set */
-	size_t nlits;
-	bool prefilter; /* some set is prefiltered */
-	bool yara_all;	/* some set runs on every file */
-	uint64_t seed;
-	struct lstate **layers;
-	size_t nlayers;
-	struct bh_consumer cons;
-	pthread_mutex_t lock;
-	struct bh_content_stats stats;
-	bool walked, finished;
-};
-
-static uint64_t path_hash(const struct bh_content *c, const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull ^ c->seed;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	return h;
-}
-
-static bool skipped(const struct bh_content *c, const char *id)
+bool content_skipped(const struct bh_content *c, const char *id)
 {
 	for (size_t i = 0; i < c->nskip; i++) {
 		const char *s = c->skip[i];
@@ -199,11 +34,6 @@ static bool skipped(const struct bh_content *c, const char *id)
 			return true;
 	}
 	return false;
-}
-
-static bool skipped_cb(const void *ctx, const char *id)
-{
-	return skipped(ctx, id);
 }
 
 /* ---- vectorscan --------------------------------------------------------------- */
@@ -399,12 +229,12 @@ static void lstate_free(struct lstate *l)
 		return;
 	lstate_release_scan(l);
 	content_hitlist_release(&l->hits);
-	caplist_release(&l->caps);
-	hashedlist_release(&l->hashes);
-	free(l->dirs.v);
-	free(l->nondirs.v);
-	free(l->whs.v);
-	free(l->opqs.v);
+	content_caplist_release(&l->caps);
+	content_hashedlist_release(&l->hashes);
+	content_u64v_release(&l->dirs);
+	content_u64v_release(&l->nondirs);
+	content_u64v_release(&l->whs);
+	content_u64v_release(&l->opqs);
 	free(l);
 }
 
@@ -483,7 +313,7 @@ static int c_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **
 	return c->layers[layer] ? 0 : -1;
 }
 
-static void stats_add(struct bh_content_stats *a, const struct bh_content_stats *b)
+void content_stats_add(struct bh_content_stats *a, const struct bh_content_stats *b)
 {
 	a->files_scanned += b->files_scanned;
 	a->bytes_scanned += b->bytes_scanned;
@@ -501,12 +331,12 @@ static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **er
 	if (!l)
 		return 0;
 	lstate_release_scan(l);
-	u64v_sort(&l->dirs);
-	u64v_sort(&l->nondirs);
-	u64v_sort(&l->whs);
-	u64v_sort(&l->opqs);
+	content_u64v_sort(&l->dirs);
+	content_u64v_sort(&l->nondirs);
+	content_u64v_sort(&l->whs);
+	content_u64v_sort(&l->opqs);
 	pthread_mutex_lock(&c->lock);
-	stats_add(&c->stats, &l->stats);
+	content_stats_add(&c->stats, &l->stats);
 	memset(&l->stats, 0, sizeof(l->stats));
 	pthread_mutex_unlock(&c->lock);
 	return 0;
@@ -522,12 +352,12 @@ static int c_entry(const struct bh_entry *e, void *data, struct bh_error **err)
 
 	if (!l)
 		return 0;
-	h = path_hash(c, e->path, strlen(e->path));
+	h = content_path_hash(c->seed, e->path, strlen(e->path));
 	switch (e->type) {
-	case BH_FT_WHITEOUT: u64v_push(&l->whs, h); break;
-	case BH_FT_OPAQUE: u64v_push(&l->opqs, h); break;
-	case BH_FT_DIR: u64v_push(&l->dirs, h); break;
-	default: u64v_push(&l->nondirs, h); break;
+	case BH_FT_WHITEOUT: content_u64v_push(&l->whs, h); break;
+	case BH_FT_OPAQUE: content_u64v_push(&l->opqs, h); break;
+	case BH_FT_DIR: content_u64v_push(&l->dirs, h); break;
+	default: content_u64v_push(&l->nondirs, h); break;
 	}
 	return 0;
 }
@@ -609,18 +439,17 @@ static int on_match(unsigned int id, unsigned long long from, unsigned long long
 static void add_secret_hit(struct lstate *l, const char *path, const unsigned char *buf,
 			   const struct secret_found *sf, long line)
 {
+	const struct bh_content_check *rule = content_secret_rule(sf->rule);
 	struct hit *h = content_hitlist_add(&l->hits);
 
-	h->id = bh_strdup(content_secret_rule_id(sf->rule));
+	h->id = bh_strdup(rule->id);
 	h->kind = BH_FIND_SECRET;
 	h->severity = sf->severity;
 	h->countermeasure = "4.1.4";
-	h->title = bh_asprintf("%s%s%s%s: %s (sha256:%s)", content_secret_rule_title(sf->rule),
-			       sf->kind[0] ? " (" : "", sf->kind, sf->kind[0] ? ")" : "", sf->shown,
-			       sf->fp);
-	h->description = bh_asprintf("%s%s%s", content_secret_rule_title(sf->rule),
-				     sf->detail[0] ? "; " : "", sf->detail);
-	h->remediation = content_secret_rule_remediation(sf->rule);
+	h->title = bh_asprintf("%s%s%s%s: %s (sha256:%s)", rule->title, sf->kind[0] ? " (" : "",
+			       sf->kind, sf->kind[0] ? ")" : "", sf->shown, sf->fp);
+	h->description = bh_asprintf("%s%s%s", rule->title, sf->detail[0] ? "; " : "", sf->detail);
+	h->remediation = rule->remediation;
 	h->path = bh_strdup(path);
 	h->line = line;
 	h->layer = l->layer;
@@ -632,8 +461,8 @@ static void confirm_secrets(struct lstate *l)
 {
 	const unsigned char *buf = (const unsigned char *)(l->buf.data ? l->buf.data : "");
 	size_t len = l->buf.len, nfound = 0, lastoff = 0;
-	size_t covered_end[64] = { 0 };
-	unsigned attempts[64] = { 0 };
+	size_t covered_end[CONTENT_MAX_PATTERNS] = { 0 };
+	unsigned attempts[CONTENT_MAX_PATTERNS] = { 0 };
 	long lastline = 1;
 	bool third_party = content_third_party_path(l->f.path);
 	struct secret_found *found = bh_calloc(MAX_HITS_PER_FILE, sizeof(*found));
@@ -648,15 +477,16 @@ static void confirm_secrets(struct lstate *l)
 		bool dup = false;
 
 		/* A variable-length pattern reports every end inside a match. */
-		if (pat < 64 && covered_end[pat] && end <= covered_end[pat])
+		if (pat < CONTENT_MAX_PATTERNS && covered_end[pat] && end <= covered_end[pat])
 			continue;
 		/* A budget of confirmations per pattern keeps hostile files (a
 		 * megabyte of "-----BEGIN PRIVATE KEY") linear. */
-		if (pat < 64 && attempts[pat]++ >= content_secret_pattern(pat)->budget)
+		if (pat < CONTENT_MAX_PATTERNS &&
+		    attempts[pat]++ >= content_secret_pattern(pat)->budget)
 			continue;
 		if (!content_secret_confirm(l->c->sec, (int)pat, buf, len, end, l->md, sf))
 			continue;
-		if (pat < 64)
+		if (pat < CONTENT_MAX_PATTERNS)
 			covered_end[pat] = sf->end;
 		if (third_party && content_secret_rule_low_confidence(sf->rule))
 			continue;
@@ -691,13 +521,8 @@ static void confirm_secrets(struct lstate *l)
 
 static void capture(struct lstate *l)
 {
-	struct capture *cp;
+	struct capture *cp = content_caplist_add(&l->caps);
 
-	if (l->caps.n == l->caps.cap) {
-		l->caps.cap = l->caps.cap ? l->caps.cap * 2 : 16;
-		l->caps.v = bh_reallocarray(l->caps.v, l->caps.cap, sizeof(*l->caps.v));
-	}
-	cp = &l->caps.v[l->caps.n++];
 	cp->path = bh_strdup(l->f.path);
 	cp->layer = l->layer;
 	cp->kind = l->f.cap;
@@ -732,12 +557,7 @@ static void end_of_file(struct lstate *l)
 		if (l->f.shellhash) {
 			struct hashed *hs;
 
-			if (l->hashes.n == l->hashes.cap) {
-				l->hashes.cap = l->hashes.cap ? l->hashes.cap * 2 : 16;
-				l->hashes.v = bh_reallocarray(l->hashes.v, l->hashes.cap,
-							      sizeof(*l->hashes.v));
-			}
-			hs = &l->hashes.v[l->hashes.n++];
+			hs = content_hashedlist_add(&l->hashes);
 			hs->path = bh_strdup(l->f.path);
 			hs->layer = l->layer;
 			hs->d = d;
@@ -812,9 +632,6 @@ static int c_chunk(const struct bh_entry *e, const void *p, size_t n, void *data
 
 /* ---- a buffer outside a walk ------------------------------------------------------ */
 
-static void hits_to_findings(struct bh_content *c, struct hit **v, size_t n, const int *removed,
-			     struct bh_findings *out);
-
 int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *buf, size_t len,
 			   struct bh_findings *out, struct bh_error **err)
 {
@@ -854,7 +671,7 @@ int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *b
 		if (l->caps.v[i].kind == CAP_CRED)
 			content_checks_cred_file(&l->caps.v[i], &l->hits);
 	pthread_mutex_lock(&c->lock);
-	stats_add(&c->stats, &l->stats);
+	content_stats_add(&c->stats, &l->stats);
 	pthread_mutex_unlock(&c->lock);
 	v = bh_calloc(l->hits.n + 1, sizeof(*v));
 	rem = bh_calloc(l->hits.n + 1, sizeof(*rem));
@@ -862,7 +679,7 @@ int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *b
 		v[i] = &l->hits.v[i];
 		rem[i] = -1;
 	}
-	hits_to_findings(c, v, l->hits.n, rem, out);
+	content_hits_to_findings(c, v, l->hits.n, rem, out);
 	rc = 0;
 out:
 	free(v);
@@ -872,237 +689,9 @@ out:
 	return rc;
 }
 
-/* ---- finishing --------------------------------------------------------------------- */
-
-/* Does layer L delete or replace path p (a whiteout of it or a parent, an
- * opaque parent, an entry at it, a non-directory at a parent)? */
-static bool removed_in(const struct bh_content *c, const struct lstate *l, const char *p)
-{
-	size_t n = strlen(p);
-	uint64_t h = path_hash(c, p, n);
-
-	if (u64v_has(&l->nondirs, h) || u64v_has(&l->dirs, h) || u64v_has(&l->whs, h))
-		return true;
-	for (size_t i = n; i-- > 0;) {
-		if (p[i] != '/')
-			continue;
-		h = path_hash(c, p, i);
-		if (u64v_has(&l->whs, h) || u64v_has(&l->opqs, h) || u64v_has(&l->nondirs, h))
-			return true;
-	}
-	return false;
-}
-
-static int removal_layer(const struct bh_content *c, unsigned from, const char *p)
-{
-	for (size_t l = (size_t)from + 1; l < c->nlayers; l++)
-		if (c->layers[l] && removed_in(c, c->layers[l], p))
-			return (int)l;
-	return -1;
-}
-
-static int cmp_hit(const void *pa, const void *pb)
-{
-	const struct hit *a = *(struct hit *const *)pa, *b = *(struct hit *const *)pb;
-	int r;
-
-	if ((r = strcmp(a->id, b->id)) || (r = strcmp(a->fp, b->fp)) ||
-	    (r = strcmp(a->path, b->path)))
-		return r;
-	if (a->layer != b->layer)
-		return a->layer < b->layer ? -1 : 1;
-	return a->line < b->line ? -1 : a->line > b->line;
-}
-
-struct outref {
-	struct hit *h;
-	int removed;
-};
-
-static int cmp_out(const void *pa, const void *pb)
-{
-	const struct outref *a = pa, *b = pb;
-	int r;
-
-	if (a->h->layer != b->h->layer)
-		return a->h->layer < b->h->layer ? -1 : 1;
-	if ((r = strcmp(a->h->path, b->h->path)))
-		return r;
-	if (a->h->line != b->h->line)
-		return a->h->line < b->h->line ? -1 : 1;
-	return strcmp(a->h->id, b->h->id);
-}
-
-static void hits_to_findings(struct bh_content *c, struct hit **v, size_t n, const int *removed,
-			     struct bh_findings *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct hit *h = v[i];
-		struct bh_finding *f;
-		struct bh_buf d = BH_BUF_INIT(TEXT_MAX);
-
-		if (skipped(c, h->id))
-			continue;
-		f = bh_findings_add(out);
-		f->id = bh_strdup(h->id);
-		f->kind = h->kind;
-		f->severity = h->severity;
-		f->layer = (int)h->layer;
-		f->removed_layer = removed[i];
-		f->path = bh_asprintf("/%s", h->path);
-		f->line = h->line;
-		f->pkg = h->pkg;
-		f->countermeasure = bh_strdup(h->countermeasure ? h->countermeasure : "4.1.4");
-		f->remediation = h->remediation ? bh_strdup(h->remediation) : NULL;
-		if (removed[i] >= 0)
-			f->title = bh_asprintf("%s [deleted in layer %d, still in layer %u]",
-					       h->title, removed[i] + 1, h->layer + 1);
-		else
-			f->title = bh_strdup(h->title);
-		{
-			const char *t = h->description ? h->description : h->title;
-			size_t tl = strlen(t);
-
-			while (tl && t[tl - 1] == '.')
-				tl--;
-			bh_buf_addf(&d, NULL, "%.*s. In /%s", (int)tl, t, h->path);
-		}
-		if (h->line > 0)
-			bh_buf_addf(&d, NULL, " line %ld", h->line);
-		bh_buf_addf(&d, NULL, ", added in layer %u", h->layer + 1);
-		if (removed[i] >= 0)
-			bh_buf_addf(&d, NULL,
-				    "; layer %d deletes or replaces the file, but it is still "
-				    "recoverable from the image (layer %u is part of it)",
-				    removed[i] + 1, h->layer + 1);
-		bh_buf_adds(&d, ".", NULL);
-		f->description = bh_buf_detach(&d, NULL);
-	}
-}
-
-static bool value_secret(void *ctx, const char *s, size_t n, struct secret_found *best);
-
-int bh_content_finish(struct bh_content *c, const struct bh_fileset *merged,
-		      const struct bh_inventory *inv, struct bh_findings *out,
-		      struct bh_error **err)
-{
-	struct capturelist caps = { 0 };
-	struct hashedlist hashes = { 0 };
-	struct hitlist extra = { 0 };
-	struct hit **all = NULL;
-	struct outref *refs = NULL;
-	size_t nall = 0, nrefs = 0;
-	int rc = -1;
-
-	if (c->finished)
-		return bh_error_set(err, BH_ERR_USAGE, "bh_content_finish called twice");
-	c->finished = true;
-	/* Every layer's captures and hashes, borrowed into one list each. */
-	for (size_t i = 0; i < c->nlayers; i++) {
-		struct lstate *l = c->layers[i];
-
-		if (!l)
-			continue;
-		for (size_t k = 0; k < l->caps.n; k++) {
-			if (caps.n == caps.cap) {
-				caps.cap = caps.cap ? caps.cap * 2 : 64;
-				caps.v = bh_reallocarray(caps.v, caps.cap, sizeof(*caps.v));
-			}
-			caps.v[caps.n++] = l->caps.v[k];
-		}
-		for (size_t k = 0; k < l->hashes.n; k++) {
-			if (hashes.n == hashes.cap) {
-				hashes.cap = hashes.cap ? hashes.cap * 2 : 64;
-				hashes.v = bh_reallocarray(hashes.v, hashes.cap, sizeof(*hashes.v));
-			}
-			hashes.v[hashes.n++] = l->hashes.v[k];
-		}
-	}
-	if (c->o.config) {
-		struct checks_in in = { 0 };
-
-		in.img = c->img;
-		in.o = &c->o;
-		in.merged = merged;
-		in.inv = inv;
-		in.caps = &caps;
-		in.hashes = &hashes;
-		in.value_secret = value_secret;
-		in.vctx = c;
-		if (content_checks_run(&in, skipped_cb, c, out, err) < 0)
-			goto out;
-		for (size_t i = 0; i < caps.n; i++)
-			if (caps.v[i].kind == CAP_CRED)
-				content_checks_cred_file(&caps.v[i], &extra);
-	}
-	if (c->clam && content_clam_run(c->clam, &extra, err) < 0)
-		goto out;
-	/* Group the hits of every layer by (id, fingerprint, path), in layer order. */
-	for (size_t i = 0; i < c->nlayers; i++)
-		if (c->layers[i])
-			nall += c->layers[i]->hits.n;
-	nall += extra.n;
-	all = bh_calloc(nall + 1, sizeof(*all));
-	nall = 0;
-	for (size_t i = 0; i < c->nlayers; i++)
-		for (size_t k = 0; c->layers[i] && k < c->layers[i]->hits.n; k++)
-			all[nall++] = &c->layers[i]->hits.v[k];
-	for (size_t k = 0; k < extra.n; k++)
-		all[nall++] = &extra.v[k];
-	if (nall > 1)
-		qsort(all, nall, sizeof(*all), cmp_hit);
-	refs = bh_calloc(nall + 1, sizeof(*refs));
-	for (size_t i = 0; i < nall;) {
-		size_t j = i + 1;
-		unsigned cur = all[i]->layer;
-		int rem = removal_layer(c, cur, all[i]->path);
-
-		/* The same secret again at the same path: in the same layer (another
-		 * line), or written again by the layer that replaced the file. */
-		while (j < nall && !strcmp(all[j]->id, all[i]->id) &&
-		       !strcmp(all[j]->fp, all[i]->fp) && !strcmp(all[j]->path, all[i]->path)) {
-			if (all[j]->layer == cur) {
-				j++;
-			} else if (rem >= 0 && all[j]->layer == (unsigned)rem) {
-				cur = (unsigned)rem;
-				rem = removal_layer(c, cur, all[j]->path);
-				j++;
-			} else {
-				break;
-			}
-		}
-		refs[nrefs].h = all[i];
-		refs[nrefs].removed = rem;
-		nrefs++;
-		i = j;
-	}
-	if (nrefs > 1)
-		qsort(refs, nrefs, sizeof(*refs), cmp_out);
-	{
-		struct hit **v = bh_calloc(nrefs + 1, sizeof(*v));
-		int *rem = bh_calloc(nrefs + 1, sizeof(*rem));
-
-		for (size_t i = 0; i < nrefs; i++) {
-			v[i] = refs[i].h;
-			rem[i] = refs[i].removed;
-		}
-		hits_to_findings(c, v, nrefs, rem, out);
-		free(v);
-		free(rem);
-	}
-	rc = 0;
-out:
-	free(all);
-	free(refs);
-	free(caps.v);
-	free(hashes.v);
-	content_hitlist_release(&extra);
-	return rc;
-}
-
 /* A value from the image config (an Env or a label), scanned whole: the
  * most severe secret in it. */
-static bool value_secret(void *ctx, const char *s, size_t n, struct secret_found *best)
+bool content_value_secret(void *ctx, const char *s, size_t n, struct secret_found *best)
 {
 	struct bh_content *c = ctx;
 	struct lstate l = { 0 };

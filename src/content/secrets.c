@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Secret rules. Each rule has one or more vectorscan patterns, all compiled
- * into one database that runs over a file's bytes in a single streaming
- * pass; a pattern reports only where a candidate ends. The candidate is then
- * confirmed here on the file's buffer: by a PCRE2 expression anchored at the
- * candidate (tokens of a known shape) or by hand (PEM blocks, assignments,
- * URLs), with boundary, entropy and placeholder checks so that look-alikes in
+ * Confirming secret candidates. The patterns of secret_rules.c run in one
+ * vectorscan database over a file's bytes in a single streaming pass and
+ * report only where a candidate ends; the candidate is then confirmed here
+ * on the file's buffer: by a PCRE2 expression anchored at the candidate
+ * (tokens of a known shape) or by hand (PEM blocks, assignments, URLs), with
+ * boundary, entropy and placeholder checks so that look-alikes in
  * documentation and code are not reported.
  *
  * Nothing here keeps a secret: a confirmation yields where it is, a redacted
  * form (at most four characters) and a fingerprint.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,278 +19,35 @@
 #include "internal.h"
 #include "banned.h"
 
-enum rule {
-	R_PRIVATE_KEY,
-	R_PRIVATE_KEY_ENC,
-	R_AWS_ID,
-	R_AWS_SECRET,
-	R_GITHUB,
-	R_GITLAB,
-	R_SLACK,
-	R_SLACK_WEBHOOK,
-	R_STRIPE,
-	R_GOOGLE,
-	R_NPM,
-	R_PYPI,
-	R_JWT,
-	R_GENERIC,
-	R_URL,
-	R_COUNT,
-};
-
-#define CM "4.1.4"
-
-static const struct bh_content_check rules[R_COUNT] = {
-	[R_PRIVATE_KEY] = { "BH-SECRET-PRIVATE-KEY", BH_FIND_SECRET, BH_SEV_HIGH, CM, "Private key",
-			    "Remove the key from the image and every layer (rebuild without it; a "
-			    "later `rm` does not remove it), revoke it, and mount keys at run time "
-			    "as secrets." },
-	[R_PRIVATE_KEY_ENC] = { "BH-SECRET-PRIVATE-KEY-ENCRYPTED", BH_FIND_SECRET, BH_SEV_MEDIUM,
-				CM, "Encrypted private key",
-				"The key is protected by a passphrase, which can be attacked "
-				"offline: remove it from every layer and provide it at run time." },
-	[R_AWS_ID] = { "BH-SECRET-AWS-ACCESS-KEY-ID", BH_FIND_SECRET, BH_SEV_CRITICAL, CM,
-		       "AWS access key ID",
-		       "Deactivate the key in AWS IAM, rebuild the image without it, and use "
-		       "instance or workload roles instead of static keys." },
-	[R_AWS_SECRET] = { "BH-SECRET-AWS-SECRET-KEY", BH_FIND_SECRET, BH_SEV_CRITICAL, CM,
-			   "AWS secret access key",
-			   "Deactivate the key pair in AWS IAM, rebuild the image without it, and "
-			   "use instance or workload roles instead of static keys." },
-	[R_GITHUB] = { "BH-SECRET-GITHUB", BH_FIND_SECRET, BH_SEV_CRITICAL, CM, "GitHub token",
-		       "Revoke the token on GitHub, rebuild the image without it, and pass "
-		       "tokens at build time with BuildKit secrets (never ARG or ENV)." },
-	[R_GITLAB] = { "BH-SECRET-GITLAB", BH_FIND_SECRET, BH_SEV_CRITICAL, CM, "GitLab token",
-		       "Revoke the token in GitLab, rebuild the image without it, and pass "
-		       "tokens at build time with BuildKit secrets." },
-	[R_SLACK] = { "BH-SECRET-SLACK", BH_FIND_SECRET, BH_SEV_HIGH, CM, "Slack token",
-		      "Revoke the token in the Slack app settings and rebuild the image without "
-		      "it." },
-	[R_SLACK_WEBHOOK] = { "BH-SECRET-SLACK-WEBHOOK", BH_FIND_SECRET, BH_SEV_MEDIUM, CM,
-			      "Slack incoming webhook URL",
-			      "Regenerate the webhook in Slack and provide it at run time." },
-	[R_STRIPE] = { "BH-SECRET-STRIPE", BH_FIND_SECRET, BH_SEV_CRITICAL, CM,
-		       "Stripe secret or restricted key",
-		       "Roll the key in the Stripe dashboard and rebuild the image without it." },
-	[R_GOOGLE] = { "BH-SECRET-GOOGLE-API-KEY", BH_FIND_SECRET, BH_SEV_HIGH, CM,
-		       "Google API key",
-		       "Delete or restrict the key in the Google Cloud console and rebuild the "
-		       "image without it." },
-	[R_NPM] = { "BH-SECRET-NPM", BH_FIND_SECRET, BH_SEV_CRITICAL, CM, "npm access token",
-		    "Revoke the token (npm token revoke) and rebuild the image without it; use "
-		    "a BuildKit secret for .npmrc at build time." },
-	[R_PYPI] = { "BH-SECRET-PYPI", BH_FIND_SECRET, BH_SEV_CRITICAL, CM, "PyPI API token",
-		     "Remove the token on pypi.org and rebuild the image without it." },
-	[R_JWT] = { "BH-SECRET-JWT", BH_FIND_SECRET, BH_SEV_MEDIUM, CM, "JSON Web Token",
-		    "A signed token grants whatever it claims until it expires: remove it, and "
-		    "rotate the signing key if the token does not expire." },
-	[R_GENERIC] = { "BH-SECRET-GENERIC", BH_FIND_SECRET, BH_SEV_MEDIUM, CM,
-			"Password or secret assigned in a file",
-			"Move the value out of the image (run-time secret or environment from a "
-			"secret store), rebuild, and change the password." },
-	[R_URL] = { "BH-SECRET-URL-CREDENTIALS", BH_FIND_SECRET, BH_SEV_HIGH, CM,
-		    "Credentials embedded in a URL",
-		    "Remove the user:password from the URL, rebuild, and change the password." },
-};
-
-const struct bh_content_check *bh_content_secret_rules(size_t *n)
-{
-	*n = R_COUNT;
-	return rules;
-}
-
-const char *content_secret_rule_id(int rule)
-{
-	return rules[rule].id;
-}
-
-const char *content_secret_rule_title(int rule)
-{
-	return rules[rule].title;
-}
-
-const char *content_secret_rule_remediation(int rule)
-{
-	return rules[rule].remediation;
-}
-
-bool content_secret_rule_low_confidence(int rule)
-{
-	return rule == R_GENERIC || rule == R_JWT;
-}
-
-bool content_third_party_path(const char *path)
-{
-	static const char *const anywhere[] = { "node_modules/",     "site-packages/",
-						"dist-packages/",    "vendor/",
-						"bower_components/", "go/pkg/mod/",
-						".cargo/registry/" };
-	static const char *const prefixes[] = { "usr/share/doc/",
-						"usr/share/man/",
-						"usr/share/info/",
-						"usr/share/perl",
-						"usr/lib/python",
-						"usr/local/lib/python",
-						"usr/lib/ruby/",
-						"usr/share/ruby",
-						"usr/lib/jvm/",
-						"usr/share/javascript/",
-						"usr/lib/node_modules/",
-						"usr/share/gtk-doc/",
-						"usr/share/bash-completion/",
-						"usr/share/zsh/",
-						"usr/share/fish/" };
-
-	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
-		if (bh_str_has_prefix(path, prefixes[i]))
-			return true;
-	for (size_t i = 0; i < sizeof(anywhere) / sizeof(anywhere[0]); i++) {
-		const char *m = strstr(path, anywhere[i]);
-
-		if (m && (m == path || m[-1] == '/'))
-			return true;
-	}
-	return bh_str_has_prefix(path, "usr/lib/") && strstr(path, "/perl");
-}
-
-/* ---- the patterns ------------------------------------------------------- */
-
-enum confirm {
-	C_PEM,
-	C_AWS_ID,
-	C_AWS_SECRET,
-	C_TOKEN, /* fixed-size token: boundaries + entropy of the random part */
-	C_PCRE,	 /* PCRE2 anchored at the candidate start */
-	C_JWT,
-	C_GENERIC,
-	C_URL,
-};
-
-struct pattern_def {
-	struct content_secret_pattern p;
-	enum confirm how;
-	int skip;	      /* C_TOKEN: bytes of fixed prefix not counted for entropy */
-	const char *pcre;     /* C_PCRE: the whole secret, anchored at the start */
-	enum bh_severity sev; /* the rule's severity unless 0 */
-	const char *kind;
-};
-
-#define ALNUM "A-Za-z0-9"
-#define KEYWORDS                                                                                   \
-	"(passw(or)?d|pwd|secret|token|api[_-]?key|access[_-]?key|secret[_-]?key|auth[_-]?key|"    \
-	"client[_-]?secret|private[_-]?key|credentials?)"
-
-static const struct pattern_def defs[] = {
-	{ { "-----BEGIN ([A-Z0-9]+ ){0,3}PRIVATE KEY", 0, R_PRIVATE_KEY, -1, 64 },
-	  C_PEM,
-	  0,
-	  NULL,
-	  0,
-	  NULL },
-	{ { "(A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}", 0, R_AWS_ID, 20, 1024 },
-	  C_AWS_ID,
-	  4,
-	  NULL,
-	  0,
-	  NULL },
-	{ { "secret_?access_?key", HS_FLAG_CASELESS, R_AWS_SECRET, -1, 4096 },
-	  C_AWS_SECRET,
-	  0,
-	  NULL,
-	  0,
-	  NULL },
-	{ { "gh[pousr]_[" ALNUM "]{36}", 0, R_GITHUB, 40, 4096 }, C_TOKEN, 4, NULL, 0, NULL },
-	{ { "github_pat_[" ALNUM "_]{82}", 0, R_GITHUB, 93, 4096 }, C_TOKEN, 11, NULL, 0, NULL },
-	{ { "glpat-[" ALNUM "_-]{20}", 0, R_GITLAB, 26, 4096 }, C_TOKEN, 6, NULL, 0, NULL },
-	{ { "gl(dt|rt)-[" ALNUM "_-]{20}", 0, R_GITLAB, 25, 4096 }, C_TOKEN, 5, NULL, 0, NULL },
-	{ { "glptt-[0-9a-f]{40}", 0, R_GITLAB, 46, 4096 }, C_TOKEN, 6, NULL, 0, NULL },
-	{ { "GR1348941[" ALNUM "_-]{20}", 0, R_GITLAB, 29, 4096 }, C_TOKEN, 9, NULL, 0, NULL },
-	{ { "xox[abposre]-[0-9]", 0, R_SLACK, 6, 4096 },
-	  C_PCRE,
-	  0,
-	  "xox[abposre]-(?:[0-9]+-){1,3}[" ALNUM "]{10,64}(?![" ALNUM "-])",
-	  0,
-	  NULL },
-	{ { "hooks\\.slack\\.com/services/T", 0, R_SLACK_WEBHOOK, 26, 4096 },
-	  C_PCRE,
-	  0,
-	  "hooks\\.slack\\.com/services/T[A-Z0-9]{6,12}/B[A-Z0-9]{6,12}/[" ALNUM
-	  "]{20,32}(?![" ALNUM "])",
-	  0,
-	  NULL },
-	{ { "[rs]k_live_[" ALNUM "]{8}", 0, R_STRIPE, 16, 4096 },
-	  C_PCRE,
-	  0,
-	  "(?<![" ALNUM "_])[rs]k_live_[" ALNUM "]{20,247}(?![" ALNUM "])",
-	  0,
-	  "live" },
-	{ { "[rs]k_test_[" ALNUM "]{8}", 0, R_STRIPE, 16, 4096 },
-	  C_PCRE,
-	  0,
-	  "(?<![" ALNUM "_])[rs]k_test_[" ALNUM "]{20,247}(?![" ALNUM "])",
-	  BH_SEV_LOW,
-	  "test" },
-	{ { "AIza[" ALNUM "_-]{35}", 0, R_GOOGLE, 39, 4096 }, C_TOKEN, 4, NULL, 0, NULL },
-	{ { "npm_[" ALNUM "]{36}", 0, R_NPM, 40, 4096 }, C_TOKEN, 4, NULL, 0, NULL },
-	{ { "pypi-AgEIcHlwaS5vcmc", 0, R_PYPI, 20, 4096 },
-	  C_PCRE,
-	  0,
-	  "pypi-AgEIcHlwaS5vcmc[" ALNUM "_-]{50,1000}(?![" ALNUM "_-])",
-	  0,
-	  "pypi.org" },
-	{ { "pypi-AgENdGVzdC5weXBpLm9yZw", 0, R_PYPI, 27, 4096 },
-	  C_PCRE,
-	  0,
-	  "pypi-AgENdGVzdC5weXBpLm9yZw[" ALNUM "_-]{50,1000}(?![" ALNUM "_-])",
-	  BH_SEV_LOW,
-	  "test.pypi.org" },
-	{ { "eyJ[" ALNUM "_-]{8,}\\.eyJ", 0, R_JWT, -1, 1024 }, C_JWT, 0, NULL, 0, NULL },
-	{ { KEYWORDS, HS_FLAG_CASELESS, R_GENERIC, -1, 16384 }, C_GENERIC, 0, NULL, 0, NULL },
-	{ { "://[^\\s/?#@:'\"<>\\\\]{1,64}:[^\\s/?#@'\"<>\\\\]{1,128}@", 0, R_URL, -1, 4096 },
-	  C_URL,
-	  0,
-	  NULL,
-	  0,
-	  NULL },
-};
-
-#define NPAT (sizeof(defs) / sizeof(defs[0]))
-
-size_t content_secret_npatterns(void)
-{
-	return NPAT;
-}
-
-const struct content_secret_pattern *content_secret_pattern(size_t i)
-{
-	return i < NPAT ? &defs[i].p : NULL;
-}
-
 /* ---- the compiled confirmations ------------------------------------------ */
 
 struct secrets {
-	pcre2_code *re[NPAT];
+	pcre2_code **re; /* per pattern, NULL when it has no PCRE2 expression */
+	size_t n;
 };
 
 int content_secrets_new(struct secrets **out, struct bh_error **err)
 {
 	struct secrets *s = bh_calloc(1, sizeof(*s));
 
-	for (size_t i = 0; i < NPAT; i++) {
+	s->n = content_secret_npatterns();
+	s->re = bh_calloc(s->n + 1, sizeof(*s->re));
+	for (size_t i = 0; i < s->n; i++) {
+		const struct content_secret_pattern *p = content_secret_pattern(i);
 		int ec;
 		PCRE2_SIZE eo;
 
-		if (!defs[i].pcre)
+		if (!p->pcre)
 			continue;
-		s->re[i] = pcre2_compile((PCRE2_SPTR)defs[i].pcre, PCRE2_ZERO_TERMINATED,
-					 PCRE2_ANCHORED, &ec, &eo, NULL);
+		s->re[i] = pcre2_compile((PCRE2_SPTR)p->pcre, PCRE2_ZERO_TERMINATED, PCRE2_ANCHORED,
+					 &ec, &eo, NULL);
 		if (!s->re[i]) {
 			PCRE2_UCHAR msg[256];
 
 			pcre2_get_error_message(ec, msg, sizeof(msg));
 			content_secrets_free(s);
 			return bh_error_set(err, BH_ERR_INTERNAL, "secret rule %s: pattern %zu: %s",
-					    rules[defs[i].p.rule].id, i, (const char *)msg);
+					    content_secret_rule(p->rule)->id, i, (const char *)msg);
 		}
 		/* JIT is an optimisation: without it the interpreter runs. */
 		(void)pcre2_jit_compile(s->re[i], PCRE2_JIT_COMPLETE);
@@ -302,8 +60,9 @@ void content_secrets_free(struct secrets *s)
 {
 	if (!s)
 		return;
-	for (size_t i = 0; i < NPAT; i++)
+	for (size_t i = 0; i < s->n; i++)
 		pcre2_code_free(s->re[i]);
+	free(s->re);
 	free(s);
 }
 
@@ -317,44 +76,6 @@ pcre2_match_data *content_secrets_match_data(void)
 }
 
 /* ---- helpers ----------------------------------------------------------- */
-
-/* log2 without libm: exponent from the bits, the mantissa's logarithm from
- * the atanh series (error below 1e-6, plenty for an entropy threshold). */
-static double lg2(double x)
-{
-	uint64_t u;
-	double m, t, t2, ln;
-	int e;
-
-	memcpy(&u, &x, sizeof(u));
-	e = (int)((u >> 52) & 0x7ff) - 1023;
-	u = (u & 0x000fffffffffffffull) | 0x3ff0000000000000ull;
-	memcpy(&m, &u, sizeof(m));
-	t = (m - 1) / (m + 1);
-	t2 = t * t;
-	ln = 2 * t *
-	     (1 + t2 * (1.0 / 3 + t2 * (1.0 / 5 + t2 * (1.0 / 7 + t2 * (1.0 / 9 + t2 / 11)))));
-	return e + ln * 1.4426950408889634;
-}
-
-double content_entropy(const unsigned char *p, size_t n)
-{
-	size_t count[256] = { 0 };
-	double h = 0;
-
-	if (!n)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		count[p[i]]++;
-	for (int c = 0; c < 256; c++) {
-		if (count[c]) {
-			double f = (double)count[c] / (double)n;
-
-			h -= f * lg2(f);
-		}
-	}
-	return h;
-}
 
 /* "ABCDEFGH", "12345678", "abcabcabc": runs that documentation uses as
  * stand-ins for a real token. */
@@ -371,88 +92,6 @@ static bool looks_sequential(const unsigned char *p, size_t n)
 			repeats++;
 	}
 	return steps * 2 > n || repeats * 10 > n * 7;
-}
-
-void content_redact(const unsigned char *p, size_t n, char *out, size_t outsz)
-{
-	size_t show = n / 4 < 4 ? n / 4 : 4, k = 0;
-
-	for (size_t i = 0; i < show && k + 2 < outsz; i++)
-		out[k++] = bh_isprint(p[i]) && p[i] != '"' && p[i] != '\\' ? (char)p[i] : '?';
-	if (k + 4 <= outsz) {
-		/* U+2026 HORIZONTAL ELLIPSIS */
-		out[k++] = (char)0xe2;
-		out[k++] = (char)0x80;
-		out[k++] = (char)0xa6;
-	}
-	out[k] = 0;
-}
-
-void content_fingerprint(const void *p, size_t n, char out[13])
-{
-	struct bh_digest d;
-
-	bh_sha256(p, n, &d);
-	memcpy(out, bh_digest_hex(&d), 12);
-	out[12] = 0;
-}
-
-static bool ieq(const unsigned char *p, size_t n, const char *w)
-{
-	return strlen(w) == n && !strncasecmp((const char *)p, w, n);
-}
-
-static bool icontains(const unsigned char *p, size_t n, const char *w)
-{
-	size_t m = strlen(w);
-
-	for (size_t i = 0; i + m <= n; i++)
-		if (!strncasecmp((const char *)p + i, w, m))
-			return true;
-	return false;
-}
-
-bool content_looks_placeholder(const unsigned char *p, size_t n)
-{
-	static const char *const words[] = {
-		"password",    "passwd",     "pass",	     "pwd",	      "secret",
-		"token",       "changeme",   "change_me",    "example",	      "sample",
-		"dummy",       "test",	     "testing",	     "none",	      "null",
-		"nil",	       "undefined",  "empty",	     "foo",	      "bar",
-		"foobar",      "redacted",   "hidden",	     "placeholder",   "default",
-		"admin",       "root",	     "guest",	     "anonymous",     "user",
-		"username",    "mypassword", "yourpassword", "your_password", "secret123",
-		"password123", "true",	     "false",	     "required",      "optional",
-		"string",      "str",	     "value",	     "key",	      "apikey",
-		"api_key",     "xxx",
-	};
-	static const char *const parts[] = {
-		"${",	       "$(",	  "{{",		 "}}",	     "%(",
-		"%s",	       "<",	  ">",		 "xxxx",     "****",
-		"....",	       "example", "placeholder", "changeme", "change_me",
-		"your_",       "your-",	  "yourpass",	 "replace",  "insert",
-		"todo",	       "fixme",	  "dummy",	 "redacted", "password_here",
-		"secret_here",
-	};
-	unsigned char first;
-	bool same = true;
-
-	if (!n)
-		return true;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (ieq(p, n, words[i]))
-			return true;
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (icontains(p, n, parts[i]))
-			return true;
-	first = p[0];
-	if (first == '$' || first == '%' || first == '@' || first == '&' || first == '*' ||
-	    first == '[' || first == '{' || first == '(')
-		return true;
-	for (size_t i = 1; i < n; i++)
-		if (p[i] != first)
-			same = false;
-	return same;
 }
 
 static bool is_alnum(unsigned char c)
@@ -618,8 +257,8 @@ static bool confirm_pem(const unsigned char *buf, size_t len, size_t end, struct
 	}
 	f->start = start;
 	f->end = (size_t)(endm - buf);
-	f->rule = encrypted ? R_PRIVATE_KEY_ENC : R_PRIVATE_KEY;
-	f->severity = rules[f->rule].severity;
+	f->rule = encrypted ? SR_PRIVATE_KEY_ENC : SR_PRIVATE_KEY;
+	f->severity = content_secret_rule(f->rule)->severity;
 	snprintf(f->kind, sizeof(f->kind), "%s%s",
 		 pgp	   ? "PGP"
 		 : type[0] ? type
@@ -672,7 +311,7 @@ static bool confirm_aws_id(const unsigned char *buf, size_t len, size_t end, str
 		return false;
 	f->start = start;
 	f->end = end;
-	f->rule = R_AWS_ID;
+	f->rule = SR_AWS_ID;
 	set_secret(f, buf + start, 20);
 	/* Its secret nearby (within 1 KiB either way) makes it usable. */
 	lo = start > 1024 ? start - 1024 : 0;
@@ -763,16 +402,16 @@ static bool confirm_aws_secret(const unsigned char *buf, size_t len, size_t end,
 		return false;
 	f->start = v;
 	f->end = v + 40;
-	f->rule = R_AWS_SECRET;
+	f->rule = SR_AWS_SECRET;
 	f->severity = BH_SEV_CRITICAL;
 	set_secret(f, buf + v, 40);
 	return true;
 }
 
-static bool confirm_token(const struct pattern_def *d, const unsigned char *buf, size_t len,
-			  size_t end, struct secret_found *f)
+static bool confirm_token(const struct content_secret_pattern *d, const unsigned char *buf,
+			  size_t len, size_t end, struct secret_found *f)
 {
-	size_t start = end - (size_t)d->p.prefix, rn = (size_t)d->p.prefix - (size_t)d->skip;
+	size_t start = end - (size_t)d->prefix, rn = (size_t)d->prefix - (size_t)d->skip;
 	const unsigned char *r = buf + start + d->skip;
 
 	if (!left_ok(buf, start) || (end < len && (is_b64url(buf[end]))))
@@ -781,8 +420,8 @@ static bool confirm_token(const struct pattern_def *d, const unsigned char *buf,
 		return false;
 	f->start = start;
 	f->end = end;
-	f->rule = d->p.rule;
-	f->severity = d->sev ? d->sev : rules[d->p.rule].severity;
+	f->rule = d->rule;
+	f->severity = d->sev ? d->sev : content_secret_rule(d->rule)->severity;
 	set_secret(f, buf + start, end - start);
 	return true;
 }
@@ -790,8 +429,8 @@ static bool confirm_token(const struct pattern_def *d, const unsigned char *buf,
 static bool confirm_pcre(const struct secrets *s, size_t pi, const unsigned char *buf, size_t len,
 			 size_t end, pcre2_match_data *md, struct secret_found *f)
 {
-	const struct pattern_def *d = &defs[pi];
-	size_t start = end - (size_t)d->p.prefix, sublen = start + 1100 < len ? start + 1100 : len;
+	const struct content_secret_pattern *d = content_secret_pattern(pi);
+	size_t start = end - (size_t)d->prefix, sublen = start + 1100 < len ? start + 1100 : len;
 	PCRE2_SIZE *ov;
 	int rc;
 
@@ -800,14 +439,14 @@ static bool confirm_pcre(const struct secrets *s, size_t pi, const unsigned char
 		return false;
 	ov = pcre2_get_ovector_pointer(md);
 	/* The part after the fixed prefix is the random one. */
-	if (ov[1] - ov[0] < (size_t)d->p.prefix + 8 ||
-	    content_entropy(buf + ov[0] + d->p.prefix, ov[1] - ov[0] - (size_t)d->p.prefix) < 3.0 ||
-	    looks_sequential(buf + ov[0] + d->p.prefix, ov[1] - ov[0] - (size_t)d->p.prefix))
+	if (ov[1] - ov[0] < (size_t)d->prefix + 8 ||
+	    content_entropy(buf + ov[0] + d->prefix, ov[1] - ov[0] - (size_t)d->prefix) < 3.0 ||
+	    looks_sequential(buf + ov[0] + d->prefix, ov[1] - ov[0] - (size_t)d->prefix))
 		return false;
 	f->start = ov[0];
 	f->end = ov[1];
-	f->rule = d->p.rule;
-	f->severity = d->sev ? d->sev : rules[d->p.rule].severity;
+	f->rule = d->rule;
+	f->severity = d->sev ? d->sev : content_secret_rule(d->rule)->severity;
 	if (d->kind)
 		snprintf(f->kind, sizeof(f->kind), "%s", d->kind);
 	set_secret(f, buf + ov[0], ov[1] - ov[0]);
@@ -841,7 +480,7 @@ static bool confirm_jwt(const unsigned char *buf, size_t len, size_t end, struct
 		return false;
 	f->start = start;
 	f->end = i;
-	f->rule = R_JWT;
+	f->rule = SR_JWT;
 	f->severity = BH_SEV_MEDIUM;
 	set_secret(f, buf + start, i - start);
 	return true;
@@ -918,7 +557,7 @@ static bool confirm_generic(const unsigned char *buf, size_t len, size_t end,
 		return false;
 	f->start = v;
 	f->end = e;
-	f->rule = R_GENERIC;
+	f->rule = SR_GENERIC;
 	f->severity = BH_SEV_MEDIUM;
 	{
 		/* The name the value is assigned to, for the title. */
@@ -940,10 +579,10 @@ static bool host_placeholder(const unsigned char *h, size_t n)
 					     "myhost", "your-host", "yourhost", "somehost" };
 
 	for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++)
-		if (ieq(h, n, hosts[i]))
+		if (content_ieq(h, n, hosts[i]))
 			return true;
-	return icontains(h, n, "example") || icontains(h, n, "domain.tld") ||
-	       icontains(h, n, ".invalid");
+	return content_icontains(h, n, "example") || content_icontains(h, n, "domain.tld") ||
+	       content_icontains(h, n, ".invalid");
 }
 
 static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct secret_found *f)
@@ -984,11 +623,12 @@ static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct
 	pn = at - colon - 1;
 	if (pn < 3 || content_looks_placeholder(pass, pn) ||
 	    content_looks_placeholder(buf + us, colon - us) ||
-	    ieq(buf + us, colon - us, "anonymous") || ieq(buf + us, colon - us, "ftp"))
+	    content_ieq(buf + us, colon - us, "anonymous") ||
+	    content_ieq(buf + us, colon - us, "ftp"))
 		return false;
 	f->start = ss;
 	f->end = he;
-	f->rule = R_URL;
+	f->rule = SR_URL;
 	f->severity = BH_SEV_HIGH;
 	snprintf(f->kind, sizeof(f->kind), "%.*s://%.*s@%.*s", (int)(us - 3 - ss),
 		 (const char *)buf + ss, (int)(colon - us > 16 ? 16 : colon - us),
@@ -1001,23 +641,23 @@ static bool confirm_url(const unsigned char *buf, size_t len, size_t end, struct
 bool content_secret_confirm(const struct secrets *s, int pat, const unsigned char *buf, size_t len,
 			    size_t end, pcre2_match_data *md, struct secret_found *f)
 {
-	const struct pattern_def *d;
+	const struct content_secret_pattern *d;
 
-	if (pat < 0 || (size_t)pat >= NPAT || end > len)
+	if (pat < 0 || (size_t)pat >= s->n || end > len)
 		return false;
-	d = &defs[pat];
-	if (d->p.prefix > 0 && end < (size_t)d->p.prefix)
+	d = content_secret_pattern((size_t)pat);
+	if (d->prefix > 0 && end < (size_t)d->prefix)
 		return false;
 	memset(f, 0, sizeof(*f));
-	switch (d->how) {
-	case C_PEM: return end >= 22 && confirm_pem(buf, len, end, f);
-	case C_AWS_ID: return confirm_aws_id(buf, len, end, f);
-	case C_AWS_SECRET: return confirm_aws_secret(buf, len, end, f);
-	case C_TOKEN: return confirm_token(d, buf, len, end, f);
-	case C_PCRE: return confirm_pcre(s, (size_t)pat, buf, len, end, md, f);
-	case C_JWT: return end >= 15 && confirm_jwt(buf, len, end, f);
-	case C_GENERIC: return confirm_generic(buf, len, end, f);
-	case C_URL: return end >= 8 && confirm_url(buf, len, end, f);
+	switch (d->confirm) {
+	case CONFIRM_PEM: return end >= 22 && confirm_pem(buf, len, end, f);
+	case CONFIRM_AWS_ID: return confirm_aws_id(buf, len, end, f);
+	case CONFIRM_AWS_SECRET: return confirm_aws_secret(buf, len, end, f);
+	case CONFIRM_TOKEN: return confirm_token(d, buf, len, end, f);
+	case CONFIRM_PCRE: return confirm_pcre(s, (size_t)pat, buf, len, end, md, f);
+	case CONFIRM_JWT: return end >= 15 && confirm_jwt(buf, len, end, f);
+	case CONFIRM_GENERIC: return confirm_generic(buf, len, end, f);
+	case CONFIRM_URL: return end >= 8 && confirm_url(buf, len, end, f);
 	}
 	return false;
 }
