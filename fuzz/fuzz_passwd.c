@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz the small parsers behind the configuration checks: /etc/passwd, the
- * package managers' file lists (dpkg .list, apk installed) and the
+ * package managers' file lists (dpkg .list and .md5sums, apk installed) and the
  * credential-name test. The first byte picks the parser; the rest is the
  * input. Each must stay inside (data, size) and never fail but on limits.
  */
@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void count_path(const char *path, size_t n, const char *pkg, void *data)
+static void count_path(const char *path, size_t n, const char *pkg, const char *sum, void *data)
 {
 	size_t *total = data;
 
@@ -22,6 +22,8 @@ static void count_path(const char *path, size_t n, const char *pkg, void *data)
 		*total += (unsigned char)path[i];
 	if (pkg)
 		*total += strlen(pkg);
+	if (sum)
+		*total += strlen(sum);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -38,7 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bh_content_passwd_uid(in, n, "root", &uid, &err);
 		bh_content_passwd_uid(in, n, "app", &uid, &err);
 		break;
-	case 1: bh_content_dpkg_list(in, n, count_path, &total, &err); break;
+	case 1: /* the two dpkg lists, one input */
+		bh_content_dpkg_list(in, n, count_path, &total, &err);
+		bh_error_free(err);
+		err = NULL;
+		bh_content_dpkg_md5sums(in, n, count_path, &total, &err);
+		break;
 	case 2: bh_content_apk_files(in, n, count_path, &total, &err); break;
 	case 3: bh_content_credential_name(in, n); break;
 	}

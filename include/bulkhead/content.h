@@ -168,14 +168,21 @@ bool bh_content_credential_name(const char *name, size_t len);
 
 /*
  * Files owned by packages, from a dpkg `info/<pkg>.list` (one absolute path
- * per line; `pkg` is then NULL, the caller knows it from the file name) or
- * an apk `installed` database (P:, F: and R: lines): fn gets each path
- * without its leading "/", and its length. Returns the number of paths,
- * negative (BH_ERR_LIMIT) on input over 64 MiB.
+ * per line), a dpkg `info/<pkg>.md5sums` ("<32 hex digits>  <path>" per
+ * line) or an apk `installed` database (P:, F:, R: and Z: lines): fn gets
+ * each path without its leading "/", its length, the package (apk; NULL for
+ * dpkg, whose caller knows it from the file name) and the file's checksum as
+ * the database has it (md5sums: 32 lowercase hex digits; apk: "Q1" and the
+ * base64 of the SHA-1), or NULL (.list, an apk file without Z:). All
+ * borrowed for the call. Returns the number of paths, negative
+ * (BH_ERR_LIMIT) on input over 64 MiB; malformed lines are skipped.
  */
-typedef void (*bh_owned_fn)(const char *path, size_t n, const char *pkg, void *data);
+typedef void (*bh_owned_fn)(const char *path, size_t n, const char *pkg, const char *sum,
+			    void *data);
 int bh_content_dpkg_list(const char *buf, size_t len, bh_owned_fn fn, void *data,
 			 struct bh_error **err);
+int bh_content_dpkg_md5sums(const char *buf, size_t len, bh_owned_fn fn, void *data,
+			    struct bh_error **err);
 int bh_content_apk_files(const char *buf, size_t len, bh_owned_fn fn, void *data,
 			 struct bh_error **err);
 

@@ -104,12 +104,13 @@ struct owned {
 	const char *pkg; /* dpkg: the .list file's package */
 };
 
-static void owned_add(const char *path, size_t n, const char *pkg, void *data)
+static void owned_add(const char *path, size_t n, const char *pkg, const char *sum, void *data)
 {
 	struct owned *o = data;
 	char *p = bh_strndup(path, n), *res = content_resolve_dirs(o->in->merged, p);
 	const char *name = pkg ? pkg : o->pkg;
 
+	(void)sum;
 	free(bh_map_put(o->map, res, strlen(res), bh_strdup(name ? name : "?")));
 	free(res);
 	free(p);

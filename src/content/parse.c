@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Parsers of untrusted bytes for the configuration checks: /etc/passwd,
- * the created_by strings of an image's history, and the package managers'
- * lists of the files they installed. Each takes (pointer, length), reads
- * nothing past it, and has a size limit and a fuzz target
+ * Parsers of untrusted bytes for the configuration checks and the secret
+ * scanner: /etc/passwd, the created_by strings of an image's history, and
+ * the package managers' lists of the files they installed, with their
+ * checksums (dpkg .list and .md5sums, apk installed). Each takes (pointer,
+ * length), reads nothing past it, and has a size limit and a fuzz target
  * (fuzz/fuzz_passwd.c, fuzz/fuzz_history.c).
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -479,35 +482,110 @@ int bh_content_dpkg_list(const char *buf, size_t len, bh_owned_fn fn, void *data
 			le--;
 		if (ls == le || (le - ls == 1 && *ls == '.') || memchr(ls, 0, (size_t)(le - ls)))
 			continue;
-		fn(ls, (size_t)(le - ls), NULL, data);
+		fn(ls, (size_t)(le - ls), NULL, NULL, data);
 		n++;
 	}
 	return n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int bh_content_dpkg_md5sums(const char *buf, size_t len, bh_owned_fn fn, void *data,
+			    struct bh_error **err)
+{
+	const char *p = buf, *end = buf + len, *ls, *le;
+	char sum[33];
+	int n = 0;
+
+	if (len > MAX_LIST)
+		return bh_error_set(err, BH_ERR_LIMIT, "dpkg md5sums: %zu bytes, over %u", len,
+				    MAX_LIST);
+	while (next_line(&p, end, &ls, &le)) {
+		const char *q = ls + 32;
+		bool ok = le - ls >= 34;
+
+		/* "<32 hex digits>  <path>", as md5sum writes it ("*" for binary mode). */
+		for (int i = 0; ok && i < 32; i++) {
+			int v = hexval(ls[i]);
+
+			ok = v >= 0;
+			sum[i] = (char)("0123456789abcdef"[v < 0 ? 0 : v]);
+		}
+		if (!ok || (*q != ' ' && *q != '\t'))
+			continue;
+		sum[32] = 0;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < le && *q == '*')
+			q++;
+		while (q < le && *q == '/')
+			q++;
+		if (le > q && le[-1] == '\r')
+			le--;
+		if (q >= le || memchr(q, 0, (size_t)(le - q)))
+			continue;
+		fn(q, (size_t)(le - q), NULL, sum, data);
+		n++;
+	}
+	return n;
+}
+
+/* An apk file (R:) waits for its checksum (Z:, on a later line). */
+struct apk_file {
+	char path[8192];
+	size_t n;
+	char sum[128];
+	bool pending;
+};
+
+static void apk_flush(struct apk_file *af, const char *pkg, bh_owned_fn fn, void *data, int *n)
+{
+	if (!af->pending)
+		return;
+	fn(af->path, af->n, pkg[0] ? pkg : NULL, af->sum[0] ? af->sum : NULL, data);
+	(*n)++;
+	af->pending = false;
 }
 
 int bh_content_apk_files(const char *buf, size_t len, bh_owned_fn fn, void *data,
 			 struct bh_error **err)
 {
 	const char *p = buf, *end = buf + len, *ls, *le;
-	char dir[4096] = "", pkg[256] = "", path[8192];
+	char dir[4096] = "", pkg[256] = "";
+	struct apk_file *af;
 	int n = 0;
 
 	if (len > MAX_LIST)
 		return bh_error_set(err, BH_ERR_LIMIT, "apk database: %zu bytes, over %u", len,
 				    MAX_LIST);
+	af = bh_calloc(1, sizeof(*af));
 	while (next_line(&p, end, &ls, &le)) {
 		size_t vl = (size_t)(le - ls) - (le - ls >= 2 ? 2 : (size_t)(le - ls));
 		const char *v = ls + 2;
 
 		if (ls == le) {
+			apk_flush(af, pkg, fn, data, &n);
 			dir[0] = pkg[0] = 0;
 			continue;
 		}
 		if (le - ls < 2 || ls[1] != ':' || memchr(v, 0, vl))
 			continue;
 		switch (ls[0]) {
-		case 'P': copy_trunc(pkg, sizeof(pkg), v, vl); break;
+		case 'P':
+			apk_flush(af, pkg, fn, data, &n);
+			copy_trunc(pkg, sizeof(pkg), v, vl);
+			break;
 		case 'F':
+			apk_flush(af, pkg, fn, data, &n);
 			while (vl && *v == '/') {
 				v++;
 				vl--;
@@ -517,18 +595,26 @@ int bh_content_apk_files(const char *buf, size_t len, bh_owned_fn fn, void *data
 		case 'R': {
 			int k;
 
+			apk_flush(af, pkg, fn, data, &n);
 			if (!vl || memchr(v, '/', vl))
 				break;
-			k = snprintf(path, sizeof(path), "%s%s%.*s", dir, dir[0] ? "/" : "",
+			k = snprintf(af->path, sizeof(af->path), "%s%s%.*s", dir, dir[0] ? "/" : "",
 				     (int)vl, v);
-			if (k <= 0 || (size_t)k >= sizeof(path))
+			if (k <= 0 || (size_t)k >= sizeof(af->path))
 				break;
-			fn(path, (size_t)k, pkg[0] ? pkg : NULL, data);
-			n++;
+			af->n = (size_t)k;
+			af->sum[0] = 0;
+			af->pending = true;
 			break;
 		}
+		case 'Z':
+			if (af->pending)
+				copy_trunc(af->sum, sizeof(af->sum), v, vl);
+			break;
 		default: break;
 		}
 	}
+	apk_flush(af, pkg, fn, data, &n);
+	free(af);
 	return n;
 }

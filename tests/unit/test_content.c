@@ -880,16 +880,18 @@ static void credential_names(void **state)
 struct paths {
 	char got[8][64];
 	char pkg[8][32];
+	char sum[8][64];
 	size_t n;
 };
 
-static void collect(const char *path, size_t n, const char *pkg, void *data)
+static void collect(const char *path, size_t n, const char *pkg, const char *sum, void *data)
 {
 	struct paths *p = data;
 
 	if (p->n < 8) {
 		snprintf(p->got[p->n], sizeof(p->got[0]), "%.*s", (int)n, path);
 		snprintf(p->pkg[p->n], sizeof(p->pkg[0]), "%s", pkg ? pkg : "-");
+		snprintf(p->sum[p->n], sizeof(p->sum[0]), "%s", sum ? sum : "-");
 	}
 	p->n++;
 }
@@ -916,6 +918,45 @@ static void package_file_lists(void **state)
 	assert_string_equal(p.pkg[3], "musl");
 	assert_int_equal(bh_content_apk_files(apk, (64u << 20) + 1, collect, &p, &err), -1);
 	assert_error(err, BH_ERR_LIMIT, "apk");
+	bh_error_free(err);
+}
+
+static void package_checksums(void **state)
+{
+	struct paths p = { 0 };
+	/* Hex in either case, "*" of binary mode, a leading "/", CRLF; lines that
+	 * are not "<32 hex> <path>" are skipped. */
+	const char *md5 = "D41D8CD98F00B204E9800998ECF8427E  usr/share/doc/a/key.pem\n"
+			  "0123456789abcdef0123456789abcdef *//etc/x\r\n"
+			  "0123456789abcdef0123456789abcdeg  bad-hex\n"
+			  "0123456789abcdef0123456789abcdef\n"
+			  "0123456789abcdef0123456789abcdef  \n"
+			  "0123456789abcdef0123456789abcdefX y\n";
+	/* apk: Z: belongs to the R: before it, within its package and F:. */
+	const char *apk =
+		"P:musl\nF:lib\nR:libc.so\na:0:0:755\nZ:Q1/3iAPFqkw1S9rHVYE33YDpVRlVI=\n"
+		"R:ld.so\nP:b\nZ:Q1orphan=\nF:etc\nR:x\nZ:Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=\n";
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_content_dpkg_md5sums(md5, strlen(md5), collect, &p, &err), 2);
+	assert_string_equal(p.got[0], "usr/share/doc/a/key.pem");
+	assert_string_equal(p.sum[0], "d41d8cd98f00b204e9800998ecf8427e");
+	assert_string_equal(p.pkg[0], "-");
+	assert_string_equal(p.got[1], "etc/x");
+	assert_string_equal(p.sum[1], "0123456789abcdef0123456789abcdef");
+	memset(&p, 0, sizeof(p));
+	assert_int_equal(bh_content_apk_files(apk, strlen(apk), collect, &p, &err), 3);
+	assert_string_equal(p.got[0], "lib/libc.so");
+	assert_string_equal(p.pkg[0], "musl");
+	assert_string_equal(p.sum[0], "Q1/3iAPFqkw1S9rHVYE33YDpVRlVI=");
+	assert_string_equal(p.got[1], "lib/ld.so");
+	assert_string_equal(p.pkg[1], "musl");
+	assert_string_equal(p.sum[1], "-");
+	assert_string_equal(p.got[2], "etc/x");
+	assert_string_equal(p.pkg[2], "b");
+	assert_string_equal(p.sum[2], "Q1AAAAAAAAAAAAAAAAAAAAAAAAAAA=");
+	assert_int_equal(bh_content_dpkg_md5sums(md5, (64u << 20) + 1, collect, &p, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "md5sums");
 	bh_error_free(err);
 }
 
@@ -967,6 +1008,7 @@ int main(void)
 		cmocka_unit_test(history_parser),
 		cmocka_unit_test(credential_names),
 		cmocka_unit_test(package_file_lists),
+		cmocka_unit_test(package_checksums),
 		cmocka_unit_test(checks_listed),
 		cmocka_unit_test(default_rules_dir),
 	};
