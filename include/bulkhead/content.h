@@ -25,6 +25,19 @@
  * characters (never more than a quarter of the secret) and a SHA-256
  * fingerprint (12 hex digits).
  *
+ * A secret in a file that an installed package put there unchanged (the
+ * example and test keys of /usr/share/doc/<pkg>/examples, say) is the
+ * distribution's, not one the image's author added: it is left out unless
+ * secret_include_packaged asks for it (then LOW, naming the package in the
+ * title, the description and `pkg`). "Installed unchanged" means: the
+ * inventory (`inv`; without it nothing counts as packaged) lists the
+ * package; its file checksum in the live database matches the file's
+ * content (dpkg: info/<pkg>[:arch].md5sums or status.d/<pkg>.md5sums, MD5,
+ * written no later than the layer where the installed version appeared;
+ * apk: the Z: line of lib/apk/db/installed, SHA-1); rpm is not consulted.
+ * Whoever can write the image can also forge its package database: the
+ * check keeps noise out, it is not a proof of origin.
+ *
  * Finding IDs are stable: BH-CFG-NNN (configuration checks, see
  * bh_content_checks), BH-SECRET-<KIND> (bh_content_secret_rules),
  * BH-MALWARE-<NAME> (a YARA rule's `id` meta, else BH-MALWARE-YARA-<rule>),
@@ -53,6 +66,9 @@ struct bh_content_opts {
 	 * '*') matches every ID with that prefix. */
 	const char *const *skip_checks;
 	bool secret_binaries; /* scan binary files (NUL in the first 8 KiB) for secrets too */
+	/* Report secrets in files an installed package put there unchanged
+	 * (LOW, with the package); by default they are left out. */
+	bool secret_include_packaged;
 	/* Files larger than this are not searched for secrets or by YARA or
 	 * ClamAV, and are counted in skipped_large (the hash blocklist still
 	 * sees them). 0 = BH_CONTENT_MAX_FILE_DEFAULT. */
@@ -98,6 +114,7 @@ struct bh_content_stats {
 	uint64_t skipped_binary; /* binary files not searched for secrets */
 	uint64_t yara_scanned;	 /* files handed to YARA (after the literal prefilter) */
 	uint64_t hashed;	 /* files hashed for the blocklist */
+	uint64_t packaged;	 /* secrets in files a package installed unchanged */
 };
 void bh_content_stats(const struct bh_content *c, struct bh_content_stats *out);
 void bh_content_free(struct bh_content *c);

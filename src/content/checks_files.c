@@ -3,7 +3,7 @@
  * The configuration checks of the merged filesystem (setuid and setgid
  * files against the packages that ship them, world-writable paths, package
  * manager caches, .git directories), and which files the walk keeps for the
- * checks (content_capture_kind_of).
+ * checks and for the package check of secrets (content_capture_kind_of).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,10 @@ enum capture_kind content_capture_kind_of(const char *path)
 	if (bh_str_has_prefix(path, "var/lib/dpkg/info/") && bh_str_has_suffix(path, ".list") &&
 	    !strchr(path + 18, '/'))
 		return CAP_DPKG_LIST;
+	if (((bh_str_has_prefix(path, "var/lib/dpkg/info/") && !strchr(path + 18, '/')) ||
+	     (bh_str_has_prefix(path, "var/lib/dpkg/status.d/") && !strchr(path + 22, '/'))) &&
+	    bh_str_has_suffix(path, ".md5sums"))
+		return CAP_DPKG_MD5SUMS;
 	for (size_t i = 0; i < sizeof(cred_names) / sizeof(cred_names[0]); i++)
 		if (!strcmp(b, cred_names[i]) && (i != 5 || bh_str_has_prefix(path, "etc/") ||
 						  bh_str_has_prefix(path, "usr/etc/")))
@@ -61,8 +65,21 @@ size_t content_capture_max(enum capture_kind k)
 	case CAP_DPKG_LIST: return 4u << 20;
 	case CAP_APK_DB: return 64u << 20;
 	case CAP_CRED: return 1u << 20;
+	case CAP_DPKG_MD5SUMS: return 16u << 20;
 	}
 	return 0;
+}
+
+bool content_capture_wanted(enum capture_kind k, const struct bh_content_opts *o)
+{
+	switch (k) {
+	case CAP_PASSWD:
+	case CAP_DPKG_LIST:
+	case CAP_CRED: return o->config;
+	case CAP_APK_DB: return o->config || o->secrets;
+	case CAP_DPKG_MD5SUMS: return o->secrets;
+	}
+	return false;
 }
 
 static const char *const shell_names[] = {

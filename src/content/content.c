@@ -138,7 +138,7 @@ int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct
 
 	*out = NULL;
 	if (bh_lazy_require(&bh_lazy_hs, err) < 0 || bh_lazy_require(&bh_lazy_pcre2, err) < 0 ||
-	    bh_lazy_require(&bh_lazy_yara, err) < 0)
+	    bh_lazy_require(&bh_lazy_yara, err) < 0 || bh_lazy_require(&bh_lazy_crypto, err) < 0)
 		return -1;
 	c = bh_calloc(1, sizeof(*c));
 	c->img = img;
@@ -321,6 +321,7 @@ void content_stats_add(struct bh_content_stats *a, const struct bh_content_stats
 	a->skipped_binary += b->skipped_binary;
 	a->yara_scanned += b->yara_scanned;
 	a->hashed += b->hashed;
+	a->packaged += b->packaged;
 }
 
 static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err)
@@ -372,8 +373,8 @@ static bool c_want(const struct bh_entry *e, void *data)
 	if (!l || e->type != BH_FT_REG)
 		return false;
 	large = e->size > c->max_file;
-	cap = c->o.config ? content_capture_kind_of(e->path) : 0;
-	if (cap && e->size > content_capture_max(cap))
+	cap = content_capture_kind_of(e->path);
+	if (cap && (!content_capture_wanted(cap, &c->o) || e->size > content_capture_max(cap)))
 		cap = 0;
 	sec = c->o.secrets && !large;
 	yara = content_malware_has_yara(c->mal) && !large;
@@ -454,6 +455,14 @@ static void add_secret_hit(struct lstate *l, const char *path, const unsigned ch
 	h->line = line;
 	h->layer = l->layer;
 	memcpy(h->fp, sf->fp, sizeof(sf->fp));
+	/* Whether a package installed this very file is decided at the end. */
+	if (!l->f.summed) {
+		content_file_sums(buf, l->buf.len, l->f.md5, l->f.sha1);
+		l->f.summed = true;
+	}
+	h->sums = true;
+	memcpy(h->md5, l->f.md5, sizeof(h->md5));
+	memcpy(h->sha1, l->f.sha1, sizeof(h->sha1));
 }
 
 /* Confirm the candidates of the file in l->buf. */
@@ -679,7 +688,7 @@ int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *b
 		v[i] = &l->hits.v[i];
 		rem[i] = -1;
 	}
-	content_hits_to_findings(c, v, l->hits.n, rem, out);
+	content_hits_to_findings(c, v, l->hits.n, rem, NULL, NULL, out);
 	rc = 0;
 out:
 	free(v);

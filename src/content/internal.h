@@ -7,6 +7,7 @@
  *                   at once), secret confirmation, YARA, hashes, captures
  *   finish.c        bh_content_finish: the layers' hits followed across the
  *                   layers and turned into findings; runs the checks
+ *   packaged.c      which secrets are in files a package installed unchanged
  *   secret_rules.c  the secret rules and their patterns, as tables (data)
  *   secrets.c       confirming a secret candidate
  *   malware.c       YARA rule sets and the hash blocklist
@@ -61,6 +62,9 @@ struct hit {
 	unsigned layer;
 	char fp[32]; /* fingerprint: same secret / same match */
 	size_t pkg;
+	/* Secrets: digests of the whole file, for the package check (packaged.c). */
+	bool sums;
+	unsigned char md5[16], sha1[20];
 };
 
 struct hitlist {
@@ -71,12 +75,14 @@ struct hitlist {
 struct hit *content_hitlist_add(struct hitlist *l); /* zeroed, pkg = SIZE_MAX */
 void content_hitlist_release(struct hitlist *l);
 
-/* A small file kept for the configuration checks. */
+/* A small file kept for the configuration checks, or for the package check of
+ * secrets (the package databases' lists of file checksums). */
 enum capture_kind {
 	CAP_PASSWD = 1,
 	CAP_DPKG_LIST,
 	CAP_APK_DB,
-	CAP_CRED, /* a tool's credentials file (.npmrc, .docker/config.json...) */
+	CAP_CRED,	  /* a tool's credentials file (.npmrc, .docker/config.json...) */
+	CAP_DPKG_MD5SUMS, /* dpkg info/<pkg>.md5sums, status.d/<pkg>.md5sums (secrets) */
 };
 
 struct capture {
@@ -281,6 +287,8 @@ int content_clam_run(struct clam *c, struct hitlist *out, struct bh_error **err)
 /* What a path means to the configuration checks (0 = nothing). */
 enum capture_kind content_capture_kind_of(const char *path);
 size_t content_capture_max(enum capture_kind k);
+/* Whether the scanners that run need files of kind k. */
+bool content_capture_wanted(enum capture_kind k, const struct bh_content_opts *o);
 /* A shell or interpreter binary whose hash the setuid check compares with. */
 bool content_is_shell_path(const char *path);
 
@@ -301,6 +309,27 @@ int content_checks_run(const struct checks_in *in, bool (*skip)(const void *ctx,
 		       const void *ctx, struct bh_findings *out, struct bh_error **err);
 /* Credential files: hits (removal is worked out with the other hits). */
 void content_checks_cred_file(const struct capture *cap, struct hitlist *out);
+
+/* ---- packages' own files (packaged.c) -------------------------------------- */
+
+/* MD5 and SHA-1 of (p, n): what dpkg's md5sums and apk's Z: lines record. */
+void content_file_sums(const void *p, size_t n, unsigned char md5[16], unsigned char sha1[20]);
+
+/*
+ * The checksums that installed packages record for the paths of `hits`
+ * (those with sums), from the live captures (dpkg md5sums, apk installed)
+ * and the inventory. NULL when there is nothing to look up (no inventory,
+ * no merged view, no such hit).
+ */
+struct content_pkgfiles;
+struct content_pkgfiles *content_pkgfiles_new(const struct capturelist *caps,
+					      const struct bh_fileset *merged,
+					      const struct bh_inventory *inv,
+					      struct hit *const *hits, size_t nhits);
+/* The index in the inventory of a package that installed the file of h with
+ * exactly its content, or SIZE_MAX. pf may be NULL. */
+size_t content_pkgfiles_owner(const struct content_pkgfiles *pf, const struct hit *h);
+void content_pkgfiles_free(struct content_pkgfiles *pf);
 
 /* ---- the consumer's state (content.c), read by finish.c ------------------- */
 
@@ -339,6 +368,8 @@ struct lstate {
 		hs_stream_t *st;
 		int clam_fd;
 		bool set_hit[CONTENT_MAX_SETS];
+		bool summed; /* md5, sha1 are the file's (computed on its first secret) */
+		unsigned char md5[16], sha1[20];
 	} f;
 };
 
@@ -372,8 +403,13 @@ bool content_skipped(const struct bh_content *c, const char *id);
 /* The most severe secret in a value of the image config (Env, label). */
 bool content_value_secret(void *ctx, const char *s, size_t n, struct secret_found *best);
 void content_stats_add(struct bh_content_stats *a, const struct bh_content_stats *b);
-/* Hits (v[i] removed in layer removed[i], or -1) as findings appended to out. */
+/*
+ * Hits as findings appended to out: v[i] removed in layer removed[i] (or
+ * -1), installed unchanged by package pkgs[i] of inv (or SIZE_MAX; pkgs
+ * may be NULL).
+ */
 void content_hits_to_findings(const struct bh_content *c, struct hit *const *v, size_t n,
-			      const int *removed, struct bh_findings *out);
+			      const int *removed, const size_t *pkgs,
+			      const struct bh_inventory *inv, struct bh_findings *out);
 
 #endif /* BULKHEAD_CONTENT_INTERNAL_H */
