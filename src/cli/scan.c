@@ -40,6 +40,7 @@ static const char scan_usage[] =
 	"  --skip-checks IDS    configuration checks and rules not to report, e.g.\n"
 	"                       BH-CFG-013,BH-SECRET-JWT (a trailing * matches a prefix)\n"
 	"  --secret-binaries    search binary files for secrets too\n"
+	"  --secret-include-packaged  report secrets in packages' unchanged files, as LOW\n"
 	"  --max-file-size SIZE larger files are not searched (default 16M)\n"
 	"  --yara-rules DIR     your YARA rules (*.yar, *.yara), besides ours\n"
 	"  --hash-blocklist FILE  SHA-256 digests of known-bad files, one per line\n"
@@ -65,6 +66,7 @@ enum {
 	OPT_YARA_RULES,
 	OPT_HASH_BLOCKLIST,
 	OPT_CLAMAV,
+	OPT_SECRET_INCLUDE_PACKAGED,
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
@@ -170,6 +172,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		{ "yara-rules", required_argument, NULL, OPT_YARA_RULES },
 		{ "hash-blocklist", required_argument, NULL, OPT_HASH_BLOCKLIST },
 		{ "clamav", no_argument, NULL, OPT_CLAMAV },
+		{ "secret-include-packaged", no_argument, NULL, OPT_SECRET_INCLUDE_PACKAGED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -243,6 +246,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		case OPT_YARA_RULES: a->content.yara_rules_dir = optarg; break;
 		case OPT_HASH_BLOCKLIST: a->content.hash_blocklist = optarg; break;
 		case OPT_CLAMAV: a->content.clamav = true; break;
+		case OPT_SECRET_INCLUDE_PACKAGED: a->content.secret_include_packaged = true; break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
