@@ -774,21 +774,13 @@ static int sev_at(const struct bh_findings *f, const char *path, int layer)
 	return x ? (int)x->severity : -1;
 }
 
-static void scan_dpkg(const char *img, bool include, struct bh_findings *f,
-		      struct bh_inventory **inv)
+static void scan_dpkg(const char *img, bool include, struct bh_findings *f)
 {
 	struct bh_content_opts o = { 0 };
 
 	o.secrets = true;
 	o.secret_include_packaged = include;
 	scan_image(img, &o, NULL, true, f);
-	if (inv) {
-		struct bh_image *im = NULL;
-
-		must(bh_image_open(img, NULL, &im, NULL), NULL, img);
-		must(bh_inventory_collect(im, NULL, inv, NULL), NULL, "inventory");
-		bh_image_free(im);
-	}
 }
 
 /*
@@ -820,7 +812,6 @@ static void packaged_secrets_dpkg(void **state)
 				    status);
 	json_t *l1 = json_array(), *l2 = json_array();
 	struct bh_findings f = { 0 };
-	struct bh_inventory *inv = NULL;
 	const struct bh_finding *x;
 
 	md5sums_line(&doc, ka, "usr/share/doc/docpkg/examples/key.pem");
@@ -857,7 +848,7 @@ static void packaged_secrets_dpkg(void **state)
 		goto out;
 
 	/* By default a package's own unchanged file is left out... */
-	scan_dpkg(img, false, &f, &inv);
+	scan_dpkg(img, false, &f);
 	assert_null(secret_at(&f, "/usr/share/doc/docpkg/examples/key.pem", 0));
 	assert_null(secret_at(&f, "/usr/share/doc/docpkg/examples/server.pem", 0));
 	assert_null(secret_at(&f, "/app/forged.pem", 1));
@@ -875,14 +866,13 @@ static void packaged_secrets_dpkg(void **state)
 	bh_findings_release(&f);
 
 	/* With secret_include_packaged: LOW, with the package. */
-	scan_dpkg(img, true, &f, NULL);
+	scan_dpkg(img, true, &f);
 	assert_int_equal(count(&f, "BH-SECRET-PRIVATE-KEY"), 9);
 	x = secret_at(&f, "/usr/share/doc/docpkg/examples/key.pem", 0);
 	assert_non_null(x);
 	assert_int_equal(x->severity, BH_SEV_LOW);
 	assert_int_equal(x->removed_layer, -1);
-	assert_true(x->pkg < inv->npkgs);
-	assert_string_equal(inv->pkgs[x->pkg].name, "docpkg");
+	assert_int_not_equal(x->pkg, SIZE_MAX);
 	assert_non_null(strstr(x->title, "package docpkg"));
 	assert_non_null(strstr(x->description, "docpkg 1.0-1"));
 	x = secret_at(&f, "/usr/share/doc/docpkg/examples/server.pem", 0);
@@ -895,11 +885,10 @@ static void packaged_secrets_dpkg(void **state)
 	x = secret_at(&f, "/app/forged.pem", 1);
 	assert_non_null(x);
 	assert_int_equal(x->severity, BH_SEV_LOW);
-	assert_string_equal(inv->pkgs[x->pkg].name, "forged");
+	assert_non_null(strstr(x->title, "package forged"));
 	bh_findings_release(&f);
 	free(img);
 out:
-	bh_inventory_free(inv);
 	free(json);
 	free(status2);
 	free(ka);
