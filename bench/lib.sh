@@ -59,13 +59,52 @@ bench_floor() {
 	for b in "$@"; do gzip -dc "$b" | tar -t >/dev/null; done
 }
 
+# bench_verified_floor VAR BLOB...: the real floor of a verified scan, the
+# work no reader of these layers can skip, each part single-threaded and
+# timed best of $RUNS in this run: isa-l's `igzip -dc` of every layer, plus
+# SHA-256 of the compressed blobs and of the uncompressed tars (the blob
+# digests and the diff_ids), with whichever of `openssl dgst -sha256` and
+# `sha256sum` is faster here. Sets VAR (seconds, the sum) and VAR_dec,
+# VAR_hc, VAR_hu (the parts) and VAR_tool (the hashing program chosen).
+bench_verified_floor() {
+	local var="$1" i dec hc hu hs ho tool
+	shift
+	command -v igzip >/dev/null || bench_die "igzip is needed for the floor (Debian package isal)"
+	command -v openssl >/dev/null || bench_die "openssl is needed for the floor"
+	mkdir -p "$BENCH_TMP/floor"
+	local tars=()
+	for ((i = 1; i <= $#; i++)); do
+		igzip -dc "${!i}" >"$BENCH_TMP/floor/$i.tar" || bench_die "igzip -dc ${!i} failed"
+		tars+=("$BENCH_TMP/floor/$i.tar")
+	done
+	cat "$@" "${tars[@]}" >/dev/null
+	_bench_igzip() { local b; for b in "$@"; do igzip -dc "$b" >/dev/null; done; }
+	_bench_openssl() { openssl dgst -sha256 -r "$@" >/dev/null; }
+	_bench_sha256sum() { sha256sum "$@" >/dev/null; }
+	bench_best dec _bench_igzip "$@"
+	bench_best ho _bench_openssl "$@" "${tars[@]}"
+	bench_best hs _bench_sha256sum "$@" "${tars[@]}"
+	tool=sha256sum
+	if awk -v a="$ho" -v b="$hs" 'BEGIN { exit !(a <= b) }'; then tool=openssl; fi
+	bench_best hc "_bench_$tool" "$@"
+	bench_best hu "_bench_$tool" "${tars[@]}"
+	[ "$tool" = openssl ] && tool="openssl dgst -sha256"
+	rm -rf "$BENCH_TMP/floor"
+	printf -v "${var}_dec" '%s' "$dec"
+	printf -v "${var}_hc" '%s' "$hc"
+	printf -v "${var}_hu" '%s' "$hu"
+	printf -v "${var}_tool" '%s' "$tool"
+	printf -v "$var" '%s' "$(awk -v a="$dec" -v b="$hc" -v c="$hu" 'BEGIN { printf "%.3f", a + b + c }')"
+}
+
 bench_now() { date +%s%N; }
 
 # bench_best VAR CMD...: the best wall time of $RUNS runs, in seconds, into
 # VAR. A bulkhead command (the first word is $BULKHEAD) also has its peak RSS
-# kept in $bench_peak_kib; a failing run stops the benchmark.
+# kept in $bench_peak_kib (the most of every run so far) and in VAR_kib (the
+# most of these runs); a failing run stops the benchmark.
 bench_best() {
-	local var="$1" best="" t0 dt k i
+	local var="$1" best="" t0 dt k i peak=0
 	shift
 	for ((i = 0; i < RUNS; i++)); do
 		t0=$(bench_now)
@@ -74,6 +113,7 @@ bench_best() {
 				{ cat "$BENCH_TMP/err" >&2; bench_die "failed: $*"; }
 			k=$(tail -n 1 "$BENCH_TMP/rss")
 			[ "$k" -gt "$bench_peak_kib" ] && bench_peak_kib=$k
+			[ "$k" -gt "$peak" ] && peak=$k
 		else
 			"$@"
 		fi
@@ -81,7 +121,11 @@ bench_best() {
 		if [ -z "$best" ] || [ "$dt" -lt "$best" ]; then best=$dt; fi
 	done
 	printf -v "$var" '%s' "$(awk -v n="$best" 'BEGIN { printf "%.3f", n / 1e9 }')"
+	printf -v "${var}_kib" '%s' "$peak"
 }
+
+# bench_mib KIB: KiB as MiB with one decimal.
+bench_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # bench_ratio A B: A / B with two decimals.
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
