@@ -74,7 +74,7 @@ struct bh_package {
 	/*
 	 * Parsers fill `depends` with the names of what the package depends on,
 	 * as its packaging names them (dpkg/apk package names or provides, npm
-	 * and PyPI names, Go module paths); bh_inventory_collect replaces them
+	 * and PyPI names, Go module paths); bh_inventory_finish replaces them
 	 * with the ids of the packages found, dropping names it cannot resolve.
 	 * NULL-terminated, or NULL.
 	 */
@@ -96,38 +96,41 @@ struct bh_inventory {
 			    format at /var/lib/rpm/Packages"), NULL-terminated */
 };
 
+/* Limits on what the catalogers read; 0 = the default. Go binaries are read
+ * as they stream, never held whole, whatever their size. */
 struct bh_inventory_opts {
-	unsigned threads;	   /* as bh_walk_opts */
+	unsigned threads;	   /* as bh_walk_opts (bh_inventory_collect) */
 	size_t max_manifest;	   /* largest database/manifest read (default 64 MiB) */
 	size_t max_archive_depth;  /* nested jars (default 4) */
 	uint64_t max_archive_size; /* one jar read for nested parsing (default 256 MiB) */
-	uint64_t max_binary_size;  /* one Go binary read for its build info (default 256 MiB) */
-	volatile int *cancel;	   /* optional, as bh_walk_opts */
+	volatile int *cancel;	   /* optional, as bh_walk_opts (bh_inventory_collect) */
 };
 
-/*
- * Collect the image's packages and OS in one walk over its layers. The
- * merged view decides what is installed: a database whited out or replaced
- * in a later layer counts as the later version. A file a cataloger cannot
- * read (malformed, over a limit, an unsupported format) is a warning in
- * inv->warnings, not a failure; failures are those of the walk itself.
- * `opts` may be NULL (defaults).
- */
+/* The inventory alone, in one walk of its own (the merged view and the
+ * consumer below). `opts` may be NULL (defaults). */
 int bh_inventory_collect(struct bh_image *img, const struct bh_inventory_opts *opts,
 			 struct bh_inventory **out, struct bh_error **err);
 void bh_inventory_free(struct bh_inventory *inv);
 
 /*
- * The same, as one consumer of a walk shared with other scanners
+ * The inventory as one consumer of a walk shared with other scanners
  * (bh_image_walk_consumers; it pulls the content of the files it
  * recognises, so no other consumer of that walk may pull):
  *
- *   c = bh_inventory_collector_new(img, opts);
- *   m = bh_merge_new(img);   (when img->nlayers > 1)
+ *   c = bh_inventory_collector_new(img, opts);      (opts may be NULL)
+ *   m = bh_merge_new(img);
  *   bh_image_walk_consumers(img, ..., {bh_inventory_consumer(c), bh_merge_consumer(m)}, ...);
  *   bh_merge_finish(m, &fs, ...);
- *   bh_inventory_finish(c, fs, &inv, ...);   (fs NULL for one layer)
+ *   bh_inventory_finish(c, fs, &inv, ...);
  *   bh_inventory_collector_free(c);
+ *
+ * The merged view decides what is installed, for any number of layers: a
+ * database whited out or replaced in a later layer (or later in the same
+ * layer's tar) counts as the later version. A file a cataloger cannot read
+ * (malformed, over a limit, an unsupported format) is a warning in
+ * inv->warnings, not a failure; failures are those of the walk itself.
+ * bh_inventory_finish needs `merged` (the final filesystem of the same walk)
+ * and is called once; `img` must outlive the collector.
  */
 struct bh_inventory_collector;
 struct bh_inventory_collector *bh_inventory_collector_new(struct bh_image *img,
@@ -168,7 +171,7 @@ void bh_os_set_ecosystem(struct bh_os *os);
 /*
  * Each parser appends what it finds; `path` is recorded in each package.
  * Ecosystems of OS packages are left NULL (they depend on the OS, set by
- * bh_inventory_collect); purls are built without the distro qualifier.
+ * bh_inventory_finish); purls are built without the distro qualifier.
  * On a malformed input a parser fails with BH_ERR_INVALID; what it appended
  * before the failure stays in `out`.
  */
@@ -190,7 +193,7 @@ int bh_parse_npm_package_json(const char *buf, size_t len, const char *path, str
 			      struct bh_error **err);
 /* package-lock.json / npm-shrinkwrap.json, v1 (dependencies tree) or v2/v3
  * (packages map). Each package's `path` is the lockfile's, `install_path`
- * where npm puts it; bh_inventory_collect keeps an entry only when no
+ * where npm puts it; bh_inventory_finish keeps an entry only when no
  * installed package.json is at that place (and marks that one dev from it). */
 int bh_parse_npm_lockfile(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
 			  struct bh_error **err);
@@ -199,6 +202,13 @@ int bh_parse_python_metadata(const char *buf, size_t len, const char *path, stru
 /* Go build info from an ELF file held in memory. */
 int bh_parse_go_buildinfo(const unsigned char *buf, size_t len, const char *path,
 			  struct bh_pkglist *out, struct bh_error **err);
+/*
+ * The same, read as the walk reads it: streamed in reads of at most `chunk`
+ * bytes, with bounded memory (see src/inventory/golang_stream.c). Fails with
+ * BH_ERR_NOTFOUND for a file that is not a Go binary or has no build info.
+ */
+int bh_parse_go_stream(const unsigned char *buf, size_t len, size_t chunk, const char *path,
+		       struct bh_pkglist *out, struct bh_error **err);
 /* A jar/war/ear (zip) held in memory: pom.properties, else MANIFEST.MF;
  * nested archives down to max_depth. */
 int bh_parse_java_archive(const unsigned char *buf, size_t len, const char *path, size_t max_depth,

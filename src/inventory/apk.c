@@ -146,3 +146,24 @@ int bh_parse_apk_installed(const char *buf, size_t len, const char *path, struct
 	}
 	return 0;
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+static bool apk_match(const struct inv_path *p)
+{
+	return !strcmp(p->path, "lib/apk/db/installed");
+}
+
+static int apk_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		     struct bh_error **err)
+{
+	return bh_parse_apk_installed(buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_apk = {
+	.name = "apk",
+	.flags = INV_CAT_OS_PKGS,
+	.match = apk_match,
+	.parse = apk_parse,
+	.fallback_ecosystem = "Alpine",
+};

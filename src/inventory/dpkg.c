@@ -209,3 +209,28 @@ int bh_parse_dpkg_status(const char *buf, size_t len, const char *path, struct b
 	}
 	return r;
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+static bool dpkg_match(const struct inv_path *p)
+{
+	if (!strcmp(p->path, "var/lib/dpkg/status"))
+		return true;
+	/* distroless: one paragraph file per package */
+	return p->dirlen == 21 && !memcmp(p->path, "var/lib/dpkg/status.d", 21) &&
+	       !bh_str_has_suffix(p->base, ".md5sums") && p->base[0] != '.';
+}
+
+static int dpkg_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		      struct bh_error **err)
+{
+	return bh_parse_dpkg_status(buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_dpkg = {
+	.name = "dpkg",
+	.flags = INV_CAT_OS_PKGS,
+	.match = dpkg_match,
+	.parse = dpkg_parse,
+	.fallback_ecosystem = "Debian",
+};

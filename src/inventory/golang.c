@@ -38,8 +38,12 @@ static const char magic[] = "\xff Go buildinf:";
 #define MAGIC_LEN 14
 
 struct elf {
-	const unsigned char *b;
+	const unsigned char *b; /* the whole file, or (sparse) its start */
 	size_t len;
+	/* sparse: the other bytes held, read through file_at */
+	const struct inv_go_region *rg;
+	size_t nrg;
+	bool sparse;
 	bool is64, be;
 	uint64_t phoff, shoff;
 	unsigned phentsize, phnum, shentsize, shnum, shstrndx;
@@ -195,18 +199,45 @@ static int find_section(const struct elf *e, const unsigned char **data, uint64_
 	return 0;
 }
 
-/* Map a virtual address to file bytes (n of them) through the segments. */
-static const unsigned char *at_vaddr(const struct elf *e, uint64_t addr, uint64_t n)
+/* The n file bytes at off, if held. */
+static const unsigned char *file_at(const struct elf *e, uint64_t off, uint64_t n)
+{
+	if (in_file(e, off, n))
+		return e->b + off;
+	for (size_t i = 0; e->sparse && i < e->nrg; i++) {
+		const struct inv_go_region *r = &e->rg[i];
+
+		if (off >= r->off && off - r->off <= r->n && n <= r->n - (off - r->off))
+			return r->p + (off - r->off);
+	}
+	return NULL;
+}
+
+/* The file offset of vaddr addr through the PT_LOAD segment holding
+ * [addr, addr + n) in its file bytes; false when none does. */
+static bool seg_offset(const struct elf *e, uint64_t addr, uint64_t n, uint64_t *off)
 {
 	for (unsigned i = 0; i < e->phnum; i++) {
 		struct phdr h;
 
 		phdr(e, i, &h);
 		if (h.type != PT_LOAD || addr < h.vaddr || addr - h.vaddr >= h.filesz ||
-		    n > h.filesz - (addr - h.vaddr) || !in_file(e, h.offset, h.filesz))
+		    n > h.filesz - (addr - h.vaddr) || h.offset > UINT64_MAX - h.filesz ||
+		    (!e->sparse && !in_file(e, h.offset, h.filesz)))
 			continue;
-		return e->b + h.offset + (addr - h.vaddr);
+		*off = h.offset + (addr - h.vaddr);
+		return true;
 	}
+	return false;
+}
+
+/* Map a virtual address to file bytes (n of them) through the segments. */
+static const unsigned char *at_vaddr(const struct elf *e, uint64_t addr, uint64_t n)
+{
+	uint64_t off;
+
+	if (seg_offset(e, addr, n, &off))
+		return file_at(e, off, n);
 	for (unsigned i = 0; i < e->shnum; i++) {
 		struct shdr s;
 
@@ -457,9 +488,8 @@ static int parse_blob(const struct elf *ep, const unsigned char *bi, size_t size
 		struct elf e2;
 
 		if (!ep)
-			return bh_error_set(
-				err, BH_ERR_UNSUPPORTED,
-				"%s: Go < 1.18 build info in a binary too large to hold", path);
+			return bh_error_set(err, BH_ERR_UNSUPPORTED,
+					    "%s: Go < 1.18 build info without the binary", path);
 		if (ptrsize != 4 && ptrsize != 8)
 			return bh_error_set(err, BH_ERR_INVALID,
 					    "%s: bad pointer size %d in the build info", path,
@@ -468,6 +498,11 @@ static int parse_blob(const struct elf *ep, const unsigned char *bi, size_t size
 		e2.be = be;
 		gov = go_string(ep, rd(&e2, bi + 16, ptrsize), ptrsize, be, &govlen);
 		mod = go_string(ep, rd(&e2, bi + 16 + ptrsize, ptrsize), ptrsize, be, &modlen);
+		if (ep->sparse && !gov && mod) {
+			/* the version was not among the bytes kept: the modules still are */
+			bh_debug("%s: the Go version of Go < 1.18 build info was not found", path);
+			gov = bh_strdup("");
+		}
 		if (!gov || !mod) {
 			free(gov);
 			free(mod);
@@ -532,6 +567,33 @@ int inv_go_buildinfo_blob(const unsigned char *bi, size_t len, const char *path,
 	if (len < 32 || memcmp(bi, magic, MAGIC_LEN))
 		return bh_error_set(err, BH_ERR_NOTFOUND, "%s: no Go build info", path);
 	return parse_blob(NULL, bi, len, path, out, err);
+}
+
+int inv_go_buildinfo_sparse(const unsigned char *head, size_t hlen, const struct inv_go_region *rg,
+			    size_t nrg, const unsigned char *bi, size_t bilen, const char *path,
+			    struct bh_pkglist *out, struct bh_error **err)
+{
+	struct elf e;
+
+	if (elf_open(&e, head, hlen, true, err) < 0)
+		return bh_error_prefix(err, "%s", path);
+	e.rg = rg;
+	e.nrg = nrg;
+	e.sparse = true;
+	if (bilen < 32 || memcmp(bi, magic, MAGIC_LEN))
+		return bh_error_set(err, BH_ERR_NOTFOUND, "%s: no Go build info", path);
+	return parse_blob(&e, bi, bilen, path, out, err);
+}
+
+bool inv_go_vaddr_offset(const unsigned char *head, size_t hlen, uint64_t addr, uint64_t n,
+			 uint64_t *off)
+{
+	struct elf e;
+
+	if (elf_open(&e, head, hlen, true, NULL) < 0)
+		return false;
+	e.sparse = true;
+	return seg_offset(&e, addr, n, off);
 }
 
 bool inv_go_data_range(const unsigned char *b, size_t len, uint64_t *off, uint64_t *size)

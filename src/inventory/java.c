@@ -345,3 +345,24 @@ int bh_parse_java_archive(const unsigned char *buf, size_t len, const char *path
 	}
 	return 0;
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+static bool java_match(const struct inv_path *p)
+{
+	return inv_java_archive_name(p->base);
+}
+
+static int java_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		      struct bh_error **err)
+{
+	return bh_parse_java_archive((const unsigned char *)buf, len, in->path,
+				     in->o->max_archive_depth, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_java = {
+	.name = "java",
+	.flags = INV_CAT_ARCHIVE,
+	.match = java_match,
+	.parse = java_parse,
+};

@@ -67,7 +67,7 @@ static void add_deps(struct bh_package *pkg, const json_t *o, const char *key)
 	if (!json_is_object(deps))
 		return;
 	json_object_foreach (deps, name, v) {
-		if (!good(name) || inv_strv_has(pkg->depends, name))
+		if (!good(name) || bh_strv_contains(pkg->depends, name))
 			continue;
 		if (!inv_strv_add(&pkg->depends, name))
 			break;
@@ -226,3 +226,72 @@ out:
 	json_decref(o);
 	return r;
 }
+
+/* ---- the catalogers ----------------------------------------------------------- */
+
+char *inv_npm_dir(const struct bh_package *p)
+{
+	const char *path = p->path + 1;
+
+	if (p->install_path) {
+		const char *slash = strrchr(path, '/');
+
+		return slash ? bh_asprintf("%.*s/%s", (int)(slash - path), path, p->install_path)
+			     : bh_strdup(p->install_path);
+	}
+	return bh_strndup(path, strlen(path) - strlen("/package.json"));
+}
+
+/* .../node_modules/<name>/package.json, .../node_modules/@s/<name>/package.json */
+static bool npm_match(const struct inv_path *p)
+{
+	const char *name, *parent;
+
+	if (strcmp(p->base, "package.json") || !p->dirlen)
+		return false;
+	name = inv_prev_component(p->path, p->path + p->dirlen);
+	if (name == p->path)
+		return false;
+	parent = inv_prev_component(p->path, name - 1);
+	if ((size_t)(name - 1 - parent) == 12 && !memcmp(parent, "node_modules", 12))
+		return true;
+	if (*parent == '@' && parent > p->path) {
+		const char *gp = inv_prev_component(p->path, parent - 1);
+
+		return (size_t)(parent - 1 - gp) == 12 && !memcmp(gp, "node_modules", 12);
+	}
+	return false;
+}
+
+static int npm_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		     struct bh_error **err)
+{
+	return bh_parse_npm_package_json(buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_npm = {
+	.name = "npm",
+	.match = npm_match,
+	.parse = npm_parse,
+	.install_dir = inv_npm_dir,
+};
+
+static bool npm_lock_match(const struct inv_path *p)
+{
+	return (!strcmp(p->base, "package-lock.json") || !strcmp(p->base, "npm-shrinkwrap.json")) &&
+	       !inv_in_node_modules(p->path);
+}
+
+static int npm_lock_parse(const struct inv_input *in, const char *buf, size_t len,
+			  struct inv_doc *d, struct bh_error **err)
+{
+	return bh_parse_npm_lockfile(buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_npm_lock = {
+	.name = "npm-lockfile",
+	.flags = INV_CAT_LOCKFILE,
+	.match = npm_lock_match,
+	.parse = npm_lock_parse,
+	.install_dir = inv_npm_dir,
+};

@@ -313,3 +313,48 @@ void bh_os_set_ecosystem(struct bh_os *os)
 		return;
 	}
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+/* The release files, in order of preference. */
+static const struct {
+	const char *path;
+	enum inv_os_file kind;
+} release_files[] = {
+	{ "etc/os-release", INV_OS_RELEASE },	 { "usr/lib/os-release", INV_OS_RELEASE },
+	{ "etc/alpine-release", INV_OS_ALPINE }, { "etc/debian_version", INV_OS_DEBIAN },
+	{ "etc/redhat-release", INV_OS_REDHAT },
+};
+#define NRELEASE (sizeof(release_files) / sizeof(release_files[0]))
+
+unsigned inv_os_rank(const char *path)
+{
+	if (path[0] == '/')
+		path++;
+	for (unsigned i = 0; i < NRELEASE; i++)
+		if (!strcmp(path, release_files[i].path))
+			return i;
+	return NRELEASE;
+}
+
+static bool os_match(const struct inv_path *p)
+{
+	return inv_os_rank(p->path) < NRELEASE;
+}
+
+static int os_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		    struct bh_error **err)
+{
+	unsigned r = inv_os_rank(in->path);
+
+	if (r >= NRELEASE)
+		return bh_error_set(err, BH_ERR_INTERNAL, "%s: not a release file", in->path);
+	return inv_parse_release_file(release_files[r].kind, buf, len, in->path, &d->os, err);
+}
+
+const struct inv_cataloger inv_cat_os = {
+	.name = "os-release",
+	.flags = INV_CAT_RELEASE,
+	.match = os_match,
+	.parse = os_parse,
+};

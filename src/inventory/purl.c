@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Package URLs (purl-spec: pkg:type/namespace/name@version?qualifiers) and
- * the small string helpers the parsers share.
+ * Package URLs (purl-spec: pkg:type/namespace/name@version?qualifiers).
  *
  * Encoding follows the purl specification: every character other than
  * ASCII letters, digits and ".-_~" is percent-encoded in the namespace
@@ -14,109 +13,6 @@
 
 #include "internal.h"
 #include "banned.h"
-
-char *inv_strdup_trim(const char *p, size_t n)
-{
-	while (n && bh_isspace((unsigned char)*p)) {
-		p++;
-		n--;
-	}
-	while (n && bh_isspace((unsigned char)p[n - 1]))
-		n--;
-	return n ? bh_strndup(p, n) : NULL;
-}
-
-char *inv_value_dup(const char *p, size_t n)
-{
-	while (n && bh_isspace((unsigned char)*p)) {
-		p++;
-		n--;
-	}
-	while (n && bh_isspace((unsigned char)p[n - 1]))
-		n--;
-	if (!inv_value_ok(p, n))
-		return NULL;
-	return bh_strndup(p, n);
-}
-
-bool inv_str_eq(struct inv_str s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.n == n && !memcmp(s.p, lit, n);
-}
-
-bool inv_value_ok(const char *p, size_t n)
-{
-	if (n == 0 || n > INV_MAX_VALUE)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
-			return false;
-	return true;
-}
-
-size_t inv_strv_len(char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
-}
-
-bool inv_strv_addn(char ***v, const char *p, size_t len)
-{
-	size_t n = inv_strv_len(*v);
-
-	if (n >= INV_MAX_LIST)
-		return false;
-	*v = bh_reallocarray(*v, n + 2, sizeof(**v));
-	(*v)[n] = bh_strndup(p, len);
-	(*v)[n + 1] = NULL;
-	return true;
-}
-
-bool inv_strv_add(char ***v, const char *s)
-{
-	return inv_strv_addn(v, s, strlen(s));
-}
-
-bool inv_strv_has(char *const *v, const char *s)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		if (!strcmp(v[i], s))
-			return true;
-	return false;
-}
-
-void inv_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
-void inv_split_name_version(const char *p, size_t n, char **name, char **version)
-{
-	const char *open = memchr(p, '(', n), *close;
-
-	*name = *version = NULL;
-	if (!open) {
-		*name = inv_strdup_trim(p, n);
-		return;
-	}
-	*name = inv_strdup_trim(p, (size_t)(open - p));
-	close = memchr(open, ')', n - (size_t)(open - p));
-	if (!close)
-		return;
-	open++;
-	while (open < close && (*open == '=' || bh_isspace((unsigned char)*open)))
-		open++;
-	*version = inv_strdup_trim(open, (size_t)(close - open));
-}
-
-/* ---- purl ----------------------------------------------------------------- */
 
 static int enc(struct bh_buf *b, const char *s, bool keep_colon)
 {

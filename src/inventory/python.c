@@ -61,7 +61,7 @@ static void add_requirement(struct bh_package *pkg, const char *p, size_t n)
 		return;
 	name = bh_strndup(p, k);
 	norm = bh_pep503_normalize(name);
-	if (!inv_strv_has(pkg->depends, norm))
+	if (!bh_strv_contains(pkg->depends, norm))
 		inv_strv_add(&pkg->depends, norm);
 	free(name);
 	free(norm);
@@ -174,7 +174,35 @@ int bh_parse_python_metadata(const char *buf, size_t len, const char *path, stru
 out:
 	free(n);
 	free(v);
-	inv_strv_free(classifiers);
-	inv_strv_free(requires);
+	bh_strv_free(classifiers);
+	bh_strv_free(requires);
 	return r;
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+static bool suffix_dir(const struct inv_path *p, const char *suffix)
+{
+	size_t n = strlen(suffix);
+
+	return p->dirlen >= n && !memcmp(p->path + p->dirlen - n, suffix, n);
+}
+
+static bool python_match(const struct inv_path *p)
+{
+	return (!strcmp(p->base, "METADATA") && suffix_dir(p, ".dist-info")) ||
+	       (!strcmp(p->base, "PKG-INFO") && suffix_dir(p, ".egg-info")) ||
+	       bh_str_has_suffix(p->base, ".egg-info");
+}
+
+static int python_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+			struct bh_error **err)
+{
+	return bh_parse_python_metadata(buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_python = {
+	.name = "python",
+	.match = python_match,
+	.parse = python_parse,
+};

@@ -112,7 +112,7 @@ static void get_array(const struct hdr *h, uint32_t tag, char ***v)
 
 		if (!s)
 			return;
-		if (inv_value_ok(s, strlen(s)) && !inv_strv_has(*v, s))
+		if (inv_value_ok(s, strlen(s)) && !bh_strv_contains(*v, s))
 			inv_strv_add(v, s);
 		off = next;
 		if (off >= h->dl)
@@ -527,3 +527,28 @@ int bh_parse_rpm_db(const unsigned char *buf, size_t len, const char *path, stru
 	bh_error_free(first);
 	return r;
 }
+
+/* ---- the cataloger ---------------------------------------------------------- */
+
+static bool rpm_match(const struct inv_path *p)
+{
+	bool dir = (p->dirlen == 11 && !memcmp(p->path, "var/lib/rpm", 11)) ||
+		   (p->dirlen == 20 && !memcmp(p->path, "usr/lib/sysimage/rpm", 20));
+
+	return dir && (!strcmp(p->base, "rpmdb.sqlite") || !strcmp(p->base, "Packages") ||
+		       !strcmp(p->base, "Packages.db"));
+}
+
+static int rpm_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
+		     struct bh_error **err)
+{
+	return bh_parse_rpm_db((const unsigned char *)buf, len, in->path, &d->pkgs, err);
+}
+
+const struct inv_cataloger inv_cat_rpm = {
+	.name = "rpm",
+	.flags = INV_CAT_OS_PKGS,
+	.match = rpm_match,
+	.parse = rpm_parse,
+	.fallback_ecosystem = "Red Hat",
+};
