@@ -3,6 +3,9 @@
  * libbulkhead inventory: every installed package in an image, found by
  * catalogers that read files through the image walk (one pass over the
  * layers, no unpacking), and the operating system the image is built on.
+ * The inventory is one consumer of the walk that bh_scan_image runs
+ * (include/bulkhead/scan.h): `bulkhead sbom` is bh_scan_image with no
+ * scanner, which gives the inventory alone.
  *
  * What each cataloger recognises (paths are inside the image):
  *   os      etc/os-release, usr/lib/os-release; fallbacks etc/alpine-release,
@@ -99,23 +102,18 @@ struct bh_inventory {
 /* Limits on what the catalogers read; 0 = the default. Go binaries are read
  * as they stream, never held whole, whatever their size. */
 struct bh_inventory_opts {
-	unsigned threads;	   /* as bh_walk_opts (bh_inventory_collect) */
 	size_t max_manifest;	   /* largest database/manifest read (default 64 MiB) */
 	size_t max_archive_depth;  /* nested jars (default 4) */
 	uint64_t max_archive_size; /* one jar read for nested parsing (default 256 MiB) */
-	volatile int *cancel;	   /* optional, as bh_walk_opts (bh_inventory_collect) */
 };
 
-/* The inventory alone, in one walk of its own (the merged view and the
- * consumer below). `opts` may be NULL (defaults). */
-int bh_inventory_collect(struct bh_image *img, const struct bh_inventory_opts *opts,
-			 struct bh_inventory **out, struct bh_error **err);
 void bh_inventory_free(struct bh_inventory *inv);
 
 /*
  * The inventory as one consumer of a walk shared with other scanners
  * (bh_image_walk_consumers; it pulls the content of the files it
- * recognises, so no other consumer of that walk may pull):
+ * recognises, so no other consumer of that walk may pull). bh_scan_image
+ * runs it so; a caller with its own walk does the same:
  *
  *   c = bh_inventory_collector_new(img, opts);      (opts may be NULL)
  *   m = bh_merge_new(img);

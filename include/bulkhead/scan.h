@@ -1,11 +1,40 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * libbulkhead scanning: match an inventory against the advisory store and
- * suppress what the user says to (ignore file, OpenVEX). The CLI's
- * `bulkhead scan` is this, in order: bh_image_open -> bh_inventory_collect ->
- * bh_vuln_match -> bh_suppress_* -> a report writer (include/bulkhead/report.h).
+ * libbulkhead scanning. One call, bh_scan_image, is the whole pipeline that
+ * `bulkhead scan` and `bulkhead sbom` run, and that the admission webhook,
+ * the node agent and the controller will run:
  *
- * Ownership follows include/bulkhead/base.h.
+ *   open      bh_image_open(ref), unless the caller hands in an open image
+ *   walk      one pass over the layers, each verified and decompressed once,
+ *             feeding the merged view, the inventory and the content
+ *             scanners that are on (bh_image_walk_consumers)
+ *   finish    the merged view; the inventory, in which the merged view
+ *             decides what is installed for one layer as for many; the
+ *             configuration, secret and malware findings
+ *   match     the inventory against the advisory store (BH_SCAN_VULN): one
+ *             finding per (package, vulnerability); a package whose version
+ *             its scheme cannot read is still looked up, logged at debug
+ *             and counted (stats.match.bad_versions), never dropped
+ *   suppress  the ignore list and the OpenVEX documents given in the options,
+ *             parsed or as paths; the library reads no file it is not named
+ *             (the CLI decides that ./.bulkheadignore is the default)
+ *   filter    severities and ignore_unfixed: findings dropped from the result
+ *   gate      fail_on: whether a finding at or above it is left, as data
+ *             (gate_failed); what it means (an exit code, a denied
+ *             admission) is the caller's
+ *   record    the summary (bh_scan_summary) in the store under the image
+ *             digest, when asked: best effort, a failure is a warning
+ *
+ * Cancellation: opts->cancel is polled by the walk and between the stages;
+ * once set, bh_scan_image fails with "cancelled" (BH_ERR_USAGE) and leaves
+ * nothing behind.
+ *
+ * Ownership follows include/bulkhead/base.h: the options and everything
+ * they point to are borrowed for the call; the result owns its inventory
+ * and findings, and its image when bh_scan_image opened it (from `ref`); an
+ * image the caller hands in stays the caller's and must outlive the result.
+ * A caller may take a member (setting it to NULL, or zeroing `findings`)
+ * before bh_scan_result_free.
  */
 #ifndef BULKHEAD_SCAN_H
 #define BULKHEAD_SCAN_H
@@ -14,6 +43,8 @@
 #include <time.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/content.h"
+#include "bulkhead/image.h"
 #include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
 #include "bulkhead/vuln.h"
@@ -21,10 +52,12 @@
 /* ---- matching ------------------------------------------------------------ */
 
 struct bh_match_stats {
-	size_t packages;     /* packages looked up */
-	size_t unsupported;  /* packages whose ecosystem has no version scheme */
-	size_t bad_versions; /* packages whose version does not parse (reported as warnings) */
-	size_t advisories;   /* advisory entries evaluated */
+	size_t packages;    /* packages looked up */
+	size_t unsupported; /* packages whose ecosystem has no version scheme */
+	/* packages whose version their scheme cannot read: still looked up (an
+	 * advisory's versions[] list can name them), logged at debug */
+	size_t bad_versions;
+	size_t advisories; /* advisory entries evaluated */
 };
 
 /*
@@ -93,5 +126,90 @@ void bh_vex_release(struct bh_vex *v);
  */
 size_t bh_vex_apply(const struct bh_vex *v, const struct bh_image *img,
 		    const struct bh_inventory *inv, struct bh_findings *f);
+
+/* ---- the pipeline ---------------------------------------------------------- */
+
+/* The scanners, as bits of bh_scan_opts.scanners. */
+enum {
+	BH_SCAN_VULN = 1 << 0,	  /* known vulnerabilities of the packages (4.1.1) */
+	BH_SCAN_CONFIG = 1 << 1,  /* configuration defects (4.1.2) */
+	BH_SCAN_SECRET = 1 << 2,  /* clear-text secrets (4.1.4) */
+	BH_SCAN_MALWARE = 1 << 3, /* malware (4.1.3) */
+};
+#define BH_SCAN_ALL (BH_SCAN_VULN | BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE)
+
+struct bh_scan_opts {
+	/* Which scanners run; 0 = none: the inventory alone (an SBOM). */
+	unsigned scanners;
+	unsigned threads;     /* layers read in parallel; 0 = one per online CPU */
+	volatile int *cancel; /* optional: set non-zero to stop */
+
+	const struct bh_image_open_opts *open;	   /* opening `ref`; NULL = defaults */
+	const struct bh_inventory_opts *inventory; /* NULL = defaults */
+	/* The content scanners' options (rules, limits, skip list); NULL =
+	 * defaults. Its config/secrets/malware flags are ignored: `scanners`
+	 * decides. Its `reference` defaults to `ref`. */
+	const struct bh_content_opts *content;
+
+	/* The advisory store, for BH_SCAN_VULN and `record`: a handle, or a
+	 * path the call opens and closes. */
+	struct bh_store *store;
+	const char *store_path;
+
+	/* Suppression: any of these may be given, all apply. */
+	const struct bh_ignorelist *ignore; /* a parsed ignore list */
+	const char *ignore_file;	    /* an ignore file to read (at most 16 MiB) */
+	const struct bh_vex *const *vex;    /* parsed OpenVEX documents, NULL-terminated */
+	const char *const *vex_files; /* OpenVEX files to read (64 MiB each), NULL-terminated */
+	time_t now;		      /* ignore-file expiry is checked at; 0 = now */
+
+	/* The filter: findings left out of the result. */
+	unsigned severities; /* bits (1u << BH_SEV_*) to keep; 0 = every severity */
+	bool ignore_unfixed; /* drop vulnerabilities without a fixed version */
+
+	/* The gate: gate_failed when a finding not suppressed has a known
+	 * severity of at least fail_on. */
+	bool fail_on_set;
+	enum bh_severity fail_on;
+
+	bool record; /* record the summary in the store (needs a store) */
+};
+
+struct bh_scan_stats {
+	struct bh_match_stats match;		 /* BH_SCAN_VULN */
+	struct bh_content_stats content;	 /* the content scanners */
+	size_t suppressed_ignore;		 /* findings suppressed by the ignore list */
+	size_t suppressed_vex;			 /* ... by VEX statements */
+	size_t filtered;			 /* findings dropped by the filter */
+	size_t reported;			 /* findings in the result, not suppressed */
+	size_t suppressed;			 /* findings in the result, suppressed */
+	size_t by_severity[BH_SEV_CRITICAL + 1]; /* of the reported */
+	bool recorded;				 /* the summary is in the store */
+};
+
+struct bh_scan_result {
+	struct bh_image *img;	  /* the image scanned */
+	struct bh_inventory *inv; /* its packages and OS */
+	/* Vulnerabilities (in package order), then configuration, secret and
+	 * malware findings; suppressed ones are kept, marked. */
+	struct bh_findings findings;
+	struct bh_scan_stats stats;
+	bool gate_failed;
+	bool owns_img; /* img was opened by bh_scan_image */
+};
+
+/*
+ * Scan the image `img` (borrowed) or, when img is NULL, the image at `ref`
+ * (anything bh_image_open reads; opened with opts->open). On success *out
+ * is a new result; a failure of any stage fails the call (warnings about
+ * single files, advisories or the store record do not).
+ */
+int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_opts *opts,
+		  struct bh_scan_result **out, struct bh_error **err);
+void bh_scan_result_free(struct bh_scan_result *r);
+
+/* What the store records of a scan: {"tool", "packages", "suppressed",
+ * "bySeverity": {"UNKNOWN": n, ... "CRITICAL": n}}. */
+json_t *bh_scan_summary(const struct bh_scan_result *r);
 
 #endif /* BULKHEAD_SCAN_H */

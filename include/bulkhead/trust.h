@@ -311,6 +311,17 @@ int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const 
  * with predicate_type and predicate (borrowed), signed in a DSSE envelope, as
  * a layer of the manifest at `sha256-<hex>.att`.
  */
+struct bh_scan_opts;
+/*
+ * The predicate bulkhead makes for `predicate_type` of the image `img`
+ * (borrowed): BH_PREDICATE_CYCLONEDX, the CycloneDX SBOM of its inventory;
+ * BH_PREDICATE_VULN, a vulnerability scan against the advisory store in `so`
+ * (store or store_path), bulkhead's JSON report in cosign's vuln/v1 shape.
+ * Both come from bh_scan_image with `so` (its scanners and record are set
+ * here). Any other type is BH_ERR_USAGE: the caller supplies that predicate.
+ */
+int bh_attest_predicate(const char *predicate_type, struct bh_image *img,
+			const struct bh_scan_opts *so, json_t **out, struct bh_error **err);
 int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
 		    const struct bh_sign_opts *o, const char *predicate_type,
 		    const json_t *predicate, struct bh_sign_result *res, struct bh_error **err);

@@ -3,23 +3,19 @@
  * bulkhead attest: our CycloneDX SBOM or vulnerability scan of an image as an
  * in-toto statement in a DSSE envelope, in cosign's .att layout.
  *
- * The predicate is made by the library calls `bulkhead sbom` and `bulkhead
- * scan` make (bh_inventory_collect, bh_report_cyclonedx, bh_vuln_match,
- * bh_report_json); when the scan pipeline is one call (bh_scan_image), the
- * vulnerability predicate comes from it.
+ * The predicate is made by the scan pipeline (bh_attest_predicate:
+ * bh_scan_image and the report writers), as `bulkhead sbom` and `bulkhead
+ * scan` make theirs.
  */
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
 #include "bulkhead/scan.h"
 #include "bulkhead/trust.h"
 #include "bulkhead/version.h"
-#include "bulkhead/vuln.h"
 #include "cli.h"
 #include "banned.h"
 
@@ -54,77 +50,31 @@ static const char attest_usage[] =
 
 enum { OPT_KEY = 0x100, OPT_PASSFILE, OPT_TYPE, OPT_PREDICATE, OPT_IDENTITY, OPT_NEWBUNDLE };
 
-static int sbom_predicate(const char *image, const struct cli_image_opts *io, json_t **out,
-			  struct bh_error **err)
+/* The SBOM or vuln predicate of IMAGE, by the scan pipeline. */
+static int make_predicate(const char *pt, const char *image, const struct cli_image_opts *io,
+			  struct bh_cli *cli, json_t **out, struct bh_error **err)
 {
-	struct bh_inventory_opts iopts = { .threads = io->threads };
-	struct bh_inventory *inv = NULL;
+	struct bh_scan_opts so = { .threads = io->threads };
 	struct bh_image *img = NULL;
-	struct bh_report rep = { 0 };
+	char *dbpath = NULL;
 	int r = -1;
 
-	if (bh_image_open(image, &io->open, &img, err) < 0 ||
-	    bh_inventory_collect(img, &iopts, &inv, err) < 0)
-		goto out;
-	rep.img = img;
-	rep.inv = inv;
-	rep.tool_version = BH_VERSION;
-	r = bh_report_cyclonedx(&rep, out, err);
-out:
-	bh_inventory_free(inv);
-	bh_image_free(img);
-	return r;
-}
-
-static int vuln_predicate(const char *image, const struct cli_image_opts *io, struct bh_cli *cli,
-			  json_t **out, struct bh_error **err)
-{
-	struct bh_inventory_opts iopts = { .threads = io->threads };
-	struct bh_inventory *inv = NULL;
-	struct bh_image *img = NULL;
-	struct bh_store *store = NULL;
-	struct bh_findings findings = { 0 };
-	struct bh_match_stats ms;
-	struct bh_report rep = { 0 };
-	char *dbpath = bh_store_default_path(cli->db_path);
-	char started[BH_TIME_MAX], finished[BH_TIME_MAX];
-	json_t *result = NULL;
-	int r = -1;
-
-	bh_time_rfc3339(NULL, 0, started);
-	if (access(dbpath, F_OK) < 0) {
-		bh_error_set(err, BH_ERR_NOTFOUND,
-			     "no advisory database at %s; run 'bulkhead db import' or 'bulkhead db "
-			     "update' first",
-			     dbpath);
-		goto out;
+	if (!strcmp(pt, BH_PREDICATE_VULN)) {
+		dbpath = bh_store_default_path(cli->db_path);
+		if (access(dbpath, F_OK) < 0) {
+			bh_error_set(err, BH_ERR_NOTFOUND,
+				     "no advisory database at %s; run 'bulkhead db import' or "
+				     "'bulkhead db update' first",
+				     dbpath);
+			goto out;
+		}
+		so.store_path = dbpath;
 	}
-	if (bh_store_open(dbpath, false, &store, err) < 0 ||
-	    bh_image_open(image, &io->open, &img, err) < 0 ||
-	    bh_inventory_collect(img, &iopts, &inv, err) < 0 ||
-	    bh_vuln_match(store, inv, &findings, &ms, err) < 0)
+	if (bh_image_open(image, &io->open, &img, err) < 0)
 		goto out;
-	rep.img = img;
-	rep.inv = inv;
-	rep.findings = &findings;
-	rep.tool_version = BH_VERSION;
-	if (bh_report_json(&rep, &result, err) < 0)
-		goto out;
-	bh_time_rfc3339(NULL, 0, finished);
-	/* cosign's CosignVulnPredicate, in its field order */
-	*out = json_pack("{s:{s:n, s:s, s:s, s:s}, s:{s:s, s:s, s:{s:s, s:s}, s:o}, s:{s:s, s:s}}",
-			 "invocation", "parameters", "uri", "", "event_id", "", "builder.id", "",
-			 "scanner", "uri", "bulkhead", "version", BH_VERSION, "db", "uri", dbpath,
-			 "version", "", "result", result, "metadata", "scanStartedOn", started,
-			 "scanFinishedOn", finished);
-	result = NULL;
-	r = *out ? 0 : bh_error_set(err, BH_ERR_INTERNAL, "cannot build the vuln predicate");
+	r = bh_attest_predicate(pt, img, &so, out, err);
 out:
-	json_decref(result);
-	bh_findings_release(&findings);
-	bh_inventory_free(inv);
 	bh_image_free(img);
-	bh_store_close(store);
 	free(dbpath);
 	return r;
 }
@@ -196,10 +146,7 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 				     predfile);
 			goto fail;
 		}
-	} else if (!strcmp(pt, BH_PREDICATE_CYCLONEDX)) {
-		if (sbom_predicate(argv[optind], &io, &pred, &err) < 0)
-			goto fail;
-	} else if (vuln_predicate(argv[optind], &io, cli, &pred, &err) < 0) {
+	} else if (make_predicate(pt, argv[optind], &io, cli, &pred, &err) < 0) {
 		goto fail;
 	}
 	if (bh_attest_image(argv[optind], &io.open, k, &so, pt, pred, &res, &err) < 0)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* bulkhead sbom: the packages of an image as a table, bulkhead JSON, CycloneDX or SPDX. */
+/*
+ * bulkhead sbom: the packages of an image as a table, bulkhead JSON,
+ * CycloneDX or SPDX. The inventory is bh_scan_image with no scanner: the
+ * same walk and the same merged view as `bulkhead scan`.
+ */
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +12,7 @@
 #include "bulkhead/image.h"
 #include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
+#include "bulkhead/scan.h"
 #include "bulkhead/version.h"
 #include "banned.h"
 
@@ -215,24 +220,16 @@ static int write_doc(FILE *fp, json_t *doc, struct bh_error **err)
 	return 0;
 }
 
-static int run(struct sbom_args *a, struct bh_image *img, struct bh_cli *cli, struct bh_error **err)
+static int write_sbom(const struct sbom_args *a, const struct bh_scan_result *res,
+		      struct bh_cli *cli, struct bh_error **err)
 {
-	struct bh_inventory_opts io = { .threads = a->imgopts.threads };
-	struct bh_inventory *inv = NULL;
-	struct bh_report rep = { 0 };
+	struct bh_report rep = { .img = res->img, .inv = res->inv, .tool_version = BH_VERSION };
 	struct cli_output out;
 	json_t *doc = NULL;
 	int r = -1;
 
-	if (bh_inventory_collect(img, &io, &inv, err) < 0)
-		return -1;
-	for (size_t i = 0; inv->warnings && inv->warnings[i]; i++)
-		bh_warn("%s", inv->warnings[i]);
-	rep.img = img;
-	rep.inv = inv;
-	rep.tool_version = BH_VERSION;
 	switch (a->format) {
-	case FMT_JSON: doc = bh_inventory_json(inv, img); break;
+	case FMT_JSON: doc = bh_inventory_json(res->inv, res->img); break;
 	case FMT_CYCLONEDX:
 		if (bh_report_cyclonedx(&rep, &doc, err) < 0)
 			goto out;
@@ -245,24 +242,24 @@ static int run(struct sbom_args *a, struct bh_image *img, struct bh_cli *cli, st
 	}
 	if (cli_output_open(&out, a->output, err) < 0)
 		goto out;
-	if (doc)
+	if (doc) {
 		r = write_doc(out.fp, doc, err);
-	else {
-		print_table(out.fp, inv, img, cli);
+	} else {
+		print_table(out.fp, res->inv, res->img, cli);
 		r = 0;
 	}
 	if (cli_output_close(&out, r == 0, err) < 0)
 		r = -1;
 out:
 	json_decref(doc);
-	bh_inventory_free(inv);
 	return r;
 }
 
 int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 {
 	struct sbom_args a = { 0 };
-	struct bh_image *img = NULL;
+	struct bh_scan_opts so = { 0 };
+	struct bh_scan_result *res = NULL;
 	struct bh_error *err = NULL;
 	const char *image = NULL;
 	int r;
@@ -274,9 +271,14 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	/* Tar member names are UTF-8: let libarchive convert them faithfully. */
 	setlocale(LC_CTYPE, "C.UTF-8");
-	if (bh_image_open(image, &a.imgopts.open, &img, &err) < 0)
+	so.scanners = 0; /* the inventory alone */
+	so.threads = a.imgopts.threads;
+	so.open = &a.imgopts.open;
+	if (bh_scan_image(NULL, image, &so, &res, &err) < 0)
 		return cli_fail(err);
-	r = run(&a, img, cli, &err);
-	bh_image_free(img);
+	for (size_t i = 0; res->inv->warnings && res->inv->warnings[i]; i++)
+		bh_warn("%s", res->inv->warnings[i]);
+	r = write_sbom(&a, res, cli, &err);
+	bh_scan_result_free(res);
 	return r < 0 ? cli_fail(err) : BH_EXIT_OK;
 }

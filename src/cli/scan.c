@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bulkhead scan: the image's packages matched against the advisory store,
- * suppressed by the user's ignore file and VEX documents, reported as a
- * table, JSON, SARIF or CycloneDX, with a quality gate (--fail-on,
- * --exit-code), and recorded in the store by image digest.
+ * bulkhead scan: options into struct bh_scan_opts, one bh_scan_image call
+ * (the whole pipeline: walk, match, suppress, filter, gate, record; see
+ * include/bulkhead/scan.h), then the report (a table, JSON, SARIF or
+ * CycloneDX) and the exit code from the gate (--fail-on, --exit-code).
+ * What is decided here: the default ignore file (./.bulkheadignore), the
+ * store path, the rules directory ($BULKHEAD_RULES), what is printed.
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -74,40 +77,40 @@ enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
 struct scan_args {
 	enum fmt format;
 	const char *output;
-	bool severities[BH_SEV_CRITICAL + 1];
-	bool severity_filter;
-	bool ignore_unfixed;
-	const char *ignorefile;
-	const char **vex;
-	size_t nvex;
 	int exit_code;
-	bool fail_on_set;
-	enum bh_severity fail_on;
-	bool record;
 	struct cli_image_opts imgopts;	/* --platform, --ref, --threads */
-	bool vuln;			/* --scanners vuln */
-	struct bh_content_opts content; /* config, secrets, malware and their options */
-	char **skip;			/* --skip-checks, NULL-terminated */
+	struct bh_scan_opts scan;	/* everything the pipeline is told */
+	struct bh_content_opts content; /* the content scanners' options */
+	const char **vex;		/* --vex, NULL-terminated */
+	size_t nvex;
+	char **skip; /* --skip-checks, NULL-terminated */
 	size_t nskip;
 };
 
 static int parse_scanners(const char *list, struct scan_args *a)
 {
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} names[] = {
+		{ "vuln", BH_SCAN_VULN },
+		{ "config", BH_SCAN_CONFIG },
+		{ "secret", BH_SCAN_SECRET },
+		{ "malware", BH_SCAN_MALWARE },
+	};
 	char *copy = bh_strdup(list), *save = NULL;
 	int r = 0;
 
-	a->vuln = a->content.config = a->content.secrets = a->content.malware = false;
+	a->scan.scanners = 0;
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(t, "vuln"))
-			a->vuln = true;
-		else if (!strcmp(t, "config"))
-			a->content.config = true;
-		else if (!strcmp(t, "secret"))
-			a->content.secrets = true;
-		else if (!strcmp(t, "malware"))
-			a->content.malware = true;
-		else
+		size_t i = 0;
+
+		while (i < sizeof(names) / sizeof(names[0]) && strcmp(t, names[i].name))
+			i++;
+		if (i == sizeof(names) / sizeof(names[0]))
 			r = -1;
+		else
+			a->scan.scanners |= names[i].bit;
 	}
 	free(copy);
 	return r;
@@ -145,9 +148,8 @@ static int parse_severities(const char *list, struct scan_args *a)
 			r = -1;
 			break;
 		}
-		a->severities[s] = true;
+		a->scan.severities |= 1u << s;
 	}
-	a->severity_filter = true;
 	free(copy);
 	return r;
 }
@@ -179,8 +181,8 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 	uint64_t v;
 	int c;
 
-	a->record = true;
-	a->vuln = a->content.config = a->content.secrets = a->content.malware = true;
+	a->scan.record = true;
+	a->scan.scanners = BH_SCAN_ALL;
 	while ((c = cli_image_getopt(argc, argv, "o:h", opts, "scan", &a->imgopts)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
@@ -208,11 +210,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 					"MEDIUM, HIGH, CRITICAL",
 					optarg);
 			break;
-		case OPT_IGNORE_UNFIXED: a->ignore_unfixed = true; break;
-		case OPT_IGNOREFILE: a->ignorefile = optarg; break;
+		case OPT_IGNORE_UNFIXED: a->scan.ignore_unfixed = true; break;
+		case OPT_IGNOREFILE: a->scan.ignore_file = optarg; break;
 		case OPT_VEX:
-			a->vex = bh_reallocarray(a->vex, a->nvex + 1, sizeof(*a->vex));
+			a->vex = bh_reallocarray(a->vex, a->nvex + 2, sizeof(*a->vex));
 			a->vex[a->nvex++] = optarg;
+			a->vex[a->nvex] = NULL;
 			break;
 		case OPT_EXIT_CODE:
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 255)
@@ -221,12 +224,12 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 			a->exit_code = (int)v;
 			break;
 		case OPT_FAIL_ON:
-			if (bh_severity_parse(optarg, &a->fail_on) < 0)
+			if (bh_severity_parse(optarg, &a->scan.fail_on) < 0)
 				return cli_usage_error("scan", "--fail-on: unknown severity '%s'",
 						       optarg);
-			a->fail_on_set = true;
+			a->scan.fail_on_set = true;
 			break;
-		case OPT_NO_RECORD: a->record = false; break;
+		case OPT_NO_RECORD: a->scan.record = false; break;
 		case OPT_SCANNERS:
 			if (parse_scanners(optarg, a) < 0)
 				return cli_usage_error(
@@ -254,73 +257,6 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 	if (argc - optind != 1)
 		return cli_usage_error("scan", "expected one IMAGE");
 	*image = argv[optind];
-	return 0;
-}
-
-/* Drop what the user filtered out (not suppressed: gone from the report). */
-static void filter(struct bh_findings *f, const struct scan_args *a)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < f->n; i++) {
-		struct bh_finding *x = &f->v[i];
-		bool keep = true;
-
-		if (a->severity_filter && !a->severities[x->severity])
-			keep = false;
-		if (a->ignore_unfixed && x->kind == BH_FIND_VULN && x->fix_state != BH_FIX_FIXED)
-			keep = false;
-		if (keep)
-			f->v[k++] = *x;
-		else
-			bh_finding_release(x);
-	}
-	f->n = k;
-}
-
-static int read_small(const char *path, size_t max, struct bh_buf *b, struct bh_error **err)
-{
-	bh_buf_init(b, max);
-	return bh_read_file(path, b, err);
-}
-
-static int apply_suppressions(const struct scan_args *a, const struct bh_image *img,
-			      const struct bh_inventory *inv, struct bh_findings *f,
-			      struct bh_error **err)
-{
-	const char *ignorefile = a->ignorefile;
-	struct bh_buf b;
-
-	if (!ignorefile && access(".bulkheadignore", R_OK) == 0)
-		ignorefile = ".bulkheadignore";
-	if (ignorefile) {
-		struct bh_ignorelist l;
-		size_t n;
-
-		if (read_small(ignorefile, 16u << 20, &b, err) < 0 ||
-		    bh_ignore_parse(b.data ? b.data : "", b.len, ignorefile, &l, err) < 0) {
-			bh_buf_release(&b);
-			return -1;
-		}
-		bh_buf_release(&b);
-		n = bh_ignore_apply(&l, time(NULL), f);
-		bh_info("%s suppressed %zu finding%s", ignorefile, n, n == 1 ? "" : "s");
-		bh_ignore_release(&l);
-	}
-	for (size_t i = 0; i < a->nvex; i++) {
-		struct bh_vex v;
-		size_t n;
-
-		if (read_small(a->vex[i], 64u << 20, &b, err) < 0 ||
-		    bh_vex_parse(b.data ? b.data : "", b.len, a->vex[i], &v, err) < 0) {
-			bh_buf_release(&b);
-			return -1;
-		}
-		bh_buf_release(&b);
-		n = bh_vex_apply(&v, img, inv, f);
-		bh_info("%s suppressed %zu finding%s", a->vex[i], n, n == 1 ? "" : "s");
-		bh_vex_release(&v);
-	}
 	return 0;
 }
 
@@ -470,37 +406,23 @@ static void print_table(FILE *fp, const struct bh_image *img, const struct bh_in
 
 /* ---- running ----------------------------------------------------------------- */
 
-static json_t *summary_json(const struct bh_findings *f, const struct bh_inventory *inv)
+static int write_report(const struct scan_args *a, struct bh_cli *cli,
+			const struct bh_scan_result *res, struct bh_error **err)
 {
-	size_t counts[5] = { 0 }, supp = 0;
-	json_t *by = json_object();
-
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->v[i].suppressed)
-			supp++;
-		else
-			counts[f->v[i].severity]++;
-	}
-	for (int s = BH_SEV_UNKNOWN; s <= BH_SEV_CRITICAL; s++)
-		json_object_set_new(by, bh_severity_name((enum bh_severity)s),
-				    json_integer((json_int_t)counts[s]));
-	return json_pack("{s:s, s:I, s:I, s:o}", "tool", BH_VERSION, "packages",
-			 (json_int_t)inv->npkgs, "suppressed", (json_int_t)supp, "bySeverity", by);
-}
-
-static int write_report(const struct scan_args *a, struct bh_cli *cli, const struct bh_report *r,
-			struct bh_error **err)
-{
+	struct bh_report r = { .img = res->img,
+			       .inv = res->inv,
+			       .findings = &res->findings,
+			       .tool_version = BH_VERSION };
 	struct cli_output out;
 	json_t *doc = NULL;
 	int rc = 0;
 
 	if (a->format == FMT_JSON)
-		rc = bh_report_json(r, &doc, err);
+		rc = bh_report_json(&r, &doc, err);
 	else if (a->format == FMT_SARIF)
-		rc = bh_report_sarif(r, &doc, err);
+		rc = bh_report_sarif(&r, &doc, err);
 	else if (a->format == FMT_CYCLONEDX)
-		rc = bh_report_cyclonedx(r, &doc, err);
+		rc = bh_report_cyclonedx(&r, &doc, err);
 	if (rc < 0)
 		return -1;
 	if (cli_output_open(&out, a->output, err) < 0) {
@@ -512,95 +434,70 @@ static int write_report(const struct scan_args *a, struct bh_cli *cli, const str
 		fputc('\n', out.fp);
 		json_decref(doc);
 	} else {
-		print_table(out.fp, r->img, r->inv, r->findings, cli->color_stdout && !a->output);
+		print_table(out.fp, res->img, res->inv, &res->findings,
+			    cli->color_stdout && !a->output);
 	}
 	return cli_output_close(&out, true, err);
 }
 
-static int gate(const struct scan_args *a, const struct bh_findings *f)
+/* What the pipeline found out on the way, for the log. */
+static void log_stats(const struct scan_args *a, const struct bh_scan_result *res)
 {
-	bool any = false, fail = false;
+	const struct bh_scan_stats *st = &res->stats;
 
-	for (size_t i = 0; i < f->n; i++) {
-		if (f->v[i].suppressed)
-			continue;
-		any = true;
-		if (a->fail_on_set && f->v[i].severity >= a->fail_on &&
-		    f->v[i].severity != BH_SEV_UNKNOWN)
-			fail = true;
-	}
-	if (fail)
-		return BH_EXIT_FINDINGS;
-	if (any && a->exit_code)
-		return a->exit_code;
-	return BH_EXIT_OK;
-}
-
-/*
- * One walk over the image feeds every scanner: the merged view, the
- * catalogers and the content scanners (configuration, secrets, malware);
- * each layer is decompressed once whatever runs.
- */
-static int collect(struct bh_image *img, const struct scan_args *a, const char *image,
-		   struct bh_inventory **inv, struct bh_findings *found, struct bh_error **err)
-{
-	struct bh_inventory_opts io = { .threads = a->imgopts.threads };
-	struct bh_walk_opts wo = { .threads = a->imgopts.threads };
-	struct bh_merge *m = bh_merge_new(img);
-	struct bh_inventory_collector *ic = bh_inventory_collector_new(img, &io);
-	struct bh_consumer *cs[3] = { bh_merge_consumer(m), bh_inventory_consumer(ic) };
-	struct bh_content_opts co = a->content;
-	struct bh_content *content = NULL;
-	struct bh_content_stats st;
-	struct bh_fileset *merged = NULL;
-	char *rules = NULL;
-	size_t n = 2;
-	int r = -1;
-
-	if (co.config || co.secrets || co.malware) {
-		rules = bh_content_default_rules_dir(getenv("BULKHEAD_RULES"));
-		co.builtin_rules_dir = rules;
-		co.skip_checks = (const char *const *)a->skip;
-		co.reference = image;
-		if (bh_content_new(img, &co, &content, err) < 0)
-			goto out;
-		cs[n++] = bh_content_consumer(content);
-	}
-	if (bh_image_walk_consumers(img, &wo, cs, n, err) < 0 ||
-	    bh_merge_finish(m, &merged, err) < 0 || bh_inventory_finish(ic, merged, inv, err) < 0)
-		goto out;
-	if (content) {
-		if (bh_content_finish(content, merged, *inv, found, err) < 0)
-			goto out;
-		bh_content_stats(content, &st);
+	for (char **w = res->inv->warnings; w && *w; w++)
+		bh_warn("%s", *w);
+	if (a->scan.scanners & (BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE))
 		bh_info("content: %llu files (%llu bytes) searched, %llu over --max-file-size, "
 			"%llu binary files not searched for secrets",
-			(unsigned long long)st.files_scanned, (unsigned long long)st.bytes_scanned,
-			(unsigned long long)st.skipped_large,
-			(unsigned long long)st.skipped_binary);
-	}
-	r = 0;
-out:
-	bh_content_free(content);
-	free(rules);
-	bh_fileset_free(merged);
-	bh_inventory_collector_free(ic);
-	bh_merge_free(m);
-	return r;
+			(unsigned long long)st->content.files_scanned,
+			(unsigned long long)st->content.bytes_scanned,
+			(unsigned long long)st->content.skipped_large,
+			(unsigned long long)st->content.skipped_binary);
+	if (a->scan.scanners & BH_SCAN_VULN)
+		bh_info("%zu packages matched (%zu with a version their scheme cannot read), %zu "
+			"advisories evaluated",
+			st->match.packages, st->match.bad_versions, st->match.advisories);
+	if (a->scan.ignore_file)
+		bh_info("%s suppressed %zu finding%s", a->scan.ignore_file, st->suppressed_ignore,
+			st->suppressed_ignore == 1 ? "" : "s");
+	if (a->nvex)
+		bh_info("the VEX documents suppressed %zu finding%s", st->suppressed_vex,
+			st->suppressed_vex == 1 ? "" : "s");
+	if (st->filtered)
+		bh_info("%zu finding%s left out by --severity / --ignore-unfixed", st->filtered,
+			st->filtered == 1 ? "" : "s");
+}
+
+static volatile int scan_cancel;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	scan_cancel = 1;
+}
+
+/* The first SIGINT or SIGTERM stops the scan cleanly (temporary files
+ * removed, exit 3); a second one ends the process at once. */
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 }
 
 int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 {
 	struct scan_args a = { 0 };
-	struct bh_image *img = NULL;
-	struct bh_inventory *inv = NULL;
-	struct bh_store *store = NULL;
-	struct bh_findings findings = { 0 }, content_findings = { 0 };
-	struct bh_match_stats ms;
+	struct bh_scan_result *res = NULL;
 	struct bh_error *err = NULL;
-	struct bh_report rep = { 0 };
 	const char *image = NULL;
-	char *dbpath = NULL;
+	char *dbpath = NULL, *rules = NULL;
 	time_t start = time(NULL);
 	int r;
 
@@ -614,63 +511,48 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 		free_args(&a);
 		return r;
 	}
-	dbpath = bh_store_default_path(cli->db_path);
-	if (!a.vuln) {
-		a.record = false;
-	} else if (access(dbpath, F_OK) < 0) {
-		bh_error_set(&err, BH_ERR_NOTFOUND,
-			     "no advisory database at %s; run 'bulkhead db import' or 'bulkhead db "
-			     "update' first",
-			     dbpath);
-		goto out;
-	}
-	if (a.vuln && bh_store_open(dbpath, false, &store, &err) < 0)
-		goto out;
-	if (bh_image_open(image, &a.imgopts.open, &img, &err) < 0)
-		goto out;
-	if (collect(img, &a, image, &inv, &content_findings, &err) < 0)
-		goto out;
-	for (char **w = inv->warnings; w && *w; w++)
-		bh_warn("%s", *w);
-	if (a.vuln) {
-		if (bh_vuln_match(store, inv, &findings, &ms, &err) < 0)
+	if (a.scan.scanners & BH_SCAN_VULN) {
+		dbpath = bh_store_default_path(cli->db_path);
+		if (access(dbpath, F_OK) < 0) {
+			bh_error_set(&err, BH_ERR_NOTFOUND,
+				     "no advisory database at %s; run 'bulkhead db import' or "
+				     "'bulkhead db update' first",
+				     dbpath);
 			goto out;
-		bh_info("%zu packages matched, %zu advisories evaluated, %zu findings", ms.packages,
-			ms.advisories, findings.n);
+		}
+		a.scan.store_path = dbpath;
+	} else {
+		a.scan.record = false; /* nothing to record without the store */
 	}
-	for (size_t i = 0; i < content_findings.n; i++)
-		*bh_findings_add(&findings) = content_findings.v[i];
-	free(content_findings.v);
-	memset(&content_findings, 0, sizeof(content_findings));
-	if (apply_suppressions(&a, img, inv, &findings, &err) < 0)
+	if (!a.scan.ignore_file && access(".bulkheadignore", R_OK) == 0)
+		a.scan.ignore_file = ".bulkheadignore";
+	rules = bh_content_default_rules_dir(getenv("BULKHEAD_RULES"));
+	a.content.builtin_rules_dir = rules;
+	a.content.skip_checks = (const char *const *)a.skip;
+	a.scan.content = &a.content;
+	a.scan.vex_files = a.vex;
+	a.scan.threads = a.imgopts.threads;
+	a.scan.open = &a.imgopts.open;
+	a.scan.cancel = &scan_cancel;
+	catch_signals();
+	if (bh_scan_image(NULL, image, &a.scan, &res, &err) < 0)
 		goto out;
-	filter(&findings, &a);
-	rep.img = img;
-	rep.inv = inv;
-	rep.findings = &findings;
-	rep.tool_version = BH_VERSION;
-	if (write_report(&a, cli, &rep, &err) < 0)
+	log_stats(&a, res);
+	if (write_report(&a, cli, res, &err) < 0)
 		goto out;
-	if (a.record && (img->has_manifest || img->config_digest.str[0])) {
-		json_t *sum = summary_json(&findings, inv);
-		const char *digest =
-			img->has_manifest ? img->manifest_digest.str : img->config_digest.str;
-		struct bh_error *e2 = NULL;
-
-		/* A store we cannot write to is no reason to fail the scan. */
-		if (bh_store_record_scan(store, digest, sum, &e2) < 0)
-			bh_error_warn(&e2, "scan not recorded");
-		json_decref(sum);
-	}
 	if (time(NULL) - start > 3)
 		bh_info("scan took %lds", (long)(time(NULL) - start));
 out:
-	r = err ? cli_fail(err) : gate(&a, &findings);
-	bh_findings_release(&findings);
-	bh_findings_release(&content_findings);
-	bh_inventory_free(inv);
-	bh_image_free(img);
-	bh_store_close(store);
+	if (err)
+		r = cli_fail(err);
+	else if (res->gate_failed)
+		r = BH_EXIT_FINDINGS;
+	else if (res->stats.reported && a.exit_code)
+		r = a.exit_code;
+	else
+		r = BH_EXIT_OK;
+	bh_scan_result_free(res);
+	free(rules);
 	free(dbpath);
 	free_args(&a);
 	return r;

@@ -207,28 +207,3 @@ void bh_inventory_collector_free(struct bh_inventory_collector *c)
 	free(c->layers);
 	free(c);
 }
-
-int bh_inventory_collect(struct bh_image *img, const struct bh_inventory_opts *opts,
-			 struct bh_inventory **out, struct bh_error **err)
-{
-	struct bh_inventory_collector *c = bh_inventory_collector_new(img, opts);
-	struct bh_merge *m = bh_merge_new(img);
-	struct bh_consumer *cons[2] = { bh_inventory_consumer(c), bh_merge_consumer(m) };
-	struct bh_walk_opts wo = { .threads = c->o.threads, .cancel = c->o.cancel };
-	struct bh_fileset *fs = NULL;
-	int r = -1;
-
-	*out = NULL;
-	if (bh_image_walk_consumers(img, &wo, cons, 2, err) < 0)
-		goto out;
-	if (bh_merge_finish(m, &fs, err) < 0) {
-		bh_error_prefix(err, "the merged view");
-		goto out;
-	}
-	r = bh_inventory_finish(c, fs, out, err);
-out:
-	bh_fileset_free(fs);
-	bh_merge_free(m);
-	bh_inventory_collector_free(c);
-	return r;
-}

@@ -17,6 +17,7 @@
 #include "bulkhead/image.h"
 #include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
+#include "bulkhead/scan.h"
 
 static char *image_path(const char *name)
 {
@@ -55,8 +56,16 @@ static void scan_image(const char *path, struct bh_content_opts *o, const bool *
 	if (!o->builtin_rules_dir)
 		o->builtin_rules_dir = "rules";
 	must(bh_image_open(path, NULL, &img, &err), err, path);
-	if (inventory)
-		must(bh_inventory_collect(img, NULL, &inv, &err), err, "inventory");
+	if (inventory) {
+		struct bh_scan_result *res;
+
+		/* the inventory alone: bh_scan_image with no scanner */
+		must(bh_scan_image(img, NULL, &(struct bh_scan_opts){ 0 }, &res, &err), err,
+		     "inventory");
+		inv = res->inv;
+		res->inv = NULL;
+		bh_scan_result_free(res);
+	}
 	must(bh_content_new(img, o, &c, &err), err, "bh_content_new");
 	m = bh_merge_new(img);
 	cons[0] = bh_merge_consumer(m);
