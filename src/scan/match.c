@@ -8,6 +8,13 @@
  * version: distributions publish advisories per source package and backport
  * fixes, so an upstream version number says nothing about a distro package.
  * Language packages are looked up by name in their ecosystem.
+ *
+ * A package is never dropped for an odd version string. When its scheme
+ * cannot read the version, the package is still looked up: the debug log
+ * and stats->bad_versions say so, and an advisory that lists the version
+ * verbatim (OSV `versions[]`) still matches it; ranges cannot, and are
+ * skipped quietly for it. Schemes that answer rather than fail (as
+ * dpkg, rpm and node-semver do with odd input) simply evaluate the ranges.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,29 +29,19 @@ struct pkg_ctx {
 	size_t first; /* this package's findings start here in out */
 	enum bh_vscheme scheme;
 	const char *version;
+	bool bad_version; /* the scheme cannot read it */
 	struct bh_match_stats *stats;
 };
 
 static bool strv_has(char *const *v, const char *s)
 {
-	for (; v && *v; v++)
-		if (!strcmp(*v, s))
-			return true;
-	return false;
+	return bh_strv_contains(v, s);
 }
 
-static size_t strv_len(char *const *v)
-{
-	size_t n = 0;
-
-	while (v && v[n])
-		n++;
-	return n;
-}
-
+/* Append a copy of s unless it is there. */
 static void strv_add(char ***v, const char *s)
 {
-	size_t n = strv_len(*v);
+	size_t n = bh_strv_len(*v);
 
 	if (strv_has(*v, s))
 		return;
@@ -135,6 +132,20 @@ static void set_remediation(struct bh_finding *f, const struct bh_package *p)
 	f->remediation = bh_buf_detach(&b, NULL);
 }
 
+/* Does the affected entry list `version` verbatim in its versions[]? */
+static bool listed(const json_t *affected, const char *version)
+{
+	const json_t *versions =
+		json_is_object(affected) ? json_object_get(affected, "versions") : NULL;
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (versions, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), version))
+			return true;
+	return false;
+}
+
 static int on_advisory(const struct bh_advisory *a, void *data, struct bh_error **err)
 {
 	struct pkg_ctx *c = data;
@@ -144,13 +155,20 @@ static int on_advisory(const struct bh_advisory *a, void *data, struct bh_error 
 
 	c->stats->advisories++;
 	if (bh_osv_affects(a->affected, c->scheme, c->version, &hit, &fixed, err) < 0) {
-		/* One malformed advisory must not hide the others. */
 		char *m = bh_error_message(*err);
 
-		bh_warn("advisory %s for %s %s: %s", a->id, c->pkg->name, c->version, m);
-		free(m);
 		bh_error_clear(err);
-		return 0;
+		if (c->bad_version) {
+			/* the ranges cannot place this version; a list can name it */
+			bh_debug("advisory %s for %s %s: %s", a->id, c->pkg->name, c->version, m);
+			hit = listed(a->affected, c->version);
+		} else {
+			/* one malformed advisory must not hide the others */
+			bh_warn("advisory %s for %s %s: %s", a->id, c->pkg->name, c->version, m);
+		}
+		free(m);
+		if (!hit)
+			return 0;
 	}
 	if (!hit) {
 		free(fixed);
@@ -242,12 +260,13 @@ int bh_vuln_match(struct bh_store *store, const struct bh_inventory *inv, struct
 		if (bh_version_validate(c.scheme, c.version, &e) < 0) {
 			char *m = bh_error_message(e);
 
-			bh_warn("%s %s (%s): version not comparable, not matched: %s", p->name,
-				p->version, p->path ? p->path : "?", m);
+			bh_debug("%s %s (%s): a version its scheme cannot read; matched by "
+				 "advisories that list it: %s",
+				 p->name, p->version, p->path ? p->path : "?", m);
 			free(m);
 			bh_error_free(e);
 			stats->bad_versions++;
-			continue;
+			c.bad_version = true;
 		}
 		stats->packages++;
 		if (bh_store_query(store, p->ecosystem, name, on_advisory, &c, err) < 0)

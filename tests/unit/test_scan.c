@@ -5,7 +5,8 @@
  * fixed and of unknown severity; BH-CFG-001 HIGH and BH-CFG-013 LOW): the
  * inventory alone, the gate as data, suppression by a parsed list, a file and
  * VEX (and never by ./.bulkheadignore unless named), the filter, the record,
- * cancellation, a borrowed image.
+ * cancellation, a borrowed image; and matching keeps a package whose version
+ * its scheme cannot read.
  */
 #include <sys/stat.h>
 #include <unistd.h>
@@ -318,6 +319,63 @@ static void cancelled_and_misused(void **state)
 	bh_image_free(img);
 }
 
+/* A package whose version its scheme cannot read is looked up, counted,
+ * and matched by an advisory that lists the version verbatim. */
+static void an_odd_version_is_never_dropped(void **state)
+{
+	static const char osv[] =
+		"{\"schema_version\": \"1.6.0\", \"id\": \"PYSEC-2099-77\", \"modified\": "
+		"\"2026-01-01T00:00:00Z\", \"summary\": \"odd\", \"affected\": [{\"package\": "
+		"{\"ecosystem\": \"PyPI\", \"name\": \"oddpkg\"}, \"versions\": [\"banana "
+		"split\"]}]}";
+	static const char osv2[] =
+		"{\"schema_version\": \"1.6.0\", \"id\": \"PYSEC-2099-78\", \"modified\": "
+		"\"2026-01-01T00:00:00Z\", \"summary\": \"ranged\", \"affected\": [{\"package\": "
+		"{\"ecosystem\": \"PyPI\", \"name\": \"oddpkg\"}, \"ranges\": [{\"type\": "
+		"\"ECOSYSTEM\", \"events\": [{\"introduced\": \"0\"}, {\"fixed\": \"2.0\"}]}]}]}";
+	char *dir, *f1, *f2, *path;
+	const char *paths[1];
+	struct bh_store *s;
+	struct bh_import_stats st = { 0 };
+	struct bh_inventory inv = { 0 };
+	struct bh_package p = { .type = BH_PKG_PYTHON };
+	struct bh_findings out = { 0 };
+	struct bh_match_stats ms;
+	struct bh_error *err = NULL;
+
+	dir = unit_mktmp();
+	f1 = bh_asprintf("%s/a.json", dir);
+	f2 = bh_asprintf("%s/b.json", dir);
+	path = bh_asprintf("%s/db.sqlite", dir);
+	assert_int_equal(bh_write_file_atomic(f1, osv, strlen(osv), 0644, NULL), 0);
+	assert_int_equal(bh_write_file_atomic(f2, osv2, strlen(osv2), 0644, NULL), 0);
+	paths[0] = dir;
+	assert_int_equal(bh_store_open(path, true, &s, NULL), 0);
+	if (bh_store_import(s, paths, 1, NULL, &st, &err) < 0)
+		fail_msg("import: %s", bh_error_message(err));
+	bh_import_stats_release(&st);
+	p.ecosystem = bh_strdup("PyPI");
+	p.name = bh_strdup("oddpkg");
+	p.version = bh_strdup("banana split");
+	p.path = bh_strdup("/usr/lib/python3/dist-packages/oddpkg-x.dist-info/METADATA");
+	inv.pkgs = &p;
+	inv.npkgs = 1;
+	assert_int_equal(bh_vuln_match(s, &inv, &out, &ms, &err), 0);
+	assert_int_equal(ms.packages, 1);
+	assert_int_equal(ms.bad_versions, 1);
+	assert_int_equal(ms.advisories, 2);
+	assert_int_equal(out.n, 1);
+	assert_string_equal(out.v[0].id, "PYSEC-2099-77");
+	assert_int_equal(out.v[0].pkg, 0);
+	bh_findings_release(&out);
+	bh_package_release(&p);
+	bh_store_close(s);
+	free(f1);
+	free(f2);
+	free(path);
+	unit_rmtmp(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +385,7 @@ int main(void)
 		cmocka_unit_test(the_filter_drops),
 		cmocka_unit_test(the_summary_is_recorded),
 		cmocka_unit_test(cancelled_and_misused),
+		cmocka_unit_test(an_odd_version_is_never_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
