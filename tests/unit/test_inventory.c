@@ -6,7 +6,8 @@
  * rpmbuild, rpm 4.18 and db5.3_load; see tests/data/inventory/rpm/README),
  * package.json (not JSON) and lockfiles v1/v3, Python METADATA (no Version),
  * Go build info (a real go1.19 binary, the pre-1.18 pointer format built by
- * hand, a section past the end of the file), Java archives (pom.properties,
+ * hand, a section past the end of the file; read whole and as it streams, a
+ * large pre-1.18 binary too), Java archives (pom.properties,
  * MANIFEST.MF, file names, nesting, a jar nested 100 deep), purls.
  * Fixtures: tests/data/inventory (run from the repository root, as the
  * harness does).
@@ -835,6 +836,162 @@ static void test_go_old_format(void **state)
 	free(b);
 }
 
+/* ---- Go binaries as they stream ------------------------------------------------ */
+
+/* The streamed read agrees with the whole-file read, whatever the read sizes. */
+static void test_go_stream_real(void **state)
+{
+	static const size_t chunks[] = { 1000, 4096, 65536, 1 << 20 };
+	struct bh_pkglist l = { 0 };
+	struct bh_error *err = NULL;
+	size_t n;
+	unsigned char *b = (unsigned char *)gunzip_file(FIX "/go/hello-go1.19.elf.gz", &n);
+
+	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
+		if (bh_parse_go_stream(b, n, chunks[i], "usr/bin/hello", &l, &err) < 0)
+			fail_msg("chunk %zu: %s", chunks[i], bh_error_message(err));
+		check_hello(&l);
+		assert_string_equal(l.v[0].path, "/usr/bin/hello");
+		bh_pkglist_release(&l);
+	}
+	/* every truncation ends cleanly */
+	for (size_t cut = 0; cut < n; cut += n / 61 + 1) {
+		bh_parse_go_stream(b, cut, 7000, "x", &l, &err);
+		bh_error_clear(&err);
+		bh_pkglist_release(&l);
+	}
+	/* not an ELF: not a Go binary */
+	assert_int_equal(
+		bh_parse_go_stream((const unsigned char *)"#!/bin/sh\n", 10, 4, "x", &l, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+	bh_error_clear(&err);
+	free(b);
+}
+
+/*
+ * A Go 1.13-1.17 binary laid out as the Go linker lays it out, larger than
+ * what the stream holds: the version and module info strings in the
+ * read-only segment, far from the start; the build info at the start of the
+ * writable segment; the string headers after it. `headers_before` puts the
+ * headers in the read-only segment instead (the stream has passed them).
+ */
+static unsigned char *old_format_large(size_t *len, bool headers_before)
+{
+	const uint64_t base = 0x400000, rw_vaddr = 0x800000;
+	const size_t rw_off = 1 << 20, size = rw_off + (512 << 10);
+	const size_t strs = 600000, bi = rw_off, hdrs = headers_before ? 700000 : rw_off + 300000;
+	static const char modinfo[] = "0w\xaf\x0c\x92t\x08\x02"
+				      "A\xe1\xc1\x07\xe6\xd6\x18\xe6"
+				      "path\texample.com/big\n"
+				      "mod\texample.com/big\tv1.2.0\th1:abc=\n"
+				      "dep\tgolang.org/x/sys\tv0.0.1\th1:def=\n"
+				      "\xf9"
+				      "2C1\x86\x18 r\x00\x82"
+				      "B\x10"
+				      "A\x16\xd8\xf2";
+	static const char version[] = "go1.17.13";
+	unsigned char *b = bh_calloc(1, size);
+	const uint64_t ro_vaddr = base;
+
+	/* noise that looks like candidates: "go1." elsewhere, a stray sentinel */
+	memcpy(b + 300000, "go1.99 is not it", 16);
+	memcpy(b + 400000, modinfo, 16);
+	memcpy(b,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
+	b[16] = 2;
+	b[18] = 62;
+	b[20] = 1;
+	wr64(b + 32, 64); /* e_phoff; no section headers */
+	b[52] = 64;
+	b[54] = 56;
+	b[56] = 3; /* e_phnum */
+	/* PT_NOTE with the Go build ID note, at 0x200 */
+	b[64] = 4;
+	wr64(b + 64 + 8, 0x200);
+	wr64(b + 64 + 32, 16 + 8);
+	b[0x200] = 4;	  /* namesz */
+	b[0x200 + 4] = 8; /* descsz */
+	b[0x200 + 8] = 4; /* NT_GO_BUILDID */
+	memcpy(b + 0x200 + 12, "Go\0\0buildid!", 12);
+	/* PT_LOAD R: [0, rw_off) at ro_vaddr */
+	b[120] = 1;
+	b[124] = 4;
+	wr64(b + 120 + 8, 0);
+	wr64(b + 120 + 16, ro_vaddr);
+	wr64(b + 120 + 32, rw_off);
+	wr64(b + 120 + 40, rw_off);
+	/* PT_LOAD RW: [rw_off, size) at rw_vaddr */
+	b[176] = 1;
+	b[180] = 6;
+	wr64(b + 176 + 8, rw_off);
+	wr64(b + 176 + 16, rw_vaddr);
+	wr64(b + 176 + 32, size - rw_off);
+	wr64(b + 176 + 40, size - rw_off);
+#define VA(off) ((off) < rw_off ? ro_vaddr + (off) : rw_vaddr + ((off)-rw_off))
+	memcpy(b + bi, "\xff Go buildinf:", 14);
+	b[bi + 14] = 8;
+	wr64(b + bi + 16, VA(hdrs));
+	wr64(b + bi + 24, VA(hdrs + 16));
+	wr64(b + hdrs, VA(strs));
+	wr64(b + hdrs + 8, sizeof(version) - 1);
+	wr64(b + hdrs + 16, VA(strs + 64));
+	wr64(b + hdrs + 24, sizeof(modinfo) - 1);
+#undef VA
+	memcpy(b + strs, version, sizeof(version) - 1);
+	memcpy(b + strs + 64, modinfo, sizeof(modinfo) - 1);
+	*len = size;
+	return b;
+}
+
+static void check_big(const struct bh_pkglist *l)
+{
+	assert_int_equal(l->n, 3);
+	assert_string_equal(find(l, "example.com/big")->version, "v1.2.0");
+	assert_string_equal(find(l, "golang.org/x/sys")->version, "v0.0.1");
+	assert_string_equal(find(l, "stdlib")->version, "v1.17.13");
+}
+
+static void test_go_stream_old_format(void **state)
+{
+	struct bh_pkglist l = { 0 };
+	struct bh_error *err = NULL;
+	size_t n;
+	unsigned char *b = old_format_large(&n, false);
+
+	if (bh_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
+		fail_msg("whole: %s", bh_error_message(err));
+	check_big(&l);
+	bh_pkglist_release(&l);
+	for (size_t chunk = 999; chunk < n; chunk *= 7) {
+		if (bh_parse_go_stream(b, n, chunk, "big", &l, &err) < 0)
+			fail_msg("stream, chunk %zu: %s", chunk, bh_error_message(err));
+		check_big(&l);
+		bh_pkglist_release(&l);
+	}
+	/* the small hand-made one (all of it in the head) */
+	free(b);
+	b = old_format_elf(&n);
+	assert_int_equal(bh_parse_go_stream(b, n, 100, "app", &l, &err), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(find(&l, "stdlib")->version, "v1.16.15");
+	bh_pkglist_release(&l);
+	free(b);
+
+	/* string headers the stream has passed: a clean failure, not a guess */
+	b = old_format_large(&n, true);
+	if (bh_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
+		fail_msg("whole, headers before: %s", bh_error_message(err));
+	check_big(&l);
+	bh_pkglist_release(&l);
+	assert_int_equal(bh_parse_go_stream(b, n, 65536, "big", &l, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "outside");
+	bh_error_clear(&err);
+	assert_int_equal(l.n, 0);
+	free(b);
+}
+
 /* ---- Java -------------------------------------------------------------------- */
 
 /* A minimal zip writer (stored entries) for test archives. */
@@ -1055,6 +1212,8 @@ int main(void)
 		cmocka_unit_test(test_python),
 		cmocka_unit_test(test_go_real),
 		cmocka_unit_test(test_go_old_format),
+		cmocka_unit_test(test_go_stream_real),
+		cmocka_unit_test(test_go_stream_old_format),
 		cmocka_unit_test(test_java),
 		cmocka_unit_test(test_java_hostile),
 	};
