@@ -31,7 +31,7 @@
 #define CHUNK	     (256u * 1024)
 #define TAIL	     64 /* bytes kept from one window to the next: a straddling pattern */
 #define VERSION_KEEP 48
-#define MAX_CAPS     512
+#define MAX_CAPS     8192
 #define MAX_KEPT     (8u << 20) /* bytes of every region kept, the blob aside */
 #define MAX_MODINFO  (16u << 20)
 #define MAX_BLOB     (MAX_MODINFO + 1024)
@@ -75,12 +75,15 @@ struct gs {
 	int result; /* what the parse returned */
 };
 
-static struct cap *add_cap(struct gs *g, uint64_t off, uint64_t want, bool modinfo)
+/* Keep `want` bytes from `off` (a module info: up to its end). Candidates
+ * come at increasing offsets; the blob and the string headers may fall on
+ * a region already kept, so they ask for `reuse`. */
+static struct cap *add_cap(struct gs *g, uint64_t off, uint64_t want, bool modinfo, bool reuse)
 {
 	struct cap *c;
 
-	for (size_t i = 0; i < g->ncaps; i++)
-		if (g->caps[i].off == off && g->caps[i].modinfo == modinfo)
+	for (size_t i = 0; reuse && i < g->ncaps; i++)
+		if (g->caps[i].off == off && !g->caps[i].modinfo && g->caps[i].want >= want)
 			return &g->caps[i];
 	if (g->ncaps >= MAX_CAPS || (!modinfo && want > MAX_BLOB))
 		return NULL;
@@ -164,8 +167,10 @@ static void scan(struct gs *g, uint64_t to)
 			if (!p)
 				break;
 			s = g->wpos + (uint64_t)(p - w);
-			if (p[-2] == 'g' && p[-1] == 'o' && p[1] == '.')
-				add_cap(g, s - 2, VERSION_KEEP, false);
+			/* "go1.N": a digit after the dot, when it is in the window */
+			if (p[-2] == 'g' && p[-1] == 'o' && p[1] == '.' &&
+			    (s + 2 >= wend || bh_isdigit(p[2])))
+				add_cap(g, s - 2, VERSION_KEEP, false, false);
 			s++;
 		}
 		/* module infos starting in [from, cend) */
@@ -177,7 +182,7 @@ static void scan(struct gs *g, uint64_t to)
 			if (!p || g->wpos + (uint64_t)(p - w) >= cend)
 				break;
 			o = g->wpos + (uint64_t)(p - w);
-			add_cap(g, o, MAX_MODINFO, true);
+			add_cap(g, o, MAX_MODINFO, true, false);
 			o++;
 		}
 	}
@@ -198,7 +203,7 @@ static void scan(struct gs *g, uint64_t to)
 			if (at >= hi)
 				break;
 			if (!(at & 15)) {
-				struct cap *c = add_cap(g, at, BLOB_FIRST, false);
+				struct cap *c = add_cap(g, at, BLOB_FIRST, false, false);
 
 				if (c)
 					g->blob = c - g->caps;
@@ -304,7 +309,7 @@ static void step(struct gs *g, struct bh_pkglist *out, struct bh_error **warn)
 			finish(g, out, warn);
 			return;
 		}
-		c = add_cap(g, off, (uint64_t)ptrsize * 2, false);
+		c = add_cap(g, off, (uint64_t)ptrsize * 2, false, true);
 		if (!c) {
 			finish(g, out, warn);
 			return;
