@@ -120,6 +120,8 @@ struct bh_registry_opts {
 	size_t max_manifest;	 /* manifest and index size limit; 0 = 4 MiB */
 	uint64_t chunk_size;	 /* upload chunk (PATCH) size; 0 = 64 MiB */
 	uint64_t monolithic_max; /* blobs up to this size go in one PUT; 0 = 1 MiB */
+	unsigned page_size;	 /* tags and referrers asked per page (?n=); 0 = the
+				    registry's choice */
 	const char *user_agent;	 /* NULL = "bulkhead/<version>" */
 };
 

@@ -808,7 +808,9 @@ int reg_cred_load(struct bh_registry *r, struct reg_host *h, const char *path,
 			c.helper = NULL;
 			bh_debug("registry %s: credentials from docker-credential-%s", h->domain,
 				 helper);
-			found = reg_cred_helper(helper, server, HELPER_TIMEOUT, &c, err);
+			found = reg_cred_helper(
+				helper, server,
+				r->timeout < HELPER_TIMEOUT ? r->timeout : HELPER_TIMEOUT, &c, err);
 			free(helper);
 			if (found < 0) {
 				rc = bh_error_prefix(err, "registry %s", h->domain);

@@ -819,7 +819,14 @@ int bh_registry_tags(struct bh_registry *r, const struct bh_registry_ref *repo, 
 	if (need_repo(repo, err) < 0)
 		return -1;
 	h = reg_registry(r, repo->domain);
-	url = reg_url(h, repo->path, "/tags/list");
+	if (r->page_size) {
+		char q[32];
+
+		snprintf(q, sizeof(q), "/tags/list?n=%u", r->page_size);
+		url = reg_url(h, repo->path, q);
+	} else {
+		url = reg_url(h, repo->path, "/tags/list");
+	}
 	scope = reg_scope(repo->path, "pull");
 	what = bh_asprintf("tags of %s", repo->path);
 	while (url) {

@@ -123,6 +123,7 @@ int bh_registry_new(const struct bh_registry_opts *opts, struct bh_registry **ou
 	r->max_manifest = o->max_manifest ? o->max_manifest : REG_DEFAULT_MAX_MANIFEST;
 	r->chunk_size = o->chunk_size ? o->chunk_size : REG_DEFAULT_CHUNK;
 	r->monolithic_max = o->monolithic_max ? o->monolithic_max : REG_DEFAULT_MONOLITHIC_MAX;
+	r->page_size = o->page_size;
 	r->user_agent = bh_strdup(o->user_agent ? o->user_agent : "bulkhead/" BH_VERSION);
 	pthread_mutex_init(&r->lock, NULL);
 	for (unsigned i = 0; i < CURL_LOCK_DATA_LAST; i++)
@@ -999,8 +1000,9 @@ int reg_open(struct bh_registry *r, const struct reg_req *q, struct reg_xfer **o
 		}
 		bh_debug("registry %s: %s %s", host->hostport, q->method, q->what);
 		rc = xfer_start(r, q, url, host, auth, &x, err);
-		if (rc == -2 && host->insecure && host->scheme != REG_SCHEME_HTTP &&
-		    bh_str_has_prefix(url, "https://")) {
+		if (rc == -2 && host->insecure && bh_str_has_prefix(url, "https://")) {
+			/* (another thread may have found it out already: use_http
+			 * warns once) */
 			char *u2 = swap_scheme(url);
 
 			bh_error_clear(err);

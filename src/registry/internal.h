@@ -73,6 +73,7 @@ struct bh_registry {
 	unsigned timeout;
 	size_t max_manifest;
 	uint64_t chunk_size, monolithic_max;
+	unsigned page_size;
 	char *user_agent;
 
 	CURLSH *share; /* DNS and TLS sessions */
