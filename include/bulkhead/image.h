@@ -6,6 +6,10 @@
  * blob verified against its digest as it streams); build the merged view
  * with whiteouts applied; unpack it safely.
  *
+ * Images in a registry are read through include/bulkhead/registry.h: a
+ * reference (`registry.example:5000/team/app:1.2`, `...@sha256:...`,
+ * `docker://...`) opens like a layout on disk, its layers streamed.
+ *
  * Layer indexes are 0-based in this API (`layer` fields, `--layer` is
  * translated by the CLI); everything shown to users is 1-based
  * ("layer 1" = the base layer), matching the test data.
@@ -49,14 +53,18 @@ enum bh_image_kind {
 	BH_IMAGE_OCI_DIR,	     /* OCI image layout directory */
 	BH_IMAGE_OCI_ARCHIVE,	     /* tar of an OCI image layout */
 	BH_IMAGE_ROOTFS,	     /* a root filesystem directory (one pseudo-layer) */
+	BH_IMAGE_REGISTRY,	     /* an image in a registry (docker://) */
 };
 
 enum bh_compression { BH_COMP_NONE = 0, BH_COMP_GZIP, BH_COMP_ZSTD };
 
+struct bh_registry_opts;
+
 struct bh_image_open_opts {
 	const char *platform; /* "os/arch[/variant]"; NULL = linux/amd64 */
 	const char *ref;      /* org.opencontainers.image.ref.name to select; NULL = any */
-	const struct bh_image_limits *limits; /* NULL = defaults */
+	const struct bh_image_limits *limits;	 /* NULL = defaults */
+	const struct bh_registry_opts *registry; /* TLS, credentials; NULL = defaults */
 };
 
 struct bh_layer {
@@ -122,9 +130,11 @@ struct bh_image {
 
 /*
  * Open IMAGE, detecting its kind from content unless it has a prefix:
- * "docker-archive:", "oci:", "oci-archive:" or "rootfs:" ("rootfs:/" is this
- * machine). Reads and verifies the index, manifest and config; layers are
- * read only by a walk.
+ * "docker-archive:", "oci:", "oci-archive:", "rootfs:" ("rootfs:/" is this
+ * machine) or "docker://" (a registry). Without a prefix, a path that
+ * exists is a file or directory; a string that names nothing on disk and
+ * parses as a reference is an image in a registry. Reads and verifies the
+ * index, manifest and config; layers are read only by a walk.
  */
 int bh_image_open(const char *image, const struct bh_image_open_opts *opts, struct bh_image **out,
 		  struct bh_error **err);
@@ -308,5 +318,60 @@ struct bh_unpack_stats {
  */
 int bh_image_unpack(struct bh_image *img, const char *dir, const struct bh_unpack_opts *opts,
 		    struct bh_unpack_stats *stats, struct bh_error **err);
+
+/* ---- copying images: save to disk, push to a registry ----------------- */
+
+enum bh_image_progress_state {
+	BH_PROGRESS_START = 1, /* a blob begins */
+	BH_PROGRESS_BYTES,     /* `done` bytes of it so far */
+	BH_PROGRESS_DONE,      /* copied */
+	BH_PROGRESS_EXISTS,    /* already there: not sent */
+	BH_PROGRESS_MOUNTED,   /* mounted from another repository */
+};
+
+struct bh_image_progress {
+	enum bh_image_progress_state state;
+	unsigned index;	    /* 0 = the config, 1.. = layer 1.. */
+	unsigned count;	    /* blobs in all (config + layers) */
+	const char *digest; /* the blob */
+	uint64_t done;
+	int64_t total; /* its size, -1 if unknown */
+};
+/* Called from the copying threads, several at a time: serialise inside. */
+typedef void (*bh_image_progress_fn)(const struct bh_image_progress *p, void *data);
+
+struct bh_image_copy_opts {
+	unsigned threads;			 /* blobs copied at once; 0 = 4 */
+	const struct bh_registry_opts *registry; /* for a push: TLS, credentials */
+	bh_image_progress_fn progress;
+	void *progress_data;
+};
+
+/*
+ * Write the image to `dest`: "oci:DIR[:TAG]" or a plain DIR (an OCI
+ * layout; DIR must not exist or be empty), or "docker-archive:FILE[:REF]"
+ * (a docker-archive tar, compression of the layers as in the source). Every
+ * blob is verified as it is copied; an image with a manifest keeps it byte
+ * for byte (so its digest), one without (a docker-archive) gets an OCI
+ * manifest. Everything is written beside `dest` and renamed into place when
+ * complete: on failure nothing is left at `dest`.
+ */
+int bh_image_save(struct bh_image *img, const char *dest, const struct bh_image_copy_opts *opts,
+		  struct bh_error **err);
+
+struct bh_image_push_result {
+	struct bh_digest digest;	     /* of the manifest pushed */
+	unsigned uploaded, existed, mounted; /* blobs */
+};
+
+/*
+ * Push the image to the registry reference `ref` (a tag; or a digest, which
+ * must be the manifest's). Blobs the repository has are not sent again; a
+ * blob of an image read from another repository of the same registry is
+ * mounted from there when the registry offers it. The manifest is sent byte
+ * for byte when the image has one (its digest is kept).
+ */
+int bh_image_push(struct bh_image *img, const char *ref, const struct bh_image_copy_opts *opts,
+		  struct bh_image_push_result *res, struct bh_error **err);
 
 #endif /* BULKHEAD_IMAGE_H */

@@ -157,6 +157,15 @@ int bh_image_open_oci(struct bh_image *img, const struct bh_image_open_opts *opt
 int bh_image_open_docker(struct bh_image *img, const struct bh_image_open_opts *opts,
 			 struct bh_error **err);
 
+/* ---- registries (remote.c) ---------------------------------------------- */
+
+struct bh_registry_ref;
+/* Open img (location set) from the registry reference `reference`. */
+int img_open_registry(struct bh_image *img, const char *reference,
+		      const struct bh_image_open_opts *o, struct bh_error **err);
+/* The repository a registry source reads from; -1 for another source. */
+int img_src_registry_repo(const struct bh_image_src *src, const struct bh_registry_ref **ref);
+
 /* What a visitor reads an entry's content through: a tar stream (a) or,
  * for a root filesystem, a file opened lazily by name from dirfd. */
 struct layer_ctx;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulkhead/registry.h"
 #include "internal.h"
 #include "lazy/lazy.h"
 #include "banned.h"
@@ -37,6 +38,7 @@ const char *bh_image_kind_name(enum bh_image_kind kind)
 	case BH_IMAGE_OCI_DIR: return "oci";
 	case BH_IMAGE_OCI_ARCHIVE: return "oci-archive";
 	case BH_IMAGE_ROOTFS: return "rootfs";
+	case BH_IMAGE_REGISTRY: return "registry";
 	}
 	return "unknown";
 }
@@ -292,6 +294,10 @@ static const struct prefix prefixes[] = {
 	{ "oci-archive:", BH_IMAGE_OCI_ARCHIVE },
 	{ "oci:", BH_IMAGE_OCI_DIR },
 	{ "rootfs:", BH_IMAGE_ROOTFS },
+	{ "docker://", BH_IMAGE_REGISTRY },
+	/* Hooks for the local engines, read through their APIs (not yet): */
+	{ "docker-daemon:", 0 },
+	{ "containers-storage:", 0 },
 };
 
 /*
@@ -318,6 +324,20 @@ static void split_ref(const char *s, char **path, char **ref)
 		free(p);
 	}
 	*path = bh_strdup(s);
+}
+
+/* A name that is not on disk but is a registry reference. */
+static bool looks_remote(const char *s)
+{
+	struct bh_registry_ref ref;
+	struct stat st;
+
+	if (lstat(s, &st) == 0 || errno != ENOENT)
+		return false;
+	if (bh_registry_ref_parse(s, BH_REF_NORMALIZE, &ref, NULL) < 0)
+		return false;
+	bh_registry_ref_release(&ref);
+	return true;
 }
 
 static int detect(const char *path, enum bh_image_kind *kind, struct bh_image_src **src,
@@ -407,6 +427,12 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		bh_image_limits_default(&img->limits);
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		if (bh_str_has_prefix(image, prefixes[i].text)) {
+			if (!prefixes[i].kind) {
+				bh_error_set(err, BH_ERR_UNSUPPORTED,
+					     "image '%s': %.*s images are not supported yet", image,
+					     (int)strlen(prefixes[i].text) - 1, prefixes[i].text);
+				goto out;
+			}
 			forced = prefixes[i].kind;
 			rest = image + strlen(prefixes[i].text);
 			break;
@@ -414,6 +440,11 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 	}
 	if (!*rest) {
 		bh_error_set(err, BH_ERR_USAGE, "image '%s' names no path", image);
+		goto out;
+	}
+	if (forced == BH_IMAGE_REGISTRY) {
+		img->location = bh_strdup(image);
+		r = img_open_registry(img, image, &o, err);
 		goto out;
 	}
 	if (forced == BH_IMAGE_ROOTFS) {
@@ -442,6 +473,18 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		img->kind = forced;
 		if (bh_src_archive(img->location, &img->limits, &img->src, err) < 0)
 			goto out;
+	} else if (!ref && looks_remote(img->location)) {
+		/*
+		 * Nothing on disk has that name, and it parses as a reference: an
+		 * image in a registry. (A bare name could also be looked up in the
+		 * local Docker engine and podman's store first, as Trivy does: the
+		 * place for that is here, before the registry.)
+		 */
+		r = img_open_registry(img, rest, &o, err);
+		if (r < 0)
+			bh_error_prefix(
+				err, "'%s' is no file or directory, and as a registry image", rest);
+		goto out;
 	} else if (detect(img->location, &img->kind, &img->src, &img->limits, err) < 0) {
 		goto out;
 	}

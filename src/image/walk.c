@@ -361,6 +361,44 @@ static int open_layer_stream(struct walk *w, unsigned i, struct layer_ctx *lc,
 	return 0;
 }
 
+/*
+ * A layer that failed to decompress or to parse may simply not be the blob
+ * its digest names (a tampered registry, a corrupt download): the digest is
+ * checked only at the end of the blob, so read the rest of it, and if it
+ * does not match, say that, which is the cause, rather than what the
+ * decompressor or the tar reader made of the wrong bytes. The rest is
+ * bounded by the blob's declared size.
+ */
+static void blame_the_blob(struct layer_ctx *lc, struct bh_error **err)
+{
+	struct layer_stream *ls = (struct layer_stream *)lc->top;
+	struct bh_error *e = NULL;
+	enum bh_errcode code = bh_error_code(err ? *err : NULL);
+	unsigned char *buf;
+
+	if (!err || !*err || code == BH_ERR_DIGEST || code == BH_ERR_USAGE || !ls->blob ||
+	    cancelled(lc->w))
+		return;
+	buf = bh_malloc(LAYER_BUF);
+	for (;;) {
+		ssize_t n = bh_stream_read(ls->blob, buf, LAYER_BUF, &e);
+
+		if (n <= 0)
+			break;
+	}
+	free(buf);
+	if (bh_error_code(e) == BH_ERR_DIGEST) {
+		char *was = bh_error_message(*err), *why = bh_error_message(e);
+
+		bh_error_clear(err);
+		bh_error_set(err, BH_ERR_DIGEST, "%s (read as it came, it failed: %.300s)", why,
+			     was);
+		free(was);
+		free(why);
+	}
+	bh_error_free(e);
+}
+
 static int walk_layer(struct walk *w, unsigned i, struct bh_error **err)
 {
 	struct bh_image *img = w->img;
@@ -424,6 +462,8 @@ static int walk_layer(struct walk *w, unsigned i, struct bh_error **err)
 	img->layers[i].read = true;
 	r = 0;
 out:
+	if (r < 0 && lc.top)
+		blame_the_blob(&lc, err);
 	if (a)
 		archive_read_free(a);
 	bh_stream_close(lc.top);
