@@ -13,6 +13,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/image.h"
+#include "bulkhead/registry.h"
 
 /* Exit codes, the same for every command. */
 enum {
@@ -90,28 +91,60 @@ int cli_output_open(struct cli_output *o, const char *path, struct bh_error **er
 int cli_output_close(struct cli_output *o, bool ok, struct bh_error **err);
 
 /*
- * The options that choose and read an image, shared by image, sbom and scan:
- * --platform, --ref and --threads. Put CLI_IMAGE_LONGOPTS in the command's
- * option table and CLI_IMAGE_USAGE in its usage text, and read the options
- * with cli_image_getopt: cli_getopt, but the three are stored in o instead of
- * returned, and a bad --threads prints its usage error and returns '?'.
+ * The options that choose and read an image, shared by image, sbom, scan,
+ * pull and push: --platform, --ref and --threads, and for an image in a
+ * registry --cacert, --cert-dir, --insecure-registry (repeatable; also
+ * BULKHEAD_INSECURE_REGISTRY, comma-separated), --authfile and
+ * --registry-timeout. Put CLI_IMAGE_LONGOPTS in the command's option table
+ * and CLI_IMAGE_USAGE in its usage text, and read the options with
+ * cli_image_getopt: cli_getopt, but these are stored in o instead of
+ * returned (o->open.registry points at o->registry), and a bad value prints
+ * its usage error and returns '?'.
  */
+#define CLI_MAX_INSECURE 16
 struct cli_image_opts {
-	struct bh_image_open_opts open; /* platform, ref; limits are the command's */
+	struct bh_image_open_opts open; /* platform, ref, registry; limits are the command's */
 	unsigned threads;		/* 0..1024, 0 = one per online CPU */
+	struct bh_registry_opts registry;
+	char *insecure[CLI_MAX_INSECURE + 1]; /* borrowed from argv */
+	char *cert_dirs[2];
 };
-enum { CLI_OPT_PLATFORM = 0x1000, CLI_OPT_REF, CLI_OPT_THREADS };
+enum {
+	CLI_OPT_PLATFORM = 0x1000,
+	CLI_OPT_REF,
+	CLI_OPT_THREADS,
+	CLI_OPT_CACERT,
+	CLI_OPT_CERT_DIR,
+	CLI_OPT_INSECURE,
+	CLI_OPT_AUTHFILE,
+	CLI_OPT_REG_TIMEOUT,
+};
 /* clang-format off */
 #define CLI_IMAGE_LONGOPTS                                                                         \
 	{ "platform", required_argument, NULL, CLI_OPT_PLATFORM },                                 \
 	{ "ref", required_argument, NULL, CLI_OPT_REF },                                           \
-	{ "threads", required_argument, NULL, CLI_OPT_THREADS }
+	{ "threads", required_argument, NULL, CLI_OPT_THREADS },                                   \
+	{ "cacert", required_argument, NULL, CLI_OPT_CACERT },                                     \
+	{ "cert-dir", required_argument, NULL, CLI_OPT_CERT_DIR },                                 \
+	{ "insecure-registry", required_argument, NULL, CLI_OPT_INSECURE },                        \
+	{ "authfile", required_argument, NULL, CLI_OPT_AUTHFILE },                                 \
+	{ "registry-timeout", required_argument, NULL, CLI_OPT_REG_TIMEOUT }
 /* clang-format on */
 #define CLI_IMAGE_USAGE                                                                            \
 	"  --platform OS/ARCH[/VARIANT]  the image to pick from a multi-platform index\n"          \
 	"                                (default linux/amd64)\n"                                  \
 	"  --ref NAME           pick by org.opencontainers.image.ref.name (or RepoTag)\n"          \
-	"  --threads N          layers read in parallel (default: one per CPU)\n"
+	"  --threads N          layers read in parallel (default: one per CPU)\n"                  \
+	"  --cacert FILE        registry images: trust the CA certificates in FILE too\n"          \
+	"  --cert-dir DIR       registry images: a certs.d directory, DIR/HOST[:PORT]/ with\n"     \
+	"                       *.crt and *.cert + *.key (default /etc/docker/certs.d,\n"          \
+	"                       /etc/containers/certs.d)\n"                                        \
+	"  --insecure-registry HOST[:PORT]  registry images: allow plain HTTP to HOST\n"           \
+	"                       (repeatable; its traffic is then unprotected)\n"                   \
+	"  --authfile FILE      registry images: credentials (default: podman's\n"                 \
+	"                       auth.json, then docker's config.json)\n"                           \
+	"  --registry-timeout SECONDS  registry images: connect timeout, and the longest\n"        \
+	"                       a transfer may go without a byte (default 30)\n"
 int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
 		     const char *cmd, struct cli_image_opts *o);
 
@@ -163,6 +196,10 @@ int cli_load_private_key(const char *path, const char *password_file, struct bh_
 			 struct bh_error **err);
 /* "sbom", "vuln" or a URI -> the in-toto predicate type; NULL if unknown. */
 const char *cli_predicate_type(const char *type);
+/* registries (src/cli/pull.c, push.c, registry.c) */
+int cmd_pull(int argc, char **argv, struct bh_cli *cli);
+int cmd_push(int argc, char **argv, struct bh_cli *cli);
+int cmd_registry(int argc, char **argv, struct bh_cli *cli);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -69,8 +69,10 @@ int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct 
 		     const char *cmd, struct cli_image_opts *o)
 {
 	uint64_t v;
+	size_t n;
 	int c;
 
+	o->open.registry = &o->registry;
 	for (;;) {
 		switch ((c = cli_getopt(argc, argv, shortopts, longopts, cmd))) {
 		case CLI_OPT_PLATFORM: o->open.platform = optarg; break;
@@ -81,6 +83,35 @@ int cli_image_getopt(int argc, char **argv, const char *shortopts, const struct 
 				return '?';
 			}
 			o->threads = (unsigned)v;
+			break;
+		case CLI_OPT_CACERT: o->registry.cacert = optarg; break;
+		case CLI_OPT_CERT_DIR:
+			o->cert_dirs[0] = optarg;
+			o->registry.cert_dirs = o->cert_dirs;
+			break;
+		case CLI_OPT_INSECURE:
+			for (n = 0; o->insecure[n]; n++)
+				;
+			if (n == CLI_MAX_INSECURE || !*optarg || strchr(optarg, '/')) {
+				cli_usage_error(
+					cmd,
+					"--insecure-registry: '%s' is not HOST[:PORT] (at most "
+					"%d)",
+					optarg, CLI_MAX_INSECURE);
+				return '?';
+			}
+			o->insecure[n] = optarg;
+			o->registry.insecure = o->insecure;
+			break;
+		case CLI_OPT_AUTHFILE: o->registry.authfile = optarg; break;
+		case CLI_OPT_REG_TIMEOUT:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 1 || v > 3600) {
+				cli_usage_error(cmd,
+						"--registry-timeout: '%s' is not 1..3600 seconds",
+						optarg);
+				return '?';
+			}
+			o->registry.timeout = (unsigned)v;
 			break;
 		default: return c;
 		}

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* cli_image_getopt: --platform, --ref and --threads, the options image, sbom and scan share. */
+/*
+ * cli_image_getopt: --platform, --ref and --threads, and the registry
+ * options (--cacert, --cert-dir, --insecure-registry, --authfile,
+ * --registry-timeout), the options image, sbom, scan, pull and push share.
+ */
 #include <getopt.h>
 
 #include "unit.h"
@@ -76,12 +80,77 @@ static void test_threads_range(void **state)
 	}
 }
 
+static void test_registry_options(void **state)
+{
+	char *argv[] = { "t",
+			 "--cacert",
+			 "ca.pem",
+			 "--insecure-registry",
+			 "127.0.0.1:5000",
+			 "--cert-dir=/d",
+			 "--insecure-registry",
+			 "other",
+			 "--authfile",
+			 "auth.json",
+			 "--registry-timeout",
+			 "7",
+			 "IMAGE",
+			 NULL };
+	struct cli_image_opts o = { 0 };
+	char got[8];
+
+	(void)state;
+	parse(argv, &o, got, sizeof(got));
+	assert_string_equal(got, "");
+	assert_ptr_equal(o.open.registry, &o.registry);
+	assert_string_equal(o.registry.cacert, "ca.pem");
+	assert_string_equal(o.registry.cert_dirs[0], "/d");
+	assert_null(o.registry.cert_dirs[1]);
+	assert_string_equal(o.registry.insecure[0], "127.0.0.1:5000");
+	assert_string_equal(o.registry.insecure[1], "other");
+	assert_null(o.registry.insecure[2]);
+	assert_string_equal(o.registry.authfile, "auth.json");
+	assert_int_equal(o.registry.timeout, 7);
+	{
+		static const char *const bad[][2] = {
+			{ "--registry-timeout", "0" },		{ "--registry-timeout", "3601" },
+			{ "--registry-timeout", "x" },		{ "--insecure-registry", "" },
+			{ "--insecure-registry", "http://h/" },
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char *a2[] = { "t", (char *)bad[i][0], (char *)bad[i][1], NULL };
+			struct cli_image_opts o2 = { 0 };
+
+			parse(a2, &o2, got, sizeof(got));
+			assert_string_equal(got, "?");
+		}
+	}
+	{
+		/* at most CLI_MAX_INSECURE hosts */
+		char *a3[2 * CLI_MAX_INSECURE + 4];
+		struct cli_image_opts o3 = { 0 };
+		int k = 0;
+
+		a3[k++] = "t";
+		for (int i = 0; i <= CLI_MAX_INSECURE; i++) {
+			a3[k++] = "--insecure-registry";
+			a3[k++] = "h";
+		}
+		a3[k] = NULL;
+		parse(a3, &o3, got, sizeof(got));
+		assert_string_equal(got, "?");
+	}
+}
+
 static void test_usage_text(void **state)
 {
 	(void)state;
 	assert_non_null(strstr(CLI_IMAGE_USAGE, "--platform OS/ARCH[/VARIANT]"));
 	assert_non_null(strstr(CLI_IMAGE_USAGE, "--ref NAME"));
 	assert_non_null(strstr(CLI_IMAGE_USAGE, "--threads N"));
+	assert_non_null(strstr(CLI_IMAGE_USAGE, "--insecure-registry HOST[:PORT]"));
+	assert_non_null(strstr(CLI_IMAGE_USAGE, "--cacert FILE"));
 }
 
 int main(void)
@@ -89,6 +158,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stores),
 		cmocka_unit_test(test_threads_range),
+		cmocka_unit_test(test_registry_options),
 		cmocka_unit_test(test_usage_text),
 	};
 
