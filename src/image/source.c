@@ -326,17 +326,24 @@ static void split_ref(const char *s, char **path, char **ref)
 	*path = bh_strdup(s);
 }
 
-/* A name that is not on disk but is a registry reference. */
-static bool looks_remote(const char *s)
+/*
+ * A name that is not on disk but is a registry reference. *named says the
+ * reference names its registry ("host.example/...", "host:5000/...",
+ * "localhost/..."), so it was hardly meant as a file.
+ */
+static bool looks_remote(const char *s, bool *named)
 {
 	struct bh_registry_ref ref;
 	struct stat st;
+	size_t first = strcspn(s, "/");
 
 	if (lstat(s, &st) == 0 || errno != ENOENT)
 		return false;
 	if (bh_registry_ref_parse(s, BH_REF_NORMALIZE, &ref, NULL) < 0)
 		return false;
 	bh_registry_ref_release(&ref);
+	*named = s[first] == '/' && (memchr(s, '.', first) || memchr(s, ':', first) ||
+				     (first == 9 && !strncmp(s, "localhost", 9)));
 	return true;
 }
 
@@ -412,6 +419,7 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 	const char *rest = image;
 	enum bh_image_kind forced = 0;
 	char *ref = NULL;
+	bool named = false;
 	int r = -1;
 
 	*out = NULL;
@@ -473,7 +481,7 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		img->kind = forced;
 		if (bh_src_archive(img->location, &img->limits, &img->src, err) < 0)
 			goto out;
-	} else if (!ref && looks_remote(img->location)) {
+	} else if (!ref && looks_remote(img->location, &named)) {
 		/*
 		 * Nothing on disk has that name, and it parses as a reference: an
 		 * image in a registry. (A bare name could also be looked up in the
@@ -481,7 +489,7 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		 * place for that is here, before the registry.)
 		 */
 		r = img_open_registry(img, rest, &o, err);
-		if (r < 0)
+		if (r < 0 && !named)
 			bh_error_prefix(
 				err, "'%s' is no file or directory, and as a registry image", rest);
 		goto out;

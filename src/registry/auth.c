@@ -942,19 +942,38 @@ char *reg_auth_header(struct bh_registry *r, struct reg_host *h, const char *sco
 	return hdr;
 }
 
-void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope)
+void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope,
+		    const char *used)
 {
 	pthread_mutex_lock(&r->lock);
 	for (struct reg_token **p = &h->tokens; *p; p = &(*p)->next)
 		if (!strcmp((*p)->scope, scope ? scope : "")) {
 			struct reg_token *t = *p;
 
+			/* only the token that was refused: another thread may have
+			 * fetched a new one since */
+			if (used && (!bh_str_has_prefix(used, "Authorization: Bearer ") ||
+				     strcmp(used + 22, t->token)))
+				break;
 			*p = t->next;
 			t->next = NULL;
 			reg_tokens_free(t);
 			break;
 		}
 	pthread_mutex_unlock(&r->lock);
+}
+
+/* A valid token for scope is cached. */
+static bool have_token(struct bh_registry *r, struct reg_host *h, const char *scope)
+{
+	char *hdr = reg_auth_header(r, h, scope);
+	bool have = hdr && h->auth == REG_AUTH_BEARER;
+
+	if (hdr) {
+		explicit_bzero(hdr, strlen(hdr));
+		free(hdr);
+	}
+	return have;
 }
 
 /* application/x-www-form-urlencoded */
@@ -1212,7 +1231,14 @@ int reg_authenticate(struct bh_registry *r, struct reg_host *h, char *const *cha
 	h->service = bearer->service && *bearer->service ? bh_strdup(bearer->service) : NULL;
 	pthread_mutex_unlock(&r->lock);
 	scopes = merge_scopes(scope, bearer->scope);
-	rc = fetch_token(r, h, bearer->realm, bearer->service, scope ? scope : scopes, err);
+	/* one thread asks; the others waiting here find its token */
+	pthread_mutex_lock(&h->auth_lock);
+	if (have_token(r, h, scope ? scope : scopes))
+		rc = 0;
+	else
+		rc = fetch_token(r, h, bearer->realm, bearer->service, scope ? scope : scopes,
+				 err);
+	pthread_mutex_unlock(&h->auth_lock);
 	if (rc == 0 && scope && strcmp(scope, scopes))
 		bh_debug("registry %s: the challenge also asked for '%s'", h->hostport,
 			 bearer->scope);
@@ -1237,8 +1263,10 @@ int reg_token_renew(struct bh_registry *r, struct reg_host *h, const char *scope
 		return bh_error_set(err, BH_ERR_INTERNAL, "registry %s: no token realm known",
 				    h->hostport);
 	rc = reg_cred_load(r, h, NULL, err);
-	if (rc == 0)
+	pthread_mutex_lock(&h->auth_lock);
+	if (rc == 0 && !have_token(r, h, scope))
 		rc = fetch_token(r, h, realm, service, scope, err);
+	pthread_mutex_unlock(&h->auth_lock);
 	free(realm);
 	free(service);
 	return rc;

@@ -557,8 +557,9 @@ int bh_registry_get_blob(struct bh_registry *r, const struct bh_registry_ref *re
 	return rc < 0 ? -1 : 0;
 }
 
-int bh_registry_blob_exists(struct bh_registry *r, const struct bh_registry_ref *repo,
-			    const struct bh_digest *digest, int64_t *size, struct bh_error **err)
+static int blob_exists(struct bh_registry *r, const struct bh_registry_ref *repo,
+		       const struct bh_digest *digest, int64_t *size, const char *scope_for,
+		       struct bh_error **err)
 {
 	struct reg_host *h;
 	struct reg_xfer *x = NULL;
@@ -570,7 +571,7 @@ int bh_registry_blob_exists(struct bh_registry *r, const struct bh_registry_ref 
 		return -1;
 	h = reg_registry(r, repo->domain);
 	url = blob_url(h, repo, digest);
-	scope = reg_scope(repo->path, "pull");
+	scope = scope_for ? bh_strdup(scope_for) : reg_scope(repo->path, "pull");
 	what = bh_asprintf("blob %s@%s", repo->path, digest->str);
 	q.url = url;
 	q.host = h;
@@ -595,6 +596,12 @@ out:
 	free(scope);
 	free(what);
 	return rc;
+}
+
+int bh_registry_blob_exists(struct bh_registry *r, const struct bh_registry_ref *repo,
+			    const struct bh_digest *digest, int64_t *size, struct bh_error **err)
+{
+	return blob_exists(r, repo, digest, size, NULL, err);
 }
 
 /* ---- uploads -------------------------------------------------------------- */
@@ -655,7 +662,11 @@ int bh_registry_put_blob(struct bh_registry *r, const struct bh_registry_ref *re
 		return -1;
 	h = reg_registry(r, repo->domain);
 	what = bh_asprintf("blob %s@%s", repo->path, digest->str);
-	ex = bh_registry_blob_exists(r, repo, digest, &have, err);
+	/* one scope (so one token) for every request of the upload */
+	scope = mount_from ? bh_asprintf("repository:%s:pull,push repository:%s:pull", repo->path,
+					 mount_from)
+			   : reg_scope(repo->path, "pull,push");
+	ex = blob_exists(r, repo, digest, &have, scope, err);
 	if (ex < 0)
 		goto out;
 	if (ex == 1 && (have < 0 || (uint64_t)have == size)) {
@@ -663,9 +674,6 @@ int bh_registry_put_blob(struct bh_registry *r, const struct bh_registry_ref *re
 		rc = BH_REGISTRY_PUT_EXISTS;
 		goto out;
 	}
-	scope = mount_from ? bh_asprintf("repository:%s:pull,push repository:%s:pull", repo->path,
-					 mount_from)
-			   : reg_scope(repo->path, "pull,push");
 	edig = reg_escape(digest->str);
 	{
 		char *base = reg_url(h, repo->path, "/blobs/uploads/");

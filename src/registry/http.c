@@ -153,6 +153,7 @@ static void host_free(struct reg_host *h)
 	free(h->service);
 	bh_registry_cred_release(&h->cred);
 	reg_tokens_free(h->tokens);
+	pthread_mutex_destroy(&h->auth_lock);
 	free(h);
 }
 
@@ -212,6 +213,7 @@ static struct reg_host *find_host(struct bh_registry *r, const char *hostport, c
 	h->domain = domain ? bh_strdup(domain) : NULL;
 	h->insecure = bh_strv_contains(r->insecure, hostport) ||
 		      (domain && bh_strv_contains(r->insecure, domain));
+	pthread_mutex_init(&h->auth_lock, NULL);
 	h->next = r->hosts;
 	r->hosts = h;
 	return h;
@@ -1023,7 +1025,7 @@ int reg_open(struct bh_registry *r, const struct reg_req *q, struct reg_xfer **o
 			reg_xfer_close(x);
 			x = NULL;
 			if (auth)
-				reg_token_drop(r, q->registry, q->scope);
+				reg_token_drop(r, q->registry, q->scope, auth);
 			rc = reg_authenticate(r, q->registry, ch, q->scope, err);
 			bh_strv_free(ch);
 			if (rc < 0)

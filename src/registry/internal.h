@@ -54,6 +54,7 @@ struct reg_host {
 	bool cred_loaded;
 	struct bh_registry_cred cred;
 	struct reg_token *tokens;
+	pthread_mutex_t auth_lock; /* one token request at a time */
 	struct reg_host *next;
 };
 
@@ -205,8 +206,10 @@ int reg_token_renew(struct bh_registry *r, struct reg_host *h, const char *scope
 		    struct bh_error **err);
 /* The Authorization header line for a request to h with scope, or NULL. */
 char *reg_auth_header(struct bh_registry *r, struct reg_host *h, const char *scope);
-/* Forget the token for scope (the registry refused it). */
-void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope);
+/* Forget the token for scope that the registry refused (`used`: the
+ * Authorization line sent; a newer token is kept). */
+void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope,
+		    const char *used);
 void reg_tokens_free(struct reg_token *t);
 /* Run docker-credential-<helper> get for server; 1 found, 0 not. */
 int reg_cred_helper(const char *helper, const char *server, unsigned timeout,

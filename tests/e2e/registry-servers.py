@@ -18,7 +18,7 @@ after at most ten minutes:
         lie/...        the manifest is sent as an index (Content-Type lies)
         redirect/...   blobs redirect to plain http://
         truncate/...   blobs announce their size, send half, and hang up
-        wrongblob/...  blobs are sent with one byte changed
+        wrongblob/...  layers are sent with one byte changed near their end
         once/...       bearer tokens (from /token here) work for one request
       anything else is served faithfully (anonymously), with five tags
       (t1..t5) listed a page of ?n= at a time, and, for names starting with
@@ -274,8 +274,8 @@ def cmd_fake(portfile, logf, cert, key, layout):
                     self.wfile.flush()
                     self.close_connection = True
                     return
-                if fault == "wrongblob" and len(body) > 100:
-                    body = body[:100] + bytes([body[100] ^ 1]) + body[101:]
+                if fault == "wrongblob" and len(body) > 4096:  # the layers
+                    body = body[:len(body) - 100] + bytes([body[-100] ^ 1]) + body[len(body) - 99:]
                 self.send(200, body, "application/octet-stream")
                 return
             self.send(404, b"{}")
