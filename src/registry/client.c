@@ -1,1106 +1,427 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The OCI distribution API (v1.1, with Docker's schema 2): manifests by tag
- * or digest, blobs streamed and verified, uploads (monolithic, chunked,
- * cross-repository mounts), tag lists and referrers, each paginated by the
- * Link header. Every manifest is bounded in size, hashed and checked to be
- * what its media type says; every blob is hashed as it streams unless the
- * caller verifies it.
+ * The registry client: its options, the hosts it talks to (a registry, a
+ * token service, the storage a registry redirects to) and their TLS
+ * settings, and the URLs it builds and parses.
+ *
+ * TLS: the CA certificates are the system's plus --cacert plus the host's
+ * certs.d directory (docker's layout: *.crt CA certificates, a *.cert
+ * client certificate with the *.key of the same name), given to curl as one
+ * PEM blob; with none of those, curl's defaults. A host named insecure may be
+ * spoken to over plain HTTP (http.c decides when).
  */
+#include <dirent.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "bulkhead/version.h"
 #include "internal.h"
 #include "banned.h"
 
-#define MAX_PAGES     1000
-#define MAX_TAGS      1000000
-#define MAX_TAGS_PAGE (4u << 20)
-#define MAX_REFERRERS 100000
-#define ACCEPT_DEFAULT                                                                             \
-	"Accept: " BH_REGISTRY_MT_OCI_INDEX ", " BH_REGISTRY_MT_OCI_MANIFEST                       \
-	", " BH_REGISTRY_MT_DOCKER_LIST ", " BH_REGISTRY_MT_DOCKER_MANIFEST
+#define MAX_CA (8u << 20)
 
-static char *what_of(const char *kind, const struct bh_registry_ref *ref, const char *target)
+/* ---- the client ---------------------------------------------------------- */
+
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc = CURLE_FAILED_INIT;
+
+static void global_init(void)
 {
-	bool dig = bh_str_has_prefix(target, "sha256:") || bh_str_has_prefix(target, "sha512:");
-
-	return bh_asprintf("%s %s%s%s", kind, ref->path, dig ? "@" : ":", target);
+	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int need_repo(const struct bh_registry_ref *ref, struct bh_error **err)
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *data)
 {
-	if (!ref->domain || !ref->path || !*ref->path)
-		return bh_error_set(err, BH_ERR_USAGE,
-				    "a registry reference needs a domain and a repository");
+	struct bh_registry *r = data;
+
+	if ((unsigned)d < CURL_LOCK_DATA_LAST)
+		pthread_mutex_lock(&r->share_locks[d]);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *data)
+{
+	struct bh_registry *r = data;
+
+	if ((unsigned)d < CURL_LOCK_DATA_LAST)
+		pthread_mutex_unlock(&r->share_locks[d]);
+}
+
+_Static_assert(__builtin_types_compatible_p(__typeof__(&share_lock), curl_lock_function), "lk");
+_Static_assert(__builtin_types_compatible_p(__typeof__(&share_unlock), curl_unlock_function), "ul");
+
+static char **strv_add_csv(char **v, const char *csv)
+{
+	struct bh_strvec sv = BH_STRVEC_INIT;
+
+	for (char **p = v; p && *p; p++)
+		bh_strvec_push(&sv, *p);
+	bh_strv_free(v);
+	while (csv && *csv) {
+		size_t n = strcspn(csv, ", ");
+
+		if (n)
+			bh_strvec_pushf(&sv, "%.*s", (int)n, csv);
+		csv += n;
+		while (*csv == ',' || *csv == ' ')
+			csv++;
+	}
+	return bh_strvec_detach(&sv);
+}
+
+int bh_registry_new(const struct bh_registry_opts *opts, struct bh_registry **out,
+		    struct bh_error **err)
+{
+	static const struct bh_registry_opts none;
+	const struct bh_registry_opts *o = opts ? opts : &none;
+	struct bh_registry *r;
+
+	*out = NULL;
+	if (bh_lazy_require(&bh_lazy_curl, err) < 0 || bh_lazy_require(&bh_lazy_crypto, err) < 0)
+		return bh_error_prefix(err, "registries need libcurl");
+	pthread_once(&global_once, global_init);
+	if (global_rc != CURLE_OK)
+		return bh_error_set(err, BH_ERR_INTERNAL, "cannot initialise libcurl");
+	r = bh_calloc(1, sizeof(*r));
+	r->cacert = o->cacert ? bh_strdup(o->cacert) : NULL;
+	if (o->cert_dirs) {
+		r->cert_dirs = bh_strv_dup(o->cert_dirs);
+	} else {
+		struct bh_strvec sv = BH_STRVEC_INIT;
+		const char *home = getenv("HOME");
+
+		bh_strvec_push(&sv, "/etc/docker/certs.d");
+		bh_strvec_push(&sv, "/etc/containers/certs.d");
+		if (home && *home)
+			bh_strvec_pushf(&sv, "%s/.config/containers/certs.d", home);
+		r->cert_dirs = bh_strvec_detach(&sv);
+	}
+	r->insecure = strv_add_csv(bh_strv_dup(o->insecure), getenv("BULKHEAD_INSECURE_REGISTRY"));
+	r->authfile = o->authfile ? bh_strdup(o->authfile) : NULL;
+	r->timeout = o->timeout ? o->timeout : REG_DEFAULT_TIMEOUT;
+	r->max_manifest = o->max_manifest ? o->max_manifest : REG_DEFAULT_MAX_MANIFEST;
+	r->chunk_size = o->chunk_size ? o->chunk_size : REG_DEFAULT_CHUNK;
+	r->monolithic_max = o->monolithic_max ? o->monolithic_max : REG_DEFAULT_MONOLITHIC_MAX;
+	r->page_size = o->page_size;
+	r->user_agent = bh_strdup(o->user_agent ? o->user_agent : "bulkhead/" BH_VERSION);
+	pthread_mutex_init(&r->lock, NULL);
+	for (unsigned i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_init(&r->share_locks[i], NULL);
+	r->share = curl_share_init();
+	if (!r->share) {
+		bh_registry_free(r);
+		return bh_error_set(err, BH_ERR_NOMEM, "cannot start libcurl");
+	}
+	curl_share_setopt(r->share, CURLSHOPT_LOCKFUNC, share_lock);
+	curl_share_setopt(r->share, CURLSHOPT_UNLOCKFUNC, share_unlock);
+	curl_share_setopt(r->share, CURLSHOPT_USERDATA, r);
+	curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+	curl_share_setopt(r->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	*out = r;
 	return 0;
 }
 
-/* ---- manifests ------------------------------------------------------------ */
-
-void bh_registry_manifest_release(struct bh_registry_manifest *m)
+static void host_free(struct reg_host *h)
 {
-	if (!m)
+	free(h->hostport);
+	free(h->ca_blob);
+	free(h->client_cert);
+	free(h->client_key);
+	free(h->domain);
+	free(h->realm);
+	free(h->service);
+	bh_registry_cred_release(&h->cred);
+	reg_tokens_free(h->tokens);
+	pthread_mutex_destroy(&h->auth_lock);
+	free(h);
+}
+
+void bh_registry_free(struct bh_registry *r)
+{
+	if (!r)
 		return;
-	free(m->media_type);
-	free(m->data);
-	memset(m, 0, sizeof(*m));
+	while (r->idle) {
+		struct reg_conn *c = r->idle;
+
+		r->idle = c->next;
+		curl_easy_cleanup(c->e);
+		curl_multi_cleanup(c->m);
+		free(c);
+	}
+	while (r->hosts) {
+		struct reg_host *h = r->hosts;
+
+		r->hosts = h->next;
+		host_free(h);
+	}
+	if (r->share)
+		curl_share_cleanup(r->share);
+	for (unsigned i = 0; i < CURL_LOCK_DATA_LAST; i++)
+		pthread_mutex_destroy(&r->share_locks[i]);
+	pthread_mutex_destroy(&r->lock);
+	free(r->cacert);
+	bh_strv_free(r->cert_dirs);
+	bh_strv_free(r->insecure);
+	free(r->authfile);
+	free(r->user_agent);
+	free(r->system_ca);
+	free(r);
 }
 
-static bool is_index_type(const char *mt)
+/* ---- hosts --------------------------------------------------------------- */
+
+/* Docker Hub's API lives at registry-1.docker.io. */
+static const char *api_host(const char *domain)
 {
-	return !strcmp(mt, BH_REGISTRY_MT_OCI_INDEX) || !strcmp(mt, BH_REGISTRY_MT_DOCKER_LIST);
+	if (!strcmp(domain, "docker.io") || !strcmp(domain, "index.docker.io"))
+		return "registry-1.docker.io";
+	return domain;
 }
 
-static bool is_manifest_type(const char *mt)
+/* Call with r->lock held. */
+static struct reg_host *find_host(struct bh_registry *r, const char *hostport, const char *domain)
 {
-	return !strcmp(mt, BH_REGISTRY_MT_OCI_MANIFEST) ||
-	       !strcmp(mt, BH_REGISTRY_MT_DOCKER_MANIFEST);
+	struct reg_host *h;
+
+	for (h = r->hosts; h; h = h->next)
+		if (!strcmp(h->hostport, hostport) &&
+		    (domain ? h->domain && !strcmp(h->domain, domain) : !h->domain))
+			return h;
+	h = bh_calloc(1, sizeof(*h));
+	h->hostport = bh_strdup(hostport);
+	h->domain = domain ? bh_strdup(domain) : NULL;
+	h->insecure = bh_strv_contains(r->insecure, hostport) ||
+		      (domain && bh_strv_contains(r->insecure, domain));
+	pthread_mutex_init(&h->auth_lock, NULL);
+	h->next = r->hosts;
+	r->hosts = h;
+	return h;
 }
 
-/* "type/subtype; charset=..." → "type/subtype" */
-static char *bare_type(const char *ct)
+struct reg_host *reg_registry(struct bh_registry *r, const char *domain)
 {
-	size_t n;
+	struct reg_host *h;
 
-	if (!ct)
-		return NULL;
-	n = strcspn(ct, ";");
-	while (n && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-		n--;
-	return n ? bh_strndup(ct, n) : NULL;
+	pthread_mutex_lock(&r->lock);
+	h = find_host(r, api_host(domain), domain);
+	pthread_mutex_unlock(&r->lock);
+	return h;
 }
 
-/*
- * What a manifest is: the Content-Type the registry sent and the document's
- * own mediaType must agree, and the document must have the shape of its type.
- * A schema 1 manifest is refused. *mt receives the type.
- */
-static int check_manifest(const char *ctype, const char *data, size_t len, size_t max,
-			  const char *what, char **mt, struct bh_error **err)
+struct reg_host *reg_endpoint(struct bh_registry *r, const char *hostport)
 {
-	char *ct = bare_type(ctype);
-	json_t *j = NULL;
-	const char *body_mt;
-	json_int_t version = 0;
-	int r = -1;
+	struct reg_host *h;
 
-	*mt = NULL;
-	if (ct && (!strcmp(ct, "application/json") || !strcmp(ct, "text/plain") ||
-		   !strcmp(ct, "application/octet-stream"))) {
-		free(ct);
-		ct = NULL; /* a registry that does not know: the document says */
-	}
-	if (ct && (bh_str_has_prefix(ct, "application/vnd.docker.distribution.manifest.v1"))) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED,
-			     "%s: a Docker schema 1 manifest (%s), which is not supported", what,
-			     ct);
-		goto out;
-	}
-	if (bh_json_parse(data, len, max, what, &j, err) < 0)
-		goto out;
-	if (!json_is_object(j)) {
-		bh_error_set(err, BH_ERR_INVALID, "%s is not a JSON object", what);
-		goto out;
-	}
-	if (!bh_json_int(j, "schemaVersion", &version) || version != 2) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED, "%s: schemaVersion is %lld, not 2", what,
-			     (long long)version);
-		goto out;
-	}
-	body_mt = bh_json_str(j, "mediaType");
-	if (ct && body_mt && strcmp(ct, body_mt)) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "%s: the registry says it is '%.100s' but the document says '%.100s' "
-			     "(a manifest that lies about its media type)",
-			     what, ct, body_mt);
-		goto out;
-	}
-	if (!ct && body_mt)
-		ct = bh_strdup(body_mt);
-	if (!ct) {
-		/* neither says: OCI allows it, the shape decides */
-		if (json_object_get(j, "manifests"))
-			ct = bh_strdup(BH_REGISTRY_MT_OCI_INDEX);
-		else if (json_object_get(j, "config"))
-			ct = bh_strdup(BH_REGISTRY_MT_OCI_MANIFEST);
-		else {
-			bh_error_set(err, BH_ERR_INVALID, "%s: neither an index nor a manifest",
-				     what);
-			goto out;
-		}
-	}
-	if (is_index_type(ct) && (!json_is_array(json_object_get(j, "manifests")) ||
-				  json_object_get(j, "layers") || json_object_get(j, "config"))) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "%s: typed '%s' but it is not an index (a manifest that lies about "
-			     "its media type)",
-			     what, ct);
-		goto out;
-	}
-	if (is_manifest_type(ct) &&
-	    (!json_is_object(json_object_get(j, "config")) ||
-	     !json_is_array(json_object_get(j, "layers")) || json_object_get(j, "manifests"))) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "%s: typed '%s' but it is not an image manifest (a manifest that lies "
-			     "about its media type)",
-			     what, ct);
-		goto out;
-	}
-	*mt = ct;
-	ct = NULL;
-	r = 0;
-out:
-	free(ct);
-	json_decref(j);
+	pthread_mutex_lock(&r->lock);
+	h = find_host(r, hostport, NULL);
+	pthread_mutex_unlock(&r->lock);
+	return h;
+}
+
+/* ---- TLS settings -------------------------------------------------------- */
+
+static int add_pem_file(struct bh_buf *b, const char *path, struct bh_error **err)
+{
+	struct bh_buf f = BH_BUF_INIT(MAX_CA);
+	int r = bh_read_file(path, &f, err);
+
+	if (r == 0 && !strstr(f.data ? f.data : "", "-----BEGIN CERTIFICATE-----"))
+		r = bh_error_set(err, BH_ERR_INVALID, "%s holds no PEM certificate", path);
+	if (r == 0 && (bh_buf_add(b, f.data, f.len, err) < 0 || bh_buf_addc(b, '\n', err) < 0))
+		r = -1;
+	bh_buf_release(&f);
+	if (r < 0)
+		bh_error_prefix(err, "CA certificates");
 	return r;
 }
 
-int bh_registry_get_manifest(struct bh_registry *r, const struct bh_registry_ref *ref,
-			     const char *accept, struct bh_registry_manifest *out,
-			     struct bh_error **err)
+static int cmp_str(const void *a, const void *b)
 {
-	const char *target = bh_registry_ref_target(ref);
-	struct bh_buf b = BH_BUF_INIT(r->max_manifest);
-	char *what = NULL, *url = NULL, *scope = NULL, *acc = NULL, *mt = NULL, *hdrs[2] = { 0 };
-	struct reg_host *h;
-	struct reg_xfer *x = NULL;
-	struct bh_digest got;
-	struct reg_req q = { .method = "GET" };
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (need_repo(ref, err) < 0)
-		return -1;
-	h = reg_registry(r, ref->domain);
-	what = what_of("manifest", ref, target);
-	url = reg_url(h, ref->path, "/manifests/");
-	{
-		char *t = bh_asprintf("%s%s", url, target);
-
-		free(url);
-		url = t;
-	}
-	scope = reg_scope(ref->path, "pull");
-	acc = accept ? bh_asprintf("Accept: %s", accept) : bh_strdup(ACCEPT_DEFAULT);
-	hdrs[0] = acc;
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.headers = hdrs;
-	q.what = what;
-	if (reg_open(r, &q, &x, err) < 0)
-		goto out;
-	if (x->resp.status != 200) {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-		goto out;
-	}
-	if (reg_xfer_read_all(x, &b, what, err) < 0)
-		goto out;
-	if (!b.data)
-		bh_buf_adds(&b, "", NULL);
-	/* the bytes first: what they hash to, then what they are */
-	if (ref->digest.str[0] && ref->digest.algo == BH_HASH_SHA512) {
-		struct bh_hasher *hs;
-
-		if (bh_hasher_new(BH_HASH_SHA512, &hs, err) < 0)
-			goto out;
-		bh_hasher_update(hs, b.data, b.len);
-		bh_hasher_final(hs, &got);
-		bh_hasher_free(hs);
-	} else {
-		bh_sha256(b.data, b.len, &got);
-	}
-	if (ref->digest.str[0] && strcmp(got.str, ref->digest.str)) {
-		bh_error_set(err, BH_ERR_DIGEST,
-			     "registry %s: %s: digest mismatch: the registry sent content of %s",
-			     h->hostport, what, got.str);
-		goto out;
-	}
-	if (!ref->digest.str[0] && x->resp.digest) {
-		struct bh_digest said;
-
-		if (bh_digest_parse(x->resp.digest, &said, NULL) == 0 && said.algo == got.algo &&
-		    strcmp(said.str, got.str)) {
-			bh_error_set(err, BH_ERR_DIGEST,
-				     "registry %s: %s: digest mismatch: Docker-Content-Digest says "
-				     "%s, the content is %s",
-				     h->hostport, what, said.str, got.str);
-			goto out;
-		}
-	}
-	if (check_manifest(x->resp.content_type, b.data, b.len, r->max_manifest, what, &mt, err) <
-	    0) {
-		bh_error_prefix(err, "registry %s", h->hostport);
-		goto out;
-	}
-	out->media_type = mt;
-	out->digest = got;
-	out->data = bh_buf_detach(&b, &out->len);
-	rc = 0;
-out:
-	reg_xfer_close(x);
-	bh_buf_release(&b);
-	free(what);
-	free(url);
-	free(scope);
-	free(acc);
-	return rc;
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int bh_registry_head_manifest(struct bh_registry *r, const struct bh_registry_ref *ref,
-			      struct bh_registry_manifest *out, int64_t *size,
-			      struct bh_error **err)
+/* The files of dir ending in suffix, sorted. */
+static char **dir_files(const char *dir, const char *suffix)
 {
-	const char *target = bh_registry_ref_target(ref);
-	char *what, *url, *scope, *hdrs[] = { ACCEPT_DEFAULT, NULL };
-	struct reg_host *h;
-	struct reg_xfer *x = NULL;
-	struct reg_req q = { .method = "HEAD" };
-	int rc = -1;
+	struct bh_strvec sv = BH_STRVEC_INIT;
+	DIR *d = opendir(dir);
+	struct dirent *de;
 
-	if (out)
-		memset(out, 0, sizeof(*out));
-	if (need_repo(ref, err) < 0)
-		return -1;
-	h = reg_registry(r, ref->domain);
-	what = what_of("manifest", ref, target);
-	{
-		char *base = reg_url(h, ref->path, "/manifests/");
-
-		url = bh_asprintf("%s%s", base, target);
-		free(base);
-	}
-	scope = reg_scope(ref->path, "pull");
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.headers = hdrs;
-	q.what = what;
-	if (reg_open(r, &q, &x, err) < 0)
-		goto out;
-	if (x->resp.status == 404) {
-		rc = 0;
-		goto out;
-	}
-	if (x->resp.status != 200) {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-		goto out;
-	}
-	if (out) {
-		out->media_type = bare_type(x->resp.content_type);
-		if (x->resp.digest && bh_digest_parse(x->resp.digest, &out->digest, NULL) < 0)
-			out->digest.str[0] = 0;
-		if (!x->resp.digest && ref->digest.str[0])
-			out->digest = ref->digest;
-	}
-	if (size)
-		*size = x->resp.content_length;
-	rc = 1;
-out:
-	reg_xfer_close(x);
-	free(what);
-	free(url);
-	free(scope);
-	return rc;
+	if (!d)
+		return NULL;
+	while ((de = readdir(d)) && sv.n < 256)
+		if (de->d_name[0] != '.' && bh_str_has_suffix(de->d_name, suffix))
+			bh_strvec_pushf(&sv, "%s/%s", dir, de->d_name);
+	closedir(d);
+	if (sv.n)
+		qsort(sv.v, sv.n, sizeof(*sv.v), cmp_str);
+	return bh_strvec_detach(&sv);
 }
 
-int bh_registry_put_manifest(struct bh_registry *r, const struct bh_registry_ref *repo,
-			     const char *target, const char *media_type, const void *data,
-			     size_t len, struct bh_digest *digest, struct bh_error **err)
+/* curl's default CA bundle, read once. Call with r->lock held. */
+static void load_system_ca(struct bh_registry *r, CURL *e)
 {
-	struct bh_digest d;
-	char *what = NULL, *url = NULL, *scope = NULL, *ct = NULL, *hdrs[2] = { 0 }, *mt = NULL;
-	struct reg_host *h;
-	struct reg_xfer *x = NULL;
-	struct reg_req q = { .method = "PUT", .has_body = true };
-	int rc = -1;
+	struct bh_buf b = BH_BUF_INIT(MAX_CA);
+	char *path = NULL;
 
-	if (need_repo(repo, err) < 0)
-		return -1;
-	h = reg_registry(r, repo->domain);
-	bh_sha256(data, len, &d);
-	if (!target)
-		target = d.str;
-	what = what_of("manifest", repo, target);
-	if (len > r->max_manifest) {
-		bh_error_set(err, BH_ERR_LIMIT, "%s: %zu bytes, over the limit of %zu", what, len,
-			     r->max_manifest);
-		goto out;
-	}
-	if (strchr(target, ':') && strcmp(target, d.str)) {
-		bh_error_set(err, BH_ERR_DIGEST, "%s: the manifest's digest is %s", what, d.str);
-		goto out;
-	}
-	/* what we send must be what it says it is, as we demand of what we get */
-	if (check_manifest(media_type, data, len, r->max_manifest, what, &mt, err) < 0)
-		goto out;
-	{
-		char *base = reg_url(h, repo->path, "/manifests/");
-
-		url = bh_asprintf("%s%s", base, target);
-		free(base);
-	}
-	scope = reg_scope(repo->path, "pull,push");
-	ct = bh_asprintf("Content-Type: %s", media_type);
-	hdrs[0] = ct;
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.headers = hdrs;
-	q.what = what;
-	q.body = data;
-	q.body_len = len;
-	if (reg_open(r, &q, &x, err) < 0)
-		goto out;
-	if (x->resp.status != 201 && x->resp.status != 200) {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-		bh_error_prefix(err, "pushing");
-		goto out;
-	}
-	if (x->resp.digest) {
-		struct bh_digest said;
-
-		if (bh_digest_parse(x->resp.digest, &said, NULL) == 0 && strcmp(said.str, d.str)) {
-			bh_error_set(err, BH_ERR_DIGEST,
-				     "registry %s: %s: stored as %s, but the manifest is %s",
-				     h->hostport, what, said.str, d.str);
-			goto out;
-		}
-	}
-	if (digest)
-		*digest = d;
-	rc = 0;
-out:
-	reg_xfer_close(x);
-	free(what);
-	free(url);
-	free(scope);
-	free(ct);
-	free(mt);
-	return rc;
-}
-
-/* ---- blobs ---------------------------------------------------------------- */
-
-struct bh_registry_blob {
-	struct reg_xfer *x;
-	struct bh_hasher *h;
-	struct bh_digest want;
-	int64_t size;
-	uint64_t count;
-	bool verify, done;
-	char *what;
-	char *host;
-};
-
-static char *blob_url(struct reg_host *h, const struct bh_registry_ref *repo,
-		      const struct bh_digest *d)
-{
-	char *base = reg_url(h, repo->path, "/blobs/"), *u = bh_asprintf("%s%s", base, d->str);
-
-	free(base);
-	return u;
-}
-
-int bh_registry_blob_open(struct bh_registry *r, const struct bh_registry_ref *repo,
-			  const struct bh_digest *digest, int64_t size, unsigned flags,
-			  struct bh_registry_blob **out, struct bh_error **err)
-{
-	struct bh_registry_blob *b;
-	struct reg_host *h;
-	char *url, *scope;
-	struct reg_req q = { .method = "GET", .follow = true };
-	int rc;
-
-	*out = NULL;
-	if (need_repo(repo, err) < 0)
-		return -1;
-	h = reg_registry(r, repo->domain);
-	b = bh_calloc(1, sizeof(*b));
-	b->want = *digest;
-	b->size = size;
-	b->verify = !(flags & BH_REGISTRY_NOVERIFY);
-	b->what = bh_asprintf("blob %s@%s", repo->path, digest->str);
-	b->host = bh_strdup(h->hostport);
-	url = blob_url(h, repo, digest);
-	scope = reg_scope(repo->path, "pull");
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.what = b->what;
-	rc = reg_open(r, &q, &b->x, err);
-	free(url);
-	free(scope);
-	if (rc < 0)
-		goto fail;
-	if (b->x->resp.status != 200) {
-		reg_status_error(b->x, reg_registry(r, repo->domain), b->what, err);
-		b->x = NULL;
-		goto fail;
-	}
-	if (size >= 0 && b->x->resp.content_length >= 0 && b->x->resp.content_length != size) {
-		bh_error_set(err, BH_ERR_DIGEST,
-			     "registry %s: %s: size mismatch: the registry sends %lld bytes, the "
-			     "descriptor says %lld",
-			     b->host, b->what, (long long)b->x->resp.content_length,
-			     (long long)size);
-		goto fail;
-	}
-	if (b->verify && bh_hasher_new(digest->algo, &b->h, err) < 0)
-		goto fail;
-	*out = b;
-	return 0;
-fail:
-	bh_registry_blob_close(b);
-	return -1;
-}
-
-int64_t bh_registry_blob_size(const struct bh_registry_blob *b)
-{
-	return b->x ? b->x->resp.content_length : -1;
-}
-
-ssize_t bh_registry_blob_read(struct bh_registry_blob *b, void *buf, size_t n,
-			      struct bh_error **err)
-{
-	ssize_t k;
-
-	if (b->done)
-		return 0;
-	k = reg_xfer_read(b->x, buf, n, err);
-	if (k < 0)
-		return -1;
-	if (k > 0) {
-		b->count += (uint64_t)k;
-		if (b->h)
-			bh_hasher_update(b->h, buf, (size_t)k);
-		if (b->size >= 0 && b->count > (uint64_t)b->size)
-			return bh_error_set(err, BH_ERR_DIGEST,
-					    "registry %s: %s: size mismatch: more than the %lld "
-					    "bytes its descriptor declares",
-					    b->host, b->what, (long long)b->size);
-		return k;
-	}
-	b->done = true;
-	if (b->size >= 0 && b->count != (uint64_t)b->size)
-		return bh_error_set(err, BH_ERR_DIGEST,
-				    "registry %s: %s: size mismatch: %llu bytes, its descriptor "
-				    "declares %lld (truncated?)",
-				    b->host, b->what, (unsigned long long)b->count,
-				    (long long)b->size);
-	if (b->h) {
-		struct bh_digest got;
-
-		bh_hasher_final(b->h, &got);
-		if (strcmp(got.str, b->want.str))
-			return bh_error_set(err, BH_ERR_DIGEST,
-					    "registry %s: %s: digest mismatch: the content is %s",
-					    b->host, b->what, got.str);
-	}
-	return 0;
-}
-
-void bh_registry_blob_close(struct bh_registry_blob *b)
-{
-	if (!b)
+	if (r->system_ca_loaded)
 		return;
-	reg_xfer_close(b->x);
-	bh_hasher_free(b->h);
-	free(b->what);
-	free(b->host);
-	free(b);
+	r->system_ca_loaded = true;
+	if (curl_easy_getinfo(e, CURLINFO_CAINFO, &path) != CURLE_OK || !path)
+		path = "/etc/ssl/certs/ca-certificates.crt";
+	if (bh_read_file(path, &b, NULL) == 0) {
+		r->system_ca = bh_buf_detach(&b, &r->system_ca_len);
+	} else {
+		bh_debug("registry: no system CA bundle at %s", path);
+		bh_buf_release(&b);
+	}
 }
 
-int bh_registry_get_blob(struct bh_registry *r, const struct bh_registry_ref *repo,
-			 const struct bh_digest *digest, int64_t size, struct bh_buf *out,
-			 struct bh_error **err)
+/*
+ * The host's TLS settings: its certs.d directory (docker's layout:
+ * *.crt CA certificates, *.cert client certificate with the *.key of the
+ * same name) and --cacert, added to the system's CAs.
+ */
+int reg_host_tls(struct bh_registry *r, struct reg_host *h, CURL *e, struct bh_error **err)
 {
-	struct bh_registry_blob *b;
-	char tmp[16384];
+	struct bh_buf ca = BH_BUF_INIT(4 * MAX_CA);
+	bool extra = false;
 	int rc = 0;
 
-	if (size >= 0 && (uint64_t)size > out->max)
-		return bh_error_set(err, BH_ERR_LIMIT,
-				    "blob %s: %lld bytes, over the limit of %zu bytes", digest->str,
-				    (long long)size, out->max);
-	if (bh_registry_blob_open(r, repo, digest, size, 0, &b, err) < 0)
-		return -1;
-	for (;;) {
-		ssize_t k = bh_registry_blob_read(b, tmp, sizeof(tmp), err);
-
-		if (k <= 0) {
-			rc = (int)k;
-			break;
-		}
-		if (out->len + (size_t)k > out->max) {
-			rc = bh_error_set(err, BH_ERR_LIMIT,
-					  "blob %s: more than the limit of %zu bytes", digest->str,
-					  out->max);
-			break;
-		}
-		if (bh_buf_add(out, tmp, (size_t)k, err) < 0) {
+	pthread_mutex_lock(&r->lock);
+	if (h->tls_loaded)
+		goto out;
+	if (r->cacert) {
+		if (add_pem_file(&ca, r->cacert, err) < 0) {
 			rc = -1;
-			break;
+			goto out;
 		}
+		extra = true;
 	}
-	bh_registry_blob_close(b);
-	if (rc == 0 && !out->data)
-		bh_buf_adds(out, "", NULL);
-	return rc < 0 ? -1 : 0;
-}
+	for (char **d = r->cert_dirs; d && *d; d++) {
+		char *dir = bh_asprintf("%s/%s", *d, h->hostport);
+		char **crts = dir_files(dir, ".crt"), **certs = dir_files(dir, ".cert");
 
-static int blob_exists(struct bh_registry *r, const struct bh_registry_ref *repo,
-		       const struct bh_digest *digest, int64_t *size, const char *scope_for,
-		       struct bh_error **err)
-{
-	struct reg_host *h;
-	struct reg_xfer *x = NULL;
-	char *url, *scope, *what;
-	struct reg_req q = { .method = "HEAD", .follow = true };
-	int rc = -1;
-
-	if (need_repo(repo, err) < 0)
-		return -1;
-	h = reg_registry(r, repo->domain);
-	url = blob_url(h, repo, digest);
-	scope = scope_for ? bh_strdup(scope_for) : reg_scope(repo->path, "pull");
-	what = bh_asprintf("blob %s@%s", repo->path, digest->str);
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.what = what;
-	if (reg_open(r, &q, &x, err) < 0)
-		goto out;
-	if (x->resp.status == 404) {
-		rc = 0;
-	} else if (x->resp.status == 200) {
-		if (size)
-			*size = x->resp.content_length;
-		rc = 1;
-	} else {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-	}
-out:
-	reg_xfer_close(x);
-	free(url);
-	free(scope);
-	free(what);
-	return rc;
-}
-
-int bh_registry_blob_exists(struct bh_registry *r, const struct bh_registry_ref *repo,
-			    const struct bh_digest *digest, int64_t *size, struct bh_error **err)
-{
-	return blob_exists(r, repo, digest, size, NULL, err);
-}
-
-/* ---- uploads -------------------------------------------------------------- */
-
-/* An upload's Location, absolute; whether it is on the registry itself. */
-static int upload_location(struct reg_xfer *x, struct reg_host *h, const char *base, char **out,
-			   bool *same, struct bh_error **err)
-{
-	char *hp = NULL;
-	bool https;
-
-	if (!x->resp.location)
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "registry %s: an upload was started without a Location",
-				    h->hostport);
-	if (reg_url_parse(base, x->resp.location, out, &hp, &https, err) < 0)
-		return bh_error_prefix(err, "registry %s: upload Location", h->hostport);
-	*same = !strcmp(hp, h->hostport);
-	if (!https && !(*same && h->scheme == REG_SCHEME_HTTP)) {
-		char *red = reg_url_redact(*out);
-
-		bh_error_set(err, BH_ERR_UNSAFE,
-			     "registry %s: the upload goes to %s: refused, plain HTTP is not "
-			     "allowed",
-			     h->hostport, red);
-		free(red);
-		free(hp);
-		free(*out);
-		*out = NULL;
-		return -1;
-	}
-	free(hp);
-	return 0;
-}
-
-static char *with_query(const char *url, const char *param)
-{
-	return bh_asprintf("%s%c%s", url, strchr(url, '?') ? '&' : '?', param);
-}
-
-int bh_registry_put_blob(struct bh_registry *r, const struct bh_registry_ref *repo,
-			 const struct bh_digest *digest, uint64_t size,
-			 const struct bh_registry_source *src, const char *mount_from,
-			 bh_registry_progress_fn progress, void *progress_data,
-			 struct bh_error **err)
-{
-	struct reg_host *h;
-	struct reg_xfer *x = NULL;
-	char *what = NULL, *scope = NULL, *url = NULL, *loc = NULL, *dq = NULL, *edig = NULL;
-	char *hdrs[4] = { 0 };
-	struct reg_req q = { 0 };
-	int64_t have = -1;
-	bool same = true;
-	uint64_t off = 0;
-	int rc = -1, ex;
-
-	if (need_repo(repo, err) < 0)
-		return -1;
-	h = reg_registry(r, repo->domain);
-	what = bh_asprintf("blob %s@%s", repo->path, digest->str);
-	/* one scope (so one token) for every request of the upload */
-	scope = mount_from ? bh_asprintf("repository:%s:pull,push repository:%s:pull", repo->path,
-					 mount_from)
-			   : reg_scope(repo->path, "pull,push");
-	ex = blob_exists(r, repo, digest, &have, scope, err);
-	if (ex < 0)
-		goto out;
-	if (ex == 1 && (have < 0 || (uint64_t)have == size)) {
-		bh_debug("registry %s: %s exists", h->hostport, what);
-		rc = BH_REGISTRY_PUT_EXISTS;
-		goto out;
-	}
-	edig = reg_escape(digest->str);
-	{
-		char *base = reg_url(h, repo->path, "/blobs/uploads/");
-
-		if (mount_from) {
-			char *from = reg_escape(mount_from);
-
-			url = bh_asprintf("%s?mount=%s&from=%s", base, edig, from);
-			free(from);
-		} else {
-			url = bh_strdup(base);
+		for (char **c = crts; c && *c && rc == 0; c++) {
+			bh_debug("registry %s: CA certificate %s", h->hostport, *c);
+			rc = add_pem_file(&ca, *c, err);
+			extra = true;
 		}
-		free(base);
-	}
-	q.method = "POST";
-	q.url = url;
-	q.host = h;
-	q.registry = h;
-	q.scope = scope;
-	q.what = what;
-	if (reg_open(r, &q, &x, err) < 0)
-		goto out;
-	if (mount_from && x->resp.status == 201) {
-		bh_debug("registry %s: %s mounted from %s", h->hostport, what, mount_from);
-		rc = BH_REGISTRY_PUT_MOUNTED;
-		goto out;
-	}
-	if (x->resp.status != 202) {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-		bh_error_prefix(err, "starting an upload");
-		goto out;
-	}
-	if (upload_location(x, h, url, &loc, &same, err) < 0)
-		goto out;
-	reg_xfer_close(x);
-	x = NULL;
-	dq = bh_asprintf("digest=%s", edig);
-	hdrs[0] = "Content-Type: application/octet-stream";
-	q.headers = hdrs;
-	q.registry = same ? h : NULL;
-	q.host = NULL;
-	q.progress = progress;
-	q.progress_data = progress_data;
-	q.progress_digest = digest->str;
-	q.progress_total = (int64_t)size;
-	if (size <= r->monolithic_max) {
-		/* one PUT with the whole blob */
-		char *u = with_query(loc, dq);
+		for (char **c = certs; c && *c && rc == 0 && !h->client_cert; c++) {
+			char *key = bh_asprintf("%.*s.key", (int)(strlen(*c) - 5), *c);
 
-		q.method = "PUT";
-		q.url = u;
-		q.src = src;
-		q.src_len = size;
-		q.has_body = size == 0;
-		rc = reg_open(r, &q, &x, err);
-		free(u);
+			if (access(key, R_OK) == 0) {
+				bh_debug("registry %s: client certificate %s", h->hostport, *c);
+				h->client_cert = bh_strdup(*c);
+				h->client_key = key;
+			} else {
+				rc = bh_error_set(err, BH_ERR_INVALID,
+						  "client certificate %s has no key %s", *c, key);
+				free(key);
+			}
+		}
+		bh_strv_free(crts);
+		bh_strv_free(certs);
+		free(dir);
 		if (rc < 0)
 			goto out;
-		rc = -1;
-	} else {
-		/* PATCH chunks, each at the Location the last one returned */
-		while (off < size) {
-			uint64_t n = size - off < r->chunk_size ? size - off : r->chunk_size;
-			char range[80];
-
-			snprintf(range, sizeof(range), "Content-Range: %llu-%llu",
-				 (unsigned long long)off, (unsigned long long)(off + n - 1));
-			hdrs[1] = range;
-			q.method = "PATCH";
-			q.url = loc;
-			q.src = src;
-			q.src_len = n;
-			q.progress_base = off;
-			if (reg_open(r, &q, &x, err) < 0)
-				goto out;
-			if (x->resp.status != 202) {
-				reg_status_error(x, h, what, err);
-				x = NULL;
-				bh_error_prefix(err, "uploading bytes %llu-%llu",
-						(unsigned long long)off,
-						(unsigned long long)(off + n - 1));
-				goto out;
-			}
-			{
-				char *next = NULL;
-
-				if (upload_location(x, h, loc, &next, &same, err) < 0)
-					goto out;
-				free(loc);
-				loc = next;
-				q.registry = same ? h : NULL;
-			}
-			reg_xfer_close(x);
-			x = NULL;
-			off += n;
-		}
-		hdrs[1] = NULL;
-		{
-			char *u = with_query(loc, dq);
-
-			q.method = "PUT";
-			q.url = u;
-			q.src = NULL;
-			q.src_len = 0;
-			q.has_body = true;
-			q.body = NULL;
-			q.body_len = 0;
-			rc = reg_open(r, &q, &x, err);
-			free(u);
-			if (rc < 0)
-				goto out;
+	}
+	if (extra) {
+		load_system_ca(r, e);
+		if (r->system_ca && (bh_buf_add(&ca, "\n", 1, err) < 0 ||
+				     bh_buf_add(&ca, r->system_ca, r->system_ca_len, err) < 0)) {
 			rc = -1;
+			goto out;
 		}
+		h->ca_blob = bh_buf_detach(&ca, &h->ca_len);
 	}
-	if (x->resp.status != 201) {
-		reg_status_error(x, h, what, err);
-		x = NULL;
-		bh_error_prefix(err, "finishing the upload");
-		goto out;
-	}
-	if (x->resp.digest && strcmp(x->resp.digest, digest->str)) {
-		bh_error_set(err, BH_ERR_DIGEST, "registry %s: %s: stored as %.100s", h->hostport,
-			     what, x->resp.digest);
-		goto out;
-	}
-	rc = BH_REGISTRY_PUT_UPLOADED;
+	h->tls_loaded = true;
 out:
-	reg_xfer_close(x);
-	free(what);
-	free(scope);
-	free(url);
-	free(loc);
-	free(dq);
-	free(edig);
+	pthread_mutex_unlock(&r->lock);
+	bh_buf_release(&ca);
+	if (rc < 0)
+		bh_error_prefix(err, "registry %s", h->hostport);
 	return rc;
 }
 
-/* ---- tags ------------------------------------------------------------------ */
+/* ---- URLs ---------------------------------------------------------------- */
 
-int bh_registry_tags(struct bh_registry *r, const struct bh_registry_ref *repo, char ***out,
-		     size_t *n, struct bh_error **err)
+char *reg_url(struct reg_host *h, const char *path, const char *suffix)
 {
-	struct bh_strvec tags = BH_STRVEC_INIT;
-	struct reg_host *h;
-	char *url, *scope, *what;
-	int rc = -1, pages = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (need_repo(repo, err) < 0)
-		return -1;
-	h = reg_registry(r, repo->domain);
-	if (r->page_size) {
-		char q[32];
-
-		snprintf(q, sizeof(q), "/tags/list?n=%u", r->page_size);
-		url = reg_url(h, repo->path, q);
-	} else {
-		url = reg_url(h, repo->path, "/tags/list");
-	}
-	scope = reg_scope(repo->path, "pull");
-	what = bh_asprintf("tags of %s", repo->path);
-	while (url) {
-		struct reg_req q = { .method = "GET",
-				     .host = h,
-				     .registry = h,
-				     .scope = scope,
-				     .what = what,
-				     .url = url };
-		struct bh_buf b = BH_BUF_INIT(MAX_TAGS_PAGE);
-		struct reg_xfer *x = NULL;
-		json_t *j = NULL, *t, *v;
-		char *next = NULL;
-		size_t i;
-
-		if (++pages > MAX_PAGES) {
-			bh_error_set(err, BH_ERR_LIMIT, "registry %s: %s: more than %d pages",
-				     h->hostport, what, MAX_PAGES);
-			goto out;
-		}
-		if (reg_open(r, &q, &x, err) < 0)
-			goto out;
-		if (x->resp.status != 200) {
-			reg_status_error(x, h, what, err);
-			goto out;
-		}
-		if (x->resp.link) {
-			char *rel = bh_registry_link_next(x->resp.link, strlen(x->resp.link));
-
-			if (rel) {
-				char *hp = NULL;
-				bool https;
-
-				if (reg_url_parse(url, rel, &next, &hp, &https, NULL) < 0 ||
-				    strcmp(hp, h->hostport)) {
-					free(next);
-					next = NULL;
-					bh_warn("registry %s: %s: a next page elsewhere is ignored",
-						h->hostport, what);
-				}
-				free(hp);
-				free(rel);
-			}
-		}
-		if (reg_xfer_read_all(x, &b, what, err) < 0 ||
-		    bh_json_parse(b.data ? b.data : "", b.len, MAX_TAGS_PAGE, what, &j, err) < 0) {
-			reg_xfer_close(x);
-			bh_buf_release(&b);
-			free(next);
-			goto out;
-		}
-		reg_xfer_close(x);
-		bh_buf_release(&b);
-		t = json_object_get(j, "tags");
-		if (t && !json_is_null(t) && !json_is_array(t)) {
-			bh_error_set(err, BH_ERR_INVALID, "registry %s: %s: 'tags' is not a list",
-				     h->hostport, what);
-			json_decref(j);
-			free(next);
-			goto out;
-		}
-		json_array_foreach (t, i, v) {
-			if (!json_is_string(v))
-				continue;
-			if (tags.n >= MAX_TAGS) {
-				bh_error_set(err, BH_ERR_LIMIT,
-					     "registry %s: %s: more than %d tags", h->hostport,
-					     what, MAX_TAGS);
-				json_decref(j);
-				free(next);
-				goto out;
-			}
-			bh_strvec_push(&tags, json_string_value(v));
-		}
-		json_decref(j);
-		free(url);
-		url = next;
-	}
-	*n = tags.n;
-	*out = bh_strvec_detach(&tags);
-	rc = 0;
-out:
-	bh_strvec_release(&tags);
-	free(url);
-	free(scope);
-	free(what);
-	return rc;
+	return bh_asprintf("%s://%s/v2/%s%s", h->scheme == REG_SCHEME_HTTP ? "http" : "https",
+			   h->hostport, path, suffix);
 }
 
-/* ---- referrers ------------------------------------------------------------- */
-
-static json_t *empty_index(void)
+char *reg_escape(const char *s)
 {
-	return json_pack("{s:i, s:s, s:[]}", "schemaVersion", 2, "mediaType",
-			 BH_REGISTRY_MT_OCI_INDEX, "manifests");
-}
+	struct bh_buf b = BH_BUF_INIT(SIZE_MAX / 2);
 
-/* Keep the descriptors of artifact_type (all when NULL) from src into dst. */
-static int add_referrers(json_t *dst, json_t *src, const char *artifact_type, const char *what,
-			 struct bh_error **err)
-{
-	json_t *list = json_object_get(src, "manifests"), *to = json_object_get(dst, "manifests"),
-	       *d;
-	size_t i;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
 
-	if (!json_is_array(list))
-		return bh_error_set(err, BH_ERR_INVALID, "%s: not an index", what);
-	json_array_foreach (list, i, d) {
-		const char *at = bh_json_str(d, "artifactType");
-
-		if (!json_is_object(d) || !bh_json_str(d, "digest"))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s: manifests[%zu] is not a "
-					    "descriptor",
-					    what, i);
-		if (artifact_type && (!at || strcmp(at, artifact_type)))
-			continue;
-		if (json_array_size(to) >= MAX_REFERRERS)
-			return bh_error_set(err, BH_ERR_LIMIT, "%s: more than %d referrers", what,
-					    MAX_REFERRERS);
-		json_array_append(to, d);
+		if (bh_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
+			bh_buf_addc(&b, (char)c, NULL);
+		else
+			bh_buf_addf(&b, NULL, "%%%02X", c);
 	}
-	return 0;
+	return bh_buf_detach(&b, NULL);
 }
 
-int bh_registry_referrers(struct bh_registry *r, const struct bh_registry_ref *repo,
-			  const struct bh_digest *digest, const char *artifact_type, json_t **index,
-			  bool *from_api, struct bh_error **err)
+char *reg_url_redact(const char *url)
 {
-	struct reg_host *h;
-	json_t *result = empty_index();
-	char *url = NULL, *scope = NULL, *what = NULL;
-	char *hdrs[] = { "Accept: " BH_REGISTRY_MT_OCI_INDEX, NULL };
-	int rc = -1, pages = 0;
-	bool api = true;
+	return bh_strndup(url, strcspn(url, "?#"));
+}
 
-	*index = NULL;
-	if (from_api)
-		*from_api = false;
-	if (need_repo(repo, err) < 0)
+int reg_url_parse(const char *base, const char *rel, char **abs, char **hostport, bool *https,
+		  struct bh_error **err)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL, *port = NULL, *full = NULL;
+	CURLUcode uc;
+	int r = -1;
+
+	if (!u)
+		return bh_error_set(err, BH_ERR_NOMEM, "cannot parse a URL");
+	if (base && curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) {
+		char *red = reg_url_redact(base);
+
+		bh_error_set(err, BH_ERR_INVALID, "invalid URL '%.300s'", red);
+		free(red);
 		goto out;
-	h = reg_registry(r, repo->domain);
-	scope = reg_scope(repo->path, "pull");
-	what = bh_asprintf("referrers of %s@%s", repo->path, digest->str);
-	{
-		char *base = reg_url(h, repo->path, "/referrers/");
-
-		if (artifact_type) {
-			char *e = reg_escape(artifact_type);
-
-			url = bh_asprintf("%s%s?artifactType=%s", base, digest->str, e);
-			free(e);
-		} else {
-			url = bh_asprintf("%s%s", base, digest->str);
-		}
-		free(base);
 	}
-	while (url) {
-		struct reg_req q = { .method = "GET",
-				     .host = h,
-				     .registry = h,
-				     .scope = scope,
-				     .what = what,
-				     .url = url,
-				     .headers = hdrs };
-		struct bh_buf b = BH_BUF_INIT(r->max_manifest);
-		struct reg_xfer *x = NULL;
-		char *next = NULL;
-		json_t *j = NULL;
-		int k;
+	uc = curl_url_set(u, CURLUPART_URL, rel, 0);
+	if (uc != CURLUE_OK) {
+		char *red = reg_url_redact(rel);
 
-		if (++pages > MAX_PAGES) {
-			bh_error_set(err, BH_ERR_LIMIT, "registry %s: %s: more than %d pages",
-				     h->hostport, what, MAX_PAGES);
-			goto out;
-		}
-		if (reg_open(r, &q, &x, err) < 0)
-			goto out;
-		if (x->resp.status == 404 && pages == 1) {
-			reg_xfer_close(x);
-			api = false;
-			break;
-		}
-		if (x->resp.status != 200) {
-			reg_status_error(x, h, what, err);
-			goto out;
-		}
-		if (x->resp.link) {
-			char *rel = bh_registry_link_next(x->resp.link, strlen(x->resp.link));
-			char *hp = NULL;
-			bool https;
-
-			if (rel && (reg_url_parse(url, rel, &next, &hp, &https, NULL) < 0 ||
-				    strcmp(hp, h->hostport))) {
-				free(next);
-				next = NULL;
-			}
-			free(hp);
-			free(rel);
-		}
-		k = reg_xfer_read_all(x, &b, what, err);
-		reg_xfer_close(x);
-		if (k == 0)
-			k = bh_json_parse(b.data ? b.data : "", b.len, r->max_manifest, what, &j,
-					  err);
-		bh_buf_release(&b);
-		if (k == 0)
-			k = add_referrers(result, j, artifact_type, what, err);
-		json_decref(j);
-		if (k < 0) {
-			free(next);
-			bh_error_prefix(err, "registry %s", h->hostport);
-			goto out;
-		}
-		free(url);
-		url = next;
+		bh_error_set(err, BH_ERR_INVALID, "invalid URL '%.300s'", red);
+		free(red);
+		goto out;
 	}
-	if (!api) {
-		/* the tag schema: an index tagged sha256-<hex> */
-		struct bh_registry_ref tag = { .domain = repo->domain, .path = repo->path };
-		struct bh_registry_manifest m;
-		struct bh_error *e = NULL;
-		json_t *j = NULL;
-		char t[BH_DIGEST_MAX + 8];
-
-		snprintf(t, sizeof(t), "%s-%s",
-			 digest->algo == BH_HASH_SHA512 ? "sha512" : "sha256",
-			 bh_digest_hex(digest));
-		tag.tag = t;
-		bh_debug("registry %s: no referrers API, trying the tag %s", h->hostport, t);
-		if (bh_registry_get_manifest(r, &tag, BH_REGISTRY_MT_OCI_INDEX, &m, &e) < 0) {
-			if (bh_error_code(e) == BH_ERR_NOTFOUND) {
-				bh_error_free(e);
-				rc = 0;
-				goto out;
-			}
-			*err = e;
-			goto out;
-		}
-		if (!is_index_type(m.media_type)) {
-			bh_error_set(err, BH_ERR_INVALID,
-				     "registry %s: the referrers tag %s is a '%s', not an index",
-				     h->hostport, t, m.media_type);
-			bh_registry_manifest_release(&m);
-			goto out;
-		}
-		if (bh_json_parse(m.data, m.len, r->max_manifest, what, &j, err) < 0 ||
-		    add_referrers(result, j, artifact_type, what, err) < 0) {
-			json_decref(j);
-			bh_registry_manifest_release(&m);
-			goto out;
-		}
-		json_decref(j);
-		bh_registry_manifest_release(&m);
+	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_URL, &full, 0) != CURLUE_OK) {
+		bh_error_set(err, BH_ERR_INVALID, "a URL without a scheme or host");
+		goto out;
 	}
-	if (from_api)
-		*from_api = api;
-	rc = 0;
+	if (strcmp(scheme, "https") && strcmp(scheme, "http")) {
+		bh_error_set(err, BH_ERR_UNSAFE, "a URL of scheme '%.20s' (only https)", scheme);
+		goto out;
+	}
+	curl_url_get(u, CURLUPART_PORT, &port, 0);
+	*https = !strcmp(scheme, "https");
+	if (port && strcmp(port, *https ? "443" : "80"))
+		*hostport = bh_asprintf("%s:%s", host, port);
+	else
+		*hostport = bh_strdup(host);
+	if (abs)
+		*abs = bh_strdup(full);
+	r = 0;
 out:
-	if (rc == 0) {
-		*index = result;
-		result = NULL;
-	}
-	json_decref(result);
-	free(url);
-	free(scope);
-	free(what);
-	return rc;
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(port);
+	curl_free(full);
+	curl_url_cleanup(u);
+	return r;
 }

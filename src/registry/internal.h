@@ -181,6 +181,9 @@ int reg_status_error(struct reg_xfer *x, struct reg_host *h, const char *what,
 struct reg_host *reg_registry(struct bh_registry *r, const char *domain);
 /* The endpoint "host[:port]" (created on first use). */
 struct reg_host *reg_endpoint(struct bh_registry *r, const char *hostport);
+/* Load the host's TLS settings once (certs.d, --cacert, the system's CAs;
+ * e: a curl handle to ask for curl's default CA file). */
+int reg_host_tls(struct bh_registry *r, struct reg_host *h, CURL *e, struct bh_error **err);
 /* "https://host/v2/<path><suffix>" for a registry (scheme as known). */
 char *reg_url(struct reg_host *h, const char *path, const char *suffix);
 /* Percent-encode s for a query string. */
@@ -208,8 +211,7 @@ int reg_token_renew(struct bh_registry *r, struct reg_host *h, const char *scope
 char *reg_auth_header(struct bh_registry *r, struct reg_host *h, const char *scope);
 /* Forget the token for scope that the registry refused (`used`: the
  * Authorization line sent; a newer token is kept). */
-void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope,
-		    const char *used);
+void reg_token_drop(struct bh_registry *r, struct reg_host *h, const char *scope, const char *used);
 void reg_tokens_free(struct reg_token *t);
 /* Run docker-credential-<helper> get for server; 1 found, 0 not. */
 int reg_cred_helper(const char *helper, const char *server, unsigned timeout,
@@ -220,6 +222,21 @@ int reg_token_parse(const char *buf, size_t len, char **token, int64_t *expires,
 /* base64 (standard alphabet, padding optional); caller frees. NULL if invalid. */
 char *reg_base64_decode(const char *s, size_t n, size_t *outlen);
 char *reg_base64_encode(const void *p, size_t n);
+
+/*
+ * What a manifest is (*mt, caller frees): the Content-Type `ctype` the
+ * registry sent (may be NULL) and the document's own mediaType must agree,
+ * and the document in (data, len), at most max bytes, must have the shape of
+ * its type (an index its "manifests", an image manifest its "config" and
+ * "layers"). Docker schema 1 is refused as unsupported.
+ */
+int reg_manifest_check(const char *ctype, const char *data, size_t len, size_t max,
+		       const char *what, char **mt, struct bh_error **err);
+
+/* "kind path:tag" or "kind path@digest", for messages (caller frees). */
+char *reg_what(const char *kind, const struct bh_registry_ref *ref, const char *target);
+/* A reference with a domain and a repository, or a usage error. */
+int reg_need_repo(const struct bh_registry_ref *ref, struct bh_error **err);
 
 /* "repository:<path>:<actions>" */
 char *reg_scope(const char *path, const char *actions);
