@@ -22,7 +22,7 @@ V ?=
 
 # Only libc, jansson and libseccomp are linked: the runtime starts the binary
 # twice per container and every library mapped at start costs. The libraries
-# of the image, scan and database code, and libcurl for `db update`, are
+# of the image, scan and database code, and libcurl for `db update` and registries, are
 # loaded on first use (src/lazy/, sonames from scripts/lazy-sonames); only
 # their headers are used at build time.
 LINK_PKGS := jansson libseccomp
@@ -152,7 +152,8 @@ check: deps
 # them hidden from PATH (CI does), so a test that quietly depends on a tool
 # fails there instead of on a user's machine.
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
-	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk
+	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
+	htpasswd
 check-bare: deps
 	@$(MAKE) --no-print-directory test-bins
 	@scripts/without-tools "$(OPTIONAL_TOOLS)" $(HARNESS)

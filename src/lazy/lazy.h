@@ -7,8 +7,8 @@
  * every library mapped at start costs about a millisecond. So only libc,
  * jansson and libseccomp are linked; the libraries of the image, scanning
  * and database code (libarchive, libcrypto, sqlite3, vectorscan, pcre2,
- * yara, zstd, isa-l, libyaml; libcurl for `db update`; libsodium for key
- * files) are dlopen()ed when
+ * yara, zstd, isa-l, libyaml; libcurl for `db update` and registries;
+ * libsodium for key files) are dlopen()ed when
  * their first function is called.
  *
  * A file that calls such a library includes "lazy/<lib>.h" instead of the

@@ -6,7 +6,7 @@
 # stopped and removed when the test exits.
 #
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/registry-lib.sh"
-#   reg_need || { t_skip ...; t_done; exit; }
+#   reg_need registry || { t_skip ...; t_done; exit; }
 #   reg_pki
 #   reg_start main tls htpasswd     # sets REG_main (host:port), REG_main_DIR
 #   reg_server fake "$layout"       # sets SRV_fake (host:port)
@@ -15,13 +15,16 @@ REG_SERVERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/registry-servers.py"
 REG_USER=alice
 REG_PASS='s3cret-Pa55-w0rd'
 
-# reg_need: docker-registry, openssl, htpasswd (bcrypt), curl and python3 with
-# the cryptography module are here; else REG_MISSING says what is not.
+# reg_need [registry]: openssl, curl and python3 with the cryptography module
+# are here, and with "registry" docker-registry and htpasswd (bcrypt) too;
+# else REG_MISSING says what is not.
 reg_need() {
 	REG_MISSING=""
-	need docker-registry || REG_MISSING="$REG_MISSING docker-registry (Debian's docker-registry)"
+	if [ "${1:-}" = registry ]; then
+		need docker-registry || REG_MISSING="$REG_MISSING docker-registry (Debian's docker-registry)"
+		need htpasswd || REG_MISSING="$REG_MISSING htpasswd (apache2-utils)"
+	fi
 	need openssl || REG_MISSING="$REG_MISSING openssl"
-	need htpasswd || REG_MISSING="$REG_MISSING htpasswd (apache2-utils)"
 	need curl || REG_MISSING="$REG_MISSING curl"
 	need python3 && python3 -c 'import cryptography' 2>/dev/null ||
 		REG_MISSING="$REG_MISSING python3-cryptography"
