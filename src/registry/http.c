@@ -371,6 +371,23 @@ ssize_t reg_xfer_read(struct reg_xfer *x, void *buf, size_t n, struct bh_error *
 		x->dst = NULL;
 		return -1;
 	}
+	/* take what has arrived meanwhile, without waiting: fewer, larger
+	 * reads for the consumer (hashing, writing, decompressing) */
+	while (!x->done && x->dst_len < x->dst_cap && !x->paused) {
+		size_t before = x->dst_len;
+		int running, left;
+		CURLMsg *msg;
+
+		if (curl_multi_perform(x->c->m, &running) != CURLM_OK)
+			break;
+		while ((msg = curl_multi_info_read(x->c->m, &left)))
+			if (msg->msg == CURLMSG_DONE) {
+				x->done = true;
+				x->result = msg->data.result;
+			}
+		if (x->dst_len == before)
+			break;
+	}
 	x->dst = NULL;
 	if (x->dst_len > 0)
 		return (ssize_t)x->dst_len;

@@ -58,6 +58,20 @@ static bool is_manifest_type(const char *mt)
 	       !strcmp(mt, BH_REGISTRY_MT_DOCKER_MANIFEST);
 }
 
+/* "type/subtype", printable, no spaces, at most 255 bytes (RFC 6838) */
+static bool media_type_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	size_t n = strlen(s);
+
+	if (!slash || slash == s || !slash[1] || n > 255)
+		return false;
+	for (; *s; s++)
+		if (!bh_isprint(*s) || *s == ' ')
+			return false;
+	return true;
+}
+
 /* "type/subtype; charset=..." → "type/subtype" */
 static char *bare_type(const char *ct)
 {
@@ -109,6 +123,10 @@ int reg_manifest_check(const char *ctype, const char *data, size_t len, size_t m
 		goto out;
 	}
 	body_mt = bh_json_str(j, "mediaType");
+	if ((json_object_get(j, "mediaType") && !body_mt) || (body_mt && !media_type_ok(body_mt))) {
+		bh_error_set(err, BH_ERR_INVALID, "%s: its mediaType is not a media type", what);
+		goto out;
+	}
 	if (ct && body_mt && strcmp(ct, body_mt)) {
 		bh_error_set(err, BH_ERR_INVALID,
 			     "%s: the registry says it is '%.100s' but the document says '%.100s' "

@@ -3,7 +3,8 @@
  * The registry client's parsers of untrusted strings: references against
  * distribution/reference's own test vectors (reference_test.go,
  * normalize_test.go), WWW-Authenticate challenges, Link headers, the
- * credential files docker and podman write, token answers and base64.
+ * credential files docker and podman write, token answers, base64, and what
+ * a manifest is (its type against its content).
  */
 #include "unit.h"
 
@@ -655,6 +656,102 @@ static void token_answers(void **state)
 	assert_int_equal(reg_token_parse("[", 1, &t, &exp, NULL), -1);
 }
 
+/* ---- what a manifest is ------------------------------------------------------- */
+
+static void manifest_types(void **state)
+{
+	const char *man = "{\"schemaVersion\":2,\"mediaType\":\"" BH_REGISTRY_MT_OCI_MANIFEST
+			  "\",\"config\":{},\"layers\":[]}";
+	const char *bare = "{\"schemaVersion\":2,\"config\":{},\"layers\":[]}";
+	const char *idx = "{\"schemaVersion\":2,\"manifests\":[]}";
+	static const struct {
+		const char *ctype, *body, *want, *err;
+	} cases[] = {
+		{ BH_REGISTRY_MT_OCI_MANIFEST, NULL, BH_REGISTRY_MT_OCI_MANIFEST, NULL },
+		{ BH_REGISTRY_MT_OCI_MANIFEST "; charset=utf-8", NULL, BH_REGISTRY_MT_OCI_MANIFEST,
+		  NULL },
+		{ "application/json", NULL, BH_REGISTRY_MT_OCI_MANIFEST, NULL },
+		{ NULL, NULL, BH_REGISTRY_MT_OCI_MANIFEST, NULL },
+		/* the registry and the document disagree */
+		{ BH_REGISTRY_MT_OCI_INDEX, NULL, NULL, "lies about its media type" },
+		{ BH_REGISTRY_MT_DOCKER_MANIFEST, NULL, NULL, "lies about its media type" },
+	};
+	char *mt;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bh_error *err = NULL;
+		int r = reg_manifest_check(cases[i].ctype, man, strlen(man), 1 << 20, "m", &mt,
+					   &err);
+
+		if (cases[i].want) {
+			assert_int_equal(r, 0);
+			assert_string_equal(mt, cases[i].want);
+			free(mt);
+		} else {
+			assert_int_equal(r, -1);
+			assert_error(err, BH_ERR_INVALID, cases[i].err);
+			bh_error_free(err);
+		}
+	}
+	/* no type anywhere: the shape says */
+	assert_int_equal(reg_manifest_check(NULL, bare, strlen(bare), 1 << 20, "m", &mt, NULL), 0);
+	assert_string_equal(mt, BH_REGISTRY_MT_OCI_MANIFEST);
+	free(mt);
+	assert_int_equal(reg_manifest_check(NULL, idx, strlen(idx), 1 << 20, "m", &mt, NULL), 0);
+	assert_string_equal(mt, BH_REGISTRY_MT_OCI_INDEX);
+	free(mt);
+	/* typed as one thing, shaped as another */
+	assert_int_equal(reg_manifest_check(BH_REGISTRY_MT_OCI_INDEX, bare, strlen(bare), 1 << 20,
+					    "m", &mt, NULL),
+			 -1);
+	assert_int_equal(reg_manifest_check(BH_REGISTRY_MT_DOCKER_MANIFEST, idx, strlen(idx),
+					    1 << 20, "m", &mt, NULL),
+			 -1);
+}
+
+static void manifest_hostile(void **state)
+{
+	static const struct {
+		const char *ctype, *body, *err;
+		enum bh_errcode code;
+	} cases[] = {
+		{ "application/vnd.docker.distribution.manifest.v1+prettyjws", "{}", "schema 1",
+		  BH_ERR_UNSUPPORTED },
+		{ NULL, "{\"schemaVersion\":1}", "schemaVersion is 1", BH_ERR_UNSUPPORTED },
+		{ NULL, "{\"schemaVersion\":2,\"mediaType\":\"\",\"manifests\":[]}",
+		  "not a media type", BH_ERR_INVALID },
+		{ NULL, "{\"schemaVersion\":2,\"mediaType\":7,\"manifests\":[]}",
+		  "not a media type", BH_ERR_INVALID },
+		{ NULL, "{\"schemaVersion\":2}", "neither an index nor a manifest",
+		  BH_ERR_INVALID },
+		{ NULL, "[2]", "not a JSON object", BH_ERR_INVALID },
+		{ NULL, "{\"schemaVersion\":2,\"schemaVersion\":2}", "duplicate", BH_ERR_INVALID },
+		{ BH_REGISTRY_MT_OCI_INDEX, "{\"schemaVersion\":2,\"manifests\":[],\"layers\":[]}",
+		  "not an index", BH_ERR_INVALID },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct bh_error *err = NULL;
+		char *mt = NULL;
+
+		if (reg_manifest_check(cases[i].ctype, cases[i].body, strlen(cases[i].body),
+				       1 << 20, "m", &mt, &err) == 0)
+			fail_msg("case %zu was accepted as %s", i, mt);
+		assert_error(err, cases[i].code, cases[i].err);
+		bh_error_free(err);
+	}
+	{
+		/* over the limit */
+		struct bh_error *err = NULL;
+		char *mt;
+		const char *b = "{\"schemaVersion\":2,\"manifests\":[]}";
+
+		assert_int_equal(reg_manifest_check(NULL, b, strlen(b), 10, "m", &mt, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+		bh_error_free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +767,8 @@ int main(void)
 		cmocka_unit_test(auth_files),
 		cmocka_unit_test(auth_files_hostile),
 		cmocka_unit_test(token_answers),
+		cmocka_unit_test(manifest_types),
+		cmocka_unit_test(manifest_hostile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
