@@ -239,6 +239,15 @@ int bh_registry_put_blob(struct bh_registry *r, const struct bh_registry_ref *re
 			 bh_registry_progress_fn progress, void *progress_data,
 			 struct bh_error **err);
 
+/*
+ * Upload the `len` bytes at `data` as a blob (signatures, attestations,
+ * small configs), as bh_registry_put_blob; its digest is stored in *digest
+ * when not NULL.
+ */
+int bh_registry_put_blob_buf(struct bh_registry *r, const struct bh_registry_ref *repo,
+			     const void *data, size_t len, struct bh_digest *digest,
+			     struct bh_error **err);
+
 /* ---- tags and referrers ------------------------------------------------- */
 
 /* Every tag of `repo`, following the Link header from page to page. */

@@ -436,3 +436,37 @@ out:
 	free(edig);
 	return rc;
 }
+
+/* ---- uploads from memory ---------------------------------------------------- */
+
+struct mem_src {
+	const char *p;
+	size_t len, off;
+};
+
+static ssize_t mem_read(void *data, void *buf, size_t n, struct bh_error **err)
+{
+	struct mem_src *m = data;
+
+	if (n > m->len - m->off)
+		n = m->len - m->off;
+	memcpy(buf, m->p + m->off, n);
+	m->off += n;
+	return (ssize_t)n;
+}
+
+int bh_registry_put_blob_buf(struct bh_registry *r, const struct bh_registry_ref *repo,
+			     const void *data, size_t len, struct bh_digest *digest,
+			     struct bh_error **err)
+{
+	struct mem_src m = { data, len, 0 };
+	struct bh_registry_source src = { mem_read, &m };
+	struct bh_digest d;
+	int rc;
+
+	bh_sha256(data, len, &d);
+	rc = bh_registry_put_blob(r, repo, &d, len, &src, NULL, NULL, NULL, err);
+	if (rc >= 0 && digest)
+		*digest = d;
+	return rc;
+}
