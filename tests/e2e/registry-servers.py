@@ -20,6 +20,8 @@ after at most ten minutes:
         truncate/...   blobs announce their size, send half, and hang up
         wrongblob/...  layers are sent with one byte changed near their end
         once/...       bearer tokens (from /token here) work for one request
+        offsite/...    wants basic credentials, and sends blobs to its "storage"
+                       on another host name (https://localhost:PORT/storage/...)
       anything else is served faithfully (anonymously), with five tags
       (t1..t5) listed a page of ?n= at a time, and, for names starting with
       "refs", the referrers API (three referrers, two a page; artifact types
@@ -188,6 +190,14 @@ def cmd_fake(portfile, logf, cert, key, layout):
             if u.path == "/v2/":
                 self.send(200, b"{}")
                 return
+            if u.path.startswith("/storage/"):
+                try:
+                    body = blob(u.path.split("/")[-1])
+                except (OSError, ValueError):
+                    self.send(404, b"{}")
+                    return
+                self.send(200, body, "application/octet-stream")
+                return
             parts = u.path.split("/")
             # /v2/<name...>/manifests/<ref> or /v2/<name...>/blobs/<digest>
             if len(parts) < 5 or parts[1] != "v2":
@@ -239,6 +249,14 @@ def cmd_fake(portfile, logf, cert, key, layout):
                     self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"token"}]}',
                               headers=[("WWW-Authenticate", chal)])
                     return
+            if fault == "offsite" and not self.headers.get("Authorization", "").startswith("Basic "):
+                self.send(401, b'{"errors":[{"code":"UNAUTHORIZED","message":"who"}]}',
+                          headers=[("WWW-Authenticate", 'Basic realm="fake"')])
+                return
+            if fault == "offsite" and kind == "blobs" and self.command == "GET":
+                self.send(307, b"", headers=[("Location", "https://localhost:%d/storage/%s" %
+                                              (port["p"], ref))])
+                return
             if kind == "manifests":
                 if ref in ("latest", top["digest"]) or ref == top.get("annotations", {}).get(
                         "org.opencontainers.image.ref.name"):
