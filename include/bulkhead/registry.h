@@ -188,6 +188,13 @@ enum {
 	 * BH_ERR_DIGEST when size or digest differ.
 	 */
 	BH_REGISTRY_NOVERIFY = 1,
+	/*
+	 * Read ahead: a thread of the blob's own receives and decrypts into a
+	 * bounded buffer (2 MiB) while the caller works on what it has read, so
+	 * that the network and the caller's work (decompressing, scanning,
+	 * hashing, writing) overlap.
+	 */
+	BH_REGISTRY_READAHEAD = 2,
 };
 
 /*

@@ -215,9 +215,10 @@ static int reg_open_blob(struct bh_image_src *src, const struct bh_digest *diges
 	bs = bh_calloc(1, sizeof(*bs));
 	bs->s.read = blob_read;
 	bs->s.close = blob_close;
-	/* the walk verifies digest and size in its own stream */
-	if (bh_registry_blob_open(s->client, &s->ref, digest, -1, BH_REGISTRY_NOVERIFY, &bs->b,
-				  err) < 0) {
+	/* the walk verifies digest and size in its own stream; the network runs
+	 * ahead of it in a thread of the blob's own */
+	if (bh_registry_blob_open(s->client, &s->ref, digest, -1,
+				  BH_REGISTRY_NOVERIFY | BH_REGISTRY_READAHEAD, &bs->b, err) < 0) {
 		free(bs);
 		return -1;
 	}

@@ -39,6 +39,7 @@
 #define curl_multi_poll		 BH_LAZY(curl, curl_multi_poll)
 #define curl_multi_remove_handle BH_LAZY(curl, curl_multi_remove_handle)
 #define curl_multi_strerror	 BH_LAZY(curl, curl_multi_strerror)
+#define curl_multi_wakeup	 BH_LAZY(curl, curl_multi_wakeup)
 #define curl_share_cleanup	 BH_LAZY(curl, curl_share_cleanup)
 #define curl_share_init		 BH_LAZY(curl, curl_share_init)
 #define curl_share_setopt	 BH_LAZY(curl, curl_share_setopt)

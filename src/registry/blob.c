@@ -6,6 +6,7 @@
  * repository when the registry offers it, else in one PUT (small blobs) or
  * in PATCH chunks at the Location each answer names.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +15,24 @@
 
 /* ---- blobs ---------------------------------------------------------------- */
 
+/* The read-ahead thread's ring of bytes (BH_REGISTRY_READAHEAD). */
+#define RA_RING	 (2u << 20)
+#define RA_CHUNK (256u << 10)
+
+struct readahead {
+	pthread_t tid;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	char *ring;
+	size_t head, len; /* of RA_RING bytes */
+	bool eof, stop;
+	struct bh_error *err;
+};
+
 struct bh_registry_blob {
 	struct reg_xfer *x;
+	struct readahead *ra;
 	struct bh_hasher *h;
 	struct bh_digest want;
 	int64_t size;
@@ -32,6 +49,122 @@ static char *blob_url(struct reg_host *h, const struct bh_registry_ref *repo,
 
 	free(base);
 	return u;
+}
+
+static void *ra_pump(void *arg)
+{
+	struct bh_registry_blob *b = arg;
+	struct readahead *ra = b->ra;
+	char *buf = bh_malloc(RA_CHUNK);
+
+	for (;;) {
+		struct bh_error *e = NULL;
+		ssize_t k = reg_xfer_read(b->x, buf, RA_CHUNK, &e);
+		size_t off = 0;
+
+		pthread_mutex_lock(&ra->lock);
+		if (k <= 0) {
+			ra->eof = true;
+			ra->err = e;
+			pthread_cond_broadcast(&ra->cond);
+			pthread_mutex_unlock(&ra->lock);
+			break;
+		}
+		while (off < (size_t)k && !ra->stop) {
+			size_t room = RA_RING - ra->len, tail = (ra->head + ra->len) % RA_RING, n;
+
+			if (room == 0) {
+				pthread_cond_wait(&ra->cond, &ra->lock);
+				continue;
+			}
+			n = (size_t)k - off;
+			if (n > room)
+				n = room;
+			if (n > RA_RING - tail)
+				n = RA_RING - tail;
+			memcpy(ra->ring + tail, buf + off, n);
+			ra->len += n;
+			off += n;
+			pthread_cond_broadcast(&ra->cond);
+		}
+		if (ra->stop) {
+			pthread_mutex_unlock(&ra->lock);
+			break;
+		}
+		pthread_mutex_unlock(&ra->lock);
+	}
+	free(buf);
+	return NULL;
+}
+
+/* What the read-ahead thread has for the reader: bytes, 0 at the end, -1. */
+static ssize_t ra_read(struct readahead *ra, void *buf, size_t n, struct bh_error **err)
+{
+	ssize_t r;
+
+	pthread_mutex_lock(&ra->lock);
+	while (ra->len == 0 && !ra->eof)
+		pthread_cond_wait(&ra->cond, &ra->lock);
+	if (ra->len > 0) {
+		size_t k = ra->len < n ? ra->len : n;
+
+		if (k > RA_RING - ra->head)
+			k = RA_RING - ra->head;
+		memcpy(buf, ra->ring + ra->head, k);
+		ra->head = (ra->head + k) % RA_RING;
+		ra->len -= k;
+		pthread_cond_broadcast(&ra->cond);
+		r = (ssize_t)k;
+	} else if (ra->err) {
+		if (err && !*err) {
+			*err = ra->err;
+			ra->err = NULL;
+		}
+		r = -1;
+	} else {
+		r = 0;
+	}
+	pthread_mutex_unlock(&ra->lock);
+	return r;
+}
+
+static void ra_stop(struct bh_registry_blob *b)
+{
+	struct readahead *ra = b->ra;
+
+	if (ra->started) {
+		pthread_mutex_lock(&ra->lock);
+		ra->stop = true;
+		pthread_cond_broadcast(&ra->cond);
+		pthread_mutex_unlock(&ra->lock);
+		/* a pump waiting on a stalled registry: no need to wait for the timeout */
+		reg_xfer_abort(b->x);
+		pthread_join(ra->tid, NULL);
+	}
+	pthread_mutex_destroy(&ra->lock);
+	pthread_cond_destroy(&ra->cond);
+	bh_error_free(ra->err);
+	free(ra->ring);
+	free(ra);
+	b->ra = NULL;
+}
+
+static int ra_start(struct bh_registry_blob *b, struct bh_error **err)
+{
+	struct readahead *ra = bh_calloc(1, sizeof(*ra));
+
+	ra->ring = bh_malloc(RA_RING);
+	pthread_mutex_init(&ra->lock, NULL);
+	pthread_cond_init(&ra->cond, NULL);
+	b->ra = ra;
+	if (pthread_create(&ra->tid, NULL, ra_pump, b) != 0) {
+		/* no thread: read in the caller's, as without the flag */
+		bh_debug("registry: %s: no read-ahead thread", b->what);
+		ra_stop(b);
+		return 0;
+	}
+	ra->started = true;
+	return 0;
 }
 
 int bh_registry_blob_open(struct bh_registry *r, const struct bh_registry_ref *repo,
@@ -81,6 +214,8 @@ int bh_registry_blob_open(struct bh_registry *r, const struct bh_registry_ref *r
 	}
 	if (b->verify && bh_hasher_new(digest->algo, &b->h, err) < 0)
 		goto fail;
+	if ((flags & BH_REGISTRY_READAHEAD) && ra_start(b, err) < 0)
+		goto fail;
 	*out = b;
 	return 0;
 fail:
@@ -100,7 +235,7 @@ ssize_t bh_registry_blob_read(struct bh_registry_blob *b, void *buf, size_t n,
 
 	if (b->done)
 		return 0;
-	k = reg_xfer_read(b->x, buf, n, err);
+	k = b->ra ? ra_read(b->ra, buf, n, err) : reg_xfer_read(b->x, buf, n, err);
 	if (k < 0)
 		return -1;
 	if (k > 0) {
@@ -137,6 +272,8 @@ void bh_registry_blob_close(struct bh_registry_blob *b)
 {
 	if (!b)
 		return;
+	if (b->ra)
+		ra_stop(b);
 	reg_xfer_close(b->x);
 	bh_hasher_free(b->h);
 	free(b->what);

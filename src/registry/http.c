@@ -254,9 +254,17 @@ const struct reg_resp *reg_xfer_resp(const struct reg_xfer *x)
 }
 
 /* Run the transfer until cond says stop or it ends. */
+void reg_xfer_abort(struct reg_xfer *x)
+{
+	atomic_store(&x->abort, true);
+	curl_multi_wakeup(x->c->m);
+}
+
 static int drive(struct reg_xfer *x, bool (*cond)(const struct reg_xfer *), struct bh_error **err)
 {
 	while (!x->done && !cond(x)) {
+		if (atomic_load(&x->abort))
+			return bh_error_set(err, BH_ERR_USAGE, "cancelled");
 		int running = 0, left;
 		CURLMcode mc = curl_multi_perform(x->c->m, &running);
 		CURLMsg *msg;
@@ -476,6 +484,11 @@ static int xfer_start(struct bh_registry *r, const struct reg_req *q, const char
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 256L * 1024);
+	if (host->capath) {
+		/* the system's CAs looked up by hash, not the bundle parsed */
+		curl_easy_setopt(e, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(e, CURLOPT_CAPATH, host->capath);
+	}
 	if (host->ca_blob) {
 		struct curl_blob blob = { host->ca_blob, host->ca_len, CURL_BLOB_NOCOPY };
 

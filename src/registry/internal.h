@@ -8,6 +8,7 @@
 #define BULKHEAD_REGISTRY_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "lazy/curl.h"
 #include "bulkhead/registry.h"
@@ -44,7 +45,8 @@ struct reg_host {
 	enum reg_scheme scheme;
 	bool warned; /* the plain-HTTP warning was logged */
 	bool tls_loaded;
-	char *ca_blob; /* system CAs + --cacert + certs.d, or NULL for the defaults */
+	char *ca_blob; /* --cacert + certs.d (+ the system bundle), or NULL: the defaults */
+	char *capath;  /* the system's hashed CA directory, if it has one */
 	size_t ca_len;
 	char *client_cert, *client_key; /* certs.d client pair */
 	/* registries only */
@@ -83,7 +85,8 @@ struct bh_registry {
 	struct reg_host *hosts;
 	struct reg_conn *idle;
 	unsigned nidle;
-	char *system_ca; /* the system's CA bundle, read once */
+	char *system_ca;     /* the system's CA bundle, read once ... */
+	char *system_capath; /* ... or its hashed directory */
 	size_t system_ca_len;
 	bool system_ca_loaded;
 };
@@ -145,6 +148,7 @@ struct reg_xfer {
 	const struct bh_registry_source *src;
 	uint64_t src_len, sent;
 	struct bh_error *src_err;
+	atomic_bool abort; /* set by another thread (reg_xfer_abort) */
 	/* what the exchange keeps of its request */
 	char *what;
 	bool head;
@@ -170,6 +174,9 @@ ssize_t reg_xfer_read(struct reg_xfer *x, void *buf, size_t n, struct bh_error *
 int reg_xfer_read_all(struct reg_xfer *x, struct bh_buf *b, const char *what,
 		      struct bh_error **err);
 void reg_xfer_close(struct reg_xfer *x);
+/* From another thread: make the exchange's pending and next reads fail at
+ * once (a reader that gives up on a stalled transfer). */
+void reg_xfer_abort(struct reg_xfer *x);
 /* An error for an unexpected status: reads the body's registry error
  * ({"errors":[{code, message}]}) and closes x. Always -1. */
 int reg_status_error(struct reg_xfer *x, struct reg_host *h, const char *what,
