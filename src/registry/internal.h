@@ -40,10 +40,10 @@ enum reg_auth { REG_AUTH_UNKNOWN = 0, REG_AUTH_NONE, REG_AUTH_BASIC, REG_AUTH_BE
  * the storage a registry redirects blob downloads to.
  */
 struct reg_host {
-	char *hostport; /* "127.0.0.1:5000", "registry-1.docker.io" */
-	bool insecure;	/* named by --insecure-registry */
-	enum reg_scheme scheme;
-	bool warned; /* the plain-HTTP warning was logged */
+	char *hostport;			/* "127.0.0.1:5000", "registry-1.docker.io" */
+	bool insecure;			/* named by --insecure-registry */
+	_Atomic enum reg_scheme scheme; /* read and set by several threads */
+	bool warned;			/* the plain-HTTP warning was logged */
 	bool tls_loaded;
 	char *ca_blob; /* --cacert + certs.d (+ the system bundle), or NULL: the defaults */
 	char *capath;  /* the system's hashed CA directory, if it has one */
@@ -51,7 +51,7 @@ struct reg_host {
 	char *client_cert, *client_key; /* certs.d client pair */
 	/* registries only */
 	char *domain; /* as in references ("docker.io"), NULL for other endpoints */
-	enum reg_auth auth;
+	_Atomic enum reg_auth auth;
 	char *realm, *service; /* of the last bearer challenge */
 	bool cred_loaded;
 	struct bh_registry_cred cred;

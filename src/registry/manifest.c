@@ -184,7 +184,7 @@ int bh_registry_get_manifest(struct bh_registry *r, const struct bh_registry_ref
 	struct reg_host *h;
 	struct reg_xfer *x = NULL;
 	struct bh_digest got;
-	struct reg_req q = { .method = "GET" };
+	struct reg_req q = { .method = "GET", .follow = true };
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
