@@ -303,6 +303,35 @@ struct bh_yaml_limits {
 int bh_yaml_parse(const char *buf, size_t len, const struct bh_yaml_limits *limits,
 		  const char *what, json_t **out, struct bh_error **err);
 
+/* Where a node starts in the text: 1-based, as editors count. */
+struct bh_yaml_mark {
+	size_t line, column;
+};
+struct bh_yaml_marks; /* node positions by JSON Pointer; opaque */
+
+/*
+ * Parse every document of a YAML stream (`---` separated) into *docs, a
+ * JSON array with one element per document (an empty document is null),
+ * typed as bh_yaml_parse does. The limits apply to the whole stream, and
+ * anchors do not cross documents. With `marks` not NULL, the position of
+ * every node shallower than mark_depth (a document's root is depth 0) is
+ * kept under its JSON Pointer (RFC 6901) with the document index first
+ * ("/0/spec/rules/2/kind"), and of every mapping key under the same pointer
+ * as its value; free them with bh_yaml_marks_free. Every error names the
+ * line and column.
+ */
+int bh_yaml_parse_stream(const char *buf, size_t len, const struct bh_yaml_limits *limits,
+			 const char *what, size_t mark_depth, json_t **docs,
+			 struct bh_yaml_marks **marks, struct bh_error **err);
+/*
+ * Where the node at `pointer` starts (key: where its key in the parent
+ * mapping starts), or, when it has no mark, its nearest ancestor's node.
+ * False when none is known.
+ */
+bool bh_yaml_mark_get(const struct bh_yaml_marks *m, const char *pointer, bool key,
+		      struct bh_yaml_mark *out);
+void bh_yaml_marks_free(struct bh_yaml_marks *m);
+
 /* ---- hashing ----------------------------------------------------------- */
 
 enum bh_hash_algo { BH_HASH_SHA256 = 1, BH_HASH_SHA512 };

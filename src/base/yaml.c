@@ -3,7 +3,9 @@
  * YAML reading over libyaml, into a jansson tree so that YAML and JSON inputs
  * share one code path downstream. Aliases are expanded by reference and every
  * expanded node counts against the node budget, which defeats "billion
- * laughs" documents.
+ * laughs" documents. A stream of documents (`---`) is read whole by
+ * bh_yaml_parse_stream, which can also keep where each node starts (its
+ * line and column, by JSON Pointer) for messages that point into the file.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,10 @@ struct anchor {
 	size_t nodes;
 };
 
+struct bh_yaml_marks {
+	struct bh_map *map; /* "v" or "k" + JSON Pointer -> struct bh_yaml_mark */
+};
+
 struct yctx {
 	yaml_parser_t parser;
 	const struct bh_yaml_limits *lim;
@@ -26,7 +32,59 @@ struct yctx {
 	struct anchor *anchors;
 	size_t nanchors;
 	struct bh_error **err;
+	/* marks: kept for nodes shallower than mark_depth when map is set */
+	struct bh_map *marks;
+	size_t mark_depth;
+	struct bh_buf path; /* "v" + the JSON Pointer of the node being built */
 };
+
+/* Positions in messages are 1-based, as editors show them. */
+#define MARK_FMT      "line %zu column %zu"
+#define MARK_ARGS(mk) (mk).line + 1, (mk).column + 1
+
+static void put_mark(struct yctx *c, char kind, const yaml_mark_t *mk)
+{
+	struct bh_yaml_mark *m = bh_malloc(sizeof(*m));
+
+	c->path.data[0] = kind;
+	m->line = mk->line + 1;
+	m->column = mk->column + 1;
+	free(bh_map_put(c->marks, c->path.data, c->path.len, m));
+	c->path.data[0] = 'v';
+}
+
+/* Append "/" and the RFC 6901 escape of (s, n) to the path; returns the old
+ * length for path_pop. A path that would exceed its bound is not extended
+ * (its nodes then share their parent's mark). */
+static size_t path_push(struct yctx *c, const char *s, size_t n)
+{
+	size_t old = c->path.len;
+
+	if (!c->marks)
+		return old;
+	if (bh_buf_addc(&c->path, '/', NULL) < 0)
+		return old;
+	for (size_t i = 0; i < n; i++) {
+		int r = s[i] == '~'   ? bh_buf_adds(&c->path, "~0", NULL)
+			: s[i] == '/' ? bh_buf_adds(&c->path, "~1", NULL)
+				      : bh_buf_addc(&c->path, s[i], NULL);
+
+		if (r < 0) {
+			c->path.len = old;
+			c->path.data[old] = 0;
+			return old;
+		}
+	}
+	return old;
+}
+
+static void path_pop(struct yctx *c, size_t old)
+{
+	if (!c->marks)
+		return;
+	c->path.len = old;
+	c->path.data[old] = 0;
+}
 
 static int next_event(struct yctx *c, yaml_event_t *ev)
 {
@@ -43,8 +101,8 @@ static int count_nodes(struct yctx *c, size_t n, const yaml_event_t *ev)
 	if (n > c->lim->max_nodes || c->nodes > c->lim->max_nodes - n)
 		return bh_error_set(
 			c->err, BH_ERR_LIMIT,
-			"%s: more than %zu YAML nodes (after alias expansion) at line %zu", c->what,
-			c->lim->max_nodes, ev->start_mark.line + 1);
+			"%s: more than %zu YAML nodes (after alias expansion) at " MARK_FMT,
+			c->what, c->lim->max_nodes, MARK_ARGS(ev->start_mark));
 	c->nodes += n;
 	return 0;
 }
@@ -116,10 +174,12 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 
 	*out = NULL;
 	if (depth > c->lim->max_depth) {
-		bh_error_set(c->err, BH_ERR_LIMIT, "%s: YAML nesting deeper than %zu at line %zu",
-			     c->what, c->lim->max_depth, ev->start_mark.line + 1);
+		bh_error_set(c->err, BH_ERR_LIMIT, "%s: YAML nesting deeper than %zu at " MARK_FMT,
+			     c->what, c->lim->max_depth, MARK_ARGS(ev->start_mark));
 		goto out;
 	}
+	if (c->marks && depth < c->mark_depth)
+		put_mark(c, 'v', &ev->start_mark);
 	switch (ev->type) {
 	case YAML_SCALAR_EVENT:
 		if (count_nodes(c, 1, ev) < 0)
@@ -127,8 +187,8 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 		v = scalar_value(ev);
 		if (!v) {
 			bh_error_set(c->err, BH_ERR_INVALID,
-				     "%s: invalid UTF-8 in scalar at line %zu", c->what,
-				     ev->start_mark.line + 1);
+				     "%s: invalid UTF-8 in scalar at " MARK_FMT, c->what,
+				     MARK_ARGS(ev->start_mark));
 			goto out;
 		}
 		if (add_anchor(c, ev->data.scalar.anchor, v, 1) < 0)
@@ -138,8 +198,8 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 		const struct anchor *a = find_anchor(c, ev->data.alias.anchor);
 
 		if (!a) {
-			bh_error_set(c->err, BH_ERR_INVALID, "%s: unknown alias '*%s' at line %zu",
-				     c->what, ev->data.alias.anchor, ev->start_mark.line + 1);
+			bh_error_set(c->err, BH_ERR_INVALID, "%s: unknown alias '*%s' at " MARK_FMT,
+				     c->what, ev->data.alias.anchor, MARK_ARGS(ev->start_mark));
 			goto out;
 		}
 		if (count_nodes(c, a->nodes, ev) < 0)
@@ -159,6 +219,9 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 		for (;;) {
 			yaml_event_t item;
 			json_t *child;
+			char idx[24];
+			size_t old;
+			int cr;
 
 			if (next_event(c, &item) < 0) {
 				free(aname);
@@ -168,7 +231,11 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 				yaml_event_delete(&item);
 				break;
 			}
-			if (parse_node(c, &item, depth + 1, &child) < 0) {
+			snprintf(idx, sizeof(idx), "%zu", json_array_size(v));
+			old = path_push(c, idx, strlen(idx));
+			cr = parse_node(c, &item, depth + 1, &child);
+			path_pop(c, old);
+			if (cr < 0) {
 				free(aname);
 				goto out;
 			}
@@ -189,8 +256,11 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 		v = json_object();
 		for (;;) {
 			yaml_event_t kev, vev;
+			yaml_mark_t kmark;
 			json_t *key = NULL, *child;
 			char *kstr;
+			size_t old;
+			int cr;
 
 			if (next_event(c, &kev) < 0) {
 				free(aname);
@@ -200,7 +270,13 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 				yaml_event_delete(&kev);
 				break;
 			}
-			if (parse_node(c, &kev, depth + 1, &key) < 0) {
+			kmark = kev.start_mark;
+			/* a key is not a node of the tree: no mark of its own here */
+			old = c->mark_depth;
+			c->mark_depth = 0;
+			cr = parse_node(c, &kev, depth + 1, &key);
+			c->mark_depth = old;
+			if (cr < 0) {
 				free(aname);
 				goto out;
 			}
@@ -216,7 +292,8 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 				json_decref(key);
 				free(aname);
 				bh_error_set(c->err, BH_ERR_UNSUPPORTED,
-					     "%s: a mapping key that is not a scalar", c->what);
+					     "%s: a mapping key that is not a scalar at " MARK_FMT,
+					     c->what, MARK_ARGS(kmark));
 				goto out;
 			}
 			json_decref(key);
@@ -225,14 +302,20 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 				free(aname);
 				goto out;
 			}
-			if (parse_node(c, &vev, depth + 1, &child) < 0) {
+			old = path_push(c, kstr, strlen(kstr));
+			if (c->marks && depth + 1 < c->mark_depth)
+				put_mark(c, 'k', &kmark);
+			cr = parse_node(c, &vev, depth + 1, &child);
+			path_pop(c, old);
+			if (cr < 0) {
 				free(kstr);
 				free(aname);
 				goto out;
 			}
 			if (json_object_get(v, kstr)) {
-				bh_error_set(c->err, BH_ERR_INVALID, "%s: duplicate key '%s'",
-					     c->what, kstr);
+				bh_error_set(c->err, BH_ERR_INVALID,
+					     "%s: duplicate key '%s' at " MARK_FMT, c->what, kstr,
+					     MARK_ARGS(kmark));
 				json_decref(child);
 				free(kstr);
 				free(aname);
@@ -246,8 +329,8 @@ static int parse_node(struct yctx *c, yaml_event_t *ev, size_t depth, json_t **o
 		break;
 	}
 	default:
-		bh_error_set(c->err, BH_ERR_INVALID, "%s: unexpected YAML event at line %zu",
-			     c->what, ev->start_mark.line + 1);
+		bh_error_set(c->err, BH_ERR_INVALID, "%s: unexpected YAML event at " MARK_FMT,
+			     c->what, MARK_ARGS(ev->start_mark));
 		goto out;
 	}
 	*out = v;
@@ -259,55 +342,164 @@ out:
 	return r;
 }
 
+static void drop_anchors(struct yctx *c)
+{
+	for (size_t i = 0; i < c->nanchors; i++) {
+		free(c->anchors[i].name);
+		json_decref(c->anchors[i].value);
+	}
+	free(c->anchors);
+	c->anchors = NULL;
+	c->nanchors = 0;
+}
+
+static const struct bh_yaml_limits default_limits = { 16u << 20, 1000000, 256 };
+
+/*
+ * Read the stream: every document into the array `docs` (all = true), or
+ * only the first one (all = false, the rest of the input is not read).
+ */
+static int parse_docs(struct yctx *c, const char *buf, size_t len, bool all, json_t *docs)
+{
+	yaml_event_t ev;
+	int r = -1;
+
+	if (bh_lazy_require(&bh_lazy_yaml, c->err) < 0)
+		return -1;
+	if (len > c->lim->max_bytes)
+		return bh_error_set(c->err, BH_ERR_LIMIT,
+				    "%s: %zu bytes of YAML exceeds the limit of %zu bytes", c->what,
+				    len, c->lim->max_bytes);
+	if (!yaml_parser_initialize(&c->parser))
+		return bh_error_set(c->err, BH_ERR_NOMEM, "%s: cannot initialise the YAML parser",
+				    c->what);
+	yaml_parser_set_input_string(&c->parser, (const unsigned char *)buf, len);
+
+	/* STREAM-START */
+	if (next_event(c, &ev) < 0)
+		goto out;
+	yaml_event_delete(&ev);
+	for (;;) {
+		json_t *doc = NULL;
+		char idx[24];
+		size_t old;
+		int pr;
+
+		/* DOCUMENT-START or STREAM-END */
+		if (next_event(c, &ev) < 0)
+			goto out;
+		if (ev.type == YAML_STREAM_END_EVENT) {
+			yaml_event_delete(&ev);
+			break;
+		}
+		yaml_event_delete(&ev);
+		if (next_event(c, &ev) < 0)
+			goto out;
+		snprintf(idx, sizeof(idx), "%zu", json_array_size(docs));
+		old = path_push(c, idx, strlen(idx));
+		pr = parse_node(c, &ev, 0, &doc);
+		path_pop(c, old);
+		if (pr < 0)
+			goto out;
+		json_array_append_new(docs, doc);
+		if (!all)
+			break;
+		/* DOCUMENT-END; anchors do not cross documents */
+		if (next_event(c, &ev) < 0)
+			goto out;
+		yaml_event_delete(&ev);
+		drop_anchors(c);
+	}
+	r = 0;
+out:
+	drop_anchors(c);
+	yaml_parser_delete(&c->parser);
+	return r;
+}
+
 int bh_yaml_parse(const char *buf, size_t len, const struct bh_yaml_limits *limits,
 		  const char *what, json_t **out, struct bh_error **err)
 {
-	static const struct bh_yaml_limits defaults = { 16u << 20, 1000000, 256 };
-	struct yctx c = { .lim = limits ? limits : &defaults, .what = what, .err = err };
-	yaml_event_t ev;
-	json_t *root = NULL;
-	int r = -1;
+	struct yctx c = { .lim = limits ? limits : &default_limits, .what = what, .err = err };
+	json_t *docs = json_array();
+	int r;
 
 	*out = NULL;
-	if (bh_lazy_require(&bh_lazy_yaml, err) < 0)
-		return -1;
-	if (len > c.lim->max_bytes)
-		return bh_error_set(err, BH_ERR_LIMIT,
-				    "%s: %zu bytes of YAML exceeds the limit of %zu bytes", what,
-				    len, c.lim->max_bytes);
-	if (!yaml_parser_initialize(&c.parser))
-		return bh_error_set(err, BH_ERR_NOMEM, "%s: cannot initialise the YAML parser",
-				    what);
-	yaml_parser_set_input_string(&c.parser, (const unsigned char *)buf, len);
-
-	/* STREAM-START, then DOCUMENT-START or STREAM-END (empty input). */
-	if (next_event(&c, &ev) < 0)
-		goto out;
-	yaml_event_delete(&ev);
-	if (next_event(&c, &ev) < 0)
-		goto out;
-	if (ev.type == YAML_STREAM_END_EVENT) {
-		yaml_event_delete(&ev);
-		root = json_null();
-		r = 0;
-		goto out;
-	}
-	yaml_event_delete(&ev);
-	if (next_event(&c, &ev) < 0)
-		goto out;
-	if (parse_node(&c, &ev, 0, &root) < 0)
-		goto out;
-	r = 0;
-out:
-	for (size_t i = 0; i < c.nanchors; i++) {
-		free(c.anchors[i].name);
-		json_decref(c.anchors[i].value);
-	}
-	free(c.anchors);
-	yaml_parser_delete(&c.parser);
+	r = parse_docs(&c, buf, len, false, docs);
 	if (r == 0)
-		*out = root;
-	else
-		json_decref(root);
+		*out = json_array_size(docs) ? json_incref(json_array_get(docs, 0)) : json_null();
+	json_decref(docs);
 	return r;
+}
+
+int bh_yaml_parse_stream(const char *buf, size_t len, const struct bh_yaml_limits *limits,
+			 const char *what, size_t mark_depth, json_t **docs,
+			 struct bh_yaml_marks **marks, struct bh_error **err)
+{
+	struct yctx c = { .lim = limits ? limits : &default_limits, .what = what, .err = err };
+	struct bh_yaml_marks *m = NULL;
+	json_t *arr = json_array();
+	int r;
+
+	*docs = NULL;
+	if (marks) {
+		*marks = NULL;
+		m = bh_calloc(1, sizeof(*m));
+		m->map = bh_map_new();
+		c.marks = m->map;
+		c.mark_depth = mark_depth;
+		/* pointers deeper than this share their ancestor's mark */
+		bh_buf_init(&c.path, 4096);
+		bh_buf_addc(&c.path, 'v', NULL);
+	}
+	r = parse_docs(&c, buf, len, true, arr);
+	bh_buf_release(&c.path);
+	if (r < 0) {
+		json_decref(arr);
+		bh_yaml_marks_free(m);
+		return -1;
+	}
+	*docs = arr;
+	if (marks)
+		*marks = m;
+	return 0;
+}
+
+bool bh_yaml_mark_get(const struct bh_yaml_marks *m, const char *pointer, bool key,
+		      struct bh_yaml_mark *out)
+{
+	struct bh_buf b = BH_BUF_INIT(8192);
+	bool found = false;
+
+	if (!m || !pointer || bh_buf_addc(&b, key ? 'k' : 'v', NULL) < 0 ||
+	    bh_buf_adds(&b, pointer, NULL) < 0)
+		goto out;
+	for (;;) {
+		const struct bh_yaml_mark *v = bh_map_get(m->map, b.data, b.len);
+		char *slash;
+
+		if (v) {
+			*out = *v;
+			found = true;
+			break;
+		}
+		/* the nearest ancestor's value mark */
+		b.data[0] = 'v';
+		slash = strrchr(b.data, '/');
+		if (!slash)
+			break;
+		*slash = 0;
+		b.len = (size_t)(slash - b.data);
+	}
+out:
+	bh_buf_release(&b);
+	return found;
+}
+
+void bh_yaml_marks_free(struct bh_yaml_marks *m)
+{
+	if (!m)
+		return;
+	bh_map_free(m->map, free);
+	free(m);
 }

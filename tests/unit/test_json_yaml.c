@@ -139,6 +139,97 @@ static void yaml_refuses_malformed_deep_and_duplicate(void **state)
 	json_decref(v);
 }
 
+static void yaml_stream_reads_every_document(void **state)
+{
+	const char *y = "a: 1\n---\n# empty\n---\n- x\n- y\n...\n---\nb: &k [1]\nc: *k\n";
+	json_t *docs;
+
+	assert_int_equal(bh_yaml_parse_stream(y, strlen(y), NULL, "s", 0, &docs, NULL, NULL), 0);
+	assert_int_equal(json_array_size(docs), 4);
+	assert_true(json_is_object(json_array_get(docs, 0)));
+	assert_true(json_is_null(json_array_get(docs, 1)));
+	assert_int_equal(json_array_size(json_array_get(docs, 2)), 2);
+	assert_true(json_equal(json_object_get(json_array_get(docs, 3), "b"),
+			       json_object_get(json_array_get(docs, 3), "c")));
+	json_decref(docs);
+	/* the first document alone, as before */
+	assert_int_equal(bh_yaml_parse(y, strlen(y), NULL, "s", &docs, NULL), 0);
+	assert_true(json_is_integer(json_object_get(docs, "a")));
+	json_decref(docs);
+}
+
+static void yaml_stream_keeps_marks(void **state)
+{
+	const char *y = "kind: Policy\n"
+			"spec:\n"
+			"  rules:\n"
+			"  - name: a\n"
+			"    kind: nope\n"
+			"  - {name: b, \"we/ird~\": 3}\n"
+			"---\n"
+			"x: 1\n";
+	struct bh_yaml_marks *m;
+	struct bh_yaml_mark mk;
+	json_t *docs;
+
+	assert_int_equal(bh_yaml_parse_stream(y, strlen(y), NULL, "p", 64, &docs, &m, NULL), 0);
+	assert_true(bh_yaml_mark_get(m, "/0/spec/rules/0/kind", false, &mk));
+	assert_int_equal(mk.line, 5);
+	assert_int_equal(mk.column, 11);
+	assert_true(bh_yaml_mark_get(m, "/0/spec/rules/0/kind", true, &mk));
+	assert_int_equal(mk.line, 5);
+	assert_int_equal(mk.column, 5);
+	assert_true(bh_yaml_mark_get(m, "/0/spec/rules/1/we~1ird~0", true, &mk));
+	assert_int_equal(mk.line, 6);
+	assert_int_equal(mk.column, 15);
+	/* an unknown member: its nearest ancestor */
+	assert_true(bh_yaml_mark_get(m, "/0/spec/rules/1/missing/deeper", false, &mk));
+	assert_int_equal(mk.line, 6);
+	assert_int_equal(mk.column, 5);
+	assert_true(bh_yaml_mark_get(m, "/1/x", false, &mk));
+	assert_int_equal(mk.line, 8);
+	assert_false(bh_yaml_mark_get(m, "/7", false, &mk));
+	bh_yaml_marks_free(m);
+	json_decref(docs);
+	/* a shallow mark depth keeps only the documents' roots */
+	assert_int_equal(bh_yaml_parse_stream(y, strlen(y), NULL, "p", 1, &docs, &m, NULL), 0);
+	assert_true(bh_yaml_mark_get(m, "/0/spec/rules/0/kind", false, &mk));
+	assert_int_equal(mk.line, 1);
+	assert_true(bh_yaml_mark_get(m, "/1", false, &mk));
+	assert_int_equal(mk.line, 8);
+	bh_yaml_marks_free(m);
+	json_decref(docs);
+}
+
+static void yaml_stream_errors_name_line_and_column(void **state)
+{
+	struct bh_error *err = NULL;
+	json_t *docs;
+
+	assert_int_equal(bh_yaml_parse_stream("a: 1\n---\nb: 1\nb: 2\n", 19, NULL, "dup.yaml", 8,
+					      &docs, NULL, &err),
+			 -1);
+	assert_error(err, BH_ERR_INVALID, "dup.yaml: duplicate key 'b' at line 4 column 1");
+	bh_error_clear(&err);
+	/* an anchor of one document is unknown in the next */
+	assert_int_equal(bh_yaml_parse_stream("a: &x 1\n---\nb: *x\n", 18, NULL, "al.yaml", 0,
+					      &docs, NULL, &err),
+			 -1);
+	assert_error(err, BH_ERR_INVALID, "unknown alias '*x' at line 3 column 4");
+	bh_error_clear(&err);
+	/* the node budget is the stream's, not each document's */
+	assert_int_equal(bh_yaml_parse_stream("[1, 2]\n---\n[3, 4]\n", 18,
+					      &(struct bh_yaml_limits){ 100, 5, 10 }, "n", 0, &docs,
+					      NULL, &err),
+			 -1);
+	assert_error(err, BH_ERR_LIMIT, "more than 5 YAML nodes");
+	bh_error_clear(&err);
+	assert_int_equal(bh_yaml_parse_stream("a: [\n", 5, NULL, "bad", 0, &docs, NULL, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "bad: invalid YAML at line");
+	bh_error_clear(&err);
+	assert_null(docs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +240,9 @@ int main(void)
 		cmocka_unit_test(yaml_expands_aliases),
 		cmocka_unit_test(yaml_bomb_hits_the_node_limit),
 		cmocka_unit_test(yaml_refuses_malformed_deep_and_duplicate),
+		cmocka_unit_test(yaml_stream_reads_every_document),
+		cmocka_unit_test(yaml_stream_keeps_marks),
+		cmocka_unit_test(yaml_stream_errors_name_line_and_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
