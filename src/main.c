@@ -26,6 +26,8 @@ const struct bh_command bh_commands[] = {
 	{ "push", cmd_push, "send an image to a registry" },
 	{ "registry", cmd_registry,
 	  "list a repository's tags; show manifests, digests, referrers" },
+	{ "policy", cmd_policy,
+	  "validate policies; check manifests, images and bundles against them" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },
 	{ "start", cmd_start, "OCI runtime: start a created container" },
 	{ "state", cmd_state, "OCI runtime: print a container's state as JSON" },

@@ -201,6 +201,9 @@ int cmd_pull(int argc, char **argv, struct bh_cli *cli);
 int cmd_push(int argc, char **argv, struct bh_cli *cli);
 int cmd_registry(int argc, char **argv, struct bh_cli *cli);
 
+/* policy validate and check (src/cli/policy.c) */
+int cmd_policy(int argc, char **argv, struct bh_cli *cli);
+
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);
 

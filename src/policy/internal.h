@@ -167,4 +167,206 @@ void pol_go_quote(struct bh_buf *b, const char *s);
 /* Sort and remove duplicates, as Go's sets.String.List() (byte order). */
 size_t pol_sort_unique(const char **v, size_t n);
 
+/* ---- globs and image references ------------------------------------------- */
+
+#define POL_GLOB_MAX 1024
+
+struct pol_glob;
+/* Compile a glob (glob.c); on error *why (caller frees) says what and where. */
+int pol_glob_compile(const char *s, struct pol_glob **out, char **why);
+void pol_glob_free(struct pol_glob *g);
+const char *pol_glob_text(const struct pol_glob *g);
+bool pol_glob_match(const struct pol_glob *g, const char *s);
+bool pol_globs_match(struct pol_glob *const *v, size_t n, const char *s);
+
+struct pol_globs {
+	struct pol_glob **v;
+	size_t n;
+};
+
+/* An image reference, normalised as distribution does (imgref.c). */
+struct pol_imgref {
+	char *domain; /* "docker.io", "registry.example:5000" */
+	char *path;   /* "library/nginx" */
+	char *name;   /* domain "/" path */
+	char *tag;    /* or NULL */
+	char *digest; /* canonical "sha256:...", or NULL */
+	char *full;   /* name[:tag][@digest] ("latest" when neither is given) */
+};
+int pol_imgref_parse(const char *ref, struct pol_imgref *out, char **why);
+void pol_imgref_release(struct pol_imgref *r);
+
+/* ---- the policy ------------------------------------------------------------------ */
+
+/* The inputs a rule kind reads. */
+#define POL_IN_K8S   0x1
+#define POL_IN_OCI   0x2
+#define POL_IN_IMAGE 0x4
+
+/* Member types the validator knows (policy.c). */
+enum pol_ftype {
+	PF_STR = 1,
+	PF_BOOL,
+	PF_INT,	     /* min..max */
+	PF_NUM,	     /* min..max */
+	PF_ENUM,     /* one of `choices` (space separated) */
+	PF_ENUMS,    /* a list of `choices` */
+	PF_STRS,     /* a list of strings */
+	PF_GLOBS,    /* a list of globs */
+	PF_DIGESTS,  /* a list of "sha256:..." */
+	PF_DURATION, /* "90d", "12h", "30m", "45s", "2w" */
+	PF_STRMAP,   /* an object of strings */
+	PF_SELECTOR, /* a Kubernetes label selector */
+	PF_BOOL_OR_STRS,
+	PF_BOOL_OR_GLOBS,
+	PF_VERSION, /* "latest" or "v1.N" */
+	PF_KEYS,    /* public keys: files (relative to the policy file) or PEM */
+	PF_FILES,   /* files relative to the policy file */
+	PF_IGNORES, /* [{id, expires, reason}] */
+	PF_EXEMPT,  /* {namespaces, usernames, runtimeClasses} */
+};
+
+struct pol_field {
+	const char *name;
+	enum pol_ftype type;
+	const char *choices; /* PF_ENUM, PF_ENUMS */
+	double min, max;     /* PF_INT, PF_NUM */
+};
+
+#define F(n, t)                                                                                    \
+	{                                                                                          \
+		.name = (n), .type = (t)                                                           \
+	}
+#define FE(n, t, c)                                                                                \
+	{                                                                                          \
+		.name = (n), .type = (t), .choices = (c)                                           \
+	}
+#define FN(n, t, lo, hi)                                                                           \
+	{                                                                                          \
+		.name = (n), .type = (t), .min = (lo), .max = (hi)                                 \
+	}
+
+struct pol_rule;
+struct pol_ctx;
+
+/*
+ * What compiling a rule's members can ask for: the directory relative
+ * paths are read from, and a way to report a problem at a member.
+ */
+struct pol_compile {
+	const char *base_dir;
+	/* a problem at the rule's member `member` (NULL: the rule) */
+	void (*problem)(struct pol_compile *pc, const char *member, const char *fmt, ...)
+		BH_PRINTF(3, 4);
+	void *data;
+};
+
+struct pol_rule_kind {
+	const char *name;
+	const char *section;		/* the NIST SP 800-190 section it serves */
+	unsigned inputs;		/* POL_IN_* it reads */
+	unsigned needs;			/* BH_POLICY_NEEDS_* */
+	const struct pol_field *fields; /* its members, NULL-name terminated */
+	/* members that must be there once refinements are merged (space separated) */
+	const char *required;
+	/* build r->params from the merged, validated definition; problems through pc */
+	int (*compile)(struct pol_rule *r, const json_t *def, struct pol_compile *pc);
+	void (*free)(void *params);
+	int (*eval)(const struct pol_rule *r, struct pol_ctx *c, struct bh_error **err);
+};
+
+extern const struct pol_rule_kind pol_kind_image_provenance, pol_kind_image_signature,
+	pol_kind_vulnerabilities, pol_kind_image_content, pol_kind_pod_security, pol_kind_workload,
+	pol_kind_placement;
+
+struct pol_selector {
+	json_t *match_labels; /* an object, or NULL */
+	json_t *exprs;	      /* matchExpressions, validated, or NULL */
+};
+
+struct pol_scope {
+	struct pol_globs namespaces, exclude_namespaces, images, exclude_images;
+	char **kinds;	/* Kubernetes kinds (NULL: all) */
+	json_t *labels; /* labels the object must carry, or NULL */
+	struct pol_selector selector, ns_selector;
+	bool has_selector, has_ns_selector;
+	unsigned inputs; /* POL_IN_*; 0 = every input the kind reads */
+};
+
+struct pol_rule {
+	char *name;
+	const struct pol_rule_kind *kind;
+	enum bh_policy_action action;
+	char *section;
+	char *description;
+	struct pol_scope scope;
+	void *params;
+	char *file; /* where it was last defined */
+	size_t line, column;
+};
+
+bool pol_selector_match(const struct pol_selector *s, const json_t *labels);
+/* "90d" -> seconds; -1 when malformed. */
+int64_t pol_duration_parse(const char *s);
+/* Read a public key member value (PEM or a file under base_dir). */
+struct bh_key;
+int pol_key_load(const char *v, const char *base_dir, struct bh_key **out, struct bh_error **err);
+/* A path relative to base_dir (an absolute one as it is); caller frees. */
+char *pol_path_join(const char *base_dir, const char *path);
+
+struct bh_policy {
+	struct pol_def *defs; /* rule definitions as added, in order (see policy.c) */
+	size_t ndefs;
+	struct pol_srcfile **srcs;
+	size_t nsrcs;
+	bool compiled;
+	struct pol_rule *rules;
+	size_t nrules;
+	unsigned needs;
+};
+
+/* ---- evaluation ------------------------------------------------------------------ */
+
+/* One image an input names, with what is known about it (eval.c). */
+struct pol_image {
+	const char *ref;	  /* as written */
+	struct pol_imgref parsed; /* valid when parse_error is NULL */
+	char *parse_error;
+	const struct bh_policy_image *facts; /* from the input, or NULL */
+	struct bh_policy_image view; /* what the env is asked about: the facts, or ref + digest */
+	const char *digest;	     /* the ref's digest, else the facts', else NULL */
+	const char *container;	     /* the first container that names it, or NULL */
+};
+
+/* What the workload rules see of a Kubernetes pod or an OCI config. */
+struct pol_ctx {
+	const struct bh_policy *policy;
+	const struct bh_policy_input *in;
+	const struct bh_policy_env *env;
+	int64_t now;
+	struct bh_policy_result *res;
+	/* K8S */
+	const struct pol_pod *pod; /* NULL for other inputs */
+	const char *kind;	   /* the object's kind */
+	const char *namespace;
+	bool is_workload; /* a workload resource, not a Pod */
+	/* OCI */
+	const json_t *oci;
+	/* every input */
+	struct pol_image *images;
+	size_t nimages;
+	/* scans asked of the env, by image index (NULL: not asked / none) */
+	const struct bh_policy_scan **scans;
+	bool *scan_asked;
+};
+
+/* Record a hit of rule r (message formatted), about an image and/or container. */
+void pol_hit(struct pol_ctx *c, const struct pol_rule *r, const char *check, const char *section,
+	     const char *container, const char *image, const char *fmt, ...) BH_PRINTF(7, 8);
+/* Whether image i is in the rule's image scope. */
+bool pol_image_in_scope(const struct pol_rule *r, const struct pol_image *img);
+/* The scan of image i, asked of the env once; NULL when there is none. */
+int pol_scan_of(struct pol_ctx *c, size_t i, const struct bh_policy_scan **out,
+		struct bh_error **err);
+
 #endif
