@@ -961,7 +961,7 @@ static void compile_problem(struct pol_compile *pc, const char *member, const ch
 	} else {
 		ptr = bh_strdup(def->pointer);
 	}
-	bh_yaml_mark_get(def->src->marks, ptr, member != NULL, &mk);
+	bh_yaml_mark_get(def->src->marks, ptr, false, &mk);
 	free(ptr);
 	bh_buf_addf(&b, NULL, "rule \"%s\": ", cc->rule);
 	va_start(ap, fmt);

@@ -143,19 +143,21 @@ static int provenance_eval(const struct pol_rule *r, struct pol_ctx *c, struct b
 		if (!pol_image_in_scope(r, img))
 			continue;
 		who(img, w, sizeof(w));
-		if (img->parse_error) {
+		if (img->parse_error && (p->registries.n || p->repositories.n ||
+					 p->require_digest || p->forbid_tags.n)) {
 			pol_hit(c, r, "reference", NULL, img->container, img->ref,
 				"%s is not a valid image reference: %s", w, img->parse_error);
 			continue;
 		}
-		if (p->registries.n &&
+		/* an invalid reference (an image on disk) leaves only its digest to check */
+		if (!img->parse_error && p->registries.n &&
 		    !pol_globs_match(p->registries.v, p->registries.n, img->parsed.domain)) {
 			globs_text(&allowed, &p->registries);
 			pol_hit(c, r, "registry", NULL, img->container, img->ref,
 				"%s: registry \"%s\" is not allowed (allowed: %s)", w,
 				img->parsed.domain, allowed.data);
 		}
-		if (p->repositories.n &&
+		if (!img->parse_error && p->repositories.n &&
 		    !pol_globs_match(p->repositories.v, p->repositories.n, img->parsed.name)) {
 			bh_buf_reset(&allowed);
 			globs_text(&allowed, &p->repositories);
