@@ -201,6 +201,10 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/rules $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp
 	install -m 0644 rules/*.yar rules/README.md $(DESTDIR)$(PREFIX)/share/bulkhead/rules/
 	install -m 0644 share/seccomp/default.json $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp/
+	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/policy/examples/keys
+	install -m 0644 share/policy/policy.schema.json $(DESTDIR)$(PREFIX)/share/bulkhead/policy/
+	install -m 0644 share/policy/examples/*.yaml $(DESTDIR)$(PREFIX)/share/bulkhead/policy/examples/
+	install -m 0644 share/policy/examples/keys/*.pub $(DESTDIR)$(PREFIX)/share/bulkhead/policy/examples/keys/
 
 clean:
 	rm -rf build bulkhead libbulkhead.a
