@@ -70,7 +70,9 @@
 #include <jansson.h>
 
 #include "bulkhead/base.h"
-#include "bulkhead/report.h"
+#include "bulkhead/vuln.h" /* enum bh_severity; not report.h, which brings the image reader */
+
+struct bh_findings; /* include/bulkhead/report.h */
 
 /* ---- the Pod Security Standards ------------------------------------------- */
 
@@ -246,10 +248,12 @@ struct bh_policy_vuln {
 };
 
 /* A content finding: a secret, malware, a failed configuration check. */
+enum bh_policy_content_kind { BH_POLICY_SECRET = 1, BH_POLICY_MALWARE, BH_POLICY_CONFIG };
+
 struct bh_policy_content {
-	enum bh_finding_kind kind; /* BH_FIND_SECRET, BH_FIND_MALWARE, BH_FIND_CONFIG */
-	char *id;		   /* "BH-SECRET-AWS", "BH-CFG-003" */
-	char *path;		   /* or NULL */
+	enum bh_policy_content_kind kind;
+	char *id;   /* "BH-SECRET-AWS", "BH-CFG-003" */
+	char *path; /* or NULL */
 	bool suppressed;
 };
 

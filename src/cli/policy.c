@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bulkhead/policy.h"
+#include "bulkhead/report.h"
 #include "bulkhead/version.h"
 #include "cli.h"
 #include "banned.h"
@@ -339,10 +340,17 @@ static enum target_kind classify(const char *t, char **bundle_config)
 	return T_MANIFESTS;
 }
 
-/* ---- the env: scans given on the command line ------------------------------------------ */
+/* ---- the env: where scans come from ----------------------------------------------------- */
 
-static int cli_scan(void *ctx, const struct bh_policy_image *img, const struct bh_policy_scan **out,
-		    struct bh_error **err)
+/*
+ * SCAN HOOK: the scan result the rules ask for, by image. Today: the reports
+ * given with --scan-result, matched by manifest digest. When the scan
+ * pipeline is a library call (bh_scan_image), this is where an image target
+ * without a given report is scanned (or its last scan read from the store by
+ * digest) and turned into the policy's view with bh_policy_scan_from_findings.
+ */
+static int scan_result_hook(void *ctx, const struct bh_policy_image *img,
+			    const struct bh_policy_scan **out, struct bh_error **err)
 {
 	struct check *c = ctx;
 
@@ -505,7 +513,7 @@ static void record(struct check *c, const struct bh_policy_result *res, const ch
 static int eval_one(struct check *c, struct bh_policy_input *in, const char *target,
 		    const char *file, size_t line, enum format fmt, struct bh_error **err)
 {
-	struct bh_policy_env env = { c, bh_policy_env_default.verify, cli_scan, 0 };
+	struct bh_policy_env env = { c, bh_policy_env_default.verify, scan_result_hook, 0 };
 	struct bh_policy_result res;
 
 	in->env = &env;

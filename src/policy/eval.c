@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bulkhead/report.h"
 #include "policy/internal.h"
 #include "banned.h"
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulkhead/report.h"
 #include "bulkhead/trust.h"
 #include "policy/internal.h"
 #include "banned.h"
@@ -116,7 +117,9 @@ int bh_policy_scan_from_findings(const struct bh_findings *f, const char *digest
 			   x->kind == BH_FIND_CONFIG) {
 			struct bh_policy_content *c = add_content(out);
 
-			c->kind = x->kind;
+			c->kind = x->kind == BH_FIND_SECRET    ? BH_POLICY_SECRET
+				  : x->kind == BH_FIND_MALWARE ? BH_POLICY_MALWARE
+							       : BH_POLICY_CONFIG;
 			c->id = bh_strdup(x->id);
 			c->path = x->path ? bh_strdup(x->path) : NULL;
 			c->suppressed = x->suppressed;
@@ -204,9 +207,9 @@ int bh_policy_scan_from_report(const json_t *report, struct bh_policy_scan *out,
 			   !strcmp(kind, "config")) {
 			struct bh_policy_content *c = add_content(out);
 
-			c->kind = !strcmp(kind, "secret")    ? BH_FIND_SECRET
-				  : !strcmp(kind, "malware") ? BH_FIND_MALWARE
-							     : BH_FIND_CONFIG;
+			c->kind = !strcmp(kind, "secret")    ? BH_POLICY_SECRET
+				  : !strcmp(kind, "malware") ? BH_POLICY_MALWARE
+							     : BH_POLICY_CONFIG;
 			c->id = bh_strdup(id);
 			c->path = bh_json_str(f, "path") ? bh_strdup(bh_json_str(f, "path")) : NULL;
 			c->suppressed = json_is_true(json_object_get(f, "suppressed"));

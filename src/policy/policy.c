@@ -814,6 +814,15 @@ static int add_doc(struct bh_policy *p, struct vctx *v, const json_t *doc, size_
 	return 0;
 }
 
+/* Hand a local error to the caller's err (kept if one is already there). */
+static void pass_error(struct bh_error **err, struct bh_error *e)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		bh_error_free(e);
+}
+
 struct bh_policy *bh_policy_new(void)
 {
 	return bh_calloc(1, sizeof(struct bh_policy));
@@ -825,6 +834,7 @@ int bh_policy_add(struct bh_policy *p, const char *buf, size_t len, const char *
 	const struct bh_yaml_limits lim = { BH_POLICY_FILE_MAX, 200000, 64 };
 	struct pol_srcfile *src;
 	struct vctx v = { diags, NULL, 0, NULL };
+	struct bh_error *lerr = NULL;
 	json_t *doc;
 	size_t i;
 
@@ -833,21 +843,20 @@ int bh_policy_add(struct bh_policy *p, const char *buf, size_t len, const char *
 	src = bh_calloc(1, sizeof(*src));
 	src->name = bh_strdup(name);
 	src->base_dir = base_dir ? bh_strdup(base_dir) : NULL;
-	if (bh_yaml_parse_stream(buf, len, &lim, name, 64, &src->docs, &src->marks, err) < 0) {
-		char *m = bh_error_message(*err ? *err : NULL);
+	if (bh_yaml_parse_stream(buf, len, &lim, name, 64, &src->docs, &src->marks, &lerr) < 0) {
+		char *m = bh_error_message(lerr);
 		size_t line = 0, col = 0;
-		const char *at = m ? strstr(m, " at line ") : NULL;
+		const char *at = strstr(m, " at line ");
 
 		/* the YAML error already names the place: split it out for the diagnostic */
 		if (at && sscanf(at, " at line %zu column %zu", &line, &col) >= 1)
-			diag_add(diags, name, line, col,
-				 m ? bh_strdup(m) : bh_strdup("invalid YAML"));
+			diag_add(diags, name, line, col, m);
 		else
-			diag_add(diags, name, 0, 0, m ? bh_strdup(m) : bh_strdup("invalid YAML"));
-		free(m);
+			diag_add(diags, name, 0, 0, m);
 		free(src->name);
 		free(src->base_dir);
 		free(src);
+		pass_error(err, lerr);
 		return -1;
 	}
 	p->srcs = bh_reallocarray(p->srcs, p->nsrcs + 1, sizeof(*p->srcs));
@@ -869,16 +878,16 @@ int bh_policy_add_file(struct bh_policy *p, const char *path, struct bh_policy_d
 	struct bh_buf b = BH_BUF_INIT(BH_POLICY_FILE_MAX);
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? bh_strndup(path, (size_t)(slash - path)) : bh_strdup(".");
+	struct bh_error *lerr = NULL;
 	int r;
 
 	if (slash && slash == path) {
 		free(dir);
 		dir = bh_strdup("/");
 	}
-	if (bh_read_file(path, &b, err) < 0) {
-		char *m = bh_error_message(*err);
-
-		diag_add(diags, path, 0, 0, m);
+	if (bh_read_file(path, &b, &lerr) < 0) {
+		diag_add(diags, path, 0, 0, bh_error_message(lerr));
+		pass_error(err, lerr);
 		free(dir);
 		bh_buf_release(&b);
 		return -1;

@@ -667,8 +667,8 @@ static bool user_is_root(const char *u)
 }
 
 static void content_of(const struct pol_rule *r, struct pol_ctx *c, const struct pol_image *img,
-		       const struct bh_policy_scan *s, enum bh_finding_kind kind, const char *what,
-		       const char *section, const char *w)
+		       const struct bh_policy_scan *s, enum bh_policy_content_kind kind,
+		       const char *what, const char *section, const char *w)
 {
 	const struct content *ct = r->params;
 	struct bh_buf list = BH_BUF_INIT(1 << 20);
@@ -679,7 +679,7 @@ static void content_of(const struct pol_rule *r, struct pol_ctx *c, const struct
 
 		if (x->kind != kind || x->suppressed)
 			continue;
-		if (kind == BH_FIND_CONFIG && ct->config_ids &&
+		if (kind == BH_POLICY_CONFIG && ct->config_ids &&
 		    !bh_strv_contains(ct->config_ids, x->id))
 			continue;
 		if (n < 5)
@@ -724,14 +724,14 @@ static int content_eval(const struct pol_rule *r, struct pol_ctx *c, struct bh_e
 						"%s has no scan result to check its content on", w);
 			} else {
 				if (ct->secrets)
-					content_of(r, c, img, s, BH_FIND_SECRET, "secrets", "4.1.4",
-						   w);
+					content_of(r, c, img, s, BH_POLICY_SECRET, "secrets",
+						   "4.1.4", w);
 				if (ct->malware)
-					content_of(r, c, img, s, BH_FIND_MALWARE, "malware",
+					content_of(r, c, img, s, BH_POLICY_MALWARE, "malware",
 						   "4.1.3", w);
 				if (ct->config_all || ct->config_ids)
-					content_of(r, c, img, s, BH_FIND_CONFIG, "config", "4.1.2",
-						   w);
+					content_of(r, c, img, s, BH_POLICY_CONFIG, "config",
+						   "4.1.2", w);
 			}
 		}
 		if (ct->max_age >= 0) {

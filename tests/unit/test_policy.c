@@ -8,6 +8,7 @@
 #include "unit.h"
 
 #include "bulkhead/policy.h"
+#include "bulkhead/report.h"
 #include "bulkhead/trust.h"
 #include "policy/internal.h"
 
@@ -382,11 +383,11 @@ static void content_and_image_config(void **state)
 			     "    maxImageAge: 30d\n",
 			NULL, 0);
 	struct bh_policy_content ct[] = {
-		{ BH_FIND_SECRET, "BH-SECRET-AWS", "/app/.env", false },
-		{ BH_FIND_SECRET, "BH-SECRET-GH", "/x", true },
-		{ BH_FIND_CONFIG, "BH-CFG-003", NULL, false },
-		{ BH_FIND_CONFIG, "BH-CFG-001", NULL, false },
-		{ BH_FIND_MALWARE, "EICAR", "/e", false },
+		{ BH_POLICY_SECRET, "BH-SECRET-AWS", "/app/.env", false },
+		{ BH_POLICY_SECRET, "BH-SECRET-GH", "/x", true },
+		{ BH_POLICY_CONFIG, "BH-CFG-003", NULL, false },
+		{ BH_POLICY_CONFIG, "BH-CFG-001", NULL, false },
+		{ BH_POLICY_MALWARE, "EICAR", "/e", false },
 	};
 	struct stub s = { .have_scan = true };
 	struct bh_policy_env env = { &s, NULL, stub_scan, 1000 * 86400 };
