@@ -136,8 +136,10 @@ static void apparmor_1_0(const struct pol_pod *p, struct pol_pss_out *o)
 	if (ns) {
 		const char **all = bh_calloc(nvalues + annots.n + 1, sizeof(*all));
 
-		memcpy(all, values.v, nvalues * sizeof(*all));
-		memcpy(all + nvalues, annots.v, annots.n * sizeof(*all));
+		if (nvalues)
+			memcpy(all, values.v, nvalues * sizeof(*all));
+		if (annots.n)
+			memcpy(all + nvalues, annots.v, annots.n * sizeof(*all));
 		forbid(o, plural("forbidden AppArmor profile", "forbidden AppArmor profiles",
 				 nvalues + annots.n));
 		join_setters(o->detail, setters, ns);

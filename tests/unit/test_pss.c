@@ -231,7 +231,10 @@ static json_t *as_deployment(const json_t *pod)
 {
 	json_t *t = json_object(), *d;
 
-	json_object_set(t, "metadata", json_object_get(pod, "metadata") ?: json_object());
+	if (json_object_get(pod, "metadata"))
+		json_object_set(t, "metadata", json_object_get(pod, "metadata"));
+	else
+		json_object_set_new(t, "metadata", json_object());
 	json_object_set(t, "spec", json_object_get(pod, "spec"));
 	d = json_pack("{s:s, s:s, s:{s:s}, s:{s:o}}", "apiVersion", "apps/v1", "kind", "Deployment",
 		      "metadata", "name", "test", "spec", "template", t);
