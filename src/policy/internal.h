@@ -314,6 +314,39 @@ int pol_key_load(const char *v, const char *base_dir, struct bh_key **out, struc
 /* A path relative to base_dir (an absolute one as it is); caller frees. */
 char *pol_path_join(const char *base_dir, const char *path);
 
+/* One file as added. */
+struct pol_srcfile {
+	char *name;
+	char *base_dir;
+	json_t *docs;
+	struct bh_yaml_marks *marks;
+};
+
+/* What validation writes to. */
+struct pol_vctx {
+	struct bh_policy_diags *d;
+	struct pol_srcfile *src;
+	size_t nproblems;
+	const char *rule; /* the rule's name, for messages, or NULL */
+};
+
+const struct pol_rule_kind *pol_kind_by_name(const char *name);
+void pol_diag_add(struct bh_policy_diags *d, const char *file, size_t line, size_t column,
+		  char *message);
+/* A problem at the node `pointer` of the source (key: at its key). */
+void pol_vproblem(struct pol_vctx *v, const char *pointer, bool key, const char *fmt, ...)
+	BH_PRINTF(4, 5);
+/* JSON Pointers: base + "/" + escaped member, base + "/" + index; caller frees. */
+char *pol_ptr_join(const char *base, const char *member);
+char *pol_ptr_index(const char *base, size_t i);
+const char *pol_jtype(const json_t *v); /* "an object", "a string", ... */
+/* Every member of obj a known field of the right type; `extra_known` are
+ * members the caller checks itself. */
+void pol_check_members(struct pol_vctx *v, const json_t *obj, const char *ptr, const char *what,
+		       const struct pol_field *fields, const char *extra_known);
+/* A rule definition as written. */
+void pol_check_rule(struct pol_vctx *v, const json_t *rule, const char *ptr);
+
 struct bh_policy {
 	struct pol_def *defs; /* rule definitions as added, in order (see policy.c) */
 	size_t ndefs;
