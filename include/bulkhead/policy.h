@@ -217,12 +217,15 @@ void bh_policy_free(struct bh_policy *p);
 
 /* An image as the rules see it. */
 struct bh_policy_image {
-	const char *ref;      /* as written: "nginx:1.25", "reg:5000/a/b@sha256:..." */
-	const char *digest;   /* its manifest digest when known, else NULL */
-	const char *open_ref; /* what bh_image_open / bh_verify_image open ("oci:DIR"), or NULL */
-	bool config_known;    /* created and user below are known */
-	int64_t created;      /* config.created, seconds since the epoch (0: absent) */
-	const char *user;     /* config.config.User ("" = root) */
+	const char *ref;    /* as written: "nginx:1.25", "reg:5000/a/b@sha256:..." */
+	const char *digest; /* its manifest digest when known, else NULL */
+	/* what bh_image_open / bh_verify_image may open ("oci:DIR"): set only by a
+	 * caller that chose it; NULL for images named by the input itself, which
+	 * the default env looks up in a registry ("docker://REF"), never on disk */
+	const char *open_ref;
+	bool config_known; /* created and user below are known */
+	int64_t created;   /* config.created, seconds since the epoch (0: absent) */
+	const char *user;  /* config.config.User ("" = root) */
 };
 
 /*

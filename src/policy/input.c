@@ -227,6 +227,8 @@ static int default_verify(void *ctx, const struct bh_policy_image *img,
 	struct bh_verify_opts o = { 0 };
 	struct bh_verify_result r = { 0 };
 	struct bh_buf b = BH_BUF_INIT(1 << 16);
+	char *target;
+	int rc;
 
 	*verified = false;
 	o.keys = req->keys;
@@ -234,7 +236,15 @@ static int default_verify(void *ctx, const struct bh_policy_image *img,
 	o.min_signatures = req->threshold;
 	o.attestation = req->predicate_type != NULL;
 	o.predicate_type = req->predicate_type;
-	if (bh_verify_image(img->open_ref ? img->open_ref : img->ref, NULL, &o, &r, err) < 0)
+	/*
+	 * open_ref is the caller's (a path it chose); a ref from the object being
+	 * judged is only ever looked up in a registry, never opened as a local
+	 * path or layout (a pod naming "rootfs:/" must not make us read the host).
+	 */
+	target = img->open_ref ? bh_strdup(img->open_ref) : bh_asprintf("docker://%s", img->ref);
+	rc = bh_verify_image(target, NULL, &o, &r, err);
+	free(target);
+	if (rc < 0)
 		return -1;
 	*verified = r.verified;
 	if (!r.verified) {
