@@ -72,7 +72,8 @@
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h" /* enum bh_severity; not report.h, which brings the image reader */
 
-struct bh_findings; /* include/bulkhead/report.h */
+struct bh_findings;  /* include/bulkhead/report.h */
+struct bh_inventory; /* include/bulkhead/inventory.h */
 
 /* ---- the Pod Security Standards ------------------------------------------- */
 
@@ -273,9 +274,10 @@ struct bh_policy_scan {
 	size_t ncontent;
 };
 void bh_policy_scan_release(struct bh_policy_scan *s);
-/* From the one finding type (include/bulkhead/report.h). */
-int bh_policy_scan_from_findings(const struct bh_findings *f, const char *digest,
-				 int64_t scanned_at, struct bh_policy_scan *out,
+/* From the one finding type (include/bulkhead/report.h); inv (may be NULL)
+ * names the vulnerable packages. */
+int bh_policy_scan_from_findings(const struct bh_findings *f, const struct bh_inventory *inv,
+				 const char *digest, int64_t scanned_at, struct bh_policy_scan *out,
 				 struct bh_error **err);
 /* From bulkhead's JSON report (`bulkhead scan --format json`, schemaVersion 1). */
 int bh_policy_scan_from_report(const json_t *report, struct bh_policy_scan *out,

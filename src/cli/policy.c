@@ -18,6 +18,7 @@
 
 #include "bulkhead/policy.h"
 #include "bulkhead/report.h"
+#include "bulkhead/scan.h"
 #include "bulkhead/version.h"
 #include "cli.h"
 #include "banned.h"
@@ -47,7 +48,10 @@ static const char policy_usage[] =
 	"  --namespace-labels FILE  namespaces' labels: a YAML/JSON map {ns: {label: value}};\n"
 	"                         Namespace objects among the targets are read too\n"
 	"  --scan-result FILE     a `bulkhead scan --format json` report for an image the\n"
-	"                         rules need a scan of (repeatable; matched by digest or name)\n"
+	"                         rules need a scan of (repeatable; matched by digest)\n"
+	"  --scan                 scan the images named on the command line whose scan\n"
+	"                         the rules need and no --scan-result gives (needs the\n"
+	"                         advisory database, as bulkhead scan)\n"
 	"  --workload-warn-only   the Pod Security Standards only warn on workload resources\n"
 	"                         (Deployment, ...), as Pod Security Admission does\n"
 	"  --allow-unknown-kinds  skip objects of kinds bulkhead does not know (else an error)\n"
@@ -138,6 +142,8 @@ struct check {
 	size_t nobjs;
 	bool allow_unknown;
 	bool warn_only;
+	bool scan_now; /* --scan */
+	char *db_path; /* the advisory store --scan reads */
 	struct bh_policy_scan *scans;
 	size_t nscans;
 	struct cli_image_opts io;
@@ -353,12 +359,42 @@ static int scan_result_hook(void *ctx, const struct bh_policy_image *img,
 			    const struct bh_policy_scan **out, struct bh_error **err)
 {
 	struct check *c = ctx;
+	struct bh_scan_opts o = { 0 };
+	struct bh_content_opts co = { 0 };
+	struct bh_scan_result *res = NULL;
+	struct bh_policy_scan *s;
+	char *rules;
+	int r;
 
 	*out = NULL;
 	for (size_t i = 0; i < c->nscans; i++)
 		if (img->digest && c->scans[i].digest && !strcmp(img->digest, c->scans[i].digest))
 			*out = &c->scans[i];
-	(void)err;
+	/* --scan: only an image the user named (open_ref), never one an object names */
+	if (*out || !c->scan_now || !img->open_ref)
+		return 0;
+	rules = bh_content_default_rules_dir(getenv("BULKHEAD_RULES"));
+	co.builtin_rules_dir = rules;
+	o.scanners = BH_SCAN_ALL;
+	o.threads = c->io.threads;
+	o.open = &c->io.open;
+	o.content = &co;
+	o.store_path = c->db_path;
+	r = bh_scan_image(NULL, img->open_ref, &o, &res, err);
+	free(rules);
+	if (r < 0)
+		return -1;
+	c->scans = bh_reallocarray(c->scans, c->nscans + 1, sizeof(*c->scans));
+	s = &c->scans[c->nscans];
+	r = bh_policy_scan_from_findings(
+		&res->findings, res->inv,
+		res->img && res->img->has_manifest ? res->img->manifest_digest.str : img->digest,
+		(int64_t)time(NULL), s, err);
+	bh_scan_result_free(res);
+	if (r < 0)
+		return -1;
+	c->nscans++;
+	*out = s;
 	return 0;
 }
 
@@ -741,6 +777,7 @@ enum {
 	OPT_SCAN,
 	OPT_WARN_ONLY,
 	OPT_UNKNOWN,
+	OPT_SCAN_NOW,
 };
 
 static int policy_check(int argc, char **argv, struct bh_cli *cli)
@@ -752,6 +789,7 @@ static int policy_check(int argc, char **argv, struct bh_cli *cli)
 		{ "namespace", required_argument, NULL, OPT_NAMESPACE },
 		{ "namespace-labels", required_argument, NULL, OPT_NS_LABELS },
 		{ "scan-result", required_argument, NULL, OPT_SCAN },
+		{ "scan", no_argument, NULL, OPT_SCAN_NOW },
 		{ "workload-warn-only", no_argument, NULL, OPT_WARN_ONLY },
 		{ "allow-unknown-kinds", no_argument, NULL, OPT_UNKNOWN },
 		{ "format", required_argument, NULL, 'f' },
@@ -786,6 +824,7 @@ static int policy_check(int argc, char **argv, struct bh_cli *cli)
 		case OPT_SCAN: bh_strvec_push(&scans, optarg); break;
 		case OPT_WARN_ONLY: c.warn_only = true; break;
 		case OPT_UNKNOWN: c.allow_unknown = true; break;
+		case OPT_SCAN_NOW: c.scan_now = true; break;
 		case 'f':
 			if (!strcmp(optarg, "table"))
 				fmt = FMT_TABLE;
@@ -838,6 +877,18 @@ static int policy_check(int argc, char **argv, struct bh_cli *cli)
 	}
 	if (ns_labels && load_namespace_labels(&c, ns_labels, &err) < 0)
 		goto fail;
+	if (c.scan_now && (bh_policy_needs(c.policy) & BH_POLICY_NEEDS_SCAN)) {
+		/* a scan without the vulnerabilities would let the gate pass: refuse */
+		c.db_path = bh_store_default_path(cli->db_path);
+		if (access(c.db_path, F_OK) < 0) {
+			bh_error_set(
+				&err, BH_ERR_NOTFOUND,
+				"--scan: no advisory database at %s; run 'bulkhead db import' or "
+				"'bulkhead db update' first, or give --scan-result",
+				c.db_path);
+			goto fail;
+		}
+	}
 	for (size_t i = 0; i < scans.n; i++)
 		if (load_scan(&c, scans.v[i], &err) < 0)
 			goto fail;
@@ -903,6 +954,7 @@ out:
 	bh_buf_release(&c.junit);
 	bh_strvec_release(&policies);
 	bh_strvec_release(&scans);
+	free(c.db_path);
 	return rc;
 }
 

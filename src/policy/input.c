@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulkhead/inventory.h"
 #include "bulkhead/report.h"
 #include "bulkhead/trust.h"
 #include "policy/internal.h"
@@ -93,8 +94,8 @@ static struct bh_policy_content *add_content(struct bh_policy_scan *s)
 	return c;
 }
 
-int bh_policy_scan_from_findings(const struct bh_findings *f, const char *digest,
-				 int64_t scanned_at, struct bh_policy_scan *out,
+int bh_policy_scan_from_findings(const struct bh_findings *f, const struct bh_inventory *inv,
+				 const char *digest, int64_t scanned_at, struct bh_policy_scan *out,
 				 struct bh_error **err)
 {
 	memset(out, 0, sizeof(*out));
@@ -113,6 +114,12 @@ int bh_policy_scan_from_findings(const struct bh_findings *f, const char *digest
 			v->fixable = x->fix_state == BH_FIX_FIXED ||
 				     (x->fixed_versions && x->fixed_versions[0]);
 			v->suppressed = x->suppressed;
+			if (inv && x->pkg < inv->npkgs) {
+				const struct bh_package *p = &inv->pkgs[x->pkg];
+
+				v->package = p->name ? bh_strdup(p->name) : NULL;
+				v->purl = p->purl ? bh_strdup(p->purl) : NULL;
+			}
 		} else if (x->kind == BH_FIND_SECRET || x->kind == BH_FIND_MALWARE ||
 			   x->kind == BH_FIND_CONFIG) {
 			struct bh_policy_content *c = add_content(out);

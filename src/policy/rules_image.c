@@ -378,7 +378,7 @@ struct vulns {
 };
 
 static const struct pol_field vulns_fields[] = {
-	FE("severity", PF_ENUM, "LOW MEDIUM HIGH CRITICAL"),
+	FE("severity", PF_ENUM, "UNKNOWN LOW MEDIUM HIGH CRITICAL"),
 	FN("cvss", PF_NUM, 0, 10),
 	F("fixable", PF_BOOL),
 	F("olderThan", PF_DURATION),
@@ -412,7 +412,8 @@ static int vulns_compile(struct pol_rule *r, const json_t *def, struct pol_compi
 	r->params = v;
 	if (sev) {
 		v->has_severity = true;
-		v->severity = !strcmp(sev, "LOW")      ? BH_SEV_LOW
+		v->severity = !strcmp(sev, "UNKNOWN")  ? BH_SEV_UNKNOWN
+			      : !strcmp(sev, "LOW")    ? BH_SEV_LOW
 			      : !strcmp(sev, "MEDIUM") ? BH_SEV_MEDIUM
 			      : !strcmp(sev, "HIGH")   ? BH_SEV_HIGH
 						       : BH_SEV_CRITICAL;
