@@ -299,10 +299,23 @@ struct bh_sign_result {
 void bh_sign_result_release(struct bh_sign_result *r);
 
 /*
- * Sign IMAGE (today an OCI layout, "oci:DIR[:REF]"; a registry reference is
- * BH_ERR_UNSUPPORTED naming the missing registry backend): a simple-signing
- * payload for its manifest digest, added as a layer to the signature manifest
- * at `sha256-<hex>.sig` beside it, keeping every existing layer.
+ * Where IMAGE's signatures live, and what is signed:
+ *  - an OCI layout ("oci:DIR[:REF]" or a directory): the manifest chosen in
+ *    it (by --ref and platform), its signatures in the same layout;
+ *  - a registry reference ("registry.example:5000/team/app:1.2",
+ *    "...@sha256:...", "docker://..."), with the registry options of `oo`:
+ *    the digest the reference resolves to (the index's when it names an
+ *    index, as cosign signs), hashed from the manifest received; signatures
+ *    are tags and referrers of the same repository. The default identity
+ *    (docker-reference) is the repository, "domain/path", as cosign's.
+ * Any other image (an archive, a rootfs, an engine's store) is
+ * BH_ERR_UNSUPPORTED: it keeps no signatures beside it.
+ *
+ * Sign IMAGE: a simple-signing payload for its manifest digest, added as a
+ * layer to the signature manifest at `sha256-<hex>.sig` beside it, keeping
+ * every existing layer (another signer's too). Like cosign's, adding a layer
+ * to a registry's `.sig` tag is a read-modify-write: two signers at the same
+ * instant can lose one layer (sign again to restore it).
  */
 int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
 		  const struct bh_sign_opts *o, struct bh_sign_result *res, struct bh_error **err);
@@ -326,6 +339,39 @@ int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, cons
 		    const struct bh_sign_opts *o, const char *predicate_type,
 		    const json_t *predicate, struct bh_sign_result *res, struct bh_error **err);
 
+/*
+ * IMAGE with its reference pinned to the digest it resolves to now
+ * ("domain/path:tag@sha256:..."; caller frees), so that several steps on one
+ * image (attest: the predicate, then the signature) name the same manifest
+ * even if the tag moves meanwhile. An image on disk comes back unchanged.
+ */
+int bh_trust_pin(const char *image, const struct bh_image_open_opts *oo, char **pinned,
+		 struct bh_error **err);
+
+/*
+ * The verification cache (registry images only: a layout is verified from
+ * local files in well under a millisecond). A verified result is kept, for
+ * `cache_ttl` seconds, in a file of `cache_dir` named by the hash of: the
+ * repository, the manifest digest, the keys' ids, min_signatures, identity,
+ * attestation and predicate type, and bulkhead's version. What the warm path
+ * trusts:
+ *  - the digest: content-addressed, so "digest D verified with keys K" stays
+ *    true of those bytes. A reference by digest is served without the
+ *    network; a tag is resolved by a HEAD on every call (a tag moves: a
+ *    cached tag would be the very drift SP 800-190 4.2.2 warns of), and the
+ *    digest the registry names is looked up;
+ *  - the signatures: only a "verified" answer is kept, so a signature added
+ *    later counts at once. A signature deleted from the registry (revoked by
+ *    removal) is still honoured until its entry expires: cache_ttl bounds
+ *    that window; `--no-cache` (cache_dir NULL) closes it;
+ *  - the directory: the caller's own state (0700); an entry not owned by the
+ *    caller, writable by others, damaged, for other options or expired is
+ *    ignored. At most BH_VCACHE_MAX entries: the oldest go first.
+ * Bundle files (bundle_paths) make a check uncacheable.
+ */
+#define BH_VCACHE_TTL 300
+#define BH_VCACHE_MAX 1024
+
 struct bh_verify_opts {
 	const struct bh_key *const *keys; /* public keys; a signature verifies with any */
 	size_t nkeys;
@@ -334,6 +380,8 @@ struct bh_verify_opts {
 	bool attestation;	    /* check .att (and DSSE bundles) instead of .sig */
 	const char *predicate_type; /* with attestation: the type required, or NULL */
 	char *const *bundle_paths;  /* Sigstore bundle files to check too (NULL-terminated) */
+	const char *cache_dir;	    /* registry images: the verification cache; NULL = none */
+	unsigned cache_ttl;	    /* seconds a cached result is served; 0 = BH_VCACHE_TTL */
 };
 
 /* One signature or attestation found, and what came of it. */
@@ -352,12 +400,15 @@ struct bh_verify_result {
 	struct bh_verify_sig *sigs;
 	size_t nsigs;
 	size_t nvalid;
-	bool verified; /* nvalid >= min_signatures */
+	bool verified;	    /* nvalid >= min_signatures */
+	bool cached;	    /* served from the verification cache */
+	int64_t checked_at; /* when the signatures were checked (Unix time) */
 };
 void bh_verify_result_release(struct bh_verify_result *r);
 
 /*
- * Verify IMAGE by its manifest digest: every signature in `sha256-<hex>.sig`
+ * Verify IMAGE (a layout or a registry reference, as for bh_sign_image) by
+ * its manifest digest: every signature in `sha256-<hex>.sig`
  * (or attestation in `.att`) and every Sigstore bundle attached (as an OCI
  * 1.1 referrer, at the tag `sha256-<hex>`, or given as a file) is checked
  * against the keys; a payload for another digest, or another

@@ -25,8 +25,9 @@ static const char attest_usage[] =
 	"Attach a signed attestation to IMAGE's manifest digest, as cosign attest\n"
 	"does: an in-toto statement (v0.1) whose subject is the digest, in a DSSE\n"
 	"envelope signed with ECDSA P-256, added as a layer of the manifest at the\n"
-	"tag sha256-<hex>.att beside the image. IMAGE is an OCI layout today\n"
-	"(oci:DIR[:REF]).\n"
+	"tag sha256-<hex>.att beside the image. IMAGE is an OCI layout\n"
+	"(oci:DIR[:REF]) or a registry reference: its tag is resolved to a digest\n"
+	"once, and that digest is both scanned and attested.\n"
 	"\n"
 	"  --type sbom   predicate https://cyclonedx.org/bom: the CycloneDX SBOM of\n"
 	"                the image (as 'bulkhead sbom --format cyclonedx')\n"
@@ -98,6 +99,7 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 	struct bh_error *err = NULL;
 	struct bh_key *k = NULL;
 	const char *keyfile = NULL, *passfile = NULL, *type = NULL, *pt, *predfile = NULL;
+	char *image = NULL;
 	json_t *pred = NULL;
 	int c, rc = BH_EXIT_USAGE;
 
@@ -131,6 +133,9 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 	/* the key first: a wrong passphrase should not cost a scan */
 	if (cli_load_private_key(keyfile, passfile, &k, &err) < 0)
 		goto fail;
+	/* one digest for the predicate and the signature, however the tag moves */
+	if (bh_trust_pin(argv[optind], &io.open, &image, &err) < 0)
+		goto fail;
 	if (predfile) {
 		struct bh_buf b = BH_BUF_INIT(BH_TRUST_ENVELOPE_MAX);
 		int r = bh_read_file(predfile, &b, &err);
@@ -146,10 +151,10 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 				     predfile);
 			goto fail;
 		}
-	} else if (make_predicate(pt, argv[optind], &io, cli, &pred, &err) < 0) {
+	} else if (make_predicate(pt, image, &io, cli, &pred, &err) < 0) {
 		goto fail;
 	}
-	if (bh_attest_image(argv[optind], &io.open, k, &so, pt, pred, &res, &err) < 0)
+	if (bh_attest_image(image, &io.open, k, &so, pt, pred, &res, &err) < 0)
 		goto fail;
 	printf("%s: attested (%s); %s is %s (%zu attestation%s)\n", res.digest.str, pt, res.tag,
 	       res.manifest.str, res.nlayers, res.nlayers == 1 ? "" : "s");
@@ -162,6 +167,7 @@ fail:
 	rc = cli_fail(err);
 out:
 	bh_sign_result_release(&res);
+	free(image);
 	json_decref(pred);
 	bh_key_free(k);
 	return rc;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "bulkhead/trust.h"
+#include "bulkhead/vuln.h"
 #include "cli.h"
 #include "banned.h"
 
@@ -20,6 +21,13 @@ static const char verify_usage[] =
 	"listed with the reason it does not verify. Offline: Rekor entries and\n"
 	"certificates in bundles are not checked, keys are.\n"
 	"\n"
+	"IMAGE is an OCI layout (oci:DIR[:REF], signatures beside the image) or a\n"
+	"registry reference (registry.example:5000/team/app:1.2, ...@sha256:...,\n"
+	"docker://...; signatures are tags and referrers of its repository).\n"
+	"A registry image's verified result is cached by digest (see bulkhead-verify(1)):\n"
+	"a reference by digest is then answered without the network, a tag with one\n"
+	"HEAD; only \"verified: yes\" is kept, for --cache-ttl seconds.\n"
+	"\n"
 	"Options:\n"
 	"  --key FILE             a public key (PEM; also the public half of an\n"
 	"                         unencrypted private key); repeat for several\n"
@@ -28,13 +36,25 @@ static const char verify_usage[] =
 	"  --attestation          check attestations (sha256-<hex>.att, DSSE bundles)\n"
 	"  --type TYPE            with --attestation: sbom (CycloneDX), vuln, or a\n"
 	"                         predicate type URI\n"
-	"  --bundle FILE          also check this Sigstore bundle (repeatable)\n" CLI_IMAGE_USAGE
+	"  --bundle FILE          also check this Sigstore bundle (repeatable)\n"
+	"  --no-cache             registry images: check the registry, and keep nothing\n"
+	"  --cache-ttl SECONDS    how long a verified result is served from the cache\n"
+	"                         (default 300; 0 keeps nothing)\n" CLI_IMAGE_USAGE
 	"  -h, --help             show this help\n"
 	"\n"
 	"Exit codes: 0 verified, 1 not verified (reasons on stdout), 2 usage error,\n"
-	"3 error (no such image, malformed key, a registry image).\n";
+	"3 error (no such image, malformed key, a registry that cannot be reached).\n";
 
-enum { OPT_KEY = 0x100, OPT_MIN, OPT_IDENTITY, OPT_ATT, OPT_TYPE, OPT_BUNDLE };
+enum {
+	OPT_KEY = 0x100,
+	OPT_MIN,
+	OPT_IDENTITY,
+	OPT_ATT,
+	OPT_TYPE,
+	OPT_BUNDLE,
+	OPT_NOCACHE,
+	OPT_TTL
+};
 
 const char *cli_predicate_type(const char *type)
 {
@@ -77,8 +97,27 @@ static void print_result(const struct bh_verify_result *r, const struct bh_verif
 			printf(" (predicate %s)", s->predicate_type);
 		putchar('\n');
 	}
+	if (r->cached) {
+		char when[BH_TIME_MAX];
+
+		printf("  (from the verification cache: checked %s; --no-cache checks again)\n",
+		       bh_time_short(r->checked_at, when));
+	}
 	printf("verified: %s%s%s (%zu of %zu key%s, %u needed)\n", r->verified ? g : red,
 	       r->verified ? "yes" : "no", z, r->nvalid, o->nkeys, o->nkeys == 1 ? "" : "s", need);
+}
+
+/* The cache beside the database: DIR-of-db/verify-cache. */
+static char *cache_dir(struct bh_cli *cli)
+{
+	char *db = bh_store_default_path(cli->db_path), *slash = strrchr(db, '/'), *d;
+
+	if (!slash)
+		d = bh_strdup("verify-cache");
+	else
+		d = bh_asprintf("%.*s/verify-cache", (int)(slash - db), db);
+	free(db);
+	return d;
 }
 
 int cmd_verify(int argc, char **argv, struct bh_cli *cli)
@@ -91,6 +130,8 @@ int cmd_verify(int argc, char **argv, struct bh_cli *cli)
 		{ "attestation", no_argument, NULL, OPT_ATT },
 		{ "type", required_argument, NULL, OPT_TYPE },
 		{ "bundle", required_argument, NULL, OPT_BUNDLE },
+		{ "no-cache", no_argument, NULL, OPT_NOCACHE },
+		{ "cache-ttl", required_argument, NULL, OPT_TTL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -101,6 +142,8 @@ int cmd_verify(int argc, char **argv, struct bh_cli *cli)
 	struct bh_key *keys[MAX_KEYS] = { 0 };
 	struct bh_error *err = NULL;
 	const char *type = NULL;
+	char *cache = NULL;
+	bool no_cache = false;
 	uint64_t v;
 	int c, rc = BH_EXIT_USAGE;
 
@@ -120,6 +163,18 @@ int cmd_verify(int argc, char **argv, struct bh_cli *cli)
 		case OPT_ATT: vo.attestation = true; break;
 		case OPT_TYPE: type = optarg; break;
 		case OPT_BUNDLE: bh_strvec_push(&bundles, optarg); break;
+		case OPT_NOCACHE: no_cache = true; break;
+		case OPT_TTL:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 7 * 24 * 3600) {
+				cli_usage_error("verify",
+						"--cache-ttl: '%s' is not 0..604800 seconds",
+						optarg);
+				goto out;
+			}
+			vo.cache_ttl = (unsigned)v;
+			if (v == 0)
+				no_cache = true;
+			break;
 		case 'h': rc = cli_help(verify_usage); goto out;
 		default: goto out;
 		}
@@ -160,6 +215,8 @@ int cmd_verify(int argc, char **argv, struct bh_cli *cli)
 	vo.keys = (const struct bh_key *const *)keys;
 	vo.nkeys = keyfiles.n;
 	vo.bundle_paths = bundles.v;
+	if (!no_cache)
+		vo.cache_dir = cache = cache_dir(cli);
 	if (bh_verify_image(argv[optind], &io.open, &vo, &res, &err) < 0) {
 		rc = cli_fail(err);
 		goto out;
@@ -172,5 +229,6 @@ out:
 		bh_key_free(keys[i]);
 	bh_strvec_release(&keyfiles);
 	bh_strvec_release(&bundles);
+	free(cache);
 	return rc;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Signing, attesting and verifying an image by its manifest digest, in the
- * trust store beside it (store_oci.c today; the registry adds a backend):
+ * trust store beside it (an OCI layout, store_oci.c; a registry repository,
+ * store_registry.c):
  *
  *   sign    simple-signing payload -> layer of sha256-<hex>.sig (+ a bundle referrer)
  *   attest  in-toto statement in DSSE -> layer of sha256-<hex>.att (+ a bundle referrer)
@@ -11,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <time.h>
 
 #include "bulkhead/trust.h"
 #include "trust/internal.h"
@@ -20,66 +21,6 @@
 #define EMPTY_CONFIG_DIGEST                                                                        \
 	"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 
-static const char *const local_prefixes[] = { "oci:", "oci-archive:", "docker-archive:",
-					      "rootfs:" };
-
-/* No local prefix, and nothing on disk by that name (or its part before a
- * ':'): a registry reference, like "registry.example:5000/team/app:1.2". */
-static bool registry_ref(const char *image)
-{
-	struct stat st;
-	const char *c;
-
-	if (bh_str_has_prefix(image, "docker://"))
-		return true;
-	for (size_t i = 0; i < sizeof(local_prefixes) / sizeof(local_prefixes[0]); i++)
-		if (bh_str_has_prefix(image, local_prefixes[i]))
-			return false;
-	if (stat(image, &st) == 0)
-		return false;
-	for (c = strchr(image, ':'); c; c = strchr(c + 1, ':')) {
-		char *p = bh_strndup(image, (size_t)(c - image));
-		bool exists = stat(p, &st) == 0;
-
-		free(p);
-		if (exists)
-			return false;
-	}
-	return true;
-}
-
-int trust_open(const char *image, const struct bh_image_open_opts *oo, struct bh_image **img,
-	       struct trust_store **store, struct bh_error **err)
-{
-	*img = NULL;
-	*store = NULL;
-	if (registry_ref(image))
-		return bh_error_set(
-			err, BH_ERR_UNSUPPORTED,
-			"%s: a registry image; signatures in a registry need the "
-			"registry backend of the trust store (src/registry), which this "
-			"build does not have yet: copy the image and its "
-			"sha256-<hex>.sig tag into an OCI layout (skopeo copy) and use "
-			"oci:DIR",
-			image);
-	if (bh_image_open(image, oo, img, err) < 0)
-		return -1;
-	if ((*img)->kind != BH_IMAGE_OCI_DIR || !(*img)->has_manifest) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED,
-			     "%s: a %s keeps no signatures beside it; signatures live in an OCI "
-			     "layout directory (skopeo copy %s oci:DIR:TAG, then use oci:DIR:TAG)",
-			     image, bh_image_kind_name((*img)->kind), image);
-		goto fail;
-	}
-	if (trust_store_oci((*img)->location, store, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	bh_image_free(*img);
-	*img = NULL;
-	return -1;
-}
-
 void bh_sign_result_release(struct bh_sign_result *r)
 {
 	free(r->tag);
@@ -87,11 +28,11 @@ void bh_sign_result_release(struct bh_sign_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const char *identity_of(const struct bh_sign_opts *o, const struct bh_image *img)
+static const char *identity_of(const struct bh_sign_opts *o, const struct trust_target *t)
 {
 	if (o && o->identity)
 		return o->identity;
-	return img->name ? img->name : "";
+	return t->identity ? t->identity : "";
 }
 
 /*
@@ -179,17 +120,17 @@ static bool sig_is_dupe(const struct trust_desc *l, const void *ctx)
 
 /* A Sigstore bundle (DSSE) as an OCI 1.1 referrer of the image, as cosign
  * --new-bundle-format attaches it. */
-static int attach_bundle(struct trust_store *st, const struct bh_image *img, const struct bh_key *k,
-			 const char *statement_type, const char *statement, size_t n,
-			 struct bh_sign_result *res, struct bh_error **err)
+static int attach_bundle(struct trust_store *st, const struct trust_target *img,
+			 const struct bh_key *k, const char *statement_type, const char *statement,
+			 size_t n, struct bh_sign_result *res, struct bh_error **err)
 {
 	struct bh_buf bundle = BH_BUF_INIT(BH_TRUST_ENVELOPE_MAX),
 		      man = BH_BUF_INIT(BH_TRUST_MANIFEST_MAX);
 	struct trust_desc layer = { .media_type = (char *)BH_BUNDLE_V03 };
 	struct trust_desc cfg = { .media_type = (char *)TRUST_MT_OCI_EMPTY, .size = 2 };
-	struct trust_desc subj = { .media_type = img->manifest_media_type,
-				   .digest = img->manifest_digest,
-				   .size = img->manifest_size };
+	struct trust_desc subj = { .media_type = img->media_type,
+				   .digest = img->digest,
+				   .size = img->size };
 	struct bh_digest d;
 	char now[BH_TIME_MAX];
 	json_t *doc = NULL;
@@ -224,7 +165,7 @@ out:
 int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
 		  const struct bh_sign_opts *o, struct bh_sign_result *res, struct bh_error **err)
 {
-	struct bh_image *img = NULL;
+	struct trust_target img = { 0 };
 	struct trust_store *st = NULL;
 	struct bh_buf payload = BH_BUF_INIT(BH_TRUST_PAYLOAD_MAX),
 		      sig = BH_BUF_INIT(BH_TRUST_SIG_MAX), b64 = BH_BUF_INIT(1024),
@@ -238,10 +179,10 @@ int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const 
 	if (!bh_key_is_private(k))
 		return bh_error_set(err, BH_ERR_USAGE, "signing needs a private key");
 	if (trust_open(image, oo, &img, &st, err) < 0)
-		return -1;
-	res->digest = img->manifest_digest;
-	if (bh_simplesign_build(identity_of(o, img), &img->manifest_digest,
-				o ? o->annotations : NULL, &payload, err) < 0 ||
+		return bh_error_prefix(err, "signing %s", image);
+	res->digest = img.digest;
+	if (bh_simplesign_build(identity_of(o, &img), &img.digest, o ? o->annotations : NULL,
+				&payload, err) < 0 ||
 	    bh_key_sign(k, payload.data, payload.len, &sig, err) < 0 ||
 	    bh_base64_encode(sig.data, sig.len, &b64, err) < 0)
 		goto out;
@@ -249,13 +190,13 @@ int bh_sign_image(const char *image, const struct bh_image_open_opts *oo, const 
 	layer.size = (int64_t)payload.len;
 	layer.annotations = json_pack("{s:s}", TRUST_ANN_SIGNATURE, b64.data);
 	dupe = (struct sig_dupe){ k, &layer.digest, &payload };
-	tag = trust_tag(&img->manifest_digest, ".sig");
+	tag = trust_tag(&img.digest, ".sig");
 	if (add_layer(st, tag, &layer, payload.data, payload.len, sig_is_dupe, &dupe, res, err) < 0)
 		goto out;
 	if (o && o->bundle) {
-		if (bh_intoto_build(true, identity_of(o, img), &img->manifest_digest,
+		if (bh_intoto_build(true, identity_of(o, &img), &img.digest,
 				    BH_PREDICATE_COSIGN_SIGN, NULL, &stmt, err) < 0 ||
-		    attach_bundle(st, img, k, BH_PREDICATE_COSIGN_SIGN, stmt.data, stmt.len, res,
+		    attach_bundle(st, &img, k, BH_PREDICATE_COSIGN_SIGN, stmt.data, stmt.len, res,
 				  err) < 0)
 			goto out;
 	}
@@ -270,7 +211,7 @@ out:
 	bh_buf_release(&b64);
 	bh_buf_release(&stmt);
 	trust_store_free(st);
-	bh_image_free(img);
+	trust_target_release(&img);
 	return r;
 }
 
@@ -278,7 +219,7 @@ int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, cons
 		    const struct bh_sign_opts *o, const char *predicate_type,
 		    const json_t *predicate, struct bh_sign_result *res, struct bh_error **err)
 {
-	struct bh_image *img = NULL;
+	struct trust_target img = { 0 };
 	struct trust_store *st = NULL;
 	struct bh_buf stmt = BH_BUF_INIT(BH_TRUST_ENVELOPE_MAX),
 		      env = BH_BUF_INIT(BH_TRUST_ENVELOPE_MAX);
@@ -290,11 +231,11 @@ int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, cons
 	if (!bh_key_is_private(k))
 		return bh_error_set(err, BH_ERR_USAGE, "attesting needs a private key");
 	if (trust_open(image, oo, &img, &st, err) < 0)
-		return -1;
-	res->digest = img->manifest_digest;
+		return bh_error_prefix(err, "attesting %s", image);
+	res->digest = img.digest;
 	/* cosign attest writes in-toto v0.1 statements */
-	if (bh_intoto_build(false, identity_of(o, img), &img->manifest_digest, predicate_type,
-			    predicate, &stmt, err) < 0 ||
+	if (bh_intoto_build(false, identity_of(o, &img), &img.digest, predicate_type, predicate,
+			    &stmt, err) < 0 ||
 	    bh_dsse_sign(k, BH_INTOTO_PAYLOAD_TYPE, stmt.data, stmt.len, &env, err) < 0)
 		goto out;
 	bh_sha256(env.data, env.len, &layer.digest);
@@ -303,14 +244,14 @@ int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, cons
 	 * the envelope) and the predicate type */
 	layer.annotations = json_pack("{s:s, s:s}", TRUST_ANN_SIGNATURE, "", TRUST_ANN_PREDICATE,
 				      predicate_type);
-	tag = trust_tag(&img->manifest_digest, ".att");
+	tag = trust_tag(&img.digest, ".att");
 	if (add_layer(st, tag, &layer, env.data, env.len, NULL, NULL, res, err) < 0)
 		goto out;
 	if (o && o->bundle) {
 		bh_buf_reset(&stmt);
-		if (bh_intoto_build(true, identity_of(o, img), &img->manifest_digest,
-				    predicate_type, predicate, &stmt, err) < 0 ||
-		    attach_bundle(st, img, k, predicate_type, stmt.data, stmt.len, res, err) < 0)
+		if (bh_intoto_build(true, identity_of(o, &img), &img.digest, predicate_type,
+				    predicate, &stmt, err) < 0 ||
+		    attach_bundle(st, &img, k, predicate_type, stmt.data, stmt.len, res, err) < 0)
 			goto out;
 	}
 	r = 0;
@@ -322,7 +263,7 @@ out:
 	bh_buf_release(&stmt);
 	bh_buf_release(&env);
 	trust_store_free(st);
-	bh_image_free(img);
+	trust_target_release(&img);
 	return r;
 }
 
@@ -635,27 +576,45 @@ out:
 	free(mt);
 }
 
+/* Each referrer once: the API and the tag schema may both list one. */
+static bool seen_before(struct bh_strvec *seen, const struct bh_digest *d)
+{
+	for (size_t i = 0; i < seen->n; i++)
+		if (!strcmp(seen->v[i], d->str))
+			return true;
+	bh_strvec_push(seen, d->str);
+	return false;
+}
+
+static bool is_bundle_type(const char *artifact_type)
+{
+	return artifact_type &&
+	       bh_str_has_prefix(artifact_type, "application/vnd.dev.sigstore.bundle");
+}
+
 static int check_referrers(struct verify_ctx *c, struct trust_store *st, struct bh_error **err)
 {
 	struct trust_desc *refs = NULL;
+	struct bh_strvec seen = BH_STRVEC_INIT;
 	size_t n = 0;
 	char *tag = trust_tag(c->d, "");
 	struct bh_buf b = BH_BUF_INIT(BH_TRUST_MANIFEST_MAX);
 	struct bh_digest md;
 	char *mt = NULL;
-	int found;
+	int found = 0;
 
 	if (st->ops->referrers(st, c->d, &refs, &n, err) < 0) {
 		free(tag);
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (refs[i].artifact_type &&
-		    bh_str_has_prefix(refs[i].artifact_type, "application/vnd.dev.sigstore.bundle"))
+		if (is_bundle_type(refs[i].artifact_type) && !seen_before(&seen, &refs[i].digest))
 			check_bundle_manifest(c, st, &refs[i].digest, "referrer");
 	trust_descs_free(refs, n);
-	/* the referrers tag schema: an index at "sha256-<hex>" listing them */
-	found = st->ops->get_manifest(st, tag, BH_TRUST_MANIFEST_MAX, &b, &mt, &md, err);
+	/* the referrers tag schema: an index at "sha256-<hex>" listing them
+	 * (a registry store's referrers() has read it already) */
+	if (!st->referrers_cover_tag_schema)
+		found = st->ops->get_manifest(st, tag, BH_TRUST_MANIFEST_MAX, &b, &mt, &md, err);
 	if (found > 0 && !strcmp(mt, TRUST_MT_OCI_INDEX)) {
 		json_t *idx = NULL, *m;
 		size_t i;
@@ -667,9 +626,8 @@ static int check_referrers(struct verify_ctx *c, struct trust_store *st, struct 
 				if (i >= BH_TRUST_LAYERS_MAX ||
 				    trust_desc_parse(m, "referrer", &d, NULL) < 0)
 					break;
-				if (d.artifact_type &&
-				    bh_str_has_prefix(d.artifact_type,
-						      "application/vnd.dev.sigstore.bundle"))
+				if (is_bundle_type(d.artifact_type) &&
+				    !seen_before(&seen, &d.digest))
 					check_bundle_manifest(c, st, &d.digest,
 							      "tag-schema referrer");
 				trust_desc_release(&d);
@@ -677,29 +635,24 @@ static int check_referrers(struct verify_ctx *c, struct trust_store *st, struct 
 		}
 		json_decref(idx);
 	}
+	bh_strvec_release(&seen);
 	free(mt);
 	free(tag);
 	bh_buf_release(&b);
 	return found < 0 ? -1 : 0;
 }
 
-int bh_verify_image(const char *image, const struct bh_image_open_opts *oo,
-		    const struct bh_verify_opts *o, struct bh_verify_result *res,
-		    struct bh_error **err)
+int trust_verify(struct trust_store *st, const struct trust_target *t,
+		 const struct bh_verify_opts *o, struct bh_verify_result *res,
+		 struct bh_error **err)
 {
-	struct bh_image *img = NULL;
-	struct trust_store *st = NULL;
 	struct verify_ctx c = { .o = o, .res = res };
 	unsigned need = o->min_signatures ? o->min_signatures : 1;
 	int r = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (!o->nkeys)
-		return bh_error_set(err, BH_ERR_USAGE, "verifying needs at least one public key");
-	if (trust_open(image, oo, &img, &st, err) < 0)
-		return -1;
-	res->digest = img->manifest_digest;
-	res->image_name = img->name ? bh_strdup(img->name) : NULL;
+	res->digest = t->digest;
+	res->image_name = t->name ? bh_strdup(t->name) : NULL;
 	c.d = &res->digest;
 	c.key_ok = bh_calloc(o->nkeys, sizeof(*c.key_ok));
 	if (check_tag(&c, st, err) < 0 || check_referrers(&c, st, err) < 0)
@@ -718,14 +671,11 @@ int bh_verify_image(const char *image, const struct bh_image_open_opts *oo,
 	for (size_t k = 0; k < o->nkeys; k++)
 		res->nvalid += c.key_ok[k];
 	res->verified = res->nvalid >= need;
+	res->checked_at = (int64_t)time(NULL);
 	r = 0;
 out:
-	if (r < 0) {
-		bh_error_prefix(err, "verifying %s", image);
+	if (r < 0)
 		bh_verify_result_release(res);
-	}
 	free(c.key_ok);
-	trust_store_free(st);
-	bh_image_free(img);
 	return r;
 }

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bulkhead/registry.h"
 #include "bulkhead/trust.h"
 
 /* Media types and annotations as cosign writes them. */
@@ -44,8 +45,8 @@ json_t *trust_desc_json(const struct trust_desc *d);
 
 /*
  * Where signatures, attestations and bundles of an image are kept, beside the
- * image: an OCI image layout directory today (store_oci.c); the registry
- * client adds a backend with the same operations. Every read is checked
+ * image: an OCI image layout directory (store_oci.c) or the image's
+ * repository in a registry (store_registry.c). Every read is checked
  * against the digest it was asked for and bounded by `max`.
  */
 struct trust_store;
@@ -77,18 +78,85 @@ struct trust_store_ops {
 struct trust_store {
 	const struct trust_store_ops *ops;
 	char *name; /* for messages: "oci:DIR" */
+	/* referrers() lists the referrers tag schema's index too (a registry's
+	 * referrers API falls back to it), so it need not be read again */
+	bool referrers_cover_tag_schema;
 };
 
 /* The OCI image layout at dir (it must exist and be a layout). */
 int trust_store_oci(const char *dir, struct trust_store **out, struct bh_error **err);
-void trust_store_free(struct trust_store *s);
 /*
- * The store that keeps IMAGE's signatures, and IMAGE opened. Today an OCI
- * layout directory ("oci:DIR[:REF]" or a plain directory); a registry
- * reference or an image archive is BH_ERR_UNSUPPORTED naming what is missing.
+ * The repository `repo` (domain and path; tag and digest ignored) of a
+ * registry, through the client `client` (borrowed: it must outlive the
+ * store). Manifests by tag or digest, blobs verified, the referrers API with
+ * the tag-schema fallback; a referrer put where the registry has no
+ * referrers API is also listed in the `sha256-<hex>` index, as the
+ * distribution spec asks of clients.
  */
-int trust_open(const char *image, const struct bh_image_open_opts *oo, struct bh_image **img,
+int trust_store_registry(struct bh_registry *client, const struct bh_registry_ref *repo,
+			 struct trust_store **out, struct bh_error **err);
+void trust_store_free(struct trust_store *s);
+
+/* What is signed or verified: the manifest (or index) an IMAGE names. */
+struct trust_target {
+	struct bh_digest digest; /* what the reference resolves to (an index's, for an index) */
+	char *media_type;
+	int64_t size;
+	char *name;	/* the reference name: a registry's "domain/path", a layout's ref.name */
+	char *identity; /* the default docker-reference / subject name ("" when none) */
+	/* a registry image: */
+	bool remote;
+	struct bh_registry_ref ref; /* as parsed (normalised) */
+	struct bh_registry *client; /* owned */
+};
+void trust_target_release(struct trust_target *t);
+
+/* Is IMAGE a registry reference (no local prefix, nothing on disk by that name)? */
+bool trust_is_registry_ref(const char *image);
+/*
+ * The store that keeps IMAGE's signatures and what IMAGE names: an OCI layout
+ * directory ("oci:DIR[:REF]" or a plain directory), or a registry reference
+ * ("registry.example:5000/team/app:1.2", "...@sha256:...", "docker://...").
+ * A registry reference by tag is resolved by a GET of its manifest (hashed
+ * here); by digest, that manifest is fetched and checked against it.
+ * Another kind of image (an archive, a rootfs, an engine's store) is
+ * BH_ERR_UNSUPPORTED: it keeps no signatures beside it.
+ */
+int trust_open(const char *image, const struct bh_image_open_opts *oo, struct trust_target *t,
 	       struct trust_store **store, struct bh_error **err);
+/*
+ * The same, for a registry reference already parsed, through a client the
+ * caller keeps (registry audit: one client for every tag). `client` is
+ * borrowed: t->client stays NULL.
+ */
+int trust_open_remote(struct bh_registry *client, const struct bh_registry_ref *ref,
+		      struct trust_target *t, struct trust_store **store, struct bh_error **err);
+
+/*
+ * Verify the target in store `st` (see bh_verify_image); res is filled, the
+ * caller releases it.
+ */
+int trust_verify(struct trust_store *st, const struct trust_target *t,
+		 const struct bh_verify_opts *o, struct bh_verify_result *res,
+		 struct bh_error **err);
+
+/* ---- the cache of verified results (vcache.c) ---------------------------- */
+
+/*
+ * The key of a verification: the repository, the digest, the keys' ids
+ * (sorted), the options that change the answer and bulkhead's version,
+ * hashed: 64 hex characters into key. false when the options are not
+ * cacheable (bundle files given).
+ */
+bool trust_vcache_key(const char *repository, const struct bh_digest *d,
+		      const struct bh_verify_opts *o, char key[65]);
+/* A cached verified result for key, still fresh at `now`: 1 and res filled,
+ * 0 when there is none (or it is stale, damaged or not ours). */
+int trust_vcache_get(const char *dir, const char *key, int64_t now, struct bh_verify_result *res);
+/* Keep a verified result (only verified ones are kept) until now + ttl;
+ * best effort: a failure is logged at debug and forgotten. */
+void trust_vcache_put(const char *dir, const char *key, const char *repository, int64_t now,
+		      unsigned ttl, const struct bh_verify_result *res);
 
 /* cosign's tag for digest d with a suffix: "sha256-<hex>" + suffix (".sig"). */
 char *trust_tag(const struct bh_digest *d, const char *suffix);
