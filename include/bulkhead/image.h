@@ -105,10 +105,28 @@ struct bh_image_config {
 	size_t nhistory;
 };
 
+/*
+ * Where an image was pulled from, as annotations of its index.json entry in
+ * an OCI layout (`bulkhead pull` writes them; NIST SP 800-190 4.2.2: the
+ * stale-image scanner compares them with what the tag names today):
+ */
+#define BH_ANN_SOURCE	     "dev.bulkhead.image.source"	/* the reference pulled */
+#define BH_ANN_SOURCE_DIGEST "dev.bulkhead.image.source.digest" /* what it resolved to */
+#define BH_ANN_PULLED	     "dev.bulkhead.image.pulled"	/* when (RFC 3339) */
+
 struct bh_image {
 	enum bh_image_kind kind;
 	char *location; /* the path opened */
 	char *name;	/* the reference name if known (RepoTags, ref.name) */
+	/*
+	 * Where the image came from: a registry image, its reference (normalised)
+	 * and the digest it resolved to when opened (an index's when it names an
+	 * index); an OCI layout, the BH_ANN_SOURCE* annotations of its entry.
+	 * NULL / an empty digest when unknown.
+	 */
+	char *source_ref;
+	struct bh_digest source_digest;
+	char *source_time; /* RFC 3339: when it was pulled (layouts), or NULL */
 
 	bool has_manifest; /* OCI (docker-archive has none) */
 	struct bh_digest manifest_digest;

@@ -432,9 +432,29 @@ static int save_layout(struct bh_image *img, const struct img_plan *plan, const 
 	}
 	desc = json_pack("{s:s, s:s, s:I}", "mediaType", plan->manifest_type, "digest",
 			 plan->manifest_digest.str, "size", (json_int_t)plan->manifest_len);
-	if (tag)
-		json_object_set_new(desc, "annotations",
-				    json_pack("{s:s}", "org.opencontainers.image.ref.name", tag));
+	{
+		json_t *ann = json_object();
+
+		if (tag)
+			json_object_set_new(ann, "org.opencontainers.image.ref.name",
+					    json_string(tag));
+		/* where it came from, for the stale-image scanner (4.2.2) */
+		if (img->source_ref && img->source_digest.str[0]) {
+			char now[BH_TIME_MAX];
+
+			json_object_set_new(ann, BH_ANN_SOURCE, json_string(img->source_ref));
+			json_object_set_new(ann, BH_ANN_SOURCE_DIGEST,
+					    json_string(img->source_digest.str));
+			json_object_set_new(ann, BH_ANN_PULLED,
+					    json_string(img->source_time
+								? img->source_time
+								: bh_time_rfc3339(NULL, 0, now)));
+		}
+		if (json_object_size(ann))
+			json_object_set_new(desc, "annotations", ann);
+		else
+			json_decref(ann);
+	}
 	ix = json_pack("{s:i, s:s, s:[o]}", "schemaVersion", 2, "mediaType", BH_MT_OCI_INDEX,
 		       "manifests", desc);
 	index = json_dumps(ix, JSON_COMPACT);

@@ -132,7 +132,9 @@ struct bh_descriptor {
 	char *media_type;
 	struct bh_digest digest;
 	int64_t size;
-	char *ref_name; /* annotations["org.opencontainers.image.ref.name"] */
+	char *ref_name;			/* annotations["org.opencontainers.image.ref.name"] */
+	char *source_ref, *source_time; /* annotations BH_ANN_SOURCE, BH_ANN_PULLED */
+	struct bh_digest source_digest; /* annotations BH_ANN_SOURCE_DIGEST */
 	char *os, *arch, *variant;
 };
 

@@ -14,6 +14,8 @@ void bh_descriptor_release(struct bh_descriptor *d)
 {
 	free(d->media_type);
 	free(d->ref_name);
+	free(d->source_ref);
+	free(d->source_time);
 	free(d->os);
 	free(d->arch);
 	free(d->variant);
@@ -46,6 +48,13 @@ int bh_descriptor_parse(const json_t *o, const char *what, struct bh_descriptor 
 	ann = bh_json_obj(o, "annotations");
 	if (ann && bh_json_str(ann, "org.opencontainers.image.ref.name"))
 		d->ref_name = bh_strdup(bh_json_str(ann, "org.opencontainers.image.ref.name"));
+	/* where it was pulled from: kept only when the digest is one */
+	if (ann && bh_json_str(ann, BH_ANN_SOURCE) && bh_json_str(ann, BH_ANN_SOURCE_DIGEST) &&
+	    bh_digest_parse(bh_json_str(ann, BH_ANN_SOURCE_DIGEST), &d->source_digest, NULL) == 0) {
+		d->source_ref = bh_strdup(bh_json_str(ann, BH_ANN_SOURCE));
+		if (bh_json_str(ann, BH_ANN_PULLED))
+			d->source_time = bh_strdup(bh_json_str(ann, BH_ANN_PULLED));
+	}
 	plat = bh_json_obj(o, "platform");
 	if (plat) {
 		if (bh_json_str(plat, "os"))

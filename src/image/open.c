@@ -134,6 +134,12 @@ static int select_manifest(struct bh_image *img, json_t *index, const char *ref,
 			goto out;
 		}
 	}
+	if (depth == 0 && cand[0].source_ref && !img->source_ref) {
+		img->source_ref = bh_strdup(cand[0].source_ref);
+		img->source_digest = cand[0].source_digest;
+		if (cand[0].source_time)
+			img->source_time = bh_strdup(cand[0].source_time);
+	}
 	if (is_index(cand[0].media_type)) {
 		struct bh_buf b = BH_BUF_INIT(img->limits.max_json);
 		json_t *nested;

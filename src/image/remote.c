@@ -293,10 +293,11 @@ int img_open_registry(struct bh_image *img, const char *reference,
 		if (is_index(k->media_type))
 			remember_children(s, k->data, k->len);
 		/* the one descriptor open.c starts from */
-		index = json_pack("{s:i, s:s, s:[{s:s, s:s, s:I}]}", "schemaVersion", 2,
-				  "mediaType", BH_MT_OCI_INDEX, "manifests", "mediaType",
+		index = json_pack("{s:i, s:s, s:[{s:s, s:s, s:I, s:{s:s, s:s}}]}", "schemaVersion",
+				  2, "mediaType", BH_MT_OCI_INDEX, "manifests", "mediaType",
 				  k->media_type, "digest", top.digest.str, "size",
-				  (json_int_t)k->len);
+				  (json_int_t)k->len, "annotations", BH_ANN_SOURCE, ref_str,
+				  BH_ANN_SOURCE_DIGEST, top.digest.str);
 		s->index = json_dumps(index, JSON_COMPACT);
 		s->index_len = strlen(s->index);
 	}

@@ -277,6 +277,8 @@ void bh_image_free(struct bh_image *img)
 	json_decref(img->manifest_json);
 	free(img->location);
 	free(img->name);
+	free(img->source_ref);
+	free(img->source_time);
 	free(img->manifest_media_type);
 	free(img->config_media_type);
 	if (img->src)
