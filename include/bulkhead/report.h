@@ -24,6 +24,7 @@ enum bh_finding_kind {
 	BH_FIND_SECRET,
 	BH_FIND_MALWARE,
 	BH_FIND_POLICY,
+	BH_FIND_STALE, /* stale images: age, tag drift, an old base (4.2.2) */
 };
 
 enum bh_fix_state {

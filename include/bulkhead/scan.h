@@ -11,6 +11,7 @@
  *   finish    the merged view; the inventory, in which the merged view
  *             decides what is installed for one layer as for many; the
  *             configuration, secret and malware findings
+ *   stale     the image's age, its tag's drift, its base (BH_SCAN_STALE)
  *   match     the inventory against the advisory store (BH_SCAN_VULN): one
  *             finding per (package, vulnerability); a package whose version
  *             its scheme cannot read is still looked up, logged at debug
@@ -127,6 +128,31 @@ void bh_vex_release(struct bh_vex *v);
 size_t bh_vex_apply(const struct bh_vex *v, const struct bh_image *img,
 		    const struct bh_inventory *inv, struct bh_findings *f);
 
+/* ---- stale images (NIST SP 800-190 4.2.2) ---------------------------------- */
+
+#define BH_STALE_MAX_AGE_DAYS 90
+
+struct bh_stale_opts {
+	unsigned max_age_days;		       /* BH-STALE-AGE past this; 0 = 90 */
+	const char *base;		       /* BH-STALE-BASE: the base IMAGE, or NULL */
+	const struct bh_image_open_opts *open; /* the registry options (drift, base) */
+	time_t now;			       /* 0 = now */
+};
+
+/*
+ * Append the stale-image findings of `img` (kind BH_FIND_STALE, MEDIUM,
+ * countermeasure 4.2.2) to `out`:
+ *   BH-STALE-AGE    config `created` older than max_age_days (the Unix epoch,
+ *                   a reproducible build's fixed date, is an unknown age);
+ *   BH-STALE-DRIFT  the tag of img->source_ref names another digest than
+ *                   img->source_digest in the registry now, or is gone (one
+ *                   HEAD; an unreachable registry is a warning, logged);
+ *   BH-STALE-BASE   given `base`, the base's diff_ids are not a prefix of
+ *                   the image's (a base that cannot be opened is an error).
+ */
+int bh_scan_stale(const struct bh_image *img, const struct bh_stale_opts *o,
+		  struct bh_findings *out, struct bh_error **err);
+
 /* ---- the pipeline ---------------------------------------------------------- */
 
 /* The scanners, as bits of bh_scan_opts.scanners. */
@@ -135,6 +161,12 @@ enum {
 	BH_SCAN_CONFIG = 1 << 1,  /* configuration defects (4.1.2) */
 	BH_SCAN_SECRET = 1 << 2,  /* clear-text secrets (4.1.4) */
 	BH_SCAN_MALWARE = 1 << 3, /* malware (4.1.3) */
+	/*
+	 * Stale images (4.2.2): bh_scan_stale. Not in BH_SCAN_ALL: it asks the
+	 * registry (drift) and the clock (age), so a scan of the same image
+	 * would change from day to day and reach for the network unasked.
+	 */
+	BH_SCAN_STALE = 1 << 4,
 };
 #define BH_SCAN_ALL (BH_SCAN_VULN | BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE)
 
@@ -173,6 +205,10 @@ struct bh_scan_opts {
 	enum bh_severity fail_on;
 
 	bool record; /* record the summary in the store (needs a store) */
+
+	/* BH_SCAN_STALE: see bh_stale_opts (its `open` is `open`, its `now` is `now`) */
+	unsigned max_age_days; /* 0 = BH_STALE_MAX_AGE_DAYS */
+	const char *base;      /* the base image, or NULL */
 };
 
 struct bh_scan_stats {

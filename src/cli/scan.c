@@ -24,8 +24,9 @@ static const char scan_usage[] =
 	"\n"
 	"Find known vulnerabilities in an image's packages (NIST SP 800-190 4.1.1),\n"
 	"configuration defects (4.1.2), embedded malware (4.1.3) and clear-text secrets\n"
-	"(4.1.4), in one pass over the layers.\n"
-	"IMAGE is anything 'bulkhead image' reads (docker-archive, OCI layout, rootfs:DIR).\n"
+	"(4.1.4), in one pass over the layers; and, asked for, stale images (4.2.2).\n"
+	"IMAGE is anything 'bulkhead image' reads (docker-archive, OCI layout, rootfs:DIR,\n"
+	"a registry reference).\n"
 	"\n"
 	"Options:\n"
 	"  --format FORMAT      table (default), json, sarif or cyclonedx\n"
@@ -39,7 +40,10 @@ static const char scan_usage[] =
 	"  --exit-code N        exit with N when any finding is reported (default 0)\n"
 	"  --fail-on SEVERITY   exit 1 when a finding reaches SEVERITY (the quality gate)\n"
 	"  --no-record          do not record the result in the store\n"
-	"  --scanners LIST      vuln,config,secret,malware (default: all)\n"
+	"  --scanners LIST      vuln,config,secret,malware,stale (default: all but stale)\n"
+	"  --max-image-age DAYS stale: BH-STALE-AGE past DAYS (default 90); turns stale on\n"
+	"  --base IMAGE         stale: BH-STALE-BASE when IMAGE's layers are not the image's\n"
+	"                       first ones (built on an older base); turns stale on\n"
 	"  --skip-checks IDS    configuration checks and rules not to report, e.g.\n"
 	"                       BH-CFG-013,BH-SECRET-JWT (a trailing * matches a prefix)\n"
 	"  --secret-binaries    search binary files for secrets too\n"
@@ -49,6 +53,8 @@ static const char scan_usage[] =
 	"  --hash-blocklist FILE  SHA-256 digests of known-bad files, one per line\n"
 	"  --clamav             also hand every file to clamscan, if installed\n"
 	"  --platform, --ref, --threads   as for 'bulkhead image'\n"
+	"  --cacert, --cert-dir, --insecure-registry, --authfile, --registry-timeout\n"
+	"                       for a registry IMAGE (and stale's drift and --base)\n"
 	"\n"
 	"The advisory store is --db (see 'bulkhead db'). Exit codes: 0 clean (or findings\n"
 	"without a gate), 1 the gate failed, 2 usage, 3 error. See bulkhead-scan(1).\n";
@@ -70,6 +76,8 @@ enum {
 	OPT_HASH_BLOCKLIST,
 	OPT_CLAMAV,
 	OPT_SECRET_INCLUDE_PACKAGED,
+	OPT_MAX_IMAGE_AGE,
+	OPT_BASE,
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
@@ -93,10 +101,9 @@ static int parse_scanners(const char *list, struct scan_args *a)
 		const char *name;
 		unsigned bit;
 	} names[] = {
-		{ "vuln", BH_SCAN_VULN },
-		{ "config", BH_SCAN_CONFIG },
-		{ "secret", BH_SCAN_SECRET },
-		{ "malware", BH_SCAN_MALWARE },
+		{ "vuln", BH_SCAN_VULN },     { "config", BH_SCAN_CONFIG },
+		{ "secret", BH_SCAN_SECRET }, { "malware", BH_SCAN_MALWARE },
+		{ "stale", BH_SCAN_STALE },
 	};
 	char *copy = bh_strdup(list), *save = NULL;
 	int r = 0;
@@ -175,10 +182,13 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		{ "hash-blocklist", required_argument, NULL, OPT_HASH_BLOCKLIST },
 		{ "clamav", no_argument, NULL, OPT_CLAMAV },
 		{ "secret-include-packaged", no_argument, NULL, OPT_SECRET_INCLUDE_PACKAGED },
+		{ "max-image-age", required_argument, NULL, OPT_MAX_IMAGE_AGE },
+		{ "base", required_argument, NULL, OPT_BASE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	uint64_t v;
+	bool stale = false;
 	int c;
 
 	a->scan.record = true;
@@ -235,7 +245,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 				return cli_usage_error(
 					"scan",
 					"--scanners: '%s' is not a list of vuln, config, "
-					"secret, malware",
+					"secret, malware, stale",
 					optarg);
 			break;
 		case OPT_SKIP_CHECKS: add_skips(optarg, a); break;
@@ -250,12 +260,26 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		case OPT_HASH_BLOCKLIST: a->content.hash_blocklist = optarg; break;
 		case OPT_CLAMAV: a->content.clamav = true; break;
 		case OPT_SECRET_INCLUDE_PACKAGED: a->content.secret_include_packaged = true; break;
+		case OPT_MAX_IMAGE_AGE:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v == 0 || v > 36500)
+				return cli_usage_error("scan",
+						       "--max-image-age: '%s' is not 1..36500 days",
+						       optarg);
+			a->scan.max_age_days = (unsigned)v;
+			stale = true;
+			break;
+		case OPT_BASE:
+			a->scan.base = optarg;
+			stale = true;
+			break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
 	}
 	if (argc - optind != 1)
 		return cli_usage_error("scan", "expected one IMAGE");
+	if (stale)
+		a->scan.scanners |= BH_SCAN_STALE;
 	*image = argv[optind];
 	return 0;
 }
@@ -334,7 +358,10 @@ static size_t print_content_table(FILE *fp, const struct bh_findings *f, bool co
 		if (x->path && x->line > 0)
 			snprintf(where, sizeof(where), "%s:%ld", x->path, x->line);
 		else
-			snprintf(where, sizeof(where), "%s", x->path ? x->path : "(image config)");
+			snprintf(where, sizeof(where), "%s",
+				 x->path		    ? x->path
+				 : x->kind == BH_FIND_STALE ? "(image)"
+							    : "(image config)");
 		fprintf(fp, "%-8s %s%-8s%s %-31s %5s  %-40s %s\n", bh_finding_kind_name(x->kind),
 			sev_color(color, x->severity), bh_severity_name(x->severity), rs, x->id,
 			layer, where, x->title ? x->title : "");
@@ -342,6 +369,14 @@ static size_t print_content_table(FILE *fp, const struct bh_findings *f, bool co
 	if (removed)
 		fprintf(fp,
 			"LAYER a-b: added in layer a, deleted in layer b, still in the image.\n");
+	/* stale images: what to do is the point, so it is shown */
+	for (size_t k = 0; k < n; k++) {
+		const struct bh_finding *x = &f->v[order[k]];
+
+		if (x->kind == BH_FIND_STALE && x->remediation)
+			fprintf(fp, "%s (NIST SP 800-190 %s): %s\n", x->id,
+				x->countermeasure ? x->countermeasure : "4.2.2", x->remediation);
+	}
 	free(order);
 	return n;
 }

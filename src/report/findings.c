@@ -68,6 +68,7 @@ const char *bh_finding_kind_name(enum bh_finding_kind k)
 	case BH_FIND_SECRET: return "secret";
 	case BH_FIND_MALWARE: return "malware";
 	case BH_FIND_POLICY: return "policy";
+	case BH_FIND_STALE: return "stale";
 	}
 	return "unknown";
 }

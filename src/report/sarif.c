@@ -62,6 +62,8 @@ static json_t *rule_json(const struct bh_report *r, const struct bh_finding *f)
 		bh_buf_addf(&help, NULL, "\n%s", f->remediation);
 		bh_buf_addf(&md, NULL, "\n\n%s", f->remediation);
 	}
+	if (f->countermeasure)
+		bh_buf_addf(&md, NULL, "\n\nNIST SP 800-190 section %s", f->countermeasure);
 	tags = json_pack("[s, s]", "security", bh_finding_kind_name(f->kind));
 	json_array_append_new(tags, json_string(bh_severity_name(f->severity)));
 	rule = json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:s}, s:{s:s, s:o, s:s}}",
@@ -73,6 +75,9 @@ static json_t *rule_json(const struct bh_report *r, const struct bh_finding *f)
 			 "tags", tags, "precision", "very-high");
 	if (f->references && f->references[0])
 		json_object_set_new(rule, "helpUri", json_string(f->references[0]));
+	if (f->countermeasure)
+		json_object_set_new(json_object_get(rule, "properties"), "nist-sp-800-190",
+				    json_string(f->countermeasure));
 	bh_buf_release(&help);
 	bh_buf_release(&md);
 	return rule;

@@ -246,6 +246,15 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 		*bh_findings_add(&r->findings) = content_found.v[i];
 	free(content_found.v);
 	memset(&content_found, 0, sizeof(content_found));
+	if (o->scanners & BH_SCAN_STALE) {
+		struct bh_stale_opts so = { .max_age_days = o->max_age_days,
+					    .base = o->base,
+					    .open = o->open,
+					    .now = o->now };
+
+		if (cancelled(o, err) || bh_scan_stale(r->img, &so, &r->findings, err) < 0)
+			goto fail;
+	}
 	if (cancelled(o, err) || suppress(r, o, err) < 0)
 		goto fail;
 	filter(r, o);

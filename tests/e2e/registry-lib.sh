@@ -8,7 +8,7 @@
 #   . "$(dirname "$0")/lib.sh"; . "$(dirname "$0")/registry-lib.sh"
 #   reg_need registry || { t_skip ...; t_done; exit; }
 #   reg_pki
-#   reg_start main tls htpasswd     # sets REG_main (host:port), REG_main_DIR
+#   reg_start main tls htpasswd     # sets REG_main (host:port), REG_main_DIR, REG_main_PID
 #   reg_server fake "$layout"       # sets SRV_fake (host:port)
 
 REG_SERVERS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/registry-servers.py"
@@ -116,6 +116,7 @@ reg_start() {
 		if kill -0 "$pid" 2>/dev/null; then
 			printf -v "REG_$name" '%s' "127.0.0.1:$port"
 			printf -v "REG_${name}_DIR" '%s' "$dir"
+			printf -v "REG_${name}_PID" '%s' "$pid"
 			return 0
 		fi
 	done
