@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -420,5 +421,54 @@ void bh_verify_result_release(struct bh_verify_result *r);
 int bh_verify_image(const char *image, const struct bh_image_open_opts *oo,
 		    const struct bh_verify_opts *o, struct bh_verify_result *res,
 		    struct bh_error **err);
+
+/* ---- auditing a repository ----------------------------------------------- */
+
+struct bh_store;
+struct bh_registry_opts;
+
+struct bh_audit_opts {
+	const struct bh_registry_opts *registry; /* TLS, credentials; NULL = defaults */
+	const char *platform;			 /* an index's image to date; NULL = linux/amd64 */
+	const struct bh_key *const *keys; /* signature status: these keys; none = not asked */
+	size_t nkeys;
+	struct bh_store *store; /* scan status: its recorded scans; NULL = not asked */
+	unsigned max_age_days;	/* stale past this; 0 = 90 */
+	time_t now;		/* 0 = now */
+};
+
+struct bh_audit_tag {
+	char *tag;
+	struct bh_digest digest; /* what the tag names (an index's, for an index) */
+	char *media_type;
+	char *created;	  /* the image config's, or NULL */
+	int64_t age_days; /* -1 when unknown */
+	bool stale;	  /* older than max_age_days */
+	bool sig_checked; /* keys were given */
+	char **signed_by; /* the ids of the keys that verify a signature of digest (NULL-terminated)
+			   */
+	size_t nsigned;
+	json_t *scan; /* the last recorded scan (bh_store_last_scan), or NULL */
+	char *error;  /* this tag could not be audited: why (the rest is unknown) */
+};
+
+struct bh_audit_result {
+	char *repository; /* "domain/path" */
+	struct bh_audit_tag *tags;
+	size_t n;
+};
+void bh_audit_result_release(struct bh_audit_result *r);
+
+/*
+ * Every tag of the repository `prefix` names ("registry.example:5000/team/app",
+ * optionally ":GLOB", a shell pattern on the tag: "app:1.*"), except cosign's
+ * signature tags, each with its digest, age, the keys that signed it (as
+ * bh_verify_image checks) and its last recorded scan (by the tag's digest,
+ * else, for an index, by the platform image's). A tag that cannot be read
+ * has `error` set and the others are still audited; the call fails only when
+ * the tags cannot be listed.
+ */
+int bh_trust_audit(const char *prefix, const struct bh_audit_opts *o, struct bh_audit_result *res,
+		   struct bh_error **err);
 
 #endif /* BULKHEAD_TRUST_H */

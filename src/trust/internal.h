@@ -108,6 +108,8 @@ struct trust_target {
 	bool remote;
 	struct bh_registry_ref ref; /* as parsed (normalised) */
 	struct bh_registry *client; /* owned */
+	char *manifest;		    /* the bytes resolved (hashed to digest) */
+	size_t manifest_len;
 };
 void trust_target_release(struct trust_target *t);
 

@@ -50,6 +50,7 @@ void trust_target_release(struct trust_target *t)
 	free(t->media_type);
 	free(t->name);
 	free(t->identity);
+	free(t->manifest);
 	bh_registry_ref_release(&t->ref);
 	bh_registry_free(t->client);
 	memset(t, 0, sizeof(*t));
@@ -72,6 +73,9 @@ int trust_open_remote(struct bh_registry *client, const struct bh_registry_ref *
 	t->name = bh_registry_ref_name(ref);
 	/* cosign's docker-reference: the repository, without tag or digest */
 	t->identity = bh_strdup(t->name);
+	t->manifest = m.data;
+	t->manifest_len = m.len;
+	m.data = NULL;
 	bh_registry_manifest_release(&m);
 	return trust_store_registry(client, ref, store, err);
 }
