@@ -1125,6 +1125,122 @@ static void test_registry_ref(void **state)
 	bh_key_free(k);
 }
 
+/* The verification cache: what its key covers, what a hit gives back, and
+ * what it refuses (expired, another key, others' files, damage). */
+static void test_vcache(void **state)
+{
+	struct bh_key *a = NULL, *b = NULL;
+	const struct bh_key *ab[2], *ba[2], *only_a[1];
+	struct bh_verify_opts o = { 0 }, p;
+	struct bh_verify_result r = { 0 }, got;
+	struct bh_digest d, d2;
+	char k1[65], k2[65], *dir = unit_mktmp(), *cache = bh_asprintf("%s/c", dir), *path;
+	char *bundles[] = { "x.json", NULL };
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(bh_key_generate(&a, NULL), 0);
+	assert_int_equal(bh_key_generate(&b, NULL), 0);
+	ab[0] = a, ab[1] = b, ba[0] = b, ba[1] = a, only_a[0] = a;
+	bh_sha256("one", 3, &d);
+	bh_sha256("two", 3, &d2);
+	o.keys = ab;
+	o.nkeys = 2;
+	o.min_signatures = 2;
+	assert_true(trust_vcache_key("r.example/app", &d, &o, k1));
+	assert_int_equal(strlen(k1), 64);
+	/* the keys' order does not matter */
+	p = o;
+	p.keys = ba;
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k2));
+	assert_string_equal(k1, k2);
+	/* everything else does */
+	assert_true(trust_vcache_key("r.example/other", &d, &o, k2));
+	assert_string_not_equal(k1, k2);
+	assert_true(trust_vcache_key("r.example/app", &d2, &o, k2));
+	assert_string_not_equal(k1, k2);
+	p = o;
+	p.keys = only_a;
+	p.nkeys = 1;
+	p.min_signatures = 1;
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k2));
+	assert_string_not_equal(k1, k2);
+	p = o;
+	p.min_signatures = 1;
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k2));
+	assert_string_not_equal(k1, k2);
+	p = o;
+	p.identity = "";
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k2));
+	assert_string_not_equal(k1, k2); /* an empty identity is not none */
+	p = o;
+	p.attestation = true;
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k2));
+	assert_string_not_equal(k1, k2);
+	p.predicate_type = BH_PREDICATE_VULN;
+	assert_true(trust_vcache_key("r.example/app", &d, &p, k1) && strcmp(k1, k2));
+	assert_true(trust_vcache_key("r.example/app", &d, &o, k1));
+	p = o;
+	p.bundle_paths = bundles;
+	assert_false(trust_vcache_key("r.example/app", &d, &p, k2));
+
+	/* a verified result comes back whole, marked cached */
+	r.digest = d;
+	r.image_name = bh_strdup("r.example/app");
+	r.sigs = bh_calloc(1, sizeof(*r.sigs));
+	r.nsigs = 1;
+	r.sigs[0].where = bh_strdup("sha256-x.sig layer 1");
+	r.sigs[0].ok = true;
+	r.sigs[0].key_id = bh_strdup(bh_key_id(a));
+	r.sigs[0].docker_reference = bh_strdup("r.example/app");
+	r.nvalid = 2;
+	r.verified = true;
+	r.checked_at = 1000;
+	assert_int_equal(trust_vcache_get(cache, k1, 1000, &got), 0); /* nothing yet */
+	trust_vcache_put(cache, k1, "r.example/app", 1000, 60, &r);
+	assert_int_equal(stat(cache, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	path = bh_asprintf("%s/%s", cache, k1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(trust_vcache_get(cache, k1, 1030, &got), 1);
+	assert_true(got.verified && got.cached);
+	assert_string_equal(got.digest.str, d.str);
+	assert_int_equal(got.nvalid, 2);
+	assert_int_equal(got.checked_at, 1000);
+	assert_int_equal(got.nsigs, 1);
+	assert_string_equal(got.sigs[0].key_id, bh_key_id(a));
+	assert_string_equal(got.sigs[0].where, "sha256-x.sig layer 1");
+	bh_verify_result_release(&got);
+	/* expired; written in the future; under another key's name; others may write it */
+	assert_int_equal(trust_vcache_get(cache, k1, 1060, &got), 0);
+	assert_int_equal(trust_vcache_get(cache, k1, 900, &got), 0);
+	{
+		char *other = bh_asprintf("%s/%s", cache, k2);
+
+		assert_int_equal(link(path, other), 0);
+		assert_int_equal(trust_vcache_get(cache, k2, 1030, &got), 0);
+		free(other);
+	}
+	assert_int_equal(chmod(path, 0622), 0);
+	assert_int_equal(trust_vcache_get(cache, k1, 1030, &got), 0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(bh_write_file_atomic(path, "{\"version\":1,", 13, 0600, NULL), 0);
+	assert_int_equal(trust_vcache_get(cache, k1, 1030, &got), 0);
+	/* a "no" is never kept */
+	r.verified = false;
+	trust_vcache_put(cache, k2, "r.example/app", 1000, 60, &r);
+	unlink(path);
+	trust_vcache_put(cache, k1, "r.example/app", 1000, 60, &r);
+	assert_int_equal(trust_vcache_get(cache, k1, 1030, &got), 0);
+	free(path);
+	bh_verify_result_release(&r);
+	bh_key_free(a);
+	bh_key_free(b);
+	free(cache);
+	unit_rmtmp(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1146,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_payload_for_another_digest),
 		cmocka_unit_test(test_attest_layout),
 		cmocka_unit_test(test_registry_ref),
+		cmocka_unit_test(test_vcache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
