@@ -195,7 +195,7 @@ static void prune(const char *dir)
 			cap = cap ? cap * 2 : 256;
 			v = bh_reallocarray(v, cap, sizeof(*v));
 		}
-		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
+		memcpy(v[n].name, de->d_name, 65); /* 64 characters and the NUL */
 		v[n++].mtime = (int64_t)st.st_mtime;
 	}
 	if (n > BH_VCACHE_MAX) {
