@@ -25,7 +25,7 @@ const struct bh_command bh_commands[] = {
 	{ "pull", cmd_pull, "copy an image from a registry to an OCI layout or docker-archive" },
 	{ "push", cmd_push, "send an image to a registry" },
 	{ "registry", cmd_registry,
-	  "list a repository's tags; show manifests, digests, referrers" },
+	  "list a repository's tags; show manifests, digests, referrers; audit tags" },
 	{ "policy", cmd_policy,
 	  "validate policies; check manifests, images and bundles against them" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },
