@@ -214,11 +214,12 @@ void trust_vcache_put(const char *dir, const char *key, const char *repository, 
 {
 	struct bh_buf b = BH_BUF_INIT(ENTRY_MAX);
 	struct bh_error *e = NULL;
-	json_t *doc, *sigs = json_array();
+	json_t *doc, *sigs;
 	char *path = NULL;
 
 	if (!res->verified)
 		return;
+	sigs = json_array();
 	for (size_t i = 0; i < res->nsigs; i++) {
 		const struct bh_verify_sig *s = &res->sigs[i];
 		json_t *o = json_pack("{s:s, s:b}", "where", s->where, "ok", s->ok);
