@@ -441,6 +441,61 @@ int bh_check_new_dir(const char *dir, struct bh_error **err);
  * success. dirfd may be AT_FDCWD. */
 int bh_remove_tree(int dirfd, const char *path, struct bh_error **err);
 
+/* ---- compact binary records --------------------------------------------- */
+/*
+ * The encoding of what bulkhead keeps between runs in its own files (the
+ * layer cache): a writer that appends to a bh_buf and a bounded reader of
+ * (pointer, length). An integer is an unsigned LEB128 varint (a signed one
+ * zigzag-encoded first); a string is its length + 1 and its bytes (0 for
+ * NULL); bytes are their length and the bytes. Nothing is aligned, nothing
+ * is typed: the format of a record is the code that writes it.
+ *
+ * The first failure sticks, so a writer or reader is checked once at the
+ * end: the writer's when its buffer reaches its maximum, the reader's on a
+ * truncated input, an over-long varint, a value over the limit the caller
+ * gives, or a string with a NUL byte in it. A failed reader returns 0, NULL
+ * and empty bytes from then on; nothing it read before is trusted.
+ */
+struct bh_pack {
+	struct bh_buf *b; /* borrowed */
+	bool failed;
+};
+
+void bh_pack_u64(struct bh_pack *w, uint64_t v);
+void bh_pack_i64(struct bh_pack *w, int64_t v);
+void bh_pack_str(struct bh_pack *w, const char *s); /* s may be NULL */
+void bh_pack_strn(struct bh_pack *w, const char *s, size_t n);
+void bh_pack_bytes(struct bh_pack *w, const void *p, size_t n);
+/* n raw bytes, no length (the reader knows n: bh_unpack_fixed). */
+void bh_pack_fixed(struct bh_pack *w, const void *p, size_t n);
+
+struct bh_unpack {
+	const unsigned char *p, *end;
+	bool failed;
+};
+
+void bh_unpack_init(struct bh_unpack *r, const void *p, size_t n);
+/* An integer of at most max (a larger one fails the reader). */
+uint64_t bh_unpack_u64(struct bh_unpack *r, uint64_t max);
+int64_t bh_unpack_i64(struct bh_unpack *r);
+/*
+ * A count of items that each take at least one byte: at most max and at most
+ * the bytes left, so a hostile count cannot make the caller allocate more
+ * than the input could describe.
+ */
+size_t bh_unpack_count(struct bh_unpack *r, size_t max);
+/* A new string of at most max bytes, or NULL (a NULL was written, or the
+ * reader failed: tell them apart with r->failed). */
+char *bh_unpack_str(struct bh_unpack *r, size_t max);
+/* The same, not NULL: a NULL fails the reader. */
+char *bh_unpack_str_nn(struct bh_unpack *r, size_t max);
+/* At most max bytes, borrowed from the input (NULL with *n = 0 when empty). */
+const void *bh_unpack_bytes(struct bh_unpack *r, size_t *n, size_t max);
+/* Exactly n bytes into out (zeroed on failure). */
+void bh_unpack_fixed(struct bh_unpack *r, void *out, size_t n);
+/* The reader did not fail and used up its input. */
+bool bh_unpack_done(const struct bh_unpack *r);
+
 /* ---- string-keyed hash map --------------------------------------------- */
 
 /*

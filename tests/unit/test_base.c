@@ -443,6 +443,116 @@ static void error_warn_logs_and_releases(void **state)
 	bh_log_set_handler(NULL, NULL);
 }
 
+static void pack_round_trips_and_fails_on_every_truncation(void **state)
+{
+	static const uint64_t nums[] = { 0, 1, 127, 128, 300, UINT32_MAX, UINT64_MAX };
+	static const int64_t snums[] = { 0, -1, 1, INT64_MIN, INT64_MAX, -300 };
+	struct bh_buf b = BH_BUF_INIT(1u << 20);
+	struct bh_pack w = { &b, false };
+	struct bh_unpack r;
+	unsigned char md5[4] = { 1, 2, 3, 4 }, got4[4];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		bh_pack_u64(&w, nums[i]);
+	for (size_t i = 0; i < sizeof(snums) / sizeof(snums[0]); i++)
+		bh_pack_i64(&w, snums[i]);
+	bh_pack_str(&w, "usr/bin/env");
+	bh_pack_str(&w, NULL);
+	bh_pack_str(&w, "");
+	bh_pack_bytes(&w, "\0\1\2", 3);
+	bh_pack_fixed(&w, md5, sizeof(md5));
+	assert_false(w.failed);
+
+	for (size_t cut = 0; cut <= b.len; cut++) {
+		char *s1, *s2, *s3;
+		const void *p;
+
+		bh_unpack_init(&r, b.data, cut);
+		for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+			uint64_t v = bh_unpack_u64(&r, UINT64_MAX);
+
+			if (cut == b.len)
+				assert_true(v == nums[i]);
+		}
+		for (size_t i = 0; i < sizeof(snums) / sizeof(snums[0]); i++) {
+			int64_t v = bh_unpack_i64(&r);
+
+			if (cut == b.len)
+				assert_true(v == snums[i]);
+		}
+		s1 = bh_unpack_str(&r, 100);
+		s2 = bh_unpack_str(&r, 100);
+		s3 = bh_unpack_str(&r, 100);
+		p = bh_unpack_bytes(&r, &n, 100);
+		bh_unpack_fixed(&r, got4, sizeof(got4));
+		if (cut == b.len) {
+			assert_true(bh_unpack_done(&r));
+			assert_string_equal(s1, "usr/bin/env");
+			assert_null(s2);
+			assert_string_equal(s3, "");
+			assert_int_equal(n, 3);
+			assert_memory_equal(p, "\0\1\2", 3);
+			assert_memory_equal(got4, md5, 4);
+		} else {
+			/* every shorter input fails, and nothing is left half-read */
+			assert_true(r.failed);
+			assert_false(bh_unpack_done(&r));
+		}
+		free(s1);
+		free(s2);
+		free(s3);
+	}
+	bh_buf_release(&b);
+}
+
+static void unpack_refuses_hostile_values(void **state)
+{
+	/* an 11-byte varint, a tenth byte over 1, a count past the input */
+	static const unsigned char longv[] = { 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+					       0x80, 0x80, 0x80, 0x80, 0x01 };
+	static const unsigned char tenth[] = { 0xff, 0xff, 0xff, 0xff, 0xff,
+					       0xff, 0xff, 0xff, 0xff, 0x02 };
+	static const unsigned char count[] = { 0x05, 'a', 'b' };
+	static const unsigned char nul[] = { 0x04, 'a', 0, 'b' };
+	struct bh_buf b = BH_BUF_INIT(8);
+	struct bh_pack w = { &b, false };
+	struct bh_unpack r;
+	char *s;
+
+	bh_unpack_init(&r, longv, sizeof(longv));
+	bh_unpack_u64(&r, UINT64_MAX);
+	assert_true(r.failed);
+	bh_unpack_init(&r, tenth, sizeof(tenth));
+	bh_unpack_u64(&r, UINT64_MAX);
+	assert_true(r.failed);
+	bh_unpack_init(&r, count, sizeof(count));
+	assert_int_equal(bh_unpack_count(&r, 1000), 0);
+	assert_true(r.failed);
+	bh_unpack_init(&r, nul, sizeof(nul));
+	assert_null(bh_unpack_str(&r, 100));
+	assert_true(r.failed);
+	/* a value over the caller's limit */
+	bh_unpack_init(&r, count, sizeof(count));
+	assert_int_equal(bh_unpack_u64(&r, 4), 0);
+	assert_true(r.failed);
+	bh_unpack_init(&r,
+		       (const unsigned char *)"\x03"
+					      "ab",
+		       3);
+	s = bh_unpack_str(&r, 1);
+	assert_null(s);
+	assert_true(r.failed);
+	/* NULL where a string must be */
+	bh_unpack_init(&r, (const unsigned char *)"\0", 1);
+	assert_null(bh_unpack_str_nn(&r, 10));
+	assert_true(r.failed);
+	/* the writer stops at its buffer's maximum, and says so */
+	bh_pack_str(&w, "0123456789");
+	assert_true(w.failed);
+	bh_buf_release(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +575,8 @@ int main(void)
 		cmocka_unit_test(time_round_trips),
 		cmocka_unit_test(time_parses_what_rfc3339_allows_and_nothing_else),
 		cmocka_unit_test(error_warn_logs_and_releases),
+		cmocka_unit_test(pack_round_trips_and_fails_on_every_truncation),
+		cmocka_unit_test(unpack_refuses_hostile_values),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
