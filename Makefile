@@ -108,6 +108,16 @@ $(GEN)/report/spdx_ids.h: scripts/spdx-ids src/report/spdx_ids.txt
 
 $(BUILD)/src/report/license.o build/fuzz/obj/src/report/license.o: $(GEN)/report/spdx_ids.h
 
+# The build id: a digest of the library's sources, part of every key of the
+# layer cache (src/image/cache.c), so no build reads what another stored.
+LIB_HDR := $(sort $(wildcard include/bulkhead/*.h src/*/*.h))
+$(GEN)/buildid.h: $(LIB_SRC) $(LIB_HDR)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)id=$$(cat $(LIB_SRC) $(LIB_HDR) | sha256sum | cut -c1-16) && \
+		printf '#define BH_BUILD_ID "%s"\n' "$$id" >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/src/image/cache.o build/fuzz/obj/src/image/cache.o: $(GEN)/buildid.h
+
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^

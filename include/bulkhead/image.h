@@ -78,6 +78,7 @@ struct bh_layer {
 	uint64_t usize;	  /* uncompressed bytes */
 	uint64_t entries; /* tar entries */
 	bool read;	  /* the figures above are valid */
+	bool cached;	  /* the last walk took this layer from the layer cache */
 };
 
 struct bh_history {
@@ -216,12 +217,18 @@ typedef int (*bh_entry_fn)(const struct bh_entry *e, struct bh_entry_reader *r, 
  * last one (with ok false if the layer failed). */
 typedef int (*bh_layer_fn)(unsigned layer, bool ok, void *data, struct bh_error **err);
 
+struct bh_walk_cache;
+
 struct bh_walk_opts {
 	unsigned threads;	/* 0 = one per online CPU; 1 = in layer order */
 	const bool *layer_mask; /* NULL = all layers; else nlayers flags */
 	bh_layer_fn layer_begin;
 	bh_layer_fn layer_end;
 	volatile int *cancel; /* optional: set non-zero to stop early */
+	/* bh_image_walk_consumers only: layers already analysed are taken from
+	 * this cache and those read are added to it (see "the layer cache"
+	 * below); NULL = none. */
+	const struct bh_walk_cache *cache;
 };
 
 /*
@@ -260,12 +267,88 @@ struct bh_consumer {
 	bh_entry_fn pull;
 	bh_layer_fn layer_begin;
 	bh_layer_fn layer_end;
+	/*
+	 * The layer cache (optional; see below). `cache_part` names what this
+	 * consumer keeps of a layer ("inventory"); `cache_config` is everything
+	 * besides the layer that changes it (options, digests of rules), so a
+	 * different one never hits. save_layer runs after layer_end(ok) and
+	 * appends the layer's state to `out` (bh_pack); load_layer makes the
+	 * layer's state from (p, n) as save_layer wrote it, from nothing (a
+	 * bounded parser: the bytes come from a file). On a hit the walk calls
+	 * load_layer, then `entry` for each of the layer's entries as they were
+	 * read (metadata only: want, chunk and pull are not called), then
+	 * layer_end, but not layer_begin. When a load fails the walk reads the
+	 * layer after all, starting with layer_begin, which must then drop
+	 * what the failed load left. A consumer that reads content (want and
+	 * chunk, or pull) without these hooks keeps the walk from the cache.
+	 */
+	const char *cache_part;
+	const char *cache_config;
+	int (*save_layer)(unsigned layer, struct bh_buf *out, void *data, struct bh_error **err);
+	int (*load_layer)(unsigned layer, const void *p, size_t n, void *data,
+			  struct bh_error **err);
 };
 
 /* Walk once, feeding every consumer. `opts` as for bh_image_walk (its
  * layer_begin/layer_end are ignored: each consumer has its own). */
 int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opts,
 			    struct bh_consumer *const *consumers, size_t n, struct bh_error **err);
+
+/* ---- the layer cache ----------------------------------------------------- */
+
+/*
+ * What the consumers of a shared walk make of one layer depends on nothing
+ * but the layer's content, their options and bulkhead itself, so it can be
+ * kept and used again by any later walk of an image with that layer (the
+ * same image scanned again, or another built on the same base). Each part
+ * (the layer's entries, and each consumer's cache_part) is stored under a
+ * key, the SHA-256 of: a format version, BH_VERSION and the build id of the
+ * library's sources, the cache's salt, the image limits that shape a read,
+ * the part's name and cache_config, and the layer's diff_id. The stored
+ * bytes carry the key and a SHA-256 of themselves, so a corrupt, truncated
+ * or misplaced row is a miss (logged at debug), never a crash or a wrong
+ * result.
+ *
+ * Why a hit is as trustworthy as the read it replaces: a part is stored only
+ * after a read of the layer succeeded, and a read succeeds only when the
+ * blob matched its digest and the uncompressed tar its diff_id. A later
+ * walk looks parts up by the diff_id in the image's config, which
+ * bh_image_open verified against the manifest (or, for a docker-archive,
+ * the image ID); so what comes from the cache is the analysis of exactly
+ * the bytes the verified config names, as a read would have given. Such a
+ * walk does not notice a layer blob that is missing or damaged on disk: it
+ * describes the image its config names. Layers without a diff_id (a root
+ * filesystem, a config without rootfs.diff_ids) are never cached. Whoever
+ * can write the cache can make it lie, as whoever can write the advisory
+ * store can: both are files of the user running bulkhead.
+ *
+ * A walk that uses the cache calls `get` for each part of a layer (from its
+ * threads, at once) and takes the layer from the cache only when every part
+ * is there and reads back; otherwise it reads the layer, and after a walk
+ * that succeeded it hands `put` the parts of the layers it read (data set)
+ * and the keys of those it used (data NULL), in one call. A failing `put`
+ * is a warning, never the walk's failure. The limits on total size and
+ * entries still count the cached layers (their sizes are stored).
+ */
+#define BH_WALK_CACHE_MAX_PART (256u << 20) /* bytes in one stored part */
+
+struct bh_walk_cache_item {
+	char key[65];	     /* hex SHA-256, as above */
+	const char *diff_id; /* the layer's */
+	const char *part;    /* "walk" (the entries) or a consumer's cache_part */
+	const void *data;    /* the stored bytes; NULL: a part that was used */
+	size_t len;
+};
+
+struct bh_walk_cache {
+	void *data;
+	/* 1 with the bytes stored under `key` in *out (bounded by out->max),
+	 * 0 when there are none, negative on failure (the walk reads the layer). */
+	int (*get)(void *data, const char *key, struct bh_buf *out, struct bh_error **err);
+	int (*put)(void *data, const struct bh_walk_cache_item *items, size_t n,
+		   struct bh_error **err);
+	const char *salt; /* mixed into every key; NULL = none */
+};
 
 /* ---- the merged view --------------------------------------------------- */
 

@@ -3,7 +3,8 @@
  * Several consumers in one walk: each layer is decompressed once and each
  * wanted file's content read once, whatever the number of scanners reading
  * it. Content goes to the consumers in chunks, so nothing here holds a whole
- * file.
+ * file. With a layer cache (cache.c), a layer analysed before is not read at
+ * all: its consumers' states are loaded and its entries replayed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ struct fanout {
 	struct bh_consumer *const *c;
 	size_t n;
 	const struct bh_consumer *puller; /* the one consumer that pulls, if any */
+	struct img_cache *cache;	  /* the layer cache, when this walk uses it */
 };
 
 static int fan_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err)
@@ -26,6 +28,7 @@ static int fan_layer_begin(unsigned layer, bool ok, void *data, struct bh_error 
 	for (size_t i = 0; i < f->n; i++)
 		if (f->c[i]->layer_begin && f->c[i]->layer_begin(layer, ok, f->c[i]->data, err) < 0)
 			return -1;
+	img_cache_layer_begin(f->cache, layer);
 	return 0;
 }
 
@@ -39,7 +42,17 @@ static int fan_layer_end(unsigned layer, bool ok, void *data, struct bh_error **
 		if (f->c[i]->layer_end &&
 		    f->c[i]->layer_end(layer, ok, f->c[i]->data, r == 0 ? err : NULL) < 0)
 			r = -1;
+	/* What the consumers kept of a layer read in full, for the cache. */
+	img_cache_layer_end(f->cache, layer, ok && r == 0);
 	return r;
+}
+
+static int fan_served(unsigned layer, void *data, uint64_t *usize, uint64_t *entries,
+		      struct bh_error **err)
+{
+	struct fanout *f = data;
+
+	return img_cache_serve(f->cache, layer, usize, entries, err);
 }
 
 struct tee {
@@ -68,6 +81,7 @@ static int fan_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *
 	unsigned char *buf = NULL;
 	int rc = -1;
 
+	img_cache_entry(f->cache, e);
 	for (size_t i = 0; i < f->n; i++) {
 		const struct bh_consumer *c = f->c[i];
 
@@ -114,8 +128,9 @@ out:
 int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opts,
 			    struct bh_consumer *const *consumers, size_t n, struct bh_error **err)
 {
-	struct fanout f = { consumers, n, NULL };
+	struct fanout f = { consumers, n, NULL, NULL };
 	struct bh_walk_opts o = { 0 };
+	int r;
 
 	if (n > 64)
 		return bh_error_set(err, BH_ERR_USAGE, "at most 64 consumers in one walk");
@@ -131,5 +146,10 @@ int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opt
 		o = *opts;
 	o.layer_begin = fan_layer_begin;
 	o.layer_end = fan_layer_end;
-	return bh_image_walk(img, &o, fan_entry, &f, err);
+	f.cache = img_cache_new(img, o.cache, consumers, n);
+	r = img_walk(img, &o, fan_entry, &f, f.cache ? fan_served : NULL, err);
+	if (r == 0)
+		img_cache_commit(f.cache);
+	img_cache_free(f.cache);
+	return r;
 }

@@ -185,6 +185,56 @@ struct bh_entry_reader {
 	void *tee_data;
 };
 
+/* ---- the walk with the layer cache (walk.c, cache.c, consumers.c) ------- */
+
+/*
+ * Called before a layer is read: 1 when it was served some other way (the
+ * layer cache) with its uncompressed size and tar entries in *usize and
+ * *entries (the walk counts them against the limits), 0 to read it,
+ * negative to fail the walk.
+ */
+typedef int (*img_layer_served_fn)(unsigned layer, void *data, uint64_t *usize, uint64_t *entries,
+				   struct bh_error **err);
+/* bh_image_walk, asking `served` first about each layer (NULL: read them all). */
+int img_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
+	     img_layer_served_fn served, struct bh_error **err);
+
+/* One walk's use of a bh_walk_cache (cache.c). */
+struct img_cache;
+/* NULL when this walk cannot use the cache (none given, a root filesystem,
+ * a consumer that reads content without the cache hooks). Borrows all. */
+struct img_cache *img_cache_new(struct bh_image *img, const struct bh_walk_cache *wc,
+				struct bh_consumer *const *c, size_t n);
+/* The hit (an img_layer_served_fn for a walk whose data is the consumers'). */
+int img_cache_serve(struct img_cache *ic, unsigned layer, uint64_t *usize, uint64_t *entries,
+		    struct bh_error **err);
+/* What a layer that is read leaves for the cache: the entries as they pass,
+ * then (after the consumers' layer_end) each consumer's saved state. */
+void img_cache_layer_begin(struct img_cache *ic, unsigned layer);
+void img_cache_entry(struct img_cache *ic, const struct bh_entry *e);
+void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok);
+/* After a walk that succeeded: hand the parts to the cache's put. */
+void img_cache_commit(struct img_cache *ic);
+void img_cache_free(struct img_cache *ic);
+
+/* The stored form of a layer's entries (a parser of bytes from a file, for
+ * the fuzz target and the tests): every entry checked as the walk would
+ * have made it (clean paths, known types, limits). */
+struct img_entries {
+	struct bh_entry *v; /* strings point into `arena` */
+	size_t n;
+	uint64_t usize, tar_entries;
+	char *arena;
+	struct bh_xattr *xattrs;
+};
+int img_entries_decode(const void *p, size_t n, const struct bh_image_limits *lim,
+		       struct img_entries *out, struct bh_error **err);
+void img_entries_release(struct img_entries *es);
+/* The stored bytes of a part: the payload, checked against the key and its
+ * SHA-256 (a wrong one is BH_ERR_DIGEST). */
+int img_cache_open_part(const void *p, size_t n, const char *key, const void **payload, size_t *len,
+			struct bh_error **err);
+
 /* rootfs pseudo-layer walk (walk_rootfs.c). */
 int bh_walk_rootfs(struct bh_image *img, bh_entry_fn fn, void *data, volatile int *cancel,
 		   struct bh_error **err);

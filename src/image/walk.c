@@ -28,6 +28,7 @@ struct walk {
 	const struct bh_walk_opts *opts;
 	bh_entry_fn fn;
 	void *data;
+	img_layer_served_fn served;
 	atomic_uint next;
 	atomic_int failed;
 	_Atomic uint64_t total_size;
@@ -487,17 +488,51 @@ static void record_failure(struct walk *w, struct bh_error *e)
 	atomic_store(&w->failed, 1);
 }
 
+/* A layer served without reading it (the layer cache): count it against
+ * the limits the read would have checked. */
+static int served_layer(struct walk *w, unsigned i, uint64_t usize, uint64_t entries,
+			struct bh_error **err)
+{
+	const struct bh_image_limits *lim = &w->img->limits;
+	struct bh_layer *L = &w->img->layers[i];
+
+	if (atomic_fetch_add(&w->total_size, usize) + usize > lim->max_total_size)
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "the image's uncompressed size exceeds the limit of %llu bytes",
+				    (unsigned long long)lim->max_total_size);
+	if (atomic_fetch_add(&w->total_entries, entries) + entries > lim->max_entries)
+		return bh_error_set(err, BH_ERR_LIMIT, "the image has more than %llu entries",
+				    (unsigned long long)lim->max_entries);
+	L->usize = usize;
+	L->entries = entries;
+	L->read = true;
+	L->cached = true;
+	return 0;
+}
+
 static int run_layer(struct walk *w, unsigned i)
 {
 	struct bh_error *e = NULL;
-	const struct bh_layer *L = &w->img->layers[i];
-	int r = 0;
+	struct bh_layer *L = &w->img->layers[i];
+	uint64_t usize = 0, entries = 0;
+	int r = 0, k = 0;
 
-	if (w->opts->layer_begin && w->opts->layer_begin(i, true, w->data, &e) < 0)
+	L->cached = false;
+	if (w->served) {
+		k = w->served(i, w->data, &usize, &entries, &e);
+		if (k > 0 && served_layer(w, i, usize, entries, &e) < 0)
+			k = -1;
+		if (k > 0)
+			return 0;
+		if (k < 0)
+			r = -1;
+	}
+	if (r == 0 && w->opts->layer_begin && w->opts->layer_begin(i, true, w->data, &e) < 0)
 		r = -1;
 	if (r == 0 && walk_layer(w, i, &e) < 0)
 		r = -1;
-	if (w->opts->layer_end && w->opts->layer_end(i, r == 0, w->data, r == 0 ? &e : NULL) < 0)
+	if (k == 0 && w->opts->layer_end &&
+	    w->opts->layer_end(i, r == 0, w->data, r == 0 ? &e : NULL) < 0)
 		r = -1;
 	if (r < 0) {
 		if (bh_error_code(e) == BH_ERR_USAGE && atomic_load(&w->failed)) {
@@ -532,8 +567,16 @@ static void *worker(void *arg)
 int bh_image_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
 		  struct bh_error **err)
 {
+	return img_walk(img, opts, fn, data, NULL, err);
+}
+
+int img_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
+	     img_layer_served_fn served, struct bh_error **err)
+{
 	static const struct bh_walk_opts noopts;
-	struct walk w = { .img = img, .opts = opts ? opts : &noopts, .fn = fn, .data = data };
+	struct walk w = {
+		.img = img, .opts = opts ? opts : &noopts, .fn = fn, .data = data, .served = served
+	};
 	unsigned threads = w.opts->threads;
 	pthread_t *tids;
 	unsigned started = 0;
