@@ -31,3 +31,11 @@ const struct inv_cataloger *inv_cataloger_for(const struct bh_entry *e)
 			return catalogers[i];
 	return NULL;
 }
+
+const struct inv_cataloger *inv_cataloger_named(const char *name)
+{
+	for (size_t i = 0; i < sizeof(catalogers) / sizeof(catalogers[0]); i++)
+		if (!strcmp(catalogers[i]->name, name))
+			return catalogers[i];
+	return NULL;
+}

@@ -35,8 +35,21 @@ struct bh_inventory_collector {
 	struct bh_inventory_opts o;
 	struct inv_layer *layers;
 	struct bh_consumer consumer;
+	char *cache_config; /* the options that change a layer's docs */
 	bool finished;
 };
+
+/* Release one doc (consumer.c). */
+void inv_doc_release(struct inv_doc *d);
+
+/* ---- cache.c: a layer's docs in the layer cache --------------------------- */
+
+/* Append the docs of `ls` to out (bh_pack). */
+int inv_cache_save(const struct inv_layer *ls, struct bh_buf *out, struct bh_error **err);
+/* Replace the docs of `ls` with those in (p, n), as inv_cache_save wrote
+ * them, given layer `layer`; on failure `ls` is left as it was. */
+int inv_cache_load(struct inv_layer *ls, unsigned layer, const void *p, size_t n,
+		   struct bh_error **err);
 
 /* Set d->live for every doc: in the final filesystem `fs`, as a regular
  * file of the doc's layer, and the last doc of its path in that layer. */

@@ -47,7 +47,7 @@ static struct inv_doc *new_doc(struct inv_layer *ls, const struct bh_entry *e,
 	return d;
 }
 
-static void doc_release(struct inv_doc *d)
+void inv_doc_release(struct inv_doc *d)
 {
 	free(d->path);
 	bh_os_release(&d->os);
@@ -94,7 +94,7 @@ static int on_entry(const struct bh_entry *e, struct bh_entry_reader *r, void *d
 	if (cat->read) {
 		rc = cat->read(&in, r, d, err);
 		if (rc == 0) { /* not this cataloger's after all */
-			doc_release(d);
+			inv_doc_release(d);
 			ls->ndocs--;
 		}
 		rc = rc < 0 ? -1 : 0;
@@ -127,6 +127,19 @@ out:
 	return rc;
 }
 
+/* A layer starts with no docs (a load from the layer cache that was given
+ * up may have left some). */
+static int on_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err)
+{
+	struct bh_inventory_collector *c = data;
+	struct inv_layer *ls = &c->layers[layer];
+
+	for (size_t j = 0; j < ls->ndocs; j++)
+		inv_doc_release(&ls->docs[j]);
+	ls->ndocs = 0;
+	return 0;
+}
+
 /* A layer's buffers are of no use once it is read. */
 static int on_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err)
 {
@@ -135,6 +148,23 @@ static int on_layer_end(unsigned layer, bool ok, void *data, struct bh_error **e
 	bh_buf_release(&c->layers[layer].small);
 	bh_buf_release(&c->layers[layer].big);
 	return 0;
+}
+
+static int on_save(unsigned layer, struct bh_buf *out, void *data, struct bh_error **err)
+{
+	struct bh_inventory_collector *c = data;
+
+	return inv_cache_save(&c->layers[layer], out, err);
+}
+
+static int on_load(unsigned layer, const void *p, size_t n, void *data, struct bh_error **err)
+{
+	struct bh_inventory_collector *c = data;
+
+	if (layer >= c->img->nlayers)
+		return bh_error_set(err, BH_ERR_INTERNAL, "layer %u of %zu", layer,
+				    c->img->nlayers);
+	return inv_cache_load(&c->layers[layer], layer, p, n, err);
 }
 
 struct bh_inventory_collector *bh_inventory_collector_new(struct bh_image *img,
@@ -158,7 +188,16 @@ struct bh_inventory_collector *bh_inventory_collector_new(struct bh_image *img,
 	}
 	c->consumer.data = c;
 	c->consumer.pull = on_entry;
+	c->consumer.layer_begin = on_layer_begin;
 	c->consumer.layer_end = on_layer_end;
+	/* What a layer's docs depend on besides the layer: the read limits. */
+	c->cache_config =
+		bh_asprintf("manifest=%zu depth=%zu archive=%llu", c->o.max_manifest,
+			    c->o.max_archive_depth, (unsigned long long)c->o.max_archive_size);
+	c->consumer.cache_part = "inventory";
+	c->consumer.cache_config = c->cache_config;
+	c->consumer.save_layer = on_save;
+	c->consumer.load_layer = on_load;
 	return c;
 }
 
@@ -199,11 +238,12 @@ void bh_inventory_collector_free(struct bh_inventory_collector *c)
 		struct inv_layer *ls = &c->layers[i];
 
 		for (size_t j = 0; j < ls->ndocs; j++)
-			doc_release(&ls->docs[j]);
+			inv_doc_release(&ls->docs[j]);
 		free(ls->docs);
 		bh_buf_release(&ls->small);
 		bh_buf_release(&ls->big);
 	}
 	free(c->layers);
+	free(c->cache_config);
 	free(c);
 }

@@ -103,6 +103,8 @@ extern const struct inv_cataloger inv_cat_os, inv_cat_dpkg, inv_cat_apk, inv_cat
 
 /* The first cataloger of the table that reads this regular file, or NULL. */
 const struct inv_cataloger *inv_cataloger_for(const struct bh_entry *e);
+/* The row named `name`, or NULL. */
+const struct inv_cataloger *inv_cataloger_named(const char *name);
 
 /* Record a problem with d's file (the first one is kept); frees e. */
 void inv_doc_warn(struct inv_doc *d, struct bh_error *e);
