@@ -57,7 +57,13 @@ static int compile_db(const char *const *res, const unsigned *flags, const unsig
 	return 0;
 }
 
-static int build_dbs(struct bh_content *c, struct bh_error **err)
+/*
+ * The vectorscan databases: with `streams`, those the walk scans files with
+ * (built on the first layer that is read: a scan whose layers all come from
+ * the layer cache never needs them); else the one for the image config's
+ * values. The prototype scratch grows to serve every database built.
+ */
+static int build_dbs(struct bh_content *c, bool streams, struct bh_error **err)
 {
 	size_t np = content_secret_npatterns(), nl = 0, k = 0;
 	const struct literal *lits = NULL;
@@ -70,6 +76,24 @@ static int build_dbs(struct bh_content *c, struct bh_error **err)
 	res = bh_calloc(np + nl + 1, sizeof(*res));
 	flags = bh_calloc(np + nl + 1, sizeof(*flags));
 	ids = bh_calloc(np + nl + 1, sizeof(*ids));
+	if (!streams) {
+		/* Values in the image config, scanned whole. */
+		if (c->o.config) {
+			for (size_t i = 0; i < np; i++, k++) {
+				const struct content_secret_pattern *p = content_secret_pattern(i);
+
+				res[k] = p->re;
+				flags[k] = p->flags;
+				ids[k] = (unsigned)i;
+			}
+			if (compile_db(res, flags, ids, k, HS_MODE_BLOCK, &c->db_values, err) < 0)
+				goto out;
+		}
+		if (c->db_values && hs_alloc_scratch(c->db_values, &c->proto) != HS_SUCCESS)
+			goto nomem;
+		rc = 0;
+		goto out;
+	}
 	c->lit_set = bh_calloc(nl + 1, sizeof(*c->lit_set));
 	c->nlits = nl;
 	for (size_t i = 0; i < nl; i++)
@@ -94,31 +118,32 @@ static int build_dbs(struct bh_content *c, struct bh_error **err)
 	}
 	if (compile_db(res, flags, ids, k, HS_MODE_STREAM, &c->db_text, err) < 0)
 		goto out;
-	/* Values in the image config, scanned whole. */
-	if (c->o.config) {
-		k = 0;
-		for (size_t i = 0; i < np; i++, k++) {
-			const struct content_secret_pattern *p = content_secret_pattern(i);
-
-			res[k] = p->re;
-			flags[k] = p->flags;
-			ids[k] = (unsigned)i;
-		}
-		if (compile_db(res, flags, ids, k, HS_MODE_BLOCK, &c->db_values, err) < 0)
-			goto out;
-	}
 	if ((c->db_text && hs_alloc_scratch(c->db_text, &c->proto) != HS_SUCCESS) ||
-	    (c->db_bin && hs_alloc_scratch(c->db_bin, &c->proto) != HS_SUCCESS) ||
-	    (c->db_values && hs_alloc_scratch(c->db_values, &c->proto) != HS_SUCCESS)) {
-		bh_error_set(err, BH_ERR_NOMEM, "vectorscan: cannot allocate scratch space");
-		goto out;
-	}
+	    (c->db_bin && hs_alloc_scratch(c->db_bin, &c->proto) != HS_SUCCESS))
+		goto nomem;
 	rc = 0;
+	goto out;
+nomem:
+	bh_error_set(err, BH_ERR_NOMEM, "vectorscan: cannot allocate scratch space");
 out:
 	free(res);
 	free(flags);
 	free(ids);
 	return rc;
+}
+
+/* The walk's databases, built once by the first layer that needs them. */
+static int need_streams(struct bh_content *c, struct bh_error **err)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&c->lock);
+	if (!c->streams_built) {
+		rc = build_dbs(c, true, err);
+		c->streams_built = rc == 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return rc < 0 ? bh_error_prefix(err, "content scanners") : 0;
 }
 
 /* ---- the object ------------------------------------------------------------------ */
@@ -129,6 +154,8 @@ static int c_chunk(const struct bh_entry *e, const void *p, size_t n, void *data
 		   struct bh_error **err);
 static int c_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **err);
 static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **err);
+static int c_save(unsigned layer, struct bh_buf *out, void *data, struct bh_error **err);
+static int c_load(unsigned layer, const void *p, size_t n, void *data, struct bh_error **err);
 
 int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct bh_content **out,
 		   struct bh_error **err)
@@ -172,7 +199,7 @@ int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct
 		if (o->clamav && content_clam_new(o, &c->clam, err) < 0)
 			goto out;
 	}
-	if (build_dbs(c, err) < 0)
+	if (build_dbs(c, false, err) < 0)
 		goto out;
 	c->cons.data = c;
 	c->cons.entry = c_entry;
@@ -180,6 +207,19 @@ int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct
 	c->cons.chunk = c_chunk;
 	c->cons.layer_begin = c_layer_begin;
 	c->cons.layer_end = c_layer_end;
+	/* The layer cache: what a layer's hits, captures and hashes depend on
+	 * besides the layer. ClamAV runs over files staged during the walk, so
+	 * with it every layer is read. */
+	if (!c->clam) {
+		c->cache_config = bh_asprintf(
+			"config=%d secrets=%d malware=%d binaries=%d max=%llu rules=%s",
+			c->o.config, c->o.secrets, c->o.malware, c->o.secret_binaries,
+			(unsigned long long)c->max_file, content_malware_fingerprint(c->mal));
+		c->cons.cache_part = "content";
+		c->cons.cache_config = c->cache_config;
+		c->cons.save_layer = c_save;
+		c->cons.load_layer = c_load;
+	}
 	*out = c;
 	rc = 0;
 out:
@@ -223,7 +263,7 @@ static void lstate_release_scan(struct lstate *l)
 	l->f.clam_fd = -1;
 }
 
-static void lstate_free(struct lstate *l)
+void content_lstate_free(struct lstate *l)
 {
 	if (!l)
 		return;
@@ -243,7 +283,7 @@ void bh_content_free(struct bh_content *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->nlayers; i++)
-		lstate_free(c->layers[i]);
+		content_lstate_free(c->layers[i]);
 	free(c->layers);
 	hs_free_database(c->db_text);
 	hs_free_database(c->db_bin);
@@ -257,6 +297,7 @@ void bh_content_free(struct bh_content *c)
 		free(c->skip[i]);
 	free(c->skip);
 	free(c->reference);
+	free(c->cache_config);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -268,15 +309,24 @@ void bh_content_stats(const struct bh_content *c, struct bh_content_stats *out)
 	pthread_mutex_unlock((pthread_mutex_t *)&c->lock);
 }
 
-static struct lstate *lstate_new(struct bh_content *c, unsigned layer, struct bh_error **err)
+struct lstate *content_lstate_bare(struct bh_content *c, unsigned layer)
 {
 	struct lstate *l = bh_calloc(1, sizeof(*l));
-	size_t bufmax = c->max_file > (64u << 20) ? c->max_file : (64u << 20);
-	bool ok = false;
 
 	l->c = c;
 	l->layer = layer;
 	l->f.clam_fd = -1;
+	return l;
+}
+
+static struct lstate *lstate_new(struct bh_content *c, unsigned layer, struct bh_error **err)
+{
+	struct lstate *l = content_lstate_bare(c, layer);
+	size_t bufmax = c->max_file > (64u << 20) ? c->max_file : (64u << 20);
+	bool ok = false;
+
+	if (need_streams(c, err) < 0)
+		goto out;
 	if (bufmax > SIZE_MAX / 2)
 		bufmax = SIZE_MAX / 2;
 	bh_buf_init(&l->buf, bufmax);
@@ -296,7 +346,7 @@ static struct lstate *lstate_new(struct bh_content *c, unsigned layer, struct bh
 	ok = true;
 out:
 	if (!ok) {
-		lstate_free(l);
+		content_lstate_free(l);
 		l = NULL;
 	}
 	return l;
@@ -308,7 +358,7 @@ static int c_layer_begin(unsigned layer, bool ok, void *data, struct bh_error **
 
 	if (layer >= c->nlayers)
 		return bh_error_set(err, BH_ERR_INTERNAL, "layer %u of %zu", layer, c->nlayers);
-	lstate_free(c->layers[layer]);
+	content_lstate_free(c->layers[layer]);
 	c->layers[layer] = lstate_new(c, layer, err);
 	return c->layers[layer] ? 0 : -1;
 }
@@ -336,10 +386,36 @@ static int c_layer_end(unsigned layer, bool ok, void *data, struct bh_error **er
 	content_u64v_sort(&l->nondirs);
 	content_u64v_sort(&l->whs);
 	content_u64v_sort(&l->opqs);
-	pthread_mutex_lock(&c->lock);
-	content_stats_add(&c->stats, &l->stats);
-	memset(&l->stats, 0, sizeof(l->stats));
-	pthread_mutex_unlock(&c->lock);
+	/* The layer's counts stay with it (the layer cache keeps them). */
+	if (ok) {
+		pthread_mutex_lock(&c->lock);
+		content_stats_add(&c->stats, &l->stats);
+		pthread_mutex_unlock(&c->lock);
+	}
+	return 0;
+}
+
+static int c_save(unsigned layer, struct bh_buf *out, void *data, struct bh_error **err)
+{
+	struct bh_content *c = data;
+	struct lstate *l = layer < c->nlayers ? c->layers[layer] : NULL;
+
+	if (!l)
+		return bh_error_set(err, BH_ERR_INTERNAL, "layer %u has no state", layer + 1);
+	return content_cache_save(l, out, err);
+}
+
+static int c_load(unsigned layer, const void *p, size_t n, void *data, struct bh_error **err)
+{
+	struct bh_content *c = data;
+	struct lstate *l;
+
+	if (layer >= c->nlayers)
+		return bh_error_set(err, BH_ERR_INTERNAL, "layer %u of %zu", layer, c->nlayers);
+	if (content_cache_load(c, layer, p, n, &l, err) < 0)
+		return -1;
+	content_lstate_free(c->layers[layer]);
+	c->layers[layer] = l;
 	return 0;
 }
 
@@ -693,7 +769,7 @@ int bh_content_scan_buffer(struct bh_content *c, const char *path, const void *b
 out:
 	free(v);
 	free(rem);
-	lstate_free(l);
+	content_lstate_free(l);
 	c->layers[0] = saved;
 	return rc;
 }

@@ -65,6 +65,9 @@ struct hit {
 	/* Secrets: digests of the whole file, for the package check (packaged.c). */
 	bool sums;
 	unsigned char md5[16], sha1[20];
+	/* A hit loaded from the layer cache owns its remediation and
+	 * countermeasure texts (the pointers above point to these). */
+	char *own_remediation, *own_countermeasure;
 };
 
 struct hitlist {
@@ -250,6 +253,9 @@ size_t content_malware_nsets(const struct malware *m);
 bool content_malware_set_prefiltered(const struct malware *m, size_t set);
 bool content_malware_has_yara(const struct malware *m);
 bool content_malware_has_blocklist(const struct malware *m);
+/* "sha256:..." of what the hits depend on: the sets' directories, the rule
+ * files' names and bytes, the blocklist ("" without malware scanning). */
+const char *content_malware_fingerprint(const struct malware *m);
 /* The literals of prefiltered sets, for the vectorscan databases. */
 struct literal {
 	char *re; /* escaped for vectorscan */
@@ -376,6 +382,7 @@ struct lstate {
 struct bh_content {
 	struct bh_image *img;
 	struct bh_content_opts o;
+	char *cache_config; /* what changes a layer's state besides the layer */
 	char *reference;
 	char **skip;
 	size_t nskip;
@@ -387,8 +394,9 @@ struct bh_content {
 	hs_scratch_t *proto;
 	size_t *lit_set; /* literal i -> its YARA set */
 	size_t nlits;
-	bool prefilter; /* some set is prefiltered */
-	bool yara_all;	/* some set runs on every file */
+	bool streams_built; /* db_text, db_bin (need_streams) */
+	bool prefilter;	    /* some set is prefiltered */
+	bool yara_all;	    /* some set runs on every file */
 	uint64_t seed;
 	struct lstate **layers;
 	size_t nlayers;
@@ -397,6 +405,19 @@ struct bh_content {
 	struct bh_content_stats stats;
 	bool walked, finished;
 };
+
+/* A layer's state with nothing to scan with (a layer from the layer cache). */
+struct lstate *content_lstate_bare(struct bh_content *c, unsigned layer);
+void content_lstate_free(struct lstate *l);
+
+/* ---- cache.c: a layer's state in the layer cache ------------------------------ */
+
+/* Append what bh_content_finish needs of layer l: its hits, captures, hashed
+ * files and counts (not the path hashes: the walk replays the entries). */
+int content_cache_save(const struct lstate *l, struct bh_buf *out, struct bh_error **err);
+/* A new layer state from (p, n), as content_cache_save wrote it. */
+int content_cache_load(struct bh_content *c, unsigned layer, const void *p, size_t n,
+		       struct lstate **out, struct bh_error **err);
 
 /* Does the user skip finding `id` (--skip-checks)? */
 bool content_skipped(const struct bh_content *c, const char *id);

@@ -36,6 +36,8 @@ static void hit_release(struct hit *h)
 	free(h->title);
 	free(h->description);
 	free(h->path);
+	free(h->own_remediation);
+	free(h->own_countermeasure);
 }
 
 void content_hitlist_release(struct hitlist *l)
