@@ -7,7 +7,9 @@
  *   open      bh_image_open(ref), unless the caller hands in an open image
  *   walk      one pass over the layers, each verified and decompressed once,
  *             feeding the merged view, the inventory and the content
- *             scanners that are on (bh_image_walk_consumers)
+ *             scanners that are on (bh_image_walk_consumers); a layer
+ *             analysed before with the same scanners and options comes from
+ *             the layer cache instead (see below), unread
  *   finish    the merged view; the inventory, in which the merged view
  *             decides what is installed for one layer as for many; the
  *             configuration, secret and malware findings
@@ -152,6 +154,54 @@ struct bh_stale_opts {
  */
 int bh_scan_stale(const struct bh_image *img, const struct bh_stale_opts *o,
 		  struct bh_findings *out, struct bh_error **err);
+/* ---- the layer cache ------------------------------------------------------- */
+
+/*
+ * The walk's layer cache (include/bulkhead/image.h says what is kept and
+ * why a hit is as good as a read) in a SQLite file of its own beside the
+ * advisory database: what the merged view, the inventory and the content
+ * scanners made of each layer, by the layer's diff_id, the scanners' options
+ * and bulkhead's version. Matching against advisories is never cached: it
+ * runs on every scan, against the store as it is then. Bounded: after each
+ * scan the least recently used parts are evicted down to a maximum (kept in
+ * the file; BH_LAYER_CACHE_MAX_DEFAULT until set). Scans may run at once.
+ */
+#define BH_LAYER_CACHE_MAX_DEFAULT (2ull << 30)
+
+struct bh_layer_cache;
+
+/* The cache file of the advisory database at db_path: "X.sqlite" ->
+ * "X.layers.sqlite", else "<db_path>.layers". New string (NULL for NULL). */
+char *bh_layer_cache_path(const char *db_path);
+/* Open the file (creating it, 0600, and its directory when `create`). */
+int bh_layer_cache_open(const char *path, bool create, struct bh_layer_cache **out,
+			struct bh_error **err);
+void bh_layer_cache_close(struct bh_layer_cache *c);
+/* What a walk uses (bh_walk_opts.cache); valid while c is open. */
+const struct bh_walk_cache *bh_layer_cache_walk(struct bh_layer_cache *c);
+/* Mix `salt` into every key (tests: a different one never hits). */
+void bh_layer_cache_set_salt(struct bh_layer_cache *c, const char *salt);
+/* {"path", "layers" (distinct diff_ids), "parts", "bytes" (of the parts),
+ * "file_bytes", "max_bytes", "other_versions" (parts no longer readable),
+ * "oldest_use", "newest_use"}. */
+int bh_layer_cache_info(struct bh_layer_cache *c, json_t **out, struct bh_error **err);
+
+struct bh_layer_cache_prune_opts {
+	bool all;	    /* remove everything */
+	bool set_max;	    /* keep max_bytes as the cache's maximum from now on */
+	uint64_t max_bytes; /* with set_max */
+};
+
+struct bh_layer_cache_prune_stats {
+	uint64_t removed, removed_bytes; /* parts removed */
+	uint64_t parts, bytes;		 /* left */
+	uint64_t max_bytes;		 /* the maximum now */
+};
+
+/* Remove what another bulkhead version stored, then the least recently used
+ * parts down to the maximum (or everything); the file shrinks. opts may be NULL. */
+int bh_layer_cache_prune(struct bh_layer_cache *c, const struct bh_layer_cache_prune_opts *opts,
+			 struct bh_layer_cache_prune_stats *st, struct bh_error **err);
 
 /* ---- the pipeline ---------------------------------------------------------- */
 
@@ -188,6 +238,12 @@ struct bh_scan_opts {
 	struct bh_store *store;
 	const char *store_path;
 
+	/* The layer cache: a handle, or a path the call opens (creating it)
+	 * and closes; neither: every layer is read. A cache that cannot be
+	 * opened is a warning, never the scan's failure. */
+	struct bh_layer_cache *cache;
+	const char *cache_path;
+
 	/* Suppression: any of these may be given, all apply. */
 	const struct bh_ignorelist *ignore; /* a parsed ignore list */
 	const char *ignore_file;	    /* an ignore file to read (at most 16 MiB) */
@@ -221,6 +277,7 @@ struct bh_scan_stats {
 	size_t suppressed;			 /* findings in the result, suppressed */
 	size_t by_severity[BH_SEV_CRITICAL + 1]; /* of the reported */
 	bool recorded;				 /* the summary is in the store */
+	size_t layers_cached;			 /* layers taken from the layer cache */
 };
 
 struct bh_scan_result {

@@ -7,6 +7,7 @@
 
 #include "lazy/lazy.h"
 
+#define sqlite3_bind_blob64	      BH_LAZY(sqlite3, sqlite3_bind_blob64)
 #define sqlite3_bind_double	      BH_LAZY(sqlite3, sqlite3_bind_double)
 #define sqlite3_bind_int	      BH_LAZY(sqlite3, sqlite3_bind_int)
 #define sqlite3_bind_int64	      BH_LAZY(sqlite3, sqlite3_bind_int64)

@@ -31,9 +31,12 @@ static bool cancelled(const struct bh_scan_opts *o, struct bh_error **err)
  * merged view and the inventory).
  */
 static int walk(struct bh_scan_result *r, const char *ref, const struct bh_scan_opts *o,
-		struct bh_findings *content_found, struct bh_error **err)
+		struct bh_layer_cache *cache, struct bh_findings *content_found,
+		struct bh_error **err)
 {
-	struct bh_walk_opts wo = { .threads = o->threads, .cancel = o->cancel };
+	struct bh_walk_opts wo = { .threads = o->threads,
+				   .cancel = o->cancel,
+				   .cache = bh_layer_cache_walk(cache) };
 	struct bh_merge *m = bh_merge_new(r->img);
 	struct bh_inventory_collector *ic = bh_inventory_collector_new(r->img, o->inventory);
 	struct bh_consumer *cs[3] = { bh_inventory_consumer(ic), bh_merge_consumer(m) };
@@ -58,6 +61,8 @@ static int walk(struct bh_scan_result *r, const char *ref, const struct bh_scan_
 	}
 	if (bh_image_walk_consumers(r->img, &wo, cs, n, err) < 0)
 		goto out;
+	for (size_t i = 0; i < r->img->nlayers; i++)
+		r->stats.layers_cached += r->img->layers[i].cached;
 	if (cancelled(o, err))
 		goto out;
 	if (bh_merge_finish(m, &merged, err) < 0) {
@@ -209,6 +214,7 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 	struct bh_scan_result *r = bh_calloc(1, sizeof(*r));
 	struct bh_findings content_found = { 0 };
 	struct bh_store *store = o->store, *opened = NULL;
+	struct bh_layer_cache *cache = o->cache, *cache_opened = NULL;
 	bool need_store = (o->scanners & BH_SCAN_VULN) || o->record;
 
 	*out = NULL;
@@ -235,7 +241,14 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 			goto fail;
 		r->owns_img = true;
 	}
-	if (walk(r, ref, o, &content_found, err) < 0)
+	if (!cache && o->cache_path && r->img->kind != BH_IMAGE_ROOTFS) {
+		struct bh_error *e = NULL;
+
+		if (bh_layer_cache_open(o->cache_path, true, &cache_opened, &e) < 0)
+			bh_error_warn(&e, "every layer is read");
+		cache = cache_opened;
+	}
+	if (walk(r, ref, o, cache, &content_found, err) < 0)
 		goto fail;
 	if (o->scanners & BH_SCAN_VULN) {
 		if (cancelled(o, err) ||
@@ -262,11 +275,13 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 	if (o->record && store)
 		record(r, store);
 	bh_store_close(opened);
+	bh_layer_cache_close(cache_opened);
 	*out = r;
 	return 0;
 fail:
 	bh_findings_release(&content_found);
 	bh_store_close(opened);
+	bh_layer_cache_close(cache_opened);
 	bh_scan_result_free(r);
 	return -1;
 }
