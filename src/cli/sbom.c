@@ -34,6 +34,8 @@ static const char sbom_usage[] =
 	"  --max-size SIZE      limit on the uncompressed size (default 64G)\n"
 	"  --max-entries N      limit on the number of files (default 4000000)\n"
 	"  --max-ratio N        limit on a layer's compression ratio (default 1000)\n"
+	"  --no-cache           read every layer; neither use nor fill the layer cache\n"
+	"                       (kept beside the database: see 'bulkhead db')\n"
 	"\n"
 	"Warnings (unreadable databases, unsupported formats) go to standard error.\n"
 	"See bulkhead-sbom(1).\n";
@@ -43,6 +45,7 @@ enum {
 	OPT_MAX_SIZE,
 	OPT_MAX_ENTRIES,
 	OPT_MAX_RATIO,
+	OPT_NO_CACHE,
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CYCLONEDX, FMT_SPDX };
@@ -52,6 +55,7 @@ struct sbom_args {
 	struct bh_image_limits limits;
 	enum fmt format;
 	const char *output;
+	bool no_cache;
 };
 
 static int parse_args(int argc, char **argv, struct sbom_args *a, const char **image)
@@ -63,6 +67,7 @@ static int parse_args(int argc, char **argv, struct sbom_args *a, const char **i
 		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
 		{ "max-entries", required_argument, NULL, OPT_MAX_ENTRIES },
 		{ "max-ratio", required_argument, NULL, OPT_MAX_RATIO },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -105,6 +110,7 @@ static int parse_args(int argc, char **argv, struct sbom_args *a, const char **i
 				return cli_usage_error("sbom", "--max-ratio: '%s' is not a number",
 						       optarg);
 			break;
+		case OPT_NO_CACHE: a->no_cache = true; break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
@@ -262,6 +268,7 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 	struct bh_scan_result *res = NULL;
 	struct bh_error *err = NULL;
 	const char *image = NULL;
+	char *dbpath = NULL, *cachepath = NULL;
 	int r;
 
 	r = parse_args(argc, argv, &a, &image);
@@ -269,16 +276,27 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 		return cli_help(sbom_usage);
 	if (r > 0)
 		return r;
+	if (!a.no_cache) {
+		dbpath = bh_store_default_path(cli->db_path);
+		cachepath = bh_layer_cache_path(dbpath);
+		so.cache_path = cachepath;
+	}
 	/* Tar member names are UTF-8: let libarchive convert them faithfully. */
 	setlocale(LC_CTYPE, "C.UTF-8");
 	so.scanners = 0; /* the inventory alone */
 	so.threads = a.imgopts.threads;
 	so.open = &a.imgopts.open;
-	if (bh_scan_image(NULL, image, &so, &res, &err) < 0)
-		return cli_fail(err);
-	for (size_t i = 0; res->inv->warnings && res->inv->warnings[i]; i++)
-		bh_warn("%s", res->inv->warnings[i]);
-	r = write_sbom(&a, res, cli, &err);
+	r = bh_scan_image(NULL, image, &so, &res, &err);
+	if (r == 0) {
+		for (size_t i = 0; res->inv->warnings && res->inv->warnings[i]; i++)
+			bh_warn("%s", res->inv->warnings[i]);
+		if (cachepath && res->img->kind != BH_IMAGE_ROOTFS)
+			bh_info("layer cache: %zu of %zu layers from %s", res->stats.layers_cached,
+				res->img->nlayers, cachepath);
+		r = write_sbom(&a, res, cli, &err);
+	}
 	bh_scan_result_free(res);
+	free(dbpath);
+	free(cachepath);
 	return r < 0 ? cli_fail(err) : BH_EXIT_OK;
 }

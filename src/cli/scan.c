@@ -7,6 +7,7 @@
  * What is decided here: the default ignore file (./.bulkheadignore), the
  * store path, the rules directory ($BULKHEAD_RULES), what is printed.
  */
+#include <locale.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,7 @@ static const char scan_usage[] =
 	"  --exit-code N        exit with N when any finding is reported (default 0)\n"
 	"  --fail-on SEVERITY   exit 1 when a finding reaches SEVERITY (the quality gate)\n"
 	"  --no-record          do not record the result in the store\n"
+	"  --no-cache           read every layer; neither use nor fill the layer cache\n"
 	"  --scanners LIST      vuln,config,secret,malware,stale (default: all but stale)\n"
 	"  --max-image-age DAYS stale: BH-STALE-AGE past DAYS (default 90); turns stale on\n"
 	"  --base IMAGE         stale: BH-STALE-BASE when IMAGE's layers are not the image's\n"
@@ -78,6 +80,7 @@ enum {
 	OPT_SECRET_INCLUDE_PACKAGED,
 	OPT_MAX_IMAGE_AGE,
 	OPT_BASE,
+	OPT_NO_CACHE,
 };
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CYCLONEDX };
@@ -93,6 +96,7 @@ struct scan_args {
 	size_t nvex;
 	char **skip; /* --skip-checks, NULL-terminated */
 	size_t nskip;
+	bool no_cache;
 };
 
 static int parse_scanners(const char *list, struct scan_args *a)
@@ -173,6 +177,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 		{ "exit-code", required_argument, NULL, OPT_EXIT_CODE },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "no-record", no_argument, NULL, OPT_NO_RECORD },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		CLI_IMAGE_LONGOPTS,
 		{ "scanners", required_argument, NULL, OPT_SCANNERS },
 		{ "skip-checks", required_argument, NULL, OPT_SKIP_CHECKS },
@@ -240,6 +245,7 @@ static int parse_args(int argc, char **argv, struct scan_args *a, const char **i
 			a->scan.fail_on_set = true;
 			break;
 		case OPT_NO_RECORD: a->scan.record = false; break;
+		case OPT_NO_CACHE: a->no_cache = true; break;
 		case OPT_SCANNERS:
 			if (parse_scanners(optarg, a) < 0)
 				return cli_usage_error(
@@ -532,7 +538,7 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	struct bh_scan_result *res = NULL;
 	struct bh_error *err = NULL;
 	const char *image = NULL;
-	char *dbpath = NULL, *rules = NULL;
+	char *dbpath = NULL, *rules = NULL, *cachepath = NULL;
 	time_t start = time(NULL);
 	int r;
 
@@ -546,8 +552,12 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 		free_args(&a);
 		return r;
 	}
+	dbpath = bh_store_default_path(cli->db_path);
+	if (!a.no_cache) {
+		cachepath = bh_layer_cache_path(dbpath);
+		a.scan.cache_path = cachepath;
+	}
 	if (a.scan.scanners & BH_SCAN_VULN) {
-		dbpath = bh_store_default_path(cli->db_path);
 		if (access(dbpath, F_OK) < 0) {
 			bh_error_set(&err, BH_ERR_NOTFOUND,
 				     "no advisory database at %s; run 'bulkhead db import' or "
@@ -569,10 +579,16 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	a.scan.threads = a.imgopts.threads;
 	a.scan.open = &a.imgopts.open;
 	a.scan.cancel = &scan_cancel;
+	/* Tar member names are UTF-8: let libarchive convert them faithfully
+	 * (as sbom does, so both read a layer alike and share its cache). */
+	setlocale(LC_CTYPE, "C.UTF-8");
 	catch_signals();
 	if (bh_scan_image(NULL, image, &a.scan, &res, &err) < 0)
 		goto out;
 	log_stats(&a, res);
+	if (cachepath && res->img->kind != BH_IMAGE_ROOTFS)
+		bh_info("layer cache: %zu of %zu layers from %s", res->stats.layers_cached,
+			res->img->nlayers, cachepath);
 	if (write_report(&a, cli, res, &err) < 0)
 		goto out;
 	if (time(NULL) - start > 3)
@@ -589,6 +605,7 @@ out:
 	bh_scan_result_free(res);
 	free(rules);
 	free(dbpath);
+	free(cachepath);
 	free_args(&a);
 	return r;
 }
