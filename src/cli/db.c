@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "bulkhead/scan.h"
 #include "bulkhead/vuln.h"
 #include "banned.h"
 
@@ -17,7 +18,12 @@ static const char db_usage[] =
 	"                   and Alpine secdb files (main.yaml, community.yaml)\n"
 	"  update           download the configured sources over HTTPS and import them;\n"
 	"                   a source that has not changed costs one request\n"
-	"  info             sources, advisories per ecosystem, last update, schema\n"
+	"  info             sources, advisories per ecosystem, last update, schema,\n"
+	"                   and the layer cache's size\n"
+	"  prune-cache      remove from the layer cache what another bulkhead version\n"
+	"                   stored, then the least recently used layers down to its\n"
+	"                   maximum (or --max-size, kept as the new maximum; --all:\n"
+	"                   everything)\n"
 	"\n"
 	"Options:\n"
 	"  --strict         import, update: a malformed record fails the whole import\n"
@@ -28,16 +34,21 @@ static const char db_usage[] =
 	"                   crates.io, RubyGems, Packagist and NuGet)\n"
 	"  --cacert FILE    update: trust these CA certificates (default $CURL_CA_BUNDLE,\n"
 	"                   else the system's)\n"
+	"  --max-size SIZE  prune-cache: the layer cache's maximum from now on (e.g.\n"
+	"                   512M; default 2G)\n"
+	"  --all            prune-cache: empty the layer cache\n"
 	"  --format FORMAT  table (default) or json\n"
 	"\n"
 	"The database is the global --db PATH, else $BULKHEAD_DB, else\n"
 	"$XDG_CACHE_HOME/bulkhead/db.sqlite (~/.cache when unset), or\n"
 	"/var/lib/bulkhead/db.sqlite for root. An import is one transaction: when it\n"
-	"fails or is interrupted, the database keeps what it had.\n"
+	"fails or is interrupted, the database keeps what it had. The layer cache\n"
+	"(what scan and sbom made of each layer, by diff_id) is the file beside it,\n"
+	"db.layers.sqlite for db.sqlite; removing it loses nothing but time.\n"
 	"\n"
 	"See bulkhead-db(1).\n";
 
-enum { OPT_STRICT = 256, OPT_SOURCE, OPT_CONFIG, OPT_CACERT, OPT_FORMAT };
+enum { OPT_STRICT = 256, OPT_SOURCE, OPT_CONFIG, OPT_CACERT, OPT_FORMAT, OPT_MAX_SIZE, OPT_ALL };
 
 struct db_args {
 	const char *sub;
@@ -48,6 +59,8 @@ struct db_args {
 	const char *cacert;
 	char **operands;
 	int noperands;
+	bool all, set_max;
+	uint64_t max_size;
 };
 
 static volatile int db_cancel;
@@ -78,6 +91,8 @@ static int parse_args(int argc, char **argv, struct db_args *a)
 		{ "config", required_argument, NULL, OPT_CONFIG },
 		{ "cacert", required_argument, NULL, OPT_CACERT },
 		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+		{ "all", no_argument, NULL, OPT_ALL },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -101,12 +116,23 @@ static int parse_args(int argc, char **argv, struct db_args *a)
 					cmd, "--format: unknown format '%s' (table or json)",
 					optarg);
 			break;
+		case OPT_MAX_SIZE:
+			if (bh_parse_size(optarg, &a->max_size, NULL) < 0 || a->max_size == 0)
+				return cli_usage_error(cmd, "--max-size: '%s' is not a size",
+						       optarg);
+			a->set_max = true;
+			break;
+		case OPT_ALL: a->all = true; break;
 		case 'h': cli_help(db_usage); return -1;
 		default: return BH_EXIT_USAGE;
 		}
 	}
 	a->operands = argv + optind;
 	a->noperands = argc - optind;
+	if ((a->set_max || a->all) && strcmp(a->sub, "prune-cache"))
+		return cli_usage_error(cmd, "--max-size and --all are for 'db prune-cache'");
+	if (a->set_max && a->all)
+		return cli_usage_error(cmd, "--max-size or --all, not both");
 	if (!strcmp(a->sub, "import")) {
 		if (a->noperands == 0)
 			return cli_usage_error(cmd, "no PATH to import");
@@ -119,6 +145,9 @@ static int parse_args(int argc, char **argv, struct db_args *a)
 			return cli_usage_error(cmd, "--source is for 'db import'");
 		if (!strcmp(a->sub, "info") && (a->strict || a->config || a->cacert))
 			return cli_usage_error(cmd, "info takes only --format");
+		if (!strcmp(a->sub, "prune-cache") && (a->strict || a->config || a->cacert))
+			return cli_usage_error(cmd,
+					       "prune-cache takes --max-size, --all and --format");
 	}
 	return 0;
 }
@@ -314,11 +343,79 @@ static long long int_of(const json_t *o, const char *key)
 	return (long long)v;
 }
 
+/*
+ * The layer cache beside the database: 1 and the handle, 0 when there is
+ * none (no file), -1 after an error was reported.
+ */
+static int open_cache(struct bh_cli *cli, struct bh_layer_cache **c, char **path)
+{
+	char *db = bh_store_default_path(cli->db_path);
+	struct bh_error *err = NULL;
+
+	*c = NULL;
+	*path = bh_layer_cache_path(db);
+	free(db);
+	if (bh_layer_cache_open(*path, false, c, &err) == 0)
+		return 1;
+	if (bh_error_code(err) == BH_ERR_NOTFOUND) {
+		bh_error_free(err);
+		return 0;
+	}
+	cli_fail(err);
+	return -1;
+}
+
+/* The layer cache's figures, or JSON null when there is none. */
+static int cache_info(struct bh_cli *cli, json_t **out)
+{
+	struct bh_layer_cache *c;
+	struct bh_error *err = NULL;
+	char *path;
+	int k = open_cache(cli, &c, &path);
+
+	*out = NULL;
+	free(path);
+	if (k < 0)
+		return -1;
+	if (k == 0) {
+		*out = json_null();
+		return 0;
+	}
+	k = bh_layer_cache_info(c, out, &err);
+	bh_layer_cache_close(c);
+	return k < 0 ? (cli_fail(err), -1) : 0;
+}
+
+static void print_cache_line(const json_t *lc)
+{
+	char b1[32], b2[32], b3[32];
+	json_int_t v;
+
+	if (!json_is_object(lc)) {
+		printf("layer cache   none\n");
+		return;
+	}
+	printf("layer cache   %s\n", str_or(lc, "path", "?"));
+	bh_json_int(lc, "bytes", &v);
+	bh_human_size((uint64_t)v, b1, sizeof(b1));
+	bh_json_int(lc, "file_bytes", &v);
+	bh_human_size((uint64_t)v, b2, sizeof(b2));
+	bh_json_int(lc, "max_bytes", &v);
+	bh_human_size((uint64_t)v, b3, sizeof(b3));
+	printf("              %lld layers, %lld parts, %s (file %s, at most %s), last used %s\n",
+	       int_of(lc, "layers"), int_of(lc, "parts"), b1, b2, b3,
+	       str_or(lc, "newest_use", "never"));
+	if (int_of(lc, "other_versions"))
+		printf("              %lld parts of other bulkhead versions ('db prune-cache' "
+		       "removes them)\n",
+		       int_of(lc, "other_versions"));
+}
+
 static int db_info(struct db_args *a, struct bh_cli *cli)
 {
 	struct bh_error *err = NULL;
 	struct bh_store *s;
-	json_t *info, *e;
+	json_t *info, *e, *lc = NULL;
 	size_t i;
 
 	if (open_store(cli, false, &s))
@@ -328,8 +425,15 @@ static int db_info(struct db_args *a, struct bh_cli *cli)
 		return cli_fail(err);
 	}
 	bh_store_close(s);
-	if (a->json)
+	if (cache_info(cli, &lc) < 0) {
+		json_decref(info);
+		return BH_EXIT_ERROR;
+	}
+	json_object_set(info, "layer_cache", lc);
+	if (a->json) {
+		json_decref(lc);
 		return print_json(info);
+	}
 	printf("database      %s\n", str_or(info, "path", "?"));
 	printf("schema        %lld\n", int_of(info, "schema_version"));
 	printf("last update   %s\n", str_or(info, "last_update", "never"));
@@ -346,7 +450,49 @@ static int db_info(struct db_args *a, struct bh_cli *cli)
 		       str_or(e, "kind", "?"), int_of(e, "records"), str_or(e, "imported_at", "-"),
 		       str_or(e, "url", "-"));
 	}
+	printf("\n");
+	print_cache_line(lc);
+	json_decref(lc);
 	json_decref(info);
+	return BH_EXIT_OK;
+}
+
+static int db_prune_cache(struct db_args *a, struct bh_cli *cli)
+{
+	struct bh_layer_cache_prune_opts o = { .all = a->all,
+					       .set_max = a->set_max,
+					       .max_bytes = a->max_size };
+	struct bh_layer_cache_prune_stats st;
+	struct bh_layer_cache *c;
+	struct bh_error *err = NULL;
+	char *path, b1[32], b2[32], b3[32];
+	int k = open_cache(cli, &c, &path);
+
+	if (k <= 0) {
+		if (k == 0) {
+			if (a->json)
+				print_json(json_pack("{s:s, s:b}", "path", path, "exists", 0));
+			else
+				printf("no layer cache at %s: nothing to prune\n", path);
+		}
+		free(path);
+		return k < 0 ? BH_EXIT_ERROR : BH_EXIT_OK;
+	}
+	free(path);
+	k = bh_layer_cache_prune(c, &o, &st, &err);
+	bh_layer_cache_close(c);
+	if (k < 0)
+		return cli_fail(err);
+	if (a->json)
+		return print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "exists", 1,
+					    "removed", (json_int_t)st.removed, "removed_bytes",
+					    (json_int_t)st.removed_bytes, "parts",
+					    (json_int_t)st.parts, "bytes", (json_int_t)st.bytes,
+					    "max_bytes", (json_int_t)st.max_bytes));
+	printf("removed %llu parts (%s); the layer cache holds %llu parts (%s), at most %s\n",
+	       (unsigned long long)st.removed, bh_human_size(st.removed_bytes, b1, sizeof(b1)),
+	       (unsigned long long)st.parts, bh_human_size(st.bytes, b2, sizeof(b2)),
+	       bh_human_size(st.max_bytes, b3, sizeof(b3)));
 	return BH_EXIT_OK;
 }
 
@@ -363,8 +509,11 @@ int cmd_db(int argc, char **argv, struct bh_cli *cli)
 		return cli_help(db_usage);
 	}
 	a.sub = argv[1];
-	if (strcmp(a.sub, "import") && strcmp(a.sub, "update") && strcmp(a.sub, "info"))
-		return cli_usage_error("db", "unknown subcommand '%s' (import, update or info)",
+	if (strcmp(a.sub, "import") && strcmp(a.sub, "update") && strcmp(a.sub, "info") &&
+	    strcmp(a.sub, "prune-cache"))
+		return cli_usage_error("db",
+				       "unknown subcommand '%s' (import, update, info or "
+				       "prune-cache)",
 				       a.sub);
 	optind = 0;
 	r = parse_args(argc - 1, argv + 1, &a);
@@ -376,5 +525,7 @@ int cmd_db(int argc, char **argv, struct bh_cli *cli)
 		return db_import(&a, cli);
 	if (!strcmp(a.sub, "update"))
 		return db_update(&a, cli);
+	if (!strcmp(a.sub, "prune-cache"))
+		return db_prune_cache(&a, cli);
 	return db_info(&a, cli);
 }

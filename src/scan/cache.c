@@ -15,10 +15,11 @@
  *
  * WAL mode: scans read at once without waiting; a walk's new parts and the
  * use of the ones it read are written in one short transaction after it,
- * then the least recently used parts (those of another bulkhead version
- * first) are evicted down to max_bytes, and the freed pages returned to the
- * file system (incremental auto-vacuum). Two scans at once: each writes its
- * own transaction; the same part written twice is the same bytes.
+ * then the least recently used layers (all their parts) are evicted down
+ * to max_bytes, and the freed pages returned to the file system
+ * (incremental auto-vacuum); `bulkhead db prune-cache` also removes what
+ * another bulkhead version stored, which this one can never read. Two scans at once: each writes
+ * its own transaction; the same part written twice is the same bytes.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -195,8 +196,9 @@ static int64_t max_bytes(sqlite3 *db)
 }
 
 /*
- * Evict least recently used parts (another version's first) until at most
- * `limit` bytes are left; inside the caller's transaction.
+ * Evict the least recently used layers, all parts of a layer at once (a
+ * layer is read back only whole), until at most `limit` bytes are left;
+ * inside the caller's transaction.
  */
 static int evict(sqlite3 *db, int64_t limit, uint64_t *removed, uint64_t *removed_bytes,
 		 struct bh_error **err)
@@ -209,22 +211,23 @@ static int evict(sqlite3 *db, int64_t limit, uint64_t *removed, uint64_t *remove
 		return -1;
 	if (total <= limit)
 		return 0;
-	rc = sqlite3_prepare_v2(db, "SELECT id, size FROM parts ORDER BY tool = ?1, used_at, id",
+	rc = sqlite3_prepare_v2(db,
+				"SELECT diff_id, sum(size), count(*) FROM parts GROUP BY diff_id"
+				" ORDER BY max(used_at), min(id)",
 				-1, &sel, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "DELETE FROM parts WHERE id = ?", -1, &del, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(sel, 1, BH_VERSION, -1, SQLITE_STATIC);
+		rc = sqlite3_prepare_v2(db, "DELETE FROM parts WHERE diff_id = ?", -1, &del, NULL);
 	while (rc == SQLITE_OK && total > limit && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(sel, 0), size = sqlite3_column_int64(sel, 1);
+		int64_t size = sqlite3_column_int64(sel, 1), n = sqlite3_column_int64(sel, 2);
 
 		sqlite3_reset(del);
-		rc = sqlite3_bind_int64(del, 1, id);
+		rc = sqlite3_bind_text(del, 1, (const char *)sqlite3_column_text(sel, 0), -1,
+				       SQLITE_TRANSIENT);
 		if (rc == SQLITE_OK && (rc = sqlite3_step(del)) == SQLITE_DONE)
 			rc = SQLITE_OK;
 		total -= size;
 		if (removed)
-			(*removed)++;
+			*removed += (uint64_t)n;
 		if (removed_bytes)
 			*removed_bytes += (uint64_t)size;
 	}
