@@ -277,7 +277,8 @@ struct bh_scan_stats {
 	size_t suppressed;			 /* findings in the result, suppressed */
 	size_t by_severity[BH_SEV_CRITICAL + 1]; /* of the reported */
 	bool recorded;				 /* the summary is in the store */
-	size_t layers_cached;			 /* layers taken from the layer cache */
+	bool cache_used;			 /* the layer cache was open for the walk */
+	size_t layers_cached;			 /* layers taken from it */
 };
 
 struct bh_scan_result {

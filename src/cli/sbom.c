@@ -290,7 +290,7 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 	if (r == 0) {
 		for (size_t i = 0; res->inv->warnings && res->inv->warnings[i]; i++)
 			bh_warn("%s", res->inv->warnings[i]);
-		if (cachepath && res->img->kind != BH_IMAGE_ROOTFS)
+		if (res->stats.cache_used)
 			bh_info("layer cache: %zu of %zu layers from %s", res->stats.layers_cached,
 				res->img->nlayers, cachepath);
 		r = write_sbom(&a, res, cli, &err);

@@ -586,7 +586,7 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	if (bh_scan_image(NULL, image, &a.scan, &res, &err) < 0)
 		goto out;
 	log_stats(&a, res);
-	if (cachepath && res->img->kind != BH_IMAGE_ROOTFS)
+	if (res->stats.cache_used)
 		bh_info("layer cache: %zu of %zu layers from %s", res->stats.layers_cached,
 			res->img->nlayers, cachepath);
 	if (write_report(&a, cli, res, &err) < 0)

@@ -245,9 +245,10 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 		struct bh_error *e = NULL;
 
 		if (bh_layer_cache_open(o->cache_path, true, &cache_opened, &e) < 0)
-			bh_error_warn(&e, "every layer is read");
+			bh_error_warn(&e, "layers are read without the cache");
 		cache = cache_opened;
 	}
+	r->stats.cache_used = cache != NULL;
 	if (walk(r, ref, o, cache, &content_found, err) < 0)
 		goto fail;
 	if (o->scanners & BH_SCAN_VULN) {
