@@ -54,6 +54,8 @@ enum bh_image_kind {
 	BH_IMAGE_OCI_ARCHIVE,	     /* tar of an OCI image layout */
 	BH_IMAGE_ROOTFS,	     /* a root filesystem directory (one pseudo-layer) */
 	BH_IMAGE_REGISTRY,	     /* an image in a registry (docker://) */
+	BH_IMAGE_DOCKER_DAEMON,	     /* an image in the local Docker engine (docker-daemon:) */
+	BH_IMAGE_CONTAINERS_STORAGE, /* an image in podman's store (containers-storage:) */
 };
 
 enum bh_compression { BH_COMP_NONE = 0, BH_COMP_GZIP, BH_COMP_ZSTD };

@@ -31,6 +31,11 @@ static inline void bh_stream_close(struct bh_stream *s)
 		s->close(s);
 }
 
+/* Bytes in memory as a stream; takes ownership of p (malloc'd). */
+struct bh_stream *img_stream_bytes(char *p, size_t n);
+/* Reads through `inner` without owning it: closing this leaves inner open. */
+struct bh_stream *img_stream_borrow(struct bh_stream *inner);
+
 /* A byte range of a file (pread, so one fd serves many threads). Takes a
  * reference on fd (dup). */
 int bh_stream_file_range(int fd, off_t offset, uint64_t length, struct bh_stream **out,
@@ -89,6 +94,15 @@ int bh_tar_index_parse(const unsigned char *buf, size_t len, uint64_t max_member
 const struct bh_tar_member *bh_tar_index_find(const struct bh_tar_index *ix, const char *name);
 void bh_tar_index_free(struct bh_tar_index *ix);
 
+/* Pieces of a tar header, shared with the sequential reader (seq.c): an
+ * octal (or GNU base-256) number field; the header's checksum; an all-zero
+ * block; pax records (path, linkpath, size). */
+int img_tar_num(const unsigned char *f, size_t len, uint64_t *out);
+bool img_tar_checksum_ok(const unsigned char *h);
+bool img_tar_zero(const unsigned char *h);
+int img_tar_pax(const char *p, size_t n, char **path, char **linkpath, uint64_t *size,
+		bool *has_size, struct bh_error **err);
+
 /* ---- blob sources ------------------------------------------------------- */
 
 /*
@@ -105,6 +119,9 @@ struct bh_image_src {
 	void (*free)(struct bh_image_src *src);
 	/* rootfs only: the directory fd, else -1. */
 	int rootfd;
+	/* A sequential source (one archive stream, engine.h): the walk and the
+	 * copy read it through img_seq_run; NULL for every other source. */
+	struct img_seq *seq;
 };
 
 int bh_src_oci_dir(const char *dir, struct bh_image_src **out, struct bh_error **err);
@@ -143,6 +160,9 @@ void bh_descriptor_release(struct bh_descriptor *d);
 int bh_descriptor_parse(const json_t *o, const char *what, struct bh_descriptor *d,
 			struct bh_error **err);
 
+/* Free everything img holds, not img itself. */
+void img_free_contents(struct bh_image *img);
+
 /* Free what img->config holds. */
 void bh_image_config_release(struct bh_image_config *c);
 /* Parse the config blob into img->config (and keep the JSON). */
@@ -153,6 +173,10 @@ int bh_manifest_parse(struct bh_image *img, json_t *manifest, struct bh_descript
 /* Layer media type -> compression; an unsupported type is an error. */
 int bh_layer_media_type(const char *mt, enum bh_compression *c, struct bh_error **err);
 
+/* The image's config is for `platform` ("os/arch[/variant]"), else
+ * BH_ERR_NOTFOUND naming both. */
+int img_platform_check(const struct bh_image *img, const char *platform, struct bh_error **err);
+
 /* The OCI layout / docker-archive openers (source.c). */
 int bh_image_open_oci(struct bh_image *img, const struct bh_image_open_opts *opts,
 		      struct bh_error **err);
@@ -161,6 +185,7 @@ int bh_image_open_docker(struct bh_image *img, const struct bh_image_open_opts *
 
 /* ---- registries (remote.c) ---------------------------------------------- */
 
+struct img_seq;
 struct bh_registry_ref;
 /* Open img (location set) from the registry reference `reference`. */
 int img_open_registry(struct bh_image *img, const char *reference,

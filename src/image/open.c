@@ -32,6 +32,18 @@ static bool platform_matches(const struct bh_descriptor *d, const char *want)
 	return !strcmp(have, want) || (bh_str_has_prefix(have, want) && have[strlen(want)] == '/');
 }
 
+int img_platform_check(const struct bh_image *img, const char *platform, struct bh_error **err)
+{
+	struct bh_descriptor p = { .os = img->config.os,
+				   .arch = img->config.architecture,
+				   .variant = img->config.variant };
+
+	if (!platform_matches(&p, platform))
+		return bh_error_set(err, BH_ERR_NOTFOUND, "the image is for %s/%s, not %s",
+				    img->config.os, img->config.architecture, platform);
+	return 0;
+}
+
 static bool is_index(const char *mt)
 {
 	return !strcmp(mt, BH_MT_OCI_INDEX) || !strcmp(mt, BH_MT_DOCKER_LIST);
@@ -232,17 +244,8 @@ int bh_image_open_oci(struct bh_image *img, const struct bh_image_open_opts *opt
 		bh_error_prefix(err, "config %s", cfg.digest.str);
 		goto out;
 	}
-	if (opts->platform) {
-		struct bh_descriptor p = { .os = img->config.os,
-					   .arch = img->config.architecture,
-					   .variant = img->config.variant };
-
-		if (!platform_matches(&p, opts->platform)) {
-			bh_error_set(err, BH_ERR_NOTFOUND, "the image is for %s/%s, not %s",
-				     img->config.os, img->config.architecture, opts->platform);
-			goto out;
-		}
-	}
+	if (opts->platform && img_platform_check(img, opts->platform, err) < 0)
+		goto out;
 	r = 0;
 out:
 	bh_descriptor_release(&man);

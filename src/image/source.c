@@ -4,7 +4,8 @@
  * manifest.json, select the image, read and verify manifest and config.
  * Blob sources: an OCI layout directory, an archive (docker-archive or OCI
  * layout as tar, read in place through a header index), a rootfs directory.
- * A registry source plugs in through struct bh_image_src.
+ * A registry source plugs in through struct bh_image_src, and so do the
+ * local engines (engine.h); a bare name is looked up in the engines first.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "bulkhead/registry.h"
-#include "internal.h"
+#include "engine.h"
 #include "lazy/lazy.h"
 #include "banned.h"
 
@@ -39,6 +40,8 @@ const char *bh_image_kind_name(enum bh_image_kind kind)
 	case BH_IMAGE_OCI_ARCHIVE: return "oci-archive";
 	case BH_IMAGE_ROOTFS: return "rootfs";
 	case BH_IMAGE_REGISTRY: return "registry";
+	case BH_IMAGE_DOCKER_DAEMON: return "docker-daemon";
+	case BH_IMAGE_CONTAINERS_STORAGE: return "containers-storage";
 	}
 	return "unknown";
 }
@@ -263,10 +266,30 @@ int bh_src_read_blob(struct bh_image_src *src, const struct bh_digest *digest,
 
 /* ---- opening ------------------------------------------------------------ */
 
+/* Free what img holds and zero it, limits and location kept (a lookup tries
+ * the next place with the same struct). */
+static void image_reset(struct bh_image *img)
+{
+	struct bh_image_limits lim = img->limits;
+	char *location = img->location;
+
+	img->location = NULL;
+	img_free_contents(img);
+	memset(img, 0, sizeof(*img));
+	img->limits = lim;
+	img->location = location;
+}
+
 void bh_image_free(struct bh_image *img)
 {
 	if (!img)
 		return;
+	img_free_contents(img);
+	free(img);
+}
+
+void img_free_contents(struct bh_image *img)
+{
 	for (size_t i = 0; i < img->nlayers; i++) {
 		free(img->layers[i].media_type);
 		free(img->layers[i].file);
@@ -283,7 +306,6 @@ void bh_image_free(struct bh_image *img)
 	free(img->config_media_type);
 	if (img->src)
 		img->src->free(img->src);
-	free(img);
 }
 
 struct prefix {
@@ -297,9 +319,8 @@ static const struct prefix prefixes[] = {
 	{ "oci:", BH_IMAGE_OCI_DIR },
 	{ "rootfs:", BH_IMAGE_ROOTFS },
 	{ "docker://", BH_IMAGE_REGISTRY },
-	/* Hooks for the local engines, read through their APIs (not yet): */
-	{ "docker-daemon:", 0 },
-	{ "containers-storage:", 0 },
+	{ "docker-daemon:", BH_IMAGE_DOCKER_DAEMON },
+	{ "containers-storage:", BH_IMAGE_CONTAINERS_STORAGE },
 };
 
 /*
@@ -412,6 +433,52 @@ static int open_rootfs(struct bh_image *img, struct bh_error **err)
 	return bh_src_rootfs(img->location, &img->src, err);
 }
 
+/*
+ * A name that is no file: looked up as Trivy does, in the Docker engine, then
+ * in podman's store, then in the registry. An engine that is not running,
+ * or lacks the image, or fails, is passed over (debug log); when every
+ * place fails, one error says what each answered.
+ */
+static int lookup(struct bh_image *img, const char *name, const struct bh_image_open_opts *o,
+		  bool named, struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	char *why[2] = { NULL, NULL };
+	char *loc;
+	int r;
+
+	loc = bh_asprintf("docker-daemon:%s", name);
+	if (img_open_docker_daemon(img, name, o, &e) == 0) {
+		free(img->location);
+		img->location = loc;
+		return 0;
+	}
+	free(loc);
+	why[0] = bh_error_message(e);
+	bh_debug("image %s: not from the Docker engine: %s", name, why[0]);
+	bh_error_clear(&e);
+	image_reset(img);
+	loc = bh_asprintf("containers-storage:%s", name);
+	if (img_open_containers_storage(img, name, o, &e) == 0) {
+		free(img->location);
+		img->location = loc;
+		free(why[0]);
+		return 0;
+	}
+	free(loc);
+	why[1] = bh_error_message(e);
+	bh_debug("image %s: not from podman's store: %s", name, why[1]);
+	bh_error_clear(&e);
+	image_reset(img);
+	r = img_open_registry(img, name, o, err);
+	if (r < 0)
+		bh_error_prefix(err, "'%s': %s%s; %s; registry", name,
+				named ? "" : "no such file or directory; ", why[0], why[1]);
+	free(why[0]);
+	free(why[1]);
+	return r;
+}
+
 int bh_image_open(const char *image, const struct bh_image_open_opts *opts, struct bh_image **out,
 		  struct bh_error **err)
 {
@@ -437,12 +504,6 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		bh_image_limits_default(&img->limits);
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
 		if (bh_str_has_prefix(image, prefixes[i].text)) {
-			if (!prefixes[i].kind) {
-				bh_error_set(err, BH_ERR_UNSUPPORTED,
-					     "image '%s': %.*s images are not supported yet", image,
-					     (int)strlen(prefixes[i].text) - 1, prefixes[i].text);
-				goto out;
-			}
 			forced = prefixes[i].kind;
 			rest = image + strlen(prefixes[i].text);
 			break;
@@ -455,6 +516,14 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 	if (forced == BH_IMAGE_REGISTRY) {
 		img->location = bh_strdup(image);
 		r = img_open_registry(img, image, &o, err);
+		goto out;
+	}
+	if (forced == BH_IMAGE_DOCKER_DAEMON || forced == BH_IMAGE_CONTAINERS_STORAGE) {
+		img->location = bh_strdup(image);
+		if (forced == BH_IMAGE_DOCKER_DAEMON)
+			r = img_open_docker_daemon(img, rest, &o, err);
+		else
+			r = img_open_containers_storage(img, rest, &o, err);
 		goto out;
 	}
 	if (forced == BH_IMAGE_ROOTFS) {
@@ -484,16 +553,9 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		if (bh_src_archive(img->location, &img->limits, &img->src, err) < 0)
 			goto out;
 	} else if (!ref && looks_remote(img->location, &named)) {
-		/*
-		 * Nothing on disk has that name, and it parses as a reference: an
-		 * image in a registry. (A bare name could also be looked up in the
-		 * local Docker engine and podman's store first, as Trivy does: the
-		 * place for that is here, before the registry.)
-		 */
-		r = img_open_registry(img, rest, &o, err);
-		if (r < 0 && !named)
-			bh_error_prefix(
-				err, "'%s' is no file or directory, and as a registry image", rest);
+		/* Nothing on disk has that name, and it parses as a reference: the
+		 * Docker engine, podman's store, the registry. */
+		r = lookup(img, rest, &o, named, err);
 		goto out;
 	} else if (detect(img->location, &img->kind, &img->src, &img->limits, err) < 0) {
 		goto out;

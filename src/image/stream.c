@@ -75,6 +75,71 @@ int bh_stream_file_range(int fd, off_t offset, uint64_t length, struct bh_stream
 	return 0;
 }
 
+/* ---- bytes in memory ------------------------------------------------------ */
+
+struct bytes_stream {
+	struct bh_stream s;
+	char *p;
+	size_t n, off;
+};
+
+static ssize_t bytes_read(struct bh_stream *s, void *buf, size_t n, struct bh_error **err)
+{
+	struct bytes_stream *b = (struct bytes_stream *)s;
+
+	if (n > b->n - b->off)
+		n = b->n - b->off;
+	memcpy(buf, b->p + b->off, n);
+	b->off += n;
+	return (ssize_t)n;
+}
+
+static void bytes_close(struct bh_stream *s)
+{
+	struct bytes_stream *b = (struct bytes_stream *)s;
+
+	free(b->p);
+	free(b);
+}
+
+struct bh_stream *img_stream_bytes(char *p, size_t n)
+{
+	struct bytes_stream *b = bh_calloc(1, sizeof(*b));
+
+	b->s.read = bytes_read;
+	b->s.close = bytes_close;
+	b->p = p;
+	b->n = n;
+	return &b->s;
+}
+
+/* ---- a borrowed stream -------------------------------------------------------- */
+
+struct borrowed_stream {
+	struct bh_stream s;
+	struct bh_stream *inner;
+};
+
+static ssize_t borrowed_read(struct bh_stream *s, void *buf, size_t n, struct bh_error **err)
+{
+	return bh_stream_read(((struct borrowed_stream *)s)->inner, buf, n, err);
+}
+
+static void borrowed_close(struct bh_stream *s)
+{
+	free(s);
+}
+
+struct bh_stream *img_stream_borrow(struct bh_stream *inner)
+{
+	struct borrowed_stream *b = bh_calloc(1, sizeof(*b));
+
+	b->s.read = borrowed_read;
+	b->s.close = borrowed_close;
+	b->inner = inner;
+	return &b->s;
+}
+
 /* ---- verification ------------------------------------------------------ */
 
 struct verify_stream {

@@ -50,7 +50,7 @@ static int read_at(const struct reader *r, void *dst, size_t n, uint64_t off, st
 }
 
 /* An octal field (or GNU base-256 for sizes). */
-static int parse_num(const unsigned char *f, size_t len, uint64_t *out)
+int img_tar_num(const unsigned char *f, size_t len, uint64_t *out)
 {
 	uint64_t v = 0;
 	size_t i = 0;
@@ -82,13 +82,13 @@ static int parse_num(const unsigned char *f, size_t len, uint64_t *out)
 	return 0;
 }
 
-static bool checksum_ok(const unsigned char *h)
+bool img_tar_checksum_ok(const unsigned char *h)
 {
 	uint64_t want;
 	unsigned long u = 0;
 	long s = 0;
 
-	if (parse_num(h + 148, 8, &want) < 0)
+	if (img_tar_num(h + 148, 8, &want) < 0)
 		return false;
 	for (int i = 0; i < BLOCK; i++) {
 		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
@@ -99,7 +99,7 @@ static bool checksum_ok(const unsigned char *h)
 	return want == u || (long)want == s;
 }
 
-static bool all_zero(const unsigned char *h)
+bool img_tar_zero(const unsigned char *h)
 {
 	for (int i = 0; i < BLOCK; i++)
 		if (h[i])
@@ -108,8 +108,8 @@ static bool all_zero(const unsigned char *h)
 }
 
 /* Parse pax records "LEN key=value\n" for path, linkpath and size. */
-static int parse_pax(const char *p, size_t n, char **path, char **linkpath, uint64_t *size,
-		     bool *has_size, struct bh_error **err)
+int img_tar_pax(const char *p, size_t n, char **path, char **linkpath, uint64_t *size,
+		bool *has_size, struct bh_error **err)
 {
 	size_t pos = 0;
 
@@ -192,7 +192,7 @@ static int scan(const struct reader *r, uint64_t max_members, size_t max_path,
 
 		if (read_at(r, h, BLOCK, off, err) < 0)
 			goto out;
-		if (all_zero(h)) {
+		if (img_tar_zero(h)) {
 			off += BLOCK;
 			if (++zeros == 2)
 				break;
@@ -203,7 +203,7 @@ static int scan(const struct reader *r, uint64_t max_members, size_t max_path,
 				     "archive: a zero block inside the archive");
 			goto out;
 		}
-		if (!checksum_ok(h)) {
+		if (!img_tar_checksum_ok(h)) {
 			bh_error_set(
 				err, BH_ERR_INVALID,
 				"archive: bad tar header checksum at offset %llu (not a tar file, "
@@ -211,7 +211,7 @@ static int scan(const struct reader *r, uint64_t max_members, size_t max_path,
 				(unsigned long long)off);
 			goto out;
 		}
-		if (parse_num(h + 124, 12, &size) < 0) {
+		if (img_tar_num(h + 124, 12, &size) < 0) {
 			bh_error_set(err, BH_ERR_INVALID, "archive: bad size field at offset %llu",
 				     (unsigned long long)off);
 			goto out;
@@ -234,8 +234,8 @@ static int scan(const struct reader *r, uint64_t max_members, size_t max_path,
 			}
 			meta[size] = 0;
 			if (type == 'x') {
-				if (parse_pax(meta, (size_t)size, &pax_path, &pax_link, &pax_size,
-					      &has_pax_size, err) < 0) {
+				if (img_tar_pax(meta, (size_t)size, &pax_path, &pax_link, &pax_size,
+						&has_pax_size, err) < 0) {
 					free(meta);
 					bh_error_prefix(err, "archive");
 					goto out;

@@ -18,7 +18,7 @@
 
 #include "lazy/archive.h"
 
-#include "internal.h"
+#include "engine.h"
 #include "banned.h"
 
 #define LAYER_BUF (256 * 1024)
@@ -316,13 +316,21 @@ static int convert(struct archive_entry *ae, unsigned layer, const struct bh_ima
 	return 0;
 }
 
-static int open_layer_stream(struct walk *w, unsigned i, struct layer_ctx *lc,
-			     struct bh_error **err)
+/* A layer's bytes handed to the walk by a sequential source (seq.c). */
+struct given {
+	struct bh_stream *raw; /* not owned: the source closes it */
+	int64_t size;
+	enum bh_compression c;
+};
+
+static int open_layer_stream(struct walk *w, unsigned i, const struct given *g,
+			     struct layer_ctx *lc, struct bh_error **err)
 {
 	struct bh_image *img = w->img;
 	struct bh_layer *L = &img->layers[i];
 	struct bh_stream *raw = NULL, *ver = NULL, *dec = NULL;
 	struct layer_stream *ls;
+	enum bh_compression comp = L->compression;
 	int64_t size = -1;
 	char what[BH_DIGEST_MAX + 16];
 
@@ -330,8 +338,18 @@ static int open_layer_stream(struct walk *w, unsigned i, struct layer_ctx *lc,
 		snprintf(what, sizeof(what), "blob %s", L->digest.str);
 	else
 		snprintf(what, sizeof(what), "%s", L->file ? L->file : "layer");
-	if (img->src->open(img->src, L->file ? NULL : &L->digest, L->file, &raw, &size, err) < 0)
+	if (g) {
+		/* borrowed: closing the pipeline leaves it to the source */
+		raw = img_stream_borrow(g->raw);
+		size = g->size;
+		comp = g->c;
+	} else if (img->src->open(img->src,
+				  L->file	     ? NULL
+				  : L->digest.str[0] ? &L->digest
+						     : &L->diff_id,
+				  L->file, &raw, &size, err) < 0) {
 		return -1;
+	}
 	if (L->size >= 0 && size >= 0 && size != L->size) {
 		bh_stream_close(raw);
 		return bh_error_set(err, BH_ERR_DIGEST,
@@ -341,7 +359,7 @@ static int open_layer_stream(struct walk *w, unsigned i, struct layer_ctx *lc,
 	}
 	if (bh_stream_verify(raw, &L->digest, L->size, what, &ver, err) < 0)
 		return -1;
-	if (bh_stream_decompress(ver, L->compression, &dec, err) < 0)
+	if (bh_stream_decompress(ver, comp, &dec, err) < 0)
 		return -1;
 	ls = bh_calloc(1, sizeof(*ls));
 	ls->s.read = layer_read;
@@ -349,7 +367,7 @@ static int open_layer_stream(struct walk *w, unsigned i, struct layer_ctx *lc,
 	ls->inner = dec;
 	ls->blob = ver;
 	ls->w = w;
-	ls->compressed = L->compression != BH_COMP_NONE;
+	ls->compressed = comp != BH_COMP_NONE;
 	if (L->diff_id.str[0]) {
 		ls->want = L->diff_id;
 		ls->has_want = true;
@@ -400,7 +418,7 @@ static void blame_the_blob(struct layer_ctx *lc, struct bh_error **err)
 	bh_error_free(e);
 }
 
-static int walk_layer(struct walk *w, unsigned i, struct bh_error **err)
+static int walk_layer(struct walk *w, unsigned i, const struct given *g, struct bh_error **err)
 {
 	struct bh_image *img = w->img;
 	struct layer_ctx lc = { .w = w, .index = i };
@@ -413,7 +431,7 @@ static int walk_layer(struct walk *w, unsigned i, struct bh_error **err)
 	uint64_t entries = 0;
 	int r = -1, rc;
 
-	if (open_layer_stream(w, i, &lc, err) < 0)
+	if (open_layer_stream(w, i, g, &lc, err) < 0)
 		goto out;
 	lc.buf = bh_malloc(LAYER_BUF);
 	a = archive_read_new();
@@ -510,7 +528,7 @@ static int served_layer(struct walk *w, unsigned i, uint64_t usize, uint64_t ent
 	return 0;
 }
 
-static int run_layer(struct walk *w, unsigned i)
+static int run_layer(struct walk *w, unsigned i, const struct given *g)
 {
 	struct bh_error *e = NULL;
 	struct bh_layer *L = &w->img->layers[i];
@@ -529,7 +547,7 @@ static int run_layer(struct walk *w, unsigned i)
 	}
 	if (r == 0 && w->opts->layer_begin && w->opts->layer_begin(i, true, w->data, &e) < 0)
 		r = -1;
-	if (r == 0 && walk_layer(w, i, &e) < 0)
+	if (r == 0 && walk_layer(w, i, g, &e) < 0)
 		r = -1;
 	if (k == 0 && w->opts->layer_end &&
 	    w->opts->layer_end(i, r == 0, w->data, r == 0 ? &e : NULL) < 0)
@@ -559,9 +577,68 @@ static void *worker(void *arg)
 			break;
 		if (w->opts->layer_mask && !w->opts->layer_mask[i])
 			continue;
-		run_layer(w, i);
+		run_layer(w, i, NULL);
 	}
 	return NULL;
+}
+
+/* ---- a sequential source: layers in the order its stream has them ---------- */
+
+static int seq_deliver(void *data, size_t i, struct bh_stream *raw, uint64_t size,
+		       enum bh_compression c, struct bh_error **err)
+{
+	struct walk *w = data;
+	struct given g = { raw, (int64_t)size, c };
+
+	if (run_layer(w, (unsigned)i, &g) < 0)
+		return bh_error_set(err, BH_ERR_USAGE, "cancelled"); /* w->err says why */
+	return 0;
+}
+
+/*
+ * The stream is one: its layers come one after the other, on this thread,
+ * in the stream's order (any order suits the consumers, which keep state
+ * per layer), or in layer order when threads is 1 (seq.c keeps a layer that
+ * comes early, within its budget, or reads the stream again).
+ */
+static int walk_seq(struct walk *w, struct bh_error **err)
+{
+	struct bh_image *img = w->img;
+	const struct bh_digest **ds = bh_calloc(img->nlayers + 1, sizeof(*ds));
+	bool *done = bh_calloc(img->nlayers + 1, sizeof(*done));
+	struct img_seq_want want = { .digests = ds,
+				     .n = img->nlayers,
+				     .done = done,
+				     .in_order = w->opts->threads == 1,
+				     .deliver = seq_deliver,
+				     .data = w,
+				     .cancel = w->opts->cancel };
+	struct bh_error *e = NULL;
+	int r;
+
+	for (size_t i = 0; i < img->nlayers; i++) {
+		ds[i] = &img->layers[i].diff_id;
+		done[i] = w->opts->layer_mask && !w->opts->layer_mask[i];
+	}
+	r = img_seq_run(img, img->src->seq, &want, &e);
+	free(ds);
+	free(done);
+	if (w->err) {
+		bh_error_free(e);
+		if (err && !*err)
+			*err = w->err;
+		else
+			bh_error_free(w->err);
+		return -1;
+	}
+	if (r < 0) {
+		if (err && !*err)
+			*err = e;
+		else
+			bh_error_free(e);
+		return -1;
+	}
+	return 0;
 }
 
 int bh_image_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn fn, void *data,
@@ -592,6 +669,14 @@ int img_walk(struct bh_image *img, const struct bh_walk_opts *opts, bh_entry_fn 
 		if (w.opts->layer_end &&
 		    w.opts->layer_end(0, r == 0, data, r == 0 ? err : NULL) < 0)
 			r = -1;
+		return r;
+	}
+	if (img->src->seq) {
+		int r;
+
+		pthread_mutex_init(&w.lock, NULL);
+		r = walk_seq(&w, err);
+		pthread_mutex_destroy(&w.lock);
 		return r;
 	}
 	if (threads == 0) {
