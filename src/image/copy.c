@@ -86,44 +86,23 @@ static const char *layer_type(enum bh_compression c)
 	}
 }
 
-/* A docker-archive: its config file, and an OCI manifest written for it. */
-static int plan_docker(struct bh_image *img, struct img_plan *p, struct bh_error **err)
+/* The OCI manifest written for an image that has none, over the plan's
+ * config and layers (every size known). */
+int img_plan_seal(struct img_plan *p, struct bh_error **err)
 {
-	const char *hex = bh_digest_hex(&img->config_digest);
-	char *names[2];
-	struct img_blob *c = &p->blobs[0];
-	json_t *man = NULL, *layers;
-	struct bh_stream *s = NULL;
+	const struct img_blob *c = &p->blobs[0];
+	json_t *man, *layers;
 
-	names[0] = bh_asprintf("%s.json", hex);
-	names[1] = bh_asprintf("blobs/sha256/%s", hex);
-	for (int i = 0; i < 2 && !c->file; i++)
-		if (img->src->open(img->src, NULL, names[i], &s, &c->size, NULL) == 0) {
-			bh_stream_close(s);
-			c->file = bh_strdup(names[i]);
-		}
-	free(names[0]);
-	free(names[1]);
-	if (!c->file)
-		return bh_error_set(err, BH_ERR_NOTFOUND,
-				    "the archive has no config file named for %s",
-				    img->config_digest.str);
-	c->digest = img->config_digest;
-	c->media_type = bh_strdup(BH_MT_OCI_CONFIG);
+	if (p->manifest)
+		return 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->blobs[i].size < 0)
+			return bh_error_set(err, BH_ERR_INTERNAL, "blob %s: its size is unknown",
+					    p->blobs[i].digest.str);
 	layers = json_array();
-	for (size_t i = 0; i < img->nlayers; i++) {
-		struct bh_layer *L = &img->layers[i];
-		struct img_blob *b = &p->blobs[i + 1];
+	for (size_t i = 1; i < p->n; i++) {
+		const struct img_blob *b = &p->blobs[i];
 
-		b->file = bh_strdup(L->file);
-		b->media_type = bh_strdup(layer_type(L->compression));
-		if (L->digest.str[0]) {
-			b->digest = L->digest;
-			b->size = L->size;
-		} else if (hash_blob(img, L->file, &b->digest, &b->size, err) < 0) {
-			json_decref(layers);
-			return bh_error_prefix(err, "layer %zu (%s)", i + 1, L->file);
-		}
 		json_array_append_new(layers, json_pack("{s:s, s:s, s:I}", "mediaType",
 							b->media_type, "digest", b->digest.str,
 							"size", (json_int_t)b->size));
@@ -137,6 +116,68 @@ static int plan_docker(struct bh_image *img, struct img_plan *p, struct bh_error
 	p->manifest_type = bh_strdup(BH_MT_OCI_MANIFEST);
 	bh_sha256(p->manifest, p->manifest_len, &p->manifest_digest);
 	return 0;
+}
+
+static bool engine(const struct bh_image *img)
+{
+	return img->kind == BH_IMAGE_DOCKER_DAEMON || img->kind == BH_IMAGE_CONTAINERS_STORAGE;
+}
+
+/*
+ * An image without a manifest (a docker-archive, a local engine's image): its
+ * config, and an OCI manifest written for it. An engine serves its blobs by
+ * digest, layers uncompressed (the digest is the diff_id); a sequential
+ * source tells their sizes only as they stream, so its manifest waits for
+ * img_plan_seal.
+ */
+static int plan_docker(struct bh_image *img, struct img_plan *p, struct bh_error **err)
+{
+	const char *hex = bh_digest_hex(&img->config_digest);
+	char *names[2];
+	struct img_blob *c = &p->blobs[0];
+	struct bh_stream *s = NULL;
+
+	c->size = -1;
+	if (img->src->seq) {
+		/* its size comes with it */
+	} else if (engine(img)) {
+		if (img->src->open(img->src, &img->config_digest, NULL, &s, &c->size, err) < 0)
+			return bh_error_prefix(err, "config");
+		bh_stream_close(s);
+	} else {
+		names[0] = bh_asprintf("%s.json", hex);
+		names[1] = bh_asprintf("blobs/sha256/%s", hex);
+		for (int i = 0; i < 2 && !c->file; i++)
+			if (img->src->open(img->src, NULL, names[i], &s, &c->size, NULL) == 0) {
+				bh_stream_close(s);
+				c->file = bh_strdup(names[i]);
+			}
+		free(names[0]);
+		free(names[1]);
+		if (!c->file)
+			return bh_error_set(err, BH_ERR_NOTFOUND,
+					    "the archive has no config file named for %s",
+					    img->config_digest.str);
+	}
+	c->digest = img->config_digest;
+	c->media_type = bh_strdup(BH_MT_OCI_CONFIG);
+	for (size_t i = 0; i < img->nlayers; i++) {
+		struct bh_layer *L = &img->layers[i];
+		struct img_blob *b = &p->blobs[i + 1];
+
+		b->file = L->file ? bh_strdup(L->file) : NULL;
+		b->media_type = bh_strdup(layer_type(L->compression));
+		if (L->digest.str[0]) {
+			b->digest = L->digest;
+			b->size = L->size;
+		} else if (engine(img)) {
+			b->digest = L->diff_id;
+			b->size = L->size;
+		} else if (hash_blob(img, L->file, &b->digest, &b->size, err) < 0) {
+			return bh_error_prefix(err, "layer %zu (%s)", i + 1, L->file);
+		}
+	}
+	return img->src->seq ? 0 : img_plan_seal(p, err);
 }
 
 int img_plan_build(struct bh_image *img, struct img_plan *p, struct bh_error **err)
@@ -194,8 +235,13 @@ int img_plan_open(struct bh_image *img, const struct img_plan *p, size_t i, stru
 	char what[BH_DIGEST_MAX + 16];
 
 	snprintf(what, sizeof(what), "blob %s", b->digest.str);
-	if (img->src->open(img->src, b->file ? NULL : &b->digest, b->file, &raw, &size, err) < 0)
+	if (p->given && p->given->index == i) {
+		raw = img_stream_borrow(p->given->raw);
+		size = b->size;
+	} else if (img->src->open(img->src, b->file ? NULL : &b->digest, b->file, &raw, &size,
+				  err) < 0) {
 		return -1;
+	}
 	if (b->size >= 0 && size >= 0 && size != b->size) {
 		bh_stream_close(raw);
 		return bh_error_set(err, BH_ERR_DIGEST,
@@ -256,9 +302,54 @@ static void *copy_worker(void *arg)
 	return NULL;
 }
 
+/* A sequential source: each blob as the stream brings it. */
+static int seq_deliver(void *data, size_t i, struct bh_stream *raw, uint64_t size,
+		       enum bh_compression comp, struct bh_error **err)
+{
+	struct img_copier *c = data;
+	struct img_given g = { i, raw };
+	int st;
+
+	(void)comp;
+	c->plan->blobs[i].size = (int64_t)size;
+	c->plan->given = &g;
+	img_progress(c->o, BH_PROGRESS_START, i, c->plan->n, &c->plan->blobs[i], 0);
+	st = c->one(c, i, err);
+	c->plan->given = NULL;
+	if (st < 0)
+		return bh_error_prefix(err, "%s %zu (%.19s…)", i ? "layer" : "config", i,
+				       c->plan->blobs[i].digest.str);
+	img_progress(c->o, (enum bh_image_progress_state)st, i, c->plan->n, &c->plan->blobs[i],
+		     size);
+	return 0;
+}
+
+static int copy_seq(struct img_copier *c, struct bh_error **err)
+{
+	const struct bh_digest **ds = bh_calloc(c->plan->n + 1, sizeof(*ds));
+	struct img_seq_want w = {
+		.digests = ds, .n = c->plan->n, .done = c->skip, .deliver = seq_deliver, .data = c
+	};
+	int r;
+
+	for (size_t i = 0; i < c->plan->n; i++)
+		ds[i] = &c->plan->blobs[i].digest;
+	r = img_seq_run(c->img, c->img->src->seq, &w, err);
+	free(ds);
+	/* a blob listed twice has the size of its first */
+	for (size_t i = 0; r == 0 && i < c->plan->n; i++)
+		for (size_t k = 0; k < i && c->plan->blobs[i].size < 0; k++)
+			if (!strcmp(c->plan->blobs[i].digest.str, c->plan->blobs[k].digest.str))
+				c->plan->blobs[i].size = c->plan->blobs[k].size;
+	return r;
+}
+
 int img_copy_blobs(struct img_copier *c, struct bh_error **err)
 {
-	unsigned threads = c->o && c->o->threads ? c->o->threads : DEFAULT_THREADS, started = 0;
+	unsigned threads = c->threads		   ? c->threads
+			   : c->o && c->o->threads ? c->o->threads
+						   : DEFAULT_THREADS,
+		 started = 0;
 	pthread_t *tids;
 
 	atomic_store(&c->next, 0);
@@ -269,6 +360,13 @@ int img_copy_blobs(struct img_copier *c, struct bh_error **err)
 		for (size_t k = 0; k < i; k++)
 			if (!strcmp(c->plan->blobs[i].digest.str, c->plan->blobs[k].digest.str))
 				c->skip[i] = true;
+	if (c->img->src->seq) {
+		int r = copy_seq(c, err);
+
+		free(c->skip);
+		c->skip = NULL;
+		return r;
+	}
 	if (threads > c->plan->n)
 		threads = (unsigned)c->plan->n;
 	pthread_mutex_init(&c->lock, NULL);
@@ -387,7 +485,7 @@ static char *temp_beside(const char *dir)
 	return t;
 }
 
-static int save_layout(struct bh_image *img, const struct img_plan *plan, const char *dir,
+static int save_layout(struct bh_image *img, struct img_plan *plan, const char *dir,
 		       const char *tag, const struct bh_image_copy_opts *o, struct bh_error **err)
 {
 	struct layout_out lo = { .dirfd = -1 };
@@ -419,7 +517,7 @@ static int save_layout(struct bh_image *img, const struct img_plan *plan, const 
 			.img = img, .plan = plan, .o = o, .one = layout_one, .data = &lo
 		};
 
-		if (img_copy_blobs(&c, err) < 0)
+		if (img_copy_blobs(&c, err) < 0 || img_plan_seal(plan, err) < 0)
 			goto out;
 	}
 	{
@@ -534,7 +632,26 @@ static int tar_member(int fd, const char *name, const void *p, size_t n, struct 
 	return tar_pad(fd, n, err);
 }
 
-static int save_archive(struct bh_image *img, const struct img_plan *plan, const char *file,
+/* One blob into the archive, as the copy brings it (one at a time). */
+static int archive_one(struct img_copier *c, size_t i, struct bh_error **err)
+{
+	const struct img_blob *b = &c->plan->blobs[i];
+	int fd = *(int *)c->data;
+	char name[BH_DIGEST_MAX + 32];
+
+	snprintf(name, sizeof(name), "blobs/%s/%s", algo_dir(&b->digest),
+		 bh_digest_hex(&b->digest));
+	if (b->size < 0)
+		return bh_error_set(err, BH_ERR_INVALID, "blob %s: its size is unknown",
+				    b->digest.str);
+	if (tar_header(fd, name, (uint64_t)b->size, err) < 0 ||
+	    img_copy_to_fd(c->img, c->plan, i, c->o, fd, err) < 0 ||
+	    tar_pad(fd, (uint64_t)b->size, err) < 0)
+		return -1;
+	return BH_PROGRESS_DONE;
+}
+
+static int save_archive(struct bh_image *img, struct img_plan *plan, const char *file,
 			const char *tag, const struct bh_image_copy_opts *o, struct bh_error **err)
 {
 	static const unsigned char zero[1024];
@@ -550,32 +667,24 @@ static int save_archive(struct bh_image *img, const struct img_plan *plan, const
 	}
 	fchmod(fd, 0644);
 	layers = json_array();
-	for (size_t i = 0; i < plan->n; i++) {
-		const struct img_blob *b = &plan->blobs[i];
+	for (size_t i = 1; i < plan->n; i++) {
 		char name[BH_DIGEST_MAX + 32];
-		bool dup = false;
 
-		snprintf(name, sizeof(name), "blobs/%s/%s", algo_dir(&b->digest),
-			 bh_digest_hex(&b->digest));
-		if (i > 0)
-			json_array_append_new(layers, json_string(name));
-		for (size_t k = 0; k < i; k++)
-			dup = dup || !strcmp(plan->blobs[k].digest.str, b->digest.str);
-		if (dup)
-			continue;
-		if (b->size < 0) {
-			bh_error_set(err, BH_ERR_INVALID, "blob %s: its size is unknown",
-				     b->digest.str);
+		snprintf(name, sizeof(name), "blobs/%s/%s", algo_dir(&plan->blobs[i].digest),
+			 bh_digest_hex(&plan->blobs[i].digest));
+		json_array_append_new(layers, json_string(name));
+	}
+	{
+		/* in order from a random-access source, in the stream's from another */
+		struct img_copier c = { .img = img,
+					.plan = plan,
+					.o = o,
+					.threads = 1,
+					.one = archive_one,
+					.data = &fd };
+
+		if (img_copy_blobs(&c, err) < 0)
 			goto out;
-		}
-		img_progress(o, BH_PROGRESS_START, i, plan->n, b, 0);
-		if (tar_header(fd, name, (uint64_t)b->size, err) < 0 ||
-		    img_copy_to_fd(img, plan, i, o, fd, err) < 0 ||
-		    tar_pad(fd, (uint64_t)b->size, err) < 0) {
-			bh_error_prefix(err, "%s %zu", i ? "layer" : "config", i);
-			goto out;
-		}
-		img_progress(o, BH_PROGRESS_DONE, i, plan->n, b, (uint64_t)b->size);
 	}
 	{
 		char cfg[BH_DIGEST_MAX + 32];

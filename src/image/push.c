@@ -100,7 +100,7 @@ int bh_image_push(struct bh_image *img, const char *ref, const struct bh_image_c
 			.img = img, .plan = &plan, .o = o, .one = push_one, .data = &p
 		};
 
-		if (img_copy_blobs(&c, err) < 0)
+		if (img_copy_blobs(&c, err) < 0 || img_plan_seal(&plan, err) < 0)
 			goto out;
 	}
 	if (p.ref.digest.str[0] && strcmp(p.ref.digest.str, plan.manifest_digest.str)) {
