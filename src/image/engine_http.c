@@ -143,7 +143,9 @@ int img_http_head_parse(const char *buf, size_t len, struct img_http_head *h, st
 	if (h->status < 100)
 		return bh_error_set(err, BH_ERR_INVALID, "bad HTTP status %d", h->status);
 	p = memchr(buf, '\n', (size_t)(end - buf) + 2);
-	while (p && p < end) {
+	if (!p || p[-1] != '\r')
+		return bh_error_set(err, BH_ERR_INVALID, "malformed status line");
+	while (p < end) {
 		p++;
 		nl = memchr(p, '\n', (size_t)(end + 2 - p));
 		if (!nl || nl == p || nl[-1] != '\r') {

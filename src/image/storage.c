@@ -50,11 +50,12 @@ struct store_src {
 /* A TOML basic or literal string at p (after "key ="): the value, or NULL. */
 static char *toml_string(const char *p, const char *e)
 {
-	char q = *p;
 	struct bh_buf b = BH_BUF_INIT(4096);
+	char q;
 
-	if (p >= e || (q != '"' && q != '\''))
+	if (p >= e || (*p != '"' && *p != '\''))
 		return NULL;
+	q = *p;
 	for (p++; p < e && *p != q; p++) {
 		char c = *p;
 
