@@ -352,6 +352,7 @@ struct run {
 	size_t nkept;
 	uint64_t kept_bytes;
 	unsigned delivered, learned; /* in this pass */
+	bool stopped;		     /* the last pass hung up before the end */
 };
 
 static bool same(const struct bh_digest *a, const struct bh_digest *b)
@@ -608,6 +609,7 @@ static int take_manifest(struct run *R, struct outer *o, struct bh_error **err)
 	json_array_foreach (layers, k, l) {
 		if (!json_is_string(l) || bh_path_clean(json_string_value(l), true,
 							img->limits.max_path, &clean, err) < 0) {
+			bh_error_clear(err);
 			bh_error_set(err, BH_ERR_INVALID, "manifest.json Layers[%zu] is not a path",
 				     k);
 			goto out;
@@ -617,8 +619,6 @@ static int take_manifest(struct run *R, struct outer *o, struct bh_error **err)
 	}
 	r = 0;
 out:
-	if (r < 0)
-		bh_error_prefix(err, "manifest.json");
 	json_decref(list);
 	bh_buf_release(&b);
 	bh_buf_release(&clean);
@@ -686,6 +686,7 @@ static int one_pass(struct run *R, struct bh_error **err)
 	int r;
 
 	R->delivered = R->learned = 0;
+	R->stopped = false;
 	R->q->passes++;
 	if (R->q->open_pass(R->q, &o.s, err) < 0)
 		return -1;
@@ -696,8 +697,10 @@ static int one_pass(struct run *R, struct bh_error **err)
 			r = bh_error_set(err, BH_ERR_USAGE, "cancelled");
 			break;
 		}
-		if (all_done(w) && R->q->config_seen)
+		if (all_done(w) && R->q->config_seen) {
+			R->stopped = true;
 			break; /* the rest is not needed: hang up */
+		}
 		if (++members > R->img->limits.max_outer_entries) {
 			r = bh_error_set(err, BH_ERR_LIMIT,
 					 "the archive has more than %llu members",
@@ -755,6 +758,10 @@ int img_seq_run(struct bh_image *img, struct img_seq *q, struct img_seq_want *w,
 			goto out;
 		}
 	}
+	if (q->on_config && !q->config_seen && !R.stopped)
+		bh_warn("%s has no config blob named for the image ID %s: the engine's own view "
+			"of the config is used",
+			q->what, img->config_digest.str);
 	r = 0;
 out:
 	for (size_t k = 0; k < R.nkept; k++)

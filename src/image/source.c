@@ -510,7 +510,11 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 		}
 	}
 	if (!*rest) {
-		bh_error_set(err, BH_ERR_USAGE, "image '%s' names no path", image);
+		bh_error_set(err, BH_ERR_USAGE, "image '%s' names no %s", image,
+			     forced == BH_IMAGE_DOCKER_DAEMON ||
+					     forced == BH_IMAGE_CONTAINERS_STORAGE
+				     ? "image"
+				     : "path");
 		goto out;
 	}
 	if (forced == BH_IMAGE_REGISTRY) {

@@ -336,8 +336,10 @@ static int open_layer_stream(struct walk *w, unsigned i, const struct given *g,
 
 	if (L->digest.str[0])
 		snprintf(what, sizeof(what), "blob %s", L->digest.str);
+	else if (L->file)
+		snprintf(what, sizeof(what), "%s", L->file);
 	else
-		snprintf(what, sizeof(what), "%s", L->file ? L->file : "layer");
+		snprintf(what, sizeof(what), "the tar of %s", L->diff_id.str);
 	if (g) {
 		/* borrowed: closing the pipeline leaves it to the source */
 		raw = img_stream_borrow(g->raw);
