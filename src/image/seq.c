@@ -744,8 +744,10 @@ int img_seq_run(struct bh_image *img, struct img_seq *q, struct img_seq_want *w,
 			bh_error_prefix(err, "%s", q->what);
 			goto out;
 		}
-		bh_debug("%s: pass %u delivered %u, learned %u, %zu kept (%llu bytes)", q->what,
-			 ++pass, R.delivered, R.learned, R.nkept, (unsigned long long)R.kept_bytes);
+		bh_debug("%s: pass %u delivered %u, learned %u, %zu kept (%llu bytes; at most "
+			 "%llu)",
+			 q->what, ++pass, R.delivered, R.learned, R.nkept,
+			 (unsigned long long)R.kept_bytes, (unsigned long long)q->kept_peak);
 		if (!all_done(w) && !R.delivered && !R.learned) {
 			size_t i = first_undone(w, NULL);
 
