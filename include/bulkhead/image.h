@@ -10,6 +10,15 @@
  * reference (`registry.example:5000/team/app:1.2`, `...@sha256:...`,
  * `docker://...`) opens like a layout on disk, its layers streamed.
  *
+ * Images of the local engines: `docker-daemon:NAME` through the Docker
+ * Engine API (DOCKER_HOST=unix://PATH, else /var/run/docker.sock), its
+ * archive streamed, and `containers-storage:NAME` from podman's store
+ * (CONTAINERS_STORAGE_CONF's graphroot, else the default store), read
+ * directly. Both look like a docker-archive: no manifest, layers known by
+ * diff_id. A docker-daemon image's config is the engine's view of it until a
+ * walk meets the config blob in the engine's archive (checked against the
+ * image ID), which then replaces img->config and img->config_json.
+ *
  * Layer indexes are 0-based in this API (`layer` fields, `--layer` is
  * translated by the CLI); everything shown to users is 1-based
  * ("layer 1" = the base layer), matching the test data.
@@ -152,10 +161,13 @@ struct bh_image {
 /*
  * Open IMAGE, detecting its kind from content unless it has a prefix:
  * "docker-archive:", "oci:", "oci-archive:", "rootfs:" ("rootfs:/" is this
- * machine) or "docker://" (a registry). Without a prefix, a path that
- * exists is a file or directory; a string that names nothing on disk and
- * parses as a reference is an image in a registry. Reads and verifies the
- * index, manifest and config; layers are read only by a walk.
+ * machine), "docker://" (a registry), "docker-daemon:" or
+ * "containers-storage:". Without a prefix, a path that exists is a file or
+ * directory; a string that names nothing on disk and parses as a reference
+ * is looked up in the Docker engine, then in podman's store, then in the
+ * registry (an engine that is not running or lacks it is passed over; when
+ * all fail, the error names each answer). Reads and verifies the index,
+ * manifest and config; layers are read only by a walk.
  */
 int bh_image_open(const char *image, const struct bh_image_open_opts *opts, struct bh_image **out,
 		  struct bh_error **err);

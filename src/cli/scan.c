@@ -27,7 +27,7 @@ static const char scan_usage[] =
 	"configuration defects (4.1.2), embedded malware (4.1.3) and clear-text secrets\n"
 	"(4.1.4), in one pass over the layers; and, asked for, stale images (4.2.2).\n"
 	"IMAGE is anything 'bulkhead image' reads (docker-archive, OCI layout, rootfs:DIR,\n"
-	"a registry reference).\n"
+	"a registry, docker-daemon:NAME, containers-storage:NAME, a bare name).\n"
 	"\n"
 	"Options:\n"
 	"  --format FORMAT      table (default), json, sarif or cyclonedx\n"
