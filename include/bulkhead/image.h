@@ -325,16 +325,22 @@ int bh_image_walk_consumers(struct bh_image *img, const struct bh_walk_opts *opt
  *
  * Why a hit is as trustworthy as the read it replaces: a part is stored only
  * after a read of the layer succeeded, and a read succeeds only when the
- * blob matched its digest and the uncompressed tar its diff_id. A later
- * walk looks parts up by the diff_id in the image's config, which
- * bh_image_open verified against the manifest (or, for a docker-archive,
- * the image ID); so what comes from the cache is the analysis of exactly
- * the bytes the verified config names, as a read would have given. Such a
- * walk does not notice a layer blob that is missing or damaged on disk: it
- * describes the image its config names. Layers without a diff_id (a root
- * filesystem, a config without rootfs.diff_ids) are never cached. Whoever
- * can write the cache can make it lie, as whoever can write the advisory
- * store can: both are files of the user running bulkhead.
+ * blob matched its digest and the uncompressed tar its diff_id. The diff_ids
+ * of a config are only the image author's claim until a layer is read, so
+ * where the manifest names the layer's blob (OCI layouts and archives,
+ * registries) a hit also needs a row that says this blob digest was read and
+ * found to be this diff_id: an image whose config claims the diff_id of a
+ * layer read before, for a blob never read, misses and its read fails. The
+ * same layer compressed another way is read once more, then hits. Where no
+ * blob digest is known (a docker-archive's layer files; the local engines'
+ * layers, which the engine hashed itself) the config's claim is trusted on a
+ * hit: such an archive that lies about a diff_id read before is not caught
+ * (docker load and every engine check diff_ids, so it would not run there);
+ * `--no-cache` reads every layer. A walk from the cache does not notice a
+ * layer blob that is missing or damaged on disk. Layers without a diff_id
+ * (a root filesystem, a config without rootfs.diff_ids) are never cached.
+ * Whoever can write the cache can make it lie, as whoever can write the
+ * advisory store can: both are files * of the user running bulkhead.
  *
  * A walk that uses the cache calls `get` for each part of a layer (from its
  * threads, at once) and takes the layer from the cache only when every part

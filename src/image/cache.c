@@ -7,6 +7,11 @@
  *   keys      one per (layer, part): SHA-256 of the format, BH_VERSION, the
  *             build id of the sources, the cache's salt, the read limits,
  *             the part's name and config, the diff_id
+ *   blobs     where the manifest names the layer's blob, one more (empty)
+ *             part keyed by the blob digest and the diff_id, stored when a
+ *             read found that blob to decompress to that diff_id: a hit
+ *             needs it, so a config that claims a diff_id read before for
+ *             a blob never read misses and its read fails
  *   parts     "BHLC", format, flags, the key, SHA-256(key, payload), payload:
  *             what a row holds; anything else is a miss
  *   entries   the "walk" part: a layer's entries as the walk made them
@@ -352,7 +357,8 @@ struct img_cache {
 	size_t nc;
 	struct part *parts;
 	size_t nparts;
-	char (*keys)[65]; /* [layer * nparts + part] */
+	char (*keys)[65];     /* [layer * nparts + part] */
+	char (*blobkeys)[65]; /* [layer]: "" when the blob digest is unknown */
 	struct rec *recs;
 	pthread_mutex_t lock;
 	struct bh_walk_cache_item *items; /* data owned (cast) */
@@ -429,6 +435,20 @@ struct img_cache *img_cache_new(struct bh_image *img, const struct bh_walk_cache
 				 ic->keys[l * ic->nparts + p]);
 		}
 	}
+	ic->blobkeys = bh_calloc(img->nlayers + 1, sizeof(*ic->blobkeys));
+	for (size_t l = 0; l < img->nlayers; l++) {
+		const char *fields[] = { "bulkhead layer cache",
+					 "1",
+					 BH_VERSION,
+					 BH_BUILD_ID,
+					 wc->salt ? wc->salt : "",
+					 "blob",
+					 img->layers[l].digest.str,
+					 img->layers[l].diff_id.str };
+
+		if (img->layers[l].diff_id.str[0] && img->layers[l].digest.str[0])
+			make_key(h, fields, sizeof(fields) / sizeof(fields[0]), ic->blobkeys[l]);
+	}
 	bh_hasher_free(h);
 	ic->recs = bh_calloc(img->nlayers + 1, sizeof(*ic->recs));
 	pthread_mutex_init(&ic->lock, NULL);
@@ -441,7 +461,8 @@ static const char *key_of(const struct img_cache *ic, unsigned layer, size_t par
 }
 
 /* Add an item (data taken); under the lock. */
-static void add_item(struct img_cache *ic, unsigned layer, size_t part, void *data, size_t len)
+static void add_item_key(struct img_cache *ic, unsigned layer, const char *key, const char *part,
+			 void *data, size_t len)
 {
 	struct bh_walk_cache_item *it;
 
@@ -450,11 +471,35 @@ static void add_item(struct img_cache *ic, unsigned layer, size_t part, void *da
 		ic->items = bh_reallocarray(ic->items, ic->capitems, sizeof(*ic->items));
 	}
 	it = &ic->items[ic->nitems++];
-	memcpy(it->key, key_of(ic, layer, part), sizeof(it->key));
+	memcpy(it->key, key, sizeof(it->key));
 	it->diff_id = ic->img->layers[layer].diff_id.str;
-	it->part = ic->parts[part].name;
+	it->part = part;
 	it->data = data;
 	it->len = len;
+}
+
+static void add_item(struct img_cache *ic, unsigned layer, size_t part, void *data, size_t len)
+{
+	add_item_key(ic, layer, key_of(ic, layer, part), ic->parts[part].name, data, len);
+}
+
+/* 1: the layer's blob was read and found to be its diff_id before (or no
+ * blob digest is known); 0: not; <0: the row does not read back. */
+static int blob_verified(struct img_cache *ic, unsigned layer, struct bh_error **err)
+{
+	const char *key = ic->blobkeys[layer];
+	struct bh_buf b = BH_BUF_INIT(HEAD + 1);
+	const void *pl;
+	size_t n;
+	int k;
+
+	if (!key[0])
+		return 1;
+	k = ic->wc->get(ic->wc->data, key, &b, err);
+	if (k > 0 && img_cache_open_part(b.data, b.len, key, &pl, &n, err) < 0)
+		k = -1;
+	bh_buf_release(&b);
+	return k;
 }
 
 int img_cache_serve(struct img_cache *ic, unsigned layer, uint64_t *usize, uint64_t *entries,
@@ -473,6 +518,14 @@ int img_cache_serve(struct img_cache *ic, unsigned layer, uint64_t *usize, uint6
 	got = bh_calloc(ic->nparts, sizeof(*got));
 	pl = bh_calloc(ic->nparts, sizeof(*pl));
 	pn = bh_calloc(ic->nparts, sizeof(*pn));
+	switch (blob_verified(ic, layer, &e)) {
+	case 1: break;
+	case 0:
+		bh_debug("layer %u: its blob %s was never read in full: reading it", layer + 1,
+			 L->digest.str);
+		goto out;
+	default: goto miss;
+	}
 	for (size_t p = 0; p < ic->nparts; p++) {
 		const char *key = key_of(ic, layer, p);
 		int k;
@@ -526,6 +579,8 @@ int img_cache_serve(struct img_cache *ic, unsigned layer, uint64_t *usize, uint6
 	pthread_mutex_lock(&ic->lock);
 	for (size_t p = 0; p < ic->nparts; p++)
 		add_item(ic, layer, p, NULL, 0);
+	if (ic->blobkeys[layer][0])
+		add_item_key(ic, layer, ic->blobkeys[layer], "blob", NULL, 0);
 	ic->served++;
 	pthread_mutex_unlock(&ic->lock);
 	bh_debug("layer %u: from the layer cache (%zu entries)", layer + 1, es.n);
@@ -649,6 +704,16 @@ void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok)
 		if (!data[p])
 			goto out;
 	}
+	if (ic->blobkeys[layer][0]) {
+		size_t blen = 0;
+		void *blob = seal(ic->blobkeys[layer], NULL, 0, NULL, 0, &blen);
+
+		if (!blob)
+			goto out;
+		pthread_mutex_lock(&ic->lock);
+		add_item_key(ic, layer, ic->blobkeys[layer], "blob", blob, blen);
+		pthread_mutex_unlock(&ic->lock);
+	}
 	pthread_mutex_lock(&ic->lock);
 	for (size_t p = 0; p < ic->nparts; p++)
 		add_item(ic, layer, p, data[p], len[p]);
@@ -696,6 +761,7 @@ void img_cache_free(struct img_cache *ic)
 		rec_release(&ic->recs[l]);
 	free(ic->recs);
 	free(ic->keys);
+	free(ic->blobkeys);
 	free(ic->parts);
 	pthread_mutex_destroy(&ic->lock);
 	free(ic);

@@ -139,9 +139,10 @@ static void every_image_gives_the_same_results_from_the_cache(void **state)
 			n = nlayers_of(path);
 			plain = scan_json(path, scanner_sets[s], NULL, NULL, 2, NULL);
 			fill = scan_json(path, scanner_sets[s], cache, NULL, 2, &cached);
-			/* alpine 3.10.3 and debian-app come twice (another format or
-			 * compression, the same diff_ids): the second is all hits */
-			if (i != 1 && i != 4)
+			/* alpine 3.10.3 comes twice (OCI, then a docker-archive, which
+			 * names no blob digests): the second is all hits; debian-app
+			 * compressed with zstd is other blobs, read once more */
+			if (i != 1)
 				assert_int_equal(cached, 0);
 			else
 				assert_int_equal(cached, n);
