@@ -84,6 +84,9 @@ struct bh_content_opts {
 	const char *clamav_db;	    /* clamscan --database (NULL = clamscan's default) */
 	const char *tmpdir;	    /* where files for clamscan are staged; NULL = /var/tmp */
 	const char *reference;	    /* the image reference the user typed (the `latest` check) */
+	/* A directory for compiled vectorscan databases (src/content/compiled.c),
+	 * made when first needed; NULL = compile every time. */
+	const char *compiled_dir;
 };
 
 struct bh_content;

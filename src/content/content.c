@@ -38,25 +38,6 @@ bool content_skipped(const struct bh_content *c, const char *id)
 
 /* ---- vectorscan --------------------------------------------------------------- */
 
-static int compile_db(const char *const *res, const unsigned *flags, const unsigned *ids, size_t n,
-		      unsigned mode, hs_database_t **out, struct bh_error **err)
-{
-	hs_compile_error_t *ce = NULL;
-
-	*out = NULL;
-	if (!n)
-		return 0;
-	if (hs_compile_multi(res, flags, ids, (unsigned)n, mode, NULL, out, &ce) != HS_SUCCESS) {
-		bh_error_set(err, BH_ERR_INVALID, "vectorscan: pattern %d: %s",
-			     ce ? ce->expression : -1, ce ? ce->message : "compile failed");
-		if (ce && ce->expression >= 0 && (size_t)ce->expression < n)
-			bh_error_prefix(err, "'%.80s'", res[ce->expression]);
-		hs_free_compile_error(ce);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The vectorscan databases: with `streams`, those the walk scans files with
  * (built on the first layer that is read: a scan whose layers all come from
@@ -86,7 +67,8 @@ static int build_dbs(struct bh_content *c, bool streams, struct bh_error **err)
 				flags[k] = p->flags;
 				ids[k] = (unsigned)i;
 			}
-			if (compile_db(res, flags, ids, k, HS_MODE_BLOCK, &c->db_values, err) < 0)
+			if (content_compile_db(c->hs_dir, res, flags, ids, k, HS_MODE_BLOCK,
+					       &c->db_values, err) < 0)
 				goto out;
 		}
 		if (c->db_values && hs_alloc_scratch(c->db_values, &c->proto) != HS_SUCCESS)
@@ -104,7 +86,7 @@ static int build_dbs(struct bh_content *c, bool streams, struct bh_error **err)
 		flags[k] = lits[i].flags;
 		ids[k] = LIT_BASE + (unsigned)i;
 	}
-	if (compile_db(res, flags, ids, k, HS_MODE_STREAM, &c->db_bin, err) < 0)
+	if (content_compile_db(c->hs_dir, res, flags, ids, k, HS_MODE_STREAM, &c->db_bin, err) < 0)
 		goto out;
 	/* Text files: the secret patterns too. */
 	if (c->o.secrets) {
@@ -116,7 +98,7 @@ static int build_dbs(struct bh_content *c, bool streams, struct bh_error **err)
 			ids[k] = (unsigned)i;
 		}
 	}
-	if (compile_db(res, flags, ids, k, HS_MODE_STREAM, &c->db_text, err) < 0)
+	if (content_compile_db(c->hs_dir, res, flags, ids, k, HS_MODE_STREAM, &c->db_text, err) < 0)
 		goto out;
 	if ((c->db_text && hs_alloc_scratch(c->db_text, &c->proto) != HS_SUCCESS) ||
 	    (c->db_bin && hs_alloc_scratch(c->db_bin, &c->proto) != HS_SUCCESS))
@@ -174,7 +156,8 @@ int bh_content_new(struct bh_image *img, const struct bh_content_opts *o, struct
 	c->o.reference = c->reference;
 	c->o.skip_checks = NULL;
 	c->o.builtin_rules_dir = c->o.yara_rules_dir = c->o.hash_blocklist = NULL;
-	c->o.clamscan = c->o.clamav_db = c->o.tmpdir = NULL;
+	c->o.clamscan = c->o.clamav_db = c->o.tmpdir = c->o.compiled_dir = NULL;
+	c->hs_dir = o->compiled_dir ? bh_strdup(o->compiled_dir) : NULL;
 	for (size_t i = 0; o->skip_checks && o->skip_checks[i]; i++) {
 		c->skip = bh_reallocarray(c->skip, c->nskip + 1, sizeof(*c->skip));
 		c->skip[c->nskip++] = bh_strdup(o->skip_checks[i]);
@@ -288,6 +271,7 @@ void bh_content_free(struct bh_content *c)
 	hs_free_database(c->db_text);
 	hs_free_database(c->db_bin);
 	hs_free_database(c->db_values);
+	free(c->hs_dir);
 	hs_free_scratch(c->proto);
 	free(c->lit_set);
 	content_secrets_free(c->sec);

@@ -209,6 +209,11 @@ struct content_secret_pattern {
 };
 
 size_t content_secret_npatterns(void);
+/* compiled.c: compile (n == 0: *out = NULL), or take the database from
+ * cache_dir (NULL: none) where it was compiled before, and keep it there. */
+int content_compile_db(const char *cache_dir, const char *const *res, const unsigned *flags,
+		       const unsigned *ids, size_t n, unsigned mode, hs_database_t **out,
+		       struct bh_error **err);
 const struct content_secret_pattern *content_secret_pattern(size_t i);
 /* The row of a rule (static): id, severity, title, remediation. */
 const struct bh_content_check *content_secret_rule(int rule);
@@ -391,6 +396,7 @@ struct bh_content {
 	struct malware *mal;
 	struct clam *clam;
 	hs_database_t *db_text, *db_bin, *db_values;
+	char *hs_dir; /* o.compiled_dir, owned */
 	hs_scratch_t *proto;
 	size_t *lit_set; /* literal i -> its YARA set */
 	size_t nlits;

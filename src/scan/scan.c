@@ -42,6 +42,7 @@ static int walk(struct bh_scan_result *r, const char *ref, const struct bh_scan_
 	struct bh_consumer *cs[3] = { bh_inventory_consumer(ic), bh_merge_consumer(m) };
 	struct bh_content *content = NULL;
 	struct bh_fileset *merged = NULL;
+	char *hsdir = NULL;
 	size_t n = 2;
 	int rc = -1;
 
@@ -55,8 +56,21 @@ static int walk(struct bh_scan_result *r, const char *ref, const struct bh_scan_
 		co.malware = o->scanners & BH_SCAN_MALWARE;
 		if (!co.reference)
 			co.reference = ref;
-		if (bh_content_new(r->img, &co, &content, err) < 0)
+		/* compiled patterns are kept beside the layer cache */
+		if (o->cache_path && !co.compiled_dir) {
+			const char *slash = strrchr(o->cache_path, '/');
+
+			hsdir = slash ? bh_asprintf("%.*s/vectorscan", (int)(slash - o->cache_path),
+						    o->cache_path)
+				      : bh_strdup("vectorscan");
+			co.compiled_dir = hsdir;
+		}
+		rc = bh_content_new(r->img, &co, &content, err);
+		free(hsdir);
+		hsdir = NULL;
+		if (rc < 0)
 			goto out;
+		rc = -1;
 		cs[n++] = bh_content_consumer(content);
 	}
 	if (bh_image_walk_consumers(r->img, &wo, cs, n, err) < 0)
