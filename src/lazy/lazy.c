@@ -43,6 +43,10 @@ LIB(isal, BH_SONAME_ISAL, "libisal2")
 LIB(yaml, BH_SONAME_YAML, "libyaml-0-2")
 LIB(curl, BH_SONAME_CURL, "libcurl4")
 LIB(sodium, BH_SONAME_SODIUM, "libsodium23")
+LIB(event_core, BH_SONAME_EVENT_CORE, "libevent-core-2.1-7")
+LIB(event_extra, BH_SONAME_EVENT_EXTRA, "libevent-extra-2.1-7")
+LIB(event_openssl, BH_SONAME_EVENT_OPENSSL, "libevent-openssl-2.1-7")
+LIB(ssl, BH_SONAME_SSL, "libssl3")
 
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 {
