@@ -28,6 +28,8 @@ const struct bh_command bh_commands[] = {
 	  "list a repository's tags; show manifests, digests, referrers; audit tags" },
 	{ "policy", cmd_policy,
 	  "validate policies; check manifests, images and bundles against them" },
+	{ "admission", cmd_admission,
+	  "serve the policy as a Kubernetes admission webhook (HTTPS)" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },
 	{ "start", cmd_start, "OCI runtime: start a created container" },
 	{ "state", cmd_state, "OCI runtime: print a container's state as JSON" },

@@ -203,6 +203,8 @@ int cmd_registry(int argc, char **argv, struct bh_cli *cli);
 
 /* policy validate and check (src/cli/policy.c) */
 int cmd_policy(int argc, char **argv, struct bh_cli *cli);
+/* admission serve (src/cli/admission.c) */
+int cmd_admission(int argc, char **argv, struct bh_cli *cli);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);
