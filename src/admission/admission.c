@@ -284,19 +284,57 @@ static const json_t *template_of(const json_t *obj, const json_t **meta)
 	return bh_json_obj(t, "spec");
 }
 
-/* PSA's "significant update": the pod spec, or the pod's labels and
- * annotations (seccomp, AppArmor), changed. */
+/* The string at obj.key.annotations[name] or "" */
+static const char *annotation(const json_t *meta, const char *name)
+{
+	const char *v = bh_json_str(bh_json_obj(meta, "annotations"), name);
+
+	return v ? v : "";
+}
+
+/*
+ * PSA's rule for updates. A Pod (its spec is mostly immutable):
+ * isSignificantPodUpdate, an update that adds ephemeral containers, changes a
+ * container's image or a seccomp annotation. A workload: its pod template's
+ * spec or metadata changed.
+ */
 static bool significant_update(const json_t *obj, const json_t *old)
 {
 	const json_t *m1, *m2, *s1 = template_of(obj, &m1), *s2 = template_of(old, &m2);
+	const char *kind = bh_json_str(obj, "kind");
+	static const char *const lists[] = { "initContainers", "containers" };
 
-	if (!old)
+	if (!old || !s1 || !s2)
 		return true;
-	if (!json_equal((json_t *)s1, (json_t *)s2) && (s1 || s2))
+	if (!kind || strcmp(kind, "Pod"))
+		return !json_equal((json_t *)s1, (json_t *)s2) ||
+		       !json_equal((json_t *)m1, (json_t *)m2);
+	if (json_array_size(json_object_get(s1, "ephemeralContainers")) >
+	    json_array_size(json_object_get(s2, "ephemeralContainers")))
 		return true;
-	return !json_equal(json_object_get(m1, "annotations"),
-			   json_object_get(m2, "annotations")) ||
-	       !json_equal(json_object_get(m1, "labels"), json_object_get(m2, "labels"));
+	if (strcmp(annotation(m1, "seccomp.security.alpha.kubernetes.io/pod"),
+		   annotation(m2, "seccomp.security.alpha.kubernetes.io/pod")))
+		return true;
+	for (size_t l = 0; l < 2; l++) {
+		const json_t *a = json_object_get(s1, lists[l]), *b = json_object_get(s2, lists[l]);
+
+		if (json_array_size(a) != json_array_size(b))
+			return true;
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			const json_t *c = json_array_get(a, i), *d = json_array_get(b, i);
+			const char *i1 = bh_json_str(c, "image"), *i2 = bh_json_str(d, "image");
+			const char *name = bh_json_str(c, "name");
+			char key[320];
+
+			if (!i1 || !i2 || strcmp(i1, i2))
+				return true;
+			snprintf(key, sizeof(key), "container.seccomp.security.alpha.kubernetes.io/%s",
+				 name ? name : "");
+			if (strcmp(annotation(m1, key), annotation(m2, key)))
+				return true;
+		}
+	}
+	return false;
 }
 
 static const char *runtime_class(const json_t *obj)
