@@ -328,7 +328,8 @@ static bool significant_update(const json_t *obj, const json_t *old)
 
 			if (!i1 || !i2 || strcmp(i1, i2))
 				return true;
-			snprintf(key, sizeof(key), "container.seccomp.security.alpha.kubernetes.io/%s",
+			snprintf(key, sizeof(key),
+				 "container.seccomp.security.alpha.kubernetes.io/%s",
 				 name ? name : "");
 			if (strcmp(annotation(m1, key), annotation(m2, key)))
 				return true;

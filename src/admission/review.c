@@ -109,6 +109,7 @@ int bh_adm_request_parse(const void *buf, size_t len, struct bh_adm_request *out
 	if (req_str(req, "uid", "request", &out->uid, err) < 0)
 		goto fail;
 	if (!*out->uid || strlen(out->uid) > BH_ADM_UID_MAX) {
+		out->uid = NULL; /* nothing to answer to */
 		bh_error_set(err, BH_ERR_INVALID, "request.uid: empty or over %d bytes",
 			     BH_ADM_UID_MAX);
 		goto fail;
