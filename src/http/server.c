@@ -438,6 +438,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		evhttp_request_set_on_complete_cb(req, on_complete, c);
 	}
 	evhttp_send_reply(req, resp.status, NULL, NULL);
+	/* headers and body are two chains of the output buffer, which would go as
+	 * two TLS records and two writes: one chain is one record, one write */
+	if (c && c->bev)
+		evbuffer_pullup(bufferevent_get_output(c->bev), -1);
 	bh_buf_release(&resp.body);
 }
 
@@ -670,10 +674,18 @@ int bh_http_server_new(const struct bh_http_options *o, struct bh_http_server **
 		struct timeval tv = { .tv_sec = s->o.idle_ms / 1000,
 				      .tv_usec = (s->o.idle_ms % 1000) * 1000 };
 		struct timeval tick = { .tv_sec = 0, .tv_usec = TICK_MS * 1000 };
+		struct event_config *cfg;
 		int fd;
 
 		w->s = s;
-		w->base = event_base_new();
+		/* the changelist folds evhttp's disable/enable of a connection's events
+		 * within one loop turn into one epoll_ctl, or none */
+		cfg = event_config_new();
+		if (cfg)
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+		w->base = cfg ? event_base_new_with_config(cfg) : NULL;
+		if (cfg)
+			event_config_free(cfg);
 		if (!w->base)
 			return bh_error_set(err, BH_ERR_INTERNAL, "event_base_new failed");
 		w->http = evhttp_new(w->base);
