@@ -298,6 +298,15 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		goto out;
 	}
 
+	/* the signals go to the signal thread only: block them before any thread
+	 * starts (the namespace watch, the HTTP workers) */
+	sigemptyset(&sg.set);
+	sigaddset(&sg.set, SIGHUP);
+	sigaddset(&sg.set, SIGTERM);
+	sigaddset(&sg.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sg.set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	rc = BH_EXIT_ERROR;
 	policy = bh_policy_new();
 	for (size_t i = 0; i < policies.n; i++)
@@ -337,14 +346,6 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	ho.metrics_ctx = adm;
 	ho.ready = adm_ready;
 	ho.ready_ctx = adm;
-
-	/* the signals go to the signal thread only: block them before any thread starts */
-	sigemptyset(&sg.set);
-	sigaddset(&sg.set, SIGHUP);
-	sigaddset(&sg.set, SIGTERM);
-	sigaddset(&sg.set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sg.set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
