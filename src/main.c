@@ -65,6 +65,10 @@ static const char global_usage[] =
 	"  --root DIR            runtime state (default /run/bulkhead)\n"
 	"  --log FILE            write logs to FILE instead of stderr\n"
 	"  --systemd-cgroup      accepted for OCI runtime compatibility\n"
+	"  --policy FILE         the policy the runtime enforces at create (repeatable;\n"
+	"                        composed in order; replaces the policy directory)\n"
+	"  --policy-dir DIR      the policy directory (default $BULKHEAD_POLICY_DIR,\n"
+	"                        else /etc/bulkhead/policy.d): its *.yaml in name order\n"
 	"  --debug               the same as --log-level debug\n"
 	"  -h, --help            show this help\n"
 	"  -V, --version         show versions\n"
@@ -182,6 +186,8 @@ int bulkhead_main(int argc, char **argv)
 		{ "root", required_argument, NULL, 'R' },
 		{ "log", required_argument, NULL, 'G' },
 		{ "systemd-cgroup", no_argument, NULL, 'S' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "policy-dir", required_argument, NULL, 'Q' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -195,6 +201,9 @@ int bulkhead_main(int argc, char **argv)
 	cli.inherited_fd_end = cli_first_closed_fd();
 	cli.log_fp = stderr;
 	cli.db_path = getenv("BULKHEAD_DB");
+	cli.policy_dir = getenv("BULKHEAD_POLICY_DIR");
+	if (cli.policy_dir && !*cli.policy_dir)
+		cli.policy_dir = NULL;
 	if (cli.db_path && !*cli.db_path)
 		cli.db_path = NULL;
 	parse_color(color, &cli);
@@ -246,6 +255,8 @@ int bulkhead_main(int argc, char **argv)
 			cli.color_stderr = false;
 			break;
 		case 'S': cli.systemd_cgroup = true; break;
+		case 'P': bh_strvec_push(&cli.policy_files, optarg); break;
+		case 'Q': cli.policy_dir = optarg; break;
 		case 'd':
 			cli.debug = true;
 			bh_log_set_level(BH_LOG_DEBUG);
@@ -280,7 +291,9 @@ int bulkhead_main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0; /* full getopt re-initialisation for the command */
-	return cmd->fn(argc, argv, &cli);
+	c = cmd->fn(argc, argv, &cli);
+	bh_strvec_release(&cli.policy_files);
+	return c;
 }
 
 #ifndef BH_TEST_NO_MAIN

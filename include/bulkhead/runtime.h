@@ -40,6 +40,7 @@
 #define BH_RT_MAX_ID	   1024
 #define BH_RT_DEFAULT_ROOT "/run/bulkhead"
 #define BH_RT_OCI_VERSION  "1.1.0"
+#define BH_RT_POLICY_DIR   "/etc/bulkhead/policy.d"
 
 /* ---- the parsed spec ---------------------------------------------------- */
 
@@ -255,11 +256,20 @@ int bh_rt_seccomp_compile(const json_t *profile, const struct bh_rt_seccomp_opts
 
 /* ---- the runtime ------------------------------------------------------- */
 
+struct bh_policy_image;	 /* include/bulkhead/policy.h */
+struct bh_policy_result; /* include/bulkhead/policy.h */
+
 struct bh_rt_ctx {
 	const char *root;	      /* state directory (NULL = BH_RT_DEFAULT_ROOT) */
 	char *const *allow_dangerous; /* operator's --allow-dangerous, NULL-terminated */
 	bool systemd_cgroup;
 	bool debug;
+	/* the policy evaluated at create (docs/man/bulkhead-runtime.1, "Policy"):
+	 * these files, composed in order (NULL-terminated; when given the
+	 * directory is not read), else every *.yaml and *.yml of policy_dir
+	 * (NULL = BH_RT_POLICY_DIR) in name order; none: nothing is evaluated */
+	char *const *policy_files;
+	const char *policy_dir;
 };
 
 struct bh_rt_create_opts {
@@ -269,8 +279,26 @@ struct bh_rt_create_opts {
 	unsigned preserve_fds;	    /* fds 3..3+n-1 passed to the container */
 	bool no_pivot;		    /* chroot instead of pivot_root (asked for) */
 	bool no_new_keyring;
+	/* the image the bundle was made from, when the caller knows it (`run
+	 * IMAGE`); NULL: the image the engine names (its annotations, podman's or
+	 * dockerd's records of the container), see bh_rt_policy_image */
+	const struct bh_policy_image *image;
+	/* out, may be NULL: what the policy decided, filled whenever a policy was
+	 * evaluated (also when it refused the container); the caller releases it */
+	struct bh_policy_result *policy;
 };
 
+/*
+ * What the policy decides at create, before any state of the container
+ * exists: the policy (ctx->policy_files or policy_dir) is read, composed and
+ * compiled; the bundle's config.json is the input (BH_POLICY_OCI) with the
+ * image it was made from. A policy file that does not compile is
+ * BH_ERR_INVALID naming FILE:LINE:COLUMN of every problem; a hit with action
+ * enforce refuses the container: bh_rt_create fails with BH_ERR_UNSAFE
+ * ("refused by policy: ...", every enforce message) and o->policy->denied
+ * set, having made nothing. audit and warn hits are kept in the state
+ * ("hardening"."policy", `bulkhead state --hardening`) and in o->policy.
+ */
 int bh_rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_create_opts *o,
 		 struct bh_error **err);
 int bh_rt_start(const struct bh_rt_ctx *ctx, const char *id, struct bh_error **err);

@@ -37,6 +37,10 @@ struct bh_cli {
 	FILE *log_fp;		  /* stderr, or the --log file */
 	bool systemd_cgroup;	  /* --systemd-cgroup */
 	bool debug;		  /* --debug: log level debug */
+	/* The policy the runtime evaluates at create: --policy FILE (repeatable),
+	 * else --policy-dir DIR or BULKHEAD_POLICY_DIR (NULL = /etc/bulkhead/policy.d). */
+	struct bh_strvec policy_files;
+	const char *policy_dir;
 	/* The first fd >= 3 that was not open when bulkhead started: the fds
 	 * --preserve-fds N passes (3..3+N-1) must all be below it, or one that
 	 * bulkhead opened itself (the --log file, an image) would take a number

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "bulkhead/bundle.h"
 #include "bulkhead/image.h"
+#include "bulkhead/policy.h"
 #include "bulkhead/runtime.h"
 #include "banned.h"
 
@@ -49,6 +50,32 @@ static void ctx_init(struct bh_rt_ctx *ctx, struct bh_cli *cli)
 	ctx->systemd_cgroup = cli->systemd_cgroup;
 	ctx->debug = cli->debug;
 	ctx->allow_dangerous = allow_list;
+	ctx->policy_files = cli->policy_files.n ? cli->policy_files.v : NULL;
+	ctx->policy_dir = cli->policy_dir;
+}
+
+/*
+ * What the policy said at create: warn and audit hits as warnings (the
+ * engine's log keeps them; the state has them too). A refusal is the error
+ * itself, with every enforce message: exit 1, as a policy violation.
+ */
+static int policy_outcome(struct bh_policy_result *pr, struct bh_error *err)
+{
+	for (size_t i = 0; i < pr->n; i++)
+		if (pr->v[i].action != BH_ACT_ENFORCE)
+			bh_warn("policy (%s): rule %s: %s", bh_policy_action_name(pr->v[i].action),
+				pr->v[i].rule, pr->v[i].message);
+	if (!err) {
+		bh_policy_result_release(pr);
+		return BH_EXIT_OK;
+	}
+	if (pr->denied) {
+		cli_fail(err);
+		bh_policy_result_release(pr);
+		return BH_EXIT_FINDINGS;
+	}
+	bh_policy_result_release(pr);
+	return cli_fail(err);
 }
 
 /* --allow-dangerous SYSCALL: only names of the deny-list or the mount family. */
@@ -122,6 +149,11 @@ static const char create_usage[] =
 	"  --no-new-keyring          keep the caller's session keyring\n"
 	"  --allow-dangerous SYSCALL lift one syscall of the deny-list (operator only)\n"
 	"\n"
+	"The policy (global --policy FILE, else --policy-dir, $BULKHEAD_POLICY_DIR or\n"
+	"/etc/bulkhead/policy.d) is evaluated first: an enforce rule that fires refuses\n"
+	"the container (exit 1, its messages on stderr), warn and audit rules are\n"
+	"logged and kept in 'bulkhead state --hardening ID'.\n"
+	"\n"
 	"See bulkhead-create(1) and bulkhead-runtime(1).\n";
 
 static const struct option create_opts[] = {
@@ -192,6 +224,7 @@ static int parse_create(int argc, char **argv, const char *cmd, struct create_ar
 
 int cmd_create(int argc, char **argv, struct bh_cli *cli)
 {
+	struct bh_policy_result pr = { 0 };
 	struct create_args a = { 0 };
 	struct bh_rt_ctx ctx;
 	struct bh_error *err = NULL;
@@ -212,9 +245,9 @@ int cmd_create(int argc, char **argv, struct bh_cli *cli)
 		return r;
 	systemd_note(cli);
 	ctx_init(&ctx, cli);
-	if (bh_rt_create(&ctx, argv[optind], &a.o, &err) < 0)
-		return cli_fail(err);
-	return BH_EXIT_OK;
+	a.o.policy = &pr;
+	bh_rt_create(&ctx, argv[optind], &a.o, &err);
+	return policy_outcome(&pr, err);
 }
 
 /* ---- start, state, kill, delete, pause, resume ----------------------------------- */
@@ -692,6 +725,8 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 	struct bh_bundle_run *run = NULL;
 	struct bh_image *img = NULL;
 	struct bh_error *err = NULL;
+	struct bh_policy_result pr = { 0 };
+	struct bh_policy_image pi = { 0 };
 	struct bh_rt_ctx ctx;
 	int status = 0, r;
 
@@ -700,18 +735,29 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 		return cli_fail(err);
 	}
 	r = bh_bundle_prepare_run(img, &ro, &run, &err);
-	bh_image_free(img);
-	if (r < 0)
+	/* the policy judges the image opened: its name, digest and config, its
+	 * signatures where it is (a layout's beside it, a registry's there) */
+	pi.ref = image;
+	pi.open_ref = image;
+	pi.digest = img->has_manifest ? img->manifest_digest.str : NULL;
+	if (r < 0) {
+		bh_image_free(img);
 		return cli_fail(err);
+	}
 	ctx_init(&ctx, cli);
 	a->o.bundle = run->bundle;
+	a->o.image = &pi;
+	a->o.policy = &pr;
 	r = bh_rt_run(&ctx, run->id, &a->o, false, false, &status, &err);
+	bh_image_free(img);
 	bh_bundle_run_free(run);
-	return r < 0 ? cli_fail(err) : status;
+	r = policy_outcome(&pr, r < 0 ? err : NULL);
+	return r ? r : status;
 }
 
 int cmd_run(int argc, char **argv, struct bh_cli *cli)
 {
+	struct bh_policy_result pr = { 0 };
 	struct create_args a = { 0 };
 	struct bh_rt_ctx ctx;
 	struct bh_error *err = NULL;
@@ -745,9 +791,10 @@ int cmd_run(int argc, char **argv, struct bh_cli *cli)
 				       "--tty goes with an IMAGE; a bundle's process.terminal "
 				       "asks for a terminal");
 	ctx_init(&ctx, cli);
-	if (bh_rt_run(&ctx, op, &a.o, a.detach, a.keep, &status, &err) < 0)
-		return cli_fail(err);
-	return status;
+	a.o.policy = &pr;
+	r = bh_rt_run(&ctx, op, &a.o, a.detach, a.keep, &status, &err);
+	r = policy_outcome(&pr, r < 0 ? err : NULL);
+	return r ? r : status;
 }
 
 /* ---- spec, features -------------------------------------------------------------- */

@@ -3,6 +3,7 @@
  * create, the runtime's side, in named phases:
  *
  *   load_bundle      config.json read, parsed and checked; the rootfs resolved
+ *   rt_policy_admit  the policy (policy.c): refused here, nothing was made
  *   open_namespaces  linux.namespaces[].path opened and checked (nsfs, type)
  *   make_state       <root>/<id> made and locked, the config copied, state.json
  *                    (status "creating"), the cgroups made and written
@@ -248,6 +249,7 @@ struct create_job {
 	bool own_tty;
 	struct rt_created *c;
 	struct bh_buf raw; /* config.json as read, copied into the state directory */
+	json_t *policy;	   /* the policy's decision, kept in the state's hardening report */
 	char *bundle, *rootfs;
 	struct rt_filter filter;
 	struct rt_init_args a;
@@ -361,6 +363,8 @@ static int make_state(struct create_job *j, struct bh_error **err)
 	/* runtime-spec: the state's annotations are the config's, unchanged */
 	if (c->spec->annotations)
 		json_object_set(c->state, "annotations", c->spec->annotations);
+	if (j->policy)
+		json_object_set(json_object_get(c->state, "hardening"), "policy", j->policy);
 	copy = bh_asprintf("%s/config.json", c->dir);
 	r = bh_write_file_atomic(copy, j->raw.data, j->raw.len, 0600, err);
 	free(copy);
@@ -633,6 +637,7 @@ static void create_job_release(struct create_job *j)
 	close_fd(&j->console);
 	close_fd(&j->notify);
 	rt_filter_release(&j->filter);
+	json_decref(j->policy);
 	bh_buf_release(&j->raw);
 	free(j->bundle);
 	free(j->rootfs);
@@ -669,7 +674,10 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	 * makes them, the root itself 0700 (only root reads container state) */
 	if (bh_mkdirs(rt_state_root(ctx), 0711, 0700, err) < 0)
 		return bh_error_prefix(err, "the state directory");
-	if (load_bundle(&j, err) < 0 || open_namespaces(&j, err) < 0 ||
+	if (load_bundle(&j, err) < 0 ||
+	    rt_policy_admit(ctx, id, j.bundle, &j.raw, c->spec, o->image, o->policy, &j.policy,
+			    err) < 0 ||
+	    open_namespaces(&j, err) < 0 ||
 	    rt_filter_build(c->spec, ctx->allow_dangerous, rt_state_root(ctx), &j.filter, err) <
 		    0 ||
 	    rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0)

@@ -145,6 +145,23 @@ int rt_pidfd_send_signal(int pidfd, int sig);
 /* Field 22 of /proc/pid/stat; 0 if the process is gone. state gets the state letter. */
 uint64_t rt_proc_starttime(pid_t pid, char *state);
 
+/* ---- policy.c: the policy at create ------------------------------------------ */
+
+struct bh_buf;
+/*
+ * Evaluate the policy (ctx's files or directory) on the bundle's config
+ * (raw: config.json as read; spec: it parsed) and the image it was made
+ * from (`given`, else the engine's: annotations, podman's or dockerd's
+ * records of container `id`). No policy: 0, *record NULL. Allowed: 0 and
+ * *record the decision to keep in the state (hits, files, image), caller's.
+ * Refused: BH_ERR_UNSAFE with the enforce messages. *out (may be NULL)
+ * gets the result whenever one was made.
+ */
+int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
+		    const struct bh_buf *raw, const struct bh_rt_spec *spec,
+		    const struct bh_policy_image *given, struct bh_policy_result *out,
+		    json_t **record, struct bh_error **err);
+
 /* ---- state.c: the state store ---------------------------------------------- */
 
 #define RT_MAX_STATE (16 << 20) /* state.json bytes */
