@@ -43,6 +43,7 @@
 #define VCACHE_DIR   ".policy@vcache"
 #define RECORD_MAX   (64u << 20) /* containers.json, repositories.json, ... */
 #define POLICY_FILES 1024
+#define UNNAMED	     "(unnamed)" /* the image of a container whose engine names none */
 
 /* ---- the policy files ---------------------------------------------------------- */
 
@@ -368,6 +369,11 @@ static int env_verify(void *ctx, const struct bh_policy_image *img,
 	char *target, *repo;
 
 	*verified = false;
+	if (!strcmp(img->ref, UNNAMED)) {
+		*why = bh_strdup("the engine names no image (no annotation, no podman or dockerd "
+				 "record of the container)");
+		return 0;
+	}
 	o.keys = req->keys;
 	o.nkeys = req->nkeys;
 	o.min_signatures = req->threshold;
@@ -458,8 +464,15 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 		in.images = &f.img;
 		in.nimages = 1;
 	}
-	if (bh_policy_needs(p) & BH_POLICY_NEEDS_VERIFY)
+	if (bh_policy_needs(p) & BH_POLICY_NEEDS_VERIFY) {
 		env.vcache = vcache_dir(ctx);
+		/* fail closed: an image nobody names cannot be shown to be signed */
+		if (!f.img.ref) {
+			f.img.ref = UNNAMED;
+			in.images = &f.img;
+			in.nimages = 1;
+		}
+	}
 	in.env = &penv;
 	if (bh_policy_eval(p, &in, &res, err) < 0) {
 		bh_error_prefix(err, "policy");
@@ -469,7 +482,7 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	json_object_set_new(rec, "files", json_array());
 	for (size_t i = 0; i < files.n; i++)
 		json_array_append_new(json_object_get(rec, "files"), json_string(files.v[i]));
-	if (f.img.ref)
+	if (f.source)
 		json_object_set_new(rec, "imageFound",
 				    json_pack("{s:s, s:s?, s:s}", "ref", f.img.ref, "digest",
 					      f.img.digest, "from", f.source));
