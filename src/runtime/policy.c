@@ -140,6 +140,9 @@ struct found_image {
 	struct bh_policy_image img;
 	char *ref, *digest; /* owned copies behind img */
 	const char *source; /* "annotations", "podman", "dockerd", "caller" */
+	/* podman: every manifest digest its record of the image has (one image
+	 * ID, the same content, pulled or loaded under several manifests) */
+	struct bh_strvec also;
 };
 
 static void found_set(struct found_image *f, const char *ref, const char *digest,
@@ -153,6 +156,16 @@ static void found_set(struct found_image *f, const char *ref, const char *digest
 	f->img.ref = f->ref;
 	f->img.digest = f->digest;
 	f->source = source;
+}
+
+static void also_add(struct found_image *f, const char *d)
+{
+	if (!bh_str_has_prefix(d, "sha256:") || (f->digest && !strcmp(d, f->digest)))
+		return;
+	for (size_t i = 0; i < f->also.n; i++)
+		if (!strcmp(f->also.v[i], d))
+			return;
+	bh_strvec_push(&f->also, d);
 }
 
 /* A record of the engine: a regular file of root's (or ours) that nobody else may write. */
@@ -231,7 +244,19 @@ static int podman_image(const char *id, const char *bundle, struct found_image *
 	if (image_id && read_record(path, &imgs) == 0) {
 		json_array_foreach (imgs, i, v) {
 			if (bh_json_str(v, "id") && !strcmp(bh_json_str(v, "id"), image_id)) {
+				const json_t *d;
+				size_t j;
+
 				found_set(f, name, bh_json_str(v, "digest"), "podman");
+				const char *bk;
+
+				json_array_foreach (bh_json_arr(v, "digests"), j, d)
+					if (json_is_string(d))
+						also_add(f, json_string_value(d));
+				/* each manifest it was pulled by: "manifest-sha256:<hex>" */
+				json_object_foreach (bh_json_obj(v, "big-data-digests"), bk, d)
+					if (bh_str_has_prefix(bk, "manifest-sha256:"))
+						also_add(f, bk + 9);
 				r = 1;
 				goto out;
 			}
@@ -355,14 +380,41 @@ static void find_image(const char *id, const char *bundle, const json_t *config,
 
 struct rt_env {
 	const struct bh_rt_ctx *ctx;
-	char *vcache; /* the verification cache directory, or NULL */
+	char *vcache;		 /* the verification cache directory, or NULL */
+	struct found_image *img; /* the image found, its other digests */
+	char *verified_digest;	 /* the digest a signature rule verified */
 };
 
+static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
+		      const struct bh_policy_verify_req *req, bool *verified, char **why);
+
+/* Each digest the engine has for the image, until one verifies. */
 static int env_verify(void *ctx, const struct bh_policy_image *img,
 		      const struct bh_policy_verify_req *req, bool *verified, char **why,
 		      struct bh_error **err)
 {
 	struct rt_env *env = ctx;
+	struct bh_policy_image alt = *img;
+	char *w = NULL;
+
+	(void)err;
+	if (verify_one(env, img, req, verified, why) < 0 || *verified)
+		return 0;
+	for (size_t i = 0; env->img && i < env->img->also.n && !*verified; i++) {
+		alt.digest = env->img->also.v[i];
+		if (verify_one(env, &alt, req, verified, &w) == 0 && *verified) {
+			free(*why);
+			*why = NULL;
+		}
+		free(w);
+		w = NULL;
+	}
+	return 0;
+}
+
+static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
+		      const struct bh_policy_verify_req *req, bool *verified, char **why)
+{
 	struct bh_verify_opts o = { 0 };
 	struct bh_verify_result r = { 0 };
 	struct bh_error *e = NULL;
@@ -404,9 +456,10 @@ static int env_verify(void *ctx, const struct bh_policy_image *img,
 					     req->predicate_type ? "attestations" : "signatures",
 					     target);
 	}
+	if (*verified && img->digest && !env->verified_digest)
+		env->verified_digest = bh_strdup(img->digest);
 	free(target);
 	bh_verify_result_release(&r);
-	(void)err;
 	return 0;
 }
 
@@ -439,7 +492,7 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	struct bh_policy *p = NULL;
 	struct bh_policy_result res = { 0 };
 	struct found_image f = { 0 };
-	struct rt_env env = { ctx, NULL };
+	struct rt_env env = { ctx, NULL, &f, NULL };
 	struct bh_policy_env penv = { &env, env_verify, NULL, 0 };
 	struct bh_policy_input in = { 0 };
 	json_t *config = NULL, *rec;
@@ -483,9 +536,11 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	for (size_t i = 0; i < files.n; i++)
 		json_array_append_new(json_object_get(rec, "files"), json_string(files.v[i]));
 	if (f.source)
-		json_object_set_new(rec, "imageFound",
-				    json_pack("{s:s, s:s?, s:s}", "ref", f.img.ref, "digest",
-					      f.img.digest, "from", f.source));
+		json_object_set_new(
+			rec, "imageFound",
+			json_pack("{s:s, s:s?, s:s}", "ref", f.img.ref, "digest",
+				  env.verified_digest ? env.verified_digest : f.img.digest, "from",
+				  f.source));
 	if (res.denied) {
 		struct bh_buf b = BH_BUF_INIT(64 * 1024);
 
@@ -512,6 +567,8 @@ out:
 	free(f.ref);
 	free(f.digest);
 	free(env.vcache);
+	free(env.verified_digest);
+	bh_strvec_release(&f.also);
 	bh_strvec_release(&files);
 	return r;
 }
