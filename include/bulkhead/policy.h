@@ -206,6 +206,18 @@ int bh_policy_add_pss(struct bh_policy *p, struct bh_pss_lv lv, struct bh_error 
  * the policy is read-only. Problems as bh_policy_add.
  */
 int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct bh_error **err);
+/*
+ * Options, set before the first add: BH_POLICY_DEFER_KEYS reads the key
+ * files of signature rules (they must exist and hold a PEM public key's
+ * armour) but parses them only when a verification needs them, so that a
+ * policy whose verifications are answered from a cache never loads the
+ * crypto library (the runtime at create): the env's verify gets keys NULL
+ * and calls req->load_keys when it must verify. A key that does not parse then
+ * makes that verification fail: the rule fires, saying why. `bulkhead
+ * policy validate` parses every key.
+ */
+#define BH_POLICY_DEFER_KEYS 0x1
+void bh_policy_set_flags(struct bh_policy *p, unsigned flags);
 size_t bh_policy_nrules(const struct bh_policy *p);
 /* What a compiled policy will ask of the env: BH_POLICY_NEEDS_* bits. */
 #define BH_POLICY_NEEDS_VERIFY 0x1 /* signatures or attestations */
@@ -286,10 +298,19 @@ int bh_policy_scan_from_report(const json_t *report, struct bh_policy_scan *out,
 /* What a signature rule asks the env to check. */
 struct bh_key;
 struct bh_policy_verify_req {
-	const struct bh_key *const *keys;
+	const struct bh_key *const *keys; /* NULL under BH_POLICY_DEFER_KEYS: load_keys */
 	size_t nkeys;
 	unsigned threshold;	    /* valid signatures needed, by distinct keys (>= 1) */
 	const char *predicate_type; /* NULL: signatures; else an attestation of this type */
+	/* the keys as written (PEM text, nkeys of them): what they are, without
+	 * parsing them (a cache can key on these bytes) */
+	const char *const *key_pems;
+	/* the keys parsed (once), for an env that must verify when the policy
+	 * defers its keys (BH_POLICY_DEFER_KEYS: keys is NULL; a cache of the
+	 * env's answers first); *keys valid until the policy is freed */
+	int (*load_keys)(const struct bh_policy_verify_req *req, const struct bh_key *const **keys,
+			 struct bh_error **err);
+	const void *load_ctx;
 };
 
 /*

@@ -239,6 +239,8 @@ static int default_verify(void *ctx, const struct bh_policy_image *img,
 
 	*verified = false;
 	o.keys = req->keys;
+	if (!o.keys && req->load_keys && req->load_keys(req, &o.keys, err) < 0)
+		return -1;
 	o.nkeys = req->nkeys;
 	o.min_signatures = req->threshold;
 	o.attestation = req->predicate_type != NULL;

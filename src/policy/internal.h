@@ -259,6 +259,7 @@ struct pol_compile {
 	void (*problem)(struct pol_compile *pc, const char *member, const char *fmt, ...)
 		BH_PRINTF(3, 4);
 	void *data;
+	bool defer_keys; /* BH_POLICY_DEFER_KEYS */
 };
 
 struct pol_rule_kind {
@@ -310,6 +311,9 @@ bool pol_selector_match(const struct pol_selector *s, const json_t *labels);
 int64_t pol_duration_parse(const char *s);
 /* Read a public key member value (PEM or a file under base_dir). */
 struct bh_key;
+/* A key's PEM text (inline, or the file's, at most 64 KiB) with its armour
+ * checked, not parsed; caller frees. */
+int pol_key_read(const char *v, const char *base_dir, char **pem, struct bh_error **err);
 int pol_key_load(const char *v, const char *base_dir, struct bh_key **out, struct bh_error **err);
 /* A path relative to base_dir (an absolute one as it is); caller frees. */
 char *pol_path_join(const char *base_dir, const char *path);
@@ -328,6 +332,7 @@ struct pol_vctx {
 	struct pol_srcfile *src;
 	size_t nproblems;
 	const char *rule; /* the rule's name, for messages, or NULL */
+	bool defer_keys;  /* BH_POLICY_DEFER_KEYS: keys read, not parsed */
 };
 
 const struct pol_rule_kind *pol_kind_by_name(const char *name);
@@ -356,6 +361,7 @@ struct bh_policy {
 	struct pol_rule *rules;
 	size_t nrules;
 	unsigned needs;
+	unsigned flags; /* BH_POLICY_* options */
 };
 
 /* ---- evaluation ------------------------------------------------------------------ */

@@ -196,13 +196,14 @@ int bh_policy_add(struct bh_policy *p, const char *buf, size_t len, const char *
 {
 	const struct bh_yaml_limits lim = { BH_POLICY_FILE_MAX, 200000, 64 };
 	struct pol_srcfile *src;
-	struct pol_vctx v = { diags, NULL, 0, NULL };
+	struct pol_vctx v = { diags, NULL, 0, NULL, false };
 	struct bh_error *lerr = NULL;
 	json_t *doc;
 	size_t i;
 
 	if (p->compiled)
 		return bh_error_set(err, BH_ERR_USAGE, "the policy is already compiled");
+	v.defer_keys = p->flags & BH_POLICY_DEFER_KEYS;
 	src = bh_calloc(1, sizeof(*src));
 	src->name = bh_strdup(name);
 	src->base_dir = base_dir ? bh_strdup(base_dir) : NULL;
@@ -493,7 +494,7 @@ int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct
 			c = &cs[(uintptr_t)at - 1];
 			if (strcmp(bh_json_str(c->def, "kind"), bh_json_str(d->rule, "kind"))) {
 				struct cctx cc = {
-					{ NULL, compile_problem, NULL }, diags, c, d->name, 0
+					{ NULL, compile_problem, NULL, false }, diags, c, d->name, 0
 				};
 
 				cc.pc.data = &cc;
@@ -521,7 +522,7 @@ int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct
 		struct composed *c = &cs[i];
 		const char *name = bh_json_str(c->def, "name");
 		struct cctx cc = {
-			{ c->last->src->base_dir, compile_problem, NULL }, diags, c, name, 0
+			{ c->last->src->base_dir, compile_problem, NULL, false }, diags, c, name, 0
 		};
 		struct pol_rule *r = &p->rules[p->nrules];
 		const struct pol_rule_kind *k = pol_kind_by_name(bh_json_str(c->def, "kind"));
@@ -529,6 +530,7 @@ int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct
 		struct bh_yaml_mark mk = { 0, 0 };
 
 		cc.pc.data = &cc;
+		cc.pc.defer_keys = p->flags & BH_POLICY_DEFER_KEYS;
 		if (json_is_true(json_object_get(c->def, "disabled")))
 			continue;
 		/* a complete rule: its kind's required members */
@@ -581,6 +583,11 @@ int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct
 				    nproblems == 1 ? "" : "s");
 	p->compiled = true;
 	return 0;
+}
+
+void bh_policy_set_flags(struct bh_policy *p, unsigned flags)
+{
+	p->flags = flags;
 }
 
 size_t bh_policy_nrules(const struct bh_policy *p)

@@ -9,6 +9,7 @@
  * time) fires the rule, saying so, unless the rule says whenUnknown: pass:
  * a policy fails closed.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -204,8 +205,12 @@ const struct pol_rule_kind pol_kind_image_provenance = {
 /* ---- imageSignature (4.1.5) ---------------------------------------------------------- */
 
 struct signature {
-	struct bh_key **keys;
+	struct bh_key **keys; /* parsed: at compile, or (BH_POLICY_DEFER_KEYS) at first use */
+	char **pems;	      /* each key's PEM text */
 	size_t nkeys;
+	pthread_mutex_t lock; /* guards keys and loaded: one compiled policy serves every thread */
+	bool loaded;
+	bool deferred; /* BH_POLICY_DEFER_KEYS: the env gets keys NULL and load_keys */
 	unsigned threshold;
 	bool signatures;
 	char **attestations; /* predicate types */
@@ -231,12 +236,18 @@ static int signature_compile(struct pol_rule *r, const json_t *def, struct pol_c
 	json_t *e;
 
 	r->params = s;
+	pthread_mutex_init(&s->lock, NULL);
 	s->keys = bh_calloc(json_array_size(keys) + 1, sizeof(*s->keys));
+	s->pems = bh_calloc(json_array_size(keys) + 1, sizeof(*s->pems));
+	s->loaded = !pc->defer_keys;
+	s->deferred = pc->defer_keys;
 	json_array_foreach (keys, i, e) {
 		struct bh_error *err = NULL;
 
-		if (pol_key_load(json_string_value(e), pc->base_dir, &s->keys[s->nkeys], &err) <
-		    0) {
+		if (pol_key_read(json_string_value(e), pc->base_dir, &s->pems[s->nkeys], &err) <
+			    0 ||
+		    (!pc->defer_keys && pol_key_load(json_string_value(e), pc->base_dir,
+						     &s->keys[s->nkeys], &err) < 0)) {
 			char *m = bh_error_message(err);
 
 			pc->problem(pc, "keys", "%s", m);
@@ -278,22 +289,56 @@ static void signature_free(void *params)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nkeys; i++)
+	for (size_t i = 0; s->keys && s->keys[i]; i++)
 		bh_key_free(s->keys[i]);
 	free(s->keys);
+	bh_strv_free(s->pems);
 	bh_strv_free(s->attestations);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
+}
+
+/* The keys parsed, once (deferred keys are parsed at their first use). */
+static int signature_keys(struct signature *s, const struct bh_key *const **out,
+			  struct bh_error **err)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; !s->loaded && i < s->nkeys; i++) {
+		if (bh_key_parse_public(s->pems[i], strlen(s->pems[i]), &s->keys[i], err) < 0) {
+			bh_error_prefix(err, "key %zu of the rule", i + 1);
+			while (i)
+				bh_key_free(s->keys[--i]);
+			s->keys[0] = NULL;
+			r = -1;
+			break;
+		}
+	}
+	if (r == 0)
+		s->loaded = true;
+	pthread_mutex_unlock(&s->lock);
+	*out = r == 0 ? (const struct bh_key *const *)s->keys : NULL;
+	return r;
+}
+
+static int load_keys(const struct bh_policy_verify_req *req, const struct bh_key *const **keys,
+		     struct bh_error **err)
+{
+	return signature_keys((struct signature *)req->load_ctx, keys, err);
 }
 
 static void verify_one(const struct pol_rule *r, struct pol_ctx *c, const struct pol_image *img,
 		       const char *predicate, const char *w)
 {
 	const struct signature *s = r->params;
-	struct bh_policy_verify_req req = { (const struct bh_key *const *)s->keys, s->nkeys,
-					    s->threshold, predicate };
+	struct bh_policy_verify_req req = {
+		NULL, s->nkeys, s->threshold, predicate, (const char *const *)s->pems, load_keys, s
+	};
 	struct bh_error *err = NULL;
 	bool ok = false;
 	char *why = NULL, check[256];
+	int x;
 
 	snprintf(check, sizeof(check), "%s%s", predicate ? "attestation " : "signature",
 		 predicate ? predicate : "");
@@ -304,7 +349,9 @@ static void verify_one(const struct pol_rule *r, struct pol_ctx *c, const struct
 				predicate ? "attestations" : "signatures");
 		return;
 	}
-	if (c->env->verify(c->env->ctx, &img->view, &req, &ok, &why, &err) < 0) {
+	/* deferred keys: the env loads them if it must; else they are given */
+	x = s->deferred ? 0 : signature_keys((struct signature *)s, &req.keys, &err);
+	if (x < 0 || c->env->verify(c->env->ctx, &img->view, &req, &ok, &why, &err) < 0) {
 		char *m = bh_error_message(err);
 
 		/* could not check: the rule fires, a policy fails closed */

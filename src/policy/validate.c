@@ -135,6 +135,33 @@ int pol_key_load(const char *v, const char *base_dir, struct bh_key **out, struc
 	return r;
 }
 
+int pol_key_read(const char *v, const char *base_dir, char **pem, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(64 * 1024);
+	char *path;
+
+	*pem = NULL;
+	if (bh_str_has_prefix(v, "-----BEGIN")) {
+		*pem = bh_strdup(v);
+		return 0;
+	}
+	path = pol_path_join(base_dir, v);
+	if (bh_read_file(path, &b, err) < 0) {
+		free(path);
+		bh_buf_release(&b);
+		return -1;
+	}
+	if (!b.data || !strstr(b.data, "-----BEGIN ")) {
+		bh_error_set(err, BH_ERR_INVALID, "%s: not a PEM public key", path);
+		free(path);
+		bh_buf_release(&b);
+		return -1;
+	}
+	free(path);
+	*pem = bh_buf_detach(&b, NULL);
+	return 0;
+}
+
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -261,14 +288,17 @@ static void each_key(struct pol_vctx *v, const char *s, const char *ptr, const c
 {
 	struct bh_error *err = NULL;
 	struct bh_key *k = NULL;
+	char *pem = NULL;
 
-	if (pol_key_load(s, v->src->base_dir, &k, &err) < 0) {
+	if (v->defer_keys ? pol_key_read(s, v->src->base_dir, &pem, &err) < 0
+			  : pol_key_load(s, v->src->base_dir, &k, &err) < 0) {
 		char *m = bh_error_message(err);
 
 		pol_vproblem(v, ptr, false, "%s: %s", what, m);
 		free(m);
 		bh_error_free(err);
 	}
+	free(pem);
 	bh_key_free(k);
 }
 

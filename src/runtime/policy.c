@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bulkhead/policy.h"
@@ -103,6 +104,8 @@ static int load_policy(const struct bh_strvec *files, struct bh_policy **out, st
 	struct bh_error *e = NULL;
 	bool bad = false;
 
+	/* keys parsed only for a verification the cache cannot answer */
+	bh_policy_set_flags(p, BH_POLICY_DEFER_KEYS);
 	for (size_t i = 0; i < files->n; i++) {
 		if (bh_policy_add_file(p, files->v[i], &d, &e) < 0)
 			bad = true;
@@ -385,6 +388,101 @@ struct rt_env {
 	char *verified_digest;	 /* the digest a signature rule verified */
 };
 
+/*
+ * The runtime's own cache of verified answers, so that a create whose image
+ * was verified a moment ago asks no registry and loads no crypto library
+ * (the keys are compared as the bytes the policy has, never parsed). The
+ * rules are the trust core's (bh_verify_opts.cache_dir): only "verified"
+ * is kept, for BH_VCACHE_TTL seconds, by digest (never by tag), in a
+ * directory private to us; an entry holds its inputs whole and must match
+ * them byte for byte (the file name, a 64-bit FNV-1a of them, only finds
+ * it); an entry not ours, writable by others, damaged or expired is ignored.
+ */
+#define VC_MAGIC     "bulkhead policy vcache 1\n"
+#define VC_ENTRY_MAX (512u * 1024)
+
+static bool vc_inputs(const char *repo, const char *digest, const struct bh_policy_verify_req *req,
+		      struct bh_buf *b)
+{
+	if (!digest || !req->key_pems)
+		return false;
+	bh_buf_addf(b, NULL, VC_MAGIC "%s\n%s\n%u\n%s\n%zu\n", repo, digest, req->threshold,
+		    req->predicate_type ? req->predicate_type : "-", req->nkeys);
+	for (size_t i = 0; i < req->nkeys; i++)
+		if (bh_buf_addf(b, NULL, "%zu\n%s\n", strlen(req->key_pems[i]), req->key_pems[i]) <
+		    0)
+			return false;
+	return true;
+}
+
+static char *vc_path(const char *dir, const struct bh_buf *in)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < in->len; i++)
+		h = (h ^ (unsigned char)in->data[i]) * 0x100000001b3ull;
+	return bh_asprintf("%s/%016llx", dir, (unsigned long long)h);
+}
+
+static bool vc_get(const char *dir, const struct bh_buf *in)
+{
+	struct bh_buf b = BH_BUF_INIT(VC_ENTRY_MAX);
+	char *path = vc_path(dir, in), *nl;
+	struct stat st;
+	bool hit = false;
+	uint64_t exp;
+
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) || bh_read_file(path, &b, NULL) < 0 || !b.data)
+		goto out;
+	nl = memchr(b.data, '\n', b.len);
+	if (!nl)
+		goto out;
+	*nl = '\0';
+	if (bh_parse_u64(b.data, &exp, NULL) < 0 || (int64_t)exp <= (int64_t)time(NULL))
+		goto out;
+	hit = b.len - (size_t)(nl + 1 - b.data) == in->len && !memcmp(nl + 1, in->data, in->len);
+out:
+	if (!hit)
+		bh_debug("policy: no cached verification in %s", path);
+	free(path);
+	bh_buf_release(&b);
+	return hit;
+}
+
+static void vc_put(const char *dir, const struct bh_buf *in)
+{
+	struct bh_buf b = BH_BUF_INIT(VC_ENTRY_MAX);
+	char *path = vc_path(dir, in);
+	struct bh_error *e = NULL;
+	struct dirent *de;
+	size_t n = 0;
+	DIR *d = opendir(dir);
+
+	/* at most BH_VCACHE_MAX entries: past that, start over */
+	while (d && (de = readdir(d)))
+		n += de->d_name[0] != '.';
+	if (d && n >= BH_VCACHE_MAX) {
+		rewinddir(d);
+		while ((de = readdir(d)))
+			if (de->d_name[0] != '.')
+				unlinkat(dirfd(d), de->d_name, 0);
+	}
+	if (d)
+		closedir(d);
+	if (bh_buf_addf(&b, NULL, "%lld\n", (long long)time(NULL) + BH_VCACHE_TTL) == 0 &&
+	    bh_buf_add(&b, in->data, in->len, NULL) == 0 &&
+	    bh_write_file_atomic(path, b.data, b.len, 0600, &e) < 0) {
+		char *m = bh_error_message(e);
+
+		bh_debug("policy: the verification cache: %s", m);
+		free(m);
+	}
+	bh_error_free(e);
+	free(path);
+	bh_buf_release(&b);
+}
+
 static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
 		      const struct bh_policy_verify_req *req, bool *verified, char **why);
 
@@ -417,8 +515,10 @@ static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
 {
 	struct bh_verify_opts o = { 0 };
 	struct bh_verify_result r = { 0 };
+	struct bh_buf in = BH_BUF_INIT(VC_ENTRY_MAX);
 	struct bh_error *e = NULL;
 	char *target, *repo;
+	bool cached;
 
 	*verified = false;
 	if (!strcmp(img->ref, UNNAMED)) {
@@ -431,7 +531,6 @@ static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
 	o.min_signatures = req->threshold;
 	o.attestation = req->predicate_type != NULL;
 	o.predicate_type = req->predicate_type;
-	o.cache_dir = env->vcache;
 	if (img->open_ref) {
 		target = bh_strdup(img->open_ref);
 	} else if (img->digest) {
@@ -442,7 +541,18 @@ static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
 	} else {
 		target = bh_asprintf("docker://%s", img->ref);
 	}
-	if (bh_verify_image(target, NULL, &o, &r, &e) < 0) {
+	/* a registry image by digest: a verified answer of a moment ago serves */
+	repo = img->open_ref ? NULL : repo_of(img->ref);
+	cached = env->vcache && repo && vc_inputs(repo, img->digest, req, &in);
+	if (cached && vc_get(env->vcache, &in)) {
+		*verified = true;
+	} else if (!o.keys && req->load_keys && req->load_keys(req, &o.keys, &e) < 0) {
+		char *m = bh_error_message(e);
+
+		*why = bh_asprintf("its keys: %s", m);
+		free(m);
+		bh_error_free(e);
+	} else if (bh_verify_image(target, NULL, &o, &r, &e) < 0) {
 		/* fail closed: a check that cannot be made is not a verified image */
 		char *m = bh_error_message(e);
 
@@ -455,10 +565,13 @@ static int verify_one(struct rt_env *env, const struct bh_policy_image *img,
 			       : bh_asprintf("no %s found at %s",
 					     req->predicate_type ? "attestations" : "signatures",
 					     target);
-	}
+	} else if (r.verified && cached)
+		vc_put(env->vcache, &in);
 	if (*verified && img->digest && !env->verified_digest)
 		env->verified_digest = bh_strdup(img->digest);
 	free(target);
+	free(repo);
+	bh_buf_release(&in);
 	bh_verify_result_release(&r);
 	return 0;
 }
@@ -496,9 +609,11 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	struct bh_policy_env penv = { &env, env_verify, NULL, 0 };
 	struct bh_policy_input in = { 0 };
 	json_t *config = NULL, *rec;
+	struct timespec t0, t1;
 	int r = -1;
 
 	*record = NULL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (policy_files(ctx, &files, err) < 0)
 		goto out;
 	if (!files.n) {
@@ -556,6 +671,11 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	}
 	*record = rec;
 	r = 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	bh_debug("policy: %zu file%s, %zu rule%s, %zu hit%s, decided in %lld µs", files.n,
+		 files.n == 1 ? "" : "s", bh_policy_nrules(p), bh_policy_nrules(p) == 1 ? "" : "s",
+		 res.n, res.n == 1 ? "" : "s",
+		 (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 out:
 	if (out && (res.object || res.n)) {
 		*out = res;
