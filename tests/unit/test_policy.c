@@ -5,6 +5,8 @@
  * on Kubernetes objects, OCI configs and images with a stubbed env (what
  * verifies and what a scan found), globs and image references.
  */
+#include <unistd.h>
+
 #include "unit.h"
 
 #include "bulkhead/policy.h"
@@ -322,6 +324,117 @@ static void signatures_ask_the_env(void **state)
 	bh_policy_free(p);
 	bh_policy_diags_release(&d);
 	free(key);
+}
+
+/* BH_POLICY_DEFER_KEYS: the env gets the key bytes and parses only when it must */
+struct lazy_stub {
+	int loads;
+	size_t pem_len;
+	bool load_failed;
+};
+
+static int lazy_verify(void *ctx, const struct bh_policy_image *img,
+		       const struct bh_policy_verify_req *req, bool *verified, char **why,
+		       struct bh_error **err)
+{
+	struct lazy_stub *s = ctx;
+	const struct bh_key *const *keys = NULL;
+	struct bh_error *e = NULL;
+
+	(void)img;
+	(void)err;
+	assert_null(req->keys);
+	assert_int_equal(req->nkeys, 1);
+	assert_non_null(req->key_pems);
+	s->pem_len = strlen(req->key_pems[0]);
+	if (!strcmp(img->ref, "cached/a:1")) { /* answered without the keys */
+		*verified = true;
+		return 0;
+	}
+	s->loads++;
+	if (req->load_keys(req, &keys, &e) < 0) {
+		s->load_failed = true;
+		*why = bh_error_message(e);
+		bh_error_free(e);
+		return 0;
+	}
+	assert_non_null(keys[0]);
+	*verified = false;
+	*why = bh_strdup("not signed");
+	return 0;
+}
+
+static void deferred_keys_are_parsed_when_needed(void **state)
+{
+	char dir[] = "/tmp/bh-policy-keys.XXXXXX", *bad, *doc;
+	struct bh_policy_diags d = { 0 };
+	struct bh_policy *p;
+	struct lazy_stub s = { 0 };
+	struct bh_policy_env env = { &s, lazy_verify, NULL, 0 };
+	struct bh_policy_image img = { .ref = "cached/a:1" };
+	struct bh_policy_input in = {
+		.kind = BH_POLICY_IMAGE, .images = &img, .nimages = 1, .env = &env
+	};
+	char *h;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	doc = bh_asprintf(HEAD "  - name: sig\n    kind: imageSignature\n"
+			       "    keys: [%s/share/policy/examples/keys/release.pub]\n",
+			  getenv("PWD") ? getenv("PWD") : ".");
+	p = bh_policy_new();
+	bh_policy_set_flags(p, BH_POLICY_DEFER_KEYS);
+	assert_int_equal(bh_policy_add(p, doc, strlen(doc), "p.yaml", NULL, &d, NULL), 0);
+	assert_int_equal(bh_policy_compile(p, &d, NULL), 0);
+	h = hits(p, &in, NULL);
+	assert_string_equal(h, ""); /* the env's cache answered: no key parsed */
+	assert_int_equal(s.loads, 0);
+	assert_true(s.pem_len > 100);
+	free(h);
+	img.ref = "registry.example.com/a:1";
+	h = hits(p, &in, NULL);
+	assert_string_equal(h, "sig/signature");
+	assert_int_equal(s.loads, 1);
+	assert_false(s.load_failed);
+	free(h);
+	bh_policy_free(p);
+	free(doc);
+	/* a key file with the armour but no key: it compiles, its verification fails */
+	bad = bh_asprintf("%s/bad.pub", dir);
+	assert_int_equal(bh_write_file_atomic(bad,
+					      "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END "
+					      "PUBLIC KEY-----\n",
+					      57, 0644, NULL),
+			 0);
+	doc = bh_asprintf(HEAD "  - name: sig\n    kind: imageSignature\n    keys: [%s]\n", bad);
+	p = bh_policy_new();
+	bh_policy_set_flags(p, BH_POLICY_DEFER_KEYS);
+	assert_int_equal(bh_policy_add(p, doc, strlen(doc), "p.yaml", NULL, &d, NULL), 0);
+	assert_int_equal(bh_policy_compile(p, &d, NULL), 0);
+	s.loads = 0;
+	h = hits(p, &in, NULL);
+	assert_string_equal(h, "sig/signature");
+	assert_true(s.load_failed);
+	free(h);
+	bh_policy_free(p);
+	/* without the flag the same file is a problem at its line */
+	p = bh_policy_new();
+	assert_int_equal(bh_policy_add(p, doc, strlen(doc), "p.yaml", NULL, &d, NULL), -1);
+	assert_true(d.n > 0);
+	bh_policy_free(p);
+	/* with the flag, a file without the armour still is */
+	bh_policy_diags_release(&d);
+	assert_int_equal(bh_write_file_atomic(bad, "not a key\n", 10, 0644, NULL), 0);
+	p = bh_policy_new();
+	bh_policy_set_flags(p, BH_POLICY_DEFER_KEYS);
+	assert_int_equal(bh_policy_add(p, doc, strlen(doc), "p.yaml", NULL, &d, NULL), -1);
+	assert_non_null(strstr(d.v[0].message, "not a PEM public key"));
+	bh_policy_free(p);
+	bh_policy_diags_release(&d);
+	unlink(bad);
+	rmdir(dir);
+	free(bad);
+	free(doc);
 }
 
 static void the_vulnerability_gate(void **state)
@@ -803,6 +916,7 @@ int main(void)
 		cmocka_unit_test(refinements_merge_in_place),
 		cmocka_unit_test(provenance_on_a_pod),
 		cmocka_unit_test(signatures_ask_the_env),
+		cmocka_unit_test(deferred_keys_are_parsed_when_needed),
 		cmocka_unit_test(the_vulnerability_gate),
 		cmocka_unit_test(content_and_image_config),
 		cmocka_unit_test(pod_security_reads_namespace_labels),
