@@ -737,9 +737,13 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 	r = bh_bundle_prepare_run(img, &ro, &run, &err);
 	/* the policy judges the image opened: its name, digest and config, its
 	 * signatures where it is (a layout's beside it, a registry's there) */
-	pi.ref = image;
+	pi.ref = img->name && strpbrk(img->name, "/:@") ? img->name : image;
 	pi.open_ref = image;
 	pi.digest = img->has_manifest ? img->manifest_digest.str : NULL;
+	pi.config_known = true;
+	pi.user = img->config.user ? img->config.user : "";
+	if (img->config.created && bh_time_parse(img->config.created, false, &pi.created, NULL) < 0)
+		pi.created = 0;
 	if (r < 0) {
 		bh_image_free(img);
 		return cli_fail(err);

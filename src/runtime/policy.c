@@ -379,6 +379,17 @@ static void find_image(const char *id, const char *bundle, const json_t *config,
 	}
 }
 
+/* A pod's sandbox container, as containerd's CRI plugin and CRI-O mark it. */
+static bool cri_sandbox(const json_t *config)
+{
+	const json_t *a = bh_json_obj(config, "annotations");
+	const char *t = bh_json_str(a, "io.kubernetes.cri.container-type");
+
+	if (!t)
+		t = bh_json_str(a, "io.kubernetes.cri-o.ContainerType");
+	return t && !strcmp(t, "sandbox");
+}
+
 /* ---- the env: signatures through the trust core, cached by digest ------------------- */
 
 struct rt_env {
@@ -634,8 +645,10 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	}
 	if (bh_policy_needs(p) & BH_POLICY_NEEDS_VERIFY) {
 		env.vcache = vcache_dir(ctx);
-		/* fail closed: an image nobody names cannot be shown to be signed */
-		if (!f.img.ref) {
+		/* fail closed: an image nobody names cannot be shown to be signed;
+		 * except a pod's sandbox (CRI's pause container: the node's own image,
+		 * which containerd and CRI-O name in no annotation) */
+		if (!f.img.ref && !cri_sandbox(config)) {
 			f.img.ref = UNNAMED;
 			in.images = &f.img;
 			in.nimages = 1;
