@@ -27,7 +27,8 @@ V ?=
 # their headers are used at build time.
 LINK_PKGS := jansson libseccomp
 LAZY_PKGS := yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libhs libpcre2-8 yara libsodium \
-	libevent_core libevent_extra libevent_openssl libssl
+	libevent_core libevent_extra libevent_openssl libssl \
+	libbpf
 PKG_CFLAGS := $(shell pkg-config --cflags $(LINK_PKGS) $(LAZY_PKGS) libcurl 2>/dev/null)
 PKG_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm
 # The unit tests also call some of those libraries themselves (to build test input).
@@ -118,6 +119,20 @@ $(GEN)/buildid.h: $(LIB_SRC) $(LIB_HDR)
 		printf '#define BH_BUILD_ID "%s"\n' "$$id" >$@.tmp && mv $@.tmp $@
 
 $(BUILD)/src/image/cache.o build/fuzz/obj/src/image/cache.o: $(GEN)/buildid.h
+
+# The syscall recorder (src/profile/bpf): a BPF object built from source with
+# clang -target bpf, and the skeleton bpftool generates from it, which
+# src/profile/recorder.c includes (libbpf itself is loaded on first use).
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+$(GEN)/profile/syscalls.bpf.o: src/profile/bpf/syscalls.bpf.c src/profile/bpf/recorder.h
+	@mkdir -p $(dir $@)
+	$(call say,BPF,$<)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Wall -Werror \
+		-c -o $@ $<
+
+$(GEN)/profile/syscalls.skel.h: $(GEN)/profile/syscalls.bpf.o
+	$(call say,GEN,$@)$(BPFTOOL) gen skeleton $< name prof_syscalls >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/src/profile/recorder.o build/fuzz/obj/src/profile/recorder.o: $(GEN)/profile/syscalls.skel.h
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

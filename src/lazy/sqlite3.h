@@ -14,6 +14,7 @@
 #define sqlite3_bind_null	      BH_LAZY(sqlite3, sqlite3_bind_null)
 #define sqlite3_bind_text	      BH_LAZY(sqlite3, sqlite3_bind_text)
 #define sqlite3_busy_timeout	      BH_LAZY(sqlite3, sqlite3_busy_timeout)
+#define sqlite3_changes		      BH_LAZY(sqlite3, sqlite3_changes)
 #define sqlite3_clear_bindings	      BH_LAZY(sqlite3, sqlite3_clear_bindings)
 #define sqlite3_close		      BH_LAZY(sqlite3, sqlite3_close)
 #define sqlite3_column_blob	      BH_LAZY(sqlite3, sqlite3_column_blob)

@@ -366,6 +366,12 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 			bh_error_warn(&e, "poststop hook");
 		free(s);
 	}
+	{
+		struct bh_error *e = NULL;
+
+		if (rt_learn_collect(id, st, &e) < 0)
+			bh_error_warn(&e, "syscall learning");
+	}
 	if (rt_cgroup_destroy(&cg, err) < 0)
 		goto out;
 	if (bh_remove_tree(AT_FDCWD, dir, err) < 0)

@@ -501,7 +501,7 @@ static int release_new_init(struct create_job *j, struct bh_error **err)
 	/* without the pid on record, nothing could stop the container later */
 	if (rt_state_write(c->dir, c->state, err) < 0)
 		return -1;
-	if (rt_cgroup_enter(&c->cg, j->init, err) < 0)
+	if (rt_cgroup_enter(&c->cg, j->init, err) < 0 || rt_learn_arm(j->id, c, err) < 0)
 		return -1;
 	for (size_t i = 0; i < c->spec->nmounts && nid < 64; i++) {
 		if (!c->spec->mounts[i].idmap)
@@ -611,6 +611,7 @@ static void undo_create(struct create_job *j)
 		waitpid(j->init, NULL, 0);
 	if (c->supervisor > 0)
 		kill(c->supervisor, SIGKILL);
+	rt_learn_undo(j->id, c->state);
 	if (j->cg_made)
 		rt_cgroup_destroy(&c->cg, NULL);
 	if (j->dir_made)

@@ -212,6 +212,15 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	      bool own_tty, struct rt_created *c, struct bh_error **err);
 void rt_created_release(struct rt_created *c);
 
+/* ---- learn.c: syscall learning (org.bulkhead.seccomp.* annotations) ---------- */
+
+/* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
+int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
+/* A failed create: unpin the recorder armed for `state`, if any. */
+void rt_learn_undo(const char *id, const json_t *state);
+/* At delete: what the recorder learned into the profile store; unpinned either way. */
+int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err);
+
 /* What the runtime hands the process it clones (init.c). */
 struct rt_init_args {
 	const struct bh_rt_spec *spec;

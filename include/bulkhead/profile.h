@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead profile: per-container syscall allow-lists learned from what
+ * the workload really does (issue 14).
+ *
+ *   recorder  an eBPF program on sys_enter (tp_btf, raw_tp where tp_btf does
+ *             not load) counts, per architecture, every syscall made by a
+ *             task of one container's cgroup2 directory or below, into a
+ *             per-CPU bitmap that cannot drop events. It is loaded by the
+ *             runtime at create and pinned under /sys/fs/bpf/bulkhead/<id>/
+ *             (the pins hold it while the container runs, whatever process
+ *             created it); it arms itself when the container's init execs
+ *             the workload, so the runtime's own setup calls are not
+ *             recorded. Collected (and unpinned) at delete.
+ *   set       what was learned: bitmaps by architecture, counters, and the
+ *             learning window; turned into syscall names with libseccomp.
+ *
+ * libbpf is loaded on first use (src/lazy): a container that does not learn
+ * never maps it. Ownership follows include/bulkhead/base.h.
+ */
+#ifndef BULKHEAD_PROFILE_H
+#define BULKHEAD_PROFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bulkhead/base.h"
+
+#define BH_PROF_MAX_NR 1024 /* syscall numbers recorded per architecture */
+#define BH_PROF_WORDS  (BH_PROF_MAX_NR / 64)
+
+/* The architectures a profile distinguishes (native and compat calls differ). */
+enum bh_prof_arch {
+	BH_PROF_X86_64 = 0, /* SCMP_ARCH_X86_64 */
+	BH_PROF_X86 = 1,    /* SCMP_ARCH_X86: compat (32-bit) calls */
+	BH_PROF_X32 = 2,    /* SCMP_ARCH_X32 */
+	BH_PROF_NARCH = 3,
+};
+
+/* The OCI name of an architecture ("SCMP_ARCH_X86_64"). */
+const char *bh_prof_arch_name(enum bh_prof_arch a);
+
+/* What one recorder saw. */
+struct bh_prof_record {
+	uint64_t bits[BH_PROF_NARCH][BH_PROF_WORDS];
+	uint64_t events; /* calls recorded */
+	uint64_t lost;	 /* calls that could not be recorded (number out of range) */
+	bool armed;	 /* the workload was exec'd (else nothing ran: nothing learned) */
+	uint64_t armed_ns, collected_ns; /* CLOCK_MONOTONIC: the learning window */
+	uint64_t execs;			 /* execve()s in the container after the first */
+};
+
+/*
+ * Load the recorder for container `id`, whose cgroup2 directory is
+ * `cg2_dir` (absolute, below the cgroup2 mount; the ancestor level is
+ * counted from `cg2_path`, its path below the hierarchy root, "/a/b"), arm it
+ * for the exec of `init` (a host pid), and pin it under
+ * /sys/fs/bpf/bulkhead/<id>/ (bpffs is mounted at /sys/fs/bpf when it is not).
+ * Errors: BH_ERR_UNSUPPORTED when BPF is not allowed here (the message says
+ * why: no CAP_BPF/CAP_SYS_ADMIN, no BTF, a kernel without the helpers),
+ * BH_ERR_IO for libbpf missing or a pin that cannot be made.
+ */
+int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
+			 struct bh_error **err) BH_MUST_CHECK;
+
+/* Read what the pinned recorder of `id` saw so far. BH_ERR_NOTFOUND: none pinned. */
+int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_error **err);
+
+/* Unpin (and so detach) the recorder of `id`; nothing pinned is not an error. */
+int bh_prof_recorder_remove(const char *id, struct bh_error **err);
+
+/* The /sys/fs/bpf/bulkhead/<id> directory (new string). */
+char *bh_prof_pin_dir(const char *id);
+
+/* A profile name: 1..128 of [A-Za-z0-9._-], not starting with '.' or '-'. */
+int bh_prof_name_check(const char *name, struct bh_error **err);
+
+/* ---- the profile store ---------------------------------------------------- */
+
+/*
+ * Learned profiles, in their own SQLite file (WAL; not the advisory
+ * database, which is a cache that `db update` may rebuild): one row per
+ * (name, image digest, "" when unknown) holding the syscall names by
+ * architecture and the learning window: runs, seconds learned, events, lost
+ * events, exec'd processes after the workload's own exec, containers.
+ * Learning windows add up: a new record is merged into the row.
+ */
+struct bh_prof_store;
+
+/* $BULKHEAD_PROFILES, else /var/lib/bulkhead/profiles.sqlite (root) or
+ * $XDG_DATA_HOME/bulkhead/profiles.sqlite (~/.local/share when unset). */
+char *bh_prof_store_default_path(void);
+/* path NULL: the default. BH_ERR_NOTFOUND when absent and !create. */
+int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
+		       struct bh_error **err);
+void bh_prof_store_close(struct bh_prof_store *s);
+/* Merge what container `container` learned into (name, digest); one transaction. */
+int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
+		      const char *container, const struct bh_prof_record *rec,
+		      struct bh_error **err) BH_MUST_CHECK;
+/*
+ * The profiles as a JSON array, each {"name", "digest", "syscalls":
+ * {"SCMP_ARCH_X86_64": [names…]}, "runs", "seconds", "events", "lost", "execs",
+ * "containers": [ids…], "created", "updated"}; name NULL: all of them.
+ */
+int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
+		       struct bh_error **err);
+/* Delete name (every digest, or only digest); BH_ERR_NOTFOUND when nothing matched. */
+int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *digest,
+			 struct bh_error **err);
+/*
+ * The OCI seccomp profile (what podman, docker and Kubernetes' Localhost
+ * take) of one stored profile (an element of bh_prof_store_list): everything
+ * learned allowed, anything else SCMP_ACT_ERRNO (EPERM).
+ */
+json_t *bh_prof_to_oci(const json_t *profile);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbpf, loaded on first use (see lazy.h): include this, not its headers,
+ * and before a bpftool skeleton, whose inline functions then call through
+ * these pointers too. Only a container that learns its syscalls loads it.
+ */
+#ifndef BULKHEAD_LAZY_BPF_H
+#define BULKHEAD_LAZY_BPF_H
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "lazy/lazy.h"
+
+#define bpf_link__destroy	     BH_LAZY(bpf, bpf_link__destroy)
+#define bpf_link__pin		     BH_LAZY(bpf, bpf_link__pin)
+#define bpf_map__fd		     BH_LAZY(bpf, bpf_map__fd)
+#define bpf_map__pin		     BH_LAZY(bpf, bpf_map__pin)
+#define bpf_map_lookup_elem	     BH_LAZY(bpf, bpf_map_lookup_elem)
+#define bpf_map_update_elem	     BH_LAZY(bpf, bpf_map_update_elem)
+#define bpf_obj_get		     BH_LAZY(bpf, bpf_obj_get)
+#define bpf_object__attach_skeleton  BH_LAZY(bpf, bpf_object__attach_skeleton)
+#define bpf_object__destroy_skeleton BH_LAZY(bpf, bpf_object__destroy_skeleton)
+#define bpf_object__detach_skeleton  BH_LAZY(bpf, bpf_object__detach_skeleton)
+#define bpf_object__load_skeleton    BH_LAZY(bpf, bpf_object__load_skeleton)
+#define bpf_object__open_skeleton    BH_LAZY(bpf, bpf_object__open_skeleton)
+#define bpf_program__attach	     BH_LAZY(bpf, bpf_program__attach)
+#define bpf_program__set_autoload    BH_LAZY(bpf, bpf_program__set_autoload)
+#define libbpf_num_possible_cpus     BH_LAZY(bpf, libbpf_num_possible_cpus)
+#define libbpf_set_print	     BH_LAZY(bpf, libbpf_set_print)
+
+#endif

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the profile files share (internal prefix `prof_`). */
+#ifndef BULKHEAD_PROFILE_INTERNAL_H
+#define BULKHEAD_PROFILE_INTERNAL_H
+
+#include "bulkhead/profile.h"
+
+#endif

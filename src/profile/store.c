@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The profile store (see include/bulkhead/profile.h): one SQLite file in WAL
+ * mode, schema versioned by PRAGMA user_version.
+ *
+ *   profiles  (name, digest) → syscalls (JSON object: architecture → sorted
+ *             names), runs, seconds, events, lost, execs, containers (JSON
+ *             array), created, updated
+ *
+ * A record is turned into names with libseccomp (already linked); a number
+ * libseccomp cannot name counts as lost.
+ */
+#include <errno.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lazy/sqlite3.h"
+
+#include "bulkhead/base.h"
+#include "bulkhead/profile.h"
+#include "internal.h"
+#include "banned.h"
+
+#define SCHEMA_VERSION 1
+
+struct bh_prof_store {
+	sqlite3 *db;
+	char *path;
+};
+
+int bh_prof_name_check(const char *name, struct bh_error **err)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n || n > 128 || name[0] == '.' || name[0] == '-')
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!bh_isalnum((unsigned char)name[i]) && !strchr("._-", name[i]))
+			goto bad;
+	return 0;
+bad:
+	return bh_error_set(err, BH_ERR_INVALID,
+			    "profile name '%.64s': 1 to 128 letters, digits, '.', '_' or '-'",
+			    name ? name : "");
+}
+
+char *bh_prof_store_default_path(void)
+{
+	const char *env = getenv("BULKHEAD_PROFILES"), *xdg, *home;
+
+	if (env && *env)
+		return bh_strdup(env);
+	if (geteuid() == 0)
+		return bh_strdup("/var/lib/bulkhead/profiles.sqlite");
+	xdg = getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return bh_asprintf("%s/bulkhead/profiles.sqlite", xdg);
+	home = getenv("HOME");
+	if (!home || home[0] != '/') {
+		struct passwd *pw = getpwuid(geteuid());
+
+		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/tmp";
+	}
+	return bh_asprintf("%s/.local/share/bulkhead/profiles.sqlite", home);
+}
+
+static int sql_error(sqlite3 *db, const char *what, struct bh_error **err)
+{
+	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, db ? sqlite3_errmsg(db) : "no memory");
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
+{
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sql_error(db, what, err);
+	return 0;
+}
+
+int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
+		       struct bh_error **err)
+{
+	char *p = path ? bh_strdup(path) : bh_prof_store_default_path(), *slash;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	sqlite3 *db = NULL;
+	struct stat st;
+
+	*out = NULL;
+	if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
+		goto fail;
+	if (stat(p, &st) < 0) {
+		if (errno != ENOENT || !create) {
+			if (errno == ENOENT)
+				bh_error_set(err, BH_ERR_NOTFOUND, "no profiles yet");
+			else
+				bh_error_sys(err, errno, "stat");
+			goto fail;
+		}
+		slash = strrchr(p, '/');
+		if (slash && slash != p) {
+			*slash = 0;
+			if (bh_mkdirs(p, 0755, 0700, err) < 0) {
+				*slash = '/';
+				goto fail;
+			}
+			*slash = '/';
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	} else if (!S_ISREG(st.st_mode)) {
+		bh_error_set(err, BH_ERR_INVALID, "not a regular file");
+		goto fail;
+	}
+	if (sqlite3_open_v2(p, &db, flags, NULL) != SQLITE_OK) {
+		sql_error(db, "opening", err);
+		goto fail;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	if (exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "opening",
+		     err) < 0 ||
+	    exec_sql(db,
+		     "CREATE TABLE IF NOT EXISTS profiles ("
+		     "  name TEXT NOT NULL, digest TEXT NOT NULL,"
+		     "  syscalls TEXT NOT NULL, runs INTEGER NOT NULL, seconds REAL NOT NULL,"
+		     "  events INTEGER NOT NULL, lost INTEGER NOT NULL, execs INTEGER NOT NULL,"
+		     "  containers TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,"
+		     "  PRIMARY KEY (name, digest)) WITHOUT ROWID;"
+		     "PRAGMA user_version = 1;",
+		     "creating the schema", err) < 0)
+		goto fail;
+	*out = bh_calloc(1, sizeof(**out));
+	(*out)->db = db;
+	(*out)->path = p;
+	return 0;
+fail:
+	if (db)
+		sqlite3_close(db);
+	bh_error_prefix(err, "profile store %s", p);
+	free(p);
+	return -1;
+}
+
+void bh_prof_store_close(struct bh_prof_store *s)
+{
+	if (!s)
+		return;
+	sqlite3_close(s->db);
+	free(s->path);
+	free(s);
+}
+
+static const uint32_t scmp_arch[BH_PROF_NARCH] = { SCMP_ARCH_X86_64, SCMP_ARCH_X86, SCMP_ARCH_X32 };
+
+/* The names a record holds, merged into syscalls (architecture → array). */
+static uint64_t merge_record(json_t *syscalls, const struct bh_prof_record *rec)
+{
+	uint64_t unnamed = 0;
+
+	for (int a = 0; a < BH_PROF_NARCH; a++) {
+		json_t *arr = json_object_get(syscalls, bh_prof_arch_name((enum bh_prof_arch)a));
+		bool made = false;
+
+		for (int nr = 0; nr < BH_PROF_MAX_NR; nr++) {
+			char *name;
+			size_t i;
+			json_t *v;
+
+			if (!(rec->bits[a][nr / 64] & (1ULL << (nr % 64))))
+				continue;
+			name = seccomp_syscall_resolve_num_arch(
+				scmp_arch[a], a == BH_PROF_X32 ? nr | 0x40000000 : nr);
+			if (!name) {
+				unnamed++;
+				continue;
+			}
+			if (!arr) {
+				arr = json_array();
+				made = true;
+			}
+			json_array_foreach (arr, i, v)
+				if (!strcmp(json_string_value(v), name))
+					break;
+			if (i == json_array_size(arr))
+				json_array_append_new(arr, json_string(name));
+			free(name);
+		}
+		if (made)
+			json_object_set_new(syscalls, bh_prof_arch_name((enum bh_prof_arch)a), arr);
+	}
+	return unnamed;
+}
+
+static int cmp_json_str(const void *a, const void *b)
+{
+	return strcmp(json_string_value(*(json_t *const *)a),
+		      json_string_value(*(json_t *const *)b));
+}
+
+/* Sort each architecture's names, so that a profile reads (and diffs) stably. */
+static void sort_names(json_t *syscalls)
+{
+	const char *k;
+	json_t *arr;
+
+	json_object_foreach (syscalls, k, arr) {
+		size_t n = json_array_size(arr);
+		json_t **v = bh_calloc(n + 1, sizeof(*v));
+		json_t *sorted = json_array();
+
+		for (size_t i = 0; i < n; i++)
+			v[i] = json_array_get(arr, i);
+		qsort(v, n, sizeof(*v), cmp_json_str);
+		for (size_t i = 0; i < n; i++)
+			json_array_append(sorted, v[i]);
+		free(v);
+		json_object_set_new(syscalls, k, sorted);
+	}
+}
+
+int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
+		      const char *container, const struct bh_prof_record *rec,
+		      struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *syscalls = NULL, *containers = NULL;
+	char now[BH_TIME_MAX], *created = NULL, *sj = NULL, *cj = NULL;
+	int64_t runs = 0, events = 0, lost = 0, execs = 0;
+	double seconds = 0;
+	int rc, r = -1;
+
+	if (bh_prof_name_check(name, err) < 0)
+		return -1;
+	if (!digest)
+		digest = "";
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+		return -1;
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT syscalls, runs, seconds, events, lost, execs, containers, "
+				"created FROM profiles WHERE name = ? AND digest = ?",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		const char *c = (const char *)sqlite3_column_text(st, 6);
+
+		syscalls = t ? json_loads(t, 0, NULL) : NULL;
+		containers = c ? json_loads(c, 0, NULL) : NULL;
+		runs = sqlite3_column_int64(st, 1);
+		seconds = sqlite3_column_double(st, 2);
+		events = sqlite3_column_int64(st, 3);
+		lost = sqlite3_column_int64(st, 4);
+		execs = sqlite3_column_int64(st, 5);
+		t = (const char *)sqlite3_column_text(st, 7);
+		created = t ? bh_strdup(t) : NULL;
+		rc = SQLITE_DONE;
+		if (!json_is_object(syscalls) || !json_is_array(containers)) {
+			bh_error_set(err, BH_ERR_INVALID, "the stored profile %s is damaged", name);
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		sql_error(s->db, "reading", err);
+		goto out;
+	}
+	if (!syscalls)
+		syscalls = json_object();
+	if (!containers)
+		containers = json_array();
+	lost += (int64_t)(rec->lost + merge_record(syscalls, rec));
+	sort_names(syscalls);
+	if (container)
+		json_array_append_new(containers, json_string(container));
+	runs++;
+	events += (int64_t)rec->events;
+	execs += (int64_t)rec->execs;
+	if (rec->armed && rec->collected_ns > rec->armed_ns)
+		seconds += (double)(rec->collected_ns - rec->armed_ns) / 1e9;
+	bh_time_rfc3339(NULL, 0, now);
+	sj = json_dumps(syscalls, JSON_COMPACT);
+	cj = json_dumps(containers, JSON_COMPACT);
+	rc = sqlite3_prepare_v2(
+		s->db, "INSERT OR REPLACE INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, sj, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, runs);
+		sqlite3_bind_double(st, 5, seconds);
+		sqlite3_bind_int64(st, 6, events);
+		sqlite3_bind_int64(st, 7, lost);
+		sqlite3_bind_int64(st, 8, execs);
+		sqlite3_bind_text(st, 9, cj, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, created ? created : now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, now, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		sql_error(s->db, "writing", err);
+		goto out;
+	}
+	if (exec_sql(s->db, "COMMIT", "committing", err) < 0)
+		goto out;
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	json_decref(syscalls);
+	json_decref(containers);
+	free(created);
+	free(sj);
+	free(cj);
+	return r < 0 ? bh_error_prefix(err, "profile store %s", s->path) : 0;
+}
+
+int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
+		       struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc;
+
+	*out = NULL;
+	rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT name, digest, syscalls, runs, seconds, events, lost, execs, "
+		"containers, created, updated FROM profiles WHERE ?1 IS NULL OR "
+		"name = ?1 ORDER BY name, digest",
+		-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if (name)
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *sys = (const char *)sqlite3_column_text(st, 2);
+			const char *cs = (const char *)sqlite3_column_text(st, 8);
+			json_t *sj = sys ? json_loads(sys, 0, NULL) : NULL;
+			json_t *cj = cs ? json_loads(cs, 0, NULL) : NULL;
+
+			json_array_append_new(
+				arr,
+				json_pack("{s:s, s:s, s:o, s:I, s:f, s:I, s:I, s:I, s:o, s:s, s:s}",
+					  "name", (const char *)sqlite3_column_text(st, 0),
+					  "digest", (const char *)sqlite3_column_text(st, 1),
+					  "syscalls", sj ? sj : json_object(), "runs",
+					  (json_int_t)sqlite3_column_int64(st, 3), "seconds",
+					  sqlite3_column_double(st, 4), "events",
+					  (json_int_t)sqlite3_column_int64(st, 5), "lost",
+					  (json_int_t)sqlite3_column_int64(st, 6), "execs",
+					  (json_int_t)sqlite3_column_int64(st, 7), "containers",
+					  cj ? cj : json_array(), "created",
+					  (const char *)sqlite3_column_text(st, 9), "updated",
+					  (const char *)sqlite3_column_text(st, 10)));
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		sql_error(s->db, "reading", err);
+		return bh_error_prefix(err, "profile store %s", s->path);
+	}
+	*out = arr;
+	return 0;
+}
+
+int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *digest,
+			 struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(
+		s->db, "DELETE FROM profiles WHERE name = ?1 AND (?2 IS NULL OR digest = ?2)", -1,
+		&st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (digest)
+			sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sql_error(s->db, "deleting", err);
+	if (!sqlite3_changes(s->db))
+		return bh_error_set(err, BH_ERR_NOTFOUND, "no profile %s%s%s", name,
+				    digest ? " for " : "", digest ? digest : "");
+	return 0;
+}
+
+json_t *bh_prof_to_oci(const json_t *profile)
+{
+	json_t *sys = json_object_get(profile, "syscalls"), *arches = json_array();
+	json_t *names = json_array(), *v, *arr;
+	const char *arch;
+	size_t i;
+
+	json_object_foreach (sys, arch, arr) {
+		json_array_append_new(arches, json_string(arch));
+		json_array_foreach (arr, i, v) {
+			size_t k;
+			json_t *w;
+
+			json_array_foreach (names, k, w)
+				if (json_equal(v, w))
+					break;
+			if (k == json_array_size(names))
+				json_array_append(names, v);
+		}
+	}
+	{
+		json_t *tmp = json_object();
+
+		json_object_set_new(tmp, "x", names);
+		sort_names(tmp);
+		names = json_incref(json_object_get(tmp, "x"));
+		json_decref(tmp);
+	}
+	return json_pack("{s:s, s:i, s:o, s:[{s:o, s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
+			 "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names", names,
+			 "action", "SCMP_ACT_ALLOW");
+}
