@@ -67,6 +67,7 @@ struct bh_bundle_run_opts {
 	const char *state_root; /* the runtime's state directory (NULL = /run/bulkhead) */
 	char *const *args;	/* the command; NULL or empty = the image's entrypoint + cmd */
 	bool tty; /* give the process a terminal (TERM=xterm unless the image sets one) */
+	const json_t *annotations; /* added to the config's annotations (borrowed); NULL: none */
 };
 
 struct bh_bundle_run {

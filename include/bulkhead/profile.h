@@ -95,9 +95,21 @@ char *bh_prof_store_default_path(void);
 int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
 		       struct bh_error **err);
 void bh_prof_store_close(struct bh_prof_store *s);
-/* Merge what container `container` learned into (name, digest); one transaction. */
+/*
+ * Merge what container `container` learned into (name, digest): one
+ * transaction, nothing written on failure. A name on `deny` (NULL-terminated;
+ * the runtime's deny-list) refuses the save: BH_ERR_UNSAFE, naming it.
+ */
 int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
 		      const char *container, const struct bh_prof_record *rec,
+		      const char *const *deny, struct bh_error **err) BH_MUST_CHECK;
+/*
+ * Merge a profile (the shape bh_prof_store_list gives, or bh_prof_from_oci's:
+ * "syscalls" required, the counters and "containers" added when present)
+ * into (name, digest), as bh_prof_store_add does.
+ */
+int bh_prof_store_put(struct bh_prof_store *s, const char *name, const char *digest,
+		      const json_t *profile, const char *const *deny,
 		      struct bh_error **err) BH_MUST_CHECK;
 /*
  * The profiles as a JSON array, each {"name", "digest", "syscalls":
@@ -106,6 +118,20 @@ int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *dig
  */
 int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
 		       struct bh_error **err);
+/*
+ * One profile: the rows of name (only digest's when digest is not NULL)
+ * merged: names united, counters summed, "digests" listing the rows.
+ * BH_ERR_NOTFOUND when there is none.
+ */
+int bh_prof_store_get(struct bh_prof_store *s, const char *name, const char *digest, json_t **out,
+		      struct bh_error **err);
+/* Merge every row of src into dst (digest by digest). */
+int bh_prof_store_merge(struct bh_prof_store *s, const char *dst, const char *src,
+			const char *const *deny, struct bh_error **err) BH_MUST_CHECK;
+/* Read the OCI seccomp profile at path (bh_prof_from_oci) into (name, digest). */
+int bh_prof_import_file(struct bh_prof_store *s, const char *name, const char *digest,
+			const char *path, const char *const *deny,
+			struct bh_error **err) BH_MUST_CHECK;
 /* Delete name (every digest, or only digest); BH_ERR_NOTFOUND when nothing matched. */
 int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *digest,
 			 struct bh_error **err);
@@ -115,5 +141,22 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
  * learned allowed, anything else SCMP_ACT_ERRNO (EPERM).
  */
 json_t *bh_prof_to_oci(const json_t *profile);
+
+/*
+ * Read an OCI seccomp profile, strictly: an allow-list (defaultAction
+ * SCMP_ACT_ERRNO or a kill; SCMP_ACT_ALLOW rules of names only, no args),
+ * architectures SCMP_ARCH_X86_64, SCMP_ARCH_X86 or SCMP_ARCH_X32 (none:
+ * the native one). *out: {"syscalls": {arch: [sorted names]}}. Errors:
+ * BH_ERR_INVALID (malformed, an unknown syscall or architecture, each named),
+ * BH_ERR_UNSUPPORTED (argument filters, other actions), BH_ERR_UNSAFE (a name
+ * on `deny`).
+ */
+#define BH_PROF_MAX_JSON (1024 * 1024)
+int bh_prof_from_oci(const char *buf, size_t len, const char *const *deny, json_t **out,
+		     struct bh_error **err);
+
+/* What b has that a has not (added) and the reverse (removed), by architecture:
+ * {"added": {arch: [names]}, "removed": {...}}. */
+json_t *bh_prof_diff(const json_t *a, const json_t *b);
 
 #endif

@@ -227,6 +227,15 @@ int bh_bundle_prepare_run(struct bh_image *img, const struct bh_bundle_run_opts 
 		    0 ||
 	    harden(cfg, r->rootfs, o->tty, err) < 0)
 		goto out;
+	if (o->annotations) {
+		json_t *ann = json_object_get(cfg, "annotations");
+
+		if (!json_is_object(ann)) {
+			ann = json_object();
+			json_object_set_new(cfg, "annotations", ann);
+		}
+		json_object_update(ann, (json_t *)o->annotations);
+	}
 	if (bh_json_dump_buf(cfg, JSON_INDENT(2), &text, err) < 0 ||
 	    bh_buf_addc(&text, '\n', err) < 0)
 		goto out;

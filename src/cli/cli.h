@@ -168,6 +168,7 @@ int cmd_image(int argc, char **argv, struct bh_cli *cli);
 int cmd_scan(int argc, char **argv, struct bh_cli *cli);
 int cmd_sbom(int argc, char **argv, struct bh_cli *cli);
 int cmd_db(int argc, char **argv, struct bh_cli *cli);
+int cmd_profile(int argc, char **argv, struct bh_cli *cli);
 int cmd_create(int argc, char **argv, struct bh_cli *cli);
 int cmd_start(int argc, char **argv, struct bh_cli *cli);
 int cmd_state(int argc, char **argv, struct bh_cli *cli);

@@ -28,6 +28,7 @@ enum {
 	OPT_NO_PIVOT,
 	OPT_NO_KEYRING,
 	OPT_ALLOW,
+	OPT_LEARN,
 	OPT_FORMAT,
 	OPT_KEEP,
 	OPT_PROCESS,
@@ -167,6 +168,7 @@ static const struct option create_opts[] = {
 	{ "detach", no_argument, NULL, 'd' },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "tty", no_argument, NULL, 't' },
+	{ "profile-learn", required_argument, NULL, OPT_LEARN },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -174,6 +176,7 @@ static const struct option create_opts[] = {
 struct create_args {
 	struct bh_rt_create_opts o;
 	bool detach, keep, bundle_given, tty;
+	const char *learn; /* --profile-learn NAME (run IMAGE) */
 };
 
 /*
@@ -215,6 +218,14 @@ static int parse_create(int argc, char **argv, const char *cmd, struct create_ar
 		case 'd': a->detach = true; break;
 		case OPT_KEEP: a->keep = true; break;
 		case 't': a->tty = true; break;
+		case OPT_LEARN:
+			if (!strcmp(cmd, "create"))
+				return cli_usage_error(cmd,
+						       "--profile-learn goes with 'run IMAGE'; a "
+						       "bundle takes the annotation "
+						       "org.bulkhead.seccomp.mode=discover");
+			a->learn = optarg;
+			break;
 		case 'h': return -1;
 		default: return BH_EXIT_USAGE;
 		}
@@ -705,6 +716,8 @@ static const char run_usage[] =
 	"  --keep                    keep the container after it exits (OCI form)\n"
 	"  --preserve-fds N          pass fds 3..3+N-1\n"
 	"  --no-pivot, --no-new-keyring, --allow-dangerous SYSCALL   as for create\n"
+	"  --profile-learn NAME      learn the syscalls the IMAGE's command makes into\n"
+	"                            the profile NAME (see bulkhead-profile(1))\n"
 	"\n"
 	"See bulkhead-run(1).\n";
 
@@ -722,6 +735,7 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 	struct bh_bundle_run_opts ro = { .state_root = cli->runtime_root,
 					 .args = cmd,
 					 .tty = a->tty };
+	json_t *ann = NULL;
 	struct bh_bundle_run *run = NULL;
 	struct bh_image *img = NULL;
 	struct bh_error *err = NULL;
@@ -734,7 +748,15 @@ static int run_image(const char *image, char *const *cmd, struct create_args *a,
 		bh_error_prefix(&err, "run %s", image);
 		return cli_fail(err);
 	}
+	if (a->learn) {
+		/* learned for this image: keyed by its ID (the config digest) */
+		ann = json_pack("{s:s, s:s, s:s}", "org.bulkhead.seccomp.mode", "discover",
+				"org.bulkhead.seccomp.profile", a->learn,
+				"org.bulkhead.seccomp.digest", img->config_digest.str);
+		ro.annotations = ann;
+	}
 	r = bh_bundle_prepare_run(img, &ro, &run, &err);
+	json_decref(ann);
 	/* the policy judges the image opened: its name, digest and config, its
 	 * signatures where it is (a layout's beside it, a registry's there) */
 	pi.ref = img->name && strpbrk(img->name, "/:@") ? img->name : image;
@@ -794,6 +816,9 @@ int cmd_run(int argc, char **argv, struct bh_cli *cli)
 		return cli_usage_error("run",
 				       "--tty goes with an IMAGE; a bundle's process.terminal "
 				       "asks for a terminal");
+	if (a.learn)
+		return cli_usage_error("run", "--profile-learn goes with an IMAGE; a bundle takes "
+					      "the annotation org.bulkhead.seccomp.mode=discover");
 	ctx_init(&ctx, cli);
 	a.o.policy = &pr;
 	r = bh_rt_run(&ctx, op, &a.o, a.detach, a.keep, &status, &err);

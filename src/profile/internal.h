@@ -5,4 +5,8 @@
 
 #include "bulkhead/profile.h"
 
+/* Sort each architecture's names (architecture → array), so that a profile
+ * reads and diffs stably. */
+void prof_sort_names(json_t *syscalls);
+
 #endif

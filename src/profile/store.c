@@ -199,8 +199,7 @@ static int cmp_json_str(const void *a, const void *b)
 		      json_string_value(*(json_t *const *)b));
 }
 
-/* Sort each architecture's names, so that a profile reads (and diffs) stably. */
-static void sort_names(json_t *syscalls)
+void prof_sort_names(json_t *syscalls)
 {
 	const char *k;
 	json_t *arr;
@@ -220,15 +219,63 @@ static void sort_names(json_t *syscalls)
 	}
 }
 
-int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
-		      const char *container, const struct bh_prof_record *rec,
-		      struct bh_error **err)
+/* The first name of syscalls on deny, or NULL. */
+static const char *denied(const json_t *syscalls, const char *const *deny)
+{
+	const char *arch;
+	json_t *arr, *v;
+	size_t i;
+
+	json_object_foreach ((json_t *)syscalls, arch, arr)
+		json_array_foreach (arr, i, v)
+			for (const char *const *d = deny; d && *d; d++)
+				if (!strcmp(*d, json_string_value(v)))
+					return *d;
+	return NULL;
+}
+
+/* Union the names of add into syscalls. */
+static void union_names(json_t *syscalls, const json_t *add)
+{
+	const char *arch;
+	json_t *arr, *v;
+	size_t i;
+
+	json_object_foreach ((json_t *)add, arch, arr) {
+		json_t *dst = json_object_get(syscalls, arch);
+
+		if (!dst) {
+			dst = json_array();
+			json_object_set_new(syscalls, arch, dst);
+		}
+		json_array_foreach (arr, i, v) {
+			size_t k;
+			json_t *w;
+
+			json_array_foreach (dst, k, w)
+				if (json_equal(v, w))
+					break;
+			if (k == json_array_size(dst))
+				json_array_append(dst, v);
+		}
+	}
+}
+
+/*
+ * Merge into the row (name, digest): the names of add (or of rec), the
+ * learning window of rec (NULL: an import or a merge, no run), container.
+ * One transaction; a deny-listed name refuses the whole save.
+ */
+static int merge_row(struct bh_prof_store *s, const char *name, const char *digest,
+		     const json_t *add, const char *container, const struct bh_prof_record *rec,
+		     const json_t *counts, const char *const *deny, struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *syscalls = NULL, *containers = NULL;
 	char now[BH_TIME_MAX], *created = NULL, *sj = NULL, *cj = NULL;
 	int64_t runs = 0, events = 0, lost = 0, execs = 0;
 	double seconds = 0;
+	const char *bad;
 	int rc, r = -1;
 
 	if (bh_prof_name_check(name, err) < 0)
@@ -236,7 +283,7 @@ int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *dig
 	if (!digest)
 		digest = "";
 	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
-		return -1;
+		return bh_error_prefix(err, "profile store %s", s->path);
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT syscalls, runs, seconds, events, lost, execs, containers, "
 				"created FROM profiles WHERE name = ? AND digest = ?",
@@ -275,15 +322,39 @@ int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *dig
 		syscalls = json_object();
 	if (!containers)
 		containers = json_array();
-	lost += (int64_t)(rec->lost + merge_record(syscalls, rec));
-	sort_names(syscalls);
+	if (add)
+		union_names(syscalls, add);
+	if (rec) {
+		lost += (int64_t)(rec->lost + merge_record(syscalls, rec));
+		runs++;
+		events += (int64_t)rec->events;
+		execs += (int64_t)rec->execs;
+		if (rec->armed && rec->collected_ns > rec->armed_ns)
+			seconds += (double)(rec->collected_ns - rec->armed_ns) / 1e9;
+	}
+	if (counts) {
+		json_int_t v;
+		json_t *cs = json_object_get(counts, "containers"), *x;
+		size_t i;
+
+		runs += bh_json_int(counts, "runs", &v) ? v : 0;
+		events += bh_json_int(counts, "events", &v) ? v : 0;
+		lost += bh_json_int(counts, "lost", &v) ? v : 0;
+		execs += bh_json_int(counts, "execs", &v) ? v : 0;
+		seconds += json_real_value(json_object_get(counts, "seconds"));
+		json_array_foreach (cs, i, x)
+			json_array_append(containers, x);
+	}
+	if ((bad = denied(syscalls, deny))) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "%s is on the deny-list (high-risk calls no profile can allow): the "
+			     "profile is not saved",
+			     bad);
+		goto out;
+	}
+	prof_sort_names(syscalls);
 	if (container)
 		json_array_append_new(containers, json_string(container));
-	runs++;
-	events += (int64_t)rec->events;
-	execs += (int64_t)rec->execs;
-	if (rec->armed && rec->collected_ns > rec->armed_ns)
-		seconds += (double)(rec->collected_ns - rec->armed_ns) / 1e9;
 	bh_time_rfc3339(NULL, 0, now);
 	sj = json_dumps(syscalls, JSON_COMPACT);
 	cj = json_dumps(containers, JSON_COMPACT);
@@ -320,7 +391,21 @@ out:
 	free(created);
 	free(sj);
 	free(cj);
-	return r < 0 ? bh_error_prefix(err, "profile store %s", s->path) : 0;
+	return r < 0 ? bh_error_prefix(err, "profile %s", name) : 0;
+}
+
+int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
+		      const char *container, const struct bh_prof_record *rec,
+		      const char *const *deny, struct bh_error **err)
+{
+	return merge_row(s, name, digest, NULL, container, rec, NULL, deny, err);
+}
+
+int bh_prof_store_put(struct bh_prof_store *s, const char *name, const char *digest,
+		      const json_t *profile, const char *const *deny, struct bh_error **err)
+{
+	return merge_row(s, name, digest, json_object_get(profile, "syscalls"), NULL, NULL, profile,
+			 deny, err);
 }
 
 int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
@@ -395,35 +480,86 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 	return 0;
 }
 
-json_t *bh_prof_to_oci(const json_t *profile)
+int bh_prof_store_get(struct bh_prof_store *s, const char *name, const char *digest, json_t **out,
+		      struct bh_error **err)
 {
-	json_t *sys = json_object_get(profile, "syscalls"), *arches = json_array();
-	json_t *names = json_array(), *v, *arr;
-	const char *arch;
-	size_t i;
+	json_t *rows, *row, *m;
+	size_t i, n = 0;
 
-	json_object_foreach (sys, arch, arr) {
-		json_array_append_new(arches, json_string(arch));
-		json_array_foreach (arr, i, v) {
-			size_t k;
-			json_t *w;
+	*out = NULL;
+	if (bh_prof_store_list(s, name, &rows, err) < 0)
+		return -1;
+	m = json_pack("{s:s, s:s, s:o, s:I, s:f, s:I, s:I, s:I, s:o, s:o}", "name", name, "digest",
+		      digest ? digest : "", "syscalls", json_object(), "runs", (json_int_t)0,
+		      "seconds", 0.0, "events", (json_int_t)0, "lost", (json_int_t)0, "execs",
+		      (json_int_t)0, "containers", json_array(), "digests", json_array());
+	json_array_foreach (rows, i, row) {
+		static const char *const counters[] = { "runs", "events", "lost", "execs" };
+		const char *d = bh_json_str(row, "digest");
 
-			json_array_foreach (names, k, w)
-				if (json_equal(v, w))
-					break;
-			if (k == json_array_size(names))
-				json_array_append(names, v);
+		if (digest && strcmp(d, digest))
+			continue;
+		n++;
+		union_names(json_object_get(m, "syscalls"), json_object_get(row, "syscalls"));
+		for (size_t k = 0; k < 4; k++) {
+			json_int_t a = 0, b = 0;
+
+			bh_json_int(m, counters[k], &a);
+			bh_json_int(row, counters[k], &b);
+			json_object_set_new(m, counters[k], json_integer(a + b));
 		}
+		json_object_set_new(m, "seconds",
+				    json_real(json_real_value(json_object_get(m, "seconds")) +
+					      json_real_value(json_object_get(row, "seconds"))));
+		json_array_extend(json_object_get(m, "containers"),
+				  json_object_get(row, "containers"));
+		json_array_append_new(json_object_get(m, "digests"), json_string(d));
+		json_object_set(m, "created", json_object_get(row, "created"));
+		json_object_set(m, "updated", json_object_get(row, "updated"));
 	}
-	{
-		json_t *tmp = json_object();
+	json_decref(rows);
+	if (!n) {
+		json_decref(m);
+		return bh_error_set(err, BH_ERR_NOTFOUND, "no profile %s%s%s", name,
+				    digest ? " for " : "", digest ? digest : "");
+	}
+	prof_sort_names(json_object_get(m, "syscalls"));
+	*out = m;
+	return 0;
+}
 
-		json_object_set_new(tmp, "x", names);
-		sort_names(tmp);
-		names = json_incref(json_object_get(tmp, "x"));
-		json_decref(tmp);
-	}
-	return json_pack("{s:s, s:i, s:o, s:[{s:o, s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
-			 "defaultErrnoRet", 1, "architectures", arches, "syscalls", "names", names,
-			 "action", "SCMP_ACT_ALLOW");
+int bh_prof_store_merge(struct bh_prof_store *s, const char *dst, const char *src,
+			const char *const *deny, struct bh_error **err)
+{
+	json_t *rows, *row;
+	size_t i;
+	int r = 0;
+
+	if (bh_prof_name_check(dst, err) < 0 || bh_prof_store_list(s, src, &rows, err) < 0)
+		return -1;
+	if (!json_array_size(rows))
+		r = bh_error_set(err, BH_ERR_NOTFOUND, "no profile %s", src);
+	json_array_foreach (rows, i, row)
+		if (!r)
+			r = bh_prof_store_put(s, dst, bh_json_str(row, "digest"), row, deny, err);
+	json_decref(rows);
+	return r;
+}
+
+int bh_prof_import_file(struct bh_prof_store *s, const char *name, const char *digest,
+			const char *path, const char *const *deny, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(BH_PROF_MAX_JSON);
+	json_t *p = NULL;
+	int r = -1;
+
+	if (bh_prof_name_check(name, err) < 0)
+		return -1;
+	if (bh_read_file(path, &b, err) < 0 || bh_prof_from_oci(b.data, b.len, deny, &p, err) < 0)
+		bh_error_prefix(err, "%s", path);
+	else
+		r = bh_prof_store_put(s, name, digest, p, deny, err);
+	json_decref(p);
+	bh_buf_release(&b);
+	return r;
 }

@@ -92,7 +92,7 @@ int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
 		goto out;
 	if (bh_prof_store_open(NULL, true, &s, err) < 0 ||
 	    bh_prof_store_add(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id, &rec,
-			      err) < 0)
+			      bh_rt_deny_list, err) < 0)
 		goto out;
 	r = 0;
 out:
