@@ -9,9 +9,18 @@
  * on any bundle arm the syscall recorder (src/profile) at create, once the
  * init is in its cgroups; the recorder starts counting when the init execs
  * the workload. State.json's "learn" object says so; delete collects what
- * was learned into the profile store and unpins the recorder. monitor and
- * protect are refused until they are implemented, rather than run the
- * container with less than was asked.
+ * was learned into the profile store and unpins the recorder.
+ *
+ *   org.bulkhead.seccomp.mode=monitor|protect
+ *   org.bulkhead.seccomp.profile=NAME     (required)
+ *   org.bulkhead.seccomp.digest=DIGEST    (that row only; default: all of NAME's)
+ *   org.bulkhead.seccomp.action=errno|kill  (protect: EPERM, the default, or a kill)
+ *
+ * replace the bundle's linux.seccomp with the learned allow-list (the
+ * deny-list and the mount rules are still merged on top by the compiler, so
+ * a profile can lift neither). Outside it, monitor logs (SCMP_ACT_LOG: the
+ * kernel's audit record, type 1326) and allows; protect fails the call with
+ * EPERM, or kills the process, and logs it (SECCOMP_FILTER_FLAG_LOG).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +42,70 @@ static const char *annotation(const struct bh_rt_spec *s, const char *key)
 	return s->annotations ? bh_json_str(s->annotations, key) : NULL;
 }
 
+#define ANN_ACTION "org.bulkhead.seccomp.action"
+
+/* Calls a learned list always allows: the kernel's plumbing of signals and
+ * exits, which a short learning window may not see. */
+static const char *const plumbing[] = { "rt_sigreturn", "restart_syscall", "exit", "exit_group",
+					NULL };
+
+int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err)
+{
+	const char *mode = annotation(spec, ANN_MODE), *name, *act;
+	struct bh_prof_store *s = NULL;
+	json_t *p = NULL, *oci = NULL, *names;
+	bool monitor;
+	int r = -1;
+
+	if (!mode || !strcmp(mode, "discover"))
+		return 0;
+	if (strcmp(mode, "monitor") && strcmp(mode, "protect"))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: '%.64s' is not discover, monitor or protect",
+				    ANN_MODE, mode);
+	monitor = !strcmp(mode, "monitor");
+	name = annotation(spec, ANN_PROFILE);
+	if (!name)
+		return bh_error_set(err, BH_ERR_USAGE, "%s=%s needs %s=NAME", ANN_MODE, mode,
+				    ANN_PROFILE);
+	act = annotation(spec, ANN_ACTION);
+	if (act && strcmp(act, "errno") && strcmp(act, "kill"))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: '%.64s' is not errno or kill", ANN_ACTION, act);
+	if (bh_prof_name_check(name, err) < 0 || bh_prof_store_open(NULL, false, &s, err) < 0 ||
+	    bh_prof_store_get(s, name, annotation(spec, ANN_DIGEST), &p, err) < 0)
+		goto out;
+	oci = bh_prof_to_oci(p);
+	names = json_object_get(json_array_get(json_object_get(oci, "syscalls"), 0), "names");
+	for (const char *const *c = plumbing; *c; c++)
+		json_array_append_new(names, json_string(*c));
+	if (monitor) {
+		/* every architecture, so that a call of one not learned is logged, not killed */
+		json_object_set_new(oci, "architectures",
+				    json_pack("[s, s, s]", "SCMP_ARCH_X86_64", "SCMP_ARCH_X86",
+					      "SCMP_ARCH_X32"));
+		json_object_set_new(oci, "defaultAction", json_string("SCMP_ACT_LOG"));
+		json_object_del(oci, "defaultErrnoRet");
+	} else {
+		if (act && !strcmp(act, "kill")) {
+			json_object_set_new(oci, "defaultAction",
+					    json_string("SCMP_ACT_KILL_PROCESS"));
+			json_object_del(oci, "defaultErrnoRet");
+		}
+		json_object_set_new(oci, "flags", json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
+	}
+	json_decref(spec->seccomp);
+	spec->seccomp = oci;
+	oci = NULL;
+	bh_debug("seccomp: %s with the learned profile %s", mode, name);
+	r = 0;
+out:
+	json_decref(oci);
+	json_decref(p);
+	bh_prof_store_close(s);
+	return r < 0 ? bh_error_prefix(err, "%s=%s", ANN_MODE, mode) : 0;
+}
+
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 {
 	const char *mode = annotation(c->spec, ANN_MODE), *name, *digest, *dir = NULL;
@@ -40,14 +113,8 @@ int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 
 	if (!mode)
 		return 0;
-	if (!strcmp(mode, "monitor") || !strcmp(mode, "protect"))
-		return bh_error_set(err, BH_ERR_UNSUPPORTED,
-				    "annotation %s=%s: not implemented yet (only discover)",
-				    ANN_MODE, mode);
 	if (strcmp(mode, "discover"))
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "annotation %s: '%.64s' is not discover, monitor or protect",
-				    ANN_MODE, mode);
+		return 0; /* monitor, protect: rt_learn_apply; anything else refused there */
 	name = annotation(c->spec, ANN_PROFILE);
 	if (!name || bh_prof_name_check(name, err) < 0)
 		return name ? bh_error_prefix(err, "annotation %s", ANN_PROFILE)
