@@ -49,7 +49,18 @@ struct bh_prof_record {
 	bool armed;	 /* the workload was exec'd (else nothing ran: nothing learned) */
 	uint64_t armed_ns, collected_ns; /* CLOCK_MONOTONIC: the learning window */
 	uint64_t execs;			 /* execve()s in the container after the first */
+	/* monitor: calls outside the allow-list, count[arch * BH_PROF_MAX_NR + nr];
+	 * NULL otherwise. Owned: bh_prof_record_release. */
+	uint64_t *outside;
 };
+void bh_prof_record_release(struct bh_prof_record *rec);
+
+/*
+ * The bitmap of a profile's names (a "syscalls" object: architecture →
+ * names), every name on each of the three architectures (as the OCI profile
+ * bh_prof_to_oci writes allows it). Names libseccomp does not know are skipped.
+ */
+void bh_prof_bits_of(const json_t *profile, struct bh_prof_record *out);
 
 /*
  * Load the recorder for container `id`, whose cgroup2 directory is
@@ -57,12 +68,14 @@ struct bh_prof_record {
  * counted from `cg2_path`, its path below the hierarchy root, "/a/b"), arm it
  * for the exec of `init` (a host pid), and pin it under
  * /sys/fs/bpf/bulkhead/<id>/ (bpffs is mounted at /sys/fs/bpf when it is not).
+ * With `allowed` (monitor), calls outside its bits are also counted (read
+ * into bh_prof_record.outside).
  * Errors: BH_ERR_UNSUPPORTED when BPF is not allowed here (the message says
  * why: no CAP_BPF/CAP_SYS_ADMIN, no BTF, a kernel without the helpers),
  * BH_ERR_IO for libbpf missing or a pin that cannot be made.
  */
 int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
-			 struct bh_error **err) BH_MUST_CHECK;
+			 const struct bh_prof_record *allowed, struct bh_error **err) BH_MUST_CHECK;
 
 /* Read what the pinned recorder of `id` saw so far. BH_ERR_NOTFOUND: none pinned. */
 int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_error **err);
@@ -120,11 +133,19 @@ int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
 		       struct bh_error **err);
 /*
  * One profile: the rows of name (only digest's when digest is not NULL)
- * merged: names united, counters summed, "digests" listing the rows.
+ * merged: names united, counters summed, "digests" listing the rows,
+ * "outside" the monitor reports (bh_prof_store_reports).
  * BH_ERR_NOTFOUND when there is none.
  */
 int bh_prof_store_get(struct bh_prof_store *s, const char *name, const char *digest, json_t **out,
 		      struct bh_error **err);
+/* monitor: store rec->outside (calls outside the profile) as report rows. */
+int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *digest,
+			 const char *container, const struct bh_prof_record *rec,
+			 struct bh_error **err) BH_MUST_CHECK;
+/* The report rows of name: [{"container", "arch", "syscall", "count", "time", "digest"}]. */
+int bh_prof_store_reports(struct bh_prof_store *s, const char *name, json_t **out,
+			  struct bh_error **err);
 /* Merge every row of src into dst (digest by digest). */
 int bh_prof_store_merge(struct bh_prof_store *s, const char *dst, const char *src,
 			const char *const *deny, struct bh_error **err) BH_MUST_CHECK;

@@ -122,6 +122,13 @@ static void show(const json_t *p)
 			printf(" %s", json_string_value(v));
 		printf("\n");
 	}
+	arr = json_object_get(p, "outside");
+	if (json_array_size(arr))
+		printf("outside the profile (monitor):\n");
+	json_array_foreach (arr, i, v)
+		printf("  %s %s %s x%lld (container %s)\n", bh_json_str(v, "time"),
+		       bh_json_str(v, "arch"), bh_json_str(v, "syscall"), int_of(v, "count"),
+		       bh_json_str(v, "container"));
 }
 
 int cmd_profile(int argc, char **argv, struct bh_cli *cli)

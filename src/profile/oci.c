@@ -250,3 +250,23 @@ json_t *bh_prof_diff(const json_t *a, const json_t *b)
 
 	return json_pack("{s:o, s:o}", "added", minus(sb, sa), "removed", minus(sa, sb));
 }
+
+void bh_prof_bits_of(const json_t *profile, struct bh_prof_record *out)
+{
+	const char *arch;
+	json_t *arr, *v;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	json_object_foreach (json_object_get(profile, "syscalls"), arch, arr)
+		json_array_foreach (arr, i, v)
+			for (int a = 0; a < BH_PROF_NARCH; a++) {
+				int nr = seccomp_syscall_resolve_name_arch(arches[a].scmp,
+									   json_string_value(v));
+
+				if (a == BH_PROF_X32 && nr >= 0)
+					nr &= ~0x40000000;
+				if (nr >= 0 && nr < BH_PROF_MAX_NR)
+					out->bits[a][nr / 64] |= 1ULL << (nr % 64);
+			}
+}

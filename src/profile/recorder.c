@@ -41,7 +41,7 @@
 _Static_assert(PROF_MAX_NR == BH_PROF_MAX_NR && (int)PROF_NARCH == (int)BH_PROF_NARCH,
 	       "the recorder's layout and the public one agree");
 
-static const char *const pin_names[] = { "sys_enter", "exec", "seen", "ctl" };
+static const char *const pin_names[] = { "sys_enter", "exec", "seen", "ctl", "outside" };
 
 char *bh_prof_pin_dir(const char *id)
 {
@@ -138,7 +138,7 @@ static int explain(int e, struct bh_error **err)
 }
 
 /* Open and load with the tp_btf programs, or the raw_tp ones. */
-static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool btf, int *e)
+static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, bool btf, int *e)
 {
 	struct prof_syscalls *sk = prof_syscalls__open();
 
@@ -148,6 +148,7 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool btf, int *
 	}
 	sk->rodata->target_cgid = cgid;
 	sk->rodata->target_level = level;
+	sk->rodata->monitor = monitor;
 	bpf_program__set_autoload(btf ? sk->progs.rec_sys_enter_raw : sk->progs.rec_sys_enter_btf,
 				  false);
 	bpf_program__set_autoload(btf ? sk->progs.rec_exec_raw : sk->progs.rec_exec_btf, false);
@@ -159,10 +160,11 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool btf, int *
 	return sk;
 }
 
-static int pin(struct prof_syscalls *sk, bool btf, const char *dir, struct bh_error **err)
+static int pin(struct prof_syscalls *sk, bool btf, bool monitor, const char *dir,
+	       struct bh_error **err)
 {
 	struct bpf_link *l[2];
-	struct bpf_map *m[2] = { sk->maps.seen, sk->maps.ctl };
+	struct bpf_map *m[3] = { sk->maps.seen, sk->maps.ctl, sk->maps.outside };
 	int r;
 
 	l[0] = bpf_program__attach(btf ? sk->progs.rec_sys_enter_btf : sk->progs.rec_sys_enter_raw);
@@ -177,7 +179,7 @@ static int pin(struct prof_syscalls *sk, bool btf, const char *dir, struct bh_er
 			r = bh_error_sys(err, errno, "pinning %s", p);
 		free(p);
 	}
-	for (int i = 0; !r && i < 2; i++) {
+	for (int i = 0; !r && i < (monitor ? 3 : 2); i++) {
 		char *p = bh_asprintf("%s/%s", dir, pin_names[2 + i]);
 
 		if (bpf_map__pin(m[i], p) < 0)
@@ -192,7 +194,7 @@ static int pin(struct prof_syscalls *sk, bool btf, const char *dir, struct bh_er
 }
 
 int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
-			 struct bh_error **err)
+			 const struct bh_prof_record *allowed, struct bh_error **err)
 {
 	struct prof_syscalls *sk;
 	struct prof_ctl c = { 0 };
@@ -211,12 +213,12 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 	}
 	last_msg[0] = '\0';
 	libbpf_set_print(keep_print);
-	sk = load(cgid, level, true, &e);
+	sk = load(cgid, level, allowed != NULL, true, &e);
 	if (!sk) {
 		bh_debug("profile: tp_btf did not load (%s): raw_tp", strerror(e));
 		btf = false;
 		last_msg[0] = '\0';
-		sk = load(cgid, level, false, &e);
+		sk = load(cgid, level, allowed != NULL, false, &e);
 	}
 	if (!sk) {
 		explain(e, err);
@@ -227,6 +229,15 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 		bh_error_sys(err, errno, "arming the recorder");
 		goto out;
 	}
+	if (allowed) {
+		struct prof_allowed al;
+
+		memcpy(al.bits, allowed->bits, sizeof(al.bits));
+		if (bpf_map_update_elem(bpf_map__fd(sk->maps.allowed), &k, &al, BPF_ANY) < 0) {
+			bh_error_sys(err, errno, "loading the allow-list into the recorder");
+			goto out;
+		}
+	}
 	if (bpffs_ready(err) < 0 || bh_mkdirs(PIN_ROOT, 0700, 0700, err) < 0)
 		goto out;
 	dir = bh_prof_pin_dir(id);
@@ -234,7 +245,7 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 		bh_error_sys(err, errno, "%s", dir);
 		goto out;
 	}
-	if (pin(sk, btf, dir, err) < 0) {
+	if (pin(sk, btf, allowed != NULL, dir, err) < 0) {
 		bh_prof_recorder_remove(id, NULL);
 		goto out;
 	}
@@ -295,6 +306,31 @@ int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_
 		out->events += per[cpu].events;
 		out->lost += per[cpu].out_of_range;
 	}
+	{
+		struct bh_error *e = NULL;
+		int ofd = obj_get(dir, "outside", &e);
+
+		if (ofd >= 0) {
+			struct prof_outside *po = bh_calloc((size_t)ncpu, sizeof(*po));
+
+			_Static_assert(sizeof(struct prof_outside) % 8 == 0, "8-byte rounded");
+			if (bpf_map_lookup_elem(ofd, &k, po) < 0) {
+				bh_error_sys(err, errno, "reading %s/outside", dir);
+				free(po);
+				close(ofd);
+				goto out;
+			}
+			out->outside = bh_calloc(BH_PROF_NARCH * BH_PROF_MAX_NR, sizeof(uint64_t));
+			for (int cpu = 0; cpu < ncpu; cpu++)
+				for (int a = 0; a < PROF_NARCH; a++)
+					for (int n = 0; n < PROF_MAX_NR; n++)
+						out->outside[a * BH_PROF_MAX_NR + n] +=
+							po[cpu].count[a][n];
+			free(po);
+			close(ofd);
+		}
+		bh_error_free(e);
+	}
 	out->armed = c.armed != 0;
 	out->armed_ns = c.armed_ns;
 	out->execs = c.execs;
@@ -308,7 +344,18 @@ out:
 		close(ctl);
 	free(per);
 	free(dir);
-	return r < 0 ? bh_error_prefix(err, "the syscall recorder of %s", id) : 0;
+	if (r < 0) {
+		free(out->outside);
+		out->outside = NULL;
+		return bh_error_prefix(err, "the syscall recorder of %s", id);
+	}
+	return 0;
+}
+
+void bh_prof_record_release(struct bh_prof_record *rec)
+{
+	free(rec->outside);
+	rec->outside = NULL;
 }
 
 int bh_prof_recorder_remove(const char *id, struct bh_error **err)

@@ -6,6 +6,8 @@
  *   profiles  (name, digest) → syscalls (JSON object: architecture → sorted
  *             names), runs, seconds, events, lost, execs, containers (JSON
  *             array), created, updated
+ *   reports   monitor mode: calls made outside the profile, one row per
+ *             (container, architecture, syscall) with its count
  *
  * A record is turned into names with libseccomp (already linked); a number
  * libseccomp cannot name counts as lost.
@@ -128,6 +130,11 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		     "  events INTEGER NOT NULL, lost INTEGER NOT NULL, execs INTEGER NOT NULL,"
 		     "  containers TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,"
 		     "  PRIMARY KEY (name, digest)) WITHOUT ROWID;"
+		     "CREATE TABLE IF NOT EXISTS reports ("
+		     "  name TEXT NOT NULL, digest TEXT NOT NULL, container TEXT NOT NULL,"
+		     "  arch TEXT NOT NULL, syscall TEXT NOT NULL, count INTEGER NOT NULL,"
+		     "  time TEXT NOT NULL);"
+		     "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);"
 		     "PRAGMA user_version = 1;",
 		     "creating the schema", err) < 0)
 		goto fail;
@@ -461,6 +468,7 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 			 struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
+	int n;
 	int rc = sqlite3_prepare_v2(
 		s->db, "DELETE FROM profiles WHERE name = ?1 AND (?2 IS NULL OR digest = ?2)", -1,
 		&st, NULL);
@@ -474,7 +482,21 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return sql_error(s->db, "deleting", err);
-	if (!sqlite3_changes(s->db))
+	n = sqlite3_changes(s->db);
+	st = NULL;
+	rc = sqlite3_prepare_v2(
+		s->db, "DELETE FROM reports WHERE name = ?1 AND (?2 IS NULL OR digest = ?2)", -1,
+		&st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		if (digest)
+			sqlite3_bind_text(st, 2, digest, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sql_error(s->db, "deleting", err);
+	if (!n)
 		return bh_error_set(err, BH_ERR_NOTFOUND, "no profile %s%s%s", name,
 				    digest ? " for " : "", digest ? digest : "");
 	return 0;
@@ -524,6 +546,15 @@ int bh_prof_store_get(struct bh_prof_store *s, const char *name, const char *dig
 				    digest ? " for " : "", digest ? digest : "");
 	}
 	prof_sort_names(json_object_get(m, "syscalls"));
+	{
+		json_t *rep;
+
+		if (bh_prof_store_reports(s, name, &rep, err) < 0) {
+			json_decref(m);
+			return -1;
+		}
+		json_object_set_new(m, "outside", rep);
+	}
 	*out = m;
 	return 0;
 }
@@ -562,4 +593,85 @@ int bh_prof_import_file(struct bh_prof_store *s, const char *name, const char *d
 	json_decref(p);
 	bh_buf_release(&b);
 	return r;
+}
+
+int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *digest,
+			 const char *container, const struct bh_prof_record *rec,
+			 struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	char now[BH_TIME_MAX];
+	int rc = SQLITE_OK;
+
+	if (!rec->outside)
+		return 0;
+	bh_time_rfc3339(NULL, 0, now);
+	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+		return bh_error_prefix(err, "profile store %s", s->path);
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st,
+				NULL);
+	for (int a = 0; rc == SQLITE_OK && a < BH_PROF_NARCH; a++)
+		for (int nr = 0; rc == SQLITE_OK && nr < BH_PROF_MAX_NR; nr++) {
+			uint64_t n = rec->outside[a * BH_PROF_MAX_NR + nr];
+			char *sys, num[16];
+
+			if (!n)
+				continue;
+			sys = seccomp_syscall_resolve_num_arch(
+				scmp_arch[a], a == BH_PROF_X32 ? nr | 0x40000000 : nr);
+			snprintf(num, sizeof(num), "#%d", nr);
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, digest ? digest : "", -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, container, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, bh_prof_arch_name((enum bh_prof_arch)a), -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, sys ? sys : num, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 6, (int64_t)n);
+			sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+			free(sys);
+		}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK || exec_sql(s->db, "COMMIT", "committing", err) < 0) {
+		if (rc != SQLITE_OK)
+			sql_error(s->db, "writing the report", err);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return bh_error_prefix(err, "profile store %s", s->path);
+	}
+	return 0;
+}
+
+int bh_prof_store_reports(struct bh_prof_store *s, const char *name, json_t **out,
+			  struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *arr = json_array();
+	int rc = sqlite3_prepare_v2(
+		s->db,
+		"SELECT container, arch, syscall, count, time, digest FROM reports "
+		"WHERE name = ? ORDER BY time, container, syscall",
+		-1, &st, NULL);
+
+	*out = NULL;
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			json_array_append_new(
+				arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "container",
+					       (const char *)sqlite3_column_text(st, 0), "arch",
+					       (const char *)sqlite3_column_text(st, 1), "syscall",
+					       (const char *)sqlite3_column_text(st, 2), "count",
+					       (json_int_t)sqlite3_column_int64(st, 3), "time",
+					       (const char *)sqlite3_column_text(st, 4), "digest",
+					       (const char *)sqlite3_column_text(st, 5)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		sql_error(s->db, "reading the reports", err);
+		return bh_error_prefix(err, "profile store %s", s->path);
+	}
+	*out = arr;
+	return 0;
 }

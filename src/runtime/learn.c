@@ -21,6 +21,9 @@
  * a profile can lift neither). Outside it, monitor logs (SCMP_ACT_LOG: the
  * kernel's audit record, type 1326) and allows; protect fails the call with
  * EPERM, or kills the process, and logs it (SECCOMP_FILTER_FLAG_LOG).
+ * monitor also arms the recorder with the allow-list: calls outside it
+ * (which SCMP_ACT_LOG lets reach sys_enter) are counted per syscall and
+ * stored at delete as the profile's report (`bulkhead profile show`).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,32 +112,44 @@ out:
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 {
 	const char *mode = annotation(c->spec, ANN_MODE), *name, *digest, *dir = NULL;
+	struct bh_prof_record *allowed = NULL;
 	char now[BH_TIME_MAX];
+	int r;
 
-	if (!mode)
-		return 0;
-	if (strcmp(mode, "discover"))
-		return 0; /* monitor, protect: rt_learn_apply; anything else refused there */
+	if (!mode || (strcmp(mode, "discover") && strcmp(mode, "monitor")))
+		return 0; /* protect: rt_learn_apply did it all; a bad mode was refused there */
 	name = annotation(c->spec, ANN_PROFILE);
 	if (!name || bh_prof_name_check(name, err) < 0)
 		return name ? bh_error_prefix(err, "annotation %s", ANN_PROFILE)
-			    : bh_error_set(err, BH_ERR_USAGE, "%s=discover needs %s=NAME", ANN_MODE,
+			    : bh_error_set(err, BH_ERR_USAGE, "%s=%s needs %s=NAME", ANN_MODE, mode,
 					   ANN_PROFILE);
 	digest = annotation(c->spec, ANN_DIGEST);
 	for (size_t i = 0; i < c->cg.ndirs; i++)
 		if (!strcmp(c->cg.names[i], "unified"))
 			dir = c->cg.dirs[i];
 	if (!dir)
-		return bh_error_set(
-			err, BH_ERR_UNSUPPORTED,
-			"learning syscalls needs a cgroup2 hierarchy (the one BPF sees): "
-			"this host has cgroup v1 only");
-	if (bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, err) < 0)
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): this host "
+				    "has cgroup v1 only",
+				    ANN_MODE, mode);
+	if (!strcmp(mode, "monitor")) {
+		/* the names rt_learn_apply installed: what is outside them is counted */
+		json_t *names = json_object_get(
+			json_array_get(json_object_get(c->spec->seccomp, "syscalls"), 0), "names");
+		json_t *p = json_pack("{s:{s:O}}", "syscalls", "any", names);
+
+		allowed = bh_calloc(1, sizeof(*allowed));
+		bh_prof_bits_of(p, allowed);
+		json_decref(p);
+	}
+	r = bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, allowed, err);
+	free(allowed);
+	if (r < 0)
 		return -1;
 	bh_time_rfc3339(NULL, 0, now);
 	json_object_set_new(c->state, "learn",
-			    json_pack("{s:s, s:s, s:s}", "profile", name, "digest",
-				      digest ? digest : "", "started", now));
+			    json_pack("{s:s, s:s, s:s, s:s}", "mode", mode, "profile", name,
+				      "digest", digest ? digest : "", "started", now));
 	return 0;
 }
 
@@ -149,7 +164,7 @@ void rt_learn_undo(const char *id, const json_t *state)
 int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
 {
 	const json_t *l = state ? json_object_get(state, "learn") : NULL;
-	struct bh_prof_record rec;
+	struct bh_prof_record rec = { 0 };
 	struct bh_prof_store *s = NULL;
 	int r = -1;
 
@@ -157,12 +172,20 @@ int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
 		return 0;
 	if (bh_prof_recorder_read(id, &rec, err) < 0)
 		goto out;
-	if (bh_prof_store_open(NULL, true, &s, err) < 0 ||
-	    bh_prof_store_add(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id, &rec,
-			      bh_rt_deny_list, err) < 0)
+	if (bh_prof_store_open(NULL, true, &s, err) < 0)
 		goto out;
+	if (rec.outside) {
+		/* monitor: what was outside the profile is reported, not learned */
+		if (bh_prof_store_report(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id,
+					 &rec, err) < 0)
+			goto out;
+	} else if (bh_prof_store_add(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id,
+				     &rec, bh_rt_deny_list, err) < 0) {
+		goto out;
+	}
 	r = 0;
 out:
+	bh_prof_record_release(&rec);
 	bh_prof_store_close(s);
 	{
 		struct bh_error *e = NULL;

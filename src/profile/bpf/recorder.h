@@ -27,6 +27,16 @@ struct prof_seen {
 	unsigned long long out_of_range; /* calls whose number did not fit: lost */
 };
 
+/* monitor: the learned allow-list, by architecture (written by the loader). */
+struct prof_allowed {
+	unsigned long long bits[PROF_NARCH][PROF_WORDS];
+};
+
+/* monitor: calls outside the allow-list, counted per syscall; one per CPU. */
+struct prof_outside {
+	unsigned long long count[PROF_NARCH][PROF_MAX_NR];
+};
+
 /* Written by the loader (init_tgid) and by the exec program (armed). */
 struct prof_ctl {
 	unsigned int init_tgid;	     /* the container's init, as the host sees it */

@@ -13,6 +13,10 @@
  * init's tgid), so the runtime's own setup calls are never recorded; the
  * execve itself is then recorded by the exec program.
  *
+ * In monitor mode (the learned allow-list installed with SCMP_ACT_LOG, so a
+ * call outside it still reaches sys_enter), calls outside the list are also
+ * counted per syscall, for the report.
+ *
  * Two attachments of the same code: tp_btf (BTF-typed, preferred) and
  * raw_tp (the fallback where tp_btf does not load). Neither needs
  * vmlinux.h: the one kernel field read (thread_info.status, for TS_COMPAT)
@@ -42,6 +46,7 @@ struct task_struct {
 /* Set by the loader before load (rodata). */
 const volatile __u64 target_cgid = 0;
 const volatile __u32 target_level = 0;
+const volatile __u32 monitor = 0; /* count calls outside `allowed` */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -56,6 +61,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct prof_ctl);
 } ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct prof_allowed);
+} allowed SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct prof_outside);
+} outside SEC(".maps");
 
 static __always_inline int in_container(void)
 {
@@ -99,6 +118,14 @@ static __always_inline int record(long id)
 	}
 	s->events++;
 	set_bit(s, arch, id);
+	if (monitor && id >= 0 && id < PROF_MAX_NR && arch < PROF_NARCH) {
+		struct prof_allowed *al = bpf_map_lookup_elem(&allowed, &k);
+		struct prof_outside *o = bpf_map_lookup_elem(&outside, &k);
+		__u32 nr = (__u32)id & (PROF_MAX_NR - 1);
+
+		if (al && o && !(al->bits[arch][nr >> 6] & (1ULL << (nr & 63))))
+			o->count[arch][nr]++;
+	}
 	return 0;
 }
 
