@@ -11,7 +11,9 @@
  *             (the pins hold it while the container runs, whatever process
  *             created it); it arms itself when the container's init execs
  *             the workload, so the runtime's own setup calls are not
- *             recorded. Collected (and unpinned) at delete.
+ *             recorded; so does each task that joins it later (an exec
+ *             session) at its own exec, and children and threads of a
+ *             recorded task are recorded. Collected (and unpinned) at delete.
  *   set       what was learned: bitmaps by architecture, counters, and the
  *             learning window; turned into syscall names with libseccomp.
  *
@@ -48,7 +50,8 @@ struct bh_prof_record {
 	uint64_t lost;	 /* calls that could not be recorded (number out of range) */
 	bool armed;	 /* the workload was exec'd (else nothing ran: nothing learned) */
 	uint64_t armed_ns, collected_ns; /* CLOCK_MONOTONIC: the learning window */
-	uint64_t execs;			 /* execve()s in the container after the first */
+	uint64_t execs;			 /* execve()s by recorded tasks after the first */
+	uint64_t joined; /* execve()s by tasks that joined the container (exec sessions) */
 	/* monitor: calls outside the allow-list, count[arch * BH_PROF_MAX_NR + nr];
 	 * NULL otherwise. Owned: bh_prof_record_release. */
 	uint64_t *outside;
@@ -109,13 +112,16 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		       struct bh_error **err);
 void bh_prof_store_close(struct bh_prof_store *s);
 /*
- * Merge what container `container` learned into (name, digest): one
+ * Merge what container `container` learned into (name, digest), with the
+ * exec sessions run in it meanwhile (a JSON array of {"time", "args"}, or
+ * NULL; they pollute a profile, so they are kept and shown): one
  * transaction, nothing written on failure. A name on `deny` (NULL-terminated;
  * the runtime's deny-list) refuses the save: BH_ERR_UNSAFE, naming it.
  */
 int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
-		      const char *container, const struct bh_prof_record *rec,
-		      const char *const *deny, struct bh_error **err) BH_MUST_CHECK;
+		      const char *container, const json_t *exec_sessions,
+		      const struct bh_prof_record *rec, const char *const *deny,
+		      struct bh_error **err) BH_MUST_CHECK;
 /*
  * Merge a profile (the shape bh_prof_store_list gives, or bh_prof_from_oci's:
  * "syscalls" required, the counters and "containers" added when present)
@@ -127,7 +133,8 @@ int bh_prof_store_put(struct bh_prof_store *s, const char *name, const char *dig
 /*
  * The profiles as a JSON array, each {"name", "digest", "syscalls":
  * {"SCMP_ARCH_X86_64": [names…]}, "runs", "seconds", "events", "lost", "execs",
- * "containers": [ids…], "created", "updated"}; name NULL: all of them.
+ * "containers": [{"id", "exec_sessions": [{"time", "args"}…]}…], "created",
+ * "updated"}; name NULL: all of them.
  */
 int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
 		       struct bh_error **err);

@@ -115,6 +115,21 @@ static void show(const json_t *p)
 	       execs ? "  (processes exec'd after the workload's own: shells or exec "
 		       "sessions may have added calls)"
 		     : "");
+	json_array_foreach (json_object_get(p, "containers"), i, v) {
+		json_t *e;
+		size_t k;
+
+		json_array_foreach (json_object_get(v, "exec_sessions"), k, e) {
+			json_t *arg;
+			size_t m;
+
+			printf("exec        %s in %s:", bh_json_str(e, "time"),
+			       bh_json_str(v, "id"));
+			json_array_foreach (json_object_get(e, "args"), m, arg)
+				printf(" %s", json_string_value(arg));
+			printf("  (an exec session: its calls are in the profile)\n");
+		}
+	}
 	printf("updated     %s\n", bh_json_str(p, "updated") ? bh_json_str(p, "updated") : "-");
 	json_object_foreach (json_object_get(p, "syscalls"), arch, arr) {
 		printf("%s (%zu):", arch, json_array_size(arr));

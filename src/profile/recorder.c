@@ -41,7 +41,10 @@
 _Static_assert(PROF_MAX_NR == BH_PROF_MAX_NR && (int)PROF_NARCH == (int)BH_PROF_NARCH,
 	       "the recorder's layout and the public one agree");
 
-static const char *const pin_names[] = { "sys_enter", "exec", "seen", "ctl", "outside" };
+/* the links (tp_btf: three, raw_tp: four), then the maps read at collection */
+#define NLINKS 4
+static const char *const pin_names[] = { "sys_enter", "exec", "fork",	"exit",
+					 "seen",      "ctl",  "outside" };
 
 char *bh_prof_pin_dir(const char *id)
 {
@@ -149,9 +152,17 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, b
 	sk->rodata->target_cgid = cgid;
 	sk->rodata->target_level = level;
 	sk->rodata->monitor = monitor;
-	bpf_program__set_autoload(btf ? sk->progs.rec_sys_enter_raw : sk->progs.rec_sys_enter_btf,
-				  false);
-	bpf_program__set_autoload(btf ? sk->progs.rec_exec_raw : sk->progs.rec_exec_btf, false);
+	{
+		struct bpf_program *b[] = { sk->progs.rec_sys_enter_btf, sk->progs.rec_exec_btf,
+					    sk->progs.rec_fork_btf };
+		struct bpf_program *r[] = { sk->progs.rec_sys_enter_raw, sk->progs.rec_exec_raw,
+					    sk->progs.rec_fork_raw, sk->progs.rec_exit_raw };
+
+		for (size_t i = 0; i < 3; i++)
+			bpf_program__set_autoload(b[i], btf);
+		for (size_t i = 0; i < 4; i++)
+			bpf_program__set_autoload(r[i], !btf);
+	}
 	if (prof_syscalls__load(sk) < 0) {
 		*e = errno ? errno : EINVAL;
 		prof_syscalls__destroy(sk);
@@ -163,31 +174,40 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, b
 static int pin(struct prof_syscalls *sk, bool btf, bool monitor, const char *dir,
 	       struct bh_error **err)
 {
-	struct bpf_link *l[2];
+	struct bpf_program *b[NLINKS] = { sk->progs.rec_sys_enter_btf, sk->progs.rec_exec_btf,
+					  sk->progs.rec_fork_btf, NULL };
+	struct bpf_program *rp[NLINKS] = { sk->progs.rec_sys_enter_raw, sk->progs.rec_exec_raw,
+					   sk->progs.rec_fork_raw, sk->progs.rec_exit_raw };
 	struct bpf_map *m[3] = { sk->maps.seen, sk->maps.ctl, sk->maps.outside };
-	int r;
+	struct bpf_link *l[NLINKS] = { 0 };
+	int r = 0;
 
-	l[0] = bpf_program__attach(btf ? sk->progs.rec_sys_enter_btf : sk->progs.rec_sys_enter_raw);
-	l[1] = bpf_program__attach(btf ? sk->progs.rec_exec_btf : sk->progs.rec_exec_raw);
-	r = 0;
-	for (int i = 0; i < 2; i++) {
-		char *p = bh_asprintf("%s/%s", dir, pin_names[i]);
+	/* fork and exit first: no task may be armed before its children are followed */
+	for (int i = NLINKS - 1; !r && i >= 0; i--) {
+		struct bpf_program *prog = btf ? b[i] : rp[i];
+		char *p;
 
-		if (!l[i])
-			r = r ? r : explain(errno ? errno : EINVAL, err);
-		else if (!r && bpf_link__pin(l[i], p) < 0)
+		if (!prog)
+			continue;
+		l[i] = bpf_program__attach(prog);
+		if (!l[i]) {
+			r = explain(errno ? errno : EINVAL, err);
+			break;
+		}
+		p = bh_asprintf("%s/%s", dir, pin_names[i]);
+		if (bpf_link__pin(l[i], p) < 0)
 			r = bh_error_sys(err, errno, "pinning %s", p);
 		free(p);
 	}
 	for (int i = 0; !r && i < (monitor ? 3 : 2); i++) {
-		char *p = bh_asprintf("%s/%s", dir, pin_names[2 + i]);
+		char *p = bh_asprintf("%s/%s", dir, pin_names[NLINKS + i]);
 
 		if (bpf_map__pin(m[i], p) < 0)
 			r = bh_error_sys(err, errno, "pinning %s", p);
 		free(p);
 	}
 	/* the pins hold the links: closing ours detaches nothing */
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < NLINKS; i++)
 		if (l[i])
 			bpf_link__destroy(l[i]);
 	return r;
@@ -304,7 +324,7 @@ int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_
 			for (int w = 0; w < PROF_WORDS; w++)
 				out->bits[a][w] |= per[cpu].bits[a][w];
 		out->events += per[cpu].events;
-		out->lost += per[cpu].out_of_range;
+		out->lost += per[cpu].out_of_range + per[cpu].untracked;
 	}
 	{
 		struct bh_error *e = NULL;
@@ -334,6 +354,7 @@ int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_
 	out->armed = c.armed != 0;
 	out->armed_ns = c.armed_ns;
 	out->execs = c.execs;
+	out->joined = c.joined;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	out->collected_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	r = 0;

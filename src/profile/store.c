@@ -274,8 +274,9 @@ static void union_names(json_t *syscalls, const json_t *add)
  * One transaction; a deny-listed name refuses the whole save.
  */
 static int merge_row(struct bh_prof_store *s, const char *name, const char *digest,
-		     const json_t *add, const char *container, const struct bh_prof_record *rec,
-		     const json_t *counts, const char *const *deny, struct bh_error **err)
+		     const json_t *add, const char *container, const json_t *sessions,
+		     const struct bh_prof_record *rec, const json_t *counts,
+		     const char *const *deny, struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
 	json_t *syscalls = NULL, *containers = NULL;
@@ -361,7 +362,9 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 	}
 	prof_sort_names(syscalls);
 	if (container)
-		json_array_append_new(containers, json_string(container));
+		json_array_append_new(containers,
+				      json_pack("{s:s, s:O}", "id", container, "exec_sessions",
+						sessions ? sessions : json_array()));
 	bh_time_rfc3339(NULL, 0, now);
 	sj = json_dumps(syscalls, JSON_COMPACT);
 	cj = json_dumps(containers, JSON_COMPACT);
@@ -402,17 +405,18 @@ out:
 }
 
 int bh_prof_store_add(struct bh_prof_store *s, const char *name, const char *digest,
-		      const char *container, const struct bh_prof_record *rec,
-		      const char *const *deny, struct bh_error **err)
+		      const char *container, const json_t *exec_sessions,
+		      const struct bh_prof_record *rec, const char *const *deny,
+		      struct bh_error **err)
 {
-	return merge_row(s, name, digest, NULL, container, rec, NULL, deny, err);
+	return merge_row(s, name, digest, NULL, container, exec_sessions, rec, NULL, deny, err);
 }
 
 int bh_prof_store_put(struct bh_prof_store *s, const char *name, const char *digest,
 		      const json_t *profile, const char *const *deny, struct bh_error **err)
 {
-	return merge_row(s, name, digest, json_object_get(profile, "syscalls"), NULL, NULL, profile,
-			 deny, err);
+	return merge_row(s, name, digest, json_object_get(profile, "syscalls"), NULL, NULL, NULL,
+			 profile, deny, err);
 }
 
 int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,

@@ -369,7 +369,7 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 	{
 		struct bh_error *e = NULL;
 
-		if (rt_learn_collect(id, st, &e) < 0)
+		if (rt_learn_collect(id, dir, st, &e) < 0)
 			bh_error_warn(&e, "syscall learning");
 	}
 	if (rt_cgroup_destroy(&cg, err) < 0)

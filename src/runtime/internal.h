@@ -220,8 +220,11 @@ int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err);
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state`, if any. */
 void rt_learn_undo(const char *id, const json_t *state);
-/* At delete: what the recorder learned into the profile store; unpinned either way. */
-int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err);
+/* exec: note the session beside the state (dir) of a learning container. */
+void rt_learn_note_exec(const char *dir, const json_t *state, char *const *args);
+/* At delete: what the recorder learned (and the exec sessions noted in dir)
+ * into the profile store; unpinned either way. */
+int rt_learn_collect(const char *id, const char *dir, const json_t *state, struct bh_error **err);
 
 /* What the runtime hands the process it clones (init.c). */
 struct rt_init_args {

@@ -26,9 +26,11 @@
  * stored at delete as the profile's report (`bulkhead profile show`).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bulkhead/base.h"
 #include "bulkhead/profile.h"
@@ -161,9 +163,62 @@ void rt_learn_undo(const char *id, const json_t *state)
 		bh_error_warn(&e, "container %s", id);
 }
 
-int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
+/* One line of JSON per exec session, appended (O_APPEND) beside the state. */
+#define EXEC_LOG "learn-execs.jsonl"
+
+void rt_learn_note_exec(const char *dir, const json_t *state, char *const *args)
+{
+	json_t *line, *a = json_array();
+	char now[BH_TIME_MAX], *text, *path;
+	int fd;
+
+	if (!state || !json_object_get(state, "learn"))
+		return;
+	for (char *const *p = args; p && *p; p++)
+		json_array_append_new(a, json_string(*p));
+	bh_time_rfc3339(NULL, 0, now);
+	line = json_pack("{s:s, s:o}", "time", now, "args", a);
+	text = line ? json_dumps(line, JSON_COMPACT) : NULL;
+	json_decref(line);
+	path = bh_asprintf("%s/" EXEC_LOG, dir);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || !text || dprintf(fd, "%s\n", text) < 0)
+		bh_warn("%s: the exec session is not noted: %s", path, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	free(text);
+	free(path);
+}
+
+/* The exec sessions noted beside the state (a line that does not parse is skipped). */
+static json_t *exec_sessions(const char *dir)
+{
+	char *path = bh_asprintf("%s/" EXEC_LOG, dir);
+	struct bh_buf b = BH_BUF_INIT(1 << 20);
+	json_t *arr = json_array();
+
+	if (bh_read_file(path, &b, NULL) == 0 && b.len) {
+		char *p = b.data, *end = b.data + b.len;
+
+		while (p < end) {
+			char *nl = memchr(p, '\n', (size_t)(end - p));
+			json_t *v = json_loadb(p, (size_t)((nl ? nl : end) - p), 0, NULL);
+
+			if (json_is_object(v))
+				json_array_append(arr, v);
+			json_decref(v);
+			p = nl ? nl + 1 : end;
+		}
+	}
+	bh_buf_release(&b);
+	free(path);
+	return arr;
+}
+
+int rt_learn_collect(const char *id, const char *dir, const json_t *state, struct bh_error **err)
 {
 	const json_t *l = state ? json_object_get(state, "learn") : NULL;
+	json_t *sessions = NULL;
 	struct bh_prof_record rec = { 0 };
 	struct bh_prof_store *s = NULL;
 	int r = -1;
@@ -172,6 +227,7 @@ int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
 		return 0;
 	if (bh_prof_recorder_read(id, &rec, err) < 0)
 		goto out;
+	sessions = exec_sessions(dir);
 	if (bh_prof_store_open(NULL, true, &s, err) < 0)
 		goto out;
 	if (rec.outside) {
@@ -180,11 +236,12 @@ int rt_learn_collect(const char *id, const json_t *state, struct bh_error **err)
 					 &rec, err) < 0)
 			goto out;
 	} else if (bh_prof_store_add(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id,
-				     &rec, bh_rt_deny_list, err) < 0) {
+				     sessions, &rec, bh_rt_deny_list, err) < 0) {
 		goto out;
 	}
 	r = 0;
 out:
+	json_decref(sessions);
 	bh_prof_record_release(&rec);
 	bh_prof_store_close(s);
 	{

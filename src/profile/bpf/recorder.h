@@ -25,6 +25,7 @@ struct prof_seen {
 	unsigned long long bits[PROF_NARCH][PROF_WORDS];
 	unsigned long long events;	 /* calls recorded (armed, in the container) */
 	unsigned long long out_of_range; /* calls whose number did not fit: lost */
+	unsigned long long untracked;	 /* raw_tp: a task the pid map had no room for: lost */
 };
 
 /* monitor: the learned allow-list, by architecture (written by the loader). */
@@ -42,7 +43,9 @@ struct prof_ctl {
 	unsigned int init_tgid;	     /* the container's init, as the host sees it */
 	unsigned int armed;	     /* 1 once the init exec'd the workload */
 	unsigned long long armed_ns; /* bpf_ktime_get_ns() at that exec */
-	unsigned long long execs;    /* execve()s in the container once armed */
+	unsigned long long execs;    /* execve()s by recorded tasks once armed */
+	unsigned long long joined;   /* execve()s by tasks that joined the container
+				      * (exec sessions): recorded from there on */
 };
 
 #endif
