@@ -61,8 +61,8 @@ const char *bh_prof_arch_name(enum bh_prof_arch a)
 	}
 }
 
-/* libbpf's messages: the last warning kept, to explain a failed load. */
-static __thread char last_msg[512];
+/* libbpf's messages: the last warning kept, to explain a failed load (one load at a time). */
+static char last_msg[512]; /* not thread-local: that would link ld.so for __tls_get_addr */
 
 static int keep_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
