@@ -126,7 +126,7 @@ $(BUILD)/src/image/cache.o build/fuzz/obj/src/image/cache.o: $(GEN)/buildid.h
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
 $(GEN)/profile/syscalls.bpf.o: src/profile/bpf/syscalls.bpf.c src/profile/bpf/recorder.h
 	@mkdir -p $(dir $@)
-	$(call say,BPF,$<)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Wall -Werror \
+	$(call say,BPF,$<)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Isrc/base -Wall -Werror \
 		-c -o $@ $<
 
 $(GEN)/profile/syscalls.skel.h: $(GEN)/profile/syscalls.bpf.o

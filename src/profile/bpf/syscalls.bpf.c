@@ -38,6 +38,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "profile/bpf/recorder.h"
+#include "banned.h"
 
 /* x86: a compat (32-bit) syscall in progress; arch/x86/include/asm/thread_info.h */
 #define TS_COMPAT	 0x0002
