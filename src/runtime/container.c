@@ -288,8 +288,10 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 		struct stat sb;
 
 		if (force && stat(dir, &sb) == 0) {
-			/* a runtime died mid-create: no state to trust, remove what is there */
+			/* a runtime died mid-create: no state to trust, remove what is there
+			 * (a syscall recorder it may have pinned too: nothing to learn from) */
 			bh_error_clear(err);
+			rt_learn_undo(id, NULL);
 			r = bh_remove_tree(AT_FDCWD, dir, err);
 		} else if (force && bh_error_code(err ? *err : NULL) == BH_ERR_NOTFOUND) {
 			bh_error_clear(err);

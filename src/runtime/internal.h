@@ -218,7 +218,7 @@ void rt_created_release(struct rt_created *c);
 int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
-/* A failed create: unpin the recorder armed for `state`, if any. */
+/* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */
 void rt_learn_undo(const char *id, const json_t *state);
 /* exec: note the session beside the state (dir) of a learning container. */
 void rt_learn_note_exec(const char *dir, const json_t *state, char *const *args);

@@ -159,7 +159,8 @@ void rt_learn_undo(const char *id, const json_t *state)
 {
 	struct bh_error *e = NULL;
 
-	if (state && json_object_get(state, "learn") && bh_prof_recorder_remove(id, &e) < 0)
+	/* without a state (a runtime that died mid-create), whatever is pinned for id */
+	if ((!state || json_object_get(state, "learn")) && bh_prof_recorder_remove(id, &e) < 0)
 		bh_error_warn(&e, "container %s", id);
 }
 
