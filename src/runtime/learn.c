@@ -54,6 +54,15 @@ static const char *annotation(const struct bh_rt_spec *s, const char *key)
 static const char *const plumbing[] = { "rt_sigreturn", "restart_syscall", "exit", "exit_group",
 					NULL };
 
+/*
+ * Without no_new_privs the kernel loads a filter only with CAP_SYS_ADMIN, so
+ * the runtime loads it before it drops the capabilities (as runc does), and
+ * these calls of its own then go through it: the final capset, the ambient
+ * raise (prctl), the listener sent to the mount supervisor (sendmsg). podman
+ * and docker leave no_new_privs off by default.
+ */
+static const char *const early_filter[] = { "capset", "prctl", "sendmsg", NULL };
+
 int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err)
 {
 	const char *mode = annotation(spec, ANN_MODE), *name, *act;
@@ -84,6 +93,9 @@ int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err)
 	names = json_object_get(json_array_get(json_object_get(oci, "syscalls"), 0), "names");
 	for (const char *const *c = plumbing; *c; c++)
 		json_array_append_new(names, json_string(*c));
+	if (!spec->process.no_new_privileges)
+		for (const char *const *c = early_filter; *c; c++)
+			json_array_append_new(names, json_string(*c));
 	if (monitor) {
 		/* every architecture, so that a call of one not learned is logged, not killed */
 		json_object_set_new(oci, "architectures",
