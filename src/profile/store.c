@@ -362,9 +362,10 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 	}
 	prof_sort_names(syscalls);
 	if (container)
-		json_array_append_new(containers,
-				      json_pack("{s:s, s:O}", "id", container, "exec_sessions",
-						sessions ? sessions : json_array()));
+		json_array_append_new(
+			containers,
+			json_pack("{s:s, s:o}", "id", container, "exec_sessions",
+				  sessions ? json_incref((json_t *)sessions) : json_array()));
 	bh_time_rfc3339(NULL, 0, now);
 	sj = json_dumps(syscalls, JSON_COMPACT);
 	cj = json_dumps(containers, JSON_COMPACT);

@@ -240,6 +240,11 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 		return 0;
 	if (bh_prof_recorder_read(id, &rec, err) < 0)
 		goto out;
+	if (!rec.armed) {
+		/* never started (created, then deleted): nothing ran, nothing to learn */
+		r = 0;
+		goto out;
+	}
 	sessions = exec_sessions(dir);
 	if (bh_prof_store_open(NULL, true, &s, err) < 0)
 		goto out;
