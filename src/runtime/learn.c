@@ -181,12 +181,13 @@ void rt_learn_undo(const char *id, const json_t *state)
 
 void rt_learn_note_exec(const char *dir, const json_t *state, char *const *args)
 {
-	json_t *line, *a = json_array();
+	json_t *line, *a;
 	char now[BH_TIME_MAX], *text, *path;
 	int fd;
 
 	if (!state || !json_object_get(state, "learn"))
 		return;
+	a = json_array();
 	for (char *const *p = args; p && *p; p++)
 		json_array_append_new(a, json_string(*p));
 	bh_time_rfc3339(NULL, 0, now);
