@@ -166,6 +166,6 @@ echo "  throughput: $(bench_ratio "$w_rps" "$n_rps")x nginx's (target >= 0.5): $
 echo "  p99:        $(bench_ratio "$w_p99" "$n_p99")x nginx's (target <= 2): $(bench_verdict "$(bench_ratio "$w_p99" "$n_p99")" "<=" 2)"
 curl -sS --cacert "$W/ca.crt" "https://127.0.0.1:$WPORT/metrics" |
 	sed -n 's/^bulkhead_admission_decisions_total{webhook="validate",result="allowed",dry_run="false"} /  reviews answered by the webhook: /p'
-echo "  (where the webhook's time goes: jansson parsing the review is about half of its CPU;"
-echo "   perf record -p \$(pgrep -f 'admission serve') while the bench runs shows it)"
+echo "  (where the webhook's time goes: perf record -p \$(pgrep -f 'admission serve') while"
+echo "   the bench runs shows it)"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (timings on a busy machine are noisy)"

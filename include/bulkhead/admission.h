@@ -82,6 +82,13 @@ struct bh_adm_request {
 int bh_adm_request_parse(const void *buf, size_t len, struct bh_adm_request *out,
 			 struct bh_error **err);
 void bh_adm_request_release(struct bh_adm_request *r);
+/*
+ * JSON as bh_json_parse reads it (jansson's json_loadb with duplicate keys
+ * refused: the same accepted language, the same values, errors with line and
+ * column), about three times faster: the review's parser. *out owned.
+ */
+int bh_adm_json_parse(const void *buf, size_t len, size_t max, const char *what, json_t **out,
+		      struct bh_error **err);
 
 /* One image to pin: the container's image field as written and its digest. */
 struct bh_adm_pin {

@@ -79,7 +79,7 @@ int bh_adm_request_parse(const void *buf, size_t len, struct bh_adm_request *out
 		return bh_error_set(err, BH_ERR_LIMIT,
 				    "AdmissionReview: %zu bytes, over the limit of %d", len,
 				    BH_ADM_REVIEW_MAX);
-	if (bh_json_parse(buf, len, BH_ADM_REVIEW_MAX, "AdmissionReview", &doc, err) < 0)
+	if (bh_adm_json_parse(buf, len, BH_ADM_REVIEW_MAX, "AdmissionReview", &doc, err) < 0)
 		return -1;
 	out->doc = doc;
 	if (!json_is_object(doc)) {

@@ -291,6 +291,92 @@ static void review_without_uid_is_an_error(void **state)
 	bh_policy_free(p);
 }
 
+/* The review's JSON reader against jansson's (the reader it replaces): the
+ * same verdict and the same tree on each case, the reason named on refusal. */
+static void json_reader_matches_jansson(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t len;	 /* 0: strlen */
+		const char *why; /* NULL: accepted */
+	} cases[] = {
+		{ "{\"a\":[1,-0,1.5e3,-2E-2,0.1,1e-999,9223372036854775807],\"b\":{}}", 0, NULL },
+		{ "  [\"\\u00e9\\ud83d\\ude00\\n\\/\\\\\\\"\\b\\f\\r\\t\", "
+		  "\"\xc3\xa9\xe2\x82\xac\"]\n",
+		  0, NULL },
+		{ "[true,false,null,[],{\"\":\"\"}]", 0, NULL },
+		{ "{\"a\":1,\"a\":2}", 0, "duplicate object key" },
+		{ "{\"a\\u0062\":1,\"ab\":2}", 0, "duplicate object key" },
+		{ "[1] x", 0, "end of file expected" },
+		{ "\"s\"", 0, "'[' or '{' expected" },
+		{ "", 0, "premature end of input" },
+		{ "[9223372036854775808]", 0, "too big integer" },
+		{ "[-9223372036854775809]", 0, "too big negative integer" },
+		{ "[1e999]", 0, "real number overflow" },
+		{ "[01]", 0, "',' or ']' expected" },
+		{ "[1.]", 0, "invalid number" },
+		{ "[.5]", 0, "invalid number" },
+		{ "[tru]", 0, "invalid token" },
+		{ "[\"a\x01\"]", 0, "control character" },
+		{ "[\"\\u0000\"]", 0, "\\u0000" },
+		{ "[\"\\ud800\"]", 0, "unpaired surrogate" },
+		{ "[\"\\udc00\"]", 0, "lone low surrogate" },
+		{ "[\"\\x\"]", 0, "invalid escape" },
+		{ "[\"\xc0\xaf\"]", 0, "invalid UTF-8" },
+		{ "[\"\xed\xa0\x80\"]", 0, "invalid UTF-8" },
+		{ "[\"\xf4\x90\x80\x80\"]", 0, "invalid UTF-8" },
+		{ "[\"abc", 0, "premature end of input in a string" },
+		{ "{\"a\" 1}", 0, "':' expected" },
+		{ "{\"a\":1,}", 0, "string or '}' expected" },
+		{ "[1,2", 0, "',' or ']' expected" },
+		{ "[1]\0", 4, "end of file expected" },
+	};
+	char deep[2 * 2100 + 1];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = cases[i].len ? cases[i].len : strlen(cases[i].in);
+		json_t *a = NULL, *b = json_loadb(cases[i].in, len, JSON_REJECT_DUPLICATES, NULL);
+		struct bh_error *err = NULL;
+		int rc = bh_adm_json_parse(cases[i].in, len, 1u << 20, "case", &a, &err);
+
+		if (!cases[i].why) {
+			assert_int_equal(rc, 0);
+			assert_non_null(b);
+			assert_true(json_equal(a, b));
+		} else {
+			assert_int_equal(rc, -1);
+			assert_null(b);
+			assert_error(err, BH_ERR_INVALID, cases[i].why);
+			assert_error(err, BH_ERR_INVALID, "case: invalid JSON at line 1 column");
+		}
+		bh_error_free(err);
+		json_decref(a);
+		json_decref(b);
+	}
+	/* 2100 levels: over jansson's 2048 */
+	for (size_t i = 0; i < 2100; i++)
+		deep[i] = '[', deep[2100 + i] = ']';
+	deep[4200] = 0;
+	{
+		json_t *a = NULL;
+		struct bh_error *err = NULL;
+
+		assert_null(json_loadb(deep, 4200, 0, NULL));
+		assert_int_equal(bh_adm_json_parse(deep, 4200, 1u << 20, "deep", &a, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "maximum parsing depth");
+		bh_error_free(err);
+		err = NULL;
+		assert_int_equal(bh_adm_json_parse("[1]", 3, 2, "small", &a, &err), -1);
+		assert_error(err, BH_ERR_LIMIT, "small: 3 bytes of JSON exceeds the limit of 2");
+		bh_error_free(err);
+		err = NULL;
+		/* the line and column of the error */
+		assert_int_equal(bh_adm_json_parse("{\n  \"a\": x}", 11, 64, "pos", &a, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "pos: invalid JSON at line 2 column 8");
+		bh_error_free(err);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +385,7 @@ int main(void)
 		cmocka_unit_test(patch_pins_every_container_of_every_kind),
 		cmocka_unit_test(review_answers),
 		cmocka_unit_test(review_without_uid_is_an_error),
+		cmocka_unit_test(json_reader_matches_jansson),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
