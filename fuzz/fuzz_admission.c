@@ -30,6 +30,7 @@ static void setup(void)
 	struct bh_pss_lv lv = { BH_PSS_RESTRICTED, BH_PSS_LATEST };
 	struct bh_admission_opts o = { 0 };
 
+	bh_adm_arena_install(); /* as the serving process */
 	policy = bh_policy_new();
 	if (bh_policy_add_pss(policy, lv, NULL) < 0 || bh_policy_compile(policy, NULL, NULL) < 0)
 		abort();

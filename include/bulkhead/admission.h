@@ -146,6 +146,14 @@ struct bh_admission;
 int bh_admission_new(const struct bh_admission_opts *o, struct bh_admission **out,
 		     struct bh_error **err);
 void bh_admission_free(struct bh_admission *a);
+/*
+ * Make bh_admission_review build each review's JSON in a per-thread arena
+ * (its parse tree, the evaluation's values, the answer: a few hundred small
+ * allocations freed together). Process-global (jansson's
+ * json_set_alloc_funcs): call it once in the process that serves, before
+ * serving; jansson elsewhere in the process keeps malloc and free.
+ */
+void bh_adm_arena_install(void);
 
 /*
  * Answer one review: *answer is the AdmissionReview v1 response (JSON,

@@ -16,6 +16,7 @@
 #include "bulkhead/http.h" /* bh_http_hist */
 #include "bulkhead/image.h"
 #include "bulkhead/trust.h"
+#include "internal.h"
 #include "banned.h"
 
 #define ANSWER_MAX (8u << 20)
@@ -154,10 +155,17 @@ static int env_verify(void *ctx, const struct bh_policy_image *img,
 	vo.predicate_type = req->predicate_type;
 	/* an image named by the object is only ever looked up in a registry */
 	target = bh_asprintf("docker://%s", img->ref);
-	if (bh_verify_image(target, &oo, &vo, &r, err) < 0) {
-		free(target);
-		free(key);
-		return -1;
+	{
+		/* the registry client's JSON may outlive the review: not in its arena */
+		bool was = bh_adm_arena_pause();
+		int vrc = bh_verify_image(target, &oo, &vo, &r, err);
+
+		bh_adm_arena_resume(was);
+		if (vrc < 0) {
+			free(target);
+			free(key);
+			return -1;
+		}
 	}
 	free(target);
 	*verified = r.verified;
@@ -464,17 +472,19 @@ static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
 		}
 		if (bh_adm_pin_patch(rq->object, pins, rc.pin_refs.n, &patch, NULL) == 0 &&
 		    json_array_size(patch)) {
-			char *js = json_dumps(patch, JSON_COMPACT);
+			/* dumped to a bh_buf: json_dumps' string would be the arena's */
+			struct bh_buf js = BH_BUF_INIT(ANSWER_MAX);
 			struct bh_buf b64 = BH_BUF_INIT(ANSWER_MAX);
 
-			if (js && bh_base64_encode(js, strlen(js), &b64, NULL) == 0) {
+			if (bh_json_dump_buf(patch, JSON_COMPACT, &js, NULL) == 0 &&
+			    bh_base64_encode(js.data, js.len, &b64, NULL) == 0) {
 				bh_buf_addc(&b64, 0, NULL);
 				json_object_set_new(resp, "patchType", json_string("JSONPatch"));
 				json_object_set_new(resp, "patch", json_string(b64.data));
 				if (!rq->dry_run)
 					atomic_fetch_add(&a->patched, 1);
 			}
-			free(js);
+			bh_buf_release(&js);
 			bh_buf_release(&b64);
 		}
 		json_decref(patch);
@@ -507,6 +517,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	json_t *review, *resp;
 	enum result r;
 	uint64_t t0 = now_ns();
+	bool arena = bh_adm_arena_begin();
 
 	*answer = NULL;
 	if (answer_len)
@@ -515,6 +526,8 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 		atomic_fetch_add(&a->bad_reviews, 1);
 		if (!rq.uid) {
 			bh_adm_request_release(&rq);
+			if (arena)
+				bh_adm_arena_end();
 			if (err)
 				*err = perr;
 			else
@@ -546,10 +559,14 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	}
 	review = json_pack("{s:s,s:s,s:o}", "apiVersion", "admission.k8s.io/v1", "kind",
 			   "AdmissionReview", "response", resp);
+	if (arena)
+		bh_adm_arena_stop(); /* the answer's string is the caller's, freed by free() */
 	*answer = json_dumps(review, JSON_COMPACT);
 	json_decref(review);
 	atomic_fetch_add(&a->decisions[hook][r][rq.dry_run ? 1 : 0], 1);
 	bh_adm_request_release(&rq);
+	if (arena)
+		bh_adm_arena_end();
 	bh_http_hist_observe(&a->latency[hook], now_ns() - t0);
 	if (!*answer)
 		return bh_error_set(err, BH_ERR_NOMEM, "AdmissionReview answer");

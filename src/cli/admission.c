@@ -337,6 +337,7 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	ao.registry = &io.registry;
 	if (bh_admission_new(&ao, &adm, &err) < 0)
 		goto fail;
+	bh_adm_arena_install(); /* this process serves: each review in an arena */
 
 	routes[0] = (struct bh_http_route){ "POST", "/validate", on_validate, adm };
 	routes[1] = (struct bh_http_route){ "POST", "/mutate", on_mutate, adm };

@@ -388,5 +388,7 @@ int main(void)
 		cmocka_unit_test(json_reader_matches_jansson),
 	};
 
+	/* as the serving process: every review in the arena (ASan catches escapes) */
+	bh_adm_arena_install();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

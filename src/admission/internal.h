@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * src/admission's internals: the per-review arena for jansson's allocations
+ * (src/admission/arena.c). A window is one thread's: begin, build, stop
+ * (allocations go to malloc again, what was built is still readable), free
+ * the values, end (the memory is reused). pause/resume around calls whose
+ * jansson values may outlive the window.
+ */
+#ifndef BH_ADMISSION_INTERNAL_H
+#define BH_ADMISSION_INTERNAL_H
+
+#include <stdbool.h>
+
+bool bh_adm_arena_begin(void); /* false: not installed or already open */
+bool bh_adm_arena_pause(void); /* returns whether the window was open */
+void bh_adm_arena_resume(bool was);
+void bh_adm_arena_stop(void);
+void bh_adm_arena_end(void);
+
+#endif
