@@ -30,6 +30,8 @@ const struct bh_command bh_commands[] = {
 	  "validate policies; check manifests, images and bundles against them" },
 	{ "admission", cmd_admission,
 	  "serve the policy as a Kubernetes admission webhook (HTTPS)" },
+	{ "rules", cmd_rules,
+	  "check runtime monitor rules (Falco's language); test them on JSON events" },
 	{ "profile", cmd_profile,
 	  "learned syscall profiles: list, show, diff, merge, export, import" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },

@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runtime monitor's event model: one plain, fixed-size struct for every
+ * kind of event the monitor reports (issue 15). The producer (the eBPF
+ * programs and the user-space side that attributes each event to its
+ * container) fills it; the consumers (the rule engine, include/bulkhead/
+ * rules.h; profiles; the store; outputs) only read it.
+ *
+ * Ownership, for the whole library:
+ *  - `const T *` arguments are borrowed for the duration of the call;
+ *  - `T **out` arguments hand a new object to the caller, who releases it with
+ *    the matching `_free()` (or `json_decref()` for jansson values);
+ *  - a function that takes ownership of an argument says so in its comment;
+ *  - every `_free(NULL)` is a no-op.
+ *
+ * Errors: a function returns 0 (or a non-negative count) on success and a
+ * negative value on failure, after storing a `struct bh_error` in `*err` when
+ * `err` is not NULL (see include/bulkhead/base.h).
+ *
+ * Every size is bounded: strings are NUL-terminated arrays of the sizes
+ * below, cut at the bound by the producer (which then sets the matching
+ * `_truncated` flag where one exists), so an event can be copied, queued and
+ * compared without allocation. A field that does not apply to an event's
+ * kind is zero / empty.
+ */
+#ifndef BULKHEAD_MONITOR_H
+#define BULKHEAD_MONITOR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define BH_MON_COMM_MAX	     16	  /* the kernel's TASK_COMM_LEN */
+#define BH_MON_PATH_MAX	     512  /* exe, cwd, file and mount paths */
+#define BH_MON_ARGS_MAX	     1024 /* argv[1..], NUL-separated */
+#define BH_MON_PARGS_MAX     256  /* the parent's argv[1..], NUL-separated */
+#define BH_MON_ARGC_MAX	     64	  /* arguments kept of argv[1..] */
+#define BH_MON_ANCESTORS_MAX 8	  /* parent chain kept: [0] the parent */
+#define BH_MON_USER_MAX	     32
+#define BH_MON_CID_MAX	     72	 /* a container ID: 64 hex and room */
+#define BH_MON_CNAME_MAX     128 /* container, pod and namespace names */
+#define BH_MON_IMAGE_MAX     256 /* an image reference */
+#define BH_MON_DIGEST_MAX    80	 /* "sha256:" + 64 hex */
+#define BH_MON_RUNTIME_MAX   16	 /* "bulkhead", "runc", "crun", "docker", ... */
+#define BH_MON_FSTYPE_MAX    32
+#define BH_MON_MODULE_MAX    64
+
+/*
+ * What happened: one value per system call (or kernel event) the monitor
+ * reports. The name of each (as the rule language's evt.type spells it) is
+ * bh_mon_type_name(); the kind groups them.
+ */
+enum bh_mon_type {
+	BH_MON_NONE = 0,
+	BH_MON_EXECVE,	 /* a process image replaced (kind EXEC) */
+	BH_MON_EXECVEAT, /* (kind EXEC) */
+	BH_MON_PROCEXIT, /* a process ended (kind EXIT) */
+	BH_MON_OPEN,	 /* open(2) (kind OPEN) */
+	BH_MON_OPENAT,
+	BH_MON_OPENAT2,
+	BH_MON_CONNECT, /* kind NET */
+	BH_MON_ACCEPT,
+	BH_MON_ACCEPT4,
+	BH_MON_LISTEN,
+	BH_MON_SETUID, /* kind PRIV: identity */
+	BH_MON_SETREUID,
+	BH_MON_SETRESUID,
+	BH_MON_SETGID,
+	BH_MON_SETRESGID,
+	BH_MON_CAPSET,
+	BH_MON_UNSHARE, /* kind PRIV: namespaces */
+	BH_MON_SETNS,
+	BH_MON_PTRACE, /* kind PRIV: other processes */
+	BH_MON_MOUNT,  /* kind PRIV: file systems */
+	BH_MON_UMOUNT2,
+	BH_MON_INIT_MODULE, /* kind PRIV: the kernel */
+	BH_MON_FINIT_MODULE,
+	BH_MON_BPF,
+	BH_MON_MEMFD_CREATE, /* an anonymous file (fileless execution's first step) */
+	BH_MON_TYPE_COUNT
+};
+
+enum bh_mon_kind {
+	BH_MON_KIND_NONE = 0,
+	BH_MON_KIND_EXEC,
+	BH_MON_KIND_EXIT,
+	BH_MON_KIND_OPEN,
+	BH_MON_KIND_NET,
+	BH_MON_KIND_PRIV,
+};
+
+/* What an fd of the process refers to (stdin/out/err at exec; the file of an open). */
+enum bh_mon_fdtype {
+	BH_MON_FD_NONE = 0, /* closed or unknown */
+	BH_MON_FD_FILE,
+	BH_MON_FD_DIR,
+	BH_MON_FD_PIPE,
+	BH_MON_FD_TTY, /* a terminal (a tty or a pty) */
+	BH_MON_FD_IPV4,
+	BH_MON_FD_IPV6,
+	BH_MON_FD_UNIX,
+	BH_MON_FD_MEMFD,
+	BH_MON_FD_OTHER, /* eventfd, signalfd, ... */
+};
+
+/* One process of the parent chain (for proc.pname, proc.aname[N]). */
+struct bh_mon_ancestor {
+	uint32_t pid;
+	char comm[BH_MON_COMM_MAX];
+	char exe[BH_MON_PATH_MAX];
+};
+
+/* The process that made the event. */
+struct bh_mon_proc {
+	uint32_t pid, tid, ppid, sid;
+	uint32_t uid, gid;	    /* effective, after the event (setuid: the new one) */
+	uint32_t loginuid;	    /* (uint32_t)-1 when unset, as the kernel keeps it */
+	uint32_t tty;		    /* controlling terminal's device number; 0 = none */
+	char user[BH_MON_USER_MAX]; /* the user's name when known, else "" */
+	char comm[BH_MON_COMM_MAX];
+	char exe[BH_MON_PATH_MAX]; /* the executable's path (memfd:NAME for a memfd) */
+	char cwd[BH_MON_PATH_MAX];
+	/* argv[1..]: argc strings, each NUL-terminated, args_len bytes in all */
+	char args[BH_MON_ARGS_MAX];
+	uint16_t args_len;
+	uint16_t argc;
+	bool args_truncated;
+	/* Where the executable came from: written in the container's upper
+	 * layer after it started (not from the image), an anonymous memory file,
+	 * or writable by the process's user. */
+	bool exe_upper_layer;
+	bool exe_from_memfd;
+	bool exe_writable;
+	enum bh_mon_fdtype stdio[3]; /* fds 0, 1, 2 at the event */
+	/* The parent chain, nearest first; pargs is the parent's argv[1..]. */
+	struct bh_mon_ancestor ancestors[BH_MON_ANCESTORS_MAX];
+	uint8_t nancestors;
+	char pargs[BH_MON_PARGS_MAX];
+	uint16_t pargs_len;
+	uint16_t pargc;
+};
+
+/* The container the process runs in; id "" when it runs on the host. */
+struct bh_mon_container {
+	char id[BH_MON_CID_MAX];
+	char name[BH_MON_CNAME_MAX];
+	char image[BH_MON_IMAGE_MAX]; /* as the engine names it: "nginx:1.25" */
+	char image_digest[BH_MON_DIGEST_MAX];
+	char pod[BH_MON_CNAME_MAX]; /* Kubernetes pod and namespace, when known */
+	char pod_namespace[BH_MON_CNAME_MAX];
+	char runtime[BH_MON_RUNTIME_MAX];
+};
+
+/* The file of an open (also: the target directory of a mount, a socket's path). */
+struct bh_mon_file {
+	char path[BH_MON_PATH_MAX];
+	uint32_t flags; /* open(2) flags: O_RDONLY, O_WRONLY|O_CREAT, ... */
+	uint32_t mode;
+	int32_t fd; /* the fd number the call returned or used; -1 when none */
+	enum bh_mon_fdtype type;
+};
+
+/* The socket of connect, accept, listen. Addresses in network byte order;
+ * an IPv4 address occupies the first 4 bytes. */
+struct bh_mon_net {
+	uint16_t family; /* AF_INET, AF_INET6, AF_UNIX */
+	uint8_t proto;	 /* IPPROTO_TCP, IPPROTO_UDP, 0 */
+	uint8_t laddr[16], raddr[16];
+	uint16_t lport, rport; /* host byte order */
+};
+
+/* The arguments of the privilege-changing calls. */
+struct bh_mon_args {
+	uint32_t uid, gid; /* setuid family: the requested id */
+	uint64_t cap_effective, cap_permitted, cap_inheritable; /* capset */
+	uint64_t flags;	    /* unshare/setns: CLONE_NEW*; mount: MS_*; memfd_create: MFD_* */
+	int64_t request;    /* ptrace request */
+	int32_t target_pid; /* ptrace and setns: the other process */
+	uint32_t bpf_cmd;   /* bpf: BPF_PROG_LOAD, ... */
+	char source[BH_MON_PATH_MAX];	/* mount source; memfd_create name */
+	char fstype[BH_MON_FSTYPE_MAX]; /* mount */
+	char module[BH_MON_MODULE_MAX]; /* init_module/finit_module: the name */
+};
+
+struct bh_mon_event {
+	enum bh_mon_type type;
+	uint64_t ts_ns; /* CLOCK_REALTIME, nanoseconds */
+	int64_t res;	/* the call's result: >= 0, or -errno */
+	struct bh_mon_proc proc;
+	struct bh_mon_container container;
+	struct bh_mon_file file;
+	struct bh_mon_net net;
+	struct bh_mon_args args;
+};
+
+/* The kind of a type; BH_MON_KIND_NONE for an out-of-range value. */
+enum bh_mon_kind bh_mon_type_kind(enum bh_mon_type t);
+/* "execve", "openat", ...; NULL for an out-of-range value. */
+const char *bh_mon_type_name(enum bh_mon_type t);
+/* The type of a name; BH_MON_NONE when unknown. */
+enum bh_mon_type bh_mon_type_parse(const char *name);
+
+#endif
