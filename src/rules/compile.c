@@ -623,6 +623,10 @@ static struct rules_expr *compile_exception(struct cctx *cx, const struct rules_
 	size_t i;
 	json_t *v;
 
+	if (!x->fields) {
+		cdiag(cx, false, &x->pos, "exception '%s': fields is required", x->name);
+		return NULL;
+	}
 	if (json_is_string(x->fields)) {
 		const char *comp = x->comps ? json_string_value(x->comps) : "in";
 

@@ -410,7 +410,7 @@ static int read_exceptions(struct loader *l, json_t *v, const char *ptr, struct 
 				free(kp);
 			}
 		}
-		if (!f || !(json_is_string(f) || json_is_array(f))) {
+		if (f && !(json_is_string(f) || json_is_array(f))) {
 			err_at(l, ep, false, it,
 			       "exception '%s': fields: expected a field or a list", name);
 			free(ep);

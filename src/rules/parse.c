@@ -269,6 +269,11 @@ static int parse_values(struct parser *ps, struct rules_ast *a)
 	}
 	if (ps->tok == T_LP)
 		return fail(ps, ps->start, "operator '%s' takes one value, not a list", a->op);
+	if (ps->tok == T_SYM && (!strcmp(ps->text, "<") || !strcmp(ps->text, ">"))) {
+		ps->tok = T_WORD; /* evt.dir = < */
+		add_val(a, ps);
+		return next(ps);
+	}
 	if (ps->tok != T_WORD && ps->tok != T_STR)
 		return fail(ps, ps->start, "expected a value after '%s', got %s", a->op,
 			    tok_desc(ps, d, sizeof(d)));
