@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz the monitor's rule engine: bytes -> YAML rules file (after a fixed
+ * base with lists and macros to append to and use) -> items, appends and
+ * overrides -> conditions tokenized and parsed, macros and lists expanded,
+ * fields and values typed, exceptions, outputs -> compiled; when it
+ * compiles, every rule evaluated on fixed events of each kind and its
+ * output formatted. The same bytes are also read as a JSON event.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulkhead/rules.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char base[] = "- list: shells\n"
+			   "  items: [bash, sh]\n"
+			   "- macro: spawned\n"
+			   "  condition: evt.type in (execve, execveat)\n"
+			   "- macro: container\n"
+			   "  condition: container.id != host\n"
+			   "- rule: base\n"
+			   "  desc: d\n"
+			   "  output: \"%proc.name %container.info\"\n"
+			   "  priority: notice\n"
+			   "  condition: spawned and proc.name in (shells)\n";
+
+static const char *const events[] = {
+	"{\"type\":\"execve\",\"proc\":{\"name\":\"bash\",\"tty\":1,\"args\":[\"-i\"],"
+	"\"parents\":[{\"name\":\"sshd\",\"pid\":2}],\"stdin\":\"ipv4\",\"exe_upper_layer\":true},"
+	"\"container\":{\"id\":\"0123456789abcdef\",\"name\":\"c\",\"image\":\"a/b:1\"}}",
+	"{\"type\":\"openat\",\"res\":3,\"file\":{\"path\":\"/etc/shadow\",\"flags\":\"O_RDWR\"}}",
+	"{\"type\":\"connect\",\"res\":-115,\"net\":{\"proto\":\"tcp\",\"local\":\"10.0.0.1:4000\","
+	"\"remote\":\"1.2.3.4:3333\"}}",
+	"{\"type\":\"accept\",\"net\":{\"local\":\"[::1]:80\",\"remote\":\"[2001:db8::1]:5000\"}}",
+	"{\"type\":\"ptrace\",\"args\":{\"request\":16,\"target_pid\":3}}",
+	"{\"type\":\"mount\",\"res\":-1,\"args\":{\"source\":\"/dev/x\",\"fstype\":\"ext4\","
+	"\"flags\":4096},\"file\":{\"path\":\"/mnt\"}}",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules_diags d = { 0 };
+	struct bh_error *err = NULL;
+	struct bh_mon_event ev;
+	json_t *j;
+
+	(void)bh_rules_add(rs, base, sizeof(base) - 1, "base", &d, &err);
+	bh_error_clear(&err);
+	(void)bh_rules_add(rs, (const char *)data, size, "fuzz", &d, &err);
+	bh_error_clear(&err);
+	(void)bh_rules_compile(rs, &d, &err);
+	bh_error_clear(&err);
+	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
+		const struct bh_rules_rule *m[16];
+		size_t n;
+
+		j = json_loads(events[i], 0, NULL);
+		if (!j || bh_rules_event_from_json(j, "e", &ev, &err) < 0)
+			abort(); /* the fixed events are valid */
+		json_decref(j);
+		n = bh_rules_match(rs, &ev, m, 16);
+		for (size_t k = 0; k < n && k < 16; k++)
+			free(bh_rules_format(m[k], &ev));
+	}
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+	/* the same bytes as an event */
+	if (bh_json_parse((const char *)data, size, 1 << 20, "fuzz", &j, NULL) == 0) {
+		if (bh_rules_event_from_json(j, "fuzz", &ev, &err) == 0) {
+			struct bh_rules *r2 = bh_rules_new();
+
+			if (bh_rules_add(r2, base, sizeof(base) - 1, "base", NULL, NULL) == 0 &&
+			    bh_rules_compile(r2, NULL, NULL) == 0) {
+				const struct bh_rules_rule *m[4];
+				size_t n = bh_rules_match(r2, &ev, m, 4);
+
+				for (size_t k = 0; k < n && k < 4; k++)
+					free(bh_rules_format(m[k], &ev));
+			}
+			bh_rules_free(r2);
+		}
+		bh_error_clear(&err);
+		json_decref(j);
+	}
+	return 0;
+}
