@@ -226,6 +226,8 @@ install: all
 	install -m 0644 $(MAN_SRC) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/rules $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp
 	install -m 0644 rules/*.yar rules/README.md $(DESTDIR)$(PREFIX)/share/bulkhead/rules/
+	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/rules/monitor
+	install -m 0644 rules/monitor/*.yaml $(DESTDIR)$(PREFIX)/share/bulkhead/rules/monitor/
 	install -m 0644 share/seccomp/default.json $(DESTDIR)$(PREFIX)/share/bulkhead/seccomp/
 	install -d $(DESTDIR)$(PREFIX)/share/bulkhead/policy/examples/keys
 	install -m 0644 share/policy/policy.schema.json $(DESTDIR)$(PREFIX)/share/bulkhead/policy/
