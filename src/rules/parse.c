@@ -277,8 +277,16 @@ static int parse_values(struct parser *ps, struct rules_ast *a)
 	if (ps->tok != T_WORD && ps->tok != T_STR)
 		return fail(ps, ps->start, "expected a value after '%s', got %s", a->op,
 			    tok_desc(ps, d, sizeof(d)));
+	bool bare = ps->tok == T_WORD;
+	size_t vstart = ps->start;
+
 	add_val(a, ps);
-	return next(ps);
+	if (next(ps) < 0)
+		return -1;
+	if (bare && ps->tok == T_LP)
+		return fail(ps, vstart, "comparing with a field (%s(...)) is not supported",
+			    a->vals[a->nvals - 1].s);
+	return 0;
 }
 
 /* Split "proc.aname[2]" into name and arg. */
@@ -359,6 +367,12 @@ static struct rules_ast *parse_primary(struct parser *ps)
 			goto bad;
 		free(w);
 		return a;
+	}
+	if (ps->tok == T_LP) {
+		fail(ps, wstart,
+		     "field transformers and functions ('%.60s(...)') are not supported", w);
+		free(w);
+		return NULL;
 	}
 	if (strchr(w, '.') || strchr(w, '[')) {
 		fail(ps, ps->start, "expected an operator after field '%.60s', got %s", w,

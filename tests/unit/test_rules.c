@@ -615,6 +615,14 @@ static void unknown_fields_and_operators(void **state)
 	m = cond_error("evt.type = execve and fd.name bcontains 4g", &line, &col);
 	assert_non_null(strstr(m, "not hex"));
 	free(m);
+	m = cond_error("evt.type = execve and tolower(proc.name) = bash", &line, &col);
+	assert_non_null(strstr(m, "field transformers and functions ('tolower(...)')"));
+	assert_int_equal(col, 27);
+	free(m);
+	m = cond_error("evt.type = execve and proc.name = val(proc.pname)", &line, &col);
+	assert_non_null(strstr(m, "comparing with a field (val(...))"));
+	assert_int_equal(col, 39);
+	free(m);
 	m = cond_error("evt.type = execve and nosuchmacro", &line, &col);
 	assert_non_null(strstr(m, "undefined macro 'nosuchmacro'"));
 	free(m);
