@@ -39,6 +39,7 @@
 #define BH_RULES_ITEMS_MAX  8192	       /* rules + macros + lists, all files */
 #define BH_RULES_DEPTH_MAX  64		       /* nesting of a condition, macros expanded */
 #define BH_RULES_LIST_MAX   4096	       /* values of one list, lists expanded */
+#define BH_RULES_NODES_MAX  100000	       /* terms of one condition, macros expanded */
 #define BH_RULES_COND_MAX   (64u * 1024)       /* bytes of one condition, appends included */
 #define BH_RULES_OUTPUT_MAX 4096	       /* bytes of a formatted output */
 

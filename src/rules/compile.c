@@ -32,6 +32,9 @@ struct cctx {
 	bool failed;  /* an error (not a warning) */
 	bool unknown; /* an unknown field or operator */
 	int depth;
+	size_t nodes; /* terms compiled for this rule or macro */
+	int tree_depth;
+	bool tree_reported;
 };
 
 static void cdiag(struct cctx *cx, bool is_unknown, const struct rules_pos *pos, const char *fmt,
@@ -437,6 +440,9 @@ static void check_macro(struct cctx *cx, struct rules_item *m)
 	cx->sev = BH_RULES_DIAG_ERROR;
 	cx->failed = cx->unknown = false;
 	cx->quiet = 0;
+	cx->nodes = 0;
+	cx->tree_depth = 0;
+	cx->tree_reported = false;
 	m->checked = true;
 	if (macro_parse(cx, m) < 0) {
 		m->check_failed = true;
@@ -488,10 +494,50 @@ static struct rules_expr *expand_macro(struct cctx *cx, const struct rules_ast *
 	return e;
 }
 
+/* How deep a compiled tree may be (chains of and/or included, macros expanded):
+ * evaluation recurses along it, on whatever stack the monitor's threads have. */
+#define TREE_DEPTH_MAX 2048
+
+static struct rules_expr *compile_node(struct cctx *cx, const struct rules_ast *a);
+
 static struct rules_expr *compile_ast(struct cctx *cx, const struct rules_ast *a)
+{
+	struct rules_expr *e;
+
+	if (cx->tree_depth >= TREE_DEPTH_MAX) {
+		int quiet = cx->quiet;
+
+		cx->quiet = 0;
+		if (!cx->tree_reported)
+			cdiag(cx, false, &a->pos,
+			      "the condition is nested or chained deeper than %d terms (macros "
+			      "expanded)",
+			      TREE_DEPTH_MAX);
+		cx->tree_reported = true;
+		cx->quiet = quiet;
+		return NULL;
+	}
+	cx->tree_depth++;
+	e = compile_node(cx, a);
+	cx->tree_depth--;
+	return e;
+}
+
+static struct rules_expr *compile_node(struct cctx *cx, const struct rules_ast *a)
 {
 	struct rules_expr *e = NULL;
 
+	if (++cx->nodes > BH_RULES_NODES_MAX) {
+		int quiet = cx->quiet;
+
+		cx->quiet = 0; /* said even inside a macro: it is this item's size */
+		if (cx->nodes == BH_RULES_NODES_MAX + 1)
+			cdiag(cx, false, &a->pos,
+			      "the condition expands to more than %d terms (macros expanded)",
+			      BH_RULES_NODES_MAX);
+		cx->quiet = quiet;
+		return NULL;
+	}
 	switch (a->kind) {
 	case RULES_A_AND:
 	case RULES_A_OR: {
@@ -776,6 +822,9 @@ static void compile_rule(struct cctx *cx, struct rules_item *it)
 	cx->sev = it->enabled ? BH_RULES_DIAG_ERROR : BH_RULES_DIAG_WARNING;
 	cx->failed = cx->unknown = false;
 	cx->depth = 0;
+	cx->nodes = 0;
+	cx->tree_depth = 0;
+	cx->tree_reported = false;
 	if (it->source && strcmp(it->source, "syscall")) {
 		cwarn(cx, &it->pos,
 		      "source '%s' is not served (only syscall); the rule is not loaded",

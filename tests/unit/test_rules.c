@@ -764,6 +764,28 @@ static void limits(void **state)
 	assert_true(has_diag(&d, BH_RULES_DIAG_ERROR, 0, 0, "macros nest deeper than 64"));
 	bh_rules_free(rs);
 	bh_rules_diags_release(&d);
+	/* a long chain */
+	bh_buf_reset(&b);
+	assert_int_equal(bh_buf_adds(&b, "evt.type = execve", NULL), 0);
+	for (int i = 0; i < 3000; i++)
+		assert_int_equal(bh_buf_adds(&b, " and proc.pid=1", NULL), 0);
+	m = cond_error(b.data, &line, &col);
+	assert_non_null(strstr(m, "chained deeper than 2048"));
+	free(m);
+	/* a macro bomb: each doubles the one before */
+	bh_buf_reset(&b);
+	assert_int_equal(bh_buf_adds(&b, "- macro: m0\n  condition: evt.type = execve\n", NULL), 0);
+	for (int i = 1; i <= 40; i++)
+		assert_int_equal(bh_buf_addf(&b, NULL, "- macro: m%d\n  condition: m%d and m%d\n",
+					     i, i - 1, i - 1),
+				 0);
+	assert_int_equal(bh_buf_adds(&b, RULE_HEAD "  condition: m40\n", NULL), 0);
+	memset(&d, 0, sizeof(d));
+	rs = load(b.data, &d);
+	assert_true(has_diag(&d, BH_RULES_DIAG_ERROR, 0, 0, "expands to more than 100000 terms"));
+	assert_int_equal(bh_rules_count(rs), 0);
+	bh_rules_free(rs);
+	bh_rules_diags_release(&d);
 	bh_buf_release(&b);
 }
 
