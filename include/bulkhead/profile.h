@@ -134,14 +134,15 @@ int bh_prof_store_put(struct bh_prof_store *s, const char *name, const char *dig
  * The profiles as a JSON array, each {"name", "digest", "syscalls":
  * {"SCMP_ARCH_X86_64": [names…]}, "runs", "seconds", "events", "lost", "execs",
  * "containers": [{"id", "exec_sessions": [{"time", "args"}…]}…], "created",
- * "updated"}; name NULL: all of them.
+ * "updated", "mode", "promotion" (bh_prof_store_mode)}; name NULL: all of them.
  */
 int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
 		       struct bh_error **err);
 /*
  * One profile: the rows of name (only digest's when digest is not NULL)
  * merged: names united, counters summed, "digests" listing the rows,
- * "outside" the monitor reports (bh_prof_store_reports).
+ * "outside" the monitor reports (bh_prof_store_reports), "mode" and
+ * "promotion" (bh_prof_store_mode).
  * BH_ERR_NOTFOUND when there is none.
  */
 int bh_prof_store_get(struct bh_prof_store *s, const char *name, const char *digest, json_t **out,
@@ -160,9 +161,73 @@ int bh_prof_store_merge(struct bh_prof_store *s, const char *dst, const char *sr
 int bh_prof_import_file(struct bh_prof_store *s, const char *name, const char *digest,
 			const char *path, const char *const *deny,
 			struct bh_error **err) BH_MUST_CHECK;
-/* Delete name (every digest, or only digest); BH_ERR_NOTFOUND when nothing matched. */
+/* Delete name (every digest, or only digest; its mode and rule with its last
+ * row); BH_ERR_NOTFOUND when nothing matched. */
 int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *digest,
 			 struct bh_error **err);
+/*
+ * Modes and automatic promotion. A stored profile has a mode, the one the
+ * runtime uses for a container that names it (org.bulkhead.seccomp.profile)
+ * with no mode or with discover: discover (learn), monitor or protect; the
+ * default, for a profile with no mode stored, is discover. A promotion rule
+ * (minimum learning time, runs in a row that added no syscall, target mode)
+ * moves a discovering profile on by itself, when a run is collected (or when
+ * the rule is set): never while any of its rows has lost events. Every
+ * collected run updates the count of quiet runs: a run that added a syscall
+ * to its row resets it, so does a run that lost events (which also blocks
+ * the promotion, whatever follows). The mode is per name (every digest).
+ */
+enum bh_prof_mode {
+	BH_PROF_DISCOVER = 0,
+	BH_PROF_MONITOR = 1,
+	BH_PROF_PROTECT = 2,
+};
+/* "discover", "monitor", "protect". */
+const char *bh_prof_mode_name(enum bh_prof_mode m);
+/* The mode named s; BH_ERR_INVALID naming it otherwise. */
+int bh_prof_mode_parse(const char *s, enum bh_prof_mode *out, struct bh_error **err);
+
+struct bh_prof_rule {
+	double seconds;	      /* at least this long learned (the profile's "seconds") */
+	uint32_t runs;	      /* at least this many runs in a row that added no syscall (>= 1) */
+	enum bh_prof_mode to; /* monitor or protect */
+};
+
+/*
+ * The rule's decision (pure; the store calls it): true when a profile in
+ * discover with `quiet` runs in a row without a new syscall, `seconds`
+ * learned and `lost` events lost meets rule. *why (when not NULL) gets what
+ * is still missing, or the reason of the promotion (new string).
+ */
+bool bh_prof_rule_met(const struct bh_prof_rule *rule, uint64_t quiet, double seconds,
+		      uint64_t lost, char **why);
+
+/*
+ * Set (rule not NULL) or clear the promotion rule of name; the profile need
+ * not exist yet (it is then learned in discover first). A rule already met
+ * promotes at once. BH_ERR_INVALID: a rule to discover or of 0 runs.
+ */
+int bh_prof_store_set_rule(struct bh_prof_store *s, const char *name,
+			   const struct bh_prof_rule *rule, struct bh_error **err) BH_MUST_CHECK;
+/*
+ * Set the mode of name by hand (the time and "set by hand" recorded); back
+ * to discover, the count of quiet runs restarts. BH_ERR_NOTFOUND: no profile
+ * name (monitor and protect need its calls).
+ */
+int bh_prof_store_set_mode(struct bh_prof_store *s, const char *name, enum bh_prof_mode mode,
+			   struct bh_error **err) BH_MUST_CHECK;
+/*
+ * The mode and promotion state of name: {"mode", "rule": {"after" (seconds),
+ * "runs", "to"} or null, "quiet_runs", "seconds", "lost", "last_new",
+ * "last_lost" (which run added a call, which lost events; null when none),
+ * "changed", "reason" (the last change of mode and why; null when none),
+ * "automatic" (the mode was set by the rule), "waiting" (why a rule has not
+ * promoted yet; null when there is nothing to wait for)}. A name with
+ * nothing stored: discover, no rule.
+ */
+int bh_prof_store_mode(struct bh_prof_store *s, const char *name, json_t **out,
+		       struct bh_error **err);
+
 /*
  * The OCI seccomp profile (what podman, docker and Kubernetes' Localhost
  * take) of one stored profile (an element of bh_prof_store_list): everything

@@ -201,6 +201,10 @@ struct bh_rt_spec {
 	enum bh_rt_mounts_mode mounts_mode;
 	char **landlock_ro, **landlock_rw;
 	size_t nlandlock_ro, nlandlock_rw;
+	/* set by the runtime, not read from config.json: the syscall learning
+	 * mode resolved from the annotations and the profile store (learn.c;
+	 * state.json's "learn"), owned, or NULL */
+	json_t *learn;
 };
 
 /*

@@ -678,7 +678,7 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	if (load_bundle(&j, err) < 0 ||
 	    rt_policy_admit(ctx, id, j.bundle, &j.raw, c->spec, o->image, o->policy, &j.policy,
 			    err) < 0 ||
-	    rt_learn_apply(c->spec, err) < 0 || open_namespaces(&j, err) < 0 ||
+	    rt_learn_apply(c->spec, NULL, err) < 0 || open_namespaces(&j, err) < 0 ||
 	    rt_filter_build(c->spec, ctx->allow_dangerous, rt_state_root(ctx), &j.filter, err) <
 		    0 ||
 	    rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0)

@@ -290,7 +290,7 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	if (bh_rt_spec_load(dir, &spec, err) < 0)
 		goto out;
 	spec->mounts_mode = BH_MOUNTS_DENY; /* supervision is for the init's filter only */
-	if (exec_process(spec, o, &holder, &p, err) < 0 || rt_learn_apply(spec, err) < 0 ||
+	if (exec_process(spec, o, &holder, &p, err) < 0 || rt_learn_apply(spec, st, err) < 0 ||
 	    rt_filter_build(spec, ctx->allow_dangerous, rt_state_root(ctx), &filter, err) < 0 ||
 	    rt_cgroup_from_json(json_object_get(st, "cgroup"), &cg, err) < 0)
 		goto out;

@@ -214,8 +214,13 @@ void rt_created_release(struct rt_created *c);
 
 /* ---- learn.c: syscall learning (org.bulkhead.seccomp.* annotations) ---------- */
 
-/* monitor/protect: the learned profile in place of spec's linux.seccomp. */
-int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err);
+/*
+ * Resolve the learning mode (spec->learn) and, for monitor/protect, put the
+ * learned profile in place of spec's linux.seccomp. create: state NULL, the
+ * mode from the annotations and the profile store (discover, or no mode, on a
+ * promoted profile: its stored mode); exec: state's "learn", the container's.
+ */
+int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

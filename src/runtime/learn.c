@@ -63,31 +63,103 @@ static const char *const plumbing[] = { "rt_sigreturn", "restart_syscall", "exit
  */
 static const char *const early_filter[] = { "capset", "prctl", "sendmsg", NULL };
 
-int rt_learn_apply(struct bh_rt_spec *spec, struct bh_error **err)
+/*
+ * The learning mode of a new container, as rt_learn_apply documents it:
+ * *out {"mode", "requested" (the annotation's, "" without one), "profile",
+ * "digest", and "promoted": {"time", "reason"} when the stored mode replaced
+ * discover}, or NULL when the bundle does not learn.
+ */
+static int resolve_mode(const struct bh_rt_spec *spec, json_t **out, struct bh_error **err)
 {
-	const char *mode = annotation(spec, ANN_MODE), *name, *act;
+	const char *mode = annotation(spec, ANN_MODE), *name = annotation(spec, ANN_PROFILE);
+	const char *digest = annotation(spec, ANN_DIGEST), *act = annotation(spec, ANN_ACTION);
+	const char *eff = mode;
+	struct bh_prof_store *s = NULL;
+	json_t *m = NULL;
+	int r = -1;
+
+	*out = NULL;
+	if (!mode && !name)
+		return 0;
+	if (mode && strcmp(mode, "discover") && strcmp(mode, "monitor") && strcmp(mode, "protect"))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: '%.64s' is not discover, monitor or protect",
+				    ANN_MODE, mode);
+	if (!name)
+		return bh_error_set(err, BH_ERR_USAGE, "%s=%s needs %s=NAME", ANN_MODE, mode,
+				    ANN_PROFILE);
+	if (bh_prof_name_check(name, err) < 0)
+		return bh_error_prefix(err, "annotation %s", ANN_PROFILE);
+	if (act && strcmp(act, "errno") && strcmp(act, "kill"))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: '%.64s' is not errno or kill", ANN_ACTION, act);
+	if (!mode || !strcmp(mode, "discover")) {
+		/* the profile's stored mode: promoted (or set by hand) past discover, it is used */
+		if (bh_prof_store_open(NULL, false, &s, err) < 0) {
+			if (bh_error_code(err ? *err : NULL) != BH_ERR_NOTFOUND)
+				goto out;
+			bh_error_clear(err); /* no store yet: nothing learned, discover */
+			eff = "discover";
+		} else {
+			if (bh_prof_store_mode(s, name, &m, err) < 0)
+				goto out;
+			eff = bh_json_str(m, "mode");
+		}
+	}
+	*out = json_pack("{s:s, s:s, s:s, s:s}", "mode", eff, "requested", mode ? mode : "",
+			 "profile", name, "digest", digest ? digest : "");
+	if (!mode || strcmp(eff, mode)) {
+		const char *t = bh_json_str(m, "changed"), *why = bh_json_str(m, "reason");
+
+		if (strcmp(eff, "discover")) {
+			json_object_set_new(*out, "promoted",
+					    json_pack("{s:s, s:s}", "time", t ? t : "", "reason",
+						      why ? why : ""));
+			bh_debug("seccomp: profile %s is in %s since %s (%s): the container runs "
+				 "in %s, not %s",
+				 name, eff, t ? t : "?", why ? why : "?", eff,
+				 mode ? mode : "discover");
+		} else {
+			bh_debug("seccomp: profile %s is in discover (its stored mode): learning",
+				 name);
+		}
+	}
+	r = 0;
+out:
+	json_decref(m);
+	bh_prof_store_close(s);
+	return r;
+}
+
+int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error **err)
+{
+	const json_t *l = state ? json_object_get(state, "learn") : NULL;
+	const char *mode, *name, *act, *digest;
 	struct bh_prof_store *s = NULL;
 	json_t *p = NULL, *oci = NULL, *names;
 	bool monitor;
 	int r = -1;
 
+	json_decref(spec->learn);
+	spec->learn = NULL;
+	if (l)
+		spec->learn = json_deep_copy(l); /* exec: the container's mode, as it was created */
+	else if (resolve_mode(spec, &spec->learn, err) < 0)
+		return bh_error_prefix(err, "syscall learning");
+	if (!spec->learn)
+		return 0;
+	mode = bh_json_str(spec->learn, "mode");
 	if (!mode || !strcmp(mode, "discover"))
 		return 0;
-	if (strcmp(mode, "monitor") && strcmp(mode, "protect"))
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "annotation %s: '%.64s' is not discover, monitor or protect",
-				    ANN_MODE, mode);
 	monitor = !strcmp(mode, "monitor");
-	name = annotation(spec, ANN_PROFILE);
-	if (!name)
-		return bh_error_set(err, BH_ERR_USAGE, "%s=%s needs %s=NAME", ANN_MODE, mode,
-				    ANN_PROFILE);
+	name = bh_json_str(spec->learn, "profile");
+	digest = bh_json_str(spec->learn, "digest");
 	act = annotation(spec, ANN_ACTION);
-	if (act && strcmp(act, "errno") && strcmp(act, "kill"))
+	if (!name || !digest)
 		return bh_error_set(err, BH_ERR_INVALID,
-				    "annotation %s: '%.64s' is not errno or kill", ANN_ACTION, act);
-	if (bh_prof_name_check(name, err) < 0 || bh_prof_store_open(NULL, false, &s, err) < 0 ||
-	    bh_prof_store_get(s, name, annotation(spec, ANN_DIGEST), &p, err) < 0)
+				    "the container's \"learn\" state is damaged");
+	if (bh_prof_store_open(NULL, false, &s, err) < 0 ||
+	    bh_prof_store_get(s, name, *digest ? digest : NULL, &p, err) < 0)
 		goto out;
 	oci = bh_prof_to_oci(p);
 	names = json_object_get(json_array_get(json_object_get(oci, "syscalls"), 0), "names");
@@ -125,45 +197,45 @@ out:
 
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 {
-	const char *mode = annotation(c->spec, ANN_MODE), *name, *digest, *dir = NULL;
+	const json_t *l = c->spec->learn;
+	const char *mode = l ? bh_json_str(l, "mode") : NULL, *dir = NULL;
 	struct bh_prof_record *allowed = NULL;
 	char now[BH_TIME_MAX];
+	json_t *st;
 	int r;
 
-	if (!mode || (strcmp(mode, "discover") && strcmp(mode, "monitor")))
-		return 0; /* protect: rt_learn_apply did it all; a bad mode was refused there */
-	name = annotation(c->spec, ANN_PROFILE);
-	if (!name || bh_prof_name_check(name, err) < 0)
-		return name ? bh_error_prefix(err, "annotation %s", ANN_PROFILE)
-			    : bh_error_set(err, BH_ERR_USAGE, "%s=%s needs %s=NAME", ANN_MODE, mode,
-					   ANN_PROFILE);
-	digest = annotation(c->spec, ANN_DIGEST);
-	for (size_t i = 0; i < c->cg.ndirs; i++)
-		if (!strcmp(c->cg.names[i], "unified"))
-			dir = c->cg.dirs[i];
-	if (!dir)
-		return bh_error_set(err, BH_ERR_UNSUPPORTED,
-				    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): this host "
-				    "has cgroup v1 only",
-				    ANN_MODE, mode);
-	if (!strcmp(mode, "monitor")) {
-		/* the names rt_learn_apply installed: what is outside them is counted */
-		json_t *names = json_object_get(
-			json_array_get(json_object_get(c->spec->seccomp, "syscalls"), 0), "names");
-		json_t *p = json_pack("{s:{s:O}}", "syscalls", "any", names);
+	if (!mode)
+		return 0; /* not learning (rt_learn_apply resolved the mode) */
+	if (strcmp(mode, "protect")) {
+		for (size_t i = 0; i < c->cg.ndirs; i++)
+			if (!strcmp(c->cg.names[i], "unified"))
+				dir = c->cg.dirs[i];
+		if (!dir)
+			return bh_error_set(err, BH_ERR_UNSUPPORTED,
+					    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): "
+					    "this host has cgroup v1 only",
+					    ANN_MODE, mode);
+		if (!strcmp(mode, "monitor")) {
+			/* the names rt_learn_apply installed: what is outside them is counted */
+			json_t *names = json_object_get(
+				json_array_get(json_object_get(c->spec->seccomp, "syscalls"), 0),
+				"names");
+			json_t *p = json_pack("{s:{s:O}}", "syscalls", "any", names);
 
-		allowed = bh_calloc(1, sizeof(*allowed));
-		bh_prof_bits_of(p, allowed);
-		json_decref(p);
+			allowed = bh_calloc(1, sizeof(*allowed));
+			bh_prof_bits_of(p, allowed);
+			json_decref(p);
+		}
+		r = bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, allowed, err);
+		free(allowed);
+		if (r < 0)
+			return -1;
 	}
-	r = bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, allowed, err);
-	free(allowed);
-	if (r < 0)
-		return -1;
+	/* protect records nothing, but the state says which profile it enforces, and why */
 	bh_time_rfc3339(NULL, 0, now);
-	json_object_set_new(c->state, "learn",
-			    json_pack("{s:s, s:s, s:s, s:s}", "mode", mode, "profile", name,
-				      "digest", digest ? digest : "", "started", now));
+	st = json_deep_copy(l);
+	json_object_set_new(st, "started", json_string(now));
+	json_object_set_new(c->state, "learn", st);
 	return 0;
 }
 
@@ -185,8 +257,9 @@ void rt_learn_note_exec(const char *dir, const json_t *state, char *const *args)
 	char now[BH_TIME_MAX], *text, *path;
 	int fd;
 
-	if (!state || !json_object_get(state, "learn"))
-		return;
+	if (!state || !json_object_get(state, "learn") ||
+	    !strcmp(bh_json_str(json_object_get(state, "learn"), "mode") ?: "", "protect"))
+		return; /* not learning: nothing pollutes */
 	a = json_array();
 	for (char *const *p = args; p && *p; p++)
 		json_array_append_new(a, json_string(*p));
@@ -237,8 +310,8 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 	struct bh_prof_store *s = NULL;
 	int r = -1;
 
-	if (!l)
-		return 0;
+	if (!l || !strcmp(bh_json_str(l, "mode") ?: "", "protect"))
+		return 0; /* protect: nothing recorded */
 	if (bh_prof_recorder_read(id, &rec, err) < 0)
 		goto out;
 	if (!rec.armed) {

@@ -764,6 +764,7 @@ void bh_rt_spec_free(struct bh_rt_spec *s)
 		free(s->hooks[k].h);
 	}
 	json_decref(s->annotations);
+	json_decref(s->learn);
 	for (size_t i = 0; i < s->nnamespaces; i++)
 		free(s->namespaces[i].path);
 	free(s->namespaces);
