@@ -742,8 +742,21 @@ static int migrate_modes(sqlite3 *db, struct bh_error **err)
 	    sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v >= 2)
-		return 0;
+	st = NULL;
+	/* a store another step of schema 2 made (branches merged in another order) may
+	 * lack the table: it is made when missing, whatever the version says */
+	if (v >= 2) {
+		bool have = false;
+
+		if (sqlite3_prepare_v2(db,
+				       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+				       "name = 'modes'",
+				       -1, &st, NULL) == SQLITE_OK)
+			have = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		if (have)
+			return 0;
+	}
 	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return -1;
 	if (exec_sql(db,
@@ -752,9 +765,10 @@ static int migrate_modes(sqlite3 *db, struct bh_error **err)
 		     "  after REAL, runs INTEGER, target TEXT,"
 		     "  quiet INTEGER NOT NULL DEFAULT 0, last_new TEXT, last_lost TEXT,"
 		     "  changed TEXT, reason TEXT, automatic INTEGER NOT NULL DEFAULT 0,"
-		     "  PRIMARY KEY (kind, name)) WITHOUT ROWID;"
-		     "PRAGMA user_version = 2;",
+		     "  PRIMARY KEY (kind, name)) WITHOUT ROWID;",
 		     "upgrading the schema to 2 (modes)", err) < 0 ||
+	    (v < 2 && exec_sql(db, "PRAGMA user_version = 2", "upgrading the schema to 2 (modes)",
+			       err) < 0) ||
 	    exec_sql(db, "COMMIT", "upgrading the schema to 2 (modes)", err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
