@@ -24,6 +24,13 @@
  * monitor also arms the recorder with the allow-list: calls outside it
  * (which SCMP_ACT_LOG lets reach sys_enter) are counted per syscall and
  * stored at delete as the profile's report (`bulkhead profile show`).
+ *
+ * The mode used is resolved once, at create (spec->learn, then state.json's
+ * "learn": mode, requested, profile, digest, promoted): discover, or a
+ * bundle with .profile and no mode, takes the profile's stored mode
+ * (bh_prof_store_mode: discover until promoted by its rule or set by hand);
+ * monitor and protect annotations are used as they are. An exec follows the
+ * container's "learn", not the store as it is at the exec.
  */
 #include <errno.h>
 #include <fcntl.h>
