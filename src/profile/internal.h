@@ -12,6 +12,10 @@ struct bh_prof_store {
 	char *path;
 };
 
+/* An error writing the store at path: say when its file system is full or it
+ * reached RLIMIT_FSIZE (SQLite only says "disk I/O error" for some of those). */
+void prof_full_hint(const char *path, struct bh_error **err);
+
 /* promote.c: modes and automatic promotion (schema 2) */
 /* Make the table of modes (at open; idempotent). */
 int prof_migrate_modes(struct sqlite3 *db, struct bh_error **err);

@@ -375,8 +375,10 @@ static int mode_change(struct bh_prof_store *s, const char *name,
 		goto out;
 	r = 0;
 out:
-	if (r < 0)
+	if (r < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		prof_full_hint(s->path, err);
+	}
 	mode_row_release(&m);
 	return r < 0 ? bh_error_prefix(err, "profile %s", name) : 0;
 }

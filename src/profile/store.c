@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "lazy/sqlite3.h"
@@ -76,6 +78,45 @@ static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_er
 	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return sql_error(db, what, err);
 	return 0;
+}
+
+/* The file system of path (or of its directory) has no block left for us. */
+static bool fs_full(const char *path);
+
+void prof_full_hint(const char *path, struct bh_error **err)
+{
+	struct rlimit rl;
+	struct stat st;
+	char *wal = bh_asprintf("%s-wal", path);
+	uint64_t big = 0;
+
+	/* SQLite says "disk I/O error" when it cannot map its -shm or grow its WAL */
+	if (fs_full(path)) {
+		bh_error_prefix(err, "its file system is full (no space left)");
+	} else if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		if (stat(path, &st) == 0)
+			big = (uint64_t)st.st_size;
+		if (stat(wal, &st) == 0 && (uint64_t)st.st_size > big)
+			big = (uint64_t)st.st_size;
+		if (big + 65536 >= (uint64_t)rl.rlim_cur)
+			bh_error_prefix(err,
+					"it reached the file size limit (RLIMIT_FSIZE, %llu bytes)",
+					(unsigned long long)rl.rlim_cur);
+	}
+	free(wal);
+}
+
+static bool fs_full(const char *path)
+{
+	char *dir = bh_strdup(path), *slash = strrchr(dir, '/');
+	struct statvfs v;
+	bool full;
+
+	if (slash)
+		*(slash == dir ? slash + 1 : slash) = 0;
+	full = statvfs(slash ? dir : ".", &v) == 0 && v.f_bavail == 0;
+	free(dir);
+	return full;
 }
 
 int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
@@ -140,6 +181,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 fail:
 	if (db)
 		sqlite3_close(db);
+	prof_full_hint(p, err);
 	bh_error_prefix(err, "profile store %s", p);
 	free(p);
 	return -1;
@@ -409,8 +451,10 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 	r = 0;
 out:
 	sqlite3_finalize(st);
-	if (r < 0)
+	if (r < 0) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		prof_full_hint(s->path, err);
+	}
 	json_decref(syscalls);
 	json_decref(containers);
 	free(created);

@@ -349,5 +349,11 @@ out:
 		if (bh_prof_recorder_remove(id, &e) < 0)
 			bh_error_warn(&e, "container %s", id);
 	}
-	return r < 0 ? bh_error_prefix(err, "container %s: the learned profile", id) : 0;
+	/* a store that cannot take the run (full, damaged): the run is discarded whole */
+	return r < 0 ? bh_error_prefix(err,
+				       "container %s: what it learned is discarded (profile %s "
+				       "unchanged)",
+				       id,
+				       bh_json_str(l, "profile") ? bh_json_str(l, "profile") : "?")
+		     : 0;
 }

@@ -3,10 +3,13 @@
  * `sig I [N]` makes syscall I of the table N times (arguments -1, 0...: each
  * fails harmlessly), then prints "ok NAME MS", MS the milliseconds it ran
  * (from main to the end: a static binary's start is a few calls). `sig --list` prints
- * the names. Built static: its own calls are execve, brk, arch_prctl,
+ * the names. `sig -u m|n I [N]` first unshares a mount (m) or network (n)
+ * namespace (exit 3 when it cannot). Built static: its own calls are execve, brk, arch_prctl,
  * set_tid_address, set_robust_list, rseq, prlimit64, readlink, getrandom,
  * mprotect, newfstatat, ioctl, write, exit_group.
  */
+#define _GNU_SOURCE
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +95,14 @@ int main(int argc, char **argv)
 		for (i = 0; i < (long)(sizeof(sigs) / sizeof(sigs[0])); i++)
 			printf("%s\n", sigs[i].name);
 		return 0;
+	}
+	if (argc > 3 && !strcmp(argv[1], "-u")) {
+		if (unshare(argv[2][0] == 'm' ? CLONE_NEWNS : CLONE_NEWNET) < 0) {
+			perror("unshare");
+			return 3;
+		}
+		argc -= 2;
+		argv += 2;
 	}
 	if (argc < 2)
 		return 2;
