@@ -4,16 +4,17 @@
  * the workload really does (issue 14).
  *
  *   recorder  an eBPF program on sys_enter (tp_btf, raw_tp where tp_btf does
- *             not load) counts, per architecture, every syscall made by a
- *             task of one container's cgroup2 directory or below, into a
- *             per-CPU bitmap that cannot drop events. It is loaded by the
- *             runtime at create and pinned under /sys/fs/bpf/bulkhead/<id>/
- *             (the pins hold it while the container runs, whatever process
- *             created it); it arms itself when the container's init execs
+ *             not load) counts, per architecture, every syscall made by an
+ *             armed task of a container into the container's per-CPU bitmap,
+ *             which cannot drop events. One program set serves every
+ *             container: loaded by the first arm, pinned under
+ *             /sys/fs/bpf/bulkhead/prof-v<layout>/ (the pins hold it
+ *             whatever process created it), unpinned by the last remove. A
+ *             container is armed when its init execs
  *             the workload, so the runtime's own setup calls are not
- *             recorded; so does each task that joins it later (an exec
- *             session) at its own exec, and children and threads of a
- *             recorded task are recorded. Collected (and unpinned) at delete.
+ *             recorded; so is each task that joins it later (an exec
+ *             session), at its own exec, and children and threads of a
+ *             recorded task are recorded. Collected at delete.
  *   set       what was learned: bitmaps by architecture, counters, and the
  *             learning window; turned into syscall names with libseccomp.
  *
@@ -55,6 +56,9 @@ struct bh_prof_record {
 	/* monitor: calls outside the allow-list, count[arch * BH_PROF_MAX_NR + nr];
 	 * NULL otherwise. Owned: bh_prof_record_release. */
 	uint64_t *outside;
+	/* protect: calls the seccomp filter refused (EPERM returned, or the task
+	 * killed by SIGSYS), same layout; NULL otherwise. Owned as outside. */
+	uint64_t *denied;
 };
 void bh_prof_record_release(struct bh_prof_record *rec);
 
@@ -65,29 +69,39 @@ void bh_prof_record_release(struct bh_prof_record *rec);
  */
 void bh_prof_bits_of(const json_t *profile, struct bh_prof_record *out);
 
+/* bh_prof_recorder_arm's flags */
+#define BH_PROF_REC_MONITOR 1u /* count calls outside `allowed` (bh_prof_record.outside) */
+#define BH_PROF_REC_PROTECT 2u /* record nothing; count calls refused (.denied) */
+
 /*
- * Load the recorder for container `id`, whose cgroup2 directory is
- * `cg2_dir` (absolute, below the cgroup2 mount; the ancestor level is
- * counted from `cg2_path`, its path below the hierarchy root, "/a/b"), arm it
- * for the exec of `init` (a host pid), and pin it under
- * /sys/fs/bpf/bulkhead/<id>/ (bpffs is mounted at /sys/fs/bpf when it is not).
- * With `allowed` (monitor), calls outside its bits are also counted (read
- * into bh_prof_record.outside).
+ * Arm the recorder for container `id`, whose cgroup2 directory is `cg2_dir`
+ * (absolute, below the cgroup2 mount; `cg2_path` is its path below the
+ * hierarchy root, "/a/b", not the root itself), for the exec of `init` (a
+ * host pid). One program set serves every armed container: the first arm
+ * loads it and pins it under bh_prof_pin_dir() (bpffs is mounted at
+ * /sys/fs/bpf when it is not), later ones take a slot in it (up to 1024 at
+ * once: BH_ERR_LIMIT past that). With BH_PROF_REC_MONITOR, calls outside
+ * `allowed` are also counted; with BH_PROF_REC_PROTECT (the allow-list
+ * enforced by seccomp) nothing is learned, the calls the filter refused are
+ * counted. Safe against concurrent arms and removes from other processes.
  * Errors: BH_ERR_UNSUPPORTED when BPF is not allowed here (the message says
  * why: no CAP_BPF/CAP_SYS_ADMIN, no BTF, a kernel without the helpers),
  * BH_ERR_IO for libbpf missing or a pin that cannot be made.
  */
 int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
-			 const struct bh_prof_record *allowed, struct bh_error **err) BH_MUST_CHECK;
+			 const struct bh_prof_record *allowed, unsigned flags,
+			 struct bh_error **err) BH_MUST_CHECK;
 
-/* Read what the pinned recorder of `id` saw so far. BH_ERR_NOTFOUND: none pinned. */
+/* Read what the recorder saw of `id` so far. BH_ERR_NOTFOUND: not armed. */
 int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_error **err);
 
-/* Unpin (and so detach) the recorder of `id`; nothing pinned is not an error. */
+/* Release the slot of `id`; the last one armed unpins (and so detaches) the
+ * program set. Nothing armed is not an error. */
 int bh_prof_recorder_remove(const char *id, struct bh_error **err);
 
-/* The /sys/fs/bpf/bulkhead/<id> directory (new string). */
-char *bh_prof_pin_dir(const char *id);
+/* The directory the shared program set is pinned in,
+ * /sys/fs/bpf/bulkhead/prof-v<layout> (new string). */
+char *bh_prof_pin_dir(void);
 
 /* A profile name: 1..128 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int bh_prof_name_check(const char *name, struct bh_error **err);

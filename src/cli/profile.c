@@ -229,12 +229,21 @@ static void show(const json_t *p)
 		printf("\n");
 	}
 	arr = json_object_get(p, "outside");
-	if (json_array_size(arr))
-		printf("outside the profile (monitor):\n");
-	json_array_foreach (arr, i, v)
-		printf("  %s %s %s x%lld (container %s)\n", bh_json_str(v, "time"),
-		       bh_json_str(v, "arch"), bh_json_str(v, "syscall"), int_of(v, "count"),
-		       bh_json_str(v, "container"));
+	for (int d = 0; d < 2; d++) {
+		bool head = false;
+
+		json_array_foreach (arr, i, v) {
+			if (json_is_true(json_object_get(v, "denied")) != (d == 1))
+				continue;
+			if (!head)
+				printf("%s\n", d ? "refused by the profile (protect):"
+						 : "outside the profile (monitor):");
+			head = true;
+			printf("  %s %s %s x%lld (container %s)\n", bh_json_str(v, "time"),
+			       bh_json_str(v, "arch"), bh_json_str(v, "syscall"),
+			       int_of(v, "count"), bh_json_str(v, "container"));
+		}
+	}
 }
 
 int cmd_profile(int argc, char **argv, struct bh_cli *cli)

@@ -1,16 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The loader of the syscall recorder (bpf/syscalls.bpf.c, through the
- * skeleton bpftool generated at build time): load, arm for the container's
- * init, attach, pin under /sys/fs/bpf/bulkhead/<id>/ (two links, two maps),
- * read, unpin. See include/bulkhead/profile.h for the design.
+ * skeleton bpftool generated at build time). One program set serves every
+ * container armed on the host: the first to arm loads it and pins it under
+ * /sys/fs/bpf/bulkhead/prof-v<PROF_LAYOUT>/ (links, maps, and the two
+ * protect programs attached only while a protected container is armed);
+ * each container takes a slot in its maps; the last to be removed unpins
+ * (and so detaches) it. Every change of the set is made holding an
+ * exclusive flock on /sys/fs/bpf/bulkhead (a directory of bpffs: flock
+ * works on any inode), so concurrent creates and deletes from many
+ * processes see it whole; a reader takes it shared. The container ids
+ * armed (the map `ids`) are the reference count.
  *
  * Which cgroup: BPF's cgroup helpers see the cgroup2 (default) hierarchy
  * only. On a v2 host that is the container's cgroup; on a hybrid host
  * (v1 controllers plus /sys/fs/cgroup/unified) it is the runtime's directory
  * in unified, which the runtime makes for every container. The id is the
- * directory's file handle (the kernfs id), the level its depth below the
- * hierarchy's root.
+ * directory's file handle (the kernfs id).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -36,19 +43,33 @@
 
 #define BPFFS	      "/sys/fs/bpf"
 #define PIN_ROOT      BPFFS "/bulkhead"
+#define STR_(x)	      #x
+#define STR(x)	      STR_(x)
+#define SET_DIR	      PIN_ROOT "/prof-v" STR(PROF_LAYOUT)
 #define BPF_FS_MAGIC_ 0xcafe4a11
 
 _Static_assert(PROF_MAX_NR == BH_PROF_MAX_NR && (int)PROF_NARCH == (int)BH_PROF_NARCH,
 	       "the recorder's layout and the public one agree");
+_Static_assert(sizeof(struct prof_seen) % 8 == 0, "per-CPU values are 8-byte rounded");
 
-/* the links (tp_btf: three, raw_tp: four), then the maps read at collection */
-#define NLINKS 4
-static const char *const pin_names[] = { "sys_enter", "exec", "fork",	"exit",
-					 "seen",      "ctl",  "outside" };
+/* The pins of the set, in SET_DIR. Maps first (set_open reads them in this order). */
+enum { M_SLOTS, M_SEEN, M_ALLOWED, M_HITS, M_CONTS, M_IDS, NMAPS };
+static const char *const map_pins[NMAPS] = { "slots", "seen", "allowed", "hits", "conts", "ids" };
+/* links: fork and exit first, so no task is armed before its children are followed */
+static const char *const link_pins[] = { "l_fork", "l_exit", "l_exec", "l_sys_enter" };
+/* protect: the programs, attached (l_sys_exit, l_signal) while a protected container is armed */
+static const char *const prot_pins[] = { "p_sys_exit_btf", "p_signal_btf", "p_sys_exit_raw",
+					 "p_signal_raw",   "l_sys_exit",   "l_signal" };
 
-char *bh_prof_pin_dir(const char *id)
+/* The pinned set, opened. */
+struct set {
+	int fd[NMAPS];
+	int ncpu;
+};
+
+char *bh_prof_pin_dir(void)
 {
-	return bh_asprintf(PIN_ROOT "/%s", id);
+	return bh_strdup(SET_DIR);
 }
 
 const char *bh_prof_arch_name(enum bh_prof_arch a)
@@ -140,8 +161,81 @@ static int explain(int e, struct bh_error **err)
 			    *last_msg ? ": " : "", last_msg);
 }
 
+/* Hand e to the caller (the first error is kept). */
+static void pass(struct bh_error **err, struct bh_error **e)
+{
+	if (err && !*err) {
+		*err = *e;
+		*e = NULL;
+	}
+	bh_error_clear(e);
+}
+
+static void set_close(struct set *s)
+{
+	for (int i = 0; i < NMAPS; i++)
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	for (int i = 0; i < NMAPS; i++)
+		s->fd[i] = -1;
+}
+
+static int obj_get(const char *dir, const char *name, struct bh_error **err)
+{
+	char *p = bh_asprintf("%s/%s", dir, name);
+	int fd = bpf_obj_get(p);
+
+	if (fd < 0 && (errno == EPERM || errno == EACCES))
+		explain(errno, err);
+	else if (fd < 0)
+		bh_error_set(err, errno == ENOENT ? BH_ERR_NOTFOUND : BH_ERR_IO, "%s: %s", p,
+			     strerror(errno));
+	free(p);
+	return fd;
+}
+
+/* Open the pinned set; BH_ERR_NOTFOUND when none (or not whole). */
+static int set_open(struct set *s, struct bh_error **err)
+{
+	for (int i = 0; i < NMAPS; i++)
+		s->fd[i] = -1;
+	for (int i = 0; i < NMAPS; i++)
+		if ((s->fd[i] = obj_get(SET_DIR, map_pins[i], err)) < 0) {
+			set_close(s);
+			return -1;
+		}
+	s->ncpu = libbpf_num_possible_cpus();
+	if (s->ncpu <= 0) {
+		set_close(s);
+		return bh_error_set(err, BH_ERR_IO, "the number of CPUs: %s", strerror(-s->ncpu));
+	}
+	return 0;
+}
+
+static void unpin(const char *name)
+{
+	char *p = bh_asprintf("%s/%s", SET_DIR, name);
+
+	if (unlink(p) < 0 && errno != ENOENT)
+		bh_debug("profile: %s: %s", p, strerror(errno));
+	free(p);
+}
+
+/* Unpin the whole set: links first (detached as their last reference goes), then maps. */
+static void set_unpin_all(void)
+{
+	for (size_t i = 0; i < sizeof(link_pins) / sizeof(link_pins[0]); i++)
+		unpin(link_pins[i]);
+	for (size_t i = 0; i < sizeof(prot_pins) / sizeof(prot_pins[0]); i++)
+		unpin(prot_pins[i]);
+	for (int i = 0; i < NMAPS; i++)
+		unpin(map_pins[i]);
+	if (rmdir(SET_DIR) < 0 && errno != ENOENT)
+		bh_debug("profile: %s: %s", SET_DIR, strerror(errno));
+}
+
 /* Open and load with the tp_btf programs, or the raw_tp ones. */
-static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, bool btf, int *e)
+static struct prof_syscalls *load(bool btf, int *e)
 {
 	struct prof_syscalls *sk = prof_syscalls__open();
 
@@ -149,18 +243,17 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, b
 		*e = errno ? errno : EINVAL;
 		return NULL;
 	}
-	sk->rodata->target_cgid = cgid;
-	sk->rodata->target_level = level;
-	sk->rodata->monitor = monitor;
 	{
 		struct bpf_program *b[] = { sk->progs.rec_sys_enter_btf, sk->progs.rec_exec_btf,
-					    sk->progs.rec_fork_btf };
+					    sk->progs.rec_fork_btf, sk->progs.rec_sys_exit_btf,
+					    sk->progs.rec_signal_btf };
 		struct bpf_program *r[] = { sk->progs.rec_sys_enter_raw, sk->progs.rec_exec_raw,
-					    sk->progs.rec_fork_raw, sk->progs.rec_exit_raw };
+					    sk->progs.rec_fork_raw,	 sk->progs.rec_exit_raw,
+					    sk->progs.rec_sys_exit_raw,	 sk->progs.rec_signal_raw };
 
-		for (size_t i = 0; i < 3; i++)
+		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
 			bpf_program__set_autoload(b[i], btf);
-		for (size_t i = 0; i < 4; i++)
+		for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
 			bpf_program__set_autoload(r[i], !btf);
 	}
 	if (prof_syscalls__load(sk) < 0) {
@@ -171,185 +264,405 @@ static struct prof_syscalls *load(uint64_t cgid, unsigned level, bool monitor, b
 	return sk;
 }
 
-static int pin(struct prof_syscalls *sk, bool btf, bool monitor, const char *dir,
-	       struct bh_error **err)
+static int pin_fd(int fd, const char *name, struct bh_error **err)
 {
-	struct bpf_program *b[NLINKS] = { sk->progs.rec_sys_enter_btf, sk->progs.rec_exec_btf,
-					  sk->progs.rec_fork_btf, NULL };
-	struct bpf_program *rp[NLINKS] = { sk->progs.rec_sys_enter_raw, sk->progs.rec_exec_raw,
-					   sk->progs.rec_fork_raw, sk->progs.rec_exit_raw };
-	struct bpf_map *m[3] = { sk->maps.seen, sk->maps.ctl, sk->maps.outside };
-	struct bpf_link *l[NLINKS] = { 0 };
+	char *p = bh_asprintf("%s/%s", SET_DIR, name);
 	int r = 0;
 
-	/* fork and exit first: no task may be armed before its children are followed */
-	for (int i = NLINKS - 1; !r && i >= 0; i--) {
-		struct bpf_program *prog = btf ? b[i] : rp[i];
-		char *p;
-
-		if (!prog)
-			continue;
-		l[i] = bpf_program__attach(prog);
-		if (!l[i]) {
-			r = explain(errno ? errno : EINVAL, err);
-			break;
-		}
-		p = bh_asprintf("%s/%s", dir, pin_names[i]);
-		if (bpf_link__pin(l[i], p) < 0)
-			r = bh_error_sys(err, errno, "pinning %s", p);
-		free(p);
-	}
-	for (int i = 0; !r && i < (monitor ? 3 : 2); i++) {
-		char *p = bh_asprintf("%s/%s", dir, pin_names[NLINKS + i]);
-
-		if (bpf_map__pin(m[i], p) < 0)
-			r = bh_error_sys(err, errno, "pinning %s", p);
-		free(p);
-	}
-	/* the pins hold the links: closing ours detaches nothing */
-	for (int i = 0; i < NLINKS; i++)
-		if (l[i])
-			bpf_link__destroy(l[i]);
+	if (bpf_obj_pin(fd, p) < 0)
+		r = bh_error_sys(err, errno, "pinning %s", p);
+	free(p);
 	return r;
 }
 
-int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
-			 const struct bh_prof_record *allowed, struct bh_error **err)
+/* Load, attach and pin the set (the first arm). Nothing is left pinned on failure. */
+static int set_load(struct bh_error **err)
 {
 	struct prof_syscalls *sk;
-	struct prof_ctl c = { 0 };
-	uint64_t cgid = 0;
-	unsigned level = cgroup_level(cg2_path);
-	char *dir = NULL;
 	bool btf = true;
-	uint32_t k = 0;
 	int e = 0, r = -1;
 
-	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || cgroup_id(cg2_dir, &cgid, err) < 0)
-		goto prefix;
-	if (!level) {
-		bh_error_set(err, BH_ERR_USAGE, "the container is in the cgroup2 root");
-		goto prefix;
-	}
 	last_msg[0] = '\0';
 	libbpf_set_print(keep_print);
-	sk = load(cgid, level, allowed != NULL, true, &e);
+	sk = load(true, &e);
 	if (!sk) {
 		bh_debug("profile: tp_btf did not load (%s): raw_tp", strerror(e));
 		btf = false;
 		last_msg[0] = '\0';
-		sk = load(cgid, level, allowed != NULL, false, &e);
+		sk = load(false, &e);
 	}
-	if (!sk) {
-		explain(e, err);
-		goto prefix;
-	}
-	c.init_tgid = (unsigned)init;
-	if (bpf_map_update_elem(bpf_map__fd(sk->maps.ctl), &k, &c, BPF_ANY) < 0) {
-		bh_error_sys(err, errno, "arming the recorder");
+	if (!sk)
+		return explain(e, err);
+	if (mkdir(SET_DIR, 0700) < 0 && errno != EEXIST) {
+		bh_error_sys(err, errno, "%s", SET_DIR);
 		goto out;
 	}
-	if (allowed) {
-		struct prof_allowed al;
+	{
+		struct bpf_map *m[NMAPS] = { sk->maps.slots, sk->maps.seen,  sk->maps.allowed,
+					     sk->maps.hits,  sk->maps.conts, sk->maps.ids };
 
-		memcpy(al.bits, allowed->bits, sizeof(al.bits));
-		if (bpf_map_update_elem(bpf_map__fd(sk->maps.allowed), &k, &al, BPF_ANY) < 0) {
-			bh_error_sys(err, errno, "loading the allow-list into the recorder");
-			goto out;
+		for (int i = 0; i < NMAPS; i++)
+			if (pin_fd(bpf_map__fd(m[i]), map_pins[i], err) < 0)
+				goto out;
+	}
+	if (pin_fd(bpf_program__fd(btf ? sk->progs.rec_sys_exit_btf : sk->progs.rec_sys_exit_raw),
+		   btf ? prot_pins[0] : prot_pins[2], err) < 0 ||
+	    pin_fd(bpf_program__fd(btf ? sk->progs.rec_signal_btf : sk->progs.rec_signal_raw),
+		   btf ? prot_pins[1] : prot_pins[3], err) < 0)
+		goto out;
+	{
+		struct bpf_program *b[] = { sk->progs.rec_fork_btf, NULL, sk->progs.rec_exec_btf,
+					    sk->progs.rec_sys_enter_btf };
+		struct bpf_program *rp[] = { sk->progs.rec_fork_raw, sk->progs.rec_exit_raw,
+					     sk->progs.rec_exec_raw, sk->progs.rec_sys_enter_raw };
+
+		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+			struct bpf_program *prog = btf ? b[i] : rp[i];
+			struct bpf_link *l;
+			int pr;
+
+			if (!prog)
+				continue;
+			l = bpf_program__attach(prog);
+			if (!l) {
+				explain(errno ? errno : EINVAL, err);
+				goto out;
+			}
+			/* the pin holds the link: destroying ours detaches nothing */
+			pr = pin_fd(bpf_link__fd(l), link_pins[i], err);
+			bpf_link__destroy(l);
+			if (pr < 0)
+				goto out;
 		}
 	}
-	if (bpffs_ready(err) < 0 || bh_mkdirs(PIN_ROOT, 0700, 0700, err) < 0)
-		goto out;
-	dir = bh_prof_pin_dir(id);
-	if (mkdir(dir, 0700) < 0) {
-		bh_error_sys(err, errno, "%s", dir);
-		goto out;
-	}
-	if (pin(sk, btf, allowed != NULL, dir, err) < 0) {
-		bh_prof_recorder_remove(id, NULL);
-		goto out;
-	}
-	bh_debug("profile: recorder for %s on cgroup %llu at level %u (%s), pinned at %s", id,
-		 (unsigned long long)cgid, level, btf ? "tp_btf" : "raw_tp", dir);
+	bh_debug("profile: the recorder loaded (%s), pinned at %s", btf ? "tp_btf" : "raw_tp",
+		 SET_DIR);
 	r = 0;
 out:
 	prof_syscalls__destroy(sk);
-	free(dir);
-	if (r == 0)
-		return 0;
-prefix:
-	return bh_error_prefix(err, "learning syscalls");
+	if (r < 0)
+		set_unpin_all();
+	return r;
 }
 
-static int obj_get(const char *dir, const char *name, struct bh_error **err)
+/* Attach the protect programs while a protected container is armed, detach them after. */
+static int protect_sync(struct set *s, struct bh_error **err)
 {
-	char *p = bh_asprintf("%s/%s", dir, name);
-	int fd = bpf_obj_get(p);
+	struct prof_id_key k, next, *prev = NULL;
+	bool want = false;
+	char *p;
+	int have;
 
-	if (fd < 0)
-		bh_error_set(err, errno == ENOENT ? BH_ERR_NOTFOUND : BH_ERR_IO, "%s: %s", p,
-			     strerror(errno));
+	while (!want && bpf_map_get_next_key(s->fd[M_IDS], prev, &next) == 0) {
+		uint64_t cgid;
+		struct prof_cont c;
+		struct prof_slot sl;
+
+		k = next;
+		prev = &k;
+		if (bpf_map_lookup_elem(s->fd[M_IDS], &k, &cgid) == 0 &&
+		    bpf_map_lookup_elem(s->fd[M_CONTS], &cgid, &c) == 0 &&
+		    bpf_map_lookup_elem(s->fd[M_SLOTS], &c.slot, &sl) == 0 &&
+		    (sl.flags & PROF_F_PROTECT))
+			want = true;
+	}
+	p = bh_asprintf("%s/%s", SET_DIR, prot_pins[4]);
+	have = access(p, F_OK) == 0;
 	free(p);
+	if (!want) {
+		unpin(prot_pins[4]);
+		unpin(prot_pins[5]);
+		return 0;
+	}
+	if (have)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		struct bh_error *e = NULL;
+		bool btf = true;
+		int pfd = obj_get(SET_DIR, prot_pins[i], &e), lfd, r;
+
+		if (pfd < 0) {
+			bh_error_free(e);
+			btf = false;
+			pfd = obj_get(SET_DIR, prot_pins[2 + i], err);
+			if (pfd < 0)
+				return -1;
+		}
+		lfd = bpf_raw_tracepoint_open(btf ? NULL : (i ? "signal_generate" : "sys_exit"),
+					      pfd);
+		close(pfd);
+		if (lfd < 0)
+			return bh_error_sys(err, errno, "attaching the protect program %s",
+					    prot_pins[i]);
+		r = pin_fd(lfd, prot_pins[4 + i], err);
+		close(lfd);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Every hits key of slot (a bounded array: the map's size). */
+static size_t hit_keys(struct set *s, uint32_t slot, struct prof_hit_key **out)
+{
+	struct prof_hit_key k, next, *prev = NULL;
+	size_t n = 0;
+
+	*out = bh_calloc(PROF_MAX_HITS, sizeof(**out));
+	while (n < PROF_MAX_HITS && bpf_map_get_next_key(s->fd[M_HITS], prev, &next) == 0) {
+		k = next;
+		prev = &k;
+		if (k.slot == slot)
+			(*out)[n++] = k;
+	}
+	return n;
+}
+
+static void clear_hits(struct set *s, uint32_t slot)
+{
+	struct prof_hit_key *keys;
+	size_t n = hit_keys(s, slot, &keys);
+
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(s->fd[M_HITS], &keys[i]);
+	free(keys);
+}
+
+static int id_key(const char *id, struct prof_id_key *k, struct bh_error **err)
+{
+	memset(k, 0, sizeof(*k));
+	if (strlen(id) >= sizeof(k->id))
+		return bh_error_set(err, BH_ERR_LIMIT, "the container id is over %d bytes",
+				    PROF_ID_MAX - 1);
+	memcpy(k->id, id, strlen(id));
+	return 0;
+}
+
+/* Release id's slot (if armed): its tasks stop recording, its state goes. */
+static void release(struct set *s, const struct prof_id_key *k)
+{
+	struct prof_cont c;
+	struct prof_slot sl;
+	uint64_t cgid;
+
+	if (bpf_map_lookup_elem(s->fd[M_IDS], k, &cgid) < 0)
+		return;
+	if (bpf_map_lookup_elem(s->fd[M_CONTS], &cgid, &c) == 0) {
+		if (bpf_map_lookup_elem(s->fd[M_SLOTS], &c.slot, &sl) == 0) {
+			sl.gen++; /* a task still holding the old generation records nothing */
+			sl.flags = 0;
+			bpf_map_update_elem(s->fd[M_SLOTS], &c.slot, &sl, BPF_ANY);
+		}
+		clear_hits(s, c.slot);
+		bpf_map_delete_elem(s->fd[M_CONTS], &cgid);
+	}
+	bpf_map_delete_elem(s->fd[M_IDS], k);
+}
+
+static bool ids_empty(struct set *s)
+{
+	struct prof_id_key next;
+
+	return bpf_map_get_next_key(s->fd[M_IDS], NULL, &next) < 0;
+}
+
+/* Lock the pin root (bpffs mounted, the directory made): a fd to close, or -1. */
+static int lock_root(int how, struct bh_error **err)
+{
+	int fd;
+
+	if (bpffs_ready(err) < 0 || bh_mkdirs(PIN_ROOT, 0700, 0700, err) < 0)
+		return -1;
+	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "%s", PIN_ROOT);
+	while (flock(fd, how) < 0) {
+		if (errno != EINTR) {
+			bh_error_sys(err, errno, "locking %s", PIN_ROOT);
+			close(fd);
+			return -1;
+		}
+	}
 	return fd;
+}
+
+/* The old layout (one program set per container, /sys/fs/bpf/bulkhead/<id>/): unpinned. */
+static void legacy_remove(const char *id)
+{
+	static const char *const names[] = { "sys_enter", "exec", "fork",   "exit",
+					     "seen",	  "ctl",  "outside" };
+	char *dir = bh_asprintf(PIN_ROOT "/%s", id);
+
+	if (strchr(id, '/') || !strncmp(id, "prof-v", 6) || id[0] == '.') {
+		free(dir);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *p = bh_asprintf("%s/%s", dir, names[i]);
+
+		unlink(p);
+		free(p);
+	}
+	rmdir(dir);
+	free(dir);
+}
+
+int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_path, pid_t init,
+			 const struct bh_prof_record *allowed, unsigned flags,
+			 struct bh_error **err)
+{
+	struct set s = { .fd = { -1, -1, -1, -1, -1, -1 } };
+	struct bh_error *e = NULL;
+	struct prof_id_key k;
+	struct prof_cont c = { 0 };
+	struct prof_slot sl = { 0 };
+	struct prof_seen *zero = NULL;
+	struct prof_allowed al = { 0 };
+	uint64_t cgid = 0;
+	uint32_t slot;
+	int lock = -1, r = -1;
+
+	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
+	    cgroup_id(cg2_dir, &cgid, err) < 0)
+		goto out;
+	if (!cgroup_level(cg2_path)) {
+		bh_error_set(err, BH_ERR_USAGE, "the container is in the cgroup2 root");
+		goto out;
+	}
+	if (flags & BH_PROF_REC_PROTECT)
+		flags |= BH_PROF_REC_MONITOR; /* the allow-list is needed */
+	if ((flags & BH_PROF_REC_MONITOR) && !allowed) {
+		bh_error_set(err, BH_ERR_USAGE, "monitor and protect need the allow-list");
+		goto out;
+	}
+	last_msg[0] = '\0';
+	if ((lock = lock_root(LOCK_EX, err)) < 0)
+		goto out;
+	if (set_open(&s, &e) < 0) {
+		if (e->code != BH_ERR_NOTFOUND) {
+			pass(err, &e);
+			goto out;
+		}
+		bh_error_free(e);
+		e = NULL;
+		set_unpin_all(); /* whatever part of a set a crash left */
+		if (set_load(err) < 0 || set_open(&s, err) < 0)
+			goto out;
+	}
+	release(&s, &k); /* a stale arming of the same id */
+	for (slot = 0; slot < PROF_MAX_SLOTS; slot++)
+		if (bpf_map_lookup_elem(s.fd[M_SLOTS], &slot, &sl) == 0 &&
+		    !(sl.flags & PROF_F_USED))
+			break;
+	if (slot == PROF_MAX_SLOTS) {
+		bh_error_set(err, BH_ERR_LIMIT, "%d containers are learning already",
+			     PROF_MAX_SLOTS);
+		goto unref;
+	}
+	/* the slot's previous owner leaves nothing behind */
+	zero = bh_calloc((size_t)s.ncpu, sizeof(*zero));
+	if (allowed)
+		memcpy(al.bits, allowed->bits, sizeof(al.bits));
+	clear_hits(&s, slot);
+	if (bpf_map_update_elem(s.fd[M_SEEN], &slot, zero, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(s.fd[M_ALLOWED], &slot, &al, BPF_ANY) < 0) {
+		bh_error_sys(err, errno, "arming the recorder");
+		goto unref;
+	}
+	sl.gen++;
+	sl.flags = PROF_F_USED | ((flags & BH_PROF_REC_PROTECT)	  ? PROF_F_PROTECT
+				  : (flags & BH_PROF_REC_MONITOR) ? PROF_F_MONITOR
+								  : 0);
+	c.slot = slot;
+	c.gen = sl.gen;
+	c.init_tgid = (unsigned)init;
+	if (bpf_map_update_elem(s.fd[M_SLOTS], &slot, &sl, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(s.fd[M_IDS], &k, &cgid, BPF_NOEXIST) < 0) {
+		bh_error_sys(err, errno, "arming the recorder");
+		sl.flags = 0;
+		bpf_map_update_elem(s.fd[M_SLOTS], &slot, &sl, BPF_ANY);
+		goto unref;
+	}
+	if (bpf_map_update_elem(s.fd[M_CONTS], &cgid, &c, BPF_NOEXIST) < 0) {
+		if (errno == EEXIST)
+			bh_error_set(err, BH_ERR_USAGE,
+				     "another container learning is in the cgroup %s", cg2_dir);
+		else
+			bh_error_sys(err, errno, "arming the recorder");
+		sl.flags = 0;
+		bpf_map_update_elem(s.fd[M_SLOTS], &slot, &sl, BPF_ANY);
+		bpf_map_delete_elem(s.fd[M_IDS], &k);
+		goto unref;
+	}
+	if ((sl.flags & PROF_F_PROTECT) && protect_sync(&s, err) < 0) {
+		release(&s, &k);
+		goto unref;
+	}
+	bh_debug("profile: %s learning in slot %u (generation %u), cgroup %llu", id, slot, sl.gen,
+		 (unsigned long long)cgid);
+	r = 0;
+unref:
+	if (r < 0 && ids_empty(&s))
+		set_unpin_all();
+out:
+	free(zero);
+	set_close(&s);
+	if (lock >= 0)
+		close(lock);
+	return r < 0 ? bh_error_prefix(err, "learning syscalls") : 0;
 }
 
 int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_error **err)
 {
-	char *dir = bh_prof_pin_dir(id);
+	struct set s = { .fd = { -1, -1, -1, -1, -1, -1 } };
 	struct prof_seen *per = NULL;
-	struct prof_ctl c;
+	struct prof_hit_key *keys = NULL;
+	struct prof_id_key k;
+	struct prof_cont c;
+	struct prof_slot sl;
 	struct timespec ts;
-	int seen = -1, ctl = -1, ncpu, r = -1;
-	uint32_t k = 0;
+	uint64_t cgid;
+	int lock = -1, r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (bh_lazy_require(&bh_lazy_bpf, err) < 0)
+	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
+	    (lock = lock_root(LOCK_SH, err)) < 0 || set_open(&s, err) < 0)
 		goto out;
-	if ((seen = obj_get(dir, "seen", err)) < 0 || (ctl = obj_get(dir, "ctl", err)) < 0)
-		goto out;
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0) {
-		bh_error_set(err, BH_ERR_IO, "the number of CPUs: %s", strerror(-ncpu));
-		goto out;
-	}
-	/* per-CPU values come rounded up to 8 bytes each: the struct already is */
-	_Static_assert(sizeof(struct prof_seen) % 8 == 0, "per-CPU values are 8-byte rounded");
-	per = bh_calloc((size_t)ncpu, sizeof(*per));
-	if (bpf_map_lookup_elem(seen, &k, per) < 0 || bpf_map_lookup_elem(ctl, &k, &c) < 0) {
-		bh_error_sys(err, errno, "reading %s", dir);
+	if (bpf_map_lookup_elem(s.fd[M_IDS], &k, &cgid) < 0 ||
+	    bpf_map_lookup_elem(s.fd[M_CONTS], &cgid, &c) < 0 ||
+	    bpf_map_lookup_elem(s.fd[M_SLOTS], &c.slot, &sl) < 0) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "not armed in %s", SET_DIR);
 		goto out;
 	}
-	for (int cpu = 0; cpu < ncpu; cpu++) {
+	per = bh_calloc((size_t)s.ncpu, sizeof(*per));
+	if (bpf_map_lookup_elem(s.fd[M_SEEN], &c.slot, per) < 0) {
+		bh_error_sys(err, errno, "reading %s/seen", SET_DIR);
+		goto out;
+	}
+	for (int cpu = 0; cpu < s.ncpu; cpu++) {
 		for (int a = 0; a < PROF_NARCH; a++)
 			for (int w = 0; w < PROF_WORDS; w++)
 				out->bits[a][w] |= per[cpu].bits[a][w];
 		out->events += per[cpu].events;
-		out->lost += per[cpu].out_of_range + per[cpu].untracked;
+		out->lost += per[cpu].out_of_range + per[cpu].untracked + per[cpu].hits_lost;
 	}
-	{
-		struct bh_error *e = NULL;
-		int ofd = obj_get(dir, "outside", &e);
+	if (sl.flags & PROF_F_MONITOR)
+		out->outside = bh_calloc(BH_PROF_NARCH * BH_PROF_MAX_NR, sizeof(uint64_t));
+	if (sl.flags & PROF_F_PROTECT)
+		out->denied = bh_calloc(BH_PROF_NARCH * BH_PROF_MAX_NR, sizeof(uint64_t));
+	if (out->outside || out->denied) {
+		size_t n = hit_keys(&s, c.slot, &keys);
 
-		if (ofd >= 0) {
-			struct prof_outside *po = bh_calloc((size_t)ncpu, sizeof(*po));
+		for (size_t i = 0; i < n; i++) {
+			uint64_t *to = keys[i].kind == PROF_HIT_DENIED ? out->denied : out->outside;
+			uint64_t v;
 
-			_Static_assert(sizeof(struct prof_outside) % 8 == 0, "8-byte rounded");
-			if (bpf_map_lookup_elem(ofd, &k, po) < 0) {
-				bh_error_sys(err, errno, "reading %s/outside", dir);
-				free(po);
-				close(ofd);
-				goto out;
-			}
-			out->outside = bh_calloc(BH_PROF_NARCH * BH_PROF_MAX_NR, sizeof(uint64_t));
-			for (int cpu = 0; cpu < ncpu; cpu++)
-				for (int a = 0; a < PROF_NARCH; a++)
-					for (int n = 0; n < PROF_MAX_NR; n++)
-						out->outside[a * BH_PROF_MAX_NR + n] +=
-							po[cpu].count[a][n];
-			free(po);
-			close(ofd);
+			if (!to || keys[i].gen != c.gen || keys[i].arch >= PROF_NARCH ||
+			    keys[i].nr >= PROF_MAX_NR ||
+			    bpf_map_lookup_elem(s.fd[M_HITS], &keys[i], &v) < 0)
+				continue;
+			to[keys[i].arch * BH_PROF_MAX_NR + keys[i].nr] += v;
 		}
-		bh_error_free(e);
 	}
 	out->armed = c.armed != 0;
 	out->armed_ns = c.armed_ns;
@@ -359,15 +672,13 @@ int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_
 	out->collected_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	r = 0;
 out:
-	if (seen >= 0)
-		close(seen);
-	if (ctl >= 0)
-		close(ctl);
+	set_close(&s);
+	if (lock >= 0)
+		close(lock);
+	free(keys);
 	free(per);
-	free(dir);
 	if (r < 0) {
-		free(out->outside);
-		out->outside = NULL;
+		bh_prof_record_release(out);
 		return bh_error_prefix(err, "the syscall recorder of %s", id);
 	}
 	return 0;
@@ -376,23 +687,40 @@ out:
 void bh_prof_record_release(struct bh_prof_record *rec)
 {
 	free(rec->outside);
+	free(rec->denied);
 	rec->outside = NULL;
+	rec->denied = NULL;
 }
 
 int bh_prof_recorder_remove(const char *id, struct bh_error **err)
 {
-	char *dir = bh_prof_pin_dir(id);
-	int r = 0;
+	struct set s = { .fd = { -1, -1, -1, -1, -1, -1 } };
+	struct bh_error *e = NULL;
+	struct prof_id_key k;
+	int lock = -1, r = -1;
 
-	for (size_t i = 0; i < sizeof(pin_names) / sizeof(pin_names[0]); i++) {
-		char *p = bh_asprintf("%s/%s", dir, pin_names[i]);
-
-		if (unlink(p) < 0 && errno != ENOENT && !r)
-			r = bh_error_sys(err, errno, "%s", p);
-		free(p);
+	legacy_remove(id);
+	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
+	    (lock = lock_root(LOCK_EX, err)) < 0)
+		goto out;
+	if (set_open(&s, &e) < 0) {
+		r = e->code == BH_ERR_NOTFOUND ? 0 : -1; /* nothing pinned: nothing to do */
+		if (r < 0)
+			pass(err, &e);
+		bh_error_clear(&e);
+		goto out;
 	}
-	if (rmdir(dir) < 0 && errno != ENOENT && !r)
-		r = bh_error_sys(err, errno, "%s", dir);
-	free(dir);
+	release(&s, &k);
+	if (ids_empty(&s)) {
+		set_unpin_all();
+		bh_debug("profile: the last container learning is gone: %s unpinned", SET_DIR);
+		r = 0;
+	} else {
+		r = protect_sync(&s, err);
+	}
+out:
+	set_close(&s);
+	if (lock >= 0)
+		close(lock);
 	return r;
 }

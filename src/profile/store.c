@@ -119,6 +119,40 @@ static bool fs_full(const char *path)
 	return full;
 }
 
+static int user_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Schema steps past the tables made above, each once (user_version, read in the lock). */
+static int migrate(sqlite3 *db, struct bh_error **err)
+{
+	int v;
+
+	if (user_version(db) >= 2)
+		return 0;
+	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+		return -1;
+	v = user_version(db);
+	/* 2: reports of calls the filter refused (protect), beside those outside (monitor) */
+	if ((v < 2 && exec_sql(db,
+			       "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;"
+			       "PRAGMA user_version = 2;",
+			       "updating the schema", err) < 0) ||
+	    exec_sql(db, "COMMIT", "updating the schema", err) < 0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
 		       struct bh_error **err)
 {
@@ -172,7 +206,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		     "  time TEXT NOT NULL);"
 		     "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);",
 		     "creating the schema", err) < 0 ||
-	    prof_migrate_modes(db, err) < 0)
+	prof_migrate_modes(db, err) < 0 || migrate(db, err) < 0)
 		goto fail;
 	*out = bh_calloc(1, sizeof(**out));
 	(*out)->db = db;
@@ -682,16 +716,19 @@ int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *
 	char now[BH_TIME_MAX];
 	int rc = SQLITE_OK;
 
-	if (!rec->outside)
+	if (!rec->outside && !rec->denied)
 		return 0;
 	bh_time_rfc3339(NULL, 0, now);
 	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return bh_error_prefix(err, "profile store %s", s->path);
-	rc = sqlite3_prepare_v2(s->db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)", -1, &st,
-				NULL);
-	for (int a = 0; rc == SQLITE_OK && a < BH_PROF_NARCH; a++)
-		for (int nr = 0; rc == SQLITE_OK && nr < BH_PROF_MAX_NR; nr++) {
-			uint64_t n = rec->outside[a * BH_PROF_MAX_NR + nr];
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
+				&st, NULL);
+	for (int i = 0; rc == SQLITE_OK && i < 2 * BH_PROF_NARCH * BH_PROF_MAX_NR; i++) {
+		const uint64_t *counts =
+			i < BH_PROF_NARCH * BH_PROF_MAX_NR ? rec->outside : rec->denied;
+		int a = i / BH_PROF_MAX_NR % BH_PROF_NARCH, nr = i % BH_PROF_MAX_NR;
+		{
+			uint64_t n = counts ? counts[a * BH_PROF_MAX_NR + nr] : 0;
 			char *sys, num[16];
 
 			if (!n)
@@ -708,9 +745,11 @@ int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *
 			sqlite3_bind_text(st, 5, sys ? sys : num, -1, SQLITE_TRANSIENT);
 			sqlite3_bind_int64(st, 6, (int64_t)n);
 			sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+			sqlite3_bind_int(st, 8, counts == rec->denied);
 			rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
 			free(sys);
 		}
+	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_OK || exec_sql(s->db, "COMMIT", "committing", err) < 0) {
 		if (rc != SQLITE_OK)
@@ -728,7 +767,7 @@ int bh_prof_store_reports(struct bh_prof_store *s, const char *name, json_t **ou
 	json_t *arr = json_array();
 	int rc = sqlite3_prepare_v2(
 		s->db,
-		"SELECT container, arch, syscall, count, time, digest FROM reports "
+		"SELECT container, arch, syscall, count, time, digest, denied FROM reports "
 		"WHERE name = ? ORDER BY time, container, syscall",
 		-1, &st, NULL);
 
@@ -737,13 +776,14 @@ int bh_prof_store_reports(struct bh_prof_store *s, const char *name, json_t **ou
 		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 			json_array_append_new(
-				arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "container",
+				arr, json_pack("{s:s, s:s, s:s, s:I, s:s, s:s, s:b}", "container",
 					       (const char *)sqlite3_column_text(st, 0), "arch",
 					       (const char *)sqlite3_column_text(st, 1), "syscall",
 					       (const char *)sqlite3_column_text(st, 2), "count",
 					       (json_int_t)sqlite3_column_int64(st, 3), "time",
 					       (const char *)sqlite3_column_text(st, 4), "digest",
-					       (const char *)sqlite3_column_text(st, 5)));
+					       (const char *)sqlite3_column_text(st, 5), "denied",
+					       sqlite3_column_int(st, 6)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

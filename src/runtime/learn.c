@@ -208,40 +208,52 @@ int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 	const char *mode = l ? bh_json_str(l, "mode") : NULL, *dir = NULL;
 	struct bh_prof_record *allowed = NULL;
 	char now[BH_TIME_MAX];
+	unsigned flags = 0;
 	json_t *st;
 	int r;
 
 	if (!mode)
 		return 0; /* not learning (rt_learn_apply resolved the mode) */
-	if (strcmp(mode, "protect")) {
-		for (size_t i = 0; i < c->cg.ndirs; i++)
-			if (!strcmp(c->cg.names[i], "unified"))
-				dir = c->cg.dirs[i];
-		if (!dir)
-			return bh_error_set(err, BH_ERR_UNSUPPORTED,
-					    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): "
-					    "this host has cgroup v1 only",
-					    ANN_MODE, mode);
-		if (!strcmp(mode, "monitor")) {
-			/* the names rt_learn_apply installed: what is outside them is counted */
-			json_t *names = json_object_get(
-				json_array_get(json_object_get(c->spec->seccomp, "syscalls"), 0),
-				"names");
-			json_t *p = json_pack("{s:{s:O}}", "syscalls", "any", names);
+	for (size_t i = 0; i < c->cg.ndirs; i++)
+		if (!strcmp(c->cg.names[i], "unified"))
+			dir = c->cg.dirs[i];
+	if (!dir && strcmp(mode, "protect"))
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): this host "
+				    "has cgroup v1 only",
+				    ANN_MODE, mode);
+	if (strcmp(mode, "discover")) {
+		/* the names rt_learn_apply installed: what is outside them is counted
+		 * (monitor), what the filter refused (protect) */
+		json_t *names = json_object_get(
+			json_array_get(json_object_get(c->spec->seccomp, "syscalls"), 0), "names");
+		json_t *p = json_pack("{s:{s:O}}", "syscalls", "any", names);
 
-			allowed = bh_calloc(1, sizeof(*allowed));
-			bh_prof_bits_of(p, allowed);
-			json_decref(p);
-		}
-		r = bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, allowed, err);
-		free(allowed);
-		if (r < 0)
-			return -1;
+		allowed = bh_calloc(1, sizeof(*allowed));
+		bh_prof_bits_of(p, allowed);
+		json_decref(p);
+		flags = !strcmp(mode, "monitor") ? BH_PROF_REC_MONITOR : BH_PROF_REC_PROTECT;
 	}
-	/* protect records nothing, but the state says which profile it enforces, and why */
+	if (!dir) {
+		/* protect without cgroup2: the filter protects, the denials go unreported */
+		bh_warn("%s=protect: no cgroup2 hierarchy: denials will not be reported", ANN_MODE);
+		r = 1;
+	} else {
+		r = bh_prof_recorder_arm(id, dir, c->cg.path, c->pid, allowed, flags, err);
+	}
+	free(allowed);
+	if (r < 0 && flags == BH_PROF_REC_PROTECT) {
+		/* the filter protects without it: only the denials go unreported */
+		bh_error_warn(err, "%s=protect: denials will not be reported", ANN_MODE);
+		r = 1;
+	}
+	if (r < 0)
+		return -1;
+	/* the state says which profile it enforces, and why; "recorded" whether the recorder is armed */
 	bh_time_rfc3339(NULL, 0, now);
 	st = json_deep_copy(l);
 	json_object_set_new(st, "started", json_string(now));
+	json_object_set_new(st, "recorded", json_boolean(r == 0));
 	json_object_set_new(c->state, "learn", st);
 	return 0;
 }
@@ -317,8 +329,11 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 	struct bh_prof_store *s = NULL;
 	int r = -1;
 
-	if (!l || !strcmp(bh_json_str(l, "mode") ?: "", "protect"))
-		return 0; /* protect: nothing recorded */
+	const char *mode = l ? bh_json_str(l, "mode") : NULL;
+
+	if (!mode || json_is_false(json_object_get(l, "recorded")) ||
+	    (!strcmp(mode, "protect") && !json_object_get(l, "recorded")))
+		return 0; /* protect without the recorder (or armed by an older bulkhead) */
 	if (bh_prof_recorder_read(id, &rec, err) < 0)
 		goto out;
 	if (!rec.armed) {
@@ -329,8 +344,8 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 	sessions = exec_sessions(dir);
 	if (bh_prof_store_open(NULL, true, &s, err) < 0)
 		goto out;
-	if (rec.outside) {
-		/* monitor: what was outside the profile is reported, not learned */
+	if (strcmp(mode, "discover")) {
+		/* monitor, protect: what was outside the profile or refused is reported */
 		if (bh_prof_store_report(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id,
 					 &rec, err) < 0)
 			goto out;

@@ -1,16 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The layout shared by the syscall recorder (syscalls.bpf.c, built with
- * clang -target bpf) and its loader (recorder.c): the per-CPU bitmap of the
- * syscalls seen and the control block. Plain C types only: both compilers
- * include it.
+ * clang -target bpf) and its loader (recorder.c). One program set serves
+ * every learning container: per-container state lives in maps keyed by the
+ * container's cgroup id and by a slot. Plain C types only: both compilers
+ * include it. Any change here bumps PROF_LAYOUT, the version in the pin
+ * directory's name (/sys/fs/bpf/bulkhead/prof-v<PROF_LAYOUT>), so a newer
+ * loader never reads an older set's maps.
  */
 #ifndef BULKHEAD_PROFILE_RECORDER_H
 #define BULKHEAD_PROFILE_RECORDER_H
 
+#define PROF_LAYOUT 2
+
 /* Syscall numbers 0..PROF_MAX_NR-1 per architecture (x32's reach 547). */
 #define PROF_MAX_NR 1024
 #define PROF_WORDS  (PROF_MAX_NR / 64)
+
+/* Containers armed at once (slots), cgroup depth searched at exec, outside/denied rows. */
+#define PROF_MAX_SLOTS 1024
+#define PROF_MAX_LEVEL 32
+#define PROF_MAX_HITS  65536
+#define PROF_ID_MAX    128 /* container ids, NUL included */
 
 /* The architectures a call is made in, as the bitmap indexes them. */
 enum prof_arch_index {
@@ -20,32 +31,65 @@ enum prof_arch_index {
 	PROF_NARCH = 3,
 };
 
-/* One per CPU: no atomics, no contention, nothing to drop. The loader ORs the CPUs. */
+/* prof_slot.flags */
+#define PROF_F_USED    1u /* the slot belongs to an armed container */
+#define PROF_F_MONITOR 2u /* count calls outside `allowed` */
+#define PROF_F_PROTECT 4u /* record nothing; count calls the filter refused */
+
+/* slots[slot]: written by the loader only. A task carries {slot, gen}; a task
+ * whose gen is not its slot's (its container was removed, the slot reused)
+ * is not recorded. */
+struct prof_slot {
+	unsigned int gen;
+	unsigned int flags;
+};
+
+/* What an armed task carries (task storage with tp_btf, the tid hash with raw_tp). */
+struct prof_task {
+	unsigned int slot;
+	unsigned int gen;
+};
+
+/* seen[slot], one per CPU: no atomics, no contention, nothing to drop. The loader ORs the CPUs. */
 struct prof_seen {
 	unsigned long long bits[PROF_NARCH][PROF_WORDS];
 	unsigned long long events;	 /* calls recorded (armed, in the container) */
 	unsigned long long out_of_range; /* calls whose number did not fit: lost */
-	unsigned long long untracked;	 /* raw_tp: a task the pid map had no room for: lost */
+	unsigned long long untracked;	 /* a task that could not be armed (no room): lost */
+	unsigned long long hits_lost;	 /* outside/denied counts the hits map had no room for */
 };
 
-/* monitor: the learned allow-list, by architecture (written by the loader). */
+/* allowed[slot], monitor and protect: the learned allow-list, by architecture (loader). */
 struct prof_allowed {
 	unsigned long long bits[PROF_NARCH][PROF_WORDS];
 };
 
-/* monitor: calls outside the allow-list, counted per syscall; one per CPU. */
-struct prof_outside {
-	unsigned long long count[PROF_NARCH][PROF_MAX_NR];
+/* hits: calls outside the allow-list (monitor) or refused by the filter (protect). */
+#define PROF_HIT_OUTSIDE 0
+#define PROF_HIT_DENIED	 1
+struct prof_hit_key {
+	unsigned int slot;
+	unsigned short kind; /* PROF_HIT_* */
+	unsigned short arch; /* enum prof_arch_index */
+	unsigned int nr;
+	unsigned int gen;
 };
 
-/* Written by the loader (init_tgid) and by the exec program (armed). */
-struct prof_ctl {
+/* conts[cgroup id]: written by the loader (slot, gen, init_tgid) and by the exec program. */
+struct prof_cont {
+	unsigned int slot;
+	unsigned int gen;
 	unsigned int init_tgid;	     /* the container's init, as the host sees it */
 	unsigned int armed;	     /* 1 once the init exec'd the workload */
 	unsigned long long armed_ns; /* bpf_ktime_get_ns() at that exec */
 	unsigned long long execs;    /* execve()s by recorded tasks once armed */
 	unsigned long long joined;   /* execve()s by tasks that joined the container
 				      * (exec sessions): recorded from there on */
+};
+
+/* ids[container id] (loader only): the container's cgroup id. */
+struct prof_id_key {
+	char id[PROF_ID_MAX];
 };
 
 #endif
