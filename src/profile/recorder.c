@@ -55,11 +55,28 @@ _Static_assert(sizeof(struct prof_seen) % 8 == 0, "per-CPU values are 8-byte rou
 /* The pins of the set, in SET_DIR. Maps first (set_open reads them in this order). */
 enum { M_SLOTS, M_SEEN, M_ALLOWED, M_HITS, M_CONTS, M_IDS, NMAPS };
 static const char *const map_pins[NMAPS] = { "slots", "seen", "allowed", "hits", "conts", "ids" };
-/* links: fork and exit first, so no task is armed before its children are followed */
-static const char *const link_pins[] = { "l_fork", "l_exit", "l_exec", "l_sys_enter" };
-/* protect: the programs, attached (l_sys_exit, l_signal) while a protected container is armed */
-static const char *const prot_pins[] = { "p_sys_exit_btf", "p_signal_btf", "p_sys_exit_raw",
-					 "p_signal_raw",   "l_sys_exit",   "l_signal" };
+/* links attached at load: fork and exit first, so no task is armed before its children are followed
+ */
+static const char *const link_pins[] = { "l_fork", "l_exit", "l_exec" };
+
+/* The programs attached only while needed: sys_enter while a container learns or is
+ * monitored, the denial counters while one is protected (each pinned as a program,
+ * attached by whichever process arms or removes). tp: the raw_tp's tracepoint. */
+#define DYN_LEARN   1u
+#define DYN_PROTECT 2u
+static const struct dyn {
+	const char *prog, *link, *tp;
+	unsigned want;
+} dyns[] = {
+	{ "p_sys_enter_btf", "l_sys_enter", NULL, DYN_LEARN },
+	{ "p_sys_enter_raw", "l_sys_enter", "sys_enter", DYN_LEARN },
+	{ "p_deny_btf", "l_deny", NULL, DYN_PROTECT },
+	{ "p_sys_exit_btf", "l_sys_exit", NULL, DYN_PROTECT },
+	{ "p_sys_exit_raw", "l_sys_exit", "sys_exit", DYN_PROTECT },
+	{ "p_signal_btf", "l_signal", NULL, DYN_PROTECT },
+	{ "p_signal_raw", "l_signal", "signal_generate", DYN_PROTECT },
+};
+#define NDYNS (sizeof(dyns) / sizeof(dyns[0]))
 
 /* The pinned set, opened. */
 struct set {
@@ -226,36 +243,82 @@ static void set_unpin_all(void)
 {
 	for (size_t i = 0; i < sizeof(link_pins) / sizeof(link_pins[0]); i++)
 		unpin(link_pins[i]);
-	for (size_t i = 0; i < sizeof(prot_pins) / sizeof(prot_pins[0]); i++)
-		unpin(prot_pins[i]);
+	for (size_t i = 0; i < NDYNS; i++) {
+		unpin(dyns[i].link);
+		unpin(dyns[i].prog);
+	}
 	for (int i = 0; i < NMAPS; i++)
 		unpin(map_pins[i]);
 	if (rmdir(SET_DIR) < 0 && errno != ENOENT)
 		bh_debug("profile: %s: %s", SET_DIR, strerror(errno));
 }
 
-/* Open and load with the tp_btf programs, or the raw_tp ones. */
-static struct prof_syscalls *load(bool btf, int *e)
+/* What a load tries, in order: tp_btf with fexit for the denials, tp_btf, raw_tp. */
+enum variant { V_FEXIT, V_BTF, V_RAW, NVARIANTS };
+static const char *const variant_names[] = { "tp_btf, fexit", "tp_btf", "raw_tp" };
+
+/* The programs of the skeleton, by variant: pinned name (NULL: attached at load, index
+ * into link_pins by position) */
+struct progs {
+	struct bpf_program *p;
+	const char *pin; /* a dyns[].prog, or NULL */
+	int link;	 /* a link_pins index when pin is NULL */
+};
+
+static size_t progs_of(struct prof_syscalls *sk, enum variant v, struct progs *out)
+{
+	size_t n = 0;
+
+#define P(prog, pin_, link_)                                                                       \
+	out[n++] = (struct progs)                                                                  \
+	{                                                                                          \
+		sk->progs.prog, pin_, link_                                                        \
+	}
+	if (v == V_RAW) {
+		P(rec_fork_raw, NULL, 0);
+		P(rec_exit_raw, NULL, 1);
+		P(rec_exec_raw, NULL, 2);
+		P(rec_sys_enter_raw, "p_sys_enter_raw", -1);
+		P(rec_sys_exit_raw, "p_sys_exit_raw", -1);
+		P(rec_signal_raw, "p_signal_raw", -1);
+	} else {
+		P(rec_fork_btf, NULL, 0);
+		P(rec_exec_btf, NULL, 2);
+		P(rec_sys_enter_btf, "p_sys_enter_btf", -1);
+		if (v == V_FEXIT) {
+			P(rec_deny_btf, "p_deny_btf", -1);
+		} else {
+			P(rec_sys_exit_btf, "p_sys_exit_btf", -1);
+			P(rec_signal_btf, "p_signal_btf", -1);
+		}
+	}
+#undef P
+	return n;
+}
+
+static struct prof_syscalls *load(enum variant v, int *e)
 {
 	struct prof_syscalls *sk = prof_syscalls__open();
+	struct bpf_program *all[] = {
+		sk ? sk->progs.rec_sys_enter_btf : NULL, sk ? sk->progs.rec_exec_btf : NULL,
+		sk ? sk->progs.rec_fork_btf : NULL,	 sk ? sk->progs.rec_deny_btf : NULL,
+		sk ? sk->progs.rec_sys_exit_btf : NULL,	 sk ? sk->progs.rec_signal_btf : NULL,
+		sk ? sk->progs.rec_sys_enter_raw : NULL, sk ? sk->progs.rec_exec_raw : NULL,
+		sk ? sk->progs.rec_fork_raw : NULL,	 sk ? sk->progs.rec_exit_raw : NULL,
+		sk ? sk->progs.rec_sys_exit_raw : NULL,	 sk ? sk->progs.rec_signal_raw : NULL
+	};
+	struct progs ps[8];
+	size_t n;
 
 	if (!sk) {
 		*e = errno ? errno : EINVAL;
 		return NULL;
 	}
-	{
-		struct bpf_program *b[] = { sk->progs.rec_sys_enter_btf, sk->progs.rec_exec_btf,
-					    sk->progs.rec_fork_btf, sk->progs.rec_sys_exit_btf,
-					    sk->progs.rec_signal_btf };
-		struct bpf_program *r[] = { sk->progs.rec_sys_enter_raw, sk->progs.rec_exec_raw,
-					    sk->progs.rec_fork_raw,	 sk->progs.rec_exit_raw,
-					    sk->progs.rec_sys_exit_raw,	 sk->progs.rec_signal_raw };
-
-		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++)
-			bpf_program__set_autoload(b[i], btf);
-		for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
-			bpf_program__set_autoload(r[i], !btf);
-	}
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		bpf_program__set_autoload(all[i], false);
+	n = progs_of(sk, v, ps);
+	for (size_t i = 0; i < n; i++)
+		bpf_program__set_autoload(ps[i].p, true);
 	if (prof_syscalls__load(sk) < 0) {
 		*e = errno ? errno : EINVAL;
 		prof_syscalls__destroy(sk);
@@ -278,21 +341,24 @@ static int pin_fd(int fd, const char *name, struct bh_error **err)
 /* Load, attach and pin the set (the first arm). Nothing is left pinned on failure. */
 static int set_load(struct bh_error **err)
 {
-	struct prof_syscalls *sk;
-	bool btf = true;
+	struct prof_syscalls *sk = NULL;
+	enum variant v;
+	struct progs ps[8];
+	size_t n;
 	int e = 0, r = -1;
 
 	last_msg[0] = '\0';
 	libbpf_set_print(keep_print);
-	sk = load(true, &e);
-	if (!sk) {
-		bh_debug("profile: tp_btf did not load (%s): raw_tp", strerror(e));
-		btf = false;
+	for (v = 0; v < NVARIANTS && !sk; v++) {
 		last_msg[0] = '\0';
-		sk = load(false, &e);
+		sk = load(v, &e);
+		if (!sk)
+			bh_debug("profile: the recorder (%s) did not load: %s", variant_names[v],
+				 strerror(e));
 	}
 	if (!sk)
 		return explain(e, err);
+	v--;
 	if (mkdir(SET_DIR, 0700) < 0 && errno != EEXIST) {
 		bh_error_sys(err, errno, "%s", SET_DIR);
 		goto out;
@@ -305,38 +371,28 @@ static int set_load(struct bh_error **err)
 			if (pin_fd(bpf_map__fd(m[i]), map_pins[i], err) < 0)
 				goto out;
 	}
-	if (pin_fd(bpf_program__fd(btf ? sk->progs.rec_sys_exit_btf : sk->progs.rec_sys_exit_raw),
-		   btf ? prot_pins[0] : prot_pins[2], err) < 0 ||
-	    pin_fd(bpf_program__fd(btf ? sk->progs.rec_signal_btf : sk->progs.rec_signal_raw),
-		   btf ? prot_pins[1] : prot_pins[3], err) < 0)
-		goto out;
-	{
-		struct bpf_program *b[] = { sk->progs.rec_fork_btf, NULL, sk->progs.rec_exec_btf,
-					    sk->progs.rec_sys_enter_btf };
-		struct bpf_program *rp[] = { sk->progs.rec_fork_raw, sk->progs.rec_exit_raw,
-					     sk->progs.rec_exec_raw, sk->progs.rec_sys_enter_raw };
+	n = progs_of(sk, v, ps);
+	for (size_t i = 0; i < n; i++) {
+		struct bpf_link *l;
+		int pr;
 
-		for (size_t i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
-			struct bpf_program *prog = btf ? b[i] : rp[i];
-			struct bpf_link *l;
-			int pr;
-
-			if (!prog)
-				continue;
-			l = bpf_program__attach(prog);
-			if (!l) {
-				explain(errno ? errno : EINVAL, err);
+		if (ps[i].pin) {
+			if (pin_fd(bpf_program__fd(ps[i].p), ps[i].pin, err) < 0)
 				goto out;
-			}
-			/* the pin holds the link: destroying ours detaches nothing */
-			pr = pin_fd(bpf_link__fd(l), link_pins[i], err);
-			bpf_link__destroy(l);
-			if (pr < 0)
-				goto out;
+			continue;
 		}
+		l = bpf_program__attach(ps[i].p);
+		if (!l) {
+			explain(errno ? errno : EINVAL, err);
+			goto out;
+		}
+		/* the pin holds the link: destroying ours detaches nothing */
+		pr = pin_fd(bpf_link__fd(l), link_pins[ps[i].link], err);
+		bpf_link__destroy(l);
+		if (pr < 0)
+			goto out;
 	}
-	bh_debug("profile: the recorder loaded (%s), pinned at %s", btf ? "tp_btf" : "raw_tp",
-		 SET_DIR);
+	bh_debug("profile: the recorder loaded (%s), pinned at %s", variant_names[v], SET_DIR);
 	r = 0;
 out:
 	prof_syscalls__destroy(sk);
@@ -345,15 +401,14 @@ out:
 	return r;
 }
 
-/* Attach the protect programs while a protected container is armed, detach them after. */
-static int protect_sync(struct set *s, struct bh_error **err)
+/* Attach the programs the armed containers need (sys_enter: one learns or is monitored;
+ * the denial counters: one is protected), detach the others. */
+static int dyn_sync(struct set *s, struct bh_error **err)
 {
 	struct prof_id_key k, next, *prev = NULL;
-	bool want = false;
-	char *p;
-	int have;
+	unsigned want = 0;
 
-	while (!want && bpf_map_get_next_key(s->fd[M_IDS], prev, &next) == 0) {
+	while (bpf_map_get_next_key(s->fd[M_IDS], prev, &next) == 0) {
 		uint64_t cgid;
 		struct prof_cont c;
 		struct prof_slot sl;
@@ -363,39 +418,33 @@ static int protect_sync(struct set *s, struct bh_error **err)
 		if (bpf_map_lookup_elem(s->fd[M_IDS], &k, &cgid) == 0 &&
 		    bpf_map_lookup_elem(s->fd[M_CONTS], &cgid, &c) == 0 &&
 		    bpf_map_lookup_elem(s->fd[M_SLOTS], &c.slot, &sl) == 0 &&
-		    (sl.flags & PROF_F_PROTECT))
-			want = true;
+		    (sl.flags & PROF_F_USED))
+			want |= (sl.flags & PROF_F_PROTECT) ? DYN_PROTECT : DYN_LEARN;
 	}
-	p = bh_asprintf("%s/%s", SET_DIR, prot_pins[4]);
-	have = access(p, F_OK) == 0;
-	free(p);
-	if (!want) {
-		unpin(prot_pins[4]);
-		unpin(prot_pins[5]);
-		return 0;
-	}
-	if (have)
-		return 0;
-	for (int i = 0; i < 2; i++) {
-		struct bh_error *e = NULL;
-		bool btf = true;
-		int pfd = obj_get(SET_DIR, prot_pins[i], &e), lfd, r;
+	for (size_t i = 0; i < NDYNS; i++) {
+		char *pp = bh_asprintf("%s/%s", SET_DIR, dyns[i].prog);
+		char *lp = bh_asprintf("%s/%s", SET_DIR, dyns[i].link);
+		int pfd, lfd, r = 0;
 
-		if (pfd < 0) {
-			bh_error_free(e);
-			btf = false;
-			pfd = obj_get(SET_DIR, prot_pins[2 + i], err);
-			if (pfd < 0)
-				return -1;
+		if (access(pp, F_OK) < 0) {
+			/* not this variant's */
+		} else if (!(want & dyns[i].want)) {
+			if (unlink(lp) == 0)
+				bh_debug("profile: %s detached", dyns[i].link);
+		} else if (access(lp, F_OK) < 0) {
+			pfd = bpf_obj_get(pp);
+			lfd = pfd < 0 ? -1 : bpf_raw_tracepoint_open(dyns[i].tp, pfd);
+			if (lfd < 0)
+				r = bh_error_sys(err, errno, "attaching %s", pp);
+			else if (bpf_obj_pin(lfd, lp) < 0)
+				r = bh_error_sys(err, errno, "pinning %s", lp);
+			if (pfd >= 0)
+				close(pfd);
+			if (lfd >= 0)
+				close(lfd);
 		}
-		lfd = bpf_raw_tracepoint_open(btf ? NULL : (i ? "signal_generate" : "sys_exit"),
-					      pfd);
-		close(pfd);
-		if (lfd < 0)
-			return bh_error_sys(err, errno, "attaching the protect program %s",
-					    prot_pins[i]);
-		r = pin_fd(lfd, prot_pins[4 + i], err);
-		close(lfd);
+		free(pp);
+		free(lp);
 		if (r < 0)
 			return -1;
 	}
@@ -594,7 +643,7 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 		bpf_map_delete_elem(s.fd[M_IDS], &k);
 		goto unref;
 	}
-	if ((sl.flags & PROF_F_PROTECT) && protect_sync(&s, err) < 0) {
+	if (dyn_sync(&s, err) < 0) {
 		release(&s, &k);
 		goto unref;
 	}
@@ -604,6 +653,8 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 unref:
 	if (r < 0 && ids_empty(&s))
 		set_unpin_all();
+	else if (r < 0)
+		(void)dyn_sync(&s, NULL);
 out:
 	free(zero);
 	set_close(&s);
@@ -700,6 +751,8 @@ int bh_prof_recorder_remove(const char *id, struct bh_error **err)
 	int lock = -1, r = -1;
 
 	legacy_remove(id);
+	if (access(SET_DIR, F_OK) < 0 && errno == ENOENT)
+		return 0; /* nothing armed on the host: libbpf not even loaded */
 	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
 	    (lock = lock_root(LOCK_EX, err)) < 0)
 		goto out;
@@ -716,7 +769,7 @@ int bh_prof_recorder_remove(const char *id, struct bh_error **err)
 		bh_debug("profile: the last container learning is gone: %s unpinned", SET_DIR);
 		r = 0;
 	} else {
-		r = protect_sync(&s, err);
+		r = dyn_sync(&s, err);
 	}
 out:
 	set_close(&s);

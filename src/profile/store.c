@@ -131,6 +131,21 @@ static int user_version(sqlite3 *db)
 	return v;
 }
 
+static bool has_column(sqlite3 *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st = NULL;
+	bool found = false;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+		found = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
 /* Schema steps past the tables made above, each once (user_version, read in the lock). */
 static int migrate(sqlite3 *db, struct bh_error **err)
 {
@@ -141,11 +156,12 @@ static int migrate(sqlite3 *db, struct bh_error **err)
 	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return -1;
 	v = user_version(db);
-	/* 2: reports of calls the filter refused (protect), beside those outside (monitor) */
-	if ((v < 2 && exec_sql(db,
-			       "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;"
-			       "PRAGMA user_version = 2;",
-			       "updating the schema", err) < 0) ||
+	/* 2: reports of calls the filter refused (protect), beside those outside (monitor).
+	 * An older bulkhead sharing the file sets version 1 back: the column may be there. */
+	if ((v < 2 && !has_column(db, "reports", "denied") &&
+	     exec_sql(db, "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;",
+		      "updating the schema", err) < 0) ||
+	    (v < 2 && exec_sql(db, "PRAGMA user_version = 2;", "updating the schema", err) < 0) ||
 	    exec_sql(db, "COMMIT", "updating the schema", err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

@@ -29,12 +29,13 @@
  * monitor (the learned allow-list installed with SCMP_ACT_LOG, so a call
  * outside it still reaches sys_enter): calls outside it are counted per
  * syscall in `hits`. protect: a call the filter refuses never reaches
- * sys_enter; with SCMP_ACT_ERRNO the kernel still runs sys_exit with the
- * refused number and -EPERM, and a number outside the allow-list cannot
- * have run: that is a denial. With a kill, the kernel sends SIGSYS
- * (si_code SYS_SECCOMP, si_syscall the number): signal_generate sees it.
- * Those two programs are attached only while a protected container is
- * armed. protect records nothing else.
+ * sys_enter. fexit on __seccomp_filter sees the verdict, and only tasks
+ * with a filter pay for it; where it does not load, sys_exit (the kernel
+ * still runs it, with the refused number and -EPERM; a number outside the
+ * allow-list cannot have run) and signal_generate (a kill: SIGSYS, si_code
+ * SYS_SECCOMP, si_syscall the number). Those are attached only while a
+ * protected container is armed, and sys_enter only while one learns or is
+ * monitored: protect records nothing else.
  *
  * No vmlinux.h: the kernel fields read are relocated with CO-RE.
  */
@@ -67,6 +68,7 @@ struct task_struct {
 } __attribute__((preserve_access_index));
 
 struct pt_regs {
+	unsigned long ax;
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 
@@ -330,15 +332,13 @@ static __always_inline int on_fork(struct task_struct *child, int btf)
 	return 0;
 }
 
-/* protect, SCMP_ACT_ERRNO: -EPERM from a number outside the allow-list */
-static __always_inline int on_sys_exit(long nr, long ret, __u32 status, int btf)
+/* protect: call nr refused, unless the allow-list has it (then it ran and failed) */
+static __always_inline int on_denied(long nr, __u32 status, int btf)
 {
 	struct prof_task *pt;
 	struct prof_slot *sl;
 	__u32 arch = PROF_ARCH_NATIVE;
 
-	if (ret != -EPERM_)
-		return 0;
 	pt = task_of(btf);
 	sl = slot_of(pt);
 	if (!sl || !(sl->flags & PROF_F_PROTECT))
@@ -415,6 +415,32 @@ int rec_fork_btf(__u64 *ctx)
 	return on_fork((struct task_struct *)ctx[1], 1);
 }
 
+/*
+ * protect, where the kernel lets fexit see the seccomp filter's verdict: only
+ * tasks with a filter (containers) pay, host processes nothing. -1: the call
+ * is skipped; refused (EPERM set) or killed (the registers rolled back), not
+ * answered by a user-notification supervisor (a result of its own).
+ */
+SEC("fexit/__seccomp_filter")
+int rec_deny_btf(__u64 *ctx)
+{
+	struct task_struct *t;
+	struct pt_regs *regs;
+	long ax;
+
+	if ((int)ctx[2] != -1)
+		return 0;
+	t = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return 0;
+	ax = (long)regs->ax;
+	if (ax >= 0 && (unsigned long)ax != regs->orig_ax)
+		return 0;
+	return on_denied((long)(int)ctx[0], t->thread_info.status, 1);
+}
+
+/* protect, SCMP_ACT_ERRNO, where fexit does not load: sys_exit with -EPERM */
 SEC("tp_btf/sys_exit")
 int rec_sys_exit_btf(__u64 *ctx)
 {
@@ -423,7 +449,7 @@ int rec_sys_exit_btf(__u64 *ctx)
 
 	if ((long)ctx[1] != -EPERM_)
 		return 0;
-	return on_sys_exit((long)regs->orig_ax, (long)ctx[1], t->thread_info.status, 1);
+	return on_denied((long)regs->orig_ax, t->thread_info.status, 1);
 }
 
 SEC("tp_btf/signal_generate")
@@ -481,7 +507,7 @@ int rec_sys_exit_raw(__u64 *ctx)
 	t = (struct task_struct *)bpf_get_current_task();
 	bpf_core_read(&status, sizeof(status), &t->thread_info.status);
 	bpf_core_read(&nr, sizeof(nr), &regs->orig_ax);
-	return on_sys_exit((long)nr, (long)ctx[1], status, 0);
+	return on_denied((long)nr, status, 0);
 }
 
 SEC("raw_tp/signal_generate")
