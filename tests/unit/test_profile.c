@@ -115,6 +115,32 @@ static void store_adds_up_and_refuses(void **state)
 	assert_string_equal(
 		bh_json_str(json_array_get(json_object_get(p, "outside"), 0), "syscall"),
 		"setpriority");
+	assert_true(json_is_false(
+		json_object_get(json_array_get(json_object_get(p, "outside"), 0), "denied")));
+	json_decref(p);
+	/* protect reports: the denied flag, beside monitor's */
+	r.denied = calloc(BH_PROF_NARCH * BH_PROF_MAX_NR, sizeof(uint64_t));
+	r.denied[BH_PROF_X86 * BH_PROF_MAX_NR + 96] = 2; /* getpriority on i386 */
+	r.denied[140] = 5;				 /* getpriority */
+	assert_int_equal(bh_prof_store_report(s, "web", "sha256:aa", "p1", &r, &err), 0);
+	bh_prof_record_release(&r);
+	assert_int_equal(bh_prof_store_get(s, "web", "sha256:aa", &p, &err), 0);
+	{
+		json_t *rep = json_object_get(p, "outside"), *v;
+		size_t i, denied = 0;
+
+		assert_int_equal(json_array_size(rep), 3);
+		json_array_foreach (rep, i, v)
+			if (json_is_true(json_object_get(v, "denied"))) {
+				denied++;
+				assert_string_equal(bh_json_str(v, "container"), "p1");
+				assert_string_equal(bh_json_str(v, "syscall"), "getpriority");
+				assert_int_equal(
+					json_integer_value(json_object_get(v, "count")),
+					strcmp(bh_json_str(v, "arch"), "SCMP_ARCH_X86") ? 5 : 2);
+			}
+		assert_int_equal(denied, 2);
+	}
 	json_decref(p);
 	assert_int_equal(bh_prof_store_get(s, "web", "sha256:bb", &p, &err), -1);
 	bh_error_free(err);
