@@ -23,7 +23,9 @@
  * EPERM, or kills the process, and logs it (SECCOMP_FILTER_FLAG_LOG).
  * monitor also arms the recorder with the allow-list: calls outside it
  * (which SCMP_ACT_LOG lets reach sys_enter) are counted per syscall and
- * stored at delete as the profile's report (`bulkhead profile show`).
+ * stored at delete as the profile's report (`bulkhead profile show`);
+ * protect arms it to count the calls the filter refused (reports flagged
+ * denied), and goes on without it where BPF or cgroup2 is missing.
  *
  * The mode used is resolved once, at create (spec->learn, then state.json's
  * "learn": mode, requested, profile, digest, promoted): discover, or a
