@@ -387,6 +387,33 @@ static __always_inline int on_signal(int sig, void *info, int btf)
 	return 0;
 }
 
+/*
+ * protect, where the kernel lets fexit see the seccomp filter's verdict: only
+ * tasks with a filter (containers) pay, host processes nothing. -1: the call
+ * is skipped; refused (EPERM set) or killed (the registers rolled back), not
+ * answered by a user-notification supervisor (a result of its own).
+ * First in the object: where fexit is refused the load fails before the
+ * others are verified, and the loader tries without it.
+ */
+SEC("fexit/__seccomp_filter")
+int rec_deny_btf(__u64 *ctx)
+{
+	struct task_struct *t;
+	struct pt_regs *regs;
+	long ax;
+
+	if ((int)ctx[2] != -1)
+		return 0;
+	t = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return 0;
+	ax = (long)regs->ax;
+	if (ax >= 0 && (unsigned long)ax != regs->orig_ax)
+		return 0;
+	return on_denied((long)(int)ctx[0], t->thread_info.status, 1);
+}
+
 SEC("tp_btf/sys_enter")
 int rec_sys_enter_btf(__u64 *ctx)
 {
@@ -413,31 +440,6 @@ SEC("tp_btf/sched_process_fork")
 int rec_fork_btf(__u64 *ctx)
 {
 	return on_fork((struct task_struct *)ctx[1], 1);
-}
-
-/*
- * protect, where the kernel lets fexit see the seccomp filter's verdict: only
- * tasks with a filter (containers) pay, host processes nothing. -1: the call
- * is skipped; refused (EPERM set) or killed (the registers rolled back), not
- * answered by a user-notification supervisor (a result of its own).
- */
-SEC("fexit/__seccomp_filter")
-int rec_deny_btf(__u64 *ctx)
-{
-	struct task_struct *t;
-	struct pt_regs *regs;
-	long ax;
-
-	if ((int)ctx[2] != -1)
-		return 0;
-	t = bpf_get_current_task_btf();
-	regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	if (!regs)
-		return 0;
-	ax = (long)regs->ax;
-	if (ax >= 0 && (unsigned long)ax != regs->orig_ax)
-		return 0;
-	return on_denied((long)(int)ctx[0], t->thread_info.status, 1);
 }
 
 /* protect, SCMP_ACT_ERRNO, where fexit does not load: sys_exit with -EPERM */
