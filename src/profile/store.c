@@ -146,23 +146,27 @@ static bool has_column(sqlite3 *db, const char *table, const char *column)
 	return found;
 }
 
-/* Schema steps past the tables made above, each once (user_version, read in the lock). */
-static int migrate(sqlite3 *db, struct bh_error **err)
+/*
+ * Schema 3 (after promote.c's 2, the modes): reports of calls the filter
+ * refused (protect), beside those outside (monitor). Checked against the
+ * table itself: an older bulkhead sharing the file may have set the version
+ * back, and branches may have numbered their steps apart.
+ */
+static int migrate_denied(sqlite3 *db, struct bh_error **err)
 {
 	int v;
 
-	if (user_version(db) >= 2)
+	if (user_version(db) >= 3 && has_column(db, "reports", "denied"))
 		return 0;
 	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return -1;
 	v = user_version(db);
-	/* 2: reports of calls the filter refused (protect), beside those outside (monitor).
-	 * An older bulkhead sharing the file sets version 1 back: the column may be there. */
-	if ((v < 2 && !has_column(db, "reports", "denied") &&
+	if ((!has_column(db, "reports", "denied") &&
 	     exec_sql(db, "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;",
-		      "updating the schema", err) < 0) ||
-	    (v < 2 && exec_sql(db, "PRAGMA user_version = 2;", "updating the schema", err) < 0) ||
-	    exec_sql(db, "COMMIT", "updating the schema", err) < 0) {
+		      "upgrading the schema to 3 (denied)", err) < 0) ||
+	    (v < 3 && exec_sql(db, "PRAGMA user_version = 3;", "upgrading the schema to 3 (denied)",
+			       err) < 0) ||
+	    exec_sql(db, "COMMIT", "upgrading the schema to 3 (denied)", err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -222,7 +226,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		     "  time TEXT NOT NULL);"
 		     "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);",
 		     "creating the schema", err) < 0 ||
-	prof_migrate_modes(db, err) < 0 || migrate(db, err) < 0)
+	    prof_migrate_modes(db, err) < 0 || migrate_denied(db, err) < 0)
 		goto fail;
 	*out = bh_calloc(1, sizeof(**out));
 	(*out)->db = db;

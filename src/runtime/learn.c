@@ -251,7 +251,8 @@ int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 	}
 	if (r < 0)
 		return -1;
-	/* the state says which profile it enforces, and why; "recorded" whether the recorder is armed */
+	/* the state says which profile it enforces, and why; "recorded" whether the recorder is
+	 * armed */
 	bh_time_rfc3339(NULL, 0, now);
 	st = json_deep_copy(l);
 	json_object_set_new(st, "started", json_string(now));
