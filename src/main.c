@@ -45,6 +45,8 @@ const struct bh_command bh_commands[] = {
 	{ "ps", cmd_ps, "OCI runtime: list the processes of a container" },
 	{ "pause", cmd_pause, "OCI runtime: freeze a container" },
 	{ "resume", cmd_resume, "OCI runtime: thaw a paused container" },
+	{ "containers", cmd_containers,
+	  "list the containers on this host, of every runtime and engine" },
 	{ "spec", cmd_spec, "write the hardened default config.json" },
 	{ "features", cmd_features, "OCI runtime: print the supported features" },
 	{ "version", cmd_version, "print versions; compare versions of a package scheme" },

@@ -1,0 +1,1079 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The container inventory (bh_ctr_list) and attribution (bh_ctr_lookup_*).
+ *
+ * For each runtime row (containers_runtimes.c) and each of its state roots
+ * (defaults plus opts->state_roots), every <root>/<id>/<state file> is read
+ * and parsed; then, per container:
+ *   status    the init alive (its /proc/PID/stat start time equal to the
+ *             recorded one, so a reused pid is not taken for it): "created"
+ *             while the exec fifo exists or the state says so, "paused" when
+ *             its freezer says FROZEN, else "running"; a dead init "stopped"
+ *   cgroups   the live init's /proc/PID/cgroup (the kernel's word), else the
+ *             directories the state recorded, turned into paths inside their
+ *             hierarchies through the cgroup mounts of <root>/proc/self/mountinfo;
+ *             each directory's kernfs id through name_to_handle_at (the id BPF
+ *             reads), st_ino where that is refused
+ *   config    crun's copy in its state directory, else <bundle>/config.json;
+ *             the raw document and the runtime's typed parse (bh_rt_spec_parse)
+ *   engine    the first row of ctr_engines that claims it, else the runtime;
+ *             then each engine adds what it records (names, images, labels)
+ * Everything is read inside opts->root (openat2 RESOLVE_IN_ROOT), final
+ * symlinks refused, regular files only, each bounded.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/runtime.h"
+#include "containers_internal.h"
+
+#include "../base/banned.h"
+
+static const char *const engine_names[] = {
+	[BH_CTR_UNKNOWN] = "unknown",
+	[BH_CTR_BULKHEAD] = "bulkhead",
+	[BH_CTR_RUNC] = "runc",
+	[BH_CTR_CRUN] = "crun",
+	[BH_CTR_PODMAN] = "podman",
+	[BH_CTR_DOCKER] = "docker",
+	[BH_CTR_CONTAINERD] = "containerd",
+	[BH_CTR_CRIO] = "cri-o",
+};
+
+const char *bh_ctr_engine_name(enum bh_ctr_engine e)
+{
+	if ((size_t)e >= sizeof(engine_names) / sizeof(engine_names[0]))
+		return "unknown";
+	return engine_names[e];
+}
+
+enum bh_ctr_engine bh_ctr_engine_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 1; name && i < sizeof(engine_names) / sizeof(engine_names[0]); i++)
+		if (!strcmp(name, engine_names[i]))
+			return (enum bh_ctr_engine)i;
+	if (name && !strcmp(name, "crio"))
+		return BH_CTR_CRIO;
+	return BH_CTR_UNKNOWN;
+}
+
+/* ---- helpers --------------------------------------------------------------------- */
+
+void ctr_set(char **field, const char *v)
+{
+	char *n = v ? bh_strdup(v) : NULL;
+
+	free(*field);
+	*field = n;
+}
+
+void ctr_warn(struct ctr_scan *s, const char *fmt, ...)
+{
+	va_list ap;
+	struct bh_buf b = BH_BUF_INIT(4096);
+
+	if (s->warnings.n >= 1000)
+		return;
+	va_start(ap, fmt);
+	if (bh_buf_vaddf(&b, NULL, fmt, ap) < 0)
+		bh_buf_adds(&b, "(a warning too long to keep)", NULL);
+	va_end(ap);
+	bh_strvec_push_take(&s->warnings, bh_buf_detach(&b, NULL));
+}
+
+static int read_fd_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
+			struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	struct stat st;
+	int fd, r = -1;
+
+	fd = bh_root_openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, &e);
+	if (fd < 0) {
+		int en = bh_error_errno(e);
+		bh_error_free(e);
+		if (en == ENOENT || en == ENOTDIR)
+			return bh_error_set(err, BH_ERR_NOTFOUND, "%s: not found", path);
+		if (en == ELOOP)
+			return bh_error_set(err, BH_ERR_UNSAFE, "%s: a symlink, not followed",
+					    path);
+		return bh_error_sys(err, en, "%s", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		bh_error_sys(err, errno, "%s", path);
+		goto out;
+	}
+	if (regular && !S_ISREG(st.st_mode)) {
+		bh_error_set(err, BH_ERR_UNSAFE, "%s: not a regular file", path);
+		goto out;
+	}
+	if (regular && (uint64_t)st.st_size > b->max) {
+		bh_error_set(err, BH_ERR_LIMIT, "%s: %lld bytes, over the limit of %zu", path,
+			     (long long)st.st_size, b->max);
+		goto out;
+	}
+	r = bh_buf_read_fd(b, fd, path, err);
+out:
+	close(fd);
+	return r;
+}
+
+int ctr_read(int rootfd, const char *path, struct bh_buf *b, struct bh_error **err)
+{
+	return read_fd_path(rootfd, path, true, b, err);
+}
+
+int ctr_read_json(int rootfd, const char *path, size_t max, json_t **out, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(max);
+	int r;
+
+	r = ctr_read(rootfd, path, &b, err);
+	if (r == 0)
+		r = bh_json_parse(b.data ? b.data : "", b.len, max, path, out, err);
+	bh_buf_release(&b);
+	return r < 0 ? -1 : 0;
+}
+
+json_t *ctr_string_object(const json_t *j)
+{
+	json_t *o = json_object(), *v;
+	const char *k;
+
+	json_object_foreach ((json_t *)j, k, v)
+		if (json_is_string(v))
+			json_object_set(o, k, v);
+	return o;
+}
+
+/* ---- cgroup mounts ---------------------------------------------------------------- */
+
+struct ctr_mnt {
+	char *dir;	   /* mount point, host view */
+	char *root;	   /* the hierarchy's directory mounted there */
+	char *controllers; /* "" for cgroup2, else "cpu,cpuacct" / "name=systemd" */
+};
+
+struct ctr_mounts {
+	struct ctr_mnt *v;
+	size_t n;
+};
+
+static void mounts_release(struct ctr_mounts *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->v[i].dir);
+		free(m->v[i].root);
+		free(m->v[i].controllers);
+	}
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static char *unescape(const char *s, size_t n)
+{
+	char *o = bh_malloc(n + 1), *p = o;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+				      (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*p++ = s[i];
+		}
+	}
+	*p = 0;
+	return o;
+}
+
+static bool v1_option_is_controller(const char *o, size_t n)
+{
+	static const char *const not_ctl[] = { "rw",	       "ro",
+					       "noprefix",     "clone_children",
+					       "xattr",	       "cpuset_v2_mode",
+					       "favordynmods", NULL };
+	size_t i;
+
+	if (n > 5 && !strncmp(o, "name=", 5))
+		return true;
+	if (memchr(o, '=', n))
+		return false;
+	for (i = 0; not_ctl[i]; i++)
+		if (strlen(not_ctl[i]) == n && !strncmp(o, not_ctl[i], n))
+			return false;
+	return n > 0;
+}
+
+/* The cgroup mounts of one mountinfo (fields: id parent maj:min root point opts [tags] - fstype src
+ * superopts). */
+static void mounts_parse(const char *buf, size_t len, struct ctr_mounts *m)
+{
+	const char *line = buf, *end = buf + len;
+
+	while (line < end && m->n < CTR_MAX_CGROUPS) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *le = nl ? nl : end, *f[12], *p = line, *dash = NULL;
+		size_t flen[12], nf = 0;
+
+		while (p < le && nf < 12) {
+			const char *q = memchr(p, ' ', (size_t)(le - p));
+			const char *fe = q ? q : le;
+			f[nf] = p;
+			flen[nf] = (size_t)(fe - p);
+			if (flen[nf] == 1 && *p == '-' && !dash)
+				dash = p;
+			nf++;
+			p = q ? q + 1 : le;
+		}
+		if (dash) {
+			size_t di;
+			for (di = 6; di < nf && f[di] != dash; di++)
+				;
+			if (di + 3 < nf) {
+				const char *fs = f[di + 1];
+				size_t fsl = flen[di + 1];
+				bool v2 = fsl == 7 && !strncmp(fs, "cgroup2", 7);
+				bool v1 = fsl == 6 && !strncmp(fs, "cgroup", 6);
+				if (v1 || v2) {
+					struct ctr_mnt *x;
+					struct bh_buf ctl = BH_BUF_INIT(4096);
+					if (v1) {
+						const char *o = f[di + 3], *oe = o + flen[di + 3];
+						while (o < oe) {
+							const char *c =
+								memchr(o, ',', (size_t)(oe - o));
+							size_t cl = (size_t)((c ? c : oe) - o);
+							if (v1_option_is_controller(o, cl)) {
+								if (ctl.len)
+									bh_buf_addc(&ctl, ',',
+										    NULL);
+								bh_buf_add(&ctl, o, cl, NULL);
+							}
+							o = c ? c + 1 : oe;
+						}
+					}
+					m->v = bh_reallocarray(m->v, m->n + 1, sizeof(*m->v));
+					x = &m->v[m->n++];
+					x->root = unescape(f[3], flen[3]);
+					x->dir = unescape(f[4], flen[4]);
+					x->controllers =
+						v2 ? bh_strdup("") : bh_buf_detach(&ctl, NULL);
+					bh_buf_release(&ctl);
+				}
+			}
+		}
+		line = nl ? nl + 1 : end;
+	}
+}
+
+static void mounts_load(int rootfd, struct ctr_mounts *m)
+{
+	struct bh_buf b = BH_BUF_INIT(1u << 20);
+
+	if (read_fd_path(rootfd, "/proc/self/mountinfo", false, &b, NULL) == 0)
+		mounts_parse(b.data ? b.data : "", b.len, m);
+	bh_buf_release(&b);
+}
+
+/* Does the comma list `set` hold every member of the comma list `want`? */
+static bool ctl_covers(const char *set, const char *want)
+{
+	const char *w = want;
+
+	if (!*want || !*set)
+		return !*want && !*set;
+	while (*w) {
+		const char *we = strchr(w, ',');
+		size_t wl = we ? (size_t)(we - w) : strlen(w);
+		const char *s = set;
+		bool found = false;
+		while (*s && !found) {
+			const char *se = strchr(s, ',');
+			size_t sl = se ? (size_t)(se - s) : strlen(s);
+			found = sl == wl && !strncmp(s, w, wl);
+			s = se ? se + 1 : s + sl;
+		}
+		if (!found)
+			return false;
+		w = we ? we + 1 : w + wl;
+	}
+	return true;
+}
+
+/* Two controller lists name the same hierarchy (they share a member, or both are cgroup2). */
+static bool ctl_same(const char *a, const char *b)
+{
+	const char *w = a;
+
+	if (!*a || !*b)
+		return !*a && !*b;
+	while (*w) {
+		const char *we = strchr(w, ',');
+		size_t wl = we ? (size_t)(we - w) : strlen(w);
+		char *one = bh_asprintf("%.*s", (int)wl, w);
+		bool hit = ctl_covers(b, one);
+		free(one);
+		if (hit)
+			return true;
+		w = we ? we + 1 : w + wl;
+	}
+	return false;
+}
+
+static const struct ctr_mnt *mount_of(const struct ctr_mounts *m, const char *controllers)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		if (ctl_same(m->v[i].controllers, controllers))
+			return &m->v[i];
+	return NULL;
+}
+
+/* The path inside its hierarchy of an absolute cgroup directory (host view). */
+static char *dir_to_path(const struct ctr_mounts *m, const char *dir, const char **controllers)
+{
+	size_t i, best = 0, bl = 0;
+
+	for (i = 0; i < m->n; i++) {
+		size_t l = strlen(m->v[i].dir);
+		if (l > bl && !strncmp(dir, m->v[i].dir, l) && (dir[l] == '/' || dir[l] == 0)) {
+			best = i;
+			bl = l;
+		}
+	}
+	if (bl) {
+		const char *rest = dir + bl, *r = m->v[best].root;
+		*controllers = m->v[best].controllers;
+		if (!strcmp(r, "/"))
+			r = "";
+		return bh_asprintf("%s%s", *r || *rest ? r : "/", rest);
+	}
+	/* no mount table: /sys/fs/cgroup/<hierarchy>/<path> */
+	if (bh_str_has_prefix(dir, "/sys/fs/cgroup/")) {
+		const char *p = strchr(dir + 15, '/');
+		return bh_strdup(p ? p : "/");
+	}
+	return NULL;
+}
+
+/* The kernfs id of a cgroup directory: the file handle of kernfs is its 64-bit id. */
+static uint64_t cgroup_id(int rootfd, const struct ctr_mounts *m, const char *controllers,
+			  const char *path)
+{
+	const struct ctr_mnt *x = mount_of(m, controllers);
+	struct {
+		struct file_handle fh;
+		unsigned char bytes[64];
+	} h;
+	uint64_t id = 0;
+	struct stat st;
+	char *dir;
+	size_t rl;
+	int fd, mid;
+
+	if (!x)
+		return 0;
+	rl = strcmp(x->root, "/") ? strlen(x->root) : 0;
+	if (rl && (strncmp(path, x->root, rl) || (path[rl] != '/' && path[rl] != 0)))
+		return 0; /* outside what this mount shows */
+	dir = bh_asprintf("%s%s", x->dir, path + rl);
+	fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+	free(dir);
+	if (fd < 0)
+		return 0;
+	h.fh.handle_bytes = sizeof(h.bytes);
+	if (name_to_handle_at(fd, "", &h.fh, &mid, AT_EMPTY_PATH) == 0 && h.fh.handle_bytes == 8)
+		memcpy(&id, h.fh.f_handle, 8);
+	else if (fstat(fd, &st) == 0)
+		id = st.st_ino;
+	close(fd);
+	return id;
+}
+
+/* ---- /proc ------------------------------------------------------------------------ */
+
+int bh_ctr_parse_proc_cgroup(const char *buf, size_t len, struct bh_ctr *c, struct bh_error **err)
+{
+	const char *line = buf, *end = buf + len;
+
+	if (memchr(buf, 0, len))
+		return bh_error_set(err, BH_ERR_INVALID, "cgroup file: a NUL byte");
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line)), *le = nl ? nl : end;
+		const char *c1 = memchr(line, ':', (size_t)(le - line)), *c2;
+		char *ctl, *path;
+
+		if (le == line) {
+			line = nl ? nl + 1 : end;
+			continue;
+		}
+		c2 = c1 ? memchr(c1 + 1, ':', (size_t)(le - c1 - 1)) : NULL;
+		if (!c1 || !c2 || c2 + 1 >= le || c2[1] != '/')
+			return bh_error_set(err, BH_ERR_INVALID, "cgroup file: a malformed line");
+		if (c->ncgroups >= CTR_MAX_CGROUPS)
+			return bh_error_set(err, BH_ERR_LIMIT, "cgroup file: over %d hierarchies",
+					    CTR_MAX_CGROUPS);
+		ctl = bh_asprintf("%.*s", (int)(c2 - c1 - 1), c1 + 1);
+		path = bh_asprintf("%.*s", (int)(le - c2 - 1), c2 + 1);
+		c->cgroups = bh_reallocarray(c->cgroups, c->ncgroups + 1, sizeof(*c->cgroups));
+		c->cgroups[c->ncgroups].controller = ctl;
+		c->cgroups[c->ncgroups].path = path;
+		c->cgroups[c->ncgroups].id = 0;
+		c->ncgroups++;
+		line = nl ? nl + 1 : end;
+	}
+	return 0;
+}
+
+/* Field 22 of /proc/PID/stat (after the parenthesised comm, which may hold anything). */
+static int proc_start_time(int rootfd, pid_t pid, uint64_t *out)
+{
+	struct bh_buf b = BH_BUF_INIT(8192);
+	char *path = bh_asprintf("/proc/%d/stat", (int)pid), *p, *q;
+	int field = 3, r = -1;
+
+	if (read_fd_path(rootfd, path, false, &b, NULL) < 0 || !b.data)
+		goto out;
+	p = strrchr(b.data, ')');
+	if (!p)
+		goto out;
+	p += 2;
+	while (field < 22 && (q = strchr(p, ' '))) {
+		p = q + 1;
+		field++;
+	}
+	if (field == 22) {
+		q = strchr(p, ' ');
+		if (q)
+			*q = 0;
+		if (bh_parse_u64(p, out, NULL) == 0)
+			r = 0;
+	}
+out:
+	bh_buf_release(&b);
+	free(path);
+	return r;
+}
+
+static int read_proc_cgroup(int rootfd, pid_t pid, struct bh_ctr *c, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(CTR_CGROUP_MAX);
+	char *path = bh_asprintf("/proc/%d/cgroup", (int)pid);
+	int r;
+
+	r = read_fd_path(rootfd, path, false, &b, err);
+	if (r == 0)
+		r = bh_ctr_parse_proc_cgroup(b.data ? b.data : "", b.len, c, err);
+	bh_buf_release(&b);
+	free(path);
+	return r;
+}
+
+/* ---- one container ---------------------------------------------------------------- */
+
+void bh_ctr_release(struct bh_ctr *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	free(c->id);
+	free(c->name);
+	free(c->runtime);
+	free(c->state_dir);
+	free(c->image);
+	free(c->image_id);
+	free(c->image_digest);
+	free(c->pod_name);
+	free(c->pod_namespace);
+	free(c->pod_uid);
+	json_decref(c->labels);
+	json_decref(c->annotations);
+	free(c->status);
+	free(c->created);
+	free(c->bundle);
+	json_decref(c->config);
+	bh_rt_spec_free(c->spec);
+	free(c->config_error);
+	for (i = 0; i < c->ncgroups; i++) {
+		free(c->cgroups[i].controller);
+		free(c->cgroups[i].path);
+	}
+	free(c->cgroups);
+	memset(c, 0, sizeof(*c));
+}
+
+static void drop_cgroups(struct bh_ctr *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncgroups; i++) {
+		free(c->cgroups[i].controller);
+		free(c->cgroups[i].path);
+	}
+	free(c->cgroups);
+	c->cgroups = NULL;
+	c->ncgroups = 0;
+}
+
+static void load_config(struct ctr_scan *s, struct bh_ctr *c, const struct ctr_runtime *rt)
+{
+	struct bh_error *err = NULL;
+	struct bh_buf b = BH_BUF_INIT(CTR_STATE_MAX);
+	char *path = NULL;
+	json_t *ann;
+	int r = -1;
+
+	/* crun keeps its own copy; the bundle's may be gone or changed since */
+	if (!strcmp(rt->name, "crun")) {
+		path = bh_asprintf("%s/config.json", c->state_dir);
+		r = ctr_read(s->rootfd, path, &b, &err);
+		if (r < 0 && bh_error_code(err) == BH_ERR_NOTFOUND) {
+			bh_error_clear(&err);
+			free(path);
+			path = NULL;
+		}
+	}
+	if (!path && c->bundle && c->bundle[0] == '/') {
+		path = bh_asprintf("%s/config.json", c->bundle);
+		r = ctr_read(s->rootfd, path, &b, &err);
+	}
+	if (!path) {
+		c->config_error = bh_strdup("no bundle recorded");
+		goto out;
+	}
+	if (r == 0)
+		r = bh_json_parse(b.data ? b.data : "", b.len, CTR_STATE_MAX, path, &c->config,
+				  &err);
+	if (r == 0 && !json_is_object(c->config)) {
+		json_decref(c->config);
+		c->config = NULL;
+		r = bh_error_set(&err, BH_ERR_INVALID, "%s: not an object", path);
+	}
+	if (r < 0) {
+		c->config_error = bh_error_message(err);
+		goto out;
+	}
+	ann = json_object_get(c->config, "annotations");
+	if (json_is_object(ann)) {
+		json_t *o = ctr_string_object(ann);
+		json_object_update_missing(c->annotations, o);
+		json_decref(o);
+	}
+	if (bh_rt_spec_parse(b.data, b.len, &c->spec, &err) < 0) {
+		char *m = bh_error_message(err);
+		c->config_error = bh_asprintf("%s: %s", path, m);
+		free(m);
+		c->spec = NULL;
+	}
+out:
+	bh_error_free(err);
+	bh_buf_release(&b);
+	free(path);
+}
+
+static bool path_exists(int rootfd, const char *path)
+{
+	int fd = bh_root_openat(rootfd, path, O_PATH | O_NOFOLLOW, 0, NULL);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static bool frozen(int rootfd, const struct ctr_mounts *m, const struct bh_ctr *c)
+{
+	const struct ctr_mnt *x = mount_of(m, "freezer");
+	struct bh_buf b = BH_BUF_INIT(256);
+	bool r = false;
+	size_t i;
+
+	for (i = 0; x && i < c->ncgroups; i++) {
+		if (ctl_covers(c->cgroups[i].controller, "freezer")) {
+			char *p = bh_asprintf("%s%s/freezer.state", x->dir, c->cgroups[i].path);
+			if (read_fd_path(rootfd, p, false, &b, NULL) == 0 && b.data)
+				r = bh_str_has_prefix(b.data, "FROZEN");
+			free(p);
+			break;
+		}
+	}
+	bh_buf_release(&b);
+	return r;
+}
+
+/* Status, cgroups and their ids of a parsed container. */
+static void settle(struct ctr_scan *s, const struct ctr_mounts *m, struct bh_ctr *c)
+{
+	struct bh_error *err = NULL;
+	uint64_t start = 0;
+	bool alive = false;
+	size_t i;
+
+	if (c->pid > 0 && proc_start_time(s->rootfd, c->pid, &start) == 0)
+		alive = !c->pid_start || start == c->pid_start;
+	if (alive) {
+		struct bh_ctr tmp = { 0 };
+		if (read_proc_cgroup(s->rootfd, c->pid, &tmp, &err) == 0) {
+			drop_cgroups(c);
+			c->cgroups = tmp.cgroups;
+			c->ncgroups = tmp.ncgroups;
+		} else {
+			bh_error_free(err);
+			drop_cgroups(&tmp);
+		}
+	}
+	/* directories recorded by the state: paths inside their hierarchies */
+	for (i = 0; i < c->ncgroups; i++) {
+		struct bh_ctr_cgroup *g = &c->cgroups[i];
+		if (!strcmp(g->controller, "*")) {
+			/* crun: one path in every hierarchy */
+			size_t k, n0 = c->ncgroups;
+			free(g->controller);
+			g->controller = bh_strdup(m->n ? m->v[0].controllers : "");
+			for (k = 1; k < m->n && n0 + k - 1 < CTR_MAX_CGROUPS; k++) {
+				c->cgroups = bh_reallocarray(c->cgroups, c->ncgroups + 1,
+							     sizeof(*c->cgroups));
+				c->cgroups[c->ncgroups].controller = bh_strdup(m->v[k].controllers);
+				c->cgroups[c->ncgroups].path = bh_strdup(c->cgroups[i].path);
+				c->cgroups[c->ncgroups].id = 0;
+				c->ncgroups++;
+			}
+		} else if (g->path[0] == '/' && bh_str_has_prefix(g->path, "/sys/fs/cgroup")) {
+			const char *ctl = g->controller;
+			char *p = dir_to_path(m, g->path, &ctl);
+			if (p) {
+				char *cc = bh_strdup(ctl);
+				free(g->controller);
+				free(g->path);
+				g->controller = cc;
+				g->path = p;
+			}
+		}
+	}
+	for (i = 0; i < c->ncgroups; i++)
+		c->cgroups[i].id =
+			cgroup_id(s->rootfd, m, c->cgroups[i].controller, c->cgroups[i].path);
+	if (!alive) {
+		ctr_set(&c->status, "stopped");
+	} else {
+		char *fifo = bh_asprintf("%s/exec.fifo", c->state_dir);
+		bool created = (c->status && !strcmp(c->status, "created")) ||
+			       path_exists(s->rootfd, fifo);
+		free(fifo);
+		ctr_set(&c->status, created		      ? "created"
+				    : frozen(s->rootfd, m, c) ? "paused"
+							      : "running");
+	}
+}
+
+static bool id_ok(const char *id)
+{
+	size_t i;
+
+	if (!*id || !strcmp(id, ".") || !strcmp(id, "..") || strlen(id) > 1024)
+		return false;
+	for (i = 0; id[i]; i++)
+		if (!bh_isalnum((unsigned char)id[i]) && !strchr("_+.-", id[i]))
+			return false;
+	return true;
+}
+
+static void read_one(struct ctr_scan *s, const struct ctr_mounts *m, const struct ctr_runtime *rt,
+		     const char *root, const char *id)
+{
+	struct bh_error *err = NULL;
+	struct bh_buf b = BH_BUF_INIT(CTR_STATE_MAX);
+	struct bh_ctr c = { 0 };
+	char *dir = bh_asprintf("%s/%s", root, id);
+	char *path = bh_asprintf("%s/%s", dir, rt->state_file);
+	const struct ctr_engine *e;
+	size_t k;
+
+	for (k = 0; k < s->n; k++)
+		if (!strcmp(s->v[k].state_dir, dir))
+			goto out; /* the same root named twice */
+	if (ctr_read(s->rootfd, path, &b, &err) < 0) {
+		if (bh_error_code(err) != BH_ERR_NOTFOUND) {
+			char *msg = bh_error_message(err);
+			ctr_warn(s, "%s: %s", rt->name, msg);
+			free(msg);
+		}
+		goto out;
+	}
+	c.labels = json_object();
+	c.annotations = json_object();
+	if (rt->parse(b.data ? b.data : "", b.len, &c, &err) < 0) {
+		char *msg = bh_error_message(err);
+		ctr_warn(s, "%s: %s: %s", rt->name, path, msg);
+		free(msg);
+		goto out;
+	}
+	if (!c.id)
+		c.id = bh_strdup(id);
+	else if (strcmp(c.id, id)) {
+		ctr_warn(s, "%s: %s: names container %s, not %s", rt->name, path, c.id, id);
+		goto out;
+	}
+	c.runtime = bh_strdup(rt->name);
+	c.state_dir = dir;
+	dir = NULL;
+	settle(s, m, &c);
+	if (!strcmp(c.status, "stopped") && !s->opts->include_stopped)
+		goto out;
+	load_config(s, &c, rt);
+	c.engine = rt->engine;
+	for (e = ctr_engines; e->claims; e++)
+		if (e->claims(&c)) {
+			c.engine = e->engine;
+			break;
+		}
+	bh_ctr_apply_annotations(&c);
+	if (s->opts->engine && c.engine != s->opts->engine)
+		goto out;
+	if (s->n >= CTR_MAX_CONTAINERS) {
+		ctr_warn(s, "over %d containers: the rest left out", CTR_MAX_CONTAINERS);
+		goto out;
+	}
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = bh_reallocarray(s->v, s->cap, sizeof(*s->v));
+	}
+	s->v[s->n++] = c;
+	memset(&c, 0, sizeof(c));
+out:
+	bh_ctr_release(&c);
+	bh_error_free(err);
+	bh_buf_release(&b);
+	free(path);
+	free(dir);
+}
+
+/* Every entry of directory `dir` (inside the root) that is a directory itself. */
+static void subdirs(struct ctr_scan *s, const char *dir, struct bh_strvec *out)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd = bh_root_openat(s->rootfd, dir, O_RDONLY | O_DIRECTORY, 0, NULL);
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	while ((de = readdir(d)) && out->n < CTR_MAX_CONTAINERS) {
+		struct stat st;
+		if (!id_ok(de->d_name) || de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(st.st_mode))
+			continue;
+		bh_strvec_push(out, de->d_name);
+	}
+	closedir(d);
+}
+
+static void scan_root(struct ctr_scan *s, const struct ctr_mounts *m, const struct ctr_runtime *rt,
+		      const char *root)
+{
+	struct bh_strvec ids = BH_STRVEC_INIT;
+	const char *star = strstr(root, "/*");
+	size_t i;
+
+	if (star && star[2] == 0) {
+		/* one level of namespaces (containerd's <root>/<ns>/<id>) */
+		char *parent = bh_asprintf("%.*s", (int)(star - root), root);
+		struct bh_strvec ns = BH_STRVEC_INIT;
+		subdirs(s, parent, &ns);
+		for (i = 0; i < ns.n; i++) {
+			char *r = bh_asprintf("%s/%s", parent, ns.v[i]);
+			scan_root(s, m, rt, r);
+			free(r);
+		}
+		bh_strvec_release(&ns);
+		free(parent);
+		return;
+	}
+	subdirs(s, root, &ids);
+	for (i = 0; i < ids.n; i++)
+		read_one(s, m, rt, root, ids.v[i]);
+	bh_strvec_release(&ids);
+}
+
+static int cmp_ctr(const void *a, const void *b)
+{
+	const struct bh_ctr *x = a, *y = b;
+
+	if (x->engine != y->engine)
+		return (int)x->engine - (int)y->engine;
+	return strcmp(x->id, y->id);
+}
+
+void bh_ctr_list_free(struct bh_ctr_list *l)
+{
+	size_t i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->n; i++)
+		bh_ctr_release(&l->v[i]);
+	free(l->v);
+	for (i = 0; i < l->nwarnings; i++)
+		free(l->warnings[i]);
+	free(l->warnings);
+	free(l);
+}
+
+int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct bh_error **err)
+{
+	static const struct bh_ctr_opts none = { 0 };
+	struct ctr_scan s = { .opts = opts ? opts : &none, .warnings = BH_STRVEC_INIT };
+	struct ctr_mounts m = { 0 };
+	const struct ctr_runtime *rt;
+	const struct ctr_engine *e;
+	struct bh_ctr_list *l;
+	size_t i;
+
+	*out = NULL;
+	s.rootfd = bh_root_open(s.opts->root ? s.opts->root : "/", err);
+	if (s.rootfd < 0)
+		return bh_error_prefix(err, "containers");
+	mounts_load(s.rootfd, &m);
+	for (rt = ctr_runtimes; rt->name; rt++)
+		for (i = 0; rt->roots[i]; i++)
+			scan_root(&s, &m, rt, rt->roots[i]);
+	for (i = 0; s.opts->state_roots && s.opts->state_roots[i]; i++) {
+		const char *sr = s.opts->state_roots[i], *colon = strchr(sr, ':');
+		char *name = colon ? bh_asprintf("%.*s", (int)(colon - sr), sr) : NULL;
+		rt = name ? ctr_runtime_find(name) : NULL;
+		free(name);
+		if (!rt || colon[1] != '/') {
+			for (size_t k = 0; k < s.n; k++)
+				bh_ctr_release(&s.v[k]);
+			free(s.v);
+			bh_strvec_release(&s.warnings);
+			mounts_release(&m);
+			close(s.rootfd);
+			return bh_error_set(err, BH_ERR_USAGE,
+					    "state root \"%s\": not RUNTIME:/DIR with RUNTIME "
+					    "bulkhead, runc or crun",
+					    sr);
+		}
+		scan_root(&s, &m, rt, colon + 1);
+	}
+	for (e = ctr_engines; e->claims; e++)
+		if (e->enrich)
+			e->enrich(&s);
+	for (i = 0; i < s.n; i++)
+		if (!s.v[i].name)
+			s.v[i].name = bh_strdup(s.v[i].id);
+	if (s.n)
+		qsort(s.v, s.n, sizeof(*s.v), cmp_ctr);
+	l = bh_calloc(1, sizeof(*l));
+	l->v = s.v;
+	l->n = s.n;
+	l->nwarnings = s.warnings.n;
+	l->warnings = bh_strvec_detach(&s.warnings);
+	mounts_release(&m);
+	close(s.rootfd);
+	*out = l;
+	return 0;
+}
+
+/* ---- attribution ------------------------------------------------------------------ */
+
+/* `path` is `base` or below it; base "/" never matches (a container's cgroup in
+ * the root of a hierarchy, as crun's in the cgroup2 one here, says nothing). */
+static size_t path_under(const char *path, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (n <= 1 || strncmp(path, base, n) || (path[n] != '/' && path[n] != 0))
+		return 0;
+	return n;
+}
+
+const struct bh_ctr *bh_ctr_lookup_cgroup(const struct bh_ctr_list *l, const char *controller,
+					  const char *path)
+{
+	const struct bh_ctr *best = NULL;
+	size_t i, k, bl = 0;
+
+	if (!l || !controller || !path)
+		return NULL;
+	for (i = 0; i < l->n; i++)
+		for (k = 0; k < l->v[i].ncgroups; k++) {
+			const struct bh_ctr_cgroup *g = &l->v[i].cgroups[k];
+			size_t n;
+			if (!ctl_same(g->controller, controller))
+				continue;
+			n = path_under(path, g->path);
+			if (n > bl) {
+				bl = n;
+				best = &l->v[i];
+			}
+		}
+	return best;
+}
+
+const struct bh_ctr *bh_ctr_lookup_cgroup_id(const struct bh_ctr_list *l,
+					     const struct bh_ctr_opts *opts, uint64_t id)
+{
+	const struct bh_ctr *hit = NULL;
+	struct ctr_mounts m = { 0 };
+	size_t i, k;
+	int rootfd;
+
+	if (!l || id <= 1)
+		return NULL;
+	for (i = 0; i < l->n; i++)
+		for (k = 0; k < l->v[i].ncgroups; k++)
+			if (l->v[i].cgroups[k].id == id && strcmp(l->v[i].cgroups[k].path, "/"))
+				return &l->v[i];
+	/* a sub-cgroup: the id back to a path, through each hierarchy's mount */
+	rootfd = bh_root_open(opts && opts->root ? opts->root : "/", NULL);
+	if (rootfd < 0)
+		return NULL;
+	mounts_load(rootfd, &m);
+	for (i = 0; i < m.n && !hit; i++) {
+		struct {
+			struct file_handle fh;
+			unsigned char bytes[8];
+		} h;
+		char link[64], target[4096];
+		ssize_t n;
+		int mfd, fd;
+		mfd = bh_root_openat(rootfd, m.v[i].dir, O_RDONLY | O_DIRECTORY, 0, NULL);
+		if (mfd < 0)
+			continue;
+		h.fh.handle_bytes = 8;
+		h.fh.handle_type = 0xfe; /* FILEID_KERNFS */
+		memcpy(h.fh.f_handle, &id, 8);
+		fd = open_by_handle_at(mfd, &h.fh, O_PATH | O_CLOEXEC);
+		if (fd >= 0) {
+			snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n > 0) {
+				size_t dl = strlen(m.v[i].dir);
+				target[n] = 0;
+				if (!strncmp(target, m.v[i].dir, dl) &&
+				    (target[dl] == '/' || target[dl] == 0)) {
+					const char *r = strcmp(m.v[i].root, "/") ? m.v[i].root : "";
+					char *p = bh_asprintf("%s%s", r,
+							      target[dl] ? target + dl : "/");
+					hit = bh_ctr_lookup_cgroup(l, m.v[i].controllers, p);
+					free(p);
+				}
+			}
+			close(fd);
+		}
+		close(mfd);
+	}
+	mounts_release(&m);
+	close(rootfd);
+	return hit;
+}
+
+const struct bh_ctr *bh_ctr_lookup_pid(const struct bh_ctr_list *l, const struct bh_ctr_opts *opts,
+				       pid_t pid, struct bh_error **err)
+{
+	const struct bh_ctr *best = NULL;
+	struct bh_ctr tmp = { 0 };
+	size_t i, bl = 0;
+	int rootfd;
+
+	if (pid <= 0) {
+		bh_error_set(err, BH_ERR_USAGE, "pid %d: not a process ID", (int)pid);
+		return NULL;
+	}
+	rootfd = bh_root_open(opts && opts->root ? opts->root : "/", err);
+	if (rootfd < 0)
+		return NULL;
+	if (read_proc_cgroup(rootfd, pid, &tmp, err) < 0) {
+		bh_error_prefix(err, "process %d", (int)pid);
+		goto out;
+	}
+	/* the deepest match over every hierarchy: a nested container beats its parent */
+	for (i = 0; i < tmp.ncgroups; i++) {
+		const struct bh_ctr *c =
+			bh_ctr_lookup_cgroup(l, tmp.cgroups[i].controller, tmp.cgroups[i].path);
+		size_t k;
+		for (k = 0; c && k < c->ncgroups; k++) {
+			size_t n;
+			if (!ctl_same(c->cgroups[k].controller, tmp.cgroups[i].controller))
+				continue;
+			n = path_under(tmp.cgroups[i].path, c->cgroups[k].path);
+			if (n > bl) {
+				bl = n;
+				best = c;
+			}
+		}
+	}
+out:
+	drop_cgroups(&tmp);
+	close(rootfd);
+	return best;
+}
+
+/* ---- JSON ------------------------------------------------------------------------- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *bh_ctr_to_json(const struct bh_ctr *c)
+{
+	json_t *cg = json_array(), *j;
+	size_t i;
+
+	for (i = 0; i < c->ncgroups; i++) {
+		json_t *g = json_pack(
+			"{s:s, s:s, s:I}", "controller",
+			c->cgroups[i].controller[0] ? c->cgroups[i].controller : "cgroup2", "path",
+			c->cgroups[i].path, "id", (json_int_t)c->cgroups[i].id);
+		json_array_append_new(cg, g);
+	}
+	j = json_object();
+	json_object_set_new(j, "id", json_string(c->id));
+	json_object_set_new(j, "name", str_or_null(c->name));
+	json_object_set_new(j, "engine", json_string(bh_ctr_engine_name(c->engine)));
+	json_object_set_new(j, "runtime", str_or_null(c->runtime));
+	json_object_set_new(j, "status", str_or_null(c->status));
+	json_object_set_new(j, "pid", json_integer(c->pid));
+	json_object_set_new(j, "created", str_or_null(c->created));
+	json_object_set_new(j, "image", str_or_null(c->image));
+	json_object_set_new(j, "image_id", str_or_null(c->image_id));
+	json_object_set_new(j, "image_digest", str_or_null(c->image_digest));
+	json_object_set_new(j, "pod",
+			    json_pack("{s:o, s:o, s:o}", "name", str_or_null(c->pod_name),
+				      "namespace", str_or_null(c->pod_namespace), "uid",
+				      str_or_null(c->pod_uid)));
+	json_object_set(j, "labels", c->labels);
+	json_object_set(j, "annotations", c->annotations);
+	json_object_set_new(j, "state_dir", str_or_null(c->state_dir));
+	json_object_set_new(j, "bundle", str_or_null(c->bundle));
+	json_object_set_new(j, "cgroups", cg);
+	json_object_set_new(j, "config", c->config ? json_incref(c->config) : json_null());
+	if (c->config_error)
+		json_object_set_new(j, "config_error", json_string(c->config_error));
+	return j;
+}
