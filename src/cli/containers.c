@@ -15,7 +15,7 @@
 static const char containers_usage[] =
 	"usage: bulkhead containers [--json] [--engine E] [--all] [--host-root DIR]\n"
 	"                           [--state-root RUNTIME:DIR]... [--docker-socket PATH]\n"
-	"                           [--pid PID]\n"
+	"                           [--pid PID | --cgroup-id ID]\n"
 	"\n"
 	"List the containers on this host, whichever runtime (bulkhead, runc, crun)\n"
 	"and engine (podman, docker, containerd, cri-o) started them, read from the\n"
@@ -32,6 +32,9 @@ static const char containers_usage[] =
 	"                          unix:// path, else /var/run/docker.sock; \"\" = none)\n"
 	"  --pid PID               print the container PID belongs to (the table row,\n"
 	"                          or the JSON object); exit 1 if it is on the host\n"
+	"  --cgroup-id ID          the same for a cgroup id as BPF reads it (cgroup2's\n"
+	"                          bpf_get_current_cgroup_id, or a v1 cgroup's kernfs\n"
+	"                          id): the container's cgroup or one below it\n"
 	"\n"
 	"Exit status: 0, 1 (--pid: not in a container), 2 usage error, 3 error.\n";
 
@@ -62,6 +65,7 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 		{ "state-root", required_argument, NULL, 's' },
 		{ "docker-socket", required_argument, NULL, 'd' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "cgroup-id", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -71,7 +75,7 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 	struct bh_error *err = NULL;
 	const char *dh = getenv("DOCKER_HOST");
 	bool json = false;
-	uint64_t pid = 0;
+	uint64_t pid = 0, cgid = 0;
 	int c, rc = BH_EXIT_OK;
 	size_t i;
 
@@ -101,6 +105,13 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 				goto out;
 			}
 			break;
+		case 'c':
+			if (bh_parse_u64(optarg, &cgid, NULL) < 0 || cgid == 0) {
+				rc = cli_usage_error("containers",
+						     "--cgroup-id %s: not a cgroup id", optarg);
+				goto out;
+			}
+			break;
 		case 'h': rc = cli_help(containers_usage); goto out;
 		default: rc = BH_EXIT_USAGE; goto out;
 		}
@@ -120,14 +131,20 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 	}
 	for (i = 0; i < l->nwarnings; i++)
 		bh_log(BH_LOG_WARN, "%s", l->warnings[i]);
-	if (pid) {
-		const struct bh_ctr *hit = bh_ctr_lookup_pid(l, &o, (pid_t)pid, &err);
+	if (pid && cgid) {
+		rc = cli_usage_error("containers", "--pid and --cgroup-id exclude each other");
+		goto out;
+	}
+	if (pid || cgid) {
+		const struct bh_ctr *hit = pid ? bh_ctr_lookup_pid(l, &o, (pid_t)pid, &err)
+					       : bh_ctr_lookup_cgroup_id(l, &o, cgid);
 		if (!hit) {
 			if (err) {
 				rc = cli_fail(err);
 				goto out;
 			}
-			bh_log(BH_LOG_INFO, "process %llu: on the host", (unsigned long long)pid);
+			bh_log(BH_LOG_INFO, "%s %llu: not in a container",
+			       pid ? "process" : "cgroup", (unsigned long long)(pid ? pid : cgid));
 			rc = BH_EXIT_FINDINGS;
 			goto out;
 		}
