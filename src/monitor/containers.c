@@ -89,8 +89,8 @@ void ctr_warn(struct ctr_scan *s, const char *fmt, ...)
 	bh_strvec_push_take(&s->warnings, bh_buf_detach(&b, NULL));
 }
 
-static int read_fd_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
-			struct bh_error **err)
+int ctr_read_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
+		  struct bh_error **err)
 {
 	struct bh_error *e = NULL;
 	struct stat st;
@@ -128,7 +128,7 @@ out:
 
 int ctr_read(int rootfd, const char *path, struct bh_buf *b, struct bh_error **err)
 {
-	return read_fd_path(rootfd, path, true, b, err);
+	return ctr_read_path(rootfd, path, true, b, err);
 }
 
 int ctr_read_json(int rootfd, const char *path, size_t max, json_t **out, struct bh_error **err)
@@ -152,258 +152,6 @@ json_t *ctr_string_object(const json_t *j)
 		if (json_is_string(v))
 			json_object_set(o, k, v);
 	return o;
-}
-
-/* ---- cgroup mounts ---------------------------------------------------------------- */
-
-struct ctr_mnt {
-	char *dir;	   /* mount point, host view */
-	char *root;	   /* the hierarchy's directory mounted there */
-	char *controllers; /* "" for cgroup2, else "cpu,cpuacct" / "name=systemd" */
-};
-
-struct ctr_mounts {
-	struct ctr_mnt *v;
-	size_t n;
-};
-
-static void mounts_release(struct ctr_mounts *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++) {
-		free(m->v[i].dir);
-		free(m->v[i].root);
-		free(m->v[i].controllers);
-	}
-	free(m->v);
-	m->v = NULL;
-	m->n = 0;
-}
-
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s, size_t n)
-{
-	char *o = bh_malloc(n + 1), *p = o;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-				      (s[i + 3] - '0'));
-			i += 3;
-		} else {
-			*p++ = s[i];
-		}
-	}
-	*p = 0;
-	return o;
-}
-
-static bool v1_option_is_controller(const char *o, size_t n)
-{
-	static const char *const not_ctl[] = { "rw",	       "ro",
-					       "noprefix",     "clone_children",
-					       "xattr",	       "cpuset_v2_mode",
-					       "favordynmods", NULL };
-	size_t i;
-
-	if (n > 5 && !strncmp(o, "name=", 5))
-		return true;
-	if (memchr(o, '=', n))
-		return false;
-	for (i = 0; not_ctl[i]; i++)
-		if (strlen(not_ctl[i]) == n && !strncmp(o, not_ctl[i], n))
-			return false;
-	return n > 0;
-}
-
-/* The cgroup mounts of one mountinfo (fields: id parent maj:min root point opts [tags] - fstype src
- * superopts). */
-static void mounts_parse(const char *buf, size_t len, struct ctr_mounts *m)
-{
-	const char *line = buf, *end = buf + len;
-
-	while (line < end && m->n < CTR_MAX_CGROUPS) {
-		const char *nl = memchr(line, '\n', (size_t)(end - line));
-		const char *le = nl ? nl : end, *f[12], *p = line, *dash = NULL;
-		size_t flen[12], nf = 0;
-
-		while (p < le && nf < 12) {
-			const char *q = memchr(p, ' ', (size_t)(le - p));
-			const char *fe = q ? q : le;
-			f[nf] = p;
-			flen[nf] = (size_t)(fe - p);
-			if (flen[nf] == 1 && *p == '-' && !dash)
-				dash = p;
-			nf++;
-			p = q ? q + 1 : le;
-		}
-		if (dash) {
-			size_t di;
-			for (di = 6; di < nf && f[di] != dash; di++)
-				;
-			if (di + 3 < nf) {
-				const char *fs = f[di + 1];
-				size_t fsl = flen[di + 1];
-				bool v2 = fsl == 7 && !strncmp(fs, "cgroup2", 7);
-				bool v1 = fsl == 6 && !strncmp(fs, "cgroup", 6);
-				if (v1 || v2) {
-					struct ctr_mnt *x;
-					struct bh_buf ctl = BH_BUF_INIT(4096);
-					if (v1) {
-						const char *o = f[di + 3], *oe = o + flen[di + 3];
-						while (o < oe) {
-							const char *c =
-								memchr(o, ',', (size_t)(oe - o));
-							size_t cl = (size_t)((c ? c : oe) - o);
-							if (v1_option_is_controller(o, cl)) {
-								if (ctl.len)
-									bh_buf_addc(&ctl, ',',
-										    NULL);
-								bh_buf_add(&ctl, o, cl, NULL);
-							}
-							o = c ? c + 1 : oe;
-						}
-					}
-					m->v = bh_reallocarray(m->v, m->n + 1, sizeof(*m->v));
-					x = &m->v[m->n++];
-					x->root = unescape(f[3], flen[3]);
-					x->dir = unescape(f[4], flen[4]);
-					x->controllers =
-						v2 ? bh_strdup("") : bh_buf_detach(&ctl, NULL);
-					bh_buf_release(&ctl);
-				}
-			}
-		}
-		line = nl ? nl + 1 : end;
-	}
-}
-
-static void mounts_load(int rootfd, struct ctr_mounts *m)
-{
-	struct bh_buf b = BH_BUF_INIT(1u << 20);
-
-	if (read_fd_path(rootfd, "/proc/self/mountinfo", false, &b, NULL) == 0)
-		mounts_parse(b.data ? b.data : "", b.len, m);
-	bh_buf_release(&b);
-}
-
-/* Does the comma list `set` hold every member of the comma list `want`? */
-static bool ctl_covers(const char *set, const char *want)
-{
-	const char *w = want;
-
-	if (!*want || !*set)
-		return !*want && !*set;
-	while (*w) {
-		const char *we = strchr(w, ',');
-		size_t wl = we ? (size_t)(we - w) : strlen(w);
-		const char *s = set;
-		bool found = false;
-		while (*s && !found) {
-			const char *se = strchr(s, ',');
-			size_t sl = se ? (size_t)(se - s) : strlen(s);
-			found = sl == wl && !strncmp(s, w, wl);
-			s = se ? se + 1 : s + sl;
-		}
-		if (!found)
-			return false;
-		w = we ? we + 1 : w + wl;
-	}
-	return true;
-}
-
-/* Two controller lists name the same hierarchy (they share a member, or both are cgroup2). */
-static bool ctl_same(const char *a, const char *b)
-{
-	const char *w = a;
-
-	if (!*a || !*b)
-		return !*a && !*b;
-	while (*w) {
-		const char *we = strchr(w, ',');
-		size_t wl = we ? (size_t)(we - w) : strlen(w);
-		char *one = bh_asprintf("%.*s", (int)wl, w);
-		bool hit = ctl_covers(b, one);
-		free(one);
-		if (hit)
-			return true;
-		w = we ? we + 1 : w + wl;
-	}
-	return false;
-}
-
-static const struct ctr_mnt *mount_of(const struct ctr_mounts *m, const char *controllers)
-{
-	size_t i;
-
-	for (i = 0; i < m->n; i++)
-		if (ctl_same(m->v[i].controllers, controllers))
-			return &m->v[i];
-	return NULL;
-}
-
-/* The path inside its hierarchy of an absolute cgroup directory (host view). */
-static char *dir_to_path(const struct ctr_mounts *m, const char *dir, const char **controllers)
-{
-	size_t i, best = 0, bl = 0;
-
-	for (i = 0; i < m->n; i++) {
-		size_t l = strlen(m->v[i].dir);
-		if (l > bl && !strncmp(dir, m->v[i].dir, l) && (dir[l] == '/' || dir[l] == 0)) {
-			best = i;
-			bl = l;
-		}
-	}
-	if (bl) {
-		const char *rest = dir + bl, *r = m->v[best].root;
-		*controllers = m->v[best].controllers;
-		if (!strcmp(r, "/"))
-			r = "";
-		return bh_asprintf("%s%s", *r || *rest ? r : "/", rest);
-	}
-	/* no mount table: /sys/fs/cgroup/<hierarchy>/<path> */
-	if (bh_str_has_prefix(dir, "/sys/fs/cgroup/")) {
-		const char *p = strchr(dir + 15, '/');
-		return bh_strdup(p ? p : "/");
-	}
-	return NULL;
-}
-
-/* The kernfs id of a cgroup directory: the file handle of kernfs is its 64-bit id. */
-static uint64_t cgroup_id(int rootfd, const struct ctr_mounts *m, const char *controllers,
-			  const char *path)
-{
-	const struct ctr_mnt *x = mount_of(m, controllers);
-	struct {
-		struct file_handle fh;
-		unsigned char bytes[64];
-	} h;
-	uint64_t id = 0;
-	struct stat st;
-	char *dir;
-	size_t rl;
-	int fd, mid;
-
-	if (!x)
-		return 0;
-	rl = strcmp(x->root, "/") ? strlen(x->root) : 0;
-	if (rl && (strncmp(path, x->root, rl) || (path[rl] != '/' && path[rl] != 0)))
-		return 0; /* outside what this mount shows */
-	dir = bh_asprintf("%s%s", x->dir, path + rl);
-	fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
-	free(dir);
-	if (fd < 0)
-		return 0;
-	h.fh.handle_bytes = sizeof(h.bytes);
-	if (name_to_handle_at(fd, "", &h.fh, &mid, AT_EMPTY_PATH) == 0 && h.fh.handle_bytes == 8)
-		memcpy(&id, h.fh.f_handle, 8);
-	else if (fstat(fd, &st) == 0)
-		id = st.st_ino;
-	close(fd);
-	return id;
 }
 
 /* ---- /proc ------------------------------------------------------------------------ */
@@ -448,7 +196,7 @@ static int proc_start_time(int rootfd, pid_t pid, uint64_t *out)
 	char *path = bh_asprintf("/proc/%d/stat", (int)pid), *p, *q;
 	int field = 3, r = -1;
 
-	if (read_fd_path(rootfd, path, false, &b, NULL) < 0 || !b.data)
+	if (ctr_read_path(rootfd, path, false, &b, NULL) < 0 || !b.data)
 		goto out;
 	p = strrchr(b.data, ')');
 	if (!p)
@@ -477,7 +225,7 @@ static int read_proc_cgroup(int rootfd, pid_t pid, struct bh_ctr *c, struct bh_e
 	char *path = bh_asprintf("/proc/%d/cgroup", (int)pid);
 	int r;
 
-	r = read_fd_path(rootfd, path, false, &b, err);
+	r = ctr_read_path(rootfd, path, false, &b, err);
 	if (r == 0)
 		r = bh_ctr_parse_proc_cgroup(b.data ? b.data : "", b.len, c, err);
 	bh_buf_release(&b);
@@ -600,15 +348,15 @@ static bool path_exists(int rootfd, const char *path)
 
 static bool frozen(int rootfd, const struct ctr_mounts *m, const struct bh_ctr *c)
 {
-	const struct ctr_mnt *x = mount_of(m, "freezer");
+	const struct ctr_mnt *x = ctr_mount_of(m, "freezer");
 	struct bh_buf b = BH_BUF_INIT(256);
 	bool r = false;
 	size_t i;
 
 	for (i = 0; x && i < c->ncgroups; i++) {
-		if (ctl_covers(c->cgroups[i].controller, "freezer")) {
+		if (ctr_ctl_covers(c->cgroups[i].controller, "freezer")) {
 			char *p = bh_asprintf("%s%s/freezer.state", x->dir, c->cgroups[i].path);
-			if (read_fd_path(rootfd, p, false, &b, NULL) == 0 && b.data)
+			if (ctr_read_path(rootfd, p, false, &b, NULL) == 0 && b.data)
 				r = bh_str_has_prefix(b.data, "FROZEN");
 			free(p);
 			break;
@@ -657,7 +405,7 @@ static void settle(struct ctr_scan *s, const struct ctr_mounts *m, struct bh_ctr
 			}
 		} else if (g->path[0] == '/' && bh_str_has_prefix(g->path, "/sys/fs/cgroup")) {
 			const char *ctl = g->controller;
-			char *p = dir_to_path(m, g->path, &ctl);
+			char *p = ctr_dir_to_path(m, g->path, &ctl);
 			if (p) {
 				char *cc = bh_strdup(ctl);
 				free(g->controller);
@@ -669,7 +417,7 @@ static void settle(struct ctr_scan *s, const struct ctr_mounts *m, struct bh_ctr
 	}
 	for (i = 0; i < c->ncgroups; i++)
 		c->cgroups[i].id =
-			cgroup_id(s->rootfd, m, c->cgroups[i].controller, c->cgroups[i].path);
+			ctr_cgroup_id(s->rootfd, m, c->cgroups[i].controller, c->cgroups[i].path);
 	if (!alive) {
 		ctr_set(&c->status, "stopped");
 	} else {
@@ -856,7 +604,7 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 	s.rootfd = bh_root_open(s.opts->root ? s.opts->root : "/", err);
 	if (s.rootfd < 0)
 		return bh_error_prefix(err, "containers");
-	mounts_load(s.rootfd, &m);
+	ctr_mounts_load(s.rootfd, &m);
 	for (rt = ctr_runtimes; rt->name; rt++)
 		for (i = 0; rt->roots[i]; i++)
 			scan_root(&s, &m, rt, rt->roots[i]);
@@ -870,7 +618,7 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 				bh_ctr_release(&s.v[k]);
 			free(s.v);
 			bh_strvec_release(&s.warnings);
-			mounts_release(&m);
+			ctr_mounts_release(&m);
 			close(s.rootfd);
 			return bh_error_set(err, BH_ERR_USAGE,
 					    "state root \"%s\": not RUNTIME:/DIR with RUNTIME "
@@ -892,7 +640,7 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 	l->n = s.n;
 	l->nwarnings = s.warnings.n;
 	l->warnings = bh_strvec_detach(&s.warnings);
-	mounts_release(&m);
+	ctr_mounts_release(&m);
 	close(s.rootfd);
 	*out = l;
 	return 0;
@@ -923,7 +671,7 @@ const struct bh_ctr *bh_ctr_lookup_cgroup(const struct bh_ctr_list *l, const cha
 		for (k = 0; k < l->v[i].ncgroups; k++) {
 			const struct bh_ctr_cgroup *g = &l->v[i].cgroups[k];
 			size_t n;
-			if (!ctl_same(g->controller, controller))
+			if (!ctr_ctl_same(g->controller, controller))
 				continue;
 			n = path_under(path, g->path);
 			if (n > bl) {
@@ -952,7 +700,7 @@ const struct bh_ctr *bh_ctr_lookup_cgroup_id(const struct bh_ctr_list *l,
 	rootfd = bh_root_open(opts && opts->root ? opts->root : "/", NULL);
 	if (rootfd < 0)
 		return NULL;
-	mounts_load(rootfd, &m);
+	ctr_mounts_load(rootfd, &m);
 	for (i = 0; i < m.n && !hit; i++) {
 		struct {
 			struct file_handle fh;
@@ -987,7 +735,7 @@ const struct bh_ctr *bh_ctr_lookup_cgroup_id(const struct bh_ctr_list *l,
 		}
 		close(mfd);
 	}
-	mounts_release(&m);
+	ctr_mounts_release(&m);
 	close(rootfd);
 	return hit;
 }
@@ -1018,7 +766,7 @@ const struct bh_ctr *bh_ctr_lookup_pid(const struct bh_ctr_list *l, const struct
 		size_t k;
 		for (k = 0; c && k < c->ncgroups; k++) {
 			size_t n;
-			if (!ctl_same(c->cgroups[k].controller, tmp.cgroups[i].controller))
+			if (!ctr_ctl_same(c->cgroups[k].controller, tmp.cgroups[i].controller))
 				continue;
 			n = path_under(tmp.cgroups[i].path, c->cgroups[k].path);
 			if (n > bl) {

@@ -43,6 +43,41 @@ int ctr_read_json(int rootfd, const char *path, size_t max, json_t **out, struct
 json_t *ctr_string_object(const json_t *j);
 void ctr_set(char **field, const char *v);
 
+/* Read path inside the root into b: final symlinks refused, regular files
+ * only when `regular` (then st_size checked against b->max first). */
+int ctr_read_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
+		  struct bh_error **err);
+
+/* ---- cgroup mounts (containers_cgroup.c) -------------------------------------- */
+
+struct ctr_mnt {
+	char *dir;	   /* mount point, host view */
+	char *root;	   /* the hierarchy's directory mounted there */
+	char *controllers; /* "" for cgroup2, else "cpu,cpuacct" / "name=systemd" */
+};
+
+struct ctr_mounts {
+	struct ctr_mnt *v;
+	size_t n;
+};
+
+void ctr_mounts_release(struct ctr_mounts *m);
+/* The cgroup and cgroup2 mounts of a mountinfo text (bounded to CTR_MAX_CGROUPS). */
+void ctr_mounts_parse(const char *buf, size_t len, struct ctr_mounts *m);
+/* ... of <root>/proc/self/mountinfo; none when it cannot be read. */
+void ctr_mounts_load(int rootfd, struct ctr_mounts *m);
+/* The comma list `set` holds every member of `want` ("" only covers ""). */
+bool ctr_ctl_covers(const char *set, const char *want);
+/* Two controller lists name the same hierarchy. */
+bool ctr_ctl_same(const char *a, const char *b);
+const struct ctr_mnt *ctr_mount_of(const struct ctr_mounts *m, const char *controllers);
+/* The path inside its hierarchy of an absolute cgroup directory; *controllers
+ * set to that hierarchy's. NULL when no mount holds it. */
+char *ctr_dir_to_path(const struct ctr_mounts *m, const char *dir, const char **controllers);
+/* The kernfs id of the cgroup `path` of hierarchy `controllers`, 0 if unreachable. */
+uint64_t ctr_cgroup_id(int rootfd, const struct ctr_mounts *m, const char *controllers,
+		       const char *path);
+
 /* ---- runtimes ---------------------------------------------------------------- */
 
 struct ctr_runtime {
