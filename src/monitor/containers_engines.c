@@ -20,6 +20,7 @@
  * The Kubernetes pod of a container comes from the annotations every CRI
  * implementation writes (bh_ctr_apply_annotations).
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "../image/engine.h"
@@ -30,20 +31,6 @@
 static const char *ann(const struct bh_ctr *c, const char *key)
 {
 	return bh_json_str(c->annotations, key);
-}
-
-/* `dir` has a path component equal to `comp`. */
-static bool has_component(const char *dir, const char *comp)
-{
-	size_t n = strlen(comp);
-	const char *p = dir;
-
-	while (dir && (p = strstr(p, comp))) {
-		if ((p == dir || p[-1] == '/') && (p[n] == '/' || p[n] == 0))
-			return true;
-		p += n;
-	}
-	return false;
 }
 
 static void set_if(char **field, const char *v)
@@ -183,11 +170,25 @@ out:
 
 /* ---- docker -------------------------------------------------------------------- */
 
+/* The directory above `dir` ends with the component `comp`. */
+static bool parent_is(const char *dir, const char *comp)
+{
+	const char *slash = dir ? strrchr(dir, '/') : NULL;
+	size_t n = strlen(comp);
+
+	if (!slash || (size_t)(slash - dir) < n + 1)
+		return false;
+	return !strncmp(slash - n, comp, n) && slash[-(ptrdiff_t)n - 1] == '/';
+}
+
 static bool docker_claims(const struct bh_ctr *c)
 {
 	/* dockerd gives its runtimes the root <exec-root>/runtime-<name>/moby;
-	 * through containerd its namespace is "moby" */
-	return has_component(c->state_dir, "moby") || has_component(c->bundle, "moby");
+	 * through containerd its namespace is "moby" (state <root>/<rt>/moby/<id>,
+	 * bundle <state>/io.containerd.runtime.v2.task/moby/<id>) */
+	return parent_is(c->state_dir, "moby") ||
+	       (parent_is(c->bundle, "moby") &&
+		strstr(c->bundle, "/io.containerd.runtime.v2.task/"));
 }
 
 static int docker_get(struct ctr_scan *s, const char *sock, json_t **out, struct bh_error **err)

@@ -67,8 +67,12 @@ static void test_every_engine_found(void **state)
 	const struct bh_ctr *c;
 
 	(void)state;
-	/* running and created ones: r1, podman, c1, b1, b2, d1, k1, o1, cfglink */
-	assert_int_equal(l->n, 9);
+	/* running and created ones: r1, podman, c1, b1, b2, d1, k1, o1, cfglink, moby */
+	assert_int_equal(l->n, 10);
+	/* a runc container named "moby" is not dockerd's */
+	c = find(l, "moby");
+	assert_non_null(c);
+	assert_int_equal(c->engine, BH_CTR_RUNC);
 
 	c = find(l, "r1");
 	assert_non_null(c);
