@@ -107,6 +107,9 @@ struct bh_ctr_opts {
 	/* The Docker engine's socket path (unix), NULL = /var/run/docker.sock;
 	 * "" = do not ask the Docker engine. Read on the host, not inside root. */
 	const char *docker_socket;
+	/* dockerd's data root (inside root), read when its socket does not
+	 * answer; NULL = /var/lib/docker. */
+	const char *docker_root;
 	/* podman's store, NULL = /var/lib/containers/storage (inside root). */
 	const char *podman_store;
 };

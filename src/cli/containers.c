@@ -15,6 +15,7 @@
 static const char containers_usage[] =
 	"usage: bulkhead containers [--json] [--engine E] [--all] [--host-root DIR]\n"
 	"                           [--state-root RUNTIME:DIR]... [--docker-socket PATH]\n"
+	"                           [--docker-root DIR]\n"
 	"                           [--pid PID | --cgroup-id ID]\n"
 	"\n"
 	"List the containers on this host, whichever runtime (bulkhead, runc, crun)\n"
@@ -30,6 +31,8 @@ static const char containers_usage[] =
 	"  --state-root RT:DIR     one more state root of runtime RT (repeatable)\n"
 	"  --docker-socket PATH    the Docker engine's socket (default DOCKER_HOST's\n"
 	"                          unix:// path, else /var/run/docker.sock; \"\" = none)\n"
+	"  --docker-root DIR       dockerd's data root, read when its socket does not\n"
+	"                          answer (default /var/lib/docker)\n"
 	"  --pid PID               print the container PID belongs to (the table row,\n"
 	"                          or the JSON object); exit 1 if it is on the host\n"
 	"  --cgroup-id ID          the same for a cgroup id as BPF reads it (cgroup2's\n"
@@ -64,6 +67,7 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 		{ "host-root", required_argument, NULL, 'r' },
 		{ "state-root", required_argument, NULL, 's' },
 		{ "docker-socket", required_argument, NULL, 'd' },
+		{ "docker-root", required_argument, NULL, 'D' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "cgroup-id", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,6 +93,7 @@ int cmd_containers(int argc, char **argv, struct bh_cli *cli)
 		case 'a': o.include_stopped = true; break;
 		case 'r': o.root = optarg; break;
 		case 'd': o.docker_socket = optarg; break;
+		case 'D': o.docker_root = optarg; break;
 		case 's': bh_strvec_push(&roots, optarg); break;
 		case 'e':
 			o.engine = bh_ctr_engine_parse(optarg);

@@ -33,7 +33,7 @@
 #include "bulkhead/runtime.h"
 #include "containers_internal.h"
 
-#include "../base/banned.h"
+#include "banned.h"
 
 static const char *const engine_names[] = {
 	[BH_CTR_UNKNOWN] = "unknown",

@@ -14,7 +14,7 @@
 
 #include "containers_internal.h"
 
-#include "../base/banned.h"
+#include "banned.h"
 
 /* ---- cgroup mounts ---------------------------------------------------------------- */
 

@@ -11,7 +11,8 @@
  *               overlay-images/images.json (read, never locked for writing)
  *   docker      state under a "moby" directory (dockerd's runtime root, or
  *               containerd's namespace moby); names, images, labels from the
- *               Engine API's GET /containers/json on its unix socket
+ *               Engine API's GET /containers/json on its unix socket, else
+ *               from its data root's containers/<id>/config.v2.json
  *   cri-o       annotations io.kubernetes.cri-o.* (ContainerName, ImageName,
  *               ImageRef, Labels)
  *   containerd  state or bundle under /run/containerd, or the CRI plugin's
@@ -26,7 +27,7 @@
 #include "../image/engine.h"
 #include "containers_internal.h"
 
-#include "../base/banned.h"
+#include "banned.h"
 
 static const char *ann(const struct bh_ctr *c, const char *key)
 {
@@ -224,6 +225,47 @@ out:
 	return r;
 }
 
+static void docker_apply(struct bh_ctr *c, const char *name, const char *image,
+			 const char *image_id, const json_t *labels)
+{
+	if (name && *name)
+		ctr_set(&c->name, name[0] == '/' ? name + 1 : name);
+	set_if(&c->image, image);
+	if (!c->image_id && image_id)
+		c->image_id = digest_of(image_id);
+	if (labels) {
+		json_t *o = ctr_string_object(labels);
+		json_object_update(c->labels, o);
+		json_decref(o);
+	}
+}
+
+/* Without the Engine API: dockerd's own record of the container on disk,
+ * <data-root>/containers/<id>/config.v2.json (read, never locked). */
+static void docker_from_disk(struct ctr_scan *s, struct bh_ctr *c)
+{
+	const char *root = s->opts->docker_root ? s->opts->docker_root : "/var/lib/docker";
+	char *path = bh_asprintf("%s/containers/%s/config.v2.json", root, c->id);
+	struct bh_error *err = NULL;
+	json_t *j = NULL, *cfg;
+
+	if (ctr_read_json(s->rootfd, path, CTR_STATE_MAX, &j, &err) < 0) {
+		if (bh_error_code(err) != BH_ERR_NOTFOUND) {
+			char *m = bh_error_message(err);
+			ctr_warn(s, "docker: %s", m);
+			free(m);
+		}
+		bh_error_free(err);
+		goto out;
+	}
+	cfg = bh_json_obj(j, "Config");
+	docker_apply(c, bh_json_str(j, "Name"), bh_json_str(cfg, "Image"), bh_json_str(j, "Image"),
+		     bh_json_obj(cfg, "Labels"));
+out:
+	json_decref(j);
+	free(path);
+}
+
 static void docker_enrich(struct ctr_scan *s)
 {
 	const char *sock = s->opts->docker_socket ? s->opts->docker_socket : "/var/run/docker.sock";
@@ -234,35 +276,32 @@ static void docker_enrich(struct ctr_scan *s)
 	for (k = 0; k < s->n; k++)
 		if (s->v[k].engine == BH_CTR_DOCKER)
 			break;
-	if (k == s->n || !*sock)
+	if (k == s->n)
 		return;
-	if (docker_get(s, sock, &arr, &err) < 0) {
-		char *m = bh_error_message(err);
-		ctr_warn(s, "docker: %s", m);
-		free(m);
+	if (!*sock || docker_get(s, sock, &arr, &err) < 0) {
+		if (err && bh_error_code(err) != BH_ERR_NOTFOUND) {
+			char *m = bh_error_message(err);
+			ctr_warn(s, "docker: %s", m);
+			free(m);
+		}
 		bh_error_free(err);
+		for (k = 0; k < s->n; k++)
+			if (s->v[k].engine == BH_CTR_DOCKER)
+				docker_from_disk(s, &s->v[k]);
 		return;
 	}
 	json_array_foreach (arr, i, v) {
 		const char *id = bh_json_str(v, "Id");
-		const char *name = json_string_value(json_array_get(bh_json_arr(v, "Names"), 0));
-		json_t *labels = bh_json_obj(v, "Labels");
 		if (!id)
 			continue;
 		for (k = 0; k < s->n; k++) {
 			struct bh_ctr *c = &s->v[k];
 			if (c->engine != BH_CTR_DOCKER || strcmp(c->id, id))
 				continue;
-			if (name)
-				ctr_set(&c->name, name[0] == '/' ? name + 1 : name);
-			set_if(&c->image, bh_json_str(v, "Image"));
-			if (!c->image_id && bh_json_str(v, "ImageID"))
-				c->image_id = digest_of(bh_json_str(v, "ImageID"));
-			if (labels) {
-				json_t *o = ctr_string_object(labels);
-				json_object_update(c->labels, o);
-				json_decref(o);
-			}
+			docker_apply(c,
+				     json_string_value(json_array_get(bh_json_arr(v, "Names"), 0)),
+				     bh_json_str(v, "Image"), bh_json_str(v, "ImageID"),
+				     bh_json_obj(v, "Labels"));
 		}
 	}
 	json_decref(arr);

@@ -19,7 +19,7 @@
 
 #include "containers_internal.h"
 
-#include "../base/banned.h"
+#include "banned.h"
 
 /* Default roots of each runtime: its own, and those the engines give it. */
 static const char *const bulkhead_roots[] = {

@@ -123,6 +123,11 @@ static void test_every_engine_found(void **state)
 	c = find(l, "d1");
 	assert_non_null(c);
 	assert_int_equal(c->engine, BH_CTR_DOCKER);
+	/* no Engine API here: dockerd's record on disk */
+	assert_string_equal(c->name, "web-d1");
+	assert_string_equal(c->image, "nginx:1.27");
+	assert_true(bh_str_has_prefix(c->image_id, "sha256:ffff"));
+	assert_string_equal(bh_json_str(c->labels, "com.example"), "yes");
 
 	c = find(l, "k1");
 	assert_non_null(c);
