@@ -232,6 +232,15 @@ enum bh_rt_spec_variant { BH_RT_SPEC_HARDENED, BH_RT_SPEC_RUNC };
 json_t *bh_rt_spec_defaults(enum bh_rt_spec_variant variant);
 /* The default seccomp allow-list profile, as JSON text (share/seccomp/default.json). */
 const char *bh_rt_default_seccomp(void);
+/*
+ * Add to a learned allow-list (an OCI seccomp profile as bh_prof_to_oci makes
+ * it) the rules of the default profile that answer a call with an errno of
+ * their own (clone3: ENOSYS), for the calls the list does not allow. While
+ * learning, the default profile answered those calls before the recorder could
+ * see them, and the workload went on with its fallback (the C library falls
+ * back to clone on ENOSYS, not on EPERM: threads and posix_spawn would fail).
+ */
+int bh_rt_learn_errno_rules(json_t *oci, struct bh_error **err);
 /* The syscalls of the deny-list that no config can lift. NULL-terminated. */
 extern const char *const bh_rt_deny_list[];
 /* The mount family, denied (or supervised) in containers. NULL-terminated. */

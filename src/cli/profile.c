@@ -411,10 +411,16 @@ int cmd_profile(int argc, char **argv, struct bh_cli *cli)
 		} else {
 			struct cli_output o;
 			json_t *oci = bh_prof_to_oci(p);
-			char *text = json_dumps(oci, JSON_INDENT(2));
+			char *text = NULL;
 			bool ok;
 
 			json_decref(p);
+			/* the errno answers of the default profile the workload learned under */
+			if (bh_rt_learn_errno_rules(oci, &err) < 0) {
+				json_decref(oci);
+				goto failed;
+			}
+			text = json_dumps(oci, JSON_INDENT(2));
 			json_decref(oci);
 			if (cli_output_open(&o, output, &err) < 0) {
 				free(text);

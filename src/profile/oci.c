@@ -95,7 +95,8 @@ int bh_prof_from_oci(const char *buf, size_t len, const char *const *deny, json_
 {
 	static const char *const top[] = { "defaultAction", "defaultErrnoRet", "architectures",
 					   "syscalls", NULL };
-	static const char *const rule_keys[] = { "names", "action", "comment", "args", NULL };
+	static const char *const rule_keys[] = { "names", "action",   "comment",
+						 "args",  "errnoRet", NULL };
 	json_t *p = NULL, *sys = json_object(), *archs, *rules, *v, *rule;
 	uint32_t use[3];
 	const char *use_name[3];
@@ -165,10 +166,14 @@ int bh_prof_from_oci(const char *buf, size_t len, const char *const *deny, json_
 				     "syscalls[%zu]: argument filters are not supported", i);
 			goto out;
 		}
+		/* an errno rule allows nothing (an export has the default's clone3: ENOSYS) */
+		if (!strcmp(act, "SCMP_ACT_ERRNO"))
+			continue;
 		if (strcmp(act, "SCMP_ACT_ALLOW")) {
 			bh_error_set(err, BH_ERR_UNSUPPORTED,
-				     "syscalls[%zu]: action %.64s (only SCMP_ACT_ALLOW rules)", i,
-				     act);
+				     "syscalls[%zu]: action %.64s (only SCMP_ACT_ALLOW and "
+				     "SCMP_ACT_ERRNO rules)",
+				     i, act);
 			goto out;
 		}
 		json_array_foreach (names, n, v) {

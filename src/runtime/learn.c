@@ -72,6 +72,54 @@ static const char *const plumbing[] = { "rt_sigreturn", "restart_syscall", "exit
  */
 static const char *const early_filter[] = { "capset", "prctl", "sendmsg", NULL };
 
+static bool names_have(const json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach (names, i, v)
+		if (json_is_string(v) && !strcmp(json_string_value(v), name))
+			return true;
+	return false;
+}
+
+int bh_rt_learn_errno_rules(json_t *oci, struct bh_error **err)
+{
+	const char *text = bh_rt_default_seccomp();
+	json_t *def = NULL, *rules = json_object_get(oci, "syscalls"), *allowed, *rule;
+	size_t i;
+
+	allowed = json_object_get(json_array_get(rules, 0), "names");
+	if (!json_is_array(rules) || !json_is_array(allowed))
+		return bh_error_set(err, BH_ERR_INVALID, "not a learned allow-list");
+	if (bh_json_parse(text, strlen(text), 1 << 20, "default seccomp profile", &def, err) < 0)
+		return -1;
+	json_array_foreach (json_object_get(def, "syscalls"), i, rule) {
+		const char *act = bh_json_str(rule, "action");
+		json_t *names, *v;
+		size_t k;
+
+		if (!act || strcmp(act, "SCMP_ACT_ERRNO") || json_object_get(rule, "args"))
+			continue;
+		names = json_array();
+		json_array_foreach (json_object_get(rule, "names"), k, v)
+			if (json_is_string(v) && !names_have(allowed, json_string_value(v)))
+				json_array_append(names, v);
+		if (json_array_size(names)) {
+			json_int_t eret = EPERM;
+
+			bh_json_int(rule, "errnoRet", &eret);
+			json_array_append_new(rules,
+					      json_pack("{s:o, s:s, s:I}", "names", names, "action",
+							"SCMP_ACT_ERRNO", "errnoRet", eret));
+		} else {
+			json_decref(names);
+		}
+	}
+	json_decref(def);
+	return 0;
+}
+
 /*
  * The learning mode of a new container, as rt_learn_apply documents it:
  * *out {"mode", "requested" (the annotation's, "" without one), "profile",
@@ -177,6 +225,8 @@ int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error
 	if (!spec->process.no_new_privileges)
 		for (const char *const *c = early_filter; *c; c++)
 			json_array_append_new(names, json_string(*c));
+	if (bh_rt_learn_errno_rules(oci, err) < 0)
+		goto out;
 	if (monitor) {
 		/* every architecture, so that a call of one not learned is logged, not killed */
 		json_object_set_new(oci, "architectures",
