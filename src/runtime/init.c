@@ -14,12 +14,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,6 +37,38 @@
 #include "banned.h"
 
 static void init_stage(struct rt_init_args *a) __attribute__((noreturn));
+
+/*
+ * A network namespace the runtime made has its loopback down: bring it up, as
+ * runc and crun do (servers on 127.0.0.1 under `podman --network none`, a
+ * bundle's own network namespace). One that is joined by path is the engine's.
+ */
+static void loopback_up(const struct bh_rt_spec *s)
+{
+	struct ifreq ifr = { 0 };
+	bool fresh = false;
+	int fd;
+
+	for (size_t i = 0; i < s->nnamespaces; i++)
+		if (s->namespaces[i].type == CLONE_NEWNET && !s->namespaces[i].path)
+			fresh = true;
+	if (!fresh)
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		bh_debug("loopback: socket: %s", strerror(errno));
+		return;
+	}
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) {
+		bh_debug("loopback: SIOCGIFFLAGS: %s", strerror(errno));
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+			bh_debug("loopback: SIOCSIFFLAGS: %s", strerror(errno));
+	}
+	close(fd);
+}
 
 static void join_paths(struct rt_init_args *a, bool user_only, bool skip_user)
 {
@@ -93,6 +128,7 @@ static void init_stage(struct rt_init_args *a)
 		rt_child_fail(a->sync, errno, "creating the cgroup namespace");
 	if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
 		rt_child_fail(a->sync, errno, "setting the hostname");
+	loopback_up(s);
 	if (s->domainname && setdomainname(s->domainname, strlen(s->domainname)) < 0)
 		rt_child_fail(a->sync, errno, "setting the domain name");
 	if (!a->no_new_keyring) {
