@@ -5,7 +5,7 @@
 # grep, splits it with awk, archives and compresses it with tar and gzip, checks md5sums, and
 # compares every result with the value known in advance; exits 0 when every
 # check passed.
-#   busybox.sh [work|new]  new: also `busybox nice` (the setpriority syscall), new=RC,
+#   busybox.sh [work|new]  new: also `renice` (the setpriority syscall), new=RC,
 #                          and a mount attempt, mount=RC (always refused)
 set -u
 MODE=${1:-work}
@@ -48,7 +48,7 @@ bb date +%s >/dev/null && bb sleep 0.1 && bb env >/dev/null
 check "date, sleep, env" $?
 
 if [ "$MODE" = new ]; then
-	bb nice -n 5 true 2>$W/new.err
+	bb renice -n 5 -p $$ 2>$W/new.err
 	echo "new=$?"
 	bb mount -t tmpfs none $W/out 2>>$W/new.err
 	echo "mount=$?"
