@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "lazy/sqlite3.h"
+#include "base/sqlite.h"
 
 #include "bulkhead/scan.h"
 #include "bulkhead/version.h"
@@ -68,76 +69,18 @@ struct bh_layer_cache {
 	struct bh_map *fresh; /* keys read that were used recently: no need to mark them */
 };
 
-static int sql_error(sqlite3 *db, int rc, const char *what, struct bh_error **err)
-{
-	const char *m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-
-	if (rc == SQLITE_NOMEM)
-		return bh_error_set(err, BH_ERR_NOMEM, "%s: %s", what, m);
-	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-		return bh_error_set(err, BH_ERR_INVALID, "%s: %s", what, m);
-	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, m);
-}
-
-static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK) {
-		bh_error_set(err, rc == SQLITE_NOMEM ? BH_ERR_NOMEM : BH_ERR_IO, "%s: %s", what,
-			     msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
 /* The one integer of `sql`'s first row (0 without one). */
 static int query_int(sqlite3 *db, const char *sql, int64_t *out, struct bh_error **err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-
-	*out = 0;
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = sqlite3_column_int64(st, 0);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return sql_error(db, rc, "reading the layer cache", err);
-	return 0;
+	return bh_sqlite_int(db, sql, "reading the layer cache", out, err);
 }
 
-static int migrate(sqlite3 *db, struct bh_error **err)
-{
-	int64_t v = 0;
-	char sql[64];
-
-	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the layer cache", err) < 0)
-		return -1;
-	if (query_int(db, "PRAGMA user_version", &v, err) < 0)
-		goto fail;
-	if (v > (int64_t)NMIGRATIONS) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED,
-			     "the layer cache has schema version %lld; this bulkhead knows up to "
-			     "%d (remove the file, or upgrade bulkhead)",
-			     (long long)v, (int)NMIGRATIONS);
-		goto fail;
-	}
-	for (; v < (int64_t)NMIGRATIONS; v++)
-		if (exec_sql(db, migrations[v], "creating the layer cache", err) < 0)
-			goto fail;
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", (int)v);
-	if (exec_sql(db, sql, "setting the schema version", err) < 0 ||
-	    exec_sql(db, "COMMIT", "committing the schema", err) < 0)
-		goto fail;
-	return 0;
-fail:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
+static const struct bh_sqlite_schema schema = {
+	.steps = migrations,
+	.nsteps = NMIGRATIONS,
+	.name = "the layer cache",
+	.newer = "remove the file, or upgrade bulkhead",
+};
 
 char *bh_layer_cache_path(const char *db_path)
 {
@@ -176,7 +119,7 @@ static int walk_get(void *data, const char *key, struct bh_buf *out, struct bh_e
 				bh_map_put(c->fresh, key, strlen(key), c);
 		}
 	} else if (rc != SQLITE_DONE) {
-		r = sql_error(c->db, rc, "reading the layer cache", err);
+		r = bh_sqlite_error(c->db, rc, "reading the layer cache", err);
 	}
 	sqlite3_reset(c->get);
 	sqlite3_clear_bindings(c->get);
@@ -234,7 +177,7 @@ static int evict(sqlite3 *db, int64_t limit, uint64_t *removed, uint64_t *remove
 	sqlite3_finalize(sel);
 	sqlite3_finalize(del);
 	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return sql_error(db, rc, "evicting from the layer cache", err);
+		return bh_sqlite_error(db, rc, "evicting from the layer cache", err);
 	return 0;
 }
 
@@ -256,7 +199,7 @@ static int walk_put(void *data, const struct bh_walk_cache_item *items, size_t n
 		r = 0;
 		goto out;
 	}
-	if (exec_sql(c->db, "BEGIN IMMEDIATE", "locking the layer cache", err) < 0)
+	if (bh_sqlite_exec(c->db, "BEGIN IMMEDIATE", "locking the layer cache", err) < 0)
 		goto out;
 	rc = sqlite3_prepare_v2(c->db,
 				"INSERT INTO parts(key, diff_id, part, tool, size, created_at,"
@@ -298,11 +241,11 @@ static int walk_put(void *data, const struct bh_walk_cache_item *items, size_t n
 			rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_OK) {
-		sql_error(c->db, rc, "writing the layer cache", err);
+		bh_sqlite_error(c->db, rc, "writing the layer cache", err);
 		goto rollback;
 	}
 	if (evict(c->db, max_bytes(c->db), NULL, NULL, err) < 0 ||
-	    exec_sql(c->db, "COMMIT", "committing the layer cache", err) < 0)
+	    bh_sqlite_exec(c->db, "COMMIT", "committing the layer cache", err) < 0)
 		goto rollback;
 	sqlite3_exec(c->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);
 	r = 0;
@@ -361,25 +304,20 @@ int bh_layer_cache_open(const char *path, bool create, struct bh_layer_cache **o
 		return bh_error_set(err, BH_ERR_INVALID, "layer cache %s: not a regular file",
 				    path);
 	}
-	rc = sqlite3_open_v2(path, &db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		sql_error(db, rc, "opening", err);
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db, 0);
-	sqlite3_busy_timeout(db, BUSY_MS);
-	if (exec_sql(db,
-		     "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
-		     " PRAGMA journal_size_limit = 67108864; PRAGMA mmap_size = 268435456;",
-		     "opening", err) < 0 ||
-	    query_int(db, "PRAGMA user_version", &v, err) < 0)
+	if (bh_sqlite_open(path, flags, BUSY_MS,
+			   "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
+			   " PRAGMA journal_size_limit = 67108864; PRAGMA mmap_size = 268435456;",
+			   "opening", &db, err) < 0)
+		return bh_error_prefix(err, "layer cache %s", path);
+	if (query_int(db, "PRAGMA user_version", &v, err) < 0)
 		goto fail;
 	/* A new file: pages freed by eviction go back to the file system
 	 * (auto_vacuum must be set before the first table), WAL from then on. */
-	if (v == 0 && exec_sql(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;",
-			       "creating", err) < 0)
+	if (v == 0 &&
+	    bh_sqlite_exec(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;",
+			   "creating", err) < 0)
 		goto fail;
-	if (v != (int64_t)NMIGRATIONS && migrate(db, err) < 0)
+	if (v != (int64_t)NMIGRATIONS && bh_sqlite_migrate(db, &schema, err) < 0)
 		goto fail;
 	c = bh_calloc(1, sizeof(*c));
 	c->db = db;
@@ -389,7 +327,7 @@ int bh_layer_cache_open(const char *path, bool create, struct bh_layer_cache **o
 	rc = sqlite3_prepare_v3(db, "SELECT data, used_at FROM parts WHERE key = ?", -1,
 				SQLITE_PREPARE_PERSISTENT, &c->get, NULL);
 	if (rc != SQLITE_OK) {
-		sql_error(db, rc, "preparing", err);
+		bh_sqlite_error(db, rc, "preparing", err);
 		c->db = NULL;
 		bh_layer_cache_close(c);
 		goto fail;
@@ -439,7 +377,7 @@ int bh_layer_cache_info(struct bh_layer_cache *c, json_t **out, struct bh_error 
 
 	*out = NULL;
 	pthread_mutex_lock(&c->lock);
-	if (exec_sql(c->db, "BEGIN", "reading the layer cache", err) < 0)
+	if (bh_sqlite_exec(c->db, "BEGIN", "reading the layer cache", err) < 0)
 		goto out;
 	if (query_int(c->db, "SELECT count(DISTINCT diff_id) FROM parts", &layers, err) < 0 ||
 	    query_int(c->db, "SELECT count(*) FROM parts", &parts, err) < 0 ||
@@ -486,7 +424,7 @@ int bh_layer_cache_prune(struct bh_layer_cache *c, const struct bh_layer_cache_p
 
 	memset(st, 0, sizeof(*st));
 	pthread_mutex_lock(&c->lock);
-	if (exec_sql(c->db, "BEGIN IMMEDIATE", "locking the layer cache", err) < 0)
+	if (bh_sqlite_exec(c->db, "BEGIN IMMEDIATE", "locking the layer cache", err) < 0)
 		goto out;
 	if (o && o->set_max) {
 		char v[32];
@@ -513,7 +451,7 @@ int bh_layer_cache_prune(struct bh_layer_cache *c, const struct bh_layer_cache_p
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE && rc != SQLITE_OK) {
-		sql_error(c->db, rc, "pruning the layer cache", err);
+		bh_sqlite_error(c->db, rc, "pruning the layer cache", err);
 		goto rollback;
 	}
 	limit = o && o->all ? 0 : (o && o->set_max ? (int64_t)o->max_bytes : max_bytes(c->db));
@@ -521,7 +459,7 @@ int bh_layer_cache_prune(struct bh_layer_cache *c, const struct bh_layer_cache_p
 	    query_int(c->db, "SELECT count(*) FROM parts", (int64_t *)&st->parts, err) < 0 ||
 	    query_int(c->db, "SELECT coalesce(sum(size), 0) FROM parts", (int64_t *)&st->bytes,
 		      err) < 0 ||
-	    exec_sql(c->db, "COMMIT", "committing the layer cache", err) < 0)
+	    bh_sqlite_exec(c->db, "COMMIT", "committing the layer cache", err) < 0)
 		goto rollback;
 	st->max_bytes = (uint64_t)max_bytes(c->db);
 	sqlite3_exec(c->db, "PRAGMA incremental_vacuum", NULL, NULL, NULL);

@@ -34,6 +34,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h"
+#include "base/sqlite.h"
 #include "store_internal.h"
 #include "banned.h"
 
@@ -69,7 +70,7 @@ static bool cancelled(const struct importer *im)
 
 static int sql_fail(struct importer *im, int rc, const char *what, struct bh_error **err)
 {
-	return bh_store_sqlite_error(im->s->db, rc, what, err);
+	return bh_sqlite_error(im->s->db, rc, what, err);
 }
 
 /* One bad record: counted and kept (the first few), or fatal with --strict. */
@@ -617,31 +618,23 @@ static int record_source(struct importer *im, const struct bh_source_meta *m, st
 static int set_meta(struct importer *im, struct bh_error **err)
 {
 	char now[BH_TIME_MAX], sql[256];
-	char *msg = NULL;
-	int rc;
 
 	bh_time_rfc3339(NULL, 0, now);
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO meta VALUES ('updated_at', '%s') ON CONFLICT(key) DO UPDATE SET "
 		 "value = excluded.value;",
 		 now);
-	rc = sqlite3_exec(im->s->db, sql, NULL, NULL, &msg);
-	if (rc == SQLITE_OK && im->changed) {
-		snprintf(sql, sizeof(sql),
-			 "INSERT INTO meta VALUES ('changed_at', '%s') ON CONFLICT(key) DO UPDATE "
-			 "SET value = excluded.value;"
-			 "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
-			 "SET value = CAST(value AS INTEGER) + 1;",
-			 now);
-		rc = sqlite3_exec(im->s->db, sql, NULL, NULL, &msg);
-	}
-	if (rc != SQLITE_OK) {
-		bh_error_set(err, BH_ERR_IO, "recording the update: %s",
-			     msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
+	if (bh_sqlite_exec(im->s->db, sql, "recording the update", err) < 0)
 		return -1;
-	}
-	return 0;
+	if (!im->changed)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO meta VALUES ('changed_at', '%s') ON CONFLICT(key) DO UPDATE "
+		 "SET value = excluded.value;"
+		 "INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+		 "SET value = CAST(value AS INTEGER) + 1;",
+		 now);
+	return bh_sqlite_exec(im->s->db, sql, "recording the update", err);
 }
 
 static int prepare(struct importer *im, struct bh_error **err)
@@ -707,10 +700,8 @@ static int import_core(struct bh_store *s, const char *const *paths, size_t npat
 	}
 	if (prepare(&im, err) < 0)
 		goto out;
-	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		sql_fail(&im, sqlite3_errcode(s->db), "locking the database", err);
+	if (bh_sqlite_exec(s->db, "BEGIN IMMEDIATE", "locking the database", err) < 0)
 		goto out;
-	}
 	begun = true;
 	per_path = !meta && !im.opts->source;
 	if (!per_path)
@@ -750,10 +741,8 @@ static int import_core(struct bh_store *s, const char *const *paths, size_t npat
 	}
 	if (set_meta(&im, err) < 0)
 		goto out;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		sql_fail(&im, sqlite3_errcode(s->db), "committing the import", err);
+	if (bh_sqlite_exec(s->db, "COMMIT", "committing the import", err) < 0)
 		goto out;
-	}
 	begun = false;
 	r = 0;
 out:

@@ -27,6 +27,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/vuln.h"
+#include "base/sqlite.h"
 #include "store_internal.h"
 #include "banned.h"
 
@@ -86,17 +87,6 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-int bh_store_sqlite_error(sqlite3 *db, int rc, const char *what, struct bh_error **err)
-{
-	const char *m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-
-	if (rc == SQLITE_NOMEM)
-		return bh_error_set(err, BH_ERR_NOMEM, "%s: %s", what, m);
-	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
-		return bh_error_set(err, BH_ERR_INVALID, "%s: %s", what, m);
-	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, m);
-}
-
 char *bh_store_default_path(const char *override)
 {
 	const char *env = getenv("BULKHEAD_DB"), *xdg, *home;
@@ -126,96 +116,28 @@ static int make_parent(const char *path, struct bh_error **err)
 	char *dir = bh_strdup(path), *slash = strrchr(dir, '/');
 	int r = 0;
 
-	if (!slash || slash == dir)
-		goto out;
-	*slash = 0;
-	for (char *p = dir + 1;; p++) {
-		char c = *p;
-
-		if (c != '/' && c != 0)
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
-			r = bh_error_sys(err, errno, "creating %s", dir);
-			goto out;
-		}
-		*p = c;
-		if (!c)
-			break;
+	if (slash && slash != dir) {
+		*slash = 0;
+		r = bh_mkdirs(dir, 0755, 0755, err);
 	}
-out:
 	free(dir);
 	return r;
 }
 
-static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
-{
-	char *msg = NULL;
-	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-
-	if (rc != SQLITE_OK) {
-		bh_error_set(err, rc == SQLITE_NOMEM ? BH_ERR_NOMEM : BH_ERR_IO, "%s: %s", what,
-			     msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int user_version(sqlite3 *db, int *out, struct bh_error **err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL);
-
-	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-		return 0;
-	}
-	sqlite3_finalize(st);
-	return bh_store_sqlite_error(db, rc, "reading the schema version", err);
-}
-
-static int migrate(sqlite3 *db, struct bh_error **err)
-{
-	int v = 0;
-	char sql[64];
-
-	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the database", err) < 0)
-		return -1;
-	if (user_version(db, &v, err) < 0)
-		goto fail;
-	if (v > (int)NMIGRATIONS) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED,
-			     "the database has schema version %d; this bulkhead knows up to %d "
-			     "(upgrade bulkhead, or import into a new database)",
-			     v, (int)NMIGRATIONS);
-		goto fail;
-	}
-	for (; v < (int)NMIGRATIONS; v++) {
-		if (exec_sql(db, migrations[v], "migrating the schema", err) < 0) {
-			bh_error_prefix(err, "schema version %d to %d", v, v + 1);
-			goto fail;
-		}
-		bh_debug("store: schema migrated to version %d", v + 1);
-	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
-	if (exec_sql(db, sql, "setting the schema version", err) < 0 ||
-	    exec_sql(db, "COMMIT", "committing the schema", err) < 0)
-		goto fail;
-	return 0;
-fail:
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
+static const struct bh_sqlite_schema schema = {
+	.steps = migrations,
+	.nsteps = NMIGRATIONS,
+	.name = "the database",
+	.newer = "upgrade bulkhead, or import into a new database",
+};
 
 int bh_store_open(const char *path, bool create, struct bh_store **out, struct bh_error **err)
 {
 	struct bh_store *s = NULL;
 	struct stat st;
 	sqlite3 *db = NULL;
-	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-	int v = 0;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int64_t v = 0;
 
 	*out = NULL;
 	if (!path || !*path)
@@ -236,23 +158,16 @@ int bh_store_open(const char *path, bool create, struct bh_store **out, struct b
 	} else if (!S_ISREG(st.st_mode)) {
 		return bh_error_set(err, BH_ERR_INVALID, "%s is not a regular file", path);
 	}
-	rc = sqlite3_open_v2(path, &db, flags, NULL);
-	if (rc != SQLITE_OK) {
-		bh_store_sqlite_error(db, rc, path, err);
-		goto fail;
-	}
-	sqlite3_extended_result_codes(db, 0);
-	sqlite3_busy_timeout(db, 30000);
 	/* A file that is not SQLite fails here, on the first read. */
-	if (exec_sql(db,
-		     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-		     " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF;"
-		     " PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;",
-		     path, err) < 0)
+	if (bh_sqlite_open(path, flags, 30000,
+			   "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+			   " PRAGMA foreign_keys = OFF; PRAGMA trusted_schema = OFF;"
+			   " PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768;",
+			   path, &db, err) < 0)
+		return bh_error_prefix(err, "advisory database %s", path);
+	if (bh_sqlite_int(db, "PRAGMA user_version", "reading the schema version", &v, err) < 0)
 		goto fail;
-	if (user_version(db, &v, err) < 0)
-		goto fail;
-	if (v != (int)NMIGRATIONS && migrate(db, err) < 0)
+	if (v != (int64_t)NMIGRATIONS && bh_sqlite_migrate(db, &schema, err) < 0)
 		goto fail;
 	s = bh_calloc(1, sizeof(*s));
 	s->db = db;
@@ -298,7 +213,7 @@ int bh_store_source_validators(struct bh_store *s, const char *name, char **etag
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(s->db, rc, "reading the sources", err);
+		return bh_sqlite_error(s->db, rc, "reading the sources", err);
 	return 0;
 }
 
@@ -325,7 +240,7 @@ int bh_store_source_checked(struct bh_store *s, const char *name, const char *ur
 		rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(s->db, rc, "recording the source", err);
+		return bh_sqlite_error(s->db, rc, "recording the source", err);
 	rc = sqlite3_prepare_v2(s->db,
 				"INSERT INTO meta VALUES ('updated_at', ?) ON CONFLICT(key) DO"
 				" UPDATE SET value = excluded.value",
@@ -336,7 +251,7 @@ int bh_store_source_checked(struct bh_store *s, const char *name, const char *ur
 		rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(s->db, rc, "recording the update", err);
+		return bh_sqlite_error(s->db, rc, "recording the update", err);
 	return 0;
 }
 
@@ -368,7 +283,7 @@ static int rows_json(sqlite3 *db, const char *sql, json_t *arr, struct bh_error 
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(db, rc, "reading the database", err);
+		return bh_sqlite_error(db, rc, "reading the database", err);
 	return 0;
 }
 
@@ -388,7 +303,7 @@ static int meta_get(sqlite3 *db, const char *key, char **out, struct bh_error **
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(db, rc, "reading the database", err);
+		return bh_sqlite_error(db, rc, "reading the database", err);
 	return 0;
 }
 
@@ -396,14 +311,16 @@ int bh_store_info(struct bh_store *s, json_t **out, struct bh_error **err)
 {
 	json_t *o = json_object(), *eco = json_array(), *src = json_array(), *tot = json_array();
 	char *updated = NULL, *gen = NULL;
-	int v = 0, r = -1;
+	int64_t v = 0;
+	int r = -1;
 	uint64_t g = 0;
 
 	*out = NULL;
 	/* One read transaction, so the figures agree with each other. */
-	if (exec_sql(s->db, "BEGIN", "reading the database", err) < 0)
+	if (bh_sqlite_exec(s->db, "BEGIN", "reading the database", err) < 0)
 		goto out;
-	if (user_version(s->db, &v, err) < 0 ||
+	if (bh_sqlite_int(s->db, "PRAGMA user_version", "reading the schema version", &v, err) <
+		    0 ||
 	    rows_json(s->db,
 		      "SELECT count(*) AS advisories,"
 		      " coalesce(sum(withdrawn IS NOT NULL), 0) AS withdrawn FROM advisories",
@@ -532,7 +449,7 @@ int bh_store_query(struct bh_store *s, const char *ecosystem, const char *packag
 		rc = SQLITE_OK;
 	}
 	if (rc != SQLITE_DONE) {
-		bh_store_sqlite_error(s->db, rc, "querying advisories", err);
+		bh_sqlite_error(s->db, rc, "querying advisories", err);
 		goto out;
 	}
 	r = 0;
@@ -582,7 +499,7 @@ int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *s
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
-		bh_store_sqlite_error(s->db, rc, "recording a scan", err);
+		bh_sqlite_error(s->db, rc, "recording a scan", err);
 		goto out;
 	}
 	r = 0;
@@ -624,6 +541,6 @@ int bh_store_last_scan(struct bh_store *s, const char *digest, json_t **out, str
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return bh_store_sqlite_error(s->db, rc, "looking up a scan", err);
+		return bh_sqlite_error(s->db, rc, "looking up a scan", err);
 	return 0;
 }

@@ -40,9 +40,6 @@ struct bh_store {
 	char *path;
 };
 
-/* Map the last SQLite error of db to a bh_error ("what: message"). */
-int bh_store_sqlite_error(sqlite3 *db, int rc, const char *what, struct bh_error **err);
-
 /* ---- records ----------------------------------------------------------- */
 
 /* One affected entry that names a package (entries with only GIT ranges and

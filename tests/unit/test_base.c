@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "base/sqlite.h"
 
 static void error_chain_reads_outermost_first(void **state)
 {
@@ -553,6 +554,74 @@ static void unpack_refuses_hostile_values(void **state)
 	bh_buf_release(&b);
 }
 
+/* ---- SQLite helpers ------------------------------------------------------ */
+
+static const char *const sq_steps[] = {
+	"CREATE TABLE a (x INTEGER);",
+	"CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (7);",
+};
+
+static void sqlite_migrates_once_and_refuses_unknown_versions(void **state)
+{
+	const struct bh_sqlite_schema s = { sq_steps, 2, "the test file", "start again" };
+	struct bh_error *err = NULL;
+	char *dir = unit_mktmp(), *path = bh_asprintf("%s/t.sqlite", dir);
+	char *junk = bh_asprintf("%s/junk.sqlite", dir);
+	char bytes[512];
+	sqlite3 *db = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(bh_lazy_require(&bh_lazy_sqlite3, NULL), 0);
+	assert_int_equal(bh_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000,
+					"PRAGMA journal_mode = WAL;", "opening", &db, &err),
+			 0);
+	assert_int_equal(bh_sqlite_migrate(db, &s, &err), 0);
+	assert_int_equal(bh_sqlite_migrate(db, &s, &err), 0); /* at version 2: nothing to do */
+	assert_int_equal(bh_sqlite_int(db, "PRAGMA user_version", "v", &v, &err), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(bh_sqlite_int(db, "SELECT count(*) FROM a", "v", &v, &err), 0);
+	assert_int_equal(v, 1);
+	assert_int_equal(bh_sqlite_int(db, "SELECT x FROM a WHERE x = 8", "v", &v, &err), 0);
+	assert_int_equal(v, 0); /* no row */
+
+	/* a failing statement names what was being done */
+	assert_int_equal(bh_sqlite_exec(db, "SELECT * FROM missing", "reading missing", &err), -1);
+	assert_error(err, BH_ERR_IO, "reading missing: no such table: missing");
+	bh_error_clear(&err);
+	assert_int_equal(bh_sqlite_int(db, "SELEC 1", "parsing", &v, &err), -1);
+	assert_error(err, BH_ERR_IO, "parsing: ");
+	bh_error_clear(&err);
+
+	/* a newer file, and a hostile negative version: refused, nothing changed */
+	assert_int_equal(bh_sqlite_exec(db, "PRAGMA user_version = 3", "v", &err), 0);
+	assert_int_equal(bh_sqlite_migrate(db, &s, &err), -1);
+	assert_error(
+		err, BH_ERR_UNSUPPORTED,
+		"the test file has schema version 3; this bulkhead knows up to 2 (start again)");
+	bh_error_clear(&err);
+	assert_int_equal(bh_sqlite_exec(db, "PRAGMA user_version = -1", "v", &err), 0);
+	assert_int_equal(bh_sqlite_migrate(db, &s, &err), -1);
+	assert_error(err, BH_ERR_UNSUPPORTED, "schema version -1;");
+	bh_error_clear(&err);
+	assert_int_equal(bh_sqlite_int(db, "PRAGMA user_version", "v", &v, &err), 0);
+	assert_int_equal(v, -1);
+	sqlite3_close(db);
+
+	/* a file that is not SQLite: an error on the first read, nothing left open */
+	memset(bytes, 'x', sizeof(bytes));
+	assert_int_equal(bh_write_file_atomic(junk, bytes, sizeof(bytes), 0600, NULL), 0);
+	db = (sqlite3 *)1;
+	assert_int_equal(bh_sqlite_open(junk, SQLITE_OPEN_READWRITE, 1000, "PRAGMA user_version;",
+					"opening", &db, &err),
+			 -1);
+	assert_null(db);
+	assert_error(err, BH_ERR_IO, "opening: file is not a database");
+	bh_error_clear(&err);
+	free(junk);
+	free(path);
+	unit_rmtmp(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +646,7 @@ int main(void)
 		cmocka_unit_test(error_warn_logs_and_releases),
 		cmocka_unit_test(pack_round_trips_and_fails_on_every_truncation),
 		cmocka_unit_test(unpack_refuses_hostile_values),
+		cmocka_unit_test(sqlite_migrates_once_and_refuses_unknown_versions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
