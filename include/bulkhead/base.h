@@ -332,6 +332,30 @@ bool bh_yaml_mark_get(const struct bh_yaml_marks *m, const char *pointer, bool k
 		      struct bh_yaml_mark *out);
 void bh_yaml_marks_free(struct bh_yaml_marks *m);
 
+/* ---- base64 (src/base/codec.c) ----------------------------------------- */
+
+/* Standard base64 (RFC 4648 section 4) with padding, appended to out. */
+int bh_base64_encode(const void *p, size_t n, struct bh_buf *out, struct bh_error **err);
+
+#define BH_BASE64_URL	1u /* the URL-safe alphabet ('-', '_'; RFC 4648 section 5) */
+#define BH_BASE64_NOPAD 2u /* padding may be left out (where present it must be right) */
+
+/* The most bytes n base64 characters decode to. */
+size_t bh_base64_decoded_max(size_t n);
+/*
+ * Decode base64 into (out, outsz), *outlen its length. Strict: padding
+ * required (BH_BASE64_NOPAD: optional), no white space or other stray
+ * character, non-zero trailing bits refused. BH_ERR_INVALID naming `what`
+ * and the offending byte; BH_ERR_LIMIT when the result would be longer than
+ * outsz (nothing is decoded then).
+ */
+int bh_base64_decode_mem(const char *s, size_t n, unsigned flags, const char *what, void *out,
+			 size_t outsz, size_t *outlen, struct bh_error **err);
+/* Standard base64, strictly as bh_base64_decode_mem with no flags, appended to
+ * out (bounded by out's maximum: BH_ERR_LIMIT); an error names `what`. */
+int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *out,
+		     struct bh_error **err);
+
 /* ---- hashing ----------------------------------------------------------- */
 
 enum bh_hash_algo { BH_HASH_SHA256 = 1, BH_HASH_SHA512 };

@@ -62,17 +62,8 @@
 #define BH_TRUST_SIG_MAX      512		 /* one DER signature */
 #define BH_TRUST_LAYERS_MAX   1024		 /* signatures in one signature manifest */
 
-/* ---- strict base64 and PEM --------------------------------------------- */
+/* ---- PEM (strict base64 is in base.h) --------------------------------- */
 
-/* Standard base64 with padding, appended to out. */
-int bh_base64_encode(const void *p, size_t n, struct bh_buf *out, struct bh_error **err);
-/*
- * Decode standard base64 (RFC 4648 section 4, padding required, no
- * whitespace, non-zero trailing bits refused) and append to out; an error
- * names `what`.
- */
-int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *out,
-		     struct bh_error **err);
 /*
  * The first PEM block in (p, n): its label ("PUBLIC KEY") in *label (caller
  * frees) and its decoded body appended to der. Text before the block is

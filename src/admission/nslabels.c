@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "bulkhead/admission.h"
-#include "bulkhead/trust.h" /* bh_base64_decode */
 #include "lazy/curl.h"
 #include "banned.h"
 

@@ -78,21 +78,10 @@ static int hexv(char c)
 	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-static int b64v(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
-
 /* "<32 hex>" (dpkg) or "Q1<base64 of 20 bytes>" (apk) into c. */
 static bool parse_sum(const char *s, struct claim *c)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), k = 0;
 
 	if (n == 32) {
 		for (size_t i = 0; i < 16; i++) {
@@ -105,26 +94,10 @@ static bool parse_sum(const char *s, struct claim *c)
 		c->md5 = true;
 		return true;
 	}
-	if (n == 30 && s[0] == 'Q' && s[1] == '1' && s[29] == '=') {
-		uint32_t acc = 0;
-		int bits = 0;
-		size_t k = 0;
-
-		for (size_t i = 2; i < 29; i++) {
-			int v = b64v(s[i]);
-
-			if (v < 0)
-				return false;
-			acc = acc << 6 | (uint32_t)v;
-			bits += 6;
-			if (bits >= 8) {
-				bits -= 8;
-				if (k < 20)
-					c->sum[k++] = (unsigned char)(acc >> bits);
-			}
-		}
+	if (n == 30 && s[0] == 'Q' && s[1] == '1') {
 		c->md5 = false;
-		return k == 20;
+		return bh_base64_decode_mem(s + 2, 28, 0, "Q1", c->sum, 20, &k, NULL) == 0 &&
+		       k == 20;
 	}
 	return false;
 }

@@ -52,51 +52,6 @@ struct ts_stream {
 	bool done;
 };
 
-static int b64val(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with padding; NULL if malformed. *n gets the length. */
-static char *b64_decode(const char *s, size_t len, size_t *n)
-{
-	char *out;
-	size_t o = 0;
-
-	if (len % 4)
-		return NULL;
-	out = bh_malloc(len / 4 * 3 + 1);
-	for (size_t i = 0; i < len; i += 4) {
-		int v[4];
-
-		for (int k = 0; k < 4; k++) {
-			v[k] = s[i + k] == '=' ? -2 : b64val(s[i + k]);
-			if (v[k] == -1 || (v[k] == -2 && (i + 4 < len || k < 2)) ||
-			    (k == 3 && v[2] == -2 && v[3] != -2)) {
-				free(out);
-				return NULL;
-			}
-		}
-		out[o++] = (char)(v[0] << 2 | v[1] >> 4);
-		if (v[2] >= 0)
-			out[o++] = (char)((v[1] & 15) << 4 | v[2] >> 2);
-		if (v[3] >= 0)
-			out[o++] = (char)((v[2] & 3) << 6 | v[3]);
-	}
-	*n = o;
-	return out;
-}
-
 /* The next line of the record into t->line (no newline); 0 at its end. */
 static int next_line(struct ts_stream *t, struct bh_error **err)
 {
@@ -178,12 +133,11 @@ static int take_line(struct ts_stream *t, struct bh_error **err)
 			goto out;
 		}
 		free(t->seg);
-		t->seg = b64_decode(p, strlen(p), &t->seg_len);
-		t->seg_off = 0;
-		if (!t->seg) {
-			bh_error_set(err, BH_ERR_INVALID,
-				     "tar-split: line %llu: the payload is not base64",
-				     (unsigned long long)t->lines);
+		t->seg_len = t->seg_off = 0;
+		t->seg = bh_malloc(bh_base64_decoded_max(strlen(p)) + 1);
+		if (bh_base64_decode_mem(p, strlen(p), 0, "the payload", t->seg,
+					 bh_base64_decoded_max(strlen(p)), &t->seg_len, err) < 0) {
+			bh_error_prefix(err, "tar-split: line %llu", (unsigned long long)t->lines);
 			goto out;
 		}
 	} else if (type == TS_FILE) {

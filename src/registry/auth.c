@@ -94,21 +94,31 @@ char *reg_scope(const char *path, const char *actions)
 	return bh_asprintf("repository:%s:%s", path, actions);
 }
 
+/* "Authorization: Basic <base64 of user:secret>" (caller frees; the
+ * intermediate copies of the secret are wiped). */
+static char *basic_header(const struct bh_registry_cred *c)
+{
+	char *up = bh_asprintf("%s:%s", c->username ? c->username : "", c->secret), *hdr;
+	struct bh_buf b = BH_BUF_INIT(SIZE_MAX);
+
+	/* no limit to reach: the buffer's is SIZE_MAX, allocation aborts on failure */
+	bh_base64_encode(up, strlen(up), &b, NULL);
+	hdr = bh_asprintf("Authorization: Basic %.*s", (int)b.len, b.data ? b.data : "");
+	explicit_bzero(up, strlen(up));
+	if (b.data)
+		explicit_bzero(b.data, b.len);
+	free(up);
+	bh_buf_release(&b);
+	return hdr;
+}
+
 char *reg_auth_header(struct bh_registry *r, struct reg_host *h, const char *scope)
 {
 	char *hdr = NULL;
 
 	pthread_mutex_lock(&r->lock);
 	if (h->auth == REG_AUTH_BASIC && h->cred.secret && !h->cred.identity) {
-		char *up = bh_asprintf("%s:%s", h->cred.username ? h->cred.username : "",
-				       h->cred.secret);
-		char *b = reg_base64_encode(up, strlen(up));
-
-		hdr = bh_asprintf("Authorization: Basic %s", b);
-		explicit_bzero(up, strlen(up));
-		explicit_bzero(b, strlen(b));
-		free(up);
-		free(b);
+		hdr = basic_header(&h->cred);
 	} else if (h->auth == REG_AUTH_BEARER) {
 		int64_t now = now_s();
 
@@ -195,15 +205,7 @@ static int fetch_token(struct bh_registry *r, struct reg_host *h, const char *re
 	pthread_mutex_lock(&r->lock);
 	identity = h->cred.identity && h->cred.secret;
 	if (h->cred.secret && !identity) {
-		char *up = bh_asprintf("%s:%s", h->cred.username ? h->cred.username : "",
-				       h->cred.secret);
-		char *b = reg_base64_encode(up, strlen(up));
-
-		authz = bh_asprintf("Authorization: Basic %s", b);
-		explicit_bzero(up, strlen(up));
-		explicit_bzero(b, strlen(b));
-		free(up);
-		free(b);
+		authz = basic_header(&h->cred);
 	} else if (identity) {
 		/* OAuth2 refresh token (docker login to an OAuth2 registry): POST a form */
 		form_add(&form, "grant_type", "refresh_token");

@@ -2,8 +2,7 @@
 /*
  * Parsers of a registry's response headers, untrusted bytes each: the
  * WWW-Authenticate challenges of a 401 (RFC 7235) and the Link header of a
- * paginated answer (RFC 8288); and base64 for the credentials of basic
- * authentication. Each takes (pointer, length) with a size limit, and has
+ * paginated answer (RFC 8288). Each takes (pointer, length) with a size limit, and has
  * a fuzz target (fuzz/fuzz_www_authenticate.c).
  */
 #include <stdlib.h>
@@ -325,61 +324,4 @@ char *bh_registry_link_next(const char *s, size_t n)
 			return NULL;
 	}
 	return NULL;
-}
-
-/* ---- base64 ---------------------------------------------------------------- */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-char *reg_base64_encode(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	char *out = bh_malloc((n + 2) / 3 * 4 + 1), *o = out;
-
-	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)s[i] << 16;
-
-		if (i + 1 < n)
-			v |= (unsigned)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= s[i + 2];
-		*o++ = b64[(v >> 18) & 63];
-		*o++ = b64[(v >> 12) & 63];
-		*o++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
-		*o++ = i + 2 < n ? b64[v & 63] : '=';
-	}
-	*o = 0;
-	return out;
-}
-
-char *reg_base64_decode(const char *s, size_t n, size_t *outlen)
-{
-	unsigned char *out;
-	unsigned v = 0, bits = 0;
-	size_t o = 0;
-
-	while (n && (s[n - 1] == '=' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-		n--;
-	out = bh_malloc(n * 3 / 4 + 2);
-	for (size_t i = 0; i < n; i++) {
-		const char *p = s[i] ? strchr(b64, s[i]) : NULL;
-
-		if (!p) {
-			free(out);
-			return NULL;
-		}
-		v = (v << 6) | (unsigned)(p - b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			out[o++] = (unsigned char)(v >> bits);
-		}
-	}
-	if (bits >= 6) { /* a lone sixth bit group: not base64 */
-		free(out);
-		return NULL;
-	}
-	out[o] = 0;
-	*outlen = o;
-	return (char *)out;
 }

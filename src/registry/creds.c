@@ -95,14 +95,23 @@ static int auth_entry(const json_t *e, const char *what, const char *key,
 		return bh_error_set(err, BH_ERR_INVALID, "%s: auths[\"%.100s\"] is not an object",
 				    what, key);
 	if (a && *a) {
-		size_t n;
-		char *d = reg_base64_decode(a, strlen(a), &n), *colon;
+		size_t n = strlen(a), len = 0;
+		char *d, *colon = NULL;
+		int r;
 
-		if (!d || memchr(d, 0, n) || !(colon = strchr(d, ':'))) {
-			if (d) {
-				explicit_bzero(d, n);
-				free(d);
-			}
+		/* a hand-edited file: a line end after the value is forgiven */
+		while (n && (a[n - 1] == '\n' || a[n - 1] == '\r'))
+			n--;
+		d = bh_malloc(bh_base64_decoded_max(n) + 1);
+		r = bh_base64_decode_mem(a, n, BH_BASE64_NOPAD, "auth", d, bh_base64_decoded_max(n),
+					 &len, NULL);
+		if (r == 0) {
+			d[len] = 0;
+			colon = memchr(d, 0, len) ? NULL : strchr(d, ':');
+		}
+		if (!colon) {
+			explicit_bzero(d, bh_base64_decoded_max(n) + 1);
+			free(d);
 			return bh_error_set(err, BH_ERR_INVALID,
 					    "%s: auths[\"%.100s\"].auth is not base64 of "
 					    "user:password",
@@ -110,7 +119,7 @@ static int auth_entry(const json_t *e, const char *what, const char *key,
 		}
 		out->username = bh_strndup(d, (size_t)(colon - d));
 		out->secret = bh_strdup(colon + 1);
-		explicit_bzero(d, n);
+		explicit_bzero(d, len);
 		free(d);
 	} else if (u && p && *u) {
 		out->username = bh_strdup(u);

@@ -226,9 +226,6 @@ int reg_cred_helper(const char *helper, const char *server, unsigned timeout,
 /* Parse a token service's answer. */
 int reg_token_parse(const char *buf, size_t len, char **token, int64_t *expires,
 		    struct bh_error **err);
-/* base64 (standard alphabet, padding optional); caller frees. NULL if invalid. */
-char *reg_base64_decode(const char *s, size_t n, size_t *outlen);
-char *reg_base64_encode(const void *p, size_t n);
 
 /*
  * What a manifest is (*mt, caller frees): the Content-Type `ctype` the

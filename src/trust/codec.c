@@ -1,96 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Strict base64 (RFC 4648, standard alphabet, padding required) and PEM
- * blocks. Strict because a signature or key that decodes two ways is a
- * parser disagreement waiting to happen: non-canonical trailing bits, missing
- * padding and stray characters are refused.
+ * PEM blocks, strict as their base64 is (bh_base64_decode, src/base/codec.c):
+ * a key that decodes two ways is a parser disagreement waiting to happen.
  */
 #include <string.h>
 
 #include "bulkhead/trust.h"
 #include "banned.h"
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-int bh_base64_encode(const void *p, size_t n, struct bh_buf *out, struct bh_error **err)
-{
-	const unsigned char *s = p;
-	size_t i;
-
-	if (n > (SIZE_MAX / 4) * 3 - 3 || bh_buf_grow(out, (n + 2) / 3 * 4, err) < 0)
-		return bh_error_set(err, BH_ERR_LIMIT, "base64: %zu bytes is too much", n);
-	for (i = 0; i + 3 <= n; i += 3) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], b64[v & 63] };
-
-		bh_buf_add(out, q, 4, NULL);
-	}
-	if (n - i == 1) {
-		uint32_t v = (uint32_t)s[i] << 16;
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], '=', '=' };
-
-		bh_buf_add(out, q, 4, NULL);
-	} else if (n - i == 2) {
-		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63], b64[(v >> 6) & 63], '=' };
-
-		bh_buf_add(out, q, 4, NULL);
-	}
-	return 0;
-}
-
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *out,
-		     struct bh_error **err)
-{
-	size_t i, pad = 0;
-
-	if (n % 4)
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "%s: base64 of %zu characters (not a multiple of 4)", what, n);
-	if (n && s[n - 1] == '=')
-		pad = (n >= 2 && s[n - 2] == '=') ? 2 : 1;
-	if (bh_buf_grow(out, n / 4 * 3, err) < 0)
-		return bh_error_prefix(err, "%s", what);
-	for (i = 0; i < n; i += 4) {
-		int v[4];
-		bool last = i + 4 == n;
-		unsigned char o[3];
-
-		for (int j = 0; j < 4; j++) {
-			v[j] = b64val((unsigned char)s[i + j]);
-			if (v[j] < 0 && !(last && s[i + j] == '=' && j >= 4 - (int)pad))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "%s: not base64 (byte %zu is 0x%02x)", what,
-						    i + j, (unsigned char)s[i + j]);
-		}
-		if (last && pad) {
-			/* the bits past the last whole byte must be zero (canonical) */
-			if ((pad == 2 && (v[1] & 15)) || (pad == 1 && (v[2] & 3)))
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "%s: base64 with non-zero padding bits", what);
-		}
-		o[0] = (unsigned char)(v[0] << 2 | v[1] >> 4);
-		o[1] = (unsigned char)((v[1] & 15) << 4 | (v[2] >= 0 ? v[2] >> 2 : 0));
-		o[2] = (unsigned char)((v[2] & 3) << 6 | (v[3] >= 0 ? v[3] : 0));
-		bh_buf_add(out, o, last ? 3 - pad : 3, NULL);
-	}
-	return 0;
-}
 
 /* The line starting at *pos (without its "\n" or "\r\n"); advances *pos. */
 static bool next_line(const char *p, size_t n, size_t *pos, const char **line, size_t *len)

@@ -554,6 +554,135 @@ static void unpack_refuses_hostile_values(void **state)
 	bh_buf_release(&b);
 }
 
+/* ---- base64 ---------------------------------------------------------------- */
+
+/* Decode s (NUL-terminated) with flags into a 64-byte buffer; -1 on error. */
+static int unb64(const char *s, unsigned flags, char *out, size_t *len, struct bh_error **err)
+{
+	return bh_base64_decode_mem(s, strlen(s), flags, "test", out, 64, len, err);
+}
+
+static void base64_round_trips_rfc4648_vectors(void **state)
+{
+	static const char *const v[][2] = {
+		{ "", "" },
+		{ "f", "Zg==" },
+		{ "fo", "Zm8=" },
+		{ "foo", "Zm9v" },
+		{ "foob", "Zm9vYg==" },
+		{ "fooba", "Zm9vYmE=" },
+		{ "foobar", "Zm9vYmFy" },
+	};
+	unsigned char bytes[256];
+	char out[64];
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct bh_buf b = BH_BUF_INIT(64), d = BH_BUF_INIT(64);
+		size_t n = strlen(v[i][0]);
+
+		assert_int_equal(bh_base64_encode(v[i][0], n, &b, NULL), 0);
+		assert_int_equal(b.len, strlen(v[i][1]));
+		assert_memory_equal(b.data, v[i][1], b.len);
+		assert_int_equal(bh_base64_decode(v[i][1], strlen(v[i][1]), "t", &d, NULL), 0);
+		assert_int_equal(d.len, n);
+		if (n)
+			assert_memory_equal(d.data, v[i][0], n);
+		/* without its padding, where the caller allows that */
+		b.len = n % 3 ? b.len - (3 - n % 3) : b.len;
+		b.data[b.len] = 0;
+		assert_int_equal(unb64(b.data, BH_BASE64_NOPAD, out, &len, NULL), 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, v[i][0], n);
+		bh_buf_release(&b);
+		bh_buf_release(&d);
+	}
+	/* every length and byte value, both alphabets */
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)(i * 167 + 13);
+	for (size_t n = 0; n <= 48; n++) {
+		struct bh_buf b = BH_BUF_INIT(256);
+
+		assert_int_equal(bh_base64_encode(bytes + n, n, &b, NULL), 0);
+		assert_int_equal(bh_base64_decode_mem(b.data, b.len, 0, "t", out, 64, &len, NULL),
+				 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, bytes + n, n);
+		for (size_t k = 0; k < b.len; k++)
+			b.data[k] = b.data[k] == '+' ? '-' : b.data[k] == '/' ? '_' : b.data[k];
+		assert_int_equal(bh_base64_decode_mem(b.data, b.len, BH_BASE64_URL, "t", out, 64,
+						      &len, NULL),
+				 0);
+		assert_int_equal(len, n);
+		assert_memory_equal(out, bytes + n, n);
+		bh_buf_release(&b);
+	}
+}
+
+static void base64_refuses_hostile_input(void **state)
+{
+	static const struct {
+		const char *s;
+		unsigned flags;
+		const char *why;
+	} bad[] = {
+		{ "Zm9v\n", 0, "not a multiple of 4" }, /* white space */
+		{ "Zm 9vYQ", BH_BASE64_NOPAD, "not base64 (byte 2 is 0x20)" },
+		{ "Zm9v\xff\xff\xff\xff", 0, "not base64 (byte 4 is 0xff)" },
+		{ "Zg=", 0, "not a multiple of 4" }, /* padding cut short */
+		{ "Zg=", BH_BASE64_NOPAD, "not a multiple of 4" },
+		{ "Zg", 0, "not a multiple of 4" },		     /* padding required */
+		{ "Zm9vY", BH_BASE64_NOPAD, "not a multiple of 4" }, /* truncated */
+		{ "Z===", 0, "not base64 (byte 1" },
+		{ "====", 0, "not base64 (byte 0" },
+		{ "Zg==Zg==", 0, "not base64 (byte 2" }, /* padding inside */
+		{ "Zm8=Zm8=", BH_BASE64_NOPAD, "not base64 (byte 3" },
+		{ "Zh==", 0, "non-zero padding bits" }, /* non-canonical */
+		{ "Zm9=", 0, "non-zero padding bits" },
+		{ "Zh", BH_BASE64_NOPAD, "non-zero padding bits" },
+		{ "-_-_", 0, "not base64 (byte 0 is 0x2d)" }, /* the other alphabet */
+		{ "+/+/", BH_BASE64_URL, "not base64 (byte 0 is 0x2b)" },
+	};
+	struct bh_error *err = NULL;
+	struct bh_buf b = BH_BUF_INIT(16);
+	char out[64], *huge;
+	size_t len;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(unb64(bad[i].s, bad[i].flags, out, &len, &err), -1);
+		assert_error(err, BH_ERR_INVALID, bad[i].why);
+		bh_error_clear(&err);
+		assert_int_equal(len, 0);
+	}
+	/* a NUL inside is a character like any other */
+	assert_int_equal(bh_base64_decode_mem("Zm\0v", 4, 0, "t", out, 64, &len, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "t: not base64 (byte 2 is 0x00)");
+	bh_error_clear(&err);
+
+	/* bounded: by the room given, exactly, and by the buffer's maximum */
+	assert_int_equal(bh_base64_decode_mem("Zm9vYmE=", 8, 0, "t", out, 5, &len, NULL), 0);
+	assert_int_equal(len, 5);
+	assert_int_equal(bh_base64_decode_mem("Zm9vYmE=", 8, 0, "t", out, 4, &len, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "t: base64 of 5 bytes");
+	bh_error_clear(&err);
+	huge = bh_malloc(8 << 20);
+	memset(huge, 'A', 8 << 20);
+	assert_int_equal(bh_base64_decode(huge, 8 << 20, "huge", &b, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "huge");
+	bh_error_clear(&err);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(bh_base64_decode("Zm9v", 4, "t", &b, NULL), 0);
+	assert_int_equal(bh_base64_decode("Zm9v", 4, "t", &b, NULL), 0); /* appended */
+	assert_int_equal(b.len, 6);
+	assert_string_equal(b.data, "foofoo");
+	free(huge);
+	bh_buf_release(&b);
+	assert_int_equal(bh_base64_decoded_max(0), 0);
+	assert_int_equal(bh_base64_decoded_max(4), 3);
+	assert_int_equal(bh_base64_decoded_max(6), 4);
+	assert_int_equal(bh_base64_decoded_max(7), 5);
+}
+
 /* ---- SQLite helpers ------------------------------------------------------ */
 
 static const char *const sq_steps[] = {
@@ -647,6 +776,8 @@ int main(void)
 		cmocka_unit_test(pack_round_trips_and_fails_on_every_truncation),
 		cmocka_unit_test(unpack_refuses_hostile_values),
 		cmocka_unit_test(sqlite_migrates_once_and_refuses_unknown_versions),
+		cmocka_unit_test(base64_round_trips_rfc4648_vectors),
+		cmocka_unit_test(base64_refuses_hostile_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,19 +16,6 @@
 
 /* ---- helpers ------------------------------------------------------------- */
 
-static char *b64(const char *s, size_t n)
-{
-	struct bh_buf b = BH_BUF_INIT(1 << 20);
-
-	assert_int_equal(bh_base64_encode(s, n, &b, NULL), 0);
-	return bh_buf_detach(&b, NULL);
-}
-
-static int unb64(const char *s, struct bh_buf *out, struct bh_error **err)
-{
-	return bh_base64_decode(s, strlen(s), "test", out, err);
-}
-
 /* Throw-away keys made with openssl for these tests. */
 static const char pkcs8_p256[] =
 	"-----BEGIN PRIVATE KEY-----\n"
@@ -51,43 +38,7 @@ static const char pub_p384[] = "-----BEGIN PUBLIC KEY-----\n"
 			       "sy/S2jzznlrNXvtUBTtusLnji1SF0PF+\n"
 			       "-----END PUBLIC KEY-----\n";
 
-/* ---- base64 and PEM ------------------------------------------------------- */
-
-static void test_base64(void **state)
-{
-	struct bh_buf b = BH_BUF_INIT(1024);
-	struct bh_error *err = NULL;
-	char *s;
-
-	(void)state;
-	s = b64("hello world", 11);
-	assert_string_equal(s, "aGVsbG8gd29ybGQ=");
-	free(s);
-	s = b64("ab", 2);
-	assert_string_equal(s, "YWI=");
-	free(s);
-	assert_int_equal(unb64("aGVsbG8gd29ybGQ=", &b, NULL), 0);
-	assert_memory_equal(b.data, "hello world", 11);
-	assert_int_equal(b.len, 11);
-	/* hostile: no padding, stray characters, non-canonical bits, '=' inside */
-	bh_buf_reset(&b);
-	assert_true(unb64("YWI", &b, &err) < 0);
-	assert_error(err, BH_ERR_INVALID, "not a multiple of 4");
-	bh_error_clear(&err);
-	assert_true(unb64("YW I", &b, &err) < 0);
-	assert_error(err, BH_ERR_INVALID, "not base64");
-	bh_error_clear(&err);
-	assert_true(unb64("YWJ=", &b, &err) < 0); /* 'J' leaves a bit set */
-	assert_error(err, BH_ERR_INVALID, "padding bits");
-	bh_error_clear(&err);
-	assert_true(unb64("Y=I=", &b, &err) < 0);
-	bh_error_clear(&err);
-	assert_true(unb64("====", &b, &err) < 0);
-	bh_error_clear(&err);
-	assert_true(unb64("YW-_", &b, &err) < 0); /* URL alphabet refused */
-	bh_error_clear(&err);
-	bh_buf_release(&b);
-}
+/* ---- PEM (base64: test_base) ------------------------------------------------------- */
 
 static void test_pem(void **state)
 {
@@ -1244,7 +1195,6 @@ static void test_vcache(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base64),
 		cmocka_unit_test(test_pem),
 		cmocka_unit_test(test_sealed_vectors),
 		cmocka_unit_test(test_sealed_hostile),
