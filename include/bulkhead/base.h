@@ -332,7 +332,7 @@ bool bh_yaml_mark_get(const struct bh_yaml_marks *m, const char *pointer, bool k
 		      struct bh_yaml_mark *out);
 void bh_yaml_marks_free(struct bh_yaml_marks *m);
 
-/* ---- base64 (src/base/codec.c) ----------------------------------------- */
+/* ---- base64 and hex (src/base/codec.c) ---------------------------------- */
 
 /* Standard base64 (RFC 4648 section 4) with padding, appended to out. */
 int bh_base64_encode(const void *p, size_t n, struct bh_buf *out, struct bh_error **err);
@@ -355,6 +355,17 @@ int bh_base64_decode_mem(const char *s, size_t n, unsigned flags, const char *wh
  * out (bounded by out's maximum: BH_ERR_LIMIT); an error names `what`. */
 int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *out,
 		     struct bh_error **err);
+
+/* Lower-case hex of (p, n) into out, which has room for 2n + 1 bytes (NUL-terminated). */
+void bh_hex_encode(const void *p, size_t n, char *out);
+
+#define BH_HEX_ANY_CASE 1u /* accept 'A'-'F' too */
+/*
+ * Decode n hex digits (lower-case unless BH_HEX_ANY_CASE) into (out, outsz):
+ * the number of bytes, or -1 when n is odd, a character is not a hex digit or
+ * the bytes do not fit in outsz (nothing useful is left in out then).
+ */
+ssize_t bh_hex_decode(const char *s, size_t n, unsigned flags, void *out, size_t outsz);
 
 /* ---- hashing ----------------------------------------------------------- */
 

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Base64 (RFC 4648), strict: a signature, key or digest that decodes two ways
- * is a parser disagreement waiting to happen, so non-canonical trailing bits,
- * wrong padding and stray characters (white space included) are refused.
- * Every decoder is bounded by the room it is given.
+ * Base64 (RFC 4648) and hex, strict: a signature, key or digest that decodes
+ * two ways is a parser disagreement waiting to happen, so non-canonical
+ * trailing bits, wrong padding, stray characters (white space included) and
+ * upper-case hex (unless asked for) are refused. Every decoder is bounded by
+ * the room it is given.
  */
+#include <limits.h>
 #include <string.h>
 
 #include "bulkhead/base.h"
@@ -118,4 +120,45 @@ int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *o
 	out->len += len;
 	out->data[out->len] = 0;
 	return 0;
+}
+/* ---- hex --------------------------------------------------------------------- */
+
+void bh_hex_encode(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++) {
+		*out++ = digits[s[i] >> 4];
+		*out++ = digits[s[i] & 15];
+	}
+	*out = 0;
+}
+
+static int hexval(unsigned char c, bool any_case)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (any_case && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+ssize_t bh_hex_decode(const char *s, size_t n, unsigned flags, void *out, size_t outsz)
+{
+	unsigned char *o = out;
+
+	if (n % 2 || n / 2 > outsz || n / 2 > (size_t)SSIZE_MAX)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval((unsigned char)s[2 * i], flags & BH_HEX_ANY_CASE);
+		int lo = hexval((unsigned char)s[2 * i + 1], flags & BH_HEX_ANY_CASE);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		o[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return (ssize_t)(n / 2);
 }

@@ -71,20 +71,13 @@ void bh_hasher_update(struct bh_hasher *h, const void *p, size_t n)
 
 void bh_hasher_final(struct bh_hasher *h, struct bh_digest *out)
 {
-	static const char hexd[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
-	char *p;
 
 	EVP_DigestFinal_ex(h->ctx, md, &n);
 	out->algo = h->algo;
 	memcpy(out->str, h->algo == BH_HASH_SHA512 ? "sha512:" : "sha256:", 7);
-	p = out->str + 7;
-	for (unsigned i = 0; i < n; i++) {
-		*p++ = hexd[md[i] >> 4];
-		*p++ = hexd[md[i] & 15];
-	}
-	*p = 0;
+	bh_hex_encode(md, n, out->str + 7);
 	bh_hasher_reset(h);
 }
 

@@ -97,8 +97,8 @@ static int new_id(char out[24], struct bh_error **err)
 
 	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
 		return bh_error_sys(err, errno, "getrandom");
-	snprintf(out, 24, "run-%02x%02x%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4],
-		 b[5], b[6], b[7]);
+	memcpy(out, "run-", 4);
+	bh_hex_encode(b, sizeof(b), out + 4);
 	return 0;
 }
 

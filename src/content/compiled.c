@@ -98,13 +98,7 @@ static void seal_sum(const char *name, const void *p, size_t n, unsigned char ou
 	bh_hasher_final(h, &d);
 	bh_hasher_free(h);
 	x = bh_digest_hex(&d);
-	for (size_t i = 0; i < 32; i++) {
-		unsigned hi = (unsigned)(x[2 * i] <= '9' ? x[2 * i] - '0' : x[2 * i] - 'a' + 10);
-		unsigned lo = (unsigned)(x[2 * i + 1] <= '9' ? x[2 * i + 1] - '0'
-							     : x[2 * i + 1] - 'a' + 10);
-
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
+	bh_hex_decode(x, 64, 0, out, 32);
 }
 
 static hs_database_t *load(const char *path, const char *name)

@@ -73,26 +73,14 @@ static void free_claims(void *v)
 	free(c);
 }
 
-static int hexv(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* "<32 hex>" (dpkg) or "Q1<base64 of 20 bytes>" (apk) into c. */
 static bool parse_sum(const char *s, struct claim *c)
 {
 	size_t n = strlen(s), k = 0;
 
 	if (n == 32) {
-		for (size_t i = 0; i < 16; i++) {
-			int hi = hexv(s[2 * i]), lo = hexv(s[2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				return false;
-			c->sum[i] = (unsigned char)(hi << 4 | lo);
-		}
 		c->md5 = true;
-		return true;
+		return bh_hex_decode(s, 32, 0, c->sum, 16) == 16;
 	}
 	if (n == 30 && s[0] == 'Q' && s[1] == '1') {
 		c->md5 = false;

@@ -488,17 +488,6 @@ int bh_content_dpkg_list(const char *buf, size_t len, bh_owned_fn fn, void *data
 	return n;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int bh_content_dpkg_md5sums(const char *buf, size_t len, bh_owned_fn fn, void *data,
 			    struct bh_error **err)
 {
@@ -511,18 +500,14 @@ int bh_content_dpkg_md5sums(const char *buf, size_t len, bh_owned_fn fn, void *d
 				    MAX_LIST);
 	while (next_line(&p, end, &ls, &le)) {
 		const char *q = ls + 32;
-		bool ok = le - ls >= 34;
+		unsigned char raw[16];
 
-		/* "<32 hex digits>  <path>", as md5sum writes it ("*" for binary mode). */
-		for (int i = 0; ok && i < 32; i++) {
-			int v = hexval(ls[i]);
-
-			ok = v >= 0;
-			sum[i] = (char)("0123456789abcdef"[v < 0 ? 0 : v]);
-		}
-		if (!ok || (*q != ' ' && *q != '\t'))
+		/* "<32 hex digits>  <path>", as md5sum writes it ("*" for binary mode);
+		 * the digits in lower case whatever the file's. */
+		if (le - ls < 34 || bh_hex_decode(ls, 32, BH_HEX_ANY_CASE, raw, 16) != 16 ||
+		    (*q != ' ' && *q != '\t'))
 			continue;
-		sum[32] = 0;
+		bh_hex_encode(raw, 16, sum);
 		while (q < le && (*q == ' ' || *q == '\t'))
 			q++;
 		if (q < le && *q == '*')

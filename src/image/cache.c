@@ -43,26 +43,10 @@
 
 /* ---- parts ------------------------------------------------------------------ */
 
-static int unhex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* 64 lowercase hex digits -> 32 bytes. */
 static bool key_bin(const char *hex, unsigned char out[32])
 {
-	for (size_t i = 0; i < 32; i++) {
-		int hi = unhex(hex[2 * i]), lo = hi < 0 ? -1 : unhex(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return false;
-		out[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return hex[64] == 0;
+	return bh_hex_decode(hex, strnlen(hex, 65), 0, out, 32) == 32;
 }
 
 /* SHA-256 of the key and the payload (given in two pieces). */

@@ -501,8 +501,7 @@ static bool put_build_id(struct inputs *in, const struct dl_phdr_info *info)
 				break;
 			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
 			    !memcmp(seg + name, "GNU", 4) && nh->n_descsz && nh->n_descsz <= 64) {
-				for (size_t k = 0; k < nh->n_descsz; k++)
-					snprintf(hex + 2 * k, 3, "%02x", seg[desc + k]);
+				bh_hex_encode(seg + desc, nh->n_descsz, hex);
 				put_str(in, hex);
 				return true;
 			}

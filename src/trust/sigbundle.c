@@ -196,14 +196,7 @@ out:
 
 void trust_digest_raw(const struct bh_digest *d, unsigned char raw[32])
 {
-	const char *h = bh_digest_hex(d);
-
-	for (size_t i = 0; i < 32; i++) {
-		int hi = h[2 * i] <= '9' ? h[2 * i] - '0' : h[2 * i] - 'a' + 10;
-		int lo = h[2 * i + 1] <= '9' ? h[2 * i + 1] - '0' : h[2 * i + 1] - 'a' + 10;
-
-		raw[i] = (unsigned char)(hi << 4 | lo);
-	}
+	bh_hex_decode(bh_digest_hex(d), 64, 0, raw, 32);
 }
 
 static int no(char **why, const char *fmt, ...) BH_PRINTF(2, 3);

@@ -129,8 +129,8 @@ static int write_at(int dirfd, const char *name, const void *p, size_t n, struct
 
 	if (trust_random(rnd, sizeof(rnd), err) < 0)
 		return -1;
-	snprintf(tmp, sizeof(tmp), ".bulkhead-tmp-%02x%02x%02x%02x%02x%02x%02x%02x", rnd[0], rnd[1],
-		 rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]);
+	memcpy(tmp, ".bulkhead-tmp-", 14);
+	bh_hex_encode(rnd, sizeof(rnd), tmp + 14);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return bh_error_sys(err, errno, "creating a temporary for %s", name);

@@ -683,6 +683,50 @@ static void base64_refuses_hostile_input(void **state)
 	assert_int_equal(bh_base64_decoded_max(7), 5);
 }
 
+/* ---- hex -------------------------------------------------------------------- */
+
+static void hex_round_trips_and_refuses_what_is_not_hex(void **state)
+{
+	unsigned char bytes[256], back[256];
+	char hex[513];
+
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		bytes[i] = (unsigned char)i;
+	bh_hex_encode(bytes, sizeof(bytes), hex);
+	assert_int_equal(strlen(hex), 512);
+	assert_memory_equal(hex, "000102030405060708090a0b0c0d0e0f10", 34);
+	assert_string_equal(hex + 500, "fafbfcfdfeff");
+	assert_int_equal(bh_hex_decode(hex, 512, 0, back, sizeof(back)), 256);
+	assert_memory_equal(back, bytes, 256);
+	bh_hex_encode(bytes, 0, hex);
+	assert_string_equal(hex, "");
+	assert_int_equal(bh_hex_decode("", 0, 0, back, 0), 0);
+
+	/* upper case only when asked for */
+	assert_int_equal(bh_hex_decode("ABcd", 4, 0, back, 2), -1);
+	assert_int_equal(bh_hex_decode("ABcd", 4, BH_HEX_ANY_CASE, back, 2), 2);
+	assert_int_equal(back[0], 0xab);
+	assert_int_equal(back[1], 0xcd);
+	/* odd length (truncated), a non-digit anywhere, a NUL, too little room */
+	assert_int_equal(bh_hex_decode("abc", 3, 0, back, 2), -1);
+	assert_int_equal(bh_hex_decode("0g", 2, BH_HEX_ANY_CASE, back, 1), -1);
+	assert_int_equal(bh_hex_decode("g0", 2, 0, back, 1), -1);
+	assert_int_equal(bh_hex_decode(" 0", 2, 0, back, 1), -1);
+	assert_int_equal(bh_hex_decode("0x", 2, 0, back, 1), -1);
+	assert_int_equal(bh_hex_decode("0\0", 2, 0, back, 1), -1);
+	assert_int_equal(bh_hex_decode("/:@G`g", 2, BH_HEX_ANY_CASE, back, 1), -1);
+	for (int c = 0; c < 256; c++) {
+		char p[2] = { '0', (char)c };
+		bool want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+
+		assert_int_equal(bh_hex_decode(p, 2, 0, back, 1), want ? 1 : -1);
+		want = want || (c >= 'A' && c <= 'F');
+		assert_int_equal(bh_hex_decode(p, 2, BH_HEX_ANY_CASE, back, 1), want ? 1 : -1);
+	}
+	assert_int_equal(bh_hex_decode(hex, 4, 0, back, 1), -1); /* 2 bytes, room for 1 */
+	assert_int_equal(bh_hex_decode("00", SIZE_MAX - 1, 0, back, 1), -1); /* huge: no read */
+}
+
 /* ---- SQLite helpers ------------------------------------------------------ */
 
 static const char *const sq_steps[] = {
@@ -778,6 +822,7 @@ int main(void)
 		cmocka_unit_test(sqlite_migrates_once_and_refuses_unknown_versions),
 		cmocka_unit_test(base64_round_trips_rfc4648_vectors),
 		cmocka_unit_test(base64_refuses_hostile_input),
+		cmocka_unit_test(hex_round_trips_and_refuses_what_is_not_hex),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
