@@ -33,35 +33,15 @@ IMAGE="$TESTDATA/images/alpine-3.19.4.docker.tar"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "create-policy: SKIP: needs root (namespaces, cgroups, a tmpfs for the state roots)"
-	# the policy's own part of a create, from the runtime's debug log (reading,
-# composing, compiling the files, finding the image, evaluating)
-echo
-echo "== the policy step alone (bulkhead --debug: \"decided in\"), median of 20 creates each"
-cd "$T/b" || exit 1
-for p in workload signature; do
-	args=(--policy "$T/workload.yaml")
-	[ $p = signature ] && args=(--policy "$T/runtime.yaml" --policy "$T/signature.yaml")
-	for ((i = 0; i < 20; i++)); do
-		"$BULKHEAD" --debug --root "$ROOT_BH" "${args[@]}" run "d$$-$i" 2>&1 >/dev/null |
-			sed -n 's/.*decided in \([0-9]*\) µs.*/\1/p'
-	done | median | awk -v p="$p" -v none="${med[none]}" '{
-		printf "  %-34s %6d µs  (%.1f%% of a run without policy)\n", p, $1, none == "-" ? 0 : 100 * $1 / none }'
-done
-exit 0
+	exit 0
 fi
 [ -x "$BULKHEAD" ] || { echo "create-policy: no bulkhead binary at $BULKHEAD" >&2; exit 1; }
 [ -f "$IMAGE" ] || { echo "create-policy: no test image $IMAGE" >&2; exit 1; }
 have_crun=false
 command -v crun >/dev/null && have_crun=true
 
-T=$(mktemp -d)
-cleanup() {
-	umount "$T/state" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-mkdir -p "$T/state"
-mount -t tmpfs -o mode=0700 bench-state "$T/state" || { echo "create-policy: cannot mount a tmpfs" >&2; exit 1; }
+. "$SRC/bench/lib.sh"
+bench_state_tmpfs create-policy
 ROOT_BH="$T/state/bulkhead" ROOT_CRUN="$T/state/crun"
 export BULKHEAD_POLICY_DIR="$T/no-policy.d"
 

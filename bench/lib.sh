@@ -136,3 +136,72 @@ bench_verdict() {
 }
 
 bench_peak_mib() { awk -v k="$bench_peak_kib" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# bench_registry DIR [HTPASSWD]: Debian's docker-registry (distribution 2.8)
+# on loopback over TLS, a CA made here (DIR/pki), its storage in DIR/storage,
+# basic authentication from the HTPASSWD file when one is given; stopped on
+# exit. Sets REG (127.0.0.1:PORT), REG_PKI (ca.crt, srv.crt, srv.key) and
+# REGPID. Dies when it cannot start.
+bench_registry() {
+	local dir="$1" htpasswd="${2:-}" port t
+	for t in docker-registry openssl curl; do
+		command -v "$t" >/dev/null || bench_die "$t is needed (Debian: docker-registry, openssl, curl)"
+	done
+	REG_PKI="$dir/pki"
+	mkdir -p "$REG_PKI" "$dir/storage"
+	(
+		cd "$REG_PKI" &&
+			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
+				-out ca.crt -days 2 -subj "/CN=bulkhead bench CA" &&
+			openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key \
+				-out srv.csr -subj "/CN=127.0.0.1" &&
+			printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext &&
+			openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
+				-days 2 -extfile srv.ext
+	) >"$dir/pki.log" 2>&1 || bench_die "openssl failed: $(tail -n 3 "$dir/pki.log")"
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	{
+		echo "version: 0.1"
+		echo "log: {level: error, accesslog: {disabled: true}}"
+		echo "storage: {filesystem: {rootdirectory: $dir/storage}}"
+		if [ -n "$htpasswd" ]; then echo "auth: {htpasswd: {realm: bench, path: $htpasswd}}"; fi
+		echo "http:"
+		echo "  addr: 127.0.0.1:$port"
+		echo "  tls: {certificate: $REG_PKI/srv.crt, key: $REG_PKI/srv.key}"
+	} >"$dir/config.yml"
+	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
+	REGPID=$!
+	trap 'kill $REGPID 2>/dev/null; wait $REGPID 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
+	REG="127.0.0.1:$port"
+	for _ in $(seq 1 100); do
+		curl -s -o /dev/null --cacert "$REG_PKI/ca.crt" "https://$REG/v2/" && return 0
+		sleep 0.1
+	done
+	bench_die "the registry did not start: $(tail -n 3 "$dir/registry.log")"
+}
+
+# bench_db DB: an advisory database to scan with: the Debian 12 advisories of
+# TESTDATA when there, else one placeholder record (the scan's work without
+# matches).
+bench_db() {
+	if [ -d "$TESTDATA/vulndb/debian12/osv" ]; then
+		"$BULKHEAD" --db "$1" db import "$TESTDATA/vulndb/debian12/osv" >/dev/null 2>&1 ||
+			bench_die "db import failed"
+	else
+		echo '{"id":"BH-BENCH-0","modified":"2024-01-01T00:00:00Z","affected":[]}' >"$BENCH_TMP/x.json"
+		"$BULKHEAD" --db "$1" db import "$BENCH_TMP/x.json" >/dev/null 2>&1 || bench_die "db import failed"
+	fi
+}
+
+# bench_state_tmpfs NAME: T, a new temporary directory removed on exit, with
+# a tmpfs at $T/state for the runtimes' state roots (the runtime benchmarks,
+# which run as root and need no bench_init).
+bench_state_tmpfs() {
+	T=$(mktemp -d)
+	trap 'umount "$T/state" 2>/dev/null; rm -rf "$T"' EXIT
+	mkdir -p "$T/state"
+	mount -t tmpfs -o mode=0700 bench-state "$T/state" || {
+		echo "$1: cannot mount a tmpfs" >&2
+		exit 1
+	}
+}

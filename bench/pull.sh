@@ -17,43 +17,13 @@
 . "$(dirname "$0")/lib.sh"
 bench_init pull
 bench_image
-for t in docker-registry openssl curl; do
-	command -v "$t" >/dev/null || bench_die "$t is needed (Debian: docker-registry, openssl, curl)"
-done
 : "${THREADS:=4}"
 
 # ---- a TLS registry on loopback -------------------------------------------------
 
-P="$BENCH_TMP/pki"
-mkdir -p "$P" "$BENCH_TMP/storage"
-(
-	cd "$P" &&
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
-			-out ca.crt -days 2 -subj "/CN=bulkhead bench CA" &&
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key \
-			-out srv.csr -subj "/CN=127.0.0.1" &&
-		printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext &&
-		openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
-			-days 2 -extfile srv.ext
-) >"$BENCH_TMP/pki.log" 2>&1 || bench_die "openssl failed: $(tail -n 3 "$BENCH_TMP/pki.log")"
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$BENCH_TMP/config.yml" <<EOF
-version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $BENCH_TMP/storage}}
-http:
-  addr: 127.0.0.1:$port
-  tls: {certificate: $P/srv.crt, key: $P/srv.key}
-EOF
-docker-registry serve "$BENCH_TMP/config.yml" >"$BENCH_TMP/registry.log" 2>&1 &
-REGPID=$!
-trap 'kill $REGPID 2>/dev/null; wait $REGPID 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
-R="127.0.0.1:$port"
-for _ in $(seq 1 100); do
-	curl -s -o /dev/null --cacert "$P/ca.crt" "https://$R/v2/" && break
-	sleep 0.1
-done
-curl -s -o /dev/null --cacert "$P/ca.crt" "https://$R/v2/" || bench_die "the registry did not start"
+bench_registry "$BENCH_TMP"
+P="$REG_PKI"
+R="$REG"
 O=(--cacert "$P/ca.crt")
 
 t0=$(bench_now)
@@ -107,13 +77,7 @@ r_pull=$(bench_ratio "$tp_ours" "$tp_curl")
 # ---- scan: from the registry against from the layout --------------------------------
 
 DB="$BENCH_TMP/db.sqlite"
-if [ -d "$TESTDATA/vulndb/debian12/osv" ]; then
-	"$BULKHEAD" --db "$DB" db import "$TESTDATA/vulndb/debian12/osv" >/dev/null 2>&1 ||
-		bench_die "db import failed"
-else
-	echo '{"id":"BH-BENCH-0","modified":"2024-01-01T00:00:00Z","affected":[]}' >"$BENCH_TMP/x.json"
-	"$BULKHEAD" --db "$DB" db import "$BENCH_TMP/x.json" >/dev/null 2>&1 || bench_die "db import failed"
-fi
+bench_db "$DB"
 bench_peak_kib=0
 bench_best s_layout "$BULKHEAD" --db "$DB" scan --no-record --format json "oci:$BENCH_TMP/pulled"
 layout_kib=$bench_peak_kib

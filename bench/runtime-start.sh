@@ -46,14 +46,8 @@ have_runc=false have_crun=false
 command -v runc >/dev/null && have_runc=true
 command -v crun >/dev/null && have_crun=true
 
-T=$(mktemp -d)
-cleanup() {
-	umount "$T/state" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-mkdir -p "$T/state"
-mount -t tmpfs -o mode=0700 bench-state "$T/state" || { echo "runtime-start: cannot mount a tmpfs" >&2; exit 1; }
+. "$SRC/bench/lib.sh"
+bench_state_tmpfs runtime-start
 ROOT_BH="$T/state/bulkhead" ROOT_RUNC="$T/state/runc" ROOT_CRUN="$T/state/crun"
 
 # bundle DIR [PYTHON-STATEMENTS]: the alpine bundle, absolute root.path, edited by the statements (c = config)

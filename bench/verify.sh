@@ -59,37 +59,10 @@ bench_best t_ossl ossl_verify
 reg_ok=0
 if command -v docker-registry >/dev/null && command -v htpasswd >/dev/null && command -v curl >/dev/null; then
 	reg_ok=1
-	P="$W/pki"
-	mkdir -p "$P" "$W/storage"
-	(
-		cd "$P" &&
-			openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key \
-				-out ca.crt -days 2 -subj "/CN=bulkhead bench CA" &&
-			openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout srv.key \
-				-out srv.csr -subj "/CN=127.0.0.1" &&
-			printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext &&
-			openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt \
-				-days 2 -extfile srv.ext
-	) >"$W/pki.log" 2>&1 || bench_die "openssl failed: $(tail -n 3 "$W/pki.log")"
 	htpasswd -Bbn bench bench-pw >"$W/htpasswd" 2>/dev/null || bench_die "htpasswd failed"
-	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	{
-		echo "version: 0.1"
-		echo "log: {level: error, accesslog: {disabled: true}}"
-		echo "storage: {filesystem: {rootdirectory: $W/storage}}"
-		echo "auth: {htpasswd: {realm: bench, path: $W/htpasswd}}"
-		echo "http:"
-		echo "  addr: 127.0.0.1:$port"
-		echo "  tls: {certificate: $P/srv.crt, key: $P/srv.key}"
-	} >"$W/config.yml"
-	docker-registry serve "$W/config.yml" >"$W/registry.log" 2>&1 &
-	REGPID=$!
-	trap 'kill $REGPID 2>/dev/null; wait $REGPID 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
-	R="127.0.0.1:$port"
-	for _ in $(seq 1 100); do
-		curl -s -o /dev/null --cacert "$P/ca.crt" "https://$R/v2/" && break
-		sleep 0.1
-	done
+	bench_registry "$W" "$W/htpasswd"
+	P="$REG_PKI"
+	R="$REG"
 	printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$R" "$(printf bench:bench-pw | base64 -w0)" >"$W/auth.json"
 	O=(--cacert "$P/ca.crt" --authfile "$W/auth.json")
 	"$BULKHEAD" push "${O[@]}" "oci:$W/img" "$R/bench/app:1" >"$W/rdigest" 2>"$W/err" ||
