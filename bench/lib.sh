@@ -171,7 +171,7 @@ bench_registry() {
 	} >"$dir/config.yml"
 	docker-registry serve "$dir/config.yml" >"$dir/registry.log" 2>&1 &
 	REGPID=$!
-	trap 'kill $REGPID 2>/dev/null; wait $REGPID 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
+	trap 'kill $REGPID 2>/dev/null; wait $REGPID 2>/dev/null || true; rm -rf "$BENCH_TMP"' EXIT
 	REG="127.0.0.1:$port"
 	for _ in $(seq 1 100); do
 		curl -s -o /dev/null --cacert "$REG_PKI/ca.crt" "https://$REG/v2/" && return 0
