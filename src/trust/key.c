@@ -61,18 +61,25 @@ static int kind_of(const char *label, enum bh_key_file_kind *kind, struct bh_err
 	return 0;
 }
 
+/* A key file's PEM block: its label (*label, caller frees), what it holds and
+ * its body appended to der (the caller releases both whatever the result). */
+static int read_key_pem(const char *pem, size_t n, char **label, enum bh_key_file_kind *kind,
+			struct bh_buf *der, struct bh_error **err)
+{
+	if (n > BH_TRUST_KEY_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "key file of %zu bytes (the limit is %d)", n,
+				    BH_TRUST_KEY_MAX);
+	if (bh_pem_decode(pem, n, label, der, err) < 0)
+		return -1;
+	return kind_of(*label, kind, err);
+}
+
 int bh_key_file_kind(const char *pem, size_t n, enum bh_key_file_kind *kind, struct bh_error **err)
 {
 	struct bh_buf der = BH_BUF_INIT(BH_TRUST_KEY_MAX);
 	char *label = NULL;
-	int r;
+	int r = read_key_pem(pem, n, &label, kind, &der, err);
 
-	if (n > BH_TRUST_KEY_MAX)
-		return bh_error_set(err, BH_ERR_LIMIT, "key file of %zu bytes (the limit is %d)", n,
-				    BH_TRUST_KEY_MAX);
-	r = bh_pem_decode(pem, n, &label, &der, err);
-	if (r == 0)
-		r = kind_of(label, kind, err);
 	free(label);
 	bh_buf_release(&der);
 	return r;
@@ -239,10 +246,7 @@ int bh_key_parse_private(const char *pem, size_t n, const char *pass, size_t pas
 	*out = NULL;
 	if (trust_require_crypto(err) < 0)
 		return -1;
-	if (n > BH_TRUST_KEY_MAX)
-		return bh_error_set(err, BH_ERR_LIMIT, "key file of %zu bytes (the limit is %d)", n,
-				    BH_TRUST_KEY_MAX);
-	if (bh_pem_decode(pem, n, &label, &der, err) < 0 || kind_of(label, &kind, err) < 0)
+	if (read_key_pem(pem, n, &label, &kind, &der, err) < 0)
 		goto out;
 	switch (kind) {
 	case BH_KEYFILE_PUBLIC:
@@ -294,10 +298,7 @@ int bh_key_parse_public(const char *pem, size_t n, struct bh_key **out, struct b
 	*out = NULL;
 	if (trust_require_crypto(err) < 0)
 		return -1;
-	if (n > BH_TRUST_KEY_MAX)
-		return bh_error_set(err, BH_ERR_LIMIT, "key file of %zu bytes (the limit is %d)", n,
-				    BH_TRUST_KEY_MAX);
-	if (bh_pem_decode(pem, n, &label, &der, err) < 0 || kind_of(label, &kind, err) < 0)
+	if (read_key_pem(pem, n, &label, &kind, &der, err) < 0)
 		goto out;
 	if (kind == BH_KEYFILE_ENCRYPTED) {
 		bh_error_set(err, BH_ERR_USAGE,
