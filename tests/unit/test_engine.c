@@ -807,7 +807,14 @@ static void tarsplit_rebuilds_the_layer_byte_for_byte(void **state)
 	/* hostile records */
 	assert_int_equal(rebuild("{\"type\":2,\"payload\":\"not base64!\"}\n", dfd, &got, &err),
 			 -1);
-	assert_error(err, BH_ERR_INVALID, "not base64");
+	assert_error(err, BH_ERR_INVALID, "line 1: the payload: base64 of 11 characters");
+	bh_error_clear(&err);
+	assert_int_equal(rebuild("{\"type\":2,\"payload\":\"not base64!!\"}\n", dfd, &got, &err),
+			 -1);
+	assert_error(err, BH_ERR_INVALID, "the payload: not base64 (byte 3 is 0x20)");
+	bh_error_clear(&err);
+	assert_int_equal(rebuild("{\"type\":2,\"payload\":\"Zh==\"}\n", dfd, &got, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "the payload: base64 with non-zero padding bits");
 	bh_error_clear(&err);
 	assert_int_equal(rebuild("{\"type\":7}\n", dfd, &got, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "unknown type");
