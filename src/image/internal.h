@@ -33,6 +33,8 @@ static inline void bh_stream_close(struct bh_stream *s)
 
 /* Bytes in memory as a stream; takes ownership of p (malloc'd). */
 struct bh_stream *img_stream_bytes(char *p, size_t n);
+/* The same over borrowed bytes, which must outlive the stream. */
+struct bh_stream *img_stream_bytes_borrowed(const char *p, size_t n);
 /* Reads through `inner` without owning it: closing this leaves inner open. */
 struct bh_stream *img_stream_borrow(struct bh_stream *inner);
 

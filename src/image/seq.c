@@ -307,35 +307,6 @@ static struct member_stream *member_open(struct outer *o, struct bh_buf *tee,
 	return m;
 }
 
-/* Bytes in memory as a stream (not owning them). */
-struct bytes_stream {
-	struct bh_stream s;
-	const char *p;
-	size_t n, off;
-};
-
-static ssize_t bytes_read(struct bh_stream *s, void *buf, size_t n, struct bh_error **err)
-{
-	struct bytes_stream *b = (struct bytes_stream *)s;
-
-	if (n > b->n - b->off)
-		n = b->n - b->off;
-	memcpy(buf, b->p + b->off, n);
-	b->off += n;
-	return (ssize_t)n;
-}
-
-static struct bh_stream *bytes_stream(const char *p, size_t n)
-{
-	struct bytes_stream *b = bh_calloc(1, sizeof(*b));
-
-	b->s.read = bytes_read;
-	b->s.close = member_close;
-	b->p = p;
-	b->n = n;
-	return &b->s;
-}
-
 /* ---- a run -------------------------------------------------------------------------- */
 
 struct kept {
@@ -401,7 +372,8 @@ static int flush_kept(struct run *R, struct bh_error **err)
 			size_t i = first_undone(w, &K->d);
 
 			if (i < w->n && (!w->in_order || i == first_undone(w, NULL))) {
-				struct bh_stream *s = bytes_stream(K->b.data, K->b.len);
+				struct bh_stream *s =
+					img_stream_bytes_borrowed(K->b.data, K->b.len);
 				enum bh_compression c = bh_sniff_compression(
 					(const unsigned char *)K->b.data, K->b.len);
 				int r = deliver(R, i, s, K->b.len, c, err);
@@ -660,7 +632,7 @@ static int take_config(struct run *R, struct outer *o, struct bh_error **err)
 	}
 	i = first_undone(R->w, &img->config_digest);
 	if (i < R->w->n) {
-		struct bh_stream *s = bytes_stream(b.data, b.len);
+		struct bh_stream *s = img_stream_bytes_borrowed(b.data, b.len);
 
 		r = deliver(R, i, s, b.len, BH_COMP_NONE, err);
 		bh_stream_close(s);

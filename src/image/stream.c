@@ -79,8 +79,9 @@ int bh_stream_file_range(int fd, off_t offset, uint64_t length, struct bh_stream
 
 struct bytes_stream {
 	struct bh_stream s;
-	char *p;
+	const char *p;
 	size_t n, off;
+	bool owned; /* p is freed on close */
 };
 
 static ssize_t bytes_read(struct bh_stream *s, void *buf, size_t n, struct bh_error **err)
@@ -98,11 +99,12 @@ static void bytes_close(struct bh_stream *s)
 {
 	struct bytes_stream *b = (struct bytes_stream *)s;
 
-	free(b->p);
+	if (b->owned)
+		free((char *)b->p);
 	free(b);
 }
 
-struct bh_stream *img_stream_bytes(char *p, size_t n)
+struct bh_stream *img_stream_bytes_borrowed(const char *p, size_t n)
 {
 	struct bytes_stream *b = bh_calloc(1, sizeof(*b));
 
@@ -111,6 +113,14 @@ struct bh_stream *img_stream_bytes(char *p, size_t n)
 	b->p = p;
 	b->n = n;
 	return &b->s;
+}
+
+struct bh_stream *img_stream_bytes(char *p, size_t n)
+{
+	struct bh_stream *s = img_stream_bytes_borrowed(p, n);
+
+	((struct bytes_stream *)s)->owned = true;
+	return s;
 }
 
 /* ---- a borrowed stream -------------------------------------------------------- */
