@@ -12,21 +12,10 @@
 #include "lazy/sqlite3.h"
 
 #include "bulkhead/base.h"
+#include "base/sqlite.h"
 #include "bulkhead/profile.h"
 #include "internal.h"
 #include "banned.h"
-
-static int sql_error(sqlite3 *db, const char *what, struct bh_error **err)
-{
-	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, db ? sqlite3_errmsg(db) : "no memory");
-}
-
-static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sql_error(db, what, err);
-	return 0;
-}
 
 /*
  * Schema 2: modes (kind, name) → the mode, the promotion rule (after: seconds
@@ -61,19 +50,19 @@ int prof_migrate_modes(sqlite3 *db, struct bh_error **err)
 		if (have)
 			return 0;
 	}
-	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return -1;
-	if (exec_sql(db,
-		     "CREATE TABLE IF NOT EXISTS modes ("
-		     "  kind TEXT NOT NULL, name TEXT NOT NULL, mode TEXT NOT NULL,"
-		     "  after REAL, runs INTEGER, target TEXT,"
-		     "  quiet INTEGER NOT NULL DEFAULT 0, last_new TEXT, last_lost TEXT,"
-		     "  changed TEXT, reason TEXT, automatic INTEGER NOT NULL DEFAULT 0,"
-		     "  PRIMARY KEY (kind, name)) WITHOUT ROWID;",
-		     "upgrading the schema to 2 (modes)", err) < 0 ||
-	    (v < 2 && exec_sql(db, "PRAGMA user_version = 2", "upgrading the schema to 2 (modes)",
-			       err) < 0) ||
-	    exec_sql(db, "COMMIT", "upgrading the schema to 2 (modes)", err) < 0) {
+	if (bh_sqlite_exec(db,
+			   "CREATE TABLE IF NOT EXISTS modes ("
+			   "  kind TEXT NOT NULL, name TEXT NOT NULL, mode TEXT NOT NULL,"
+			   "  after REAL, runs INTEGER, target TEXT,"
+			   "  quiet INTEGER NOT NULL DEFAULT 0, last_new TEXT, last_lost TEXT,"
+			   "  changed TEXT, reason TEXT, automatic INTEGER NOT NULL DEFAULT 0,"
+			   "  PRIMARY KEY (kind, name)) WITHOUT ROWID;",
+			   "upgrading the schema to 2 (modes)", err) < 0 ||
+	    (v < 2 && bh_sqlite_exec(db, "PRAGMA user_version = 2",
+				     "upgrading the schema to 2 (modes)", err) < 0) ||
+	    bh_sqlite_exec(db, "COMMIT", "upgrading the schema to 2 (modes)", err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -221,7 +210,7 @@ static int mode_read(struct bh_prof_store *s, const char *name, struct mode_row 
 		return 0;
 fail:
 	mode_row_release(m);
-	return sql_error(s->db, "reading the mode", err);
+	return bh_sqlite_error(s->db, sqlite3_errcode(s->db), "reading the mode", err);
 }
 
 static int mode_write(struct bh_prof_store *s, const char *name, const struct mode_row *m,
@@ -251,7 +240,7 @@ static int mode_write(struct bh_prof_store *s, const char *name, const struct mo
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return sql_error(s->db, "writing the mode", err);
+		return bh_sqlite_error(s->db, sqlite3_errcode(s->db), "writing the mode", err);
 	return 0;
 }
 
@@ -367,11 +356,12 @@ static int mode_change(struct bh_prof_store *s, const char *name,
 
 	if (bh_prof_name_check(name, err) < 0)
 		return -1;
-	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return bh_error_prefix(err, "profile store %s", s->path);
 	bh_time_rfc3339(NULL, 0, now);
 	if (mode_read(s, name, &m, err) < 0 || fn(&m, arg, now, err) < 0 ||
-	    mode_write(s, name, &m, err) < 0 || exec_sql(s->db, "COMMIT", "committing", err) < 0)
+	    mode_write(s, name, &m, err) < 0 ||
+	    bh_sqlite_exec(s->db, "COMMIT", "committing", err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -467,6 +457,6 @@ int prof_drop_orphan_mode(struct bh_prof_store *s, const char *name, struct bh_e
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
-		return sql_error(s->db, "deleting the mode", err);
+		return bh_sqlite_error(s->db, sqlite3_errcode(s->db), "deleting the mode", err);
 	return 0;
 }

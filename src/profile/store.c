@@ -26,6 +26,7 @@
 #include "lazy/sqlite3.h"
 
 #include "bulkhead/base.h"
+#include "base/sqlite.h"
 #include "bulkhead/profile.h"
 #include "internal.h"
 #include "banned.h"
@@ -66,18 +67,6 @@ char *bh_prof_store_default_path(void)
 		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir : "/tmp";
 	}
 	return bh_asprintf("%s/.local/share/bulkhead/profiles.sqlite", home);
-}
-
-static int sql_error(sqlite3 *db, const char *what, struct bh_error **err)
-{
-	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, db ? sqlite3_errmsg(db) : "no memory");
-}
-
-static int exec_sql(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
-{
-	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return sql_error(db, what, err);
-	return 0;
 }
 
 /* The file system of path (or of its directory) has no block left for us. */
@@ -158,15 +147,15 @@ static int migrate_denied(sqlite3 *db, struct bh_error **err)
 
 	if (user_version(db) >= 3 && has_column(db, "reports", "denied"))
 		return 0;
-	if (exec_sql(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return -1;
 	v = user_version(db);
 	if ((!has_column(db, "reports", "denied") &&
-	     exec_sql(db, "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;",
-		      "upgrading the schema to 3 (denied)", err) < 0) ||
-	    (v < 3 && exec_sql(db, "PRAGMA user_version = 3;", "upgrading the schema to 3 (denied)",
-			       err) < 0) ||
-	    exec_sql(db, "COMMIT", "upgrading the schema to 3 (denied)", err) < 0) {
+	     bh_sqlite_exec(db, "ALTER TABLE reports ADD COLUMN denied INTEGER NOT NULL DEFAULT 0;",
+			    "upgrading the schema to 3 (denied)", err) < 0) ||
+	    (v < 3 && bh_sqlite_exec(db, "PRAGMA user_version = 3;",
+				     "upgrading the schema to 3 (denied)", err) < 0) ||
+	    bh_sqlite_exec(db, "COMMIT", "upgrading the schema to 3 (denied)", err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;
 	}
@@ -207,25 +196,26 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		goto fail;
 	}
 	if (sqlite3_open_v2(p, &db, flags, NULL) != SQLITE_OK) {
-		sql_error(db, "opening", err);
+		bh_sqlite_error(db, sqlite3_errcode(db), "opening", err);
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if (exec_sql(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "opening",
-		     err) < 0 ||
-	    exec_sql(db,
-		     "CREATE TABLE IF NOT EXISTS profiles ("
-		     "  name TEXT NOT NULL, digest TEXT NOT NULL,"
-		     "  syscalls TEXT NOT NULL, runs INTEGER NOT NULL, seconds REAL NOT NULL,"
-		     "  events INTEGER NOT NULL, lost INTEGER NOT NULL, execs INTEGER NOT NULL,"
-		     "  containers TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,"
-		     "  PRIMARY KEY (name, digest)) WITHOUT ROWID;"
-		     "CREATE TABLE IF NOT EXISTS reports ("
-		     "  name TEXT NOT NULL, digest TEXT NOT NULL, container TEXT NOT NULL,"
-		     "  arch TEXT NOT NULL, syscall TEXT NOT NULL, count INTEGER NOT NULL,"
-		     "  time TEXT NOT NULL);"
-		     "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);",
-		     "creating the schema", err) < 0 ||
+	if (bh_sqlite_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "opening",
+			   err) < 0 ||
+	    bh_sqlite_exec(
+		    db,
+		    "CREATE TABLE IF NOT EXISTS profiles ("
+		    "  name TEXT NOT NULL, digest TEXT NOT NULL,"
+		    "  syscalls TEXT NOT NULL, runs INTEGER NOT NULL, seconds REAL NOT NULL,"
+		    "  events INTEGER NOT NULL, lost INTEGER NOT NULL, execs INTEGER NOT NULL,"
+		    "  containers TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,"
+		    "  PRIMARY KEY (name, digest)) WITHOUT ROWID;"
+		    "CREATE TABLE IF NOT EXISTS reports ("
+		    "  name TEXT NOT NULL, digest TEXT NOT NULL, container TEXT NOT NULL,"
+		    "  arch TEXT NOT NULL, syscall TEXT NOT NULL, count INTEGER NOT NULL,"
+		    "  time TEXT NOT NULL);"
+		    "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);",
+		    "creating the schema", err) < 0 ||
 	    prof_migrate_modes(db, err) < 0 || migrate_denied(db, err) < 0)
 		goto fail;
 	*out = bh_calloc(1, sizeof(**out));
@@ -394,7 +384,7 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 		return -1;
 	if (!digest)
 		digest = "";
-	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return bh_error_prefix(err, "profile store %s", s->path);
 	rc = sqlite3_prepare_v2(s->db,
 				"SELECT syscalls, runs, seconds, events, lost, execs, containers, "
@@ -427,7 +417,7 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 	sqlite3_finalize(st);
 	st = NULL;
 	if (rc != SQLITE_DONE) {
-		sql_error(s->db, "reading", err);
+		bh_sqlite_error(s->db, sqlite3_errcode(s->db), "reading", err);
 		goto out;
 	}
 	if (!syscalls)
@@ -493,14 +483,14 @@ static int merge_row(struct bh_prof_store *s, const char *name, const char *dige
 		rc = sqlite3_step(st);
 	}
 	if (rc != SQLITE_DONE) {
-		sql_error(s->db, "writing", err);
+		bh_sqlite_error(s->db, sqlite3_errcode(s->db), "writing", err);
 		goto out;
 	}
 	/* a run: the count of quiet runs, the promotion rule (the same transaction) */
 	if (rec && prof_mode_after_run(s, name, container, count_names(syscalls) - before, run_lost,
 				       now, err) < 0)
 		goto out;
-	if (exec_sql(s->db, "COMMIT", "committing", err) < 0)
+	if (bh_sqlite_exec(s->db, "COMMIT", "committing", err) < 0)
 		goto out;
 	r = 0;
 out:
@@ -574,7 +564,7 @@ int bh_prof_store_list(struct bh_prof_store *s, const char *name, json_t **out,
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
-		sql_error(s->db, "reading", err);
+		bh_sqlite_error(s->db, sqlite3_errcode(s->db), "reading", err);
 		return bh_error_prefix(err, "profile store %s", s->path);
 	}
 	if (prof_add_modes(s, arr, err) < 0) {
@@ -608,7 +598,7 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 	int n;
 
 	/* one transaction: the rows, their reports and the mode go together or not at all */
-	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return bh_error_prefix(err, "profile store %s", s->path);
 	n = delete_rows(s, "DELETE FROM profiles WHERE name = ?1 AND (?2 IS NULL OR digest = ?2)",
 			name, digest);
@@ -616,7 +606,7 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 				 "DELETE FROM reports WHERE name = ?1 AND (?2 IS NULL OR "
 				 "digest = ?2)",
 				 name, digest) < 0) {
-		sql_error(s->db, "deleting", err);
+		bh_sqlite_error(s->db, sqlite3_errcode(s->db), "deleting", err);
 		goto fail;
 	}
 	if (!n) {
@@ -625,7 +615,7 @@ int bh_prof_store_delete(struct bh_prof_store *s, const char *name, const char *
 		goto fail;
 	}
 	if (prof_drop_orphan_mode(s, name, err) < 0 ||
-	    exec_sql(s->db, "COMMIT", "committing", err) < 0)
+	    bh_sqlite_exec(s->db, "COMMIT", "committing", err) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -739,7 +729,7 @@ int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *
 	if (!rec->outside && !rec->denied)
 		return 0;
 	bh_time_rfc3339(NULL, 0, now);
-	if (exec_sql(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+	if (bh_sqlite_exec(s->db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
 		return bh_error_prefix(err, "profile store %s", s->path);
 	rc = sqlite3_prepare_v2(s->db, "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
 				&st, NULL);
@@ -771,9 +761,9 @@ int bh_prof_store_report(struct bh_prof_store *s, const char *name, const char *
 		}
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_OK || exec_sql(s->db, "COMMIT", "committing", err) < 0) {
+	if (rc != SQLITE_OK || bh_sqlite_exec(s->db, "COMMIT", "committing", err) < 0) {
 		if (rc != SQLITE_OK)
-			sql_error(s->db, "writing the report", err);
+			bh_sqlite_error(s->db, sqlite3_errcode(s->db), "writing the report", err);
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 		return bh_error_prefix(err, "profile store %s", s->path);
 	}
@@ -808,7 +798,7 @@ int bh_prof_store_reports(struct bh_prof_store *s, const char *name, json_t **ou
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		json_decref(arr);
-		sql_error(s->db, "reading the reports", err);
+		bh_sqlite_error(s->db, sqlite3_errcode(s->db), "reading the reports", err);
 		return bh_error_prefix(err, "profile store %s", s->path);
 	}
 	*out = arr;
