@@ -211,11 +211,6 @@ static bool parse_ip(const char *s, struct rules_val *v, bool net)
 	return true;
 }
 
-static int hexval(char c)
-{
-	return bh_isdigit(c) ? c - '0' : bh_tolower(c) - 'a' + 10;
-}
-
 /* Type one value for the field and operator. */
 static bool type_value(struct cctx *cx, const struct rules_field *f, enum rules_op op,
 		       const char *s, const struct rules_pos *pos, struct rules_val *v)
@@ -234,14 +229,11 @@ static bool type_value(struct cctx *cx, const struct rules_field *f, enum rules_
 				return false;
 			}
 			v->s = bh_malloc(n / 2 + 1);
-			for (size_t i = 0; i < n; i += 2) {
-				if (!bh_isxdigit(s[i]) || !bh_isxdigit(s[i + 1])) {
-					cdiag(cx, false, pos, "bcontains: '%s' is not hex", s);
-					free(v->s);
-					v->s = NULL;
-					return false;
-				}
-				v->s[i / 2] = (char)(hexval(s[i]) << 4 | hexval(s[i + 1]));
+			if (bh_hex_decode(s, n, BH_HEX_ANY_CASE, v->s, n / 2) != (ssize_t)(n / 2)) {
+				cdiag(cx, false, pos, "bcontains: '%s' is not hex", s);
+				free(v->s);
+				v->s = NULL;
+				return false;
 			}
 			v->len = n / 2;
 			v->s[v->len] = 0;
