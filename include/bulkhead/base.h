@@ -367,6 +367,15 @@ void bh_hex_encode(const void *p, size_t n, char *out);
  */
 ssize_t bh_hex_decode(const char *s, size_t n, unsigned flags, void *out, size_t outsz);
 
+/* ---- capabilities (src/base/caps.c) ------------------------------------ */
+
+#define BH_NCAPS 41 /* CAP_CHECKPOINT_RESTORE + 1 */
+
+/* "CAP_CHOWN" for 0 ...; NULL past the last this table knows. */
+const char *bh_cap_name(int cap);
+/* The number of "CAP_CHOWN", "cap_chown" or "CHOWN"; -1 when unknown. */
+int bh_cap_from_name(const char *name);
+
 /* ---- hashing ----------------------------------------------------------- */
 
 enum bh_hash_algo { BH_HASH_SHA256 = 1, BH_HASH_SHA512 };

@@ -224,50 +224,6 @@ bool rules_g_arg_fstype(const struct bh_mon_event *ev, int arg, size_t i, struct
 	return ev->type == BH_MON_MOUNT && str_out(o, ev->args.fstype);
 }
 
-static const char *const cap_names[] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
 static bool caps_out(struct rules_fv *o, char *sc, uint64_t v)
 {
 	size_t n = 0;
@@ -276,9 +232,9 @@ static bool caps_out(struct rules_fv *o, char *sc, uint64_t v)
 	for (size_t b = 0; b < 64; b++) {
 		if (!(v & (1ull << b)))
 			continue;
-		if (b < sizeof(cap_names) / sizeof(cap_names[0]))
+		if (bh_cap_name((int)b))
 			n += (size_t)snprintf(sc + n, RULES_SCRATCH - n, "%s%s", n ? " " : "",
-					      cap_names[b]);
+					      bh_cap_name((int)b));
 		else
 			n += (size_t)snprintf(sc + n, RULES_SCRATCH - n, "%sCAP_%zu", n ? " " : "",
 					      b);

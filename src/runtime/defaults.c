@@ -225,9 +225,9 @@ json_t *bh_rt_features(void)
 	const struct scmp_version *v = seccomp_version();
 	char ver[32];
 
-	for (int c = 0; c < RT_NCAPS; c++)
+	for (int c = 0; c < BH_NCAPS; c++)
 		if (rt_caps_known_mask() & (1ULL << c))
-			json_array_append_new(caps, json_string(rt_cap_name(c)));
+			json_array_append_new(caps, json_string(bh_cap_name(c)));
 	for (size_t i = 0; mopts[i]; i++)
 		json_array_append_new(mo, json_string(mopts[i]));
 	for (size_t i = 0; bh_rt_deny_list[i]; i++)

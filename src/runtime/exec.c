@@ -112,7 +112,7 @@ static int exec_process(const struct bh_rt_spec *spec, const struct bh_rt_exec_o
 		p->gid = colon ? (uint32_t)g : p->gid;
 	}
 	for (char *const *c = o->caps; c && *c; c++) {
-		int cap = rt_cap_from_name(*c);
+		int cap = bh_cap_from_name(*c);
 
 		if (cap < 0)
 			return bh_error_set(err, BH_ERR_USAGE, "--cap %s is not a capability", *c);

@@ -24,11 +24,8 @@
 #define RT_MAX_GIDS	   65536
 #define RT_MAX_SYSCTL	   1024
 #define RT_MAX_ANNOTATIONS 4096
-#define RT_NCAPS	   41 /* CAP_CHECKPOINT_RESTORE + 1 */
 
 /* ---- spec.c, spec_mounts.c, spec_linux.c: config.json ------------------------ */
-const char *rt_cap_name(int cap);
-int rt_cap_from_name(const char *name);
 const char *rt_ns_name(int type);
 /* Keep only the bits of the capabilities this kernel knows. */
 uint64_t rt_caps_known_mask(void);

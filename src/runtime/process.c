@@ -133,7 +133,7 @@ static int drop_bounding(uint64_t keep, struct bh_error **err)
 			continue;
 		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
 			return bh_error_sys(err, errno, "dropping %s from the bounding set",
-					    rt_cap_name(c) ? rt_cap_name(c) : "a capability");
+					    bh_cap_name(c) ? bh_cap_name(c) : "a capability");
 	}
 	return 0;
 }
@@ -143,7 +143,7 @@ static int raise_ambient(uint64_t amb, struct bh_error **err)
 	for (int c = 0; c < 64; c++)
 		if ((amb & (1ULL << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			return bh_error_sys(err, errno, "raising ambient %s",
-					    rt_cap_name(c) ? rt_cap_name(c) : "capability");
+					    bh_cap_name(c) ? bh_cap_name(c) : "capability");
 	return 0;
 }
 

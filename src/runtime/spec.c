@@ -23,82 +23,12 @@
 #include "internal.h"
 #include "banned.h"
 
-/* ---- names ------------------------------------------------------------- */
-
-static const char *const cap_names[RT_NCAPS] = {
-	"CAP_CHOWN",
-	"CAP_DAC_OVERRIDE",
-	"CAP_DAC_READ_SEARCH",
-	"CAP_FOWNER",
-	"CAP_FSETID",
-	"CAP_KILL",
-	"CAP_SETGID",
-	"CAP_SETUID",
-	"CAP_SETPCAP",
-	"CAP_LINUX_IMMUTABLE",
-	"CAP_NET_BIND_SERVICE",
-	"CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",
-	"CAP_NET_RAW",
-	"CAP_IPC_LOCK",
-	"CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",
-	"CAP_SYS_RAWIO",
-	"CAP_SYS_CHROOT",
-	"CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",
-	"CAP_SYS_ADMIN",
-	"CAP_SYS_BOOT",
-	"CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",
-	"CAP_SYS_TIME",
-	"CAP_SYS_TTY_CONFIG",
-	"CAP_MKNOD",
-	"CAP_LEASE",
-	"CAP_AUDIT_WRITE",
-	"CAP_AUDIT_CONTROL",
-	"CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",
-	"CAP_MAC_ADMIN",
-	"CAP_SYSLOG",
-	"CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",
-	"CAP_AUDIT_READ",
-	"CAP_PERFMON",
-	"CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
-};
-
-const char *rt_cap_name(int cap)
-{
-	return cap >= 0 && cap < RT_NCAPS ? cap_names[cap] : NULL;
-}
-
-int rt_cap_from_name(const char *name)
-{
-	char up[40];
-	size_t i, n = strlen(name);
-
-	if (n >= sizeof(up) - 4)
-		return -1;
-	/* accept "CAP_CHOWN", "cap_chown" and "CHOWN" */
-	if (strncasecmp(name, "CAP_", 4))
-		snprintf(up, sizeof(up), "CAP_%s", name);
-	else
-		snprintf(up, sizeof(up), "%s", name);
-	for (i = 0; up[i]; i++)
-		if (up[i] >= 'a' && up[i] <= 'z')
-			up[i] = (char)(up[i] - 'a' + 'A');
-	for (i = 0; i < RT_NCAPS; i++)
-		if (!strcmp(up, cap_names[i]))
-			return (int)i;
-	return -1;
-}
+/* ---- capabilities and names --------------------------------------------- */
 
 uint64_t rt_caps_known_mask(void)
 {
 	static uint64_t mask;
-	int last = RT_NCAPS - 1;
+	int last = BH_NCAPS - 1;
 
 	if (mask)
 		return mask;
@@ -430,7 +360,7 @@ static int parse_caps(struct bh_rt_process *p, const json_t *proc, struct bh_err
 				return bh_error_set(err, BH_ERR_INVALID,
 						    "process.capabilities.%s[%zu] must be a string",
 						    sets[k], i);
-			c = rt_cap_from_name(json_string_value(v));
+			c = bh_cap_from_name(json_string_value(v));
 			if (c < 0) {
 				/* runc and crun skip capabilities they do not know */
 				bh_warn("process.capabilities.%s: unknown capability '%.60s' "
