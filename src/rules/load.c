@@ -176,22 +176,32 @@ static struct rules_pos mark_pos(struct loader *l, const char *ptr, bool key)
 	return p;
 }
 
+static void diag_at(struct loader *l, enum bh_rules_severity sev, const char *ptr, bool key,
+		    const struct rules_item *it, const char *fmt, va_list ap) BH_PRINTF(6, 0);
+static void diag_at(struct loader *l, enum bh_rules_severity sev, const char *ptr, bool key,
+		    const struct rules_item *it, const char *fmt, va_list ap)
+{
+	struct rules_pos p = mark_pos(l, ptr, key);
+	char *m;
+
+	if (vasprintf(&m, fmt, ap) < 0)
+		abort();
+	rules_diag(l->rs, l->d, sev, &p, it, "%s", m);
+	free(m);
+	if (sev == BH_RULES_DIAG_ERROR)
+		l->bad = true;
+}
+
 static void err_at(struct loader *l, const char *ptr, bool key, const struct rules_item *it,
 		   const char *fmt, ...) BH_PRINTF(5, 6);
 static void err_at(struct loader *l, const char *ptr, bool key, const struct rules_item *it,
 		   const char *fmt, ...)
 {
-	struct rules_pos p = mark_pos(l, ptr, key);
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		abort();
+	diag_at(l, BH_RULES_DIAG_ERROR, ptr, key, it, fmt, ap);
 	va_end(ap);
-	rules_diag(l->rs, l->d, BH_RULES_DIAG_ERROR, &p, it, "%s", m);
-	free(m);
-	l->bad = true;
 }
 
 static void warn_at(struct loader *l, const char *ptr, bool key, const struct rules_item *it,
@@ -199,16 +209,11 @@ static void warn_at(struct loader *l, const char *ptr, bool key, const struct ru
 static void warn_at(struct loader *l, const char *ptr, bool key, const struct rules_item *it,
 		    const char *fmt, ...)
 {
-	struct rules_pos p = mark_pos(l, ptr, key);
 	va_list ap;
-	char *m;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		abort();
+	diag_at(l, BH_RULES_DIAG_WARNING, ptr, key, it, fmt, ap);
 	va_end(ap);
-	rules_diag(l->rs, l->d, BH_RULES_DIAG_WARNING, &p, it, "%s", m);
-	free(m);
 }
 
 static size_t line_offset(const struct loader *l, uint32_t line)
