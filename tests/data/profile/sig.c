@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * One distinctive syscall per container (tests/e2e/profile-parallel.test):
  * `sig I [N]` makes syscall I of the table N times (arguments -1, 0...: each
