@@ -71,8 +71,6 @@ static const struct dyn {
 	{ "p_sys_enter_btf", "l_sys_enter", NULL, DYN_LEARN },
 	{ "p_sys_enter_raw", "l_sys_enter", "sys_enter", DYN_LEARN },
 	{ "p_deny_btf", "l_deny", NULL, DYN_PROTECT },
-	{ "p_sys_exit_btf", "l_sys_exit", NULL, DYN_PROTECT },
-	{ "p_sys_exit_raw", "l_sys_exit", "sys_exit", DYN_PROTECT },
 	{ "p_signal_btf", "l_signal", NULL, DYN_PROTECT },
 	{ "p_signal_raw", "l_signal", "signal_generate", DYN_PROTECT },
 };
@@ -279,7 +277,6 @@ static size_t progs_of(struct prof_syscalls *sk, enum variant v, struct progs *o
 		P(rec_exit_raw, NULL, 1);
 		P(rec_exec_raw, NULL, 2);
 		P(rec_sys_enter_raw, "p_sys_enter_raw", -1);
-		P(rec_sys_exit_raw, "p_sys_exit_raw", -1);
 		P(rec_signal_raw, "p_signal_raw", -1);
 	} else {
 		P(rec_fork_btf, NULL, 0);
@@ -288,7 +285,6 @@ static size_t progs_of(struct prof_syscalls *sk, enum variant v, struct progs *o
 		if (v == V_FEXIT) {
 			P(rec_deny_btf, "p_deny_btf", -1);
 		} else {
-			P(rec_sys_exit_btf, "p_sys_exit_btf", -1);
 			P(rec_signal_btf, "p_signal_btf", -1);
 		}
 	}
@@ -302,10 +298,9 @@ static struct prof_syscalls *load(enum variant v, int *e)
 	struct bpf_program *all[] = {
 		sk ? sk->progs.rec_sys_enter_btf : NULL, sk ? sk->progs.rec_exec_btf : NULL,
 		sk ? sk->progs.rec_fork_btf : NULL,	 sk ? sk->progs.rec_deny_btf : NULL,
-		sk ? sk->progs.rec_sys_exit_btf : NULL,	 sk ? sk->progs.rec_signal_btf : NULL,
-		sk ? sk->progs.rec_sys_enter_raw : NULL, sk ? sk->progs.rec_exec_raw : NULL,
-		sk ? sk->progs.rec_fork_raw : NULL,	 sk ? sk->progs.rec_exit_raw : NULL,
-		sk ? sk->progs.rec_sys_exit_raw : NULL,	 sk ? sk->progs.rec_signal_raw : NULL
+		sk ? sk->progs.rec_signal_btf : NULL,	 sk ? sk->progs.rec_sys_enter_raw : NULL,
+		sk ? sk->progs.rec_exec_raw : NULL,	 sk ? sk->progs.rec_fork_raw : NULL,
+		sk ? sk->progs.rec_exit_raw : NULL,	 sk ? sk->progs.rec_signal_raw : NULL
 	};
 	struct progs ps[8];
 	size_t n;

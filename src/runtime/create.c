@@ -426,7 +426,21 @@ static int prepare_init(struct create_job *j, struct bh_error **err)
 		}
 	}
 	if (j->filter.listener) {
-		j->notify = rt_notify_supervisor_start(j->rootfs, &c->supervisor, err);
+		/* the supervisor's counts of refused calls (protect), beside the state */
+		char *cpath = bh_asprintf("%s/" RT_DENIALS_FILE, c->dir);
+		int cfd = open(cpath, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+		if (cfd < 0 || ftruncate(cfd, (off_t)RT_DENIALS_SIZE) < 0) {
+			bh_error_sys(err, errno, "creating %s", cpath);
+			if (cfd >= 0)
+				close(cfd);
+			free(cpath);
+			goto out;
+		}
+		free(cpath);
+		j->notify = rt_notify_supervisor_start(
+			cfd, c->spec->mounts_mode == BH_MOUNTS_SUPERVISED, &c->supervisor, err);
+		close(cfd);
 		if (j->notify < 0)
 			goto out;
 		json_object_set_new(c->state, "supervisor_pid", json_integer(c->supervisor));

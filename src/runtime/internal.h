@@ -352,8 +352,15 @@ int rt_hooks_run(const struct bh_rt_spec *spec, enum bh_rt_hook_kind kind, const
 		 pid_t mntns_pid, struct bh_error **err);
 
 /* ---- notify.c ------------------------------------------------------------ */
-/* Start the supervisor of mount calls (a detached process); returns the fd the
- * container sends its listener on, or -1. */
-int rt_notify_supervisor_start(const char *rootfs_hint, pid_t *sup_pid, struct bh_error **err);
+/* protect's refusals, counted by the supervisor: in the state directory, RT_DENIALS_COUNT
+ * uint64_t, [arch * BH_PROF_MAX_NR + nr] (bh_prof_record.denied's layout). */
+#define RT_DENIALS_FILE	 "denials"
+#define RT_DENIALS_COUNT (3 * 1024)
+#define RT_DENIALS_SIZE	 (RT_DENIALS_COUNT * sizeof(uint64_t))
+/* Start the supervisor of the container's seccomp notifications (a detached process):
+ * mount and umount2 decided when mounts (supervised mounts), anything else answered EPERM
+ * and counted into the counter file `counters` (-1: none; the supervisor keeps its own
+ * copy). Returns the fd the container sends its listener on, or -1. */
+int rt_notify_supervisor_start(int counters, bool mounts, pid_t *sup_pid, struct bh_error **err);
 
 #endif

@@ -23,9 +23,16 @@
  * EPERM, or kills the process, and logs it (SECCOMP_FILTER_FLAG_LOG).
  * monitor also arms the recorder with the allow-list: calls outside it
  * (which SCMP_ACT_LOG lets reach sys_enter) are counted per syscall and
- * stored at delete as the profile's report (`bulkhead profile show`);
- * protect arms it to count the calls the filter refused (reports flagged
- * denied), and goes on without it where BPF or cgroup2 is missing.
+ * stored at delete as the profile's report (`bulkhead profile show`).
+ * protect with errno: the filter's default action is a seccomp user
+ * notification; the container's supervisor (notify.c) answers EPERM and
+ * counts each by (arch, nr) into the counter file beside the state, which
+ * delete stores as the report (flagged denied). Nothing is armed in BPF, and
+ * an allowed call pays nothing. An exec session's filter keeps EPERM (no
+ * supervisor: its refusals go unreported), as does a kernel without user
+ * notification (with a warning). protect with kill arms the recorder to
+ * count the SIGSYS (signal_generate only), and goes on without it where
+ * BPF or cgroup2 is missing.
  *
  * The mode used is resolved once, at create (spec->learn, then state.json's
  * "learn": mode, requested, profile, digest, promoted): discover, or a
@@ -36,9 +43,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bulkhead/base.h"
@@ -118,6 +129,56 @@ int bh_rt_learn_errno_rules(json_t *oci, struct bh_error **err)
 	}
 	json_decref(def);
 	return 0;
+}
+
+/* The kernel has seccomp user notification (5.0 and later). */
+static bool notify_available(void)
+{
+	uint32_t a = SECCOMP_RET_USER_NOTIF;
+
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &a) == 0;
+}
+
+/* Calls the runtime makes after loading a filter with a listener: sending the listener to
+ * the supervisor, closing it. They must pass: a notification before the supervisor holds
+ * the listener would never be answered. */
+static const char *const with_listener[] = { "sendmsg", "close", NULL };
+
+/*
+ * protect, action errno, at create: a call outside the list becomes a user
+ * notification (the compiler turns the runtime's EPERM rules into ones too), which the
+ * supervisor (notify.c) counts into the state directory's counter file and answers
+ * EPERM. Allowed calls pay nothing, and nothing is armed in BPF. Where the kernel has no
+ * user notification, EPERM from the filter: enforced, unreported.
+ */
+static void notify_refusals(struct bh_rt_spec *spec, json_t *oci)
+{
+	json_t *rules = json_object_get(oci, "syscalls"), *names, *rule;
+	size_t i;
+
+	if (!notify_available()) {
+		bh_warn("%s=protect: this kernel has no seccomp user notification: denials will "
+			"not be reported",
+			ANN_MODE);
+		return;
+	}
+	names = json_object_get(json_array_get(rules, 0), "names");
+	for (const char *const *c = with_listener; *c; c++)
+		if (!names_have(names, *c))
+			json_array_append_new(names, json_string(*c));
+	/* the default's EPERM answers (bh_rt_learn_errno_rules) are the supervisor's now, and
+	 * counted; other errnos (clone3: ENOSYS) stay the filter's */
+	for (i = json_array_size(rules); i-- > 1;) {
+		json_int_t eret = EPERM;
+
+		rule = json_array_get(rules, i);
+		bh_json_int(rule, "errnoRet", &eret);
+		if (!strcmp(bh_json_str(rule, "action") ?: "", "SCMP_ACT_ERRNO") && eret == EPERM)
+			json_array_remove(rules, i);
+	}
+	json_object_set_new(oci, "defaultAction", json_string("SCMP_ACT_NOTIFY"));
+	json_object_del(oci, "defaultErrnoRet");
+	json_object_set_new(spec->learn, "notify", json_true());
 }
 
 /*
@@ -239,6 +300,8 @@ int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error
 			json_object_set_new(oci, "defaultAction",
 					    json_string("SCMP_ACT_KILL_PROCESS"));
 			json_object_del(oci, "defaultErrnoRet");
+		} else if (!l) {
+			notify_refusals(spec, oci);
 		}
 		json_object_set_new(oci, "flags", json_pack("[s]", "SECCOMP_FILTER_FLAG_LOG"));
 	}
@@ -274,7 +337,7 @@ int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 				    "%s=%s needs a cgroup2 hierarchy (the one BPF sees): this host "
 				    "has cgroup v1 only",
 				    ANN_MODE, mode);
-	if (strcmp(mode, "discover")) {
+	if (strcmp(mode, "discover") && !json_is_true(json_object_get(l, "notify"))) {
 		/* the names rt_learn_apply installed: what is outside them is counted
 		 * (monitor), what the filter refused (protect) */
 		json_t *names = json_object_get(
@@ -286,7 +349,9 @@ int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err)
 		json_decref(p);
 		flags = !strcmp(mode, "monitor") ? BH_PROF_REC_MONITOR : BH_PROF_REC_PROTECT;
 	}
-	if (!dir) {
+	if (json_is_true(json_object_get(l, "notify"))) {
+		r = 1; /* protect, errno: the supervisor counts the refusals, no BPF */
+	} else if (!dir) {
 		/* protect without cgroup2: the filter protects, the denials go unreported */
 		bh_warn("%s=protect: no cgroup2 hierarchy: denials will not be reported", ANN_MODE);
 		r = 1;
@@ -374,6 +439,70 @@ static json_t *exec_sessions(const char *dir)
 	return arr;
 }
 
+/* protect (errno): the supervisor's counts (RT_DENIALS_FILE in dir) into rec->denied.
+ * 0 with rec->denied NULL when there is no file (the supervisor never started). */
+static int read_denials(const char *dir, struct bh_prof_record *rec, struct bh_error **err)
+{
+	char *path = bh_asprintf("%s/" RT_DENIALS_FILE, dir);
+	uint64_t *counts = NULL;
+	struct stat st;
+	size_t got = 0;
+	int fd, r = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		r = errno == ENOENT ? 0 : bh_error_sys(err, errno, "opening %s", path);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != (off_t)RT_DENIALS_SIZE) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "%s: not a counter file of %zu bytes: the denials are not reported",
+			     path, (size_t)RT_DENIALS_SIZE);
+		goto out;
+	}
+	counts = bh_calloc(1, RT_DENIALS_SIZE);
+	while (got < RT_DENIALS_SIZE) {
+		ssize_t n = pread(fd, (char *)counts + got, RT_DENIALS_SIZE - got, (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			bh_error_sys(err, n < 0 ? errno : EIO, "reading %s", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	rec->denied = counts;
+	counts = NULL;
+	r = 0;
+out:
+	free(counts);
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return r;
+}
+
+/* protect (errno): the supervisor's counts as the profile's report; no recorder to read. */
+static int collect_denials(const char *id, const char *dir, const json_t *l, struct bh_error **err)
+{
+	struct bh_prof_record rec = { 0 };
+	struct bh_prof_store *s = NULL;
+	int r = -1;
+
+	if (read_denials(dir, &rec, err) < 0)
+		goto out;
+	if (rec.denied && (bh_prof_store_open(NULL, true, &s, err) < 0 ||
+			   bh_prof_store_report(s, bh_json_str(l, "profile"),
+						bh_json_str(l, "digest"), id, &rec, err) < 0))
+		goto out;
+	r = 0;
+out:
+	bh_prof_record_release(&rec);
+	bh_prof_store_close(s);
+	return r < 0 ? bh_error_prefix(err, "container %s: its denials are not reported", id) : 0;
+}
+
 int rt_learn_collect(const char *id, const char *dir, const json_t *state, struct bh_error **err)
 {
 	const json_t *l = state ? json_object_get(state, "learn") : NULL;
@@ -384,6 +513,8 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 
 	const char *mode = l ? bh_json_str(l, "mode") : NULL;
 
+	if (mode && !strcmp(mode, "protect") && json_is_true(json_object_get(l, "notify")))
+		return collect_denials(id, dir, l, err);
 	if (!mode || json_is_false(json_object_get(l, "recorded")) ||
 	    (!strcmp(mode, "protect") && !json_object_get(l, "recorded")))
 		return 0; /* protect without the recorder (or armed by an older bulkhead) */

@@ -12,9 +12,19 @@
  * Everything else fails with EPERM: procfs, sysfs, cgroup, any remount,
  * any other file system type, umount. Seccomp alone cannot see a file
  * system type; this closes that gap.
+ *
+ * The same listener carries protect's refusals (org.bulkhead.seccomp.mode=
+ * protect, action errno: src/runtime/learn.c): the learned filter's default
+ * action is a notification, so a call outside the allow-list comes here, is
+ * counted by (architecture, number) in the container's counter file
+ * (RT_DENIALS_FILE in its state directory, mapped shared) BEFORE it is
+ * answered EPERM, as the filter itself would have; delete reads the counts
+ * (rt_learn_collect). Allowed calls never leave the kernel's filter. Should
+ * the supervisor be gone, the kernel answers such a call ENOSYS.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
@@ -25,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -35,6 +46,7 @@
 #include <unistd.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/profile.h"
 #include "internal.h"
 #include "banned.h"
 
@@ -198,9 +210,43 @@ static int decide(int listener, struct seccomp_notif *req)
 	return e;
 }
 
-static void supervise(int sock) __attribute__((noreturn));
-static void supervise(int sock)
+_Static_assert(RT_DENIALS_COUNT == BH_PROF_NARCH * BH_PROF_MAX_NR, "the counter file's layout");
+
+/* Count a refused call (counts: RT_DENIALS_COUNT slots, or NULL). */
+static void count_denial(uint64_t *counts, const struct seccomp_data *d)
 {
+	unsigned arch, nr = (unsigned)d->nr;
+
+	if (!counts)
+		return;
+	if (d->arch == AUDIT_ARCH_I386)
+		arch = BH_PROF_X86;
+	else if (d->arch == AUDIT_ARCH_X86_64 && (nr & 0x40000000u))
+		arch = BH_PROF_X32, nr &= ~0x40000000u;
+	else if (d->arch == AUDIT_ARCH_X86_64)
+		arch = BH_PROF_X86_64;
+	else
+		return;
+	if (nr >= BH_PROF_MAX_NR)
+		return;
+	__atomic_fetch_add(&counts[arch * BH_PROF_MAX_NR + nr], 1, __ATOMIC_RELAXED);
+}
+
+/* The answer (an errno, 0: done) to one notification. */
+static int answer(int listener, struct seccomp_notif *req, bool mounts, uint64_t *counts)
+{
+	if (mounts && req->data.arch == AUDIT_ARCH_X86_64 &&
+	    (req->data.nr == SYS_mount || req->data.nr == SYS_umount2))
+		return decide(listener, req);
+	/* anything else is a refusal of the filter's: counted, then answered */
+	count_denial(counts, &req->data);
+	return EPERM;
+}
+
+static void supervise(int sock, int counters_fd, bool mounts) __attribute__((noreturn));
+static void supervise(int sock, int counters_fd, bool mounts)
+{
+	uint64_t *counts = NULL;
 	struct seccomp_notif_sizes sz;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -212,6 +258,13 @@ static void supervise(int sock)
 	if (rt_recv_fds(sock, name, sizeof(name), fds, &n) <= 0 || n != 1)
 		_exit(0);
 	close(sock);
+	if (counters_fd >= 0) {
+		void *m = mmap(NULL, RT_DENIALS_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       counters_fd, 0);
+
+		counts = m == MAP_FAILED ? NULL : m;
+		close(counters_fd);
+	}
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
 		_exit(1);
 	req = bh_calloc(1, sz.seccomp_notif > sizeof(*req) ? sz.seccomp_notif : sizeof(*req));
@@ -235,7 +288,7 @@ static void supervise(int sock)
 		}
 		memset(resp, 0, sz.seccomp_notif_resp);
 		resp->id = req->id;
-		resp->error = -decide(fds[0], req);
+		resp->error = -answer(fds[0], req, mounts, counts);
 		resp->val = 0;
 		if (ioctl(fds[0], SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 && errno != ENOENT)
 			bh_debug("seccomp notify send: %s", strerror(errno));
@@ -243,12 +296,11 @@ static void supervise(int sock)
 	_exit(0);
 }
 
-int rt_notify_supervisor_start(const char *rootfs_hint, pid_t *sup_pid, struct bh_error **err)
+int rt_notify_supervisor_start(int counters, bool mounts, pid_t *sup_pid, struct bh_error **err)
 {
 	int sv[2];
 	pid_t pid;
 
-	(void)rootfs_hint;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return bh_error_sys(err, errno, "mount supervisor: socketpair");
 	pid = fork();
@@ -270,10 +322,19 @@ int rt_notify_supervisor_start(const char *rootfs_hint, pid_t *sup_pid, struct b
 				close(nul);
 			}
 		}
+		/* the socket on 3, the counter file on 4 (fds above 2 are not stdio) */
+		if (counters >= 0 && counters != 4) {
+			int c = fcntl(counters, F_DUPFD_CLOEXEC, 5);
+
+			if (c < 0 || (sv[0] == 4 && (sv[0] = fcntl(4, F_DUPFD_CLOEXEC, 5)) < 0) ||
+			    dup3(c, 4, O_CLOEXEC) < 0)
+				_exit(1);
+			counters = 4;
+		}
 		if (sv[0] != 3 && dup3(sv[0], 3, O_CLOEXEC) < 0)
 			_exit(1);
-		syscall(SYS_close_range, 4, ~0U, 0);
-		supervise(3);
+		syscall(SYS_close_range, counters >= 0 ? 5 : 4, ~0U, 0);
+		supervise(3, counters, mounts);
 	}
 	close(sv[0]);
 	*sup_pid = pid;

@@ -309,7 +309,9 @@ int bh_rt_seccomp_compile(const json_t *profile, const struct bh_rt_seccomp_opts
 		bh_error_set(err, BH_ERR_INVALID, "linux.seccomp.defaultErrnoRet");
 		goto out;
 	}
-	if (parse_action(defname, deret, &defact, &notify) < 0 || defact == SCMP_ACT_NOTIFY) {
+	/* a default notification (protect's learned list, src/runtime/learn.c): every call
+	 * the list refuses goes to the supervisor, which answers EPERM and counts it */
+	if (parse_action(defname, deret, &defact, &notify) < 0) {
 		bh_error_set(err, BH_ERR_INVALID, "linux.seccomp.defaultAction '%.40s'", defname);
 		goto out;
 	}
@@ -389,6 +391,8 @@ int bh_rt_seccomp_compile(const json_t *profile, const struct bh_rt_seccomp_opts
 				act = SCMP_ACT_ERRNO(ENOSYS); /* tools fall back to mount(2) */
 			}
 		}
+		if (defact == SCMP_ACT_NOTIFY && act == SCMP_ACT_ERRNO(EPERM))
+			act = SCMP_ACT_NOTIFY; /* refused the same way, and counted */
 		if (seccomp_rule_add(ctx, act, nr, 0) < 0 && act != defact) {
 			bh_error_set(err, BH_ERR_INTERNAL, "seccomp: adding the rule for %s",
 				     denied[i]);

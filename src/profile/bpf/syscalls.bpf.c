@@ -29,13 +29,16 @@
  * monitor (the learned allow-list installed with SCMP_ACT_LOG, so a call
  * outside it still reaches sys_enter): calls outside it are counted per
  * syscall in `hits`. protect: a call the filter refuses never reaches
- * sys_enter. fexit on __seccomp_filter sees the verdict, and only tasks
- * with a filter pay for it; where it does not load, sys_exit (the kernel
- * still runs it, with the refused number and -EPERM; a number outside the
- * allow-list cannot have run) and signal_generate (a kill: SIGSYS, si_code
- * SYS_SECCOMP, si_syscall the number). Those are attached only while a
- * protected container is armed, and sys_enter only while one learns or is
- * monitored: protect records nothing else.
+ * sys_enter. A refusal with EPERM is a seccomp user notification the
+ * runtime's supervisor answers and counts (src/runtime/notify.c): the
+ * recorder is not armed for it. A kill (SCMP_ACT_KILL_PROCESS) is seen by
+ * fexit on __seccomp_filter (only tasks with a filter pay for it) or, where
+ * that does not load, by signal_generate (SIGSYS, si_code SYS_SECCOMP,
+ * si_syscall the number): cheap, it runs for signals only. Those are
+ * attached only while a protected container is armed, and sys_enter only
+ * while one learns or is monitored: protect records nothing else. No
+ * sys_exit program: it would put every syscall of every task on the
+ * tracepoint slow path.
  *
  * No vmlinux.h: the kernel fields read are relocated with CO-RE.
  */
@@ -53,7 +56,6 @@
 #define X32_SYSCALL_BIT	 0x40000000
 #define NR_EXECVE_NATIVE 59
 #define MAX_TASKS	 65536
-#define EPERM_		 1
 #define SIGSYS_		 31
 #define SYS_SECCOMP_	 1
 #define AUDIT_ARCH_I386_ 0x40000003u
@@ -442,18 +444,6 @@ int rec_fork_btf(__u64 *ctx)
 	return on_fork((struct task_struct *)ctx[1], 1);
 }
 
-/* protect, SCMP_ACT_ERRNO, where fexit does not load: sys_exit with -EPERM */
-SEC("tp_btf/sys_exit")
-int rec_sys_exit_btf(__u64 *ctx)
-{
-	struct task_struct *t = bpf_get_current_task_btf();
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-
-	if ((long)ctx[1] != -EPERM_)
-		return 0;
-	return on_denied((long)regs->orig_ax, t->thread_info.status, 1);
-}
-
 SEC("tp_btf/signal_generate")
 int rec_signal_btf(__u64 *ctx)
 {
@@ -494,22 +484,6 @@ int rec_exit_raw(__u64 *ctx)
 
 	bpf_map_delete_elem(&armed_tid, &tid);
 	return 0;
-}
-
-SEC("raw_tp/sys_exit")
-int rec_sys_exit_raw(__u64 *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	struct task_struct *t;
-	unsigned long nr = 0;
-	__u32 status = 0;
-
-	if ((long)ctx[1] != -EPERM_)
-		return 0;
-	t = (struct task_struct *)bpf_get_current_task();
-	bpf_core_read(&status, sizeof(status), &t->thread_info.status);
-	bpf_core_read(&nr, sizeof(nr), &regs->orig_ax);
-	return on_denied((long)nr, status, 0);
 }
 
 SEC("raw_tp/signal_generate")
