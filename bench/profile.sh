@@ -14,8 +14,9 @@
 #       Target <= 3% (+3%). The loops' ratios are medians of the ratios
 #       round by round (robust to a load that drifts between rounds).
 #   (b) enforcing: the same loop under the learned profile (protect: the
-#       allow-list as the filter, the recorder armed for denials) against the
-#       default allow-list. Target <= 2%.
+#       allow-list as the filter, refusals answered and counted by the
+#       runtime's supervisor through seccomp user notification; nothing in
+#       BPF) against the default allow-list. Target <= 2%.
 #   (c) start: `bulkhead run` of /bin/true learning against not learning,
 #       the recorder's program set already loaded (another container is
 #       learning: the usual case on a busy host); and the first arm (the set
@@ -184,7 +185,7 @@ info "getppid, a no-op sys_enter program (kernel)" "$(m noop.g)" "$(m plain.g)" 
 info "open/read/close, a no-op sys_enter program" "$(m noop.io)" "$(m plain.io)" "$(ratio noop.io plain.io)" ns
 info "getppid, learning vs the no-op program" "$(m learn.g)" "$(m noop.g)" "$(ratio learn.g noop.g)" ns
 info "open/read/close, learning vs the no-op program" "$(m learn.io)" "$(m noop.io)" "$(ratio learn.io noop.io)" ns
-echo "(b) enforcing the learned profile (protect, recorder armed for denials; anchor: the default allow-list)"
+echo "(b) enforcing the learned profile (protect, refusals counted through user notification; anchor: the default allow-list)"
 verdict "getppid, protect" "$(m protect.g)" "$(m plain.g)" "$(ratio protect.g plain.g)" 1.02 ns
 verdict "open/read/close, protect" "$(m protect.io)" "$(m plain.io)" "$(ratio protect.io plain.io)" 1.02 ns
 echo "(c) container start, bulkhead run /bin/true (µs, median of $((k * REPS)); anchor: not learning)"
