@@ -3,7 +3,10 @@
  * The runtime library: config.json parsing (valid and hostile), IDs, signals, seccomp,
  * the terminal proxy of a foreground run.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -310,6 +313,34 @@ static void test_seccomp(void **state)
 	o.mounts = BH_MOUNTS_SUPERVISED;
 	assert_int_equal(bh_rt_seccomp_compile(p, &o, &prog, &n, &listener, &err), 0);
 	assert_true(listener);
+	free(prog);
+	json_decref(p);
+	/* a default notification (protect's learned list): a listener, and the runtime's EPERM
+	 * rules notify too (the supervisor answers EPERM and counts); ENOSYS ones stay */
+	o.mounts = BH_MOUNTS_DENY;
+	assert_int_equal(bh_json_parse("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"syscalls\":"
+				       "[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ALLOW\"}]}",
+				       strlen("{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"syscalls\":"
+					      "[{\"names\":[\"read\"],\"action\":"
+					      "\"SCMP_ACT_ALLOW\"}]}"),
+				       1 << 20, "t", &p, NULL),
+			 0);
+	listener = false;
+	assert_int_equal(bh_rt_seccomp_compile(p, &o, &prog, &n, &listener, &err), 0);
+	assert_true(listener);
+	{
+		const struct sock_filter *f = prog;
+		size_t notify = 0, eperm = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (f[i].code != (BPF_RET | BPF_K))
+				continue;
+			notify += f[i].k == SECCOMP_RET_USER_NOTIF;
+			eperm += f[i].k == (SECCOMP_RET_ERRNO | EPERM);
+		}
+		assert_true(notify > 0);
+		assert_int_equal(eperm, 0);
+	}
 	free(prog);
 	json_decref(p);
 	/* bad actions are errors */
