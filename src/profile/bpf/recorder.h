@@ -11,7 +11,7 @@
 #ifndef BULKHEAD_PROFILE_RECORDER_H
 #define BULKHEAD_PROFILE_RECORDER_H
 
-#define PROF_LAYOUT 2
+#define PROF_LAYOUT 3 /* 3: no sys_exit program (an older set keeps its own directory) */
 
 /* Syscall numbers 0..PROF_MAX_NR-1 per architecture (x32's reach 547). */
 #define PROF_MAX_NR 1024
