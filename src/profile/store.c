@@ -11,6 +11,19 @@
  *
  * A record is turned into names with libseccomp (already linked); a number
  * libseccomp cannot name counts as lost.
+ *
+ * Every container learning opens it at create and writes it at delete, so an
+ * open and a commit are kept cheap: one check of the schema (made and migrated
+ * only when it is not the current one), synchronous=NORMAL (a commit appends to
+ * the WAL, no fsync), and, for the runtime (bh_prof_store_keep_wal), no
+ * checkpoint at close (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the WAL and its index
+ * stay beside the file from one container to the next, instead of being
+ * checkpointed, synced and deleted at every close and made again (header and
+ * directory synced) by the next commit. SQLite checkpoints as the WAL reaches
+ * 1000 pages, and a user's command checkpoints at its close. A commit is atomic
+ * either way; as before, the last commits may be lost (never half-applied) on
+ * a power loss before the kernel writes them. A store made anew removes a WAL
+ * left beside a deleted one.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -162,6 +175,41 @@ static int migrate_denied(sqlite3 *db, struct bh_error **err)
 	return 0;
 }
 
+/*
+ * The schema is the current one, whole (then open makes and migrates nothing):
+ * one statement instead of the schema's and each migration's own checks, which
+ * every open paid. Checked against the tables themselves, as the migrations do.
+ */
+static bool schema_current(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = false;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT (SELECT user_version FROM pragma_user_version) >= 3"
+			       " AND (SELECT journal_mode FROM pragma_journal_mode) = 'wal'"
+			       " AND (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
+			       "      name IN ('profiles', 'reports', 'modes')) = 3"
+			       " AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND"
+			       "      name = 'reports_by_name')"
+			       " AND EXISTS (SELECT 1 FROM pragma_table_info('reports')"
+			       "      WHERE name = 'denied')",
+			       -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		ok = sqlite3_column_int(st, 0) == 1;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static void unlink_beside(const char *path, const char *suffix)
+{
+	char *p = bh_asprintf("%s%s", path, suffix);
+
+	if (unlink(p) < 0 && errno != ENOENT)
+		bh_debug("profile store: %s: %s", p, strerror(errno));
+	free(p);
+}
+
 int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out,
 		       struct bh_error **err)
 {
@@ -190,6 +238,9 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 			}
 			*slash = '/';
 		}
+		/* a WAL left by a store deleted without it would be replayed into the new one */
+		unlink_beside(p, "-wal");
+		unlink_beside(p, "-shm");
 		flags |= SQLITE_OPEN_CREATE;
 	} else if (!S_ISREG(st.st_mode)) {
 		bh_error_set(err, BH_ERR_INVALID, "not a regular file");
@@ -200,8 +251,11 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		goto fail;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	if (bh_sqlite_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", "opening",
-			   err) < 0 ||
+	if (bh_sqlite_exec(db, "PRAGMA synchronous = NORMAL;", "opening", err) < 0)
+		goto fail;
+	if (schema_current(db))
+		goto done;
+	if (bh_sqlite_exec(db, "PRAGMA journal_mode = WAL;", "opening", err) < 0 ||
 	    bh_sqlite_exec(
 		    db,
 		    "CREATE TABLE IF NOT EXISTS profiles ("
@@ -218,6 +272,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		    "creating the schema", err) < 0 ||
 	    prof_migrate_modes(db, err) < 0 || migrate_denied(db, err) < 0)
 		goto fail;
+done:
 	*out = bh_calloc(1, sizeof(**out));
 	(*out)->db = db;
 	(*out)->path = p;
@@ -229,6 +284,12 @@ fail:
 	bh_error_prefix(err, "profile store %s", p);
 	free(p);
 	return -1;
+}
+
+void bh_prof_store_keep_wal(struct bh_prof_store *s)
+{
+	if (s)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 }
 
 void bh_prof_store_close(struct bh_prof_store *s)

@@ -219,6 +219,7 @@ static int resolve_mode(const struct bh_rt_spec *spec, json_t **out, struct bh_e
 			bh_error_clear(err); /* no store yet: nothing learned, discover */
 			eff = "discover";
 		} else {
+			bh_prof_store_keep_wal(s);
 			if (bh_prof_store_mode(s, name, &m, err) < 0)
 				goto out;
 			eff = bh_json_str(m, "mode");
@@ -276,8 +277,10 @@ int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error
 	if (!name || !digest)
 		return bh_error_set(err, BH_ERR_INVALID,
 				    "the container's \"learn\" state is damaged");
-	if (bh_prof_store_open(NULL, false, &s, err) < 0 ||
-	    bh_prof_store_get(s, name, *digest ? digest : NULL, &p, err) < 0)
+	if (bh_prof_store_open(NULL, false, &s, err) < 0)
+		goto out;
+	bh_prof_store_keep_wal(s);
+	if (bh_prof_store_get(s, name, *digest ? digest : NULL, &p, err) < 0)
 		goto out;
 	oci = bh_prof_to_oci(p);
 	names = json_object_get(json_array_get(json_object_get(oci, "syscalls"), 0), "names");
@@ -528,6 +531,7 @@ int rt_learn_collect(const char *id, const char *dir, const json_t *state, struc
 	sessions = exec_sessions(dir);
 	if (bh_prof_store_open(NULL, true, &s, err) < 0)
 		goto out;
+	bh_prof_store_keep_wal(s);
 	if (strcmp(mode, "discover")) {
 		/* monitor, protect: what was outside the profile or refused is reported */
 		if (bh_prof_store_report(s, bh_json_str(l, "profile"), bh_json_str(l, "digest"), id,
