@@ -29,11 +29,35 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "lazy/bpf.h" /* before the skeleton: its calls go through the lazy pointers */
 #include "profile/syscalls.skel.h"
+
+/*
+ * The pinned set is driven with plain bpf(2) calls (rec_bpf_* below): arming,
+ * reading and removing a container load libbpf (and libelf, libz) only when the
+ * set is not pinned yet and set_load must load it; libbpf's functions of the
+ * same names would be the same syscalls.
+ */
+#undef bpf_obj_get
+#undef bpf_obj_pin
+#undef bpf_map_lookup_elem
+#undef bpf_map_update_elem
+#undef bpf_map_delete_elem
+#undef bpf_map_get_next_key
+#undef bpf_raw_tracepoint_open
+#undef libbpf_num_possible_cpus
+#define bpf_obj_get		 rec_bpf_obj_get
+#define bpf_obj_pin		 rec_bpf_obj_pin
+#define bpf_map_lookup_elem	 rec_bpf_map_lookup_elem
+#define bpf_map_update_elem	 rec_bpf_map_update_elem
+#define bpf_map_delete_elem	 rec_bpf_map_delete_elem
+#define bpf_map_get_next_key	 rec_bpf_map_get_next_key
+#define bpf_raw_tracepoint_open	 rec_bpf_raw_tracepoint_open
+#define libbpf_num_possible_cpus rec_num_possible_cpus
 
 #include "bulkhead/base.h"
 #include "bulkhead/profile.h"
@@ -81,6 +105,114 @@ struct set {
 	int fd[NMAPS];
 	int ncpu;
 };
+
+/* ---- bpf(2): -1 and errno on failure, as libbpf's ------------------------------------- */
+
+static int rec_bpf(int cmd, union bpf_attr *a)
+{
+	return (int)syscall(SYS_bpf, cmd, a, sizeof(*a));
+}
+
+static int rec_bpf_obj_get(const char *path)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t)path;
+	return rec_bpf(BPF_OBJ_GET, &a);
+}
+
+static int rec_bpf_obj_pin(int fd, const char *path)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.pathname = (uint64_t)(uintptr_t)path;
+	a.bpf_fd = (uint32_t)fd;
+	return rec_bpf(BPF_OBJ_PIN, &a);
+}
+
+static int rec_map_elem(int cmd, int fd, const void *key, void *value, uint64_t flags)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uint64_t)(uintptr_t)key;
+	a.value = (uint64_t)(uintptr_t)value;
+	a.flags = flags;
+	return rec_bpf(cmd, &a);
+}
+
+static int rec_bpf_map_lookup_elem(int fd, const void *key, void *value)
+{
+	return rec_map_elem(BPF_MAP_LOOKUP_ELEM, fd, key, value, 0);
+}
+
+static int rec_bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)
+{
+	return rec_map_elem(BPF_MAP_UPDATE_ELEM, fd, key, (void *)(uintptr_t)value, flags);
+}
+
+static int rec_bpf_map_delete_elem(int fd, const void *key)
+{
+	return rec_map_elem(BPF_MAP_DELETE_ELEM, fd, key, NULL, 0);
+}
+
+static int rec_bpf_map_get_next_key(int fd, const void *key, void *next)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uint64_t)(uintptr_t)key;
+	a.next_key = (uint64_t)(uintptr_t)next;
+	return rec_bpf(BPF_MAP_GET_NEXT_KEY, &a);
+}
+
+static int rec_bpf_raw_tracepoint_open(const char *name, int prog_fd)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.raw_tracepoint.name = (uint64_t)(uintptr_t)name;
+	a.raw_tracepoint.prog_fd = (uint32_t)prog_fd;
+	return rec_bpf(BPF_RAW_TRACEPOINT_OPEN, &a);
+}
+
+/* The CPUs a per-CPU value has a slot for: those /sys/devices/system/cpu/possible
+ * lists ("0-3,5"), or -errno. */
+static int rec_num_possible_cpus(void)
+{
+	struct bh_buf b = BH_BUF_INIT(4096);
+	char *p, *end;
+	long n = 0;
+
+	if (bh_read_file("/sys/devices/system/cpu/possible", &b, NULL) < 0 ||
+	    bh_buf_addc(&b, '\0', NULL) < 0)
+		goto bad;
+	for (p = b.data;;) {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p || lo < 0)
+			goto bad;
+		if (*end == '-') {
+			p = end + 1;
+			hi = strtol(p, &end, 10);
+			if (end == p || hi < lo)
+				goto bad;
+		}
+		n += hi - lo + 1;
+		if (*end != ',')
+			break;
+		p = end + 1;
+	}
+	bh_buf_release(&b);
+	return n > 0 && n <= 65536 ? (int)n : -EINVAL;
+bad:
+	bh_buf_release(&b);
+	return -EINVAL;
+}
 
 char *bh_prof_pin_dir(void)
 {
@@ -566,8 +698,7 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 	uint32_t slot;
 	int lock = -1, r = -1;
 
-	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
-	    cgroup_id(cg2_dir, &cgid, err) < 0)
+	if (id_key(id, &k, err) < 0 || cgroup_id(cg2_dir, &cgid, err) < 0)
 		goto out;
 	if (!cgroup_level(cg2_path)) {
 		bh_error_set(err, BH_ERR_USAGE, "the container is in the cgroup2 root");
@@ -590,7 +721,8 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 		bh_error_free(e);
 		e = NULL;
 		set_unpin_all(); /* whatever part of a set a crash left */
-		if (set_load(err) < 0 || set_open(&s, err) < 0)
+		if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || set_load(err) < 0 ||
+		    set_open(&s, err) < 0)
 			goto out;
 	}
 	release(&s, &k); /* a stale arming of the same id */
@@ -671,8 +803,8 @@ int bh_prof_recorder_read(const char *id, struct bh_prof_record *out, struct bh_
 	int lock = -1, r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
-	    (lock = lock_root(LOCK_SH, err)) < 0 || set_open(&s, err) < 0)
+	if (id_key(id, &k, err) < 0 || (lock = lock_root(LOCK_SH, err)) < 0 ||
+	    set_open(&s, err) < 0)
 		goto out;
 	if (bpf_map_lookup_elem(s.fd[M_IDS], &k, &cgid) < 0 ||
 	    bpf_map_lookup_elem(s.fd[M_CONTS], &cgid, &c) < 0 ||
@@ -747,9 +879,8 @@ int bh_prof_recorder_remove(const char *id, struct bh_error **err)
 
 	legacy_remove(id);
 	if (access(SET_DIR, F_OK) < 0 && errno == ENOENT)
-		return 0; /* nothing armed on the host: libbpf not even loaded */
-	if (bh_lazy_require(&bh_lazy_bpf, err) < 0 || id_key(id, &k, err) < 0 ||
-	    (lock = lock_root(LOCK_EX, err)) < 0)
+		return 0; /* nothing armed on the host */
+	if (id_key(id, &k, err) < 0 || (lock = lock_root(LOCK_EX, err)) < 0)
 		goto out;
 	if (set_open(&s, &e) < 0) {
 		r = e->code == BH_ERR_NOTFOUND ? 0 : -1; /* nothing pinned: nothing to do */
