@@ -127,7 +127,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 void bh_prof_store_close(struct bh_prof_store *s);
 /* Leave the WAL as it is at close (no checkpoint, no fsync, no delete): for the
  * runtime, which opens the store at every create and delete of a container
- * learning; SQLite still checkpoints as the WAL reaches 1000 pages. Commands a
+ * learning; its commits checkpoint as the WAL reaches a few pages. Commands a
  * user runs keep the default: the WAL checkpointed into the file at close. */
 void bh_prof_store_keep_wal(struct bh_prof_store *s);
 /*

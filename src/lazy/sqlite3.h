@@ -42,5 +42,6 @@
 #define sqlite3_prepare_v3	      BH_LAZY(sqlite3, sqlite3_prepare_v3)
 #define sqlite3_reset		      BH_LAZY(sqlite3, sqlite3_reset)
 #define sqlite3_step		      BH_LAZY(sqlite3, sqlite3_step)
+#define sqlite3_wal_autocheckpoint    BH_LAZY(sqlite3, sqlite3_wal_autocheckpoint)
 
 #endif

@@ -19,8 +19,9 @@
  * checkpoint at close (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE): the WAL and its index
  * stay beside the file from one container to the next, instead of being
  * checkpointed, synced and deleted at every close and made again (header and
- * directory synced) by the next commit. SQLite checkpoints as the WAL reaches
- * 1000 pages, and a user's command checkpoints at its close. A commit is atomic
+ * directory synced) by the next commit. The runtime's commits checkpoint as
+ * the WAL reaches KEEP_WAL_PAGES (every few containers), and a user's command
+ * checkpoints at its close. A commit is atomic
  * either way; as before, the last commits may be lost (never half-applied) on
  * a power loss before the kernel writes them. A store made anew removes a WAL
  * left beside a deleted one.
@@ -286,10 +287,17 @@ fail:
 	return -1;
 }
 
+/* The WAL's frames past which a commit of the runtime checkpoints (PASSIVE, the
+ * WAL then restarts): an open reads the WAL whole to rebuild its index (the
+ * -shm is reset when no other connection holds it), so it is kept short. */
+#define KEEP_WAL_PAGES 128
+
 void bh_prof_store_keep_wal(struct bh_prof_store *s)
 {
-	if (s)
-		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	if (!s)
+		return;
+	sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	sqlite3_wal_autocheckpoint(s->db, KEEP_WAL_PAGES);
 }
 
 void bh_prof_store_close(struct bh_prof_store *s)
