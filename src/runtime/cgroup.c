@@ -568,31 +568,34 @@ int rt_cgroup_enter(const struct rt_cgroup *cg, pid_t pid, struct bh_error **err
 	return 0;
 }
 
-int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **pids, size_t *n, struct bh_error **err)
-{
-	static const char *const pref[] = { "pids", "memory", "freezer", "unified", "cpu", NULL };
-	struct bh_buf b = BH_BUF_INIT(16 << 20);
-	const char *d = NULL;
-	char *path, *save = NULL, *line;
+/* Sub-cgroups below a container's: made by its processes (cgroupns, systemd)
+ * or by the host; followed this deep at most, this many in all. */
+#define CG_MAX_DEPTH 16
+#define CG_MAX_DIRS  4096
 
-	*pids = NULL;
-	*n = 0;
-	for (size_t i = 0; pref[i] && !d; i++)
-		d = dir_of(cg, pref[i]);
-	if (!d && cg->ndirs)
-		d = cg->dirs[0];
-	if (!d)
-		return 0;
-	path = bh_asprintf("%s/cgroup.procs", d);
-	if (bh_read_file(path, &b, err) < 0) {
-		free(path);
-		if (bh_error_errno(err ? *err : NULL) == ENOENT) {
-			bh_error_clear(err);
-			return 0;
-		}
-		return -1;
+/* Append the pids of dfd's cgroup.procs, then of every cgroup below it. */
+static int pids_below(int dfd, const char *where, unsigned depth, unsigned *ndirs, pid_t **pids,
+		      size_t *n, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(16 << 20);
+	char *save = NULL, *line;
+	struct dirent *e;
+	DIR *d;
+	int fd, r = 0;
+
+	if (++*ndirs > CG_MAX_DIRS || depth > CG_MAX_DEPTH)
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "cgroups: more than %d cgroups, or deeper than %d, below %s",
+				    CG_MAX_DIRS, CG_MAX_DEPTH, where);
+	fd = openat(dfd, "cgroup.procs", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : bh_error_sys(err, errno, "%s/cgroup.procs", where);
+	r = bh_buf_read_fd(&b, fd, "cgroup.procs", err);
+	close(fd);
+	if (r < 0) {
+		bh_buf_release(&b);
+		return bh_error_prefix(err, "cgroups below %s", where);
 	}
-	free(path);
 	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		uint64_t v;
 
@@ -602,7 +605,54 @@ int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **pids, size_t *n, struct b
 		(*pids)[(*n)++] = (pid_t)v;
 	}
 	bh_buf_release(&b);
-	return 0;
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0; /* gone meanwhile: nothing below it */
+	}
+	while (r == 0 && (e = readdir(d))) {
+		int sub;
+
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		r = pids_below(sub, where, depth + 1, ndirs, pids, n, err);
+		close(sub);
+	}
+	closedir(d);
+	return r;
+}
+
+int rt_cgroup_pids(const struct rt_cgroup *cg, pid_t **pids, size_t *n, struct bh_error **err)
+{
+	static const char *const pref[] = { "pids", "memory", "freezer", "unified", "cpu", NULL };
+	const char *d = NULL;
+	unsigned ndirs = 0;
+	int fd, r;
+
+	*pids = NULL;
+	*n = 0;
+	for (size_t i = 0; pref[i] && !d; i++)
+		d = dir_of(cg, pref[i]);
+	if (!d && cg->ndirs)
+		d = cg->dirs[0];
+	if (!d)
+		return 0;
+	fd = open(d, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : bh_error_sys(err, errno, "cgroups: %s", d);
+	/* the processes of the cgroups below too: a kill or a delete reaches them all */
+	r = pids_below(fd, d, 0, &ndirs, pids, n, err);
+	close(fd);
+	if (r < 0) {
+		free(*pids);
+		*pids = NULL;
+		*n = 0;
+	}
+	return r;
 }
 
 int rt_cgroup_frozen(const struct rt_cgroup *cg)
@@ -660,24 +710,74 @@ int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct bh_error **
 	return 0;
 }
 
+/* rmdir name in dfd, waiting out EBUSY while the last processes exit. */
+static int rmdir_wait(int dfd, const char *name)
+{
+	for (int tries = 0; unlinkat(dfd, name, AT_REMOVEDIR) < 0; tries++) {
+		struct timespec ts = { 0, 5000000 };
+
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY || tries >= 200)
+			return -1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/* Remove every cgroup below dfd, deepest first (a cgroup with children cannot go). */
+static int rmdir_below(int dfd, unsigned depth)
+{
+	struct dirent *e;
+	DIR *d;
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = 0;
+
+	if (depth > CG_MAX_DEPTH) {
+		errno = ELOOP;
+		return -1;
+	}
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		int sub;
+
+		if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			continue;
+		if (rmdir_below(sub, depth + 1) < 0 && !r)
+			r = -1;
+		close(sub);
+		if (rmdir_wait(dirfd(d), e->d_name) < 0 && !r)
+			r = -1;
+	}
+	closedir(d);
+	return r;
+}
+
 int rt_cgroup_destroy(const struct rt_cgroup *cg, struct bh_error **err)
 {
 	int r = 0;
 
 	for (size_t i = 0; i < cg->ndirs; i++) {
-		int tries = 0;
+		int fd = open(cg->dirs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-		while (rmdir(cg->dirs[i]) < 0) {
-			struct timespec ts = { 0, 5000000 };
-
-			if (errno == ENOENT)
-				break;
-			if (errno != EBUSY || ++tries > 200) {
-				r = bh_error_sys(err, errno, "cgroups: removing %s", cg->dirs[i]);
-				break;
-			}
-			nanosleep(&ts, NULL);
+		/* the cgroups made below the container's (by its processes or the host) first */
+		if (fd >= 0) {
+			if (rmdir_below(fd, 0) < 0 && !r)
+				r = bh_error_sys(err, errno,
+						 "cgroups: removing the cgroups below %s",
+						 cg->dirs[i]);
+			close(fd);
+		} else if (errno == ENOENT) {
+			continue;
 		}
+		if (rmdir_wait(AT_FDCWD, cg->dirs[i]) < 0 && !r)
+			r = bh_error_sys(err, errno, "cgroups: removing %s", cg->dirs[i]);
 	}
 	return r;
 }
