@@ -29,6 +29,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base.h"
+
+struct bh_ctr_opts; /* include/bulkhead/containers.h */
+
 #define BH_MON_COMM_MAX	     16	  /* the kernel's TASK_COMM_LEN */
 #define BH_MON_PATH_MAX	     512  /* exe, cwd, file and mount paths */
 #define BH_MON_ARGS_MAX	     1024 /* argv[1..], NUL-separated */
@@ -198,5 +202,81 @@ enum bh_mon_kind bh_mon_type_kind(enum bh_mon_type t);
 const char *bh_mon_type_name(enum bh_mon_type t);
 /* The type of a name; BH_MON_NONE when unknown. */
 enum bh_mon_type bh_mon_type_parse(const char *name);
+
+/* ---- sources: where events come from ------------------------------------ */
+
+/*
+ * A source hands out events one at a time, in the order it got them, to one
+ * reader (the pipeline's producer thread). Two kinds:
+ *  - the kernel (bh_mon_source_kernel): eBPF programs on the scheduler's
+ *    process tracepoints and, only for the types asked for, on sys_enter/
+ *    sys_exit with the dispatch done in BPF; events reach user space through
+ *    a ring buffer, are completed there (paths, the parent chain, the user's
+ *    name) and attributed to their container (include/bulkhead/containers.h,
+ *    by cgroup id, re-reading the inventory when an id is new);
+ *  - a replay (bh_mon_source_replay): JSON lines as bh_mon_event_to_json
+ *    writes them, for tests, for rules tried on recorded events, and for
+ *    events moved between hosts.
+ */
+struct bh_mon_source;
+
+/* Counters of a source, from its start. */
+struct bh_mon_stats {
+	uint64_t events;       /* events handed out */
+	uint64_t lost;	       /* events the kernel could not queue (ring full), all CPUs */
+	uint64_t truncated;    /* events with a field cut at its bound */
+	uint64_t unattributed; /* events of a cgroup that matched no container (host) */
+	uint64_t invalid;      /* replay: lines refused (each also fails its next call) */
+};
+
+/* The bit of a type in a type mask. */
+#define BH_MON_TYPE_BIT(t) (UINT64_C(1) << (t))
+
+struct bh_mon_kernel_opts {
+	/* How to find the containers events are attributed to; NULL = the
+	 * defaults of bh_ctr_list (this host, every engine). */
+	const struct bh_ctr_opts *containers;
+	/* The types wanted, as BH_MON_TYPE_BIT()s. EXECVE, EXECVEAT and
+	 * PROCEXIT come from the scheduler's tracepoints and cost the host
+	 * nothing measurable; any other type attaches sys_enter/sys_exit,
+	 * which makes every system call on the host slower: ask only for what
+	 * the rules and profiles loaded need. 0 = exec and exit only. */
+	uint64_t types;
+	/* The ring buffer's size in bytes (a power of 2 of at least a page);
+	 * 0 = 8 MiB. */
+	size_t ring_bytes;
+	/* Only events of containers (no host processes). */
+	bool containers_only;
+};
+
+/* Load and attach the programs (needs CAP_BPF/CAP_SYS_ADMIN and BTF). */
+int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_source **out,
+			 struct bh_error **err);
+/* Events from a JSON lines file ("-" = stdin), as bh_mon_event_to_json wrote them. */
+int bh_mon_source_replay(const char *path, struct bh_mon_source **out, struct bh_error **err);
+/*
+ * The next event into *ev: 1 when one was stored, 0 when none came within
+ * timeout_ms (-1 = wait without end) or the source has ended (see
+ * bh_mon_source_ended), <0 on an error (a replay line that is not an event:
+ * its line number and what was wrong; the next call goes on after it).
+ */
+int bh_mon_source_next(struct bh_mon_source *s, struct bh_mon_event *ev, int timeout_ms,
+		       struct bh_error **err);
+/* True once a source has nothing more to give (a replay's end). */
+bool bh_mon_source_ended(const struct bh_mon_source *s);
+void bh_mon_source_stats(const struct bh_mon_source *s, struct bh_mon_stats *st);
+void bh_mon_source_free(struct bh_mon_source *s);
+
+/* ---- events as JSON -------------------------------------------------------- */
+
+/*
+ * One event as a JSON object, the shape of every output (JSON lines, the
+ * webhook, the database): {"time", "type", "kind", "res", "proc": {...},
+ * "container": {...}, and "file", "net" or "args" for the kinds that have
+ * them}, empty fields left out. from_json reads that shape back strictly
+ * (unknown members and over-long strings refused, naming the member).
+ */
+int bh_mon_event_to_json(const struct bh_mon_event *ev, json_t **out, struct bh_error **err);
+int bh_mon_event_from_json(const json_t *j, struct bh_mon_event *ev, struct bh_error **err);
 
 #endif
