@@ -23,14 +23,25 @@
 #include "bulkhead/image.h"
 
 /*
+ * The annotations every bundle's config.json carries about its image, so the
+ * runtime's state, the container inventory and the monitor's events name the
+ * image of a container bulkhead made: the reference (the name the user gave,
+ * else the file opened), the manifest digest (none for a docker-archive, which
+ * has no manifest) and the image ID (the config digest).
+ */
+#define BH_ANN_BUNDLE_IMAGE	   "org.bulkhead.image"
+#define BH_ANN_BUNDLE_IMAGE_DIGEST "org.bulkhead.image.digest"
+#define BH_ANN_BUNDLE_IMAGE_ID	   "org.bulkhead.image.id"
+
+/*
  * Write an OCI runtime bundle: dir/rootfs (as bh_image_unpack) and
  * dir/config.json: the runtime's runc-compatible defaults (the mounts,
  * masked and read-only paths of `runc spec`, Docker's default capabilities,
  * a writable root) with the image's process: args = entrypoint + cmd, or
  * `args` when it is not NULL; env (PATH added when the image has none); cwd;
  * user resolved as runc does, through the image's /etc/passwd and /etc/group
- * read inside the unpacked root. `dir` must not exist or be empty; on error
- * it is left as it was.
+ * read inside the unpacked root; the BH_ANN_BUNDLE_IMAGE* annotations. `dir` must not exist or be
+ * empty; on error it is left as it was.
  */
 int bh_bundle_from_image(struct bh_image *img, const char *dir, char *const *args,
 			 const struct bh_unpack_opts *opts, struct bh_error **err);

@@ -52,6 +52,33 @@ static const char *default_path(json_t *process)
 	return NULL;
 }
 
+/* The BH_ANN_BUNDLE_IMAGE* annotations: what image the container runs. */
+static int image_annotations(const struct bh_image *img, json_t *config, struct bh_error **err)
+{
+	const char *ref = img->name ? img->name : img->source_ref ? img->source_ref : img->location;
+	json_t *ann = json_object_get(config, "annotations"), *v;
+
+	if (!json_is_object(ann)) {
+		ann = json_object();
+		if (!ann || json_object_set_new(config, "annotations", ann) < 0)
+			return bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+	}
+	if (ref) {
+		v = json_string(ref);
+		if (!v)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "image reference '%.200s' is not valid UTF-8", ref);
+		json_object_set_new(ann, BH_ANN_BUNDLE_IMAGE, v);
+	}
+	if (img->has_manifest && img->manifest_digest.str[0])
+		json_object_set_new(ann, BH_ANN_BUNDLE_IMAGE_DIGEST,
+				    json_string(img->manifest_digest.str));
+	if (img->config_digest.str[0])
+		json_object_set_new(ann, BH_ANN_BUNDLE_IMAGE_ID,
+				    json_string(img->config_digest.str));
+	return 0;
+}
+
 int bundle_image_config(const struct bh_image *img, int rootfd, char *const *args, json_t **out,
 			struct bh_error **err)
 {
@@ -114,6 +141,8 @@ int bundle_image_config(const struct bh_image *img, int rootfd, char *const *arg
 		goto out;
 	}
 
+	if (image_annotations(img, config, err) < 0)
+		goto out;
 	/* replaced in place: the keys keep the defaults' order */
 	json_object_set(process, "user", user);
 	json_object_set(process, "args", jargs);

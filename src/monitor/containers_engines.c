@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "../image/engine.h"
+#include "bulkhead/bundle.h"
 #include "containers_internal.h"
 
 #include "banned.h"
@@ -63,6 +64,12 @@ void bh_ctr_apply_annotations(struct bh_ctr *c)
 	set_if(&c->name, ann(c, "io.kubernetes.cri.container-name"));
 	set_if(&c->name, ann(c, "io.kubernetes.container.name"));
 	set_if(&c->name, ann(c, "nerdctl/name"));
+	/* what bulkhead's own bundles say (image bundle, run IMAGE) */
+	set_if(&c->image, ann(c, BH_ANN_BUNDLE_IMAGE));
+	if (!c->image_digest && ann(c, BH_ANN_BUNDLE_IMAGE_DIGEST))
+		c->image_digest = digest_of(ann(c, BH_ANN_BUNDLE_IMAGE_DIGEST));
+	if (!c->image_id && ann(c, BH_ANN_BUNDLE_IMAGE_ID))
+		c->image_id = digest_of(ann(c, BH_ANN_BUNDLE_IMAGE_ID));
 	set_if(&c->image, ann(c, "io.kubernetes.cri-o.ImageName"));
 	set_if(&c->image, ann(c, "io.kubernetes.cri.image-name"));
 	if (!c->image_id && ann(c, "io.kubernetes.cri-o.ImageRef"))
