@@ -211,6 +211,8 @@ int cmd_registry(int argc, char **argv, struct bh_cli *cli);
 int cmd_policy(int argc, char **argv, struct bh_cli *cli);
 /* rules check, test, fields (src/cli/rules.c) */
 int cmd_rules(int argc, char **argv, struct bh_cli *cli);
+/* `bulkhead monitor profile ...` (src/cli/monitor_profile.c). */
+int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli);
 /* admission serve (src/cli/admission.c) */
 int cmd_admission(int argc, char **argv, struct bh_cli *cli);
 

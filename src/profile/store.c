@@ -45,8 +45,6 @@
 #include "internal.h"
 #include "banned.h"
 
-#define SCHEMA_VERSION 1
-
 int bh_prof_name_check(const char *name, struct bh_error **err)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -177,6 +175,44 @@ static int migrate_denied(sqlite3 *db, struct bh_error **err)
 }
 
 /*
+ * Schema 4: behaviour profiles (behave.c), beside the syscall ones: a row per
+ * workload key and its items; their modes are rows of `modes` with kind
+ * "behaviour". Checked against the tables themselves, as migrate_denied is.
+ */
+static int migrate_behave(sqlite3 *db, struct bh_error **err)
+{
+	int v;
+
+	if (bh_sqlite_exec(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+		return -1;
+	v = user_version(db);
+	if (bh_sqlite_exec(
+		    db,
+		    "CREATE TABLE IF NOT EXISTS behave_profiles ("
+		    "  key TEXT NOT NULL PRIMARY KEY, zero_drift INTEGER NOT NULL DEFAULT 0,"
+		    "  overflowed INTEGER NOT NULL DEFAULT 0, lost INTEGER NOT NULL DEFAULT 0,"
+		    "  events INTEGER NOT NULL DEFAULT 0, first INTEGER NOT NULL DEFAULT 0,"
+		    "  last INTEGER NOT NULL DEFAULT 0, disc_first INTEGER NOT NULL DEFAULT 0,"
+		    "  disc_last INTEGER NOT NULL DEFAULT 0,"
+		    "  containers TEXT NOT NULL DEFAULT '[]', created TEXT NOT NULL,"
+		    "  updated TEXT NOT NULL) WITHOUT ROWID;"
+		    "CREATE TABLE IF NOT EXISTS behave_items ("
+		    "  key TEXT NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,"
+		    "  extra TEXT NOT NULL, count INTEGER NOT NULL, first INTEGER NOT NULL,"
+		    "  last INTEGER NOT NULL, PRIMARY KEY (key, kind, value, extra)) WITHOUT "
+		    "ROWID;",
+		    "upgrading the schema to 4 (behaviour profiles)", err) < 0 ||
+	    (v < 4 && bh_sqlite_exec(db, "PRAGMA user_version = 4;",
+				     "upgrading the schema to 4 (behaviour profiles)", err) < 0) ||
+	    bh_sqlite_exec(db, "COMMIT", "upgrading the schema to 4 (behaviour profiles)", err) <
+		    0) {
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * The schema is the current one, whole (then open makes and migrates nothing):
  * one statement instead of the schema's and each migration's own checks, which
  * every open paid. Checked against the tables themselves, as the migrations do.
@@ -187,10 +223,11 @@ static bool schema_current(sqlite3 *db)
 	bool ok = false;
 
 	if (sqlite3_prepare_v2(db,
-			       "SELECT (SELECT user_version FROM pragma_user_version) >= 3"
+			       "SELECT (SELECT user_version FROM pragma_user_version) >= 4"
 			       " AND (SELECT journal_mode FROM pragma_journal_mode) = 'wal'"
 			       " AND (SELECT count(*) FROM sqlite_master WHERE type = 'table' AND"
-			       "      name IN ('profiles', 'reports', 'modes')) = 3"
+			       "      name IN ('profiles', 'reports', 'modes', 'behave_profiles',"
+			       "      'behave_items')) = 5"
 			       " AND EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND"
 			       "      name = 'reports_by_name')"
 			       " AND EXISTS (SELECT 1 FROM pragma_table_info('reports')"
@@ -271,7 +308,8 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		    "  time TEXT NOT NULL);"
 		    "CREATE INDEX IF NOT EXISTS reports_by_name ON reports(name);",
 		    "creating the schema", err) < 0 ||
-	    prof_migrate_modes(db, err) < 0 || migrate_denied(db, err) < 0)
+	    prof_migrate_modes(db, err) < 0 || migrate_denied(db, err) < 0 ||
+	    migrate_behave(db, err) < 0)
 		goto fail;
 done:
 	*out = bh_calloc(1, sizeof(**out));

@@ -1,0 +1,1125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Behaviour profiles (include/bulkhead/behave.h): the in-memory model, the
+ * verdict of each event, and the batched writes to the profile store
+ * (tables behave_profiles and behave_items, schema 4 of store.c; modes in
+ * `modes` with kind "behaviour").
+ *
+ * Each profile held in memory is an open-addressing table of its items
+ * (kind, value, extra) → counters; profiles are chained in a fixed table of
+ * buckets by key. Learning a new item may collapse others (files into a
+ * subtree, peers into a network); the profile is then rewritten whole at the
+ * next flush, else only its changed items are.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "lazy/sqlite3.h"
+
+#include "bulkhead/base.h"
+#include "base/sqlite.h"
+#include "behave_internal.h"
+#include "banned.h"
+
+static const char *const kind_names[BH_BEHAVE_KIND_COUNT] = {
+	[BH_BEHAVE_NONE] = "none",	   [BH_BEHAVE_PROCESS] = "process",
+	[BH_BEHAVE_FILE] = "file",	   [BH_BEHAVE_LISTEN] = "listen",
+	[BH_BEHAVE_OUTBOUND] = "outbound", [BH_BEHAVE_INBOUND] = "inbound",
+	[BH_BEHAVE_DRIFT] = "drift",	   [BH_BEHAVE_PROFILE] = "profile",
+};
+
+const char *bh_behave_kind_name(enum bh_behave_kind k)
+{
+	return (unsigned)k < BH_BEHAVE_KIND_COUNT ? kind_names[k] : "?";
+}
+
+static int kind_parse(const char *s)
+{
+	for (int k = BH_BEHAVE_PROCESS; k <= BH_BEHAVE_INBOUND; k++)
+		if (s && !strcmp(s, kind_names[k]))
+			return k;
+	return -1;
+}
+
+const char *bh_behave_result_name(enum bh_behave_result r)
+{
+	static const char *const n[] = { "ignored", "learned", "known", "outside" };
+
+	return (unsigned)r < 4 ? n[r] : "?";
+}
+
+int beh_proto_parse(const char *s)
+{
+	return !s ? 0 : !strcmp(s, "tcp") ? IPPROTO_TCP : !strcmp(s, "udp") ? IPPROTO_UDP : 0;
+}
+
+const char *beh_proto_name(int proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+bool beh_path_ok(const char *p, size_t len)
+{
+	if (!len || len >= BH_MON_PATH_MAX || p[0] != '/' || strlen(p) != len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	for (size_t i = 1; i <= len; i++) {
+		/* a component starts at i, after the '/' at i - 1 */
+		size_t e = i;
+
+		while (e < len && p[e] != '/')
+			e++;
+		if (e == len && i == len)
+			break; /* a trailing '/' */
+		if (e == i || (e - i == 1 && p[i] == '.') ||
+		    (e - i == 2 && p[i] == '.' && p[i + 1] == '.'))
+			return false;
+		i = e;
+	}
+	return true;
+}
+
+/* ---- keys ------------------------------------------------------------------ */
+
+static bool key_char(char c)
+{
+	return bh_isalnum((unsigned char)c) || strchr("._:/@+=-", c);
+}
+
+int bh_behave_key_check(const char *key, struct bh_error **err)
+{
+	size_t n = key ? strlen(key) : 0;
+
+	if (!n || n >= BH_BEHAVE_KEY_MAX || key[0] == '-')
+		goto bad;
+	for (size_t i = 0; i < n; i++)
+		if (!key_char(key[i]))
+			goto bad;
+	return 0;
+bad:
+	return bh_error_set(err, BH_ERR_INVALID,
+			    "profile key '%.64s': 1 to %d bytes of letters, digits and ._:/@+=-, "
+			    "not starting with '-'",
+			    key ? key : "", BH_BEHAVE_KEY_MAX - 1);
+}
+
+/* n lower-case letters or digits at s. */
+static bool alnum_lower(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!bh_islower((unsigned char)s[i]) && !bh_isdigit((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!bh_isdigit((unsigned char)s[i]))
+			return false;
+	return n > 0;
+}
+
+/* The owner of a pod from its name: *kind, and the name's length kept. */
+static size_t pod_owner(const char *pod, const char **kind)
+{
+	size_t n = strlen(pod);
+	const char *d1 = strrchr(pod, '-'), *d2;
+
+	*kind = "pod";
+	if (!d1 || d1 == pod)
+		return n;
+	if (alnum_lower(d1 + 1, strlen(d1 + 1)) && strlen(d1 + 1) == 5) {
+		/* NAME-HASH-XXXXX (a ReplicaSet of a Deployment) or NAME-XXXXX */
+		for (d2 = d1 - 1; d2 > pod && *d2 != '-'; d2--)
+			;
+		if (d2 > pod && *d2 == '-' && d1 - d2 - 1 >= 6 && d1 - d2 - 1 <= 10 &&
+		    alnum_lower(d2 + 1, (size_t)(d1 - d2 - 1))) {
+			*kind = "deployment";
+			return (size_t)(d2 - pod);
+		}
+		*kind = "daemonset";
+		return (size_t)(d1 - pod);
+	}
+	if (all_digits(d1 + 1, strlen(d1 + 1))) {
+		*kind = "statefulset";
+		return (size_t)(d1 - pod);
+	}
+	return n;
+}
+
+int bh_behave_key(const struct bh_mon_event *ev, enum bh_behave_group g,
+		  char key[BH_BEHAVE_KEY_MAX])
+{
+	const struct bh_mon_container *c = &ev->container;
+	int n;
+
+	key[0] = 0;
+	if (!c->id[0])
+		return -1;
+	if (g == BH_BEHAVE_BY_POD && c->pod[0] && c->pod_namespace[0]) {
+		const char *kind;
+		size_t len = pod_owner(c->pod, &kind);
+
+		n = snprintf(key, BH_BEHAVE_KEY_MAX, "%s/%s/%.*s", c->pod_namespace, kind, (int)len,
+			     c->pod);
+	} else if (c->image_digest[0]) {
+		n = snprintf(key, BH_BEHAVE_KEY_MAX, "%s", c->image_digest);
+	} else if (c->image[0]) {
+		n = snprintf(key, BH_BEHAVE_KEY_MAX, "image:%s", c->image);
+	} else {
+		return -1;
+	}
+	if (n < 0)
+		return -1;
+	/* whatever the engine said, the key is one a user can type back */
+	for (char *p = key; *p; p++)
+		if (!key_char(*p))
+			*p = '_';
+	if (key[0] == '-')
+		key[0] = '_';
+	return 0;
+}
+
+/* ---- items ----------------------------------------------------------------- */
+
+uint32_t beh_hash(unsigned kind, const char *value, const char *extra)
+{
+	uint32_t h = 2166136261u ^ kind;
+
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	h = (h ^ 0xff) * 16777619u;
+	for (const unsigned char *p = (const unsigned char *)extra; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	return h;
+}
+
+struct beh_item *beh_find(const struct beh_profile *p, unsigned kind, const char *value,
+			  const char *extra)
+{
+	uint32_t h;
+
+	if (!p->cap)
+		return NULL;
+	h = beh_hash(kind, value, extra);
+	for (size_t i = h & (p->cap - 1);; i = (i + 1) & (p->cap - 1)) {
+		struct beh_item *it = p->tab[i];
+
+		if (!it)
+			return NULL;
+		if (it->hash == h && it->kind == kind && !strcmp(it->value, value) &&
+		    !strcmp(it->extra, extra))
+			return it;
+	}
+}
+
+static void tab_put(struct beh_profile *p, struct beh_item *it)
+{
+	size_t i;
+
+	if ((p->n + 1) * 4 > p->cap * 3) {
+		size_t ncap = p->cap ? p->cap * 2 : 16;
+		struct beh_item **old = p->tab;
+		size_t ocap = p->cap;
+
+		p->tab = bh_calloc(ncap, sizeof(*p->tab));
+		p->cap = ncap;
+		p->n = 0;
+		for (size_t k = 0; k < ocap; k++)
+			if (old[k])
+				tab_put(p, old[k]);
+		free(old);
+	}
+	for (i = it->hash & (p->cap - 1); p->tab[i]; i = (i + 1) & (p->cap - 1))
+		;
+	p->tab[i] = it;
+	p->n++;
+}
+
+static struct beh_item *item_new(unsigned kind, const char *value, const char *extra)
+{
+	struct beh_item *it = bh_calloc(1, sizeof(*it));
+
+	it->kind = (uint8_t)kind;
+	it->value = bh_strdup(value);
+	it->extra = bh_strdup(extra);
+	it->hash = beh_hash(kind, value, extra);
+	return it;
+}
+
+static void item_free(struct beh_item *it)
+{
+	if (!it)
+		return;
+	free(it->value);
+	free(it->extra);
+	free(it);
+}
+
+/* Drop the items drop() says, counting them into *count, *first, *last. */
+static size_t tab_drop(struct beh_profile *p, bool (*drop)(const struct beh_item *, const void *),
+		       const void *arg, uint64_t *count, uint64_t *first, uint64_t *last)
+{
+	struct beh_item **old = p->tab;
+	size_t ocap = p->cap, dropped = 0;
+
+	p->tab = bh_calloc(ocap, sizeof(*p->tab));
+	p->n = 0;
+	for (size_t k = 0; k < ocap; k++) {
+		struct beh_item *it = old[k];
+
+		if (!it)
+			continue;
+		if (drop(it, arg)) {
+			*count += it->count;
+			if (!*first || (it->first_ns && it->first_ns < *first))
+				*first = it->first_ns;
+			if (it->last_ns > *last)
+				*last = it->last_ns;
+			item_free(it);
+			dropped++;
+		} else {
+			tab_put(p, it);
+		}
+	}
+	free(old);
+	return dropped;
+}
+
+/* ---- profiles -------------------------------------------------------------- */
+
+static uint32_t key_hash(const char *key)
+{
+	return beh_hash(0, key, "") & (BEH_NBUCKETS - 1);
+}
+
+static void profile_free(struct beh_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->cap; i++)
+		item_free(p->tab[i]);
+	free(p->tab);
+	for (size_t i = 0; i < p->ncontainers; i++)
+		free(p->containers[i]);
+	free(p);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read key's mode and rule into p (no row: discover, no rule). */
+static int load_mode(struct bh_behave *b, struct beh_profile *p, struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(b->store->db,
+				    "SELECT m.mode, m.after, m.runs, m.target, m.quiet, "
+				    "(SELECT zero_drift FROM behave_profiles WHERE key = ?1) "
+				    "FROM modes m WHERE m.kind = '" BEH_MODES_KIND
+				    "' AND m.name = ?1",
+				    -1, &st, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		p->stored = true;
+		if (bh_prof_mode_parse((const char *)sqlite3_column_text(st, 0), &p->mode, NULL) <
+		    0)
+			p->mode = BH_PROF_DISCOVER;
+		p->has_rule = sqlite3_column_type(st, 2) != SQLITE_NULL &&
+			      bh_prof_mode_parse((const char *)sqlite3_column_text(st, 3),
+						 &p->rule.to, NULL) == 0;
+		if (p->has_rule) {
+			p->rule.seconds = sqlite3_column_double(st, 1);
+			p->rule.runs = (uint32_t)sqlite3_column_int64(st, 2);
+		}
+		p->quiet = sqlite3_column_int64(st, 4);
+		if (sqlite3_column_type(st, 5) != SQLITE_NULL)
+			p->zero_drift = sqlite3_column_int(st, 5) != 0;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return bh_sqlite_error(b->store->db, rc, "reading the mode", err);
+	return 0;
+}
+
+/* Read key's row and items into p. */
+static int load_profile(struct bh_behave *b, struct beh_profile *p, struct bh_error **err)
+{
+	sqlite3 *db = b->store->db;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(
+		db,
+		"SELECT zero_drift, overflowed, lost, events, first, last, "
+		"disc_first, disc_last, containers FROM behave_profiles WHERE key = ?",
+		-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	if (rc == SQLITE_ROW) {
+		const char *cs = (const char *)sqlite3_column_text(st, 8);
+		json_t *cj = cs ? json_loads(cs, 0, NULL) : NULL, *v;
+		size_t i;
+
+		p->stored = true;
+		p->zero_drift = sqlite3_column_int(st, 0) != 0;
+		p->overflowed = sqlite3_column_int(st, 1) != 0;
+		p->lost = sqlite3_column_int(st, 2) != 0;
+		p->events = (uint64_t)sqlite3_column_int64(st, 3);
+		p->first_ns = (uint64_t)sqlite3_column_int64(st, 4);
+		p->last_ns = (uint64_t)sqlite3_column_int64(st, 5);
+		p->disc_first_ns = (uint64_t)sqlite3_column_int64(st, 6);
+		p->disc_last_ns = (uint64_t)sqlite3_column_int64(st, 7);
+		json_array_foreach (cj, i, v)
+			if (json_is_string(v) && p->ncontainers < BEH_MAX_CONTAINERS)
+				p->containers[p->ncontainers++] = bh_strdup(json_string_value(v));
+		json_decref(cj);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE)
+		goto fail;
+	rc = sqlite3_prepare_v2(db,
+				"SELECT kind, value, extra, count, first, last FROM behave_items "
+				"WHERE key = ?",
+				-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int kind = kind_parse((const char *)sqlite3_column_text(st, 0));
+			const char *v = (const char *)sqlite3_column_text(st, 1);
+			const char *x = (const char *)sqlite3_column_text(st, 2);
+			struct beh_item *it;
+
+			if (kind < 0 || !v || !x)
+				continue; /* a kind of a newer bulkhead */
+			if (p->n >= b->o.max_items) {
+				p->overflowed = true;
+				continue;
+			}
+			it = item_new((unsigned)kind, v, x);
+			it->count = (uint64_t)sqlite3_column_int64(st, 3);
+			it->first_ns = (uint64_t)sqlite3_column_int64(st, 4);
+			it->last_ns = (uint64_t)sqlite3_column_int64(st, 5);
+			tab_put(p, it);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	return load_mode(b, p, err);
+fail:
+	return bh_sqlite_error(db, sqlite3_errcode(db), "reading", err);
+}
+
+static void unlink_profile(struct bh_behave *b, struct beh_profile *p)
+{
+	struct beh_profile **pp = &b->buckets[key_hash(p->key)];
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	if (*pp) {
+		*pp = p->next;
+		b->nprof--;
+	}
+}
+
+/* Make room for one more profile: flush, then drop the least recently used. */
+static int evict(struct bh_behave *b, struct bh_error **err)
+{
+	struct beh_profile *lru = NULL;
+
+	if (!b->o.check && bh_behave_flush(b, err) < 0)
+		return -1;
+	for (size_t i = 0; i < BEH_NBUCKETS; i++)
+		for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
+			if (!lru || p->used < lru->used)
+				lru = p;
+	if (lru) {
+		unlink_profile(b, lru);
+		profile_free(lru);
+	}
+	return 0;
+}
+
+static struct beh_profile *get_profile(struct bh_behave *b, const char *key, struct bh_error **err)
+{
+	uint32_t h = key_hash(key);
+	struct beh_profile *p;
+
+	for (p = b->buckets[h]; p; p = p->next)
+		if (!strcmp(p->key, key))
+			return p;
+	if (b->nprof >= b->o.max_profiles && evict(b, err) < 0)
+		return NULL;
+	p = bh_calloc(1, sizeof(*p));
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	if (load_profile(b, p, err) < 0) {
+		bh_error_prefix(err, "behaviour profile %s", key);
+		profile_free(p);
+		return NULL;
+	}
+	p->next = b->buckets[h];
+	b->buckets[h] = p;
+	b->nprof++;
+	return p;
+}
+
+int bh_behave_open(const struct bh_behave_opts *o, struct bh_behave **out, struct bh_error **err)
+{
+	static const struct bh_behave_opts none = { 0 };
+	struct bh_behave *b;
+
+	*out = NULL;
+	if (!o)
+		o = &none;
+	if (o->learn && o->check)
+		return bh_error_set(err, BH_ERR_USAGE, "learn and check at once");
+	if (o->key && bh_behave_key_check(o->key, err) < 0)
+		return -1;
+	if (o->max_items > BEH_MAX_ITEMS_LIMIT)
+		return bh_error_set(err, BH_ERR_LIMIT, "max_items over %d", BEH_MAX_ITEMS_LIMIT);
+	b = bh_calloc(1, sizeof(*b));
+	b->o = *o;
+	b->key = o->key ? bh_strdup(o->key) : NULL;
+	b->o.key = b->key;
+	b->o.store = NULL;
+	if (!b->o.flush_events)
+		b->o.flush_events = 4096;
+	if (!b->o.flush_ms)
+		b->o.flush_ms = 5000;
+	if (!b->o.max_items)
+		b->o.max_items = BEH_DEF_MAX_ITEMS;
+	if (!b->o.max_profiles)
+		b->o.max_profiles = 1024;
+	if (!b->o.file_collapse)
+		b->o.file_collapse = 16;
+	if (!b->o.peer_collapse)
+		b->o.peer_collapse = 8;
+	if (bh_prof_store_open(o->store, !o->check, &b->store, err) < 0) {
+		free(b->key);
+		free(b);
+		return -1;
+	}
+	b->last_flush_ms = (uint64_t)now_ms();
+	*out = b;
+	return 0;
+}
+
+void bh_behave_close(struct bh_behave *b)
+{
+	struct bh_error *err = NULL;
+
+	if (!b)
+		return;
+	if (!b->o.check && bh_behave_flush(b, &err) < 0) {
+		bh_warn("behaviour profiles: %s", bh_error_message(err));
+		bh_error_clear(&err);
+	}
+	for (size_t i = 0; i < BEH_NBUCKETS; i++) {
+		struct beh_profile *p = b->buckets[i], *n;
+
+		for (; p; p = n) {
+			n = p->next;
+			profile_free(p);
+		}
+	}
+	bh_prof_store_close(b->store);
+	free(b->key);
+	free(b);
+}
+
+void bh_behave_lost(struct bh_behave *b, uint64_t n)
+{
+	if (!b || !n)
+		return;
+	for (size_t i = 0; i < BEH_NBUCKETS; i++)
+		for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
+			if (p->mode == BH_PROF_DISCOVER || b->o.learn) {
+				p->lost = true;
+				p->dirty = true;
+			}
+}
+
+/* ---- what an event is ------------------------------------------------------ */
+
+/* The item an event is about, and whether learning keeps it. */
+struct cand {
+	enum bh_behave_kind kind;
+	char value[BH_MON_PATH_MAX + 8];
+	char extra[BH_MON_PATH_MAX];
+	/* outbound: the address's network ("10.1.2.0/24"), and the address bytes */
+	char net[64];
+	int family;
+	uint8_t addr[16];
+	bool ok; /* the call succeeded: learning keeps it */
+};
+
+static bool is_write(uint32_t flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & (O_CREAT | O_TRUNC | O_APPEND));
+}
+
+static void net_of(int family, const uint8_t *addr, char *out, size_t n)
+{
+	uint8_t a[16] = { 0 };
+	char s[INET6_ADDRSTRLEN];
+
+	if (family == AF_INET) {
+		memcpy(a, addr, 3);
+		inet_ntop(AF_INET, a, s, sizeof(s));
+		snprintf(out, n, "%s/24", s);
+	} else {
+		memcpy(a, addr, 8);
+		inet_ntop(AF_INET6, a, s, sizeof(s));
+		snprintf(out, n, "%s/64", s);
+	}
+}
+
+static bool candidate(const struct bh_mon_event *ev, struct cand *c)
+{
+	const struct bh_mon_net *nt = &ev->net;
+	int proto = nt->proto == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
+	char s[INET6_ADDRSTRLEN];
+
+	memset(c, 0, sizeof(*c));
+	c->ok = ev->res >= 0;
+	switch (bh_mon_type_kind(ev->type)) {
+	case BH_MON_KIND_EXEC:
+		if (ev->proc.exe[0] != '/' && strncmp(ev->proc.exe, "memfd:", 6))
+			return false;
+		c->kind = BH_BEHAVE_PROCESS;
+		snprintf(c->value, sizeof(c->value), "%s", ev->proc.exe);
+		snprintf(c->extra, sizeof(c->extra), "%s",
+			 ev->proc.nancestors ? ev->proc.ancestors[0].exe : "");
+		return true;
+	case BH_MON_KIND_OPEN: {
+		const char *slash = strrchr(ev->file.path, '/');
+
+		if (ev->file.path[0] != '/' || !is_write(ev->file.flags) || !slash)
+			return false;
+		c->kind = BH_BEHAVE_FILE;
+		snprintf(c->value, sizeof(c->value), "%.*s/", (int)(slash - ev->file.path),
+			 ev->file.path);
+		return beh_path_ok(c->value, strlen(c->value));
+	}
+	case BH_MON_KIND_NET:
+		if (nt->family != AF_INET && nt->family != AF_INET6)
+			return false;
+		if (ev->type == BH_MON_LISTEN) {
+			if (!nt->lport)
+				return false;
+			c->kind = BH_BEHAVE_LISTEN;
+			snprintf(c->value, sizeof(c->value), "%s/%u", beh_proto_name(proto),
+				 nt->lport);
+		} else if (ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4) {
+			if (!nt->lport)
+				return false;
+			c->kind = BH_BEHAVE_INBOUND;
+			snprintf(c->value, sizeof(c->value), "%s/%u", beh_proto_name(proto),
+				 nt->lport);
+		} else if (ev->type == BH_MON_CONNECT) {
+			if (!nt->rport)
+				return false;
+			c->kind = BH_BEHAVE_OUTBOUND;
+			c->family = nt->family;
+			memcpy(c->addr, nt->raddr, 16);
+			inet_ntop(nt->family, nt->raddr, s, sizeof(s));
+			snprintf(c->value, sizeof(c->value), "%s", s);
+			snprintf(c->extra, sizeof(c->extra), "%s/%u", beh_proto_name(proto),
+				 nt->rport);
+			net_of(nt->family, nt->raddr, c->net, sizeof(c->net));
+			c->ok = ev->res >= 0 || ev->res == -115; /* EINPROGRESS */
+		} else {
+			return false;
+		}
+		return true;
+	default: return false;
+	}
+}
+
+/* The item of p that covers c, or NULL. */
+static struct beh_item *covered(const struct beh_profile *p, const struct cand *c)
+{
+	struct beh_item *it = beh_find(p, c->kind, c->value, c->extra);
+	char pre[BH_MON_PATH_MAX + 8];
+
+	if (it)
+		return it;
+	if (c->kind == BH_BEHAVE_OUTBOUND)
+		return beh_find(p, c->kind, c->net, c->extra);
+	if (c->kind != BH_BEHAVE_FILE)
+		return NULL;
+	/* a subtree item of the directory or of one of its ancestors: "/a/b/" + "**" */
+	for (size_t n = strlen(c->value); n > 1; n--) {
+		if (c->value[n - 1] != '/')
+			continue;
+		snprintf(pre, sizeof(pre), "%.*s**", (int)n, c->value);
+		if ((it = beh_find(p, BH_BEHAVE_FILE, pre, "")))
+			return it;
+	}
+	return NULL;
+}
+
+/* The parent directory of a file item "/a/b/" → "/a/" into out; false for "/". */
+static bool parent_dir(const char *dir, char *out, size_t n)
+{
+	size_t len = strlen(dir);
+
+	if (len < 2)
+		return false;
+	len--; /* the trailing '/' */
+	while (len > 0 && dir[len - 1] != '/')
+		len--;
+	if (!len)
+		return false;
+	snprintf(out, n, "%.*s", (int)len, dir);
+	return true;
+}
+
+static bool under_dir(const struct beh_item *it, const void *arg)
+{
+	const char *pre = arg;
+
+	return it->kind == BH_BEHAVE_FILE && !strncmp(it->value, pre, strlen(pre));
+}
+
+struct peer_net {
+	const char *extra;
+	int family;
+	const uint8_t *addr;
+};
+
+static bool in_net(const struct beh_item *it, const void *arg)
+{
+	const struct peer_net *pn = arg;
+	uint8_t a[16];
+
+	if (it->kind != BH_BEHAVE_OUTBOUND || strcmp(it->extra, pn->extra) ||
+	    inet_pton(pn->family, it->value, a) != 1)
+		return false;
+	return !memcmp(a, pn->addr, pn->family == AF_INET ? 3 : 8);
+}
+
+/* Count the items in(arg) says. */
+static size_t count_items(const struct beh_profile *p,
+			  bool (*in)(const struct beh_item *, const void *), const void *arg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->cap; i++)
+		if (p->tab[i] && in(p->tab[i], arg))
+			n++;
+	return n;
+}
+
+static bool child_of(const struct beh_item *it, const void *arg)
+{
+	char par[BH_MON_PATH_MAX + 8];
+
+	return it->kind == BH_BEHAVE_FILE && parent_dir(it->value, par, sizeof(par)) &&
+	       !strcmp(par, arg);
+}
+
+/* Add c to p, collapsing past the thresholds; the item now covering c. */
+static struct beh_item *learn(struct bh_behave *b, struct beh_profile *p, struct cand *c,
+			      uint64_t ts)
+{
+	uint64_t count = 0, first = 0, last = 0;
+	struct beh_item *it;
+
+	if (c->kind == BH_BEHAVE_FILE) {
+		char par[BH_MON_PATH_MAX + 8];
+
+		/* the (file_collapse + 1)-th subdirectory of one directory (not "/"):
+		 * that directory's subtree instead */
+		if (parent_dir(c->value, par, sizeof(par)) && strcmp(par, "/") &&
+		    count_items(p, child_of, par) >= b->o.file_collapse) {
+			tab_drop(p, under_dir, par, &count, &first, &last);
+			snprintf(c->value, sizeof(c->value), "%.*s**", BH_MON_PATH_MAX, par);
+			p->rewrite = true;
+		}
+	} else if (c->kind == BH_BEHAVE_OUTBOUND) {
+		struct peer_net pn = { c->extra, c->family, c->addr };
+
+		if (count_items(p, in_net, &pn) >= b->o.peer_collapse) {
+			tab_drop(p, in_net, &pn, &count, &first, &last);
+			snprintf(c->value, sizeof(c->value), "%s", c->net);
+			p->rewrite = true;
+		}
+	}
+	it = item_new(c->kind, c->value, c->extra);
+	it->count = count;
+	it->first_ns = first && first < ts ? first : ts;
+	it->last_ns = last > ts ? last : ts;
+	tab_put(p, it);
+	return it;
+}
+
+static void note_container(struct beh_profile *p, const char *id)
+{
+	if (!id[0])
+		return;
+	for (size_t i = 0; i < p->ncontainers; i++)
+		if (!strcmp(p->containers[i], id))
+			return;
+	if (p->ncontainers < BEH_MAX_CONTAINERS) {
+		p->containers[p->ncontainers++] = bh_strdup(id);
+		p->dirty = true;
+	}
+}
+
+static void verdict_value(struct bh_behave_verdict *v, const struct cand *c)
+{
+	switch (c->kind) {
+	case BH_BEHAVE_PROCESS:
+		snprintf(v->value, sizeof(v->value), "%s <- %s", c->value,
+			 c->extra[0] ? c->extra : "?");
+		break;
+	case BH_BEHAVE_OUTBOUND: {
+		const char *slash = strchr(c->extra, '/');
+		bool v6 = c->family == AF_INET6;
+
+		snprintf(v->value, sizeof(v->value), "%.*s %s%s%s:%s",
+			 slash ? (int)(slash - c->extra) : 0, c->extra, v6 ? "[" : "", c->value,
+			 v6 ? "]" : "", slash ? slash + 1 : "");
+		break;
+	}
+	default: snprintf(v->value, sizeof(v->value), "%s", c->value);
+	}
+}
+
+int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
+		      struct bh_behave_verdict *out, struct bh_error **err)
+{
+	struct beh_profile *p;
+	struct beh_item *it;
+	struct cand c;
+	enum bh_prof_mode mode;
+	uint64_t ms;
+
+	memset(out, 0, sizeof(*out));
+	if (!candidate(ev, &c))
+		return 0;
+	if (b->key)
+		snprintf(out->key, sizeof(out->key), "%s", b->key);
+	else if (bh_behave_key(ev, b->o.group, out->key) < 0)
+		return 0;
+	if (!(p = get_profile(b, out->key, err)))
+		return -1;
+	p->used = ++b->tick;
+	mode = b->o.learn ? BH_PROF_DISCOVER : p->mode;
+	if (b->o.check && mode == BH_PROF_DISCOVER)
+		mode = BH_PROF_MONITOR;
+	out->mode = mode;
+	out->overflowed = p->overflowed;
+	if (b->o.check && !p->stored) {
+		out->result = BH_BEHAVE_OUTSIDE;
+		out->kind = BH_BEHAVE_PROFILE;
+		snprintf(out->value, sizeof(out->value), "no profile for %s", p->key);
+		return 0;
+	}
+	if (!b->o.check) {
+		p->events++;
+		if (!p->first_ns || (ev->ts_ns && ev->ts_ns < p->first_ns))
+			p->first_ns = ev->ts_ns;
+		if (ev->ts_ns > p->last_ns)
+			p->last_ns = ev->ts_ns;
+		note_container(p, ev->container.id);
+		p->dirty = p->active = true;
+	}
+	verdict_value(out, &c);
+	if (mode != BH_PROF_DISCOVER && p->zero_drift && c.kind == BH_BEHAVE_PROCESS &&
+	    (ev->proc.exe_upper_layer || ev->proc.exe_from_memfd)) {
+		out->result = BH_BEHAVE_OUTSIDE;
+		out->kind = BH_BEHAVE_DRIFT;
+		snprintf(out->value, sizeof(out->value), "%s (%s)", c.value,
+			 ev->proc.exe_from_memfd ? "run from memory" : "not from the image");
+		goto outside;
+	}
+	out->kind = c.kind;
+	it = covered(p, &c);
+	if (mode == BH_PROF_DISCOVER) {
+		if (!it && c.ok) {
+			if (p->n >= b->o.max_items) {
+				p->overflowed = out->overflowed = true;
+				p->dirty = true;
+				out->result = BH_BEHAVE_IGNORED;
+				goto flush;
+			}
+			it = learn(b, p, &c, ev->ts_ns);
+			p->learned = true;
+			out->result = BH_BEHAVE_LEARNED;
+		} else {
+			out->result = it ? BH_BEHAVE_KNOWN : BH_BEHAVE_IGNORED;
+		}
+		if (!p->disc_first_ns || (ev->ts_ns && ev->ts_ns < p->disc_first_ns))
+			p->disc_first_ns = ev->ts_ns;
+		if (ev->ts_ns > p->disc_last_ns)
+			p->disc_last_ns = ev->ts_ns;
+	} else if (it) {
+		out->result = BH_BEHAVE_KNOWN;
+	} else {
+		out->result = BH_BEHAVE_OUTSIDE;
+		goto outside;
+	}
+	if (it && !b->o.check) {
+		it->count++;
+		if (ev->ts_ns > it->last_ns)
+			it->last_ns = ev->ts_ns;
+		it->dirty = true;
+	}
+	goto flush;
+outside:
+	out->block = mode == BH_PROF_PROTECT && !p->overflowed;
+flush:
+	if (b->o.check)
+		return 0;
+	ms = (uint64_t)now_ms();
+	if (++b->since_flush >= b->o.flush_events || ms - b->last_flush_ms >= b->o.flush_ms)
+		return bh_behave_flush(b, err);
+	return 0;
+}
+
+/* ---- flush ----------------------------------------------------------------- */
+
+static int write_item(sqlite3_stmt *st, const char *key, const struct beh_item *it)
+{
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind_names[it->kind], -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, it->value, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, it->extra, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (int64_t)it->count);
+	sqlite3_bind_int64(st, 6, (int64_t)it->first_ns);
+	sqlite3_bind_int64(st, 7, (int64_t)it->last_ns);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static char *containers_json(const struct beh_profile *p)
+{
+	json_t *a = json_array();
+	char *s;
+
+	for (size_t i = 0; i < p->ncontainers; i++)
+		json_array_append_new(a, json_string(p->containers[i]));
+	s = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return s;
+}
+
+/* The promotion rule at a flush of a profile in discover that had events. */
+static int promote(struct bh_behave *b, struct beh_profile *p, const char *now,
+		   struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	double seconds;
+	char *why = NULL;
+	bool met;
+	int rc;
+
+	if (!p->has_rule || p->mode != BH_PROF_DISCOVER || !p->active)
+		return 0;
+	p->quiet = p->learned ? 0 : p->quiet + 1;
+	seconds = p->disc_last_ns > p->disc_first_ns
+			  ? (double)(p->disc_last_ns - p->disc_first_ns) / 1e9
+			  : 0;
+	met = bh_prof_rule_met(&p->rule, (uint64_t)p->quiet, seconds,
+			       p->lost || p->overflowed ? 1 : 0, &why);
+	rc = sqlite3_prepare_v2(
+		b->store->db,
+		"UPDATE modes SET quiet = ?2, mode = CASE WHEN ?3 THEN ?4 ELSE mode "
+		"END, changed = CASE WHEN ?3 THEN ?5 ELSE changed END, reason = CASE "
+		"WHEN ?3 THEN ?6 ELSE reason END, automatic = CASE WHEN ?3 THEN 1 "
+		"ELSE automatic END, last_new = CASE WHEN ?7 THEN ?5 ELSE last_new "
+		"END WHERE kind = '" BEH_MODES_KIND "' AND name = ?1",
+		-1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, p->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, p->quiet);
+		sqlite3_bind_int(st, 3, met);
+		sqlite3_bind_text(st, 4, bh_prof_mode_name(p->rule.to), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 5, now, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, why, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 7, p->learned);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	free(why);
+	if (rc != SQLITE_DONE)
+		return bh_sqlite_error(b->store->db, rc, "promoting", err);
+	if (met)
+		p->mode = p->rule.to;
+	return 0;
+}
+
+int bh_behave_flush(struct bh_behave *b, struct bh_error **err)
+{
+	sqlite3 *db = b->store->db;
+	sqlite3_stmt *prof = NULL, *item = NULL, *del = NULL;
+	char now[BH_TIME_MAX];
+	bool any = false;
+	int rc = SQLITE_OK;
+
+	b->since_flush = 0;
+	b->last_flush_ms = (uint64_t)now_ms();
+	if (b->o.check)
+		return 0;
+	for (size_t i = 0; i < BEH_NBUCKETS && !any; i++)
+		for (struct beh_profile *p = b->buckets[i]; p && !any; p = p->next)
+			any = p->dirty;
+	if (any) {
+		bh_time_rfc3339(NULL, 0, now);
+		if (bh_sqlite_exec(db, "BEGIN IMMEDIATE", "locking the store", err) < 0)
+			goto fail;
+		rc = sqlite3_prepare_v2(
+			db,
+			"INSERT INTO behave_profiles (key, overflowed, lost, events, first, last, "
+			"disc_first, disc_last, containers, created, updated) VALUES (?1, ?2, ?3, "
+			"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10) ON CONFLICT (key) DO UPDATE SET "
+			"overflowed = ?2, lost = ?3, events = ?4, first = ?5, last = ?6, "
+			"disc_first = ?7, disc_last = ?8, containers = ?9, updated = ?10",
+			-1, &prof, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(
+				db,
+				"INSERT OR REPLACE INTO behave_items VALUES (?, ?, ?, ?, ?, ?, ?)",
+				-1, &item, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(db, "DELETE FROM behave_items WHERE key = ?", -1,
+						&del, NULL);
+		for (size_t i = 0; i < BEH_NBUCKETS && rc == SQLITE_OK; i++) {
+			for (struct beh_profile *p = b->buckets[i]; p && rc == SQLITE_OK;
+			     p = p->next) {
+				char *cj;
+
+				if (!p->dirty)
+					continue;
+				cj = containers_json(p);
+				sqlite3_reset(prof);
+				sqlite3_bind_text(prof, 1, p->key, -1, SQLITE_STATIC);
+				sqlite3_bind_int(prof, 2, p->overflowed);
+				sqlite3_bind_int(prof, 3, p->lost);
+				sqlite3_bind_int64(prof, 4, (int64_t)p->events);
+				sqlite3_bind_int64(prof, 5, (int64_t)p->first_ns);
+				sqlite3_bind_int64(prof, 6, (int64_t)p->last_ns);
+				sqlite3_bind_int64(prof, 7, (int64_t)p->disc_first_ns);
+				sqlite3_bind_int64(prof, 8, (int64_t)p->disc_last_ns);
+				sqlite3_bind_text(prof, 9, cj, -1, SQLITE_TRANSIENT);
+				sqlite3_bind_text(prof, 10, now, -1, SQLITE_STATIC);
+				rc = sqlite3_step(prof) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+				free(cj);
+				if (rc == SQLITE_OK && p->rewrite) {
+					sqlite3_reset(del);
+					sqlite3_bind_text(del, 1, p->key, -1, SQLITE_STATIC);
+					if (sqlite3_step(del) != SQLITE_DONE)
+						rc = SQLITE_ERROR;
+				}
+				for (size_t k = 0; k < p->cap && rc == SQLITE_OK; k++)
+					if (p->tab[k] && (p->tab[k]->dirty || p->rewrite) &&
+					    write_item(item, p->key, p->tab[k]) < 0)
+						rc = SQLITE_ERROR;
+			}
+		}
+		if (rc != SQLITE_OK) {
+			bh_sqlite_error(db, sqlite3_errcode(db), "writing", err);
+			goto fail;
+		}
+		for (size_t i = 0; i < BEH_NBUCKETS; i++)
+			for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
+				if (p->dirty && promote(b, p, now, err) < 0)
+					goto fail;
+		if (bh_sqlite_exec(db, "COMMIT", "committing", err) < 0)
+			goto fail;
+		for (size_t i = 0; i < BEH_NBUCKETS; i++)
+			for (struct beh_profile *p = b->buckets[i]; p; p = p->next) {
+				if (!p->dirty)
+					continue;
+				for (size_t k = 0; k < p->cap; k++)
+					if (p->tab[k])
+						p->tab[k]->dirty = false;
+				p->dirty = p->rewrite = p->learned = p->active = false;
+				p->stored = true;
+			}
+	}
+	sqlite3_finalize(prof);
+	sqlite3_finalize(item);
+	sqlite3_finalize(del);
+	prof = item = del = NULL;
+	/* what the command line changed since */
+	for (size_t i = 0; i < BEH_NBUCKETS; i++)
+		for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
+			if (load_mode(b, p, err) < 0)
+				goto fail_read;
+	return 0;
+fail:
+	sqlite3_finalize(prof);
+	sqlite3_finalize(item);
+	sqlite3_finalize(del);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	prof_full_hint(b->store->path, err);
+fail_read:
+	return bh_error_prefix(err, "behaviour profiles: profile store %s", b->store->path);
+}
+
+/* A JSON string of s; bytes that are not UTF-8 (a path from the kernel may
+ * have them) become '?'. */
+static json_t *str_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+
+	if (j)
+		return j;
+	c = bh_strdup(s);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+json_t *bh_behave_verdict_json(const struct bh_behave_verdict *v, const struct bh_mon_event *ev)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "key", str_json(v->key));
+	json_object_set_new(o, "mode", json_string(bh_prof_mode_name(v->mode)));
+	json_object_set_new(o, "result", json_string(bh_behave_result_name(v->result)));
+	json_object_set_new(o, "kind", json_string(bh_behave_kind_name(v->kind)));
+	json_object_set_new(o, "value", str_json(v->value));
+	json_object_set_new(o, "block", json_boolean(v->block));
+	json_object_set_new(o, "overflowed", json_boolean(v->overflowed));
+	if (ev) {
+		const char *t = bh_mon_type_name(ev->type);
+
+		json_object_set_new(o, "time", json_integer((json_int_t)ev->ts_ns));
+		json_object_set_new(o, "type", json_string(t ? t : "?"));
+		json_object_set_new(o, "container", str_json(ev->container.id));
+		json_object_set_new(o, "pid", json_integer(ev->proc.pid));
+		json_object_set_new(o, "exe", str_json(ev->proc.exe));
+	}
+	return o;
+}
