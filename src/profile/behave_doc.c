@@ -339,14 +339,14 @@ static int check_item(int kind, const json_t *o, const char *what, struct bh_err
 
 		if (only(o, file, what, err) < 0 || want_path(o, "path", false, what, err) < 0)
 			return -1;
+		if (!strcmp(p, "/**"))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "%s.path '/**' would allow writing anywhere", what);
 		if (p[n - 1] != '/' && (n < 4 || strcmp(p + n - 3, "/**")))
 			return bh_error_set(err, BH_ERR_INVALID,
 					    "%s.path '%.64s': a directory (ending in '/') or a "
 					    "subtree (ending in '/**')",
 					    what, p);
-		if (!strcmp(p, "/**"))
-			return bh_error_set(err, BH_ERR_INVALID,
-					    "%s.path '/**' would allow writing anywhere", what);
 		break;
 	}
 	case BH_BEHAVE_LISTEN:
