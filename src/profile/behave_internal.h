@@ -3,6 +3,8 @@
 #ifndef BULKHEAD_PROFILE_BEHAVE_INTERNAL_H
 #define BULKHEAD_PROFILE_BEHAVE_INTERNAL_H
 
+#include <time.h>
+
 #include "bulkhead/behave.h"
 #include "internal.h"
 
@@ -53,6 +55,18 @@ struct bh_behave {
 	unsigned since_flush;
 	uint64_t last_flush_ms;
 };
+
+/* CLOCK_MONOTONIC in milliseconds. */
+static inline int64_t beh_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Read key's mode, promotion rule and zero drift into p (no mode: discover). */
+int beh_load_mode(struct bh_behave *b, struct beh_profile *p, struct bh_error **err);
 
 /* The hash of an item. */
 uint32_t beh_hash(unsigned kind, const char *value, const char *extra);
