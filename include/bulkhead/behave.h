@@ -92,7 +92,8 @@ struct bh_behave_verdict {
 	bool block;		  /* protect, outside, and not overflowed */
 	bool overflowed;	  /* the profile is over its bound (incomplete) */
 	char key[BH_BEHAVE_KEY_MAX];
-	/* The item: "/usr/bin/curl <- /bin/sh" (process: exe <- parent),
+	/* For LEARNED and OUTSIDE (else ""), the item: "/usr/bin/curl <- /bin/sh" (process: exe <-
+	 * parent),
 	 * "/usr/bin/" (file: the directory written in), "tcp/8080" (listen,
 	 * inbound), "tcp 10.1.2.3:443" (outbound), "/tmp/x" (drift: the exe). */
 	char value[BH_BEHAVE_VALUE_MAX];

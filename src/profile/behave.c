@@ -397,6 +397,8 @@ static void unlink_profile(struct bh_behave *b, struct beh_profile *p)
 		*pp = p->next;
 		b->nprof--;
 	}
+	if (b->last == p)
+		b->last = NULL;
 }
 
 /* Make room for one more profile: flush, then drop the least recently used. */
@@ -551,32 +553,50 @@ static void net_of(int family, const uint8_t *addr, char *out, size_t n)
 	}
 }
 
+/* Copy the string src (at most max bytes) into dst of n bytes; its length. */
+static size_t copy(char *dst, size_t n, const char *src, size_t max)
+{
+	size_t len = strnlen(src, max);
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = 0;
+	return len;
+}
+
 static bool candidate(const struct bh_mon_event *ev, struct cand *c)
 {
 	const struct bh_mon_net *nt = &ev->net;
 	int proto = nt->proto == IPPROTO_UDP ? IPPROTO_UDP : IPPROTO_TCP;
 	char s[INET6_ADDRSTRLEN];
 
-	memset(c, 0, sizeof(*c));
+	/* no memset: every event is one of these, most of them known */
+	c->kind = BH_BEHAVE_NONE;
+	c->extra[0] = c->net[0] = 0;
+	c->family = 0;
 	c->ok = ev->res >= 0;
 	switch (bh_mon_type_kind(ev->type)) {
 	case BH_MON_KIND_EXEC:
 		if (ev->proc.exe[0] != '/' && strncmp(ev->proc.exe, "memfd:", 6))
 			return false;
 		c->kind = BH_BEHAVE_PROCESS;
-		snprintf(c->value, sizeof(c->value), "%s", ev->proc.exe);
-		snprintf(c->extra, sizeof(c->extra), "%s",
-			 ev->proc.nancestors ? ev->proc.ancestors[0].exe : "");
+		copy(c->value, sizeof(c->value), ev->proc.exe, sizeof(ev->proc.exe));
+		if (ev->proc.nancestors)
+			copy(c->extra, sizeof(c->extra), ev->proc.ancestors[0].exe,
+			     sizeof(ev->proc.ancestors[0].exe));
 		return true;
 	case BH_MON_KIND_OPEN: {
 		const char *slash = strrchr(ev->file.path, '/');
+		size_t n;
 
 		if (ev->file.path[0] != '/' || !is_write(ev->file.flags) || !slash)
 			return false;
 		c->kind = BH_BEHAVE_FILE;
-		snprintf(c->value, sizeof(c->value), "%.*s/", (int)(slash - ev->file.path),
-			 ev->file.path);
-		return beh_path_ok(c->value, strlen(c->value));
+		/* the directory, its '/' included */
+		n = copy(c->value, sizeof(c->value), ev->file.path,
+			 (size_t)(slash - ev->file.path) + 1);
+		return beh_path_ok(c->value, n);
 	}
 	case BH_MON_KIND_NET:
 		if (nt->family != AF_INET && nt->family != AF_INET6)
@@ -764,6 +784,14 @@ static void verdict_value(struct bh_behave_verdict *v, const struct cand *c)
 	}
 }
 
+/* The names a key is made of are the same in a and b. */
+static bool same_names(const struct bh_mon_container *a, const struct bh_mon_container *b)
+{
+	return !strcmp(a->id, b->id) && !strcmp(a->image_digest, b->image_digest) &&
+	       !strcmp(a->image, b->image) && !strcmp(a->pod, b->pod) &&
+	       !strcmp(a->pod_namespace, b->pod_namespace);
+}
+
 int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 		      struct bh_behave_verdict *out, struct bh_error **err)
 {
@@ -773,15 +801,27 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 	enum bh_prof_mode mode;
 	uint64_t ms;
 
-	memset(out, 0, sizeof(*out));
+	out->result = BH_BEHAVE_IGNORED;
+	out->kind = BH_BEHAVE_NONE;
+	out->mode = BH_PROF_DISCOVER;
+	out->block = out->overflowed = false;
+	out->key[0] = out->value[0] = 0;
 	if (!candidate(ev, &c))
 		return 0;
-	if (b->key)
-		snprintf(out->key, sizeof(out->key), "%s", b->key);
-	else if (bh_behave_key(ev, b->o.group, out->key) < 0)
-		return 0;
-	if (!(p = get_profile(b, out->key, err)))
-		return -1;
+	/* the key is made of the container's names: the last one's profile is kept */
+	if (b->last && ev->container.id[0] && same_names(&b->last_ct, &ev->container)) {
+		p = b->last;
+	} else {
+		if (b->key)
+			copy(out->key, sizeof(out->key), b->key, BH_BEHAVE_KEY_MAX);
+		else if (bh_behave_key(ev, b->o.group, out->key) < 0)
+			return 0;
+		if (!(p = get_profile(b, out->key, err)))
+			return -1;
+		b->last = p;
+		b->last_ct = ev->container;
+	}
+	memcpy(out->key, p->key, strlen(p->key) + 1);
 	p->used = ++b->tick;
 	mode = b->o.learn ? BH_PROF_DISCOVER : p->mode;
 	if (b->o.check && mode == BH_PROF_DISCOVER)
@@ -803,7 +843,6 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 		note_container(p, ev->container.id);
 		p->dirty = p->active = true;
 	}
-	verdict_value(out, &c);
 	if (mode != BH_PROF_DISCOVER && p->zero_drift && c.kind == BH_BEHAVE_PROCESS &&
 	    (ev->proc.exe_upper_layer || ev->proc.exe_from_memfd)) {
 		out->result = BH_BEHAVE_OUTSIDE;
@@ -825,6 +864,7 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 			it = learn(b, p, &c, ev->ts_ns);
 			p->learned = true;
 			out->result = BH_BEHAVE_LEARNED;
+			verdict_value(out, &c);
 		} else {
 			out->result = it ? BH_BEHAVE_KNOWN : BH_BEHAVE_IGNORED;
 		}
@@ -836,6 +876,7 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 		out->result = BH_BEHAVE_KNOWN;
 	} else {
 		out->result = BH_BEHAVE_OUTSIDE;
+		verdict_value(out, &c);
 		goto outside;
 	}
 	if (it && !b->o.check) {

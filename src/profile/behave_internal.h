@@ -54,6 +54,9 @@ struct bh_behave {
 	uint64_t tick;
 	unsigned since_flush;
 	uint64_t last_flush_ms;
+	/* the profile of the last event's container (NULL after an eviction) */
+	struct beh_profile *last;
+	struct bh_mon_container last_ct;
 };
 
 /* CLOCK_MONOTONIC in milliseconds. */
