@@ -34,9 +34,12 @@
  * is incomplete, so in monitor its verdicts say so (verdict `overflowed`) and
  * in protect it does not block (fail open, reported as monitor would): a
  * truncated allow-list would block the workload's normal behaviour. It is
- * never promoted. At most max_profiles profiles are held in memory: past
- * that the least recently used one is written out and dropped (it is read
- * back from the store at its next event).
+ * never promoted. At most max_profiles profiles, and max_total_items items
+ * in all, are held in memory: past that the least recently used profiles are
+ * written out and dropped (each is read back from the store at its next
+ * event); a profile alone over max_total_items overflows as above. Memory is
+ * so bounded by max_total_items items of at most two paths each (and
+ * max_profiles keys).
  *
  * Writes are batched: observe changes memory only; every flush_events events
  * or flush_ms milliseconds (checked at observe), or at bh_behave_flush and
@@ -121,6 +124,7 @@ struct bh_behave_opts {
 	unsigned flush_ms;	/* 5000 */
 	size_t max_items;	/* per profile: 4096 */
 	size_t max_profiles;	/* in memory: 1024 */
+	size_t max_total_items; /* in memory, all profiles: 262144 */
 	unsigned file_collapse; /* learned subdirectories of one directory: 16 */
 	unsigned peer_collapse; /* learned addresses of one /24 or /64 (per proto/port): 8 */
 };

@@ -396,13 +396,14 @@ static void unlink_profile(struct bh_behave *b, struct beh_profile *p)
 	if (*pp) {
 		*pp = p->next;
 		b->nprof--;
+		b->items -= p->n;
 	}
 	if (b->last == p)
 		b->last = NULL;
 }
 
-/* Make room for one more profile: flush, then drop the least recently used. */
-static int evict(struct bh_behave *b, struct bh_error **err)
+/* Make room: flush, then drop the least recently used profile but keep. */
+int beh_evict(struct bh_behave *b, const struct beh_profile *keep, struct bh_error **err)
 {
 	struct beh_profile *lru = NULL;
 
@@ -410,7 +411,7 @@ static int evict(struct bh_behave *b, struct bh_error **err)
 		return -1;
 	for (size_t i = 0; i < BEH_NBUCKETS; i++)
 		for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
-			if (!lru || p->used < lru->used)
+			if (p != keep && (!lru || p->used < lru->used))
 				lru = p;
 	if (lru) {
 		unlink_profile(b, lru);
@@ -427,7 +428,7 @@ static struct beh_profile *get_profile(struct bh_behave *b, const char *key, str
 	for (p = b->buckets[h]; p; p = p->next)
 		if (!strcmp(p->key, key))
 			return p;
-	if (b->nprof >= b->o.max_profiles && evict(b, err) < 0)
+	if (b->nprof >= b->o.max_profiles && beh_evict(b, NULL, err) < 0)
 		return NULL;
 	p = bh_calloc(1, sizeof(*p));
 	snprintf(p->key, sizeof(p->key), "%s", key);
@@ -439,6 +440,7 @@ static struct beh_profile *get_profile(struct bh_behave *b, const char *key, str
 	p->next = b->buckets[h];
 	b->buckets[h] = p;
 	b->nprof++;
+	b->items += p->n;
 	return p;
 }
 
@@ -469,6 +471,8 @@ int bh_behave_open(const struct bh_behave_opts *o, struct bh_behave **out, struc
 		b->o.max_items = BEH_DEF_MAX_ITEMS;
 	if (!b->o.max_profiles)
 		b->o.max_profiles = 1024;
+	if (!b->o.max_total_items)
+		b->o.max_total_items = 262144;
 	if (!b->o.file_collapse)
 		b->o.file_collapse = 16;
 	if (!b->o.peer_collapse)
@@ -855,13 +859,19 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 	it = covered(p, &c);
 	if (mode == BH_PROF_DISCOVER) {
 		if (!it && c.ok) {
-			if (p->n >= b->o.max_items) {
+			/* the bound of all profiles: the others go to the store first */
+			while (b->items >= b->o.max_total_items && b->nprof > 1)
+				if (beh_evict(b, p, err) < 0)
+					return -1;
+			if (p->n >= b->o.max_items || b->items >= b->o.max_total_items) {
 				p->overflowed = out->overflowed = true;
 				p->dirty = true;
 				out->result = BH_BEHAVE_IGNORED;
 				goto flush;
 			}
+			b->items -= p->n;
 			it = learn(b, p, &c, ev->ts_ns);
+			b->items += p->n;
 			p->learned = true;
 			out->result = BH_BEHAVE_LEARNED;
 			verdict_value(out, &c);

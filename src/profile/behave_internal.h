@@ -51,6 +51,7 @@ struct bh_behave {
 	char *key; /* o.key, owned */
 	struct beh_profile *buckets[BEH_NBUCKETS];
 	size_t nprof;
+	size_t items; /* items of the profiles held */
 	uint64_t tick;
 	unsigned since_flush;
 	uint64_t last_flush_ms;
@@ -70,6 +71,9 @@ static inline int64_t beh_now_ms(void)
 
 /* Read key's mode, promotion rule and zero drift into p (no mode: discover). */
 int beh_load_mode(struct bh_behave *b, struct beh_profile *p, struct bh_error **err);
+
+/* Flush, then drop the least recently used profile held but keep (behave.c). */
+int beh_evict(struct bh_behave *b, const struct beh_profile *keep, struct bh_error **err);
 
 /* The hash of an item. */
 uint32_t beh_hash(unsigned kind, const char *value, const char *extra);

@@ -361,6 +361,27 @@ static void bounds(void **state)
 		assert_int_equal(see(b, &ev, &v), BH_BEHAVE_KNOWN);
 	}
 	bh_behave_close(b);
+	/* the bound of all profiles: others go to the store, then the one alone overflows */
+	{
+		struct bh_behave_opts t = { .max_total_items = 4 };
+
+		b = open_b(&t);
+		for (int i = 0; i < 8; i++) {
+			ev_exec(&ev, "/bin/t", NULL);
+			snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/bin/t%d", i);
+			snprintf(ev.container.image_digest, sizeof(ev.container.image_digest),
+				 "sha256:%064d", i < 3 ? 10 : 11);
+			assert_int_equal(see(b, &ev, &v),
+					 i < 7 ? BH_BEHAVE_LEARNED : BH_BEHAVE_IGNORED);
+			assert_int_equal(v.overflowed, i == 7);
+		}
+		/* the first profile came back from the store whole */
+		ev_exec(&ev, "/bin/t2", NULL);
+		snprintf(ev.container.image_digest, sizeof(ev.container.image_digest),
+			 "sha256:%064d", 10);
+		assert_int_equal(see(b, &ev, &v), BH_BEHAVE_KNOWN);
+		bh_behave_close(b);
+	}
 	/* a bound of items over the limit is refused */
 	{
 		struct bh_behave_opts big = { .store = store, .max_items = 2000000 };
