@@ -189,7 +189,9 @@ int bh_behave_list(struct bh_behave *b, json_t **out, struct bh_error **err);
  *    "listen": [{"proto", "port", "count"}],
  *    "outbound": [{"proto", "peer", "port", "count"}],
  *    "inbound": [{"proto", "port", "count"}]}
- * items sorted; counts, first_seen and last_seen are informative. */
+ * items sorted; counts, first_seen and last_seen are informative ("events"
+ * and each "count": the events of the kinds profiles use, by the profile and
+ * by the item). */
 int bh_behave_export(struct bh_behave *b, const char *key, json_t **out, struct bh_error **err);
 /*
  * Check an export document strictly (JSON, or YAML of the same shape): the
