@@ -715,7 +715,9 @@ int bh_behave_import(struct bh_behave *b, const json_t *doc, const char *key, st
 	if (bh_behave_key_check(key, err) < 0)
 		return -1;
 	bh_json_int(doc, "events", &events);
-	cj = json_dumps(json_object_get(doc, "containers") ?: json_array(), JSON_COMPACT);
+	cj = json_object_get(doc, "containers")
+		     ? json_dumps(json_object_get(doc, "containers"), JSON_COMPACT)
+		     : bh_strdup("[]");
 	bh_time_rfc3339(NULL, 0, now);
 	if (begin(db, err) < 0)
 		goto out;
