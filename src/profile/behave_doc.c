@@ -178,13 +178,13 @@ int bh_behave_export(struct bh_behave *b, const char *key, json_t **out, struct 
 			json_t *o = json_object();
 
 			if (!strcmp(k, "process")) {
-				json_object_set_new(o, "exe", json_string(v));
-				json_object_set_new(o, "parent", json_string(x));
+				json_object_set_new(o, "exe", beh_str_json(v));
+				json_object_set_new(o, "parent", beh_str_json(x));
 			} else if (!strcmp(k, "file")) {
-				json_object_set_new(o, "path", json_string(v));
+				json_object_set_new(o, "path", beh_str_json(v));
 			} else if (!strcmp(k, "outbound")) {
 				proto_port(o, x);
-				json_object_set_new(o, "peer", json_string(v));
+				json_object_set_new(o, "peer", beh_str_json(v));
 			} else if (!strcmp(k, "listen") || !strcmp(k, "inbound")) {
 				proto_port(o, v);
 			} else {

@@ -238,7 +238,7 @@ fail_read:
 
 /* A JSON string of s; bytes that are not UTF-8 (a path from the kernel may
  * have them) become '?'. */
-static json_t *str_json(const char *s)
+json_t *beh_str_json(const char *s)
 {
 	json_t *j = json_string(s);
 	char *c;
@@ -258,11 +258,11 @@ json_t *bh_behave_verdict_json(const struct bh_behave_verdict *v, const struct b
 {
 	json_t *o = json_object();
 
-	json_object_set_new(o, "key", str_json(v->key));
+	json_object_set_new(o, "key", beh_str_json(v->key));
 	json_object_set_new(o, "mode", json_string(bh_prof_mode_name(v->mode)));
 	json_object_set_new(o, "result", json_string(bh_behave_result_name(v->result)));
 	json_object_set_new(o, "kind", json_string(bh_behave_kind_name(v->kind)));
-	json_object_set_new(o, "value", str_json(v->value));
+	json_object_set_new(o, "value", beh_str_json(v->value));
 	json_object_set_new(o, "block", json_boolean(v->block));
 	json_object_set_new(o, "overflowed", json_boolean(v->overflowed));
 	if (ev) {
@@ -270,9 +270,9 @@ json_t *bh_behave_verdict_json(const struct bh_behave_verdict *v, const struct b
 
 		json_object_set_new(o, "time", json_integer((json_int_t)ev->ts_ns));
 		json_object_set_new(o, "type", json_string(t ? t : "?"));
-		json_object_set_new(o, "container", str_json(ev->container.id));
+		json_object_set_new(o, "container", beh_str_json(ev->container.id));
 		json_object_set_new(o, "pid", json_integer(ev->proc.pid));
-		json_object_set_new(o, "exe", str_json(ev->proc.exe));
+		json_object_set_new(o, "exe", beh_str_json(ev->proc.exe));
 	}
 	return o;
 }

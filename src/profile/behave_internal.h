@@ -75,6 +75,10 @@ int beh_load_mode(struct bh_behave *b, struct beh_profile *p, struct bh_error **
 /* Flush, then drop the least recently used profile held but keep (behave.c). */
 int beh_evict(struct bh_behave *b, const struct beh_profile *keep, struct bh_error **err);
 
+/* A JSON string of s; bytes that are not UTF-8 (a path from the kernel may
+ * have them) become '?' (behave_flush.c). */
+json_t *beh_str_json(const char *s);
+
 /* The hash of an item. */
 uint32_t beh_hash(unsigned kind, const char *value, const char *extra);
 /* The item (kind, value, extra) of p, or NULL. */

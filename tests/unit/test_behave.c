@@ -229,6 +229,18 @@ static void zero_drift(void **state)
 	ev.proc.exe_upper_layer = true;
 	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_OUTSIDE);
 	assert_false(v.block);
+	/* a path that is not UTF-8 (the kernel's) still makes a verdict in JSON */
+	ev_exec(&ev, "/bin/\xff", NULL);
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_OUTSIDE);
+	{
+		json_t *j = bh_behave_verdict_json(&v, &ev);
+		char *s = json_dumps(j, 0);
+
+		assert_non_null(s);
+		assert_non_null(strstr(s, "\"exe\": \"/bin/?\""));
+		free(s);
+		json_decref(j);
+	}
 	assert_int_equal(bh_behave_delete(b, DIGEST, NULL), 0);
 	bh_behave_close(b);
 }
