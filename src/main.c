@@ -49,6 +49,7 @@ const struct bh_command bh_commands[] = {
 	{ "resume", cmd_resume, "OCI runtime: thaw a paused container" },
 	{ "containers", cmd_containers,
 	  "list the containers on this host, of every runtime and engine" },
+	{ "quarantine", cmd_quarantine, "freeze a container and cut its network; list, release" },
 	{ "spec", cmd_spec, "write the hardened default config.json" },
 	{ "features", cmd_features, "OCI runtime: print the supported features" },
 	{ "version", cmd_version, "print versions; compare versions of a package scheme" },

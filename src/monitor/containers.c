@@ -190,7 +190,7 @@ int bh_ctr_parse_proc_cgroup(const char *buf, size_t len, struct bh_ctr *c, stru
 }
 
 /* Field 22 of /proc/PID/stat (after the parenthesised comm, which may hold anything). */
-static int proc_start_time(int rootfd, pid_t pid, uint64_t *out)
+int ctr_proc_start_time(int rootfd, pid_t pid, uint64_t *out)
 {
 	struct bh_buf b = BH_BUF_INIT(8192);
 	char *path = bh_asprintf("/proc/%d/stat", (int)pid), *p, *q;
@@ -374,7 +374,7 @@ static void settle(struct ctr_scan *s, const struct ctr_mounts *m, struct bh_ctr
 	bool alive = false;
 	size_t i;
 
-	if (c->pid > 0 && proc_start_time(s->rootfd, c->pid, &start) == 0)
+	if (c->pid > 0 && ctr_proc_start_time(s->rootfd, c->pid, &start) == 0)
 		alive = !c->pid_start || start == c->pid_start;
 	if (alive) {
 		struct bh_ctr tmp = { 0 };

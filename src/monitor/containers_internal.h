@@ -48,6 +48,9 @@ void ctr_set(char **field, const char *v);
 int ctr_read_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
 		  struct bh_error **err);
 
+/* Field 22 of <root>/proc/PID/stat: the start time in clock ticks after boot. */
+int ctr_proc_start_time(int rootfd, pid_t pid, uint64_t *out);
+
 /* ---- cgroup mounts (containers_cgroup.c) -------------------------------------- */
 
 struct ctr_mnt {

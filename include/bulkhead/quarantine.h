@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead quarantine: freeze every process of a running container and cut
+ * its network in both directions, keep it as it is for forensics, release it
+ * on command. Works on the containers of every runtime and engine the
+ * inventory (containers.h) knows.
+ *
+ * What apply does, in this order (the shortest time to contained):
+ *  1. asks the freezer to freeze the container (v1 freezer.state FROZEN, or
+ *     cgroup.freeze 1 where the container has its own cgroup2 directory).
+ *     The write returns at once; the kernel stops the tasks meanwhile;
+ *  2. cuts the network while the tasks stop: one nftables transaction, sent
+ *     through a netlink socket opened in the container's network namespace by
+ *     a short-lived thread, adds the tables "bulkhead_quarantine" (inet: input,
+ *     forward and output chains, policy drop, loopback accepted; arp: input
+ *     and output, policy drop). Links, addresses, routes, neighbours and
+ *     sockets are left as they are; the kernel answers no ping and sends no
+ *     byte, even for a socket whose owner is frozen;
+ *  3. waits for FROZEN, checks the init is still the same process, and
+ *     writes the record atomically to the state directory.
+ * A container in the host's network namespace is frozen and its record says
+ * the cut was impossible: the host's links and filters are never touched. A
+ * container that exits during apply: everything done is undone, and the error
+ * says so.
+ *
+ * Thread safety: each call may run on any thread (the monitor's workers): no
+ * chdir, no signal, no process-wide namespace change; concurrent calls on one
+ * state directory serialise on a lock of that directory.
+ *
+ * Ownership and errors: as include/bulkhead/base.h states for the whole library.
+ */
+#ifndef BULKHEAD_QUARANTINE_H
+#define BULKHEAD_QUARANTINE_H
+
+#include "base.h"
+#include "containers.h"
+
+#define BH_QUAR_STATE_DIR "/run/bulkhead/quarantine"
+/* The nftables tables apply adds to the container's network namespace. */
+#define BH_QUAR_NFT_TABLE "bulkhead_quarantine"
+
+struct bh_quar_opts {
+	const char *state_dir; /* the records; NULL = BH_QUAR_STATE_DIR */
+	/* How to find containers (NULL = every engine, defaults). */
+	const struct bh_ctr_opts *ctr;
+	/* A list the caller already holds (the monitor's): searched instead of
+	 * reading the inventory again. Borrowed; may be NULL. */
+	const struct bh_ctr_list *inventory;
+	unsigned freeze_timeout_ms; /* 0 = 2000 */
+};
+
+enum bh_quar_net {
+	BH_QUAR_NET_CUT = 1, /* the tables are in the container's network namespace */
+	BH_QUAR_NET_HOST,    /* shares the host's network namespace: not cut */
+};
+
+struct bh_quar_record {
+	char *id;
+	char *name;
+	enum bh_ctr_engine engine;
+	pid_t pid;	    /* the container's init, host view */
+	uint64_t pid_start; /* its start time, clock ticks after boot */
+	char *time;	    /* RFC 3339 UTC, when it was quarantined */
+	char *reason;
+	/* The freezer file written ("/sys/fs/cgroup/freezer/…/freezer.state" or
+	 * "…/cgroup.freeze") and the state it had before: a container that was
+	 * paused stays paused on release. */
+	char *freezer;
+	bool was_frozen;
+	enum bh_quar_net net;
+	uint64_t netns;	   /* the inode of its network namespace */
+	uint64_t apply_ns; /* apply: from the call to frozen and cut */
+	/* Not stored: what bh_quar_list and bh_quar_apply checked now. */
+	bool exists; /* the same init still runs */
+	bool frozen; /* its freezer says frozen */
+	bool cut;    /* the tables are in its namespace with policy drop */
+	bool again;  /* apply found it quarantined already */
+};
+
+/*
+ * Quarantine the container whose ID (or unique ID prefix, or engine name)
+ * is `ref`, for `reason` (may be NULL). *out (may be NULL) receives the
+ * record. Applying to a quarantined container checks and completes what is
+ * missing and returns the first record (again = true). Errors: BH_ERR_NOTFOUND
+ * (no such container, or not running), BH_ERR_USAGE (ambiguous prefix),
+ * BH_ERR_IO (permission, the kernel), BH_ERR_NOTFOUND when it exited meanwhile.
+ */
+int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
+		  struct bh_quar_record **out, struct bh_error **err);
+/*
+ * Release the quarantined container `ref` (ID or unique prefix of a record):
+ * the tables removed, thawed unless it was paused before, the record removed.
+ * Returns 0, or 1 when the container no longer existed (only the record was
+ * removed). BH_ERR_NOTFOUND when no record matches.
+ */
+int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_error **err);
+/* Every record, with exists/frozen/cut checked now. Sorted by ID. */
+int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size_t *n,
+		 struct bh_error **err);
+void bh_quar_records_free(struct bh_quar_record *v, size_t n);
+void bh_quar_record_free(struct bh_quar_record *r);
+
+json_t *bh_quar_record_to_json(const struct bh_quar_record *r);
+/* A record file's bytes (untrusted: bounded, strict). r is zeroed by the caller. */
+int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
+			 struct bh_error **err);
+void bh_quar_record_release(struct bh_quar_record *r);
+
+#endif

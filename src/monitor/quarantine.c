@@ -1,0 +1,900 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Quarantine: freeze a container, cut its network (quarantine_nft.c), keep a
+ * record under the state directory, release on command. See
+ * include/bulkhead/quarantine.h for the order and why.
+ *
+ * Records: <state_dir>/<id>.json, written atomically, one per container; the
+ * directory's flock serialises applies and releases. Everything a record says
+ * about the live container is checked again before it is acted on (the same
+ * init by pid and start time, the same network namespace by inode).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/quarantine.h"
+#include "containers_internal.h"
+#include "quarantine_internal.h"
+#include "banned.h"
+
+#define RECORD_MAX  (64u << 10)
+#define RECORDS_MAX 4096
+#define REASON_MAX  1024
+
+static const char *state_dir(const struct bh_quar_opts *o)
+{
+	return o && o->state_dir && *o->state_dir ? o->state_dir : BH_QUAR_STATE_DIR;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An ID that can name a file in the state directory. */
+static bool id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (!n || n > 200 || id[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] == '/' || (unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
+			return false;
+	return true;
+}
+
+/* The state directory, made if missing, locked exclusively. Returns its fd. */
+static int lock_dir(const char *dir, bool create, struct bh_error **err)
+{
+	int fd;
+
+	if (create && bh_mkdirs(dir, 0755, 0700, err) < 0)
+		return bh_error_prefix(err, "quarantine: state directory %s", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "quarantine: state directory %s", dir);
+	while (flock(fd, LOCK_EX) < 0) {
+		if (errno != EINTR) {
+			bh_error_sys(err, errno, "quarantine: locking %s", dir);
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
+/* ---- the freezer ------------------------------------------------------------------ */
+
+struct freezer {
+	char *file;   /* freezer.state (v1) or cgroup.freeze (v2) */
+	char *events; /* v2: cgroup.events, where "frozen 1" says it is done */
+	bool v2;
+};
+
+static void freezer_release(struct freezer *f)
+{
+	free(f->file);
+	free(f->events);
+	memset(f, 0, sizeof(*f));
+}
+
+static bool path_safe(const char *p)
+{
+	return p[0] == '/' && !strstr(p, "/../") && !bh_str_has_suffix(p, "/..");
+}
+
+/*
+ * The freezer of c's cgroups: the v1 freezer hierarchy, else its own cgroup2
+ * directory (not the root) when that has cgroup.freeze.
+ */
+static int freezer_find(const struct bh_ctr *c, struct freezer *f, struct bh_error **err)
+{
+	struct ctr_mounts m = { 0 };
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int r = -1;
+
+	memset(f, 0, sizeof(*f));
+	if (rootfd < 0)
+		return bh_error_sys(err, errno, "quarantine: /");
+	ctr_mounts_load(rootfd, &m);
+	for (int v2 = 0; v2 < 2 && !f->file; v2++) {
+		for (size_t i = 0; i < c->ncgroups && !f->file; i++) {
+			const struct bh_ctr_cgroup *g = &c->cgroups[i];
+			const struct ctr_mnt *x;
+			const char *rel = g->path;
+			char *file;
+
+			if (v2 ? *g->controller != 0 : !ctr_ctl_covers(g->controller, "freezer"))
+				continue;
+			x = ctr_mount_of(&m, g->controller);
+			if (!x || !path_safe(g->path))
+				continue;
+			if (strcmp(x->root, "/") && bh_str_has_prefix(rel, x->root))
+				rel += strlen(x->root);
+			if (v2 && (!*rel || !strcmp(rel, "/")))
+				continue; /* the root: not the container's own */
+			file = bh_asprintf("%s%s/%s", x->dir, rel,
+					   v2 ? "cgroup.freeze" : "freezer.state");
+			if (access(file, W_OK) < 0) {
+				free(file);
+				continue;
+			}
+			f->file = file;
+			f->v2 = v2;
+			if (v2)
+				f->events = bh_asprintf("%s%s/cgroup.events", x->dir, rel);
+		}
+	}
+	if (!f->file)
+		bh_error_set(
+			err, BH_ERR_UNSUPPORTED,
+			"quarantine: container %s has no freezer (no v1 freezer cgroup, no cgroup2 "
+			"directory of its own)",
+			c->id);
+	else
+		r = 0;
+	ctr_mounts_release(&m);
+	close(rootfd);
+	return r;
+}
+
+static int read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = 0;
+	return (int)n;
+}
+
+static int write_small(const char *path, const char *v, struct bh_error **err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return bh_error_sys(err, errno, "quarantine: %s", path);
+	n = write(fd, v, strlen(v));
+	if (n < 0) {
+		bh_error_sys(err, errno, "quarantine: writing %s to %s", v, path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* 1 frozen (done), 0 not (thawed or still freezing), -1 unreadable (gone). */
+static int freezer_state(const struct freezer *f, bool *requested)
+{
+	char v[512];
+
+	if (requested)
+		*requested = false;
+	if (!f->v2) {
+		if (read_small(f->file, v, sizeof(v)) < 0)
+			return -1;
+		if (requested)
+			*requested = !bh_str_has_prefix(v, "THAWED");
+		return bh_str_has_prefix(v, "FROZEN");
+	}
+	if (read_small(f->file, v, sizeof(v)) < 0)
+		return -1;
+	if (requested)
+		*requested = v[0] == '1';
+	if (read_small(f->events, v, sizeof(v)) < 0)
+		return -1;
+	return strstr(v, "frozen 1") != NULL;
+}
+
+static int freezer_set(const struct freezer *f, bool on, struct bh_error **err)
+{
+	return write_small(f->file, f->v2 ? (on ? "1" : "0") : (on ? "FROZEN" : "THAWED"), err);
+}
+
+/* Wait for FROZEN (v1 is asked again now and then, as runc does). */
+static int freezer_wait(const struct freezer *f, unsigned timeout_ms, struct bh_error **err)
+{
+	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000u, next_ask = now_ns() + 50000000u;
+	long nap = 50000;
+
+	for (;;) {
+		int s = freezer_state(f, NULL);
+		struct timespec ts = { 0, 0 };
+
+		if (s == 1)
+			return 0;
+		if (s < 0)
+			return bh_error_set(err, BH_ERR_NOTFOUND,
+					    "quarantine: the container's cgroup is gone (%s)",
+					    f->file);
+		if (now_ns() > end)
+			return bh_error_set(err, BH_ERR_IO,
+					    "quarantine: the container did not freeze within %u ms",
+					    timeout_ms);
+		if (!f->v2 && now_ns() > next_ask) {
+			write_small(f->file, "FROZEN", NULL);
+			next_ask = now_ns() + 50000000u;
+		}
+		ts.tv_nsec = nap;
+		nanosleep(&ts, NULL);
+		if (nap < 1000000)
+			nap *= 2;
+	}
+}
+
+/* ---- the init and its network namespace --------------------------------------------- */
+
+/* The start time of pid (ctr_proc_start_time reads inside a root: the host's). */
+static int start_time(pid_t pid, uint64_t *out)
+{
+	int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (rootfd < 0)
+		return -1;
+	r = ctr_proc_start_time(rootfd, pid, out);
+	close(rootfd);
+	return r;
+}
+
+/* A zombie keeps its pid and start time, but no namespaces: it is gone. */
+static bool zombie(pid_t pid)
+{
+	char path[64], buf[512], *p;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) < 0)
+		return true;
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';
+}
+
+static bool same_init(pid_t pid, uint64_t start)
+{
+	uint64_t now = 0;
+
+	return pid > 0 && start_time(pid, &now) == 0 && now == start && !zombie(pid);
+}
+
+/*
+ * Open the network namespace of the init (pid, start), checking after the
+ * open that it is still that process. *host: the namespace is the host's
+ * (pid 1's) or this process's own.
+ */
+static int netns_open(pid_t pid, uint64_t start, uint64_t *ino, bool *host, struct bh_error **err)
+{
+	static const char *const mine[] = { "/proc/1/ns/net", "/proc/self/ns/net",
+					    "/proc/thread-self/ns/net" };
+	char path[64];
+	struct stat st, hs;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "quarantine: the container's init %d is gone", (int)pid);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "quarantine: %s", path);
+	if (fstat(fd, &st) < 0 || !same_init(pid, start)) {
+		close(fd);
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "quarantine: the container's init %d is gone", (int)pid);
+	}
+	*ino = (uint64_t)st.st_ino;
+	*host = false;
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++)
+		if (stat(mine[i], &hs) == 0 && hs.st_ino == st.st_ino && hs.st_dev == st.st_dev)
+			*host = true;
+	return fd;
+}
+
+/* 1 when the quarantine tables are in the namespace nsfd, 0 not, -1 error. */
+static int net_check(int nsfd, struct bh_error **err)
+{
+	int s = quar_nl_socket_in(nsfd, err), r;
+
+	if (s < 0)
+		return -1;
+	r = quar_nft_check(s, err);
+	close(s);
+	return r;
+}
+
+static int net_set(int nsfd, bool cut, struct bh_error **err)
+{
+	int s = quar_nl_socket_in(nsfd, err), r;
+
+	if (s < 0)
+		return -1;
+	r = cut ? quar_nft_cut(s, err) : quar_nft_uncut(s, err);
+	close(s);
+	return r;
+}
+
+/* ---- records ------------------------------------------------------------------------ */
+
+void bh_quar_record_release(struct bh_quar_record *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->name);
+	free(r->time);
+	free(r->reason);
+	free(r->freezer);
+	memset(r, 0, sizeof(*r));
+}
+
+void bh_quar_record_free(struct bh_quar_record *r)
+{
+	bh_quar_record_release(r);
+	free(r);
+}
+
+void bh_quar_records_free(struct bh_quar_record *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		bh_quar_record_release(&v[i]);
+	free(v);
+}
+
+static const char *net_name(enum bh_quar_net n)
+{
+	return n == BH_QUAR_NET_CUT ? "cut" : n == BH_QUAR_NET_HOST ? "host-namespace" : "none";
+}
+
+static json_t *record_json(const struct bh_quar_record *r, bool live)
+{
+	json_t *j = json_object();
+
+	json_object_set_new(j, "id", json_string(r->id));
+	json_object_set_new(j, "name", json_string(r->name ? r->name : r->id));
+	json_object_set_new(j, "engine", json_string(bh_ctr_engine_name(r->engine)));
+	json_object_set_new(j, "pid", json_integer(r->pid));
+	json_object_set_new(j, "pid_start", json_integer((json_int_t)r->pid_start));
+	json_object_set_new(j, "time", json_string(r->time ? r->time : ""));
+	json_object_set_new(j, "reason", json_string(r->reason ? r->reason : ""));
+	json_object_set_new(j, "freezer", json_string(r->freezer ? r->freezer : ""));
+	json_object_set_new(j, "was_frozen", json_boolean(r->was_frozen));
+	json_object_set_new(j, "network", json_string(net_name(r->net)));
+	json_object_set_new(j, "netns", json_integer((json_int_t)r->netns));
+	json_object_set_new(j, "apply_ns", json_integer((json_int_t)r->apply_ns));
+	if (live) {
+		json_object_set_new(j, "exists", json_boolean(r->exists));
+		json_object_set_new(j, "frozen", json_boolean(r->frozen));
+		json_object_set_new(j, "cut", json_boolean(r->cut));
+	}
+	return j;
+}
+
+json_t *bh_quar_record_to_json(const struct bh_quar_record *r)
+{
+	return record_json(r, true);
+}
+
+static int get_str(const json_t *j, const char *key, bool required, char **out,
+		   struct bh_error **err)
+{
+	const json_t *v = json_object_get(j, key);
+
+	if (!v && !required)
+		return 0;
+	if (!json_is_string(v))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "quarantine record: \"%s\" is not a string", key);
+	*out = bh_strdup(json_string_value(v));
+	return 0;
+}
+
+static int get_uint(const json_t *j, const char *key, uint64_t max, uint64_t *out,
+		    struct bh_error **err)
+{
+	const json_t *v = json_object_get(j, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (uint64_t)json_integer_value(v) > max)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "quarantine record: \"%s\" is not an integer in range", key);
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
+			 struct bh_error **err)
+{
+	json_t *j = NULL;
+	const json_t *v;
+	char *s = NULL;
+	uint64_t u;
+	int ret = -1;
+
+	if (bh_json_parse(buf, len, RECORD_MAX, "quarantine record", &j, err) < 0)
+		return -1;
+	if (!json_is_object(j)) {
+		bh_error_set(err, BH_ERR_INVALID, "quarantine record: not an object");
+		goto out;
+	}
+	if (get_str(j, "id", true, &r->id, err) < 0 ||
+	    get_str(j, "name", false, &r->name, err) < 0 ||
+	    get_str(j, "time", false, &r->time, err) < 0 ||
+	    get_str(j, "reason", false, &r->reason, err) < 0 ||
+	    get_str(j, "freezer", true, &r->freezer, err) < 0 ||
+	    get_str(j, "engine", true, &s, err) < 0)
+		goto out;
+	if (!id_ok(r->id)) {
+		bh_error_set(err, BH_ERR_INVALID, "quarantine record: bad id");
+		goto out;
+	}
+	r->engine = bh_ctr_engine_parse(s);
+	free(s);
+	s = NULL;
+	if (get_uint(j, "pid", INT32_MAX, &u, err) < 0)
+		goto out;
+	r->pid = (pid_t)u;
+	if (get_uint(j, "pid_start", UINT64_MAX >> 1, &r->pid_start, err) < 0 ||
+	    get_uint(j, "netns", UINT64_MAX >> 1, &r->netns, err) < 0 ||
+	    get_uint(j, "apply_ns", UINT64_MAX >> 1, &r->apply_ns, err) < 0)
+		goto out;
+	v = json_object_get(j, "was_frozen");
+	if (!json_is_boolean(v)) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "quarantine record: \"was_frozen\" is not a boolean");
+		goto out;
+	}
+	r->was_frozen = json_is_true(v);
+	if (get_str(j, "network", true, &s, err) < 0)
+		goto out;
+	if (!strcmp(s, "cut")) {
+		r->net = BH_QUAR_NET_CUT;
+	} else if (!strcmp(s, "host-namespace")) {
+		r->net = BH_QUAR_NET_HOST;
+	} else {
+		bh_error_set(err, BH_ERR_INVALID, "quarantine record: unknown network \"%s\"", s);
+		goto out;
+	}
+	ret = 0;
+out:
+	free(s);
+	json_decref(j);
+	if (ret < 0)
+		bh_quar_record_release(r);
+	return ret;
+}
+
+/* Read <dir>/<id>.json; 1 read, 0 none, -1 error (a broken file). */
+static int record_read(int dfd, const char *id, struct bh_quar_record *r, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(RECORD_MAX);
+	char *name = bh_asprintf("%s.json", id);
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0) {
+		ret = errno == ENOENT ? 0 : bh_error_sys(err, errno, "quarantine: record %s", name);
+		goto out;
+	}
+	if (bh_buf_read_fd(&b, fd, name, err) < 0 ||
+	    bh_quar_record_parse(b.data ? b.data : "", b.len, r, err) < 0) {
+		bh_error_prefix(err, "quarantine: record %s", name);
+		goto out;
+	}
+	ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_release(&b);
+	free(name);
+	return ret;
+}
+
+static int record_write(const char *dir, const struct bh_quar_record *r, struct bh_error **err)
+{
+	json_t *j = record_json(r, false);
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	char *path = bh_asprintf("%s/%s.json", dir, r->id);
+	int ret;
+
+	json_decref(j);
+	if (!s) {
+		free(path);
+		return bh_error_set(err, BH_ERR_NOMEM, "quarantine: record");
+	}
+	ret = bh_write_file_atomic(path, s, strlen(s), 0600, err);
+	free(s);
+	free(path);
+	return ret;
+}
+
+/* ---- finding the container -------------------------------------------------------- */
+
+static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct bh_ctr **out,
+		    struct bh_error **err)
+{
+	const struct bh_ctr *hit = NULL;
+	struct bh_buf names = BH_BUF_INIT(1024);
+	size_t n = 0, rl = strlen(ref);
+	int r;
+
+	*out = NULL;
+	for (size_t i = 0; i < l->n; i++) { /* an exact ID, then an exact name */
+		if (!strcmp(l->v[i].id, ref)) {
+			*out = &l->v[i];
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct bh_ctr *c = &l->v[i];
+
+		if (!strncmp(c->id, ref, rl) || (c->name && !strcmp(c->name, ref))) {
+			if (hit == c)
+				continue;
+			if (n < 5)
+				bh_buf_addf(&names, NULL, "%s%s (%s)", n ? ", " : "", c->id,
+					    bh_ctr_engine_name(c->engine));
+			hit = c;
+			n++;
+		}
+	}
+	if (n == 1) {
+		*out = hit;
+		r = 0;
+	} else if (!n) {
+		r = bh_error_set(err, BH_ERR_NOTFOUND,
+				 "quarantine: no container with the ID, ID prefix or name \"%s\"",
+				 ref);
+	} else {
+		r = bh_error_set(err, BH_ERR_USAGE,
+				 "quarantine: \"%s\" is ambiguous: %zu containers match (%s%s)",
+				 ref, n, names.data ? names.data : "", n > 5 ? ", …" : "");
+	}
+	bh_buf_release(&names);
+	return r;
+}
+
+/* ---- apply ------------------------------------------------------------------------- */
+
+int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
+		  struct bh_quar_record **out, struct bh_error **err)
+{
+	uint64_t t0 = now_ns();
+	const char *dir = state_dir(o);
+	struct bh_ctr_list *own = NULL;
+	const struct bh_ctr_list *l = o ? o->inventory : NULL;
+	const struct bh_ctr *c;
+	struct bh_quar_record prev = { 0 }, *rec = bh_calloc(1, sizeof(*rec));
+	struct freezer fz = { 0 };
+	unsigned timeout = o && o->freeze_timeout_ms ? o->freeze_timeout_ms : 2000;
+	bool host = false, requested = false, froze = false, cut = false, had_cut = false;
+	int dfd = -1, nsfd = -1, ret = -1, have_prev;
+
+	if (out)
+		*out = NULL;
+	if (!ref || !*ref) {
+		bh_error_set(err, BH_ERR_USAGE, "quarantine: no container ID");
+		goto out;
+	}
+	if (reason && strlen(reason) > REASON_MAX) {
+		bh_error_set(err, BH_ERR_LIMIT, "quarantine: the reason is over %d bytes",
+			     REASON_MAX);
+		goto out;
+	}
+	dfd = lock_dir(dir, true, err);
+	if (dfd < 0)
+		goto out;
+	if (!l) {
+		if (bh_ctr_list(o ? o->ctr : NULL, &own, err) < 0)
+			goto out;
+		l = own;
+	}
+	if (find_ctr(l, ref, &c, err) < 0)
+		goto out;
+	if (!id_ok(c->id)) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "quarantine: container ID \"%s\" cannot name a record", c->id);
+		goto out;
+	}
+	if (c->pid <= 0 || !strcmp(c->status ? c->status : "", "stopped")) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s is stopped", c->id);
+		goto out;
+	}
+	rec->id = bh_strdup(c->id);
+	rec->name = bh_strdup(c->name ? c->name : c->id);
+	rec->engine = c->engine;
+	rec->pid = c->pid;
+	rec->pid_start = c->pid_start;
+	if (!rec->pid_start && start_time(c->pid, &rec->pid_start) < 0) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s: its init is gone",
+			     c->id);
+		goto out;
+	}
+	have_prev = record_read(dfd, rec->id, &prev, NULL);
+	if (have_prev == 1 && (prev.pid != rec->pid || prev.pid_start != rec->pid_start)) {
+		bh_quar_record_release(&prev); /* an earlier container of the same ID */
+		have_prev = 0;
+	}
+	nsfd = netns_open(rec->pid, rec->pid_start, &rec->netns, &host, err);
+	if (nsfd < 0)
+		goto out;
+	if (freezer_find(c, &fz, err) < 0)
+		goto out;
+	rec->freezer = bh_strdup(fz.file);
+	if (freezer_state(&fz, &requested) < 0) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s: its cgroup is gone",
+			     rec->id);
+		goto out;
+	}
+	rec->was_frozen = have_prev == 1 ? prev.was_frozen : requested;
+	rec->net = host ? BH_QUAR_NET_HOST : BH_QUAR_NET_CUT;
+	/* 1. ask for the freeze: the kernel stops the tasks while we cut */
+	if (!requested) {
+		if (freezer_set(&fz, true, err) < 0)
+			goto out;
+		froze = true;
+	}
+	/* 2. cut the network (never the host's) */
+	if (!host) {
+		if (have_prev == 1 && prev.net == BH_QUAR_NET_CUT && prev.netns == rec->netns)
+			had_cut = net_check(nsfd, NULL) == 1;
+		if (net_set(nsfd, true, err) < 0)
+			goto undo;
+		cut = !had_cut;
+	}
+	/* 3. frozen, and still the same container */
+	if (freezer_wait(&fz, timeout, err) < 0)
+		goto undo;
+	if (!same_init(rec->pid, rec->pid_start)) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s exited", rec->id);
+		goto undo;
+	}
+	rec->apply_ns = now_ns() - t0;
+	if (have_prev == 1) {
+		rec->again = true;
+		rec->apply_ns = prev.apply_ns;
+		free(rec->time);
+		rec->time = prev.time;
+		prev.time = NULL;
+		rec->reason = prev.reason;
+		prev.reason = NULL;
+	} else {
+		struct timespec ts;
+		char tb[BH_TIME_MAX];
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rec->time = bh_strdup(bh_time_rfc3339(&ts, 3, tb));
+		rec->reason = bh_strdup(reason ? reason : "");
+	}
+	if (record_write(dir, rec, err) < 0)
+		goto undo;
+	rec->exists = true;
+	rec->frozen = true;
+	rec->cut = !host;
+	ret = 0;
+	goto out;
+undo:
+	if (cut)
+		net_set(nsfd, false, NULL);
+	if (froze)
+		freezer_set(&fz, false, NULL);
+	bh_error_prefix(err, "quarantine %s (undone)", rec->id);
+out:
+	if (ret == 0 && out) {
+		*out = rec;
+		rec = NULL;
+	}
+	bh_quar_record_free(rec);
+	bh_quar_record_release(&prev);
+	freezer_release(&fz);
+	if (nsfd >= 0)
+		close(nsfd);
+	if (dfd >= 0)
+		close(dfd); /* drops the lock */
+	bh_ctr_list_free(own);
+	return ret;
+}
+
+/* ---- list and release -------------------------------------------------------------- */
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct bh_quar_record *)a)->id,
+		      ((const struct bh_quar_record *)b)->id);
+}
+
+/* The freezer of the live init pid, from its /proc/PID/cgroup. */
+static int live_freezer(pid_t pid, struct freezer *fz, struct bh_error **err)
+{
+	struct bh_ctr c = { 0 };
+	struct bh_buf b = BH_BUF_INIT(CTR_CGROUP_MAX);
+	char path[64];
+	int r = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	c.id = bh_strdup("?");
+	if (bh_read_file(path, &b, err) == 0 &&
+	    bh_ctr_parse_proc_cgroup(b.data ? b.data : "", b.len, &c, err) == 0)
+		r = freezer_find(&c, fz, err);
+	bh_buf_release(&b);
+	bh_ctr_release(&c);
+	return r;
+}
+
+/* exists / frozen / cut of r, checked now. */
+static void verify(struct bh_quar_record *r)
+{
+	struct freezer fz = { 0 };
+	uint64_t ino = 0;
+	bool host = false;
+	int nsfd;
+
+	r->exists = same_init(r->pid, r->pid_start);
+	r->frozen = r->cut = false;
+	if (!r->exists)
+		return;
+	if (live_freezer(r->pid, &fz, NULL) == 0)
+		r->frozen = freezer_state(&fz, NULL) == 1;
+	freezer_release(&fz);
+	if (r->net != BH_QUAR_NET_CUT)
+		return;
+	nsfd = netns_open(r->pid, r->pid_start, &ino, &host, NULL);
+	if (nsfd < 0)
+		return;
+	if (ino == r->netns && !host)
+		r->cut = net_check(nsfd, NULL) == 1;
+	close(nsfd);
+}
+
+/* Every record of the directory dfd (broken files skipped). */
+static int read_all(int dfd, struct bh_quar_record **out, size_t *n, struct bh_error **err)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *e;
+
+	*out = NULL;
+	*n = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return bh_error_sys(err, errno, "quarantine: reading the state directory");
+	}
+	rewinddir(d);
+	while ((e = readdir(d)) && *n < RECORDS_MAX) {
+		size_t l = strlen(e->d_name);
+		char *id;
+		struct bh_quar_record r;
+
+		if (l <= 5 || !bh_str_has_suffix(e->d_name, ".json") || e->d_name[0] == '.')
+			continue;
+		id = bh_strndup(e->d_name, l - 5);
+		if (id_ok(id) && record_read(dfd, id, &r, NULL) == 1 && !strcmp(r.id, id)) {
+			*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = r;
+		}
+		free(id);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_rec);
+	return 0;
+}
+
+int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size_t *n,
+		 struct bh_error **err)
+{
+	const char *dir = state_dir(o);
+	int dfd, r;
+
+	*out = NULL;
+	*n = 0;
+	if (access(dir, F_OK) < 0 && errno == ENOENT)
+		return 0; /* nothing was ever quarantined */
+	dfd = lock_dir(dir, false, err);
+	if (dfd < 0)
+		return -1;
+	r = read_all(dfd, out, n, err);
+	for (size_t i = 0; r == 0 && i < *n; i++)
+		verify(&(*out)[i]);
+	close(dfd);
+	return r;
+}
+
+int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_error **err)
+{
+	const char *dir = state_dir(o);
+	struct bh_quar_record *v = NULL, *r = NULL;
+	struct freezer fz = { 0 };
+	size_t n = 0, hits = 0, rl;
+	int dfd = -1, ret = -1;
+
+	if (!ref || !*ref)
+		return bh_error_set(err, BH_ERR_USAGE, "quarantine: no container ID");
+	rl = strlen(ref);
+	if (access(dir, F_OK) < 0 && errno == ENOENT)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "quarantine: no quarantined container \"%s\"", ref);
+	dfd = lock_dir(dir, false, err);
+	if (dfd < 0)
+		return -1;
+	if (read_all(dfd, &v, &n, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].id, ref)) {
+			r = &v[i];
+			hits = 1;
+			break;
+		}
+		if (!strncmp(v[i].id, ref, rl) || (v[i].name && !strcmp(v[i].name, ref))) {
+			r = &v[i];
+			hits++;
+		}
+	}
+	if (!hits) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: no quarantined container \"%s\"",
+			     ref);
+		goto out;
+	}
+	if (hits > 1) {
+		bh_error_set(err, BH_ERR_USAGE,
+			     "quarantine: \"%s\" is ambiguous: %zu quarantined containers match",
+			     ref, hits);
+		goto out;
+	}
+	if (same_init(r->pid, r->pid_start)) {
+		if (r->net == BH_QUAR_NET_CUT) {
+			uint64_t ino = 0;
+			bool host = false;
+			int nsfd = netns_open(r->pid, r->pid_start, &ino, &host, err);
+
+			if (nsfd < 0)
+				goto out;
+			if (ino == r->netns && !host && net_set(nsfd, false, err) < 0) {
+				close(nsfd);
+				goto out;
+			}
+			close(nsfd);
+		}
+		if (!r->was_frozen) {
+			if (live_freezer(r->pid, &fz, err) < 0 || freezer_set(&fz, false, err) < 0)
+				goto out;
+		}
+		ret = 0;
+	} else {
+		ret = 1; /* exited while quarantined: only the record is left */
+	}
+	{
+		char *name = bh_asprintf("%s.json", r->id);
+
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+			bh_error_sys(err, errno, "quarantine: removing the record %s/%s", dir,
+				     name);
+			ret = -1;
+		}
+		free(name);
+	}
+out:
+	if (ret < 0)
+		bh_error_prefix(err, "release %s", ref);
+	freezer_release(&fz);
+	bh_quar_records_free(v, n);
+	if (dfd >= 0)
+		close(dfd);
+	return ret;
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Quarantine internals: the network cut (nftables through raw netlink,
+ * quarantine_nft.c) and the namespace socket helper.
+ */
+#ifndef BULKHEAD_MONITOR_QUARANTINE_INTERNAL_H
+#define BULKHEAD_MONITOR_QUARANTINE_INTERNAL_H
+
+#include "bulkhead/quarantine.h"
+
+/*
+ * A NETLINK_NETFILTER socket that lives in the network namespace `nsfd`: a
+ * short-lived thread (signals blocked) joins the namespace, opens it and
+ * exits; the calling thread's namespaces never change. The socket has a
+ * receive timeout. Returns the fd or -1.
+ */
+int quar_nl_socket_in(int nsfd, struct bh_error **err);
+/* Add (or replace, atomically) the quarantine tables in the socket's namespace. */
+int quar_nft_cut(int fd, struct bh_error **err);
+/* Remove them; absent tables are not an error. */
+int quar_nft_uncut(int fd, struct bh_error **err);
+/* 1 when every quarantine chain is there with policy drop, 0 when not, -1 error. */
+int quar_nft_check(int fd, struct bh_error **err);
+
+#endif
