@@ -173,8 +173,8 @@ static size_t expr_begin(struct nlb *b, const char *name)
 /* "meta KEY == 1 accept" (interface 1: the loopback) */
 static void loopback_rule(struct nlb *b, uint32_t seq, uint8_t family, const char *chain, int key)
 {
-	size_t m = nlb_msg(b, nft_type(NFT_MSG_NEWRULE), NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK,
-			   seq, family, 0);
+	size_t m =
+		nlb_msg(b, nft_type(NFT_MSG_NEWRULE), NLM_F_CREATE | NLM_F_APPEND, seq, family, 0);
 	size_t exprs, e, d, n, v;
 	uint32_t one = 1;
 
@@ -216,7 +216,7 @@ static void loopback_rule(struct nlb *b, uint32_t seq, uint8_t family, const cha
 
 static void table_msg(struct nlb *b, int msg, uint16_t flags, uint32_t seq, uint8_t family)
 {
-	size_t m = nlb_msg(b, nft_type(msg), flags | NLM_F_ACK, seq, family, 0);
+	size_t m = nlb_msg(b, nft_type(msg), flags, seq, family, 0);
 
 	nlb_str(b, NFTA_TABLE_NAME, BH_QUAR_NFT_TABLE);
 	nlb_msg_end(b, m);
@@ -224,7 +224,7 @@ static void table_msg(struct nlb *b, int msg, uint16_t flags, uint32_t seq, uint
 
 static void chain_msg(struct nlb *b, uint32_t seq, uint8_t family, const char *name, uint32_t hook)
 {
-	size_t m = nlb_msg(b, nft_type(NFT_MSG_NEWCHAIN), NLM_F_CREATE | NLM_F_ACK, seq, family, 0);
+	size_t m = nlb_msg(b, nft_type(NFT_MSG_NEWCHAIN), NLM_F_CREATE, seq, family, 0);
 	size_t h;
 
 	nlb_str(b, NFTA_CHAIN_TABLE, BH_QUAR_NFT_TABLE);
@@ -246,8 +246,8 @@ static void batch_mark(struct nlb *b, uint16_t type, uint32_t seq)
 }
 
 /*
- * Read the answers to requests first..last (each asked an ACK). Returns 0
- * when `last` was acknowledged and nothing failed; else -1 with the first
+ * Read the answers to requests first..last (errors always come; `last` asked
+ * an ACK). Returns 0 when `last` was acknowledged and nothing failed; else -1 with the first
  * error. cb, when set, sees every other message of seq in [first, last].
  */
 static int read_acks(int fd, uint32_t first, uint32_t last, const char *what,
@@ -335,11 +335,12 @@ int quar_nft_cut(int fd, struct bh_error **err)
 			chain_msg(b, next_seq(), x->family, x->chains[c], x->hooks[c]);
 		for (size_t c = 0; c < MAX_CHAINS && x->chains[c]; c++)
 			if (x->loop_key[c] >= 0)
-				loopback_rule(b, last = next_seq(), x->family, x->chains[c],
+				loopback_rule(b, next_seq(), x->family, x->chains[c],
 					      x->loop_key[c]);
-		last = next_seq();
-		table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE, last, x->family); /* a no-op ack */
 	}
+	/* errors come whatever the flags; one ACK, on a last no-op, says the batch is done */
+	last = next_seq();
+	table_msg(b, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_ACK, last, fams[0].family);
 	batch_mark(b, NFNL_MSG_BATCH_END, next_seq());
 	if (send_all(fd, b, "adding the quarantine tables", err) < 0)
 		goto out;
@@ -359,7 +360,7 @@ int quar_nft_uncut(int fd, struct bh_error **err)
 
 		batch_mark(b, NFNL_MSG_BATCH_BEGIN, next_seq());
 		seq = next_seq();
-		table_msg(b, NFT_MSG_DELTABLE, 0, seq, fams[f].family);
+		table_msg(b, NFT_MSG_DELTABLE, NLM_F_ACK, seq, fams[f].family);
 		batch_mark(b, NFNL_MSG_BATCH_END, next_seq());
 		r = send_all(fd, b, "removing the quarantine tables", err);
 		free(b);
