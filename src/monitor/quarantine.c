@@ -574,7 +574,7 @@ static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct b
 int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
 		  struct bh_quar_record **out, struct bh_error **err)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = now_ns(), t_found = 0, t_asked = 0, t_cut = 0;
 	const char *dir = state_dir(o);
 	struct bh_ctr_list *own = NULL;
 	const struct bh_ctr_list *l = o ? o->inventory : NULL;
@@ -583,7 +583,8 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	struct freezer fz = { 0 };
 	unsigned timeout = o && o->freeze_timeout_ms ? o->freeze_timeout_ms : 2000;
 	bool host = false, requested = false, froze = false, cut = false, had_cut = false;
-	int dfd = -1, nsfd = -1, ret = -1, have_prev;
+	struct quar_cut_job *job = NULL;
+	int dfd = -1, nsfd = -1, ret = -1, have_prev, r;
 
 	if (out)
 		*out = NULL;
@@ -643,20 +644,27 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	}
 	rec->was_frozen = have_prev == 1 ? prev.was_frozen : requested;
 	rec->net = host ? BH_QUAR_NET_HOST : BH_QUAR_NET_CUT;
-	/* 1. ask for the freeze: the kernel stops the tasks while we cut */
+	if (!host && have_prev == 1 && prev.net == BH_QUAR_NET_CUT && prev.netns == rec->netns)
+		had_cut = net_check(nsfd, NULL) == 1;
+	t_found = now_ns();
+	/* 1. the cut starts on its own thread (never the host's network) ... */
+	if (!host && !(job = quar_cut_start(nsfd, err)))
+		goto out;
+	/* 2. ... while this one asks the freezer (a v1 write that takes milliseconds) */
 	if (!requested) {
 		if (freezer_set(&fz, true, err) < 0)
-			goto out;
+			goto undo;
 		froze = true;
 	}
-	/* 2. cut the network (never the host's) */
-	if (!host) {
-		if (have_prev == 1 && prev.net == BH_QUAR_NET_CUT && prev.netns == rec->netns)
-			had_cut = net_check(nsfd, NULL) == 1;
-		if (net_set(nsfd, true, err) < 0)
+	t_asked = now_ns();
+	if (job) {
+		r = quar_cut_join(job, err);
+		job = NULL;
+		if (r < 0)
 			goto undo;
 		cut = !had_cut;
 	}
+	t_cut = now_ns();
 	/* 3. frozen, and still the same container */
 	if (freezer_wait(&fz, timeout, err) < 0)
 		goto undo;
@@ -665,6 +673,10 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		goto undo;
 	}
 	rec->apply_ns = now_ns() - t0;
+	bh_debug("quarantine %s: found %.2f ms, freeze asked %.2f ms, cut done %.2f ms, frozen "
+		 "%.2f ms",
+		 rec->id, (double)(t_found - t0) / 1e6, (double)(t_asked - t0) / 1e6,
+		 (double)(t_cut - t0) / 1e6, (double)rec->apply_ns / 1e6);
 	if (have_prev == 1) {
 		rec->again = true;
 		rec->apply_ns = prev.apply_ns;
@@ -689,6 +701,11 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	ret = 0;
 	goto out;
 undo:
+	if (job) {
+		if (quar_cut_join(job, NULL) == 0 && !had_cut)
+			cut = true;
+		job = NULL;
+	}
 	if (cut)
 		net_set(nsfd, false, NULL);
 	if (froze)

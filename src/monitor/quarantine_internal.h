@@ -15,6 +15,14 @@
  * receive timeout. Returns the fd or -1.
  */
 int quar_nl_socket_in(int nsfd, struct bh_error **err);
+/*
+ * The same thread, which then also sends the cut (quar_nft_cut) and closes the
+ * socket: the caller freezes meanwhile. quar_cut_join waits for it and frees
+ * the job; 0 when the tables are in place.
+ */
+struct quar_cut_job;
+struct quar_cut_job *quar_cut_start(int nsfd, struct bh_error **err);
+int quar_cut_join(struct quar_cut_job *j, struct bh_error **err);
 /* Add (or replace, atomically) the quarantine tables in the socket's namespace. */
 int quar_nft_cut(int fd, struct bh_error **err);
 /* Remove them; absent tables are not an error. */

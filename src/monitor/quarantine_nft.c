@@ -454,7 +454,21 @@ struct ns_sock {
 	int fd;
 	int errnum;
 	const char *step;
+	bool cut; /* then cut in the thread too */
+	int r;
+	struct bh_error *err;
 };
+
+static int sock_setup(int fd)
+{
+	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 2 };
+
+	if (bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
+		return -1;
+	return 0;
+}
 
 static void *ns_sock_thread(void *p)
 {
@@ -470,33 +484,86 @@ static void *ns_sock_thread(void *p)
 	if (a->fd < 0) {
 		a->errnum = errno;
 		a->step = "a netfilter netlink socket in the container's network namespace";
+		return NULL;
+	}
+	if (sock_setup(a->fd) < 0) {
+		a->errnum = errno;
+		a->step = "the netfilter netlink socket";
+		close(a->fd);
+		a->fd = -1;
+		return NULL;
+	}
+	if (a->cut) {
+		a->r = quar_nft_cut(a->fd, &a->err);
+		close(a->fd);
+		a->fd = -1;
 	}
 	return NULL;
+}
+
+static int ns_thread_start(struct ns_sock *a, pthread_t *t, struct bh_error **err)
+{
+	sigset_t all, old;
+	int r;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	r = pthread_create(t, NULL, ns_sock_thread, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (r)
+		return bh_error_sys(err, r, "quarantine: starting the namespace thread");
+	return 0;
 }
 
 int quar_nl_socket_in(int nsfd, struct bh_error **err)
 {
 	struct ns_sock a = { .nsfd = nsfd, .fd = -1 };
-	struct sockaddr_nl me = { .nl_family = AF_NETLINK };
-	struct timeval tv = { .tv_sec = 2 };
-	sigset_t all, old;
 	pthread_t t;
-	int r;
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	r = pthread_create(&t, NULL, ns_sock_thread, &a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (r)
-		return bh_error_sys(err, r, "quarantine: starting the namespace thread");
+	if (ns_thread_start(&a, &t, err) < 0)
+		return -1;
 	pthread_join(t, NULL);
 	if (a.fd < 0)
 		return bh_error_sys(err, a.errnum, "quarantine: %s", a.step);
-	if (bind(a.fd, (struct sockaddr *)&me, sizeof(me)) < 0 ||
-	    setsockopt(a.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0) {
-		bh_error_sys(err, errno, "quarantine: the netfilter netlink socket");
-		close(a.fd);
-		return -1;
-	}
 	return a.fd;
+}
+
+struct quar_cut_job {
+	struct ns_sock a;
+	pthread_t t;
+};
+
+struct quar_cut_job *quar_cut_start(int nsfd, struct bh_error **err)
+{
+	struct quar_cut_job *j = bh_calloc(1, sizeof(*j));
+
+	j->a.nsfd = nsfd;
+	j->a.fd = -1;
+	j->a.cut = true;
+	j->a.r = -1;
+	if (ns_thread_start(&j->a, &j->t, err) < 0) {
+		free(j);
+		return NULL;
+	}
+	return j;
+}
+
+int quar_cut_join(struct quar_cut_job *j, struct bh_error **err)
+{
+	int r;
+
+	pthread_join(j->t, NULL);
+	if (j->a.step) {
+		r = bh_error_sys(err, j->a.errnum, "quarantine: %s", j->a.step);
+	} else {
+		r = j->a.r;
+		if (r < 0) {
+			if (err && !*err)
+				*err = j->a.err;
+			else
+				bh_error_free(j->a.err);
+		}
+	}
+	free(j);
+	return r < 0 ? -1 : 0;
 }
