@@ -6,18 +6,19 @@
  * inventory (containers.h) knows.
  *
  * What apply does, in this order (the shortest time to contained):
- *  1. asks the freezer to freeze the container (v1 freezer.state FROZEN, or
- *     cgroup.freeze 1 where the container has its own cgroup2 directory).
- *     The write returns at once; the kernel stops the tasks meanwhile;
- *  2. cuts the network while the tasks stop: one nftables transaction, sent
- *     through a netlink socket opened in the container's network namespace by
- *     a short-lived thread, adds the tables "bulkhead_quarantine" (inet: input,
- *     forward and output chains, policy drop, loopback accepted; arp: input
- *     and output, policy drop). Links, addresses, routes, neighbours and
- *     sockets are left as they are; the kernel answers no ping and sends no
- *     byte, even for a socket whose owner is frozen;
- *  3. waits for FROZEN, checks the init is still the same process, and
- *     writes the record atomically to the state directory.
+ *  1. a short-lived thread joins the container's network namespace and cuts
+ *     it: one nftables transaction through a netlink socket opened there adds
+ *     the tables "bulkhead_quarantine" (inet: input, forward and output
+ *     chains, policy drop, loopback accepted; arp: input and output, policy
+ *     drop). Links, addresses, routes, neighbours and sockets are left as
+ *     they are; the kernel answers no ping and sends no byte, even for a
+ *     socket whose owner is frozen;
+ *  2. meanwhile the calling thread asks the freezer (v1 freezer.state FROZEN,
+ *     or cgroup.freeze 1 where the container has its own cgroup2 directory),
+ *     a write that itself takes milliseconds on v1: the two overlap, so apply
+ *     costs about the longer of the two rather than their sum;
+ *  3. waits for the thread and for FROZEN, checks the init is still the same
+ *     process, and writes the record atomically to the state directory.
  * A container in the host's network namespace is frozen and its record says
  * the cut was impossible: the host's links and filters are never touched. A
  * container that exits during apply: everything done is undone, and the error
