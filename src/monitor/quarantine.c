@@ -584,6 +584,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	unsigned timeout = o && o->freeze_timeout_ms ? o->freeze_timeout_ms : 2000;
 	bool host = false, requested = false, froze = false, cut = false, had_cut = false;
 	struct quar_cut_job *job = NULL;
+	struct bh_error *ferr = NULL;
 	int dfd = -1, nsfd = -1, ret = -1, have_prev, r;
 
 	if (out)
@@ -605,8 +606,33 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 			goto out;
 		l = own;
 	}
-	if (find_ctr(l, ref, &c, err) < 0)
+	if (find_ctr(l, ref, &c, &ferr) < 0) {
+		/* what the inventory could not read may be why (a permission) */
+		if (ferr->code == BH_ERR_NOTFOUND && l->nwarnings) {
+			char *m = bh_error_message(ferr);
+
+			bh_error_set(err, BH_ERR_NOTFOUND,
+				     "%s; the inventory could not read everything: %s%s", m,
+				     l->warnings[0], l->nwarnings > 1 ? " (and more)" : "");
+			free(m);
+			bh_error_free(ferr);
+		} else if (ferr->code == BH_ERR_NOTFOUND && geteuid() != 0) {
+			char *m = bh_error_message(ferr);
+
+			bh_error_set(
+				err, BH_ERR_NOTFOUND,
+				"%s (running as uid %u: the runtimes' state and the containers' "
+				"cgroups and namespaces need root)",
+				m, (unsigned)geteuid());
+			free(m);
+			bh_error_free(ferr);
+		} else if (err && !*err) {
+			*err = ferr;
+		} else {
+			bh_error_free(ferr);
+		}
 		goto out;
+	}
 	if (!id_ok(c->id)) {
 		bh_error_set(err, BH_ERR_UNSAFE,
 			     "quarantine: container ID \"%s\" cannot name a record", c->id);
