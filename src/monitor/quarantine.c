@@ -827,9 +827,13 @@ static int read_all(int dfd, struct bh_quar_record **out, size_t *n, struct bh_e
 		if (l <= 5 || !bh_str_has_suffix(e->d_name, ".json") || e->d_name[0] == '.')
 			continue;
 		id = bh_strndup(e->d_name, l - 5);
-		if (id_ok(id) && record_read(dfd, id, &r, NULL) == 1 && !strcmp(r.id, id)) {
-			*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
-			(*out)[(*n)++] = r;
+		if (id_ok(id) && record_read(dfd, id, &r, NULL) == 1) {
+			if (!strcmp(r.id, id)) {
+				*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
+				(*out)[(*n)++] = r;
+			} else {
+				bh_quar_record_release(&r); /* not the file of its ID */
+			}
 		}
 		free(id);
 	}
