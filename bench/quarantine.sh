@@ -61,20 +61,24 @@ for _ in $(seq 100); do [ "$(cat "$W/srv/count" 2>/dev/null || echo 0)" -gt 2 ] 
 read -r _ p_med p_p99 p_min _ < <(grep '^pause ' "$W/out")
 read -r _ a_med a_p99 a_min _ < <(grep '^apply ' "$W/out")
 read -r _ i_med i_p99 i_min _ < <(grep '^apply_inv ' "$W/out")
+read -r _ c_med c_p99 c_min _ < <(grep '^contained ' "$W/out")
+read -r _ ci_med ci_p99 ci_min _ < <(grep '^contained_inv ' "$W/out")
+read -r _ vr_med vr_p99 vr_min _ < <(grep '^violate_ret ' "$W/out")
 read -r _ r_med r_p99 r_min _ < <(grep '^release ' "$W/out")
 read -r _ v_med v_p99 v_min _ < <(grep '^violate ' "$W/out")
 
 echo "one bulkhead container (alpine, a request loop over a veth pair), v1 freezer; $(nproc) CPUs, kernel $(uname -r)"
 echo "in-process, milliseconds:                                    p50      p99  fastest"
-printf '  %-56s %7s %8s %8s\n' "anchor: bh_rt_pause, freeze alone ($N)" "$p_med" "$p_p99" "$p_min"
-printf '  %-56s %7s %8s %8s   %sx the freeze (p50); p99 <= 100 ms: %s\n' \
-	"bh_quar_apply, reads the inventory ($N)" "$a_med" "$a_p99" "$a_min" \
-	"$(bench_ratio "$a_med" "$p_med")" "$(bench_verdict "$a_p99" "<=" 100)"
-printf '  %-56s %7s %8s %8s   %sx the freeze (p50); p99 <= 100 ms: %s\n' \
-	"bh_quar_apply, inventory held (the monitor) ($N)" "$i_med" "$i_p99" "$i_min" \
-	"$(bench_ratio "$i_med" "$p_med")" "$(bench_verdict "$i_p99" "<=" 100)"
-printf '  %-56s %7s %8s %8s   p99 <= 100 ms: %s\n' \
-	"violating request seen by the server -> frozen + cut ($NV)" "$v_med" "$v_p99" "$v_min" \
-	"$(bench_verdict "$v_p99" "<=" 100)"
-printf '  %-56s %7s %8s %8s\n' "bh_quar_release ($N)" "$r_med" "$r_p99" "$r_min"
+printf '  %-58s %7s %8s %8s\n' "anchor: bh_rt_pause, freeze alone ($N)" "$p_med" "$p_p99" "$p_min"
+row() { # LABEL P50 P99 MIN
+	printf '  %-58s %7s %8s %8s   %5sx the freeze (p50); p99 <= 100 ms: %s\n' "$1" "$2" "$3" "$4" \
+		"$(bench_ratio "$2" "$p_med")" "$(bench_verdict "$3" "<=" 100)"
+}
+row "bh_quar_apply, reads the inventory: to frozen + cut ($N)" "$c_med" "$c_p99" "$c_min"
+row "  the same, whole call (record written, fsync)" "$a_med" "$a_p99" "$a_min"
+row "bh_quar_apply, inventory held (monitor): to frozen + cut" "$ci_med" "$ci_p99" "$ci_min"
+row "  the same, whole call" "$i_med" "$i_p99" "$i_min"
+row "violating request seen by the server -> frozen + cut ($NV)" "$v_med" "$v_p99" "$v_min"
+row "  the same, to bh_quar_apply's return" "$vr_med" "$vr_p99" "$vr_min"
+printf '  %-58s %7s %8s %8s\n' "bh_quar_release ($N)" "$r_med" "$r_p99" "$r_min"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (timings on a busy machine are noisy)"

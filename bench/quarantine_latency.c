@@ -4,12 +4,17 @@
  * (bench/quarantine.sh builds and runs this), N rounds, printing median, p99
  * and fastest in milliseconds of
  *   pause        bh_rt_pause: the freezer alone, until FROZEN (the anchor)
- *   apply        bh_quar_apply reading the inventory itself (as the command does)
+ *   apply        bh_quar_apply reading the inventory itself (as the command does),
+ *                the whole call (the record written: an fsync)
+ *   contained    the same calls, from the call to frozen and cut (the record's
+ *                apply_ns: before the record is written)
  *   apply_inv    bh_quar_apply with the caller's inventory (as the monitor calls it)
+ *   contained_inv  the same, to frozen and cut
  *   release      bh_quar_release
  *   violate      from the time the host's server saw a request to /violate
- *                (CLOCK_MONOTONIC, written to DIR/violate) to bh_quar_apply's
- *                return (frozen and cut); the watcher is inotify on DIR
+ *                (CLOCK_MONOTONIC, written to DIR/violate) to frozen and cut
+ *                (the monitor's call); the watcher is inotify on DIR
+ *   violate_ret  the same to bh_quar_apply's return
  * Each round thaws the container and lets it run 20 ms before the next one.
  *
  *   quarantine_latency RUNTIME_ROOT ID STATE_DIR N [SERVER_DIR NV]
@@ -115,7 +120,7 @@ int main(int argc, char **argv)
 	struct bh_quar_record *rec = NULL;
 	const char *roots[2] = { NULL, NULL };
 	char *root_arg;
-	double *tp, *ta, *ti, *tr, *tv = NULL;
+	double *tp, *ta, *ti, *tr, *tc, *tci, *tv = NULL, *tvr = NULL;
 	int n, nv = 0;
 
 	if ((argc != 5 && argc != 7) || (n = (int)strtol(argv[4], NULL, 10)) < 2) {
@@ -136,6 +141,8 @@ int main(int argc, char **argv)
 	ta = bh_calloc((size_t)n, sizeof(double));
 	ti = bh_calloc((size_t)n, sizeof(double));
 	tr = bh_calloc((size_t)n, sizeof(double));
+	tc = bh_calloc((size_t)n, sizeof(double));
+	tci = bh_calloc((size_t)n, sizeof(double));
 	for (int i = 0; i < n; i++) {
 		double t0;
 
@@ -151,6 +158,7 @@ int main(int argc, char **argv)
 		if (bh_quar_apply(&qo, argv[2], "bench", &rec, &err) < 0)
 			return die("apply", err);
 		ta[i] = now_ms() - t0;
+		tc[i] = (double)rec->apply_ns / 1e6;
 		if (!rec->frozen || rec->net != BH_QUAR_NET_CUT || rec->again) {
 			fprintf(stderr, "quarantine_latency: apply did not freeze and cut\n");
 			return 1;
@@ -167,9 +175,11 @@ int main(int argc, char **argv)
 			return die("inventory", err);
 		qo.inventory = inv;
 		t0 = now_ms();
-		if (bh_quar_apply(&qo, argv[2], "bench", NULL, &err) < 0)
+		if (bh_quar_apply(&qo, argv[2], "bench", &rec, &err) < 0)
 			return die("apply (inventory held)", err);
 		ti[i] = now_ms() - t0;
+		tci[i] = (double)rec->apply_ns / 1e6;
+		bh_quar_record_free(rec);
 		qo.inventory = NULL;
 		bh_ctr_list_free(inv);
 		if (bh_quar_release(&qo, argv[2], &err) != 0)
@@ -187,16 +197,20 @@ int main(int argc, char **argv)
 			return die("inventory", err);
 		qo.inventory = inv;
 		tv = bh_calloc((size_t)nv, sizeof(double));
+		tvr = bh_calloc((size_t)nv, sizeof(double));
 		for (int i = 0; i < nv; i++) {
-			double seen;
+			double seen, t0;
 
 			if (wait_violation(ino, argv[5], &seen) < 0) {
 				fprintf(stderr, "quarantine_latency: no violation seen in 10 s\n");
 				return 1;
 			}
-			if (bh_quar_apply(&qo, argv[2], "violate", NULL, &err) < 0)
+			t0 = now_ms();
+			if (bh_quar_apply(&qo, argv[2], "violate", &rec, &err) < 0)
 				return die("apply", err);
-			tv[i] = now_ms() - seen;
+			tvr[i] = now_ms() - seen;
+			tv[i] = t0 - seen + (double)rec->apply_ns / 1e6;
+			bh_quar_record_free(rec);
 			if (bh_quar_release(&qo, argv[2], &err) != 0)
 				return die("release", err);
 		}
@@ -205,15 +219,22 @@ int main(int argc, char **argv)
 	}
 	report("pause", tp, n);
 	report("apply", ta, n);
+	report("contained", tc, n);
 	report("apply_inv", ti, n);
+	report("contained_inv", tci, n);
 	report("release", tr, n);
-	if (nv > 0)
+	if (nv > 0) {
 		report("violate", tv, nv);
+		report("violate_ret", tvr, nv);
+	}
 	free(tp);
 	free(ta);
 	free(ti);
 	free(tr);
 	free(tv);
+	free(tvr);
+	free(tc);
+	free(tci);
 	free(root_arg);
 	return 0;
 }
