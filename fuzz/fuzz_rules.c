@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t n;
 
 		j = json_loads(events[i], 0, NULL);
-		if (!j || bh_rules_event_from_json(j, "e", &ev, &err) < 0)
+		if (!j || bh_mon_event_from_json(j, &ev, &err) < 0)
 			abort(); /* the fixed events are valid */
 		json_decref(j);
 		n = bh_rules_match(rs, &ev, m, 16);
@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bh_rules_free(rs);
 	/* the same bytes as an event */
 	if (bh_json_parse((const char *)data, size, 1 << 20, "fuzz", &j, NULL) == 0) {
-		if (bh_rules_event_from_json(j, "fuzz", &ev, &err) == 0) {
+		if (bh_mon_event_from_json(j, &ev, &err) == 0) {
 			struct bh_rules *r2 = bh_rules_new();
 
 			if (bh_rules_add(r2, base, sizeof(base) - 1, "base", NULL, NULL) == 0 &&

@@ -32,6 +32,8 @@ const struct bh_command bh_commands[] = {
 	  "serve the policy as a Kubernetes admission webhook (HTTPS)" },
 	{ "rules", cmd_rules,
 	  "check runtime monitor rules (Falco's language); test them on JSON events" },
+	{ "monitor", cmd_monitor,
+	  "watch processes and containers: rules, alerts, actions, outputs" },
 	{ "profile", cmd_profile,
 	  "learned syscall profiles: list, show, diff, merge, export, import" },
 	{ "monitor-profile", cmd_monitor_profile,

@@ -117,6 +117,12 @@ size_t bh_rules_count(const struct bh_rules *rs);
 const struct bh_rules_rule *bh_rules_get(const struct bh_rules *rs, size_t i);
 
 /*
+ * The event types (BH_MON_TYPE_BIT()s) the compiled rules' conditions can
+ * match: what a kernel source must be asked for (0 for an empty set).
+ */
+uint64_t bh_rules_types(const struct bh_rules *rs);
+
+/*
  * The rules that match ev, exceptions applied, most severe priority first
  * (then load order): up to max of them in out[]. Only the rules whose
  * condition can hold for ev's evt.type are evaluated. Returns how many
@@ -140,13 +146,5 @@ char *bh_rules_format(const struct bh_rules_rule *rule, const struct bh_mon_even
  * `bulkhead rules fields` and the docs). Caller owns the result.
  */
 json_t *bh_rules_fields_json(void);
-
-/*
- * One event from JSON (the shape of `bulkhead rules test --event`,
- * docs/man/bulkhead-rules.1): every member checked for its type and bound,
- * unknown members refused. `what` names the input in errors.
- */
-int bh_rules_event_from_json(const json_t *j, const char *what, struct bh_mon_event *ev,
-			     struct bh_error **err);
 
 #endif

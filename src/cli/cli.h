@@ -210,6 +210,8 @@ int cmd_registry(int argc, char **argv, struct bh_cli *cli);
 
 /* policy validate and check (src/cli/policy.c) */
 int cmd_policy(int argc, char **argv, struct bh_cli *cli);
+/* monitor (src/cli/monitor.c) */
+int cmd_monitor(int argc, char **argv, struct bh_cli *cli);
 /* rules check, test, fields (src/cli/rules.c) */
 int cmd_rules(int argc, char **argv, struct bh_cli *cli);
 /* `bulkhead monitor profile ...` (src/cli/monitor_profile.c). */

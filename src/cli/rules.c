@@ -177,7 +177,8 @@ static size_t test_one(const struct bh_rules *rs, const json_t *j, size_t idx, b
 	size_t n, shown;
 
 	snprintf(what, sizeof(what), "event %zu", idx + 1);
-	if (bh_rules_event_from_json(j, what, ev, err) < 0) {
+	if (bh_mon_event_from_json(j, ev, err) < 0) {
+		bh_error_prefix(err, "%s", what);
 		free(ev);
 		*fail = 1;
 		return 0;

@@ -23,4 +23,11 @@ struct mon_source_ops {
 int mon_source_new(const struct mon_source_ops *ops, void *impl, struct bh_mon_source **out,
 		   struct bh_error **err);
 
+/* The longest line of a replay (an event's JSON is far shorter). */
+#define MON_REPLAY_LINE_MAX (64u * 1024)
+
+/* A replay from fd (owned from here on); name names it in errors. */
+int mon_source_replay_fd(int fd, const char *name, struct bh_mon_source **out,
+			 struct bh_error **err);
+
 #endif

@@ -929,6 +929,16 @@ size_t bh_rules_count(const struct bh_rules *rs)
 	return rs->nrules;
 }
 
+uint64_t bh_rules_types(const struct bh_rules *rs)
+{
+	uint64_t t = 0;
+
+	for (int ty = 1; ty < BH_MON_TYPE_COUNT; ty++)
+		if (rs->nindex[ty])
+			t |= BH_MON_TYPE_BIT(ty);
+	return t;
+}
+
 const struct bh_rules_rule *bh_rules_get(const struct bh_rules *rs, size_t i)
 {
 	return i < rs->nrules ? &rs->rules[i]->pub : NULL;

@@ -855,7 +855,7 @@ static void event_json(void **state)
 		"\"net\":{\"proto\":\"tcp\",\"local\":\"10.0.0.2:4000\",\"remote\":\"[::1]:3333\"}"
 		"}",
 		0, NULL);
-	assert_int_equal(bh_rules_event_from_json(j, "e", &ev, &err), -1);
+	assert_int_equal(bh_mon_event_from_json(j, &ev, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "address family differs");
 	bh_error_clear(&err);
 	json_decref(j);
@@ -866,7 +866,7 @@ static void event_json(void **state)
 		"3333\"},"
 		"\"file\":{\"flags\":\"O_WRONLY|O_CREAT\"}}",
 		0, NULL);
-	assert_int_equal(bh_rules_event_from_json(j, "e", &ev, &err), 0);
+	assert_int_equal(bh_mon_event_from_json(j, &ev, &err), 0);
 	json_decref(j);
 	assert_int_equal(ev.type, BH_MON_CONNECT);
 	assert_int_equal(ev.res, -115);
@@ -893,7 +893,7 @@ static void event_json(void **state)
 	for (size_t i = 0; bad[i]; i++) {
 		j = json_loads(bad[i], 0, NULL);
 		assert_non_null(j);
-		if (bh_rules_event_from_json(j, "e", &ev, &err) == 0)
+		if (bh_mon_event_from_json(j, &ev, &err) == 0)
 			fail_msg("accepted %s", bad[i]);
 		bh_error_clear(&err);
 		json_decref(j);

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * One monitor event from JSON, for `bulkhead rules test --event` and the
- * tests: the members of struct bh_mon_event by name (docs/man/
- * bulkhead-rules.1), each checked for its type and against its bound;
- * unknown members are refused rather than ignored, so a misspelt member
- * cannot make a test pass.
+ * Monitor events as JSON, both ways: the one shape of every output (JSON
+ * lines, the webhook, the database), of replays and of `bulkhead rules test
+ * --event` (docs/man/bulkhead-rules.1, bulkhead-monitor.1). to_json writes
+ * every member that is not empty; from_json reads the members by name, each
+ * checked for its type and against its bound; unknown members are refused
+ * rather than ignored, so a misspelt member cannot make a test pass.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,19 +13,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "internal.h"
+#include "bulkhead/monitor.h"
 #include "banned.h"
 
 struct ectx {
-	const char *what;
 	struct bh_error **err;
 };
 
 static int bad(struct ectx *c, const char *path, const char *msg)
 {
-	return bh_error_set(c->err, BH_ERR_INVALID, "%s: %s: %s", c->what, path, msg);
+	return bh_error_set(c->err, BH_ERR_INVALID, "%s: %s", path, msg);
 }
 
 static int get_str(struct ectx *c, const json_t *v, const char *path, char *dst, size_t size)
@@ -37,8 +38,7 @@ static int get_str(struct ectx *c, const json_t *v, const char *path, char *dst,
 	n = json_string_length(v);
 	if (n >= size || strlen(s) != n)
 		return bh_error_set(c->err, BH_ERR_LIMIT,
-				    "%s: %s: longer than %zu bytes (or holds a NUL)", c->what, path,
-				    size - 1);
+				    "%s: longer than %zu bytes (or holds a NUL)", path, size - 1);
 	memcpy(dst, s, n + 1);
 	return 0;
 }
@@ -53,8 +53,8 @@ static int get_int(struct ectx *c, const json_t *v, const char *path, int64_t mi
 		return bad(c, path, "expected an integer");
 	n = json_integer_value(v);
 	if (n < min || n > max)
-		return bh_error_set(c->err, BH_ERR_INVALID, "%s: %s: %lld is out of range", c->what,
-				    path, (long long)n);
+		return bh_error_set(c->err, BH_ERR_INVALID, "%s: %lld is out of range", path,
+				    (long long)n);
 	*out = n;
 	return 0;
 }
@@ -87,8 +87,8 @@ static int get_args(struct ectx *c, const json_t *v, const char *path, char *dst
 	if (!json_is_array(v))
 		return bad(c, path, "expected a list of strings");
 	if (json_array_size(v) > BH_MON_ARGC_MAX)
-		return bh_error_set(c->err, BH_ERR_LIMIT, "%s: %s: more than %d arguments", c->what,
-				    path, BH_MON_ARGC_MAX);
+		return bh_error_set(c->err, BH_ERR_LIMIT, "%s: more than %d arguments", path,
+				    BH_MON_ARGC_MAX);
 	json_array_foreach (v, i, e) {
 		const char *s = json_string_value(e);
 		size_t n;
@@ -97,8 +97,8 @@ static int get_args(struct ectx *c, const json_t *v, const char *path, char *dst
 			return bad(c, path, "expected a list of strings (without NUL)");
 		n = strlen(s);
 		if (o + n + 1 > size)
-			return bh_error_set(c->err, BH_ERR_LIMIT, "%s: %s: longer than %zu bytes",
-					    c->what, path, size);
+			return bh_error_set(c->err, BH_ERR_LIMIT, "%s: longer than %zu bytes", path,
+					    size);
 		memcpy(dst + o, s, n + 1);
 		o += n + 1;
 	}
@@ -173,8 +173,8 @@ static int get_flags(struct ectx *c, const json_t *v, const char *path, uint64_t
 				found = true;
 			}
 		if (!found)
-			return bh_error_set(c->err, BH_ERR_INVALID, "%s: %s: unknown flag '%.*s'",
-					    c->what, path, (int)(n > 64 ? 64 : n), s);
+			return bh_error_set(c->err, BH_ERR_INVALID, "%s: unknown flag '%.*s'", path,
+					    (int)(n > 64 ? 64 : n), s);
 		s += n;
 		if (*s == '|')
 			s++;
@@ -261,6 +261,8 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 			r = get_str(c, v, path, p->cwd, sizeof(p->cwd));
 		else if (!strcmp(k, "args"))
 			r = get_args(c, v, path, p->args, sizeof(p->args), &p->args_len, &p->argc);
+		else if (!strcmp(k, "args_truncated"))
+			r = get_bool(c, v, path, &p->args_truncated);
 		else if (!strcmp(k, "exe_upper_layer"))
 			r = get_bool(c, v, path, &p->exe_upper_layer);
 		else if (!strcmp(k, "exe_from_memfd"))
@@ -284,7 +286,7 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 				return bad(c, path, "expected a list");
 			if (json_array_size(v) > BH_MON_ANCESTORS_MAX)
 				return bh_error_set(c->err, BH_ERR_LIMIT,
-						    "%s: proc.parents: more than %d", c->what,
+						    "proc.parents: more than %d",
 						    BH_MON_ANCESTORS_MAX);
 			r = 0;
 			json_array_foreach (v, i, a) {
@@ -387,17 +389,28 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 			const char *s = json_string_value(v);
 
 			if (!strcmp(k, "family")) {
-				if (s && !strcmp(s, "unix"))
-					ev->net.family = AF_UNIX;
-				else if (!s || (strcmp(s, "ipv4") && strcmp(s, "ipv6")))
+				uint16_t fam = !s		    ? 0
+					       : !strcmp(s, "unix") ? AF_UNIX
+					       : !strcmp(s, "ipv4") ? AF_INET
+					       : !strcmp(s, "ipv6") ? AF_INET6
+								    : 0;
+
+				if (!fam)
 					r = bad(c, path, "expected ipv4, ipv6 or unix");
+				else if (ev->net.family && ev->net.family != fam)
+					r = bad(c, path, "differs from the addresses' family");
+				else
+					ev->net.family = fam;
 			} else if (!strcmp(k, "proto")) {
 				if (s && !strcmp(s, "tcp"))
-					ev->net.proto = 6;
+					ev->net.proto = IPPROTO_TCP;
 				else if (s && !strcmp(s, "udp"))
-					ev->net.proto = 17;
-				else
-					r = bad(c, path, "expected tcp or udp");
+					ev->net.proto = IPPROTO_UDP;
+				else if (json_is_integer(v)) {
+					r = get_int(c, v, path, 0, 255, &n);
+					ev->net.proto = (uint8_t)n;
+				} else
+					r = bad(c, path, "expected tcp, udp or a protocol number");
 			} else if (!strcmp(k, "local"))
 				r = get_addr(c, v, path, &ev->net.family, ev->net.laddr,
 					     &ev->net.lport);
@@ -443,10 +456,12 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 	return 0;
 }
 
-int bh_rules_event_from_json(const json_t *j, const char *what, struct bh_mon_event *ev,
-			     struct bh_error **err)
+static const char *const kind_names[] = { "none", "exec", "exit", "open", "net", "priv" };
+
+int bh_mon_event_from_json(const json_t *j, struct bh_mon_event *ev, struct bh_error **err)
 {
-	struct ectx cx = { what, err }, *c = &cx;
+	struct ectx cx = { err }, *c = &cx;
+	const char *kind = NULL;
 	const char *k;
 	json_t *v;
 	int64_t n;
@@ -464,6 +479,10 @@ int bh_rules_event_from_json(const json_t *j, const char *what, struct bh_mon_ev
 			ev->type = s ? bh_mon_type_parse(s) : BH_MON_NONE;
 			if (ev->type == BH_MON_NONE)
 				r = bad(c, "type", "unknown event type");
+		} else if (!strcmp(k, "kind")) {
+			kind = json_string_value(v);
+			if (!kind)
+				r = bad(c, "kind", "expected a string");
 		} else if (!strcmp(k, "time")) {
 			r = get_int(c, v, "time", 0, INT64_MAX, &n);
 			ev->ts_ns = (uint64_t)n;
@@ -482,5 +501,298 @@ int bh_rules_event_from_json(const json_t *j, const char *what, struct bh_mon_ev
 	}
 	if (ev->type == BH_MON_NONE)
 		return bad(c, "type", "missing");
+	if (kind && strcmp(kind, kind_names[bh_mon_type_kind(ev->type)]))
+		return bad(c, "kind", "does not match the type");
+	return 0;
+}
+
+/* ---- to JSON ------------------------------------------------------------------ */
+
+/* Set key to a new value; a NULL value (jansson out of memory) fails. */
+static int put(json_t *o, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(o, key, v) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * A JSON string of n bytes; the kernel hands out paths and arguments in any
+ * encoding, JSON takes UTF-8 only: a string that is not valid UTF-8 has its
+ * bytes above 0x7f written as '?' (and so does not read back the same).
+ */
+static json_t *jstr(const char *s, size_t n)
+{
+	json_t *v = json_stringn(s, n);
+	char *t;
+
+	if (v)
+		return v;
+	t = bh_strndup(s, n);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)t[i] >= 0x80)
+			t[i] = '?';
+	v = json_stringn(t, n);
+	free(t);
+	return v;
+}
+
+static int put_str(json_t *o, const char *key, const char *s)
+{
+	return *s ? put(o, key, jstr(s, strlen(s))) : 0;
+}
+
+static int put_uint(json_t *o, const char *key, uint64_t n)
+{
+	return n ? put(o, key, json_integer((json_int_t)n)) : 0;
+}
+
+static int put_bool(json_t *o, const char *key, bool b)
+{
+	return b ? put(o, key, json_true()) : 0;
+}
+
+static int put_args(json_t *o, const char *key, const char *buf, size_t len, size_t argc)
+{
+	json_t *a;
+	size_t off = 0;
+
+	if (!argc)
+		return 0;
+	a = json_array();
+	if (!a)
+		return -1;
+	for (size_t i = 0; i < argc && off < len; i++) {
+		size_t n = strnlen(buf + off, len - off);
+
+		if (json_array_append_new(a, jstr(buf + off, n)) < 0) {
+			json_decref(a);
+			return -1;
+		}
+		off += n + 1;
+	}
+	return put(o, key, a);
+}
+
+/* An object member, left out when empty. */
+static int put_obj(json_t *o, const char *key, json_t *v)
+{
+	if (!v)
+		return -1;
+	if (!json_object_size(v)) {
+		json_decref(v);
+		return 0;
+	}
+	return put(o, key, v);
+}
+
+static json_t *proc_json(const struct bh_mon_proc *p)
+{
+	json_t *o = json_object(), *par;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_uint(o, "pid", p->pid);
+	r |= put_uint(o, "tid", p->tid);
+	r |= put_uint(o, "ppid", p->ppid);
+	r |= put_uint(o, "sid", p->sid);
+	r |= put_uint(o, "uid", p->uid);
+	r |= put_uint(o, "gid", p->gid);
+	if (p->loginuid != UINT32_MAX)
+		r |= put(o, "loginuid", json_integer(p->loginuid));
+	r |= put_uint(o, "tty", p->tty);
+	r |= put_str(o, "user", p->user);
+	r |= put_str(o, "name", p->comm);
+	r |= put_str(o, "exe", p->exe);
+	r |= put_str(o, "cwd", p->cwd);
+	r |= put_args(o, "args", p->args, p->args_len, p->argc);
+	r |= put_bool(o, "args_truncated", p->args_truncated);
+	r |= put_bool(o, "exe_upper_layer", p->exe_upper_layer);
+	r |= put_bool(o, "exe_from_memfd", p->exe_from_memfd);
+	r |= put_bool(o, "exe_writable", p->exe_writable);
+	for (int i = 0; i < 3; i++)
+		if (p->stdio[i] && (unsigned)p->stdio[i] < sizeof(fdtypes) / sizeof(fdtypes[0]))
+			r |= put(o,
+				 i == 0	  ? "stdin"
+				 : i == 1 ? "stdout"
+					  : "stderr",
+				 json_string(fdtypes[p->stdio[i]]));
+	if (p->nancestors) {
+		par = json_array();
+		r |= put(o, "parents", par);
+		for (size_t i = 0; par && i < p->nancestors && i < BH_MON_ANCESTORS_MAX; i++) {
+			const struct bh_mon_ancestor *an = &p->ancestors[i];
+			json_t *a = json_object();
+
+			if (!a || json_array_append_new(par, a) < 0) {
+				r = -1;
+				break;
+			}
+			r |= put_uint(a, "pid", an->pid);
+			r |= put_str(a, "name", an->comm);
+			r |= put_str(a, "exe", an->exe);
+		}
+	}
+	r |= put_args(o, "pargs", p->pargs, p->pargs_len, p->pargc);
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *container_json(const struct bh_mon_container *ct)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_str(o, "id", ct->id);
+	r |= put_str(o, "name", ct->name);
+	r |= put_str(o, "image", ct->image);
+	r |= put_str(o, "image_digest", ct->image_digest);
+	r |= put_str(o, "pod", ct->pod);
+	r |= put_str(o, "namespace", ct->pod_namespace);
+	r |= put_str(o, "runtime", ct->runtime);
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *file_json(const struct bh_mon_file *f)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_str(o, "path", f->path);
+	r |= put_uint(o, "flags", f->flags);
+	r |= put_uint(o, "mode", f->mode);
+	if (f->fd != -1)
+		r |= put(o, "fd", json_integer(f->fd));
+	if (f->type && (unsigned)f->type < sizeof(fdtypes) / sizeof(fdtypes[0]))
+		r |= put(o, "type", json_string(fdtypes[f->type]));
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static bool zero16(const uint8_t *a)
+{
+	for (int i = 0; i < 16; i++)
+		if (a[i])
+			return false;
+	return true;
+}
+
+/* "ADDRESS:PORT" or "[ADDRESS]:PORT" (what get_addr reads). */
+static json_t *addr_json(uint16_t family, const uint8_t *addr, uint16_t port)
+{
+	char host[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 10];
+
+	if (!inet_ntop(family, addr, host, sizeof(host)))
+		return NULL;
+	snprintf(out, sizeof(out), family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+	return json_string(out);
+}
+
+static json_t *net_json(const struct bh_mon_net *n)
+{
+	json_t *o = json_object();
+	bool inet = n->family == AF_INET || n->family == AF_INET6;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	if (n->family == AF_INET || n->family == AF_INET6 || n->family == AF_UNIX)
+		r |= put(o, "family",
+			 json_string(n->family == AF_INET    ? "ipv4"
+				     : n->family == AF_INET6 ? "ipv6"
+							     : "unix"));
+	if (n->proto == IPPROTO_TCP || n->proto == IPPROTO_UDP)
+		r |= put(o, "proto", json_string(n->proto == IPPROTO_TCP ? "tcp" : "udp"));
+	else
+		r |= put_uint(o, "proto", n->proto);
+	if (inet && (!zero16(n->laddr) || n->lport))
+		r |= put(o, "local", addr_json(n->family, n->laddr, n->lport));
+	if (inet && (!zero16(n->raddr) || n->rport))
+		r |= put(o, "remote", addr_json(n->family, n->raddr, n->rport));
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *args_json(const struct bh_mon_args *a)
+{
+	json_t *o = json_object();
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= put_uint(o, "uid", a->uid);
+	r |= put_uint(o, "gid", a->gid);
+	r |= put_uint(o, "cap_effective", a->cap_effective);
+	r |= put_uint(o, "cap_permitted", a->cap_permitted);
+	r |= put_uint(o, "cap_inheritable", a->cap_inheritable);
+	r |= put_uint(o, "flags", a->flags);
+	if (a->request)
+		r |= put(o, "request", json_integer(a->request));
+	if (a->target_pid)
+		r |= put(o, "target_pid", json_integer(a->target_pid));
+	r |= put_uint(o, "bpf_cmd", a->bpf_cmd);
+	r |= put_str(o, "source", a->source);
+	r |= put_str(o, "fstype", a->fstype);
+	r |= put_str(o, "module", a->module);
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int bh_mon_event_to_json(const struct bh_mon_event *ev, json_t **out, struct bh_error **err)
+{
+	const char *type = bh_mon_type_name(ev->type);
+	json_t *o;
+	int r = 0;
+
+	*out = NULL;
+	if (!type || ev->type == BH_MON_NONE)
+		return bh_error_set(err, BH_ERR_INVALID, "event of unknown type %d", (int)ev->type);
+	/* values only from_json accepts back */
+	if ((uint64_t)ev->ts_ns > INT64_MAX || ev->res < -4095 ||
+	    ev->proc.args_len > sizeof(ev->proc.args) ||
+	    ev->proc.pargs_len > sizeof(ev->proc.pargs) || ev->proc.argc > BH_MON_ARGC_MAX ||
+	    ev->proc.pargc > BH_MON_ARGC_MAX || ev->proc.nancestors > BH_MON_ANCESTORS_MAX ||
+	    ev->args.cap_effective > INT64_MAX || ev->args.cap_permitted > INT64_MAX ||
+	    ev->args.cap_inheritable > INT64_MAX || ev->file.fd < -1 || ev->args.target_pid < -1)
+		return bh_error_set(err, BH_ERR_INVALID, "%s event: a value out of range", type);
+	o = json_object();
+	if (!o)
+		return bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+	r |= put_uint(o, "time", ev->ts_ns);
+	r |= put(o, "type", json_string(type));
+	r |= put(o, "kind", json_string(kind_names[bh_mon_type_kind(ev->type)]));
+	if (ev->res)
+		r |= put(o, "res", json_integer(ev->res));
+	r |= put_obj(o, "proc", proc_json(&ev->proc));
+	r |= put_obj(o, "container", container_json(&ev->container));
+	r |= put_obj(o, "file", file_json(&ev->file));
+	r |= put_obj(o, "net", net_json(&ev->net));
+	r |= put_obj(o, "args", args_json(&ev->args));
+	if (r) {
+		json_decref(o);
+		return bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+	}
+	*out = o;
 	return 0;
 }

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The monitor's pipeline (`bulkhead monitor`, issue 15): one producer reads
+ * an event source (include/bulkhead/monitor.h) and fans each event out
+ * through bounded queues, as bh_consumer does for the image walk:
+ *
+ *   source -> producer --[detect queue]--> rules, consumers, actions
+ *                     \                        | alerts
+ *                      +--[one queue per output]<--+--> output thread
+ *
+ *  - detection (the rules, the consumer hooks that profiles and actions
+ *    plug into, the actions) must not lose events silently: when its queue
+ *    is full the producer waits up to block_ms, and only then counts the
+ *    event as `detect_dropped`;
+ *  - an output (JSON lines on a fd, a rotated file, syslog, a webhook, the
+ *    database) never holds detection up: when its queue is full the event or
+ *    alert is dropped and counted for that output.
+ * bh_mon_run returns when the caller's stop flag is set, the duration is
+ * over or the source has ended; it drains every queue first (an output gets
+ * at most drain_ms for what is left, then drops and counts it).
+ *
+ * Ownership, for the whole library:
+ *  - `const T *` arguments are borrowed for the duration of the call;
+ *  - `T **out` arguments hand a new object to the caller, who releases it with
+ *    the matching `_free()` (or `json_decref()` for jansson values);
+ *  - a function that takes ownership of an argument says so in its comment;
+ *  - every `_free(NULL)` is a no-op.
+ *
+ * Errors: a function returns 0 (or a non-negative count) on success and a
+ * negative value on failure, after storing a `struct bh_error` in `*err` when
+ * `err` is not NULL (see include/bulkhead/base.h).
+ */
+#ifndef BULKHEAD_MONITORD_H
+#define BULKHEAD_MONITORD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/monitor.h"
+#include "bulkhead/rules.h"
+
+/* What is done when a rule matches (besides the alert every match gets). */
+enum bh_mon_action {
+	BH_MON_ACT_ALERT = 0, /* only the alert */
+	BH_MON_ACT_KILL,      /* SIGKILL the process (through a pidfd) */
+	BH_MON_ACT_QUARANTINE /* the container: the quarantine hook */
+};
+/* "alert", "kill", "quarantine"; parse: -1 if unknown. */
+const char *bh_mon_action_name(enum bh_mon_action a);
+int bh_mon_action_parse(const char *s);
+
+/*
+ * The action of a rule: an entry of bh_mon_run_opts.actions naming it wins;
+ * else a tag of the rule "bulkhead.action=kill" or
+ * "bulkhead.action=quarantine"; else alert.
+ */
+struct bh_mon_action_rule {
+	const char *rule; /* the rule's name, exactly */
+	enum bh_mon_action action;
+};
+
+/* One match of a rule on an event, as consumers and outputs see it. */
+struct bh_mon_alert {
+	const struct bh_rules_rule *rule;
+	const char *output; /* the rule's output formatted on the event */
+	const struct bh_mon_event *ev;
+	enum bh_mon_action action;
+	/* the action's outcome: "" when none was taken or it succeeded, else why
+	 * it failed ("pid 42: the process is gone") */
+	char action_error[256];
+};
+
+/*
+ * A consumer of the detection path (behaviour profiles, actions): called on
+ * the detection thread, in event order, never concurrently. event() sees
+ * every event, alert() every alert (after the event's event()), flush()
+ * once the detect queue is empty and at the end. A negative return is
+ * counted in consumer_errors (the error is passed to warn) and the pipeline
+ * goes on. Any of the functions may be NULL.
+ */
+struct bh_mon_consumer {
+	const char *name;
+	void *data;
+	int (*event)(void *data, const struct bh_mon_event *ev, struct bh_error **err);
+	int (*alert)(void *data, const struct bh_mon_alert *a, struct bh_error **err);
+	void (*flush)(void *data);
+};
+
+/*
+ * The quarantine hook (bh_quar_* at merge): isolate the container id (never
+ * "": host processes are not quarantined) because of ev. Called on the
+ * detection thread, once per container per run.
+ */
+typedef int (*bh_mon_quarantine_fn)(void *data, const char *container_id,
+				    const struct bh_mon_event *ev, struct bh_error **err);
+
+enum bh_mon_output_kind {
+	BH_MON_OUT_FD,	    /* JSON lines (or text) on a fd: stdout */
+	BH_MON_OUT_FILE,    /* JSON lines in a file, rotated by size */
+	BH_MON_OUT_SYSLOG,  /* RFC 5424 over a unix datagram socket */
+	BH_MON_OUT_WEBHOOK, /* HTTP POST of a JSON array, batched */
+	BH_MON_OUT_DB,	    /* SQLite: events and alerts tables */
+};
+
+/* What goes to an output. */
+#define BH_MON_SEL_ALERTS 1u
+#define BH_MON_SEL_EVENTS 2u
+
+#define BH_MON_OUTPUTS_MAX 8
+
+struct bh_mon_output_opts {
+	enum bh_mon_output_kind kind;
+	unsigned select; /* BH_MON_SEL_*; 0 = alerts only */
+	size_t queue;	 /* its queue's capacity in items; 0 = 4096 */
+	/* FD: the fd (borrowed; written with write(2)); text: one line per
+	 * alert "TIME PRIORITY RULE: OUTPUT" (events "TIME TYPE ...") instead of
+	 * JSON */
+	int fd;
+	bool text;
+	/* FILE: the path (the directory must exist); rotated when a write would
+	 * take it past rotate_size bytes (0 = 64 MiB): PATH.1 .. PATH.K, each
+	 * rename atomic, rotate_keep old files kept (0 = 5) */
+	const char *path;
+	uint64_t rotate_size;
+	unsigned rotate_keep;
+	/* SYSLOG: the socket (NULL = /dev/log), the APP-NAME (NULL = "bulkhead") */
+	const char *socket;
+	const char *app_name;
+	/* WEBHOOK: the URL (http or https); a POST of up to batch items (0 = 100)
+	 * as a JSON array, timeout_ms each (0 = 5000), retried up to retries
+	 * times (0 = 2; a 5xx or a transport error) before the batch is dropped */
+	const char *url;
+	unsigned timeout_ms;
+	unsigned retries;
+	size_t batch;
+	/* DB: the file (NULL = /var/lib/bulkhead/monitor.sqlite); rows beyond
+	 * max_rows (0 = 1000000) or older than retention_s (0 = 30 days) are
+	 * deleted */
+	const char *db_path;
+	uint64_t max_rows;
+	uint64_t retention_s;
+};
+
+/* A name for messages and stats: "stdout", "file /var/log/x", "webhook URL". */
+struct bh_mon_output_stats {
+	char name[128];
+	uint64_t written; /* items written (delivered for the webhook) */
+	uint64_t dropped; /* items dropped: queue full, a batch that failed, drain over */
+	uint64_t errors;  /* writes that failed */
+};
+
+struct bh_mon_run_stats {
+	struct bh_mon_stats source; /* the source's own counters (lost, invalid, ...) */
+	uint64_t events;	    /* events read */
+	uint64_t read_errors;	    /* events the source refused (bad replay lines) */
+	uint64_t detected;	    /* events that went through detection */
+	uint64_t detect_waits;	    /* times the producer waited for the detect queue */
+	uint64_t detect_dropped;    /* events not detected: the queue stayed full */
+	uint64_t alerts;
+	uint64_t alerts_by_priority[8]; /* by enum bh_rules_priority */
+	uint64_t actions_ok, actions_failed;
+	uint64_t consumer_errors;
+	size_t noutputs;
+	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
+};
+
+struct bh_mon_run_opts {
+	struct bh_mon_source *source; /* borrowed; read only by the producer */
+	const struct bh_rules *rules; /* compiled; NULL: no rules */
+	const struct bh_mon_action_rule *actions;
+	size_t nactions;
+	const struct bh_mon_consumer *consumers;
+	size_t nconsumers;
+	const struct bh_mon_output_opts *outputs;
+	size_t noutputs;		 /* at most BH_MON_OUTPUTS_MAX */
+	bh_mon_quarantine_fn quarantine; /* NULL: a quarantine action fails */
+	void *quarantine_data;
+	/* Set by the caller (a signal handler may): stop (drain and return);
+	 * reopen changed: the file outputs reopen (SIGHUP); report changed:
+	 * progress() gets the stats so far (SIGUSR1). Each may be NULL. */
+	atomic_int *stop, *reopen, *report;
+	void (*progress)(void *data, const struct bh_mon_run_stats *st);
+	/* A problem the pipeline survives (a bad event line, an output's failed
+	 * write, an action that failed): err is borrowed. NULL: not told. */
+	void (*warn)(void *data, const struct bh_error *err);
+	void *data;	      /* for progress and warn */
+	uint64_t duration_ms; /* 0: until stopped or the source ends */
+	size_t queue;	      /* the detect queue's capacity; 0 = 4096 */
+	unsigned block_ms;    /* the producer's wait for a full detect queue; 0 = 200 */
+	unsigned drain_ms;    /* at the end, the most an output may take; 0 = 5000 */
+};
+
+/*
+ * Run the pipeline until stopped (see above); st (may be NULL) gets the
+ * final counts. Fails when an output cannot be opened (nothing is read
+ * then) or the source fails for good (not for an event it refuses: that is
+ * counted in read_errors and passed to warn).
+ */
+int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, struct bh_error **err);
+
+/* An alert as the outputs write it: {"time", "rule", "priority", "output",
+ * "tags", "action", "action_error", "event": {...}}. */
+int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err);
+
+#endif

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulkhead monitor [options]: the runtime monitor (issue 15). Parses the
+ * options, loads the rules, opens the source (the kernel's, or a replay),
+ * and runs the library's pipeline (include/bulkhead/monitord.h) until a
+ * signal or the end; prints the stats. SIGTERM/SIGINT stop it (exit 0 after
+ * the drain), SIGHUP reopens the file output, SIGUSR1 prints the stats so
+ * far on stderr.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bulkhead/content.h"
+#include "bulkhead/monitord.h"
+#include "bulkhead/rules.h"
+#include "cli.h"
+#include "banned.h"
+
+#define RULES_FILES_MAX 64
+#define ACTIONS_MAX	256
+
+static const char monitor_usage[] =
+	"usage: bulkhead monitor [options]\n"
+	"\n"
+	"Watch the processes of this host and its containers (exec, opens, connections,\n"
+	"privilege changes), match the events against the rules and write the alerts\n"
+	"(and, when asked, the events) to the outputs. Runs until SIGTERM or SIGINT\n"
+	"(exit 0 after draining), --duration, or the end of a --replay. SIGHUP reopens\n"
+	"the --file output; SIGUSR1 prints the counters on stderr.\n"
+	"\n"
+	"Options:\n"
+	"  --rules FILE          a rules file (repeatable, loaded in order; default the\n"
+	"                        installed rules/monitor/default.yaml)\n"
+	"  --replay FILE         read events from JSON lines (\"-\" = stdin) instead of\n"
+	"                        the kernel\n"
+	"  --output json|text    stdout's format (default json); --no-stdout: none\n"
+	"  --file PATH           JSON lines in PATH, rotated by size\n"
+	"  --rotate-size N       rotate past N bytes (k, M, G suffixes; default 64M)\n"
+	"  --rotate-keep K       rotated files kept: PATH.1 .. PATH.K (default 5)\n"
+	"  --syslog[=SOCKET]     RFC 5424 messages to SOCKET (default /dev/log)\n"
+	"  --webhook URL         POST batches of JSON items to URL\n"
+	"  --webhook-timeout MS  a POST's time limit (default 5000)\n"
+	"  --db PATH             events and alerts in SQLite (the default path is\n"
+	"                        /var/lib/bulkhead/monitor.sqlite: --db default)\n"
+	"  --events              every output gets the events too (default: alerts)\n"
+	"  --alerts-only         only alerts (the default; overrides --events)\n"
+	"  --action RULE=ACTION  alert (default), kill or quarantine when RULE matches\n"
+	"                        (repeatable; a rule's tag bulkhead.action=ACTION too)\n"
+	"  --types LIST          kernel source: event types to attach besides those\n"
+	"                        the rules need (comma-separated evt.type names)\n"
+	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
+	"  --queue N             the detect and output queues' capacity (default 4096)\n"
+	"  --stats               print the counters on stderr at the end\n"
+	"  -h, --help            show this help\n"
+	"\n"
+	"Exit: 0 stopped cleanly, 3 on errors (rules with errors, a bad event line,\n"
+	"an output that cannot be opened).\n";
+
+enum {
+	OPT_RULES = 0x100,
+	OPT_REPLAY,
+	OPT_OUTPUT,
+	OPT_NO_STDOUT,
+	OPT_FILE,
+	OPT_ROTATE_SIZE,
+	OPT_ROTATE_KEEP,
+	OPT_SYSLOG,
+	OPT_WEBHOOK,
+	OPT_WEBHOOK_TIMEOUT,
+	OPT_DB,
+	OPT_EVENTS,
+	OPT_ALERTS_ONLY,
+	OPT_ACTION,
+	OPT_TYPES,
+	OPT_DURATION,
+	OPT_QUEUE,
+	OPT_STATS,
+};
+
+static const struct option monitor_opts[] = {
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "no-stdout", no_argument, NULL, OPT_NO_STDOUT },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "rotate-size", required_argument, NULL, OPT_ROTATE_SIZE },
+	{ "rotate-keep", required_argument, NULL, OPT_ROTATE_KEEP },
+	{ "syslog", optional_argument, NULL, OPT_SYSLOG },
+	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
+	{ "webhook-timeout", required_argument, NULL, OPT_WEBHOOK_TIMEOUT },
+	{ "db", required_argument, NULL, OPT_DB },
+	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "alerts-only", no_argument, NULL, OPT_ALERTS_ONLY },
+	{ "action", required_argument, NULL, OPT_ACTION },
+	{ "types", required_argument, NULL, OPT_TYPES },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static atomic_int sig_stop, sig_reopen, sig_report;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		atomic_fetch_add(&sig_reopen, 1);
+	else if (sig == SIGUSR1)
+		atomic_fetch_add(&sig_report, 1);
+	else
+		atomic_store(&sig_stop, 1);
+}
+
+static void print_stats(const struct bh_mon_run_stats *st)
+{
+	fprintf(stderr,
+		"monitor: %llu events (%llu lost in the kernel, %llu refused), %llu detected, "
+		"%llu not detected (queue full), %llu alerts",
+		(unsigned long long)st->events, (unsigned long long)st->source.lost,
+		(unsigned long long)st->read_errors, (unsigned long long)st->detected,
+		(unsigned long long)st->detect_dropped, (unsigned long long)st->alerts);
+	for (int i = 0; i < 8; i++)
+		if (st->alerts_by_priority[i])
+			fprintf(stderr, " %s=%llu", bh_rules_priority_name(i),
+				(unsigned long long)st->alerts_by_priority[i]);
+	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
+		(unsigned long long)st->actions_failed);
+	for (size_t i = 0; i < st->noutputs; i++)
+		fprintf(stderr, "monitor: %s: %llu written, %llu dropped, %llu errors\n",
+			st->outputs[i].name, (unsigned long long)st->outputs[i].written,
+			(unsigned long long)st->outputs[i].dropped,
+			(unsigned long long)st->outputs[i].errors);
+}
+
+static void on_progress(void *data, const struct bh_mon_run_stats *st)
+{
+	print_stats(st);
+}
+
+static void on_warn(void *data, const struct bh_error *err)
+{
+	char *m = bh_error_message(err);
+
+	fprintf(stderr, "bulkhead: warning: %s\n", m);
+	free(m);
+}
+
+static void print_diags(const struct bh_rules_diags *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct bh_rules_diag *g = &d->v[i];
+
+		if (g->line)
+			fprintf(stderr, "%s:%zu:%zu: ", g->file, g->line, g->column);
+		else
+			fprintf(stderr, "%s: ", g->file);
+		fprintf(stderr, "%s: %s%s%s\n",
+			g->severity == BH_RULES_DIAG_ERROR ? "error" : "warning",
+			g->item ? g->item : "", g->item ? ": " : "", g->message);
+	}
+}
+
+/* The rules: the files given, else the default set; any error fails. */
+static struct bh_rules *load_rules(char **files, size_t n, struct bh_error **err)
+{
+	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules_diags d = { 0 };
+	char *def = NULL;
+	bool bad = false;
+
+	if (!n) {
+		char *dir = bh_content_default_rules_dir(getenv("BULKHEAD_RULES"));
+
+		if (!dir) {
+			bh_error_set(err, BH_ERR_NOTFOUND,
+				     "bulkhead's rules directory not found (set BULKHEAD_RULES "
+				     "or give --rules)");
+			bh_rules_free(rs);
+			return NULL;
+		}
+		def = bh_asprintf("%s/monitor/default.yaml", dir);
+		free(dir);
+		files = &def;
+		n = 1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (bh_rules_add_file(rs, files[i], &d, err) < 0)
+			bad = true;
+		bh_error_clear(err);
+	}
+	if (bh_rules_compile(rs, &d, err) < 0)
+		bad = true;
+	bh_error_clear(err);
+	print_diags(&d);
+	if (bad) {
+		bh_error_set(err, BH_ERR_INVALID, "the rules have %zu error%s", d.nerrors,
+			     d.nerrors == 1 ? "" : "s");
+		bh_rules_free(rs);
+		rs = NULL;
+	}
+	bh_rules_diags_release(&d);
+	free(def);
+	return rs;
+}
+
+static int parse_duration_ms(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1000;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -1;
+	if (!strcmp(end, "ms"))
+		mul = 1;
+	else if (!*end || !strcmp(end, "s"))
+		mul = 1000;
+	else if (!strcmp(end, "m"))
+		mul = 60000;
+	else if (!strcmp(end, "h"))
+		mul = 3600000;
+	else
+		return -1;
+	if (v > UINT64_MAX / mul)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int parse_types(const char *s, uint64_t *out)
+{
+	char name[32];
+
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		enum bh_mon_type t;
+
+		if (n >= sizeof(name))
+			return -1;
+		memcpy(name, s, n);
+		name[n] = 0;
+		t = bh_mon_type_parse(name);
+		if (t == BH_MON_NONE)
+			return -1;
+		*out |= BH_MON_TYPE_BIT(t);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
+{
+	static const char *cmd = "monitor";
+	char *rules_files[RULES_FILES_MAX];
+	size_t nrules = 0, nout = 0, nact = 0;
+	struct bh_mon_action_rule actions[ACTIONS_MAX];
+	struct bh_mon_output_opts outs[BH_MON_OUTPUTS_MAX], *file = NULL;
+	struct bh_mon_run_opts ro = { 0 };
+	struct bh_mon_run_stats st;
+	const char *replay = NULL;
+	bool text = false, no_stdout = false, events = false, alerts_only = false, stats = false;
+	uint64_t types = 0, v;
+	unsigned wh_timeout = 0;
+	struct bh_rules *rs = NULL;
+	struct bh_mon_source *src = NULL;
+	struct bh_error *err = NULL;
+	struct sigaction sa;
+	int c, rc = BH_EXIT_ERROR;
+
+	/* MERGE: monitor profile — argv "profile" dispatches to
+	 * cmd_monitor_profile(argc - 1, argv + 1, cli) (src/cli/monitor_profile.c,
+	 * declared in src/cli/cli.h), wired in at merge. */
+	memset(outs, 0, sizeof(outs));
+	while ((c = cli_getopt(argc, argv, "h", monitor_opts, cmd)) != -1) {
+		struct bh_mon_output_opts *o = nout < BH_MON_OUTPUTS_MAX ? &outs[nout] : NULL;
+
+		switch (c) {
+		case 'h': return cli_help(monitor_usage);
+		case OPT_RULES:
+			if (nrules == RULES_FILES_MAX)
+				return cli_usage_error(cmd, "more than %d --rules",
+						       RULES_FILES_MAX);
+			rules_files[nrules++] = optarg;
+			break;
+		case OPT_REPLAY: replay = optarg; break;
+		case OPT_OUTPUT:
+			if (strcmp(optarg, "json") && strcmp(optarg, "text"))
+				return cli_usage_error(cmd, "--output: json or text, not '%s'",
+						       optarg);
+			text = !strcmp(optarg, "text");
+			break;
+		case OPT_NO_STDOUT: no_stdout = true; break;
+		case OPT_FILE:
+		case OPT_SYSLOG:
+		case OPT_WEBHOOK:
+		case OPT_DB:
+			if (!o)
+				return cli_usage_error(cmd, "more than %d outputs",
+						       BH_MON_OUTPUTS_MAX - 1);
+			nout++;
+			o->kind = c == OPT_FILE	     ? BH_MON_OUT_FILE
+				  : c == OPT_SYSLOG  ? BH_MON_OUT_SYSLOG
+				  : c == OPT_WEBHOOK ? BH_MON_OUT_WEBHOOK
+						     : BH_MON_OUT_DB;
+			if (c == OPT_FILE) {
+				o->path = optarg;
+				o->rotate_size = file ? file->rotate_size : 0;
+				o->rotate_keep = file ? file->rotate_keep : 0;
+				file = o;
+			} else if (c == OPT_SYSLOG)
+				o->socket = optarg;
+			else if (c == OPT_WEBHOOK)
+				o->url = optarg;
+			else
+				o->db_path = strcmp(optarg, "default") ? optarg : NULL;
+			break;
+		case OPT_ROTATE_SIZE:
+		case OPT_ROTATE_KEEP:
+			if (c == OPT_ROTATE_SIZE
+				    ? bh_parse_size(optarg, &v, NULL) < 0 || !v
+				    : bh_parse_u64(optarg, &v, NULL) < 0 || !v || v > 1000)
+				return cli_usage_error(cmd, "--%s: bad value '%s'",
+						       c == OPT_ROTATE_SIZE ? "rotate-size"
+									    : "rotate-keep",
+						       optarg);
+			if (!file)
+				return cli_usage_error(cmd, "--%s comes after --file",
+						       c == OPT_ROTATE_SIZE ? "rotate-size"
+									    : "rotate-keep");
+			if (c == OPT_ROTATE_SIZE)
+				file->rotate_size = v;
+			else
+				file->rotate_keep = (unsigned)v;
+			break;
+		case OPT_WEBHOOK_TIMEOUT:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || !v || v > 600000)
+				return cli_usage_error(cmd, "--webhook-timeout: bad value '%s'",
+						       optarg);
+			wh_timeout = (unsigned)v;
+			break;
+		case OPT_EVENTS: events = true; break;
+		case OPT_ALERTS_ONLY: alerts_only = true; break;
+		case OPT_ACTION: {
+			char *eq = strrchr(optarg, '=');
+			int a = eq ? bh_mon_action_parse(eq + 1) : -1;
+
+			if (!eq || eq == optarg || a < 0)
+				return cli_usage_error(
+					cmd, "--action: RULE=alert|kill|quarantine, not '%s'",
+					optarg);
+			if (nact == ACTIONS_MAX)
+				return cli_usage_error(cmd, "more than %d --action", ACTIONS_MAX);
+			*eq = 0;
+			actions[nact].rule = optarg;
+			actions[nact++].action = (enum bh_mon_action)a;
+			break;
+		}
+		case OPT_TYPES:
+			if (parse_types(optarg, &types) < 0)
+				return cli_usage_error(cmd, "--types: unknown event type in '%s'",
+						       optarg);
+			break;
+		case OPT_DURATION:
+			if (parse_duration_ms(optarg, &ro.duration_ms) < 0 || !ro.duration_ms)
+				return cli_usage_error(cmd, "--duration: bad value '%s'", optarg);
+			break;
+		case OPT_QUEUE:
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || !v || v > 1000000)
+				return cli_usage_error(cmd, "--queue: 1 to 1000000, not '%s'",
+						       optarg);
+			ro.queue = (size_t)v;
+			break;
+		case OPT_STATS: stats = true; break;
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (!no_stdout) {
+		outs[nout].kind = BH_MON_OUT_FD;
+		outs[nout].fd = 1;
+		outs[nout].text = text;
+		nout++;
+	}
+	for (size_t i = 0; i < nout; i++) {
+		outs[i].select =
+			BH_MON_SEL_ALERTS | (events && !alerts_only ? BH_MON_SEL_EVENTS : 0);
+		outs[i].queue = ro.queue;
+		outs[i].timeout_ms = wh_timeout;
+	}
+
+	rs = load_rules(rules_files, nrules, &err);
+	if (!rs)
+		goto fail;
+	if (replay) {
+		if (bh_mon_source_replay(replay, &src, &err) < 0)
+			goto fail;
+	} else {
+		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types };
+
+		if (bh_mon_source_kernel(&ko, &src, &err) < 0)
+			goto fail;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	ro.source = src;
+	ro.rules = rs;
+	ro.actions = actions;
+	ro.nactions = nact;
+	ro.outputs = outs;
+	ro.noutputs = nout;
+	ro.stop = &sig_stop;
+	ro.reopen = &sig_reopen;
+	ro.report = &sig_report;
+	ro.progress = on_progress;
+	ro.warn = on_warn;
+	/* MERGE: quarantine — ro.quarantine = the bh_quar_* adapter. */
+	if (bh_mon_run(&ro, &st, &err) < 0)
+		goto fail;
+	if (stats)
+		print_stats(&st);
+	if (st.read_errors) {
+		fprintf(stderr, "bulkhead: error: %llu event%s refused (see above)\n",
+			(unsigned long long)st.read_errors, st.read_errors == 1 ? "" : "s");
+		rc = BH_EXIT_ERROR;
+	} else
+		rc = BH_EXIT_OK;
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+	return rc;
+fail:
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+	return cli_fail(err);
+}

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The monitor's pipeline (include/bulkhead/monitord.h): the producer (the
+ * caller's thread) reads the source and fans out; one detection thread runs
+ * the rules, the consumer hooks and the actions; one thread per output
+ * writes. Counters are updated with relaxed atomics so that a SIGUSR1
+ * report can read them while the threads run.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pipeline_internal.h"
+#include "banned.h"
+
+#define DETECT_BATCH 64
+#define OUTPUT_BATCH 256
+#define MATCH_MAX    32
+#define QUAR_SEEN    256 /* containers quarantined in a run, remembered */
+
+#define ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
+#define GET(x)	  __atomic_load_n(&(x), __ATOMIC_RELAXED)
+
+struct mon_out {
+	struct mon_pipe *p;
+	const struct mon_output_ops *ops;
+	const struct bh_mon_output_opts *o;
+	void *impl;
+	struct mon_queue q;
+	pthread_t th;
+	bool started;
+	bool failing; /* the last write failed (warn once per failing stretch) */
+	int reopen_seen;
+	struct bh_mon_output_stats *st;
+};
+
+struct mon_pipe {
+	const struct bh_mon_run_opts *o;
+	struct bh_mon_run_stats st;
+	struct mon_queue detect;
+	bool detecting; /* rules or consumers: the detect thread runs */
+	pthread_t detect_th;
+	struct mon_out out[BH_MON_OUTPUTS_MAX];
+	size_t nout;
+	atomic_bool drain_over; /* the outputs' drain deadline passed */
+	pthread_mutex_t warn_mu;
+	char quarantined[QUAR_SEEN][BH_MON_CID_MAX];
+	size_t nquar;
+};
+
+static void warn(struct mon_pipe *p, struct bh_error **e)
+{
+	if (*e && p->o->warn) {
+		pthread_mutex_lock(&p->warn_mu);
+		p->o->warn(p->o->data, *e);
+		pthread_mutex_unlock(&p->warn_mu);
+	}
+	bh_error_clear(e);
+}
+
+/* ---- actions ------------------------------------------------------------------ */
+
+static const char *const action_names[] = { "alert", "kill", "quarantine" };
+
+const char *bh_mon_action_name(enum bh_mon_action a)
+{
+	return (unsigned)a < 3 ? action_names[a] : "?";
+}
+
+int bh_mon_action_parse(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(s, action_names[i]))
+			return i;
+	return -1;
+}
+
+enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r)
+{
+	for (size_t i = 0; i < o->nactions; i++)
+		if (!strcmp(o->actions[i].rule, r->name))
+			return o->actions[i].action;
+	for (char **t = r->tags; *t; t++)
+		if (bh_str_has_prefix(*t, "bulkhead.action=")) {
+			int a = bh_mon_action_parse(*t + strlen("bulkhead.action="));
+
+			if (a >= 0)
+				return (enum bh_mon_action)a;
+		}
+	return BH_MON_ACT_ALERT;
+}
+
+/* When pid started, CLOCK_REALTIME ns (from /proc/PID/stat's starttime). */
+static int proc_start_ns(pid_t pid, uint64_t *out, struct bh_error **err)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	struct timespec rt, bt;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "pid %d", (int)pid);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return bh_error_set(err, BH_ERR_IO, "pid %d: cannot read its stat", (int)pid);
+	buf[n] = 0;
+	/* after the comm's closing parenthesis: state is field 3, starttime 22 */
+	p = strrchr(buf, ')');
+	for (int f = 2; p && f < 22; f++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0)
+		return bh_error_set(err, BH_ERR_IO, "pid %d: cannot parse its stat", (int)pid);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	*out = ((uint64_t)rt.tv_sec - (uint64_t)bt.tv_sec) * 1000000000ull + (uint64_t)rt.tv_nsec -
+	       (uint64_t)bt.tv_nsec + start * (1000000000ull / (uint64_t)hz);
+	return 0;
+}
+
+int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err)
+{
+	pid_t pid = (pid_t)ev->proc.pid;
+	uint64_t start;
+	int fd, rc = -1;
+
+	if (pid <= 1 || pid == getpid())
+		return bh_error_set(err, BH_ERR_INVALID, "pid %d: not killed", (int)pid);
+	if (!ev->ts_ns)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "pid %d: the event has no time (the pid cannot be checked)",
+				    (int)pid);
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "pid %d: pidfd_open", (int)pid);
+	/* the pidfd holds the process; the pid names that process only if it
+	 * started before the event (else the pid was reused since) */
+	if (proc_start_ns(pid, &start, err) < 0)
+		goto out;
+	if (start > ev->ts_ns + 20000000ull) {
+		bh_error_set(err, BH_ERR_NOTFOUND,
+			     "pid %d: the process is gone (the pid now names a newer one)",
+			     (int)pid);
+		goto out;
+	}
+	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
+		bh_error_sys(err, errno, "pid %d: pidfd_send_signal", (int)pid);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+static int act_quarantine(struct mon_pipe *p, const struct bh_mon_event *ev, struct bh_error **err)
+{
+	const char *id = ev->container.id;
+
+	if (!*id)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "pid %u runs on the host: nothing to quarantine", ev->proc.pid);
+	for (size_t i = 0; i < p->nquar; i++)
+		if (!strcmp(p->quarantined[i], id))
+			return 0; /* done already in this run */
+	if (!p->o->quarantine)
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "container %.12s: quarantine is not available", id);
+	if (p->o->quarantine(p->o->quarantine_data, id, ev, err) < 0)
+		return bh_error_prefix(err, "container %.12s: quarantine", id);
+	if (p->nquar < QUAR_SEEN)
+		snprintf(p->quarantined[p->nquar++], BH_MON_CID_MAX, "%s", id);
+	return 0;
+}
+
+/* ---- alerts as JSON and text -------------------------------------------------- */
+
+int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err)
+{
+	json_t *o, *ev, *tags;
+
+	*out = NULL;
+	if (bh_mon_event_to_json(a->ev, &ev, err) < 0)
+		return -1;
+	tags = json_array();
+	for (char **t = a->rule->tags; tags && *t; t++)
+		json_array_append_new(tags, json_string(*t));
+	o = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o}", "time", (json_int_t)a->ev->ts_ns,
+		      "rule", a->rule->name, "priority", bh_rules_priority_name(a->rule->priority),
+		      "output", a->output, "tags", tags, "action", bh_mon_action_name(a->action),
+		      "event", ev);
+	if (!o)
+		return bh_error_set(err, BH_ERR_NOMEM, "alert %s: cannot make its JSON",
+				    a->rule->name);
+	if (a->action_error[0])
+		json_object_set_new(o, "action_error", json_string(a->action_error));
+	*out = o;
+	return 0;
+}
+
+static void time_str(uint64_t ns, char buf[BH_TIME_MAX])
+{
+	struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+
+	bh_time_rfc3339(&ts, 6, buf);
+}
+
+char *mon_msg_text(const struct mon_msg *m)
+{
+	char t[BH_TIME_MAX];
+
+	if (m->al) {
+		const struct bh_mon_alert *a = &m->al->a;
+
+		time_str(a->ev->ts_ns, t);
+		if (a->action && a->action_error[0])
+			return bh_asprintf("%s %s %s: %s [%s failed: %s]\n", t,
+					   bh_rules_priority_name(a->rule->priority), a->rule->name,
+					   a->output, bh_mon_action_name(a->action),
+					   a->action_error);
+		return bh_asprintf(
+			"%s %s %s: %s%s%s%s\n", t, bh_rules_priority_name(a->rule->priority),
+			a->rule->name, a->output, a->action ? " [" : "",
+			a->action ? bh_mon_action_name(a->action) : "", a->action ? "]" : "");
+	}
+	const struct bh_mon_event *ev = &m->ev->ev;
+
+	time_str(ev->ts_ns, t);
+	return bh_asprintf("%s %s pid=%u proc=%s exe=%s container=%s%s%s\n", t,
+			   bh_mon_type_name(ev->type), ev->proc.pid,
+			   ev->proc.comm[0] ? ev->proc.comm : "-",
+			   ev->proc.exe[0] ? ev->proc.exe : "-",
+			   ev->container.id[0] ? ev->container.id : "host",
+			   ev->file.path[0] ? " file=" : "", ev->file.path);
+}
+
+/* ---- output threads -------------------------------------------------------------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
+{
+	struct mon_pipe *p = w->p;
+	json_t *objs[OUTPUT_BATCH] = { 0 };
+	struct bh_error *e = NULL;
+	size_t k = 0;
+
+	if (atomic_load(&p->drain_over)) {
+		ADD(w->st->dropped, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		int r = msgs[i].al ? bh_mon_alert_to_json(&msgs[i].al->a, &objs[k], &e)
+				   : bh_mon_event_to_json(&msgs[i].ev->ev, &objs[k], &e);
+
+		if (r < 0) {
+			ADD(w->st->errors, 1);
+			ADD(w->st->dropped, 1);
+			bh_error_prefix(&e, "%s", w->st->name);
+			warn(p, &e);
+			continue;
+		}
+		msgs[k++] = msgs[i];
+	}
+	if (k && w->ops->write(w->impl, msgs, objs, k, &p->drain_over, &e) < 0) {
+		ADD(w->st->errors, 1);
+		ADD(w->st->dropped, k);
+		if (!w->failing) {
+			bh_error_prefix(&e, "%s (items are dropped and counted while it fails)",
+					w->st->name);
+			warn(p, &e);
+		}
+		bh_error_clear(&e);
+		w->failing = true;
+	} else if (k) {
+		ADD(w->st->written, k);
+		w->failing = false;
+	}
+	for (size_t i = 0; i < k; i++)
+		json_decref(objs[i]);
+}
+
+static void *output_main(void *arg)
+{
+	struct mon_out *w = arg;
+	struct mon_pipe *p = w->p;
+	size_t max =
+		w->o->kind == BH_MON_OUT_WEBHOOK ? (w->o->batch ? w->o->batch : 100) : OUTPUT_BATCH;
+	struct mon_msg msgs[OUTPUT_BATCH];
+	bool done = false;
+
+	if (max > OUTPUT_BATCH)
+		max = OUTPUT_BATCH;
+	while (!done) {
+		size_t n = mon_queue_pop(&w->q, msgs, max, 200, &done);
+
+		if (p->o->reopen && w->ops->reopen && atomic_load(p->o->reopen) != w->reopen_seen) {
+			struct bh_error *e = NULL;
+
+			w->reopen_seen = atomic_load(p->o->reopen);
+			if (w->ops->reopen(w->impl, &e) < 0) {
+				bh_error_prefix(&e, "%s: reopen", w->st->name);
+				warn(p, &e);
+			}
+		}
+		if (n)
+			output_batch(w, msgs, n);
+		for (size_t i = 0; i < n; i++)
+			mon_msg_unref(&msgs[i]);
+	}
+	return NULL;
+}
+
+/* Queue m to every output that takes its kind (a full queue drops and counts). */
+static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
+{
+	unsigned want = m->al ? BH_MON_SEL_ALERTS : BH_MON_SEL_EVENTS;
+
+	for (size_t i = 0; i < p->nout; i++) {
+		unsigned sel = p->out[i].o->select ? p->out[i].o->select : BH_MON_SEL_ALERTS;
+
+		if (!(sel & want))
+			continue;
+		mon_msg_ref(m);
+		if (mon_queue_push(&p->out[i].q, m, 0, NULL) < 0) {
+			ADD(p->out[i].st->dropped, 1);
+			mon_msg_unref(m);
+		}
+	}
+}
+
+/* ---- detection -------------------------------------------------------------------- */
+
+static void detect_one(struct mon_pipe *p, struct mon_ev *e)
+{
+	const struct bh_mon_run_opts *o = p->o;
+	const struct bh_rules_rule *m[MATCH_MAX];
+	struct bh_error *err = NULL;
+	size_t n = 0;
+
+	ADD(p->st.detected, 1);
+	for (size_t c = 0; c < o->nconsumers; c++)
+		if (o->consumers[c].event &&
+		    o->consumers[c].event(o->consumers[c].data, &e->ev, &err) < 0) {
+			ADD(p->st.consumer_errors, 1);
+			bh_error_prefix(&err, "%s", o->consumers[c].name);
+			warn(p, &err);
+		}
+	if (o->rules)
+		n = bh_rules_match(o->rules, &e->ev, m, MATCH_MAX);
+	for (size_t i = 0; i < n && i < MATCH_MAX; i++) {
+		struct mon_alert *al = bh_calloc(1, sizeof(*al));
+		struct mon_msg msg = { .al = al };
+		int r = 0;
+
+		atomic_init(&al->refs, 1);
+		atomic_fetch_add(&e->refs, 1);
+		al->ev = e;
+		al->output = bh_rules_format(m[i], &e->ev);
+		al->a.rule = m[i];
+		al->a.output = al->output;
+		al->a.ev = &e->ev;
+		al->a.action = mon_action_of(o, m[i]);
+		if (al->a.action == BH_MON_ACT_KILL)
+			r = mon_action_kill(&e->ev, &err);
+		else if (al->a.action == BH_MON_ACT_QUARANTINE)
+			r = act_quarantine(p, &e->ev, &err);
+		if (r < 0) {
+			char *s = bh_error_message(err);
+
+			snprintf(al->a.action_error, sizeof(al->a.action_error), "%s", s);
+			free(s);
+			ADD(p->st.actions_failed, 1);
+			bh_error_prefix(&err, "rule '%s': %s", m[i]->name,
+					bh_mon_action_name(al->a.action));
+			warn(p, &err);
+		} else if (al->a.action != BH_MON_ACT_ALERT)
+			ADD(p->st.actions_ok, 1);
+		ADD(p->st.alerts, 1);
+		ADD(p->st.alerts_by_priority[(unsigned)m[i]->priority & 7], 1);
+		for (size_t c = 0; c < o->nconsumers; c++)
+			if (o->consumers[c].alert &&
+			    o->consumers[c].alert(o->consumers[c].data, &al->a, &err) < 0) {
+				ADD(p->st.consumer_errors, 1);
+				bh_error_prefix(&err, "%s", o->consumers[c].name);
+				warn(p, &err);
+			}
+		to_outputs(p, &msg);
+		mon_msg_unref(&msg);
+	}
+}
+
+static void *detect_main(void *arg)
+{
+	struct mon_pipe *p = arg;
+	struct mon_msg msgs[DETECT_BATCH];
+	bool done = false, flushed = true;
+
+	while (!done) {
+		size_t n = mon_queue_pop(&p->detect, msgs, DETECT_BATCH, 200, &done);
+
+		for (size_t i = 0; i < n; i++) {
+			detect_one(p, msgs[i].ev);
+			mon_msg_unref(&msgs[i]);
+		}
+		if (n)
+			flushed = false;
+		if (!flushed && (n < DETECT_BATCH || done)) {
+			for (size_t c = 0; c < p->o->nconsumers; c++)
+				if (p->o->consumers[c].flush)
+					p->o->consumers[c].flush(p->o->consumers[c].data);
+			flushed = true;
+		}
+	}
+	return NULL;
+}
+
+/* ---- the run ----------------------------------------------------------------------- */
+
+static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
+{
+	const struct bh_mon_run_stats *s = &p->st;
+
+	memset(st, 0, sizeof(*st));
+	bh_mon_source_stats(p->o->source, &st->source);
+	st->events = GET(s->events);
+	st->read_errors = GET(s->read_errors);
+	st->detected = GET(s->detected);
+	st->detect_waits = GET(s->detect_waits);
+	st->detect_dropped = GET(s->detect_dropped);
+	st->alerts = GET(s->alerts);
+	for (int i = 0; i < 8; i++)
+		st->alerts_by_priority[i] = GET(s->alerts_by_priority[i]);
+	st->actions_ok = GET(s->actions_ok);
+	st->actions_failed = GET(s->actions_failed);
+	st->consumer_errors = GET(s->consumer_errors);
+	st->noutputs = s->noutputs;
+	for (size_t i = 0; i < s->noutputs; i++) {
+		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
+		st->outputs[i].written = GET(s->outputs[i].written);
+		st->outputs[i].dropped = GET(s->outputs[i].dropped);
+		st->outputs[i].errors = GET(s->outputs[i].errors);
+	}
+}
+
+static const struct mon_output_ops *output_ops(enum bh_mon_output_kind k)
+{
+	switch (k) {
+	case BH_MON_OUT_FD: return &mon_output_fd;
+	case BH_MON_OUT_FILE: return &mon_output_file;
+	case BH_MON_OUT_SYSLOG: return &mon_output_syslog;
+	case BH_MON_OUT_WEBHOOK: return &mon_output_webhook;
+	case BH_MON_OUT_DB: return &mon_output_db;
+	}
+	return NULL;
+}
+
+/* A source error an event is refused for (the reader goes on) vs one that ends the run. */
+static bool per_event(const struct bh_error *e)
+{
+	enum bh_errcode c = bh_error_code(e);
+
+	return c == BH_ERR_INVALID || c == BH_ERR_LIMIT;
+}
+
+static void produce(struct mon_pipe *p, struct bh_error **err)
+{
+	const struct bh_mon_run_opts *o = p->o;
+	uint64_t t0 = now_ms();
+	int report_seen = o->report ? atomic_load(o->report) : 0;
+	unsigned block_ms = o->block_ms ? o->block_ms : 200;
+	bool outputs_want_events = false;
+
+	for (size_t i = 0; i < p->nout; i++)
+		if (p->out[i].o->select & BH_MON_SEL_EVENTS)
+			outputs_want_events = true;
+	for (;;) {
+		struct mon_ev *e;
+		struct mon_msg m;
+		struct bh_error *e1 = NULL;
+		int rc;
+
+		if (o->stop && atomic_load(o->stop))
+			break;
+		if (o->duration_ms && now_ms() - t0 >= o->duration_ms)
+			break;
+		if (o->report && atomic_load(o->report) != report_seen) {
+			struct bh_mon_run_stats st;
+
+			report_seen = atomic_load(o->report);
+			snapshot(p, &st);
+			if (o->progress)
+				o->progress(o->data, &st);
+		}
+		e = mon_ev_new();
+		rc = bh_mon_source_next(o->source, &e->ev, 100, &e1);
+		m = (struct mon_msg){ .ev = e };
+		if (rc <= 0) {
+			mon_msg_unref(&m);
+			if (rc < 0 && !per_event(e1)) {
+				*err = e1;
+				return;
+			}
+			if (rc < 0) {
+				ADD(p->st.read_errors, 1);
+				warn(p, &e1);
+				continue;
+			}
+			if (bh_mon_source_ended(o->source))
+				break;
+			continue;
+		}
+		ADD(p->st.events, 1);
+		if (p->detecting) {
+			bool waited;
+
+			mon_msg_ref(&m);
+			if (mon_queue_push(&p->detect, &m, (int)block_ms, &waited) < 0) {
+				ADD(p->st.detect_dropped, 1);
+				mon_msg_unref(&m);
+			}
+			if (waited)
+				ADD(p->st.detect_waits, 1);
+		}
+		if (outputs_want_events)
+			to_outputs(p, &m);
+		mon_msg_unref(&m);
+	}
+}
+
+int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, struct bh_error **err)
+{
+	struct mon_pipe *p;
+	struct bh_error *e = NULL;
+	int rc = -1;
+
+	if (st)
+		memset(st, 0, sizeof(*st));
+	if (!o->source)
+		return bh_error_set(err, BH_ERR_USAGE, "the monitor needs an event source");
+	if (o->noutputs > BH_MON_OUTPUTS_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "more than %d outputs", BH_MON_OUTPUTS_MAX);
+	p = bh_calloc(1, sizeof(*p));
+	p->o = o;
+	pthread_mutex_init(&p->warn_mu, NULL);
+	atomic_init(&p->drain_over, false);
+	/* the outputs first: one that cannot open fails the run before a read */
+	for (size_t i = 0; i < o->noutputs; i++) {
+		struct mon_out *w = &p->out[i];
+
+		w->p = p;
+		w->o = &o->outputs[i];
+		w->ops = output_ops(w->o->kind);
+		w->st = &p->st.outputs[i];
+		if (!w->ops) {
+			bh_error_set(err, BH_ERR_USAGE, "output %zu: unknown kind", i);
+			goto out;
+		}
+		if (w->ops->open(w->o, &w->impl, w->st->name, sizeof(w->st->name), err) < 0)
+			goto out;
+		w->reopen_seen = o->reopen ? atomic_load(o->reopen) : 0;
+		mon_queue_init(&w->q, w->o->queue ? w->o->queue : 4096);
+		p->nout = p->st.noutputs = i + 1;
+	}
+	p->detecting = o->rules || o->nconsumers;
+	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
+	for (size_t i = 0; i < p->nout; i++) {
+		if (pthread_create(&p->out[i].th, NULL, output_main, &p->out[i])) {
+			bh_error_set(err, BH_ERR_INTERNAL, "cannot start an output thread");
+			goto stop;
+		}
+		p->out[i].started = true;
+	}
+	if (p->detecting && pthread_create(&p->detect_th, NULL, detect_main, p)) {
+		p->detecting = false;
+		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the detection thread");
+		goto stop;
+	}
+	produce(p, &e);
+	rc = e ? -1 : 0;
+	if (e && err && !*err)
+		*err = e;
+	else
+		bh_error_free(e);
+stop:
+	/* drain: detection first (it makes alerts), then the outputs, bounded */
+	mon_queue_close(&p->detect);
+	if (p->detecting)
+		pthread_join(p->detect_th, NULL);
+	for (size_t i = 0; i < p->nout; i++)
+		mon_queue_close(&p->out[i].q);
+	{
+		uint64_t end = now_ms() + (o->drain_ms ? o->drain_ms : 5000);
+		bool left = true;
+
+		while (left && now_ms() < end) {
+			left = false;
+			for (size_t i = 0; i < p->nout; i++) {
+				pthread_mutex_lock(&p->out[i].q.mu);
+				left |= p->out[i].started && p->out[i].q.n > 0;
+				pthread_mutex_unlock(&p->out[i].q.mu);
+			}
+			if (left)
+				usleep(10000);
+		}
+		atomic_store(&p->drain_over, true);
+	}
+	for (size_t i = 0; i < p->nout; i++)
+		if (p->out[i].started)
+			pthread_join(p->out[i].th, NULL);
+	mon_queue_destroy(&p->detect);
+	if (st)
+		snapshot(p, st);
+out:
+	for (size_t i = 0; i < p->nout; i++) {
+		mon_queue_destroy(&p->out[i].q);
+		p->out[i].ops->close(p->out[i].impl);
+	}
+	pthread_mutex_destroy(&p->warn_mu);
+	free(p);
+	return rc;
+}

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the monitor's pipeline (src/monitor/pipeline.c, queue.c,
+ * output*.c), prefix mon_: the bounded queue between its threads, the
+ * reference-counted items in it, and the table every output fills.
+ */
+#ifndef BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
+#define BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "bulkhead/monitord.h"
+
+/* An event shared by the queues it is in (freed by the last unref). */
+struct mon_ev {
+	atomic_uint refs;
+	struct bh_mon_event ev;
+};
+
+/* An alert (holds a reference to its event). */
+struct mon_alert {
+	atomic_uint refs;
+	struct mon_ev *ev;
+	char *output;
+	struct bh_mon_alert a;
+};
+
+/* One queue item: an alert when al is set, else the event ev. */
+struct mon_msg {
+	struct mon_ev *ev;
+	struct mon_alert *al;
+};
+
+struct mon_ev *mon_ev_new(void);
+void mon_msg_ref(const struct mon_msg *m);
+void mon_msg_unref(const struct mon_msg *m);
+
+/* A bounded FIFO of mon_msg for many producers and one consumer. */
+struct mon_queue {
+	pthread_mutex_t mu;
+	pthread_cond_t nonempty, nonfull;
+	struct mon_msg *v;
+	size_t cap, head, n;
+	bool closed;
+};
+
+void mon_queue_init(struct mon_queue *q, size_t cap);
+void mon_queue_destroy(struct mon_queue *q);
+/*
+ * Append m (the queue takes the caller's reference): wait up to wait_ms for
+ * room (0: not at all, <0: without end). 0 when queued; -1 when still full
+ * (or closed): the reference stays the caller's. *waited (may be NULL) tells
+ * whether it had to wait.
+ */
+int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bool *waited);
+/*
+ * Take up to max items (their references pass to the caller), waiting up
+ * to wait_ms for the first. Returns how many; *done is set once the queue
+ * is closed and empty.
+ */
+size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int wait_ms, bool *done);
+/* No more pushes: pop drains what is left, then reports done. */
+void mon_queue_close(struct mon_queue *q);
+
+/* ---- outputs ---------------------------------------------------------------- */
+
+/*
+ * One kind of output. open() makes the implementation (and names it for the
+ * stats); write() takes a batch: msgs[i] and, as the outputs write them,
+ * objs[i] (bh_mon_event_to_json or bh_mon_alert_to_json); a negative return
+ * means none of it was written. reopen() (SIGHUP; may be NULL) opens the
+ * file again. stop (may be read by write) is set when the pipeline drains
+ * past its deadline, so a retrying output gives up.
+ */
+struct mon_output_ops {
+	int (*open)(const struct bh_mon_output_opts *o, void **impl, char *name, size_t namesz,
+		    struct bh_error **err);
+	int (*write)(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
+		     const atomic_bool *stop, struct bh_error **err);
+	int (*reopen)(void *impl, struct bh_error **err);
+	void (*close)(void *impl);
+};
+
+extern const struct mon_output_ops mon_output_fd, mon_output_file, mon_output_syslog,
+	mon_output_webhook, mon_output_db;
+
+/* One text line for an item (the fd output's --output text). Caller frees. */
+char *mon_msg_text(const struct mon_msg *m);
+
+/* The action of a rule (see bh_mon_action_rule). */
+enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r);
+/* Kill ev's process through a pidfd, refusing a pid started after the event. */
+int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
+
+#endif

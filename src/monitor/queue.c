@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The pipeline's bounded queue and its reference-counted items: an event
+ * read once is shared by the detect queue and every output queue it goes
+ * to, so a queue holds pointers and the memory in flight is bounded by the
+ * queues' capacities.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "pipeline_internal.h"
+#include "banned.h"
+
+struct mon_ev *mon_ev_new(void)
+{
+	struct mon_ev *e = bh_malloc(sizeof(*e));
+
+	atomic_init(&e->refs, 1);
+	return e;
+}
+
+static void ev_unref(struct mon_ev *e)
+{
+	if (e && atomic_fetch_sub(&e->refs, 1) == 1)
+		free(e);
+}
+
+void mon_msg_ref(const struct mon_msg *m)
+{
+	if (m->al)
+		atomic_fetch_add(&m->al->refs, 1);
+	else
+		atomic_fetch_add(&m->ev->refs, 1);
+}
+
+void mon_msg_unref(const struct mon_msg *m)
+{
+	if (m->al) {
+		if (atomic_fetch_sub(&m->al->refs, 1) == 1) {
+			ev_unref(m->al->ev);
+			free(m->al->output);
+			free(m->al);
+		}
+	} else
+		ev_unref(m->ev);
+}
+
+void mon_queue_init(struct mon_queue *q, size_t cap)
+{
+	pthread_condattr_t ca;
+
+	memset(q, 0, sizeof(*q));
+	pthread_mutex_init(&q->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->nonempty, &ca);
+	pthread_cond_init(&q->nonfull, &ca);
+	pthread_condattr_destroy(&ca);
+	q->cap = cap ? cap : 1;
+	q->v = bh_calloc(q->cap, sizeof(*q->v));
+}
+
+void mon_queue_destroy(struct mon_queue *q)
+{
+	/* items never popped (a consumer that failed to start) */
+	for (size_t i = 0; i < q->n; i++)
+		mon_msg_unref(&q->v[(q->head + i) % q->cap]);
+	free(q->v);
+	pthread_cond_destroy(&q->nonempty);
+	pthread_cond_destroy(&q->nonfull);
+	pthread_mutex_destroy(&q->mu);
+}
+
+static void deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bool *waited)
+{
+	struct timespec ts;
+	int rc = 0;
+
+	if (waited)
+		*waited = false;
+	pthread_mutex_lock(&q->mu);
+	if (q->n == q->cap && wait_ms != 0 && !q->closed) {
+		if (waited)
+			*waited = true;
+		if (wait_ms > 0)
+			deadline(&ts, wait_ms);
+		while (q->n == q->cap && !q->closed && rc != ETIMEDOUT)
+			rc = wait_ms > 0 ? pthread_cond_timedwait(&q->nonfull, &q->mu, &ts)
+					 : pthread_cond_wait(&q->nonfull, &q->mu);
+	}
+	if (q->n == q->cap || q->closed) {
+		pthread_mutex_unlock(&q->mu);
+		return -1;
+	}
+	q->v[(q->head + q->n) % q->cap] = *m;
+	q->n++;
+	pthread_cond_signal(&q->nonempty);
+	pthread_mutex_unlock(&q->mu);
+	return 0;
+}
+
+size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int wait_ms, bool *done)
+{
+	struct timespec ts;
+	size_t k = 0;
+	int rc = 0;
+
+	*done = false;
+	pthread_mutex_lock(&q->mu);
+	if (!q->n && !q->closed && wait_ms != 0) {
+		if (wait_ms > 0)
+			deadline(&ts, wait_ms);
+		while (!q->n && !q->closed && rc != ETIMEDOUT)
+			rc = wait_ms > 0 ? pthread_cond_timedwait(&q->nonempty, &q->mu, &ts)
+					 : pthread_cond_wait(&q->nonempty, &q->mu);
+	}
+	while (k < max && q->n) {
+		out[k++] = q->v[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+	if (k)
+		pthread_cond_broadcast(&q->nonfull);
+	if (!q->n && q->closed)
+		*done = true;
+	pthread_mutex_unlock(&q->mu);
+	return k;
+}
+
+void mon_queue_close(struct mon_queue *q)
+{
+	pthread_mutex_lock(&q->mu);
+	q->closed = true;
+	pthread_cond_broadcast(&q->nonempty);
+	pthread_cond_broadcast(&q->nonfull);
+	pthread_mutex_unlock(&q->mu);
+}
