@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The monitor's pipeline pieces: events to JSON and back (every member),
+ * the replay reader (bad lines named, reading goes on, over-long lines),
+ * the bounded queue, file rotation, the pipeline's counts with a slow
+ * output (drops counted, detection complete) and the kill action.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/monitord.h"
+#include "monitor/pipeline_internal.h"
+#include "monitor/source_internal.h"
+
+static void put_args(char *dst, uint16_t *len, uint16_t *argc, const char *const *v)
+{
+	size_t o = 0;
+
+	for (*argc = 0; v[*argc]; (*argc)++) {
+		size_t n = strlen(v[*argc]) + 1;
+
+		memcpy(dst + o, v[*argc], n);
+		o += n;
+	}
+	*len = (uint16_t)o;
+}
+
+/* An event with every member set to something not zero. */
+static void full_event(struct bh_mon_event *ev, enum bh_mon_type t)
+{
+	static const char *const args[] = { "-c", "", "echo hi", NULL };
+	static const char *const pargs[] = { "--login", NULL };
+	struct bh_mon_proc *p = &ev->proc;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = t;
+	ev->ts_ns = 1700000000123456789ull;
+	ev->res = -13;
+	p->pid = 100, p->tid = 101, p->ppid = 99, p->sid = 98;
+	p->uid = 1000, p->gid = 1001, p->loginuid = 1002, p->tty = 34816;
+	snprintf(p->user, sizeof(p->user), "alice");
+	snprintf(p->comm, sizeof(p->comm), "bash");
+	snprintf(p->exe, sizeof(p->exe), "/usr/bin/bash");
+	snprintf(p->cwd, sizeof(p->cwd), "/root");
+	put_args(p->args, &p->args_len, &p->argc, args);
+	p->args_truncated = p->exe_upper_layer = p->exe_from_memfd = p->exe_writable = true;
+	p->stdio[0] = BH_MON_FD_TTY, p->stdio[1] = BH_MON_FD_PIPE, p->stdio[2] = BH_MON_FD_IPV6;
+	p->nancestors = 2;
+	p->ancestors[0].pid = 99;
+	snprintf(p->ancestors[0].comm, BH_MON_COMM_MAX, "sshd");
+	snprintf(p->ancestors[0].exe, BH_MON_PATH_MAX, "/usr/sbin/sshd");
+	p->ancestors[1].pid = 1;
+	snprintf(p->ancestors[1].comm, BH_MON_COMM_MAX, "systemd");
+	put_args(p->pargs, &p->pargs_len, &p->pargc, pargs);
+	snprintf(ev->container.id, BH_MON_CID_MAX, "0123456789abcdef");
+	snprintf(ev->container.name, BH_MON_CNAME_MAX, "web");
+	snprintf(ev->container.image, BH_MON_IMAGE_MAX, "nginx:1.25");
+	snprintf(ev->container.image_digest, BH_MON_DIGEST_MAX, "sha256:%064d", 7);
+	snprintf(ev->container.pod, BH_MON_CNAME_MAX, "web-1");
+	snprintf(ev->container.pod_namespace, BH_MON_CNAME_MAX, "prod");
+	snprintf(ev->container.runtime, BH_MON_RUNTIME_MAX, "runc");
+	snprintf(ev->file.path, BH_MON_PATH_MAX, "/etc/shadow");
+	ev->file.flags = O_WRONLY | O_CREAT;
+	ev->file.mode = 0644;
+	ev->file.fd = 3;
+	ev->file.type = BH_MON_FD_FILE;
+	ev->net.family = AF_INET6;
+	ev->net.proto = 132; /* SCTP: a number */
+	inet_pton(AF_INET6, "fd00::1", ev->net.laddr);
+	inet_pton(AF_INET6, "2001:db8::2", ev->net.raddr);
+	ev->net.lport = 40000, ev->net.rport = 3333;
+	ev->args.uid = 5, ev->args.gid = 6;
+	ev->args.cap_effective = 1ull << 21, ev->args.cap_permitted = 3,
+	ev->args.cap_inheritable = 4;
+	ev->args.flags = 0x20000;
+	ev->args.request = 16;
+	ev->args.target_pid = 4242;
+	ev->args.bpf_cmd = 5;
+	snprintf(ev->args.source, BH_MON_PATH_MAX, "overlay");
+	snprintf(ev->args.fstype, BH_MON_FSTYPE_MAX, "overlay");
+	snprintf(ev->args.module, BH_MON_MODULE_MAX, "rk");
+}
+
+static void roundtrip(const struct bh_mon_event *ev)
+{
+	struct bh_mon_event back;
+	struct bh_error *err = NULL;
+	json_t *j = NULL;
+	char *s;
+
+	assert_int_equal(bh_mon_event_to_json(ev, &j, &err), 0);
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	/* through the text, as a replay reads it */
+	assert_int_equal(bh_json_parse(s, strlen(s), 1 << 20, "t", &j, &err), 0);
+	if (bh_mon_event_from_json(j, &back, &err) < 0) {
+		char *m = bh_error_message(err);
+
+		fail_msg("%s: %s", s, m);
+	}
+	if (memcmp(ev, &back, sizeof(back)))
+		fail_msg("differs after the round trip: %s", s);
+	json_decref(j);
+	free(s);
+}
+
+static void event_json_roundtrip_every_member(void **state)
+{
+	struct bh_mon_event *ev = calloc(1, sizeof(*ev));
+
+	for (int t = 1; t < BH_MON_TYPE_COUNT; t++) {
+		full_event(ev, (enum bh_mon_type)t);
+		roundtrip(ev);
+	}
+	/* IPv4, a unix socket, the defaults (loginuid unset, no fd) */
+	full_event(ev, BH_MON_CONNECT);
+	memset(&ev->net, 0, sizeof(ev->net));
+	ev->net.family = AF_INET;
+	ev->net.proto = IPPROTO_TCP;
+	inet_pton(AF_INET, "10.0.0.2", ev->net.raddr);
+	ev->net.rport = 443;
+	roundtrip(ev);
+	ev->net = (struct bh_mon_net){ .family = AF_UNIX, .proto = IPPROTO_UDP };
+	roundtrip(ev);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = BH_MON_EXECVE;
+	ev->proc.loginuid = UINT32_MAX;
+	ev->file.fd = -1;
+	roundtrip(ev);
+	free(ev);
+}
+
+static void event_json_leaves_empty_members_out(void **state)
+{
+	struct bh_mon_event ev;
+	struct bh_error *err = NULL;
+	json_t *j;
+	char *s;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = BH_MON_EXECVE;
+	ev.proc.loginuid = UINT32_MAX;
+	ev.file.fd = -1;
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "sh");
+	assert_int_equal(bh_mon_event_to_json(&ev, &j, &err), 0);
+	s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(s,
+			    "{\"kind\":\"exec\",\"proc\":{\"name\":\"sh\"},\"type\":\"execve\"}");
+	free(s);
+	json_decref(j);
+	/* not UTF-8 (a path from the kernel): written, not refused */
+	snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/tmp/\xff\xfe");
+	assert_int_equal(bh_mon_event_to_json(&ev, &j, &err), 0);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "proc"), "exe")),
+			    "/tmp/??");
+	json_decref(j);
+	/* kind must agree with type */
+	j = json_loads("{\"type\":\"execve\",\"kind\":\"net\"}", 0, NULL);
+	assert_int_equal(bh_mon_event_from_json(j, &ev, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "kind: does not match the type");
+	bh_error_clear(&err);
+	json_decref(j);
+}
+
+static struct bh_mon_source *replay_of(const char *text)
+{
+	struct bh_mon_source *s = NULL;
+	struct bh_error *err = NULL;
+	int fd = memfd_create("replay", MFD_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	lseek(fd, 0, SEEK_SET);
+	assert_int_equal(mon_source_replay_fd(fd, "r.jsonl", &s, &err), 0);
+	return s;
+}
+
+static void replay_names_bad_lines_and_goes_on(void **state)
+{
+	struct bh_mon_source *s;
+	struct bh_mon_event *ev = malloc(sizeof(*ev));
+	struct bh_error *err = NULL;
+	struct bh_mon_stats st;
+	struct bh_buf b = BH_BUF_INIT(1 << 20);
+
+	assert_int_equal(bh_buf_adds(&b,
+				     "{\"type\":\"execve\"}\n"
+				     "\n"
+				     "{\"type\":\"execve\",\"proc\":{\"nam\":\"x\"}}\n"
+				     "not json\n",
+				     NULL),
+			 0);
+	for (int i = 0; i < 70000; i++)
+		assert_int_equal(bh_buf_addc(&b, 'x', NULL), 0);
+	assert_int_equal(bh_buf_adds(&b, "\n{\"type\":\"openat\"}", NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	s = replay_of(b.data);
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), 1);
+	assert_int_equal(ev->type, BH_MON_EXECVE);
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "r.jsonl: line 3: proc.nam: unknown member");
+	bh_error_clear(&err);
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "r.jsonl: line 4: event: invalid JSON");
+	bh_error_clear(&err);
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "r.jsonl: line 5: longer than 65536 bytes");
+	bh_error_clear(&err);
+	/* the last line, without a newline */
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), 1);
+	assert_int_equal(ev->type, BH_MON_OPENAT);
+	assert_int_equal(bh_mon_source_next(s, ev, -1, &err), 0);
+	assert_true(bh_mon_source_ended(s));
+	bh_mon_source_stats(s, &st);
+	assert_int_equal(st.events, 2);
+	assert_int_equal(st.invalid, 3);
+	bh_mon_source_free(s);
+	bh_buf_release(&b);
+	free(ev);
+}
+
+static void queue_is_bounded(void **state)
+{
+	struct mon_queue q;
+	struct mon_msg m[5], out[8];
+	bool waited, done;
+	struct timespec t0, t1;
+
+	mon_queue_init(&q, 3);
+	for (int i = 0; i < 5; i++)
+		m[i] = (struct mon_msg){ .ev = mon_ev_new() };
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mon_queue_push(&q, &m[i], 0, &waited), 0);
+	assert_int_equal(mon_queue_push(&q, &m[3], 0, &waited), -1);
+	assert_false(waited);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(mon_queue_push(&q, &m[3], 50, &waited), -1);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_true(waited);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 45);
+	assert_int_equal(mon_queue_pop(&q, out, 2, 0, &done), 2);
+	assert_true(out[0].ev == m[0].ev && out[1].ev == m[1].ev); /* in order */
+	assert_false(done);
+	assert_int_equal(mon_queue_push(&q, &m[3], 0, NULL), 0);
+	mon_queue_close(&q);
+	assert_int_equal(mon_queue_push(&q, &m[4], 0, NULL), -1);
+	assert_int_equal(mon_queue_pop(&q, out + 2, 8, 10, &done), 2);
+	assert_true(done);
+	assert_true(out[2].ev == m[2].ev && out[3].ev == m[3].ev);
+	for (int i = 0; i < 4; i++)
+		mon_msg_unref(&out[i]);
+	mon_msg_unref(&m[4]);
+	mon_queue_destroy(&q);
+}
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/test_monitor.XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static off_t fsize(const char *dir, const char *name)
+{
+	char p[512];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	return stat(p, &st) < 0 ? -1 : st.st_size;
+}
+
+static void file_output_rotates(void **state)
+{
+	char *d = tmpdir(), path[512];
+	struct bh_mon_output_opts o = { .kind = BH_MON_OUT_FILE,
+					.rotate_size = 600,
+					.rotate_keep = 2 };
+	void *impl = NULL;
+	char name[128];
+	struct bh_error *err = NULL;
+	struct mon_msg m = { .ev = mon_ev_new() };
+	json_t *obj;
+
+	snprintf(path, sizeof(path), "%s/events.jsonl", d);
+	o.path = path;
+	full_event(&m.ev->ev, BH_MON_EXECVE);
+	assert_int_equal(bh_mon_event_to_json(&m.ev->ev, &obj, &err), 0);
+	assert_int_equal(mon_output_file.open(&o, &impl, name, sizeof(name), &err), 0);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(mon_output_file.write(impl, &m, &obj, 1, NULL, &err), 0);
+	mon_output_file.close(impl);
+	/* one line (> 600 bytes / 2) per file: the live one and two kept */
+	assert_true(fsize(d, "events.jsonl") > 300 && fsize(d, "events.jsonl") <= 1200);
+	assert_true(fsize(d, "events.jsonl.1") > 0 && fsize(d, "events.jsonl.1") <= 1200);
+	assert_true(fsize(d, "events.jsonl.2") > 0);
+	assert_int_equal(fsize(d, "events.jsonl.3"), -1);
+	json_decref(obj);
+	mon_msg_unref(&m);
+	snprintf(path, sizeof(path), "rm -rf '%s'", d);
+	assert_int_equal(system(path), 0);
+	free(d);
+}
+
+/* ---- the pipeline ---------------------------------------------------------------- */
+
+struct counter {
+	atomic_int events, alerts, flushes;
+};
+
+static int c_event(void *data, const struct bh_mon_event *ev, struct bh_error **err)
+{
+	atomic_fetch_add(&((struct counter *)data)->events, 1);
+	return 0;
+}
+
+static int c_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	atomic_fetch_add(&((struct counter *)data)->alerts, 1);
+	return 0;
+}
+
+static void c_flush(void *data)
+{
+	atomic_fetch_add(&((struct counter *)data)->flushes, 1);
+}
+
+static const char rules_yaml[] = "- rule: Shell\n"
+				 "  desc: d\n"
+				 "  output: shell %proc.name\n"
+				 "  priority: WARNING\n"
+				 "  condition: evt.type = execve and proc.name = sh\n";
+
+static void pipeline_slow_output_drops_detection_does_not(void **state)
+{
+	struct bh_rules *rs = bh_rules_new();
+	struct bh_buf in = BH_BUF_INIT(1 << 24);
+	struct bh_mon_source *src;
+	struct counter cnt = { 0 };
+	struct bh_mon_consumer con = { "count", &cnt, c_event, c_alert, c_flush };
+	int pfd[2];
+	struct bh_mon_output_opts outs[1] = {
+		{ .kind = BH_MON_OUT_FD,
+		  .select = BH_MON_SEL_ALERTS | BH_MON_SEL_EVENTS,
+		  .queue = 8 },
+	};
+	struct bh_mon_run_opts o = { 0 };
+	struct bh_mon_run_stats st;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_rules_add(rs, rules_yaml, strlen(rules_yaml), "r", NULL, &err), 0);
+	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
+	assert_int_equal(bh_rules_types(rs), BH_MON_TYPE_BIT(BH_MON_EXECVE));
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(
+			bh_buf_adds(&in,
+				    i % 2 ? "{\"type\":\"execve\",\"proc\":{\"name\":\"sh\"}}\n"
+					  : "{\"type\":\"openat\"}\n",
+				    NULL),
+			0);
+	assert_int_equal(bh_buf_addc(&in, 0, NULL), 0);
+	src = replay_of(in.data);
+	/* the output: a pipe nobody reads, non-blocking (it fails when full) */
+	assert_int_equal(pipe2(pfd, O_CLOEXEC | O_NONBLOCK), 0);
+	outs[0].fd = pfd[1];
+	o.source = src;
+	o.rules = rs;
+	o.consumers = &con;
+	o.nconsumers = 1;
+	o.outputs = outs;
+	o.noutputs = 1;
+	o.drain_ms = 200;
+	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
+	assert_int_equal(st.events, 5000);
+	assert_int_equal(st.detected, 5000);
+	assert_int_equal(st.detect_dropped, 0);
+	assert_int_equal(st.alerts, 2500);
+	assert_int_equal(st.alerts_by_priority[BH_RULES_WARNING], 2500);
+	assert_int_equal(atomic_load(&cnt.events), 5000);
+	assert_int_equal(atomic_load(&cnt.alerts), 2500);
+	assert_true(atomic_load(&cnt.flushes) >= 1);
+	/* every item written or dropped, the drops counted */
+	assert_int_equal(st.noutputs, 1);
+	assert_true(st.outputs[0].dropped > 0);
+	assert_int_equal(st.outputs[0].written + st.outputs[0].dropped, 7500);
+	close(pfd[0]);
+	close(pfd[1]);
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+	bh_buf_release(&in);
+}
+
+static void kill_action_checks_the_pid(void **state)
+{
+	struct bh_mon_event *ev = calloc(1, sizeof(*ev));
+	struct bh_error *err = NULL;
+	struct timespec now;
+	pid_t child = fork();
+	int ws;
+
+	if (!child) {
+		pause();
+		_exit(0);
+	}
+	usleep(20000);
+	ev->type = BH_MON_EXECVE;
+	ev->proc.pid = (uint32_t)child;
+	/* an event older than the process: the pid was reused, refused */
+	ev->ts_ns = 1000000000ull;
+	assert_int_equal(mon_action_kill(ev, &err), -1);
+	assert_error(err, BH_ERR_NOTFOUND, "the pid now names a newer one");
+	bh_error_clear(&err);
+	ev->ts_ns = 0;
+	assert_int_equal(mon_action_kill(ev, &err), -1);
+	bh_error_clear(&err);
+	clock_gettime(CLOCK_REALTIME, &now);
+	ev->ts_ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	assert_int_equal(mon_action_kill(ev, &err), 0);
+	assert_int_equal(waitpid(child, &ws, 0), child);
+	assert_true(WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL);
+	/* gone now */
+	assert_int_equal(mon_action_kill(ev, &err), -1);
+	bh_error_clear(&err);
+	free(ev);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(event_json_roundtrip_every_member),
+		cmocka_unit_test(event_json_leaves_empty_members_out),
+		cmocka_unit_test(replay_names_bad_lines_and_goes_on),
+		cmocka_unit_test(queue_is_bounded),
+		cmocka_unit_test(file_output_rotates),
+		cmocka_unit_test(pipeline_slow_output_drops_detection_does_not),
+		cmocka_unit_test(kill_action_checks_the_pid),
+	};
+
+	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
+}
