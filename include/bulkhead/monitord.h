@@ -114,7 +114,7 @@ enum bh_mon_output_kind {
 struct bh_mon_output_opts {
 	enum bh_mon_output_kind kind;
 	unsigned select; /* BH_MON_SEL_*; 0 = alerts only */
-	size_t queue;	 /* its queue's capacity in items; 0 = 4096 */
+	size_t queue;	 /* its queue's capacity in items; 0 = 1024 */
 	/* FD: the fd (borrowed; written with write(2)); text: one line per
 	 * alert "TIME PRIORITY RULE: OUTPUT" (events "TIME TYPE ...") instead of
 	 * JSON */
@@ -191,6 +191,11 @@ struct bh_mon_run_opts {
 	size_t queue;	      /* the detect queue's capacity; 0 = 4096 */
 	unsigned block_ms;    /* the producer's wait for a full detect queue; 0 = 200 */
 	unsigned drain_ms;    /* at the end, the most an output may take; 0 = 5000 */
+	/* Outputs never drop: a full output queue holds the producer and the
+	 * detection thread until it has room (a replay stored whole, a
+	 * benchmark); the slowest output then sets the pace. Off for a live
+	 * source, where detection must not wait for an output. */
+	bool no_drop;
 };
 
 /*

@@ -52,7 +52,10 @@ static const char monitor_usage[] =
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
 	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
-	"  --queue N             the detect and output queues' capacity (default 4096)\n"
+	"  --queue N             the detect and output queues' capacity (default 4096\n"
+	"                        and 1024; an event is about 9 KiB)\n"
+	"  --no-drop             outputs never drop: a full output holds the reader (for\n"
+	"                        a replay stored whole; a dead webhook slows it all)\n"
 	"  --stats               print the counters on stderr at the end\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -78,6 +81,7 @@ enum {
 	OPT_DURATION,
 	OPT_QUEUE,
 	OPT_STATS,
+	OPT_NO_DROP,
 };
 
 static const struct option monitor_opts[] = {
@@ -99,6 +103,7 @@ static const struct option monitor_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -379,6 +384,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			ro.queue = (size_t)v;
 			break;
 		case OPT_STATS: stats = true; break;
+		case OPT_NO_DROP: ro.no_drop = true; break;
 		default: return BH_EXIT_USAGE;
 		}
 	}

@@ -338,7 +338,7 @@ static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
 		if (!(sel & want))
 			continue;
 		mon_msg_ref(m);
-		if (mon_queue_push(&p->out[i].q, m, 0, NULL) < 0) {
+		if (mon_queue_push(&p->out[i].q, m, p->o->no_drop ? -1 : 0, NULL) < 0) {
 			ADD(p->out[i].st->dropped, 1);
 			mon_msg_unref(m);
 		}
@@ -575,7 +575,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		if (w->ops->open(w->o, &w->impl, w->st->name, sizeof(w->st->name), err) < 0)
 			goto out;
 		w->reopen_seen = o->reopen ? atomic_load(o->reopen) : 0;
-		mon_queue_init(&w->q, w->o->queue ? w->o->queue : 4096);
+		mon_queue_init(&w->q, w->o->queue ? w->o->queue : 1024);
 		p->nout = p->st.noutputs = i + 1;
 	}
 	p->detecting = o->rules || o->nconsumers;
