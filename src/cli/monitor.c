@@ -40,12 +40,13 @@ static const char monitor_usage[] =
 	"  --file PATH           JSON lines in PATH, rotated by size\n"
 	"  --rotate-size N       rotate past N bytes (k, M, G suffixes; default 64M)\n"
 	"  --rotate-keep K       rotated files kept: PATH.1 .. PATH.K (default 5)\n"
-	"  --syslog[=SOCKET]     RFC 5424 messages to SOCKET (default /dev/log)\n"
+	"  --syslog [SOCKET]     RFC 5424 messages to SOCKET (default /dev/log)\n"
 	"  --webhook URL         POST batches of JSON items to URL\n"
 	"  --webhook-timeout MS  a POST's time limit (default 5000)\n"
 	"  --db PATH             events and alerts in SQLite (the default path is\n"
 	"                        /var/lib/bulkhead/monitor.sqlite: --db default)\n"
-	"  --events              every output gets the events too (default: alerts)\n"
+	"  --events[=LIST]       the outputs also get every event: all, or those of\n"
+	"                        LIST (stdout,file,syslog,webhook,db); default alerts\n"
 	"  --alerts-only         only alerts (the default; overrides --events)\n"
 	"  --action RULE=ACTION  alert (default), kill or quarantine when RULE matches\n"
 	"                        (repeatable; a rule's tag bulkhead.action=ACTION too)\n"
@@ -96,7 +97,7 @@ static const struct option monitor_opts[] = {
 	{ "webhook", required_argument, NULL, OPT_WEBHOOK },
 	{ "webhook-timeout", required_argument, NULL, OPT_WEBHOOK_TIMEOUT },
 	{ "db", required_argument, NULL, OPT_DB },
-	{ "events", no_argument, NULL, OPT_EVENTS },
+	{ "events", optional_argument, NULL, OPT_EVENTS },
 	{ "alerts-only", no_argument, NULL, OPT_ALERTS_ONLY },
 	{ "action", required_argument, NULL, OPT_ACTION },
 	{ "types", required_argument, NULL, OPT_TYPES },
@@ -261,6 +262,37 @@ static int parse_types(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* --events[=LIST]: the output kinds (bits of enum bh_mon_output_kind) that get events. */
+static int parse_outputs(const char *s, unsigned *mask)
+{
+	static const char *const names[] = {
+		[BH_MON_OUT_FD] = "stdout",	[BH_MON_OUT_FILE] = "file",
+		[BH_MON_OUT_SYSLOG] = "syslog", [BH_MON_OUT_WEBHOOK] = "webhook",
+		[BH_MON_OUT_DB] = "db",
+	};
+
+	if (!s) {
+		*mask = ~0u;
+		return 0;
+	}
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		bool found = false;
+
+		for (unsigned k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strlen(names[k]) == n && !strncmp(names[k], s, n)) {
+				*mask |= 1u << k;
+				found = true;
+			}
+		if (!found)
+			return -1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
 int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 {
 	static const char *cmd = "monitor";
@@ -271,7 +303,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	struct bh_mon_run_opts ro = { 0 };
 	struct bh_mon_run_stats st;
 	const char *replay = NULL;
-	bool text = false, no_stdout = false, events = false, alerts_only = false, stats = false;
+	bool text = false, no_stdout = false, alerts_only = false, stats = false;
+	unsigned events = 0;
 	uint64_t types = 0, v;
 	unsigned wh_timeout = 0;
 	struct bh_rules *rs = NULL;
@@ -320,9 +353,13 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 				o->rotate_size = file ? file->rotate_size : 0;
 				o->rotate_keep = file ? file->rotate_keep : 0;
 				file = o;
-			} else if (c == OPT_SYSLOG)
+			} else if (c == OPT_SYSLOG) {
+				/* --syslog SOCKET as well as --syslog=SOCKET (no
+				 * operands otherwise: an absolute path is the socket) */
+				if (!optarg && optind < argc && argv[optind][0] == '/')
+					optarg = argv[optind++];
 				o->socket = optarg;
-			else if (c == OPT_WEBHOOK)
+			} else if (c == OPT_WEBHOOK)
 				o->url = optarg;
 			else
 				o->db_path = strcmp(optarg, "default") ? optarg : NULL;
@@ -351,7 +388,13 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 						       optarg);
 			wh_timeout = (unsigned)v;
 			break;
-		case OPT_EVENTS: events = true; break;
+		case OPT_EVENTS:
+			if (parse_outputs(optarg, &events) < 0)
+				return cli_usage_error(cmd,
+						       "--events: a list of stdout, file, syslog, "
+						       "webhook, db, not '%s'",
+						       optarg);
+			break;
 		case OPT_ALERTS_ONLY: alerts_only = true; break;
 		case OPT_ACTION: {
 			char *eq = strrchr(optarg, '=');
@@ -398,7 +441,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	}
 	for (size_t i = 0; i < nout; i++) {
 		outs[i].select =
-			BH_MON_SEL_ALERTS | (events && !alerts_only ? BH_MON_SEL_EVENTS : 0);
+			BH_MON_SEL_ALERTS |
+			((events & (1u << outs[i].kind)) && !alerts_only ? BH_MON_SEL_EVENTS : 0);
 		outs[i].queue = ro.queue;
 		outs[i].timeout_ms = wh_timeout;
 	}
