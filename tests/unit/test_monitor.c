@@ -432,6 +432,69 @@ static void kill_action_checks_the_pid(void **state)
 	free(ev);
 }
 
+struct quar {
+	int calls;
+	char id[BH_MON_CID_MAX];
+	uint32_t pid;
+};
+
+static int fake_quarantine(void *data, const char *id, const struct bh_mon_event *ev,
+			   struct bh_error **err)
+{
+	struct quar *q = data;
+
+	q->calls++;
+	snprintf(q->id, sizeof(q->id), "%s", id);
+	q->pid = ev->proc.pid;
+	return 0;
+}
+
+static const char quar_yaml[] = "- rule: Miner\n"
+				"  desc: d\n"
+				"  output: miner %proc.name\n"
+				"  priority: CRITICAL\n"
+				"  condition: evt.type = execve and proc.name = xmrig\n"
+				"  tags: [bulkhead.action=quarantine]\n";
+
+static void quarantine_hook_once_per_container(void **state)
+{
+	struct bh_rules *rs = bh_rules_new();
+	struct bh_mon_source *src;
+	struct quar q = { 0 };
+	struct bh_mon_run_opts o = { 0 };
+	struct bh_mon_run_stats st;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_rules_add(rs, quar_yaml, strlen(quar_yaml), "q", NULL, &err), 0);
+	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
+	assert_int_equal(mon_action_of(&o, bh_rules_get(rs, 0)), BH_MON_ACT_QUARANTINE);
+	src = replay_of("{\"type\":\"execve\",\"proc\":{\"name\":\"xmrig\",\"pid\":5},"
+			"\"container\":{\"id\":\"c1\"}}\n"
+			"{\"type\":\"execve\",\"proc\":{\"name\":\"xmrig\",\"pid\":6},"
+			"\"container\":{\"id\":\"c1\"}}\n"
+			"{\"type\":\"execve\",\"proc\":{\"name\":\"xmrig\",\"pid\":7}}\n");
+	o.source = src;
+	o.rules = rs;
+	o.quarantine = fake_quarantine;
+	o.quarantine_data = &q;
+	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
+	/* the container once (with the first event), the host never */
+	assert_int_equal(q.calls, 1);
+	assert_string_equal(q.id, "c1");
+	assert_int_equal(q.pid, 5);
+	assert_int_equal(st.alerts, 3);
+	assert_int_equal(st.actions_ok, 2);
+	assert_int_equal(st.actions_failed, 1);
+	bh_mon_source_free(src);
+	/* an --action entry wins over the tag */
+	struct bh_mon_action_rule ar = { "Miner", BH_MON_ACT_ALERT };
+
+	o.actions = &ar;
+	o.nactions = 1;
+	assert_int_equal(mon_action_of(&o, bh_rules_get(rs, 0)), BH_MON_ACT_ALERT);
+	bh_rules_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -442,6 +505,7 @@ int main(void)
 		cmocka_unit_test(file_output_rotates),
 		cmocka_unit_test(pipeline_slow_output_drops_detection_does_not),
 		cmocka_unit_test(kill_action_checks_the_pid),
+		cmocka_unit_test(quarantine_hook_once_per_container),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
