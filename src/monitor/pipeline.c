@@ -527,6 +527,10 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			continue;
 		}
 		ADD(p->st.events, 1);
+		/* the outputs first: an event is queued to an output before any
+		 * alert of it can be */
+		if (outputs_want_events)
+			to_outputs(p, &m);
 		if (p->detecting) {
 			bool waited;
 
@@ -538,8 +542,6 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			if (waited)
 				ADD(p->st.detect_waits, 1);
 		}
-		if (outputs_want_events)
-			to_outputs(p, &m);
 		mon_msg_unref(&m);
 	}
 }
