@@ -379,7 +379,7 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 			} else if (!strcmp(k, "mode"))
 				r = get_u32(c, v, path, &ev->file.mode);
 			else if (!strcmp(k, "fd")) {
-				r = get_int(c, v, path, -1, INT32_MAX, &n);
+				r = get_int(c, v, path, INT32_MIN, INT32_MAX, &n);
 				ev->file.fd = (int32_t)n;
 			} else if (!strcmp(k, "type"))
 				r = get_fdtype(c, v, path, &ev->file.type);
@@ -437,7 +437,7 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 			else if (!strcmp(k, "request"))
 				r = get_int(c, v, path, INT64_MIN, INT64_MAX, &a->request);
 			else if (!strcmp(k, "target_pid")) {
-				r = get_int(c, v, path, -1, INT32_MAX, &n);
+				r = get_int(c, v, path, INT32_MIN, INT32_MAX, &n);
 				a->target_pid = (int32_t)n;
 			} else if (!strcmp(k, "bpf_cmd"))
 				r = get_u32(c, v, path, &a->bpf_cmd);
@@ -774,7 +774,7 @@ int bh_mon_event_to_json(const struct bh_mon_event *ev, json_t **out, struct bh_
 	    ev->proc.pargs_len > sizeof(ev->proc.pargs) || ev->proc.argc > BH_MON_ARGC_MAX ||
 	    ev->proc.pargc > BH_MON_ARGC_MAX || ev->proc.nancestors > BH_MON_ANCESTORS_MAX ||
 	    ev->args.cap_effective > INT64_MAX || ev->args.cap_permitted > INT64_MAX ||
-	    ev->args.cap_inheritable > INT64_MAX || ev->file.fd < -1 || ev->args.target_pid < -1)
+	    ev->args.cap_inheritable > INT64_MAX)
 		return bh_error_set(err, BH_ERR_INVALID, "%s event: a value out of range", type);
 	o = json_object();
 	if (!o)

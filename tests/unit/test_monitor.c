@@ -130,6 +130,10 @@ static void event_json_roundtrip_every_member(void **state)
 	roundtrip(ev);
 	ev->net = (struct bh_mon_net){ .family = AF_UNIX, .proto = IPPROTO_UDP };
 	roundtrip(ev);
+	/* what a caller passes the kernel as is: a negative pid or fd */
+	ev->args.target_pid = -5;
+	ev->file.fd = -7;
+	roundtrip(ev);
 	memset(ev, 0, sizeof(*ev));
 	ev->type = BH_MON_EXECVE;
 	ev->proc.loginuid = UINT32_MAX;
