@@ -313,9 +313,10 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	struct sigaction sa;
 	int c, rc = BH_EXIT_ERROR;
 
-	/* MERGE: monitor profile — argv "profile" dispatches to
-	 * cmd_monitor_profile(argc - 1, argv + 1, cli) (src/cli/monitor_profile.c,
-	 * declared in src/cli/cli.h), wired in at merge. */
+	/* MERGE: monitor profile */
+	/* if (argc > 1 && !strcmp(argv[1], "profile"))
+	 *	return cmd_monitor_profile(argc - 1, argv + 1, cli);
+	 * (src/cli/monitor_profile.c, declared in src/cli/cli.h; wired in at merge) */
 	memset(outs, 0, sizeof(outs));
 	while ((c = cli_getopt(argc, argv, "h", monitor_opts, cmd)) != -1) {
 		struct bh_mon_output_opts *o = nout < BH_MON_OUTPUTS_MAX ? &outs[nout] : NULL;
