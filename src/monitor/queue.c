@@ -106,8 +106,9 @@ int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bo
 		return -1;
 	}
 	q->v[(q->head + q->n) % q->cap] = *m;
-	q->n++;
-	pthread_cond_signal(&q->nonempty);
+	/* the one consumer waits only on an empty queue */
+	if (q->n++ == 0)
+		pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->mu);
 	return 0;
 }
