@@ -114,11 +114,10 @@ fail:
 	return -1;
 }
 
-static int db_write(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		    const atomic_bool *stop, struct bh_error **err)
+static int db_write(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		    size_t n, const atomic_bool *stop, struct bh_error **err)
 {
 	struct out_db *d = impl;
-	char *js = NULL;
 	int rc;
 
 	if (bh_sqlite_exec(d->db, "BEGIN IMMEDIATE", d->path, err) < 0)
@@ -127,11 +126,6 @@ static int db_write(void *impl, const struct mon_msg *msgs, json_t *const *objs,
 		const struct bh_mon_alert *a = msgs[i].al ? &msgs[i].al->a : NULL;
 		const struct bh_mon_event *ev = a ? a->ev : &msgs[i].ev->ev;
 
-		js = json_dumps(objs[i], JSON_COMPACT);
-		if (!js) {
-			bh_error_set(err, BH_ERR_NOMEM, "out of memory");
-			goto fail;
-		}
 		sqlite3_bind_int64(d->ins, 1, (sqlite3_int64)ev->ts_ns);
 		sqlite3_bind_text(d->ins, 2, a ? "alert" : "event", -1, SQLITE_STATIC);
 		sqlite3_bind_text(d->ins, 3, bh_mon_type_name(ev->type), -1, SQLITE_STATIC);
@@ -144,12 +138,10 @@ static int db_write(void *impl, const struct mon_msg *msgs, json_t *const *objs,
 			sqlite3_bind_null(d->ins, 5);
 		}
 		sqlite3_bind_text(d->ins, 6, ev->container.id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(d->ins, 7, js, -1, SQLITE_STATIC);
+		sqlite3_bind_text(d->ins, 7, js[i]->s, (int)js[i]->len, SQLITE_STATIC);
 		rc = sqlite3_step(d->ins);
 		sqlite3_reset(d->ins);
 		sqlite3_clear_bindings(d->ins);
-		free(js);
-		js = NULL;
 		if (rc != SQLITE_DONE) {
 			bh_sqlite_error(d->db, rc, d->path, err);
 			goto fail;

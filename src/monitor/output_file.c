@@ -21,8 +21,8 @@
 #define LINES_MAX (16u << 20) /* bytes of one batch's lines */
 
 /* The batch's lines into b (JSON, or text for the fd output's text mode). */
-static int lines(struct bh_buf *b, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		 bool text, struct bh_error **err)
+static int lines(struct bh_buf *b, const struct mon_msg *msgs, const struct mon_json *const *js,
+		 size_t n, bool text, struct bh_error **err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (text) {
@@ -34,8 +34,7 @@ static int lines(struct bh_buf *b, const struct mon_msg *msgs, json_t *const *ob
 				return -1;
 			continue;
 		}
-		if (bh_json_dump_buf(objs[i], JSON_COMPACT, b, err) < 0 ||
-		    bh_buf_addc(b, '\n', err) < 0)
+		if (bh_buf_add(b, js[i]->s, js[i]->len, err) < 0 || bh_buf_addc(b, '\n', err) < 0)
 			return -1;
 	}
 	return 0;
@@ -63,14 +62,14 @@ static int fd_open(const struct bh_mon_output_opts *o, void **impl, char *name, 
 	return 0;
 }
 
-static int fd_write(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		    const atomic_bool *stop, struct bh_error **err)
+static int fd_write(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		    size_t n, const atomic_bool *stop, struct bh_error **err)
 {
 	struct out_fd *f = impl;
 	struct bh_buf b = BH_BUF_INIT(LINES_MAX);
 	int rc = -1;
 
-	if (lines(&b, msgs, objs, n, f->text, err) < 0)
+	if (lines(&b, msgs, js, n, f->text, err) < 0)
 		goto out;
 	rc = bh_write_all(f->fd, b.data, b.len, err);
 out:
@@ -167,8 +166,8 @@ static int file_open(const struct bh_mon_output_opts *o, void **impl, char *name
 	return 0;
 }
 
-static int file_write(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		      const atomic_bool *stop, struct bh_error **err)
+static int file_write(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		      size_t n, const atomic_bool *stop, struct bh_error **err)
 {
 	struct out_file *f = impl;
 	struct bh_buf b = BH_BUF_INIT(LINES_MAX);
@@ -177,7 +176,7 @@ static int file_write(void *impl, const struct mon_msg *msgs, json_t *const *obj
 	/* line by line, so that no file grows past the size by more than a line */
 	for (size_t i = 0; i < n; i++) {
 		bh_buf_reset(&b);
-		if (lines(&b, &msgs[i], &objs[i], 1, false, err) < 0)
+		if (lines(&b, &msgs[i], &js[i], 1, false, err) < 0)
 			goto out;
 		if (f->size && f->size + b.len > f->max && rotate(f, err) < 0)
 			goto out;

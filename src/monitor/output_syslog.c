@@ -89,8 +89,8 @@ static int sl_open(const struct bh_mon_output_opts *o, void **impl, char *name, 
 	return 0;
 }
 
-static int sl_write(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		    const atomic_bool *stop, struct bh_error **err)
+static int sl_write(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		    size_t n, const atomic_bool *stop, struct bh_error **err)
 {
 	struct out_syslog *s = impl;
 	struct bh_buf b = BH_BUF_INIT(SYSLOG_MSG_MAX);
@@ -109,7 +109,7 @@ static int sl_write(void *impl, const struct mon_msg *msgs, json_t *const *objs,
 		if (bh_buf_addf(&b, err, "<%u>1 %s %s %s %d %s - ", FACILITY_DAEMON * 8 + sev,
 				bh_time_rfc3339(ev->ts_ns ? &ts : NULL, 6, t), s->host, s->app,
 				(int)getpid(), msgs[i].al ? "alert" : "event") < 0 ||
-		    bh_json_dump_buf(objs[i], JSON_COMPACT, &b, err) < 0)
+		    bh_buf_add(&b, js[i]->s, js[i]->len, err) < 0)
 			goto out;
 		while (send(s->fd, b.data, b.len, MSG_NOSIGNAL) < 0) {
 			int e = errno;

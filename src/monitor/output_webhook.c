@@ -69,8 +69,8 @@ static int wh_open(const struct bh_mon_output_opts *o, void **impl, char *name, 
 	return 0;
 }
 
-static int wh_write(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		    const atomic_bool *stop, struct bh_error **err)
+static int wh_write(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		    size_t n, const atomic_bool *stop, struct bh_error **err)
 {
 	struct out_webhook *w = impl;
 	struct bh_buf b = BH_BUF_INIT(BODY_MAX);
@@ -81,7 +81,7 @@ static int wh_write(void *impl, const struct mon_msg *msgs, json_t *const *objs,
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		if ((i && bh_buf_addc(&b, ',', err) < 0) ||
-		    bh_json_dump_buf(objs[i], JSON_COMPACT, &b, err) < 0)
+		    bh_buf_add(&b, js[i]->s, js[i]->len, err) < 0)
 			goto out;
 	if (bh_buf_addc(&b, ']', err) < 0)
 		goto out;

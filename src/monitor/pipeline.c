@@ -257,7 +257,7 @@ static uint64_t now_ms(void)
 static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 {
 	struct mon_pipe *p = w->p;
-	json_t *objs[OUTPUT_BATCH] = { 0 };
+	const struct mon_json *js[OUTPUT_BATCH];
 	struct bh_error *e = NULL;
 	size_t k = 0;
 
@@ -266,10 +266,8 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
-		int r = msgs[i].al ? bh_mon_alert_to_json(&msgs[i].al->a, &objs[k], &e)
-				   : bh_mon_event_to_json(&msgs[i].ev->ev, &objs[k], &e);
-
-		if (r < 0) {
+		js[k] = mon_msg_json(&msgs[i], &e);
+		if (!js[k]) {
 			ADD(w->st->errors, 1);
 			ADD(w->st->dropped, 1);
 			bh_error_prefix(&e, "%s", w->st->name);
@@ -278,7 +276,7 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 		}
 		msgs[k++] = msgs[i];
 	}
-	if (k && w->ops->write(w->impl, msgs, objs, k, &p->drain_over, &e) < 0) {
+	if (k && w->ops->write(w->impl, msgs, js, k, &p->drain_over, &e) < 0) {
 		ADD(w->st->errors, 1);
 		ADD(w->st->dropped, k);
 		if (!w->failing) {
@@ -292,8 +290,6 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 		ADD(w->st->written, k);
 		w->failing = false;
 	}
-	for (size_t i = 0; i < k; i++)
-		json_decref(objs[i]);
 }
 
 static void *output_main(void *arg)

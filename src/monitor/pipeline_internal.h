@@ -12,15 +12,23 @@
 
 #include "bulkhead/monitord.h"
 
+/* An item's compact JSON, made once by the first output that needs it. */
+struct mon_json {
+	size_t len;
+	char s[]; /* NUL-terminated */
+};
+
 /* An event shared by the queues it is in (freed by the last unref). */
 struct mon_ev {
 	atomic_uint refs;
+	_Atomic(struct mon_json *) json;
 	struct bh_mon_event ev;
 };
 
 /* An alert (holds a reference to its event). */
 struct mon_alert {
 	atomic_uint refs;
+	_Atomic(struct mon_json *) json;
 	struct mon_ev *ev;
 	char *output;
 	struct bh_mon_alert a;
@@ -33,6 +41,9 @@ struct mon_msg {
 };
 
 struct mon_ev *mon_ev_new(void);
+/* m's JSON (bh_mon_event_to_json or bh_mon_alert_to_json, compact), made on
+ * the first call from any thread and kept with the item; NULL on an error. */
+const struct mon_json *mon_msg_json(const struct mon_msg *m, struct bh_error **err);
 void mon_msg_ref(const struct mon_msg *m);
 void mon_msg_unref(const struct mon_msg *m);
 
@@ -67,8 +78,8 @@ void mon_queue_close(struct mon_queue *q);
 
 /*
  * One kind of output. open() makes the implementation (and names it for the
- * stats); write() takes a batch: msgs[i] and, as the outputs write them,
- * objs[i] (bh_mon_event_to_json or bh_mon_alert_to_json); a negative return
+ * stats); write() takes a batch: msgs[i] and its JSON js[i] (mon_msg_json,
+ * shared by every output); a negative return
  * means none of it was written. reopen() (SIGHUP; may be NULL) opens the
  * file again. stop (may be read by write) is set when the pipeline drains
  * past its deadline, so a retrying output gives up.
@@ -76,8 +87,8 @@ void mon_queue_close(struct mon_queue *q);
 struct mon_output_ops {
 	int (*open)(const struct bh_mon_output_opts *o, void **impl, char *name, size_t namesz,
 		    struct bh_error **err);
-	int (*write)(void *impl, const struct mon_msg *msgs, json_t *const *objs, size_t n,
-		     const atomic_bool *stop, struct bh_error **err);
+	int (*write)(void *impl, const struct mon_msg *msgs, const struct mon_json *const *js,
+		     size_t n, const atomic_bool *stop, struct bh_error **err);
 	int (*reopen)(void *impl, struct bh_error **err);
 	void (*close)(void *impl);
 };

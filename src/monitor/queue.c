@@ -18,13 +18,48 @@ struct mon_ev *mon_ev_new(void)
 	struct mon_ev *e = bh_malloc(sizeof(*e));
 
 	atomic_init(&e->refs, 1);
+	atomic_init(&e->json, NULL);
 	return e;
 }
 
 static void ev_unref(struct mon_ev *e)
 {
-	if (e && atomic_fetch_sub(&e->refs, 1) == 1)
+	if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+		free(atomic_load(&e->json));
 		free(e);
+	}
+}
+
+const struct mon_json *mon_msg_json(const struct mon_msg *m, struct bh_error **err)
+{
+	_Atomic(struct mon_json *) *slot = m->al ? &m->al->json : &m->ev->json;
+	struct mon_json *j = atomic_load(slot), *none = NULL;
+	json_t *o;
+	char *s;
+	size_t n;
+
+	if (j)
+		return j;
+	if ((m->al ? bh_mon_alert_to_json(&m->al->a, &o, err)
+		   : bh_mon_event_to_json(&m->ev->ev, &o, err)) < 0)
+		return NULL;
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!s) {
+		bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	n = strlen(s);
+	j = bh_malloc(sizeof(*j) + n + 1);
+	j->len = n;
+	memcpy(j->s, s, n + 1);
+	free(s);
+	/* another output may have made it meanwhile: keep the first */
+	if (!atomic_compare_exchange_strong(slot, &none, j)) {
+		free(j);
+		j = none;
+	}
+	return j;
 }
 
 void mon_msg_ref(const struct mon_msg *m)
@@ -40,6 +75,7 @@ void mon_msg_unref(const struct mon_msg *m)
 	if (m->al) {
 		if (atomic_fetch_sub(&m->al->refs, 1) == 1) {
 			ev_unref(m->al->ev);
+			free(atomic_load(&m->al->json));
 			free(m->al->output);
 			free(m->al);
 		}

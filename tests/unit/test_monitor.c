@@ -292,22 +292,23 @@ static void file_output_rotates(void **state)
 	char name[128];
 	struct bh_error *err = NULL;
 	struct mon_msg m = { .ev = mon_ev_new() };
-	json_t *obj;
+	const struct mon_json *js;
 
 	snprintf(path, sizeof(path), "%s/events.jsonl", d);
 	o.path = path;
 	full_event(&m.ev->ev, BH_MON_EXECVE);
-	assert_int_equal(bh_mon_event_to_json(&m.ev->ev, &obj, &err), 0);
+	js = mon_msg_json(&m, &err);
+	assert_non_null(js);
+	assert_ptr_equal(mon_msg_json(&m, &err), js); /* made once */
 	assert_int_equal(mon_output_file.open(&o, &impl, name, sizeof(name), &err), 0);
 	for (int i = 0; i < 8; i++)
-		assert_int_equal(mon_output_file.write(impl, &m, &obj, 1, NULL, &err), 0);
+		assert_int_equal(mon_output_file.write(impl, &m, &js, 1, NULL, &err), 0);
 	mon_output_file.close(impl);
 	/* one line (> 600 bytes / 2) per file: the live one and two kept */
 	assert_true(fsize(d, "events.jsonl") > 300 && fsize(d, "events.jsonl") <= 1200);
 	assert_true(fsize(d, "events.jsonl.1") > 0 && fsize(d, "events.jsonl.1") <= 1200);
 	assert_true(fsize(d, "events.jsonl.2") > 0);
 	assert_int_equal(fsize(d, "events.jsonl.3"), -1);
-	json_decref(obj);
 	mon_msg_unref(&m);
 	snprintf(path, sizeof(path), "rm -rf '%s'", d);
 	assert_int_equal(system(path), 0);
