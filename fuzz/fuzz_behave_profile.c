@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	bh_error_clear(&err);
 	if (bh_json_parse((const char *)data, size, 1 << 20, "fuzz", &j, NULL) == 0) {
-		if (bh_rules_event_from_json(j, "fuzz", &ev, NULL) == 0) {
+		if (bh_mon_event_from_json(j, &ev, NULL) == 0) {
 			char key[BH_BEHAVE_KEY_MAX];
 
 			for (int g = BH_BEHAVE_BY_DIGEST; g <= BH_BEHAVE_BY_POD; g++)

@@ -36,8 +36,6 @@ const struct bh_command bh_commands[] = {
 	  "watch processes and containers: rules, alerts, actions, outputs" },
 	{ "profile", cmd_profile,
 	  "learned syscall profiles: list, show, diff, merge, export, import" },
-	{ "monitor-profile", cmd_monitor_profile,
-	  "behaviour profiles of workloads: list, show, set-mode, export, import, learn, check" },
 	{ "create", cmd_create, "OCI runtime: create a container from a bundle" },
 	{ "start", cmd_start, "OCI runtime: start a created container" },
 	{ "state", cmd_state, "OCI runtime: print a container's state as JSON" },

@@ -35,6 +35,7 @@
 
 #include "base.h"
 #include "containers.h"
+#include "monitor.h"
 
 #define BH_QUAR_STATE_DIR "/run/bulkhead/quarantine"
 /* The nftables tables apply adds to the container's network namespace. */
@@ -106,5 +107,14 @@ json_t *bh_quar_record_to_json(const struct bh_quar_record *r);
 int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
 			 struct bh_error **err);
 void bh_quar_record_release(struct bh_quar_record *r);
+
+/*
+ * The monitor's quarantine action, a bh_mon_quarantine_fn (include/bulkhead/
+ * monitord.h): `data` is a const struct bh_quar_opts *; the record's reason
+ * names the event (its type, the process and its executable). Safe on the
+ * monitor's detection thread (see bh_quar_apply).
+ */
+int bh_quar_monitor_action(void *data, const char *container_id, const struct bh_mon_event *ev,
+			   struct bh_error **err);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "bulkhead/content.h"
 #include "bulkhead/monitord.h"
+#include "bulkhead/quarantine.h"
 #include "bulkhead/rules.h"
 #include "cli.h"
 #include "banned.h"
@@ -301,6 +302,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	struct bh_mon_action_rule actions[ACTIONS_MAX];
 	struct bh_mon_output_opts outs[BH_MON_OUTPUTS_MAX], *file = NULL;
 	struct bh_mon_run_opts ro = { 0 };
+	struct bh_quar_opts qopts = { 0 };
 	struct bh_mon_run_stats st;
 	const char *replay = NULL;
 	bool text = false, no_stdout = false, alerts_only = false, stats = false;
@@ -313,10 +315,9 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	struct sigaction sa;
 	int c, rc = BH_EXIT_ERROR;
 
-	/* MERGE: monitor profile */
-	/* if (argc > 1 && !strcmp(argv[1], "profile"))
-	 *	return cmd_monitor_profile(argc - 1, argv + 1, cli);
-	 * (src/cli/monitor_profile.c, declared in src/cli/cli.h; wired in at merge) */
+	/* behaviour profiles: src/cli/monitor_profile.c */
+	if (argc > 1 && !strcmp(argv[1], "profile"))
+		return cmd_monitor_profile(argc - 1, argv + 1, cli);
 	memset(outs, 0, sizeof(outs));
 	while ((c = cli_getopt(argc, argv, "h", monitor_opts, cmd)) != -1) {
 		struct bh_mon_output_opts *o = nout < BH_MON_OUTPUTS_MAX ? &outs[nout] : NULL;
@@ -481,7 +482,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	ro.report = &sig_report;
 	ro.progress = on_progress;
 	ro.warn = on_warn;
-	/* MERGE: quarantine — ro.quarantine = the bh_quar_* adapter. */
+	ro.quarantine = bh_quar_monitor_action;
+	ro.quarantine_data = &qopts;
 	if (bh_mon_run(&ro, &st, &err) < 0)
 		goto fail;
 	if (stats)

@@ -108,11 +108,12 @@ static int read_events(const char *path, struct bh_mon_event **evs, size_t *n,
 			cap = cap ? cap * 2 : 256;
 			*evs = bh_reallocarray(*evs, cap, sizeof(**evs));
 		}
-		/* bh_mon_event_from_json once the monitor has it (the same reader) */
-		r = bh_rules_event_from_json(j, what, &(*evs)[*n], err);
+		r = bh_mon_event_from_json(j, &(*evs)[*n], err);
 		json_decref(j);
-		if (r < 0)
+		if (r < 0) {
+			bh_error_prefix(err, "%s", what);
 			goto out;
+		}
 		(*n)++;
 		r = -1;
 	}

@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -944,4 +945,20 @@ out:
 	if (dfd >= 0)
 		close(dfd);
 	return ret;
+}
+
+int bh_quar_monitor_action(void *data, const char *container_id, const struct bh_mon_event *ev,
+			   struct bh_error **err)
+{
+	const struct bh_quar_opts *o = data;
+	struct bh_quar_record *r = NULL;
+	char reason[BH_MON_PATH_MAX + 128];
+	int rc;
+
+	snprintf(reason, sizeof(reason), "monitor: %s by pid %u (%s)",
+		 bh_mon_type_name(ev->type) ? bh_mon_type_name(ev->type) : "event", ev->proc.pid,
+		 ev->proc.exe[0] ? ev->proc.exe : ev->proc.comm);
+	rc = bh_quar_apply(o, container_id, reason, &r, err);
+	bh_quar_record_free(r);
+	return rc < 0 ? -1 : 0;
 }
