@@ -120,19 +120,28 @@ $(GEN)/buildid.h: $(LIB_SRC) $(LIB_HDR)
 
 $(BUILD)/src/image/cache.o build/fuzz/obj/src/image/cache.o: $(GEN)/buildid.h
 
-# The syscall recorder (src/profile/bpf): a BPF object built from source with
-# clang -target bpf, and the skeleton bpftool generates from it, which
-# src/profile/recorder.c includes (libbpf itself is loaded on first use).
+# BPF programs (src/<subsystem>/bpf/<name>.bpf.c): an object built from source
+# with clang -target bpf, and the skeleton bpftool generates from it
+# ($(GEN)/<subsystem>/<name>.skel.h, skeleton name <prefix>_<name>), which the
+# loader includes (libbpf itself is loaded on first use). Each use:
+#   $(eval $(call bpf_skel,SUBSYSTEM,NAME,SKELETON NAME,LOADER OBJECT,EXTRA DEPS))
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
-$(GEN)/profile/syscalls.bpf.o: src/profile/bpf/syscalls.bpf.c src/profile/bpf/recorder.h
-	@mkdir -p $(dir $@)
-	$(call say,BPF,$<)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Isrc/base -Wall -Werror \
-		-c -o $@ $<
+define bpf_skel
+$$(GEN)/$(1)/$(2).bpf.o: src/$(1)/bpf/$(2).bpf.c $(5)
+	@mkdir -p $$(dir $$@)
+	$$(call say,BPF,$$<)$$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Isrc/base -Wall -Werror \
+		-c -o $$@ $$<
 
-$(GEN)/profile/syscalls.skel.h: $(GEN)/profile/syscalls.bpf.o
-	$(call say,GEN,$@)$(BPFTOOL) gen skeleton $< name prof_syscalls >$@.tmp && mv $@.tmp $@
+$$(GEN)/$(1)/$(2).skel.h: $$(GEN)/$(1)/$(2).bpf.o
+	$$(call say,GEN,$$@)$$(BPFTOOL) gen skeleton $$< name $(3) >$$@.tmp && mv $$@.tmp $$@
 
-$(BUILD)/src/profile/recorder.o build/fuzz/obj/src/profile/recorder.o: $(GEN)/profile/syscalls.skel.h
+$$(BUILD)/src/$(1)/$(4).o build/fuzz/obj/src/$(1)/$(4).o: $$(GEN)/$(1)/$(2).skel.h
+endef
+
+# The syscall recorder (src/profile/bpf/syscalls.bpf.c, loaded by recorder.c).
+$(eval $(call bpf_skel,profile,syscalls,prof_syscalls,recorder,src/profile/bpf/recorder.h))
+# The monitor's kernel event source (src/monitor/bpf/events.bpf.c, loaded by source_kernel.c).
+$(eval $(call bpf_skel,monitor,events,mon_events,source_kernel,src/monitor/bpf/events.h))
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -158,7 +167,14 @@ $(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY)
+# Small C tools the end-to-end tests and benchmarks drive (tests/tools/*.c), linked with the library.
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
+
+test-bins: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN)
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps; else scripts/install-deps --check; fi

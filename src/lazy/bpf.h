@@ -2,7 +2,8 @@
 /*
  * libbpf, loaded on first use (see lazy.h): include this, not its headers,
  * and before a bpftool skeleton, whose inline functions then call through
- * these pointers too. Only a container that learns its syscalls loads it.
+ * these pointers too. Only a container that learns its syscalls, and the monitor's kernel
+ * event source, load it.
  */
 #ifndef BULKHEAD_LAZY_BPF_H
 #define BULKHEAD_LAZY_BPF_H
@@ -16,6 +17,7 @@
 #define bpf_link__fd		     BH_LAZY(bpf, bpf_link__fd)
 #define bpf_link__pin		     BH_LAZY(bpf, bpf_link__pin)
 #define bpf_map__fd		     BH_LAZY(bpf, bpf_map__fd)
+#define bpf_map__set_max_entries     BH_LAZY(bpf, bpf_map__set_max_entries)
 #define bpf_map__pin		     BH_LAZY(bpf, bpf_map__pin)
 #define bpf_map_delete_elem	     BH_LAZY(bpf, bpf_map_delete_elem)
 #define bpf_map_get_next_key	     BH_LAZY(bpf, bpf_map_get_next_key)
@@ -32,6 +34,10 @@
 #define bpf_program__fd		     BH_LAZY(bpf, bpf_program__fd)
 #define bpf_program__set_autoload    BH_LAZY(bpf, bpf_program__set_autoload)
 #define bpf_raw_tracepoint_open	     BH_LAZY(bpf, bpf_raw_tracepoint_open)
+#define ring_buffer__consume	     BH_LAZY(bpf, ring_buffer__consume)
+#define ring_buffer__epoll_fd	     BH_LAZY(bpf, ring_buffer__epoll_fd)
+#define ring_buffer__free	     BH_LAZY(bpf, ring_buffer__free)
+#define ring_buffer__new	     BH_LAZY(bpf, ring_buffer__new)
 #define libbpf_num_possible_cpus     BH_LAZY(bpf, libbpf_num_possible_cpus)
 #define libbpf_set_print	     BH_LAZY(bpf, libbpf_set_print)
 

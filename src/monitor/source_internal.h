@@ -7,6 +7,8 @@
 #ifndef BULKHEAD_MONITOR_SOURCE_INTERNAL_H
 #define BULKHEAD_MONITOR_SOURCE_INTERNAL_H
 
+#include <stddef.h>
+
 #include "bulkhead/monitor.h"
 
 struct mon_source_ops {
@@ -29,5 +31,29 @@ int mon_source_new(const struct mon_source_ops *ops, void *impl, struct bh_mon_s
 /* A replay from fd (owned from here on); name names it in errors. */
 int mon_source_replay_fd(int fd, const char *name, struct bh_mon_source **out,
 			 struct bh_error **err);
+/* ---- the kernel source's records (source_record.c) ---- */
+
+struct mon_path; /* bpf/events.h */
+
+/* What a record carries besides the event: completed in source_kernel.c. */
+struct mon_rec_raw {
+	uint64_t ts_boot_ns;	  /* CLOCK_BOOTTIME */
+	uint64_t cg2_id, pids_id; /* the task's cgroup2 and v1 pids cgroup ids */
+	uint32_t exe_mode;	  /* exec: the exe's inode mode */
+	bool truncated;		  /* a field was cut at its bound */
+};
+
+/*
+ * One ring buffer record (buf, len: bpf/events.h, untrusted) into *ev (the
+ * fields the record has; the container and the parent chain's exe are
+ * user space's) and *raw. 0, or -1 when the record is malformed.
+ */
+int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev,
+		      struct mon_rec_raw *raw);
+/* A walked path (leaf first) into out: 0, 1 when cut, -1 malformed. *memfd (may
+ * be NULL): the file is a memfd (out "memfd:NAME"). */
+int mon_path_decode(const struct mon_path *p, char *out, size_t outsz, bool *memfd);
+/* An inode mode (and a char device's numbers, a socket's family) as an fd type. */
+enum bh_mon_fdtype mon_fd_type(unsigned mode, unsigned major, unsigned minor, unsigned family);
 
 #endif

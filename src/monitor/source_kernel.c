@@ -1,15 +1,621 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * TEMPORARY (branch wt-monitord only): the kernel event source is written
- * on another branch and replaces this file at merge. Until then the
- * monitor links against this and reports that the source is not built.
+ * The kernel event source (bh_mon_source_kernel): loads bpf/events.bpf.c
+ * through its skeleton (libbpf loaded on first use), attaches
+ * sched_process_exec and sched_process_exit always and sys_enter/sys_exit
+ * only when a syscall type is asked (the dispatch table `want` holds the
+ * numbers of those types), and hands out the ring buffer's records one at
+ * a time, decoded (source_record.c), completed and attributed:
+ *
+ *  - time: the kernel's CLOCK_BOOTTIME stamp moved to CLOCK_REALTIME by the
+ *    offset between the two clocks read at the batch;
+ *  - the process's exe and argv for non-exec events, the parent's argv and
+ *    the ancestors' exe: from a bounded cache of the execs seen (pid ->
+ *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
+ *    process that exec'd before the source started (those paths are as
+ *    /proc shows them to us); dropped at the process's exit;
+ *  - the container: by the record's v1 pids cgroup id, then its cgroup2 id,
+ *    exact matches against a cached bh_ctr_list first, then through
+ *    bh_ctr_lookup_cgroup_id (sub-cgroups). An id no container has makes
+ *    a new list (at most one per MON_RELIST_NS) and is then cached as the
+ *    host for MON_NEGATIVE_NS; a container's id is cached for good (kernfs
+ *    ids are not reused), so its events stay attributed after it is gone.
+ *    Stopped containers are listed too (include_stopped): a container that
+ *    ran for a few milliseconds still has its state while the runtime
+ *    deletes it.
  */
-#include "bulkhead/monitor.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lazy/bpf.h" /* before the skeleton: its calls go through the lazy pointers */
+#include "monitor/events.skel.h"
+
+#include "bulkhead/base.h"
+#include "bulkhead/containers.h"
+#include "monitor/bpf/events.h"
+#include "source_internal.h"
 #include "banned.h"
+
+#define MON_QUEUE	 64	       /* decoded events held between two consumes */
+#define MON_PROCS	 2048	       /* the exec cache (direct-mapped by pid) */
+#define MON_ATTR	 1024	       /* the attribution cache (direct-mapped by ids) */
+#define MON_RELIST_NS	 200000000ULL  /* at most one container list per 200 ms */
+#define MON_NEGATIVE_NS	 2000000000ULL /* an id of no container: the host for 2 s */
+#define MON_DEFAULT_RING (8u << 20)
+
+struct proc_entry {
+	uint32_t pid; /* 0: empty */
+	char exe[BH_MON_PATH_MAX];
+	char args[BH_MON_PARGS_MAX];
+	uint16_t args_len, argc;
+};
+
+struct attr_entry {
+	uint64_t cg2, pids;
+	uint64_t at_ns; /* when a host answer was cached; 0 for a container */
+	bool used, found;
+	struct bh_mon_container c;
+};
+
+struct mon_kernel {
+	struct mon_events *sk;
+	struct bpf_link *links[4];
+	struct ring_buffer *rb;
+	int epfd;
+	const struct bh_ctr_opts *copts;
+	bool containers_only;
+	int ncpu;
+	/* decoded, completed events waiting */
+	struct bh_mon_event *q;
+	size_t qhead, qlen;
+	int64_t boot_to_real;
+	uint64_t truncated, unattributed, malformed;
+	struct bh_ctr_list *ctrs;
+	uint64_t listed_ns;
+	struct proc_entry *procs;
+	struct attr_entry *attr;
+};
+
+/* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
+static const struct {
+	enum bh_mon_type t;
+	int nr;
+} sys_types[] = {
+	{ BH_MON_OPEN, SYS_open },
+	{ BH_MON_OPENAT, SYS_openat },
+	{ BH_MON_OPENAT2, SYS_openat2 },
+	{ BH_MON_CONNECT, SYS_connect },
+	{ BH_MON_ACCEPT, SYS_accept },
+	{ BH_MON_ACCEPT4, SYS_accept4 },
+	{ BH_MON_LISTEN, SYS_listen },
+	{ BH_MON_SETUID, SYS_setuid },
+	{ BH_MON_SETREUID, SYS_setreuid },
+	{ BH_MON_SETRESUID, SYS_setresuid },
+	{ BH_MON_SETGID, SYS_setgid },
+	{ BH_MON_SETRESGID, SYS_setresgid },
+	{ BH_MON_CAPSET, SYS_capset },
+	{ BH_MON_UNSHARE, SYS_unshare },
+	{ BH_MON_SETNS, SYS_setns },
+	{ BH_MON_PTRACE, SYS_ptrace },
+	{ BH_MON_MOUNT, SYS_mount },
+	{ BH_MON_UMOUNT2, SYS_umount2 },
+	{ BH_MON_INIT_MODULE, SYS_init_module },
+	{ BH_MON_FINIT_MODULE, SYS_finit_module },
+	{ BH_MON_BPF, SYS_bpf },
+	{ BH_MON_MEMFD_CREATE, SYS_memfd_create },
+};
+#define NSYS_TYPES (sizeof(sys_types) / sizeof(sys_types[0]))
+
+/* libbpf's messages: the last warning kept, to explain a failed load. */
+static char last_msg[512];
+
+static int keep_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	int n;
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n > 0 && strstr(line, "libbpf: ")) {
+		size_t l = strlen(line);
+
+		while (l && line[l - 1] == '\n')
+			line[--l] = '\0';
+		snprintf(last_msg, sizeof(last_msg), "%s", line);
+	}
+	return 0;
+}
+
+static uint64_t now_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the exec cache ------------------------------------------------------------- */
+
+static struct proc_entry *proc_slot(struct mon_kernel *k, uint32_t pid)
+{
+	return &k->procs[pid % MON_PROCS];
+}
+
+/* The cached exe and argv of pid, read from /proc when not cached (a process
+ * that exec'd before the source started, or whose entry was evicted). */
+static const struct proc_entry *proc_get(struct mon_kernel *k, uint32_t pid)
+{
+	struct proc_entry *e = proc_slot(k, pid);
+	char path[64], buf[BH_MON_PARGS_MAX + 512];
+	ssize_t n;
+	FILE *f;
+	size_t len, off, at = 0;
+
+	if (!pid)
+		return NULL;
+	if (e->pid == pid)
+		return e;
+	memset(e, 0, offsetof(struct proc_entry, args) + 1);
+	e->args_len = e->argc = 0;
+	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
+	n = readlink(path, e->exe, sizeof(e->exe) - 1);
+	e->exe[n > 0 ? n : 0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
+	f = fopen(path, "re");
+	if (!f) {
+		if (n <= 0)
+			return NULL; /* gone */
+		e->pid = pid;
+		return e;
+	}
+	len = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	/* argv[1..] */
+	off = 0;
+	while (off < len && buf[off])
+		off++;
+	for (off++; off < len && e->argc < BH_MON_ARGC_MAX;) {
+		size_t l = strnlen(buf + off, len - off);
+
+		if (at + l + 1 > sizeof(e->args))
+			break;
+		memcpy(e->args + at, buf + off, l);
+		e->args[at + l] = '\0';
+		at += l + 1;
+		e->argc++;
+		off += l + 1;
+	}
+	e->args_len = (uint16_t)at;
+	e->pid = pid;
+	return e;
+}
+
+static void proc_put(struct mon_kernel *k, const struct bh_mon_event *ev)
+{
+	struct proc_entry *e = proc_slot(k, ev->proc.pid);
+	size_t at = 0;
+	uint16_t argc = 0;
+
+	e->pid = ev->proc.pid;
+	snprintf(e->exe, sizeof(e->exe), "%s", ev->proc.exe);
+	/* the first whole arguments that fit BH_MON_PARGS_MAX */
+	while (at < ev->proc.args_len && argc < ev->proc.argc) {
+		size_t l = strnlen(ev->proc.args + at, ev->proc.args_len - at);
+
+		if (at + l + 1 > sizeof(e->args))
+			break;
+		at += l + 1;
+		argc++;
+	}
+	memcpy(e->args, ev->proc.args, at);
+	e->args_len = (uint16_t)at;
+	e->argc = argc;
+}
+
+static void proc_drop(struct mon_kernel *k, uint32_t pid)
+{
+	struct proc_entry *e = proc_slot(k, pid);
+
+	if (e->pid == pid)
+		e->pid = 0;
+}
+
+/* ---- attribution ------------------------------------------------------------------ */
+
+static bool has_controller(const char *list, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (const char *p = list; p && *p;) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+
+		if (n == l && !strncmp(p, name, l))
+			return true;
+		p = c ? c + 1 : p + n;
+	}
+	return false;
+}
+
+static const struct bh_ctr *find(struct mon_kernel *k, uint64_t cg2, uint64_t pids)
+{
+	const struct bh_ctr_list *l = k->ctrs;
+	const struct bh_ctr *c = NULL;
+
+	if (!l)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < l->v[i].ncgroups; j++) {
+			const struct bh_ctr_cgroup *g = &l->v[i].cgroups[j];
+
+			if (!g->id || !strcmp(g->path, "/"))
+				continue;
+			if (pids > 1 && g->id == pids && has_controller(g->controller, "pids"))
+				return &l->v[i];
+			if (cg2 > 1 && g->id == cg2 && !*g->controller)
+				c = &l->v[i];
+		}
+	if (c)
+		return c;
+	if (pids > 1 && (c = bh_ctr_lookup_cgroup_id(l, k->copts, pids)))
+		return c;
+	if (cg2 > 1)
+		c = bh_ctr_lookup_cgroup_id(l, k->copts, cg2);
+	return c;
+}
+
+static int relist(struct mon_kernel *k, struct bh_error **err)
+{
+	struct bh_ctr_opts o = { 0 };
+	struct bh_ctr_list *l = NULL;
+
+	if (k->copts)
+		o = *k->copts;
+	o.include_stopped = true;
+	if (bh_ctr_list(&o, &l, err) < 0)
+		return -1;
+	bh_ctr_list_free(k->ctrs);
+	k->ctrs = l;
+	k->listed_ns = now_ns(CLOCK_MONOTONIC);
+	return 0;
+}
+
+static void fill_container(struct bh_mon_container *o, const struct bh_ctr *c)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->id, sizeof(o->id), "%s", c->id ? c->id : "");
+	snprintf(o->name, sizeof(o->name), "%s", c->name ? c->name : "");
+	snprintf(o->image, sizeof(o->image), "%s", c->image ? c->image : "");
+	snprintf(o->image_digest, sizeof(o->image_digest), "%s",
+		 c->image_digest ? c->image_digest
+		 : c->image_id	 ? c->image_id
+				 : "");
+	snprintf(o->pod, sizeof(o->pod), "%s", c->pod_name ? c->pod_name : "");
+	snprintf(o->pod_namespace, sizeof(o->pod_namespace), "%s",
+		 c->pod_namespace ? c->pod_namespace : "");
+	snprintf(o->runtime, sizeof(o->runtime), "%s",
+		 c->runtime ? c->runtime : bh_ctr_engine_name(c->engine));
+}
+
+static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
+		      struct bh_mon_container *out)
+{
+	struct attr_entry *e = &k->attr[(cg2 * 31 + pids) % MON_ATTR];
+	const struct bh_ctr *c;
+	uint64_t now;
+
+	memset(out, 0, sizeof(*out));
+	if (cg2 <= 1 && pids <= 1)
+		return; /* both roots: the host */
+	now = now_ns(CLOCK_MONOTONIC);
+	if (e->used && e->cg2 == cg2 && e->pids == pids &&
+	    (e->found || now - e->at_ns < MON_NEGATIVE_NS)) {
+		if (e->found)
+			*out = e->c;
+		return;
+	}
+	c = find(k, cg2, pids);
+	if (!c && (!k->listed_ns || now - k->listed_ns >= MON_RELIST_NS)) {
+		struct bh_error *err = NULL;
+
+		if (relist(k, &err) < 0) {
+			char *m = bh_error_message(err);
+
+			bh_debug("monitor: listing the containers: %s", m);
+			free(m);
+			bh_error_free(err);
+		}
+		c = find(k, cg2, pids);
+	}
+	e->used = true;
+	e->cg2 = cg2;
+	e->pids = pids;
+	e->found = c != NULL;
+	e->at_ns = now;
+	if (c) {
+		fill_container(&e->c, c);
+		*out = e->c;
+	}
+}
+
+/* ---- records --------------------------------------------------------------------- */
+
+static void complete(struct mon_kernel *k, struct bh_mon_event *ev, const struct mon_rec_raw *raw)
+{
+	const struct proc_entry *pe;
+	enum bh_mon_kind kind = bh_mon_type_kind(ev->type);
+
+	ev->ts_ns = (uint64_t)((int64_t)raw->ts_boot_ns + k->boot_to_real);
+	if (kind == BH_MON_KIND_EXEC) {
+		proc_put(k, ev);
+		for (unsigned i = 0; i < ev->proc.nancestors && i < BH_MON_ANCESTORS_MAX; i++) {
+			pe = proc_get(k, ev->proc.ancestors[i].pid);
+			if (pe)
+				snprintf(ev->proc.ancestors[i].exe,
+					 sizeof(ev->proc.ancestors[i].exe), "%s", pe->exe);
+			if (i == 0 && pe) {
+				memcpy(ev->proc.pargs, pe->args, pe->args_len);
+				ev->proc.pargs_len = pe->args_len;
+				ev->proc.pargc = pe->argc;
+			}
+		}
+	} else {
+		pe = proc_get(k, ev->proc.pid);
+		if (pe) {
+			snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", pe->exe);
+			memcpy(ev->proc.args, pe->args, pe->args_len);
+			ev->proc.args_len = pe->args_len;
+			ev->proc.argc = pe->argc;
+		}
+		if (kind == BH_MON_KIND_EXIT)
+			proc_drop(k, ev->proc.pid);
+	}
+}
+
+/* ring_buffer__consume's callback: one record decoded into the queue; < 0 stops
+ * the consume when the queue is full (this record is kept: libbpf counts it read). */
+static int on_record(void *ctx, void *data, size_t len)
+{
+	struct mon_kernel *k = ctx;
+	struct bh_mon_event *ev;
+	struct mon_rec_raw raw;
+
+	if (k->qlen >= MON_QUEUE)
+		return -ENOSPC; /* cannot happen: consume stops at the full queue */
+	ev = &k->q[(k->qhead + k->qlen) % MON_QUEUE];
+	if (mon_record_decode(data, len, ev, &raw) < 0) {
+		k->malformed++;
+		return 0;
+	}
+	complete(k, ev, &raw);
+	attribute(k, raw.cg2_id, raw.pids_id, &ev->container);
+	if (!ev->container.id[0]) {
+		k->unattributed++;
+		if (k->containers_only)
+			return 0;
+	}
+	if (raw.truncated)
+		k->truncated++;
+	k->qlen++;
+	return k->qlen >= MON_QUEUE ? -ENOSPC : 0;
+}
+
+static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool *ended,
+		       struct bh_error **err)
+{
+	struct mon_kernel *k = impl;
+	uint64_t deadline =
+		timeout_ms >= 0 ? now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL : 0;
+
+	for (;;) {
+		struct epoll_event pe;
+		int r, wait;
+
+		if (k->qlen) {
+			*ev = k->q[k->qhead];
+			k->qhead = (k->qhead + 1) % MON_QUEUE;
+			k->qlen--;
+			return 1;
+		}
+		k->boot_to_real = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME));
+		r = ring_buffer__consume(k->rb);
+		if (r < 0 && r != -ENOSPC)
+			return bh_error_sys(err, -r, "reading the monitor's ring buffer");
+		if (k->qlen)
+			continue;
+		if (timeout_ms < 0) {
+			wait = -1;
+		} else {
+			uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+			if (now >= deadline)
+				return 0;
+			wait = (int)((deadline - now + 999999) / 1000000);
+		}
+		r = epoll_wait(k->epfd, &pe, 1, wait);
+		if (r < 0 && errno != EINTR)
+			return bh_error_sys(err, errno, "waiting for the monitor's ring buffer");
+	}
+}
+
+static void kernel_stats(const void *impl, struct bh_mon_stats *st)
+{
+	const struct mon_kernel *k = impl;
+	uint64_t *per;
+	uint32_t key = MON_C_LOST;
+
+	st->truncated += k->truncated;
+	st->unattributed += k->unattributed;
+	st->invalid += k->malformed;
+	if (!k->sk || k->ncpu <= 0)
+		return;
+	per = calloc((size_t)k->ncpu, sizeof(*per));
+	if (!per)
+		return;
+	for (key = 0; key < MON_C_N; key++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(k->sk->maps.counters), &key, per) < 0)
+			continue;
+		for (int c = 0; c < k->ncpu; c++)
+			st->lost += per[c]; /* a full ring, or no room to stash a call */
+	}
+	free(per);
+}
+
+static void kernel_free(void *impl)
+{
+	struct mon_kernel *k = impl;
+
+	if (!k)
+		return;
+	if (k->rb)
+		ring_buffer__free(k->rb);
+	for (size_t i = 0; i < sizeof(k->links) / sizeof(k->links[0]); i++)
+		if (k->links[i])
+			bpf_link__destroy(k->links[i]);
+	if (k->sk)
+		mon_events__destroy(k->sk);
+	bh_ctr_list_free(k->ctrs);
+	free(k->q);
+	free(k->procs);
+	free(k->attr);
+	free(k);
+}
+
+static const struct mon_source_ops kernel_ops = {
+	.name = "kernel",
+	.next = kernel_next,
+	.stats = kernel_stats,
+	.free = kernel_free,
+};
+
+static int unsupported(int e, const char *what, struct bh_error **err)
+{
+	if (e == EPERM || e == EACCES)
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "BPF is not allowed here (the monitor's kernel programs need "
+				    "CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, in the host's user "
+				    "namespace)%s%s",
+				    *last_msg ? ": " : "", last_msg);
+	return bh_error_set(err, BH_ERR_UNSUPPORTED,
+			    "the kernel did not %s the monitor's programs (%s%s)%s%s", what,
+			    strerror(e),
+			    access("/sys/kernel/btf/vmlinux", R_OK) < 0
+				    ? "; no kernel BTF at /sys/kernel/btf/vmlinux"
+				    : "",
+			    *last_msg ? ": " : "", last_msg);
+}
 
 int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_source **out,
 			 struct bh_error **err)
 {
+	static const struct bh_mon_kernel_opts defaults = { 0 };
+	struct mon_kernel *k = NULL;
+	uint64_t sys_mask = 0, exec_mask;
+	size_t ring;
+	bool sys;
+	int e;
+
 	*out = NULL;
-	return bh_error_set(err, BH_ERR_UNSUPPORTED, "the kernel event source is not built");
+	if (!o)
+		o = &defaults;
+	ring = o->ring_bytes ? o->ring_bytes : MON_DEFAULT_RING;
+	if (ring < 4096 || (ring & (ring - 1)) || ring > (1u << 30))
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "the ring buffer's size %zu is not a power of 2 between 4096 "
+				    "and 1 GiB",
+				    ring);
+	exec_mask = BH_MON_TYPE_BIT(BH_MON_EXECVE) | BH_MON_TYPE_BIT(BH_MON_EXECVEAT) |
+		    BH_MON_TYPE_BIT(BH_MON_PROCEXIT);
+	for (size_t i = 0; i < NSYS_TYPES; i++)
+		sys_mask |= BH_MON_TYPE_BIT(sys_types[i].t);
+	if (o->types & ~(exec_mask | sys_mask))
+		return bh_error_set(err, BH_ERR_USAGE, "unknown event types in the mask 0x%llx",
+				    (unsigned long long)(o->types & ~(exec_mask | sys_mask)));
+	sys = (o->types & sys_mask) != 0;
+	if (bh_lazy_require(&bh_lazy_bpf, err) < 0)
+		return -1;
+	k = bh_calloc(1, sizeof(*k));
+	k->epfd = -1;
+	k->copts = o->containers;
+	k->containers_only = o->containers_only;
+	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
+	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
+	k->attr = bh_calloc(MON_ATTR, sizeof(*k->attr));
+	last_msg[0] = '\0';
+	libbpf_set_print(keep_print);
+	k->sk = mon_events__open();
+	if (!k->sk) {
+		unsupported(errno ? errno : EINVAL, "open", err);
+		goto fail;
+	}
+	if (bpf_map__set_max_entries(k->sk->maps.events, (uint32_t)ring) < 0) {
+		unsupported(errno ? errno : EINVAL, "size", err);
+		goto fail;
+	}
+	bpf_program__set_autoload(k->sk->progs.mon_sys_enter, sys);
+	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, sys);
+	if (mon_events__load(k->sk) < 0) {
+		unsupported(errno ? errno : EINVAL, "load", err);
+		goto fail;
+	}
+	k->ncpu = libbpf_num_possible_cpus();
+	for (size_t i = 0; i < NSYS_TYPES; i++) {
+		uint32_t nr = (uint32_t)sys_types[i].nr;
+		uint8_t t = (uint8_t)sys_types[i].t;
+
+		if (!(o->types & BH_MON_TYPE_BIT(sys_types[i].t)))
+			continue;
+		if (nr >= MON_NR_MAX ||
+		    bpf_map_update_elem(bpf_map__fd(k->sk->maps.want), &nr, &t, BPF_ANY) < 0) {
+			bh_error_sys(err, errno, "the monitor's dispatch table");
+			goto fail;
+		}
+	}
+	/* exit before exec: no process is cached that is never dropped */
+	{
+		struct bpf_program *progs[4] = { k->sk->progs.mon_exit, k->sk->progs.mon_exec,
+						 sys ? k->sk->progs.mon_sys_exit : NULL,
+						 sys ? k->sk->progs.mon_sys_enter : NULL };
+
+		for (int i = 0; i < 4; i++) {
+			if (!progs[i])
+				continue;
+			k->links[i] = bpf_program__attach(progs[i]);
+			if (!k->links[i]) {
+				unsupported(errno ? errno : EINVAL, "attach", err);
+				goto fail;
+			}
+		}
+	}
+	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);
+	if (!k->rb) {
+		bh_error_sys(err, errno, "the monitor's ring buffer");
+		goto fail;
+	}
+	k->epfd = ring_buffer__epoll_fd(k->rb);
+	/* the containers running now (a restarted monitor attributes at once) */
+	{
+		struct bh_error *le = NULL;
+
+		if (relist(k, &le) < 0) {
+			char *m = bh_error_message(le);
+
+			bh_debug("monitor: listing the containers: %s", m);
+			free(m);
+			bh_error_free(le);
+		}
+	}
+	e = mon_source_new(&kernel_ops, k, out, err);
+	return e < 0 ? bh_error_prefix(err, "the kernel event source") : 0;
+fail:
+	kernel_free(k);
+	return bh_error_prefix(err, "the kernel event source");
 }

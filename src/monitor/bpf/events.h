@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The records the monitor's kernel programs (events.bpf.c, built with clang
+ * -target bpf) put in the ring buffer, and the maps user space fills
+ * (source_kernel.c decodes them: mon_record_decode, fuzzed by
+ * fuzz/fuzz_mon_record.c). Plain C types only: both compilers include it.
+ *
+ * A record is a struct mon_rec_hdr followed by one body: struct
+ * mon_rec_exec for the exec types, struct mon_rec_sys for the others,
+ * nothing for an exit. Strings are what the kernel gave, never trusted:
+ * user space bounds every length and offset against the record's size.
+ *
+ * Paths are walked in BPF from a dentry up to the task's root (or the
+ * global root, crossing mounts), at most MON_PATH_DEPTH components; they
+ * are stored leaf first, each component NUL-terminated, at most
+ * MON_NAME_MAX bytes each, in MON_PATH_BYTES: user space puts them in
+ * order. flags say when the walk stopped at its bound (truncated) or at
+ * the root of a mount it could not leave (a memfd, a pipe, a detached
+ * tree: not a path of the file system).
+ */
+#ifndef BULKHEAD_MONITOR_BPF_EVENTS_H
+#define BULKHEAD_MONITOR_BPF_EVENTS_H
+
+#define MON_PATH_DEPTH 32
+#define MON_NAME_MAX   256  /* NAME_MAX and its NUL */
+#define MON_PATH_BYTES 768  /* 512 (the offset's mask) + MON_NAME_MAX */
+#define MON_ARGS_BYTES 1536 /* the arg area read at exec: argv[0] and BH_MON_ARGS_MAX more */
+#define MON_STR_BYTES  256  /* user strings of the syscalls: mount source, memfd name */
+#define MON_ANC_MAX    8    /* BH_MON_ANCESTORS_MAX */
+#define MON_COMM       16
+#define MON_NR_MAX     512 /* syscall numbers the dispatch table covers (x86_64) */
+
+/* mon_path.flags */
+#define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
+#define MON_PATH_DETACHED 2u /* stopped at a mount root with no parent: not on the tree */
+#define MON_PATH_NONE	  4u /* no file (closed fd, no mm) */
+#define MON_PATH_RAW	  8u /* buf is the caller's string, as given (one component) */
+
+struct mon_path {
+	unsigned short len;    /* bytes used in buf */
+	unsigned char ncomp;   /* components stored */
+	unsigned char flags;   /* MON_PATH_* */
+	unsigned int magic;    /* the file system's superblock magic (TMPFS, OVERLAYFS, ...) */
+	unsigned int mode;     /* the inode's mode */
+	unsigned int uid, gid; /* the inode's owner */
+	unsigned int rdev_major, rdev_minor;
+	char buf[MON_PATH_BYTES];
+};
+
+/* mon_rec_hdr.flags */
+#define MON_R_ARGS_TRUNC 1u /* the arg area was longer than what was read */
+#define MON_R_UPPER	 2u /* the exe's overlay inode has an upper dentry */
+#define MON_R_NO_ANC	 4u /* the parent chain is longer than MON_ANC_MAX */
+
+struct mon_rec_hdr {
+	unsigned short type;	    /* enum bh_mon_type */
+	unsigned short flags;	    /* MON_R_* */
+	unsigned int size;	    /* of the whole record */
+	unsigned long long ts_ns;   /* bpf_ktime_get_boot_ns() */
+	unsigned long long cg2_id;  /* bpf_get_current_cgroup_id() */
+	unsigned long long pids_id; /* the v1 pids hierarchy's cgroup kernfs id (0: none) */
+	long long res;
+	unsigned int pid, tid, ppid, sid;
+	unsigned int uid, gid, loginuid;
+	unsigned int tty_major, tty_minor; /* the controlling terminal; 0 0 = none */
+	char comm[MON_COMM];
+};
+
+/* What fds 0..2 are, raw: the inode's mode, a char device's numbers, a socket's family. */
+struct mon_fd {
+	unsigned int mode;
+	unsigned int rdev_major, rdev_minor;
+	unsigned short family;
+	unsigned short pad;
+};
+
+struct mon_anc {
+	unsigned int pid;
+	char comm[MON_COMM];
+};
+
+struct mon_rec_exec {
+	unsigned int args_len;	 /* bytes read into args */
+	unsigned int args_total; /* the arg area's size */
+	struct mon_fd stdio[3];
+	unsigned int nanc;
+	struct mon_anc anc[MON_ANC_MAX];
+	struct mon_path exe;
+	struct mon_path cwd;
+	char args[MON_ARGS_BYTES];
+};
+
+struct mon_rec_sys {
+	unsigned long long a[6]; /* the arguments at entry */
+	/* open*: the file (from the new fd, else the path the caller gave);
+	 * mount/umount2: the target; finit_module: the module file */
+	struct mon_path path;
+	unsigned int oflags; /* open: the file's f_flags (or the flags asked) */
+	unsigned int fmode;  /* open: the file's f_mode */
+	/* connect/accept/listen: the socket */
+	unsigned short family;
+	unsigned char proto;
+	unsigned char from_user; /* the address came from the caller's memory */
+	unsigned char laddr[16], raddr[16];
+	unsigned short lport, rport;		      /* host byte order */
+	unsigned long long cap_eff, cap_prm, cap_inh; /* capset: the credentials after */
+	char str1[MON_STR_BYTES];		      /* mount source; memfd name */
+	char str2[64];				      /* mount fstype */
+};
+
+/* A record of type BH_MON_PROCEXIT is the header alone (res: the exit code). */
+
+/* The dispatch table (an array map of MON_NR_MAX bytes): the types by syscall number. */
+
+/* Per-CPU counters, indexes of the array `counters` */
+enum mon_counter {
+	MON_C_LOST = 0, /* ring buffer full */
+	MON_C_STASH,	/* no room to stash a call's arguments */
+	MON_C_N,
+};
+
+#endif
