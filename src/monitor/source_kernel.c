@@ -17,9 +17,12 @@
  *  - the container: by the record's v1 pids cgroup id, then its cgroup2 id,
  *    exact matches against a cached bh_ctr_list first, then through
  *    bh_ctr_lookup_cgroup_id (sub-cgroups). An id no container has makes
- *    a new list (at most one per MON_RELIST_NS) and is then cached as the
- *    host for MON_NEGATIVE_NS; a container's id is cached for good (kernfs
- *    ids are not reused), so its events stay attributed after it is gone.
+ *    a new list (a token bucket: MON_RELIST_BURST at once, one per
+ *    MON_RELIST_NS on average); an id still unknown is the host, checked
+ *    again after MON_NEGATIVE_MIN_NS doubling with each miss up to ~5 s (a
+ *    new container's cgroup has processes, runc init, before its runtime
+ *    writes its state). A container's id is cached for good (kernfs ids
+ *    are not reused), so its events stay attributed after it is gone.
  *    Stopped containers are listed too (include_stopped): a container that
  *    ran for a few milliseconds still has its state while the runtime
  *    deletes it.
@@ -43,11 +46,13 @@
 #include "source_internal.h"
 #include "banned.h"
 
-#define MON_QUEUE	 64	       /* decoded events held between two consumes */
-#define MON_PROCS	 2048	       /* the exec cache (direct-mapped by pid) */
-#define MON_ATTR	 1024	       /* the attribution cache (direct-mapped by ids) */
-#define MON_RELIST_NS	 200000000ULL  /* at most one container list per 200 ms */
-#define MON_NEGATIVE_NS	 2000000000ULL /* an id of no container: the host for 2 s */
+#define MON_QUEUE	 64	     /* decoded events held between two consumes */
+#define MON_PROCS	 2048	     /* the exec cache (direct-mapped by pid) */
+#define MON_ATTR	 1024	     /* the attribution cache (direct-mapped by ids) */
+#define MON_RELIST_NS	 50000000ULL /* container lists: one per 50 ms on average, */
+#define MON_RELIST_BURST 5	     /* and at most 5 at once */
+#define MON_NEGATIVE_MIN_NS                                                                        \
+	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
 
 struct proc_entry {
@@ -59,7 +64,9 @@ struct proc_entry {
 
 struct attr_entry {
 	uint64_t cg2, pids;
-	uint64_t at_ns; /* when a host answer was cached; 0 for a container */
+	uint64_t at_ns; /* a host answer: when to check again */
+	uint64_t gen;	/* the list it was looked up in */
+	uint8_t misses;
 	bool used, found;
 	struct bh_mon_container c;
 };
@@ -78,7 +85,9 @@ struct mon_kernel {
 	int64_t boot_to_real;
 	uint64_t truncated, unattributed, malformed;
 	struct bh_ctr_list *ctrs;
-	uint64_t listed_ns;
+	uint64_t gen; /* lists made */
+	double tokens;
+	uint64_t token_ns;
 	struct proc_entry *procs;
 	struct attr_entry *attr;
 };
@@ -284,7 +293,7 @@ static int relist(struct mon_kernel *k, struct bh_error **err)
 		return -1;
 	bh_ctr_list_free(k->ctrs);
 	k->ctrs = l;
-	k->listed_ns = now_ns(CLOCK_MONOTONIC);
+	k->gen++;
 	return 0;
 }
 
@@ -316,16 +325,40 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 	if (cg2 <= 1 && pids <= 1)
 		return; /* both roots: the host */
 	now = now_ns(CLOCK_MONOTONIC);
-	if (e->used && e->cg2 == cg2 && e->pids == pids &&
-	    (e->found || now - e->at_ns < MON_NEGATIVE_NS)) {
-		if (e->found)
+	if (e->used && e->cg2 == cg2 && e->pids == pids) {
+		if (e->found) {
 			*out = e->c;
-		return;
+			return;
+		}
+		if (now < e->at_ns)
+			return; /* the host, until its next check */
+		if (e->gen != k->gen) {
+			/* a list made since: look again in it */
+			c = find(k, cg2, pids);
+			e->gen = k->gen;
+			if (c)
+				goto found;
+		}
+	} else {
+		memset(e, 0, sizeof(*e));
+		e->used = true;
+		e->cg2 = cg2;
+		e->pids = pids;
+		c = find(k, cg2, pids);
+		e->gen = k->gen;
+		if (c)
+			goto found;
 	}
-	c = find(k, cg2, pids);
-	if (!c && (!k->listed_ns || now - k->listed_ns >= MON_RELIST_NS)) {
+	/* an id no listed container has: list again, if the budget allows */
+	k->tokens += (double)(now - k->token_ns) / MON_RELIST_NS;
+	if (k->tokens > MON_RELIST_BURST)
+		k->tokens = MON_RELIST_BURST;
+	k->token_ns = now;
+	c = NULL;
+	if (k->tokens >= 1) {
 		struct bh_error *err = NULL;
 
+		k->tokens -= 1;
 		if (relist(k, &err) < 0) {
 			char *m = bh_error_message(err);
 
@@ -334,16 +367,20 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 			bh_error_free(err);
 		}
 		c = find(k, cg2, pids);
+		e->gen = k->gen;
 	}
-	e->used = true;
-	e->cg2 = cg2;
-	e->pids = pids;
-	e->found = c != NULL;
-	e->at_ns = now;
-	if (c) {
-		fill_container(&e->c, c);
-		*out = e->c;
-	}
+	if (c)
+		goto found;
+	/* the host: checked again after a delay that doubles with each miss (a new
+	 * container's cgroup is seen before its runtime writes its state) */
+	e->at_ns = now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));
+	if (e->misses < 255)
+		e->misses++;
+	return;
+found:
+	e->found = true;
+	fill_container(&e->c, c);
+	*out = e->c;
 }
 
 /* ---- records --------------------------------------------------------------------- */
@@ -549,6 +586,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
 	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
 	k->attr = bh_calloc(MON_ATTR, sizeof(*k->attr));
+	k->tokens = MON_RELIST_BURST;
+	k->token_ns = now_ns(CLOCK_MONOTONIC);
 	last_msg[0] = '\0';
 	libbpf_set_print(keep_print);
 	k->sk = mon_events__open();

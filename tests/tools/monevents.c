@@ -5,18 +5,21 @@
  * tabs (strings with tabs or newlines escaped), "ready" on stderr once the
  * programs are attached, and a final "stats" line; exits after -t seconds.
  *
- *   monevents [-t SECONDS] [-T TYPE,...] [-r RING_BYTES] [-c] [-q]
+ *   monevents [-t SECONDS] [-T TYPE,...] [-r RING_BYTES] [-c] [-q] [-S RUNTIME:DIR]...
  *     -T  the types wanted (execve, openat, connect ...; default exec and exit)
  *     -c  containers only
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
+ *     -S  another runtime state root for attribution (bh_ctr_opts.state_roots)
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 
+#include "bulkhead/containers.h"
 #include "bulkhead/monitor.h"
 
 static volatile sig_atomic_t stop;
@@ -113,7 +116,11 @@ int main(int argc, char **argv)
 	bool quiet = false;
 	int c, rc = 0;
 
-	while ((c = getopt(argc, argv, "t:T:r:cq")) != -1) {
+	const char *roots[17] = { 0 };
+	struct bh_ctr_opts co = { 0 };
+	size_t nroots = 0;
+
+	while ((c = getopt(argc, argv, "t:T:r:cqS:")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -134,6 +141,12 @@ int main(int argc, char **argv)
 		}
 		case 'r': o.ring_bytes = strtoul(optarg, NULL, 0); break;
 		case 'c': o.containers_only = true; break;
+		case 'S':
+			if (nroots < 16)
+				roots[nroots++] = optarg;
+			co.state_roots = roots;
+			o.containers = &co;
+			break;
 		case 'q': quiet = true; break;
 		default:
 			fprintf(stderr,

@@ -402,10 +402,9 @@ static long walk_step(__u32 i, void *ctx)
 		c->stopped = 0;
 		return 0;
 	}
-	if (d == parent) {
-		c->flags |= MON_PATH_DETACHED;
-		return 1;
-	}
+	if (d == parent)
+		c->flags |=
+			MON_PATH_DETACHED; /* a pseudo file (memfd, pipe): its name, then stop */
 	if (off >= MON_PATH_BYTES - MON_NAME_MAX) {
 		c->flags |= MON_PATH_TRUNC;
 		return 1;
@@ -423,6 +422,8 @@ static long walk_step(__u32 i, void *ctx)
 	c->off = off + (__u32)n;
 	c->ncomp++;
 	c->d = parent;
+	if (c->flags & MON_PATH_DETACHED)
+		return 1;
 	c->stopped = 0;
 	return 0;
 }
