@@ -1,0 +1,87 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The monitor's kernel event source (issue 15), with tests/tools/monevents
+# as the consumer (draining as fast as it can, -q):
+#   (a) host overhead: an open/read/close loop and a fork/exec loop
+#       (bench/syscall_loop.c, bench/forkexec_loop.c) with the source off,
+#       exec-only (sched_process_exec/exit: no syscall tracepoint) and with
+#       every syscall type (sys_enter/sys_exit attached): ratios to off.
+#   (b) sustained events/s: the open loop with openat events, the default
+#       8 MiB ring: events delivered per second and the drops (must be 0);
+#       then pushed past it: two loops at once and a 64 KiB ring: the drop
+#       count the source reports (stats->lost).
+. "$(dirname "$0")/lib.sh"
+bench_init monitor-source
+
+[ "$(id -u)" = 0 ] || bench_die "needs root (BPF)"
+: "${BUILD:=build/rel}"
+MONEV="$BUILD/tests/tools/monevents"
+[ -x "$MONEV" ] || bench_die "no $MONEV (make test-bins)"
+N=${N:-200000}  # opens per run
+F=${F:-2000}    # fork/execs per run
+gcc -O2 -o "$BENCH_TMP/io" bench/syscall_loop.c || bench_die "gcc"
+gcc -O2 -o "$BENCH_TMP/fe" bench/forkexec_loop.c || bench_die "gcc"
+ALL=execve,procexit,open,openat,openat2,connect,accept,accept4,listen,setuid,setreuid,setresuid,setgid,setresgid,capset,unshare,setns,ptrace,mount,umount2,init_module,finit_module,bpf,memfd_create
+
+MON=
+start_mon() { # OUT ARGS...
+	local out="$1" i
+	shift
+	"$MONEV" -q -t 3600 "$@" >"$out" 2>"$out.err" &
+	MON=$!
+	for i in $(seq 100); do
+		grep -q ready "$out.err" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	bench_die "monevents did not start: $(cat "$out.err")"
+}
+stop_mon() { kill -TERM "$MON"; wait "$MON" || true; MON=; }
+trap '[ -n "$MON" ] && kill -TERM $MON; rm -rf "$BENCH_TMP"' EXIT
+stat_of() { tr '\t' '\n' <"$1" | sed -n "s/^$2=//p" | tail -1; }
+best() { sort -g | head -1; }
+
+# io_ns / fe_us: best of RUNS
+io_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" 1 "$N" | awk '{print $4}'; done | best; }
+fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2}'; done | best; }
+
+echo "== (a) overhead on the host, best of $RUNS"
+declare -A IO FE
+for mode in off exec full; do
+	case $mode in
+	off) ;;
+	exec) start_mon "$BENCH_TMP/$mode" ;;
+	full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
+	esac
+	IO[$mode]=$(io_ns)
+	FE[$mode]=$(fe_us)
+	lost=0
+	if [ -n "$MON" ]; then stop_mon; lost=$(stat_of "$BENCH_TMP/$mode" lost); fi
+	printf '%-5s open/read/close %8.1f ns (x%.3f)   fork/exec %8.1f us (x%.3f)   lost %s\n' "$mode" \
+		"${IO[$mode]}" "$(echo "${IO[$mode]} / ${IO[off]}" | bc -l)" \
+		"${FE[$mode]}" "$(echo "${FE[$mode]} / ${FE[off]}" | bc -l)" "$lost"
+done
+
+echo "== (b) sustained events/s (openat events of the open loop)"
+sustain() { # LABEL LOOPS MONARGS...
+	local label="$1" loops="$2" t0 t1 ev lost i pids=()
+	shift 2
+	start_mon "$BENCH_TMP/s" -T openat "$@"
+	t0=$(date +%s.%N)
+	for i in $(seq "$loops"); do
+		"$BENCH_TMP/io" 1 "$((N * 2))" >/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	t1=$(date +%s.%N)
+	sleep 0.5
+	stop_mon
+	ev=$(stat_of "$BENCH_TMP/s" events)
+	lost=$(stat_of "$BENCH_TMP/s" lost)
+	printf '%-32s %9.0f events/s delivered (%s events in %.2f s), lost %s (%.1f%% of produced)\n' \
+		"$label" "$(echo "$ev / ($t1 - $t0)" | bc -l)" "$ev" "$(echo "$t1 - $t0" | bc -l)" "$lost" \
+		"$(echo "100 * $lost / ($ev + $lost)" | bc -l)"
+}
+sustain "1 loop, 8 MiB ring" 1
+sustain "2 loops, 8 MiB ring" 2
+sustain "2 loops, 64 KiB ring (pushed past)" 2 -r 65536
