@@ -17,8 +17,10 @@
  *  - the container: by the record's v1 pids cgroup id, then its cgroup2 id,
  *    exact matches against a cached bh_ctr_list first, then through
  *    bh_ctr_lookup_cgroup_id (sub-cgroups). An id no container has makes
- *    a new list (a token bucket: MON_RELIST_BURST at once, one per
- *    MON_RELIST_NS on average); an id still unknown is the host, checked
+ *    a new list (an id seen for the first MON_YOUNG_MISSES times: at once,
+ *    one list per MON_RELIST_FLOOR_NS at most; then: a token bucket,
+ *    MON_RELIST_BURST at once, one per MON_RELIST_NS on average; a list
+ *    made for one id answers the others too); an id still unknown is the host, checked
  *    again after MON_NEGATIVE_MIN_NS doubling with each miss up to ~5 s (a
  *    new container's cgroup has processes, runc init, before its runtime
  *    writes its state). A container's id is cached for good (kernfs ids
@@ -46,11 +48,13 @@
 #include "source_internal.h"
 #include "banned.h"
 
-#define MON_QUEUE	 64	     /* decoded events held between two consumes */
-#define MON_PROCS	 2048	     /* the exec cache (direct-mapped by pid) */
-#define MON_ATTR	 1024	     /* the attribution cache (direct-mapped by ids) */
-#define MON_RELIST_NS	 50000000ULL /* container lists: one per 50 ms on average, */
-#define MON_RELIST_BURST 5	     /* and at most 5 at once */
+#define MON_QUEUE	    64		/* decoded events held between two consumes */
+#define MON_PROCS	    2048	/* the exec cache (direct-mapped by pid) */
+#define MON_ATTR	    1024	/* the attribution cache (direct-mapped by ids) */
+#define MON_RELIST_NS	    50000000ULL /* container lists: one per 50 ms on average, */
+#define MON_RELIST_BURST    5		/* and at most 5 at once; */
+#define MON_RELIST_FLOOR_NS 1000000ULL	/* a young id: one list per ms at most */
+#define MON_YOUNG_MISSES    3		/* misses before an id is backed off */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
@@ -87,7 +91,7 @@ struct mon_kernel {
 	struct bh_ctr_list *ctrs;
 	uint64_t gen; /* lists made */
 	double tokens;
-	uint64_t token_ns;
+	uint64_t token_ns, relist_ns;
 	struct proc_entry *procs;
 	struct attr_entry *attr;
 };
@@ -320,6 +324,7 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 	struct attr_entry *e = &k->attr[(cg2 * 31 + pids) % MON_ATTR];
 	const struct bh_ctr *c;
 	uint64_t now;
+	bool fresh;
 
 	memset(out, 0, sizeof(*out));
 	if (cg2 <= 1 && pids <= 1)
@@ -330,15 +335,18 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 			*out = e->c;
 			return;
 		}
-		if (now < e->at_ns)
-			return; /* the host, until its next check */
 		if (e->gen != k->gen) {
-			/* a list made since: look again in it */
+			/* a list made since (for another id): look again in it */
 			c = find(k, cg2, pids);
 			e->gen = k->gen;
 			if (c)
 				goto found;
 		}
+		if (now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
+			return; /* the host, until its next check */
+		/* a young id (a new container's runtime makes events in its cgroup
+		 * just before it writes its state) is checked like a new one */
+		fresh = e->misses < MON_YOUNG_MISSES;
 	} else {
 		memset(e, 0, sizeof(*e));
 		e->used = true;
@@ -348,17 +356,21 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		e->gen = k->gen;
 		if (c)
 			goto found;
+		fresh = true;
 	}
-	/* an id no listed container has: list again, if the budget allows */
+	/* an id no listed container has: list again. A young id always may (at
+	 * most one list per MON_RELIST_FLOOR_NS), an older one when the budget
+	 * allows */
 	k->tokens += (double)(now - k->token_ns) / MON_RELIST_NS;
 	if (k->tokens > MON_RELIST_BURST)
 		k->tokens = MON_RELIST_BURST;
 	k->token_ns = now;
 	c = NULL;
-	if (k->tokens >= 1) {
+	if ((fresh && now - k->relist_ns >= MON_RELIST_FLOOR_NS) || k->tokens >= 1) {
 		struct bh_error *err = NULL;
 
-		k->tokens -= 1;
+		if (!fresh)
+			k->tokens -= 1;
 		if (relist(k, &err) < 0) {
 			char *m = bh_error_message(err);
 
@@ -366,11 +378,14 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 			free(m);
 			bh_error_free(err);
 		}
+		k->relist_ns = now;
 		c = find(k, cg2, pids);
 		e->gen = k->gen;
 	}
 	if (c)
 		goto found;
+	bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): no container (%zu listed)",
+		 (unsigned long long)cg2, (unsigned long long)pids, k->ctrs ? k->ctrs->n : 0);
 	/* the host: checked again after a delay that doubles with each miss (a new
 	 * container's cgroup is seen before its runtime writes its state) */
 	e->at_ns = now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));

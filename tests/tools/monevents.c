@@ -9,6 +9,7 @@
  *     -T  the types wanted (execve, openat, connect ...; default exec and exit)
  *     -c  containers only
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
+ *     -v  the library's debug messages on stderr
  *     -S  another runtime state root for attribution (bh_ctr_opts.state_roots)
  */
 #include <signal.h>
@@ -23,6 +24,12 @@
 #include "bulkhead/monitor.h"
 
 static volatile sig_atomic_t stop;
+
+static void log_stderr(enum bh_log_level level, const char *msg, void *data)
+{
+	(void)data;
+	fprintf(stderr, "monevents: %s: %s\n", bh_log_level_name(level), msg);
+}
 
 static void on_sig(int s)
 {
@@ -120,7 +127,7 @@ int main(int argc, char **argv)
 	struct bh_ctr_opts co = { 0 };
 	size_t nroots = 0;
 
-	while ((c = getopt(argc, argv, "t:T:r:cqS:")) != -1) {
+	while ((c = getopt(argc, argv, "t:T:r:cqS:v")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -141,6 +148,10 @@ int main(int argc, char **argv)
 		}
 		case 'r': o.ring_bytes = strtoul(optarg, NULL, 0); break;
 		case 'c': o.containers_only = true; break;
+		case 'v':
+			bh_log_set_handler(log_stderr, NULL);
+			bh_log_set_level(BH_LOG_DEBUG);
+			break;
 		case 'S':
 			if (nroots < 16)
 				roots[nroots++] = optarg;
