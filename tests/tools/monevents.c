@@ -171,6 +171,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "monevents: %s\n", m ? m : "out of memory");
 		free(m);
 		bh_error_free(err);
+		free(ev);
 		return 3;
 	}
 	signal(SIGTERM, on_sig);
