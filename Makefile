@@ -142,6 +142,8 @@ endef
 $(eval $(call bpf_skel,profile,syscalls,prof_syscalls,recorder,src/profile/bpf/recorder.h))
 # The monitor's kernel event source (src/monitor/bpf/events.bpf.c, loaded by source_kernel.c).
 $(eval $(call bpf_skel,monitor,events,mon_events,source_kernel,src/monitor/bpf/events.h))
+# The connect guard (src/monitor/bpf/connect.bpf.c, loaded by guard_net.c).
+$(eval $(call bpf_skel,monitor,connect,grd_connect,guard_net,src/monitor/bpf/guard_net.h))
 
 $(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)

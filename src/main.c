@@ -50,6 +50,8 @@ const struct bh_command bh_commands[] = {
 	{ "containers", cmd_containers,
 	  "list the containers on this host, of every runtime and engine" },
 	{ "quarantine", cmd_quarantine, "freeze a container and cut its network; list, release" },
+	{ "guard", cmd_guard,
+	  "block a container's execs and connects; kill checked by start time" },
 	{ "spec", cmd_spec, "write the hardened default config.json" },
 	{ "features", cmd_features, "OCI runtime: print the supported features" },
 	{ "version", cmd_version, "print versions; compare versions of a package scheme" },

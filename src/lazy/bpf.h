@@ -2,8 +2,8 @@
 /*
  * libbpf, loaded on first use (see lazy.h): include this, not its headers,
  * and before a bpftool skeleton, whose inline functions then call through
- * these pointers too. Only a container that learns its syscalls, and the monitor's kernel
- * event source, load it.
+ * these pointers too. Only a container that learns its syscalls, the monitor's kernel
+ * event source and the connect guard's first policy load it.
  */
 #ifndef BULKHEAD_LAZY_BPF_H
 #define BULKHEAD_LAZY_BPF_H
@@ -31,6 +31,7 @@
 #define bpf_object__load_skeleton    BH_LAZY(bpf, bpf_object__load_skeleton)
 #define bpf_object__open_skeleton    BH_LAZY(bpf, bpf_object__open_skeleton)
 #define bpf_program__attach	     BH_LAZY(bpf, bpf_program__attach)
+#define bpf_program__attach_cgroup   BH_LAZY(bpf, bpf_program__attach_cgroup)
 #define bpf_program__fd		     BH_LAZY(bpf, bpf_program__fd)
 #define bpf_program__set_autoload    BH_LAZY(bpf, bpf_program__set_autoload)
 #define bpf_raw_tracepoint_open	     BH_LAZY(bpf, bpf_raw_tracepoint_open)

@@ -1,0 +1,916 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Exec and open blocking with fanotify permission events (include/bulkhead/guard.h).
+ *
+ * Marks: every mount of a watched container's mount namespace (its init's
+ * /proc/PID/mountinfo, each mount point opened through /proc/PID/root with
+ * openat2 RESOLVE_IN_ROOT, checked to be that mount by statx's mount id) gets a
+ * FAN_MARK_MOUNT mark for FAN_OPEN_EXEC_PERM. A mount mark, not a filesystem
+ * mark: a bulkhead or runc container's root is a bind mount of a directory of
+ * the host's file system, whose filesystem mark would stop every exec of the
+ * host; the overlay of an engine's container is its own superblock, and its
+ * mount in the container's namespace is the one that sees the execs. The
+ * files of deny_open get inode marks for FAN_OPEN_PERM (only their opens
+ * wait). memfd execution: the kernel's internal shm mount is marked as a
+ * filesystem once (FAN_MARK_FILESYSTEM through a memfd of our own), its
+ * events attributed by the process's root mount.
+ *
+ * An event is attributed by the mount id of its fd (statx STATX_MNT_ID): the
+ * mounts of a mount namespace are its own objects, so the id names the
+ * container. Events of mounts nobody watches are answered allow at once.
+ *
+ * Zero-drift, for each exec: the file came from the image unless it is a
+ * memfd, lives on a tmpfs (nothing there is from the image), is present in
+ * the overlay's upperdir (written or copied up, in this or an earlier run),
+ * or its ctime is after the container's start (CLOCK_BOOTTIME of the init's
+ * start, turned to real time).
+ *
+ * Every permission event is answered: the decision's failures (the path not
+ * readable, statx failing) answer allow, or deny with fail_closed, counted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/containers.h"
+#include "bulkhead/guard.h"
+#include "monitor/guard_internal.h"
+#include "banned.h"
+
+#ifndef STATX_MNT_ID
+#define STATX_MNT_ID 0x00001000U
+#endif
+#define TMPFS_MAGIC_ 0x01021994
+#define RAMFS_MAGIC_ 0x858458f6
+
+#define GRD_MAX_MOUNTS	512  /* per container */
+#define GRD_MAX_WATCHES 4096 /* containers */
+#define GRD_READ_BUF	(64u << 10)
+
+struct grd_mount {
+	uint64_t id;
+	char *point;
+	bool tmpfs;
+	int upperfd; /* O_PATH of the overlay's upperdir, or -1 */
+	struct grd_watch *w;
+};
+
+struct grd_watch {
+	char *id;
+	pid_t pid;
+	uint64_t pid_start;
+	struct timespec started; /* real time of the init's start */
+	bool protect, zero_drift;
+	char **allow_exec;
+	char **deny_open;
+	bh_guard_decide_fn decide;
+	void *decide_arg;
+	struct grd_mount *m;
+	size_t nm;
+};
+
+struct bh_guard {
+	int fd;
+	bool audit;
+	struct bh_guard_opts o;
+	char *root;
+	struct grd_watch **w;
+	size_t nw;
+	struct bh_map *by_mnt; /* 8-byte mount id → struct grd_mount * */
+	uint64_t memfd_mnt;    /* the shm mount's id, 0 when not marked */
+	struct bh_guard_stats st;
+	char *buf;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- mountinfo ------------------------------------------------------------------------ */
+
+static char *unescape_into(const char *s, size_t n, char *o)
+{
+	char *p = o;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+				      (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*p++ = s[i];
+		}
+	}
+	*p = 0;
+	return o;
+}
+
+/* The next space-separated field of [*p, end); false when none. */
+static bool field(const char **p, const char *end, const char **f, size_t *n)
+{
+	const char *s = *p;
+
+	while (s < end && *s == ' ')
+		s++;
+	if (s == end)
+		return false;
+	*f = s;
+	while (s < end && *s != ' ')
+		s++;
+	*n = (size_t)(s - *f);
+	*p = s;
+	return true;
+}
+
+int bh_guard_parse_mountinfo(const char *buf, size_t len,
+			     int (*fn)(const struct bh_guard_mount *m, void *arg), void *arg,
+			     struct bh_error **err)
+{
+	const char *p = buf, *end = buf + len;
+	char *scratch = NULL;
+	size_t line = 0;
+	int r = 0;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
+		const char *f[16], *q = p, *dash = NULL;
+		size_t fn_[16], nf = 0, sep = 0;
+		struct bh_guard_mount m = { 0 };
+		uint64_t id = 0;
+
+		line++;
+		if (line > 65536) {
+			r = bh_error_set(err, BH_ERR_LIMIT, "mountinfo: more than 65536 lines");
+			goto out;
+		}
+		if (le == p) {
+			p = le + 1;
+			continue;
+		}
+		for (;;) {
+			const char *x;
+			size_t xn;
+
+			if (!field(&q, le, &x, &xn))
+				break;
+			if (nf == 16) {
+				dash = NULL; /* more fields than a mountinfo line has */
+				break;
+			}
+			if (!dash && nf >= 6 && xn == 1 && x[0] == '-') {
+				dash = x;
+				sep = nf;
+			}
+			f[nf] = x;
+			fn_[nf++] = xn;
+		}
+		if (!dash || nf != sep + 4) {
+			r = bh_error_set(
+				err, BH_ERR_INVALID,
+				"mountinfo line %zu: not 'ID PARENT MAJ:MIN ROOT POINT OPTS "
+				"[TAGS] - FSTYPE SOURCE SUPER'",
+				line);
+			goto out;
+		}
+		for (size_t i = 0; i < fn_[0]; i++) {
+			if (!bh_isdigit(f[0][i]) || id > (UINT64_MAX - 9) / 10) {
+				r = bh_error_set(err, BH_ERR_INVALID,
+						 "mountinfo line %zu: bad mount id", line);
+				goto out;
+			}
+			id = id * 10 + (uint64_t)(f[0][i] - '0');
+		}
+		free(scratch);
+		/* point, fstype and upperdir unescaped into one scratch */
+		scratch = bh_malloc(fn_[4] + fn_[sep + 1] + fn_[sep + 3] + 3);
+		m.id = id;
+		m.point = unescape_into(f[4], fn_[4], scratch);
+		m.fstype = unescape_into(f[sep + 1], fn_[sep + 1], scratch + fn_[4] + 1);
+		{
+			const char *o = f[sep + 3], *oe = o + fn_[sep + 3];
+			char *up = scratch + fn_[4] + fn_[sep + 1] + 2;
+
+			while (o < oe) {
+				const char *c = memchr(o, ',', (size_t)(oe - o)), *ce = c ? c : oe;
+
+				if ((size_t)(ce - o) > 9 && !memcmp(o, "upperdir=", 9))
+					m.upperdir = unescape_into(o + 9, (size_t)(ce - o) - 9, up);
+				o = ce + 1;
+			}
+		}
+		if (fn && (r = fn(&m, arg)) < 0)
+			goto out;
+		r = 0;
+		p = le + 1;
+	}
+out:
+	free(scratch);
+	return r;
+}
+
+/* ---- kill and start times ------------------------------------------------------------- */
+
+static int read_start(const char *root, pid_t pid, uint64_t *out, struct bh_error **err)
+{
+	char path[PATH_MAX];
+	struct bh_buf b = BH_BUF_INIT(8192);
+	const char *p;
+	uint64_t v = 0;
+	int r = -1, fld = 2;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/stat", root ? root : "", (int)pid);
+	if (bh_read_file(path, &b, NULL) < 0) {
+		r = bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid);
+		goto out;
+	}
+	p = b.len ? memrchr(b.data, ')', b.len) : NULL;
+	if (!p)
+		goto bad;
+	for (p++; p < b.data + b.len && fld < 22; p++)
+		if (*p == ' ')
+			fld++;
+	if (fld != 22)
+		goto bad;
+	for (; p < b.data + b.len && bh_isdigit(*p); p++)
+		v = v * 10 + (uint64_t)(*p - '0');
+	*out = v;
+	r = 0;
+	goto out;
+bad:
+	r = bh_error_set(err, BH_ERR_INVALID, "%s: no start time", path);
+out:
+	bh_buf_release(&b);
+	return r;
+}
+
+int bh_guard_pid_start(pid_t pid, uint64_t *out, struct bh_error **err)
+{
+	return read_start(NULL, pid, out, err);
+}
+
+int bh_guard_kill(pid_t pid, uint64_t start_time, struct bh_error **err)
+{
+	uint64_t st = 0;
+	int pfd, r = -1;
+
+	if (pid <= 0)
+		return bh_error_set(err, BH_ERR_USAGE, "kill: bad pid %d", (int)pid);
+	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd < 0)
+		return errno == ESRCH
+			       ? bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid)
+			       : bh_error_sys(err, errno, "pidfd_open %d", (int)pid);
+	/* the pidfd pins the process: a start time read now is the one it signals */
+	if (start_time) {
+		if (read_start(NULL, pid, &st, err) < 0)
+			goto out;
+		if (st != start_time) {
+			r = bh_error_set(err, BH_ERR_NOTFOUND,
+					 "process %d: started at %llu, not %llu (pid reused)",
+					 (int)pid, (unsigned long long)st,
+					 (unsigned long long)start_time);
+			goto out;
+		}
+	}
+	if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0) {
+		r = errno == ESRCH
+			    ? bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid)
+			    : bh_error_sys(err, errno, "killing %d", (int)pid);
+		goto out;
+	}
+	r = 0;
+out:
+	close(pfd);
+	return r;
+}
+
+/* The real time of a start time in clock ticks after boot. */
+static struct timespec ticks_to_real(uint64_t ticks)
+{
+	struct timespec rt, bt, out;
+	long hz = sysconf(_SC_CLK_TCK);
+	int64_t boot_ns, start_ns;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	boot_ns = ((int64_t)rt.tv_sec - bt.tv_sec) * 1000000000 + (rt.tv_nsec - bt.tv_nsec);
+	start_ns = boot_ns + (int64_t)(ticks * (1000000000u / (uint64_t)(hz > 0 ? hz : 100)));
+	out.tv_sec = start_ns / 1000000000;
+	out.tv_nsec = start_ns % 1000000000;
+	return out;
+}
+
+/* ---- the group ------------------------------------------------------------------------ */
+
+int bh_guard_open(const struct bh_guard_opts *opts, struct bh_guard **out, struct bh_error **err)
+{
+	struct bh_guard *g;
+	unsigned flags = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK;
+	int fd;
+
+	fd = fanotify_init(flags | FAN_ENABLE_AUDIT, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	if (fd < 0 && (errno == EPERM || errno == EINVAL))
+		fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	else if (fd >= 0)
+		flags |= FAN_ENABLE_AUDIT;
+	if (fd < 0)
+		return errno == EPERM ? bh_error_set(err, BH_ERR_UNSUPPORTED,
+						     "fanotify permission events need "
+						     "CAP_SYS_ADMIN in the host's user namespace")
+				      : bh_error_sys(err, errno, "fanotify_init");
+	g = bh_calloc(1, sizeof(*g));
+	g->fd = fd;
+	g->audit = flags & FAN_ENABLE_AUDIT;
+	if (opts)
+		g->o = *opts;
+	g->root = bh_strdup(opts && opts->root && strcmp(opts->root, "/") ? opts->root : "");
+	g->o.root = g->root;
+	g->by_mnt = bh_map_new();
+	g->buf = bh_malloc(GRD_READ_BUF);
+	*out = g;
+	return 0;
+}
+
+int bh_guard_fd(const struct bh_guard *g)
+{
+	return g->fd;
+}
+
+void bh_guard_get_stats(const struct bh_guard *g, struct bh_guard_stats *out)
+{
+	*out = g->st;
+}
+
+static void watch_free(struct grd_watch *w)
+{
+	if (!w)
+		return;
+	for (size_t i = 0; i < w->nm; i++) {
+		free(w->m[i].point);
+		if (w->m[i].upperfd >= 0)
+			close(w->m[i].upperfd);
+	}
+	free(w->m);
+	bh_strv_free(w->allow_exec);
+	bh_strv_free(w->deny_open);
+	free(w->id);
+	free(w);
+}
+
+void bh_guard_free(struct bh_guard *g)
+{
+	if (!g)
+		return;
+	for (size_t i = 0; i < g->nw; i++)
+		watch_free(g->w[i]);
+	free(g->w);
+	bh_map_free(g->by_mnt, NULL);
+	if (g->fd >= 0)
+		close(g->fd);
+	free(g->buf);
+	free(g->root);
+	free(g);
+}
+
+static int mount_id_of(int fd, uint64_t *id)
+{
+	struct statx sx;
+
+	if (statx(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0)
+		return -1;
+	if (!(sx.stx_mask & STATX_MNT_ID)) {
+		errno = ENOSYS;
+		return -1;
+	}
+	*id = sx.stx_mnt_id;
+	return 0;
+}
+
+static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
+}
+
+/* The shm mount memfds live on, marked as a filesystem once (best effort). */
+static void mark_memfd(struct bh_guard *g)
+{
+	int mfd;
+
+	if (g->memfd_mnt)
+		return;
+	mfd = memfd_create("bulkhead-guard", MFD_CLOEXEC);
+	if (mfd < 0)
+		return;
+	if (mount_id_of(mfd, &g->memfd_mnt) < 0 ||
+	    mark_fd(g, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM, mfd) < 0) {
+		bh_log(BH_LOG_DEBUG, "guard: memfd execution not watched: %s", strerror(errno));
+		g->memfd_mnt = 0;
+	}
+	close(mfd);
+}
+
+/* File systems nothing is executed from, never marked. */
+static bool skip_fstype(const char *t)
+{
+	static const char *const skip[] = { "proc",    "sysfs",	      "cgroup",	    "cgroup2",
+					    "devpts",  "mqueue",      "securityfs", "debugfs",
+					    "tracefs", "bpf",	      "fusectl",    "configfs",
+					    "pstore",  "binfmt_misc", NULL };
+
+	for (size_t i = 0; skip[i]; i++)
+		if (!strcmp(t, skip[i]))
+			return true;
+	return false;
+}
+
+struct collect {
+	struct grd_watch *w;
+	struct bh_guard *g;
+	int rootfd;
+	unsigned skipped;
+};
+
+static int collect_mount(const struct bh_guard_mount *mi, void *arg)
+{
+	struct collect *c = arg;
+	struct grd_watch *w = c->w;
+	struct grd_mount *m;
+	struct statfs sf;
+	uint64_t id = 0;
+	int fd;
+
+	if (skip_fstype(mi->fstype))
+		return 0;
+	if (w->nm >= GRD_MAX_MOUNTS)
+		return 0;
+	fd = bh_root_openat(c->rootfd, mi->point, O_PATH, 0, NULL);
+	if (fd < 0 || mount_id_of(fd, &id) < 0 || id != mi->id) {
+		/* over-mounted, or gone since the read */
+		c->skipped++;
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (mark_fd(c->g, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd) < 0) {
+		bh_log(BH_LOG_DEBUG, "guard: %s: mount %s (%s) not marked: %s", w->id, mi->point,
+		       mi->fstype, strerror(errno));
+		c->skipped++;
+		close(fd);
+		return 0;
+	}
+	w->m = bh_reallocarray(w->m, w->nm + 1, sizeof(*w->m));
+	m = &w->m[w->nm++];
+	m->id = id;
+	m->point = bh_strdup(mi->point);
+	m->tmpfs = fstatfs(fd, &sf) == 0 && ((unsigned long)sf.f_type == TMPFS_MAGIC_ ||
+					     (unsigned long)sf.f_type == RAMFS_MAGIC_);
+	m->upperfd = -1;
+	if (mi->upperdir && !strcmp(mi->fstype, "overlay")) {
+		char up[PATH_MAX];
+
+		snprintf(up, sizeof(up), "%s%s", c->g->root, mi->upperdir);
+		m->upperfd = open(up, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	m->w = w;
+	close(fd);
+	return 0;
+}
+
+static struct grd_watch *find_watch(struct bh_guard *g, const char *id, size_t *at)
+{
+	for (size_t i = 0; i < g->nw; i++)
+		if (!strcmp(g->w[i]->id, id)) {
+			if (at)
+				*at = i;
+			return g->w[i];
+		}
+	return NULL;
+}
+
+/* Drop w's marks (through its init's root, while it lives) and its index rows. */
+static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
+{
+	char path[PATH_MAX];
+	uint64_t st = 0;
+	int rootfd = -1;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/root", g->root, (int)w->pid);
+	if (read_start(g->root, w->pid, &st, NULL) == 0 && st == w->pid_start)
+		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (size_t i = 0; i < w->nm; i++) {
+		uint64_t id = 0;
+		int fd;
+
+		if (bh_map_get(g->by_mnt, (const char *)&w->m[i].id, 8) == &w->m[i])
+			bh_map_del(g->by_mnt, (const char *)&w->m[i].id, 8);
+		if (rootfd < 0)
+			continue; /* the mounts go with the container, and their marks */
+		fd = bh_root_openat(rootfd, w->m[i].point, O_PATH, 0, NULL);
+		if (fd >= 0 && mount_id_of(fd, &id) == 0 && id == w->m[i].id)
+			mark_fd(g, FAN_MARK_REMOVE | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (rootfd >= 0) {
+		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
+			int fd = bh_root_openat(rootfd, w->deny_open[i], O_PATH, 0, NULL);
+
+			if (fd >= 0) {
+				mark_fd(g, FAN_MARK_REMOVE, FAN_OPEN_PERM, fd);
+				close(fd);
+			}
+		}
+		close(rootfd);
+	}
+}
+
+int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_guard_policy *p,
+		   struct bh_error **err)
+{
+	struct grd_watch *w = NULL, *old;
+	struct collect col = { 0 };
+	struct bh_buf b = BH_BUF_INIT(4u << 20);
+	char path[PATH_MAX];
+	uint64_t st = 0;
+	size_t at = 0;
+	int r = -1;
+
+	col.rootfd = -1;
+	if (!c || !c->id || c->pid <= 0)
+		return bh_error_set(err, BH_ERR_USAGE, "container %s: not running",
+				    c && c->id ? c->id : "?");
+	if (g->nw >= GRD_MAX_WATCHES && !find_watch(g, c->id, NULL))
+		return bh_error_set(err, BH_ERR_LIMIT, "more than %d containers watched",
+				    GRD_MAX_WATCHES);
+	if (read_start(g->root, c->pid, &st, err) < 0)
+		return bh_error_prefix(err, "container %s", c->id);
+	if (c->pid_start && st != c->pid_start)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "container %s: its init %d is gone (pid reused)", c->id,
+				    (int)c->pid);
+	w = bh_calloc(1, sizeof(*w));
+	w->id = bh_strdup(c->id);
+	w->pid = c->pid;
+	w->pid_start = st;
+	w->started = ticks_to_real(st);
+	w->protect = p->protect;
+	w->zero_drift = p->zero_drift;
+	w->allow_exec = p->allow_exec ? bh_strv_dup((char *const *)p->allow_exec) : NULL;
+	w->deny_open = p->deny_open ? bh_strv_dup((char *const *)p->deny_open) : NULL;
+	w->decide = p->decide;
+	w->decide_arg = p->decide_arg;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/root", g->root, (int)c->pid);
+	col.rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (col.rootfd < 0) {
+		bh_error_sys(err, errno, "container %s: %s", c->id, path);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/proc/%d/mountinfo", g->root, (int)c->pid);
+	if (bh_read_file(path, &b, err) < 0) {
+		bh_error_prefix(err, "container %s", c->id);
+		goto out;
+	}
+	/* the process read is still the init: its root and mounts are the container's */
+	if (read_start(g->root, c->pid, &st, err) < 0 || st != w->pid_start) {
+		if (!err || !*err)
+			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: its init exited", c->id);
+		goto out;
+	}
+	if ((old = find_watch(g, c->id, &at))) {
+		watch_remove_marks(g, old);
+		watch_free(old);
+		g->w[at] = g->w[--g->nw];
+	}
+	mark_memfd(g);
+	col.w = w;
+	col.g = g;
+	if (bh_guard_parse_mountinfo(b.data, b.len, collect_mount, &col, err) < 0) {
+		bh_error_prefix(err, "container %s: %s", c->id, path);
+		goto undo;
+	}
+	if (!w->nm) {
+		bh_error_set(err, BH_ERR_UNSUPPORTED, "container %s: no mount could be marked",
+			     c->id);
+		goto undo;
+	}
+	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
+		int fd = bh_root_openat(col.rootfd, w->deny_open[i], O_PATH, 0, NULL);
+
+		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, FAN_OPEN_PERM, fd) < 0) {
+			bh_error_sys(err, errno, "container %s: marking %s", c->id,
+				     w->deny_open[i]);
+			if (fd >= 0)
+				close(fd);
+			goto undo;
+		}
+		close(fd);
+	}
+	for (size_t i = 0; i < w->nm; i++)
+		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
+	g->w = bh_reallocarray(g->w, g->nw + 1, sizeof(*g->w));
+	g->w[g->nw++] = w;
+	r = (int)w->nm;
+	w = NULL;
+	goto out;
+undo:
+	watch_remove_marks(g, w);
+out:
+	watch_free(w);
+	if (col.rootfd >= 0)
+		close(col.rootfd);
+	bh_buf_release(&b);
+	return r;
+}
+
+int bh_guard_unwatch(struct bh_guard *g, const char *id, struct bh_error **err)
+{
+	size_t at = 0;
+	struct grd_watch *w = find_watch(g, id, &at);
+
+	if (!w)
+		return bh_error_set(err, BH_ERR_NOTFOUND, "container %s: not watched", id);
+	watch_remove_marks(g, w);
+	watch_free(w);
+	g->w[at] = g->w[--g->nw];
+	return 0;
+}
+
+/* ---- decisions ------------------------------------------------------------------------ */
+
+/* The watch of a memfd exec: the one whose mounts hold the process's root. */
+static struct grd_mount *mount_of_pid(struct bh_guard *g, pid_t pid)
+{
+	char path[PATH_MAX];
+	uint64_t id = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/root", g->root, (int)pid);
+	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (mount_id_of(fd, &id) < 0)
+		id = 0;
+	close(fd);
+	return id ? bh_map_get(g->by_mnt, (const char *)&id, 8) : NULL;
+}
+
+/* Is rel (relative to the mount) present in the upper directory? */
+static bool in_upper(int upperfd, const char *rel)
+{
+	struct stat st;
+	int fd;
+
+	while (*rel == '/')
+		rel++;
+	if (!*rel)
+		return false;
+	fd = bh_root_openat(upperfd, rel, O_PATH | O_NOFOLLOW, 0, NULL);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &st) < 0 || (S_ISCHR(st.st_mode) && st.st_rdev == 0)) {
+		close(fd); /* a whiteout: not a file of the upper layer */
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
+int grd_drift(const struct grd_drift_in *in, const char **why)
+{
+	if (in->memfd) {
+		*why = "memfd";
+		return 1;
+	}
+	if (in->tmpfs) {
+		*why = "tmpfs";
+		return 1;
+	}
+	if (in->in_upper) {
+		*why = "upperdir";
+		return 1;
+	}
+	if (in->ctime.tv_sec > in->started.tv_sec ||
+	    (in->ctime.tv_sec == in->started.tv_sec && in->ctime.tv_nsec > in->started.tv_nsec)) {
+		*why = "written after start";
+		return 1;
+	}
+	*why = NULL;
+	return 0;
+}
+
+static bool strv_has(char *const *v, const char *s)
+{
+	return v && bh_strv_contains(v, s);
+}
+
+/* Decide one permission event; <0 when the decision itself failed. */
+static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
+		  struct bh_guard_event *ev, char *path, size_t pathsz)
+{
+	struct grd_mount *m = NULL;
+	struct grd_watch *w;
+	struct statx sx;
+	char link[64];
+	ssize_t n;
+
+	ev->op = (md->mask & FAN_OPEN_EXEC_PERM) ? BH_GUARD_EXEC : BH_GUARD_OPEN;
+	ev->pid = md->pid;
+	if (statx(md->fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_CTIME, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID))
+		return -1;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
+	n = readlink(link, path, pathsz - 1);
+	if (n < 0)
+		return -1;
+	path[n] = 0;
+	if (g->memfd_mnt && sx.stx_mnt_id == g->memfd_mnt) {
+		ev->memfd = true;
+		m = mount_of_pid(g, md->pid);
+	} else {
+		m = bh_map_get(g->by_mnt, (const char *)&sx.stx_mnt_id, 8);
+	}
+	if (!m)
+		return 1; /* nobody's: allow */
+	w = m->w;
+	ev->ctr_id = w->id;
+	if (ev->memfd) {
+		/* "/memfd:NAME (deleted)" → "memfd:NAME" */
+		size_t l = strlen(path);
+
+		if (l > 10 && !strcmp(path + l - 10, " (deleted)"))
+			path[l - 10] = 0;
+		if (path[0] == '/')
+			memmove(path, path + 1, strlen(path));
+	}
+	ev->path = path;
+	if (ev->op == BH_GUARD_EXEC) {
+		struct grd_drift_in di = { 0 };
+		const char *rel = path;
+		size_t pl = strlen(m->point);
+
+		if (!ev->memfd && strcmp(m->point, "/") && !strncmp(path, m->point, pl))
+			rel = path + pl;
+		di.memfd = ev->memfd;
+		di.tmpfs = !ev->memfd && m->tmpfs;
+		di.in_upper = !ev->memfd && m->upperfd >= 0 && in_upper(m->upperfd, rel);
+		di.ctime.tv_sec = sx.stx_ctime.tv_sec;
+		di.ctime.tv_nsec = sx.stx_ctime.tv_nsec;
+		di.started = w->started;
+		ev->drift = grd_drift(&di, &ev->drift_why) > 0;
+		if (w->zero_drift && ev->drift) {
+			ev->verdict = BH_GUARD_DENY;
+			ev->reason = "zero-drift";
+		} else if (w->allow_exec && !strv_has(w->allow_exec, path)) {
+			ev->verdict = BH_GUARD_DENY;
+			ev->reason = "not in the allow list";
+		}
+	} else if (strv_has(w->deny_open, path)) {
+		ev->verdict = BH_GUARD_DENY;
+		ev->reason = "a protected file";
+	} else {
+		return 1; /* another file of the inode's mounts */
+	}
+	if (w->decide) {
+		enum bh_guard_verdict v = w->decide(ev, w->decide_arg);
+
+		if (ev->verdict == BH_GUARD_ALLOW && v == BH_GUARD_DENY)
+			ev->reason = "callback";
+		else if (ev->op == BH_GUARD_OPEN && v == BH_GUARD_ALLOW)
+			ev->reason = "callback";
+		if (ev->op == BH_GUARD_OPEN)
+			ev->verdict = v;
+		else if (v == BH_GUARD_DENY)
+			ev->verdict = v;
+	}
+	if (!ev->reason)
+		ev->reason = "allowed";
+	ev->enforced = w->protect || ev->verdict == BH_GUARD_ALLOW;
+	return 0;
+}
+
+static void respond(struct bh_guard *g, int fd, bool deny)
+{
+	struct fanotify_response resp = { .fd = fd, .response = deny ? FAN_DENY : FAN_ALLOW };
+
+	if (deny && g->audit)
+		resp.response |= FAN_AUDIT;
+	while (write(g->fd, &resp, sizeof(resp)) < 0 && errno == EINTR)
+		;
+}
+
+static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
+{
+	struct bh_guard_event ev = { 0 };
+	char path[PATH_MAX];
+	uint64_t t0 = now_ns();
+	bool deny = false;
+	int r;
+
+	if (md->pid == getpid()) {
+		respond(g, md->fd, false);
+		g->st.events++;
+		g->st.allowed++;
+		return;
+	}
+	r = decide(g, md, &ev, path, sizeof(path));
+	if (r < 0) {
+		g->st.errors++;
+		deny = g->o.fail_closed;
+		ev.verdict = deny ? BH_GUARD_DENY : BH_GUARD_ALLOW;
+		ev.enforced = true;
+		ev.reason = deny ? "error (fail-closed)" : "error (fail-open)";
+		if (!ev.path)
+			ev.path = "?";
+	} else if (r > 0) {
+		g->st.unknown++;
+	} else {
+		deny = ev.verdict == BH_GUARD_DENY && ev.enforced;
+		if (ev.verdict == BH_GUARD_DENY && !ev.enforced)
+			g->st.would_deny++;
+	}
+	respond(g, md->fd, deny);
+	ev.decide_ns = now_ns() - t0;
+	if (ev.decide_ns > g->st.max_decide_ns)
+		g->st.max_decide_ns = ev.decide_ns;
+	g->st.events++;
+	if (deny)
+		g->st.denied++;
+	else
+		g->st.allowed++;
+	if (r <= 0 && g->o.report && (r < 0 || ev.verdict == BH_GUARD_DENY || g->o.report_allowed))
+		g->o.report(&ev, g->o.report_arg);
+}
+
+int bh_guard_poll(struct bh_guard *g, int timeout_ms, struct bh_error **err)
+{
+	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
+	int handled = 0;
+
+	/* bounded: a storm returns to the caller (its stop flag) every 4096 events */
+	while (handled < 4096) {
+		ssize_t n;
+		int pr = poll(&pfd, 1, handled ? 0 : timeout_ms);
+
+		if (pr < 0) {
+			if (errno == EINTR)
+				return handled;
+			return bh_error_sys(err, errno, "poll on the fanotify group");
+		}
+		if (pr == 0)
+			return handled;
+		n = read(g->fd, g->buf, GRD_READ_BUF);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				return handled;
+			return bh_error_sys(err, errno, "reading fanotify events");
+		}
+		for (struct fanotify_event_metadata *md = (void *)g->buf; FAN_EVENT_OK(md, n);
+		     md = FAN_EVENT_NEXT(md, n)) {
+			if (md->vers != FANOTIFY_METADATA_VERSION) {
+				if (md->fd >= 0)
+					close(md->fd);
+				return bh_error_set(err, BH_ERR_UNSUPPORTED,
+						    "fanotify metadata version %u", md->vers);
+			}
+			if (md->mask & FAN_Q_OVERFLOW)
+				g->st.overflows++;
+			if (md->fd < 0)
+				continue;
+			if (md->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)) {
+				handle(g, md);
+				handled++;
+			}
+			close(md->fd);
+		}
+	}
+	return handled;
+}
+
+int bh_guard_run(struct bh_guard *g, const volatile sig_atomic_t *stop, struct bh_error **err)
+{
+	while (!stop || !*stop)
+		if (bh_guard_poll(g, 200, err) < 0)
+			return -1;
+	return 0;
+}
