@@ -44,14 +44,13 @@ enum bh_guard_verdict { BH_GUARD_ALLOW = 0, BH_GUARD_DENY = 1 };
 /* One permission event, as a decision callback and the report see it. Borrowed. */
 struct bh_guard_event {
 	enum bh_guard_op op;
-	pid_t pid; /* the process that asked (host pid namespace) */
-	const char
-		*path; /* the file, as the container sees it ("/usr/bin/x"); memfd: "memfd:NAME" */
+	pid_t pid;	    /* the process that asked (host pid namespace) */
+	const char *path;   /* the file, as the container sees it ("/usr/bin/x") */
 	const char *ctr_id; /* the watched container the file's mount belongs to */
-	bool memfd;	    /* the file is a memfd (fileless execution) */
 	/* Zero-drift facts, computed for every exec: the file did not come from the
 	 * image (it is in the overlay's upperdir, was changed (ctime) after the
-	 * container started, lives on a tmpfs, or is a memfd). drift_why says which. */
+	 * container started, or lives on a tmpfs). drift_why says which. A memfd's
+	 * execution makes no fanotify event (its internal mount cannot be marked). */
 	bool drift;
 	const char *drift_why;
 	/* The outcome, filled before the report: */

@@ -33,7 +33,7 @@ static const char guard_usage[] =
 	"mount of their mount namespaces) and print each decision as a JSON line.\n"
 	"  --zero-drift            refuse executables that did not come from the image\n"
 	"                          (in the overlay's upperdir, changed after the start,\n"
-	"                          on a tmpfs, or a memfd)\n"
+	"                          or on a tmpfs)\n"
 	"  --allow PATH            only these executables may run (repeatable)\n"
 	"  --deny-open PATH        refuse opens of this file (repeatable)\n"
 	"  --monitor               report what would be refused, refuse nothing\n"
@@ -145,8 +145,6 @@ static void print_event(const struct bh_guard_event *ev, void *arg)
 		return;
 	if (ev->drift_why)
 		json_object_set_new(j, "drift_why", json_string(ev->drift_why));
-	if (ev->memfd)
-		json_object_set_new(j, "memfd", json_true());
 	s = json_dumps(j, JSON_COMPACT);
 	if (s) {
 		printf("%s\n", s);
@@ -247,8 +245,9 @@ static int guard_exec(int argc, char **argv, struct bh_cli *cli)
 			rc = cli_fail(err);
 			goto out;
 		}
-		bh_log(BH_LOG_INFO, "guard: watching %s (%d mounts, %s%s)", ct->id, n,
-		       pol.protect ? "protect" : "monitor", pol.zero_drift ? ", zero-drift" : "");
+		/* the line a script waits for: from here the container's execs are decided */
+		fprintf(stderr, "guard: watching %s (%d mounts, %s%s)\n", ct->id, n,
+			pol.protect ? "protect" : "monitor", pol.zero_drift ? ", zero-drift" : "");
 	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -266,13 +265,14 @@ static int guard_exec(int argc, char **argv, struct bh_cli *cli)
 			break;
 	}
 	bh_guard_get_stats(g, &st);
-	bh_log(BH_LOG_INFO,
-	       "guard: %llu events: %llu allowed, %llu denied, %llu would be denied, %llu errors, "
-	       "%llu overflows; slowest decision %llu us",
-	       (unsigned long long)st.events, (unsigned long long)st.allowed,
-	       (unsigned long long)st.denied, (unsigned long long)st.would_deny,
-	       (unsigned long long)st.errors, (unsigned long long)st.overflows,
-	       (unsigned long long)(st.max_decide_ns / 1000));
+	fprintf(stderr,
+		"guard: %llu events: %llu allowed, %llu denied, %llu would be denied, %llu errors, "
+		"%llu overflows; slowest decision %llu us",
+		(unsigned long long)st.events, (unsigned long long)st.allowed,
+		(unsigned long long)st.denied, (unsigned long long)st.would_deny,
+		(unsigned long long)st.errors, (unsigned long long)st.overflows,
+		(unsigned long long)(st.max_decide_ns / 1000));
+	fputc('\n', stderr);
 out:
 	bh_guard_free(g);
 	bh_ctr_list_free(l);

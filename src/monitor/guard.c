@@ -11,16 +11,17 @@
  * host; the overlay of an engine's container is its own superblock, and its
  * mount in the container's namespace is the one that sees the execs. The
  * files of deny_open get inode marks for FAN_OPEN_PERM (only their opens
- * wait). memfd execution: the kernel's internal shm mount is marked as a
- * filesystem once (FAN_MARK_FILESYSTEM through a memfd of our own), its
- * events attributed by the process's root mount.
+ * wait). memfd execution is not seen: fanotify refuses marks on the
+ * kernel's internal shm mount (EINVAL, mount and filesystem marks alike), so
+ * fileless execution is for the exec tracepoint of the event pipeline, which
+ * can then kill the process (bh_guard_kill).
  *
  * An event is attributed by the mount id of its fd (statx STATX_MNT_ID): the
  * mounts of a mount namespace are its own objects, so the id names the
  * container. Events of mounts nobody watches are answered allow at once.
  *
- * Zero-drift, for each exec: the file came from the image unless it is a
- * memfd, lives on a tmpfs (nothing there is from the image), is present in
+ * Zero-drift, for each exec: the file came from the image unless it lives
+ * on a tmpfs (nothing there is from the image), is present in
  * the overlay's upperdir (written or copied up, in this or an earlier run),
  * or its ctime is after the container's start (CLOCK_BOOTTIME of the init's
  * start, turned to real time).
@@ -36,7 +37,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/fanotify.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -89,7 +89,6 @@ struct bh_guard {
 	struct grd_watch **w;
 	size_t nw;
 	struct bh_map *by_mnt; /* 8-byte mount id → struct grd_mount * */
-	uint64_t memfd_mnt;    /* the shm mount's id, 0 when not marked */
 	struct bh_guard_stats st;
 	char *buf;
 };
@@ -411,24 +410,6 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
 }
 
-/* The shm mount memfds live on, marked as a filesystem once (best effort). */
-static void mark_memfd(struct bh_guard *g)
-{
-	int mfd;
-
-	if (g->memfd_mnt)
-		return;
-	mfd = memfd_create("bulkhead-guard", MFD_CLOEXEC);
-	if (mfd < 0)
-		return;
-	if (mount_id_of(mfd, &g->memfd_mnt) < 0 ||
-	    mark_fd(g, FAN_MARK_ADD | FAN_MARK_FILESYSTEM, FAN_OPEN_EXEC_PERM, mfd) < 0) {
-		bh_log(BH_LOG_DEBUG, "guard: memfd execution not watched: %s", strerror(errno));
-		g->memfd_mnt = 0;
-	}
-	close(mfd);
-}
-
 /* File systems nothing is executed from, never marked. */
 static bool skip_fstype(const char *t)
 {
@@ -602,7 +583,6 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		watch_free(old);
 		g->w[at] = g->w[--g->nw];
 	}
-	mark_memfd(g);
 	col.w = w;
 	col.g = g;
 	if (bh_guard_parse_mountinfo(b.data, b.len, collect_mount, &col, err) < 0) {
@@ -658,23 +638,6 @@ int bh_guard_unwatch(struct bh_guard *g, const char *id, struct bh_error **err)
 
 /* ---- decisions ------------------------------------------------------------------------ */
 
-/* The watch of a memfd exec: the one whose mounts hold the process's root. */
-static struct grd_mount *mount_of_pid(struct bh_guard *g, pid_t pid)
-{
-	char path[PATH_MAX];
-	uint64_t id = 0;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/proc/%d/root", g->root, (int)pid);
-	fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (mount_id_of(fd, &id) < 0)
-		id = 0;
-	close(fd);
-	return id ? bh_map_get(g->by_mnt, (const char *)&id, 8) : NULL;
-}
-
 /* Is rel (relative to the mount) present in the upper directory? */
 static bool in_upper(int upperfd, const char *rel)
 {
@@ -698,10 +661,6 @@ static bool in_upper(int upperfd, const char *rel)
 
 int grd_drift(const struct grd_drift_in *in, const char **why)
 {
-	if (in->memfd) {
-		*why = "memfd";
-		return 1;
-	}
 	if (in->tmpfs) {
 		*why = "tmpfs";
 		return 1;
@@ -744,36 +703,21 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	if (n < 0)
 		return -1;
 	path[n] = 0;
-	if (g->memfd_mnt && sx.stx_mnt_id == g->memfd_mnt) {
-		ev->memfd = true;
-		m = mount_of_pid(g, md->pid);
-	} else {
-		m = bh_map_get(g->by_mnt, (const char *)&sx.stx_mnt_id, 8);
-	}
+	m = bh_map_get(g->by_mnt, (const char *)&sx.stx_mnt_id, 8);
 	if (!m)
 		return 1; /* nobody's: allow */
 	w = m->w;
 	ev->ctr_id = w->id;
-	if (ev->memfd) {
-		/* "/memfd:NAME (deleted)" → "memfd:NAME" */
-		size_t l = strlen(path);
-
-		if (l > 10 && !strcmp(path + l - 10, " (deleted)"))
-			path[l - 10] = 0;
-		if (path[0] == '/')
-			memmove(path, path + 1, strlen(path));
-	}
 	ev->path = path;
 	if (ev->op == BH_GUARD_EXEC) {
 		struct grd_drift_in di = { 0 };
 		const char *rel = path;
 		size_t pl = strlen(m->point);
 
-		if (!ev->memfd && strcmp(m->point, "/") && !strncmp(path, m->point, pl))
+		if (strcmp(m->point, "/") && !strncmp(path, m->point, pl))
 			rel = path + pl;
-		di.memfd = ev->memfd;
-		di.tmpfs = !ev->memfd && m->tmpfs;
-		di.in_upper = !ev->memfd && m->upperfd >= 0 && in_upper(m->upperfd, rel);
+		di.tmpfs = m->tmpfs;
+		di.in_upper = m->upperfd >= 0 && in_upper(m->upperfd, rel);
 		di.ctime.tv_sec = sx.stx_ctime.tv_sec;
 		di.ctime.tv_nsec = sx.stx_ctime.tv_nsec;
 		di.started = w->started;

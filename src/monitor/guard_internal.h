@@ -8,7 +8,6 @@
 
 /* What zero-drift knows of one executed file. */
 struct grd_drift_in {
-	bool memfd;		 /* a memfd */
 	bool tmpfs;		 /* on a tmpfs or ramfs */
 	bool in_upper;		 /* present in the overlay's upperdir */
 	struct timespec ctime;	 /* the file's ctime */
