@@ -410,7 +410,7 @@ static int guard_kill(int argc, char **argv)
 	int c;
 
 	optind = 0;
-	while ((c = cli_getopt(argc, argv, "+h", opts, "guard kill")) != -1) {
+	while ((c = cli_getopt(argc, argv, "h", opts, "guard kill")) != -1) {
 		switch (c) {
 		case 's':
 			if (bh_parse_u64(optarg, &start, NULL) < 0 || !start)
