@@ -93,9 +93,10 @@ int bh_guard_net_parse_rule(const char *s, struct bh_guard_net_rule *out, struct
 			goto bad;
 		p = a1 + 1;
 	} else {
+		/* one ':' sets a port off an IPv4 address; more are an IPv6 address's own */
 		a0 = p;
 		a1 = memchr(a0, ':', (size_t)(proto - a0));
-		if (!a1)
+		if (!a1 || memchr(a1 + 1, ':', (size_t)(proto - a1 - 1)))
 			a1 = proto;
 		p = a1;
 	}

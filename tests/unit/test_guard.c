@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The guard's pure parts: the mountinfo parser (escapes, optional fields,
+ * upperdir, malformed lines), zero-drift's decision, the network rule parser
+ * and its printer, the start time of a process and the kill's refusals.
+ */
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/guard.h"
+#include "monitor/guard_internal.h"
+#include "banned.h"
+
+struct seen {
+	int n;
+	char point[8][128], fstype[8][32], upper[8][128];
+	uint64_t id[8];
+};
+
+static int keep(const struct bh_guard_mount *m, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->n == 8)
+		return -1;
+	s->id[s->n] = m->id;
+	snprintf(s->point[s->n], 128, "%s", m->point);
+	snprintf(s->fstype[s->n], 32, "%s", m->fstype);
+	snprintf(s->upper[s->n], 128, "%s", m->upperdir ? m->upperdir : "-");
+	s->n++;
+	return 0;
+}
+
+static void test_mountinfo(void **state)
+{
+	static const char good[] =
+		"36 35 98:0 /mnt1 / rw,noatime master:1 shared:2 - overlay overlay "
+		"rw,lowerdir=/l1:/l2,upperdir=/var/lib/a\\040b/diff,workdir=/w\n"
+		"\n"
+		"37 36 0:5 / /my\\040tmp rw - tmpfs tmpfs rw,size=10k\n"
+		"38 36 0:6 / /proc rw - proc proc rw";
+	struct bh_error *err = NULL;
+	struct seen s = { 0 };
+
+	(void)state;
+	assert_int_equal(bh_guard_parse_mountinfo(good, strlen(good), keep, &s, &err), 0);
+	assert_null(err);
+	assert_int_equal(s.n, 3);
+	assert_true(s.id[0] == 36 && s.id[1] == 37 && s.id[2] == 38);
+	assert_string_equal(s.point[0], "/");
+	assert_string_equal(s.fstype[0], "overlay");
+	assert_string_equal(s.upper[0], "/var/lib/a b/diff");
+	assert_string_equal(s.point[1], "/my tmp");
+	assert_string_equal(s.upper[1], "-");
+	assert_string_equal(s.fstype[2], "proc");
+
+	static const char *const bad[] = {
+		"1 2 3\n",					       /* too short */
+		"36 35 98:0 / / rw - overlay\n",		       /* no source, no super */
+		"3x 35 98:0 / / rw - ext4 /dev/x rw\n",		       /* bad id */
+		"36 35 98:0 / / rw - ext4 /dev/x rw extra\n",	       /* one field too many */
+		"36 35 98:0 / / rw a b c d e f g h i - ext4 /d rw\n",  /* over 16 fields */
+		"99999999999999999999999 1 1:1 / / rw - ext4 /d rw\n", /* id overflows */
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(bh_guard_parse_mountinfo(bad[i], strlen(bad[i]), keep, &s, &err),
+				 -1);
+		assert_error(err, BH_ERR_INVALID, "mountinfo line 1");
+		bh_error_clear(&err);
+	}
+	/* a callback's stop is passed through */
+	{
+		struct seen full = { .n = 8 };
+
+		assert_true(bh_guard_parse_mountinfo(good, strlen(good), keep, &full, &err) < 0);
+		assert_null(err);
+	}
+	/* a backslash at the end is kept, not read past */
+	{
+		static const char tail[] = "1 2 3:4 / /a\\04 rw - ext4 /d rw";
+
+		memset(&s, 0, sizeof(s));
+		assert_int_equal(bh_guard_parse_mountinfo(tail, strlen(tail), keep, &s, &err), 0);
+		assert_string_equal(s.point[0], "/a\\04");
+	}
+}
+
+static void test_drift(void **state)
+{
+	struct grd_drift_in in = { 0 };
+	const char *why = "x";
+
+	(void)state;
+	in.started = (struct timespec){ 1000, 500 };
+	in.ctime = (struct timespec){ 999, 999999999 };
+	assert_int_equal(grd_drift(&in, &why), 0);
+	assert_null(why);
+	in.ctime = (struct timespec){ 1000, 500 };
+	assert_int_equal(grd_drift(&in, &why), 0); /* at the start: from the image */
+	in.ctime = (struct timespec){ 1000, 501 };
+	assert_int_equal(grd_drift(&in, &why), 1);
+	assert_string_equal(why, "written after start");
+	in.ctime = (struct timespec){ 1, 0 };
+	in.in_upper = true;
+	assert_int_equal(grd_drift(&in, &why), 1);
+	assert_string_equal(why, "upperdir");
+	in.in_upper = false;
+	in.tmpfs = true;
+	assert_int_equal(grd_drift(&in, &why), 1);
+	assert_string_equal(why, "tmpfs");
+}
+
+static void rule_ok(const char *in, const char *printed, int family, unsigned prefix, unsigned port,
+		    unsigned proto)
+{
+	struct bh_guard_net_rule r;
+	struct bh_error *err = NULL;
+	char buf[64];
+
+	if (bh_guard_net_parse_rule(in, &r, &err) < 0)
+		fail_msg("'%s': %s", in, err->msg);
+	assert_int_equal(r.family, family);
+	assert_int_equal(r.prefix, prefix);
+	assert_int_equal(r.port, port);
+	assert_int_equal(r.proto, proto);
+	assert_string_equal(bh_guard_net_rule_str(&r, buf), printed);
+}
+
+static void rule_bad(const char *in, const char *needle)
+{
+	struct bh_guard_net_rule r;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_guard_net_parse_rule(in, &r, &err), -1);
+	assert_error(err, BH_ERR_INVALID, needle);
+	bh_error_free(err);
+}
+
+static void test_rules(void **state)
+{
+	(void)state;
+	rule_ok("10.0.0.0/8:443/tcp", "10.0.0.0/8:443/tcp", AF_INET, 8, 443, 6);
+	rule_ok("127.0.0.1", "127.0.0.1", AF_INET, 32, 0, 0);
+	rule_ok("0.0.0.0/0:53/udp", "0.0.0.0/0:53/udp", AF_INET, 0, 53, 17);
+	rule_ok("1.2.3.4/tcp", "1.2.3.4/tcp", AF_INET, 32, 0, 6);
+	rule_ok("::1", "::1", AF_INET6, 128, 0, 0);
+	rule_ok("[::1]:53/udp", "[::1]:53/udp", AF_INET6, 128, 53, 17);
+	rule_ok("fe80::/10", "fe80::/10", AF_INET6, 10, 0, 0);
+	rule_ok("[2001:db8::/32]:80", "[2001:db8::/32]:80", AF_INET6, 32, 80, 0);
+	rule_bad("", "empty");
+	rule_bad("10.0.0.256", "not an IPv4 or IPv6 address");
+	rule_bad("10.1.0.0/8", "beyond the /8 prefix");
+	rule_bad("10.0.0.0/33", "bad prefix length");
+	rule_bad("10.0.0.0/x", "bad prefix length");
+	rule_bad("1.2.3.4:0", "bad port");
+	rule_bad("1.2.3.4:65536", "bad port");
+	rule_bad("1.2.3.4:80/sctp", "bad port");
+	rule_bad("[::1", "not ADDRESS");
+	rule_bad("[::1]x", "not ADDRESS");
+	rule_bad("*:53", "not an IPv4 or IPv6 address");
+}
+
+static void test_kill_and_start(void **state)
+{
+	struct bh_error *err = NULL;
+	uint64_t st = 0, st2 = 0;
+	pid_t child;
+	int status = 0;
+
+	(void)state;
+	assert_int_equal(bh_guard_pid_start(getpid(), &st, &err), 0);
+	assert_true(st > 0);
+	assert_int_equal(bh_guard_pid_start(getpid(), &st2, &err), 0);
+	assert_true(st == st2);
+	child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(bh_guard_pid_start(child, &st, &err), 0);
+	assert_int_equal(bh_guard_kill(child, st + 1, &err), -1);
+	assert_error(err, BH_ERR_NOTFOUND, "pid reused");
+	bh_error_clear(&err);
+	assert_int_equal(kill(child, 0), 0); /* still there */
+	assert_int_equal(bh_guard_kill(child, st, &err), 0);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(bh_guard_kill(child, st, &err), -1);
+	assert_error(err, BH_ERR_NOTFOUND, "gone");
+	bh_error_clear(&err);
+	assert_int_equal(bh_guard_kill(0, 0, &err), -1);
+	assert_error(err, BH_ERR_USAGE, "bad pid");
+	bh_error_clear(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_kill_and_start),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
