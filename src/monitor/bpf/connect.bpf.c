@@ -21,6 +21,7 @@
 #include <bpf/bpf_helpers.h>
 
 #include "monitor/bpf/guard_net.h"
+#include "banned.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# What the guard's enforcement costs (issue 15), each figure against its
+# anchor measured in the same run, the variants interleaved round by round
+# (medians over REPS rounds):
+#
+#   (a) exec: a loop of N fork+exec of /bin/true (busybox: two permission
+#       events each, the binary and its loader) inside a bulkhead container
+#       watched by `bulkhead guard exec --zero-drift` against the same loop
+#       unwatched. Also the slowest decision the guard reports.
+#   (b) connect: bench/connect_loop on the host (N TCP connects to a loopback
+#       listener, N UDP sends) with the connect guard attached at the cgroup2
+#       root and a policy set for a container, against nothing attached: a
+#       host process pays the netns cookie and one hash lookup that misses.
+#
+# Prints the figures and ratios; exits 0 (1 only if it cannot run).
+#
+#   N=300 C=20000 REPS=5 bench/guard.sh
+set -u
+: "${BULKHEAD:=$(cd "$(dirname "$0")/.." && pwd)/bulkhead}"
+: "${TESTDATA:=$(cd "$(dirname "$0")/.." && pwd)/../shared/data}"
+N=${N:-300}
+C=${C:-20000}
+REPS=${REPS:-5}
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+IMAGE="$TESTDATA/images/alpine-3.19.4.docker.tar"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "guard: SKIP: needs root (fanotify, BPF, containers)"
+	exit 0
+fi
+[ -x "$BULKHEAD" ] || { echo "guard: no bulkhead binary at $BULKHEAD" >&2; exit 1; }
+[ -f "$IMAGE" ] || { echo "guard: no test image $IMAGE" >&2; exit 1; }
+command -v gcc >/dev/null || { echo "guard: SKIP: gcc is needed"; exit 0; }
+
+T=$(mktemp -d)
+ROOT="$T/state"
+BH=("$BULKHEAD" --root "$ROOT")
+ID=bench-guard-$$
+GPID=
+PINNED=$([ -d /sys/fs/bpf/bulkhead/guard-v1 ] && echo yes)
+cleanup() {
+	[ -n "$GPID" ] && kill "$GPID" 2>/dev/null
+	"${BH[@]}" guard connect "$ID" --clear >/dev/null 2>&1
+	[ -n "$PINNED" ] || "$BULKHEAD" guard connect --detach >/dev/null 2>&1
+	"${BH[@]}" delete --force "$ID" >/dev/null 2>&1
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+gcc -O2 -o "$T/connect_loop" "$SRC/bench/connect_loop.c" || { echo "guard: cannot build connect_loop" >&2; exit 1; }
+"$BULKHEAD" image bundle "$IMAGE" "$T/b" -- /bin/sleep 3600 >/dev/null 2>"$T/err" ||
+	{ echo "guard: image bundle: $(cat "$T/err")" >&2; exit 1; }
+"${BH[@]}" create --bundle "$T/b" "$ID" && "${BH[@]}" start "$ID" ||
+	{ echo "guard: cannot start a container" >&2; exit 1; }
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
+loop() {
+	local t0
+	t0=$(date +%s%N)
+	"${BH[@]}" exec "$ID" /bin/sh -c "i=0; while [ \$i -lt $N ]; do /bin/true; i=\$((i+1)); done" ||
+		{ echo "guard: the exec loop failed" >&2; exit 1; }
+	ms "$t0"
+}
+guard_on() {
+	"${BH[@]}" guard exec "$ID" --zero-drift --duration 1h >/dev/null 2>"$T/g.err" &
+	GPID=$!
+	for _ in $(seq 1 200); do grep -q '^guard: watching' "$T/g.err" && return; sleep 0.05; done
+	echo "guard: guard exec did not start: $(cat "$T/g.err")" >&2
+	exit 1
+}
+guard_off() {
+	kill -TERM "$GPID"
+	wait "$GPID" 2>/dev/null
+	GPID=
+	sed -n 's/.*slowest decision \([0-9]*\) us.*/\1/p' "$T/g.err" >>"$T/slowest"
+}
+
+echo "guard: (a) exec loop, $N fork+exec of /bin/true in a container, $REPS rounds"
+: >"$T/off"; : >"$T/on"; : >"$T/slowest"
+for r in $(seq 1 "$REPS"); do
+	loop >>"$T/off"
+	guard_on
+	loop >>"$T/on"
+	guard_off
+done
+off=$(median <"$T/off"); on=$(median <"$T/on")
+echo "  unguarded: ${off} ms   guarded (zero-drift): ${on} ms   ratio $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
+echo "  per exec: +$(awk -v a="$on" -v b="$off" -v n="$N" 'BEGIN { printf "%.1f", (a - b) * 1000 / n }') us; slowest decision: $(sort -n "$T/slowest" | tail -1) us"
+
+echo "guard: (b) host connect loop, $C TCP connects and $C UDP sends on loopback, $REPS rounds"
+: >"$T/toff"; : >"$T/ton"; : >"$T/uoff"; : >"$T/uon"
+for r in $(seq 1 "$REPS"); do
+	"$BULKHEAD" guard connect --detach >/dev/null 2>&1
+	read -r t u < <("$T/connect_loop" "$C") || exit 1
+	echo "$t" >>"$T/toff"; echo "$u" >>"$T/uoff"
+	"${BH[@]}" guard connect "$ID" --deny-all 2>"$T/err" || { echo "guard: $(cat "$T/err")" >&2; exit 1; }
+	read -r t u < <("$T/connect_loop" "$C") || exit 1
+	echo "$t" >>"$T/ton"; echo "$u" >>"$T/uon"
+done
+toff=$(median <"$T/toff"); ton=$(median <"$T/ton"); uoff=$(median <"$T/uoff"); uon=$(median <"$T/uon")
+echo "  TCP connect+accept: ${toff} ns without, ${ton} ns attached, ratio $(awk -v a="$ton" -v b="$toff" 'BEGIN { printf "%.3f", a / b }'), +$((ton - toff)) ns"
+echo "  UDP send+recv:      ${uoff} ns without, ${uon} ns attached, ratio $(awk -v a="$uon" -v b="$uoff" 'BEGIN { printf "%.3f", a / b }'), +$((uon - uoff)) ns"
+exit 0
