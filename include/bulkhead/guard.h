@@ -101,6 +101,13 @@ struct bh_guard_stats {
 	uint64_t max_decide_ns;
 };
 
+/*
+ * A guard is used from one thread: the one that polls also watches and
+ * unwatches (the daemon's loop between two polls). The kernel holds each
+ * asking process until its event is answered: decisions make only bounded
+ * system calls (statx, readlink, one openat2 in the upperdir) and the
+ * callback, which must not block.
+ */
 struct bh_guard;
 
 /* Open a fanotify group (FAN_CLASS_CONTENT, bounded queue). Needs CAP_SYS_ADMIN. */

@@ -537,6 +537,8 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	int r = -1;
 
 	col.rootfd = -1;
+	if (!p)
+		return bh_error_set(err, BH_ERR_USAGE, "watch: no policy");
 	if (!c || !c->id || c->pid <= 0)
 		return bh_error_set(err, BH_ERR_USAGE, "container %s: not running",
 				    c && c->id ? c->id : "?");
