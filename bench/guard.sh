@@ -103,4 +103,18 @@ done
 toff=$(median <"$T/toff"); ton=$(median <"$T/ton"); uoff=$(median <"$T/uoff"); uon=$(median <"$T/uon")
 echo "  TCP connect+accept: ${toff} ns without, ${ton} ns attached, ratio $(awk -v a="$ton" -v b="$toff" 'BEGIN { printf "%.3f", a / b }'), +$((ton - toff)) ns"
 echo "  UDP send+recv:      ${uoff} ns without, ${uon} ns attached, ratio $(awk -v a="$uon" -v b="$uoff" 'BEGIN { printf "%.3f", a / b }'), +$((uon - uoff)) ns"
+# the programs' own cost per call, as the kernel counts it (bpf_stats_enabled)
+if command -v bpftool >/dev/null && [ -w /proc/sys/kernel/bpf_stats_enabled ]; then
+	old_stats=$(cat /proc/sys/kernel/bpf_stats_enabled)
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
+	"$T/connect_loop" "$C" >/dev/null
+	for p in grd_connect4 grd_sendmsg4; do
+		bpftool -j prog show name "$p" 2>/dev/null | python3 -c '
+import json, sys
+ps = json.load(sys.stdin); ps = ps if isinstance(ps, list) else [ps]
+t = sum(p.get("run_time_ns", 0) for p in ps); n = sum(p.get("run_cnt", 0) for p in ps)
+print("  %s on a host process (a lookup that misses): %.0f ns per call over %d calls" % (sys.argv[1], t / n if n else 0, n))' "$p"
+	done
+	echo "$old_stats" >/proc/sys/kernel/bpf_stats_enabled
+fi
 exit 0
