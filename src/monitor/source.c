@@ -9,6 +9,7 @@
 
 #include "bulkhead/base.h"
 #include "source_internal.h"
+#include "banned.h"
 
 struct bh_mon_source {
 	const struct mon_source_ops *ops;
