@@ -42,6 +42,9 @@
 #include "bulkhead/monitor.h"
 #include "bulkhead/rules.h"
 
+struct bh_behave;	  /* include/bulkhead/behave.h */
+struct bh_behave_verdict; /* idem */
+
 /* What is done when a rule matches (besides the alert every match gets). */
 enum bh_mon_action {
 	BH_MON_ACT_ALERT = 0, /* only the alert */
@@ -71,6 +74,8 @@ struct bh_mon_alert {
 	/* the action's outcome: "" when none was taken or it succeeded, else why
 	 * it failed ("pid 42: the process is gone") */
 	char action_error[256];
+	/* a behaviour alert (bh_mon_run_opts.behave): the verdict, else NULL */
+	const struct bh_behave_verdict *behaviour;
 };
 
 /*
@@ -163,6 +168,10 @@ struct bh_mon_run_stats {
 	uint64_t alerts_by_priority[8]; /* by enum bh_rules_priority */
 	uint64_t actions_ok, actions_failed;
 	uint64_t consumer_errors;
+	/* behaviour profiles (bh_mon_run_opts.behave): verdicts by result, and
+	 * the outside ones that asked to block (protect) */
+	uint64_t behave_learned, behave_known, behave_outside, behave_blocked;
+	uint64_t behave_errors; /* observes or flushes that failed (warned) */
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };
@@ -196,6 +205,22 @@ struct bh_mon_run_opts {
 	 * benchmark); the slowest output then sets the pace. Off for a live
 	 * source, where detection must not wait for an output. */
 	bool no_drop;
+	/*
+	 * Behaviour profiles (include/bulkhead/behave.h; borrowed, NULL = off):
+	 * the detection thread, and only it, observes every event with it,
+	 * flushes it every behave_flush_ms (0 = 5000) and at the end, and tells
+	 * it of the events the source lost (bh_behave_lost). A verdict outside
+	 * the profile is an alert of a built-in rule, "Behaviour outside the
+	 * learned profile" (priority WARNING, ERROR when it blocks; tags
+	 * "behaviour", "NIST_800-190_4.4.4" and the kind), its JSON with a
+	 * "behaviour" member (bh_behave_verdict_json). A verdict with block
+	 * (protect) takes behave_action: BH_MON_ACT_ALERT (0) none, KILL the
+	 * process, QUARANTINE the container. Blocking the exec itself (fanotify)
+	 * is the guard's, not the monitor's: kill acts after the event.
+	 */
+	struct bh_behave *behave;
+	enum bh_mon_action behave_action;
+	unsigned behave_flush_ms;
 };
 
 /*
@@ -207,7 +232,8 @@ struct bh_mon_run_opts {
 int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, struct bh_error **err);
 
 /* An alert as the outputs write it: {"time", "rule", "priority", "output",
- * "tags", "action", "action_error", "event": {...}}. */
+ * "tags", "action", "action_error", "event": {...}} and, for a behaviour
+ * alert, "behaviour": bh_behave_verdict_json without the event. */
 int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err);
 
 #endif

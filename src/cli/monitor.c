@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bulkhead/behave.h"
 #include "bulkhead/content.h"
 #include "bulkhead/monitord.h"
 #include "bulkhead/quarantine.h"
@@ -51,6 +52,16 @@ static const char monitor_usage[] =
 	"  --alerts-only         only alerts (the default; overrides --events)\n"
 	"  --action RULE=ACTION  alert (default), kill or quarantine when RULE matches\n"
 	"                        (repeatable; a rule's tag bulkhead.action=ACTION too)\n"
+	"  --profiles            behaviour profiles: learn each workload's behaviour\n"
+	"                        (discover), alert on what falls outside it (monitor)\n"
+	"                        and act on it (protect); see bulkhead monitor profile\n"
+	"  --profile-store PATH  their store (default $BULKHEAD_PROFILES, else\n"
+	"                        /var/lib/bulkhead/profiles.sqlite)\n"
+	"  --profile-group G     a workload is its image digest (digest, the default)\n"
+	"                        or its pod's owner (pod)\n"
+	"  --behaviour-action A  in protect, what is done to what falls outside: kill\n"
+	"                        (the process; the default), quarantine (the\n"
+	"                        container) or alert\n"
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
 	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
@@ -84,6 +95,10 @@ enum {
 	OPT_QUEUE,
 	OPT_STATS,
 	OPT_NO_DROP,
+	OPT_PROFILES,
+	OPT_PROFILE_STORE,
+	OPT_PROFILE_GROUP,
+	OPT_BEHAVIOUR_ACTION,
 };
 
 static const struct option monitor_opts[] = {
@@ -106,6 +121,10 @@ static const struct option monitor_opts[] = {
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "no-drop", no_argument, NULL, OPT_NO_DROP },
+	{ "profiles", no_argument, NULL, OPT_PROFILES },
+	{ "profile-store", required_argument, NULL, OPT_PROFILE_STORE },
+	{ "profile-group", required_argument, NULL, OPT_PROFILE_GROUP },
+	{ "behaviour-action", required_argument, NULL, OPT_BEHAVIOUR_ACTION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -136,6 +155,16 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
+	if (st->behave_learned || st->behave_known || st->behave_outside || st->behave_errors)
+		fprintf(stderr,
+			"monitor: behaviour: %llu learned, %llu known, %llu outside (%llu "
+			"blocked), "
+			"%llu errors\n",
+			(unsigned long long)st->behave_learned,
+			(unsigned long long)st->behave_known,
+			(unsigned long long)st->behave_outside,
+			(unsigned long long)st->behave_blocked,
+			(unsigned long long)st->behave_errors);
 	for (size_t i = 0; i < st->noutputs; i++)
 		fprintf(stderr, "monitor: %s: %llu written, %llu dropped, %llu errors\n",
 			st->outputs[i].name, (unsigned long long)st->outputs[i].written,
@@ -311,6 +340,10 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	unsigned wh_timeout = 0;
 	struct bh_rules *rs = NULL;
 	struct bh_mon_source *src = NULL;
+	struct bh_behave_opts bo = { 0 };
+	struct bh_behave *behave = NULL;
+	bool profiles = false, profile_opts = false;
+	int behave_action = BH_MON_ACT_KILL;
 	struct bh_error *err = NULL;
 	struct sigaction sa;
 	int c, rc = BH_EXIT_ERROR;
@@ -430,11 +463,40 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			break;
 		case OPT_STATS: stats = true; break;
 		case OPT_NO_DROP: ro.no_drop = true; break;
+		case OPT_PROFILES: profiles = true; break;
+		case OPT_PROFILE_STORE:
+			if (!*optarg)
+				return cli_usage_error(cmd, "--profile-store: an empty path");
+			bo.store = optarg;
+			profile_opts = true;
+			break;
+		case OPT_PROFILE_GROUP:
+			if (!strcmp(optarg, "digest"))
+				bo.group = BH_BEHAVE_BY_DIGEST;
+			else if (!strcmp(optarg, "pod"))
+				bo.group = BH_BEHAVE_BY_POD;
+			else
+				return cli_usage_error(
+					cmd, "--profile-group: digest or pod, not '%s'", optarg);
+			profile_opts = true;
+			break;
+		case OPT_BEHAVIOUR_ACTION:
+			behave_action = bh_mon_action_parse(optarg);
+			if (behave_action < 0)
+				return cli_usage_error(
+					cmd,
+					"--behaviour-action: kill, quarantine or alert, not '%s'",
+					optarg);
+			profile_opts = true;
+			break;
 		default: return BH_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (profile_opts && !profiles)
+		return cli_usage_error(cmd, "--profile-store, --profile-group and "
+					    "--behaviour-action go with --profiles");
 	if (!no_stdout) {
 		outs[nout].kind = BH_MON_OUT_FD;
 		outs[nout].fd = 1;
@@ -462,6 +524,9 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			goto fail;
 	}
 
+	if (profiles && bh_behave_open(&bo, &behave, &err) < 0)
+		goto fail;
+
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -484,6 +549,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	ro.warn = on_warn;
 	ro.quarantine = bh_quar_monitor_action;
 	ro.quarantine_data = &qopts;
+	ro.behave = behave;
+	ro.behave_action = (enum bh_mon_action)behave_action;
 	if (bh_mon_run(&ro, &st, &err) < 0)
 		goto fail;
 	if (stats)
@@ -494,10 +561,17 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 		rc = BH_EXIT_ERROR;
 	} else
 		rc = BH_EXIT_OK;
+	if (st.behave_errors) {
+		fprintf(stderr, "bulkhead: error: behaviour profiles: %llu error%s (see above)\n",
+			(unsigned long long)st.behave_errors, st.behave_errors == 1 ? "" : "s");
+		rc = BH_EXIT_ERROR;
+	}
+	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
 	return rc;
 fail:
+	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
 	return cli_fail(err);

@@ -52,6 +52,11 @@ struct mon_pipe {
 	pthread_mutex_t warn_mu;
 	char quarantined[QUAR_SEEN][BH_MON_CID_MAX];
 	size_t nquar;
+	/* behaviour profiles: the rules of their alerts; the source's lost
+	 * counter (set by the producer, read by detection) and what detection
+	 * told bh_behave_lost so far; the next flush (detection's clock) */
+	struct mon_behave_rules brules;
+	uint64_t src_lost, lost_told, behave_flush_at;
 };
 
 static void warn(struct mon_pipe *p, struct bh_error **e)
@@ -204,6 +209,16 @@ int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_e
 				    a->rule->name);
 	if (a->action_error[0])
 		json_object_set_new(o, "action_error", json_string(a->action_error));
+	if (a->behaviour) {
+		json_t *b = bh_behave_verdict_json(a->behaviour, NULL);
+
+		if (!b) {
+			json_decref(o);
+			return bh_error_set(err, BH_ERR_NOMEM, "alert %s: cannot make its JSON",
+					    a->rule->name);
+		}
+		json_object_set_new(o, "behaviour", b);
+	}
 	*out = o;
 	return 0;
 }
@@ -343,6 +358,103 @@ static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
 
 /* ---- detection -------------------------------------------------------------------- */
 
+/*
+ * An alert of rule on e: take its action, count it, tell the consumers,
+ * queue it to the outputs. Takes output (and v, a behaviour verdict, or NULL).
+ */
+static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rules_rule *rule,
+		       char *output, enum bh_mon_action action, struct bh_behave_verdict *v)
+{
+	const struct bh_mon_run_opts *o = p->o;
+	struct mon_alert *al = bh_calloc(1, sizeof(*al));
+	struct mon_msg msg = { .al = al };
+	struct bh_error *err = NULL;
+	int r = 0;
+
+	atomic_init(&al->refs, 1);
+	atomic_fetch_add(&e->refs, 1);
+	al->ev = e;
+	al->output = output;
+	al->verdict = v;
+	al->a.rule = rule;
+	al->a.output = al->output;
+	al->a.ev = &e->ev;
+	al->a.action = action;
+	al->a.behaviour = v;
+	if (action == BH_MON_ACT_KILL)
+		r = mon_action_kill(&e->ev, &err);
+	else if (action == BH_MON_ACT_QUARANTINE)
+		r = act_quarantine(p, &e->ev, &err);
+	if (r < 0) {
+		char *m = bh_error_message(err);
+
+		snprintf(al->a.action_error, sizeof(al->a.action_error), "%s", m);
+		free(m);
+		ADD(p->st.actions_failed, 1);
+		bh_error_prefix(&err, "rule '%s': %s", rule->name, bh_mon_action_name(action));
+		warn(p, &err);
+	} else if (action != BH_MON_ACT_ALERT)
+		ADD(p->st.actions_ok, 1);
+	ADD(p->st.alerts, 1);
+	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
+	for (size_t c = 0; c < o->nconsumers; c++)
+		if (o->consumers[c].alert &&
+		    o->consumers[c].alert(o->consumers[c].data, &al->a, &err) < 0) {
+			ADD(p->st.consumer_errors, 1);
+			bh_error_prefix(&err, "%s", o->consumers[c].name);
+			warn(p, &err);
+		}
+	to_outputs(p, &msg);
+	mon_msg_unref(&msg);
+}
+
+/* Behaviour profiles: observe e; a verdict outside the profile is an alert. */
+static void behave_one(struct mon_pipe *p, struct mon_ev *e)
+{
+	struct bh_behave_verdict *v = bh_calloc(1, sizeof(*v));
+	struct bh_error *err = NULL;
+
+	if (bh_behave_observe(p->o->behave, &e->ev, v, &err) < 0) {
+		ADD(p->st.behave_errors, 1);
+		bh_error_prefix(&err, "behaviour profiles");
+		warn(p, &err);
+	}
+	switch (v->result) {
+	case BH_BEHAVE_LEARNED: ADD(p->st.behave_learned, 1); break;
+	case BH_BEHAVE_KNOWN: ADD(p->st.behave_known, 1); break;
+	case BH_BEHAVE_OUTSIDE:
+		ADD(p->st.behave_outside, 1);
+		if (v->block)
+			ADD(p->st.behave_blocked, 1);
+		emit_alert(p, e, mon_behave_rule(&p->brules, v), mon_behave_output(v, &e->ev),
+			   v->block ? p->o->behave_action : BH_MON_ACT_ALERT, v);
+		return; /* the alert holds v */
+	case BH_BEHAVE_IGNORED: break;
+	}
+	free(v);
+}
+
+/* Behaviour profiles, between batches: the events the source lost since
+ * the last call, and a flush when due (or when final). */
+static void behave_tick(struct mon_pipe *p, bool final)
+{
+	uint64_t lost = __atomic_load_n(&p->src_lost, __ATOMIC_ACQUIRE), t = now_ms();
+	struct bh_error *err = NULL;
+
+	if (lost > p->lost_told) {
+		bh_behave_lost(p->o->behave, lost - p->lost_told);
+		p->lost_told = lost;
+	}
+	if (!final && t < p->behave_flush_at)
+		return;
+	p->behave_flush_at = t + (p->o->behave_flush_ms ? p->o->behave_flush_ms : 5000);
+	if (bh_behave_flush(p->o->behave, &err) < 0) {
+		ADD(p->st.behave_errors, 1);
+		bh_error_prefix(&err, "behaviour profiles: flush");
+		warn(p, &err);
+	}
+}
+
 static void detect_one(struct mon_pipe *p, struct mon_ev *e)
 {
 	const struct bh_mon_run_opts *o = p->o;
@@ -360,46 +472,10 @@ static void detect_one(struct mon_pipe *p, struct mon_ev *e)
 		}
 	if (o->rules)
 		n = bh_rules_match(o->rules, &e->ev, m, MATCH_MAX);
-	for (size_t i = 0; i < n && i < MATCH_MAX; i++) {
-		struct mon_alert *al = bh_calloc(1, sizeof(*al));
-		struct mon_msg msg = { .al = al };
-		int r = 0;
-
-		atomic_init(&al->refs, 1);
-		atomic_fetch_add(&e->refs, 1);
-		al->ev = e;
-		al->output = bh_rules_format(m[i], &e->ev);
-		al->a.rule = m[i];
-		al->a.output = al->output;
-		al->a.ev = &e->ev;
-		al->a.action = mon_action_of(o, m[i]);
-		if (al->a.action == BH_MON_ACT_KILL)
-			r = mon_action_kill(&e->ev, &err);
-		else if (al->a.action == BH_MON_ACT_QUARANTINE)
-			r = act_quarantine(p, &e->ev, &err);
-		if (r < 0) {
-			char *s = bh_error_message(err);
-
-			snprintf(al->a.action_error, sizeof(al->a.action_error), "%s", s);
-			free(s);
-			ADD(p->st.actions_failed, 1);
-			bh_error_prefix(&err, "rule '%s': %s", m[i]->name,
-					bh_mon_action_name(al->a.action));
-			warn(p, &err);
-		} else if (al->a.action != BH_MON_ACT_ALERT)
-			ADD(p->st.actions_ok, 1);
-		ADD(p->st.alerts, 1);
-		ADD(p->st.alerts_by_priority[(unsigned)m[i]->priority & 7], 1);
-		for (size_t c = 0; c < o->nconsumers; c++)
-			if (o->consumers[c].alert &&
-			    o->consumers[c].alert(o->consumers[c].data, &al->a, &err) < 0) {
-				ADD(p->st.consumer_errors, 1);
-				bh_error_prefix(&err, "%s", o->consumers[c].name);
-				warn(p, &err);
-			}
-		to_outputs(p, &msg);
-		mon_msg_unref(&msg);
-	}
+	for (size_t i = 0; i < n && i < MATCH_MAX; i++)
+		emit_alert(p, e, m[i], bh_rules_format(m[i], &e->ev), mon_action_of(o, m[i]), NULL);
+	if (o->behave)
+		behave_one(p, e);
 }
 
 static void *detect_main(void *arg)
@@ -423,7 +499,11 @@ static void *detect_main(void *arg)
 					p->o->consumers[c].flush(p->o->consumers[c].data);
 			flushed = true;
 		}
+		if (p->o->behave)
+			behave_tick(p, false);
 	}
+	if (p->o->behave)
+		behave_tick(p, true);
 	return NULL;
 }
 
@@ -446,6 +526,11 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->actions_ok = GET(s->actions_ok);
 	st->actions_failed = GET(s->actions_failed);
 	st->consumer_errors = GET(s->consumer_errors);
+	st->behave_learned = GET(s->behave_learned);
+	st->behave_known = GET(s->behave_known);
+	st->behave_outside = GET(s->behave_outside);
+	st->behave_blocked = GET(s->behave_blocked);
+	st->behave_errors = GET(s->behave_errors);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
@@ -480,6 +565,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 	const struct bh_mon_run_opts *o = p->o;
 	uint64_t t0 = now_ms();
 	int report_seen = o->report ? atomic_load(o->report) : 0;
+	uint64_t lost_at = 0;
 	unsigned block_ms = o->block_ms ? o->block_ms : 200;
 	bool outputs_want_events = false;
 
@@ -492,6 +578,14 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 		struct bh_error *e1 = NULL;
 		int rc;
 
+		if (o->behave && now_ms() >= lost_at) {
+			struct bh_mon_stats ss;
+
+			/* detection tells the profiles (the source is the producer's) */
+			bh_mon_source_stats(o->source, &ss);
+			__atomic_store_n(&p->src_lost, ss.lost, __ATOMIC_RELEASE);
+			lost_at = now_ms() + 1000;
+		}
 		if (o->stop && atomic_load(o->stop))
 			break;
 		if (o->duration_ms && now_ms() - t0 >= o->duration_ms)
@@ -576,7 +670,9 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		mon_queue_init(&w->q, w->o->queue ? w->o->queue : 1024);
 		p->nout = p->st.noutputs = i + 1;
 	}
-	p->detecting = o->rules || o->nconsumers;
+	p->detecting = o->rules || o->nconsumers || o->behave;
+	mon_behave_rules_init(&p->brules);
+	p->behave_flush_at = now_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
 	for (size_t i = 0; i < p->nout; i++) {
 		if (pthread_create(&p->out[i].th, NULL, output_main, &p->out[i])) {
@@ -591,6 +687,12 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		goto stop;
 	}
 	produce(p, &e);
+	if (o->behave) {
+		struct bh_mon_stats ss;
+
+		bh_mon_source_stats(o->source, &ss);
+		__atomic_store_n(&p->src_lost, ss.lost, __ATOMIC_RELEASE);
+	}
 	rc = e ? -1 : 0;
 	if (e && err && !*err)
 		*err = e;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "bulkhead/behave.h"
 #include "bulkhead/monitord.h"
 
 /* An item's compact JSON, made once by the first output that needs it. */
@@ -31,6 +32,7 @@ struct mon_alert {
 	_Atomic(struct mon_json *) json;
 	struct mon_ev *ev;
 	char *output;
+	struct bh_behave_verdict *verdict; /* a behaviour alert's (a.behaviour), else NULL */
 	struct bh_mon_alert a;
 };
 
@@ -103,5 +105,24 @@ char *mon_msg_text(const struct mon_msg *m);
 enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */
 int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
+
+/* ---- behaviour profiles (pipeline_behave.c) ------------------------------------ */
+
+/* The built-in rules behaviour alerts name: one per kind, in monitor (WARNING)
+ * and when blocking (ERROR). */
+struct mon_behave_rules {
+	struct bh_rules_rule r[BH_BEHAVE_KIND_COUNT][2];
+	char tag[BH_BEHAVE_KIND_COUNT][3][32];
+	char *tags[BH_BEHAVE_KIND_COUNT][4];
+};
+
+#define MON_BEHAVE_RULE "Behaviour outside the learned profile"
+
+void mon_behave_rules_init(struct mon_behave_rules *br);
+/* The rule of an OUTSIDE verdict. */
+const struct bh_rules_rule *mon_behave_rule(const struct mon_behave_rules *br,
+					    const struct bh_behave_verdict *v);
+/* The alert's output line for v on ev. Caller frees. */
+char *mon_behave_output(const struct bh_behave_verdict *v, const struct bh_mon_event *ev);
 
 #endif

@@ -77,6 +77,7 @@ void mon_msg_unref(const struct mon_msg *m)
 			ev_unref(m->al->ev);
 			free(atomic_load(&m->al->json));
 			free(m->al->output);
+			free(m->al->verdict);
 			free(m->al);
 		}
 	} else
