@@ -3,7 +3,8 @@
  * The monitor's pipeline pieces: events to JSON and back (every member),
  * the replay reader (bad lines named, reading goes on, over-long lines),
  * the bounded queue, file rotation, the pipeline's counts with a slow
- * output (drops counted, detection complete) and the kill action.
+ * output (drops counted, detection complete), the kill action and the
+ * behaviour profiles' hook (learn, alert, act, lost events, flush).
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "bulkhead/behave.h"
 #include "bulkhead/monitord.h"
 #include "monitor/pipeline_internal.h"
 #include "monitor/source_internal.h"
@@ -500,6 +502,156 @@ static void quarantine_hook_once_per_container(void **state)
 	bh_rules_free(rs);
 }
 
+/* ---- behaviour profiles ------------------------------------------------------------ */
+
+/* A source of the JSON lines in text that reports `lost` events lost. */
+struct fake_src {
+	struct bh_mon_source *replay;
+	uint64_t lost;
+};
+
+static int fake_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool *ended,
+		     struct bh_error **err)
+{
+	struct fake_src *f = impl;
+	int rc = bh_mon_source_next(f->replay, ev, timeout_ms, err);
+
+	*ended = bh_mon_source_ended(f->replay);
+	return rc;
+}
+
+static void fake_stats(const void *impl, struct bh_mon_stats *st)
+{
+	st->lost += ((const struct fake_src *)impl)->lost;
+}
+
+static void fake_free(void *impl)
+{
+	struct fake_src *f = impl;
+
+	bh_mon_source_free(f->replay);
+	free(f);
+}
+
+static const struct mon_source_ops fake_ops = { "fake", fake_next, fake_stats, fake_free };
+
+static struct bh_mon_source *lossy_of(const char *text, uint64_t lost)
+{
+	struct fake_src *f = calloc(1, sizeof(*f));
+	struct bh_mon_source *s = NULL;
+
+	f->replay = replay_of(text);
+	f->lost = lost;
+	assert_int_equal(mon_source_new(&fake_ops, f, &s, NULL), 0);
+	return s;
+}
+
+#define BEH_C                                                                                      \
+	"\"container\":{\"id\":\"c1\",\"image\":\"app:1\",\"image_digest\":\"sha256:"              \
+	"abababababababababababababababababababababababababababababababab\"}"
+#define BEH_KEY "sha256:abababababababababababababababababababababababababababababababab"
+
+static const char beh_benign[] =
+	"{\"type\":\"execve\",\"time\":1,\"proc\":{\"exe\":\"/bin/app\",\"pid\":5}," BEH_C "}\n"
+	"{\"type\":\"listen\",\"time\":2,\"proc\":{\"exe\":\"/bin/app\"},"
+	"\"net\":{\"proto\":\"tcp\",\"local\":\"0.0.0.0:8080\"}," BEH_C "}\n";
+static const char beh_attack[] =
+	"{\"type\":\"execve\",\"time\":3,\"proc\":{\"exe\":\"/bin/sh\",\"pid\":6}," BEH_C "}\n"
+	"{\"type\":\"listen\",\"time\":4,\"proc\":{\"exe\":\"/bin/app\"},"
+	"\"net\":{\"proto\":\"tcp\",\"local\":\"0.0.0.0:8080\"}," BEH_C "}\n";
+
+/* Run the pipeline on text with b, the alerts' JSON lines into *out (caller frees). */
+static void behave_run(struct bh_behave *b, const char *text, uint64_t lost, enum bh_mon_action act,
+		       struct quar *q, struct bh_mon_run_stats *st, char **out)
+{
+	struct bh_mon_source *src = lossy_of(text, lost);
+	int fd = memfd_create("alerts", MFD_CLOEXEC);
+	struct bh_mon_output_opts oo = { .kind = BH_MON_OUT_FD, .select = BH_MON_SEL_ALERTS };
+	struct bh_mon_run_opts o = { 0 };
+	struct bh_error *err = NULL;
+	char *buf = calloc(1, 65536);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	oo.fd = fd;
+	o.source = src;
+	o.outputs = &oo;
+	o.noutputs = 1;
+	o.behave = b;
+	o.behave_action = act;
+	o.quarantine = fake_quarantine;
+	o.quarantine_data = q;
+	o.no_drop = true;
+	assert_int_equal(bh_mon_run(&o, st, &err), 0);
+	n = pread(fd, buf, 65535, 0);
+	assert_true(n >= 0);
+	close(fd);
+	bh_mon_source_free(src);
+	*out = buf;
+}
+
+static void behaviour_hook_learns_alerts_and_acts(void **state)
+{
+	char *d = tmpdir(), store[512], *out;
+	struct bh_behave_opts bo = { .store = store };
+	struct bh_behave *b = NULL;
+	struct bh_mon_run_stats st;
+	struct quar q = { 0 };
+	struct bh_error *err = NULL;
+	json_t *doc = NULL;
+
+	snprintf(store, sizeof(store), "%s/p.sqlite", d);
+	assert_int_equal(bh_behave_open(&bo, &b, &err), 0);
+
+	/* discover: learned, no alert; the lost events reach the profile */
+	behave_run(b, beh_benign, 3, BH_MON_ACT_KILL, &q, &st, &out);
+	assert_int_equal(st.behave_learned, 2);
+	assert_int_equal(st.behave_outside, 0);
+	assert_int_equal(st.alerts, 0);
+	assert_string_equal(out, "");
+	free(out);
+	/* flushed at the end of the run: in the store */
+	assert_int_equal(bh_behave_export(b, BEH_KEY, &doc, &err), 0);
+	assert_true(json_is_true(json_object_get(doc, "events_lost")));
+	assert_int_equal(json_array_size(json_object_get(doc, "processes")), 1);
+	json_decref(doc);
+
+	/* monitor: the new exec is a WARNING alert of the built-in rule */
+	assert_int_equal(bh_behave_set_mode(b, BEH_KEY, BH_PROF_MONITOR, -1, &err), 0);
+	assert_int_equal(bh_behave_flush(b, &err), 0); /* the mode read again */
+	behave_run(b, beh_attack, 0, BH_MON_ACT_KILL, &q, &st, &out);
+	assert_int_equal(st.behave_known, 1);
+	assert_int_equal(st.behave_outside, 1);
+	assert_int_equal(st.behave_blocked, 0);
+	assert_int_equal(st.alerts, 1);
+	assert_int_equal(st.alerts_by_priority[BH_RULES_WARNING], 1);
+	assert_int_equal(st.actions_ok + st.actions_failed, 0);
+	assert_non_null(strstr(out, "\"rule\":\"Behaviour outside the learned profile\""));
+	assert_non_null(strstr(out, "\"tags\":[\"behaviour\",\"NIST_800-190_4.4.4\",\"process\"]"));
+	assert_non_null(strstr(out, "\"kind\":\"process\",\"value\":\"/bin/sh"));
+	assert_non_null(strstr(out, "\"action\":\"alert\""));
+	free(out);
+
+	/* protect: ERROR, the action taken (the quarantine hook) and counted */
+	assert_int_equal(bh_behave_set_mode(b, BEH_KEY, BH_PROF_PROTECT, -1, &err), 0);
+	assert_int_equal(bh_behave_flush(b, &err), 0);
+	behave_run(b, beh_attack, 0, BH_MON_ACT_QUARANTINE, &q, &st, &out);
+	assert_int_equal(st.behave_blocked, 1);
+	assert_int_equal(st.alerts_by_priority[BH_RULES_ERROR], 1);
+	assert_int_equal(st.actions_ok, 1);
+	assert_int_equal(q.calls, 1);
+	assert_string_equal(q.id, "c1");
+	assert_int_equal(q.pid, 6);
+	assert_non_null(strstr(out, "\"action\":\"quarantine\""));
+	assert_non_null(strstr(out, "\"block\":true"));
+	free(out);
+
+	bh_behave_close(b);
+	snprintf(store, sizeof(store), "rm -rf '%s'", d);
+	assert_int_equal(system(store), 0);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -511,6 +663,7 @@ int main(void)
 		cmocka_unit_test(pipeline_slow_output_drops_detection_does_not),
 		cmocka_unit_test(kill_action_checks_the_pid),
 		cmocka_unit_test(quarantine_hook_once_per_container),
+		cmocka_unit_test(behaviour_hook_learns_alerts_and_acts),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
