@@ -42,4 +42,22 @@
 #define libbpf_num_possible_cpus     BH_LAZY(bpf, libbpf_num_possible_cpus)
 #define libbpf_set_print	     BH_LAZY(bpf, libbpf_set_print)
 
+/* ---- what the loaders share (src/lazy/bpf_support.c) ---- */
+
+struct bh_error;
+
+/* Where bulkhead pins its program sets (one directory per set and layout). */
+#define BH_BPF_PIN_ROOT "/sys/fs/bpf/bulkhead"
+
+/* Before a load: libbpf's messages go to one place (the last warning kept);
+ * libbpf must be loaded (bh_lazy_require). */
+void bh_bpf_messages_reset(void);
+/* Forget the last warning (needs no libbpf). */
+void bh_bpf_messages_clear(void);
+/* The last warning libbpf printed since the reset ("libbpf: ..."), or "". */
+const char *bh_bpf_message(void);
+/* Lock BH_BPF_PIN_ROOT (bpffs mounted at /sys/fs/bpf and the directory made
+ * when needed) with flock(how): the fd to close, or -1. */
+int bh_bpf_pin_lock(int how, struct bh_error **err);
+
 #endif

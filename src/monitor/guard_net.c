@@ -32,7 +32,6 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,12 +44,10 @@
 #include "monitor/bpf/guard_net.h"
 #include "banned.h"
 
-#define BPFFS	      "/sys/fs/bpf"
-#define PIN_ROOT      BPFFS "/bulkhead"
-#define STR_(x)	      #x
-#define STR(x)	      STR_(x)
-#define SET_DIR	      PIN_ROOT "/guard-v" STR(GRD_NET_LAYOUT)
-#define BPF_FS_MAGIC_ 0xcafe4a11
+#define PIN_ROOT BH_BPF_PIN_ROOT
+#define STR_(x)	 #x
+#define STR(x)	 STR_(x)
+#define SET_DIR	 PIN_ROOT "/guard-v" STR(GRD_NET_LAYOUT)
 #ifndef SO_NETNS_COOKIE
 #define SO_NETNS_COOKIE 71
 #endif
@@ -293,65 +290,23 @@ static int ctr_cookie(const struct bh_ctr *c, uint64_t *cookie, struct bh_error 
 	return 0;
 }
 
-/* ---- the pinned set ------------------------------------------------------------------- */
-
-static char last_msg[512];
-
-static int keep_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n > 0) {
-		size_t l = strlen(line);
-
-		while (l && line[l - 1] == '\n')
-			line[--l] = '\0';
-		snprintf(last_msg, sizeof(last_msg), "%s", line);
-	}
-	return 0;
-}
-
 static int explain(int e, const char *what, struct bh_error **err)
 {
 	if (e == EPERM || e == EACCES)
 		return bh_error_set(err, BH_ERR_UNSUPPORTED,
 				    "BPF is not allowed here (%s needs CAP_BPF and CAP_NET_ADMIN, "
 				    "or CAP_SYS_ADMIN)%s%s",
-				    what, *last_msg ? ": " : "", last_msg);
+				    what, *bh_bpf_message() ? ": " : "", bh_bpf_message());
 	return bh_error_set(err, BH_ERR_UNSUPPORTED, "%s: %s%s%s", what, strerror(e),
-			    *last_msg ? ": " : "", last_msg);
+			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
 /* Lock /sys/fs/bpf/bulkhead (made, bpffs mounted when needed); the fd or -1. */
 static int lock_root(int how, struct bh_error **err)
 {
-	struct statfs sf;
-	int fd;
-
 	if (bh_lazy_require(&bh_lazy_bpf, err) < 0)
 		return -1;
-	if (statfs(BPFFS, &sf) < 0)
-		return bh_error_sys(err, errno, "%s", BPFFS);
-	if ((unsigned long)sf.f_type != BPF_FS_MAGIC_ &&
-	    mount("bpf", BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-		return bh_error_sys(err, errno, "mounting bpffs at %s", BPFFS);
-	if (mkdir(PIN_ROOT, 0700) < 0 && errno != EEXIST)
-		return bh_error_sys(err, errno, "%s", PIN_ROOT);
-	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "%s", PIN_ROOT);
-	while (flock(fd, how) < 0) {
-		if (errno != EINTR) {
-			bh_error_sys(err, errno, "locking %s", PIN_ROOT);
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return bh_bpf_pin_lock(how, err);
 }
 
 struct mi_find {
@@ -426,8 +381,7 @@ static int set_load(struct bh_error **err)
 	cg = cgroup2_root(err);
 	if (cg < 0)
 		return -1;
-	last_msg[0] = 0;
-	libbpf_set_print(keep_print);
+	bh_bpf_messages_reset();
 	sk = grd_connect__open_and_load();
 	if (!sk) {
 		explain(errno ? errno : EINVAL, "loading the connect guard", err);

@@ -126,27 +126,6 @@ static const struct {
 };
 #define NSYS_TYPES (sizeof(sys_types) / sizeof(sys_types[0]))
 
-/* libbpf's messages: the last warning kept, to explain a failed load. */
-static char last_msg[512];
-
-static int keep_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n > 0 && strstr(line, "libbpf: ")) {
-		size_t l = strlen(line);
-
-		while (l && line[l - 1] == '\n')
-			line[--l] = '\0';
-		snprintf(last_msg, sizeof(last_msg), "%s", line);
-	}
-	return 0;
-}
-
 static uint64_t now_ns(clockid_t c)
 {
 	struct timespec ts;
@@ -555,14 +534,14 @@ static int unsupported(int e, const char *what, struct bh_error **err)
 				    "BPF is not allowed here (the monitor's kernel programs need "
 				    "CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, in the host's user "
 				    "namespace)%s%s",
-				    *last_msg ? ": " : "", last_msg);
+				    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 	return bh_error_set(err, BH_ERR_UNSUPPORTED,
 			    "the kernel did not %s the monitor's programs (%s%s)%s%s", what,
 			    strerror(e),
 			    access("/sys/kernel/btf/vmlinux", R_OK) < 0
 				    ? "; no kernel BTF at /sys/kernel/btf/vmlinux"
 				    : "",
-			    *last_msg ? ": " : "", last_msg);
+			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
 int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_source **out,
@@ -603,8 +582,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->attr = bh_calloc(MON_ATTR, sizeof(*k->attr));
 	k->tokens = MON_RELIST_BURST;
 	k->token_ns = now_ns(CLOCK_MONOTONIC);
-	last_msg[0] = '\0';
-	libbpf_set_print(keep_print);
+	bh_bpf_messages_reset();
 	k->sk = mon_events__open();
 	if (!k->sk) {
 		unsupported(errno ? errno : EINVAL, "open", err);

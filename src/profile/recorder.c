@@ -28,7 +28,6 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,12 +64,10 @@
 #include "internal.h"
 #include "banned.h"
 
-#define BPFFS	      "/sys/fs/bpf"
-#define PIN_ROOT      BPFFS "/bulkhead"
-#define STR_(x)	      #x
-#define STR(x)	      STR_(x)
-#define SET_DIR	      PIN_ROOT "/prof-v" STR(PROF_LAYOUT)
-#define BPF_FS_MAGIC_ 0xcafe4a11
+#define PIN_ROOT BH_BPF_PIN_ROOT
+#define STR_(x)	 #x
+#define STR(x)	 STR_(x)
+#define SET_DIR	 PIN_ROOT "/prof-v" STR(PROF_LAYOUT)
 
 _Static_assert(PROF_MAX_NR == BH_PROF_MAX_NR && (int)PROF_NARCH == (int)BH_PROF_NARCH,
 	       "the recorder's layout and the public one agree");
@@ -229,41 +226,6 @@ const char *bh_prof_arch_name(enum bh_prof_arch a)
 	}
 }
 
-/* libbpf's messages: the last warning kept, to explain a failed load (one load at a time). */
-static char last_msg[512]; /* not thread-local: that would link ld.so for __tls_get_addr */
-
-static int keep_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	char line[512];
-	int n;
-
-	if (level == LIBBPF_DEBUG)
-		return 0;
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	if (n > 0 && strstr(line, "libbpf: ")) {
-		size_t l = strlen(line);
-
-		while (l && line[l - 1] == '\n')
-			line[--l] = '\0';
-		snprintf(last_msg, sizeof(last_msg), "%s", line);
-	}
-	return 0;
-}
-
-static int bpffs_ready(struct bh_error **err)
-{
-	struct statfs sf;
-
-	if (statfs(BPFFS, &sf) < 0)
-		return bh_error_sys(err, errno, "%s", BPFFS);
-	if ((unsigned long)sf.f_type == BPF_FS_MAGIC_)
-		return 0;
-	if (mount("bpf", BPFFS, "bpf", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0700") < 0)
-		return bh_error_sys(err, errno, "mounting bpffs at %s", BPFFS);
-	bh_debug("profile: mounted bpffs at %s", BPFFS);
-	return 0;
-}
-
 /* The cgroup id BPF sees: the directory's kernfs id, its file handle. */
 static int cgroup_id(const char *dir, uint64_t *id, struct bh_error **err)
 {
@@ -302,10 +264,10 @@ static int explain(int e, struct bh_error **err)
 				    "BPF is not allowed here (loading the syscall recorder needs "
 				    "CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN, in the host's user "
 				    "namespace)%s%s",
-				    *last_msg ? ": " : "", last_msg);
+				    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 	return bh_error_set(err, BH_ERR_UNSUPPORTED,
 			    "the kernel did not load the syscall recorder (%s)%s%s", strerror(e),
-			    *last_msg ? ": " : "", last_msg);
+			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
 /* Hand e to the caller (the first error is kept). */
@@ -474,10 +436,9 @@ static int set_load(struct bh_error **err)
 	size_t n;
 	int e = 0, r = -1;
 
-	last_msg[0] = '\0';
-	libbpf_set_print(keep_print);
+	bh_bpf_messages_reset();
 	for (v = 0; v < NVARIANTS && !sk; v++) {
-		last_msg[0] = '\0';
+		bh_bpf_messages_clear();
 		sk = load(v, &e);
 		if (!sk)
 			bh_debug("profile: the recorder (%s) did not load: %s", variant_names[v],
@@ -645,21 +606,7 @@ static bool ids_empty(struct set *s)
 /* Lock the pin root (bpffs mounted, the directory made): a fd to close, or -1. */
 static int lock_root(int how, struct bh_error **err)
 {
-	int fd;
-
-	if (bpffs_ready(err) < 0 || bh_mkdirs(PIN_ROOT, 0700, 0700, err) < 0)
-		return -1;
-	fd = open(PIN_ROOT, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "%s", PIN_ROOT);
-	while (flock(fd, how) < 0) {
-		if (errno != EINTR) {
-			bh_error_sys(err, errno, "locking %s", PIN_ROOT);
-			close(fd);
-			return -1;
-		}
-	}
-	return fd;
+	return bh_bpf_pin_lock(how, err);
 }
 
 /* The old layout (one program set per container, /sys/fs/bpf/bulkhead/<id>/): unpinned. */
@@ -710,7 +657,7 @@ int bh_prof_recorder_arm(const char *id, const char *cg2_dir, const char *cg2_pa
 		bh_error_set(err, BH_ERR_USAGE, "monitor and protect need the allow-list");
 		goto out;
 	}
-	last_msg[0] = '\0';
+	bh_bpf_messages_clear();
 	if ((lock = lock_root(LOCK_EX, err)) < 0)
 		goto out;
 	if (set_open(&s, &e) < 0) {
