@@ -1059,6 +1059,18 @@ static void default_fileless_memfd(void **state)
 	ev->proc.exe_from_memfd = false;
 	assert_false(fires(ev, "Fileless execution via memfd"));
 	free(ev);
+	/* bulkhead's runtime re-executing itself from its sealed memfd, on the host:
+	 * excepted; the same name inside a container is not */
+	ev = exec_ev("memfd:bulkhead", false);
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "memfd:bulkhead (deleted)");
+	ev->proc.exe_from_memfd = true;
+	assert_false(fires(ev, "Fileless execution via memfd"));
+	free(ev);
+	ev = exec_ev("memfd:bulkhead", true);
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "memfd:bulkhead (deleted)");
+	ev->proc.exe_from_memfd = true;
+	assert_true(fires(ev, "Fileless execution via memfd"));
+	free(ev);
 }
 
 static void default_release_agent(void **state)
