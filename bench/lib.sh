@@ -205,3 +205,25 @@ bench_state_tmpfs() {
 		exit 1
 	}
 }
+
+# bench_median: the median of the numbers on stdin, one a line ("-" when none).
+bench_median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
+
+# bench_wait_tp PID TP [SECONDS]: wait until process PID holds a BPF link
+# attached to the tracepoint TP (its /proc fdinfo names it), at most SECONDS
+# (default 30). Fails when PID exits first or time runs out.
+bench_wait_tp() {
+	local pid="$1" tp="$2" i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		[ -d "/proc/$pid" ] || return 1
+		grep -qs -x "tp_name:[[:space:]]*$tp" /proc/"$pid"/fdinfo/* && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# bench_cpu_s PID: the CPU time (user + system, seconds) process PID has used so far.
+bench_cpu_s() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' \
+		"/proc/$1/stat"
+}
