@@ -6,8 +6,9 @@
 # syscall event types, so sys_enter/sys_exit are attached as well as the
 # scheduler's exec/exit), alerts to a JSON lines file, --no-stdout, --stats;
 # against the anchor: the same workloads with no monitor, in the same run.
-# The arms are interleaved round by round (off, on, off, on ...) so that a
-# change of load on the shared machine hits both alike; each figure is the
+# The arms are interleaved round by round (off, on; on, off; off, on ...:
+# each arm first in half the rounds) so that a change of load on the shared
+# machine hits both alike; each figure is the
 # median of REPS rounds, and its ratio the median of the rounds' ratios
 # (on / off of the same round).
 #
@@ -25,14 +26,14 @@
 # time. Prints PASS or MISS per target and exits 0 either way (1 only when it
 # cannot run).
 #
-#   REPS=7 N=200000 F=2000 FILES=40 FUNCS=8 bench/monitor.sh
+#   REPS=5 N=100000 F=1000 FILES=24 FUNCS=8 bench/monitor.sh   (the defaults: ~3 min here)
 . "$(dirname "$0")/lib.sh"
 bench_init monitor
 BULKHEAD=$(realpath "$BULKHEAD")
 
 [ "$(id -u)" = 0 ] || bench_die "needs root (BPF, containers)"
 for t in gcc make; do command -v $t >/dev/null || bench_die "$t is needed"; done
-: "${REPS:=7}" "${N:=200000}" "${F:=2000}" "${FILES:=40}" "${FUNCS:=8}"
+: "${REPS:=5}" "${N:=100000}" "${F:=1000}" "${FILES:=24}" "${FUNCS:=8}"
 ALPINE="$TESTDATA/images/alpine-3.19.4.docker.tar"
 [ -f "$ALPINE" ] || bench_die "no test image $ALPINE"
 export BULKHEAD_RULES="$BENCH_ROOT/rules"
@@ -126,6 +127,7 @@ stat_num() { sed -n "s/.*[ (]\([0-9][0-9]*\) $1.*/\1/p" "$W/mon.err" | head -1; 
 
 mon_start() {
 	rm -f "$W/alerts.jsonl"
+	touch "$W/rules.txt"
 	"$BULKHEAD" monitor --no-stdout --stats --file "$W/alerts.jsonl" >/dev/null 2>"$W/mon.err" &
 	MON=$!
 	# attached once it holds its sys_enter link (the default rules need syscall types)
@@ -142,6 +144,9 @@ mon_stop() { # ROUND
 	grep -q '^monitor: [0-9]* events' "$W/mon.err" || bench_die "no --stats from the monitor: $(cat "$W/mon.err")"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(stat_num events)" "$(stat_num 'lost in the kernel')" \
 		"$(stat_num 'not detected')" "$(stat_num alerts)" "$cpu" >>"$W/mon.tsv"
+	python3 -c 'import json, sys
+for l in open(sys.argv[1]): print(json.loads(l)["rule"])' "$W/alerts.jsonl" >>"$W/rules.txt" ||
+		bench_die "unreadable alerts in $W/alerts.jsonl"
 }
 
 # arm ARM: the loops in a container, then the build; figures appended to $W/ARM.{io,fe,build}
@@ -161,15 +166,13 @@ arm() {
 }
 
 echo "monitor: bulkhead monitor --no-stdout --stats --file (alerts), rules $RULES"
-echo "  $REPS interleaved rounds (off, on); loops in a bulkhead container (alpine 3.19): open/read/close x $N,"
+echo "  $REPS interleaved rounds (off, on; on, off; ...); loops in a bulkhead container (alpine 3.19): open/read/close x $N,"
 echo "  fork/exec of busybox true x $F; build on the host (no test image has gcc): make -j2 of $FILES+1 .c files"
 echo "  ($FUNCS functions each), gcc -O2, from clean. $(nproc) CPUs."
 echo "  load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+on() { mon_start && arm on && mon_stop "$1"; }
 for ((r = 1; r <= REPS; r++)); do
-	arm off
-	mon_start
-	arm on
-	mon_stop "$r"
+	if ((r % 2)); then arm off && on "$r"; else on "$r" && arm off; fi
 done
 echo "  load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -193,4 +196,6 @@ echo "the monitor, each on-arm (round, events, lost in the kernel, not detected,
 awk -F'\t' '{ printf "  round %s: %s events, %s lost, %s not detected, %s alerts, %s s CPU\n", $1, $2, $3, $4, $5, $6 }' "$W/mon.tsv"
 awk -F'\t' '{ e += $2; l += $3; d += $4; a += $5 } END {
 	printf "  total: %d events, %d lost in the kernel, %d not detected, %d alerts\n", e, l, d, a }' "$W/mon.tsv"
+echo "the alerts by rule (all rounds):"
+sort "$W/rules.txt" | uniq -c | sort -rn | sed 's/^ */  /'
 exit 0
