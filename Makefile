@@ -151,6 +151,10 @@ $(LIB): $(LIB_OBJ)
 
 $(BIN): $(CLI_OBJ) $(LIB)
 	$(call say,LD,$@)$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(PKG_LIBS)
+ifeq ($(SANITIZE),1)
+	@# the rules are found beside the binary (bh_content_default_rules_dir), as for ./bulkhead
+	@ln -sfn ../../rules $(BUILD)/rules
+endif
 
 # The command table without main(), for the unit tests of dispatch.
 $(BUILD)/src/main-nomain.o: src/main.c

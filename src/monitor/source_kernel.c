@@ -18,7 +18,10 @@
  *    exact matches against a cached bh_ctr_list first, then through
  *    bh_ctr_lookup_cgroup_id (sub-cgroups). An id no container has makes
  *    a new list (an id seen for the first MON_YOUNG_MISSES times: at once,
- *    one list per MON_RELIST_FLOOR_NS at most; then: a token bucket,
+ *    one list per MON_RELIST_FLOOR_NS at most; for its first MON_YOUNG_NS,
+ *    every MON_YOUNG_CHECK_NS, one list per MON_YOUNG_FLOOR_NS at most
+ *    (runc's state is written after its init ran in the cgroup, and later
+ *    still on a loaded host); then: a token bucket,
  *    MON_RELIST_BURST at once, one per MON_RELIST_NS on average; a list
  *    made for one id answers the others too); an id still unknown is the host, checked
  *    again after MON_NEGATIVE_MIN_NS doubling with each miss up to ~5 s (a
@@ -48,13 +51,16 @@
 #include "source_internal.h"
 #include "banned.h"
 
-#define MON_QUEUE	    64		/* decoded events held between two consumes */
-#define MON_PROCS	    2048	/* the exec cache (direct-mapped by pid) */
-#define MON_ATTR	    1024	/* the attribution cache (direct-mapped by ids) */
-#define MON_RELIST_NS	    50000000ULL /* container lists: one per 50 ms on average, */
-#define MON_RELIST_BURST    5		/* and at most 5 at once; */
-#define MON_RELIST_FLOOR_NS 1000000ULL	/* a young id: one list per ms at most */
-#define MON_YOUNG_MISSES    3		/* misses before an id is backed off */
+#define MON_QUEUE	    64		  /* decoded events held between two consumes */
+#define MON_PROCS	    2048	  /* the exec cache (direct-mapped by pid) */
+#define MON_ATTR	    1024	  /* the attribution cache (direct-mapped by ids) */
+#define MON_RELIST_NS	    50000000ULL	  /* container lists: one per 50 ms on average, */
+#define MON_RELIST_BURST    5		  /* and at most 5 at once; */
+#define MON_RELIST_FLOOR_NS 1000000ULL	  /* a young id: one list per ms at most */
+#define MON_YOUNG_MISSES    3		  /* misses before an id is backed off */
+#define MON_YOUNG_NS	    2000000000ULL /* an id this young is checked every */
+#define MON_YOUNG_CHECK_NS  25000000ULL	  /* 25 ms (no doubling), a list per 5 ms at most */
+#define MON_YOUNG_FLOOR_NS  5000000ULL
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
@@ -68,8 +74,9 @@ struct proc_entry {
 
 struct attr_entry {
 	uint64_t cg2, pids;
-	uint64_t at_ns; /* a host answer: when to check again */
-	uint64_t gen;	/* the list it was looked up in */
+	uint64_t at_ns;	   /* a host answer: when to check again */
+	uint64_t first_ns; /* when the id was first seen */
+	uint64_t gen;	   /* the list it was looked up in */
 	uint8_t misses;
 	bool used, found;
 	struct bh_mon_container c;
@@ -324,13 +331,16 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		if (now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
 			return; /* the host, until its next check */
 		/* a young id (a new container's runtime makes events in its cgroup
-		 * just before it writes its state) is checked like a new one */
-		fresh = e->misses < MON_YOUNG_MISSES;
+		 * before it writes its state: runc's init, and under load for a
+		 * while) is checked like a new one */
+		fresh = e->misses < MON_YOUNG_MISSES || (now - e->first_ns < MON_YOUNG_NS &&
+							 now - k->relist_ns >= MON_YOUNG_FLOOR_NS);
 	} else {
 		memset(e, 0, sizeof(*e));
 		e->used = true;
 		e->cg2 = cg2;
 		e->pids = pids;
+		e->first_ns = now;
 		c = find(k, cg2, pids);
 		e->gen = k->gen;
 		if (c)
@@ -367,7 +377,9 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		 (unsigned long long)cg2, (unsigned long long)pids, k->ctrs ? k->ctrs->n : 0);
 	/* the host: checked again after a delay that doubles with each miss (a new
 	 * container's cgroup is seen before its runtime writes its state) */
-	e->at_ns = now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));
+	e->at_ns = now - e->first_ns < MON_YOUNG_NS
+			   ? now + MON_YOUNG_CHECK_NS
+			   : now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));
 	if (e->misses < 255)
 		e->misses++;
 	return;
