@@ -126,10 +126,13 @@ $(BUILD)/src/image/cache.o build/fuzz/obj/src/image/cache.o: $(GEN)/buildid.h
 # loader includes (libbpf itself is loaded on first use). Each use:
 #   $(eval $(call bpf_skel,SUBSYSTEM,NAME,SKELETON NAME,LOADER OBJECT,EXTRA DEPS))
 BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+# clang -target bpf does not search the multiarch directory that holds <asm/types.h>
+# (a program that includes <linux/bpf.h> needs it); add it as libbpf-bootstrap does.
+BPF_SYSINC := $(shell $(CC) -dumpmachine 2>/dev/null | sed 's|^|-I/usr/include/|')
 define bpf_skel
 $$(GEN)/$(1)/$(2).bpf.o: src/$(1)/bpf/$(2).bpf.c $(5)
 	@mkdir -p $$(dir $$@)
-	$$(call say,BPF,$$<)$$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Isrc/base -Wall -Werror \
+	$$(call say,BPF,$$<)$$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Isrc -Isrc/base $$(BPF_SYSINC) -Wall -Werror \
 		-c -o $$@ $$<
 
 $$(GEN)/$(1)/$(2).skel.h: $$(GEN)/$(1)/$(2).bpf.o
