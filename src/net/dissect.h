@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Application-layer dissectors: the contract between the packet engine
+ * (src/net/engine*.c: decoding, flows, TCP reassembly) and each protocol
+ * parser (src/net/l7_<proto>.c). A new protocol is one new file and one row
+ * in bh_net_dissectors[] (src/net/dissectors.c), as NeuVector's dpi_parser_t
+ * and git's commands[] do.
+ *
+ * The engine owns the flow. For each flow it
+ *  1. identifies the protocol: it calls every dissector's probe() that
+ *     accepts the flow's layer 4 on the first bytes of the flow it holds
+ *     (up to BH_NET_PROBE_MAX per direction, both directions as they come),
+ *     regardless of port; the port is a hint that breaks ties only. The first
+ *     dissector to answer BH_NET_PROBE_YES wins; when all answer NO (or the
+ *     probe window is full with only MAYBE/NEED_MORE) the flow's app is
+ *     "unknown" and its inspection ends;
+ *  2. gives the winner a zeroed state of state_size bytes (at most
+ *     BH_NET_STATE_MAX) and feeds it every byte of the flow from the first,
+ *     in order: for TCP the reassembled stream of each direction (so a
+ *     message may arrive split at any byte, and the two directions
+ *     interleave as the packets did); for UDP one datagram per call;
+ *  3. receives what the dissector finds through ctx->emit(): application
+ *     records (an HTTP request, a TLS hello, a DNS query, an SQL statement,
+ *     ...) that policy and the detectors (SQL injection, data-leak) consume,
+ *     and threats the dissector itself recognises (request smuggling, TLS
+ *     downgrade, Heartbleed, DNS zone transfer, ...);
+ *  4. calls fini() once when the flow ends (closed, timed out or evicted).
+ *
+ * A dissector is a parser of untrusted bytes: it never reads past len, keeps
+ * every buffer it needs inside its state or a bh_buf with a maximum, never
+ * allocates without a bound, and says "malformed" rather than guessing.
+ * Records are borrowed by the engine for the duration of emit() only.
+ */
+#ifndef BULKHEAD_NET_DISSECT_H
+#define BULKHEAD_NET_DISSECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BH_NET_PROBE_MAX 2048	     /* bytes per direction kept for identification */
+#define BH_NET_STATE_MAX (64 * 1024) /* per-flow dissector state, upper bound */
+
+enum bh_net_dir {
+	BH_NET_TO_SERVER = 0, /* from the flow's initiator (TCP SYN sender, first UDP sender) */
+	BH_NET_TO_CLIENT = 1,
+};
+
+enum bh_net_l4 {
+	BH_NET_L4_TCP = 1 << 0,
+	BH_NET_L4_UDP = 1 << 1,
+};
+
+enum bh_net_probe {
+	BH_NET_PROBE_NO = 0,  /* certainly not this protocol */
+	BH_NET_PROBE_YES = 1, /* this protocol */
+	BH_NET_PROBE_MAYBE =
+		2, /* consistent so far; decided by the port hint if nothing says YES */
+	BH_NET_PROBE_NEED_MORE = 3, /* too few bytes to say */
+};
+
+/* The flow as a dissector sees it. Addresses are in network byte order,
+ * IPv4 as an IPv4-mapped IPv6 address. */
+struct bh_net_flow_info {
+	enum bh_net_l4 l4;
+	uint8_t client_addr[16], server_addr[16];
+	uint16_t client_port, server_port; /* host byte order */
+};
+
+enum bh_net_rec_kind {
+	BH_NET_REC_HTTP_REQUEST,  /* HTTP/1.x, or an HTTP/2 stream's headers (gRPC too) */
+	BH_NET_REC_HTTP_BODY,	  /* a piece of a request body, in order, after its request */
+	BH_NET_REC_HTTP_RESPONSE, /* status line / :status */
+	BH_NET_REC_TLS_HELLO,	  /* ClientHello or ServerHello */
+	BH_NET_REC_DNS,		  /* one DNS message (query or response) */
+	BH_NET_REC_SQL,		  /* one SQL statement sent by a client (MySQL, PostgreSQL) */
+	BH_NET_REC_COMMAND, /* one command of a line/command protocol (Redis, SMTP, FTP, Kafka API,
+			       MongoDB op) */
+	BH_NET_REC_EXPECT,  /* a related flow to expect (FTP data channel) */
+	BH_NET_REC_THREAT,  /* an attack the dissector recognised */
+};
+
+/* A string that may not be NUL-terminated and may hold any byte. */
+struct bh_net_str {
+	const char *p;
+	size_t len;
+};
+
+struct bh_net_rec {
+	enum bh_net_rec_kind kind;
+	enum bh_net_dir dir;
+	const char *app; /* the emitting dissector's app name ("http", "grpc", ...) */
+	union {
+		struct {
+			struct bh_net_str method, host, path, query; /* path without '?query' */
+			struct bh_net_str content_type;
+			int version;	    /* 10, 11, 20 */
+			uint32_t stream_id; /* HTTP/2; 0 for HTTP/1 */
+		} http;
+		struct {
+			struct bh_net_str data; /* body bytes (decoded from chunked), in order */
+			uint32_t stream_id;
+			bool last;
+		} body;
+		struct {
+			int status;
+			uint32_t stream_id;
+		} response;
+		struct {
+			bool client;	  /* ClientHello (else ServerHello) */
+			uint16_t version; /* negotiated/offered: 0x0300 SSLv3 .. 0x0304 TLS 1.3 */
+			struct bh_net_str sni, alpn; /* alpn: the first offered / the selected */
+			uint16_t cipher;	     /* ServerHello's selected suite */
+		} tls;
+		struct {
+			bool response;
+			uint16_t id, qtype, rcode;
+			struct bh_net_str qname; /* dotted, lower case */
+			size_t msg_len;
+		} dns;
+		struct {
+			struct bh_net_str text; /* the statement as sent */
+			const char *statement;	/* "select", "insert", ... lower case; "other" */
+		} sql;
+		struct {
+			struct bh_net_str name, arg; /* "GET", "key"; "MAIL", "FROM:<a@b>" */
+		} command;
+		struct {
+			uint8_t addr[16];
+			uint16_t port;
+			const char *app; /* the app the expected flow will carry ("ftp-data") */
+		} expect;
+		struct {
+			const char *id;		  /* "BH-NET-HTTP-SMUGGLE", see src/net/threats.c */
+			struct bh_net_str detail; /* what was seen; never a matched secret */
+		} threat;
+	} u;
+};
+
+struct bh_net_dissect_ctx {
+	const struct bh_net_flow_info *flow;
+	double now; /* seconds, the time of the packet being fed */
+	void (*emit)(void *opaque, const struct bh_net_rec *rec);
+	void *opaque;
+};
+
+enum bh_net_feed {
+	BH_NET_FEED_MORE = 0,	    /* keep feeding */
+	BH_NET_FEED_DONE = 1,	    /* nothing more to see in this flow (it may be offloaded) */
+	BH_NET_FEED_MALFORMED = -1, /* not this protocol after all, or broken: stop feeding */
+};
+
+struct bh_net_dissector {
+	const char *app;       /* lower case: "http", "tls", "dns", "mysql", "postgresql", ... */
+	unsigned l4;	       /* BH_NET_L4_* this dissector accepts */
+	const uint16_t *ports; /* well-known server ports, 0-terminated (a hint only) */
+	size_t state_size;     /* <= BH_NET_STATE_MAX, zeroed before the first feed */
+	/* Look at the first len bytes the flow carried in direction dir (both
+	 * directions are probed as they arrive; for UDP one datagram). Pure. */
+	enum bh_net_probe (*probe)(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				   const uint8_t *buf, size_t len);
+	/* Feed in-order bytes. data == NULL means len bytes were lost in that
+	 * direction (a reassembly gap): resynchronise or return DONE/MALFORMED. */
+	enum bh_net_feed (*feed)(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+				 const struct bh_net_dissect_ctx *ctx);
+	/* Release what the state holds (not the state itself). May be NULL. */
+	void (*fini)(void *state);
+};
+
+/* NULL-terminated, in probing order (specific signatures before loose ones). */
+extern const struct bh_net_dissector *const bh_net_dissectors[];
+
+#endif
