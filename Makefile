@@ -4,7 +4,8 @@
 #
 #   make                    libbulkhead.a and the bulkhead binary
 #   make check              build and run every test (unit, end-to-end, fuzz corpora)
-#   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/san)
+#   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/san), less
+#                           the long system tests that say `# sanitize: skip` (harness)
 #   make check-bare         every test with the optional tools hidden from PATH
 #   make fuzz               libFuzzer targets with clang-14 (build/fuzz)
 #   make format             clang-format the sources; format-check only checks
