@@ -5,6 +5,10 @@
 #include "net/threats.h"
 
 const struct bh_net_threat_def bh_net_threats[] = {
+	{ "BH-NET-DLP-CARD", "payment card number in cleartext", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-DLP-SENSOR", "user data-leak sensor matched", BH_NET_SEV_MEDIUM, "4.4.2" },
+	{ "BH-NET-DLP-SSN", "US social security number in cleartext", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-SQLI", "SQL injection", BH_NET_SEV_HIGH, "4.4.4" },
 	{ NULL, NULL, 0, NULL },
 };
 
