@@ -61,7 +61,6 @@ static bool is_cmp_op(const struct ft *o)
 	return (o->oplen > 0 &&
 		(o->op == '=' || o->op == '<' || o->op == '>' || (o->op == '!' && o->oplen > 1))) ||
 	       word_is(o, "like") || word_is(o, "rlike") || word_is(o, "regexp") ||
-	       word_is(o, "is") || word_is(o, "in") || word_is(o, "between") ||
 	       word_is(o, "ilike") || word_is(o, "glob");
 }
 
@@ -306,7 +305,7 @@ static bool boolean_rhs(const struct ft *f, size_t m, size_t i, const struct ft 
 		return false;
 	if (i + 1 < m) {
 		char nx = f[i + 1].type;
-		if (!strchr("c;UB)&(ko", nx) && !(nx == 's' && ctx != BH_SQL_CTX_NONE))
+		if (!strchr("c;UB)&(ko", nx))
 			return false;
 	} else if (!l && ctx == BH_SQL_CTX_NONE && r->type == 'n') {
 		return false;
