@@ -71,8 +71,8 @@ static bool is_value(char t)
 
 static bool word_is(const struct ft *t, const char *w)
 {
-	const char *x = bh_sql_word(t->word);
-	return x && strcmp(x, w) == 0;
+	const char *x = t->word >= 0 ? bh_sql_word(t->word) : NULL;
+	return x && x[0] == w[0] && strcmp(x, w) == 0;
 }
 
 static const char *const danger_funcs[] = {
@@ -101,7 +101,13 @@ static bool is_system_name(const char *s, size_t n)
 		"user_tables",	      "sqlite_master", "master..",   "msysobjects", "dbms_pipe",
 		"utl_inaddr",	      "rdb$",	       NULL,
 	};
+	int c = n ? bh_tolower((unsigned char)s[0]) : 0;
+
+	if (n < 4 || !strchr("imspuadr", c) || c == 0)
+		return false;
 	for (size_t i = 0; names[i]; i++) {
+		if (names[i][0] != c)
+			continue;
 		size_t k = strlen(names[i]);
 		if (n >= k && strncasecmp(s, names[i], k) == 0)
 			return true;
