@@ -124,8 +124,9 @@ struct bh_sqli_result {
 
 /*
  * Judge one value (an HTTP parameter value, already decoded). Returns true
- * and fills *res (when not NULL) if it is an injection. Values longer than
- * BH_SQLI_MAX_VALUE are judged on their first BH_SQLI_MAX_VALUE bytes.
+ * and fills *res (when not NULL) if it is an injection. A value longer than
+ * BH_SQLI_MAX_VALUE is judged on its first and its last BH_SQLI_MAX_VALUE
+ * bytes (padding in the middle hides nothing at either end).
  */
 bool bh_sqli_check_value(const char *s, size_t len, struct bh_sqli_result *res);
 

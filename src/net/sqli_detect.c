@@ -430,8 +430,11 @@ bool bh_sqli_check_value(const char *s, size_t len, struct bh_sqli_result *res)
 
 	if (res)
 		res->injection = false;
-	if (len > BH_SQLI_MAX_VALUE)
-		len = BH_SQLI_MAX_VALUE;
+	if (len > BH_SQLI_MAX_VALUE) {
+		/* Padding must not hide an injection: the head and the tail. */
+		return bh_sqli_check_value(s, BH_SQLI_MAX_VALUE, res) ||
+		       bh_sqli_check_value(s + len - BH_SQLI_MAX_VALUE, BH_SQLI_MAX_VALUE, res);
+	}
 	if (plain(s, len))
 		return false;
 	for (size_t c = 0; c < 4; c++) {

@@ -87,11 +87,10 @@ static void huge_and_deep_values_are_bounded(void **state)
 	bh_sqli_check_value(s, n, &r);
 	memset(s, '1', n);
 	assert_false(bh_sqli_check_value(s, n, &r));
-	/* an attack after the judged window is not read (documented) */
+	/* padding does not hide an attack at the end */
 	memset(s, ' ', n);
-	memcpy(s, "1", 1);
-	memcpy(s + n - 12, " OR 1=1 -- x", 12);
-	assert_false(bh_sqli_check_value(s, n, &r));
+	memcpy(s + n - 14, "1' OR '1'='1' ", 14);
+	assert_true(bh_sqli_check_value(s, n, &r));
 	/* JSON nested too deep is refused, not recursed */
 	memset(s, '[', 100000);
 	struct bh_error *err = NULL;
