@@ -474,16 +474,21 @@ int bh_dlp_feed(struct bh_dlp_stream *st, const uint8_t *data, size_t len, bh_dl
 			if (end - st->hist_from > BH_DLP_HISTORY)
 				st->hist_from = end - BH_DLP_HISTORY;
 		}
-		for (size_t i = 0; i < n; i++) {
-			uint8_t c = p[i];
-			/* Fast path: outside a run, bytes that start nothing. */
-			if (!st->active && !bh_isdigit(c)) {
-				st->prev2 = st->prev;
-				st->prev = c;
-				st->off++;
-				continue;
+		for (size_t i = 0; i < n;) {
+			/* Fast path: outside a run, skip to the next digit. */
+			if (!st->active) {
+				size_t j = i;
+				while (j < n && (unsigned)(p[j] - '0') > 9)
+					j++;
+				if (j > i) {
+					st->prev2 = j - i >= 2 ? p[j - 2] : st->prev;
+					st->prev = p[j - 1];
+					st->off += j - i;
+					i = j;
+					continue;
+				}
 			}
-			byte(st, c);
+			byte(st, p[i++]);
 		}
 		if (st->hs && !st->hs_failed) {
 			/* vectorscan counts from its last reset: on_hs adds hs_base. */
