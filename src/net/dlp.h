@@ -7,7 +7,7 @@
  * number and BH_DLP_HISTORY bytes for the user sensors).
  *
  * Built in:
- *  - payment card numbers of six brands: Visa, Mastercard (51-55 and
+ *  - payment card numbers of seven brands: Visa, Mastercard (51-55 and
  *    2221-2720), American Express, Discover, JCB, Diners Club, UnionPay;
  *    issuer prefix, length and the Luhn checksum; as one run of digits or
  *    in the brands' groupings (4-4-4-4, 4-6-5, 4-6-4, 4-4-5, 4-4-4-4-3,
