@@ -183,6 +183,7 @@ int cmd_resume(int argc, char **argv, struct bh_cli *cli);
 int cmd_containers(int argc, char **argv, struct bh_cli *cli);
 int cmd_quarantine(int argc, char **argv, struct bh_cli *cli);
 int cmd_guard(int argc, char **argv, struct bh_cli *cli);
+int cmd_net(int argc, char **argv, struct bh_cli *cli);
 int cmd_spec(int argc, char **argv, struct bh_cli *cli);
 int cmd_features(int argc, char **argv, struct bh_cli *cli);
 /* keys, signatures and attestations (src/cli/key.c, sign.c, verify.c, attest.c) */

@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The packet engine of the container firewall (issue 16): capture files in,
+ * packets decoded (link layer, IPv4/IPv6 with fragment reassembly, TCP, UDP,
+ * ICMP), flows tracked in a bounded table, each TCP direction reassembled,
+ * the application protocol identified and its dissector fed
+ * (src/net/dissect.h), threats and rates recorded, one record per flow out
+ * through a callback when the flow ends.
+ *
+ * The live path (NFQUEUE) and `bulkhead net inspect --pcap` call the same
+ * per-packet function, bh_net_engine_packet(), and get a verdict from it.
+ *
+ * Ownership follows include/bulkhead/base.h: `const T *` arguments are
+ * borrowed for the call; an engine is released with bh_net_engine_free();
+ * a record handed to the flow callback is borrowed for the callback only.
+ *
+ * Bounds: every table and buffer has a maximum (struct bh_net_opts); input
+ * that would pass one is dropped and counted (struct bh_net_stats), never
+ * grown into. The engine is not thread-safe: one thread per engine.
+ */
+#ifndef BULKHEAD_NET_H
+#define BULKHEAD_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulkhead/base.h"
+
+/* Link types (tcpdump.org's LINKTYPE_ numbers) the decoder reads. */
+enum bh_net_linktype {
+	BH_NET_LINK_NULL = 0,	  /* BSD loopback: 4-byte host-order address family */
+	BH_NET_LINK_ETHERNET = 1, /* with 802.1Q / 802.1ad tags (QinQ) */
+	BH_NET_LINK_RAW = 101,	  /* raw IPv4 or IPv6 (also DLT 12 and 14) */
+	BH_NET_LINK_LOOP = 108,	  /* OpenBSD loopback: network-order family */
+	BH_NET_LINK_SLL = 113,	  /* Linux cooked capture v1 */
+	BH_NET_LINK_IPV4 = 228,
+	BH_NET_LINK_IPV6 = 229,
+	BH_NET_LINK_SLL2 = 276, /* Linux cooked capture v2 */
+};
+
+enum bh_net_verdict {
+	BH_NET_ACCEPT = 0,
+	BH_NET_DROP = 1,
+};
+
+/* One threat seen on a flow: the catalogue's row (src/net/threats.h). */
+struct bh_net_threat_hit {
+	const char *id, *name; /* static strings */
+	unsigned count;	       /* times it was reported on the flow */
+};
+
+#define BH_NET_FLOW_THREATS_MAX 16 /* distinct threats kept per flow */
+
+/* The end of a flow, for its record. */
+enum bh_net_flow_end {
+	BH_NET_END_CLOSED = 0, /* TCP FIN both ways or RST, then its short idle time */
+	BH_NET_END_IDLE,       /* its protocol's idle timeout */
+	BH_NET_END_EVICTED,    /* the table was full; the oldest flow made room */
+	BH_NET_END_FLUSH,      /* the engine was flushed (end of a capture file) */
+};
+
+/*
+ * What the engine reports when a flow ends. Addresses in network byte order,
+ * IPv4 as IPv4-mapped IPv6 (::ffff:a.b.c.d). The client is the TCP SYN
+ * sender, else the first sender seen. For ICMP echo, client_port is the echo
+ * identifier and server_port 0; other ICMP messages have ports 0.
+ */
+struct bh_net_flow_record {
+	const char *l4; /* "tcp", "udp", "icmp" (ICMPv6 too) */
+	uint8_t client_addr[16], server_addr[16];
+	uint16_t client_port, server_port;
+	const char *app;	       /* the dissector's app, or "unknown" */
+	const char *host;	       /* HTTP host / TLS SNI / DNS query name, or NULL */
+	uint64_t packets[2], bytes[2]; /* [BH_NET_TO_SERVER], [BH_NET_TO_CLIENT]; IP bytes */
+	double first, last;	       /* timestamps of the first and last packet */
+	enum bh_net_flow_end end;
+	const struct bh_net_threat_hit *threats;
+	size_t n_threats;
+	const char *rule; /* the deciding policy rule; NULL until policy exists */
+};
+
+struct bh_net_stats {
+	uint64_t packets, bytes; /* every packet given, its captured length */
+	uint64_t malformed;	 /* packets the decoder refused */
+	uint64_t unsupported;	 /* valid but not inspected (ARP, other link or L4) */
+	uint64_t fragments, reassembled, frag_dropped; /* IP fragments, datagrams made, given up */
+	uint64_t flows, flows_evicted, flows_active;
+	uint64_t tcp_retransmits, tcp_gaps, tcp_ooo_dropped; /* bytes for gaps */
+	uint64_t threats;				     /* threat reports */
+};
+
+struct bh_net_rec; /* an application record: src/net/dissect.h */
+
+struct bh_net_opts {
+	/* Bounds; 0 takes the default given. */
+	size_t max_flows;	       /* 65536 */
+	size_t max_ooo_bytes;	       /* held out of order per TCP direction: 256 KiB */
+	size_t max_ooo_segments;       /* per TCP direction: 128 */
+	size_t max_frag_datagrams;     /* in reassembly at once: 1024 */
+	size_t max_frag_bytes;	       /* held in fragments in all: 8 MiB */
+	size_t max_frags_per_datagram; /* 64 */
+	/* Times in seconds; 0 takes the default. */
+	double tcp_idle;     /* 600 */
+	double tcp_closed;   /* after FIN both ways or RST: 10 */
+	double udp_idle;     /* 60 */
+	double icmp_idle;    /* 30 */
+	double frag_timeout; /* 30 */
+	double gap_timeout;  /* a TCP hole waited for before it is a gap: 5 */
+	/* Flood thresholds: events per second; 0 takes the default. */
+	unsigned syn_rate;  /* SYNs to one destination address: 2000 */
+	unsigned udp_rate;  /* UDP datagrams to one destination address: 20000 */
+	unsigned icmp_rate; /* ICMP messages to one destination address: 1000 */
+	unsigned conn_rate; /* new flows from one source address: 1000 */
+	/* Called for each flow when it ends (closed, idle, evicted, flushed). */
+	void (*on_flow)(const struct bh_net_flow_record *rec, void *arg);
+	/* Called for each application record a dissector emits (may be NULL). */
+	void (*on_record)(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
+			  void *arg);
+	void *arg;
+};
+
+struct bh_net_engine;
+
+/* A new engine; opts is copied (NULL: all defaults, no callbacks). */
+int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out,
+		      struct bh_error **err);
+/*
+ * One packet of link type `linktype` (captured bytes pkt, len), seen at ts
+ * (seconds). Decodes it, runs it through fragments, flows, reassembly and
+ * dissectors, reports the flows that ended by then, and sets *verdict. A
+ * packet the decoder refuses is counted and accepted: it never fails.
+ */
+void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
+			  double ts, enum bh_net_verdict *verdict);
+/* Let time pass with no packet: ends the flows idle at `now`. */
+void bh_net_engine_tick(struct bh_net_engine *e, double now);
+/* End every flow (reported with BH_NET_END_FLUSH). */
+void bh_net_engine_flush(struct bh_net_engine *e);
+void bh_net_engine_stats(const struct bh_net_engine *e, struct bh_net_stats *out);
+/* Free without reporting the flows still open (flush first to get them). */
+void bh_net_engine_free(struct bh_net_engine *e);
+
+/*
+ * A flow record as the JSON object `net inspect` prints (schema in
+ * bulkhead-net(1)): l4, src, dst ("ip:port", IPv6 in brackets), app, host,
+ * packets and bytes ({"to_server", "to_client"}), threats ([{id, name,
+ * count}]), dlp ([]), rule (null), first, last, end.
+ */
+json_t *bh_net_flow_to_json(const struct bh_net_flow_record *rec);
+
+/* ---- capture files ------------------------------------------------------ */
+
+#define BH_NET_PCAP_MAX_PACKET (256 * 1024)  /* captured bytes of one packet */
+#define BH_NET_PCAP_MAX_BLOCK  (1024 * 1024) /* one pcapng block */
+#define BH_NET_PCAP_MAX_IFACES 256	     /* pcapng interfaces per section */
+
+struct bh_net_pcap; /* a pcap or pcapng reader; opaque */
+
+struct bh_net_pcap_pkt {
+	const uint8_t *data; /* borrowed until the next call */
+	size_t caplen, origlen;
+	int linktype;
+	double ts;
+};
+
+/* A reader of fd (borrowed, not closed; read sequentially, never seeked), or
+ * of the memory (p, n) (borrowed until _free). `what` names it in errors. */
+int bh_net_pcap_open_fd(int fd, const char *what, struct bh_net_pcap **out, struct bh_error **err);
+int bh_net_pcap_open_mem(const void *p, size_t n, const char *what, struct bh_net_pcap **out,
+			 struct bh_error **err);
+/* The next packet: 1, 0 at the end, <0 on a broken file (the error names
+ * the byte offset and the record or block). */
+int bh_net_pcap_next(struct bh_net_pcap *r, struct bh_net_pcap_pkt *pkt, struct bh_error **err);
+/* "pcap" or "pcapng" */
+const char *bh_net_pcap_format(const struct bh_net_pcap *r);
+void bh_net_pcap_free(struct bh_net_pcap *r);
+
+/*
+ * Read the capture file at path through a new engine made with opts (its
+ * on_flow gets every flow, the last ones flushed at the end of the file), and
+ * fill *stats. A broken file fails after reporting the flows read up to it.
+ */
+int bh_net_inspect_pcap(const char *path, const struct bh_net_opts *opts,
+			struct bh_net_stats *stats, struct bh_error **err);
+
+#endif

@@ -1,0 +1,952 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The packet engine (include/bulkhead/net.h): flows, TCP reassembly,
+ * identification and feeding of the dissectors (src/net/dissect.h), rate
+ * meters, flow records.
+ *
+ * Flows live in a map keyed by the canonical 5-tuple (SipHash, so chosen
+ * addresses cannot degrade it) and in one of four lists ordered by last
+ * packet (TCP open, TCP closed, UDP, ICMP), each with its own idle time: the
+ * heads are the only flows that can have expired, and the oldest head is the
+ * flow evicted when the table is full.
+ *
+ * TCP, per direction: bytes at the expected sequence number go straight to
+ * the dissector; bytes ahead of it are held (bounded in bytes and segments)
+ * in a sorted list of non-overlapping pieces: a new segment only fills what
+ * is not held yet (the first to arrive wins), and an overlap carrying other
+ * bytes is a threat. Bytes already passed are retransmissions and ignored.
+ * A hole that outlives gap_timeout, or held data over the bound, becomes a
+ * gap: the dissector gets data == NULL and the hole's length.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "net/dissect.h"
+#include "net/net_int.h"
+#include "net/threats.h"
+#include "banned.h"
+
+enum { L_TCP, L_CLOSED, L_UDP, L_ICMP, L_N };
+enum { ID_PROBING, ID_FEEDING, ID_DONE };
+
+#define KEY_LEN	       37
+#define PROBE_LOG_MAX  64
+#define DISSECTORS_MAX 64
+#define METER_SLOTS    4096
+
+struct seg {
+	struct seg *next;
+	uint32_t seq, len;
+	double at;
+	uint8_t data[];
+};
+
+struct half {
+	bool started, fin;
+	uint32_t next;
+	struct seg *ooo;
+	size_t ooo_bytes, ooo_n;
+};
+
+struct flow {
+	struct flow *prev, *next;
+	struct bh_net_engine *e;
+	int list;
+	uint8_t key[KEY_LEN];
+	uint8_t proto;
+	struct bh_net_flow_info info;
+	double first, last;
+	uint64_t packets[2], bytes[2];
+	struct half h[2];
+	bool rst;
+	int ident;
+	const struct bh_net_dissector *d;
+	void *state;
+	uint64_t no_mask, maybe_mask, more_mask;
+	struct bh_buf probe[2];
+	struct {
+		uint8_t dir;
+		uint16_t len;
+	} log[PROBE_LOG_MAX];
+	size_t nlog;
+	char *host;
+	struct bh_net_threat_hit threats[BH_NET_FLOW_THREATS_MAX];
+	size_t n_threats;
+	enum bh_net_flow_end end;
+};
+
+struct meter {
+	uint8_t addr[16];
+	uint8_t kind;
+	double start;
+	uint32_t count;
+};
+
+enum { M_SYN, M_UDP, M_ICMP, M_CONN };
+
+struct bh_net_engine {
+	struct bh_net_opts o;
+	struct bh_map *flows;
+	struct flow *head[L_N], *tail[L_N];
+	double timeout[L_N];
+	struct net_frag_table *frags;
+	struct meter *meters;
+	uint64_t seed;
+	size_t n_dissectors;
+	size_t held; /* TCP bytes held out of order, all flows */
+	struct bh_net_stats st;
+	double now;
+};
+
+/* ---- lists ---------------------------------------------------------------- */
+
+static void list_del(struct bh_net_engine *e, struct flow *f)
+{
+	if (f->prev)
+		f->prev->next = f->next;
+	else
+		e->head[f->list] = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	else
+		e->tail[f->list] = f->prev;
+	f->prev = f->next = NULL;
+}
+
+static void list_add_tail(struct bh_net_engine *e, struct flow *f, int list)
+{
+	f->list = list;
+	f->prev = e->tail[list];
+	f->next = NULL;
+	if (e->tail[list])
+		e->tail[list]->next = f;
+	else
+		e->head[list] = f;
+	e->tail[list] = f;
+}
+
+/* ---- threats -------------------------------------------------------------- */
+
+static void add_threat(struct flow *f, const char *id)
+{
+	const struct bh_net_threat_def *t = bh_net_threat_find(id);
+
+	if (!t) {
+		bh_debug("net: a threat not in the catalogue: %s", id);
+		return;
+	}
+	f->e->st.threats++;
+	for (size_t i = 0; i < f->n_threats; i++)
+		if (f->threats[i].id == t->id) {
+			f->threats[i].count++;
+			return;
+		}
+	if (f->n_threats == BH_NET_FLOW_THREATS_MAX)
+		return;
+	f->threats[f->n_threats++] = (struct bh_net_threat_hit){ t->id, t->name, 1 };
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->l4 = f->proto == 6 ? "tcp" : f->proto == 17 ? "udp" : "icmp";
+	memcpy(r->client_addr, f->info.client_addr, 16);
+	memcpy(r->server_addr, f->info.server_addr, 16);
+	r->client_port = f->info.client_port;
+	r->server_port = f->info.server_port;
+	r->app = f->d ? f->d->app : "unknown";
+	r->host = f->host;
+	memcpy(r->packets, f->packets, sizeof(r->packets));
+	memcpy(r->bytes, f->bytes, sizeof(r->bytes));
+	r->first = f->first;
+	r->last = f->last;
+	r->end = f->end;
+	r->threats = f->threats;
+	r->n_threats = f->n_threats;
+	r->rule = NULL;
+}
+
+static void set_host(struct flow *f, struct bh_net_str s)
+{
+	size_t n = s.len < 255 ? s.len : 255;
+
+	if (f->host || !s.p || !n)
+		return;
+	f->host = bh_malloc(n + 1);
+	for (size_t i = 0; i < n; i++)
+		f->host[i] = bh_isprint(s.p[i]) ? s.p[i] : '?';
+	f->host[n] = 0;
+}
+
+static void emit(void *opaque, const struct bh_net_rec *rec)
+{
+	struct flow *f = opaque;
+
+	switch (rec->kind) {
+	case BH_NET_REC_HTTP_REQUEST: set_host(f, rec->u.http.host); break;
+	case BH_NET_REC_TLS_HELLO:
+		if (rec->u.tls.client)
+			set_host(f, rec->u.tls.sni);
+		break;
+	case BH_NET_REC_DNS:
+		if (!rec->u.dns.response)
+			set_host(f, rec->u.dns.qname);
+		break;
+	case BH_NET_REC_THREAT:
+		if (rec->u.threat.id)
+			add_threat(f, rec->u.threat.id);
+		break;
+	default: break;
+	}
+	if (f->e->o.on_record) {
+		struct bh_net_flow_record r;
+
+		fill_record(f, &r);
+		f->e->o.on_record(&r, rec, f->e->o.arg);
+	}
+}
+
+/* ---- dissectors --------------------------------------------------------- */
+
+static void stop_inspection(struct flow *f)
+{
+	if (f->d && f->state) {
+		if (f->d->fini)
+			f->d->fini(f->state);
+		free(f->state);
+		f->state = NULL;
+	}
+	for (int d = 0; d < 2; d++) {
+		struct seg *s = f->h[d].ooo;
+
+		while (s) {
+			struct seg *n = s->next;
+
+			free(s);
+			s = n;
+		}
+		f->e->held -= f->h[d].ooo_bytes;
+		f->h[d].ooo = NULL;
+		f->h[d].ooo_bytes = f->h[d].ooo_n = 0;
+		bh_buf_release(&f->probe[d]);
+	}
+	f->nlog = 0;
+	f->ident = ID_DONE;
+}
+
+static void feed(struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, emit, f };
+	enum bh_net_feed r;
+
+	if (f->ident != ID_FEEDING)
+		return;
+	r = f->d->feed(f->state, (enum bh_net_dir)dir, p, n, &ctx);
+	if (r != BH_NET_FEED_MORE)
+		stop_inspection(f);
+}
+
+static bool port_hint(const struct bh_net_dissector *d, uint16_t port)
+{
+	for (const uint16_t *p = d->ports; p && *p; p++)
+		if (*p == port)
+			return true;
+	return false;
+}
+
+static unsigned l4_bit(const struct flow *f)
+{
+	return f->proto == 6 ? BH_NET_L4_TCP : BH_NET_L4_UDP;
+}
+
+/* Start feeding d (NULL: unknown) with what the probe window holds. */
+static void start(struct flow *f, const struct bh_net_dissector *d)
+{
+	size_t off[2] = { 0, 0 };
+
+	f->d = d;
+	if (!d) {
+		stop_inspection(f);
+		return;
+	}
+	f->state = bh_calloc(1, d->state_size ? d->state_size : 1);
+	f->ident = ID_FEEDING;
+	for (size_t i = 0; i < f->nlog && f->ident == ID_FEEDING; i++) {
+		int dir = f->log[i].dir;
+
+		feed(f, dir, (const uint8_t *)f->probe[dir].data + off[dir], f->log[i].len);
+		off[dir] += f->log[i].len;
+	}
+	f->nlog = 0;
+	bh_buf_release(&f->probe[0]);
+	bh_buf_release(&f->probe[1]);
+}
+
+/* The dissector a port hint picks among those that said MAYBE, or NULL. */
+static const struct bh_net_dissector *by_hint(struct flow *f)
+{
+	for (size_t i = 0; i < f->e->n_dissectors; i++) {
+		const struct bh_net_dissector *d = bh_net_dissectors[i];
+
+		if ((f->maybe_mask >> i & 1) && !(f->no_mask >> i & 1) &&
+		    port_hint(d, f->info.server_port))
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * Probe with the window of dir (TCP) or the datagram (UDP). Returns true
+ * when the flow's protocol is decided (start() called).
+ */
+static bool run_probes(struct flow *f, int dir, const uint8_t *buf, size_t len, bool full)
+{
+	bool eligible = false;
+
+	f->maybe_mask = f->more_mask = 0;
+	for (size_t i = 0; i < f->e->n_dissectors; i++) {
+		const struct bh_net_dissector *d = bh_net_dissectors[i];
+		enum bh_net_probe r;
+
+		if (!(d->l4 & l4_bit(f)) || (f->no_mask >> i & 1))
+			continue;
+		r = d->probe(&f->info, (enum bh_net_dir)dir, buf, len);
+		if (r == BH_NET_PROBE_YES) {
+			start(f, d);
+			return true;
+		}
+		if (r == BH_NET_PROBE_NO) {
+			f->no_mask |= 1ull << i;
+			continue;
+		}
+		eligible = true;
+		if (r == BH_NET_PROBE_MAYBE)
+			f->maybe_mask |= 1ull << i;
+		else
+			f->more_mask |= 1ull << i;
+	}
+	if (!eligible) {
+		start(f, NULL);
+		return true;
+	}
+	if (full || !f->more_mask) {
+		const struct bh_net_dissector *d = by_hint(f);
+
+		if (d || full) {
+			start(f, d);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* In-order bytes (or a datagram) of direction dir. */
+static void deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+	if (f->ident == ID_FEEDING) {
+		feed(f, dir, p, n);
+		return;
+	}
+	if (f->ident != ID_PROBING || !n)
+		return;
+	{
+		struct bh_buf *b = &f->probe[dir];
+		size_t room = BH_NET_PROBE_MAX - b->len, take = n < room ? n : room;
+		bool full = take < n || f->nlog + 1 == PROBE_LOG_MAX ||
+			    (f->proto == 6 && b->len + take == BH_NET_PROBE_MAX);
+		const uint8_t *pb;
+		size_t pl;
+
+		if (!b->max)
+			bh_buf_init(b, BH_NET_PROBE_MAX);
+		if (take && bh_buf_add(b, p, take, NULL) < 0) {
+			start(f, NULL);
+			return;
+		}
+		f->log[f->nlog].dir = (uint8_t)dir;
+		f->log[f->nlog].len = (uint16_t)take;
+		f->nlog++;
+		if (f->proto == 6) {
+			pb = (const uint8_t *)b->data;
+			pl = b->len;
+		} else {
+			pb = p;
+			pl = take;
+		}
+		if (!run_probes(f, dir, pb, pl, full))
+			return;
+		if (take < n)
+			feed(f, dir, p + take, n - take);
+	}
+}
+
+static void deliver_gap(struct flow *f, int dir, size_t n)
+{
+	f->e->st.tcp_gaps += n;
+	if (f->ident == ID_PROBING) {
+		/* identification needs the first bytes: decide with what came */
+		start(f, f->nlog ? by_hint(f) : NULL);
+	}
+	feed(f, dir, NULL, n);
+}
+
+/* ---- TCP reassembly ----------------------------------------------------- */
+
+static bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+static void seg_insert(struct flow *f, struct half *h, struct seg **at, uint32_t seq,
+		       const uint8_t *p, uint32_t n)
+{
+	struct seg *s = bh_malloc(sizeof(*s) + n);
+
+	s->seq = seq;
+	s->len = n;
+	s->at = f->e->now;
+	memcpy(s->data, p, n);
+	s->next = *at;
+	*at = s;
+	h->ooo_bytes += n;
+	h->ooo_n++;
+	f->e->held += n;
+}
+
+/* Hold (seq, p, n), ahead of h->next, filling only what is not held yet. */
+static void ooo_add(struct flow *f, struct half *h, uint32_t seq, const uint8_t *p, uint32_t n)
+{
+	struct seg **at = &h->ooo;
+	uint32_t cur = seq, end = seq + n;
+	bool differ = false;
+
+	while (*at && seq_lt(cur, end)) {
+		struct seg *s = *at;
+		uint32_t send = s->seq + s->len;
+
+		if (!seq_lt(cur, send)) { /* s wholly before cur */
+			at = &s->next;
+			continue;
+		}
+		if (!seq_lt(s->seq, end)) /* s wholly after */
+			break;
+		if (seq_lt(cur, s->seq)) {
+			seg_insert(f, h, at, cur, p + (cur - seq), s->seq - cur);
+			at = &(*at)->next;
+			cur = s->seq;
+		}
+		{
+			uint32_t b = seq_lt(send, end) ? send : end;
+
+			if (memcmp(s->data + (cur - s->seq), p + (cur - seq), b - cur))
+				differ = true;
+			cur = b;
+		}
+		at = &s->next;
+	}
+	if (seq_lt(cur, end))
+		seg_insert(f, h, at, cur, p + (cur - seq), end - cur);
+	if (differ)
+		add_threat(f, "BH-NET-TCP-OVERLAP");
+}
+
+/* Deliver what is held from h->next on; with `force`, skip the first hole. */
+static void drain(struct flow *f, int dir, bool force)
+{
+	struct half *h = &f->h[dir];
+
+	while (h->ooo && f->ident != ID_DONE) {
+		struct seg *s = h->ooo;
+
+		if (seq_lt(h->next, s->seq)) {
+			if (!force)
+				return;
+			deliver_gap(f, dir, s->seq - h->next);
+			h->next = s->seq;
+			force = false;
+			if (f->ident == ID_DONE)
+				return;
+		}
+		h->ooo = s->next;
+		h->ooo_bytes -= s->len;
+		h->ooo_n--;
+		f->e->held -= s->len;
+		if (seq_lt(h->next, s->seq + s->len)) {
+			uint32_t skip = h->next - s->seq;
+
+			h->next = s->seq + s->len;
+			deliver(f, dir, s->data + skip, s->len - skip);
+		}
+		free(s);
+	}
+}
+
+static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, size_t n)
+{
+	struct bh_net_engine *e = f->e;
+	struct half *h = &f->h[dir];
+	int32_t rel;
+
+	if (!h->started) {
+		h->started = true;
+		h->next = seq;
+	}
+	rel = (int32_t)(seq - h->next);
+	if (rel < 0) {
+		if ((size_t) - (int64_t)rel >= n) {
+			e->st.tcp_retransmits++;
+			return;
+		}
+		p += -(int64_t)rel;
+		n -= (size_t) - (int64_t)rel;
+		seq = h->next;
+		rel = 0;
+	}
+	if (rel == 0 && !h->ooo) {
+		h->next += (uint32_t)n;
+		deliver(f, dir, p, n);
+		return;
+	}
+	if (n > UINT32_MAX / 2 || (uint32_t)rel > (1u << 30)) {
+		e->st.tcp_ooo_dropped += n;
+		return;
+	}
+	if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes) {
+		/* over the bound: the first hole is lost */
+		drain(f, dir, true);
+		if (f->ident == ID_DONE)
+			return;
+		if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes) {
+			e->st.tcp_ooo_dropped += n;
+			return;
+		}
+	}
+	ooo_add(f, h, seq, p, (uint32_t)n);
+	drain(f, dir, false);
+	if (h->ooo && h->ooo->at + e->o.gap_timeout < e->now)
+		drain(f, dir, true);
+}
+
+/* ---- rate meters -------------------------------------------------------- */
+
+static bool meter_hit(struct bh_net_engine *e, int kind, const uint8_t addr[16], unsigned limit)
+{
+	uint64_t h = e->seed ^ (uint64_t)kind;
+	struct meter *m;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ addr[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	m = &e->meters[h & (METER_SLOTS - 1)];
+	if (m->kind != kind || memcmp(m->addr, addr, 16) || e->now - m->start >= 1.0 ||
+	    e->now < m->start) {
+		memcpy(m->addr, addr, 16);
+		m->kind = (uint8_t)kind;
+		m->start = e->now;
+		m->count = 0;
+	}
+	return ++m->count > limit;
+}
+
+/* ---- flows -------------------------------------------------------------- */
+
+static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_end why)
+{
+	struct bh_net_flow_record r;
+
+	/* what is held goes to the dissector, the holes as gaps */
+	for (int d = 0; d < 2; d++)
+		while (f->ident != ID_DONE && f->h[d].ooo)
+			drain(f, d, true);
+	/* still probing: the answers so far and the port decide */
+	if (f->ident == ID_PROBING)
+		start(f, f->nlog ? by_hint(f) : NULL);
+	stop_inspection(f);
+	f->end = why;
+	fill_record(f, &r);
+	if (e->o.on_flow)
+		e->o.on_flow(&r, e->o.arg);
+	bh_map_del(e->flows, (const char *)f->key, KEY_LEN);
+	list_del(e, f);
+	e->st.flows_active--;
+	free(f->host);
+	free(f);
+}
+
+static void expire(struct bh_net_engine *e, double now)
+{
+	for (int l = 0; l < L_N; l++)
+		while (e->head[l] && e->head[l]->last + e->timeout[l] < now)
+			end_flow(e, e->head[l],
+				 l == L_CLOSED ? BH_NET_END_CLOSED : BH_NET_END_IDLE);
+}
+
+static void evict_oldest(struct bh_net_engine *e)
+{
+	struct flow *old = NULL;
+
+	for (int l = 0; l < L_N; l++)
+		if (e->head[l] && (!old || e->head[l]->last < old->last))
+			old = e->head[l];
+	if (old) {
+		e->st.flows_evicted++;
+		end_flow(e, old, BH_NET_END_EVICTED);
+	}
+}
+
+static void make_key(uint8_t key[KEY_LEN], uint8_t proto, const uint8_t a[16], uint16_t pa,
+		     const uint8_t b[16], uint16_t pb)
+{
+	int c = memcmp(a, b, 16);
+
+	if (c > 0 || (c == 0 && pa > pb)) {
+		const uint8_t *t = a;
+		uint16_t tp = pa;
+
+		a = b;
+		b = t;
+		pa = pb;
+		pb = tp;
+	}
+	key[0] = proto == 58 ? 1 : proto;
+	memcpy(key + 1, a, 16);
+	key[17] = (uint8_t)(pa >> 8);
+	key[18] = (uint8_t)pa;
+	memcpy(key + 19, b, 16);
+	key[35] = (uint8_t)(pb >> 8);
+	key[36] = (uint8_t)pb;
+}
+
+static int list_of(const struct flow *f)
+{
+	if (f->proto == 6)
+		return (f->rst || (f->h[0].fin && f->h[1].fin)) ? L_CLOSED : L_TCP;
+	return f->proto == 17 ? L_UDP : L_ICMP;
+}
+
+static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, int *dir)
+{
+	uint8_t key[KEY_LEN];
+	struct flow *f;
+	bool swap;
+
+	make_key(key, pk->proto, pk->src, pk->sport, pk->dst, pk->dport);
+	f = bh_map_get(e->flows, (const char *)key, KEY_LEN);
+	if (f) {
+		*dir = memcmp(f->info.client_addr, pk->src, 16) || f->info.client_port != pk->sport
+			       ? BH_NET_TO_CLIENT
+			       : BH_NET_TO_SERVER;
+		if (!memcmp(pk->src, pk->dst, 16) && pk->sport == pk->dport)
+			*dir = BH_NET_TO_SERVER;
+		return f;
+	}
+	if (bh_map_size(e->flows) >= e->o.max_flows)
+		evict_oldest(e);
+	f = bh_calloc(1, sizeof(*f));
+	f->e = e;
+	memcpy(f->key, key, KEY_LEN);
+	f->proto = pk->proto == 58 ? 1 : pk->proto;
+	/* a SYN-ACK seen first: its receiver is the client */
+	swap = pk->proto == 6 &&
+	       (pk->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == (NET_TCP_SYN | NET_TCP_ACK);
+	f->info.l4 = pk->proto == 6 ? BH_NET_L4_TCP : BH_NET_L4_UDP;
+	memcpy(f->info.client_addr, swap ? pk->dst : pk->src, 16);
+	memcpy(f->info.server_addr, swap ? pk->src : pk->dst, 16);
+	f->info.client_port = swap ? pk->dport : pk->sport;
+	f->info.server_port = swap ? pk->sport : pk->dport;
+	f->first = f->last = e->now;
+	f->ident = (pk->proto == 6 || pk->proto == 17) && e->n_dissectors ? ID_PROBING : ID_DONE;
+	bh_map_put(e->flows, (const char *)f->key, KEY_LEN, f);
+	list_add_tail(e, f, list_of(f));
+	e->st.flows++;
+	e->st.flows_active++;
+	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
+		add_threat(f, "BH-NET-CONN-FLOOD");
+	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
+	return f;
+}
+
+static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigned frag_threats)
+{
+	struct flow *f;
+	int dir;
+
+	f = get_flow(e, pk, &dir);
+	f->last = e->now;
+	f->packets[dir]++;
+	f->bytes[dir] += pk->ip_len;
+	if (frag_threats & NET_FRAG_T_OVERLAP)
+		add_threat(f, "BH-NET-FRAG-OVERLAP");
+	if (frag_threats & NET_FRAG_T_POD)
+		add_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
+	if (frag_threats & NET_FRAG_T_TINY)
+		add_threat(f, "BH-NET-FRAG-TINY");
+	if (f->proto == 6) {
+		struct half *h = &f->h[dir];
+
+		if ((pk->tcp_flags & NET_TCP_SYN) && !(pk->tcp_flags & NET_TCP_ACK) &&
+		    meter_hit(e, M_SYN, pk->dst, e->o.syn_rate))
+			add_threat(f, "BH-NET-SYN-FLOOD");
+		if ((pk->tcp_flags & NET_TCP_SYN) && !h->started) {
+			h->started = true;
+			h->next = pk->seq + 1;
+		}
+		if (pk->payload_len && f->ident != ID_DONE && !(pk->tcp_flags & NET_TCP_RST)) {
+			uint32_t seq = pk->seq + ((pk->tcp_flags & NET_TCP_SYN) ? 1 : 0);
+
+			tcp_data(f, dir, seq, pk->payload, pk->payload_len);
+		}
+		if (pk->tcp_flags & NET_TCP_FIN)
+			h->fin = true;
+		if (pk->tcp_flags & NET_TCP_RST)
+			f->rst = true;
+	} else if (f->proto == 17) {
+		if (meter_hit(e, M_UDP, pk->dst, e->o.udp_rate))
+			add_threat(f, "BH-NET-UDP-FLOOD");
+		if (f->ident != ID_DONE)
+			deliver(f, dir, pk->payload, pk->payload_len);
+	} else {
+		if (meter_hit(e, M_ICMP, pk->dst, e->o.icmp_rate))
+			add_threat(f, "BH-NET-ICMP-FLOOD");
+	}
+	list_del(e, f);
+	list_add_tail(e, f, list_of(f));
+}
+
+void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
+			  double ts, enum bh_net_verdict *verdict)
+{
+	const uint8_t *ip;
+	size_t ip_len;
+	struct net_pkt pk;
+	enum net_decode_rc rc;
+	unsigned threats = 0;
+	int v;
+
+	if (verdict)
+		*verdict = BH_NET_ACCEPT;
+	e->st.packets++;
+	e->st.bytes += len;
+	e->now = ts;
+	expire(e, ts);
+	v = net_link_ip(linktype, pkt, len, &ip, &ip_len);
+	if (v < 0) {
+		e->st.malformed++;
+		return;
+	}
+	if (v == 0) {
+		e->st.unsupported++;
+		return;
+	}
+	rc = net_decode_ip(ip, ip_len, &pk);
+	if (rc == NET_DEC_FRAGMENT) {
+		const uint8_t *data;
+		size_t dlen;
+		int r;
+
+		e->st.fragments++;
+		r = net_frag_add(e->frags, &pk, ts, &data, &dlen, &threats, &e->st.frag_dropped);
+		if (r == 1) {
+			e->st.reassembled++;
+			pk.proto = pk.frag_proto;
+			pk.ip_len = (uint32_t)((pk.ipver == 4 ? pk.frag_hdr_len : 40) + dlen);
+			rc = net_decode_l4(&pk, data, dlen);
+		} else if (threats) {
+			/* the datagram is not whole (or never will be): the threat goes to
+			 * the flow of its addresses, ports as far as they came */
+			pk.proto = pk.frag_proto;
+			if (pk.frag_off == 0 && pk.frag_len >= 4 &&
+			    (pk.proto == 6 || pk.proto == 17)) {
+				pk.sport = (uint16_t)(pk.frag_data[0] << 8 | pk.frag_data[1]);
+				pk.dport = (uint16_t)(pk.frag_data[2] << 8 | pk.frag_data[3]);
+			}
+			if (pk.proto == 6 || pk.proto == 17 || pk.proto == 1 || pk.proto == 58) {
+				struct flow *f;
+				int dir;
+
+				f = get_flow(e, &pk, &dir);
+				f->last = ts;
+				f->packets[dir]++;
+				f->bytes[dir] += pk.ip_len;
+				if (threats & NET_FRAG_T_OVERLAP)
+					add_threat(f, "BH-NET-FRAG-OVERLAP");
+				if (threats & NET_FRAG_T_POD)
+					add_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
+				if (threats & NET_FRAG_T_TINY)
+					add_threat(f, "BH-NET-FRAG-TINY");
+				list_del(e, f);
+				list_add_tail(e, f, list_of(f));
+			}
+			return;
+		} else {
+			return;
+		}
+	}
+	if (rc == NET_DEC_MALFORMED) {
+		e->st.malformed++;
+		return;
+	}
+	if (rc == NET_DEC_UNSUPPORTED) {
+		e->st.unsupported++;
+		return;
+	}
+	on_packet(e, &pk, threats);
+}
+
+void bh_net_engine_tick(struct bh_net_engine *e, double now)
+{
+	e->now = now;
+	expire(e, now);
+}
+
+void bh_net_engine_flush(struct bh_net_engine *e)
+{
+	for (;;) {
+		struct flow *old = NULL;
+
+		for (int l = 0; l < L_N; l++)
+			if (e->head[l] && (!old || e->head[l]->last < old->last))
+				old = e->head[l];
+		if (!old)
+			break;
+		end_flow(e, old, BH_NET_END_FLUSH);
+	}
+}
+
+void bh_net_engine_stats(const struct bh_net_engine *e, struct bh_net_stats *out)
+{
+	*out = e->st;
+}
+
+int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out,
+		      struct bh_error **err)
+{
+	struct bh_net_engine *e = bh_calloc(1, sizeof(*e));
+	struct net_frag_limits fl;
+
+	if (opts)
+		e->o = *opts;
+#define DEF(f, v)                                                                                  \
+	do {                                                                                       \
+		if (!e->o.f)                                                                       \
+			e->o.f = (v);                                                              \
+	} while (0)
+	DEF(max_flows, 65536);
+	DEF(max_ooo_bytes, 256 * 1024);
+	DEF(max_ooo_segments, 128);
+	DEF(max_frag_datagrams, 1024);
+	DEF(max_frag_bytes, 8 * 1024 * 1024);
+	DEF(max_frags_per_datagram, 64);
+	DEF(tcp_idle, 600);
+	DEF(tcp_closed, 10);
+	DEF(udp_idle, 60);
+	DEF(icmp_idle, 30);
+	DEF(frag_timeout, 30);
+	DEF(gap_timeout, 5);
+	DEF(syn_rate, 2000);
+	DEF(udp_rate, 20000);
+	DEF(icmp_rate, 1000);
+	DEF(conn_rate, 1000);
+#undef DEF
+	if (e->o.max_flows > 16 * 1024 * 1024 || e->o.max_ooo_bytes > 64 * 1024 * 1024 ||
+	    e->o.max_frag_datagrams > 1024 * 1024) {
+		free(e);
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "net engine: a bound over its ceiling (flows 16M, held bytes "
+				    "64M per direction, fragmented datagrams 1M)");
+	}
+	for (e->n_dissectors = 0; bh_net_dissectors[e->n_dissectors]; e->n_dissectors++)
+		;
+	if (e->n_dissectors > DISSECTORS_MAX) {
+		free(e);
+		return bh_error_set(err, BH_ERR_INTERNAL, "net engine: more than %d dissectors",
+				    DISSECTORS_MAX);
+	}
+	e->timeout[L_TCP] = e->o.tcp_idle;
+	e->timeout[L_CLOSED] = e->o.tcp_closed;
+	e->timeout[L_UDP] = e->o.udp_idle;
+	e->timeout[L_ICMP] = e->o.icmp_idle;
+	fl.max_datagrams = e->o.max_frag_datagrams;
+	fl.max_bytes = e->o.max_frag_bytes;
+	fl.max_frags = e->o.max_frags_per_datagram;
+	fl.timeout = e->o.frag_timeout;
+	e->frags = net_frag_new(&fl);
+	e->flows = bh_map_new();
+	e->meters = bh_calloc(METER_SLOTS, sizeof(*e->meters));
+	if (getrandom(&e->seed, sizeof(e->seed), 0) != sizeof(e->seed))
+		e->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)e;
+	*out = e;
+	return 0;
+}
+
+void bh_net_engine_free(struct bh_net_engine *e)
+{
+	if (!e)
+		return;
+	for (int l = 0; l < L_N; l++)
+		while (e->head[l]) {
+			struct flow *f = e->head[l];
+
+			stop_inspection(f);
+			list_del(e, f);
+			free(f->host);
+			free(f);
+		}
+	bh_map_free(e->flows, NULL);
+	net_frag_free(e->frags);
+	free(e->meters);
+	free(e);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void endpoint(char *out, size_t n, const uint8_t a[16], uint16_t port)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char s[INET6_ADDRSTRLEN];
+
+	if (!memcmp(a, mapped, 12)) {
+		inet_ntop(AF_INET, a + 12, s, sizeof(s));
+		snprintf(out, n, "%s:%u", s, port);
+	} else {
+		inet_ntop(AF_INET6, a, s, sizeof(s));
+		snprintf(out, n, "[%s]:%u", s, port);
+	}
+}
+
+static const char *const end_names[] = { "closed", "idle", "evicted", "flush" };
+
+json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
+{
+	char src[INET6_ADDRSTRLEN + 16], dst[INET6_ADDRSTRLEN + 16];
+	json_t *j = json_object(), *t = json_array();
+
+	endpoint(src, sizeof(src), r->client_addr, r->client_port);
+	endpoint(dst, sizeof(dst), r->server_addr, r->server_port);
+	for (size_t i = 0; i < r->n_threats; i++)
+		json_array_append_new(t, json_pack("{s:s,s:s,s:I}", "id", r->threats[i].id, "name",
+						   r->threats[i].name, "count",
+						   (json_int_t)r->threats[i].count));
+	json_object_set_new(j, "l4", json_string(r->l4));
+	json_object_set_new(j, "src", json_string(src));
+	json_object_set_new(j, "dst", json_string(dst));
+	json_object_set_new(j, "app", json_string(r->app));
+	json_object_set_new(j, "host", r->host ? json_string(r->host) : json_null());
+	json_object_set_new(j, "packets",
+			    json_pack("{s:I,s:I}", "to_server", (json_int_t)r->packets[0],
+				      "to_client", (json_int_t)r->packets[1]));
+	json_object_set_new(j, "bytes",
+			    json_pack("{s:I,s:I}", "to_server", (json_int_t)r->bytes[0],
+				      "to_client", (json_int_t)r->bytes[1]));
+	json_object_set_new(j, "threats", t);
+	json_object_set_new(j, "dlp", json_array());
+	json_object_set_new(j, "rule", r->rule ? json_string(r->rule) : json_null());
+	json_object_set_new(j, "first", json_real(r->first));
+	json_object_set_new(j, "last", json_real(r->last));
+	json_object_set_new(j, "end", json_string(end_names[r->end]));
+	return j;
+}
