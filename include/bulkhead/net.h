@@ -90,7 +90,8 @@ struct bh_net_stats {
 	uint64_t threats;				     /* threat reports */
 };
 
-struct bh_net_rec; /* an application record: src/net/dissect.h */
+struct bh_net_rec;	 /* an application record: src/net/dissect.h */
+struct bh_net_dissector; /* a protocol parser: src/net/dissect.h */
 
 struct bh_net_opts {
 	/* Bounds; 0 takes the default given. */
@@ -112,6 +113,9 @@ struct bh_net_opts {
 	unsigned udp_rate;  /* UDP datagrams to one destination address: 20000 */
 	unsigned icmp_rate; /* ICMP messages to one destination address: 1000 */
 	unsigned conn_rate; /* new flows from one source address: 1000 */
+	/* The dissectors to identify and feed, NULL-terminated; NULL: the
+	 * built-in table (bh_net_dissectors, src/net/dissectors.c). */
+	const struct bh_net_dissector *const *dissectors;
 	/* Called for each flow when it ends (closed, idle, evicted, flushed). */
 	void (*on_flow)(const struct bh_net_flow_record *rec, void *arg);
 	/* Called for each application record a dissector emits (may be NULL). */

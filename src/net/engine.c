@@ -94,6 +94,7 @@ struct bh_net_engine {
 	struct net_frag_table *frags;
 	struct meter *meters;
 	uint64_t seed;
+	const struct bh_net_dissector *const *dis;
 	size_t n_dissectors;
 	size_t held; /* TCP bytes held out of order, all flows */
 	struct bh_net_stats st;
@@ -290,7 +291,7 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 static const struct bh_net_dissector *by_hint(struct flow *f)
 {
 	for (size_t i = 0; i < f->e->n_dissectors; i++) {
-		const struct bh_net_dissector *d = bh_net_dissectors[i];
+		const struct bh_net_dissector *d = f->e->dis[i];
 
 		if ((f->maybe_mask >> i & 1) && !(f->no_mask >> i & 1) &&
 		    port_hint(d, f->info.server_port))
@@ -309,7 +310,7 @@ static bool run_probes(struct flow *f, int dir, const uint8_t *buf, size_t len, 
 
 	f->maybe_mask = f->more_mask = 0;
 	for (size_t i = 0; i < f->e->n_dissectors; i++) {
-		const struct bh_net_dissector *d = bh_net_dissectors[i];
+		const struct bh_net_dissector *d = f->e->dis[i];
 		enum bh_net_probe r;
 
 		if (!(d->l4 & l4_bit(f)) || (f->no_mask >> i & 1))
@@ -859,7 +860,8 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 				    "net engine: a bound over its ceiling (flows 16M, held bytes "
 				    "64M per direction, fragmented datagrams 1M)");
 	}
-	for (e->n_dissectors = 0; bh_net_dissectors[e->n_dissectors]; e->n_dissectors++)
+	e->dis = e->o.dissectors ? e->o.dissectors : bh_net_dissectors;
+	for (e->n_dissectors = 0; e->dis[e->n_dissectors]; e->n_dissectors++)
 		;
 	if (e->n_dissectors > DISSECTORS_MAX) {
 		free(e);

@@ -24,8 +24,9 @@ struct dgram {
 	uint8_t src[16], dst[16];
 	uint32_t id;
 	double first;
-	uint32_t total; /* known when the last fragment came; 0 before */
-	bool bad;	/* given up: fragments ignored until it times out */
+	uint32_t total;	  /* known when the last fragment came; 0 before */
+	bool bad;	  /* given up: fragments ignored until it times out */
+	unsigned threats; /* NET_FRAG_T_* seen so far, reported when it completes or fails */
 	struct range *r;
 	size_t nr;
 	uint8_t *data;
@@ -144,8 +145,10 @@ int net_frag_add(struct net_frag_table *t, const struct net_pkt *pk, double now,
 		gi = t->n;
 		t->d[t->n++] = g;
 	}
-	if (g->bad)
+	if (g->bad) {
+		*threats = 0;
 		return -1;
+	}
 	if (end > limit) {
 		*threats |= NET_FRAG_T_POD;
 		goto bad;
@@ -200,8 +203,11 @@ int net_frag_add(struct net_frag_table *t, const struct net_pkt *pk, double now,
 	t->bytes += sizeof(struct range);
 	if (!pk->frag_more)
 		g->total = end;
+	g->threats |= *threats;
+	*threats = 0;
 	if (!complete(g))
 		return 0;
+	*threats = g->threats;
 	free(t->out);
 	t->out = g->data;
 	*len = g->total;
@@ -212,6 +218,7 @@ int net_frag_add(struct net_frag_table *t, const struct net_pkt *pk, double now,
 	dgram_free(t, gi);
 	return 1;
 bad:
+	*threats |= g->threats;
 	g->bad = true;
 	t->bytes -= g->cap;
 	free(g->data);

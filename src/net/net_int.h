@@ -79,7 +79,9 @@ void net_frag_free(struct net_frag_table *t);
  * Add a fragment (pk as net_decode_ip left it). Returns 1 with the whole
  * datagram's payload in (*data, *len) (valid until the next call) when it is
  * complete, 0 when more is needed, -1 when the fragment or its datagram was
- * dropped (a bound, or the datagram is bad). *threats gets NET_FRAG_T_*.
+ * dropped (a bound, or the datagram is bad). *threats gets the NET_FRAG_T_*
+ * of the datagram when it completes or is given up (0 while it is pending:
+ * the threats of a datagram that times out are not reported).
  * `dropped` counts datagrams given up (timed out, evicted, bad).
  */
 int net_frag_add(struct net_frag_table *t, const struct net_pkt *pk, double now,

@@ -1,0 +1,964 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The packet engine: the decoder (link types, IPv4/IPv6, extension headers,
+ * malformed packets), IP fragment reassembly and its threats, TCP
+ * reassembly (split, out of order, overlaps, retransmissions, gaps), the
+ * dissector contract through a test-only dissector (probing across
+ * segments, the port hint, feeding in order, gaps as NULL, fini once), flow
+ * table bounds and timeouts, flood meters, and the pcap/pcapng reader on
+ * good and hostile files.
+ */
+#include <arpa/inet.h>
+
+#include "unit.h"
+#include "bulkhead/net.h"
+#include "net/dissect.h"
+#include "net/net_int.h"
+#include "banned.h"
+
+/* ---- a test-only dissector ---------------------------------------------- */
+
+static struct bh_buf fed[2];
+static int fini_calls, probe_calls;
+
+struct tstate {
+	int calls;
+};
+
+static enum bh_net_probe t_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				 const uint8_t *buf, size_t len)
+{
+	probe_calls++;
+	if (dir == BH_NET_TO_CLIENT) /* the client speaks first */
+		return BH_NET_PROBE_NEED_MORE;
+	if (len >= 4)
+		return memcmp(buf, "TEST", 4) ? BH_NET_PROBE_NO : BH_NET_PROBE_YES;
+	return memcmp(buf, "TEST", len) ? BH_NET_PROBE_NO : BH_NET_PROBE_NEED_MORE;
+}
+
+static enum bh_net_feed t_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+			       const struct bh_net_dissect_ctx *ctx)
+{
+	struct tstate *s = state;
+
+	if (s->calls++ == 0) {
+		struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_REQUEST,
+					.dir = dir,
+					.app = "test" };
+
+		r.u.http.host.p = "example.test";
+		r.u.http.host.len = 12;
+		ctx->emit(ctx->opaque, &r);
+	}
+	if (!data)
+		bh_buf_addf(&fed[dir], NULL, "<gap %zu>", len);
+	else
+		bh_buf_add(&fed[dir], data, len, NULL);
+	return BH_NET_FEED_MORE;
+}
+
+static void t_fini(void *state)
+{
+	fini_calls++;
+}
+
+static const uint16_t t_ports[] = { 7777, 0 };
+static const struct bh_net_dissector t_dissector = {
+	"test", BH_NET_L4_TCP | BH_NET_L4_UDP, t_ports, sizeof(struct tstate), t_probe, t_feed,
+	t_fini,
+};
+
+/* says MAYBE to anything: its port decides */
+static enum bh_net_probe m_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				 const uint8_t *buf, size_t len)
+{
+	return BH_NET_PROBE_MAYBE;
+}
+
+static const uint16_t m_ports[] = { 9999, 0 };
+static const struct bh_net_dissector m_dissector = {
+	"maybe", BH_NET_L4_UDP, m_ports, sizeof(struct tstate), m_probe, t_feed, t_fini,
+};
+
+static const struct bh_net_dissector *const test_table[] = { &t_dissector, &m_dissector, NULL };
+
+/* ---- flow records kept ---------------------------------------------------- */
+
+struct rec {
+	char l4[8], app[16], host[64], threats[256], src[64];
+	uint64_t packets[2], bytes[2];
+	int end;
+};
+
+static struct rec recs[64];
+static size_t nrecs;
+
+static void keep_flow(const struct bh_net_flow_record *r, void *arg)
+{
+	struct rec *k;
+	json_t *j;
+
+	if (nrecs == 64)
+		return;
+	k = &recs[nrecs++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->l4, sizeof(k->l4), "%s", r->l4);
+	snprintf(k->app, sizeof(k->app), "%s", r->app);
+	snprintf(k->host, sizeof(k->host), "%s", r->host ? r->host : "");
+	for (size_t i = 0; i < r->n_threats; i++) {
+		size_t l = strlen(k->threats);
+
+		snprintf(k->threats + l, sizeof(k->threats) - l, "%s%s", l ? "," : "",
+			 r->threats[i].id);
+	}
+	memcpy(k->packets, r->packets, sizeof(k->packets));
+	memcpy(k->bytes, r->bytes, sizeof(k->bytes));
+	k->end = r->end;
+	j = bh_net_flow_to_json(r);
+	snprintf(k->src, sizeof(k->src), "%s", json_string_value(json_object_get(j, "src")));
+	json_decref(j);
+}
+
+static int setup(void **state)
+{
+	nrecs = 0;
+	fini_calls = probe_calls = 0;
+	for (int d = 0; d < 2; d++) {
+		bh_buf_release(&fed[d]);
+		bh_buf_init(&fed[d], 1 << 20);
+	}
+	return 0;
+}
+
+static struct bh_net_engine *engine(struct bh_net_opts *o)
+{
+	struct bh_net_engine *e = NULL;
+	struct bh_net_opts def = { 0 };
+
+	if (!o)
+		o = &def;
+	o->on_flow = keep_flow;
+	if (!o->dissectors)
+		o->dissectors = test_table;
+	assert_int_equal(bh_net_engine_new(o, &e, NULL), 0);
+	return e;
+}
+
+/* ---- packet building ---------------------------------------------------- */
+
+static uint8_t P[70000];
+
+static size_t ip4(uint8_t *p, const char *src, const char *dst, uint8_t proto, uint16_t id,
+		  uint16_t frag, size_t l4len)
+{
+	size_t tot = 20 + l4len;
+
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[4] = (uint8_t)(id >> 8);
+	p[5] = (uint8_t)id;
+	p[6] = (uint8_t)(frag >> 8);
+	p[7] = (uint8_t)frag;
+	p[8] = 64;
+	p[9] = proto;
+	inet_pton(AF_INET, src, p + 12);
+	inet_pton(AF_INET, dst, p + 16);
+	return tot;
+}
+
+static size_t tcp_hdr(uint8_t *p, uint16_t sp, uint16_t dp, uint32_t seq, uint8_t flags,
+		      const void *data, size_t n)
+{
+	memset(p, 0, 20);
+	p[0] = (uint8_t)(sp >> 8);
+	p[1] = (uint8_t)sp;
+	p[2] = (uint8_t)(dp >> 8);
+	p[3] = (uint8_t)dp;
+	p[4] = (uint8_t)(seq >> 24);
+	p[5] = (uint8_t)(seq >> 16);
+	p[6] = (uint8_t)(seq >> 8);
+	p[7] = (uint8_t)seq;
+	p[12] = 5 << 4;
+	p[13] = flags;
+	if (n)
+		memcpy(p + 20, data, n);
+	return 20 + n;
+}
+
+static size_t udp_hdr(uint8_t *p, uint16_t sp, uint16_t dp, const void *data, size_t n)
+{
+	size_t l = 8 + n;
+
+	p[0] = (uint8_t)(sp >> 8);
+	p[1] = (uint8_t)sp;
+	p[2] = (uint8_t)(dp >> 8);
+	p[3] = (uint8_t)dp;
+	p[4] = (uint8_t)(l >> 8);
+	p[5] = (uint8_t)l;
+	p[6] = p[7] = 0;
+	if (n)
+		memcpy(p + 8, data, n);
+	return l;
+}
+
+/* A TCP segment from c(lient) or s(erver) of 10.0.0.1:1234 <-> 10.0.0.2:7777. */
+static void seg(struct bh_net_engine *e, double ts, bool from_client, uint32_t seq, uint8_t flags,
+		const char *data)
+{
+	size_t n = data ? strlen(data) : 0, l4;
+
+	l4 = tcp_hdr(P + 20, from_client ? 1234 : 7777, from_client ? 7777 : 1234, seq, flags, data,
+		     n);
+	ip4(P, from_client ? "10.0.0.1" : "10.0.0.2", from_client ? "10.0.0.2" : "10.0.0.1", 6, 1,
+	    0, l4);
+	bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, ts, NULL);
+}
+
+static void udp4(struct bh_net_engine *e, double ts, const char *src, uint16_t sp, const char *dst,
+		 uint16_t dp, const char *data)
+{
+	size_t l4 = udp_hdr(P + 20, sp, dp, data, strlen(data));
+
+	ip4(P, src, dst, 17, 1, 0, l4);
+	bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, ts, NULL);
+}
+
+/* ---- the decoder -------------------------------------------------------- */
+
+static void test_decode_links(void **state)
+{
+	uint8_t f[256];
+	const uint8_t *ip;
+	size_t ipl, l4 = udp_hdr(P + 20, 53, 5353, "abcd", 4),
+		    n = ip4(P, "1.2.3.4", "5.6.7.8", 17, 7, 0, l4);
+	struct net_pkt pk;
+
+	/* Ethernet with 802.1ad + 802.1Q (QinQ) */
+	memset(f, 0, 12);
+	f[12] = 0x88;
+	f[13] = 0xa8;
+	f[16] = 0x81;
+	f[17] = 0x00;
+	f[20] = 0x08;
+	f[21] = 0x00;
+	memcpy(f + 22, P, n);
+	assert_int_equal(net_link_ip(BH_NET_LINK_ETHERNET, f, 22 + n, &ip, &ipl), 4);
+	assert_int_equal(ipl, n);
+	assert_int_equal(net_decode_ip(ip, ipl, &pk), NET_DEC_OK);
+	assert_int_equal(pk.proto, 17);
+	assert_int_equal(pk.sport, 53);
+	assert_int_equal(pk.dport, 5353);
+	assert_int_equal(pk.payload_len, 4);
+	assert_memory_equal(pk.payload, "abcd", 4);
+	/* four tags are too many; a frame cut inside the tags is malformed */
+	for (int i = 0; i < 4; i++) {
+		f[12 + 4 * i] = 0x81;
+		f[13 + 4 * i] = 0x00;
+	}
+	assert_int_equal(net_link_ip(BH_NET_LINK_ETHERNET, f, 40, &ip, &ipl), -1);
+	assert_int_equal(net_link_ip(BH_NET_LINK_ETHERNET, f, 15, &ip, &ipl), -1);
+	/* ARP is not IP */
+	f[12] = 0x08;
+	f[13] = 0x06;
+	assert_int_equal(net_link_ip(BH_NET_LINK_ETHERNET, f, 60, &ip, &ipl), 0);
+	/* Linux cooked v1 and v2 */
+	memset(f, 0, 20);
+	f[14] = 0x08;
+	memcpy(f + 16, P, n);
+	assert_int_equal(net_link_ip(BH_NET_LINK_SLL, f, 16 + n, &ip, &ipl), 4);
+	assert_ptr_equal(ip, f + 16);
+	memset(f, 0, 20);
+	f[0] = 0x08;
+	memcpy(f + 20, P, n);
+	assert_int_equal(net_link_ip(BH_NET_LINK_SLL2, f, 20 + n, &ip, &ipl), 4);
+	assert_int_equal(net_link_ip(BH_NET_LINK_SLL2, f, 19, &ip, &ipl), -1);
+	/* BSD loopback in either byte order, OpenBSD loop */
+	f[0] = 2;
+	f[1] = f[2] = f[3] = 0;
+	memcpy(f + 4, P, n);
+	assert_int_equal(net_link_ip(BH_NET_LINK_NULL, f, 4 + n, &ip, &ipl), 4);
+	f[0] = 0;
+	f[3] = 2;
+	assert_int_equal(net_link_ip(BH_NET_LINK_NULL, f, 4 + n, &ip, &ipl), 4);
+	assert_int_equal(net_link_ip(BH_NET_LINK_LOOP, f, 4 + n, &ip, &ipl), 4);
+	assert_int_equal(net_link_ip(BH_NET_LINK_RAW, P, n, &ip, &ipl), 4);
+	assert_int_equal(net_link_ip(BH_NET_LINK_IPV6, P, n, &ip, &ipl), -1);
+	assert_int_equal(net_link_ip(9999, P, n, &ip, &ipl), 0);
+}
+
+static void test_decode_ip(void **state)
+{
+	uint8_t p[200];
+	struct net_pkt pk;
+	size_t l4 = tcp_hdr(P + 20, 80, 1000, 5, NET_TCP_SYN, NULL, 0),
+	       n = ip4(P, "1.1.1.1", "2.2.2.2", 6, 1, 0, l4);
+
+	assert_int_equal(net_decode_ip(P, n, &pk), NET_DEC_OK);
+	assert_int_equal(pk.tcp_flags, NET_TCP_SYN);
+	assert_int_equal(pk.ip_len, 40);
+	/* truncated everywhere: never OK past the bytes there are */
+	for (size_t k = 0; k < n; k++)
+		assert_int_not_equal(net_decode_ip(P, k, &pk), NET_DEC_OK);
+	/* IHL below 5, data offset below 5 */
+	P[0] = 0x44;
+	assert_int_equal(net_decode_ip(P, n, &pk), NET_DEC_MALFORMED);
+	P[0] = 0x45;
+	P[32] = 0x40;
+	assert_int_equal(net_decode_ip(P, n, &pk), NET_DEC_MALFORMED);
+	/* IPv4 options are skipped */
+	n = ip4(p, "1.1.1.1", "2.2.2.2", 17, 1, 0, 4 + 8 + 3);
+	p[0] = 0x46;
+	memset(p + 20, 1, 4); /* NOPs */
+	udp_hdr(p + 24, 1, 2, "xyz", 3);
+	assert_int_equal(net_decode_ip(p, n, &pk), NET_DEC_OK);
+	assert_int_equal(pk.dport, 2);
+	/* IPv6: hop-by-hop, destination options, then UDP */
+	memset(p, 0, 40);
+	p[0] = 0x60;
+	p[4] = 0;
+	p[5] = 8 + 8 + 8 + 2;
+	p[6] = 0; /* hop-by-hop */
+	p[7] = 64;
+	p[23] = 1;
+	p[39] = 2;
+	memset(p + 40, 0, 16);
+	p[40] = 60; /* next: destination options */
+	p[48] = 17;
+	udp_hdr(p + 56, 9, 10, "hi", 2);
+	assert_int_equal(net_decode_ip(p, 40 + 26, &pk), NET_DEC_OK);
+	assert_int_equal(pk.ipver, 6);
+	assert_int_equal(pk.proto, 17);
+	assert_int_equal(pk.sport, 9);
+	assert_int_equal(pk.payload_len, 2);
+	/* a chain longer than the bound is refused */
+	{
+		uint8_t q[40 + 8 * 10 + 8];
+
+		memset(q, 0, sizeof(q));
+		q[0] = 0x60;
+		q[5] = 8 * 10 + 8;
+		q[6] = 60;
+		for (int i = 0; i < 10; i++)
+			q[40 + 8 * i] = 60;
+		assert_int_equal(net_decode_ip(q, sizeof(q), &pk), NET_DEC_MALFORMED);
+		/* an extension header running past the packet */
+		q[6] = 0;
+		q[41] = 200;
+		assert_int_equal(net_decode_ip(q, sizeof(q), &pk), NET_DEC_MALFORMED);
+	}
+	/* ICMP echo: the identifier is the client's port */
+	{
+		uint8_t ic[8] = { 8, 0, 0, 0, 0x12, 0x34, 0, 1 };
+
+		n = ip4(p, "1.1.1.1", "2.2.2.2", 1, 1, 0, 8);
+		memcpy(p + 20, ic, 8);
+		assert_int_equal(net_decode_ip(p, n, &pk), NET_DEC_OK);
+		assert_int_equal(pk.sport, 0x1234);
+		assert_int_equal(pk.icmp_type, 8);
+	}
+}
+
+/* ---- fragments ------------------------------------------------------------ */
+
+static void frag4(struct bh_net_engine *e, double ts, uint16_t id, uint32_t off, bool more,
+		  const uint8_t *data, size_t n, uint8_t proto)
+{
+	ip4(P, "10.1.1.1", "10.1.1.2", proto, id, (uint16_t)((more ? 0x2000 : 0) | (off / 8)), n);
+	memcpy(P + 20, data, n);
+	bh_net_engine_packet(e, P, 20 + n, BH_NET_LINK_RAW, ts, NULL);
+}
+
+static void test_fragments(void **state)
+{
+	struct bh_net_engine *e = engine(NULL);
+	struct bh_net_stats st;
+	uint8_t d[64];
+	size_t l = udp_hdr(d, 4000, 7777, "TEST fragmented payload!", 24); /* 32 bytes */
+
+	/* out of order: the second half first */
+	frag4(e, 1, 42, 16, false, d + 16, l - 16, 17);
+	frag4(e, 1, 42, 0, true, d, 16, 17);
+	bh_net_engine_flush(e);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.fragments, 2);
+	assert_int_equal(st.reassembled, 1);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].app, "test");
+	assert_string_equal(recs[0].threats, "");
+	assert_int_equal(fed[0].len, 24);
+	assert_memory_equal(fed[0].data, "TEST fragmented payload!", 24);
+	bh_net_engine_free(e);
+
+	/* an overlap with other bytes: reported, the first fragment's bytes win */
+	setup(NULL);
+	e = engine(NULL);
+	frag4(e, 1, 43, 0, true, d, 16, 17);
+	{
+		uint8_t evil[16];
+
+		memcpy(evil, d + 8, 16);
+		memcpy(evil + 8 - 8, "XXXX", 4); /* differs in bytes 8..11 of the datagram */
+		frag4(e, 1, 43, 8, true, evil, 16, 17);
+	}
+	frag4(e, 1, 43, 24, false, d + 24, l - 24, 17);
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].threats, "BH-NET-FRAG-OVERLAP");
+	assert_memory_equal(fed[0].data, "TEST fragmented payload!", 24);
+	bh_net_engine_free(e);
+
+	/* the same overlap with the same bytes is no threat */
+	setup(NULL);
+	e = engine(NULL);
+	frag4(e, 1, 44, 0, true, d, 16, 17);
+	frag4(e, 1, 44, 8, true, d + 8, 16, 17);
+	frag4(e, 1, 44, 24, false, d + 24, l - 24, 17);
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].threats, "");
+	bh_net_engine_free(e);
+
+	/* ping of death: a last fragment ending past 65535 */
+	setup(NULL);
+	e = engine(NULL);
+	{
+		uint8_t ping[1480] = { 8, 0 };
+
+		frag4(e, 1, 45, 0, true, ping, 1480, 1);
+		frag4(e, 1, 45, 65520, false, ping, 100, 1);
+	}
+	bh_net_engine_flush(e);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.reassembled, 0);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].l4, "icmp");
+	assert_string_equal(recs[0].threats, "BH-NET-FRAG-PING-OF-DEATH");
+	bh_net_engine_free(e);
+
+	/* a tiny first TCP fragment (8 bytes: the flags are in the next one) */
+	setup(NULL);
+	e = engine(NULL);
+	{
+		uint8_t t[40];
+
+		tcp_hdr(t, 5555, 80, 1, NET_TCP_SYN, NULL, 0);
+		frag4(e, 1, 46, 0, true, t, 8, 6);
+		frag4(e, 1, 46, 8, false, t + 8, 12, 6);
+	}
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].l4, "tcp");
+	assert_string_equal(recs[0].threats, "BH-NET-FRAG-TINY");
+	bh_net_engine_free(e);
+}
+
+static void test_fragment_bounds(void **state)
+{
+	struct bh_net_opts o = { .max_frag_datagrams = 4, .frag_timeout = 2 };
+	struct bh_net_engine *e = engine(&o);
+	struct bh_net_stats st;
+	uint8_t d[16] = { 0 };
+
+	/* 10 unfinished datagrams in a table of 4: the oldest are given up */
+	for (uint16_t i = 0; i < 10; i++)
+		frag4(e, 1, i, 0, true, d, 16, 17);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.frag_dropped, 6);
+	/* time passes: the rest time out at the next fragment */
+	frag4(e, 10, 100, 0, true, d, 16, 17);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.frag_dropped, 10);
+	bh_net_engine_free(e);
+
+	/* the bytes held are bounded: with room for one datagram of 16 bytes only */
+	{
+		struct net_frag_limits lim = { 8, 60, 4, 30 };
+		struct net_frag_table *t = net_frag_new(&lim);
+		struct net_pkt pk = { .ipver = 4, .frag_proto = 17, .frag_more = true };
+		const uint8_t *out;
+		size_t ol;
+		unsigned th;
+		uint64_t dropped = 0;
+
+		pk.frag_data = d;
+		pk.frag_len = 16;
+		for (uint32_t i = 0; i < 5; i++) {
+			pk.frag_id = i;
+			net_frag_add(t, &pk, 1, &out, &ol, &th, &dropped);
+			assert_true(net_frag_bytes(t) <= 60);
+		}
+		assert_true(net_frag_count(t) < 5);
+		/* fragments per datagram are bounded */
+		pk.frag_id = 99;
+		for (uint32_t i = 0; i < 6; i++) {
+			pk.frag_off = 16 * i;
+			(void)net_frag_add(t, &pk, 1, &out, &ol, &th, &dropped);
+		}
+		pk.frag_off = 16 * 6;
+		assert_int_equal(net_frag_add(t, &pk, 1, &out, &ol, &th, &dropped), -1);
+		net_frag_free(t);
+	}
+}
+
+/* ---- TCP and the dissector contract --------------------------------------- */
+
+static void handshake(struct bh_net_engine *e)
+{
+	seg(e, 1.0, true, 99, NET_TCP_SYN, NULL);
+	seg(e, 1.0, false, 499, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	seg(e, 1.0, true, 100, NET_TCP_ACK, NULL);
+}
+
+static void test_tcp_split_probe(void **state)
+{
+	struct bh_net_engine *e = engine(NULL);
+
+	handshake(e);
+	/* "TE" is not enough to say: the probe needs more, then says yes */
+	seg(e, 1.1, true, 100, NET_TCP_ACK, "TE");
+	seg(e, 1.2, false, 500, NET_TCP_ACK, "srv1 ");
+	seg(e, 1.3, true, 102, NET_TCP_ACK, "ST one");
+	seg(e, 1.4, false, 505, NET_TCP_ACK, "srv2");
+	seg(e, 1.5, true, 108, NET_TCP_FIN | NET_TCP_ACK, NULL);
+	seg(e, 1.5, false, 509, NET_TCP_FIN | NET_TCP_ACK, NULL);
+	assert_int_equal(nrecs, 0);
+	/* closed flows end after tcp_closed */
+	bh_net_engine_tick(e, 100);
+	assert_int_equal(nrecs, 1);
+	assert_int_equal(recs[0].end, BH_NET_END_CLOSED);
+	assert_string_equal(recs[0].app, "test");
+	assert_string_equal(recs[0].host, "example.test");
+	assert_string_equal(recs[0].src, "10.0.0.1:1234");
+	assert_int_equal(recs[0].packets[0], 5);
+	assert_int_equal(recs[0].packets[1], 4);
+	assert_int_equal(recs[0].bytes[0], 5 * 40 + 8);
+	assert_string_equal(fed[0].data, "TEST one");
+	assert_string_equal(fed[1].data, "srv1 srv2");
+	assert_int_equal(fini_calls, 1);
+	bh_net_engine_free(e);
+}
+
+static void test_tcp_ooo_overlap_retransmit(void **state)
+{
+	struct bh_net_engine *e = engine(NULL);
+
+	handshake(e);
+	seg(e, 1.1, true, 110, NET_TCP_ACK, "klmnopqrst"); /* 110..119, ahead */
+	seg(e, 1.2, true, 105, NET_TCP_ACK, "fghijKLMNO"); /* 105..114: overlap, differs */
+	seg(e, 1.3, true, 100, NET_TCP_ACK, "TESTe");	   /* the start */
+	seg(e, 1.4, true, 100, NET_TCP_ACK, "TESTe");	   /* a retransmission */
+	seg(e, 1.5, true, 120, NET_TCP_ACK, "u");
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(fed[0].data, "TESTefghijklmnopqrstu");
+	assert_string_equal(recs[0].threats, "BH-NET-TCP-OVERLAP");
+	assert_int_equal(fini_calls, 1);
+	bh_net_engine_free(e);
+
+	/* the same overlap with the same bytes is no threat */
+	setup(NULL);
+	e = engine(NULL);
+	handshake(e);
+	seg(e, 1.1, true, 110, NET_TCP_ACK, "klmno");
+	seg(e, 1.2, true, 104, NET_TCP_ACK, "efghijklm");
+	seg(e, 1.3, true, 100, NET_TCP_ACK, "TEST");
+	bh_net_engine_flush(e);
+	assert_string_equal(fed[0].data, "TESTefghijklmno");
+	assert_string_equal(recs[0].threats, "");
+	bh_net_engine_free(e);
+}
+
+static void test_tcp_gaps(void **state)
+{
+	struct bh_net_opts o = { .gap_timeout = 1, .max_ooo_bytes = 64 };
+	struct bh_net_engine *e = engine(&o);
+	struct bh_net_stats st;
+	char big[41];
+
+	handshake(e);
+	seg(e, 1.1, true, 100, NET_TCP_ACK, "TEST");
+	seg(e, 1.2, true, 110, NET_TCP_ACK, "after"); /* 104..109 lost */
+	assert_string_equal(fed[0].data, "TEST");
+	/* the hole outlives gap_timeout: the next segment makes it a gap */
+	seg(e, 3.0, true, 115, NET_TCP_ACK, "more");
+	assert_string_equal(fed[0].data, "TEST<gap 6>aftermore");
+	/* held bytes over the bound: the hole is given up at once */
+	memset(big, 'x', 40);
+	big[40] = 0;
+	seg(e, 3.1, true, 129, NET_TCP_ACK, big); /* 119..128 lost */
+	seg(e, 3.1, true, 169, NET_TCP_ACK, big);
+	assert_memory_equal(fed[0].data + 20, "<gap 10>xxx", 11);
+	bh_net_engine_flush(e);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.tcp_gaps, 16);
+	assert_int_equal(fed[0].len, 20 + 8 + 80);
+	assert_int_equal(fini_calls, 1);
+	bh_net_engine_free(e);
+
+	/* a gap before the protocol is known: decided with what came (unknown) */
+	setup(NULL);
+	e = engine(&o);
+	handshake(e);
+	seg(e, 1.1, true, 100, NET_TCP_ACK, "TE");
+	seg(e, 1.1, true, 110, NET_TCP_ACK, "xx");
+	bh_net_engine_flush(e);
+	assert_string_equal(recs[0].app, "unknown");
+	assert_int_equal(fini_calls, 0);
+	bh_net_engine_free(e);
+}
+
+static void test_udp_probe_and_hint(void **state)
+{
+	struct bh_net_engine *e = engine(NULL);
+
+	/* "TEST" says yes: fed one datagram per call */
+	udp4(e, 1, "10.0.0.1", 5000, "10.0.0.2", 53, "TEST a");
+	udp4(e, 1, "10.0.0.2", 53, "10.0.0.1", 5000, "reply");
+	/* nothing says yes: the MAYBE dissector wins on its port */
+	udp4(e, 1, "10.0.0.1", 5001, "10.0.0.2", 9999, "xyz");
+	/* ... and not on another port */
+	udp4(e, 1, "10.0.0.1", 5002, "10.0.0.2", 9998, "xyz");
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 3);
+	assert_string_equal(recs[0].app, "test");
+	assert_string_equal(recs[0].l4, "udp");
+	assert_int_equal(recs[0].packets[1], 1);
+	assert_string_equal(recs[1].app, "maybe");
+	assert_string_equal(recs[2].app, "unknown");
+	assert_memory_equal(fed[0].data, "TEST axyz", 9);
+	assert_string_equal(fed[1].data, "reply");
+	assert_int_equal(fini_calls, 2);
+	bh_net_engine_free(e);
+}
+
+/* ---- flows, bounds, meters -------------------------------------------------- */
+
+static void test_flow_bounds(void **state)
+{
+	struct bh_net_opts o = { .max_flows = 4, .udp_idle = 5 };
+	struct bh_net_engine *e = engine(&o);
+	struct bh_net_stats st;
+	char src[32];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(src, sizeof(src), "10.9.0.%d", i + 1);
+		udp4(e, 1 + i * 0.1, src, 1000, "10.9.9.9", 2000, "x");
+	}
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.flows, 10);
+	assert_int_equal(st.flows_evicted, 6);
+	assert_int_equal(st.flows_active, 4);
+	assert_int_equal(nrecs, 6);
+	assert_int_equal(recs[0].end, BH_NET_END_EVICTED);
+	assert_string_equal(recs[0].src, "10.9.0.1:1000"); /* the oldest went first */
+	/* idle: a packet much later ends the others */
+	udp4(e, 100, "10.9.0.99", 1, "10.9.9.9", 2, "x");
+	assert_int_equal(nrecs, 10);
+	assert_int_equal(recs[9].end, BH_NET_END_IDLE);
+	bh_net_engine_free(e); /* the open flow is freed without a record */
+	assert_int_equal(nrecs, 10);
+}
+
+static void test_floods(void **state)
+{
+	struct bh_net_opts o = { .syn_rate = 10, .conn_rate = 1000000, .icmp_rate = 5 };
+	struct bh_net_engine *e = engine(&o);
+	char src[32];
+	size_t flagged = 0;
+
+	/* 20 SYNs to one address within a second: the 11th on are a flood */
+	for (int i = 0; i < 20; i++) {
+		size_t l4 = tcp_hdr(P + 20, (uint16_t)(1000 + i), 80, 1, NET_TCP_SYN, NULL, 0);
+
+		snprintf(src, sizeof(src), "10.8.0.%d", i + 1);
+		ip4(P, src, "10.8.8.8", 6, 1, 0, l4);
+		bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, 1 + i * 0.01, NULL);
+	}
+	/* a slow trickle to another address is no flood */
+	for (int i = 0; i < 20; i++) {
+		size_t l4 = tcp_hdr(P + 20, (uint16_t)(3000 + i), 80, 1, NET_TCP_SYN, NULL, 0);
+
+		ip4(P, "10.8.0.200", "10.8.8.9", 6, 1, 0, l4);
+		bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, 2 + i * 0.5, NULL);
+	}
+	/* ICMP: 8 echoes in a second */
+	for (int i = 0; i < 8; i++) {
+		uint8_t ic[8] = { 8, 0, 0, 0, 0, 1, 0, (uint8_t)i };
+
+		ip4(P, "10.8.0.50", "10.8.8.10", 1, 1, 0, 8);
+		memcpy(P + 20, ic, 8);
+		bh_net_engine_packet(e, P, 28, BH_NET_LINK_RAW, 20 + i * 0.01, NULL);
+	}
+	bh_net_engine_flush(e);
+	for (size_t i = 0; i < nrecs; i++) {
+		if (strstr(recs[i].threats, "BH-NET-SYN-FLOOD")) {
+			flagged++;
+			assert_string_equal(recs[i].l4, "tcp");
+		}
+	}
+	assert_int_equal(flagged, 10);
+	assert_string_equal(recs[nrecs - 1].l4, "icmp");
+	assert_string_equal(recs[nrecs - 1].threats, "BH-NET-ICMP-FLOOD");
+	bh_net_engine_free(e);
+
+	/* connections from one source */
+	setup(NULL);
+	o = (struct bh_net_opts){ .conn_rate = 5 };
+	e = engine(&o);
+	for (int i = 0; i < 8; i++)
+		udp4(e, 1 + i * 0.01, "10.7.0.1", (uint16_t)(1000 + i), "10.7.0.2", 9, "x");
+	bh_net_engine_flush(e);
+	flagged = 0;
+	for (size_t i = 0; i < nrecs; i++)
+		flagged += strstr(recs[i].threats, "BH-NET-CONN-FLOOD") != NULL;
+	assert_int_equal(flagged, 3);
+	bh_net_engine_free(e);
+}
+
+/* ---- pcap and pcapng ---------------------------------------------------- */
+
+static size_t put32(uint8_t *p, uint32_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap32(v);
+	memcpy(p, &v, 4);
+	return 4;
+}
+
+static size_t put16(uint8_t *p, uint16_t v, bool swap)
+{
+	if (swap)
+		v = __builtin_bswap16(v);
+	memcpy(p, &v, 2);
+	return 2;
+}
+
+/* a pcap of n copies of (pkt, len) */
+static size_t mk_pcap(uint8_t *f, bool swap, bool nano, uint32_t linktype, const uint8_t *pkt,
+		      size_t len, int n)
+{
+	size_t o = 0;
+
+	o += put32(f + o, nano ? 0xa1b23c4d : 0xa1b2c3d4, swap);
+	o += put16(f + o, 2, swap);
+	o += put16(f + o, 4, swap);
+	o += put32(f + o, 0, swap);
+	o += put32(f + o, 0, swap);
+	o += put32(f + o, 65535, swap);
+	o += put32(f + o, linktype, swap);
+	for (int i = 0; i < n; i++) {
+		o += put32(f + o, 100 + (uint32_t)i, swap);
+		o += put32(f + o, nano ? 500000000 : 500000, swap);
+		o += put32(f + o, (uint32_t)len, swap);
+		o += put32(f + o, (uint32_t)len, swap);
+		memcpy(f + o, pkt, len);
+		o += len;
+	}
+	return o;
+}
+
+static int count_pkts(const uint8_t *f, size_t n, double *ts, int *lt, struct bh_error **err)
+{
+	struct bh_net_pcap *r = NULL;
+	struct bh_net_pcap_pkt pkt;
+	int k, c = 0;
+
+	if (bh_net_pcap_open_mem(f, n, "t", &r, err) < 0)
+		return -1;
+	while ((k = bh_net_pcap_next(r, &pkt, err)) > 0) {
+		if (ts)
+			*ts = pkt.ts;
+		if (lt)
+			lt[c] = pkt.linktype;
+		c++;
+	}
+	bh_net_pcap_free(r);
+	return k < 0 ? -1 : c;
+}
+
+static void test_pcap(void **state)
+{
+	static uint8_t f[4096];
+	struct bh_error *err = NULL;
+	size_t l4 = udp_hdr(P + 20, 1, 2, "abc", 3), n = ip4(P, "1.1.1.1", "2.2.2.2", 17, 1, 0, l4);
+	size_t fl;
+	double ts = 0;
+
+	for (int sw = 0; sw < 2; sw++)
+		for (int nano = 0; nano < 2; nano++) {
+			fl = mk_pcap(f, sw, nano, 101, P, n, 3);
+			assert_int_equal(count_pkts(f, fl, &ts, NULL, NULL), 3);
+			assert_true(ts > 102.49 && ts < 102.51);
+		}
+	/* hostile: wrong magic, short header, truncated record, huge length */
+	fl = mk_pcap(f, false, false, 101, P, n, 2);
+	assert_int_equal(count_pkts((const uint8_t *)"GIF89a...", 9, NULL, NULL, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "not a pcap or pcapng file");
+	bh_error_clear(&err);
+	assert_int_equal(count_pkts(f, 10, NULL, NULL, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "file header truncated");
+	bh_error_clear(&err);
+	assert_int_equal(count_pkts(f, fl - 5, NULL, NULL, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "truncated");
+	bh_error_clear(&err);
+	assert_int_equal(count_pkts(f, 24 + 16 + n + 7, NULL, NULL, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "record header at offset");
+	bh_error_clear(&err);
+	put32(f + 24 + 16 + n + 8, 0x7fffffff, false);
+	assert_int_equal(count_pkts(f, fl, NULL, NULL, &err), -1);
+	{
+		char want[64];
+
+		snprintf(want, sizeof(want), "record at offset %zu", 24 + 16 + n);
+		assert_error(err, BH_ERR_LIMIT, want);
+	}
+	bh_error_clear(&err);
+}
+
+static size_t ng_block(uint8_t *f, bool sw, uint32_t type, const uint8_t *body, size_t blen)
+{
+	size_t pad = (blen + 3) & ~(size_t)3, o = 0;
+	uint32_t len = (uint32_t)(12 + pad);
+
+	o += put32(f + o, type, sw);
+	o += put32(f + o, len, sw);
+	memset(f + o, 0, pad);
+	memcpy(f + o, body, blen);
+	o += pad;
+	o += put32(f + o, len, sw);
+	return o;
+}
+
+static size_t mk_pcapng(uint8_t *f, bool sw, const uint8_t *pkt, size_t len)
+{
+	uint8_t b[512];
+	size_t o = 0, k;
+
+	/* SHB */
+	k = 0;
+	k += put32(b + k, 0x1a2b3c4d, sw);
+	k += put16(b + k, 1, sw);
+	k += put16(b + k, 0, sw);
+	k += put32(b + k, 0xffffffff, sw);
+	k += put32(b + k, 0xffffffff, sw);
+	o += ng_block(f + o, sw, 0x0a0d0d0a, b, k);
+	/* IDB 0: Ethernet, nanoseconds (if_tsresol 9); IDB 1: raw */
+	k = 0;
+	k += put16(b + k, 1, sw);
+	k += put16(b + k, 0, sw);
+	k += put32(b + k, 65535, sw);
+	k += put16(b + k, 9, sw);
+	k += put16(b + k, 1, sw);
+	b[k] = 9;
+	k += 4;
+	k += put16(b + k, 0, sw);
+	k += put16(b + k, 0, sw);
+	o += ng_block(f + o, sw, 1, b, k);
+	k = 0;
+	k += put16(b + k, 101, sw);
+	k += put16(b + k, 0, sw);
+	k += put32(b + k, 65535, sw);
+	o += ng_block(f + o, sw, 1, b, k);
+	/* an NRB to skip */
+	o += ng_block(f + o, sw, 4, (const uint8_t *)"\0\0\0\0", 4);
+	/* EPB on interface 1 at 3.000000001 s */
+	k = 0;
+	k += put32(b + k, 1, sw);
+	k += put32(b + k, 0, sw);
+	k += put32(b + k, 3000001, sw);
+	k += put32(b + k, (uint32_t)len, sw);
+	k += put32(b + k, (uint32_t)len, sw);
+	memcpy(b + k, pkt, len);
+	k += len;
+	o += ng_block(f + o, sw, 6, b, k);
+	/* SPB (interface 0) */
+	k = 0;
+	k += put32(b + k, (uint32_t)len, sw);
+	memcpy(b + k, pkt, len);
+	k += len;
+	o += ng_block(f + o, sw, 3, b, k);
+	return o;
+}
+
+static void test_pcapng(void **state)
+{
+	static uint8_t f[4096];
+	struct bh_error *err = NULL;
+	size_t l4 = udp_hdr(P + 20, 1, 2, "abc", 3), n = ip4(P, "1.1.1.1", "2.2.2.2", 17, 1, 0, l4);
+	size_t fl;
+	int lt[4];
+	double ts;
+
+	for (int sw = 0; sw < 2; sw++) {
+		fl = mk_pcapng(f, sw, P, n);
+		assert_int_equal(count_pkts(f, fl, &ts, lt, NULL), 2);
+		assert_int_equal(lt[0], 101);
+		assert_int_equal(lt[1], 1);
+	}
+	fl = mk_pcapng(f, false, P, n);
+	/* truncated anywhere after the section header: an error, never a crash */
+	for (size_t k = 29; k < fl; k += 3) {
+		int c = count_pkts(f, k, NULL, NULL, &err);
+
+		assert_true(c >= 0 ? err == NULL : err != NULL);
+		bh_error_clear(&err);
+	}
+	/* a block length not a multiple of 4, a huge one, a wrong trailer */
+	{
+		static uint8_t g[4096];
+		size_t epb = 28 + 32 + 20 + 16; /* SHB + IDB0 (with an option) + IDB1 + NRB */
+
+		memcpy(g, f, fl);
+		put32(g + epb + 4, 0x7ffffff0, false);
+		assert_int_equal(count_pkts(g, fl, NULL, NULL, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "block at offset 96");
+		bh_error_clear(&err);
+		memcpy(g, f, fl);
+		put32(g + epb + 4, 61, false);
+		assert_int_equal(count_pkts(g, fl, NULL, NULL, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "length 61");
+		bh_error_clear(&err);
+		memcpy(g, f, fl);
+		g[fl - 1] ^= 0x40;
+		assert_int_equal(count_pkts(g, fl, NULL, NULL, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "trailing length");
+		bh_error_clear(&err);
+		/* a packet on an interface never described */
+		memcpy(g, f, fl);
+		put32(g + epb + 8, 7, false);
+		assert_int_equal(count_pkts(g, fl, NULL, NULL, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "interface 7 not described");
+		bh_error_clear(&err);
+		/* a captured length over the block */
+		memcpy(g, f, fl);
+		put32(g + epb + 8 + 12, 5000, false);
+		assert_int_equal(count_pkts(g, fl, NULL, NULL, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "captured length 5000");
+		bh_error_clear(&err);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_decode_links, setup),
+		cmocka_unit_test_setup(test_decode_ip, setup),
+		cmocka_unit_test_setup(test_fragments, setup),
+		cmocka_unit_test_setup(test_fragment_bounds, setup),
+		cmocka_unit_test_setup(test_tcp_split_probe, setup),
+		cmocka_unit_test_setup(test_tcp_ooo_overlap_retransmit, setup),
+		cmocka_unit_test_setup(test_tcp_gaps, setup),
+		cmocka_unit_test_setup(test_udp_probe_and_hint, setup),
+		cmocka_unit_test_setup(test_flow_bounds, setup),
+		cmocka_unit_test_setup(test_floods, setup),
+		cmocka_unit_test_setup(test_pcap, setup),
+		cmocka_unit_test_setup(test_pcapng, setup),
+	};
+	int rc = cmocka_run_group_tests(tests, NULL, NULL);
+
+	bh_buf_release(&fed[0]);
+	bh_buf_release(&fed[1]);
+	return rc;
+}
