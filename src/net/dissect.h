@@ -11,9 +11,13 @@
  *     accepts the flow's layer 4 on the first bytes of the flow it holds
  *     (up to BH_NET_PROBE_MAX per direction, both directions as they come),
  *     regardless of port; the port is a hint that breaks ties only. The first
- *     dissector to answer BH_NET_PROBE_YES wins; when all answer NO (or the
- *     probe window is full with only MAYBE/NEED_MORE) the flow's app is
- *     "unknown" and its inspection ends;
+ *     dissector to answer BH_NET_PROBE_YES wins. A dissector that answers NO
+ *     is not asked again for that flow. When the others answer MAYBE (none
+ *     NEED_MORE), or when probing must stop (the window of a direction is
+ *     full, a gap, the flow ends), the MAYBE dissector whose ports[] holds
+ *     the server port wins; with none, or when all answer NO, the flow's app
+ *     is "unknown" and its inspection ends. TCP probes see the whole window
+ *     of dir from the flow's first byte; UDP probes one datagram at a time;
  *  2. gives the winner a zeroed state of state_size bytes (at most
  *     BH_NET_STATE_MAX) and feeds it every byte of the flow from the first,
  *     in order: for TCP the reassembled stream of each direction (so a
@@ -24,7 +28,12 @@
  *     ...) that policy and the detectors (SQL injection, data-leak) consume,
  *     and threats the dissector itself recognises (request smuggling, TLS
  *     downgrade, Heartbleed, DNS zone transfer, ...);
- *  4. calls fini() once when the flow ends (closed, timed out or evicted).
+ *  4. calls fini() once: when feed() returns DONE or MALFORMED (nothing is
+ *     fed after that), else when the flow ends (closed, timed out, evicted,
+ *     or the engine flushed).
+ * A threat's id must be a row of the catalogue (src/net/threats.c); the
+ * engine drops an id it does not know. emit() may be called from feed()
+ * only.
  *
  * A dissector is a parser of untrusted bytes: it never reads past len, keeps
  * every buffer it needs inside its state or a bh_buf with a maximum, never
