@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fuzz the packet path: the decoder, IP fragment reassembly, the flow table
+ * and TCP reassembly, with a small dissector (YES on "GET ", feeds and
+ * emits) so identification, feeding, gaps and fini run too. Input: a
+ * sequence of packets, each [link type selector][time step][len hi][len lo]
+ * and len bytes; bounds are small so eviction and give-ups happen.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulkhead/net.h"
+#include "net/dissect.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct st {
+	size_t bytes;
+	int fini;
+};
+
+static enum bh_net_probe probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+			       const uint8_t *buf, size_t len)
+{
+	if (len < 4)
+		return len && buf[0] != 'G' ? BH_NET_PROBE_NO : BH_NET_PROBE_NEED_MORE;
+	if (!memcmp(buf, "GET ", 4))
+		return BH_NET_PROBE_YES;
+	return buf[0] == 'M' ? BH_NET_PROBE_MAYBE : BH_NET_PROBE_NO;
+}
+
+static enum bh_net_feed feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+			     const struct bh_net_dissect_ctx *ctx)
+{
+	struct st *s = state;
+	struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_REQUEST, .dir = dir, .app = "fz" };
+
+	if (s->fini)
+		abort(); /* fed after fini */
+	if (data) {
+		volatile uint8_t x = 0;
+
+		for (size_t i = 0; i < len; i++)
+			x ^= data[i];
+		(void)x;
+		r.u.http.host.p = (const char *)data;
+		r.u.http.host.len = len;
+		ctx->emit(ctx->opaque, &r);
+		if (len && data[0] == 'T') {
+			r.kind = BH_NET_REC_THREAT;
+			r.u.threat.id = len > 1 ? "BH-NET-SYN-FLOOD" : "BH-NET-NO-SUCH";
+			ctx->emit(ctx->opaque, &r);
+		}
+	}
+	s->bytes += len;
+	return s->bytes > 100000 ? BH_NET_FEED_DONE : BH_NET_FEED_MORE;
+}
+
+static void fini(void *state)
+{
+	struct st *s = state;
+
+	if (s->fini++)
+		abort(); /* twice */
+}
+
+static const uint16_t ports[] = { 80, 53, 0 };
+static const struct bh_net_dissector fz = {
+	"fz", BH_NET_L4_TCP | BH_NET_L4_UDP, ports, sizeof(struct st), probe, feed, fini,
+};
+static const struct bh_net_dissector *const table[] = { &fz, NULL };
+
+static const int links[] = { BH_NET_LINK_RAW,  BH_NET_LINK_ETHERNET, BH_NET_LINK_SLL,
+			     BH_NET_LINK_SLL2, BH_NET_LINK_NULL,     BH_NET_LINK_LOOP,
+			     BH_NET_LINK_IPV4, BH_NET_LINK_IPV6 };
+
+static void on_flow(const struct bh_net_flow_record *r, void *arg)
+{
+	json_t *j = bh_net_flow_to_json(r);
+
+	*(size_t *)arg += json_object_size(j);
+	json_decref(j);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_net_opts o = {
+		.max_flows = 8,
+		.max_ooo_bytes = 2048,
+		.max_ooo_segments = 8,
+		.max_frag_datagrams = 4,
+		.max_frag_bytes = 8192,
+		.max_frags_per_datagram = 8,
+		.gap_timeout = 2,
+		.syn_rate = 3,
+		.udp_rate = 3,
+		.icmp_rate = 3,
+		.conn_rate = 3,
+		.dissectors = table,
+	};
+	struct bh_net_engine *e = NULL;
+	size_t n = 0;
+	double ts = 1;
+
+	o.on_flow = on_flow;
+	o.arg = &n;
+	if (bh_net_engine_new(&o, &e, NULL) < 0)
+		return 0;
+	while (size >= 4) {
+		int link = links[data[0] % 8];
+		size_t len = (size_t)data[2] << 8 | data[3];
+		uint8_t *p;
+
+		ts += data[1] / 16.0;
+		data += 4;
+		size -= 4;
+		if (len > size)
+			len = size;
+		p = malloc(len ? len : 1);
+		memcpy(p, data, len);
+		bh_net_engine_packet(e, p, len, link, ts, NULL);
+		free(p);
+		data += len;
+		size -= len;
+	}
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	return 0;
+}
