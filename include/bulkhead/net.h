@@ -54,10 +54,10 @@ struct bh_net_threat_hit {
 
 /* The end of a flow, for its record. */
 enum bh_net_flow_end {
-	BH_NET_END_CLOSED = 0, /* TCP FIN both ways or RST, then its short idle time */
+	BH_NET_END_CLOSED = 0, /* TCP FIN both ways or RST (then its short idle time, or a flush) */
 	BH_NET_END_IDLE,       /* its protocol's idle timeout */
 	BH_NET_END_EVICTED,    /* the table was full; the oldest flow made room */
-	BH_NET_END_FLUSH,      /* the engine was flushed (end of a capture file) */
+	BH_NET_END_FLUSH,      /* still open when the engine was flushed (end of a file) */
 };
 
 /*

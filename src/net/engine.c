@@ -814,7 +814,8 @@ void bh_net_engine_flush(struct bh_net_engine *e)
 				old = e->head[l];
 		if (!old)
 			break;
-		end_flow(e, old, BH_NET_END_FLUSH);
+		/* a TCP flow closed before the flush ended closed */
+		end_flow(e, old, old->list == L_CLOSED ? BH_NET_END_CLOSED : BH_NET_END_FLUSH);
 	}
 }
 

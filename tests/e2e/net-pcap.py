@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Helpers of tests/e2e/net-inspect.test.
+
+  net-pcap.py pcapng IN.pcap OUT.pcapng   rewrite a pcap as pcapng (SHB, IDB, EPBs)
+                                          for when editcap is missing
+  net-pcap.py frags OUT.pcap              a raw-IP pcap with hand-made attacks:
+                                          overlapping fragments carrying other bytes,
+                                          and a benign fragmented datagram
+  net-pcap.py compare FLOWS.jsonl CONV.txt L4 LINKHDR
+                                          check that each tshark conversation of L4
+                                          (tshark -q -z conv,L4) is one flow of ours
+                                          with the same frames each way and the same
+                                          bytes less LINKHDR per frame; prints what
+                                          differs, exits 1 if anything does
+"""
+import json
+import struct
+import sys
+
+
+def to_pcapng(src, dst):
+    d = open(src, "rb").read()
+    magic, = struct.unpack("<I", d[:4])
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    nano = struct.unpack(e + "I", d[:4])[0] == 0xA1B23C4D
+    snap, link = struct.unpack(e + "II", d[16:24])
+
+    def block(t, body):
+        body += b"\0" * (-len(body) % 4)
+        n = 12 + len(body)
+        return struct.pack("<II", t, n) + body + struct.pack("<I", n)
+
+    out = block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+    out += block(1, struct.pack("<HHI", link & 0xFFFF, 0, snap) +
+                 struct.pack("<HHB3x", 9, 1, 9) + struct.pack("<HH", 0, 0))
+    off = 24
+    while off + 16 <= len(d):
+        s, frac, incl, orig = struct.unpack(e + "IIII", d[off:off + 16])
+        off += 16
+        ts = s * 10**9 + (frac if nano else frac * 1000)
+        out += block(6, struct.pack("<IIIII", 0, ts >> 32, ts & 0xFFFFFFFF, incl, orig) +
+                     d[off:off + incl])
+        off += incl
+    open(dst, "wb").write(out)
+
+
+def ip4(src, dst, proto, ident, frag, payload):
+    return struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), ident, frag, 64, proto, 0,
+                       bytes(src), bytes(dst)) + payload
+
+
+def frags(dst):
+    a, b = [192, 0, 2, 1], [192, 0, 2, 2]
+    data = b"overlap test payload...." * 2
+    udp = struct.pack(">HHHH", 4000, 4001, 8 + len(data), 0) + data  # 56 bytes
+    evil = bytearray(udp[8:24])
+    evil[0:4] = b"EVIL"
+    pkts = [
+        ip4(a, b, 17, 1, 0x2000 | 0, udp[:16]),
+        ip4(a, b, 17, 1, 0x2000 | 1, bytes(evil)),  # bytes 8..23 again, other data
+        ip4(a, b, 17, 1, 3, udp[24:]),
+        # benign: the same datagram fragmented cleanly, from another source
+        ip4([192, 0, 2, 3], b, 17, 2, 0x2000 | 0, udp[:24]),
+        ip4([192, 0, 2, 3], b, 17, 2, 3, udp[24:]),
+    ]
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, p in enumerate(pkts):
+        out += struct.pack("<IIII", 1700000000, i, len(p), len(p)) + p
+    open(dst, "wb").write(out)
+
+
+def split_ep(s):
+    host, port = s.rsplit(":", 1)
+    return host.strip("[]"), port
+
+
+def compare(flows, conv, l4, linkhdr):
+    ours = {}
+    for line in open(flows):
+        f = json.loads(line)
+        if f["l4"] != l4:
+            continue
+        k = tuple(sorted([split_ep(f["src"]), split_ep(f["dst"])]))
+        ours.setdefault(k, []).append(
+            sorted([(f["packets"]["to_server"], f["bytes"]["to_server"]),
+                    (f["packets"]["to_client"], f["bytes"]["to_client"])]))
+    bad, n, sec = 0, 0, None
+    for line in open(conv):
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "Conversations":
+            sec = parts[0].lower()
+        if sec != l4 or len(parts) < 9 or parts[1] != "<->":
+            continue
+        n += 1
+        k = tuple(sorted([split_ep(parts[0]), split_ep(parts[2])]))
+        # "<-": frames bytes "bytes"; "->": frames bytes "bytes"  (units may be kB)
+        def val(i):
+            num, unit = float(parts[i].replace(",", "")), parts[i + 1]
+            mult = {"bytes": 1, "kB": 1000, "MB": 10**6}.get(unit, None)
+            return None if mult is None else round(num * mult)
+        f1, b1, f2, b2 = int(parts[3]), val(4), int(parts[6]), val(7)
+        want = sorted([(f1, b1 - linkhdr * f1 if b1 is not None else None),
+                       (f2, b2 - linkhdr * f2 if b2 is not None else None)])
+        got = ours.get(k)
+        if not got:
+            print(f"tshark's {l4} conversation {k} is no flow of ours")
+            bad += 1
+            continue
+        g = got.pop(0)
+        if [w[0] for w in want] != [x[0] for x in g] or any(
+                w[1] is not None and w[1] != x[1] for w, x in zip(want, g)):
+            print(f"{k}: tshark {want}, ours {g}")
+            bad += 1
+    left = sum(len(v) for v in ours.values())
+    if left:
+        print(f"{left} {l4} flows of ours tshark does not list: {[k for k, v in ours.items() if v]}")
+        bad += 1
+    print(f"{n} {l4} conversations compared")
+    return 1 if bad or n == 0 else 0
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "pcapng":
+        to_pcapng(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "frags":
+        frags(sys.argv[2])
+    elif sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])))
