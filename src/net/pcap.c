@@ -17,6 +17,8 @@
 
 enum { FMT_PCAP = 1, FMT_PCAPNG };
 
+#define READ_CHUNK (256 * 1024)
+
 struct iface {
 	int linktype;
 	uint32_t snaplen;
@@ -42,6 +44,9 @@ struct bh_net_pcap {
 	size_t cap;
 	uint8_t first[4];
 	size_t first_len; /* the magic, already read */
+	uint8_t *rbuf;	  /* reads from fd, READ_CHUNK at a time */
+	size_t rpos, rlen;
+	bool eof;
 };
 
 /* Read up to n bytes; returns the count (short only at the end), <0 on error. */
@@ -59,16 +64,28 @@ static ssize_t rd(struct bh_net_pcap *r, void *p, size_t n, struct bh_error **er
 		return (ssize_t)got;
 	}
 	while (got < n) {
-		ssize_t k = read(r->fd, (uint8_t *)p + got, n - got);
+		ssize_t k;
 
+		if (r->rpos < r->rlen) {
+			size_t take = r->rlen - r->rpos < n - got ? r->rlen - r->rpos : n - got;
+
+			memcpy((uint8_t *)p + got, r->rbuf + r->rpos, take);
+			r->rpos += take;
+			got += take;
+			continue;
+		}
+		if (r->eof)
+			break;
+		k = read(r->fd, r->rbuf, READ_CHUNK);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
 			return bh_error_sys(err, errno, "%s: read at offset %llu", r->what,
 					    (unsigned long long)(r->off + got));
 		if (k == 0)
-			break;
-		got += (size_t)k;
+			r->eof = true;
+		r->rpos = 0;
+		r->rlen = (size_t)k;
 	}
 	r->off += got;
 	return (ssize_t)got;
@@ -165,6 +182,7 @@ int bh_net_pcap_open_fd(int fd, const char *what, struct bh_net_pcap **out, stru
 	struct bh_net_pcap *r = bh_calloc(1, sizeof(*r));
 
 	r->fd = fd;
+	r->rbuf = bh_malloc(READ_CHUNK);
 	r->what = bh_strdup(what ? what : "capture");
 	return open_reader(r, out, err);
 }
@@ -192,6 +210,7 @@ void bh_net_pcap_free(struct bh_net_pcap *r)
 		return;
 	free(r->ifaces);
 	free(r->buf);
+	free(r->rbuf);
 	free(r->what);
 	free(r);
 }
