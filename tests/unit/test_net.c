@@ -454,6 +454,52 @@ static void test_fragments(void **state)
 	bh_net_engine_free(e);
 }
 
+/* An IPv6 fragment of fd00::1 -> fd00::2: offset in bytes, `more`, next header 17. */
+static void frag6(struct bh_net_engine *e, uint32_t id, uint32_t off, bool more,
+		  const uint8_t *data, size_t n)
+{
+	size_t plen = 8 + n;
+
+	memset(P, 0, 48);
+	P[0] = 0x60;
+	P[4] = (uint8_t)(plen >> 8);
+	P[5] = (uint8_t)plen;
+	P[6] = 44;
+	P[7] = 64;
+	P[8] = 0xfd;
+	P[23] = 1;
+	P[24] = 0xfd;
+	P[39] = 2;
+	P[40] = 17;
+	P[42] = (uint8_t)((off >> 8) & 0xff);
+	P[43] = (uint8_t)((off & 0xf8) | (more ? 1 : 0));
+	P[44] = (uint8_t)(id >> 24);
+	P[47] = (uint8_t)id;
+	memcpy(P + 48, data, n);
+	bh_net_engine_packet(e, P, 48 + n, BH_NET_LINK_RAW, 1, NULL);
+}
+
+static void test_fragments_ipv6(void **state)
+{
+	struct bh_net_engine *e = engine(NULL);
+	struct bh_net_stats st;
+	uint8_t d[64];
+	size_t l = udp_hdr(d, 4000, 7777, "TEST six, in pieces......", 25); /* 33 bytes */
+
+	frag6(e, 9, 16, false, d + 16, l - 16);
+	frag6(e, 9, 8, true, d + 8, 8);
+	frag6(e, 9, 0, true, d, 8);
+	bh_net_engine_flush(e);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.reassembled, 1);
+	assert_int_equal(nrecs, 1);
+	assert_string_equal(recs[0].src, "[fd00::1]:4000");
+	assert_string_equal(recs[0].app, "test");
+	assert_int_equal(recs[0].bytes[0], 40 + l);
+	assert_memory_equal(fed[0].data, "TEST six, in pieces......", 25);
+	bh_net_engine_free(e);
+}
+
 static void test_fragment_bounds(void **state)
 {
 	struct bh_net_opts o = { .max_frag_datagrams = 4, .frag_timeout = 2 };
@@ -946,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup(test_decode_links, setup),
 		cmocka_unit_test_setup(test_decode_ip, setup),
 		cmocka_unit_test_setup(test_fragments, setup),
+		cmocka_unit_test_setup(test_fragments_ipv6, setup),
 		cmocka_unit_test_setup(test_fragment_bounds, setup),
 		cmocka_unit_test_setup(test_tcp_split_probe, setup),
 		cmocka_unit_test_setup(test_tcp_ooo_overlap_retransmit, setup),
