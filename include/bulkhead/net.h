@@ -98,6 +98,7 @@ struct bh_net_opts {
 	size_t max_flows;	       /* 65536 */
 	size_t max_ooo_bytes;	       /* held out of order per TCP direction: 256 KiB */
 	size_t max_ooo_segments;       /* per TCP direction: 128 */
+	size_t max_held_bytes;	       /* held out of order, all flows together: 64 MiB */
 	size_t max_frag_datagrams;     /* in reassembly at once: 1024 */
 	size_t max_frag_bytes;	       /* held in fragments in all: 8 MiB */
 	size_t max_frags_per_datagram; /* 64 */

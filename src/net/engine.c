@@ -516,12 +516,14 @@ static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, si
 		e->st.tcp_ooo_dropped += n;
 		return;
 	}
-	if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes) {
-		/* over the bound: the first hole is lost */
+	if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes ||
+	    e->held + n > e->o.max_held_bytes) {
+		/* over a bound: the first hole is lost */
 		drain(f, dir, true);
 		if (f->ident == ID_DONE)
 			return;
-		if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes) {
+		if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes ||
+		    e->held + n > e->o.max_held_bytes) {
 			e->st.tcp_ooo_dropped += n;
 			return;
 		}
@@ -840,6 +842,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	DEF(max_flows, 65536);
 	DEF(max_ooo_bytes, 256 * 1024);
 	DEF(max_ooo_segments, 128);
+	DEF(max_held_bytes, 64 * 1024 * 1024);
 	DEF(max_frag_datagrams, 1024);
 	DEF(max_frag_bytes, 8 * 1024 * 1024);
 	DEF(max_frags_per_datagram, 64);

@@ -643,8 +643,22 @@ static void test_tcp_gaps(void **state)
 	assert_int_equal(fini_calls, 1);
 	bh_net_engine_free(e);
 
+	/* the bytes held by all flows together are bounded too */
+	setup(NULL);
+	o = (struct bh_net_opts){ .max_held_bytes = 16 };
+	e = engine(&o);
+	handshake(e);
+	seg(e, 1.1, true, 100, NET_TCP_ACK, "TEST");
+	seg(e, 1.2, true, 110, NET_TCP_ACK, "0123456789"); /* held: 10 */
+	seg(e, 1.3, true, 130, NET_TCP_ACK, "abcdefghij"); /* 20 > 16: the first hole goes */
+	assert_string_equal(fed[0].data, "TEST<gap 6>0123456789");
+	bh_net_engine_flush(e);
+	assert_string_equal(fed[0].data, "TEST<gap 6>0123456789<gap 10>abcdefghij");
+	bh_net_engine_free(e);
+
 	/* a gap before the protocol is known: decided with what came (unknown) */
 	setup(NULL);
+	o = (struct bh_net_opts){ .gap_timeout = 1, .max_ooo_bytes = 64 };
 	e = engine(&o);
 	handshake(e);
 	seg(e, 1.1, true, 100, NET_TCP_ACK, "TE");
