@@ -464,13 +464,17 @@ static void drain(struct flow *f, int dir, bool force)
 		struct seg *s = h->ooo;
 
 		if (seq_lt(h->next, s->seq)) {
+			uint32_t at = s->seq;
+
 			if (!force)
 				return;
-			deliver_gap(f, dir, s->seq - h->next);
-			h->next = s->seq;
+			/* the gap may end the inspection, and free s with the rest */
+			deliver_gap(f, dir, at - h->next);
+			h->next = at;
 			force = false;
 			if (f->ident == ID_DONE)
 				return;
+			continue;
 		}
 		h->ooo = s->next;
 		h->ooo_bytes -= s->len;
