@@ -5,6 +5,8 @@
 
 #include "net/dissect.h"
 
+extern const struct bh_net_dissector bh_net_l7_http2, bh_net_l7_http, bh_net_l7_tls, bh_net_l7_dns;
+
 const struct bh_net_dissector *const bh_net_dissectors[] = {
-	NULL,
+	&bh_net_l7_http2, &bh_net_l7_tls, &bh_net_l7_http, &bh_net_l7_dns, NULL,
 };

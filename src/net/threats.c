@@ -5,23 +5,30 @@
 #include "net/threats.h"
 
 const struct bh_net_threat_def bh_net_threats[] = {
-	/* the matchers (src/net/dlp.c, sqli_detect.c) */
+	{ "BH-NET-CONN-FLOOD", "connection flood from one source", BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-DLP-CARD", "payment card number in cleartext", BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-DLP-SENSOR", "user data-leak sensor matched", BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-DLP-SSN", "US social security number in cleartext", BH_NET_SEV_HIGH, "4.4.2" },
-	{ "BH-NET-SQLI", "SQL injection", BH_NET_SEV_HIGH, "4.4.4" },
-	/* the packet engine (src/net/engine.c, frag.c) */
-	{ "BH-NET-CONN-FLOOD", "connection flood from one source", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-DNS-AMPLIFY", "DNS amplification", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-DNS-TUNNEL", "DNS tunnelling", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-DNS-ZONE-XFER", "DNS zone transfer", BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-FRAG-OVERLAP", "overlapping IP fragments with different data", BH_NET_SEV_HIGH,
 	  "4.4.2" },
 	{ "BH-NET-FRAG-PING-OF-DEATH", "ping of death (a datagram over 65535 bytes)",
 	  BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-FRAG-TINY", "tiny first fragment (TCP header split)", BH_NET_SEV_MEDIUM,
 	  "4.4.2" },
+	{ "BH-NET-HTTP-SLOWLORIS", "HTTP slowloris", BH_NET_SEV_MEDIUM, "4.4.4" },
+	{ "BH-NET-HTTP-SMUGGLE", "HTTP request smuggling", BH_NET_SEV_HIGH, "4.4.4" },
+	{ "BH-NET-HTTP2-HPACK-BOMB", "HTTP/2 HPACK bomb", BH_NET_SEV_HIGH, "4.4.4" },
+	{ "BH-NET-HTTP2-RAPID-RESET", "HTTP/2 rapid reset", BH_NET_SEV_HIGH, "4.4.4" },
 	{ "BH-NET-ICMP-FLOOD", "ICMP flood", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-SQLI", "SQL injection", BH_NET_SEV_HIGH, "4.4.4" },
 	{ "BH-NET-SYN-FLOOD", "SYN flood", BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-TCP-OVERLAP", "overlapping TCP segments with different data", BH_NET_SEV_HIGH,
 	  "4.4.2" },
+	{ "BH-NET-TLS-DOWNGRADE", "TLS downgrade", BH_NET_SEV_MEDIUM, "4.4.2" },
+	{ "BH-NET-TLS-HEARTBLEED", "TLS Heartbleed", BH_NET_SEV_CRITICAL, "4.4.4" },
 	{ "BH-NET-UDP-FLOOD", "UDP flood", BH_NET_SEV_HIGH, "4.4.2" },
 	{ NULL, NULL, 0, NULL },
 };

@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * TLS (and SSLv3) up to the end of the cleartext handshake (see dissect.h).
+ * Per direction: the 5-byte record header, then the record's bytes as they
+ * come; handshake messages are reassembled across records and segments, but
+ * only ClientHello and ServerHello are kept (TLS_HELLO_MAX bytes, a longer
+ * hello is malformed); the others (certificates, ...) are skipped. A
+ * ClientHello gives the offered maximum version (legacy_version and
+ * supported_versions, GREASE ignored), the SNI and the first ALPN protocol; a
+ * ServerHello the selected version and cipher suite and the ALPN chosen.
+ * Inspection is DONE once the server selected TLS 1.3 (everything after the
+ * ServerHello is encrypted) or both sides sent ChangeCipherSpec.
+ *
+ * Threats:
+ *  BH-NET-TLS-DOWNGRADE: a ServerHello selecting SSLv3, TLS 1.0 or TLS 1.1.
+ *  BH-NET-TLS-HEARTBLEED: a heartbeat request whose payload_length does not
+ *   fit in its record (CVE-2014-0160), or a heartbeat response larger than
+ *   every request record the peer sent (the leak itself).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "bulkhead/base.h"
+#include "net/dissect.h"
+
+#include "banned.h"
+
+#define TLS_HELLO_MAX  16384	      /* one ClientHello / ServerHello message */
+#define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext bound (RFC 8446 5.2) */
+
+enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
+
+struct tls_dir {
+	uint8_t rh[5];
+	unsigned rhlen;
+	uint8_t rtype;
+	uint32_t rlen, rgot; /* current record */
+	uint8_t hb[3];	     /* heartbeat: type and payload_length */
+	uint8_t hh[4];	     /* handshake message header */
+	unsigned hhlen;
+	uint32_t hlen, hgot; /* current handshake message */
+	bool ccs;
+	uint32_t hb_req_max; /* largest heartbeat request record sent this way */
+	uint8_t hello[TLS_HELLO_MAX];
+};
+
+struct tls_state {
+	struct tls_dir d[2];
+	bool done;
+};
+
+static const uint16_t tls_ports[] = { 443, 8443, 993, 995, 465, 636, 853, 6443, 0 };
+
+static enum bh_net_probe tls_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				   const uint8_t *buf, size_t len)
+{
+	uint8_t want = dir == BH_NET_TO_SERVER ? 1 : 2;
+
+	if (len >= 1 && buf[0] != CT_HANDSHAKE)
+		return BH_NET_PROBE_NO;
+	if (len >= 2 && buf[1] != 3)
+		return BH_NET_PROBE_NO;
+	if (len >= 3 && buf[2] > 4)
+		return BH_NET_PROBE_NO;
+	if (len >= 5) {
+		unsigned rl = (unsigned)buf[3] << 8 | buf[4];
+
+		if (rl < 4 || rl > TLS_RECORD_MAX)
+			return BH_NET_PROBE_NO;
+	}
+	if (len < 6)
+		return BH_NET_PROBE_NEED_MORE;
+	if (buf[5] != want)
+		return BH_NET_PROBE_NO;
+	if (len < 9)
+		return BH_NET_PROBE_NEED_MORE;
+	/* The hello's length fits a handshake; its version is 3.x. */
+	if (buf[6] != 0 || (len >= 10 && buf[9] != 3))
+		return BH_NET_PROBE_NO;
+	return BH_NET_PROBE_YES;
+}
+
+static void emit_threat(const struct bh_net_dissect_ctx *ctx, enum bh_net_dir dir, const char *id,
+			const char *detail)
+{
+	struct bh_net_rec r = { .kind = BH_NET_REC_THREAT, .dir = dir, .app = "tls" };
+
+	r.u.threat.id = id;
+	r.u.threat.detail = (struct bh_net_str){ detail, strlen(detail) };
+	ctx->emit(ctx->opaque, &r);
+}
+
+/* A bounded reader over the hello. */
+struct rd {
+	const uint8_t *p;
+	size_t n;
+	bool bad;
+};
+
+static const uint8_t *take(struct rd *r, size_t k)
+{
+	const uint8_t *p = r->p;
+
+	if (r->bad || k > r->n) {
+		r->bad = true;
+		return NULL;
+	}
+	r->p += k;
+	r->n -= k;
+	return p;
+}
+
+static unsigned u8(struct rd *r)
+{
+	const uint8_t *p = take(r, 1);
+
+	return p ? p[0] : 0;
+}
+
+static unsigned u16(struct rd *r)
+{
+	const uint8_t *p = take(r, 2);
+
+	return p ? (unsigned)p[0] << 8 | p[1] : 0;
+}
+
+/* A sub-reader of the next k bytes. */
+static struct rd sub(struct rd *r, size_t k)
+{
+	const uint8_t *p = take(r, k);
+
+	return p ? (struct rd){ p, k, false } : (struct rd){ NULL, 0, true };
+}
+
+static bool grease(unsigned v)
+{
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+static const char *version_name(unsigned v)
+{
+	switch (v) {
+	case 0x0300: return "negotiated SSLv3";
+	case 0x0301: return "negotiated TLS 1.0";
+	case 0x0302: return "negotiated TLS 1.1";
+	default: return "negotiated a version before TLS 1.2";
+	}
+}
+
+/* Parse a hello; false when malformed. Returns the selected version in *sel. */
+static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir dir,
+			const struct bh_net_dissect_ctx *ctx, unsigned *sel)
+{
+	struct rd r = { m, n, false };
+	struct bh_net_rec rec = { .kind = BH_NET_REC_TLS_HELLO, .dir = dir, .app = "tls" };
+	unsigned ver = u16(&r);
+
+	take(&r, 32);	 /* random */
+	sub(&r, u8(&r)); /* session id */
+	if (client) {
+		sub(&r, u16(&r)); /* cipher suites */
+		sub(&r, u8(&r));  /* compression methods */
+	} else {
+		rec.u.tls.cipher = (uint16_t)u16(&r);
+		u8(&r); /* compression method */
+	}
+	if (r.bad || (ver >> 8) != 3)
+		return false;
+	rec.u.tls.client = client;
+	if (r.n) {
+		struct rd ext = sub(&r, u16(&r));
+
+		while (!ext.bad && ext.n) {
+			unsigned type = u16(&ext);
+			struct rd e = sub(&ext, u16(&ext));
+
+			if (ext.bad)
+				break;
+			if (type == 0 && client) { /* server_name */
+				struct rd list = sub(&e, u16(&e));
+
+				while (!list.bad && list.n) {
+					unsigned nt = u8(&list);
+					unsigned nl = u16(&list);
+					const uint8_t *name = take(&list, nl);
+
+					if (name && nt == 0 && !rec.u.tls.sni.p)
+						rec.u.tls.sni =
+							(struct bh_net_str){ (const char *)name,
+									     nl };
+				}
+				if (list.bad)
+					return false;
+			} else if (type == 16) { /* ALPN */
+				struct rd list = sub(&e, u16(&e));
+				unsigned pl = u8(&list);
+				const uint8_t *proto = take(&list, pl);
+
+				if (!proto || !pl)
+					return false;
+				rec.u.tls.alpn = (struct bh_net_str){ (const char *)proto, pl };
+			} else if (type == 43) { /* supported_versions */
+				if (client) {
+					struct rd list = sub(&e, u8(&e));
+
+					while (!list.bad && list.n) {
+						unsigned v = u16(&list);
+
+						if (!grease(v) && (v >> 8) == 3 && v > ver)
+							ver = v;
+					}
+					if (list.bad)
+						return false;
+				} else {
+					ver = u16(&e);
+					if (e.bad)
+						return false;
+				}
+			}
+		}
+		if (ext.bad || r.n)
+			return false;
+	}
+	rec.u.tls.version = (uint16_t)ver;
+	ctx->emit(ctx->opaque, &rec);
+	*sel = ver;
+	if (!client && ver < 0x0303)
+		emit_threat(ctx, dir, "BH-NET-TLS-DOWNGRADE", version_name(ver));
+	return true;
+}
+
+/* Handshake bytes of one record. */
+static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir, const uint8_t *p,
+					size_t n, const struct bh_net_dissect_ctx *ctx)
+{
+	struct tls_dir *d = &s->d[dir];
+
+	while (n) {
+		if (d->hhlen < 4) {
+			d->hh[d->hhlen++] = *p++;
+			n--;
+			if (d->hhlen == 4) {
+				d->hlen = (uint32_t)d->hh[1] << 16 | (uint32_t)d->hh[2] << 8 |
+					  d->hh[3];
+				d->hgot = 0;
+				if ((d->hh[0] == 1 || d->hh[0] == 2) && d->hlen > TLS_HELLO_MAX)
+					return BH_NET_FEED_MALFORMED;
+			} else {
+				continue;
+			}
+		} else {
+			size_t k = d->hlen - d->hgot;
+
+			if (k > n)
+				k = n;
+			if (d->hh[0] == 1 || d->hh[0] == 2)
+				memcpy(d->hello + d->hgot, p, k);
+			d->hgot += (uint32_t)k;
+			p += k;
+			n -= k;
+		}
+		if (d->hgot == d->hlen) {
+			bool client = d->hh[0] == 1;
+			unsigned sel = 0;
+
+			d->hhlen = 0;
+			if (d->hh[0] != 1 && d->hh[0] != 2)
+				continue;
+			if (client != (dir == BH_NET_TO_SERVER))
+				return BH_NET_FEED_MALFORMED;
+			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &sel))
+				return BH_NET_FEED_MALFORMED;
+			if (!client && sel >= 0x0304)
+				return BH_NET_FEED_DONE;
+		}
+	}
+	return BH_NET_FEED_MORE;
+}
+
+static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+				 const struct bh_net_dissect_ctx *ctx)
+{
+	struct tls_state *s = state;
+	struct tls_dir *d, *peer;
+	size_t i = 0;
+
+	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
+		return BH_NET_FEED_DONE;
+	if (!data) {
+		s->done = true; /* a gap: records cannot be found again */
+		return BH_NET_FEED_DONE;
+	}
+	d = &s->d[dir];
+	peer = &s->d[!dir];
+	while (i < len) {
+		if (d->rhlen < 5) {
+			d->rh[d->rhlen++] = data[i++];
+			if (d->rhlen < 5)
+				continue;
+			d->rtype = d->rh[0];
+			d->rlen = (uint32_t)d->rh[3] << 8 | d->rh[4];
+			d->rgot = 0;
+			if (d->rtype < CT_CCS || d->rtype > CT_HEARTBEAT || d->rh[1] != 3 ||
+			    d->rlen > TLS_RECORD_MAX) {
+				s->done = true;
+				return BH_NET_FEED_MALFORMED;
+			}
+			if (d->rtype == CT_APPDATA && !d->ccs) {
+				s->done = true;
+				return BH_NET_FEED_DONE; /* past what we can read */
+			}
+			if (d->rlen == 0)
+				d->rhlen = 0;
+			continue;
+		}
+		size_t k = d->rlen - d->rgot;
+
+		if (k > len - i)
+			k = len - i;
+		if (d->rtype == CT_HANDSHAKE && !d->ccs) {
+			enum bh_net_feed rc = handshake_bytes(s, dir, data + i, k, ctx);
+
+			if (rc != BH_NET_FEED_MORE) {
+				s->done = true;
+				return rc;
+			}
+		} else if (d->rtype == CT_HEARTBEAT && !d->ccs) {
+			for (size_t j = 0; j < k && d->rgot + j < 3; j++)
+				d->hb[d->rgot + j] = data[i + j];
+		}
+		d->rgot += (uint32_t)k;
+		i += k;
+		if (d->rtype == CT_HEARTBEAT && !d->ccs && d->rgot >= 3 && d->rgot - k < 3) {
+			uint32_t plen = (uint32_t)d->hb[1] << 8 | d->hb[2];
+
+			if (d->hb[0] == 1) {
+				if (d->rlen > d->hb_req_max)
+					d->hb_req_max = d->rlen;
+				if (3 + plen > d->rlen)
+					emit_threat(ctx, dir, "BH-NET-TLS-HEARTBLEED",
+						    "heartbeat request claims more payload than "
+						    "its record");
+			} else if (d->hb[0] == 2 && d->rlen > peer->hb_req_max) {
+				emit_threat(ctx, dir, "BH-NET-TLS-HEARTBLEED",
+					    "heartbeat response larger than the request");
+			}
+		}
+		if (d->rgot == d->rlen) {
+			if (d->rtype == CT_CCS) {
+				d->ccs = true;
+				if (peer->ccs) {
+					s->done = true;
+					return BH_NET_FEED_DONE;
+				}
+			}
+			d->rhlen = 0;
+		}
+	}
+	return BH_NET_FEED_MORE;
+}
+
+const struct bh_net_dissector bh_net_l7_tls = {
+	.app = "tls",
+	.l4 = BH_NET_L4_TCP,
+	.ports = tls_ports,
+	.state_size = sizeof(struct tls_state),
+	.probe = tls_probe,
+	.feed = tls_feed,
+	.fini = NULL,
+};
