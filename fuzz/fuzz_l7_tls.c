@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz the tls dissector: see fuzz/l7_fuzz.h. */
+#include "l7_fuzz.h"
+
+extern const struct bh_net_dissector bh_net_l7_tls;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return l7_fuzz_one(&bh_net_l7_tls, data, size);
+}
