@@ -12,10 +12,14 @@
  *  BH-NET-DNS-ZONE-XFER: an AXFR or IXFR query.
  *  BH-NET-DNS-TUNNEL: a query whose name has a label longer than
  *   DNS_TUNNEL_LABEL (50) characters, or whose subdomain part (the name less
- *   its last two labels) is at least DNS_TUNNEL_LEN (48) characters with a
- *   Shannon entropy of its characters of at least DNS_TUNNEL_ENTROPY (4.0)
- *   bits per character: base32/base64/hex encodings of data (iodine,
- *   dnscat2) sit at 4.3-5.2 over such lengths, words and hostnames at 3-3.8.
+ *   its last two labels, dots removed) is at least DNS_TUNNEL_LEN (48)
+ *   characters with a Shannon entropy of its characters of at least
+ *   DNS_TUNNEL_ENTROPY (4.0) bits per character and at least one in
+ *   DNS_TUNNEL_DIGITS (20) of them a digit: base32 and base64 encodings of
+ *   data (iodine, dnscat2 and the like) sit at 4.3-5.2 bits over such lengths
+ *   with a digit in 5 or 6 on average; long service names (Kubernetes search domains
+ *   appended) at 3.9-4.0, and English words reach 4.3 but carry no digits.
+ *   Hex encodings (4 bits at most) are caught by their label length only.
  *   Volume per name across flows is the engine's (a meter per qname suffix).
  *  BH-NET-DNS-AMPLIFY: an ANY query; or, once per flow, responses that add
  *   up to at least DNS_AMP_MIN_BYTES (3000) and DNS_AMP_RATIO (20) times the
@@ -37,6 +41,7 @@
 #define DNS_TUNNEL_LABEL   50
 #define DNS_TUNNEL_LEN	   48
 #define DNS_TUNNEL_ENTROPY 4.0
+#define DNS_TUNNEL_DIGITS  20
 #define DNS_AMP_MIN_BYTES  3000
 #define DNS_AMP_RATIO	   20
 
@@ -162,6 +167,15 @@ static double entropy(const char *s, size_t n)
 	return h;
 }
 
+static size_t digits(const char *s, size_t n)
+{
+	size_t d = 0;
+
+	for (size_t i = 0; i < n; i++)
+		d += bh_isdigit((unsigned char)s[i]);
+	return d;
+}
+
 /* The name less its last two labels, dots removed, into buf; its length. */
 static size_t subdomain(const char *name, size_t n, char *buf)
 {
@@ -224,7 +238,8 @@ static enum bh_net_feed dns_message(struct dns_state *s, enum bh_net_dir dir, co
 		if (h.maxlabel > DNS_TUNNEL_LABEL)
 			emit_threat(ctx, dir, "BH-NET-DNS-TUNNEL",
 				    "query name label over 50 characters");
-		else if (sl >= DNS_TUNNEL_LEN && entropy(sub, sl) >= DNS_TUNNEL_ENTROPY)
+		else if (sl >= DNS_TUNNEL_LEN && digits(sub, sl) * DNS_TUNNEL_DIGITS >= sl &&
+			 entropy(sub, sl) >= DNS_TUNNEL_ENTROPY)
 			emit_threat(ctx, dir, "BH-NET-DNS-TUNNEL", "long high-entropy query name");
 	}
 	if (response && !s->amp_reported && s->response_bytes >= DNS_AMP_MIN_BYTES &&
@@ -242,6 +257,15 @@ static enum bh_net_probe probe_msg(const uint8_t *m, size_t n, bool whole)
 	char name[DNS_NAME_MAX + 2];
 	struct dns_msg h;
 
+	/* What the first bytes already rule out. */
+	if (n >= 4) {
+		unsigned flags = (unsigned)m[2] << 8 | m[3], op = (flags >> 11) & 0xf;
+
+		if ((flags & 0x0040) || op == 3 || op > 5 || (!(flags & 0x8000) && (flags & 0xf)))
+			return BH_NET_PROBE_NO;
+	}
+	if (n >= 6 && (m[4] != 0 || m[5] != 1))
+		return BH_NET_PROBE_NO;
 	if (n < 12)
 		return whole ? BH_NET_PROBE_NO : BH_NET_PROBE_NEED_MORE;
 	if (!dns_parse(m, n, name, &h))
