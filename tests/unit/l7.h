@@ -55,7 +55,14 @@ static void l7_emit(void *opaque, const struct bh_net_rec *r)
 			l->body_dir = r->dir;
 			l->body_sid = r->u.body.stream_id;
 		}
-		bh_buf_add(b, r->u.body.data.p, r->u.body.data.len, NULL);
+		for (size_t i = 0; i < r->u.body.data.len; i++) {
+			unsigned char c = (unsigned char)r->u.body.data.p[i];
+
+			if (bh_isprint(c) || c == '\n')
+				bh_buf_addc(b, (char)c, NULL);
+			else
+				bh_buf_addf(b, NULL, "\\x%02x", c);
+		}
 		if (r->u.body.last) {
 			bh_buf_adds(b, "] last\n", NULL);
 			l->body_open = false;
