@@ -1,4 +1,8 @@
-# recording TCP proxy: python3 rec.py LISTEN_PORT UPSTREAM_PORT OUTPREFIX (one connection)
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Record one TCP connection through a loopback proxy, for the l7 seeds:
+python3 fuzz/l7_record.py LISTEN UPSTREAM PREFIX writes PREFIX.c2s, .s2c and
+.seq (who read how much, in order); fuzz/l7_conv.py makes the seed."""
 import socket, sys, select
 lp, up, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

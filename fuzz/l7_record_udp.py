@@ -1,3 +1,8 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Record UDP datagrams through a loopback proxy straight into an l7 seed
+(fuzz/l7_fuzz.h's format, UDP flag set): python3 fuzz/l7_record_udp.py
+LISTEN UPSTREAM OUT; ends after 8 s without traffic."""
 import socket, sys, select, struct
 lp, up, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('127.0.0.1', lp))
