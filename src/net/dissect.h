@@ -124,6 +124,7 @@ struct bh_net_rec {
 		struct {
 			bool response;
 			uint16_t id, qtype, rcode;
+			uint16_t ancount;	 /* answer records in the message */
 			struct bh_net_str qname; /* dotted, lower case */
 			size_t msg_len;
 		} dns;
