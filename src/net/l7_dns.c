@@ -219,6 +219,7 @@ static enum bh_net_feed dns_message(struct dns_state *s, enum bh_net_dir dir, co
 	r.u.dns.id = h.id;
 	r.u.dns.qtype = h.qtype;
 	r.u.dns.rcode = h.flags & 0xf;
+	r.u.dns.ancount = h.an;
 	r.u.dns.qname = (struct bh_net_str){ s->qname, (size_t)h.qlen };
 	r.u.dns.msg_len = msg_len;
 	ctx->emit(ctx->opaque, &r);

@@ -92,9 +92,9 @@ static void l7_emit(void *opaque, const struct bh_net_rec *r)
 		l7_str(b, "alpn", r->u.tls.alpn);
 		break;
 	case BH_NET_REC_DNS:
-		bh_buf_addf(b, NULL, "DNS %d %s id=%u qtype=%u rcode=%u len=%zu", r->dir,
+		bh_buf_addf(b, NULL, "DNS %d %s id=%u qtype=%u rcode=%u an=%u len=%zu", r->dir,
 			    r->u.dns.response ? "response" : "query", r->u.dns.id, r->u.dns.qtype,
-			    r->u.dns.rcode, r->u.dns.msg_len);
+			    r->u.dns.rcode, r->u.dns.ancount, r->u.dns.msg_len);
 		l7_str(b, "qname", r->u.dns.qname);
 		break;
 	case BH_NET_REC_THREAT:

@@ -75,11 +75,14 @@ static void test_nslookup_udp(void **state)
 	assert_int_equal(D->probe(&l7_udp, S, segs[1].p, segs[1].len), BH_NET_PROBE_YES);
 	t = l7_run_all(D, &l7_udp, segs, n, NULL);
 	expect(t, "query id=");
-	expect(t, "qtype=1 rcode=0 len=34 qname=www.example.test\n");
+	expect(t, "qtype=1 rcode=0 an=0 len=34 qname=www.example.test\n");
+	expect(t, "qtype=1 rcode=0 an=1 len=50 qname=www.example.test\n");
 	expect(t, "DNS 1 response");
-	expect(t, "qtype=16 rcode=0 len=34 qname=txt.example.test\n");
+	expect(t, "qtype=16 rcode=0 an=0 len=34 qname=txt.example.test\n");
+	expect(t, "qtype=1 rcode=0 an=1 len=66 qname=alias.example.test\n"); /* the CNAME */
 	/* dnsmasq without upstream servers refuses what it does not know. */
-	expect(t, "DNS 1 response id=24518 qtype=1 rcode=5 len=37 qname=nosuch.example.test\n");
+	expect(t,
+	       "DNS 1 response id=24518 qtype=1 rcode=5 an=0 len=37 qname=nosuch.example.test\n");
 	expect_no(t, "THREAT");
 	free(t);
 	free(segs);
@@ -95,8 +98,8 @@ static void test_nslookup_tcp(void **state)
 
 	assert_int_equal(D->probe(&l7_tcp, C, segs[0].p, segs[0].len), BH_NET_PROBE_YES);
 	t = l7_run_all(D, &l7_tcp, segs, n, NULL);
-	expect(t, "DNS 0 query id=25983 qtype=1 rcode=0 len=36 qname=mixed.example.test\n"
-		  "DNS 1 response id=25983 qtype=1 rcode=0 len=52 qname=mixed.example.test\n");
+	expect(t, "DNS 0 query id=25983 qtype=1 rcode=0 an=0 len=36 qname=mixed.example.test\n"
+		  "DNS 1 response id=25983 qtype=1 rcode=0 an=1 len=52 qname=mixed.example.test\n");
 	free(t);
 	/* Names are lower-cased. */
 	t = query("MiXeD.Example.TEST", 28, true);
