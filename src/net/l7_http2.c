@@ -7,7 +7,8 @@
  * inspection) and decoded with HPACK (RFC 7541): the static table, a dynamic
  * table per direction bounded at H2_DYN_MAX bytes (the protocol's default;
  * when an encoder announces a larger table the decoder keeps the newest
- * H2_DYN_MAX bytes of it and fields it can no longer see are skipped), and
+ * H2_DYN_MAX bytes of it and fields it can no longer see are skipped; the
+ * peer's SETTINGS_HEADER_TABLE_SIZE is followed too), and
  * Huffman strings. A request's :method, :authority (or Host), :path and
  * content-type make a BH_NET_REC_HTTP_REQUEST record (version 20), a
  * response's :status a BH_NET_REC_HTTP_RESPONSE; DATA frames stream as
@@ -144,7 +145,7 @@ static const struct hp_static {
 	{ "www-authenticate", "" },
 };
 
-enum { F_DATA = 0, F_HEADERS = 1, F_RST = 3, F_PUSH = 5, F_CONT = 9 };
+enum { F_DATA = 0, F_HEADERS = 1, F_RST = 3, F_SETTINGS = 4, F_PUSH = 5, F_CONT = 9 };
 enum { FL_END_STREAM = 0x1, FL_END_HEADERS = 0x4, FL_PADDED = 0x8, FL_PRIORITY = 0x20 };
 
 struct h2_dyn {
@@ -165,6 +166,9 @@ struct h2_dir {
 	unsigned fhlen;
 	uint32_t flen, fgot, fsid;
 	uint8_t ftype, fflags;
+	/* SETTINGS: the parameter being read */
+	uint8_t set[6];
+	unsigned setlen;
 	/* DATA */
 	uint8_t pad;
 	uint32_t data_left;
@@ -589,6 +593,7 @@ static enum bh_net_feed frame_start(struct h2_state *s, enum bh_net_dir dir,
 			return BH_NET_FEED_DONE; /* over our bound: stop, not malformed */
 		d->fstart = d->blen;
 		break;
+	case F_SETTINGS: d->setlen = 0; break;
 	case F_RST:
 		if (dir != BH_NET_TO_SERVER || s->reset_reported)
 			break;
@@ -684,6 +689,24 @@ static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, con
 		case F_HEADERS:
 		case F_PUSH:
 		case F_CONT: memcpy(d->block + d->fstart + d->fgot, data + i, k); break;
+		case F_SETTINGS:
+			/* HEADER_TABLE_SIZE sent one way bounds the other way's encoder. */
+			for (size_t j = 0; j < k && !(d->fflags & 1); j++) {
+				d->set[d->setlen++] = data[i + j];
+				if (d->setlen < 6)
+					continue;
+				d->setlen = 0;
+				if (d->set[0] == 0 && d->set[1] == 1) {
+					struct h2_dyn *t = &s->d[!dir].dyn;
+
+					t->max = (uint32_t)d->set[2] << 24 |
+						 (uint32_t)d->set[3] << 16 |
+						 (uint32_t)d->set[4] << 8 | d->set[5];
+					t->lossy = t->lossy || t->max > H2_DYN_MAX;
+					dyn_shrink(t, dyn_cap(t));
+				}
+			}
+			break;
 		default: break;
 		}
 		d->fgot += (uint32_t)k;

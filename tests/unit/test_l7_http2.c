@@ -317,12 +317,44 @@ static void test_hostile(void **state)
 			 BH_NET_PROBE_NO);
 }
 
+/* The server allows a 64 KiB table: the client's encoder uses 6 KiB of it,
+ * more than the decoder keeps; the field it lost is skipped, the request
+ * still recorded. With the default 4 KiB, the same reference is malformed. */
+static void test_large_table(void **state)
+{
+	struct bh_buf c = BH_BUF_INIT(1 << 20), s = BH_BUF_INIT(4096), h = BH_BUF_INIT(1 << 16);
+	char val[3000];
+	enum bh_net_feed rc;
+
+	memset(val, 'v', sizeof(val));
+	frame(&s, 4, 0, 0, "\x00\x01\x00\x01\x00\x00", 6); /* HEADER_TABLE_SIZE 65536 */
+	for (int i = 0; i < 2; i++) {
+		bh_buf_add(&h, "\x40\x01x\x7f\xb9\x16", 6, NULL); /* x: 3000 bytes, indexed */
+		bh_buf_add(&h, val, sizeof(val), NULL);
+	}
+	bh_buf_add(&h, "\x82\x86\x84\x41\x01h\xc0", 7, NULL); /* index 64: the first x */
+	bh_buf_adds(&c, PREFACE, NULL);
+	frame(&c, 1, 5, 1, h.data, h.len);
+	const struct l7_seg segs[] = { { S, s.data, s.len, 0 }, { C, c.data, c.len, 0 } };
+	char *t = l7_run_all(D, &l7_tcp, segs, 2, &rc);
+
+	assert_int_equal(rc, BH_NET_FEED_MORE);
+	expect(t, "REQ 0 http2 v=20 sid=1 method=GET host=h path=/ query= ct=\n");
+	free(t);
+	t = l7_run_all(D, &l7_tcp, segs + 1, 1, &rc);
+	assert_int_equal(rc, BH_NET_FEED_MALFORMED);
+	free(t);
+	bh_buf_release(&c);
+	bh_buf_release(&s);
+	bh_buf_release(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc7541_examples), cmocka_unit_test(test_grpc),
 		cmocka_unit_test(test_hpack_bomb),	 cmocka_unit_test(test_rapid_reset),
-		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hostile),		 cmocka_unit_test(test_large_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
