@@ -101,6 +101,8 @@ static void test_nslookup_tcp(void **state)
 	expect(t, "DNS 0 query id=25983 qtype=1 rcode=0 an=0 len=36 qname=mixed.example.test\n"
 		  "DNS 1 response id=25983 qtype=1 rcode=0 an=1 len=52 qname=mixed.example.test\n");
 	free(t);
+	free(segs);
+	free(blob);
 	/* Names are lower-cased. */
 	t = query("MiXeD.Example.TEST", 28, true);
 	expect(t, "qname=mixed.example.test\n");
