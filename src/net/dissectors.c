@@ -5,8 +5,22 @@
 
 #include "net/dissect.h"
 
-extern const struct bh_net_dissector bh_net_l7_http2, bh_net_l7_http, bh_net_l7_tls, bh_net_l7_dns;
+extern const struct bh_net_dissector bh_net_l7_http2, bh_net_l7_tls, bh_net_l7_ssh, bh_net_l7_mysql,
+	bh_net_l7_postgresql, bh_net_l7_mongodb, bh_net_l7_kafka, bh_net_l7_redis, bh_net_l7_http,
+	bh_net_l7_dns, bh_net_l7_smtp, bh_net_l7_ftp;
 
 const struct bh_net_dissector *const bh_net_dissectors[] = {
-	&bh_net_l7_http2, &bh_net_l7_tls, &bh_net_l7_http, &bh_net_l7_dns, NULL,
+	&bh_net_l7_http2,
+	&bh_net_l7_tls,
+	&bh_net_l7_ssh,
+	&bh_net_l7_mysql,
+	&bh_net_l7_postgresql,
+	&bh_net_l7_mongodb,
+	&bh_net_l7_kafka,
+	&bh_net_l7_redis,
+	&bh_net_l7_http,
+	&bh_net_l7_dns,
+	&bh_net_l7_smtp,
+	&bh_net_l7_ftp,
+	NULL,
 };
