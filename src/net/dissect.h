@@ -131,8 +131,8 @@ struct bh_net_rec {
 		struct {
 			struct bh_net_str text; /* the statement as sent */
 			const char *statement;	/* "select", "insert", ... lower case; "other" */
-			bool truncated; /* text is a prefix: the statement was longer (its
-					   dissector documents the bound) */
+			bool truncated;		/* text is a prefix: the statement was longer (its
+						   dissector documents the bound) */
 		} sql;
 		struct {
 			struct bh_net_str name, arg; /* "GET", "key"; "MAIL", "FROM:<a@b>" */

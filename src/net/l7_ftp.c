@@ -175,8 +175,8 @@ static bool extended(const char *p, size_t n, bool need_addr, uint8_t addr[16], 
 	return inet(f[1] + 1, (size_t)(f[2] - f[1] - 1), f[0][1] == '2', addr);
 }
 
-static void bounce_check(const struct bh_net_dissect_ctx *ctx, const uint8_t addr[16], const char *l,
-			 size_t n)
+static void bounce_check(const struct bh_net_dissect_ctx *ctx, const uint8_t addr[16],
+			 const char *l, size_t n)
 {
 	struct bh_net_rec r = { .kind = BH_NET_REC_THREAT, .dir = BH_NET_TO_SERVER, .app = "ftp" };
 
@@ -269,15 +269,16 @@ static enum bh_net_feed ftp_feed(void *state, enum bh_net_dir dir, const uint8_t
 
 	if (!data)
 		return BH_NET_FEED_DONE;
-	if (dir == BH_NET_TO_SERVER && s->auth_pending && len && data[0] == 0x16 && !s->cl.len)
-		return BH_NET_FEED_DONE; /* a TLS ClientHello */
 	while (off < len) {
+		if (dir == BH_NET_TO_SERVER && s->auth_pending && !l->len && data[off] == 0x16)
+			return BH_NET_FEED_DONE; /* a ClientHello that did not wait for 234 */
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {
 			off += used;
 			continue;
 		}
 		off += used;
-		enum bh_net_feed f = dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
+		enum bh_net_feed f =
+			dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
 		bh_net_line_reset(l);
 		if (f != BH_NET_FEED_MORE)
 			return f;

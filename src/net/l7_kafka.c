@@ -16,26 +16,79 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define KAFKA_MAX (100u * 1024 * 1024)
-#define KAFKA_KEEP 256
+#define KAFKA_MAX	  (100u * 1024 * 1024)
+#define KAFKA_KEEP	  256
 #define KAFKA_VERSION_MAX 32
 
 static const char *const kafka_apis[] = {
-	"Produce", "Fetch", "ListOffsets", "Metadata", "LeaderAndIsr", "StopReplica",
-	"UpdateMetadata", "ControlledShutdown", "OffsetCommit", "OffsetFetch", "FindCoordinator",
-	"JoinGroup", "Heartbeat", "LeaveGroup", "SyncGroup", "DescribeGroups", "ListGroups",
-	"SaslHandshake", "ApiVersions", "CreateTopics", "DeleteTopics", "DeleteRecords",
-	"InitProducerId", "OffsetForLeaderEpoch", "AddPartitionsToTxn", "AddOffsetsToTxn",
-	"EndTxn", "WriteTxnMarkers", "TxnOffsetCommit", "DescribeAcls", "CreateAcls", "DeleteAcls",
-	"DescribeConfigs", "AlterConfigs", "AlterReplicaLogDirs", "DescribeLogDirs",
-	"SaslAuthenticate", "CreatePartitions", "CreateDelegationToken", "RenewDelegationToken",
-	"ExpireDelegationToken", "DescribeDelegationToken", "DeleteGroups", "ElectLeaders",
-	"IncrementalAlterConfigs", "AlterPartitionReassignments", "ListPartitionReassignments",
-	"OffsetDelete", "DescribeClientQuotas", "AlterClientQuotas", "DescribeUserScramCredentials",
-	"AlterUserScramCredentials", "Vote", "BeginQuorumEpoch", "EndQuorumEpoch",
-	"DescribeQuorum", "AlterPartition", "UpdateFeatures", "Envelope", "FetchSnapshot",
-	"DescribeCluster", "DescribeProducers", "BrokerRegistration", "BrokerHeartbeat",
-	"UnregisterBroker", "DescribeTransactions", "ListTransactions", "AllocateProducerIds",
+	"Produce",
+	"Fetch",
+	"ListOffsets",
+	"Metadata",
+	"LeaderAndIsr",
+	"StopReplica",
+	"UpdateMetadata",
+	"ControlledShutdown",
+	"OffsetCommit",
+	"OffsetFetch",
+	"FindCoordinator",
+	"JoinGroup",
+	"Heartbeat",
+	"LeaveGroup",
+	"SyncGroup",
+	"DescribeGroups",
+	"ListGroups",
+	"SaslHandshake",
+	"ApiVersions",
+	"CreateTopics",
+	"DeleteTopics",
+	"DeleteRecords",
+	"InitProducerId",
+	"OffsetForLeaderEpoch",
+	"AddPartitionsToTxn",
+	"AddOffsetsToTxn",
+	"EndTxn",
+	"WriteTxnMarkers",
+	"TxnOffsetCommit",
+	"DescribeAcls",
+	"CreateAcls",
+	"DeleteAcls",
+	"DescribeConfigs",
+	"AlterConfigs",
+	"AlterReplicaLogDirs",
+	"DescribeLogDirs",
+	"SaslAuthenticate",
+	"CreatePartitions",
+	"CreateDelegationToken",
+	"RenewDelegationToken",
+	"ExpireDelegationToken",
+	"DescribeDelegationToken",
+	"DeleteGroups",
+	"ElectLeaders",
+	"IncrementalAlterConfigs",
+	"AlterPartitionReassignments",
+	"ListPartitionReassignments",
+	"OffsetDelete",
+	"DescribeClientQuotas",
+	"AlterClientQuotas",
+	"DescribeUserScramCredentials",
+	"AlterUserScramCredentials",
+	"Vote",
+	"BeginQuorumEpoch",
+	"EndQuorumEpoch",
+	"DescribeQuorum",
+	"AlterPartition",
+	"UpdateFeatures",
+	"Envelope",
+	"FetchSnapshot",
+	"DescribeCluster",
+	"DescribeProducers",
+	"BrokerRegistration",
+	"BrokerHeartbeat",
+	"UnregisterBroker",
+	"DescribeTransactions",
+	"ListTransactions",
+	"AllocateProducerIds",
 	"ConsumerGroupHeartbeat",
 };
 #define KAFKA_NAPI (sizeof(kafka_apis) / sizeof(kafka_apis[0]))
@@ -80,7 +133,9 @@ static enum bh_net_probe kafka_probe(const struct bh_net_flow_info *flow, enum b
 
 static enum bh_net_feed request(struct kafka_state *s, const struct bh_net_dissect_ctx *ctx)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND, .dir = BH_NET_TO_SERVER, .app = "kafka" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND,
+				.dir = BH_NET_TO_SERVER,
+				.app = "kafka" };
 	const uint8_t *p = s->buf;
 	size_t n = s->keep;
 
@@ -108,8 +163,8 @@ static enum bh_net_feed request(struct kafka_state *s, const struct bh_net_disse
 	return BH_NET_FEED_MORE;
 }
 
-static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
-				   const struct bh_net_dissect_ctx *ctx)
+static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8_t *data,
+				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct kafka_state *s = state;
 	size_t off = 0;

@@ -23,18 +23,18 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define MONGO_MAX 48000000u
+#define MONGO_MAX  48000000u
 #define MONGO_KEEP 1024
 
-#define OP_REPLY 1
-#define OP_UPDATE 2001
-#define OP_INSERT 2002
-#define OP_QUERY 2004
-#define OP_GET_MORE 2005
-#define OP_DELETE 2006
+#define OP_REPLY	1
+#define OP_UPDATE	2001
+#define OP_INSERT	2002
+#define OP_QUERY	2004
+#define OP_GET_MORE	2005
+#define OP_DELETE	2006
 #define OP_KILL_CURSORS 2007
-#define OP_COMPRESSED 2012
-#define OP_MSG 2013
+#define OP_COMPRESSED	2012
+#define OP_MSG		2013
 
 struct mongo_state {
 	uint8_t hdr[4];
@@ -48,22 +48,14 @@ static const uint16_t mongo_ports[] = { 27017, 27018, 27019, 0 };
 static const char *op_name(uint32_t op)
 {
 	switch (op) {
-	case OP_UPDATE:
-		return "OP_UPDATE";
-	case OP_INSERT:
-		return "OP_INSERT";
-	case OP_QUERY:
-		return "OP_QUERY";
-	case OP_GET_MORE:
-		return "OP_GET_MORE";
-	case OP_DELETE:
-		return "OP_DELETE";
-	case OP_KILL_CURSORS:
-		return "OP_KILL_CURSORS";
-	case OP_COMPRESSED:
-		return "OP_COMPRESSED";
-	case OP_MSG:
-		return "OP_MSG";
+	case OP_UPDATE: return "OP_UPDATE";
+	case OP_INSERT: return "OP_INSERT";
+	case OP_QUERY: return "OP_QUERY";
+	case OP_GET_MORE: return "OP_GET_MORE";
+	case OP_DELETE: return "OP_DELETE";
+	case OP_KILL_CURSORS: return "OP_KILL_CURSORS";
+	case OP_COMPRESSED: return "OP_COMPRESSED";
+	case OP_MSG: return "OP_MSG";
 	}
 	return NULL;
 }
@@ -103,7 +95,7 @@ static enum bh_net_probe mongo_probe(const struct bh_net_flow_info *flow, enum b
 		for (size_t i = 20; i < len && i < ml; i++) {
 			if (buf[i] == 0)
 				return i > 20 && memchr(buf + 20, '.', i - 20) ? BH_NET_PROBE_YES
-									 : BH_NET_PROBE_NO;
+									       : BH_NET_PROBE_NO;
 			if (buf[i] < 0x20 || buf[i] > 0x7e || i > 20 + 255)
 				return BH_NET_PROBE_NO;
 		}
@@ -157,7 +149,9 @@ static bool bson_first(const uint8_t *p, size_t n, const uint8_t **key, size_t *
 static void emit(const struct bh_net_dissect_ctx *ctx, const void *name, size_t nlen,
 		 const void *arg, size_t alen)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND, .dir = BH_NET_TO_SERVER, .app = "mongodb" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND,
+				.dir = BH_NET_TO_SERVER,
+				.app = "mongodb" };
 
 	r.u.command.name.p = name;
 	r.u.command.name.len = nlen;
@@ -199,8 +193,9 @@ static enum bh_net_feed message(struct mongo_state *s, const struct bh_net_disse
 		while (o < n) {
 			uint8_t kind = p[o++];
 			if (kind == 0)
-				return command_doc(ctx, p + o, n - o, false) ? BH_NET_FEED_MORE
-									 : BH_NET_FEED_MALFORMED;
+				return command_doc(ctx, p + o, n - o, false)
+					       ? BH_NET_FEED_MORE
+					       : BH_NET_FEED_MALFORMED;
 			if (kind != 1 || n - o < 4)
 				break;
 			uint32_t sz = bh_net_le32(p + o);
@@ -227,9 +222,7 @@ static enum bh_net_feed message(struct mongo_state *s, const struct bh_net_disse
 		emit(ctx, name, strlen(name), orig, orig ? strlen(orig) : 0);
 		return BH_NET_FEED_MORE;
 	}
-	case OP_KILL_CURSORS:
-		emit(ctx, name, strlen(name), NULL, 0);
-		return BH_NET_FEED_MORE;
+	case OP_KILL_CURSORS: emit(ctx, name, strlen(name), NULL, 0); return BH_NET_FEED_MORE;
 	default: /* OP_UPDATE, OP_INSERT, OP_GET_MORE, OP_DELETE: int32, then the collection */
 		o += 4;
 		if (o >= n)
@@ -239,8 +232,8 @@ static enum bh_net_feed message(struct mongo_state *s, const struct bh_net_disse
 	}
 }
 
-static enum bh_net_feed mongo_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
-				   const struct bh_net_dissect_ctx *ctx)
+static enum bh_net_feed mongo_feed(void *state, enum bh_net_dir dir, const uint8_t *data,
+				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct mongo_state *s = state;
 	size_t off = 0;

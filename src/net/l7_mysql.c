@@ -24,24 +24,24 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define MYSQL_KEEP (16 * 1024) /* a client message's bytes kept: the SQL text bound */
-#define MYSQL_SKEEP 512	       /* a server message's bytes kept: the greeting */
+#define MYSQL_KEEP  (16 * 1024) /* a client message's bytes kept: the SQL text bound */
+#define MYSQL_SKEEP 512		/* a server message's bytes kept: the greeting */
 
-#define CLIENT_CONNECT_WITH_DB 0x00000008u
-#define CLIENT_COMPRESS 0x00000020u
-#define CLIENT_PROTOCOL_41 0x00000200u
-#define CLIENT_SSL 0x00000800u
-#define CLIENT_SECURE_CONNECTION 0x00008000u
+#define CLIENT_CONNECT_WITH_DB	  0x00000008u
+#define CLIENT_COMPRESS		  0x00000020u
+#define CLIENT_PROTOCOL_41	  0x00000200u
+#define CLIENT_SSL		  0x00000800u
+#define CLIENT_SECURE_CONNECTION  0x00008000u
 #define CLIENT_PLUGIN_AUTH_LENENC 0x00200000u
-#define CLIENT_QUERY_ATTRIBUTES 0x08000000u
+#define CLIENT_QUERY_ATTRIBUTES	  0x08000000u
 
 struct mysql_dir {
 	uint8_t hdr[4];
 	uint8_t hdr_have;
-	uint8_t seq;  /* the sequence number of the message's first packet */
-	bool more;    /* this packet is 0xffffff bytes: the message goes on */
-	bool in_msg;  /* a message continues in the next packet */
-	bool cut;     /* the message was longer than what is kept */
+	uint8_t seq;   /* the sequence number of the message's first packet */
+	bool more;     /* this packet is 0xffffff bytes: the message goes on */
+	bool in_msg;   /* a message continues in the next packet */
+	bool cut;      /* the message was longer than what is kept */
 	uint32_t left; /* payload bytes left in this packet */
 	uint32_t keep; /* bytes kept of the message */
 };
@@ -74,7 +74,8 @@ static enum bh_net_probe mysql_probe(const struct bh_net_flow_info *flow, enum b
 		for (size_t i = 5; i < len && i < 4 + plen; i++) {
 			if (buf[i] == 0)
 				return i > 5 ? BH_NET_PROBE_YES : BH_NET_PROBE_NO;
-			if (buf[i] < 0x20 || buf[i] > 0x7e || (i == 5 && (buf[i] < '0' || buf[i] > '9')))
+			if (buf[i] < 0x20 || buf[i] > 0x7e ||
+			    (i == 5 && (buf[i] < '0' || buf[i] > '9')))
 				return BH_NET_PROBE_NO;
 			if (i > 5 + 80)
 				return BH_NET_PROBE_NO;
@@ -126,18 +127,11 @@ static bool lenenc(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
 	if (o >= n)
 		return false;
 	switch (p[o]) {
-	case 0xfc:
-		w = 2;
-		break;
-	case 0xfd:
-		w = 3;
-		break;
-	case 0xfe:
-		w = 8;
-		break;
+	case 0xfc: w = 2; break;
+	case 0xfd: w = 3; break;
+	case 0xfe: w = 8; break;
 	case 0xfb: /* NULL */
-	case 0xff:
-		return false;
+	case 0xff: return false;
 	default:
 		*v = p[o];
 		*off = o + 1;
@@ -221,25 +215,19 @@ static long value_size(uint8_t type, const uint8_t *p, size_t n, size_t o)
 	size_t o2 = o;
 
 	switch (type) {
-	case 0x06: /* NULL */
-		return 0;
-	case 0x01: /* TINY */
-		return 1;
+	case 0x06: /* NULL */ return 0;
+	case 0x01: /* TINY */ return 1;
 	case 0x02: /* SHORT */
-	case 0x0d: /* YEAR */
-		return 2;
+	case 0x0d: /* YEAR */ return 2;
 	case 0x03: /* LONG */
 	case 0x09: /* INT24 */
-	case 0x04: /* FLOAT */
-		return 4;
+	case 0x04: /* FLOAT */ return 4;
 	case 0x05: /* DOUBLE */
-	case 0x08: /* LONGLONG */
-		return 8;
+	case 0x08: /* LONGLONG */ return 8;
 	case 0x07: /* TIMESTAMP */
 	case 0x0a: /* DATE */
 	case 0x0b: /* TIME */
-	case 0x0c: /* DATETIME */
-		return o < n ? 1 + p[o] : -1;
+	case 0x0c: /* DATETIME */ return o < n ? 1 + p[o] : -1;
 	default: /* strings, decimals, blobs, JSON: length-encoded */
 		if (!lenenc(p, n, &o2, &v) || v > n)
 			return -1;
@@ -294,8 +282,7 @@ static enum bh_net_feed command(struct mysql_state *s, const uint8_t *p, size_t 
 	if (!n)
 		return BH_NET_FEED_MALFORMED;
 	switch (p[0]) {
-	case 0x01: /* COM_QUIT */
-		return BH_NET_FEED_DONE;
+	case 0x01: /* COM_QUIT */ return BH_NET_FEED_DONE;
 	case 0x02: /* COM_INIT_DB */
 		emit_cmd(ctx, BH_NET_TO_SERVER, "database", p + 1, n - 1);
 		break;

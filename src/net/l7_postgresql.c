@@ -22,14 +22,14 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define PG_KEEP (16 * 1024)
+#define PG_KEEP	       (16 * 1024)
 #define PG_STARTUP_MAX 10000
-#define PG_MSG_MAX 0x3fffffffu
+#define PG_MSG_MAX     0x3fffffffu
 
 #define PG_CODE_CANCEL 80877102u
-#define PG_CODE_SSL 80877103u
-#define PG_CODE_GSS 80877104u
-#define PG_PROTO_3 0x00030000u
+#define PG_CODE_SSL    80877103u
+#define PG_CODE_GSS    80877104u
+#define PG_PROTO_3     0x00030000u
 
 enum pg_phase { PG_STARTUP, PG_WAIT_SSL, PG_WAIT_GSS, PG_NORMAL };
 
@@ -96,7 +96,8 @@ static enum bh_net_probe pg_probe(const struct bh_net_flow_info *flow, enum bh_n
 static void emit_cmd(const struct bh_net_dissect_ctx *ctx, const char *name, const uint8_t *arg,
 		     size_t n)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND, .dir = BH_NET_TO_SERVER,
+	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND,
+				.dir = BH_NET_TO_SERVER,
 				.app = "postgresql" };
 
 	r.u.command.name.p = name;
@@ -123,15 +124,9 @@ static enum bh_net_feed startup(struct pg_state *s, const struct bh_net_dissect_
 		return BH_NET_FEED_MALFORMED;
 	code = bh_net_be32(p);
 	switch (code) {
-	case PG_CODE_SSL:
-		s->phase = PG_WAIT_SSL;
-		return BH_NET_FEED_MORE;
-	case PG_CODE_GSS:
-		s->phase = PG_WAIT_GSS;
-		return BH_NET_FEED_MORE;
-	case PG_CODE_CANCEL:
-		emit_cmd(ctx, "cancel", NULL, 0);
-		return BH_NET_FEED_DONE;
+	case PG_CODE_SSL: s->phase = PG_WAIT_SSL; return BH_NET_FEED_MORE;
+	case PG_CODE_GSS: s->phase = PG_WAIT_GSS; return BH_NET_FEED_MORE;
+	case PG_CODE_CANCEL: emit_cmd(ctx, "cancel", NULL, 0); return BH_NET_FEED_DONE;
 	}
 	if (code >> 16 != 3)
 		return BH_NET_FEED_MALFORMED;
@@ -162,13 +157,14 @@ static enum bh_net_feed startup(struct pg_state *s, const struct bh_net_dissect_
 
 static enum bh_net_feed typed(struct pg_state *s, const struct bh_net_dissect_ctx *ctx)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_SQL, .dir = BH_NET_TO_SERVER, .app = "postgresql" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_SQL,
+				.dir = BH_NET_TO_SERVER,
+				.app = "postgresql" };
 	const uint8_t *p = s->buf;
 	size_t n = s->keep, o = 0, t;
 
 	switch (s->hdr[0]) {
-	case 'X':
-		return BH_NET_FEED_DONE;
+	case 'X': return BH_NET_FEED_DONE;
 	case 'P': /* Parse: statement name, query, parameter types */
 		o = cstr(p, n) + 1;
 		if (o > n)
@@ -233,7 +229,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 			off += n;
 		}
 		if (s->hdr_have == need && !s->left) {
-			enum bh_net_feed f = s->phase == PG_STARTUP ? startup(s, ctx) : typed(s, ctx);
+			enum bh_net_feed f =
+				s->phase == PG_STARTUP ? startup(s, ctx) : typed(s, ctx);
 			s->hdr_have = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;

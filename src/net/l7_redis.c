@@ -23,9 +23,9 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define REDIS_ARG_MAX 256
+#define REDIS_ARG_MAX  256
 #define REDIS_BULK_MAX (512u * 1024 * 1024)
-#define REDIS_KEEP 3 /* name, first argument, the argument being read after them */
+#define REDIS_KEEP     3 /* name, first argument, the argument being read after them */
 
 enum redis_st { RS_START, RS_BULKHDR, RS_BULK, RS_BULKEND };
 
@@ -71,8 +71,7 @@ static long long parse_count(const char *s, size_t n)
 
 static bool is_cmd_char(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
-	       c == '|';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' || c == '|';
 }
 
 static enum bh_net_probe redis_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
@@ -142,7 +141,9 @@ static enum bh_net_probe redis_probe(const struct bh_net_flow_info *flow, enum b
 
 static void emit_threat(const struct bh_net_dissect_ctx *ctx, const char *id, const char *detail)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_THREAT, .dir = BH_NET_TO_SERVER, .app = "redis" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_THREAT,
+				.dir = BH_NET_TO_SERVER,
+				.app = "redis" };
 
 	r.u.threat.id = id;
 	r.u.threat.detail.p = detail;
@@ -180,7 +181,9 @@ static void arg_done(struct redis_state *s, uint32_t i)
 
 static void cmd_done(struct redis_state *s, uint32_t nargs, const struct bh_net_dissect_ctx *ctx)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND, .dir = BH_NET_TO_SERVER, .app = "redis" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_COMMAND,
+				.dir = BH_NET_TO_SERVER,
+				.app = "redis" };
 	char detail[96];
 
 	r.u.command.name.p = s->arg[0];
@@ -193,8 +196,8 @@ static void cmd_done(struct redis_state *s, uint32_t nargs, const struct bh_net_
 	if (s->cfg_dir)
 		emit_threat(ctx, "BH-NET-REDIS-CONFIG-DIR", "CONFIG SET dir/dbfilename");
 	if (s->module_load && nargs > 2) {
-		snprintf(detail, sizeof(detail), "MODULE LOAD %.*s", (int)(s->len[2] > 64 ? 64 : s->len[2]),
-			 s->arg[2]);
+		snprintf(detail, sizeof(detail), "MODULE LOAD %.*s",
+			 (int)(s->len[2] > 64 ? 64 : s->len[2]), s->arg[2]);
 		emit_threat(ctx, "BH-NET-REDIS-MODULE-LOAD", detail);
 	}
 	if (s->replicaof && nargs == 3 && s->replica_no != 2) {
@@ -245,8 +248,8 @@ static void inline_cmd(struct redis_state *s, const struct bh_net_dissect_ctx *c
 		cmd_done(s, n, ctx);
 }
 
-static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
-				   const struct bh_net_dissect_ctx *ctx)
+static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8_t *data,
+				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct redis_state *s = state;
 	size_t off = 0, used;
@@ -283,9 +286,10 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 				if (n)
 					s->st = RS_BULKHDR;
 			} else {
-				long long n = s->line.len && s->line.buf[0] == '$'
-						      ? parse_count(s->line.buf + 1, s->line.len - 1)
-						      : -1;
+				long long n =
+					s->line.len && s->line.buf[0] == '$'
+						? parse_count(s->line.buf + 1, s->line.len - 1)
+						: -1;
 				if (n < 0 || n > REDIS_BULK_MAX)
 					return BH_NET_FEED_MALFORMED;
 				s->bulk_left = (uint32_t)n;

