@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Fuzz the postgresql dissector (src/net/l7_postgresql.c) with conversations: see l7_fuzz.h.
+ * Seeds: fuzz/corpus/l7_postgresql, made by tests/data/l7/seeds.py from the unit
+ * tests' recorded and built sessions. */
+#include "l7_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	return l7_fuzz("postgresql", data, size);
+}
