@@ -25,7 +25,7 @@
 
 #define REDIS_ARG_MAX  256
 #define REDIS_BULK_MAX (512u * 1024 * 1024)
-#define REDIS_KEEP     3 /* name, first argument, the argument being read after them */
+#define REDIS_KEEP     4 /* name, first and second argument, any later one being read */
 
 enum redis_st { RS_START, RS_BULKHDR, RS_BULK, RS_BULKEND };
 
@@ -156,7 +156,12 @@ static bool arg_is(const struct redis_state *s, int k, const char *w)
 	return !s->cut[k] && s->len[k] == strlen(w) && bh_net_prefix_ci(s->arg[k], s->len[k], w);
 }
 
-/* Argument i (kept in slot min(i, 2)) is complete: what does it say? */
+static int slot(uint32_t i)
+{
+	return i < 3 ? (int)i : 3;
+}
+
+/* Argument i (kept in slot(i)) is complete: what does it say? */
 static void arg_done(struct redis_state *s, uint32_t i)
 {
 	if (i == 0) {
@@ -173,7 +178,8 @@ static void arg_done(struct redis_state *s, uint32_t i)
 		return;
 	}
 	/* CONFIG SET name value [name value ...]: the names at even positions */
-	if (s->config_set && i % 2 == 0 && (arg_is(s, 2, "dir") || arg_is(s, 2, "dbfilename")))
+	if (s->config_set && i % 2 == 0 &&
+	    (arg_is(s, slot(i), "dir") || arg_is(s, slot(i), "dbfilename")))
 		s->cfg_dir = true;
 	if (i == 2 && s->replica_no && arg_is(s, 2, "ONE"))
 		s->replica_no = 2;
@@ -237,7 +243,7 @@ static void inline_cmd(struct redis_state *s, const struct bh_net_dissect_ctx *c
 		const char *w = p;
 		while (p < end && *p != ' ' && *p != '\t')
 			p++;
-		int k = n < 2 ? (int)n : 2;
+		int k = slot(n);
 		s->len[k] = 0;
 		s->cut[k] = false;
 		keep_bytes(s, k, w, (size_t)(p - w));
@@ -293,7 +299,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 				if (n < 0 || n > REDIS_BULK_MAX)
 					return BH_NET_FEED_MALFORMED;
 				s->bulk_left = (uint32_t)n;
-				int k = s->argi < 2 ? (int)s->argi : 2;
+				int k = slot(s->argi);
 				s->len[k] = 0;
 				s->cut[k] = false;
 				s->st = RS_BULK;
@@ -303,7 +309,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 			break;
 		case RS_BULK: {
 			size_t n = len - off < s->bulk_left ? len - off : s->bulk_left;
-			keep_bytes(s, s->argi < 2 ? (int)s->argi : 2, (const char *)data + off, n);
+			keep_bytes(s, slot(s->argi), (const char *)data + off, n);
 			off += n;
 			s->bulk_left -= (uint32_t)n;
 			if (!s->bulk_left)

