@@ -158,8 +158,8 @@ static void test_kafka(void **state)
 			fail_msg("bad[%zu] accepted: %s", i, log.buf);
 	}
 	/* a 1 MiB Produce: only its header is kept, the next request is read right */
-	static uint8_t big[(1 << 20) + 64];
-	size_t o = kreq(big, 0, 9, "p", big + 64, 1 << 20);
+	static uint8_t big[(1 << 20) + 64], body[1 << 20];
+	size_t o = kreq(big, 0, 9, "p", body, sizeof(body));
 	o += kreq(big + o, 12, 4, "p", "", 0);
 	struct l7_msg y[] = { { BH_NET_TO_SERVER, big, o } };
 	l7_run(d, &fl, y, 1, 0, false, &log);
