@@ -80,6 +80,9 @@ int cli_fail(struct bh_error *err);
 int cli_first_closed_fd(void);
 /* Print a usage text (the whole text, with its own newlines) to stdout. */
 int cli_help(const char *text);
+/* Print v (taken: released) as indented JSON on stdout, with the jansson flags given
+ * (JSON_SORT_KEYS or 0). BH_EXIT_OK, or BH_EXIT_ERROR when it cannot be encoded. */
+int cli_print_json(json_t *v, size_t flags);
 
 /* Logging setup: installs the stderr handler. */
 void cli_log_init(struct bh_cli *cli);

@@ -143,6 +143,18 @@ int cli_help(const char *text)
 	return BH_EXIT_OK;
 }
 
+int cli_print_json(json_t *v, size_t flags)
+{
+	char *s = v ? json_dumps(v, JSON_INDENT(2) | flags) : NULL;
+
+	json_decref(v);
+	if (!s)
+		return BH_EXIT_ERROR;
+	puts(s);
+	free(s);
+	return BH_EXIT_OK;
+}
+
 static void json_escape(FILE *fp, const char *s)
 {
 	for (; *s; s++) {

@@ -197,18 +197,6 @@ static void warn_problems(const struct bh_import_stats *st)
 			(unsigned long long)(st->malformed - shown));
 }
 
-static int print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	json_decref(v);
-	if (!s)
-		return BH_EXIT_ERROR;
-	puts(s);
-	free(s);
-	return BH_EXIT_OK;
-}
-
 static int db_import(struct db_args *a, struct bh_cli *cli)
 {
 	struct bh_import_opts o = { .strict = a->strict,
@@ -231,7 +219,7 @@ static int db_import(struct db_args *a, struct bh_cli *cli)
 	}
 	warn_problems(&st);
 	if (a->json)
-		r = print_json(stats_json(&st));
+		r = cli_print_json(stats_json(&st), JSON_SORT_KEYS);
 	else
 		print_stats("imported ", &st);
 	bh_import_stats_release(&st);
@@ -322,7 +310,7 @@ static int db_update(struct db_args *a, struct bh_cli *cli)
 	bh_update_results_free(res, src.n);
 	bh_update_sources_release(&src);
 	if (a->json)
-		print_json(out);
+		cli_print_json(out, JSON_SORT_KEYS);
 	else
 		json_decref(out);
 	return failed ? BH_EXIT_ERROR : BH_EXIT_OK;
@@ -432,7 +420,7 @@ static int db_info(struct db_args *a, struct bh_cli *cli)
 	json_object_set(info, "layer_cache", lc);
 	if (a->json) {
 		json_decref(lc);
-		return print_json(info);
+		return cli_print_json(info, JSON_SORT_KEYS);
 	}
 	printf("database      %s\n", str_or(info, "path", "?"));
 	printf("schema        %lld\n", int_of(info, "schema_version"));
@@ -471,7 +459,8 @@ static int db_prune_cache(struct db_args *a, struct bh_cli *cli)
 	if (k <= 0) {
 		if (k == 0) {
 			if (a->json)
-				print_json(json_pack("{s:s, s:b}", "path", path, "exists", 0));
+				cli_print_json(json_pack("{s:s, s:b}", "path", path, "exists", 0),
+					       JSON_SORT_KEYS);
 			else
 				printf("no layer cache at %s: nothing to prune\n", path);
 		}
@@ -484,11 +473,12 @@ static int db_prune_cache(struct db_args *a, struct bh_cli *cli)
 	if (k < 0)
 		return cli_fail(err);
 	if (a->json)
-		return print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "exists", 1,
-					    "removed", (json_int_t)st.removed, "removed_bytes",
-					    (json_int_t)st.removed_bytes, "parts",
-					    (json_int_t)st.parts, "bytes", (json_int_t)st.bytes,
-					    "max_bytes", (json_int_t)st.max_bytes));
+		return cli_print_json(json_pack("{s:b, s:I, s:I, s:I, s:I, s:I}", "exists", 1,
+						"removed", (json_int_t)st.removed, "removed_bytes",
+						(json_int_t)st.removed_bytes, "parts",
+						(json_int_t)st.parts, "bytes", (json_int_t)st.bytes,
+						"max_bytes", (json_int_t)st.max_bytes),
+				      JSON_SORT_KEYS);
 	printf("removed %llu parts (%s); the layer cache holds %llu parts (%s), at most %s\n",
 	       (unsigned long long)st.removed, bh_human_size(st.removed_bytes, b1, sizeof(b1)),
 	       (unsigned long long)st.parts, bh_human_size(st.bytes, b2, sizeof(b2)),

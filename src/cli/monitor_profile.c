@@ -58,18 +58,6 @@ static const struct option mp_opts[] = {
 #define EVENTS_MAX_BYTES (256u << 20) /* a recorded events file */
 #define EVENT_MAX_BYTES	 (1u << 20)   /* one line */
 
-static int print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2));
-
-	json_decref(v);
-	if (!s)
-		return BH_EXIT_ERROR;
-	puts(s);
-	free(s);
-	return BH_EXIT_OK;
-}
-
 /* Each line of the events file as an event into evs (a new array of *n). */
 static int read_events(const char *path, struct bh_mon_event **evs, size_t *n,
 		       struct bh_error **err)
@@ -181,7 +169,7 @@ static int show_list(struct bh_behave *b, bool json, struct bh_error **err)
 	if (bh_behave_list(b, &arr, err) < 0)
 		return -1;
 	if (json)
-		return print_json(arr);
+		return cli_print_json(arr, 0);
 	printf("%-48s %-8s %-5s %6s %6s %6s %6s %6s %9s\n", "KEY", "MODE", "DRIFT", "PROCS",
 	       "FILES", "LISTEN", "OUT", "IN", "EVENTS");
 	json_array_foreach (arr, i, p) {
@@ -379,7 +367,7 @@ int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli)
 
 		r = bh_behave_export(b, argv[0], &d, &err);
 		if (r == 0)
-			print_json(d);
+			cli_print_json(d, 0);
 	} else if (!strcmp(sub, "export"))
 		r = export(b, argv[0], output, &err);
 	else if (!strcmp(sub, "import"))

@@ -66,18 +66,6 @@ static int fail(struct bh_error *err)
 	return code;
 }
 
-static int print_json(json_t *v)
-{
-	char *s = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	json_decref(v);
-	if (!s)
-		return BH_EXIT_ERROR;
-	puts(s);
-	free(s);
-	return BH_EXIT_OK;
-}
-
 static long long int_of(const json_t *o, const char *key)
 {
 	json_int_t v = 0;
@@ -366,7 +354,7 @@ int cmd_profile(int argc, char **argv, struct bh_cli *cli)
 		if (bh_prof_store_list(s, NULL, &rows, &err) < 0)
 			goto failed;
 		if (json) {
-			r = print_json(rows);
+			r = cli_print_json(rows, JSON_SORT_KEYS);
 			goto out;
 		}
 		printf("%-24s %-20s %5s %9s %5s %5s %-8s %-10s %s\n", "NAME", "DIGEST", "CALLS",
@@ -403,7 +391,7 @@ int cmd_profile(int argc, char **argv, struct bh_cli *cli)
 			goto failed;
 		if (!strcmp(sub, "show")) {
 			if (json) {
-				r = print_json(p);
+				r = cli_print_json(p, JSON_SORT_KEYS);
 				goto out;
 			}
 			show(p);

@@ -33,15 +33,6 @@ static const char quarantine_usage[] =
 	"Exit status: 0, 2 usage error, 3 error (unknown or ambiguous ID, permission,\n"
 	"a container that exited meanwhile).\n";
 
-static void print_json(json_t *j)
-{
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-
-	if (s)
-		printf("%s\n", s);
-	free(s);
-}
-
 static void print_list(const struct bh_quar_record *v, size_t n)
 {
 	printf("%-12s  %-20s  %-9s  %-24s  %-7s  %-7s  %-6s  %s\n", "ID", "NAME", "ENGINE", "SINCE",
@@ -117,8 +108,7 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 
 			for (size_t i = 0; i < n; i++)
 				json_array_append_new(a, bh_quar_record_to_json(&v[i]));
-			print_json(a);
-			json_decref(a);
+			cli_print_json(a, JSON_SORT_KEYS);
 		} else {
 			print_list(v, n);
 		}
@@ -161,12 +151,7 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 			bh_ctr_engine_name(rec->engine),
 			rec->net == BH_QUAR_NET_CUT ? ", network cut" : "",
 			(double)rec->apply_ns / 1e6);
-		{
-			json_t *j = bh_quar_record_to_json(rec);
-
-			print_json(j);
-			json_decref(j);
-		}
+		cli_print_json(bh_quar_record_to_json(rec), JSON_SORT_KEYS);
 	}
 out:
 	bh_quar_record_free(rec);
