@@ -83,6 +83,9 @@ int cli_help(const char *text);
 /* Print v (taken: released) as indented JSON on stdout, with the jansson flags given
  * (JSON_SORT_KEYS or 0). BH_EXIT_OK, or BH_EXIT_ERROR when it cannot be encoded. */
 int cli_print_json(json_t *v, size_t flags);
+/* A duration: a number of seconds, or numbers with units s, m, h, d in a row
+ * ("90", "30s", "1h30m", "0.5s"); *out in seconds. -1 when malformed. */
+int cli_parse_duration(const char *s, double *out);
 
 /* Logging setup: installs the stderr handler. */
 void cli_log_init(struct bh_cli *cli);

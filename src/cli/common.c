@@ -143,6 +143,50 @@ int cli_help(const char *text)
 	return BH_EXIT_OK;
 }
 
+int cli_parse_duration(const char *s, double *out)
+{
+	double total = 0;
+
+	if (!s || !*s)
+		return -1;
+	while (*s) {
+		char *end;
+		double v;
+
+		if (!bh_isdigit((unsigned char)*s) && *s != '.')
+			return -1;
+		v = strtod(s, &end);
+		if (end == s || !(v >= 0))
+			return -1;
+		switch (*end) {
+		case 's': end++; break;
+		case 'm':
+			v *= 60;
+			end++;
+			break;
+		case 'h':
+			v *= 3600;
+			end++;
+			break;
+		case 'd':
+			v *= 86400;
+			end++;
+			break;
+		case 0:
+			if (total > 0)
+				return -1; /* "1h30": the unit of 30 is missing */
+			break;
+		default: return -1;
+		}
+		total += v;
+		s = end;
+	}
+	if (total > 1e9)
+		return -1;
+	*out = total;
+	return 0;
+}
+
 int cli_print_json(json_t *v, size_t flags)
 {
 	char *s = v ? json_dumps(v, JSON_INDENT(2) | flags) : NULL;

@@ -18,7 +18,7 @@ static const char mp_usage[] =
 	"       bulkhead monitor profile show KEY\n"
 	"       bulkhead monitor profile set-mode KEY discover|monitor|protect [--zero-drift "
 	"on|off]\n"
-	"       bulkhead monitor profile promote KEY --after SECONDS --quiet N --to "
+	"       bulkhead monitor profile promote KEY --after DURATION --runs N --to "
 	"monitor|protect\n"
 	"       bulkhead monitor profile promote KEY --clear\n"
 	"       bulkhead monitor profile export KEY [-o FILE]\n"
@@ -50,7 +50,7 @@ static const struct option mp_opts[] = {
 	{ "json", no_argument, NULL, 'j' },	    { "output", required_argument, NULL, 'o' },
 	{ "events", required_argument, NULL, 'e' }, { "key", required_argument, NULL, 'k' },
 	{ "group", required_argument, NULL, 'g' },  { "zero-drift", required_argument, NULL, 'z' },
-	{ "after", required_argument, NULL, 'A' },  { "quiet", required_argument, NULL, 'Q' },
+	{ "after", required_argument, NULL, 'A' },  { "runs", required_argument, NULL, 'R' },
 	{ "to", required_argument, NULL, 'T' },	    { "clear", no_argument, NULL, 'C' },
 	{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 };
@@ -289,21 +289,20 @@ int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli)
 						       optarg);
 			zero_drift = !strcmp(optarg, "on");
 			break;
-		case 'A': {
-			uint64_t s;
-
-			if (bh_parse_u64(optarg, &s, NULL) < 0 || s > 100000000)
-				return cli_usage_error(cmd, "--after '%.32s': seconds", optarg);
-			rule.seconds = (double)s;
+		case 'A':
+			if (cli_parse_duration(optarg, &rule.seconds) < 0 ||
+			    rule.seconds > 100000000)
+				return cli_usage_error(cmd,
+						       "--after '%.32s': a duration (90, 30s, 10m, "
+						       "1h30m, 2d)",
+						       optarg);
 			after = true;
 			break;
-		}
-		case 'Q': {
+		case 'R': {
 			uint64_t n;
 
 			if (bh_parse_u64(optarg, &n, NULL) < 0 || n < 1 || n > 1000000)
-				return cli_usage_error(cmd, "--quiet '%.32s': 1 to 1000000",
-						       optarg);
+				return cli_usage_error(cmd, "--runs '%.32s': 1 to 1000000", optarg);
 			rule.runs = (uint32_t)n;
 			break;
 		}
@@ -336,7 +335,7 @@ int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli)
 		return cli_usage_error(cmd, "--events FILE is required");
 	if (!strcmp(sub, "promote") && !clear &&
 	    (!after || !rule.runs || rule.to == BH_PROF_DISCOVER))
-		return cli_usage_error(cmd, "--after, --quiet and --to (or --clear)");
+		return cli_usage_error(cmd, "--after, --runs and --to (or --clear)");
 	if (!strcmp(sub, "promote") && clear && (after || rule.runs || rule.to != BH_PROF_DISCOVER))
 		return cli_usage_error(cmd, "--clear goes alone");
 	if (nargs >= 1 && strcmp(sub, "import") && bh_behave_key_check(argv[0], NULL) < 0)

@@ -96,54 +96,6 @@ static void print_names(const char *sign, const json_t *sys)
 			printf("%s%s %s\n", sign, arch, json_string_value(v));
 }
 
-/*
- * A duration: a number of seconds, or numbers with units s, m, h, d in a row
- * ("90", "30s", "1h30m", "0.5s"); *out in seconds. -1 when malformed.
- */
-static int parse_duration(const char *s, double *out)
-{
-	double total = 0;
-
-	if (!s || !*s)
-		return -1;
-	while (*s) {
-		char *end;
-		double v;
-
-		if (!bh_isdigit((unsigned char)*s) && *s != '.')
-			return -1;
-		v = strtod(s, &end);
-		if (end == s || !(v >= 0))
-			return -1;
-		switch (*end) {
-		case 's': end++; break;
-		case 'm':
-			v *= 60;
-			end++;
-			break;
-		case 'h':
-			v *= 3600;
-			end++;
-			break;
-		case 'd':
-			v *= 86400;
-			end++;
-			break;
-		case 0:
-			if (total > 0)
-				return -1; /* "1h30": the unit of 30 is missing */
-			break;
-		default: return -1;
-		}
-		total += v;
-		s = end;
-	}
-	if (total > 1e9)
-		return -1;
-	*out = total;
-	return 0;
-}
-
 /* The promotion state of p (bh_prof_store_mode's object in "promotion"). */
 static void show_promotion(const json_t *p)
 {
@@ -277,7 +229,7 @@ int cmd_profile(int argc, char **argv, struct bh_cli *cli)
 		case 'j': json = true; break;
 		case 'o': output = optarg; break;
 		case 'A':
-			if (parse_duration(optarg, &rule.seconds) < 0)
+			if (cli_parse_duration(optarg, &rule.seconds) < 0)
 				return cli_usage_error(cmd,
 						       "--after '%s': a duration (90, 30s, 10m, "
 						       "1h30m, 2d)",
