@@ -476,6 +476,15 @@ BH_MUST_CHECK int bh_write_file_atomic(const char *path, const void *p, size_t l
 /* Read a whole file into b (bounded by b->max). */
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
 /*
+ * A short kernel file (cgroup, /proc): one read of at most size - 1 bytes into buf,
+ * NUL-terminated, trailing newlines and spaces removed. Returns the length, or -1
+ * with errno set (no error object: callers probe files that may be gone).
+ */
+int bh_read_small(const char *path, char *buf, size_t size);
+/* Write the string v to the existing file path (O_NOFOLLOW) in one write(2):
+ * "opening PATH" or "writing 'V' to PATH" on failure. */
+int bh_write_small(const char *path, const char *v, struct bh_error **err);
+/*
  * A directory that an operation will create: 1 if `dir` does not exist, 0
  * if it is an empty directory (not a symlink), else BH_ERR_USAGE ("... exists
  * and is not empty").

@@ -80,6 +80,39 @@ int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err)
 	return r;
 }
 
+int bh_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	e = errno;
+	close(fd);
+	if (n < 0) {
+		errno = e;
+		return -1;
+	}
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = 0;
+	return (int)n;
+}
+
+int bh_write_small(const char *path, const char *v, struct bh_error **err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+
+	if (fd < 0)
+		return bh_error_sys(err, errno, "opening %s", path);
+	if (write(fd, v, strlen(v)) < 0)
+		r = bh_error_sys(err, errno, "writing '%s' to %s", v, path);
+	close(fd);
+	return r;
+}
+
 /*
  * Remove everything inside the directory fd (which this function closes).
  * Iterative, so depth costs memory for names, not file descriptors or stack:

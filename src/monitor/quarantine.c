@@ -150,38 +150,6 @@ static int freezer_find(const struct bh_ctr *c, struct freezer *f, struct bh_err
 	return r;
 }
 
-static int read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
-	return (int)n;
-}
-
-static int write_small(const char *path, const char *v, struct bh_error **err)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return bh_error_sys(err, errno, "quarantine: %s", path);
-	n = write(fd, v, strlen(v));
-	if (n < 0) {
-		bh_error_sys(err, errno, "quarantine: writing %s to %s", v, path);
-		close(fd);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 /* 1 frozen (done), 0 not (thawed or still freezing), -1 unreadable (gone). */
 static int freezer_state(const struct freezer *f, bool *requested)
 {
@@ -190,24 +158,26 @@ static int freezer_state(const struct freezer *f, bool *requested)
 	if (requested)
 		*requested = false;
 	if (!f->v2) {
-		if (read_small(f->file, v, sizeof(v)) < 0)
+		if (bh_read_small(f->file, v, sizeof(v)) < 0)
 			return -1;
 		if (requested)
 			*requested = !bh_str_has_prefix(v, "THAWED");
 		return bh_str_has_prefix(v, "FROZEN");
 	}
-	if (read_small(f->file, v, sizeof(v)) < 0)
+	if (bh_read_small(f->file, v, sizeof(v)) < 0)
 		return -1;
 	if (requested)
 		*requested = v[0] == '1';
-	if (read_small(f->events, v, sizeof(v)) < 0)
+	if (bh_read_small(f->events, v, sizeof(v)) < 0)
 		return -1;
 	return strstr(v, "frozen 1") != NULL;
 }
 
 static int freezer_set(const struct freezer *f, bool on, struct bh_error **err)
 {
-	return write_small(f->file, f->v2 ? (on ? "1" : "0") : (on ? "FROZEN" : "THAWED"), err);
+	if (bh_write_small(f->file, f->v2 ? (on ? "1" : "0") : (on ? "FROZEN" : "THAWED"), err) < 0)
+		return bh_error_prefix(err, "quarantine");
+	return 0;
 }
 
 /* Wait for FROZEN (v1 is asked again now and then, as runc does). */
@@ -231,7 +201,7 @@ static int freezer_wait(const struct freezer *f, unsigned timeout_ms, struct bh_
 					    "quarantine: the container did not freeze within %u ms",
 					    timeout_ms);
 		if (!f->v2 && now_ns() > next_ask) {
-			write_small(f->file, "FROZEN", NULL);
+			bh_write_small(f->file, "FROZEN", NULL);
 			next_ask = now_ns() + 50000000u;
 		}
 		ts.tv_nsec = nap;
@@ -261,7 +231,7 @@ static bool zombie(pid_t pid)
 	char path[64], buf[512], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) < 0)
+	if (bh_read_small(path, buf, sizeof(buf)) < 0)
 		return true;
 	p = strrchr(buf, ')');
 	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X' || p[2] == 'x';

@@ -176,19 +176,12 @@ static const char *dir_of(const struct rt_cgroup *cg, const char *name)
 static int write_file(const char *dir, const char *file, const char *value, struct bh_error **err)
 {
 	char *path = bh_asprintf("%s/%s", dir, file);
-	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW), r = 0;
+	int r = bh_write_small(path, value, err);
 
-	if (fd < 0) {
-		r = bh_error_sys(err, errno, "cgroups: opening %s", path);
-	} else {
-		ssize_t n = write(fd, value, strlen(value));
-
-		if (n < 0)
-			r = bh_error_sys(err, errno, "cgroups: writing '%s' to %s", value, path);
-		close(fd);
-	}
 	free(path);
-	return r;
+	if (r < 0)
+		return bh_error_prefix(err, "cgroups");
+	return 0;
 }
 
 static int write_int(const char *dir, const char *file, int64_t v, struct bh_error **err)
@@ -208,23 +201,6 @@ static bool file_exists(const char *dir, const char *file)
 	return r;
 }
 
-static int read_small(const char *path, char *buf, size_t n)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r;
-
-	if (fd < 0)
-		return -1;
-	r = read(fd, buf, n - 1);
-	close(fd);
-	if (r < 0)
-		return -1;
-	buf[r] = 0;
-	while (r > 0 && (buf[r - 1] == '\n' || buf[r - 1] == ' '))
-		buf[--r] = 0;
-	return (int)r;
-}
-
 /* Copy cpuset.cpus and cpuset.mems from the parent when empty (v1 refuses
  * tasks in a cpuset without them). */
 static void cpuset_inherit(const char *cur)
@@ -237,7 +213,8 @@ static void cpuset_inherit(const char *cur)
 		char *f = bh_asprintf("%s/%s", cur, files[k]);
 		char *pf = bh_asprintf("%s/%s", par, files[k]);
 
-		if (read_small(f, val, sizeof(val)) == 0 && read_small(pf, val, sizeof(val)) > 0)
+		if (bh_read_small(f, val, sizeof(val)) == 0 &&
+		    bh_read_small(pf, val, sizeof(val)) > 0)
 			write_file(cur, files[k], val, NULL);
 		free(f);
 		free(pf);
@@ -281,7 +258,7 @@ static int v2_enable(const char *root, const char *path, const char *const *ctrl
 	char *avail_path = bh_asprintf("%s/cgroup.controllers", root);
 	int r = 0;
 
-	if (read_small(avail_path, avail, sizeof(avail)) < 0)
+	if (bh_read_small(avail_path, avail, sizeof(avail)) < 0)
 		avail[0] = 0;
 	free(avail_path);
 	comp = strtok_r(p, "/", &save);
@@ -663,12 +640,12 @@ int rt_cgroup_frozen(const struct rt_cgroup *cg)
 
 	if (cg->layout != RT_CG_V2 && (d = dir_of(cg, "freezer"))) {
 		p = bh_asprintf("%s/freezer.state", d);
-		if (read_small(p, v, sizeof(v)) >= 0)
+		if (bh_read_small(p, v, sizeof(v)) >= 0)
 			r = !strcmp(v, "FROZEN");
 		free(p);
 	} else if (cg->layout == RT_CG_V2) {
 		p = bh_asprintf("%s/cgroup.freeze", cg->dirs[0]);
-		if (read_small(p, v, sizeof(v)) >= 0)
+		if (bh_read_small(p, v, sizeof(v)) >= 0)
 			r = !strcmp(v, "1");
 		free(p);
 	}
@@ -692,7 +669,7 @@ int rt_cgroup_freeze(const struct rt_cgroup *cg, bool freeze, struct bh_error **
 	/* FREEZING → FROZEN */
 	for (int i = 0; freeze && i < 1000; i++) {
 		char *p = bh_asprintf("%s/freezer.state", d), v[32];
-		int n = read_small(p, v, sizeof(v));
+		int n = bh_read_small(p, v, sizeof(v));
 
 		free(p);
 		if (n >= 0 && !strcmp(v, "FROZEN"))
