@@ -451,13 +451,44 @@ static int set_open(bool load, int *policy, int *counts, struct bh_error **err)
 	return 0;
 }
 
+/* The lock on the pin root and the pinned maps, as every call below holds them. */
+struct net_maps {
+	int lk, policy, counts;
+};
+
+/* Take the lock (LOCK_EX or LOCK_SH) and open the maps (loading the set when `load`). */
+static int maps_open(struct net_maps *m, int how, bool load, struct bh_error **err)
+{
+	m->policy = m->counts = -1;
+	m->lk = lock_root(how, err);
+	if (m->lk < 0)
+		return -1;
+	if (set_open(load, &m->policy, &m->counts, err) < 0) {
+		close(m->lk);
+		m->lk = -1;
+		return -1;
+	}
+	return 0;
+}
+
+static void maps_close(struct net_maps *m)
+{
+	if (m->policy >= 0)
+		close(m->policy);
+	if (m->counts >= 0)
+		close(m->counts);
+	if (m->lk >= 0)
+		close(m->lk);
+}
+
 int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p,
 		     struct bh_error **err)
 {
 	struct grd_net_policy v;
 	struct grd_net_counts *zero = NULL;
+	struct net_maps m;
 	uint64_t cookie = 0;
-	int lk = -1, pm = -1, cm = -1, ncpu, r = -1;
+	int ncpu, r = -1;
 
 	if (p->nrules > GRD_NET_MAX_RULES)
 		return bh_error_set(err, BH_ERR_LIMIT, "more than %d network rules",
@@ -474,11 +505,8 @@ int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p
 	v.nrules = (unsigned)p->nrules;
 	for (size_t i = 0; i < p->nrules; i++)
 		rule_to_bpf(&p->rules[i], &v.rules[i]);
-	lk = lock_root(LOCK_EX, err);
-	if (lk < 0)
+	if (maps_open(&m, LOCK_EX, true, err) < 0)
 		return -1;
-	if (set_open(true, &pm, &cm, err) < 0)
-		goto out;
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
 		bh_error_set(err, BH_ERR_IO, "the number of CPUs");
@@ -486,35 +514,29 @@ int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p
 	}
 	zero = bh_calloc((size_t)ncpu, sizeof(*zero));
 	/* counts first: the policy's first verdict finds its row */
-	if (bpf_map_update_elem(cm, &cookie, zero, BPF_ANY) < 0 ||
-	    bpf_map_update_elem(pm, &cookie, &v, BPF_ANY) < 0) {
+	if (bpf_map_update_elem(m.counts, &cookie, zero, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(m.policy, &cookie, &v, BPF_ANY) < 0) {
 		bh_error_sys(err, errno, "container %s: setting its connect policy", c->id);
 		goto out;
 	}
 	r = 0;
 out:
 	free(zero);
-	if (pm >= 0)
-		close(pm);
-	if (cm >= 0)
-		close(cm);
-	close(lk);
+	maps_close(&m);
 	return r;
 }
 
 int bh_guard_net_clear(const struct bh_ctr *c, struct bh_error **err)
 {
+	struct net_maps m;
 	uint64_t cookie = 0;
-	int lk, pm = -1, cm = -1, r = -1;
+	int r = -1;
 
 	if (ctr_cookie(c, &cookie, err) < 0)
 		return -1;
-	lk = lock_root(LOCK_EX, err);
-	if (lk < 0)
+	if (maps_open(&m, LOCK_EX, false, err) < 0)
 		return -1;
-	if (set_open(false, &pm, &cm, err) < 0)
-		goto out;
-	if (bpf_map_delete_elem(pm, &cookie) < 0) {
+	if (bpf_map_delete_elem(m.policy, &cookie) < 0) {
 		if (errno == ENOENT)
 			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: no connect policy",
 				     c->id);
@@ -523,14 +545,10 @@ int bh_guard_net_clear(const struct bh_ctr *c, struct bh_error **err)
 				     c->id);
 		goto out;
 	}
-	bpf_map_delete_elem(cm, &cookie);
+	bpf_map_delete_elem(m.counts, &cookie);
 	r = 0;
 out:
-	if (pm >= 0)
-		close(pm);
-	if (cm >= 0)
-		close(cm);
-	close(lk);
+	maps_close(&m);
 	return r;
 }
 
@@ -538,24 +556,22 @@ int bh_guard_net_counts(const struct bh_ctr *c, struct bh_guard_net_counts *out,
 			struct bh_error **err)
 {
 	struct grd_net_counts *per = NULL;
+	struct net_maps m;
 	uint64_t cookie = 0;
-	int lk, pm = -1, cm = -1, ncpu, r = -1;
+	int ncpu, r = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (ctr_cookie(c, &cookie, err) < 0)
 		return -1;
-	lk = lock_root(LOCK_SH, err);
-	if (lk < 0)
+	if (maps_open(&m, LOCK_SH, false, err) < 0)
 		return -1;
-	if (set_open(false, &pm, &cm, err) < 0)
-		goto out;
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
 		bh_error_set(err, BH_ERR_IO, "the number of CPUs");
 		goto out;
 	}
 	per = bh_calloc((size_t)ncpu, sizeof(*per));
-	if (bpf_map_lookup_elem(cm, &cookie, per) < 0) {
+	if (bpf_map_lookup_elem(m.counts, &cookie, per) < 0) {
 		if (errno == ENOENT)
 			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: no connect policy",
 				     c->id);
@@ -571,11 +587,7 @@ int bh_guard_net_counts(const struct bh_ctr *c, struct bh_guard_net_counts *out,
 	r = 0;
 out:
 	free(per);
-	if (pm >= 0)
-		close(pm);
-	if (cm >= 0)
-		close(cm);
-	close(lk);
+	maps_close(&m);
 	return r;
 }
 
