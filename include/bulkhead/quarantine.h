@@ -100,6 +100,13 @@ int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_err
 int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size_t *n,
 		 struct bh_error **err);
 void bh_quar_records_free(struct bh_quar_record *v, size_t n);
+/*
+ * Whether container `id` (its full ID, exactly) has a quarantine record: 1 and
+ * *out (may be NULL) the record, 0 when none. What `bulkhead resume` asks before
+ * it thaws a container: a quarantined one stays frozen until released.
+ */
+int bh_quar_find(const struct bh_quar_opts *o, const char *id, struct bh_quar_record **out,
+		 struct bh_error **err);
 void bh_quar_record_free(struct bh_quar_record *r);
 
 json_t *bh_quar_record_to_json(const struct bh_quar_record *r);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bulkhead/quarantine.h"
 #include "cli.h"
 #include "bulkhead/bundle.h"
 #include "bulkhead/image.h"
@@ -423,17 +424,44 @@ int cmd_pause(int argc, char **argv, struct bh_cli *cli)
 
 int cmd_resume(int argc, char **argv, struct bh_cli *cli)
 {
-	static const char usage[] = "usage: bulkhead resume ID\n\nThaw a paused container.\nSee "
-				    "bulkhead-resume(1).\n";
+	static const char usage[] =
+		"usage: bulkhead resume [--quarantine-dir DIR] ID\n\nThaw a paused container "
+		"(refused while it is quarantined:\nbulkhead quarantine release ID first).\n"
+		"  --quarantine-dir DIR  the quarantine records (default " BH_QUAR_STATE_DIR ")\n"
+		"See bulkhead-resume(1).\n";
+	static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+					      { "quarantine-dir", required_argument, NULL, 'q' },
+					      { NULL, 0, NULL, 0 } };
+	struct bh_quar_opts qo = { 0 };
+	struct bh_quar_record *rec = NULL;
 	struct bh_rt_ctx ctx;
 	struct bh_error *err = NULL;
 	const char *id;
-	int r = one_id(argc, argv, "resume", usage, &id);
+	int c, r;
 
+	while ((c = cli_getopt(argc, argv, "h", opts, "resume")) != -1) {
+		if (c == 'h')
+			return cli_help(usage);
+		if (c != 'q')
+			return BH_EXIT_USAGE;
+		qo.state_dir = optarg;
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("resume", "expected one container ID");
+	id = argv[optind];
+	/* a quarantined container stays frozen until the quarantine is released */
+	r = bh_quar_find(&qo, id, &rec, &err);
 	if (r < 0)
-		return cli_help(usage);
-	if (r)
-		return r;
+		return cli_fail(err);
+	if (r > 0) {
+		fprintf(stderr,
+			"bulkhead: error: container %s is quarantined (since %s: %s): release "
+			"it first (bulkhead quarantine release %s)\n",
+			id, rec->time ? rec->time : "?",
+			rec->reason && *rec->reason ? rec->reason : "no reason given", id);
+		bh_quar_record_free(rec);
+		return BH_EXIT_ERROR;
+	}
 	ctx_init(&ctx, cli);
 	if (bh_rt_resume(&ctx, id, &err) < 0)
 		return cli_fail(err);

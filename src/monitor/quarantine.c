@@ -834,6 +834,34 @@ int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size
 	return r;
 }
 
+int bh_quar_find(const struct bh_quar_opts *o, const char *id, struct bh_quar_record **out,
+		 struct bh_error **err)
+{
+	struct bh_quar_record *v = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (out)
+		*out = NULL;
+	/* records this user cannot read: none of its containers can be quarantined
+	 * (quarantine needs root) */
+	if (access(state_dir(o), R_OK | X_OK) < 0 && errno == EACCES)
+		return 0;
+	if (bh_quar_list(o, &v, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && !r; i++)
+		if (!strcmp(v[i].id, id)) {
+			r = 1;
+			if (out) {
+				*out = bh_calloc(1, sizeof(**out));
+				**out = v[i];
+				memset(&v[i], 0, sizeof(v[i]));
+			}
+		}
+	bh_quar_records_free(v, n);
+	return r;
+}
+
 int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_error **err)
 {
 	const char *dir = state_dir(o);
