@@ -44,8 +44,9 @@
  * Writes are batched: observe changes memory only; every flush_events events
  * or flush_ms milliseconds (checked at observe), or at bh_behave_flush and
  * bh_behave_close, the changed profiles are written in one transaction, and
- * the modes of the profiles held are read again (a mode set by the command
- * line reaches a running monitor within one flush).
+ * the modes of the profiles held are read again; bh_behave_reload reads them
+ * sooner when the store changed (a mode set by the command line reaches a
+ * running monitor within a second).
  *
  * One struct bh_behave is used by one thread at a time.
  *
@@ -169,6 +170,12 @@ int bh_behave_observe(struct bh_behave *b, const struct bh_mon_event *ev,
 void bh_behave_lost(struct bh_behave *b, uint64_t n);
 /* Write every changed profile (one transaction), then read the modes again. */
 int bh_behave_flush(struct bh_behave *b, struct bh_error **err);
+
+/* Read the modes of the profiles held again if another connection changed the
+ * store since the last call (PRAGMA data_version: one cheap query when it did
+ * not): 1 when they were read, 0 when nothing changed. The monitor calls it
+ * every second, so a mode set by the command line reaches it within 1 s. */
+int bh_behave_reload(struct bh_behave *b, struct bh_error **err);
 
 /* A verdict as JSON: {"key", "mode", "result", "kind", "value", "block",
  * "overflowed"} and, when ev is not NULL, "time", "type", "container", "pid",

@@ -236,6 +236,38 @@ fail_read:
 	return bh_error_prefix(err, "behaviour profiles: profile store %s", b->store->path);
 }
 
+static int data_version(struct bh_behave *b, int64_t *out, struct bh_error **err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(b->store->db, "PRAGMA data_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return bh_sqlite_error(b->store->db, rc, "reading the store's version", err);
+	return 0;
+}
+
+int bh_behave_reload(struct bh_behave *b, struct bh_error **err)
+{
+	int64_t v = 0;
+
+	if (data_version(b, &v, err) < 0)
+		return bh_error_prefix(err, "behaviour profiles: profile store %s", b->store->path);
+	if (v == b->data_version)
+		return 0;
+	b->data_version = v;
+	for (size_t i = 0; i < BEH_NBUCKETS; i++)
+		for (struct beh_profile *p = b->buckets[i]; p; p = p->next)
+			if (beh_load_mode(b, p, err) < 0)
+				return bh_error_prefix(err, "behaviour profiles: profile store %s",
+						       b->store->path);
+	return 1;
+}
+
 /* A JSON string of s; bytes that are not UTF-8 (a path from the kernel may
  * have them) become '?'. */
 json_t *beh_str_json(const char *s)

@@ -58,6 +58,8 @@ struct bh_behave {
 	/* the profile of the last event's container (NULL after an eviction) */
 	struct beh_profile *last;
 	struct bh_mon_container last_ct;
+	/* PRAGMA data_version when the modes were last read (bh_behave_reload) */
+	int64_t data_version;
 };
 
 /* CLOCK_MONOTONIC in milliseconds. */
