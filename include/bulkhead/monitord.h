@@ -39,26 +39,34 @@
 #include <stdint.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/behave.h"
 #include "bulkhead/monitor.h"
 #include "bulkhead/rules.h"
 
 struct bh_behave;	  /* include/bulkhead/behave.h */
+struct bh_ctr_opts;	  /* include/bulkhead/containers.h */
 struct bh_behave_verdict; /* idem */
 
 /* What is done when a rule matches (besides the alert every match gets). */
 enum bh_mon_action {
-	BH_MON_ACT_ALERT = 0, /* only the alert */
-	BH_MON_ACT_KILL,      /* SIGKILL the process (through a pidfd) */
-	BH_MON_ACT_QUARANTINE /* the container: the quarantine hook */
+	BH_MON_ACT_ALERT = 0,  /* only the alert */
+	BH_MON_ACT_KILL,       /* SIGKILL the process (through a pidfd) */
+	BH_MON_ACT_QUARANTINE, /* the container: the quarantine hook */
+	/* refused before it runs, through the guard (bh_mon_run_opts.guard): an
+	 * exec whose rule matches on the permission event (the executable's path
+	 * and name, the container, the pid) is answered EPERM; an alert of an event
+	 * already done (the kernel source reports after the call) takes no action */
+	BH_MON_ACT_BLOCK,
 };
-/* "alert", "kill", "quarantine"; parse: -1 if unknown. */
+/* "alert", "kill", "quarantine", "block"; parse: -1 if unknown. */
 const char *bh_mon_action_name(enum bh_mon_action a);
 int bh_mon_action_parse(const char *s);
 
 /*
  * The action of a rule: an entry of bh_mon_run_opts.actions naming it wins;
- * else a tag of the rule "bulkhead.action=kill" or
- * "bulkhead.action=quarantine"; else alert.
+ * else a tag of the rule "bulkhead.action=kill", "=quarantine" or "=block";
+ * else alert. An entry naming the behaviour rule ("Behaviour outside the
+ * learned profile") overrides behave_action.
  */
 struct bh_mon_action_rule {
 	const char *rule; /* the rule's name, exactly */
@@ -172,8 +180,45 @@ struct bh_mon_run_stats {
 	 * the outside ones that asked to block (protect) */
 	uint64_t behave_learned, behave_known, behave_outside, behave_blocked;
 	uint64_t behave_errors; /* observes or flushes that failed (warned) */
+	/* the guard (bh_mon_run_opts.guard): containers watched now, execs and
+	 * connects refused (connects: counted in the kernel, read at each rescan),
+	 * decisions that failed (answered per fail_closed), rescans that failed */
+	uint64_t guard_watched, guard_exec_refused, guard_connect_refused;
+	uint64_t guard_errors;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
+};
+
+/*
+ * The guard driven by the monitor (include/bulkhead/guard.h): every rescan_ms
+ * the containers are listed (the inventory the kernel source attributes events
+ * with: same options) and, for each running container,
+ *  - whose behaviour profile is in protect: its mounts are watched for
+ *    fanotify exec permission events, an executable outside the profile's
+ *    processes (and, with its zero drift, any executable not from the image)
+ *    is answered EPERM before it runs; its network namespace gets a connect
+ *    policy (cgroup connect4/6 and sendmsg4/6 programs, pinned) allowing only
+ *    the profile's outbound peers and ports (at most BH_GUARD_NET_MAX_RULES: a
+ *    profile with more is not enforced, warned);
+ *  - when a rule's action is block: watched too, each exec decided by the
+ *    rules whose action is block, matched on the permission event;
+ *  - whose profile left protect: unwatched and its connect policy cleared;
+ *  - gone: unwatched (its connect policy's key, a network namespace cookie,
+ *    is never reused).
+ * Each refusal is an alert (the behaviour rule, or the rule that blocked),
+ * action "block". A mode set by the command line reaches the guard at the next
+ * rescan. The connect policies stay pinned when the monitor stops (a restart
+ * keeps enforcing); the exec marks go with the process (the kernel allows).
+ * Monitor and discover modes are only reported (by the pipeline, after the
+ * event). An executable run from a memfd makes no fanotify event: kill
+ * (behave_action) stays the answer.
+ */
+struct bh_mon_guard_opts {
+	const struct bh_ctr_opts *containers; /* NULL: bh_ctr_list's defaults */
+	const char *store;		      /* the profile store; NULL = the default */
+	enum bh_behave_group group;	      /* how keys are made (as the profiles) */
+	bool fail_closed;		      /* a decision that fails refuses */
+	unsigned rescan_ms;		      /* 0 = 1000 */
 };
 
 struct bh_mon_run_opts {
@@ -215,12 +260,17 @@ struct bh_mon_run_opts {
 	 * "behaviour", "NIST_800-190_4.4.4" and the kind), its JSON with a
 	 * "behaviour" member (bh_behave_verdict_json). A verdict with block
 	 * (protect) takes behave_action: BH_MON_ACT_ALERT (0) none, KILL the
-	 * process, QUARANTINE the container. Blocking the exec itself (fanotify)
-	 * is the guard's, not the monitor's: kill acts after the event.
+	 * process, QUARANTINE the container (an actions entry naming the rule
+	 * wins). Blocking the exec or the connect itself is the guard's (guard,
+	 * below): kill acts after the event; a connect the guard refused (EPERM)
+	 * is reported with the action "block".
 	 */
 	struct bh_behave *behave;
 	enum bh_mon_action behave_action;
 	unsigned behave_flush_ms;
+	/* The guard (above); NULL = off. Needs CAP_SYS_ADMIN: a guard that
+	 * cannot open fails the run. */
+	const struct bh_mon_guard_opts *guard;
 };
 
 /*

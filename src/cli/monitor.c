@@ -50,8 +50,11 @@ static const char monitor_usage[] =
 	"  --events[=LIST]       the outputs also get every event: all, or those of\n"
 	"                        LIST (stdout,file,syslog,webhook,db); default alerts\n"
 	"  --alerts-only         only alerts (the default; overrides --events)\n"
-	"  --action RULE=ACTION  alert (default), kill or quarantine when RULE matches\n"
-	"                        (repeatable; a rule's tag bulkhead.action=ACTION too)\n"
+	"  --action RULE=ACTION  alert (default), kill, quarantine or block when RULE\n"
+	"                        matches (repeatable; a rule's tag bulkhead.action=ACTION\n"
+	"                        too; block: the exec is refused before it runs, through\n"
+	"                        the guard; RULE may be the behaviour rule, \"Behaviour\n"
+	"                        outside the learned profile\")\n"
 	"  --profiles            behaviour profiles: learn each workload's behaviour\n"
 	"                        (discover), alert on what falls outside it (monitor)\n"
 	"                        and act on it (protect); see bulkhead monitor profile\n"
@@ -62,6 +65,14 @@ static const char monitor_usage[] =
 	"  --behaviour-action A  in protect, what is done to what falls outside: kill\n"
 	"                        (the process; the default), quarantine (the\n"
 	"                        container) or alert\n"
+	"  --no-guard            kernel source: do not drive the guard (protect then\n"
+	"                        only kills after the event)\n"
+	"  --fail-closed         the guard refuses an exec whose decision fails\n"
+	"                        (default: allowed and counted)\n"
+	"  --state-root RT:DIR   one more runtime state root to find containers in\n"
+	"                        (repeatable; RT runc, crun or bulkhead; the global\n"
+	"                        --root adds bulkhead's)\n"
+	"  --quarantine-dir DIR  the quarantine records (default " BH_QUAR_STATE_DIR ")\n"
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
 	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
@@ -99,6 +110,10 @@ enum {
 	OPT_PROFILE_STORE,
 	OPT_PROFILE_GROUP,
 	OPT_BEHAVIOUR_ACTION,
+	OPT_NO_GUARD,
+	OPT_FAIL_CLOSED,
+	OPT_STATE_ROOT,
+	OPT_QUARANTINE_DIR,
 };
 
 static const struct option monitor_opts[] = {
@@ -125,6 +140,10 @@ static const struct option monitor_opts[] = {
 	{ "profile-store", required_argument, NULL, OPT_PROFILE_STORE },
 	{ "profile-group", required_argument, NULL, OPT_PROFILE_GROUP },
 	{ "behaviour-action", required_argument, NULL, OPT_BEHAVIOUR_ACTION },
+	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
+	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
+	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
+	{ "quarantine-dir", required_argument, NULL, OPT_QUARANTINE_DIR },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -155,6 +174,15 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
+	if (st->guard_watched || st->guard_exec_refused || st->guard_connect_refused ||
+	    st->guard_errors)
+		fprintf(stderr,
+			"monitor: guard: %llu watched, %llu execs refused, %llu connects refused, "
+			"%llu errors\n",
+			(unsigned long long)st->guard_watched,
+			(unsigned long long)st->guard_exec_refused,
+			(unsigned long long)st->guard_connect_refused,
+			(unsigned long long)st->guard_errors);
 	if (st->behave_learned || st->behave_known || st->behave_outside || st->behave_errors)
 		fprintf(stderr,
 			"monitor: behaviour: %llu learned, %llu known, %llu outside (%llu "
@@ -342,7 +370,10 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	struct bh_mon_source *src = NULL;
 	struct bh_behave_opts bo = { 0 };
 	struct bh_behave *behave = NULL;
-	bool profiles = false, profile_opts = false;
+	bool profiles = false, profile_opts = false, no_guard = false, block = false;
+	struct bh_mon_guard_opts go = { 0 };
+	struct bh_ctr_opts co = { 0 };
+	struct bh_strvec roots = BH_STRVEC_INIT;
 	int behave_action = BH_MON_ACT_KILL;
 	struct bh_error *err = NULL;
 	struct sigaction sa;
@@ -437,11 +468,12 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 
 			if (!eq || eq == optarg || a < 0)
 				return cli_usage_error(
-					cmd, "--action: RULE=alert|kill|quarantine, not '%s'",
+					cmd, "--action: RULE=alert|kill|quarantine|block, not '%s'",
 					optarg);
 			if (nact == ACTIONS_MAX)
 				return cli_usage_error(cmd, "more than %d --action", ACTIONS_MAX);
 			*eq = 0;
+			block |= a == BH_MON_ACT_BLOCK;
 			actions[nact].rule = optarg;
 			actions[nact++].action = (enum bh_mon_action)a;
 			break;
@@ -480,9 +512,18 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 					cmd, "--profile-group: digest or pod, not '%s'", optarg);
 			profile_opts = true;
 			break;
+		case OPT_NO_GUARD: no_guard = true; break;
+		case OPT_FAIL_CLOSED: go.fail_closed = true; break;
+		case OPT_STATE_ROOT:
+			if (!strchr(optarg, ':'))
+				return cli_usage_error(cmd, "--state-root: RUNTIME:DIR, not '%s'",
+						       optarg);
+			bh_strvec_push(&roots, optarg);
+			break;
+		case OPT_QUARANTINE_DIR: qopts.state_dir = optarg; break;
 		case OPT_BEHAVIOUR_ACTION:
 			behave_action = bh_mon_action_parse(optarg);
-			if (behave_action < 0)
+			if (behave_action < 0 || behave_action == BH_MON_ACT_BLOCK)
 				return cli_usage_error(
 					cmd,
 					"--behaviour-action: kill, quarantine or alert, not '%s'",
@@ -497,6 +538,10 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	if (profile_opts && !profiles)
 		return cli_usage_error(cmd, "--profile-store, --profile-group and "
 					    "--behaviour-action go with --profiles");
+	if (cli->runtime_root)
+		bh_strvec_pushf(&roots, "bulkhead:%s", cli->runtime_root);
+	co.state_roots = (const char *const *)roots.v;
+	qopts.ctr = &co;
 	if (!no_stdout) {
 		outs[nout].kind = BH_MON_OUT_FD;
 		outs[nout].fd = 1;
@@ -518,7 +563,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 		if (bh_mon_source_replay(replay, &src, &err) < 0)
 			goto fail;
 	} else {
-		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types };
+		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
+						 .containers = &co };
 
 		if (bh_mon_source_kernel(&ko, &src, &err) < 0)
 			goto fail;
@@ -551,6 +597,13 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	ro.quarantine_data = &qopts;
 	ro.behave = behave;
 	ro.behave_action = (enum bh_mon_action)behave_action;
+	/* the guard: a live source, profiles or a rule that blocks */
+	if (!replay && !no_guard && (profiles || block)) {
+		go.containers = &co;
+		go.store = bo.store;
+		go.group = bo.group;
+		ro.guard = &go;
+	}
 	if (bh_mon_run(&ro, &st, &err) < 0)
 		goto fail;
 	if (stats)
@@ -569,10 +622,12 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
+	bh_strvec_release(&roots);
 	return rc;
 fail:
 	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
+	bh_strvec_release(&roots);
 	return cli_fail(err);
 }

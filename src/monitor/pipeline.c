@@ -56,10 +56,11 @@ struct mon_pipe {
 	 * counter (set by the producer, read by detection) and what detection
 	 * told bh_behave_lost so far; the next flush (detection's clock) */
 	struct mon_behave_rules brules;
-	uint64_t src_lost, lost_told, behave_flush_at;
+	uint64_t src_lost, lost_told, behave_flush_at, behave_reload_at;
+	struct mon_guard *guard;
 };
 
-static void warn(struct mon_pipe *p, struct bh_error **e)
+void mon_warn(struct mon_pipe *p, struct bh_error **e)
 {
 	if (*e && p->o->warn) {
 		pthread_mutex_lock(&p->warn_mu);
@@ -71,16 +72,17 @@ static void warn(struct mon_pipe *p, struct bh_error **e)
 
 /* ---- actions ------------------------------------------------------------------ */
 
-static const char *const action_names[] = { "alert", "kill", "quarantine" };
+static const char *const action_names[] = { "alert", "kill", "quarantine", "block" };
+#define NACTIONS (sizeof(action_names) / sizeof(action_names[0]))
 
 const char *bh_mon_action_name(enum bh_mon_action a)
 {
-	return (unsigned)a < 3 ? action_names[a] : "?";
+	return (unsigned)a < NACTIONS ? action_names[a] : "?";
 }
 
 int bh_mon_action_parse(const char *s)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < (int)NACTIONS; i++)
 		if (!strcmp(s, action_names[i]))
 			return i;
 	return -1;
@@ -286,7 +288,7 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 			ADD(w->st->errors, 1);
 			ADD(w->st->dropped, 1);
 			bh_error_prefix(&e, "%s", w->st->name);
-			warn(p, &e);
+			mon_warn(p, &e);
 			continue;
 		}
 		msgs[k++] = msgs[i];
@@ -297,7 +299,7 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 		if (!w->failing) {
 			bh_error_prefix(&e, "%s (items are dropped and counted while it fails)",
 					w->st->name);
-			warn(p, &e);
+			mon_warn(p, &e);
 		}
 		bh_error_clear(&e);
 		w->failing = true;
@@ -327,7 +329,7 @@ static void *output_main(void *arg)
 			w->reopen_seen = atomic_load(p->o->reopen);
 			if (w->ops->reopen(w->impl, &e) < 0) {
 				bh_error_prefix(&e, "%s: reopen", w->st->name);
-				warn(p, &e);
+				mon_warn(p, &e);
 			}
 		}
 		if (n)
@@ -392,7 +394,7 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		free(m);
 		ADD(p->st.actions_failed, 1);
 		bh_error_prefix(&err, "rule '%s': %s", rule->name, bh_mon_action_name(action));
-		warn(p, &err);
+		mon_warn(p, &err);
 	} else if (action != BH_MON_ACT_ALERT)
 		ADD(p->st.actions_ok, 1);
 	ADD(p->st.alerts, 1);
@@ -402,10 +404,25 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		    o->consumers[c].alert(o->consumers[c].data, &al->a, &err) < 0) {
 			ADD(p->st.consumer_errors, 1);
 			bh_error_prefix(&err, "%s", o->consumers[c].name);
-			warn(p, &err);
+			mon_warn(p, &err);
 		}
 	to_outputs(p, &msg);
 	mon_msg_unref(&msg);
+}
+
+/* The action of a blocking verdict: an actions entry naming the behaviour
+ * rule, else behave_action; a connect the guard refused already: block. */
+static enum bh_mon_action behave_action(struct mon_pipe *p, const struct bh_behave_verdict *v,
+					const struct bh_mon_event *ev)
+{
+	const struct bh_mon_run_opts *o = p->o;
+
+	if (o->guard && v->kind == BH_BEHAVE_OUTBOUND && ev->res == -EPERM)
+		return BH_MON_ACT_BLOCK;
+	for (size_t i = 0; i < o->nactions; i++)
+		if (!strcmp(o->actions[i].rule, MON_BEHAVE_RULE))
+			return o->actions[i].action;
+	return o->behave_action;
 }
 
 /* Behaviour profiles: observe e; a verdict outside the profile is an alert. */
@@ -417,7 +434,7 @@ static void behave_one(struct mon_pipe *p, struct mon_ev *e)
 	if (bh_behave_observe(p->o->behave, &e->ev, v, &err) < 0) {
 		ADD(p->st.behave_errors, 1);
 		bh_error_prefix(&err, "behaviour profiles");
-		warn(p, &err);
+		mon_warn(p, &err);
 	}
 	switch (v->result) {
 	case BH_BEHAVE_LEARNED: ADD(p->st.behave_learned, 1); break;
@@ -427,7 +444,7 @@ static void behave_one(struct mon_pipe *p, struct mon_ev *e)
 		if (v->block)
 			ADD(p->st.behave_blocked, 1);
 		emit_alert(p, e, mon_behave_rule(&p->brules, v), mon_behave_output(v, &e->ev),
-			   v->block ? p->o->behave_action : BH_MON_ACT_ALERT, v);
+			   v->block ? behave_action(p, v, &e->ev) : BH_MON_ACT_ALERT, v);
 		return; /* the alert holds v */
 	case BH_BEHAVE_IGNORED: break;
 	}
@@ -445,13 +462,21 @@ static void behave_tick(struct mon_pipe *p, bool final)
 		bh_behave_lost(p->o->behave, lost - p->lost_told);
 		p->lost_told = lost;
 	}
+	if (!final && t >= p->behave_reload_at && t < p->behave_flush_at) {
+		/* a mode set meanwhile (the command line): within a second */
+		p->behave_reload_at = t + 1000;
+		if (bh_behave_reload(p->o->behave, &err) < 0) {
+			ADD(p->st.behave_errors, 1);
+			mon_warn(p, &err);
+		}
+	}
 	if (!final && t < p->behave_flush_at)
 		return;
 	p->behave_flush_at = t + (p->o->behave_flush_ms ? p->o->behave_flush_ms : 5000);
 	if (bh_behave_flush(p->o->behave, &err) < 0) {
 		ADD(p->st.behave_errors, 1);
 		bh_error_prefix(&err, "behaviour profiles: flush");
-		warn(p, &err);
+		mon_warn(p, &err);
 	}
 }
 
@@ -468,7 +493,7 @@ static void detect_one(struct mon_pipe *p, struct mon_ev *e)
 		    o->consumers[c].event(o->consumers[c].data, &e->ev, &err) < 0) {
 			ADD(p->st.consumer_errors, 1);
 			bh_error_prefix(&err, "%s", o->consumers[c].name);
-			warn(p, &err);
+			mon_warn(p, &err);
 		}
 	if (o->rules)
 		n = bh_rules_match(o->rules, &e->ev, m, MATCH_MAX);
@@ -507,6 +532,46 @@ static void *detect_main(void *arg)
 	return NULL;
 }
 
+/* ---- the guard's side (pipeline_guard.c) ---------------------------------------- */
+
+struct bh_mon_run_stats *mon_stats(struct mon_pipe *p)
+{
+	return &p->st;
+}
+
+void mon_guard_count(struct mon_pipe *p, uint64_t *what, uint64_t n)
+{
+	ADD(*what, n);
+}
+
+void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
+		     const struct bh_rules_rule *rule, char *output, struct bh_behave_verdict *v)
+{
+	struct mon_alert *al = bh_calloc(1, sizeof(*al));
+	struct mon_msg msg = { .al = al };
+	struct mon_ev *e = mon_ev_new();
+
+	e->ev = *ev;
+	atomic_init(&al->refs, 1);
+	al->ev = e; /* takes mon_ev_new's reference */
+	al->output = output;
+	al->verdict = v;
+	al->a.rule = rule;
+	al->a.output = al->output;
+	al->a.ev = &e->ev;
+	al->a.action = BH_MON_ACT_BLOCK;
+	al->a.behaviour = v;
+	ADD(p->st.actions_ok, 1);
+	ADD(p->st.alerts, 1);
+	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
+	if (v) {
+		ADD(p->st.behave_outside, 1);
+		ADD(p->st.behave_blocked, 1);
+	}
+	to_outputs(p, &msg);
+	mon_msg_unref(&msg);
+}
+
 /* ---- the run ----------------------------------------------------------------------- */
 
 static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
@@ -531,6 +596,10 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->behave_outside = GET(s->behave_outside);
 	st->behave_blocked = GET(s->behave_blocked);
 	st->behave_errors = GET(s->behave_errors);
+	st->guard_watched = GET(s->guard_watched);
+	st->guard_exec_refused = GET(s->guard_exec_refused);
+	st->guard_connect_refused = GET(s->guard_connect_refused);
+	st->guard_errors = GET(s->guard_errors);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
@@ -609,7 +678,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			}
 			if (rc < 0) {
 				ADD(p->st.read_errors, 1);
-				warn(p, &e1);
+				mon_warn(p, &e1);
 				continue;
 			}
 			if (bh_mon_source_ended(o->source))
@@ -686,6 +755,8 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the detection thread");
 		goto stop;
 	}
+	if (o->guard && mon_guard_start(p, o, &p->brules, &p->guard, err) < 0)
+		goto stop;
 	produce(p, &e);
 	if (o->behave) {
 		struct bh_mon_stats ss;
@@ -699,6 +770,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	else
 		bh_error_free(e);
 stop:
+	mon_guard_stop(p->guard);
 	/* drain: detection first (it makes alerts), then the outputs, bounded */
 	mon_queue_close(&p->detect);
 	if (p->detecting)

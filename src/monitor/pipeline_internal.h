@@ -101,6 +101,30 @@ extern const struct mon_output_ops mon_output_fd, mon_output_file, mon_output_sy
 /* One text line for an item (the fd output's --output text). Caller frees. */
 char *mon_msg_text(const struct mon_msg *m);
 
+struct mon_pipe;
+struct mon_behave_rules;
+
+/* Tell the caller's warn of *e (cleared). Any thread. */
+void mon_warn(struct mon_pipe *p, struct bh_error **e);
+/*
+ * The guard refused ev (its alert: rule, output and v, a behaviour verdict or
+ * NULL, are taken): counted and queued to the outputs with the action block.
+ * Called on the guard's thread.
+ */
+void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
+		     const struct bh_rules_rule *rule, char *output, struct bh_behave_verdict *v);
+/* Count (atomically) into the run's stats: what = one of the guard_* counters. */
+void mon_guard_count(struct mon_pipe *p, uint64_t *what, uint64_t n);
+struct bh_mon_run_stats *mon_stats(struct mon_pipe *p);
+
+/* The guard's thread (pipeline_guard.c): started by bh_mon_run when o->guard. */
+struct mon_guard;
+int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
+		    const struct mon_behave_rules *br, struct mon_guard **out,
+		    struct bh_error **err);
+/* Stop and join it (NULL: no-op); the connect policies stay pinned. */
+void mon_guard_stop(struct mon_guard *g);
+
 /* The action of a rule (see bh_mon_action_rule). */
 enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */

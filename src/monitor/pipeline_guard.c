@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The guard driven by the monitor (bh_mon_run_opts.guard, monitord.h): one
+ * thread that owns a fanotify group (include/bulkhead/guard.h) and, every
+ * rescan, lists the containers, reads each one's behaviour profile from the
+ * store (its own read-only handle: the detection thread's is not shared) and
+ * sets what protect asks for: exec marks with the profile's executables, a
+ * connect policy with its outbound peers. Between rescans it answers the
+ * permission events (polls of at most 100 ms). A refusal is an alert queued to
+ * the outputs (mon_guard_alert).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "bulkhead/containers.h"
+#include "bulkhead/guard.h"
+#include "pipeline_internal.h"
+#include "banned.h"
+
+#define GUARD_CTR_MAX 4096 /* containers guarded at once */
+
+/*
+ * The dynamic loaders: the kernel opens a program's interpreter for execution
+ * too (an exec permission event of its own), and a profile learns only the
+ * programs. Allowed by exact path, the usual ones of musl and glibc. A loader
+ * run as a program (`ld.so /tmp/x`) maps x without an exec event: the kernel
+ * source sees the loader's execve, outside the profile, and the pipeline kills.
+ */
+static const char *const loaders[] = {
+	"/lib/ld-musl-x86_64.so.1",
+	"/lib/ld-musl-aarch64.so.1",
+	"/lib64/ld-linux-x86-64.so.2",
+	"/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+	"/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+	"/usr/lib64/ld-linux-x86-64.so.2",
+	"/lib/ld-linux-aarch64.so.1",
+	"/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
+	"/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
+};
+#define NLOADERS (sizeof(loaders) / sizeof(loaders[0]))
+
+struct gctr {
+	char *id;
+	struct bh_mon_container ct; /* for the alerts' events */
+	char key[BH_BEHAVE_KEY_MAX];
+	bool seen;	 /* listed by this rescan */
+	bool watched;	 /* exec marks set */
+	bool protect;	 /* its profile is in protect */
+	bool net_set;	 /* a connect policy set */
+	bool net_warned; /* a connect policy that cannot be set was warned of */
+	bool net_looked; /* a policy left pinned by an earlier run was cleared if needed */
+	uint64_t exec_sig, net_sig;
+	uint64_t net_denied; /* the kernel's count at the last rescan */
+	pid_t pid;	     /* its init, for the last count at the stop */
+	uint64_t pid_start;
+};
+
+struct mon_guard {
+	struct mon_pipe *p;
+	const struct bh_mon_run_opts *o;
+	const struct bh_mon_guard_opts *go;
+	const struct mon_behave_rules *br;
+	struct bh_guard *g;
+	struct bh_behave *b;
+	bool rules_block; /* a rule's action is block */
+	pthread_t th;
+	atomic_bool stop;
+	struct gctr *v;
+	size_t n;
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* FNV-1a over a string, chained: a policy's signature (set again when it changes). */
+static uint64_t sig_add(uint64_t h, const char *s)
+{
+	if (!h)
+		h = 1469598103934665603ull;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ull;
+	}
+	h ^= 0xff;
+	return h * 1099511628211ull;
+}
+
+static struct gctr *find(struct mon_guard *mg, const char *id)
+{
+	for (size_t i = 0; i < mg->n; i++)
+		if (!strcmp(mg->v[i].id, id))
+			return &mg->v[i];
+	return NULL;
+}
+
+static void warn_ctr(struct mon_guard *mg, struct bh_error **err, const char *id, const char *what)
+{
+	bh_error_prefix(err, "guard: container %.12s: %s", id, what);
+	mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
+	mon_warn(mg->p, err);
+}
+
+/* ---- the permission events ------------------------------------------------------------ */
+
+static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
+		       struct bh_mon_event *ev)
+{
+	const char *base = strrchr(gev->path, '/');
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = BH_MON_EXECVE;
+	ev->ts_ns = real_ns();
+	ev->res = -EPERM;
+	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", gev->path);
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "%s", base ? base + 1 : gev->path);
+	if (gc)
+		ev->container = gc->ct;
+	else
+		snprintf(ev->container.id, sizeof(ev->container.id), "%s", gev->ctr_id);
+}
+
+/* The rules whose action is block, on the permission event. */
+static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
+{
+	struct mon_guard *mg = arg;
+	const struct bh_rules_rule *m[16];
+	struct bh_mon_event *ev;
+	size_t n;
+	enum bh_guard_verdict r = BH_GUARD_ALLOW;
+
+	if (!mg->rules_block || gev->op != BH_GUARD_EXEC)
+		return BH_GUARD_ALLOW;
+	ev = bh_malloc(sizeof(*ev));
+	fill_event(gev, find(mg, gev->ctr_id), ev);
+	n = bh_rules_match(mg->o->rules, ev, m, 16);
+	for (size_t i = 0; i < n && i < 16 && r == BH_GUARD_ALLOW; i++)
+		if (mon_action_of(mg->o, m[i]) == BH_MON_ACT_BLOCK)
+			r = BH_GUARD_DENY;
+	free(ev);
+	return r;
+}
+
+static void report(const struct bh_guard_event *gev, void *arg)
+{
+	struct mon_guard *mg = arg;
+	struct gctr *gc = find(mg, gev->ctr_id);
+	struct bh_mon_event *ev;
+	const struct bh_rules_rule *m[16], *rule = NULL;
+	struct bh_behave_verdict *v = NULL;
+	char *out;
+
+	if (gev->verdict != BH_GUARD_DENY || !gev->enforced)
+		return;
+	mon_guard_count(mg->p, &mon_stats(mg->p)->guard_exec_refused, 1);
+	ev = bh_malloc(sizeof(*ev));
+	fill_event(gev, gc, ev);
+	if (!strcmp(gev->reason, "callback")) {
+		/* a rule said block: the first one of them names the alert */
+		size_t n = bh_rules_match(mg->o->rules, ev, m, 16);
+
+		for (size_t i = 0; i < n && i < 16 && !rule; i++)
+			if (mon_action_of(mg->o, m[i]) == BH_MON_ACT_BLOCK)
+				rule = m[i];
+	}
+	if (rule) {
+		out = bh_rules_format(rule, ev);
+	} else {
+		v = bh_calloc(1, sizeof(*v));
+		v->result = BH_BEHAVE_OUTSIDE;
+		v->kind = gev->drift ? BH_BEHAVE_DRIFT : BH_BEHAVE_PROCESS;
+		v->mode = BH_PROF_PROTECT;
+		v->block = true;
+		snprintf(v->key, sizeof(v->key), "%s", gc ? gc->key : "");
+		if (gev->drift)
+			snprintf(v->value, sizeof(v->value), "%s (not from the image: %s)",
+				 gev->path, gev->drift_why ? gev->drift_why : "drift");
+		else
+			snprintf(v->value, sizeof(v->value), "%s", gev->path);
+		rule = mon_behave_rule(mg->br, v);
+		{
+			char *inner = mon_behave_output(v, ev);
+
+			out = bh_asprintf("exec refused before it ran: %s", inner);
+			free(inner);
+		}
+	}
+	mon_guard_alert(mg->p, ev, rule, out, v);
+	free(ev);
+}
+
+/* ---- a rescan ------------------------------------------------------------------------- */
+
+static void ctr_event(const struct bh_ctr *c, struct bh_mon_container *ct)
+{
+	memset(ct, 0, sizeof(*ct));
+	snprintf(ct->id, sizeof(ct->id), "%s", c->id);
+	snprintf(ct->name, sizeof(ct->name), "%s", c->name ? c->name : c->id);
+	snprintf(ct->image, sizeof(ct->image), "%s", c->image ? c->image : "");
+	/* as the kernel source attributes events (source_kernel.c), so the keys agree */
+	snprintf(ct->image_digest, sizeof(ct->image_digest), "%s",
+		 c->image_digest ? c->image_digest
+		 : c->image_id	 ? c->image_id
+				 : "");
+	snprintf(ct->pod, sizeof(ct->pod), "%s", c->pod_name ? c->pod_name : "");
+	snprintf(ct->pod_namespace, sizeof(ct->pod_namespace), "%s",
+		 c->pod_namespace ? c->pod_namespace : "");
+	snprintf(ct->runtime, sizeof(ct->runtime), "%s",
+		 c->runtime ? c->runtime : bh_ctr_engine_name(c->engine));
+}
+
+/* The exec policy of c: the profile's executables (protect), the rules (block). */
+static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c,
+		     const json_t *doc)
+{
+	const json_t *procs = doc ? json_object_get(doc, "processes") : NULL;
+	size_t n = json_array_size(procs), k = 0;
+	const char **allow = NULL;
+	struct bh_guard_policy pol = { .protect = true, .decide = decide, .decide_arg = mg };
+	struct bh_error *err = NULL;
+	uint64_t sig = sig_add(0, gc->protect ? "protect" : "rules");
+
+	if (gc->protect) {
+		pol.zero_drift = json_is_true(json_object_get(doc, "zero_drift"));
+		sig = sig_add(sig, pol.zero_drift ? "drift" : "-");
+		allow = bh_calloc(n + NLOADERS + 1, sizeof(*allow));
+		for (size_t i = 0; i < NLOADERS; i++)
+			allow[k++] = loaders[i];
+		for (size_t i = 0; i < n; i++) {
+			const char *exe = bh_json_str(json_array_get(procs, i), "exe");
+
+			if (exe && *exe == '/') {
+				allow[k++] = exe;
+				sig = sig_add(sig, exe);
+			}
+		}
+		pol.allow_exec = allow;
+	}
+	if (!gc->watched || sig != gc->exec_sig) {
+		if (bh_guard_watch(mg->g, c, &pol, &err) < 0) {
+			warn_ctr(mg, &err, c->id, "watching its execs");
+		} else {
+			if (!gc->watched)
+				mon_guard_count(mg->p, &mon_stats(mg->p)->guard_watched, 1);
+			gc->watched = true;
+			gc->exec_sig = sig;
+		}
+	}
+	free(allow);
+}
+
+static void unwatch(struct mon_guard *mg, struct gctr *gc)
+{
+	struct bh_error *err = NULL;
+
+	if (!gc->watched)
+		return;
+	if (bh_guard_unwatch(mg->g, gc->id, &err) < 0 && bh_error_code(err) != BH_ERR_NOTFOUND)
+		warn_ctr(mg, &err, gc->id, "unwatching");
+	bh_error_clear(&err);
+	gc->watched = false;
+	mon_guard_count(mg->p, &mon_stats(mg->p)->guard_watched, (uint64_t)-1);
+}
+
+/* The kernel's count of the connects it refused since the last look. */
+static void count_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c)
+{
+	struct bh_guard_net_counts cnt;
+
+	if (bh_guard_net_counts(c, &cnt, NULL) == 0 && cnt.denied > gc->net_denied) {
+		mon_guard_count(mg->p, &mon_stats(mg->p)->guard_connect_refused,
+				cnt.denied - gc->net_denied);
+		gc->net_denied = cnt.denied;
+	}
+}
+
+/* The connect policy of c: an allow list of the profile's outbound peers. */
+static void set_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c,
+		    const json_t *doc)
+{
+	const json_t *outb = json_object_get(doc, "outbound");
+	struct bh_guard_net_rule rules[BH_GUARD_NET_MAX_RULES];
+	struct bh_guard_net_policy pol = { .action = BH_GUARD_NET_ALLOW_LIST, .rules = rules };
+	struct bh_error *err = NULL;
+	uint64_t sig = sig_add(0, "allow");
+	size_t n = json_array_size(outb);
+
+	if (n > BH_GUARD_NET_MAX_RULES) {
+		if (!gc->net_warned) {
+			bh_error_set(
+				&err, BH_ERR_LIMIT,
+				"its profile has %zu outbound peers, more than the %d a connect "
+				"policy holds: connects are not refused (only reported)",
+				n, BH_GUARD_NET_MAX_RULES);
+			warn_ctr(mg, &err, c->id, "connect policy");
+			gc->net_warned = true;
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *it = json_array_get(outb, i);
+		const char *proto = bh_json_str(it, "proto"), *peer = bh_json_str(it, "peer");
+		json_int_t port = json_integer_value(json_object_get(it, "port"));
+		char s[160];
+
+		if (!proto || !peer)
+			continue;
+		snprintf(s, sizeof(s), strchr(peer, ':') ? "[%s]:%lld/%s" : "%s:%lld/%s", peer,
+			 (long long)port, proto);
+		if (bh_guard_net_parse_rule(s, &rules[pol.nrules], &err) < 0) {
+			warn_ctr(mg, &err, c->id, "an outbound peer of its profile");
+			continue;
+		}
+		pol.nrules++;
+		sig = sig_add(sig, s);
+	}
+	if (gc->net_set && sig == gc->net_sig) {
+		count_net(mg, gc, c);
+		return;
+	}
+	if (bh_guard_net_set(c, &pol, &err) < 0) {
+		if (!gc->net_warned)
+			warn_ctr(mg, &err, c->id, "setting its connect policy");
+		bh_error_clear(&err);
+		gc->net_warned = true;
+		return;
+	}
+	gc->net_set = gc->net_looked = true;
+	gc->net_sig = sig;
+	gc->net_denied = 0;
+}
+
+static void clear_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c)
+{
+	struct bh_error *err = NULL;
+
+	if (!gc->net_set && gc->net_looked)
+		return;
+	gc->net_looked = true;
+	if (bh_guard_net_clear(c, &err) < 0 && bh_error_code(err) != BH_ERR_NOTFOUND)
+		warn_ctr(mg, &err, c->id, "clearing its connect policy");
+	bh_error_clear(&err);
+	gc->net_set = false;
+}
+
+static void one(struct mon_guard *mg, const struct bh_ctr *c)
+{
+	struct gctr *gc = find(mg, c->id);
+	struct bh_mon_event *ev;
+	json_t *doc = NULL;
+	struct bh_error *err = NULL;
+	const char *mode;
+
+	if (!gc) {
+		if (mg->n == GUARD_CTR_MAX)
+			return;
+		mg->v = bh_realloc(mg->v, (mg->n + 1) * sizeof(*mg->v));
+		gc = &mg->v[mg->n++];
+		memset(gc, 0, sizeof(*gc));
+		gc->id = bh_strdup(c->id);
+	}
+	gc->seen = true;
+	gc->pid = c->pid;
+	gc->pid_start = c->pid_start;
+	ctr_event(c, &gc->ct);
+	ev = bh_calloc(1, sizeof(*ev));
+	ev->container = gc->ct;
+	if (bh_behave_key(ev, mg->go->group, gc->key) < 0)
+		gc->key[0] = 0;
+	free(ev);
+	if (gc->key[0] && bh_behave_export(mg->b, gc->key, &doc, &err) < 0) {
+		if (bh_error_code(err) != BH_ERR_NOTFOUND)
+			warn_ctr(mg, &err, c->id, "reading its profile");
+		bh_error_clear(&err);
+	}
+	mode = doc ? bh_json_str(doc, "mode") : NULL;
+	gc->protect = mode && !strcmp(mode, "protect") &&
+		      !json_is_true(json_object_get(doc, "overflowed"));
+	if (gc->protect || mg->rules_block)
+		set_exec(mg, gc, c, doc);
+	else
+		unwatch(mg, gc);
+	/* a container with no profile is not the monitor's: a policy set by hand
+	 * (bulkhead guard connect) stays; one whose profile left protect (maybe
+	 * while no monitor ran) is cleared */
+	if (gc->protect)
+		set_net(mg, gc, c, doc);
+	else if (doc)
+		clear_net(mg, gc, c);
+	json_decref(doc);
+}
+
+static void rescan(struct mon_guard *mg)
+{
+	struct bh_ctr_list *l = NULL;
+	struct bh_error *err = NULL;
+	size_t k = 0;
+
+	if (bh_ctr_list(mg->go->containers, &l, &err) < 0) {
+		bh_error_prefix(&err, "guard: listing the containers");
+		mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
+		mon_warn(mg->p, &err);
+		return;
+	}
+	for (size_t i = 0; i < mg->n; i++)
+		mg->v[i].seen = false;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct bh_ctr *c = &l->v[i];
+
+		if (c->pid > 0 && c->status && !strcmp(c->status, "running"))
+			one(mg, c);
+	}
+	/* gone (or no longer running): unwatched; their netns is gone with them */
+	for (size_t i = 0; i < mg->n; i++) {
+		if (mg->v[i].seen) {
+			mg->v[k++] = mg->v[i];
+			continue;
+		}
+		unwatch(mg, &mg->v[i]);
+		free(mg->v[i].id);
+	}
+	mg->n = k;
+	bh_ctr_list_free(l);
+}
+
+static void *guard_main(void *arg)
+{
+	struct mon_guard *mg = arg;
+	unsigned every = mg->go->rescan_ms ? mg->go->rescan_ms : 1000;
+	uint64_t next = 0;
+
+	while (!atomic_load(&mg->stop)) {
+		struct bh_error *err = NULL;
+
+		if (mono_ms() >= next) {
+			rescan(mg);
+			next = mono_ms() + every;
+		}
+		if (bh_guard_poll(mg->g, 100, &err) < 0) {
+			mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
+			bh_error_prefix(&err, "guard");
+			mon_warn(mg->p, &err);
+		}
+	}
+	return NULL;
+}
+
+static void guard_free(struct mon_guard *mg)
+{
+	bh_guard_free(mg->g);
+	bh_behave_close(mg->b);
+	for (size_t i = 0; i < mg->n; i++)
+		free(mg->v[i].id);
+	free(mg->v);
+	free(mg);
+}
+
+int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
+		    const struct mon_behave_rules *br, struct mon_guard **out,
+		    struct bh_error **err)
+{
+	struct mon_guard *mg = bh_calloc(1, sizeof(*mg));
+	struct bh_guard_opts gopts = { .report = report, .fail_closed = o->guard->fail_closed };
+	struct bh_behave_opts bo = { .store = o->guard->store, .group = o->guard->group };
+
+	*out = NULL;
+	mg->p = p;
+	mg->o = o;
+	mg->go = o->guard;
+	mg->br = br;
+	atomic_init(&mg->stop, false);
+	for (size_t i = 0; i < o->nactions; i++)
+		if (o->actions[i].action == BH_MON_ACT_BLOCK && o->rules)
+			mg->rules_block = true;
+	for (size_t i = 0; o->rules && i < bh_rules_count(o->rules); i++)
+		if (mon_action_of(o, bh_rules_get(o->rules, i)) == BH_MON_ACT_BLOCK)
+			mg->rules_block = true;
+	gopts.report_arg = mg;
+	if (bh_behave_open(&bo, &mg->b, err) < 0)
+		goto fail;
+	if (bh_guard_open(&gopts, &mg->g, err) < 0)
+		goto fail;
+	if (pthread_create(&mg->th, NULL, guard_main, mg)) {
+		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the guard's thread");
+		goto fail;
+	}
+	*out = mg;
+	return 0;
+fail:
+	guard_free(mg);
+	return bh_error_prefix(err, "guard");
+}
+
+void mon_guard_stop(struct mon_guard *mg)
+{
+	if (!mg)
+		return;
+	atomic_store(&mg->stop, true);
+	pthread_join(mg->th, NULL);
+	for (size_t i = 0; i < mg->n; i++) {
+		struct bh_ctr c = { .id = mg->v[i].id,
+				    .pid = mg->v[i].pid,
+				    .pid_start = mg->v[i].pid_start };
+
+		if (mg->v[i].net_set)
+			count_net(mg, &mg->v[i], &c);
+	}
+	guard_free(mg);
+}
