@@ -23,6 +23,7 @@
 
 #define RULES_FILES_MAX 64
 #define ACTIONS_MAX	256
+#define STATE_ROOTS_MAX 64
 
 static const char monitor_usage[] =
 	"usage: bulkhead monitor [options]\n"
@@ -373,7 +374,9 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	bool profiles = false, profile_opts = false, no_guard = false, block = false;
 	struct bh_mon_guard_opts go = { 0 };
 	struct bh_ctr_opts co = { 0 };
-	struct bh_strvec roots = BH_STRVEC_INIT;
+	const char *roots[STATE_ROOTS_MAX + 2] = { 0 };
+	size_t nroots = 0;
+	char *own_root = NULL;
 	int behave_action = BH_MON_ACT_KILL;
 	struct bh_error *err = NULL;
 	struct sigaction sa;
@@ -518,7 +521,10 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			if (!strchr(optarg, ':'))
 				return cli_usage_error(cmd, "--state-root: RUNTIME:DIR, not '%s'",
 						       optarg);
-			bh_strvec_push(&roots, optarg);
+			if (nroots == STATE_ROOTS_MAX)
+				return cli_usage_error(cmd, "more than %d --state-root",
+						       STATE_ROOTS_MAX);
+			roots[nroots++] = optarg;
 			break;
 		case OPT_QUARANTINE_DIR: qopts.state_dir = optarg; break;
 		case OPT_BEHAVIOUR_ACTION:
@@ -539,8 +545,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 		return cli_usage_error(cmd, "--profile-store, --profile-group and "
 					    "--behaviour-action go with --profiles");
 	if (cli->runtime_root)
-		bh_strvec_pushf(&roots, "bulkhead:%s", cli->runtime_root);
-	co.state_roots = (const char *const *)roots.v;
+		roots[nroots++] = own_root = bh_asprintf("bulkhead:%s", cli->runtime_root);
+	co.state_roots = roots;
 	qopts.ctr = &co;
 	if (!no_stdout) {
 		outs[nout].kind = BH_MON_OUT_FD;
@@ -622,12 +628,12 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
-	bh_strvec_release(&roots);
+	free(own_root);
 	return rc;
 fail:
 	bh_behave_close(behave);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
-	bh_strvec_release(&roots);
+	free(own_root);
 	return cli_fail(err);
 }
