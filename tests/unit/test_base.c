@@ -2,6 +2,7 @@
 /* Errors, the bounded buffer, numbers, hashing, logging, mkdir -p, string
  * vectors, ASCII classes and RFC 3339 times. */
 #include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <time.h>
 #include <sys/stat.h>
@@ -795,9 +796,43 @@ static void sqlite_migrates_once_and_refuses_unknown_versions(void **state)
 	unit_rmtmp(dir);
 }
 
+/* bh_read_small / bh_write_small: one read, trailing newline gone, bounded. */
+static void small_files(void **state)
+{
+	char *dir = unit_mktmp(), *path = bh_asprintf("%s/freezer.state", dir);
+	char *missing = bh_asprintf("%s/none", dir), buf[8], *m;
+	struct bh_error *err = NULL;
+	int fd;
+
+	(void)state;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(bh_write_small(path, "FROZEN\n", &err), 0);
+	assert_int_equal(bh_read_small(path, buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "FROZEN");
+	assert_int_equal(bh_write_small(path, "THAWED-and-more", NULL), 0);
+	assert_int_equal(bh_read_small(path, buf, sizeof(buf)), 7); /* size - 1 */
+	assert_string_equal(buf, "THAWED-");
+	assert_int_equal(bh_read_small(missing, buf, sizeof(buf)), -1);
+	assert_int_equal(errno, ENOENT);
+	/* the file must exist: a write never creates one */
+	assert_int_equal(bh_write_small(missing, "1", &err), -1);
+	m = bh_error_message(err);
+	assert_non_null(strstr(m, "opening"));
+	assert_non_null(strstr(m, missing));
+	free(m);
+	bh_error_free(err);
+	assert_int_equal(access(missing, F_OK), -1);
+	unit_rmtmp(dir);
+	free(path);
+	free(missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(small_files),
 		cmocka_unit_test(error_chain_reads_outermost_first),
 		cmocka_unit_test(error_first_failure_is_kept),
 		cmocka_unit_test(error_with_null_target_is_harmless),

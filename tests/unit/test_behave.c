@@ -196,6 +196,32 @@ static void learns_and_judges_each_kind(void **state)
 	bh_behave_close(b);
 }
 
+/* A mode set through another handle (the command line) is read back by
+ * bh_behave_reload as soon as the store changed, without a flush. */
+static void reload_sees_a_mode_set_elsewhere(void **state)
+{
+	struct bh_behave *b = open_b(NULL), *cli = open_b(NULL);
+	struct bh_behave_verdict v;
+	struct bh_mon_event ev;
+
+	(void)state;
+	ev_exec(&ev, "/usr/sbin/nginx", "/bin/sh");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+	assert_int_equal(bh_behave_flush(b, NULL), 0);
+	assert_int_equal(bh_behave_reload(b, NULL), 1); /* the first call reads */
+	assert_int_equal(bh_behave_reload(b, NULL), 0); /* nothing changed since */
+	assert_int_equal(bh_behave_set_mode(cli, DIGEST, BH_PROF_MONITOR, -1, NULL), 0);
+	ev_exec(&ev, "/bin/sh", "/usr/sbin/nginx");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED); /* not read yet */
+	assert_int_equal(bh_behave_reload(b, NULL), 1);
+	ev_exec(&ev, "/usr/bin/nc", "/usr/sbin/nginx");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_OUTSIDE);
+	assert_int_equal(v.mode, BH_PROF_MONITOR);
+	assert_int_equal(bh_behave_reload(b, NULL), 0);
+	bh_behave_close(cli);
+	bh_behave_close(b);
+}
+
 static void zero_drift(void **state)
 {
 	struct bh_behave *b = open_b(NULL);
@@ -716,6 +742,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(learns_and_judges_each_kind, setup, teardown),
+		cmocka_unit_test_setup_teardown(reload_sees_a_mode_set_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_drift, setup, teardown),
 		cmocka_unit_test_setup_teardown(collapses_past_thresholds, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounds, setup, teardown),
