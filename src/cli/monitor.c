@@ -562,6 +562,15 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 		outs[i].timeout_ms = wh_timeout;
 	}
 
+	/* before the source loads (seconds): a signal then stops or reports, not kills */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	rs = load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
@@ -578,15 +587,6 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 
 	if (profiles && bh_behave_open(&bo, &behave, &err) < 0)
 		goto fail;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	ro.source = src;
 	ro.rules = rs;

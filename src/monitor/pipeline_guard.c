@@ -121,6 +121,7 @@ static void warn_ctr(struct mon_guard *mg, struct bh_error **err, const char *id
 
 /* ---- the permission events ------------------------------------------------------------ */
 
+/* The exec as an event (res 0: as the rules see the call it would be). */
 static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 		       struct bh_mon_event *ev)
 {
@@ -129,7 +130,6 @@ static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 	memset(ev, 0, sizeof(*ev));
 	ev->type = BH_MON_EXECVE;
 	ev->ts_ns = real_ns();
-	ev->res = -EPERM;
 	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", gev->path);
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "%s", base ? base + 1 : gev->path);
@@ -182,6 +182,7 @@ static void report(const struct bh_guard_event *gev, void *arg)
 			if (mon_action_of(mg->o, m[i]) == BH_MON_ACT_BLOCK)
 				rule = m[i];
 	}
+	ev->res = -EPERM; /* what the process got */
 	if (rule) {
 		out = bh_rules_format(rule, ev);
 	} else {
