@@ -4,6 +4,7 @@
 #include <stddef.h>
 
 #include "net/dissect.h"
+#include "banned.h"
 
 extern const struct bh_net_dissector bh_net_l7_http2, bh_net_l7_tls, bh_net_l7_ssh, bh_net_l7_mysql,
 	bh_net_l7_postgresql, bh_net_l7_mongodb, bh_net_l7_kafka, bh_net_l7_redis, bh_net_l7_http,

@@ -13,6 +13,7 @@
 
 #include "lazy/hs.h"
 #include "net/dlp.h"
+#include "banned.h"
 
 #define MAXG  16 /* digit groups kept of the current run */
 #define GMAX  19 /* digits kept per group (a longer group is part of nothing) */

@@ -39,6 +39,7 @@
 #include <jansson.h>
 
 #include "net/sqli.h"
+#include "banned.h"
 
 struct ft;
 static bool word_is(const struct ft *t, const char *w);

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "net/sqli.h"
+#include "banned.h"
 
 /* Keywords, sorted (a unit test checks), lower case, with their class. */
 struct kw {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "net/threats.h"
+#include "banned.h"
 
 const struct bh_net_threat_def bh_net_threats[] = {
 	{ "BH-NET-CONN-FLOOD", "connection flood from one source", BH_NET_SEV_HIGH, "4.4.2" },

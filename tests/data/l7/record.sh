@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Record the real exchanges tests/unit/test_l7_*.c replay, once, as root:
 # real servers on loopback (unusual ports), real clients, tcpdump, then
 # tshark writes one line per TCP segment with a payload: "C <hex>" from the
