@@ -227,10 +227,29 @@ struct bh_mon_stats {
 	uint64_t truncated;    /* events with a field cut at its bound */
 	uint64_t unattributed; /* events of a cgroup that matched no container (host) */
 	uint64_t invalid;      /* replay: lines refused (each also fails its next call) */
+	/* kernel: BH_MON_TYPE_BIT()s of the asked types this kernel does not
+	 * implement (no tracepoint: the call is ENOSYS, nothing to watch), and
+	 * of those served by the generic tp_btf/sys_exit program */
+	uint64_t unwatched_types, generic_types;
 };
 
 /* The bit of a type in a type mask. */
 #define BH_MON_TYPE_BIT(t) (UINT64_C(1) << (t))
+
+/*
+ * The opens that make an event (the kernel decides before it reads a path):
+ * every open (`all`); failed opens (`failed`); opens for writing (O_WRONLY,
+ * O_RDWR, O_CREAT, O_TRUNC: `writes`); a file whose name is one of `leaves`;
+ * a file below a directory named one of `dirs` (at any depth, crossing
+ * mounts, up to 32 levels). Names are single components (no '/'), at most
+ * 63 bytes, at most 256 in all: more, or a longer one, means `all`.
+ */
+struct bh_mon_open_filter {
+	bool all, failed, writes;
+	struct bh_strvec leaves, dirs;
+};
+
+void bh_mon_open_filter_release(struct bh_mon_open_filter *f);
 
 struct bh_mon_kernel_opts {
 	/* How to find the containers events are attributed to; NULL = the
@@ -239,14 +258,20 @@ struct bh_mon_kernel_opts {
 	const struct bh_ctr_opts *containers;
 	/* The types wanted, as BH_MON_TYPE_BIT()s. EXECVE, EXECVEAT and
 	 * PROCEXIT come from the scheduler's tracepoints and cost the host
-	 * nothing measurable; any other type attaches sys_enter/sys_exit,
-	 * which makes every system call on the host slower (any sys_enter
-	 * program: +10-18% per call measured on a 6.18 VM; an open loop whose
-	 * opens are all reported about 2x: bench/monitor-source.sh): ask only
-	 * for what the rules and profiles loaded need. 0 = exec and exit only.
-	 * Not seen: a call a seccomp filter refuses (it never reaches
-	 * sys_enter) and 32-bit (compat) calls. */
+	 * nothing measurable. Each other type attaches one BPF program to its
+	 * own call's exit tracepoint (syscalls/sys_exit_NAME): the host's other
+	 * calls run no BPF (while any syscall tracepoint is enabled every call
+	 * takes the kernel's traced path: a few ns). Where a type's tracepoint
+	 * cannot be attached the generic tp_btf/sys_exit program is (every call
+	 * on the host runs it: +10-18% per call on a 6.18 VM); a call this
+	 * kernel does not implement (no tracepoint: ENOSYS, e.g. init_module
+	 * without module support) is not watched (bh_mon_stats.unwatched_types). 0 = exec and
+	 * exit only. A call a seccomp filter refuses with an errno is seen
+	 * (res -EPERM...); 32-bit (compat) calls are not. */
 	uint64_t types;
+	/* Which opens make an event, a necessary condition of the rules'
+	 * (bh_rules_open_filter); NULL = every open. Borrowed for the call. */
+	const struct bh_mon_open_filter *open_filter;
 	/* The ring buffer's size in bytes (a power of 2 of at least a page);
 	 * 0 = 8 MiB. */
 	size_t ring_bytes;

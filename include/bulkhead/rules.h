@@ -123,6 +123,22 @@ const struct bh_rules_rule *bh_rules_get(const struct bh_rules *rs, size_t i);
 uint64_t bh_rules_types(const struct bh_rules *rs);
 
 /*
+ * The opens the compiled rules can match, as a filter a kernel source applies
+ * before it makes an event (a necessary condition: user space still matches
+ * every rule). Derived per rule from its condition (exceptions included):
+ * evt.type, evt.is_open_write = true, evt.failed = false, fd.name = / in
+ * (the names' last components), fd.name pmatch (the directories' last
+ * components), fd.name startswith "DIR/", fd.name glob with a literal last
+ * component, fd.filename = / in, fd.directory = / in; an AND keeps what
+ * both sides require where it can, an OR joins, a NOT requires nothing. A
+ * rule on opens whose condition names no such constraint makes the filter
+ * `all` (every open, the syscall path: a user rule "any open below /x"
+ * written with `contains`). Fills *out (release it with
+ * bh_mon_open_filter_release).
+ */
+void bh_rules_open_filter(const struct bh_rules *rs, struct bh_mon_open_filter *out);
+
+/*
  * The rules that match ev, exceptions applied, most severe priority first
  * (then load order): up to max of them in out[]. Only the rules whose
  * condition can hold for ev's evt.type are evaluated. Returns how many

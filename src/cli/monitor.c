@@ -580,8 +580,21 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	} else {
 		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
 						 .containers = &co };
+		struct bh_mon_open_filter of;
+		int r;
 
-		if (bh_mon_source_kernel(&ko, &src, &err) < 0)
+		/* the opens the rules can match; --types asking for an open type
+		 * means every open; behaviour profiles learn the files written */
+		bh_rules_open_filter(rs, &of);
+		if (types & (BH_MON_TYPE_BIT(BH_MON_OPEN) | BH_MON_TYPE_BIT(BH_MON_OPENAT) |
+			     BH_MON_TYPE_BIT(BH_MON_OPENAT2)))
+			of.all = true;
+		if (profiles)
+			of.writes = true;
+		ko.open_filter = &of;
+		r = bh_mon_source_kernel(&ko, &src, &err);
+		bh_mon_open_filter_release(&of);
+		if (r < 0)
 			goto fail;
 	}
 

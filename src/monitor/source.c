@@ -65,3 +65,12 @@ void bh_mon_source_free(struct bh_mon_source *s)
 	s->ops->free(s->impl);
 	free(s);
 }
+
+void bh_mon_open_filter_release(struct bh_mon_open_filter *f)
+{
+	if (!f)
+		return;
+	bh_strvec_release(&f->leaves);
+	bh_strvec_release(&f->dirs);
+	f->all = f->failed = f->writes = false;
+}

@@ -34,6 +34,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,7 +85,7 @@ struct attr_entry {
 
 struct mon_kernel {
 	struct mon_events *sk;
-	struct bpf_link *links[4];
+	struct bpf_link *links[3 + 32]; /* exit, exec, the generic sys_exit, one per type */
 	struct ring_buffer *rb;
 	int epfd;
 	const struct bh_ctr_opts *copts;
@@ -95,6 +96,7 @@ struct mon_kernel {
 	size_t qhead, qlen;
 	int64_t boot_to_real;
 	uint64_t truncated, unattributed, malformed;
+	uint64_t unwatched, generic; /* type masks */
 	struct bh_ctr_list *ctrs;
 	uint64_t gen; /* lists made */
 	double tokens;
@@ -104,32 +106,38 @@ struct mon_kernel {
 };
 
 /* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
+#define PROG(name) offsetof(struct mon_events, progs.mon_x_##name)
+
+/* The syscall numbers (x86_64) of each type and the name of its tracepoint
+ * (syscalls/sys_exit_NAME, the program mon_x_NAME). */
 static const struct {
 	enum bh_mon_type t;
 	int nr;
+	const char *tp;
+	size_t prog; /* offsetof the skeleton's program pointer */
 } sys_types[] = {
-	{ BH_MON_OPEN, SYS_open },
-	{ BH_MON_OPENAT, SYS_openat },
-	{ BH_MON_OPENAT2, SYS_openat2 },
-	{ BH_MON_CONNECT, SYS_connect },
-	{ BH_MON_ACCEPT, SYS_accept },
-	{ BH_MON_ACCEPT4, SYS_accept4 },
-	{ BH_MON_LISTEN, SYS_listen },
-	{ BH_MON_SETUID, SYS_setuid },
-	{ BH_MON_SETREUID, SYS_setreuid },
-	{ BH_MON_SETRESUID, SYS_setresuid },
-	{ BH_MON_SETGID, SYS_setgid },
-	{ BH_MON_SETRESGID, SYS_setresgid },
-	{ BH_MON_CAPSET, SYS_capset },
-	{ BH_MON_UNSHARE, SYS_unshare },
-	{ BH_MON_SETNS, SYS_setns },
-	{ BH_MON_PTRACE, SYS_ptrace },
-	{ BH_MON_MOUNT, SYS_mount },
-	{ BH_MON_UMOUNT2, SYS_umount2 },
-	{ BH_MON_INIT_MODULE, SYS_init_module },
-	{ BH_MON_FINIT_MODULE, SYS_finit_module },
-	{ BH_MON_BPF, SYS_bpf },
-	{ BH_MON_MEMFD_CREATE, SYS_memfd_create },
+	{ BH_MON_OPEN, SYS_open, "open", PROG(open) },
+	{ BH_MON_OPENAT, SYS_openat, "openat", PROG(openat) },
+	{ BH_MON_OPENAT2, SYS_openat2, "openat2", PROG(openat2) },
+	{ BH_MON_CONNECT, SYS_connect, "connect", PROG(connect) },
+	{ BH_MON_ACCEPT, SYS_accept, "accept", PROG(accept) },
+	{ BH_MON_ACCEPT4, SYS_accept4, "accept4", PROG(accept4) },
+	{ BH_MON_LISTEN, SYS_listen, "listen", PROG(listen) },
+	{ BH_MON_SETUID, SYS_setuid, "setuid", PROG(setuid) },
+	{ BH_MON_SETREUID, SYS_setreuid, "setreuid", PROG(setreuid) },
+	{ BH_MON_SETRESUID, SYS_setresuid, "setresuid", PROG(setresuid) },
+	{ BH_MON_SETGID, SYS_setgid, "setgid", PROG(setgid) },
+	{ BH_MON_SETRESGID, SYS_setresgid, "setresgid", PROG(setresgid) },
+	{ BH_MON_CAPSET, SYS_capset, "capset", PROG(capset) },
+	{ BH_MON_UNSHARE, SYS_unshare, "unshare", PROG(unshare) },
+	{ BH_MON_SETNS, SYS_setns, "setns", PROG(setns) },
+	{ BH_MON_PTRACE, SYS_ptrace, "ptrace", PROG(ptrace) },
+	{ BH_MON_MOUNT, SYS_mount, "mount", PROG(mount) },
+	{ BH_MON_UMOUNT2, SYS_umount2, "umount", PROG(umount) },
+	{ BH_MON_INIT_MODULE, SYS_init_module, "init_module", PROG(init_module) },
+	{ BH_MON_FINIT_MODULE, SYS_finit_module, "finit_module", PROG(finit_module) },
+	{ BH_MON_BPF, SYS_bpf, "bpf", PROG(bpf) },
+	{ BH_MON_MEMFD_CREATE, SYS_memfd_create, "memfd_create", PROG(memfd_create) },
 };
 #define NSYS_TYPES (sizeof(sys_types) / sizeof(sys_types[0]))
 
@@ -498,6 +506,8 @@ static void kernel_stats(const void *impl, struct bh_mon_stats *st)
 	st->truncated += k->truncated;
 	st->unattributed += k->unattributed;
 	st->invalid += k->malformed;
+	st->unwatched_types |= k->unwatched;
+	st->generic_types |= k->generic;
 	if (!k->sk || k->ncpu <= 0)
 		return;
 	per = calloc((size_t)k->ncpu, sizeof(*per));
@@ -556,6 +566,143 @@ static int unsupported(int e, const char *what, struct bh_error **err)
 			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
+/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
+ * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
+ * tracefs with syscall events to tell. */
+static int has_sys_tp(const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char p[160];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/events/syscalls", roots[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/events/syscalls/sys_exit_%s", roots[i], name);
+		return access(p, F_OK) == 0;
+	}
+	return -1;
+}
+
+static struct bpf_program *sys_prog(struct mon_kernel *k, size_t i)
+{
+	return *(struct bpf_program **)((char *)k->sk + sys_types[i].prog);
+}
+
+/* The open filter's maps from o->open_filter (NULL: every open). */
+static int fill_open_filter(struct mon_kernel *k, const struct bh_mon_open_filter *f,
+			    struct bh_error **err)
+{
+	struct mon_open_filter mf = { .all = 1 };
+	int nfd = bpf_map__fd(k->sk->maps.names);
+	uint32_t z = 0;
+
+	if (f && !f->all && f->leaves.n + f->dirs.n <= MON_FNAMES_MAX) {
+		mf.all = 0;
+		mf.failed = f->failed;
+		mf.writes = f->writes;
+		for (int pass = 0; pass < 2 && !mf.all; pass++) {
+			const struct bh_strvec *v = pass ? &f->dirs : &f->leaves;
+			uint8_t bit = pass ? MON_N_DIR : MON_N_LEAF;
+
+			for (size_t i = 0; i < v->n; i++) {
+				char key[MON_FNAME_KEY] = { 0 };
+				size_t l = strlen(v->v[i]);
+				uint8_t val = 0;
+
+				if (l == 0 || l >= MON_FNAME_KEY || strchr(v->v[i], '/')) {
+					mf.all = 1; /* a name the kernel cannot hold: every open */
+					break;
+				}
+				memcpy(key, v->v[i], l);
+				bpf_map_lookup_elem(nfd, key, &val);
+				val |= bit;
+				if (bpf_map_update_elem(nfd, key, &val, BPF_ANY) < 0)
+					return bh_error_sys(err, errno,
+							    "the monitor's open filter");
+				if (pass)
+					mf.dir_lens |= 1ULL << l;
+				else
+					mf.leaf_lens |= 1ULL << l;
+			}
+		}
+	}
+	if (bpf_map_update_elem(bpf_map__fd(k->sk->maps.openf), &z, &mf, BPF_ANY) < 0)
+		return bh_error_sys(err, errno, "the monitor's open filter");
+	return 0;
+}
+
+/*
+ * Load the programs: exec and exit always; per asked syscall type its own
+ * sys_exit tracepoint's program; the types whose tracepoint cannot be had
+ * (no tracefs) through the generic tp_btf/sys_exit (dispatch table `want`);
+ * a type this kernel does not implement is not watched. Then attach.
+ */
+static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts *o,
+			   struct bh_error **err)
+{
+	bool own[NSYS_TYPES] = { false };
+	struct bpf_program *p;
+	size_t nl = 0;
+
+	for (size_t i = 0; i < NSYS_TYPES; i++) {
+		uint64_t bit = BH_MON_TYPE_BIT(sys_types[i].t);
+		int tp;
+
+		if (!(o->types & bit))
+			continue;
+		tp = has_sys_tp(sys_types[i].tp);
+		if (tp == 0)
+			k->unwatched |= bit;
+		else if (tp < 0)
+			k->generic |= bit;
+		else
+			own[i] = true;
+	}
+	for (size_t i = 0; i < NSYS_TYPES; i++)
+		bpf_program__set_autoload(sys_prog(k, i), own[i]);
+	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
+	if (mon_events__load(k->sk) < 0)
+		return unsupported(errno ? errno : EINVAL, "load", err);
+	k->ncpu = libbpf_num_possible_cpus();
+	if (fill_open_filter(k, o->open_filter, err) < 0)
+		return -1;
+	for (size_t i = 0; i < NSYS_TYPES; i++) {
+		uint32_t nr = (uint32_t)sys_types[i].nr;
+		uint8_t t = (uint8_t)sys_types[i].t;
+
+		if (!(k->generic & BH_MON_TYPE_BIT(sys_types[i].t)))
+			continue;
+		if (nr >= MON_NR_MAX ||
+		    bpf_map_update_elem(bpf_map__fd(k->sk->maps.want), &nr, &t, BPF_ANY) < 0)
+			return bh_error_sys(err, errno, "the monitor's dispatch table");
+	}
+	/* exit before exec: no process is cached that is never dropped */
+	k->links[nl] = bpf_program__attach(k->sk->progs.mon_exit);
+	if (!k->links[nl++])
+		return unsupported(errno ? errno : EINVAL, "attach", err);
+	k->links[nl] = bpf_program__attach(k->sk->progs.mon_exec);
+	if (!k->links[nl++])
+		return unsupported(errno ? errno : EINVAL, "attach", err);
+	for (size_t i = 0; i < NSYS_TYPES; i++) {
+		if (!own[i] || !(p = sys_prog(k, i)))
+			continue;
+		k->links[nl] = bpf_program__attach(p);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (k->generic) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_sys_exit);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (k->unwatched)
+		bh_debug("monitor: event types 0x%llx: calls this kernel does not implement, "
+			 "not watched",
+			 (unsigned long long)k->unwatched);
+	return 0;
+}
+
 int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_source **out,
 			 struct bh_error **err)
 {
@@ -563,7 +710,6 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	struct mon_kernel *k = NULL;
 	uint64_t sys_mask = 0, exec_mask;
 	size_t ring;
-	bool sys;
 	int e;
 
 	*out = NULL;
@@ -582,7 +728,6 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	if (o->types & ~(exec_mask | sys_mask))
 		return bh_error_set(err, BH_ERR_USAGE, "unknown event types in the mask 0x%llx",
 				    (unsigned long long)(o->types & ~(exec_mask | sys_mask)));
-	sys = (o->types & sys_mask) != 0;
 	if (bh_lazy_require(&bh_lazy_bpf, err) < 0)
 		return -1;
 	k = bh_calloc(1, sizeof(*k));
@@ -604,41 +749,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		unsupported(errno ? errno : EINVAL, "size", err);
 		goto fail;
 	}
-	bpf_program__set_autoload(k->sk->progs.mon_sys_enter, sys);
-	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, sys);
-	if (mon_events__load(k->sk) < 0) {
-		unsupported(errno ? errno : EINVAL, "load", err);
+	if (load_and_attach(k, o, err) < 0)
 		goto fail;
-	}
-	k->ncpu = libbpf_num_possible_cpus();
-	for (size_t i = 0; i < NSYS_TYPES; i++) {
-		uint32_t nr = (uint32_t)sys_types[i].nr;
-		uint8_t t = (uint8_t)sys_types[i].t;
-
-		if (!(o->types & BH_MON_TYPE_BIT(sys_types[i].t)))
-			continue;
-		if (nr >= MON_NR_MAX ||
-		    bpf_map_update_elem(bpf_map__fd(k->sk->maps.want), &nr, &t, BPF_ANY) < 0) {
-			bh_error_sys(err, errno, "the monitor's dispatch table");
-			goto fail;
-		}
-	}
-	/* exit before exec: no process is cached that is never dropped */
-	{
-		struct bpf_program *progs[4] = { k->sk->progs.mon_exit, k->sk->progs.mon_exec,
-						 sys ? k->sk->progs.mon_sys_exit : NULL,
-						 sys ? k->sk->progs.mon_sys_enter : NULL };
-
-		for (int i = 0; i < 4; i++) {
-			if (!progs[i])
-				continue;
-			k->links[i] = bpf_program__attach(progs[i]);
-			if (!k->links[i]) {
-				unsupported(errno ? errno : EINVAL, "attach", err);
-				goto fail;
-			}
-		}
-	}
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);
 	if (!k->rb) {
 		bh_error_sys(err, errno, "the monitor's ring buffer");

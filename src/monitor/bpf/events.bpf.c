@@ -45,12 +45,26 @@
 #define T_ACCEPT       8
 #define T_ACCEPT4      9
 #define T_LISTEN       10
+#define T_SETUID       11
+#define T_SETREUID     12
+#define T_SETRESUID    13
+#define T_SETGID       14
+#define T_SETRESGID    15
 #define T_CAPSET       16
+#define T_UNSHARE      17
 #define T_SETNS	       18
+#define T_PTRACE       19
 #define T_MOUNT	       20
 #define T_UMOUNT2      21
+#define T_INIT_MODULE  22
 #define T_FINIT_MODULE 23
+#define T_BPF	       24
 #define T_MEMFD_CREATE 25
+
+#define FMODE_WRITE_ 0x2
+#define O_CREAT_     0100
+#define O_TRUNC_     01000
+#define O_APPEND_    02000
 
 #define TS_COMPAT	 0x0002
 #define S_IFMT_		 00170000
@@ -67,6 +81,7 @@ typedef struct {
 } atomic_t___mon;
 
 struct qstr {
+	unsigned int len;
 	const unsigned char *name;
 } __attribute__((preserve_access_index));
 
@@ -274,18 +289,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } want SEC(".maps");
-
-struct stash {
-	long nr;
-	unsigned long long a[6];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct stash);
-} stashes SEC(".maps");
 
 static __always_inline void count(__u32 which)
 {
@@ -691,79 +694,175 @@ int mon_exit(__u64 *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sys_enter")
-int mon_sys_enter(__u64 *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long nr = (long)ctx[1];
-	struct task_struct *t;
-	struct stash *st;
-	__u32 k;
-	__u8 *w;
+/* ---- the open filter --------------------------------------------------------------- */
 
-	if ((unsigned long)nr >= MON_NR_MAX)
+/* One name checked against `names`: the component's bytes, NUL-padded. */
+struct name_key {
+	char s[MON_FNAME_KEY];
+};
+
+/* name -> MON_N_LEAF | MON_N_DIR (the loader's, from the rules) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MON_FNAMES_MAX);
+	__type(key, struct name_key);
+	__type(value, __u8);
+} names SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mon_open_filter);
+} openf SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct name_key);
+} keybuf SEC(".maps");
+
+/* Whether dentry d's name is in `names` with one of the bits `want`
+ * (its length checked first against the filter's bitmap: no read at all
+ * for most names). */
+static __always_inline int name_in(struct dentry *d, __u64 lens, __u8 want)
+{
+	const unsigned char *nm;
+	struct name_key *key;
+	unsigned int len;
+	__u32 z = 0;
+	__u8 *v;
+
+	len = BPF_CORE_READ(d, d_name.len);
+	if (len == 0 || len >= MON_FNAME_KEY || !(lens & (1ULL << len)))
 		return 0;
-	k = (__u32)nr;
-	w = bpf_map_lookup_elem(&want, &k);
-	if (!w || !*w)
-		return 0; /* the fast path: a call no type asks for */
-	t = bpf_get_current_task_btf();
-	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+	key = bpf_map_lookup_elem(&keybuf, &z);
+	if (!key)
 		return 0;
-	st = bpf_task_storage_get(&stashes, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st) {
-		count(MON_C_STASH);
+	__builtin_memset(key->s, 0, sizeof(key->s));
+	nm = BPF_CORE_READ(d, d_name.name);
+	if (bpf_probe_read_kernel_str(key->s, sizeof(key->s), nm) <= 0)
+		return 0;
+	v = bpf_map_lookup_elem(&names, key);
+	return v && (*v & want);
+}
+
+struct anc_ctx {
+	struct dentry *d;
+	struct mount *m;
+	__u64 lens;
+	int hit;
+};
+
+/* one step up from c->d (crossing into the parent mount at a mount's root) */
+static long anc_step(__u32 i, void *ctx)
+{
+	struct anc_ctx *c = ctx;
+	struct dentry *d = c->d;
+	struct mount *m = c->m;
+	struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root);
+	struct dentry *parent;
+
+	if (d == root) {
+		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
+
+		if (!pm || pm == m)
+			return 1;
+		c->d = BPF_CORE_READ(m, mnt_mountpoint);
+		c->m = pm;
 		return 0;
 	}
-	st->nr = nr;
-	st->a[0] = BPF_CORE_READ(regs, di);
-	st->a[1] = BPF_CORE_READ(regs, si);
-	st->a[2] = BPF_CORE_READ(regs, dx);
-	st->a[3] = BPF_CORE_READ(regs, r10);
-	st->a[4] = BPF_CORE_READ(regs, r8);
-	st->a[5] = BPF_CORE_READ(regs, r9);
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	if (name_in(parent, c->lens, MON_N_DIR)) {
+		c->hit = 1;
+		return 1;
+	}
+	c->d = parent;
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int mon_sys_exit(__u64 *ctx)
+/*
+ * Whether an open's event is wanted (the loader's filter, a necessary
+ * condition of the rules: user space matches the rest). ret: the call's
+ * result; f: the new fd's file (ret >= 0).
+ */
+static __noinline int open_wanted(long ret, struct file *f)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long ret = (long)ctx[1];
+	struct mon_open_filter *o;
+	struct anc_ctx c = {};
+	unsigned int fl, fm;
+	__u32 z = 0;
+
+	o = bpf_map_lookup_elem(&openf, &z);
+	if (!o || o->all)
+		return 1;
+	if (ret < 0)
+		return o->failed;
+	if (!f)
+		return 0;
+	fl = BPF_CORE_READ(f, f_flags);
+	fm = BPF_CORE_READ(f, f_mode);
+	if (o->writes && ((fm & FMODE_WRITE_) || (fl & (O_CREAT_ | O_TRUNC_ | O_APPEND_))))
+		return 1;
+	c.d = BPF_CORE_READ(f, f_path.dentry);
+	if (!c.d)
+		return 0;
+	if (o->leaf_lens && name_in(c.d, o->leaf_lens, MON_N_LEAF))
+		return 1;
+	if (!o->dir_lens)
+		return 0;
+	c.m = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
+	c.lens = o->dir_lens;
+	bpf_loop(MON_PATH_DEPTH, anc_step, &c, 0);
+	return c.hit;
+}
+
+/* ---- system calls ------------------------------------------------------------------- */
+
+/*
+ * One call's record at its exit: type, result, the six arguments (from the
+ * registers saved at entry: unchanged by these calls), and what matters read
+ * from kernel objects. Called by each per-syscall tracepoint program and by
+ * the generic tp_btf/sys_exit fallback.
+ */
+static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u32 type, long ret)
+{
 	const __u32 size = sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys);
-	struct task_struct *t;
 	struct mon_rec_hdr *h;
 	struct mon_rec_sys *s;
-	struct stash *st;
-	struct file *f;
+	struct file *f = NULL;
 	struct sock *sk;
-	long nr;
-	__u32 k;
-	__u8 *w, type;
+	unsigned long long a[6];
 
-	nr = (long)BPF_CORE_READ(regs, orig_ax);
-	if ((unsigned long)nr >= MON_NR_MAX)
+	if (!t || !regs)
 		return 0;
-	k = (__u32)nr;
-	w = bpf_map_lookup_elem(&want, &k);
-	if (!w || !*w)
-		return 0;
-	type = *w;
-	t = bpf_get_current_task_btf();
-	st = bpf_task_storage_get(&stashes, t, 0, 0);
-	if (!st || st->nr != nr)
-		return 0;
-	st->nr = -1;
+	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+		return 0; /* a 32-bit call: its numbers (and registers) differ */
+	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
+		if (ret >= 0)
+			f = fd_file(t, (unsigned long)ret);
+		if (!open_wanted(ret, f))
+			return 0;
+	}
+	a[0] = BPF_CORE_READ(regs, di);
+	a[1] = BPF_CORE_READ(regs, si);
+	a[2] = BPF_CORE_READ(regs, dx);
+	a[3] = BPF_CORE_READ(regs, r10);
+	a[4] = BPF_CORE_READ(regs, r8);
+	a[5] = BPF_CORE_READ(regs, r9);
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		count(MON_C_LOST);
 		return 0;
 	}
 	s = (struct mon_rec_sys *)(h + 1);
-	fill_hdr(h, t, type, size);
+	fill_hdr(h, t, (__u16)type, size);
 	h->res = ret;
 	for (int i = 0; i < 6; i++)
-		s->a[i] = st->a[i];
+		s->a[i] = a[i];
 	s->oflags = s->fmode = 0;
 	s->family = 0;
 	s->proto = s->from_user = 0;
@@ -784,7 +883,6 @@ int mon_sys_exit(__u64 *ctx)
 	case T_OPENAT:
 	case T_OPENAT2:
 		if (ret >= 0) {
-			f = fd_file(t, (unsigned long)ret);
 			file_path(&s->path, t, f);
 			if (f) {
 				s->oflags = BPF_CORE_READ(f, f_flags);
@@ -855,6 +953,69 @@ int mon_sys_exit(__u64 *ctx)
 	}
 	bpf_ringbuf_submit(h, 0);
 	return 0;
+}
+
+/* The syscall tracepoint's exit record (include/trace/events/syscalls.h). */
+struct sys_exit_args {
+	unsigned long long common;
+	long id;
+	long ret;
+};
+
+/* One program per system call type, on that call's own tracepoint: no other
+ * call runs any BPF (the loader attaches those the rules ask for). */
+#define SYS_EXIT(NAME, TYPE)                                                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #NAME)                                                 \
+	int mon_x_##NAME(struct sys_exit_args *ctx)                                                \
+	{                                                                                          \
+		struct task_struct *t = bpf_get_current_task_btf();                                \
+                                                                                                   \
+		return emit_sys(t, (struct pt_regs *)bpf_task_pt_regs(t), TYPE, ctx->ret);         \
+	}
+
+SYS_EXIT(open, T_OPEN)
+SYS_EXIT(openat, T_OPENAT)
+SYS_EXIT(openat2, T_OPENAT2)
+SYS_EXIT(connect, T_CONNECT)
+SYS_EXIT(accept, T_ACCEPT)
+SYS_EXIT(accept4, T_ACCEPT4)
+SYS_EXIT(listen, T_LISTEN)
+SYS_EXIT(setuid, T_SETUID)
+SYS_EXIT(setreuid, T_SETREUID)
+SYS_EXIT(setresuid, T_SETRESUID)
+SYS_EXIT(setgid, T_SETGID)
+SYS_EXIT(setresgid, T_SETRESGID)
+SYS_EXIT(capset, T_CAPSET)
+SYS_EXIT(unshare, T_UNSHARE)
+SYS_EXIT(setns, T_SETNS)
+SYS_EXIT(ptrace, T_PTRACE)
+SYS_EXIT(mount, T_MOUNT)
+SYS_EXIT(umount, T_UMOUNT2) /* umount2(2)'s tracepoint is named for SYSCALL_DEFINE2(umount) */
+SYS_EXIT(init_module, T_INIT_MODULE)
+SYS_EXIT(finit_module, T_FINIT_MODULE)
+SYS_EXIT(bpf, T_BPF)
+SYS_EXIT(memfd_create, T_MEMFD_CREATE)
+
+/*
+ * The fallback where a type's tracepoint cannot be attached (no tracefs, a
+ * kernel without syscall tracepoints): every call on the host runs this,
+ * `want` (number -> type) is the dispatch, the fast path one array lookup.
+ */
+SEC("tp_btf/sys_exit")
+int mon_sys_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long nr = (long)BPF_CORE_READ(regs, orig_ax);
+	__u32 k;
+	__u8 *w;
+
+	if ((unsigned long)nr >= MON_NR_MAX)
+		return 0;
+	k = (__u32)nr;
+	w = bpf_map_lookup_elem(&want, &k);
+	if (!w || !*w)
+		return 0;
+	return emit_sys(bpf_get_current_task_btf(), regs, *w, (long)ctx[1]);
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

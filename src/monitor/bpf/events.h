@@ -112,6 +112,27 @@ struct mon_rec_sys {
 
 /* The dispatch table (an array map of MON_NR_MAX bytes): the types by syscall number. */
 
+/*
+ * The open filter (map `openf`, one entry) and its names (hash `names`:
+ * a component, NUL-padded to MON_FNAME_KEY bytes -> MON_N_* bits), filled
+ * by the loader from what the rules need (bh_rules_open_filter): an open's
+ * record is made when `all`; when it failed and `failed`; when it opened for
+ * writing (FMODE_WRITE, O_CREAT or O_TRUNC) and `writes`; when the file's
+ * name is a MON_N_LEAF name; when a directory above it (crossing mounts, up
+ * to MON_PATH_DEPTH) is a MON_N_DIR name. A name's length is checked in the
+ * bitmaps first (bit L: some name of L bytes), so most opens read no name.
+ */
+#define MON_FNAME_KEY  64
+#define MON_FNAMES_MAX 256
+#define MON_N_LEAF     1u
+#define MON_N_DIR      2u
+
+struct mon_open_filter {
+	unsigned char all, failed, writes, pad;
+	unsigned int pad2;
+	unsigned long long leaf_lens, dir_lens; /* bit L: a name of L bytes */
+};
+
 /* Per-CPU counters, indexes of the array `counters` */
 enum mon_counter {
 	MON_C_LOST = 0, /* ring buffer full */
