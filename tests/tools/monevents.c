@@ -5,8 +5,11 @@
  * tabs (strings with tabs or newlines escaped), "ready" on stderr once the
  * programs are attached, and a final "stats" line; exits after -t seconds.
  *
- *   monevents [-t SECONDS] [-T TYPE,...] [-r RING_BYTES] [-c] [-q] [-S RUNTIME:DIR]...
- *     -T  the types wanted (execve, openat, connect ...; default exec and exit)
+ *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-r RING_BYTES] [-c] [-q] [-S RUNTIME:DIR]...
+ *     -T  the types wanted (execve, openat, connect ...; default exec and exit);
+ *         without -R every open of an open type makes an event
+ *     -R  a rules file: its types added, opens filtered as bulkhead monitor does
+ *         (bh_rules_open_filter)
  *     -c  containers only
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
  *     -v  the library's debug messages on stderr
@@ -22,6 +25,7 @@
 
 #include "bulkhead/containers.h"
 #include "bulkhead/monitor.h"
+#include "bulkhead/rules.h"
 
 static volatile sig_atomic_t stop;
 
@@ -126,8 +130,10 @@ int main(int argc, char **argv)
 	const char *roots[17] = { 0 };
 	struct bh_ctr_opts co = { 0 };
 	size_t nroots = 0;
+	struct bh_rules *rs = NULL;
+	struct bh_mon_open_filter of = { 0 };
 
-	while ((c = getopt(argc, argv, "t:T:r:cqS:v")) != -1) {
+	while ((c = getopt(argc, argv, "t:T:R:r:cqS:v")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -146,6 +152,16 @@ int main(int argc, char **argv)
 			free(dup);
 			break;
 		}
+		case 'R':
+			rs = bh_rules_new();
+			if (bh_rules_add_file(rs, optarg, NULL, &err) < 0 ||
+			    bh_rules_compile(rs, NULL, &err) < 0) {
+				char *m = bh_error_message(err);
+
+				fprintf(stderr, "monevents: %s: %s\n", optarg, m);
+				return 2;
+			}
+			break;
 		case 'r': o.ring_bytes = strtoul(optarg, NULL, 0); break;
 		case 'c': o.containers_only = true; break;
 		case 'v':
@@ -164,6 +180,11 @@ int main(int argc, char **argv)
 				"usage: monevents [-t S] [-T TYPES] [-r BYTES] [-c] [-q]\n");
 			return 2;
 		}
+	}
+	if (rs) {
+		o.types |= bh_rules_types(rs);
+		bh_rules_open_filter(rs, &of);
+		o.open_filter = &of;
 	}
 	if (!ev || bh_mon_source_kernel(&o, &s, &err) < 0) {
 		char *m = bh_error_message(err);
@@ -201,10 +222,14 @@ int main(int argc, char **argv)
 			print_event(ev);
 	}
 	bh_mon_source_stats(s, &st);
-	printf("stats\tevents=%llu\tlost=%llu\ttruncated=%llu\tunattributed=%llu\tinvalid=%llu\n",
+	printf("stats\tevents=%llu\tlost=%llu\ttruncated=%llu\tunattributed=%llu\tinvalid=%llu"
+	       "\tunwatched=0x%llx\tgeneric=0x%llx\n",
 	       (unsigned long long)st.events, (unsigned long long)st.lost,
 	       (unsigned long long)st.truncated, (unsigned long long)st.unattributed,
-	       (unsigned long long)st.invalid);
+	       (unsigned long long)st.invalid, (unsigned long long)st.unwatched_types,
+	       (unsigned long long)st.generic_types);
+	bh_mon_open_filter_release(&of);
+	bh_rules_free(rs);
 	bh_mon_source_free(s);
 	free(ev);
 	return rc;

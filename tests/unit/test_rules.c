@@ -1226,6 +1226,118 @@ static void default_benign_events_raise_nothing(void **state)
 	free(ev);
 }
 
+static bool has_name(const struct bh_strvec *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return true;
+	return false;
+}
+
+/* The open filter of one rule's condition. */
+static void filter_of(const char *cond, struct bh_mon_open_filter *f)
+{
+	char yaml[1024];
+	struct bh_rules_diags d = { 0 };
+	struct bh_rules *rs;
+
+	snprintf(yaml, sizeof(yaml), RULE_HEAD "  condition: %s\n", cond);
+	rs = load(yaml, &d);
+	dump(&d);
+	assert_int_equal(bh_rules_count(rs), 1);
+	bh_rules_open_filter(rs, f);
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+}
+
+/* The kernel's open filter from the rules: a necessary condition of each rule. */
+static void open_filter_from_conditions(void **state)
+{
+	struct bh_mon_open_filter f;
+
+	(void)state;
+	/* no open rule: no open at all */
+	filter_of("evt.type = connect and fd.sport = 1", &f);
+	assert_false(f.all);
+	assert_false(f.writes);
+	assert_false(f.failed);
+	assert_int_equal(f.leaves.n + f.dirs.n, 0);
+	bh_mon_open_filter_release(&f);
+	/* exact paths: their last components; failed = false kept */
+	filter_of("evt.type = openat and evt.failed = false and fd.name in (/etc/shadow, /x/y/)",
+		  &f);
+	assert_false(f.all);
+	assert_false(f.failed);
+	assert_true(has_name(&f.leaves, "shadow"));
+	assert_true(has_name(&f.leaves, "y"));
+	bh_mon_open_filter_release(&f);
+	/* pmatch: the directory's name (and the directory itself); startswith "DIR/" */
+	filter_of("evt.type = open and (fd.name pmatch (/root/.ssh) or fd.name startswith /etc/)",
+		  &f);
+	assert_false(f.all);
+	assert_true(f.failed); /* nothing said evt.failed = false */
+	assert_true(has_name(&f.dirs, ".ssh"));
+	assert_true(has_name(&f.leaves, ".ssh"));
+	assert_true(has_name(&f.dirs, "etc"));
+	bh_mon_open_filter_release(&f);
+	/* a write requirement: every write open, whatever the path */
+	filter_of("evt.type = openat and evt.is_open_write = true and fd.name startswith /usr/",
+		  &f);
+	assert_true(f.writes);
+	assert_int_equal(f.leaves.n + f.dirs.n, 0);
+	bh_mon_open_filter_release(&f);
+	/* a glob with a literal last component; fd.filename */
+	filter_of("evt.type = openat and (fd.name glob \"/proc/*/mem\" or fd.filename = id_rsa)",
+		  &f);
+	assert_false(f.all);
+	assert_true(has_name(&f.leaves, "mem"));
+	assert_true(has_name(&f.leaves, "id_rsa"));
+	bh_mon_open_filter_release(&f);
+	/* what the kernel cannot decide on a name: every open (the syscall path) */
+	filter_of("evt.type = openat and fd.name contains secret", &f);
+	assert_true(f.all);
+	bh_mon_open_filter_release(&f);
+	filter_of("evt.type = openat and fd.name startswith /etc", &f);
+	assert_true(f.all);
+	bh_mon_open_filter_release(&f);
+	filter_of("evt.type = openat and fd.name glob \"/x/*.key\"", &f);
+	assert_true(f.all);
+	bh_mon_open_filter_release(&f);
+	/* an or with a side that constrains nothing: every open */
+	filter_of("evt.type = openat and (fd.name = /etc/shadow or proc.name = cat)", &f);
+	assert_true(f.all);
+	bh_mon_open_filter_release(&f);
+	/* a not requires nothing: the other side decides */
+	filter_of("evt.type = openat and not fd.name = /etc/shadow and fd.filename = a", &f);
+	assert_false(f.all);
+	assert_true(has_name(&f.leaves, "a"));
+	assert_false(has_name(&f.leaves, "shadow"));
+	bh_mon_open_filter_release(&f);
+}
+
+/* The default rules' open filter: what each open rule needs, nothing more. */
+static void default_open_filter(void **state)
+{
+	struct bh_mon_open_filter f;
+
+	(void)state;
+	bh_rules_open_filter(defaults, &f);
+	assert_false(f.all);
+	assert_false(f.failed); /* every open rule asks evt.failed = false */
+	assert_true(f.writes);	/* below /etc, binary dirs, release_agent */
+	assert_true(has_name(&f.leaves, "shadow"));
+	assert_true(has_name(&f.leaves, "sudoers"));
+	assert_true(has_name(&f.leaves, "ssh_host_ed25519_key"));
+	assert_true(has_name(&f.leaves, "id_rsa"));
+	assert_true(has_name(&f.leaves, "mem"));
+	assert_true(has_name(&f.dirs, "kubernetes.io"));
+	assert_true(has_name(&f.dirs, ".ssh"));
+	assert_true(has_name(&f.dirs, "sudoers.d"));
+	assert_false(has_name(&f.dirs, "etc")); /* only for writes */
+	assert_false(has_name(&f.leaves, "hostname"));
+	bh_mon_open_filter_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1243,6 +1355,7 @@ int main(void)
 		cmocka_unit_test(limits),
 		cmocka_unit_test(output_format),
 		cmocka_unit_test(event_json),
+		cmocka_unit_test(open_filter_from_conditions),
 	};
 	const struct CMUnitTest defaults_tests[] = {
 		cmocka_unit_test(every_default_rule_has_nist_and_mitre_tags),
@@ -1260,6 +1373,7 @@ int main(void)
 		cmocka_unit_test(default_mount_and_namespaces),
 		cmocka_unit_test(default_module_and_bpf),
 		cmocka_unit_test(default_benign_events_raise_nothing),
+		cmocka_unit_test(default_open_filter),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL) |
