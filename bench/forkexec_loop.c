@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench/monitor-source.sh's process workload:
+ * The process workload of bench/monitor.sh and bench/monitor-source.sh:
  *
  *   forkexec_loop N [PROGRAM]
  *
@@ -8,18 +8,10 @@
  * microseconds per iteration ("forkexec 412.5"). A failed child stops it.
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+#include "loop_time.h"
 
 int main(int argc, char **argv)
 {
@@ -29,11 +21,11 @@ int main(int argc, char **argv)
 	double t0;
 	long n;
 
-	if (argc < 2 || (n = strtol(argv[1], NULL, 10)) <= 0) {
+	if (argc < 2 || !(n = loop_count(argv[1]))) {
 		fprintf(stderr, "usage: forkexec_loop N [PROGRAM]\n");
 		return 2;
 	}
-	t0 = now_ns();
+	t0 = loop_now_ns();
 	for (long i = 0; i < n; i++) {
 		pid_t p = fork();
 		int st;
@@ -47,6 +39,6 @@ int main(int argc, char **argv)
 		if (waitpid(p, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			return 1;
 	}
-	printf("forkexec %.2f\n", (now_ns() - t0) / (double)n / 1e3);
+	printf("forkexec %.2f\n", loop_per_ns(t0, loop_now_ns(), n) / 1e3);
 	return 0;
 }

@@ -5,8 +5,11 @@
 # as the consumer (draining as fast as it can, -q):
 #   (a) host overhead: an open/read/close loop and a fork/exec loop
 #       (bench/syscall_loop.c, bench/forkexec_loop.c) with the source off,
-#       exec-only (sched_process_exec/exit: no syscall tracepoint) and with
-#       every syscall type (sys_enter/sys_exit attached): ratios to off.
+#       exec-only (sched_process_exec/exit: no syscall tracepoint), with the
+#       default rules' types and open filter (-R rules/monitor/default.yaml:
+#       the loop's opens make no event) and with every syscall type and
+#       every open (each type's sys_exit_NAME tracepoint): ratios to off,
+#       measured in the same run, modes interleaved round by round.
 #   (b) sustained events/s: the open loop with openat events, the default
 #       8 MiB ring: events delivered per second and the drops (must be 0);
 #       then pushed past it: two loops at once and a 64 KiB ring: the drop
@@ -20,6 +23,8 @@ MONEV="$BUILD/tests/tools/monevents"
 [ -x "$MONEV" ] || bench_die "no $MONEV (make test-bins)"
 N=${N:-200000}  # opens per run
 F=${F:-2000}    # fork/execs per run
+RUNS=${RUNS:-3}  # runs per mode and round (the best kept)
+ROUNDS=${ROUNDS:-2}
 gcc -O2 -o "$BENCH_TMP/io" bench/syscall_loop.c || bench_die "gcc"
 gcc -O2 -o "$BENCH_TMP/fe" bench/forkexec_loop.c || bench_die "gcc"
 ALL=execve,procexit,open,openat,openat2,connect,accept,accept4,listen,setuid,setreuid,setresuid,setgid,setresgid,capset,unshare,setns,ptrace,mount,umount2,init_module,finit_module,bpf,memfd_create
@@ -45,22 +50,30 @@ best() { sort -g | head -1; }
 io_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" 1 "$N" | awk '{print $4}'; done | best; }
 fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2}'; done | best; }
 
-echo "== (a) overhead on the host, best of $RUNS"
-declare -A IO FE
-for mode in off exec full; do
-	case $mode in
-	off) ;;
-	exec) start_mon "$BENCH_TMP/$mode" ;;
-	full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
-	esac
-	IO[$mode]=$(io_ns)
-	FE[$mode]=$(fe_us)
-	lost=0
-	if [ -n "$MON" ]; then stop_mon; lost=$(stat_of "$BENCH_TMP/$mode" lost); fi
-	printf '%-5s open/read/close %8.1f ns (x%.3f)   fork/exec %8.1f us (x%.3f)   lost %s\n' "$mode" \
-		"${IO[$mode]}" "$(echo "${IO[$mode]} / ${IO[off]}" | bc -l)" \
-		"${FE[$mode]}" "$(echo "${FE[$mode]} / ${FE[off]}" | bc -l)" "$lost"
+echo "== (a) overhead on the host, best of $RUNS per mode and round, $ROUNDS rounds (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+declare -A IO FE LOST
+MODES="off exec rules full"
+for r in $(seq "$ROUNDS"); do
+	for mode in $MODES; do
+		case $mode in
+		off) ;;
+		exec) start_mon "$BENCH_TMP/$mode" ;;
+		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
+		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
+		esac
+		IO[$mode]="${IO[$mode]} $(io_ns)"
+		FE[$mode]="${FE[$mode]} $(fe_us)"
+		if [ -n "$MON" ]; then stop_mon; LOST[$mode]=$((${LOST[$mode]:-0} + $(stat_of "$BENCH_TMP/$mode" lost))); fi
+	done
+	MODES=$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ') # the other order next round
 done
+for mode in off exec rules full; do
+	io=$(echo ${IO[$mode]} | tr ' ' '\n' | best) fe=$(echo ${FE[$mode]} | tr ' ' '\n' | best)
+	[ "$mode" = off ] && { IO0=$io; FE0=$fe; }
+	printf '%-5s open/read/close %8.1f ns (x%.3f)   fork/exec %8.1f us (x%.3f)   lost %s\n' "$mode" \
+		"$io" "$(echo "$io / $IO0" | bc -l)" "$fe" "$(echo "$fe / $FE0" | bc -l)" "${LOST[$mode]:-0}"
+done
+echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo "== (b) sustained events/s (openat events of the open loop)"
 sustain() { # LABEL LOOPS MONARGS...

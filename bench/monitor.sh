@@ -3,8 +3,10 @@
 #
 # The node agent's overhead (issue 15): `bulkhead monitor` on the live kernel
 # source with the default rules (rules/monitor/default.yaml; they need
-# syscall event types, so sys_enter/sys_exit are attached as well as the
-# scheduler's exec/exit), alerts to a JSON lines file, --no-stdout, --stats;
+# syscall event types: each one's own syscalls/sys_exit_NAME tracepoint is
+# attached as well as the scheduler's exec/exit, and opens are filtered in
+# the kernel by what the rules can match: bh_rules_open_filter), alerts to a
+# JSON lines file, --no-stdout, --stats;
 # against the anchor: the same workloads with no monitor, in the same run.
 # The arms are interleaved round by round (off, on; on, off; off, on ...:
 # each arm first in half the rounds) so that a change of load on the shared
@@ -43,6 +45,7 @@ RULES="$BULKHEAD_RULES/monitor/default.yaml"
 W="$BENCH_TMP"
 ROOT="$W/state"
 MON=
+TPS=
 cleanup() {
 	local id
 	if [ -n "$MON" ]; then kill -TERM "$MON" 2>/dev/null && wait "$MON" 2>/dev/null; fi
@@ -130,8 +133,10 @@ mon_start() {
 	touch "$W/rules.txt"
 	"$BULKHEAD" monitor --no-stdout --stats --file "$W/alerts.jsonl" >/dev/null 2>"$W/mon.err" &
 	MON=$!
-	# attached once it holds its sys_enter link (the default rules need syscall types)
-	bench_wait_tp "$MON" sys_enter 60 || bench_die "the monitor did not attach to sys_enter: $(cat "$W/mon.err")"
+	# attached once it holds its openat link (the default rules need open events)
+	bench_wait_tp "$MON" sys_exit_openat 60 ||
+		bench_die "the monitor did not attach to sys_exit_openat: $(cat "$W/mon.err")"
+	[ -n "$TPS" ] || TPS=$(grep -h '^tp_name:' /proc/"$MON"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort | tr '\n' ' ')
 	sleep 0.5 # past its signal handlers, events flowing
 }
 
@@ -192,6 +197,7 @@ echo "(figures: medians of $REPS rounds; ratio on/off: the median of the rounds'
 line "(1) open/read/close, container" io "ns " 10
 line "(2) fork/exec, container" fe "us " 10
 line "(3) make -j2, host" build "s  " 5
+echo "the monitor's tracepoints: $TPS"
 echo "the monitor, each on-arm (round, events, lost in the kernel, not detected, alerts, CPU s):"
 awk -F'\t' '{ printf "  round %s: %s events, %s lost, %s not detected, %s alerts, %s s CPU\n", $1, $2, $3, $4, $5, $6 }' "$W/mon.tsv"
 awk -F'\t' '{ e += $2; l += $3; d += $4; a += $5 } END {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bench/profile.sh's workload, built static and run inside the container:
+ * The syscall workload of bench/profile.sh, monitor.sh (built static and run
+ * inside the container) and monitor-source.sh:
  *
  *   syscall_loop N M [FILE]
  *
@@ -11,17 +12,9 @@
  */
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
+#include "loop_time.h"
 
 int main(int argc, char **argv)
 {
@@ -30,16 +23,15 @@ int main(int argc, char **argv)
 	double t0, t1, t2;
 	char buf[256];
 
-	if (argc < 3 || (n = strtol(argv[1], NULL, 10)) <= 0 ||
-	    (m = strtol(argv[2], NULL, 10)) <= 0) {
+	if (argc < 3 || !(n = loop_count(argv[1])) || !(m = loop_count(argv[2]))) {
 		fprintf(stderr, "usage: syscall_loop N M [FILE]\n");
 		return 2;
 	}
-	t0 = now_ns();
+	t0 = loop_now_ns();
 	for (long i = 0; i < n; i++)
 		if (getppid() < 0)
 			return 1;
-	t1 = now_ns();
+	t1 = loop_now_ns();
 	for (long i = 0; i < m; i++) {
 		int fd = open(file, O_RDONLY | O_CLOEXEC);
 
@@ -48,7 +40,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	t2 = now_ns();
-	printf("getppid %.2f io %.2f\n", (t1 - t0) / (double)n, (t2 - t1) / (double)m);
+	t2 = loop_now_ns();
+	printf("getppid %.2f io %.2f\n", loop_per_ns(t0, t1, n), loop_per_ns(t1, t2, m));
 	return 0;
 }

@@ -272,6 +272,10 @@ struct bh_mon_kernel_opts {
 	/* Which opens make an event, a necessary condition of the rules'
 	 * (bh_rules_open_filter); NULL = every open. Borrowed for the call. */
 	const struct bh_mon_open_filter *open_filter;
+	/* Serve every syscall type through the generic tp_btf/sys_exit program
+	 * (the fallback; for tests and a kernel whose syscall tracepoints
+	 * cannot be used). */
+	bool generic;
 	/* The ring buffer's size in bytes (a power of 2 of at least a page);
 	 * 0 = 8 MiB. */
 	size_t ring_bytes;

@@ -651,7 +651,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 
 		if (!(o->types & bit))
 			continue;
-		tp = has_sys_tp(sys_types[i].tp);
+		tp = o->generic ? -1 : has_sys_tp(sys_types[i].tp);
 		if (tp == 0)
 			k->unwatched |= bit;
 		else if (tp < 0)

@@ -5,11 +5,12 @@
  * tabs (strings with tabs or newlines escaped), "ready" on stderr once the
  * programs are attached, and a final "stats" line; exits after -t seconds.
  *
- *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-r RING_BYTES] [-c] [-q] [-S RUNTIME:DIR]...
- *     -T  the types wanted (execve, openat, connect ...; default exec and exit);
+ *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-G] [-r RING_BYTES] [-c] [-q] [-S
+ * RUNTIME:DIR]... -T  the types wanted (execve, openat, connect ...; default exec and exit);
  *         without -R every open of an open type makes an event
  *     -R  a rules file: its types added, opens filtered as bulkhead monitor does
  *         (bh_rules_open_filter)
+ *     -G  every syscall type through the generic tp_btf/sys_exit program
  *     -c  containers only
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
  *     -v  the library's debug messages on stderr
@@ -133,7 +134,7 @@ int main(int argc, char **argv)
 	struct bh_rules *rs = NULL;
 	struct bh_mon_open_filter of = { 0 };
 
-	while ((c = getopt(argc, argv, "t:T:R:r:cqS:v")) != -1) {
+	while ((c = getopt(argc, argv, "t:T:R:r:cqS:vG")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -175,6 +176,7 @@ int main(int argc, char **argv)
 			o.containers = &co;
 			break;
 		case 'q': quiet = true; break;
+		case 'G': o.generic = true; break;
 		default:
 			fprintf(stderr,
 				"usage: monevents [-t S] [-T TYPES] [-r BYTES] [-c] [-q]\n");
