@@ -2,9 +2,12 @@
 /*
  * The kernel event source (bh_mon_source_kernel): loads bpf/events.bpf.c
  * through its skeleton (libbpf loaded on first use), attaches
- * sched_process_exec and sched_process_exit always and sys_enter/sys_exit
- * only when a syscall type is asked (the dispatch table `want` holds the
- * numbers of those types), and hands out the ring buffer's records one at
+ * sched_process_exec and sched_process_exit always and, per syscall type
+ * asked, that call's own syscalls/sys_exit_NAME tracepoint (no BPF on any
+ * other call; the generic tp_btf/sys_exit with the dispatch table `want`
+ * only where those cannot be used), fills the open filter (maps `openf` and
+ * `names`: which opens make a record, decided in the kernel before a path
+ * walk), and hands out the ring buffer's records one at
  * a time, decoded (source_record.c), completed and attributed:
  *
  *  - time: the kernel's CLOCK_BOOTTIME stamp moved to CLOCK_REALTIME by the

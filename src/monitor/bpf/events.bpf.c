@@ -11,13 +11,19 @@
  *    upper dentry.
  *  - tp_btf/sched_process_exit: one record when the last thread of a
  *    process ends (the tracepoint's group_dead), res the exit code.
- *  - tp_btf/sys_enter + sys_exit, attached only when a syscall type is
- *    asked: `want` (syscall number -> type, filled by user space) is the
- *    dispatch; entry stashes the arguments in task storage, exit emits with
- *    the result, reading what matters from kernel objects (the opened
- *    file's path from the new fd's struct file, connect's peer from the
- *    socket) rather than from the caller's memory (time of check / time of
- *    use). 32-bit (compat) calls are not dispatched (their numbers differ).
+ *  - per syscall type, one program on that call's own exit tracepoint
+ *    (tracepoint/syscalls/sys_exit_NAME), attached only when the type is
+ *    asked: no other call runs BPF. The arguments are the registers saved
+ *    at entry (bpf_task_pt_regs; these calls leave them as they were),
+ *    what matters is read from kernel objects at exit (the opened file's
+ *    path from the new fd's struct file, connect's peer from the socket)
+ *    rather than from the caller's memory (time of check / time of use).
+ *    Opens first pass the loader's filter (open_wanted: names and
+ *    directories the rules can match, writes, failures), so an open no
+ *    rule can match makes no path walk and no record. tp_btf/sys_exit with
+ *    the dispatch table `want` is the fallback where those tracepoints
+ *    cannot be used (it runs on every call). 32-bit (compat) calls are not
+ *    seen.
  *
  * Every record carries the task's cgroup2 id and its v1 `pids` cgroup's
  * kernfs id (on a hybrid host engines tell containers apart only in the v1
