@@ -32,6 +32,12 @@ static const char *const events[] = {
 	"\"parents\":[{\"name\":\"sshd\",\"pid\":2}],\"stdin\":\"ipv4\",\"exe_upper_layer\":true},"
 	"\"container\":{\"id\":\"0123456789abcdef\",\"name\":\"c\",\"image\":\"a/b:1\"}}",
 	"{\"type\":\"openat\",\"res\":3,\"file\":{\"path\":\"/etc/shadow\",\"flags\":\"O_RDWR\"}}",
+	"{\"type\":\"openat\",\"res\":3,\"file\":{\"path\":"
+	"\"/run/secrets/kubernetes.io/serviceaccount/..data/token\",\"flags\":\"O_RDONLY\"}}",
+	"{\"type\":\"open\",\"res\":-2,\"file\":{\"path\":\"/proc/12/"
+	"mem\",\"flags\":\"O_RDONLY\"}}",
+	"{\"type\":\"openat2\",\"res\":4,\"file\":{\"path\":\"/root/"
+	".ssh\",\"flags\":\"O_RDONLY\"}}",
 	"{\"type\":\"connect\",\"res\":-115,\"net\":{\"proto\":\"tcp\",\"local\":\"10.0.0.1:4000\","
 	"\"remote\":\"1.2.3.4:3333\"}}",
 	"{\"type\":\"accept\",\"net\":{\"local\":\"[::1]:80\",\"remote\":\"[2001:db8::1]:5000\"}}",
@@ -46,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_rules_diags d = { 0 };
 	struct bh_error *err = NULL;
 	struct bh_mon_event ev;
+	struct bh_mon_open_filter of;
 	json_t *j;
 
 	(void)bh_rules_add(rs, base, sizeof(base) - 1, "base", &d, &err);
@@ -54,6 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bh_error_clear(&err);
 	(void)bh_rules_compile(rs, &d, &err);
 	bh_error_clear(&err);
+	bh_rules_open_filter(rs, &of);
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		const struct bh_rules_rule *m[16];
 		size_t n;
@@ -63,9 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* the fixed events are valid */
 		json_decref(j);
 		n = bh_rules_match(rs, &ev, m, 16);
+		/* the kernel's open filter is a necessary condition of the rules */
+		if (n && !bh_mon_open_filter_admits(&of, &ev))
+			abort();
 		for (size_t k = 0; k < n && k < 16; k++)
 			free(bh_rules_format(m[k], &ev));
 	}
+	bh_mon_open_filter_release(&of);
 	bh_rules_diags_release(&d);
 	bh_rules_free(rs);
 	/* the same bytes as an event */

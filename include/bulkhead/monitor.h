@@ -250,6 +250,10 @@ struct bh_mon_open_filter {
 };
 
 void bh_mon_open_filter_release(struct bh_mon_open_filter *f);
+/* Whether f lets the open ev through: the kernel's decision (events.bpf.c's
+ * open_wanted) made on the event's path and flags, for tests and fuzzing.
+ * An event of another kind: true. */
+bool bh_mon_open_filter_admits(const struct bh_mon_open_filter *f, const struct bh_mon_event *ev);
 
 struct bh_mon_kernel_opts {
 	/* How to find the containers events are attributed to; NULL = the

@@ -4,6 +4,7 @@
  * kernel source (source_kernel.c) and the replay (source_replay.c) sit
  * behind struct mon_source_ops.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,4 +74,40 @@ void bh_mon_open_filter_release(struct bh_mon_open_filter *f)
 	bh_strvec_release(&f->leaves);
 	bh_strvec_release(&f->dirs);
 	f->all = f->failed = f->writes = false;
+}
+
+static bool in_names(const struct bh_strvec *v, const char *s, size_t len)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (strlen(v->v[i]) == len && !memcmp(v->v[i], s, len))
+			return true;
+	return false;
+}
+
+bool bh_mon_open_filter_admits(const struct bh_mon_open_filter *f, const struct bh_mon_event *ev)
+{
+	const char *p = ev->file.path;
+	size_t end;
+
+	if (bh_mon_type_kind(ev->type) != BH_MON_KIND_OPEN || !f || f->all)
+		return true;
+	if (ev->res < 0)
+		return f->failed;
+	if (f->writes && ((ev->file.flags & O_ACCMODE) != O_RDONLY ||
+			  (ev->file.flags & (O_CREAT | O_TRUNC | O_APPEND))))
+		return true;
+	end = strnlen(p, sizeof(ev->file.path));
+	while (end > 1 && p[end - 1] == '/')
+		end--;
+	/* the leaf, then each directory above it */
+	for (bool leaf = true; end > 0; leaf = false) {
+		size_t b = end;
+
+		while (b > 0 && p[b - 1] != '/')
+			b--;
+		if (end > b && in_names(leaf ? &f->leaves : &f->dirs, p + b, end - b))
+			return true;
+		end = b > 0 ? b - 1 : 0;
+	}
+	return false;
 }

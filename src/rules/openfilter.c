@@ -83,10 +83,12 @@ static void push_last(struct bh_strvec *to, const char *s, size_t len)
 	bh_strvec_push_take(to, bh_strndup(s + b, len - b));
 }
 
-static bool has_wild(const char *s, size_t len)
+/* a glob's tail that is not one literal name: a wildcard in it, or a bracket
+ * or escape anywhere (a bracket may hold the '/') */
+static bool has_wild(const char *s, size_t len, size_t tail)
 {
 	for (size_t i = 0; i < len; i++)
-		if (s[i] == '*' || s[i] == '?' || s[i] == '[' || s[i] == '\\')
+		if (s[i] == '[' || s[i] == '\\' || (i >= tail && (s[i] == '*' || s[i] == '?')))
 			return true;
 	return false;
 }
@@ -158,9 +160,9 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 			if (len <= 1)
 				goto any; /* "/": everything */
 			push_last(&a->dirs, s, len);
-			/* pmatch also takes the directory itself */
-			if (e->op == RULES_OP_PMATCH)
-				push_last(&a->leaves, s, len);
+			/* pmatch also takes the directory itself (and a path
+			 * "DIR/" is the directory named as a leaf) */
+			push_last(&a->leaves, s, len);
 		}
 		a->names = true;
 		return;
@@ -171,7 +173,7 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 
 		while (b > 0 && s[b - 1] != '/')
 			b--;
-		if (b == len || has_wild(s + b, len - b))
+		if (b == len || has_wild(s, len, b))
 			goto any;
 		push_last(&a->leaves, s, len);
 		a->names = true;
@@ -295,6 +297,16 @@ void bh_rules_open_filter(const struct bh_rules *rs, struct bh_mon_open_filter *
 				push_unique(&out->dirs, a->dirs.v[k]);
 		}
 		cond_release(&c);
+	}
+	/* what the kernel cannot hold (bpf/events.h: 64-byte keys, 256 names) */
+	if (out->leaves.n + out->dirs.n > 256)
+		out->all = true;
+	for (size_t p = 0; p < 2 && !out->all; p++) {
+		const struct bh_strvec *v = p ? &out->dirs : &out->leaves;
+
+		for (size_t i = 0; i < v->n; i++)
+			if (!*v->v[i] || strlen(v->v[i]) >= 64)
+				out->all = true;
 	}
 	if (out->all) {
 		bh_strvec_release(&out->leaves);

@@ -1335,6 +1335,22 @@ static void default_open_filter(void **state)
 	assert_true(has_name(&f.dirs, "sudoers.d"));
 	assert_false(has_name(&f.dirs, "etc")); /* only for writes */
 	assert_false(has_name(&f.leaves, "hostname"));
+	/* the model of the kernel's decision on events */
+	{
+		struct bh_mon_event ev = { .type = BH_MON_OPENAT, .res = 3 };
+
+		snprintf(ev.file.path, sizeof(ev.file.path), "%s",
+			 "/var/run/secrets/kubernetes.io/serviceaccount/..data/token");
+		assert_true(bh_mon_open_filter_admits(&f, &ev));
+		snprintf(ev.file.path, sizeof(ev.file.path), "%s", "/etc/hostname");
+		assert_false(bh_mon_open_filter_admits(&f, &ev));
+		ev.file.flags = O_WRONLY | O_CREAT;
+		assert_true(bh_mon_open_filter_admits(&f, &ev));
+		ev.file.flags = 0;
+		ev.res = -2;
+		snprintf(ev.file.path, sizeof(ev.file.path), "%s", "/etc/shadow");
+		assert_false(bh_mon_open_filter_admits(&f, &ev));
+	}
 	bh_mon_open_filter_release(&f);
 }
 
