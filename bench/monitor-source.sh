@@ -47,8 +47,8 @@ stat_of() { tr '\t' '\n' <"$1" | sed -n "s/^$2=//p" | tail -1; }
 best() { sort -g | head -1; }
 
 # io_ns / fe_us: best of RUNS
-io_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" 1 "$N" | awk '{print $4}'; done | best; }
-fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2}'; done | best; }
+io_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" 1 "$N" | awk '{print $4, $6}'; done | best; }
+fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2, $4}'; done | best; }
 
 echo "== (a) overhead on the host, best of $RUNS per mode and round, $ROUNDS rounds (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 declare -A IO FE LOST
@@ -61,17 +61,22 @@ for r in $(seq "$ROUNDS"); do
 		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
 		esac
-		IO[$mode]="${IO[$mode]} $(io_ns)"
-		FE[$mode]="${FE[$mode]} $(fe_us)"
+		IO[$mode]="${IO[$mode]}
+$(io_ns)"
+		FE[$mode]="${FE[$mode]}
+$(fe_us)"
 		if [ -n "$MON" ]; then stop_mon; LOST[$mode]=$((${LOST[$mode]:-0} + $(stat_of "$BENCH_TMP/$mode" lost))); fi
 	done
 	MODES=$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ') # the other order next round
 done
 for mode in off exec rules full; do
-	io=$(echo ${IO[$mode]} | tr ' ' '\n' | best) fe=$(echo ${FE[$mode]} | tr ' ' '\n' | best)
-	[ "$mode" = off ] && { IO0=$io; FE0=$fe; }
-	printf '%-5s open/read/close %8.1f ns (x%.3f)   fork/exec %8.1f us (x%.3f)   lost %s\n' "$mode" \
-		"$io" "$(echo "$io / $IO0" | bc -l)" "$fe" "$(echo "$fe / $FE0" | bc -l)" "${LOST[$mode]:-0}"
+	# best wall time of the runs, and the CPU time of that run
+	read -r io ioc <<<"$(grep . <<<"${IO[$mode]}" | best)"
+	read -r fe fec <<<"$(grep . <<<"${FE[$mode]}" | best)"
+	[ "$mode" = off ] && { IO0=$io; FE0=$fe; IOC0=$ioc; FEC0=$fec; }
+	printf '%-5s open/read/close %8.1f ns (x%.3f; CPU %8.1f ns x%.3f)   fork/exec %8.1f us (x%.3f; CPU %7.1f us x%.3f)   lost %s\n' "$mode" \
+		"$io" "$(echo "$io / $IO0" | bc -l)" "$ioc" "$(echo "$ioc / $IOC0" | bc -l)" \
+		"$fe" "$(echo "$fe / $FE0" | bc -l)" "$fec" "$(echo "$fec / $FEC0" | bc -l)" "${LOST[$mode]:-0}"
 done
 echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
