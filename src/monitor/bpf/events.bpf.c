@@ -755,8 +755,8 @@ static __always_inline int name_in(struct dentry *d, __u64 lens, __u8 want)
 }
 
 struct anc_ctx {
-	struct dentry *d;
-	struct mount *m;
+	struct dentry *d, *rd; /* rd, rm: the task's root, where the walk stops */
+	struct mount *m, *rm;
 	__u64 lens;
 	int hit;
 };
@@ -770,6 +770,8 @@ static long anc_step(__u32 i, void *ctx)
 	struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root);
 	struct dentry *parent;
 
+	if (d == c->rd && m == c->rm)
+		return 1; /* the task's root: what is above it is not in its paths */
 	if (d == root) {
 		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
 
@@ -795,8 +797,9 @@ static long anc_step(__u32 i, void *ctx)
  * condition of the rules: user space matches the rest). ret: the call's
  * result; f: the new fd's file (ret >= 0).
  */
-static __noinline int open_wanted(long ret, struct file *f)
+static __noinline int open_wanted(struct task_struct *t, long ret, struct file *f)
 {
+	struct fs_struct *fs;
 	struct mon_open_filter *o;
 	struct anc_ctx c = {};
 	unsigned int fl, fm;
@@ -821,6 +824,9 @@ static __noinline int open_wanted(long ret, struct file *f)
 	if (!o->dir_lens)
 		return 0;
 	c.m = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
+	fs = BPF_CORE_READ(t, fs);
+	c.rd = BPF_CORE_READ(fs, root.dentry);
+	c.rm = container_of(BPF_CORE_READ(fs, root.mnt), struct mount, mnt);
 	c.lens = o->dir_lens;
 	bpf_loop(MON_PATH_DEPTH, anc_step, &c, 0);
 	return c.hit;
@@ -850,7 +856,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
 		if (ret >= 0)
 			f = fd_file(t, (unsigned long)ret);
-		if (!open_wanted(ret, f))
+		if (!open_wanted(t, ret, f))
 			return 0;
 	}
 	a[0] = BPF_CORE_READ(regs, di);

@@ -119,8 +119,8 @@ struct mon_rec_sys {
  * record is made when `all`; when it failed and `failed`; when it opened for
  * writing (FMODE_WRITE, O_CREAT or O_TRUNC) and `writes`; when the file's
  * name is a MON_N_LEAF name; when a directory above it (crossing mounts, up
- * to MON_PATH_DEPTH) is a MON_N_DIR name. A name's length is checked in the
- * bitmaps first (bit L: some name of L bytes), so most opens read no name.
+ * to MON_PATH_DEPTH, stopping at the task's root) is a MON_N_DIR name. A name's length is checked
+ * in the bitmaps first (bit L: some name of L bytes), so most opens read no name.
  */
 #define MON_FNAME_KEY  64
 #define MON_FNAMES_MAX 256
