@@ -241,8 +241,7 @@ struct bh_mon_stats {
  * every open (`all`); failed opens (`failed`); opens for writing (O_WRONLY,
  * O_RDWR, O_CREAT, O_TRUNC: `writes`); a file whose name is one of `leaves`;
  * a file below a directory named one of `dirs` (at any depth below the
- * task's root, crossing
- * mounts, up to 32 levels). Names are single components (no '/'), at most
+ * task's root, crossing mounts, up to 32 levels). Names are single components (no '/'), at most
  * 63 bytes, at most 256 in all: more, or a longer one, means `all`.
  */
 struct bh_mon_open_filter {
