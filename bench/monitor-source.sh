@@ -61,9 +61,9 @@ for r in $(seq "$ROUNDS"); do
 		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
 		esac
-		IO[$mode]="${IO[$mode]}
+		IO[$mode]="${IO[$mode]:-}
 $(io_ns)"
-		FE[$mode]="${FE[$mode]}
+		FE[$mode]="${FE[$mode]:-}
 $(fe_us)"
 		if [ -n "$MON" ]; then stop_mon; LOST[$mode]=$((${LOST[$mode]:-0} + $(stat_of "$BENCH_TMP/$mode" lost))); fi
 	done
