@@ -52,6 +52,16 @@ struct bh_net_threat_hit {
 
 #define BH_NET_FLOW_THREATS_MAX 16 /* distinct threats kept per flow */
 
+/* One data-leak match on a flow (src/net/dlp.h): never the matched bytes. */
+struct bh_net_dlp_hit {
+	const char *type; /* "card-visa", ..., "ssn", or a sensor name (static) */
+	char masked[32];  /* e.g. "************1111" */
+	int dir;	  /* BH_NET_TO_SERVER (0) or BH_NET_TO_CLIENT (1) */
+	uint64_t offset;  /* of the match in the direction's inspected stream */
+};
+
+#define BH_NET_FLOW_DLP_MAX 16 /* data-leak matches kept per flow (the rest only counted) */
+
 /* The end of a flow, for its record. */
 enum bh_net_flow_end {
 	BH_NET_END_CLOSED = 0, /* TCP FIN both ways or RST (then its short idle time, or a flush) */
@@ -77,6 +87,8 @@ struct bh_net_flow_record {
 	enum bh_net_flow_end end;
 	const struct bh_net_threat_hit *threats;
 	size_t n_threats;
+	const struct bh_net_dlp_hit *dlp;
+	size_t n_dlp;
 	const char *rule; /* the deciding policy rule; NULL until policy exists */
 };
 
@@ -150,7 +162,7 @@ void bh_net_engine_free(struct bh_net_engine *e);
  * A flow record as the JSON object `net inspect` prints (schema in
  * bulkhead-net(1)): l4, src, dst ("ip:port", IPv6 in brackets), app, host,
  * packets and bytes ({"to_server", "to_client"}), threats ([{id, name,
- * count}]), dlp ([]), rule (null), first, last, end.
+ * count}]), dlp ([{type, masked, dir, offset}]), rule (null), first, last, end.
  */
 json_t *bh_net_flow_to_json(const struct bh_net_flow_record *rec);
 

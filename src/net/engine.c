@@ -21,10 +21,13 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "net/dissect.h"
+#include "net/dlp.h"
 #include "net/net_int.h"
+#include "net/sqli.h"
 #include "net/threats.h"
 #include "banned.h"
 
@@ -35,6 +38,21 @@ enum { ID_PROBING, ID_FEEDING, ID_DONE };
 #define PROBE_LOG_MAX  64
 #define DISSECTORS_MAX 64
 #define METER_SLOTS    4096
+#define SQLI_BODY_MAX  (64 * 1024)   /* request body bytes held per flow for the SQLi check */
+#define RAW_DLP_MAX    (1024 * 1024) /* bytes per direction of an unknown flow scanned for DLP */
+
+enum { BODY_NONE, BODY_FORM, BODY_JSON };
+
+/* The matchers' state of one flow, allocated on first use, freed at its end. */
+struct flow_match {
+	struct bh_dlp_stream *dlp[2];
+	uint64_t raw[2];      /* bytes of an unknown flow given to dlp */
+	struct bh_buf body;   /* the request body being held for the SQLi check */
+	uint32_t body_stream; /* its HTTP/2 stream */
+	int body_kind;	      /* BODY_*: NONE when no body is awaited */
+	struct bh_net_dlp_hit hits[BH_NET_FLOW_DLP_MAX];
+	size_t n_hits;
+};
 
 struct seg {
 	struct seg *next;
@@ -74,6 +92,7 @@ struct flow {
 	char *host;
 	struct bh_net_threat_hit threats[BH_NET_FLOW_THREATS_MAX];
 	size_t n_threats;
+	struct flow_match *m;
 	enum bh_net_flow_end end;
 };
 
@@ -99,6 +118,7 @@ struct bh_net_engine {
 	size_t held; /* TCP bytes held out of order, all flows */
 	struct bh_net_stats st;
 	double now;
+	struct bh_dlp *dlp;
 };
 
 /* ---- lists ---------------------------------------------------------------- */
@@ -168,6 +188,8 @@ static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
 	r->end = f->end;
 	r->threats = f->threats;
 	r->n_threats = f->n_threats;
+	r->dlp = f->m ? f->m->hits : NULL;
+	r->n_dlp = f->m ? f->m->n_hits : 0;
 	r->rule = NULL;
 }
 
@@ -183,12 +205,236 @@ static void set_host(struct flow *f, struct bh_net_str s)
 	f->host[n] = 0;
 }
 
-static void emit(void *opaque, const struct bh_net_rec *rec)
+/* ---- matchers: SQL injection, data leaks -------------------------------- */
+
+static void emit(void *opaque, const struct bh_net_rec *rec);
+
+static struct flow_match *match_state(struct flow *f)
+{
+	if (!f->m) {
+		f->m = bh_calloc(1, sizeof(*f->m));
+		bh_buf_init(&f->m->body, SQLI_BODY_MAX);
+	}
+	return f->m;
+}
+
+static void match_free(struct flow *f)
+{
+	if (!f->m)
+		return;
+	for (int d = 0; d < 2; d++)
+		bh_dlp_stream_free(f->m->dlp[d]);
+	bh_buf_release(&f->m->body);
+	free(f->m);
+	f->m = NULL;
+}
+
+/* A threat found by a matcher: added to the flow and reported as a record. */
+static void match_threat(struct flow *f, int dir, const char *app, const char *id,
+			 const char *detail)
+{
+	struct bh_net_rec t = { .kind = BH_NET_REC_THREAT,
+				.dir = (enum bh_net_dir)dir,
+				.app = app };
+
+	t.u.threat.id = id;
+	t.u.threat.detail.p = detail;
+	t.u.threat.detail.len = strlen(detail);
+	emit(f, &t);
+}
+
+static void sqli_hit(struct flow *f, int dir, const char *app, const char *where,
+		     const struct bh_sqli_result *res)
+{
+	char d[160];
+
+	if (res->param[0])
+		snprintf(d, sizeof(d), "%s parameter \"%s\": %s (%s)", where, res->param,
+			 res->rule ? res->rule : "?", res->fingerprint);
+	else
+		snprintf(d, sizeof(d), "%s: %s (%s)", where, res->rule ? res->rule : "?",
+			 res->fingerprint);
+	match_threat(f, dir, app, "BH-NET-SQLI", d);
+}
+
+static bool ct_is(struct bh_net_str ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	while (ct.len && (*ct.p == ' ' || *ct.p == '\t')) {
+		ct.p++;
+		ct.len--;
+	}
+	return ct.len >= n && !strncasecmp(ct.p, want, n) &&
+	       (ct.len == n || ct.p[n] == ';' || ct.p[n] == ' ');
+}
+
+static int body_kind(struct bh_net_str ct)
+{
+	if (!ct.p)
+		return BODY_NONE;
+	if (ct_is(ct, "application/x-www-form-urlencoded"))
+		return BODY_FORM;
+	if (ct_is(ct, "application/json"))
+		return BODY_JSON;
+	/* application/<x>+json */
+	for (size_t i = 0; i + 5 <= ct.len && ct.p[i] != ';'; i++)
+		if (!strncasecmp(ct.p + i, "+json", 5) &&
+		    (i + 5 == ct.len || ct.p[i + 5] == ';' || ct.p[i + 5] == ' '))
+			return BODY_JSON;
+	return BODY_NONE;
+}
+
+/* Judge the request body held (whole, or its first SQLI_BODY_MAX bytes). */
+static void body_judge(struct flow *f, const char *app)
+{
+	struct flow_match *m = f->m;
+	struct bh_sqli_result res = { 0 };
+	bool hit = false;
+
+	if (!m || m->body_kind == BODY_NONE)
+		return;
+	if (m->body_kind == BODY_FORM) {
+		hit = bh_sqli_check_urlencoded(m->body.data ? m->body.data : "", m->body.len, &res);
+	} else if (m->body.len) {
+		struct bh_error *err = NULL;
+
+		/* a body cut at the bound is not JSON: judged as far as it parses */
+		hit = bh_sqli_check_json(m->body.data, m->body.len, &res, &err) == 1;
+		bh_error_free(err);
+	}
+	m->body_kind = BODY_NONE;
+	bh_buf_reset(&m->body);
+	if (hit)
+		sqli_hit(f, BH_NET_TO_SERVER, app, "request body", &res);
+}
+
+static void on_request(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct bh_sqli_result res = { 0 };
+	int kind = body_kind(rec->u.http.content_type);
+
+	if (rec->u.http.query.len &&
+	    bh_sqli_check_urlencoded(rec->u.http.query.p, rec->u.http.query.len, &res))
+		sqli_hit(f, rec->dir, rec->app, "query string", &res);
+	/* one body is held at a time: another stream's request judges the last one */
+	if (f->m && f->m->body_kind != BODY_NONE)
+		body_judge(f, rec->app);
+	if (kind != BODY_NONE) {
+		struct flow_match *m = match_state(f);
+
+		m->body_kind = kind;
+		m->body_stream = rec->u.http.stream_id;
+	}
+}
+
+static void dlp_match(void *opaque, const struct bh_dlp_match *dm);
+
+struct dlp_cb {
+	struct flow *f;
+	int dir;
+	const char *app;
+};
+
+static void dlp_match(void *opaque, const struct bh_dlp_match *dm)
+{
+	struct dlp_cb *c = opaque;
+	struct flow_match *m = c->f->m;
+	const char *id = !strncmp(dm->kind, "card-", 5) ? "BH-NET-DLP-CARD"
+			 : !strcmp(dm->kind, "ssn")	? "BH-NET-DLP-SSN"
+							: "BH-NET-DLP-SENSOR";
+	char d[96];
+
+	if (m->n_hits < BH_NET_FLOW_DLP_MAX) {
+		struct bh_net_dlp_hit *h = &m->hits[m->n_hits++];
+
+		h->type = dm->kind;
+		snprintf(h->masked, sizeof(h->masked), "%s", dm->masked);
+		h->dir = c->dir;
+		h->offset = dm->offset;
+	}
+	snprintf(d, sizeof(d), "%s %s at %llu", dm->kind, dm->masked,
+		 (unsigned long long)dm->offset);
+	match_threat(c->f, c->dir, c->app, id, d);
+}
+
+/* Feed the data-leak stream of direction dir (p NULL: n bytes lost). */
+static void dlp_feed(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n)
+{
+	struct flow_match *m;
+	struct dlp_cb c = { f, dir, app };
+
+	if (!f->e->dlp)
+		return;
+	m = match_state(f);
+	if (!m->dlp[dir] && bh_dlp_stream_new(f->e->dlp, &m->dlp[dir], NULL) < 0)
+		return;
+	bh_dlp_feed(m->dlp[dir], p, n, dlp_match, &c);
+}
+
+static void dlp_finish(struct flow *f)
+{
+	for (int d = 0; f->m && d < 2; d++)
+		if (f->m->dlp[d]) {
+			struct dlp_cb c = { f, d, f->d ? f->d->app : "unknown" };
+
+			bh_dlp_finish(f->m->dlp[d], dlp_match, &c);
+		}
+}
+
+static void on_body(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct flow_match *m;
+
+	if (rec->u.body.data.len || !rec->u.body.data.p)
+		dlp_feed(f, rec->dir, rec->app, (const uint8_t *)rec->u.body.data.p,
+			 rec->u.body.data.len);
+	m = f->m;
+	if (rec->dir != BH_NET_TO_SERVER || !m || m->body_kind == BODY_NONE ||
+	    m->body_stream != rec->u.body.stream_id)
+		return;
+	if (rec->u.body.data.p && m->body.len < SQLI_BODY_MAX) {
+		size_t room = SQLI_BODY_MAX - m->body.len, take = rec->u.body.data.len;
+
+		if (take > room)
+			take = room;
+		if (take)
+			bh_buf_add(&m->body, rec->u.body.data.p, take, NULL);
+	}
+	if (rec->u.body.last || m->body.len >= SQLI_BODY_MAX)
+		body_judge(f, rec->app);
+}
+
+/* A statement sent by an SQL client: its type, then the statement judged. */
+static void on_sql(struct flow *f, struct bh_net_rec *rec)
+{
+	struct bh_sqli_result res = { 0 };
+
+	if (!rec->u.sql.statement)
+		rec->u.sql.statement = bh_sql_statement_type(
+			rec->u.sql.text.p ? rec->u.sql.text.p : "", rec->u.sql.text.len);
+	if (rec->u.sql.text.len &&
+	    bh_sqli_check_statement(rec->u.sql.text.p, rec->u.sql.text.len, &res))
+		sqli_hit(f, rec->dir, rec->app, rec->u.sql.statement, &res);
+}
+
+static void emit(void *opaque, const struct bh_net_rec *in)
 {
 	struct flow *f = opaque;
+	struct bh_net_rec cp;
+	const struct bh_net_rec *rec = in;
 
 	switch (rec->kind) {
-	case BH_NET_REC_HTTP_REQUEST: set_host(f, rec->u.http.host); break;
+	case BH_NET_REC_SQL:
+		cp = *in;
+		on_sql(f, &cp);
+		rec = &cp;
+		break;
+	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
+	case BH_NET_REC_HTTP_REQUEST:
+		set_host(f, rec->u.http.host);
+		on_request(f, rec);
+		break;
 	case BH_NET_REC_TLS_HELLO:
 		if (rec->u.tls.client)
 			set_host(f, rec->u.tls.sni);
@@ -264,6 +510,20 @@ static unsigned l4_bit(const struct flow *f)
 	return f->proto == 6 ? BH_NET_L4_TCP : BH_NET_L4_UDP;
 }
 
+/* The bytes of a flow no dissector took, scanned for data leaks up to a bound. */
+static void raw_dlp(struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+	uint64_t done = f->m ? f->m->raw[dir] : 0;
+
+	if (done >= RAW_DLP_MAX || !n)
+		return;
+	if (n > RAW_DLP_MAX - done)
+		n = RAW_DLP_MAX - done;
+	dlp_feed(f, dir, "unknown", p, n);
+	if (f->m)
+		f->m->raw[dir] += n;
+}
+
 /* Start feeding d (NULL: unknown) with what the probe window holds. */
 static void start(struct flow *f, const struct bh_net_dissector *d)
 {
@@ -271,6 +531,14 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 
 	f->d = d;
 	if (!d) {
+		/* unknown: its cleartext is still scanned for data leaks */
+		for (size_t i = 0; i < f->nlog; i++) {
+			int dir = f->log[i].dir;
+
+			raw_dlp(f, dir, (const uint8_t *)f->probe[dir].data + off[dir],
+				f->log[i].len);
+			off[dir] += f->log[i].len;
+		}
 		stop_inspection(f);
 		return;
 	}
@@ -350,6 +618,10 @@ static void deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	if (f->ident == ID_FEEDING) {
 		feed(f, dir, p, n);
+		return;
+	}
+	if (f->ident == ID_DONE && !f->d) {
+		raw_dlp(f, dir, p, n);
 		return;
 	}
 	if (f->ident != ID_PROBING || !n)
@@ -573,10 +845,14 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	if (f->ident == ID_PROBING)
 		start(f, f->nlog ? by_hint(f) : NULL);
 	stop_inspection(f);
+	/* a body the flow ended inside, a number it ended on */
+	body_judge(f, f->d ? f->d->app : "unknown");
+	dlp_finish(f);
 	f->end = why;
 	fill_record(f, &r);
 	if (e->o.on_flow)
 		e->o.on_flow(&r, e->o.arg);
+	match_free(f);
 	bh_map_del(e->flows, (const char *)f->key, KEY_LEN);
 	list_del(e, f);
 	e->st.flows_active--;
@@ -835,6 +1111,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 {
 	struct bh_net_engine *e = bh_calloc(1, sizeof(*e));
 	struct net_frag_limits fl;
+	int rc;
 
 	if (opts)
 		e->o = *opts;
@@ -887,6 +1164,14 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	e->frags = net_frag_new(&fl);
 	e->flows = bh_map_new();
 	e->meters = bh_calloc(METER_SLOTS, sizeof(*e->meters));
+	rc = bh_dlp_new(NULL, 0, &e->dlp, err);
+	if (rc < 0) {
+		net_frag_free(e->frags);
+		bh_map_free(e->flows, NULL);
+		free(e->meters);
+		free(e);
+		return rc;
+	}
 	if (getrandom(&e->seed, sizeof(e->seed), 0) != sizeof(e->seed))
 		e->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)e;
 	*out = e;
@@ -902,6 +1187,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 			struct flow *f = e->head[l];
 
 			stop_inspection(f);
+			match_free(f);
 			list_del(e, f);
 			free(f->host);
 			free(f);
@@ -909,6 +1195,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	bh_map_free(e->flows, NULL);
 	net_frag_free(e->frags);
 	free(e->meters);
+	bh_dlp_free(e->dlp);
 	free(e);
 }
 
@@ -933,7 +1220,7 @@ static const char *const end_names[] = { "closed", "idle", "evicted", "flush" };
 json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 {
 	char src[INET6_ADDRSTRLEN + 16], dst[INET6_ADDRSTRLEN + 16];
-	json_t *j = json_object(), *t = json_array();
+	json_t *j = json_object(), *t = json_array(), *d = json_array();
 
 	endpoint(src, sizeof(src), r->client_addr, r->client_port);
 	endpoint(dst, sizeof(dst), r->server_addr, r->server_port);
@@ -953,7 +1240,12 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 			    json_pack("{s:I,s:I}", "to_server", (json_int_t)r->bytes[0],
 				      "to_client", (json_int_t)r->bytes[1]));
 	json_object_set_new(j, "threats", t);
-	json_object_set_new(j, "dlp", json_array());
+	for (size_t i = 0; i < r->n_dlp; i++)
+		json_array_append_new(d, json_pack("{s:s,s:s,s:s,s:I}", "type", r->dlp[i].type,
+						   "masked", r->dlp[i].masked, "dir",
+						   r->dlp[i].dir ? "to_client" : "to_server",
+						   "offset", (json_int_t)r->dlp[i].offset));
+	json_object_set_new(j, "dlp", d);
 	json_object_set_new(j, "rule", r->rule ? json_string(r->rule) : json_null());
 	json_object_set_new(j, "first", json_real(r->first));
 	json_object_set_new(j, "last", json_real(r->last));
