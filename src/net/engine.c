@@ -405,14 +405,11 @@ static void on_body(struct flow *f, const struct bh_net_rec *rec)
 		body_judge(f, rec->app);
 }
 
-/* A statement sent by an SQL client: its type, then the statement judged. */
-static void on_sql(struct flow *f, struct bh_net_rec *rec)
+/* A statement sent by an SQL client (its type filled), judged whole. */
+static void on_sql(struct flow *f, const struct bh_net_rec *rec)
 {
 	struct bh_sqli_result res = { 0 };
 
-	if (!rec->u.sql.statement)
-		rec->u.sql.statement = bh_sql_statement_type(
-			rec->u.sql.text.p ? rec->u.sql.text.p : "", rec->u.sql.text.len);
 	if (rec->u.sql.text.len &&
 	    bh_sqli_check_statement(rec->u.sql.text.p, rec->u.sql.text.len, &res))
 		sqli_hit(f, rec->dir, rec->app, rec->u.sql.statement, &res);
@@ -427,14 +424,12 @@ static void emit(void *opaque, const struct bh_net_rec *in)
 	switch (rec->kind) {
 	case BH_NET_REC_SQL:
 		cp = *in;
-		on_sql(f, &cp);
+		if (!cp.u.sql.statement)
+			cp.u.sql.statement = bh_sql_statement_type(
+				cp.u.sql.text.p ? cp.u.sql.text.p : "", cp.u.sql.text.len);
 		rec = &cp;
 		break;
-	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
-	case BH_NET_REC_HTTP_REQUEST:
-		set_host(f, rec->u.http.host);
-		on_request(f, rec);
-		break;
+	case BH_NET_REC_HTTP_REQUEST: set_host(f, rec->u.http.host); break;
 	case BH_NET_REC_TLS_HELLO:
 		if (rec->u.tls.client)
 			set_host(f, rec->u.tls.sni);
@@ -454,6 +449,13 @@ static void emit(void *opaque, const struct bh_net_rec *in)
 
 		fill_record(f, &r);
 		f->e->o.on_record(&r, rec, f->e->o.arg);
+	}
+	/* the matchers' threats are reported after the record they are about */
+	switch (rec->kind) {
+	case BH_NET_REC_SQL: on_sql(f, rec); break;
+	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
+	case BH_NET_REC_HTTP_REQUEST: on_request(f, rec); break;
+	default: break;
 	}
 }
 
@@ -522,6 +524,12 @@ static void raw_dlp(struct flow *f, int dir, const uint8_t *p, size_t n)
 	dlp_feed(f, dir, "unknown", p, n);
 	if (f->m)
 		f->m->raw[dir] += n;
+}
+
+/* Whether an unknown flow's bytes of direction dir are still scanned. */
+static bool raw_wanted(const struct flow *f, int dir)
+{
+	return !f->d && f->e->dlp && (!f->m || f->m->raw[dir] < RAW_DLP_MAX);
 }
 
 /* Start feeding d (NULL: unknown) with what the probe window holds. */
@@ -788,6 +796,12 @@ static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, si
 		deliver(f, dir, p, n);
 		return;
 	}
+	if (f->ident == ID_DONE) {
+		/* an unknown flow is scanned in order only: a hole ends its scan */
+		if (f->m)
+			f->m->raw[dir] = RAW_DLP_MAX;
+		return;
+	}
 	if (n > UINT32_MAX / 2 || (uint32_t)rel > (1u << 30)) {
 		e->st.tcp_ooo_dropped += n;
 		return;
@@ -978,7 +992,8 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 			h->started = true;
 			h->next = pk->seq + 1;
 		}
-		if (pk->payload_len && f->ident != ID_DONE && !(pk->tcp_flags & NET_TCP_RST)) {
+		if (pk->payload_len && (f->ident != ID_DONE || raw_wanted(f, dir)) &&
+		    !(pk->tcp_flags & NET_TCP_RST)) {
 			uint32_t seq = pk->seq + ((pk->tcp_flags & NET_TCP_SYN) ? 1 : 0);
 
 			tcp_data(f, dir, seq, pk->payload, pk->payload_len);
@@ -990,7 +1005,7 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 	} else if (f->proto == 17) {
 		if (meter_hit(e, M_UDP, pk->dst, e->o.udp_rate))
 			add_threat(f, "BH-NET-UDP-FLOOD");
-		if (f->ident != ID_DONE)
+		if (f->ident != ID_DONE || raw_wanted(f, dir))
 			deliver(f, dir, pk->payload, pk->payload_len);
 	} else {
 		if (meter_hit(e, M_ICMP, pk->dst, e->o.icmp_rate))

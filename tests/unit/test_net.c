@@ -85,7 +85,7 @@ static const struct bh_net_dissector *const test_table[] = { &t_dissector, &m_di
 /* ---- flow records kept ---------------------------------------------------- */
 
 struct rec {
-	char l4[8], app[16], host[64], threats[256], src[64];
+	char l4[8], app[16], host[64], threats[256], src[64], dlp[256];
 	uint64_t packets[2], bytes[2];
 	int end;
 };
@@ -110,6 +110,13 @@ static void keep_flow(const struct bh_net_flow_record *r, void *arg)
 
 		snprintf(k->threats + l, sizeof(k->threats) - l, "%s%s", l ? "," : "",
 			 r->threats[i].id);
+	}
+	for (size_t i = 0; i < r->n_dlp; i++) {
+		size_t l = strlen(k->dlp);
+
+		snprintf(k->dlp + l, sizeof(k->dlp) - l, "%s%s %s %d %llu", l ? "," : "",
+			 r->dlp[i].type, r->dlp[i].masked, r->dlp[i].dir,
+			 (unsigned long long)r->dlp[i].offset);
 	}
 	memcpy(k->packets, r->packets, sizeof(k->packets));
 	memcpy(k->bytes, r->bytes, sizeof(k->bytes));
@@ -1000,6 +1007,190 @@ static void test_pcapng(void **state)
 	}
 }
 
+/* ---- the matchers: SQL injection and data leaks ---------------------------- */
+
+extern const struct bh_net_dissector bh_net_l7_http;
+
+/* records as on_record saw them: threat details, SQL statement types */
+static char seen[2048];
+
+static void keep_record(const struct bh_net_flow_record *f, const struct bh_net_rec *r, void *arg)
+{
+	size_t l = strlen(seen);
+
+	if (r->kind == BH_NET_REC_THREAT)
+		snprintf(seen + l, sizeof(seen) - l, "[%s %.*s]", r->u.threat.id,
+			 (int)r->u.threat.detail.len, r->u.threat.detail.p);
+	else if (r->kind == BH_NET_REC_SQL)
+		snprintf(seen + l, sizeof(seen) - l, "[sql %s]",
+			 r->u.sql.statement ? r->u.sql.statement : "NULL");
+}
+
+static const struct bh_net_dissector *const http_table[] = { &bh_net_l7_http, NULL };
+
+/* One TCP connection carrying the client's pieces (each a segment), then flushed. */
+static struct rec *conn(const struct bh_net_dissector *const *table, const char *const *pieces)
+{
+	struct bh_net_opts o = { .dissectors = table, .on_record = keep_record };
+	struct bh_net_engine *e = engine(&o);
+	uint32_t seq = 100;
+
+	nrecs = 0;
+	seen[0] = 0;
+	handshake(e);
+	for (size_t i = 0; pieces[i]; i++) {
+		seg(e, 1.1 + i * 0.01, true, seq, NET_TCP_ACK, pieces[i]);
+		seq += (uint32_t)strlen(pieces[i]);
+	}
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	assert_int_equal(nrecs, 1);
+	return &recs[0];
+}
+
+static void test_match_http_sqli(void **state)
+{
+	struct rec *r;
+
+	/* the query string: the threat names the parameter, never its value */
+	r = conn(http_table, (const char *const[]){ "GET /item?x=2&id=1%27%20OR%20%271%27%3D%271 "
+						    "HTTP/1.1\r\nHost: a\r\n\r\n",
+						    NULL });
+	assert_string_equal(r->app, "http");
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+	assert_non_null(strstr(seen, "query string parameter \"id\""));
+	assert_null(strstr(seen, "OR"));
+	/* a form body split across segments, judged when whole */
+	r = conn(http_table,
+		 (const char *const[]){
+			 "POST /f HTTP/1.1\r\nHost: a\r\nContent-Type: "
+			 "application/x-www-form-urlencoded\r\nContent-Length: 48\r\n\r\n",
+			 "name=ann&q=1%27 UNION SEL", "ECT password FROM users--", NULL });
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+	assert_non_null(strstr(seen, "request body parameter \"q\""));
+	/* a JSON body */
+	r = conn(http_table, (const char *const[]){
+				     "POST /j HTTP/1.1\r\nHost: a\r\nContent-Type: "
+				     "application/json; charset=utf-8\r\nContent-Length: 29\r\n\r\n"
+				     "{\"user\":\"x' OR 'a'='a\",\"n\":1}",
+				     NULL });
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+	assert_non_null(strstr(seen, "\"user\""));
+	/* the same bytes as text/plain are not parameters; benign values are nothing */
+	r = conn(http_table,
+		 (const char *const[]){
+			 "POST /t HTTP/1.1\r\nHost: a\r\nContent-Type: "
+			 "text/plain\r\nContent-Length: 12\r\n\r\nq=1' OR '1'='1",
+			 "GET /s?q=O%27Brien&page=2 HTTP/1.1\r\nHost: a\r\n\r\n",
+			 "POST /f HTTP/1.1\r\nHost: a\r\nContent-Type: "
+			 "application/x-www-form-urlencoded\r\nContent-Length: 22\r\n\r\n"
+			 "name=it%27s+me&page=3",
+			 NULL });
+	assert_string_equal(r->threats, "");
+	assert_string_equal(seen, "");
+	/* a body cut at the flow's end is judged on what came */
+	r = conn(http_table,
+		 (const char *const[]){
+			 "POST /f HTTP/1.1\r\nHost: a\r\nContent-Type: "
+			 "application/x-www-form-urlencoded\r\nContent-Length: 900\r\n\r\n"
+			 "id=1%27 OR %27a%27=%27a",
+			 NULL });
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+}
+
+static void test_match_http_dlp(void **state)
+{
+	struct rec *r;
+
+	/* a card split across segments and across two bodies of one flow */
+	r = conn(http_table, (const char *const[]){
+				     "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nabc ",
+				     "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 30\r\n\r\n"
+				     "card=4111 11",
+				     "11 1111 1111&ssn=", "a", NULL });
+	assert_string_equal(r->threats, "BH-NET-DLP-CARD");
+	assert_string_equal(r->dlp, "card-visa ************1111 0 9");
+	assert_null(strstr(seen, "4111"));
+	/* an SSN at the end of the stream; an invalid one, a bad Luhn are not */
+	r = conn(http_table,
+		 (const char *const[]){ "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 53\r\n\r\n"
+					"a 4111 1111 1111 1112 b 000-12-3456 c ssn 536-22-8726",
+					NULL });
+	assert_string_equal(r->threats, "BH-NET-DLP-SSN");
+	assert_string_equal(r->dlp, "ssn ***-**-8726 0 42");
+	/* bounded: more matches than BH_NET_FLOW_DLP_MAX are counted, not all kept */
+	{
+		static char body[8192];
+		char head[128];
+		size_t n = 0;
+
+		for (int i = 0; i < 40; i++)
+			n += (size_t)snprintf(body + n, sizeof(body) - n, "4111111111111111 ");
+		snprintf(head, sizeof(head),
+			 "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: %zu\r\n\r\n", n);
+		r = conn(http_table, (const char *const[]){ head, body, NULL });
+		assert_string_equal(r->threats, "BH-NET-DLP-CARD");
+		assert_int_equal(strlen(r->dlp) > 0, 1);
+	}
+}
+
+/* a test SQL client: each segment it is fed is one statement */
+static enum bh_net_probe q_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				 const uint8_t *buf, size_t len)
+{
+	return BH_NET_PROBE_YES;
+}
+
+static enum bh_net_feed q_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+			       const struct bh_net_dissect_ctx *ctx)
+{
+	struct bh_net_rec r = { .kind = BH_NET_REC_SQL, .dir = dir, .app = "sqltest" };
+
+	if (!data)
+		return BH_NET_FEED_MORE;
+	r.u.sql.text.p = (const char *)data;
+	r.u.sql.text.len = len;
+	ctx->emit(ctx->opaque, &r);
+	return BH_NET_FEED_MORE;
+}
+
+static const struct bh_net_dissector q_dissector = {
+	"sqltest", BH_NET_L4_TCP, NULL, 1, q_probe, q_feed, NULL,
+};
+static const struct bh_net_dissector *const sql_table[] = { &q_dissector, NULL };
+
+/* never says yes: every flow is unknown */
+static enum bh_net_probe n_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				 const uint8_t *buf, size_t len)
+{
+	return BH_NET_PROBE_NO;
+}
+
+static const struct bh_net_dissector n_dissector = {
+	"never", BH_NET_L4_TCP, NULL, 1, n_probe, q_feed, NULL,
+};
+static const struct bh_net_dissector *const never_table[] = { &n_dissector, NULL };
+
+static void test_match_sql_and_raw(void **state)
+{
+	struct rec *r;
+
+	r = conn(sql_table, (const char *const[]){ "SELECT name FROM t WHERE id = 7",
+						   "  /* x */ insert into t values (1)",
+						   "WITH a AS (SELECT 1) DELETE FROM t", NULL });
+	assert_string_equal(seen, "[sql select][sql insert][sql delete]");
+	assert_string_equal(r->threats, "");
+	r = conn(sql_table,
+		 (const char *const[]){ "SELECT * FROM users WHERE name = '' OR 1=1 -- '", NULL });
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+	assert_non_null(strstr(seen, "[sql select][BH-NET-SQLI select"));
+	/* an unknown flow's cleartext is scanned, across segments and the probe window */
+	r = conn(never_table, (const char *const[]){ "hello 5555-5555-", "5555-4444 bye", NULL });
+	assert_string_equal(r->app, "unknown");
+	assert_string_equal(r->threats, "BH-NET-DLP-CARD");
+	assert_string_equal(r->dlp, "card-mastercard ************4444 0 6");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1016,6 +1207,9 @@ int main(void)
 		cmocka_unit_test_setup(test_floods, setup),
 		cmocka_unit_test_setup(test_pcap, setup),
 		cmocka_unit_test_setup(test_pcapng, setup),
+		cmocka_unit_test_setup(test_match_http_sqli, setup),
+		cmocka_unit_test_setup(test_match_http_dlp, setup),
+		cmocka_unit_test_setup(test_match_sql_and_raw, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
