@@ -210,6 +210,9 @@ static void exec_stage2(struct exec_child *c)
 		if (rt_console_setup(c->console, c->p, &err) < 0)
 			goto fail;
 		close(c->console);
+	} else if (setsid() < 0 && errno != EPERM) {
+		/* no terminal: never the caller's controlling terminal (see init.c) */
+		rt_child_fail(c->sync, errno, "exec: setsid");
 	}
 	pc.p = c->p;
 	pc.spec = c->spec;

@@ -179,6 +179,11 @@ static void init_stage(struct rt_init_args *a)
 			rt_child_fail_err(a->sync, err);
 		close(a->console);
 		a->console = -1;
+	} else if (setsid() < 0 && errno != EPERM) {
+		/* no terminal: a session of its own, as runc does, so that the process never
+		 * keeps the caller's controlling terminal (TIOCSTI into it, and a monitor's
+		 * "Terminal shell in container" for an entrypoint run from a terminal) */
+		rt_child_fail(a->sync, errno, "setsid");
 	}
 	prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
 	if (rt_sync_send(a->sync, SYNC_READY, 0, NULL) < 0)
