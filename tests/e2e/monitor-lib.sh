@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: Apache-2.0
+#
+# Helpers for the tests of the live `bulkhead monitor` (issue 15) that run real
+# containers: start the monitor and wait until its kernel source is attached,
+# read its counters (SIGUSR1), pick fields out of its JSON alerts.
+#
+#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/monitor-lib.sh"
+#   mon_start NAME [MONITOR-ARGS...] || skip_all "$MON_WHY"   (pid in $MON, alerts in $T/NAME.json)
+#   mon_field NAME RULE CID PATH     a field of RULE's first alert for container CID
+#   mon_stats NAME                   the counters line, fresh (SIGUSR1)
+#   mon_stop NAME                    SIGTERM, wait; status in $rc
+
+MON=""
+MON_WHY=""
+
+# mon_start NAME ARGS...: `bulkhead monitor ARGS` in the background, alerts (JSON
+# lines) in $T/NAME.json, stderr in $T/NAME.err; returns once a host read of
+# /etc/shadow has raised its alert (the kernel source is attached). On failure:
+# 1 with MON_WHY set, 77 when BPF cannot be used here.
+mon_start() {
+	local name="$1" mark i
+	shift
+	mark="/nonexistent/mark-$name-$$-$RANDOM"
+	"$BULKHEAD" monitor --duration 900s "$@" >"$T/$name.json" 2>"$T/$name.err" &
+	MON=$!
+	on_exit "kill -TERM $MON 2>/dev/null; wait $MON 2>/dev/null"
+	for i in $(seq 200); do
+		kill -0 "$MON" 2>/dev/null || break
+		cat /etc/shadow "$mark" >/dev/null 2>&1
+		grep -qF "$mark" "$T/$name.json" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	wait "$MON" 2>/dev/null
+	MON_WHY="$(head -c 600 "$T/$name.err")"
+	grep -q 'BPF is not allowed\|did not load\|did not attach\|no kernel BTF' "$T/$name.err" && return 77
+	return 1
+}
+
+# mon_stats NAME: the monitor's counters line ("monitor: N events (L lost in the
+# kernel, ...)"), asked for now with SIGUSR1; empty when it does not answer in 3 s
+mon_stats() {
+	local f="$T/$1.err" n i
+	n=$(grep -c '^monitor: [0-9]* events' "$f")
+	kill -USR1 "$MON" 2>/dev/null || return 0
+	for i in $(seq 30); do
+		if [ "$(grep -c '^monitor: [0-9]* events' "$f")" -gt "$n" ]; then
+			grep '^monitor: [0-9]* events' "$f" | tail -1
+			return 0
+		fi
+		sleep 0.1
+	done
+}
+# mon_num LINE WORDS: the number before WORDS in a counters line ("lost in the kernel")
+mon_num() { sed -n "s/.*[ (]\([0-9][0-9]*\) $2.*/\1/p" <<<"$1" | head -1; }
+
+# mon_field NAME RULE CID PATH: a field (dotted path below the alert, e.g.
+# event.proc.name) of RULE's first alert whose event's container.id is CID
+# ("host" for the host's events: no container member)
+mon_field() {
+	python3 - "$T/$1.json" "$2" "$3" "$4" <<'PY'
+import json, sys
+f, rule, cid, path = sys.argv[1:5]
+for line in open(f, errors="replace"):
+    try:
+        a = json.loads(line)
+    except ValueError:
+        continue
+    c = (a.get("event", {}).get("container") or {}).get("id") or "host"
+    if a.get("rule") != rule or c != cid:
+        continue
+    v = a
+    for k in path.split("."):
+        v = v[int(k)] if isinstance(v, list) else (v or {}).get(k)
+    print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))
+    break
+PY
+}
+# mon_wait_alert NAME RULE CID: wait up to 5 s for RULE's alert for CID
+mon_wait_alert() {
+	local i
+	for i in $(seq 50); do
+		[ -n "$(mon_field "$1" "$2" "$3" rule)" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# mon_alerts_of NAME CID: "rule <- proc.name" of every alert for CID, one a line
+mon_alerts_of() {
+	python3 - "$T/$1.json" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        a = json.loads(line)
+    except ValueError:
+        continue
+    e = a.get("event", {})
+    if ((e.get("container") or {}).get("id") or "host") == sys.argv[2]:
+        p = e.get("proc", {})
+        print("%s <- %s (exe %s, parent %s)" % (a.get("rule"), p.get("name"), p.get("exe"),
+              ((p.get("parents") or [{}])[0]).get("exe")))
+PY
+}
+
+# mon_stop NAME: SIGTERM and wait; the exit status in $rc
+mon_stop() {
+	kill -TERM "$MON" 2>/dev/null
+	wait "$MON"
+	rc=$?
+}
