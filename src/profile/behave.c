@@ -569,6 +569,32 @@ static size_t copy(char *dst, size_t n, const char *src, size_t max)
 	return len;
 }
 
+/*
+ * Whether exe is a container runtime's: bulkhead re-executed from its sealed memfd,
+ * runc (or its memfd clone), crun, conmon, a containerd shim, youki. A runtime runs in
+ * the container's cgroup before the workload does (its init opens the exec fifo in
+ * the state directory named after the container: a new "directory" in every
+ * container), and it is the entrypoint's parent, whichever path it was installed at.
+ * A name is only a claim: a workload's binary of such a name still makes its own
+ * exec item (outside the profile); only what it does after is not learned.
+ */
+static bool runtime_exe(const char *exe)
+{
+	static const char *const names[] = {
+		"bulkhead", "runc", "crun", "conmon", "containerd-shim", "containerd-shim-runc-v2",
+		"youki"
+	};
+	const char *b = strrchr(exe, '/');
+
+	b = b ? b + 1 : exe;
+	if (!strncmp(b, "memfd:bulkhead", 14) || !strncmp(b, "memfd:runc", 10))
+		return true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(b, names[i]))
+			return true;
+	return false;
+}
+
 static bool candidate(const struct bh_mon_event *ev, struct cand *c)
 {
 	const struct bh_mon_net *nt = &ev->net;
@@ -580,13 +606,21 @@ static bool candidate(const struct bh_mon_event *ev, struct cand *c)
 	c->extra[0] = c->net[0] = 0;
 	c->family = 0;
 	c->ok = ev->res >= 0;
+	/* the runtime's setup, not the workload (its name too: the exe of a process
+	 * that has exec'd since is read late, its name is the event's) */
+	if (bh_mon_type_kind(ev->type) != BH_MON_KIND_EXEC &&
+	    (runtime_exe(ev->proc.exe) || runtime_exe(ev->proc.comm)))
+		return false;
 	switch (bh_mon_type_kind(ev->type)) {
 	case BH_MON_KIND_EXEC:
 		if (ev->proc.exe[0] != '/' && strncmp(ev->proc.exe, "memfd:", 6))
 			return false;
 		c->kind = BH_BEHAVE_PROCESS;
 		copy(c->value, sizeof(c->value), ev->proc.exe, sizeof(ev->proc.exe));
-		if (ev->proc.nancestors)
+		/* the entrypoint's parent: the runtime, one name wherever it is installed */
+		if (ev->proc.nancestors && runtime_exe(ev->proc.ancestors[0].exe))
+			snprintf(c->extra, sizeof(c->extra), "(runtime)");
+		else if (ev->proc.nancestors)
 			copy(c->extra, sizeof(c->extra), ev->proc.ancestors[0].exe,
 			     sizeof(ev->proc.ancestors[0].exe));
 		return true;

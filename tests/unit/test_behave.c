@@ -222,6 +222,46 @@ static void reload_sees_a_mode_set_elsewhere(void **state)
 	bh_behave_close(b);
 }
 
+/* The runtime's setup in the container's cgroup (bulkhead's init opening its exec fifo
+ * under /run/bulkhead/ID/) is not the workload's; the entrypoint's parent is "(runtime)"
+ * whichever runtime binary it was. */
+static void runtime_setup_is_not_the_workload(void **state)
+{
+	struct bh_behave *b = open_b(NULL);
+	struct bh_behave_verdict v;
+	struct bh_mon_event ev;
+
+	(void)state;
+	ev_write(&ev, "/run/bulkhead/c1/exec.fifo");
+	snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/memfd:bulkhead (deleted)");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_IGNORED);
+	/* its exe read after it exec'd the entrypoint: its name is the event's */
+	snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/usr/bin/dash");
+	snprintf(ev.proc.comm, sizeof(ev.proc.comm), "memfd:bulkhead");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_IGNORED);
+	ev_write(&ev, "/run/runc/c1/exec.fifo");
+	snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/usr/sbin/runc");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_IGNORED);
+	/* the workload's own write is learned */
+	ev_write(&ev, "/var/lib/app/data");
+	snprintf(ev.proc.exe, sizeof(ev.proc.exe), "/usr/bin/app");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+
+	ev_exec(&ev, "/bin/sh", "/usr/local/bin/bulkhead");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+	ev_exec(&ev, "/bin/sh", "/memfd:bulkhead (deleted)");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_KNOWN);
+	ev_exec(&ev, "/bin/sh", "/usr/sbin/runc");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_KNOWN);
+	ev_exec(&ev, "/bin/sh", "/usr/bin/app");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+	/* a binary that calls itself runc still makes its exec item */
+	ev_exec(&ev, "/tmp/runc", "/bin/sh");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+	assert_int_equal(v.kind, BH_BEHAVE_PROCESS);
+	bh_behave_close(b);
+}
+
 static void zero_drift(void **state)
 {
 	struct bh_behave *b = open_b(NULL);
@@ -744,6 +784,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(learns_and_judges_each_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_sees_a_mode_set_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(runtime_setup_is_not_the_workload, setup, teardown),
 		cmocka_unit_test_setup_teardown(collapses_past_thresholds, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounds, setup, teardown),
 		cmocka_unit_test(keys),
