@@ -21,6 +21,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "pipeline_internal.h"
+#include "source_internal.h"
 #include "banned.h"
 
 #define GUARD_CTR_MAX 4096 /* containers guarded at once */
@@ -211,24 +212,6 @@ static void report(const struct bh_guard_event *gev, void *arg)
 
 /* ---- a rescan ------------------------------------------------------------------------- */
 
-static void ctr_event(const struct bh_ctr *c, struct bh_mon_container *ct)
-{
-	memset(ct, 0, sizeof(*ct));
-	snprintf(ct->id, sizeof(ct->id), "%s", c->id);
-	snprintf(ct->name, sizeof(ct->name), "%s", c->name ? c->name : c->id);
-	snprintf(ct->image, sizeof(ct->image), "%s", c->image ? c->image : "");
-	/* as the kernel source attributes events (source_kernel.c), so the keys agree */
-	snprintf(ct->image_digest, sizeof(ct->image_digest), "%s",
-		 c->image_digest ? c->image_digest
-		 : c->image_id	 ? c->image_id
-				 : "");
-	snprintf(ct->pod, sizeof(ct->pod), "%s", c->pod_name ? c->pod_name : "");
-	snprintf(ct->pod_namespace, sizeof(ct->pod_namespace), "%s",
-		 c->pod_namespace ? c->pod_namespace : "");
-	snprintf(ct->runtime, sizeof(ct->runtime), "%s",
-		 c->runtime ? c->runtime : bh_ctr_engine_name(c->engine));
-}
-
 /* The exec policy of c: the profile's executables (protect), the rules (block). */
 static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c,
 		     const json_t *doc)
@@ -382,7 +365,9 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c)
 	gc->seen = true;
 	gc->pid = c->pid;
 	gc->pid_start = c->pid_start;
-	ctr_event(c, &gc->ct);
+	mon_container_fill(&gc->ct, c);
+	if (!gc->ct.name[0])
+		snprintf(gc->ct.name, sizeof(gc->ct.name), "%s", gc->ct.id);
 	ev = bh_calloc(1, sizeof(*ev));
 	ev->container = gc->ct;
 	if (bh_behave_key(ev, mg->go->group, gc->key) < 0)

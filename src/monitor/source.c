@@ -5,10 +5,12 @@
  * behind struct mon_source_ops.
  */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/containers.h"
 #include "source_internal.h"
 #include "banned.h"
 
@@ -110,4 +112,21 @@ bool bh_mon_open_filter_admits(const struct bh_mon_open_filter *f, const struct 
 		end = b > 0 ? b - 1 : 0;
 	}
 	return false;
+}
+
+void mon_container_fill(struct bh_mon_container *o, const struct bh_ctr *c)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->id, sizeof(o->id), "%s", c->id ? c->id : "");
+	snprintf(o->name, sizeof(o->name), "%s", c->name ? c->name : "");
+	snprintf(o->image, sizeof(o->image), "%s", c->image ? c->image : "");
+	snprintf(o->image_digest, sizeof(o->image_digest), "%s",
+		 c->image_digest ? c->image_digest
+		 : c->image_id	 ? c->image_id
+				 : "");
+	snprintf(o->pod, sizeof(o->pod), "%s", c->pod_name ? c->pod_name : "");
+	snprintf(o->pod_namespace, sizeof(o->pod_namespace), "%s",
+		 c->pod_namespace ? c->pod_namespace : "");
+	snprintf(o->runtime, sizeof(o->runtime), "%s",
+		 c->runtime ? c->runtime : bh_ctr_engine_name(c->engine));
 }

@@ -22,6 +22,12 @@ struct mon_source_ops {
 };
 
 /* Wrap impl (owned from here on, freed with ops->free even on failure). */
+struct bh_ctr; /* bulkhead/containers.h */
+/* What an event says of the container c of the inventory. The image digest,
+ * else the image ID, keys behaviour profiles: the kernel source and the
+ * daemon's guard must agree on it, so both fill through here. */
+void mon_container_fill(struct bh_mon_container *o, const struct bh_ctr *c);
+
 int mon_source_new(const struct mon_source_ops *ops, void *impl, struct bh_mon_source **out,
 		   struct bh_error **err);
 

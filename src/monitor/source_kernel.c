@@ -298,23 +298,6 @@ static int relist(struct mon_kernel *k, struct bh_error **err)
 	return 0;
 }
 
-static void fill_container(struct bh_mon_container *o, const struct bh_ctr *c)
-{
-	memset(o, 0, sizeof(*o));
-	snprintf(o->id, sizeof(o->id), "%s", c->id ? c->id : "");
-	snprintf(o->name, sizeof(o->name), "%s", c->name ? c->name : "");
-	snprintf(o->image, sizeof(o->image), "%s", c->image ? c->image : "");
-	snprintf(o->image_digest, sizeof(o->image_digest), "%s",
-		 c->image_digest ? c->image_digest
-		 : c->image_id	 ? c->image_id
-				 : "");
-	snprintf(o->pod, sizeof(o->pod), "%s", c->pod_name ? c->pod_name : "");
-	snprintf(o->pod_namespace, sizeof(o->pod_namespace), "%s",
-		 c->pod_namespace ? c->pod_namespace : "");
-	snprintf(o->runtime, sizeof(o->runtime), "%s",
-		 c->runtime ? c->runtime : bh_ctr_engine_name(c->engine));
-}
-
 static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		      struct bh_mon_container *out)
 {
@@ -396,7 +379,7 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 	return;
 found:
 	e->found = true;
-	fill_container(&e->c, c);
+	mon_container_fill(&e->c, c);
 	*out = e->c;
 }
 
