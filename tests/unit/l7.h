@@ -228,4 +228,21 @@ static inline struct l7_seg *l7_load(const char *path, size_t *n, uint8_t **blob
 	return segs;
 }
 
+/* The directions, short, as the tests' conversations use them. */
+#define C BH_NET_TO_SERVER
+#define S BH_NET_TO_CLIENT
+
+/* text (a recorded log) holds line / does not hold needle. */
+static inline void expect(const char *text, const char *line)
+{
+	if (!strstr(text, line))
+		fail_msg("no '%s' in:\n%s", line, text);
+}
+
+static inline void expect_no(const char *text, const char *needle)
+{
+	if (strstr(text, needle))
+		fail_msg("unexpected '%s' in:\n%s", needle, text);
+}
+
 #endif

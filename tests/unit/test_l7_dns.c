@@ -10,20 +10,6 @@
 
 extern const struct bh_net_dissector bh_net_l7_dns;
 #define D (&bh_net_l7_dns)
-#define C BH_NET_TO_SERVER
-#define S BH_NET_TO_CLIENT
-
-static void expect(const char *text, const char *line)
-{
-	if (!strstr(text, line))
-		fail_msg("no '%s' in:\n%s", line, text);
-}
-
-static void expect_no(const char *text, const char *needle)
-{
-	if (strstr(text, needle))
-		fail_msg("unexpected '%s' in:\n%s", needle, text);
-}
 
 /* A message with one question (name dotted, as given: case kept), flags,
  * ancount and `extra` bytes of answer data (0x00) after the question. With

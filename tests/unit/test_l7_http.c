@@ -10,24 +10,10 @@
 
 extern const struct bh_net_dissector bh_net_l7_http;
 #define D (&bh_net_l7_http)
-#define C BH_NET_TO_SERVER
-#define S BH_NET_TO_CLIENT
 
 static char *run(const struct l7_seg *segs, size_t n, enum bh_net_feed *rc)
 {
 	return l7_run_all(D, &l7_tcp, segs, n, rc);
-}
-
-static void expect(const char *text, const char *line)
-{
-	if (!strstr(text, line))
-		fail_msg("no '%s' in:\n%s", line, text);
-}
-
-static void expect_no(const char *text, const char *needle)
-{
-	if (strstr(text, needle))
-		fail_msg("unexpected '%s' in:\n%s", needle, text);
 }
 
 static void test_curl_capture(void **state)

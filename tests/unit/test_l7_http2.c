@@ -11,22 +11,8 @@
 
 extern const struct bh_net_dissector bh_net_l7_http2;
 #define D (&bh_net_l7_http2)
-#define C BH_NET_TO_SERVER
-#define S BH_NET_TO_CLIENT
 
 #define PREFACE "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
-
-static void expect(const char *text, const char *line)
-{
-	if (!strstr(text, line))
-		fail_msg("no '%s' in:\n%s", line, text);
-}
-
-static void expect_no(const char *text, const char *needle)
-{
-	if (strstr(text, needle))
-		fail_msg("unexpected '%s' in:\n%s", needle, text);
-}
 
 /* Append a frame to b. */
 static void frame(struct bh_buf *b, uint8_t type, uint8_t flags, uint32_t sid, const void *p,

@@ -10,20 +10,6 @@
 
 extern const struct bh_net_dissector bh_net_l7_tls;
 #define D (&bh_net_l7_tls)
-#define C BH_NET_TO_SERVER
-#define S BH_NET_TO_CLIENT
-
-static void expect(const char *text, const char *line)
-{
-	if (!strstr(text, line))
-		fail_msg("no '%s' in:\n%s", line, text);
-}
-
-static void expect_no(const char *text, const char *needle)
-{
-	if (strstr(text, needle))
-		fail_msg("unexpected '%s' in:\n%s", needle, text);
-}
 
 static char *capture(const char *name, enum bh_net_feed *rc, size_t *nseg)
 {
