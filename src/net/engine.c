@@ -18,16 +18,9 @@
  * A hole that outlives gap_timeout, or held data over the bound, becomes a
  * gap: the dissector gets data == NULL and the hole's length.
  *
- * The matchers (sqli.h, dlp.h) run on the records the dissectors emit and on
- * an unknown flow's bytes: an HTTP request's query and its form or JSON body
- * (held up to SQLI_BODY_MAX), SQL statements, message bodies and unknown
- * cleartext through one data-leak stream per direction. Their hits become the
- * flow's threats and masked dlp matches; their state is freed with the flow.
- *
- * About 1,270 lines: the matchers' glue (some 300 lines) reads and writes the
- * flow's private state (its threats, its dissector, its end), so it stays
- * beside the flow until the policy engine gives flows an internal header;
- * then it moves to engine_match.c.
+ * The matchers (SQL injection and data leaks, engine_match.c) see each
+ * record after the caller did, and an unknown flow's bytes; the flow and the
+ * engine object are shared with them through engine_int.h.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -36,101 +29,10 @@
 #include <sys/random.h>
 
 #include "net/dissect.h"
-#include "net/dlp.h"
-#include "net/net_int.h"
+#include "net/engine_int.h"
 #include "net/sqli.h"
 #include "net/threats.h"
 #include "banned.h"
-
-enum { L_TCP, L_CLOSED, L_UDP, L_ICMP, L_N };
-enum { ID_PROBING, ID_FEEDING, ID_DONE };
-
-#define KEY_LEN	       37
-#define PROBE_LOG_MAX  64
-#define DISSECTORS_MAX 64
-#define METER_SLOTS    4096
-#define SQLI_BODY_MAX  (64 * 1024)   /* request body bytes held per flow for the SQLi check */
-#define RAW_DLP_MAX    (1024 * 1024) /* bytes per direction of an unknown flow scanned for DLP */
-
-enum { BODY_NONE, BODY_FORM, BODY_JSON };
-
-/* The matchers' state of one flow, allocated on first use, freed at its end. */
-struct flow_match {
-	struct bh_dlp_stream *dlp[2];
-	uint64_t raw[2];      /* bytes of an unknown flow given to dlp */
-	struct bh_buf body;   /* the request body being held for the SQLi check */
-	uint32_t body_stream; /* its HTTP/2 stream */
-	int body_kind;	      /* BODY_*: NONE when no body is awaited */
-	struct bh_net_dlp_hit hits[BH_NET_FLOW_DLP_MAX];
-	size_t n_hits;
-};
-
-struct seg {
-	struct seg *next;
-	uint32_t seq, len;
-	double at;
-	uint8_t data[];
-};
-
-struct half {
-	bool started, fin;
-	uint32_t next;
-	struct seg *ooo;
-	size_t ooo_bytes, ooo_n;
-};
-
-struct flow {
-	struct flow *prev, *next;
-	struct bh_net_engine *e;
-	int list;
-	uint8_t key[KEY_LEN];
-	uint8_t proto;
-	struct bh_net_flow_info info;
-	double first, last;
-	uint64_t packets[2], bytes[2];
-	struct half h[2];
-	bool rst;
-	int ident;
-	const struct bh_net_dissector *d;
-	void *state;
-	uint64_t no_mask, maybe_mask, more_mask;
-	struct bh_buf probe[2];
-	struct {
-		uint8_t dir;
-		uint16_t len;
-	} log[PROBE_LOG_MAX];
-	size_t nlog;
-	char *host;
-	struct bh_net_threat_hit threats[BH_NET_FLOW_THREATS_MAX];
-	size_t n_threats;
-	struct flow_match *m;
-	enum bh_net_flow_end end;
-};
-
-struct meter {
-	uint8_t addr[16];
-	uint8_t kind;
-	double start;
-	uint32_t count;
-};
-
-enum { M_SYN, M_UDP, M_ICMP, M_CONN };
-
-struct bh_net_engine {
-	struct bh_net_opts o;
-	struct bh_map *flows;
-	struct flow *head[L_N], *tail[L_N];
-	double timeout[L_N];
-	struct net_frag_table *frags;
-	struct meter *meters;
-	uint64_t seed;
-	const struct bh_net_dissector *const *dis;
-	size_t n_dissectors;
-	size_t held; /* TCP bytes held out of order, all flows */
-	struct bh_net_stats st;
-	double now;
-	struct bh_dlp *dlp;
-};
 
 /* ---- lists ---------------------------------------------------------------- */
 
@@ -216,217 +118,7 @@ static void set_host(struct flow *f, struct bh_net_str s)
 	f->host[n] = 0;
 }
 
-/* ---- matchers: SQL injection, data leaks -------------------------------- */
-
-static void emit(void *opaque, const struct bh_net_rec *rec);
-
-static struct flow_match *match_state(struct flow *f)
-{
-	if (!f->m) {
-		f->m = bh_calloc(1, sizeof(*f->m));
-		bh_buf_init(&f->m->body, SQLI_BODY_MAX);
-	}
-	return f->m;
-}
-
-static void match_free(struct flow *f)
-{
-	if (!f->m)
-		return;
-	for (int d = 0; d < 2; d++)
-		bh_dlp_stream_free(f->m->dlp[d]);
-	bh_buf_release(&f->m->body);
-	free(f->m);
-	f->m = NULL;
-}
-
-/* A threat found by a matcher: added to the flow and reported as a record. */
-static void match_threat(struct flow *f, int dir, const char *app, const char *id,
-			 const char *detail)
-{
-	struct bh_net_rec t = { .kind = BH_NET_REC_THREAT,
-				.dir = (enum bh_net_dir)dir,
-				.app = app };
-
-	t.u.threat.id = id;
-	t.u.threat.detail.p = detail;
-	t.u.threat.detail.len = strlen(detail);
-	emit(f, &t);
-}
-
-static void sqli_hit(struct flow *f, int dir, const char *app, const char *where,
-		     const struct bh_sqli_result *res)
-{
-	char d[160];
-
-	if (res->param[0])
-		snprintf(d, sizeof(d), "%s parameter \"%s\": %s (%s)", where, res->param,
-			 res->rule ? res->rule : "?", res->fingerprint);
-	else
-		snprintf(d, sizeof(d), "%s: %s (%s)", where, res->rule ? res->rule : "?",
-			 res->fingerprint);
-	match_threat(f, dir, app, "BH-NET-SQLI", d);
-}
-
-static bool ct_is(struct bh_net_str ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	while (ct.len && (*ct.p == ' ' || *ct.p == '\t')) {
-		ct.p++;
-		ct.len--;
-	}
-	return ct.len >= n && !strncasecmp(ct.p, want, n) &&
-	       (ct.len == n || ct.p[n] == ';' || ct.p[n] == ' ');
-}
-
-static int body_kind(struct bh_net_str ct)
-{
-	if (!ct.p)
-		return BODY_NONE;
-	if (ct_is(ct, "application/x-www-form-urlencoded"))
-		return BODY_FORM;
-	if (ct_is(ct, "application/json"))
-		return BODY_JSON;
-	/* application/<x>+json */
-	for (size_t i = 0; i + 5 <= ct.len && ct.p[i] != ';'; i++)
-		if (!strncasecmp(ct.p + i, "+json", 5) &&
-		    (i + 5 == ct.len || ct.p[i + 5] == ';' || ct.p[i + 5] == ' '))
-			return BODY_JSON;
-	return BODY_NONE;
-}
-
-/* Judge the request body held (whole, or its first SQLI_BODY_MAX bytes). */
-static void body_judge(struct flow *f, const char *app)
-{
-	struct flow_match *m = f->m;
-	struct bh_sqli_result res = { 0 };
-	bool hit = false;
-
-	if (!m || m->body_kind == BODY_NONE)
-		return;
-	if (m->body_kind == BODY_FORM) {
-		hit = bh_sqli_check_urlencoded(m->body.data ? m->body.data : "", m->body.len, &res);
-	} else if (m->body.len) {
-		struct bh_error *err = NULL;
-
-		/* a body cut at the bound is not JSON: judged as far as it parses */
-		hit = bh_sqli_check_json(m->body.data, m->body.len, &res, &err) == 1;
-		bh_error_free(err);
-	}
-	m->body_kind = BODY_NONE;
-	bh_buf_reset(&m->body);
-	if (hit)
-		sqli_hit(f, BH_NET_TO_SERVER, app, "request body", &res);
-}
-
-static void on_request(struct flow *f, const struct bh_net_rec *rec)
-{
-	struct bh_sqli_result res = { 0 };
-	int kind = body_kind(rec->u.http.content_type);
-
-	if (rec->u.http.query.len &&
-	    bh_sqli_check_urlencoded(rec->u.http.query.p, rec->u.http.query.len, &res))
-		sqli_hit(f, rec->dir, rec->app, "query string", &res);
-	/* one body is held at a time: another stream's request judges the last one */
-	if (f->m && f->m->body_kind != BODY_NONE)
-		body_judge(f, rec->app);
-	if (kind != BODY_NONE) {
-		struct flow_match *m = match_state(f);
-
-		m->body_kind = kind;
-		m->body_stream = rec->u.http.stream_id;
-	}
-}
-
-static void dlp_match(void *opaque, const struct bh_dlp_match *dm);
-
-struct dlp_cb {
-	struct flow *f;
-	int dir;
-	const char *app;
-};
-
-static void dlp_match(void *opaque, const struct bh_dlp_match *dm)
-{
-	struct dlp_cb *c = opaque;
-	struct flow_match *m = c->f->m;
-	const char *id = !strncmp(dm->kind, "card-", 5) ? "BH-NET-DLP-CARD"
-			 : !strcmp(dm->kind, "ssn")	? "BH-NET-DLP-SSN"
-							: "BH-NET-DLP-SENSOR";
-	char d[96];
-
-	if (m->n_hits < BH_NET_FLOW_DLP_MAX) {
-		struct bh_net_dlp_hit *h = &m->hits[m->n_hits++];
-
-		h->type = dm->kind;
-		snprintf(h->masked, sizeof(h->masked), "%s", dm->masked);
-		h->dir = c->dir;
-		h->offset = dm->offset;
-	}
-	snprintf(d, sizeof(d), "%s %s at %llu", dm->kind, dm->masked,
-		 (unsigned long long)dm->offset);
-	match_threat(c->f, c->dir, c->app, id, d);
-}
-
-/* Feed the data-leak stream of direction dir (p NULL: n bytes lost). */
-static void dlp_feed(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n)
-{
-	struct flow_match *m;
-	struct dlp_cb c = { f, dir, app };
-
-	if (!f->e->dlp)
-		return;
-	m = match_state(f);
-	if (!m->dlp[dir] && bh_dlp_stream_new(f->e->dlp, &m->dlp[dir], NULL) < 0)
-		return;
-	bh_dlp_feed(m->dlp[dir], p, n, dlp_match, &c);
-}
-
-static void dlp_finish(struct flow *f)
-{
-	for (int d = 0; f->m && d < 2; d++)
-		if (f->m->dlp[d]) {
-			struct dlp_cb c = { f, d, f->d ? f->d->app : "unknown" };
-
-			bh_dlp_finish(f->m->dlp[d], dlp_match, &c);
-		}
-}
-
-static void on_body(struct flow *f, const struct bh_net_rec *rec)
-{
-	struct flow_match *m;
-
-	if (rec->u.body.data.len || !rec->u.body.data.p)
-		dlp_feed(f, rec->dir, rec->app, (const uint8_t *)rec->u.body.data.p,
-			 rec->u.body.data.len);
-	m = f->m;
-	if (rec->dir != BH_NET_TO_SERVER || !m || m->body_kind == BODY_NONE ||
-	    m->body_stream != rec->u.body.stream_id)
-		return;
-	if (rec->u.body.data.p && m->body.len < SQLI_BODY_MAX) {
-		size_t room = SQLI_BODY_MAX - m->body.len, take = rec->u.body.data.len;
-
-		if (take > room)
-			take = room;
-		if (take)
-			bh_buf_add(&m->body, rec->u.body.data.p, take, NULL);
-	}
-	if (rec->u.body.last || m->body.len >= SQLI_BODY_MAX)
-		body_judge(f, rec->app);
-}
-
-/* A statement sent by an SQL client (its type filled), judged whole. */
-static void on_sql(struct flow *f, const struct bh_net_rec *rec)
-{
-	struct bh_sqli_result res = { 0 };
-
-	if (rec->u.sql.text.len &&
-	    bh_sqli_check_statement(rec->u.sql.text.p, rec->u.sql.text.len, &res))
-		sqli_hit(f, rec->dir, rec->app, rec->u.sql.statement, &res);
-}
-
-static void emit(void *opaque, const struct bh_net_rec *in)
+void net_flow_emit(void *opaque, const struct bh_net_rec *in)
 {
 	struct flow *f = opaque;
 	struct bh_net_rec cp;
@@ -462,12 +154,7 @@ static void emit(void *opaque, const struct bh_net_rec *in)
 		f->e->o.on_record(&r, rec, f->e->o.arg);
 	}
 	/* the matchers' threats are reported after the record they are about */
-	switch (rec->kind) {
-	case BH_NET_REC_SQL: on_sql(f, rec); break;
-	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
-	case BH_NET_REC_HTTP_REQUEST: on_request(f, rec); break;
-	default: break;
-	}
+	net_match_record(f, rec);
 }
 
 /* ---- dissectors --------------------------------------------------------- */
@@ -500,7 +187,7 @@ static void stop_inspection(struct flow *f)
 
 static void feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
-	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, emit, f };
+	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f };
 	enum bh_net_feed r;
 
 	if (f->ident != ID_FEEDING)
@@ -523,26 +210,6 @@ static unsigned l4_bit(const struct flow *f)
 	return f->proto == 6 ? BH_NET_L4_TCP : BH_NET_L4_UDP;
 }
 
-/* The bytes of a flow no dissector took, scanned for data leaks up to a bound. */
-static void raw_dlp(struct flow *f, int dir, const uint8_t *p, size_t n)
-{
-	uint64_t done = f->m ? f->m->raw[dir] : 0;
-
-	if (done >= RAW_DLP_MAX || !n)
-		return;
-	if (n > RAW_DLP_MAX - done)
-		n = RAW_DLP_MAX - done;
-	dlp_feed(f, dir, "unknown", p, n);
-	if (f->m)
-		f->m->raw[dir] += n;
-}
-
-/* Whether an unknown flow's bytes of direction dir are still scanned. */
-static bool raw_wanted(const struct flow *f, int dir)
-{
-	return !f->d && f->e->dlp && (!f->m || f->m->raw[dir] < RAW_DLP_MAX);
-}
-
 /* Start feeding d (NULL: unknown) with what the probe window holds. */
 static void start(struct flow *f, const struct bh_net_dissector *d)
 {
@@ -554,8 +221,8 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 		for (size_t i = 0; i < f->nlog; i++) {
 			int dir = f->log[i].dir;
 
-			raw_dlp(f, dir, (const uint8_t *)f->probe[dir].data + off[dir],
-				f->log[i].len);
+			net_match_raw(f, dir, (const uint8_t *)f->probe[dir].data + off[dir],
+				      f->log[i].len);
 			off[dir] += f->log[i].len;
 		}
 		stop_inspection(f);
@@ -640,7 +307,7 @@ static void deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 		return;
 	}
 	if (f->ident == ID_DONE && !f->d) {
-		raw_dlp(f, dir, p, n);
+		net_match_raw(f, dir, p, n);
 		return;
 	}
 	if (f->ident != ID_PROBING || !n)
@@ -809,8 +476,7 @@ static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, si
 	}
 	if (f->ident == ID_DONE) {
 		/* an unknown flow is scanned in order only: a hole ends its scan */
-		if (f->m)
-			f->m->raw[dir] = RAW_DLP_MAX;
+		net_match_raw_stop(f, dir);
 		return;
 	}
 	if (n > UINT32_MAX / 2 || (uint32_t)rel > (1u << 30)) {
@@ -871,13 +537,12 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 		start(f, f->nlog ? by_hint(f) : NULL);
 	stop_inspection(f);
 	/* a body the flow ended inside, a number it ended on */
-	body_judge(f, f->d ? f->d->app : "unknown");
-	dlp_finish(f);
+	net_match_finish(f);
 	f->end = why;
 	fill_record(f, &r);
 	if (e->o.on_flow)
 		e->o.on_flow(&r, e->o.arg);
-	match_free(f);
+	net_match_free(f);
 	bh_map_del(e->flows, (const char *)f->key, KEY_LEN);
 	list_del(e, f);
 	e->st.flows_active--;
@@ -1003,7 +668,7 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 			h->started = true;
 			h->next = pk->seq + 1;
 		}
-		if (pk->payload_len && (f->ident != ID_DONE || raw_wanted(f, dir)) &&
+		if (pk->payload_len && (f->ident != ID_DONE || net_match_raw_wanted(f, dir)) &&
 		    !(pk->tcp_flags & NET_TCP_RST)) {
 			uint32_t seq = pk->seq + ((pk->tcp_flags & NET_TCP_SYN) ? 1 : 0);
 
@@ -1016,7 +681,7 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 	} else if (f->proto == 17) {
 		if (meter_hit(e, M_UDP, pk->dst, e->o.udp_rate))
 			add_threat(f, "BH-NET-UDP-FLOOD");
-		if (f->ident != ID_DONE || raw_wanted(f, dir))
+		if (f->ident != ID_DONE || net_match_raw_wanted(f, dir))
 			deliver(f, dir, pk->payload, pk->payload_len);
 	} else {
 		if (meter_hit(e, M_ICMP, pk->dst, e->o.icmp_rate))
@@ -1213,7 +878,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 			struct flow *f = e->head[l];
 
 			stop_inspection(f);
-			match_free(f);
+			net_match_free(f);
 			list_del(e, f);
 			free(f->host);
 			free(f);

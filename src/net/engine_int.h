@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private to the packet engine (src/net/engine.c, engine_match.c): the flow,
+ * its TCP halves and the engine object; the matchers' glue in engine_match.c
+ * (SQL injection and data leaks on the records the dissectors emit and on an
+ * unknown flow's bytes) reads and writes the flow through these.
+ */
+#ifndef BULKHEAD_NET_ENGINE_INT_H
+#define BULKHEAD_NET_ENGINE_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/net.h"
+#include "net/dissect.h"
+#include "net/dlp.h"
+#include "net/net_int.h"
+
+enum { L_TCP, L_CLOSED, L_UDP, L_ICMP, L_N };
+enum { ID_PROBING, ID_FEEDING, ID_DONE };
+
+#define KEY_LEN	       37
+#define PROBE_LOG_MAX  64
+#define DISSECTORS_MAX 64
+#define METER_SLOTS    4096
+
+/* The matchers' state of one flow, allocated on first use, freed at its end. */
+struct flow_match {
+	struct bh_dlp_stream *dlp[2];
+	uint64_t raw[2];      /* bytes of an unknown flow given to dlp */
+	struct bh_buf body;   /* the request body being held for the SQLi check */
+	uint32_t body_stream; /* its HTTP/2 stream */
+	int body_kind;	      /* BODY_*: NONE when no body is awaited */
+	struct bh_net_dlp_hit hits[BH_NET_FLOW_DLP_MAX];
+	size_t n_hits;
+};
+
+struct seg {
+	struct seg *next;
+	uint32_t seq, len;
+	double at;
+	uint8_t data[];
+};
+
+struct half {
+	bool started, fin;
+	uint32_t next;
+	struct seg *ooo;
+	size_t ooo_bytes, ooo_n;
+};
+
+struct flow {
+	struct flow *prev, *next;
+	struct bh_net_engine *e;
+	int list;
+	uint8_t key[KEY_LEN];
+	uint8_t proto;
+	struct bh_net_flow_info info;
+	double first, last;
+	uint64_t packets[2], bytes[2];
+	struct half h[2];
+	bool rst;
+	int ident;
+	const struct bh_net_dissector *d;
+	void *state;
+	uint64_t no_mask, maybe_mask, more_mask;
+	struct bh_buf probe[2];
+	struct {
+		uint8_t dir;
+		uint16_t len;
+	} log[PROBE_LOG_MAX];
+	size_t nlog;
+	char *host;
+	struct bh_net_threat_hit threats[BH_NET_FLOW_THREATS_MAX];
+	size_t n_threats;
+	struct flow_match *m;
+	enum bh_net_flow_end end;
+};
+
+struct meter {
+	uint8_t addr[16];
+	uint8_t kind;
+	double start;
+	uint32_t count;
+};
+
+enum { M_SYN, M_UDP, M_ICMP, M_CONN };
+
+struct bh_net_engine {
+	struct bh_net_opts o;
+	struct bh_map *flows;
+	struct flow *head[L_N], *tail[L_N];
+	double timeout[L_N];
+	struct net_frag_table *frags;
+	struct meter *meters;
+	uint64_t seed;
+	const struct bh_net_dissector *const *dis;
+	size_t n_dissectors;
+	size_t held; /* TCP bytes held out of order, all flows */
+	struct bh_net_stats st;
+	double now;
+	struct bh_dlp *dlp;
+};
+
+/* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */
+void net_flow_emit(void *opaque, const struct bh_net_rec *rec);
+
+/* engine_match.c */
+/* After the record went to the caller: the matchers it concerns. */
+void net_match_record(struct flow *f, const struct bh_net_rec *rec);
+/* The bytes of a flow no dissector took, scanned for data leaks up to a bound;
+ * whether they still are; a hole in direction dir ends that scan. */
+void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n);
+bool net_match_raw_wanted(const struct flow *f, int dir);
+void net_match_raw_stop(struct flow *f, int dir);
+/* The flow ends: a body it ended inside is judged, a number it ended on found. */
+void net_match_finish(struct flow *f);
+void net_match_free(struct flow *f);
+
+#endif

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The matchers in the packet engine (engine_int.h): an HTTP request's query
+ * and its form or JSON body (held up to SQLI_BODY_MAX) and SQL statements to
+ * the SQL injection checks (sqli.h); message bodies and an unknown flow's
+ * cleartext (in order, up to RAW_DLP_MAX a direction) through one data-leak
+ * stream per direction (dlp.h). Hits become the flow's threats (reported as
+ * records after the record they are about) and its masked dlp matches; the
+ * state is allocated on first use and freed with the flow.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/engine_int.h"
+#include "net/sqli.h"
+#include "banned.h"
+
+#define SQLI_BODY_MAX (64 * 1024)   /* request body bytes held per flow for the SQLi check */
+#define RAW_DLP_MAX   (1024 * 1024) /* bytes per direction of an unknown flow scanned for DLP */
+enum { BODY_NONE, BODY_FORM, BODY_JSON };
+
+static struct flow_match *match_state(struct flow *f)
+{
+	if (!f->m) {
+		f->m = bh_calloc(1, sizeof(*f->m));
+		bh_buf_init(&f->m->body, SQLI_BODY_MAX);
+	}
+	return f->m;
+}
+
+void net_match_free(struct flow *f)
+{
+	if (!f->m)
+		return;
+	for (int d = 0; d < 2; d++)
+		bh_dlp_stream_free(f->m->dlp[d]);
+	bh_buf_release(&f->m->body);
+	free(f->m);
+	f->m = NULL;
+}
+
+/* A threat found by a matcher: added to the flow and reported as a record. */
+static void match_threat(struct flow *f, int dir, const char *app, const char *id,
+			 const char *detail)
+{
+	struct bh_net_rec t = { .kind = BH_NET_REC_THREAT,
+				.dir = (enum bh_net_dir)dir,
+				.app = app };
+
+	t.u.threat.id = id;
+	t.u.threat.detail.p = detail;
+	t.u.threat.detail.len = strlen(detail);
+	net_flow_emit(f, &t);
+}
+
+static void sqli_hit(struct flow *f, int dir, const char *app, const char *where,
+		     const struct bh_sqli_result *res)
+{
+	char d[160];
+
+	if (res->param[0])
+		snprintf(d, sizeof(d), "%s parameter \"%s\": %s (%s)", where, res->param,
+			 res->rule ? res->rule : "?", res->fingerprint);
+	else
+		snprintf(d, sizeof(d), "%s: %s (%s)", where, res->rule ? res->rule : "?",
+			 res->fingerprint);
+	match_threat(f, dir, app, "BH-NET-SQLI", d);
+}
+
+static bool ct_is(struct bh_net_str ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	while (ct.len && (*ct.p == ' ' || *ct.p == '\t')) {
+		ct.p++;
+		ct.len--;
+	}
+	return ct.len >= n && !strncasecmp(ct.p, want, n) &&
+	       (ct.len == n || ct.p[n] == ';' || ct.p[n] == ' ');
+}
+
+static int body_kind(struct bh_net_str ct)
+{
+	if (!ct.p)
+		return BODY_NONE;
+	if (ct_is(ct, "application/x-www-form-urlencoded"))
+		return BODY_FORM;
+	if (ct_is(ct, "application/json"))
+		return BODY_JSON;
+	/* application/<x>+json */
+	for (size_t i = 0; i + 5 <= ct.len && ct.p[i] != ';'; i++)
+		if (!strncasecmp(ct.p + i, "+json", 5) &&
+		    (i + 5 == ct.len || ct.p[i + 5] == ';' || ct.p[i + 5] == ' '))
+			return BODY_JSON;
+	return BODY_NONE;
+}
+
+/* Judge the request body held (whole, or its first SQLI_BODY_MAX bytes). */
+static void body_judge(struct flow *f, const char *app)
+{
+	struct flow_match *m = f->m;
+	struct bh_sqli_result res = { 0 };
+	bool hit = false;
+
+	if (!m || m->body_kind == BODY_NONE)
+		return;
+	if (m->body_kind == BODY_FORM) {
+		hit = bh_sqli_check_urlencoded(m->body.data ? m->body.data : "", m->body.len, &res);
+	} else if (m->body.len) {
+		struct bh_error *err = NULL;
+
+		/* a body cut at the bound is not JSON: judged as far as it parses */
+		hit = bh_sqli_check_json(m->body.data, m->body.len, &res, &err) == 1;
+		bh_error_free(err);
+	}
+	m->body_kind = BODY_NONE;
+	bh_buf_reset(&m->body);
+	if (hit)
+		sqli_hit(f, BH_NET_TO_SERVER, app, "request body", &res);
+}
+
+static void on_request(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct bh_sqli_result res = { 0 };
+	int kind = body_kind(rec->u.http.content_type);
+
+	if (rec->u.http.query.len &&
+	    bh_sqli_check_urlencoded(rec->u.http.query.p, rec->u.http.query.len, &res))
+		sqli_hit(f, rec->dir, rec->app, "query string", &res);
+	/* one body is held at a time: another stream's request judges the last one */
+	if (f->m && f->m->body_kind != BODY_NONE)
+		body_judge(f, rec->app);
+	if (kind != BODY_NONE) {
+		struct flow_match *m = match_state(f);
+
+		m->body_kind = kind;
+		m->body_stream = rec->u.http.stream_id;
+	}
+}
+
+static void dlp_match(void *opaque, const struct bh_dlp_match *dm);
+
+struct dlp_cb {
+	struct flow *f;
+	int dir;
+	const char *app;
+};
+
+static void dlp_match(void *opaque, const struct bh_dlp_match *dm)
+{
+	struct dlp_cb *c = opaque;
+	struct flow_match *m = c->f->m;
+	const char *id = !strncmp(dm->kind, "card-", 5) ? "BH-NET-DLP-CARD"
+			 : !strcmp(dm->kind, "ssn")	? "BH-NET-DLP-SSN"
+							: "BH-NET-DLP-SENSOR";
+	char d[96];
+
+	if (m->n_hits < BH_NET_FLOW_DLP_MAX) {
+		struct bh_net_dlp_hit *h = &m->hits[m->n_hits++];
+
+		h->type = dm->kind;
+		snprintf(h->masked, sizeof(h->masked), "%s", dm->masked);
+		h->dir = c->dir;
+		h->offset = dm->offset;
+	}
+	snprintf(d, sizeof(d), "%s %s at %llu", dm->kind, dm->masked,
+		 (unsigned long long)dm->offset);
+	match_threat(c->f, c->dir, c->app, id, d);
+}
+
+/* Feed the data-leak stream of direction dir (p NULL: n bytes lost). */
+static void dlp_feed(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n)
+{
+	struct flow_match *m;
+	struct dlp_cb c = { f, dir, app };
+
+	if (!f->e->dlp)
+		return;
+	m = match_state(f);
+	if (!m->dlp[dir] && bh_dlp_stream_new(f->e->dlp, &m->dlp[dir], NULL) < 0)
+		return;
+	bh_dlp_feed(m->dlp[dir], p, n, dlp_match, &c);
+}
+
+static void dlp_finish(struct flow *f)
+{
+	for (int d = 0; f->m && d < 2; d++)
+		if (f->m->dlp[d]) {
+			struct dlp_cb c = { f, d, f->d ? f->d->app : "unknown" };
+
+			bh_dlp_finish(f->m->dlp[d], dlp_match, &c);
+		}
+}
+
+static void on_body(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct flow_match *m;
+
+	if (rec->u.body.data.len || !rec->u.body.data.p)
+		dlp_feed(f, rec->dir, rec->app, (const uint8_t *)rec->u.body.data.p,
+			 rec->u.body.data.len);
+	m = f->m;
+	if (rec->dir != BH_NET_TO_SERVER || !m || m->body_kind == BODY_NONE ||
+	    m->body_stream != rec->u.body.stream_id)
+		return;
+	if (rec->u.body.data.p && m->body.len < SQLI_BODY_MAX) {
+		size_t room = SQLI_BODY_MAX - m->body.len, take = rec->u.body.data.len;
+
+		if (take > room)
+			take = room;
+		if (take)
+			bh_buf_add(&m->body, rec->u.body.data.p, take, NULL);
+	}
+	if (rec->u.body.last || m->body.len >= SQLI_BODY_MAX)
+		body_judge(f, rec->app);
+}
+
+/* A statement sent by an SQL client (its type filled), judged whole. */
+static void on_sql(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct bh_sqli_result res = { 0 };
+
+	if (rec->u.sql.text.len &&
+	    bh_sqli_check_statement(rec->u.sql.text.p, rec->u.sql.text.len, &res))
+		sqli_hit(f, rec->dir, rec->app, rec->u.sql.statement, &res);
+}
+
+void net_match_record(struct flow *f, const struct bh_net_rec *rec)
+{
+	switch (rec->kind) {
+	case BH_NET_REC_SQL: on_sql(f, rec); break;
+	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
+	case BH_NET_REC_HTTP_REQUEST: on_request(f, rec); break;
+	default: break;
+	}
+}
+
+/* The bytes of a flow no dissector took, scanned for data leaks up to a bound. */
+void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+	uint64_t done = f->m ? f->m->raw[dir] : 0;
+
+	if (done >= RAW_DLP_MAX || !n)
+		return;
+	if (n > RAW_DLP_MAX - done)
+		n = RAW_DLP_MAX - done;
+	dlp_feed(f, dir, "unknown", p, n);
+	if (f->m)
+		f->m->raw[dir] += n;
+}
+
+/* Whether an unknown flow's bytes of direction dir are still scanned. */
+bool net_match_raw_wanted(const struct flow *f, int dir)
+{
+	return !f->d && f->e->dlp && (!f->m || f->m->raw[dir] < RAW_DLP_MAX);
+}
+
+void net_match_raw_stop(struct flow *f, int dir)
+{
+	if (f->m)
+		f->m->raw[dir] = RAW_DLP_MAX;
+}
+
+void net_match_finish(struct flow *f)
+{
+	body_judge(f, f->d ? f->d->app : "unknown");
+	dlp_finish(f);
+}
