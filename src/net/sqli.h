@@ -140,10 +140,13 @@ bool bh_sqli_check_statement(const char *s, size_t len, struct bh_sqli_result *r
 
 /*
  * Decode an application/x-www-form-urlencoded string (a URL's query or a
- * form body: '&' or ';' between pairs, '+' a space, %XX decoded, a bad
- * escape kept as is) and judge every value (and every name) with
+ * form body: '&' between pairs, '+' a space, %XX decoded, a bad escape kept
+ * as is) and judge every value (and every name) with
  * bh_sqli_check_value. At most BH_SQLI_MAX_PARAMS pairs are judged. Returns
  * true on the first injection, with res->param naming the parameter.
+ * A ';' is part of a value, as browsers and WHATWG's URLSearchParams read
+ * it: split there, "id=1;DROP TABLE users--" hid its stacked statement in a
+ * "parameter" of its own.
  */
 bool bh_sqli_check_urlencoded(const char *s, size_t len, struct bh_sqli_result *res);
 

@@ -627,7 +627,7 @@ bool bh_sqli_check_urlencoded(const char *s, size_t len, struct bh_sqli_result *
 	}
 	for (size_t i = 0; i < len && params < BH_SQLI_MAX_PARAMS;) {
 		size_t e = i;
-		while (e < len && s[e] != '&' && s[e] != ';')
+		while (e < len && s[e] != '&')
 			e++;
 		const char *eq = memchr(s + i, '=', e - i);
 		size_t nlen = eq ? (size_t)(eq - (s + i)) : e - i;

@@ -185,6 +185,10 @@ static void urlencoded_and_json_parameters(void **state)
 	assert_int_equal(r.params, 2);
 	/* a name can carry it too */
 	assert_true(bh_sqli_check_urlencoded("1%20UNION%20SELECT%201=x", 24, &r));
+	/* ';' is no separator: a stacked statement stays in its value */
+	assert_true(bh_sqli_check_urlencoded("id=1;DROP TABLE users--", 23, &r));
+	assert_string_equal(r.param, "id");
+	assert_false(bh_sqli_check_urlencoded("a=1;b=2&c=x;y", 13, &r));
 
 	const char *j = "{\"user\":{\"name\":\"O'Brien\",\"tags\":[\"a\",\"1' OR '1'='1\"]}}";
 	assert_int_equal(bh_sqli_check_json(j, strlen(j), &r, &err), 1);
