@@ -456,10 +456,13 @@ int reg_cred_load(struct bh_registry *r, struct reg_host *h, const char *path,
 		if (found) {
 			bh_debug("registry %s: credentials for user '%s' from %s", h->domain,
 				 c.identity ? "(identity token)" : c.username, *f);
+			/* loaded as it is kept: another thread that read the same
+			 * file meanwhile keeps its copy to itself (it was leaked) */
 			pthread_mutex_lock(&r->lock);
 			if (!h->cred_loaded) {
 				h->cred = c;
 				memset(&c, 0, sizeof(c));
+				h->cred_loaded = true;
 			}
 			pthread_mutex_unlock(&r->lock);
 			bh_registry_cred_release(&c);
