@@ -378,6 +378,10 @@ int bh_cap_from_name(const char *name);
 
 /* ---- hashing ----------------------------------------------------------- */
 
+/* SipHash-1-3 (one compression round, three finalisation rounds) of data under
+ * the key (k0, k1): for tables keyed by what a peer chooses. */
+uint64_t bh_siphash13(const void *data, size_t len, uint64_t k0, uint64_t k1);
+
 enum bh_hash_algo { BH_HASH_SHA256 = 1, BH_HASH_SHA512 };
 
 #define BH_DIGEST_MAX 136 /* "sha512:" + 128 hex + NUL, rounded */

@@ -44,8 +44,7 @@ static char tombstone;
 		v2 = ROTL(v2, 32);                                                                 \
 	} while (0)
 
-/* SipHash-1-3 (one compression round, three finalisation rounds). */
-static uint64_t siphash13(const void *data, size_t len, uint64_t k0, uint64_t k1)
+uint64_t bh_siphash13(const void *data, size_t len, uint64_t k0, uint64_t k1)
 {
 	const unsigned char *p = data;
 	uint64_t v0 = 0x736f6d6570736575ULL ^ k0, v1 = 0x646f72616e646f6dULL ^ k1;
@@ -150,14 +149,14 @@ static void rehash(struct bh_map *m, size_t cap)
 
 void *bh_map_get(const struct bh_map *m, const char *key, size_t len)
 {
-	struct slot *s = find(m, key, len, siphash13(key, len, m->k0, m->k1));
+	struct slot *s = find(m, key, len, bh_siphash13(key, len, m->k0, m->k1));
 
 	return s ? s->value : NULL;
 }
 
 void *bh_map_put(struct bh_map *m, const char *key, size_t len, void *value)
 {
-	uint64_t h = siphash13(key, len, m->k0, m->k1);
+	uint64_t h = bh_siphash13(key, len, m->k0, m->k1);
 	struct slot *s = find(m, key, len, h);
 	size_t i, mask;
 
@@ -187,7 +186,7 @@ void *bh_map_put(struct bh_map *m, const char *key, size_t len, void *value)
 
 void *bh_map_del(struct bh_map *m, const char *key, size_t len)
 {
-	struct slot *s = find(m, key, len, siphash13(key, len, m->k0, m->k1));
+	struct slot *s = find(m, key, len, bh_siphash13(key, len, m->k0, m->k1));
 	void *v;
 
 	if (!s)

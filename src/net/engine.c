@@ -503,23 +503,44 @@ static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, si
 
 /* ---- rate meters -------------------------------------------------------- */
 
+/*
+ * A meter is a one-second window counting packets (or new flows) per address
+ * and kind, in a table of METER_WAYS-way buckets. An address not in its bucket
+ * takes a way whose window has ended, else the way with the lowest count: a
+ * flood's meter (a high count) is not pushed out by the many one-off addresses
+ * a flood of sources brings (a direct-mapped table let any colliding address
+ * restart it).
+ */
 static bool meter_hit(struct bh_net_engine *e, int kind, const uint8_t addr[16], unsigned limit)
 {
-	uint64_t h = e->seed ^ (uint64_t)kind;
-	struct meter *m;
+	uint64_t h = bh_siphash13(addr, 16, e->seed, (uint64_t)kind);
+	struct meter *b, *m = NULL;
 
-	for (int i = 0; i < 16; i++)
-		h = (h ^ addr[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	m = &e->meters[h & (METER_SLOTS - 1)];
-	if (m->kind != kind || memcmp(m->addr, addr, 16) || e->now - m->start >= 1.0 ||
-	    e->now < m->start) {
+	b = &e->meters[(h & (METER_SLOTS / METER_WAYS - 1)) * METER_WAYS];
+	for (int i = 0; i < METER_WAYS && !m; i++)
+		if (b[i].count && b[i].kind == kind && !memcmp(b[i].addr, addr, 16))
+			m = &b[i];
+	if (!m) {
+		m = &b[0];
+		for (int i = 0; i < METER_WAYS; i++) {
+			if (!b[i].count || e->now - b[i].start >= 1.0 || e->now < b[i].start) {
+				m = &b[i];
+				break;
+			}
+			if (b[i].count < m->count)
+				m = &b[i];
+		}
 		memcpy(m->addr, addr, 16);
 		m->kind = (uint8_t)kind;
+		m->count = 0;
+		m->start = e->now;
+	} else if (e->now - m->start >= 1.0 || e->now < m->start) {
 		m->start = e->now;
 		m->count = 0;
 	}
-	return ++m->count > limit;
+	if (m->count < UINT32_MAX)
+		m->count++;
+	return m->count > limit;
 }
 
 /* ---- flows -------------------------------------------------------------- */

@@ -24,6 +24,7 @@ enum { ID_PROBING, ID_FEEDING, ID_DONE };
 #define PROBE_LOG_MAX  64
 #define DISSECTORS_MAX 64
 #define METER_SLOTS    4096
+#define METER_WAYS     4 /* ways per meter bucket */
 
 /* The matchers' state of one flow, allocated on first use, freed at its end. */
 struct flow_match {

@@ -92,12 +92,15 @@ struct rec {
 
 static struct rec recs[64];
 static size_t nrecs;
+static size_t n_syn_flood; /* every flow flagged, past the 64 kept */
 
 static void keep_flow(const struct bh_net_flow_record *r, void *arg)
 {
 	struct rec *k;
 	json_t *j;
 
+	for (size_t i = 0; i < r->n_threats; i++)
+		n_syn_flood += !strcmp(r->threats[i].id, "BH-NET-SYN-FLOOD");
 	if (nrecs == 64)
 		return;
 	k = &recs[nrecs++];
@@ -128,7 +131,7 @@ static void keep_flow(const struct bh_net_flow_record *r, void *arg)
 
 static int setup(void **state)
 {
-	nrecs = 0;
+	nrecs = n_syn_flood = 0;
 	fini_calls = probe_calls = 0;
 	for (int d = 0; d < 2; d++) {
 		bh_buf_release(&fed[d]);
@@ -768,6 +771,23 @@ static void test_floods(void **state)
 	assert_int_equal(flagged, 10);
 	assert_string_equal(recs[nrecs - 1].l4, "icmp");
 	assert_string_equal(recs[nrecs - 1].threats, "BH-NET-ICMP-FLOOD");
+	bh_net_engine_free(e);
+
+	/* a flood from 5000 sources: each new source's flow meter lands in some
+	 * bucket, many in the target's; none may restart the target's SYN meter */
+	setup(NULL);
+	o = (struct bh_net_opts){ .syn_rate = 100, .conn_rate = 1000000, .max_flows = 8192 };
+	e = engine(&o);
+	for (int i = 0; i < 5000; i++) {
+		size_t l4 = tcp_hdr(P + 20, 40000, 443, 1, NET_TCP_SYN, NULL, 0);
+
+		snprintf(src, sizeof(src), "10.%d.%d.%d", 100 + i / 65536, (i / 256) % 256,
+			 i % 256);
+		ip4(P, src, "10.9.9.9", 6, 1, 0, l4);
+		bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, 5 + i * 0.0001, NULL);
+	}
+	bh_net_engine_flush(e);
+	assert_int_equal(n_syn_flood, 4900);
 	bh_net_engine_free(e);
 
 	/* connections from one source */
