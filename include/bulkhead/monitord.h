@@ -16,8 +16,10 @@
  *    database) never holds detection up: when its queue is full the event or
  *    alert is dropped and counted for that output.
  * bh_mon_run returns when the caller's stop flag is set, the duration is
- * over or the source has ended; it drains every queue first (an output gets
- * at most drain_ms for what is left, then drops and counts it).
+ * over or the source has ended; it drains first: what the source already
+ * holds is read (for at most drain_ms: events that happened before the stop
+ * are detected and learned), then every queue (an output gets at most
+ * drain_ms for what is left, then drops and counts it).
  *
  * Ownership, for the whole library:
  *  - `const T *` arguments are borrowed for the duration of the call;
@@ -244,7 +246,7 @@ struct bh_mon_run_opts {
 	uint64_t duration_ms; /* 0: until stopped or the source ends */
 	size_t queue;	      /* the detect queue's capacity; 0 = 4096 */
 	unsigned block_ms;    /* the producer's wait for a full detect queue; 0 = 200 */
-	unsigned drain_ms;    /* at the end, the most an output may take; 0 = 5000 */
+	unsigned drain_ms; /* at the end, the most the source, then an output, may take; 0 = 5000 */
 	/* Outputs never drop: a full output queue holds the producer and the
 	 * detection thread until it has room (a replay stored whole, a
 	 * benchmark); the slowest output then sets the pace. Off for a live

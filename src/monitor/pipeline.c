@@ -636,7 +636,8 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 	int report_seen = o->report ? atomic_load(o->report) : 0;
 	uint64_t lost_at = 0;
 	unsigned block_ms = o->block_ms ? o->block_ms : 200;
-	bool outputs_want_events = false;
+	bool outputs_want_events = false, draining = false;
+	uint64_t drain_end = 0, stop_ns = 0;
 
 	for (size_t i = 0; i < p->nout; i++)
 		if (p->out[i].o->select & BH_MON_SEL_EVENTS)
@@ -655,9 +656,19 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			__atomic_store_n(&p->src_lost, ss.lost, __ATOMIC_RELEASE);
 			lost_at = now_ms() + 1000;
 		}
-		if (o->stop && atomic_load(o->stop))
-			break;
-		if (o->duration_ms && now_ms() - t0 >= o->duration_ms)
+		/* asked to stop (or the time is up): what the source already holds
+		 * happened before, so it is read, for up to drain_ms, then the run
+		 * ends (a profile learning up to the stop learns its last events) */
+		if (!draining && ((o->stop && atomic_load(o->stop)) ||
+				  (o->duration_ms && now_ms() - t0 >= o->duration_ms))) {
+			struct timespec ts;
+
+			clock_gettime(CLOCK_REALTIME, &ts);
+			stop_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+			draining = true;
+			drain_end = now_ms() + (o->drain_ms ? o->drain_ms : 5000);
+		}
+		if (draining && now_ms() >= drain_end)
 			break;
 		if (o->report && atomic_load(o->report) != report_seen) {
 			struct bh_mon_run_stats st;
@@ -668,10 +679,12 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 				o->progress(o->data, &st);
 		}
 		e = mon_ev_new();
-		rc = bh_mon_source_next(o->source, &e->ev, 100, &e1);
+		rc = bh_mon_source_next(o->source, &e->ev, draining ? 0 : 100, &e1);
 		m = (struct mon_msg){ .ev = e };
 		if (rc <= 0) {
 			mon_msg_unref(&m);
+			if (rc == 0 && draining)
+				break;
 			if (rc < 0 && !per_event(e1)) {
 				*err = e1;
 				return;
@@ -684,6 +697,11 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			if (bh_mon_source_ended(o->source))
 				break;
 			continue;
+		}
+		/* a live source goes on: the first event after the stop ends the drain */
+		if (draining && e->ev.ts_ns > stop_ns) {
+			mon_msg_unref(&m);
+			break;
 		}
 		ADD(p->st.events, 1);
 		/* the outputs first: an event is queued to an output before any

@@ -101,6 +101,19 @@ for line in open(sys.argv[1], errors="replace"):
               ((p.get("parents") or [{}])[0]).get("exe")))
 PY
 }
+# mon_alert_lines NAME CID: the whole alerts of CID (for a failure's message)
+mon_alert_lines() {
+	python3 - "$T/$1.json" "$2" <<'PY'
+import json, sys
+for line in open(sys.argv[1], errors="replace"):
+    try:
+        a = json.loads(line)
+    except ValueError:
+        continue
+    if (((a.get("event") or {}).get("container") or {}).get("id") or "host") == sys.argv[2]:
+        print(line.strip()[:1500])
+PY
+}
 
 # mon_stop NAME: SIGTERM and wait; the exit status in $rc
 mon_stop() {
