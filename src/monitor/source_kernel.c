@@ -42,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mount.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -552,6 +553,22 @@ static int unsupported(int e, const char *what, struct bh_error **err)
 			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
+/*
+ * tracefs where the host has not mounted it (a fresh machine, a minimal init):
+ * mounted at /sys/kernel/tracing as systemd does at boot. It holds the
+ * syscall tracepoints' IDs that attaching needs; without it every watched
+ * syscall goes through the generic sys_exit program (run on every call).
+ * Failure (a container without the right, no such directory) is that fallback.
+ */
+static void mount_tracefs(void)
+{
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return;
+	(void)mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		    NULL);
+}
+
 /* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
  * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
  * tracefs with syscall events to tell. */
@@ -631,6 +648,8 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	struct bpf_program *p;
 	size_t nl = 0;
 
+	if (!o->generic)
+		mount_tracefs();
 	for (size_t i = 0; i < NSYS_TYPES; i++) {
 		uint64_t bit = BH_MON_TYPE_BIT(sys_types[i].t);
 		int tp;
