@@ -87,6 +87,13 @@ int cli_print_json(json_t *v, size_t flags);
  * ("90", "30s", "1h30m", "0.5s"); *out in seconds. -1 when malformed. */
 int cli_parse_duration(const char *s, double *out);
 
+/*
+ * Route the signals given (a list ended by 0) to handler, with sa_flags
+ * (e.g. SA_RESETHAND: a second signal ends the process at once). Installed
+ * before anything slow starts, so a signal then stops or reports, not kills.
+ */
+void cli_on_signals(void (*handler)(int), int flags, ...);
+
 /* Logging setup: installs the stderr handler. */
 void cli_log_init(struct bh_cli *cli);
 

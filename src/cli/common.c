@@ -2,6 +2,7 @@
 /* Helpers every command shares: option errors, image options, failures, logging, output. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,4 +302,20 @@ int cli_output_close(struct cli_output *o, bool ok, struct bh_error **err)
 	free(o->tmppath);
 	memset(o, 0, sizeof(*o));
 	return r;
+}
+
+void cli_on_signals(void (*handler)(int), int flags, ...)
+{
+	struct sigaction sa;
+	va_list ap;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	va_start(ap, flags);
+	while ((sig = va_arg(ap, int)) != 0)
+		sigaction(sig, &sa, NULL);
+	va_end(ap);
 }

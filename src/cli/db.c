@@ -71,18 +71,6 @@ static void on_signal(int sig)
 	db_cancel = 1;
 }
 
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-}
-
 static int parse_args(int argc, char **argv, struct db_args *a)
 {
 	static const struct option opts[] = {
@@ -209,7 +197,7 @@ static int db_import(struct db_args *a, struct bh_cli *cli)
 
 	if (open_store(cli, true, &s))
 		return BH_EXIT_ERROR;
-	catch_signals();
+	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, 0);
 	r = bh_store_import(s, (const char *const *)a->operands, (size_t)a->noperands, &o, &st,
 			    &err);
 	bh_store_close(s);
@@ -271,7 +259,7 @@ static int db_update(struct db_args *a, struct bh_cli *cli)
 		bh_update_sources_release(&src);
 		return BH_EXIT_ERROR;
 	}
-	catch_signals();
+	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, 0);
 	failed = bh_store_update(s, &src, &o, &res, &err);
 	bh_store_close(s);
 	if (failed < 0) {

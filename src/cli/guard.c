@@ -174,7 +174,6 @@ static int guard_exec(int argc, char **argv, struct bh_cli *cli)
 	struct bh_guard *g = NULL;
 	struct bh_error *err = NULL;
 	struct bh_guard_stats st;
-	struct sigaction sa;
 	uint64_t dur_ms = 0;
 	struct timespec t0, t1;
 	int c, rc = BH_EXIT_OK;
@@ -249,10 +248,7 @@ static int guard_exec(int argc, char **argv, struct bh_cli *cli)
 		fprintf(stderr, "guard: watching %s (%d mounts, %s%s)\n", ct->id, n,
 			pol.protect ? "protect" : "monitor", pol.zero_drift ? ", zero-drift" : "");
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop_flag) {
 		if (bh_guard_poll(g, 200, &err) < 0) {

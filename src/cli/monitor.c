@@ -379,7 +379,6 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	char *own_root = NULL;
 	int behave_action = BH_MON_ACT_KILL;
 	struct bh_error *err = NULL;
-	struct sigaction sa;
 	int c, rc = BH_EXIT_ERROR;
 
 	/* behaviour profiles: src/cli/monitor_profile.c */
@@ -563,13 +562,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	}
 
 	/* before the source loads (seconds): a signal then stops or reports, not kills */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
+	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0);
 	signal(SIGPIPE, SIG_IGN);
 	rs = load_rules(rules_files, nrules, &err);
 	if (!rs)

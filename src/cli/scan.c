@@ -518,20 +518,6 @@ static void on_signal(int sig)
 	scan_cancel = 1;
 }
 
-/* The first SIGINT or SIGTERM stops the scan cleanly (temporary files
- * removed, exit 3); a second one ends the process at once. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = SA_RESETHAND;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 {
 	struct scan_args a = { 0 };
@@ -582,7 +568,9 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 	/* Tar member names are UTF-8: let libarchive convert them faithfully
 	 * (as sbom does, so both read a layer alike and share its cache). */
 	setlocale(LC_CTYPE, "C.UTF-8");
-	catch_signals();
+	/* the first SIGINT or SIGTERM stops the scan cleanly (temporary files
+	 * removed, exit 3); a second one ends the process at once */
+	cli_on_signals(on_signal, SA_RESETHAND, SIGINT, SIGTERM, 0);
 	if (bh_scan_image(NULL, image, &a.scan, &res, &err) < 0)
 		goto out;
 	log_stats(&a, res);
