@@ -90,6 +90,10 @@ struct bh_net_flow_record {
 	const struct bh_net_dlp_hit *dlp;
 	size_t n_dlp;
 	const char *rule; /* the deciding policy rule; NULL until policy exists */
+	/* The path of the flow's capture file (capture_dir/bh-….pcap) when an
+	 * alert on it started one, else NULL. The file may have been removed
+	 * since under the directory's byte bound. */
+	const char *capture;
 };
 
 struct bh_net_stats {
@@ -100,6 +104,12 @@ struct bh_net_stats {
 	uint64_t flows, flows_evicted, flows_active;
 	uint64_t tcp_retransmits, tcp_gaps, tcp_ooo_dropped; /* bytes for gaps */
 	uint64_t threats;				     /* threat reports */
+	/* per-alert captures (capture_dir set) */
+	uint64_t captures;	   /* capture files written */
+	uint64_t captures_removed; /* the oldest removed under capture_dir_bytes */
+	uint64_t captures_cut;	   /* closed early: open-file or directory bound */
+	uint64_t capture_errors;   /* files that could not be made or written */
+	uint64_t ring_dropped;	   /* packets pushed out of a ring by the global bound */
 };
 
 struct bh_net_rec;	 /* an application record: src/net/dissect.h */
@@ -135,6 +145,23 @@ struct bh_net_opts {
 	void (*on_record)(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
 			  void *arg);
 	void *arg;
+	/*
+	 * Per-alert captures (src/net/capture.c). With capture_dir set, each flow
+	 * keeps a ring of its last packets; its first threat or data-leak match
+	 * writes them and the packets after it, up to the capture_* bounds, to a
+	 * new pcap file in capture_dir (the flow record's `capture`). Only files
+	 * named bh-*.pcap in that directory are ever removed. 0 takes the default.
+	 */
+	const char *capture_dir;    /* borrowed for the engine's life; NULL: no rings */
+	size_t ring_packets;	    /* per flow: 32 */
+	size_t ring_bytes;	    /* per flow: 256 KiB */
+	size_t ring_total_bytes;    /* all flows together: 64 MiB */
+	size_t capture_packets;	    /* written after the alert: 10000 */
+	size_t capture_bytes;	    /* one file: 16 MiB */
+	double capture_seconds;	    /* after the alert: 60 */
+	size_t capture_open;	    /* files open at once (the oldest closed): 64 */
+	uint64_t capture_dir_bytes; /* bh-*.pcap files in the directory (the oldest removed): 1 GiB
+				     */
 };
 
 struct bh_net_engine;
@@ -192,6 +219,23 @@ int bh_net_pcap_next(struct bh_net_pcap *r, struct bh_net_pcap_pkt *pkt, struct 
 /* "pcap" or "pcapng" */
 const char *bh_net_pcap_format(const struct bh_net_pcap *r);
 void bh_net_pcap_free(struct bh_net_pcap *r);
+
+/*
+ * A pcap writer (nanosecond magic, our byte order, one link type) on fd,
+ * which it takes: closed by bh_net_pcap_writer_close() even on failure.
+ * Writes the file header; `what` names the file in errors.
+ */
+struct bh_net_pcap_writer;
+int bh_net_pcap_writer_new(int fd, int linktype, const char *what, struct bh_net_pcap_writer **out,
+			   struct bh_error **err);
+/* One packet: caplen bytes of data (at most BH_NET_PCAP_MAX_PACKET), origlen
+ * on the wire (>= caplen), at ts seconds. Buffered. */
+int bh_net_pcap_write(struct bh_net_pcap_writer *w, const uint8_t *data, size_t caplen,
+		      size_t origlen, double ts, struct bh_error **err);
+/* Bytes written (and buffered) so far, the header included. */
+uint64_t bh_net_pcap_writer_size(const struct bh_net_pcap_writer *w);
+/* Flush, close the fd and free; <0 when a write failed. NULL is a no-op. */
+int bh_net_pcap_writer_close(struct bh_net_pcap_writer *w, struct bh_error **err);
 
 /*
  * Read the capture file at path through a new engine made with opts (its

@@ -15,7 +15,7 @@
 #include "banned.h"
 
 static const char net_usage[] =
-	"usage: bulkhead net inspect --pcap FILE [--max-flows N]\n"
+	"usage: bulkhead net inspect --pcap FILE [--max-flows N] [--capture-dir DIR]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -26,6 +26,10 @@ static const char net_usage[] =
 	"  --pcap FILE             the capture file\n"
 	"  --max-flows N           flows tracked at once (default 65536); the oldest is\n"
 	"                          ended (and printed) to make room\n"
+	"  --capture-dir DIR       keep a ring of each flow's last packets; a flow's first\n"
+	"                          threat or data-leak match writes them and those after\n"
+	"                          it to DIR/bh-*.pcap (the flow's \"capture\"); made if\n"
+	"                          missing; the oldest bh-*.pcap go past 1 GiB in DIR\n"
 	"\n"
 	"Exit status: 0 no threat, 1 a threat was seen, 2 usage error, 3 error (a\n"
 	"broken capture file: the message names the byte offset and the record).\n";
@@ -55,6 +59,7 @@ static int net_inspect(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "max-flows", required_argument, NULL, 'm' },
+		{ "capture-dir", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -70,6 +75,7 @@ static int net_inspect(int argc, char **argv)
 	while ((c = cli_getopt(argc, argv, "h", opts, "net inspect")) != -1) {
 		switch (c) {
 		case 'p': pcap = optarg; break;
+		case 'c': o.capture_dir = optarg; break;
 		case 'm':
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v == 0 || v > 16 * 1024 * 1024)
 				return cli_usage_error("net inspect",
@@ -97,6 +103,14 @@ static int net_inspect(int argc, char **argv)
 		(unsigned long long)st.flows_evicted, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.malformed, (unsigned long long)st.unsupported,
 		(unsigned long long)st.fragments, (unsigned long long)st.reassembled);
+	if (o.capture_dir)
+		fprintf(stderr,
+			"net inspect: %llu capture files in %s (%llu cut short, %llu old ones "
+			"removed, %llu failed)\n",
+			(unsigned long long)st.captures, o.capture_dir,
+			(unsigned long long)st.captures_cut,
+			(unsigned long long)st.captures_removed,
+			(unsigned long long)st.capture_errors);
 	if (rc < 0)
 		return cli_fail(err);
 	if (ctx.write_failed || ferror(stdout)) {

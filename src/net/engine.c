@@ -104,6 +104,7 @@ static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
 	r->dlp = f->m ? f->m->hits : NULL;
 	r->n_dlp = f->m ? f->m->n_hits : 0;
 	r->rule = NULL;
+	r->capture = net_cap_path(f);
 }
 
 static void set_host(struct flow *f, struct bh_net_str s)
@@ -559,10 +560,12 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	stop_inspection(f);
 	/* a body the flow ended inside, a number it ended on */
 	net_match_finish(f);
+	net_cap_flow_end(f);
 	f->end = why;
 	fill_record(f, &r);
 	if (e->o.on_flow)
 		e->o.on_flow(&r, e->o.arg);
+	net_cap_flow_free(f);
 	net_match_free(f);
 	bh_map_del(e->flows, (const char *)f->key, KEY_LEN);
 	list_del(e, f);
@@ -710,6 +713,7 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 	}
 	list_del(e, f);
 	list_add_tail(e, f, list_of(f));
+	net_cap_packet(f);
 }
 
 void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
@@ -727,6 +731,9 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 	e->st.packets++;
 	e->st.bytes += len;
 	e->now = ts;
+	e->raw = pkt;
+	e->raw_len = len;
+	e->raw_link = linktype;
 	expire(e, ts);
 	v = net_link_ip(linktype, pkt, len, &ip, &ip_len);
 	if (v < 0) {
@@ -775,6 +782,7 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 					add_threat(f, "BH-NET-FRAG-TINY");
 				list_del(e, f);
 				list_add_tail(e, f, list_of(f));
+				net_cap_packet(f);
 			}
 			return;
 		} else {
@@ -886,6 +894,10 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	}
 	if (getrandom(&e->seed, sizeof(e->seed), 0) != sizeof(e->seed))
 		e->seed = 0x9e3779b97f4a7c15ull ^ (uint64_t)(uintptr_t)e;
+	if (net_cap_new(e, err) < 0) {
+		bh_net_engine_free(e);
+		return -1;
+	}
 	*out = e;
 	return 0;
 }
@@ -899,6 +911,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 			struct flow *f = e->head[l];
 
 			stop_inspection(f);
+			net_cap_flow_free(f);
 			net_match_free(f);
 			list_del(e, f);
 			free(f->host);
@@ -908,6 +921,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	net_frag_free(e->frags);
 	free(e->meters);
 	bh_dlp_free(e->dlp);
+	net_cap_free(e);
 	free(e);
 }
 
@@ -959,6 +973,7 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 						   "offset", (json_int_t)r->dlp[i].offset));
 	json_object_set_new(j, "dlp", d);
 	json_object_set_new(j, "rule", r->rule ? json_string(r->rule) : json_null());
+	json_object_set_new(j, "capture", r->capture ? json_string(r->capture) : json_null());
 	json_object_set_new(j, "first", json_real(r->first));
 	json_object_set_new(j, "last", json_real(r->last));
 	json_object_set_new(j, "end", json_string(end_names[r->end]));

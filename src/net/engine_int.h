@@ -37,6 +37,9 @@ struct flow_match {
 	size_t n_hits;
 };
 
+struct net_cap;
+struct net_cap_flow;
+
 struct seg {
 	struct seg *next;
 	uint32_t seq, len;
@@ -76,6 +79,7 @@ struct flow {
 	struct bh_net_threat_hit threats[BH_NET_FLOW_THREATS_MAX];
 	size_t n_threats;
 	struct flow_match *m;
+	struct net_cap_flow *cap; /* capture.c: its ring or capture file */
 	enum bh_net_flow_end end;
 };
 
@@ -102,6 +106,10 @@ struct bh_net_engine {
 	struct bh_net_stats st;
 	double now;
 	struct bh_dlp *dlp;
+	struct net_cap *cap; /* capture.c; NULL without capture_dir */
+	const uint8_t *raw;  /* the packet being handled, as given */
+	size_t raw_len;
+	int raw_link;
 };
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */
@@ -118,5 +126,16 @@ void net_match_raw_stop(struct flow *f, int dir);
 /* The flow ends: a body it ended inside is judged, a number it ended on found. */
 void net_match_finish(struct flow *f);
 void net_match_free(struct flow *f);
+
+/* capture.c: per-alert captures (see there); all no-ops without capture_dir. */
+int net_cap_new(struct bh_net_engine *e, struct bh_error **err);
+void net_cap_free(struct bh_net_engine *e);
+/* After the packet e->raw went through f: into its ring, or its file. */
+void net_cap_packet(struct flow *f);
+/* f ends: an alert it ended on writes its ring; its file is closed. */
+void net_cap_flow_end(struct flow *f);
+void net_cap_flow_free(struct flow *f);
+/* f's capture file, or NULL */
+const char *net_cap_path(const struct flow *f);
 
 #endif
