@@ -245,4 +245,39 @@ int bh_net_pcap_writer_close(struct bh_net_pcap_writer *w, struct bh_error **err
 int bh_net_inspect_pcap(const char *path, const struct bh_net_opts *opts,
 			struct bh_net_stats *stats, struct bh_error **err);
 
+/* ---- the connection graph (src/net/graph.c) ------------------------------ */
+
+struct bh_net_graph_opts {
+	size_t max_edges; /* edges kept (the flows of more counted): 100000 */
+	/* The group of an address (network order, IPv4-mapped): a name written
+	 * to out (n bytes), 0; <0 or "" for the default, the address itself. */
+	int (*group_of)(const uint8_t addr[16], char *out, size_t n, void *arg);
+	void *arg;
+};
+
+struct bh_net_graph; /* opaque */
+
+/* A new, empty graph; o is copied (NULL: defaults). */
+int bh_net_graph_new(const struct bh_net_graph_opts *o, struct bh_net_graph **out,
+		     struct bh_error **err);
+/* One flow into its edge (l4, source group, destination group, server port, app). */
+void bh_net_graph_add(struct bh_net_graph *g, const struct bh_net_flow_record *r);
+/*
+ * {"nodes": [{id, sessions_out, sessions_in}], "edges": [{src, dst, l4, port,
+ * app, sessions, bytes, packets ({to_server, to_client}), first, last_seen,
+ * verdicts ({rule or "default": sessions}), threats ({id: {name, count,
+ * sessions}})}], "flows", "flows_not_kept"}; edges sorted by src, dst, port.
+ */
+json_t *bh_net_graph_to_json(const struct bh_net_graph *g);
+/* The same as a Graphviz digraph (an edge with threats red), appended to out. */
+int bh_net_graph_to_dot(const struct bh_net_graph *g, struct bh_buf *out, struct bh_error **err);
+void bh_net_graph_free(struct bh_net_graph *g);
+/*
+ * The graph of a capture file's flows: bh_net_inspect_pcap with opts (its
+ * on_flow, if any, still gets each flow) into a new graph made with gopts.
+ */
+int bh_net_graph_pcap(const char *path, const struct bh_net_opts *opts,
+		      const struct bh_net_graph_opts *gopts, struct bh_net_graph **out,
+		      struct bh_net_stats *stats, struct bh_error **err);
+
 #endif

@@ -16,6 +16,7 @@
 
 static const char net_usage[] =
 	"usage: bulkhead net inspect --pcap FILE [--max-flows N] [--capture-dir DIR]\n"
+	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -31,7 +32,11 @@ static const char net_usage[] =
 	"                          it to DIR/bh-*.pcap (the flow's \"capture\"); made if\n"
 	"                          missing; the oldest bh-*.pcap go past 1 GiB in DIR\n"
 	"\n"
-	"Exit status: 0 no threat, 1 a threat was seen, 2 usage error, 3 error (a\n"
+	"graph: the flows of a capture aggregated per (source group, destination\n"
+	"group, server port, application): sessions, bytes, last seen, verdicts,\n"
+	"threats; as JSON, or Graphviz DOT with --format dot (groups: addresses).\n"
+	"\n"
+	"Exit status (inspect): 0 no threat, 1 a threat was seen, 2 usage error, 3 error (a\n"
 	"broken capture file: the message names the byte offset and the record).\n";
 
 struct inspect_ctx {
@@ -121,6 +126,76 @@ static int net_inspect(int argc, char **argv)
 	return ctx.with_threats ? BH_EXIT_FINDINGS : BH_EXIT_OK;
 }
 
+static int net_graph(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "max-flows", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_net_opts o = { 0 };
+	struct bh_net_stats st = { 0 };
+	struct bh_net_graph *g = NULL;
+	struct bh_error *err = NULL;
+	struct bh_buf out = BH_BUF_INIT(256 * 1024 * 1024);
+	const char *pcap = NULL, *format = "json";
+	uint64_t v;
+	int c, rc;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, "h", opts, "net graph")) != -1) {
+		switch (c) {
+		case 'p': pcap = optarg; break;
+		case 'f': format = optarg; break;
+		case 'm':
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v == 0 || v > 16 * 1024 * 1024)
+				return cli_usage_error("net graph",
+						       "--max-flows: a number from 1 to 16777216, "
+						       "not '%s'",
+						       optarg);
+			o.max_flows = (size_t)v;
+			break;
+		case 'h': return cli_help(net_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (!pcap)
+		return cli_usage_error("net graph", "--pcap FILE is required");
+	if (strcmp(format, "json") && strcmp(format, "dot"))
+		return cli_usage_error("net graph", "--format: json or dot, not '%s'", format);
+	if (optind != argc)
+		return cli_usage_error("net graph", "unexpected argument '%s'", argv[optind]);
+	rc = bh_net_graph_pcap(pcap, &o, NULL, &g, &st, &err);
+	if (rc < 0)
+		return cli_fail(err);
+	if (!strcmp(format, "dot")) {
+		rc = bh_net_graph_to_dot(g, &out, &err);
+	} else {
+		json_t *j = bh_net_graph_to_json(g);
+
+		rc = bh_json_dump_buf(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17), &out, &err);
+		if (rc >= 0)
+			rc = bh_buf_addc(&out, '\n', &err);
+		json_decref(j);
+	}
+	bh_net_graph_free(g);
+	if (rc < 0) {
+		bh_buf_release(&out);
+		return cli_fail(err);
+	}
+	fprintf(stderr, "net graph: %llu packets, %llu flows\n", (unsigned long long)st.packets,
+		(unsigned long long)st.flows);
+	if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+		bh_buf_release(&out);
+		fprintf(stderr, "bulkhead: error: net graph: writing to stdout failed\n");
+		return BH_EXIT_ERROR;
+	}
+	bh_buf_release(&out);
+	return BH_EXIT_OK;
+}
+
 int cmd_net(int argc, char **argv, struct bh_cli *cli)
 {
 	const char *sub;
@@ -133,8 +208,9 @@ int cmd_net(int argc, char **argv, struct bh_cli *cli)
 		return cli_help(net_usage);
 	if (!strcmp(sub, "inspect"))
 		return net_inspect(argc - 1, argv + 1);
-	if (!strcmp(sub, "capture") || !strcmp(sub, "graph") || !strcmp(sub, "run") ||
-	    !strcmp(sub, "policy")) {
+	if (!strcmp(sub, "graph"))
+		return net_graph(argc - 1, argv + 1);
+	if (!strcmp(sub, "run") || !strcmp(sub, "policy")) {
 		fprintf(stderr, "bulkhead net %s: not yet (only `net inspect` exists today)\n",
 			sub);
 		return BH_EXIT_USAGE;

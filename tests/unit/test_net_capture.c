@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "unit.h"
 #include "bulkhead/net.h"
 #include "banned.h"
@@ -378,6 +380,81 @@ static void test_no_alert_no_file(void **state)
 	unit_rmtmp(d);
 }
 
+/* ---- the connection graph ---------------------------------------------- */
+
+static int odd_group(const uint8_t a[16], char *out, size_t n, void *arg)
+{
+	(void)arg;
+	if (a[15] != 9)
+		return -1; /* the default: the address */
+	snprintf(out, n, "db \"tier\"");
+	return 0;
+}
+
+static void test_graph(void **state)
+{
+	struct bh_net_graph_opts go = { .group_of = odd_group, .max_edges = 2 };
+	struct bh_net_threat_hit th = { "BH-NET-SQLI", "SQL injection", 2 };
+	struct bh_net_flow_record r = { .l4 = "tcp", .app = "http", .server_port = 80 };
+	struct bh_net_graph *g = NULL;
+	struct bh_buf dot = BH_BUF_INIT(1 << 20);
+	json_t *j, *e;
+
+	(void)state;
+	assert_int_equal(bh_net_graph_new(&go, &g, NULL), 0);
+	r.client_addr[10] = r.client_addr[11] = r.server_addr[10] = r.server_addr[11] = 0xff;
+	r.client_addr[15] = 1;
+	r.server_addr[15] = 9;
+	r.packets[0] = 3;
+	r.bytes[0] = 100;
+	r.bytes[1] = 50;
+	r.first = 10;
+	r.last = 11;
+	bh_net_graph_add(g, &r); /* 0.0.0.1 -> db, benign */
+	r.threats = &th;
+	r.n_threats = 1;
+	r.first = 20;
+	r.last = 25;
+	bh_net_graph_add(g, &r); /* the same edge, a threat */
+	r.server_port = 5432;
+	r.app = "postgresql";
+	r.n_threats = 0;
+	bh_net_graph_add(g, &r); /* a second edge */
+	r.server_port = 22;
+	bh_net_graph_add(g, &r); /* a third: over max_edges, counted */
+	j = bh_net_graph_to_json(g);
+	assert_int_equal(json_integer_value(json_object_get(j, "flows")), 4);
+	assert_int_equal(json_integer_value(json_object_get(j, "flows_not_kept")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "edges")), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "nodes")), 2);
+	e = json_array_get(json_object_get(j, "edges"), 0);
+	assert_string_equal(bh_json_str(e, "src"), "0.0.0.1");
+	assert_string_equal(bh_json_str(e, "dst"), "db \"tier\"");
+	assert_int_equal(json_integer_value(json_object_get(e, "port")), 80);
+	assert_int_equal(json_integer_value(json_object_get(e, "sessions")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(e, "bytes"), "to_server")), 200);
+	assert_true(json_real_value(json_object_get(e, "last_seen")) == 25);
+	assert_true(json_real_value(json_object_get(e, "first")) == 10);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(e, "verdicts"), "default")), 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(e, "threats"), "BH-NET-SQLI"), "count")),
+		2);
+	assert_int_equal(
+		json_integer_value(json_object_get(
+			json_object_get(json_object_get(e, "threats"), "BH-NET-SQLI"), "sessions")),
+		1);
+	json_decref(j);
+	assert_int_equal(bh_net_graph_to_dot(g, &dot, NULL), 0);
+	assert_non_null(
+		strstr(dot.data, "\"0.0.0.1\" -> \"db \\\"tier\\\"\" [label=\"tcp/80 http"));
+	assert_non_null(strstr(dot.data, "BH-NET-SQLI\", color=red"));
+	bh_buf_release(&dot);
+	bh_net_graph_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -386,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_ring_global_bound),
 		cmocka_unit_test(test_open_and_dir_bounds),
 		cmocka_unit_test(test_no_alert_no_file),
+		cmocka_unit_test(test_graph),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
