@@ -245,6 +245,48 @@ int bh_net_pcap_writer_close(struct bh_net_pcap_writer *w, struct bh_error **err
 int bh_net_inspect_pcap(const char *path, const struct bh_net_opts *opts,
 			struct bh_net_stats *stats, struct bh_error **err);
 
+/* ---- on-demand capture (src/net/capture_live.c) ------------------------- */
+
+struct bh_ctr_opts; /* include/bulkhead/containers.h */
+struct bh_net_live_result;
+
+struct bh_net_live_opts {
+	/* One of: a container (ID, ID prefix or name, of any engine) or a
+	 * network namespace path (/run/netns/X, /proc/PID/ns/net). */
+	const char *container;
+	const char *netns;
+	const struct bh_ctr_opts *ctr; /* how containers are found; NULL: defaults */
+	/* Bounds: stop after duration seconds, count packets, the file at
+	 * max_bytes; 0 none (max_bytes: 1 GiB), or when *stop turns nonzero. */
+	double duration;
+	uint64_t count, max_bytes;
+	const volatile int *stop;
+	int out_fd;	      /* the pcap written; taken (closed) */
+	const char *out_name; /* names it in errors */
+	/* Called once the socket captures (may be NULL). */
+	void (*on_ready)(const struct bh_net_live_result *res, void *arg);
+	void *arg;
+};
+
+struct bh_net_live_result {
+	char *container_id; /* the container's full ID, or NULL (a path) */
+	uint64_t netns_ino;
+	bool host_netns; /* the namespace is the host's (pid 1's) */
+	uint64_t packets, bytes, file_bytes;
+	const char *stopped_by; /* "duration", "count", "bytes", "signal" */
+};
+
+/*
+ * Record every interface of a container's (or a path's) network namespace,
+ * both directions, as a pcap (Linux cooked capture v1) on o->out_fd, until a
+ * bound or *o->stop. An AF_PACKET socket is opened inside the namespace by a
+ * thread that joins it (setns); needs CAP_NET_RAW and CAP_SYS_ADMIN.
+ * Release *res with bh_net_live_result_release() whatever the result.
+ */
+int bh_net_capture_live(const struct bh_net_live_opts *o, struct bh_net_live_result *res,
+			struct bh_error **err);
+void bh_net_live_result_release(struct bh_net_live_result *r);
+
 /* ---- the connection graph (src/net/graph.c) ------------------------------ */
 
 struct bh_net_graph_opts {

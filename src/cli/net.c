@@ -4,6 +4,9 @@
  * `net inspect --pcap FILE` runs the packet engine over a capture file
  * (bh_net_inspect_pcap) and prints one JSON object per flow.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +14,15 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "bulkhead/containers.h"
 #include "bulkhead/net.h"
 #include "banned.h"
 
 static const char net_usage[] =
 	"usage: bulkhead net inspect --pcap FILE [--max-flows N] [--capture-dir DIR]\n"
 	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
+	"       bulkhead net capture (CONTAINER | --netns PATH) -w FILE [--duration D]\n"
+	"                            [--count N] [--max-bytes B] [--state-root RT:DIR]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -35,6 +41,12 @@ static const char net_usage[] =
 	"graph: the flows of a capture aggregated per (source group, destination\n"
 	"group, server port, application): sessions, bytes, last seen, verdicts,\n"
 	"threats; as JSON, or Graphviz DOT with --format dot (groups: addresses).\n"
+	"\n"
+	"capture: record a container's traffic (every interface of its network\n"
+	"namespace, both ways) to a pcap (Linux cooked capture) until --duration,\n"
+	"--count packets, --max-bytes of file (default 1 GiB) or SIGINT. CONTAINER is\n"
+	"an ID, ID prefix or name of any engine's container (see bulkhead containers;\n"
+	"--state-root adds a runtime state directory); --netns takes a namespace path.\n"
 	"\n"
 	"Exit status (inspect): 0 no threat, 1 a threat was seen, 2 usage error, 3 error (a\n"
 	"broken capture file: the message names the byte offset and the record).\n";
@@ -196,13 +208,126 @@ static int net_graph(int argc, char **argv)
 	return BH_EXIT_OK;
 }
 
+static volatile sig_atomic_t capture_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	capture_stop = 1;
+}
+
+static void capture_ready(const struct bh_net_live_result *r, void *arg)
+{
+	const char *what = arg;
+
+	fprintf(stderr, "net capture: recording %s (network namespace %llu)%s\n", what,
+		(unsigned long long)r->netns_ino,
+		r->host_netns ? ": the host's own network namespace" : "");
+}
+
+static int net_capture(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "netns", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "max-bytes", required_argument, NULL, 'b' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "state-root", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_net_live_opts o = { .out_fd = -1 };
+	struct bh_net_live_result res = { 0 };
+	struct bh_ctr_opts co = { 0 };
+	struct bh_strvec roots = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	struct sigaction sa;
+	const char *out = NULL, *dh = getenv("DOCKER_HOST");
+	uint64_t v;
+	int c, rc;
+
+	if (dh && bh_str_has_prefix(dh, "unix://"))
+		co.docker_socket = dh + 7;
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, "hw:", opts, "net capture")) != -1) {
+		switch (c) {
+		case 'n': o.netns = optarg; break;
+		case 'w': out = optarg; break;
+		case 's': bh_strvec_push(&roots, optarg); break;
+		case 'd':
+			if (cli_parse_duration(optarg, &o.duration) < 0 || o.duration <= 0) {
+				bh_strvec_release(&roots);
+				return cli_usage_error(
+					"net capture",
+					"--duration: a duration (30, 10s, 5m), not '%s'", optarg);
+			}
+			break;
+		case 'c':
+		case 'b':
+			if (bh_parse_size(optarg, &v, NULL) < 0 || v == 0) {
+				bh_strvec_release(&roots);
+				return cli_usage_error("net capture",
+						       "--%s: a positive number, not '%s'",
+						       c == 'c' ? "count" : "max-bytes", optarg);
+			}
+			if (c == 'c')
+				o.count = v;
+			else
+				o.max_bytes = v;
+			break;
+		case 'h': bh_strvec_release(&roots); return cli_help(net_usage);
+		default: bh_strvec_release(&roots); return BH_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		o.container = argv[optind++];
+	if (optind != argc || !out || !!o.container == !!o.netns) {
+		bh_strvec_release(&roots);
+		if (optind != argc)
+			return cli_usage_error("net capture", "unexpected argument '%s'",
+					       argv[optind]);
+		return cli_usage_error("net capture",
+				       "expected CONTAINER or --netns PATH (one), and -w FILE");
+	}
+	co.state_roots = (const char *const *)roots.v;
+	o.ctr = &co;
+	o.out_name = out;
+	o.stop = &capture_stop;
+	o.on_ready = capture_ready;
+	o.arg = (void *)(o.container ? o.container : o.netns);
+	o.out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	if (o.out_fd < 0) {
+		bh_strvec_release(&roots);
+		fprintf(stderr, "bulkhead: error: net capture: %s: %s\n", out, strerror(errno));
+		return BH_EXIT_ERROR;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	rc = bh_net_capture_live(&o, &res, &err);
+	bh_strvec_release(&roots);
+	if (rc < 0) {
+		bh_net_live_result_release(&res);
+		return cli_fail(err);
+	}
+	fprintf(stderr, "net capture: %llu packets (%llu bytes) to %s%s%s, stopped by %s\n",
+		(unsigned long long)res.packets, (unsigned long long)res.bytes, out,
+		res.container_id ? " from container " : "",
+		res.container_id ? res.container_id : "", res.stopped_by);
+	bh_net_live_result_release(&res);
+	return BH_EXIT_OK;
+}
+
 int cmd_net(int argc, char **argv, struct bh_cli *cli)
 {
 	const char *sub;
 
 	(void)cli;
 	if (argc < 2)
-		return cli_usage_error("net", "expected a subcommand: inspect");
+		return cli_usage_error("net", "expected a subcommand: inspect, graph, capture");
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help"))
 		return cli_help(net_usage);
@@ -210,10 +335,13 @@ int cmd_net(int argc, char **argv, struct bh_cli *cli)
 		return net_inspect(argc - 1, argv + 1);
 	if (!strcmp(sub, "graph"))
 		return net_graph(argc - 1, argv + 1);
+	if (!strcmp(sub, "capture"))
+		return net_capture(argc - 1, argv + 1);
 	if (!strcmp(sub, "run") || !strcmp(sub, "policy")) {
-		fprintf(stderr, "bulkhead net %s: not yet (only `net inspect` exists today)\n",
-			sub);
+		fprintf(stderr,
+			"bulkhead net %s: not yet (inspect, graph and capture exist today)\n", sub);
 		return BH_EXIT_USAGE;
 	}
-	return cli_usage_error("net", "unknown subcommand '%s' (expected inspect)", sub);
+	return cli_usage_error("net", "unknown subcommand '%s' (expected inspect, graph, capture)",
+			       sub);
 }
