@@ -6,7 +6,10 @@
 # in the same run: `tcpdump -r F -w /dev/null` (read and write back, no
 # dissection) and `tshark -r F -q -z conv,tcp` (Wireshark's dissection and
 # conversation table: the closest tool to what inspect does). Medians of
-# REPS interleaved rounds; packets/s, MB/s and the ratios.
+# REPS interleaved rounds; packets/s, MB/s and the ratios. Also the cost of
+# the per-flow packet rings (`--capture-dir`: every packet copied into its
+# flow's ring; no alert in this file, so no file is written) against the
+# same command without them, in the same rounds.
 #
 # The file is made here (deterministic): FLOWS TCP connections between
 # many hosts on Ethernet, each a handshake, SEGS data segments of 1448 bytes
@@ -82,9 +85,10 @@ median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 
 HAVE_TD=0; command -v tcpdump >/dev/null && HAVE_TD=1
 HAVE_TS=0; command -v tshark >/dev/null && HAVE_TS=1
-: >"$W/bh"; : >"$W/td"; : >"$W/ts"
+: >"$W/bh"; : >"$W/td"; : >"$W/ts"; : >"$W/ring"
 for _ in $(seq "$REPS"); do
 	time_of "$BULKHEAD" net inspect --pcap "$F" >>"$W/bh"
+	time_of "$BULKHEAD" net inspect --pcap "$F" --capture-dir "$W/cap" >>"$W/ring"
 	[ $HAVE_TD = 1 ] && time_of tcpdump -r "$F" -w /dev/null >>"$W/td"
 	[ $HAVE_TS = 1 ] && time_of tshark -r "$F" -q -z conv,tcp >>"$W/ts"
 done
@@ -92,6 +96,10 @@ BH=$(median <"$W/bh")
 rate() { awk -v n="$1" -v b="$2" -v ns="$3" 'BEGIN {printf "%.0f packets/s, %.1f MB/s (%.3f s)", n / (ns / 1e9), b / 1e6 / (ns / 1e9), ns / 1e9}'; }
 echo "net-inspect: $PKTS packets, $((SIZE / 1000000)) MB, $FLOWS TCP flows of $((SEGS * 2)) data segments + $FLOWS UDP; median of $REPS"
 echo "  bulkhead net inspect:         $(rate "$PKTS" "$SIZE" "$BH")"
+RING=$(median <"$W/ring")
+echo "  ... with per-flow rings:        $(rate "$PKTS" "$SIZE" "$RING")"
+awk -v a="$RING" -v b="$BH" 'BEGIN {printf "  ratio: with rings is %.2fx the time without (anchor: inspect without rings)\n", a / b}'
+[ -z "$(ls -A "$W/cap" 2>/dev/null)" ] || echo "  (unexpected: capture files were written)"
 if [ $HAVE_TD = 1 ]; then
 	TD=$(median <"$W/td")
 	echo "  anchor tcpdump -r -w /dev/null: $(rate "$PKTS" "$SIZE" "$TD")"
