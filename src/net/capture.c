@@ -6,8 +6,9 @@
  *
  * Until its first alert (a threat or a data-leak match), a flow keeps a ring
  * of its last packets as they were given to the engine (link layer and all):
- * at most ring_packets and ring_bytes per flow, the oldest pushed out; all
- * rings together at most ring_total_bytes, the oldest packet of all pushed
+ * at most ring_packets and ring_bytes (of packets) per flow, the oldest pushed
+ * out; all rings together at most ring_total_bytes of memory (nodes of 192 or
+ * 2048 bytes, or the packet's size, plus a header), the oldest packet of all pushed
  * out first (one list of every ring packet in arrival order: the oldest of
  * all is always the oldest of its own flow). At the alert, the ring (the
  * alerting packet last) goes to a new file in the capture directory, then
@@ -25,6 +26,7 @@
  * file being written is closed early. Everything is counted in the stats.
  */
 #include <dirent.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -46,9 +48,24 @@ struct ring_pkt {
 	struct ring_pkt *fnext;		/* its flow's, oldest first */
 	struct net_cap_flow *owner;
 	double ts;
-	uint32_t len;
+	uint32_t len, cap;
 	int link;
 	uint8_t data[];
+};
+
+/* Ring packets are kept in nodes of two sizes (a larger packet gets its own),
+ * carved from slabs of SLAB_N nodes and reused through a free list per size
+ * (a malloc per packet cost more than the rest of the engine): the steady
+ * state of a full ring is a node out, a node in. Slabs are freed with the
+ * engine; they never hold more than the peak of the rings, which the global
+ * bound caps. */
+#define SMALL_CAP 192
+#define LARGE_CAP 2048
+#define SLAB_N	  32
+
+struct slab {
+	struct slab *next;
+	max_align_t nodes[]; /* SLAB_N nodes */
 };
 
 /* A bh-*.pcap file of the directory, oldest first. */
@@ -77,7 +94,9 @@ struct net_cap {
 	int dirfd;
 	char *dir;
 	struct ring_pkt *ghead, *gtail;
-	size_t gbytes;
+	size_t gbytes; /* node memory of every ring, headers included */
+	struct ring_pkt *pool[2];
+	struct slab *slabs;
 	struct net_cap_flow *ohead, *otail;
 	size_t nopen;
 	struct cap_file *fhead, *ftail;
@@ -186,6 +205,57 @@ static bool make_room(struct bh_net_engine *e, uint64_t need)
 
 /* ---- rings -------------------------------------------------------------- */
 
+static size_t node_size(uint32_t cap)
+{
+	size_t a = _Alignof(max_align_t);
+
+	return (sizeof(struct ring_pkt) + cap + a - 1) / a * a;
+}
+
+static uint32_t node_cap(size_t len)
+{
+	return len <= SMALL_CAP ? SMALL_CAP : len <= LARGE_CAP ? LARGE_CAP : (uint32_t)len;
+}
+
+static struct ring_pkt *node_get(struct net_cap *c, uint32_t cap)
+{
+	int k = cap == SMALL_CAP ? 0 : cap == LARGE_CAP ? 1 : -1;
+	struct ring_pkt *p;
+
+	if (k < 0) {
+		p = bh_malloc(node_size(cap));
+		p->cap = cap;
+		return p;
+	}
+	if (!c->pool[k]) {
+		struct slab *sl = bh_malloc(sizeof(*sl) + SLAB_N * node_size(cap));
+
+		sl->next = c->slabs;
+		c->slabs = sl;
+		for (int i = 0; i < SLAB_N; i++) {
+			p = (struct ring_pkt *)((uint8_t *)sl->nodes + (size_t)i * node_size(cap));
+			p->cap = cap;
+			p->fnext = c->pool[k];
+			c->pool[k] = p;
+		}
+	}
+	p = c->pool[k];
+	c->pool[k] = p->fnext;
+	return p;
+}
+
+static void node_put(struct net_cap *c, struct ring_pkt *p)
+{
+	int k = p->cap == SMALL_CAP ? 0 : p->cap == LARGE_CAP ? 1 : -1;
+
+	if (k < 0) {
+		free(p);
+		return;
+	}
+	p->fnext = c->pool[k];
+	c->pool[k] = p;
+}
+
 static void ring_pop(struct net_cap *c, struct net_cap_flow *cf)
 {
 	struct ring_pkt *p = cf->head;
@@ -203,8 +273,8 @@ static void ring_pop(struct net_cap *c, struct net_cap_flow *cf)
 		p->gnext->gprev = p->gprev;
 	else
 		c->gtail = p->gprev;
-	c->gbytes -= p->len;
-	free(p);
+	c->gbytes -= node_size(p->cap);
+	node_put(c, p);
 }
 
 static void ring_clear(struct net_cap *c, struct net_cap_flow *cf)
@@ -216,21 +286,25 @@ static void ring_clear(struct net_cap *c, struct net_cap_flow *cf)
 static void ring_push(struct bh_net_engine *e, struct net_cap_flow *cf)
 {
 	struct net_cap *c = e->cap;
-	size_t len = e->raw_len;
+	size_t len = e->raw_len, mem;
 	struct ring_pkt *p;
+	uint32_t cap;
 
-	if (len > e->o.ring_bytes || len > BH_NET_PCAP_MAX_PACKET || len > e->o.ring_total_bytes) {
+	if (len > e->o.ring_bytes || len > BH_NET_PCAP_MAX_PACKET ||
+	    node_size(node_cap(len)) > e->o.ring_total_bytes) {
 		e->st.ring_dropped++;
 		return;
 	}
+	cap = node_cap(len);
+	mem = node_size(cap);
 	while (cf->head && (cf->n >= e->o.ring_packets || cf->bytes + len > e->o.ring_bytes))
 		ring_pop(c, cf);
-	while (c->ghead && c->gbytes + len > e->o.ring_total_bytes) {
+	while (c->ghead && c->gbytes + mem > e->o.ring_total_bytes) {
 		/* the oldest of all is the oldest of its flow */
 		ring_pop(c, c->ghead->owner);
 		e->st.ring_dropped++;
 	}
-	p = bh_malloc(sizeof(*p) + len);
+	p = node_get(c, cap);
 	p->owner = cf;
 	p->ts = e->now;
 	p->len = (uint32_t)len;
@@ -251,7 +325,7 @@ static void ring_push(struct bh_net_engine *e, struct net_cap_flow *cf)
 	else
 		c->ghead = p;
 	c->gtail = p;
-	c->gbytes += len;
+	c->gbytes += mem;
 }
 
 /* ---- capture files ------------------------------------------------------ */
@@ -538,6 +612,12 @@ void net_cap_free(struct bh_net_engine *e)
 
 	if (!c)
 		return;
+	while (c->slabs) {
+		struct slab *sl = c->slabs;
+
+		c->slabs = sl->next;
+		free(sl);
+	}
 	while (c->fhead) {
 		struct cap_file *f = c->fhead;
 
