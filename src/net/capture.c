@@ -445,6 +445,11 @@ static void cap_start(struct flow *f)
 		if (*p != '-' && *p != ':')
 			*q++ = *p;
 	*q = 0;
+	/* room among the open files: the oldest open one ends */
+	if (c->nopen >= e->o.capture_open && c->ohead) {
+		e->st.captures_cut++;
+		cap_close(e, c->ohead);
+	}
 	for (int tries = 0; tries < 4 && fd < 0; tries++) {
 		uint64_t r = bh_siphash13(&c->seq, sizeof(c->seq), e->seed, 0x636170);
 
@@ -454,8 +459,9 @@ static void cap_start(struct flow *f)
 			 : f->proto == 17 ? "udp"
 					  : "icmp",
 			 cl, sv, al, (unsigned)r);
+		/* the payloads may hold what the data-leak matches found: owner only */
 		fd = openat(c->dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			    0640);
+			    0600);
 		if (fd < 0 && errno != EEXIST)
 			break;
 	}
@@ -470,11 +476,6 @@ static void cap_start(struct flow *f)
 		e->st.capture_errors++;
 		ring_clear(c, cf);
 		return;
-	}
-	/* room among the open files: the oldest open one ends */
-	if (c->nopen >= e->o.capture_open && c->ohead) {
-		e->st.captures_cut++;
-		cap_close(e, c->ohead);
 	}
 	file = bh_calloc(1, sizeof(*file));
 	file->name = bh_strdup(name);
@@ -532,7 +533,7 @@ int net_cap_new(struct bh_net_engine *e, struct bh_error **err)
 			"net engine: a capture bound over its ceiling (ring packets 1M, "
 			"ring bytes 4G, open capture files 4096)");
 	fd = open(e->o.capture_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && mkdir(e->o.capture_dir, 0750) == 0)
+	if (fd < 0 && errno == ENOENT && mkdir(e->o.capture_dir, 0700) == 0)
 		fd = open(e->o.capture_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return bh_error_sys(err, errno, "capture directory %s", e->o.capture_dir);
