@@ -360,6 +360,35 @@ static void test_open_and_dir_bounds(void **state)
 	}
 }
 
+/* A threat found as the flow ends (a body cut short, judged then): the ring
+ * is written and the file closed at once. */
+static void test_alert_at_flow_end(void **state)
+{
+	char *d = unit_mktmp();
+	struct bh_net_opts o = { 0 };
+	struct bh_net_engine *e = engine(&o, d);
+	static const char post[] =
+		"POST /f HTTP/1.1\r\nHost: a\r\nContent-Type: "
+		"application/x-www-form-urlencoded\r\nContent-Length: 900\r\n\r\n"
+		"id=1%27 OR %27a%27=%27a";
+	struct bh_net_stats st;
+
+	(void)state;
+	seg(e, 1, 100, true, 1000, SYN, NULL);
+	seg(e, 1, 100, false, 5000, SYN | ACK, NULL);
+	seg(e, 1, 100, true, 1001, ACK, NULL);
+	seg(e, 1, 100.1, true, 1001, PSH | ACK, post);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.captures, 0); /* the body is still awaited */
+	bh_net_engine_flush(e);
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.captures, 1);
+	assert_non_null(strstr(capture_seen[0], "BH-NET-SQLI"));
+	assert_int_equal(count_file(capture_seen[0], NULL, NULL, 0), 4);
+	bh_net_engine_free(e);
+	unit_rmtmp(d);
+}
+
 static void test_no_alert_no_file(void **state)
 {
 	char *d = unit_mktmp();
@@ -462,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_ring_before_and_after),
 		cmocka_unit_test(test_ring_global_bound),
 		cmocka_unit_test(test_open_and_dir_bounds),
+		cmocka_unit_test(test_alert_at_flow_end),
 		cmocka_unit_test(test_no_alert_no_file),
 		cmocka_unit_test(test_graph),
 	};
