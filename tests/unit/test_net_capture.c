@@ -168,7 +168,8 @@ static void seg(struct bh_net_engine *e, int c, double ts, bool to_server, uint3
 	P[27] = (uint8_t)seq;
 	P[32] = 5 << 4;
 	P[33] = flags;
-	memcpy(P + 40, data, n);
+	if (n)
+		memcpy(P + 40, data, n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, ts, NULL);
 }
 
