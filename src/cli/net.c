@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -242,7 +243,7 @@ static int net_capture(int argc, char **argv)
 	struct bh_ctr_opts co = { 0 };
 	struct bh_strvec roots = BH_STRVEC_INIT;
 	struct bh_error *err = NULL;
-	struct sigaction sa;
+	struct cli_output file = { 0 };
 	const char *out = NULL, *dh = getenv("DOCKER_HOST");
 	uint64_t v;
 	int c, rc;
@@ -296,20 +297,27 @@ static int net_capture(int argc, char **argv)
 	o.stop = &capture_stop;
 	o.on_ready = capture_ready;
 	o.arg = (void *)(o.container ? o.container : o.netns);
-	o.out_fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	/* a temporary file beside FILE, renamed into place when the recording
+	 * ends well: an unknown container or a failure leaves nothing behind */
+	if (cli_output_open(&file, out, &err) < 0) {
+		bh_strvec_release(&roots);
+		return cli_fail(err);
+	}
+	o.out_fd = fcntl(fileno(file.fp), F_DUPFD_CLOEXEC, 3);
 	if (o.out_fd < 0) {
 		bh_strvec_release(&roots);
+		cli_output_close(&file, false, NULL);
 		fprintf(stderr, "bulkhead: error: net capture: %s: %s\n", out, strerror(errno));
 		return BH_EXIT_ERROR;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	if (file.path)
+		(void)fchmod(o.out_fd, 0600); /* the traffic may hold secrets */
+	cli_on_signals(on_stop_signal, 0, SIGINT, SIGTERM, 0);
 	rc = bh_net_capture_live(&o, &res, &err);
 	bh_strvec_release(&roots);
-	if (rc < 0) {
+	if (rc < 0 || cli_output_close(&file, true, rc < 0 ? NULL : &err) < 0) {
+		if (rc < 0)
+			cli_output_close(&file, false, NULL);
 		bh_net_live_result_release(&res);
 		return cli_fail(err);
 	}
