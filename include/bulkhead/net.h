@@ -89,11 +89,16 @@ struct bh_net_flow_record {
 	size_t n_threats;
 	const struct bh_net_dlp_hit *dlp;
 	size_t n_dlp;
-	const char *rule; /* the deciding policy rule; NULL until policy exists */
 	/* The path of the flow's capture file (capture_dir/bh-….pcap) when an
 	 * alert on it started one, else NULL. The file may have been removed
 	 * since under the directory's byte bound. */
 	const char *capture;
+	/* With a policy (bh_net_opts.policy, include/bulkhead/netpolicy.h): */
+	const char *rule;	  /* the deciding rule, or NULL (none applies / no policy) */
+	const char *verdict;	  /* "allow", "alert", "deny"; NULL without a policy */
+	const char *client_group; /* the ends' network groups, or NULL */
+	const char *server_group;
+	const char *server_name; /* a DNS name the server address was seen to resolve from */
 };
 
 struct bh_net_stats {
@@ -112,7 +117,9 @@ struct bh_net_stats {
 	uint64_t ring_dropped;	   /* packets pushed out of a ring by the global bound */
 };
 
-struct bh_net_rec;	 /* an application record: src/net/dissect.h */
+struct bh_net_rec; /* an application record: src/net/dissect.h */
+struct bh_netpol;  /* a network policy: include/bulkhead/netpolicy.h */
+struct bh_netpol_endpoint;
 struct bh_net_dissector; /* a protocol parser: src/net/dissect.h */
 
 struct bh_net_opts {
@@ -162,6 +169,12 @@ struct bh_net_opts {
 	size_t capture_open;	    /* files open at once (the oldest closed): 64 */
 	uint64_t capture_dir_bytes; /* bh-*.pcap files in the directory (the oldest removed): 1 GiB
 				     */
+	/* The network policy each flow is decided by (borrowed; it must outlive
+	 * the engine), or NULL: no decision, every packet accepted. */
+	const struct bh_netpol *policy;
+	/* What is known of an address beyond it (container labels, image, ID;
+	 * the live path's inventory fills it), or NULL: groups by CIDR only. */
+	void (*endpoint)(const uint8_t addr[16], struct bh_netpol_endpoint *ep, void *arg);
 };
 
 struct bh_net_engine;
@@ -189,7 +202,8 @@ void bh_net_engine_free(struct bh_net_engine *e);
  * A flow record as the JSON object `net inspect` prints (schema in
  * bulkhead-net(1)): l4, src, dst ("ip:port", IPv6 in brackets), app, host,
  * packets and bytes ({"to_server", "to_client"}), threats ([{id, name,
- * count}]), dlp ([{type, masked, dir, offset}]), rule (null), first, last, end.
+ * count}]), dlp ([{type, masked, dir, offset}]), rule, verdict, src_group,
+ * dst_group (null without a policy), first, last, end.
  */
 json_t *bh_net_flow_to_json(const struct bh_net_flow_record *rec);
 

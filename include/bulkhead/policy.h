@@ -226,6 +226,16 @@ size_t bh_policy_nrules(const struct bh_policy *p);
 unsigned bh_policy_needs(const struct bh_policy *p);
 void bh_policy_free(struct bh_policy *p);
 
+struct bh_netpol; /* include/bulkhead/netpolicy.h */
+/*
+ * The network policy the compiled policy's `networkGroup` and `network`
+ * rules make (docs/man/bulkhead-policy.1, "Network policy"), for the packet
+ * engine: *out (caller frees with bh_netpol_free) even when there are none.
+ * Returns the number of groups and rules; an error names the rule's file,
+ * line and column.
+ */
+int bh_policy_net(const struct bh_policy *p, struct bh_netpol **out, struct bh_error **err);
+
 /* ---- what the rules evaluate ------------------------------------------------ */
 
 /* An image as the rules see it. */

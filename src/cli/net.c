@@ -17,10 +17,13 @@
 #include "cli.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/net.h"
+#include "bulkhead/netpolicy.h"
+#include "bulkhead/policy.h"
 #include "banned.h"
 
 static const char net_usage[] =
-	"usage: bulkhead net inspect --pcap FILE [--max-flows N] [--capture-dir DIR]\n"
+	"usage: bulkhead net inspect --pcap FILE [--policy FILE]... [--learn OUT]\n"
+	"                            [--max-flows N] [--capture-dir DIR]\n"
 	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
 	"       bulkhead net capture (CONTAINER | --netns PATH) -w FILE [--duration D]\n"
 	"                            [--count N] [--max-bytes B] [--state-root RT:DIR]\n"
@@ -32,6 +35,12 @@ static const char net_usage[] =
 	"each flow's application protocol, and print one JSON object per line per flow\n"
 	"as it ends (schema in bulkhead-net(1)); a summary goes to stderr.\n"
 	"  --pcap FILE             the capture file\n"
+	"  --policy FILE           decide each flow by the network policy in FILE\n"
+	"                          (networkGroup and network rules; repeatable, the\n"
+	"                          files compose): each flow's `rule` and `verdict`\n"
+	"  --learn OUT             write the allow rules that would let exactly what\n"
+	"                          the discover-mode groups were seen to do (needs\n"
+	"                          --policy); OUT '-' is stderr\n"
 	"  --max-flows N           flows tracked at once (default 65536); the oldest is\n"
 	"                          ended (and printed) to make room\n"
 	"  --capture-dir DIR       keep a ring of each flow's last packets; a flow's first\n"
@@ -49,13 +58,24 @@ static const char net_usage[] =
 	"an ID, ID prefix or name of any engine's container (see bulkhead containers;\n"
 	"--state-root adds a runtime state directory); --netns takes a namespace path.\n"
 	"\n"
-	"Exit status (inspect): 0 no threat, 1 a threat was seen, 2 usage error, 3 error (a\n"
-	"broken capture file: the message names the byte offset and the record).\n";
+	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
+	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
+	"message names the byte offset and the record; a policy that does not\n"
+	"validate: each problem with its file, line and column).\n";
 
 struct inspect_ctx {
-	uint64_t flows, with_threats;
+	uint64_t flows, with_threats, alerted, denied;
 	bool write_failed;
+	struct bh_netpol_learn *learn;
 };
+
+static void learn_record(const struct bh_net_flow_record *f, const struct bh_net_rec *rec,
+			 void *arg)
+{
+	struct inspect_ctx *c = arg;
+
+	bh_netpol_learn_record(c->learn, f, rec);
+}
 
 static void print_flow(const struct bh_net_flow_record *r, void *arg)
 {
@@ -66,16 +86,79 @@ static void print_flow(const struct bh_net_flow_record *r, void *arg)
 	c->flows++;
 	if (r->n_threats)
 		c->with_threats++;
+	if (r->verdict && !strcmp(r->verdict, "alert"))
+		c->alerted++;
+	if (r->verdict && !strcmp(r->verdict, "deny"))
+		c->denied++;
+	if (c->learn)
+		bh_netpol_learn_flow(c->learn, r);
 	if (!s || printf("%s\n", s) < 0)
 		c->write_failed = true;
 	free(s);
 	json_decref(j);
 }
 
+/* The policy files composed and compiled into a network policy. */
+static int load_policy(char **files, size_t n, struct bh_netpol **out)
+{
+	struct bh_policy *p = bh_policy_new();
+	struct bh_policy_diags d = { 0 };
+	struct bh_error *err = NULL;
+	int rc = 0;
+
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = bh_policy_add_file(p, files[i], &d, &err);
+	if (rc == 0)
+		rc = bh_policy_compile(p, &d, &err);
+	for (size_t i = 0; i < d.n; i++) {
+		const struct bh_policy_diag *g = &d.v[i];
+
+		if (g->line)
+			fprintf(stderr, "%s:%zu:%zu: error: %s\n", g->file, g->line, g->column,
+				g->message);
+		else
+			fprintf(stderr, "%s: error: %s\n", g->file, g->message);
+	}
+	if (rc == 0)
+		rc = bh_policy_net(p, out, &err) < 0 ? -1 : 0;
+	bh_policy_diags_release(&d);
+	bh_policy_free(p);
+	if (rc < 0)
+		return cli_fail(err);
+	return 0;
+}
+
+static int write_learned(struct inspect_ctx *c, const char *path)
+{
+	struct bh_buf b = BH_BUF_INIT(64 * 1024 * 1024);
+	struct cli_output o;
+	struct bh_error *err = NULL;
+	int n;
+
+	n = bh_netpol_learn_write(c->learn, &b, &err);
+	if (n < 0 || cli_output_open(&o, strcmp(path, "-") ? path : NULL, &err) < 0) {
+		bh_buf_release(&b);
+		return cli_fail(err);
+	}
+	if (!strcmp(path, "-")) {
+		fwrite(b.data, 1, b.len, stderr);
+		bh_buf_release(&b);
+		return cli_output_close(&o, true, &err) < 0 ? cli_fail(err) : 0;
+	}
+	fwrite(b.data, 1, b.len, o.fp);
+	bh_buf_release(&b);
+	if (cli_output_close(&o, !ferror(o.fp), &err) < 0)
+		return cli_fail(err);
+	fprintf(stderr, "net inspect: %d rule%s learned into %s\n", n, n == 1 ? "" : "s", path);
+	return 0;
+}
+
 static int net_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pcap", required_argument, NULL, 'p' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "learn", required_argument, NULL, 'l' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "capture-dir", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -85,7 +168,9 @@ static int net_inspect(int argc, char **argv)
 	struct bh_net_stats st = { 0 };
 	struct inspect_ctx ctx = { 0 };
 	struct bh_error *err = NULL;
-	const char *pcap = NULL;
+	const char *pcap = NULL, *learn = NULL;
+	struct bh_strvec policies = BH_STRVEC_INIT;
+	struct bh_netpol *np = NULL;
 	uint64_t v;
 	int c, rc;
 
@@ -94,6 +179,8 @@ static int net_inspect(int argc, char **argv)
 		switch (c) {
 		case 'p': pcap = optarg; break;
 		case 'c': o.capture_dir = optarg; break;
+		case 'P': bh_strvec_push(&policies, optarg); break;
+		case 'l': learn = optarg; break;
 		case 'm':
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v == 0 || v > 16 * 1024 * 1024)
 				return cli_usage_error("net inspect",
@@ -102,14 +189,31 @@ static int net_inspect(int argc, char **argv)
 						       optarg);
 			o.max_flows = (size_t)v;
 			break;
-		case 'h': return cli_help(net_usage);
-		default: return BH_EXIT_USAGE;
+		case 'h': bh_strvec_release(&policies); return cli_help(net_usage);
+		default: bh_strvec_release(&policies); return BH_EXIT_USAGE;
 		}
 	}
-	if (!pcap)
-		return cli_usage_error("net inspect", "--pcap FILE is required");
-	if (optind != argc)
-		return cli_usage_error("net inspect", "unexpected argument '%s'", argv[optind]);
+	if (!pcap || optind != argc || (learn && !policies.n)) {
+		bh_strvec_release(&policies);
+		if (!pcap)
+			return cli_usage_error("net inspect", "--pcap FILE is required");
+		if (optind != argc)
+			return cli_usage_error("net inspect", "unexpected argument '%s'",
+					       argv[optind]);
+		return cli_usage_error("net inspect",
+				       "--learn needs --policy (the groups to learn for)");
+	}
+	if (policies.n) {
+		rc = load_policy(policies.v, policies.n, &np);
+		bh_strvec_release(&policies);
+		if (rc)
+			return rc;
+		o.policy = np;
+	}
+	if (learn) {
+		ctx.learn = bh_netpol_learn_new();
+		o.on_record = learn_record;
+	}
 	o.on_flow = print_flow;
 	o.arg = &ctx;
 	rc = bh_net_inspect_pcap(pcap, &o, &st, &err);
@@ -129,6 +233,15 @@ static int net_inspect(int argc, char **argv)
 			(unsigned long long)st.captures_cut,
 			(unsigned long long)st.captures_removed,
 			(unsigned long long)st.capture_errors);
+	if (np)
+		fprintf(stderr, "net inspect: policy: %llu flows alerted, %llu denied\n",
+			(unsigned long long)ctx.alerted, (unsigned long long)ctx.denied);
+	if (rc == 0 && learn)
+		rc = write_learned(&ctx, learn) ? -2 : 0;
+	bh_netpol_learn_free(ctx.learn);
+	bh_netpol_free(np);
+	if (rc == -2)
+		return BH_EXIT_ERROR;
 	if (rc < 0)
 		return cli_fail(err);
 	if (ctx.write_failed || ferror(stdout)) {
@@ -136,7 +249,7 @@ static int net_inspect(int argc, char **argv)
 			"bulkhead: error: net inspect: writing the flows to stdout failed\n");
 		return BH_EXIT_ERROR;
 	}
-	return ctx.with_threats ? BH_EXIT_FINDINGS : BH_EXIT_OK;
+	return ctx.with_threats || ctx.alerted || ctx.denied ? BH_EXIT_FINDINGS : BH_EXIT_OK;
 }
 
 static int net_graph(int argc, char **argv)

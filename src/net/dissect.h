@@ -47,8 +47,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define BH_NET_PROBE_MAX 2048	     /* bytes per direction kept for identification */
-#define BH_NET_STATE_MAX (64 * 1024) /* per-flow dissector state, upper bound */
+#define BH_NET_PROBE_MAX     2048	 /* bytes per direction kept for identification */
+#define BH_NET_STATE_MAX     (64 * 1024) /* per-flow dissector state, upper bound */
+#define BH_NET_DNS_ADDRS_MAX 16		 /* addresses of a DNS response's record */
 
 enum bh_net_dir {
 	BH_NET_TO_SERVER = 0, /* from the flow's initiator (TCP SYN sender, first UDP sender) */
@@ -127,6 +128,10 @@ struct bh_net_rec {
 			uint16_t ancount;	 /* answer records in the message */
 			struct bh_net_str qname; /* dotted, lower case */
 			size_t msg_len;
+			/* a response's A and AAAA answers (IPv4 mapped), at most
+			 * BH_NET_DNS_ADDRS_MAX */
+			const uint8_t (*addrs)[16];
+			size_t n_addrs;
 		} dns;
 		struct {
 			struct bh_net_str text; /* the statement as sent */

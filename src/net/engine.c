@@ -103,8 +103,8 @@ static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
 	r->n_threats = f->n_threats;
 	r->dlp = f->m ? f->m->hits : NULL;
 	r->n_dlp = f->m ? f->m->n_hits : 0;
-	r->rule = NULL;
 	r->capture = net_cap_path(f);
+	net_pol_fill(f, r);
 }
 
 static void set_host(struct flow *f, struct bh_net_str s)
@@ -148,6 +148,7 @@ void net_flow_emit(void *opaque, const struct bh_net_rec *in)
 		break;
 	default: break;
 	}
+	net_pol_record(f, rec);
 	if (f->e->o.on_record) {
 		struct bh_net_flow_record r;
 
@@ -217,6 +218,7 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 	size_t off[2] = { 0, 0 };
 
 	f->d = d;
+	net_pol_app(f, d ? d->app : NULL);
 	if (!d) {
 		/* unknown: its cleartext is still scanned for data leaks */
 		for (size_t i = 0; i < f->nlog; i++) {
@@ -562,6 +564,7 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	net_match_finish(f);
 	net_cap_flow_end(f);
 	f->end = why;
+	net_pol_end(f);
 	fill_record(f, &r);
 	if (e->o.on_flow)
 		e->o.on_flow(&r, e->o.arg);
@@ -570,6 +573,7 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	bh_map_del(e->flows, (const char *)f->key, KEY_LEN);
 	list_del(e, f);
 	e->st.flows_active--;
+	net_pol_flow_free(f);
 	free(f->host);
 	free(f);
 }
@@ -661,13 +665,15 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	list_add_tail(e, f, list_of(f));
 	e->st.flows++;
 	e->st.flows_active++;
+	net_pol_flow_start(f);
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
 		add_threat(f, "BH-NET-CONN-FLOOD");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
 	return f;
 }
 
-static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigned frag_threats)
+static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_pkt *pk,
+				     unsigned frag_threats)
 {
 	struct flow *f;
 	int dir;
@@ -714,6 +720,7 @@ static void on_packet(struct bh_net_engine *e, const struct net_pkt *pk, unsigne
 	list_del(e, f);
 	list_add_tail(e, f, list_of(f));
 	net_cap_packet(f);
+	return net_pol_verdict(f);
 }
 
 void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
@@ -797,7 +804,9 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 		e->st.unsupported++;
 		return;
 	}
-	on_packet(e, &pk, threats);
+	v = on_packet(e, &pk, threats);
+	if (verdict)
+		*verdict = (enum bh_net_verdict)v;
 }
 
 void bh_net_engine_tick(struct bh_net_engine *e, double now)
@@ -898,6 +907,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 		bh_net_engine_free(e);
 		return -1;
 	}
+	net_pol_new(e);
 	*out = e;
 	return 0;
 }
@@ -914,6 +924,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 			net_cap_flow_free(f);
 			net_match_free(f);
 			list_del(e, f);
+			net_pol_flow_free(f);
 			free(f->host);
 			free(f);
 		}
@@ -922,6 +933,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	free(e->meters);
 	bh_dlp_free(e->dlp);
 	net_cap_free(e);
+	net_pol_free(e);
 	free(e);
 }
 
@@ -974,6 +986,11 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 	json_object_set_new(j, "dlp", d);
 	json_object_set_new(j, "rule", r->rule ? json_string(r->rule) : json_null());
 	json_object_set_new(j, "capture", r->capture ? json_string(r->capture) : json_null());
+	json_object_set_new(j, "verdict", r->verdict ? json_string(r->verdict) : json_null());
+	json_object_set_new(j, "src_group",
+			    r->client_group ? json_string(r->client_group) : json_null());
+	json_object_set_new(j, "dst_group",
+			    r->server_group ? json_string(r->server_group) : json_null());
 	json_object_set_new(j, "first", json_real(r->first));
 	json_object_set_new(j, "last", json_real(r->last));
 	json_object_set_new(j, "end", json_string(end_names[r->end]));

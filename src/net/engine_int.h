@@ -16,6 +16,7 @@
 #include "net/dissect.h"
 #include "net/dlp.h"
 #include "net/net_int.h"
+#include "net/policy_int.h"
 
 enum { L_TCP, L_CLOSED, L_UDP, L_ICMP, L_N };
 enum { ID_PROBING, ID_FEEDING, ID_DONE };
@@ -81,6 +82,7 @@ struct flow {
 	struct flow_match *m;
 	struct net_cap_flow *cap; /* capture.c: its ring or capture file */
 	enum bh_net_flow_end end;
+	struct netpol_flow pol; /* policy_engine.c */
 };
 
 struct meter {
@@ -110,6 +112,7 @@ struct bh_net_engine {
 	const uint8_t *raw;  /* the packet being handled, as given */
 	size_t raw_len;
 	int raw_link;
+	struct netpol_eng *pol; /* policy_engine.c; NULL without a policy */
 };
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */

@@ -150,6 +150,44 @@ static bool dns_parse(const uint8_t *m, size_t n, char *qname, struct dns_msg *o
 	return true;
 }
 
+/*
+ * The A and AAAA answers of a response (IPv4 mapped), at most
+ * BH_NET_DNS_ADDRS_MAX; the walk stops at the first malformed record (what
+ * came before it is kept). For a rule's DNS names followed to addresses.
+ */
+static size_t dns_answers(const uint8_t *m, size_t n, const struct dns_msg *h, uint8_t out[][16])
+{
+	char name[DNS_NAME_MAX + 2];
+	size_t off = 12, got = 0, ml;
+
+	for (unsigned i = 0; i < h->qd; i++) {
+		if (dns_name(m, n, &off, name, &ml) < 0 || off + 4 > n)
+			return 0;
+		off += 4;
+	}
+	for (unsigned i = 0; i < h->an && got < BH_NET_DNS_ADDRS_MAX; i++) {
+		uint16_t type, rdlen;
+
+		if (dns_name(m, n, &off, name, &ml) < 0 || off + 10 > n)
+			break;
+		type = (uint16_t)(m[off] << 8 | m[off + 1]);
+		rdlen = (uint16_t)(m[off + 8] << 8 | m[off + 9]);
+		off += 10;
+		if (rdlen > n - off)
+			break;
+		if (type == 1 && rdlen == 4) {
+			memset(out[got], 0, 16);
+			out[got][10] = out[got][11] = 0xff;
+			memcpy(out[got] + 12, m + off, 4);
+			got++;
+		} else if (type == 28 && rdlen == 16) {
+			memcpy(out[got++], m + off, 16);
+		}
+		off += rdlen;
+	}
+	return got;
+}
+
 /* Shannon entropy in bits per character of s[0..n). */
 static double entropy(const char *s, size_t n)
 {
@@ -210,6 +248,7 @@ static enum bh_net_feed dns_message(struct dns_state *s, enum bh_net_dir dir, co
 {
 	struct dns_msg h;
 	struct bh_net_rec r = { .kind = BH_NET_REC_DNS, .dir = dir, .app = "dns" };
+	uint8_t addrs[BH_NET_DNS_ADDRS_MAX][16];
 	bool response;
 
 	if (!dns_parse(m, n, s->qname, &h))
@@ -222,6 +261,10 @@ static enum bh_net_feed dns_message(struct dns_state *s, enum bh_net_dir dir, co
 	r.u.dns.ancount = h.an;
 	r.u.dns.qname = (struct bh_net_str){ s->qname, (size_t)h.qlen };
 	r.u.dns.msg_len = msg_len;
+	if (response && h.an) {
+		r.u.dns.n_addrs = dns_answers(m, n, &h, addrs);
+		r.u.dns.addrs = (const uint8_t(*)[16])addrs;
+	}
 	ctx->emit(ctx->opaque, &r);
 	if (response)
 		s->response_bytes += msg_len;

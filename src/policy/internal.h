@@ -219,11 +219,14 @@ enum pol_ftype {
 	PF_SELECTOR, /* a Kubernetes label selector */
 	PF_BOOL_OR_STRS,
 	PF_BOOL_OR_GLOBS,
-	PF_VERSION, /* "latest" or "v1.N" */
-	PF_KEYS,    /* public keys: files (relative to the policy file) or PEM */
-	PF_FILES,   /* files relative to the policy file */
-	PF_IGNORES, /* [{id, expires, reason}] */
-	PF_EXEMPT,  /* {namespaces, usernames, runtimeClasses} */
+	PF_VERSION,  /* "latest" or "v1.N" */
+	PF_KEYS,     /* public keys: files (relative to the policy file) or PEM */
+	PF_FILES,    /* files relative to the policy file */
+	PF_IGNORES,  /* [{id, expires, reason}] */
+	PF_EXEMPT,   /* {namespaces, usernames, runtimeClasses} */
+	PF_CIDRS,    /* a list of "10.0.0.0/8", "fd00::/8", "192.0.2.1" */
+	PF_PORTS,    /* a list of ports (integers or strings) and "8000-8080" ranges */
+	PF_DNSNAMES, /* a list of DNS names, "*.example.com" wildcards */
 };
 
 struct pol_field {
@@ -278,7 +281,11 @@ struct pol_rule_kind {
 
 extern const struct pol_rule_kind pol_kind_image_provenance, pol_kind_image_signature,
 	pol_kind_vulnerabilities, pol_kind_image_content, pol_kind_pod_security, pol_kind_workload,
-	pol_kind_placement;
+	pol_kind_placement, pol_kind_network_group, pol_kind_network;
+
+/* After compiling: the group names network rules give exist (rules_network.c);
+ * returns the number of problems, each added to diags at its rule. */
+size_t pol_network_link(const struct bh_policy *p, struct bh_policy_diags *diags);
 
 struct pol_selector {
 	json_t *match_labels; /* an object, or NULL */

@@ -32,7 +32,7 @@
 static const struct pol_rule_kind *const kinds[] = {
 	&pol_kind_image_provenance, &pol_kind_image_signature, &pol_kind_vulnerabilities,
 	&pol_kind_image_content,    &pol_kind_pod_security,    &pol_kind_workload,
-	&pol_kind_placement,
+	&pol_kind_placement,	    &pol_kind_network_group,   &pol_kind_network,
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -573,6 +573,9 @@ int bh_policy_compile(struct bh_policy *p, struct bh_policy_diags *diags, struct
 		p->needs |= k->needs;
 		p->nrules++;
 	}
+	/* what one rule cannot check alone: the groups network rules name */
+	if (!nproblems)
+		nproblems += pol_network_link(p, diags);
 	for (size_t i = 0; i < ncs; i++) {
 		json_decref(cs[i].def);
 		bh_map_free(cs[i].origin, NULL);

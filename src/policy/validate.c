@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bulkhead/netpolicy.h"
 #include "bulkhead/trust.h"
 #include "policy/internal.h"
 #include "banned.h"
@@ -254,6 +255,51 @@ static bool check_strs(struct pol_vctx *v, const json_t *val, const char *ptr, c
 	return true;
 }
 
+static void each_net(struct pol_vctx *v, const char *s, const char *ptr, const char *what,
+		     const void *arg)
+{
+	enum pol_ftype t = (enum pol_ftype)(uintptr_t)arg;
+	const char *why = "";
+	int r = t == PF_CIDRS	? bh_netpol_check_cidr(s, &why)
+		: t == PF_PORTS ? bh_netpol_check_ports(s, &why)
+				: bh_netpol_check_name(s, &why);
+
+	if (r < 0)
+		pol_vproblem(v, ptr, false, "%s: '%s': %s", what, s, why);
+}
+
+/* Ports: integers 0..65535, or strings ("443", "8000-8080"). */
+static void check_ports(struct pol_vctx *v, const json_t *val, const char *ptr, const char *what)
+{
+	size_t i;
+	json_t *e;
+
+	if (!json_is_array(val)) {
+		pol_vproblem(v, ptr, false, "%s: expected a list, got %s", what, pol_jtype(val));
+		return;
+	}
+	if (json_array_size(val) > BH_NETPOL_LIST_MAX) {
+		pol_vproblem(v, ptr, false, "%s: more than %d entries", what, BH_NETPOL_LIST_MAX);
+		return;
+	}
+	json_array_foreach (val, i, e) {
+		char *ep = pol_ptr_index(ptr, i), *ew = bh_asprintf("%s[%zu]", what, i);
+
+		if (json_is_integer(e)) {
+			if (json_integer_value(e) < 0 || json_integer_value(e) > 65535)
+				pol_vproblem(v, ep, false, "%s: %lld is not a port (0-65535)", ew,
+					     (long long)json_integer_value(e));
+		} else if (json_is_string(e)) {
+			each_net(v, json_string_value(e), ep, ew,
+				 (const void *)(uintptr_t)PF_PORTS);
+		} else {
+			pol_vproblem(v, ep, false, "%s: expected a port, got %s", ew, pol_jtype(e));
+		}
+		free(ep);
+		free(ew);
+	}
+}
+
 static void each_glob(struct pol_vctx *v, const char *s, const char *ptr, const char *what,
 		      const void *arg)
 {
@@ -449,6 +495,11 @@ static void check_value(struct pol_vctx *v, const struct pol_field *f, const jso
 		break;
 	case PF_ENUMS: check_strs(v, val, ptr, what, each_choice, f->choices); break;
 	case PF_STRS: check_strs(v, val, ptr, what, NULL, NULL); break;
+	case PF_CIDRS:
+	case PF_DNSNAMES:
+		check_strs(v, val, ptr, what, each_net, (const void *)(uintptr_t)f->type);
+		break;
+	case PF_PORTS: check_ports(v, val, ptr, what); break;
 	case PF_GLOBS: check_strs(v, val, ptr, what, each_glob, NULL); break;
 	case PF_DIGESTS: check_strs(v, val, ptr, what, each_digest, NULL); break;
 	case PF_KEYS:
@@ -630,12 +681,12 @@ void pol_check_rule(struct pol_vctx *v, const json_t *rule, const char *ptr)
 	if (!kind) {
 		pol_vproblem(v, ptr, false, "a rule needs a kind (one of: %s)",
 			     "imageProvenance, imageSignature, vulnerabilities, imageContent, "
-			     "podSecurity, workload, placement");
+			     "podSecurity, workload, placement, networkGroup, network");
 	} else if (!(k = pol_kind_by_name(kind))) {
 		p = pol_ptr_join(ptr, "kind");
 		pol_vproblem(v, p, false, "unknown rule kind '%s' (known: %s)", kind,
 			     "imageProvenance, imageSignature, vulnerabilities, imageContent, "
-			     "podSecurity, workload, placement");
+			     "podSecurity, workload, placement, networkGroup, network");
 		free(p);
 	}
 	if (json_is_string(sec) && !section_ok(json_string_value(sec))) {

@@ -1,0 +1,883 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network policy object and its decision (include/bulkhead/netpolicy.h):
+ * groups with their selectors, rules with their conditions, compiled from
+ * specs into flat arrays (CIDRs parsed, ports as ranges, names lower case)
+ * and decided by a linear walk: policies hold tens to hundreds of rules, and
+ * the engine asks once per flow, once more when the app is known, and once
+ * per layer-7 record (bench/net-policy.sh measures it).
+ */
+#include <arpa/inet.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "bulkhead/netpolicy.h"
+#include "net/dissect.h"
+#include "banned.h"
+
+struct cidr {
+	uint8_t addr[16];
+	unsigned bits; /* of the 128 (IPv4: 96 + its prefix) */
+};
+
+struct strl {
+	char **v;
+	size_t n;
+};
+
+struct group {
+	char *name;
+	json_t *labels;
+	struct strl images, containers;
+	struct cidr *cidrs;
+	size_t ncidrs;
+	char *sens;
+	enum bh_netpol_mode mode;
+};
+
+enum fam { FAM_NONE = 0, FAM_HTTP, FAM_TLS, FAM_DNS, FAM_SQL };
+
+struct prange {
+	uint16_t lo, hi;
+};
+
+struct rule {
+	char *name;
+	enum bh_netpol_action action;
+	bool enforce;
+	int *from, *to; /* group indexes */
+	size_t nfrom, nto;
+	struct cidr *from_cidrs, *to_cidrs;
+	size_t nfrom_cidrs, nto_cidrs;
+	struct strl to_names;
+	int l4; /* 0 any, 6, 17, 1 */
+	struct prange *ports;
+	size_t nports;
+	struct strl apps;
+	enum fam fam;
+	struct strl methods, hosts, paths, sni, dns, sql;
+};
+
+struct bh_netpol {
+	struct group *g;
+	size_t ng;
+	struct rule *r;
+	size_t nr;
+	bool names;
+};
+
+const char *bh_netpol_mode_name(enum bh_netpol_mode m)
+{
+	return m == BH_NETPOL_PROTECT ? "protect" : m == BH_NETPOL_MONITOR ? "monitor" : "discover";
+}
+
+const char *bh_netpol_verdict_name(enum bh_netpol_verdict v)
+{
+	switch (v) {
+	case BH_NETPOL_ALLOW: return "allow";
+	case BH_NETPOL_ALERT: return "alert";
+	case BH_NETPOL_DENY: return "deny";
+	default: return NULL;
+	}
+}
+
+/* ---- syntax ----------------------------------------------------------------- */
+
+static int parse_cidr(const char *s, struct cidr *out, const char **why)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned max, bits;
+	bool v6;
+
+	if (n == 0 || n >= sizeof(buf)) {
+		*why = "not an address or CIDR";
+		return -1;
+	}
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	memset(out, 0, sizeof(*out));
+	v6 = strchr(buf, ':') != NULL;
+	if (v6 ? inet_pton(AF_INET6, buf, out->addr) != 1
+	       : inet_pton(AF_INET, buf, out->addr + 12) != 1) {
+		*why = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	if (!v6)
+		out->addr[10] = out->addr[11] = 0xff;
+	max = v6 ? 128 : 32;
+	bits = max;
+	if (slash) {
+		const char *p = slash + 1;
+
+		if (!*p || strlen(p) > 3) {
+			*why = "the prefix length is not a number";
+			return -1;
+		}
+		bits = 0;
+		for (; *p; p++) {
+			if (*p < '0' || *p > '9') {
+				*why = "the prefix length is not a number";
+				return -1;
+			}
+			bits = bits * 10 + (unsigned)(*p - '0');
+		}
+		if (bits > max) {
+			*why = v6 ? "the prefix length is over 128"
+				  : "the prefix length is over 32";
+			return -1;
+		}
+	}
+	out->bits = v6 ? bits : 96 + bits;
+	/* host bits must be zero: 10.1.2.3/8 is a typo more often than not */
+	for (unsigned i = out->bits; i < 128; i++)
+		if (out->addr[i / 8] & (0x80 >> (i % 8))) {
+			*why = "bits set after the prefix length";
+			return -1;
+		}
+	return 0;
+}
+
+int bh_netpol_check_cidr(const char *s, const char **why)
+{
+	struct cidr c;
+
+	return parse_cidr(s, &c, why);
+}
+
+static bool cidr_match(const struct cidr *c, const uint8_t a[16])
+{
+	unsigned full = c->bits / 8, rest = c->bits % 8;
+
+	if (memcmp(c->addr, a, full))
+		return false;
+	return !rest || !((c->addr[full] ^ a[full]) & (uint8_t)(0xff << (8 - rest)));
+}
+
+static int parse_port(const char *s, size_t n, uint16_t *out)
+{
+	unsigned v = 0;
+
+	if (!n || n > 5)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v > 65535)
+		return -1;
+	*out = (uint16_t)v;
+	return 0;
+}
+
+static int parse_ports(const char *s, struct prange *out, const char **why)
+{
+	const char *dash = strchr(s, '-');
+
+	if (!dash) {
+		if (parse_port(s, strlen(s), &out->lo) < 0) {
+			*why = "not a port (0-65535) or a range (\"8000-8080\")";
+			return -1;
+		}
+		out->hi = out->lo;
+		return 0;
+	}
+	if (parse_port(s, (size_t)(dash - s), &out->lo) < 0 ||
+	    parse_port(dash + 1, strlen(dash + 1), &out->hi) < 0) {
+		*why = "not a port (0-65535) or a range (\"8000-8080\")";
+		return -1;
+	}
+	if (out->lo > out->hi) {
+		*why = "a range whose first port is above its last";
+		return -1;
+	}
+	return 0;
+}
+
+int bh_netpol_check_ports(const char *s, const char **why)
+{
+	struct prange r;
+
+	return parse_ports(s, &r, why);
+}
+
+int bh_netpol_check_name(const char *s, const char **why)
+{
+	size_t n = strlen(s), label = 0;
+
+	if (!strncmp(s, "*.", 2)) {
+		s += 2;
+		n -= 2;
+	}
+	if (!n || n > BH_NETPOL_NAME_MAX) {
+		*why = "a DNS name must be 1 to 253 characters";
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (!label) {
+				*why = "an empty label";
+				return -1;
+			}
+			label = 0;
+			continue;
+		}
+		if (!bh_isalnum(c) && c != '-' && c != '_') {
+			*why = "a DNS name holds letters, digits, '-', '_' and dots ('*.' may "
+			       "start it)";
+			return -1;
+		}
+		if (++label > 63) {
+			*why = "a label over 63 characters";
+			return -1;
+		}
+	}
+	if (!label) {
+		*why = "an empty label";
+		return -1;
+	}
+	return 0;
+}
+
+/* A name (p, n) against a pattern: equal, or for "*.a.b" ending in ".a.b". */
+static bool name_match(const char *pat, const char *p, size_t n)
+{
+	size_t pl;
+
+	if (n && p[n - 1] == '.')
+		n--;
+	if (!strncmp(pat, "*.", 2)) {
+		pat++; /* ".a.b" */
+		pl = strlen(pat);
+		return n > pl && !strncasecmp(p + n - pl, pat, pl);
+	}
+	pl = strlen(pat);
+	return pl == n && !strncasecmp(p, pat, n);
+}
+
+static bool names_match(const struct strl *l, const char *p, size_t n)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (name_match(l->v[i], p, n))
+			return true;
+	return false;
+}
+
+/* ---- building ------------------------------------------------------------------- */
+
+static int strl_copy(struct strl *out, const struct bh_netpol_strs *in, bool lower,
+		     const char *what, const char *member, struct bh_error **err)
+{
+	if (in->n > BH_NETPOL_LIST_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "%s: %s: more than %d entries", what, member,
+				    BH_NETPOL_LIST_MAX);
+	out->v = bh_calloc(in->n + 1, sizeof(char *));
+	out->n = in->n;
+	for (size_t i = 0; i < in->n; i++) {
+		out->v[i] = bh_strdup(in->v[i] ? in->v[i] : "");
+		for (char *c = out->v[i]; lower && *c; c++)
+			*c = (char)bh_tolower(*c);
+	}
+	return 0;
+}
+
+static void strl_free(struct strl *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int cidrs_copy(struct cidr **out, size_t *nout, const struct bh_netpol_strs *in,
+		      const char *what, const char *member, struct bh_error **err)
+{
+	if (in->n > BH_NETPOL_LIST_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "%s: %s: more than %d entries", what, member,
+				    BH_NETPOL_LIST_MAX);
+	*out = bh_calloc(in->n + 1, sizeof(**out));
+	*nout = 0;
+	for (size_t i = 0; i < in->n; i++) {
+		const char *why = "";
+
+		if (parse_cidr(in->v[i], &(*out)[i], &why) < 0)
+			return bh_error_set(err, BH_ERR_INVALID, "%s: %s: '%s': %s", what, member,
+					    in->v[i], why);
+		(*nout)++;
+	}
+	return 0;
+}
+
+static int names_copy(struct strl *out, const struct bh_netpol_strs *in, const char *what,
+		      const char *member, struct bh_error **err)
+{
+	for (size_t i = 0; i < in->n; i++) {
+		const char *why = "";
+
+		if (bh_netpol_check_name(in->v[i], &why) < 0)
+			return bh_error_set(err, BH_ERR_INVALID, "%s: %s: '%s': %s", what, member,
+					    in->v[i], why);
+	}
+	return strl_copy(out, in, true, what, member, err);
+}
+
+struct bh_netpol *bh_netpol_new(void)
+{
+	return bh_calloc(1, sizeof(struct bh_netpol));
+}
+
+static int group_index(const struct bh_netpol *p, const char *name)
+{
+	for (size_t i = 0; i < p->ng; i++)
+		if (!strcmp(p->g[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void group_release(struct group *g)
+{
+	free(g->name);
+	json_decref(g->labels);
+	strl_free(&g->images);
+	strl_free(&g->containers);
+	free(g->cidrs);
+	free(g->sens);
+}
+
+int bh_netpol_add_group(struct bh_netpol *p, const struct bh_netpol_group_spec *s,
+			struct bh_error **err)
+{
+	struct group g = { 0 };
+	char what[300];
+	const char *k;
+	json_t *v;
+
+	if (!s->name || !*s->name)
+		return bh_error_set(err, BH_ERR_INVALID, "network group: a name is required");
+	snprintf(what, sizeof(what), "network group \"%s\"", s->name);
+	if (group_index(p, s->name) >= 0)
+		return bh_error_set(err, BH_ERR_INVALID, "%s: defined twice", what);
+	if (p->ng >= BH_NETPOL_GROUPS_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "more than %d network groups",
+				    BH_NETPOL_GROUPS_MAX);
+	if (s->labels && !json_is_object(s->labels))
+		return bh_error_set(err, BH_ERR_INVALID, "%s: labels: not an object", what);
+	json_object_foreach ((json_t *)s->labels, k, v)
+		if (!json_is_string(v))
+			return bh_error_set(err, BH_ERR_INVALID, "%s: labels: '%s' is not a string",
+					    what, k);
+	if (!json_object_size(s->labels) && !s->images.n && !s->containers.n && !s->cidrs.n)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "%s: selects nothing (give labels, images, containers or "
+				    "cidrs)",
+				    what);
+	for (size_t i = 0; i < s->containers.n; i++) {
+		const char *c = s->containers.v[i];
+		size_t n = strlen(c);
+
+		if (n < 4 || n > 64 || strspn(c, "0123456789abcdef") != n)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "%s: containers: '%s' is not a container ID prefix (4 "
+					    "to 64 lower-case hex digits)",
+					    what, c);
+	}
+	g.name = bh_strdup(s->name);
+	g.labels = s->labels ? json_deep_copy(s->labels) : NULL;
+	g.sens = s->sensitivity && *s->sensitivity ? bh_strdup(s->sensitivity) : NULL;
+	g.mode = s->mode;
+	if (strl_copy(&g.images, &s->images, false, what, "images", err) < 0 ||
+	    strl_copy(&g.containers, &s->containers, false, what, "containers", err) < 0 ||
+	    cidrs_copy(&g.cidrs, &g.ncidrs, &s->cidrs, what, "cidrs", err) < 0) {
+		group_release(&g);
+		return -1;
+	}
+	p->g = bh_reallocarray(p->g, p->ng + 1, sizeof(*p->g));
+	p->g[p->ng++] = g;
+	return 0;
+}
+
+static void rule_release(struct rule *r)
+{
+	free(r->name);
+	free(r->from);
+	free(r->to);
+	free(r->from_cidrs);
+	free(r->to_cidrs);
+	strl_free(&r->to_names);
+	free(r->ports);
+	strl_free(&r->apps);
+	strl_free(&r->methods);
+	strl_free(&r->hosts);
+	strl_free(&r->paths);
+	strl_free(&r->sni);
+	strl_free(&r->dns);
+	strl_free(&r->sql);
+}
+
+static int groups_of(const struct bh_netpol *p, const struct bh_netpol_strs *in, int **out,
+		     size_t *n, const char *what, const char *member, struct bh_error **err)
+{
+	if (in->n > BH_NETPOL_LIST_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "%s: %s: more than %d entries", what, member,
+				    BH_NETPOL_LIST_MAX);
+	*out = bh_calloc(in->n + 1, sizeof(int));
+	for (*n = 0; *n < in->n; (*n)++) {
+		int g = group_index(p, in->v[*n]);
+
+		if (g < 0)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "%s: %s: no networkGroup named '%s'", what, member,
+					    in->v[*n]);
+		(*out)[*n] = g;
+	}
+	return 0;
+}
+
+int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
+		       struct bh_error **err)
+{
+	struct rule r = { 0 };
+	char what[300];
+	int fams = 0;
+
+	if (!s->name || !*s->name)
+		return bh_error_set(err, BH_ERR_INVALID, "network rule: a name is required");
+	snprintf(what, sizeof(what), "network rule \"%s\"", s->name);
+	if (p->nr >= BH_NETPOL_RULES_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "more than %d network rules",
+				    BH_NETPOL_RULES_MAX);
+	r.name = bh_strdup(s->name);
+	r.action = s->action;
+	r.enforce = s->enforce;
+	fams = !!(s->http_methods.n || s->http_hosts.n || s->http_paths.n) + !!s->tls_sni.n +
+	       !!s->dns_names.n + !!s->sql_statements.n;
+	if (fams > 1) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "%s: layer-7 conditions of more than one protocol (HTTP, TLS, DNS, "
+			     "SQL): write one rule each",
+			     what);
+		goto fail;
+	}
+	r.fam = s->http_methods.n || s->http_hosts.n || s->http_paths.n ? FAM_HTTP
+		: s->tls_sni.n						? FAM_TLS
+		: s->dns_names.n					? FAM_DNS
+		: s->sql_statements.n					? FAM_SQL
+									: FAM_NONE;
+	if (s->l4) {
+		r.l4 = !strcmp(s->l4, "tcp")	? 6
+		       : !strcmp(s->l4, "udp")	? 17
+		       : !strcmp(s->l4, "icmp") ? 1
+						: -1;
+		if (r.l4 < 0) {
+			bh_error_set(err, BH_ERR_INVALID,
+				     "%s: protocol: '%s' is not tcp, udp or icmp", what, s->l4);
+			goto fail;
+		}
+	}
+	if (s->ports.n > BH_NETPOL_LIST_MAX) {
+		bh_error_set(err, BH_ERR_LIMIT, "%s: ports: more than %d entries", what,
+			     BH_NETPOL_LIST_MAX);
+		goto fail;
+	}
+	r.ports = bh_calloc(s->ports.n + 1, sizeof(*r.ports));
+	for (; r.nports < s->ports.n; r.nports++) {
+		const char *why = "";
+
+		if (parse_ports(s->ports.v[r.nports], &r.ports[r.nports], &why) < 0) {
+			bh_error_set(err, BH_ERR_INVALID, "%s: ports: '%s': %s", what,
+				     s->ports.v[r.nports], why);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < s->http_paths.n; i++)
+		if (s->http_paths.v[i][0] != '/') {
+			bh_error_set(err, BH_ERR_INVALID,
+				     "%s: httpPaths: '%s' does not start with '/'", what,
+				     s->http_paths.v[i]);
+			goto fail;
+		}
+	if (groups_of(p, &s->from, &r.from, &r.nfrom, what, "from", err) < 0 ||
+	    groups_of(p, &s->to, &r.to, &r.nto, what, "to", err) < 0 ||
+	    cidrs_copy(&r.from_cidrs, &r.nfrom_cidrs, &s->from_cidrs, what, "fromCidrs", err) < 0 ||
+	    cidrs_copy(&r.to_cidrs, &r.nto_cidrs, &s->to_cidrs, what, "toCidrs", err) < 0 ||
+	    names_copy(&r.to_names, &s->to_names, what, "toNames", err) < 0 ||
+	    strl_copy(&r.apps, &s->apps, true, what, "apps", err) < 0 ||
+	    strl_copy(&r.methods, &s->http_methods, false, what, "httpMethods", err) < 0 ||
+	    names_copy(&r.hosts, &s->http_hosts, what, "httpHosts", err) < 0 ||
+	    strl_copy(&r.paths, &s->http_paths, false, what, "httpPaths", err) < 0 ||
+	    names_copy(&r.sni, &s->tls_sni, what, "tlsSni", err) < 0 ||
+	    names_copy(&r.dns, &s->dns_names, what, "dnsNames", err) < 0 ||
+	    strl_copy(&r.sql, &s->sql_statements, true, what, "sqlStatements", err) < 0)
+		goto fail;
+	if (r.to_names.n)
+		p->names = true;
+	p->r = bh_reallocarray(p->r, p->nr + 1, sizeof(*p->r));
+	p->r[p->nr++] = r;
+	return 0;
+fail:
+	rule_release(&r);
+	return -1;
+}
+
+size_t bh_netpol_ngroups(const struct bh_netpol *p)
+{
+	return p ? p->ng : 0;
+}
+
+const char *bh_netpol_group_name(const struct bh_netpol *p, int group)
+{
+	return p && group >= 0 && (size_t)group < p->ng ? p->g[group].name : NULL;
+}
+
+bool bh_netpol_uses_names(const struct bh_netpol *p)
+{
+	return p && p->names;
+}
+
+void bh_netpol_free(struct bh_netpol *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->ng; i++)
+		group_release(&p->g[i]);
+	for (size_t i = 0; i < p->nr; i++)
+		rule_release(&p->r[i]);
+	free(p->g);
+	free(p->r);
+	free(p);
+}
+
+/* ---- deciding ----------------------------------------------------------------- */
+
+static bool group_match(const struct group *g, const struct bh_netpol_endpoint *ep)
+{
+	const char *k;
+	json_t *v;
+
+	if (json_object_size(g->labels)) {
+		if (!ep->labels)
+			return false;
+		json_object_foreach (g->labels, k, v) {
+			const char *have = bh_json_str(ep->labels, k);
+
+			if (!have || strcmp(have, json_string_value(v)))
+				return false;
+		}
+	}
+	if (g->images.n) {
+		bool any = false;
+
+		for (size_t i = 0; ep->image && i < g->images.n && !any; i++)
+			any = !fnmatch(g->images.v[i], ep->image, 0);
+		if (!any)
+			return false;
+	}
+	if (g->containers.n) {
+		bool any = false;
+
+		for (size_t i = 0; ep->container_id && i < g->containers.n && !any; i++)
+			any = !strncmp(ep->container_id, g->containers.v[i],
+				       strlen(g->containers.v[i]));
+		if (!any)
+			return false;
+	}
+	if (g->ncidrs) {
+		bool any = false;
+
+		for (size_t i = 0; ep->addr && i < g->ncidrs && !any; i++)
+			any = cidr_match(&g->cidrs[i], ep->addr);
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
+int bh_netpol_group_of(const struct bh_netpol *p, const struct bh_netpol_endpoint *ep)
+{
+	for (size_t i = 0; p && i < p->ng; i++)
+		if (group_match(&p->g[i], ep))
+			return (int)i;
+	return -1;
+}
+
+enum { M_NO, M_YES, M_PEND };
+
+static bool in_groups(const int *v, size_t n, int g)
+{
+	for (size_t i = 0; g >= 0 && i < n; i++)
+		if (v[i] == g)
+			return true;
+	return false;
+}
+
+static bool in_cidrs(const struct cidr *c, size_t n, const uint8_t *a)
+{
+	for (size_t i = 0; a && i < n; i++)
+		if (cidr_match(&c[i], a))
+			return true;
+	return false;
+}
+
+static bool app_fam_ok(enum fam f, const char *app)
+{
+	switch (f) {
+	case FAM_HTTP: return !strcmp(app, "http") || !strcmp(app, "http2");
+	case FAM_TLS: return !strcmp(app, "tls");
+	case FAM_DNS: return !strcmp(app, "dns");
+	case FAM_SQL: return !strcmp(app, "mysql") || !strcmp(app, "postgresql");
+	default: return true;
+	}
+}
+
+/* Layers 3 and 4 and the app: M_YES, M_NO, or M_PEND (needs the app or a record). */
+static int match_flow(const struct rule *r, const struct bh_netpol_query *q)
+{
+	int l4 = !q->l4 ? 0 : !strcmp(q->l4, "tcp") ? 6 : !strcmp(q->l4, "udp") ? 17 : 1;
+
+	if (r->l4 && r->l4 != l4)
+		return M_NO;
+	if (r->nports) {
+		bool any = false;
+
+		for (size_t i = 0; i < r->nports && !any; i++)
+			any = q->server_port >= r->ports[i].lo && q->server_port <= r->ports[i].hi;
+		if (!any)
+			return M_NO;
+	}
+	if ((r->nfrom || r->nfrom_cidrs) && !in_groups(r->from, r->nfrom, q->client_group) &&
+	    !in_cidrs(r->from_cidrs, r->nfrom_cidrs, q->client_addr))
+		return M_NO;
+	if (r->nto || r->nto_cidrs || r->to_names.n) {
+		bool any = in_groups(r->to, r->nto, q->server_group) ||
+			   in_cidrs(r->to_cidrs, r->nto_cidrs, q->server_addr);
+
+		for (size_t i = 0; !any && i < q->server_names.n; i++)
+			any = names_match(&r->to_names, q->server_names.v[i],
+					  strlen(q->server_names.v[i]));
+		if (!any)
+			return M_NO;
+	}
+	if (r->apps.n || r->fam) {
+		if (!q->app)
+			return M_PEND;
+		if (r->apps.n) {
+			bool any = false;
+
+			for (size_t i = 0; i < r->apps.n && !any; i++)
+				any = !strcmp(r->apps.v[i], q->app);
+			if (!any)
+				return M_NO;
+		}
+		if (r->fam)
+			return app_fam_ok(r->fam, q->app) ? M_PEND : M_NO;
+	}
+	return M_YES;
+}
+
+static enum fam rec_fam(const struct bh_net_rec *rec)
+{
+	switch (rec->kind) {
+	case BH_NET_REC_HTTP_REQUEST: return FAM_HTTP;
+	case BH_NET_REC_TLS_HELLO: return rec->u.tls.client ? FAM_TLS : FAM_NONE;
+	case BH_NET_REC_DNS: return rec->u.dns.response ? FAM_NONE : FAM_DNS;
+	case BH_NET_REC_SQL: return FAM_SQL;
+	default: return FAM_NONE;
+	}
+}
+
+static bool str_in(const struct strl *l, struct bh_net_str s, bool icase)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strlen(l->v[i]) == s.len &&
+		    (icase ? !strncasecmp(l->v[i], s.p, s.len) : !strncmp(l->v[i], s.p, s.len)))
+			return true;
+	return false;
+}
+
+/* The HTTP host without its port ("a.b:8080", "[::1]:80"). */
+static struct bh_net_str host_only(struct bh_net_str h)
+{
+	if (h.len && h.p[0] == '[') {
+		const char *e = memchr(h.p, ']', h.len);
+
+		if (e)
+			return (struct bh_net_str){ h.p + 1, (size_t)(e - h.p - 1) };
+		return h;
+	}
+	for (size_t i = 0; i < h.len; i++)
+		if (h.p[i] == ':')
+			return (struct bh_net_str){ h.p, i };
+	return h;
+}
+
+static bool match_l7(const struct rule *r, const struct bh_net_rec *rec)
+{
+	switch (r->fam) {
+	case FAM_HTTP: {
+		struct bh_net_str h = host_only(rec->u.http.host);
+
+		if (r->methods.n && !str_in(&r->methods, rec->u.http.method, true))
+			return false;
+		if (r->hosts.n && (!h.p || !names_match(&r->hosts, h.p, h.len)))
+			return false;
+		if (r->paths.n) {
+			bool any = false;
+
+			for (size_t i = 0; i < r->paths.n && !any; i++) {
+				size_t n = strlen(r->paths.v[i]);
+
+				any = rec->u.http.path.p && rec->u.http.path.len >= n &&
+				      !memcmp(rec->u.http.path.p, r->paths.v[i], n);
+			}
+			if (!any)
+				return false;
+		}
+		return true;
+	}
+	case FAM_TLS:
+		return rec->u.tls.sni.p &&
+		       names_match(&r->sni, rec->u.tls.sni.p, rec->u.tls.sni.len);
+	case FAM_DNS:
+		return rec->u.dns.qname.p &&
+		       names_match(&r->dns, rec->u.dns.qname.p, rec->u.dns.qname.len);
+	case FAM_SQL:
+		return rec->u.sql.statement &&
+		       str_in(&r->sql,
+			      (struct bh_net_str){ rec->u.sql.statement,
+						   strlen(rec->u.sql.statement) },
+			      true);
+	default: return false;
+	}
+}
+
+static enum bh_netpol_mode flow_mode(const struct bh_netpol *p, const struct bh_netpol_query *q,
+				     bool *grouped)
+{
+	enum bh_netpol_mode m = BH_NETPOL_DISCOVER;
+
+	*grouped = false;
+	if (q->client_group >= 0 && (size_t)q->client_group < p->ng) {
+		*grouped = true;
+		m = p->g[q->client_group].mode;
+	}
+	if (q->server_group >= 0 && (size_t)q->server_group < p->ng) {
+		if (!*grouped || p->g[q->server_group].mode > m)
+			m = p->g[q->server_group].mode;
+		*grouped = true;
+	}
+	return *grouped ? m : BH_NETPOL_PROTECT;
+}
+
+static const char *sens_of(const struct bh_netpol *p, int g)
+{
+	return g >= 0 && (size_t)g < p->ng ? p->g[g].sens : NULL;
+}
+
+static void deny_by(const struct rule *r, enum bh_netpol_mode m, struct bh_netpol_decision *out)
+{
+	out->verdict = m == BH_NETPOL_PROTECT && r->enforce ? BH_NETPOL_DENY : BH_NETPOL_ALERT;
+	out->rule = r->name;
+	out->final = true;
+}
+
+/* Nothing matched: segmentation, then the mode's default. */
+static void by_default(const struct bh_netpol *p, const struct bh_netpol_query *q,
+		       enum bh_netpol_mode m, bool grouped, bool deny_pending,
+		       struct bh_netpol_decision *out)
+{
+	const char *a = sens_of(p, q->client_group), *b = sens_of(p, q->server_group);
+
+	if (!grouped) {
+		*out = (struct bh_netpol_decision){ BH_NETPOL_ALLOW, NULL, !deny_pending };
+		return;
+	}
+	if ((a || b) && (!a || !b || strcmp(a, b))) {
+		out->verdict = m == BH_NETPOL_PROTECT ? BH_NETPOL_DENY : BH_NETPOL_ALERT;
+		out->rule = BH_NETPOL_RULE_SEGMENT;
+		out->final = true;
+		return;
+	}
+	switch (m) {
+	case BH_NETPOL_DISCOVER:
+		*out = (struct bh_netpol_decision){ BH_NETPOL_ALLOW, BH_NETPOL_RULE_DISCOVER,
+						    !deny_pending };
+		break;
+	case BH_NETPOL_MONITOR:
+		*out = (struct bh_netpol_decision){ BH_NETPOL_ALERT, BH_NETPOL_RULE_DEFAULT, true };
+		break;
+	case BH_NETPOL_PROTECT:
+		*out = (struct bh_netpol_decision){ BH_NETPOL_DENY, BH_NETPOL_RULE_DEFAULT, true };
+		break;
+	}
+}
+
+void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q, bool flow_allowed,
+		      struct bh_netpol_decision *out)
+{
+	const struct rule *deny = NULL, *allow = NULL;
+	bool deny_pend = false, allow_pend = false, grouped;
+	enum bh_netpol_mode m;
+	enum fam f = FAM_NONE;
+
+	*out = (struct bh_netpol_decision){ BH_NETPOL_ALLOW, NULL, false };
+	if (!p)
+		return;
+	m = flow_mode(p, q, &grouped);
+	if (q->rec) {
+		f = rec_fam(q->rec);
+		if (f == FAM_NONE || !q->app)
+			return;
+	}
+	for (size_t i = 0; i < p->nr; i++) {
+		const struct rule *r = &p->r[i];
+		int k = match_flow(r, q);
+
+		if (q->rec) {
+			/* a record: only the rules of its family decide it */
+			if (k != M_PEND || r->fam != f)
+				continue;
+			k = match_l7(r, q->rec) ? M_YES : M_NO;
+		}
+		if (k == M_YES) {
+			if (r->action == BH_NETPOL_DENY_RULE) {
+				deny = r;
+				break; /* a deny wins: no need to look further */
+			}
+			if (!allow)
+				allow = r;
+		} else if (k == M_PEND) {
+			if (r->action == BH_NETPOL_DENY_RULE)
+				deny_pend = true;
+			else
+				allow_pend = true;
+		}
+	}
+	if (deny) {
+		deny_by(deny, m, out);
+		return;
+	}
+	if (q->rec) {
+		if (allow || flow_allowed) {
+			out->rule = allow ? allow->name : NULL;
+			return;
+		}
+		by_default(p, q, m, grouped, false, out);
+		out->final = true;
+		return;
+	}
+	if (allow) {
+		*out = (struct bh_netpol_decision){ BH_NETPOL_ALLOW, allow->name, !deny_pend };
+		return;
+	}
+	if (allow_pend) {
+		*out = (struct bh_netpol_decision){ BH_NETPOL_NONE, NULL, false };
+		return;
+	}
+	by_default(p, q, m, grouped, deny_pend, out);
+}

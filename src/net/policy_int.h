@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network policy in the packet engine (src/net/policy_engine.c): a
+ * flow's decision and the engine's table of DNS answers, behind the hook
+ * calls engine.c makes at a flow's start, when its app is identified, on each
+ * record, and at its end.
+ */
+#ifndef BULKHEAD_NET_POLICY_INT_H
+#define BULKHEAD_NET_POLICY_INT_H
+
+#include <stdbool.h>
+
+#include "bulkhead/net.h"
+#include "bulkhead/netpolicy.h"
+#include "net/dissect.h"
+
+/* A flow's decision (zeroed: none yet). */
+struct netpol_flow {
+	int cgroup, sgroup; /* -1: none */
+	enum bh_netpol_verdict verdict;
+	const char *rule;
+	bool final;
+	bool l4_allowed; /* allowed as a whole: records need no allow rule */
+	char *name;	 /* a DNS name the server address was resolved from */
+};
+
+struct flow;
+struct bh_net_engine;
+struct netpol_eng;
+
+/* engine_new / engine_free: the state, when opts.policy is set. */
+void net_pol_new(struct bh_net_engine *e);
+void net_pol_free(struct bh_net_engine *e);
+/* A new flow (its info and ident filled); its app once identified (NULL:
+ * unknown); a record the flow's dissector emitted; its end. */
+void net_pol_flow_start(struct flow *f);
+void net_pol_app(struct flow *f, const char *app);
+void net_pol_record(struct flow *f, const struct bh_net_rec *rec);
+void net_pol_end(struct flow *f);
+void net_pol_flow_free(struct flow *f);
+/* The record's rule, verdict, groups and name. */
+void net_pol_fill(const struct flow *f, struct bh_net_flow_record *r);
+/* The verdict of the flow's packets. */
+enum bh_net_verdict net_pol_verdict(const struct flow *f);
+
+#endif

@@ -1,0 +1,699 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The network policy (include/bulkhead/netpolicy.h): policy files with
+ * networkGroup and network rules compiled through bh_policy_net (and refused
+ * with file:line:col when hostile or wrong), the decision table (each group
+ * selector, each peer and layer-7 condition, wildcards, deny over allow,
+ * sensitivity, the three modes), the engine's hooks (a denied flow's packets
+ * dropped from the deciding one, DNS answers followed to addresses), and
+ * discover's learned rules allowing exactly what was seen.
+ */
+#include <arpa/inet.h>
+
+#include "unit.h"
+#include "bulkhead/net.h"
+#include "bulkhead/netpolicy.h"
+#include "bulkhead/policy.h"
+#include "net/dissect.h"
+#include "net/net_int.h"
+#include "banned.h"
+
+#define HDR "apiVersion: bulkhead.dev/v1alpha1\nkind: Policy\nspec:\n  rules:\n"
+
+/* Compile YAML (one or two files) into a net policy; NULL with diags on failure. */
+static struct bh_netpol *compile2(const char *a, const char *b, struct bh_policy_diags *d)
+{
+	struct bh_policy *p = bh_policy_new();
+	struct bh_netpol *np = NULL;
+	struct bh_error *err = NULL;
+
+	if (bh_policy_add(p, a, strlen(a), "a.yaml", NULL, d, &err) < 0 ||
+	    (b && bh_policy_add(p, b, strlen(b), "b.yaml", NULL, d, &err) < 0) ||
+	    bh_policy_compile(p, d, &err) < 0 || bh_policy_net(p, &np, &err) < 0)
+		np = NULL;
+	bh_error_free(err);
+	bh_policy_free(p);
+	return np;
+}
+
+static struct bh_netpol *compile(const char *y)
+{
+	struct bh_policy_diags d = { 0 };
+	struct bh_netpol *np = compile2(y, NULL, &d);
+
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%s:%zu:%zu: %s\n", d.v[i].file, d.v[i].line, d.v[i].column,
+			d.v[i].message);
+	bh_policy_diags_release(&d);
+	assert_non_null(np);
+	return np;
+}
+
+/* The first problem a policy has, as "line:col: message". */
+static char problem[512];
+static const char *first_problem(const char *y)
+{
+	struct bh_policy_diags d = { 0 };
+	struct bh_netpol *np = compile2(y, NULL, &d);
+
+	assert_null(np);
+	assert_true(d.n > 0);
+	snprintf(problem, sizeof(problem), "%zu:%zu: %s", d.v[0].line, d.v[0].column,
+		 d.v[0].message);
+	bh_policy_diags_release(&d);
+	return problem;
+}
+
+static uint8_t A[8][16];
+static const uint8_t *a4(int slot, const char *s)
+{
+	memset(A[slot], 0, 16);
+	A[slot][10] = A[slot][11] = 0xff;
+	assert_int_equal(inet_pton(AF_INET, s, A[slot] + 12), 1);
+	return A[slot];
+}
+
+static int grp(const struct bh_netpol *p, const uint8_t *addr, const json_t *labels,
+	       const char *image, const char *id)
+{
+	struct bh_netpol_endpoint ep = { addr, labels, image, id };
+
+	return bh_netpol_group_of(p, &ep);
+}
+
+/* Decide a flow from c to s:port (app NULL: not known yet). */
+static struct bh_netpol_decision dec(const struct bh_netpol *p, const char *c, const char *s,
+				     uint16_t port, const char *l4, const char *app,
+				     const struct bh_net_rec *rec, bool allowed)
+{
+	struct bh_netpol_query q = { 0 };
+	struct bh_netpol_decision d;
+
+	q.client_addr = a4(0, c);
+	q.server_addr = a4(1, s);
+	q.client_group = grp(p, q.client_addr, NULL, NULL, NULL);
+	q.server_group = grp(p, q.server_addr, NULL, NULL, NULL);
+	q.server_port = port;
+	q.l4 = l4;
+	q.app = app;
+	q.rec = rec;
+	bh_netpol_decide(p, &q, allowed, &d);
+	return d;
+}
+
+#define S(x) ((struct bh_net_str){ (x), sizeof(x) - 1 })
+
+static struct bh_net_rec http_req(const char *method, const char *host, const char *path)
+{
+	struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_REQUEST, .app = "http" };
+
+	r.u.http.method = (struct bh_net_str){ method, strlen(method) };
+	r.u.http.host = (struct bh_net_str){ host, host ? strlen(host) : 0 };
+	r.u.http.path = (struct bh_net_str){ path, strlen(path) };
+	return r;
+}
+
+static void assert_dec(struct bh_netpol_decision d, enum bh_netpol_verdict v, const char *rule)
+{
+	assert_int_equal(d.verdict, v);
+	if (rule)
+		assert_string_equal(d.rule, rule);
+	else
+		assert_null(d.rule);
+}
+
+static const char groups[] =
+	HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
+	    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
+	    "  - {name: db, kind: networkGroup, cidrs: [10.0.3.0/24], sensitivity: pci, mode: "
+	    "protect}\n"
+	    "  - {name: lab, kind: networkGroup, cidrs: [10.0.9.0/24], mode: discover}\n"
+	    "  - {name: obs, kind: networkGroup, cidrs: [10.0.8.0/24], action: audit}\n";
+
+static void decision_table(void **state)
+{
+	struct bh_netpol *p;
+	struct bh_net_rec r;
+	char y[4096];
+
+	(void)state;
+	snprintf(y, sizeof(y), "%s%s", groups,
+		 "  - {name: web-api, kind: network, verdict: allow, from: [web], to: [api], "
+		 "ports: [80, \"8000-8080\"]}\n"
+		 "  - {name: no-delete, kind: network, verdict: deny, to: [api], httpMethods: "
+		 "[DELETE]}\n"
+		 "  - {name: api-db, kind: network, verdict: allow, from: [api], to: [db], apps: "
+		 "[postgresql], sqlStatements: [select, insert]}\n"
+		 "  - {name: api-docs, kind: network, verdict: allow, from: [api], toNames: "
+		 "[\"*.example.com\"], apps: [tls], tlsSni: [\"*.example.com\"]}\n"
+		 "  - {name: any-dns, kind: network, verdict: allow, from: [web, api], toCidrs: "
+		 "[192.0.2.53/32], protocol: udp, ports: [53], dnsNames: [\"*.corp\", "
+		 "mirror.example.org]}\n"
+		 "  - {name: no-meta, kind: network, verdict: deny, toCidrs: "
+		 "[169.254.169.254/32]}\n"
+		 "  - {name: web-db, kind: network, verdict: allow, from: [web], to: [db], ports: "
+		 "[5432]}\n"
+		 "  - {name: web-db-no, kind: network, verdict: deny, action: audit, from: [web], "
+		 "to: [db], ports: [5433]}\n");
+	p = compile(y);
+	assert_int_equal(bh_netpol_ngroups(p), 5);
+	/* groups by CIDR; outside: -1 */
+	assert_int_equal(grp(p, a4(2, "10.0.1.7"), NULL, NULL, NULL), 0);
+	assert_int_equal(grp(p, a4(2, "10.0.3.1"), NULL, NULL, NULL), 2);
+	assert_int_equal(grp(p, a4(2, "8.8.8.8"), NULL, NULL, NULL), -1);
+	/* a port in a range, at L4: allowed, final unless a layer-7 deny may match */
+	assert_dec(dec(p, "10.0.1.5", "10.0.2.5", 8080, "tcp", NULL, NULL, false), BH_NETPOL_ALLOW,
+		   "web-api");
+	assert_false(dec(p, "10.0.1.5", "10.0.2.5", 8080, "tcp", NULL, NULL, false).final);
+	/* another port: default deny in protect */
+	assert_dec(dec(p, "10.0.1.5", "10.0.2.5", 22, "tcp", NULL, NULL, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* the records of an allowed flow: a DELETE is denied (deny wins), a GET passes */
+	r = http_req("DELETE", "api", "/x");
+	assert_dec(dec(p, "10.0.1.5", "10.0.2.5", 80, "tcp", "http", &r, true), BH_NETPOL_DENY,
+		   "no-delete");
+	r = http_req("delete", "api", "/x"); /* methods without case */
+	assert_int_equal(dec(p, "10.0.1.5", "10.0.2.5", 80, "tcp", "http", &r, true).verdict,
+			 BH_NETPOL_DENY);
+	r = http_req("GET", "api", "/x");
+	assert_dec(dec(p, "10.0.1.5", "10.0.2.5", 80, "tcp", "http", &r, true), BH_NETPOL_ALLOW,
+		   NULL);
+	/* app rules wait for the app; SQL statement types decide each statement */
+	assert_int_equal(dec(p, "10.0.2.5", "10.0.3.5", 5432, "tcp", NULL, NULL, false).verdict,
+			 BH_NETPOL_NONE);
+	assert_int_equal(
+		dec(p, "10.0.2.5", "10.0.3.5", 5432, "tcp", "postgresql", NULL, false).verdict,
+		BH_NETPOL_NONE);
+	r = (struct bh_net_rec){ .kind = BH_NET_REC_SQL, .app = "postgresql" };
+	r.u.sql.statement = "select";
+	assert_dec(dec(p, "10.0.2.5", "10.0.3.5", 5432, "tcp", "postgresql", &r, false),
+		   BH_NETPOL_ALLOW, "api-db");
+	r.u.sql.statement = "drop";
+	assert_dec(dec(p, "10.0.2.5", "10.0.3.5", 5432, "tcp", "postgresql", &r, false),
+		   BH_NETPOL_DENY, BH_NETPOL_RULE_SEGMENT);
+	/* another app on that port: api and db differ in sensitivity */
+	assert_dec(dec(p, "10.0.2.5", "10.0.3.5", 5432, "tcp", "redis", NULL, false),
+		   BH_NETPOL_DENY, BH_NETPOL_RULE_SEGMENT);
+	/* ... unless a rule says so: web -> db:5432 */
+	assert_dec(dec(p, "10.0.1.5", "10.0.3.5", 5432, "tcp", NULL, NULL, false), BH_NETPOL_ALLOW,
+		   "web-db");
+	/* a deny with action audit only alerts, even in protect */
+	assert_dec(dec(p, "10.0.1.5", "10.0.3.5", 5433, "tcp", NULL, NULL, false), BH_NETPOL_ALERT,
+		   "web-db-no");
+	/* DNS names: wildcard and exact; a name outside: default */
+	r = (struct bh_net_rec){ .kind = BH_NET_REC_DNS, .app = "dns" };
+	r.u.dns.qname = S("git.corp");
+	assert_dec(dec(p, "10.0.1.5", "192.0.2.53", 53, "udp", "dns", &r, false), BH_NETPOL_ALLOW,
+		   "any-dns");
+	r.u.dns.qname = S("corp"); /* "*.corp" needs a label before */
+	assert_dec(dec(p, "10.0.1.5", "192.0.2.53", 53, "udp", "dns", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	r.u.dns.qname = S("MIRROR.example.org");
+	assert_int_equal(dec(p, "10.0.1.5", "192.0.2.53", 53, "udp", "dns", &r, false).verdict,
+			 BH_NETPOL_ALLOW);
+	r.u.dns.qname = S("evilmirror.example.org");
+	assert_int_equal(dec(p, "10.0.1.5", "192.0.2.53", 53, "udp", "dns", &r, false).verdict,
+			 BH_NETPOL_DENY);
+	/* TCP to the DNS server: protocol udp only */
+	assert_int_equal(dec(p, "10.0.1.5", "192.0.2.53", 53, "tcp", NULL, NULL, false).verdict,
+			 BH_NETPOL_DENY);
+	/* a deny to a CIDR applies with no group at either end */
+	assert_dec(dec(p, "172.16.0.1", "169.254.169.254", 80, "tcp", NULL, NULL, false),
+		   BH_NETPOL_DENY, "no-meta");
+	/* no group, no rule: allowed, no rule */
+	assert_dec(dec(p, "172.16.0.1", "172.16.0.2", 80, "tcp", NULL, NULL, false),
+		   BH_NETPOL_ALLOW, NULL);
+	/* discover: allowed, to learn; monitor (action audit): alert */
+	assert_dec(dec(p, "10.0.9.1", "8.8.8.8", 443, "tcp", NULL, NULL, false), BH_NETPOL_ALLOW,
+		   BH_NETPOL_RULE_DISCOVER);
+	assert_dec(dec(p, "10.0.8.1", "8.8.8.8", 443, "tcp", NULL, NULL, false), BH_NETPOL_ALERT,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* the strictest end decides: discover lab -> protect api */
+	assert_dec(dec(p, "10.0.9.1", "10.0.2.1", 443, "tcp", NULL, NULL, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	bh_netpol_free(p);
+}
+
+static void l7_fields(void **state)
+{
+	struct bh_netpol *p;
+	struct bh_net_rec r;
+	struct bh_netpol_query q = { 0 };
+	struct bh_netpol_decision d;
+	const char *names[] = { "cdn.docs.example.com" };
+
+	(void)state;
+	p = compile(HDR
+		    "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
+		    "  - {name: get-api, kind: network, verdict: allow, from: [web], apps: [http, "
+		    "http2], httpMethods: [GET, HEAD], httpHosts: [\"*.example.com\"], httpPaths: "
+		    "[/api/, /health]}\n"
+		    "  - {name: sni, kind: network, verdict: allow, from: [web], tlsSni: "
+		    "[pay.example.net]}\n"
+		    "  - {name: docs, kind: network, verdict: allow, from: [web], toNames: "
+		    "[\"*.docs.example.com\"]}\n");
+	r = http_req("GET", "a.example.com:8080", "/api/v1/users");
+	assert_dec(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http", &r, false), BH_NETPOL_ALLOW,
+		   "get-api");
+	r = http_req("GET", "example.com", "/api/v1/users"); /* the wildcard needs a label */
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http", &r, false).verdict,
+			 BH_NETPOL_DENY);
+	r = http_req("GET", "a.example.com", "/admin");
+	assert_dec(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	r = http_req("POST", "a.example.com", "/api/x");
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http", &r, false).verdict,
+			 BH_NETPOL_DENY);
+	r = http_req("HEAD", "a.example.com", "/healthz"); /* a prefix */
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http2", &r, false).verdict,
+			 BH_NETPOL_ALLOW);
+	r = http_req("GET", NULL, "/api/");
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 80, "tcp", "http", &r, false).verdict,
+			 BH_NETPOL_DENY);
+	/* the http rule does not apply to a TLS flow: its SNI does */
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 443, "tcp", "tls", NULL, false).verdict,
+			 BH_NETPOL_NONE);
+	r = (struct bh_net_rec){ .kind = BH_NET_REC_TLS_HELLO, .app = "tls" };
+	r.u.tls.client = true;
+	r.u.tls.sni = S("pay.example.net");
+	assert_dec(dec(p, "10.0.1.1", "10.9.9.9", 443, "tcp", "tls", &r, false), BH_NETPOL_ALLOW,
+		   "sni");
+	r.u.tls.sni = S("pay.example.net.evil.io");
+	assert_int_equal(dec(p, "10.0.1.1", "10.9.9.9", 443, "tcp", "tls", &r, false).verdict,
+			 BH_NETPOL_DENY);
+	/* a name the server address was resolved from */
+	q.client_addr = a4(0, "10.0.1.1");
+	q.server_addr = a4(1, "203.0.113.7");
+	q.client_group = 0;
+	q.server_group = -1;
+	q.server_port = 443;
+	q.l4 = "tcp";
+	q.server_names = (struct bh_netpol_strs){ names, 1 };
+	bh_netpol_decide(p, &q, false, &d);
+	assert_dec(d, BH_NETPOL_ALLOW, "docs");
+	q.server_names.n = 0;
+	bh_netpol_decide(p, &q, false, &d);
+	assert_int_equal(d.verdict, BH_NETPOL_NONE); /* the http and tls rules wait for the app */
+	q.app = "ssh";
+	bh_netpol_decide(p, &q, false, &d);
+	assert_dec(d, BH_NETPOL_DENY, BH_NETPOL_RULE_DEFAULT);
+	bh_netpol_free(p);
+}
+
+static void group_selectors(void **state)
+{
+	struct bh_netpol *p;
+	json_t *l1 = json_pack("{s:s,s:s}", "app", "web", "tier", "front");
+	json_t *l2 = json_pack("{s:s}", "app", "web");
+	const uint8_t *x = a4(3, "10.5.0.1");
+
+	(void)state;
+	p = compile(HDR "  - {name: front, kind: networkGroup, labels: {app: web, tier: front}}\n"
+			"  - {name: nginx, kind: networkGroup, images: [\"*/nginx:*\"]}\n"
+			"  - {name: one, kind: networkGroup, containers: [3f2a9c]}\n"
+			"  - {name: both, kind: networkGroup, labels: {app: web}, cidrs: "
+			"[10.6.0.0/16]}\n");
+	assert_int_equal(grp(p, x, l1, NULL, NULL), 0);
+	assert_int_equal(grp(p, x, l2, NULL, NULL), -1); /* every label must match */
+	assert_int_equal(grp(p, x, NULL, "docker.io/library/nginx:1.25", NULL), 1);
+	assert_int_equal(grp(p, x, NULL, "docker.io/library/redis:7", NULL), -1);
+	assert_int_equal(grp(p, x, NULL, NULL, "3f2a9c0011223344"), 2);
+	assert_int_equal(grp(p, x, NULL, NULL, "3f2a9d"), -1);
+	assert_int_equal(grp(p, a4(4, "10.6.1.1"), l2, NULL, NULL), 3); /* labels AND cidr */
+	assert_int_equal(grp(p, a4(4, "10.6.1.1"), NULL, NULL, NULL), -1);
+	/* first group in policy order */
+	assert_int_equal(grp(p, a4(4, "10.6.1.1"), l1, NULL, NULL), 0);
+	assert_string_equal(bh_netpol_group_name(p, 2), "one");
+	bh_netpol_free(p);
+	json_decref(l1);
+	json_decref(l2);
+}
+
+static void hostile_policies(void **state)
+{
+	struct bh_policy_diags d = { 0 };
+	struct bh_netpol *np;
+
+	(void)state;
+	assert_string_equal(first_problem(HDR "  - name: g\n    kind: networkGroup\n"
+					      "    cidrs: [10.0.0.0/8, 10.1.2.3/8]\n"),
+			    "7:25: rule \"g\": cidrs[1]: '10.1.2.3/8': bits set after the "
+			    "prefix length");
+	assert_non_null(strstr(first_problem(HDR "  - {name: g, kind: networkGroup, cidrs: "
+						 "[\"300.1.1.1\"]}\n"),
+			       "not an IPv4 or IPv6 address"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: g, kind: networkGroup, cidrs: "
+						 "[\"::/129\"]}\n"),
+			       "over 128"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: g, kind: networkGroup}\n"),
+			       "selects nothing"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: g, kind: networkGroup, containers: "
+						 "[\"xyz\"]}\n"),
+			       "not a container ID prefix"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: g, kind: networkGroup, cidrs: "
+						 "[10.0.0.0/8], mode: block}\n"),
+			       "'block' is not one of: discover monitor protect"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "ports: [70000]}\n"),
+			       "70000 is not a port"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "ports: [\"90-80\"]}\n"),
+			       "first port is above its last"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "ports: [true]}\n"),
+			       "expected a port"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "toNames: [\"a..b\"]}\n"),
+			       "an empty label"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "toNames: [\"*.*.b\"]}\n"),
+			       "letters, digits"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "httpMethods: [GET], dnsNames: [a.b]}\n"),
+			       "more than one protocol"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "httpPaths: [api]}\n"),
+			       "does not start with '/'"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network}\n"),
+			       "a network rule needs 'verdict'"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "from: [nosuch]}\n"),
+			       "from: no networkGroup named 'nosuch'"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "apps: [gopher]}\n"),
+			       "gopher"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "fromCidrs: 10.0.0.0/8}\n"),
+			       "expected a list"));
+	/* a refinement in a second file changes a group's mode */
+	np = compile2(HDR
+		      "  - {name: g, kind: networkGroup, cidrs: [10.0.0.0/8], mode: discover}\n",
+		      HDR "  - {name: g, kind: networkGroup, mode: protect}\n", &d);
+	assert_non_null(np);
+	assert_dec(dec(np, "10.0.0.1", "10.0.0.2", 80, "tcp", NULL, NULL, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	bh_netpol_free(np);
+	bh_policy_diags_release(&d);
+}
+
+/* ---- through the engine -------------------------------------------------------- */
+
+static uint8_t P[4096];
+
+static size_t ip4(uint8_t *p, const char *src, const char *dst, uint8_t proto, size_t l4len)
+{
+	size_t tot = 20 + l4len;
+
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[8] = 64;
+	p[9] = proto;
+	inet_pton(AF_INET, src, p + 12);
+	inet_pton(AF_INET, dst, p + 16);
+	return tot;
+}
+
+static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_t sp,
+			       const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
+			       const char *data)
+{
+	size_t n = data ? strlen(data) : 0;
+	uint8_t *t = P + 20;
+	enum bh_net_verdict v;
+
+	memset(t, 0, 20);
+	t[0] = (uint8_t)(sp >> 8);
+	t[1] = (uint8_t)sp;
+	t[2] = (uint8_t)(dp >> 8);
+	t[3] = (uint8_t)dp;
+	t[4] = (uint8_t)(seq >> 24);
+	t[5] = (uint8_t)(seq >> 16);
+	t[6] = (uint8_t)(seq >> 8);
+	t[7] = (uint8_t)seq;
+	t[12] = 5 << 4;
+	t[13] = flags;
+	memcpy(t + 20, data ? data : "", n);
+	ip4(P, src, dst, 6, 20 + n);
+	bh_net_engine_packet(e, P, 40 + n, BH_NET_LINK_RAW, 1.0, &v);
+	return v;
+}
+
+static enum bh_net_verdict udp(struct bh_net_engine *e, const char *src, uint16_t sp,
+			       const char *dst, uint16_t dp, const uint8_t *data, size_t n)
+{
+	uint8_t *u = P + 20;
+	enum bh_net_verdict v;
+
+	u[0] = (uint8_t)(sp >> 8);
+	u[1] = (uint8_t)sp;
+	u[2] = (uint8_t)(dp >> 8);
+	u[3] = (uint8_t)dp;
+	u[4] = (uint8_t)((8 + n) >> 8);
+	u[5] = (uint8_t)(8 + n);
+	u[6] = u[7] = 0;
+	memcpy(u + 8, data, n);
+	ip4(P, src, dst, 17, 8 + n);
+	bh_net_engine_packet(e, P, 28 + n, BH_NET_LINK_RAW, 1.0, &v);
+	return v;
+}
+
+/* One HTTP request on a new connection; the verdict of the request's packet. */
+static enum bh_net_verdict http(struct bh_net_engine *e, const char *c, uint16_t cport,
+				const char *s, const char *req)
+{
+	assert_int_equal(tcp(e, c, cport, s, 80, 99, NET_TCP_SYN, NULL), BH_NET_ACCEPT);
+	tcp(e, s, 80, c, cport, 499, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	tcp(e, c, cport, s, 80, 100, NET_TCP_ACK, NULL);
+	return tcp(e, c, cport, s, 80, 100, NET_TCP_ACK, req);
+}
+
+/* A DNS query or response for name with one A answer. */
+static size_t dns_msg(uint8_t *m, bool response, const char *name, const char *addr)
+{
+	size_t o = 12;
+	const char *p = name;
+
+	memset(m, 0, 12);
+	m[0] = 0x12;
+	m[1] = 0x34;
+	m[2] = response ? 0x81 : 0x01;
+	m[3] = response ? 0x80 : 0x00;
+	m[5] = 1;
+	m[7] = response ? 1 : 0;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		size_t l = dot ? (size_t)(dot - p) : strlen(p);
+
+		m[o++] = (uint8_t)l;
+		memcpy(m + o, p, l);
+		o += l;
+		p += l + (dot ? 1 : 0);
+	}
+	m[o++] = 0;
+	m[o++] = 0, m[o++] = 1, m[o++] = 0, m[o++] = 1;
+	if (response) {
+		static const uint8_t rr[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4 };
+
+		memcpy(m + o, rr, sizeof(rr));
+		o += sizeof(rr);
+		inet_pton(AF_INET, addr, m + o);
+		o += 4;
+	}
+	return o;
+}
+
+struct seen {
+	char line[16][160];
+	size_t n;
+	struct bh_netpol_learn *learn;
+};
+
+static void on_flow(const struct bh_net_flow_record *r, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->learn)
+		bh_netpol_learn_flow(s->learn, r);
+	if (s->n < 16)
+		snprintf(s->line[s->n++], sizeof(s->line[0]), "%s:%u %s %s %s %s", r->app,
+			 r->server_port, r->verdict ? r->verdict : "-", r->rule ? r->rule : "-",
+			 r->client_group ? r->client_group : "-",
+			 r->server_group ? r->server_group : "-");
+}
+
+static void on_record(const struct bh_net_flow_record *f, const struct bh_net_rec *rec, void *arg)
+{
+	struct seen *s = arg;
+
+	if (s->learn)
+		bh_netpol_learn_record(s->learn, f, rec);
+}
+
+static struct bh_net_engine *eng(const struct bh_netpol *p, struct seen *s)
+{
+	struct bh_net_opts o = { .on_flow = on_flow, .on_record = on_record, .arg = s };
+	struct bh_net_engine *e = NULL;
+
+	o.policy = p;
+	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+	return e;
+}
+
+static const char tiers[] =
+	HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: MODE}\n"
+	    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: MODE}\n";
+
+static struct bh_netpol *tiers_in(const char *mode, const char *more)
+{
+	char y[4096], *at;
+	struct bh_buf b = BH_BUF_INIT(8192);
+	const char *s = tiers;
+
+	while ((at = strstr(s, "MODE"))) {
+		bh_buf_add(&b, s, (size_t)(at - s), NULL);
+		bh_buf_addf(&b, NULL, "%s", mode);
+		s = at + 4;
+	}
+	bh_buf_addf(&b, NULL, "%s%s", s, more ? more : "");
+	snprintf(y, sizeof(y), "%s", b.data);
+	bh_buf_release(&b);
+	return compile(y);
+}
+
+static void engine_drops_denied_flows(void **state)
+{
+	struct bh_netpol *p =
+		tiers_in("protect", "  - {name: get, kind: network, verdict: allow, from: [web], "
+				    "to: [api], httpMethods: [GET]}\n"
+				    "  - {name: docs, kind: network, verdict: allow, from: [web], "
+				    "toNames: [docs.example.com], ports: [80]}\n"
+				    "  - {name: dns, kind: network, verdict: allow, from: [web], "
+				    "ports: [53], protocol: udp}\n");
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(p, &s);
+	uint8_t m[512];
+	size_t n;
+
+	(void)state;
+	/* GET allowed, POST dropped from its own packet on */
+	assert_int_equal(http(e, "10.0.1.1", 4000, "10.0.2.1", "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+			 BH_NET_ACCEPT);
+	assert_int_equal(http(e, "10.0.1.1", 4001, "10.0.2.1",
+			      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n"),
+			 BH_NET_DROP);
+	assert_int_equal(tcp(e, "10.0.2.1", 80, "10.0.1.1", 4001, 500, NET_TCP_ACK, NULL),
+			 BH_NET_DROP);
+	/* any port may carry HTTP: the SYN passes, the first bytes of another app do not */
+	assert_int_equal(tcp(e, "10.0.1.1", 4002, "10.0.2.1", 22, 1, NET_TCP_SYN, NULL),
+			 BH_NET_ACCEPT);
+	assert_int_equal(tcp(e, "10.0.1.1", 4002, "10.0.2.1", 22, 2, NET_TCP_ACK,
+			     "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n"),
+			 BH_NET_DROP);
+	/* a DNS answer makes docs.example.com's address an allowed peer */
+	assert_int_equal(tcp(e, "10.0.1.1", 4003, "203.0.113.9", 80, 1, NET_TCP_SYN, NULL),
+			 BH_NET_DROP);
+	n = dns_msg(m, false, "docs.example.com", NULL);
+	assert_int_equal(udp(e, "10.0.1.1", 5353, "10.0.2.53", 53, m, n), BH_NET_ACCEPT);
+	n = dns_msg(m, true, "docs.example.com", "203.0.113.9");
+	udp(e, "10.0.2.53", 53, "10.0.1.1", 5353, m, n);
+	assert_int_equal(tcp(e, "10.0.1.1", 4004, "203.0.113.9", 80, 1, NET_TCP_SYN, NULL),
+			 BH_NET_ACCEPT);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	assert_int_equal(s.n, 6);
+	assert_string_equal(s.line[0], "http:80 allow get web api");
+	assert_string_equal(s.line[1], "http:80 deny bulkhead:default-deny web api");
+	assert_string_equal(s.line[2], "ssh:22 deny bulkhead:default-deny web api");
+	assert_string_equal(s.line[3], "unknown:80 deny bulkhead:default-deny web -");
+	assert_string_equal(s.line[4], "unknown:80 allow docs web -");
+	assert_string_equal(s.line[5], "dns:53 allow dns web api");
+	bh_netpol_free(p);
+}
+
+static void traffic(struct bh_net_engine *e, bool extra)
+{
+	uint8_t m[512];
+	size_t n;
+
+	http(e, "10.0.1.1", 4000, "10.0.2.1", "GET /api/users/1 HTTP/1.1\r\nHost: api\r\n\r\n");
+	http(e, "10.0.1.2", 4001, "10.0.2.1", "GET /api/users/2 HTTP/1.1\r\nHost: api\r\n\r\n");
+	http(e, "10.0.1.2", 4002, "10.0.2.1", "HEAD /health HTTP/1.1\r\nHost: api\r\n\r\n");
+	n = dns_msg(m, false, "a.svc.corp", NULL);
+	udp(e, "10.0.1.1", 5353, "192.0.2.53", 53, m, n);
+	if (extra) {
+		http(e, "10.0.1.1", 4005, "10.0.2.1",
+		     "DELETE /api/users/1 HTTP/1.1\r\nHost: api\r\n\r\n");
+		tcp(e, "10.0.1.1", 4006, "10.0.2.1", 6379, 1, NET_TCP_SYN, NULL);
+	}
+	bh_net_engine_flush(e);
+}
+
+static void discover_learns_what_protect_allows(void **state)
+{
+	struct bh_netpol *p = tiers_in("discover", NULL), *q;
+	struct seen s = { 0 };
+	struct bh_net_engine *e;
+	struct bh_buf y = BH_BUF_INIT(1 << 20);
+	struct bh_policy_diags d = { 0 };
+
+	(void)state;
+	s.learn = bh_netpol_learn_new();
+	e = eng(p, &s);
+	traffic(e, false);
+	bh_net_engine_free(e);
+	for (size_t i = 0; i < s.n; i++)
+		assert_non_null(strstr(s.line[i], "allow bulkhead:discover"));
+	assert_int_equal(bh_netpol_learn_write(s.learn, &y, NULL), 2);
+	assert_non_null(strstr(y.data, "from: [\"web\"]"));
+	assert_non_null(strstr(y.data, "httpMethods: [\"GET\", \"HEAD\"]"));
+	assert_non_null(strstr(y.data, "httpPaths: [\"/api/\", \"/health\"]"));
+	assert_non_null(strstr(y.data, "toCidrs: [\"192.0.2.53/32\"]"));
+	assert_non_null(strstr(y.data, "dnsNames: [\"a.svc.corp\"]"));
+	assert_non_null(strstr(y.data, "ports: [\"80\"]"));
+	bh_netpol_learn_free(s.learn);
+	/* the same groups in protect with what was learned */
+	bh_netpol_free(p);
+	{
+		char groups_y[1024];
+
+		snprintf(groups_y, sizeof(groups_y),
+			 HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: "
+			     "protect}\n"
+			     "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: "
+			     "protect}\n");
+		q = compile2(groups_y, y.data, &d);
+	}
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%zu:%zu: %s\n", d.v[i].line, d.v[i].column, d.v[i].message);
+	assert_non_null(q);
+	memset(&s, 0, sizeof(s));
+	e = eng(q, &s);
+	traffic(e, true);
+	bh_net_engine_free(e);
+	assert_int_equal(s.n, 6);
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(s.line[i], "http:80 allow learned-web-to-api-http-1 web api");
+	/* a new method, a new port: denied */
+	assert_string_equal(s.line[3], "http:80 deny bulkhead:default-deny web api");
+	assert_string_equal(s.line[4], "unknown:6379 deny bulkhead:default-deny web api");
+	assert_string_equal(s.line[5], "dns:53 allow learned-web-to-192.0.2.53-32-dns-2 web -");
+	bh_netpol_free(q);
+	bh_policy_diags_release(&d);
+	bh_buf_release(&y);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(decision_table),
+		cmocka_unit_test(l7_fields),
+		cmocka_unit_test(group_selectors),
+		cmocka_unit_test(hostile_policies),
+		cmocka_unit_test(engine_drops_denied_flows),
+		cmocka_unit_test(discover_learns_what_protect_allows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
