@@ -202,8 +202,8 @@ void bh_net_engine_free(struct bh_net_engine *e);
  * A flow record as the JSON object `net inspect` prints (schema in
  * bulkhead-net(1)): l4, src, dst ("ip:port", IPv6 in brackets), app, host,
  * packets and bytes ({"to_server", "to_client"}), threats ([{id, name,
- * count}]), dlp ([{type, masked, dir, offset}]), rule, verdict, src_group,
- * dst_group (null without a policy), first, last, end.
+ * count}]), dlp ([{type, masked, dir, offset}]), rule (null without a
+ * policy), first, last, end; with a policy also verdict, src_group, dst_group.
  */
 json_t *bh_net_flow_to_json(const struct bh_net_flow_record *rec);
 

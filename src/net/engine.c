@@ -986,11 +986,14 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 	json_object_set_new(j, "dlp", d);
 	json_object_set_new(j, "rule", r->rule ? json_string(r->rule) : json_null());
 	json_object_set_new(j, "capture", r->capture ? json_string(r->capture) : json_null());
-	json_object_set_new(j, "verdict", r->verdict ? json_string(r->verdict) : json_null());
-	json_object_set_new(j, "src_group",
-			    r->client_group ? json_string(r->client_group) : json_null());
-	json_object_set_new(j, "dst_group",
-			    r->server_group ? json_string(r->server_group) : json_null());
+	/* with a policy: its verdict and the ends' groups */
+	if (r->verdict) {
+		json_object_set_new(j, "verdict", json_string(r->verdict));
+		json_object_set_new(j, "src_group",
+				    r->client_group ? json_string(r->client_group) : json_null());
+		json_object_set_new(j, "dst_group",
+				    r->server_group ? json_string(r->server_group) : json_null());
+	}
 	json_object_set_new(j, "first", json_real(r->first));
 	json_object_set_new(j, "last", json_real(r->last));
 	json_object_set_new(j, "end", json_string(end_names[r->end]));
