@@ -612,6 +612,76 @@ static void engine_drops_denied_flows(void **state)
 	bh_netpol_free(p);
 }
 
+/* A response for name whose answers are n A records 198.51.100.1.. (cut: the
+ * last one's rdlength says 40 bytes that are not there), then one AAAA. */
+static size_t dns_answers(uint8_t *m, const char *name, int n, bool cut)
+{
+	size_t o = dns_msg(m, false, name, NULL);
+
+	m[2] = 0x81;
+	m[3] = 0x80;
+	m[6] = 0;
+	m[7] = (uint8_t)(n + 1);
+	for (int i = 0; i < n; i++) {
+		const uint8_t rr[] = { 0xc0, 12, 0, 1, 0,   1,	0,   0,
+				       0,    60, 0, 4, 198, 51, 100, (uint8_t)(i + 1) };
+
+		memcpy(m + o, rr, sizeof(rr));
+		o += sizeof(rr);
+	}
+	{
+		const uint8_t rr[] = { 0xc0, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 16 };
+
+		memcpy(m + o, rr, sizeof(rr));
+		o += sizeof(rr);
+		inet_pton(AF_INET6, "2001:db8::7", m + o);
+		o += 16;
+	}
+	if (cut) {
+		m[o - 17] = 40; /* the AAAA's rdlength runs past the message */
+	}
+	return o;
+}
+
+static void dns_answers_followed_and_bounded(void **state)
+{
+	struct bh_netpol *p = tiers_in("protect", "  - {name: docs, kind: network, verdict: allow, "
+						  "from: [web], toNames: [docs.example.com]}\n"
+						  "  - {name: dns, kind: network, verdict: allow, "
+						  "from: [web], ports: [53], protocol: udp}\n");
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(p, &s);
+	uint8_t m[1024];
+	size_t n;
+	char ip[32];
+
+	(void)state;
+	/* 20 A records: the first 16 are kept, the rest not; the AAAA is past them */
+	n = dns_answers(m, "docs.example.com", 20, false);
+	udp(e, "10.0.2.53", 53, "10.0.1.1", 5353, m, n);
+	for (int i = 1; i <= 20; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
+		assert_int_equal(
+			tcp(e, "10.0.1.1", (uint16_t)(4000 + i), ip, 80, 1, NET_TCP_SYN, NULL),
+			i <= 16 ? BH_NET_ACCEPT : BH_NET_DROP);
+	}
+	/* a cut message: the records before the cut are kept, the cut one is not */
+	n = dns_answers(m, "docs.example.com", 0, true);
+	udp(e, "10.0.2.53", 53, "10.0.1.2", 5353, m, n);
+	/* the name of another's answer follows nothing */
+	n = dns_answers(m, "evil.example.com", 1, false);
+	m[n - 28 - 1] = 99; /* its A record: 198.51.100.99 */
+	udp(e, "10.0.2.53", 53, "10.0.1.3", 5353, m, n);
+	assert_int_equal(tcp(e, "10.0.1.1", 4100, "198.51.100.99", 80, 1, NET_TCP_SYN, NULL),
+			 BH_NET_DROP);
+	/* truncated to its header and question: nothing followed, nothing broken */
+	n = dns_answers(m, "docs.example.com", 3, false);
+	udp(e, "10.0.2.53", 53, "10.0.1.4", 5353, m, 12 + 18 + 4 + 6);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	bh_netpol_free(p);
+}
+
 static void traffic(struct bh_net_engine *e, bool extra)
 {
 	uint8_t m[512];
@@ -692,6 +762,7 @@ int main(void)
 		cmocka_unit_test(group_selectors),
 		cmocka_unit_test(hostile_policies),
 		cmocka_unit_test(engine_drops_denied_flows),
+		cmocka_unit_test(dns_answers_followed_and_bounded),
 		cmocka_unit_test(discover_learns_what_protect_allows),
 	};
 
