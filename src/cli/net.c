@@ -22,8 +22,8 @@
 #include "banned.h"
 
 static const char net_usage[] =
-	"usage: bulkhead net inspect --pcap FILE [--policy FILE]... [--learn OUT]\n"
-	"                            [--max-flows N] [--capture-dir DIR]\n"
+	"usage: bulkhead net inspect --pcap FILE [--policy FILE]... [--group NAME=CIDR,...]...\n"
+	"                            [--learn OUT] [--max-flows N] [--capture-dir DIR]\n"
 	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
 	"       bulkhead net capture (CONTAINER | --netns PATH) -w FILE [--duration D]\n"
 	"                            [--count N] [--max-bytes B] [--state-root RT:DIR]\n"
@@ -38,9 +38,12 @@ static const char net_usage[] =
 	"  --policy FILE           decide each flow by the network policy in FILE\n"
 	"                          (networkGroup and network rules; repeatable, the\n"
 	"                          files compose): each flow's `rule` and `verdict`\n"
+	"  --group NAME=CIDR,...   the group NAME is these addresses (a refinement after\n"
+	"                          the files: the capture's addresses put in groups;\n"
+	"                          a new NAME is a group in protect)\n"
 	"  --learn OUT             write the allow rules that would let exactly what\n"
 	"                          the discover-mode groups were seen to do (needs\n"
-	"                          --policy); OUT '-' is stderr\n"
+	"                          --policy or --group); OUT '-' is stderr\n"
 	"  --max-flows N           flows tracked at once (default 65536); the oldest is\n"
 	"                          ended (and printed) to make room\n"
 	"  --capture-dir DIR       keep a ring of each flow's last packets; a flow's first\n"
@@ -98,8 +101,36 @@ static void print_flow(const struct bh_net_flow_record *r, void *arg)
 	json_decref(j);
 }
 
-/* The policy files composed and compiled into a network policy. */
-static int load_policy(char **files, size_t n, struct bh_netpol **out)
+/* `--group NAME=CIDR,...` as a policy document refining (or adding) the group. */
+static char *group_doc(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	json_t *cidrs = json_array(), *rule, *doc;
+	char *out;
+
+	if (!eq || eq == arg)
+		return NULL;
+	for (const char *p = eq + 1; *p;) {
+		size_t n = strcspn(p, ",");
+
+		json_array_append_new(cidrs, json_stringn(p, n));
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	/* the addresses replace every selector (null removes a member: a merge patch) */
+	rule = json_pack("{s:s%,s:s,s:o,s:n,s:n,s:n}", "name", arg, (size_t)(eq - arg), "kind",
+			 "networkGroup", "cidrs", cidrs, "labels", "images", "containers");
+	doc = json_pack("{s:s,s:s,s:{s:[o]}}", "apiVersion", "bulkhead.dev/v1alpha1", "kind",
+			"Policy", "spec", "rules", rule);
+	out = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	return out;
+}
+
+/* The policy files and --group refinements composed and compiled into a
+ * network policy. */
+static int load_policy(char **files, size_t n, char **groups, size_t ng, struct bh_netpol **out)
 {
 	struct bh_policy *p = bh_policy_new();
 	struct bh_policy_diags d = { 0 };
@@ -108,6 +139,12 @@ static int load_policy(char **files, size_t n, struct bh_netpol **out)
 
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = bh_policy_add_file(p, files[i], &d, &err);
+	for (size_t i = 0; i < ng && rc == 0; i++) {
+		char *doc = group_doc(groups[i]);
+
+		rc = bh_policy_add(p, doc, strlen(doc), "--group", NULL, &d, &err);
+		free(doc);
+	}
 	if (rc == 0)
 		rc = bh_policy_compile(p, &d, &err);
 	for (size_t i = 0; i < d.n; i++) {
@@ -159,6 +196,7 @@ static int net_inspect(int argc, char **argv)
 		{ "pcap", required_argument, NULL, 'p' },
 		{ "policy", required_argument, NULL, 'P' },
 		{ "learn", required_argument, NULL, 'l' },
+		{ "group", required_argument, NULL, 'g' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "capture-dir", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
@@ -169,7 +207,7 @@ static int net_inspect(int argc, char **argv)
 	struct inspect_ctx ctx = { 0 };
 	struct bh_error *err = NULL;
 	const char *pcap = NULL, *learn = NULL;
-	struct bh_strvec policies = BH_STRVEC_INIT;
+	struct bh_strvec policies = BH_STRVEC_INIT, groups = BH_STRVEC_INIT;
 	struct bh_netpol *np = NULL;
 	uint64_t v;
 	int c, rc;
@@ -181,6 +219,20 @@ static int net_inspect(int argc, char **argv)
 		case 'c': o.capture_dir = optarg; break;
 		case 'P': bh_strvec_push(&policies, optarg); break;
 		case 'l': learn = optarg; break;
+		case 'g': {
+			char *doc = group_doc(optarg);
+
+			if (!doc) {
+				bh_strvec_release(&policies);
+				bh_strvec_release(&groups);
+				return cli_usage_error("net inspect",
+						       "--group: NAME=CIDR[,CIDR...], not '%s'",
+						       optarg);
+			}
+			free(doc);
+			bh_strvec_push(&groups, optarg);
+			break;
+		}
 		case 'm':
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v == 0 || v > 16 * 1024 * 1024)
 				return cli_usage_error("net inspect",
@@ -189,23 +241,32 @@ static int net_inspect(int argc, char **argv)
 						       optarg);
 			o.max_flows = (size_t)v;
 			break;
-		case 'h': bh_strvec_release(&policies); return cli_help(net_usage);
-		default: bh_strvec_release(&policies); return BH_EXIT_USAGE;
+		case 'h':
+			bh_strvec_release(&policies);
+			bh_strvec_release(&groups);
+			return cli_help(net_usage);
+		default:
+			bh_strvec_release(&policies);
+			bh_strvec_release(&groups);
+			return BH_EXIT_USAGE;
 		}
 	}
-	if (!pcap || optind != argc || (learn && !policies.n)) {
+	if (!pcap || optind != argc || (learn && !policies.n && !groups.n)) {
 		bh_strvec_release(&policies);
+		bh_strvec_release(&groups);
 		if (!pcap)
 			return cli_usage_error("net inspect", "--pcap FILE is required");
 		if (optind != argc)
 			return cli_usage_error("net inspect", "unexpected argument '%s'",
 					       argv[optind]);
-		return cli_usage_error("net inspect",
-				       "--learn needs --policy (the groups to learn for)");
+		return cli_usage_error(
+			"net inspect",
+			"--learn needs --policy or --group (the groups to learn for)");
 	}
-	if (policies.n) {
-		rc = load_policy(policies.v, policies.n, &np);
+	if (policies.n || groups.n) {
+		rc = load_policy(policies.v, policies.n, groups.v, groups.n, &np);
 		bh_strvec_release(&policies);
+		bh_strvec_release(&groups);
 		if (rc)
 			return rc;
 		o.policy = np;
