@@ -133,6 +133,15 @@ static struct lrule *rule_of(struct bh_netpol_learn *l, const struct bh_net_flow
 	return r;
 }
 
+/* Visible ASCII only: what a policy file's strings can hold as seen. */
+static bool visible(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return false;
+	return n > 0;
+}
+
 /* "/api/v1/x" -> "/api/"; "/index.html" -> itself. */
 static size_t path_prefix(const char *p, size_t n)
 {
@@ -156,8 +165,10 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 	case BH_NET_REC_HTTP_REQUEST: {
 		struct bh_net_str h = rec->u.http.host, pa = rec->u.http.path;
 
-		sset_add(&r->methods, rec->u.http.method.p ? rec->u.http.method.p : "",
-			 rec->u.http.method.len);
+		if (rec->u.http.method.p && visible(rec->u.http.method.p, rec->u.http.method.len))
+			sset_add(&r->methods, rec->u.http.method.p, rec->u.http.method.len);
+		else
+			r->methods.over = true; /* a method no rule could name: no condition */
 		for (size_t i = 0; h.p && i < h.len; i++)
 			if (h.p[i] == ':')
 				h.len = i;
@@ -165,7 +176,7 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 			sset_add(&r->hosts, h.p, h.len);
 		else
 			r->hosts.over = true; /* a request without a host: no host condition */
-		if (pa.p && pa.len && pa.p[0] == '/')
+		if (pa.p && pa.len && pa.p[0] == '/' && visible(pa.p, pa.len))
 			sset_add(&r->paths, pa.p, path_prefix(pa.p, pa.len));
 		else
 			r->paths.over = true;
@@ -188,7 +199,8 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 			r->dns.over = true;
 		break;
 	case BH_NET_REC_SQL:
-		if (rec->u.sql.statement)
+		if (rec->u.sql.statement &&
+		    visible(rec->u.sql.statement, strlen(rec->u.sql.statement)))
 			sset_add(&r->sql, rec->u.sql.statement, strlen(rec->u.sql.statement));
 		break;
 	default: break;
