@@ -9,7 +9,7 @@
  * its address (/32 or /128). Every list is bounded: a list that would pass
  * BH_NETPOL_LIST_MAX is dropped from the rule (it then allows any value), and
  * a learner holds at most BH_NETPOL_RULES_MAX rules (later flows are counted,
- * not learned).
+ * not learned), and at most 16 MiB of strings (a list past it is dropped).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -34,11 +34,14 @@ struct lrule {
 	struct sset ports, methods, hosts, paths, sni, dns, sql;
 };
 
+#define LEARN_BYTES_MAX (16 * 1024 * 1024) /* strings held by a learner, all lists */
+
 struct bh_netpol_learn {
 	struct lrule *r;
 	size_t n;
 	struct bh_map *by_key;
 	uint64_t dropped;
+	size_t bytes; /* held in the lists' strings */
 };
 
 struct bh_netpol_learn *bh_netpol_learn_new(void)
@@ -49,17 +52,21 @@ struct bh_netpol_learn *bh_netpol_learn_new(void)
 	return l;
 }
 
-static void sset_add(struct sset *s, const char *p, size_t n)
+/* Add (p, n) to s; past a bound (its entries, or the learner's bytes when l
+ * is given) the list is dropped: its condition will allow any value. */
+static void sset_add(struct bh_netpol_learn *l, struct sset *s, const char *p, size_t n)
 {
 	if (s->over)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		if (strlen(s->v[i]) == n && !memcmp(s->v[i], p, n))
 			return;
-	if (s->n == BH_NETPOL_LIST_MAX) {
+	if (s->n == BH_NETPOL_LIST_MAX || (l && l->bytes + n + 1 > LEARN_BYTES_MAX)) {
 		s->over = true;
 		return;
 	}
+	if (l)
+		l->bytes += n + 1;
 	s->v = bh_reallocarray(s->v, s->n + 1, sizeof(char *));
 	s->v[s->n++] = bh_strndup(p, n);
 }
@@ -166,18 +173,18 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 		struct bh_net_str h = rec->u.http.host, pa = rec->u.http.path;
 
 		if (rec->u.http.method.p && visible(rec->u.http.method.p, rec->u.http.method.len))
-			sset_add(&r->methods, rec->u.http.method.p, rec->u.http.method.len);
+			sset_add(l, &r->methods, rec->u.http.method.p, rec->u.http.method.len);
 		else
 			r->methods.over = true; /* a method no rule could name: no condition */
 		for (size_t i = 0; h.p && i < h.len; i++)
 			if (h.p[i] == ':')
 				h.len = i;
 		if (h.p && h.len)
-			sset_add(&r->hosts, h.p, h.len);
+			sset_add(l, &r->hosts, h.p, h.len);
 		else
 			r->hosts.over = true; /* a request without a host: no host condition */
 		if (pa.p && pa.len && pa.p[0] == '/' && visible(pa.p, pa.len))
-			sset_add(&r->paths, pa.p, path_prefix(pa.p, pa.len));
+			sset_add(l, &r->paths, pa.p, path_prefix(pa.p, pa.len));
 		else
 			r->paths.over = true;
 		break;
@@ -186,7 +193,7 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 		if (!rec->u.tls.client)
 			return;
 		if (rec->u.tls.sni.p && rec->u.tls.sni.len)
-			sset_add(&r->sni, rec->u.tls.sni.p, rec->u.tls.sni.len);
+			sset_add(l, &r->sni, rec->u.tls.sni.p, rec->u.tls.sni.len);
 		else
 			r->sni.over = true;
 		break;
@@ -194,14 +201,14 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 		if (rec->u.dns.response)
 			return;
 		if (rec->u.dns.qname.p && rec->u.dns.qname.len)
-			sset_add(&r->dns, rec->u.dns.qname.p, rec->u.dns.qname.len);
+			sset_add(l, &r->dns, rec->u.dns.qname.p, rec->u.dns.qname.len);
 		else
 			r->dns.over = true;
 		break;
 	case BH_NET_REC_SQL:
 		if (rec->u.sql.statement &&
 		    visible(rec->u.sql.statement, strlen(rec->u.sql.statement)))
-			sset_add(&r->sql, rec->u.sql.statement, strlen(rec->u.sql.statement));
+			sset_add(l, &r->sql, rec->u.sql.statement, strlen(rec->u.sql.statement));
 		break;
 	default: break;
 	}
@@ -215,7 +222,7 @@ void bh_netpol_learn_flow(struct bh_netpol_learn *l, const struct bh_net_flow_re
 	if (!r || !strcmp(flow->l4, "icmp"))
 		return;
 	snprintf(port, sizeof(port), "%u", flow->server_port);
-	sset_add(&r->ports, port, strlen(port));
+	sset_add(l, &r->ports, port, strlen(port));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -236,7 +243,7 @@ static void collapse_names(struct sset *s)
 		char wild[BH_NETPOL_NAME_MAX + 3];
 
 		if (!dot || !strchr(dot + 1, '.')) {
-			sset_add(&out, s->v[i], strlen(s->v[i]));
+			sset_add(NULL, &out, s->v[i], strlen(s->v[i]));
 			continue;
 		}
 		for (size_t j = 0; j < s->n; j++) {
@@ -246,9 +253,9 @@ static void collapse_names(struct sset *s)
 		}
 		if (same >= 3 && snprintf(wild, sizeof(wild), "*%s", dot) < (int)sizeof(wild) &&
 		    bh_netpol_check_name(wild, &why) == 0)
-			sset_add(&out, wild, strlen(wild));
+			sset_add(NULL, &out, wild, strlen(wild));
 		else
-			sset_add(&out, s->v[i], strlen(s->v[i]));
+			sset_add(NULL, &out, s->v[i], strlen(s->v[i]));
 	}
 	sset_free(s);
 	*s = out;
@@ -344,19 +351,19 @@ int bh_netpol_learn_write(const struct bh_netpol_learn *l, struct bh_buf *out,
 		rule_name(out, r, i);
 		bh_buf_addf(out, NULL, "    kind: network\n    verdict: allow\n");
 		if (r->from)
-			sset_add(&one, r->from, strlen(r->from));
+			sset_add(NULL, &one, r->from, strlen(r->from));
 		ylist(out, "from", &one, false);
 		sset_free(&one);
 		memset(&one, 0, sizeof(one));
 		if (r->from_cidr)
-			sset_add(&one, r->from_cidr, strlen(r->from_cidr));
+			sset_add(NULL, &one, r->from_cidr, strlen(r->from_cidr));
 		ylist(out, "fromCidrs", &one, false);
 		sset_free(&one);
 		memset(&one, 0, sizeof(one));
 		if (r->to || r->to_name || r->to_cidr) {
 			const char *v = r->to ? r->to : r->to_name ? r->to_name : r->to_cidr;
 
-			sset_add(&one, v, strlen(v));
+			sset_add(NULL, &one, v, strlen(v));
 			ylist(out, r->to ? "to" : r->to_name ? "toNames" : "toCidrs", &one, false);
 		}
 		sset_free(&one);
