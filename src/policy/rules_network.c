@@ -224,7 +224,7 @@ static void rule_spec(const struct pol_rule *r, const json_t *def, struct bh_net
 
 static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compile *pc)
 {
-	struct bh_netpol *np = bh_netpol_new();
+	struct bh_netpol *np;
 	struct bh_netpol_rule_spec x;
 	struct strs s[RS_N];
 	struct bh_error *err = NULL;
@@ -240,6 +240,7 @@ static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compil
 			return -1;
 		}
 	/* the rule alone (its group names are checked by pol_network_link) */
+	np = bh_netpol_new();
 	rule_spec(r, def, &x, s);
 	x.from.n = x.to.n = 0;
 	rc = bh_netpol_add_rule(np, &x, &err);
