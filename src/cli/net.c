@@ -105,11 +105,12 @@ static void print_flow(const struct bh_net_flow_record *r, void *arg)
 static char *group_doc(const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	json_t *cidrs = json_array(), *rule, *doc;
+	json_t *cidrs, *rule, *doc;
 	char *out;
 
 	if (!eq || eq == arg)
 		return NULL;
+	cidrs = json_array();
 	for (const char *p = eq + 1; *p;) {
 		size_t n = strcspn(p, ",");
 
