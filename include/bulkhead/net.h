@@ -27,6 +27,8 @@
 
 #include "bulkhead/base.h"
 
+struct bh_ctr_opts; /* include/bulkhead/containers.h */
+
 /* Link types (tcpdump.org's LINKTYPE_ numbers) the decoder reads. */
 enum bh_net_linktype {
 	BH_NET_LINK_NULL = 0,	  /* BSD loopback: 4-byte host-order address family */
@@ -143,6 +145,11 @@ struct bh_net_opts {
 	unsigned udp_rate;  /* UDP datagrams to one destination address: 20000 */
 	unsigned icmp_rate; /* ICMP messages to one destination address: 1000 */
 	unsigned conn_rate; /* new flows from one source address: 1000 */
+	/* The verdict: the packets of a flow with a threat of this severity or
+	 * higher (src/net/threats.h: 1 low .. 4 critical) are BH_NET_DROP from
+	 * the packet it is seen in; 0 never drops (monitor). The group/rule
+	 * policy decides here too. */
+	unsigned drop_severity;
 	/* The dissectors to identify and feed, NULL-terminated; NULL: the
 	 * built-in table (bh_net_dissectors, src/net/dissectors.c). */
 	const struct bh_net_dissector *const *dissectors;
@@ -190,6 +197,13 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
  */
 void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
 			  double ts, enum bh_net_verdict *verdict);
+/*
+ * After bh_net_engine_packet(): whether that packet's flow is settled - its
+ * protocol identified (or given up on), no dissector or matcher wants more of
+ * its bytes and no threat seen - so the live path may stop queueing it
+ * (offload). False for a packet that had no flow (refused, a fragment).
+ */
+bool bh_net_engine_settled(const struct bh_net_engine *e);
 /* Let time pass with no packet: ends the flows idle at `now`. */
 void bh_net_engine_tick(struct bh_net_engine *e, double now);
 /* End every flow (reported with BH_NET_END_FLUSH). */
@@ -262,9 +276,9 @@ int bh_net_inspect_pcap(const char *path, const struct bh_net_opts *opts,
 /* ---- on-demand capture (src/net/capture_live.c) ------------------------- */
 
 struct bh_ctr_opts; /* include/bulkhead/containers.h */
-struct bh_net_live_result;
+struct bh_net_capture_result;
 
-struct bh_net_live_opts {
+struct bh_net_capture_opts {
 	/* One of: a container (ID, ID prefix or name, of any engine) or a
 	 * network namespace path (/run/netns/X, /proc/PID/ns/net). */
 	const char *container;
@@ -278,11 +292,11 @@ struct bh_net_live_opts {
 	int out_fd;	      /* the pcap written; taken (closed) */
 	const char *out_name; /* names it in errors */
 	/* Called once the socket captures (may be NULL). */
-	void (*on_ready)(const struct bh_net_live_result *res, void *arg);
+	void (*on_ready)(const struct bh_net_capture_result *res, void *arg);
 	void *arg;
 };
 
-struct bh_net_live_result {
+struct bh_net_capture_result {
 	char *container_id; /* the container's full ID, or NULL (a path) */
 	uint64_t netns_ino;
 	bool host_netns; /* the namespace is the host's (pid 1's) */
@@ -295,11 +309,11 @@ struct bh_net_live_result {
  * both directions, as a pcap (Linux cooked capture v1) on o->out_fd, until a
  * bound or *o->stop. An AF_PACKET socket is opened inside the namespace by a
  * thread that joins it (setns); needs CAP_NET_RAW and CAP_SYS_ADMIN.
- * Release *res with bh_net_live_result_release() whatever the result.
+ * Release *res with bh_net_capture_result_release() whatever the result.
  */
-int bh_net_capture_live(const struct bh_net_live_opts *o, struct bh_net_live_result *res,
+int bh_net_capture_live(const struct bh_net_capture_opts *o, struct bh_net_capture_result *res,
 			struct bh_error **err);
-void bh_net_live_result_release(struct bh_net_live_result *r);
+void bh_net_capture_result_release(struct bh_net_capture_result *r);
 
 /* ---- the connection graph (src/net/graph.c) ------------------------------ */
 
@@ -335,5 +349,63 @@ void bh_net_graph_free(struct bh_net_graph *g);
 int bh_net_graph_pcap(const char *path, const struct bh_net_opts *opts,
 		      const struct bh_net_graph_opts *gopts, struct bh_net_graph **out,
 		      struct bh_net_stats *stats, struct bh_error **err);
+
+/* ---- the live path: NFQUEUE in containers' network namespaces ---------- */
+
+#define BH_NET_LIVE_CHAIN	"BULKHEAD-NET" /* our iptables chain in each namespace */
+#define BH_NET_LIVE_TARGETS_MAX 256	       /* network namespaces put through at once */
+
+struct bh_net_live_opts {
+	/* What to put through: containers by ID (a unique prefix) or name, by
+	 * label "KEY=VALUE" (engine or pod labels), all of them, and network
+	 * namespace files (/run/netns/NAME, /proc/PID/ns/net). NULL-terminated
+	 * lists, may be NULL. A namespace several targets share is taken once. */
+	const char *const *containers;
+	const char *const *labels;
+	bool all;
+	const char *const *netns;
+	const struct bh_ctr_opts *ctr; /* how containers are found (NULL: the host's) */
+	/* The engine (on_flow gets each flow as it ends; drop_severity is the
+	 * verdict: 0 monitor). tcp_closed defaults to 2 s here. */
+	struct bh_net_opts engine;
+	bool accept_all;     /* no engine: accept every packet (the bench's anchor) */
+	bool fail_closed;    /* packets are dropped, not accepted, while no one reads the queue */
+	bool offload;	     /* settled flows are marked (connmark) and stop coming to the queue */
+	uint16_t queue;	     /* the NFQUEUE number in each namespace (default 0) */
+	uint32_t mark;	     /* the connmark bit of offloaded flows (default 0x00100000) */
+	uint32_t copy_range; /* bytes of each packet inspected (default and most 65535) */
+	uint32_t queue_len;  /* packets the kernel holds per queue (default 4096) */
+	const char *iptables, *ip6tables; /* default "iptables-nft", "ip6tables-nft" */
+	/* Checked between packets and at least every 200 ms: stop when nonzero. */
+	const volatile int *stop;
+	/* Called once the rules are in, with the namespaces taken (may be NULL). */
+	void (*on_ready)(const char *const *names, size_t n, void *arg);
+};
+
+struct bh_net_live_stats {
+	uint64_t packets;		       /* verdicts given */
+	uint64_t accepted, dropped, offloaded; /* offloaded: flows marked */
+	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
+	uint64_t malformed; /* kernel messages the parser refused */
+	uint64_t batches;   /* verdict datagrams sent */
+	uint64_t truncated; /* packets longer than the copy range */
+	size_t namespaces;
+	struct bh_net_stats engine;
+};
+
+/*
+ * Run the live firewall until *stop: for each chosen namespace, remove a
+ * chain a killed run left, bind the NFQUEUE, insert the BULKHEAD-NET chain
+ * (jumped to from INPUT and OUTPUT, loopback excepted; --queue-bypass when
+ * fail-open), put every packet through the engine and give its verdict.
+ * On return (stop or error) the rules are removed and the flows still open
+ * flushed to on_flow; *stats filled either way.
+ */
+int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *stats,
+		    struct bh_error **err);
+/* Remove the BULKHEAD-NET chain and its jumps from the network namespace at
+ * path (iptables and ip6tables; NULL: the -nft defaults). */
+int bh_net_live_cleanup(const char *netns, const char *iptables, const char *ip6tables,
+			struct bh_error **err);
 
 #endif

@@ -2,7 +2,8 @@
 /*
  * bulkhead net: the container firewall (issue 16). Today one subcommand:
  * `net inspect --pcap FILE` runs the packet engine over a capture file
- * (bh_net_inspect_pcap) and prints one JSON object per flow.
+ * (bh_net_inspect_pcap) and prints one JSON object per flow; `net run`
+ * puts chosen containers' traffic through it live (bh_net_live_run).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,9 @@ static const char net_usage[] =
 	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
 	"       bulkhead net capture (CONTAINER | --netns PATH) -w FILE [--duration D]\n"
 	"                            [--count N] [--max-bytes B] [--state-root RT:DIR]\n"
+	"       bulkhead net run [--container REF]... [--label KEY=VALUE]... [--all]\n"
+	"                        [--netns PATH]... [--mode monitor|protect] [--fail open|closed]\n"
+	"                        [--no-offload] [--accept-all] [--queue N] [--copy-range BYTES]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -60,6 +64,20 @@ static const char net_usage[] =
 	"--count packets, --max-bytes of file (default 1 GiB) or SIGINT. CONTAINER is\n"
 	"an ID, ID prefix or name of any engine's container (see bulkhead containers;\n"
 	"--state-root adds a runtime state directory); --netns takes a namespace path.\n"
+	"\n"
+	"run: a foreground daemon: in the network namespace of each chosen container\n"
+	"(by ID, ID prefix or name; by engine or pod label; --all) or namespace file,\n"
+	"send its traffic through NFQUEUE (iptables-nft chain BULKHEAD-NET) to the\n"
+	"engine; one JSON flow record per line on stdout as each flow ends; SIGTERM or\n"
+	"SIGINT removes the rules and exits 0.\n"
+	"  --mode monitor|protect  protect drops flows with a threat of high severity or\n"
+	"                          more (default monitor: report only)\n"
+	"  --fail open|closed      when the daemon is gone or cannot keep up, the kernel\n"
+	"                          accepts (open, default) or drops (closed) the traffic\n"
+	"  --no-offload            keep queueing flows the engine has settled\n"
+	"  --accept-all            no inspection: accept every packet (a benchmark anchor)\n"
+	"  --queue N               the NFQUEUE number in each namespace (default 0)\n"
+	"  --copy-range BYTES      bytes of each packet inspected (default, most: 65535)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
 	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
@@ -392,7 +410,7 @@ static void on_stop_signal(int sig)
 	capture_stop = 1;
 }
 
-static void capture_ready(const struct bh_net_live_result *r, void *arg)
+static void capture_ready(const struct bh_net_capture_result *r, void *arg)
 {
 	const char *what = arg;
 
@@ -413,8 +431,8 @@ static int net_capture(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bh_net_live_opts o = { .out_fd = -1 };
-	struct bh_net_live_result res = { 0 };
+	struct bh_net_capture_opts o = { .out_fd = -1 };
+	struct bh_net_capture_result res = { 0 };
 	struct bh_ctr_opts co = { 0 };
 	struct bh_strvec roots = BH_STRVEC_INIT;
 	struct bh_error *err = NULL;
@@ -493,14 +511,151 @@ static int net_capture(int argc, char **argv)
 	if (rc < 0 || cli_output_close(&file, true, rc < 0 ? NULL : &err) < 0) {
 		if (rc < 0)
 			cli_output_close(&file, false, NULL);
-		bh_net_live_result_release(&res);
+		bh_net_capture_result_release(&res);
 		return cli_fail(err);
 	}
 	fprintf(stderr, "net capture: %llu packets (%llu bytes) to %s%s%s, stopped by %s\n",
 		(unsigned long long)res.packets, (unsigned long long)res.bytes, out,
 		res.container_id ? " from container " : "",
 		res.container_id ? res.container_id : "", res.stopped_by);
-	bh_net_live_result_release(&res);
+	bh_net_capture_result_release(&res);
+	return BH_EXIT_OK;
+}
+
+static volatile int net_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	net_stop = 1;
+}
+
+static void print_ready(const char *const *names, size_t n, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "net run: ready: %zu network namespace%s:", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %s", names[i]);
+	fprintf(stderr, "\n");
+}
+
+#define NET_RUN_LIST_MAX 64
+
+static int add_ref(const char **v, size_t *n, const char *s, const char *opt)
+{
+	if (*n == NET_RUN_LIST_MAX)
+		return cli_usage_error("net run", "%s: at most %d", opt, NET_RUN_LIST_MAX);
+	v[(*n)++] = s;
+	return 0;
+}
+
+static int net_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "container", required_argument, NULL, 'c' },
+		{ "label", required_argument, NULL, 'l' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "netns", required_argument, NULL, 'n' },
+		{ "mode", required_argument, NULL, 'M' },
+		{ "fail", required_argument, NULL, 'f' },
+		{ "no-offload", no_argument, NULL, 'O' },
+		{ "accept-all", no_argument, NULL, 'A' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "copy-range", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *ctrs[NET_RUN_LIST_MAX + 1] = { 0 }, *labels[NET_RUN_LIST_MAX + 1] = { 0 };
+	const char *netns[NET_RUN_LIST_MAX + 1] = { 0 };
+	size_t nc = 0, nl = 0, nn = 0;
+	struct bh_net_live_opts o = { .offload = true };
+	struct bh_net_live_stats st;
+	struct inspect_ctx ctx = { 0 };
+	struct bh_error *err = NULL;
+	uint64_t v;
+	int c, rc;
+
+	optind = 0;
+	while ((c = cli_getopt(argc, argv, "h", opts, "net run")) != -1) {
+		switch (c) {
+		case 'c':
+			if (add_ref(ctrs, &nc, optarg, "--container"))
+				return BH_EXIT_USAGE;
+			break;
+		case 'l':
+			if (!strchr(optarg, '='))
+				return cli_usage_error("net run", "--label: KEY=VALUE, not '%s'",
+						       optarg);
+			if (add_ref(labels, &nl, optarg, "--label"))
+				return BH_EXIT_USAGE;
+			break;
+		case 'n':
+			if (add_ref(netns, &nn, optarg, "--netns"))
+				return BH_EXIT_USAGE;
+			break;
+		case 'a': o.all = true; break;
+		case 'M':
+			if (!strcmp(optarg, "protect"))
+				o.engine.drop_severity = 3; /* high */
+			else if (strcmp(optarg, "monitor"))
+				return cli_usage_error("net run",
+						       "--mode: monitor or protect, not '%s' "
+						       "(discover comes with the group policy)",
+						       optarg);
+			break;
+		case 'f':
+			if (!strcmp(optarg, "closed"))
+				o.fail_closed = true;
+			else if (strcmp(optarg, "open"))
+				return cli_usage_error("net run",
+						       "--fail: open or closed, not '%s'", optarg);
+			break;
+		case 'O': o.offload = false; break;
+		case 'A': o.accept_all = true; break;
+		case 'q':
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 65535)
+				return cli_usage_error("net run", "--queue: 0 to 65535, not '%s'",
+						       optarg);
+			o.queue = (uint16_t)v;
+			break;
+		case 'r':
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 64 || v > 65535)
+				return cli_usage_error("net run",
+						       "--copy-range: 64 to 65535 bytes, not '%s'",
+						       optarg);
+			o.copy_range = (uint32_t)v;
+			break;
+		case 'h': return cli_help(net_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("net run", "unexpected argument '%s'", argv[optind]);
+	if (!nc && !nl && !nn && !o.all)
+		return cli_usage_error("net run",
+				       "say what to put through: --container, --label, --all or "
+				       "--netns");
+	o.containers = ctrs;
+	o.labels = labels;
+	o.netns = netns;
+	o.engine.on_flow = print_flow;
+	o.engine.arg = &ctx;
+	o.stop = &net_stop;
+	o.on_ready = print_ready;
+	cli_on_signals(on_stop, 0, SIGINT, SIGTERM, 0); /* no SA_RESTART: poll returns at once */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	rc = bh_net_live_run(&o, &st, &err);
+	fflush(stdout);
+	fprintf(stderr,
+		"net run: %llu packets: %llu accepted, %llu dropped, %llu flows offloaded; "
+		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed\n",
+		(unsigned long long)st.packets, (unsigned long long)st.accepted,
+		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
+		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
+		(unsigned long long)st.enobufs, (unsigned long long)st.malformed);
+	if (rc < 0)
+		return cli_fail(err);
 	return BH_EXIT_OK;
 }
 
@@ -510,7 +665,8 @@ int cmd_net(int argc, char **argv, struct bh_cli *cli)
 
 	(void)cli;
 	if (argc < 2)
-		return cli_usage_error("net", "expected a subcommand: inspect, graph, capture");
+		return cli_usage_error("net",
+				       "expected a subcommand: inspect, graph, capture or run");
 	sub = argv[1];
 	if (!strcmp(sub, "-h") || !strcmp(sub, "--help") || !strcmp(sub, "help"))
 		return cli_help(net_usage);
@@ -520,11 +676,8 @@ int cmd_net(int argc, char **argv, struct bh_cli *cli)
 		return net_graph(argc - 1, argv + 1);
 	if (!strcmp(sub, "capture"))
 		return net_capture(argc - 1, argv + 1);
-	if (!strcmp(sub, "run") || !strcmp(sub, "policy")) {
-		fprintf(stderr,
-			"bulkhead net %s: not yet (inspect, graph and capture exist today)\n", sub);
-		return BH_EXIT_USAGE;
-	}
-	return cli_usage_error("net", "unknown subcommand '%s' (expected inspect, graph, capture)",
-			       sub);
+	if (!strcmp(sub, "run"))
+		return net_run(argc - 1, argv + 1);
+	return cli_usage_error(
+		"net", "unknown subcommand '%s' (expected inspect, graph, capture or run)", sub);
 }

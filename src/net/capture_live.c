@@ -68,7 +68,7 @@ static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct b
 }
 
 /* The network namespace of container ref, opened; fills id. */
-static int ctr_netns(const struct bh_net_live_opts *o, char **id, struct bh_error **err)
+static int ctr_netns(const struct bh_net_capture_opts *o, char **id, struct bh_error **err)
 {
 	struct bh_ctr_list *l = NULL;
 	const struct bh_ctr *c = NULL;
@@ -171,7 +171,7 @@ static void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-int bh_net_capture_live(const struct bh_net_live_opts *o, struct bh_net_live_result *res,
+int bh_net_capture_live(const struct bh_net_capture_opts *o, struct bh_net_capture_result *res,
 			struct bh_error **err)
 {
 	struct bh_net_pcap_writer *w = NULL;
@@ -303,7 +303,7 @@ out:
 	return rc;
 }
 
-void bh_net_live_result_release(struct bh_net_live_result *r)
+void bh_net_capture_result_release(struct bh_net_capture_result *r)
 {
 	free(r->container_id);
 	r->container_id = NULL;

@@ -72,6 +72,8 @@ static void add_threat(struct flow *f, const char *id)
 		return;
 	}
 	f->e->st.threats++;
+	if ((uint8_t)t->severity > f->max_sev)
+		f->max_sev = (uint8_t)t->severity;
 	for (size_t i = 0; i < f->n_threats; i++)
 		if (f->threats[i].id == t->id) {
 			f->threats[i].count++;
@@ -676,6 +678,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 				     unsigned frag_threats)
 {
 	struct flow *f;
+	enum bh_net_verdict v;
 	int dir;
 
 	f = get_flow(e, pk, &dir);
@@ -720,7 +723,14 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	list_del(e, f);
 	list_add_tail(e, f, list_of(f));
 	net_cap_packet(f);
-	return net_pol_verdict(f);
+	v = net_pol_verdict(f);
+	/* a flow with a threat at drop_severity or over */
+	if (e->o.drop_severity && f->max_sev >= e->o.drop_severity)
+		v = BH_NET_DROP;
+	/* settled: nothing more to inspect or decide (the live path offloads it) */
+	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, 0) &&
+			 !net_match_raw_wanted(f, 1) && net_pol_settled(f);
+	return v;
 }
 
 void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
@@ -735,6 +745,7 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 
 	if (verdict)
 		*verdict = BH_NET_ACCEPT;
+	e->pkt_settled = false;
 	e->st.packets++;
 	e->st.bytes += len;
 	e->now = ts;
@@ -807,6 +818,11 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 	v = on_packet(e, &pk, threats);
 	if (verdict)
 		*verdict = (enum bh_net_verdict)v;
+}
+
+bool bh_net_engine_settled(const struct bh_net_engine *e)
+{
+	return e->pkt_settled;
 }
 
 void bh_net_engine_tick(struct bh_net_engine *e, double now)

@@ -83,6 +83,7 @@ struct flow {
 	struct net_cap_flow *cap; /* capture.c: its ring or capture file */
 	enum bh_net_flow_end end;
 	struct netpol_flow pol; /* policy_engine.c */
+	uint8_t max_sev;	/* the highest severity of its threats (threats.h), 0 none */
 };
 
 struct meter {
@@ -113,6 +114,7 @@ struct bh_net_engine {
 	size_t raw_len;
 	int raw_link;
 	struct netpol_eng *pol; /* policy_engine.c; NULL without a policy */
+	bool pkt_settled;	/* the last packet's flow is settled (bh_net_engine_settled) */
 };
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */

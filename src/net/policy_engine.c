@@ -244,3 +244,8 @@ enum bh_net_verdict net_pol_verdict(const struct flow *f)
 {
 	return f->pol.verdict == BH_NETPOL_DENY ? BH_NET_DROP : BH_NET_ACCEPT;
 }
+
+bool net_pol_settled(const struct flow *f)
+{
+	return !f->e->pol || f->pol.final;
+}

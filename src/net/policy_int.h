@@ -42,5 +42,8 @@ void net_pol_flow_free(struct flow *f);
 void net_pol_fill(const struct flow *f, struct bh_net_flow_record *r);
 /* The verdict of the flow's packets. */
 enum bh_net_verdict net_pol_verdict(const struct flow *f);
+/* Whether the flow's decision is final (true without a policy): no later
+ * record can change it. */
+bool net_pol_settled(const struct flow *f);
 
 #endif

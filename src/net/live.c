@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The live path of the container firewall (issue 16): the chosen
+ * containers' network namespaces, an NFQUEUE bound in each (src/net/nfq.c),
+ * iptables-nft rules that send their traffic to it (exec'd in a child that
+ * joined the namespace: a GPL tool as a separate process), every packet put
+ * through the packet engine and its verdict given, flows the engine calls
+ * settled offloaded by a connmark. See bh_net_live_run() in net.h.
+ *
+ * In each namespace, for iptables and ip6tables alike (filter table):
+ *
+ *   -I INPUT  ! -i lo -j BULKHEAD-NET
+ *   -I OUTPUT ! -o lo -j BULKHEAD-NET
+ *   BULKHEAD-NET:
+ *     -m connmark --mark M/M -j ACCEPT                  offloaded flows
+ *     -m mark --mark M/M -j CONNMARK --set-xmark M/M    a flow settled just now
+ *     -m mark --mark M/M -j ACCEPT
+ *     -j NFQUEUE --queue-num Q [--queue-bypass]         bypass only when fail-open
+ *
+ * A settled flow's packet gets NF_REPEAT with the mark bit added: it goes
+ * through the hook again, its connection is marked, and its later packets
+ * never reach the queue. Fail-open: the kernel accepts when no one is bound
+ * (--queue-bypass: we died) or the queue is full (NFQA_CFG_F_FAIL_OPEN);
+ * fail-closed: it drops. A chain a killed run left is removed at the next
+ * start (bh_net_live_cleanup).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <linux/netfilter.h>
+
+#include "bulkhead/containers.h"
+#include "bulkhead/net.h"
+#include "net/nfq.h"
+#include "banned.h"
+
+#define DRAIN_MAX   128	      /* packets read from one queue before its verdicts go */
+#define RCVBUF	    (8 << 20) /* the netlink socket's receive buffer */
+#define IPT_ERR_MAX 512	      /* bytes of an iptables error kept for the message */
+#define MARK_DEF    0x00100000u
+
+struct target {
+	char *name; /* the container's name or ID, or the namespace path */
+	int nsfd;
+	dev_t dev;
+	ino_t ino;
+	struct net_nfq *q;
+	bool rules;
+};
+
+struct live {
+	const struct bh_net_live_opts *o;
+	const char *ipt[2];
+	struct target *t;
+	size_t n;
+	struct bh_net_engine *e;
+	struct bh_net_live_stats *st;
+	uint32_t mark;
+	uint8_t *buf;
+};
+
+/* ---- iptables in a namespace ------------------------------------------------------- */
+
+/* Run argv in the network namespace nsfd; its stderr (cut) into errbuf.
+ * 0 when it exited 0, 1 when it exited otherwise, <0 when it could not run. */
+static int run_in_ns(int nsfd, const char *const *argv, char *errbuf, size_t errcap,
+		     struct bh_error **err)
+{
+	int p[2], st;
+	pid_t pid;
+	size_t got = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return bh_error_sys(err, errno, "net run: a pipe for %s", argv[0]);
+	pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return bh_error_sys(err, errno, "net run: fork for %s", argv[0]);
+	}
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(p[1], 2) < 0)
+			_exit(126);
+		if (setns(nsfd, CLONE_NEWNET) < 0)
+			_exit(125);
+		execvp(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	for (;;) {
+		char junk[256];
+		ssize_t r;
+
+		if (got + 1 < errcap)
+			r = read(p[0], errbuf + got, errcap - 1 - got);
+		else
+			r = read(p[0], junk, sizeof(junk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (got + 1 < errcap)
+			got += (size_t)r;
+	}
+	errbuf[got] = 0;
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return bh_error_sys(err, errno, "net run: waiting for %s", argv[0]);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "net run: cannot run %s (install Debian's "
+				    "iptables)",
+				    argv[0]);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 125)
+		return bh_error_set(err, BH_ERR_IO,
+				    "net run: cannot join the network namespace "
+				    "for %s",
+				    argv[0]);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = 0;
+}
+
+/* Remove our chain and the jumps to it, ignoring what is not there. */
+static int cleanup_ns(int nsfd, const char *const ipt[2], struct bh_error **err)
+{
+	char ebuf[IPT_ERR_MAX];
+	int rc;
+
+	for (int f = 0; f < 2; f++) {
+		static const char *const hooks[2][2] = { { "INPUT", "-i" }, { "OUTPUT", "-o" } };
+
+		for (int h = 0; h < 2; h++)
+			for (int i = 0; i < 16; i++) { /* every jump a crashed run left */
+				const char *a[] = {
+					ipt[f],	     "-w", "-D", hooks[h][0],	    "!",
+					hooks[h][1], "lo", "-j", BH_NET_LIVE_CHAIN, NULL
+				};
+
+				rc = run_in_ns(nsfd, a, ebuf, sizeof(ebuf), err);
+				if (rc < 0)
+					return rc;
+				if (rc)
+					break;
+			}
+		{
+			const char *fl[] = { ipt[f], "-w", "-F", BH_NET_LIVE_CHAIN, NULL };
+			const char *x[] = { ipt[f], "-w", "-X", BH_NET_LIVE_CHAIN, NULL };
+
+			rc = run_in_ns(nsfd, fl, ebuf, sizeof(ebuf), err);
+			if (rc < 0)
+				return rc;
+			rc = run_in_ns(nsfd, x, ebuf, sizeof(ebuf), err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int install_ns(const struct live *L, struct target *t, struct bh_error **err)
+{
+	char m[32], q[8], ebuf[IPT_ERR_MAX];
+	const char *bypass = L->o->fail_closed ? NULL : "--queue-bypass";
+	int rc;
+
+	snprintf(m, sizeof(m), "0x%x/0x%x", L->mark, L->mark);
+	snprintf(q, sizeof(q), "%u", L->o->queue);
+	for (int f = 0; f < 2; f++) {
+		const char *ipt = L->ipt[f];
+		const char *const cmds[][14] = {
+			{ ipt, "-w", "-N", BH_NET_LIVE_CHAIN, NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", m, "-j",
+			  "ACCEPT", NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", m, "-j",
+			  "CONNMARK", "--set-xmark", m, NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", m, "-j",
+			  "ACCEPT", NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-j", "NFQUEUE", "--queue-num", q,
+			  bypass, NULL },
+			{ ipt, "-w", "-I", "INPUT", "!", "-i", "lo", "-j", BH_NET_LIVE_CHAIN,
+			  NULL },
+			{ ipt, "-w", "-I", "OUTPUT", "!", "-o", "lo", "-j", BH_NET_LIVE_CHAIN,
+			  NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			t->rules = true;
+			rc = run_in_ns(t->nsfd, cmds[i], ebuf, sizeof(ebuf), err);
+			if (rc < 0)
+				return bh_error_prefix(err, "%s", t->name);
+			if (rc) {
+				trim(ebuf);
+				return bh_error_set(err, BH_ERR_IO, "%s: %s %s %s failed: %s",
+						    t->name, ipt, cmds[i][2], cmds[i][3],
+						    ebuf[0] ? ebuf : "(no message)");
+			}
+		}
+	}
+	return 0;
+}
+
+int bh_net_live_cleanup(const char *netns, const char *iptables, const char *ip6tables,
+			struct bh_error **err)
+{
+	const char *ipt[2] = { iptables ? iptables : "iptables-nft",
+			       ip6tables ? ip6tables : "ip6tables-nft" };
+	int fd = open(netns, O_RDONLY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return bh_error_sys(err, errno, "net run: network namespace %s", netns);
+	rc = cleanup_ns(fd, ipt, err);
+	close(fd);
+	return rc;
+}
+
+/* ---- the targets --------------------------------------------------------------------- */
+
+static int add_target(struct live *L, const char *name, const char *path, struct bh_error **err)
+{
+	struct stat s;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "net run: %s: network namespace %s", name, path);
+	if (fstat(fd, &s) < 0) {
+		close(fd);
+		return bh_error_sys(err, errno, "net run: %s: stat %s", name, path);
+	}
+	for (size_t i = 0; i < L->n; i++)
+		if (L->t[i].dev == s.st_dev && L->t[i].ino == s.st_ino) {
+			close(fd); /* a namespace the containers of a pod share */
+			return 0;
+		}
+	if (L->n == BH_NET_LIVE_TARGETS_MAX) {
+		close(fd);
+		return bh_error_set(err, BH_ERR_LIMIT, "net run: more than %d network namespaces",
+				    BH_NET_LIVE_TARGETS_MAX);
+	}
+	L->t = realloc(L->t, (L->n + 1) * sizeof(*L->t));
+	if (!L->t)
+		abort();
+	L->t[L->n++] = (struct target){ bh_strdup(name), fd, s.st_dev, s.st_ino, NULL, false };
+	return 0;
+}
+
+static int add_ctr(struct live *L, const struct bh_ctr *c, struct bh_error **err)
+{
+	char path[64];
+
+	if (c->pid <= 0)
+		return bh_error_set(err, BH_ERR_NOTFOUND, "net run: container %s is not running",
+				    c->name ? c->name : c->id);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+	return add_target(L, c->name ? c->name : c->id, path, err);
+}
+
+static bool label_match(const struct bh_ctr *c, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	const char *v;
+	json_t *j;
+	char key[256];
+
+	if (!eq || (size_t)(eq - kv) >= sizeof(key))
+		return false;
+	memcpy(key, kv, (size_t)(eq - kv));
+	key[eq - kv] = 0;
+	j = json_object_get(c->labels, key);
+	v = json_string_value(j);
+	return v && !strcmp(v, eq + 1);
+}
+
+static int resolve(struct live *L, struct bh_error **err)
+{
+	const struct bh_net_live_opts *o = L->o;
+	struct bh_ctr_list *l = NULL;
+	int rc = 0;
+
+	for (const char *const *p = o->netns; p && *p; p++)
+		if ((rc = add_target(L, *p, *p, err)) < 0)
+			return rc;
+	if (!o->all && !(o->containers && *o->containers) && !(o->labels && *o->labels))
+		goto done;
+	rc = bh_ctr_list(o->ctr, &l, err);
+	if (rc < 0)
+		return bh_error_prefix(err, "net run: listing the containers");
+	for (const char *const *r = o->containers; r && *r && rc >= 0; r++) {
+		const struct bh_ctr *hit = NULL;
+		size_t n = 0, rl = strlen(*r);
+
+		for (size_t i = 0; i < l->n && !hit; i++)
+			if (!strcmp(l->v[i].id, *r))
+				hit = &l->v[i], n = 1;
+		if (!hit)
+			for (size_t i = 0; i < l->n; i++)
+				if (!strncmp(l->v[i].id, *r, rl) ||
+				    (l->v[i].name && !strcmp(l->v[i].name, *r)))
+					hit = &l->v[i], n++;
+		if (n == 0)
+			rc = bh_error_set(err, BH_ERR_NOTFOUND,
+					  "net run: no container with the ID, ID prefix or name "
+					  "\"%s\"",
+					  *r);
+		else if (n > 1)
+			rc = bh_error_set(err, BH_ERR_USAGE,
+					  "net run: \"%s\" is ambiguous: %zu containers match", *r,
+					  n);
+		else
+			rc = add_ctr(L, hit, err);
+	}
+	for (size_t i = 0; i < l->n && rc >= 0; i++) {
+		const struct bh_ctr *c = &l->v[i];
+		bool take = o->all && c->pid > 0;
+
+		for (const char *const *k = o->labels; k && *k && !take; k++)
+			take = label_match(c, *k) && c->pid > 0;
+		if (take)
+			rc = add_ctr(L, c, err);
+	}
+	bh_ctr_list_free(l);
+	if (rc < 0)
+		return rc;
+done:
+	if (!L->n)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "net run: no network namespace to put through (no container "
+				    "matched)");
+	return 0;
+}
+
+/* ---- packets ----------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Read up to DRAIN_MAX packets from t's queue, judge them, send the verdicts. */
+static int drain(struct live *L, struct target *t, struct bh_error **err)
+{
+	struct bh_net_live_stats *st = L->st;
+	uint32_t accept_to = 0;
+	bool any_accept = false;
+	int rc;
+
+	for (int k = 0; k < DRAIN_MAX; k++) {
+		ssize_t n = net_nfq_recv(t->q, L->buf, NET_NFQ_MAX_MSG, err);
+		size_t off = 0;
+
+		if (n == -ENOBUFS) {
+			st->enobufs++;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		while (off < (size_t)n) {
+			struct net_nfq_pkt pk;
+			enum bh_net_verdict v = BH_NET_ACCEPT;
+			size_t used;
+			int code;
+			enum net_nfq_msg m =
+				net_nfq_parse(L->buf + off, (size_t)n - off, &pk, &code, &used);
+
+			if (m == NET_NFQ_MALFORMED) {
+				st->malformed++;
+				break;
+			}
+			off += used;
+			if (m != NET_NFQ_PACKET)
+				continue;
+			st->packets++;
+			if (pk.cap_len && pk.cap_len > pk.payload_len)
+				st->truncated++;
+			if (L->e)
+				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
+						     BH_NET_LINK_RAW, now_s(), &v);
+			if (v == BH_NET_DROP) {
+				st->dropped++;
+				rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
+			} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
+				st->offloaded++;
+				st->accepted++;
+				rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
+						     (pk.has_mark ? pk.mark : 0) | L->mark, err);
+			} else {
+				st->accepted++;
+				any_accept = true;
+				accept_to = pk.id;
+				continue;
+			}
+			if (rc < 0)
+				return rc;
+		}
+	}
+	/* the plain accepts at once: every packet still queued up to the last of them
+	 * (the drops and repeats before it were sent first, in the same datagram) */
+	if (any_accept && (rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err)) < 0)
+		return rc;
+	st->batches++;
+	return net_nfq_send(t->q, err);
+}
+
+static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
+{
+	struct net_nfq_cfg cfg = {
+		.queue = L->o->queue,
+		.copy_range = L->o->copy_range ? L->o->copy_range : NET_NFQ_MAX_PAYLOAD,
+		.max_len = L->o->queue_len ? L->o->queue_len : 4096,
+		.fail_open = !L->o->fail_closed,
+		.gso = true,
+		.rcvbuf = RCVBUF,
+	};
+	int self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), rc;
+
+	if (self < 0)
+		return bh_error_sys(err, errno, "net run: our own network namespace");
+	if (setns(t->nsfd, CLONE_NEWNET) < 0) {
+		rc = bh_error_sys(err, errno, "net run: %s: joining its network namespace",
+				  t->name);
+		close(self);
+		return rc;
+	}
+	rc = net_nfq_open(&cfg, &t->q, err);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* we would run on in the container's namespace */
+	close(self);
+	if (rc < 0)
+		return bh_error_prefix(err, "net run: %s", t->name);
+	return 0;
+}
+
+int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *stats,
+		    struct bh_error **err)
+{
+	struct live L = { .o = o, .st = stats };
+	struct bh_net_opts eo = o->engine;
+	struct pollfd *pfd = NULL;
+	const char **names = NULL;
+	double last_tick = 0;
+	int rc;
+
+	memset(stats, 0, sizeof(*stats));
+	L.ipt[0] = o->iptables ? o->iptables : "iptables-nft";
+	L.ipt[1] = o->ip6tables ? o->ip6tables : "ip6tables-nft";
+	L.mark = o->mark ? o->mark : MARK_DEF;
+	rc = resolve(&L, err);
+	if (rc < 0)
+		goto out;
+	stats->namespaces = L.n;
+	if (!o->accept_all) {
+		if (!eo.tcp_closed)
+			eo.tcp_closed = 2;
+		rc = bh_net_engine_new(&eo, &L.e, err);
+		if (rc < 0)
+			goto out;
+	}
+	L.buf = bh_malloc(NET_NFQ_MAX_MSG);
+	pfd = bh_calloc(L.n, sizeof(*pfd));
+	names = bh_calloc(L.n + 1, sizeof(*names));
+	for (size_t i = 0; i < L.n; i++) {
+		struct target *t = &L.t[i];
+
+		rc = cleanup_ns(t->nsfd, L.ipt, err); /* what a killed run left */
+		if (rc < 0)
+			goto out;
+		rc = bind_queue(&L, t, err);
+		if (rc < 0)
+			goto out;
+		rc = install_ns(&L, t, err);
+		if (rc < 0)
+			goto out;
+		pfd[i].fd = net_nfq_fd(t->q);
+		pfd[i].events = POLLIN;
+		names[i] = t->name;
+	}
+	if (o->on_ready)
+		o->on_ready(names, L.n, o->engine.arg);
+	while (!(o->stop && *o->stop)) {
+		int r = poll(pfd, L.n, 200);
+		double now;
+
+		if (r < 0 && errno != EINTR) {
+			rc = bh_error_sys(err, errno, "net run: poll");
+			goto out;
+		}
+		for (size_t i = 0; r > 0 && i < L.n; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLERR)))
+				continue;
+			rc = drain(&L, &L.t[i], err);
+			if (rc < 0) {
+				bh_error_prefix(err, "net run: %s", L.t[i].name);
+				goto out;
+			}
+		}
+		now = now_s();
+		if (L.e && now - last_tick >= 1) {
+			bh_net_engine_tick(L.e, now);
+			last_tick = now;
+		}
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < L.n; i++) {
+		/* the rules first: a fail-closed chain without a reader drops; the
+		 * first error is the one reported */
+		if (L.t[i].rules && cleanup_ns(L.t[i].nsfd, L.ipt, rc < 0 ? NULL : err) < 0 &&
+		    rc == 0)
+			rc = bh_error_prefix(err, "net run: removing the rules of %s", L.t[i].name);
+		net_nfq_close(L.t[i].q);
+		close(L.t[i].nsfd);
+		free(L.t[i].name);
+	}
+	if (L.e) {
+		bh_net_engine_flush(L.e);
+		bh_net_engine_stats(L.e, &stats->engine);
+		bh_net_engine_free(L.e);
+	}
+	free(L.t);
+	free(L.buf);
+	free(pfd);
+	free(names);
+	return rc;
+}
