@@ -198,10 +198,11 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t len, int linktype,
 			  double ts, enum bh_net_verdict *verdict);
 /*
- * After bh_net_engine_packet(): whether that packet's flow is settled - its
- * protocol identified (or given up on), no dissector or matcher wants more of
- * its bytes and no threat seen - so the live path may stop queueing it
- * (offload). False for a packet that had no flow (refused, a fragment).
+ * After bh_net_engine_packet(): whether that packet's direction of its flow
+ * is settled - the protocol identified (or given up on), no dissector or
+ * matcher wants more of that direction's bytes, no threat seen on the flow -
+ * so the live path may stop queueing that direction (offload). False for a
+ * packet that had no flow (refused, a fragment).
  */
 bool bh_net_engine_settled(const struct bh_net_engine *e);
 /* Let time pass with no packet: ends the flows idle at `now`. */
@@ -372,7 +373,8 @@ struct bh_net_live_opts {
 	bool fail_closed;    /* packets are dropped, not accepted, while no one reads the queue */
 	bool offload;	     /* settled flows are marked (connmark) and stop coming to the queue */
 	uint16_t queue;	     /* the NFQUEUE number in each namespace (default 0) */
-	uint32_t mark;	     /* the connmark bit of offloaded flows (default 0x00100000) */
+	uint32_t mark;	     /* offload: this packet mark bit, the next two connmark bits of each
+				direction (default 0x00100000) */
 	uint32_t copy_range; /* bytes of each packet inspected (default and most 65535) */
 	uint32_t queue_len;  /* packets the kernel holds per queue (default 4096) */
 	const char *iptables, *ip6tables; /* default "iptables-nft", "ip6tables-nft" */
@@ -384,7 +386,7 @@ struct bh_net_live_opts {
 
 struct bh_net_live_stats {
 	uint64_t packets;		       /* verdicts given */
-	uint64_t accepted, dropped, offloaded; /* offloaded: flows marked */
+	uint64_t accepted, dropped, offloaded; /* offloaded: flow directions marked */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
 	uint64_t batches;   /* verdict datagrams sent */

@@ -648,7 +648,8 @@ static int net_run(int argc, char **argv)
 	rc = bh_net_live_run(&o, &st, &err);
 	fflush(stdout);
 	fprintf(stderr,
-		"net run: %llu packets: %llu accepted, %llu dropped, %llu flows offloaded; "
+		"net run: %llu packets: %llu accepted, %llu dropped, %llu flow directions "
+		"offloaded; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,

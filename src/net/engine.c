@@ -727,9 +727,10 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	/* a flow with a threat at drop_severity or over */
 	if (e->o.drop_severity && f->max_sev >= e->o.drop_severity)
 		v = BH_NET_DROP;
-	/* settled: nothing more to inspect or decide (the live path offloads it) */
-	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, 0) &&
-			 !net_match_raw_wanted(f, 1) && net_pol_settled(f);
+	/* settled: nothing more to inspect or decide in this direction (the
+	 * live path offloads it) */
+	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, dir) &&
+			 net_pol_settled(f);
 	return v;
 }
 

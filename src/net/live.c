@@ -11,17 +11,23 @@
  *
  *   -I INPUT  ! -i lo -j BULKHEAD-NET
  *   -I OUTPUT ! -o lo -j BULKHEAD-NET
- *   BULKHEAD-NET:
- *     -m connmark --mark M/M -j ACCEPT                  offloaded flows
- *     -m mark --mark M/M -j CONNMARK --set-xmark M/M    a flow settled just now
- *     -m mark --mark M/M -j ACCEPT
+ *   BULKHEAD-NET:                                        (P, O, R: three mark bits)
+ *     -m connmark --mark O/O -m conntrack --ctdir ORIGINAL -j ACCEPT    offloaded
+ *     -m connmark --mark R/R -m conntrack --ctdir REPLY -j ACCEPT       offloaded
+ *     -m mark --mark P/P -m conntrack --ctdir ORIGINAL -j CONNMARK --set-xmark O/O
+ *     -m mark --mark P/P -m conntrack --ctdir REPLY -j CONNMARK --set-xmark R/R
+ *     -m mark --mark P/P -j ACCEPT
  *     -j NFQUEUE --queue-num Q [--queue-bypass]         bypass only when fail-open
  *
- * A settled flow's packet gets NF_REPEAT with the mark bit added: it goes
- * through the hook again, its connection is marked, and its later packets
- * never reach the queue. Fail-open: the kernel accepts when no one is bound
- * (--queue-bypass: we died) or the queue is full (NFQA_CFG_F_FAIL_OPEN);
- * fail-closed: it drops. A chain a killed run left is removed at the next
+ * Offload is per direction: a bulk transfer's data is settled once scanned
+ * (an unknown protocol's first MiB), while its bare ACKs the other way never
+ * are. A packet whose direction is settled gets NF_REPEAT with mark bit P
+ * added: it goes through the hook again, its connection gets that
+ * direction's bit, and that direction's later packets never reach the queue
+ * (so a flow record counts only what was queued). Fail-open: the kernel
+ * accepts when no one is bound (--queue-bypass: we died) or the queue is
+ * full (NFQA_CFG_F_FAIL_OPEN); fail-closed: it drops. A chain a killed run
+ * left is removed at the next
  * start (bh_net_live_cleanup).
  */
 #include <errno.h>
@@ -180,21 +186,29 @@ static int cleanup_ns(int nsfd, const char *const ipt[2], struct bh_error **err)
 
 static int install_ns(const struct live *L, struct target *t, struct bh_error **err)
 {
-	char m[32], q[8], ebuf[IPT_ERR_MAX];
+	char p[32], om[32], rm[32], q[8], ebuf[IPT_ERR_MAX];
 	const char *bypass = L->o->fail_closed ? NULL : "--queue-bypass";
 	int rc;
 
-	snprintf(m, sizeof(m), "0x%x/0x%x", L->mark, L->mark);
+	snprintf(p, sizeof(p), "0x%x/0x%x", L->mark, L->mark);
+	snprintf(om, sizeof(om), "0x%x/0x%x", L->mark << 1, L->mark << 1);
+	snprintf(rm, sizeof(rm), "0x%x/0x%x", L->mark << 2, L->mark << 2);
 	snprintf(q, sizeof(q), "%u", L->o->queue);
 	for (int f = 0; f < 2; f++) {
 		const char *ipt = L->ipt[f];
-		const char *const cmds[][14] = {
+		const char *const cmds[][18] = {
 			{ ipt, "-w", "-N", BH_NET_LIVE_CHAIN, NULL },
-			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", m, "-j",
-			  "ACCEPT", NULL },
-			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", m, "-j",
-			  "CONNMARK", "--set-xmark", m, NULL },
-			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", m, "-j",
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", om, "-m",
+			  "conntrack", "--ctdir", "ORIGINAL", "-j", "ACCEPT", NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", rm, "-m",
+			  "conntrack", "--ctdir", "REPLY", "-j", "ACCEPT", NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", p, "-m",
+			  "conntrack", "--ctdir", "ORIGINAL", "-j", "CONNMARK", "--set-xmark", om,
+			  NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", p, "-m",
+			  "conntrack", "--ctdir", "REPLY", "-j", "CONNMARK", "--set-xmark", rm,
+			  NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", p, "-j",
 			  "ACCEPT", NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-j", "NFQUEUE", "--queue-num", q,
 			  bypass, NULL },
@@ -470,6 +484,12 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	L.ipt[0] = o->iptables ? o->iptables : "iptables-nft";
 	L.ipt[1] = o->ip6tables ? o->ip6tables : "ip6tables-nft";
 	L.mark = o->mark ? o->mark : MARK_DEF;
+	if (L.mark & (L.mark - 1) || L.mark > 0x20000000u) {
+		rc = bh_error_set(err, BH_ERR_USAGE,
+				  "net run: offload mark 0x%x: one bit, with two free above it",
+				  L.mark);
+		goto out;
+	}
 	rc = resolve(&L, err);
 	if (rc < 0)
 		goto out;
