@@ -375,7 +375,7 @@ struct bh_net_live_opts {
 	uint16_t queue;	     /* the NFQUEUE number in each namespace (default 0) */
 	uint32_t mark;	     /* offload: this packet mark bit, the next two connmark bits of each
 				direction (default 0x00100000) */
-	uint32_t copy_range; /* bytes of each packet inspected (default and most 65535) */
+	uint32_t copy_range; /* bytes of each packet inspected (default and most 65531) */
 	uint32_t queue_len;  /* packets the kernel holds per queue (default 4096) */
 	const char *iptables, *ip6tables; /* default "iptables-nft", "ip6tables-nft" */
 	/* Checked between packets and at least every 200 ms: stop when nonzero. */
@@ -385,8 +385,10 @@ struct bh_net_live_opts {
 };
 
 struct bh_net_live_stats {
-	uint64_t packets;		       /* verdicts given */
-	uint64_t accepted, dropped, offloaded; /* offloaded: flow directions marked */
+	uint64_t packets; /* verdicts given */
+	uint64_t accepted, dropped;
+	uint64_t offloaded; /* packets given back marked for offload (a settled direction's
+			     * first, and those queued before its connmark took) */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
 	uint64_t batches;   /* verdict datagrams sent */

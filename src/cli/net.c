@@ -77,7 +77,7 @@ static const char net_usage[] =
 	"  --no-offload            keep queueing flows the engine has settled\n"
 	"  --accept-all            no inspection: accept every packet (a benchmark anchor)\n"
 	"  --queue N               the NFQUEUE number in each namespace (default 0)\n"
-	"  --copy-range BYTES      bytes of each packet inspected (default, most: 65535)\n"
+	"  --copy-range BYTES      bytes of each packet inspected (default, most: 65531)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
 	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
@@ -619,9 +619,9 @@ static int net_run(int argc, char **argv)
 			o.queue = (uint16_t)v;
 			break;
 		case 'r':
-			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 64 || v > 65535)
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 64 || v > 65531)
 				return cli_usage_error("net run",
-						       "--copy-range: 64 to 65535 bytes, not '%s'",
+						       "--copy-range: 64 to 65531 bytes, not '%s'",
 						       optarg);
 			o.copy_range = (uint32_t)v;
 			break;
@@ -648,8 +648,7 @@ static int net_run(int argc, char **argv)
 	rc = bh_net_live_run(&o, &st, &err);
 	fflush(stdout);
 	fprintf(stderr,
-		"net run: %llu packets: %llu accepted, %llu dropped, %llu flow directions "
-		"offloaded; "
+		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,

@@ -19,7 +19,7 @@
 
 #include "bulkhead/base.h"
 
-#define NET_NFQ_MAX_PAYLOAD 0xffff /* the kernel's copy range ceiling, and ours */
+#define NET_NFQ_MAX_PAYLOAD (0xffff - 4) /* the kernel's copy range ceiling (a u16 attribute) */
 #define NET_NFQ_MAX_MSG	    (NET_NFQ_MAX_PAYLOAD + 4096) /* one message, with its attributes */
 
 /* One queued packet as the kernel described it; payload borrows the buffer. */
