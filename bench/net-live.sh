@@ -1,0 +1,114 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# The live path's cost (issue 16, "Figures"): traffic between two network
+# namespaces made here (a veth pair), the server's namespace put through
+# `bulkhead net run`, against anchors measured in the same run:
+#   no-queue    the plain kernel path (no daemon, no rules)
+#   accept-all  `net run --accept-all`: the same NFQUEUE rules and socket,
+#               every packet accepted unread (the minimal consumer)
+#   full        `net run --no-offload`: every packet through the engine
+#   offload     `net run`: flows the engine settles are connmarked and leave
+#               the queue
+# Bulk: iperf3 (DUR seconds, one TCP stream; an unknown protocol, so its
+# data is scanned for data leaks for its first MiB, then offloaded);
+# medians of REPS interleaved rounds. Ratios: full/accept-all (target
+# >= 0.7) and offload/no-queue (target >= 0.9). Requests: redis-benchmark
+# (SET and GET, 50 clients) with no queue and with full inspection (Redis
+# flows are inspected whole): requests/s and the added p99 latency (target
+# <= 1 ms).
+#
+#   REPS=3 DUR=3 bench/net-live.sh
+set -u
+: "${BULKHEAD:=$(cd "$(dirname "$0")/.." && pwd)/bulkhead}"
+REPS=${REPS:-3}
+DUR=${DUR:-3}
+REQS=${REQS:-50000}
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
+for t in ip iperf3 redis-server redis-benchmark iptables-nft; do
+	command -v "$t" >/dev/null || { echo "net-live: $t is needed" >&2; exit 1; }
+done
+[ "$(id -u)" -eq 0 ] || { echo "net-live: needs root (network namespaces)" >&2; exit 1; }
+W=$(mktemp -d "${TMPDIR:-/tmp}/bh-bench-live.XXXXXX")
+A="bhbl-$$-a"
+B="bhbl-$$-b"
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	[ -s "$W/iperf.pid" ] && kill "$(cat "$W/iperf.pid")" 2>/dev/null
+	[ -s "$W/redis.pid" ] && kill "$(cat "$W/redis.pid")" 2>/dev/null
+	sleep 0.2
+	ip netns del "$A" 2>/dev/null
+	ip netns del "$B" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+ip netns add "$A" && ip netns add "$B" || exit 1
+ip link add "bbl$$a" netns "$A" type veth peer name "bbl$$b" netns "$B" || exit 1
+ip -n "$A" addr add 10.98.0.1/24 dev "bbl$$a"
+ip -n "$B" addr add 10.98.0.2/24 dev "bbl$$b"
+for n in "$A" "$B"; do ip -n "$n" link set lo up; done
+ip -n "$A" link set "bbl$$a" up
+ip -n "$B" link set "bbl$$b" up
+SRV=10.98.0.2
+ip netns exec "$B" iperf3 -s -B "$SRV" -D -I "$W/iperf.pid" >/dev/null 2>&1
+ip netns exec "$B" redis-server --bind "$SRV" --port 6379 --save '' --appendonly no \
+	--protected-mode no --daemonize yes --pidfile "$W/redis.pid" --dir "$W" >/dev/null
+sleep 0.5
+
+start() { # start ARGS...: net run on B, waits for ready
+	"$BULKHEAD" net run --netns "/run/netns/$B" --queue 3 "$@" >"$W/flows" 2>"$W/err" &
+	DPID=$!
+	for i in $(seq 100); do grep -q ready "$W/err" && return 0; sleep 0.05; done
+	echo "net-live: net run did not start: $(cat "$W/err")" >&2
+	exit 1
+}
+stop() {
+	[ -n "$DPID" ] || return 0
+	kill "$DPID"
+	wait "$DPID"
+	DPID=
+}
+gbps() {
+	ip netns exec "$A" iperf3 -c "$SRV" -t "$DUR" -J 2>/dev/null |
+		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
+}
+declare -A R
+for r in $(seq "$REPS"); do
+	R[plain]+="$(gbps) "
+	start --accept-all; R[accept]+="$(gbps) "; stop
+	start --no-offload; R[full]+="$(gbps) "; stop
+	start; R[offload]+="$(gbps) "; stop
+	tail -1 "$W/err" | sed 's/^/# offload run: /'
+done
+med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+declare -A M
+for k in plain accept full offload; do M[$k]=$(echo "${R[$k]}" | med); done
+printf "iperf3, one TCP stream, %s s, median of %s rounds (Gbit/s)\n" "$DUR" "$REPS"
+for k in plain accept full offload; do printf '  %-10s %6.2f   [%s]\n' "$k" "${M[$k]}" "${R[$k]% }"; done
+"$PY" - "${M[full]}" "${M[accept]}" "${M[offload]}" "${M[plain]}" <<'PYEOF'
+import sys
+full, acc, off, plain = map(float, sys.argv[1:])
+print("  full inspection / accept-all consumer: %.2f (target >= 0.7)" % (full / acc))
+print("  offload / no queue:                    %.2f (target >= 0.9)" % (off / plain))
+PYEOF
+
+rb() { # requests/s and p99 ms of SET and GET, averaged
+	ip netns exec "$A" redis-benchmark -h "$SRV" -t set,get -n "$REQS" -c 50 --csv 2>/dev/null |
+		"$PY" -c 'import csv,sys
+rows=[r for r in csv.DictReader(sys.stdin)]
+print("%.0f %.3f" % (sum(float(r["rps"]) for r in rows)/len(rows), sum(float(r["p99_latency_ms"]) for r in rows)/len(rows)))'
+}
+for r in $(seq "$REPS"); do
+	P+=("$(rb)")
+	start --no-offload; Q+=("$(rb)"); stop
+done
+"$PY" - "${P[@]}" -- "${Q[@]}" <<'PYEOF'
+import sys, statistics as st
+a = sys.argv[1:]; i = a.index("--"); p, q = a[:i], a[i + 1:]
+med = lambda v, k: st.median(float(x.split()[k]) for x in v)
+print("redis-benchmark SET+GET, 50 clients, median of %d rounds:" % len(p))
+print("  no queue:        %8.0f req/s  p99 %.3f ms" % (med(p, 0), med(p, 1)))
+print("  full inspection: %8.0f req/s  p99 %.3f ms" % (med(q, 0), med(q, 1)))
+print("  ratio %.2f; added p99 %.3f ms (target <= 1 ms)" % (med(q, 0) / med(p, 0), med(q, 1) - med(p, 1)))
+PYEOF
