@@ -379,6 +379,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 {
 	struct bh_net_live_stats *st = L->st;
 	uint32_t accept_to = 0;
+	uint64_t before = st->packets;
 	bool any_accept = false;
 	int rc;
 
@@ -437,7 +438,8 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 	 * (the drops and repeats before it were sent first, in the same datagram) */
 	if (any_accept && (rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err)) < 0)
 		return rc;
-	st->batches++;
+	if (st->packets != before)
+		st->batches++;
 	return net_nfq_send(t->q, err);
 }
 
