@@ -31,6 +31,7 @@ static const char net_usage[] =
 	"       bulkhead net run [--container REF]... [--label KEY=VALUE]... [--all]\n"
 	"                        [--netns PATH]... [--mode monitor|protect] [--fail open|closed]\n"
 	"                        [--no-offload] [--accept-all] [--queue N] [--copy-range BYTES]\n"
+	"                        [--policy FILE]...\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -562,12 +563,15 @@ static int net_run(int argc, char **argv)
 		{ "accept-all", no_argument, NULL, 'A' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "copy-range", required_argument, NULL, 'r' },
+		{ "policy", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *ctrs[NET_RUN_LIST_MAX + 1] = { 0 }, *labels[NET_RUN_LIST_MAX + 1] = { 0 };
 	const char *netns[NET_RUN_LIST_MAX + 1] = { 0 };
-	size_t nc = 0, nl = 0, nn = 0;
+	char *pols[NET_RUN_LIST_MAX];
+	struct bh_netpol *np = NULL;
+	size_t nc = 0, nl = 0, nn = 0, npol = 0;
 	struct bh_net_live_opts o = { .offload = true };
 	struct bh_net_live_stats st;
 	struct inspect_ctx ctx = { 0 };
@@ -612,6 +616,12 @@ static int net_run(int argc, char **argv)
 			break;
 		case 'O': o.offload = false; break;
 		case 'A': o.accept_all = true; break;
+		case 'P':
+			if (npol == NET_RUN_LIST_MAX)
+				return cli_usage_error("net run", "--policy: at most %d",
+						       NET_RUN_LIST_MAX);
+			pols[npol++] = optarg;
+			break;
 		case 'q':
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v > 65535)
 				return cli_usage_error("net run", "--queue: 0 to 65535, not '%s'",
@@ -635,6 +645,11 @@ static int net_run(int argc, char **argv)
 		return cli_usage_error("net run",
 				       "say what to put through: --container, --label, --all or "
 				       "--netns");
+	/* the network policy decides each flow as in net inspect (groups by CIDR
+	 * here: the live path does not yet give containers' labels) */
+	if (npol && (rc = load_policy(pols, npol, NULL, 0, &np)) != 0)
+		return rc;
+	o.engine.policy = np;
 	o.containers = ctrs;
 	o.labels = labels;
 	o.netns = netns;
@@ -646,6 +661,7 @@ static int net_run(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	rc = bh_net_live_run(&o, &st, &err);
+	bh_netpol_free(np);
 	fflush(stdout);
 	fprintf(stderr,
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
