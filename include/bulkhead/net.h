@@ -150,6 +150,9 @@ struct bh_net_opts {
 	 * the packet it is seen in; 0 never drops (monitor). The group/rule
 	 * policy decides here too. */
 	unsigned drop_severity;
+	/* Distinct DNS query names under one registered domain from one client
+	 * in 60 s (src/net/dns_meter.h): 100. */
+	unsigned dns_names;
 	/* The dissectors to identify and feed, NULL-terminated; NULL: the
 	 * built-in table (bh_net_dissectors, src/net/dissectors.c). */
 	const struct bh_net_dissector *const *dissectors;

@@ -883,6 +883,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	DEF(udp_rate, 20000);
 	DEF(icmp_rate, 1000);
 	DEF(conn_rate, 1000);
+	DEF(dns_names, 100);
 #undef DEF
 	if (e->o.max_flows > 16 * 1024 * 1024 || e->o.max_ooo_bytes > 64 * 1024 * 1024 ||
 	    e->o.max_frag_datagrams > 1024 * 1024) {
@@ -951,5 +952,6 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	bh_dlp_free(e->dlp);
 	net_cap_free(e);
 	net_pol_free(e);
+	bh_dns_meter_free(e->dnsm);
 	free(e);
 }

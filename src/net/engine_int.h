@@ -15,6 +15,7 @@
 #include "bulkhead/net.h"
 #include "net/dissect.h"
 #include "net/dlp.h"
+#include "net/dns_meter.h"
 #include "net/net_int.h"
 #include "net/policy_int.h"
 
@@ -115,6 +116,7 @@ struct bh_net_engine {
 	int raw_link;
 	struct netpol_eng *pol; /* policy_engine.c; NULL without a policy */
 	bool pkt_settled;	/* the last packet's flow is settled (bh_net_engine_settled) */
+	struct bh_dns_meter *dnsm; /* DNS names per domain, made on the first query */
 };
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */

@@ -227,12 +227,31 @@ static void on_sql(struct flow *f, const struct bh_net_rec *rec)
 		sqli_hit(f, rec->dir, rec->app, rec->u.sql.statement, &res);
 }
 
+/* A DNS query: the client's distinct names under its domain (dns_meter.h). */
+static void on_dns(struct flow *f, const struct bh_net_rec *rec)
+{
+	struct bh_net_engine *e = f->e;
+	char domain[DNSM_DOMAIN + 1], d[160];
+	unsigned names;
+
+	if (rec->u.dns.response || rec->dir != BH_NET_TO_SERVER || !rec->u.dns.qname.len)
+		return;
+	if (!e->dnsm)
+		e->dnsm = bh_dns_meter_new(e->o.dns_names, 60, e->seed);
+	if (!bh_dns_meter_query(e->dnsm, f->info.client_addr, rec->u.dns.qname.p,
+				rec->u.dns.qname.len, e->now, &names, domain))
+		return;
+	snprintf(d, sizeof(d), "%u distinct names under %s from one client in 60 s", names, domain);
+	match_threat(f, rec->dir, rec->app, "BH-NET-DNS-VOLUME", d);
+}
+
 void net_match_record(struct flow *f, const struct bh_net_rec *rec)
 {
 	switch (rec->kind) {
 	case BH_NET_REC_SQL: on_sql(f, rec); break;
 	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
 	case BH_NET_REC_HTTP_REQUEST: on_request(f, rec); break;
+	case BH_NET_REC_DNS: on_dns(f, rec); break;
 	default: break;
 	}
 }

@@ -20,7 +20,7 @@
  *   with a digit in 5 or 6 on average; long service names (Kubernetes search domains
  *   appended) at 3.9-4.0, and English words reach 4.3 but carry no digits.
  *   Hex encodings (4 bits at most) are caught by their label length only.
- *   Volume per name across flows is the engine's (a meter per qname suffix).
+ *   Volume per name across flows: BH-NET-DNS-VOLUME, src/net/dns_meter.h.
  *  BH-NET-DNS-AMPLIFY: an ANY query; or, once per flow, responses that add
  *   up to at least DNS_AMP_MIN_BYTES (3000) and DNS_AMP_RATIO (20) times the
  *   bytes of the queries of the same flow.

@@ -12,6 +12,8 @@ const struct bh_net_threat_def bh_net_threats[] = {
 	{ "BH-NET-DLP-SSN", "US social security number in cleartext", BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-DNS-AMPLIFY", "DNS amplification", BH_NET_SEV_HIGH, "4.4.2" },
 	{ "BH-NET-DNS-TUNNEL", "DNS tunnelling", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-DNS-VOLUME", "many distinct DNS names under one domain from one client",
+	  BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-DNS-ZONE-XFER", "DNS zone transfer", BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-FRAG-OVERLAP", "overlapping IP fragments with different data", BH_NET_SEV_HIGH,
 	  "4.4.2" },
