@@ -205,7 +205,8 @@ check: deps
 # fails there instead of on a user's machine.
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
 	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
-	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot
+	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot \
+	sqlmap hping3 iperf3 iodine iodined nginx wget
 check-bare: deps
 	@$(MAKE) --no-print-directory test-bins
 	@scripts/without-tools "$(OPTIONAL_TOOLS)" $(HARNESS)
