@@ -56,6 +56,29 @@ struct mysql_state {
 
 static const uint16_t mysql_ports[] = { 3306, 3307, 33060, 0 };
 
+/*
+ * A server's error packet in place of its greeting (1130 host not allowed,
+ * 1040 too many connections): MAYBE while it is partial; whole, with a
+ * server error code (1000-4999) and a printable message filling it, YES,
+ * so a server that refuses a client is known on any port.
+ */
+static enum bh_net_probe mysql_probe_error(const uint8_t *buf, size_t len, uint32_t plen)
+{
+	unsigned code;
+
+	if (plen < 3 || plen >= 1024)
+		return BH_NET_PROBE_NO;
+	if (len < 4 + (size_t)plen)
+		return BH_NET_PROBE_MAYBE;
+	code = (unsigned)buf[5] | (unsigned)buf[6] << 8;
+	if (code < 1000 || code > 4999 || plen < 3 + 8)
+		return BH_NET_PROBE_MAYBE;
+	for (size_t i = 7; i < 4 + (size_t)plen; i++)
+		if (buf[i] < 0x20 || buf[i] > 0x7e)
+			return BH_NET_PROBE_MAYBE;
+	return BH_NET_PROBE_YES;
+}
+
 static enum bh_net_probe mysql_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
 				     const uint8_t *buf, size_t len)
 {
@@ -67,7 +90,7 @@ static enum bh_net_probe mysql_probe(const struct bh_net_flow_info *flow, enum b
 		if (buf[3] != 0)
 			return BH_NET_PROBE_NO;
 		if (buf[4] == 0xff) /* an error instead of a greeting ("Host ... not allowed") */
-			return plen >= 3 && plen < 1024 ? BH_NET_PROBE_MAYBE : BH_NET_PROBE_NO;
+			return mysql_probe_error(buf, len, plen);
 		if (buf[4] != 0x0a || plen < 32 || plen > 1024)
 			return BH_NET_PROBE_NO;
 		/* the server version: printable, starting with a digit, NUL-terminated */

@@ -216,7 +216,24 @@ static void test_mysql_hostile(void **state)
 	assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, "\x16\x03\x01\x00\x50\x02", 6),
 			 BH_NET_PROBE_NO);
 	assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, "\x17\x00\x00\x00\xff\x6a\x04Host", 11),
-			 BH_NET_PROBE_MAYBE);
+			 BH_NET_PROBE_MAYBE); /* the whole error packet: a server error code and a
+						 printable message fill it */
+	{
+		static const char e1130[] = "\x2d\x00\x00\x00\xff\x6a\x04"
+					    "Host '10.78.0.2' is not allowed to connect";
+		char bad[sizeof(e1130)];
+
+		assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, e1130, sizeof(e1130) - 1),
+				 BH_NET_PROBE_YES);
+		memcpy(bad, e1130, sizeof(e1130));
+		bad[20] = 0x01; /* not text */
+		assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, bad, sizeof(e1130) - 1),
+				 BH_NET_PROBE_MAYBE);
+		memcpy(bad, e1130, sizeof(e1130));
+		bad[6] = 0x00; /* code 106: not a server error */
+		assert_int_equal(l7_probe(d, BH_NET_TO_CLIENT, bad, sizeof(e1130) - 1),
+				 BH_NET_PROBE_MAYBE);
+	}
 }
 
 static void test_pg_recorded(void **state)
