@@ -731,6 +731,26 @@ static void test_flow_bounds(void **state)
 	assert_int_equal(nrecs, 10);
 }
 
+/* UDP: 8 datagrams in a second to one address are a flood past 5, on the
+ * flow that carries them; 5 spread over two seconds to another are not. */
+static void test_udp_flood(void **state)
+{
+	struct bh_net_opts o = { .udp_rate = 5, .conn_rate = 1000000 };
+	struct bh_net_engine *e = engine(&o);
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		udp4(e, 1 + i * 0.01, "10.8.0.1", 5000, "10.8.8.8", 9, "x");
+	for (int i = 0; i < 5; i++)
+		udp4(e, 3 + i * 0.4, "10.8.0.2", 5000, "10.8.8.9", 9, "x");
+	bh_net_engine_flush(e);
+	assert_int_equal(nrecs, 2);
+	for (size_t i = 0; i < nrecs; i++)
+		assert_string_equal(recs[i].threats,
+				    recs[i].packets[0] == 8 ? "BH-NET-UDP-FLOOD" : "");
+	bh_net_engine_free(e);
+}
+
 static void test_floods(void **state)
 {
 	struct bh_net_opts o = { .syn_rate = 10, .conn_rate = 1000000, .icmp_rate = 5 };
@@ -1225,6 +1245,7 @@ int main(void)
 		cmocka_unit_test_setup(test_udp_probe_and_hint, setup),
 		cmocka_unit_test_setup(test_flow_bounds, setup),
 		cmocka_unit_test_setup(test_floods, setup),
+		cmocka_unit_test_setup(test_udp_flood, setup),
 		cmocka_unit_test_setup(test_pcap, setup),
 		cmocka_unit_test_setup(test_pcapng, setup),
 		cmocka_unit_test_setup(test_match_http_sqli, setup),
