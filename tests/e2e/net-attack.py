@@ -9,7 +9,7 @@
   heartbeat PORT HOST DPORT LEN   a TLS 1.2 ClientHello, the server's flight, then
                            a heartbeat request with payload_length LEN and 16 bytes
   peak PCAP KIND ADDR      the most packets of KIND (syn: SYNs to ADDR, udp: datagrams
-                           to ADDR, icmp: ICMP to ADDR, from: IPv4 packets from ADDR)
+                           to ADDR, icmp: ICMP to ADDR, from: new flows from ADDR)
                            in one of the engine's one-second windows (each opened by
                            the first packet after the last one ended)
 """
@@ -150,7 +150,7 @@ def peak(path, kind, addr):
     data = open(path, "rb").read()
     end = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
     nano = data[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
-    off, start, count, best = 24, None, 0, 0
+    off, start, count, best, seen = 24, None, 0, 0, set()
     while off + 16 <= len(data):
         sec, frac, cap, _ = struct.unpack(end + "IIII", data[off:off + 16])
         p = data[off + 16:off + 16 + cap]
@@ -167,8 +167,10 @@ def peak(path, kind, addr):
             hit = proto == 17 and dst == want
         elif kind == "icmp":
             hit = proto == 1 and dst == want
-        else:
-            hit = src == want
+        else:  # a new flow: its 5-tuple (the echo id for ICMP) not seen before
+            key = (proto, ip[12:20], l4[4:6] if proto == 1 else l4[:4])
+            hit = src == want and key not in seen
+            seen.add(key)
         if not hit:
             continue
         if start is None or ts - start >= 1.0:
