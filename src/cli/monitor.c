@@ -73,6 +73,12 @@ static const char monitor_usage[] =
 	"  --state-root RT:DIR   one more runtime state root to find containers in\n"
 	"                        (repeatable; RT runc, crun or bulkhead; the global\n"
 	"                        --root adds bulkhead's)\n"
+	"  --docker-socket PATH  the Docker engine's socket, for the names, images and\n"
+	"                        labels of its containers (default DOCKER_HOST's\n"
+	"                        unix:// path, else /var/run/docker.sock; \"\" = none)\n"
+	"  --docker-root DIR     dockerd's data root, read when its socket does not\n"
+	"                        answer (default /var/lib/docker)\n"
+	"  --podman-store DIR    podman's store (default /var/lib/containers/storage)\n"
 	"  --quarantine-dir DIR  the quarantine records (default " BH_QUAR_STATE_DIR ")\n"
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
@@ -115,6 +121,9 @@ enum {
 	OPT_FAIL_CLOSED,
 	OPT_STATE_ROOT,
 	OPT_QUARANTINE_DIR,
+	OPT_DOCKER_SOCKET,
+	OPT_DOCKER_ROOT,
+	OPT_PODMAN_STORE,
 };
 
 static const struct option monitor_opts[] = {
@@ -145,6 +154,9 @@ static const struct option monitor_opts[] = {
 	{ "fail-closed", no_argument, NULL, OPT_FAIL_CLOSED },
 	{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 	{ "quarantine-dir", required_argument, NULL, OPT_QUARANTINE_DIR },
+	{ "docker-socket", required_argument, NULL, OPT_DOCKER_SOCKET },
+	{ "docker-root", required_argument, NULL, OPT_DOCKER_ROOT },
+	{ "podman-store", required_argument, NULL, OPT_PODMAN_STORE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -379,12 +391,15 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	char *own_root = NULL;
 	int behave_action = BH_MON_ACT_KILL;
 	struct bh_error *err = NULL;
+	const char *dh = getenv("DOCKER_HOST");
 	int c, rc = BH_EXIT_ERROR;
 
 	/* behaviour profiles: src/cli/monitor_profile.c */
 	if (argc > 1 && !strcmp(argv[1], "profile"))
 		return cmd_monitor_profile(argc - 1, argv + 1, cli);
 	memset(outs, 0, sizeof(outs));
+	if (dh && bh_str_has_prefix(dh, "unix://"))
+		co.docker_socket = dh + 7;
 	while ((c = cli_getopt(argc, argv, "h", monitor_opts, cmd)) != -1) {
 		struct bh_mon_output_opts *o = nout < BH_MON_OUTPUTS_MAX ? &outs[nout] : NULL;
 
@@ -526,6 +541,19 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			roots[nroots++] = optarg;
 			break;
 		case OPT_QUARANTINE_DIR: qopts.state_dir = optarg; break;
+		case OPT_DOCKER_SOCKET: co.docker_socket = optarg; break;
+		case OPT_DOCKER_ROOT:
+		case OPT_PODMAN_STORE:
+			if (*optarg != '/')
+				return cli_usage_error(cmd, "--%s: an absolute path, not '%s'",
+						       c == OPT_DOCKER_ROOT ? "docker-root"
+									    : "podman-store",
+						       optarg);
+			if (c == OPT_DOCKER_ROOT)
+				co.docker_root = optarg;
+			else
+				co.podman_store = optarg;
+			break;
 		case OPT_BEHAVIOUR_ACTION:
 			behave_action = bh_mon_action_parse(optarg);
 			if (behave_action < 0 || behave_action == BH_MON_ACT_BLOCK)
