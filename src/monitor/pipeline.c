@@ -57,6 +57,8 @@ struct mon_pipe {
 	 * told bh_behave_lost so far; the next flush (detection's clock) */
 	struct mon_behave_rules brules;
 	uint64_t src_lost, lost_told, behave_flush_at, behave_reload_at;
+	atomic_uint modes_gen; /* bumped by the guard (mon_guard_modes_changed) */
+	unsigned modes_seen;   /* detection's */
 	struct mon_guard *guard;
 };
 
@@ -512,6 +514,16 @@ static void *detect_main(void *arg)
 	while (!done) {
 		size_t n = mon_queue_pop(&p->detect, msgs, DETECT_BATCH, 200, &done);
 
+		if (p->o->behave && atomic_load(&p->modes_gen) != p->modes_seen) {
+			struct bh_error *err = NULL;
+
+			/* the guard applies a mode set now: these events may be after it */
+			p->modes_seen = atomic_load(&p->modes_gen);
+			if (bh_behave_reload(p->o->behave, &err) < 0) {
+				ADD(p->st.behave_errors, 1);
+				mon_warn(p, &err);
+			}
+		}
 		for (size_t i = 0; i < n; i++) {
 			detect_one(p, msgs[i].ev);
 			mon_msg_unref(&msgs[i]);
@@ -537,6 +549,11 @@ static void *detect_main(void *arg)
 struct bh_mon_run_stats *mon_stats(struct mon_pipe *p)
 {
 	return &p->st;
+}
+
+void mon_guard_modes_changed(struct mon_pipe *p)
+{
+	atomic_fetch_add(&p->modes_gen, 1);
 }
 
 void mon_guard_count(struct mon_pipe *p, uint64_t *what, uint64_t n)

@@ -53,6 +53,7 @@ struct gctr {
 	bool seen;	 /* listed by this rescan */
 	bool watched;	 /* exec marks set */
 	bool protect;	 /* its profile is in protect */
+	bool looked;	 /* its profile was read once (protect is known) */
 	bool net_set;	 /* a connect policy set */
 	bool net_warned; /* a connect policy that cannot be set was warned of */
 	bool net_looked; /* a policy left pinned by an earlier run was cleared if needed */
@@ -353,6 +354,7 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c)
 	json_t *doc = NULL;
 	struct bh_error *err = NULL;
 	const char *mode;
+	bool protect;
 
 	if (!gc) {
 		if (mg->n == GUARD_CTR_MAX)
@@ -379,8 +381,14 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c)
 		bh_error_clear(&err);
 	}
 	mode = doc ? bh_json_str(doc, "mode") : NULL;
-	gc->protect = mode && !strcmp(mode, "protect") &&
-		      !json_is_true(json_object_get(doc, "overflowed"));
+	protect = mode && !strcmp(mode, "protect") &&
+		  !json_is_true(json_object_get(doc, "overflowed"));
+	/* detection follows before the guard relaxes or tightens (its own reload
+	 * is once a second: the two could disagree for that long) */
+	if (gc->looked && protect != gc->protect)
+		mon_guard_modes_changed(mg->p);
+	gc->protect = protect;
+	gc->looked = true;
 	if (gc->protect || mg->rules_block)
 		set_exec(mg, gc, c, doc);
 	else

@@ -116,6 +116,12 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 /* Count (atomically) into the run's stats: what = one of the guard_* counters. */
 void mon_guard_count(struct mon_pipe *p, uint64_t *what, uint64_t n);
 struct bh_mon_run_stats *mon_stats(struct mon_pipe *p);
+/*
+ * The guard saw a profile's mode change and is about to apply it: detection
+ * reads the modes again before it handles its next batch (an event made after
+ * the guard relaxed is never judged by the older mode). Any thread.
+ */
+void mon_guard_modes_changed(struct mon_pipe *p);
 
 /* The guard's thread (pipeline_guard.c): started by bh_mon_run when o->guard. */
 struct mon_guard;
