@@ -163,6 +163,50 @@ int bh_guard_kill(pid_t pid, uint64_t start_time, struct bh_error **err);
 /* The start time of pid (as above). */
 int bh_guard_pid_start(pid_t pid, uint64_t *out, struct bh_error **err);
 
+/* ---- the rendezvous with a runtime's start -------------------------------------------- */
+
+/*
+ * A container's first exec is its workload's: a guard that watches it only at its
+ * next rescan lets that exec (and what follows, for up to a rescan) run unwatched.
+ * The rendezvous closes the window for a runtime that asks (bulkhead's own start):
+ * a guard that serves it holds an exclusive flock on BH_GUARD_RDV_DIR/lock while it
+ * runs; a runtime about to start a created container whose init is PID (started at
+ * START, clock ticks after boot) makes req/PID-START and waits until the guard has
+ * rescanned and made ack/PID-START (the container watched, or nothing to watch).
+ * The directory is root's (0700): a runtime without access does not wait.
+ */
+#define BH_GUARD_RDV_DIR     "/run/bulkhead/guard"
+#define BH_GUARD_RDV_PENDING 256 /* requests answered per round */
+#define BH_GUARD_RDV_WAIT_MS 5000
+
+struct bh_guard_rdv;
+
+/*
+ * Serve the rendezvous under dir (NULL = BH_GUARD_RDV_DIR; made when missing):
+ * the lock taken, requests and answers left by an earlier run removed. *out is
+ * NULL (and 0 returned) when another guard serves it already.
+ */
+int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_error **err);
+/* An fd that polls readable when a request came (inotify on req/). */
+int bh_guard_rdv_fd(const struct bh_guard_rdv *r);
+/*
+ * The requests pending now (the fd drained): their names ("PID-START", checked)
+ * appended to out, at most BH_GUARD_RDV_PENDING; names that are not requests are
+ * removed. Returns how many.
+ */
+int bh_guard_rdv_pending(struct bh_guard_rdv *r, struct bh_strvec *out);
+/* Answer the requests named by bh_guard_rdv_pending (their ack files made). */
+void bh_guard_rdv_ack(struct bh_guard_rdv *r, const struct bh_strvec *names);
+void bh_guard_rdv_free(struct bh_guard_rdv *r);
+/*
+ * The runtime's side: when a guard serves dir (NULL = BH_GUARD_RDV_DIR), ask it to
+ * look at the container whose init is pid (started at start) and wait at most
+ * timeout_ms for its answer. 0 when answered or when no guard serves; BH_ERR_LIMIT
+ * when the time ran out (the caller decides: bulkhead's start warns and starts).
+ */
+int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned timeout_ms,
+		       struct bh_error **err);
+
 /* ---- connect: cgroup BPF -------------------------------------------------------------- */
 
 #define BH_GUARD_NET_MAX_RULES 16

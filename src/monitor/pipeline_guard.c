@@ -8,7 +8,13 @@
  * connect policy with its outbound peers. Between rescans it answers the
  * permission events (polls of at most 100 ms). A refusal is an alert queued to
  * the outputs (mon_guard_alert).
+ *
+ * Containers are watched from their creation (status created: the init waits
+ * for its start with its mounts made), not only once running. A runtime that
+ * asks through the rendezvous (bh_guard_rdv_*: bulkhead's start) gets a rescan
+ * at once and its answer after it, so the workload's first exec is decided.
  */
+#include <poll.h>
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -70,7 +76,8 @@ struct mon_guard {
 	const struct mon_behave_rules *br;
 	struct bh_guard *g;
 	struct bh_behave *b;
-	bool rules_block; /* a rule's action is block */
+	struct bh_guard_rdv *rdv; /* NULL: another guard serves runtimes */
+	bool rules_block;	  /* a rule's action is block */
 	pthread_t th;
 	atomic_bool stop;
 	struct gctr *v;
@@ -420,10 +427,11 @@ static void rescan(struct mon_guard *mg)
 	for (size_t i = 0; i < l->n; i++) {
 		const struct bh_ctr *c = &l->v[i];
 
-		if (c->pid > 0 && c->status && !strcmp(c->status, "running"))
+		/* created too: its mounts are made, its init waits for the start */
+		if (c->pid > 0 && c->status && strcmp(c->status, "stopped"))
 			one(mg, c);
 	}
-	/* gone (or no longer running): unwatched; their netns is gone with them */
+	/* gone (or stopped): unwatched; their netns is gone with them */
 	for (size_t i = 0; i < mg->n; i++) {
 		if (mg->v[i].seen) {
 			mg->v[k++] = mg->v[i];
@@ -443,13 +451,30 @@ static void *guard_main(void *arg)
 	uint64_t next = 0;
 
 	while (!atomic_load(&mg->stop)) {
+		struct pollfd pf[2] = { { .fd = bh_guard_fd(mg->g), .events = POLLIN },
+					{ .fd = mg->rdv ? bh_guard_rdv_fd(mg->rdv) : -1,
+					  .events = POLLIN } };
+		struct bh_strvec req = BH_STRVEC_INIT;
 		struct bh_error *err = NULL;
+		uint64_t now = mono_ms();
 
-		if (mono_ms() >= next) {
+		if (now < next && poll(pf, 2, next - now < 100 ? (int)(next - now) : 100) < 0 &&
+		    errno != EINTR) {
+			bh_error_sys(&err, errno, "guard: poll");
+			mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
+			mon_warn(mg->p, &err);
+		}
+		/* a runtime waits to start a container: a rescan now, then its answer */
+		if (mg->rdv && (pf[1].revents & POLLIN))
+			bh_guard_rdv_pending(mg->rdv, &req);
+		if (req.n || mono_ms() >= next) {
 			rescan(mg);
 			next = mono_ms() + every;
+			if (req.n)
+				bh_guard_rdv_ack(mg->rdv, &req);
 		}
-		if (bh_guard_poll(mg->g, 100, &err) < 0) {
+		bh_strvec_release(&req);
+		if (bh_guard_poll(mg->g, 0, &err) < 0) {
 			mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
 			bh_error_prefix(&err, "guard");
 			mon_warn(mg->p, &err);
@@ -461,6 +486,7 @@ static void *guard_main(void *arg)
 static void guard_free(struct mon_guard *mg)
 {
 	bh_guard_free(mg->g);
+	bh_guard_rdv_free(mg->rdv);
 	bh_behave_close(mg->b);
 	for (size_t i = 0; i < mg->n; i++)
 		free(mg->v[i].id);
@@ -493,6 +519,13 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		goto fail;
 	if (bh_guard_open(&gopts, &mg->g, err) < 0)
 		goto fail;
+	{
+		struct bh_error *e = NULL;
+
+		/* without it the guard still watches, at its rescans: a warning */
+		if (bh_guard_rdv_open(NULL, &mg->rdv, &e) < 0)
+			mon_warn(p, &e);
+	}
 	if (pthread_create(&mg->th, NULL, guard_main, mg)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the guard's thread");
 		goto fail;

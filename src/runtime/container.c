@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bulkhead/base.h"
+#include "bulkhead/guard.h"
 #include "bulkhead/runtime.h"
 #include "internal.h"
 #include "banned.h"
@@ -122,6 +123,17 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 		return bh_error_set(err, BH_ERR_USAGE, "container %s is %s, not created", id,
 				    status);
 	bh_json_int(st, "pid", &pid);
+	{
+		/* a monitor's guard serving the rendezvous watches the container
+		 * before its workload's first exec (include/bulkhead/guard.h) */
+		json_int_t start = 0;
+		struct bh_error *e = NULL;
+
+		bh_json_int(st, "pid_start", &start);
+		if (bh_guard_rdv_await(NULL, (pid_t)pid, (uint64_t)start, BH_GUARD_RDV_WAIT_MS,
+				       &e) < 0)
+			bh_error_warn(&e, "container %s", id);
+	}
 	if (release_init(dir, (pid_t)pid, err) < 0)
 		return -1;
 	json_object_set_new(st, "status", json_string("running"));

@@ -2,9 +2,16 @@
 /*
  * The guard's pure parts: the mountinfo parser (escapes, optional fields,
  * upperdir, malformed lines), zero-drift's decision, the network rule parser
- * and its printer, the start time of a process and the kill's refusals.
+ * and its printer, the start time of a process and the kill's refusals; the
+ * rendezvous with a runtime's start (no guard: no wait; a guard that does not
+ * answer: the time limit; one that answers; hostile request names; one guard
+ * serves at a time).
  */
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -198,13 +205,105 @@ static void test_kill_and_start(void **state)
 	bh_error_clear(&err);
 }
 
+struct answerer {
+	struct bh_guard_rdv *r;
+	atomic_bool stop;
+	atomic_int answered;
+};
+
+/* The guard's side, as pipeline_guard.c runs it: poll, pending, (rescan), ack. */
+static void *answer(void *arg)
+{
+	struct answerer *a = arg;
+
+	while (!atomic_load(&a->stop)) {
+		struct pollfd pf = { .fd = bh_guard_rdv_fd(a->r), .events = POLLIN };
+		struct bh_strvec req = BH_STRVEC_INIT;
+
+		if (poll(&pf, 1, 20) > 0 && bh_guard_rdv_pending(a->r, &req) > 0) {
+			bh_guard_rdv_ack(a->r, &req);
+			atomic_fetch_add(&a->answered, (int)req.n);
+		}
+		bh_strvec_release(&req);
+	}
+	return NULL;
+}
+
+static void touch(const char *dir, const char *name)
+{
+	char *p = bh_asprintf("%s/req/%s", dir, name);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0);
+	close(fd);
+	free(p);
+}
+
+static void test_rendezvous(void **state)
+{
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *p;
+	struct bh_guard_rdv *r = NULL, *r2 = (void *)1;
+	struct bh_strvec req = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	struct answerer a = { 0 };
+	pthread_t th;
+
+	(void)state;
+	/* no guard ever served: no wait */
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0);
+	assert_int_equal(bh_guard_rdv_open(dir, &r, &err), 0);
+	assert_non_null(r);
+	/* one guard serves at a time */
+	assert_int_equal(bh_guard_rdv_open(dir, &r2, &err), 0);
+	assert_null(r2);
+	/* a guard that does not answer: the time limit, and no request left */
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 50, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "did not answer in 50 ms");
+	bh_error_clear(&err);
+	p = bh_asprintf("%s/req/42-7", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	/* hostile names in req/: removed, never answered */
+	touch(dir, "..x");
+	touch(dir, "1-");
+	touch(dir, "-1");
+	touch(dir, "12345678901-1");
+	touch(dir, "1-123456789012345678901");
+	touch(dir, "1-2-3");
+	touch(dir, "x1-2");
+	touch(dir, "99-100");
+	assert_int_equal(bh_guard_rdv_pending(r, &req), 1);
+	assert_string_equal(req.v[0], "99-100");
+	bh_guard_rdv_ack(r, &req);
+	bh_strvec_release(&req);
+	p = bh_asprintf("%s/ack/99-100", dir);
+	assert_int_equal(access(p, F_OK), 0);
+	free(p);
+	/* a guard that answers */
+	a.r = r;
+	atomic_init(&a.stop, false);
+	assert_int_equal(pthread_create(&th, NULL, answer, &a), 0);
+	assert_int_equal(bh_guard_rdv_await(dir, 43, 8, 10000, &err), 0);
+	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, 10000, &err), 0);
+	atomic_store(&a.stop, true);
+	pthread_join(th, NULL);
+	assert_int_equal(atomic_load(&a.answered), 2);
+	p = bh_asprintf("%s/ack/43-8", dir);
+	assert_int_equal(access(p, F_OK), -1); /* the runtime removed its answer */
+	free(p);
+	/* the guard gone: no wait again */
+	bh_guard_rdv_free(r);
+	assert_int_equal(bh_guard_rdv_await(dir, 45, 10, 10000, &err), 0);
+	free(dir);
+	unit_rmtmp(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mountinfo),
-		cmocka_unit_test(test_drift),
-		cmocka_unit_test(test_rules),
-		cmocka_unit_test(test_kill_and_start),
+		cmocka_unit_test(test_mountinfo),  cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_rules),	   cmocka_unit_test(test_kill_and_start),
+		cmocka_unit_test(test_rendezvous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
