@@ -213,7 +213,7 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 {
 	char name[RDV_NAME_MAX], *lock = NULL, *req = NULL, *ack = NULL;
 	struct stat st;
-	uint64_t end;
+	uint64_t t0, end;
 	int lk, fd, r = 0;
 
 	if (!dir)
@@ -222,8 +222,10 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 	lk = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (lk < 0)
 		goto out; /* no guard ever served here, or not ours to see */
-	if (ofd_lock(lk, true) != 1)
+	if (ofd_lock(lk, true) != 1) {
+		bh_log(BH_LOG_DEBUG, "guard: no guard serves %s now", dir);
 		goto out; /* none serves now */
+	}
 	snprintf(name, sizeof(name), "%d-%llu", (int)pid, (unsigned long long)start);
 	req = bh_asprintf("%s/req/%s", dir, name);
 	ack = bh_asprintf("%s/ack/%s", dir, name);
@@ -232,11 +234,14 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 	if (fd < 0)
 		goto out; /* the directory is not ours: nobody would answer */
 	close(fd);
-	for (end = mono_ms() + timeout_ms;;) {
+	for (t0 = mono_ms(), end = t0 + timeout_ms;;) {
 		struct timespec ts = { 0, 5000000 };
 
-		if (stat(ack, &st) == 0)
+		if (stat(ack, &st) == 0) {
+			bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", name,
+			       (unsigned long long)(mono_ms() - t0));
 			break;
+		}
 		if (ofd_lock(lk, true) != 1)
 			break; /* the guard is gone */
 		if (mono_ms() >= end) {

@@ -525,6 +525,14 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		/* without it the guard still watches, at its rescans: a warning */
 		if (bh_guard_rdv_open(NULL, &mg->rdv, &e) < 0)
 			mon_warn(p, &e);
+		else if (!mg->rdv) {
+			bh_error_set(&e, BH_ERR_UNSUPPORTED,
+				     "guard: another guard serves the rendezvous with runtimes "
+				     "(%s): a container this one watches is watched at a rescan "
+				     "after its start",
+				     BH_GUARD_RDV_DIR);
+			mon_warn(p, &e);
+		}
 	}
 	if (pthread_create(&mg->th, NULL, guard_main, mg)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the guard's thread");
