@@ -56,13 +56,14 @@ struct gctr {
 	char *id;
 	struct bh_mon_container ct; /* for the alerts' events */
 	char key[BH_BEHAVE_KEY_MAX];
-	bool seen;	 /* listed by this rescan */
-	bool watched;	 /* exec marks set */
-	bool protect;	 /* its profile is in protect */
-	bool looked;	 /* its profile was read once (protect is known) */
-	bool net_set;	 /* a connect policy set */
-	bool net_warned; /* a connect policy that cannot be set was warned of */
-	bool net_looked; /* a policy left pinned by an earlier run was cleared if needed */
+	bool seen;	      /* listed by this rescan */
+	bool watched;	      /* exec marks set */
+	bool protect;	      /* its profile is in protect */
+	bool looked;	      /* its profile was read once (protect is known) */
+	bool watched_created; /* the marks were set while it was created */
+	bool net_set;	      /* a connect policy set */
+	bool net_warned;      /* a connect policy that cannot be set was warned of */
+	bool net_looked;      /* a policy left pinned by an earlier run was cleared if needed */
 	uint64_t exec_sig, net_sig;
 	uint64_t net_denied; /* the kernel's count at the last rescan */
 	pid_t pid;	     /* its init, for the last count at the stop */
@@ -222,8 +223,9 @@ static void report(const struct bh_guard_event *gev, void *arg)
 
 /* The exec policy of c: the profile's executables (protect), the rules (block). */
 static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c,
-		     const json_t *doc)
+		     const json_t *doc, bool rdv)
 {
+	bool created = !strcmp(c->status, "created");
 	const json_t *procs = doc ? json_object_get(doc, "processes") : NULL;
 	size_t n = json_array_size(procs), k = 0;
 	const char **allow = NULL;
@@ -247,13 +249,18 @@ static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr 
 		}
 		pol.allow_exec = allow;
 	}
-	if (!gc->watched || sig != gc->exec_sig) {
+	/* again when a container watched while created runs, and at a runtime's
+	 * request: the runtime's state may be written before its init made its
+	 * mounts, and marks set then are on the wrong mounts */
+	if (!gc->watched || sig != gc->exec_sig || (gc->watched_created && !created) ||
+	    (rdv && created)) {
 		if (bh_guard_watch(mg->g, c, &pol, &err) < 0) {
 			warn_ctr(mg, &err, c->id, "watching its execs");
 		} else {
 			if (!gc->watched)
 				mon_guard_count(mg->p, &mon_stats(mg->p)->guard_watched, 1);
 			gc->watched = true;
+			gc->watched_created = created;
 			gc->exec_sig = sig;
 		}
 	}
@@ -354,7 +361,7 @@ static void clear_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr
 	gc->net_set = false;
 }
 
-static void one(struct mon_guard *mg, const struct bh_ctr *c)
+static void one(struct mon_guard *mg, const struct bh_ctr *c, bool rdv)
 {
 	struct gctr *gc = find(mg, c->id);
 	struct bh_mon_event *ev;
@@ -397,7 +404,7 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c)
 	gc->protect = protect;
 	gc->looked = true;
 	if (gc->protect || mg->rules_block)
-		set_exec(mg, gc, c, doc);
+		set_exec(mg, gc, c, doc, rdv);
 	else
 		unwatch(mg, gc);
 	/* a container with no profile is not the monitor's: a policy set by hand
@@ -410,7 +417,7 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c)
 	json_decref(doc);
 }
 
-static void rescan(struct mon_guard *mg)
+static void rescan(struct mon_guard *mg, bool rdv)
 {
 	struct bh_ctr_list *l = NULL;
 	struct bh_error *err = NULL;
@@ -429,7 +436,7 @@ static void rescan(struct mon_guard *mg)
 
 		/* created too: its mounts are made, its init waits for the start */
 		if (c->pid > 0 && c->status && strcmp(c->status, "stopped"))
-			one(mg, c);
+			one(mg, c, rdv);
 	}
 	/* gone (or stopped): unwatched; their netns is gone with them */
 	for (size_t i = 0; i < mg->n; i++) {
@@ -468,7 +475,7 @@ static void *guard_main(void *arg)
 		if (mg->rdv && (pf[1].revents & POLLIN))
 			bh_guard_rdv_pending(mg->rdv, &req);
 		if (req.n || mono_ms() >= next) {
-			rescan(mg);
+			rescan(mg, req.n > 0);
 			next = mono_ms() + every;
 			if (req.n)
 				bh_guard_rdv_ack(mg->rdv, &req);
