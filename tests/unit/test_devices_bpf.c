@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* harness: serial (loads BPF device programs into cgroups it creates) */
 /*
  * Device rules as a cgroup v2 eBPF program: the compiled program against the
  * reference semantics (an interpreter of the emitted instructions, random rule
