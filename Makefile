@@ -6,7 +6,8 @@
 #   make check              build and run every test (unit, end-to-end, fuzz corpora)
 #   make SANITIZE=1 check   the same under ASan + UBSan (objects in build/san), less
 #                           the long system tests that say `# sanitize: skip` (harness)
-#   make check-bare         every test with the optional tools hidden from PATH
+#   make check-bare         the tests that use an optional tool, with every optional
+#                           tool hidden from PATH (BARE_ALL=1: every test)
 #   make fuzz               libFuzzer targets with clang-14 (build/fuzz)
 #   make format             clang-format the sources; format-check only checks
 #   make demo               install dependencies, build, and show bulkhead at work
@@ -190,26 +191,33 @@ deps:
 	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps; else scripts/install-deps --check; fi
 
 # `make check` installs what it needs (as root), builds, then runs every test
-# through the harness, which ends with "N passed, N failed, N skipped".
+# through the harness, which ends with "N passed, N failed, N skipped". The
+# harness runs the tests declared parallel (tests/harness) nproc at a time
+# (HARNESS_JOBS=N to change it), each other test alone.
+TESTS = $(UNIT_BIN) $(sort $(wildcard tests/e2e/*.test)) $(FUZZ_REPLAY:%=fuzz:%)
 HARNESS = env BULKHEAD="$(abspath $(BIN))" TESTDATA="$(abspath $(TESTDATA))" BUILD="$(abspath $(BUILD))" \
-	SANITIZE="$(SANITIZE)" tests/harness \
-	$(UNIT_BIN) $(sort $(wildcard tests/e2e/*.test)) $(FUZZ_REPLAY:%=fuzz:%)
+	SANITIZE="$(SANITIZE)" tests/harness
 
 check: deps
 	@$(MAKE) --no-print-directory test-bins
-	@$(HARNESS)
+	@$(HARNESS) $(TESTS)
 
 # The tools a test may use but the suite must pass without: a test that needs
-# one says SKIP and names it. `make check-bare` runs every test with all of
-# them hidden from PATH (CI does), so a test that quietly depends on a tool
-# fails there instead of on a user's machine.
+# one says SKIP and names it. `make check-bare` runs the tests that use one of
+# them (tests/uses-tools: the test, or a helper it names, runs or looks one up)
+# with all of them hidden from PATH (CI does), so a test that quietly depends
+# on a tool fails there instead of on a user's machine. A test that uses none
+# runs exactly as in `make check`, where it ran; BARE_ALL=1 runs every test.
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
 	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
 	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot \
 	sqlmap hping3 iperf3 iodine iodined nginx wget
+BARE_ALL ?=
 check-bare: deps
 	@$(MAKE) --no-print-directory test-bins
-	@scripts/without-tools "$(OPTIONAL_TOOLS)" $(HARNESS)
+	@if [ -n "$(BARE_ALL)" ]; then echo $(TESTS); else tests/uses-tools "$(OPTIONAL_TOOLS)" $(TESTS); fi \
+		>$(BUILD)/bare-tests
+	@scripts/without-tools "$(OPTIONAL_TOOLS)" $(HARNESS) $$(cat $(BUILD)/bare-tests)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
