@@ -114,8 +114,8 @@ struct bh_net_engine {
 	const uint8_t *raw;  /* the packet being handled, as given */
 	size_t raw_len;
 	int raw_link;
-	struct netpol_eng *pol; /* policy_engine.c; NULL without a policy */
-	bool pkt_settled;	/* the last packet's flow is settled (bh_net_engine_settled) */
+	struct netpol_eng *pol;	   /* policy_engine.c; NULL without a policy */
+	bool pkt_settled;	   /* the last packet's flow is settled (bh_net_engine_settled) */
 	struct bh_dns_meter *dnsm; /* DNS names per domain, made on the first query */
 };
 
