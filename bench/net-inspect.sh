@@ -28,21 +28,12 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 W=$(mktemp -d "${TMPDIR:-/tmp}/bh-bench-net.XXXXXX")
 trap 'rm -rf "$W"' EXIT
 
-"$PY" - "$W/big.pcap" "$FLOWS" "$SEGS" <<'PYEOF'
+PYTHONPATH="$(dirname "$0")" "$PY" - "$W/big.pcap" "$FLOWS" "$SEGS" <<'PYEOF'
 import struct, sys
+from pcapgen import Pcap, tcp, udp, DNS_QUESTION
 out, flows, segs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-f = open(out, "wb")
-f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1))
-eth = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00"
-t = [1700000000.0]
-def pkt(src, dst, proto, l4):
-    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), 0, 0x4000, 64, proto, 0, src, dst)
-    p = eth + ip + l4
-    t[0] += 0.00001
-    s = int(t[0]); us = int((t[0] - s) * 1e6)
-    f.write(struct.pack("<IIII", s, us, len(p), len(p)) + p)
-def tcp(sp, dp, seq, ack, fl, data=b""):
-    return struct.pack(">HHIIBBHHH", sp, dp, seq, ack, 5 << 4, fl, 65535, 0, 0) + data
+f = Pcap(out)
+pkt = f.pkt
 payload = bytes(range(256)) * 6
 payload = payload[:1448]
 for i in range(flows):
@@ -62,9 +53,9 @@ for i in range(flows):
         cs += 1448; ss += 1448
     pkt(c, s, 6, tcp(cp, sp, cs, ss, 0x11)); pkt(s, c, 6, tcp(sp, cp, ss, cs + 1, 0x11))
     pkt(c, s, 6, tcp(cp, sp, cs + 1, ss + 1, 0x10))
-    q = struct.pack(">HHHHHH", i & 0xFFFF, 0x100, 1, 0, 0, 0) + b"\x03www\x07example\x03com\0\0\1\0\1"
-    pkt(c, s, 17, struct.pack(">HHHH", 30000 + i % 30000, 53, 8 + len(q), 0) + q)
-    pkt(s, c, 17, struct.pack(">HHHH", 53, 30000 + i % 30000, 8 + len(q) + 16, 0) + q + bytes(16))
+    q = struct.pack(">HHHHHH", i & 0xFFFF, 0x100, 1, 0, 0, 0) + DNS_QUESTION
+    pkt(c, s, 17, udp(30000 + i % 30000, 53, q))
+    pkt(s, c, 17, udp(53, 30000 + i % 30000, q + bytes(16)))
 f.close()
 PYEOF
 F="$W/big.pcap"
