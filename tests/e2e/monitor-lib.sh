@@ -86,32 +86,26 @@ mon_wait_alert() {
 	return 1
 }
 # mon_alerts_of NAME CID: "rule <- proc.name" of every alert for CID, one a line
-mon_alerts_of() {
-	python3 - "$T/$1.json" "$2" <<'PY'
-import json, sys
-for line in open(sys.argv[1], errors="replace"):
-    try:
-        a = json.loads(line)
-    except ValueError:
-        continue
-    e = a.get("event", {})
-    if ((e.get("container") or {}).get("id") or "host") == sys.argv[2]:
-        p = e.get("proc", {})
-        print("%s <- %s (exe %s, parent %s)" % (a.get("rule"), p.get("name"), p.get("exe"),
-              ((p.get("parents") or [{}])[0]).get("exe")))
-PY
-}
+mon_alerts_of() { _mon_alerts "$1" "$2" short; }
 # mon_alert_lines NAME CID: the whole alerts of CID (for a failure's message)
-mon_alert_lines() {
-	python3 - "$T/$1.json" "$2" <<'PY'
+mon_alert_lines() { _mon_alerts "$1" "$2" whole; }
+_mon_alerts() {
+	python3 - "$T/$1.json" "$2" "$3" <<'PY'
 import json, sys
 for line in open(sys.argv[1], errors="replace"):
     try:
         a = json.loads(line)
     except ValueError:
         continue
-    if (((a.get("event") or {}).get("container") or {}).get("id") or "host") == sys.argv[2]:
+    e = a.get("event") or {}
+    if ((e.get("container") or {}).get("id") or "host") != sys.argv[2]:
+        continue
+    if sys.argv[3] == "whole":
         print(line.strip()[:1500])
+        continue
+    p = e.get("proc", {})
+    print("%s <- %s (exe %s, parent %s)" % (a.get("rule"), p.get("name"), p.get("exe"),
+          ((p.get("parents") or [{}])[0]).get("exe")))
 PY
 }
 
