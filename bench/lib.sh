@@ -98,6 +98,14 @@ bench_verified_floor() {
 }
 
 bench_now() { date +%s%N; }
+# bench_time_of CMD...: the nanoseconds CMD took (its output discarded)
+bench_time_of() {
+	local t0 t1
+	t0=$(bench_now)
+	"$@" >/dev/null 2>&1
+	t1=$(bench_now)
+	echo $((t1 - t0))
+}
 
 # bench_best VAR CMD...: the best wall time of $RUNS runs, in seconds, into
 # VAR. A bulkhead command (the first word is $BULKHEAD) also has its peak RSS

@@ -63,43 +63,34 @@ SIZE=$(stat -c %s "$F")
 PKTS=$("$BULKHEAD" net inspect --pcap "$F" 2>&1 >/dev/null | sed -n 's/^net inspect: \([0-9]*\) packets.*/\1/p')
 [ -n "$PKTS" ] || { echo "net-inspect: bulkhead net inspect failed"; exit 1; }
 
-now() { date +%s%N; }
-# time_of CMD...: nanoseconds
-time_of() {
-	local t0 t1
-	t0=$(now)
-	"$@" >/dev/null 2>&1
-	t1=$(now)
-	echo $((t1 - t0))
-}
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/lib.sh" # bench_time_of, bench_median, bench_now
 
 HAVE_TD=0; command -v tcpdump >/dev/null && HAVE_TD=1
 HAVE_TS=0; command -v tshark >/dev/null && HAVE_TS=1
 : >"$W/bh"; : >"$W/td"; : >"$W/ts"; : >"$W/ring"
 for _ in $(seq "$REPS"); do
-	time_of "$BULKHEAD" net inspect --pcap "$F" >>"$W/bh"
-	time_of "$BULKHEAD" net inspect --pcap "$F" --capture-dir "$W/cap" >>"$W/ring"
-	[ $HAVE_TD = 1 ] && time_of tcpdump -r "$F" -w /dev/null >>"$W/td"
-	[ $HAVE_TS = 1 ] && time_of tshark -r "$F" -q -z conv,tcp >>"$W/ts"
+	bench_time_of "$BULKHEAD" net inspect --pcap "$F" >>"$W/bh"
+	bench_time_of "$BULKHEAD" net inspect --pcap "$F" --capture-dir "$W/cap" >>"$W/ring"
+	[ $HAVE_TD = 1 ] && bench_time_of tcpdump -r "$F" -w /dev/null >>"$W/td"
+	[ $HAVE_TS = 1 ] && bench_time_of tshark -r "$F" -q -z conv,tcp >>"$W/ts"
 done
-BH=$(median <"$W/bh")
+BH=$(bench_median <"$W/bh")
 rate() { awk -v n="$1" -v b="$2" -v ns="$3" 'BEGIN {printf "%.0f packets/s, %.1f MB/s (%.3f s)", n / (ns / 1e9), b / 1e6 / (ns / 1e9), ns / 1e9}'; }
 echo "net-inspect: $PKTS packets, $((SIZE / 1000000)) MB, $FLOWS TCP flows of $((SEGS * 2)) data segments + $FLOWS UDP; median of $REPS"
 echo "  bulkhead net inspect:         $(rate "$PKTS" "$SIZE" "$BH")"
-RING=$(median <"$W/ring")
+RING=$(bench_median <"$W/ring")
 echo "  ... with per-flow rings:        $(rate "$PKTS" "$SIZE" "$RING")"
 awk -v a="$RING" -v b="$BH" 'BEGIN {printf "  ratio: with rings is %.2fx the time without (anchor: inspect without rings)\n", a / b}'
 [ -z "$(ls -A "$W/cap" 2>/dev/null)" ] || echo "  (unexpected: capture files were written)"
 if [ $HAVE_TD = 1 ]; then
-	TD=$(median <"$W/td")
+	TD=$(bench_median <"$W/td")
 	echo "  anchor tcpdump -r -w /dev/null: $(rate "$PKTS" "$SIZE" "$TD")"
 	awk -v a="$TD" -v b="$BH" 'BEGIN {printf "  ratio: inspect is %.2fx the speed of tcpdump -r\n", a / b}'
 else
 	echo "  anchor tcpdump: SKIP: tcpdump is missing"
 fi
 if [ $HAVE_TS = 1 ]; then
-	TS=$(median <"$W/ts")
+	TS=$(bench_median <"$W/ts")
 	echo "  anchor tshark -z conv,tcp:     $(rate "$PKTS" "$SIZE" "$TS")"
 	awk -v a="$TS" -v b="$BH" 'BEGIN {printf "  ratio: inspect is %.2fx the speed of tshark -z conv,tcp\n", a / b}'
 else

@@ -80,22 +80,14 @@ ALLOWED=$(grep -c '"verdict":"allow"' "$W/flows")
 [ "$rc" = 0 ] && [ "$DENIED" = "0 0" ] && [ "$ALLOWED" = $((FLOWS * 2)) ] ||
 	{ echo "net-policy: the policy did not allow every flow (rc $rc, $ALLOWED allowed, alerted/denied: $DENIED)"; cat "$W/err"; exit 1; }
 
-now() { date +%s%N; }
-time_of() {
-	local t0 t1
-	t0=$(now)
-	"$@" >/dev/null 2>&1
-	t1=$(now)
-	echo $((t1 - t0))
-}
-median() { sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+. "$(dirname "$0")/lib.sh" # bench_time_of, bench_median, bench_now
 : >"$W/none"; : >"$W/pol"
 for _ in $(seq "$REPS"); do
-	time_of "$BULKHEAD" net inspect --pcap "$F" >>"$W/none"
-	time_of "$BULKHEAD" net inspect --pcap "$F" --policy "$P" >>"$W/pol"
+	bench_time_of "$BULKHEAD" net inspect --pcap "$F" >>"$W/none"
+	bench_time_of "$BULKHEAD" net inspect --pcap "$F" --policy "$P" >>"$W/pol"
 done
-NONE=$(median <"$W/none")
-POL=$(median <"$W/pol")
+NONE=$(bench_median <"$W/none")
+POL=$(bench_median <"$W/pol")
 NF=$((FLOWS * 2))
 # decisions: TCP flows 3 (start, app, the request), UDP flows 2 (start, app) + 1 (the query)
 ND=$((FLOWS * 3 + FLOWS * 3))
