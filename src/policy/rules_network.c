@@ -150,26 +150,23 @@ static void group_spec(const struct pol_rule *r, const json_t *def, struct bh_ne
 	g->mode = mode_of(r, def);
 }
 
-static int group_compile(struct pol_rule *r, const json_t *def, struct pol_compile *pc)
+/*
+ * The end of a compile: the builder's refusal (err, taken) reported as the
+ * rule's problem, at `field` when the message names it; else the definition
+ * kept as the rule's params.
+ */
+static int compile_done(struct pol_rule *r, const json_t *def, struct pol_compile *pc, int rc,
+			struct bh_error *err, const char *field)
 {
-	struct bh_netpol *np = bh_netpol_new();
-	struct bh_netpol_group_spec g;
-	struct strs s[GS_N];
-	struct bh_error *err = NULL;
 	struct netdef *d;
-	int rc;
 
-	/* the group alone, to check what the member types did not */
-	group_spec(r, def, &g, s);
-	rc = bh_netpol_add_group(np, &g, &err);
-	strs_release(s, GS_N);
-	bh_netpol_free(np);
 	if (rc < 0) {
 		char *m = bh_error_message(err);
 		const char *at = strstr(m, "\": ");
+		char prefix[64];
 
-		pc->problem(pc, strstr(m, "containers:") ? "containers" : NULL, "%s",
-			    at ? at + 3 : m);
+		snprintf(prefix, sizeof(prefix), "%s:", field ? field : "");
+		pc->problem(pc, field && strstr(m, prefix) ? field : NULL, "%s", at ? at + 3 : m);
 		free(m);
 		bh_error_free(err);
 		return -1;
@@ -178,6 +175,22 @@ static int group_compile(struct pol_rule *r, const json_t *def, struct pol_compi
 	d->def = json_incref((json_t *)def);
 	r->params = d;
 	return 0;
+}
+
+static int group_compile(struct pol_rule *r, const json_t *def, struct pol_compile *pc)
+{
+	struct bh_netpol *np = bh_netpol_new();
+	struct bh_netpol_group_spec g;
+	struct strs s[GS_N];
+	struct bh_error *err = NULL;
+	int rc;
+
+	/* the group alone, to check what the member types did not */
+	group_spec(r, def, &g, s);
+	rc = bh_netpol_add_group(np, &g, &err);
+	strs_release(s, GS_N);
+	bh_netpol_free(np);
+	return compile_done(r, def, pc, rc, err, "containers");
 }
 
 enum {
@@ -228,7 +241,6 @@ static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compil
 	struct bh_netpol_rule_spec x;
 	struct strs s[RS_N];
 	struct bh_error *err = NULL;
-	struct netdef *d;
 	int rc;
 	size_t i;
 	json_t *e;
@@ -246,19 +258,7 @@ static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compil
 	rc = bh_netpol_add_rule(np, &x, &err);
 	strs_release(s, RS_N);
 	bh_netpol_free(np);
-	if (rc < 0) {
-		char *m = bh_error_message(err);
-		const char *at = strstr(m, "\": ");
-
-		pc->problem(pc, NULL, "%s", at ? at + 3 : m);
-		free(m);
-		bh_error_free(err);
-		return -1;
-	}
-	d = bh_calloc(1, sizeof(*d));
-	d->def = json_incref((json_t *)def);
-	r->params = d;
-	return 0;
+	return compile_done(r, def, pc, rc, err, NULL);
 }
 
 const struct pol_rule_kind pol_kind_network_group = {
