@@ -53,18 +53,6 @@ dockerd_pids_in_ns() { # the processes in the launcher's mount namespace
 	find /proc -mindepth 3 -maxdepth 3 -path '/proc/[0-9]*/ns/mnt' \
 		-lname "$(printf %s "$mntns" | sed 's/[][*?\\]/\\&/g')" 2>/dev/null | cut -d/ -f3
 }
-dockerd_stop_pid() { # PID SECONDS: TERM, then KILL
-	local i
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
-	kill -TERM "$1" 2>/dev/null
-	for i in $(seq $(($2 * 10))); do
-		kill -0 "$1" 2>/dev/null || return 0
-		sleep 0.1
-	done
-	kill -KILL "$1" 2>/dev/null
-	sleep 0.2
-}
-
 # dockerd_stop: containers, dockerd, containerd, whatever is left in the
 # namespace; mounts under $T (a leak: the mounts are in the namespace).
 dockerd_stop() {
@@ -73,14 +61,14 @@ dockerd_stop() {
 		ids=$(timeout -k 5 20 "$DOCKER" -H "unix://$DOCKER_SOCK" ps -aq 2>/dev/null)
 		[ -n "$ids" ] && timeout -k 5 30 "$DOCKER" -H "unix://$DOCKER_SOCK" rm -f $ids >/dev/null 2>&1
 	fi
-	dockerd_stop_pid "$dpid" 20
-	dockerd_stop_pid "$(cat "$D/containerd.pid" 2>/dev/null)" 10
-	for p in $(dockerd_pids_with "$D/ctd.sock") $(dockerd_pids_in_ns); do dockerd_stop_pid "$p" 2; done
+	stop_pid "$dpid" 20
+	stop_pid "$(cat "$D/containerd.pid" 2>/dev/null)" 10
+	for p in $(dockerd_pids_with "$D/ctd.sock") $(dockerd_pids_in_ns); do stop_pid "$p" 2; done
 	left=$(dockerd_pids_in_ns)
 	if [ -n "$left" ]; then
 		echo "# teardown: still in dockerd's mount namespace:"
 		ps -o pid,ppid,stat,args -p "$(echo $left | tr ' ' ,)" | sed 's/^/#   /'
-		for p in $left; do dockerd_stop_pid "$p" 2; done
+		for p in $left; do stop_pid "$p" 2; done
 	fi
 	for m in $(awk -v t="$T" 'index($5, t) == 1 { print $5 }' /proc/self/mountinfo | sort -r); do
 		umount -l "$m" 2>/dev/null

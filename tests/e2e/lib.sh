@@ -80,3 +80,17 @@ need() {
 	for c in "$@"; do command -v "$c" >/dev/null 2>&1 || return 1; done
 }
 is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# stop_pid PID SECONDS: SIGTERM, then SIGKILL if it still runs after SECONDS
+# (returns at once for an empty or gone PID; a child of ours is left to `wait`)
+stop_pid() {
+	local i
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	for i in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	sleep 0.2
+}

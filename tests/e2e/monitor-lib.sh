@@ -112,13 +112,7 @@ PY
 # mon_stop NAME: SIGTERM and wait up to 30 s; the exit status in $rc (SIGKILL after
 # that: 137, so a monitor that does not stop fails its case instead of the run)
 mon_stop() {
-	local i
-	kill -TERM "$MON" 2>/dev/null
-	for i in $(seq 300); do
-		kill -0 "$MON" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$MON" 2>/dev/null && kill -KILL "$MON" 2>/dev/null
+	stop_pid "$MON" 30
 	wait "$MON"
 	rc=$?
 }
