@@ -295,7 +295,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 int bh_mon_source_replay(const char *path, struct bh_mon_source **out, struct bh_error **err);
 /*
  * The next event into *ev: 1 when one was stored, 0 when none came within
- * timeout_ms (-1 = wait without end) or the source has ended (see
+ * timeout_ms (-1 = wait without end; with a timeout, a signal that
+ * interrupts the wait ends it too) or the source has ended (see
  * bh_mon_source_ended), <0 on an error (a replay line that is not an event:
  * its line number and what was wrong; the next call goes on after it).
  */

@@ -29,7 +29,9 @@
  *    made for one id answers the others too); an id still unknown is the host, checked
  *    again after MON_NEGATIVE_MIN_NS doubling with each miss up to ~5 s (a
  *    new container's cgroup has processes, runc init, before its runtime
- *    writes its state). A container's id is cached for good (kernfs ids
+ *    writes its state). An exec newer than the last list lists again past
+ *    those limits (a runtime writes the state before the first exec; a few
+ *    times per id: attribute()). A container's id is cached for good (kernfs ids
  *    are not reused), so its events stay attributed after it is gone.
  *    Stopped containers are listed too (include_stopped): a container that
  *    ran for a few milliseconds still has its state while the runtime
@@ -66,6 +68,7 @@
 #define MON_YOUNG_NS	    2000000000ULL /* an id this young is checked every */
 #define MON_YOUNG_CHECK_NS  25000000ULL	  /* 25 ms (no doubling), a list per 5 ms at most */
 #define MON_YOUNG_FLOOR_NS  5000000ULL
+#define MON_EXEC_RELISTS    8 /* lists an id's execs may ask for past the floors */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
@@ -83,6 +86,7 @@ struct attr_entry {
 	uint64_t first_ns; /* when the id was first seen */
 	uint64_t gen;	   /* the list it was looked up in */
 	uint8_t misses;
+	uint8_t exec_lists; /* lists made for its execs past the floors */
 	bool used, found;
 	struct bh_mon_container c;
 };
@@ -105,6 +109,7 @@ struct mon_kernel {
 	uint64_t gen; /* lists made */
 	double tokens;
 	uint64_t token_ns, relist_ns;
+	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
 	struct proc_entry *procs;
 	struct attr_entry *attr;
 };
@@ -299,13 +304,20 @@ static int relist(struct mon_kernel *k, struct bh_error **err)
 	return 0;
 }
 
-static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
-		      struct bh_mon_container *out)
+/* The container of a record's cgroup ids. exec: the record is an exec that
+ * happened at ts_boot (CLOCK_BOOTTIME). A runtime writes a container's state
+ * before the container's first process execs, so a list made after an exec
+ * names its container; one made before may not (the runtime's own processes
+ * made the id's first records, and a burst of them met the floors): an exec
+ * in an unknown id newer than the last list makes a list past the floors and
+ * the backoff, at most MON_EXEC_RELISTS times per id. */
+static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids, bool exec,
+		      uint64_t ts_boot, struct bh_mon_container *out)
 {
 	struct attr_entry *e = &k->attr[(cg2 * 31 + pids) % MON_ATTR];
 	const struct bh_ctr *c;
 	uint64_t now;
-	bool fresh;
+	bool fresh, forced;
 
 	memset(out, 0, sizeof(*out));
 	if (cg2 <= 1 && pids <= 1)
@@ -323,7 +335,8 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 			if (c)
 				goto found;
 		}
-		if (now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
+		forced = exec && ts_boot > k->relist_boot_ns && e->exec_lists < MON_EXEC_RELISTS;
+		if (!forced && now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
 			return; /* the host, until its next check */
 		/* a young id (a new container's runtime makes events in its cgroup
 		 * before it writes its state: runc's init, and under load for a
@@ -341,6 +354,7 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		if (c)
 			goto found;
 		fresh = true;
+		forced = exec && ts_boot > k->relist_boot_ns;
 	}
 	/* an id no listed container has: list again. A young id always may (at
 	 * most one list per MON_RELIST_FLOOR_NS), an older one when the budget
@@ -350,10 +364,13 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 		k->tokens = MON_RELIST_BURST;
 	k->token_ns = now;
 	c = NULL;
-	if ((fresh && now - k->relist_ns >= MON_RELIST_FLOOR_NS) || k->tokens >= 1) {
+	if (forced || (fresh && now - k->relist_ns >= MON_RELIST_FLOOR_NS) || k->tokens >= 1) {
 		struct bh_error *err = NULL;
+		uint64_t boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
 
-		if (!fresh)
+		if (forced)
+			e->exec_lists++;
+		else if (!fresh)
 			k->tokens -= 1;
 		if (relist(k, &err) < 0) {
 			char *m = bh_error_message(err);
@@ -363,6 +380,7 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids,
 			bh_error_free(err);
 		}
 		k->relist_ns = now;
+		k->relist_boot_ns = boot;
 		c = find(k, cg2, pids);
 		e->gen = k->gen;
 	}
@@ -434,7 +452,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	complete(k, ev, &raw);
-	attribute(k, raw.cg2_id, raw.pids_id, &ev->container);
+	attribute(k, raw.cg2_id, raw.pids_id, bh_mon_type_kind(ev->type) == BH_MON_KIND_EXEC,
+		  raw.ts_boot_ns, &ev->container);
 	if (!ev->container.id[0]) {
 		k->unattributed++;
 		if (k->containers_only)
@@ -479,6 +498,8 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 			wait = (int)((deadline - now + 999999) / 1000000);
 		}
 		r = epoll_wait(k->epfd, &pe, 1, wait);
+		if (r < 0 && errno == EINTR && timeout_ms >= 0)
+			return 0; /* a signal: the caller looks at its flags */
 		if (r < 0 && errno != EINTR)
 			return bh_error_sys(err, errno, "waiting for the monitor's ring buffer");
 	}
@@ -766,6 +787,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	{
 		struct bh_error *le = NULL;
 
+		k->relist_boot_ns = now_ns(CLOCK_BOOTTIME);
 		if (relist(k, &le) < 0) {
 			char *m = bh_error_message(le);
 

@@ -3,7 +3,9 @@
  * monevents: the kernel event source (bh_mon_source_kernel) for tests and
  * benchmarks. Prints one line per event, fields as key=value separated by
  * tabs (strings with tabs or newlines escaped), "ready" on stderr once the
- * programs are attached, and a final "stats" line; exits after -t seconds.
+ * programs are attached, and a final "stats" line; exits after -t seconds, or
+ * on SIGTERM/SIGINT once what the kernel already recorded is read (until
+ * 100 ms pass with no event, 5 s at most).
  *
  *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-G] [-r RING_BYTES] [-c] [-q] [-S
  * RUNTIME:DIR]... -T  the types wanted (execve, openat, connect ...; default exec and exit);
@@ -124,7 +126,7 @@ int main(int argc, char **argv)
 	struct bh_mon_stats st;
 	struct bh_error *err = NULL;
 	struct timespec t0, t1;
-	double secs = 5;
+	double secs = 5, drain_end = -1, slice;
 	bool quiet = false;
 	int c, rc = 0;
 
@@ -203,13 +205,18 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
 		double el;
+		bool draining = stop;
 		int r;
 
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		el = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		if (stop || el >= secs)
+		if (stop && drain_end < 0)
+			drain_end = el + 5; /* stopped: drain for 5 s at most */
+		if (el >= secs || (stop && el >= drain_end))
 			break;
-		r = bh_mon_source_next(s, ev, (int)((secs - el) * 1000) + 1, &err);
+		/* in slices of 200 ms: a signal may land just before the wait */
+		slice = draining ? 0.1 : secs - el < 0.2 ? secs - el : 0.2;
+		r = bh_mon_source_next(s, ev, (int)(slice * 1000) + 1, &err);
 		if (r < 0) {
 			char *m = bh_error_message(err);
 
@@ -222,6 +229,8 @@ int main(int argc, char **argv)
 		}
 		if (r > 0 && !quiet)
 			print_event(ev);
+		if (r == 0 && draining)
+			break; /* stopped, and 100 ms with nothing more */
 	}
 	bh_mon_source_stats(s, &st);
 	printf("stats\tevents=%llu\tlost=%llu\ttruncated=%llu\tunattributed=%llu\tinvalid=%llu"
