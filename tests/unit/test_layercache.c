@@ -121,6 +121,8 @@ static const char *const images[] = {
 
 static const unsigned scanner_sets[] = { 0, BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE };
 
+static const char *debian_plain(const char *path);
+
 /* load(save(x)) finishes as x did: every image, every scanner set, 1 and 2
  * threads: the results with the cache, filling it and from it, are those
  * without it. */
@@ -137,7 +139,10 @@ static void every_image_gives_the_same_results_from_the_cache(void **state)
 			if (!path || access(path, R_OK))
 				skip();
 			n = nlayers_of(path);
-			plain = scan_json(path, scanner_sets[s], NULL, NULL, 2, NULL);
+			if (scanner_sets[s] && !strcmp(images[i], "debian-app.oci.tar"))
+				plain = strdup(debian_plain(path));
+			else
+				plain = scan_json(path, scanner_sets[s], NULL, NULL, 2, NULL);
 			fill = scan_json(path, scanner_sets[s], cache, NULL, 2, &cached);
 			/* alpine 3.10.3 comes twice (OCI, then a docker-archive, which
 			 * names no blob digests): the second is all hits; debian-app
@@ -274,35 +279,59 @@ static int64_t sql_int(const char *db, const char *q)
 	return v;
 }
 
+/* The layer whose rows the damage below is done to: the one with the least
+ * stored, the cheapest to read again (a damaged layer is read whole, and
+ * damaging every layer made this test read debian-app's base layer a dozen
+ * times: 200 s under SANITIZE). The other layers must still hit. */
+#define DAMAGED                                                                                    \
+	"diff_id = (SELECT diff_id FROM parts GROUP BY diff_id ORDER BY sum(size), diff_id LIMIT " \
+	"1)"
+
+/* What debian-app.oci.tar gives with every content scanner and no cache,
+ * scanned once for the tests that compare against it (it is what a read
+ * gives, whatever a cache holds). */
+static const char *debian_plain(const char *path)
+{
+	static char *plain;
+
+	if (!plain)
+		plain = scan_json(path, BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE, NULL,
+				  NULL, 2, NULL);
+	return plain;
+}
+
 /* A corrupt, cut, emptied or misplaced row is a miss: the layer is read, the
- * results are those of a read, and the row is written again. */
+ * results are those of a read, and the row is written again; the layers
+ * whose rows are sound still hit. */
 static void a_corrupt_row_is_a_miss(void **state)
 {
 	static const char *const damage[] = {
 		/* a byte of the payload flipped */
 		"UPDATE parts SET data = substr(data, 1, 100) || x'ff' || substr(data, 102)"
-		" WHERE size > 200",
+		" WHERE size > 200 AND " DAMAGED,
 		/* cut */
-		"UPDATE parts SET data = substr(data, 1, size / 2)",
+		"UPDATE parts SET data = substr(data, 1, size / 2) WHERE " DAMAGED,
 		/* empty, and shorter than the head */
-		"UPDATE parts SET data = x''",
-		"UPDATE parts SET data = x'42484c4301'",
+		"UPDATE parts SET data = x'' WHERE " DAMAGED,
+		"UPDATE parts SET data = x'42484c4301' WHERE " DAMAGED,
 		/* each row holds another row's bytes (the key inside does not match) */
 		"UPDATE parts SET data = (SELECT p2.data FROM parts p2 WHERE p2.id != parts.id"
-		" ORDER BY p2.id LIMIT 1)",
+		" ORDER BY p2.id LIMIT 1) WHERE " DAMAGED,
 		/* a format this bulkhead does not know */
-		"UPDATE parts SET data = substr(data, 1, 4) || x'09' || substr(data, 6)",
+		"UPDATE parts SET data = substr(data, 1, 4) || x'09' || substr(data, 6) "
+		"WHERE " DAMAGED,
 	};
 	char *path = image_path("debian-app.oci.tar");
 	char *cache = bh_asprintf("%s/corrupt.layers.sqlite", tmp);
 	unsigned all = BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE;
 	size_t n, cached;
-	char *plain;
+	const char *plain;
 
 	if (!path || access(path, R_OK))
 		skip();
 	n = nlayers_of(path);
-	plain = scan_json(path, all, NULL, NULL, 2, NULL);
+	assert_true(n > 1);
+	plain = debian_plain(path);
 	/* filled, and every layer hits; each damage below leaves it so again */
 	free(scan_json(path, all, cache, NULL, 2, &cached));
 	free(scan_json(path, all, cache, NULL, 2, &cached));
@@ -312,8 +341,10 @@ static void a_corrupt_row_is_a_miss(void **state)
 
 		sql(cache, damage[d]);
 		got = scan_json(path, all, cache, NULL, 2, &cached);
-		if (cached != 0)
-			fail_msg("damage %zu: %zu layers still from the cache", d, cached);
+		if (cached != n - 1)
+			fail_msg("damage %zu: %zu of %zu layers from the cache, not all but the "
+				 "damaged one",
+				 d, cached, n);
 		assert_same(plain, got, damage[d]);
 		free(got);
 		/* written again: the next scan hits */
@@ -327,7 +358,6 @@ static void a_corrupt_row_is_a_miss(void **state)
 		   " 'inventory')");
 	free(scan_json(path, all, cache, NULL, 2, &cached));
 	assert_int_equal(cached, n - 1);
-	free(plain);
 	free(cache);
 	free(path);
 }
@@ -341,9 +371,10 @@ static void reseal(const char *db, const char *part, const unsigned char *payloa
 	sqlite3_stmt *sel = NULL, *upd = NULL;
 
 	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-	assert_int_equal(
-		sqlite3_prepare_v2(h, "SELECT id, key FROM parts WHERE part = ?", -1, &sel, NULL),
-		SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h,
+					    "SELECT id, key FROM parts WHERE part = ? AND " DAMAGED,
+					    -1, &sel, NULL),
+			 SQLITE_OK);
 	assert_int_equal(
 		sqlite3_prepare_v2(h, "UPDATE parts SET data = ? WHERE id = ?", -1, &upd, NULL),
 		SQLITE_OK);
@@ -406,12 +437,13 @@ static void a_part_that_does_not_load_is_read_instead(void **state)
 	char *cache = bh_asprintf("%s/reseal.layers.sqlite", tmp);
 	unsigned all = BH_SCAN_CONFIG | BH_SCAN_SECRET | BH_SCAN_MALWARE;
 	size_t n, cached;
-	char *plain;
+	const char *plain;
 
 	if (!path || access(path, R_OK))
 		skip();
 	n = nlayers_of(path);
-	plain = scan_json(path, all, NULL, NULL, 2, NULL);
+	assert_true(n > 1);
+	plain = debian_plain(path);
 	/* filled, and every layer hits; each bad row below leaves it so again */
 	free(scan_json(path, all, cache, NULL, 2, &cached));
 	free(scan_json(path, all, cache, NULL, 2, &cached));
@@ -421,9 +453,10 @@ static void a_part_that_does_not_load_is_read_instead(void **state)
 
 		reseal(cache, bad[i].part, (const unsigned char *)bad[i].payload, bad[i].n);
 		got = scan_json(path, all, cache, NULL, 2, &cached);
-		if (cached != 0)
-			fail_msg("bad %s row %zu: %zu layers from the cache", bad[i].part, i,
-				 cached);
+		if (cached != n - 1)
+			fail_msg("bad %s row %zu: %zu of %zu layers from the cache, not all but "
+				 "the bad one",
+				 bad[i].part, i, cached, n);
 		assert_same(plain, got, bad[i].part);
 		free(got);
 		got = scan_json(path, all, cache, NULL, 2, &cached);
@@ -431,7 +464,6 @@ static void a_part_that_does_not_load_is_read_instead(void **state)
 		free(got);
 	}
 	free(cache);
-	free(plain);
 	free(path);
 }
 
