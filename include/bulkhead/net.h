@@ -122,6 +122,8 @@ struct bh_net_stats {
 struct bh_net_rec; /* an application record: src/net/dissect.h */
 struct bh_netpol;  /* a network policy: include/bulkhead/netpolicy.h */
 struct bh_netpol_endpoint;
+struct bh_quar_opts; /* include/bulkhead/quarantine.h */
+struct bh_quar_record;
 struct bh_net_dissector; /* a protocol parser: src/net/dissect.h */
 
 struct bh_net_opts {
@@ -208,6 +210,19 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
  * packet that had no flow (refused, a fragment).
  */
 bool bh_net_engine_settled(const struct bh_net_engine *e);
+/* What the engine knows of the last packet's flow after
+ * bh_net_engine_packet(), for the live path's actions (quarantine). */
+struct bh_net_pkt_alert {
+	uint8_t client_addr[16], server_addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	uint16_t client_port, server_port;
+	unsigned severity;  /* the flow's highest threat severity (1 low .. 4 critical), 0 none */
+	const char *threat; /* a threat ID of that severity, or NULL (static) */
+	int verdict;	    /* the policy's (enum bh_netpol_verdict), 0 without a decision */
+	const char *rule;   /* the deciding rule (borrowed from the policy), or NULL */
+};
+/* Fill *out for the last packet's flow: false when it had none (refused, a
+ * fragment) or the flow ended since (tick, flush). */
+bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert *out);
 /* Let time pass with no packet: ends the flows idle at `now`. */
 void bh_net_engine_tick(struct bh_net_engine *e, double now);
 /* End every flow (reported with BH_NET_END_FLUSH). */
@@ -385,9 +400,32 @@ struct bh_net_live_opts {
 	const volatile int *stop;
 	/* Called once the rules are in, with the namespaces taken (may be NULL). */
 	void (*on_ready)(const char *const *names, size_t n, void *arg);
+	/*
+	 * Quarantine (include/bulkhead/quarantine.h: frozen, network cut) the
+	 * container that is a flow's client when a packet of the flow carries a
+	 * threat of quarantine_severity or over (1 low .. 4 critical; 0 never).
+	 * The client is found by address among every running container's
+	 * network namespace (the inventory below). Each container once a run.
+	 */
+	unsigned quarantine_severity;
+	const struct bh_quar_opts *quarantine; /* the library's options; NULL: never */
+	/* Called after each quarantine (r NULL and why set when it failed), with
+	 * the time from the offending packet read from the queue to the
+	 * container frozen and cut; arg is engine.arg (may be NULL). */
+	void (*on_quarantine)(const struct bh_quar_record *r, const char *ctr, const char *why,
+			      uint64_t latency_ns, void *arg);
+	/* Every refresh_ms (default 2000) the containers are listed again and
+	 * each one's network namespace addresses read (with a policy, or
+	 * quarantine): the policy's groups by labels, images and IDs resolve
+	 * through them (engine.endpoint, when set, is called first). */
+	unsigned refresh_ms;
 };
 
 struct bh_net_live_stats {
+	uint64_t quarantined;	 /* containers quarantined */
+	uint64_t refreshes;	 /* inventory refreshes; addresses known at the last */
+	uint64_t refresh_errors; /* refreshes that failed (the last list kept) */
+	size_t addresses;
 	uint64_t packets; /* verdicts given */
 	uint64_t accepted, dropped;
 	uint64_t offloaded; /* packets given back marked for offload (a settled direction's

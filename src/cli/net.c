@@ -20,6 +20,7 @@
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
+#include "bulkhead/quarantine.h"
 #include "banned.h"
 
 static const char net_usage[] =
@@ -31,7 +32,8 @@ static const char net_usage[] =
 	"       bulkhead net run [--container REF]... [--label KEY=VALUE]... [--all]\n"
 	"                        [--netns PATH]... [--mode monitor|protect] [--fail open|closed]\n"
 	"                        [--no-offload] [--accept-all] [--queue N] [--copy-range BYTES]\n"
-	"                        [--policy FILE]...\n"
+	"                        [--policy FILE]... [--state-root RT:DIR]...\n"
+	"                        [--quarantine SEVERITY] [--quarantine-dir DIR]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -79,6 +81,15 @@ static const char net_usage[] =
 	"  --accept-all            no inspection: accept every packet (a benchmark anchor)\n"
 	"  --queue N               the NFQUEUE number in each namespace (default 0)\n"
 	"  --copy-range BYTES      bytes of each packet inspected (default, most: 65531)\n"
+	"  --policy FILE           decide each flow by the network policy in FILE; its\n"
+	"                          groups by labels, images and container IDs resolve to\n"
+	"                          the containers' addresses, read again every 2 s\n"
+	"  --state-root RT:DIR     also find the containers of runtime RT (runc, crun,\n"
+	"                          bulkhead) under the state directory DIR\n"
+	"  --quarantine SEVERITY   a flow with a threat of SEVERITY (low, medium, high,\n"
+	"                          critical) or over quarantines its client container\n"
+	"                          (frozen, network cut: bulkhead-quarantine(1))\n"
+	"  --quarantine-dir DIR    the quarantine records (default /run/bulkhead/quarantine)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
 	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
@@ -542,6 +553,32 @@ static void print_ready(const char *const *names, size_t n, void *arg)
 
 #define NET_RUN_LIST_MAX 64
 
+static void print_quarantine(const struct bh_quar_record *r, const char *ctr, const char *why,
+			     uint64_t latency_ns, void *arg)
+{
+	(void)arg;
+	if (!r)
+		fprintf(stderr, "net run: quarantine of %s failed: %s\n", ctr, why ? why : "?");
+	else
+		fprintf(stderr,
+			"net run: quarantined %s (%s): %s; %.3f ms after the packet (apply %.3f "
+			"ms)\n",
+			r->id, ctr, r->reason ? r->reason : "", latency_ns / 1e6,
+			r->apply_ns / 1e6);
+}
+
+static int parse_severity(const char *s, unsigned *out)
+{
+	static const char *const names[] = { "low", "medium", "high", "critical" };
+
+	for (unsigned i = 0; i < 4; i++)
+		if (!strcmp(s, names[i])) {
+			*out = i + 1;
+			return 0;
+		}
+	return -1;
+}
+
 static int add_ref(const char **v, size_t *n, const char *s, const char *opt)
 {
 	if (*n == NET_RUN_LIST_MAX)
@@ -564,9 +601,17 @@ static int net_run(int argc, char **argv)
 		{ "queue", required_argument, NULL, 'q' },
 		{ "copy-range", required_argument, NULL, 'r' },
 		{ "policy", required_argument, NULL, 'P' },
+		{ "state-root", required_argument, NULL, 's' },
+		{ "quarantine", required_argument, NULL, 'Q' },
+		{ "quarantine-dir", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *roots[NET_RUN_LIST_MAX + 1] = { 0 };
+	struct bh_ctr_opts co = { 0 };
+	struct bh_quar_opts qo = { 0 };
+	size_t nr = 0;
+	const char *dh = getenv("DOCKER_HOST");
 	const char *ctrs[NET_RUN_LIST_MAX + 1] = { 0 }, *labels[NET_RUN_LIST_MAX + 1] = { 0 };
 	const char *netns[NET_RUN_LIST_MAX + 1] = { 0 };
 	char *pols[NET_RUN_LIST_MAX];
@@ -597,6 +642,19 @@ static int net_run(int argc, char **argv)
 			if (add_ref(netns, &nn, optarg, "--netns"))
 				return BH_EXIT_USAGE;
 			break;
+		case 's':
+			if (add_ref(roots, &nr, optarg, "--state-root"))
+				return BH_EXIT_USAGE;
+			break;
+		case 'Q':
+			if (parse_severity(optarg, &o.quarantine_severity) < 0)
+				return cli_usage_error(
+					"net run",
+					"--quarantine: low, medium, high or critical, "
+					"not '%s'",
+					optarg);
+			break;
+		case 'D': qo.state_dir = optarg; break;
 		case 'a': o.all = true; break;
 		case 'M':
 			if (!strcmp(optarg, "protect"))
@@ -645,8 +703,20 @@ static int net_run(int argc, char **argv)
 		return cli_usage_error("net run",
 				       "say what to put through: --container, --label, --all or "
 				       "--netns");
-	/* the network policy decides each flow as in net inspect (groups by CIDR
-	 * here: the live path does not yet give containers' labels) */
+	if (o.accept_all && o.quarantine_severity)
+		return cli_usage_error("net run",
+				       "--quarantine needs the engine, not --accept-all");
+	if (dh && bh_str_has_prefix(dh, "unix://"))
+		co.docker_socket = dh + 7;
+	co.state_roots = roots;
+	o.ctr = &co;
+	qo.ctr = &co;
+	if (o.quarantine_severity) {
+		o.quarantine = &qo;
+		o.on_quarantine = print_quarantine;
+	}
+	/* the network policy decides each flow as in net inspect; groups by
+	 * labels, images and IDs through the live path's inventory */
 	if (npol && (rc = load_policy(pols, npol, NULL, 0, &np)) != 0)
 		return rc;
 	o.engine.policy = np;
@@ -665,11 +735,13 @@ static int net_run(int argc, char **argv)
 	fflush(stdout);
 	fprintf(stderr,
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
-		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed\n",
+		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
+		"%llu quarantined; %zu container addresses\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
-		(unsigned long long)st.enobufs, (unsigned long long)st.malformed);
+		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
+		(unsigned long long)st.quarantined, st.addresses);
 	if (rc < 0)
 		return cli_fail(err);
 	return BH_EXIT_OK;

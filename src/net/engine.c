@@ -729,6 +729,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 		v = BH_NET_DROP;
 	/* settled: nothing more to inspect or decide in this direction (the
 	 * live path offloads it) */
+	e->pkt_flow = f;
 	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, dir) &&
 			 net_pol_settled(f);
 	return v;
@@ -747,6 +748,7 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 	if (verdict)
 		*verdict = BH_NET_ACCEPT;
 	e->pkt_settled = false;
+	e->pkt_flow = NULL;
 	e->st.packets++;
 	e->st.bytes += len;
 	e->now = ts;
@@ -826,14 +828,41 @@ bool bh_net_engine_settled(const struct bh_net_engine *e)
 	return e->pkt_settled;
 }
 
+bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert *out)
+{
+	const struct flow *f = e->pkt_flow;
+
+	memset(out, 0, sizeof(*out));
+	if (!f)
+		return false;
+	memcpy(out->client_addr, f->info.client_addr, 16);
+	memcpy(out->server_addr, f->info.server_addr, 16);
+	out->client_port = f->info.client_port;
+	out->server_port = f->info.server_port;
+	out->severity = f->max_sev;
+	for (size_t i = 0; i < f->n_threats; i++) {
+		const struct bh_net_threat_def *d = bh_net_threat_find(f->threats[i].id);
+
+		if (d && (unsigned)d->severity == f->max_sev) {
+			out->threat = f->threats[i].id;
+			break;
+		}
+	}
+	out->verdict = f->pol.verdict;
+	out->rule = f->pol.rule;
+	return true;
+}
+
 void bh_net_engine_tick(struct bh_net_engine *e, double now)
 {
+	e->pkt_flow = NULL; /* it may end here */
 	e->now = now;
 	expire(e, now);
 }
 
 void bh_net_engine_flush(struct bh_net_engine *e)
 {
+	e->pkt_flow = NULL;
 	for (;;) {
 		struct flow *old = NULL;
 

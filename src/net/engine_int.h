@@ -116,6 +116,7 @@ struct bh_net_engine {
 	int raw_link;
 	struct netpol_eng *pol;	   /* policy_engine.c; NULL without a policy */
 	bool pkt_settled;	   /* the last packet's flow is settled (bh_net_engine_settled) */
+	struct flow *pkt_flow;	   /* the last packet's flow, or NULL (bh_net_engine_alert) */
 	struct bh_dns_meter *dnsm; /* DNS names per domain, made on the first query */
 };
 

@@ -30,8 +30,11 @@
  * left is removed at the next
  * start (bh_net_live_cleanup).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -48,13 +51,18 @@
 
 #include "bulkhead/containers.h"
 #include "bulkhead/net.h"
+#include "bulkhead/netpolicy.h"
+#include "bulkhead/quarantine.h"
 #include "net/nfq.h"
 #include "banned.h"
 
-#define DRAIN_MAX   128	      /* packets read from one queue before its verdicts go */
-#define RCVBUF	    (8 << 20) /* the netlink socket's receive buffer */
-#define IPT_ERR_MAX 512	      /* bytes of an iptables error kept for the message */
-#define MARK_DEF    0x00100000u
+#define DRAIN_MAX	 128	   /* packets read from one queue before its verdicts go */
+#define RCVBUF		 (8 << 20) /* the netlink socket's receive buffer */
+#define IPT_ERR_MAX	 512	   /* bytes of an iptables error kept for the message */
+#define MARK_DEF	 0x00100000u
+#define ADDRS_MAX	 65536 /* container addresses known at once */
+#define QUAR_MAX	 1024  /* containers quarantined in one run */
+#define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
 
 struct target {
 	char *name; /* the container's name or ID, or the namespace path */
@@ -74,6 +82,21 @@ struct live {
 	struct bh_net_live_stats *st;
 	uint32_t mark;
 	uint8_t *buf;
+	/* the inventory: every running container's addresses (refresh) */
+	bool want_inv;
+	struct bh_ctr_list *inv;
+	struct addr_ent *addrs;
+	size_t naddrs;
+	double last_refresh;
+	/* quarantine */
+	char **quar;
+	size_t nquar;
+	struct timespec t0; /* when the packet being judged was read */
+};
+
+struct addr_ent {
+	uint8_t a[16];
+	const struct bh_ctr *c; /* in live.inv */
 };
 
 /* ---- iptables in a namespace ------------------------------------------------------- */
@@ -364,8 +387,6 @@ done:
 	return 0;
 }
 
-/* ---- packets ----------------------------------------------------------------------- */
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -373,6 +394,248 @@ static double now_s(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+/* ---- the inventory: containers by address ------------------------------------------- */
+
+/* Append the addresses of network namespace nsfd (loopback left out) for c.
+ * Joins it on this thread and comes back, as bind_queue does. */
+static int ns_addrs(int nsfd, int self, const struct bh_ctr *c, struct addr_ent **v, size_t *n,
+		    struct bh_error **err)
+{
+	struct ifaddrs *ifa = NULL;
+	int rc = 0;
+
+	if (setns(nsfd, CLONE_NEWNET) < 0)
+		return bh_error_sys(err, errno, "net run: %s: joining its network namespace",
+				    c->name ? c->name : c->id);
+	if (getifaddrs(&ifa) < 0)
+		rc = bh_error_sys(err, errno, "net run: %s: its addresses",
+				  c->name ? c->name : c->id);
+	if (setns(self, CLONE_NEWNET) < 0)
+		abort(); /* we would run on in the container's namespace */
+	for (struct ifaddrs *i = ifa; i && rc == 0; i = i->ifa_next) {
+		struct addr_ent e = { .c = c };
+
+		if (!i->ifa_addr)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			const struct sockaddr_in *sa = (const struct sockaddr_in *)i->ifa_addr;
+
+			if ((ntohl(sa->sin_addr.s_addr) >> 24) == 127)
+				continue;
+			e.a[10] = e.a[11] = 0xff;
+			memcpy(e.a + 12, &sa->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)i->ifa_addr;
+
+			if (IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
+				continue;
+			memcpy(e.a, &sa->sin6_addr, 16);
+		} else {
+			continue;
+		}
+		if (*n == ADDRS_MAX) {
+			rc = bh_error_set(err, BH_ERR_LIMIT,
+					  "net run: more than %d container addresses", ADDRS_MAX);
+			break;
+		}
+		*v = bh_reallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[(*n)++] = e;
+	}
+	freeifaddrs(ifa);
+	return rc;
+}
+
+/* List the containers again and read each running one's addresses; the old
+ * list is kept when the new one cannot be made. A container in the host's
+ * namespace has no address of its own; a namespace several share (a pod)
+ * gives its addresses to the first. */
+static int refresh(struct live *L, struct bh_error **err)
+{
+	struct bh_ctr_list *l = NULL;
+	struct addr_ent *v = NULL;
+	size_t n = 0, nseen = 0;
+	ino_t *seen = NULL;
+	struct stat hs;
+	int self, rc;
+
+	rc = bh_ctr_list(L->o->ctr, &l, err);
+	if (rc < 0)
+		return bh_error_prefix(err, "net run: listing the containers");
+	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0 || fstat(self, &hs) < 0) {
+		rc = bh_error_sys(err, errno, "net run: our own network namespace");
+		goto out;
+	}
+	seen = bh_calloc(l->n + 1, sizeof(*seen));
+	for (size_t i = 0; i < l->n && rc >= 0; i++) {
+		const struct bh_ctr *c = &l->v[i];
+		char path[64];
+		struct stat s;
+		bool dup = false;
+		int fd;
+
+		if (c->pid <= 0 || (c->status && !strcmp(c->status, "stopped")))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		if (fstat(fd, &s) < 0 || (s.st_dev == hs.st_dev && s.st_ino == hs.st_ino)) {
+			close(fd);
+			continue;
+		}
+		for (size_t k = 0; k < nseen && !dup; k++)
+			dup = seen[k] == s.st_ino;
+		if (!dup) {
+			seen[nseen++] = s.st_ino;
+			rc = ns_addrs(fd, self, c, &v, &n, err);
+		}
+		close(fd);
+	}
+out:
+	if (self >= 0)
+		close(self);
+	free(seen);
+	if (rc < 0) {
+		free(v);
+		bh_ctr_list_free(l);
+		return rc;
+	}
+	free(L->addrs);
+	bh_ctr_list_free(L->inv);
+	L->inv = l;
+	L->addrs = v;
+	L->naddrs = n;
+	L->st->refreshes++;
+	L->st->addresses = n;
+	return 0;
+}
+
+/* Whether c's init is still the process the listing saw. */
+static bool ctr_alive(const struct bh_ctr *c)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
+	return c->pid > 0 && access(path, F_OK) == 0;
+}
+
+static const struct bh_ctr *ctr_of_addr(const struct live *L, const uint8_t a[16])
+{
+	for (size_t i = 0; i < L->naddrs; i++)
+		if (!memcmp(L->addrs[i].a, a, 16))
+			return L->addrs[i].c;
+	return NULL;
+}
+
+/* The engine's callbacks: ours first, then the caller's with its own arg. */
+static void live_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep, void *arg)
+{
+	struct live *L = arg;
+	const struct bh_ctr *c;
+
+	if (L->o->engine.endpoint)
+		L->o->engine.endpoint(addr, ep, L->o->engine.arg);
+	if (ep->labels || ep->image || ep->container_id)
+		return;
+	c = ctr_of_addr(L, addr);
+	if (c) {
+		ep->labels = c->labels;
+		ep->image = c->image;
+		ep->container_id = c->id;
+	}
+}
+
+static void live_on_flow(const struct bh_net_flow_record *rec, void *arg)
+{
+	struct live *L = arg;
+
+	if (L->o->engine.on_flow)
+		L->o->engine.on_flow(rec, L->o->engine.arg);
+}
+
+static void live_on_record(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
+			   void *arg)
+{
+	struct live *L = arg;
+
+	if (L->o->engine.on_record)
+		L->o->engine.on_record(flow, rec, L->o->engine.arg);
+}
+
+/* ---- quarantine ---------------------------------------------------------------------- */
+
+static void addr_str(char *out, size_t n, const uint8_t a[16], uint16_t port)
+{
+	static const uint8_t v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	char ip[INET6_ADDRSTRLEN];
+
+	if (!memcmp(a, v4, 12)) {
+		inet_ntop(AF_INET, a + 12, ip, sizeof(ip));
+		snprintf(out, n, "%s:%u", ip, port);
+	} else {
+		inet_ntop(AF_INET6, a, ip, sizeof(ip));
+		snprintf(out, n, "[%s]:%u", ip, port);
+	}
+}
+
+/* The last packet's flow has a threat at the quarantine severity: its client,
+ * when a container, is quarantined (once a run). */
+static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
+{
+	const struct bh_net_live_opts *o = L->o;
+	const struct bh_ctr *c = ctr_of_addr(L, a->client_addr);
+	struct bh_quar_opts qo = *o->quarantine;
+	double now = now_s();
+	struct bh_quar_record *r = NULL;
+	struct bh_error *e = NULL;
+	struct timespec t1;
+	char cl[64], sv[64], reason[256];
+	uint64_t ns;
+
+	if ((!c || !ctr_alive(c)) && now - L->last_refresh >= FORCED_REFRESH_S) {
+		/* a container newer than the last listing: list again, at most
+		 * this often (an outside attacker cannot make us list per packet) */
+		struct bh_error *e2 = NULL;
+
+		if (refresh(L, &e2) < 0)
+			L->st->refresh_errors++;
+		bh_error_free(e2);
+		L->last_refresh = now;
+		c = ctr_of_addr(L, a->client_addr);
+	}
+	if (!c)
+		return; /* not a container we know: the packet is dropped, no one frozen */
+	for (size_t i = 0; i < L->nquar; i++)
+		if (!strcmp(L->quar[i], c->id))
+			return;
+	if (L->nquar == QUAR_MAX)
+		return;
+	L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
+	L->quar[L->nquar++] = bh_strdup(c->id);
+	addr_str(cl, sizeof(cl), a->client_addr, a->client_port);
+	addr_str(sv, sizeof(sv), a->server_addr, a->server_port);
+	snprintf(reason, sizeof(reason), "net: %s from %s to %s", a->threat ? a->threat : "threat",
+		 cl, sv);
+	if (!qo.inventory)
+		qo.inventory = L->inv; /* no second listing on the way to contained */
+	if (bh_quar_apply(&qo, c->id, reason, &r, &e) == 0)
+		L->st->quarantined++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ns = (uint64_t)(t1.tv_sec - L->t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+	     (uint64_t)L->t0.tv_nsec;
+	if (o->on_quarantine) {
+		char *why = e ? bh_error_message(e) : NULL;
+
+		o->on_quarantine(r, c->name ? c->name : c->id, why, ns, o->engine.arg);
+		free(why);
+	}
+	bh_quar_record_free(r);
+	bh_error_free(e);
+}
+
+/* ---- packets ----------------------------------------------------------------------- */
 
 /* Read up to DRAIN_MAX packets from t's queue, judge them, send the verdicts. */
 static int drain(struct live *L, struct target *t, struct bh_error **err)
@@ -395,6 +658,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 			return (int)n;
 		if (n == 0)
 			break;
+		clock_gettime(CLOCK_MONOTONIC, &L->t0);
 		while (off < (size_t)n) {
 			struct net_nfq_pkt pk;
 			enum bh_net_verdict v = BH_NET_ACCEPT;
@@ -416,6 +680,13 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 			if (L->e)
 				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
 						     BH_NET_LINK_RAW, now_s(), &v);
+			if (L->e && L->o->quarantine && L->o->quarantine_severity) {
+				struct bh_net_pkt_alert a;
+
+				if (bh_net_engine_alert(L->e, &a) &&
+				    a.severity >= L->o->quarantine_severity)
+					quarantine_client(L, &a);
+			}
 			if (v == BH_NET_DROP) {
 				st->dropped++;
 				rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
@@ -496,9 +767,21 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	if (rc < 0)
 		goto out;
 	stats->namespaces = L.n;
+	L.want_inv =
+		!o->accept_all && (o->engine.policy || (o->quarantine && o->quarantine_severity));
+	if (L.want_inv) {
+		rc = refresh(&L, err);
+		if (rc < 0)
+			goto out;
+		L.last_refresh = now_s();
+	}
 	if (!o->accept_all) {
 		if (!eo.tcp_closed)
 			eo.tcp_closed = 2;
+		eo.arg = &L;
+		eo.on_flow = live_on_flow;
+		eo.on_record = o->engine.on_record ? live_on_record : NULL;
+		eo.endpoint = live_endpoint;
 		rc = bh_net_engine_new(&eo, &L.e, err);
 		if (rc < 0)
 			goto out;
@@ -546,6 +829,16 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			bh_net_engine_tick(L.e, now);
 			last_tick = now;
 		}
+		if (L.want_inv &&
+		    now - L.last_refresh >= (o->refresh_ms ? o->refresh_ms : 2000) / 1000.0) {
+			/* a failed listing keeps the last one: the run goes on */
+			struct bh_error *e2 = NULL;
+
+			if (refresh(&L, &e2) < 0)
+				L.st->refresh_errors++;
+			bh_error_free(e2);
+			L.last_refresh = now;
+		}
 	}
 	rc = 0;
 out:
@@ -566,6 +859,11 @@ out:
 	}
 	free(L.t);
 	free(L.buf);
+	free(L.addrs);
+	bh_ctr_list_free(L.inv);
+	for (size_t i = 0; i < L.nquar; i++)
+		free(L.quar[i]);
+	free(L.quar);
 	free(pfd);
 	free(names);
 	return rc;
