@@ -612,6 +612,72 @@ static void engine_drops_denied_flows(void **state)
 	bh_netpol_free(p);
 }
 
+/* The live path's inventory as an endpoint callback: 10.0.1.1 is app=good,
+ * 10.0.1.2 app=bad, anything else unknown. */
+static void label_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep, void *arg)
+{
+	json_t *const *labels = arg;
+
+	if (addr[10] == 0xff && addr[12] == 10 && addr[13] == 0 && addr[14] == 1 &&
+	    (addr[15] == 1 || addr[15] == 2)) {
+		ep->labels = labels[addr[15] - 1];
+		ep->container_id = addr[15] == 1 ? "aaaa1111" : "bbbb2222";
+	}
+}
+
+static void engine_alert_and_label_groups(void **state)
+{
+	struct bh_netpol *p = compile(
+		HDR "  - {name: good, kind: networkGroup, labels: {app: good}, mode: protect}\n"
+		    "  - {name: bad, kind: networkGroup, labels: {app: bad}, mode: protect}\n"
+		    "  - {name: srv, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
+		    "  - {name: in, kind: network, verdict: allow, from: [good], to: [srv]}\n");
+	json_t *labels[2] = { json_pack("{s:s}", "app", "good"), json_pack("{s:s}", "app", "bad") };
+	struct bh_net_opts o = { .policy = p, .endpoint = label_endpoint, .arg = labels };
+	struct bh_net_engine *e = NULL;
+	struct bh_net_pkt_alert a;
+
+	(void)state;
+	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+	assert_false(bh_net_engine_alert(e, &a)); /* no packet yet */
+	/* the label groups: good's request allowed by rule, bad's denied by default */
+	assert_int_equal(http(e, "10.0.1.1", 4000, "10.0.2.1", "GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+			 BH_NET_ACCEPT);
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_int_equal(a.severity, 0);
+	assert_null(a.threat);
+	assert_int_equal(a.verdict, BH_NETPOL_ALLOW);
+	assert_string_equal(a.rule, "in");
+	assert_int_equal(tcp(e, "10.0.1.2", 4001, "10.0.2.1", 80, 99, NET_TCP_SYN, NULL),
+			 BH_NET_DROP);
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_int_equal(a.verdict, BH_NETPOL_DENY);
+	assert_string_equal(a.rule, BH_NETPOL_RULE_DEFAULT);
+	assert_int_equal(a.client_addr[15], 2);
+	assert_int_equal(a.client_port, 4001);
+	assert_int_equal(a.server_port, 80);
+	/* good's SQL injection: the packet's flow carries a high threat, its client good */
+	http(e, "10.0.1.1", 4002, "10.0.2.1",
+	     "GET /item?id=1'%20OR%20'1'='1 HTTP/1.1\r\nHost: a\r\n\r\n");
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_int_equal(a.severity, 3);
+	assert_non_null(a.threat);
+	assert_string_equal(a.threat, "BH-NET-SQLI");
+	assert_int_equal(a.client_addr[15], 1);
+	assert_int_equal(a.server_addr[15], 1);
+	assert_int_equal(a.server_addr[14], 2);
+	/* a packet with no flow (not IP), and after a flush: nothing */
+	bh_net_engine_packet(e, (const uint8_t *)"\x60", 1, BH_NET_LINK_RAW, 1.0, NULL);
+	assert_false(bh_net_engine_alert(e, &a));
+	http(e, "10.0.1.1", 4003, "10.0.2.1", "GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+	bh_net_engine_flush(e);
+	assert_false(bh_net_engine_alert(e, &a));
+	bh_net_engine_free(e);
+	json_decref(labels[0]);
+	json_decref(labels[1]);
+	bh_netpol_free(p);
+}
+
 /* A response for name whose answers are n A records 198.51.100.1.. (cut: the
  * last one's rdlength says 40 bytes that are not there), then one AAAA. */
 static size_t dns_answers(uint8_t *m, const char *name, int n, bool cut)
@@ -762,6 +828,7 @@ int main(void)
 		cmocka_unit_test(group_selectors),
 		cmocka_unit_test(hostile_policies),
 		cmocka_unit_test(engine_drops_denied_flows),
+		cmocka_unit_test(engine_alert_and_label_groups),
 		cmocka_unit_test(dns_answers_followed_and_bounded),
 		cmocka_unit_test(discover_learns_what_protect_allows),
 	};
