@@ -90,6 +90,9 @@ struct bh_netpol_rule_spec {
 	const char *name;
 	enum bh_netpol_action action;
 	bool enforce; /* the policy action: enforce (else audit/warn: a deny alerts) */
+	/* a deny rule whose deny also quarantines the flow's client container
+	 * (policy verdict `quarantine`; the live path acts on it) */
+	bool quarantine;
 	/* peers: each side matches when any of its lists does; all empty: any */
 	struct bh_netpol_strs from, from_cidrs;	      /* group names, CIDRs */
 	struct bh_netpol_strs to, to_cidrs, to_names; /* ..., DNS names ("*.a.com") */
@@ -121,6 +124,10 @@ size_t bh_netpol_ngroups(const struct bh_netpol *p);
 const char *bh_netpol_group_name(const struct bh_netpol *p, int group);
 /* Whether a rule lists DNS names (the engine then keeps the answers it sees). */
 bool bh_netpol_uses_names(const struct bh_netpol *p);
+/* Whether `rule` (a decision's rule name) is a rule with verdict quarantine. */
+bool bh_netpol_rule_quarantines(const struct bh_netpol *p, const char *rule);
+/* Whether any rule has verdict quarantine. */
+bool bh_netpol_has_quarantine(const struct bh_netpol *p);
 void bh_netpol_free(struct bh_netpol *p);
 
 /* What is known of an endpoint. */

@@ -88,7 +88,8 @@ static const char net_usage[] =
 	"                          bulkhead) under the state directory DIR\n"
 	"  --quarantine SEVERITY   a flow with a threat of SEVERITY (low, medium, high,\n"
 	"                          critical) or over quarantines its client container\n"
-	"                          (frozen, network cut: bulkhead-quarantine(1))\n"
+	"                          (frozen, network cut: bulkhead-quarantine(1)); a\n"
+	"                          policy rule with verdict quarantine does too\n"
 	"  --quarantine-dir DIR    the quarantine records (default /run/bulkhead/quarantine)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
@@ -711,7 +712,8 @@ static int net_run(int argc, char **argv)
 	co.state_roots = roots;
 	o.ctr = &co;
 	qo.ctr = &co;
-	if (o.quarantine_severity) {
+	/* --quarantine, and the policy's rules with verdict quarantine */
+	if (!o.accept_all) {
 		o.quarantine = &qo;
 		o.on_quarantine = print_quarantine;
 	}

@@ -89,6 +89,7 @@ struct live {
 	size_t naddrs;
 	double last_refresh;
 	/* quarantine */
+	bool quar_rules; /* the policy has rules with verdict quarantine */
 	char **quar;
 	size_t nquar;
 	struct timespec t0; /* when the packet being judged was read */
@@ -580,6 +581,16 @@ static void addr_str(char *out, size_t n, const uint8_t a[16], uint16_t port)
 	}
 }
 
+/* Whether the last packet's flow calls for its client's quarantine: a threat
+ * at the severity, or a deny (enforced) by a rule with verdict quarantine. */
+static bool quarantines(const struct live *L, const struct bh_net_pkt_alert *a)
+{
+	if (L->o->quarantine_severity && a->severity >= L->o->quarantine_severity)
+		return true;
+	return L->quar_rules && a->verdict == BH_NETPOL_DENY &&
+	       bh_netpol_rule_quarantines(L->o->engine.policy, a->rule);
+}
+
 /* The last packet's flow has a threat at the quarantine severity: its client,
  * when a container, is quarantined (once a run). */
 static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
@@ -616,8 +627,11 @@ static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
 	L->quar[L->nquar++] = bh_strdup(c->id);
 	addr_str(cl, sizeof(cl), a->client_addr, a->client_port);
 	addr_str(sv, sizeof(sv), a->server_addr, a->server_port);
-	snprintf(reason, sizeof(reason), "net: %s from %s to %s", a->threat ? a->threat : "threat",
-		 cl, sv);
+	if (a->threat && o->quarantine_severity && a->severity >= o->quarantine_severity)
+		snprintf(reason, sizeof(reason), "net: %s from %s to %s", a->threat, cl, sv);
+	else
+		snprintf(reason, sizeof(reason), "net: rule %s from %s to %s",
+			 a->rule ? a->rule : "?", cl, sv);
 	if (!qo.inventory)
 		qo.inventory = L->inv; /* no second listing on the way to contained */
 	if (bh_quar_apply(&qo, c->id, reason, &r, &e) == 0)
@@ -680,11 +694,11 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 			if (L->e)
 				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
 						     BH_NET_LINK_RAW, now_s(), &v);
-			if (L->e && L->o->quarantine && L->o->quarantine_severity) {
+			if (L->e && L->o->quarantine &&
+			    (L->o->quarantine_severity || L->quar_rules)) {
 				struct bh_net_pkt_alert a;
 
-				if (bh_net_engine_alert(L->e, &a) &&
-				    a.severity >= L->o->quarantine_severity)
+				if (bh_net_engine_alert(L->e, &a) && quarantines(L, &a))
 					quarantine_client(L, &a);
 			}
 			if (v == BH_NET_DROP) {
@@ -767,6 +781,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	if (rc < 0)
 		goto out;
 	stats->namespaces = L.n;
+	L.quar_rules =
+		o->quarantine && o->engine.policy && bh_netpol_has_quarantine(o->engine.policy);
 	L.want_inv =
 		!o->accept_all && (o->engine.policy || (o->quarantine && o->quarantine_severity));
 	if (L.want_inv) {

@@ -47,6 +47,7 @@ struct rule {
 	char *name;
 	enum bh_netpol_action action;
 	bool enforce;
+	bool quarantine;
 	int *from, *to; /* group indexes */
 	size_t nfrom, nto;
 	struct cidr *from_cidrs, *to_cidrs;
@@ -454,6 +455,7 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 				    BH_NETPOL_RULES_MAX);
 	r.name = bh_strdup(s->name);
 	r.action = s->action;
+	r.quarantine = s->quarantine && s->action == BH_NETPOL_DENY_RULE;
 	r.enforce = s->enforce;
 	fams = !!(s->http_methods.n || s->http_hosts.n || s->http_paths.n) + !!s->tls_sni.n +
 	       !!s->dns_names.n + !!s->sql_statements.n;
@@ -538,6 +540,24 @@ const char *bh_netpol_group_name(const struct bh_netpol *p, int group)
 bool bh_netpol_uses_names(const struct bh_netpol *p)
 {
 	return p && p->names;
+}
+
+bool bh_netpol_has_quarantine(const struct bh_netpol *p)
+{
+	for (size_t i = 0; p && i < p->nr; i++)
+		if (p->r[i].quarantine)
+			return true;
+	return false;
+}
+
+bool bh_netpol_rule_quarantines(const struct bh_netpol *p, const char *rule)
+{
+	if (!p || !rule)
+		return false;
+	for (size_t i = 0; i < p->nr; i++)
+		if (p->r[i].name == rule || !strcmp(p->r[i].name, rule))
+			return p->r[i].quarantine;
+	return false;
 }
 
 void bh_netpol_free(struct bh_netpol *p)

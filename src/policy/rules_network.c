@@ -15,7 +15,8 @@
  *                                # action (enforce: protect, audit/warn: monitor)
  *   - name: web-to-api           # a rule
  *     kind: network
- *     verdict: allow             # or deny (deny wins over allow)
+ *     verdict: allow             # or deny (deny wins over allow); quarantine: a
+ *                                # deny that also quarantines the client container (net run)
  *     from: [web]                # groups; fromCidrs
  *     to: [api]                  # groups; toCidrs; toNames (FQDN, *.wildcard)
  *     protocol: tcp
@@ -49,7 +50,7 @@ static const struct pol_field group_fields[] = {
 };
 
 static const struct pol_field rule_fields[] = {
-	FE("verdict", PF_ENUM, "allow deny"),
+	FE("verdict", PF_ENUM, "allow deny quarantine"),
 	F("from", PF_STRS),
 	F("fromCidrs", PF_CIDRS),
 	F("to", PF_STRS),
@@ -217,7 +218,9 @@ static void rule_spec(const struct pol_rule *r, const json_t *def, struct bh_net
 
 	memset(x, 0, sizeof(*x));
 	x->name = r->name;
-	x->action = v && !strcmp(v, "deny") ? BH_NETPOL_DENY_RULE : BH_NETPOL_ALLOW_RULE;
+	x->quarantine = v && !strcmp(v, "quarantine");
+	x->action = v && (!strcmp(v, "deny") || x->quarantine) ? BH_NETPOL_DENY_RULE
+							       : BH_NETPOL_ALLOW_RULE;
 	x->enforce = r->action == BH_ACT_ENFORCE;
 	x->from = strs_of(def, "from", &s[RS_FROM]);
 	x->from_cidrs = strs_of(def, "fromCidrs", &s[RS_FROM_CIDRS]);

@@ -631,7 +631,9 @@ static void engine_alert_and_label_groups(void **state)
 		HDR "  - {name: good, kind: networkGroup, labels: {app: good}, mode: protect}\n"
 		    "  - {name: bad, kind: networkGroup, labels: {app: bad}, mode: protect}\n"
 		    "  - {name: srv, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
-		    "  - {name: in, kind: network, verdict: allow, from: [good], to: [srv]}\n");
+		    "  - {name: in, kind: network, verdict: allow, from: [good], to: [srv]}\n"
+		    "  - {name: q, kind: network, verdict: quarantine, from: [bad], to: [srv], "
+		    "ports: [9999]}\n");
 	json_t *labels[2] = { json_pack("{s:s}", "app", "good"), json_pack("{s:s}", "app", "bad") };
 	struct bh_net_opts o = { .policy = p, .endpoint = label_endpoint, .arg = labels };
 	struct bh_net_engine *e = NULL;
@@ -656,6 +658,16 @@ static void engine_alert_and_label_groups(void **state)
 	assert_int_equal(a.client_addr[15], 2);
 	assert_int_equal(a.client_port, 4001);
 	assert_int_equal(a.server_port, 80);
+	assert_false(bh_netpol_rule_quarantines(p, a.rule));
+	/* a deny by a rule with verdict quarantine: the live path quarantines */
+	assert_true(bh_netpol_has_quarantine(p));
+	assert_int_equal(tcp(e, "10.0.1.2", 4005, "10.0.2.1", 9999, 99, NET_TCP_SYN, NULL),
+			 BH_NET_DROP);
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_int_equal(a.verdict, BH_NETPOL_DENY);
+	assert_string_equal(a.rule, "q");
+	assert_true(bh_netpol_rule_quarantines(p, a.rule));
+	assert_false(bh_netpol_rule_quarantines(p, "in"));
 	/* good's SQL injection: the packet's flow carries a high threat, its client good */
 	http(e, "10.0.1.1", 4002, "10.0.2.1",
 	     "GET /item?id=1'%20OR%20'1'='1 HTTP/1.1\r\nHost: a\r\n\r\n");
