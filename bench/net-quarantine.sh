@@ -71,8 +71,8 @@ mkb "$W/attack" "http://$NET.1:8080/item?id=1'%20OR%20'1'='1"
 mkb "$W/plain" "http://$NET.1:8080/"
 start() { # ID BUNDLE
 	ids+=("$1")
-	"$BULKHEAD" --root "$ROOT" create --bundle "$2" "$1" >/dev/null 2>&1 &&
-		"$BULKHEAD" --root "$ROOT" start "$1" >/dev/null 2>&1
+	"$BULKHEAD" --root "$ROOT" create --bundle "$2" "$1" >"$W/start.out" 2>&1 &&
+		"$BULKHEAD" --root "$ROOT" start "$1" >>"$W/start.out" 2>&1
 }
 finish() { # ID
 	"$BULKHEAD" --root "$ROOT" quarantine --state-dir "$QS" release "$1" >/dev/null 2>&1
@@ -91,14 +91,14 @@ grep -q ready "$W/live.err" || bench_die "net run did not start: $(cat "$W/live.
 for i in $(seq "$N"); do
 	# the anchor: the command's quarantine of a running container, same namespace
 	id="nqa-$$-$i"
-	start "$id" "$W/plain" || bench_die "cannot start $id"
+	start "$id" "$W/plain" || bench_die "cannot start $id: $(cat "$W/start.out")"
 	"$BULKHEAD" --root "$ROOT" quarantine --state-dir "$QS" "$id" >"$W/q.json" 2>/dev/null
 	python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["apply_ns"] / 1e6)' "$W/q.json" \
 		>>"$W/anchor.ms" 2>/dev/null || bench_die "no record from bulkhead quarantine"
 	finish "$id"
 	# the alert
 	id="nqn-$$-$i"
-	start "$id" "$W/attack" || bench_die "cannot start $id"
+	start "$id" "$W/attack" || bench_die "cannot start $id: $(cat "$W/start.out")"
 	for _ in $(seq 200); do grep -q "quarantined $id" "$W/live.err" && break; sleep 0.05; done
 	line=$(grep "quarantined $id" "$W/live.err") || bench_die "no quarantine of $id: $(tail -3 "$W/live.err")"
 	echo "$line" | sed -n 's/.*; \([0-9.]*\) ms after the packet (apply \([0-9.]*\) ms).*/\1/p' >>"$W/net.ms"
