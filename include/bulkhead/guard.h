@@ -10,8 +10,10 @@
  *    fail-open/closed option and counted;
  *  - connect blocking through cgroup/connect4/6 and sendmsg4/6 BPF programs
  *    attached at the cgroup2 root (every process of the host passes them;
- *    the container is told apart by its network namespace cookie), pinned
- *    under /sys/fs/bpf/bulkhead/guard-v1 so an agent's restart keeps enforcing;
+ *    the container is told apart by its network namespace cookie; its rules
+ *    are keys of an LPM trie: thousands per container, each connect at most
+ *    four lookups whatever their number), pinned
+ *    under /sys/fs/bpf/bulkhead/guard-v2 so an agent's restart keeps enforcing;
  *  - a kill that cannot hit a reused pid (pidfd, start time checked).
  * The daemon calls these directly; `bulkhead guard` is a front end for trying
  * them by hand.
@@ -209,7 +211,10 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 
 /* ---- connect: cgroup BPF -------------------------------------------------------------- */
 
-#define BH_GUARD_NET_MAX_RULES 16
+/* Rules of one container's policy; the guard holds BH_GUARD_NET_MAX_TOTAL of every
+ * container together (bh_guard_net_set says BH_ERR_LIMIT past either). */
+#define BH_GUARD_NET_MAX_RULES 4096
+#define BH_GUARD_NET_MAX_TOTAL 65536
 
 /* One network rule: an address prefix, a port (0 = any), a protocol (0 = any, 6, 17). */
 struct bh_guard_net_rule {
@@ -264,7 +269,7 @@ int bh_guard_net_counts(const struct bh_ctr *c, struct bh_guard_net_counts *out,
 int bh_guard_net_detach(struct bh_error **err);
 /* The network namespace cookie of process pid (what the programs key on). */
 int bh_guard_netns_cookie(pid_t pid, uint64_t *out, struct bh_error **err);
-/* The pin directory ("/sys/fs/bpf/bulkhead/guard-v1"). */
+/* The pin directory ("/sys/fs/bpf/bulkhead/guard-v2"). */
 const char *bh_guard_net_pin_dir(void);
 
 #endif

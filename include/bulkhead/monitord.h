@@ -200,8 +200,8 @@ struct bh_mon_run_stats {
  *    processes (and, with its zero drift, any executable not from the image)
  *    is answered EPERM before it runs; its network namespace gets a connect
  *    policy (cgroup connect4/6 and sendmsg4/6 programs, pinned) allowing only
- *    the profile's outbound peers and ports (at most BH_GUARD_NET_MAX_RULES: a
- *    profile with more is not enforced, warned);
+ *    the profile's outbound peers and ports (at most BH_GUARD_NET_MAX_RULES,
+ *    4096: a profile with more is not enforced, warned);
  *  - when a rule's action is block: watched too, each exec decided by the
  *    rules whose action is block, matched on the permission event;
  *  - whose profile left protect: unwatched and its connect policy cleared;

@@ -290,7 +290,7 @@ static int guard_connect(int argc, char **argv, struct bh_cli *cli)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bh_guard_net_rule rules[BH_GUARD_NET_MAX_RULES];
+	struct bh_guard_net_rule *rules = bh_calloc(BH_GUARD_NET_MAX_RULES, sizeof(*rules));
 	struct bh_guard_net_policy p = { 0 };
 	struct bh_ctr_list *l = NULL;
 	struct bh_error *err = NULL;
@@ -391,6 +391,7 @@ static int guard_connect(int argc, char **argv, struct bh_cli *cli)
 	}
 out:
 	bh_ctr_list_free(l);
+	free(rules);
 	return rc;
 }
 

@@ -17,4 +17,11 @@ struct grd_drift_in {
 /* 1 when the file did not come from the image (*why says which fact), else 0. */
 int grd_drift(const struct grd_drift_in *in, const char **why);
 
+struct bh_guard_net_rule;
+struct grd_net_key; /* monitor/bpf/guard_net.h */
+/* The trie key of rule r for the policy (cookie, gen) of a container: the address
+ * masked to its prefix, port in network order. */
+void grd_net_rule_key(const struct bh_guard_net_rule *r, unsigned long long cookie, unsigned gen,
+		      struct grd_net_key *k);
+
 #endif

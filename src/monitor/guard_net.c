@@ -14,7 +14,12 @@
  * not load here, and a tgid map fed by user space would miss the processes
  * forked between a fork and its update; the cookie is the kernel's own fact.
  *
- * The links and maps are pinned under /sys/fs/bpf/bulkhead/guard-v1: the
+ * Rules are keys of an LPM trie (guard_net.h), up to GRD_NET_MAX_RULES a
+ * container and GRD_NET_MAX_KEYS in all; a policy's new rules are written
+ * under a new generation, then the policy switched to it, then the old
+ * generation's keys deleted: a verdict sees the old policy or the new one.
+ *
+ * The links and maps are pinned under /sys/fs/bpf/bulkhead/guard-v2: the
  * policies keep being enforced while no agent runs (its restart, a crash).
  * Setting and clearing a policy with the set pinned are map updates (libbpf's
  * thin bpf(2) wrappers, loaded lazily); every change of the set holds an
@@ -42,6 +47,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "monitor/bpf/guard_net.h"
+#include "monitor/guard_internal.h"
 #include "banned.h"
 
 #define PIN_ROOT BH_BPF_PIN_ROOT
@@ -52,8 +58,12 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
-_Static_assert(BH_GUARD_NET_MAX_RULES == GRD_NET_MAX_RULES, "the public and BPF layouts agree");
+_Static_assert(BH_GUARD_NET_MAX_RULES == GRD_NET_MAX_RULES &&
+		       BH_GUARD_NET_MAX_TOTAL == GRD_NET_MAX_KEYS,
+	       "the public and BPF layouts agree");
 _Static_assert(sizeof(struct grd_net_counts) % 8 == 0, "per-CPU values are 8-byte rounded");
+_Static_assert(sizeof(struct grd_net_key) == 4 + GRD_NET_KEY_FIXED / 8 + 16,
+	       "the trie's key: prefix length, the fixed part, the address");
 
 static const char *const link_pins[] = { "l_connect4", "l_connect6", "l_sendmsg4", "l_sendmsg6" };
 #define NLINKS 4
@@ -180,20 +190,24 @@ const char *bh_guard_net_rule_str(const struct bh_guard_net_rule *r, char buf[64
 }
 
 /* The rule as the program reads it. */
-static void rule_to_bpf(const struct bh_guard_net_rule *r, struct grd_net_rule *o)
+void grd_net_rule_key(const struct bh_guard_net_rule *r, unsigned long long cookie, unsigned gen,
+		      struct grd_net_key *k)
 {
-	uint8_t mask[16] = { 0 };
+	uint8_t a[16] = { 0 };
 
-	memset(o, 0, sizeof(*o));
-	for (int b = 0; b < r->prefix; b++)
-		mask[b / 8] |= (uint8_t)(0x80 >> (b % 8));
-	memcpy(o->mask, mask, r->family == AF_INET ? 4 : 16);
+	memset(k, 0, sizeof(*k));
+	for (int b = 0; b < r->prefix && b < 128; b++)
+		a[b / 8] |= (uint8_t)(0x80 >> (b % 8));
 	for (int i = 0; i < 16; i++)
-		mask[i] &= r->addr[i];
-	memcpy(o->addr, mask, r->family == AF_INET ? 4 : 16);
-	o->port = htons(r->port);
-	o->family = r->family == AF_INET ? 4 : 6;
-	o->proto = r->proto;
+		a[i] &= r->addr[i];
+	memcpy(k->addr, a, r->family == AF_INET ? 4 : 16);
+	k->prefixlen = GRD_NET_KEY_FIXED + r->prefix;
+	k->cookie[0] = (unsigned)cookie;
+	k->cookie[1] = (unsigned)(cookie >> 32);
+	k->gen = gen;
+	k->family = r->family == AF_INET ? 4 : 6;
+	k->proto = r->proto;
+	k->port = htons(r->port);
 }
 
 /* ---- network namespaces --------------------------------------------------------------- */
@@ -358,6 +372,8 @@ static void unpin_all(void)
 	unlink(p);
 	snprintf(p, sizeof(p), "%s/counts", SET_DIR);
 	unlink(p);
+	snprintf(p, sizeof(p), "%s/rules", SET_DIR);
+	unlink(p);
 	rmdir(SET_DIR);
 }
 
@@ -392,7 +408,8 @@ static int set_load(struct bh_error **err)
 		goto out;
 	}
 	if (pin(bpf_map__fd(sk->maps.policy), "policy", err) < 0 ||
-	    pin(bpf_map__fd(sk->maps.counts), "counts", err) < 0)
+	    pin(bpf_map__fd(sk->maps.counts), "counts", err) < 0 ||
+	    pin(bpf_map__fd(sk->maps.rules), "rules", err) < 0)
 		goto undo;
 	progs[0] = sk->progs.grd_connect4;
 	progs[1] = sk->progs.grd_connect6;
@@ -421,55 +438,25 @@ out:
 	return r;
 }
 
-/* The pinned maps (loading the set first when `load`); BH_ERR_NOTFOUND when not pinned. */
-static int set_open(bool load, int *policy, int *counts, struct bh_error **err)
+/* A pinned map of the set; BH_ERR_NOTFOUND when not pinned. */
+static int map_get(const char *name, struct bh_error **err)
 {
-	char p[PATH_MAX], c[PATH_MAX];
+	char p[PATH_MAX];
+	int fd;
 
-	snprintf(p, sizeof(p), "%s/policy", SET_DIR);
-	snprintf(c, sizeof(c), "%s/counts", SET_DIR);
-	*policy = bpf_obj_get(p);
-	if (*policy < 0 && errno == ENOENT && load) {
-		if (set_load(err) < 0)
-			return -1;
-		*policy = bpf_obj_get(p);
-	}
-	if (*policy < 0)
+	snprintf(p, sizeof(p), "%s/%s", SET_DIR, name);
+	fd = bpf_obj_get(p);
+	if (fd < 0)
 		return errno == ENOENT ? bh_error_set(err, BH_ERR_NOTFOUND,
-						      "the connect guard is not attached")
+						      "the connect guard is not attached (%s)", p)
 				       : explain(errno, p, err);
-	*counts = bpf_obj_get(c);
-	if (*counts < 0) {
-		int e = errno;
-
-		close(*policy);
-		*policy = -1;
-		return e == ENOENT ? bh_error_set(err, BH_ERR_NOTFOUND,
-						  "the connect guard is not attached (%s)", c)
-				   : explain(e, c, err);
-	}
-	return 0;
+	return fd;
 }
 
 /* The lock on the pin root and the pinned maps, as every call below holds them. */
 struct net_maps {
-	int lk, policy, counts;
+	int lk, policy, counts, rules;
 };
-
-/* Take the lock (LOCK_EX or LOCK_SH) and open the maps (loading the set when `load`). */
-static int maps_open(struct net_maps *m, int how, bool load, struct bh_error **err)
-{
-	m->policy = m->counts = -1;
-	m->lk = lock_root(how, err);
-	if (m->lk < 0)
-		return -1;
-	if (set_open(load, &m->policy, &m->counts, err) < 0) {
-		close(m->lk);
-		m->lk = -1;
-		return -1;
-	}
-	return 0;
-}
 
 static void maps_close(struct net_maps *m)
 {
@@ -477,22 +464,100 @@ static void maps_close(struct net_maps *m)
 		close(m->policy);
 	if (m->counts >= 0)
 		close(m->counts);
+	if (m->rules >= 0)
+		close(m->rules);
 	if (m->lk >= 0)
 		close(m->lk);
+	m->policy = m->counts = m->rules = m->lk = -1;
+}
+
+/* Take the lock (LOCK_EX or LOCK_SH) and open the maps (loading the set when `load`). */
+static int maps_open(struct net_maps *m, int how, bool load, struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+
+	m->policy = m->counts = m->rules = -1;
+	m->lk = lock_root(how, err);
+	if (m->lk < 0)
+		return -1;
+	m->policy = map_get("policy", &e);
+	if (m->policy < 0 && e->code == BH_ERR_NOTFOUND && load) {
+		bh_error_clear(&e);
+		if (set_load(err) < 0)
+			goto fail;
+		m->policy = map_get("policy", &e);
+	}
+	if (m->policy < 0) {
+		if (e->code == BH_ERR_NOTFOUND) {
+			bh_error_clear(&e);
+			bh_error_set(&e, BH_ERR_NOTFOUND, "the connect guard is not attached");
+		}
+		if (err && !*err)
+			*err = e;
+		else
+			bh_error_free(e);
+		goto fail;
+	}
+	m->counts = map_get("counts", err);
+	if (m->counts < 0)
+		goto fail;
+	m->rules = map_get("rules", err);
+	if (m->rules < 0)
+		goto fail;
+	return 0;
+fail:
+	maps_close(m);
+	return -1;
+}
+
+/*
+ * Delete the keys of container cookie in the trie whose generation is not
+ * `keep` (every key of it when keep is UINT_MAX). Keys are gathered first:
+ * the trie's order changes as keys go.
+ */
+static void rules_delete(int fd, uint64_t cookie, unsigned keep)
+{
+	struct grd_net_key k, next, *v = NULL;
+	size_t n = 0, cap = 0;
+	bool first = true;
+
+	memset(&k, 0, sizeof(k));
+	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
+		first = false;
+		k = next;
+		if (k.cookie[0] != (unsigned)cookie || k.cookie[1] != (unsigned)(cookie >> 32) ||
+		    k.gen == keep)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			v = bh_realloc(v, cap * sizeof(*v));
+		}
+		v[n++] = k;
+		if (n > GRD_NET_MAX_KEYS)
+			break;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &v[i]);
+	free(v);
 }
 
 int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p,
 		     struct bh_error **err)
 {
-	struct grd_net_policy v;
+	struct grd_net_policy v, old;
 	struct grd_net_counts *zero = NULL;
 	struct net_maps m;
 	uint64_t cookie = 0;
+	uint32_t one = 1;
+	unsigned keep = UINT_MAX; /* the generation in force, if any */
+	size_t done = 0;
 	int ncpu, r = -1;
 
 	if (p->nrules > GRD_NET_MAX_RULES)
-		return bh_error_set(err, BH_ERR_LIMIT, "more than %d network rules",
-				    GRD_NET_MAX_RULES);
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "container %s: %zu network rules, more than the %d a connect "
+				    "policy holds",
+				    c && c->id ? c->id : "?", p->nrules, GRD_NET_MAX_RULES);
 	if (p->action == BH_GUARD_NET_DENY_ALL && p->nrules)
 		return bh_error_set(err, BH_ERR_USAGE, "deny-all takes no rules");
 	if (ctr_cookie(c, &cookie, err) < 0)
@@ -503,22 +568,45 @@ int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p
 							  : GRD_NET_DENY_LIST;
 	v.flags = p->monitor ? GRD_NET_MONITOR : 0;
 	v.nrules = (unsigned)p->nrules;
-	for (size_t i = 0; i < p->nrules; i++)
-		rule_to_bpf(&p->rules[i], &v.rules[i]);
 	if (maps_open(&m, LOCK_EX, true, err) < 0)
 		return -1;
+	if (bpf_map_lookup_elem(m.policy, &cookie, &old) == 0) {
+		keep = old.gen;
+		v.gen = old.gen + 1 == UINT_MAX ? 0 : old.gen + 1;
+	}
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
 		bh_error_set(err, BH_ERR_IO, "the number of CPUs");
 		goto out;
+	}
+	/* keys left by an interrupted set: gone before their generation is reused */
+	rules_delete(m.rules, cookie, keep);
+	for (; done < p->nrules; done++) {
+		struct grd_net_key k;
+
+		grd_net_rule_key(&p->rules[done], cookie, v.gen, &k);
+		if (bpf_map_update_elem(m.rules, &k, &one, BPF_ANY) < 0) {
+			if (errno == ENOSPC || errno == E2BIG)
+				bh_error_set(err, BH_ERR_LIMIT,
+					     "container %s: the connect guard's rule table is full "
+					     "(%d rules of every container together)",
+					     c->id, GRD_NET_MAX_KEYS);
+			else
+				bh_error_sys(err, errno, "container %s: writing its network rules",
+					     c->id);
+			rules_delete(m.rules, cookie, keep);
+			goto out;
+		}
 	}
 	zero = bh_calloc((size_t)ncpu, sizeof(*zero));
 	/* counts first: the policy's first verdict finds its row */
 	if (bpf_map_update_elem(m.counts, &cookie, zero, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(m.policy, &cookie, &v, BPF_ANY) < 0) {
 		bh_error_sys(err, errno, "container %s: setting its connect policy", c->id);
+		rules_delete(m.rules, cookie, keep);
 		goto out;
 	}
+	rules_delete(m.rules, cookie, v.gen); /* the old generation */
 	r = 0;
 out:
 	free(zero);
@@ -546,6 +634,7 @@ int bh_guard_net_clear(const struct bh_ctr *c, struct bh_error **err)
 		goto out;
 	}
 	bpf_map_delete_elem(m.counts, &cookie);
+	rules_delete(m.rules, cookie, UINT_MAX);
 	r = 0;
 out:
 	maps_close(&m);

@@ -297,8 +297,8 @@ static void set_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *
 		    const json_t *doc)
 {
 	const json_t *outb = json_object_get(doc, "outbound");
-	struct bh_guard_net_rule rules[BH_GUARD_NET_MAX_RULES];
-	struct bh_guard_net_policy pol = { .action = BH_GUARD_NET_ALLOW_LIST, .rules = rules };
+	struct bh_guard_net_rule *rules = NULL;
+	struct bh_guard_net_policy pol = { .action = BH_GUARD_NET_ALLOW_LIST };
 	struct bh_error *err = NULL;
 	uint64_t sig = sig_add(0, "allow");
 	size_t n = json_array_size(outb);
@@ -315,6 +315,8 @@ static void set_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *
 		}
 		return;
 	}
+	rules = bh_calloc(n ? n : 1, sizeof(*rules));
+	pol.rules = rules;
 	for (size_t i = 0; i < n; i++) {
 		const json_t *it = json_array_get(outb, i);
 		const char *proto = bh_json_str(it, "proto"), *peer = bh_json_str(it, "peer");
@@ -333,16 +335,19 @@ static void set_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *
 		sig = sig_add(sig, s);
 	}
 	if (gc->net_set && sig == gc->net_sig) {
+		free(rules);
 		count_net(mg, gc, c);
 		return;
 	}
 	if (bh_guard_net_set(c, &pol, &err) < 0) {
+		free(rules);
 		if (!gc->net_warned)
 			warn_ctr(mg, &err, c->id, "setting its connect policy");
 		bh_error_clear(&err);
 		gc->net_warned = true;
 		return;
 	}
+	free(rules);
 	gc->net_set = gc->net_looked = true;
 	gc->net_sig = sig;
 	gc->net_denied = 0;

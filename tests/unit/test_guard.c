@@ -16,8 +16,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+
 #include "unit.h"
+#include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
+#include "monitor/bpf/guard_net.h"
 #include "monitor/guard_internal.h"
 #include "banned.h"
 
@@ -145,6 +149,72 @@ static void rule_bad(const char *in, const char *needle)
 	assert_int_equal(bh_guard_net_parse_rule(in, &r, &err), -1);
 	assert_error(err, BH_ERR_INVALID, needle);
 	bh_error_free(err);
+}
+
+/* Rules become trie keys: the address masked to its prefix, the fixed part matched whole. */
+static void test_rule_keys(void **state)
+{
+	struct bh_guard_net_rule r;
+	struct grd_net_key k;
+	struct bh_error *err = NULL;
+	const unsigned char *a = (const unsigned char *)k.addr;
+
+	(void)state;
+	/* the parser refuses host bits; a rule made by hand is masked all the same */
+	memset(&r, 0, sizeof(r));
+	r.family = AF_INET;
+	memcpy(r.addr, "\x0a\x01\x02\x03", 4);
+	r.prefix = 8;
+	r.port = 443;
+	r.proto = 6;
+	grd_net_rule_key(&r, 0x1122334455667788ull, 7, &k);
+	assert_int_equal(k.prefixlen, GRD_NET_KEY_FIXED + 8);
+	assert_int_equal(k.cookie[0], 0x55667788u);
+	assert_int_equal(k.cookie[1], 0x11223344u);
+	assert_int_equal(k.gen, 7);
+	assert_int_equal(k.family, 4);
+	assert_int_equal(k.proto, 6);
+	assert_int_equal(k.port, htons(443));
+	assert_int_equal(a[0], 10);
+	assert_int_equal(a[1] | a[2] | a[3], 0); /* masked: 10.1.2.3/8 is 10.0.0.0/8 */
+	assert_int_equal(k.addr[1] | k.addr[2] | k.addr[3], 0);
+	assert_int_equal(bh_guard_net_parse_rule("[2001:db8:8000::/33]:53/udp", &r, &err), 0);
+	grd_net_rule_key(&r, 1, 0, &k);
+	assert_int_equal(k.prefixlen, GRD_NET_KEY_FIXED + 33);
+	assert_int_equal(k.family, 6);
+	assert_int_equal(k.proto, 17);
+	assert_int_equal(a[0], 0x20);
+	assert_int_equal(a[3], 0xb8);
+	assert_int_equal(a[4], 0x80); /* the 33rd bit */
+	for (int i = 5; i < 16; i++)
+		assert_int_equal(a[i], 0);
+	assert_int_equal(bh_guard_net_parse_rule("0.0.0.0/0", &r, &err), 0);
+	grd_net_rule_key(&r, 1, 0, &k);
+	assert_int_equal(k.prefixlen, GRD_NET_KEY_FIXED);
+	assert_int_equal(k.port | k.proto, 0);
+}
+
+/* More rules than a policy holds: refused before anything is loaded, saying how many. */
+static void test_rules_bound(void **state)
+{
+	struct bh_guard_net_rule *v = calloc(BH_GUARD_NET_MAX_RULES + 1, sizeof(*v));
+	struct bh_guard_net_policy p = { .action = BH_GUARD_NET_ALLOW_LIST, .rules = v };
+	struct bh_ctr c = { .id = (char *)"ctr-x", .pid = 1 };
+	struct bh_error *err = NULL;
+
+	(void)state;
+	assert_non_null(v);
+	for (int i = 0; i <= BH_GUARD_NET_MAX_RULES; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%d.%d.1:80/tcp", i / 256, i % 256);
+		assert_int_equal(bh_guard_net_parse_rule(s, &v[i], &err), 0);
+	}
+	p.nrules = BH_GUARD_NET_MAX_RULES + 1;
+	assert_int_equal(bh_guard_net_set(&c, &p, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "ctr-x: 4097 network rules, more than the 4096");
+	bh_error_free(err);
+	free(v);
 }
 
 static void test_rules(void **state)
@@ -301,8 +371,9 @@ static void test_rendezvous(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mountinfo),  cmocka_unit_test(test_drift),
-		cmocka_unit_test(test_rules),	   cmocka_unit_test(test_kill_and_start),
+		cmocka_unit_test(test_mountinfo),   cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_rules),	    cmocka_unit_test(test_rule_keys),
+		cmocka_unit_test(test_rules_bound), cmocka_unit_test(test_kill_and_start),
 		cmocka_unit_test(test_rendezvous),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,9 +8,10 @@
 #ifndef BULKHEAD_MONITOR_GUARD_NET_H
 #define BULKHEAD_MONITOR_GUARD_NET_H
 
-#define GRD_NET_LAYOUT	  1
-#define GRD_NET_MAX_RULES 16
+#define GRD_NET_LAYOUT	  2
+#define GRD_NET_MAX_RULES 4096 /* per container (bh_guard_net_set refuses more) */
 #define GRD_NET_MAX_CTRS  4096
+#define GRD_NET_MAX_KEYS  65536 /* rules of every container together (the trie's bound) */
 
 /* actions (bh_guard_net_action) */
 #define GRD_NET_DENY_ALL   0
@@ -19,23 +20,32 @@
 /* flags */
 #define GRD_NET_MONITOR 1u
 
-/* One rule; addresses and port in network byte order. A v4 rule uses addr[0]/mask[0]. */
-struct grd_net_rule {
-	unsigned int addr[4];
-	unsigned int mask[4];
-	unsigned short port;  /* 0: any */
+/*
+ * One rule is one key of the LPM trie `rules`: the container's cookie, the
+ * policy's generation, family, protocol and port are matched exactly (the
+ * first GRD_NET_KEY_FIXED bits), the address by its prefix. Addresses and
+ * port in network byte order; a v4 address in addr[0]. A verdict looks up
+ * (proto, port), (proto, any), (any, port) and (any, any). A policy's rules
+ * are written under a new generation before the policy names it, so a
+ * verdict never sees half of a policy being replaced.
+ */
+struct grd_net_key {
+	unsigned int prefixlen; /* GRD_NET_KEY_FIXED + the address prefix */
+	unsigned int cookie[2];
+	unsigned int gen;
 	unsigned char family; /* 4 or 6 */
 	unsigned char proto;  /* 0: any, 6 TCP, 17 UDP */
-	unsigned int pad;
+	unsigned short port;  /* 0: any */
+	unsigned int addr[4];
 };
+#define GRD_NET_KEY_FIXED 128
 
 /* The value of `policy`, keyed by the network namespace cookie (u64). */
 struct grd_net_policy {
 	unsigned int action;
 	unsigned int flags;
 	unsigned int nrules;
-	unsigned int pad;
-	struct grd_net_rule rules[GRD_NET_MAX_RULES];
+	unsigned int gen; /* the generation of its keys in `rules` */
 };
 
 /* The value of `counts` (per CPU), keyed by the same cookie. */
