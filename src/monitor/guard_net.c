@@ -585,6 +585,10 @@ int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p
 		struct grd_net_key k;
 
 		grd_net_rule_key(&p->rules[done], cookie, v.gen, &k);
+		v.flags |= p->rules[done].proto	 ? (p->rules[done].port ? GRD_NET_HAS_PROTO_PORT
+									: GRD_NET_HAS_PROTO)
+			   : p->rules[done].port ? GRD_NET_HAS_PORT
+						 : GRD_NET_HAS_ANY;
 		if (bpf_map_update_elem(m.rules, &k, &one, BPF_ANY) < 0) {
 			if (errno == ENOSPC || errno == E2BIG)
 				bh_error_set(err, BH_ERR_LIMIT,

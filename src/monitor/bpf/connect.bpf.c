@@ -10,7 +10,8 @@
  * A policy denies everything, allows only what its rules match, or denies
  * what they match; a rule is an address prefix, a port and a protocol, a
  * key of the LPM trie `rules` (guard_net.h): thousands per container, each
- * verdict at most four trie lookups whatever their number.
+ * verdict at most four trie lookups whatever their number (one per kind of
+ * rule the policy has: protocol and port, protocol, port, neither).
  * IPv4-mapped IPv6 destinations are matched as IPv4. A denied connect or
  * UDP send fails with EPERM (the program returns 0). In monitor mode the
  * would-be denials are counted and everything passes. Verdicts are counted
@@ -49,24 +50,23 @@ struct {
 	__type(value, __u32);
 } rules SEC(".maps");
 
-/* Whether a rule of the policy (cookie, gen) matches the destination in k. */
-static __always_inline int rules_match(struct grd_net_key *k, __u16 port, __u32 proto)
+/* Whether a rule of the policy (cookie, gen) matches the destination in k; only the
+ * kinds of rule the policy has (flags) are looked up. */
+static __always_inline int rules_match(struct grd_net_key *k, __u32 flags, __u16 port, __u32 proto)
 {
 	k->proto = (__u8)proto;
 	k->port = port;
-	if (bpf_map_lookup_elem(&rules, k))
+	if ((flags & GRD_NET_HAS_PROTO_PORT) && bpf_map_lookup_elem(&rules, k))
 		return 1;
 	k->port = 0;
-	if (bpf_map_lookup_elem(&rules, k))
+	if ((flags & GRD_NET_HAS_PROTO) && bpf_map_lookup_elem(&rules, k))
 		return 1;
-	if (!proto)
-		return 0;
 	k->proto = 0;
 	k->port = port;
-	if (bpf_map_lookup_elem(&rules, k))
+	if ((flags & GRD_NET_HAS_PORT) && bpf_map_lookup_elem(&rules, k))
 		return 1;
 	k->port = 0;
-	return bpf_map_lookup_elem(&rules, k) != 0;
+	return (flags & GRD_NET_HAS_ANY) && bpf_map_lookup_elem(&rules, k);
 }
 
 static __always_inline int verdict(struct bpf_sock_addr *ctx, int v6)
@@ -101,7 +101,7 @@ static __always_inline int verdict(struct bpf_sock_addr *ctx, int v6)
 		k.addr[0] = ctx->user_ip4;
 	}
 	if (p->action != GRD_NET_DENY_ALL && p->nrules)
-		match = rules_match(&k, port, proto);
+		match = rules_match(&k, p->flags, port, proto);
 	deny = p->action == GRD_NET_DENY_ALL || (p->action == GRD_NET_ALLOW_LIST && !match) ||
 	       (p->action == GRD_NET_DENY_LIST && match);
 	c = bpf_map_lookup_elem(&counts, &cookie);

@@ -19,6 +19,11 @@
 #define GRD_NET_DENY_LIST  2
 /* flags */
 #define GRD_NET_MONITOR 1u
+/* flags: which kinds of rule the policy has, so a verdict looks up only those */
+#define GRD_NET_HAS_PROTO_PORT 2u  /* a protocol and a port */
+#define GRD_NET_HAS_PROTO      4u  /* a protocol, any port */
+#define GRD_NET_HAS_PORT       8u  /* a port, any protocol */
+#define GRD_NET_HAS_ANY	       16u /* any protocol, any port */
 
 /*
  * One rule is one key of the LPM trie `rules`: the container's cookie, the
