@@ -81,4 +81,15 @@ row "  the same, whole call" "$i_med" "$i_p99" "$i_min"
 row "violating request seen by the server -> frozen + cut ($NV)" "$v_med" "$v_p99" "$v_min"
 row "  the same, to bh_quar_apply's return" "$vr_med" "$vr_p99" "$vr_min"
 printf '  %-58s %7s %8s %8s\n' "bh_quar_release ($N)" "$r_med" "$r_p99" "$r_min"
+echo "where an apply's time goes (every apply above, from its call):"
+for ph in found asked cut frozen; do
+	read -r _ x_med x_p99 x_min _ < <(grep "^phase_$ph " "$W/out")
+	case $ph in
+	found) what="container found, freezer and netns opened" ;;
+	asked) what="freeze asked (the cut running beside it)" ;;
+	cut) what="network cut (joined)" ;;
+	frozen) what="frozen, init checked" ;;
+	esac
+	printf '  %-58s %7s %8s %8s\n' "$what" "$x_med" "$x_p99" "$x_min"
+done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) (timings on a busy machine are noisy)"

@@ -15,6 +15,10 @@
  *                (CLOCK_MONOTONIC, written to DIR/violate) to frozen and cut
  *                (the monitor's call); the watcher is inotify on DIR
  *   violate_ret  the same to bh_quar_apply's return
+ *   phase_found, phase_asked, phase_cut, phase_frozen  where the time of every
+ *                apply goes (bh_quar_apply's debug line): the container found
+ *                and its freezer and namespace opened, the freeze asked, the
+ *                network cut, frozen
  * Each round thaws the container and lets it run 20 ms before the next one.
  *
  *   quarantine_latency RUNTIME_ROOT ID STATE_DIR N [SERVER_DIR NV]
@@ -62,6 +66,28 @@ static void report(const char *what, double *t, int n)
 		k = n - 1;
 	qsort(t, (size_t)n, sizeof(*t), cmp);
 	printf("%s %.2f %.2f %.2f %d\n", what, t[n / 2], t[k], t[0], n);
+}
+
+/* The phases of every apply, from bh_quar_apply's debug line. */
+static double *ph[4];
+static int nph, maxph;
+
+static void on_log(enum bh_log_level level, const char *msg, void *data)
+{
+	double a, b, c, d;
+	const char *p = strstr(msg, ": found ");
+
+	(void)level;
+	(void)data;
+	if (p && nph < maxph &&
+	    sscanf(p, ": found %lf ms, freeze asked %lf ms, cut done %lf ms, frozen %lf ms", &a, &b,
+		   &c, &d) == 4) {
+		ph[0][nph] = a;
+		ph[1][nph] = b;
+		ph[2][nph] = c;
+		ph[3][nph] = d;
+		nph++;
+	}
 }
 
 static int die(const char *what, struct bh_error *err)
@@ -143,6 +169,11 @@ int main(int argc, char **argv)
 	tr = bh_calloc((size_t)n, sizeof(double));
 	tc = bh_calloc((size_t)n, sizeof(double));
 	tci = bh_calloc((size_t)n, sizeof(double));
+	maxph = 2 * n + nv;
+	for (int i = 0; i < 4; i++)
+		ph[i] = bh_calloc((size_t)maxph, sizeof(double));
+	bh_log_set_handler(on_log, NULL);
+	bh_log_set_level(BH_LOG_DEBUG);
 	for (int i = 0; i < n; i++) {
 		double t0;
 
@@ -227,6 +258,14 @@ int main(int argc, char **argv)
 		report("violate", tv, nv);
 		report("violate_ret", tvr, nv);
 	}
+	if (nph > 1) {
+		report("phase_found", ph[0], nph);
+		report("phase_asked", ph[1], nph);
+		report("phase_cut", ph[2], nph);
+		report("phase_frozen", ph[3], nph);
+	}
+	for (int i = 0; i < 4; i++)
+		free(ph[i]);
 	free(tp);
 	free(ta);
 	free(ti);

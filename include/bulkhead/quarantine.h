@@ -19,6 +19,10 @@
  *     costs about the longer of the two rather than their sum;
  *  3. waits for the thread and for FROZEN, checks the init is still the same
  *     process, and writes the record atomically to the state directory.
+ * On a busy machine most of that time is waiting for a CPU: for the call the
+ * calling thread runs SCHED_FIFO at priority 1 (the cut's thread inherits it),
+ * its own policy restored before the record is written; nothing changes
+ * without CAP_SYS_NICE.
  * A container in the host's network namespace is frozen and its record says
  * the cut was impossible: the host's links and filters are never touched. A
  * container that exits during apply: everything done is undone, and the error

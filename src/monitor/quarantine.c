@@ -556,6 +556,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	bool host = false, requested = false, froze = false, cut = false, had_cut = false;
 	struct quar_cut_job *job = NULL;
 	struct bh_error *ferr = NULL;
+	struct quar_boost boost = { 0 };
 	int dfd = -1, nsfd = -1, ret = -1, have_prev, r;
 
 	if (out)
@@ -569,6 +570,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 			     REASON_MAX);
 		goto out;
 	}
+	quar_boost_on(&boost);
 	dfd = lock_dir(dir, true, err);
 	if (dfd < 0)
 		goto out;
@@ -690,6 +692,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		rec->time = bh_strdup(bh_time_rfc3339(&ts, 3, tb));
 		rec->reason = bh_strdup(reason ? reason : "");
 	}
+	quar_boost_off(&boost); /* the record's fsync needs no CPU ahead of others */
 	if (record_write(dir, rec, err) < 0)
 		goto undo;
 	rec->exists = true;
@@ -709,6 +712,7 @@ undo:
 		freezer_set(&fz, false, NULL);
 	bh_error_prefix(err, "quarantine %s (undone)", rec->id);
 out:
+	quar_boost_off(&boost);
 	if (ret == 0 && out) {
 		*out = rec;
 		rec = NULL;

@@ -6,6 +6,9 @@
 #ifndef BULKHEAD_MONITOR_QUARANTINE_INTERNAL_H
 #define BULKHEAD_MONITOR_QUARANTINE_INTERNAL_H
 
+#include <sched.h>
+#include <stdbool.h>
+
 #include "bulkhead/quarantine.h"
 
 /*
@@ -29,5 +32,14 @@ int quar_nft_cut(int fd, struct bh_error **err);
 int quar_nft_uncut(int fd, struct bh_error **err);
 /* 1 when every quarantine chain is there with policy drop, 0 when not, -1 error. */
 int quar_nft_check(int fd, struct bh_error **err);
+
+/* The calling thread at SCHED_FIFO 1 for a call (quarantine_nft.c says why), and back. */
+struct quar_boost {
+	int policy;
+	struct sched_param param;
+	bool on;
+};
+void quar_boost_on(struct quar_boost *b);
+void quar_boost_off(struct quar_boost *b);
 
 #endif

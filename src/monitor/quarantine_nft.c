@@ -567,3 +567,34 @@ int quar_cut_join(struct quar_cut_job *j, struct bh_error **err)
 	free(j);
 	return r < 0 ? -1 : 0;
 }
+
+/* ---- the boost --------------------------------------------------------------------- */
+
+/*
+ * On a busy machine the time to contained is mostly waiting for a CPU: the
+ * calling thread (the freezer's write) and the cut's thread each wait their
+ * turn behind every runnable task. For the call, the calling thread runs
+ * SCHED_FIFO at the lowest real-time priority, and the cut's thread, created
+ * meanwhile, inherits it; both only sleep or make bounded system calls. The
+ * thread's own policy is restored at the end (its nice value is kept by the
+ * kernel across the switch). Without the privilege (CAP_SYS_NICE, or a cpu
+ * cgroup without real-time runtime) nothing changes.
+ */
+void quar_boost_on(struct quar_boost *b)
+{
+	struct sched_param fifo = { .sched_priority = 1 };
+
+	b->on = false;
+	b->policy = sched_getscheduler(0);
+	if (b->policy < 0 || b->policy == SCHED_FIFO || b->policy == SCHED_RR ||
+	    sched_getparam(0, &b->param) < 0)
+		return;
+	b->on = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
+}
+
+void quar_boost_off(struct quar_boost *b)
+{
+	if (b->on)
+		sched_setscheduler(0, b->policy, &b->param);
+	b->on = false;
+}
