@@ -13,7 +13,9 @@
  *  - time: the kernel's CLOCK_BOOTTIME stamp moved to CLOCK_REALTIME by the
  *    offset between the two clocks read at the batch;
  *  - the process's exe and argv for non-exec events, the parent's argv and
- *    the ancestors' exe: from a bounded cache of the execs seen (pid ->
+ *    the ancestors' exe (the parent's from the record: the kernel's at the
+ *    exec, a parent that forked and never exec'd is in no cache and may be
+ *    gone): from a bounded cache of the execs seen (pid ->
  *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
  *    process that exec'd before the source started (those paths are as
  *    /proc shows them to us); dropped at the process's exit;
@@ -414,7 +416,8 @@ static void complete(struct mon_kernel *k, struct bh_mon_event *ev, const struct
 		proc_put(k, ev);
 		for (unsigned i = 0; i < ev->proc.nancestors && i < BH_MON_ANCESTORS_MAX; i++) {
 			pe = proc_get(k, ev->proc.ancestors[i].pid);
-			if (pe)
+			/* the parent's exe from the record first: read when it exec'd */
+			if (pe && !(i == 0 && ev->proc.ancestors[0].exe[0]))
 				snprintf(ev->proc.ancestors[i].exe,
 					 sizeof(ev->proc.ancestors[i].exe), "%s", pe->exe);
 			if (i == 0 && pe) {

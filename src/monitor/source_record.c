@@ -206,6 +206,12 @@ static void decode_exec(const struct mon_rec_hdr *h, const struct mon_rec_exec *
 			 sizeof(e->anc[i].comm));
 		p->nancestors++;
 	}
+	/* the parent's exe as the kernel had it at this exec (else the exec cache's) */
+	if (p->nancestors) {
+		r = mon_path_decode(&e->pexe, p->ancestors[0].exe, sizeof(p->ancestors[0].exe),
+				    NULL);
+		raw->truncated |= r != 0;
+	}
 	raw->truncated |= e->nanc > MON_ANC_MAX || (h->flags & MON_R_NO_ANC);
 }
 

@@ -154,6 +154,7 @@ struct fs_struct {
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	struct file *exe_file;
 } __attribute__((preserve_access_index));
 
 struct in6_addr {
@@ -671,6 +672,10 @@ int mon_exec(__u64 *ctx)
 		e->nanc = (unsigned int)(i + 1);
 		a = p;
 	}
+	/* the parent's exe now, not when user space reads it (a forked shell that ran
+	 * `$(grep ...)` is gone by then, or has exec'd something else) */
+	file_path(&e->pexe, t,
+		  e->nanc ? BPF_CORE_READ(t, real_parent, mm, exe_file) : (struct file *)NULL);
 	if (e->nanc == MON_ANC_MAX) {
 		struct task_struct *p = BPF_CORE_READ(a, real_parent);
 

@@ -87,6 +87,9 @@ struct mon_rec_exec {
 	struct mon_anc anc[MON_ANC_MAX];
 	struct mon_path exe;
 	struct mon_path cwd;
+	/* the parent's exe at this exec (real_parent's mm->exe_file): a parent that
+	 * forked and never exec'd is in no exec cache, and may be gone when read */
+	struct mon_path pexe;
 	char args[MON_ARGS_BYTES];
 };
 
