@@ -124,6 +124,18 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 void bh_ctr_list_free(struct bh_ctr_list *l);
 
 /*
+ * The directories where runtimes write their state (every runtime's default
+ * roots and opts->state_roots), as paths on this host (opts->root prefixed),
+ * pushed to out: a root of one directory per namespace (containerd's
+ * <root>/<ns>/<id>) as the root with "/" and "*" appended, followed by each
+ * namespace directory found.
+ * What a caller watches to notice a container at its create, before its
+ * start (the guard: issue 15). Directories that do not exist are named too.
+ * Fails (BH_ERR_USAGE) on a state root that is not RUNTIME:/DIR.
+ */
+int bh_ctr_state_dirs(const struct bh_ctr_opts *opts, struct bh_strvec *out, struct bh_error **err);
+
+/*
  * The container whose cgroup `path` in hierarchy `controller` ("" for
  * cgroup2; a v1 line's controllers as /proc/PID/cgroup lists them) is, or
  * lies below: a process that moved to a sub-cgroup still attributes. The

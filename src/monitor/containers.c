@@ -575,6 +575,54 @@ static int cmp_ctr(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+static void state_dir(struct ctr_scan *s, const char *prefix, const char *root,
+		      struct bh_strvec *out)
+{
+	const char *star = strstr(root, "/*");
+	struct bh_strvec ns = BH_STRVEC_INIT;
+	char *parent;
+
+	if (!star || star[2]) {
+		bh_strvec_pushf(out, "%s%s", prefix, root);
+		return;
+	}
+	bh_strvec_pushf(out, "%s%s", prefix, root);
+	parent = bh_asprintf("%.*s", (int)(star - root), root);
+	if (s->rootfd >= 0)
+		subdirs(s, parent, &ns);
+	for (size_t i = 0; i < ns.n; i++)
+		bh_strvec_pushf(out, "%s%s/%s", prefix, parent, ns.v[i]);
+	bh_strvec_release(&ns);
+	free(parent);
+}
+
+int bh_ctr_state_dirs(const struct bh_ctr_opts *opts, struct bh_strvec *out, struct bh_error **err)
+{
+	static const struct bh_ctr_opts none = { 0 };
+	struct ctr_scan s = { .opts = opts ? opts : &none };
+	const char *root = s.opts->root && strcmp(s.opts->root, "/") ? s.opts->root : "";
+	const struct ctr_runtime *rt;
+	int rc = 0;
+
+	s.rootfd = bh_root_open(*root ? root : "/", NULL);
+	for (rt = ctr_runtimes; rt->name; rt++)
+		for (size_t i = 0; rt->roots[i]; i++)
+			state_dir(&s, root, rt->roots[i], out);
+	for (size_t i = 0; s.opts->state_roots && s.opts->state_roots[i]; i++) {
+		const char *sr = s.opts->state_roots[i], *colon = strchr(sr, ':');
+
+		if (!colon || colon[1] != '/') {
+			rc = bh_error_set(err, BH_ERR_USAGE, "state root \"%s\": not RUNTIME:/DIR",
+					  sr);
+			break;
+		}
+		state_dir(&s, root, colon + 1, out);
+	}
+	if (s.rootfd >= 0)
+		close(s.rootfd);
+	return rc;
+}
+
 void bh_ctr_list_free(struct bh_ctr_list *l)
 {
 	size_t i;
