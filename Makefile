@@ -212,7 +212,8 @@ check: deps
 # runs exactly as in `make check`, where it ran; BARE_ALL=1 runs every test.
 # Tests see BH_BARE=1 there: one whose tool use is a small part of it may leave
 # out, under it, repeated work that uses no optional tool and that `make
-# check` has just run (profile-workloads runs one workload, not five).
+# check` has just run (profile-workloads runs one workload, not five), saying
+# so with bare_skip / bare_skip_rest of tests/e2e/lib.sh: one SKIP per section.
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
 	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
 	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot \

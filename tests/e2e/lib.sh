@@ -39,6 +39,30 @@ t_fail() {
 t_skip() { _t_n=$((_t_n + 1)); echo "ok $_t_n - $1 # SKIP $2"; }
 t_done() { echo "1..$_t_n"; [ "$_t_failed" -eq 0 ]; }
 
+# Under `make check-bare` (BH_BARE=1, optional tools hidden from PATH) a test
+# runs only its cases that use or look up an optional tool (each SKIPs naming
+# it there) and what those need; the rest ran in `make check` just before.
+# bare_skip NAME: under BH_BARE, print one skip line for the section NAME and
+# return 0, so the caller leaves the section out; elsewhere return 1 and print
+# nothing. Wrap only a section that runs no optional tool, directly or through
+# a helper, and that nothing after it needs:
+#   if ! bare_skip "ls: the merged view"; then
+#   	...
+#   fi
+# A left-out section counts as ONE skip (its cases are not run, so they are
+# neither passes nor counted one by one).
+bare_skip() {
+	[ -n "${BH_BARE:-}" ] || return 1
+	t_skip "$1" "BH_BARE: uses no optional tool, ran in make check"
+}
+# bare_skip_rest NAME: under BH_BARE, skip (as bare_skip) the rest of the
+# test, from here to its end, and end it (t_done; exit); elsewhere do nothing.
+bare_skip_rest() {
+	bare_skip "$1" || return 0
+	t_done
+	exit
+}
+
 # run CMD...: run, capturing stdout in $T/out, stderr in $T/err, status in $rc.
 run() {
 	"$@" >"$T/out" 2>"$T/err"
