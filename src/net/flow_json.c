@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "bulkhead/net.h"
+#include "net_int.h"
 #include "banned.h"
 
-static void endpoint(char *out, size_t n, const uint8_t a[16], uint16_t port)
+void net_endpoint_str(char *out, size_t n, const uint8_t a[16], uint16_t port)
 {
 	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	char s[INET6_ADDRSTRLEN];
@@ -31,8 +32,8 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 	char src[INET6_ADDRSTRLEN + 16], dst[INET6_ADDRSTRLEN + 16];
 	json_t *j = json_object(), *t = json_array(), *d = json_array();
 
-	endpoint(src, sizeof(src), r->client_addr, r->client_port);
-	endpoint(dst, sizeof(dst), r->server_addr, r->server_port);
+	net_endpoint_str(src, sizeof(src), r->client_addr, r->client_port);
+	net_endpoint_str(dst, sizeof(dst), r->server_addr, r->server_port);
 	for (size_t i = 0; i < r->n_threats; i++)
 		json_array_append_new(t, json_pack("{s:s,s:s,s:I}", "id", r->threats[i].id, "name",
 						   r->threats[i].name, "count",

@@ -53,6 +53,7 @@
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/quarantine.h"
+#include "net/net_int.h"
 #include "net/nfq.h"
 #include "banned.h"
 
@@ -567,20 +568,6 @@ static void live_on_record(const struct bh_net_flow_record *flow, const struct b
 
 /* ---- quarantine ---------------------------------------------------------------------- */
 
-static void addr_str(char *out, size_t n, const uint8_t a[16], uint16_t port)
-{
-	static const uint8_t v4[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-	char ip[INET6_ADDRSTRLEN];
-
-	if (!memcmp(a, v4, 12)) {
-		inet_ntop(AF_INET, a + 12, ip, sizeof(ip));
-		snprintf(out, n, "%s:%u", ip, port);
-	} else {
-		inet_ntop(AF_INET6, a, ip, sizeof(ip));
-		snprintf(out, n, "[%s]:%u", ip, port);
-	}
-}
-
 /* Whether the last packet's flow calls for its client's quarantine: a threat
  * at the severity, or a deny (enforced) by a rule with verdict quarantine. */
 static bool quarantines(const struct live *L, const struct bh_net_pkt_alert *a)
@@ -625,8 +612,8 @@ static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
 		return;
 	L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
 	L->quar[L->nquar++] = bh_strdup(c->id);
-	addr_str(cl, sizeof(cl), a->client_addr, a->client_port);
-	addr_str(sv, sizeof(sv), a->server_addr, a->server_port);
+	net_endpoint_str(cl, sizeof(cl), a->client_addr, a->client_port);
+	net_endpoint_str(sv, sizeof(sv), a->server_addr, a->server_port);
 	if (a->threat && o->quarantine_severity && a->severity >= o->quarantine_severity)
 		snprintf(reason, sizeof(reason), "net: %s from %s to %s", a->threat, cl, sv);
 	else

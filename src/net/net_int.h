@@ -57,6 +57,10 @@ enum net_decode_rc net_decode_ip(const uint8_t *p, size_t len, struct net_pkt *o
 /* Decode the layer 4 of an IP packet whose addresses and proto are set. */
 enum net_decode_rc net_decode_l4(struct net_pkt *pk, const uint8_t *p, size_t len);
 
+/* An address (IPv4 as v4-mapped IPv6) and port as "1.2.3.4:80" or "[::1]:80"
+ * (flow_json.c); n >= INET6_ADDRSTRLEN + 8. */
+void net_endpoint_str(char *out, size_t n, const uint8_t a[16], uint16_t port);
+
 /* ---- IP fragment reassembly (frag.c) ---- */
 
 struct net_frag_table;
