@@ -219,6 +219,11 @@ struct bh_net_pkt_alert {
 	const char *threat; /* a threat ID of that severity, or NULL (static) */
 	int verdict;	    /* the policy's (enum bh_netpol_verdict), 0 without a decision */
 	const char *rule;   /* the deciding rule (borrowed from the policy), or NULL */
+	/* Who is who, as far as the packets tell: the last packet was sent by
+	 * the client; the flow's first packet was the client's (a TCP SYN, any
+	 * UDP/ICMP datagram), not a SYN-ACK or a stream picked up midway, whose
+	 * "client" is only the receiver of a packet anyone could send. */
+	bool from_client, client_opened;
 };
 /* Fill *out for the last packet's flow: false when it had none (refused, a
  * fragment) or the flow ended since (tick, flush). */

@@ -662,6 +662,7 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	f->info.client_port = swap ? pk->dport : pk->sport;
 	f->info.server_port = swap ? pk->sport : pk->dport;
 	f->first = f->last = e->now;
+	f->opened = pk->proto != 6 || (pk->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == NET_TCP_SYN;
 	f->ident = (pk->proto == 6 || pk->proto == 17) && e->n_dissectors ? ID_PROBING : ID_DONE;
 	bh_map_put(e->flows, (const char *)f->key, KEY_LEN, f);
 	list_add_tail(e, f, list_of(f));
@@ -730,6 +731,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	/* settled: nothing more to inspect or decide in this direction (the
 	 * live path offloads it) */
 	e->pkt_flow = f;
+	e->pkt_dir = dir;
 	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, dir) &&
 			 net_pol_settled(f);
 	return v;
@@ -850,6 +852,8 @@ bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert 
 	}
 	out->verdict = f->pol.verdict;
 	out->rule = f->pol.rule;
+	out->from_client = e->pkt_dir == BH_NET_TO_SERVER;
+	out->client_opened = f->opened;
 	return true;
 }
 

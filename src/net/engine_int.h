@@ -67,6 +67,7 @@ struct flow {
 	uint64_t packets[2], bytes[2];
 	struct half h[2];
 	bool rst;
+	bool opened; /* its first packet came from its client (a TCP SYN; any UDP/ICMP) */
 	int ident;
 	const struct bh_net_dissector *d;
 	void *state;
@@ -117,6 +118,7 @@ struct bh_net_engine {
 	struct netpol_eng *pol;	   /* policy_engine.c; NULL without a policy */
 	bool pkt_settled;	   /* the last packet's flow is settled (bh_net_engine_settled) */
 	struct flow *pkt_flow;	   /* the last packet's flow, or NULL (bh_net_engine_alert) */
+	int pkt_dir;		   /* the last packet's direction in it (BH_NET_TO_*) */
 	struct bh_dns_meter *dnsm; /* DNS names per domain, made on the first query */
 };
 

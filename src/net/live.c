@@ -93,12 +93,15 @@ struct live {
 	bool quar_rules; /* the policy has rules with verdict quarantine */
 	char **quar;
 	size_t nquar;
+	double quar_failed; /* when an apply last failed: the next waits a second */
 	struct timespec t0; /* when the packet being judged was read */
 };
 
 struct addr_ent {
 	uint8_t a[16];
 	const struct bh_ctr *c; /* in live.inv */
+	dev_t ns_dev;		/* the network namespace the address is in */
+	ino_t ns_ino;
 };
 
 /* ---- iptables in a namespace ------------------------------------------------------- */
@@ -401,8 +404,8 @@ static double now_s(void)
 
 /* Append the addresses of network namespace nsfd (loopback left out) for c.
  * Joins it on this thread and comes back, as bind_queue does. */
-static int ns_addrs(int nsfd, int self, const struct bh_ctr *c, struct addr_ent **v, size_t *n,
-		    struct bh_error **err)
+static int ns_addrs(int nsfd, const struct stat *ns, int self, const struct bh_ctr *c,
+		    struct addr_ent **v, size_t *n, struct bh_error **err)
 {
 	struct ifaddrs *ifa = NULL;
 	int rc = 0;
@@ -416,7 +419,7 @@ static int ns_addrs(int nsfd, int self, const struct bh_ctr *c, struct addr_ent 
 	if (setns(self, CLONE_NEWNET) < 0)
 		abort(); /* we would run on in the container's namespace */
 	for (struct ifaddrs *i = ifa; i && rc == 0; i = i->ifa_next) {
-		struct addr_ent e = { .c = c };
+		struct addr_ent e = { .c = c, .ns_dev = ns->st_dev, .ns_ino = ns->st_ino };
 
 		if (!i->ifa_addr)
 			continue;
@@ -491,7 +494,7 @@ static int refresh(struct live *L, struct bh_error **err)
 			dup = seen[k] == s.st_ino;
 		if (!dup) {
 			seen[nseen++] = s.st_ino;
-			rc = ns_addrs(fd, self, c, &v, &n, err);
+			rc = ns_addrs(fd, &s, self, c, &v, &n, err);
 		}
 		close(fd);
 	}
@@ -523,12 +526,19 @@ static bool ctr_alive(const struct bh_ctr *c)
 	return c->pid > 0 && access(path, F_OK) == 0;
 }
 
-static const struct bh_ctr *ctr_of_addr(const struct live *L, const uint8_t a[16])
+static const struct addr_ent *ent_of_addr(const struct live *L, const uint8_t a[16])
 {
 	for (size_t i = 0; i < L->naddrs; i++)
 		if (!memcmp(L->addrs[i].a, a, 16))
-			return L->addrs[i].c;
+			return &L->addrs[i];
 	return NULL;
+}
+
+static const struct bh_ctr *ctr_of_addr(const struct live *L, const uint8_t a[16])
+{
+	const struct addr_ent *e = ent_of_addr(L, a);
+
+	return e ? e->c : NULL;
 }
 
 /* The engine's callbacks: ours first, then the caller's with its own arg. */
@@ -578,12 +588,23 @@ static bool quarantines(const struct live *L, const struct bh_net_pkt_alert *a)
 	       bh_netpol_rule_quarantines(L->o->engine.policy, a->rule);
 }
 
-/* The last packet's flow has a threat at the quarantine severity: its client,
- * when a container, is quarantined (once a run). */
-static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
+/*
+ * The last packet's flow calls for quarantine: its client, when a container,
+ * is quarantined (once a run) - only when the packets prove it is the one
+ * acting: the packet was the client's, the client opened the flow (a SYN
+ * seen, not a SYN-ACK or a stream picked up midway: anyone can send a packet
+ * that makes its receiver the "client"), and the packet was read from the
+ * queue of the client's own network namespace as it left that namespace's
+ * stack (hook LOCAL_OUT: no one else can put a packet there, whatever its
+ * source address says). Otherwise the packet is judged as usual, no one is
+ * frozen.
+ */
+static void quarantine_client(struct live *L, const struct target *t, unsigned hook,
+			      const struct bh_net_pkt_alert *a)
 {
 	const struct bh_net_live_opts *o = L->o;
-	const struct bh_ctr *c = ctr_of_addr(L, a->client_addr);
+	const struct addr_ent *ae = ent_of_addr(L, a->client_addr);
+	const struct bh_ctr *c = ae ? ae->c : NULL;
 	struct bh_quar_opts qo = *o->quarantine;
 	double now = now_s();
 	struct bh_quar_record *r = NULL;
@@ -592,6 +613,8 @@ static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
 	char cl[64], sv[64], reason[256];
 	uint64_t ns;
 
+	if (!a->from_client || !a->client_opened || hook != NF_INET_LOCAL_OUT)
+		return;
 	if ((!c || !ctr_alive(c)) && now - L->last_refresh >= FORCED_REFRESH_S) {
 		/* a container newer than the last listing: list again, at most
 		 * this often (an outside attacker cannot make us list per packet) */
@@ -601,17 +624,18 @@ static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
 			L->st->refresh_errors++;
 		bh_error_free(e2);
 		L->last_refresh = now;
-		c = ctr_of_addr(L, a->client_addr);
+		ae = ent_of_addr(L, a->client_addr);
+		c = ae ? ae->c : NULL;
 	}
-	if (!c)
-		return; /* not a container we know: the packet is dropped, no one frozen */
+	if (!c || !ctr_alive(c) || ae->ns_dev != t->dev || ae->ns_ino != t->ino)
+		return; /* not a running container we know, or not its own packet */
+	if (now - L->quar_failed < 1.0)
+		return;
 	for (size_t i = 0; i < L->nquar; i++)
 		if (!strcmp(L->quar[i], c->id))
 			return;
 	if (L->nquar == QUAR_MAX)
 		return;
-	L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
-	L->quar[L->nquar++] = bh_strdup(c->id);
 	net_endpoint_str(cl, sizeof(cl), a->client_addr, a->client_port);
 	net_endpoint_str(sv, sizeof(sv), a->server_addr, a->server_port);
 	if (a->threat && o->quarantine_severity && a->severity >= o->quarantine_severity)
@@ -621,8 +645,15 @@ static void quarantine_client(struct live *L, const struct bh_net_pkt_alert *a)
 			 a->rule ? a->rule : "?", cl, sv);
 	if (!qo.inventory)
 		qo.inventory = L->inv; /* no second listing on the way to contained */
-	if (bh_quar_apply(&qo, c->id, reason, &r, &e) == 0)
+	if (bh_quar_apply(&qo, c->id, reason, &r, &e) == 0) {
+		/* once a run (a retransmission must not freeze it again after a
+		 * release); a failed apply is tried again at the next packet */
 		L->st->quarantined++;
+		L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
+		L->quar[L->nquar++] = bh_strdup(c->id);
+	} else {
+		L->quar_failed = now;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ns = (uint64_t)(t1.tv_sec - L->t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
 	     (uint64_t)L->t0.tv_nsec;
@@ -686,7 +717,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 				struct bh_net_pkt_alert a;
 
 				if (bh_net_engine_alert(L->e, &a) && quarantines(L, &a))
-					quarantine_client(L, &a);
+					quarantine_client(L, t, pk.hook, &a);
 			}
 			if (v == BH_NET_DROP) {
 				st->dropped++;

@@ -668,6 +668,21 @@ static void engine_alert_and_label_groups(void **state)
 	assert_string_equal(a.rule, "q");
 	assert_true(bh_netpol_rule_quarantines(p, a.rule));
 	assert_false(bh_netpol_rule_quarantines(p, "in"));
+	assert_true(a.from_client);
+	assert_true(a.client_opened);
+	/* a SYN-ACK from :9999 that no SYN asked for makes its receiver the
+	 * flow's "client": the same rule denies, but the packets do not say the
+	 * receiver acted - not as sent, nor with its RST in reply */
+	tcp(e, "10.0.2.1", 9999, "10.0.1.2", 4010, 7, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_int_equal(a.client_addr[15], 2);
+	assert_int_equal(a.client_port, 4010);
+	assert_false(a.from_client);
+	assert_false(a.client_opened);
+	tcp(e, "10.0.1.2", 4010, "10.0.2.1", 9999, 8, NET_TCP_RST, NULL);
+	assert_true(bh_net_engine_alert(e, &a));
+	assert_true(a.from_client);
+	assert_false(a.client_opened);
 	/* good's SQL injection: the packet's flow carries a high threat, its client good */
 	http(e, "10.0.1.1", 4002, "10.0.2.1",
 	     "GET /item?id=1'%20OR%20'1'='1 HTTP/1.1\r\nHost: a\r\n\r\n");
@@ -675,6 +690,8 @@ static void engine_alert_and_label_groups(void **state)
 	assert_int_equal(a.severity, 3);
 	assert_non_null(a.threat);
 	assert_string_equal(a.threat, "BH-NET-SQLI");
+	assert_true(a.from_client);
+	assert_true(a.client_opened);
 	assert_int_equal(a.client_addr[15], 1);
 	assert_int_equal(a.server_addr[15], 1);
 	assert_int_equal(a.server_addr[14], 2);
