@@ -360,21 +360,39 @@ out:
 	return fd;
 }
 
-static void unpin_all(void)
+/* Unpin a layout's links (which detaches them) and maps. */
+static void unpin_dir(const char *dir)
 {
+	static const char *const maps[] = { "policy", "counts", "rules" };
 	char p[PATH_MAX];
 
 	for (int i = 0; i < NLINKS; i++) {
-		snprintf(p, sizeof(p), "%s/%s", SET_DIR, link_pins[i]);
+		snprintf(p, sizeof(p), "%s/%s", dir, link_pins[i]);
 		unlink(p);
 	}
-	snprintf(p, sizeof(p), "%s/policy", SET_DIR);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/counts", SET_DIR);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/rules", SET_DIR);
-	unlink(p);
-	rmdir(SET_DIR);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, maps[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* An older layout left by an upgrade (guard-v1 ...) would stay attached
+ * beside this one, enforcing its old policies: gone with this one's. */
+static void unpin_older(void)
+{
+	char d[PATH_MAX];
+
+	for (int v = 1; v < GRD_NET_LAYOUT; v++) {
+		snprintf(d, sizeof(d), "%s/guard-v%d", PIN_ROOT, v);
+		unpin_dir(d);
+	}
+}
+
+static void unpin_all(void)
+{
+	unpin_dir(SET_DIR);
+	unpin_older();
 }
 
 static int pin(int fd, const char *name, struct bh_error **err)
@@ -428,6 +446,7 @@ static int set_load(struct bh_error **err)
 		if (pr < 0)
 			goto undo;
 	}
+	unpin_older(); /* one layout attached at a time */
 	r = 0;
 	goto out;
 undo:

@@ -590,10 +590,16 @@ static void *guard_main(void *arg)
 		if (pf[2].revents & POLLIN)
 			created = dirs_changed(mg);
 		if (req.n || created || mono_ms() >= next) {
-			if (!req.n && !created)
+			bool periodic = mono_ms() >= next;
+
+			if (periodic)
 				dirs_watch(mg); /* roots made since */
 			rescan(mg, req.n > 0);
-			next = mono_ms() + every;
+			/* the periodic one stays due every `every` ms, however many
+			 * rescans creates and requests made (events that come during
+			 * a rescan are read together after it) */
+			if (periodic)
+				next = mono_ms() + every;
 			if (req.n)
 				bh_guard_rdv_ack(mg->rdv, &req);
 		}

@@ -586,10 +586,20 @@ void quar_boost_on(struct quar_boost *b)
 
 	b->on = false;
 	b->policy = sched_getscheduler(0);
-	if (b->policy < 0 || b->policy == SCHED_FIFO || b->policy == SCHED_RR ||
-	    sched_getparam(0, &b->param) < 0)
+	/* from the time-sharing classes only: a real-time or deadline thread
+	 * (which sched_setscheduler could not give back) keeps its own; the
+	 * reset-on-fork flag, if set, is kept across the switch */
+	if (b->policy < 0)
 		return;
-	b->on = sched_setscheduler(0, SCHED_FIFO, &fifo) == 0;
+	switch (b->policy & ~SCHED_RESET_ON_FORK) {
+	case SCHED_OTHER:
+	case SCHED_BATCH:
+	case SCHED_IDLE: break;
+	default: return;
+	}
+	if (sched_getparam(0, &b->param) < 0)
+		return;
+	b->on = sched_setscheduler(0, SCHED_FIFO | (b->policy & SCHED_RESET_ON_FORK), &fifo) == 0;
 }
 
 void quar_boost_off(struct quar_boost *b)

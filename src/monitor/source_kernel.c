@@ -33,7 +33,8 @@
  *    new container's cgroup has processes, runc init, before its runtime
  *    writes its state). An exec newer than the last list lists again past
  *    those limits (a runtime writes the state before the first exec; a few
- *    times per id: attribute()). A container's id is cached for good (kernfs ids
+ *    times per id, and at most one per 10 ms on average across ids:
+ *    attribute()). A container's id is cached for good (kernfs ids
  *    are not reused), so its events stay attributed after it is gone.
  *    Stopped containers are listed too (include_stopped): a container that
  *    ran for a few milliseconds still has its state while the runtime
@@ -70,7 +71,9 @@
 #define MON_YOUNG_NS	    2000000000ULL /* an id this young is checked every */
 #define MON_YOUNG_CHECK_NS  25000000ULL	  /* 25 ms (no doubling), a list per 5 ms at most */
 #define MON_YOUNG_FLOOR_NS  5000000ULL
-#define MON_EXEC_RELISTS    8 /* lists an id's execs may ask for past the floors */
+#define MON_EXEC_RELISTS    8		/* lists an id's execs may ask for past the floors, */
+#define MON_EXEC_LIST_NS    10000000ULL /* and all ids' together: one per 10 ms on average, */
+#define MON_EXEC_LIST_BURST 10		/* 10 at once (ids that share a cache slot reset theirs) */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
@@ -109,7 +112,7 @@ struct mon_kernel {
 	uint64_t unwatched, generic; /* type masks */
 	struct bh_ctr_list *ctrs;
 	uint64_t gen; /* lists made */
-	double tokens;
+	double tokens, exec_tokens;
 	uint64_t token_ns, relist_ns;
 	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
 	struct proc_entry *procs;
@@ -364,16 +367,22 @@ static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids, bool ex
 	k->tokens += (double)(now - k->token_ns) / MON_RELIST_NS;
 	if (k->tokens > MON_RELIST_BURST)
 		k->tokens = MON_RELIST_BURST;
+	k->exec_tokens += (double)(now - k->token_ns) / MON_EXEC_LIST_NS;
+	if (k->exec_tokens > MON_EXEC_LIST_BURST)
+		k->exec_tokens = MON_EXEC_LIST_BURST;
 	k->token_ns = now;
+	forced = forced && k->exec_tokens >= 1;
 	c = NULL;
 	if (forced || (fresh && now - k->relist_ns >= MON_RELIST_FLOOR_NS) || k->tokens >= 1) {
 		struct bh_error *err = NULL;
 		uint64_t boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
 
-		if (forced)
+		if (forced) {
 			e->exec_lists++;
-		else if (!fresh)
+			k->exec_tokens -= 1;
+		} else if (!fresh) {
 			k->tokens -= 1;
+		}
 		if (relist(k, &err) < 0) {
 			char *m = bh_error_message(err);
 
@@ -767,6 +776,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
 	k->attr = bh_calloc(MON_ATTR, sizeof(*k->attr));
 	k->tokens = MON_RELIST_BURST;
+	k->exec_tokens = MON_EXEC_LIST_BURST;
 	k->token_ns = now_ns(CLOCK_MONOTONIC);
 	bh_bpf_messages_reset();
 	k->sk = mon_events__open();

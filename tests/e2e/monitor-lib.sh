@@ -24,7 +24,8 @@ mon_start() {
 	mark="/nonexistent/mark-$name-$$-$RANDOM"
 	"$BULKHEAD" monitor --duration 900s "$@" >"$T/$name.json" 2>"$T/$name.err" &
 	MON=$!
-	on_exit "kill -TERM $MON 2>/dev/null; wait $MON 2>/dev/null"
+	# CONT first: a test that stopped it (monitor-parent) and was cut short
+	on_exit "kill -CONT $MON 2>/dev/null; kill -TERM $MON 2>/dev/null; wait $MON 2>/dev/null"
 	for i in $(seq 200); do
 		kill -0 "$MON" 2>/dev/null || break
 		cat /etc/shadow "$mark" >/dev/null 2>&1
