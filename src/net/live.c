@@ -493,8 +493,23 @@ static int refresh(struct live *L, struct bh_error **err)
 		for (size_t k = 0; k < nseen && !dup; k++)
 			dup = seen[k] == s.st_ino;
 		if (!dup) {
+			struct bh_error *e1 = NULL;
+
 			seen[nseen++] = s.st_ino;
-			rc = ns_addrs(fd, &s, self, c, &v, &n, err);
+			/* one container's namespace that cannot be read (gone
+			 * meanwhile, refused) leaves it out, not the others */
+			if (ns_addrs(fd, &s, self, c, &v, &n, &e1) < 0) {
+				if (bh_error_code(e1) == BH_ERR_LIMIT) {
+					if (err)
+						*err = e1;
+					else
+						bh_error_free(e1);
+					rc = -1;
+				} else {
+					L->st->refresh_errors++;
+					bh_error_free(e1);
+				}
+			}
 		}
 		close(fd);
 	}
