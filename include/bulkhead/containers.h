@@ -131,7 +131,7 @@ void bh_ctr_list_free(struct bh_ctr_list *l);
  * namespace directory found.
  * What a caller watches to notice a container at its create, before its
  * start (the guard: issue 15). Directories that do not exist are named too.
- * Fails (BH_ERR_USAGE) on a state root that is not RUNTIME:/DIR.
+ * Fails (BH_ERR_USAGE) on a state root that is not RUNTIME:/DIR, as bh_ctr_list.
  */
 int bh_ctr_state_dirs(const struct bh_ctr_opts *opts, struct bh_strvec *out, struct bh_error **err);
 

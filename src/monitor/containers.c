@@ -575,6 +575,24 @@ static int cmp_ctr(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* A state root RUNTIME:/DIR (bh_ctr_opts.state_roots): its runtime and DIR. */
+static int state_root_parse(const char *sr, const struct ctr_runtime **rt, const char **dir,
+			    struct bh_error **err)
+{
+	const char *colon = strchr(sr, ':');
+	char *name = colon ? bh_asprintf("%.*s", (int)(colon - sr), sr) : NULL;
+
+	*rt = name ? ctr_runtime_find(name) : NULL;
+	free(name);
+	if (!*rt || colon[1] != '/')
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "state root \"%s\": not RUNTIME:/DIR with RUNTIME "
+				    "bulkhead, runc or crun",
+				    sr);
+	*dir = colon + 1;
+	return 0;
+}
+
 static void state_dir(struct ctr_scan *s, const char *prefix, const char *root,
 		      struct bh_strvec *out)
 {
@@ -582,11 +600,9 @@ static void state_dir(struct ctr_scan *s, const char *prefix, const char *root,
 	struct bh_strvec ns = BH_STRVEC_INIT;
 	char *parent;
 
-	if (!star || star[2]) {
-		bh_strvec_pushf(out, "%s%s", prefix, root);
-		return;
-	}
 	bh_strvec_pushf(out, "%s%s", prefix, root);
+	if (!star || star[2])
+		return;
 	parent = bh_asprintf("%.*s", (int)(star - root), root);
 	if (s->rootfd >= 0)
 		subdirs(s, parent, &ns);
@@ -609,14 +625,12 @@ int bh_ctr_state_dirs(const struct bh_ctr_opts *opts, struct bh_strvec *out, str
 		for (size_t i = 0; rt->roots[i]; i++)
 			state_dir(&s, root, rt->roots[i], out);
 	for (size_t i = 0; s.opts->state_roots && s.opts->state_roots[i]; i++) {
-		const char *sr = s.opts->state_roots[i], *colon = strchr(sr, ':');
+		const char *dir;
 
-		if (!colon || colon[1] != '/') {
-			rc = bh_error_set(err, BH_ERR_USAGE, "state root \"%s\": not RUNTIME:/DIR",
-					  sr);
+		rc = state_root_parse(s.opts->state_roots[i], &rt, &dir, err);
+		if (rc < 0)
 			break;
-		}
-		state_dir(&s, root, colon + 1, out);
+		state_dir(&s, root, dir, out);
 	}
 	if (s.rootfd >= 0)
 		close(s.rootfd);
@@ -657,23 +671,18 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 		for (i = 0; rt->roots[i]; i++)
 			scan_root(&s, &m, rt, rt->roots[i]);
 	for (i = 0; s.opts->state_roots && s.opts->state_roots[i]; i++) {
-		const char *sr = s.opts->state_roots[i], *colon = strchr(sr, ':');
-		char *name = colon ? bh_asprintf("%.*s", (int)(colon - sr), sr) : NULL;
-		rt = name ? ctr_runtime_find(name) : NULL;
-		free(name);
-		if (!rt || colon[1] != '/') {
+		const char *dir;
+
+		if (state_root_parse(s.opts->state_roots[i], &rt, &dir, err) < 0) {
 			for (size_t k = 0; k < s.n; k++)
 				bh_ctr_release(&s.v[k]);
 			free(s.v);
 			bh_strvec_release(&s.warnings);
 			ctr_mounts_release(&m);
 			close(s.rootfd);
-			return bh_error_set(err, BH_ERR_USAGE,
-					    "state root \"%s\": not RUNTIME:/DIR with RUNTIME "
-					    "bulkhead, runc or crun",
-					    sr);
+			return -1;
 		}
-		scan_root(&s, &m, rt, colon + 1);
+		scan_root(&s, &m, rt, dir);
 	}
 	for (e = ctr_engines; e->claims; e++)
 		if (e->enrich)
