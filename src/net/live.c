@@ -14,6 +14,10 @@
  *   BULKHEAD-NET:                                        (P, O, R: three mark bits)
  *     -m connmark --mark O/O -m conntrack --ctdir ORIGINAL -j ACCEPT    offloaded
  *     -m connmark --mark R/R -m conntrack --ctdir REPLY -j ACCEPT       offloaded
+ *     -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark O/O
+ *        -m conntrack --ctdir REPLY -m bpf --bytecode BARE -j ACCEPT     bare ACKs
+ *     -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark R/R
+ *        -m conntrack --ctdir ORIGINAL -m bpf --bytecode BARE -j ACCEPT  bare ACKs
  *     -m mark --mark P/P -m conntrack --ctdir ORIGINAL -j CONNMARK --set-xmark O/O
  *     -m mark --mark P/P -m conntrack --ctdir REPLY -j CONNMARK --set-xmark R/R
  *     -m mark --mark P/P -j ACCEPT
@@ -24,7 +28,14 @@
  * are. A packet whose direction is settled gets NF_REPEAT with mark bit P
  * added: it goes through the hook again, its connection gets that
  * direction's bit, and that direction's later packets never reach the queue
- * (so a flow record counts only what was queued). Fail-open: the kernel
+ * (so a flow record counts only what was queued). The direction opposite
+ * an offloaded one sends its bare segments (no payload, no SYN/FIN/RST:
+ * the ACKs of a bulk transfer, as many as its data segments) past the
+ * queue too: BARE is a classic BPF test that the IP length is the IP and
+ * TCP headers' (IPv6: TCP right after the fixed header, else queued), so
+ * any byte of payload that way is still queued and inspected, and the
+ * flow's end (FIN, RST) is seen. Without it an offloaded transfer's ACKs
+ * all came to the queue and cost as much as queueing it whole. Fail-open: the kernel
  * accepts when no one is bound (--queue-bypass: we died) or the queue is
  * full (NFQA_CFG_F_FAIL_OPEN); fail-closed: it drops. A chain a killed run
  * left is removed at the next
@@ -47,6 +58,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <linux/filter.h>
 #include <linux/netfilter.h>
 
 #include "bulkhead/containers.h"
@@ -212,9 +224,54 @@ static int cleanup_ns(int nsfd, const char *const ipt[2], struct bh_error **err)
 	return 0;
 }
 
+/*
+ * The classic BPF program of the bare-segment rules, in the form iptables'
+ * bpf match takes ("N,code jt jf k,..."): 1 when the TCP segment (the rule
+ * matched -p tcp) carries no payload. iptables hands the program the packet
+ * from its IP header. IPv4: X = IHL*4, A = TCP data offset*4 + X, then the
+ * total length minus A. IPv6: the next header must be TCP (no extension
+ * header: else 0, queued), payload length minus the data offset*4.
+ */
+static void bare_bytecode(bool v6, char *out, size_t cap)
+{
+	static const struct sock_filter p4[] = {
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 12),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 2),
+		BPF_STMT(BPF_ALU | BPF_ADD | BPF_X, 0),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 2),
+		BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	static const struct sock_filter p6[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 8),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 40 + 12),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 2),
+		BPF_STMT(BPF_MISC | BPF_TAX, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 4),
+		BPF_STMT(BPF_ALU | BPF_SUB | BPF_X, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	const struct sock_filter *f = v6 ? p6 : p4;
+	size_t n = v6 ? sizeof(p6) / sizeof(*p6) : sizeof(p4) / sizeof(*p4);
+	size_t off = (size_t)snprintf(out, cap, "%zu", n);
+
+	for (size_t i = 0; i < n && off < cap; i++)
+		off += (size_t)snprintf(out + off, cap - off, ",%u %u %u %u", f[i].code, f[i].jt,
+					f[i].jf, f[i].k);
+}
+
 static int install_ns(const struct live *L, struct target *t, struct bh_error **err)
 {
-	char p[32], om[32], rm[32], q[8], ebuf[IPT_ERR_MAX];
+	char p[32], om[32], rm[32], q[8], bare[256], ebuf[IPT_ERR_MAX];
 	const char *bypass = L->o->fail_closed ? NULL : "--queue-bypass";
 	int rc;
 
@@ -224,12 +281,24 @@ static int install_ns(const struct live *L, struct target *t, struct bh_error **
 	snprintf(q, sizeof(q), "%u", L->o->queue);
 	for (int f = 0; f < 2; f++) {
 		const char *ipt = L->ipt[f];
-		const char *const cmds[][18] = {
+		const char *const cmds[][26] = {
 			{ ipt, "-w", "-N", BH_NET_LIVE_CHAIN, NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", om, "-m",
 			  "conntrack", "--ctdir", "ORIGINAL", "-j", "ACCEPT", NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", rm, "-m",
 			  "conntrack", "--ctdir", "REPLY", "-j", "ACCEPT", NULL },
+			{ ipt,	   "-w",  "-A",		 BH_NET_LIVE_CHAIN,
+			  "-p",	   "tcp", "--tcp-flags", "SYN,FIN,RST",
+			  "NONE",  "-m",  "connmark",	 "--mark",
+			  om,	   "-m",  "conntrack",	 "--ctdir",
+			  "REPLY", "-m",  "bpf",	 "--bytecode",
+			  bare,	   "-j",  "ACCEPT",	 NULL },
+			{ ipt,	      "-w",  "-A",	    BH_NET_LIVE_CHAIN,
+			  "-p",	      "tcp", "--tcp-flags", "SYN,FIN,RST",
+			  "NONE",     "-m",  "connmark",    "--mark",
+			  rm,	      "-m",  "conntrack",   "--ctdir",
+			  "ORIGINAL", "-m",  "bpf",	    "--bytecode",
+			  bare,	      "-j",  "ACCEPT",	    NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", p, "-m",
 			  "conntrack", "--ctdir", "ORIGINAL", "-j", "CONNMARK", "--set-xmark", om,
 			  NULL },
@@ -246,6 +315,7 @@ static int install_ns(const struct live *L, struct target *t, struct bh_error **
 			  NULL },
 		};
 
+		bare_bytecode(f == 1, bare, sizeof(bare));
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 			t->rules = true;
 			rc = run_in_ns(t->nsfd, cmds[i], ebuf, sizeof(ebuf), err);
