@@ -410,13 +410,17 @@ struct bh_net_live_opts {
 	 * container that is a flow's client when a packet of the flow carries a
 	 * threat of quarantine_severity or over (1 low .. 4 critical; 0 never).
 	 * The client is found by address among every running container's
-	 * network namespace (the inventory below). Each container once a run.
+	 * network namespace (the inventory below). The offending packet is
+	 * dropped; the apply runs on a worker thread (a bounded queue: when full
+	 * the quarantine is not asked, and counted). Each flow asks once; a new
+	 * flow of a container released meanwhile quarantines it again.
 	 */
 	unsigned quarantine_severity;
 	const struct bh_quar_opts *quarantine; /* the library's options; NULL: never */
 	/* Called after each quarantine (r NULL and why set when it failed), with
 	 * the time from the offending packet read from the queue to the
-	 * container frozen and cut; arg is engine.arg (may be NULL). */
+	 * container frozen and cut; arg is engine.arg (may be NULL). Called on
+	 * the thread that called bh_net_live_run, as the other callbacks. */
 	void (*on_quarantine)(const struct bh_quar_record *r, const char *ctr, const char *why,
 			      uint64_t latency_ns, void *arg);
 	/* Every refresh_ms (default 2000) the containers are listed again and
@@ -427,9 +431,10 @@ struct bh_net_live_opts {
 };
 
 struct bh_net_live_stats {
-	uint64_t quarantined;	 /* containers quarantined */
-	uint64_t refreshes;	 /* inventory refreshes; addresses known at the last */
-	uint64_t refresh_errors; /* refreshes that failed (the last list kept) */
+	uint64_t quarantined;	     /* quarantines applied (a container again after a release) */
+	uint64_t quarantine_dropped; /* quarantines not asked: the worker's queue was full */
+	uint64_t refreshes;	     /* inventory refreshes; addresses known at the last */
+	uint64_t refresh_errors;     /* refreshes that failed (the last list kept) */
 	size_t addresses;
 	uint64_t packets; /* verdicts given */
 	uint64_t accepted, dropped;

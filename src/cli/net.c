@@ -738,12 +738,13 @@ static int net_run(int argc, char **argv)
 	fprintf(stderr,
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
-		"%llu quarantined; %zu container addresses\n",
+		"%llu quarantined (%llu not asked: queue full); %zu container addresses\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
-		(unsigned long long)st.quarantined, st.addresses);
+		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
+		st.addresses);
 	if (rc < 0)
 		return cli_fail(err);
 	return BH_EXIT_OK;

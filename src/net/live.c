@@ -47,11 +47,13 @@
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -75,6 +77,8 @@
 #define MARK_DEF	 0x00100000u
 #define ADDRS_MAX	 65536 /* container addresses known at once */
 #define QUAR_MAX	 1024  /* containers quarantined in one run */
+#define QUAR_JOBS	 64    /* quarantines asked for and not yet reported, at once */
+#define QUAR_FLOWS	 8     /* flows remembered per container as acted on */
 #define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
 
 struct target {
@@ -84,6 +88,33 @@ struct target {
 	ino_t ino;
 	struct net_nfq *q;
 	bool rules;
+};
+
+/* A container list several threads hold: the packet thread's inventory and
+ * the quarantine jobs that borrow it; freed by the last to let go. */
+struct inv_ref {
+	struct bh_ctr_list *l;
+	int refs; /* __atomic */
+};
+
+/* One quarantine for the worker: asked by the packet thread, done there. */
+struct quar_job {
+	char *id, *name, *reason;
+	struct inv_ref *inv;
+	struct timespec t0; /* the offending packet's read */
+	/* the worker's answer */
+	struct bh_quar_record *r;
+	char *why;
+	uint64_t ns;
+};
+
+/* A container the run acted on: a job in flight, or done; the flows that
+ * asked (a retransmission of one of them asks no more). */
+struct quar_ctr {
+	char *id;
+	bool pending;
+	uint8_t flows[QUAR_FLOWS][36];
+	unsigned nflows;
 };
 
 struct live {
@@ -97,15 +128,25 @@ struct live {
 	uint8_t *buf;
 	/* the inventory: every running container's addresses (refresh) */
 	bool want_inv;
-	struct bh_ctr_list *inv;
+	struct inv_ref *inv;
 	struct addr_ent *addrs;
 	size_t naddrs;
 	double last_refresh;
 	/* quarantine */
 	bool quar_rules; /* the policy has rules with verdict quarantine */
-	char **quar;
+	struct quar_ctr *quar;
 	size_t nquar;
 	double quar_failed; /* when an apply last failed: the next waits a second */
+	/* the worker: jobs in, answers out (rings of QUAR_JOBS under qmu), the
+	 * eventfd that wakes the packet thread's poll for the answers */
+	pthread_t qth;
+	bool qth_up, qstop;
+	pthread_mutex_t qmu;
+	pthread_cond_t qcv;
+	struct quar_job *jobs[QUAR_JOBS], *done[QUAR_JOBS];
+	unsigned jhead, jtail, dhead, dtail;
+	unsigned inflight; /* jobs asked and not yet collected (packet thread) */
+	int qevfd;
 	struct timespec t0; /* when the packet being judged was read */
 };
 
@@ -115,6 +156,21 @@ struct addr_ent {
 	dev_t ns_dev;		/* the network namespace the address is in */
 	ino_t ns_ino;
 };
+
+static struct inv_ref *inv_get(struct inv_ref *r)
+{
+	if (r)
+		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+static void inv_put(struct inv_ref *r)
+{
+	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		bh_ctr_list_free(r->l);
+		free(r);
+	}
+}
 
 /* ---- iptables in a namespace ------------------------------------------------------- */
 
@@ -593,8 +649,10 @@ out:
 		return rc;
 	}
 	free(L->addrs);
-	bh_ctr_list_free(L->inv);
-	L->inv = l;
+	inv_put(L->inv);
+	L->inv = bh_calloc(1, sizeof(*L->inv));
+	L->inv->l = l;
+	L->inv->refs = 1;
 	L->addrs = v;
 	L->naddrs = n;
 	L->st->refreshes++;
@@ -674,32 +732,172 @@ static bool quarantines(const struct live *L, const struct bh_net_pkt_alert *a)
 }
 
 /*
- * The last packet's flow calls for quarantine: its client, when a container,
- * is quarantined (once a run) - only when the packets prove it is the one
- * acting: the packet was the client's, the client opened the flow (a SYN
- * seen, not a SYN-ACK or a stream picked up midway: anyone can send a packet
- * that makes its receiver the "client"), and the packet was read from the
- * queue of the client's own network namespace as it left that namespace's
- * stack (hook LOCAL_OUT: no one else can put a packet there, whatever its
- * source address says). Otherwise the packet is judged as usual, no one is
- * frozen.
+ * The worker: bh_quar_apply takes tens of milliseconds (the freezer, the
+ * cut); the packet thread only asks (quar_ask, never waiting on it) and
+ * collects the answers (quar_collect, woken by the eventfd). Jobs still
+ * queued at the end are done before the worker stops.
  */
-static void quarantine_client(struct live *L, const struct target *t, unsigned hook,
+static void *quar_worker(void *arg)
+{
+	struct live *L = arg;
+	sigset_t all;
+
+	sigfillset(&all); /* SIGINT and SIGTERM are the packet thread's (its poll) */
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&L->qmu);
+	for (;;) {
+		struct quar_job *j;
+		struct bh_quar_opts qo;
+		struct bh_error *e = NULL;
+		struct timespec t1;
+		uint64_t one = 1;
+
+		while (L->jhead == L->jtail && !L->qstop)
+			pthread_cond_wait(&L->qcv, &L->qmu);
+		if (L->jhead == L->jtail)
+			break;
+		j = L->jobs[L->jhead++ % QUAR_JOBS];
+		pthread_mutex_unlock(&L->qmu);
+		qo = *L->o->quarantine;
+		if (!qo.inventory && j->inv)
+			qo.inventory = j->inv->l; /* no second listing on the way to contained */
+		if (bh_quar_apply(&qo, j->id, j->reason, &j->r, &e) < 0)
+			j->why = e ? bh_error_message(e) : bh_strdup("?");
+		bh_error_free(e);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		j->ns = (uint64_t)(t1.tv_sec - j->t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+			(uint64_t)j->t0.tv_nsec;
+		inv_put(j->inv);
+		j->inv = NULL;
+		pthread_mutex_lock(&L->qmu);
+		L->done[L->dtail++ % QUAR_JOBS] = j;
+		if (write(L->qevfd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow here; the answer is
+			 * collected at the next poll round anyway */
+		}
+	}
+	pthread_mutex_unlock(&L->qmu);
+	return NULL;
+}
+
+static struct quar_ctr *quar_find(struct live *L, const char *id)
+{
+	for (size_t i = 0; i < L->nquar; i++)
+		if (!strcmp(L->quar[i].id, id))
+			return &L->quar[i];
+	return NULL;
+}
+
+static void job_free(struct quar_job *j)
+{
+	free(j->id);
+	free(j->name);
+	free(j->reason);
+	inv_put(j->inv);
+	bh_quar_record_free(j->r);
+	free(j->why);
+	free(j);
+}
+
+/* The worker's answers: counted, told (on_quarantine), on the packet thread. */
+static void quar_collect(struct live *L)
+{
+	struct quar_job *got[QUAR_JOBS];
+	unsigned n = 0;
+	uint64_t junk;
+
+	if (read(L->qevfd, &junk, sizeof(junk)) < 0) {
+		/* EAGAIN: nothing signalled; the rings are read anyway */
+	}
+	pthread_mutex_lock(&L->qmu);
+	while (L->dhead != L->dtail)
+		got[n++] = L->done[L->dhead++ % QUAR_JOBS];
+	pthread_mutex_unlock(&L->qmu);
+	for (unsigned i = 0; i < n; i++) {
+		struct quar_job *j = got[i];
+		struct quar_ctr *qc = quar_find(L, j->id);
+
+		L->inflight--;
+		if (qc)
+			qc->pending = false;
+		if (j->r && !j->r->again) {
+			L->st->quarantined++;
+		} else if (!j->r) {
+			/* a failed apply: the next packet asks again (a second on) */
+			L->quar_failed = now_s();
+			if (qc)
+				qc->nflows = 0;
+		}
+		if (L->o->on_quarantine && (!j->r || !j->r->again))
+			L->o->on_quarantine(j->r, j->name, j->why, j->ns, L->o->engine.arg);
+		job_free(j);
+	}
+}
+
+static int quar_start(struct live *L, struct bh_error **err)
+{
+	int rc;
+
+	L->qevfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (L->qevfd < 0)
+		return bh_error_sys(err, errno, "net run: an eventfd for the quarantine worker");
+	pthread_mutex_init(&L->qmu, NULL);
+	pthread_cond_init(&L->qcv, NULL);
+	rc = pthread_create(&L->qth, NULL, quar_worker, L);
+	if (rc)
+		return bh_error_sys(err, rc, "net run: starting the quarantine worker");
+	L->qth_up = true;
+	return 0;
+}
+
+/* Stop the worker once the jobs it has are done; report their answers. */
+static void quar_stop(struct live *L)
+{
+	if (!L->qth_up)
+		return;
+	pthread_mutex_lock(&L->qmu);
+	L->qstop = true;
+	pthread_cond_signal(&L->qcv);
+	pthread_mutex_unlock(&L->qmu);
+	pthread_join(L->qth, NULL);
+	L->qth_up = false;
+	quar_collect(L);
+	pthread_mutex_destroy(&L->qmu);
+	pthread_cond_destroy(&L->qcv);
+}
+
+/*
+ * The last packet's flow calls for quarantine: its client, when a container,
+ * is quarantined - only when the packets prove it is the one acting: the
+ * packet was the client's, the client opened the flow (a SYN seen, not a
+ * SYN-ACK or a stream picked up midway: anyone can send a packet that makes
+ * its receiver the "client"), and the packet was read from the queue of the
+ * client's own network namespace as it left that namespace's stack (hook
+ * LOCAL_OUT: no one else can put a packet there, whatever its source address
+ * says). Otherwise the packet is judged as usual, no one is frozen.
+ *
+ * The apply is the worker's: asked here, never waited for (a full ring of
+ * jobs drops the ask and counts it). Each flow asks once (a retransmission
+ * of it after a release does not freeze the container again); a new flow
+ * of a container acted on before asks again, and the apply itself reads the
+ * quarantine store: quarantined still (a packet queued before the freeze),
+ * nothing is done or counted; released, it is quarantined again.
+ * True when the client is the acting container: the packet is dropped.
+ */
+static bool quarantine_client(struct live *L, const struct target *t, unsigned hook,
 			      const struct bh_net_pkt_alert *a)
 {
 	const struct bh_net_live_opts *o = L->o;
 	const struct addr_ent *ae = ent_of_addr(L, a->client_addr);
 	const struct bh_ctr *c = ae ? ae->c : NULL;
-	struct bh_quar_opts qo = *o->quarantine;
 	double now = now_s();
-	struct bh_quar_record *r = NULL;
-	struct bh_error *e = NULL;
-	struct timespec t1;
+	struct quar_ctr *qc;
+	struct quar_job *j;
+	uint8_t key[36];
 	char cl[64], sv[64], reason[256];
-	uint64_t ns;
 
 	if (!a->from_client || !a->client_opened || hook != NF_INET_LOCAL_OUT)
-		return;
+		return false;
 	if ((!c || !ctr_alive(c)) && now - L->last_refresh >= FORCED_REFRESH_S) {
 		/* a container newer than the last listing: list again, at most
 		 * this often (an outside attacker cannot make us list per packet) */
@@ -713,14 +911,35 @@ static void quarantine_client(struct live *L, const struct target *t, unsigned h
 		c = ae ? ae->c : NULL;
 	}
 	if (!c || !ctr_alive(c) || ae->ns_dev != t->dev || ae->ns_ino != t->ino)
-		return; /* not a running container we know, or not its own packet */
+		return false; /* not a running container we know, or not its own packet */
+	memcpy(key, a->client_addr, 16);
+	memcpy(key + 16, a->server_addr, 16);
+	key[32] = (uint8_t)(a->client_port >> 8);
+	key[33] = (uint8_t)a->client_port;
+	key[34] = (uint8_t)(a->server_port >> 8);
+	key[35] = (uint8_t)a->server_port;
+	qc = quar_find(L, c->id);
+	if (qc) {
+		if (qc->pending)
+			return true;
+		for (unsigned i = 0; i < qc->nflows && i < QUAR_FLOWS; i++)
+			if (!memcmp(qc->flows[i], key, sizeof(key)))
+				return true;
+	}
 	if (now - L->quar_failed < 1.0)
-		return;
-	for (size_t i = 0; i < L->nquar; i++)
-		if (!strcmp(L->quar[i], c->id))
-			return;
-	if (L->nquar == QUAR_MAX)
-		return;
+		return true;
+	if (!qc) {
+		if (L->nquar == QUAR_MAX)
+			return true;
+		L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
+		qc = &L->quar[L->nquar++];
+		memset(qc, 0, sizeof(*qc));
+		qc->id = bh_strdup(c->id);
+	}
+	if (L->inflight == QUAR_JOBS) {
+		L->st->quarantine_dropped++;
+		return true;
+	}
 	net_endpoint_str(cl, sizeof(cl), a->client_addr, a->client_port);
 	net_endpoint_str(sv, sizeof(sv), a->server_addr, a->server_port);
 	if (a->threat && o->quarantine_severity && a->severity >= o->quarantine_severity)
@@ -728,28 +947,20 @@ static void quarantine_client(struct live *L, const struct target *t, unsigned h
 	else
 		snprintf(reason, sizeof(reason), "net: rule %s from %s to %s",
 			 a->rule ? a->rule : "?", cl, sv);
-	if (!qo.inventory)
-		qo.inventory = L->inv; /* no second listing on the way to contained */
-	if (bh_quar_apply(&qo, c->id, reason, &r, &e) == 0) {
-		/* once a run (a retransmission must not freeze it again after a
-		 * release); a failed apply is tried again at the next packet */
-		L->st->quarantined++;
-		L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
-		L->quar[L->nquar++] = bh_strdup(c->id);
-	} else {
-		L->quar_failed = now;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ns = (uint64_t)(t1.tv_sec - L->t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
-	     (uint64_t)L->t0.tv_nsec;
-	if (o->on_quarantine) {
-		char *why = e ? bh_error_message(e) : NULL;
-
-		o->on_quarantine(r, c->name ? c->name : c->id, why, ns, o->engine.arg);
-		free(why);
-	}
-	bh_quar_record_free(r);
-	bh_error_free(e);
+	j = bh_calloc(1, sizeof(*j));
+	j->id = bh_strdup(c->id);
+	j->name = bh_strdup(c->name ? c->name : c->id);
+	j->reason = bh_strdup(reason);
+	j->inv = inv_get(L->inv);
+	j->t0 = L->t0;
+	memcpy(qc->flows[qc->nflows++ % QUAR_FLOWS], key, sizeof(key));
+	qc->pending = true;
+	L->inflight++;
+	pthread_mutex_lock(&L->qmu);
+	L->jobs[L->jtail++ % QUAR_JOBS] = j;
+	pthread_cond_signal(&L->qcv);
+	pthread_mutex_unlock(&L->qmu);
+	return true;
 }
 
 /* ---- packets ----------------------------------------------------------------------- */
@@ -801,8 +1012,11 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 			    (L->o->quarantine_severity || L->quar_rules)) {
 				struct bh_net_pkt_alert a;
 
-				if (bh_net_engine_alert(L->e, &a) && quarantines(L, &a))
-					quarantine_client(L, t, pk.hook, &a);
+				/* the offending packet is dropped: the cut
+				 * comes from the worker, a little later */
+				if (bh_net_engine_alert(L->e, &a) && quarantines(L, &a) &&
+				    quarantine_client(L, t, pk.hook, &a))
+					v = BH_NET_DROP;
 			}
 			if (v == BH_NET_DROP) {
 				st->dropped++;
@@ -863,7 +1077,7 @@ static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
 int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *stats,
 		    struct bh_error **err)
 {
-	struct live L = { .o = o, .st = stats };
+	struct live L = { .o = o, .st = stats, .qevfd = -1 };
 	struct bh_net_opts eo = o->engine;
 	struct pollfd *pfd = NULL;
 	const char **names = NULL;
@@ -905,8 +1119,13 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		if (rc < 0)
 			goto out;
 	}
+	if (o->quarantine && (o->quarantine_severity || L.quar_rules)) {
+		rc = quar_start(&L, err);
+		if (rc < 0)
+			goto out;
+	}
 	L.buf = bh_malloc(NET_NFQ_MAX_MSG);
-	pfd = bh_calloc(L.n, sizeof(*pfd));
+	pfd = bh_calloc(L.n + 1, sizeof(*pfd));
 	names = bh_calloc(L.n + 1, sizeof(*names));
 	for (size_t i = 0; i < L.n; i++) {
 		struct target *t = &L.t[i];
@@ -924,10 +1143,12 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		pfd[i].events = POLLIN;
 		names[i] = t->name;
 	}
+	pfd[L.n].fd = L.qevfd; /* -1 without quarantine: poll skips it */
+	pfd[L.n].events = POLLIN;
 	if (o->on_ready)
 		o->on_ready(names, L.n, o->engine.arg);
 	while (!(o->stop && *o->stop)) {
-		int r = poll(pfd, L.n, 200);
+		int r = poll(pfd, L.n + 1, 200);
 		double now;
 
 		if (r < 0 && errno != EINTR) {
@@ -943,6 +1164,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 				goto out;
 			}
 		}
+		if (r > 0 && (pfd[L.n].revents & POLLIN))
+			quar_collect(&L);
 		now = now_s();
 		if (L.e && now - last_tick >= 1) {
 			bh_net_engine_tick(L.e, now);
@@ -961,6 +1184,9 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	}
 	rc = 0;
 out:
+	quar_stop(&L); /* the asked quarantines are done and told first */
+	if (L.qevfd >= 0)
+		close(L.qevfd);
 	for (size_t i = 0; i < L.n; i++) {
 		/* the rules first: a fail-closed chain without a reader drops; the
 		 * first error is the one reported */
@@ -979,9 +1205,9 @@ out:
 	free(L.t);
 	free(L.buf);
 	free(L.addrs);
-	bh_ctr_list_free(L.inv);
+	inv_put(L.inv);
 	for (size_t i = 0; i < L.nquar; i++)
-		free(L.quar[i]);
+		free(L.quar[i].id);
 	free(L.quar);
 	free(pfd);
 	free(names);
