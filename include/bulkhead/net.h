@@ -426,7 +426,9 @@ struct bh_net_live_opts {
 	/* Every refresh_ms (default 2000) the containers are listed again and
 	 * each one's network namespace addresses read (with a policy, or
 	 * quarantine): the policy's groups by labels, images and IDs resolve
-	 * through them (engine.endpoint, when set, is called first). */
+	 * through them (engine.endpoint, when set, is called first). A change
+	 * in a runtime's state directories (a container created) refreshes at
+	 * once, and a few times in the next second. */
 	unsigned refresh_ms;
 };
 
@@ -435,6 +437,7 @@ struct bh_net_live_stats {
 	uint64_t quarantine_dropped; /* quarantines not asked: the worker's queue was full */
 	uint64_t refreshes;	     /* inventory refreshes; addresses known at the last */
 	uint64_t refresh_errors;     /* refreshes that failed (the last list kept) */
+	uint64_t state_refreshes;    /* of them, made at a runtime's state change (inotify) */
 	size_t addresses;
 	uint64_t packets; /* verdicts given */
 	uint64_t accepted, dropped;

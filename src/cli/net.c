@@ -33,7 +33,7 @@ static const char net_usage[] =
 	"                        [--netns PATH]... [--mode monitor|protect] [--fail open|closed]\n"
 	"                        [--no-offload] [--accept-all] [--queue N] [--copy-range BYTES]\n"
 	"                        [--policy FILE]... [--state-root RT:DIR]...\n"
-	"                        [--quarantine SEVERITY] [--quarantine-dir DIR]\n"
+	"                        [--quarantine SEVERITY] [--quarantine-dir DIR] [--refresh-ms MS]\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -91,6 +91,8 @@ static const char net_usage[] =
 	"                          (frozen, network cut: bulkhead-quarantine(1)); a\n"
 	"                          policy rule with verdict quarantine does too\n"
 	"  --quarantine-dir DIR    the quarantine records (default /run/bulkhead/quarantine)\n"
+	"  --refresh-ms MS         list the containers again this often (default 2000; a\n"
+	"                          runtime's state change lists them at once)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
 	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
@@ -605,6 +607,7 @@ static int net_run(int argc, char **argv)
 		{ "state-root", required_argument, NULL, 's' },
 		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "quarantine-dir", required_argument, NULL, 'D' },
+		{ "refresh-ms", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -656,6 +659,13 @@ static int net_run(int argc, char **argv)
 					optarg);
 			break;
 		case 'D': qo.state_dir = optarg; break;
+		case 'R':
+			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 100 || v > 3600000)
+				return cli_usage_error("net run",
+						       "--refresh-ms: 100 to 3600000, not '%s'",
+						       optarg);
+			o.refresh_ms = (unsigned)v;
+			break;
 		case 'a': o.all = true; break;
 		case 'M':
 			if (!strcmp(optarg, "protect"))
@@ -738,13 +748,14 @@ static int net_run(int argc, char **argv)
 	fprintf(stderr,
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
-		"%llu quarantined (%llu not asked: queue full); %zu container addresses\n",
+		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
+		"(%llu listings at a runtime's state change)\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
 		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
-		st.addresses);
+		st.addresses, (unsigned long long)st.state_refreshes);
 	if (rc < 0)
 		return cli_fail(err);
 	return BH_EXIT_OK;

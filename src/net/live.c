@@ -54,6 +54,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -79,6 +80,9 @@
 #define QUAR_MAX	 1024  /* containers quarantined in one run */
 #define QUAR_JOBS	 64    /* quarantines asked for and not yet reported, at once */
 #define QUAR_FLOWS	 8     /* flows remembered per container as acted on */
+#define STATE_DIRS_MAX	 1024  /* state directories watched (roots and new containers' own) */
+#define STATE_BURST	 5     /* refreshes after a state change (the first at once) */
+#define STATE_BURST_MS	 200   /* between them */
 #define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
 
 struct target {
@@ -132,6 +136,14 @@ struct live {
 	struct addr_ent *addrs;
 	size_t naddrs;
 	double last_refresh;
+	int ino; /* inotify on the runtimes' state directories, or -1 */
+	struct sdir {
+		int wd;
+		unsigned levels; /* how deep new subdirectories are watched */
+		char *path;
+	} * sdirs;
+	size_t nsdirs;
+	unsigned burst; /* refreshes still due after a state change */
 	/* quarantine */
 	bool quar_rules; /* the policy has rules with verdict quarantine */
 	struct quar_ctr *quar;
@@ -660,6 +672,97 @@ out:
 	return 0;
 }
 
+/* ---- the runtimes' state directories: a new container listed at once ---------------- */
+
+/*
+ * The inventory's periodic refresh (2 s) leaves a new container's first
+ * flows in no label, image or ID group. A runtime writes its state at the
+ * container's create (runc's state.json, crun's status, bulkhead's own),
+ * before its start: every state root (bh_ctr_state_dirs, as the guard
+ * watches them) and each new container directory in them is watched by
+ * inotify, and any change there refreshes the inventory before the next
+ * packets are judged - and again STATE_BURST_MS later, several times, for
+ * an engine that gives the namespace its addresses after the create.
+ */
+static void sdir_watch(struct live *L, const char *path, unsigned levels)
+{
+	int wd;
+
+	wd = inotify_add_watch(L->ino, path,
+			       IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
+				       IN_DONT_FOLLOW);
+	if (wd < 0)
+		return; /* not there (yet): tried again at each refresh */
+	for (size_t i = 0; i < L->nsdirs; i++)
+		if (L->sdirs[i].wd == wd)
+			return;
+	if (L->nsdirs == STATE_DIRS_MAX) {
+		inotify_rm_watch(L->ino, wd);
+		return;
+	}
+	L->sdirs = bh_reallocarray(L->sdirs, L->nsdirs + 1, sizeof(*L->sdirs));
+	L->sdirs[L->nsdirs++] = (struct sdir){ wd, levels, bh_strdup(path) };
+}
+
+static void sdirs_watch(struct live *L)
+{
+	struct bh_strvec d = BH_STRVEC_INIT;
+	struct bh_error *e = NULL;
+
+	if (L->ino < 0)
+		return;
+	if (bh_ctr_state_dirs(L->o->ctr, &d, &e) < 0)
+		bh_error_free(e); /* the listing says so */
+	for (size_t i = 0; i < d.n; i++) {
+		size_t l = strlen(d.v[i]);
+
+		/* containerd's <root>/<ns>/<id>: a new namespace, then its containers */
+		if (l > 2 && !strcmp(d.v[i] + l - 2, "/*")) {
+			d.v[i][l - 2] = 0;
+			sdir_watch(L, d.v[i], 2);
+		} else {
+			sdir_watch(L, d.v[i], 1);
+		}
+	}
+	bh_strvec_release(&d);
+}
+
+/* The events read, new directories watched; whether any came. */
+static bool sdirs_changed(struct live *L)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	ssize_t n;
+
+	while (L->ino >= 0 && (n = read(L->ino, buf, sizeof(buf))) > 0) {
+		for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t)n;) {
+			const struct inotify_event *ev = (const void *)(buf + off);
+			struct sdir *sd = NULL;
+
+			off += sizeof(*ev) + ev->len;
+			if (off > (size_t)n)
+				break;
+			any = true;
+			for (size_t i = 0; i < L->nsdirs; i++)
+				if (L->sdirs[i].wd == ev->wd)
+					sd = &L->sdirs[i];
+			if (sd && (ev->mask & IN_IGNORED)) {
+				free(sd->path);
+				*sd = L->sdirs[--L->nsdirs];
+				continue;
+			}
+			if (sd && sd->levels && (ev->mask & IN_ISDIR) && ev->len && ev->name[0] &&
+			    ev->name[0] != '.' && !strchr(ev->name, '/')) {
+				char *p = bh_asprintf("%s/%s", sd->path, ev->name);
+
+				sdir_watch(L, p, sd->levels - 1);
+				free(p);
+			}
+		}
+	}
+	return any;
+}
+
 /* Whether c's init is still the process the listing saw. */
 static bool ctr_alive(const struct bh_ctr *c)
 {
@@ -1077,7 +1180,7 @@ static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
 int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *stats,
 		    struct bh_error **err)
 {
-	struct live L = { .o = o, .st = stats, .qevfd = -1 };
+	struct live L = { .o = o, .st = stats, .qevfd = -1, .ino = -1 };
 	struct bh_net_opts eo = o->engine;
 	struct pollfd *pfd = NULL;
 	const char **names = NULL;
@@ -1103,6 +1206,15 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	L.want_inv =
 		!o->accept_all && (o->engine.policy || (o->quarantine && o->quarantine_severity));
 	if (L.want_inv) {
+		/* watched before the first listing: a container made between the
+		 * two is still seen */
+		L.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (L.ino < 0) {
+			rc = bh_error_sys(err, errno,
+					  "net run: watching the runtimes' state (inotify)");
+			goto out;
+		}
+		sdirs_watch(&L);
 		rc = refresh(&L, err);
 		if (rc < 0)
 			goto out;
@@ -1125,7 +1237,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			goto out;
 	}
 	L.buf = bh_malloc(NET_NFQ_MAX_MSG);
-	pfd = bh_calloc(L.n + 1, sizeof(*pfd));
+	pfd = bh_calloc(L.n + 2, sizeof(*pfd));
 	names = bh_calloc(L.n + 1, sizeof(*names));
 	for (size_t i = 0; i < L.n; i++) {
 		struct target *t = &L.t[i];
@@ -1145,15 +1257,32 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	}
 	pfd[L.n].fd = L.qevfd; /* -1 without quarantine: poll skips it */
 	pfd[L.n].events = POLLIN;
+	pfd[L.n + 1].fd = L.ino; /* -1 without an inventory */
+	pfd[L.n + 1].events = POLLIN;
 	if (o->on_ready)
 		o->on_ready(names, L.n, o->engine.arg);
 	while (!(o->stop && *o->stop)) {
-		int r = poll(pfd, L.n + 1, 200);
+		int r = poll(pfd, L.n + 2, L.burst ? STATE_BURST_MS : 200);
 		double now;
 
 		if (r < 0 && errno != EINTR) {
 			rc = bh_error_sys(err, errno, "net run: poll");
 			goto out;
+		}
+		/* a new container's state: listed before its packets are judged */
+		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && sdirs_changed(&L))
+			L.burst = STATE_BURST;
+		if (L.burst && now_s() - L.last_refresh >=
+				       (L.burst == STATE_BURST ? 0 : STATE_BURST_MS / 1000.0)) {
+			struct bh_error *e2 = NULL;
+
+			L.burst--;
+			if (refresh(&L, &e2) < 0)
+				L.st->refresh_errors++;
+			else
+				L.st->state_refreshes++;
+			bh_error_free(e2);
+			L.last_refresh = now_s();
 		}
 		for (size_t i = 0; r > 0 && i < L.n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR)))
@@ -1180,6 +1309,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 				L.st->refresh_errors++;
 			bh_error_free(e2);
 			L.last_refresh = now;
+			sdirs_watch(&L); /* roots made since */
 		}
 	}
 	rc = 0;
@@ -1206,6 +1336,11 @@ out:
 	free(L.buf);
 	free(L.addrs);
 	inv_put(L.inv);
+	if (L.ino >= 0)
+		close(L.ino);
+	for (size_t i = 0; i < L.nsdirs; i++)
+		free(L.sdirs[i].path);
+	free(L.sdirs);
 	for (size_t i = 0; i < L.nquar; i++)
 		free(L.quar[i].id);
 	free(L.quar);
