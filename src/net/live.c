@@ -69,120 +69,9 @@
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/quarantine.h"
 #include "net/net_int.h"
+#include "net/live_int.h"
 #include "net/nfq.h"
 #include "banned.h"
-
-#define DRAIN_MAX	 128	   /* packets read from one queue before its verdicts go */
-#define RCVBUF		 (8 << 20) /* the netlink socket's receive buffer */
-#define IPT_ERR_MAX	 512	   /* bytes of an iptables error kept for the message */
-#define MARK_DEF	 0x00100000u
-#define ADDRS_MAX	 65536 /* container addresses known at once */
-#define QUAR_MAX	 1024  /* containers quarantined in one run */
-#define QUAR_JOBS	 64    /* quarantines asked for and not yet reported, at once */
-#define QUAR_FLOWS	 8     /* flows remembered per container as acted on */
-#define STATE_DIRS_MAX	 1024  /* state directories watched (roots and new containers' own) */
-#define STATE_BURST	 5     /* refreshes after a state change (the first at once) */
-#define STATE_BURST_MS	 200   /* between them */
-#define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
-
-struct target {
-	char *name; /* the container's name or ID, or the namespace path */
-	int nsfd;
-	dev_t dev;
-	ino_t ino;
-	struct net_nfq *q;
-	bool rules;
-};
-
-/* A container list several threads hold: the packet thread's inventory and
- * the quarantine jobs that borrow it; freed by the last to let go. */
-struct inv_ref {
-	struct bh_ctr_list *l;
-	int refs; /* __atomic */
-};
-
-/* One quarantine for the worker: asked by the packet thread, done there. */
-struct quar_job {
-	char *id, *name, *reason;
-	struct inv_ref *inv;
-	struct timespec t0; /* the offending packet's read */
-	/* the worker's answer */
-	struct bh_quar_record *r;
-	char *why;
-	uint64_t ns;
-};
-
-/* A container the run acted on: a job in flight, or done; the flows that
- * asked (a retransmission of one of them asks no more). */
-struct quar_ctr {
-	char *id;
-	bool pending;
-	uint8_t flows[QUAR_FLOWS][36];
-	unsigned nflows;
-};
-
-struct live {
-	const struct bh_net_live_opts *o;
-	const char *ipt[2];
-	struct target *t;
-	size_t n;
-	struct bh_net_engine *e;
-	struct bh_net_live_stats *st;
-	uint32_t mark;
-	uint8_t *buf;
-	/* the inventory: every running container's addresses (refresh) */
-	bool want_inv;
-	struct inv_ref *inv;
-	struct addr_ent *addrs;
-	size_t naddrs;
-	double last_refresh;
-	int ino; /* inotify on the runtimes' state directories, or -1 */
-	struct sdir {
-		int wd;
-		unsigned levels; /* how deep new subdirectories are watched */
-		char *path;
-	} * sdirs;
-	size_t nsdirs;
-	unsigned burst; /* refreshes still due after a state change */
-	/* quarantine */
-	bool quar_rules; /* the policy has rules with verdict quarantine */
-	struct quar_ctr *quar;
-	size_t nquar;
-	double quar_failed; /* when an apply last failed: the next waits a second */
-	/* the worker: jobs in, answers out (rings of QUAR_JOBS under qmu), the
-	 * eventfd that wakes the packet thread's poll for the answers */
-	pthread_t qth;
-	bool qth_up, qstop;
-	pthread_mutex_t qmu;
-	pthread_cond_t qcv;
-	struct quar_job *jobs[QUAR_JOBS], *done[QUAR_JOBS];
-	unsigned jhead, jtail, dhead, dtail;
-	unsigned inflight; /* jobs asked and not yet collected (packet thread) */
-	int qevfd;
-	struct timespec t0; /* when the packet being judged was read */
-};
-
-struct addr_ent {
-	uint8_t a[16];
-	const struct bh_ctr *c; /* in live.inv */
-	dev_t ns_dev;		/* the network namespace the address is in */
-	ino_t ns_ino;
-};
-
-static struct inv_ref *inv_get(struct inv_ref *r)
-{
-	if (r)
-		__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
-	return r;
-}
-
-static void inv_put(struct inv_ref *r)
-{
-	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-		bh_ctr_list_free(r->l);
-		free(r);
-	}
-}
 
 /* ---- iptables in a namespace ------------------------------------------------------- */
 
@@ -530,263 +419,6 @@ done:
 	return 0;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* ---- the inventory: containers by address ------------------------------------------- */
-
-/* Append the addresses of network namespace nsfd (loopback left out) for c.
- * Joins it on this thread and comes back, as bind_queue does. */
-static int ns_addrs(int nsfd, const struct stat *ns, int self, const struct bh_ctr *c,
-		    struct addr_ent **v, size_t *n, struct bh_error **err)
-{
-	struct ifaddrs *ifa = NULL;
-	int rc = 0;
-
-	if (setns(nsfd, CLONE_NEWNET) < 0)
-		return bh_error_sys(err, errno, "net run: %s: joining its network namespace",
-				    c->name ? c->name : c->id);
-	if (getifaddrs(&ifa) < 0)
-		rc = bh_error_sys(err, errno, "net run: %s: its addresses",
-				  c->name ? c->name : c->id);
-	if (setns(self, CLONE_NEWNET) < 0)
-		abort(); /* we would run on in the container's namespace */
-	for (struct ifaddrs *i = ifa; i && rc == 0; i = i->ifa_next) {
-		struct addr_ent e = { .c = c, .ns_dev = ns->st_dev, .ns_ino = ns->st_ino };
-
-		if (!i->ifa_addr)
-			continue;
-		if (i->ifa_addr->sa_family == AF_INET) {
-			const struct sockaddr_in *sa = (const struct sockaddr_in *)i->ifa_addr;
-
-			if ((ntohl(sa->sin_addr.s_addr) >> 24) == 127)
-				continue;
-			e.a[10] = e.a[11] = 0xff;
-			memcpy(e.a + 12, &sa->sin_addr, 4);
-		} else if (i->ifa_addr->sa_family == AF_INET6) {
-			const struct sockaddr_in6 *sa = (const struct sockaddr_in6 *)i->ifa_addr;
-
-			if (IN6_IS_ADDR_LOOPBACK(&sa->sin6_addr))
-				continue;
-			memcpy(e.a, &sa->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		if (*n == ADDRS_MAX) {
-			rc = bh_error_set(err, BH_ERR_LIMIT,
-					  "net run: more than %d container addresses", ADDRS_MAX);
-			break;
-		}
-		*v = bh_reallocarray(*v, *n + 1, sizeof(**v));
-		(*v)[(*n)++] = e;
-	}
-	freeifaddrs(ifa);
-	return rc;
-}
-
-/* List the containers again and read each running one's addresses; the old
- * list is kept when the new one cannot be made. A container in the host's
- * namespace has no address of its own; a namespace several share (a pod)
- * gives its addresses to the first. */
-static int refresh(struct live *L, struct bh_error **err)
-{
-	struct bh_ctr_list *l = NULL;
-	struct addr_ent *v = NULL;
-	size_t n = 0, nseen = 0;
-	ino_t *seen = NULL;
-	struct stat hs;
-	int self, rc;
-
-	rc = bh_ctr_list(L->o->ctr, &l, err);
-	if (rc < 0)
-		return bh_error_prefix(err, "net run: listing the containers");
-	self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (self < 0 || fstat(self, &hs) < 0) {
-		rc = bh_error_sys(err, errno, "net run: our own network namespace");
-		goto out;
-	}
-	seen = bh_calloc(l->n + 1, sizeof(*seen));
-	for (size_t i = 0; i < l->n && rc >= 0; i++) {
-		const struct bh_ctr *c = &l->v[i];
-		char path[64];
-		struct stat s;
-		bool dup = false;
-		int fd;
-
-		if (c->pid <= 0 || (c->status && !strcmp(c->status, "stopped")))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* gone meanwhile */
-		if (fstat(fd, &s) < 0 || (s.st_dev == hs.st_dev && s.st_ino == hs.st_ino)) {
-			close(fd);
-			continue;
-		}
-		for (size_t k = 0; k < nseen && !dup; k++)
-			dup = seen[k] == s.st_ino;
-		if (!dup) {
-			struct bh_error *e1 = NULL;
-
-			seen[nseen++] = s.st_ino;
-			/* one container's namespace that cannot be read (gone
-			 * meanwhile, refused) leaves it out, not the others */
-			if (ns_addrs(fd, &s, self, c, &v, &n, &e1) < 0) {
-				if (bh_error_code(e1) == BH_ERR_LIMIT) {
-					if (err)
-						*err = e1;
-					else
-						bh_error_free(e1);
-					rc = -1;
-				} else {
-					L->st->refresh_errors++;
-					bh_error_free(e1);
-				}
-			}
-		}
-		close(fd);
-	}
-out:
-	if (self >= 0)
-		close(self);
-	free(seen);
-	if (rc < 0) {
-		free(v);
-		bh_ctr_list_free(l);
-		return rc;
-	}
-	free(L->addrs);
-	inv_put(L->inv);
-	L->inv = bh_calloc(1, sizeof(*L->inv));
-	L->inv->l = l;
-	L->inv->refs = 1;
-	L->addrs = v;
-	L->naddrs = n;
-	L->st->refreshes++;
-	L->st->addresses = n;
-	return 0;
-}
-
-/* ---- the runtimes' state directories: a new container listed at once ---------------- */
-
-/*
- * The inventory's periodic refresh (2 s) leaves a new container's first
- * flows in no label, image or ID group. A runtime writes its state at the
- * container's create (runc's state.json, crun's status, bulkhead's own),
- * before its start: every state root (bh_ctr_state_dirs, as the guard
- * watches them) and each new container directory in them is watched by
- * inotify, and any change there refreshes the inventory before the next
- * packets are judged - and again STATE_BURST_MS later, several times, for
- * an engine that gives the namespace its addresses after the create.
- */
-static void sdir_watch(struct live *L, const char *path, unsigned levels)
-{
-	int wd;
-
-	wd = inotify_add_watch(L->ino, path,
-			       IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
-	if (wd < 0)
-		return; /* not there (yet): tried again at each refresh */
-	for (size_t i = 0; i < L->nsdirs; i++)
-		if (L->sdirs[i].wd == wd)
-			return;
-	if (L->nsdirs == STATE_DIRS_MAX) {
-		inotify_rm_watch(L->ino, wd);
-		return;
-	}
-	L->sdirs = bh_reallocarray(L->sdirs, L->nsdirs + 1, sizeof(*L->sdirs));
-	L->sdirs[L->nsdirs++] = (struct sdir){ wd, levels, bh_strdup(path) };
-}
-
-static void sdirs_watch(struct live *L)
-{
-	struct bh_strvec d = BH_STRVEC_INIT;
-	struct bh_error *e = NULL;
-
-	if (L->ino < 0)
-		return;
-	if (bh_ctr_state_dirs(L->o->ctr, &d, &e) < 0)
-		bh_error_free(e); /* the listing says so */
-	for (size_t i = 0; i < d.n; i++) {
-		size_t l = strlen(d.v[i]);
-
-		/* containerd's <root>/<ns>/<id>: a new namespace, then its containers */
-		if (l > 2 && !strcmp(d.v[i] + l - 2, "/*")) {
-			d.v[i][l - 2] = 0;
-			sdir_watch(L, d.v[i], 2);
-		} else {
-			sdir_watch(L, d.v[i], 1);
-		}
-	}
-	bh_strvec_release(&d);
-}
-
-/* The events read, new directories watched; whether any came. */
-static bool sdirs_changed(struct live *L)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool any = false;
-	ssize_t n;
-
-	while (L->ino >= 0 && (n = read(L->ino, buf, sizeof(buf))) > 0) {
-		for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t)n;) {
-			const struct inotify_event *ev = (const void *)(buf + off);
-			struct sdir *sd = NULL;
-
-			off += sizeof(*ev) + ev->len;
-			if (off > (size_t)n)
-				break;
-			any = true;
-			for (size_t i = 0; i < L->nsdirs; i++)
-				if (L->sdirs[i].wd == ev->wd)
-					sd = &L->sdirs[i];
-			if (sd && (ev->mask & IN_IGNORED)) {
-				free(sd->path);
-				*sd = L->sdirs[--L->nsdirs];
-				continue;
-			}
-			if (sd && sd->levels && (ev->mask & IN_ISDIR) && ev->len && ev->name[0] &&
-			    ev->name[0] != '.' && !strchr(ev->name, '/')) {
-				char *p = bh_asprintf("%s/%s", sd->path, ev->name);
-
-				sdir_watch(L, p, sd->levels - 1);
-				free(p);
-			}
-		}
-	}
-	return any;
-}
-
-/* Whether c's init is still the process the listing saw. */
-static bool ctr_alive(const struct bh_ctr *c)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d", (int)c->pid);
-	return c->pid > 0 && access(path, F_OK) == 0;
-}
-
-static const struct addr_ent *ent_of_addr(const struct live *L, const uint8_t a[16])
-{
-	for (size_t i = 0; i < L->naddrs; i++)
-		if (!memcmp(L->addrs[i].a, a, 16))
-			return &L->addrs[i];
-	return NULL;
-}
-
-static const struct bh_ctr *ctr_of_addr(const struct live *L, const uint8_t a[16])
-{
-	const struct addr_ent *e = ent_of_addr(L, a);
-
-	return e ? e->c : NULL;
-}
-
 /* The engine's callbacks: ours first, then the caller's with its own arg. */
 static void live_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep, void *arg)
 {
@@ -797,7 +429,7 @@ static void live_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep,
 		L->o->engine.endpoint(addr, ep, L->o->engine.arg);
 	if (ep->labels || ep->image || ep->container_id)
 		return;
-	c = ctr_of_addr(L, addr);
+	c = net_live_ctr_of_addr(L, addr);
 	if (c) {
 		ep->labels = c->labels;
 		ep->image = c->image;
@@ -820,250 +452,6 @@ static void live_on_record(const struct bh_net_flow_record *flow, const struct b
 
 	if (L->o->engine.on_record)
 		L->o->engine.on_record(flow, rec, L->o->engine.arg);
-}
-
-/* ---- quarantine ---------------------------------------------------------------------- */
-
-/* Whether the last packet's flow calls for its client's quarantine: a threat
- * at the severity, or a deny (enforced) by a rule with verdict quarantine. */
-static bool quarantines(const struct live *L, const struct bh_net_pkt_alert *a)
-{
-	if (L->o->quarantine_severity && a->severity >= L->o->quarantine_severity)
-		return true;
-	return L->quar_rules && a->verdict == BH_NETPOL_DENY &&
-	       bh_netpol_rule_quarantines(L->o->engine.policy, a->rule);
-}
-
-/*
- * The worker: bh_quar_apply takes tens of milliseconds (the freezer, the
- * cut); the packet thread only asks (quar_ask, never waiting on it) and
- * collects the answers (quar_collect, woken by the eventfd). Jobs still
- * queued at the end are done before the worker stops.
- */
-static void *quar_worker(void *arg)
-{
-	struct live *L = arg;
-	sigset_t all;
-
-	sigfillset(&all); /* SIGINT and SIGTERM are the packet thread's (its poll) */
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-	pthread_mutex_lock(&L->qmu);
-	for (;;) {
-		struct quar_job *j;
-		struct bh_quar_opts qo;
-		struct bh_error *e = NULL;
-		struct timespec t1;
-		uint64_t one = 1;
-
-		while (L->jhead == L->jtail && !L->qstop)
-			pthread_cond_wait(&L->qcv, &L->qmu);
-		if (L->jhead == L->jtail)
-			break;
-		j = L->jobs[L->jhead++ % QUAR_JOBS];
-		pthread_mutex_unlock(&L->qmu);
-		qo = *L->o->quarantine;
-		if (!qo.inventory && j->inv)
-			qo.inventory = j->inv->l; /* no second listing on the way to contained */
-		if (bh_quar_apply(&qo, j->id, j->reason, &j->r, &e) < 0)
-			j->why = e ? bh_error_message(e) : bh_strdup("?");
-		bh_error_free(e);
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		j->ns = (uint64_t)(t1.tv_sec - j->t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
-			(uint64_t)j->t0.tv_nsec;
-		inv_put(j->inv);
-		j->inv = NULL;
-		pthread_mutex_lock(&L->qmu);
-		L->done[L->dtail++ % QUAR_JOBS] = j;
-		if (write(L->qevfd, &one, sizeof(one)) < 0) {
-			/* the counter cannot overflow here; the answer is
-			 * collected at the next poll round anyway */
-		}
-	}
-	pthread_mutex_unlock(&L->qmu);
-	return NULL;
-}
-
-static struct quar_ctr *quar_find(struct live *L, const char *id)
-{
-	for (size_t i = 0; i < L->nquar; i++)
-		if (!strcmp(L->quar[i].id, id))
-			return &L->quar[i];
-	return NULL;
-}
-
-static void job_free(struct quar_job *j)
-{
-	free(j->id);
-	free(j->name);
-	free(j->reason);
-	inv_put(j->inv);
-	bh_quar_record_free(j->r);
-	free(j->why);
-	free(j);
-}
-
-/* The worker's answers: counted, told (on_quarantine), on the packet thread. */
-static void quar_collect(struct live *L)
-{
-	struct quar_job *got[QUAR_JOBS];
-	unsigned n = 0;
-	uint64_t junk;
-
-	if (read(L->qevfd, &junk, sizeof(junk)) < 0) {
-		/* EAGAIN: nothing signalled; the rings are read anyway */
-	}
-	pthread_mutex_lock(&L->qmu);
-	while (L->dhead != L->dtail)
-		got[n++] = L->done[L->dhead++ % QUAR_JOBS];
-	pthread_mutex_unlock(&L->qmu);
-	for (unsigned i = 0; i < n; i++) {
-		struct quar_job *j = got[i];
-		struct quar_ctr *qc = quar_find(L, j->id);
-
-		L->inflight--;
-		if (qc)
-			qc->pending = false;
-		if (j->r && !j->r->again) {
-			L->st->quarantined++;
-		} else if (!j->r) {
-			/* a failed apply: the next packet asks again (a second on) */
-			L->quar_failed = now_s();
-			if (qc)
-				qc->nflows = 0;
-		}
-		if (L->o->on_quarantine && (!j->r || !j->r->again))
-			L->o->on_quarantine(j->r, j->name, j->why, j->ns, L->o->engine.arg);
-		job_free(j);
-	}
-}
-
-static int quar_start(struct live *L, struct bh_error **err)
-{
-	int rc;
-
-	L->qevfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (L->qevfd < 0)
-		return bh_error_sys(err, errno, "net run: an eventfd for the quarantine worker");
-	pthread_mutex_init(&L->qmu, NULL);
-	pthread_cond_init(&L->qcv, NULL);
-	rc = pthread_create(&L->qth, NULL, quar_worker, L);
-	if (rc)
-		return bh_error_sys(err, rc, "net run: starting the quarantine worker");
-	L->qth_up = true;
-	return 0;
-}
-
-/* Stop the worker once the jobs it has are done; report their answers. */
-static void quar_stop(struct live *L)
-{
-	if (!L->qth_up)
-		return;
-	pthread_mutex_lock(&L->qmu);
-	L->qstop = true;
-	pthread_cond_signal(&L->qcv);
-	pthread_mutex_unlock(&L->qmu);
-	pthread_join(L->qth, NULL);
-	L->qth_up = false;
-	quar_collect(L);
-	pthread_mutex_destroy(&L->qmu);
-	pthread_cond_destroy(&L->qcv);
-}
-
-/*
- * The last packet's flow calls for quarantine: its client, when a container,
- * is quarantined - only when the packets prove it is the one acting: the
- * packet was the client's, the client opened the flow (a SYN seen, not a
- * SYN-ACK or a stream picked up midway: anyone can send a packet that makes
- * its receiver the "client"), and the packet was read from the queue of the
- * client's own network namespace as it left that namespace's stack (hook
- * LOCAL_OUT: no one else can put a packet there, whatever its source address
- * says). Otherwise the packet is judged as usual, no one is frozen.
- *
- * The apply is the worker's: asked here, never waited for (a full ring of
- * jobs drops the ask and counts it). Each flow asks once (a retransmission
- * of it after a release does not freeze the container again); a new flow
- * of a container acted on before asks again, and the apply itself reads the
- * quarantine store: quarantined still (a packet queued before the freeze),
- * nothing is done or counted; released, it is quarantined again.
- * True when the client is the acting container: the packet is dropped.
- */
-static bool quarantine_client(struct live *L, const struct target *t, unsigned hook,
-			      const struct bh_net_pkt_alert *a)
-{
-	const struct bh_net_live_opts *o = L->o;
-	const struct addr_ent *ae = ent_of_addr(L, a->client_addr);
-	const struct bh_ctr *c = ae ? ae->c : NULL;
-	double now = now_s();
-	struct quar_ctr *qc;
-	struct quar_job *j;
-	uint8_t key[36];
-	char cl[64], sv[64], reason[256];
-
-	if (!a->from_client || !a->client_opened || hook != NF_INET_LOCAL_OUT)
-		return false;
-	if ((!c || !ctr_alive(c)) && now - L->last_refresh >= FORCED_REFRESH_S) {
-		/* a container newer than the last listing: list again, at most
-		 * this often (an outside attacker cannot make us list per packet) */
-		struct bh_error *e2 = NULL;
-
-		if (refresh(L, &e2) < 0)
-			L->st->refresh_errors++;
-		bh_error_free(e2);
-		L->last_refresh = now;
-		ae = ent_of_addr(L, a->client_addr);
-		c = ae ? ae->c : NULL;
-	}
-	if (!c || !ctr_alive(c) || ae->ns_dev != t->dev || ae->ns_ino != t->ino)
-		return false; /* not a running container we know, or not its own packet */
-	memcpy(key, a->client_addr, 16);
-	memcpy(key + 16, a->server_addr, 16);
-	key[32] = (uint8_t)(a->client_port >> 8);
-	key[33] = (uint8_t)a->client_port;
-	key[34] = (uint8_t)(a->server_port >> 8);
-	key[35] = (uint8_t)a->server_port;
-	qc = quar_find(L, c->id);
-	if (qc) {
-		if (qc->pending)
-			return true;
-		for (unsigned i = 0; i < qc->nflows && i < QUAR_FLOWS; i++)
-			if (!memcmp(qc->flows[i], key, sizeof(key)))
-				return true;
-	}
-	if (now - L->quar_failed < 1.0)
-		return true;
-	if (!qc) {
-		if (L->nquar == QUAR_MAX)
-			return true;
-		L->quar = bh_reallocarray(L->quar, L->nquar + 1, sizeof(*L->quar));
-		qc = &L->quar[L->nquar++];
-		memset(qc, 0, sizeof(*qc));
-		qc->id = bh_strdup(c->id);
-	}
-	if (L->inflight == QUAR_JOBS) {
-		L->st->quarantine_dropped++;
-		return true;
-	}
-	net_endpoint_str(cl, sizeof(cl), a->client_addr, a->client_port);
-	net_endpoint_str(sv, sizeof(sv), a->server_addr, a->server_port);
-	if (a->threat && o->quarantine_severity && a->severity >= o->quarantine_severity)
-		snprintf(reason, sizeof(reason), "net: %s from %s to %s", a->threat, cl, sv);
-	else
-		snprintf(reason, sizeof(reason), "net: rule %s from %s to %s",
-			 a->rule ? a->rule : "?", cl, sv);
-	j = bh_calloc(1, sizeof(*j));
-	j->id = bh_strdup(c->id);
-	j->name = bh_strdup(c->name ? c->name : c->id);
-	j->reason = bh_strdup(reason);
-	j->inv = inv_get(L->inv);
-	j->t0 = L->t0;
-	memcpy(qc->flows[qc->nflows++ % QUAR_FLOWS], key, sizeof(key));
-	qc->pending = true;
-	L->inflight++;
-	pthread_mutex_lock(&L->qmu);
-	L->jobs[L->jtail++ % QUAR_JOBS] = j;
-	pthread_cond_signal(&L->qcv);
-	pthread_mutex_unlock(&L->qmu);
-	return true;
 }
 
 /* ---- packets ----------------------------------------------------------------------- */
@@ -1110,15 +498,15 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 				st->truncated++;
 			if (L->e)
 				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
-						     BH_NET_LINK_RAW, now_s(), &v);
+						     BH_NET_LINK_RAW, net_live_now(), &v);
 			if (L->e && L->o->quarantine &&
 			    (L->o->quarantine_severity || L->quar_rules)) {
 				struct bh_net_pkt_alert a;
 
 				/* the offending packet is dropped: the cut
 				 * comes from the worker, a little later */
-				if (bh_net_engine_alert(L->e, &a) && quarantines(L, &a) &&
-				    quarantine_client(L, t, pk.hook, &a))
+				if (bh_net_engine_alert(L->e, &a) && net_live_quarantines(L, &a) &&
+				    net_live_quarantine_client(L, t, pk.hook, &a))
 					v = BH_NET_DROP;
 			}
 			if (v == BH_NET_DROP) {
@@ -1214,11 +602,11 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 					  "net run: watching the runtimes' state (inotify)");
 			goto out;
 		}
-		sdirs_watch(&L);
-		rc = refresh(&L, err);
+		net_live_sdirs_watch(&L);
+		rc = net_live_refresh(&L, err);
 		if (rc < 0)
 			goto out;
-		L.last_refresh = now_s();
+		L.last_refresh = net_live_now();
 	}
 	if (!o->accept_all) {
 		if (!eo.tcp_closed)
@@ -1232,7 +620,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			goto out;
 	}
 	if (o->quarantine && (o->quarantine_severity || L.quar_rules)) {
-		rc = quar_start(&L, err);
+		rc = net_live_quar_start(&L, err);
 		if (rc < 0)
 			goto out;
 	}
@@ -1270,19 +658,19 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			goto out;
 		}
 		/* a new container's state: listed before its packets are judged */
-		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && sdirs_changed(&L))
+		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && net_live_sdirs_changed(&L))
 			L.burst = STATE_BURST;
-		if (L.burst && now_s() - L.last_refresh >=
+		if (L.burst && net_live_now() - L.last_refresh >=
 				       (L.burst == STATE_BURST ? 0 : STATE_BURST_MS / 1000.0)) {
 			struct bh_error *e2 = NULL;
 
 			L.burst--;
-			if (refresh(&L, &e2) < 0)
+			if (net_live_refresh(&L, &e2) < 0)
 				L.st->refresh_errors++;
 			else
 				L.st->state_refreshes++;
 			bh_error_free(e2);
-			L.last_refresh = now_s();
+			L.last_refresh = net_live_now();
 		}
 		for (size_t i = 0; r > 0 && i < L.n; i++) {
 			if (!(pfd[i].revents & (POLLIN | POLLERR)))
@@ -1294,8 +682,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			}
 		}
 		if (r > 0 && (pfd[L.n].revents & POLLIN))
-			quar_collect(&L);
-		now = now_s();
+			net_live_quar_collect(&L);
+		now = net_live_now();
 		if (L.e && now - last_tick >= 1) {
 			bh_net_engine_tick(L.e, now);
 			last_tick = now;
@@ -1305,16 +693,16 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			/* a failed listing keeps the last one: the run goes on */
 			struct bh_error *e2 = NULL;
 
-			if (refresh(&L, &e2) < 0)
+			if (net_live_refresh(&L, &e2) < 0)
 				L.st->refresh_errors++;
 			bh_error_free(e2);
 			L.last_refresh = now;
-			sdirs_watch(&L); /* roots made since */
+			net_live_sdirs_watch(&L); /* roots made since */
 		}
 	}
 	rc = 0;
 out:
-	quar_stop(&L); /* the asked quarantines are done and told first */
+	net_live_quar_stop(&L); /* the asked quarantines are done and told first */
 	if (L.qevfd >= 0)
 		close(L.qevfd);
 	for (size_t i = 0; i < L.n; i++) {
@@ -1335,7 +723,7 @@ out:
 	free(L.t);
 	free(L.buf);
 	free(L.addrs);
-	inv_put(L.inv);
+	net_live_inv_put(L.inv);
 	if (L.ino >= 0)
 		close(L.ino);
 	for (size_t i = 0; i < L.nsdirs; i++)
