@@ -10,10 +10,15 @@
 #   full        `net run --no-offload`: every packet through the engine
 #   offload     `net run`: flows the engine settles are connmarked and leave
 #               the queue
+#   rules       no daemon: conntrack and a chain made here like net run's in
+#               its offloaded steady state (a connection's first packet
+#               sets both directions' connmark bits; the offloaded-direction
+#               accepts, then the bare-ACK BPF rule): the cost of the kernel
+#               rules and conntrack alone, the floor offload can reach
 # Bulk: iperf3 (DUR seconds, one TCP stream; an unknown protocol, so its
 # data is scanned for data leaks for its first MiB, then offloaded);
 # medians of REPS interleaved rounds. Ratios: full/accept-all (target
-# >= 0.7) and offload/no-queue (target >= 0.9). Requests: redis-benchmark
+# >= 0.7), offload/no-queue (target >= 0.9) and rules/no-queue. Requests: redis-benchmark
 # (SET and GET, 50 clients) with no queue and with full inspection (Redis
 # flows are inspected whole): requests/s and the added p99 latency (target
 # <= 1 ms).
@@ -63,6 +68,23 @@ start() { # start ARGS...: net run on B, waits for ready
 	echo "net-live: net run did not start: $(cat "$W/err")" >&2
 	exit 1
 }
+rules() { # rules on|off: the steady-state chain of an offloaded run, no queue
+	# the bare-segment program net run builds (live.c, bare_bytecode), IPv4
+	local b4='11,177 0 0 0,80 0 0 12,84 0 0 240,116 0 0 2,12 0 0 0,7 0 0 0,40 0 0 2,28 0 0 0,21 0 1 0,6 0 0 1,6 0 0 0'
+	if [ "$1" = on ]; then
+		ip netns exec "$B" sh -c "iptables-nft -N BHBENCH &&
+		iptables-nft -A BHBENCH -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir ORIGINAL -j ACCEPT &&
+		iptables-nft -A BHBENCH -m connmark --mark 0x400000/0x400000 -m conntrack --ctdir REPLY -j ACCEPT &&
+		iptables-nft -A BHBENCH -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir REPLY -m bpf --bytecode '$b4' -j ACCEPT &&
+		iptables-nft -A BHBENCH -j CONNMARK --set-xmark 0x200000/0x200000 &&
+		iptables-nft -A BHBENCH -j ACCEPT &&
+		iptables-nft -I INPUT ! -i lo -j BHBENCH && iptables-nft -I OUTPUT ! -o lo -j BHBENCH" ||
+			{ echo "net-live: the rules anchor's chain" >&2; exit 1; }
+	else
+		ip netns exec "$B" sh -c "iptables-nft -D INPUT ! -i lo -j BHBENCH;
+		iptables-nft -D OUTPUT ! -o lo -j BHBENCH; iptables-nft -F BHBENCH; iptables-nft -X BHBENCH"
+	fi
+}
 stop() {
 	[ -n "$DPID" ] || return 0
 	kill "$DPID"
@@ -79,18 +101,20 @@ for r in $(seq "$REPS"); do
 	start --accept-all; R[accept]+="$(gbps) "; stop
 	start --no-offload; R[full]+="$(gbps) "; stop
 	start; R[offload]+="$(gbps) "; stop
+	rules on; R[rules]+="$(gbps) "; rules off
 	tail -1 "$W/err" | sed 's/^/# offload run: /'
 done
 med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A M
-for k in plain accept full offload; do M[$k]=$(echo "${R[$k]}" | med); done
+for k in plain accept full offload rules; do M[$k]=$(echo "${R[$k]}" | med); done
 printf "iperf3, one TCP stream, %s s, median of %s rounds (Gbit/s)\n" "$DUR" "$REPS"
-for k in plain accept full offload; do printf '  %-10s %6.2f   [%s]\n' "$k" "${M[$k]}" "${R[$k]% }"; done
-"$PY" - "${M[full]}" "${M[accept]}" "${M[offload]}" "${M[plain]}" <<'PYEOF'
+for k in plain accept full offload rules; do printf '  %-10s %6.2f   [%s]\n' "$k" "${M[$k]}" "${R[$k]% }"; done
+"$PY" - "${M[full]}" "${M[accept]}" "${M[offload]}" "${M[plain]}" "${M[rules]}" <<'PYEOF'
 import sys
-full, acc, off, plain = map(float, sys.argv[1:])
+full, acc, off, plain, rules = map(float, sys.argv[1:])
 print("  full inspection / accept-all consumer: %.2f (target >= 0.7)" % (full / acc))
 print("  offload / no queue:                    %.2f (target >= 0.9)" % (off / plain))
+print("  rules alone (conntrack) / no queue:    %.2f; offload / rules alone: %.2f" % (rules / plain, off / rules))
 PYEOF
 
 rb() { # requests/s and p99 ms of SET and GET, averaged
