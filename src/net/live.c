@@ -723,6 +723,7 @@ out:
 	free(L.t);
 	free(L.buf);
 	free(L.addrs);
+	free(L.ahash);
 	net_live_inv_put(L.inv);
 	if (L.ino >= 0)
 		close(L.ino);

@@ -81,6 +81,8 @@ struct live {
 	struct inv_ref *inv;
 	struct addr_ent *addrs;
 	size_t naddrs;
+	uint32_t *ahash; /* addrs by address (live_inv.c: addr_index) */
+	size_t amask;
 	double last_refresh;
 	int ino; /* inotify on the runtimes' state directories, or -1 */
 	struct sdir {

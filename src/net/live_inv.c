@@ -110,6 +110,39 @@ static int ns_addrs(int nsfd, const struct stat *ns, int self, const struct bh_c
 	return rc;
 }
 
+/* The slot of address a in a table of mask+1 slots (FNV-1a). */
+static size_t addr_hash(const uint8_t a[16], size_t mask)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < 16; i++)
+		h = (h ^ a[i]) * 16777619u;
+	return h & mask;
+}
+
+/* The index of addresses v[0..n): open addressing, linear probing, a table at
+ * least twice n (a power of two); slots hold index + 1, 0 empty. Equal
+ * addresses (two namespaces may reuse one) keep their order: a lookup finds
+ * the first, as the list did. */
+static uint32_t *addr_index(const struct addr_ent *v, size_t n, size_t *mask)
+{
+	size_t cap = 16;
+	uint32_t *t;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	t = bh_calloc(cap, sizeof(*t));
+	*mask = cap - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = addr_hash(v[i].a, *mask);
+
+		while (t[k])
+			k = (k + 1) & *mask;
+		t[k] = (uint32_t)i + 1;
+	}
+	return t;
+}
+
 /* List the containers again and read each running one's addresses; the old
  * list is kept when the new one cannot be made. A container in the host's
  * namespace has no address of its own; a namespace several share (a pod)
@@ -182,6 +215,8 @@ out:
 		return rc;
 	}
 	free(L->addrs);
+	free(L->ahash);
+	L->ahash = addr_index(v, n, &L->amask);
 	net_live_inv_put(L->inv);
 	L->inv = bh_calloc(1, sizeof(*L->inv));
 	L->inv->l = l;
@@ -295,9 +330,14 @@ bool net_live_ctr_alive(const struct bh_ctr *c)
 
 const struct addr_ent *net_live_ent_of_addr(const struct live *L, const uint8_t a[16])
 {
-	for (size_t i = 0; i < L->naddrs; i++)
-		if (!memcmp(L->addrs[i].a, a, 16))
-			return &L->addrs[i];
+	if (!L->ahash)
+		return NULL;
+	for (size_t k = addr_hash(a, L->amask); L->ahash[k]; k = (k + 1) & L->amask) {
+		const struct addr_ent *e = &L->addrs[L->ahash[k] - 1];
+
+		if (!memcmp(e->a, a, 16))
+			return e;
+	}
 	return NULL;
 }
 
