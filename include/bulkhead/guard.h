@@ -13,7 +13,7 @@
  *    the container is told apart by its network namespace cookie; its rules
  *    are keys of an LPM trie: thousands per container, each connect at most
  *    four lookups whatever their number), pinned
- *    under /sys/fs/bpf/bulkhead/guard-v2 so an agent's restart keeps enforcing;
+ *    under /sys/fs/bpf/bulkhead/guard-v3 so an agent's restart keeps enforcing;
  *  - a kill that cannot hit a reused pid (pidfd, start time checked).
  * The daemon calls these directly; `bulkhead guard` is a front end for trying
  * them by hand.
@@ -269,7 +269,7 @@ int bh_guard_net_counts(const struct bh_ctr *c, struct bh_guard_net_counts *out,
 int bh_guard_net_detach(struct bh_error **err);
 /* The network namespace cookie of process pid (what the programs key on). */
 int bh_guard_netns_cookie(pid_t pid, uint64_t *out, struct bh_error **err);
-/* The pin directory ("/sys/fs/bpf/bulkhead/guard-v2"). */
+/* The pin directory ("/sys/fs/bpf/bulkhead/guard-v3"). */
 const char *bh_guard_net_pin_dir(void);
 
 #endif

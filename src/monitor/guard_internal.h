@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <time.h>
 
+struct bh_error;
+
 /* What zero-drift knows of one executed file. */
 struct grd_drift_in {
 	bool tmpfs;		 /* on a tmpfs or ramfs */
@@ -23,5 +25,26 @@ struct grd_net_key; /* monitor/bpf/guard_net.h */
  * masked to its prefix, port in network order. */
 void grd_net_rule_key(const struct bh_guard_net_rule *r, unsigned long long cookie, unsigned gen,
 		      struct grd_net_key *k);
+
+/* The connect guard's maps (fds), as a replace or a removal uses them. */
+struct grd_net_fds {
+	int policy, counts, rules, slots, used;
+	unsigned long calls; /* map calls made: what a replace costs (the unit test's measure) */
+};
+
+struct grd_net_policy;
+/*
+ * Make rules[0..n) the policy of cookie: v's action and GRD_NET_MONITOR are the
+ * caller's, its gen, nrules and kinds of rule are set here. Map calls in
+ * O(n + that cookie's keys), whatever the other containers hold. BH_ERR_LIMIT when
+ * the rules in force of the other containers plus n pass GRD_NET_MAX_KEYS (the
+ * container's old rules are not counted: they go). id names the container in errors.
+ */
+int grd_net_replace(struct grd_net_fds *m, unsigned long long cookie, struct grd_net_policy *v,
+		    const struct bh_guard_net_rule *rules, size_t n, const char *id,
+		    struct bh_error **err);
+/* Remove cookie's policy, counts and keys; BH_ERR_NOTFOUND if it had none. */
+int grd_net_remove(struct grd_net_fds *m, unsigned long long cookie, const char *id,
+		   struct bh_error **err);
 
 #endif

@@ -15,11 +15,16 @@
  * forked between a fork and its update; the cookie is the kernel's own fact.
  *
  * Rules are keys of an LPM trie (guard_net.h), up to GRD_NET_MAX_RULES a
- * container and GRD_NET_MAX_KEYS in all; a policy's new rules are written
- * under a new generation, then the policy switched to it, then the old
+ * container and GRD_NET_MAX_KEYS in force in all; a policy's new rules are
+ * written under a new generation, then the policy switched to it, then the old
  * generation's keys deleted: a verdict sees the old policy or the new one.
+ * Each policy's keys are listed in `slots`, so a replace or a clear costs map
+ * calls in its own rules, not in the trie's; the bound counts rules in force
+ * (`used`), and the trie holds GRD_NET_MAX_RULES more for the replace in
+ * flight, so replacing k rules needs room for k beside the others' rules, the
+ * old k not counted.
  *
- * The links and maps are pinned under /sys/fs/bpf/bulkhead/guard-v2: the
+ * The links and maps are pinned under /sys/fs/bpf/bulkhead/guard-v3: the
  * policies keep being enforced while no agent runs (its restart, a crash).
  * Setting and clearing a policy with the set pinned are map updates (libbpf's
  * thin bpf(2) wrappers, loaded lazily); every change of the set holds an
@@ -363,7 +368,7 @@ out:
 /* Unpin a layout's links (which detaches them) and maps. */
 static void unpin_dir(const char *dir)
 {
-	static const char *const maps[] = { "policy", "counts", "rules" };
+	static const char *const maps[] = { "policy", "counts", "rules", "slots", "used" };
 	char p[PATH_MAX];
 
 	for (int i = 0; i < NLINKS; i++) {
@@ -427,7 +432,9 @@ static int set_load(struct bh_error **err)
 	}
 	if (pin(bpf_map__fd(sk->maps.policy), "policy", err) < 0 ||
 	    pin(bpf_map__fd(sk->maps.counts), "counts", err) < 0 ||
-	    pin(bpf_map__fd(sk->maps.rules), "rules", err) < 0)
+	    pin(bpf_map__fd(sk->maps.rules), "rules", err) < 0 ||
+	    pin(bpf_map__fd(sk->maps.slots), "slots", err) < 0 ||
+	    pin(bpf_map__fd(sk->maps.used), "used", err) < 0)
 		goto undo;
 	progs[0] = sk->progs.grd_connect4;
 	progs[1] = sk->progs.grd_connect6;
@@ -474,20 +481,19 @@ static int map_get(const char *name, struct bh_error **err)
 
 /* The lock on the pin root and the pinned maps, as every call below holds them. */
 struct net_maps {
-	int lk, policy, counts, rules;
+	int lk;
+	struct grd_net_fds f;
 };
 
 static void maps_close(struct net_maps *m)
 {
-	if (m->policy >= 0)
-		close(m->policy);
-	if (m->counts >= 0)
-		close(m->counts);
-	if (m->rules >= 0)
-		close(m->rules);
-	if (m->lk >= 0)
-		close(m->lk);
-	m->policy = m->counts = m->rules = m->lk = -1;
+	int *fds[] = { &m->f.policy, &m->f.counts, &m->f.rules, &m->f.slots, &m->f.used, &m->lk };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
+	}
 }
 
 /* Take the lock (LOCK_EX or LOCK_SH) and open the maps (loading the set when `load`). */
@@ -495,18 +501,19 @@ static int maps_open(struct net_maps *m, int how, bool load, struct bh_error **e
 {
 	struct bh_error *e = NULL;
 
-	m->policy = m->counts = m->rules = -1;
+	memset(m, 0, sizeof(*m));
+	m->f.policy = m->f.counts = m->f.rules = m->f.slots = m->f.used = -1;
 	m->lk = lock_root(how, err);
 	if (m->lk < 0)
 		return -1;
-	m->policy = map_get("policy", &e);
-	if (m->policy < 0 && e->code == BH_ERR_NOTFOUND && load) {
+	m->f.policy = map_get("policy", &e);
+	if (m->f.policy < 0 && e->code == BH_ERR_NOTFOUND && load) {
 		bh_error_clear(&e);
 		if (set_load(err) < 0)
 			goto fail;
-		m->policy = map_get("policy", &e);
+		m->f.policy = map_get("policy", &e);
 	}
-	if (m->policy < 0) {
+	if (m->f.policy < 0) {
 		if (e->code == BH_ERR_NOTFOUND) {
 			bh_error_clear(&e);
 			bh_error_set(&e, BH_ERR_NOTFOUND, "the connect guard is not attached");
@@ -517,11 +524,9 @@ static int maps_open(struct net_maps *m, int how, bool load, struct bh_error **e
 			bh_error_free(e);
 		goto fail;
 	}
-	m->counts = map_get("counts", err);
-	if (m->counts < 0)
-		goto fail;
-	m->rules = map_get("rules", err);
-	if (m->rules < 0)
+	if ((m->f.counts = map_get("counts", err)) < 0 ||
+	    (m->f.rules = map_get("rules", err)) < 0 || (m->f.slots = map_get("slots", err)) < 0 ||
+	    (m->f.used = map_get("used", err)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -529,48 +534,176 @@ fail:
 	return -1;
 }
 
-/*
- * Delete the keys of container cookie in the trie whose generation is not
- * `keep` (every key of it when keep is UINT_MAX). Keys are gathered first:
- * the trie's order changes as keys go.
- */
-static void rules_delete(int fd, uint64_t cookie, unsigned keep)
-{
-	struct grd_net_key k, next, *v = NULL;
-	size_t n = 0, cap = 0;
-	bool first = true;
+/* ---- a policy's keys: O(its own), never a walk of the shared trie -------------------- */
 
-	memset(&k, 0, sizeof(k));
-	while (bpf_map_get_next_key(fd, first ? NULL : &k, &next) == 0) {
-		first = false;
-		k = next;
-		if (k.cookie[0] != (unsigned)cookie || k.cookie[1] != (unsigned)(cookie >> 32) ||
-		    k.gen == keep)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			v = bh_realloc(v, cap * sizeof(*v));
-		}
-		v[n++] = k;
-		if (n > GRD_NET_MAX_KEYS)
+static struct grd_net_slot slot_key(uint64_t cookie, unsigned bank, unsigned i)
+{
+	struct grd_net_slot s = { { (unsigned)cookie, (unsigned)(cookie >> 32) },
+				  bank * GRD_NET_MAX_RULES + i };
+
+	return s;
+}
+
+/* Delete the keys listed in cookie's bank (0 or 1) and the list: from the last slot
+ * down, so an interruption leaves slots 0..j, which the next call finds. */
+static void bank_delete(struct grd_net_fds *m, uint64_t cookie, unsigned bank)
+{
+	struct grd_net_key k;
+	struct grd_net_slot s;
+	unsigned n = 0;
+
+	for (; n < GRD_NET_MAX_RULES; n++) {
+		s = slot_key(cookie, bank, n);
+		m->calls++;
+		if (bpf_map_lookup_elem(m->slots, &s, &k) < 0)
 			break;
 	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &v[i]);
-	free(v);
+	while (n-- > 0) {
+		s = slot_key(cookie, bank, n);
+		m->calls += 3;
+		if (bpf_map_lookup_elem(m->slots, &s, &k) == 0)
+			bpf_map_delete_elem(m->rules, &k); /* ENOENT: a duplicate rule's, gone */
+		bpf_map_delete_elem(m->slots, &s);
+	}
+}
+
+static unsigned used_get(struct grd_net_fds *m)
+{
+	uint32_t z = 0, u = 0;
+
+	m->calls++;
+	if (bpf_map_lookup_elem(m->used, &z, &u) < 0)
+		return 0;
+	return u;
+}
+
+static void used_set(struct grd_net_fds *m, unsigned u)
+{
+	uint32_t z = 0, v = u;
+
+	m->calls++;
+	bpf_map_update_elem(m->used, &z, &v, BPF_ANY);
+}
+
+int grd_net_replace(struct grd_net_fds *m, unsigned long long cookie, struct grd_net_policy *v,
+		    const struct bh_guard_net_rule *rules, size_t n, const char *id,
+		    struct bh_error **err)
+{
+	struct grd_net_policy old;
+	struct grd_net_counts *zero = NULL;
+	unsigned used, others, oldn = 0, bank;
+	uint32_t one = 1;
+	bool had;
+	int ncpu, r = -1;
+
+	if (n > GRD_NET_MAX_RULES)
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "container %s: %zu network rules, more than the %d a connect "
+				    "policy holds",
+				    id, n, GRD_NET_MAX_RULES);
+	ncpu = libbpf_num_possible_cpus();
+	if (ncpu <= 0)
+		return bh_error_set(err, BH_ERR_IO, "the number of CPUs");
+	m->calls++;
+	had = bpf_map_lookup_elem(m->policy, &cookie, &old) == 0;
+	/* generations alternate banks: the one in force is never the one written */
+	v->gen = had ? old.gen + 1 : 0;
+	v->nrules = (unsigned)n;
+	bank = v->gen & 1;
+	/* what an interrupted replace (or removal) left */
+	bank_delete(m, cookie, bank);
+	if (had)
+		oldn = old.nrules;
+	else
+		bank_delete(m, cookie, bank ^ 1);
+	used = used_get(m);
+	others = used > oldn ? used - oldn : 0;
+	if (others + n > GRD_NET_MAX_KEYS)
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "container %s: %zu network rules do not fit: the other "
+				    "containers' policies hold %u of the %d rules of the connect "
+				    "guard",
+				    id, n, others, GRD_NET_MAX_KEYS);
+	for (size_t i = 0; i < n; i++) {
+		struct grd_net_key k;
+		struct grd_net_slot s = slot_key(cookie, bank, (unsigned)i);
+
+		grd_net_rule_key(&rules[i], cookie, v->gen, &k);
+		v->flags |= rules[i].proto
+				    ? (rules[i].port ? GRD_NET_HAS_PROTO_PORT : GRD_NET_HAS_PROTO)
+			    : rules[i].port ? GRD_NET_HAS_PORT
+					    : GRD_NET_HAS_ANY;
+		/* the list first: a key is never in the trie without it */
+		m->calls += 2;
+		if (bpf_map_update_elem(m->slots, &s, &k, BPF_ANY) < 0 ||
+		    bpf_map_update_elem(m->rules, &k, &one, BPF_ANY) < 0) {
+			if (errno == ENOSPC || errno == E2BIG)
+				bh_error_set(err, BH_ERR_LIMIT,
+					     "container %s: the connect guard's rule table is full "
+					     "(%d rules of every container together, %d more "
+					     "while one is replaced)",
+					     id, GRD_NET_MAX_KEYS, GRD_NET_MAX_RULES);
+			else
+				bh_error_sys(err, errno, "container %s: writing its network rules",
+					     id);
+			bank_delete(m, cookie, bank);
+			goto out;
+		}
+	}
+	zero = bh_calloc((size_t)ncpu, sizeof(*zero));
+	/* counts first: the policy's first verdict finds its row */
+	m->calls += 2;
+	if (bpf_map_update_elem(m->counts, &cookie, zero, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(m->policy, &cookie, v, BPF_ANY) < 0) {
+		if (errno == E2BIG || errno == ENOSPC)
+			bh_error_set(err, BH_ERR_LIMIT,
+				     "container %s: %d containers have a connect policy, the most "
+				     "the guard holds",
+				     id, GRD_NET_MAX_CTRS);
+		else
+			bh_error_sys(err, errno, "container %s: setting its connect policy", id);
+		bank_delete(m, cookie, bank);
+		goto out;
+	}
+	used_set(m, others + (unsigned)n);
+	if (had)
+		bank_delete(m, cookie, bank ^ 1); /* the old generation */
+	r = 0;
+out:
+	free(zero);
+	return r;
+}
+
+int grd_net_remove(struct grd_net_fds *m, unsigned long long cookie, const char *id,
+		   struct bh_error **err)
+{
+	struct grd_net_policy old;
+	unsigned used;
+
+	m->calls += 2;
+	if (bpf_map_lookup_elem(m->policy, &cookie, &old) < 0 ||
+	    bpf_map_delete_elem(m->policy, &cookie) < 0) {
+		if (errno == ENOENT)
+			return bh_error_set(err, BH_ERR_NOTFOUND, "container %s: no connect policy",
+					    id);
+		return bh_error_sys(err, errno, "container %s: removing its connect policy", id);
+	}
+	m->calls++;
+	bpf_map_delete_elem(m->counts, &cookie);
+	used = used_get(m);
+	used_set(m, used > old.nrules ? used - old.nrules : 0);
+	bank_delete(m, cookie, 0);
+	bank_delete(m, cookie, 1);
+	return 0;
 }
 
 int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p,
 		     struct bh_error **err)
 {
-	struct grd_net_policy v, old;
-	struct grd_net_counts *zero = NULL;
+	struct grd_net_policy v;
 	struct net_maps m;
 	uint64_t cookie = 0;
-	uint32_t one = 1;
-	unsigned keep = UINT_MAX; /* the generation in force, if any */
-	size_t done = 0;
-	int ncpu, r = -1;
+	int r;
 
 	if (p->nrules > GRD_NET_MAX_RULES)
 		return bh_error_set(err, BH_ERR_LIMIT,
@@ -586,53 +719,9 @@ int bh_guard_net_set(const struct bh_ctr *c, const struct bh_guard_net_policy *p
 		   : p->action == BH_GUARD_NET_ALLOW_LIST ? GRD_NET_ALLOW_LIST
 							  : GRD_NET_DENY_LIST;
 	v.flags = p->monitor ? GRD_NET_MONITOR : 0;
-	v.nrules = (unsigned)p->nrules;
 	if (maps_open(&m, LOCK_EX, true, err) < 0)
 		return -1;
-	if (bpf_map_lookup_elem(m.policy, &cookie, &old) == 0) {
-		keep = old.gen;
-		v.gen = old.gen + 1 == UINT_MAX ? 0 : old.gen + 1;
-	}
-	ncpu = libbpf_num_possible_cpus();
-	if (ncpu <= 0) {
-		bh_error_set(err, BH_ERR_IO, "the number of CPUs");
-		goto out;
-	}
-	/* keys left by an interrupted set: gone before their generation is reused */
-	rules_delete(m.rules, cookie, keep);
-	for (; done < p->nrules; done++) {
-		struct grd_net_key k;
-
-		grd_net_rule_key(&p->rules[done], cookie, v.gen, &k);
-		v.flags |= p->rules[done].proto	 ? (p->rules[done].port ? GRD_NET_HAS_PROTO_PORT
-									: GRD_NET_HAS_PROTO)
-			   : p->rules[done].port ? GRD_NET_HAS_PORT
-						 : GRD_NET_HAS_ANY;
-		if (bpf_map_update_elem(m.rules, &k, &one, BPF_ANY) < 0) {
-			if (errno == ENOSPC || errno == E2BIG)
-				bh_error_set(err, BH_ERR_LIMIT,
-					     "container %s: the connect guard's rule table is full "
-					     "(%d rules of every container together)",
-					     c->id, GRD_NET_MAX_KEYS);
-			else
-				bh_error_sys(err, errno, "container %s: writing its network rules",
-					     c->id);
-			rules_delete(m.rules, cookie, keep);
-			goto out;
-		}
-	}
-	zero = bh_calloc((size_t)ncpu, sizeof(*zero));
-	/* counts first: the policy's first verdict finds its row */
-	if (bpf_map_update_elem(m.counts, &cookie, zero, BPF_ANY) < 0 ||
-	    bpf_map_update_elem(m.policy, &cookie, &v, BPF_ANY) < 0) {
-		bh_error_sys(err, errno, "container %s: setting its connect policy", c->id);
-		rules_delete(m.rules, cookie, keep);
-		goto out;
-	}
-	rules_delete(m.rules, cookie, v.gen); /* the old generation */
-	r = 0;
-out:
-	free(zero);
+	r = grd_net_replace(&m.f, cookie, &v, p->rules, p->nrules, c->id, err);
 	maps_close(&m);
 	return r;
 }
@@ -641,25 +730,13 @@ int bh_guard_net_clear(const struct bh_ctr *c, struct bh_error **err)
 {
 	struct net_maps m;
 	uint64_t cookie = 0;
-	int r = -1;
+	int r;
 
 	if (ctr_cookie(c, &cookie, err) < 0)
 		return -1;
 	if (maps_open(&m, LOCK_EX, false, err) < 0)
 		return -1;
-	if (bpf_map_delete_elem(m.policy, &cookie) < 0) {
-		if (errno == ENOENT)
-			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: no connect policy",
-				     c->id);
-		else
-			bh_error_sys(err, errno, "container %s: removing its connect policy",
-				     c->id);
-		goto out;
-	}
-	bpf_map_delete_elem(m.counts, &cookie);
-	rules_delete(m.rules, cookie, UINT_MAX);
-	r = 0;
-out:
+	r = grd_net_remove(&m.f, cookie, c->id, err);
 	maps_close(&m);
 	return r;
 }
@@ -683,7 +760,7 @@ int bh_guard_net_counts(const struct bh_ctr *c, struct bh_guard_net_counts *out,
 		goto out;
 	}
 	per = bh_calloc((size_t)ncpu, sizeof(*per));
-	if (bpf_map_lookup_elem(m.counts, &cookie, per) < 0) {
+	if (bpf_map_lookup_elem(m.f.counts, &cookie, per) < 0) {
 		if (errno == ENOENT)
 			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: no connect policy",
 				     c->id);

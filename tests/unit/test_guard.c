@@ -5,7 +5,9 @@
  * and its printer, the start time of a process and the kill's refusals; the
  * rendezvous with a runtime's start (no guard: no wait; a guard that does not
  * answer: the time limit; one that answers; hostile request names; one guard
- * serves at a time).
+ * serves at a time); a connect policy's replace against real BPF maps (its cost
+ * is its own rules' whatever the others hold, the bound counts rules in force, an
+ * interrupted replace's keys are found; root with BPF, else skipped).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,11 +15,13 @@
 #include <stdatomic.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 
+#include "lazy/bpf.h"
 #include "unit.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
@@ -368,13 +372,227 @@ static void test_rendezvous(void **state)
 	unit_rmtmp(d);
 }
 
+/* ---- the connect guard's maps: a replace is O(its own keys) ---------------------------- */
+
+static int map_new(enum bpf_map_type t, unsigned ks, unsigned vs, unsigned max, unsigned flags)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = t;
+	a.key_size = ks;
+	a.value_size = vs;
+	a.max_entries = max;
+	a.map_flags = flags;
+	return (int)syscall(__NR_bpf, BPF_MAP_CREATE, &a, sizeof(a));
+}
+
+static void maps_free(struct grd_net_fds *m)
+{
+	int fds[] = { m->policy, m->counts, m->rules, m->slots, m->used };
+
+	for (int i = 0; i < 5; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+static unsigned map_count(int fd, size_t ks)
+{
+	unsigned char k[64], next[64];
+	unsigned n = 0;
+
+	assert_true(ks <= sizeof(k));
+	while (bpf_map_get_next_key(fd, n ? k : NULL, next) == 0) {
+		memcpy(k, next, ks);
+		n++;
+	}
+	return n;
+}
+
+/* n rules 10.a.b.c:port/tcp, distinct per seed */
+static void mk_rules(struct bh_guard_net_rule *r, size_t n, unsigned seed)
+{
+	struct bh_error *err = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		char s[64];
+
+		snprintf(s, sizeof(s), "10.%u.%u.%zu:%zu/tcp", (seed >> 8) & 255, seed & 255, i,
+			 1000 + i);
+		assert_int_equal(bh_guard_net_parse_rule(s, &r[i], &err), 0);
+	}
+}
+
+static bool key_in(struct grd_net_fds *m, const struct bh_guard_net_rule *r, uint64_t cookie,
+		   unsigned gen)
+{
+	struct grd_net_key k;
+	uint32_t v;
+
+	grd_net_rule_key(r, cookie, gen, &k);
+	return bpf_map_lookup_elem(m->rules, &k, &v) == 0;
+}
+
+static unsigned used_of(struct grd_net_fds *m)
+{
+	uint32_t z = 0, u = 0;
+
+	assert_int_equal(bpf_map_lookup_elem(m->used, &z, &u), 0);
+	return u;
+}
+
+static void test_net_replace(void **state)
+{
+	struct grd_net_fds m = { -1, -1, -1, -1, -1, 0 };
+	struct bh_guard_net_rule r[33], r2[33];
+	struct grd_net_policy v, got;
+	struct bh_error *err = NULL;
+	const uint64_t x = 0x7777000000000001ull, y = 0x7777000000000002ull;
+	unsigned long calls32, calls32_alone;
+	int ncpu;
+
+	(void)state;
+	if (geteuid() != 0 || bh_lazy_require(&bh_lazy_bpf, NULL) < 0) {
+		skip();
+		return;
+	}
+	ncpu = libbpf_num_possible_cpus();
+	m.policy =
+		map_new(BPF_MAP_TYPE_HASH, 8, sizeof(struct grd_net_policy), GRD_NET_MAX_CTRS, 0);
+	m.counts = map_new(BPF_MAP_TYPE_PERCPU_HASH, 8, sizeof(struct grd_net_counts),
+			   GRD_NET_MAX_CTRS, 0);
+	m.rules = map_new(BPF_MAP_TYPE_LPM_TRIE, sizeof(struct grd_net_key), 4, GRD_NET_TRIE_SIZE,
+			  BPF_F_NO_PREALLOC);
+	m.slots = map_new(BPF_MAP_TYPE_HASH, sizeof(struct grd_net_slot),
+			  sizeof(struct grd_net_key), GRD_NET_TRIE_SIZE, BPF_F_NO_PREALLOC);
+	m.used = map_new(BPF_MAP_TYPE_ARRAY, 4, 4, 1, 0);
+	if (m.policy < 0 || m.counts < 0 || m.rules < 0 || m.slots < 0 || m.used < 0 || ncpu <= 0) {
+		maps_free(&m);
+		skip();
+		return;
+	}
+	mk_rules(r, 33, 1);
+	mk_rules(r2, 33, 2);
+
+	/* alone: the cost of setting then replacing 32 rules */
+	memset(&v, 0, sizeof(v));
+	v.action = GRD_NET_ALLOW_LIST;
+	assert_int_equal(grd_net_replace(&m, x, &v, r, 32, "x", &err), 0);
+	assert_int_equal(v.gen, 0);
+	m.calls = 0;
+	memset(&v, 0, sizeof(v));
+	v.action = GRD_NET_ALLOW_LIST;
+	assert_int_equal(grd_net_replace(&m, x, &v, r2, 32, "x", &err), 0);
+	calls32_alone = m.calls;
+	assert_int_equal(v.gen, 1);
+	assert_true(key_in(&m, &r2[3], x, 1));
+	assert_false(key_in(&m, &r[3], x, 0));
+	assert_int_equal(used_of(&m), 32);
+	assert_int_equal(grd_net_remove(&m, x, "x", &err), 0);
+	assert_int_equal(used_of(&m), 0);
+	assert_int_equal(map_count(m.rules, sizeof(struct grd_net_key)), 0);
+	assert_int_equal(map_count(m.slots, sizeof(struct grd_net_slot)), 0);
+	assert_int_equal(grd_net_remove(&m, x, "x", &err), -1);
+	assert_error(err, BH_ERR_NOTFOUND, "container x: no connect policy");
+	bh_error_clear(&err);
+
+	/* 4094 other containers of 16 rules: 65504 keys (x and y make 4096 policies) */
+	for (uint64_t c = 1; c < GRD_NET_MAX_CTRS - 1; c++) {
+		memset(&v, 0, sizeof(v));
+		v.action = GRD_NET_DENY_LIST;
+		mk_rules(r2, 16, (unsigned)c + 100);
+		assert_int_equal(grd_net_replace(&m, c, &v, r2, 16, "other", &err), 0);
+	}
+	assert_int_equal(used_of(&m), 65504);
+	memset(&v, 0, sizeof(v));
+	v.action = GRD_NET_ALLOW_LIST;
+	assert_int_equal(grd_net_replace(&m, x, &v, r, 32, "x", &err), 0);
+	/* every rule in force counted: 65536, the bound, reached */
+	assert_int_equal(used_of(&m), GRD_NET_MAX_KEYS);
+	assert_int_equal(map_count(m.rules, sizeof(struct grd_net_key)), GRD_NET_MAX_KEYS);
+
+	/* replacing x's 32 needs room for 32 beside the others, its old 32 not counted */
+	m.calls = 0;
+	memset(&v, 0, sizeof(v));
+	v.action = GRD_NET_ALLOW_LIST;
+	mk_rules(r2, 33, 2);
+	assert_int_equal(grd_net_replace(&m, x, &v, r2, 32, "x", &err), 0);
+	calls32 = m.calls;
+	/* the same map calls as alone: nothing of the 65504 others' keys is walked */
+	assert_int_equal(calls32, calls32_alone);
+	assert_true(calls32 < 32 * 6 + 16);
+	assert_true(key_in(&m, &r2[31], x, 1));
+	assert_false(key_in(&m, &r[31], x, 0));
+	assert_int_equal(bpf_map_lookup_elem(m.policy, &x, &got), 0);
+	assert_int_equal(got.gen, 1);
+	assert_int_equal(got.nrules, 32);
+	assert_int_equal(got.flags, GRD_NET_HAS_PROTO_PORT);
+	assert_int_equal(used_of(&m), GRD_NET_MAX_KEYS);
+	assert_int_equal(map_count(m.rules, sizeof(struct grd_net_key)), GRD_NET_MAX_KEYS);
+
+	/* past the bound: 33 for x, or 1 for another container */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(grd_net_replace(&m, x, &v, r, 33, "x", &err), -1);
+	assert_error(err, BH_ERR_LIMIT,
+		     "container x: 33 network rules do not fit: the other "
+		     "containers' policies hold 65504 of the 65536");
+	bh_error_clear(&err);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(grd_net_replace(&m, y, &v, r, 1, "y", &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "hold 65536 of the 65536");
+	bh_error_clear(&err);
+	/* a refused replace leaves x's policy in force */
+	assert_true(key_in(&m, &r2[0], x, 1));
+	assert_int_equal(used_of(&m), GRD_NET_MAX_KEYS);
+	/* an empty policy (deny-all) frees x's 32 for y */
+	memset(&v, 0, sizeof(v));
+	v.action = GRD_NET_DENY_ALL;
+	assert_int_equal(grd_net_replace(&m, x, &v, r, 0, "x", &err), 0);
+	assert_false(key_in(&m, &r2[0], x, 1));
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(grd_net_replace(&m, y, &v, r, 32, "y", &err), 0);
+	assert_int_equal(used_of(&m), GRD_NET_MAX_KEYS);
+	/* a 4097th container: the policy table's own bound, said as such */
+	{
+		const uint64_t z = 0x7777000000000003ull;
+
+		memset(&v, 0, sizeof(v));
+		v.action = GRD_NET_DENY_ALL;
+		assert_int_equal(grd_net_replace(&m, z, &v, r, 0, "z", &err), -1);
+		assert_error(err, BH_ERR_LIMIT,
+			     "container z: 4096 containers have a connect policy");
+		bh_error_clear(&err);
+	}
+
+	/* an interrupted replace of y (gen 1, bank 1: 5 keys written) is found by the next */
+	for (unsigned i = 0; i < 5; i++) {
+		struct grd_net_slot s = { { (unsigned)y, (unsigned)(y >> 32) },
+					  GRD_NET_MAX_RULES + i };
+		struct grd_net_key k;
+		uint32_t one = 1;
+
+		grd_net_rule_key(&r2[i], y, 1, &k);
+		assert_int_equal(bpf_map_update_elem(m.slots, &s, &k, BPF_ANY), 0);
+		assert_int_equal(bpf_map_update_elem(m.rules, &k, &one, BPF_ANY), 0);
+	}
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(grd_net_replace(&m, y, &v, r2 + 8, 2, "y", &err), 0);
+	assert_false(key_in(&m, &r2[4], y, 1));
+	assert_true(key_in(&m, &r2[8], y, 1));
+	assert_false(key_in(&m, &r[0], y, 0));
+	assert_int_equal(used_of(&m), GRD_NET_MAX_KEYS - 30);
+	assert_int_equal(map_count(m.rules, sizeof(struct grd_net_key)), GRD_NET_MAX_KEYS - 30);
+	assert_int_equal(map_count(m.slots, sizeof(struct grd_net_slot)), GRD_NET_MAX_KEYS - 30);
+	maps_free(&m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mountinfo),   cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_rules),	    cmocka_unit_test(test_rule_keys),
 		cmocka_unit_test(test_rules_bound), cmocka_unit_test(test_kill_and_start),
-		cmocka_unit_test(test_rendezvous),
+		cmocka_unit_test(test_rendezvous),  cmocka_unit_test(test_net_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

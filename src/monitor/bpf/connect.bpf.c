@@ -44,11 +44,27 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__uint(max_entries, GRD_NET_MAX_KEYS);
+	__uint(max_entries, GRD_NET_TRIE_SIZE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct grd_net_key);
 	__type(value, __u32);
 } rules SEC(".maps");
+
+/* user space's: each policy's keys (struct grd_net_slot), and the rules in force */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, GRD_NET_TRIE_SIZE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct grd_net_slot);
+	__type(value, struct grd_net_key);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} used SEC(".maps");
 
 /* Whether a rule of the policy (cookie, gen) matches the destination in k; only the
  * kinds of rule the policy has (flags) are looked up. */

@@ -8,10 +8,15 @@
 #ifndef BULKHEAD_MONITOR_GUARD_NET_H
 #define BULKHEAD_MONITOR_GUARD_NET_H
 
-#define GRD_NET_LAYOUT	  2
+#define GRD_NET_LAYOUT	  3
 #define GRD_NET_MAX_RULES 4096 /* per container (bh_guard_net_set refuses more) */
 #define GRD_NET_MAX_CTRS  4096
-#define GRD_NET_MAX_KEYS  65536 /* rules of every container together (the trie's bound) */
+/* Rules in force of every container together: the sum of the policies' nrules, which
+ * the `used` map holds. The trie (and `slots`) hold GRD_NET_MAX_RULES more: the room
+ * of the one replace in flight (replaces hold an exclusive lock), whose new keys are
+ * written before the old ones go. */
+#define GRD_NET_MAX_KEYS  65536
+#define GRD_NET_TRIE_SIZE (GRD_NET_MAX_KEYS + GRD_NET_MAX_RULES)
 
 /* actions (bh_guard_net_action) */
 #define GRD_NET_DENY_ALL   0
@@ -44,6 +49,18 @@ struct grd_net_key {
 	unsigned int addr[4];
 };
 #define GRD_NET_KEY_FIXED 128
+
+/*
+ * A policy's keys are listed in `slots` (user space's alone; the programs never read
+ * it): the key of rule i of generation gen is at (cookie, (gen & 1) * GRD_NET_MAX_RULES
+ * + i). A bank is written from slot 0 up and deleted from its last slot down, so what
+ * an interrupted writer left is always slots 0..n-1: a replace or a clear touches
+ * that container's keys only, never the whole trie.
+ */
+struct grd_net_slot {
+	unsigned int cookie[2];
+	unsigned int slot;
+};
 
 /* The value of `policy`, keyed by the network namespace cookie (u64). */
 struct grd_net_policy {
