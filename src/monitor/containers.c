@@ -584,10 +584,12 @@ static int state_root_parse(const char *sr, const struct ctr_runtime **rt, const
 
 	*rt = name ? ctr_runtime_find(name) : NULL;
 	free(name);
-	if (!*rt || colon[1] != '/')
+	/* a ".." would name a path outside root in bh_ctr_state_dirs (not in bh_ctr_list) */
+	if (!*rt || colon[1] != '/' || strstr(colon, "/../") ||
+	    (strlen(colon) >= 3 && !strcmp(colon + strlen(colon) - 3, "/..")))
 		return bh_error_set(err, BH_ERR_USAGE,
 				    "state root \"%s\": not RUNTIME:/DIR with RUNTIME "
-				    "bulkhead, runc or crun",
+				    "bulkhead, runc or crun (and no \"..\" in DIR)",
 				    sr);
 	*dir = colon + 1;
 	return 0;

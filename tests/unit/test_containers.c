@@ -2,7 +2,9 @@
 /*
  * The container inventory over fixture host roots (tests/data/containers/root:
  * each runtime's and engine's layout, live processes faked under proc/, and
- * hostile state files), and the parsers of untrusted state files.
+ * hostile state files), and the parsers of untrusted state files; the state
+ * directories a guard watches (defaults, under a given root, RUNTIME:/DIR
+ * options, hostile options and namespace directories).
  * Run from the repository root (tests/data is relative).
  */
 #include <fcntl.h>
@@ -361,6 +363,210 @@ static void test_parsers(void **state)
 	bh_ctr_release(NULL);
 }
 
+/* ---- bh_ctr_state_dirs ------------------------------------------------------------------ */
+
+static bool has(const struct bh_strvec *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return true;
+	return false;
+}
+
+static size_t index_of(const struct bh_strvec *v, const char *s)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (!strcmp(v->v[i], s))
+			return i;
+	fail_msg("'%s' not among the state directories", s);
+	return 0;
+}
+
+/* Every runtime's default roots, in the runtimes' order: bulkhead, runc, crun. */
+static const char *const default_dirs[] = {
+	"/run/bulkhead", "/run/docker/runtime-bulkhead/moby", "/run/containerd/bulkhead/*",
+	"/run/runc",	 "/run/docker/runtime-runc/moby",     "/run/containerd/runc/*",
+	"/run/crun",	 "/run/docker/runtime-crun/moby",     "/run/containerd/crun/*",
+};
+#define NDEFAULT (sizeof(default_dirs) / sizeof(default_dirs[0]))
+
+static void mkdir_in(const char *root, const char *rel)
+{
+	char *p = bh_asprintf("%s%s", root, rel);
+
+	assert_int_equal(bh_mkdirs(p, 0755, 0755, NULL), 0);
+	free(p);
+}
+
+/* No root given: the host's roots, unprefixed, each default named even when missing. */
+static void test_state_dirs_defaults(void **state)
+{
+	struct bh_strvec v = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	struct bh_ctr_opts o = { .root = "/" };
+	size_t last = 0;
+
+	(void)state;
+	assert_int_equal(bh_ctr_state_dirs(NULL, &v, &err), 0);
+	assert_null(err);
+	for (size_t i = 0; i < NDEFAULT; i++) {
+		size_t at = index_of(&v, default_dirs[i]);
+
+		assert_true(i == 0 || at > last);
+		last = at;
+	}
+	/* what else is named is a namespace of a starred root, found on this host */
+	for (size_t i = 0; i < v.n; i++) {
+		bool known = false;
+
+		for (size_t k = 0; k < NDEFAULT && !known; k++) {
+			size_t pl = strlen(default_dirs[k]) - 1;
+
+			known = !strcmp(v.v[i], default_dirs[k]) ||
+				(default_dirs[k][pl] == '*' &&
+				 !strncmp(v.v[i], default_dirs[k], pl) &&
+				 !strchr(v.v[i] + pl, '/'));
+		}
+		assert_true(known);
+	}
+	/* "/" is no prefix */
+	{
+		struct bh_strvec w = BH_STRVEC_INIT;
+
+		assert_int_equal(bh_ctr_state_dirs(&o, &w, &err), 0);
+		assert_int_equal(w.n, v.n);
+		assert_string_equal(w.v[0], "/run/bulkhead");
+		bh_strvec_release(&w);
+	}
+	bh_strvec_release(&v);
+}
+
+/* A root given: every path under it; a starred root's namespaces are its real
+ * directories, not its files, links, dot-directories or badly named entries. */
+static void test_state_dirs_root(void **state)
+{
+	char *d = unit_mktmp(), *p;
+	const char *roots[] = { "runc:/x/moby", "crun:/y/*", NULL };
+	struct bh_ctr_opts o = { .docker_socket = "", .state_roots = roots };
+	struct bh_strvec v = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	size_t star;
+	int fd;
+
+	(void)state;
+	o.root = d;
+	mkdir_in(d, "/run/containerd/runc/k8s.io");
+	mkdir_in(d, "/run/containerd/runc/moby");
+	mkdir_in(d, "/run/containerd/runc/.hidden");
+	mkdir_in(d, "/run/containerd/runc/bad name");
+	mkdir_in(d, "/run/containerd/runc/bad\nline");
+	mkdir_in(d, "/y/ns-a");
+	p = bh_asprintf("%s/run/containerd/runc/afile", d);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	free(p);
+	p = bh_asprintf("%s/run/containerd/runc/alink", d);
+	assert_int_equal(symlink("/", p), 0);
+	free(p);
+
+	assert_int_equal(bh_ctr_state_dirs(&o, &v, &err), 0);
+	assert_null(err);
+	/* 9 defaults + 2 namespaces, 2 options + 1 namespace */
+	assert_int_equal(v.n, NDEFAULT + 2 + 2 + 1);
+	for (size_t i = 0; i < v.n; i++)
+		assert_true(!strncmp(v.v[i], d, strlen(d)) && v.v[i][strlen(d)] == '/');
+	for (size_t i = 0; i < NDEFAULT; i++) {
+		p = bh_asprintf("%s%s", d, default_dirs[i]);
+		assert_true(has(&v, p));
+		free(p);
+	}
+	/* the namespaces follow their starred root (readdir's order among them) */
+	p = bh_asprintf("%s/run/containerd/runc/*", d);
+	star = index_of(&v, p);
+	free(p);
+	for (size_t i = star + 1; i <= star + 2; i++) {
+		p = bh_asprintf("%s/run/containerd/runc/", d);
+		assert_true(!strncmp(v.v[i], p, strlen(p)));
+		assert_true(!strcmp(v.v[i] + strlen(p), "k8s.io") ||
+			    !strcmp(v.v[i] + strlen(p), "moby"));
+		free(p);
+	}
+	assert_string_not_equal(v.v[star + 1], v.v[star + 2]);
+	/* the options last, in their order */
+	p = bh_asprintf("%s/x/moby", d);
+	assert_string_equal(v.v[v.n - 3], p);
+	free(p);
+	p = bh_asprintf("%s/y/*", d);
+	assert_string_equal(v.v[v.n - 2], p);
+	free(p);
+	p = bh_asprintf("%s/y/ns-a", d);
+	assert_string_equal(v.v[v.n - 1], p);
+	free(p);
+	bh_strvec_release(&v);
+
+	/* a root that does not exist: the paths are still named, no namespace found */
+	o.root = "/nonexistent-bulkhead-root";
+	o.state_roots = NULL;
+	assert_int_equal(bh_ctr_state_dirs(&o, &v, &err), 0);
+	assert_int_equal(v.n, NDEFAULT);
+	assert_string_equal(v.v[0], "/nonexistent-bulkhead-root/run/bulkhead");
+	bh_strvec_release(&v);
+	unit_rmtmp(d);
+}
+
+/* A state root that is not RUNTIME:/DIR: BH_ERR_USAGE naming it, whatever came before. */
+static void test_state_dirs_hostile(void **state)
+{
+	static const char *const bad[] = {
+		"",	    ":",	  "runc",      "runc:",	    "runc:relative",
+		":/x",	    "nosuch:/x",  "RUNC:/x",   "runc :/x",  "runc:/x/../../etc",
+		"runc:/..", "crun:/a/..", "crun//:/x", "docker:/x",
+	};
+	struct bh_error *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *roots[] = { "runc:/fine", bad[i], NULL };
+		struct bh_ctr_opts o = { .root = "/nonexistent-bulkhead-root",
+					 .state_roots = roots };
+		struct bh_strvec v = BH_STRVEC_INIT;
+
+		assert_int_equal(bh_ctr_state_dirs(&o, &v, &err), -1);
+		assert_error(err, BH_ERR_USAGE, "not RUNTIME:/DIR");
+		{
+			char *m = bh_error_message(err);
+
+			assert_non_null(strstr(m, bad[i]));
+			free(m);
+		}
+		bh_error_clear(&err);
+		bh_strvec_release(&v);
+	}
+	/* a long DIR is named as given (nothing is opened that is not there) */
+	{
+		char *dir = bh_malloc(8192);
+		const char *roots[] = { NULL, NULL };
+		struct bh_ctr_opts o = { .root = "/nonexistent-bulkhead-root",
+					 .state_roots = roots };
+		struct bh_strvec v = BH_STRVEC_INIT;
+
+		memcpy(dir, "runc:", 5);
+		for (size_t i = 5; i < 8190; i += 2)
+			memcpy(dir + i, "/a", 2);
+		dir[8191] = 0;
+		dir[8190] = '*';
+		dir[8189] = '/';
+		roots[0] = dir;
+		assert_int_equal(bh_ctr_state_dirs(&o, &v, &err), 0);
+		assert_int_equal(v.n, NDEFAULT + 1);
+		assert_int_equal(strlen(v.v[NDEFAULT]),
+				 strlen("/nonexistent-bulkhead-root") + strlen(dir) - 5);
+		bh_strvec_release(&v);
+		free(dir);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +579,9 @@ int main(void)
 		cmocka_unit_test(test_huge_and_special_files),
 		cmocka_unit_test(test_bad_state_root_option),
 		cmocka_unit_test(test_parsers),
+		cmocka_unit_test(test_state_dirs_defaults),
+		cmocka_unit_test(test_state_dirs_root),
+		cmocka_unit_test(test_state_dirs_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
