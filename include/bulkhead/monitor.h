@@ -116,10 +116,11 @@ struct bh_mon_ancestor {
 /* The process that made the event. */
 struct bh_mon_proc {
 	uint32_t pid, tid, ppid, sid;
-	uint32_t uid, gid;	    /* effective, after the event (setuid: the new one) */
-	uint32_t loginuid;	    /* (uint32_t)-1 when unset, as the kernel keeps it */
-	uint32_t tty;		    /* controlling terminal's device number; 0 = none */
-	char user[BH_MON_USER_MAX]; /* the user's name when known, else "" */
+	uint32_t uid, gid;	     /* effective, after the event (setuid: the new one) */
+	uint32_t loginuid;	     /* (uint32_t)-1 when unset, as the kernel keeps it */
+	uint32_t tty;		     /* controlling terminal's device number; 0 = none */
+	char user[BH_MON_USER_MAX];  /* the name of uid when known, else "" */
+	char group[BH_MON_USER_MAX]; /* the name of gid when known, else "" */
 	char comm[BH_MON_COMM_MAX];
 	char exe[BH_MON_PATH_MAX]; /* the executable's path (memfd:NAME for a memfd) */
 	char cwd[BH_MON_PATH_MAX];

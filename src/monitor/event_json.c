@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "bulkhead/monitor.h"
+#include "monitor/users.h"
 #include "banned.h"
 
 struct ectx {
@@ -253,6 +254,8 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 			r = get_u32(c, v, path, &p->tty);
 		else if (!strcmp(k, "user"))
 			r = get_str(c, v, path, p->user, sizeof(p->user));
+		else if (!strcmp(k, "group"))
+			r = get_str(c, v, path, p->group, sizeof(p->group));
 		else if (!strcmp(k, "name"))
 			r = get_str(c, v, path, p->comm, sizeof(p->comm));
 		else if (!strcmp(k, "exe"))
@@ -586,7 +589,8 @@ static int put_obj(json_t *o, const char *key, json_t *v)
 	return put(o, key, v);
 }
 
-static json_t *proc_json(const struct bh_mon_proc *p)
+/* user and group: the names the event lacked (bh_users_names), else "" */
+static json_t *proc_json(const struct bh_mon_proc *p, const char *user, const char *group)
 {
 	json_t *o = json_object(), *par;
 	int r = 0;
@@ -602,7 +606,8 @@ static json_t *proc_json(const struct bh_mon_proc *p)
 	if (p->loginuid != UINT32_MAX)
 		r |= put(o, "loginuid", json_integer(p->loginuid));
 	r |= put_uint(o, "tty", p->tty);
-	r |= put_str(o, "user", p->user);
+	r |= put_str(o, "user", p->user[0] ? p->user : user);
+	r |= put_str(o, "group", p->group[0] ? p->group : group);
 	r |= put_str(o, "name", p->comm);
 	r |= put_str(o, "exe", p->exe);
 	r |= put_str(o, "cwd", p->cwd);
@@ -762,6 +767,7 @@ static json_t *args_json(const struct bh_mon_args *a)
 int bh_mon_event_to_json(const struct bh_mon_event *ev, json_t **out, struct bh_error **err)
 {
 	const char *type = bh_mon_type_name(ev->type);
+	char user[BH_MON_USER_MAX], group[BH_MON_USER_MAX];
 	json_t *o;
 	int r = 0;
 
@@ -784,7 +790,8 @@ int bh_mon_event_to_json(const struct bh_mon_event *ev, json_t **out, struct bh_
 	r |= put(o, "kind", json_string(kind_names[bh_mon_type_kind(ev->type)]));
 	if (ev->res)
 		r |= put(o, "res", json_integer(ev->res));
-	r |= put_obj(o, "proc", proc_json(&ev->proc));
+	bh_users_names(ev, user, group); /* live events only; a cache hit: no system call */
+	r |= put_obj(o, "proc", proc_json(&ev->proc, user, group));
 	r |= put_obj(o, "container", container_json(&ev->container));
 	r |= put_obj(o, "file", file_json(&ev->file));
 	r |= put_obj(o, "net", net_json(&ev->net));

@@ -59,6 +59,7 @@
 #include "bulkhead/containers.h"
 #include "monitor/bpf/events.h"
 #include "source_internal.h"
+#include "monitor/users.h"
 #include "banned.h"
 
 #define MON_QUEUE	    64		  /* decoded events held between two consumes */
@@ -768,6 +769,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 				    (unsigned long long)(o->types & ~(exec_mask | sys_mask)));
 	if (bh_lazy_require(&bh_lazy_bpf, err) < 0)
 		return -1;
+	bh_users_enable(true); /* live events: their users' names (users.h) */
 	k = bh_calloc(1, sizeof(*k));
 	k->epfd = -1;
 	k->copts = o->containers;
