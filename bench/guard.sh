@@ -17,16 +17,23 @@
 #       namespace (nsenter -n: the policy is the namespace's) under an allow
 #       list of 1, 16 and 1000 rules (127.0.0.1, the loop's listener, among
 #       them), against no guard attached, each variant once per round.
+#   (d) replace: setting the container's allow list of 16 rules anew (the
+#       `guard connect` command, end to end) while OTHER=60000 keys of other
+#       containers are in the trie (bench/guard_fill), against the same with
+#       none (the anchor): a replace that walked the shared trie grew with it.
 #
 # Prints the figures and ratios; exits 0 (1 only if it cannot run).
+# PARTS picks the parts (default "a b c d").
 #
-#   N=300 C=20000 REPS=5 bench/guard.sh
+#   N=300 C=20000 REPS=5 OTHER=60000 PARTS="a b c d" bench/guard.sh
 set -u
 : "${BULKHEAD:=$(cd "$(dirname "$0")/.." && pwd)/bulkhead}"
 : "${TESTDATA:=$(cd "$(dirname "$0")/.." && pwd)/../shared/data}"
 N=${N:-300}
 C=${C:-20000}
 REPS=${REPS:-5}
+OTHER=${OTHER:-60000}
+PARTS=${PARTS:-a b c d}
 SRC="$(cd "$(dirname "$0")/.." && pwd)"
 IMAGE="$TESTDATA/images/alpine-3.19.4.docker.tar"
 
@@ -43,9 +50,11 @@ ROOT="$T/state"
 BH=("$BULKHEAD" --root "$ROOT")
 ID=bench-guard-$$
 GPID=
-PINNED=$([ -d /sys/fs/bpf/bulkhead/guard-v2 ] && echo yes)
+PINNED=$([ -d /sys/fs/bpf/bulkhead/guard-v3 ] && echo yes)
+FILLED=
 cleanup() {
 	[ -n "$GPID" ] && kill "$GPID" 2>/dev/null
+	[ -n "$FILLED" ] && "$T/guard_fill" "$FILLED" "$OTHER" clear
 	"${BH[@]}" guard connect "$ID" --clear >/dev/null 2>&1
 	[ -n "$PINNED" ] || "$BULKHEAD" guard connect --detach >/dev/null 2>&1
 	"${BH[@]}" delete --force "$ID" >/dev/null 2>&1
@@ -82,6 +91,9 @@ guard_off() {
 	sed -n 's/.*slowest decision \([0-9]*\) us.*/\1/p' "$T/g.err" >>"$T/slowest"
 }
 
+part() { case " $PARTS " in *" $1 "*) return 0 ;; esac; return 1; }
+
+if part a; then
 echo "guard: (a) exec loop, $N fork+exec of /bin/true in a container, $REPS rounds"
 : >"$T/off"; : >"$T/on"; : >"$T/slowest"
 for r in $(seq 1 "$REPS"); do
@@ -94,6 +106,9 @@ off=$(median <"$T/off"); on=$(median <"$T/on")
 echo "  unguarded: ${off} ms   guarded (zero-drift): ${on} ms   ratio $(awk -v a="$on" -v b="$off" 'BEGIN { printf "%.3f", a / b }')"
 echo "  per exec: +$(awk -v a="$on" -v b="$off" -v n="$N" 'BEGIN { printf "%.1f", (a - b) * 1000 / n }') us; slowest decision: $(sort -n "$T/slowest" | tail -1) us"
 
+fi
+
+if part b; then
 echo "guard: (b) host connect loop, $C TCP connects and $C UDP sends on loopback, $REPS rounds"
 : >"$T/toff"; : >"$T/ton"; : >"$T/uoff"; : >"$T/uon"
 for r in $(seq 1 "$REPS"); do
@@ -122,6 +137,9 @@ print("  %s on a host process (a lookup that misses): %.0f ns per call over %d c
 	echo "$old_stats" >/proc/sys/kernel/bpf_stats_enabled
 fi
 
+fi
+
+if part c; then
 echo "guard: (c) connect loop in the container's namespace, $C TCP connects and UDP sends, allow lists of 1, 16, 1000 rules, $REPS rounds"
 CPID=$("${BH[@]}" state "$ID" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 nsenter -t "$CPID" -n ip link set lo up 2>/dev/null
@@ -152,4 +170,37 @@ for v in p1 p16 p1000; do
 		"$t" "$(awk -v a="$t" -v b="$tn" 'BEGIN { printf "%.3f", a / b }')" "$((t - tn))" \
 		"$u" "$(awk -v a="$u" -v b="$un" 'BEGIN { printf "%.3f", a / b }')" "$((u - un))"
 done
+fi
+
+if part d; then
+echo "guard: (d) replacing the container's 16 rules, with $OTHER keys of other containers and with none, $REPS rounds"
+gcc -O2 -o "$T/guard_fill" "$SRC/bench/guard_fill.c" -lbpf || { echo "guard: cannot build guard_fill" >&2; exit 1; }
+for i in 1 2; do
+	# shellcheck disable=SC2046
+	"${BH[@]}" guard connect "$ID" $(for j in $(seq 1 16); do echo --allow "10.9.$i.$j:443/tcp"; done) >/dev/null 2>"$T/err" ||
+		{ echo "guard: $(cat "$T/err")" >&2; exit 1; }
+done
+# shellcheck disable=SC2012
+PINDIR=$(ls -d /sys/fs/bpf/bulkhead/guard-v* | sort -V | tail -1)
+: >"$T/rep0"; : >"$T/repN"
+set16() { # round: a new list of 16 (another each time: each is a real replace)
+	local t0
+	t0=$(date +%s%N)
+	# shellcheck disable=SC2046
+	"${BH[@]}" guard connect "$ID" $(for j in $(seq 1 16); do echo --allow "10.8.$(($1 % 256)).$j:443/tcp"; done) >/dev/null 2>"$T/err" ||
+		{ echo "guard: $(cat "$T/err")" >&2; exit 1; }
+	echo $((($(date +%s%N) - t0) / 1000))
+}
+for r in $(seq 1 "$REPS"); do
+	set16 $((2 * r)) >>"$T/rep0"
+	FILLED=$PINDIR
+	"$T/guard_fill" "$PINDIR" "$OTHER" fill || exit 1
+	set16 $((2 * r + 1)) >>"$T/repN"
+	"$T/guard_fill" "$PINDIR" "$OTHER" clear || exit 1
+	FILLED=
+done
+r0=$(median <"$T/rep0"); rN=$(median <"$T/repN")
+echo "  anchor: replace with no other keys: ${r0} us"
+echo "  replace with $OTHER other keys:     ${rN} us (ratio $(awk -v a="$rN" -v b="$r0" 'BEGIN { printf "%.3f", a / b }'))"
+fi
 exit 0
