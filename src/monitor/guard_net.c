@@ -651,6 +651,10 @@ int grd_net_replace(struct grd_net_fds *m, unsigned long long cookie, struct grd
 		}
 	}
 	zero = bh_calloc((size_t)ncpu, sizeof(*zero));
+	/* `used` grows before the switch and shrinks after it: an interruption between
+	 * leaves it over, never under, the rules in force (a bound kept, never passed) */
+	if (n > oldn)
+		used_set(m, others + (unsigned)n);
 	/* counts first: the policy's first verdict finds its row */
 	m->calls += 2;
 	if (bpf_map_update_elem(m->counts, &cookie, zero, BPF_ANY) < 0 ||
@@ -663,9 +667,12 @@ int grd_net_replace(struct grd_net_fds *m, unsigned long long cookie, struct grd
 		else
 			bh_error_sys(err, errno, "container %s: setting its connect policy", id);
 		bank_delete(m, cookie, bank);
+		if (n > oldn)
+			used_set(m, used);
 		goto out;
 	}
-	used_set(m, others + (unsigned)n);
+	if (n <= oldn)
+		used_set(m, others + (unsigned)n);
 	if (had)
 		bank_delete(m, cookie, bank ^ 1); /* the old generation */
 	r = 0;

@@ -14,7 +14,9 @@
 /* Rules in force of every container together: the sum of the policies' nrules, which
  * the `used` map holds. The trie (and `slots`) hold GRD_NET_MAX_RULES more: the room
  * of the one replace in flight (replaces hold an exclusive lock), whose new keys are
- * written before the old ones go. */
+ * written before the old ones go. `used` is raised before a policy grows and
+ * lowered after it shrinks: a writer interrupted between leaves it above what is
+ * in force (the bound kept early), never below; detaching resets it. */
 #define GRD_NET_MAX_KEYS  65536
 #define GRD_NET_TRIE_SIZE (GRD_NET_MAX_KEYS + GRD_NET_MAX_RULES)
 
