@@ -5,7 +5,8 @@
  *
  * The cache is keyed by the container's ID ("" for the host): one container,
  * one root. A container's files are read through /proc/PID/root of the
- * event's process, the host's through /proc/1/root; each lookup after the
+ * event's process, the host's through /proc/1/root (our own "/" when init's
+ * is refused: an init holding capabilities the monitor lacks); each lookup after the
  * first is a string compare and a binary search under an uncontended mutex.
  * When the event's process is gone before its JSON is made, and nothing of its
  * container is cached, the names stay unknown (the event says uid and gid).
@@ -266,6 +267,9 @@ static void refill(struct ucache_ent *e, uint32_t pid, uint64_t now)
 	e->at_ns = now;
 	snprintf(p, sizeof(p), "/proc/%u/root", e->key[0] ? pid : 1u);
 	rootfd = bh_root_open(p, NULL);
+	/* init's root refused (it holds capabilities we lack): the host's is ours */
+	if (rootfd < 0 && !e->key[0])
+		rootfd = bh_root_open("/", NULL);
 	if (rootfd < 0)
 		return;
 	e->ok = bh_users_load(rootfd, &e->pw, &e->gr, NULL) == 0;

@@ -292,8 +292,8 @@ static void test_cache_and_json(void **state)
 	/* the host's (no container): /proc/1/root's */
 	ev->container.id[0] = 0;
 	bh_users_names(ev, u, g);
-	if (access("/proc/1/root/etc/passwd", R_OK) == 0)
-		assert_string_not_equal(u, "");
+	assert_string_equal(u, access("/proc/1/root/etc/passwd", R_OK) == 0 ? u : wu);
+	assert_string_not_equal(u, "");
 	/* an unknown id: no name */
 	ev->proc.uid = 0x7ffffffe;
 	bh_users_names(ev, u, g);
