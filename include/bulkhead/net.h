@@ -126,6 +126,14 @@ struct bh_quar_opts; /* include/bulkhead/quarantine.h */
 struct bh_quar_record;
 struct bh_net_dissector; /* a protocol parser: src/net/dissect.h */
 
+/* A user data-leak sensor (src/net/dlp.h): a match raises BH-NET-DLP-SENSOR
+ * and is listed in the flow's dlp with the sensor's name as its type. */
+struct bh_net_sensor {
+	const char *name;    /* 1 to 32 of [a-z0-9_-]; not "ssn", nor "card-..." */
+	const char *pattern; /* a vectorscan (PCRE-like) expression */
+};
+#define BH_NET_SENSOR_NAME_MAX 32
+
 struct bh_net_opts {
 	/* Bounds; 0 takes the default given. */
 	size_t max_flows;	       /* 65536 */
@@ -155,6 +163,11 @@ struct bh_net_opts {
 	/* Distinct DNS query names under one registered domain from one client
 	 * in 60 s (src/net/dns_meter.h): 100. */
 	unsigned dns_names;
+	/* User data-leak sensors (at most 256; borrowed for the call to
+	 * bh_net_engine_new only): compiled once, each flow direction's cleartext
+	 * scanned as the built-in card and SSN matchers scan it. */
+	const struct bh_net_sensor *sensors;
+	size_t n_sensors;
 	/* The dissectors to identify and feed, NULL-terminated; NULL: the
 	 * built-in table (bh_net_dissectors, src/net/dissectors.c). */
 	const struct bh_net_dissector *const *dissectors;

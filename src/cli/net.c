@@ -26,6 +26,7 @@
 static const char net_usage[] =
 	"usage: bulkhead net inspect --pcap FILE [--policy FILE]... [--group NAME=CIDR,...]...\n"
 	"                            [--learn OUT] [--max-flows N] [--capture-dir DIR]\n"
+	"                            [--sensor NAME=EXPR]...\n"
 	"       bulkhead net graph --pcap FILE [--format json|dot] [--max-flows N]\n"
 	"       bulkhead net capture (CONTAINER | --netns PATH) -w FILE [--duration D]\n"
 	"                            [--count N] [--max-bytes B] [--state-root RT:DIR]\n"
@@ -57,6 +58,9 @@ static const char net_usage[] =
 	"                          threat or data-leak match writes them and those after\n"
 	"                          it to DIR/bh-*.pcap (the flow's \"capture\"); made if\n"
 	"                          missing; the oldest bh-*.pcap go past 1 GiB in DIR\n"
+	"  --sensor NAME=EXPR      a data-leak sensor: the vectorscan expression EXPR over\n"
+	"                          each flow's cleartext raises BH-NET-DLP-SENSOR, dlp\n"
+	"                          type NAME (a-z, 0-9, '-', '_'); repeatable, 256 at most\n"
 	"\n"
 	"graph: the flows of a capture aggregated per (source group, destination\n"
 	"group, server port, application): sessions, bytes, last seen, verdicts,\n"
@@ -224,6 +228,8 @@ static int write_learned(struct inspect_ctx *c, const char *path)
 	return 0;
 }
 
+#define BH_DLP_CLI_SENSORS 256 /* the engine's limit (src/net/dlp.h) */
+
 static int net_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -233,9 +239,12 @@ static int net_inspect(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "max-flows", required_argument, NULL, 'm' },
 		{ "capture-dir", required_argument, NULL, 'c' },
+		{ "sensor", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct bh_net_sensor sensors[BH_DLP_CLI_SENSORS];
+	size_t n_sensors = 0;
 	struct bh_net_opts o = { 0 };
 	struct bh_net_stats st = { 0 };
 	struct inspect_ctx ctx = { 0 };
@@ -251,6 +260,21 @@ static int net_inspect(int argc, char **argv)
 		switch (c) {
 		case 'p': pcap = optarg; break;
 		case 'c': o.capture_dir = optarg; break;
+		case 's': {
+			char *eq = strchr(optarg, '=');
+
+			if (!eq || eq == optarg || !eq[1] || n_sensors == BH_DLP_CLI_SENSORS) {
+				bh_strvec_release(&policies);
+				bh_strvec_release(&groups);
+				return cli_usage_error("net inspect",
+						       "--sensor: NAME=EXPR, at most %d, not '%s'",
+						       BH_DLP_CLI_SENSORS, optarg);
+			}
+			*eq = 0; /* argv is ours to cut */
+			sensors[n_sensors].name = optarg;
+			sensors[n_sensors++].pattern = eq + 1;
+			break;
+		}
 		case 'P': bh_strvec_push(&policies, optarg); break;
 		case 'l': learn = optarg; break;
 		case 'g': {
@@ -311,6 +335,8 @@ static int net_inspect(int argc, char **argv)
 	}
 	o.on_flow = print_flow;
 	o.arg = &ctx;
+	o.sensors = sensors;
+	o.n_sensors = n_sensors;
 	rc = bh_net_inspect_pcap(pcap, &o, &st, &err);
 	fflush(stdout);
 	fprintf(stderr,

@@ -94,7 +94,7 @@ static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
 	memcpy(r->server_addr, f->info.server_addr, 16);
 	r->client_port = f->info.client_port;
 	r->server_port = f->info.server_port;
-	r->app = f->d ? f->d->app : "unknown";
+	r->app = f->app ? f->app : f->d ? f->d->app : "unknown";
 	r->host = f->host;
 	memcpy(r->packets, f->packets, sizeof(r->packets));
 	memcpy(r->bytes, f->bytes, sizeof(r->bytes));
@@ -135,7 +135,12 @@ void net_flow_emit(void *opaque, const struct bh_net_rec *in)
 				cp.u.sql.text.p ? cp.u.sql.text.p : "", cp.u.sql.text.len);
 		rec = &cp;
 		break;
-	case BH_NET_REC_HTTP_REQUEST: set_host(f, rec->u.http.host); break;
+	case BH_NET_REC_HTTP_REQUEST:
+		set_host(f, rec->u.http.host);
+		/* the one sub-protocol a dissector tells apart: gRPC over HTTP/2 */
+		if (f->d && rec->app && !strcmp(f->d->app, "http2") && !strcmp(rec->app, "grpc"))
+			f->app = "grpc";
+		break;
 	case BH_NET_REC_TLS_HELLO:
 		if (rec->u.tls.client)
 			set_host(f, rec->u.tls.sni);
@@ -944,7 +949,9 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	e->frags = net_frag_new(&fl);
 	e->flows = bh_map_new();
 	e->meters = bh_calloc(METER_SLOTS, sizeof(*e->meters));
-	rc = bh_dlp_new(NULL, 0, &e->dlp, err);
+	rc = net_match_dlp_new(e->o.sensors, e->o.n_sensors, &e->dlp, err);
+	e->o.sensors = NULL; /* borrowed for this call only */
+	e->o.n_sensors = 0;
 	if (rc < 0) {
 		net_frag_free(e->frags);
 		bh_map_free(e->flows, NULL);

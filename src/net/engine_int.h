@@ -70,6 +70,9 @@ struct flow {
 	bool opened; /* its first packet came from its client (a TCP SYN; any UDP/ICMP) */
 	int ident;
 	const struct bh_net_dissector *d;
+	/* the app a request record named when it differs from d's (http2's
+	 * "grpc"): the flow record's app; policy still sees d->app */
+	const char *app;
 	void *state;
 	uint64_t no_mask, maybe_mask, more_mask;
 	struct bh_buf probe[2];
@@ -134,6 +137,9 @@ void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n);
 bool net_match_raw_wanted(const struct flow *f, int dir);
 void net_match_raw_stop(struct flow *f, int dir);
 /* The flow ends: a body it ended inside is judged, a number it ended on found. */
+/* The data-leak matcher with the user's sensors (names checked: BH_ERR_USAGE). */
+int net_match_dlp_new(const struct bh_net_sensor *s, size_t n, struct bh_dlp **out,
+		      struct bh_error **err);
 void net_match_finish(struct flow *f);
 void net_match_free(struct flow *f);
 

@@ -140,6 +140,47 @@ static void on_request(struct flow *f, const struct bh_net_rec *rec)
 	}
 }
 
+/* The data-leak matcher with the user's sensors, their names checked. */
+int net_match_dlp_new(const struct bh_net_sensor *s, size_t n, struct bh_dlp **out,
+		      struct bh_error **err)
+{
+	struct bh_dlp_sensor *ds;
+	int rc;
+
+	if (n > BH_DLP_MAX_SENSORS)
+		return bh_error_set(err, BH_ERR_LIMIT, "%zu data-leak sensors (at most %d)", n,
+				    BH_DLP_MAX_SENSORS);
+	ds = n ? bh_calloc(n, sizeof(*ds)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const char *nm = s[i].name ? s[i].name : "";
+		size_t len = strlen(nm);
+		bool ok = len >= 1 && len <= BH_NET_SENSOR_NAME_MAX && strcmp(nm, "ssn") != 0 &&
+			  strncmp(nm, "card-", 5) != 0;
+
+		for (size_t k = 0; ok && k < len; k++)
+			ok = (nm[k] >= 'a' && nm[k] <= 'z') || (nm[k] >= '0' && nm[k] <= '9') ||
+			     nm[k] == '-' || nm[k] == '_';
+		if (!ok) {
+			free(ds);
+			return bh_error_set(err, BH_ERR_USAGE,
+					    "data-leak sensor name '%.40s': 1 to %d of a-z, 0-9, "
+					    "'-', '_', and not 'ssn' or 'card-...'",
+					    nm, BH_NET_SENSOR_NAME_MAX);
+		}
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(s[k].name, nm)) {
+				free(ds);
+				return bh_error_set(err, BH_ERR_USAGE,
+						    "data-leak sensor '%s' given twice", nm);
+			}
+		ds[i].name = nm;
+		ds[i].pattern = s[i].pattern;
+	}
+	rc = bh_dlp_new(ds, n, out, err);
+	free(ds);
+	return rc;
+}
+
 static void dlp_match(void *opaque, const struct bh_dlp_match *dm);
 
 struct dlp_cb {

@@ -1050,6 +1050,7 @@ static void test_pcapng(void **state)
 /* ---- the matchers: SQL injection and data leaks ---------------------------- */
 
 extern const struct bh_net_dissector bh_net_l7_http;
+extern const struct bh_net_dissector bh_net_l7_http2;
 
 /* records as on_record saw them: threat details, SQL statement types */
 static char seen[2048];
@@ -1068,13 +1069,17 @@ static void keep_record(const struct bh_net_flow_record *f, const struct bh_net_
 
 static const struct bh_net_dissector *const http_table[] = { &bh_net_l7_http, NULL };
 
-/* One TCP connection carrying the client's pieces (each a segment), then flushed. */
-static struct rec *conn(const struct bh_net_dissector *const *table, const char *const *pieces)
+/* One TCP connection carrying the client's pieces (each a segment), then
+ * flushed, through an engine with these options (dissectors: table). */
+static struct rec *conn_o(struct bh_net_opts *o, const struct bh_net_dissector *const *table,
+			  const char *const *pieces)
 {
-	struct bh_net_opts o = { .dissectors = table, .on_record = keep_record };
-	struct bh_net_engine *e = engine(&o);
+	struct bh_net_engine *e;
 	uint32_t seq = 100;
 
+	o->dissectors = table;
+	o->on_record = keep_record;
+	e = engine(o);
 	nrecs = 0;
 	seen[0] = 0;
 	handshake(e);
@@ -1086,6 +1091,13 @@ static struct rec *conn(const struct bh_net_dissector *const *table, const char 
 	bh_net_engine_free(e);
 	assert_int_equal(nrecs, 1);
 	return &recs[0];
+}
+
+static struct rec *conn(const struct bh_net_dissector *const *table, const char *const *pieces)
+{
+	struct bh_net_opts o = { 0 };
+
+	return conn_o(&o, table, pieces);
 }
 
 static void test_match_http_sqli(void **state)
@@ -1231,6 +1243,119 @@ static void test_match_sql_and_raw(void **state)
 	assert_string_equal(r->dlp, "card-mastercard ************4444 0 6");
 }
 
+/* User sensors: a match split across segments and bodies; names checked. */
+static void test_match_sensor(void **state)
+{
+	const struct bh_net_sensor good[] = { { "employee-id", "EMP-[0-9]{6}\\b" },
+					      { "short_1", "K[0-9]{3}" } };
+	struct bh_net_opts o = { .sensors = good, .n_sensors = 2 };
+	struct bh_net_engine *e = NULL;
+	struct bh_error *err = NULL;
+	struct rec *r;
+	char *msg;
+
+	r = conn_o(
+		&o, http_table,
+		(const char *const[]){ "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 20\r\n\r\n"
+				       "staff=EMP-12",
+				       "3456&x=1", NULL });
+	assert_string_equal(r->threats, "BH-NET-DLP-SENSOR");
+	assert_string_equal(r->dlp, "employee-id ****3456 0 6");
+	/* a match of 8 bytes or fewer shows nothing of itself; near-misses nothing */
+	memset(&o, 0, sizeof(o));
+	o.sensors = good;
+	o.n_sensors = 2;
+	r = conn_o(
+		&o, http_table,
+		(const char *const[]){ "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 27\r\n\r\n"
+				       "EMP-12x456 EMP-1234567 K1",
+				       "23", NULL });
+	assert_string_equal(r->threats, "BH-NET-DLP-SENSOR");
+	assert_string_equal(r->dlp, "short_1 **** 0 23");
+	/* names: refused before anything is compiled */
+	static const char *const bad[] = {
+		"", "card-x", "ssn", "Upper", "a b", "a-name-longer-than-thirty-two-chars"
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bh_net_sensor s = { bad[i], "x" };
+		struct bh_net_opts b = { .sensors = &s, .n_sensors = 1 };
+
+		assert_int_equal(bh_net_engine_new(&b, &e, &err), -1);
+		assert_null(e);
+		assert_int_equal(bh_error_code(err), BH_ERR_USAGE);
+		bh_error_free(err);
+		err = NULL;
+	}
+	const struct bh_net_sensor twice[] = { { "a", "x" }, { "a", "y" } };
+	struct bh_net_opts b = { .sensors = twice, .n_sensors = 2 };
+
+	assert_int_equal(bh_net_engine_new(&b, &e, &err), -1);
+	msg = bh_error_message(err);
+	assert_non_null(strstr(msg, "'a' given twice"));
+	free(msg);
+	bh_error_free(err);
+	err = NULL;
+	/* an expression vectorscan refuses names its sensor */
+	const struct bh_net_sensor broken[] = { { "ok", "x" }, { "broken", "(a" } };
+
+	b.sensors = broken;
+	assert_int_equal(bh_net_engine_new(&b, &e, &err), -1);
+	msg = bh_error_message(err);
+	assert_non_null(strstr(msg, "broken"));
+	free(msg);
+	bh_error_free(err);
+	err = NULL;
+	b.n_sensors = 257;
+	assert_int_equal(bh_net_engine_new(&b, &e, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+	bh_error_free(err);
+}
+
+/* An HTTP/2 flow that carried a gRPC request is app "grpc"; another "http2". */
+static void test_app_grpc(void **state)
+{
+	static const struct bh_net_dissector *const h2_table[] = { &bh_net_l7_http2, NULL };
+	struct bh_net_opts o = { .dissectors = h2_table };
+
+	for (int grpc = 0; grpc < 2; grpc++) {
+		struct bh_net_engine *e = engine(&o);
+		uint8_t b[256];
+		size_t n = 0, h;
+
+		nrecs = 0;
+		handshake(e);
+		memcpy(b, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+		n = 24;
+		memcpy(b + n, "\0\0\0\x04\0\0\0\0\0", 9); /* SETTINGS */
+		n += 9;
+		h = n;
+		n += 9;
+		memcpy(b + n, "\x83\x86\x44\x06/a.B/C\x41\x01h", 13); /* POST http /a.B/C h */
+		n += 13;
+		if (grpc) {
+			b[n++] = 0x0f; /* content-type (31), without indexing */
+			b[n++] = 0x10;
+			b[n++] = 16;
+			memcpy(b + n, "application/grpc", 16);
+			n += 16;
+		}
+		memset(b + h, 0, 9);
+		b[h + 2] = (uint8_t)(n - h - 9);
+		b[h + 3] = 1;	/* HEADERS */
+		b[h + 4] = 0x4; /* END_HEADERS */
+		b[h + 8] = 1;	/* stream 1 */
+		size_t l4 = tcp_hdr(P + 20, 1234, 7777, 100, NET_TCP_ACK, b, n);
+
+		ip4(P, "10.0.0.1", "10.0.0.2", 6, 1, 0, l4);
+		bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, 1.1, NULL);
+		bh_net_engine_flush(e);
+		bh_net_engine_free(e);
+		assert_int_equal(nrecs, 1);
+		assert_string_equal(recs[0].app, grpc ? "grpc" : "http2");
+		assert_string_equal(recs[0].host, "h");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1251,6 +1376,8 @@ int main(void)
 		cmocka_unit_test_setup(test_match_http_sqli, setup),
 		cmocka_unit_test_setup(test_match_http_dlp, setup),
 		cmocka_unit_test_setup(test_match_sql_and_raw, setup),
+		cmocka_unit_test_setup(test_match_sensor, setup),
+		cmocka_unit_test_setup(test_app_grpc, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
