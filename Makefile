@@ -237,7 +237,7 @@ FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
 build/fuzz/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CLANG,$<)$(CLANG) $(FUZZ_CFLAGS:-fsanitize=fuzzer,%=-fsanitize=fuzzer-no-link,%) \
-		-c -o $@ $<
+		-MMD -MP -c -o $@ $<
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -279,3 +279,6 @@ clean:
 	rm -rf build bulkhead libbulkhead.a
 
 -include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(BUILD)/src/main-nomain.d
+# (a header change rebuilds the fuzz objects too: without it, a struct that grew
+# left stale objects that crashed the fuzzers on a layout they did not share)
+-include $(FUZZ_LIB_OBJ:.o=.d)
