@@ -78,6 +78,11 @@
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_DEFAULT_RING (8u << 20)
+/* user space is woken once this much is waiting in the ring (or a quarter of a
+ * smaller ring), else reads it every MON_POLL_MS: an event is seen at most
+ * that late */
+#define MON_WAKE_BYTES (64u << 10)
+#define MON_POLL_MS    10
 
 struct proc_entry {
 	uint32_t pid; /* 0: empty */
@@ -501,14 +506,14 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 			return bh_error_sys(err, -r, "reading the monitor's ring buffer");
 		if (k->qlen)
 			continue;
-		if (timeout_ms < 0) {
-			wait = -1;
-		} else {
+		wait = MON_POLL_MS;
+		if (timeout_ms >= 0) {
 			uint64_t now = now_ns(CLOCK_MONOTONIC);
 
 			if (now >= deadline)
 				return 0;
-			wait = (int)((deadline - now + 999999) / 1000000);
+			if (deadline - now < (uint64_t)MON_POLL_MS * 1000000ULL)
+				wait = (int)((deadline - now + 999999) / 1000000);
 		}
 		r = epoll_wait(k->epfd, &pe, 1, wait);
 		if (r < 0 && errno == EINTR && timeout_ms >= 0)
@@ -790,6 +795,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		unsupported(errno ? errno : EINVAL, "size", err);
 		goto fail;
 	}
+	k->sk->rodata->wake_bytes = ring / 4 < MON_WAKE_BYTES ? ring / 4 : MON_WAKE_BYTES;
 	if (load_and_attach(k, o, err) < 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);

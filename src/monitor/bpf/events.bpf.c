@@ -297,6 +297,21 @@ struct {
 	__type(value, __u8);
 } want SEC(".maps");
 
+/*
+ * User space is woken when a batch is waiting (wake_bytes, the loader's),
+ * else reads the ring every MON_POLL_MS: a wakeup per record (the default)
+ * is an irq_work self-IPI and a task wakeup inside the traced call, tens of
+ * microseconds per exec on a VM.
+ */
+const volatile __u64 wake_bytes = 1;
+
+static __always_inline void submit(void *rec)
+{
+	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes
+					? BPF_RB_FORCE_WAKEUP
+					: BPF_RB_NO_WAKEUP);
+}
+
 static __always_inline void count(__u32 which)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &which);
@@ -682,7 +697,7 @@ int mon_exec(__u64 *ctx)
 		if (p && p != a && BPF_CORE_READ(p, tgid) > 0)
 			h->flags |= MON_R_NO_ANC;
 	}
-	bpf_ringbuf_submit(h, 0);
+	submit(h);
 	return 0;
 }
 
@@ -701,7 +716,7 @@ int mon_exit(__u64 *ctx)
 	}
 	fill_hdr(h, t, T_PROCEXIT, sizeof(*h));
 	h->res = BPF_CORE_READ(t, exit_code); /* the wait status */
-	bpf_ringbuf_submit(h, 0);
+	submit(h);
 	return 0;
 }
 
@@ -968,7 +983,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		break;
 	default: break;
 	}
-	bpf_ringbuf_submit(h, 0);
+	submit(h);
 	return 0;
 }
 
