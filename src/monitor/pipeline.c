@@ -646,8 +646,29 @@ static bool per_event(const struct bh_error *e)
 	return c == BH_ERR_INVALID || c == BH_ERR_LIMIT;
 }
 
+/* The events read since the detector's last batch, queued to it at once
+ * (one wakeup per batch, not per event). */
+static void detect_push(struct mon_pipe *p, struct mon_msg *b, size_t *nb, unsigned block_ms)
+{
+	bool waited;
+	size_t k;
+
+	if (!*nb)
+		return;
+	k = mon_queue_push_n(&p->detect, b, *nb, (int)block_ms, &waited);
+	if (waited)
+		ADD(p->st.detect_waits, 1);
+	for (size_t i = k; i < *nb; i++) {
+		ADD(p->st.detect_dropped, 1);
+		mon_msg_unref(&b[i]);
+	}
+	*nb = 0;
+}
+
 static void produce(struct mon_pipe *p, struct bh_error **err)
 {
+	struct mon_msg batch[DETECT_BATCH];
+	size_t nb = 0;
 	const struct bh_mon_run_opts *o = p->o;
 	uint64_t t0 = now_ms();
 	int report_seen = o->report ? atomic_load(o->report) : 0;
@@ -696,10 +717,12 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 				o->progress(o->data, &st);
 		}
 		e = mon_ev_new();
-		rc = bh_mon_source_next(o->source, &e->ev, draining ? 0 : 100, &e1);
+		/* what the source holds now joins the batch; then the batch goes */
+		rc = bh_mon_source_next(o->source, &e->ev, draining || nb ? 0 : 100, &e1);
 		m = (struct mon_msg){ .ev = e };
 		if (rc <= 0) {
 			mon_msg_unref(&m);
+			detect_push(p, batch, &nb, block_ms);
 			if (rc == 0 && draining)
 				break;
 			if (rc < 0 && !per_event(e1)) {
@@ -726,18 +749,14 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 		if (outputs_want_events)
 			to_outputs(p, &m);
 		if (p->detecting) {
-			bool waited;
-
 			mon_msg_ref(&m);
-			if (mon_queue_push(&p->detect, &m, (int)block_ms, &waited) < 0) {
-				ADD(p->st.detect_dropped, 1);
-				mon_msg_unref(&m);
-			}
-			if (waited)
-				ADD(p->st.detect_waits, 1);
+			batch[nb++] = m;
+			if (nb == DETECT_BATCH)
+				detect_push(p, batch, &nb, block_ms);
 		}
 		mon_msg_unref(&m);
 	}
+	detect_push(p, batch, &nb, block_ms);
 }
 
 int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, struct bh_error **err)

@@ -67,6 +67,10 @@ void mon_queue_destroy(struct mon_queue *q);
  * whether it had to wait.
  */
 int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bool *waited);
+/* Append m[0..n) in order, as mon_queue_push each (wait_ms the whole call's),
+ * waking the consumer once: how many were queued (the rest stay the caller's). */
+size_t mon_queue_push_n(struct mon_queue *q, const struct mon_msg *m, size_t n, int wait_ms,
+			bool *waited);
 /*
  * Take up to max items (their references pass to the caller), waiting up
  * to wait_ms for the first. Returns how many; *done is set once the queue

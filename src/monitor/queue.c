@@ -121,33 +121,48 @@ static void deadline(struct timespec *ts, int ms)
 	}
 }
 
-int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bool *waited)
+size_t mon_queue_push_n(struct mon_queue *q, const struct mon_msg *m, size_t n, int wait_ms,
+			bool *waited)
 {
 	struct timespec ts;
+	bool was_empty, timed = false;
+	size_t k = 0;
 	int rc = 0;
 
 	if (waited)
 		*waited = false;
 	pthread_mutex_lock(&q->mu);
-	if (q->n == q->cap && wait_ms != 0 && !q->closed) {
-		if (waited)
-			*waited = true;
-		if (wait_ms > 0)
-			deadline(&ts, wait_ms);
-		while (q->n == q->cap && !q->closed && rc != ETIMEDOUT)
-			rc = wait_ms > 0 ? pthread_cond_timedwait(&q->nonfull, &q->mu, &ts)
-					 : pthread_cond_wait(&q->nonfull, &q->mu);
+	was_empty = q->n == 0;
+	for (; k < n; k++) {
+		if (q->n == q->cap && wait_ms != 0 && !q->closed && rc != ETIMEDOUT) {
+			if (waited)
+				*waited = true;
+			if (wait_ms > 0 && !timed) {
+				deadline(&ts, wait_ms);
+				timed = true;
+			}
+			/* the consumer sees what is queued before this waits for room */
+			pthread_cond_signal(&q->nonempty);
+			was_empty = false;
+			while (q->n == q->cap && !q->closed && rc != ETIMEDOUT)
+				rc = wait_ms > 0 ? pthread_cond_timedwait(&q->nonfull, &q->mu, &ts)
+						 : pthread_cond_wait(&q->nonfull, &q->mu);
+		}
+		if (q->n == q->cap || q->closed)
+			break;
+		q->v[(q->head + q->n) % q->cap] = m[k];
+		q->n++;
 	}
-	if (q->n == q->cap || q->closed) {
-		pthread_mutex_unlock(&q->mu);
-		return -1;
-	}
-	q->v[(q->head + q->n) % q->cap] = *m;
-	/* the one consumer waits only on an empty queue */
-	if (q->n++ == 0)
+	/* the one consumer waits only on an empty queue: one wakeup per batch */
+	if (k && was_empty)
 		pthread_cond_signal(&q->nonempty);
 	pthread_mutex_unlock(&q->mu);
-	return 0;
+	return k;
+}
+
+int mon_queue_push(struct mon_queue *q, const struct mon_msg *m, int wait_ms, bool *waited)
+{
+	return mon_queue_push_n(q, m, 1, wait_ms, waited) == 1 ? 0 : -1;
 }
 
 size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int wait_ms, bool *done)
