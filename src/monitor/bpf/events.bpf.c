@@ -749,80 +749,63 @@ struct {
 	__type(value, struct name_key);
 } keybuf SEC(".maps");
 
+/*
+ * The filter runs on every open, so it reads kernel objects with direct
+ * (BTF-typed) loads, not a bpf_probe_read_kernel call per field: the new
+ * fd's file is typed with bpf_rdonly_cast (kernel 6.2; where it is missing
+ * every open is wanted and user space filters).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define RO_CAST(p, T)                                                                              \
+	((struct T *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(struct T)))
+
+/* The mount of a vfsmount (container_of on a plain address, then typed). */
+static __always_inline struct mount *ro_mount(unsigned long vm)
+{
+	if (!vm)
+		return NULL;
+	return RO_CAST(vm - bpf_core_field_offset(struct mount, mnt), mount);
+}
+
 /* Whether dentry d's name is in `names` with one of the bits `want`
  * (its length checked first against the filter's bitmap: no read at all
  * for most names). */
 static __always_inline int name_in(struct dentry *d, __u64 lens, __u8 want)
 {
-	const unsigned char *nm;
 	struct name_key *key;
 	unsigned int len;
 	__u32 z = 0;
 	__u8 *v;
 
-	len = BPF_CORE_READ(d, d_name.len);
+	len = d->d_name.len;
 	if (len == 0 || len >= MON_FNAME_KEY || !(lens & (1ULL << len)))
 		return 0;
 	key = bpf_map_lookup_elem(&keybuf, &z);
 	if (!key)
 		return 0;
 	__builtin_memset(key->s, 0, sizeof(key->s));
-	nm = BPF_CORE_READ(d, d_name.name);
-	if (bpf_probe_read_kernel_str(key->s, sizeof(key->s), nm) <= 0)
+	if (bpf_probe_read_kernel_str(key->s, sizeof(key->s), d->d_name.name) <= 0)
 		return 0;
 	v = bpf_map_lookup_elem(&names, key);
 	return v && (*v & want);
 }
 
-struct anc_ctx {
-	struct dentry *d, *rd; /* rd, rm: the task's root, where the walk stops */
-	struct mount *m, *rm;
-	__u64 lens;
-	int hit;
-};
-
-/* one step up from c->d (crossing into the parent mount at a mount's root) */
-static long anc_step(__u32 i, void *ctx)
-{
-	struct anc_ctx *c = ctx;
-	struct dentry *d = c->d;
-	struct mount *m = c->m;
-	struct dentry *root = BPF_CORE_READ(m, mnt.mnt_root);
-	struct dentry *parent;
-
-	if (d == c->rd && m == c->rm)
-		return 1; /* the task's root: what is above it is not in its paths */
-	if (d == root) {
-		struct mount *pm = BPF_CORE_READ(m, mnt_parent);
-
-		if (!pm || pm == m)
-			return 1;
-		c->d = BPF_CORE_READ(m, mnt_mountpoint);
-		c->m = pm;
-		return 0;
-	}
-	parent = BPF_CORE_READ(d, d_parent);
-	if (!parent || parent == d)
-		return 1;
-	if (name_in(parent, c->lens, MON_N_DIR)) {
-		c->hit = 1;
-		return 1;
-	}
-	c->d = parent;
-	return 0;
-}
-
 /*
  * Whether an open's event is wanted (the loader's filter, a necessary
  * condition of the rules: user space matches the rest). ret: the call's
- * result; f: the new fd's file (ret >= 0).
+ * result; fa: the new fd's file's address (ret >= 0). A directory of the
+ * rules is looked for among the file's ancestors up to the task's root
+ * (crossing mounts), at most MON_PATH_DEPTH of them.
  */
-static __noinline int open_wanted(struct task_struct *t, long ret, struct file *f)
+static __noinline int open_wanted(struct task_struct *t, long ret, unsigned long fa)
 {
-	struct fs_struct *fs;
 	struct mon_open_filter *o;
-	struct anc_ctx c = {};
+	struct dentry *d, *rd, *parent;
+	struct mount *m, *rm, *pm;
+	struct file *f;
 	unsigned int fl, fm;
+	__u64 lens;
 	__u32 z = 0;
 
 	o = bpf_map_lookup_elem(&openf, &z);
@@ -830,26 +813,47 @@ static __noinline int open_wanted(struct task_struct *t, long ret, struct file *
 		return 1;
 	if (ret < 0)
 		return o->failed;
-	if (!f)
+	if (!fa)
 		return 0;
-	fl = BPF_CORE_READ(f, f_flags);
-	fm = BPF_CORE_READ(f, f_mode);
+	if (!bpf_rdonly_cast)
+		return 1;
+	f = RO_CAST(fa, file);
+	fl = f->f_flags;
+	fm = f->f_mode;
 	if (o->writes && ((fm & FMODE_WRITE_) || (fl & (O_CREAT_ | O_TRUNC_ | O_APPEND_))))
 		return 1;
-	c.d = BPF_CORE_READ(f, f_path.dentry);
-	if (!c.d)
+	d = f->f_path.dentry;
+	if (!d)
 		return 0;
-	if (o->leaf_lens && name_in(c.d, o->leaf_lens, MON_N_LEAF))
+	if (o->leaf_lens && name_in(d, o->leaf_lens, MON_N_LEAF))
 		return 1;
-	if (!o->dir_lens)
+	lens = o->dir_lens;
+	if (!lens)
 		return 0;
-	c.m = container_of(BPF_CORE_READ(f, f_path.mnt), struct mount, mnt);
-	fs = BPF_CORE_READ(t, fs);
-	c.rd = BPF_CORE_READ(fs, root.dentry);
-	c.rm = container_of(BPF_CORE_READ(fs, root.mnt), struct mount, mnt);
-	c.lens = o->dir_lens;
-	bpf_loop(MON_PATH_DEPTH, anc_step, &c, 0);
-	return c.hit;
+	m = ro_mount((unsigned long)BPF_CORE_READ(f, f_path.mnt));
+	rd = t->fs->root.dentry;
+	rm = ro_mount((unsigned long)BPF_CORE_READ(t, fs, root.mnt));
+	if (!m)
+		return 0;
+	for (int i = 0; i < MON_PATH_DEPTH; i++) {
+		if (d == rd && m == rm)
+			return 0; /* the task's root: what is above it is not in its paths */
+		if (d == m->mnt.mnt_root) {
+			pm = m->mnt_parent;
+			if (!pm || pm == m)
+				return 0;
+			d = m->mnt_mountpoint;
+			m = pm;
+			continue;
+		}
+		parent = d->d_parent;
+		if (!parent || parent == d)
+			return 0;
+		if (name_in(parent, lens, MON_N_DIR))
+			return 1;
+		d = parent;
+	}
+	return 0;
 }
 
 /* ---- system calls ------------------------------------------------------------------- */
@@ -871,12 +875,12 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 
 	if (!t || !regs)
 		return 0;
-	if (BPF_CORE_READ(t, thread_info.status) & TS_COMPAT)
+	if (t->thread_info.status & TS_COMPAT)
 		return 0; /* a 32-bit call: its numbers (and registers) differ */
 	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
 		if (ret >= 0)
 			f = fd_file(t, (unsigned long)ret);
-		if (!open_wanted(t, ret, f))
+		if (!open_wanted(t, ret, (unsigned long)f))
 			return 0;
 	}
 	a[0] = BPF_CORE_READ(regs, di);
