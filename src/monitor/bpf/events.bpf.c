@@ -305,9 +305,13 @@ struct {
  */
 const volatile __u64 wake_bytes = 1;
 
-static __always_inline void submit(void *rec)
+static __always_inline void submit(void *rec, __u32 size)
 {
-	bpf_ringbuf_submit(rec, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	/* once, as the waiting data crosses wake_bytes (a lagging reader is not
+	 * woken again per record) */
+	bpf_ringbuf_submit(rec, avail >= wake_bytes && avail < wake_bytes + size + 8
 					? BPF_RB_FORCE_WAKEUP
 					: BPF_RB_NO_WAKEUP);
 }
@@ -697,7 +701,7 @@ int mon_exec(__u64 *ctx)
 		if (p && p != a && BPF_CORE_READ(p, tgid) > 0)
 			h->flags |= MON_R_NO_ANC;
 	}
-	submit(h);
+	submit(h, size);
 	return 0;
 }
 
@@ -716,7 +720,7 @@ int mon_exit(__u64 *ctx)
 	}
 	fill_hdr(h, t, T_PROCEXIT, sizeof(*h));
 	h->res = BPF_CORE_READ(t, exit_code); /* the wait status */
-	submit(h);
+	submit(h, sizeof(*h));
 	return 0;
 }
 
@@ -987,7 +991,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		break;
 	default: break;
 	}
-	submit(h);
+	submit(h, size);
 	return 0;
 }
 
