@@ -148,7 +148,7 @@ endef
 # The syscall recorder (src/profile/bpf/syscalls.bpf.c, loaded by recorder.c).
 $(eval $(call bpf_skel,profile,syscalls,prof_syscalls,recorder,src/profile/bpf/recorder.h))
 # The monitor's kernel event source (src/monitor/bpf/events.bpf.c, loaded by source_kernel.c).
-$(eval $(call bpf_skel,monitor,events,mon_events,source_kernel,src/monitor/bpf/events.h))
+$(eval $(call bpf_skel,monitor,events,mon_events,source_kernel,src/monitor/bpf/events.h $(wildcard src/monitor/bpf/events_*.h)))
 # The connect guard (src/monitor/bpf/connect.bpf.c, loaded by guard_net.c).
 $(eval $(call bpf_skel,monitor,connect,grd_connect,guard_net,src/monitor/bpf/guard_net.h))
 

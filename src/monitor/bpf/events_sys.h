@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The monitor's BPF programs (events.bpf.c): the system calls' records,
+ * one program per call type on its own exit tracepoint and the generic
+ * tp_btf/sys_exit fallback. Included once, by events.bpf.c.
+ */
+#ifndef BULKHEAD_MONITOR_BPF_EVENTS_SYS_H
+#define BULKHEAD_MONITOR_BPF_EVENTS_SYS_H
+
+/*
+ * One call's record at its exit: type, result, the six arguments (from the
+ * registers saved at entry: unchanged by these calls), and what matters read
+ * from kernel objects. Called by each per-syscall tracepoint program and by
+ * the generic tp_btf/sys_exit fallback.
+ */
+static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u32 type, long ret)
+{
+	const __u32 size = sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys);
+	struct mon_rec_hdr *h;
+	struct mon_rec_sys *s;
+	struct file *f = NULL;
+	struct sock *sk;
+	unsigned long long a[6];
+
+	if (!t || !regs)
+		return 0;
+	if (t->thread_info.status & TS_COMPAT)
+		return 0; /* a 32-bit call: its numbers (and registers) differ */
+	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
+		if (ret >= 0)
+			f = fd_file(t, (unsigned long)ret);
+		if (!open_wanted(t, ret, (unsigned long)f))
+			return 0;
+	}
+	a[0] = BPF_CORE_READ(regs, di);
+	a[1] = BPF_CORE_READ(regs, si);
+	a[2] = BPF_CORE_READ(regs, dx);
+	a[3] = BPF_CORE_READ(regs, r10);
+	a[4] = BPF_CORE_READ(regs, r8);
+	a[5] = BPF_CORE_READ(regs, r9);
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count(MON_C_LOST);
+		return 0;
+	}
+	s = (struct mon_rec_sys *)(h + 1);
+	fill_hdr(h, t, (__u16)type, size);
+	h->res = ret;
+	for (int i = 0; i < 6; i++)
+		s->a[i] = a[i];
+	s->oflags = s->fmode = 0;
+	s->family = 0;
+	s->proto = s->from_user = 0;
+	s->lport = s->rport = 0;
+	__builtin_memset(s->laddr, 0, sizeof(s->laddr));
+	__builtin_memset(s->raddr, 0, sizeof(s->raddr));
+	s->cap_eff = s->cap_prm = s->cap_inh = 0;
+	s->str1[0] = 0;
+	s->str2[0] = 0;
+	s->path.flags = MON_PATH_NONE;
+	s->path.len = 0;
+	s->path.ncomp = 0;
+	s->path.mode = s->path.uid = s->path.gid = s->path.magic = 0;
+	s->path.rdev_major = s->path.rdev_minor = 0;
+
+	switch (type) {
+	case T_OPEN:
+	case T_OPENAT:
+	case T_OPENAT2:
+		if (ret >= 0) {
+			file_path(&s->path, t, f);
+			if (f) {
+				s->oflags = BPF_CORE_READ(f, f_flags);
+				s->fmode = BPF_CORE_READ(f, f_mode);
+			}
+		} else {
+			user_path(&s->path, (const void *)(type == T_OPEN ? s->a[0] : s->a[1]));
+			if (type == T_OPEN)
+				s->oflags = (unsigned int)s->a[1];
+			else if (type == T_OPENAT)
+				s->oflags = (unsigned int)s->a[2];
+			else {
+				__u64 fl = 0;
+
+				bpf_probe_read_user(&fl, sizeof(fl), (const void *)s->a[2]);
+				s->oflags = (unsigned int)fl;
+			}
+		}
+		break;
+	case T_CONNECT:
+		sk = file_sock(fd_file(t, s->a[0]));
+		if (sk)
+			sock_addrs(s, sk);
+		if (!sk || (s->family != AF_INET_ && s->family != AF_INET6_) ||
+		    (s->rport == 0 && ret < 0 && ret != -EINPROGRESS_)) {
+			unsigned char proto = s->proto;
+
+			user_sockaddr(s, (const void *)s->a[1], s->a[2]);
+			s->proto = proto;
+		}
+		break;
+	case T_ACCEPT:
+	case T_ACCEPT4:
+		if (ret >= 0) {
+			sk = file_sock(fd_file(t, (unsigned long)ret));
+			if (sk)
+				sock_addrs(s, sk);
+		}
+		break;
+	case T_LISTEN:
+		sk = file_sock(fd_file(t, s->a[0]));
+		if (sk)
+			sock_addrs(s, sk);
+		break;
+	case T_CAPSET: {
+		const struct cred *c = BPF_CORE_READ(t, cred);
+
+		s->cap_eff = BPF_CORE_READ(c, cap_effective.val);
+		s->cap_prm = BPF_CORE_READ(c, cap_permitted.val);
+		s->cap_inh = BPF_CORE_READ(c, cap_inheritable.val);
+		break;
+	}
+	case T_SETNS: file_path(&s->path, t, fd_file(t, s->a[0])); break;
+	case T_MOUNT:
+		if (s->a[0])
+			bpf_probe_read_user_str(s->str1, sizeof(s->str1), (const void *)s->a[0]);
+		user_path(&s->path, (const void *)s->a[1]);
+		if (s->a[2])
+			bpf_probe_read_user_str(s->str2, sizeof(s->str2), (const void *)s->a[2]);
+		break;
+	case T_UMOUNT2: user_path(&s->path, (const void *)s->a[0]); break;
+	case T_FINIT_MODULE: file_path(&s->path, t, fd_file(t, s->a[0])); break;
+	case T_MEMFD_CREATE:
+		if (s->a[0])
+			bpf_probe_read_user_str(s->str1, sizeof(s->str1), (const void *)s->a[0]);
+		break;
+	default: break;
+	}
+	submit(h, size);
+	return 0;
+}
+
+/* The syscall tracepoint's exit record (include/trace/events/syscalls.h). */
+struct sys_exit_args {
+	unsigned long long common;
+	long id;
+	long ret;
+};
+
+/* One program per system call type, on that call's own tracepoint: no other
+ * call runs any BPF (the loader attaches those the rules ask for). */
+#define SYS_EXIT(NAME, TYPE)                                                                       \
+	SEC("tracepoint/syscalls/sys_exit_" #NAME)                                                 \
+	int mon_x_##NAME(struct sys_exit_args *ctx)                                                \
+	{                                                                                          \
+		struct task_struct *t = bpf_get_current_task_btf();                                \
+                                                                                                   \
+		return emit_sys(t, (struct pt_regs *)bpf_task_pt_regs(t), TYPE, ctx->ret);         \
+	}
+
+SYS_EXIT(open, T_OPEN)
+SYS_EXIT(openat, T_OPENAT)
+SYS_EXIT(openat2, T_OPENAT2)
+SYS_EXIT(connect, T_CONNECT)
+SYS_EXIT(accept, T_ACCEPT)
+SYS_EXIT(accept4, T_ACCEPT4)
+SYS_EXIT(listen, T_LISTEN)
+SYS_EXIT(setuid, T_SETUID)
+SYS_EXIT(setreuid, T_SETREUID)
+SYS_EXIT(setresuid, T_SETRESUID)
+SYS_EXIT(setgid, T_SETGID)
+SYS_EXIT(setresgid, T_SETRESGID)
+SYS_EXIT(capset, T_CAPSET)
+SYS_EXIT(unshare, T_UNSHARE)
+SYS_EXIT(setns, T_SETNS)
+SYS_EXIT(ptrace, T_PTRACE)
+SYS_EXIT(mount, T_MOUNT)
+SYS_EXIT(umount, T_UMOUNT2) /* umount2(2)'s tracepoint is named for SYSCALL_DEFINE2(umount) */
+SYS_EXIT(init_module, T_INIT_MODULE)
+SYS_EXIT(finit_module, T_FINIT_MODULE)
+SYS_EXIT(bpf, T_BPF)
+SYS_EXIT(memfd_create, T_MEMFD_CREATE)
+
+/*
+ * The fallback where a type's tracepoint cannot be attached (no tracefs, a
+ * kernel without syscall tracepoints): every call on the host runs this,
+ * `want` (number -> type) is the dispatch, the fast path one array lookup.
+ */
+SEC("tp_btf/sys_exit")
+int mon_sys_exit(__u64 *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	long nr = (long)BPF_CORE_READ(regs, orig_ax);
+	__u32 k;
+	__u8 *w;
+
+	if ((unsigned long)nr >= MON_NR_MAX)
+		return 0;
+	k = (__u32)nr;
+	w = bpf_map_lookup_elem(&want, &k);
+	if (!w || !*w)
+		return 0;
+	return emit_sys(bpf_get_current_task_btf(), regs, *w, (long)ctx[1]);
+}
+
+#endif
