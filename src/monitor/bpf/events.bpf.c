@@ -133,7 +133,10 @@ int mon_exec(__u64 *ctx)
 		if (p && p != a && BPF_CORE_READ(p, tgid) > 0)
 			h->flags |= MON_R_NO_ANC;
 	}
-	submit(h, size);
+	if (cg_new(h))
+		bpf_ringbuf_submit(h, BPF_RB_FORCE_WAKEUP);
+	else
+		submit(h, size);
 	return 0;
 }
 

@@ -36,6 +36,37 @@ struct {
  */
 const volatile __u64 wake_bytes = 1;
 
+/* The cgroups whose execs were seen: the first MON_CG_WAKES execs in a
+ * cgroup wake user space at once (a new container is listed while it runs:
+ * one that lives a few ms may be gone at the next read; its runtime's own
+ * execs come first) */
+#define MON_CG_WAKES 4
+struct cg_key {
+	__u64 cg2, pids;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct cg_key);
+	__type(value, __u8);
+} seen_cg SEC(".maps");
+
+static __always_inline int cg_new(const struct mon_rec_hdr *h)
+{
+	struct cg_key k = { .cg2 = h->cg2_id, .pids = h->pids_id };
+	__u8 one = 1, *n = bpf_map_lookup_elem(&seen_cg, &k);
+
+	if (!n) {
+		bpf_map_update_elem(&seen_cg, &k, &one, BPF_ANY);
+		return 1;
+	}
+	if (*n >= MON_CG_WAKES)
+		return 0;
+	*n += 1; /* racy: at worst a few more wakeups */
+	return 1;
+}
+
 static __always_inline void submit(void *rec, __u32 size)
 {
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
