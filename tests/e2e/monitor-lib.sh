@@ -117,3 +117,45 @@ mon_stop() {
 	wait "$MON"
 	rc=$?
 }
+
+# ---- containers running one shell script (monitor-rules, monitor-rules-more) -------------
+# They need $SFX (a suffix unique to the run) and the arrays IDS and RUNC_IDS (the
+# containers made, for the caller's cleanup); the base bundle is $MON_BASE (default
+# $T/b, made by `bulkhead image bundle`).
+#
+# mkbundle DIR ROOTFS SCRIPT [PYTHON]: a bundle $T/DIR running sh -c SCRIPT on ROOTFS (a
+# writable root); PYTHON, when given, is run with the config as c (e.g. to add a mount)
+mkbundle() {
+	mkdir -p "$T/$1"
+	python3 - "${MON_BASE:-$T/b}/config.json" "$T/$1/config.json" "$2" "$3" "${4:-}" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["root"]["path"] = sys.argv[3]; c["root"]["readonly"] = False
+c["process"]["args"] = ["/bin/sh", "-c", sys.argv[4]]
+exec(sys.argv[5])
+json.dump(c, open(sys.argv[2], "w"))
+PY
+}
+# The runs are prefixed with the command in the array MON_WRAP when set (e.g. unshare -m
+# to give the runtime a mount the host's other runtimes must not see).
+#
+# bh_run NAME: run the bundle $T/NAME as the bulkhead container NAME-$SFX (foreground)
+bh_run() {
+	IDS+=("$1-$SFX")
+	(cd "$T/$1" && "${MON_WRAP[@]}" timeout 30 "$BULKHEAD" run "$1-$SFX" >"$T/$1.out" 2>"$T/$1.err" </dev/null)
+}
+# runc_run NAME: the same in runc; its workload starts after 0.5 s: events of a runc
+# container in its first milliseconds (before runc writes its state) are not attributed yet
+# runc run deletes its container (state and cgroup) as soon as the process ends; a
+# monitor that reads its ring late (a sanitizer build) could then no longer name the
+# container of the last events: the workload stays one more second (a known limit of
+# attribution from the runtimes' state, in bulkhead-monitor(1)).
+runc_run() {
+	RUNC_IDS+=("r$1-$SFX")
+	mkdir -p "$T/r$1"
+	python3 - "$T/$1/config.json" "$T/r$1/config.json" <<'PY2'
+import json, sys
+c = json.load(open(sys.argv[1])); c["process"]["args"][2] = "sleep 0.5; " + c["process"]["args"][2] + "; sleep 1"
+json.dump(c, open(sys.argv[2], "w"))
+PY2
+	"${MON_WRAP[@]}" timeout 30 runc run -b "$T/r$1" "r$1-$SFX" >"$T/r$1.out" 2>"$T/r$1.err" </dev/null
+}
