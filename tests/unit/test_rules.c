@@ -1029,6 +1029,19 @@ static void default_write_below_bin_and_etc(void **state)
 	assert_true(fires(ev, "Write below etc"));
 	snprintf(ev->file.path, sizeof(ev->file.path), "/usr/binaries/x"); /* not below /usr/bin */
 	assert_false(fires(ev, "Write below binary dir"));
+	/* python's bytecode cache (seen in a debian container with a writable root) */
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "python3");
+	snprintf(ev->file.path, sizeof(ev->file.path),
+		 "/usr/lib/python3.11/__pycache__/types.cpython-311.pyc.140552804326448");
+	assert_false(fires(ev, "Write below binary dir"));
+	snprintf(ev->file.path, sizeof(ev->file.path),
+		 "/usr/lib/python3.11/types.py"); /* a module */
+	assert_true(fires(ev, "Write below binary dir"));
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "sh"); /* not python */
+	snprintf(ev->file.path, sizeof(ev->file.path),
+		 "/usr/lib/python3.11/__pycache__/types.cpython-311.pyc");
+	assert_true(fires(ev, "Write below binary dir"));
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "sh");
 	snprintf(ev->file.path, sizeof(ev->file.path), "/etcetera");
 	assert_false(fires(ev, "Write below etc"));
 	ev->file.flags = O_RDONLY; /* reading is fine */
@@ -1180,6 +1193,11 @@ static void default_mount_and_namespaces(void **state)
 	assert_true(fires(ev, "Namespace change in container"));
 	ev->type = BH_MON_SETNS;
 	assert_true(fires(ev, "Namespace change in container"));
+	/* runc's own setup, in the container's cgroup (seen live: monitor-rules-more) */
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc:[1:CHILD]");
+	ev->type = BH_MON_UNSHARE;
+	assert_false(fires(ev, "Namespace change in container"));
+	ev->type = BH_MON_SETNS;
 	memset(&ev->container, 0, sizeof(ev->container)); /* the host's own */
 	assert_false(fires(ev, "Namespace change in container"));
 	free(ev);
