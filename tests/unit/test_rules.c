@@ -1186,6 +1186,12 @@ static void default_mount_and_namespaces(void **state)
 	assert_true(fires(ev, "Mount in container"));
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc:[2:INIT]"); /* the runtime's setup */
 	assert_false(fires(ev, "Mount in container"));
+	/* runc's init re-executed as /proc/self/exe: named exe (seen live: monitor-rules-more) */
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "exe");
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/usr/sbin/runc");
+	assert_false(fires(ev, "Mount in container"));
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/tmp/exe"); /* a program named exe */
+	assert_true(fires(ev, "Mount in container"));
 	free(ev);
 	ev = ev_new(BH_MON_UNSHARE);
 	in_container(ev);
