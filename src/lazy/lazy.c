@@ -49,6 +49,7 @@ LIB(event_openssl, BH_SONAME_EVENT_OPENSSL, "libevent-openssl-2.1-7")
 LIB(ssl, BH_SONAME_SSL, "libssl3")
 LIB(bpf, BH_SONAME_BPF, "libbpf1")
 LIB(mnl, BH_SONAME_MNL, "libmnl0")
+LIB(pq, BH_SONAME_PQ, "libpq5")
 
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 {

@@ -10,8 +10,8 @@
  * yara, zstd, isa-l, libyaml; libcurl for `db update` and registries;
  * libsodium for key files; libevent and libssl for the commands that serve;
  * libbpf for syscall learning;
- * libmnl for the NFQUEUE live path) are dlopen()ed when their first function is
- * called.
+ * libmnl for the NFQUEUE live path; libpq for the controller's PostgreSQL store) are dlopen()ed
+ * when their first function is called.
  *
  * A file that calls such a library includes "lazy/<lib>.h" instead of the
  * library's header. It defines each function the code uses as a macro,
@@ -45,7 +45,7 @@ struct bh_lazy_lib {
 extern struct bh_lazy_lib bh_lazy_archive, bh_lazy_crypto, bh_lazy_sqlite3, bh_lazy_hs,
 	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl,
 	bh_lazy_sodium, bh_lazy_event_core, bh_lazy_event_extra, bh_lazy_event_openssl, bh_lazy_ssl,
-	bh_lazy_bpf, bh_lazy_mnl;
+	bh_lazy_bpf, bh_lazy_mnl, bh_lazy_pq;
 
 /* Load lib now; an error (naming the library and its package) if it cannot be. */
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err);

@@ -12,6 +12,7 @@
 #define sqlite3_bind_int	      BH_LAZY(sqlite3, sqlite3_bind_int)
 #define sqlite3_bind_int64	      BH_LAZY(sqlite3, sqlite3_bind_int64)
 #define sqlite3_bind_null	      BH_LAZY(sqlite3, sqlite3_bind_null)
+#define sqlite3_bind_parameter_count  BH_LAZY(sqlite3, sqlite3_bind_parameter_count)
 #define sqlite3_bind_text	      BH_LAZY(sqlite3, sqlite3_bind_text)
 #define sqlite3_busy_timeout	      BH_LAZY(sqlite3, sqlite3_busy_timeout)
 #define sqlite3_changes		      BH_LAZY(sqlite3, sqlite3_changes)
