@@ -51,7 +51,8 @@ struct bh_http_request {
 	const char *content_type; /* or NULL */
 	const unsigned char *body;
 	size_t body_len;
-	const char *peer; /* "ADDR:PORT" of the client */
+	const char *peer;	   /* "ADDR:PORT" of the client */
+	const char *authorization; /* the Authorization header, or NULL */
 };
 
 struct bh_http_response {

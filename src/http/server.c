@@ -63,7 +63,7 @@ struct worker {
 };
 
 /* Counters by status code. */
-static const int codes[] = { 200, 400, 403, 404, 405, 413, 500, 503 };
+static const int codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 struct bh_http_server {
@@ -407,6 +407,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 		r.query = uri ? evhttp_uri_get_query(uri) : NULL;
 		r.content_type =
 			evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+		r.authorization =
+			evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 		r.body = len ? evbuffer_pullup(in, (ev_ssize_t)len) : (const unsigned char *)"";
 		r.body_len = len;
 		r.peer = peer;
