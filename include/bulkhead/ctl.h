@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libbulkhead controller (`bulkhead serve`): the store, users, roles, API
+ * tokens, the audit log and the REST API served on the HTTP layer
+ * (include/bulkhead/http.h).
+ *
+ * The store is one interface over two back-ends: SQLite (a file path, the
+ * default) and PostgreSQL (a "postgresql://" or "postgres://" URL, libpq).
+ * Both get the same numbered migrations (one row in table schema_version;
+ * each step in a transaction with the version) and the same SQL: queries are
+ * written once with `?` placeholders, which the PostgreSQL back-end numbers
+ * ($1, $2, ...) when it runs them; values are always bound, never spliced
+ * into SQL text.
+ *
+ * A store is safe to share between threads: one connection, taken by one
+ * query or one transaction (bh_ctl_store_tx) at a time.
+ *
+ * Ownership and errors as include/bulkhead/base.h. The library never prints.
+ */
+#ifndef BULKHEAD_CTL_H
+#define BULKHEAD_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/http.h"
+
+/* ---- the store --------------------------------------------------------------------------- */
+
+struct bh_ctl_store;
+
+/*
+ * Open (creating for SQLite) the database db: "postgresql://..." or
+ * "postgres://..." is PostgreSQL, anything else a SQLite file path; then
+ * migrate it to the schema this build knows. A database at a newer schema is
+ * BH_ERR_UNSUPPORTED.
+ */
+BH_MUST_CHECK int bh_ctl_store_open(const char *db, struct bh_ctl_store **out,
+				    struct bh_error **err);
+void bh_ctl_store_free(struct bh_ctl_store *s);
+/* "sqlite" or "postgresql" */
+const char *bh_ctl_store_backend(const struct bh_ctl_store *s);
+/* The schema version (the number of migrations applied). */
+int bh_ctl_store_version(struct bh_ctl_store *s, int64_t *out, struct bh_error **err);
+/* The number of migrations this build has. */
+int64_t bh_ctl_store_schema_latest(void);
+
+/* A bound value or a column read. A NULL keeps its type (PostgreSQL wants it). */
+enum bh_ctl_type { BH_CTL_INT = 1, BH_CTL_TEXT };
+struct bh_ctl_val {
+	enum bh_ctl_type type;
+	bool null;
+	int64_t i;
+	const char *s; /* borrowed */
+};
+static inline struct bh_ctl_val bh_ctl_val_int(int64_t v, bool null)
+{
+	return (struct bh_ctl_val){ .type = BH_CTL_INT, .i = v, .null = null };
+}
+static inline struct bh_ctl_val bh_ctl_val_text(const char *s)
+{
+	return (struct bh_ctl_val){ .type = BH_CTL_TEXT, .s = s, .null = !s };
+}
+#define BH_CTL_I(v)	     bh_ctl_val_int((v), false)
+#define BH_CTL_IN(v, isnull) bh_ctl_val_int((v), (isnull))
+#define BH_CTL_S(v)	     bh_ctl_val_text(v)
+
+/* Called for each row; cols (ncols of them) are valid during the call only.
+ * A negative return stops the query and is its result. */
+typedef int (*bh_ctl_row_fn)(void *ctx, const struct bh_ctl_val *cols, size_t ncols,
+			     struct bh_error **err);
+
+/*
+ * Run one statement sql with `?` placeholders bound to params (n of them);
+ * row (may be NULL) sees each row; *changes (may be NULL) gets the number of
+ * rows an INSERT, UPDATE or DELETE changed. Integer columns come back as
+ * BH_CTL_INT, the rest as BH_CTL_TEXT. Inside bh_ctl_store_tx's fn, on the
+ * same thread, it runs in that transaction.
+ */
+int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_ctl_val *params,
+		       size_t n, bh_ctl_row_fn row, void *ctx, int64_t *changes,
+		       struct bh_error **err);
+
+/* Run fn in one transaction: committed when fn returns >= 0, rolled back
+ * otherwise (and when the commit fails). Returns fn's result. Not nested. */
+int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err), void *ctx,
+		    struct bh_error **err);
+
+/*
+ * Append one audit row (who, what, which object, before and after as JSON,
+ * either may be NULL) at the current time. Call it inside the transaction of
+ * the change it records.
+ */
+int bh_ctl_audit_add(struct bh_ctl_store *s, const char *actor, const char *action,
+		     const char *object, const json_t *before, const json_t *after,
+		     struct bh_error **err);
+
+/* ---- users, roles, tokens -------------------------------------------------------------- */
+
+/* Ordered: a role may do what the roles below it may. */
+enum bh_ctl_role { BH_CTL_READER = 1, BH_CTL_OPERATOR = 2, BH_CTL_ADMIN = 3 };
+/* "admin", "operator", "reader"; -1 for anything else. */
+int bh_ctl_role_parse(const char *s);
+const char *bh_ctl_role_name(enum bh_ctl_role r);
+
+#define BH_CTL_NAME_MAX	     64	  /* user and node names: [A-Za-z0-9._@-]{1,64} */
+#define BH_CTL_PASSWORD_MIN  8	  /* bytes */
+#define BH_CTL_PASSWORD_MAX  1024 /* bytes */
+#define BH_CTL_TOKEN_TTL_MAX (366 * 86400)
+/* A token as shown once: "bht_" + 16 hex (its id) + "_" + 64 hex (the secret). */
+#define BH_CTL_TOKEN_LEN    (4 + 16 + 1 + 64)
+#define BH_CTL_TOKEN_ID_LEN 16
+
+/* Whether name is a valid user or node name. */
+bool bh_ctl_name_valid(const char *name, size_t len);
+
+/* Who made a request: a user with a role, or a node (role 0), and the token used. */
+struct bh_ctl_principal {
+	char name[BH_CTL_NAME_MAX + 1];
+	bool node;
+	enum bh_ctl_role role; /* the user's role; 0 for a node */
+	char token_id[BH_CTL_TOKEN_ID_LEN + 1];
+};
+
+/*
+ * Add user name with role and password (hashed with argon2id). actor names
+ * who did it in the audit row ("cli" from the command line). An existing
+ * name is BH_ERR_USAGE ("exists").
+ */
+int bh_ctl_user_add(struct bh_ctl_store *s, const char *actor, const char *name,
+		    enum bh_ctl_role role, const char *password, struct bh_error **err);
+/* Delete user name and revoke its tokens; BH_ERR_NOTFOUND if there is none. */
+int bh_ctl_user_delete(struct bh_ctl_store *s, const char *actor, const char *name,
+		       struct bh_error **err);
+/* [{"name","role","created"}...] sorted by name. */
+int bh_ctl_user_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
+
+/*
+ * Check user's password; on success a new token for the user (ttl seconds)
+ * in token (NUL-terminated), audited as "login". A wrong user or password is
+ * BH_ERR_UNSAFE with the same message for both, and takes the same time.
+ */
+int bh_ctl_login(struct bh_ctl_store *s, const char *user, const char *password, int64_t ttl,
+		 char token[BH_CTL_TOKEN_LEN + 1], struct bh_error **err);
+/*
+ * A new token for user or (when node is true) for node name, valid ttl
+ * seconds, created by actor; *id_out (may be NULL) its id.
+ */
+int bh_ctl_token_create(struct bh_ctl_store *s, const char *actor, const char *name, bool node,
+			int64_t ttl, char token[BH_CTL_TOKEN_LEN + 1],
+			char id_out[BH_CTL_TOKEN_ID_LEN + 1], struct bh_error **err);
+/*
+ * Revoke token id. only_owner (may be NULL): refuse (BH_ERR_NOTFOUND, as if it
+ * did not exist) a token of another user.
+ */
+int bh_ctl_token_revoke(struct bh_ctl_store *s, const char *actor, const char *id,
+			const char *only_owner, struct bh_error **err);
+/*
+ * Who presents token (the whole "bht_..." string, len bytes): compared in
+ * constant time against the stored hash; an unknown, malformed, expired or
+ * revoked token, or one whose user is gone, is BH_ERR_UNSAFE.
+ */
+int bh_ctl_authenticate(struct bh_ctl_store *s, const char *token, size_t len,
+			struct bh_ctl_principal *out, struct bh_error **err);
+
+/* ---- the audit log --------------------------------------------------------------------- */
+
+struct bh_ctl_audit_filter {
+	const char *actor; /* NULL: any */
+	int64_t since;	   /* unix seconds, inclusive; 0: any */
+	int64_t until;	   /* unix seconds, inclusive; 0: any */
+	int64_t after_id;  /* paging: rows with a larger id; 0: from the first */
+	unsigned limit;	   /* 1..BH_CTL_AUDIT_PAGE_MAX; 0: BH_CTL_AUDIT_PAGE_DEFAULT */
+};
+#define BH_CTL_AUDIT_PAGE_DEFAULT 100
+#define BH_CTL_AUDIT_PAGE_MAX	  1000
+
+/* {"items":[{"id","time","actor","action","object","before","after"}...],
+ *  "next": id to pass as after_id, or null at the end}, oldest first. */
+int bh_ctl_audit_list(struct bh_ctl_store *s, const struct bh_ctl_audit_filter *f, json_t **out,
+		      struct bh_error **err);
+
+/* ---- request bodies and queries (untrusted; fuzz/fuzz_ctl_body.c) ---------------------- */
+
+#define BH_CTL_BODY_MAX (64u << 10)
+
+enum bh_ctl_body_kind { BH_CTL_BODY_LOGIN = 1, BH_CTL_BODY_USER, BH_CTL_BODY_TOKEN };
+struct bh_ctl_body {
+	char name[BH_CTL_NAME_MAX + 1]; /* login: user; user: name; token: user or node */
+	bool node;			/* token: "node" given rather than "user" */
+	char password[BH_CTL_PASSWORD_MAX + 1];
+	int role;    /* user: the role */
+	int64_t ttl; /* token: seconds; 0: not given */
+};
+/*
+ * Parse a request body of kind (a JSON object; unknown members, wrong types,
+ * and values over their limits are BH_ERR_INVALID naming the member; more
+ * than BH_CTL_BODY_MAX bytes BH_ERR_LIMIT). login: {"user","password"};
+ * user: {"name","role","password"}; token: {"user"|"node"?, "ttl"?}.
+ * Wipe out->password after use.
+ */
+int bh_ctl_body_parse(const char *buf, size_t len, enum bh_ctl_body_kind kind,
+		      struct bh_ctl_body *out, struct bh_error **err);
+
+#define BH_CTL_QUERY_MAX 2048
+/*
+ * The value of key in a URL query string (q, len bytes: "a=1&b=x%20y"),
+ * percent-decoded into out (size bytes, NUL-terminated). 1 when found, 0 when
+ * absent, <0 (BH_ERR_INVALID) for a malformed or repeated key, a value with
+ * a NUL or one longer than size - 1.
+ */
+int bh_ctl_query_get(const char *q, size_t len, const char *key, char *out, size_t size,
+		     struct bh_error **err);
+
+/* ---- the REST API ---------------------------------------------------------------------- */
+
+struct bh_ctl_api;
+
+struct bh_ctl_api_opts {
+	struct bh_ctl_store *store; /* borrowed; outlives the API */
+	int64_t login_ttl;	    /* seconds; 0: 12 h */
+};
+
+int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);
+void bh_ctl_api_free(struct bh_ctl_api *a);
+/* The routes to give bh_http_options (borrowed from a; *n of them). GET
+ * /healthz is the HTTP layer's own. */
+const struct bh_http_route *bh_ctl_api_routes(struct bh_ctl_api *a, size_t *n);
+/* The OpenAPI 3 document of exactly those routes (new reference). */
+json_t *bh_ctl_api_openapi(void);
+
+#endif /* BULKHEAD_CTL_H */

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* harness: serial */
+/*
+ * The controller's store (include/bulkhead/ctl.h), every store test run on
+ * both back-ends: SQLite in a temporary file, and PostgreSQL 15 that this
+ * test starts itself (initdb + pg_ctl in a temporary directory, a unix
+ * socket only, as the user nobody: postgres refuses root). Without
+ * PostgreSQL's server binaries its cases SKIP naming them. Also the request
+ * body and query parsers with hostile input.
+ */
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/ctl.h"
+#include "banned.h"
+
+#define PG_BIN "/usr/lib/postgresql/15/bin"
+
+struct env {
+	const char *backend; /* "sqlite" or "postgresql" */
+	char *dir;	     /* temporary directory */
+	char *url;	     /* NULL: this back-end cannot run here (skip) */
+	int seq;
+};
+
+static struct env lite = { .backend = "sqlite" }, pg = { .backend = "postgresql" };
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == 0 ? 0 : -1;
+}
+
+static int pg_start(void)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	char cmd[2048];
+
+	if (access(PG_BIN "/initdb", X_OK) || access(PG_BIN "/pg_ctl", X_OK) ||
+	    access(PG_BIN "/psql", X_OK) || !nobody || access("/usr/sbin/runuser", X_OK))
+		return 0; /* pg.url stays NULL: skipped */
+	pg.dir = unit_mktmp();
+	if (chown(pg.dir, nobody->pw_uid, nobody->pw_gid) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && runuser -u nobody -- " PG_BIN "/initdb -D %s/data -A trust -U postgres"
+		 " --no-sync >%s/initdb.log 2>&1 && runuser -u nobody -- " PG_BIN
+		 "/pg_ctl -D %s/data -l %s/pg.log -w -t 60 -o \"-k %s -c listen_addresses='' -F\""
+		 " start >/dev/null 2>&1",
+		 pg.dir, pg.dir, pg.dir, pg.dir, pg.dir, pg.dir);
+	if (run(cmd) < 0) {
+		snprintf(cmd, sizeof(cmd), "cat %s/initdb.log %s/pg.log >&2", pg.dir, pg.dir);
+		run(cmd);
+		return -1;
+	}
+	pg.url = bh_asprintf("postgresql:///postgres?host=%s&user=postgres", pg.dir);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	lite.dir = unit_mktmp();
+	lite.url = bh_strdup("sqlite");
+	return pg_start();
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[1024];
+
+	(void)state;
+	if (pg.url) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m immediate"
+			 " -w stop >/dev/null 2>&1",
+			 pg.dir, pg.dir);
+		run(cmd);
+	}
+	if (pg.dir)
+		unit_rmtmp(pg.dir);
+	unit_rmtmp(lite.dir);
+	free(pg.url);
+	free(lite.url);
+	return 0;
+}
+
+/* A fresh, migrated store of e's back-end (skips when it cannot run). */
+static struct bh_ctl_store *fresh(struct env *e)
+{
+	struct bh_ctl_store *s = NULL;
+	struct bh_error *err = NULL;
+	char *db;
+
+	if (!e->url) {
+		print_message("SKIP: PostgreSQL 15's server (" PG_BIN "/initdb, pg_ctl: "
+			      "postgresql-15) or runuser not installed\n");
+		skip();
+	}
+	if (!strcmp(e->backend, "sqlite")) {
+		db = bh_asprintf("%s/store-%d.sqlite", e->dir, ++e->seq);
+	} else {
+		/* a clean schema: drop what the last test left (with psql: the store
+		 * refuses a database a test left at a newer schema) */
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && runuser -u nobody -- " PG_BIN "/psql -q -h %s -U postgres"
+			 " -d postgres -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public'"
+			 " >/dev/null 2>&1",
+			 pg.dir, pg.dir);
+		assert_int_equal(run(cmd), 0);
+		db = bh_strdup(e->url);
+	}
+	if (bh_ctl_store_open(db, &s, &err) < 0)
+		fail_msg("opening %s: %s", db, bh_error_message(err));
+	assert_string_equal(bh_ctl_store_backend(s), e->backend);
+	free(db);
+	return s;
+}
+
+static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	(void)n;
+	*(int64_t *)ctx = c[0].i;
+	return 0;
+}
+
+static int64_t count(struct bh_ctl_store *s, const char *sql)
+{
+	int64_t v = -1;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
+	return v;
+}
+
+/* ---- migrations -------------------------------------------------------------------------- */
+
+static void migrations_once_and_refuse_newer(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e), *s2 = NULL;
+	struct bh_error *err = NULL;
+	int64_t v;
+	char *db = !strcmp(e->backend, "sqlite") ? bh_asprintf("%s/store-%d.sqlite", e->dir, e->seq)
+						 : bh_strdup(e->url);
+
+	assert_int_equal(bh_ctl_store_version(s, &v, &err), 0);
+	assert_int_equal(v, bh_ctl_store_schema_latest());
+	assert_true(v >= 1);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_version"), 1);
+	/* a second open migrates nothing and keeps the data */
+	assert_int_equal(bh_ctl_user_add(s, "cli", "alice", BH_CTL_ADMIN, "password-1", &err), 0);
+	assert_int_equal(bh_ctl_store_open(db, &s2, &err), 0);
+	assert_int_equal(count(s2, "SELECT COUNT(*) FROM users"), 1);
+	assert_int_equal(count(s2, "SELECT COUNT(*) FROM schema_version"), 1);
+	bh_ctl_store_free(s2);
+	s2 = NULL;
+	/* a database from a newer bulkhead is refused, not touched */
+	assert_int_equal(bh_ctl_store_query(s, "UPDATE schema_version SET version = 99", NULL, 0,
+					    NULL, NULL, NULL, &err),
+			 0);
+	assert_true(bh_ctl_store_open(db, &s2, &err) < 0);
+	assert_null(s2);
+	assert_error(err, BH_ERR_UNSUPPORTED, "schema version 99");
+	bh_error_free(err);
+	assert_int_equal(count(s, "SELECT version FROM schema_version"), 99);
+	bh_ctl_store_free(s);
+	free(db);
+}
+
+/* ---- queries are parameterised ----------------------------------------------------------- */
+
+struct texts {
+	char a[128], b[128];
+};
+
+static int text_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	struct texts *t = ctx;
+
+	(void)err;
+	assert_int_equal(n, 2);
+	snprintf(t->a, sizeof(t->a), "%s", c[0].s);
+	snprintf(t->b, sizeof(t->b), "%s", c[1].null ? "(null)" : c[1].s);
+	return 0;
+}
+
+static void values_are_bound_never_spliced(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	static const char evil[] = "x'); DROP TABLE users; -- ?";
+	struct bh_ctl_val p[] = { BH_CTL_S(evil) };
+	struct bh_ctl_val pn[] = { BH_CTL_S(NULL) };
+	struct texts t;
+
+	/* a ? inside a literal is no placeholder, on either back-end */
+	assert_int_equal(bh_ctl_store_query(s, "SELECT 'a?b', ?", p, 1, text_row, &t, NULL, &err),
+			 0);
+	assert_string_equal(t.a, "a?b");
+	assert_string_equal(t.b, evil);
+	assert_int_equal(bh_ctl_store_query(s, "SELECT 'n', ?", pn, 1, text_row, &t, NULL, &err),
+			 0);
+	assert_string_equal(t.b, "(null)");
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM users"), 0); /* still there */
+	/* a wrong number of values is an error, not a crash */
+	assert_true(bh_ctl_store_query(s, "SELECT ?, ?", p, 1, NULL, NULL, NULL, &err) < 0);
+	bh_error_free(err);
+	bh_ctl_store_free(s);
+}
+
+static int tx_fails(void *ctx, struct bh_error **err)
+{
+	struct bh_ctl_store *s = ctx;
+
+	if (bh_ctl_audit_add(s, "t", "test", "x", NULL, NULL, err) < 0)
+		return -1;
+	return bh_error_set(err, BH_ERR_INVALID, "on purpose");
+}
+
+static void a_failed_transaction_leaves_nothing(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+
+	assert_true(bh_ctl_store_tx(s, tx_fails, s, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "on purpose");
+	bh_error_free(err);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit"), 0);
+	bh_ctl_store_free(s);
+}
+
+/* ---- users and audit --------------------------------------------------------------------- */
+
+static json_t *audit_all(struct bh_ctl_store *s, const char *actor)
+{
+	struct bh_ctl_audit_filter f = { .actor = actor, .limit = 1000 };
+	struct bh_error *err = NULL;
+	json_t *v = NULL;
+
+	assert_int_equal(bh_ctl_audit_list(s, &f, &v, &err), 0);
+	return v;
+}
+
+static void users_change_with_audit_before_after(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	json_t *list, *a, *row;
+
+	assert_int_equal(bh_ctl_user_add(s, "cli", "alice", BH_CTL_ADMIN, "password-1", &err), 0);
+	assert_int_equal(bh_ctl_user_add(s, "alice", "bob", BH_CTL_READER, "password-2", &err), 0);
+	/* the same name twice */
+	assert_true(bh_ctl_user_add(s, "alice", "bob", BH_CTL_ADMIN, "password-3", &err) < 0);
+	assert_error(err, BH_ERR_USAGE, "exists");
+	bh_error_free(err);
+	err = NULL;
+	/* names and passwords out of bounds */
+	assert_true(bh_ctl_user_add(s, "cli", "a'b", BH_CTL_ADMIN, "password-1", &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "user name");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_user_add(s, "cli", "carol", BH_CTL_ADMIN, "short", &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "password");
+	bh_error_free(err);
+	err = NULL;
+
+	assert_int_equal(bh_ctl_user_list(s, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 2);
+	assert_string_equal(bh_json_str(json_array_get(list, 1), "name"), "bob");
+	assert_string_equal(bh_json_str(json_array_get(list, 1), "role"), "reader");
+	assert_null(json_object_get(json_array_get(list, 1), "pwhash"));
+	json_decref(list);
+
+	assert_int_equal(bh_ctl_user_delete(s, "alice", "bob", &err), 0);
+	assert_true(bh_ctl_user_delete(s, "alice", "bob", &err) < 0);
+	assert_error(err, BH_ERR_NOTFOUND, "bob");
+	bh_error_free(err);
+
+	a = audit_all(s, NULL);
+	assert_int_equal(json_array_size(bh_json_arr(a, "items")), 3);
+	row = json_array_get(bh_json_arr(a, "items"), 1);
+	assert_string_equal(bh_json_str(row, "actor"), "alice");
+	assert_string_equal(bh_json_str(row, "action"), "user.add");
+	assert_true(json_is_null(json_object_get(row, "before")));
+	assert_string_equal(bh_json_str(bh_json_obj(row, "after"), "role"), "reader");
+	row = json_array_get(bh_json_arr(a, "items"), 2);
+	assert_string_equal(bh_json_str(row, "action"), "user.delete");
+	assert_string_equal(bh_json_str(bh_json_obj(row, "before"), "name"), "bob");
+	assert_true(json_is_null(json_object_get(row, "after")));
+	/* the hash never reaches the audit log */
+	{
+		char *dump = json_dumps(a, 0);
+
+		assert_null(strstr(dump, "argon2"));
+		free(dump);
+	}
+	json_decref(a);
+	bh_ctl_store_free(s);
+}
+
+static void audit_pages_and_filters(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	struct bh_ctl_audit_filter f = { .limit = 2 };
+	json_t *page;
+	int64_t seen = 0;
+	int pages = 0;
+
+	for (int i = 0; i < 5; i++) {
+		json_t *after = json_pack("{si}", "i", i);
+
+		assert_int_equal(
+			bh_ctl_audit_add(s, i % 2 ? "odd" : "even", "test", "x", NULL, after, &err),
+			0);
+		json_decref(after);
+	}
+	do {
+		json_t *next;
+
+		assert_int_equal(bh_ctl_audit_list(s, &f, &page, &err), 0);
+		seen += (int64_t)json_array_size(bh_json_arr(page, "items"));
+		next = json_object_get(page, "next");
+		f.after_id = json_is_integer(next) ? json_integer_value(next) : 0;
+		pages++;
+		json_decref(page);
+	} while (f.after_id && pages < 10);
+	assert_int_equal(seen, 5);
+	assert_int_equal(pages, 3);
+
+	page = audit_all(s, "odd");
+	assert_int_equal(json_array_size(bh_json_arr(page, "items")), 2);
+	json_decref(page);
+	f = (struct bh_ctl_audit_filter){ .since = (int64_t)time(NULL) + 3600 };
+	assert_int_equal(bh_ctl_audit_list(s, &f, &page, &err), 0);
+	assert_int_equal(json_array_size(bh_json_arr(page, "items")), 0);
+	json_decref(page);
+	f = (struct bh_ctl_audit_filter){ .until = (int64_t)time(NULL) + 3600, .actor = "even" };
+	assert_int_equal(bh_ctl_audit_list(s, &f, &page, &err), 0);
+	assert_int_equal(json_array_size(bh_json_arr(page, "items")), 3);
+	json_decref(page);
+	f = (struct bh_ctl_audit_filter){ .limit = BH_CTL_AUDIT_PAGE_MAX + 1 };
+	assert_true(bh_ctl_audit_list(s, &f, &page, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "limit");
+	bh_error_free(err);
+	bh_ctl_store_free(s);
+}
+
+/* ---- login and tokens -------------------------------------------------------------------- */
+
+static void login_tokens_revocation_expiry(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL, *err2 = NULL;
+	struct bh_ctl_principal who;
+	char tok[BH_CTL_TOKEN_LEN + 1], tok2[BH_CTL_TOKEN_LEN + 1], id[BH_CTL_TOKEN_ID_LEN + 1];
+	char *m1, *m2;
+	struct bh_ctl_val p[1];
+
+	assert_int_equal(bh_ctl_user_add(s, "cli", "alice", BH_CTL_OPERATOR, "password-1", &err),
+			 0);
+	/* a wrong password and an unknown user: one message */
+	assert_true(bh_ctl_login(s, "alice", "password-2", 60, tok, &err) < 0);
+	assert_true(bh_ctl_login(s, "mallory", "password-1", 60, tok, &err2) < 0);
+	assert_int_equal(bh_error_code(err), BH_ERR_UNSAFE);
+	m1 = bh_error_message(err);
+	m2 = bh_error_message(err2);
+	assert_string_equal(m1, m2);
+	free(m1);
+	free(m2);
+	bh_error_free(err);
+	bh_error_free(err2);
+	err = NULL;
+
+	assert_int_equal(bh_ctl_login(s, "alice", "password-1", 60, tok, &err), 0);
+	assert_int_equal(strlen(tok), BH_CTL_TOKEN_LEN);
+	assert_int_equal(bh_ctl_authenticate(s, tok, strlen(tok), &who, &err), 0);
+	assert_string_equal(who.name, "alice");
+	assert_int_equal(who.role, BH_CTL_OPERATOR);
+	assert_false(who.node);
+	/* only the hash is stored */
+	{
+		struct bh_ctl_val q[] = { BH_CTL_S(tok + 21) };
+		int64_t n = -1;
+
+		assert_int_equal(bh_ctl_store_query(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?",
+						    q, 1, count_row, &n, NULL, &err),
+				 0);
+		assert_int_equal(n, 0);
+	}
+
+	/* one bit of the secret changed, the id kept; a truncated one; garbage */
+	memcpy(tok2, tok, sizeof(tok2));
+	tok2[BH_CTL_TOKEN_LEN - 1] = tok2[BH_CTL_TOKEN_LEN - 1] == '0' ? '1' : '0';
+	assert_true(bh_ctl_authenticate(s, tok2, strlen(tok2), &who, &err) < 0);
+	assert_error(err, BH_ERR_UNSAFE, "unknown token");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_authenticate(s, tok, strlen(tok) - 1, &who, &err) < 0);
+	assert_error(err, BH_ERR_UNSAFE, "malformed");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_authenticate(s, "bht_' OR 1=1 --", 15, &who, &err) < 0);
+	bh_error_free(err);
+	err = NULL;
+
+	/* a node token, revoked */
+	assert_int_equal(bh_ctl_token_create(s, "alice", "node-1", true, 3600, tok2, id, &err), 0);
+	assert_int_equal(bh_ctl_authenticate(s, tok2, strlen(tok2), &who, &err), 0);
+	assert_true(who.node);
+	assert_string_equal(who.name, "node-1");
+	/* a user may not revoke another's (a node's) token */
+	assert_true(bh_ctl_token_revoke(s, "alice", id, "alice", &err) < 0);
+	assert_error(err, BH_ERR_NOTFOUND, id);
+	bh_error_free(err);
+	err = NULL;
+	assert_int_equal(bh_ctl_token_revoke(s, "admin", id, NULL, &err), 0);
+	assert_true(bh_ctl_authenticate(s, tok2, strlen(tok2), &who, &err) < 0);
+	assert_error(err, BH_ERR_UNSAFE, "revoked");
+	bh_error_free(err);
+	err = NULL;
+
+	/* expiry: moved into the past */
+	memcpy(id, tok + 4, 16);
+	id[16] = 0;
+	p[0] = BH_CTL_S(id);
+	assert_int_equal(bh_ctl_store_query(s, "UPDATE tokens SET expires = 1 WHERE id = ?", p, 1,
+					    NULL, NULL, NULL, &err),
+			 0);
+	assert_true(bh_ctl_authenticate(s, tok, strlen(tok), &who, &err) < 0);
+	assert_error(err, BH_ERR_UNSAFE, "expired");
+	bh_error_free(err);
+	err = NULL;
+
+	/* a deleted user's tokens stop working */
+	assert_int_equal(bh_ctl_token_create(s, "alice", "alice", false, 3600, tok, NULL, &err), 0);
+	assert_int_equal(bh_ctl_authenticate(s, tok, strlen(tok), &who, &err), 0);
+	assert_int_equal(bh_ctl_user_delete(s, "cli", "alice", &err), 0);
+	assert_true(bh_ctl_authenticate(s, tok, strlen(tok), &who, &err) < 0);
+	bh_error_free(err);
+	err = NULL;
+	/* login, token.create, token.revoke are audited */
+	{
+		json_t *a = audit_all(s, NULL);
+		char *dump = json_dumps(a, 0);
+
+		assert_non_null(strstr(dump, "\"login\""));
+		assert_non_null(strstr(dump, "\"token.create\""));
+		assert_non_null(strstr(dump, "\"token.revoke\""));
+		assert_null(strstr(dump, tok + 21)); /* no secret in the log */
+		free(dump);
+		json_decref(a);
+	}
+	bh_ctl_store_free(s);
+}
+
+/* ---- parsers (no store) ------------------------------------------------------------------ */
+
+static void body_parser_refuses_hostile_input(void **state)
+{
+	struct bh_ctl_body b;
+	struct bh_error *err = NULL;
+	static const struct {
+		const char *json;
+		int kind;
+		const char *needle;
+	} bad[] = {
+		{ "", BH_CTL_BODY_LOGIN, "invalid JSON" },
+		{ "[]", BH_CTL_BODY_LOGIN, "expected a JSON object" },
+		{ "{\"user\":\"a\",\"password\":\"12345678\",\"x\":1}", BH_CTL_BODY_LOGIN,
+		  "unknown member" },
+		{ "{\"user\":1,\"password\":\"12345678\"}", BH_CTL_BODY_LOGIN, "must be a string" },
+		{ "{\"user\":\"a\",\"user\":\"b\",\"password\":\"12345678\"}", BH_CTL_BODY_LOGIN,
+		  "duplicate" },
+		{ "{\"user\":\"a\\u0000b\",\"password\":\"12345678\"}", BH_CTL_BODY_LOGIN, "NUL" },
+		{ "{\"user\":\"../etc\",\"password\":\"12345678\"}", BH_CTL_BODY_LOGIN,
+		  "\"user\"" },
+		{ "{\"password\":\"12345678\"}", BH_CTL_BODY_LOGIN, "\"user\" is missing" },
+		{ "{\"name\":\"a\",\"password\":\"12345678\",\"role\":\"root\"}", BH_CTL_BODY_USER,
+		  "\"role\"" },
+		{ "{\"name\":\"a\",\"password\":\"12345678\"}", BH_CTL_BODY_USER,
+		  "\"role\" is missing" },
+		{ "{\"user\":\"a\",\"node\":\"b\"}", BH_CTL_BODY_TOKEN, "one of" },
+		{ "{\"ttl\":0}", BH_CTL_BODY_TOKEN, "\"ttl\"" },
+		{ "{\"ttl\":99999999999}", BH_CTL_BODY_TOKEN, "\"ttl\"" },
+		{ "{\"ttl\":1.5}", BH_CTL_BODY_TOKEN, "must be an integer" },
+		{ "{\"password\":\"12345678\"}", BH_CTL_BODY_TOKEN, "unknown member" },
+	};
+	struct bh_buf big = BH_BUF_INIT(1u << 22);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (bh_ctl_body_parse(bad[i].json, strlen(bad[i].json), bad[i].kind, &b, &err) >= 0)
+			fail_msg("accepted %s", bad[i].json);
+		assert_error(err, BH_ERR_INVALID, bad[i].needle);
+		assert_int_equal(b.password[0], 0);
+		bh_error_free(err);
+		err = NULL;
+	}
+	/* a long name, a long password, a deep nest, a huge body */
+	assert_int_equal(bh_buf_adds(&big, "{\"user\":\"", NULL), 0);
+	for (int i = 0; i < BH_CTL_NAME_MAX + 1; i++)
+		bh_buf_addc(&big, 'a', NULL);
+	bh_buf_adds(&big, "\",\"password\":\"12345678\"}", NULL);
+	assert_true(bh_ctl_body_parse(big.data, big.len, BH_CTL_BODY_LOGIN, &b, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "longer than 64");
+	bh_error_free(err);
+	err = NULL;
+	bh_buf_reset(&big);
+	bh_buf_adds(&big, "{\"user\":\"a\",\"password\":\"", NULL);
+	for (int i = 0; i < BH_CTL_PASSWORD_MAX + 1; i++)
+		bh_buf_addc(&big, 'p', NULL);
+	bh_buf_adds(&big, "\"}", NULL);
+	assert_true(bh_ctl_body_parse(big.data, big.len, BH_CTL_BODY_LOGIN, &b, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "\"password\"");
+	bh_error_free(err);
+	err = NULL;
+	bh_buf_reset(&big);
+	for (int i = 0; i < 20000; i++)
+		bh_buf_addc(&big, '[', NULL);
+	assert_true(bh_ctl_body_parse(big.data, big.len, BH_CTL_BODY_LOGIN, &b, &err) < 0);
+	bh_error_free(err);
+	err = NULL;
+	bh_buf_reset(&big);
+	for (size_t i = 0; i < BH_CTL_BODY_MAX + 1; i++)
+		bh_buf_addc(&big, ' ', NULL);
+	assert_true(bh_ctl_body_parse(big.data, big.len, BH_CTL_BODY_LOGIN, &b, &err) < 0);
+	assert_error(err, BH_ERR_LIMIT, "limit");
+	bh_error_free(err);
+	err = NULL;
+	bh_buf_release(&big);
+
+	/* and what is right */
+	static const char ok[] = "{\"name\":\"bob@example.org\",\"role\":\"operator\","
+				 "\"password\":\"correct horse\"}";
+	assert_int_equal(bh_ctl_body_parse(ok, strlen(ok), BH_CTL_BODY_USER, &b, &err), 0);
+	assert_string_equal(b.name, "bob@example.org");
+	assert_int_equal(b.role, BH_CTL_OPERATOR);
+	assert_string_equal(b.password, "correct horse");
+	static const char tk[] = "{\"node\":\"n1\",\"ttl\":60}";
+	assert_int_equal(bh_ctl_body_parse(tk, strlen(tk), BH_CTL_BODY_TOKEN, &b, &err), 0);
+	assert_true(b.node);
+	assert_int_equal(b.ttl, 60);
+}
+
+static void query_parser(void **state)
+{
+	char v[8];
+	struct bh_error *err = NULL;
+	static const char q[] = "a=1&name=x%20y+z&b&c=%41";
+
+	(void)state;
+	assert_int_equal(bh_ctl_query_get(q, strlen(q), "name", v, sizeof(v), &err), 1);
+	assert_string_equal(v, "x y z");
+	assert_int_equal(bh_ctl_query_get(q, strlen(q), "c", v, sizeof(v), &err), 1);
+	assert_string_equal(v, "A");
+	assert_int_equal(bh_ctl_query_get(q, strlen(q), "b", v, sizeof(v), &err), 1);
+	assert_string_equal(v, "");
+	assert_int_equal(bh_ctl_query_get(q, strlen(q), "nam", v, sizeof(v), &err), 0);
+	assert_int_equal(bh_ctl_query_get(NULL, 0, "a", v, sizeof(v), &err), 0);
+	/* hostile: a cut escape, a NUL, too long, twice */
+	assert_true(bh_ctl_query_get("a=%4", 4, "a", v, sizeof(v), &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "escape");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_query_get("a=%00", 5, "a", v, sizeof(v), &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "NUL");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_query_get("a=12345678", 10, "a", v, sizeof(v), &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "longer");
+	bh_error_free(err);
+	err = NULL;
+	assert_true(bh_ctl_query_get("a=1&a=2", 7, "a", v, sizeof(v), &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "twice");
+	bh_error_free(err);
+}
+
+static void openapi_lists_every_route(void **state)
+{
+	struct bh_ctl_store *s = fresh(&lite);
+	struct bh_ctl_api *a = NULL;
+	struct bh_ctl_api_opts o = { .store = s };
+	struct bh_error *err = NULL;
+	const struct bh_http_route *r;
+	json_t *doc = bh_ctl_api_openapi(), *paths = bh_json_obj(doc, "paths"), *item;
+	size_t n, ops = 0;
+	const char *path;
+
+	(void)state;
+	assert_int_equal(bh_ctl_api_new(&o, &a, &err), 0);
+	r = bh_ctl_api_routes(a, &n);
+	assert_string_equal(bh_json_str(doc, "openapi"), "3.0.3");
+	for (size_t i = 0; i < n; i++) {
+		char m[8];
+		size_t k;
+
+		for (k = 0; r[i].method[k]; k++)
+			m[k] = (char)bh_tolower(r[i].method[k]);
+		m[k] = 0;
+		if (!bh_json_obj(bh_json_obj(paths, r[i].path), m))
+			fail_msg("%s %s is served but not in the document", r[i].method, r[i].path);
+	}
+	json_object_foreach (paths, path, item)
+		ops += json_object_size(item);
+	assert_int_equal(ops, n + 1); /* + the layer's GET /healthz */
+	json_decref(doc);
+	bh_ctl_api_free(a);
+	bh_ctl_store_free(s);
+}
+
+#define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(migrations_once_and_refuse_newer),
+		BOTH(values_are_bound_never_spliced),
+		BOTH(a_failed_transaction_leaves_nothing),
+		BOTH(users_change_with_audit_before_after),
+		BOTH(audit_pages_and_filters),
+		BOTH(login_tokens_revocation_expiry),
+		cmocka_unit_test(body_parser_refuses_hostile_input),
+		cmocka_unit_test(query_parser),
+		cmocka_unit_test(openapi_lists_every_route),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
