@@ -213,9 +213,8 @@ static void on_tokens_post(struct call *c)
 	if (bh_ctl_token_create(c->a->store, actor(c), name, b.node, b.ttl ? b.ttl : 30 * 86400,
 				token, id, &err) < 0)
 		return reply_fail(c, err);
-	reply_json(
-		c, 201,
-		json_pack("{sssssss}", "token", token, "id", id, b.node ? "node" : "user", name));
+	reply_json(c, 201,
+		   json_pack("{ssssss}", "token", token, "id", id, b.node ? "node" : "user", name));
 	sodium_memzero(token, sizeof(token));
 }
 
