@@ -28,6 +28,7 @@ const struct bh_command bh_commands[] = {
 	  "list a repository's tags; show manifests, digests, referrers; audit tags" },
 	{ "policy", cmd_policy,
 	  "validate policies; check manifests, images and bundles against them" },
+	{ "serve", cmd_serve, "the controller: users, tokens, audit log and the REST API (HTTPS)" },
 	{ "admission", cmd_admission,
 	  "serve the policy as a Kubernetes admission webhook (HTTPS)" },
 	{ "rules", cmd_rules,

@@ -233,6 +233,7 @@ int cmd_rules(int argc, char **argv, struct bh_cli *cli);
 int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli);
 /* admission serve (src/cli/admission.c) */
 int cmd_admission(int argc, char **argv, struct bh_cli *cli);
+int cmd_serve(int argc, char **argv, struct bh_cli *cli);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulkhead serve --tls-cert F --tls-key F [--listen ADDR:PORT] [--db DB]
+ * bulkhead serve user add NAME --role ROLE [--db DB]   (password on stdin)
+ *
+ * The controller: opens the store (include/bulkhead/ctl.h) and serves its
+ * REST API through the HTTP layer. SIGHUP reloads the certificate; SIGTERM
+ * and SIGINT drain and exit 0.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bulkhead/ctl.h"
+#include "bulkhead/http.h"
+#include "cli.h"
+#include "banned.h"
+
+static const char serve_usage[] =
+	"usage: bulkhead serve --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--db DB]\n"
+	"       bulkhead serve user add NAME --role admin|operator|reader [--db DB]\n"
+	"\n"
+	"The controller: an HTTPS JSON REST API (its OpenAPI document at\n"
+	"/openapi.json) over a store of users, API tokens and the audit log. The\n"
+	"second form adds a user to the store, reading the password from stdin (the\n"
+	"first admin is made this way). SIGHUP reloads the certificate and key;\n"
+	"SIGTERM or SIGINT stop accepting, let requests in flight finish and exit 0.\n"
+	"\n"
+	"Options:\n"
+	"  --db DB                 a SQLite file, or postgresql://... (default:\n"
+	"                          $BULKHEAD_CONTROLLER_DB, else\n"
+	"                          /var/lib/bulkhead/controller.sqlite for root,\n"
+	"                          ~/.local/share/bulkhead/controller.sqlite otherwise)\n"
+	"  --tls-cert FILE         the server's certificate chain (PEM)\n"
+	"  --tls-key FILE          its private key (PEM)\n"
+	"  --listen ADDR:PORT      where to listen (default :8444)\n"
+	"  --login-ttl SECONDS     how long a login's token is valid (default 43200)\n"
+	"  --workers N             event loops (default: one per CPU)\n"
+	"  --drain-timeout MS      at shutdown, how long requests in flight may take\n"
+	"                          (default 10000)\n"
+	"  --role ROLE             (user add) the new user's role\n"
+	"  -h, --help              show this help\n";
+
+enum {
+	OPT_DB = 0x100,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_LISTEN,
+	OPT_TTL,
+	OPT_WORKERS,
+	OPT_DRAIN,
+	OPT_ROLE,
+};
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !bh_isdigit(*s))
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max || v == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* The signals, taken by a thread of their own with sigwait. */
+struct sigs {
+	struct bh_http_server *srv;
+	sigset_t set;
+};
+
+static void *signal_main(void *arg)
+{
+	struct sigs *s = arg;
+	struct bh_error *err = NULL;
+	int sig;
+
+	for (;;) {
+		if (sigwait(&s->set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (bh_http_reload(s->srv, &err) < 0)
+				bh_error_warn(&err, "SIGHUP");
+			else
+				bh_info("SIGHUP: certificate reloaded");
+		} else {
+			bh_info("%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+			bh_http_shutdown(s->srv);
+			return NULL;
+		}
+	}
+}
+
+static char *default_db(void)
+{
+	const char *env = getenv("BULKHEAD_CONTROLLER_DB"), *home;
+
+	if (env && *env)
+		return bh_strdup(env);
+	if (geteuid() == 0)
+		return bh_strdup("/var/lib/bulkhead/controller.sqlite");
+	home = getenv("HOME");
+	return bh_asprintf("%s/.local/share/bulkhead/controller.sqlite",
+			   home && home[0] == '/' ? home : "/tmp");
+}
+
+/* Open the store at db (NULL: the default, whose directory is made). */
+static int open_store(const char *db, struct bh_ctl_store **out, struct bh_error **err)
+{
+	char *path = db ? bh_strdup(db) : default_db();
+	int rc = 0;
+
+	if (!db && path[0] == '/') {
+		char *slash = strrchr(path, '/');
+
+		*slash = 0;
+		rc = bh_mkdirs(path, 0755, 0700, err);
+		*slash = '/';
+	}
+	if (rc >= 0)
+		rc = bh_ctl_store_open(path, out, err);
+	free(path);
+	return rc;
+}
+
+/* The password: stdin's first line (or all of it), at most the maximum. */
+static int read_password(char *pw, size_t size, struct bh_error **err)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < size && (r = read(STDIN_FILENO, pw + n, size - n)) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return bh_error_sys(err, errno, "reading the password from stdin");
+		}
+		n += (size_t)r;
+		if (memchr(pw, '\n', n))
+			break;
+	}
+	if (memchr(pw, '\n', n))
+		n = (size_t)((char *)memchr(pw, '\n', n) - pw);
+	if (n && pw[n - 1] == '\r')
+		n--;
+	if (n >= size)
+		return bh_error_set(err, BH_ERR_INVALID, "the password is over %d bytes",
+				    BH_CTL_PASSWORD_MAX);
+	pw[n] = 0;
+	return 0;
+}
+
+static int user_add(int argc, char **argv, const char *db)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "role", required_argument, NULL, OPT_ROLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_ctl_store *store = NULL;
+	struct bh_error *err = NULL;
+	char pw[BH_CTL_PASSWORD_MAX + 2];
+	int ch, role = -1, rc;
+
+	optind = 0;
+	while ((ch = cli_getopt(argc, argv, "h", opts, "serve user add")) != -1) {
+		switch (ch) {
+		case OPT_DB: db = optarg; break;
+		case OPT_ROLE:
+			role = bh_ctl_role_parse(optarg);
+			if (role < 0)
+				return cli_usage_error("serve user add",
+						       "--role: '%s' is not admin, operator or "
+						       "reader",
+						       optarg);
+			break;
+		case 'h': return cli_help(serve_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage_error("serve user add", "expected one NAME");
+	if (role < 0)
+		return cli_usage_error("serve user add", "expected --role admin|operator|reader");
+	if (read_password(pw, sizeof(pw), &err) < 0 || open_store(db, &store, &err) < 0 ||
+	    bh_ctl_user_add(store, "cli", argv[optind], (enum bh_ctl_role)role, pw, &err) < 0)
+		rc = cli_fail(err);
+	else {
+		printf("user %s added (%s)\n", argv[optind], bh_ctl_role_name(role));
+		rc = BH_EXIT_OK;
+	}
+	explicit_bzero(pw, sizeof(pw));
+	bh_ctl_store_free(store);
+	return rc;
+}
+
+static int serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "tls-cert", required_argument, NULL, OPT_CERT },
+		{ "tls-key", required_argument, NULL, OPT_KEY },
+		{ "listen", required_argument, NULL, OPT_LISTEN },
+		{ "login-ttl", required_argument, NULL, OPT_TTL },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_http_options ho = { .listen = ":8444", .max_body = BH_CTL_BODY_MAX };
+	struct bh_ctl_api_opts ao = { 0 };
+	const char *db = NULL;
+	struct bh_ctl_store *store = NULL;
+	struct bh_ctl_api *api = NULL;
+	struct bh_http_server *srv = NULL;
+	struct bh_error *err = NULL;
+	struct sigs sg;
+	pthread_t sigthread;
+	bool sigthread_started = false;
+	unsigned long v;
+	int ch, rc = BH_EXIT_USAGE;
+
+	optind = 0;
+	while ((ch = cli_getopt(argc, argv, "h", opts, "serve")) != -1) {
+		switch (ch) {
+		case OPT_DB: db = optarg; break;
+		case OPT_CERT: ho.cert_file = optarg; break;
+		case OPT_KEY: ho.key_file = optarg; break;
+		case OPT_LISTEN: ho.listen = optarg; break;
+		case OPT_TTL:
+		case OPT_WORKERS:
+		case OPT_DRAIN:
+			if (!parse_ulong(optarg,
+					 ch == OPT_TTL	     ? BH_CTL_TOKEN_TTL_MAX
+					 : ch == OPT_WORKERS ? 64
+							     : 100000000ul,
+					 &v))
+				return cli_usage_error("serve", "'%s': not a number in range",
+						       optarg);
+			if (ch == OPT_TTL)
+				ao.login_ttl = (int64_t)v;
+			else if (ch == OPT_WORKERS)
+				ho.threads = (unsigned)v;
+			else
+				ho.drain_ms = (unsigned)v;
+			break;
+		case 'h': return cli_help(serve_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!ho.cert_file || !ho.key_file)
+		return cli_usage_error("serve", "expected --tls-cert and --tls-key (the API "
+						"carries passwords and tokens: HTTPS only)");
+
+	sigemptyset(&sg.set);
+	sigaddset(&sg.set, SIGHUP);
+	sigaddset(&sg.set, SIGTERM);
+	sigaddset(&sg.set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sg.set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (open_store(db, &store, &err) < 0)
+		goto fail;
+	ao.store = store;
+	if (bh_ctl_api_new(&ao, &api, &err) < 0)
+		goto fail;
+	ho.routes = bh_ctl_api_routes(api, &ho.nroutes);
+	if (bh_http_server_new(&ho, &srv, &err) < 0)
+		goto fail;
+	sg.srv = srv;
+	if (pthread_create(&sigthread, NULL, signal_main, &sg) != 0) {
+		bh_error_set(&err, BH_ERR_INTERNAL, "signal thread");
+		goto fail;
+	}
+	sigthread_started = true;
+	bh_info("controller: serving on %s (port %d), store %s", ho.listen,
+		bh_http_server_port(srv), bh_ctl_store_backend(store));
+	if (bh_http_serve(srv, &err) < 0)
+		goto fail;
+	bh_info("controller: stopped");
+	rc = BH_EXIT_OK;
+	goto out;
+fail:
+	rc = cli_fail(err);
+	err = NULL;
+out:
+	if (sigthread_started) {
+		if (rc != BH_EXIT_OK)
+			pthread_cancel(sigthread);
+		pthread_join(sigthread, NULL);
+	}
+	bh_http_server_free(srv);
+	bh_ctl_api_free(api);
+	bh_ctl_store_free(store);
+	return rc;
+}
+
+int cmd_serve(int argc, char **argv, struct bh_cli *cli)
+{
+	(void)cli;
+	if (argc >= 2 && !strcmp(argv[1], "user")) {
+		if (argc < 3 || strcmp(argv[2], "add"))
+			return cli_usage_error("serve user", "expected add");
+		return user_add(argc - 2, argv + 2, NULL);
+	}
+	return serve(argc, argv);
+}
