@@ -226,10 +226,11 @@ static void on_tokens_delete(struct call *c)
 
 	if (rc < 0)
 		return;
-	if (rc == 0) /* the token of this request: a logout */
+	if (rc == 0) /* the token of this request: a logout (a node's too) */
 		memcpy(id, c->who->token_id, sizeof(c->who->token_id));
 	if (bh_ctl_token_revoke(c->a->store, actor(c), id,
-				c->who->role >= BH_CTL_ADMIN ? NULL : c->who->name, &err) < 0)
+				c->who->role >= BH_CTL_ADMIN || rc == 0 ? NULL : c->who->name,
+				&err) < 0)
 		return reply_fail(c, err);
 	reply_json(c, 200, json_pack("{sssb}", "id", id, "revoked", 1));
 }
