@@ -5,12 +5,14 @@
  * same `?`-placeholder SQL for both.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bulkhead/ctl.h"
 #include "lazy/pq.h"
@@ -460,6 +462,7 @@ static bool is_pg_url(const char *db)
 int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error **err)
 {
 	struct bh_ctl_store *s;
+	int fd;
 
 	*out = NULL;
 	if (!db || !*db)
@@ -480,6 +483,14 @@ int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error
 		if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
 			goto fail_free;
 		s->be = &sqlite_backend;
+		/* password and token hashes: a new file is the owner's only (SQLite
+		 * gives its -wal and -shm the same mode) */
+		fd = open(db, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			bh_error_sys(err, errno, "%s", db);
+			goto fail_free;
+		}
+		close(fd);
 		if (bh_sqlite_open(db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000,
 				   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 				   " PRAGMA foreign_keys=ON;",

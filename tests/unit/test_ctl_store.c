@@ -150,6 +150,13 @@ static void migrations_once_and_refuse_newer(void **state)
 	char *db = !strcmp(e->backend, "sqlite") ? bh_asprintf("%s/store-%d.sqlite", e->dir, e->seq)
 						 : bh_strdup(e->url);
 
+	if (!strcmp(e->backend, "sqlite")) {
+		struct stat st;
+
+		/* hashes of passwords and tokens: the owner's only */
+		assert_int_equal(stat(db, &st), 0);
+		assert_int_equal(st.st_mode & 077, 0);
+	}
 	assert_int_equal(bh_ctl_store_version(s, &v, &err), 0);
 	assert_int_equal(v, bh_ctl_store_schema_latest());
 	assert_true(v >= 1);
