@@ -136,6 +136,32 @@ void bh_ctr_list_free(struct bh_ctr_list *l);
 int bh_ctr_state_dirs(const struct bh_ctr_opts *opts, struct bh_strvec *out, struct bh_error **err);
 
 /*
+ * A watch on the runtimes' state directories (bh_ctr_state_dirs) and each
+ * new container directory made in them (inotify; for a starred root,
+ * containerd's ROOT/NS/ID, a new namespace and then its containers): a
+ * runtime writes a container's state at its create, before its start, so a
+ * change here is the moment to list the containers again. Used by the
+ * monitor's guard and by net run. At most BH_CTR_WATCH_MAX directories.
+ *
+ *   bh_ctr_watch_new    the inotify fd made (non-blocking) and the roots
+ *                       watched; fails only when inotify cannot be had
+ *   bh_ctr_watch_fd     the fd to poll for POLLIN
+ *   bh_ctr_watch_roots  watch the roots again: those made since (a root that
+ *                       is not there is tried at each call); cheap when all
+ *                       are watched
+ *   bh_ctr_watch_changed  the events read (non-blocking), new container
+ *                       directories watched; whether anything changed
+ */
+#define BH_CTR_WATCH_MAX 1024
+struct bh_ctr_watch;
+int bh_ctr_watch_new(const struct bh_ctr_opts *opts, struct bh_ctr_watch **out,
+		     struct bh_error **err);
+int bh_ctr_watch_fd(const struct bh_ctr_watch *w);
+void bh_ctr_watch_roots(struct bh_ctr_watch *w);
+bool bh_ctr_watch_changed(struct bh_ctr_watch *w);
+void bh_ctr_watch_free(struct bh_ctr_watch *w);
+
+/*
  * The container whose cgroup `path` in hierarchy `controller` ("" for
  * cgroup2; a v1 line's controllers as /proc/PID/cgroup lists them) is, or
  * lies below: a process that moved to a sub-cgroup still attributes. The

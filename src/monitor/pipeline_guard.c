@@ -16,7 +16,6 @@
  */
 #include <poll.h>
 #include <errno.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -32,8 +31,7 @@
 #include "source_internal.h"
 #include "banned.h"
 
-#define GUARD_CTR_MAX  4096 /* containers guarded at once */
-#define GUARD_DIRS_MAX 1024 /* state directories watched (roots and new containers' own) */
+#define GUARD_CTR_MAX 4096 /* containers guarded at once */
 
 /*
  * The dynamic loaders: the kernel opens a program's interpreter for execution
@@ -87,14 +85,8 @@ struct mon_guard {
 	struct gctr *v;
 	size_t n;
 	/* the runtimes' state directories (inotify): a container of any runtime
-	 * is rescanned at its create, not at the next rescan */
-	int ino;
-	struct gdir {
-		int wd;
-		unsigned levels; /* how deep new subdirectories are watched */
-		char *path;
-	} * dirs;
-	size_t ndirs;
+	 * is rescanned at its create, not at the next rescan; NULL without */
+	struct bh_ctr_watch *watch;
 };
 
 static uint64_t mono_ms(void)
@@ -242,88 +234,6 @@ static void report(const struct bh_guard_event *gev, void *arg)
  * there is a rescan at once. The window left: the engine's start coming
  * before that rescan set the marks.
  */
-static void dir_watch(struct mon_guard *mg, const char *path, unsigned levels)
-{
-	int wd;
-
-	if (mg->ino < 0)
-		return;
-	wd = inotify_add_watch(mg->ino, path,
-			       IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
-	if (wd < 0)
-		return; /* not there (yet): tried again at each rescan */
-	for (size_t i = 0; i < mg->ndirs; i++)
-		if (mg->dirs[i].wd == wd)
-			return;
-	if (mg->ndirs == GUARD_DIRS_MAX) {
-		inotify_rm_watch(mg->ino, wd);
-		return;
-	}
-	mg->dirs = bh_realloc(mg->dirs, (mg->ndirs + 1) * sizeof(*mg->dirs));
-	mg->dirs[mg->ndirs++] =
-		(struct gdir){ .wd = wd, .levels = levels, .path = bh_strdup(path) };
-}
-
-static void dirs_watch(struct mon_guard *mg)
-{
-	struct bh_strvec d = BH_STRVEC_INIT;
-	struct bh_error *err = NULL;
-
-	if (mg->ino < 0)
-		return;
-	if (bh_ctr_state_dirs(mg->go->containers, &d, &err) < 0)
-		bh_error_clear(&err); /* the rescan's list says so */
-	for (size_t i = 0; i < d.n; i++) {
-		size_t l = strlen(d.v[i]);
-
-		/* containerd's <root>/<ns>/<id>: a new namespace, then its containers */
-		if (l > 2 && !strcmp(d.v[i] + l - 2, "/*")) {
-			d.v[i][l - 2] = 0;
-			dir_watch(mg, d.v[i], 2);
-		} else {
-			dir_watch(mg, d.v[i], 1);
-		}
-	}
-	bh_strvec_release(&d);
-}
-
-/* The state directories' events read: new directories watched; whether any came. */
-static bool dirs_changed(struct mon_guard *mg)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool any = false;
-	ssize_t n;
-
-	while (mg->ino >= 0 && (n = read(mg->ino, buf, sizeof(buf))) > 0) {
-		for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t)n;) {
-			const struct inotify_event *ev = (const void *)(buf + off);
-			struct gdir *gd = NULL;
-
-			off += sizeof(*ev) + ev->len;
-			if (off > (size_t)n)
-				break;
-			any = true;
-			for (size_t i = 0; i < mg->ndirs; i++)
-				if (mg->dirs[i].wd == ev->wd)
-					gd = &mg->dirs[i];
-			if (gd && (ev->mask & IN_IGNORED)) {
-				free(gd->path);
-				*gd = mg->dirs[--mg->ndirs];
-				continue;
-			}
-			if (gd && gd->levels && (ev->mask & IN_ISDIR) && ev->len && ev->name[0] &&
-			    ev->name[0] != '.' && !strchr(ev->name, '/')) {
-				char *p = bh_asprintf("%s/%s", gd->path, ev->name);
-
-				dir_watch(mg, p, gd->levels - 1);
-				free(p);
-			}
-		}
-	}
-	return any;
-}
-
 /* ---- a rescan ------------------------------------------------------------------------- */
 
 /* The exec policy of c: the profile's executables (protect), the rules (block). */
@@ -571,7 +481,7 @@ static void *guard_main(void *arg)
 		struct pollfd pf[3] = { { .fd = bh_guard_fd(mg->g), .events = POLLIN },
 					{ .fd = mg->rdv ? bh_guard_rdv_fd(mg->rdv) : -1,
 					  .events = POLLIN },
-					{ .fd = mg->ino, .events = POLLIN } };
+					{ .fd = bh_ctr_watch_fd(mg->watch), .events = POLLIN } };
 		struct bh_strvec req = BH_STRVEC_INIT;
 		struct bh_error *err = NULL;
 		uint64_t now = mono_ms();
@@ -588,12 +498,12 @@ static void *guard_main(void *arg)
 			bh_guard_rdv_pending(mg->rdv, &req);
 		/* a runtime wrote state (a container created): a rescan now */
 		if (pf[2].revents & POLLIN)
-			created = dirs_changed(mg);
+			created = bh_ctr_watch_changed(mg->watch);
 		if (req.n || created || mono_ms() >= next) {
 			bool periodic = mono_ms() >= next;
 
 			if (periodic)
-				dirs_watch(mg); /* roots made since */
+				bh_ctr_watch_roots(mg->watch); /* roots made since */
 			rescan(mg, req.n > 0);
 			/* the periodic one stays due every `every` ms, however many
 			 * rescans creates and requests made (events that come during
@@ -617,11 +527,7 @@ static void guard_free(struct mon_guard *mg)
 {
 	bh_guard_free(mg->g);
 	bh_guard_rdv_free(mg->rdv);
-	if (mg->ino >= 0)
-		close(mg->ino);
-	for (size_t i = 0; i < mg->ndirs; i++)
-		free(mg->dirs[i].path);
-	free(mg->dirs);
+	bh_ctr_watch_free(mg->watch);
 	bh_behave_close(mg->b);
 	for (size_t i = 0; i < mg->n; i++)
 		free(mg->v[i].id);
@@ -642,7 +548,6 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 	mg->o = o;
 	mg->go = o->guard;
 	mg->br = br;
-	mg->ino = -1;
 	atomic_init(&mg->stop, false);
 	for (size_t i = 0; i < o->nactions; i++)
 		if (o->actions[i].action == BH_MON_ACT_BLOCK && o->rules)
@@ -671,14 +576,14 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		}
 	}
 	/* without it another engine's containers are watched at a rescan after their start */
-	mg->ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (mg->ino < 0) {
+	{
 		struct bh_error *e = NULL;
 
-		bh_error_sys(&e, errno, "guard: watching the runtimes' state (inotify)");
-		mon_warn(p, &e);
+		if (bh_ctr_watch_new(mg->go->containers, &mg->watch, &e) < 0) {
+			bh_error_prefix(&e, "guard");
+			mon_warn(p, &e);
+		}
 	}
-	dirs_watch(mg);
 	if (pthread_create(&mg->th, NULL, guard_main, mg)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the guard's thread");
 		goto fail;

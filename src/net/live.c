@@ -54,7 +54,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -568,7 +567,7 @@ static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
 int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *stats,
 		    struct bh_error **err)
 {
-	struct live L = { .o = o, .st = stats, .qevfd = -1, .ino = -1 };
+	struct live L = { .o = o, .st = stats, .qevfd = -1 };
 	struct bh_net_opts eo = o->engine;
 	struct pollfd *pfd = NULL;
 	const char **names = NULL;
@@ -596,13 +595,11 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	if (L.want_inv) {
 		/* watched before the first listing: a container made between the
 		 * two is still seen */
-		L.ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-		if (L.ino < 0) {
-			rc = bh_error_sys(err, errno,
-					  "net run: watching the runtimes' state (inotify)");
+		rc = bh_ctr_watch_new(o->ctr, &L.watch, err);
+		if (rc < 0) {
+			bh_error_prefix(err, "net run");
 			goto out;
 		}
-		net_live_sdirs_watch(&L);
 		rc = net_live_refresh(&L, err);
 		if (rc < 0)
 			goto out;
@@ -645,7 +642,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	}
 	pfd[L.n].fd = L.qevfd; /* -1 without quarantine: poll skips it */
 	pfd[L.n].events = POLLIN;
-	pfd[L.n + 1].fd = L.ino; /* -1 without an inventory */
+	pfd[L.n + 1].fd = bh_ctr_watch_fd(L.watch); /* -1 without an inventory */
 	pfd[L.n + 1].events = POLLIN;
 	if (o->on_ready)
 		o->on_ready(names, L.n, o->engine.arg);
@@ -658,7 +655,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			goto out;
 		}
 		/* a new container's state: listed before its packets are judged */
-		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && net_live_sdirs_changed(&L))
+		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && bh_ctr_watch_changed(L.watch))
 			L.burst = STATE_BURST;
 		if (L.burst && net_live_now() - L.last_refresh >=
 				       (L.burst == STATE_BURST ? 0 : STATE_BURST_MS / 1000.0)) {
@@ -697,7 +694,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 				L.st->refresh_errors++;
 			bh_error_free(e2);
 			L.last_refresh = now;
-			net_live_sdirs_watch(&L); /* roots made since */
+			bh_ctr_watch_roots(L.watch); /* roots made since */
 		}
 	}
 	rc = 0;
@@ -725,11 +722,7 @@ out:
 	free(L.addrs);
 	free(L.ahash);
 	net_live_inv_put(L.inv);
-	if (L.ino >= 0)
-		close(L.ino);
-	for (size_t i = 0; i < L.nsdirs; i++)
-		free(L.sdirs[i].path);
-	free(L.sdirs);
+	bh_ctr_watch_free(L.watch);
 	for (size_t i = 0; i < L.nquar; i++)
 		free(L.quar[i].id);
 	free(L.quar);

@@ -26,7 +26,6 @@
 #define QUAR_MAX	 1024  /* containers quarantined in one run */
 #define QUAR_JOBS	 64    /* quarantines asked for and not yet reported, at once */
 #define QUAR_FLOWS	 8     /* flows remembered per container as acted on */
-#define STATE_DIRS_MAX	 1024  /* state directories watched (roots and new containers' own) */
 #define STATE_BURST	 5     /* refreshes after a state change (the first at once) */
 #define STATE_BURST_MS	 200   /* between them */
 #define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
@@ -84,14 +83,8 @@ struct live {
 	uint32_t *ahash; /* addrs by address (live_inv.c: addr_index) */
 	size_t amask;
 	double last_refresh;
-	int ino; /* inotify on the runtimes' state directories, or -1 */
-	struct sdir {
-		int wd;
-		unsigned levels; /* how deep new subdirectories are watched */
-		char *path;
-	} * sdirs;
-	size_t nsdirs;
-	unsigned burst; /* refreshes still due after a state change */
+	struct bh_ctr_watch *watch; /* the runtimes' state directories, or NULL */
+	unsigned burst;		    /* refreshes still due after a state change */
 	/* quarantine */
 	bool quar_rules; /* the policy has rules with verdict quarantine */
 	struct quar_ctr *quar;
@@ -122,8 +115,6 @@ void net_live_inv_put(struct inv_ref *r);
 double net_live_now(void);
 /* List the containers again and read each running one's addresses. */
 int net_live_refresh(struct live *L, struct bh_error **err);
-void net_live_sdirs_watch(struct live *L);
-bool net_live_sdirs_changed(struct live *L);
 bool net_live_ctr_alive(const struct bh_ctr *c);
 const struct addr_ent *net_live_ent_of_addr(const struct live *L, const uint8_t a[16]);
 const struct bh_ctr *net_live_ctr_of_addr(const struct live *L, const uint8_t a[16]);

@@ -2,7 +2,7 @@
 /*
  * The live path's inventory (see live.c): every running container's
  * addresses, refreshed every refresh_ms and at once when a runtime's state
- * directory changes (inotify).
+ * directory changes (bh_ctr_watch, in live.c's poll).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -226,97 +225,6 @@ out:
 	L->st->refreshes++;
 	L->st->addresses = n;
 	return 0;
-}
-
-/* ---- the runtimes' state directories: a new container listed at once ---------------- */
-
-/*
- * The inventory's periodic refresh (2 s) leaves a new container's first
- * flows in no label, image or ID group. A runtime writes its state at the
- * container's create (runc's state.json, crun's status, bulkhead's own),
- * before its start: every state root (bh_ctr_state_dirs, as the guard
- * watches them) and each new container directory in them is watched by
- * inotify, and any change there refreshes the inventory before the next
- * packets are judged - and again STATE_BURST_MS later, several times, for
- * an engine that gives the namespace its addresses after the create.
- */
-static void sdir_watch(struct live *L, const char *path, unsigned levels)
-{
-	int wd;
-
-	wd = inotify_add_watch(L->ino, path,
-			       IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR |
-				       IN_DONT_FOLLOW);
-	if (wd < 0)
-		return; /* not there (yet): tried again at each refresh */
-	for (size_t i = 0; i < L->nsdirs; i++)
-		if (L->sdirs[i].wd == wd)
-			return;
-	if (L->nsdirs == STATE_DIRS_MAX) {
-		inotify_rm_watch(L->ino, wd);
-		return;
-	}
-	L->sdirs = bh_reallocarray(L->sdirs, L->nsdirs + 1, sizeof(*L->sdirs));
-	L->sdirs[L->nsdirs++] = (struct sdir){ wd, levels, bh_strdup(path) };
-}
-
-void net_live_sdirs_watch(struct live *L)
-{
-	struct bh_strvec d = BH_STRVEC_INIT;
-	struct bh_error *e = NULL;
-
-	if (L->ino < 0)
-		return;
-	if (bh_ctr_state_dirs(L->o->ctr, &d, &e) < 0)
-		bh_error_free(e); /* the listing says so */
-	for (size_t i = 0; i < d.n; i++) {
-		size_t l = strlen(d.v[i]);
-
-		/* containerd's <root>/<ns>/<id>: a new namespace, then its containers */
-		if (l > 2 && !strcmp(d.v[i] + l - 2, "/*")) {
-			d.v[i][l - 2] = 0;
-			sdir_watch(L, d.v[i], 2);
-		} else {
-			sdir_watch(L, d.v[i], 1);
-		}
-	}
-	bh_strvec_release(&d);
-}
-
-/* The events read, new directories watched; whether any came. */
-bool net_live_sdirs_changed(struct live *L)
-{
-	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	bool any = false;
-	ssize_t n;
-
-	while (L->ino >= 0 && (n = read(L->ino, buf, sizeof(buf))) > 0) {
-		for (size_t off = 0; off + sizeof(struct inotify_event) <= (size_t)n;) {
-			const struct inotify_event *ev = (const void *)(buf + off);
-			struct sdir *sd = NULL;
-
-			off += sizeof(*ev) + ev->len;
-			if (off > (size_t)n)
-				break;
-			any = true;
-			for (size_t i = 0; i < L->nsdirs; i++)
-				if (L->sdirs[i].wd == ev->wd)
-					sd = &L->sdirs[i];
-			if (sd && (ev->mask & IN_IGNORED)) {
-				free(sd->path);
-				*sd = L->sdirs[--L->nsdirs];
-				continue;
-			}
-			if (sd && sd->levels && (ev->mask & IN_ISDIR) && ev->len && ev->name[0] &&
-			    ev->name[0] != '.' && !strchr(ev->name, '/')) {
-				char *p = bh_asprintf("%s/%s", sd->path, ev->name);
-
-				sdir_watch(L, p, sd->levels - 1);
-				free(p);
-			}
-		}
-	}
-	return any;
 }
 
 /* Whether c's init is still the process the listing saw. */

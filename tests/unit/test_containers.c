@@ -567,6 +567,68 @@ static void test_state_dirs_hostile(void **state)
 	}
 }
 
+/* bh_ctr_watch: a container directory made in a root, its state written, a
+ * starred root's new namespace and its container, a root made later. */
+static void touch_in(const char *root, const char *rel)
+{
+	char *p = bh_asprintf("%s%s", root, rel);
+	FILE *f = fopen(p, "we");
+
+	assert_non_null(f);
+	fputs("{}", f);
+	fclose(f);
+	free(p);
+}
+
+static void test_watch(void **state)
+{
+	char *d = unit_mktmp();
+	const char *roots[] = { "runc:/x/moby", "crun:/y/*", "runc:/late", NULL };
+	struct bh_ctr_opts o = { .docker_socket = "", .state_roots = roots };
+	struct bh_error *err = NULL;
+	struct bh_ctr_watch *w = NULL;
+
+	(void)state;
+	o.root = d;
+	mkdir_in(d, "/x/moby");
+	mkdir_in(d, "/y/ns-a");
+	assert_int_equal(bh_ctr_watch_new(&o, &w, &err), 0);
+	assert_null(err);
+	assert_true(bh_ctr_watch_fd(w) >= 0);
+	assert_false(bh_ctr_watch_changed(w));
+	mkdir_in(d, "/x/moby/c1");
+	assert_true(bh_ctr_watch_changed(w));
+	assert_false(bh_ctr_watch_changed(w));
+	touch_in(d, "/x/moby/c1/state.json"); /* the new directory is watched */
+	assert_true(bh_ctr_watch_changed(w));
+	mkdir_in(d, "/x/moby/c1/sub"); /* one level below a root only */
+	touch_in(d, "/x/moby/c1/sub/f");
+	assert_true(bh_ctr_watch_changed(w)); /* sub's creation */
+	touch_in(d, "/x/moby/c1/sub/g");
+	assert_false(bh_ctr_watch_changed(w));
+	/* a starred root: a new namespace, then a container in it, then its state */
+	mkdir_in(d, "/y/ns-b");
+	assert_true(bh_ctr_watch_changed(w));
+	mkdir_in(d, "/y/ns-b/c2");
+	assert_true(bh_ctr_watch_changed(w));
+	touch_in(d, "/y/ns-b/c2/status");
+	assert_true(bh_ctr_watch_changed(w));
+	/* a root that was not there: seen once watched again */
+	mkdir_in(d, "/late");
+	assert_false(bh_ctr_watch_changed(w));
+	bh_ctr_watch_roots(w);
+	mkdir_in(d, "/late/c3");
+	assert_true(bh_ctr_watch_changed(w));
+	/* a watched directory removed: its watch dropped (IN_IGNORED), no harm */
+	unit_rmtmp(bh_asprintf("%s/x/moby/c1", d));
+	(void)bh_ctr_watch_changed(w);
+	bh_ctr_watch_free(w);
+	bh_ctr_watch_free(NULL);
+	assert_int_equal(bh_ctr_watch_fd(NULL), -1);
+	assert_false(bh_ctr_watch_changed(NULL));
+	unit_rmtmp(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -582,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_state_dirs_defaults),
 		cmocka_unit_test(test_state_dirs_root),
 		cmocka_unit_test(test_state_dirs_hostile),
+		cmocka_unit_test(test_watch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
