@@ -9,7 +9,6 @@
  * SIGHUP reloads the certificate, SIGTERM and SIGINT drain and exit 0.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,49 +126,6 @@ static bool adm_ready(void *ctx)
 	return bh_admission_ready(ctx);
 }
 
-/* The signals, taken by a thread of their own with sigwait. */
-struct sigs {
-	struct bh_http_server *srv;
-	sigset_t set;
-};
-
-static void *signal_main(void *arg)
-{
-	struct sigs *s = arg;
-	struct bh_error *err = NULL;
-	int sig;
-
-	for (;;) {
-		if (sigwait(&s->set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			if (bh_http_reload(s->srv, &err) < 0)
-				bh_error_warn(&err, "SIGHUP");
-			else
-				bh_info("SIGHUP: certificate reloaded");
-		} else {
-			bh_info("%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			bh_http_shutdown(s->srv);
-			return NULL;
-		}
-	}
-}
-
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !bh_isdigit(*s))
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int serve(int argc, char **argv, struct bh_cli *cli)
 {
 	static const struct option opts[] = {
@@ -211,9 +167,6 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	struct bh_admission *adm = NULL;
 	struct bh_http_server *srv = NULL;
 	struct bh_error *err = NULL;
-	struct sigs sg;
-	pthread_t sigthread;
-	bool sigthread_started = false;
 	unsigned long v;
 	int ch, rc = BH_EXIT_USAGE;
 
@@ -251,9 +204,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		case OPT_MAXCONN:
 		case OPT_WORKERS:
 		case OPT_DRAIN:
-			if (!parse_uint(optarg, ch == OPT_BODY ? BH_ADM_REVIEW_MAX : 100000000ul,
-					&v) ||
-			    v == 0 || (ch == OPT_WORKERS && v > 64)) {
+			if (!cli_parse_count(
+				    optarg, ch == OPT_BODY ? BH_ADM_REVIEW_MAX : 100000000ul, &v) ||
+			    (ch == OPT_WORKERS && v > 64)) {
 				cli_usage_error("admission serve", "'%s': not a number in range",
 						optarg);
 				goto out;
@@ -300,12 +253,7 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 
 	/* the signals go to the signal thread only: block them before any thread
 	 * starts (the namespace watch, the HTTP workers) */
-	sigemptyset(&sg.set);
-	sigaddset(&sg.set, SIGHUP);
-	sigaddset(&sg.set, SIGTERM);
-	sigaddset(&sg.set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sg.set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_httpd_signals_block();
 
 	rc = BH_EXIT_ERROR;
 	policy = bh_policy_new();
@@ -350,15 +298,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
-	sg.srv = srv;
-	if (pthread_create(&sigthread, NULL, signal_main, &sg) != 0) {
-		bh_error_set(&err, BH_ERR_INTERNAL, "signal thread");
-		goto fail;
-	}
-	sigthread_started = true;
 	bh_info("admission webhook: serving %zu rule%s on %s (port %d)", bh_policy_nrules(policy),
 		bh_policy_nrules(policy) == 1 ? "" : "s", ho.listen, bh_http_server_port(srv));
-	if (bh_http_serve(srv, &err) < 0)
+	if (cli_httpd_run(srv, &err) < 0)
 		goto fail;
 	bh_info("admission webhook: stopped");
 	rc = BH_EXIT_OK;
@@ -375,12 +317,6 @@ fail:
 	rc = cli_fail(err);
 	err = NULL;
 out:
-	if (sigthread_started) {
-		/* the signal thread has returned after SIGTERM/SIGINT; on an error it waits */
-		if (rc != BH_EXIT_OK)
-			pthread_cancel(sigthread);
-		pthread_join(sigthread, NULL);
-	}
 	bh_http_server_free(srv);
 	bh_admission_free(adm);
 	bh_adm_nslabels_free(nsl);

@@ -94,6 +94,19 @@ int cli_parse_duration(const char *s, double *out);
  */
 void cli_on_signals(void (*handler)(int), int flags, ...);
 
+/*
+ * A command serving HTTP (include/bulkhead/http.h): cli_httpd_signals_block
+ * blocks SIGHUP, SIGTERM and SIGINT (call it before any thread starts) and
+ * ignores SIGPIPE; cli_httpd_run serves srv until SIGTERM or SIGINT has
+ * drained it, a thread of its own taking the signals (SIGHUP: the
+ * certificate reloaded). 0, or < 0 with err when serving failed.
+ */
+struct bh_http_server;
+void cli_httpd_signals_block(void);
+int cli_httpd_run(struct bh_http_server *srv, struct bh_error **err);
+/* A count option: decimal digits only, 1..max. */
+bool cli_parse_count(const char *s, unsigned long max, unsigned long *out);
+
 /* Logging setup: installs the stderr handler. */
 void cli_log_init(struct bh_cli *cli);
 

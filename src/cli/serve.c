@@ -8,7 +8,6 @@
  * and SIGINT drain and exit 0.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,49 +53,6 @@ enum {
 	OPT_DRAIN,
 	OPT_ROLE,
 };
-
-static bool parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-	unsigned long v;
-
-	if (!s || !bh_isdigit(*s))
-		return false;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* The signals, taken by a thread of their own with sigwait. */
-struct sigs {
-	struct bh_http_server *srv;
-	sigset_t set;
-};
-
-static void *signal_main(void *arg)
-{
-	struct sigs *s = arg;
-	struct bh_error *err = NULL;
-	int sig;
-
-	for (;;) {
-		if (sigwait(&s->set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			if (bh_http_reload(s->srv, &err) < 0)
-				bh_error_warn(&err, "SIGHUP");
-			else
-				bh_info("SIGHUP: certificate reloaded");
-		} else {
-			bh_info("%s: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-			bh_http_shutdown(s->srv);
-			return NULL;
-		}
-	}
-}
 
 static char *default_db(void)
 {
@@ -222,9 +178,6 @@ static int serve(int argc, char **argv)
 	struct bh_ctl_api *api = NULL;
 	struct bh_http_server *srv = NULL;
 	struct bh_error *err = NULL;
-	struct sigs sg;
-	pthread_t sigthread;
-	bool sigthread_started = false;
 	unsigned long v;
 	int ch, rc = BH_EXIT_USAGE;
 
@@ -238,11 +191,11 @@ static int serve(int argc, char **argv)
 		case OPT_TTL:
 		case OPT_WORKERS:
 		case OPT_DRAIN:
-			if (!parse_ulong(optarg,
-					 ch == OPT_TTL	     ? BH_CTL_TOKEN_TTL_MAX
-					 : ch == OPT_WORKERS ? 64
-							     : 100000000ul,
-					 &v))
+			if (!cli_parse_count(optarg,
+					     ch == OPT_TTL	 ? BH_CTL_TOKEN_TTL_MAX
+					     : ch == OPT_WORKERS ? 64
+								 : 100000000ul,
+					     &v))
 				return cli_usage_error("serve", "'%s': not a number in range",
 						       optarg);
 			if (ch == OPT_TTL)
@@ -262,12 +215,7 @@ static int serve(int argc, char **argv)
 		return cli_usage_error("serve", "expected --tls-cert and --tls-key (the API "
 						"carries passwords and tokens: HTTPS only)");
 
-	sigemptyset(&sg.set);
-	sigaddset(&sg.set, SIGHUP);
-	sigaddset(&sg.set, SIGTERM);
-	sigaddset(&sg.set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &sg.set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	cli_httpd_signals_block();
 
 	if (open_store(db, &store, &err) < 0)
 		goto fail;
@@ -277,15 +225,9 @@ static int serve(int argc, char **argv)
 	ho.routes = bh_ctl_api_routes(api, &ho.nroutes);
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
-	sg.srv = srv;
-	if (pthread_create(&sigthread, NULL, signal_main, &sg) != 0) {
-		bh_error_set(&err, BH_ERR_INTERNAL, "signal thread");
-		goto fail;
-	}
-	sigthread_started = true;
 	bh_info("controller: serving on %s (port %d), store %s", ho.listen,
 		bh_http_server_port(srv), bh_ctl_store_backend(store));
-	if (bh_http_serve(srv, &err) < 0)
+	if (cli_httpd_run(srv, &err) < 0)
 		goto fail;
 	bh_info("controller: stopped");
 	rc = BH_EXIT_OK;
@@ -294,11 +236,6 @@ fail:
 	rc = cli_fail(err);
 	err = NULL;
 out:
-	if (sigthread_started) {
-		if (rc != BH_EXIT_OK)
-			pthread_cancel(sigthread);
-		pthread_join(sigthread, NULL);
-	}
 	bh_http_server_free(srv);
 	bh_ctl_api_free(api);
 	bh_ctl_store_free(store);
