@@ -358,6 +358,8 @@ int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *o
 
 /* Lower-case hex of (p, n) into out, which has room for 2n + 1 bytes (NUL-terminated). */
 void bh_hex_encode(const void *p, size_t n, char *out);
+/* The value of hex digit c (either case), or -1. */
+int bh_hex_digit(int c);
 
 #define BH_HEX_ANY_CASE 1u /* accept 'A'-'F' too */
 /*

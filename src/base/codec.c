@@ -135,15 +135,20 @@ void bh_hex_encode(const void *p, size_t n, char *out)
 	*out = 0;
 }
 
-static int hexval(unsigned char c, bool any_case)
+int bh_hex_digit(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
-	if (any_case && c >= 'A' && c <= 'F')
+	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+static int hexval(unsigned char c, bool any_case)
+{
+	return !any_case && c >= 'A' && c <= 'F' ? -1 : bh_hex_digit(c);
 }
 
 ssize_t bh_hex_decode(const char *s, size_t n, unsigned flags, void *out, size_t outsz)

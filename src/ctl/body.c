@@ -149,17 +149,6 @@ out:
 	return ret;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int bh_ctl_query_get(const char *q, size_t len, const char *key, char *out, size_t size,
 		     struct bh_error **err)
 {
@@ -192,8 +181,8 @@ int bh_ctl_query_get(const char *q, size_t len, const char *key, char *out, size
 				int c = (unsigned char)q[j];
 
 				if (c == '%') {
-					int hi = j + 2 < end ? hexval(q[j + 1]) : -1;
-					int lo = j + 2 < end ? hexval(q[j + 2]) : -1;
+					int hi = j + 2 < end ? bh_hex_digit(q[j + 1]) : -1;
+					int lo = j + 2 < end ? bh_hex_digit(q[j + 2]) : -1;
 
 					if (hi < 0 || lo < 0)
 						return bh_error_set(

@@ -573,17 +573,6 @@ bool bh_sqli_check_statement(const char *s, size_t len, struct bh_sqli_result *r
 
 /* ---- HTTP parameters ------------------------------------------------------ */
 
-static int hexval(int c)
-{
-	if (bh_isdigit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 size_t bh_sqli_urldecode(const char *s, size_t len, bool plus, char *out, size_t cap)
 {
 	size_t o = 0;
@@ -593,8 +582,8 @@ size_t bh_sqli_urldecode(const char *s, size_t len, bool plus, char *out, size_t
 		if (s[i] == '+' && plus) {
 			out[o++] = ' ';
 		} else if (s[i] == '%' && i + 2 < len &&
-			   (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-			   (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+			   (hi = bh_hex_digit((unsigned char)s[i + 1])) >= 0 &&
+			   (lo = bh_hex_digit((unsigned char)s[i + 2])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 2;
 		} else {
