@@ -135,7 +135,14 @@ static void warn_ctr(struct mon_guard *mg, struct bh_error **err, const char *id
 
 /* ---- the permission events ------------------------------------------------------------ */
 
-/* The exec as an event (res 0: as the rules see the call it would be). */
+/*
+ * The exec as an event (res 0: as the rules see the call it would be). The
+ * guard computes drift for every exec (whatever the policy):
+ * proc.is_exe_upper_layer is it (the file is in the overlay's upperdir, was
+ * written after the container started, or lives on a tmpfs), so a block rule
+ * on it refuses a dropped binary. A memfd's exec makes no permission event:
+ * proc.is_exe_from_memfd stays false here.
+ */
 static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 		       struct bh_mon_event *ev)
 {
@@ -147,6 +154,7 @@ static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", gev->path);
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "%s", base ? base + 1 : gev->path);
+	ev->proc.exe_upper_layer = gev->drift;
 	if (gc)
 		ev->container = gc->ct;
 	else
