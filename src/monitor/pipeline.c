@@ -105,6 +105,23 @@ enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct b
 	return BH_MON_ACT_ALERT;
 }
 
+bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *ev, char *why,
+		    size_t whysz)
+{
+	if (o->guard && ev->res == -EPERM)
+		return true;
+	if (!o->guard)
+		snprintf(why, whysz, "not blocked: the guard is off (it refuses before the call)");
+	else if (ev->res >= 0)
+		snprintf(why, whysz,
+			 "not blocked: the call was not refused, it succeeded "
+			 "(the guard's permission event did not match the rule)");
+	else
+		snprintf(why, whysz, "not blocked: the call failed by itself (%s), not refused",
+			 strerror((int)-ev->res));
+	return false;
+}
+
 /* When pid started, CLOCK_REALTIME ns (from /proc/PID/stat's starttime). */
 static int proc_start_ns(pid_t pid, uint64_t *out, struct bh_error **err)
 {
@@ -242,6 +259,10 @@ char *mon_msg_text(const struct mon_msg *m)
 		const struct bh_mon_alert *a = &m->al->a;
 
 		time_str(a->ev->ts_ns, t);
+		if (!a->action && a->action_error[0]) /* a block not done: why */
+			return bh_asprintf("%s %s %s: %s [%s]\n", t,
+					   bh_rules_priority_name(a->rule->priority), a->rule->name,
+					   a->output, a->action_error);
 		if (a->action && a->action_error[0])
 			return bh_asprintf("%s %s %s: %s [%s failed: %s]\n", t,
 					   bh_rules_priority_name(a->rule->priority), a->rule->name,
@@ -385,7 +406,12 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 	al->a.ev = &e->ev;
 	al->a.action = action;
 	al->a.behaviour = v;
-	if (action == BH_MON_ACT_KILL)
+	if (action == BH_MON_ACT_BLOCK &&
+	    !mon_block_done(o, &e->ev, al->a.action_error, sizeof(al->a.action_error))) {
+		/* an event already done: the alert says what happened */
+		al->a.action = BH_MON_ACT_ALERT;
+		ADD(p->st.actions_failed, 1);
+	} else if (action == BH_MON_ACT_KILL)
 		r = mon_action_kill(&e->ev, &err);
 	else if (action == BH_MON_ACT_QUARANTINE)
 		r = act_quarantine(p, &e->ev, &err);
@@ -397,7 +423,7 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		ADD(p->st.actions_failed, 1);
 		bh_error_prefix(&err, "rule '%s': %s", rule->name, bh_mon_action_name(action));
 		mon_warn(p, &err);
-	} else if (action != BH_MON_ACT_ALERT)
+	} else if (al->a.action != BH_MON_ACT_ALERT)
 		ADD(p->st.actions_ok, 1);
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);

@@ -137,6 +137,11 @@ void mon_guard_stop(struct mon_guard *g);
 
 /* The action of a rule (see bh_mon_action_rule). */
 enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r);
+/* Whether a block action on ev (an event of the kernel stream, after the call)
+ * happened: the guard runs and the call was refused (res -EPERM). Else 0 and why
+ * names why not (the alert then says action alert, with why as its action_error). */
+bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *ev, char *why,
+		    size_t whysz);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */
 int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
 

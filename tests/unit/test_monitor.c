@@ -3,10 +3,12 @@
  * The monitor's pipeline pieces: events to JSON and back (every member),
  * the replay reader (bad lines named, reading goes on, over-long lines),
  * the bounded queue, file rotation, the pipeline's counts with a slow
- * output (drops counted, detection complete), the kill action and the
+ * output (drops counted, detection complete), the kill action, a block
+ * action not done (an alert naming why) and the
  * behaviour profiles' hook (learn, alert, act, lost events, flush).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -502,6 +504,93 @@ static void quarantine_hook_once_per_container(void **state)
 	bh_rules_free(rs);
 }
 
+/* The alerts' actions and action errors, in order. */
+struct acts {
+	int n;
+	enum bh_mon_action act[4];
+	char err[4][256];
+	char json[4][1024];
+};
+
+static int acts_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	struct acts *x = data;
+	json_t *j = NULL;
+	char *s;
+
+	if (x->n >= 4)
+		return 0;
+	x->act[x->n] = a->action;
+	snprintf(x->err[x->n], sizeof(x->err[0]), "%s", a->action_error);
+	assert_int_equal(bh_mon_alert_to_json(a, &j, err), 0);
+	s = json_dumps(j, JSON_COMPACT);
+	snprintf(x->json[x->n], sizeof(x->json[0]), "%s", s);
+	free(s);
+	json_decref(j);
+	x->n++;
+	return 0;
+}
+
+static const char block_yaml[] = "- rule: Drop\n"
+				 "  desc: d\n"
+				 "  output: drop %proc.exe\n"
+				 "  priority: ERROR\n"
+				 "  condition: evt.type = execve and proc.name = payload\n"
+				 "  tags: [bulkhead.action=block]\n";
+
+/* A block the kernel stream reports after the call was not done: the alert says
+ * alert, and why; only an exec the guard refused (EPERM) says block. */
+static void block_not_done_is_an_alert_naming_why(void **state)
+{
+	struct bh_rules *rs = bh_rules_new();
+	struct bh_mon_source *src;
+	struct acts x = { 0 };
+	struct bh_mon_consumer con = { "acts", &x, NULL, acts_alert, NULL };
+	struct bh_mon_run_opts o = { 0 };
+	struct bh_mon_guard_opts go = { 0 };
+	struct bh_mon_run_stats st;
+	struct bh_mon_event *ev = calloc(1, sizeof(*ev));
+	struct bh_error *err = NULL;
+	char why[256] = "";
+
+	assert_int_equal(bh_rules_add(rs, block_yaml, strlen(block_yaml), "b", NULL, &err), 0);
+	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
+	assert_int_equal(mon_action_of(&o, bh_rules_get(rs, 0)), BH_MON_ACT_BLOCK);
+	src = replay_of("{\"type\":\"execve\",\"res\":0,\"proc\":{\"name\":\"payload\","
+			"\"exe\":\"/tmp/payload\",\"pid\":5}}\n"
+			"{\"type\":\"execve\",\"res\":-1,\"proc\":{\"name\":\"payload\","
+			"\"exe\":\"/tmp/payload\",\"pid\":6}}\n");
+	o.source = src;
+	o.rules = rs;
+	o.consumers = &con;
+	o.nconsumers = 1;
+	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
+	assert_int_equal(st.alerts, 2);
+	assert_int_equal(st.actions_ok, 0);
+	assert_int_equal(st.actions_failed, 2);
+	assert_int_equal(x.n, 2);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(x.act[i], BH_MON_ACT_ALERT);
+		assert_non_null(strstr(x.err[i], "the guard is off"));
+		assert_non_null(strstr(x.json[i], "\"action\":\"alert\""));
+		assert_non_null(strstr(x.json[i], "\"action_error\":\"not blocked"));
+	}
+	bh_mon_source_free(src);
+	/* with the guard: a refused exec (EPERM) was blocked; one that ran was not */
+	o.guard = &go;
+	ev->type = BH_MON_EXECVE;
+	ev->res = -EPERM;
+	assert_true(mon_block_done(&o, ev, why, sizeof(why)));
+	ev->res = 0;
+	assert_false(mon_block_done(&o, ev, why, sizeof(why)));
+	assert_non_null(strstr(why, "not refused, it succeeded"));
+	ev->res = -ENOENT;
+	assert_false(mon_block_done(&o, ev, why, sizeof(why)));
+	assert_non_null(strstr(why, "failed by itself"));
+	free(ev);
+	bh_rules_free(rs);
+}
+
 /* ---- behaviour profiles ------------------------------------------------------------ */
 
 /* A source of the JSON lines in text that reports `lost` events lost. */
@@ -663,6 +752,7 @@ int main(void)
 		cmocka_unit_test(pipeline_slow_output_drops_detection_does_not),
 		cmocka_unit_test(kill_action_checks_the_pid),
 		cmocka_unit_test(quarantine_hook_once_per_container),
+		cmocka_unit_test(block_not_done_is_an_alert_naming_why),
 		cmocka_unit_test(behaviour_hook_learns_alerts_and_acts),
 	};
 
