@@ -57,7 +57,9 @@ enum bh_mon_action {
 	/* refused before it runs, through the guard (bh_mon_run_opts.guard): an
 	 * exec whose rule matches on the permission event (the executable's path
 	 * and name, the container, the pid) is answered EPERM; an alert of an event
-	 * already done (the kernel source reports after the call) takes no action */
+	 * already done (the kernel source reports after the call) takes no action:
+	 * the alert says BH_MON_ACT_ALERT and its action_error why ("not blocked: ..."),
+	 * unless the guard refused that call (res -EPERM) */
 	BH_MON_ACT_BLOCK,
 };
 /* "alert", "kill", "quarantine", "block"; parse: -1 if unknown. */
