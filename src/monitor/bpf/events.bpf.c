@@ -34,8 +34,8 @@
  *
  * One object (one skeleton), in parts: events_kern.h (record types, the
  * kernel's types), events_lib.h (ring, header, path walk, fd/socket
- * helpers), this file (exec and exit), events_open.h (the open filter),
- * events_sys.h (the system calls' programs).
+ * helpers), events_open.h (the open filter), events_sys.h (the system
+ * calls' programs), this file (exec and exit).
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -44,9 +44,11 @@
 #include <bpf/bpf_helpers.h>
 
 #include "monitor/bpf/events.h"
-#include "banned.h"
 #include "monitor/bpf/events_kern.h"
 #include "monitor/bpf/events_lib.h"
+#include "monitor/bpf/events_open.h"
+#include "monitor/bpf/events_sys.h"
+#include "banned.h"
 
 /* ---- exec and exit ------------------------------------------------------------------ */
 
@@ -158,8 +160,5 @@ int mon_exit(__u64 *ctx)
 	submit(h, sizeof(*h));
 	return 0;
 }
-
-#include "monitor/bpf/events_open.h"
-#include "monitor/bpf/events_sys.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
