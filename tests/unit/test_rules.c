@@ -1189,7 +1189,13 @@ static void default_mount_and_namespaces(void **state)
 	/* runc's init re-executed as /proc/self/exe: named exe (seen live: monitor-rules-more) */
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "exe");
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/usr/sbin/runc");
+	ev->proc.nancestors = 1;
+	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "runc");
 	assert_false(fires(ev, "Mount in container"));
+	/* the container's own tool put at a runtime's path, run by its shell: caught */
+	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "sh");
+	assert_true(fires(ev, "Mount in container"));
+	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "runc");
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/tmp/exe"); /* a program named exe */
 	assert_true(fires(ev, "Mount in container"));
 	free(ev);
