@@ -9,41 +9,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "bulkhead/ctl.h"
-#include "lazy/sodium.h"
+#include "ctl/api_int.h"
 #include "banned.h"
-
-struct bh_ctl_api {
-	struct bh_ctl_store *store;
-	int64_t login_ttl;
-	struct bh_http_route *routes;
-	size_t nroutes;
-};
-
-/* What a handler is given. */
-struct call {
-	struct bh_ctl_api *a;
-	const struct bh_http_request *req;
-	struct bh_http_response *resp;
-	const struct bh_ctl_principal *who; /* NULL on an endpoint without auth */
-};
-
-#define AUTH_NONE -1 /* no token wanted */
-#define AUTH_ANY  0  /* any valid token, a node's too */
-
-struct endpoint {
-	const char *method, *path;
-	void (*fn)(struct call *c);
-	int min_role; /* AUTH_NONE, AUTH_ANY or an enum bh_ctl_role */
-	const char *summary;
-	const char *body;  /* the request body's schema name, or NULL */
-	const char *query; /* space-separated query parameters, or NULL */
-	int ok;		   /* the status on success */
-};
 
 /* ---- responses --------------------------------------------------------------------------- */
 
-static void reply_json(struct call *c, int status, json_t *v)
+void bh_ctl_reply_json(struct bh_ctl_call *c, int status, json_t *v)
 {
 	struct bh_error *err = NULL;
 
@@ -60,13 +31,13 @@ static void reply_json(struct call *c, int status, json_t *v)
 	json_decref(v);
 }
 
-static void reply_error(struct call *c, int status, const char *msg)
+void bh_ctl_reply_error(struct bh_ctl_call *c, int status, const char *msg)
 {
-	reply_json(c, status, json_pack("{ss}", "error", msg));
+	bh_ctl_reply_json(c, status, json_pack("{ss}", "error", msg));
 }
 
 /* An error from the library as a response: its code says the status. */
-static void reply_fail(struct call *c, struct bh_error *err)
+void bh_ctl_reply_fail(struct bh_ctl_call *c, struct bh_error *err)
 {
 	char *msg = bh_error_message(err);
 	int status;
@@ -81,181 +52,77 @@ static void reply_fail(struct call *c, struct bh_error *err)
 	}
 	if (status == 500) {
 		bh_warn("%s %s: %s", c->req->method, c->req->path, msg ? msg : "?");
-		reply_error(c, 500, "internal error (see the controller's log)");
+		bh_ctl_reply_error(c, 500, "internal error (see the controller's log)");
 	} else {
-		reply_error(c, status, msg ? msg : "error");
+		bh_ctl_reply_error(c, status, msg ? msg : "error");
 	}
 	free(msg);
 	bh_error_free(err);
 }
 
-static const char *actor(struct call *c)
+const char *bh_ctl_call_actor(const struct bh_ctl_call *c)
 {
 	return c->who ? c->who->name : "anonymous";
 }
 
-/* The body of a POST, parsed; false when the reply is already made. */
-static bool body(struct call *c, enum bh_ctl_body_kind kind, struct bh_ctl_body *b)
+bool bh_ctl_call_json(struct bh_ctl_call *c)
 {
-	struct bh_error *err = NULL;
 	const char *ct = c->req->content_type;
 
 	if (!ct || strncasecmp(ct, "application/json", 16) || (ct[16] && ct[16] != ';')) {
-		memset(b, 0, sizeof(*b));
-		reply_error(c, 415, "expected Content-Type: application/json");
-		return false;
-	}
-	if (bh_ctl_body_parse((const char *)c->req->body, c->req->body_len, kind, b, &err) < 0) {
-		reply_fail(c, err);
+		bh_ctl_reply_error(c, 415, "expected Content-Type: application/json");
 		return false;
 	}
 	return true;
 }
 
-/* A query parameter into out; <0 when the reply is already made. */
-static int query(struct call *c, const char *key, char *out, size_t size)
+bool bh_ctl_call_body(struct bh_ctl_call *c, enum bh_ctl_body_kind kind, struct bh_ctl_body *b)
+{
+	struct bh_error *err = NULL;
+
+	if (!bh_ctl_call_json(c)) {
+		memset(b, 0, sizeof(*b));
+		return false;
+	}
+	if (bh_ctl_body_parse((const char *)c->req->body, c->req->body_len, kind, b, &err) < 0) {
+		bh_ctl_reply_fail(c, err);
+		return false;
+	}
+	return true;
+}
+
+int bh_ctl_call_query(struct bh_ctl_call *c, const char *key, char *out, size_t size)
 {
 	struct bh_error *err = NULL;
 	int rc = bh_ctl_query_get(c->req->query, c->req->query ? strlen(c->req->query) : 0, key,
 				  out, size, &err);
 
 	if (rc < 0)
-		reply_fail(c, err);
+		bh_ctl_reply_fail(c, err);
 	return rc;
 }
 
-/* ---- handlers ---------------------------------------------------------------------------- */
-
-static void on_openapi(struct call *c)
-{
-	reply_json(c, 200, bh_ctl_api_openapi());
-}
-
-static void on_login(struct call *c)
-{
-	struct bh_ctl_body b;
-	struct bh_error *err = NULL;
-	char token[BH_CTL_TOKEN_LEN + 1];
-
-	if (!body(c, BH_CTL_BODY_LOGIN, &b))
-		return;
-	if (bh_ctl_login(c->a->store, b.name, b.password, c->a->login_ttl, token, &err) < 0) {
-		sodium_memzero(b.password, sizeof(b.password));
-		reply_fail(c, err);
-		return;
-	}
-	sodium_memzero(b.password, sizeof(b.password));
-	reply_json(c, 200,
-		   json_pack("{sssssI}", "token", token, "user", b.name, "expires_in",
-			     (json_int_t)c->a->login_ttl));
-	sodium_memzero(token, sizeof(token));
-}
-
-static void on_users_get(struct call *c)
-{
-	struct bh_error *err = NULL;
-	json_t *v;
-
-	if (bh_ctl_user_list(c->a->store, &v, &err) < 0)
-		return reply_fail(c, err);
-	reply_json(c, 200, json_pack("{so}", "users", v));
-}
-
-static void on_users_post(struct call *c)
-{
-	struct bh_ctl_body b;
-	struct bh_error *err = NULL;
-	int rc;
-
-	if (!body(c, BH_CTL_BODY_USER, &b))
-		return;
-	rc = bh_ctl_user_add(c->a->store, actor(c), b.name, (enum bh_ctl_role)b.role, b.password,
-			     &err);
-	sodium_memzero(b.password, sizeof(b.password));
-	if (rc < 0)
-		return reply_fail(c, err);
-	reply_json(c, 201,
-		   json_pack("{ssss}", "name", b.name, "role",
-			     bh_ctl_role_name((enum bh_ctl_role)b.role)));
-}
-
-static void on_users_delete(struct call *c)
-{
-	struct bh_error *err = NULL;
-	char name[BH_CTL_NAME_MAX + 1];
-	int rc = query(c, "name", name, sizeof(name));
-
-	if (rc < 0)
-		return;
-	if (rc == 0)
-		return reply_error(c, 400, "expected ?name=USER");
-	if (!strcmp(name, c->who->name))
-		return reply_error(c, 409, "an admin cannot delete itself");
-	if (bh_ctl_user_delete(c->a->store, actor(c), name, &err) < 0)
-		return reply_fail(c, err);
-	reply_json(c, 200, json_pack("{sssb}", "name", name, "deleted", 1));
-}
-
-static void on_tokens_post(struct call *c)
-{
-	struct bh_ctl_body b;
-	struct bh_error *err = NULL;
-	char token[BH_CTL_TOKEN_LEN + 1], id[BH_CTL_TOKEN_ID_LEN + 1];
-	const char *name;
-
-	if (!body(c, BH_CTL_BODY_TOKEN, &b))
-		return;
-	if (c->who->node)
-		return reply_error(c, 403, "a node cannot create tokens");
-	name = b.name[0] ? b.name : c->who->name;
-	if ((b.node || strcmp(name, c->who->name)) && c->who->role < BH_CTL_ADMIN)
-		return reply_error(c, 403, "only an admin creates tokens for others or for nodes");
-	if (bh_ctl_token_create(c->a->store, actor(c), name, b.node, b.ttl ? b.ttl : 30 * 86400,
-				token, id, &err) < 0)
-		return reply_fail(c, err);
-	reply_json(c, 201,
-		   json_pack("{ssssss}", "token", token, "id", id, b.node ? "node" : "user", name));
-	sodium_memzero(token, sizeof(token));
-}
-
-static void on_tokens_delete(struct call *c)
-{
-	struct bh_error *err = NULL;
-	char id[BH_CTL_TOKEN_ID_LEN + 2];
-	int rc = query(c, "id", id, sizeof(id));
-
-	if (rc < 0)
-		return;
-	if (rc == 0) /* the token of this request: a logout (a node's too) */
-		memcpy(id, c->who->token_id, sizeof(c->who->token_id));
-	if (bh_ctl_token_revoke(c->a->store, actor(c), id,
-				c->who->role >= BH_CTL_ADMIN || rc == 0 ? NULL : c->who->name,
-				&err) < 0)
-		return reply_fail(c, err);
-	reply_json(c, 200, json_pack("{sssb}", "id", id, "revoked", 1));
-}
-
-static int time_param(struct call *c, const char *key, int64_t *out)
+int bh_ctl_call_time(struct bh_ctl_call *c, const char *key, int64_t *out)
 {
 	char v[64];
 	struct bh_error *err = NULL;
-	int rc = query(c, key, v, sizeof(v));
+	int rc = bh_ctl_call_query(c, key, v, sizeof(v));
 
 	*out = 0;
 	if (rc <= 0)
 		return rc;
 	if (bh_time_parse(v, true, out, &err) < 0) {
 		bh_error_prefix(&err, "query: \"%s\"", key);
-		reply_fail(c, err);
+		bh_ctl_reply_fail(c, err);
 		return -1;
 	}
 	return 1;
 }
 
-static int uint_param(struct call *c, const char *key, uint64_t max, uint64_t *out)
+int bh_ctl_call_uint(struct bh_ctl_call *c, const char *key, uint64_t max, uint64_t *out)
 {
 	char v[24];
-	int rc = query(c, key, v, sizeof(v));
+	int rc = bh_ctl_call_query(c, key, v, sizeof(v));
 	struct bh_error *err = NULL;
 
 	*out = 0;
@@ -263,56 +130,30 @@ static int uint_param(struct call *c, const char *key, uint64_t max, uint64_t *o
 		return rc;
 	if (bh_parse_u64(v, out, &err) < 0 || *out > max) {
 		bh_error_free(err);
-		reply_error(c, 400, "query: a number out of range");
+		bh_ctl_reply_error(c, 400, "query: a number out of range");
 		return -1;
 	}
 	return 1;
 }
 
-static void on_audit(struct call *c)
-{
-	struct bh_ctl_audit_filter f = { 0 };
-	struct bh_error *err = NULL;
-	char who[BH_CTL_NAME_MAX + 1];
-	uint64_t after, limit;
-	json_t *v;
-	int rc;
+/* ---- handlers ---------------------------------------------------------------------------- */
 
-	if ((rc = query(c, "actor", who, sizeof(who))) < 0)
-		return;
-	if (rc)
-		f.actor = who;
-	if (time_param(c, "since", &f.since) < 0 || time_param(c, "until", &f.until) < 0 ||
-	    uint_param(c, "after", INT64_MAX, &after) < 0 ||
-	    uint_param(c, "limit", BH_CTL_AUDIT_PAGE_MAX, &limit) < 0)
-		return;
-	f.after_id = (int64_t)after;
-	f.limit = (unsigned)limit;
-	if (bh_ctl_audit_list(c->a->store, &f, &v, &err) < 0)
-		return reply_fail(c, err);
-	reply_json(c, 200, v);
+static void on_openapi(struct bh_ctl_call *c)
+{
+	bh_ctl_reply_json(c, 200, bh_ctl_api_openapi());
 }
 
-/* ---- the table --------------------------------------------------------------------------- */
-
-static const struct endpoint endpoints[] = {
-	{ "GET", "/openapi.json", on_openapi, AUTH_ANY, "This document", NULL, NULL, 200 },
-	{ "POST", "/api/v1/login", on_login, AUTH_NONE,
-	  "Log in with a user name and password: a new token", "Login", NULL, 200 },
-	{ "GET", "/api/v1/users", on_users_get, BH_CTL_ADMIN, "List the users", NULL, NULL, 200 },
-	{ "POST", "/api/v1/users", on_users_post, BH_CTL_ADMIN, "Add a user", "User", NULL, 201 },
-	{ "DELETE", "/api/v1/users", on_users_delete, BH_CTL_ADMIN,
-	  "Delete a user and revoke its tokens", NULL, "name", 200 },
-	{ "POST", "/api/v1/tokens", on_tokens_post, BH_CTL_READER,
-	  "Create an API token (an admin: for any user or a node), shown once", "Token", NULL,
-	  201 },
-	{ "DELETE", "/api/v1/tokens", on_tokens_delete, AUTH_ANY,
-	  "Revoke a token (without id: the one of this request)", NULL, "id", 200 },
-	{ "GET", "/api/v1/audit", on_audit, BH_CTL_ADMIN,
-	  "The audit log, oldest first, paged (next: pass as after)", NULL,
-	  "actor since until after limit", 200 },
+static const struct bh_ctl_endpoint own[] = {
+	{ "GET", "/openapi.json", on_openapi, BH_CTL_AUTH_ANY, "This document", NULL, NULL, 200 },
 };
-#define NENDPOINTS (sizeof(endpoints) / sizeof(endpoints[0]))
+static const struct bh_ctl_endpoints api_own = { own, sizeof(own) / sizeof(own[0]), NULL };
+
+/* The parts of the API: a new part adds its line here. */
+static const struct bh_ctl_endpoints *const parts[] = {
+	&api_own,
+	&bh_ctl_api_auth,
+};
+#define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
 static bool bearer(const char *h, const char **tok, size_t *len)
 {
@@ -330,38 +171,38 @@ static bool bearer(const char *h, const char **tok, size_t *len)
 
 /* A route's ctx: its endpoint and the API. */
 struct route_ctx {
-	const struct endpoint *e;
+	const struct bh_ctl_endpoint *e;
 	struct bh_ctl_api *a;
 };
 
 static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
 {
 	const struct route_ctx *rc = ctx;
-	const struct endpoint *e = rc->e;
-	struct call c = { rc->a, req, resp, NULL };
+	const struct bh_ctl_endpoint *e = rc->e;
+	struct bh_ctl_call c = { rc->a, req, resp, NULL };
 	struct bh_ctl_principal who;
 	struct bh_error *err = NULL;
 	const char *tok;
 	size_t len;
 
-	if (e->min_role != AUTH_NONE) {
+	if (e->min_role != BH_CTL_AUTH_NONE) {
 		if (!bearer(req->authorization, &tok, &len))
-			return reply_error(&c, 401,
-					   "authentication required: Authorization: "
-					   "Bearer TOKEN");
+			return bh_ctl_reply_error(&c, 401,
+						  "authentication required: Authorization: "
+						  "Bearer TOKEN");
 		if (bh_ctl_authenticate(rc->a->store, tok, len, &who, &err) < 0) {
 			if (bh_error_code(err) != BH_ERR_UNSAFE)
-				return reply_fail(&c, err);
+				return bh_ctl_reply_fail(&c, err);
 			bh_error_free(err);
 			/* one answer for every bad token: no oracle */
-			return reply_error(&c, 401, "invalid, expired or revoked token");
+			return bh_ctl_reply_error(&c, 401, "invalid, expired or revoked token");
 		}
-		if (e->min_role > AUTH_ANY && (who.node || (int)who.role < e->min_role)) {
+		if (e->min_role > BH_CTL_AUTH_ANY && (who.node || (int)who.role < e->min_role)) {
 			char msg[160];
 
 			snprintf(msg, sizeof(msg), "%s %s needs the role %s", e->method, e->path,
 				 bh_ctl_role_name((enum bh_ctl_role)e->min_role));
-			return reply_error(&c, 403, msg);
+			return bh_ctl_reply_error(&c, 403, msg);
 		}
 		c.who = &who;
 	}
@@ -372,6 +213,7 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 {
 	struct bh_ctl_api *a;
 	struct route_ctx *ctxs;
+	size_t n = 0, k = 0;
 
 	*out = NULL;
 	if (!o->store)
@@ -381,14 +223,20 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	a = bh_calloc(1, sizeof(*a));
 	a->store = o->store;
 	a->login_ttl = o->login_ttl ? o->login_ttl : 12 * 3600;
-	ctxs = bh_calloc(NENDPOINTS, sizeof(*ctxs));
-	a->routes = bh_calloc(NENDPOINTS, sizeof(*a->routes));
-	for (size_t i = 0; i < NENDPOINTS; i++) {
-		ctxs[i] = (struct route_ctx){ &endpoints[i], a };
-		a->routes[i] = (struct bh_http_route){ endpoints[i].method, endpoints[i].path,
-						       dispatch, &ctxs[i] };
+	for (size_t p = 0; p < NPARTS; p++)
+		n += parts[p]->n;
+	ctxs = bh_calloc(n, sizeof(*ctxs));
+	a->routes = bh_calloc(n, sizeof(*a->routes));
+	for (size_t p = 0; p < NPARTS; p++) {
+		for (size_t i = 0; i < parts[p]->n; i++, k++) {
+			const struct bh_ctl_endpoint *e = &parts[p]->v[i];
+
+			ctxs[k] = (struct route_ctx){ e, a };
+			a->routes[k] =
+				(struct bh_http_route){ e->method, e->path, dispatch, &ctxs[k] };
+		}
 	}
-	a->nroutes = NENDPOINTS;
+	a->nroutes = n;
 	*out = a;
 	return 0;
 }
@@ -410,32 +258,7 @@ const struct bh_http_route *bh_ctl_api_routes(struct bh_ctl_api *a, size_t *n)
 
 /* ---- OpenAPI ----------------------------------------------------------------------------- */
 
-static json_t *schemas(void)
-{
-	json_t *name = json_pack("{sssisiss}", "type", "string", "minLength", 1, "maxLength",
-				 BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$");
-	json_t *pw = json_pack("{sssisi}", "type", "string", "minLength", BH_CTL_PASSWORD_MIN,
-			       "maxLength", BH_CTL_PASSWORD_MAX);
-	json_t *role =
-		json_pack("{ss s[sss]}", "type", "string", "enum", "admin", "operator", "reader");
-	json_t *v = json_pack(
-		"{s{sss{sOsO}s[ss]sb}s{sss{sOsOsO}s[sss]sb}s{sss{sOsOs{sssisi}}sb}"
-		"s{sss{s{ss}}s[s]}}",
-		"Login", "type", "object", "properties", "user", name, "password", pw, "required",
-		"user", "password", "additionalProperties", 0, "User", "type", "object",
-		"properties", "name", name, "role", role, "password", pw, "required", "name",
-		"role", "password", "additionalProperties", 0, "Token", "type", "object",
-		"properties", "user", name, "node", name, "ttl", "type", "integer", "minimum", 1,
-		"maximum", BH_CTL_TOKEN_TTL_MAX, "additionalProperties", 0, "Error", "type",
-		"object", "properties", "error", "type", "string", "required", "error");
-
-	json_decref(name);
-	json_decref(pw);
-	json_decref(role);
-	return v;
-}
-
-static json_t *operation(const struct endpoint *e)
+static json_t *operation(const struct bh_ctl_endpoint *e)
 {
 	char code[8];
 	json_t *op = json_pack("{sss{}}", "summary", e->summary, "responses");
@@ -471,14 +294,14 @@ static json_t *operation(const struct endpoint *e)
 		json_object_set_new(op, "parameters", params);
 		json_object_set(resp, "400", err);
 	}
-	if (e->min_role != AUTH_NONE) {
+	if (e->min_role != BH_CTL_AUTH_NONE) {
 		json_object_set_new(op, "security", json_pack("[{s[]}]", "bearer"));
 		json_object_set(resp, "401", err);
-		if (e->min_role > AUTH_ANY)
+		if (e->min_role > BH_CTL_AUTH_ANY)
 			json_object_set(resp, "403", err);
 		json_object_set_new(
 			op, "x-bulkhead-role",
-			json_string(e->min_role > AUTH_ANY
+			json_string(e->min_role > BH_CTL_AUTH_ANY
 					    ? bh_ctl_role_name((enum bh_ctl_role)e->min_role)
 					    : "any"));
 	} else {
@@ -488,33 +311,41 @@ static json_t *operation(const struct endpoint *e)
 	return op;
 }
 
+/* One endpoint's path item entry, under its lower-case method. */
+static void add_operation(json_t *paths, const struct bh_ctl_endpoint *e)
+{
+	json_t *item = json_object_get(paths, e->path);
+	char m[8];
+	size_t k;
+
+	if (!item) {
+		item = json_object();
+		json_object_set_new(paths, e->path, item);
+	}
+	for (k = 0; e->method[k] && k < sizeof(m) - 1; k++)
+		m[k] = (char)bh_tolower(e->method[k]);
+	m[k] = 0;
+	json_object_set_new(item, m, operation(e));
+}
+
 json_t *bh_ctl_api_openapi(void)
 {
 	json_t *paths = json_object();
-	json_t *doc;
+	json_t *schemas = json_pack("{s{sss{s{ss}}s[s]}}", "Error", "type", "object", "properties",
+				    "error", "type", "string", "required", "error");
 
 	json_object_set_new(paths, "/healthz",
 			    json_pack("{s{sss[]s{s{ss}}}}", "get", "summary",
 				      "200 while the process serves (no authentication)",
 				      "security", "responses", "200", "description", "ok"));
-	for (size_t i = 0; i < NENDPOINTS; i++) {
-		const struct endpoint *e = &endpoints[i];
-		json_t *item = json_object_get(paths, e->path);
-		char m[8];
-		size_t k;
-
-		if (!item) {
-			item = json_object();
-			json_object_set_new(paths, e->path, item);
-		}
-		for (k = 0; e->method[k] && k < sizeof(m) - 1; k++)
-			m[k] = (char)bh_tolower(e->method[k]);
-		m[k] = 0;
-		json_object_set_new(item, m, operation(e));
+	for (size_t p = 0; p < NPARTS; p++) {
+		for (size_t i = 0; i < parts[p]->n; i++)
+			add_operation(paths, &parts[p]->v[i]);
+		if (parts[p]->schemas)
+			parts[p]->schemas(schemas);
 	}
-	doc = json_pack("{sss{ssss}sos{sos{s{ssss}}}s[{s[]}]}", "openapi", "3.0.3", "info", "title",
-			"bulkhead controller", "version", "1", "paths", paths, "components",
-			"schemas", schemas(), "securitySchemes", "bearer", "type", "http", "scheme",
-			"bearer", "security", "bearer");
-	return doc;
+	return json_pack("{sss{ssss}sos{sos{s{ssss}}}s[{s[]}]}", "openapi", "3.0.3", "info",
+			 "title", "bulkhead controller", "version", "1", "paths", paths,
+			 "components", "schemas", schemas, "securitySchemes", "bearer", "type",
+			 "http", "scheme", "bearer", "security", "bearer");
 }

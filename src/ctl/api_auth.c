@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The API's users, tokens, login and audit log: the endpoints over
+ * src/ctl/auth.c and the audit list of src/ctl/store.c.
+ */
+#include <string.h>
+
+#include "ctl/api_int.h"
+#include "lazy/sodium.h"
+#include "banned.h"
+
+static void on_login(struct bh_ctl_call *c)
+{
+	struct bh_ctl_body b;
+	struct bh_error *err = NULL;
+	char token[BH_CTL_TOKEN_LEN + 1];
+
+	if (!bh_ctl_call_body(c, BH_CTL_BODY_LOGIN, &b))
+		return;
+	if (bh_ctl_login(c->a->store, b.name, b.password, c->a->login_ttl, token, &err) < 0) {
+		sodium_memzero(b.password, sizeof(b.password));
+		bh_ctl_reply_fail(c, err);
+		return;
+	}
+	sodium_memzero(b.password, sizeof(b.password));
+	bh_ctl_reply_json(c, 200,
+			  json_pack("{sssssI}", "token", token, "user", b.name, "expires_in",
+				    (json_int_t)c->a->login_ttl));
+	sodium_memzero(token, sizeof(token));
+}
+
+static void on_users_get(struct bh_ctl_call *c)
+{
+	struct bh_error *err = NULL;
+	json_t *v;
+
+	if (bh_ctl_user_list(c->a->store, &v, &err) < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(c, 200, json_pack("{so}", "users", v));
+}
+
+static void on_users_post(struct bh_ctl_call *c)
+{
+	struct bh_ctl_body b;
+	struct bh_error *err = NULL;
+	int rc;
+
+	if (!bh_ctl_call_body(c, BH_CTL_BODY_USER, &b))
+		return;
+	rc = bh_ctl_user_add(c->a->store, bh_ctl_call_actor(c), b.name, (enum bh_ctl_role)b.role,
+			     b.password, &err);
+	sodium_memzero(b.password, sizeof(b.password));
+	if (rc < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(c, 201,
+			  json_pack("{ssss}", "name", b.name, "role",
+				    bh_ctl_role_name((enum bh_ctl_role)b.role)));
+}
+
+static void on_users_delete(struct bh_ctl_call *c)
+{
+	struct bh_error *err = NULL;
+	char name[BH_CTL_NAME_MAX + 1];
+	int rc = bh_ctl_call_query(c, "name", name, sizeof(name));
+
+	if (rc < 0)
+		return;
+	if (rc == 0)
+		return bh_ctl_reply_error(c, 400, "expected ?name=USER");
+	if (!strcmp(name, c->who->name))
+		return bh_ctl_reply_error(c, 409, "an admin cannot delete itself");
+	if (bh_ctl_user_delete(c->a->store, bh_ctl_call_actor(c), name, &err) < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(c, 200, json_pack("{sssb}", "name", name, "deleted", 1));
+}
+
+static void on_tokens_post(struct bh_ctl_call *c)
+{
+	struct bh_ctl_body b;
+	struct bh_error *err = NULL;
+	char token[BH_CTL_TOKEN_LEN + 1], id[BH_CTL_TOKEN_ID_LEN + 1];
+	const char *name;
+
+	if (!bh_ctl_call_body(c, BH_CTL_BODY_TOKEN, &b))
+		return;
+	if (c->who->node)
+		return bh_ctl_reply_error(c, 403, "a node cannot create tokens");
+	name = b.name[0] ? b.name : c->who->name;
+	if ((b.node || strcmp(name, c->who->name)) && c->who->role < BH_CTL_ADMIN)
+		return bh_ctl_reply_error(c, 403,
+					  "only an admin creates tokens for others or for nodes");
+	if (bh_ctl_token_create(c->a->store, bh_ctl_call_actor(c), name, b.node,
+				b.ttl ? b.ttl : 30 * 86400, token, id, &err) < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(
+		c, 201,
+		json_pack("{ssssss}", "token", token, "id", id, b.node ? "node" : "user", name));
+	sodium_memzero(token, sizeof(token));
+}
+
+static void on_tokens_delete(struct bh_ctl_call *c)
+{
+	struct bh_error *err = NULL;
+	char id[BH_CTL_TOKEN_ID_LEN + 2];
+	int rc = bh_ctl_call_query(c, "id", id, sizeof(id));
+
+	if (rc < 0)
+		return;
+	if (rc == 0) /* the token of this request: a logout (a node's too) */
+		memcpy(id, c->who->token_id, sizeof(c->who->token_id));
+	if (bh_ctl_token_revoke(c->a->store, bh_ctl_call_actor(c), id,
+				c->who->role >= BH_CTL_ADMIN || rc == 0 ? NULL : c->who->name,
+				&err) < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(c, 200, json_pack("{sssb}", "id", id, "revoked", 1));
+}
+
+static void on_audit(struct bh_ctl_call *c)
+{
+	struct bh_ctl_audit_filter f = { 0 };
+	struct bh_error *err = NULL;
+	char who[BH_CTL_NAME_MAX + 1];
+	uint64_t after, limit;
+	json_t *v;
+	int rc;
+
+	if ((rc = bh_ctl_call_query(c, "actor", who, sizeof(who))) < 0)
+		return;
+	if (rc)
+		f.actor = who;
+	if (bh_ctl_call_time(c, "since", &f.since) < 0 ||
+	    bh_ctl_call_time(c, "until", &f.until) < 0 ||
+	    bh_ctl_call_uint(c, "after", INT64_MAX, &after) < 0 ||
+	    bh_ctl_call_uint(c, "limit", BH_CTL_AUDIT_PAGE_MAX, &limit) < 0)
+		return;
+	f.after_id = (int64_t)after;
+	f.limit = (unsigned)limit;
+	if (bh_ctl_audit_list(c->a->store, &f, &v, &err) < 0)
+		return bh_ctl_reply_fail(c, err);
+	bh_ctl_reply_json(c, 200, v);
+}
+
+/* ---- the table --------------------------------------------------------------------------- */
+
+static const struct bh_ctl_endpoint endpoints[] = {
+	{ "POST", "/api/v1/login", on_login, BH_CTL_AUTH_NONE,
+	  "Log in with a user name and password: a new token", "Login", NULL, 200 },
+	{ "GET", "/api/v1/users", on_users_get, BH_CTL_ADMIN, "List the users", NULL, NULL, 200 },
+	{ "POST", "/api/v1/users", on_users_post, BH_CTL_ADMIN, "Add a user", "User", NULL, 201 },
+	{ "DELETE", "/api/v1/users", on_users_delete, BH_CTL_ADMIN,
+	  "Delete a user and revoke its tokens", NULL, "name", 200 },
+	{ "POST", "/api/v1/tokens", on_tokens_post, BH_CTL_READER,
+	  "Create an API token (an admin: for any user or a node), shown once", "Token", NULL,
+	  201 },
+	{ "DELETE", "/api/v1/tokens", on_tokens_delete, BH_CTL_AUTH_ANY,
+	  "Revoke a token (without id: the one of this request)", NULL, "id", 200 },
+	{ "GET", "/api/v1/audit", on_audit, BH_CTL_ADMIN,
+	  "The audit log, oldest first, paged (next: pass as after)", NULL,
+	  "actor since until after limit", 200 },
+};
+
+static void schemas(json_t *components)
+{
+	json_t *name = json_pack("{sssisiss}", "type", "string", "minLength", 1, "maxLength",
+				 BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$");
+	json_t *pw = json_pack("{sssisi}", "type", "string", "minLength", BH_CTL_PASSWORD_MIN,
+			       "maxLength", BH_CTL_PASSWORD_MAX);
+	json_t *role =
+		json_pack("{ss s[sss]}", "type", "string", "enum", "admin", "operator", "reader");
+	json_t *v = json_pack("{s{sss{sOsO}s[ss]sb}s{sss{sOsOsO}s[sss]sb}s{sss{sOsOs{sssisi}}sb}}",
+			      "Login", "type", "object", "properties", "user", name, "password", pw,
+			      "required", "user", "password", "additionalProperties", 0, "User",
+			      "type", "object", "properties", "name", name, "role", role,
+			      "password", pw, "required", "name", "role", "password",
+			      "additionalProperties", 0, "Token", "type", "object", "properties",
+			      "user", name, "node", name, "ttl", "type", "integer", "minimum", 1,
+			      "maximum", BH_CTL_TOKEN_TTL_MAX, "additionalProperties", 0);
+
+	json_object_update(components, v);
+	json_decref(v);
+	json_decref(name);
+	json_decref(pw);
+	json_decref(role);
+}
+
+const struct bh_ctl_endpoints bh_ctl_api_auth = { endpoints,
+						  sizeof(endpoints) / sizeof(endpoints[0]),
+						  schemas };

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the controller's REST API: what a part of the API (src/ctl/api_*.c)
+ * needs to add its endpoints. Each part exports one struct bh_ctl_endpoints;
+ * src/ctl/api.c lists them, makes the routes and the OpenAPI document from
+ * them, checks the token and the role, then calls the handler.
+ */
+#ifndef BULKHEAD_CTL_API_INT_H
+#define BULKHEAD_CTL_API_INT_H
+
+#include "bulkhead/ctl.h"
+
+struct bh_ctl_api {
+	struct bh_ctl_store *store;
+	int64_t login_ttl;
+	struct bh_http_route *routes;
+	size_t nroutes;
+};
+
+/* What a handler is given. */
+struct bh_ctl_call {
+	struct bh_ctl_api *a;
+	const struct bh_http_request *req;
+	struct bh_http_response *resp;
+	const struct bh_ctl_principal *who; /* NULL on an endpoint without auth */
+};
+
+#define BH_CTL_AUTH_NONE -1 /* no token wanted */
+#define BH_CTL_AUTH_ANY	 0  /* any valid token, a node's too */
+
+struct bh_ctl_endpoint {
+	const char *method, *path;
+	void (*fn)(struct bh_ctl_call *c);
+	int min_role; /* BH_CTL_AUTH_NONE, BH_CTL_AUTH_ANY or an enum bh_ctl_role */
+	const char *summary;
+	const char *body;  /* the request body's schema name, or NULL */
+	const char *query; /* space-separated query parameters, or NULL */
+	int ok;		   /* the status on success */
+};
+
+/* One part's endpoints and the schemas its bodies name. */
+struct bh_ctl_endpoints {
+	const struct bh_ctl_endpoint *v;
+	size_t n;
+	/* adds the part's named schemas to the OpenAPI components (may be NULL) */
+	void (*schemas)(json_t *components);
+};
+
+extern const struct bh_ctl_endpoints bh_ctl_api_auth;
+
+/* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
+
+void bh_ctl_reply_json(struct bh_ctl_call *c, int status, json_t *v);
+void bh_ctl_reply_error(struct bh_ctl_call *c, int status, const char *msg);
+/* An error from the library as a response: its code says the status; frees err. */
+void bh_ctl_reply_fail(struct bh_ctl_call *c, struct bh_error *err);
+
+/* ---- the request ------------------------------------------------------------------------- */
+
+/* Who is acting: the principal's name, or "anonymous". */
+const char *bh_ctl_call_actor(const struct bh_ctl_call *c);
+/* The body is JSON (Content-Type); false when the reply (415) is already made. */
+bool bh_ctl_call_json(struct bh_ctl_call *c);
+/* A POST's body parsed by bh_ctl_body_parse; false when the reply is already made. */
+bool bh_ctl_call_body(struct bh_ctl_call *c, enum bh_ctl_body_kind kind, struct bh_ctl_body *b);
+/* Query parameters: 1 found, 0 absent, <0 when the reply (400) is already made. */
+int bh_ctl_call_query(struct bh_ctl_call *c, const char *key, char *out, size_t size);
+int bh_ctl_call_time(struct bh_ctl_call *c, const char *key, int64_t *out);
+int bh_ctl_call_uint(struct bh_ctl_call *c, const char *key, uint64_t max, uint64_t *out);
+
+#endif /* BULKHEAD_CTL_API_INT_H */
