@@ -162,6 +162,7 @@ def hdrs(extra=b""):
 def h2(addr, port, kind, n):
     n = int(n)
     s = socket.create_connection((addr, int(port)), timeout=5)
+    sport = s.getsockname()[1]
     out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2frame(4, 0, 0, b"")
     if kind == "reset":
         for i in range(n):
@@ -176,13 +177,23 @@ def h2(addr, port, kind, n):
         out += h2frame(1, 0x5, 1, hdrs(big + b"\xbe" * n))
     out += h2frame(7, 0, 0, struct.pack(">II", 0, 0))  # GOAWAY
     s.sendall(out)
+    s.shutdown(socket.SHUT_WR)  # nginx answers, then closes: no wait for a timeout
     s.settimeout(2)
+    got, end = 0, "closed"
     try:
-        while s.recv(65536):
-            pass
-    except (socket.timeout, ConnectionResetError):
-        pass
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += len(b)
+    except socket.timeout:
+        end = "timeout"
+    except ConnectionResetError:
+        end = "reset"
     s.close()
+    # what the test prints when the flow is not what it expected
+    print("%s %d: port %d, sent %d bytes, got %d, %s" %
+          (kind, n, sport, len(out), got, end))
 
 
 if __name__ == "__main__":
