@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "fields.h"
+#include "monitor/users.h"
 #include "banned.h"
 
 /* ---- event types -------------------------------------------------------- */
@@ -222,12 +223,36 @@ BOOLGET(g_proc_upper, ev->proc.exe_upper_layer)
 BOOLGET(g_proc_memfd, ev->proc.exe_from_memfd)
 BOOLGET(g_proc_writable, ev->proc.exe_writable)
 
+/*
+ * The user's (group's) name: the event's own, else the name in the process's
+ * own root (users.h: live events, from a cache), else root for id 0.
+ */
 static bool g_user_name(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 			char *sc)
 {
+	char group[BH_MON_USER_MAX];
+
 	if (ev->proc.user[0])
 		return str_out(o, ev->proc.user);
+	bh_users_names(ev, sc, group);
+	if (sc[0])
+		return scratch_out(o, sc, 0);
 	if (ev->proc.uid == 0)
+		return str_out(o, "root");
+	return false;
+}
+
+static bool g_group_name(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			 char *sc)
+{
+	char user[BH_MON_USER_MAX];
+
+	if (ev->proc.group[0])
+		return str_out(o, ev->proc.group);
+	bh_users_names(ev, user, sc);
+	if (sc[0])
+		return scratch_out(o, sc, 0);
+	if (ev->proc.gid == 0)
 		return str_out(o, "root");
 	return false;
 }
@@ -692,6 +717,7 @@ static const struct rules_field fields[] = {
 	{ "user.uid", N, A0, false, g_user_uid, "effective uid" },
 	{ "user.loginuid", N, A0, false, g_user_loginuid, "audit login uid (-1: unset)" },
 	{ "group.gid", N, A0, false, g_group_gid, "effective gid" },
+	{ "group.name", S, A0, false, g_group_name, "the group's name" },
 	{ "fd.name", S, A0, false, g_fd_name,
 	  "the file's path; a socket's client->server addresses" },
 	{ "fd.directory", S, A0, false, g_fd_directory, "the file's directory" },

@@ -8,10 +8,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "bulkhead/rules.h"
+#include "monitor/users.h"
 
 #define RULE_HEAD "- rule: t\n  desc: d\n  output: \"%%proc.name\"\n  priority: WARNING\n"
 
@@ -324,6 +328,44 @@ static void field_table(void **state)
 }
 
 /* ---- macros, lists, append, override -------------------------------------------------- */
+
+/* user.name and group.name: the event's own, else the name in the process's
+ * root (live events: users.h), else root for id 0. */
+static void user_group_names(void **state)
+{
+	struct bh_mon_event *ev = ev_new(BH_MON_EXECVE);
+	struct passwd *pw = getpwuid(65534);
+	struct group *gr = getgrgid(65534);
+
+	(void)state;
+	ev->proc.pid = (uint32_t)getpid(); /* the host's root: this process's */
+	ev->proc.uid = ev->proc.gid = 65534;
+	bh_users_reset();
+	bh_users_enable(false);
+	assert_false(cond_matches("evt.type = execve and user.name exists", ev));
+	assert_false(cond_matches("evt.type = execve and group.name exists", ev));
+	if (pw && gr) {
+		char want[128];
+
+		bh_users_enable(true);
+		snprintf(want, sizeof(want),
+			 "evt.type = execve and user.name = %s and group.name = %s", pw->pw_name,
+			 gr->gr_name);
+		assert_true(cond_matches(want, ev));
+		bh_users_enable(false);
+		bh_users_reset();
+	}
+	/* the event's own names first; root for 0 */
+	snprintf(ev->proc.user, sizeof(ev->proc.user), "app");
+	snprintf(ev->proc.group, sizeof(ev->proc.group), "staff");
+	assert_true(
+		cond_matches("evt.type = execve and user.name = app and group.name = staff", ev));
+	ev->proc.user[0] = ev->proc.group[0] = 0;
+	ev->proc.uid = ev->proc.gid = 0;
+	assert_true(
+		cond_matches("evt.type = execve and user.name = root and group.name = root", ev));
+	free(ev);
+}
 
 static void macros_lists_append_override(void **state)
 {
@@ -1420,6 +1462,7 @@ int main(void)
 		cmocka_unit_test(default_module_and_bpf),
 		cmocka_unit_test(default_benign_events_raise_nothing),
 		cmocka_unit_test(default_open_filter),
+		cmocka_unit_test(user_group_names),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL) |
