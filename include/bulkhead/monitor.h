@@ -116,6 +116,7 @@ struct bh_mon_ancestor {
 /* The process that made the event. */
 struct bh_mon_proc {
 	uint32_t pid, tid, ppid, sid;
+	uint32_t vpid;		     /* pid in its own PID namespace; 0 = unknown */
 	uint32_t uid, gid;	     /* effective, after the event (setuid: the new one) */
 	uint32_t loginuid;	     /* (uint32_t)-1 when unset, as the kernel keeps it */
 	uint32_t tty;		     /* controlling terminal's device number; 0 = none */

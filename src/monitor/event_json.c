@@ -244,6 +244,8 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 			r = get_u32(c, v, path, &p->ppid);
 		else if (!strcmp(k, "sid"))
 			r = get_u32(c, v, path, &p->sid);
+		else if (!strcmp(k, "vpid"))
+			r = get_u32(c, v, path, &p->vpid);
 		else if (!strcmp(k, "uid"))
 			r = get_u32(c, v, path, &p->uid);
 		else if (!strcmp(k, "gid"))
@@ -601,6 +603,8 @@ static json_t *proc_json(const struct bh_mon_proc *p, const char *user, const ch
 	r |= put_uint(o, "tid", p->tid);
 	r |= put_uint(o, "ppid", p->ppid);
 	r |= put_uint(o, "sid", p->sid);
+	if (p->vpid)
+		r |= put_uint(o, "vpid", p->vpid);
 	r |= put_uint(o, "uid", p->uid);
 	r |= put_uint(o, "gid", p->gid);
 	if (p->loginuid != UINT32_MAX)

@@ -334,6 +334,7 @@ int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, stru
 	ev->proc.tid = h->tid;
 	ev->proc.ppid = h->ppid;
 	ev->proc.sid = h->sid;
+	ev->proc.vpid = h->vpid;
 	ev->proc.uid = h->uid;
 	ev->proc.gid = h->gid;
 	ev->proc.loginuid = h->loginuid;

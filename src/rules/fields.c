@@ -215,6 +215,7 @@ NUMGET(g_proc_pid, ev->proc.pid)
 NUMGET(g_proc_tid, ev->proc.tid)
 NUMGET(g_proc_ppid, ev->proc.ppid)
 NUMGET(g_proc_sid, ev->proc.sid)
+NUMGET(g_proc_vpid, ev->proc.vpid)
 NUMGET(g_proc_tty, ev->proc.tty)
 NUMGET(g_user_uid, ev->proc.uid)
 NUMGET(g_group_gid, ev->proc.gid)
@@ -403,6 +404,34 @@ static bool g_fd_filename(const struct bh_mon_event *ev, int arg, size_t i, stru
 		return false;
 	sl = strrchr(p, '/');
 	return str_out(o, sl ? sl + 1 : p);
+}
+
+/*
+ * Is the file below the process's own /proc/PID? The path is the one its
+ * proc mount names: /proc/self, /proc/thread-self, or its ID in its own PID
+ * namespace (a container's /proc/self/mem reads as /proc/<that ID>/mem), or
+ * the host's ID.
+ */
+static bool g_fd_is_self_proc(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			      char *sc)
+{
+	const char *p = ev->file.path;
+	uint64_t n = 0;
+	size_t k = 0;
+
+	if (!has_path(ev) || is_ip(ev))
+		return false;
+	if (strncmp(p, "/proc/", 6))
+		return num_out(o, 0);
+	p += 6;
+	if (!strncmp(p, "self/", 5) || !strncmp(p, "thread-self/", 12))
+		return num_out(o, 1);
+	for (; k < 10 && p[k] >= '0' && p[k] <= '9'; k++)
+		n = n * 10 + (uint64_t)(p[k] - '0');
+	if (!k || p[k] != '/')
+		return num_out(o, 0);
+	return num_out(o, (ev->proc.vpid && n == ev->proc.vpid) || n == ev->proc.pid ||
+				  n == ev->proc.tid);
 }
 
 static bool g_fd_num(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o, char *sc)
@@ -694,6 +723,8 @@ static const struct rules_field fields[] = {
 	{ "thread.tid", N, A0, false, g_proc_tid, "thread ID" },
 	{ "proc.ppid", N, A0, false, g_proc_ppid, "parent's process ID" },
 	{ "proc.sid", N, A0, false, g_proc_sid, "session ID" },
+	{ "proc.vpid", N, A0, false, g_proc_vpid,
+	  "process ID in its own PID namespace (0: unknown)" },
 	{ "proc.tty", N, A0, false, g_proc_tty, "controlling terminal (0: none)" },
 	{ "proc.pname", S, A0, false, g_proc_pname, "the parent's name" },
 	{ "proc.pexe", S, A0, false, g_proc_pexe, "the parent's executable" },
@@ -723,6 +754,8 @@ static const struct rules_field fields[] = {
 	{ "fd.directory", S, A0, false, g_fd_directory, "the file's directory" },
 	{ "fd.filename", S, A0, false, g_fd_filename, "the file's name without its directory" },
 	{ "fd.num", N, A0, false, g_fd_num, "the fd number" },
+	{ "fd.is_self_proc", B, A0, false, g_fd_is_self_proc,
+	  "the file is below the process's own /proc/PID (bulkhead's field)" },
 	{ "fd.type", S, A0, false, g_fd_type, "file, directory, ipv4, ipv6, unix, pipe, memfd" },
 	{ "fd.typechar", S, A0, false, g_fd_typechar, "f, d, 4, 6, u, p, m" },
 	{ "fd.l4proto", S, A0, false, g_fd_l4proto, "tcp, udp, icmp, raw" },

@@ -1214,6 +1214,30 @@ static void default_ptrace_and_proc_mem(void **state)
 	assert_false(fires(ev, "Access another process's memory"));
 	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/77/maps");
 	assert_false(fires(ev, "Access another process's memory"));
+	/* a container's /proc/self/mem as its proc mount names it: its namespace
+	 * pid; the host's pid; a thread's; another process's */
+	ev->proc.pid = 4242;
+	ev->proc.tid = 4243;
+	ev->proc.vpid = 7;
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/7/mem");
+	assert_false(fires(ev, "Access another process's memory"));
+	assert_true(cond_matches(
+		"evt.type in (open, openat, openat2) and fd.is_self_proc = true and proc.vpid = 7",
+		ev));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/4242/mem");
+	assert_false(fires(ev, "Access another process's memory"));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/4243/mem");
+	assert_false(fires(ev, "Access another process's memory"));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/thread-self/mem");
+	assert_false(fires(ev, "Access another process's memory"));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/8/mem");
+	assert_true(fires(ev, "Access another process's memory"));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/77x/mem");
+	assert_false(
+		cond_matches("evt.type in (open, openat, openat2) and fd.is_self_proc = true", ev));
+	snprintf(ev->file.path, sizeof(ev->file.path), "/proc/99999999999999999999/mem");
+	assert_false(
+		cond_matches("evt.type in (open, openat, openat2) and fd.is_self_proc = true", ev));
 	free(ev);
 }
 

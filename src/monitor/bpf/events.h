@@ -64,6 +64,7 @@ struct mon_rec_hdr {
 	unsigned int uid, gid, loginuid;
 	unsigned int tty_major, tty_minor; /* the controlling terminal; 0 0 = none */
 	char comm[MON_COMM];
+	unsigned int vpid; /* the process's ID in its own PID namespace (0: unknown) */
 };
 
 /* What fds 0..2 are, raw: the inode's mode, a char device's numbers, a socket's family. */

@@ -176,6 +176,7 @@ struct upid {
 } __attribute__((preserve_access_index));
 
 struct pid {
+	unsigned int level;
 	struct upid numbers[1];
 } __attribute__((preserve_access_index));
 
@@ -239,6 +240,7 @@ enum cgroup_subsys_id {
 };
 
 enum pid_type {
+	PIDTYPE_TGID = 1,
 	PIDTYPE_SID = 3,
 };
 

@@ -98,6 +98,30 @@ static __always_inline __u64 pids_cgroup_id(struct task_struct *t)
 	return BPF_CORE_READ(t, cgroups, subsys[i], cgroup, kn, id);
 }
 
+/*
+ * The process's ID in its own PID namespace: numbers[level] of its TGID pid
+ * (struct upid's real size from BTF: the array's stride here is not ours).
+ */
+static __always_inline unsigned int vpid_of(struct task_struct *t)
+{
+	struct pid *p =
+		BPF_CORE_READ(t, signal, pids[bpf_core_enum_value(enum pid_type, PIDTYPE_TGID)]);
+	unsigned int level, nr = 0;
+	const char *at;
+
+	if (!p)
+		return 0;
+	level = BPF_CORE_READ(p, level);
+	if (level > 32)
+		return 0;
+	at = (const char *)p + bpf_core_field_offset(struct pid, numbers) +
+	     (unsigned long)level * bpf_core_type_size(struct upid) +
+	     bpf_core_field_offset(struct upid, nr);
+	if (bpf_probe_read_kernel(&nr, sizeof(nr), at))
+		return 0;
+	return nr;
+}
+
 static __always_inline void fill_hdr(struct mon_rec_hdr *h, struct task_struct *t, __u16 type,
 				     __u32 size)
 {
@@ -129,6 +153,7 @@ static __always_inline void fill_hdr(struct mon_rec_hdr *h, struct task_struct *
 		h->tty_minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
 	}
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	h->vpid = vpid_of(t);
 }
 
 static __always_inline void inode_info(struct mon_path *p, struct inode *ino)
