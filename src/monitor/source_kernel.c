@@ -83,6 +83,9 @@
  * that late */
 #define MON_WAKE_BYTES (64u << 10)
 #define MON_POLL_MS    10
+/* after this many empty reads in a row (100 ms idle) the reader sleeps until
+ * the next record wakes it (reader_asleep in the BPF object) */
+#define MON_IDLE_POLLS 10
 
 struct proc_entry {
 	uint32_t pid; /* 0: empty */
@@ -107,6 +110,8 @@ struct mon_kernel {
 	struct bpf_link *links[3 + 32]; /* exit, exec, the generic sys_exit, one per type */
 	struct ring_buffer *rb;
 	int epfd;
+	unsigned idle_polls; /* empty reads in a row */
+	bool asleep;	     /* reader_asleep set: the next record wakes the reader */
 	const struct bh_ctr_opts *copts;
 	bool containers_only;
 	int ncpu;
@@ -504,22 +509,39 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 		r = ring_buffer__consume(k->rb);
 		if (r < 0 && r != -ENOSPC)
 			return bh_error_sys(err, -r, "reading the monitor's ring buffer");
+		if (r > 0 || k->qlen) {
+			/* records read (kept or filtered out): not idle; the record
+			 * that woke a sleeping reader cleared its flag */
+			k->idle_polls = 0;
+			k->asleep = false;
+		}
 		if (k->qlen)
 			continue;
 		wait = MON_POLL_MS;
+		if (k->idle_polls >= MON_IDLE_POLLS && k->sk->bss) {
+			if (!k->asleep) {
+				__atomic_store_n(&k->sk->bss->reader_asleep, 1, __ATOMIC_SEQ_CST);
+				k->asleep = true;
+				continue; /* a record made before the flag was seen woke no one */
+			}
+			wait = -1;
+		}
 		if (timeout_ms >= 0) {
-			uint64_t now = now_ns(CLOCK_MONOTONIC);
+			uint64_t now = now_ns(CLOCK_MONOTONIC), left;
 
 			if (now >= deadline)
 				return 0;
-			if (deadline - now < (uint64_t)MON_POLL_MS * 1000000ULL)
-				wait = (int)((deadline - now + 999999) / 1000000);
+			left = (deadline - now + 999999) / 1000000;
+			if (wait < 0 || left < (uint64_t)wait)
+				wait = (int)left;
 		}
 		r = epoll_wait(k->epfd, &pe, 1, wait);
 		if (r < 0 && errno == EINTR && timeout_ms >= 0)
 			return 0; /* a signal: the caller looks at its flags */
 		if (r < 0 && errno != EINTR)
 			return bh_error_sys(err, errno, "waiting for the monitor's ring buffer");
+		if (r == 0 && wait == MON_POLL_MS && !k->asleep)
+			k->idle_polls++;
 	}
 }
 

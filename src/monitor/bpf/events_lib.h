@@ -35,6 +35,12 @@ struct {
  * microseconds per exec on a VM.
  */
 const volatile __u64 wake_bytes = 1;
+/*
+ * Set by the reader before it sleeps without a timer (idle for a while): the
+ * next record wakes it at once and clears it. An idle monitor is not woken
+ * every MON_POLL_MS, and the first event after a quiet spell is not late.
+ */
+volatile __u32 reader_asleep;
 
 /* The cgroups whose execs were seen: the first MON_CG_WAKES execs in a
  * cgroup wake user space at once (a new container is listed while it runs:
@@ -73,6 +79,11 @@ static __always_inline void submit(void *rec, __u32 size)
 
 	/* once, as the waiting data crosses wake_bytes (a lagging reader is not
 	 * woken again per record) */
+	if (reader_asleep) {
+		reader_asleep = 0;
+		bpf_ringbuf_submit(rec, BPF_RB_FORCE_WAKEUP);
+		return;
+	}
 	bpf_ringbuf_submit(rec, avail >= wake_bytes && avail < wake_bytes + size + 8
 					? BPF_RB_FORCE_WAKEUP
 					: BPF_RB_NO_WAKEUP);
