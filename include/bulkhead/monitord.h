@@ -188,6 +188,7 @@ struct bh_mon_run_stats {
 	 * connects refused (connects: counted in the kernel, read at each rescan),
 	 * decisions that failed (answered per fail_closed), rescans that failed */
 	uint64_t guard_watched, guard_exec_refused, guard_connect_refused;
+	uint64_t guard_open_refused; /* opens block rules refused (inode marks) */
 	uint64_t guard_errors;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];

@@ -139,6 +139,19 @@ uint64_t bh_rules_types(const struct bh_rules *rs);
 void bh_rules_open_filter(const struct bh_rules *rs, struct bh_mon_open_filter *out);
 
 /*
+ * The files whose opens the rules chosen by want can match, by whole path,
+ * for a refusal before the open (the guard's inode marks): from the same
+ * analysis as bh_rules_open_filter, where a rule's necessary condition names
+ * its files as absolute literal paths (fd.name = / in). 1 when every chosen
+ * rule on opens reduces to such paths, all in *out (unique; release with
+ * bh_strvec_release); 0 when one does not (*inexact: the first such rule's
+ * name; its opens cannot be refused this way), out holding the others'.
+ */
+int bh_rules_open_paths(const struct bh_rules *rs,
+			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
+			struct bh_strvec *out, const char **inexact);
+
+/*
  * The rules that match ev, exceptions applied, most severe priority first
  * (then load order): up to max of them in out[]. Only the rules whose
  * condition can hold for ev's evt.type are evaluated. Returns how many

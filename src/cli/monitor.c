@@ -187,13 +187,14 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
-	if (st->guard_watched || st->guard_exec_refused || st->guard_connect_refused ||
-	    st->guard_errors)
+	if (st->guard_watched || st->guard_exec_refused || st->guard_open_refused ||
+	    st->guard_connect_refused || st->guard_errors)
 		fprintf(stderr,
-			"monitor: guard: %llu watched, %llu execs refused, %llu connects refused, "
-			"%llu errors\n",
+			"monitor: guard: %llu watched, %llu execs refused, %llu opens refused, "
+			"%llu connects refused, %llu errors\n",
 			(unsigned long long)st->guard_watched,
 			(unsigned long long)st->guard_exec_refused,
+			(unsigned long long)st->guard_open_refused,
 			(unsigned long long)st->guard_connect_refused,
 			(unsigned long long)st->guard_errors);
 	if (st->behave_learned || st->behave_known || st->behave_outside || st->behave_errors)

@@ -8,6 +8,7 @@
 #ifndef BULKHEAD_LAZY_BPF_H
 #define BULKHEAD_LAZY_BPF_H
 
+#include <signal.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -59,5 +60,13 @@ const char *bh_bpf_message(void);
 /* Lock BH_BPF_PIN_ROOT (bpffs mounted at /sys/fs/bpf and the directory made
  * when needed) with flock(how): the fd to close, or -1. */
 int bh_bpf_pin_lock(int how, struct bh_error **err);
+/*
+ * The verifier gives a load up with EAGAIN when a signal is pending (libbpf
+ * retries a few times): a monitor asked for its counters (SIGUSR1) while it
+ * starts would fail to start. Every signal is held from _begin (the mask
+ * before it kept in *old) to _end, and delivered then.
+ */
+void bh_bpf_load_begin(sigset_t *old);
+void bh_bpf_load_end(const sigset_t *old);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -86,4 +87,20 @@ int bh_bpf_pin_lock(int how, struct bh_error **err)
 		}
 	}
 	return fd;
+}
+
+void bh_bpf_load_begin(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, old);
+}
+
+void bh_bpf_load_end(const sigset_t *old)
+{
+	int e = errno; /* the load's */
+
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+	errno = e;
 }

@@ -599,6 +599,8 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
 		int fd = bh_root_openat(col.rootfd, w->deny_open[i], O_PATH, 0, NULL);
 
+		if (fd < 0 && errno == ENOENT)
+			continue; /* not in this container (a file made later is not marked) */
 		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, FAN_OPEN_PERM, fd) < 0) {
 			bh_error_sys(err, errno, "container %s: marking %s", c->id,
 				     w->deny_open[i]);

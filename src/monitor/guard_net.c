@@ -421,7 +421,13 @@ static int set_load(struct bh_error **err)
 	if (cg < 0)
 		return -1;
 	bh_bpf_messages_reset();
-	sk = grd_connect__open_and_load();
+	{
+		sigset_t old;
+
+		bh_bpf_load_begin(&old);
+		sk = grd_connect__open_and_load();
+		bh_bpf_load_end(&old);
+	}
 	if (!sk) {
 		explain(errno ? errno : EINVAL, "loading the connect guard", err);
 		goto out;

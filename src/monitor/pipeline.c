@@ -641,6 +641,7 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->behave_errors = GET(s->behave_errors);
 	st->guard_watched = GET(s->guard_watched);
 	st->guard_exec_refused = GET(s->guard_exec_refused);
+	st->guard_open_refused = GET(s->guard_open_refused);
 	st->guard_connect_refused = GET(s->guard_connect_refused);
 	st->guard_errors = GET(s->guard_errors);
 	st->noutputs = s->noutputs;

@@ -14,13 +14,15 @@
  * asks through the rendezvous (bh_guard_rdv_*: bulkhead's start) gets a rescan
  * at once and its answer after it, so the workload's first exec is decided.
  */
-#include <poll.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 #include <jansson.h>
@@ -80,6 +82,8 @@ struct mon_guard {
 	struct bh_behave *b;
 	struct bh_guard_rdv *rdv; /* NULL: another guard serves runtimes */
 	bool rules_block;	  /* a rule's action is block */
+	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
+	struct bh_strvec open_paths;
 	pthread_t th;
 	atomic_bool stop;
 	struct gctr *v;
@@ -143,18 +147,107 @@ static void warn_ctr(struct mon_guard *mg, struct bh_error **err, const char *id
  * on it refuses a dropped binary. A memfd's exec makes no permission event:
  * proc.is_exe_from_memfd stays false here.
  */
-static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
-		       struct bh_mon_event *ev)
+static void fill_exec(const struct bh_guard_event *gev, struct bh_mon_event *ev)
 {
 	const char *base = strrchr(gev->path, '/');
 
-	memset(ev, 0, sizeof(*ev));
 	ev->type = BH_MON_EXECVE;
-	ev->ts_ns = real_ns();
-	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", gev->path);
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "%s", base ? base + 1 : gev->path);
 	ev->proc.exe_upper_layer = gev->drift;
+}
+
+/*
+ * The open's flags while the caller waits in it: /proc/PID/syscall holds the
+ * call and its arguments (open: the second, openat: the third; creat's are
+ * fixed). openat2's are behind a pointer, and a call read as something else
+ * (a thread's): O_RDWR, so both read and write rules can match.
+ */
+static int open_flags(pid_t pid)
+{
+	char path[64], buf[512];
+	unsigned long long a[4] = { 0 };
+	long nr = -1;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return O_RDWR;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return O_RDWR;
+	buf[n] = 0;
+	if (sscanf(buf, "%ld %llx %llx %llx", &nr, &a[0], &a[1], &a[2]) != 4)
+		return O_RDWR;
+	if (nr == SYS_openat)
+		return (int)a[2];
+#ifdef SYS_open
+	if (nr == SYS_open)
+		return (int)a[1];
+#endif
+#ifdef SYS_creat
+	if (nr == SYS_creat)
+		return O_CREAT | O_WRONLY | O_TRUNC;
+#endif
+	return O_RDWR;
+}
+
+/*
+ * The open as an event, before the call (res 0): the file as the container
+ * sees it, the flags the caller passed, and the process from /proc (its
+ * name, executable and effective ids), so block rules and their exceptions
+ * see what they see on the open's own event.
+ */
+static void fill_open(const struct bh_guard_event *gev, struct bh_mon_event *ev)
+{
+	char path[64], buf[1024];
+	ssize_t n;
+	int fd;
+
+	ev->type = BH_MON_OPENAT;
+	ev->file.fd = -1;
+	ev->file.type = BH_MON_FD_FILE;
+	ev->file.flags = open_flags(gev->pid);
+	snprintf(ev->file.path, sizeof(ev->file.path), "%s", gev->path);
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)gev->pid);
+	n = readlink(path, ev->proc.exe, sizeof(ev->proc.exe) - 1);
+	ev->proc.exe[n > 0 ? n : 0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)gev->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (n > 0) {
+		char *l;
+		unsigned ruid, euid, rgid, egid;
+
+		buf[n] = 0;
+		if (!strncmp(buf, "Name:\t", 6)) {
+			size_t k = strcspn(buf + 6, "\n");
+
+			snprintf(ev->proc.comm, sizeof(ev->proc.comm), "%.*s", (int)k, buf + 6);
+		}
+		if ((l = strstr(buf, "\nUid:\t")) && sscanf(l, "\nUid:\t%u\t%u", &ruid, &euid) == 2)
+			ev->proc.uid = euid;
+		if ((l = strstr(buf, "\nGid:\t")) && sscanf(l, "\nGid:\t%u\t%u", &rgid, &egid) == 2)
+			ev->proc.gid = egid;
+	}
+}
+
+static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
+		       struct bh_mon_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = real_ns();
+	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
+	ev->proc.loginuid = UINT32_MAX;
+	if (gev->op == BH_GUARD_EXEC)
+		fill_exec(gev, ev);
+	else
+		fill_open(gev, ev);
 	if (gc)
 		ev->container = gc->ct;
 	else
@@ -170,7 +263,7 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 	size_t n;
 	enum bh_guard_verdict r = BH_GUARD_ALLOW;
 
-	if (!mg->rules_block || gev->op != BH_GUARD_EXEC)
+	if (!mg->rules_block)
 		return BH_GUARD_ALLOW;
 	ev = bh_malloc(sizeof(*ev));
 	fill_event(gev, find(mg, gev->ctr_id), ev);
@@ -193,7 +286,10 @@ static void report(const struct bh_guard_event *gev, void *arg)
 
 	if (gev->verdict != BH_GUARD_DENY || !gev->enforced)
 		return;
-	mon_guard_count(mg->p, &mon_stats(mg->p)->guard_exec_refused, 1);
+	mon_guard_count(mg->p,
+			gev->op == BH_GUARD_EXEC ? &mon_stats(mg->p)->guard_exec_refused
+						 : &mon_stats(mg->p)->guard_open_refused,
+			1);
 	ev = bh_malloc(sizeof(*ev));
 	fill_event(gev, gc, ev);
 	if (!strcmp(gev->reason, "callback")) {
@@ -255,6 +351,9 @@ static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr 
 	struct bh_guard_policy pol = { .protect = true, .decide = decide, .decide_arg = mg };
 	struct bh_error *err = NULL;
 	uint64_t sig = sig_add(0, gc->protect ? "protect" : "rules");
+
+	if (mg->open_paths.n) /* NULL-terminated (bh_strvec) */
+		pol.deny_open = (const char *const *)mg->open_paths.v;
 
 	if (gc->protect) {
 		pol.zero_drift = json_is_true(json_object_get(doc, "zero_drift"));
@@ -540,7 +639,13 @@ static void guard_free(struct mon_guard *mg)
 	for (size_t i = 0; i < mg->n; i++)
 		free(mg->v[i].id);
 	free(mg->v);
+	bh_strvec_release(&mg->open_paths);
 	free(mg);
+}
+
+static bool is_block(const struct bh_rules_rule *r, void *arg)
+{
+	return mon_action_of(arg, r) == BH_MON_ACT_BLOCK;
 }
 
 int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
@@ -563,6 +668,20 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 	for (size_t i = 0; o->rules && i < bh_rules_count(o->rules); i++)
 		if (mon_action_of(o, bh_rules_get(o->rules, i)) == BH_MON_ACT_BLOCK)
 			mg->rules_block = true;
+	if (mg->rules_block) {
+		const char *inexact = NULL;
+		struct bh_error *e = NULL;
+
+		if (!bh_rules_open_paths(o->rules, is_block, (void *)o, &mg->open_paths,
+					 &inexact)) {
+			bh_error_set(&e, BH_ERR_UNSUPPORTED,
+				     "guard: rule '%s' blocks opens it does not name by whole "
+				     "path (fd.name = or in): those are not refused before the "
+				     "call, only alerted (with an action_error)",
+				     inexact);
+			mon_warn(p, &e);
+		}
+	}
 	gopts.report_arg = mg;
 	if (bh_behave_open(&bo, &mg->b, err) < 0)
 		goto fail;

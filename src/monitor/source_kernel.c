@@ -728,8 +728,16 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	for (size_t i = 0; i < NSYS_TYPES; i++)
 		bpf_program__set_autoload(sys_prog(k, i), own[i]);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
-	if (mon_events__load(k->sk) < 0)
-		return unsupported(errno ? errno : EINVAL, "load", err);
+	{
+		sigset_t old;
+		int r;
+
+		bh_bpf_load_begin(&old);
+		r = mon_events__load(k->sk);
+		bh_bpf_load_end(&old);
+		if (r < 0)
+			return unsupported(errno ? errno : EINVAL, "load", err);
+	}
 	k->ncpu = libbpf_num_possible_cpus();
 	if (fill_open_filter(k, o->open_filter, err) < 0)
 		return -1;

@@ -397,7 +397,9 @@ static struct prof_syscalls *load(enum variant v, int *e)
 		sk ? sk->progs.rec_exit_raw : NULL,	 sk ? sk->progs.rec_signal_raw : NULL
 	};
 	struct progs ps[8];
+	sigset_t old;
 	size_t n;
+	int r;
 
 	if (!sk) {
 		*e = errno ? errno : EINVAL;
@@ -408,7 +410,10 @@ static struct prof_syscalls *load(enum variant v, int *e)
 	n = progs_of(sk, v, ps);
 	for (size_t i = 0; i < n; i++)
 		bpf_program__set_autoload(ps[i].p, true);
-	if (prof_syscalls__load(sk) < 0) {
+	bh_bpf_load_begin(&old);
+	r = prof_syscalls__load(sk);
+	bh_bpf_load_end(&old);
+	if (r < 0) {
 		*e = errno ? errno : EINVAL;
 		prof_syscalls__destroy(sk);
 		return NULL;

@@ -21,6 +21,9 @@
 struct atom {
 	bool w, ok, names;
 	struct bh_strvec leaves, dirs;
+	/* exact: the names are these whole absolute paths (fd.name = / in) */
+	bool exact;
+	struct bh_strvec paths;
 };
 
 struct cond {
@@ -32,6 +35,7 @@ static void atom_release(struct atom *a)
 {
 	bh_strvec_release(&a->leaves);
 	bh_strvec_release(&a->dirs);
+	bh_strvec_release(&a->paths);
 }
 
 static void cond_release(struct cond *c)
@@ -69,6 +73,8 @@ static void atom_copy(struct atom *to, const struct atom *from)
 	to->names = from->names;
 	strv_copy(&to->leaves, &from->leaves);
 	strv_copy(&to->dirs, &from->dirs);
+	to->exact = from->exact;
+	strv_copy(&to->paths, &from->paths);
 }
 
 /* The last component of a path value ("" when it ends in '/' only). */
@@ -132,6 +138,7 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 	if (!name && !fname && !dir)
 		return;
 	if (e->op == RULES_OP_EQ || e->op == RULES_OP_IN) {
+		a->exact = name;
 		for (size_t i = 0; i < e->nvals; i++) {
 			const char *s = e->vals[i].s;
 			size_t len = e->vals[i].len;
@@ -141,6 +148,10 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 			if (fname && memchr(s, '/', len))
 				goto any;
 			push_last(dir ? &a->dirs : &a->leaves, s, len);
+			if (name && s[0] == '/' && !memchr(s, '\0', len))
+				bh_strvec_push_take(&a->paths, bh_strndup(s, len));
+			else
+				a->exact = false;
 		}
 		a->names = true;
 		return;
@@ -183,7 +194,8 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 any:
 	bh_strvec_release(&a->leaves);
 	bh_strvec_release(&a->dirs);
-	a->names = false;
+	bh_strvec_release(&a->paths);
+	a->names = a->exact = false;
 }
 
 /* An atom that requires only flags (any file). */
@@ -215,6 +227,12 @@ static void and_cond(const struct rules_expr *e, struct cond *c)
 					a.v[i].names = true;
 					strv_copy(&a.v[i].leaves, &b.v[0].leaves);
 					strv_copy(&a.v[i].dirs, &b.v[0].dirs);
+					a.v[i].exact = b.v[0].exact;
+					strv_copy(&a.v[i].paths, &b.v[0].paths);
+				} else if (!a.v[i].exact && b.v[0].exact) {
+					/* both name files: b's whole paths hold too */
+					a.v[i].exact = true;
+					strv_copy(&a.v[i].paths, &b.v[0].paths);
 				}
 			}
 		*c = a;
@@ -225,6 +243,10 @@ static void and_cond(const struct rules_expr *e, struct cond *c)
 		for (size_t i = 0; i < b.n; i++) {
 			b.v[i].w |= a.v[0].w;
 			b.v[i].ok |= a.v[0].ok;
+			if (!b.v[i].exact && a.v[0].exact) {
+				b.v[i].exact = true;
+				strv_copy(&b.v[i].paths, &a.v[0].paths);
+			}
 		}
 	*c = b;
 	cond_release(&a);
@@ -312,4 +334,37 @@ void bh_rules_open_filter(const struct bh_rules *rs, struct bh_mon_open_filter *
 		bh_strvec_release(&out->leaves);
 		bh_strvec_release(&out->dirs);
 	}
+}
+
+int bh_rules_open_paths(const struct bh_rules *rs,
+			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
+			struct bh_strvec *out, const char **inexact)
+{
+	int exact = 1;
+
+	memset(out, 0, sizeof(*out));
+	if (inexact)
+		*inexact = NULL;
+	for (size_t i = 0; i < rs->nrules; i++) {
+		const struct rules_compiled *r = rs->rules[i];
+		struct cond c = { 0 };
+
+		if (!(r->types & OPEN_TYPES) || !want(&r->pub, arg))
+			continue;
+		expr_cond(r->expr, &c);
+		for (size_t j = 0; j < c.n; j++) {
+			const struct atom *a = &c.v[j];
+
+			if (!a->names || !a->exact) {
+				if (exact && inexact)
+					*inexact = r->pub.name;
+				exact = 0;
+				continue;
+			}
+			for (size_t k = 0; k < a->paths.n; k++)
+				push_unique(out, a->paths.v[k]);
+		}
+		cond_release(&c);
+	}
+	return exact;
 }

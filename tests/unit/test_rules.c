@@ -1346,6 +1346,85 @@ static void filter_of(const char *cond, struct bh_mon_open_filter *f)
 	bh_rules_free(rs);
 }
 
+static bool want_all(const struct bh_rules_rule *r, void *arg)
+{
+	(void)r;
+	return arg != NULL;
+}
+
+/* The whole paths one rule's condition names for a refusal before the open:
+ * "1 a b" (exact, the paths) or "0" when it names none as a whole path. */
+static char *paths_of(const char *cond, bool chosen)
+{
+	char yaml[1024];
+	struct bh_rules_diags d = { 0 };
+	struct bh_rules *rs;
+	struct bh_strvec v;
+	const char *inexact = NULL;
+	char *out;
+	int r;
+
+	snprintf(yaml, sizeof(yaml), RULE_HEAD "  condition: %s\n", cond);
+	rs = load(yaml, &d);
+	dump(&d);
+	assert_int_equal(bh_rules_count(rs), 1);
+	r = bh_rules_open_paths(rs, want_all, chosen ? (void *)rs : NULL, &v, &inexact);
+	out = bh_asprintf("%d", r);
+	if (!r)
+		assert_non_null(inexact);
+	for (size_t i = 0; r && i < v.n; i++) {
+		char *o = bh_asprintf("%s %s", out, v.v[i]);
+
+		free(out);
+		out = o;
+	}
+	bh_strvec_release(&v);
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+	return out;
+}
+
+static void open_paths_for_refusal(void **state)
+{
+	static const struct {
+		const char *cond, *want;
+	} cases[] = {
+		{ "evt.type = openat and fd.name in (/etc/shadow, /etc/gshadow)",
+		  "1 /etc/shadow /etc/gshadow" },
+		{ "evt.type = openat and fd.name = /etc/shadow and not proc.name = sha256sum",
+		  "1 /etc/shadow" },
+		/* an AND of a directory and whole paths: the paths hold */
+		{ "evt.type = openat and fd.name pmatch (/etc) and fd.name = /etc/shadow",
+		  "1 /etc/shadow" },
+		{ "evt.type = openat and (fd.name = /a or fd.name in (/b, /a))", "1 /a /b" },
+		/* not reducible: a directory, a prefix, a relative name, a name alone */
+		{ "evt.type = openat and fd.name pmatch (/etc/ssl/private)", "0" },
+		{ "evt.type = openat and fd.name startswith /etc/", "0" },
+		{ "evt.type = openat and fd.name = shadow", "0" },
+		{ "evt.type = openat and fd.filename = shadow", "0" },
+		{ "evt.type = openat and (fd.name = /a or fd.directory = /etc)", "0" },
+		{ "evt.type = openat and not fd.name = /etc/shadow", "0" },
+		/* a rule not on opens names nothing and is exact */
+		{ "evt.type = execve and proc.name = sh", "1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = paths_of(cases[i].cond, true);
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s: got '%s', want '%s'", cases[i].cond, got, cases[i].want);
+		free(got);
+	}
+	/* a rule not chosen (not a block rule) is not looked at */
+	{
+		char *got = paths_of("evt.type = openat and fd.name startswith /etc/", false);
+
+		assert_string_equal(got, "1");
+		free(got);
+	}
+}
+
 /* The kernel's open filter from the rules: a necessary condition of each rule. */
 static void open_filter_from_conditions(void **state)
 {
@@ -1487,6 +1566,7 @@ int main(void)
 		cmocka_unit_test(default_benign_events_raise_nothing),
 		cmocka_unit_test(default_open_filter),
 		cmocka_unit_test(user_group_names),
+		cmocka_unit_test(open_paths_for_refusal),
 	};
 
 	return cmocka_run_group_tests_name("rules", tests, NULL, NULL) |
