@@ -53,12 +53,16 @@ struct bh_http_request {
 	size_t body_len;
 	const char *peer;	   /* "ADDR:PORT" of the client */
 	const char *authorization; /* the Authorization header, or NULL */
+	const char *if_none_match; /* the If-None-Match header, or NULL */
 };
 
 struct bh_http_response {
 	int status;		  /* 200 unless the handler sets it */
 	const char *content_type; /* static; default "application/json" */
 	struct bh_buf body;	  /* filled by the handler (initialised by the layer) */
+	/* more headers: NAME, VALUE pairs ending with NULL; static (they must outlive the
+	 * handler's return), NULL for none */
+	const char *const *headers;
 };
 
 typedef void (*bh_http_handler)(void *ctx, const struct bh_http_request *req,

@@ -409,6 +409,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 			evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
 		r.authorization =
 			evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+		r.if_none_match =
+			evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
 		r.body = len ? evbuffer_pullup(in, (ev_ssize_t)len) : (const unsigned char *)"";
 		r.body_len = len;
 		r.peer = peer;
@@ -430,6 +432,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	evhttp_add_header(oh, "Content-Type", resp.content_type);
 	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+	for (const char *const *h = resp.headers; h && h[0] && h[1]; h += 2)
+		evhttp_add_header(oh, h[0], h[1]);
 	if (w->draining || atomic_load(&s->shutdown) || (c && c->refuse))
 		evhttp_add_header(oh, "Connection", "close");
 	if (resp.body.len)
