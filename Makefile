@@ -114,6 +114,15 @@ $(GEN)/report/spdx_ids.h: scripts/spdx-ids src/report/spdx_ids.txt
 
 $(BUILD)/src/report/license.o build/fuzz/obj/src/report/license.o: $(GEN)/report/spdx_ids.h
 
+# The web dashboard (web/: plain HTML, CSS and JavaScript, no build step) as C
+# data served by `bulkhead serve` (src/ctl/web.c).
+WEB_SRC := $(sort $(wildcard web/*.html web/*.css web/*.js))
+$(GEN)/ctl/web_assets.h: scripts/web-assets $(WEB_SRC)
+	@mkdir -p $(dir $@)
+	$(call say,GEN,$@)scripts/web-assets $@ $(WEB_SRC)
+
+$(BUILD)/src/ctl/web.o build/fuzz/obj/src/ctl/web.o: $(GEN)/ctl/web_assets.h
+
 # The build id: a digest of the library's sources, part of every key of the
 # layer cache (src/image/cache.c), so no build reads what another stored.
 LIB_HDR := $(sort $(wildcard include/bulkhead/*.h src/*/*.h))
@@ -217,7 +226,7 @@ check: deps
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
 	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
 	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot \
-	sqlmap hping3 iperf3 iodine iodined nginx wget
+	sqlmap hping3 iperf3 iodine iodined nginx wget chromium chromium-browser
 BARE_ALL ?=
 check-bare: deps
 	@$(MAKE) --no-print-directory test-bins

@@ -231,4 +231,15 @@ const struct bh_http_route *bh_ctl_api_routes(struct bh_ctl_api *a, size_t *n);
 /* The OpenAPI 3 document of exactly those routes (new reference). */
 json_t *bh_ctl_api_openapi(void);
 
+/* ---- the web dashboard (dash17) -------------------------------------------------------- */
+
+/*
+ * The dashboard's routes (src/ctl/web.c): GET of each file of web/, embedded
+ * at build time (index.html also at /), with a strict Content-Security-Policy,
+ * framing refused, no referrer, an ETag (If-None-Match: 304). No token: the
+ * files hold no data; every datum comes from the API with the user's token.
+ * Static, *n of them; thread-safe.
+ */
+const struct bh_http_route *bh_ctl_web_routes(size_t *n);
+
 #endif /* BULKHEAD_CTL_H */

@@ -23,7 +23,8 @@ static const char serve_usage[] =
 	"       bulkhead serve user add NAME --role admin|operator|reader [--db DB]\n"
 	"\n"
 	"The controller: an HTTPS JSON REST API (its OpenAPI document at\n"
-	"/openapi.json) over a store of users, API tokens and the audit log. The\n"
+	"/openapi.json) over a store of users, API tokens and the audit log, and\n"
+	"its web dashboard at / (embedded in the binary). The\n"
 	"second form adds a user to the store, reading the password from stdin (the\n"
 	"first admin is made this way). SIGHUP reloads the certificate and key;\n"
 	"SIGTERM or SIGINT stop accepting, let requests in flight finish and exit 0.\n"
@@ -177,6 +178,7 @@ static int serve(int argc, char **argv)
 	struct bh_ctl_store *store = NULL;
 	struct bh_ctl_api *api = NULL;
 	struct bh_http_server *srv = NULL;
+	struct bh_http_route *routes = NULL;
 	struct bh_error *err = NULL;
 	unsigned long v;
 	int ch, rc = BH_EXIT_USAGE;
@@ -222,7 +224,18 @@ static int serve(int argc, char **argv)
 	ao.store = store;
 	if (bh_ctl_api_new(&ao, &api, &err) < 0)
 		goto fail;
-	ho.routes = bh_ctl_api_routes(api, &ho.nroutes);
+	/* the API's routes, then the dashboard's (web/, at /) */
+	{
+		size_t na, nw;
+		const struct bh_http_route *ar = bh_ctl_api_routes(api, &na);
+		const struct bh_http_route *wr = bh_ctl_web_routes(&nw);
+
+		routes = bh_calloc(na + nw, sizeof(*routes));
+		memcpy(routes, ar, na * sizeof(*routes));
+		memcpy(routes + na, wr, nw * sizeof(*routes));
+		ho.routes = routes;
+		ho.nroutes = na + nw;
+	}
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
 	bh_info("controller: serving on %s (port %d), store %s", ho.listen,
@@ -238,6 +251,7 @@ fail:
 out:
 	bh_http_server_free(srv);
 	bh_ctl_api_free(api);
+	free(routes);
 	bh_ctl_store_free(store);
 	return rc;
 }
