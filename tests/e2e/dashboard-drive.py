@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Drives the dashboard of a running `bulkhead serve` in headless chromium
+through the DevTools protocol (tests/cdp.py) for tests/e2e/dashboard.test.
+
+    dashboard-drive.py CHROMIUM URL ADMIN PASSWORD OUTDIR
+
+One line per check: "PASS name" or "FAIL name: why"; screenshots in OUTDIR.
+A step that fails stops the steps that need it (FAIL names the first).
+"""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from cdp import Browser, CDPError  # noqa: E402
+
+chromium, url, admin, password, out = sys.argv[1:6]
+url = url.rstrip("/")
+HOSTILE = '<img src=x onerror="window.__xss=1">'
+
+
+def check(name, ok, why=""):
+    print(("PASS " if ok else "FAIL ") + name + ("" if ok else ": " + why), flush=True)
+    return ok
+
+
+def js(v):
+    return json.dumps(v)
+
+
+def fill_submit(p, form, values):
+    """Set the form's inputs by name and submit it as a user would (submit event)."""
+    p.eval(f"""(() => {{ const f = document.querySelector({js(form)});
+        for (const [k, v] of Object.entries({js(values)})) f.elements[k].value = v;
+        f.requestSubmit(); return true; }})()""")
+
+
+def text(p, sel):
+    return p.eval(f"(document.querySelector({js(sel)}) || {{}}).textContent || ''")
+
+
+def steps(p):
+    # ---- login ------------------------------------------------------------------------
+    p.goto(url + "/")
+    p.wait("location.hash.startsWith('#/login') && !!document.querySelector('#login-form')",
+           what="the login form")
+    check("without a token the dashboard shows the login form", True)
+    p.screenshot(os.path.join(out, "1-login.png"))
+    fill_submit(p, "#login-form", {"user": admin, "password": "wrong-password"})
+    err = p.wait("!document.querySelector('#error').hidden && document.querySelector('#error').textContent",
+                 what="the error of a bad password")
+    check("a wrong password is refused and the error is shown", "password" in err.lower() or
+          "invalid" in err.lower(), err)
+    fill_submit(p, "#login-form", {"user": admin, "password": password})
+    p.wait("location.hash === '#/users' && document.querySelectorAll('#users-list td.user-name').length > 0",
+           what="the users list after login")
+    names = p.eval("[...document.querySelectorAll('#users-list td.user-name')].map(e => e.textContent)")
+    check("after login the users list shows the admin", admin in names, repr(names))
+    tok = p.eval("sessionStorage.getItem('bulkhead.token') || ''")
+    check("the token is kept in sessionStorage (no cookie)", tok.startswith("bht_") and
+          p.eval("document.cookie") == "", "token %r cookie %r" % (tok[:8], p.eval("document.cookie")))
+    p.screenshot(os.path.join(out, "2-users.png"))
+
+    # ---- add a user through the form --------------------------------------------------
+    fill_submit(p, "#user-add", {"name": "bob", "role": "operator", "password": "bob-password"})
+    p.wait("[...document.querySelectorAll('#users-list td.user-name')].some(e => e.textContent === 'bob')",
+           what="bob in the list")
+    row = p.eval("[...document.querySelectorAll('#users-list tr')].find(r => r.cells[0].textContent === 'bob').cells[1].textContent")
+    check("a user added through the form appears in the list with its role", row == "operator", row)
+
+    # ---- hostile input is text, and the CSP blocks inline script ------------------------
+    fill_submit(p, "#user-add", {"name": HOSTILE, "role": "reader", "password": "xss-password"})
+    err = p.wait("!document.querySelector('#error').hidden && document.querySelector('#error').textContent",
+                 what="the refusal of a hostile name")
+    check("a user named like markup is refused by the API and the error is shown as text",
+          "name" in err and p.eval("document.querySelectorAll('img').length") == 0, err)
+    # markup put in the page directly: its inline handler and an inline script must not run
+    p.eval("""window.__violations = 0;
+        document.addEventListener('securitypolicyviolation', () => window.__violations++);
+        document.body.insertAdjacentHTML('beforeend', %s);
+        const s = document.createElement('script'); s.textContent = 'window.__xss2 = 1';
+        document.body.append(s); true""" % js(HOSTILE))
+    p.wait("window.__violations >= 2", timeout=5, what="two CSP violations")
+    ran = p.eval("[typeof window.__xss, typeof window.__xss2]")
+    check("the CSP header blocks an injected inline handler and inline script",
+          ran == ["undefined", "undefined"], repr(ran))
+    p.eval("document.querySelectorAll('body > img, body > script:not([src])').forEach(e => e.remove()); true")
+    # data from the API path into the DOM: the graph component with a hostile group name
+    p.eval("""(() => { const c = document.createElement('div'); c.id = 'graph-test';
+        document.getElementById('view').append(c);
+        window.__g = BH.graph(c, { groups: [ {id: 'a', name: %s}, {id: 'b', name: 'db'},
+                                             {id: 'c', name: 'cache'} ],
+            flows: [ {from: 'a', to: 'b', proto: 'tcp', port: 5432, app: 'postgresql', bytes: 2048,
+                      verdict: 'alert', threats: ['BH-NET-SQLI']},
+                     {from: 'a', to: 'c', proto: 'tcp', port: 6379, bytes: 10, verdict: 'allow'},
+                     {from: 'a', to: 'nowhere', proto: 'udp'} ] });
+        return true; })()""" % js(HOSTILE))
+    labels = p.eval("[...document.querySelectorAll('#graph-test text.label')].map(t => t.textContent)")
+    g = p.eval("({threats: window.__g.threats, edges: window.__g.edges, dropped: window.__g.dropped,"
+               " imgs: document.querySelectorAll('img').length, xss: typeof window.__xss})")
+    check("the graph shows a hostile group name as text, nothing runs",
+          HOSTILE in labels and g["imgs"] == 0 and g["xss"] == "undefined", repr((labels, g)))
+    check("the graph marks the threat edge and leaves out a flow to an unknown group",
+          g["threats"] == 1 and g["edges"] == 2 and g["dropped"] == 1 and
+          "BH-NET-SQLI" in text(p, "#graph-test line.edge-threat title"), repr(g))
+    p.screenshot(os.path.join(out, "3-graph.png"))
+
+    # ---- the audit log ----------------------------------------------------------------
+    p.goto(url + "/#/audit")
+    p.wait("!!document.querySelector('.view-audit table')", what="the audit table")
+    rows = p.eval("""[...document.querySelectorAll('.view-audit tbody tr')].map(r =>
+        [...r.cells].map(c => c.textContent))""")
+    added = [r for r in rows if r[2] == admin and r[4] == "bob" and "operator" in r[6]]
+    check("the audit view shows the user added through the form (actor, object, after)",
+          len(added) == 1, repr(rows[-3:]))
+    fill_submit(p, "#audit-filter", {"actor": "cli"})
+    p.wait("location.hash.includes('actor=cli') && !!document.querySelector('.view-audit table')",
+           what="the filtered audit view")
+    actors = p.eval("[...document.querySelectorAll('.view-audit tbody tr')].map(r => r.cells[2].textContent)")
+    check("the audit filter by actor shows only that actor's rows",
+          len(actors) >= 1 and set(actors) == {"cli"}, repr(actors))
+    p.screenshot(os.path.join(out, "4-audit.png"))
+
+    # ---- the API document -------------------------------------------------------------
+    p.goto(url + "/#/api")
+    p.wait("!!document.querySelector('.view-api table')", what="the API table")
+    rows = p.eval("[...document.querySelectorAll('.view-api tbody tr')].map(r => [...r.cells].map(c => c.textContent))")
+    want = p.eval("""fetch('/openapi.json', {headers: {Authorization: 'Bearer ' +
+        sessionStorage.getItem('bulkhead.token')}}).then(r => r.json()).then(d =>
+        Object.entries(d.paths).flatMap(([p, o]) => Object.keys(o).map(m => m.toUpperCase() + ' ' + p)).sort())""")
+    got = sorted(r[0] + " " + r[1] for r in rows)
+    check("the API view lists every endpoint of /openapi.json", got == want and
+          any(r[1] == "/api/v1/users" and r[0] == "POST" and r[3] == "admin" for r in rows),
+          repr((got, want)))
+
+    # ---- tokens: create, shown once, revoke -------------------------------------------
+    p.goto(url + "/#/tokens")
+    p.wait("!!document.querySelector('#token-create')", what="the tokens view")
+    fill_submit(p, "#token-create", {"user": "bob", "days": "1"})
+    p.wait("!!document.querySelector('#tokens-made code.secret')", what="the new token")
+    new = text(p, "#tokens-made code.secret")
+    who = p.eval("""fetch('/api/v1/tokens', {method: 'POST', headers: {Authorization: 'Bearer ' + %s,
+        'Content-Type': 'application/json'}, body: '{}'}).then(r => r.status)""" % js(new))
+    check("a token made in the tokens view works", who == 201, str(who))
+    p.eval("document.querySelector('#tokens-made button.danger').click(); true")
+    p.wait("document.querySelector('#tokens-made').textContent.includes('revoked')", what="revoked")
+    st = p.eval("""fetch('/api/v1/tokens', {method: 'POST', headers: {Authorization: 'Bearer ' + %s,
+        'Content-Type': 'application/json'}, body: '{}'}).then(r => r.status)""" % js(new))
+    check("... and once revoked there it is refused (401)", st == 401, str(st))
+
+    # ---- delete the user: two clicks --------------------------------------------------
+    p.goto(url + "/#/users")
+    p.wait("!!document.querySelector('#users-list button[data-user=\"bob\"]')", what="bob's delete button")
+    p.eval("document.querySelector('#users-list button[data-user=\"bob\"]').click(); true")
+    first = p.eval("[...document.querySelectorAll('#users-list td.user-name')].some(e => e.textContent === 'bob')")
+    p.eval("document.querySelector('#users-list button[data-user=\"bob\"]').click(); true")
+    p.wait("![...document.querySelectorAll('#users-list td.user-name')].some(e => e.textContent === 'bob')",
+           what="bob gone")
+    check("deleting a user asks once, then removes it", first, "gone at the first click")
+
+    # ---- a bad token goes back to the login, keeping where the user was ----------------
+    p.eval("sessionStorage.setItem('bulkhead.token', 'bht_bogus_bogus'); true")
+    p.goto(url + "/#/audit?actor=cli")
+    p.wait("location.hash.startsWith('#/login') && !!document.querySelector('#login-form')",
+           what="the login after a 401")
+    check("a 401 from the API shows the login, keeping the view asked for",
+          "audit" in p.eval("location.hash"), p.eval("location.hash"))
+    fill_submit(p, "#login-form", {"user": admin, "password": password})
+    p.wait("location.hash.startsWith('#/audit') && !!document.querySelector('.view-audit table')",
+           what="back to the audit view")
+    check("... and after login goes back to it", True)
+    # logout revokes the token
+    old = p.eval("sessionStorage.getItem('bulkhead.token')")
+    p.eval("document.getElementById('logout').click(); true")
+    p.wait("location.hash.startsWith('#/login') && !sessionStorage.getItem('bulkhead.token')",
+           what="logged out")
+    st = p.eval("""fetch('/api/v1/users', {headers: {Authorization: 'Bearer ' + %s}}).then(r => r.status)"""
+                % js(old))
+    check("logging out revokes the token", st == 401, str(st))
+    errs = p.console_errors()
+    check("no uncaught script error on the way", not errs,
+          json.dumps(errs[:2])[:400])
+
+
+with Browser(chromium, os.path.join(out, "profile"),
+             extra=("--ignore-certificate-errors",)) as b:
+    page = b.page()
+    try:
+        steps(page)
+    except CDPError as e:
+        check("the walk through the dashboard", False, str(e))
+        try:
+            page.screenshot(os.path.join(out, "failed.png"))
+        except Exception:
+            pass
