@@ -320,7 +320,7 @@
 		svg.addEventListener('pointerup', () => { drag = null; });
 		container.replaceChildren(info, svg);
 		const t2 = performance.now();
-		return { layoutMs: t1 - t0, drawMs: t2 - t1, iterations: pos.iterations, nodes: n, edges: m, nodeAt,
+		return { layoutMs: t1 - t0, drawMs: t2 - t1, iterations: pos.iterations, nodes: n, edges: m, nodeAt, x, y,
 			dropped: g.dropped, threats: threatLines.childElementCount, svg, info };
 	};
 })();

@@ -104,6 +104,14 @@ def steps(p):
     check("the graph marks the threat edge and leaves out a flow to an unknown group",
           g["threats"] == 1 and g["edges"] == 2 and g["dropped"] == 1 and
           "BH-NET-SQLI" in text(p, "#graph-test line.edge-threat title"), repr(g))
+    # pointing at a node (a real mouse event at its place) names it and its flows
+    pt = p.eval("""(() => { const svg = document.querySelector('#graph-test svg');
+        svg.scrollIntoView(); const q = svg.createSVGPoint(); q.x = __g.x[1]; q.y = __g.y[1];
+        const r = q.matrixTransform(svg.getScreenCTM()); return [r.x, r.y]; })()""")
+    p.call("Input.dispatchMouseEvent", type="mouseMoved", x=pt[0], y=pt[1])
+    info = p.wait("(t => t.startsWith('db') && t)(document.querySelector('#graph-test .graph-info').textContent)",
+                  timeout=3, what="the node's description")
+    check("pointing at a node shows its name and flows", "1 flows" in info and "1 with threats" in info, info)
     p.screenshot(os.path.join(out, "3-graph.png"))
 
     # ---- the audit log ----------------------------------------------------------------
