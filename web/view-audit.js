@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The audit log (admin): oldest first, filtered by actor, paged by the id
-// the API gives as next (keyset paging: #/audit?actor=A&after=N).
+// the API gives as next (keyset paging: #/audit?actor=A&after=N&limit=L).
 'use strict';
 BH.view({
 	name: 'audit', title: 'Audit log',
@@ -8,13 +8,13 @@ BH.view({
 		const { h } = BH;
 		const actor = params.get('actor') || '';
 		const after = params.get('after') || '';
-		const limit = 50;
+		const limit = Math.min(Math.max(Number(params.get('limit')) || 50, 1), 1000);
 		const form = h('form', { class: 'inline', id: 'audit-filter' },
 			h('label', null, 'Actor', h('input', { name: 'actor', value: actor, maxlength: 64 })),
 			h('button', { type: 'submit' }, 'Filter'));
 		form.addEventListener('submit', (ev) => {
 			ev.preventDefault();
-			BH.go('audit', { actor: BH.values(form).actor });
+			BH.go('audit', { actor: BH.values(form).actor, limit: params.get('limit') });
 		});
 		root.append(h('h1', null, 'Audit log'), form);
 		const r = await BH.api('GET', '/api/v1/audit' + BH.query({ actor, after, limit }));
@@ -22,8 +22,8 @@ BH.view({
 		root.append(BH.table(['#', 'Time', 'Actor', 'Action', 'Object', 'Before', 'After'],
 			r.items.map((e) => [String(e.id), e.time, e.actor, e.action, e.object, json(e.before), json(e.after)])));
 		const pager = h('div', { class: 'pager' },
-			after ? h('a', { href: '#/audit' + BH.query({ actor }) }, 'First page') : null,
-			r.next !== null ? h('a', { id: 'audit-next', href: '#/audit' + BH.query({ actor, after: r.next }) }, 'Next page') : null,
+			after ? h('a', { href: '#/audit' + BH.query({ actor, limit: params.get('limit') }) }, 'First page') : null,
+			r.next !== null ? h('a', { id: 'audit-next', href: '#/audit' + BH.query({ actor, after: r.next, limit: params.get('limit') }) }, 'Next page') : null,
 			h('span', null, r.items.length + ' entries' + (after ? ' after #' + after : '')));
 		root.append(pager);
 	},

@@ -129,6 +129,16 @@ def steps(p):
     check("the audit filter by actor shows only that actor's rows",
           len(actors) >= 1 and set(actors) == {"cli"}, repr(actors))
     p.screenshot(os.path.join(out, "4-audit.png"))
+    # paging: two rows a page, the next page follows on
+    ids = "[...document.querySelectorAll('.view-audit tbody tr')].map(r => Number(r.cells[0].textContent))"
+    p.goto(url + "/#/audit?limit=2")
+    p.wait("location.hash.includes('limit=2') && !!document.querySelector('#audit-next')", what="page 1")
+    first = p.eval(ids)
+    p.eval("document.querySelector('#audit-next').click(); true")
+    p.wait("location.hash.includes('after=') && !!document.querySelector('.view-audit table')", what="page 2")
+    second = p.eval(ids)
+    check("the audit view pages: the next page starts after the last row",
+          len(first) == 2 and len(second) >= 1 and second[0] == first[-1] + 1, repr((first, second)))
 
     # ---- the API document -------------------------------------------------------------
     p.goto(url + "/#/api")
