@@ -242,4 +242,12 @@ json_t *bh_ctl_api_openapi(void);
  */
 const struct bh_http_route *bh_ctl_web_routes(size_t *n);
 
+#define BH_CTL_WEB_INM_MAX 4096 /* a longer If-None-Match never matches */
+/*
+ * Whether an If-None-Match value (h, len bytes, untrusted) names etag (a
+ * quoted tag) by RFC 9110's weak comparison: a list of tags, each may be
+ * W/-prefixed; "*" matches. Never reads past len; false over the limit.
+ */
+bool bh_ctl_web_etag_match(const char *h, size_t len, const char *etag);
+
 #endif /* BULKHEAD_CTL_H */

@@ -71,24 +71,26 @@ static const char *type_of(const char *path)
 	return "application/octet-stream"; /* scripts/web-assets admits none such */
 }
 
-/* An If-None-Match header lists the tag (or is "*"): RFC 9110 13.1.2, weak comparison. */
-static bool etag_matches(const char *h, const char *etag)
+bool bh_ctl_web_etag_match(const char *h, size_t len, const char *etag)
 {
-	size_t n = strlen(etag);
+	size_t n = strlen(etag), i = 0;
 
-	if (!h)
+	if (!h || len > BH_CTL_WEB_INM_MAX || n == 0)
 		return false;
-	while (*h) {
-		while (*h == ' ' || *h == '\t' || *h == ',')
-			h++;
-		if (*h == '*')
+	while (i < len) {
+		while (i < len && (h[i] == ' ' || h[i] == '\t' || h[i] == ','))
+			i++;
+		if (i == len)
+			break;
+		if (h[i] == '*' && (len - i == 1 || h[i + 1] == ',' || h[i + 1] == ' '))
 			return true;
-		if (!strncmp(h, "W/", 2))
-			h += 2;
-		if (!strncmp(h, etag, n) && (h[n] == 0 || h[n] == ',' || h[n] == ' '))
+		if (len - i >= 2 && h[i] == 'W' && h[i + 1] == '/')
+			i += 2;
+		if (len - i >= n && !memcmp(h + i, etag, n) &&
+		    (len - i == n || h[i + n] == ',' || h[i + n] == ' ' || h[i + n] == '\t'))
 			return true;
-		while (*h && *h != ',')
-			h++;
+		while (i < len && h[i] != ',')
+			i++;
 	}
 	return false;
 }
@@ -100,7 +102,8 @@ static void on_asset(void *ctx, const struct bh_http_request *req, struct bh_htt
 	resp->headers = r->headers;
 	resp->content_type = r->type;
 	bh_buf_reset(&resp->body);
-	if (etag_matches(req->if_none_match, r->a->etag)) {
+	if (req->if_none_match &&
+	    bh_ctl_web_etag_match(req->if_none_match, strlen(req->if_none_match), r->a->etag)) {
 		resp->status = 304;
 		return;
 	}
