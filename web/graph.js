@@ -43,13 +43,12 @@
 		for (const f of flows) {
 			const a = f ? index.get(f.from) : undefined, b = f ? index.get(f.to) : undefined;
 			if (a === undefined || b === undefined) { dropped++; continue; }
-			const threats = Array.isArray(f.threats) ? f.threats.map(String) : [];
+			// the flow is kept as given; its fields are read (as text) when shown
+			const threat = Array.isArray(f.threats) && f.threats.length > 0;
 			src[edges.length] = a;
 			dst[edges.length] = b;
-			edges.push({ a, b, proto: String(f.proto ?? ''), port: Number(f.port) || 0,
-				app: String(f.app ?? ''), bytes: Number(f.bytes) || 0,
-				verdict: String(f.verdict ?? 'allow'), threats });
-			if (threats.length) nodes[a].threat = nodes[b].threat = true;
+			edges.push({ a, b, f, threat, allow: (f.verdict ?? 'allow') === 'allow' });
+			if (threat) nodes[a].threat = nodes[b].threat = true;
 		}
 		// adjacency (CSR): node i's edges are adj[off[i] .. off[i+1])
 		const m = edges.length;
@@ -170,6 +169,8 @@
 			}
 			temp = Math.max(temp * 0.97, 1);
 		}
+		// whole units: finer than a pixel at any useful zoom, and cheap to write
+		for (let i = 0; i < n; i++) { x[i] = Math.round(x[i]); y[i] = Math.round(y[i]); }
 		return { x, y, iterations: iter };
 	}
 
@@ -180,10 +181,11 @@
 		return (i ? b.toFixed(1) : String(b)) + ' ' + u[i];
 	}
 	function edgeText(g, e) {
-		const E = g.edges[e];
-		return g.nodes[E.a].name + ' → ' + g.nodes[E.b].name + ' ' + E.proto +
-			(E.port ? '/' + E.port : '') + (E.app ? ' ' + E.app : '') + ' ' +
-			fmtBytes(E.bytes) + ' ' + E.verdict + (E.threats.length ? ' threats: ' + E.threats.join(', ') : '');
+		const E = g.edges[e], f = E.f, str = (v) => (v === undefined || v === null ? '' : String(v));
+		const threats = E.threat ? f.threats.map(str).join(', ') : '';
+		return g.nodes[E.a].name + ' → ' + g.nodes[E.b].name + ' ' + str(f.proto) +
+			(Number(f.port) ? '/' + Number(f.port) : '') + (f.app ? ' ' + str(f.app) : '') + ' ' +
+			fmtBytes(Number(f.bytes) || 0) + ' ' + str(f.verdict ?? 'allow') + (threats ? ' threats: ' + threats : '');
 	}
 
 	// BH.graph(container, data, {budgetMs, labels}): draws into container.
@@ -191,7 +193,7 @@
 		opts = opts || {};
 		const t0 = performance.now();
 		const g = build(data);
-		const pos = layout(g, opts.budgetMs ?? (g.nodes.length > 5000 ? 500 : 700));
+		const pos = layout(g, opts.budgetMs ?? (g.nodes.length > 5000 ? 400 : 700));
 		const t1 = performance.now();
 		const n = g.nodes.length, m = g.edges.length;
 		const { x, y } = pos;
@@ -212,17 +214,17 @@
 		const threatLines = s('g', { class: 'threats' });
 		for (let e = 0; e < m; e++) {
 			const E = g.edges[e], a = E.a, b = E.b;
-			if (E.threats.length) {
-				const line = s('line', { class: 'edge-threat', x1: x[a].toFixed(1), y1: y[a].toFixed(1),
-					x2: x[b].toFixed(1), y2: y[b].toFixed(1), 'data-edge': e });
+			if (E.threat) {
+				const line = s('line', { class: 'edge-threat', x1: x[a], y1: y[a],
+					x2: x[b], y2: y[b], 'data-edge': e });
 				const title = s('title');
 				title.textContent = edgeText(g, e);
 				line.append(title);
 				threatLines.append(line);
 				continue;
 			}
-			(E.verdict === 'allow' ? paths.allow : paths.deny).push(
-				'M' + x[a].toFixed(1) + ' ' + y[a].toFixed(1) + 'L' + x[b].toFixed(1) + ' ' + y[b].toFixed(1));
+			(E.allow ? paths.allow : paths.deny).push(
+				'M' + x[a] + ' ' + y[a] + 'L' + x[b] + ' ' + y[b]);
 		}
 		for (const [cls, segs] of Object.entries(paths))
 			if (segs.length) view.append(s('path', { class: 'edges-' + cls, d: segs.join('') }));
@@ -231,7 +233,7 @@
 		// nodes: one path per class (10,000 elements would cost more to make,
 		// paint and zoom than the whole drawing); pointing finds a node by a grid
 		const r = n > 2000 ? 4 : 6;
-		const circle = (i) => 'M' + (x[i] - r).toFixed(1) + ' ' + y[i].toFixed(1) + 'a' + r + ' ' + r +
+		const circle = (i) => 'M' + (x[i] - r) + ' ' + y[i] + 'a' + r + ' ' + r +
 			' 0 1 0 ' + 2 * r + ' 0a' + r + ' ' + r + ' 0 1 0 ' + -2 * r + ' 0';
 		const plain = [], marked = [];
 		for (let i = 0; i < n; i++) (g.nodes[i].threat ? marked : plain).push(circle(i));
@@ -261,7 +263,7 @@
 		const labels = s('g', { class: 'labels' });
 		for (let i = 0; i < n; i++) {
 			if (n > (opts.labels ?? 300) && !g.nodes[i].threat) continue;
-			const t = s('text', { class: 'label', x: (x[i] + r + 2).toFixed(1), y: (y[i] + 3).toFixed(1), 'data-node': i });
+			const t = s('text', { class: 'label', x: x[i] + r + 2, y: y[i] + 3, 'data-node': i });
 			t.textContent = g.nodes[i].name;
 			labels.append(t);
 		}
@@ -275,12 +277,12 @@
 			for (let k = g.off[i]; k < g.off[i + 1]; k++) {
 				const e = g.adj[k];
 				const E = g.edges[e];
-				if (E.threats.length) threats++;
-				parts.push('M' + x[E.a].toFixed(1) + ' ' + y[E.a].toFixed(1) + 'L' + x[E.b].toFixed(1) + ' ' + y[E.b].toFixed(1));
+				if (E.threat) threats++;
+				parts.push('M' + x[E.a] + ' ' + y[E.a] + 'L' + x[E.b] + ' ' + y[E.b]);
 			}
 			hl.setAttribute('d', parts.join(''));
-			focus.setAttribute('cx', x[i].toFixed(1));
-			focus.setAttribute('cy', y[i].toFixed(1));
+			focus.setAttribute('cx', x[i]);
+			focus.setAttribute('cy', y[i]);
 			focus.setAttribute('visibility', 'visible');
 			const N = g.nodes[i];
 			info.textContent = N.name + (N.kind ? ' (' + N.kind + ')' : '') + ': ' +
