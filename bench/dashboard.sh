@@ -4,7 +4,7 @@
 # Dashboard benchmark: the connection graph (web/graph.js) with $NODES groups
 # and $EDGES flows in headless chromium: first draw (from navigation to the
 # first painted frame: page, scripts, the JSON fetched and parsed, layout,
-# SVG, paint) and one zoom step to its next frame, next to the anchor: the
+# SVG, paint), one zoom step to its next frame and the background layout, next to the anchor: the
 # same browser drawing the same number of nodes and edges as plain SVG at
 # random places (no layout, no interaction), in the same run. Target: first
 # draw <= 2 s. Best of $RUNS runs. Exits 0 either way (a miss prints MISSED).
@@ -29,6 +29,7 @@ print(f"anchor (plain SVG, random places, no layout): first draw {a['firstDraw']
 print(f"graph.js: first draw {g['firstDraw']:.0f} ms (fetch+parse {g['fetchParse']:.0f}, "
       f"layout {g['layoutMs']:.0f} in {g['iterations']} iterations, SVG {g['drawMs']:.0f}, "
       f"paint {g['paint']:.0f}); ratio to the anchor {g['firstDraw'] / a['firstDraw']:.2f}x")
-print(f"zoom step to the next frame: {g['zoomMs']:.0f} ms")
+print(f"zoom step to the next frame: {g['zoomMs']:.0f} ms (while the layout goes on in the background: "
+      f"{g['refineMs']:.0f} ms more, {g['refinedIterations']} iterations in all)")
 print(("ok" if g["firstDraw"] <= 2000 else "MISSED") + ": first draw <= 2000 ms")
 PY

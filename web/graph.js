@@ -19,8 +19,10 @@
 // Drawing makes one <path> per verdict class for plain edges, one element per
 // threat edge (to point at and name), one <path> per node class (a grid finds
 // the node under the pointer), labels only for small graphs and threat ends.
-// Pan and zoom move one transform; pointing at a node shows its name and
-// flows and highlights its edges (computed then, not before).
+// The first drawing comes after a time budget of layout; the layout goes on in
+// the background and is drawn again as it settles. Pan and zoom move one
+// transform; pointing at a node shows its name and flows and highlights its
+// edges (computed then, not before).
 'use strict';
 
 (() => {
@@ -60,7 +62,8 @@
 		return { nodes, edges, src: src.subarray(0, m), dst: dst.subarray(0, m), off, adj, dropped };
 	}
 
-	function layout(g, budgetMs) {
+	// The force simulation, resumable: run(ms) goes on from where it stopped.
+	function simulation(g) {
 		const n = g.nodes.length, m = g.edges.length;
 		const x = new Float64Array(n), y = new Float64Array(n);
 		const L = 30; // the ideal edge length
@@ -90,11 +93,9 @@
 		const dx = new Float64Array(n), dy = new Float64Array(n);
 		const cellOf = new Int32Array(n), sorted = new Int32Array(n);
 		let start = new Int32Array(1);
-		const t0 = performance.now();
-		const maxIter = n > 2000 ? 200 : 400;
+		const maxIter = n > 2000 ? 300 : 400;
 		let iter = 0, temp = L * 2;
-		for (; iter < maxIter; iter++) {
-			if ((iter & 3) === 0 && performance.now() - t0 > budgetMs) break;
+		function step() {
 			dx.fill(0);
 			dy.fill(0);
 			// repulsion within a radius: a grid over the bounding box whose cells
@@ -168,10 +169,22 @@
 				}
 			}
 			temp = Math.max(temp * 0.97, 1);
+			iter++;
 		}
-		// whole units: finer than a pixel at any useful zoom, and cheap to write
-		for (let i = 0; i < n; i++) { x[i] = Math.round(x[i]); y[i] = Math.round(y[i]); }
-		return { x, y, iterations: iter };
+		const sim = {
+			x, y, done: n === 0,
+			get iterations() { return iter; },
+			// iterate for about ms (at least one step), until done
+			run(ms) {
+				const t0 = performance.now();
+				do {
+					if (iter >= maxIter) break;
+					step();
+				} while (performance.now() - t0 < ms);
+				sim.done = iter >= maxIter;
+			},
+		};
+		return sim;
 	}
 
 	function fmtBytes(b) {
@@ -188,65 +201,99 @@
 			fmtBytes(Number(f.bytes) || 0) + ' ' + str(f.verdict ?? 'allow') + (threats ? ' threats: ' + threats : '');
 	}
 
-	// BH.graph(container, data, {budgetMs, labels}): draws into container.
+	// BH.graph(container, data, {budgetMs, refineMs, labels}): draws into
+	// container after budgetMs of layout, then goes on refining the layout in
+	// the background (chunks of 40 ms between frames, refineMs in all) and
+	// draws it again every 2 s of that work and at its end.
 	BH.graph = function (container, data, opts) {
 		opts = opts || {};
 		const t0 = performance.now();
 		const g = build(data);
-		const pos = layout(g, opts.budgetMs ?? (g.nodes.length > 5000 ? 400 : 700));
+		const sim = simulation(g);
+		sim.run(opts.budgetMs ?? (g.nodes.length > 5000 ? 400 : 700));
 		const t1 = performance.now();
 		const n = g.nodes.length, m = g.edges.length;
-		const { x, y } = pos;
-		let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
-		for (let i = 0; i < n; i++) {
-			minx = Math.min(minx, x[i]); maxx = Math.max(maxx, x[i]);
-			miny = Math.min(miny, y[i]); maxy = Math.max(maxy, y[i]);
-		}
-		if (!n) { minx = miny = 0; maxx = maxy = 1; }
-		// the extent, at least 900 x 500 units (a small graph stays small)
-		const pad = 40, w = Math.max(maxx - minx + 2 * pad, 900), ht = Math.max(maxy - miny + 2 * pad, 500);
-		const svg = s('svg', { class: 'graph', role: 'img', 'aria-label': 'connection graph',
-			viewBox: [(minx + maxx - w) / 2, (miny + maxy - ht) / 2, w, ht].map((v) => v.toFixed(1)).join(' ') });
+		// what is drawn: whole units (finer than a pixel at any useful zoom, cheap to write)
+		const x = new Float64Array(n), y = new Float64Array(n);
+		const snap = () => {
+			for (let i = 0; i < n; i++) { x[i] = Math.round(sim.x[i]); y[i] = Math.round(sim.y[i]); }
+		};
+		const svg = s('svg', { class: 'graph', role: 'img', 'aria-label': 'connection graph' });
 		const view = s('g', { class: 'viewport' });
 		svg.append(view);
-		// plain edges: one path per class
-		const paths = { allow: [], deny: [] };
-		const threatLines = s('g', { class: 'threats' });
-		for (let e = 0; e < m; e++) {
-			const E = g.edges[e], a = E.a, b = E.b;
-			if (E.threat) {
-				const line = s('line', { class: 'edge-threat', x1: x[a], y1: y[a],
-					x2: x[b], y2: y[b], 'data-edge': e });
-				const title = s('title');
-				title.textContent = edgeText(g, e);
-				line.append(title);
-				threatLines.append(line);
-				continue;
-			}
-			(E.allow ? paths.allow : paths.deny).push(
-				'M' + x[a] + ' ' + y[a] + 'L' + x[b] + ' ' + y[b]);
-		}
-		for (const [cls, segs] of Object.entries(paths))
-			if (segs.length) view.append(s('path', { class: 'edges-' + cls, d: segs.join('') }));
+		// plain edges: one path per class; threat edges one line each, to point at
+		const allowPath = s('path', { class: 'edges-allow' }), denyPath = s('path', { class: 'edges-deny' });
 		const hl = s('path', { class: 'edges-hl', d: '' });
-		view.append(hl, threatLines);
+		const threatLines = s('g', { class: 'threats' });
+		const lines = [];
+		for (let e = 0; e < m; e++) {
+			if (!g.edges[e].threat) continue;
+			const line = s('line', { class: 'edge-threat', 'data-edge': e });
+			const title = s('title');
+			title.textContent = edgeText(g, e);
+			line.append(title);
+			threatLines.append(line);
+			lines.push([line, e]);
+		}
 		// nodes: one path per class (10,000 elements would cost more to make,
 		// paint and zoom than the whole drawing); pointing finds a node by a grid
 		const r = n > 2000 ? 4 : 6;
+		const plainNodes = s('path', { class: 'node' }), threatNodes = s('path', { class: 'node threat' });
+		const focus = s('circle', { class: 'node-hl', r: r + 2, cx: 0, cy: 0, visibility: 'hidden' });
+		const labels = s('g', { class: 'labels' });
+		const labelled = [];
+		for (let i = 0; i < n; i++) {
+			if (n > (opts.labels ?? 300) && !g.nodes[i].threat) continue;
+			const t = s('text', { class: 'label', 'data-node': i });
+			t.textContent = g.nodes[i].name;
+			labels.append(t);
+			labelled.push([t, i]);
+		}
+		view.append(allowPath, denyPath, hl, threatLines, plainNodes, threatNodes, focus, labels);
+		const hcell = 4 * r;
+		let hit = new Map();
 		const circle = (i) => 'M' + (x[i] - r) + ' ' + y[i] + 'a' + r + ' ' + r +
 			' 0 1 0 ' + 2 * r + ' 0a' + r + ' ' + r + ' 0 1 0 ' + -2 * r + ' 0';
-		const plain = [], marked = [];
-		for (let i = 0; i < n; i++) (g.nodes[i].threat ? marked : plain).push(circle(i));
-		view.append(s('path', { class: 'node', d: plain.join('') }),
-			s('path', { class: 'node threat', d: marked.join('') }));
-		const focus = s('circle', { class: 'node-hl', r: r + 2, cx: 0, cy: 0, visibility: 'hidden' });
-		view.append(focus);
-		const hcell = 4 * r, hit = new Map();
-		for (let i = 0; i < n; i++) {
-			const key = Math.floor(x[i] / hcell) + ',' + Math.floor(y[i] / hcell);
-			const c = hit.get(key);
-			if (c) c.push(i); else hit.set(key, [i]);
-		}
+		// put everything where the layout says
+		const place = () => {
+			let minx = Infinity, miny = Infinity, maxx = -Infinity, maxy = -Infinity;
+			for (let i = 0; i < n; i++) {
+				if (x[i] < minx) minx = x[i];
+				if (x[i] > maxx) maxx = x[i];
+				if (y[i] < miny) miny = y[i];
+				if (y[i] > maxy) maxy = y[i];
+			}
+			if (!n) { minx = miny = 0; maxx = maxy = 1; }
+			// the extent, at least 900 x 500 units (a small graph stays small)
+			const pad = 40, w = Math.max(maxx - minx + 2 * pad, 900), ht = Math.max(maxy - miny + 2 * pad, 500);
+			svg.setAttribute('viewBox', [(minx + maxx - w) / 2, (miny + maxy - ht) / 2, w, ht].map((v) => v.toFixed(1)).join(' '));
+			const allow = [], deny = [];
+			for (let e = 0; e < m; e++) {
+				const E = g.edges[e];
+				if (E.threat) continue;
+				(E.allow ? allow : deny).push('M' + x[E.a] + ' ' + y[E.a] + 'L' + x[E.b] + ' ' + y[E.b]);
+			}
+			allowPath.setAttribute('d', allow.join(''));
+			denyPath.setAttribute('d', deny.join(''));
+			for (const [line, e] of lines) {
+				const E = g.edges[e];
+				line.setAttribute('x1', x[E.a]); line.setAttribute('y1', y[E.a]);
+				line.setAttribute('x2', x[E.b]); line.setAttribute('y2', y[E.b]);
+			}
+			const plain = [], marked = [];
+			for (let i = 0; i < n; i++) (g.nodes[i].threat ? marked : plain).push(circle(i));
+			plainNodes.setAttribute('d', plain.join(''));
+			threatNodes.setAttribute('d', marked.join(''));
+			for (const [t, i] of labelled) { t.setAttribute('x', x[i] + r + 2); t.setAttribute('y', y[i] + 3); }
+			hit = new Map();
+			for (let i = 0; i < n; i++) {
+				const key = Math.floor(x[i] / hcell) + ',' + Math.floor(y[i] / hcell);
+				const c = hit.get(key);
+				if (c) c.push(i); else hit.set(key, [i]);
+			}
+			hl.setAttribute('d', '');
+			focus.setAttribute('visibility', 'hidden');
+		};
 		const nodeAt = (ux, uy) => {
 			let best = -1, bd = (r + 2) * (r + 2);
 			const cx = Math.floor(ux / hcell), cy = Math.floor(uy / hcell);
@@ -260,14 +307,8 @@
 			}
 			return best;
 		};
-		const labels = s('g', { class: 'labels' });
-		for (let i = 0; i < n; i++) {
-			if (n > (opts.labels ?? 300) && !g.nodes[i].threat) continue;
-			const t = s('text', { class: 'label', x: x[i] + r + 2, y: y[i] + 3, 'data-node': i });
-			t.textContent = g.nodes[i].name;
-			labels.append(t);
-		}
-		view.append(labels);
+		snap();
+		place();
 
 		const info = h('div', { class: 'graph-info', 'aria-live': 'polite' },
 			n + ' groups, ' + m + ' flows' + (g.dropped ? ' (' + g.dropped + ' naming no known group left out)' : ''));
@@ -322,7 +363,28 @@
 		svg.addEventListener('pointerup', () => { drag = null; });
 		container.replaceChildren(info, svg);
 		const t2 = performance.now();
-		return { layoutMs: t1 - t0, drawMs: t2 - t1, iterations: pos.iterations, nodes: n, edges: m, nodeAt, x, y,
-			dropped: g.dropped, threats: threatLines.childElementCount, svg, info };
+		const res = { layoutMs: t1 - t0, drawMs: t2 - t1, iterations: sim.iterations, nodes: n, edges: m,
+			nodeAt, x, y, dropped: g.dropped, threats: lines.length, svg, info, refined: null };
+		// the rest of the layout in the background, while the page stays live
+		let left = opts.refineMs ?? 5000, sinceDraw = 0;
+		res.refined = new Promise((done) => {
+			const refine = () => {
+				if (!svg.isConnected || sim.done || left <= 0) {
+					if (sinceDraw > 0 && svg.isConnected) { snap(); place(); }
+					res.iterations = sim.iterations;
+					done(res);
+					return;
+				}
+				const c0 = performance.now();
+				sim.run(40);
+				const took = performance.now() - c0;
+				left -= took;
+				sinceDraw += took;
+				if (sinceDraw >= 2000) { snap(); place(); sinceDraw = 0; }
+				setTimeout(refine, 10);
+			};
+			setTimeout(refine, 50);
+		});
+		return res;
 	};
 })();
