@@ -21,7 +21,8 @@
  *   - GET /healthz (200 while the process serves), GET /readyz (200 when the
  *     server is ready and not draining, 503 otherwise), GET /metrics
  *     (Prometheus text: the layer's own request counters and latency
- *     histogram, then what the server's metrics hook writes);
+ *     histogram, then what the server's metrics hook writes); the last two
+ *     behind the server's authorize hook when it gives one;
  *   - graceful shutdown: bh_http_shutdown() (the CLI calls it on SIGTERM and
  *     SIGINT) stops accepting, answers /readyz 503, closes idle keep-alive
  *     connections, lets requests in flight finish (up to drain_ms), then
@@ -63,6 +64,7 @@ struct bh_http_response {
 	/* more headers: NAME, VALUE pairs ending with NULL; static (they must outlive the
 	 * handler's return), NULL for none */
 	const char *const *headers;
+	unsigned retry_after;	  /* > 0: a Retry-After header of that many seconds */
 };
 
 typedef void (*bh_http_handler)(void *ctx, const struct bh_http_request *req,
@@ -106,6 +108,15 @@ struct bh_http_options {
 	/* /readyz answers 200 only while this says true (NULL: always once serving) */
 	bool (*ready)(void *ctx);
 	void *ready_ctx;
+	/*
+	 * Who may read /readyz and /metrics (/healthz is always open). NULL:
+	 * anyone (the admission webhook's probes come without credentials).
+	 * Otherwise called with the request (its path one of the two): 0 lets
+	 * it through, else the status to answer instead (401, 403, 500) with
+	 * *msg (static text) as the body; a 401 gets WWW-Authenticate: Bearer.
+	 */
+	int (*authorize)(void *ctx, const struct bh_http_request *req, const char **msg);
+	void *authorize_ctx;
 };
 
 struct bh_http_server;

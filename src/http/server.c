@@ -63,7 +63,7 @@ struct worker {
 };
 
 /* Counters by status code. */
-static const int codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 500, 503 };
+static const int codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 429, 500, 503 };
 #define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 struct bh_http_server {
@@ -291,10 +291,11 @@ static void on_complete(struct evhttp_request *req, void *arg)
 
 static int write_metrics(struct bh_http_server *s, struct bh_buf *out, struct bh_error **err)
 {
-	if (bh_buf_adds(out,
-			"# HELP bh_http_requests_total HTTP requests answered, by status code.\n"
-			"# TYPE bh_http_requests_total counter\n",
-			err) < 0)
+	if (bh_buf_adds(
+		    out,
+		    "# HELP bulkhead_http_requests_total HTTP requests answered, by status code.\n"
+		    "# TYPE bulkhead_http_requests_total counter\n",
+		    err) < 0)
 		return -1;
 	for (size_t i = 0; i <= NCODES; i++) {
 		char code[16];
@@ -303,34 +304,37 @@ static int write_metrics(struct bh_http_server *s, struct bh_buf *out, struct bh
 			snprintf(code, sizeof(code), "%d", codes[i]);
 		else
 			snprintf(code, sizeof(code), "other");
-		if (bh_buf_addf(out, err, "bh_http_requests_total{code=\"%s\"} %llu\n", code,
+		if (bh_buf_addf(out, err, "bulkhead_http_requests_total{code=\"%s\"} %llu\n", code,
 				(unsigned long long)atomic_load(&s->requests[i])) < 0)
 			return -1;
 	}
-	if (bh_buf_addf(out, err,
-			"# HELP bh_http_connections Open connections.\n"
-			"# TYPE bh_http_connections gauge\n"
-			"bh_http_connections %d\n"
-			"# HELP bh_http_connections_refused_total Connections closed at accept "
-			"(over the bound).\n"
-			"# TYPE bh_http_connections_refused_total counter\n"
-			"bh_http_connections_refused_total %llu\n"
-			"# HELP bh_http_connections_cut_total Connections cut at the request "
-			"deadline.\n"
-			"# TYPE bh_http_connections_cut_total counter\n"
-			"bh_http_connections_cut_total %llu\n"
-			"# HELP bh_http_certificate_reloads_total Certificate reloads, by result.\n"
-			"# TYPE bh_http_certificate_reloads_total counter\n"
-			"bh_http_certificate_reloads_total{result=\"ok\"} %llu\n"
-			"bh_http_certificate_reloads_total{result=\"error\"} %llu\n"
-			"# HELP bh_http_request_duration_seconds Time in the handler.\n"
-			"# TYPE bh_http_request_duration_seconds histogram\n",
-			atomic_load(&s->nconns), (unsigned long long)atomic_load(&s->refused_conns),
-			(unsigned long long)atomic_load(&s->cut_conns),
-			(unsigned long long)atomic_load(&s->reloads),
-			(unsigned long long)atomic_load(&s->reload_failures)) < 0)
+	if (bh_buf_addf(
+		    out, err,
+		    "# HELP bulkhead_http_connections Open connections.\n"
+		    "# TYPE bulkhead_http_connections gauge\n"
+		    "bulkhead_http_connections %d\n"
+		    "# HELP bulkhead_http_connections_refused_total Connections closed at accept "
+		    "(over the bound).\n"
+		    "# TYPE bulkhead_http_connections_refused_total counter\n"
+		    "bulkhead_http_connections_refused_total %llu\n"
+		    "# HELP bulkhead_http_connections_cut_total Connections cut at the request "
+		    "deadline.\n"
+		    "# TYPE bulkhead_http_connections_cut_total counter\n"
+		    "bulkhead_http_connections_cut_total %llu\n"
+		    "# HELP bulkhead_http_certificate_reloads_total Certificate reloads, by "
+		    "result.\n"
+		    "# TYPE bulkhead_http_certificate_reloads_total counter\n"
+		    "bulkhead_http_certificate_reloads_total{result=\"ok\"} %llu\n"
+		    "bulkhead_http_certificate_reloads_total{result=\"error\"} %llu\n"
+		    "# HELP bulkhead_http_request_duration_seconds Time in the handler.\n"
+		    "# TYPE bulkhead_http_request_duration_seconds histogram\n",
+		    atomic_load(&s->nconns), (unsigned long long)atomic_load(&s->refused_conns),
+		    (unsigned long long)atomic_load(&s->cut_conns),
+		    (unsigned long long)atomic_load(&s->reloads),
+		    (unsigned long long)atomic_load(&s->reload_failures)) < 0)
 		return -1;
-	if (bh_http_hist_write(&s->latency, "bh_http_request_duration_seconds", "", out, err) < 0)
+	if (bh_http_hist_write(&s->latency, "bulkhead_http_request_duration_seconds", "", out,
+			       err) < 0)
 		return -1;
 	if (s->o.metrics && s->o.metrics(s->o.metrics_ctx, out, err) < 0)
 		return -1;
@@ -396,31 +400,42 @@ static void on_request(struct evhttp_request *req, void *arg)
 			break;
 		}
 	}
+	r.method = method;
+	r.path = path;
+	r.query = uri ? evhttp_uri_get_query(uri) : NULL;
+	r.content_type = evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
+	r.authorization =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	r.if_none_match =
+		evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
+	r.body = (const unsigned char *)"";
+	r.peer = peer;
 	if (c && c->refuse) {
 		resp.status = 503;
 		resp.content_type = "text/plain; charset=utf-8";
 		bh_buf_adds(&resp.body, "too many connections\n", NULL);
 	} else if (route) {
 		len = evbuffer_get_length(in);
-		r.method = method;
-		r.path = path;
-		r.query = uri ? evhttp_uri_get_query(uri) : NULL;
-		r.content_type =
-			evhttp_find_header(evhttp_request_get_input_headers(req), "Content-Type");
-		r.authorization =
-			evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-		r.if_none_match =
-			evhttp_find_header(evhttp_request_get_input_headers(req), "If-None-Match");
-		r.body = len ? evbuffer_pullup(in, (ev_ssize_t)len) : (const unsigned char *)"";
+		if (len)
+			r.body = evbuffer_pullup(in, (ev_ssize_t)len);
 		r.body_len = len;
-		r.peer = peer;
 		route->handler(route->ctx, &r, &resp);
 		bh_http_hist_observe(&s->latency, now_ns() - t0);
 	} else if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") ||
 		   !strcmp(path, "/metrics")) {
+		const char *msg = NULL;
+		int st = 0;
+
 		if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
 			resp.status = 405;
 			evhttp_add_header(oh, "Allow", "GET, HEAD");
+		} else if (strcmp(path, "/healthz") && s->o.authorize &&
+			   (st = s->o.authorize(s->o.authorize_ctx, &r, &msg)) != 0) {
+			resp.status = st;
+			resp.content_type = "text/plain; charset=utf-8";
+			bh_buf_addf(&resp.body, NULL, "%s\n", msg ? msg : "not allowed");
+			if (st == 401)
+				evhttp_add_header(oh, "WWW-Authenticate", "Bearer");
 		} else {
 			builtin(s, w, path, &resp);
 		}
@@ -434,6 +449,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 	evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
 	for (const char *const *h = resp.headers; h && h[0] && h[1]; h += 2)
 		evhttp_add_header(oh, h[0], h[1]);
+	if (resp.retry_after) {
+		char ra[16];
+
+		snprintf(ra, sizeof(ra), "%u", resp.retry_after);
+		evhttp_add_header(oh, "Retry-After", ra);
+	}
 	if (w->draining || atomic_load(&s->shutdown) || (c && c->refuse))
 		evhttp_add_header(oh, "Connection", "close");
 	if (resp.body.len)
