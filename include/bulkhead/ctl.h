@@ -221,6 +221,12 @@ struct bh_ctl_api;
 struct bh_ctl_api_opts {
 	struct bh_ctl_store *store; /* borrowed; outlives the API */
 	int64_t login_ttl;	    /* seconds; 0: 12 h */
+	/* ops17: failed logins allowed per user name and per source address
+	 * within login_window seconds before 429 (0: 5 and 60) */
+	unsigned login_failures;
+	unsigned login_window;
+	/* ops17: the store's counts in /metrics are kept this many seconds (0: 5) */
+	unsigned metrics_ttl;
 };
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);
@@ -249,5 +255,46 @@ const struct bh_http_route *bh_ctl_web_routes(size_t *n);
  * W/-prefixed; "*" matches. Never reads past len; false over the limit.
  */
 bool bh_ctl_web_etag_match(const char *h, size_t len, const char *etag);
+
+/* ---- ops17: hardening (login rate limits, the probes' authentication) ------------------ */
+
+/*
+ * Failure counters by key in a bounded table (at most slots keys; when a set
+ * is full the entry whose window began first gives way): a key with max
+ * failures within window seconds waits until that window ends. Thread-safe.
+ * The API keeps one for logins, keyed "user:NAME" and "addr:ADDRESS".
+ */
+#define BH_CTL_LIMIT_KEY_MAX 80
+struct bh_ctl_limiter;
+struct bh_ctl_limiter *bh_ctl_limiter_new(unsigned slots, unsigned max, unsigned window);
+void bh_ctl_limiter_free(struct bh_ctl_limiter *l);
+/* Seconds until key may try again at now (unix seconds); 0: it may. */
+unsigned bh_ctl_limiter_wait(struct bh_ctl_limiter *l, const char *key, int64_t now);
+/* Count one failure of key at now. */
+void bh_ctl_limiter_fail(struct bh_ctl_limiter *l, const char *key, int64_t now);
+/* Forget key's failures (a success). */
+void bh_ctl_limiter_clear(struct bh_ctl_limiter *l, const char *key);
+
+/*
+ * How many times the PostgreSQL connection broke and was made anew (a
+ * statement outside a transaction that failed on a broken connection is
+ * run once more on the new one; a transaction's BEGIN too); 0 for SQLite.
+ */
+uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s);
+
+/*
+ * The HTTP layer's authorize hook (bh_http_options.authorize, ctx the API):
+ * GET /metrics needs a user token of any role; /readyz a user's or a node's.
+ */
+int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const char **msg);
+
+/*
+ * The HTTP layer's metrics hook (bh_http_options.metrics, ctx the API):
+ * Prometheus text of the API's requests by method, route and status, their
+ * latency by route, logins failed and throttled, store reconnects, and the
+ * store's counts (users by role, tokens valid by kind, audit rows, ...: one
+ * query per family, the text kept metrics_ttl seconds so a scrape is cheap).
+ */
+int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err);
 
 #endif /* BULKHEAD_CTL_H */

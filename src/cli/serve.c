@@ -41,6 +41,9 @@ static const char serve_usage[] =
 	"  --workers N             event loops (default: one per CPU)\n"
 	"  --drain-timeout MS      at shutdown, how long requests in flight may take\n"
 	"                          (default 10000)\n"
+	"  --login-failures N      failed logins per user name and per address within\n"
+	"                          the window before 429 (default 5)\n"
+	"  --login-window SECONDS  that window (default 60)\n"
 	"  --role ROLE             (user add) the new user's role\n"
 	"  -h, --help              show this help\n";
 
@@ -53,6 +56,8 @@ enum {
 	OPT_WORKERS,
 	OPT_DRAIN,
 	OPT_ROLE,
+	OPT_LOGIN_FAILURES,
+	OPT_LOGIN_WINDOW,
 };
 
 static char *default_db(void)
@@ -169,6 +174,8 @@ static int serve(int argc, char **argv)
 		{ "login-ttl", required_argument, NULL, OPT_TTL },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+		{ "login-failures", required_argument, NULL, OPT_LOGIN_FAILURES },
+		{ "login-window", required_argument, NULL, OPT_LOGIN_WINDOW },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -207,6 +214,18 @@ static int serve(int argc, char **argv)
 			else
 				ho.drain_ms = (unsigned)v;
 			break;
+		case OPT_LOGIN_FAILURES:
+		case OPT_LOGIN_WINDOW:
+			if (!cli_parse_count(optarg, ch == OPT_LOGIN_WINDOW ? 86400 : 1000000,
+					     &v) ||
+			    v == 0)
+				return cli_usage_error("serve", "'%s': not a number in range",
+						       optarg);
+			if (ch == OPT_LOGIN_FAILURES)
+				ao.login_failures = (unsigned)v;
+			else
+				ao.login_window = (unsigned)v;
+			break;
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}
@@ -236,6 +255,10 @@ static int serve(int argc, char **argv)
 		ho.routes = routes;
 		ho.nroutes = na + nw;
 	}
+	ho.authorize = bh_ctl_api_authorize;
+	ho.authorize_ctx = api;
+	ho.metrics = bh_ctl_api_metrics;
+	ho.metrics_ctx = api;
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
 	bh_info("controller: serving on %s (port %d), store %s", ho.listen,

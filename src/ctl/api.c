@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "ctl/api_int.h"
 #include "banned.h"
@@ -169,44 +170,101 @@ static bool bearer(const char *h, const char **tok, size_t *len)
 	return *len > 0;
 }
 
-/* A route's ctx: its endpoint and the API. */
+/* The statuses the API's requests are counted by (the last slot: any other). */
+static const int codes[] = { 200, 201, 400, 401, 403, 404, 409, 413, 415, 429, 500 };
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
+
+/* A route's ctx: its endpoint and the API, and its metrics. */
 struct route_ctx {
 	const struct bh_ctl_endpoint *e;
 	struct bh_ctl_api *a;
+	atomic_uint_fast64_t requests[NCODES + 1];
+	struct bh_http_hist latency;
 };
 
-static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+static uint64_t mono_ns(void)
 {
-	const struct route_ctx *rc = ctx;
-	const struct bh_ctl_endpoint *e = rc->e;
-	struct bh_ctl_call c = { rc->a, req, resp, NULL };
-	struct bh_ctl_principal who;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Who presents req's token, when min_role lets them in: 0 with *who filled,
+ * else the status to answer (401, 403, 500) with msg.
+ */
+static int check_token(struct bh_ctl_api *a, const struct bh_http_request *req, int min_role,
+		       struct bh_ctl_principal *who, char *msg, size_t size)
+{
 	struct bh_error *err = NULL;
 	const char *tok;
 	size_t len;
 
-	if (e->min_role != BH_CTL_AUTH_NONE) {
-		if (!bearer(req->authorization, &tok, &len))
-			return bh_ctl_reply_error(&c, 401,
-						  "authentication required: Authorization: "
-						  "Bearer TOKEN");
-		if (bh_ctl_authenticate(rc->a->store, tok, len, &who, &err) < 0) {
-			if (bh_error_code(err) != BH_ERR_UNSAFE)
-				return bh_ctl_reply_fail(&c, err);
-			bh_error_free(err);
-			/* one answer for every bad token: no oracle */
-			return bh_ctl_reply_error(&c, 401, "invalid, expired or revoked token");
-		}
-		if (e->min_role > BH_CTL_AUTH_ANY && (who.node || (int)who.role < e->min_role)) {
-			char msg[160];
+	if (!bearer(req->authorization, &tok, &len)) {
+		snprintf(msg, size, "authentication required: Authorization: Bearer TOKEN");
+		return 401;
+	}
+	if (bh_ctl_authenticate(a->store, tok, len, who, &err) < 0) {
+		int internal = bh_error_code(err) != BH_ERR_UNSAFE;
 
-			snprintf(msg, sizeof(msg), "%s %s needs the role %s", e->method, e->path,
-				 bh_ctl_role_name((enum bh_ctl_role)e->min_role));
-			return bh_ctl_reply_error(&c, 403, msg);
-		}
+		if (internal)
+			bh_error_warn(&err, "%s %s", req->method, req->path);
+		bh_error_free(err);
+		/* one answer for every bad token: no oracle */
+		snprintf(msg, size, "%s",
+			 internal ? "internal error (see the controller's log)"
+				  : "invalid, expired or revoked token");
+		return internal ? 500 : 401;
+	}
+	if (min_role > BH_CTL_AUTH_ANY && (who->node || (int)who->role < min_role)) {
+		snprintf(msg, size, "%s %s needs the role %s", req->method, req->path,
+			 bh_ctl_role_name((enum bh_ctl_role)min_role));
+		return 403;
+	}
+	return 0;
+}
+
+static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+{
+	struct route_ctx *rc = ctx;
+	const struct bh_ctl_endpoint *e = rc->e;
+	struct bh_ctl_call c = { rc->a, req, resp, NULL };
+	struct bh_ctl_principal who;
+	uint64_t t0 = mono_ns();
+	char msg[160];
+	size_t i;
+	int st = 0;
+
+	if (e->min_role != BH_CTL_AUTH_NONE) {
+		st = check_token(rc->a, req, e->min_role, &who, msg, sizeof(msg));
+		if (st)
+			bh_ctl_reply_error(&c, st, msg);
 		c.who = &who;
 	}
-	e->fn(&c);
+	if (!st)
+		e->fn(&c);
+	for (i = 0; i < NCODES && codes[i] != resp->status; i++)
+		;
+	atomic_fetch_add(&rc->requests[i], 1);
+	bh_http_hist_observe(&rc->latency, mono_ns() - t0);
+}
+
+int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const char **msg)
+{
+	struct bh_ctl_principal who;
+	char m[160];
+	int st = check_token(api, req,
+			     strcmp(req->path, "/metrics") ? BH_CTL_AUTH_ANY : BH_CTL_READER, &who,
+			     m, sizeof(m));
+
+	switch (st) {
+	case 0: *msg = NULL; break;
+	case 401: *msg = "authentication required: Authorization: Bearer TOKEN (valid)"; break;
+	case 403: *msg = "GET /metrics needs a user's token (a reader's is enough)"; break;
+	default: *msg = "internal error (see the controller's log)"; break;
+	}
+	return st;
 }
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err)
@@ -223,6 +281,11 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	a = bh_calloc(1, sizeof(*a));
 	a->store = o->store;
 	a->login_ttl = o->login_ttl ? o->login_ttl : 12 * 3600;
+	a->metrics_ttl = o->metrics_ttl ? o->metrics_ttl : 5;
+	pthread_mutex_init(&a->metrics_mu, NULL);
+	bh_buf_init(&a->metrics_cache, 1u << 20);
+	a->login_limit = bh_ctl_limiter_new(4096, o->login_failures ? o->login_failures : 5,
+					    o->login_window ? o->login_window : 60);
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));
@@ -231,7 +294,8 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 		for (size_t i = 0; i < parts[p]->n; i++, k++) {
 			const struct bh_ctl_endpoint *e = &parts[p]->v[i];
 
-			ctxs[k] = (struct route_ctx){ e, a };
+			ctxs[k].e = e;
+			ctxs[k].a = a;
 			a->routes[k] =
 				(struct bh_http_route){ e->method, e->path, dispatch, &ctxs[k] };
 		}
@@ -247,6 +311,9 @@ void bh_ctl_api_free(struct bh_ctl_api *a)
 		return;
 	free(a->nroutes ? a->routes[0].ctx : NULL); /* the route_ctx array */
 	free(a->routes);
+	bh_ctl_limiter_free(a->login_limit);
+	pthread_mutex_destroy(&a->metrics_mu);
+	bh_buf_release(&a->metrics_cache);
 	free(a);
 }
 
@@ -254,6 +321,73 @@ const struct bh_http_route *bh_ctl_api_routes(struct bh_ctl_api *a, size_t *n)
 {
 	*n = a->nroutes;
 	return a->routes;
+}
+
+/* ---- metrics (ops17) --------------------------------------------------------------------- */
+
+int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err)
+{
+	struct bh_ctl_api *a = api;
+	struct route_ctx *ctxs = a->nroutes ? a->routes[0].ctx : NULL;
+
+	if (bh_buf_adds(out,
+			"# HELP bulkhead_api_requests_total API requests answered, by method, "
+			"route and status code.\n"
+			"# TYPE bulkhead_api_requests_total counter\n",
+			err) < 0)
+		return -1;
+	for (size_t k = 0; k < a->nroutes; k++) {
+		for (size_t i = 0; i <= NCODES; i++) {
+			uint64_t v = atomic_load(&ctxs[k].requests[i]);
+			char code[8];
+
+			if (!v)
+				continue;
+			if (i < NCODES)
+				snprintf(code, sizeof(code), "%d", codes[i]);
+			else
+				snprintf(code, sizeof(code), "other");
+			if (bh_buf_addf(out, err,
+					"bulkhead_api_requests_total{method=\"%s\",route=\"%s\","
+					"code=\"%s\"} %llu\n",
+					ctxs[k].e->method, ctxs[k].e->path, code,
+					(unsigned long long)v) < 0)
+				return -1;
+		}
+	}
+	if (bh_buf_adds(out,
+			"# HELP bulkhead_api_request_duration_seconds Time to answer an API "
+			"request (authentication included), by method and route.\n"
+			"# TYPE bulkhead_api_request_duration_seconds histogram\n",
+			err) < 0)
+		return -1;
+	for (size_t k = 0; k < a->nroutes; k++) {
+		char labels[160];
+
+		snprintf(labels, sizeof(labels), "method=\"%s\",route=\"%s\"", ctxs[k].e->method,
+			 ctxs[k].e->path);
+		if (bh_http_hist_write(&ctxs[k].latency, "bulkhead_api_request_duration_seconds",
+				       labels, out, err) < 0)
+			return -1;
+	}
+	if (bh_buf_addf(out, err,
+			"# HELP bulkhead_logins_failed_total Logins refused for a wrong user "
+			"name or password.\n"
+			"# TYPE bulkhead_logins_failed_total counter\n"
+			"bulkhead_logins_failed_total %llu\n"
+			"# HELP bulkhead_logins_throttled_total Logins answered 429: too many "
+			"failures for the user or the address.\n"
+			"# TYPE bulkhead_logins_throttled_total counter\n"
+			"bulkhead_logins_throttled_total %llu\n"
+			"# HELP bulkhead_store_reconnects_total Broken database connections "
+			"made anew.\n"
+			"# TYPE bulkhead_store_reconnects_total counter\n"
+			"bulkhead_store_reconnects_total %llu\n",
+			(unsigned long long)atomic_load(&a->login_failed),
+			(unsigned long long)atomic_load(&a->login_throttled),
+			(unsigned long long)bh_ctl_store_reconnects(a->store)) < 0)
+		return -1;
+	return ctl_metrics_store(a, out, err);
 }
 
 /* ---- OpenAPI ----------------------------------------------------------------------------- */
@@ -338,6 +472,18 @@ json_t *bh_ctl_api_openapi(void)
 			    json_pack("{s{sss[]s{s{ss}}}}", "get", "summary",
 				      "200 while the process serves (no authentication)",
 				      "security", "responses", "200", "description", "ok"));
+	json_object_set_new(paths, "/readyz",
+			    json_pack("{s{sss[{s[]}]s{s{ss}s{ss}s{ss}}}}", "get", "summary",
+				      "200 when ready, 503 while starting or draining (any token)",
+				      "security", "bearer", "responses", "200", "description",
+				      "ready", "401", "description", "no valid token", "503",
+				      "description", "not ready"));
+	json_object_set_new(paths, "/metrics",
+			    json_pack("{s{sss[{s[]}]s{s{ss}s{ss}s{ss}}}}", "get", "summary",
+				      "Prometheus text format (a user's token: reader or above)",
+				      "security", "bearer", "responses", "200", "description",
+				      "metrics", "401", "description", "no valid token", "403",
+				      "description", "a node's token"));
 	for (size_t p = 0; p < NPARTS; p++) {
 		for (size_t i = 0; i < parts[p]->n; i++)
 			add_operation(paths, &parts[p]->v[i]);

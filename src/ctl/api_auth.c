@@ -4,25 +4,76 @@
  * src/ctl/auth.c and the audit list of src/ctl/store.c.
  */
 #include <string.h>
+#include <time.h>
 
 #include "ctl/api_int.h"
 #include "lazy/sodium.h"
 #include "banned.h"
 
+/* The client's address: the peer "ADDR:PORT" without its port. */
+static void peer_addr(const struct bh_http_request *req, char *out, size_t size)
+{
+	const char *p = req->peer ? req->peer : "?";
+	const char *colon = strrchr(p, ':');
+	size_t n = colon ? (size_t)(colon - p) : strlen(p);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = 0;
+}
+
+/* A failed login: counted against the name and the address, audited (the
+ * name claimed as actor; never the password). */
+static void login_failed(struct bh_ctl_call *c, const char *name, const char *ukey,
+			 const char *akey, const char *addr, int64_t now)
+{
+	struct bh_error *err = NULL;
+	json_t *after = json_pack("{ss}", "address", addr);
+
+	bh_ctl_limiter_fail(c->a->login_limit, ukey, now);
+	bh_ctl_limiter_fail(c->a->login_limit, akey, now);
+	atomic_fetch_add(&c->a->login_failed, 1);
+	if (bh_ctl_audit_add(c->a->store, name, "login.failed", name, NULL, after, &err) < 0)
+		bh_error_warn(&err, "audit of a failed login");
+	json_decref(after);
+}
+
 static void on_login(struct bh_ctl_call *c)
 {
 	struct bh_ctl_body b;
 	struct bh_error *err = NULL;
-	char token[BH_CTL_TOKEN_LEN + 1];
+	char token[BH_CTL_TOKEN_LEN + 1], addr[64], ukey[BH_CTL_LIMIT_KEY_MAX + 1],
+		akey[BH_CTL_LIMIT_KEY_MAX + 1], msg[128];
+	int64_t now = (int64_t)time(NULL);
+	unsigned wu, wa;
 
 	if (!bh_ctl_call_body(c, BH_CTL_BODY_LOGIN, &b))
 		return;
+	peer_addr(c->req, addr, sizeof(addr));
+	snprintf(ukey, sizeof(ukey), "user:%s", b.name);
+	snprintf(akey, sizeof(akey), "addr:%s", addr);
+	wu = bh_ctl_limiter_wait(c->a->login_limit, ukey, now);
+	wa = bh_ctl_limiter_wait(c->a->login_limit, akey, now);
+	if (wu || wa) {
+		/* the password is not even checked: no argon2 spent on a storm */
+		sodium_memzero(b.password, sizeof(b.password));
+		atomic_fetch_add(&c->a->login_throttled, 1);
+		snprintf(msg, sizeof(msg), "too many failed logins for this %s: try again in %u s",
+			 wu ? "user" : "address", wu > wa ? wu : wa);
+		bh_ctl_reply_error(c, 429, msg);
+		c->resp->retry_after = wu > wa ? wu : wa;
+		return;
+	}
 	if (bh_ctl_login(c->a->store, b.name, b.password, c->a->login_ttl, token, &err) < 0) {
 		sodium_memzero(b.password, sizeof(b.password));
+		if (bh_error_code(err) == BH_ERR_UNSAFE)
+			login_failed(c, b.name, ukey, akey, addr, now);
 		bh_ctl_reply_fail(c, err);
 		return;
 	}
 	sodium_memzero(b.password, sizeof(b.password));
+	bh_ctl_limiter_clear(c->a->login_limit, ukey);
 	bh_ctl_reply_json(c, 200,
 			  json_pack("{sssssI}", "token", token, "user", b.name, "expires_in",
 				    (json_int_t)c->a->login_ttl));
@@ -144,7 +195,9 @@ static void on_audit(struct bh_ctl_call *c)
 
 static const struct bh_ctl_endpoint endpoints[] = {
 	{ "POST", "/api/v1/login", on_login, BH_CTL_AUTH_NONE,
-	  "Log in with a user name and password: a new token", "Login", NULL, 200 },
+	  "Log in with a user name and password: a new token (429 with Retry-After after "
+	  "too many failures for the user or the address)",
+	  "Login", NULL, 200 },
 	{ "GET", "/api/v1/users", on_users_get, BH_CTL_ADMIN, "List the users", NULL, NULL, 200 },
 	{ "POST", "/api/v1/users", on_users_post, BH_CTL_ADMIN, "Add a user", "User", NULL, 201 },
 	{ "DELETE", "/api/v1/users", on_users_delete, BH_CTL_ADMIN,

@@ -8,6 +8,9 @@
 #ifndef BULKHEAD_CTL_API_INT_H
 #define BULKHEAD_CTL_API_INT_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "bulkhead/ctl.h"
 
 struct bh_ctl_api {
@@ -15,7 +18,19 @@ struct bh_ctl_api {
 	int64_t login_ttl;
 	struct bh_http_route *routes;
 	size_t nroutes;
+	/* ops17: hardening */
+	struct bh_ctl_limiter *login_limit;
+	atomic_uint_fast64_t login_failed, login_throttled;
+	/* the store's counts, as text, kept metrics_ttl seconds (src/ctl/metrics.c) */
+	pthread_mutex_t metrics_mu;
+	struct bh_buf metrics_cache;
+	uint64_t metrics_at; /* CLOCK_MONOTONIC ns of the cache; 0: none */
+	unsigned metrics_ttl;
+	atomic_uint_fast64_t metrics_errors;
 };
+
+/* Append the store's families (counted at most every metrics_ttl s). */
+int ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err);
 
 /* What a handler is given. */
 struct bh_ctl_call {

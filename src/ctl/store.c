@@ -39,7 +39,8 @@ struct bh_ctl_store {
 	PGconn *pg;
 	pthread_mutex_t mu;
 	bool in_tx;
-	pthread_t owner; /* the thread of the transaction, while in_tx */
+	pthread_t owner;     /* the thread of the transaction, while in_tx */
+	uint64_t reconnects; /* PostgreSQL: broken connections made anew */
 };
 
 /* ---- SQLite ------------------------------------------------------------------------------ */
@@ -281,10 +282,38 @@ static bool own_tx(struct bh_ctl_store *s)
 	return s->in_tx && pthread_equal(s->owner, pthread_self());
 }
 
+/*
+ * After a failure outside a transaction, with s->mu held: a PostgreSQL
+ * connection that broke (the server restarted, a proxy cut it) is made anew
+ * once. True when it was, so the statement may run again: it was not in a
+ * transaction, so nothing else of the caller's is lost with the old session.
+ */
+static void pass_error(struct bh_error **err, struct bh_error *e)
+{
+	if (err && !*err)
+		*err = e;
+	else
+		bh_error_free(e);
+}
+
+static bool reconnect(struct bh_ctl_store *s)
+{
+	if (!s->pg || PQstatus(s->pg) != CONNECTION_BAD)
+		return false;
+	PQreset(s->pg);
+	if (PQstatus(s->pg) != CONNECTION_OK)
+		return false;
+	PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+	s->reconnects++;
+	bh_info("controller store: the PostgreSQL connection broke and was made anew");
+	return true;
+}
+
 int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_ctl_val *params,
 		       size_t n, bh_ctl_row_fn row, void *ctx, int64_t *changes,
 		       struct bh_error **err)
 {
+	struct bh_error *first = NULL;
 	int rc;
 
 	if (n > MAX_PARAMS)
@@ -292,8 +321,17 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
 	if (own_tx(s))
 		return s->be->query(s, sql, params, n, row, ctx, changes, err);
 	pthread_mutex_lock(&s->mu);
-	rc = s->be->query(s, sql, params, n, row, ctx, changes, err);
+	rc = s->be->query(s, sql, params, n, row, ctx, changes, &first);
+	/* libpq has the whole result before row sees any: a broken connection
+	 * fails before a row is handed on, so none is handed twice */
+	if (rc < 0 && reconnect(s)) {
+		bh_error_free(first);
+		first = NULL;
+		rc = s->be->query(s, sql, params, n, row, ctx, changes, &first);
+	}
 	pthread_mutex_unlock(&s->mu);
+	if (rc < 0)
+		pass_error(err, first);
 	return rc;
 }
 
@@ -306,9 +344,13 @@ int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error
 	if (own_tx(s))
 		return bh_error_set(err, BH_ERR_INTERNAL, "a nested store transaction");
 	pthread_mutex_lock(&s->mu);
-	if (s->be->exec(s, s->be->begin, err) < 0) {
-		pthread_mutex_unlock(&s->mu);
-		return -1;
+	if (s->be->exec(s, s->be->begin, &e2) < 0) {
+		/* nothing of the transaction ran yet: a new connection may begin it */
+		if (!reconnect(s) || (bh_error_clear(&e2), s->be->exec(s, s->be->begin, &e2)) < 0) {
+			pthread_mutex_unlock(&s->mu);
+			pass_error(err, e2);
+			return -1;
+		}
 	}
 	s->in_tx = true;
 	s->owner = pthread_self();
@@ -323,6 +365,16 @@ int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error
 	}
 	pthread_mutex_unlock(&s->mu);
 	return rc;
+}
+
+uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&s->mu);
+	n = s->reconnects;
+	pthread_mutex_unlock(&s->mu);
+	return n;
 }
 
 /* ---- migrations -------------------------------------------------------------------------- */

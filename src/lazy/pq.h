@@ -20,6 +20,7 @@
 #define PQgetvalue	     BH_LAZY(pq, PQgetvalue)
 #define PQnfields	     BH_LAZY(pq, PQnfields)
 #define PQntuples	     BH_LAZY(pq, PQntuples)
+#define PQreset		     BH_LAZY(pq, PQreset)
 #define PQresultErrorField   BH_LAZY(pq, PQresultErrorField)
 #define PQresultStatus	     BH_LAZY(pq, PQresultStatus)
 #define PQsetNoticeProcessor BH_LAZY(pq, PQsetNoticeProcessor)

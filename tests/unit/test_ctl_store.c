@@ -617,10 +617,121 @@ static void openapi_lists_every_route(void **state)
 	}
 	json_object_foreach (paths, path, item)
 		ops += json_object_size(item);
-	assert_int_equal(ops, n + 1); /* + the layer's GET /healthz */
+	assert_int_equal(ops, n + 3); /* + the layer's GET /healthz, /readyz, /metrics */
 	json_decref(doc);
 	bh_ctl_api_free(a);
 	bh_ctl_store_free(s);
+}
+
+/* ---- ops17: a broken connection is made anew ----------------------------------------------- */
+
+static void restart_reconnects_once(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct bh_error *err = NULL;
+	char cmd[1024], token[BH_CTL_TOKEN_LEN + 1];
+
+	assert_int_equal(bh_ctl_user_add(s, "cli", "alice", BH_CTL_ADMIN, "password-1", &err), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM users"), 1);
+	if (!strcmp(e->backend, "sqlite")) {
+		assert_int_equal(bh_ctl_store_reconnects(s), 0);
+		bh_ctl_store_free(s);
+		return;
+	}
+	/* the server restarts under the open store: its session is gone */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m fast -w -t 60"
+		 " restart >/dev/null 2>&1",
+		 pg.dir, pg.dir);
+	assert_int_equal(run(cmd), 0);
+	/* a statement outside a transaction: reconnected once, run again */
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM users"), 1);
+	assert_int_equal(bh_ctl_store_reconnects(s), 1);
+	assert_int_equal(run(cmd), 0);
+	/* a transaction (a login's token and audit row) begins on a new connection */
+	assert_int_equal(bh_ctl_user_add(s, "cli", "bob", BH_CTL_READER, "password-2", &err), 0);
+	assert_int_equal(bh_ctl_store_reconnects(s), 2);
+	assert_int_equal(bh_ctl_login(s, "bob", "password-2", 60, token, &err), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM users"), 2);
+	/* the server gone for good: an error naming it, no loop */
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m fast -w stop"
+		 " >/dev/null 2>&1",
+		 pg.dir, pg.dir);
+	assert_int_equal(run(cmd), 0);
+	assert_true(bh_ctl_store_query(s, "SELECT 1", NULL, 0, NULL, NULL, NULL, &err) < 0);
+	assert_error(err, BH_ERR_IO, "postgresql");
+	bh_error_free(err);
+	err = NULL;
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -l %s/pg.log -w -t 60"
+		 " -o \"-k %s -c listen_addresses='' -F\" start >/dev/null 2>&1",
+		 pg.dir, pg.dir, pg.dir, pg.dir);
+	assert_int_equal(run(cmd), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM users"), 2);
+	bh_ctl_store_free(s);
+}
+
+/* ---- ops17: the login limiter ---------------------------------------------------------------- */
+
+static void limiter_counts_waits_and_forgets(void **state)
+{
+	struct bh_ctl_limiter *l = bh_ctl_limiter_new(64, 5, 60);
+	char key[BH_CTL_LIMIT_KEY_MAX + 40];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 1000 + i), 0);
+		bh_ctl_limiter_fail(l, "user:alice", 1000 + i);
+	}
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 1004), 0);
+	bh_ctl_limiter_fail(l, "user:alice", 1004);
+	/* the fifth failure: wait until the window that began at 1000 ends */
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 1004), 56);
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 1059), 1);
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 1060), 0);
+	/* another key is not held back; a prefix of the key is another key */
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alic", 1004), 0);
+	assert_int_equal(bh_ctl_limiter_wait(l, "addr:127.0.0.1", 1004), 0);
+	/* a new window after the old one ended */
+	for (int i = 0; i < 5; i++)
+		bh_ctl_limiter_fail(l, "user:alice", 2000);
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 2000), 60);
+	bh_ctl_limiter_clear(l, "user:alice");
+	assert_int_equal(bh_ctl_limiter_wait(l, "user:alice", 2000), 0);
+	/* a key over the maximum is cut, not overflowed */
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = 0;
+	for (int i = 0; i < 5; i++)
+		bh_ctl_limiter_fail(l, key, 3000);
+	assert_true(bh_ctl_limiter_wait(l, key, 3000) > 0);
+	bh_ctl_limiter_free(l);
+}
+
+static void limiter_is_bounded(void **state)
+{
+	struct bh_ctl_limiter *l = bh_ctl_limiter_new(64, 3, 100000);
+	char key[32];
+	unsigned held = 0;
+
+	(void)state;
+	/* 10000 addresses, 3 failures each, one second apart: the table holds at
+	 * most 64 (rounded to its sets) and the newest are the ones held */
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "addr:10.0.%d.%d", i / 256, i % 256);
+		for (int k = 0; k < 3; k++)
+			bh_ctl_limiter_fail(l, key, 10000 + i);
+	}
+	for (int i = 0; i < 10000; i++) {
+		snprintf(key, sizeof(key), "addr:10.0.%d.%d", i / 256, i % 256);
+		held += bh_ctl_limiter_wait(l, key, 20000) > 0;
+	}
+	assert_true(held > 0 && held <= 64);
+	/* the last one is held */
+	snprintf(key, sizeof(key), "addr:10.0.%d.%d", 9999 / 256, 9999 % 256);
+	assert_true(bh_ctl_limiter_wait(l, key, 20000) > 0);
+	bh_ctl_limiter_free(l);
 }
 
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)
@@ -637,6 +748,9 @@ int main(void)
 		cmocka_unit_test(body_parser_refuses_hostile_input),
 		cmocka_unit_test(query_parser),
 		cmocka_unit_test(openapi_lists_every_route),
+		BOTH(restart_reconnects_once),
+		cmocka_unit_test(limiter_counts_waits_and_forgets),
+		cmocka_unit_test(limiter_is_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
