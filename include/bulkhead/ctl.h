@@ -227,6 +227,9 @@ struct bh_ctl_api_opts {
 	unsigned login_window;
 	/* ops17: the store's counts in /metrics are kept this many seconds (0: 5) */
 	unsigned metrics_ttl;
+	/* ops17: the alerts engine (borrowed, may be NULL): its stats in /metrics;
+	 * ingestion hands it each stored batch (bh_ctl_alert_events) */
+	struct bh_ctl_alert *alerts;
 };
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);
@@ -296,5 +299,106 @@ int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const cha
  * query per family, the text kept metrics_ttl seconds so a scrape is cheap).
  */
 int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err);
+
+/* ---- ops17: alerts (src/ctl/alert.c, alert_rule.c; the API in api_alert.c) ------------ */
+
+/*
+ * An alert rule (table alert_rules, admin CRUD through the API, audited): an
+ * event matches when its severity is at least min_severity and each given
+ * filter matches (kind and rule exactly, workload as an fnmatch(3) glob).
+ * Matching events go to one destination; per rule, the first event of a
+ * window is sent at once, the rest of that window as one summary ("N more
+ * like this") when it ends.
+ *
+ * Events are JSON objects: "severity" (or "priority"): DEBUG, INFO(RMATIONAL),
+ * NOTICE, LOW, WARNING, MEDIUM, ERROR, HIGH, CRITICAL, ALERT, EMERGENCY (case
+ * ignored: two ladders on one scale of 1..5, LOW = NOTICE, MEDIUM = WARNING,
+ * HIGH = ERROR, CRITICAL = ALERT = EMERGENCY); "kind", "rule", "workload"
+ * (or "container"), "output" (or "message"), "time": strings, all optional.
+ */
+enum bh_ctl_alert_dest {
+	BH_CTL_ALERT_WEBHOOK = 1, /* POST of the event as JSON to an http(s) URL */
+	BH_CTL_ALERT_SLACK,	  /* POST {"text": ...} (Slack-compatible) */
+	BH_CTL_ALERT_SYSLOG,	  /* RFC 5424 to a unix datagram socket path */
+	BH_CTL_ALERT_EMAIL,	  /* SMTP: url smtp://HOST[:PORT], to, from */
+};
+#define BH_CTL_ALERT_URL_MAX	2048
+#define BH_CTL_ALERT_FIELD_MAX	256 /* kind, rule, workload glob, email addresses */
+#define BH_CTL_ALERT_WINDOW_MAX 86400
+#define BH_CTL_ALERT_RULES_MAX	256 /* rules an engine holds */
+
+struct bh_ctl_alert_rule {
+	char name[BH_CTL_NAME_MAX + 1];
+	int min_severity; /* 1..5 */
+	char kind[BH_CTL_ALERT_FIELD_MAX + 1], rule[BH_CTL_ALERT_FIELD_MAX + 1],
+		workload[BH_CTL_ALERT_FIELD_MAX + 1]; /* "": any */
+	enum bh_ctl_alert_dest dest;
+	char url[BH_CTL_ALERT_URL_MAX + 1]; /* webhook/slack/email URL, or the syslog socket */
+	char to[BH_CTL_ALERT_FIELD_MAX + 1], from[BH_CTL_ALERT_FIELD_MAX + 1]; /* email */
+	unsigned window; /* seconds, 1..BH_CTL_ALERT_WINDOW_MAX; 0 given: 60 */
+};
+
+/* A severity's rank 1..5, or -1 for a name not on either ladder. */
+int bh_ctl_severity_rank(const char *s);
+/* "info", "low", "medium", "high", "critical" for 1..5 */
+const char *bh_ctl_severity_name(int rank);
+
+/*
+ * Parse a rule (untrusted: a request body, buf/len bytes, at most
+ * BH_CTL_BODY_MAX): {"name", "min_severity", "kind"?, "rule"?, "workload"?,
+ * "destination": "webhook"|"slack"|"syslog"|"email", "url", "to"?, "from"?,
+ * "window"?}. Unknown members, wrong types, values over their limits, a URL
+ * of the wrong scheme for its destination (http(s) for webhooks, smtp(s)
+ * for email, an absolute path for syslog), an email without to and from or
+ * with CR/LF in them are BH_ERR_INVALID naming the member.
+ */
+int bh_ctl_alert_rule_parse(const char *buf, size_t len, struct bh_ctl_alert_rule *out,
+			    struct bh_error **err);
+/* The rule as the API shows it (new reference). */
+json_t *bh_ctl_alert_rule_json(const struct bh_ctl_alert_rule *r);
+
+/* Store: add (BH_ERR_USAGE when the name exists), delete (BH_ERR_NOTFOUND),
+ * list ([rule...] sorted by name); add and delete audited as actor. */
+int bh_ctl_alert_rule_add(struct bh_ctl_store *s, const char *actor,
+			  const struct bh_ctl_alert_rule *r, struct bh_error **err);
+int bh_ctl_alert_rule_delete(struct bh_ctl_store *s, const char *actor, const char *name,
+			     struct bh_error **err);
+int bh_ctl_alert_rule_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
+
+struct bh_ctl_alert;
+struct bh_ctl_alert_opts {
+	struct bh_ctl_store *store; /* borrowed: the rules, read again every rules_ttl s */
+	unsigned queue_max;	    /* messages waiting for delivery; 0: 1024 (more: dropped) */
+	unsigned retries;	    /* after a failed delivery; 0: 3 (doubling pause from 200 ms) */
+	unsigned timeout_ms;	    /* per delivery attempt; 0: 5000 */
+	unsigned rules_ttl;	    /* seconds; 0: 5 */
+};
+struct bh_ctl_alert_stats {
+	uint64_t events, matched, sent, summaries, suppressed, failed, dropped;
+};
+/* A new engine and its delivery thread. */
+int bh_ctl_alert_new(const struct bh_ctl_alert_opts *o, struct bh_ctl_alert **out,
+		     struct bh_error **err);
+/*
+ * The entry point for a stored batch of events (an array of event objects,
+ * or one object; borrowed): matched against the rules and queued, never
+ * blocking on delivery. Errors only for a store that cannot be read (the
+ * rules), never for an event (one that is not an object is skipped).
+ */
+int bh_ctl_alert_events(struct bh_ctl_alert *e, json_t *events, struct bh_error **err);
+void bh_ctl_alert_stats(struct bh_ctl_alert *e, struct bh_ctl_alert_stats *out);
+/* Prometheus text of the stats (bulkhead_alerts_*). */
+int bh_ctl_alert_metrics(struct bh_ctl_alert *e, struct bh_buf *out, struct bh_error **err);
+/* Send the summaries of open windows now, deliver what is queued (for at
+ * most drain_ms), stop the thread and free. */
+void bh_ctl_alert_free(struct bh_ctl_alert *e, unsigned drain_ms);
+/*
+ * `bulkhead serve alert send`: the events in buf (len bytes: a JSON array of
+ * event objects, or one object; at most 64 MiB) through a new engine on s,
+ * delivered within drain_ms (open windows' summaries at once); *stats what
+ * it did.
+ */
+int bh_ctl_alert_replay(struct bh_ctl_store *s, const char *buf, size_t len, unsigned drain_ms,
+			struct bh_ctl_alert_stats *stats, struct bh_error **err);
 
 #endif /* BULKHEAD_CTL_H */

@@ -21,6 +21,7 @@
 static const char serve_usage[] =
 	"usage: bulkhead serve --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--db DB]\n"
 	"       bulkhead serve user add NAME --role admin|operator|reader [--db DB]\n"
+	"       bulkhead serve alert send [--db DB] [--drain-timeout MS] < EVENTS.json\n"
 	"\n"
 	"The controller: an HTTPS JSON REST API (its OpenAPI document at\n"
 	"/openapi.json) over a store of users, API tokens and the audit log, and\n"
@@ -28,6 +29,8 @@ static const char serve_usage[] =
 	"second form adds a user to the store, reading the password from stdin (the\n"
 	"first admin is made this way). SIGHUP reloads the certificate and key;\n"
 	"SIGTERM or SIGINT stop accepting, let requests in flight finish and exit 0.\n"
+	"The third sends events (a JSON array) through the store's alert rules and\n"
+	"prints what went out (to try rules and destinations).\n"
 	"\n"
 	"Options:\n"
 	"  --db DB                 a SQLite file, or postgresql://... (default:\n"
@@ -164,6 +167,75 @@ static int user_add(int argc, char **argv, const char *db)
 	return rc;
 }
 
+/* All of stdin into b (bounded by its max). */
+static int read_stdin(struct bh_buf *b, struct bh_error **err)
+{
+	char chunk[65536];
+	ssize_t r;
+
+	while ((r = read(STDIN_FILENO, chunk, sizeof(chunk))) != 0) {
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return bh_error_sys(err, errno, "reading stdin");
+		}
+		if (bh_buf_add(b, chunk, (size_t)r, err) < 0)
+			return bh_error_prefix(err, "stdin");
+	}
+	return 0;
+}
+
+/* serve alert send: stdin's events through the alert rules. */
+static int alert_send(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, OPT_DB },
+		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_buf in = BH_BUF_INIT(64u << 20);
+	struct bh_ctl_store *store = NULL;
+	struct bh_ctl_alert_stats st;
+	struct bh_error *err = NULL;
+	const char *db = NULL;
+	unsigned long drain = 10000;
+	int ch, rc;
+
+	optind = 0;
+	while ((ch = cli_getopt(argc, argv, "h", opts, "serve alert send")) != -1) {
+		switch (ch) {
+		case OPT_DB: db = optarg; break;
+		case OPT_DRAIN:
+			if (!cli_parse_count(optarg, 600000, &drain))
+				return cli_usage_error("serve alert send",
+						       "'%s': not a number in range", optarg);
+			break;
+		case 'h': return cli_help(serve_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("serve alert send", "unexpected argument '%s'",
+				       argv[optind]);
+	if (read_stdin(&in, &err) < 0 || open_store(db, &store, &err) < 0 ||
+	    bh_ctl_alert_replay(store, in.data ? in.data : "", in.len, (unsigned)drain, &st, &err) <
+		    0) {
+		rc = cli_fail(err);
+	} else {
+		printf("{\"events\":%llu,\"matched\":%llu,\"sent\":%llu,\"summaries\":%llu,"
+		       "\"grouped\":%llu,\"failed\":%llu,\"dropped\":%llu}\n",
+		       (unsigned long long)st.events, (unsigned long long)st.matched,
+		       (unsigned long long)st.sent, (unsigned long long)st.summaries,
+		       (unsigned long long)st.suppressed, (unsigned long long)st.failed,
+		       (unsigned long long)st.dropped);
+		rc = st.failed || st.dropped ? BH_EXIT_ERROR : BH_EXIT_OK;
+	}
+	bh_buf_release(&in);
+	bh_ctl_store_free(store);
+	return rc;
+}
+
 static int serve(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -184,6 +256,8 @@ static int serve(int argc, char **argv)
 	const char *db = NULL;
 	struct bh_ctl_store *store = NULL;
 	struct bh_ctl_api *api = NULL;
+	struct bh_ctl_alert *alerts = NULL;
+	struct bh_ctl_alert_opts alo = { 0 };
 	struct bh_http_server *srv = NULL;
 	struct bh_http_route *routes = NULL;
 	struct bh_error *err = NULL;
@@ -241,6 +315,10 @@ static int serve(int argc, char **argv)
 	if (open_store(db, &store, &err) < 0)
 		goto fail;
 	ao.store = store;
+	alo.store = store;
+	if (bh_ctl_alert_new(&alo, &alerts, &err) < 0)
+		goto fail;
+	ao.alerts = alerts;
 	if (bh_ctl_api_new(&ao, &api, &err) < 0)
 		goto fail;
 	/* the API's routes, then the dashboard's (web/, at /) */
@@ -275,6 +353,7 @@ out:
 	bh_http_server_free(srv);
 	bh_ctl_api_free(api);
 	free(routes);
+	bh_ctl_alert_free(alerts, 5000);
 	bh_ctl_store_free(store);
 	return rc;
 }
@@ -286,6 +365,11 @@ int cmd_serve(int argc, char **argv, struct bh_cli *cli)
 		if (argc < 3 || strcmp(argv[2], "add"))
 			return cli_usage_error("serve user", "expected add");
 		return user_add(argc - 2, argv + 2, NULL);
+	}
+	if (argc >= 2 && !strcmp(argv[1], "alert")) {
+		if (argc < 3 || strcmp(argv[2], "send"))
+			return cli_usage_error("serve alert", "expected send");
+		return alert_send(argc - 2, argv + 2);
 	}
 	return serve(argc, argv);
 }

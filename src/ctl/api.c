@@ -153,6 +153,7 @@ static const struct bh_ctl_endpoints api_own = { own, sizeof(own) / sizeof(own[0
 static const struct bh_ctl_endpoints *const parts[] = {
 	&api_own,
 	&bh_ctl_api_auth,
+	&bh_ctl_api_alert,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -282,6 +283,7 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	a->store = o->store;
 	a->login_ttl = o->login_ttl ? o->login_ttl : 12 * 3600;
 	a->metrics_ttl = o->metrics_ttl ? o->metrics_ttl : 5;
+	a->alerts = o->alerts;
 	pthread_mutex_init(&a->metrics_mu, NULL);
 	bh_buf_init(&a->metrics_cache, 1u << 20);
 	a->login_limit = bh_ctl_limiter_new(4096, o->login_failures ? o->login_failures : 5,
@@ -387,7 +389,9 @@ int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err)
 			(unsigned long long)atomic_load(&a->login_throttled),
 			(unsigned long long)bh_ctl_store_reconnects(a->store)) < 0)
 		return -1;
-	return ctl_metrics_store(a, out, err);
+	if (a->alerts && bh_ctl_alert_metrics(a->alerts, out, err) < 0)
+		return -1;
+	return bh_ctl_metrics_store(a, out, err);
 }
 
 /* ---- OpenAPI ----------------------------------------------------------------------------- */

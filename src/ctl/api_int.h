@@ -27,10 +27,11 @@ struct bh_ctl_api {
 	uint64_t metrics_at; /* CLOCK_MONOTONIC ns of the cache; 0: none */
 	unsigned metrics_ttl;
 	atomic_uint_fast64_t metrics_errors;
+	struct bh_ctl_alert *alerts; /* borrowed; may be NULL */
 };
 
 /* Append the store's families (counted at most every metrics_ttl s). */
-int ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err);
+int bh_ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err);
 
 /* What a handler is given. */
 struct bh_ctl_call {
@@ -82,5 +83,12 @@ bool bh_ctl_call_body(struct bh_ctl_call *c, enum bh_ctl_body_kind kind, struct 
 int bh_ctl_call_query(struct bh_ctl_call *c, const char *key, char *out, size_t size);
 int bh_ctl_call_time(struct bh_ctl_call *c, const char *key, int64_t *out);
 int bh_ctl_call_uint(struct bh_ctl_call *c, const char *key, uint64_t max, uint64_t *out);
+
+/* ---- ops17: alerts ---------------------------------------------------------------------- */
+
+extern const struct bh_ctl_endpoints bh_ctl_api_alert;
+/* Every rule, by name, into v (room for BH_CTL_ALERT_RULES_MAX); *n of them. */
+int bh_ctl_alert_rules_load(struct bh_ctl_store *s, struct bh_ctl_alert_rule *v, size_t *n,
+			    struct bh_error **err);
 
 #endif /* BULKHEAD_CTL_API_INT_H */

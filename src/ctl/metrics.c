@@ -122,7 +122,7 @@ static int refresh(struct bh_ctl_api *a, struct bh_error **err)
 			   (double)(mono_ns() - t0) / 1e9);
 }
 
-int ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err)
+int bh_ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err)
 {
 	uint64_t now = mono_ns();
 	int rc = 0;

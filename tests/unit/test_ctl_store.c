@@ -9,6 +9,8 @@
  * body and query parsers with hostile input.
  */
 #include <pwd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -734,6 +736,176 @@ static void limiter_is_bounded(void **state)
 	bh_ctl_limiter_free(l);
 }
 
+/* ---- ops17: alert rules and the engine ----------------------------------------------------- */
+
+static void alert_rule_parser_refuses_hostile_input(void **state)
+{
+	static const struct {
+		const char *body, *msg;
+	} bad[] = {
+		{ "[]", "expected a JSON object" },
+		{ "{\"name\":\"x\"}", "\"min_severity\" is missing" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"webhook\"}",
+		  "\"url\" is missing" },
+		{ "{\"name\":\"x\",\"min_severity\":\"loud\"}", "min_severity" },
+		{ "{\"name\":\"x y\",\"min_severity\":\"high\"}", "\"name\"" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"pager\",\"url\":"
+		  "\"x\"}",
+		  "destination" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"webhook\",\"url\":"
+		  "\"ftp://h/\"}",
+		  "http(s)" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"syslog\",\"url\":"
+		  "\"log\"}",
+		  "absolute path" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"email\",\"url\":"
+		  "\"smtp://h\","
+		  "\"to\":\"a@b\\r\\nBcc: c@d\",\"from\":\"e@f\"}",
+		  "control byte" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"email\",\"url\":"
+		  "\"smtp://h\","
+		  "\"to\":\"<a@b>\",\"from\":\"e@f\"}",
+		  "local@domain" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"slack\",\"url\":"
+		  "\"http://h\","
+		  "\"to\":\"a@b\"}",
+		  "email only" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"slack\",\"url\":"
+		  "\"http://h\","
+		  "\"window\":0}",
+		  "\"window\"" },
+		{ "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"slack\",\"url\":"
+		  "\"http://h\","
+		  "\"window\":\"60\"}",
+		  "\"window\"" },
+		{ "{\"name\":\"x\",\"min_severity\":1}", "must be a string" },
+		{ "{\"name\":\"x\",\"name\":\"y\"}", "" },
+	};
+	struct bh_ctl_alert_rule r;
+	struct bh_error *err = NULL;
+	char big[BH_CTL_ALERT_URL_MAX + 200];
+	int n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (bh_ctl_alert_rule_parse(bad[i].body, strlen(bad[i].body), &r, &err) == 0)
+			fail_msg("accepted: %s", bad[i].body);
+		assert_error(err, BH_ERR_INVALID, bad[i].msg);
+		bh_error_free(err);
+		err = NULL;
+	}
+	/* a URL over its limit */
+	n = snprintf(big, sizeof(big),
+		     "{\"name\":\"x\",\"min_severity\":\"high\",\"destination\":\"slack\","
+		     "\"url\":\"http://h/");
+	memset(big + n, 'a', BH_CTL_ALERT_URL_MAX);
+	snprintf(big + n + BH_CTL_ALERT_URL_MAX, sizeof(big) - (size_t)n - BH_CTL_ALERT_URL_MAX,
+		 "\"}");
+	assert_true(bh_ctl_alert_rule_parse(big, strlen(big), &r, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "longer than");
+	bh_error_free(err);
+	err = NULL;
+	/* a good one; severities on both ladders */
+	static const char ok[] =
+		"{\"name\":\"m\",\"min_severity\":\"WARNING\",\"workload\":\"web-*\","
+		"\"destination\":\"email\",\"url\":\"smtp://h:25\",\"to\":\"a@b\","
+		"\"from\":\"c@d\"}";
+	assert_int_equal(bh_ctl_alert_rule_parse(ok, strlen(ok), &r, &err), 0);
+	assert_int_equal(r.min_severity, 3);
+	assert_int_equal(bh_ctl_severity_rank("medium"), 3);
+	assert_int_equal(bh_ctl_severity_rank("CRITICAL"), 5);
+	assert_int_equal(bh_ctl_severity_rank("nope"), -1);
+	assert_int_equal(r.window, 60);
+	assert_int_equal(r.dest, BH_CTL_ALERT_EMAIL);
+}
+
+static void alert_rules_stored_and_audited(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct bh_error *err = NULL;
+	struct bh_ctl_alert_rule r;
+	static const char body[] =
+		"{\"name\":\"r1\",\"min_severity\":\"high\",\"kind\":\"alert\","
+		"\"destination\":\"webhook\",\"url\":\"http://h/x\",\"window\":5}";
+	json_t *v;
+
+	assert_int_equal(bh_ctl_alert_rule_parse(body, strlen(body), &r, &err), 0);
+	assert_int_equal(bh_ctl_alert_rule_add(s, "alice", &r, &err), 0);
+	assert_true(bh_ctl_alert_rule_add(s, "alice", &r, &err) < 0);
+	assert_error(err, BH_ERR_USAGE, "exists");
+	bh_error_free(err);
+	err = NULL;
+	assert_int_equal(bh_ctl_alert_rule_list(s, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "min_severity"), "high");
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "kind"), "alert");
+	json_decref(v);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'alert.add'"), 1);
+	assert_int_equal(bh_ctl_alert_rule_delete(s, "alice", "r1", &err), 0);
+	assert_true(bh_ctl_alert_rule_delete(s, "alice", "r1", &err) < 0);
+	assert_error(err, BH_ERR_NOTFOUND, "r1");
+	bh_error_free(err);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'alert.delete'"), 1);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM alert_rules"), 0);
+	bh_ctl_store_free(s);
+}
+
+/* A storm of 1000 through a syslog rule to a socket of this test: the first
+ * event at once, one summary of 999 at the end; other events not. */
+static void alert_storm_sends_one_and_a_summary(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct bh_ctl_alert *a = NULL;
+	struct bh_ctl_alert_opts o = { .store = s };
+	struct bh_ctl_alert_stats st;
+	struct bh_ctl_alert_rule r;
+	struct bh_error *err = NULL;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *body, buf[4096];
+	json_t *evs = json_array();
+	int fd;
+	ssize_t n;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/syslog-%d.sock", e->dir, e->seq);
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	body = bh_asprintf("{\"name\":\"storm\",\"min_severity\":\"high\",\"workload\":\"web-*\","
+			   "\"destination\":\"syslog\",\"url\":\"%s\"}",
+			   sa.sun_path);
+	assert_int_equal(bh_ctl_alert_rule_parse(body, strlen(body), &r, &err), 0);
+	free(body);
+	assert_int_equal(bh_ctl_alert_rule_add(s, "t", &r, &err), 0);
+	for (int i = 0; i < 1000; i++)
+		json_array_append_new(evs, json_pack("{ssssss}", "severity", "ERROR", "rule", "R",
+						     "workload", "web-1"));
+	json_array_append_new(evs, json_pack("{ssss}", "severity", "ERROR", "workload", "db-1"));
+	json_array_append_new(evs, json_pack("{ssss}", "severity", "LOW", "workload", "web-1"));
+	json_array_append_new(evs, json_string("not an event"));
+	assert_int_equal(bh_ctl_alert_new(&o, &a, &err), 0);
+	assert_int_equal(bh_ctl_alert_events(a, evs, &err), 0);
+	n = recv(fd, buf, sizeof(buf) - 1, 0); /* the first, at once */
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "[bulkhead] high R on web-1"));
+	bh_ctl_alert_stats(a, &st);
+	assert_int_equal(st.events, 1002);
+	assert_int_equal(st.matched, 1000);
+	assert_int_equal(st.sent, 1);
+	assert_int_equal(st.suppressed, 999);
+	bh_ctl_alert_free(a, 2000); /* closes the window: the summary */
+	n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	buf[n] = 0;
+	assert_non_null(strstr(buf, "999 more like this"));
+	assert_true(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) < 0); /* nothing else */
+	close(fd);
+	json_decref(evs);
+	bh_ctl_store_free(s);
+}
+
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)
 
 int main(void)
@@ -751,6 +923,9 @@ int main(void)
 		BOTH(restart_reconnects_once),
 		cmocka_unit_test(limiter_counts_waits_and_forgets),
 		cmocka_unit_test(limiter_is_bounded),
+		cmocka_unit_test(alert_rule_parser_refuses_hostile_input),
+		BOTH(alert_rules_stored_and_audited),
+		BOTH(alert_storm_sends_one_and_a_summary),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
