@@ -226,7 +226,8 @@ check: deps
 OPTIONAL_TOOLS := clamscan bpftool docker dockerd containerd containerd-shim* ctr podman conmon \
 	skopeo umoci go runc crun node npm rpm igzip zstd readelf groff tshark apk docker-registry \
 	htpasswd kubectl mmdebstrap debootstrap tcpdump editcap capinfos dnsmasq dig dot \
-	sqlmap hping3 iperf3 iodine iodined nginx wget chromium chromium-browser
+	sqlmap hping3 iperf3 iodine iodined nginx wget chromium chromium-browser \
+	prometheus promtool
 BARE_ALL ?=
 check-bare: deps
 	@$(MAKE) --no-print-directory test-bins
