@@ -214,6 +214,134 @@ int bh_ctl_body_parse(const char *buf, size_t len, enum bh_ctl_body_kind kind,
 int bh_ctl_query_get(const char *q, size_t len, const char *key, char *out, size_t size,
 		     struct bh_error **err);
 
+/* ---- images, scans and registry automation (auto17) ------------------------------------ */
+
+/*
+ * What the controller knows of an image: tables images (one row per
+ * repository and digest: first seen, scanned at, advisory db version, counts
+ * by severity), image_vulns (per digest) and image_sboms (CycloneDX JSON per
+ * digest). Digests are canonical "sha256:<hex>".
+ */
+#define BH_CTL_REPO_MAX	      255 /* a repository name, as the distribution spec bounds it */
+#define BH_CTL_IMAGE_PAGE_MAX 1000
+#define BH_CTL_IMAGE_PAGE_DEF 100
+
+struct bh_ctl_image_vuln {
+	const char *id;	     /* "CVE-2024-1234" */
+	const char *package; /* name */
+	const char *version;
+	const char *fixed; /* a fixed version, or NULL */
+	int severity;	   /* enum bh_severity */
+};
+
+/* One scan of digest (pushed to repository) to record. */
+struct bh_ctl_image_scan {
+	const char *repository;
+	const char *digest;
+	const char *db_version; /* or NULL */
+	const struct bh_ctl_image_vuln *vulns;
+	size_t nvulns;
+	const char *sbom; /* CycloneDX JSON text, or NULL: keep the stored one */
+};
+
+/*
+ * Record a scan in one transaction: the image row (kept first_seen, new
+ * scanned_at and counts; every repository row of the digest gets the
+ * counts), the digest's vulnerabilities replaced, its SBOM, an audit row
+ * "image.scan" by actor. *fresh (may be NULL) gets the vulnerabilities that
+ * were not recorded for the digest before (the caller owns the array of
+ * *nfresh, freed with bh_ctl_image_vulns_free; NULL when none): a rematch's
+ * new findings.
+ */
+int bh_ctl_image_record(struct bh_ctl_store *s, const char *actor,
+			const struct bh_ctl_image_scan *scan, struct bh_ctl_image_vuln **fresh,
+			size_t *nfresh, struct bh_error **err);
+void bh_ctl_image_vulns_free(struct bh_ctl_image_vuln *v, size_t n);
+
+struct bh_ctl_image_filter {
+	const char *repository; /* NULL: any */
+	int min_severity;	/* -1: any; else images with a finding at or above it */
+	int64_t after_id;	/* paging */
+	unsigned limit;		/* 0: BH_CTL_IMAGE_PAGE_DEF */
+};
+/* {"items":[{"id","repository","digest","first_seen","scanned_at","db_version",
+ *  "counts":{"UNKNOWN":n,...}}...], "next": id or null}. */
+int bh_ctl_image_list(struct bh_ctl_store *s, const struct bh_ctl_image_filter *f, json_t **out,
+		      struct bh_error **err);
+/* {"digest","repositories":[...],"scanned_at","db_version","counts",
+ *  "vulnerabilities":[{"id","package","version","fixed","severity"}...],
+ *  "sbom": the CycloneDX document or null (with_sbom)}; BH_ERR_NOTFOUND. */
+int bh_ctl_image_get(struct bh_ctl_store *s, const char *digest, bool with_sbom, json_t **out,
+		     struct bh_error **err);
+/* Call fn for every recorded digest with its stored SBOM text (NULL when
+ * none) and one of its repositories: a rematch's walk. */
+int bh_ctl_image_each_sbom(struct bh_ctl_store *s,
+			   int (*fn)(void *ctx, const char *digest, const char *repository,
+				     const char *sbom, struct bh_error **err),
+			   void *ctx, struct bh_error **err);
+
+/*
+ * docker-registry's notification envelope
+ * (application/vnd.docker.distribution.events.v1+json; untrusted,
+ * fuzz/fuzz_ctl_hook.c): the "push" events of image manifests (OCI and
+ * Docker schema 2; indexes, lists, blobs, pulls and deletes are skipped).
+ */
+#define BH_CTL_HOOK_MAX	       (1u << 20) /* body bytes */
+#define BH_CTL_HOOK_EVENTS_MAX 256
+struct bh_ctl_push {
+	char repository[BH_CTL_REPO_MAX + 1];
+	struct bh_digest digest;
+	char tag[129]; /* or "" */
+};
+/* *out (n of them; free()) the pushes, in order, duplicates of a digest and
+ * repository dropped; *skipped (may be NULL) the events left aside. */
+int bh_ctl_hook_parse(const char *buf, size_t len, struct bh_ctl_push **out, size_t *n,
+		      size_t *skipped, struct bh_error **err);
+/* Whether name is a valid repository name (the distribution spec's grammar). */
+bool bh_ctl_repo_valid(const char *name, size_t len);
+
+/*
+ * Registry automation: a worker thread that pulls each pushed manifest from
+ * the one registry it is given (never a host a notification names), scans
+ * it with bh_scan_image (vulnerabilities, the advisory store at advisory_db)
+ * and records it (bh_ctl_image_record, actor: who posted the notification). The queue is
+ * bounded and deduplicated by digest (queued or being scanned).
+ */
+struct bh_ctl_auto;
+struct bh_registry_opts;
+struct bh_ctl_auto_opts {
+	struct bh_ctl_store *store;		 /* borrowed; outlives the automation */
+	const char *registry;			 /* HOST[:PORT] to pull from */
+	const struct bh_registry_opts *reg_opts; /* TLS, credentials; NULL: defaults */
+	const char *advisory_db;		 /* the advisory store's path */
+	unsigned queue_max;			 /* 0: 64 */
+	/*
+	 * The one seam for new findings (a scan's, a rematch's): called on the
+	 * worker thread for each vulnerability not recorded for the digest
+	 * before, as an event of kind "vuln". NULL: none.
+	 */
+	void (*on_vuln)(void *ctx, const char *digest, const char *repository,
+			const struct bh_ctl_image_vuln *v);
+	void *on_vuln_ctx;
+};
+int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
+		    struct bh_error **err);
+/* Stop the worker (a scan in progress is cancelled) and free. */
+void bh_ctl_auto_free(struct bh_ctl_auto *a);
+/*
+ * Queue the pushes (n of them); *queued those that were not already queued
+ * or being scanned. A queue without room for all of them is BH_ERR_LIMIT and
+ * queues none.
+ */
+int bh_ctl_auto_enqueue(struct bh_ctl_auto *a, const char *actor, const struct bh_ctl_push *p,
+			size_t n, size_t *queued, struct bh_error **err);
+/* Counters since start: scans done and failed, the queue's length. */
+struct bh_ctl_auto_stats {
+	uint64_t scanned, failed;
+	size_t queued;
+};
+void bh_ctl_auto_stats(struct bh_ctl_auto *a, struct bh_ctl_auto_stats *out);
+
 /* ---- the REST API ---------------------------------------------------------------------- */
 
 struct bh_ctl_api;
@@ -230,6 +358,8 @@ struct bh_ctl_api_opts {
 	/* ops17: the alerts engine (borrowed, may be NULL): its stats in /metrics;
 	 * ingestion hands it each stored batch (bh_ctl_alert_events) */
 	struct bh_ctl_alert *alerts;
+	/* auto17: registry automation (borrowed; NULL: the hook answers 503) */
+	struct bh_ctl_auto *automation;
 };
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);

@@ -64,7 +64,7 @@ struct bh_http_response {
 	/* more headers: NAME, VALUE pairs ending with NULL; static (they must outlive the
 	 * handler's return), NULL for none */
 	const char *const *headers;
-	unsigned retry_after;	  /* > 0: a Retry-After header of that many seconds */
+	unsigned retry_after; /* > 0: a Retry-After header of that many seconds */
 };
 
 typedef void (*bh_http_handler)(void *ctx, const struct bh_http_request *req,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bulkhead serve --tls-cert F --tls-key F [--listen ADDR:PORT] [--db DB]
+ * bulkhead serve --tls-cert F --tls-key F [--listen ADDR:PORT] [--db DB] [--registry HOST:PORT]
  * bulkhead serve user add NAME --role ROLE [--db DB]   (password on stdin)
  *
  * The controller: opens the store (include/bulkhead/ctl.h) and serves its
@@ -15,11 +15,14 @@
 
 #include "bulkhead/ctl.h"
 #include "bulkhead/http.h"
+#include "bulkhead/registry.h"
+#include "bulkhead/vuln.h"
 #include "cli.h"
 #include "banned.h"
 
 static const char serve_usage[] =
 	"usage: bulkhead serve --tls-cert FILE --tls-key FILE [--listen ADDR:PORT] [--db DB]\n"
+	"                      [--registry HOST[:PORT] [--advisory-db PATH]]\n"
 	"       bulkhead serve user add NAME --role admin|operator|reader [--db DB]\n"
 	"       bulkhead serve alert send [--db DB] [--drain-timeout MS] < EVENTS.json\n"
 	"\n"
@@ -48,6 +51,15 @@ static const char serve_usage[] =
 	"                          the window before 429 (default 5)\n"
 	"  --login-window SECONDS  that window (default 60)\n"
 	"  --role ROLE             (user add) the new user's role\n"
+	"\n"
+	"Registry automation (POST /api/v1/hooks/registry):\n"
+	"  --registry HOST[:PORT]  pull pushed images from this registry (and no other),\n"
+	"                          scan them and record the result; off without it\n"
+	"  --registry-cacert FILE  extra CA certificates (PEM) for that registry\n"
+	"  --registry-insecure     that registry speaks plain HTTP\n"
+	"  --advisory-db PATH      the advisory store the scans use (default: the\n"
+	"                          global --db or BULKHEAD_DB, else bulkhead's default)\n"
+	"  --scan-queue N          pushes waiting to be scanned, at most (default 64)\n"
 	"  -h, --help              show this help\n";
 
 enum {
@@ -61,6 +73,11 @@ enum {
 	OPT_ROLE,
 	OPT_LOGIN_FAILURES,
 	OPT_LOGIN_WINDOW,
+	OPT_REGISTRY,
+	OPT_REG_CACERT,
+	OPT_REG_INSECURE,
+	OPT_ADVISORY_DB,
+	OPT_SCAN_QUEUE,
 };
 
 static char *default_db(void)
@@ -236,7 +253,7 @@ static int alert_send(int argc, char **argv)
 	return rc;
 }
 
-static int serve(int argc, char **argv)
+static int serve(int argc, char **argv, struct bh_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, OPT_DB },
@@ -248,9 +265,21 @@ static int serve(int argc, char **argv)
 		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 		{ "login-failures", required_argument, NULL, OPT_LOGIN_FAILURES },
 		{ "login-window", required_argument, NULL, OPT_LOGIN_WINDOW },
+		{ "registry", required_argument, NULL, OPT_REGISTRY },
+		{ "registry-cacert", required_argument, NULL, OPT_REG_CACERT },
+		{ "registry-insecure", no_argument, NULL, OPT_REG_INSECURE },
+		{ "advisory-db", required_argument, NULL, OPT_ADVISORY_DB },
+		{ "scan-queue", required_argument, NULL, OPT_SCAN_QUEUE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* auto17: registry automation */
+	struct bh_ctl_auto_opts auo = { 0 };
+	struct bh_registry_opts ro = { 0 };
+	char *insecure[2] = { NULL, NULL }, *advdb = NULL;
+	const char *advisory_db = NULL;
+	bool reg_insecure = false;
+	struct bh_ctl_auto *automation = NULL;
 	struct bh_http_options ho = { .listen = ":8444", .max_body = BH_CTL_BODY_MAX };
 	struct bh_ctl_api_opts ao = { 0 };
 	const char *db = NULL;
@@ -300,12 +329,23 @@ static int serve(int argc, char **argv)
 			else
 				ao.login_window = (unsigned)v;
 			break;
+		case OPT_REGISTRY: auo.registry = optarg; break;
+		case OPT_REG_CACERT: ro.cacert = optarg; break;
+		case OPT_REG_INSECURE: reg_insecure = true; break;
+		case OPT_ADVISORY_DB: advisory_db = optarg; break;
+		case OPT_SCAN_QUEUE:
+			if (!cli_parse_count(optarg, 4096, &v) || !v)
+				return cli_usage_error("serve", "--scan-queue: 1 to 4096");
+			auo.queue_max = (unsigned)v;
+			break;
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+	if (!auo.registry && (ro.cacert || reg_insecure || advisory_db || auo.queue_max))
+		return cli_usage_error("serve", "the registry options need --registry");
 	if (!ho.cert_file || !ho.key_file)
 		return cli_usage_error("serve", "expected --tls-cert and --tls-key (the API "
 						"carries passwords and tokens: HTTPS only)");
@@ -319,6 +359,19 @@ static int serve(int argc, char **argv)
 	if (bh_ctl_alert_new(&alo, &alerts, &err) < 0)
 		goto fail;
 	ao.alerts = alerts;
+	if (auo.registry) {
+		advdb = advisory_db ? bh_strdup(advisory_db) : bh_store_default_path(cli->db_path);
+		insecure[0] = (char *)auo.registry;
+		ro.insecure = reg_insecure ? insecure : NULL;
+		auo.store = store;
+		auo.reg_opts = &ro;
+		auo.advisory_db = advdb;
+		if (bh_ctl_auto_new(&auo, &automation, &err) < 0)
+			goto fail;
+		ao.automation = automation;
+		bh_info("controller: scanning images pushed to %s (advisory store %s)",
+			auo.registry, advdb);
+	}
 	if (bh_ctl_api_new(&ao, &api, &err) < 0)
 		goto fail;
 	/* the API's routes, then the dashboard's (web/, at /) */
@@ -354,13 +407,14 @@ out:
 	bh_ctl_api_free(api);
 	free(routes);
 	bh_ctl_alert_free(alerts, 5000);
+	bh_ctl_auto_free(automation);
+	free(advdb);
 	bh_ctl_store_free(store);
 	return rc;
 }
 
 int cmd_serve(int argc, char **argv, struct bh_cli *cli)
 {
-	(void)cli;
 	if (argc >= 2 && !strcmp(argv[1], "user")) {
 		if (argc < 3 || strcmp(argv[2], "add"))
 			return cli_usage_error("serve user", "expected add");
@@ -371,5 +425,5 @@ int cmd_serve(int argc, char **argv, struct bh_cli *cli)
 			return cli_usage_error("serve alert", "expected send");
 		return alert_send(argc - 2, argv + 2);
 	}
-	return serve(argc, argv);
+	return serve(argc, argv, cli);
 }

@@ -154,6 +154,7 @@ static const struct bh_ctl_endpoints *const parts[] = {
 	&api_own,
 	&bh_ctl_api_auth,
 	&bh_ctl_api_alert,
+	&bh_ctl_api_images,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -288,6 +289,7 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	bh_buf_init(&a->metrics_cache, 1u << 20);
 	a->login_limit = bh_ctl_limiter_new(4096, o->login_failures ? o->login_failures : 5,
 					    o->login_window ? o->login_window : 60);
+	a->automation = o->automation;
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));

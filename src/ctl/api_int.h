@@ -16,6 +16,8 @@
 struct bh_ctl_api {
 	struct bh_ctl_store *store;
 	int64_t login_ttl;
+	/* auto17: registry automation (NULL: off) */
+	struct bh_ctl_auto *automation;
 	struct bh_http_route *routes;
 	size_t nroutes;
 	/* ops17: hardening */
@@ -63,6 +65,7 @@ struct bh_ctl_endpoints {
 };
 
 extern const struct bh_ctl_endpoints bh_ctl_api_auth;
+extern const struct bh_ctl_endpoints bh_ctl_api_images;
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

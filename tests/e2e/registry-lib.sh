@@ -66,6 +66,8 @@ reg_free_port() {
 # reg_start NAME tls|plain|mtls none|htpasswd|token [TOKEN-REALM]: start a
 # registry; REG_<NAME> is its host:port, REG_<NAME>_DIR its storage. mtls:
 # TLS that also asks for a client certificate signed by the test CA.
+# REG_EXTRA_CONFIG, when set, is appended to its config.yml (YAML at the top
+# level, e.g. notifications:).
 reg_start() {
 	local name="$1" tls="$2" auth="$3" realm="${4:-}" dir="$T/reg-$1" port i
 	mkdir -p "$dir/storage"
@@ -98,6 +100,7 @@ reg_start() {
 				echo "    rootcertbundle: $T/pki/sign.crt"
 				;;
 			esac
+			if [ -n "${REG_EXTRA_CONFIG:-}" ]; then printf "%s\n" "$REG_EXTRA_CONFIG"; fi
 		} >"$dir/config.yml"
 		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 &
 		local pid=$!

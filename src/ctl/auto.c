@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Registry automation (include/bulkhead/ctl.h): one worker thread takes
+ * pushes from a bounded queue (deduplicated by digest), pulls and scans
+ * each with the library's pipeline (bh_scan_image) and records the result
+ * in the controller's store. Only the worker touches the advisory store.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bulkhead/ctl.h"
+#include "bulkhead/scan.h"
+#include "bulkhead/version.h"
+#include "banned.h"
+
+#define QUEUE_DEFAULT 64
+#define QUEUE_MAX     4096
+
+struct job {
+	struct bh_ctl_push p;
+	char actor[BH_CTL_NAME_MAX + 1];
+	struct timespec since; /* CLOCK_MONOTONIC at enqueue */
+};
+
+struct bh_ctl_auto {
+	struct bh_ctl_store *store;
+	char *registry;
+	const struct bh_registry_opts *reg_opts;
+	char *advisory_db;
+	void (*on_vuln)(void *ctx, const char *digest, const char *repository,
+			const struct bh_ctl_image_vuln *v);
+	void *on_vuln_ctx;
+
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job *q; /* ring of cap */
+	size_t cap, head, len;
+	char current[BH_DIGEST_MAX]; /* the digest being scanned, or "" */
+	volatile int stop;
+	uint64_t scanned, failed;
+
+	struct bh_store *adv; /* the worker's */
+};
+
+static double since_s(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* "GENERATION/LAST-UPDATE" of the advisory store, or NULL */
+static char *db_version(struct bh_store *s)
+{
+	struct bh_error *err = NULL;
+	json_t *info = NULL;
+	json_int_t gen = 0;
+	const char *upd;
+	char *v = NULL;
+
+	if (bh_store_info(s, &info, &err) < 0) {
+		bh_error_free(err);
+		return NULL;
+	}
+	upd = bh_json_str(info, "last_update");
+	bh_json_int(info, "generation", &gen);
+	if (upd)
+		v = bh_asprintf("%lld/%s", (long long)gen, upd);
+	json_decref(info);
+	return v;
+}
+
+/* The vulnerabilities of a scan as rows to record (strings borrowed from r). */
+static struct bh_ctl_image_vuln *vulns_of(const struct bh_scan_result *r, size_t *n)
+{
+	struct bh_ctl_image_vuln *v = bh_calloc(r->findings.n + 1, sizeof(*v));
+	size_t k = 0;
+
+	for (size_t i = 0; i < r->findings.n; i++) {
+		const struct bh_finding *f = &r->findings.v[i];
+		const struct bh_package *p;
+
+		if (f->kind != BH_FIND_VULN || f->suppressed || !r->inv || f->pkg >= r->inv->npkgs)
+			continue;
+		p = &r->inv->pkgs[f->pkg];
+		v[k++] = (struct bh_ctl_image_vuln){
+			.id = f->id,
+			.package = p->name,
+			.version = p->version ? p->version : "",
+			.fixed = f->fixed_versions ? f->fixed_versions[0] : NULL,
+			.severity = (int)f->severity,
+		};
+	}
+	*n = k;
+	return v;
+}
+
+static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error **err)
+{
+	struct bh_image_open_opts oo = { .registry = a->reg_opts };
+	struct bh_scan_opts so = {
+		.scanners = BH_SCAN_VULN,
+		.threads = 1,
+		.cancel = &a->stop,
+		.open = &oo,
+	};
+	struct bh_scan_result *res = NULL;
+	struct bh_ctl_image_vuln *v = NULL, *fresh = NULL;
+	struct bh_report rep = { 0 };
+	struct timespec t0;
+	size_t nv = 0, nfresh = 0;
+	json_t *bom = NULL;
+	char *ref, *dbv = NULL, *sbom = NULL;
+	double scan_s, queued_s = since_s(&j->since);
+	int rc = -1;
+
+	ref = bh_asprintf("%s/%s@%s", a->registry, j->p.repository, j->p.digest.str);
+	if (!a->adv && bh_store_open(a->advisory_db, false, &a->adv, err) < 0) {
+		bh_error_prefix(err, "the advisory store");
+		goto out;
+	}
+	so.store = a->adv;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (bh_scan_image(NULL, ref, &so, &res, err) < 0)
+		goto out;
+	scan_s = since_s(&t0);
+	dbv = db_version(a->adv);
+	v = vulns_of(res, &nv);
+	rep.img = res->img;
+	rep.inv = res->inv;
+	rep.tool_version = BH_VERSION;
+	rep.db_version = dbv;
+	if (bh_report_cyclonedx(&rep, &bom, err) < 0)
+		goto out;
+	sbom = json_dumps(bom, JSON_COMPACT);
+	{
+		struct bh_ctl_image_scan sc = {
+			.repository = j->p.repository,
+			.digest = j->p.digest.str,
+			.db_version = dbv,
+			.vulns = v,
+			.nvulns = nv,
+			.sbom = sbom,
+		};
+
+		if (bh_ctl_image_record(a->store, j->actor, &sc, &fresh, &nfresh, err) < 0)
+			goto out;
+	}
+	if (a->on_vuln)
+		for (size_t i = 0; i < nfresh; i++)
+			a->on_vuln(a->on_vuln_ctx, j->p.digest.str, j->p.repository, &fresh[i]);
+	bh_info("registry: %s scanned and recorded %.3fs after its push (scan %.3fs, queued "
+		"%.3fs): %zu vulnerabilities, %zu new",
+		ref, since_s(&j->since), scan_s, queued_s, nv, nfresh);
+	rc = 0;
+out:
+	bh_ctl_image_vulns_free(fresh, nfresh);
+	free(v);
+	free(sbom);
+	json_decref(bom);
+	free(dbv);
+	bh_scan_result_free(res);
+	if (rc < 0)
+		bh_error_prefix(err, "registry: %s", ref);
+	free(ref);
+	return rc;
+}
+
+static void *worker(void *arg)
+{
+	struct bh_ctl_auto *a = arg;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		struct bh_error *err = NULL;
+		struct job j;
+		int rc;
+
+		while (!a->stop && !a->len)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->stop)
+			break;
+		j = a->q[a->head];
+		a->head = (a->head + 1) % a->cap;
+		a->len--;
+		memcpy(a->current, j.p.digest.str, sizeof(a->current));
+		pthread_mutex_unlock(&a->mu);
+
+		rc = scan_one(a, &j, &err);
+		if (rc < 0) {
+			char *m = bh_error_message(err);
+
+			bh_warn("%s", m ? m : "registry: a scan failed");
+			free(m);
+			bh_error_free(err);
+		}
+
+		pthread_mutex_lock(&a->mu);
+		a->current[0] = 0;
+		if (rc < 0)
+			a->failed++;
+		else
+			a->scanned++;
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
+}
+
+int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
+		    struct bh_error **err)
+{
+	struct bh_ctl_auto *a;
+	int rc;
+
+	*out = NULL;
+	if (!o->store || !o->registry || !*o->registry || !o->advisory_db)
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "registry automation needs a store, a registry and an "
+				    "advisory store");
+	if (strlen(o->registry) > 255 || strpbrk(o->registry, "/@ "))
+		return bh_error_set(err, BH_ERR_USAGE, "registry '%.300s': expected HOST[:PORT]",
+				    o->registry);
+	if (o->queue_max > QUEUE_MAX)
+		return bh_error_set(err, BH_ERR_USAGE, "a scan queue over %d", QUEUE_MAX);
+	a = bh_calloc(1, sizeof(*a));
+	a->store = o->store;
+	a->registry = bh_strdup(o->registry);
+	a->reg_opts = o->reg_opts;
+	a->advisory_db = bh_strdup(o->advisory_db);
+	a->on_vuln = o->on_vuln;
+	a->on_vuln_ctx = o->on_vuln_ctx;
+	a->cap = o->queue_max ? o->queue_max : QUEUE_DEFAULT;
+	a->q = bh_calloc(a->cap, sizeof(*a->q));
+	pthread_mutex_init(&a->mu, NULL);
+	pthread_cond_init(&a->cv, NULL);
+	rc = pthread_create(&a->thread, NULL, worker, a);
+	if (rc) {
+		pthread_mutex_destroy(&a->mu);
+		pthread_cond_destroy(&a->cv);
+		free(a->q);
+		free(a->registry);
+		free(a->advisory_db);
+		free(a);
+		return bh_error_sys(err, rc, "starting the registry scanner");
+	}
+	*out = a;
+	return 0;
+}
+
+void bh_ctl_auto_free(struct bh_ctl_auto *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	bh_store_close(a->adv);
+	pthread_mutex_destroy(&a->mu);
+	pthread_cond_destroy(&a->cv);
+	free(a->q);
+	free(a->registry);
+	free(a->advisory_db);
+	free(a);
+}
+
+/* Whether digest is queued or being scanned (under mu). */
+static bool pending(const struct bh_ctl_auto *a, const char *digest)
+{
+	if (!strcmp(a->current, digest))
+		return true;
+	for (size_t i = 0; i < a->len; i++)
+		if (!strcmp(a->q[(a->head + i) % a->cap].p.digest.str, digest))
+			return true;
+	return false;
+}
+
+int bh_ctl_auto_enqueue(struct bh_ctl_auto *a, const char *actor, const struct bh_ctl_push *p,
+			size_t n, size_t *queued, struct bh_error **err)
+{
+	size_t k = 0, fresh = 0;
+	struct timespec now;
+
+	*queued = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	pthread_mutex_lock(&a->mu);
+	for (size_t i = 0; i < n; i++) {
+		bool dup = pending(a, p[i].digest.str);
+
+		for (size_t m = 0; m < i && !dup; m++)
+			dup = !strcmp(p[m].digest.str, p[i].digest.str);
+		fresh += !dup;
+	}
+	if (a->len + fresh > a->cap) {
+		pthread_mutex_unlock(&a->mu);
+		return bh_error_set(err, BH_ERR_LIMIT, "the scan queue is full (%zu)", a->cap);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct job *j;
+
+		if (pending(a, p[i].digest.str))
+			continue;
+		j = &a->q[(a->head + a->len) % a->cap];
+		memset(j, 0, sizeof(*j));
+		j->p = p[i];
+		snprintf(j->actor, sizeof(j->actor), "%s", actor ? actor : "registry");
+		j->since = now;
+		a->len++;
+		k++;
+	}
+	if (k)
+		pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	*queued = k;
+	return 0;
+}
+
+void bh_ctl_auto_stats(struct bh_ctl_auto *a, struct bh_ctl_auto_stats *out)
+{
+	pthread_mutex_lock(&a->mu);
+	out->scanned = a->scanned;
+	out->failed = a->failed;
+	out->queued = a->len;
+	pthread_mutex_unlock(&a->mu);
+}
