@@ -397,6 +397,12 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 
 		bh_info("update: %s: %llu bytes, importing", src->name,
 			(unsigned long long)d.bytes);
+		/* the download left the offset at its end: a zip is read with
+		 * pread, a single JSON or YAML file from the offset */
+		if (lseek(d.fd, 0, SEEK_SET) < 0) {
+			bh_error_sys(err, errno, "%s: rewinding the download", src->url);
+			goto out;
+		}
 		r = bh_store_import_fd(s, d.fd, src->url, &io, &m, &res->stats, err);
 		d.fd = -1; /* taken */
 	}
