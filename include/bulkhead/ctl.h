@@ -281,6 +281,34 @@ int bh_ctl_image_each_sbom(struct bh_ctl_store *s,
 			   void *ctx, struct bh_error **err);
 
 /*
+ * The inventory a stored CycloneDX SBOM (bh_report_cyclonedx's, with its
+ * bulkhead: properties) describes: packages and the OS, enough to match.
+ * Components without bulkhead:package:type are left out.
+ */
+struct bh_inventory;
+int bh_ctl_sbom_inventory(const char *buf, size_t len, struct bh_inventory **out,
+			  struct bh_error **err);
+/*
+ * Re-match every recorded image from its stored SBOM against the advisory
+ * store adv (no pull), record the result (actor, db_version), and call
+ * on_vuln (may be NULL) for each finding not recorded before: the seam of
+ * the "vuln" events. An image that cannot be matched is counted and
+ * skipped; a store failure stops.
+ */
+struct bh_store;
+struct bh_ctl_rematch_stats {
+	size_t images;	/* re-matched and recorded */
+	size_t fresh;	/* new findings */
+	size_t skipped; /* no SBOM stored */
+	size_t failed;	/* SBOM unreadable or the match failed */
+};
+int bh_ctl_image_rematch(struct bh_ctl_store *s, struct bh_store *adv, const char *actor,
+			 const char *db_version,
+			 void (*on_vuln)(void *ctx, const char *digest, const char *repository,
+					 const struct bh_ctl_image_vuln *v),
+			 void *ctx, struct bh_ctl_rematch_stats *st, struct bh_error **err);
+
+/*
  * docker-registry's notification envelope
  * (application/vnd.docker.distribution.events.v1+json; untrusted,
  * fuzz/fuzz_ctl_hook.c): the "push" events of image manifests (OCI and
@@ -309,6 +337,7 @@ bool bh_ctl_repo_valid(const char *name, size_t len);
  */
 struct bh_ctl_auto;
 struct bh_registry_opts;
+struct bh_update_sources;
 struct bh_ctl_auto_opts {
 	struct bh_ctl_store *store;		 /* borrowed; outlives the automation */
 	const char *registry;			 /* HOST[:PORT] to pull from */
@@ -323,6 +352,15 @@ struct bh_ctl_auto_opts {
 	void (*on_vuln)(void *ctx, const char *digest, const char *repository,
 			const struct bh_ctl_image_vuln *v);
 	void *on_vuln_ctx;
+	/*
+	 * Every db_update_interval seconds (0: never) the worker updates the
+	 * advisory store from sources (bh_store_update; NULL: the default OSV
+	 * exports; db_cacert: a CA bundle for them, or NULL) and, when a source
+	 * changed, re-matches every recorded image (bh_ctl_image_rematch).
+	 */
+	unsigned db_update_interval;
+	const struct bh_update_sources *sources;
+	const char *db_cacert;
 };
 int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 		    struct bh_error **err);
@@ -338,6 +376,7 @@ int bh_ctl_auto_enqueue(struct bh_ctl_auto *a, const char *actor, const struct b
 /* Counters since start: scans done and failed, the queue's length. */
 struct bh_ctl_auto_stats {
 	uint64_t scanned, failed;
+	uint64_t updates, rematched; /* db updates that changed something; images re-matched */
 	size_t queued;
 };
 void bh_ctl_auto_stats(struct bh_ctl_auto *a, struct bh_ctl_auto_stats *out);

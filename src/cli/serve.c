@@ -60,6 +60,10 @@ static const char serve_usage[] =
 	"  --advisory-db PATH      the advisory store the scans use (default: the\n"
 	"                          global --db or BULKHEAD_DB, else bulkhead's default)\n"
 	"  --scan-queue N          pushes waiting to be scanned, at most (default 64)\n"
+	"  --db-update-interval S  every S seconds update the advisory store and re-match\n"
+	"                          every recorded image from its SBOM (default: never)\n"
+	"  --db-sources FILE       the update's sources, as 'bulkhead db update --config'\n"
+	"  --db-cacert FILE        a CA bundle for the update's sources\n"
 	"  -h, --help              show this help\n";
 
 enum {
@@ -78,6 +82,9 @@ enum {
 	OPT_REG_INSECURE,
 	OPT_ADVISORY_DB,
 	OPT_SCAN_QUEUE,
+	OPT_DB_INTERVAL,
+	OPT_DB_SOURCES,
+	OPT_DB_CACERT,
 };
 
 static char *default_db(void)
@@ -270,6 +277,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "registry-insecure", no_argument, NULL, OPT_REG_INSECURE },
 		{ "advisory-db", required_argument, NULL, OPT_ADVISORY_DB },
 		{ "scan-queue", required_argument, NULL, OPT_SCAN_QUEUE },
+		{ "db-update-interval", required_argument, NULL, OPT_DB_INTERVAL },
+		{ "db-sources", required_argument, NULL, OPT_DB_SOURCES },
+		{ "db-cacert", required_argument, NULL, OPT_DB_CACERT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -277,7 +287,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	struct bh_ctl_auto_opts auo = { 0 };
 	struct bh_registry_opts ro = { 0 };
 	char *insecure[2] = { NULL, NULL }, *advdb = NULL;
-	const char *advisory_db = NULL;
+	const char *advisory_db = NULL, *db_sources = NULL;
+	struct bh_update_sources sources = { 0 };
 	bool reg_insecure = false;
 	struct bh_ctl_auto *automation = NULL;
 	struct bh_http_options ho = { .listen = ":8444", .max_body = BH_CTL_BODY_MAX };
@@ -338,14 +349,28 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 				return cli_usage_error("serve", "--scan-queue: 1 to 4096");
 			auo.queue_max = (unsigned)v;
 			break;
+		case OPT_DB_INTERVAL:
+			if (!cli_parse_count(optarg, 366u * 86400, &v) || !v)
+				return cli_usage_error("serve",
+						       "--db-update-interval: 1 to 31622400 "
+						       "seconds");
+			auo.db_update_interval = (unsigned)v;
+			break;
+		case OPT_DB_SOURCES: db_sources = optarg; break;
+		case OPT_DB_CACERT: auo.db_cacert = optarg; break;
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-	if (!auo.registry && (ro.cacert || reg_insecure || advisory_db || auo.queue_max))
-		return cli_usage_error("serve", "the registry options need --registry");
+	if (!auo.registry && (ro.cacert || reg_insecure || advisory_db || auo.queue_max ||
+			      auo.db_update_interval || db_sources || auo.db_cacert))
+		return cli_usage_error("serve", "the registry and db update options need "
+						"--registry");
+	if (!auo.db_update_interval && (db_sources || auo.db_cacert))
+		return cli_usage_error("serve", "--db-sources and --db-cacert need "
+						"--db-update-interval");
 	if (!ho.cert_file || !ho.key_file)
 		return cli_usage_error("serve", "expected --tls-cert and --tls-key (the API "
 						"carries passwords and tokens: HTTPS only)");
@@ -366,6 +391,18 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		auo.store = store;
 		auo.reg_opts = &ro;
 		auo.advisory_db = advdb;
+		if (db_sources) {
+			struct bh_buf b = BH_BUF_INIT(1u << 20);
+
+			rc = bh_read_file(db_sources, &b, &err);
+			if (rc == 0)
+				rc = bh_update_sources_parse(b.data ? b.data : "", b.len,
+							     db_sources, &sources, &err);
+			bh_buf_release(&b);
+			if (rc < 0)
+				goto fail;
+			auo.sources = &sources;
+		}
 		if (bh_ctl_auto_new(&auo, &automation, &err) < 0)
 			goto fail;
 		ao.automation = automation;
@@ -408,6 +445,7 @@ out:
 	free(routes);
 	bh_ctl_alert_free(alerts, 5000);
 	bh_ctl_auto_free(automation);
+	bh_update_sources_release(&sources);
 	free(advdb);
 	bh_ctl_store_free(store);
 	return rc;

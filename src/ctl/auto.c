@@ -33,6 +33,10 @@ struct bh_ctl_auto {
 	void (*on_vuln)(void *ctx, const char *digest, const char *repository,
 			const struct bh_ctl_image_vuln *v);
 	void *on_vuln_ctx;
+	unsigned interval;
+	struct bh_update_sources sources;
+	char *db_cacert;
+	uint64_t updates, rematched;
 
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -171,18 +175,95 @@ out:
 	return rc;
 }
 
+/* The advisory update and, when it changed something, the rematch. */
+static void update_and_rematch(struct bh_ctl_auto *a)
+{
+	struct bh_update_opts uo = { .cacert = a->db_cacert, .cancel = &a->stop };
+	struct bh_update_result *res = NULL;
+	struct bh_ctl_rematch_stats st;
+	struct bh_error *err = NULL;
+	struct timespec t0;
+	bool changed = false;
+	char *dbv = NULL;
+	int nfail;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (!a->adv && bh_store_open(a->advisory_db, true, &a->adv, &err) < 0)
+		goto fail;
+	nfail = bh_store_update(a->adv, &a->sources, &uo, &res, &err);
+	if (nfail < 0)
+		goto fail;
+	for (size_t i = 0; i < a->sources.n; i++) {
+		if (res[i].error) {
+			char *m = bh_error_message(res[i].error);
+
+			bh_warn("db update: %s: %s", res[i].name, m ? m : "?");
+			free(m);
+		} else if (!res[i].not_modified) {
+			changed = true;
+		}
+	}
+	bh_update_results_free(res, a->sources.n);
+	if (!changed) {
+		bh_info("db update: no source changed; nothing to re-match");
+		return;
+	}
+	dbv = db_version(a->adv);
+	if (bh_ctl_image_rematch(a->store, a->adv, "db-update", dbv, a->on_vuln, a->on_vuln_ctx,
+				 &st, &err) < 0)
+		goto fail;
+	pthread_mutex_lock(&a->mu);
+	a->updates++;
+	a->rematched += st.images;
+	pthread_mutex_unlock(&a->mu);
+	bh_info("db update: %zu images re-matched from their SBOMs in %.3fs, %zu new findings"
+		" (%zu without an SBOM, %zu failed)",
+		st.images, since_s(&t0), st.fresh, st.skipped, st.failed);
+	free(dbv);
+	return;
+fail:
+	free(dbv);
+	{
+		char *m = bh_error_message(err);
+
+		bh_warn("db update: %s", m ? m : "failed");
+		free(m);
+		bh_error_free(err);
+	}
+}
+
 static void *worker(void *arg)
 {
 	struct bh_ctl_auto *a = arg;
+	struct timespec next;
 
+	clock_gettime(CLOCK_REALTIME, &next);
+	next.tv_sec += a->interval;
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		struct bh_error *err = NULL;
 		struct job j;
 		int rc;
 
-		while (!a->stop && !a->len)
-			pthread_cond_wait(&a->cv, &a->mu);
+		while (!a->stop && !a->len) {
+			struct timespec now;
+
+			if (!a->interval) {
+				pthread_cond_wait(&a->cv, &a->mu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &now);
+			if (now.tv_sec > next.tv_sec ||
+			    (now.tv_sec == next.tv_sec && now.tv_nsec >= next.tv_nsec)) {
+				pthread_mutex_unlock(&a->mu);
+				update_and_rematch(a);
+				pthread_mutex_lock(&a->mu);
+				clock_gettime(CLOCK_REALTIME, &next);
+				next.tv_sec += a->interval;
+				continue;
+			}
+			pthread_cond_timedwait(&a->cv, &a->mu, &next);
+		}
 		if (a->stop)
 			break;
 		j = a->q[a->head];
@@ -234,6 +315,18 @@ int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 	a->advisory_db = bh_strdup(o->advisory_db);
 	a->on_vuln = o->on_vuln;
 	a->on_vuln_ctx = o->on_vuln_ctx;
+	a->interval = o->db_update_interval;
+	a->db_cacert = o->db_cacert ? bh_strdup(o->db_cacert) : NULL;
+	if (o->sources) {
+		a->sources.n = o->sources->n;
+		a->sources.v = bh_calloc(o->sources->n + 1, sizeof(*a->sources.v));
+		for (size_t i = 0; i < o->sources->n; i++) {
+			a->sources.v[i].name = bh_strdup(o->sources->v[i].name);
+			a->sources.v[i].url = bh_strdup(o->sources->v[i].url);
+		}
+	} else {
+		bh_update_default_sources(&a->sources);
+	}
 	a->cap = o->queue_max ? o->queue_max : QUEUE_DEFAULT;
 	a->q = bh_calloc(a->cap, sizeof(*a->q));
 	pthread_mutex_init(&a->mu, NULL);
@@ -242,6 +335,8 @@ int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 	if (rc) {
 		pthread_mutex_destroy(&a->mu);
 		pthread_cond_destroy(&a->cv);
+		bh_update_sources_release(&a->sources);
+		free(a->db_cacert);
 		free(a->q);
 		free(a->registry);
 		free(a->advisory_db);
@@ -264,6 +359,8 @@ void bh_ctl_auto_free(struct bh_ctl_auto *a)
 	bh_store_close(a->adv);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
+	bh_update_sources_release(&a->sources);
+	free(a->db_cacert);
 	free(a->q);
 	free(a->registry);
 	free(a->advisory_db);
@@ -327,5 +424,7 @@ void bh_ctl_auto_stats(struct bh_ctl_auto *a, struct bh_ctl_auto_stats *out)
 	out->scanned = a->scanned;
 	out->failed = a->failed;
 	out->queued = a->len;
+	out->updates = a->updates;
+	out->rematched = a->rematched;
 	pthread_mutex_unlock(&a->mu);
 }

@@ -9,6 +9,7 @@
  * grammar, and the scan queue's bound and dedupe (src/ctl/auto.c).
  */
 #include "ctl_env.h"
+#include "bulkhead/inventory.h"
 #include "bulkhead/vuln.h"
 #include "banned.h"
 
@@ -265,28 +266,31 @@ static void hook_parser_refuses_hostile_input(void **state)
 			      "") "," EV("push", "application/vnd.oci.image.index.v1+json",
 					 "team/app", D2,
 					 "") "," EV("push", "application/octet-stream", "team/app",
-						    D2, "") "," EV("push",
-								   "application/"
-								   "vnd.docker.distribution."
-								   "manifest.v2+json",
-								   "team/app",
-								   D2, "") "," EV("push", MT_OCI,
-										  "team/app", D1,
-										  ",\"tag\":\"1."
-										  "0\"") "," EV("pu"
-												"s"
-												"h",
-												MT_OCI,
-												"b/"
-												"a_"
-												"b_"
-												"_c"
-												"-d"
-												"--"
-												"e."
-												"f",
-												D1,
-												"") "],\"x\":1}",
+						    D2,
+						    "") "," EV("push",
+							       "application/"
+							       "vnd.docker.distribution."
+							       "manifest.v2+json",
+							       "team/app", D2,
+							       "") "," EV("push", MT_OCI,
+									  "team/app", D1,
+									  ",\"tag\":\"1."
+									  "0\"") "," EV("pu"
+											"s"
+											"h",
+											MT_OCI,
+											"b/"
+											"a_"
+											"b_"
+											"_c"
+											"-d"
+											"--"
+											"e."
+											"f",
+											D1,
+											"") "],"
+											    "\"x\":"
+											    "1}",
 		      &p, &n, &sk),
 		0);
 	assert_int_equal(n, 3);
@@ -372,6 +376,41 @@ static void scan_queue_bounded_and_deduplicated(void **state)
 	bh_ctl_store_free(s);
 }
 
+static void sbom_read_back_for_a_rematch(void **state)
+{
+	struct bh_inventory *inv = NULL;
+	struct bh_error *err = NULL;
+	static const char *const bad[] = { "", "[]", "{}", "{\"components\":{}}", "nul\x01", NULL };
+	static const char ok[] =
+		"{\"components\":[{\"type\":\"operating-system\",\"name\":\"alpine\","
+		"\"version\":\"3.19.4\",\"properties\":[{\"name\":\"bulkhead:os:ecosystem\","
+		"\"value\":\"Alpine:v3.19\"}]},"
+		"{\"type\":\"library\",\"name\":\"zlib\",\"version\":\"1.3.1-r0\","
+		"\"properties\":[{\"name\":\"bulkhead:package:type\",\"value\":\"apk\"},"
+		"{\"name\":\"bulkhead:package:ecosystem\",\"value\":\"Alpine:v3.19\"},"
+		"{\"name\":\"bulkhead:package:sourceName\",\"value\":\"zlib\"}]},"
+		"{\"type\":\"library\",\"group\":\"org.x\",\"name\":\"y\",\"version\":\"1\","
+		"\"properties\":[{\"name\":\"bulkhead:package:type\",\"value\":\"java\"}]},"
+		"{\"type\":\"library\",\"name\":\"untyped\",\"version\":\"1\"},"
+		"{\"type\":\"library\",\"name\":7,\"version\":[],\"properties\":1},"
+		"3, null]}";
+
+	(void)state;
+	for (size_t i = 0; bad[i]; i++) {
+		assert_int_equal(bh_ctl_sbom_inventory(bad[i], strlen(bad[i]), &inv, &err), -1);
+		assert_null(inv);
+		bh_error_free(err);
+		err = NULL;
+	}
+	assert_int_equal(bh_ctl_sbom_inventory(ok, strlen(ok), &inv, &err), 0);
+	assert_string_equal(inv->os.ecosystem, "Alpine:v3.19");
+	assert_int_equal(inv->npkgs, 2);
+	assert_string_equal(inv->pkgs[0].name, "zlib");
+	assert_string_equal(inv->pkgs[0].source_name, "zlib");
+	assert_string_equal(inv->pkgs[1].name, "org.x:y");
+	bh_inventory_free(inv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -380,6 +419,7 @@ int main(void)
 		BOTH(each_sbom_walks_every_digest),
 		cmocka_unit_test(hook_parser_refuses_hostile_input),
 		cmocka_unit_test(repository_grammar),
+		cmocka_unit_test(sbom_read_back_for_a_rematch),
 		cmocka_unit_test(scan_queue_bounded_and_deduplicated),
 	};
 
