@@ -380,6 +380,142 @@ struct bh_ctl_auto_stats {
 	size_t queued;
 };
 void bh_ctl_auto_stats(struct bh_ctl_auto *a, struct bh_ctl_auto_stats *out);
+/* ---- agents and ingestion (agent17): nodes, workloads, events ------------------------------
+ *
+ * An agent (`bulkhead agent`, a node token) registers its node, reports the
+ * node's containers now, and ships events in batches numbered by a per-node
+ * sequence (1, 2, ...). The store keeps (node, seq) unique: a batch sent
+ * again (the agent did not see the answer) stores nothing twice, and every
+ * answer acknowledges the highest seq stored for the node, which is what the
+ * agent may drop from its spool. Each batch is one transaction.
+ */
+
+#define BH_CTL_BATCH_MAX     500  /* events in one batch */
+#define BH_CTL_WORKLOADS_MAX 1000 /* containers in one report */
+#define BH_CTL_KIND_MAX	     32	  /* an event's kind: "alert", "gap", ... */
+#define BH_CTL_RULE_MAX	     256  /* a rule's name */
+#define BH_CTL_SEVERITY_MAX  16	  /* "CRITICAL", "WARNING", ... */
+#define BH_CTL_FIELD_MAX     512  /* a workload's id, name, image, digest, pod, namespace */
+#define BH_CTL_VERSION_MAX   128  /* agent and policy versions */
+#define BH_CTL_SEQ_MAX	     ((int64_t)1 << 53) /* exact in JSON everywhere */
+
+/* One event of a batch (strings borrowed from the parsed body). */
+struct bh_ctl_event_in {
+	int64_t ts;	      /* unix seconds */
+	const char *kind;     /* [a-z0-9_.-]{1,32} */
+	const char *rule;     /* may be NULL */
+	const char *severity; /* may be NULL */
+	const char *workload; /* a container id; may be NULL */
+	const json_t *item;   /* the whole event as sent: stored as its JSON */
+};
+
+/* POST /api/v1/agent/events: {"node", "first_seq", "events": [{"ts", "kind",
+ * "rule"?, "severity"?, "workload"?, "data"?}, ...]}; event i has seq
+ * first_seq + i. */
+struct bh_ctl_batch {
+	char node[BH_CTL_NAME_MAX + 1];
+	int64_t first_seq; /* 1..BH_CTL_SEQ_MAX */
+	size_t n;	   /* 0..BH_CTL_BATCH_MAX */
+	struct bh_ctl_event_in *ev;
+	json_t *root; /* owns what ev borrows */
+};
+/* One container of a workloads report (strings borrowed; NULL: not given). */
+struct bh_ctl_workload_in {
+	const char *id, *name, *image, *digest, *pod, *namespace;
+	int64_t started; /* unix seconds; 0: not given */
+};
+/* POST /api/v1/agent/workloads: {"node", "workloads": [{"id", "name"?, "image"?,
+ * "digest"?, "pod"?, "namespace"?, "started"?}, ...]}: all the node's
+ * containers now; those it no longer lists are marked gone. */
+struct bh_ctl_workloads {
+	char node[BH_CTL_NAME_MAX + 1];
+	size_t n;
+	struct bh_ctl_workload_in *w;
+	json_t *root;
+};
+/* POST /api/v1/agent/register: {"node", "agent_version", "policy_version"?}. */
+struct bh_ctl_register {
+	char node[BH_CTL_NAME_MAX + 1];
+	char agent_version[BH_CTL_VERSION_MAX + 1];
+	char policy_version[BH_CTL_VERSION_MAX + 1]; /* "": none */
+};
+
+/*
+ * The agent bodies' parsers (untrusted, (ptr, len); fuzz/fuzz_ctl_ingest.c):
+ * unknown members, wrong types and values over their limits are
+ * BH_ERR_INVALID naming the member ("events[3].kind: ..."); more than
+ * BH_CTL_BODY_MAX bytes BH_ERR_LIMIT. A parsed batch or workloads is released
+ * with the matching _release (also after a failure; a zeroed one is fine).
+ */
+int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out,
+		       struct bh_error **err);
+void bh_ctl_batch_release(struct bh_ctl_batch *b);
+int bh_ctl_workloads_parse(const char *buf, size_t len, struct bh_ctl_workloads *out,
+			   struct bh_error **err);
+void bh_ctl_workloads_release(struct bh_ctl_workloads *w);
+int bh_ctl_register_parse(const char *buf, size_t len, struct bh_ctl_register *out,
+			  struct bh_error **err);
+
+/*
+ * The seam for alerts: called once per stored batch, after its transaction
+ * committed, on the request's thread, with the node and only the events this
+ * batch newly stored (a replay's duplicates are not passed again; seqs[i] is
+ * events[i]'s seq). It must not block for long (queue the work) and cannot
+ * fail the batch: the events are stored either way.
+ */
+struct bh_ctl_ingest_hook {
+	void (*stored)(void *data, const char *node, const struct bh_ctl_event_in *events,
+		       const int64_t *seqs, size_t n);
+	void *data;
+};
+
+struct bh_ctl_ingest_result {
+	int64_t stored; /* rows this call inserted */
+	int64_t acked;	/* the highest seq stored for the node (0: none) */
+};
+
+/* Register node (an upsert of its row: versions, last_seen), audited as
+ * "node.register" by actor. */
+int bh_ctl_node_register(struct bh_ctl_store *s, const char *actor, const struct bh_ctl_register *r,
+			 struct bh_error **err);
+/* Store batch b of node in one transaction (see above); hook may be NULL. */
+int bh_ctl_ingest_events(struct bh_ctl_store *s, const char *node, const struct bh_ctl_batch *b,
+			 const struct bh_ctl_ingest_hook *hook, struct bh_ctl_ingest_result *res,
+			 struct bh_error **err);
+/* The highest seq stored for node (0: none). */
+int bh_ctl_ingest_acked(struct bh_ctl_store *s, const char *node, int64_t *out,
+			struct bh_error **err);
+/* Replace node's workloads by w (one transaction): new ones added, listed ones
+ * updated (and back from gone), the rest marked gone now; an addition or a
+ * removal is audited as "workloads.report" by actor. *added, *gone (may be
+ * NULL) count them. */
+int bh_ctl_workloads_report(struct bh_ctl_store *s, const char *actor, const char *node,
+			    const struct bh_ctl_workloads *w, int64_t *added, int64_t *gone,
+			    struct bh_error **err);
+
+/* [{"name","registered","last_seen","agent_version","policy_version",
+ *   "events","acked"}...] by name. */
+int bh_ctl_node_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
+
+struct bh_ctl_workload_filter {
+	const char *node; /* NULL: any */
+	bool all;	  /* also the gone ones */
+};
+/* [{"node","id","name","image","digest","pod","namespace","started","gone"}...]
+ * by node and id. */
+int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
+			 json_t **out, struct bh_error **err);
+
+struct bh_ctl_event_filter {
+	const char *node, *severity, *rule, *workload; /* NULL: any */
+	int64_t since, until;			       /* unix seconds, inclusive; 0: any */
+	int64_t after_id;			       /* paging, as the audit log's */
+	unsigned limit; /* 1..BH_CTL_AUDIT_PAGE_MAX; 0: BH_CTL_AUDIT_PAGE_DEFAULT */
+};
+/* {"items":[{"id","node","seq","time","kind","rule","severity","workload",
+ *  "event"}...], "next": id or null}, in the order stored. */
+int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *f, json_t **out,
+		      struct bh_error **err);
 
 /* ---- the REST API ---------------------------------------------------------------------- */
 
@@ -399,6 +535,8 @@ struct bh_ctl_api_opts {
 	struct bh_ctl_alert *alerts;
 	/* auto17: registry automation (borrowed; NULL: the hook answers 503) */
 	struct bh_ctl_auto *automation;
+	/* agents and ingestion (agent17): called per stored batch (NULL: none) */
+	const struct bh_ctl_ingest_hook *ingest_hook;
 };
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);

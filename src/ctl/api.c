@@ -155,6 +155,7 @@ static const struct bh_ctl_endpoints *const parts[] = {
 	&bh_ctl_api_auth,
 	&bh_ctl_api_alert,
 	&bh_ctl_api_images,
+	&bh_ctl_api_ingest,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -290,6 +291,8 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	a->login_limit = bh_ctl_limiter_new(4096, o->login_failures ? o->login_failures : 5,
 					    o->login_window ? o->login_window : 60);
 	a->automation = o->automation;
+	if (o->ingest_hook)
+		a->ingest_hook = *o->ingest_hook;
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));

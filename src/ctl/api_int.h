@@ -30,6 +30,8 @@ struct bh_ctl_api {
 	unsigned metrics_ttl;
 	atomic_uint_fast64_t metrics_errors;
 	struct bh_ctl_alert *alerts; /* borrowed; may be NULL */
+	/* agents and ingestion (agent17) */
+	struct bh_ctl_ingest_hook ingest_hook;
 };
 
 /* Append the store's families (counted at most every metrics_ttl s). */
@@ -66,6 +68,7 @@ struct bh_ctl_endpoints {
 
 extern const struct bh_ctl_endpoints bh_ctl_api_auth;
 extern const struct bh_ctl_endpoints bh_ctl_api_images;
+extern const struct bh_ctl_endpoints bh_ctl_api_ingest;
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

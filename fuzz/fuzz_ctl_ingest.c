@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agents' request bodies (src/ctl/ingest_body.c): the first byte chooses
+ * the parser (a batch of events, a workloads report, a registration), the
+ * rest is the body. What is accepted must hold its invariants: a valid node
+ * name, counts and seqs within their bounds, every event with a kind and a
+ * time, every workload with an id; a failure says why.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulkhead/ctl.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct bh_error *err = NULL;
+	struct bh_ctl_batch b;
+	struct bh_ctl_workloads w;
+	struct bh_ctl_register r;
+	unsigned sel;
+	int rc;
+
+	if (size < 1)
+		return 0;
+	sel = data[0] % 3;
+	data++;
+	size--;
+	if (sel == 0) {
+		rc = bh_ctl_batch_parse((const char *)data, size, &b, &err);
+		if (rc == 0) {
+			if (!bh_ctl_name_valid(b.node, strlen(b.node)) || b.n > BH_CTL_BATCH_MAX ||
+			    b.first_seq < 1 || b.first_seq + (int64_t)b.n - 1 > BH_CTL_SEQ_MAX)
+				abort();
+			for (size_t i = 0; i < b.n; i++)
+				if (!b.ev[i].kind || strlen(b.ev[i].kind) > BH_CTL_KIND_MAX ||
+				    b.ev[i].ts < 0 || !b.ev[i].item ||
+				    (b.ev[i].rule && strlen(b.ev[i].rule) > BH_CTL_RULE_MAX))
+					abort();
+		}
+		bh_ctl_batch_release(&b);
+	} else if (sel == 1) {
+		rc = bh_ctl_workloads_parse((const char *)data, size, &w, &err);
+		if (rc == 0) {
+			if (!bh_ctl_name_valid(w.node, strlen(w.node)) ||
+			    w.n > BH_CTL_WORKLOADS_MAX)
+				abort();
+			for (size_t i = 0; i < w.n; i++)
+				if (!w.w[i].id || strlen(w.w[i].id) > BH_CTL_FIELD_MAX)
+					abort();
+		}
+		bh_ctl_workloads_release(&w);
+	} else {
+		rc = bh_ctl_register_parse((const char *)data, size, &r, &err);
+		if (rc == 0 && (!bh_ctl_name_valid(r.node, strlen(r.node)) || !r.agent_version[0]))
+			abort();
+	}
+	if ((rc < 0) != (err != NULL))
+		abort();
+	bh_error_free(err);
+	return 0;
+}

@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Agents and ingestion (include/bulkhead/ctl.h): nodes, their workloads and
+ * their events in the controller's store. A batch is one transaction; the
+ * (node, seq) unique key makes a replayed batch store nothing twice
+ * ("ON CONFLICT DO NOTHING": SQLite >= 3.24 and PostgreSQL >= 9.5 both say
+ * it the same way).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bulkhead/ctl.h"
+#include "banned.h"
+
+static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	int64_t *v = ctx;
+
+	(void)err;
+	if (n >= 1 && c[0].type == BH_CTL_INT && !c[0].null)
+		*v = c[0].i;
+	return 0;
+}
+
+static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct bh_error **err)
+{
+	struct bh_ctl_val p[] = { BH_CTL_S(node) };
+
+	*out = 0;
+	return bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1, int_row,
+				  out, NULL, err);
+}
+
+int bh_ctl_ingest_acked(struct bh_ctl_store *s, const char *node, int64_t *out,
+			struct bh_error **err)
+{
+	return acked(s, node, out, err);
+}
+
+/* The node's last_seen now; a node never registered is BH_ERR_NOTFOUND. */
+static int touch(struct bh_ctl_store *s, const char *node, struct bh_error **err)
+{
+	struct bh_ctl_val p[] = { BH_CTL_I((int64_t)time(NULL)), BH_CTL_S(node) };
+	int64_t changed = 0;
+
+	if (bh_ctl_store_query(s, "UPDATE nodes SET last_seen = ? WHERE name = ?", p, 2, NULL, NULL,
+			       &changed, err) < 0)
+		return -1;
+	if (!changed)
+		return bh_error_set(err, BH_ERR_NOTFOUND,
+				    "node %s is not registered (POST /api/v1/agent/register first)",
+				    node);
+	return 0;
+}
+
+/* ---- registration ------------------------------------------------------------------------ */
+
+struct reg_tx {
+	struct bh_ctl_store *s;
+	const char *actor;
+	const struct bh_ctl_register *r;
+	json_t *before;
+};
+
+static int node_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	json_t **out = ctx;
+
+	(void)err;
+	if (n != 2)
+		return 0;
+	*out = json_pack("{s:s?,s:s?}", "agent_version", c[0].null ? NULL : c[0].s,
+			 "policy_version", c[1].null ? NULL : c[1].s);
+	return 0;
+}
+
+static int reg_fn(void *ctx, struct bh_error **err)
+{
+	struct reg_tx *t = ctx;
+	const struct bh_ctl_register *r = t->r;
+	const char *pv = r->policy_version[0] ? r->policy_version : NULL;
+	int64_t now = (int64_t)time(NULL);
+	struct bh_ctl_val q[] = { BH_CTL_S(r->node) };
+	struct bh_ctl_val p[] = { BH_CTL_S(r->node), BH_CTL_I(now), BH_CTL_I(now),
+				  BH_CTL_S(r->agent_version), BH_CTL_S(pv) };
+	char object[BH_CTL_NAME_MAX + 8];
+	json_t *after;
+	int rc;
+
+	if (bh_ctl_store_query(t->s,
+			       "SELECT agent_version, policy_version FROM nodes WHERE name = ?", q,
+			       1, node_row, &t->before, NULL, err) < 0)
+		return -1;
+	if (bh_ctl_store_query(
+		    t->s,
+		    "INSERT INTO nodes (name, registered, last_seen, agent_version,"
+		    " policy_version) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE"
+		    " SET last_seen = excluded.last_seen,"
+		    " agent_version = excluded.agent_version,"
+		    " policy_version = excluded.policy_version",
+		    p, 5, NULL, NULL, NULL, err) < 0)
+		return -1;
+	after = json_pack("{s:s,s:s?}", "agent_version", r->agent_version, "policy_version", pv);
+	snprintf(object, sizeof(object), "node/%s", r->node);
+	rc = bh_ctl_audit_add(t->s, t->actor, "node.register", object, t->before, after, err);
+	json_decref(after);
+	return rc;
+}
+
+int bh_ctl_node_register(struct bh_ctl_store *s, const char *actor, const struct bh_ctl_register *r,
+			 struct bh_error **err)
+{
+	struct reg_tx t = { s, actor, r, NULL };
+	int rc;
+
+	if (!bh_ctl_name_valid(r->node, strlen(r->node)))
+		return bh_error_set(err, BH_ERR_INVALID, "node: not a valid name");
+	rc = bh_ctl_store_tx(s, reg_fn, &t, err);
+	json_decref(t.before);
+	return rc;
+}
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+struct ev_tx {
+	struct bh_ctl_store *s;
+	const char *node;
+	const struct bh_ctl_batch *b;
+	size_t *fresh; /* indexes of the events this batch stored */
+	size_t nfresh;
+	struct bh_ctl_ingest_result res;
+};
+
+static int ev_fn(void *ctx, struct bh_error **err)
+{
+	struct ev_tx *t = ctx;
+	const struct bh_ctl_batch *b = t->b;
+	struct bh_buf js = BH_BUF_INIT(BH_CTL_BODY_MAX);
+	int ret = -1;
+
+	t->nfresh = 0;
+	t->res.stored = 0;
+	if (touch(t->s, t->node, err) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct bh_ctl_event_in *e = &b->ev[i];
+		int64_t changed = 0;
+		struct bh_ctl_val p[8];
+
+		bh_buf_reset(&js);
+		if (bh_json_dump_buf(e->item, JSON_COMPACT | JSON_SORT_KEYS, &js, err) < 0 ||
+		    bh_buf_addc(&js, 0, err) < 0)
+			goto out;
+		p[0] = BH_CTL_S(t->node);
+		p[1] = BH_CTL_I(b->first_seq + (int64_t)i);
+		p[2] = BH_CTL_I(e->ts);
+		p[3] = BH_CTL_S(e->kind);
+		p[4] = BH_CTL_S(e->rule);
+		p[5] = BH_CTL_S(e->severity);
+		p[6] = BH_CTL_S(e->workload);
+		p[7] = BH_CTL_S(js.data);
+		if (bh_ctl_store_query(t->s,
+				       "INSERT INTO events (node, seq, ts, kind, rule, severity,"
+				       " workload, event_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+				       " ON CONFLICT (node, seq) DO NOTHING",
+				       p, 8, NULL, NULL, &changed, err) < 0)
+			goto out;
+		if (changed > 0)
+			t->fresh[t->nfresh++] = i;
+	}
+	t->res.stored = (int64_t)t->nfresh;
+	ret = acked(t->s, t->node, &t->res.acked, err);
+out:
+	bh_buf_release(&js);
+	return ret;
+}
+
+int bh_ctl_ingest_events(struct bh_ctl_store *s, const char *node, const struct bh_ctl_batch *b,
+			 const struct bh_ctl_ingest_hook *hook, struct bh_ctl_ingest_result *res,
+			 struct bh_error **err)
+{
+	struct ev_tx t = { s, node, b, NULL, 0, { 0, 0 } };
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	if (b->n > BH_CTL_BATCH_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "a batch of %zu events", b->n);
+	if (b->n && (b->first_seq < 1 || b->first_seq + (int64_t)b->n - 1 > BH_CTL_SEQ_MAX))
+		return bh_error_set(err, BH_ERR_INVALID, "first_seq out of range");
+	t.fresh = bh_calloc(b->n ? b->n : 1, sizeof(*t.fresh));
+	rc = bh_ctl_store_tx(s, ev_fn, &t, err);
+	if (rc >= 0) {
+		*res = t.res;
+		if (hook && hook->stored && t.nfresh) {
+			struct bh_ctl_event_in *evs = bh_calloc(t.nfresh, sizeof(*evs));
+			int64_t *seqs = bh_calloc(t.nfresh, sizeof(*seqs));
+
+			for (size_t k = 0; k < t.nfresh; k++) {
+				evs[k] = b->ev[t.fresh[k]];
+				seqs[k] = b->first_seq + (int64_t)t.fresh[k];
+			}
+			hook->stored(hook->data, node, evs, seqs, t.nfresh);
+			free(evs);
+			free(seqs);
+		}
+	}
+	free(t.fresh);
+	return rc;
+}
+
+/* ---- workloads --------------------------------------------------------------------------- */
+
+struct wl_tx {
+	struct bh_ctl_store *s;
+	const char *actor, *node;
+	const struct bh_ctl_workloads *w;
+	int64_t added, gone;
+};
+
+static int str_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	if (n >= 1 && !c[0].null && c[0].type == BH_CTL_TEXT)
+		json_array_append_new(ctx, json_string(c[0].s));
+	return 0;
+}
+
+/* *state: 0 absent, 1 present, 2 gone */
+static int state_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	*(int *)ctx = n >= 1 && c[0].null ? 1 : 2;
+	return 0;
+}
+
+static int wl_fn(void *ctx, struct bh_error **err)
+{
+	struct wl_tx *t = ctx;
+	int64_t now = (int64_t)time(NULL), report = 0;
+	json_t *added = json_array(), *gone = json_array(), *after = NULL;
+	struct bh_ctl_val p[10];
+	char object[BH_CTL_NAME_MAX + 8];
+	int ret = -1;
+
+	t->added = t->gone = 0;
+	if (touch(t->s, t->node, err) < 0)
+		goto out;
+	p[0] = BH_CTL_S(t->node);
+	if (bh_ctl_store_query(t->s, "SELECT MAX(report) FROM workloads WHERE node = ?", p, 1,
+			       int_row, &report, NULL, err) < 0)
+		goto out;
+	report++;
+	for (size_t i = 0; i < t->w->n; i++) {
+		const struct bh_ctl_workload_in *w = &t->w->w[i];
+		int state = 0;
+
+		p[0] = BH_CTL_S(t->node);
+		p[1] = BH_CTL_S(w->id);
+		if (bh_ctl_store_query(
+			    t->s, "SELECT gone FROM workloads WHERE node = ? AND container_id = ?",
+			    p, 2, state_row, &state, NULL, err) < 0)
+			goto out;
+		if (state != 1)
+			json_array_append_new(added, json_string(w->id));
+		p[2] = BH_CTL_S(w->name);
+		p[3] = BH_CTL_S(w->image);
+		p[4] = BH_CTL_S(w->digest);
+		p[5] = BH_CTL_S(w->pod);
+		p[6] = BH_CTL_S(w->namespace);
+		p[7] = BH_CTL_IN(w->started, !w->started);
+		p[8] = BH_CTL_I(report);
+		if (bh_ctl_store_query(
+			    t->s,
+			    "INSERT INTO workloads (node, container_id, name, image, digest, pod,"
+			    " namespace, started, report) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+			    " ON CONFLICT (node, container_id) DO UPDATE SET name = excluded.name,"
+			    " image = excluded.image, digest = excluded.digest, pod = excluded.pod,"
+			    " namespace = excluded.namespace, started = excluded.started,"
+			    " report = excluded.report, gone = NULL",
+			    p, 9, NULL, NULL, NULL, err) < 0)
+			goto out;
+	}
+	p[0] = BH_CTL_S(t->node);
+	p[1] = BH_CTL_I(report);
+	if (bh_ctl_store_query(t->s,
+			       "SELECT container_id FROM workloads WHERE node = ? AND gone IS NULL"
+			       " AND report <> ? ORDER BY container_id",
+			       p, 2, str_row, gone, NULL, err) < 0)
+		goto out;
+	p[0] = BH_CTL_I(now);
+	p[1] = BH_CTL_S(t->node);
+	p[2] = BH_CTL_I(report);
+	if (bh_ctl_store_query(t->s,
+			       "UPDATE workloads SET gone = ? WHERE node = ? AND gone IS NULL"
+			       " AND report <> ?",
+			       p, 3, NULL, NULL, NULL, err) < 0)
+		goto out;
+	t->added = (int64_t)json_array_size(added);
+	t->gone = (int64_t)json_array_size(gone);
+	if (t->added || t->gone) {
+		after = json_pack("{sOsO}", "added", added, "gone", gone);
+		snprintf(object, sizeof(object), "node/%s", t->node);
+		if (bh_ctl_audit_add(t->s, t->actor, "workloads.report", object, NULL, after, err) <
+		    0)
+			goto out;
+	}
+	ret = 0;
+out:
+	json_decref(added);
+	json_decref(gone);
+	json_decref(after);
+	return ret;
+}
+
+int bh_ctl_workloads_report(struct bh_ctl_store *s, const char *actor, const char *node,
+			    const struct bh_ctl_workloads *w, int64_t *added, int64_t *gone,
+			    struct bh_error **err)
+{
+	struct wl_tx t = { s, actor, node, w, 0, 0 };
+	int rc;
+
+	if (w->n > BH_CTL_WORKLOADS_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "a report of %zu workloads", w->n);
+	rc = bh_ctl_store_tx(s, wl_fn, &t, err);
+	if (rc >= 0) {
+		if (added)
+			*added = t.added;
+		if (gone)
+			*gone = t.gone;
+	}
+	return rc;
+}
+
+/* ---- lists ------------------------------------------------------------------------------- */
+
+static json_t *jtime(const struct bh_ctl_val *v)
+{
+	char t[BH_TIME_MAX];
+	struct timespec ts;
+
+	if (v->null || v->type != BH_CTL_INT)
+		return json_null();
+	ts.tv_sec = (time_t)v->i;
+	ts.tv_nsec = 0;
+	return json_string(bh_time_rfc3339(&ts, 0, t));
+}
+
+static json_t *jstr(const struct bh_ctl_val *v)
+{
+	return v->null || v->type != BH_CTL_TEXT ? json_null() : json_string(v->s);
+}
+
+static json_t *jint(const struct bh_ctl_val *v)
+{
+	return v->null || v->type != BH_CTL_INT ? json_null() : json_integer(v->i);
+}
+
+static int nodes_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	if (n != 7)
+		return bh_error_set(err, BH_ERR_INTERNAL, "nodes: %zu columns", n);
+	json_array_append_new(ctx, json_pack("{sososososososo}", "name", jstr(&c[0]), "registered",
+					     jtime(&c[1]), "last_seen", jtime(&c[2]),
+					     "agent_version", jstr(&c[3]), "policy_version",
+					     jstr(&c[4]), "events", jint(&c[5]), "acked",
+					     c[6].null ? json_integer(0) : jint(&c[6])));
+	return 0;
+}
+
+int bh_ctl_node_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err)
+{
+	json_t *v = json_array();
+
+	*out = NULL;
+	if (bh_ctl_store_query(s,
+			       "SELECT n.name, n.registered, n.last_seen, n.agent_version,"
+			       " n.policy_version,"
+			       " (SELECT COUNT(*) FROM events e WHERE e.node = n.name),"
+			       " (SELECT MAX(seq) FROM events e WHERE e.node = n.name)"
+			       " FROM nodes n ORDER BY n.name",
+			       NULL, 0, nodes_row, v, NULL, err) < 0) {
+		json_decref(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int wl_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	if (n != 9)
+		return bh_error_set(err, BH_ERR_INTERNAL, "workloads: %zu columns", n);
+	json_array_append_new(ctx, json_pack("{sososososososososo}", "node", jstr(&c[0]), "id",
+					     jstr(&c[1]), "name", jstr(&c[2]), "image", jstr(&c[3]),
+					     "digest", jstr(&c[4]), "pod", jstr(&c[5]), "namespace",
+					     jstr(&c[6]), "started", jtime(&c[7]), "gone",
+					     jtime(&c[8])));
+	return 0;
+}
+
+int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
+			 json_t **out, struct bh_error **err)
+{
+	json_t *v = json_array();
+	struct bh_ctl_val p[] = { BH_CTL_S(f->node), BH_CTL_S(f->node), BH_CTL_I(f->all ? 1 : 0) };
+
+	*out = NULL;
+	if (bh_ctl_store_query(s,
+			       "SELECT node, container_id, name, image, digest, pod, namespace,"
+			       " started, gone FROM workloads WHERE (? IS NULL OR node = ?)"
+			       " AND (? = 1 OR gone IS NULL) ORDER BY node, container_id",
+			       p, 3, wl_row, v, NULL, err) < 0) {
+		json_decref(v);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+struct ev_rows {
+	json_t *items;
+};
+
+static int ev_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	struct ev_rows *r = ctx;
+	json_t *ev;
+
+	if (n != 9)
+		return bh_error_set(err, BH_ERR_INTERNAL, "events: %zu columns", n);
+	ev = c[8].null ? NULL : json_loads(c[8].s, 0, NULL);
+	json_array_append_new(r->items, json_pack("{sososososososososo}", "id", jint(&c[0]), "node",
+						  jstr(&c[1]), "seq", jint(&c[2]), "time",
+						  jtime(&c[3]), "kind", jstr(&c[4]), "rule",
+						  jstr(&c[5]), "severity", jstr(&c[6]), "workload",
+						  jstr(&c[7]), "event", ev ? ev : json_null()));
+	return 0;
+}
+
+int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *f, json_t **out,
+		      struct bh_error **err)
+{
+	unsigned limit = f->limit ? f->limit : BH_CTL_AUDIT_PAGE_DEFAULT;
+	struct ev_rows r = { json_array() };
+	/* each filter is "? IS NULL OR ...": one text for every combination */
+	struct bh_ctl_val p[] = {
+		BH_CTL_S(f->node),
+		BH_CTL_S(f->node),
+		BH_CTL_S(f->severity),
+		BH_CTL_S(f->severity),
+		BH_CTL_S(f->rule),
+		BH_CTL_S(f->rule),
+		BH_CTL_S(f->workload),
+		BH_CTL_S(f->workload),
+		BH_CTL_IN(f->since, !f->since),
+		BH_CTL_IN(f->since, !f->since),
+		BH_CTL_IN(f->until, !f->until),
+		BH_CTL_IN(f->until, !f->until),
+		BH_CTL_I(f->after_id),
+		BH_CTL_I((int64_t)limit + 1),
+	};
+	size_t count;
+
+	*out = NULL;
+	if (limit > BH_CTL_AUDIT_PAGE_MAX) {
+		json_decref(r.items);
+		return bh_error_set(err, BH_ERR_INVALID, "events: limit %u is over %u", limit,
+				    BH_CTL_AUDIT_PAGE_MAX);
+	}
+	if (bh_ctl_store_query(
+		    s,
+		    "SELECT id, node, seq, ts, kind, rule, severity, workload, event_json"
+		    " FROM events WHERE (? IS NULL OR node = ?)"
+		    " AND (? IS NULL OR severity = ?) AND (? IS NULL OR rule = ?)"
+		    " AND (? IS NULL OR workload = ?)"
+		    " AND (? IS NULL OR ts >= ?) AND (? IS NULL OR ts <= ?)"
+		    " AND id > ? ORDER BY id LIMIT ?",
+		    p, 14, ev_row, &r, NULL, err) < 0) {
+		json_decref(r.items);
+		return -1;
+	}
+	count = json_array_size(r.items);
+	if (count > limit) {
+		json_array_remove(r.items, limit);
+		*out = json_pack("{soso}", "items", r.items, "next",
+				 json_integer(json_integer_value(json_object_get(
+					 json_array_get(r.items, limit - 1), "id"))));
+	} else {
+		*out = json_pack("{soso}", "items", r.items, "next", json_null());
+	}
+	return 0;
+}

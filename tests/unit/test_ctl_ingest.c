@@ -1,0 +1,565 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* harness: serial */
+/*
+ * The controller's agents and ingestion (include/bulkhead/ctl.h: nodes,
+ * workloads, events), every store test run on both back-ends as
+ * test_ctl_store.c does: SQLite in a temporary file, and PostgreSQL 15 that
+ * this test starts itself (initdb + pg_ctl, a unix socket only, as nobody).
+ * Without PostgreSQL's server binaries its cases SKIP naming them. Also the
+ * agents' body parsers with hostile input.
+ */
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/ctl.h"
+#include "banned.h"
+
+#define PG_BIN "/usr/lib/postgresql/15/bin"
+
+struct env {
+	const char *backend; /* "sqlite" or "postgresql" */
+	char *dir;	     /* temporary directory */
+	char *url;	     /* NULL: this back-end cannot run here (skip) */
+	int seq;
+};
+
+static struct env lite = { .backend = "sqlite" }, pg = { .backend = "postgresql" };
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+
+	return rc == 0 ? 0 : -1;
+}
+
+static int pg_start(void)
+{
+	struct passwd *nobody = getpwnam("nobody");
+	char cmd[2048];
+
+	if (access(PG_BIN "/initdb", X_OK) || access(PG_BIN "/pg_ctl", X_OK) ||
+	    access(PG_BIN "/psql", X_OK) || !nobody || access("/usr/sbin/runuser", X_OK))
+		return 0; /* pg.url stays NULL: skipped */
+	pg.dir = unit_mktmp();
+	if (chown(pg.dir, nobody->pw_uid, nobody->pw_gid) < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && runuser -u nobody -- " PG_BIN "/initdb -D %s/data -A trust -U postgres"
+		 " --no-sync >%s/initdb.log 2>&1 && runuser -u nobody -- " PG_BIN
+		 "/pg_ctl -D %s/data -l %s/pg.log -w -t 60 -o \"-k %s -c listen_addresses='' -F\""
+		 " start >/dev/null 2>&1",
+		 pg.dir, pg.dir, pg.dir, pg.dir, pg.dir, pg.dir);
+	if (run(cmd) < 0) {
+		snprintf(cmd, sizeof(cmd), "cat %s/initdb.log %s/pg.log >&2", pg.dir, pg.dir);
+		run(cmd);
+		return -1;
+	}
+	pg.url = bh_asprintf("postgresql:///postgres?host=%s&user=postgres", pg.dir);
+	return 0;
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	lite.dir = unit_mktmp();
+	lite.url = bh_strdup("sqlite");
+	return pg_start();
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[1024];
+
+	(void)state;
+	if (pg.url) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m immediate"
+			 " -w stop >/dev/null 2>&1",
+			 pg.dir, pg.dir);
+		run(cmd);
+	}
+	if (pg.dir)
+		unit_rmtmp(pg.dir);
+	unit_rmtmp(lite.dir);
+	free(pg.url);
+	free(lite.url);
+	return 0;
+}
+
+/* A fresh, migrated store of e's back-end (skips when it cannot run). */
+static struct bh_ctl_store *fresh(struct env *e)
+{
+	struct bh_ctl_store *s = NULL;
+	struct bh_error *err = NULL;
+	char *db;
+
+	if (!e->url) {
+		print_message("SKIP: PostgreSQL 15's server (" PG_BIN "/initdb, pg_ctl: "
+			      "postgresql-15) or runuser not installed\n");
+		skip();
+	}
+	if (!strcmp(e->backend, "sqlite")) {
+		db = bh_asprintf("%s/store-%d.sqlite", e->dir, ++e->seq);
+	} else {
+		/* a clean schema: drop what the last test left (with psql: the store
+		 * refuses a database a test left at a newer schema) */
+		char cmd[1024];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s && runuser -u nobody -- " PG_BIN "/psql -q -h %s -U postgres"
+			 " -d postgres -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public'"
+			 " >/dev/null 2>&1",
+			 pg.dir, pg.dir);
+		assert_int_equal(run(cmd), 0);
+		db = bh_strdup(e->url);
+	}
+	if (bh_ctl_store_open(db, &s, &err) < 0)
+		fail_msg("opening %s: %s", db, bh_error_message(err));
+	assert_string_equal(bh_ctl_store_backend(s), e->backend);
+	free(db);
+	return s;
+}
+
+static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	(void)n;
+	*(int64_t *)ctx = c[0].i;
+	return 0;
+}
+
+static int64_t count(struct bh_ctl_store *s, const char *sql)
+{
+	int64_t v = -1;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
+	return v;
+}
+
+static void reg(struct bh_ctl_store *s, const char *node)
+{
+	struct bh_ctl_register r;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
+
+	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
+	if (bh_ctl_node_register(s, node, &r, &err) < 0)
+		fail_msg("register: %s", bh_error_message(err));
+	free(body);
+}
+
+/* A batch of node from first: n events, event i with the rule "r<i%3>",
+ * severity CRITICAL for even i else WARNING, workload "c<i%2>", ts 1000+i. */
+static void batch(struct bh_ctl_batch *b, const char *node, int64_t first, size_t n)
+{
+	struct bh_buf j = BH_BUF_INIT(BH_CTL_BODY_MAX);
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_buf_addf(&j, &err, "{\"node\":\"%s\",\"first_seq\":%lld,\"events\":[",
+				     node, (long long)first),
+			 0);
+	for (size_t i = 0; i < n; i++) {
+		int64_t seq = first + (int64_t)i;
+
+		assert_int_equal(bh_buf_addf(&j, &err,
+					     "%s{\"ts\":%lld,\"kind\":\"alert\",\"rule\":\"r%lld\","
+					     "\"severity\":\"%s\",\"workload\":\"c%lld\","
+					     "\"data\":{\"seq\":%lld}}",
+					     i ? "," : "", (long long)(1000 + seq),
+					     (long long)(seq % 3), seq % 2 ? "WARNING" : "CRITICAL",
+					     (long long)(seq % 2), (long long)seq),
+				 0);
+	}
+	assert_int_equal(bh_buf_adds(&j, "]}", &err), 0);
+	if (bh_ctl_batch_parse(j.data, j.len, b, &err) < 0)
+		fail_msg("batch: %s", bh_error_message(err));
+	bh_buf_release(&j);
+}
+
+struct hook_seen {
+	int calls;
+	int64_t seqs[64];
+	size_t n;
+};
+
+static void hook_stored(void *data, const char *node, const struct bh_ctl_event_in *ev,
+			const int64_t *seqs, size_t n)
+{
+	struct hook_seen *h = data;
+
+	assert_string_equal(node, "n1");
+	h->calls++;
+	for (size_t i = 0; i < n && h->n < 64; i++) {
+		assert_string_equal(ev[i].kind, "alert");
+		h->seqs[h->n++] = seqs[i];
+	}
+}
+
+static void ingest(struct bh_ctl_store *s, const char *node, int64_t first, size_t n,
+		   const struct bh_ctl_ingest_hook *hook, int64_t want_stored, int64_t want_acked)
+{
+	struct bh_ctl_batch b;
+	struct bh_ctl_ingest_result res;
+	struct bh_error *err = NULL;
+
+	batch(&b, node, first, n);
+	if (bh_ctl_ingest_events(s, node, &b, hook, &res, &err) < 0)
+		fail_msg("ingest: %s", bh_error_message(err));
+	assert_int_equal(res.stored, want_stored);
+	assert_int_equal(res.acked, want_acked);
+	bh_ctl_batch_release(&b);
+}
+
+/* ---- events ------------------------------------------------------------------------------ */
+
+static void a_replayed_batch_is_stored_once(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct hook_seen seen = { 0 };
+	struct bh_ctl_ingest_hook hook = { hook_stored, &seen };
+	int64_t acked = -1;
+	struct bh_error *err = NULL;
+
+	reg(s, "n1");
+	reg(s, "n2");
+	ingest(s, "n1", 1, 3, &hook, 3, 3);
+	/* the answer was lost: the same batch again stores nothing, acks 3 */
+	ingest(s, "n1", 1, 3, &hook, 0, 3);
+	/* overlapping: only 4 and 5 are new */
+	ingest(s, "n1", 2, 4, &hook, 2, 5);
+	/* another node's seqs are its own */
+	ingest(s, "n2", 1, 2, NULL, 2, 2);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events WHERE node = 'n1'"), 5);
+	assert_int_equal(count(s, "SELECT COUNT(DISTINCT seq) FROM events WHERE node = 'n1'"), 5);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events"), 7);
+	/* the hook saw each stored event once, and no replayed one */
+	assert_int_equal(seen.calls, 2);
+	assert_int_equal(seen.n, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(seen.seqs[i], (int64_t)i + 1);
+	assert_int_equal(bh_ctl_ingest_acked(s, "n1", &acked, &err), 0);
+	assert_int_equal(acked, 5);
+	assert_int_equal(bh_ctl_ingest_acked(s, "n3", &acked, &err), 0);
+	assert_int_equal(acked, 0);
+	bh_ctl_store_free(s);
+}
+
+static void an_unregistered_node_stores_nothing(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_batch b;
+	struct bh_ctl_ingest_result res;
+	struct bh_error *err = NULL;
+
+	batch(&b, "ghost", 1, 2);
+	assert_int_equal(bh_ctl_ingest_events(s, "ghost", &b, NULL, &res, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+	assert_non_null(strstr(bh_error_message(err), "not registered"));
+	bh_error_free(err);
+	bh_ctl_batch_release(&b);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events"), 0);
+	bh_ctl_store_free(s);
+}
+
+static void register_is_an_upsert_and_audited(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_register r;
+	struct bh_error *err = NULL;
+	json_t *nodes;
+	const char *b2 = "{\"node\":\"n1\",\"agent_version\":\"0.18\",\"policy_version\":\"v2\"}";
+
+	reg(s, "n1");
+	assert_int_equal(bh_ctl_register_parse(b2, strlen(b2), &r, &err), 0);
+	assert_int_equal(bh_ctl_node_register(s, "n1", &r, &err), 0);
+	ingest(s, "n1", 1, 4, NULL, 4, 4);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM nodes"), 1);
+	assert_int_equal(
+		count(s, "SELECT COUNT(*) FROM audit WHERE action = 'node.register' AND object = "
+			 "'node/n1' AND actor = 'n1'"),
+		2);
+	assert_int_equal(
+		count(s, "SELECT COUNT(*) FROM audit WHERE action = 'node.register' AND before_json"
+			 " LIKE '%0.17%' AND after_json LIKE '%0.18%'"),
+		1);
+	assert_int_equal(bh_ctl_node_list(s, &nodes, &err), 0);
+	assert_int_equal(json_array_size(nodes), 1);
+	assert_string_equal(bh_json_str(json_array_get(nodes, 0), "agent_version"), "0.18");
+	assert_string_equal(bh_json_str(json_array_get(nodes, 0), "policy_version"), "v2");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(nodes, 0), "events")),
+			 4);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(nodes, 0), "acked")), 4);
+	json_decref(nodes);
+	bh_ctl_store_free(s);
+}
+
+static size_t list_n(struct bh_ctl_store *s, const struct bh_ctl_event_filter *f, json_t **out)
+{
+	struct bh_error *err = NULL;
+
+	if (bh_ctl_event_list(s, f, out, &err) < 0)
+		fail_msg("list: %s", bh_error_message(err));
+	return json_array_size(json_object_get(*out, "items"));
+}
+
+static void events_filter_and_page(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_event_filter f = { 0 };
+	json_t *v, *it;
+	int64_t next;
+	size_t total = 0;
+
+	reg(s, "n1");
+	reg(s, "n2");
+	ingest(s, "n1", 1, 6, NULL, 6, 6); /* seq 1..6, ts 1001..1006 */
+	ingest(s, "n2", 1, 3, NULL, 3, 3);
+	assert_int_equal(list_n(s, &f, &v), 9);
+	it = json_array_get(json_object_get(v, "items"), 0);
+	assert_string_equal(bh_json_str(it, "node"), "n1");
+	assert_int_equal(json_integer_value(json_object_get(it, "seq")), 1);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_object_get(json_object_get(it, "event"), "data"), "seq")),
+			 1);
+	assert_true(json_is_null(json_object_get(v, "next")));
+	json_decref(v);
+
+	f.node = "n1";
+	f.severity = "CRITICAL"; /* even seqs: 2, 4, 6 */
+	assert_int_equal(list_n(s, &f, &v), 3);
+	json_decref(v);
+	f.severity = NULL;
+	f.rule = "r0"; /* 3, 6 */
+	assert_int_equal(list_n(s, &f, &v), 2);
+	json_decref(v);
+	f.rule = NULL;
+	f.workload = "c1"; /* 1, 3, 5 */
+	assert_int_equal(list_n(s, &f, &v), 3);
+	json_decref(v);
+	f.workload = NULL;
+	f.since = 1002;
+	f.until = 1004;
+	assert_int_equal(list_n(s, &f, &v), 3);
+	json_decref(v);
+	/* paging: 2 at a time over the 9 */
+	memset(&f, 0, sizeof(f));
+	f.limit = 2;
+	do {
+		total += list_n(s, &f, &v);
+		it = json_object_get(v, "next");
+		next = json_is_null(it) ? 0 : json_integer_value(it);
+		f.after_id = next;
+		json_decref(v);
+	} while (next);
+	assert_int_equal(total, 9);
+	f.limit = BH_CTL_AUDIT_PAGE_MAX + 1;
+	{
+		struct bh_error *err = NULL;
+
+		assert_int_equal(bh_ctl_event_list(s, &f, &v, &err), -1);
+		bh_error_free(err);
+	}
+	bh_ctl_store_free(s);
+}
+
+/* ---- workloads --------------------------------------------------------------------------- */
+
+static void report(struct bh_ctl_store *s, const char *json, int64_t want_added, int64_t want_gone)
+{
+	struct bh_ctl_workloads w;
+	struct bh_error *err = NULL;
+	int64_t added = -1, gone = -1;
+
+	if (bh_ctl_workloads_parse(json, strlen(json), &w, &err) < 0)
+		fail_msg("parse: %s", bh_error_message(err));
+	if (bh_ctl_workloads_report(s, "n1", w.node, &w, &added, &gone, &err) < 0)
+		fail_msg("report: %s", bh_error_message(err));
+	assert_int_equal(added, want_added);
+	assert_int_equal(gone, want_gone);
+	bh_ctl_workloads_release(&w);
+}
+
+static void workloads_come_and_go(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_workload_filter f = { .node = "n1" };
+	struct bh_error *err = NULL;
+	json_t *v;
+
+	reg(s, "n1");
+	report(s,
+	       "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"name\":\"web\",\"image\":\"nginx:"
+	       "1\","
+	       "\"digest\":\"sha256:aa\",\"pod\":\"web-0\",\"namespace\":\"prod\",\"started\":1000}"
+	       ","
+	       "{\"id\":\"c2\"}]}",
+	       2, 0);
+	/* the same again: nothing changes, nothing audited */
+	report(s,
+	       "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"name\":\"web\"},{\"id\":\"c2\"}]}",
+	       0, 0);
+	report(s, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c2\"},{\"id\":\"c3\"}]}", 1, 1);
+	assert_int_equal(bh_ctl_workload_list(s, &f, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "id"), "c2");
+	assert_string_equal(bh_json_str(json_array_get(v, 1), "id"), "c3");
+	json_decref(v);
+	f.all = true;
+	assert_int_equal(bh_ctl_workload_list(s, &f, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 3);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "id"), "c1");
+	assert_non_null(bh_json_str(json_array_get(v, 0), "gone"));
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "name"), "web");
+	json_decref(v);
+	/* c1 is back; an empty report: all gone */
+	report(s, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\"}]}", 1, 2);
+	report(s, "{\"node\":\"n1\",\"workloads\":[]}", 0, 1);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM workloads WHERE gone IS NULL"), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'workloads.report'"),
+			 4);
+	bh_ctl_store_free(s);
+}
+
+/* ---- the parsers ------------------------------------------------------------------------- */
+
+struct bad {
+	int which; /* 0 batch, 1 workloads, 2 register */
+	const char *body;
+	const char *says;
+};
+
+static int parse_any(int which, const char *body, size_t len, struct bh_error **err)
+{
+	struct bh_ctl_batch b;
+	struct bh_ctl_workloads w;
+	struct bh_ctl_register r;
+	int rc;
+
+	if (which == 0) {
+		rc = bh_ctl_batch_parse(body, len, &b, err);
+		bh_ctl_batch_release(&b);
+	} else if (which == 1) {
+		rc = bh_ctl_workloads_parse(body, len, &w, err);
+		bh_ctl_workloads_release(&w);
+	} else {
+		rc = bh_ctl_register_parse(body, len, &r, err);
+	}
+	return rc;
+}
+
+static void ingest_parsers_refuse_hostile_input(void **state)
+{
+	static const struct bad bad[] = {
+		{ 0, "[]", "expected a JSON object" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1}", "events: expected an array" },
+		{ 0, "{\"node\":\"n1\",\"events\":[]}", "first_seq: missing" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":0,\"events\":[]}", "first_seq" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":-5,\"events\":[]}", "first_seq" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1.5,\"events\":[]}", "first_seq" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":9007199254740992,\"events\":[{\"ts\":1,"
+		  "\"kind\":\"a\"},{\"ts\":1,\"kind\":\"a\"}]}",
+		  "goes past" },
+		{ 0, "{\"node\":\"../etc\",\"first_seq\":1,\"events\":[]}", "node" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[],\"x\":1}", "unknown member" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[1]}", "events[0]" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"kind\":\"a\"}]}",
+		  "events[0].ts: missing" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":-1,\"kind\":\"a\"}]}",
+		  "events[0].ts" },
+		{ 0, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"A\"}]}",
+		  "events[0].kind" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\\u0001\"}]}",
+		  "events[0].kind" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"severity\":\"HIGH1\"}]}",
+		  "events[0].severity" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"rule\":\"x\\ny\"}]}",
+		  "events[0].rule" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"workload\":7}]}",
+		  "events[0].workload: expected a string" },
+		{ 0,
+		  "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"id\":7}]}",
+		  "unknown member" },
+		{ 1, "{\"node\":\"n1\",\"workloads\":[{\"name\":\"x\"}]}",
+		  "workloads[0].id: missing" },
+		{ 1, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"a\"},{\"id\":\"a\"}]}",
+		  "repeated" },
+		{ 1, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"a\",\"started\":\"x\"}]}",
+		  "workloads[0].started" },
+		{ 1, "{\"node\":\"n1\",\"workloads\":{}}", "workloads: expected an array" },
+		{ 2, "{\"node\":\"n1\"}", "agent_version: missing" },
+		{ 2, "{\"node\":\"n1\",\"agent_version\":\"\"}", "agent_version" },
+		{ 2, "{\"agent_version\":\"1\"}", "node" },
+		{ 2, "{\"node\":\"n1\",\"agent_version\":\"1\",\"role\":\"admin\"}",
+		  "unknown member" },
+	};
+	struct bh_error *err = NULL;
+	struct bh_buf big = BH_BUF_INIT(4u << 20);
+	char *msg;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse_any(bad[i].which, bad[i].body, strlen(bad[i].body), &err),
+				 -1);
+		msg = bh_error_message(err);
+		if (!strstr(msg, bad[i].says))
+			fail_msg("%s: \"%s\" does not say \"%s\"", bad[i].body, msg, bad[i].says);
+		free(msg);
+		bh_error_free(err);
+		err = NULL;
+	}
+	/* one event over the batch's bound */
+	assert_int_equal(bh_buf_adds(&big, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[", &err),
+			 0);
+	for (int i = 0; i <= BH_CTL_BATCH_MAX; i++)
+		assert_int_equal(bh_buf_adds(&big, i ? ",{}" : "{}", &err), 0);
+	assert_int_equal(bh_buf_adds(&big, "]}", &err), 0);
+	assert_true(big.len < BH_CTL_BODY_MAX);
+	assert_int_equal(parse_any(0, big.data, big.len, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+	bh_error_free(err);
+	err = NULL;
+	/* a body over BH_CTL_BODY_MAX, and one nested deep */
+	bh_buf_reset(&big);
+	for (size_t i = 0; i < BH_CTL_BODY_MAX + 10; i++)
+		assert_int_equal(bh_buf_addc(&big, ' ', &err), 0);
+	for (int which = 0; which < 3; which++) {
+		assert_int_equal(parse_any(which, big.data, big.len, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+		bh_error_free(err);
+		err = NULL;
+	}
+	bh_buf_reset(&big);
+	for (int i = 0; i < 5000; i++)
+		assert_int_equal(bh_buf_addc(&big, '[', &err), 0);
+	assert_int_equal(parse_any(0, big.data, big.len, &err), -1);
+	bh_error_free(err);
+	bh_buf_release(&big);
+}
+
+#define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(a_replayed_batch_is_stored_once),
+		BOTH(an_unregistered_node_stores_nothing),
+		BOTH(register_is_an_upsert_and_audited),
+		BOTH(events_filter_and_page),
+		BOTH(workloads_come_and_go),
+		cmocka_unit_test(ingest_parsers_refuse_hostile_input),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
