@@ -29,6 +29,7 @@ const struct bh_command bh_commands[] = {
 	{ "policy", cmd_policy,
 	  "validate policies; check manifests, images and bundles against them" },
 	{ "serve", cmd_serve, "the controller: users, tokens, audit log and the REST API (HTTPS)" },
+	{ "agent", cmd_agent, "the node agent: the monitor, reporting to the controller" },
 	{ "admission", cmd_admission,
 	  "serve the policy as a Kubernetes admission webhook (HTTPS)" },
 	{ "rules", cmd_rules,

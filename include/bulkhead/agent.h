@@ -32,6 +32,7 @@
 #ifndef BULKHEAD_AGENT_H
 #define BULKHEAD_AGENT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,5 +97,58 @@ int bh_agent_spool_ack(struct bh_agent_spool *sp, uint64_t seq, struct bh_error 
 void bh_agent_spool_next_at_least(struct bh_agent_spool *sp, uint64_t seq);
 
 void bh_agent_spool_stats(const struct bh_agent_spool *sp, struct bh_agent_spool_stats *st);
+
+/* ---- the agent --------------------------------------------------------------------------- */
+
+struct bh_mon_source; /* include/bulkhead/monitor.h */
+struct bh_rules;      /* include/bulkhead/rules.h */
+struct bh_ctr_opts;   /* include/bulkhead/containers.h */
+
+struct bh_agent_opts {
+	const char *controller; /* "https://HOST:PORT" */
+	const char *token;	/* the node token (borrowed; the Bearer of every request) */
+	const char *ca_file;	/* the controller's CA (PEM); NULL: the system's */
+	const char *node;	/* the node's name, as its token's */
+	const char *version;	/* the agent's version, reported at register */
+	const char *state_dir;	/* the spool is state_dir/spool */
+	uint64_t spool_max;	/* 0: BH_AGENT_SPOOL_DEFAULT */
+	/* the monitor run in-process (include/bulkhead/monitord.h): its own
+	 * rules and actions as `bulkhead monitor` has them; every alert goes to
+	 * the spool */
+	struct bh_mon_source *source; /* borrowed */
+	const struct bh_rules *rules; /* borrowed */
+	/* the containers reported (bh_ctr_list), every workloads_ms (0 = 10000);
+	 * NULL: the defaults */
+	const struct bh_ctr_opts *containers;
+	unsigned workloads_ms;
+	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
+	unsigned timeout_ms; /* one request; 0 = 5000 */
+	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
+	/* what the agent survives (the controller down, a refused token, a
+	 * failed report): err is borrowed */
+	void (*warn)(void *data, const struct bh_error *err);
+	void *data;
+};
+
+struct bh_agent_stats {
+	struct bh_agent_spool_stats spool;
+	uint64_t alerts;   /* alerts spooled */
+	uint64_t shipped;  /* records acknowledged by the controller */
+	uint64_t batches;  /* POSTs of events answered 200 */
+	uint64_t failures; /* requests that failed (retried with backoff) */
+	uint64_t refused;  /* answered 401: the token is revoked or wrong */
+};
+
+/*
+ * Run the agent until *stop: register the node, run the monitor pipeline
+ * (its alerts appended to the spool, synced per batch), and on a thread of
+ * its own ship the spool in order in batches, acknowledging what the
+ * controller answers it holds, retrying with backoff (200 ms doubling to 10
+ * s) while the controller is down or refuses; report the node's containers.
+ * The monitor never waits for the controller. At stop what is spooled and
+ * not acknowledged stays for the next run (a last attempt of up to
+ * timeout_ms is made).
+ */
+int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struct bh_error **err);
 
 #endif /* BULKHEAD_AGENT_H */

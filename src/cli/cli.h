@@ -247,6 +247,11 @@ int cmd_monitor_profile(int argc, char **argv, struct bh_cli *cli);
 /* admission serve (src/cli/admission.c) */
 int cmd_admission(int argc, char **argv, struct bh_cli *cli);
 int cmd_serve(int argc, char **argv, struct bh_cli *cli);
+int cmd_agent(int argc, char **argv, struct bh_cli *cli);
+struct bh_rules;
+/* src/cli/monitor.c: the rules files given (n of them), else the installed
+ * default set, compiled; their diagnostics on stderr; NULL on an error. */
+struct bh_rules *cli_monitor_load_rules(char **files, size_t n, struct bh_error **err);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -242,8 +242,9 @@ static void print_diags(const struct bh_rules_diags *d)
 	}
 }
 
-/* The rules: the files given, else the default set; any error fails. */
-static struct bh_rules *load_rules(char **files, size_t n, struct bh_error **err)
+/* The rules: the files given, else the default set; any error fails (cli.h;
+ * `bulkhead agent` loads its rules the same way). */
+struct bh_rules *cli_monitor_load_rules(char **files, size_t n, struct bh_error **err)
 {
 	struct bh_rules *rs = bh_rules_new();
 	struct bh_rules_diags d = { 0 };
@@ -593,7 +594,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	/* before the source loads (seconds): a signal then stops or reports, not kills */
 	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, SIGUSR1, 0);
 	signal(SIGPIPE, SIG_IGN);
-	rs = load_rules(rules_files, nrules, &err);
+	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
 	if (replay) {

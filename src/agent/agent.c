@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The node agent (include/bulkhead/agent.h): the monitor's pipeline run
+ * in-process with one consumer that appends every alert to the spool, and a
+ * shipper thread that registers the node, ships the spool to the controller
+ * in order (POST /api/v1/agent/events), acknowledges what the controller
+ * holds, and reports the node's containers. HTTPS through libcurl, loaded on
+ * first use as the webhook output does; no HTTP stack of its own.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/agent.h"
+#include "bulkhead/containers.h"
+#include "bulkhead/monitord.h"
+#include "lazy/curl.h"
+#include "banned.h"
+
+#define RESP_MAX    (64u << 10)
+#define BODY_MAX    (60u << 10) /* under the controller's 64 KiB */
+#define BACKOFF_MIN 200
+#define BACKOFF_MAX 10000
+#define BATCH_MAX   500
+
+struct agent {
+	const struct bh_agent_opts *o;
+	struct bh_agent_spool *sp;
+	pthread_mutex_t mu; /* the spool and the stats */
+	pthread_cond_t cv;
+	bool done; /* the main thread says: stop shipping */
+	struct bh_agent_stats st;
+	CURL *c;
+	struct curl_slist *hdrs;
+	struct bh_buf resp;
+	bool registered;
+	bool refused_said;
+};
+
+static void warn(struct agent *ag, struct bh_error *e)
+{
+	if (ag->o->warn && e)
+		ag->o->warn(ag->o->data, e);
+	bh_error_free(e);
+}
+
+/* ---- the monitor's consumer -------------------------------------------------------------- */
+
+static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	struct agent *ag = data;
+	json_t *aj = NULL, *env;
+	const char *rule, *prio, *ctr = NULL;
+	char *s;
+	int rc;
+
+	if (bh_mon_alert_to_json(a, &aj, err) < 0)
+		return -1;
+	rule = bh_json_str(aj, "rule");
+	prio = bh_json_str(aj, "priority");
+	ctr = bh_json_str(bh_json_obj(bh_json_obj(aj, "event"), "container"), "id");
+	env = json_pack("{sIssss?ss?ss?so}", "ts", (json_int_t)time(NULL), "kind", "alert", "rule",
+			rule, "severity", prio, "workload", ctr && *ctr ? ctr : NULL, "data", aj);
+	s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	json_decref(env);
+	if (!s)
+		return bh_error_set(err, BH_ERR_NOMEM, "agent: encoding an alert");
+	pthread_mutex_lock(&ag->mu);
+	rc = bh_agent_spool_append(ag->sp, s, strlen(s), NULL, err);
+	if (rc == 0)
+		ag->st.alerts++;
+	pthread_mutex_unlock(&ag->mu);
+	free(s);
+	return rc;
+}
+
+static void on_flush(void *data)
+{
+	struct agent *ag = data;
+	struct bh_error *e = NULL;
+
+	pthread_mutex_lock(&ag->mu);
+	if (bh_agent_spool_sync(ag->sp, &e) < 0)
+		warn(ag, e);
+	pthread_cond_signal(&ag->cv);
+	pthread_mutex_unlock(&ag->mu);
+}
+
+/* ---- HTTP -------------------------------------------------------------------------------- */
+
+static size_t on_body(char *p, size_t size, size_t n, void *data)
+{
+	struct agent *ag = data;
+
+	if (bh_buf_add(&ag->resp, p, size * n, NULL) < 0)
+		return 0;
+	return size * n;
+}
+
+static int http_open(struct agent *ag, struct bh_error **err)
+{
+	char *auth;
+
+	if (bh_lazy_require(&bh_lazy_curl, err) < 0)
+		return bh_error_prefix(err, "the agent needs libcurl");
+	ag->c = curl_easy_init();
+	if (!ag->c)
+		return bh_error_set(err, BH_ERR_INTERNAL, "agent: curl_easy_init failed");
+	auth = bh_asprintf("Authorization: Bearer %s", ag->o->token);
+	ag->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
+	ag->hdrs = curl_slist_append(ag->hdrs, auth);
+	explicit_bzero(auth, strlen(auth));
+	free(auth);
+	curl_easy_setopt(ag->c, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(ag->c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(ag->c, CURLOPT_HTTPHEADER, ag->hdrs);
+	curl_easy_setopt(ag->c, CURLOPT_TIMEOUT_MS,
+			 (long)(ag->o->timeout_ms ? ag->o->timeout_ms : 5000));
+	curl_easy_setopt(ag->c, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)(ag->o->timeout_ms ? ag->o->timeout_ms : 5000));
+	curl_easy_setopt(ag->c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(ag->c, CURLOPT_WRITEDATA, ag);
+	curl_easy_setopt(ag->c, CURLOPT_POST, 1L);
+	if (ag->o->ca_file)
+		curl_easy_setopt(ag->c, CURLOPT_CAINFO, ag->o->ca_file);
+	return 0;
+}
+
+/*
+ * POST body to the controller's path: *out the JSON answer of a 200. 401 is
+ * BH_ERR_UNSAFE, another status or a transport error BH_ERR_IO.
+ */
+static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
+		struct bh_error **err)
+{
+	char *url = bh_asprintf("%s%s", ag->o->controller, path);
+	long code = 0;
+	CURLcode cc;
+	int rc = -1;
+
+	*out = NULL;
+	bh_buf_reset(&ag->resp);
+	curl_easy_setopt(ag->c, CURLOPT_URL, url);
+	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	cc = curl_easy_perform(ag->c);
+	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
+	if (cc != CURLE_OK) {
+		bh_error_set(err, BH_ERR_IO, "controller %s: %s", ag->o->controller,
+			     curl_easy_strerror(cc));
+	} else if (code == 401) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "controller %s refused the node token (401: revoked, expired or "
+			     "wrong): nothing is shipped until it is replaced",
+			     ag->o->controller);
+	} else if (code != 200) {
+		const char *msg = NULL;
+		json_t *j = NULL;
+
+		if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
+				  "answer", &j, NULL) == 0)
+			msg = bh_json_str(j, "error");
+		bh_error_set(err, BH_ERR_IO, "controller %s: POST %s: HTTP %ld%s%s",
+			     ag->o->controller, path, code, msg ? ": " : "", msg ? msg : "");
+		json_decref(j);
+	} else if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
+				 "the controller's answer", out, err) == 0) {
+		rc = 0;
+	}
+	free(url);
+	return rc;
+}
+
+/* ---- what is shipped --------------------------------------------------------------------- */
+
+static int do_register(struct agent *ag, struct bh_error **err)
+{
+	json_t *body = json_pack("{ssss}", "node", ag->o->node, "agent_version",
+				 ag->o->version ? ag->o->version : "unknown");
+	char *s = json_dumps(body, JSON_COMPACT);
+	json_t *ans = NULL;
+	json_int_t acked = 0;
+	int rc;
+
+	json_decref(body);
+	rc = post(ag, "/api/v1/agent/register", s, strlen(s), &ans, err);
+	free(s);
+	if (rc < 0)
+		return -1;
+	bh_json_int(ans, "acked", &acked);
+	json_decref(ans);
+	pthread_mutex_lock(&ag->mu);
+	/* what the controller holds is acknowledged; after a lost state
+	 * directory the seqs go on after it */
+	if (acked > 0) {
+		rc = bh_agent_spool_ack(ag->sp, (uint64_t)acked, err);
+		bh_agent_spool_next_at_least(ag->sp, (uint64_t)acked + 1);
+	}
+	pthread_mutex_unlock(&ag->mu);
+	if (rc == 0)
+		ag->registered = true;
+	return rc;
+}
+
+/* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. */
+static int ship(struct agent *ag, struct bh_error **err)
+{
+	size_t max = ag->o->batch ? ag->o->batch : 200, n = 0, k;
+	struct bh_agent_record *r = NULL;
+	struct bh_buf b = BH_BUF_INIT(BODY_MAX + BH_AGENT_RECORD_MAX);
+	json_t *ans = NULL;
+	json_int_t acked = 0;
+	int rc = -1;
+
+	if (max > BATCH_MAX)
+		max = BATCH_MAX;
+	pthread_mutex_lock(&ag->mu);
+	rc = bh_agent_spool_peek(ag->sp, max, BODY_MAX - 1024, &r, &n, err);
+	pthread_mutex_unlock(&ag->mu);
+	if (rc < 0 || n == 0)
+		return rc;
+	rc = -1;
+	if (bh_buf_addf(&b, err, "{\"node\":\"%s\",\"first_seq\":%" PRIu64 ",\"events\":[",
+			ag->o->node, r[0].seq) < 0)
+		goto out;
+	/* a batch is consecutive seqs: it ends at a hole */
+	for (k = 0; k < n && r[k].seq == r[0].seq + k; k++)
+		if ((k && bh_buf_addc(&b, ',', err) < 0) ||
+		    bh_buf_add(&b, r[k].data, r[k].len, err) < 0)
+			goto out;
+	if (bh_buf_adds(&b, "]}", err) < 0)
+		goto out;
+	if (post(ag, "/api/v1/agent/events", b.data, b.len, &ans, err) < 0)
+		goto out;
+	if (!bh_json_int(ans, "acked", &acked) || acked < 0) {
+		bh_error_set(err, BH_ERR_IO, "controller %s: an answer without acked",
+			     ag->o->controller);
+		goto out;
+	}
+	pthread_mutex_lock(&ag->mu);
+	{
+		struct bh_agent_spool_stats before, after;
+
+		bh_agent_spool_stats(ag->sp, &before);
+		rc = bh_agent_spool_ack(ag->sp, (uint64_t)acked, err);
+		bh_agent_spool_stats(ag->sp, &after);
+		ag->st.shipped += after.acked - before.acked;
+		ag->st.batches++;
+	}
+	pthread_mutex_unlock(&ag->mu);
+	if (rc == 0)
+		rc = 1;
+out:
+	json_decref(ans);
+	bh_buf_release(&b);
+	bh_agent_records_free(r, n);
+	return rc;
+}
+
+static int report_workloads(struct agent *ag, struct bh_error **err)
+{
+	struct bh_ctr_list *l = NULL;
+	json_t *ws = json_array(), *body, *ans = NULL;
+	char *s;
+	int rc;
+
+	if (bh_ctr_list(ag->o->containers, &l, err) < 0) {
+		json_decref(ws);
+		return -1;
+	}
+	for (size_t i = 0; i < l->n && i < 1000; i++) {
+		const struct bh_ctr *c = &l->v[i];
+		json_t *w = json_pack("{ss}", "id", c->id);
+
+		if (c->name && *c->name)
+			json_object_set_new(w, "name", json_string(c->name));
+		if (c->image && *c->image)
+			json_object_set_new(w, "image", json_string(c->image));
+		if (c->image_digest && *c->image_digest)
+			json_object_set_new(w, "digest", json_string(c->image_digest));
+		if (c->pod_name && *c->pod_name)
+			json_object_set_new(w, "pod", json_string(c->pod_name));
+		if (c->pod_namespace && *c->pod_namespace)
+			json_object_set_new(w, "namespace", json_string(c->pod_namespace));
+		json_array_append_new(ws, w);
+	}
+	bh_ctr_list_free(l);
+	body = json_pack("{ssso}", "node", ag->o->node, "workloads", ws);
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	rc = post(ag, "/api/v1/agent/workloads", s, strlen(s), &ans, err);
+	free(s);
+	json_decref(ans);
+	return rc;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Wait up to ms, or less when the main thread says done or data comes. */
+static void pause_ms(struct agent *ag, unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&ag->mu);
+	if (!ag->done)
+		pthread_cond_timedwait(&ag->cv, &ag->mu, &ts);
+	pthread_mutex_unlock(&ag->mu);
+}
+
+static bool is_done(struct agent *ag)
+{
+	bool d;
+
+	pthread_mutex_lock(&ag->mu);
+	d = ag->done;
+	pthread_mutex_unlock(&ag->mu);
+	return d;
+}
+
+/* A failure: counted, said, and the next attempt backed off. */
+static void failed(struct agent *ag, struct bh_error *e, unsigned *backoff)
+{
+	bool refused = bh_error_code(e) == BH_ERR_UNSAFE;
+
+	pthread_mutex_lock(&ag->mu);
+	ag->st.failures++;
+	if (refused)
+		ag->st.refused++;
+	pthread_mutex_unlock(&ag->mu);
+	/* said once per streak of failures (a refusal once until a success) */
+	if ((!refused && !*backoff) || (refused && !ag->refused_said))
+		warn(ag, e);
+	else
+		bh_error_free(e);
+	if (refused)
+		ag->refused_said = true;
+	*backoff = *backoff ? *backoff * 2 : BACKOFF_MIN;
+	if (*backoff > BACKOFF_MAX)
+		*backoff = BACKOFF_MAX;
+}
+
+static void *shipper(void *arg)
+{
+	struct agent *ag = arg;
+	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
+	uint64_t next_report = 0;
+	bool last = false;
+
+	for (;;) {
+		struct bh_error *e = NULL;
+		int rc;
+
+		if (is_done(ag)) {
+			if (last)
+				break;
+			last = true; /* one more round: what can still go goes */
+		}
+		if (backoff) {
+			if (last)
+				break;
+			pause_ms(ag, backoff);
+			if (is_done(ag) && !last)
+				continue;
+		}
+		if (!ag->registered && do_register(ag, &e) < 0) {
+			failed(ag, e, &backoff);
+			continue;
+		}
+		if (now_ms() >= next_report && !last) {
+			if (report_workloads(ag, &e) < 0) {
+				if (bh_error_code(e) == BH_ERR_UNSAFE) {
+					failed(ag, e, &backoff);
+					continue;
+				}
+				warn(ag, e);
+				e = NULL;
+			}
+			next_report = now_ms() + every;
+		}
+		rc = ship(ag, &e);
+		if (rc < 0) {
+			failed(ag, e, &backoff);
+			continue;
+		}
+		backoff = 0;
+		ag->refused_said = false;
+		if (rc == 0) {
+			if (last)
+				break;
+			pause_ms(ag, 200);
+		}
+	}
+	return NULL;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struct bh_error **err)
+{
+	struct agent ag = { .o = o, .resp = BH_BUF_INIT(RESP_MAX) };
+	struct bh_agent_spool_opts so = { 0 };
+	struct bh_mon_consumer cons = { "controller", &ag, NULL, on_alert, on_flush };
+	struct bh_mon_run_opts ro = { 0 };
+	pthread_t th;
+	char *dir = NULL;
+	int ret = -1;
+
+	if (st)
+		memset(st, 0, sizeof(*st));
+	if (!o->controller || !bh_str_has_prefix(o->controller, "https://"))
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "agent: the controller must be an https:// URL");
+	if (!o->token || !o->node || !o->state_dir || !o->source || !o->stop)
+		return bh_error_set(
+			err, BH_ERR_USAGE,
+			"agent: a token, a node, a state directory and a source needed");
+	if (o->batch > BATCH_MAX)
+		return bh_error_set(err, BH_ERR_USAGE, "agent: a batch over %d", BATCH_MAX);
+	dir = bh_asprintf("%s/spool", o->state_dir);
+	so.dir = dir;
+	so.max_bytes = o->spool_max;
+	if (bh_mkdirs(o->state_dir, 0755, 0700, err) < 0 ||
+	    bh_agent_spool_open(&so, &ag.sp, err) < 0) {
+		free(dir);
+		return -1;
+	}
+	free(dir);
+	pthread_mutex_init(&ag.mu, NULL);
+	pthread_cond_init(&ag.cv, NULL);
+	if (http_open(&ag, err) < 0)
+		goto out_sp;
+	if (pthread_create(&th, NULL, shipper, &ag)) {
+		bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the shipper");
+		goto out_sp;
+	}
+	ro.source = o->source;
+	ro.rules = o->rules;
+	ro.consumers = &cons;
+	ro.nconsumers = 1;
+	ro.stop = o->stop;
+	ro.warn = o->warn;
+	ro.data = o->data;
+	ret = bh_mon_run(&ro, NULL, err);
+	/* a source that ended (a replay): keep shipping until stopped */
+	while (ret == 0 && !atomic_load(o->stop))
+		usleep(100000);
+	pthread_mutex_lock(&ag.mu);
+	ag.done = true;
+	pthread_cond_signal(&ag.cv);
+	pthread_mutex_unlock(&ag.mu);
+	pthread_join(th, NULL);
+	if (st) {
+		*st = ag.st;
+		bh_agent_spool_stats(ag.sp, &st->spool);
+	}
+out_sp:
+	if (ag.c)
+		curl_easy_cleanup(ag.c);
+	if (ag.hdrs)
+		curl_slist_free_all(ag.hdrs);
+	bh_buf_release(&ag.resp);
+	bh_agent_spool_free(ag.sp);
+	pthread_mutex_destroy(&ag.mu);
+	pthread_cond_destroy(&ag.cv);
+	return ret;
+}

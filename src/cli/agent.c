@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * bulkhead agent --controller URL --token-file F --state-dir DIR [options]:
+ * the node agent (issue 17). Parses the options, loads the rules and the
+ * source as `bulkhead monitor` does, and runs the library's agent
+ * (include/bulkhead/agent.h) until SIGTERM or SIGINT; prints the counters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/agent.h"
+#include "bulkhead/containers.h"
+#include "bulkhead/ctl.h"
+#include "bulkhead/monitor.h"
+#include "bulkhead/rules.h"
+#include "bulkhead/version.h"
+#include "cli.h"
+#include "banned.h"
+
+#define RULES_FILES_MAX 64
+
+static const char agent_usage[] =
+	"usage: bulkhead agent --controller URL --token-file FILE --state-dir DIR [options]\n"
+	"\n"
+	"The node agent: runs the monitor (its rules and actions, as bulkhead monitor)\n"
+	"and reports this node, its containers and the alerts to the controller\n"
+	"(bulkhead serve) with a node token. What is to be reported goes through a\n"
+	"bounded spool in DIR/spool first: while the controller is down the agent\n"
+	"goes on and retries; when the spool is full the oldest is dropped, counted\n"
+	"and reported as a gap. SIGTERM or SIGINT stop it (exit 0).\n"
+	"\n"
+	"Options:\n"
+	"  --controller URL      the controller, https://HOST:PORT\n"
+	"  --token-file FILE     the node token (bht_...), made by an admin\n"
+	"  --ca FILE             the controller's CA certificate (PEM; default: the\n"
+	"                        system's)\n"
+	"  --state-dir DIR       the agent's state: the spool (made 0700)\n"
+	"  --node NAME           this node's name (default: the host name), as its\n"
+	"                        token's\n"
+	"  --spool-size N        the spool's bound (k, M, G suffixes; default 64M,\n"
+	"                        at least 64k)\n"
+	"  --batch N             events in one request (default 200, at most 500)\n"
+	"  --rules FILE          a rules file (repeatable; default the installed\n"
+	"                        rules/monitor/default.yaml)\n"
+	"  --replay FILE         read events from JSON lines instead of the kernel\n"
+	"                        (tests, demonstrations): the agent runs on after\n"
+	"                        the end, shipping, until stopped\n"
+	"  --workloads-interval MS  how often the containers are reported (default\n"
+	"                        10000)\n"
+	"  -h, --help            show this help\n";
+
+enum {
+	OPT_CONTROLLER = 0x100,
+	OPT_TOKEN,
+	OPT_CA,
+	OPT_STATE,
+	OPT_NODE,
+	OPT_SPOOL,
+	OPT_BATCH,
+	OPT_RULES,
+	OPT_REPLAY,
+	OPT_WL,
+};
+
+static atomic_int sig_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&sig_stop, 1);
+}
+
+static void on_warn(void *data, const struct bh_error *e)
+{
+	char *m = bh_error_message(e);
+
+	(void)data;
+	fprintf(stderr, "bulkhead: agent: %s\n", m ? m : "?");
+	free(m);
+}
+
+/* The token: the file's first line, trimmed; the file must not be readable
+ * by others. */
+static int read_token(const char *path, char *tok, size_t size, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(4096);
+	struct stat st;
+	size_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return bh_error_sys(err, errno, "--token-file %s", path);
+	if (fstat(fd, &st) == 0 && (st.st_mode & 077))
+		fprintf(stderr, "bulkhead: agent: warning: %s is readable by others\n", path);
+	if (bh_buf_read_fd(&b, fd, path, err) < 0) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	n = b.data ? strcspn(b.data, "\r\n") : 0;
+	if (n != BH_CTL_TOKEN_LEN || n >= size || !bh_str_has_prefix(b.data, "bht_")) {
+		bh_buf_release(&b);
+		return bh_error_set(err, BH_ERR_INVALID, "--token-file %s: not a bulkhead token",
+				    path);
+	}
+	memcpy(tok, b.data, n);
+	tok[n] = 0;
+	explicit_bzero(b.data, b.len);
+	bh_buf_release(&b);
+	return 0;
+}
+
+int cmd_agent(int argc, char **argv, struct bh_cli *cli)
+{
+	static const struct option opts[] = {
+		{ "controller", required_argument, NULL, OPT_CONTROLLER },
+		{ "token-file", required_argument, NULL, OPT_TOKEN },
+		{ "ca", required_argument, NULL, OPT_CA },
+		{ "state-dir", required_argument, NULL, OPT_STATE },
+		{ "node", required_argument, NULL, OPT_NODE },
+		{ "spool-size", required_argument, NULL, OPT_SPOOL },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "rules", required_argument, NULL, OPT_RULES },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "workloads-interval", required_argument, NULL, OPT_WL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bh_agent_opts ao = { .version = BH_VERSION, .stop = &sig_stop, .warn = on_warn };
+	struct bh_agent_stats st;
+	struct bh_ctr_opts co = { 0 };
+	char *rules_files[RULES_FILES_MAX];
+	size_t nrules = 0;
+	const char *token_file = NULL, *replay = NULL;
+	char token[BH_CTL_TOKEN_LEN + 2], host[BH_CTL_NAME_MAX + 1];
+	struct bh_rules *rs = NULL;
+	struct bh_mon_source *src = NULL;
+	struct bh_error *err = NULL;
+	unsigned long v;
+	uint64_t size;
+	int ch, rc;
+
+	(void)cli;
+	optind = 0;
+	while ((ch = cli_getopt(argc, argv, "h", opts, "agent")) != -1) {
+		switch (ch) {
+		case OPT_CONTROLLER: ao.controller = optarg; break;
+		case OPT_TOKEN: token_file = optarg; break;
+		case OPT_CA: ao.ca_file = optarg; break;
+		case OPT_STATE: ao.state_dir = optarg; break;
+		case OPT_NODE: ao.node = optarg; break;
+		case OPT_REPLAY: replay = optarg; break;
+		case OPT_SPOOL:
+			if (bh_parse_size(optarg, &size, &err) < 0 || size < BH_AGENT_SPOOL_MIN) {
+				bh_error_free(err);
+				return cli_usage_error("agent",
+						       "--spool-size: '%s': a size of 64k or more",
+						       optarg);
+			}
+			ao.spool_max = size;
+			break;
+		case OPT_BATCH:
+		case OPT_WL:
+			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
+				return cli_usage_error("agent", "'%s': not a number in range",
+						       optarg);
+			if (ch == OPT_BATCH)
+				ao.batch = v;
+			else
+				ao.workloads_ms = (unsigned)v;
+			break;
+		case OPT_RULES:
+			if (nrules >= RULES_FILES_MAX)
+				return cli_usage_error("agent", "more than %d --rules",
+						       RULES_FILES_MAX);
+			rules_files[nrules++] = optarg;
+			break;
+		case 'h': return cli_help(agent_usage);
+		default: return BH_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("agent", "unexpected argument '%s'", argv[optind]);
+	if (!ao.controller || !token_file || !ao.state_dir)
+		return cli_usage_error("agent",
+				       "expected --controller, --token-file and --state-dir");
+	if (!bh_str_has_prefix(ao.controller, "https://"))
+		return cli_usage_error("agent", "--controller: an https:// URL");
+	if (!ao.node) {
+		if (gethostname(host, sizeof(host)) < 0)
+			host[0] = 0;
+		host[sizeof(host) - 1] = 0;
+		ao.node = host;
+	}
+	if (!bh_ctl_name_valid(ao.node, strlen(ao.node)))
+		return cli_usage_error("agent", "'%s' is not a node name (--node)", ao.node);
+	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (read_token(token_file, token, sizeof(token), &err) < 0)
+		goto fail;
+	ao.token = token;
+	rs = cli_monitor_load_rules(rules_files, nrules, &err);
+	if (!rs)
+		goto fail;
+	if (replay) {
+		if (bh_mon_source_replay(replay, &src, &err) < 0)
+			goto fail;
+	} else {
+		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs), .containers = &co };
+		struct bh_mon_open_filter of;
+		int r;
+
+		bh_rules_open_filter(rs, &of);
+		ko.open_filter = &of;
+		r = bh_mon_source_kernel(&ko, &src, &err);
+		bh_mon_open_filter_release(&of);
+		if (r < 0)
+			goto fail;
+	}
+	ao.source = src;
+	ao.rules = rs;
+	ao.containers = &co;
+	bh_info("agent: node %s reporting to %s", ao.node, ao.controller);
+	if (bh_agent_run(&ao, &st, &err) < 0)
+		goto fail;
+	fprintf(stderr,
+		"bulkhead: agent: alerts %llu, shipped %llu in %llu batches, failures %llu "
+		"(refused %llu), spool: pending %llu, dropped %llu, corrupt %llu\n",
+		(unsigned long long)st.alerts, (unsigned long long)st.shipped,
+		(unsigned long long)st.batches, (unsigned long long)st.failures,
+		(unsigned long long)st.refused, (unsigned long long)st.spool.pending,
+		(unsigned long long)st.spool.dropped, (unsigned long long)st.spool.corrupt);
+	rc = BH_EXIT_OK;
+	goto out;
+fail:
+	rc = cli_fail(err);
+out:
+	explicit_bzero(token, sizeof(token));
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+	return rc;
+}
