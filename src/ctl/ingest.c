@@ -133,47 +133,95 @@ struct ev_tx {
 	struct bh_ctl_ingest_result res;
 };
 
+#define ROWS_PER_INSERT 32 /* 8 values each: the store's 256 */
+
+/* The seq of each row an INSERT ... RETURNING stored: its index marked fresh. */
+static int fresh_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	struct ev_tx *t = ctx;
+	int64_t i;
+
+	if (n != 1 || c[0].null || c[0].type != BH_CTL_INT)
+		return bh_error_set(err, BH_ERR_INTERNAL, "events: a bad RETURNING row");
+	i = c[0].i - t->b->first_seq;
+	if (i < 0 || (size_t)i >= t->b->n || t->nfresh >= t->b->n)
+		return bh_error_set(err, BH_ERR_INTERNAL, "events: seq %lld not of the batch",
+				    (long long)c[0].i);
+	t->fresh[t->nfresh++] = (size_t)i;
+	return 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static int ev_fn(void *ctx, struct bh_error **err)
 {
 	struct ev_tx *t = ctx;
 	const struct bh_ctl_batch *b = t->b;
-	struct bh_buf js = BH_BUF_INIT(BH_CTL_BODY_MAX);
+	struct bh_buf sql = BH_BUF_INIT(16u << 10);
+	struct bh_ctl_val p[ROWS_PER_INSERT * 8];
+	char *js[ROWS_PER_INSERT] = { 0 };
 	int ret = -1;
 
 	t->nfresh = 0;
 	t->res.stored = 0;
 	if (touch(t->s, t->node, err) < 0)
 		return -1;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct bh_ctl_event_in *e = &b->ev[i];
-		int64_t changed = 0;
-		struct bh_ctl_val p[8];
+	/* rows by 32 in one statement each: a batch in a few round trips */
+	for (size_t at = 0; at < b->n; at += ROWS_PER_INSERT) {
+		size_t k = b->n - at < ROWS_PER_INSERT ? b->n - at : ROWS_PER_INSERT;
 
-		bh_buf_reset(&js);
-		if (bh_json_dump_buf(e->item, JSON_COMPACT | JSON_SORT_KEYS, &js, err) < 0 ||
-		    bh_buf_addc(&js, 0, err) < 0)
+		bh_buf_reset(&sql);
+		if (bh_buf_adds(&sql,
+				"INSERT INTO events (node, seq, ts, kind, rule, severity, workload,"
+				" event_json) VALUES ",
+				err) < 0)
 			goto out;
-		p[0] = BH_CTL_S(t->node);
-		p[1] = BH_CTL_I(b->first_seq + (int64_t)i);
-		p[2] = BH_CTL_I(e->ts);
-		p[3] = BH_CTL_S(e->kind);
-		p[4] = BH_CTL_S(e->rule);
-		p[5] = BH_CTL_S(e->severity);
-		p[6] = BH_CTL_S(e->workload);
-		p[7] = BH_CTL_S(js.data);
-		if (bh_ctl_store_query(t->s,
-				       "INSERT INTO events (node, seq, ts, kind, rule, severity,"
-				       " workload, event_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-				       " ON CONFLICT (node, seq) DO NOTHING",
-				       p, 8, NULL, NULL, &changed, err) < 0)
+		for (size_t i = 0; i < k; i++) {
+			const struct bh_ctl_event_in *e = &b->ev[at + i];
+
+			js[i] = json_dumps(e->item, JSON_COMPACT | JSON_SORT_KEYS);
+			if (!js[i]) {
+				bh_error_set(err, BH_ERR_NOMEM, "events: encoding an event");
+				goto out;
+			}
+			p[i * 8 + 0] = BH_CTL_S(t->node);
+			p[i * 8 + 1] = BH_CTL_I(b->first_seq + (int64_t)(at + i));
+			p[i * 8 + 2] = BH_CTL_I(e->ts);
+			p[i * 8 + 3] = BH_CTL_S(e->kind);
+			p[i * 8 + 4] = BH_CTL_S(e->rule);
+			p[i * 8 + 5] = BH_CTL_S(e->severity);
+			p[i * 8 + 6] = BH_CTL_S(e->workload);
+			p[i * 8 + 7] = BH_CTL_S(js[i]);
+			if (bh_buf_adds(&sql,
+					i ? ", (?, ?, ?, ?, ?, ?, ?, ?)"
+					  : "(?, ?, ?, ?, ?, ?, ?, ?)",
+					err) < 0)
+				goto out;
+		}
+		if (bh_buf_adds(&sql, " ON CONFLICT (node, seq) DO NOTHING RETURNING seq", err) <
+			    0 ||
+		    bh_buf_addc(&sql, 0, err) < 0)
 			goto out;
-		if (changed > 0)
-			t->fresh[t->nfresh++] = i;
+		if (bh_ctl_store_query(t->s, sql.data, p, k * 8, fresh_row, t, NULL, err) < 0)
+			goto out;
+		for (size_t i = 0; i < k; i++) {
+			free(js[i]);
+			js[i] = NULL;
+		}
 	}
+	/* RETURNING's order is not promised: the hook sees seq order */
+	qsort(t->fresh, t->nfresh, sizeof(*t->fresh), cmp_size);
 	t->res.stored = (int64_t)t->nfresh;
 	ret = acked(t->s, t->node, &t->res.acked, err);
 out:
-	bh_buf_release(&js);
+	for (size_t i = 0; i < ROWS_PER_INSERT; i++)
+		free(js[i]);
+	bh_buf_release(&sql);
 	return ret;
 }
 
