@@ -1,0 +1,202 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Event ingestion into the controller: $AGENTS simulated agents (python
+# threads, one keep-alive HTTPS connection and one node token each) POST
+# $BATCHES batches of $BATCH events each to `bulkhead serve`
+# (POST /api/v1/agent/events: parsed, one transaction per batch, each row
+# INSERT ... ON CONFLICT (node, seq) DO NOTHING), into SQLite and into a
+# PostgreSQL 15 this script starts (initdb as nobody, a unix socket). The
+# figure is events/s; the anchor, in the same run, is the same database
+# loading the same rows in bulk on its own: SQLite through python's sqlite3
+# (executemany in one transaction, same table and indexes, same pragmas),
+# PostgreSQL through psql's \copy into a table LIKE events INCLUDING ALL.
+# Target: ingestion >= 0.5x the bulk load. Best of $RUNS runs.
+# Exits 0 either way (a miss prints MISSED).
+. "$(dirname "$0")/lib.sh"
+bench_init ctl-ingest
+: "${AGENTS:=50}"
+: "${BATCHES:=10}"
+: "${BATCH:=100}"
+command -v openssl >/dev/null || bench_die "openssl is needed"
+command -v curl >/dev/null || bench_die "curl is needed"
+PG_BIN=/usr/lib/postgresql/15/bin
+W="$BENCH_TMP"
+chmod 755 "$W"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+	-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost \
+	-addext subjectAltName=IP:127.0.0.1 2>/dev/null || bench_die "openssl failed"
+
+SPID=
+PGDIR=
+cleanup() {
+	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$PGDIR" ] && runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1
+	rm -rf "$BENCH_TMP"
+}
+trap cleanup EXIT
+
+# serve DB: start the controller on DB with an admin; PORT, ADMIN set
+serve() {
+	printf 'bench-password\n' | "$BULKHEAD" serve user add bench --role admin --db "$1" >/dev/null
+	"$BULKHEAD" --log-level info serve --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" \
+		--tls-key "$W/key.pem" --db "$1" >"$W/serve.log" 2>&1 &
+	SPID=$!
+	PORT=
+	for _ in $(seq 1 200); do
+		PORT=$(sed -n 's/.*controller: serving on .* (port \([0-9]*\)).*/\1/p' "$W/serve.log")
+		[ -n "$PORT" ] && break
+		sleep 0.05
+	done
+	[ -n "$PORT" ] || bench_die "the controller did not start: $(cat "$W/serve.log")"
+	ADMIN=$(curl -sS --cacert "$W/cert.pem" -H 'Content-Type: application/json' \
+		-d '{"user":"bench","password":"bench-password"}' "https://127.0.0.1:$PORT/api/v1/login" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+}
+stop_serve() {
+	kill "$SPID"
+	wait "$SPID" 2>/dev/null || true
+	SPID=
+}
+
+# post RUN: the agents post; prints events/s; rows in $W/rows.csv (node,seq,ts,kind,rule,severity,workload,json)
+post() {
+	python3 - "$PORT" "$W/cert.pem" "$ADMIN" "$AGENTS" "$BATCHES" "$BATCH" "$1" "$W/rows.csv" <<'PY'
+import csv, http.client, json, ssl, sys, threading, time
+port, ca, admin = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+agents, batches, size, run, rows_out = int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8]
+ctx = ssl.create_default_context(cafile=ca)
+def conn():
+    return http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
+def call(c, method, path, tok, body):
+    c.request(method, path, body=json.dumps(body) if body is not None else None,
+              headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+    r = c.getresponse(); data = r.read()
+    if r.status not in (200, 201):
+        raise SystemExit("%s %s: %d %s" % (method, path, r.status, data[:200]))
+    return json.loads(data)
+c = conn()
+nodes = []
+for i in range(agents):
+    name = "r%s-n%d" % (run, i)
+    tok = call(c, "POST", "/api/v1/tokens", admin, {"node": name})["token"]
+    nodes.append((name, tok))
+def event(node, seq):
+    return {"ts": 1700000000 + seq, "kind": "alert", "rule": "Terminal shell in container",
+            "severity": "WARNING" if seq % 2 else "CRITICAL", "workload": node + "-c%d" % (seq % 7),
+            "data": {"output": "A shell was spawned in a container with an attached terminal (user=root shell=bash parent=runc pid=%d)" % seq,
+                     "tags": ["container", "shell", "NIST_800-190_4.4.4"], "event": {"type": "execve", "proc": {"name": "bash", "pid": seq}}}}
+# the bodies, made before the clock starts
+work = []
+for name, tok in nodes:
+    bodies = [{"node": name, "first_seq": b * size + 1,
+               "events": [event(name, b * size + 1 + k) for k in range(size)]} for b in range(batches)]
+    work.append((name, tok, bodies))
+for name, tok in nodes:
+    call(c, "POST", "/api/v1/agent/register", tok, {"node": name, "agent_version": "bench"})
+errors = []
+def agent(name, tok, bodies):
+    try:
+        a = conn()
+        for b in bodies:
+            ans = call(a, "POST", "/api/v1/agent/events", tok, b)
+            if ans["acked"] != b["first_seq"] + size - 1:
+                errors.append("%s: acked %d" % (name, ans["acked"]))
+    except BaseException as e:
+        errors.append(str(e))
+ts = [threading.Thread(target=agent, args=w) for w in work]
+t0 = time.monotonic()
+for t in ts: t.start()
+for t in ts: t.join()
+dt = time.monotonic() - t0
+if errors:
+    raise SystemExit("errors: %s" % errors[:3])
+with open(rows_out, "w", newline="") as f:
+    w = csv.writer(f)
+    for name, tok, bodies in work:
+        for b in bodies:
+            for i, e in enumerate(b["events"]):
+                w.writerow([name, b["first_seq"] + i, e["ts"], e["kind"], e["rule"], e["severity"], e["workload"],
+                            json.dumps(e, separators=(",", ":"), sort_keys=True)])
+print("%.0f" % (agents * batches * size / dt))
+PY
+}
+
+# anchor_sqlite: the same rows loaded in bulk by SQLite itself; prints rows/s
+anchor_sqlite() {
+	python3 - "$W/rows.csv" "$W/anchor.sqlite" <<'PY'
+import csv, os, sqlite3, sys, time
+rows = [tuple(r) for r in csv.reader(open(sys.argv[1]))]
+rows = [(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+try: os.unlink(sys.argv[2])
+except FileNotFoundError: pass
+db = sqlite3.connect(sys.argv[2], isolation_level=None)
+db.executescript("""PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
+CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL, seq BIGINT NOT NULL,
+ ts BIGINT NOT NULL, kind TEXT NOT NULL, rule TEXT, severity TEXT, workload TEXT, event_json TEXT NOT NULL,
+ UNIQUE (node, seq));
+CREATE INDEX events_ts ON events (ts); CREATE INDEX events_severity ON events (severity, id);
+CREATE INDEX events_rule ON events (rule, id); CREATE INDEX events_workload ON events (workload, id);""")
+t0 = time.monotonic()
+db.execute("BEGIN")
+db.executemany("INSERT INTO events (node, seq, ts, kind, rule, severity, workload, event_json) VALUES (?,?,?,?,?,?,?,?)", rows)
+db.execute("COMMIT")
+print("%.0f" % (len(rows) / (time.monotonic() - t0)))
+PY
+}
+
+# anchor_pg URL: the same rows by psql's \copy into a table like events
+anchor_pg() {
+	local psql=(runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres -v ON_ERROR_STOP=1)
+	cp "$W/rows.csv" "$PGDIR/rows.csv" && chmod 644 "$PGDIR/rows.csv"
+	"${psql[@]}" -c 'DROP TABLE IF EXISTS events_anchor' -c 'CREATE TABLE events_anchor (LIKE events INCLUDING ALL)' >/dev/null
+	python3 - "${psql[@]}" -c "\\copy events_anchor (node, seq, ts, kind, rule, severity, workload, event_json) FROM '$PGDIR/rows.csv' WITH (FORMAT csv)" <<PY
+import subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+n = sum(1 for _ in open("$W/rows.csv"))
+print("%.0f" % (n / (time.monotonic() - t0)))
+PY
+}
+
+best() { sort -n | tail -1; }
+report() { # NAME OURS ANCHOR
+	local ratio
+	ratio=$(python3 -c "print('%.2f' % ($2 / $3))")
+	printf '%-11s ingest %8s events/s   bulk load %8s rows/s   ratio %sx  %s\n' "$1" "$2" "$3" "$ratio" \
+		"$(python3 -c "print('ok (>= 0.5x)' if $2 / $3 >= 0.5 else 'MISSED (< 0.5x)')")"
+}
+
+echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS"
+# ---- SQLite -----------------------------------------------------------------------------
+ours=(); anchor=()
+for r in $(seq 1 "$RUNS"); do
+	rm -f "$W/ctl.sqlite"*
+	serve "$W/ctl.sqlite"
+	ours+=("$(post "$r")")
+	stop_serve
+	anchor+=("$(anchor_sqlite)")
+done
+report sqlite "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
+
+# ---- PostgreSQL -------------------------------------------------------------------------
+if [ -x $PG_BIN/initdb ] && id nobody >/dev/null 2>&1; then
+	PGDIR="$W/pg"
+	mkdir -p "$PGDIR" && chown nobody "$PGDIR"
+	(cd "$PGDIR" && runuser -u nobody -- $PG_BIN/initdb -D "$PGDIR/data" -A trust -U postgres --no-sync >/dev/null &&
+		runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 60 \
+			-o "-k $PGDIR -c listen_addresses=''" start >/dev/null) || bench_die "postgresql did not start"
+	URL="postgresql:///postgres?host=$PGDIR&user=postgres"
+	ours=(); anchor=()
+	for r in $(seq 1 "$RUNS"); do
+		runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres \
+			-c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' >/dev/null 2>&1
+		serve "$URL"
+		ours+=("$(post "$r")")
+		stop_serve
+		anchor+=("$(anchor_pg)")
+	done
+	report postgresql "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
+else
+	echo "postgresql: skipped (needs $PG_BIN/initdb, package postgresql-15)"
+fi
