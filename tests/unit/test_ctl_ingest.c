@@ -257,7 +257,12 @@ static void an_unregistered_node_stores_nothing(void **state)
 	batch(&b, "ghost", 1, 2);
 	assert_int_equal(bh_ctl_ingest_events(s, "ghost", &b, NULL, &res, &err), -1);
 	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
-	assert_non_null(strstr(bh_error_message(err), "not registered"));
+	{
+		char *m = bh_error_message(err);
+
+		assert_non_null(strstr(m, "not registered"));
+		free(m);
+	}
 	bh_error_free(err);
 	bh_ctl_batch_release(&b);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM events"), 0);
