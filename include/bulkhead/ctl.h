@@ -693,6 +693,13 @@ int bh_ctl_alert_new(const struct bh_ctl_alert_opts *o, struct bh_ctl_alert **ou
  * rules), never for an event (one that is not an object is skipped).
  */
 int bh_ctl_alert_events(struct bh_ctl_alert *e, json_t *events, struct bh_error **err);
+/*
+ * The automation's on_vuln seam (ctx: the engine): a new finding as an event
+ * of kind "vuln" (rule the vulnerability's ID, its severity, workload the
+ * repository) through bh_ctl_alert_events.
+ */
+void bh_ctl_alert_on_vuln(void *ctx, const char *digest, const char *repository,
+			  const struct bh_ctl_image_vuln *v);
 void bh_ctl_alert_stats(struct bh_ctl_alert *e, struct bh_ctl_alert_stats *out);
 /* Prometheus text of the stats (bulkhead_alerts_*). */
 int bh_ctl_alert_metrics(struct bh_ctl_alert *e, struct bh_buf *out, struct bh_error **err);

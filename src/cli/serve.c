@@ -390,6 +390,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		ro.insecure = reg_insecure ? insecure : NULL;
 		auo.store = store;
 		auo.reg_opts = &ro;
+		auo.on_vuln = bh_ctl_alert_on_vuln;
+		auo.on_vuln_ctx = alerts;
 		auo.advisory_db = advdb;
 		if (db_sources) {
 			struct bh_buf b = BH_BUF_INIT(1u << 20);
@@ -443,8 +445,8 @@ out:
 	bh_http_server_free(srv);
 	bh_ctl_api_free(api);
 	free(routes);
+	bh_ctl_auto_free(automation); /* its worker calls the alerts */
 	bh_ctl_alert_free(alerts, 5000);
-	bh_ctl_auto_free(automation);
 	bh_update_sources_release(&sources);
 	free(advdb);
 	bh_ctl_store_free(store);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bulkhead/version.h"
+#include "bulkhead/vuln.h"
 #include "ctl/api_int.h"
 #include "lazy/curl.h"
 #include "banned.h"
@@ -645,4 +646,22 @@ int bh_ctl_alert_replay(struct bh_ctl_store *s, const char *buf, size_t len, uns
 	}
 	json_decref(events);
 	return rc;
+}
+
+void bh_ctl_alert_on_vuln(void *ctx, const char *digest, const char *repository,
+			  const struct bh_ctl_image_vuln *v)
+{
+	struct bh_ctl_alert *e = ctx;
+	struct bh_error *err = NULL;
+	char *out = bh_asprintf("%s in %s %s (fixed in %s) of %s@%s", v->id, v->package, v->version,
+				v->fixed ? v->fixed : "no version yet", repository, digest);
+	json_t *ev = json_pack("{sIsssssssss{ssssssssss?}}", "ts", (json_int_t)time(NULL), "kind",
+			       "vuln", "rule", v->id, "severity", bh_severity_name(v->severity),
+			       "workload", repository, "output", out, "data", "digest", digest,
+			       "package", v->package, "version", v->version, "fixed", v->fixed);
+
+	if (ev && bh_ctl_alert_events(e, ev, &err) < 0)
+		bh_error_warn(&err, "alerts of %s", v->id);
+	json_decref(ev);
+	free(out);
 }

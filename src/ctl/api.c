@@ -151,11 +151,7 @@ static const struct bh_ctl_endpoints api_own = { own, sizeof(own) / sizeof(own[0
 
 /* The parts of the API: a new part adds its line here. */
 static const struct bh_ctl_endpoints *const parts[] = {
-	&api_own,
-	&bh_ctl_api_auth,
-	&bh_ctl_api_alert,
-	&bh_ctl_api_images,
-	&bh_ctl_api_ingest,
+	&api_own, &bh_ctl_api_auth, &bh_ctl_api_alert, &bh_ctl_api_images, &bh_ctl_api_ingest,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -270,6 +266,30 @@ int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const cha
 	return st;
 }
 
+/* A stored batch of an agent's events to the alerts engine (the ingest hook:
+ * after the commit, only the events newly stored). */
+static void alert_batch(void *data, const char *node, const struct bh_ctl_event_in *ev,
+			const int64_t *seqs, size_t n)
+{
+	struct bh_ctl_api *a = data;
+	json_t *arr = json_array();
+	struct bh_error *err = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const json_t *d = json_object_get(ev[i].item, "data");
+
+		json_array_append_new(arr,
+				      json_pack("{sssIsIssss?ss?ss?ss?}", "node", node, "seq",
+						(json_int_t)seqs[i], "ts", (json_int_t)ev[i].ts,
+						"kind", ev[i].kind, "rule", ev[i].rule, "severity",
+						ev[i].severity, "workload", ev[i].workload,
+						"output", bh_json_str(d, "output")));
+	}
+	if (bh_ctl_alert_events(a->alerts, arr, &err) < 0)
+		bh_error_warn(&err, "alerts of node %s", node);
+	json_decref(arr);
+}
+
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err)
 {
 	struct bh_ctl_api *a;
@@ -293,6 +313,8 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	a->automation = o->automation;
 	if (o->ingest_hook)
 		a->ingest_hook = *o->ingest_hook;
+	else if (o->alerts) /* agents' events to the alert rules */
+		a->ingest_hook = (struct bh_ctl_ingest_hook){ alert_batch, a };
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));
