@@ -35,6 +35,7 @@ static const char net_usage[] =
 	"                        [--no-offload] [--accept-all] [--queue N] [--copy-range BYTES]\n"
 	"                        [--policy FILE]... [--state-root RT:DIR]...\n"
 	"                        [--quarantine SEVERITY] [--quarantine-dir DIR] [--refresh-ms MS]\n"
+	"                        [--sensor NAME=EXPR]...\n"
 	"\n"
 	"The layer-7 container firewall's packet engine.\n"
 	"\n"
@@ -97,6 +98,9 @@ static const char net_usage[] =
 	"  --quarantine-dir DIR    the quarantine records (default /run/bulkhead/quarantine)\n"
 	"  --refresh-ms MS         list the containers again this often (default 2000; a\n"
 	"                          runtime's state change lists them at once)\n"
+	"  --sensor NAME=EXPR      a data-leak sensor, as for inspect: a match in a flow's\n"
+	"                          cleartext (across TCP segments) raises BH-NET-DLP-SENSOR\n"
+	"                          (medium: --mode protect reports it, does not drop it)\n"
 	"\n"
 	"Exit status (inspect): 0 no threat and every flow allowed, 1 a threat was seen or a\n"
 	"flow alerted or denied, 2 usage error, 3 error (a broken capture file: the\n"
@@ -230,6 +234,22 @@ static int write_learned(struct inspect_ctx *c, const char *path)
 
 #define BH_DLP_CLI_SENSORS 256 /* the engine's limit (src/net/dlp.h) */
 
+/* `--sensor NAME=EXPR` into v[*n] (net inspect and net run): the name and the
+ * expression point into arg, cut at the '='; the engine checks the name and
+ * compiles the expression. */
+static int add_sensor(struct bh_net_sensor *v, size_t *n, char *arg, const char *cmd)
+{
+	char *eq = strchr(arg, '=');
+
+	if (!eq || eq == arg || !eq[1] || *n == BH_DLP_CLI_SENSORS)
+		return cli_usage_error(cmd, "--sensor: NAME=EXPR, at most %d, not '%s'",
+				       BH_DLP_CLI_SENSORS, arg);
+	*eq = 0; /* argv is ours to cut */
+	v[*n].name = arg;
+	v[(*n)++].pattern = eq + 1;
+	return 0;
+}
+
 static int net_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -260,21 +280,13 @@ static int net_inspect(int argc, char **argv)
 		switch (c) {
 		case 'p': pcap = optarg; break;
 		case 'c': o.capture_dir = optarg; break;
-		case 's': {
-			char *eq = strchr(optarg, '=');
-
-			if (!eq || eq == optarg || !eq[1] || n_sensors == BH_DLP_CLI_SENSORS) {
+		case 's':
+			if (add_sensor(sensors, &n_sensors, optarg, "net inspect")) {
 				bh_strvec_release(&policies);
 				bh_strvec_release(&groups);
-				return cli_usage_error("net inspect",
-						       "--sensor: NAME=EXPR, at most %d, not '%s'",
-						       BH_DLP_CLI_SENSORS, optarg);
+				return BH_EXIT_USAGE;
 			}
-			*eq = 0; /* argv is ours to cut */
-			sensors[n_sensors].name = optarg;
-			sensors[n_sensors++].pattern = eq + 1;
 			break;
-		}
 		case 'P': bh_strvec_push(&policies, optarg); break;
 		case 'l': learn = optarg; break;
 		case 'g': {
@@ -634,6 +646,7 @@ static int net_run(int argc, char **argv)
 		{ "quarantine", required_argument, NULL, 'Q' },
 		{ "quarantine-dir", required_argument, NULL, 'D' },
 		{ "refresh-ms", required_argument, NULL, 'R' },
+		{ "sensor", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -646,7 +659,8 @@ static int net_run(int argc, char **argv)
 	const char *netns[NET_RUN_LIST_MAX + 1] = { 0 };
 	char *pols[NET_RUN_LIST_MAX];
 	struct bh_netpol *np = NULL;
-	size_t nc = 0, nl = 0, nn = 0, npol = 0;
+	struct bh_net_sensor sensors[BH_DLP_CLI_SENSORS];
+	size_t nc = 0, nl = 0, nn = 0, npol = 0, n_sensors = 0;
 	struct bh_net_live_opts o = { .offload = true };
 	struct bh_net_live_stats st;
 	struct inspect_ctx ctx = { 0 };
@@ -685,6 +699,10 @@ static int net_run(int argc, char **argv)
 					optarg);
 			break;
 		case 'D': qo.state_dir = optarg; break;
+		case 'S':
+			if (add_sensor(sensors, &n_sensors, optarg, "net run"))
+				return BH_EXIT_USAGE;
+			break;
 		case 'R':
 			if (bh_parse_u64(optarg, &v, NULL) < 0 || v < 100 || v > 3600000)
 				return cli_usage_error("net run",
@@ -743,6 +761,8 @@ static int net_run(int argc, char **argv)
 	if (o.accept_all && o.quarantine_severity)
 		return cli_usage_error("net run",
 				       "--quarantine needs the engine, not --accept-all");
+	if (o.accept_all && n_sensors)
+		return cli_usage_error("net run", "--sensor needs the engine, not --accept-all");
 	if (dh && bh_str_has_prefix(dh, "unix://"))
 		co.docker_socket = dh + 7;
 	co.state_roots = roots;
@@ -758,6 +778,8 @@ static int net_run(int argc, char **argv)
 	if (npol && (rc = load_policy(pols, npol, NULL, 0, &np)) != 0)
 		return rc;
 	o.engine.policy = np;
+	o.engine.sensors = sensors;
+	o.engine.n_sensors = n_sensors;
 	o.containers = ctrs;
 	o.labels = labels;
 	o.netns = netns;

@@ -13,6 +13,9 @@
                                           with the same frames each way and the same
                                           bytes less LINKHDR per frame; prints what
                                           differs, exits 1 if anything does
+  net-pcap.py payloads IN.pcap            each TCP segment's payload with one, one
+                                          per line as Python bytes (Ethernet, IPv4;
+                                          for tests/e2e/net-live.test)
 """
 import json
 import struct
@@ -70,6 +73,28 @@ def frags(dst):
     open(dst, "wb").write(out)
 
 
+def payloads(src):
+    d = open(src, "rb").read()
+    magic, = struct.unpack("<I", d[:4])
+    e = "<" if magic in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+    link, = struct.unpack(e + "I", d[20:24])
+    if link != 1:
+        sys.exit("payloads: link type %d, not Ethernet" % link)
+    off = 24
+    while off + 16 <= len(d):
+        incl, = struct.unpack(e + "I", d[off + 8:off + 12])
+        pkt = d[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(pkt) < 34 or pkt[12:14] != b"\x08\x00" or pkt[23] != 6:
+            continue
+        ihl = (pkt[14] & 15) * 4
+        tot, = struct.unpack(">H", pkt[16:18])
+        tcp = 14 + ihl
+        data = pkt[tcp + (pkt[tcp + 12] >> 4) * 4:14 + tot]
+        if data:
+            print(repr(data))
+
+
 def split_ep(s):
     host, port = s.rsplit(":", 1)
     return host.strip("[]"), port
@@ -121,7 +146,9 @@ def compare(flows, conv, l4, linkhdr):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "pcapng":
+    if sys.argv[1] == "payloads":
+        payloads(sys.argv[2])
+    elif sys.argv[1] == "pcapng":
         to_pcapng(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "frags":
         frags(sys.argv[2])
