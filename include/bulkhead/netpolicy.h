@@ -56,6 +56,7 @@ struct bh_net_rec; /* src/net/dissect.h */
 #define BH_NETPOL_RULES_MAX  4096
 #define BH_NETPOL_LIST_MAX   256 /* entries of one selector / condition list */
 #define BH_NETPOL_NAME_MAX   253 /* a DNS name */
+#define BH_NETPOL_GRPC_MAX   256 /* a gRPC method's path */
 
 enum bh_netpol_mode { BH_NETPOL_DISCOVER = 0, BH_NETPOL_MONITOR, BH_NETPOL_PROTECT };
 
@@ -98,12 +99,17 @@ struct bh_netpol_rule_spec {
 	struct bh_netpol_strs to, to_cidrs, to_names; /* ..., DNS names ("*.a.com") */
 	const char *l4;				      /* "tcp", "udp", "icmp" or NULL */
 	struct bh_netpol_strs ports;		      /* "80", "8000-8080" (server port) */
-	struct bh_netpol_strs apps;		      /* "http", "dns", ... (any port) */
-	/* layer 7: at most one family per rule (HTTP, TLS, DNS or SQL) */
+	/* "http", "dns", ... (any port); "grpc" matches an HTTP/2 flow's gRPC
+	 * requests (a record tells), "http2" every HTTP/2 flow, gRPC or not */
+	struct bh_netpol_strs apps;
+	/* layer 7: at most one family per rule (HTTP, TLS, DNS, SQL or gRPC) */
 	struct bh_netpol_strs http_methods, http_hosts, http_paths; /* paths: prefixes */
 	struct bh_netpol_strs tls_sni;
 	struct bh_netpol_strs dns_names;
 	struct bh_netpol_strs sql_statements; /* "select", "insert", ... */
+	/* gRPC calls: "/pkg.Service/Method" exactly, or "/pkg.Service/" any
+	 * method of the service (the request's :path) */
+	struct bh_netpol_strs grpc_methods;
 };
 
 struct bh_netpol;
@@ -112,6 +118,8 @@ struct bh_netpol;
 int bh_netpol_check_cidr(const char *s, const char **why);
 int bh_netpol_check_ports(const char *s, const char **why);
 int bh_netpol_check_name(const char *s, const char **why); /* FQDN or "*." wildcard */
+/* "/pkg.Service/Method" or "/pkg.Service/" (every method of the service) */
+int bh_netpol_check_grpc_method(const char *s, const char **why);
 
 struct bh_netpol *bh_netpol_new(void);
 /* Add a group / a rule (after the groups it names). Errors name the spec

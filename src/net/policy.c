@@ -37,7 +37,7 @@ struct group {
 	enum bh_netpol_mode mode;
 };
 
-enum fam { FAM_NONE = 0, FAM_HTTP, FAM_TLS, FAM_DNS, FAM_SQL };
+enum fam { FAM_NONE = 0, FAM_HTTP, FAM_TLS, FAM_DNS, FAM_SQL, FAM_GRPC };
 
 struct prange {
 	uint16_t lo, hi;
@@ -58,7 +58,7 @@ struct rule {
 	size_t nports;
 	struct strl apps;
 	enum fam fam;
-	struct strl methods, hosts, paths, sni, dns, sql;
+	struct strl methods, hosts, paths, sni, dns, sql, grpc;
 };
 
 struct bh_netpol {
@@ -204,6 +204,31 @@ int bh_netpol_check_ports(const char *s, const char **why)
 	struct prange r;
 
 	return parse_ports(s, &r, why);
+}
+
+int bh_netpol_check_grpc_method(const char *s, const char **why)
+{
+	const char *slash;
+	size_t n = strlen(s);
+
+	if (n < 3 || n > BH_NETPOL_GRPC_MAX || s[0] != '/') {
+		*why = "a gRPC method is /package.Service/Method or /package.Service/ (1 to 256 "
+		       "characters)";
+		return -1;
+	}
+	slash = strchr(s + 1, '/');
+	if (!slash || slash == s + 1 || strchr(slash + 1, '/')) {
+		*why = "not /package.Service/Method or /package.Service/ (one service, then "
+		       "one method or none)";
+		return -1;
+	}
+	for (const char *p = s + 1; *p; p++)
+		if (p != slash && !bh_isalnum(*p) && *p != '_' && (*p != '.' || p > slash)) {
+			*why = "a service holds letters, digits, '_' and dots; a method letters, "
+			       "digits and '_'";
+			return -1;
+		}
+	return 0;
 }
 
 int bh_netpol_check_name(const char *s, const char **why)
@@ -419,6 +444,7 @@ static void rule_release(struct rule *r)
 	strl_free(&r->sni);
 	strl_free(&r->dns);
 	strl_free(&r->sql);
+	strl_free(&r->grpc);
 }
 
 static int groups_of(const struct bh_netpol *p, const struct bh_netpol_strs *in, int **out,
@@ -458,11 +484,11 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 	r.quarantine = s->quarantine && s->action == BH_NETPOL_DENY_RULE;
 	r.enforce = s->enforce;
 	fams = !!(s->http_methods.n || s->http_hosts.n || s->http_paths.n) + !!s->tls_sni.n +
-	       !!s->dns_names.n + !!s->sql_statements.n;
+	       !!s->dns_names.n + !!s->sql_statements.n + !!s->grpc_methods.n;
 	if (fams > 1) {
 		bh_error_set(err, BH_ERR_INVALID,
 			     "%s: layer-7 conditions of more than one protocol (HTTP, TLS, DNS, "
-			     "SQL): write one rule each",
+			     "SQL, gRPC): write one rule each",
 			     what);
 		goto fail;
 	}
@@ -470,6 +496,7 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 		: s->tls_sni.n						? FAM_TLS
 		: s->dns_names.n					? FAM_DNS
 		: s->sql_statements.n					? FAM_SQL
+		: s->grpc_methods.n					? FAM_GRPC
 									: FAM_NONE;
 	if (s->l4) {
 		r.l4 = !strcmp(s->l4, "tcp")	? 6
@@ -504,6 +531,15 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 				     s->http_paths.v[i]);
 			goto fail;
 		}
+	for (size_t i = 0; i < s->grpc_methods.n; i++) {
+		const char *why = "";
+
+		if (bh_netpol_check_grpc_method(s->grpc_methods.v[i], &why) < 0) {
+			bh_error_set(err, BH_ERR_INVALID, "%s: grpcMethods: '%s': %s", what,
+				     s->grpc_methods.v[i], why);
+			goto fail;
+		}
+	}
 	if (groups_of(p, &s->from, &r.from, &r.nfrom, what, "from", err) < 0 ||
 	    groups_of(p, &s->to, &r.to, &r.nto, what, "to", err) < 0 ||
 	    cidrs_copy(&r.from_cidrs, &r.nfrom_cidrs, &s->from_cidrs, what, "fromCidrs", err) < 0 ||
@@ -515,7 +551,8 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 	    strl_copy(&r.paths, &s->http_paths, false, what, "httpPaths", err) < 0 ||
 	    names_copy(&r.sni, &s->tls_sni, what, "tlsSni", err) < 0 ||
 	    names_copy(&r.dns, &s->dns_names, what, "dnsNames", err) < 0 ||
-	    strl_copy(&r.sql, &s->sql_statements, true, what, "sqlStatements", err) < 0)
+	    strl_copy(&r.sql, &s->sql_statements, true, what, "sqlStatements", err) < 0 ||
+	    strl_copy(&r.grpc, &s->grpc_methods, false, what, "grpcMethods", err) < 0)
 		goto fail;
 	if (r.to_names.n)
 		p->names = true;
@@ -651,11 +688,41 @@ static bool app_fam_ok(enum fam f, const char *app)
 	case FAM_TLS: return !strcmp(app, "tls");
 	case FAM_DNS: return !strcmp(app, "dns");
 	case FAM_SQL: return !strcmp(app, "mysql") || !strcmp(app, "postgresql");
+	case FAM_GRPC: return !strcmp(app, "http2") || !strcmp(app, "grpc");
 	default: return true;
 	}
 }
 
-/* Layers 3 and 4 and the app: M_YES, M_NO, or M_PEND (needs the app or a record). */
+/* Whether a record is a gRPC request (an HTTP/2 request with content-type
+ * application/grpc*: the dissector names its app "grpc"). */
+static bool rec_is_grpc(const struct bh_net_rec *rec)
+{
+	return rec && rec->kind == BH_NET_REC_HTTP_REQUEST && rec->app && !strcmp(rec->app, "grpc");
+}
+
+/* The rule's apps against the query's: M_YES, M_NO, or M_PEND when only
+ * "grpc" can match an HTTP/2 flow and no request has told yet. The policy
+ * sees an HTTP/2 flow's app as "http2" (the dissector's); its gRPC requests
+ * are records whose app is "grpc". */
+static int match_apps(const struct rule *r, const struct bh_netpol_query *q)
+{
+	bool grpc = false;
+
+	for (size_t i = 0; i < r->apps.n; i++) {
+		if (!strcmp(r->apps.v[i], q->app))
+			return M_YES;
+		if (!strcmp(r->apps.v[i], "grpc"))
+			grpc = true;
+	}
+	if (!grpc || strcmp(q->app, "http2"))
+		return M_NO;
+	if (!q->rec)
+		return M_PEND;
+	return rec_is_grpc(q->rec) ? M_YES : M_NO;
+}
+
+/* Layers 3 and 4 and the app: M_YES, M_NO, or M_PEND (needs the app or a
+ * record). q->rec only tells "grpc" from the rest of "http2". */
 static int match_flow(const struct rule *r, const struct bh_netpol_query *q)
 {
 	int l4 = !q->l4 ? 0 : !strcmp(q->l4, "tcp") ? 6 : !strcmp(q->l4, "udp") ? 17 : 1;
@@ -687,12 +754,10 @@ static int match_flow(const struct rule *r, const struct bh_netpol_query *q)
 		if (!q->app)
 			return M_PEND;
 		if (r->apps.n) {
-			bool any = false;
+			int a = match_apps(r, q);
 
-			for (size_t i = 0; i < r->apps.n && !any; i++)
-				any = !strcmp(r->apps.v[i], q->app);
-			if (!any)
-				return M_NO;
+			if (a != M_YES)
+				return a;
 		}
 		if (r->fam)
 			return app_fam_ok(r->fam, q->app) ? M_PEND : M_NO;
@@ -772,6 +837,21 @@ static bool match_l7(const struct rule *r, const struct bh_net_rec *rec)
 			      (struct bh_net_str){ rec->u.sql.statement,
 						   strlen(rec->u.sql.statement) },
 			      true);
+	case FAM_GRPC:
+		if (!rec_is_grpc(rec) || !rec->u.http.path.p)
+			return false;
+		for (size_t i = 0; i < r->grpc.n; i++) {
+			const char *m = r->grpc.v[i];
+			size_t n = strlen(m);
+
+			/* "/pkg.Service/": a prefix; "/pkg.Service/Method": the call */
+			if (m[n - 1] == '/' ? rec->u.http.path.len >= n
+					    : rec->u.http.path.len == n) {
+				if (!memcmp(rec->u.http.path.p, m, n))
+					return true;
+			}
+		}
+		return false;
 	default: return false;
 	}
 }
@@ -841,6 +921,7 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 		      struct bh_netpol_decision *out)
 {
 	const struct rule *deny = NULL, *allow = NULL;
+	struct bh_netpol_query fq = *q; /* the flow alone: what the record may decide */
 	bool deny_pend = false, allow_pend = false, grouped;
 	enum bh_netpol_mode m;
 	enum fam f = FAM_NONE;
@@ -849,6 +930,7 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 	if (!p)
 		return;
 	m = flow_mode(p, q, &grouped);
+	fq.rec = NULL;
 	if (q->rec) {
 		f = rec_fam(q->rec);
 		if (f == FAM_NONE || !q->app)
@@ -856,13 +938,18 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 	}
 	for (size_t i = 0; i < p->nr; i++) {
 		const struct rule *r = &p->r[i];
-		int k = match_flow(r, q);
-
+		int k = match_flow(r, &fq);
 		if (q->rec) {
-			/* a record: only the rules of its family decide it */
-			if (k != M_PEND || r->fam != f)
+			/* a record: only the rules the flow left pending decide it,
+			 * those of its family (gRPC calls are HTTP requests), and
+			 * those that wait for a gRPC request to tell their app */
+			if (k != M_PEND ||
+			    (r->fam ? r->fam != f && !(r->fam == FAM_GRPC && f == FAM_HTTP)
+				    : f != FAM_HTTP))
 				continue;
-			k = match_l7(r, q->rec) ? M_YES : M_NO;
+			k = match_flow(r, q);
+			if (k == M_PEND)
+				k = match_l7(r, q->rec) ? M_YES : M_NO;
 		}
 		if (k == M_YES) {
 			if (r->action == BH_NETPOL_DENY_RULE) {

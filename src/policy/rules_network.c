@@ -24,6 +24,7 @@
  *     apps: [http]               # regardless of port
  *     httpMethods: [GET]         # layer 7: one family a rule
  *     httpPaths: [/api/]
+ *     # or: apps: [grpc], grpcMethods: [/pkg.Svc/Call, /pkg.Other/]
  *
  * The members are checked where they are written (CIDRs, ports and names
  * element by element, validate.c); a rule's group names are checked once
@@ -59,13 +60,15 @@ static const struct pol_field rule_fields[] = {
 	FE("protocol", PF_ENUM, "tcp udp icmp"),
 	F("ports", PF_PORTS),
 	FE("apps", PF_ENUMS,
-	   "http http2 tls dns ftp ftp-data kafka mongodb mysql postgresql redis smtp ssh unknown"),
+	   "http http2 grpc tls dns ftp ftp-data kafka mongodb mysql postgresql redis smtp ssh "
+	   "unknown"),
 	F("httpMethods", PF_STRS),
 	F("httpHosts", PF_DNSNAMES),
 	F("httpPaths", PF_STRS),
 	F("tlsSni", PF_DNSNAMES),
 	F("dnsNames", PF_DNSNAMES),
 	F("sqlStatements", PF_STRS),
+	F("grpcMethods", PF_STRS),
 	{ .name = NULL },
 };
 
@@ -208,6 +211,7 @@ enum {
 	RS_SNI,
 	RS_DNS,
 	RS_SQL,
+	RS_GRPC,
 	RS_N
 };
 
@@ -236,6 +240,7 @@ static void rule_spec(const struct pol_rule *r, const json_t *def, struct bh_net
 	x->tls_sni = strs_of(def, "tlsSni", &s[RS_SNI]);
 	x->dns_names = strs_of(def, "dnsNames", &s[RS_DNS]);
 	x->sql_statements = strs_of(def, "sqlStatements", &s[RS_SQL]);
+	x->grpc_methods = strs_of(def, "grpcMethods", &s[RS_GRPC]);
 }
 
 static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compile *pc)
@@ -254,6 +259,14 @@ static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compil
 				    json_string_value(e));
 			return -1;
 		}
+	json_array_foreach (json_object_get(def, "grpcMethods"), i, e) {
+		const char *why = "";
+
+		if (bh_netpol_check_grpc_method(json_string_value(e), &why) < 0) {
+			pc->problem(pc, "grpcMethods", "'%s': %s", json_string_value(e), why);
+			return -1;
+		}
+	}
 	/* the rule alone (its group names are checked by pol_network_link) */
 	np = bh_netpol_new();
 	rule_spec(r, def, &x, s);

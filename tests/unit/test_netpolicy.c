@@ -300,6 +300,108 @@ static void l7_fields(void **state)
 	bh_netpol_free(p);
 }
 
+/* gRPC: app grpc (an HTTP/2 flow's requests with content-type application/grpc,
+ * named "grpc" by the dissector) and grpcMethods, exact or a service prefix. */
+static void grpc_app_and_methods(void **state)
+{
+	struct bh_netpol *p;
+	struct bh_net_rec r;
+
+	(void)state;
+	p = compile(HDR
+		    "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
+		    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
+		    "  - {name: db, kind: networkGroup, cidrs: [10.0.3.0/24], mode: protect}\n"
+		    "  - {name: any-grpc, kind: network, verdict: allow, from: [web], to: [api], "
+		    "apps: [grpc]}\n"
+		    "  - {name: calls, kind: network, verdict: allow, from: [web], to: [db], "
+		    "grpcMethods: [/bh.Echo/Say, /bh.Admin/]}\n"
+		    "  - {name: no-drop, kind: network, verdict: deny, from: [web], to: [db], "
+		    "grpcMethods: [/bh.Admin/Drop]}\n"
+		    "  - {name: h2, kind: network, verdict: allow, from: [api], apps: [http2]}\n");
+	/* an HTTP/2 flow: a grpc rule waits for a request to tell */
+	assert_dec(dec(p, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", NULL, false),
+		   BH_NETPOL_NONE, NULL);
+	r = http_req("POST", "api", "/bh.Echo/Say");
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false),
+		   BH_NETPOL_ALLOW, "any-grpc");
+	/* the same flow's plain HTTP/2 request is not gRPC: the default */
+	r = http_req("GET", "api", "/index.html");
+	r.app = "http2";
+	assert_dec(dec(p, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* app grpc is no other app */
+	assert_dec(dec(p, "10.0.1.1", "10.0.2.1", 80, "tcp", "http", NULL, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* http2 is every HTTP/2 flow, gRPC or not: final at the app */
+	assert_dec(dec(p, "10.0.2.1", "10.0.3.1", 80, "tcp", "http2", NULL, false), BH_NETPOL_ALLOW,
+		   "h2");
+	/* grpcMethods: the exact call, a service's every method, the deny first */
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", NULL, false),
+		   BH_NETPOL_NONE, NULL);
+	r = http_req("POST", "db", "/bh.Echo/Say");
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_ALLOW,
+		   "calls");
+	r = http_req("POST", "db", "/bh.Echo/SayMore"); /* a method is exact */
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	r = http_req("POST", "db", "/bh.Admin/List");
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_ALLOW,
+		   "calls");
+	r = http_req("POST", "db", "/bh.Admin/Drop");
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   "no-drop");
+	r = http_req("POST", "db", "/bh.AdminX/List"); /* a service prefix ends at its '/' */
+	r.app = "grpc";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* the same path over HTTP/2 without gRPC's content-type: not a gRPC call */
+	r = http_req("POST", "db", "/bh.Echo/Say");
+	r.app = "http2";
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 9000, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	/* a gRPC rule never applies to plain HTTP/1 */
+	assert_dec(dec(p, "10.0.1.1", "10.0.3.1", 80, "tcp", "http", NULL, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	bh_netpol_free(p);
+	/* hostile and wrong method lists */
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [bh.Echo/Say]}\n"),
+			       "/package.Service/Method"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [//Say]}\n"),
+			       "one service"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [/a/b/c]}\n"),
+			       "one service"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [\"/a b/c\"]}\n"),
+			       "a service holds"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [/a/b.c]}\n"),
+			       "a method letters"));
+	assert_non_null(strstr(first_problem(HDR "  - {name: r, kind: network, verdict: allow, "
+						 "grpcMethods: [/a/b], sqlStatements: [select]}\n"),
+			       "more than one protocol"));
+	{
+		char big[400], doc[600];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[0] = '/';
+		big[sizeof(big) - 3] = '/';
+		big[sizeof(big) - 1] = 0;
+		snprintf(doc, sizeof(doc),
+			 HDR "  - {name: r, kind: network, verdict: allow, grpcMethods: [%s]}\n",
+			 big);
+		assert_non_null(strstr(first_problem(doc), "1 to 256"));
+	}
+}
+
 static void group_selectors(void **state)
 {
 	struct bh_netpol *p;
@@ -854,6 +956,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(decision_table),
 		cmocka_unit_test(l7_fields),
+		cmocka_unit_test(grpc_app_and_methods),
 		cmocka_unit_test(group_selectors),
 		cmocka_unit_test(hostile_policies),
 		cmocka_unit_test(engine_drops_denied_flows),
