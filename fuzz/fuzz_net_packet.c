@@ -2,7 +2,9 @@
 /*
  * Fuzz the packet path: the decoder, IP fragment reassembly, the flow table
  * and TCP reassembly, with a small dissector (YES on "GET ", feeds and
- * emits) so identification, feeding, gaps and fini run too. Input: a
+ * emits; "E" and three bytes at the end of a piece announce a related flow,
+ * as FTP's PORT and 227 do) so identification, feeding, gaps, expectations
+ * and fini run too. Input: a
  * sequence of packets, each [link type selector][time step][len hi][len lo]
  * and len bytes; bounds are small so eviction and give-ups happen.
  */
@@ -47,6 +49,22 @@ static enum bh_net_feed feed(void *state, enum bh_net_dir dir, const uint8_t *da
 		r.u.http.host.p = (const char *)data;
 		r.u.http.host.len = len;
 		ctx->emit(ctx->opaque, &r);
+		/* "E" c p p at the end: an announced related flow (the FTP
+		 * dissector's EXPECT), of the flow's server (c even: a 227) or
+		 * client (c odd: a PORT), or of a third host (c & 2) */
+		if (len >= 4 && data[len - 4] == 'E' && ctx->flow) {
+			struct bh_net_rec ex = { .kind = BH_NET_REC_EXPECT, .app = "fz" };
+			uint8_t c = data[len - 3];
+
+			ex.dir = c & 1 ? BH_NET_TO_SERVER : BH_NET_TO_CLIENT;
+			memcpy(ex.u.expect.addr,
+			       c & 1 ? ctx->flow->client_addr : ctx->flow->server_addr, 16);
+			if (c & 2)
+				ex.u.expect.addr[15] ^= 1;
+			ex.u.expect.port = (uint16_t)(data[len - 2] << 8 | data[len - 1]);
+			ex.u.expect.app = "fz-data";
+			ctx->emit(ctx->opaque, &ex);
+		}
 		if (len && data[0] == 'T') {
 			r.kind = BH_NET_REC_THREAT;
 			r.u.threat.id = len > 1 ? "BH-NET-SYN-FLOOD" : "BH-NET-NO-SUCH";

@@ -117,6 +117,11 @@ struct bh_net_stats {
 	uint64_t captures_cut;	   /* closed early: open-file or directory bound */
 	uint64_t capture_errors;   /* files that could not be made or written */
 	uint64_t ring_dropped;	   /* packets pushed out of a ring by the global bound */
+	/* related flows (FTP data channels) announced by a control flow */
+	uint64_t expects;	  /* announcements taken */
+	uint64_t expects_refused; /* naming a third host (a bounce) or a port under 1024 */
+	uint64_t expects_evicted; /* pushed out of the full table unused */
+	uint64_t related_flows;	  /* new flows that were announced ones (app "ftp-data") */
 };
 
 struct bh_net_rec; /* an application record: src/net/dissect.h */

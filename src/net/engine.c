@@ -153,6 +153,7 @@ void net_flow_emit(void *opaque, const struct bh_net_rec *in)
 		if (rec->u.threat.id)
 			add_threat(f, rec->u.threat.id);
 		break;
+	case BH_NET_REC_EXPECT: net_expect_add(f, rec); break;
 	default: break;
 	}
 	net_pol_record(f, rec);
@@ -640,7 +641,9 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 {
 	uint8_t key[KEY_LEN];
 	struct flow *f;
-	bool swap;
+	bool swap, related;
+	enum bh_netpol_verdict rv = BH_NETPOL_NONE;
+	const char *rr = NULL;
 
 	make_key(key, pk->proto, pk->src, pk->sport, pk->dst, pk->dport);
 	f = bh_map_get(e->flows, (const char *)key, KEY_LEN);
@@ -669,11 +672,17 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	f->first = f->last = e->now;
 	f->opened = pk->proto != 6 || (pk->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == NET_TCP_SYN;
 	f->ident = (pk->proto == 6 || pk->proto == 17) && e->n_dissectors ? ID_PROBING : ID_DONE;
+	/* a data channel its control flow announced: its app known, not probed */
+	related = net_expect_take(f, &rv, &rr);
+	if (related)
+		f->ident = ID_DONE;
 	bh_map_put(e->flows, (const char *)f->key, KEY_LEN, f);
 	list_add_tail(e, f, list_of(f));
 	e->st.flows++;
 	e->st.flows_active++;
 	net_pol_flow_start(f);
+	if (related)
+		net_pol_related(f, rv, rr);
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
 		add_threat(f, "BH-NET-CONN-FLOOD");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
@@ -966,6 +975,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 		return -1;
 	}
 	net_pol_new(e);
+	net_expect_new(e);
 	*out = e;
 	return 0;
 }
@@ -992,6 +1002,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	bh_dlp_free(e->dlp);
 	net_cap_free(e);
 	net_pol_free(e);
+	net_expect_free(e);
 	bh_dns_meter_free(e->dnsm);
 	free(e);
 }

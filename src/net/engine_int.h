@@ -88,6 +88,7 @@ struct flow {
 	struct net_cap_flow *cap; /* capture.c: its ring or capture file */
 	enum bh_net_flow_end end;
 	struct netpol_flow pol; /* policy_engine.c */
+	uint64_t expect_id;	/* expect.c: its announcements' owner id, 0 none yet */
 	uint8_t max_sev;	/* the highest severity of its threats (threats.h), 0 none */
 };
 
@@ -123,6 +124,7 @@ struct bh_net_engine {
 	struct flow *pkt_flow;	   /* the last packet's flow, or NULL (bh_net_engine_alert) */
 	int pkt_dir;		   /* the last packet's direction in it (BH_NET_TO_*) */
 	struct bh_dns_meter *dnsm; /* DNS names per domain, made on the first query */
+	struct net_expect *xp;	   /* expect.c: related flows announced */
 };
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */
@@ -142,6 +144,15 @@ int net_match_dlp_new(const struct bh_net_sensor *s, size_t n, struct bh_dlp **o
 		      struct bh_error **err);
 void net_match_finish(struct flow *f);
 void net_match_free(struct flow *f);
+
+/* expect.c: related flows a control channel announced (FTP data channels). */
+void net_expect_new(struct bh_net_engine *e);
+void net_expect_free(struct bh_net_engine *e);
+/* An EXPECT record of the control flow ctl (its decision so far carried). */
+void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec);
+/* A new flow (info and proto filled): whether it is an announced one, then
+ * consumed: f->app set, the control flow's verdict and rule given. */
+bool net_expect_take(struct flow *f, enum bh_netpol_verdict *verdict, const char **rule);
 
 /* capture.c: per-alert captures (see there); all no-ops without capture_dir. */
 int net_cap_new(struct bh_net_engine *e, struct bh_error **err);

@@ -159,8 +159,9 @@ void net_pol_flow_start(struct flow *f)
 		return;
 	f->pol.cgroup = group_of(f->e, f->info.client_addr);
 	f->pol.sgroup = group_of(f->e, f->info.server_addr);
-	/* a flow no dissector will see is decided on its layer 4 alone */
-	query_of(f, f->ident == ID_DONE ? "unknown" : NULL, NULL, names, &q);
+	/* a flow no dissector will see is decided on its layer 4 alone (and a
+	 * related flow on the app its control flow announced) */
+	query_of(f, f->ident == ID_DONE ? (f->app ? f->app : "unknown") : NULL, NULL, names, &q);
 	if (q.server_names.n)
 		f->pol.name = bh_strdup(names[0]);
 	bh_netpol_decide(s->p, &q, false, &d);
@@ -178,6 +179,27 @@ void net_pol_app(struct flow *f, const char *app)
 	query_of(f, app ? app : "unknown", NULL, names, &q);
 	bh_netpol_decide(f->e->pol->p, &q, false, &d);
 	apply(f, &d);
+}
+
+static bool builtin_rule(const char *rule)
+{
+	return !rule || !strcmp(rule, BH_NETPOL_RULE_DEFAULT) ||
+	       !strcmp(rule, BH_NETPOL_RULE_SEGMENT) || !strcmp(rule, BH_NETPOL_RULE_DISCOVER);
+}
+
+void net_pol_related(struct flow *f, enum bh_netpol_verdict verdict, const char *rule)
+{
+	if (!f->e->pol || verdict == BH_NETPOL_NONE)
+		return; /* the control flow was not decided: the flow's own decision */
+	/* a rule of the policy's own that decided the flow itself (apps:
+	 * [ftp-data], its port or its peers) wins; else it follows its control
+	 * flow, allowed, alerted or denied with it */
+	if (f->pol.final && !builtin_rule(f->pol.rule))
+		return;
+	f->pol.verdict = verdict;
+	f->pol.rule = rule;
+	f->pol.final = true;
+	f->pol.l4_allowed = verdict == BH_NETPOL_ALLOW;
 }
 
 void net_pol_record(struct flow *f, const struct bh_net_rec *rec)
@@ -215,7 +237,7 @@ void net_pol_end(struct flow *f)
 		return;
 	/* never identified: decided as unknown */
 	if (f->pol.verdict == BH_NETPOL_NONE && !f->d)
-		net_pol_app(f, "unknown");
+		net_pol_app(f, f->app ? f->app : "unknown");
 	/* identified, no record a rule needed came: nothing was refused */
 	if (f->pol.verdict == BH_NETPOL_NONE) {
 		f->pol.verdict = BH_NETPOL_ALLOW;

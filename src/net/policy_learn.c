@@ -102,6 +102,10 @@ static struct lrule *rule_of(struct bh_netpol_learn *l, const struct bh_net_flow
 
 	if (!f->rule || strcmp(f->rule, BH_NETPOL_RULE_DISCOVER))
 		return NULL;
+	/* a data channel follows its control flow's rule: learning its
+	 * ephemeral port would only widen the policy */
+	if (!strcmp(f->app, "ftp-data"))
+		return NULL;
 	if (f->client_group)
 		snprintf(from, sizeof(from), "g:%s", f->client_group);
 	else

@@ -501,6 +501,7 @@ static void hostile_policies(void **state)
 /* ---- through the engine -------------------------------------------------------- */
 
 static uint8_t P[4096];
+static double NOW = 1.0; /* the time of the packets tcp() makes */
 
 static size_t ip4(uint8_t *p, const char *src, const char *dst, uint8_t proto, size_t l4len)
 {
@@ -538,7 +539,7 @@ static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_
 	t[13] = flags;
 	memcpy(t + 20, data ? data : "", n);
 	ip4(P, src, dst, 6, 20 + n);
-	bh_net_engine_packet(e, P, 40 + n, BH_NET_LINK_RAW, 1.0, &v);
+	bh_net_engine_packet(e, P, 40 + n, BH_NET_LINK_RAW, NOW, &v);
 	return v;
 }
 
@@ -725,6 +726,115 @@ static void label_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep
 		ep->labels = labels[addr[15] - 1];
 		ep->container_id = addr[15] == 1 ? "aaaa1111" : "bbbb2222";
 	}
+}
+
+static bool seen_line(const struct seen *s, const char *want)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->line[i], want))
+			return true;
+	for (size_t i = 0; i < s->n; i++)
+		fprintf(stderr, "flow: %s\n", s->line[i]);
+	fprintf(stderr, "no flow: %s\n", want);
+	return false;
+}
+
+/* A TCP connection c:cp -> s:sp opened (SYN, SYN-ACK, ACK); the SYN's verdict. */
+static enum bh_net_verdict opened(struct bh_net_engine *e, const char *c, uint16_t cp,
+				  const char *sv, uint16_t sp)
+{
+	enum bh_net_verdict v = tcp(e, c, cp, sv, sp, 99, NET_TCP_SYN, NULL);
+
+	tcp(e, sv, sp, c, cp, 499, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	tcp(e, c, cp, sv, sp, 100, NET_TCP_ACK, NULL);
+	return v;
+}
+
+/* FTP data channels: announced by the control flow (PASV's 227, PORT), the
+ * new flow is app ftp-data and follows the control flow's decision; a PORT to
+ * a third host (the bounce), a low port, another opener, an expired or
+ * pushed-out announcement: no related flow, decided on its own. */
+static void ftp_data_follows_control(void **state)
+{
+	struct bh_netpol *p =
+		tiers_in("protect", "  - {name: ftp, kind: network, verdict: allow, from: [web], "
+				    "to: [api], ports: [21], apps: [ftp]}\n");
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(p, &s);
+	struct bh_net_stats st;
+	uint32_t cs = 100, ss = 500;
+	char line[128];
+
+#define CTL_C(text)                                                                                \
+	do {                                                                                       \
+		tcp(e, "10.0.1.1", 40000, "10.0.2.1", 21, cs, NET_TCP_ACK, text);                  \
+		cs += (uint32_t)strlen(text);                                                      \
+	} while (0)
+#define CTL_S(text)                                                                                \
+	do {                                                                                       \
+		tcp(e, "10.0.2.1", 21, "10.0.1.1", 40000, ss, NET_TCP_ACK, text);                  \
+		ss += (uint32_t)strlen(text);                                                      \
+	} while (0)
+
+	(void)state;
+	NOW = 1.0;
+	assert_int_equal(opened(e, "10.0.1.1", 40000, "10.0.2.1", 21), BH_NET_ACCEPT);
+	CTL_S("220 FTP server ready\r\n");
+	CTL_C("USER anonymous\r\n");
+	CTL_S("331 send your password\r\n");
+	CTL_C("PASV\r\n");
+	CTL_S("227 Entering Passive Mode (10,0,2,1,195,80).\r\n"); /* 50000 */
+	/* passive: the client opens the announced port, allowed with the control flow */
+	assert_int_equal(opened(e, "10.0.1.1", 40001, "10.0.2.1", 50000), BH_NET_ACCEPT);
+	assert_int_equal(tcp(e, "10.0.2.1", 50000, "10.0.1.1", 40001, 500, NET_TCP_ACK,
+			     "-rw-r--r-- 1 ftp ftp 6 file\r\n"),
+			 BH_NET_ACCEPT);
+	/* active: the server opens from port 20 to the client's announced port */
+	CTL_C("PORT 10,0,1,1,200,0\r\n"); /* 51200 */
+	assert_int_equal(opened(e, "10.0.2.1", 20, "10.0.1.1", 51200), BH_NET_ACCEPT);
+	/* hostile: a PORT to a third host (the bounce) and one to a low port */
+	CTL_C("PORT 10,0,3,9,200,1\r\n");
+	CTL_C("PORT 10,0,1,1,0,22\r\n");
+	assert_int_equal(opened(e, "10.0.2.1", 20, "10.0.3.9", 51201), BH_NET_DROP);
+	assert_int_equal(opened(e, "10.0.2.1", 20, "10.0.1.1", 22), BH_NET_DROP);
+	/* announced, but opened by another host of the same group */
+	CTL_S("227 Entering Passive Mode (10,0,2,1,195,81).\r\n"); /* 50001 */
+	assert_int_equal(opened(e, "10.0.1.7", 40002, "10.0.2.1", 50001), BH_NET_DROP);
+	/* bounded: of 20 announcements only the last 8 of this flow stay */
+	for (int i = 0; i < 20; i++) {
+		char r[80];
+
+		snprintf(r, sizeof(r), "227 Entering Passive Mode (10,0,2,1,196,%d).\r\n", i);
+		CTL_S(r);
+	}
+	assert_int_equal(opened(e, "10.0.1.1", 40003, "10.0.2.1", 196 * 256 + 0), BH_NET_DROP);
+	assert_int_equal(opened(e, "10.0.1.1", 40004, "10.0.2.1", 196 * 256 + 19), BH_NET_ACCEPT);
+	/* an announcement expires after 60 s */
+	CTL_S("227 Entering Passive Mode (10,0,2,1,197,0).\r\n");
+	NOW = 62.0;
+	assert_int_equal(opened(e, "10.0.1.1", 40005, "10.0.2.1", 197 * 256), BH_NET_DROP);
+	bh_net_engine_stats(e, &st);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	NOW = 1.0;
+#undef CTL_C
+#undef CTL_S
+	assert_true(seen_line(&s, "ftp:21 allow ftp web api"));
+	assert_true(seen_line(&s, "ftp-data:50000 allow ftp web api"));
+	assert_true(seen_line(&s, "ftp-data:51200 allow ftp api web"));
+	assert_true(seen_line(&s, "unknown:51201 deny bulkhead:default-deny api -"));
+	assert_true(seen_line(&s, "unknown:22 deny bulkhead:default-deny api web"));
+	assert_true(seen_line(&s, "unknown:50001 deny bulkhead:default-deny web api"));
+	snprintf(line, sizeof(line), "unknown:%d deny bulkhead:default-deny web api", 196 * 256);
+	assert_true(seen_line(&s, line));
+	snprintf(line, sizeof(line), "ftp-data:%d allow ftp web api", 196 * 256 + 19);
+	assert_true(seen_line(&s, line));
+	snprintf(line, sizeof(line), "unknown:%d deny bulkhead:default-deny web api", 197 * 256);
+	assert_true(seen_line(&s, line));
+	assert_int_equal(st.related_flows, 3);
+	assert_int_equal(st.expects_refused, 2);
+	assert_int_equal(st.expects, 3 + 20 + 1);
+	bh_netpol_free(p);
 }
 
 static void engine_alert_and_label_groups(void **state)
@@ -961,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(hostile_policies),
 		cmocka_unit_test(engine_drops_denied_flows),
 		cmocka_unit_test(engine_alert_and_label_groups),
+		cmocka_unit_test(ftp_data_follows_control),
 		cmocka_unit_test(dns_answers_followed_and_bounded),
 		cmocka_unit_test(discover_learns_what_protect_allows),
 	};
