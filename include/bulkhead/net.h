@@ -419,6 +419,14 @@ struct bh_net_live_opts {
 	uint32_t copy_range; /* bytes of each packet inspected (default and most 65531) */
 	uint32_t queue_len;  /* packets the kernel holds per queue (default 4096) */
 	const char *iptables, *ip6tables; /* default "iptables-nft", "ip6tables-nft" */
+	/* For tests: put the rules in as if the iptables bpf match (xt_bpf)
+	 * were missing (the bare-ACK offload rules left out, as on a kernel
+	 * without it). */
+	bool no_bare_match;
+	/* Called once before on_ready with a message when the run goes on with
+	 * less than asked (the bpf match missing: bare ACKs queued); arg is
+	 * engine.arg (may be NULL). */
+	void (*on_warning)(const char *msg, void *arg);
 	/* Checked between packets and at least every 200 ms: stop when nonzero. */
 	const volatile int *stop;
 	/* Called once the rules are in, with the namespaces taken (may be NULL). */
@@ -466,6 +474,7 @@ struct bh_net_live_stats {
 	uint64_t batches;   /* verdict datagrams sent */
 	uint64_t truncated; /* packets longer than the copy range */
 	size_t namespaces;
+	bool bare_queued; /* no bpf match (xt_bpf): an offloaded flow's bare ACKs are queued */
 	struct bh_net_stats engine;
 };
 

@@ -594,6 +594,12 @@ static void print_ready(const char *const *names, size_t n, void *arg)
 
 #define NET_RUN_LIST_MAX 64
 
+static void print_warning(const char *msg, void *arg)
+{
+	(void)arg;
+	fprintf(stderr, "net run: warning: %s\n", msg);
+}
+
 static void print_quarantine(const struct bh_quar_record *r, const char *ctr, const char *why,
 			     uint64_t latency_ns, void *arg)
 {
@@ -787,6 +793,9 @@ static int net_run(int argc, char **argv)
 	o.engine.arg = &ctx;
 	o.stop = &net_stop;
 	o.on_ready = print_ready;
+	o.on_warning = print_warning;
+	/* tests only (bulkhead-net(1), ENVIRONMENT): as if xt_bpf were missing */
+	o.no_bare_match = getenv("BULKHEAD_NET_NO_XT_BPF") != NULL;
 	cli_on_signals(on_stop, 0, SIGINT, SIGTERM, 0); /* no SA_RESTART: poll returns at once */
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -797,13 +806,14 @@ static int net_run(int argc, char **argv)
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
 		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
-		"(%llu listings at a runtime's state change)\n",
+		"(%llu listings at a runtime's state change)%s\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
 		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
-		st.addresses, (unsigned long long)st.state_refreshes);
+		st.addresses, (unsigned long long)st.state_refreshes,
+		st.bare_queued ? "; bare ACKs queued (no xt_bpf)" : "");
 	if (rc < 0)
 		return cli_fail(err);
 	return BH_EXIT_OK;

@@ -35,7 +35,10 @@
  * TCP headers' (IPv6: TCP right after the fixed header, else queued), so
  * any byte of payload that way is still queued and inspected, and the
  * flow's end (FIN, RST) is seen. Without it an offloaded transfer's ACKs
- * all came to the queue and cost as much as queueing it whole. Fail-open: the kernel
+ * all came to the queue and cost as much as queueing it whole. When the bpf
+ * match (xt_bpf) is missing, the two bare-ACK rules are left out and the run
+ * goes on with a warning (on_warning, stats.bare_queued): those ACKs are
+ * queued as before, offload still spares the data. Fail-open: the kernel
  * accepts when no one is bound (--queue-bypass: we died) or the queue is
  * full (NFQA_CFG_F_FAIL_OPEN); fail-closed: it drops. A chain a killed run
  * left is removed at the next
@@ -225,7 +228,7 @@ static void bare_bytecode(bool v6, char *out, size_t cap)
 					f[i].jf, f[i].k);
 }
 
-static int install_ns(const struct live *L, struct target *t, struct bh_error **err)
+static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 {
 	char p[32], om[32], rm[32], q[8], bare[256], ebuf[IPT_ERR_MAX];
 	const char *bypass = L->o->fail_closed ? NULL : "--queue-bypass";
@@ -272,11 +275,28 @@ static int install_ns(const struct live *L, struct target *t, struct bh_error **
 		};
 
 		bare_bytecode(f == 1, bare, sizeof(bare));
+		if (L->o->no_bare_match && !L->bare_off) {
+			L->bare_off = true;
+			snprintf(L->bare_why, sizeof(L->bare_why),
+				 "left out (no_bare_match: as if the bpf match were missing)");
+		}
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			bool bare_rule = i == 3 || i == 4; /* the two with -m bpf */
+
+			if (bare_rule && L->bare_off)
+				continue;
 			t->rules = true;
 			rc = run_in_ns(t->nsfd, cmds[i], ebuf, sizeof(ebuf), err);
 			if (rc < 0)
 				return bh_error_prefix(err, "%s", t->name);
+			if (rc && bare_rule) {
+				/* no bpf match (xt_bpf): queue bare ACKs as before */
+				trim(ebuf);
+				L->bare_off = true;
+				snprintf(L->bare_why, sizeof(L->bare_why), "%s -m bpf failed: %s",
+					 ipt, ebuf[0] ? ebuf : "(no message)");
+				continue;
+			}
 			if (rc) {
 				trim(ebuf);
 				return bh_error_set(err, BH_ERR_IO, "%s: %s %s %s failed: %s",
@@ -644,6 +664,16 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	pfd[L.n].events = POLLIN;
 	pfd[L.n + 1].fd = bh_ctr_watch_fd(L.watch); /* -1 without an inventory */
 	pfd[L.n + 1].events = POLLIN;
+	stats->bare_queued = L.bare_off;
+	if (L.bare_off && o->on_warning) {
+		char msg[IPT_ERR_MAX + 160];
+
+		snprintf(msg, sizeof(msg),
+			 "the iptables bpf match (xt_bpf) is not there: the bare ACKs of offloaded "
+			 "flows are queued, not offloaded (%s)",
+			 L.bare_why);
+		o->on_warning(msg, o->engine.arg);
+	}
 	if (o->on_ready)
 		o->on_ready(names, L.n, o->engine.arg);
 	while (!(o->stop && *o->stop)) {

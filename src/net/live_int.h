@@ -101,6 +101,11 @@ struct live {
 	unsigned inflight; /* jobs asked and not yet collected (packet thread) */
 	int qevfd;
 	struct timespec t0; /* when the packet being judged was read */
+	/* the bare-ACK rules could not be put in (no bpf match: xt_bpf), or
+	 * were left out (opts.no_bare_match): an offloaded flow's bare ACKs the
+	 * other way are queued; what iptables said */
+	bool bare_off;
+	char bare_why[IPT_ERR_MAX];
 };
 
 struct addr_ent {
