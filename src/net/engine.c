@@ -641,9 +641,7 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 {
 	uint8_t key[KEY_LEN];
 	struct flow *f;
-	bool swap, related;
-	enum bh_netpol_verdict rv = BH_NETPOL_NONE;
-	const char *rr = NULL;
+	bool swap;
 
 	make_key(key, pk->proto, pk->src, pk->sport, pk->dst, pk->dport);
 	f = bh_map_get(e->flows, (const char *)key, KEY_LEN);
@@ -672,17 +670,11 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	f->first = f->last = e->now;
 	f->opened = pk->proto != 6 || (pk->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == NET_TCP_SYN;
 	f->ident = (pk->proto == 6 || pk->proto == 17) && e->n_dissectors ? ID_PROBING : ID_DONE;
-	/* a data channel its control flow announced: its app known, not probed */
-	related = net_expect_take(f, &rv, &rr);
-	if (related)
-		f->ident = ID_DONE;
 	bh_map_put(e->flows, (const char *)f->key, KEY_LEN, f);
 	list_add_tail(e, f, list_of(f));
 	e->st.flows++;
 	e->st.flows_active++;
-	net_pol_flow_start(f);
-	if (related)
-		net_pol_related(f, rv, rr);
+	net_expect_flow_start(f); /* a related flow's app, then the policy's decision */
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
 		add_threat(f, "BH-NET-CONN-FLOOD");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;

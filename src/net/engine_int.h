@@ -150,9 +150,11 @@ void net_expect_new(struct bh_net_engine *e);
 void net_expect_free(struct bh_net_engine *e);
 /* An EXPECT record of the control flow ctl (its decision so far carried). */
 void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec);
-/* A new flow (info and proto filled): whether it is an announced one, then
- * consumed: f->app set, the control flow's verdict and rule given. */
-bool net_expect_take(struct flow *f, enum bh_netpol_verdict *verdict, const char **rule);
+/* A new flow (info, proto and ident filled): when it is an announced one (then
+ * consumed) its app is set and it is not probed; then the policy decides it
+ * (net_pol_flow_start), a related flow after its control flow
+ * (net_pol_related). */
+void net_expect_flow_start(struct flow *f);
 
 /* capture.c: per-alert captures (see there); all no-ops without capture_dir. */
 int net_cap_new(struct bh_net_engine *e, struct bh_error **err);

@@ -36,6 +36,7 @@ struct net_expect_slot {
 	uint8_t addr[16]; /* the related flow's server */
 	uint8_t peer[16]; /* its client: the control flow's other end */
 	double at;
+	uint64_t seq;	/* the order of announcements: the oldest is given up first */
 	uint64_t owner; /* the control flow's expect_id */
 	const char *app;
 	enum bh_netpol_verdict verdict; /* the control flow's, when it was announced */
@@ -45,7 +46,7 @@ struct net_expect_slot {
 struct net_expect {
 	struct net_expect_slot s[EXPECT_SLOTS];
 	size_t live; /* slots used (some may have expired) */
-	uint64_t next_id;
+	uint64_t next_id, next_seq;
 };
 
 void net_expect_new(struct bh_net_engine *e)
@@ -113,7 +114,7 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec)
 			continue;
 		}
 		n_mine++;
-		if (!mine || s->at < mine->at)
+		if (!mine || s->seq < mine->seq)
 			mine = s;
 	}
 	if (n_mine >= EXPECT_PER_FLOW)
@@ -130,7 +131,7 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec)
 			w = s;
 			break;
 		}
-		if (!w || s->at < w->at)
+		if (!w || s->seq < w->seq)
 			w = s;
 	}
 	if (w->used) {
@@ -143,6 +144,7 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec)
 	memcpy(w->addr, rec->u.expect.addr, 16);
 	memcpy(w->peer, peer, 16);
 	w->at = e->now;
+	w->seq = ++x->next_seq;
 	w->owner = ctl->expect_id;
 	w->app = rec->u.expect.app;
 	w->verdict = ctl->pol.verdict;
@@ -151,7 +153,7 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec)
 	e->st.expects++;
 }
 
-bool net_expect_take(struct flow *f, enum bh_netpol_verdict *verdict, const char **rule)
+static bool take(struct flow *f, enum bh_netpol_verdict *verdict, const char **rule)
 {
 	struct bh_net_engine *e = f->e;
 	struct net_expect_slot *b;
@@ -179,4 +181,17 @@ bool net_expect_take(struct flow *f, enum bh_netpol_verdict *verdict, const char
 		return true;
 	}
 	return false;
+}
+
+void net_expect_flow_start(struct flow *f)
+{
+	enum bh_netpol_verdict v = BH_NETPOL_NONE;
+	const char *rule = NULL;
+	bool related = take(f, &v, &rule);
+
+	if (related)
+		f->ident = ID_DONE; /* its app known: not probed */
+	net_pol_flow_start(f);
+	if (related)
+		net_pol_related(f, v, rule);
 }
