@@ -293,8 +293,9 @@ static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 				/* no bpf match (xt_bpf): queue bare ACKs as before */
 				trim(ebuf);
 				L->bare_off = true;
-				snprintf(L->bare_why, sizeof(L->bare_why), "%s -m bpf failed: %s",
-					 ipt, ebuf[0] ? ebuf : "(no message)");
+				snprintf(L->bare_why, sizeof(L->bare_why),
+					 "%s -m bpf failed: %.400s", ipt,
+					 ebuf[0] ? ebuf : "(no message)");
 				continue;
 			}
 			if (rc) {
