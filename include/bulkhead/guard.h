@@ -142,6 +142,7 @@ void bh_guard_free(struct bh_guard *g);
 struct bh_guard_mount {
 	uint64_t id;
 	char *point;	/* unescaped mount point */
+	char *opts;	/* the per-mount options ("ro,nosuid,relatime"), unescaped */
 	char *fstype;	/* "overlay", "tmpfs", … */
 	char *upperdir; /* overlay's upperdir= super option (unescaped), or NULL */
 };

@@ -197,11 +197,13 @@ int bh_guard_parse_mountinfo(const char *buf, size_t len,
 			id = id * 10 + (uint64_t)(f[0][i] - '0');
 		}
 		free(scratch);
-		/* point, fstype and upperdir unescaped into one scratch */
-		scratch = bh_malloc(fn_[4] + fn_[sep + 1] + fn_[sep + 3] + 3);
+		/* point, fstype, upperdir and opts unescaped into one scratch */
+		scratch = bh_malloc(fn_[4] + fn_[sep + 1] + fn_[sep + 3] + fn_[5] + 4);
 		m.id = id;
 		m.point = unescape_into(f[4], fn_[4], scratch);
 		m.fstype = unescape_into(f[sep + 1], fn_[sep + 1], scratch + fn_[4] + 1);
+		m.opts = unescape_into(f[5], fn_[5],
+				       scratch + fn_[4] + fn_[sep + 1] + fn_[sep + 3] + 3);
 		{
 			const char *o = f[sep + 3], *oe = o + fn_[sep + 3];
 			char *up = scratch + fn_[4] + fn_[sep + 1] + 2;
