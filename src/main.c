@@ -55,6 +55,7 @@ const struct bh_command bh_commands[] = {
 	{ "guard", cmd_guard,
 	  "block a container's execs and connects; kill checked by start time" },
 	{ "net", cmd_net, "the layer-7 firewall's engine: inspect a pcap/pcapng capture's flows" },
+	{ "bench", cmd_bench, "benchmark this host and its engines (CIS Docker, SP 800-190 4.5)" },
 	{ "spec", cmd_spec, "write the hardened default config.json" },
 	{ "features", cmd_features, "OCI runtime: print the supported features" },
 	{ "version", cmd_version, "print versions; compare versions of a package scheme" },

@@ -190,6 +190,7 @@ const char *cli_color(bool on, const char *code);
 /* Commands. */
 int cmd_help(int argc, char **argv, struct bh_cli *cli);
 int cmd_version(int argc, char **argv, struct bh_cli *cli);
+int cmd_bench(int argc, char **argv, struct bh_cli *cli);
 int cmd_image(int argc, char **argv, struct bh_cli *cli);
 int cmd_scan(int argc, char **argv, struct bh_cli *cli);
 int cmd_sbom(int argc, char **argv, struct bh_cli *cli);
