@@ -2,8 +2,9 @@
 /*
  * Fuzz the parsers of the host benchmark (src/host/parse.c): the first byte
  * picks the parser, the rest is a file of a root that may be hostile
- * (daemon.json, a TOML-ish config, audit rules, a sysctl value). What the
- * parsers hand back must hold: strings NUL-terminated, counts in range.
+ * (daemon.json, a TOML-ish config, audit rules, a sysctl value), or with
+ * its top bit set a container's config.json for the container checks. What
+ * the parsers hand back must hold: strings NUL-terminated, counts in range.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,6 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	n = size - 1;
+	if (data[0] & 0x80) {
+		json_t *cfg = json_loadb(p, n, JSON_REJECT_DUPLICATES, NULL);
+		struct bh_host_report r = { 0 };
+
+		bh_host_check_config(cfg, "fuzz", 2, &r);
+		for (size_t i = 0; i < r.n; i++) {
+			if (r.v[i].status > BH_HOST_INFO || !r.v[i].actual)
+				abort();
+			free(r.v[i].actual);
+			free(r.v[i].target);
+		}
+		free(r.v);
+		json_decref(cfg);
+		return 0;
+	}
 	switch (data[0] & 3) {
 	case 0: {
 		struct bh_host_docker d;

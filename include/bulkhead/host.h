@@ -50,6 +50,7 @@ struct bh_host_result {
 	/* What was found: */
 	enum bh_host_status status;
 	char *actual; /* the value found, or why there is none (owned) */
+	char *target; /* bench containers: "ENGINE NAME (ID)"; NULL for the host (owned) */
 };
 
 struct bh_host_report {
@@ -72,6 +73,23 @@ struct bh_host_opts {
  */
 int bh_host_bench(const struct bh_host_opts *opts, struct bh_host_report **out,
 		  struct bh_error **err);
+
+struct bh_ctr_opts;
+/*
+ * Run the container checks (BH-CTR-*) on every container that is running
+ * (bh_ctr_list with copts, whose root is opts->root): each container's OCI
+ * config.json, as its runtime has it, judged per check. A container whose
+ * config could not be read is one WARN row naming why. No container: an
+ * empty report.
+ */
+int bh_host_bench_containers(const struct bh_host_opts *opts, const struct bh_ctr_opts *copts,
+			     struct bh_host_report **out, struct bh_error **err);
+/*
+ * The container checks on one OCI config.json (cfg, borrowed), appended to r
+ * with target (copied). For tests and for callers holding a config.
+ */
+void bh_host_check_config(const json_t *cfg, const char *target, int level,
+			  struct bh_host_report *r);
 
 /* True when a result of the report fails (FAIL). */
 bool bh_host_report_failed(const struct bh_host_report *r);

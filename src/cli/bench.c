@@ -7,11 +7,14 @@
 #include <string.h>
 
 #include "cli.h"
+#include "bulkhead/containers.h"
 #include "bulkhead/host.h"
 #include "banned.h"
 
 static const char bench_usage[] =
 	"usage: bulkhead bench host [--root DIR] [--level N] [--format FORMAT] [-o FILE]\n"
+	"       bulkhead bench containers [--root DIR] [--level N] [--format FORMAT]\n"
+	"                [-o FILE] [--state-root RUNTIME:DIR]... [--docker-socket PATH]\n"
 	"\n"
 	"Audit this host against NIST SP 800-190 4.5 and the CIS Docker Benchmark:\n"
 	"kernel hardening sysctls, LSMs, /usr read-only, container storage on its own\n"
@@ -28,12 +31,22 @@ static const char bench_usage[] =
 	"                    log.json), kube-bench (kube-bench's --json), junit, sarif\n"
 	"  -o, --output FILE write the report to FILE (atomically) instead of stdout\n"
 	"\n"
+	"bench containers judges every running container of every engine (found as\n"
+	"`bulkhead containers` finds them) by its OCI config.json: privileged, added\n"
+	"capabilities, host namespaces, sensitive host mounts (the runtime socket\n"
+	"first), writable root, no memory/CPU/pids limits, no seccomp, no\n"
+	"no-new-privileges, root user.\n"
+	"  --state-root RT:DIR    one more runtime state root (repeatable)\n"
+	"  --docker-socket PATH   the Docker engine's socket (\"\" = none)\n"
+	"\n"
 	"Exit status: 0 no check failed, 1 a check of the chosen level failed,\n"
 	"2 usage error, 3 error.\n";
 
-static int bench_host(int argc, char **argv)
+static int bench_run(int argc, char **argv, bool containers)
 {
 	static const struct option opts[] = {
+		{ "state-root", required_argument, NULL, 's' },
+		{ "docker-socket", required_argument, NULL, 'd' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
@@ -41,6 +54,9 @@ static int bench_host(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *cmd = containers ? "bench containers" : "bench host";
+	struct bh_strvec roots = BH_STRVEC_INIT;
+	struct bh_ctr_opts co = { 0 };
 	struct bh_host_opts o = { 0 };
 	struct bh_host_report *r = NULL;
 	struct bh_buf b = BH_BUF_INIT(64u << 20);
@@ -51,32 +67,45 @@ static int bench_host(int argc, char **argv)
 	unsigned long level = 2;
 
 	optind = 1;
-	while ((c = cli_getopt(argc, argv, "+ho:", opts, "bench host")) != -1) {
+	while ((c = cli_getopt(argc, argv, "+ho:", opts, cmd)) != -1) {
+		if (!containers && (c == 's' || c == 'd')) {
+			rc = cli_usage_error(cmd, "--%s is an option of bench containers",
+					     c == 's' ? "state-root" : "docker-socket");
+			goto out;
+		}
 		switch (c) {
+		case 's': bh_strvec_push(&roots, optarg); break;
+		case 'd': co.docker_socket = optarg; break;
 		case 'r': o.root = optarg; break;
 		case 'o': output = optarg; break;
 		case 'l':
-			if (!cli_parse_count(optarg, 2, &level))
-				return cli_usage_error("bench host", "--level %s: not 1 or 2",
-						       optarg);
+			if (!cli_parse_count(optarg, 2, &level)) {
+				rc = cli_usage_error(cmd, "--level %s: not 1 or 2", optarg);
+				goto out;
+			}
 			break;
 		case 'f':
 			fmt = bh_host_format_parse(optarg);
-			if (fmt < 0)
-				return cli_usage_error(
-					"bench host",
-					"--format %s: not table, json, docker-bench, "
-					"kube-bench, junit or sarif",
-					optarg);
+			if (fmt < 0) {
+				rc = cli_usage_error(cmd,
+						     "--format %s: not table, json, docker-bench, "
+						     "kube-bench, junit or sarif",
+						     optarg);
+				goto out;
+			}
 			break;
-		case 'h': return cli_help(bench_usage);
-		default: return BH_EXIT_USAGE;
+		case 'h': rc = cli_help(bench_usage); goto out;
+		default: rc = BH_EXIT_USAGE; goto out;
 		}
 	}
-	if (optind != argc)
-		return cli_usage_error("bench host", "unexpected operand %s", argv[optind]);
+	if (optind != argc) {
+		rc = cli_usage_error(cmd, "unexpected operand %s", argv[optind]);
+		goto out;
+	}
 	o.level = (int)level;
-	if (bh_host_bench(&o, &r, &err) < 0 ||
+	co.state_roots = (const char *const *)roots.v;
+	if ((containers ? bh_host_bench_containers(&o, &co, &r, &err)
+			: bh_host_bench(&o, &r, &err)) < 0 ||
 	    bh_host_report_write(r, (enum bh_host_format)fmt, &b, &err) < 0 ||
 	    cli_output_open(&out, output, &err) < 0) {
 		rc = cli_fail(err);
@@ -94,6 +123,7 @@ static int bench_host(int argc, char **argv)
 	}
 	rc = bh_host_report_failed(r) ? BH_EXIT_FINDINGS : BH_EXIT_OK;
 out:
+	bh_strvec_release(&roots);
 	bh_buf_release(&b);
 	bh_host_report_free(r);
 	return rc;
@@ -103,9 +133,11 @@ int cmd_bench(int argc, char **argv, struct bh_cli *cli)
 {
 	(void)cli;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return argc < 2 ? cli_usage_error("bench", "which benchmark? host")
+		return argc < 2 ? cli_usage_error("bench", "which benchmark? host or containers")
 				: cli_help(bench_usage);
 	if (!strcmp(argv[1], "host"))
-		return bench_host(argc - 1, argv + 1);
-	return cli_usage_error("bench", "unknown benchmark %s (host)", argv[1]);
+		return bench_run(argc - 1, argv + 1, false);
+	if (!strcmp(argv[1], "containers"))
+		return bench_run(argc - 1, argv + 1, true);
+	return cli_usage_error("bench", "unknown benchmark %s (host, containers)", argv[1]);
 }

@@ -23,6 +23,7 @@ struct mnt {
 struct hctx {
 	int rootfd;
 	struct bh_host_report *r;
+	const char *target; /* the container the results are of, or NULL */
 	/* read once, on first use */
 	bool mounts_read;
 	char *mounts_why; /* why the mount table is unknown, or NULL */

@@ -48,9 +48,10 @@ static int write_table(const struct bh_host_report *r, struct bh_buf *out, struc
 		const struct bh_host_result *x = &r->v[i];
 
 		n[x->status]++;
-		if (bh_buf_addf(out, err, "[%s] %-13s L%d %-10s %s\n       %s\n",
+		if (bh_buf_addf(out, err, "[%s] %-13s L%d %-10s %s%s%s%s\n       %s\n",
 				bh_host_status_name(x->status), x->id, x->level,
-				x->cis ? x->cis : "-", x->title, x->actual) < 0)
+				x->cis ? x->cis : "-", x->title, x->target ? " [" : "",
+				x->target ? x->target : "", x->target ? "]" : "", x->actual) < 0)
 			return -1;
 	}
 	return bh_buf_addf(out, err, "\n%zu checks: %zu pass, %zu fail, %zu warn, %zu info\n", r->n,
@@ -59,11 +60,11 @@ static int write_table(const struct bh_host_report *r, struct bh_buf *out, struc
 
 static json_t *result_json(const struct bh_host_result *x)
 {
-	return json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "id", x->id,
-			 "section", x->section, "cis", jstr_or_null(x->cis), "nist", x->nist,
-			 "level", x->level, "title", x->title, "status",
-			 bh_host_status_name(x->status), "actual", x->actual, "expected",
-			 x->expected, "remediation", x->remediation);
+	return json_pack("{s:s, s:s, s:o, s:o, s:s, s:i, s:s, s:s, s:s, s:s, s:s}", "id", x->id,
+			 "section", x->section, "container", jstr_or_null(x->target), "cis",
+			 jstr_or_null(x->cis), "nist", x->nist, "level", x->level, "title",
+			 x->title, "status", bh_host_status_name(x->status), "actual", x->actual,
+			 "expected", x->expected, "remediation", x->remediation);
 }
 
 static int write_json(const struct bh_host_report *r, struct bh_buf *out, struct bh_error **err)
@@ -86,14 +87,17 @@ static int write_json(const struct bh_host_report *r, struct bh_buf *out, struct
 static int write_docker_bench(const struct bh_host_report *r, struct bh_buf *out,
 			      struct bh_error **err)
 {
-	static const char *const secs[] = { "host", "engine" };
+	static const char *const secs[] = { "host", "engine", "container" };
 	static const char *const descs[] = { "Host Configuration",
-					     "Docker daemon and engine configuration" };
+					     "Docker daemon and engine configuration",
+					     "Container Runtime" };
+	static const char *const ids[] = { "1", "2", "5" };
 	json_t *tests = json_array();
 	long score = 0;
 
-	for (size_t s = 0; s < 2; s++) {
+	for (size_t s = 0; s < 3; s++) {
 		json_t *res = json_array();
+		size_t nres = 0;
 
 		for (size_t i = 0; i < r->n; i++) {
 			const struct bh_host_result *x = &r->v[i];
@@ -104,16 +108,23 @@ static int write_docker_bench(const struct bh_host_report *r, struct bh_buf *out
 			if (strcmp(x->section, secs[s]))
 				continue;
 			score += x->status == BH_HOST_PASS ? 1 : x->status == BH_HOST_FAIL ? -1 : 0;
+			nres++;
 			json_array_append_new(
 				res,
-				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "id",
+				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:o}", "id",
 					  x->cis ? x->cis : x->id, "desc", x->title, "result", db,
 					  "details", x->actual, "remediation", x->remediation,
 					  "bulkhead_id", x->id, "bulkhead_status",
-					  bh_host_status_name(x->status), "level", x->level));
+					  bh_host_status_name(x->status), "level", x->level,
+					  "items",
+					  x->target ? json_pack("[s]", x->target) : json_array()));
 		}
-		json_array_append_new(tests, json_pack("{s:s, s:s, s:o}", "id", s ? "2" : "1",
-						       "desc", descs[s], "results", res));
+		if (!nres) {
+			json_decref(res);
+			continue;
+		}
+		json_array_append_new(tests, json_pack("{s:s, s:s, s:o}", "id", ids[s], "desc",
+						       descs[s], "results", res));
 	}
 	return dump(json_pack("{s:s, s:s, s:I, s:o, s:I, s:I, s:I}", "dockerbenchsecurity", "1.6.0",
 			      "bulkhead", BH_VERSION, "start", (json_int_t)r->start, "tests", tests,
@@ -132,15 +143,17 @@ static int write_docker_bench(const struct bh_host_report *r, struct bh_buf *out
 static int write_kube_bench(const struct bh_host_report *r, struct bh_buf *out,
 			    struct bh_error **err)
 {
-	static const char *const secs[] = { "host", "engine" };
-	static const char *const descs[] = { "Host Configuration", "Container engines" };
+	static const char *const secs[] = { "host", "engine", "container" };
+	static const char *const descs[] = { "Host Configuration", "Container engines",
+					     "Containers" };
 	static const char *const keys[] = { "pass", "fail", "warn", "info" };
 	json_int_t tot[4] = { 0 };
 	json_t *tests = json_array(), *ctl;
 
-	for (size_t s = 0; s < 2; s++) {
+	for (size_t s = 0; s < 3; s++) {
 		json_int_t cnt[4] = { 0 };
 		json_t *res = json_array(), *t;
+		size_t nres = 0;
 
 		for (size_t i = 0; i < r->n; i++) {
 			const struct bh_host_result *x = &r->v[i];
@@ -149,21 +162,29 @@ static int write_kube_bench(const struct bh_host_report *r, struct bh_buf *out,
 				continue;
 			cnt[x->status]++;
 			tot[x->status]++;
+			nres++;
 			json_array_append_new(
 				res,
 				json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:s, "
-					  "s:i}",
+					  "s:i, s:o}",
 					  "test_number", x->id, "test_desc", x->title, "audit", "",
 					  "remediation", x->remediation, "status",
 					  bh_host_status_name(x->status), "actual_value", x->actual,
 					  "scored", x->status != BH_HOST_INFO, "expected_result",
 					  x->expected, "reason",
 					  x->status == BH_HOST_PASS ? "" : x->actual, "cis",
-					  jstr_or_null(x->cis), "nist", x->nist, "level",
-					  x->level));
+					  jstr_or_null(x->cis), "nist", x->nist, "level", x->level,
+					  "container", jstr_or_null(x->target)));
 		}
-		t = json_pack("{s:s, s:s, s:s, s:o}", "section", s ? "2" : "1", "type", "", "desc",
-			      descs[s], "results", res);
+		if (!nres) {
+			json_decref(res);
+			continue;
+		}
+		t = json_pack("{s:s, s:s, s:s, s:o}", "section",
+			      s == 0   ? "1"
+			      : s == 1 ? "2"
+				       : "5",
+			      "type", "", "desc", descs[s], "results", res);
 		for (size_t k = 0; k < 4; k++)
 			json_object_set_new(t, keys[k], json_integer(cnt[k]));
 		json_array_append_new(tests, t);
@@ -230,7 +251,11 @@ static int write_junit(const struct bh_host_report *r, struct bh_buf *out, struc
 
 		if (bh_buf_addf(out, err, "    <testcase classname=\"%s\" name=\"%s ", x->section,
 				x->id) < 0 ||
-		    xml_esc(out, x->title, err) < 0 || bh_buf_adds(out, "\">\n", err) < 0)
+		    xml_esc(out, x->title, err) < 0 ||
+		    (x->target &&
+		     (bh_buf_adds(out, " [", err) < 0 || xml_esc(out, x->target, err) < 0 ||
+		      bh_buf_adds(out, "]", err) < 0)) ||
+		    bh_buf_adds(out, "\">\n", err) < 0)
 			return -1;
 		if (x->status == BH_HOST_FAIL || x->status == BH_HOST_WARN) {
 			if (bh_buf_addf(out, err, "      <failure type=\"%s\" message=\"",
@@ -261,22 +286,46 @@ static int write_sarif(const struct bh_host_report *r, struct bh_buf *out, struc
 
 	for (size_t i = 0; i < r->n; i++) {
 		const struct bh_host_result *x = &r->v[i];
-		json_t *props = json_pack("{s:s, s:i, s:s}", "nist-sp-800-190", x->nist, "level",
-					  x->level, "section", x->section);
+		size_t rule = json_array_size(rules);
 
-		if (x->cis)
-			json_object_set_new(props, "cis-docker-benchmark", json_string(x->cis));
-		json_array_append_new(rules,
-				      json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:o}", "id",
-						x->id, "shortDescription", "text", x->title,
-						"fullDescription", "text", x->expected, "help",
-						"text", x->remediation, "properties", props));
+		/* one rule per check, however many containers it was run on (few: a scan) */
+		for (size_t j = 0; j < json_array_size(rules); j++)
+			if (!strcmp(json_string_value(
+					    json_object_get(json_array_get(rules, j), "id")),
+				    x->id))
+				rule = j;
+		if (rule == json_array_size(rules)) {
+			json_t *props = json_pack("{s:s, s:i, s:s}", "nist-sp-800-190", x->nist,
+						  "level", x->level, "section", x->section);
+
+			if (x->cis)
+				json_object_set_new(props, "cis-docker-benchmark",
+						    json_string(x->cis));
+			json_array_append_new(
+				rules, json_pack("{s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:o}", "id",
+						 x->id, "shortDescription", "text", x->title,
+						 "fullDescription", "text", x->expected, "help",
+						 "text", x->remediation, "properties", props));
+		}
 		if (x->status != BH_HOST_FAIL && x->status != BH_HOST_WARN)
 			continue;
+		if (x->target) {
+			char *m = bh_asprintf("%s: %s", x->target, x->actual);
+
+			json_array_append_new(
+				results,
+				json_pack("{s:s, s:I, s:s, s:{s:s}, s:[{s:{s:{s:s}}}]}", "ruleId",
+					  x->id, "ruleIndex", (json_int_t)rule, "level",
+					  x->status == BH_HOST_FAIL ? "error" : "warning",
+					  "message", "text", m, "locations", "physicalLocation",
+					  "artifactLocation", "uri", "file:///"));
+			free(m);
+			continue;
+		}
 		json_array_append_new(
 			results,
 			json_pack("{s:s, s:I, s:s, s:{s:s}, s:[{s:{s:{s:s}}}]}", "ruleId", x->id,
-				  "ruleIndex", (json_int_t)i, "level",
+				  "ruleIndex", (json_int_t)rule, "level",
 				  x->status == BH_HOST_FAIL ? "error" : "warning", "message",
 				  "text", x->actual, "locations", "physicalLocation",
 				  "artifactLocation", "uri", "file:///"));

@@ -37,7 +37,9 @@ void host_add(struct hctx *c, const struct check *k, enum bh_host_status s, cons
 	x = &r->v[r->n++];
 	memset(x, 0, sizeof(*x));
 	x->id = k->id;
-	x->section = bh_str_has_prefix(k->id, "BH-ENGINE") ? "engine" : "host";
+	x->section = bh_str_has_prefix(k->id, "BH-ENGINE") ? "engine"
+		     : bh_str_has_prefix(k->id, "BH-CTR")  ? "container"
+							   : "host";
 	x->cis = k->cis;
 	x->nist = k->nist;
 	x->title = k->title;
@@ -55,6 +57,12 @@ void host_add(struct hctx *c, const struct check *k, enum bh_host_status s, cons
 	for (char *p = x->actual; *p; p++)
 		if (!bh_isprint((unsigned char)*p))
 			*p = '?';
+	if (c->target) {
+		x->target = bh_strdup(c->target);
+		for (char *p = x->target; *p; p++)
+			if (!bh_isprint((unsigned char)*p))
+				*p = '?';
+	}
 }
 
 /* ---- reading inside the root -------------------------------------------------------------- */

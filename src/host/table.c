@@ -277,8 +277,10 @@ void bh_host_report_free(struct bh_host_report *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
 		free(r->v[i].actual);
+		free(r->v[i].target);
+	}
 	free(r->v);
 	free(r->root);
 	free(r);

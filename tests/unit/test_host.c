@@ -432,12 +432,67 @@ static void test_roots(void **state)
 	unit_rmtmp(outside);
 }
 
+/* The container checks on configs of the wrong shape: nothing crashes, each check answers. */
+static void test_container_config(void **state)
+{
+	static const char *const cfgs[] = {
+		"{}",
+		"{\"process\": \"x\", \"linux\": [], \"mounts\": {}, \"root\": 7}",
+		"{\"process\": {\"user\": {\"uid\": \"0\"}, \"capabilities\": {\"effective\": [1, "
+		"null]}},"
+		" \"linux\": {\"namespaces\": [1, {\"type\": 2}], \"resources\": {\"memory\": "
+		"{\"limit\":"
+		" \"1g\"}, \"devices\": [{\"allow\": true, \"type\": \"c\", \"major\": 1}]},"
+		" \"uidMappings\": [{\"containerID\": 0, \"hostID\": 100000}]},"
+		" \"mounts\": [{\"source\": null, \"type\": \"bind\"}, {\"source\": \"/etc/hosts\","
+		" \"type\": \"bind\"}, {\"source\": \"/etcetera\", \"options\": [\"rbind\"]}]}",
+	};
+	struct bh_host_report r = { 0 };
+	json_t *j;
+
+	(void)state;
+	/* NULL: every check answers FAIL or PASS on nothing */
+	bh_host_check_config(NULL, "null", 2, &r);
+	assert_int_equal(r.n, 14);
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		j = json_loads(cfgs[i], 0, NULL);
+		assert_non_null(j);
+		bh_host_check_config(j, "c\001x", 1, &r);
+		json_decref(j);
+	}
+	assert_int_equal(r.n, 14 + 3 * 13);
+	/* the last: uid "0" is not uid 0; a typed device rule is not every device; the
+	 * mounts are fine (/etc/hosts, /etcetera), no limits */
+	assert_string_equal(find(&r, "BH-CTR-002")->actual,
+			    "0 capabilities, none beyond the default set");
+	for (size_t i = 14 + 2 * 13; i < r.n; i++) {
+		const struct bh_host_result *x = &r.v[i];
+
+		assert_string_equal(x->target, "c?x");
+		if (!strcmp(x->id, "BH-CTR-001") || !strcmp(x->id, "BH-CTR-007"))
+			assert_int_equal(x->status, BH_HOST_PASS);
+		if (!strcmp(x->id, "BH-CTR-009") || !strcmp(x->id, "BH-CTR-003"))
+			assert_int_equal(x->status, BH_HOST_FAIL);
+		if (!strcmp(x->id, "BH-CTR-014"))
+			assert_string_equal(x->actual, "uid 0");
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.v[i].actual);
+		free(r.v[i].target);
+	}
+	free(r.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sysctl),	       cmocka_unit_test(test_daemon_json),
-		cmocka_unit_test(test_toml),	       cmocka_unit_test(test_audit),
-		cmocka_unit_test(test_mountinfo_opts), cmocka_unit_test(test_roots),
+		cmocka_unit_test(test_sysctl),
+		cmocka_unit_test(test_daemon_json),
+		cmocka_unit_test(test_toml),
+		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_mountinfo_opts),
+		cmocka_unit_test(test_roots),
+		cmocka_unit_test(test_container_config),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
