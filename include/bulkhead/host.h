@@ -64,6 +64,9 @@ void bh_host_report_free(struct bh_host_report *r);
 struct bh_host_opts {
 	const char *root; /* NULL = "/" */
 	int level;	  /* checks of level <= this are run; 0 = 2 (all) */
+	/* The advisory store for pending security updates (BH-HOST-016): a path;
+	 * NULL = no store, the check is INFO. A store that cannot be opened is a WARN. */
+	const char *db;
 };
 
 /*

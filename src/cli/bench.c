@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/host.h"
+#include "bulkhead/vuln.h"
 #include "banned.h"
 
 static const char bench_usage[] =
@@ -30,6 +31,8 @@ static const char bench_usage[] =
 	"  --format FORMAT   table (default), json, docker-bench (docker-bench-security's\n"
 	"                    log.json), kube-bench (kube-bench's --json), junit, sarif\n"
 	"  -o, --output FILE write the report to FILE (atomically) instead of stdout\n"
+	"Pending security updates (BH-HOST-016) match the root's OS packages against\n"
+	"the advisory database (global --db, else the default); none: INFO.\n"
 	"\n"
 	"bench containers judges every running container of every engine (found as\n"
 	"`bulkhead containers` finds them) by its OCI config.json: privileged, added\n"
@@ -42,7 +45,7 @@ static const char bench_usage[] =
 	"Exit status: 0 no check failed, 1 a check of the chosen level failed,\n"
 	"2 usage error, 3 error.\n";
 
-static int bench_run(int argc, char **argv, bool containers)
+static int bench_run(int argc, char **argv, bool containers, const struct bh_cli *cli)
 {
 	static const struct option opts[] = {
 		{ "state-root", required_argument, NULL, 's' },
@@ -63,6 +66,7 @@ static int bench_run(int argc, char **argv, bool containers)
 	struct cli_output out = { 0 };
 	struct bh_error *err = NULL;
 	const char *output = NULL;
+	char *db = NULL;
 	int c, fmt = BH_HOST_FMT_TABLE, rc = BH_EXIT_OK;
 	unsigned long level = 2;
 
@@ -103,6 +107,7 @@ static int bench_run(int argc, char **argv, bool containers)
 		goto out;
 	}
 	o.level = (int)level;
+	o.db = db = bh_store_default_path(cli->db_path);
 	co.state_roots = (const char *const *)roots.v;
 	if ((containers ? bh_host_bench_containers(&o, &co, &r, &err)
 			: bh_host_bench(&o, &r, &err)) < 0 ||
@@ -123,6 +128,7 @@ static int bench_run(int argc, char **argv, bool containers)
 	}
 	rc = bh_host_report_failed(r) ? BH_EXIT_FINDINGS : BH_EXIT_OK;
 out:
+	free(db);
 	bh_strvec_release(&roots);
 	bh_buf_release(&b);
 	bh_host_report_free(r);
@@ -131,13 +137,12 @@ out:
 
 int cmd_bench(int argc, char **argv, struct bh_cli *cli)
 {
-	(void)cli;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return argc < 2 ? cli_usage_error("bench", "which benchmark? host or containers")
 				: cli_help(bench_usage);
 	if (!strcmp(argv[1], "host"))
-		return bench_run(argc - 1, argv + 1, false);
+		return bench_run(argc - 1, argv + 1, false, cli);
 	if (!strcmp(argv[1], "containers"))
-		return bench_run(argc - 1, argv + 1, true);
+		return bench_run(argc - 1, argv + 1, true, cli);
 	return cli_usage_error("bench", "unknown benchmark %s (host, containers)", argv[1]);
 }

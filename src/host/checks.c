@@ -16,6 +16,9 @@
 
 #include "bulkhead/guard.h"
 #include "bulkhead/inventory.h"
+#include "bulkhead/report.h"
+#include "bulkhead/scan.h"
+#include "bulkhead/vuln.h"
 #include "host_int.h"
 #include "banned.h"
 
@@ -533,4 +536,90 @@ void host_eval_file(struct hctx *c, const struct check *k)
 		 (unsigned)st.st_gid, (unsigned)(st.st_mode & 07777),
 		 st.st_uid ? ", not owned by root" : "",
 		 extra ? ", more permissive than wanted" : "");
+}
+
+/* ---- pending security updates ------------------------------------------------------------ */
+
+/*
+ * The host's OS packages (dpkg or apk database, os-release) matched against
+ * the advisory store by the scan pipeline's match stage (bh_vuln_match): a
+ * finding with a fixed version is an update waiting. Only the package
+ * database is read, not a walk of every file as `scan rootfs:/` does (a
+ * minute on a developer host; the OS packages are what updates fix).
+ */
+void host_eval_pending(struct hctx *c, const struct check *k)
+{
+	struct bh_buf b = BH_BUF_INIT(64u << 20);
+	struct bh_inventory inv = { 0 };
+	struct bh_pkglist l = { 0 };
+	struct bh_findings f = { 0 };
+	struct bh_match_stats st = { 0 };
+	struct bh_store *store = NULL;
+	struct bh_error *e = NULL;
+	char *why = NULL;
+	size_t pending = 0, crit = 0;
+	int r;
+
+	if (!c->db) {
+		host_add(c, k, BH_HOST_INFO, "no advisory database given (--db)");
+		return;
+	}
+	if ((host_read(c, "etc/os-release", &b, &why) < 0 &&
+	     (free(why), why = NULL, host_read(c, "usr/lib/os-release", &b, &why) < 0)) ||
+	    bh_parse_os_release(b.data, b.len, "/etc/os-release", &inv.os, &e) < 0) {
+		host_add(c, k, BH_HOST_WARN, "os-release: %s", e ? e->msg : why ? why : "absent");
+		goto out;
+	}
+	bh_os_set_ecosystem(&inv.os);
+	if (!inv.os.ecosystem) {
+		host_add(c, k, BH_HOST_WARN, "%s %s: no advisories for this OS",
+			 inv.os.id ? inv.os.id : "?", inv.os.version_id ? inv.os.version_id : "");
+		goto out;
+	}
+	free(why);
+	why = NULL;
+	if ((r = host_read(c, "var/lib/dpkg/status", &b, &why)) == 0)
+		bh_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &e);
+	else if (free(why), why = NULL, host_read(c, "lib/apk/db/installed", &b, &why) == 0)
+		bh_parse_apk_installed(b.data, b.len, "lib/apk/db/installed", &l, &e);
+	else {
+		host_add(c, k, BH_HOST_WARN, "no dpkg or apk database");
+		goto out;
+	}
+	if (e) {
+		host_add(c, k, BH_HOST_WARN, "package database: %s", e->msg);
+		goto out;
+	}
+	for (size_t i = 0; i < l.n; i++)
+		if (!l.v[i].ecosystem)
+			l.v[i].ecosystem = bh_strdup(inv.os.ecosystem);
+	inv.pkgs = l.v;
+	inv.npkgs = l.n;
+	if (bh_store_open(c->db, false, &store, &e) < 0 ||
+	    bh_vuln_match(store, &inv, &f, &st, &e) < 0) {
+		char *m = bh_error_message(e);
+
+		host_add(c, k, bh_error_code(e) == BH_ERR_NOTFOUND ? BH_HOST_INFO : BH_HOST_WARN,
+			 "%s", m);
+		free(m);
+		goto out;
+	}
+	for (size_t i = 0; i < f.n; i++)
+		if (f.v[i].fixed_versions && f.v[i].fixed_versions[0]) {
+			pending++;
+			crit += f.v[i].severity >= BH_SEV_HIGH;
+		}
+	host_add(c, k, pending ? BH_HOST_FAIL : BH_HOST_PASS,
+		 "vulnerabilities an update fixes: %zu (%zu high or critical) in %zu %s packages",
+		 pending, crit, l.n, inv.os.ecosystem);
+out:
+	inv.pkgs = NULL;
+	inv.npkgs = 0;
+	bh_store_close(store);
+	bh_findings_release(&f);
+	bh_pkglist_release(&l);
+	bh_os_release(&inv.os);
+	bh_error_free(e);
+	free(why);
+	bh_buf_release(&b);
 }

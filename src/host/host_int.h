@@ -24,6 +24,7 @@ struct hctx {
 	int rootfd;
 	struct bh_host_report *r;
 	const char *target; /* the container the results are of, or NULL */
+	const char *db;	    /* the advisory store's path, or NULL */
 	/* read once, on first use */
 	bool mounts_read;
 	char *mounts_why; /* why the mount table is unknown, or NULL */
@@ -82,6 +83,7 @@ void host_eval_timesync(struct hctx *c, const struct check *k);
 void host_eval_autoupdate(struct hctx *c, const struct check *k);
 void host_eval_minimal(struct hctx *c, const struct check *k);
 void host_eval_audit(struct hctx *c, const struct check *k);
+void host_eval_pending(struct hctx *c, const struct check *k);
 void host_eval_file(struct hctx *c, const struct check *k);
 void host_eval_docker(struct hctx *c, const struct check *k);
 void host_eval_toml(struct hctx *c, const struct check *k);

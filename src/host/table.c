@@ -157,6 +157,20 @@ static const struct check checks[] = {
 	  0,
 	  0 },
 
+	{ "BH-HOST-016",
+	  NULL,
+	  N_COMP,
+	  1,
+	  "no security update is pending",
+	  "no OS package with a vulnerability an update fixes (the advisory store)",
+	  "apt-get update && apt-get upgrade (or apk upgrade); keep the advisory database "
+	  "current with bulkhead db update",
+	  host_eval_pending,
+	  { NULL },
+	  0,
+	  0,
+	  0 },
+
 	AUDIT("BH-HOST-101", "1.1.3", 1, "the docker daemon", "usr/bin/dockerd",
 	      "usr/sbin/dockerd"),
 	AUDIT("BH-HOST-102", "1.1.4", 2, "/run/containerd", "run/containerd", NULL),
@@ -305,6 +319,7 @@ int bh_host_bench(const struct bh_host_opts *opts, struct bh_host_report **out,
 	*out = NULL;
 	if (level < 1 || level > 2)
 		return bh_error_set(err, BH_ERR_USAGE, "level %d: not 1 or 2", level);
+	c.db = opts ? opts->db : NULL;
 	c.rootfd = bh_root_open(root, err);
 	if (c.rootfd < 0)
 		return bh_error_prefix(err, "bench root %s", root);
