@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The controller store tests' two back-ends (as tests/unit/test_ctl_store.c
- * sets them up, from which this is copied so that other parts' tests run on
- * both too): SQLite in a temporary file, and PostgreSQL 15 started by the
+ * The controller store tests' two back-ends (test_ctl_store.c, test_ctl_ingest.c,
+ * test_ctl_images.c: every part's store tests run on both): SQLite in a
+ * temporary file, and PostgreSQL 15 started by the
  * test (initdb + pg_ctl, a unix socket only, as nobody). Without PostgreSQL's
  * server binaries its cases SKIP naming them. Include once per test.
  */

@@ -16,113 +16,8 @@
 
 #include "unit.h"
 #include "bulkhead/ctl.h"
+#include "ctl_env.h"
 #include "banned.h"
-
-#define PG_BIN "/usr/lib/postgresql/15/bin"
-
-struct env {
-	const char *backend; /* "sqlite" or "postgresql" */
-	char *dir;	     /* temporary directory */
-	char *url;	     /* NULL: this back-end cannot run here (skip) */
-	int seq;
-};
-
-static struct env lite = { .backend = "sqlite" }, pg = { .backend = "postgresql" };
-
-static int run(const char *cmd)
-{
-	int rc = system(cmd);
-
-	return rc == 0 ? 0 : -1;
-}
-
-static int pg_start(void)
-{
-	struct passwd *nobody = getpwnam("nobody");
-	char cmd[2048];
-
-	if (access(PG_BIN "/initdb", X_OK) || access(PG_BIN "/pg_ctl", X_OK) ||
-	    access(PG_BIN "/psql", X_OK) || !nobody || access("/usr/sbin/runuser", X_OK))
-		return 0; /* pg.url stays NULL: skipped */
-	pg.dir = unit_mktmp();
-	if (chown(pg.dir, nobody->pw_uid, nobody->pw_gid) < 0)
-		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "cd %s && runuser -u nobody -- " PG_BIN "/initdb -D %s/data -A trust -U postgres"
-		 " --no-sync >%s/initdb.log 2>&1 && runuser -u nobody -- " PG_BIN
-		 "/pg_ctl -D %s/data -l %s/pg.log -w -t 60 -o \"-k %s -c listen_addresses='' -F\""
-		 " start >/dev/null 2>&1",
-		 pg.dir, pg.dir, pg.dir, pg.dir, pg.dir, pg.dir);
-	if (run(cmd) < 0) {
-		snprintf(cmd, sizeof(cmd), "cat %s/initdb.log %s/pg.log >&2", pg.dir, pg.dir);
-		run(cmd);
-		return -1;
-	}
-	pg.url = bh_asprintf("postgresql:///postgres?host=%s&user=postgres", pg.dir);
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	lite.dir = unit_mktmp();
-	lite.url = bh_strdup("sqlite");
-	return pg_start();
-}
-
-static int group_teardown(void **state)
-{
-	char cmd[1024];
-
-	(void)state;
-	if (pg.url) {
-		snprintf(cmd, sizeof(cmd),
-			 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m immediate"
-			 " -w stop >/dev/null 2>&1",
-			 pg.dir, pg.dir);
-		run(cmd);
-	}
-	if (pg.dir)
-		unit_rmtmp(pg.dir);
-	unit_rmtmp(lite.dir);
-	free(pg.url);
-	free(lite.url);
-	return 0;
-}
-
-/* A fresh, migrated store of e's back-end (skips when it cannot run). */
-static struct bh_ctl_store *fresh(struct env *e)
-{
-	struct bh_ctl_store *s = NULL;
-	struct bh_error *err = NULL;
-	char *db;
-
-	if (!e->url) {
-		print_message("SKIP: PostgreSQL 15's server (" PG_BIN "/initdb, pg_ctl: "
-			      "postgresql-15) or runuser not installed\n");
-		skip();
-	}
-	if (!strcmp(e->backend, "sqlite")) {
-		db = bh_asprintf("%s/store-%d.sqlite", e->dir, ++e->seq);
-	} else {
-		/* a clean schema: drop what the last test left (with psql: the store
-		 * refuses a database a test left at a newer schema) */
-		char cmd[1024];
-
-		snprintf(cmd, sizeof(cmd),
-			 "cd %s && runuser -u nobody -- " PG_BIN "/psql -q -h %s -U postgres"
-			 " -d postgres -c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public'"
-			 " >/dev/null 2>&1",
-			 pg.dir, pg.dir);
-		assert_int_equal(run(cmd), 0);
-		db = bh_strdup(e->url);
-	}
-	if (bh_ctl_store_open(db, &s, &err) < 0)
-		fail_msg("opening %s: %s", db, bh_error_message(err));
-	assert_string_equal(bh_ctl_store_backend(s), e->backend);
-	free(db);
-	return s;
-}
 
 static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
 {
@@ -905,8 +800,6 @@ static void alert_storm_sends_one_and_a_summary(void **state)
 	json_decref(evs);
 	bh_ctl_store_free(s);
 }
-
-#define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)
 
 int main(void)
 {
