@@ -120,6 +120,20 @@ int bh_ctl_call_time(struct bh_ctl_call *c, const char *key, int64_t *out)
 	return 1;
 }
 
+int bh_ctl_call_page(struct bh_ctl_call *c, unsigned max, int64_t *since, int64_t *until,
+		     int64_t *after_id, unsigned *limit)
+{
+	uint64_t after, lim;
+
+	if (bh_ctl_call_time(c, "since", since) < 0 || bh_ctl_call_time(c, "until", until) < 0 ||
+	    bh_ctl_call_uint(c, "after", INT64_MAX, &after) < 0 ||
+	    bh_ctl_call_uint(c, "limit", max, &lim) < 0)
+		return -1;
+	*after_id = (int64_t)after;
+	*limit = (unsigned)lim;
+	return 0;
+}
+
 int bh_ctl_call_uint(struct bh_ctl_call *c, const char *key, uint64_t max, uint64_t *out)
 {
 	char v[24];

@@ -171,7 +171,6 @@ static void on_audit(struct bh_ctl_call *c)
 	struct bh_ctl_audit_filter f = { 0 };
 	struct bh_error *err = NULL;
 	char who[BH_CTL_NAME_MAX + 1];
-	uint64_t after, limit;
 	json_t *v;
 	int rc;
 
@@ -179,13 +178,9 @@ static void on_audit(struct bh_ctl_call *c)
 		return;
 	if (rc)
 		f.actor = who;
-	if (bh_ctl_call_time(c, "since", &f.since) < 0 ||
-	    bh_ctl_call_time(c, "until", &f.until) < 0 ||
-	    bh_ctl_call_uint(c, "after", INT64_MAX, &after) < 0 ||
-	    bh_ctl_call_uint(c, "limit", BH_CTL_AUDIT_PAGE_MAX, &limit) < 0)
+	if (bh_ctl_call_page(c, BH_CTL_AUDIT_PAGE_MAX, &f.since, &f.until, &f.after_id, &f.limit) <
+	    0)
 		return;
-	f.after_id = (int64_t)after;
-	f.limit = (unsigned)limit;
 	if (bh_ctl_audit_list(c->a->store, &f, &v, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
 	bh_ctl_reply_json(c, 200, v);

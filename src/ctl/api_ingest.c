@@ -130,7 +130,6 @@ static void on_events_get(struct bh_ctl_call *c)
 	struct bh_error *err = NULL;
 	char node[BH_CTL_NAME_MAX + 1], sev[BH_CTL_SEVERITY_MAX + 1];
 	char rule[BH_CTL_RULE_MAX + 1], wl[BH_CTL_FIELD_MAX + 1];
-	uint64_t after, limit;
 	json_t *v;
 	int rc;
 
@@ -146,13 +145,9 @@ static void on_events_get(struct bh_ctl_call *c)
 	if ((rc = bh_ctl_call_query(c, "workload", wl, sizeof(wl))) < 0)
 		return;
 	f.workload = rc ? wl : NULL;
-	if (bh_ctl_call_time(c, "since", &f.since) < 0 ||
-	    bh_ctl_call_time(c, "until", &f.until) < 0 ||
-	    bh_ctl_call_uint(c, "after", INT64_MAX, &after) < 0 ||
-	    bh_ctl_call_uint(c, "limit", BH_CTL_AUDIT_PAGE_MAX, &limit) < 0)
+	if (bh_ctl_call_page(c, BH_CTL_AUDIT_PAGE_MAX, &f.since, &f.until, &f.after_id, &f.limit) <
+	    0)
 		return;
-	f.after_id = (int64_t)after;
-	f.limit = (unsigned)limit;
 	if (bh_ctl_event_list(c->a->store, &f, &v, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
 	bh_ctl_reply_json(c, 200, v);

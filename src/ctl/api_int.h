@@ -89,6 +89,10 @@ bool bh_ctl_call_body(struct bh_ctl_call *c, enum bh_ctl_body_kind kind, struct 
 int bh_ctl_call_query(struct bh_ctl_call *c, const char *key, char *out, size_t size);
 int bh_ctl_call_time(struct bh_ctl_call *c, const char *key, int64_t *out);
 int bh_ctl_call_uint(struct bh_ctl_call *c, const char *key, uint64_t max, uint64_t *out);
+/* A list's time window and keyset page: since, until (times), after (an id),
+ * limit (at most max); 0 when absent; <0 when the reply is already made. */
+int bh_ctl_call_page(struct bh_ctl_call *c, unsigned max, int64_t *since, int64_t *until,
+		     int64_t *after_id, unsigned *limit);
 
 /* ---- ops17: alerts ---------------------------------------------------------------------- */
 
