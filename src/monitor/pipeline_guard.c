@@ -84,6 +84,11 @@ struct mon_guard {
 	bool rules_block;	  /* a rule's action is block */
 	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
 	struct bh_strvec open_paths;
+	/* the event the last decision was made on: its report (after the answer,
+	 * when the process may have moved on and /proc says something else) says
+	 * what was decided */
+	struct bh_mon_event *decided;
+	bool decided_ok;
 	pthread_t th;
 	atomic_bool stop;
 	struct gctr *v;
@@ -265,13 +270,15 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 
 	if (!mg->rules_block)
 		return BH_GUARD_ALLOW;
-	ev = bh_malloc(sizeof(*ev));
+	if (!mg->decided)
+		mg->decided = bh_malloc(sizeof(*mg->decided));
+	ev = mg->decided;
 	fill_event(gev, find(mg, gev->ctr_id), ev);
+	mg->decided_ok = true;
 	n = bh_rules_match(mg->o->rules, ev, m, 16);
 	for (size_t i = 0; i < n && i < 16 && r == BH_GUARD_ALLOW; i++)
 		if (mon_action_of(mg->o, m[i]) == BH_MON_ACT_BLOCK)
 			r = BH_GUARD_DENY;
-	free(ev);
 	return r;
 }
 
@@ -291,7 +298,13 @@ static void report(const struct bh_guard_event *gev, void *arg)
 						 : &mon_stats(mg->p)->guard_open_refused,
 			1);
 	ev = bh_malloc(sizeof(*ev));
-	fill_event(gev, gc, ev);
+	if (mg->decided_ok && mg->decided->proc.pid == (uint32_t)gev->pid &&
+	    !strcmp(gev->op == BH_GUARD_EXEC ? mg->decided->proc.exe : mg->decided->file.path,
+		    gev->path))
+		*ev = *mg->decided; /* what the rules decided on */
+	else
+		fill_event(gev, gc, ev);
+	mg->decided_ok = false;
 	if (!strcmp(gev->reason, "callback")) {
 		/* a rule said block: the first one of them names the alert */
 		size_t n = bh_rules_match(mg->o->rules, ev, m, 16);
@@ -640,6 +653,7 @@ static void guard_free(struct mon_guard *mg)
 		free(mg->v[i].id);
 	free(mg->v);
 	bh_strvec_release(&mg->open_paths);
+	free(mg->decided);
 	free(mg);
 }
 
