@@ -207,21 +207,8 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
-	if (replay) {
-		if (bh_mon_source_replay(replay, &src, &err) < 0)
-			goto fail;
-	} else {
-		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs), .containers = &co };
-		struct bh_mon_open_filter of;
-		int r;
-
-		bh_rules_open_filter(rs, &of);
-		ko.open_filter = &of;
-		r = bh_mon_source_kernel(&ko, &src, &err);
-		bh_mon_open_filter_release(&of);
-		if (r < 0)
-			goto fail;
-	}
+	if (cli_monitor_source(replay, rs, &co, 0, false, &src, &err) < 0)
+		goto fail;
 	ao.source = src;
 	ao.rules = rs;
 	ao.containers = &co;

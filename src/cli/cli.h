@@ -253,6 +253,15 @@ struct bh_rules;
 /* src/cli/monitor.c: the rules files given (n of them), else the installed
  * default set, compiled; their diagnostics on stderr; NULL on an error. */
 struct bh_rules *cli_monitor_load_rules(char **files, size_t n, struct bh_error **err);
+struct bh_ctr_opts;
+struct bh_mon_source;
+/* src/cli/monitor.c: the event source of `monitor` and `agent`: the replay
+ * file, else the kernel source for what the rules (and types) can match, its
+ * open filter from the rules (every open when types names an open type;
+ * writes too when writes). */
+int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
+		       uint64_t types, bool writes, struct bh_mon_source **out,
+		       struct bh_error **err);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -242,6 +242,30 @@ static void print_diags(const struct bh_rules_diags *d)
 	}
 }
 
+int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
+		       uint64_t types, bool writes, struct bh_mon_source **out,
+		       struct bh_error **err)
+{
+	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types, .containers = co };
+	struct bh_mon_open_filter of;
+	int r;
+
+	if (replay)
+		return bh_mon_source_replay(replay, out, err);
+	/* the opens the rules can match; types asking for an open type means
+	 * every open; behaviour profiles learn the files written */
+	bh_rules_open_filter(rs, &of);
+	if (types & (BH_MON_TYPE_BIT(BH_MON_OPEN) | BH_MON_TYPE_BIT(BH_MON_OPENAT) |
+		     BH_MON_TYPE_BIT(BH_MON_OPENAT2)))
+		of.all = true;
+	if (writes)
+		of.writes = true;
+	ko.open_filter = &of;
+	r = bh_mon_source_kernel(&ko, out, err);
+	bh_mon_open_filter_release(&of);
+	return r;
+}
+
 /* The rules: the files given, else the default set; any error fails (cli.h;
  * `bulkhead agent` loads its rules the same way). */
 struct bh_rules *cli_monitor_load_rules(char **files, size_t n, struct bh_error **err)
@@ -597,29 +621,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
-	if (replay) {
-		if (bh_mon_source_replay(replay, &src, &err) < 0)
-			goto fail;
-	} else {
-		struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
-						 .containers = &co };
-		struct bh_mon_open_filter of;
-		int r;
-
-		/* the opens the rules can match; --types asking for an open type
-		 * means every open; behaviour profiles learn the files written */
-		bh_rules_open_filter(rs, &of);
-		if (types & (BH_MON_TYPE_BIT(BH_MON_OPEN) | BH_MON_TYPE_BIT(BH_MON_OPENAT) |
-			     BH_MON_TYPE_BIT(BH_MON_OPENAT2)))
-			of.all = true;
-		if (profiles)
-			of.writes = true;
-		ko.open_filter = &of;
-		r = bh_mon_source_kernel(&ko, &src, &err);
-		bh_mon_open_filter_release(&of);
-		if (r < 0)
-			goto fail;
-	}
+	if (cli_monitor_source(replay, rs, &co, types, profiles, &src, &err) < 0)
+		goto fail;
 
 	if (profiles && bh_behave_open(&bo, &behave, &err) < 0)
 		goto fail;
