@@ -121,6 +121,11 @@ struct bh_agent_opts {
 	 * NULL: the defaults */
 	const struct bh_ctr_opts *containers;
 	unsigned workloads_ms;
+	/* flows (src/agent/flows.h): the containers' connections seen by the
+	 * monitor aggregated into edges and spooled as "flows" records every
+	 * flows_ms (0 = 10000), at most flows_max edges an interval (0 = 4096) */
+	unsigned flows_ms;
+	size_t flows_max;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -132,11 +137,13 @@ struct bh_agent_opts {
 
 struct bh_agent_stats {
 	struct bh_agent_spool_stats spool;
-	uint64_t alerts;   /* alerts spooled */
-	uint64_t shipped;  /* records acknowledged by the controller */
-	uint64_t batches;  /* POSTs of events answered 200 */
-	uint64_t failures; /* requests that failed (retried with backoff) */
-	uint64_t refused;  /* answered 401: the token is revoked or wrong */
+	uint64_t alerts;	/* alerts spooled */
+	uint64_t flows;		/* flows records spooled */
+	uint64_t flows_dropped; /* edges not taken: the table was full */
+	uint64_t shipped;	/* records acknowledged by the controller */
+	uint64_t batches;	/* POSTs of events answered 200 */
+	uint64_t failures;	/* requests that failed (retried with backoff) */
+	uint64_t refused;	/* answered 401: the token is revoked or wrong */
 };
 
 /*

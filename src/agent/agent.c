@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/flows.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
@@ -40,7 +41,11 @@ struct agent {
 	struct bh_buf resp;
 	bool registered;
 	bool refused_said;
+	struct agf *flows; /* under mu */
+	uint64_t flows_at; /* CLOCK_MONOTONIC ms of the last drain */
 };
+
+static uint64_t now_ms(void);
 
 static void warn(struct agent *ag, struct bh_error *e)
 {
@@ -79,12 +84,58 @@ static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **
 	return rc;
 }
 
+static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error **err)
+{
+	struct agent *ag = data;
+
+	(void)err;
+	if (ev->type != BH_MON_CONNECT && ev->type != BH_MON_ACCEPT && ev->type != BH_MON_ACCEPT4)
+		return 0;
+	pthread_mutex_lock(&ag->mu);
+	agent_flows_mon(ag->flows, ev);
+	pthread_mutex_unlock(&ag->mu);
+	return 0;
+}
+
+static int spool_flows(void *data, const char *rec, size_t len, struct bh_error **err)
+{
+	struct agent *ag = data;
+
+	if (bh_agent_spool_append(ag->sp, rec, len, NULL, err) < 0)
+		return -1;
+	ag->st.flows++;
+	return 0;
+}
+
+/* The flows of the interval to the spool (under mu), when it is over or force. */
+static void drain_flows(struct agent *ag, bool force)
+{
+	unsigned every = ag->o->flows_ms ? ag->o->flows_ms : 10000;
+	uint64_t now = now_ms();
+	struct agf_stats fs;
+	struct bh_error *e = NULL;
+	uint64_t before = ag->st.flows;
+
+	if (!force && now - ag->flows_at < every)
+		return;
+	agent_flows_stats(ag->flows, &fs);
+	if (agent_flows_drain(ag->flows, (int64_t)time(NULL),
+			      (int64_t)((now - ag->flows_at + 999) / 1000), spool_flows, ag,
+			      &e) < 0)
+		warn(ag, e);
+	else if (ag->st.flows != before && bh_agent_spool_sync(ag->sp, &e) < 0)
+		warn(ag, e);
+	ag->st.flows_dropped += fs.dropped;
+	ag->flows_at = now;
+}
+
 static void on_flush(void *data)
 {
 	struct agent *ag = data;
 	struct bh_error *e = NULL;
 
 	pthread_mutex_lock(&ag->mu);
+	drain_flows(ag, false);
 	if (bh_agent_spool_sync(ag->sp, &e) < 0)
 		warn(ag, e);
 	pthread_cond_signal(&ag->cv);
@@ -207,7 +258,15 @@ static int do_register(struct agent *ag, struct bh_error **err)
 	return rc;
 }
 
-/* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. */
+/* A flows record (src/agent/flows.c writes its kind first). */
+static bool is_flows(const struct bh_agent_record *r)
+{
+	return r->len > 16 && !memcmp(r->data, "{\"kind\":\"flows\"", 16);
+}
+
+/* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. Consecutive
+ * records of one kind go together: flows to /api/v1/agent/flows, the rest to
+ * /api/v1/agent/events. */
 static int ship(struct agent *ag, struct bh_error **err)
 {
 	size_t max = ag->o->batch ? ag->o->batch : 200, n = 0, k;
@@ -215,6 +274,7 @@ static int ship(struct agent *ag, struct bh_error **err)
 	struct bh_buf b = BH_BUF_INIT(BODY_MAX + BH_AGENT_RECORD_MAX);
 	json_t *ans = NULL;
 	json_int_t acked = 0;
+	bool flows;
 	int rc = -1;
 
 	if (max > BATCH_MAX)
@@ -225,17 +285,21 @@ static int ship(struct agent *ag, struct bh_error **err)
 	if (rc < 0 || n == 0)
 		return rc;
 	rc = -1;
-	if (bh_buf_addf(&b, err, "{\"node\":\"%s\",\"first_seq\":%" PRIu64 ",\"events\":[",
-			ag->o->node, r[0].seq) < 0)
+	flows = is_flows(&r[0]);
+	if (bh_buf_addf(&b, err, "{\"node\":\"%s\",\"first_seq\":%" PRIu64 ",\"%s\":[", ag->o->node,
+			r[0].seq, flows ? "records" : "events") < 0)
 		goto out;
-	/* a batch is consecutive seqs: it ends at a hole */
-	for (k = 0; k < n && r[k].seq == r[0].seq + k; k++)
+	/* a batch is consecutive seqs of one kind: it ends at a hole */
+	for (k = 0;
+	     k < n && r[k].seq == r[0].seq + k && is_flows(&r[k]) == flows && (!flows || k < 50);
+	     k++)
 		if ((k && bh_buf_addc(&b, ',', err) < 0) ||
 		    bh_buf_add(&b, r[k].data, r[k].len, err) < 0)
 			goto out;
 	if (bh_buf_adds(&b, "]}", err) < 0)
 		goto out;
-	if (post(ag, "/api/v1/agent/events", b.data, b.len, &ans, err) < 0)
+	if (post(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
+		 err) < 0)
 		goto out;
 	if (!bh_json_int(ans, "acked", &acked) || acked < 0) {
 		bh_error_set(err, BH_ERR_IO, "controller %s: an answer without acked",
@@ -380,6 +444,10 @@ static void *shipper(void *arg)
 			if (is_done(ag) && !last)
 				continue;
 		}
+		/* an interval's flows are spooled even when no event comes */
+		pthread_mutex_lock(&ag->mu);
+		drain_flows(ag, false);
+		pthread_mutex_unlock(&ag->mu);
 		if (!ag->registered && do_register(ag, &e) < 0) {
 			failed(ag, e, &backoff);
 			continue;
@@ -417,7 +485,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 {
 	struct agent ag = { .o = o, .resp = BH_BUF_INIT(RESP_MAX) };
 	struct bh_agent_spool_opts so = { 0 };
-	struct bh_mon_consumer cons = { "controller", &ag, NULL, on_alert, on_flush };
+	struct bh_mon_consumer cons = { "controller", &ag, on_event, on_alert, on_flush };
 	struct bh_mon_run_opts ro = { 0 };
 	pthread_t th;
 	char *dir = NULL;
@@ -445,6 +513,12 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	free(dir);
 	pthread_mutex_init(&ag.mu, NULL);
 	pthread_cond_init(&ag.cv, NULL);
+	ag.flows = agent_flows_new(o->flows_max);
+	ag.flows_at = now_ms();
+	if (!ag.flows) {
+		bh_error_set(err, BH_ERR_NOMEM, "agent: the flows table");
+		goto out_sp;
+	}
 	if (http_open(&ag, err) < 0)
 		goto out_sp;
 	if (pthread_create(&th, NULL, shipper, &ag)) {
@@ -463,6 +537,14 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	while (ret == 0 && !atomic_load(o->stop))
 		usleep(100000);
 	pthread_mutex_lock(&ag.mu);
+	{
+		struct bh_error *e = NULL;
+
+		/* the last interval's flows go too */
+		drain_flows(&ag, true);
+		if (bh_agent_spool_sync(ag.sp, &e) < 0)
+			warn(&ag, e);
+	}
 	ag.done = true;
 	pthread_cond_signal(&ag.cv);
 	pthread_mutex_unlock(&ag.mu);
@@ -478,6 +560,7 @@ out_sp:
 		curl_slist_free_all(ag.hdrs);
 	bh_buf_release(&ag.resp);
 	bh_agent_spool_free(ag.sp);
+	agent_flows_free(ag.flows);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

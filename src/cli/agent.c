@@ -52,6 +52,8 @@ static const char agent_usage[] =
 	"                        the end, shipping, until stopped\n"
 	"  --workloads-interval MS  how often the containers are reported (default\n"
 	"                        10000)\n"
+	"  --flows-interval MS   how often the containers' connections are\n"
+	"                        reported as flows (default 10000)\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -65,6 +67,7 @@ enum {
 	OPT_RULES,
 	OPT_REPLAY,
 	OPT_WL,
+	OPT_FLOWS,
 };
 
 static atomic_int sig_stop;
@@ -128,6 +131,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "workloads-interval", required_argument, NULL, OPT_WL },
+		{ "flows-interval", required_argument, NULL, OPT_FLOWS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,13 +170,16 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 			break;
 		case OPT_BATCH:
 		case OPT_WL:
+		case OPT_FLOWS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
 			if (ch == OPT_BATCH)
 				ao.batch = v;
-			else
+			else if (ch == OPT_WL)
 				ao.workloads_ms = (unsigned)v;
+			else
+				ao.flows_ms = (unsigned)v;
 			break;
 		case OPT_RULES:
 			if (nrules >= RULES_FILES_MAX)
@@ -207,7 +214,11 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
-	if (cli_monitor_source(replay, rs, &co, 0, false, &src, &err) < 0)
+	/* the connections the flows are made of (src/agent/flows.c) */
+	if (cli_monitor_source(replay, rs, &co,
+			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
+				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4),
+			       false, &src, &err) < 0)
 		goto fail;
 	ao.source = src;
 	ao.rules = rs;

@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's flow records (src/agent/flows.h): a fixed open-addressing
+ * table of edges, fed by the monitor's connect/accept events and the net
+ * engine's flow records, drained as "flows" records for the spool.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "agent/flows.h"
+#include "bulkhead/monitor.h"
+#include "bulkhead/net.h"
+#include "banned.h"
+
+#define ADDRS 256 /* addresses of this node's containers remembered */
+
+struct edge {
+	bool used;
+	bool src_peer, dst_peer;
+	uint16_t port;
+	uint8_t nthreats;
+	char src[AGF_NAME_MAX + 1], dst[AGF_NAME_MAX + 1];
+	char l4[8], app[AGF_APP_MAX + 1];
+	char threats[AGF_THREATS_MAX][AGF_THREAT_MAX + 1];
+	uint64_t bytes, packets, conns, allowed, denied;
+};
+
+struct addr {
+	bool used;
+	uint8_t ip[16];
+	char group[AGF_NAME_MAX + 1];
+};
+
+struct agf {
+	struct edge *v;
+	size_t cap, max, n; /* cap: a power of two, at least 2 * max */
+	uint64_t dropped, records;
+	struct addr addrs[ADDRS];
+	size_t next_addr; /* the slot a new address takes when none is free (round robin) */
+};
+
+struct agf *agent_flows_new(size_t max_edges)
+{
+	struct agf *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	if (!max_edges)
+		max_edges = AGF_EDGES_DEFAULT;
+	if (max_edges > AGF_EDGES_MAX)
+		max_edges = AGF_EDGES_MAX;
+	f->max = max_edges;
+	for (f->cap = 16; f->cap < 2 * max_edges; f->cap *= 2)
+		;
+	f->v = calloc(f->cap, sizeof(*f->v));
+	if (!f->v) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void agent_flows_free(struct agf *f)
+{
+	if (!f)
+		return;
+	free(f->v);
+	free(f);
+}
+
+static void cpy(char *dst, size_t size, const char *s)
+{
+	size_t n = s ? strnlen(s, size - 1) : 0;
+
+	if (n)
+		memcpy(dst, s, n);
+	dst[n] = 0;
+}
+
+static uint64_t key_hash(const char *src, const char *dst, uint16_t port, const char *l4,
+			 const char *app)
+{
+	char k[2 * (AGF_NAME_MAX + 1) + 8 + AGF_APP_MAX + 16];
+	int n = snprintf(k, sizeof(k), "%s|%s|%u|%s|%s", src, dst, port, l4, app);
+
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(k))
+		n = (int)sizeof(k) - 1;
+	return bh_siphash13(k, (size_t)n, 0x666c6f7773ull, 0x6167656e74ull);
+}
+
+void agent_flows_add(struct agf *f, const struct agf_edge_in *e)
+{
+	char src[AGF_NAME_MAX + 1], dst[AGF_NAME_MAX + 1], l4[8], app[AGF_APP_MAX + 1];
+	size_t i;
+	struct edge *d;
+
+	if (!e->src || !*e->src || !e->dst || !*e->dst || !e->l4)
+		return;
+	cpy(src, sizeof(src), e->src);
+	cpy(dst, sizeof(dst), e->dst);
+	cpy(l4, sizeof(l4), e->l4);
+	cpy(app, sizeof(app), e->app && *e->app ? e->app : "unknown");
+	i = key_hash(src, dst, e->port, l4, app) & (f->cap - 1);
+	for (;; i = (i + 1) & (f->cap - 1)) {
+		d = &f->v[i];
+		if (!d->used)
+			break;
+		if (d->port == e->port && !strcmp(d->src, src) && !strcmp(d->dst, dst) &&
+		    !strcmp(d->l4, l4) && !strcmp(d->app, app))
+			goto found;
+	}
+	if (f->n >= f->max) {
+		f->dropped++;
+		return;
+	}
+	d->used = true;
+	memcpy(d->src, src, sizeof(src));
+	memcpy(d->dst, dst, sizeof(dst));
+	memcpy(d->l4, l4, sizeof(l4));
+	memcpy(d->app, app, sizeof(app));
+	d->port = e->port;
+	d->src_peer = e->src_peer;
+	d->dst_peer = e->dst_peer;
+	f->n++;
+found:
+	d->bytes += e->bytes;
+	d->packets += e->packets;
+	d->conns += e->conns;
+	d->allowed += e->allowed;
+	d->denied += e->denied;
+	for (size_t t = 0; t < e->nthreats; t++) {
+		size_t k;
+
+		if (!e->threats[t] || !*e->threats[t])
+			continue;
+		for (k = 0;
+		     k < d->nthreats && strncmp(d->threats[k], e->threats[t], AGF_THREAT_MAX); k++)
+			;
+		if (k == d->nthreats && d->nthreats < AGF_THREATS_MAX)
+			cpy(d->threats[d->nthreats++], AGF_THREAT_MAX + 1, e->threats[t]);
+	}
+}
+
+/* ---- the monitor's connect/accept -------------------------------------------------------- */
+
+static bool addr_zero(const uint8_t *ip)
+{
+	for (int i = 0; i < 16; i++)
+		if (ip[i])
+			return false;
+	return true;
+}
+
+/* A workload's group: the container's name, else its id's first 12. */
+static void group_of(const struct bh_mon_container *c, char *out, size_t size)
+{
+	if (c->name[0])
+		cpy(out, size, c->name);
+	else
+		snprintf(out, size, "%.12s", c->id);
+}
+
+static void ip_key(const struct bh_mon_net *n, const uint8_t *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, a, n->family == AF_INET ? 4 : 16);
+}
+
+static void learn(struct agf *f, const uint8_t ip[16], const char *group)
+{
+	size_t free_slot = ADDRS;
+
+	if (addr_zero(ip) || (ip[0] == 127 && addr_zero(ip + 4)))
+		return;
+	for (size_t i = 0; i < ADDRS; i++) {
+		if (f->addrs[i].used && !memcmp(f->addrs[i].ip, ip, 16)) {
+			cpy(f->addrs[i].group, sizeof(f->addrs[i].group), group);
+			return;
+		}
+		if (!f->addrs[i].used && free_slot == ADDRS)
+			free_slot = i;
+	}
+	if (free_slot == ADDRS)
+		free_slot = f->next_addr++ % ADDRS;
+	f->addrs[free_slot].used = true;
+	memcpy(f->addrs[free_slot].ip, ip, 16);
+	cpy(f->addrs[free_slot].group, sizeof(f->addrs[free_slot].group), group);
+}
+
+/* The group of a container of this node with that address, else NULL. */
+static const char *known(const struct agf *f, const uint8_t ip[16])
+{
+	for (size_t i = 0; i < ADDRS; i++)
+		if (f->addrs[i].used && !memcmp(f->addrs[i].ip, ip, 16))
+			return f->addrs[i].group;
+	return NULL;
+}
+
+void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev)
+{
+	const struct bh_mon_net *n = &ev->net;
+	char me[AGF_NAME_MAX + 1], peer[INET6_ADDRSTRLEN];
+	uint8_t lip[16], rip[16];
+	const char *pg;
+	struct agf_edge_in e = { 0 };
+	bool accept = ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4;
+
+	if ((ev->type != BH_MON_CONNECT && !accept) || !ev->container.id[0])
+		return;
+	if (n->family != AF_INET && n->family != AF_INET6)
+		return;
+	if (n->proto != IPPROTO_TCP && n->proto != IPPROTO_UDP)
+		return;
+	group_of(&ev->container, me, sizeof(me));
+	ip_key(n, n->laddr, lip);
+	ip_key(n, n->raddr, rip);
+	learn(f, lip, me);
+	if (addr_zero(rip))
+		return;
+	if (!inet_ntop(n->family, n->raddr, peer, sizeof(peer)))
+		return;
+	pg = known(f, rip);
+	e.l4 = n->proto == IPPROTO_TCP ? "tcp" : "udp";
+	e.conns = 1;
+	if (ev->res >= 0 || ev->res == -EINPROGRESS)
+		e.allowed = 1;
+	else if (ev->res == -EPERM || ev->res == -EACCES)
+		e.denied = 1;
+	else
+		return; /* refused, unreachable: no flow */
+	if (accept) {
+		e.src = pg ? pg : peer;
+		e.src_peer = !pg;
+		e.dst = me;
+		e.port = n->lport;
+	} else {
+		e.src = me;
+		e.dst = pg ? pg : peer;
+		e.dst_peer = !pg;
+		e.port = n->rport;
+	}
+	/* both ends on this node: the connect and the accept are one connection */
+	if (pg && accept)
+		e.conns = e.allowed = 0;
+	agent_flows_add(f, &e);
+}
+
+/* ---- the net engine's flow records ------------------------------------------------------- */
+
+void agent_flows_net(struct agf *f, const struct bh_net_flow_record *r)
+{
+	char cli[INET6_ADDRSTRLEN + 1], srv[INET6_ADDRSTRLEN + 1];
+	const char *ids[AGF_THREATS_MAX];
+	struct agf_edge_in e = { 0 };
+	bool v4 = addr_zero(r->client_addr + 4) && addr_zero(r->server_addr + 4);
+
+	if (!inet_ntop(v4 ? AF_INET : AF_INET6, r->client_addr, cli, sizeof(cli)) ||
+	    !inet_ntop(v4 ? AF_INET : AF_INET6, r->server_addr, srv, sizeof(srv)))
+		return;
+	e.src = r->client_group ? r->client_group : cli;
+	e.src_peer = !r->client_group;
+	e.dst = r->server_group ? r->server_group : r->server_name ? r->server_name : srv;
+	e.dst_peer = !r->server_group;
+	e.port = r->server_port;
+	e.l4 = r->l4;
+	e.app = r->app;
+	e.bytes = r->bytes[0] + r->bytes[1];
+	e.packets = r->packets[0] + r->packets[1];
+	e.conns = 1;
+	if (r->verdict && !strcmp(r->verdict, "deny"))
+		e.denied = 1;
+	else
+		e.allowed = 1;
+	for (size_t i = 0; i < r->n_threats && e.nthreats < AGF_THREATS_MAX; i++)
+		ids[e.nthreats++] = r->threats[i].id;
+	e.threats = ids;
+	agent_flows_add(f, &e);
+}
+
+/* ---- drain ------------------------------------------------------------------------------- */
+
+static json_t *edge_json(const struct edge *d)
+{
+	json_t *t = json_array(), *o;
+
+	for (size_t k = 0; k < d->nthreats; k++)
+		json_array_append_new(t, json_string(d->threats[k]));
+	o = json_pack("{sssssisssssIsIsIsIsIso}", "src", d->src, "dst", d->dst, "port",
+		      (int)d->port, "l4", d->l4, "app", d->app, "bytes", (json_int_t)d->bytes,
+		      "packets", (json_int_t)d->packets, "conns", (json_int_t)d->conns, "allowed",
+		      (json_int_t)d->allowed, "denied", (json_int_t)d->denied, "threats", t);
+	if (o && d->src_peer)
+		json_object_set_new(o, "src_peer", json_true());
+	if (o && d->dst_peer)
+		json_object_set_new(o, "dst_peer", json_true());
+	return o;
+}
+
+int agent_flows_drain(struct agf *f, int64_t ts, int64_t interval,
+		      int (*emit)(void *data, const char *rec, size_t len, struct bh_error **err),
+		      void *data, struct bh_error **err)
+{
+	size_t i = 0;
+
+	while (f->n) {
+		struct bh_buf b = BH_BUF_INIT(AGF_RECORD_MAX + 4096);
+		size_t first = 0, taken[256], nt = 0;
+		int rc;
+
+		if (bh_buf_addf(
+			    &b, err,
+			    "{\"kind\":\"flows\",\"ts\":%lld,\"interval\":%lld,\"dropped\":%llu,"
+			    "\"edges\":[",
+			    (long long)ts, (long long)interval,
+			    (unsigned long long)f->dropped) < 0) {
+			bh_buf_release(&b);
+			return -1;
+		}
+		for (; i < f->cap && nt < 256; i++) {
+			json_t *j;
+			char *s;
+			size_t len;
+
+			if (!f->v[i].used)
+				continue;
+			j = edge_json(&f->v[i]);
+			s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+			json_decref(j);
+			if (!s) {
+				bh_buf_release(&b);
+				return bh_error_set(err, BH_ERR_NOMEM, "agent: encoding a flow");
+			}
+			len = strlen(s);
+			if (nt && b.len + len + 3 > AGF_RECORD_MAX) {
+				free(s);
+				break;
+			}
+			rc = (first++ ? bh_buf_addc(&b, ',', err) : 0) < 0 ||
+					     bh_buf_add(&b, s, len, err) < 0
+				     ? -1
+				     : 0;
+			free(s);
+			if (rc < 0) {
+				bh_buf_release(&b);
+				return -1;
+			}
+			taken[nt++] = i;
+		}
+		if (bh_buf_adds(&b, "]}", err) < 0) {
+			bh_buf_release(&b);
+			return -1;
+		}
+		rc = emit(data, b.data, b.len, err);
+		bh_buf_release(&b);
+		if (rc < 0)
+			return -1;
+		f->records++;
+		f->dropped = 0;
+		for (size_t k = 0; k < nt; k++)
+			f->v[taken[k]].used = false;
+		f->n -= nt;
+	}
+	/* the table is empty: clear it whole (open addressing has no tombstones) */
+	memset(f->v, 0, f->cap * sizeof(*f->v));
+	return 0;
+}
+
+void agent_flows_stats(const struct agf *f, struct agf_stats *st)
+{
+	st->edges = f->n;
+	st->dropped = f->dropped;
+	st->records = f->records;
+}
