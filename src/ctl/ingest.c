@@ -27,10 +27,19 @@ static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_er
 static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct bh_error **err)
 {
 	struct bh_ctl_val p[] = { BH_CTL_S(node) };
+	struct bh_ctl_val q[] = { BH_CTL_S(node) };
+	int64_t flows = 0;
 
 	*out = 0;
-	return bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1, int_row,
-				  out, NULL, err);
+	/* flows17: the spool's seqs are shared by events and flow records */
+	if (bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1, int_row, out,
+			       NULL, err) < 0 ||
+	    bh_ctl_store_query(s, "SELECT MAX(seq) FROM flow_seqs WHERE node = ?", q, 1, int_row,
+			       &flows, NULL, err) < 0)
+		return -1;
+	if (flows > *out)
+		*out = flows;
+	return 0;
 }
 
 int bh_ctl_ingest_acked(struct bh_ctl_store *s, const char *node, int64_t *out,

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* harness: serial */
+/*
+ * Flows (flows17): the agent's aggregation of connections into edges
+ * (src/agent/flows.c: fed by monitor events, bounded, drained into records
+ * the controller's parser accepts), the controller's flows store
+ * (src/ctl/flows.c: each (node, seq) once, edges summed per bucket, threats,
+ * the graph read back with its filters) on SQLite and PostgreSQL
+ * (tests/unit/ctl_env.h), and the body parser with hostile input.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "unit.h"
+#include "agent/flows.h"
+#include "bulkhead/ctl.h"
+#include "bulkhead/monitor.h"
+#include "ctl/flows.h"
+#include "ctl_env.h"
+#include "banned.h"
+
+static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	(void)n;
+	*(int64_t *)ctx = c[0].i;
+	return 0;
+}
+
+static int64_t count(struct bh_ctl_store *s, const char *sql)
+{
+	int64_t v = -1;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
+	return v;
+}
+
+static void reg(struct bh_ctl_store *s, const char *node)
+{
+	struct bh_ctl_register r;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
+
+	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
+	if (bh_ctl_node_register(s, node, &r, &err) < 0)
+		fail_msg("register: %s", bh_error_message(err));
+	free(body);
+}
+
+/* A body of node from first_seq: the records given (JSON, comma-separated). */
+static void ingest(struct bh_ctl_store *s, const char *node, int64_t first, const char *records,
+		   int64_t want_stored, int64_t want_acked)
+{
+	char *body = bh_asprintf("{\"node\":\"%s\",\"first_seq\":%lld,\"records\":[%s]}", node,
+				 (long long)first, records);
+	struct bh_ctl_flows f;
+	struct bh_ctl_flows_result res;
+	struct bh_error *err = NULL;
+
+	if (bh_ctl_flows_parse(body, strlen(body), &f, &err) < 0)
+		fail_msg("parse: %s", bh_error_message(err));
+	if (bh_ctl_flows_ingest(s, node, &f, &res, &err) < 0)
+		fail_msg("ingest: %s", bh_error_message(err));
+	assert_int_equal(res.stored, want_stored);
+	assert_int_equal(res.acked, want_acked);
+	bh_ctl_flows_release(&f);
+	free(body);
+}
+
+#define REC_WEB_DB                                                                                 \
+	"{\"kind\":\"flows\",\"ts\":1700000010,\"edges\":[{\"src\":\"web\",\"dst\":\"db\","        \
+	"\"port\":5432,\"l4\":\"tcp\",\"app\":\"postgresql\",\"bytes\":100,\"packets\":4,"         \
+	"\"conns\":1,\"allowed\":1,\"threats\":[\"BH-NET-SQLI\"]},{\"src\":\"10.1.2.3\","          \
+	"\"src_peer\":true,\"dst\":\"web\",\"port\":80,\"l4\":\"tcp\",\"app\":\"http\","           \
+	"\"bytes\":50,\"conns\":2,\"allowed\":1,\"denied\":1}]}"
+#define REC_WEB_DB2                                                                                \
+	"{\"kind\":\"flows\",\"ts\":1700000020,\"edges\":[{\"src\":\"web\",\"dst\":\"db\","        \
+	"\"port\":5432,\"l4\":\"tcp\",\"app\":\"postgresql\",\"bytes\":11,\"conns\":1,"            \
+	"\"allowed\":1}]}"
+#define REC_LATER                                                                                  \
+	"{\"kind\":\"flows\",\"ts\":1700003600,\"edges\":[{\"src\":\"api\",\"dst\":\"cache\","     \
+	"\"port\":6379,\"l4\":\"tcp\",\"app\":\"redis\",\"bytes\":7,\"conns\":1,\"allowed\":1}]}"
+
+static json_t *flow_of(json_t *g, const char *from, const char *to)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach (json_object_get(g, "flows"), i, f)
+		if (!strcmp(bh_json_str(f, "from"), from) && !strcmp(bh_json_str(f, "to"), to))
+			return f;
+	return NULL;
+}
+
+static json_int_t num(json_t *o, const char *k)
+{
+	json_int_t v = -1;
+
+	assert_true(bh_json_int(o, k, &v));
+	return v;
+}
+
+static void flows_are_stored_once_and_summed(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_flow_filter ff = { .since = 1700000000, .until = 1700000100 };
+	struct bh_error *err = NULL;
+	json_t *g = NULL, *f;
+	int64_t acked = -1;
+
+	reg(s, "n1");
+	reg(s, "n2");
+	ingest(s, "n1", 1, REC_WEB_DB, 1, 1);
+	/* the answer was lost: the same record again stores nothing */
+	ingest(s, "n1", 1, REC_WEB_DB, 0, 1);
+	/* overlapping: only seq 2 is new; the same edge in the same bucket sums */
+	ingest(s, "n1", 1, REC_WEB_DB "," REC_WEB_DB2, 1, 2);
+	/* another node's seqs are its own; its edge sums into the graph */
+	ingest(s, "n2", 1, REC_WEB_DB2, 1, 1);
+	ingest(s, "n2", 2, REC_LATER, 1, 2);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM flow_seqs"), 4);
+	/* one row per (bucket, node, edge): n1 web->db, peer->web; n2 web->db, api->cache */
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM flows"), 4);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM flow_threats"), 1);
+	/* the spool's seqs are shared: the acked answer counts flows too */
+	assert_int_equal(bh_ctl_ingest_acked(s, "n1", &acked, &err), 0);
+	assert_int_equal(acked, 2);
+
+	assert_int_equal(bh_ctl_flows_graph(s, &ff, &g, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(g, "flows")), 2);
+	assert_int_equal(json_array_size(json_object_get(g, "groups")), 3);
+	f = flow_of(g, "web", "db");
+	assert_non_null(f);
+	assert_int_equal(num(f, "bytes"), 100 + 11 + 11);
+	assert_int_equal(num(f, "conns"), 3);
+	assert_int_equal(num(f, "port"), 5432);
+	assert_string_equal(bh_json_str(f, "proto"), "tcp");
+	assert_string_equal(bh_json_str(f, "app"), "postgresql");
+	assert_string_equal(bh_json_str(f, "verdict"), "alert");
+	assert_int_equal(json_array_size(json_object_get(f, "threats")), 1);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(f, "threats"), 0)),
+			    "BH-NET-SQLI");
+	f = flow_of(g, "10.1.2.3", "web");
+	assert_non_null(f);
+	assert_string_equal(bh_json_str(f, "verdict"), "deny");
+	assert_int_equal(num(f, "denied"), 1);
+	assert_int_equal(json_array_size(json_object_get(f, "threats")), 0);
+	json_decref(g);
+
+	/* by group: only the edges from or to it */
+	ff.group = "db";
+	assert_int_equal(bh_ctl_flows_graph(s, &ff, &g, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(g, "flows")), 1);
+	json_decref(g);
+	/* by node */
+	ff.group = NULL;
+	ff.node = "n2";
+	assert_int_equal(bh_ctl_flows_graph(s, &ff, &g, &err), 0);
+	f = flow_of(g, "web", "db");
+	assert_non_null(f);
+	assert_int_equal(num(f, "bytes"), 11);
+	json_decref(g);
+	/* the later window sees only the later edge */
+	ff.node = NULL;
+	ff.since = 1700003000;
+	ff.until = 1700004000;
+	assert_int_equal(bh_ctl_flows_graph(s, &ff, &g, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(g, "flows")), 1);
+	assert_non_null(flow_of(g, "api", "cache"));
+	json_decref(g);
+	bh_ctl_store_free(s);
+}
+
+static void flows_of_an_unregistered_node_are_refused(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	const char *body = "{\"node\":\"ghost\",\"first_seq\":1,\"records\":[" REC_WEB_DB "]}";
+	struct bh_ctl_flows f;
+	struct bh_ctl_flows_result res;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_flows_parse(body, strlen(body), &f, &err), 0);
+	assert_int_equal(bh_ctl_flows_ingest(s, "ghost", &f, &res, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+	bh_error_free(err);
+	bh_ctl_flows_release(&f);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM flows"), 0);
+	bh_ctl_store_free(s);
+}
+
+static void flows_parser_refuses_hostile_input(void **state)
+{
+	static const struct {
+		const char *body, *says;
+	} bad[] = {
+		{ "[]", "expected a JSON object" },
+		{ "{\"node\":\"n1\",\"first_seq\":0,\"records\":[]}", "first_seq" },
+		{ "{\"node\":\"-x\",\"first_seq\":1,\"records\":[]}", "node" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[],\"x\":1}", "unknown member" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"alert\",\"ts\":1,"
+		  "\"edges\":[]}]}",
+		  "records[0].kind" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\",\"dst\":\"b\",\"port\":65536,\"l4\":\"tcp\","
+		  "\"app\":\"x\"}]}]}",
+		  "records[0].edges[0].port" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\\u0001b\",\"dst\":\"b\",\"port\":1,\"l4\":\"tcp\","
+		  "\"app\":\"x\"}]}]}",
+		  "edges[0].src" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\\u0000b\",\"dst\":\"b\",\"port\":1,\"l4\":\"tcp\","
+		  "\"app\":\"x\"}]}]}",
+		  "u0000" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\",\"dst\":\"b\",\"port\":1,\"l4\":\"sctp\","
+		  "\"app\":\"x\"}]}]}",
+		  "edges[0].l4" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\",\"dst\":\"b\",\"port\":1,\"l4\":\"tcp\","
+		  "\"app\":\"x\",\"threats\":[\"<script>\"]}]}]}",
+		  "edges[0].threats" },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"records\":[{\"kind\":\"flows\",\"ts\":1,"
+		  "\"edges\":[{\"src\":\"a\",\"dst\":\"b\",\"port\":1,\"l4\":\"tcp\","
+		  "\"app\":\"x\",\"bytes\":-1}]}]}",
+		  "edges[0].bytes" },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct bh_ctl_flows f;
+		struct bh_error *err = NULL;
+
+		assert_int_equal(bh_ctl_flows_parse(bad[i].body, strlen(bad[i].body), &f, &err),
+				 -1);
+		if (!strstr(bh_error_message(err), bad[i].says))
+			fail_msg("case %zu: '%s' does not say '%s'", i, bh_error_message(err),
+				 bad[i].says);
+		bh_error_free(err);
+		bh_ctl_flows_release(&f);
+	}
+}
+
+/* ---- the agent's side -------------------------------------------------------------------- */
+
+static void conn(struct bh_mon_event *ev, enum bh_mon_type t, const char *name, const char *l,
+		 uint16_t lport, const char *r, uint16_t rport, int64_t res)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = t;
+	ev->res = res;
+	snprintf(ev->container.id, sizeof(ev->container.id), "%s0123456789abcdef", name);
+	snprintf(ev->container.name, sizeof(ev->container.name), "%s", name);
+	ev->net.family = AF_INET;
+	ev->net.proto = IPPROTO_TCP;
+	assert_int_equal(inet_pton(AF_INET, l, ev->net.laddr), 1);
+	assert_int_equal(inet_pton(AF_INET, r, ev->net.raddr), 1);
+	ev->net.lport = lport;
+	ev->net.rport = rport;
+}
+
+struct drained {
+	struct bh_buf all; /* the records, comma-separated */
+	size_t n;
+	int fail_at; /* emit fails on this record (0: never) */
+};
+
+static int emit(void *data, const char *rec, size_t len, struct bh_error **err)
+{
+	struct drained *d = data;
+
+	if (d->fail_at && (int)d->n + 1 == d->fail_at)
+		return bh_error_set(err, BH_ERR_IO, "emit failed");
+	assert_true(len <= AGF_RECORD_MAX);
+	if (d->n++ && bh_buf_addc(&d->all, ',', err) < 0)
+		return -1;
+	return bh_buf_add(&d->all, rec, len, err);
+}
+
+static void agent_edges_become_the_controllers_graph(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct agf *f = agent_flows_new(0);
+	struct drained d = { BH_BUF_INIT(1u << 20), 0, 0 };
+	struct bh_ctl_flow_filter ff = { .since = 1700000000, .until = 1700000100 };
+	struct bh_mon_event ev;
+	struct bh_error *err = NULL;
+	struct agf_stats st;
+	json_t *g = NULL, *e;
+
+	/* db accepts from web (10.0.0.2): db's address is learned */
+	conn(&ev, BH_MON_ACCEPT4, "db", "10.0.0.3", 5432, "10.0.0.2", 40000, 5);
+	agent_flows_mon(f, &ev);
+	/* web connects to db twice: db's address is a known group now */
+	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40001, "10.0.0.3", 5432, -EINPROGRESS);
+	agent_flows_mon(f, &ev);
+	agent_flows_mon(f, &ev);
+	/* a connect the guard refused */
+	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40002, "192.0.2.7", 6443, -EPERM);
+	agent_flows_mon(f, &ev);
+	/* refused by the peer: no flow */
+	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40003, "192.0.2.8", 80, -ECONNREFUSED);
+	agent_flows_mon(f, &ev);
+	agent_flows_stats(f, &st);
+	assert_int_equal(st.edges, 3); /* 10.0.0.2->db, web->db, web->192.0.2.7 */
+	assert_int_equal(agent_flows_drain(f, 1700000010, 10, emit, &d, &err), 0);
+	assert_int_equal(d.n, 1);
+	agent_flows_stats(f, &st);
+	assert_int_equal(st.edges, 0);
+
+	reg(s, "n1");
+	ingest(s, "n1", 1, d.all.data, 1, 1);
+	assert_int_equal(bh_ctl_flows_graph(s, &ff, &g, &err), 0);
+	e = flow_of(g, "web", "db");
+	assert_non_null(e);
+	assert_int_equal(num(e, "conns"), 2);
+	assert_int_equal(num(e, "port"), 5432);
+	e = flow_of(g, "web", "192.0.2.7");
+	assert_non_null(e);
+	assert_string_equal(bh_json_str(e, "verdict"), "deny");
+	assert_int_equal(num(e, "port"), 6443);
+	assert_non_null(flow_of(g, "10.0.0.2", "db"));
+	json_decref(g);
+	agent_flows_free(f);
+	bh_buf_release(&d.all);
+	bh_ctl_store_free(s);
+}
+
+static void agent_table_is_bounded_and_drains_in_records(void **state)
+{
+	struct agf *f = agent_flows_new(100);
+	struct drained d = { BH_BUF_INIT(4u << 20), 0, 0 };
+	struct bh_error *err = NULL;
+	struct agf_stats st;
+	char src[64];
+	struct bh_ctl_flows parsed;
+	char *all;
+	size_t edges = 0;
+
+	(void)state;
+	for (int i = 0; i < 150; i++) {
+		const char *threats[] = { "BH-NET-SQLI" };
+		struct agf_edge_in e = { .src = src,
+					 .dst = "sink",
+					 .port = 443,
+					 .l4 = "tcp",
+					 .app = "tls",
+					 .bytes = 10,
+					 .conns = 1,
+					 .allowed = 1,
+					 .threats = threats,
+					 .nthreats = i % 2 };
+
+		snprintf(src, sizeof(src), "client-%03d-with-a-long-name-to-fill-the-record", i);
+		agent_flows_add(f, &e);
+	}
+	agent_flows_stats(f, &st);
+	assert_int_equal(st.edges, 100);
+	assert_int_equal(st.dropped, 50);
+	/* an emit that fails keeps what it did not take */
+	d.fail_at = 1;
+	assert_int_equal(agent_flows_drain(f, 1700000000, 10, emit, &d, &err), -1);
+	bh_error_free(err);
+	err = NULL;
+	agent_flows_stats(f, &st);
+	assert_int_equal(st.edges, 100);
+	d.fail_at = 0;
+	assert_int_equal(agent_flows_drain(f, 1700000000, 10, emit, &d, &err), 0);
+	assert_true(d.n >= 2); /* 100 edges do not fit one record */
+	/* every record is one the controller takes; the drop count goes in the first */
+	all = bh_asprintf("{\"node\":\"n1\",\"first_seq\":1,\"records\":[%s]}", d.all.data);
+	assert_int_equal(bh_ctl_flows_parse(all, strlen(all), &parsed, &err), 0);
+	assert_int_equal(parsed.n, d.n);
+	assert_int_equal(parsed.rec[0].dropped, 50);
+	for (size_t i = 0; i < parsed.n; i++)
+		edges += parsed.rec[i].n;
+	assert_int_equal(edges, 100);
+	bh_ctl_flows_release(&parsed);
+	free(all);
+	agent_flows_free(f);
+	bh_buf_release(&d.all);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(flows_are_stored_once_and_summed),
+		BOTH(flows_of_an_unregistered_node_are_refused),
+		BOTH(agent_edges_become_the_controllers_graph),
+		cmocka_unit_test(flows_parser_refuses_hostile_input),
+		cmocka_unit_test(agent_table_is_bounded_and_drains_in_records),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
