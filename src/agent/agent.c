@@ -89,7 +89,8 @@ static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error *
 	struct agent *ag = data;
 
 	(void)err;
-	if (ev->type != BH_MON_CONNECT && ev->type != BH_MON_ACCEPT && ev->type != BH_MON_ACCEPT4)
+	if (ev->type != BH_MON_CONNECT && ev->type != BH_MON_ACCEPT && ev->type != BH_MON_ACCEPT4 &&
+	    ev->type != BH_MON_LISTEN)
 		return 0;
 	pthread_mutex_lock(&ag->mu);
 	agent_flows_mon(ag->flows, ev);

@@ -20,7 +20,7 @@
 
 struct edge {
 	bool used;
-	bool src_peer, dst_peer;
+	bool src_peer, dst_peer, inbound;
 	uint16_t port;
 	uint8_t nthreats;
 	char src[AGF_NAME_MAX + 1], dst[AGF_NAME_MAX + 1];
@@ -31,7 +31,7 @@ struct edge {
 
 struct addr {
 	bool used;
-	uint8_t ip[16];
+	char ip[INET6_ADDRSTRLEN];
 	char group[AGF_NAME_MAX + 1];
 };
 
@@ -127,6 +127,7 @@ void agent_flows_add(struct agf *f, const struct agf_edge_in *e)
 	d->port = e->port;
 	d->src_peer = e->src_peer;
 	d->dst_peer = e->dst_peer;
+	d->inbound = e->inbound;
 	f->n++;
 found:
 	d->bytes += e->bytes;
@@ -157,6 +158,11 @@ static bool addr_zero(const uint8_t *ip)
 	return true;
 }
 
+static bool addr_zero4(const uint8_t *ip)
+{
+	return !ip[0] && !ip[1] && !ip[2] && !ip[3];
+}
+
 /* A workload's group: the container's name, else its id's first 12. */
 static void group_of(const struct bh_mon_container *c, char *out, size_t size)
 {
@@ -166,20 +172,12 @@ static void group_of(const struct bh_mon_container *c, char *out, size_t size)
 		snprintf(out, size, "%.12s", c->id);
 }
 
-static void ip_key(const struct bh_mon_net *n, const uint8_t *a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	memcpy(out, a, n->family == AF_INET ? 4 : 16);
-}
-
-static void learn(struct agf *f, const uint8_t ip[16], const char *group)
+static void learn(struct agf *f, const char *ip, const char *group)
 {
 	size_t free_slot = ADDRS;
 
-	if (addr_zero(ip) || (ip[0] == 127 && addr_zero(ip + 4)))
-		return;
 	for (size_t i = 0; i < ADDRS; i++) {
-		if (f->addrs[i].used && !memcmp(f->addrs[i].ip, ip, 16)) {
+		if (f->addrs[i].used && !strcmp(f->addrs[i].ip, ip)) {
 			cpy(f->addrs[i].group, sizeof(f->addrs[i].group), group);
 			return;
 		}
@@ -189,43 +187,56 @@ static void learn(struct agf *f, const uint8_t ip[16], const char *group)
 	if (free_slot == ADDRS)
 		free_slot = f->next_addr++ % ADDRS;
 	f->addrs[free_slot].used = true;
-	memcpy(f->addrs[free_slot].ip, ip, 16);
+	cpy(f->addrs[free_slot].ip, sizeof(f->addrs[free_slot].ip), ip);
 	cpy(f->addrs[free_slot].group, sizeof(f->addrs[free_slot].group), group);
 }
 
 /* The group of a container of this node with that address, else NULL. */
-static const char *known(const struct agf *f, const uint8_t ip[16])
+static const char *known(const struct agf *f, const char *ip)
 {
 	for (size_t i = 0; i < ADDRS; i++)
-		if (f->addrs[i].used && !memcmp(f->addrs[i].ip, ip, 16))
+		if (f->addrs[i].used && !strcmp(f->addrs[i].ip, ip))
 			return f->addrs[i].group;
 	return NULL;
+}
+
+/* An address of a container's own (not any, not loopback: shared by all in
+ * the host's namespace, and each namespace's own) as text; false otherwise. */
+static bool own_addr(const struct bh_mon_net *n, const uint8_t *a, char *out, size_t size)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (n->family == AF_INET ? addr_zero4(a) || a[0] == 127
+				 : addr_zero(a) || !memcmp(a, lo6, 16) ||
+					   (!memcmp(a, v4mapped, 12) && a[12] == 127))
+		return false;
+	return inet_ntop(n->family, a, out, (socklen_t)size) != NULL;
 }
 
 void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev)
 {
 	const struct bh_mon_net *n = &ev->net;
-	char me[AGF_NAME_MAX + 1], peer[INET6_ADDRSTRLEN];
-	uint8_t lip[16], rip[16];
-	const char *pg;
+	char me[AGF_NAME_MAX + 1], peer[INET6_ADDRSTRLEN], mine[INET6_ADDRSTRLEN];
 	struct agf_edge_in e = { 0 };
 	bool accept = ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4;
 
-	if ((ev->type != BH_MON_CONNECT && !accept) || !ev->container.id[0])
+	if ((ev->type != BH_MON_CONNECT && ev->type != BH_MON_LISTEN && !accept) ||
+	    !ev->container.id[0])
 		return;
 	if (n->family != AF_INET && n->family != AF_INET6)
 		return;
 	if (n->proto != IPPROTO_TCP && n->proto != IPPROTO_UDP)
 		return;
 	group_of(&ev->container, me, sizeof(me));
-	ip_key(n, n->laddr, lip);
-	ip_key(n, n->raddr, rip);
-	learn(f, lip, me);
-	if (addr_zero(rip))
+	if ((ev->res >= 0 || ev->res == -EINPROGRESS) && own_addr(n, n->laddr, mine, sizeof(mine)))
+		learn(f, mine, me);
+	if (ev->type == BH_MON_LISTEN)
+		return;
+	if (n->family == AF_INET ? addr_zero4(n->raddr) : addr_zero(n->raddr))
 		return;
 	if (!inet_ntop(n->family, n->raddr, peer, sizeof(peer)))
 		return;
-	pg = known(f, rip);
 	e.l4 = n->proto == IPPROTO_TCP ? "tcp" : "udp";
 	e.conns = 1;
 	if (ev->res >= 0 || ev->res == -EINPROGRESS)
@@ -235,19 +246,17 @@ void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev)
 	else
 		return; /* refused, unreachable: no flow */
 	if (accept) {
-		e.src = pg ? pg : peer;
-		e.src_peer = !pg;
+		e.src = peer;
+		e.src_peer = true;
+		e.inbound = true;
 		e.dst = me;
 		e.port = n->lport;
 	} else {
 		e.src = me;
-		e.dst = pg ? pg : peer;
-		e.dst_peer = !pg;
+		e.dst = peer;
+		e.dst_peer = true;
 		e.port = n->rport;
 	}
-	/* both ends on this node: the connect and the accept are one connection */
-	if (pg && accept)
-		e.conns = e.allowed = 0;
 	agent_flows_add(f, &e);
 }
 
@@ -285,19 +294,35 @@ void agent_flows_net(struct agf *f, const struct bh_net_flow_record *r)
 
 /* ---- drain ------------------------------------------------------------------------------- */
 
-static json_t *edge_json(const struct edge *d)
+/* The edge as shipped: a peer address that is a container of this node
+ * becomes its group; NULL: left out (an accept its client's connect counted). */
+static json_t *edge_json(const struct agf *f, const struct edge *d)
 {
-	json_t *t = json_array(), *o;
+	const char *src = d->src, *dst = d->dst, *g;
+	bool src_peer = d->src_peer, dst_peer = d->dst_peer;
+	json_t *t, *o;
+
+	if (src_peer && (g = known(f, src))) {
+		if (d->inbound)
+			return NULL;
+		src = g;
+		src_peer = false;
+	}
+	if (dst_peer && (g = known(f, dst))) {
+		dst = g;
+		dst_peer = false;
+	}
+	t = json_array();
 
 	for (size_t k = 0; k < d->nthreats; k++)
 		json_array_append_new(t, json_string(d->threats[k]));
-	o = json_pack("{sssssisssssIsIsIsIsIso}", "src", d->src, "dst", d->dst, "port",
-		      (int)d->port, "l4", d->l4, "app", d->app, "bytes", (json_int_t)d->bytes,
-		      "packets", (json_int_t)d->packets, "conns", (json_int_t)d->conns, "allowed",
+	o = json_pack("{sssssisssssIsIsIsIsIso}", "src", src, "dst", dst, "port", (int)d->port,
+		      "l4", d->l4, "app", d->app, "bytes", (json_int_t)d->bytes, "packets",
+		      (json_int_t)d->packets, "conns", (json_int_t)d->conns, "allowed",
 		      (json_int_t)d->allowed, "denied", (json_int_t)d->denied, "threats", t);
-	if (o && d->src_peer)
+	if (o && src_peer)
 		json_object_set_new(o, "src_peer", json_true());
-	if (o && d->dst_peer)
+	if (o && dst_peer)
 		json_object_set_new(o, "dst_peer", json_true());
 	return o;
 }
@@ -329,8 +354,12 @@ int agent_flows_drain(struct agf *f, int64_t ts, int64_t interval,
 
 			if (!f->v[i].used)
 				continue;
-			j = edge_json(&f->v[i]);
-			s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+			j = edge_json(f, &f->v[i]);
+			if (!j) {
+				taken[nt++] = i;
+				continue;
+			}
+			s = json_dumps(j, JSON_COMPACT);
 			json_decref(j);
 			if (!s) {
 				bh_buf_release(&b);
@@ -356,12 +385,15 @@ int agent_flows_drain(struct agf *f, int64_t ts, int64_t interval,
 			bh_buf_release(&b);
 			return -1;
 		}
-		rc = emit(data, b.data, b.len, err);
+		/* only edges left out: nothing to say */
+		rc = first ? emit(data, b.data, b.len, err) : 0;
 		bh_buf_release(&b);
 		if (rc < 0)
 			return -1;
-		f->records++;
-		f->dropped = 0;
+		if (first) {
+			f->records++;
+			f->dropped = 0;
+		}
 		for (size_t k = 0; k < nt; k++)
 			f->v[taken[k]].used = false;
 		f->n -= nt;

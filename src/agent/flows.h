@@ -12,10 +12,11 @@
  * (open addressing, fixed at creation); an edge that finds it full is
  * dropped and counted, the count shipped with the next record.
  *
- * Fed by the monitor's connect/accept events (agent_flows_mon: the peer address
- * is the peer's group when a container of this node was seen with it as its
- * local address) and by the net engine's flow records (agent_flows_net: app,
- * bytes, verdict, threats). Not thread-safe: the caller serialises.
+ * Fed by the monitor's connect/accept/listen events (agent_flows_mon; at drain
+ * a peer address becomes the peer's group when a container of this node was
+ * seen with it as its local address, and an accept from such a container is
+ * left out: its connect counted the connection) and by the net engine's flow records
+ * (agent_flows_net: app, bytes, verdict, threats). Not thread-safe: the caller serialises.
  */
 #ifndef BULKHEAD_AGENT_FLOWS_H
 #define BULKHEAD_AGENT_FLOWS_H
@@ -41,6 +42,9 @@ struct bh_net_flow_record;
 struct agf_edge_in {
 	const char *src, *dst;	 /* 1..AGF_NAME_MAX bytes (longer: cut) */
 	bool src_peer, dst_peer; /* an address, not a workload */
+	/* seen at the destination (an accept): left out at drain when its source
+	 * address is a container of this node, whose connect counted it */
+	bool inbound;
 	uint16_t port;
 	const char *l4;	 /* "tcp", "udp", "icmp" */
 	const char *app; /* NULL: "unknown" */
@@ -58,7 +62,7 @@ struct agf_stats {
 struct agf *agent_flows_new(size_t max_edges); /* 0: AGF_EDGES_DEFAULT; NULL: no memory */
 void agent_flows_free(struct agf *f);
 void agent_flows_add(struct agf *f, const struct agf_edge_in *e);
-/* A connect/accept/accept4 event of a container (others ignored). */
+/* A connect/accept/accept4/listen event of a container (others ignored). */
 void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev);
 /* One flow record of the net engine (include/bulkhead/net.h). */
 void agent_flows_net(struct agf *f, const struct bh_net_flow_record *r);

@@ -217,7 +217,8 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	/* the connections the flows are made of (src/agent/flows.c) */
 	if (cli_monitor_source(replay, rs, &co,
 			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
-				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4),
+				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4) |
+				       BH_MON_TYPE_BIT(BH_MON_LISTEN),
 			       false, &src, &err) < 0)
 		goto fail;
 	ao.source = src;

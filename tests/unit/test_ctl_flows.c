@@ -302,8 +302,12 @@ static void agent_edges_become_the_controllers_graph(void **state)
 	/* refused by the peer: no flow */
 	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40003, "192.0.2.8", 80, -ECONNREFUSED);
 	agent_flows_mon(f, &ev);
+	/* an accept from outside the node */
+	conn(&ev, BH_MON_ACCEPT, "db", "10.0.0.3", 5432, "203.0.113.5", 50000, 6);
+	agent_flows_mon(f, &ev);
 	agent_flows_stats(f, &st);
-	assert_int_equal(st.edges, 3); /* 10.0.0.2->db, web->db, web->192.0.2.7 */
+	/* 10.0.0.2->db, web->10.0.0.3, web->192.0.2.7, 203.0.113.5->db */
+	assert_int_equal(st.edges, 4);
 	assert_int_equal(agent_flows_drain(f, 1700000010, 10, emit, &d, &err), 0);
 	assert_int_equal(d.n, 1);
 	agent_flows_stats(f, &st);
@@ -320,7 +324,12 @@ static void agent_edges_become_the_controllers_graph(void **state)
 	assert_non_null(e);
 	assert_string_equal(bh_json_str(e, "verdict"), "deny");
 	assert_int_equal(num(e, "port"), 6443);
-	assert_non_null(flow_of(g, "10.0.0.2", "db"));
+	/* db's accept from web is web's connect: counted once, as web->db */
+	assert_null(flow_of(g, "10.0.0.2", "db"));
+	e = flow_of(g, "203.0.113.5", "db");
+	assert_non_null(e);
+	assert_int_equal(num(e, "conns"), 1);
+	assert_int_equal(json_array_size(json_object_get(g, "flows")), 3);
 	json_decref(g);
 	agent_flows_free(f);
 	bh_buf_release(&d.all);
