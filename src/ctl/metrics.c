@@ -21,6 +21,14 @@ struct family {
 	const char *sql;
 };
 
+/* A family named *_total is a counter (Prometheus' convention), the rest gauges. */
+static const char *family_type(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 6 && !strcmp(name + n - 6, "_total") ? "counter" : "gauge";
+}
+
 static const struct family families[] = {
 	{ "bulkhead_users", "Users of the controller, by role.", "role",
 	  "SELECT role, COUNT(*) FROM users GROUP BY role ORDER BY role" },
@@ -30,6 +38,17 @@ static const struct family families[] = {
 	  " WHERE revoked IS NULL AND expires > ? GROUP BY 1 ORDER BY 1" },
 	{ "bulkhead_audit_log_rows", "Rows in the audit log.", NULL,
 	  "SELECT NULL, COUNT(*) FROM audit" },
+	/* flows17: what the agents' flow records add up to (src/ctl/flows.c) */
+	{ "bulkhead_flows_total", "Connections the agents reported in flows, by verdict.",
+	  "verdict",
+	  "SELECT 'allowed', COALESCE(CAST(SUM(allowed) AS BIGINT), 0) FROM flows"
+	  " UNION ALL SELECT 'denied', COALESCE(CAST(SUM(denied) AS BIGINT), 0) FROM flows" },
+	{ "bulkhead_flow_bytes_total", "Bytes the agents reported in flows.", NULL,
+	  "SELECT NULL, COALESCE(CAST(SUM(bytes) AS BIGINT), 0) FROM flows" },
+	{ "bulkhead_threats_total", "Network threats the agents reported on flows, by threat ID.",
+	  "threat",
+	  "SELECT threat, CAST(SUM(hits) AS BIGINT) FROM flow_threats GROUP BY threat"
+	  " ORDER BY threat" },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 
@@ -94,8 +113,8 @@ static int refresh(struct bh_ctl_api *a, struct bh_error **err)
 		size_t mark;
 		struct bh_error *qerr = NULL;
 
-		if (bh_buf_addf(out, err, "# HELP %s %s\n# TYPE %s gauge\n", f->name, f->help,
-				f->name) < 0)
+		if (bh_buf_addf(out, err, "# HELP %s %s\n# TYPE %s %s\n", f->name, f->help, f->name,
+				family_type(f->name)) < 0)
 			return -1;
 		mark = out->len;
 		if (bh_ctl_store_query(a->store, f->sql, &now, strchr(f->sql, '?') ? 1 : 0,
