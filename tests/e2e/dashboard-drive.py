@@ -3,7 +3,7 @@
 """Drives the dashboard of a running `bulkhead serve` in headless chromium
 through the DevTools protocol (tests/cdp.py) for tests/e2e/dashboard.test.
 
-    dashboard-drive.py CHROMIUM URL ADMIN PASSWORD OUTDIR
+    dashboard-drive.py CHROMIUM URL ADMIN PASSWORD OUTDIR [NODE-TOKEN]
 
 One line per check: "PASS name" or "FAIL name: why"; screenshots in OUTDIR.
 A step that fails stops the steps that need it (FAIL names the first).
@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from cdp import Browser, CDPError  # noqa: E402
 
 chromium, url, admin, password, out = sys.argv[1:6]
+node_token = sys.argv[6] if len(sys.argv) > 6 else ""
 url = url.rstrip("/")
 HOSTILE = '<img src=x onerror="window.__xss=1">'
 
@@ -38,6 +39,45 @@ def fill_submit(p, form, values):
 
 def text(p, sel):
     return p.eval(f"(document.querySelector({js(sel)}) || {{}}).textContent || ''")
+
+
+FLOW = {"kind": "flows", "ts": 0, "edges": [{"src": "web", "dst": "cache", "port": 6379,
+                                            "l4": "tcp", "app": "redis", "bytes": 10, "conns": 1,
+                                            "allowed": 1}]}
+
+
+def connections(p):
+    """The connection graph view (#/graph) over the flows the test posted: the
+    edges drawn are the API's, the threat marked; a new flow posted by the
+    node appears at the next poll."""
+    p.goto(url + "/#/graph")
+    p.wait("!!document.querySelector('#graph-box[data-edges]')", what="the connection graph")
+    api = p.eval("""fetch('/api/v1/flows', {headers: {Authorization: 'Bearer ' +
+        sessionStorage.getItem('bulkhead.token')}}).then(r => r.json())""")
+    box = p.eval("({edges: Number(document.querySelector('#graph-box').dataset.edges),"
+                 " threats: Number(document.querySelector('#graph-box').dataset.threats),"
+                 " title: [...document.querySelectorAll('#graph-box line.edge-threat title')]"
+                 ".map(t => t.textContent).join(' '),"
+                 " rows: [...document.querySelectorAll('#graph-flows tbody tr')]"
+                 ".map(r => [...r.cells].map(c => c.textContent))})")
+    pairs = sorted((f["from"], f["to"], f["proto"] + "/" + str(f["port"])) for f in api["flows"])
+    rows = sorted((r[0], r[1], r[2]) for r in box["rows"])
+    check("the graph view draws the edges the flows API returns (and lists them)",
+          len(api["flows"]) >= 2 and box["edges"] == len(api["flows"]) and rows == pairs,
+          repr((box, api)))
+    check("the graph view marks the threat edge (red, its ID as text)",
+          box["threats"] == 1 and "BH-NET-SQLI" in box["title"] and
+          any(r[7] == "BH-NET-SQLI" and r[6] == "threat" for r in box["rows"]), repr(box))
+    before = box["edges"]
+    flow = dict(FLOW, ts=int(p.eval("Math.floor(Date.now() / 1000)")))
+    body = json.dumps({"node": "n1", "first_seq": 2, "records": [flow]})
+    st = p.eval("""fetch('/api/v1/agent/flows', {method: 'POST', headers: {Authorization: 'Bearer ' + %s,
+        'Content-Type': 'application/json'}, body: %s}).then(r => r.status)""" % (js(node_token), js(body)))
+    p.wait("Number(document.querySelector('#graph-box').dataset.edges) === %d" % (before + 1),
+           timeout=10, what="the new flow drawn")
+    check("a new flow from the node appears in the graph at the next poll",
+          st == 200 and "cache" in text(p, "#graph-flows"), str(st))
+    p.screenshot(os.path.join(out, "3b-connections.png"))
 
 
 def steps(p):
@@ -113,6 +153,7 @@ def steps(p):
                   timeout=3, what="the node's description")
     check("pointing at a node shows its name and flows", "1 flows" in info and "1 with threats" in info, info)
     p.screenshot(os.path.join(out, "3-graph.png"))
+    connections(p)
 
     # ---- the audit log ----------------------------------------------------------------
     p.goto(url + "/#/audit")
