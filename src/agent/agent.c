@@ -115,13 +115,13 @@ static void drain_flows(struct agent *ag, bool force)
 	uint64_t now = now_ms();
 	struct agf_stats fs;
 	struct bh_error *e = NULL;
-	uint64_t before = ag->st.flows;
+	uint64_t before = ag->st.flows, interval = (now - ag->flows_at + 999) / 1000;
 
 	if (!force && now - ag->flows_at < every)
 		return;
 	agent_flows_stats(ag->flows, &fs);
 	if (agent_flows_drain(ag->flows, (int64_t)time(NULL),
-			      (int64_t)((now - ag->flows_at + 999) / 1000), spool_flows, ag,
+			      (int64_t)(interval > 86400 ? 86400 : interval), spool_flows, ag,
 			      &e) < 0)
 		warn(ag, e);
 	else if (ag->st.flows != before && bh_agent_spool_sync(ag->sp, &e) < 0)
@@ -262,7 +262,9 @@ static int do_register(struct agent *ag, struct bh_error **err)
 /* A flows record (src/agent/flows.c writes its kind first). */
 static bool is_flows(const struct bh_agent_record *r)
 {
-	return r->len > 16 && !memcmp(r->data, "{\"kind\":\"flows\"", 16);
+	static const char k[] = "{\"kind\":\"flows\",";
+
+	return r->len > sizeof(k) - 1 && !memcmp(r->data, k, sizeof(k) - 1);
 }
 
 /* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. Consecutive
