@@ -16,7 +16,8 @@
 #include "bulkhead/net.h"
 #include "banned.h"
 
-#define ADDRS 256 /* addresses of this node's containers remembered */
+#define ADDRS 4096 /* addresses of this node's containers remembered: a power of two */
+#define PROBE 8	   /* slots an address may take from its hash on */
 
 struct edge {
 	bool used;
@@ -172,20 +173,29 @@ static void group_of(const struct bh_mon_container *c, char *out, size_t size)
 		snprintf(out, size, "%.12s", c->id);
 }
 
+static size_t addr_home(const char *ip)
+{
+	return (size_t)bh_siphash13(ip, strlen(ip), 0x61646472ull, 0x666c6f77ull) & (ADDRS - 1);
+}
+
+/* The address's slot: in PROBE slots from its hash; a newcomer takes a free
+ * one, else the next in turn (a bound, not an error). */
 static void learn(struct agf *f, const char *ip, const char *group)
 {
-	size_t free_slot = ADDRS;
+	size_t h = addr_home(ip), free_slot = ADDRS;
 
-	for (size_t i = 0; i < ADDRS; i++) {
-		if (f->addrs[i].used && !strcmp(f->addrs[i].ip, ip)) {
-			cpy(f->addrs[i].group, sizeof(f->addrs[i].group), group);
+	for (size_t k = 0; k < PROBE; k++) {
+		struct addr *a = &f->addrs[(h + k) & (ADDRS - 1)];
+
+		if (a->used && !strcmp(a->ip, ip)) {
+			cpy(a->group, sizeof(a->group), group);
 			return;
 		}
-		if (!f->addrs[i].used && free_slot == ADDRS)
-			free_slot = i;
+		if (!a->used && free_slot == ADDRS)
+			free_slot = (h + k) & (ADDRS - 1);
 	}
 	if (free_slot == ADDRS)
-		free_slot = f->next_addr++ % ADDRS;
+		free_slot = (h + f->next_addr++ % PROBE) & (ADDRS - 1);
 	f->addrs[free_slot].used = true;
 	cpy(f->addrs[free_slot].ip, sizeof(f->addrs[free_slot].ip), ip);
 	cpy(f->addrs[free_slot].group, sizeof(f->addrs[free_slot].group), group);
@@ -194,9 +204,14 @@ static void learn(struct agf *f, const char *ip, const char *group)
 /* The group of a container of this node with that address, else NULL. */
 static const char *known(const struct agf *f, const char *ip)
 {
-	for (size_t i = 0; i < ADDRS; i++)
-		if (f->addrs[i].used && !strcmp(f->addrs[i].ip, ip))
-			return f->addrs[i].group;
+	size_t h = addr_home(ip);
+
+	for (size_t k = 0; k < PROBE; k++) {
+		const struct addr *a = &f->addrs[(h + k) & (ADDRS - 1)];
+
+		if (a->used && !strcmp(a->ip, ip))
+			return a->group;
+	}
 	return NULL;
 }
 
