@@ -229,9 +229,27 @@ static bool own_addr(const struct bh_mon_net *n, const uint8_t *a, char *out, si
 	return inet_ntop(n->family, a, out, (socklen_t)size) != NULL;
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, a dual-stack socket's view of
+ * an IPv4 peer) as the IPv4 address it is, so both ends name it alike. */
+static void unmap(struct bh_mon_net *n)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	bool l = !memcmp(n->laddr, v4mapped, 12) || addr_zero(n->laddr);
+	bool r = !memcmp(n->raddr, v4mapped, 12) || addr_zero(n->raddr);
+
+	if (n->family != AF_INET6 || !l || !r || (addr_zero(n->laddr) && addr_zero(n->raddr)))
+		return;
+	n->family = AF_INET;
+	memmove(n->laddr, n->laddr + 12, 4);
+	memset(n->laddr + 4, 0, 12);
+	memmove(n->raddr, n->raddr + 12, 4);
+	memset(n->raddr + 4, 0, 12);
+}
+
 void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev)
 {
-	const struct bh_mon_net *n = &ev->net;
+	struct bh_mon_net net = ev->net;
+	const struct bh_mon_net *n = &net;
 	char me[AGF_NAME_MAX + 1], peer[INET6_ADDRSTRLEN], mine[INET6_ADDRSTRLEN];
 	struct agf_edge_in e = { 0 };
 	bool accept = ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4;
@@ -243,6 +261,7 @@ void agent_flows_mon(struct agf *f, const struct bh_mon_event *ev)
 		return;
 	if (n->proto != IPPROTO_TCP && n->proto != IPPROTO_UDP)
 		return;
+	unmap(&net);
 	group_of(&ev->container, me, sizeof(me));
 	if ((ev->res >= 0 || ev->res == -EINPROGRESS) && own_addr(n, n->laddr, mine, sizeof(mine)))
 		learn(f, mine, me);

@@ -302,12 +302,25 @@ static void agent_edges_become_the_controllers_graph(void **state)
 	/* refused by the peer: no flow */
 	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40003, "192.0.2.8", 80, -ECONNREFUSED);
 	agent_flows_mon(f, &ev);
+	/* a dual-stack server (an IPv6 socket) sees web as ::ffff:10.0.0.2: the
+	 * same address, its accept left out too */
+	conn(&ev, BH_MON_ACCEPT, "db6", "10.0.0.4", 8080, "10.0.0.2", 40010, 8);
+	ev.net.family = AF_INET6;
+	memset(ev.net.laddr, 0, 16);
+	memset(ev.net.raddr, 0, 16);
+	ev.net.laddr[10] = ev.net.laddr[11] = ev.net.raddr[10] = ev.net.raddr[11] = 0xff;
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.4", ev.net.laddr + 12), 1);
+	assert_int_equal(inet_pton(AF_INET, "10.0.0.2", ev.net.raddr + 12), 1);
+	agent_flows_mon(f, &ev);
+	conn(&ev, BH_MON_CONNECT, "web", "10.0.0.2", 40010, "10.0.0.4", 8080, 0);
+	agent_flows_mon(f, &ev);
 	/* an accept from outside the node */
 	conn(&ev, BH_MON_ACCEPT, "db", "10.0.0.3", 5432, "203.0.113.5", 50000, 6);
 	agent_flows_mon(f, &ev);
 	agent_flows_stats(f, &st);
-	/* 10.0.0.2->db, web->10.0.0.3, web->192.0.2.7, 203.0.113.5->db */
-	assert_int_equal(st.edges, 4);
+	/* 10.0.0.2->db, web->10.0.0.3, web->192.0.2.7, 10.0.0.2->db6, web->10.0.0.4,
+	 * 203.0.113.5->db */
+	assert_int_equal(st.edges, 6);
 	assert_int_equal(agent_flows_drain(f, 1700000010, 10, emit, &d, &err), 0);
 	assert_int_equal(d.n, 1);
 	agent_flows_stats(f, &st);
@@ -329,7 +342,10 @@ static void agent_edges_become_the_controllers_graph(void **state)
 	e = flow_of(g, "203.0.113.5", "db");
 	assert_non_null(e);
 	assert_int_equal(num(e, "conns"), 1);
-	assert_int_equal(json_array_size(json_object_get(g, "flows")), 3);
+	e = flow_of(g, "web", "db6");
+	assert_non_null(e);
+	assert_int_equal(num(e, "conns"), 1);
+	assert_int_equal(json_array_size(json_object_get(g, "flows")), 4);
 	json_decref(g);
 	agent_flows_free(f);
 	bh_buf_release(&d.all);
