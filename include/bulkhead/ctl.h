@@ -715,4 +715,22 @@ void bh_ctl_alert_free(struct bh_ctl_alert *e, unsigned drain_ms);
 int bh_ctl_alert_replay(struct bh_ctl_store *s, const char *buf, size_t len, unsigned drain_ms,
 			struct bh_ctl_alert_stats *stats, struct bh_error **err);
 
+/* ---- views17: the dashboard's views and the SP 800-190 countermeasures ----------------- */
+
+/* [{"id","user","node","created","expires","revoked","state"}...], newest
+ * first: user's tokens (NULL: everyone's); never a secret or its hash. */
+int bh_ctl_token_list(struct bh_ctl_store *s, const char *user, json_t **out,
+		      struct bh_error **err);
+/* Where digest runs: [{"node","id","name","image","started","gone"}...] (all:
+ * the gone ones too). */
+int bh_ctl_image_workloads(struct bh_ctl_store *s, const char *digest, bool all, json_t **out,
+			   struct bh_error **err);
+/*
+ * NIST SP 800-190 section 4, counted from the store now (src/ctl/counter.c):
+ * {"generated", "summary":{"violated","enforced","no-data"},
+ *  "countermeasures":[{"id","title","enforced_by","state",
+ *   "evidence":[{"what","count","link"}...], "violations":[...]}...]}.
+ */
+int bh_ctl_countermeasures(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
+
 #endif /* BULKHEAD_CTL_H */
