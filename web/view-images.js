@@ -2,7 +2,8 @@
 // The images (GET /api/v1/images): vulnerabilities by severity, scan age, and
 // where each runs (GET /api/v1/workloads joined by digest); one image
 // (#/image?digest=) with its vulnerabilities, signatures when recorded, its
-// workloads (GET /api/v1/image/workloads) and its SBOM to download.
+// workloads (GET /api/v1/image/workloads), its SBOM to download, and its
+// findings suppressed (GET, POST /api/v1/suppressions: a reason and expiry).
 // Filters in the hash: repository, severity (at least), stale=1 (scan older
 // than 7 days).
 'use strict';
@@ -46,9 +47,27 @@ BH.view({
 		const { h } = BH;
 		const digest = params.get('digest') || '';
 		root.append(h('h1', null, 'Image ' + digest));
-		const [i, w] = await Promise.all([
+		const [i, w, sup] = await Promise.all([
 			BH.api('GET', '/api/v1/image' + BH.query({ digest })),
-			BH.api('GET', '/api/v1/image/workloads' + BH.query({ digest, all: 1 }))]);
+			BH.api('GET', '/api/v1/image/workloads' + BH.query({ digest, all: 1 })),
+			BH.api('GET', '/api/v1/suppressions')]);
+		// a finding suppressed now: of this digest or of every image
+		const suppressed = (id) => sup.suppressions.find((x) => x.vulnerability === id && (!x.digest || x.digest === digest));
+		const form = h('form', { class: 'inline', id: 'suppress-form' },
+			h('label', null, 'Vulnerability', h('select', { name: 'vulnerability' },
+				[...new Set((i.vulnerabilities || []).map((v) => v.id))].map((id) => h('option', { value: id }, id)))),
+			h('label', null, 'Reason', h('input', { name: 'reason', required: true, maxlength: 512 })),
+			h('label', null, 'For (days)', h('input', { name: 'days', type: 'number', min: 1, max: 366, value: 30 })),
+			h('button', { type: 'submit' }, 'Suppress (operator)'));
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			const v = BH.values(form);
+			BH.run(async () => {
+				await BH.api('POST', '/api/v1/suppressions', { vulnerability: v.vulnerability, digest,
+					reason: v.reason, ttl: Math.round(Number(v.days || 30) * 86400) });
+				BH.go('image', { digest, at: Date.now() });
+			});
+		});
 		const sbom = h('button', { type: 'button', id: 'image-sbom' }, 'Download the SBOM (CycloneDX)');
 		sbom.addEventListener('click', () => BH.run(async () => {
 			const r = await BH.api('GET', '/api/v1/image' + BH.query({ digest, sbom: 1 }));
@@ -72,7 +91,14 @@ BH.view({
 			BH.table(['Node', 'Container', 'Name', 'Image', 'Started', 'Gone'],
 				w.workloads.map((x) => [x.node, x.id, x.name, x.image, x.started, x.gone])),
 			h('h2', null, 'Vulnerabilities'),
-			BH.table(['Severity', 'Id', 'Package', 'Version', 'Fixed in'],
-				(i.vulnerabilities || []).map((v) => [v.severity, v.id, v.package, v.version, v.fixed])));
+			h('div', { id: 'image-vulns' }, BH.table(['Severity', 'Id', 'Package', 'Version', 'Fixed in', 'Suppressed'],
+				(i.vulnerabilities || []).map((v) => {
+					const x = suppressed(v.id);
+					return [v.severity, v.id, v.package, v.version, v.fixed,
+						x ? 'until ' + x.expires + ' by ' + x.actor + ': ' + x.reason : ''];
+				}))),
+			h('h2', null, 'Suppress a finding'),
+			h('p', { class: 'note' }, 'A suppressed finding leaves the counts of the SP 800-190 view and /metrics until its expiry.'),
+			form);
 	},
 });

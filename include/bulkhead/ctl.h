@@ -733,4 +733,32 @@ int bh_ctl_image_workloads(struct bh_ctl_store *s, const char *digest, bool all,
  */
 int bh_ctl_countermeasures(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
 
+/*
+ * Suppressed findings (src/ctl/suppress.c, table suppressions): a
+ * vulnerability of one image digest (or of every image: digest "") set aside
+ * with a reason for ttl seconds. While active it leaves the counts that judge
+ * the images (countermeasures, /metrics' bulkhead_image_vulnerabilities).
+ * POST /api/v1/suppressions: {"vulnerability", "digest"?, "reason", "ttl"}
+ * (untrusted; fuzz/fuzz_ctl_suppress.c).
+ */
+#define BH_CTL_SUPPRESS_ID_MAX	   128
+#define BH_CTL_SUPPRESS_REASON_MAX 512
+struct bh_ctl_suppress {
+	char vuln_id[BH_CTL_SUPPRESS_ID_MAX + 1];
+	char digest[BH_DIGEST_MAX]; /* canonical, or "": any image */
+	char reason[BH_CTL_SUPPRESS_REASON_MAX + 1];
+	int64_t ttl; /* seconds, 1..BH_CTL_TOKEN_TTL_MAX */
+};
+int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *out,
+			  struct bh_error **err);
+/* Add one (audited "suppress.add" by actor); *id (may be NULL) its id. */
+int bh_ctl_suppress_add(struct bh_ctl_store *s, const char *actor, const struct bh_ctl_suppress *in,
+			int64_t *id, struct bh_error **err);
+/* Remove one before its expiry (audited "suppress.delete"); BH_ERR_NOTFOUND. */
+int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id,
+			   struct bh_error **err);
+/* [{"id","vulnerability","digest","reason","actor","created","expires","active"}...]
+ * by id: the active ones (all: the expired too). */
+int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err);
+
 #endif /* BULKHEAD_CTL_H */

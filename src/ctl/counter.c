@@ -6,7 +6,8 @@
  * from the counts: "violated" when a violation count is above zero,
  * "enforced" when some evidence is, "no-data" when nothing the controller
  * stores speaks for it (what bulkhead does about it is then done on the
- * hosts, unreported: enforced_by says which command).
+ * hosts, unreported: enforced_by says which command). A suppressed finding
+ * (src/ctl/suppress.c) leaves the vulnerability counts until its expiry.
  */
 #include <string.h>
 #include <time.h>
@@ -35,9 +36,12 @@ struct countermeasure {
 #define UNSCANNED                                                                                  \
 	"SELECT COUNT(*) " RUNNING " AND (w.digest IS NULL OR NOT EXISTS (SELECT 1 FROM images i"  \
 	" WHERE i.digest = w.digest AND i.scanned_at IS NOT NULL))"
-#define VULNERABLE                                                                                 \
-	"SELECT COUNT(*) " RUNNING " AND EXISTS (SELECT 1 FROM images i WHERE i.digest = w.digest" \
-	" AND i.max_severity >= 3)"
+/* a HIGH or CRITICAL finding of digest d not suppressed now (src/ctl/suppress.c) */
+#define HIGH_OF(d)                                                                                 \
+	"SELECT 1 FROM image_vulns v WHERE v.digest = " d " AND v.severity >= 3 AND NOT EXISTS"    \
+	" (SELECT 1 FROM suppressions s WHERE s.vuln_id = v.vuln_id AND (s.digest = ''"            \
+	" OR s.digest = v.digest) AND s.expires > ?)"
+#define VULNERABLE "SELECT COUNT(*) " RUNNING " AND EXISTS (" HIGH_OF("w.digest") ")"
 #define ALERTS_DAY(sev)                                                                            \
 	"SELECT COUNT(*) FROM events WHERE kind = 'alert' AND ts >= ? - " DAY                      \
 	" AND UPPER(severity) IN (" sev ")"
@@ -49,10 +53,12 @@ static const struct countermeasure cms[] = {
 	  { { "images scanned",
 	      "SELECT COUNT(DISTINCT digest) FROM images WHERE scanned_at IS NOT NULL", "images" },
 	    { "images scanned in the last 24 h",
-	      "SELECT COUNT(DISTINCT digest) FROM images WHERE scanned_at >= ? - " DAY,
-	      "images" } },
-	  { { "images with a HIGH or CRITICAL vulnerability",
-	      "SELECT COUNT(DISTINCT digest) FROM images WHERE max_severity >= 3",
+	      "SELECT COUNT(DISTINCT digest) FROM images WHERE scanned_at >= ? - " DAY, "images" },
+	    { "findings suppressed now (a reason, until an expiry)",
+	      "SELECT COUNT(*) FROM suppressions WHERE expires > ?", "images" } },
+	  { { "images with a HIGH or CRITICAL vulnerability (not suppressed)",
+	      "SELECT COUNT(DISTINCT i.digest) FROM images i WHERE EXISTS (" HIGH_OF(
+		      "i.digest") ")",
 	      "images?severity=HIGH" },
 	    { "running workloads of such an image", VULNERABLE, "workloads?vulnerable=1" } } },
 	{ "4.1.2",

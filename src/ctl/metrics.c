@@ -41,10 +41,15 @@ static const struct family families[] = {
 	{ "bulkhead_images", "Image digests recorded (scanned at least once).", NULL,
 	  "SELECT NULL, COUNT(DISTINCT digest) FROM images" },
 	{ "bulkhead_image_vulnerabilities",
-	  "Vulnerabilities found in the recorded images, by severity.", "severity",
+	  "Vulnerabilities found in the recorded images and not suppressed now, by severity.",
+	  "severity",
 	  "SELECT CASE severity WHEN 0 THEN 'unknown' WHEN 1 THEN 'low' WHEN 2 THEN 'medium'"
 	  " WHEN 3 THEN 'high' WHEN 4 THEN 'critical' ELSE 'other' END, COUNT(*)"
-	  " FROM image_vulns GROUP BY 1 ORDER BY 1" },
+	  " FROM image_vulns v WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE"
+	  " s.vuln_id = v.vuln_id AND (s.digest = '' OR s.digest = v.digest) AND s.expires > ?)"
+	  " GROUP BY 1 ORDER BY 1" },
+	{ "bulkhead_suppressions", "Findings suppressed now (with a reason, until an expiry).",
+	  NULL, "SELECT NULL, COUNT(*) FROM suppressions WHERE expires > ?" },
 	{ "bulkhead_event_rows", "Events stored from the agents, by severity.", "severity",
 	  "SELECT COALESCE(LOWER(severity), 'none'), COUNT(*) FROM events GROUP BY 1 ORDER BY 1" },
 	{ "bulkhead_event_rule_rows",

@@ -154,9 +154,9 @@ static void countermeasures_follow_the_store(void **state)
 	alert_now(s, "n1", "CRITICAL");
 	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
 	assert_string_equal(state_of(v, "4.1.1"), "violated");
-	assert_int_equal(
-		count_of(v, "4.1.1", "violations", "images with a HIGH or CRITICAL vulnerability"),
-		1);
+	assert_int_equal(count_of(v, "4.1.1", "violations",
+				  "images with a HIGH or CRITICAL vulnerability (not suppressed)"),
+			 1);
 	assert_int_equal(count_of(v, "4.1.1", "violations", "running workloads of such an image"),
 			 1);
 	assert_string_equal(state_of(v, "4.1.5"), "violated");
@@ -172,6 +172,47 @@ static void countermeasures_follow_the_store(void **state)
 	assert_string_equal(state_of(v, "4.2.2"), "enforced");
 	assert_string_equal(state_of(v, "4.6"), "no-data");
 	json_decref(v);
+
+	/* a suppression of the finding (of that digest) takes it out of the counts
+	 * until its expiry, audited; expired, it counts again */
+	{
+		struct bh_ctl_suppress in;
+		const char *body = "{\"vulnerability\":\"CVE-2024-0001\",\"digest\":\"" D1
+				   "\",\"reason\":\"not reachable\",\"ttl\":3600}";
+		int64_t id = 0;
+		json_t *l;
+
+		assert_int_equal(bh_ctl_suppress_parse(body, strlen(body), &in, &err), 0);
+		assert_int_equal(bh_ctl_suppress_add(s, "alice", &in, &id, &err), 0);
+		assert_true(id > 0);
+		assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+		assert_string_equal(state_of(v, "4.1.1"), "enforced");
+		assert_int_equal(count_of(v, "4.1.1", "violations",
+					  "images with a HIGH or CRITICAL vulnerability (not "
+					  "suppressed)"),
+				 0);
+		assert_int_equal(count_of(v, "4.1.1", "evidence",
+					  "findings suppressed now (a reason, until an expiry)"),
+				 1);
+		json_decref(v);
+		assert_int_equal(bh_ctl_suppress_list(s, false, &l, &err), 0);
+		assert_int_equal(json_array_size(l), 1);
+		assert_string_equal(bh_json_str(json_array_get(l, 0), "reason"), "not reachable");
+		assert_string_equal(bh_json_str(json_array_get(l, 0), "actor"), "alice");
+		json_decref(l);
+		exec(s, "UPDATE suppressions SET expires = ?", (int64_t)time(NULL) - 1);
+		assert_int_equal(bh_ctl_suppress_list(s, false, &l, &err), 0);
+		assert_int_equal(json_array_size(l), 0);
+		json_decref(l);
+		assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+		assert_string_equal(state_of(v, "4.1.1"), "violated");
+		json_decref(v);
+		assert_int_equal(bh_ctl_suppress_delete(s, "alice", id, &err), 0);
+		assert_int_equal(bh_ctl_suppress_delete(s, "alice", id, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+		bh_error_free(err);
+		err = NULL;
+	}
 
 	/* the scan ages: 8 days old is stale */
 	exec(s, "UPDATE images SET scanned_at = ?", (int64_t)time(NULL) - 8 * 86400);
@@ -249,12 +290,41 @@ static void tokens_listed_without_secrets(void **state)
 	bh_ctl_store_free(s);
 }
 
+static void suppress_bodies_checked(void **state)
+{
+	static const char *bad[] = {
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\"}",		    /* no ttl */
+		"{\"vulnerability\":\"CVE 1\",\"reason\":\"r\",\"ttl\":1}",	    /* a space */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"\",\"ttl\":1}",	    /* no reason */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":0}",	    /* ttl 0 */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":1,\"x\":1}", /* unknown */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":1,\"digest\":\"x\"}",
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"a\\nb\",\"ttl\":1}", /* control */
+		"[]",
+	};
+	struct bh_ctl_suppress in;
+	struct bh_error *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(bh_ctl_suppress_parse(bad[i], strlen(bad[i]), &in, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+		bh_error_free(err);
+		err = NULL;
+	}
+	const char *ok = "{\"vulnerability\":\"GHSA-x.1:2\",\"reason\":\"r\",\"ttl\":60}";
+
+	assert_int_equal(bh_ctl_suppress_parse(ok, strlen(ok), &in, &err), 0);
+	assert_string_equal(in.digest, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(countermeasures_follow_the_store),
 		BOTH(image_workloads_by_digest),
 		BOTH(tokens_listed_without_secrets),
+		cmocka_unit_test(suppress_bodies_checked),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
