@@ -160,6 +160,10 @@ int host_inspect_get(const char *sock, const char *engine, const char *id,
 
 	memset(out, 0, sizeof(*out));
 	/* an ID is hex; anything else would be a path of another request */
+	if (!*id) {
+		bh_error_set(err, BH_ERR_INVALID, "%s: an empty container ID", what);
+		goto out;
+	}
 	for (const char *p = id; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f'))) {
 			bh_error_set(err, BH_ERR_INVALID, "%s: container ID %.80s is not hex", what,
