@@ -611,8 +611,12 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	stats->namespaces = L.n;
 	L.quar_rules =
 		o->quarantine && o->engine.policy && bh_netpol_has_quarantine(o->engine.policy);
+	/* the containers' addresses: for groups that select containers, and for
+	 * a quarantine (the container of an address); a policy of CIDR groups
+	 * only needs none, and no listing every refresh_ms */
 	L.want_inv =
-		!o->accept_all && (o->engine.policy || (o->quarantine && o->quarantine_severity));
+		!o->accept_all && (bh_netpol_uses_containers(o->engine.policy) ||
+				   (o->quarantine && (o->quarantine_severity || L.quar_rules)));
 	if (L.want_inv) {
 		/* watched before the first listing: a container made between the
 		 * two is still seen */
