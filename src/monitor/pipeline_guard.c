@@ -169,12 +169,15 @@ static void fill_exec(const struct bh_guard_event *gev, struct bh_mon_event *ev)
 }
 
 /*
- * The open's flags while the caller waits in it: /proc/PID/syscall holds the
- * call and its arguments (open: the second, openat: the third; creat's are
- * fixed). openat2's are behind a pointer, and a call read as something else
- * (a thread's): O_RDWR, so both read and write rules can match.
+ * The open's flags while the calling thread waits in it: /proc/TID/syscall
+ * holds the call and its arguments (open: the second, openat: the third;
+ * creat's are fixed; openat2's are the first field of the struct open_how the
+ * third points to, read from the caller's memory: another of its threads
+ * could rewrite it after the kernel copied it, so what is read is what the
+ * process says, as a path is). A call read as something else: O_RDWR, so both
+ * read and write rules can match.
  */
-static int open_flags(pid_t pid)
+static int open_flags(pid_t tid)
 {
 	char path[64], buf[512];
 	unsigned long long a[4] = { 0 };
@@ -182,7 +185,7 @@ static int open_flags(pid_t pid)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return O_RDWR;
@@ -195,6 +198,19 @@ static int open_flags(pid_t pid)
 		return O_RDWR;
 	if (nr == SYS_openat)
 		return (int)a[2];
+#ifdef SYS_openat2
+	if (nr == SYS_openat2) {
+		uint64_t how = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return O_RDWR;
+		n = pread(fd, &how, sizeof(how), (off_t)a[2]);
+		close(fd);
+		return n == (ssize_t)sizeof(how) ? (int)how : O_RDWR;
+	}
+#endif
 #ifdef SYS_open
 	if (nr == SYS_open)
 		return (int)a[1];
@@ -253,7 +269,8 @@ static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = real_ns();
-	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
+	ev->proc.pid = (uint32_t)gev->pid;
+	ev->proc.tid = (uint32_t)(gev->tid > 0 ? gev->tid : gev->pid);
 	ev->proc.loginuid = UINT32_MAX;
 	if (gev->op == BH_GUARD_EXEC)
 		fill_exec(gev, ev);
