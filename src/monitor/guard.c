@@ -11,8 +11,10 @@
  * host; the overlay of an engine's container is its own superblock, and its
  * mount in the container's namespace is the one that sees the execs. The
  * files of deny_open get inode marks for FAN_OPEN_PERM (only their opens
- * wait). The group reports the thread that asked (FAN_REPORT_TID, where the
- * kernel has it): its own /proc/TID/syscall says the open's flags. memfd
+ * wait); one missing at the watch, its directory's mark with
+ * FAN_EVENT_ON_CHILD (the file made later asks from its creating open on).
+ * The group reports the thread that asked (FAN_REPORT_TID, where the kernel
+ * has it): its own /proc/TID/syscall says the open's flags. memfd
  * execution is not seen: fanotify refuses marks on the kernel's internal shm
  * mount (EINVAL, mount and filesystem marks alike), so fileless execution
  * is for the exec tracepoint of the event pipeline, which can then kill the
@@ -423,6 +425,26 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
 }
 
+/*
+ * What marks deny_open's path: the file (its inode), or, when it does not
+ * exist yet, its directory with FAN_EVENT_ON_CHILD: the opens of a file made
+ * there later (its creating open too) ask as well, and the decision keeps
+ * only the named path. -1 when neither exists (errno ENOENT).
+ */
+static int deny_target(int rootfd, const char *path, uint64_t *mask)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
+
+	*mask = FAN_OPEN_PERM;
+	if (fd >= 0 || errno != ENOENT || !slash)
+		return fd;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	*mask = FAN_OPEN_PERM | FAN_EVENT_ON_CHILD;
+	return bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+}
+
 /* File systems nothing is executed from, never marked. */
 static bool skip_fstype(const char *t)
 {
@@ -527,11 +549,28 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 	}
 	if (rootfd >= 0) {
 		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-			int fd = bh_root_openat(rootfd, w->deny_open[i], O_PATH, 0, NULL);
+			uint64_t mask;
+			int fd = deny_target(rootfd, w->deny_open[i], &mask);
+			const char *slash = strrchr(w->deny_open[i], '/');
 
 			if (fd >= 0) {
-				mark_fd(g, FAN_MARK_REMOVE, FAN_OPEN_PERM, fd);
+				mark_fd(g, FAN_MARK_REMOVE, mask, fd);
 				close(fd);
+			}
+			/* a file made since: its directory was marked */
+			if (mask == FAN_OPEN_PERM && slash) {
+				char dir[PATH_MAX];
+
+				snprintf(dir, sizeof(dir), "%.*s",
+					 slash == w->deny_open[i] ? 1
+								  : (int)(slash - w->deny_open[i]),
+					 w->deny_open[i]);
+				fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+				if (fd >= 0) {
+					mark_fd(g, FAN_MARK_REMOVE,
+						FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd);
+					close(fd);
+				}
 			}
 		}
 		close(rootfd);
@@ -610,11 +649,12 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto undo;
 	}
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-		int fd = bh_root_openat(col.rootfd, w->deny_open[i], O_PATH, 0, NULL);
+		uint64_t mask;
+		int fd = deny_target(col.rootfd, w->deny_open[i], &mask);
 
 		if (fd < 0 && errno == ENOENT)
-			continue; /* not in this container (a file made later is not marked) */
-		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, FAN_OPEN_PERM, fd) < 0) {
+			continue; /* not in this container, nor its directory */
+		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, mask, fd) < 0) {
 			bh_error_sys(err, errno, "container %s: marking %s", c->id,
 				     w->deny_open[i]);
 			if (fd >= 0)
