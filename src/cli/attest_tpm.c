@@ -170,6 +170,7 @@ static int attest_verify(int argc, char **argv)
 	struct bh_error *err = NULL;
 	char *sig = NULL;
 	json_t *rep = NULL;
+	bool ok;
 	int c, rc;
 
 	optind = 0;
@@ -211,14 +212,15 @@ static int attest_verify(int argc, char **argv)
 		return cli_fail(err);
 	}
 	free(sig);
-	if (!strcmp(format, "json"))
-		rc = cli_print_json(rep, JSON_SORT_KEYS);
-	else
-		print_text(rep), rc = BH_EXIT_OK;
-	if (rc == BH_EXIT_OK && !json_is_true(json_object_get(rep, "verified")))
-		rc = BH_EXIT_FINDINGS;
-	json_decref(rep);
-	return rc;
+	ok = json_is_true(json_object_get(rep, "verified"));
+	if (!strcmp(format, "json")) {
+		rc = cli_print_json(rep, JSON_SORT_KEYS); /* takes rep */
+	} else {
+		print_text(rep);
+		json_decref(rep);
+		rc = BH_EXIT_OK;
+	}
+	return rc == BH_EXIT_OK && !ok ? BH_EXIT_FINDINGS : rc;
 }
 
 int cli_attest_tpm(int argc, char **argv)
