@@ -21,6 +21,7 @@
 #define Esys_PCR_Extend		       BH_LAZY(esys, Esys_PCR_Extend)
 #define Esys_PCR_Read		       BH_LAZY(esys, Esys_PCR_Read)
 #define Esys_Quote		       BH_LAZY(esys, Esys_Quote)
+#define Esys_SetTimeout		       BH_LAZY(esys, Esys_SetTimeout)
 #define Esys_ReadPublic		       BH_LAZY(esys, Esys_ReadPublic)
 #define Esys_TR_FromTPMPublic	       BH_LAZY(esys, Esys_TR_FromTPMPublic)
 #define Tss2_TctiLdr_Finalize	       BH_LAZY(tctildr, Tss2_TctiLdr_Finalize)

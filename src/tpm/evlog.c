@@ -145,8 +145,6 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 	    canon_digest(content, d, err) < 0)
 		goto out;
 	bh_hex_encode(d, 32, hex);
-	if (bh_tpm_open(tcti, &t, err) < 0)
-		goto out;
 	fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		bh_error_sys(err, errno, "event log %s", log);
@@ -156,7 +154,9 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 		bh_error_sys(err, errno, "locking event log %s", log);
 		goto out;
 	}
-	if (count_lines(fd, log, &recnum, err) < 0)
+	/* the TPM opened under the lock: a TCTI that serves one client at a
+	 * time (swtpm's) cannot hold a second create that has the lock */
+	if (count_lines(fd, log, &recnum, err) < 0 || bh_tpm_open(tcti, &t, err) < 0)
 		goto out;
 	e = json_pack("{sI si s[{ss ss}] ss sO}", "recnum", recnum, "pcr", pcr, "digests",
 		      "hashAlg", "sha256", "digest", hex, "content_type", CONTENT_TYPE, "content",

@@ -14,6 +14,8 @@
 #include "lazy/tss2.h"
 #include "banned.h"
 
+#define BH_TPM_TIMEOUT_MS 15000
+
 struct bh_tpm {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
@@ -62,6 +64,8 @@ int bh_tpm_open(const char *tcti, struct bh_tpm **out, struct bh_error **err)
 		tss_fail(t, rc, "Esys_Initialize", err);
 		goto fail;
 	}
+	/* a TPM that stops answering is an error, not a hang */
+	Esys_SetTimeout(t->esys, BH_TPM_TIMEOUT_MS);
 	*out = t;
 	return 0;
 fail:
@@ -177,9 +181,12 @@ static int ak_handle(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 	ESYS_TR prim = ESYS_TR_NONE;
 	TSS2_RC rc;
 
-	if (Esys_TR_FromTPMPublic(t->esys, BH_TPM_AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
-				  ESYS_TR_NONE, out) == TSS2_RC_SUCCESS)
+	rc = Esys_TR_FromTPMPublic(t->esys, BH_TPM_AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, out);
+	if (rc == TSS2_RC_SUCCESS)
 		return 0;
+	if ((rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1)) /* not "no such handle" */
+		return tss_fail(t, rc, "reading the attestation key at 0x81010018", err);
 	ak_template(&tmpl);
 	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &none, &prim, &pub, &cd, &ch,
