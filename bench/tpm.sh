@@ -68,18 +68,18 @@ bundle on on
 ms() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e6 }'; }
 
 # ---- 1. start with measurement on vs off ----
-: >"$T/off" && : >"$T/on"
+: >"$T/t-off" && : >"$T/t-on"
 "$B" --root "$T/state" run --bundle "$T/on" warm-$$ >/dev/null || { echo "tpm: a measured run failed" >&2; exit 1; }
 "$B" --root "$T/state" run --bundle "$T/off" warm2-$$ >/dev/null
 for i in $(seq "$N"); do
 	for k in off on; do
 		t0=$(bench_now)
 		"$B" --root "$T/state" run --bundle "$T/$k" "$k-$i-$$" >/dev/null 2>&1 || { echo "tpm: run $k failed" >&2; exit 1; }
-		echo $(($(bench_now) - t0)) >>"$T/$k"
+		echo $(($(bench_now) - t0)) >>"$T/t-$k"
 	done
 done
-off=$(bench_median <"$T/off")
-on=$(bench_median <"$T/on")
+off=$(bench_median <"$T/t-off")
+on=$(bench_median <"$T/t-on")
 added=$((on - off))
 echo "container start (run /bin/true), median of $N, load $(cut -d' ' -f1-3 /proc/loadavg):"
 echo "  measurement off (anchor) $(ms "$off") ms, on $(ms "$on") ms: added $(ms "$added") ms per container" \
