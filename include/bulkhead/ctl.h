@@ -12,8 +12,10 @@
  * ($1, $2, ...) when it runs them; values are always bound, never spliced
  * into SQL text.
  *
- * A store is safe to share between threads: one connection, taken by one
- * query or one transaction (bh_ctl_store_tx) at a time.
+ * A store is safe to share between threads. SQLite: one connection, taken
+ * by one query or one transaction (bh_ctl_store_tx) at a time; PostgreSQL: a
+ * pool of connections (at most 8), one per thread that needs one at once.
+ * Each connection keeps its statements prepared, by their SQL text.
  *
  * Ownership and errors as include/bulkhead/base.h. The library never prints.
  */
@@ -87,6 +89,21 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
  * otherwise (and when the commit fails). Returns fn's result. Not nested. */
 int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err), void *ctx,
 		    struct bh_error **err);
+
+/*
+ * Claim job (a name of 1 to BH_CTL_CLAIM_JOB_MAX bytes) for this process
+ * among the controllers sharing the store, so one replica does it: *got is
+ * true when it is ours until bh_ctl_claim_release (PostgreSQL: a session
+ * advisory lock, gone with this process; SQLite: a row leased for lease_s
+ * seconds). *done_at is when another controller last released it done (0:
+ * never, or this one did), so a replica coming second can see the job was
+ * done meanwhile.
+ */
+#define BH_CTL_CLAIM_JOB_MAX 200
+int bh_ctl_claim(struct bh_ctl_store *s, const char *job, int64_t lease_s, bool *got,
+		 int64_t *done_at, struct bh_error **err);
+/* Let go of a claim that bh_ctl_claim gave; done: record it done now. */
+int bh_ctl_claim_release(struct bh_ctl_store *s, const char *job, bool done, struct bh_error **err);
 
 /*
  * Append one audit row (who, what, which object, before and after as JSON,
