@@ -378,6 +378,12 @@ struct bh_ctl_auto_opts {
 	unsigned db_update_interval;
 	const struct bh_update_sources *sources;
 	const char *db_cacert;
+	/*
+	 * When set (borrowed; outlives the automation), each scan of a push is
+	 * also attached to the image in the registry as an in-toto vuln
+	 * attestation signed with it, as `bulkhead attest --type vuln` does.
+	 */
+	const struct bh_key *attest_key;
 };
 int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 		    struct bh_error **err);

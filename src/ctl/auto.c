@@ -13,6 +13,7 @@
 
 #include "bulkhead/ctl.h"
 #include "bulkhead/scan.h"
+#include "bulkhead/trust.h"
 #include "bulkhead/version.h"
 #include "banned.h"
 
@@ -42,6 +43,7 @@ struct bh_ctl_auto {
 	unsigned interval;
 	struct bh_update_sources sources;
 	char *db_cacert;
+	const struct bh_key *attest_key; /* borrowed; NULL: no attestations */
 	uint64_t updates, rematched;
 
 	pthread_t thread;
@@ -144,6 +146,35 @@ static int scan_claimed(struct bh_ctl_auto *a, const struct job *j, bool *skippe
 	return rc;
 }
 
+/*
+ * The scan's in-toto vuln attestation attached to the image in the registry,
+ * signed with the controller's key: the predicate and the signing of
+ * `bulkhead attest --type vuln` (bh_attest_vuln_predicate, bh_attest_image),
+ * from the scan just recorded.
+ */
+static int attest(struct bh_ctl_auto *a, const char *ref, const struct bh_scan_result *res,
+		  const char *started, const char *finished, struct bh_error **err)
+{
+	struct bh_image_open_opts oo = { .registry = a->reg_opts };
+	struct bh_sign_opts so = { 0 };
+	struct bh_sign_result sr = { 0 };
+	json_t *pred = NULL;
+	int rc = -1;
+
+	if (bh_attest_vuln_predicate(res, a->advisory_db, started, finished, &pred, err) < 0 ||
+	    bh_attest_image(ref, &oo, a->attest_key, &so, BH_PREDICATE_VULN, pred, &sr, err) < 0) {
+		bh_error_prefix(err, "attesting the scan");
+		goto out;
+	}
+	bh_info("registry: %s: the scan attested (%s), %s is %s", ref, BH_PREDICATE_VULN, sr.tag,
+		sr.manifest.str);
+	rc = 0;
+out:
+	bh_sign_result_release(&sr);
+	json_decref(pred);
+	return rc;
+}
+
 static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error **err)
 {
 	struct bh_image_open_opts oo = { .registry = a->reg_opts };
@@ -160,6 +191,7 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	size_t nv = 0, nfresh = 0;
 	json_t *bom = NULL;
 	char *ref, *dbv = NULL, *sbom = NULL;
+	char started[BH_TIME_MAX], finished[BH_TIME_MAX];
 	double scan_s, queued_s = since_s(&j->since);
 	int rc = -1;
 
@@ -170,8 +202,10 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	}
 	so.store = a->adv;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bh_time_rfc3339(NULL, 0, started);
 	if (bh_scan_image(NULL, ref, &so, &res, err) < 0)
 		goto out;
+	bh_time_rfc3339(NULL, 0, finished);
 	scan_s = since_s(&t0);
 	dbv = db_version(a->adv);
 	v = vulns_of(res, &nv);
@@ -201,6 +235,8 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	bh_info("registry: %s scanned and recorded %.3fs after its push (scan %.3fs, queued "
 		"%.3fs): %zu vulnerabilities, %zu new",
 		ref, since_s(&j->since), scan_s, queued_s, nv, nfresh);
+	if (a->attest_key && attest(a, ref, res, started, finished, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	bh_ctl_image_vulns_free(fresh, nfresh);
@@ -375,6 +411,7 @@ int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 	a->on_vuln = o->on_vuln;
 	a->on_vuln_ctx = o->on_vuln_ctx;
 	a->interval = o->db_update_interval;
+	a->attest_key = o->attest_key;
 	a->db_cacert = o->db_cacert ? bh_strdup(o->db_cacert) : NULL;
 	if (o->sources) {
 		a->sources.n = o->sources->n;
