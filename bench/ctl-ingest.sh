@@ -72,9 +72,17 @@ def conn():
 def call(c, method, path, tok, body):
     if body is not None and not isinstance(body, bytes):
         body = json.dumps(body)
-    c.request(method, path, body=body,
-              headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
-    r = c.getresponse(); data = r.read()
+    for attempt in (0, 1):
+        try:
+            c.request(method, path, body=body,
+                      headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+            r = c.getresponse(); data = r.read()
+            break
+        except (ConnectionError, ssl.SSLError, http.client.HTTPException):
+            # the server closes a connection idle for 30 s: made again once
+            c.close()
+            if attempt:
+                raise
     if r.status not in (200, 201):
         raise SystemExit("%s %s: %d %s" % (method, path, r.status, data[:200]))
     return json.loads(data)
