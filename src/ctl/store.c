@@ -444,6 +444,22 @@ static int pg_connect(const char *url, PGconn **out, struct bh_error **err)
 		return -1;
 	}
 	PQsetNoticeProcessor(pg, pg_quiet, NULL);
+	/* a statement kept prepared is planned for its values each time: the
+	 * lists' "? IS NULL OR col = ?" filters need the values to use an index
+	 * (a generic plan cannot) */
+	{
+		PGresult *r = PQexec(pg, "SET plan_cache_mode = force_custom_plan");
+		bool ok = pg_ok(r);
+
+		if (r)
+			PQclear(r);
+		if (!ok) {
+			pg_error(pg, NULL, "setting up a connection to the controller database",
+				 err);
+			PQfinish(pg);
+			return -1;
+		}
+	}
 	*out = pg;
 	return 0;
 }
@@ -550,6 +566,12 @@ static bool reconnect(struct bh_ctl_store *s, struct conn *c)
 	if (PQstatus(c->pg) != CONNECTION_OK)
 		return false;
 	PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
+	{
+		PGresult *r = PQexec(c->pg, "SET plan_cache_mode = force_custom_plan");
+
+		if (r)
+			PQclear(r);
+	}
 	pthread_mutex_lock(&s->mu);
 	s->reconnects++;
 	pthread_mutex_unlock(&s->mu);
