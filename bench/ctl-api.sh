@@ -96,14 +96,14 @@ for i in range(nodes):
              "data": {"output": "event %d of %s" % (seq + k, name)}} for k in range(m)]})
         seq += m
 mid = call("GET", "/api/v1/events?limit=1&after=%d" % (events // 2), admin)["items"][0]["id"]
-EV = ("SELECT id, node, seq, ts, kind, rule, severity, workload, event_json"
-      " FROM events WHERE (? IS NULL OR node = ?)"
-      " AND (? IS NULL OR severity = ?) AND (? IS NULL OR rule = ?)"
-      " AND (? IS NULL OR workload = ?)"
-      " AND (? IS NULL OR ts >= ?) AND (? IS NULL OR ts <= ?)"
-      " AND id > ? ORDER BY id LIMIT ?")
 def ev(node=None, sev=None, rule=None, wl=None, since=None, until=None, after=0, limit=100):
-    return [node, node, sev, sev, rule, rule, wl, wl, since, since, until, until, after, limit + 1]
+    # as bh_ctl_event_list writes it: a condition for each filter given
+    sql, p = "SELECT id, node, seq, ts, kind, rule, severity, workload, event_json FROM events WHERE id > ?", [after]
+    for col, op, v in (("node", "=", node), ("severity", "=", sev), ("rule", "=", rule),
+                       ("workload", "=", wl), ("ts", ">=", since), ("ts", "<=", until)):
+        if v is not None:
+            sql += " AND %s %s ?" % (col, op); p.append(v)
+    return sql + " ORDER BY id LIMIT ?", p + [limit + 1]
 WL = ("SELECT node, container_id, name, image, digest, pod, namespace,"
       " started, gone FROM workloads WHERE (? IS NULL OR node = ?)"
       " AND (? = 1 OR gone IS NULL) ORDER BY node, container_id")
@@ -111,13 +111,13 @@ NODES_SQL = ("SELECT n.name, n.registered, n.last_seen, n.agent_version, n.polic
              " (SELECT COUNT(*) FROM events e WHERE e.node = n.name),"
              " (SELECT MAX(seq) FROM events e WHERE e.node = n.name) FROM nodes n ORDER BY n.name")
 qs = [
-    ("events page 1", "/api/v1/events?limit=100", EV, ev()),
-    ("events deep page", "/api/v1/events?limit=100&after=%d" % mid, EV, ev(after=mid)),
-    ("events severity", "/api/v1/events?severity=CRITICAL&limit=100", EV, ev(sev="CRITICAL")),
-    ("events rule+page", "/api/v1/events?rule=rule-7&limit=100&after=%d" % mid, EV, ev(rule="rule-7", after=mid)),
-    ("events workload", "/api/v1/events?workload=n42-c7&limit=50", EV, ev(wl="n42-c7", limit=50)),
-    ("events node+time", "/api/v1/events?node=n42&since=2023-11-14T22:13:20Z&limit=100", EV,
-     ev(node="n42", since=1700000000)),
+    ("events page 1", "/api/v1/events?limit=100") + ev(),
+    ("events deep page", "/api/v1/events?limit=100&after=%d" % mid) + ev(after=mid),
+    ("events severity", "/api/v1/events?severity=CRITICAL&limit=100") + ev(sev="CRITICAL"),
+    ("events rule+page", "/api/v1/events?rule=rule-7&limit=100&after=%d" % mid) + ev(rule="rule-7", after=mid),
+    ("events workload", "/api/v1/events?workload=n42-c7&limit=50") + ev(wl="n42-c7", limit=50),
+    ("events node+time", "/api/v1/events?node=n42&since=2023-11-14T22:13:20Z&limit=100") +
+    ev(node="n42", since=1700000000),
     ("workloads node", "/api/v1/workloads?node=n42", WL, ["n42", "n42", 0]),
     ("workloads all", "/api/v1/workloads", WL, [None, None, 0]),
     ("nodes", "/api/v1/nodes", NODES_SQL, []),
