@@ -466,23 +466,16 @@ static int pg_connect(const char *url, PGconn **out, struct bh_error **err)
 
 /* ---- the pool ---------------------------------------------------------------------------- */
 
-/* The connection of this thread's transaction, or NULL (under s->mu). */
-static struct conn *tx_conn_locked(struct bh_ctl_store *s)
-{
-	pthread_t self = pthread_self();
-
-	for (size_t i = 0; i < s->max; i++)
-		if (s->conns[i].in_tx && pthread_equal(s->conns[i].owner, self))
-			return &s->conns[i];
-	return NULL;
-}
-
+/* The connection of this thread's transaction, or NULL. */
 static struct conn *tx_conn(struct bh_ctl_store *s)
 {
-	struct conn *c;
+	pthread_t self = pthread_self();
+	struct conn *c = NULL;
 
 	pthread_mutex_lock(&s->mu);
-	c = tx_conn_locked(s);
+	for (size_t i = 0; i < s->max && !c; i++)
+		if (s->conns[i].in_tx && pthread_equal(s->conns[i].owner, self))
+			c = &s->conns[i];
 	pthread_mutex_unlock(&s->mu);
 	return c;
 }
