@@ -146,6 +146,13 @@ static const struct bh_ctl_step steps[] = {
 	  " until BIGINT NOT NULL,"
 	  " done BIGINT NOT NULL DEFAULT 0);",
 	  NULL },
+	/* dist17: the node policy's versions (src/ctl/policy_dist.c) */
+	{ "CREATE TABLE policies ("
+	  " version BIGINT PRIMARY KEY,"
+	  " author TEXT NOT NULL,"
+	  " created BIGINT NOT NULL,"
+	  " doc TEXT NOT NULL);",
+	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 
