@@ -19,6 +19,7 @@
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
+#include "agent/policy_int.h"
 #include "lazy/curl.h"
 #include "banned.h"
 
@@ -40,6 +41,7 @@ struct agent {
 	struct bh_buf resp;
 	bool registered;
 	bool refused_said;
+	struct agent_policy pol; /* dist17: the node policy */
 };
 
 static void warn(struct agent *ag, struct bh_error *e)
@@ -76,6 +78,27 @@ static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **
 		ag->st.alerts++;
 	pthread_mutex_unlock(&ag->mu);
 	free(s);
+	return rc;
+}
+
+/* Each event: the node policy's rules (its version swapped in first when a
+ * new one was handed over), their alerts spooled as the monitor's are. */
+static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error **err)
+{
+	struct agent *ag = data;
+	const struct bh_rules_rule *m[16];
+	size_t n;
+	int rc = 0;
+
+	agent_policy_match(&ag->pol, ev, m, 16, &n);
+	for (size_t i = 0; i < n && i < 16 && rc == 0; i++) {
+		struct bh_mon_alert a = { .rule = m[i], .ev = ev, .action = BH_MON_ACT_ALERT };
+		char *out = bh_rules_format(m[i], ev);
+
+		a.output = out ? out : "";
+		rc = on_alert(ag, &a, err);
+		free(out);
+	}
 	return rc;
 }
 
@@ -135,8 +158,8 @@ static int http_open(struct agent *ag, struct bh_error **err)
  * POST body to the controller's path: *out the JSON answer of a 200. 401 is
  * BH_ERR_UNSAFE, another status or a transport error BH_ERR_IO.
  */
-static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
-		struct bh_error **err)
+static int request(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
+		   struct bh_error **err)
 {
 	char *url = bh_asprintf("%s%s", ag->o->controller, path);
 	long code = 0;
@@ -146,8 +169,13 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 	*out = NULL;
 	bh_buf_reset(&ag->resp);
 	curl_easy_setopt(ag->c, CURLOPT_URL, url);
-	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (body) {
+		curl_easy_setopt(ag->c, CURLOPT_POST, 1L);
+		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(ag->c, CURLOPT_HTTPGET, 1L);
+	}
 	cc = curl_easy_perform(ag->c);
 	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
 	if (cc != CURLE_OK) {
@@ -158,6 +186,8 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 			     "controller %s refused the node token (401: revoked, expired or "
 			     "wrong): nothing is shipped until it is replaced",
 			     ag->o->controller);
+	} else if (code == 304 && !body) {
+		rc = 0; /* *out NULL: nothing new */
 	} else if (code != 200) {
 		const char *msg = NULL;
 		json_t *j = NULL;
@@ -165,8 +195,9 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 		if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
 				  "answer", &j, NULL) == 0)
 			msg = bh_json_str(j, "error");
-		bh_error_set(err, BH_ERR_IO, "controller %s: POST %s: HTTP %ld%s%s",
-			     ag->o->controller, path, code, msg ? ": " : "", msg ? msg : "");
+		bh_error_set(err, BH_ERR_IO, "controller %s: %s %s: HTTP %ld%s%s",
+			     ag->o->controller, body ? "POST" : "GET", path, code, msg ? ": " : "",
+			     msg ? msg : "");
 		json_decref(j);
 	} else if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
 				 "the controller's answer", out, err) == 0) {
@@ -176,12 +207,26 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 	return rc;
 }
 
+static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
+		struct bh_error **err)
+{
+	return request(ag, path, body, len, out, err);
+}
+
 /* ---- what is shipped --------------------------------------------------------------------- */
 
 static int do_register(struct agent *ag, struct bh_error **err)
 {
 	json_t *body = json_pack("{ssss}", "node", ag->o->node, "agent_version",
 				 ag->o->version ? ag->o->version : "unknown");
+	int64_t pv = agent_policy_version(&ag->pol);
+
+	if (pv > 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)pv);
+		json_object_set_new(body, "policy_version", json_string(v));
+	}
 	char *s = json_dumps(body, JSON_COMPACT);
 	json_t *ans = NULL;
 	json_int_t acked = 0;
@@ -299,6 +344,65 @@ static int report_workloads(struct agent *ag, struct bh_error **err)
 	return rc;
 }
 
+/* A version refused: an event of kind "policy" through the spool. */
+static void policy_refused(struct agent *ag, int64_t version, const struct bh_error *why)
+{
+	char *msg = bh_error_message(why);
+	json_t *env = json_pack(
+		"{sIsssssss{sIsIss}}", "ts", (json_int_t)time(NULL), "kind", "policy", "rule",
+		"Node policy refused", "severity", "ERROR", "data", "version", (json_int_t)version,
+		"running", (json_int_t)agent_policy_version(&ag->pol), "error", msg ? msg : "?");
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	struct bh_error *e = NULL;
+
+	pthread_mutex_lock(&ag->mu);
+	ag->st.policy_refused++;
+	if (s && bh_agent_spool_append(ag->sp, s, strlen(s), NULL, &e) == 0)
+		bh_agent_spool_sync(ag->sp, &e);
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+	json_decref(env);
+	free(s);
+	free(msg);
+}
+
+/* Pull the node policy: a new version applied (or refused and reported);
+ * <0 only when the controller could not be asked. */
+static int pull_policy(struct agent *ag, struct bh_error **err)
+{
+	char path[96];
+	json_t *ans = NULL;
+	struct bh_error *e = NULL;
+	int64_t v = 0;
+	json_int_t offered = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld",
+		 (long long)agent_policy_version(&ag->pol));
+	if (request(ag, path, NULL, 0, &ans, err) < 0)
+		return -1;
+	if (!ans)
+		return 0; /* 304: current */
+	rc = agent_policy_offer(&ag->pol, ans, &v, &e);
+	if (rc < 0) {
+		bh_json_int(ans, "version", &offered);
+		policy_refused(ag, offered, e);
+		warn(ag, e);
+	} else if (rc == 0) {
+		pthread_mutex_lock(&ag->mu);
+		ag->st.policy_applied++;
+		pthread_mutex_unlock(&ag->mu);
+		/* say at once which version runs */
+		json_decref(ans);
+		ans = NULL;
+		snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld", (long long)v);
+		if (request(ag, path, NULL, 0, &ans, &e) < 0)
+			bh_error_free(e);
+	}
+	json_decref(ans);
+	return 0;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -361,7 +465,8 @@ static void *shipper(void *arg)
 {
 	struct agent *ag = arg;
 	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
-	uint64_t next_report = 0;
+	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
+	uint64_t next_report = 0, next_policy = 0;
 	bool last = false;
 
 	for (;;) {
@@ -395,6 +500,13 @@ static void *shipper(void *arg)
 			}
 			next_report = now_ms() + every;
 		}
+		if (now_ms() >= next_policy && !last) {
+			if (pull_policy(ag, &e) < 0) {
+				failed(ag, e, &backoff);
+				continue;
+			}
+			next_policy = now_ms() + pol_every;
+		}
 		rc = ship(ag, &e);
 		if (rc < 0) {
 			failed(ag, e, &backoff);
@@ -417,7 +529,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 {
 	struct agent ag = { .o = o, .resp = BH_BUF_INIT(RESP_MAX) };
 	struct bh_agent_spool_opts so = { 0 };
-	struct bh_mon_consumer cons = { "controller", &ag, NULL, on_alert, on_flush };
+	struct bh_mon_consumer cons = { "controller", &ag, on_event, on_alert, on_flush };
 	struct bh_mon_run_opts ro = { 0 };
 	pthread_t th;
 	char *dir = NULL;
@@ -445,6 +557,12 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	free(dir);
 	pthread_mutex_init(&ag.mu, NULL);
 	pthread_cond_init(&ag.cv, NULL);
+	{
+		struct bh_error *w = NULL;
+
+		agent_policy_init(&ag.pol, o->state_dir, &w);
+		warn(&ag, w);
+	}
 	if (http_open(&ag, err) < 0)
 		goto out_sp;
 	if (pthread_create(&th, NULL, shipper, &ag)) {
@@ -469,6 +587,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	pthread_join(th, NULL);
 	if (st) {
 		*st = ag.st;
+		st->policy_version = agent_policy_version(&ag.pol);
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:
@@ -478,6 +597,7 @@ out_sp:
 		curl_slist_free_all(ag.hdrs);
 	bh_buf_release(&ag.resp);
 	bh_agent_spool_free(ag.sp);
+	agent_policy_release(&ag.pol);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

@@ -50,6 +50,8 @@ static const char agent_usage[] =
 	"  --replay FILE         read events from JSON lines instead of the kernel\n"
 	"                        (tests, demonstrations): the agent runs on after\n"
 	"                        the end, shipping, until stopped\n"
+	"  --policy-interval MS  how often the node policy is pulled (default 3000);\n"
+	"                        the last one applied is kept in DIR/policy.json\n"
 	"  --workloads-interval MS  how often the containers are reported (default\n"
 	"                        10000)\n"
 	"  -h, --help            show this help\n";
@@ -65,6 +67,7 @@ enum {
 	OPT_RULES,
 	OPT_REPLAY,
 	OPT_WL,
+	OPT_POLICY_MS,
 };
 
 static atomic_int sig_stop;
@@ -128,6 +131,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "rules", required_argument, NULL, OPT_RULES },
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "workloads-interval", required_argument, NULL, OPT_WL },
+		{ "policy-interval", required_argument, NULL, OPT_POLICY_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,13 +170,16 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 			break;
 		case OPT_BATCH:
 		case OPT_WL:
+		case OPT_POLICY_MS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
 			if (ch == OPT_BATCH)
 				ao.batch = v;
-			else
+			else if (ch == OPT_WL)
 				ao.workloads_ms = (unsigned)v;
+			else
+				ao.policy_ms = (unsigned)v;
 			break;
 		case OPT_RULES:
 			if (nrules >= RULES_FILES_MAX)
@@ -222,6 +229,9 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		(unsigned long long)st.batches, (unsigned long long)st.failures,
 		(unsigned long long)st.refused, (unsigned long long)st.spool.pending,
 		(unsigned long long)st.spool.dropped, (unsigned long long)st.spool.corrupt);
+	fprintf(stderr, "bulkhead: agent: node policy version %lld (applied %llu, refused %llu)\n",
+		(long long)st.policy_version, (unsigned long long)st.policy_applied,
+		(unsigned long long)st.policy_refused);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:
