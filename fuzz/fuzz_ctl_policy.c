@@ -40,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	}
 	s = json_dumps(p.doc, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!s || bh_ctl_policy_parse(s, strlen(s), &p2, &err) < 0 ||
-	    !json_equal(p.doc, p2.doc) || p.nrules != p2.nrules)
+	if (!s || bh_ctl_policy_parse(s, strlen(s), &p2, &err) < 0 || !json_equal(p.doc, p2.doc) ||
+	    p.nrules != p2.nrules)
 		abort();
 	free(s);
 	bh_ctl_policy_release(&p);
