@@ -126,6 +126,10 @@ struct bh_agent_opts {
 	 * its rules matched besides `rules`, a version refused reported as an
 	 * event of kind "policy" */
 	unsigned policy_ms;
+	/* the controller's actions (quarantine, release) taken at each policy
+	 * poll and executed with bh_quar_apply / bh_quar_release; their records
+	 * in quarantine_dir (NULL: BH_QUAR_STATE_DIR) */
+	const char *quarantine_dir;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -145,6 +149,8 @@ struct bh_agent_stats {
 	int64_t policy_version;	 /* the node policy's version running (0: none) */
 	uint64_t policy_applied; /* versions applied */
 	uint64_t policy_refused; /* versions refused */
+	uint64_t actions_ok;	 /* the controller's actions done */
+	uint64_t actions_failed; /* ... and failed (reported back) */
 };
 
 /*

@@ -58,4 +58,60 @@ int bh_ctl_policy_history(struct bh_ctl_store *s, json_t **out, struct bh_error 
 int bh_ctl_policy_running(struct bh_ctl_store *s, const char *node, int64_t running,
 			  struct bh_error **err);
 
+/* ---- actions (dist17): a group's mode, quarantine and release ------------------------------
+ *
+ * A mode change is a new policy version (the latest with that group's
+ * control set), so it reaches every agent as policies do. Quarantine and
+ * release are queued per node (table node_actions), handed to the node's
+ * agent at its next poll (GET /api/v1/agent/actions: state queued -> sent),
+ * executed there with bh_quar_apply / bh_quar_release, and the result posted
+ * back (state done or failed, with the error).
+ */
+#define BH_CTL_CONTAINER_MAX 128
+#define BH_CTL_REASON_MAX    256
+#define BH_CTL_ACTIONS_MAX   64 /* handed to an agent at once */
+
+struct bh_ctl_action_req {
+	char node[BH_CTL_NAME_MAX + 1];
+	char container[BH_CTL_CONTAINER_MAX + 1];
+	char reason[BH_CTL_REASON_MAX + 1];
+};
+struct bh_ctl_mode_req {
+	char group[BH_CTL_POLICY_GROUP_MAX + 1];
+	char control[16];
+	char mode[16];
+};
+struct bh_ctl_action_result {
+	char node[BH_CTL_NAME_MAX + 1];
+	int64_t id;
+	bool ok;
+	char error[BH_CTL_REASON_MAX + 1];
+};
+
+/* The bodies' strict parsers (untrusted; fuzz/fuzz_ctl_action.c). */
+int bh_ctl_action_req_parse(const char *buf, size_t len, struct bh_ctl_action_req *out,
+			    struct bh_error **err);
+int bh_ctl_mode_req_parse(const char *buf, size_t len, struct bh_ctl_mode_req *out,
+			  struct bh_error **err);
+int bh_ctl_action_result_parse(const char *buf, size_t len, struct bh_ctl_action_result *out,
+			       struct bh_error **err);
+
+/* A new policy version with m applied; audited "workload.mode". */
+int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
+			   const struct bh_ctl_mode_req *m, int64_t *version,
+			   struct bh_error **err);
+/* Queue kind ("quarantine" or "release") for r's node; audited; *id its id.
+ * A node never registered is BH_ERR_NOTFOUND. */
+int bh_ctl_action_queue(struct bh_ctl_store *s, const char *actor, const char *kind,
+			const struct bh_ctl_action_req *r, int64_t *id, struct bh_error **err);
+/* The node's queued actions, marked sent: [{"id","kind","container","reason"}]. */
+int bh_ctl_action_take(struct bh_ctl_store *s, const char *node, json_t **out,
+		       struct bh_error **err);
+/* An agent's result for one of its node's actions (BH_ERR_NOTFOUND otherwise). */
+int bh_ctl_action_done(struct bh_ctl_store *s, const struct bh_ctl_action_result *r,
+		       struct bh_error **err);
+/* The actions (of node when not NULL), the newest first, at most 1000. */
+int bh_ctl_action_list(struct bh_ctl_store *s, const char *node, json_t **out,
+		       struct bh_error **err);
+
 #endif /* BULKHEAD_CTL_POLICY_H */

@@ -19,6 +19,7 @@
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
+#include "bulkhead/quarantine.h"
 #include "agent/policy_int.h"
 #include "lazy/curl.h"
 #include "banned.h"
@@ -403,6 +404,73 @@ static int pull_policy(struct agent *ag, struct bh_error **err)
 	return 0;
 }
 
+/* One action of the controller, done here with the library's call; its
+ * result posted back. */
+static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
+{
+	struct bh_quar_opts qo = { .state_dir = ag->o->quarantine_dir, .ctr = ag->o->containers };
+	const char *kind = bh_json_str(a, "kind"), *ctr = bh_json_str(a, "container");
+	const char *reason = bh_json_str(a, "reason");
+	struct bh_quar_record *rec = NULL;
+	struct bh_error *e = NULL;
+	json_int_t id = 0;
+	json_t *body, *ans = NULL;
+	char *msg = NULL, *s;
+	int rc;
+
+	bh_json_int(a, "id", &id);
+	if (!kind || !ctr || id < 1)
+		rc = bh_error_set(&e, BH_ERR_INVALID, "a malformed action");
+	else if (!strcmp(kind, "quarantine"))
+		rc = bh_quar_apply(&qo, ctr, reason && *reason ? reason : "the controller", &rec,
+				   &e);
+	else if (!strcmp(kind, "release"))
+		rc = bh_quar_release(&qo, ctr, &e) < 0 ? -1 : 0;
+	else
+		rc = bh_error_set(&e, BH_ERR_INVALID, "an unknown action %s", kind);
+	bh_quar_record_free(rec);
+	if (rc < 0)
+		msg = bh_error_message(e);
+	bh_error_free(e);
+	pthread_mutex_lock(&ag->mu);
+	if (rc < 0)
+		ag->st.actions_failed++;
+	else
+		ag->st.actions_ok++;
+	pthread_mutex_unlock(&ag->mu);
+	if (id < 1) {
+		free(msg);
+		return 0;
+	}
+	body = json_pack("{sssIsb}", "node", ag->o->node, "id", id, "ok", rc == 0);
+	if (msg) {
+		if (strlen(msg) > BH_CTL_REASON_MAX)
+			msg[BH_CTL_REASON_MAX] = 0;
+		json_object_set_new(body, "error", json_string(msg));
+	}
+	free(msg);
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
+	free(s);
+	json_decref(ans);
+	return rc;
+}
+
+static int take_actions(struct agent *ag, struct bh_error **err)
+{
+	json_t *ans = NULL, *v;
+	int rc = 0;
+
+	if (request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
+		return -1;
+	v = json_object_get(ans, "actions");
+	for (size_t i = 0; rc == 0 && i < json_array_size(v); i++)
+		rc = do_action(ag, json_array_get(v, i), err);
+	json_decref(ans);
+	return rc;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -501,7 +569,7 @@ static void *shipper(void *arg)
 			next_report = now_ms() + every;
 		}
 		if (now_ms() >= next_policy && !last) {
-			if (pull_policy(ag, &e) < 0) {
+			if (pull_policy(ag, &e) < 0 || take_actions(ag, &e) < 0) {
 				failed(ag, e, &backoff);
 				continue;
 			}

@@ -178,12 +178,137 @@ static void the_parser_refuses_a_bad_policy(void **state)
 	expect_refused("{\"rules\":\"a\\u0000b\"}", "invalid JSON");
 }
 
+static void actions_queue_take_and_result(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_register reg;
+	struct bh_ctl_action_req r;
+	struct bh_ctl_action_result res;
+	struct bh_ctl_mode_req m;
+	struct bh_error *err = NULL;
+	const char *b = "{\"node\":\"n1\",\"agent_version\":\"0.17\"}";
+	const char *q = "{\"node\":\"n1\",\"container\":\"c1\",\"reason\":\"r\"}";
+	const char *mb = "{\"group\":\"image:nginx\",\"control\":\"syscall\",\"mode\":\"protect\"}";
+	int64_t id = 0, id2 = 0, v = 0;
+	json_t *l;
+	char ok[80];
+
+	assert_int_equal(bh_ctl_action_req_parse(q, strlen(q), &r, &err), 0);
+	/* a node never registered */
+	assert_int_equal(bh_ctl_action_queue(s, "admin", "quarantine", &r, &id, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+	bh_error_free(err);
+	err = NULL;
+	assert_int_equal(bh_ctl_register_parse(b, strlen(b), &reg, &err), 0);
+	assert_int_equal(bh_ctl_node_register(s, "n1", &reg, &err), 0);
+	assert_int_equal(bh_ctl_action_queue(s, "admin", "quarantine", &r, &id, &err), 0);
+	assert_int_equal(bh_ctl_action_queue(s, "admin", "release", &r, &id2, &err), 0);
+	assert_true(id2 > id);
+	/* taken once, in order */
+	assert_int_equal(bh_ctl_action_take(s, "n1", &l, &err), 0);
+	assert_int_equal(json_array_size(l), 2);
+	assert_string_equal(bh_json_str(json_array_get(l, 0), "kind"), "quarantine");
+	assert_string_equal(bh_json_str(json_array_get(l, 1), "kind"), "release");
+	json_decref(l);
+	assert_int_equal(bh_ctl_action_take(s, "n1", &l, &err), 0);
+	assert_int_equal(json_array_size(l), 0);
+	json_decref(l);
+	/* results: another node's is refused, a second one too */
+	snprintf(ok, sizeof(ok), "{\"node\":\"n2\",\"id\":%lld,\"ok\":true}", (long long)id);
+	assert_int_equal(bh_ctl_action_result_parse(ok, strlen(ok), &res, &err), 0);
+	assert_int_equal(bh_ctl_action_done(s, &res, &err), -1);
+	bh_error_free(err);
+	err = NULL;
+	snprintf(ok, sizeof(ok), "{\"node\":\"n1\",\"id\":%lld,\"ok\":true}", (long long)id);
+	assert_int_equal(bh_ctl_action_result_parse(ok, strlen(ok), &res, &err), 0);
+	assert_int_equal(bh_ctl_action_done(s, &res, &err), 0);
+	assert_int_equal(bh_ctl_action_done(s, &res, &err), -1);
+	bh_error_free(err);
+	err = NULL;
+	snprintf(ok, sizeof(ok), "{\"node\":\"n1\",\"id\":%lld,\"ok\":false,\"error\":\"gone\"}",
+		 (long long)id2);
+	assert_int_equal(bh_ctl_action_result_parse(ok, strlen(ok), &res, &err), 0);
+	assert_int_equal(bh_ctl_action_done(s, &res, &err), 0);
+	assert_int_equal(bh_ctl_action_list(s, "n1", &l, &err), 0);
+	assert_int_equal(json_array_size(l), 2);
+	assert_string_equal(bh_json_str(json_array_get(l, 0), "state"), "failed");
+	assert_string_equal(bh_json_str(json_array_get(l, 0), "error"), "gone");
+	assert_string_equal(bh_json_str(json_array_get(l, 1), "state"), "done");
+	json_decref(l);
+	assert_int_equal(
+		count(s, "SELECT COUNT(*) FROM audit WHERE action IN"
+			 " ('action.quarantine', 'action.release') AND object = 'node/n1/c1'"),
+		2);
+	/* a mode: a new version from the latest, others kept */
+	assert_int_equal(set(s, good1), 1);
+	assert_int_equal(bh_ctl_mode_req_parse(mb, strlen(mb), &m, &err), 0);
+	assert_int_equal(bh_ctl_policy_set_mode(s, "op", &m, &v, &err), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(bh_ctl_policy_get(s, 2, &l, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(bh_json_obj(l, "policy"), "modes")), 2);
+	assert_non_null(strstr(bh_json_str(bh_json_obj(l, "policy"), "rules"), "alpha"));
+	json_decref(l);
+	bh_ctl_store_free(s);
+}
+
+static void the_action_parsers_refuse_bad_bodies(void **state)
+{
+	struct bh_ctl_action_req r;
+	struct bh_ctl_action_result res;
+	struct bh_ctl_mode_req m;
+	struct bh_error *err = NULL;
+	static const char *const bad_req[] = {
+		"{}",
+		"{\"node\":\"n1\"}",
+		"{\"node\":\"n1\",\"container\":\"../x\"}",
+		"{\"node\":\"bad name\",\"container\":\"c\"}",
+		"{\"node\":\"n1\",\"container\":\"c\",\"x\":1}",
+		"{\"node\":\"n1\",\"container\":\"c\",\"reason\":\"a\\nb\"}",
+		"[]",
+	};
+	static const char *const bad_res[] = {
+		"{\"node\":\"n1\",\"id\":1}",
+		"{\"node\":\"n1\",\"ok\":true}",
+		"{\"node\":\"n1\",\"id\":0,\"ok\":true}",
+		"{\"node\":\"n1\",\"id\":1,\"ok\":1}",
+	};
+	static const char *const bad_mode[] = {
+		"{\"group\":\"g\",\"control\":\"net\",\"mode\":\"monitor\"}",
+		"{\"group\":\"g\",\"control\":\"syscall\",\"mode\":\"x\"}",
+		"{\"group\":\"a b\",\"control\":\"syscall\",\"mode\":\"monitor\"}",
+		"{\"control\":\"syscall\",\"mode\":\"monitor\"}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_req) / sizeof(bad_req[0]); i++) {
+		assert_int_equal(bh_ctl_action_req_parse(bad_req[i], strlen(bad_req[i]), &r, &err),
+				 -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+		bh_error_free(err);
+		err = NULL;
+	}
+	for (size_t i = 0; i < sizeof(bad_res) / sizeof(bad_res[0]); i++) {
+		assert_int_equal(
+			bh_ctl_action_result_parse(bad_res[i], strlen(bad_res[i]), &res, &err), -1);
+		bh_error_free(err);
+		err = NULL;
+	}
+	for (size_t i = 0; i < sizeof(bad_mode) / sizeof(bad_mode[0]); i++) {
+		assert_int_equal(bh_ctl_mode_req_parse(bad_mode[i], strlen(bad_mode[i]), &m, &err),
+				 -1);
+		bh_error_free(err);
+		err = NULL;
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(versions_history_and_audit),
 		BOTH(a_node_reports_what_it_runs),
+		BOTH(actions_queue_take_and_result),
 		cmocka_unit_test(the_parser_refuses_a_bad_policy),
+		cmocka_unit_test(the_action_parsers_refuse_bad_bodies),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
