@@ -30,7 +30,7 @@ V ?=
 LINK_PKGS := jansson libseccomp
 LAZY_PKGS := yaml-0.1 libcrypto libarchive libzstd libisal sqlite3 libhs libpcre2-8 yara libsodium \
 	libevent_core libevent_extra libevent_openssl libssl \
-	libbpf libmnl libpq
+	libbpf libmnl libpq tss2-esys tss2-tctildr tss2-mu tss2-rc
 PKG_CFLAGS := $(shell pkg-config --cflags $(LINK_PKGS) $(LAZY_PKGS) libcurl 2>/dev/null)
 PKG_LIBS := -Wl,--as-needed $(shell pkg-config --libs $(LINK_PKGS) 2>/dev/null) -lpthread -lm
 # The unit tests also call some of those libraries themselves (to build test input).

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Event ingestion into the controller: $AGENTS simulated agents (python
-# threads, one keep-alive HTTPS connection and one node token each) POST
+# threads, one keep-alive HTTPS connection and one node token each, 500 by
+# default; the request bodies encoded before the clock starts) POST
 # $BATCHES batches of $BATCH events each to `bulkhead serve`
 # (POST /api/v1/agent/events: parsed, one transaction per batch, each row
 # INSERT ... ON CONFLICT (node, seq) DO NOTHING), into SQLite and into a
@@ -15,8 +16,8 @@
 # Exits 0 either way (a miss prints MISSED).
 . "$(dirname "$0")/lib.sh"
 bench_init ctl-ingest
-: "${AGENTS:=50}"
-: "${BATCHES:=10}"
+: "${AGENTS:=500}"
+: "${BATCHES:=4}"
 : "${BATCH:=100}"
 command -v openssl >/dev/null || bench_die "openssl is needed"
 command -v curl >/dev/null || bench_die "curl is needed"
@@ -69,9 +70,19 @@ ctx = ssl.create_default_context(cafile=ca)
 def conn():
     return http.client.HTTPSConnection("127.0.0.1", port, context=ctx)
 def call(c, method, path, tok, body):
-    c.request(method, path, body=json.dumps(body) if body is not None else None,
-              headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
-    r = c.getresponse(); data = r.read()
+    if body is not None and not isinstance(body, bytes):
+        body = json.dumps(body)
+    for attempt in (0, 1):
+        try:
+            c.request(method, path, body=body,
+                      headers={"Authorization": "Bearer " + tok, "Content-Type": "application/json"})
+            r = c.getresponse(); data = r.read()
+            break
+        except (ConnectionError, ssl.SSLError, http.client.HTTPException):
+            # the server closes a connection idle for 30 s: made again once
+            c.close()
+            if attempt:
+                raise
     if r.status not in (200, 201):
         raise SystemExit("%s %s: %d %s" % (method, path, r.status, data[:200]))
     return json.loads(data)
@@ -91,20 +102,24 @@ work = []
 for name, tok in nodes:
     bodies = [{"node": name, "first_seq": b * size + 1,
                "events": [event(name, b * size + 1 + k) for k in range(size)]} for b in range(batches)]
-    work.append((name, tok, bodies))
+    # encoded before the clock starts too: the client's JSON is not the figure
+    work.append((name, tok, [(b, json.dumps(b).encode()) for b in bodies]))
 for name, tok in nodes:
     call(c, "POST", "/api/v1/agent/register", tok, {"node": name, "agent_version": "bench"})
 errors = []
-def agent(name, tok, bodies):
+def agent(a, name, tok, bodies):
     try:
-        a = conn()
-        for b in bodies:
-            ans = call(a, "POST", "/api/v1/agent/events", tok, b)
+        for b, enc in bodies:
+            ans = call(a, "POST", "/api/v1/agent/events", tok, enc)
             if ans["acked"] != b["first_seq"] + size - 1:
                 errors.append("%s: acked %d" % (name, ans["acked"]))
     except BaseException as e:
         errors.append(str(e))
-ts = [threading.Thread(target=agent, args=w) for w in work]
+# each agent's connection made (TLS handshake) before the clock starts
+conns = []
+for w in work:
+    a = conn(); a.connect(); conns.append(a)
+ts = [threading.Thread(target=agent, args=(a,) + w) for a, w in zip(conns, work)]
 t0 = time.monotonic()
 for t in ts: t.start()
 for t in ts: t.join()
@@ -114,7 +129,7 @@ if errors:
 with open(rows_out, "w", newline="") as f:
     w = csv.writer(f)
     for name, tok, bodies in work:
-        for b in bodies:
+        for b, _ in bodies:
             for i, e in enumerate(b["events"]):
                 w.writerow([name, b["first_seq"] + i, e["ts"], e["kind"], e["rule"], e["severity"], e["workload"],
                             json.dumps(e, separators=(",", ":"), sort_keys=True)])
@@ -167,7 +182,7 @@ report() { # NAME OURS ANCHOR
 		"$(python3 -c "print('ok (>= 0.5x)' if $2 / $3 >= 0.5 else 'MISSED (< 0.5x)')")"
 }
 
-echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS"
+echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS; load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 # ---- SQLite -----------------------------------------------------------------------------
 ours=(); anchor=()
 for r in $(seq 1 "$RUNS"); do

@@ -46,6 +46,31 @@ static const char *const events[] = {
 	"\"flags\":4096},\"file\":{\"path\":\"/mnt\"}}",
 };
 
+static bool all_rules(const struct bh_rules_rule *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return true;
+}
+
+/* Whether a connect's peer is one the connect guard would refuse. */
+static bool peer_in(const struct bh_rules_peer *p, size_t n, const struct bh_mon_event *ev)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned bits = p[i].prefix, full = bits / 8, rest = bits % 8;
+
+		if (p[i].family != ev->net.family || (p[i].port && p[i].port != ev->net.rport) ||
+		    (p[i].proto && p[i].proto != ev->net.proto) ||
+		    memcmp(p[i].addr, ev->net.raddr, full))
+			continue;
+		if (rest &&
+		    ((p[i].addr[full] ^ ev->net.raddr[full]) & (uint8_t)(0xff << (8 - rest))))
+			continue;
+		return true;
+	}
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_rules *rs = bh_rules_new();
@@ -53,6 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_error *err = NULL;
 	struct bh_mon_event ev;
 	struct bh_mon_open_filter of;
+	struct bh_rules_peer *peers = NULL;
+	size_t npeers = 0;
 	json_t *j;
 
 	(void)bh_rules_add(rs, base, sizeof(base) - 1, "base", &d, &err);
@@ -62,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)bh_rules_compile(rs, &d, &err);
 	bh_error_clear(&err);
 	bh_rules_open_filter(rs, &of);
+	(void)bh_rules_connect_peers(rs, all_rules, NULL, &peers, &npeers, NULL);
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		const struct bh_rules_rule *m[16];
 		size_t n;
@@ -74,10 +102,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* the kernel's open filter is a necessary condition of the rules */
 		if (n && !bh_mon_open_filter_admits(&of, &ev))
 			abort();
+		/* what the connect guard refuses (in a container) is a rule's match */
+		if (ev.type == BH_MON_CONNECT && peer_in(peers, npeers, &ev)) {
+			snprintf(ev.container.id, sizeof(ev.container.id), "c0ffee");
+			if (!bh_rules_match(rs, &ev, m, 16))
+				abort();
+		}
 		for (size_t k = 0; k < n && k < 16; k++)
 			free(bh_rules_format(m[k], &ev));
 	}
 	bh_mon_open_filter_release(&of);
+	free(peers);
 	bh_rules_diags_release(&d);
 	bh_rules_free(rs);
 	/* the same bytes as an event */

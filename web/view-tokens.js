@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// API tokens: create (for oneself; an admin for any user or a node), shown
-// once; revoke by id (the API lists no tokens: those made here are listed).
+// API tokens: the list (GET /api/v1/tokens: one's own, an admin's all; never
+// a secret); create (for oneself; an admin for any user or a node), shown
+// once; revoke by id.
 'use strict';
 BH.view({
 	name: 'tokens', title: 'Tokens',
-	render(root) {
+	async render(root) {
 		const { h } = BH;
 		const made = h('div', { id: 'tokens-made' });
 		const rows = [];
@@ -45,5 +46,9 @@ BH.view({
 		root.append(h('h1', null, 'API tokens'), create,
 			h('p', { class: 'note' }, 'A token is shown once, when it is made: copy it now.'),
 			made, h('h2', null, 'Revoke a token by its id'), byId);
+		const list = await BH.api('GET', '/api/v1/tokens');
+		root.append(h('h2', null, 'Tokens'), h('div', { id: 'tokens-list' },
+			BH.table(['Id', 'User', 'Node', 'Created', 'Expires', 'State'],
+				list.tokens.map((t) => [t.id, t.user, t.node, t.created, t.expires, t.state]))));
 	},
 });

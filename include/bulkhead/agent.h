@@ -126,6 +126,15 @@ struct bh_agent_opts {
 	 * flows_ms (0 = 10000), at most flows_max edges an interval (0 = 4096) */
 	unsigned flows_ms;
 	size_t flows_max;
+	/* the node policy (include/bulkhead/ctl_policy.h) pulled every policy_ms
+	 * (0 = 3000; GET /api/v1/agent/policy), kept in state_dir/policy.json:
+	 * its rules matched besides `rules`, a version refused reported as an
+	 * event of kind "policy" */
+	unsigned policy_ms;
+	/* the controller's actions (quarantine, release) taken at each policy
+	 * poll and executed with bh_quar_apply / bh_quar_release; their records
+	 * in quarantine_dir (NULL: BH_QUAR_STATE_DIR) */
+	const char *quarantine_dir;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -137,13 +146,18 @@ struct bh_agent_opts {
 
 struct bh_agent_stats {
 	struct bh_agent_spool_stats spool;
-	uint64_t alerts;	/* alerts spooled */
-	uint64_t flows;		/* flows records spooled */
-	uint64_t flows_dropped; /* edges not taken: the table was full */
-	uint64_t shipped;	/* records acknowledged by the controller */
-	uint64_t batches;	/* POSTs of events answered 200 */
-	uint64_t failures;	/* requests that failed (retried with backoff) */
-	uint64_t refused;	/* answered 401: the token is revoked or wrong */
+	uint64_t alerts;	 /* alerts spooled */
+	uint64_t flows;		 /* flows records spooled */
+	uint64_t flows_dropped;	 /* edges not taken: the table was full */
+	uint64_t shipped;	 /* records acknowledged by the controller */
+	uint64_t batches;	 /* POSTs of events answered 200 */
+	uint64_t failures;	 /* requests that failed (retried with backoff) */
+	uint64_t refused;	 /* answered 401: the token is revoked or wrong */
+	int64_t policy_version;	 /* the node policy's version running (0: none) */
+	uint64_t policy_applied; /* versions applied */
+	uint64_t policy_refused; /* versions refused */
+	uint64_t actions_ok;	 /* the controller's actions done */
+	uint64_t actions_failed; /* ... and failed (reported back) */
 };
 
 /*

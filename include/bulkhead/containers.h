@@ -112,6 +112,10 @@ struct bh_ctr_opts {
 	const char *docker_root;
 	/* podman's store, NULL = /var/lib/containers/storage (inside root). */
 	const char *podman_store;
+	/* podman's API socket (its Docker-compatible service, `podman system
+	 * service`), asked by bench containers for what a config.json does not
+	 * say; NULL = /run/podman/podman.sock, "" = do not ask. On the host. */
+	const char *podman_socket;
 };
 
 /*

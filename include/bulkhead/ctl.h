@@ -12,8 +12,10 @@
  * ($1, $2, ...) when it runs them; values are always bound, never spliced
  * into SQL text.
  *
- * A store is safe to share between threads: one connection, taken by one
- * query or one transaction (bh_ctl_store_tx) at a time.
+ * A store is safe to share between threads. SQLite: one connection, taken
+ * by one query or one transaction (bh_ctl_store_tx) at a time; PostgreSQL: a
+ * pool of connections (at most 8), one per thread that needs one at once.
+ * Each connection keeps its statements prepared, by their SQL text.
  *
  * Ownership and errors as include/bulkhead/base.h. The library never prints.
  */
@@ -87,6 +89,21 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
  * otherwise (and when the commit fails). Returns fn's result. Not nested. */
 int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err), void *ctx,
 		    struct bh_error **err);
+
+/*
+ * Claim job (a name of 1 to BH_CTL_CLAIM_JOB_MAX bytes) for this process
+ * among the controllers sharing the store, so one replica does it: *got is
+ * true when it is ours until bh_ctl_claim_release (PostgreSQL: a session
+ * advisory lock, gone with this process; SQLite: a row leased for lease_s
+ * seconds). *done_at is when another controller last released it done (0:
+ * never, or this one did), so a replica coming second can see the job was
+ * done meanwhile.
+ */
+#define BH_CTL_CLAIM_JOB_MAX 200
+int bh_ctl_claim(struct bh_ctl_store *s, const char *job, int64_t lease_s, bool *got,
+		 int64_t *done_at, struct bh_error **err);
+/* Let go of a claim that bh_ctl_claim gave; done: record it done now. */
+int bh_ctl_claim_release(struct bh_ctl_store *s, const char *job, bool done, struct bh_error **err);
 
 /*
  * Append one audit row (who, what, which object, before and after as JSON,
@@ -361,6 +378,12 @@ struct bh_ctl_auto_opts {
 	unsigned db_update_interval;
 	const struct bh_update_sources *sources;
 	const char *db_cacert;
+	/*
+	 * When set (borrowed; outlives the automation), each scan of a push is
+	 * also attached to the image in the registry as an in-toto vuln
+	 * attestation signed with it, as `bulkhead attest --type vuln` does.
+	 */
+	const struct bh_key *attest_key;
 };
 int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 		    struct bh_error **err);
@@ -714,5 +737,51 @@ void bh_ctl_alert_free(struct bh_ctl_alert *e, unsigned drain_ms);
  */
 int bh_ctl_alert_replay(struct bh_ctl_store *s, const char *buf, size_t len, unsigned drain_ms,
 			struct bh_ctl_alert_stats *stats, struct bh_error **err);
+
+/* ---- views17: the dashboard's views and the SP 800-190 countermeasures ----------------- */
+
+/* [{"id","user","node","created","expires","revoked","state"}...], newest
+ * first: user's tokens (NULL: everyone's); never a secret or its hash. */
+int bh_ctl_token_list(struct bh_ctl_store *s, const char *user, json_t **out,
+		      struct bh_error **err);
+/* Where digest runs: [{"node","id","name","image","started","gone"}...] (all:
+ * the gone ones too). */
+int bh_ctl_image_workloads(struct bh_ctl_store *s, const char *digest, bool all, json_t **out,
+			   struct bh_error **err);
+/*
+ * NIST SP 800-190 section 4, counted from the store now (src/ctl/counter.c):
+ * {"generated", "summary":{"violated","enforced","no-data"},
+ *  "countermeasures":[{"id","title","enforced_by","state",
+ *   "evidence":[{"what","count","link"}...], "violations":[...]}...]}.
+ */
+int bh_ctl_countermeasures(struct bh_ctl_store *s, json_t **out, struct bh_error **err);
+
+/*
+ * Suppressed findings (src/ctl/suppress.c, table suppressions): a
+ * vulnerability of one image digest (or of every image: digest "") set aside
+ * with a reason for ttl seconds. While active it leaves the counts that judge
+ * the images (countermeasures, /metrics' bulkhead_image_vulnerabilities).
+ * POST /api/v1/suppressions: {"vulnerability", "digest"?, "reason", "ttl"}
+ * (untrusted; fuzz/fuzz_ctl_suppress.c).
+ */
+#define BH_CTL_SUPPRESS_ID_MAX	   128
+#define BH_CTL_SUPPRESS_REASON_MAX 512
+struct bh_ctl_suppress {
+	char vuln_id[BH_CTL_SUPPRESS_ID_MAX + 1];
+	char digest[BH_DIGEST_MAX]; /* canonical, or "": any image */
+	char reason[BH_CTL_SUPPRESS_REASON_MAX + 1];
+	int64_t ttl; /* seconds, 1..BH_CTL_TOKEN_TTL_MAX */
+};
+int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *out,
+			  struct bh_error **err);
+/* Add one (audited "suppress.add" by actor); *id (may be NULL) its id. */
+int bh_ctl_suppress_add(struct bh_ctl_store *s, const char *actor, const struct bh_ctl_suppress *in,
+			int64_t *id, struct bh_error **err);
+/* Remove one before its expiry (audited "suppress.delete"); BH_ERR_NOTFOUND. */
+int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id,
+			   struct bh_error **err);
+/* [{"id","vulnerability","digest","reason","actor","created","expires","active"}...]
+ * by id: the active ones (all: the expired too). */
+int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err);
 
 #endif /* BULKHEAD_CTL_H */

@@ -47,6 +47,7 @@ enum bh_guard_verdict { BH_GUARD_ALLOW = 0, BH_GUARD_DENY = 1 };
 struct bh_guard_event {
 	enum bh_guard_op op;
 	pid_t pid;	    /* the process that asked (host pid namespace) */
+	pid_t tid;	    /* its thread (the pid when the kernel cannot say) */
 	const char *path;   /* the file, as the container sees it ("/usr/bin/x") */
 	const char *ctr_id; /* the watched container the file's mount belongs to */
 	/* Zero-drift facts, computed for every exec: the file did not come from the

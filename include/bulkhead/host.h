@@ -94,6 +94,37 @@ int bh_host_bench_containers(const struct bh_host_opts *opts, const struct bh_ct
 void bh_host_check_config(const json_t *cfg, const char *target, int level,
 			  struct bh_host_report *r);
 
+/*
+ * What an engine knows of a container that its OCI config.json does not say,
+ * from the engine's inspect data (the Docker Engine API's and podman's
+ * compatible GET /containers/ID/json): the host ports published, the restart
+ * policy, --privileged. Strings owned; release with bh_host_inspect_release.
+ */
+#define BH_HOST_INSPECT_PORTS 64 /* ports kept (nports counts them all) */
+struct bh_host_inspect {
+	bool privileged;     /* HostConfig.Privileged */
+	char *restart;	     /* HostConfig.RestartPolicy.Name; "no" when unset or "" */
+	long long max_retry; /* HostConfig.RestartPolicy.MaximumRetryCount */
+	size_t nports;	     /* host ports published (NetworkSettings.Ports, else PortBindings) */
+	char *ports[BH_HOST_INSPECT_PORTS];   /* "HOSTIP:HOSTPORT->PORT/PROTO" */
+	int host_port[BH_HOST_INSPECT_PORTS]; /* HOSTPORT of ports[i] */
+	int low_port; /* the lowest host port published, 0 when none (random ports are none) */
+};
+/* Parse one container's inspect JSON (buf, len), at most BH_HOST_MAX_FILE:
+ * BH_ERR_INVALID naming the member of the wrong type; *out filled. */
+int bh_host_inspect_parse(const char *buf, size_t len, struct bh_host_inspect *out,
+			  struct bh_error **err);
+void bh_host_inspect_release(struct bh_host_inspect *in);
+/*
+ * The container checks on one OCI config.json (cfg, borrowed) and, when the
+ * engine gave them (ins, borrowed, or NULL), its inspect data: the checks
+ * only an engine can answer (ports, restart policy) are rows only then, or
+ * an INFO row naming why_not when why_not is given.
+ */
+void bh_host_check_container(const json_t *cfg, const struct bh_host_inspect *ins,
+			     const char *why_not, const char *target, int level,
+			     struct bh_host_report *r);
+
 /* True when a result of the report fails (FAIL). */
 bool bh_host_report_failed(const struct bh_host_report *r);
 

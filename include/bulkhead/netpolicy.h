@@ -132,6 +132,9 @@ size_t bh_netpol_ngroups(const struct bh_netpol *p);
 const char *bh_netpol_group_name(const struct bh_netpol *p, int group);
 /* Whether a rule lists DNS names (the engine then keeps the answers it sees). */
 bool bh_netpol_uses_names(const struct bh_netpol *p);
+/* Whether a group selects containers by labels, image or ID (the live path
+ * then keeps an inventory of the containers' addresses); CIDR groups do not. */
+bool bh_netpol_uses_containers(const struct bh_netpol *p);
 /* Whether `rule` (a decision's rule name) is a rule with verdict quarantine. */
 bool bh_netpol_rule_quarantines(const struct bh_netpol *p, const char *rule);
 /* Whether any rule has verdict quarantine. */

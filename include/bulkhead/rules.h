@@ -151,6 +151,36 @@ int bh_rules_open_paths(const struct bh_rules *rs,
 			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
 			struct bh_strvec *out, const char **inexact);
 
+/* A connect's peer a block rule names: an address prefix (family AF_INET or
+ * AF_INET6, addr in network order, prefix bits), a port (host order, 0 =
+ * any) and a protocol (6, 17, 0 = any). */
+struct bh_rules_peer {
+	uint16_t family;
+	uint8_t addr[16];
+	uint8_t prefix;
+	uint16_t port;
+	uint8_t proto;
+};
+#define BH_RULES_PEERS_MAX 4096 /* a connect guard policy's rules */
+
+/*
+ * The connects the rules chosen by want match by their peer alone, for a
+ * refusal by the kernel before the call (the connect guard's deny list, which
+ * decides without user space). Per rule on connects, a condition SUFFICIENT for
+ * its match is derived (a connect it holds for is one the rule matches):
+ * fd.sip, fd.rip, fd.snet, fd.rnet = / in addresses or networks, fd.sport,
+ * fd.rport = / in ports, fd.l4proto = / in tcp, udp, evt.type = / in,
+ * container.id != host, and an AND, OR, NOT of those; fd.net and fd.port
+ * (either end) count by the peer's end; any other field makes its side
+ * FALSE. The peers of every chosen rule are appended to *out (*nout of them,
+ * unique; free *out). 1 when each chosen rule's condition is also NECESSARY
+ * (the guard refuses every connect it matches); 0 when one is not (*inexact:
+ * the first such rule's name; its other matches are only alerted).
+ */
+int bh_rules_connect_peers(const struct bh_rules *rs,
+			   bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
+			   struct bh_rules_peer **out, size_t *nout, const char **inexact);
+
 /*
  * The rules that match ev, exceptions applied, most severe priority first
  * (then load order): up to max of them in out[]. Only the rules whose

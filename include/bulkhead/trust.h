@@ -327,6 +327,15 @@ struct bh_scan_opts;
  */
 int bh_attest_predicate(const char *predicate_type, struct bh_image *img,
 			const struct bh_scan_opts *so, json_t **out, struct bh_error **err);
+/*
+ * The BH_PREDICATE_VULN predicate of a scan already made (bh_scan_image with
+ * BH_SCAN_VULN, as bh_attest_predicate makes it; the controller's registry
+ * scan): db_uri the advisory store, started and finished RFC 3339 times.
+ */
+struct bh_scan_result;
+int bh_attest_vuln_predicate(const struct bh_scan_result *res, const char *db_uri,
+			     const char *started, const char *finished, json_t **out,
+			     struct bh_error **err);
 int bh_attest_image(const char *image, const struct bh_image_open_opts *oo, const struct bh_key *k,
 		    const struct bh_sign_opts *o, const char *predicate_type,
 		    const json_t *predicate, struct bh_sign_result *res, struct bh_error **err);

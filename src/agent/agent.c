@@ -20,6 +20,8 @@
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
+#include "bulkhead/quarantine.h"
+#include "agent/policy_int.h"
 #include "lazy/curl.h"
 #include "banned.h"
 
@@ -41,8 +43,9 @@ struct agent {
 	struct bh_buf resp;
 	bool registered;
 	bool refused_said;
-	struct agf *flows; /* under mu */
-	uint64_t flows_at; /* CLOCK_MONOTONIC ms of the last drain */
+	struct agf *flows;	 /* under mu */
+	uint64_t flows_at;	 /* CLOCK_MONOTONIC ms of the last drain */
+	struct agent_policy pol; /* dist17: the node policy */
 };
 
 static uint64_t now_ms(void);
@@ -84,18 +87,32 @@ static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **
 	return rc;
 }
 
+/* Each event: the containers' connections into the flows table, then the
+ * node policy's rules (its version swapped in first when a new one was
+ * handed over), their alerts spooled as the monitor's are. */
 static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error **err)
 {
 	struct agent *ag = data;
+	const struct bh_rules_rule *m[16];
+	size_t n;
+	int rc = 0;
 
-	(void)err;
-	if (ev->type != BH_MON_CONNECT && ev->type != BH_MON_ACCEPT && ev->type != BH_MON_ACCEPT4 &&
-	    ev->type != BH_MON_LISTEN)
-		return 0;
-	pthread_mutex_lock(&ag->mu);
-	agent_flows_mon(ag->flows, ev);
-	pthread_mutex_unlock(&ag->mu);
-	return 0;
+	if (ev->type == BH_MON_CONNECT || ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4 ||
+	    ev->type == BH_MON_LISTEN) {
+		pthread_mutex_lock(&ag->mu);
+		agent_flows_mon(ag->flows, ev);
+		pthread_mutex_unlock(&ag->mu);
+	}
+	agent_policy_match(&ag->pol, ev, m, 16, &n);
+	for (size_t i = 0; i < n && i < 16 && rc == 0; i++) {
+		struct bh_mon_alert a = { .rule = m[i], .ev = ev, .action = BH_MON_ACT_ALERT };
+		char *out = bh_rules_format(m[i], ev);
+
+		a.output = out ? out : "";
+		rc = on_alert(ag, &a, err);
+		free(out);
+	}
+	return rc;
 }
 
 static int spool_flows(void *data, const char *rec, size_t len, struct bh_error **err)
@@ -187,8 +204,8 @@ static int http_open(struct agent *ag, struct bh_error **err)
  * POST body to the controller's path: *out the JSON answer of a 200. 401 is
  * BH_ERR_UNSAFE, another status or a transport error BH_ERR_IO.
  */
-static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
-		struct bh_error **err)
+static int request(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
+		   struct bh_error **err)
 {
 	char *url = bh_asprintf("%s%s", ag->o->controller, path);
 	long code = 0;
@@ -198,8 +215,13 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 	*out = NULL;
 	bh_buf_reset(&ag->resp);
 	curl_easy_setopt(ag->c, CURLOPT_URL, url);
-	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	if (body) {
+		curl_easy_setopt(ag->c, CURLOPT_POST, 1L);
+		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	} else {
+		curl_easy_setopt(ag->c, CURLOPT_HTTPGET, 1L);
+	}
 	cc = curl_easy_perform(ag->c);
 	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
 	if (cc != CURLE_OK) {
@@ -210,6 +232,8 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 			     "controller %s refused the node token (401: revoked, expired or "
 			     "wrong): nothing is shipped until it is replaced",
 			     ag->o->controller);
+	} else if (code == 304 && !body) {
+		rc = 0; /* *out NULL: nothing new */
 	} else if (code != 200) {
 		const char *msg = NULL;
 		json_t *j = NULL;
@@ -217,8 +241,9 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 		if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
 				  "answer", &j, NULL) == 0)
 			msg = bh_json_str(j, "error");
-		bh_error_set(err, BH_ERR_IO, "controller %s: POST %s: HTTP %ld%s%s",
-			     ag->o->controller, path, code, msg ? ": " : "", msg ? msg : "");
+		bh_error_set(err, BH_ERR_IO, "controller %s: %s %s: HTTP %ld%s%s",
+			     ag->o->controller, body ? "POST" : "GET", path, code, msg ? ": " : "",
+			     msg ? msg : "");
 		json_decref(j);
 	} else if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
 				 "the controller's answer", out, err) == 0) {
@@ -228,12 +253,26 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 	return rc;
 }
 
+static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
+		struct bh_error **err)
+{
+	return request(ag, path, body, len, out, err);
+}
+
 /* ---- what is shipped --------------------------------------------------------------------- */
 
 static int do_register(struct agent *ag, struct bh_error **err)
 {
 	json_t *body = json_pack("{ssss}", "node", ag->o->node, "agent_version",
 				 ag->o->version ? ag->o->version : "unknown");
+	int64_t pv = agent_policy_version(&ag->pol);
+
+	if (pv > 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%lld", (long long)pv);
+		json_object_set_new(body, "policy_version", json_string(v));
+	}
 	char *s = json_dumps(body, JSON_COMPACT);
 	json_t *ans = NULL;
 	json_int_t acked = 0;
@@ -366,6 +405,132 @@ static int report_workloads(struct agent *ag, struct bh_error **err)
 	return rc;
 }
 
+/* A version refused: an event of kind "policy" through the spool. */
+static void policy_refused(struct agent *ag, int64_t version, const struct bh_error *why)
+{
+	char *msg = bh_error_message(why);
+	json_t *env = json_pack(
+		"{sIsssssss{sIsIss}}", "ts", (json_int_t)time(NULL), "kind", "policy", "rule",
+		"Node policy refused", "severity", "ERROR", "data", "version", (json_int_t)version,
+		"running", (json_int_t)agent_policy_version(&ag->pol), "error", msg ? msg : "?");
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	struct bh_error *e = NULL;
+
+	pthread_mutex_lock(&ag->mu);
+	ag->st.policy_refused++;
+	if (s && bh_agent_spool_append(ag->sp, s, strlen(s), NULL, &e) == 0)
+		bh_agent_spool_sync(ag->sp, &e);
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+	json_decref(env);
+	free(s);
+	free(msg);
+}
+
+/* Pull the node policy: a new version applied (or refused and reported);
+ * <0 only when the controller could not be asked. */
+static int pull_policy(struct agent *ag, struct bh_error **err)
+{
+	char path[96];
+	json_t *ans = NULL;
+	struct bh_error *e = NULL;
+	int64_t v = 0;
+	json_int_t offered = 0;
+	int rc;
+
+	snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld",
+		 (long long)agent_policy_version(&ag->pol));
+	if (request(ag, path, NULL, 0, &ans, err) < 0)
+		return -1;
+	if (!ans)
+		return 0; /* 304: current */
+	rc = agent_policy_offer(&ag->pol, ans, &v, &e);
+	if (rc < 0) {
+		bh_json_int(ans, "version", &offered);
+		policy_refused(ag, offered, e);
+		warn(ag, e);
+	} else if (rc == 0) {
+		pthread_mutex_lock(&ag->mu);
+		ag->st.policy_applied++;
+		pthread_mutex_unlock(&ag->mu);
+		/* say at once which version runs */
+		json_decref(ans);
+		ans = NULL;
+		snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld", (long long)v);
+		if (request(ag, path, NULL, 0, &ans, &e) < 0)
+			bh_error_free(e);
+	}
+	json_decref(ans);
+	return 0;
+}
+
+/* One action of the controller, done here with the library's call; its
+ * result posted back. */
+static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
+{
+	struct bh_quar_opts qo = { .state_dir = ag->o->quarantine_dir, .ctr = ag->o->containers };
+	const char *kind = bh_json_str(a, "kind"), *ctr = bh_json_str(a, "container");
+	const char *reason = bh_json_str(a, "reason");
+	struct bh_quar_record *rec = NULL;
+	struct bh_error *e = NULL;
+	json_int_t id = 0;
+	json_t *body, *ans = NULL;
+	char *msg = NULL, *s;
+	int rc;
+
+	bh_json_int(a, "id", &id);
+	if (!kind || !ctr || id < 1)
+		rc = bh_error_set(&e, BH_ERR_INVALID, "a malformed action");
+	else if (!strcmp(kind, "quarantine"))
+		rc = bh_quar_apply(&qo, ctr, reason && *reason ? reason : "the controller", &rec,
+				   &e);
+	else if (!strcmp(kind, "release"))
+		rc = bh_quar_release(&qo, ctr, &e) < 0 ? -1 : 0;
+	else
+		rc = bh_error_set(&e, BH_ERR_INVALID, "an unknown action %s", kind);
+	bh_quar_record_free(rec);
+	if (rc < 0)
+		msg = bh_error_message(e);
+	bh_error_free(e);
+	pthread_mutex_lock(&ag->mu);
+	if (rc < 0)
+		ag->st.actions_failed++;
+	else
+		ag->st.actions_ok++;
+	pthread_mutex_unlock(&ag->mu);
+	if (id < 1) {
+		free(msg);
+		return 0;
+	}
+	body = json_pack("{sssIsb}", "node", ag->o->node, "id", id, "ok", rc == 0);
+	if (msg) {
+		if (strlen(msg) > BH_CTL_REASON_MAX)
+			msg[BH_CTL_REASON_MAX] = 0;
+		json_object_set_new(body, "error", json_string(msg));
+	}
+	free(msg);
+	s = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
+	free(s);
+	json_decref(ans);
+	return rc;
+}
+
+static int take_actions(struct agent *ag, struct bh_error **err)
+{
+	json_t *ans = NULL, *v;
+	int rc = 0;
+
+	if (request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
+		return -1;
+	v = json_object_get(ans, "actions");
+	for (size_t i = 0; rc == 0 && i < json_array_size(v); i++)
+		rc = do_action(ag, json_array_get(v, i), err);
+	json_decref(ans);
+	return rc;
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -428,7 +593,8 @@ static void *shipper(void *arg)
 {
 	struct agent *ag = arg;
 	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
-	uint64_t next_report = 0;
+	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
+	uint64_t next_report = 0, next_policy = 0;
 	bool last = false;
 
 	for (;;) {
@@ -465,6 +631,13 @@ static void *shipper(void *arg)
 				e = NULL;
 			}
 			next_report = now_ms() + every;
+		}
+		if (now_ms() >= next_policy && !last) {
+			if (pull_policy(ag, &e) < 0 || take_actions(ag, &e) < 0) {
+				failed(ag, e, &backoff);
+				continue;
+			}
+			next_policy = now_ms() + pol_every;
 		}
 		rc = ship(ag, &e);
 		if (rc < 0) {
@@ -516,6 +689,12 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	free(dir);
 	pthread_mutex_init(&ag.mu, NULL);
 	pthread_cond_init(&ag.cv, NULL);
+	{
+		struct bh_error *w = NULL;
+
+		agent_policy_init(&ag.pol, o->state_dir, &w);
+		warn(&ag, w);
+	}
 	ag.flows = agent_flows_new(o->flows_max);
 	ag.flows_at = now_ms();
 	if (!ag.flows) {
@@ -554,6 +733,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	pthread_join(th, NULL);
 	if (st) {
 		*st = ag.st;
+		st->policy_version = agent_policy_version(&ag.pol);
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:
@@ -564,6 +744,7 @@ out_sp:
 	bh_buf_release(&ag.resp);
 	bh_agent_spool_free(ag.sp);
 	agent_flows_free(ag.flows);
+	agent_policy_release(&ag.pol);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

@@ -50,6 +50,13 @@ static const char agent_usage[] =
 	"  --replay FILE         read events from JSON lines instead of the kernel\n"
 	"                        (tests, demonstrations): the agent runs on after\n"
 	"                        the end, shipping, until stopped\n"
+	"  --state-root RT:DIR   one more runtime state root to find containers in\n"
+	"                        (repeatable; as bulkhead quarantine)\n"
+	"  --quarantine-dir DIR  where the controller's quarantines are recorded\n"
+	"                        (default /run/bulkhead/quarantine)\n"
+	"  --policy-interval MS  how often the node policy and the controller's\n"
+	"                        actions are pulled (default 3000);\n"
+	"                        the last one applied is kept in DIR/policy.json\n"
 	"  --workloads-interval MS  how often the containers are reported (default\n"
 	"                        10000)\n"
 	"  --flows-interval MS   how often the containers' connections are\n"
@@ -68,6 +75,9 @@ enum {
 	OPT_REPLAY,
 	OPT_WL,
 	OPT_FLOWS,
+	OPT_POLICY_MS,
+	OPT_QUAR_DIR,
+	OPT_STATE_ROOT,
 };
 
 static atomic_int sig_stop;
@@ -132,12 +142,16 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "replay", required_argument, NULL, OPT_REPLAY },
 		{ "workloads-interval", required_argument, NULL, OPT_WL },
 		{ "flows-interval", required_argument, NULL, OPT_FLOWS },
+		{ "policy-interval", required_argument, NULL, OPT_POLICY_MS },
+		{ "quarantine-dir", required_argument, NULL, OPT_QUAR_DIR },
+		{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bh_agent_opts ao = { .version = BH_VERSION, .stop = &sig_stop, .warn = on_warn };
 	struct bh_agent_stats st;
 	struct bh_ctr_opts co = { 0 };
+	struct bh_strvec roots = BH_STRVEC_INIT;
 	char *rules_files[RULES_FILES_MAX];
 	size_t nrules = 0;
 	const char *token_file = NULL, *replay = NULL;
@@ -149,7 +163,6 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	uint64_t size;
 	int ch, rc;
 
-	(void)cli;
 	optind = 0;
 	while ((ch = cli_getopt(argc, argv, "h", opts, "agent")) != -1) {
 		switch (ch) {
@@ -171,6 +184,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		case OPT_BATCH:
 		case OPT_WL:
 		case OPT_FLOWS:
+		case OPT_POLICY_MS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
@@ -178,9 +192,13 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 				ao.batch = v;
 			else if (ch == OPT_WL)
 				ao.workloads_ms = (unsigned)v;
-			else
+			else if (ch == OPT_FLOWS)
 				ao.flows_ms = (unsigned)v;
+			else
+				ao.policy_ms = (unsigned)v;
 			break;
+		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
+		case OPT_STATE_ROOT: bh_strvec_push(&roots, optarg); break;
 		case OPT_RULES:
 			if (nrules >= RULES_FILES_MAX)
 				return cli_usage_error("agent", "more than %d --rules",
@@ -214,6 +232,9 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
+	if (cli->runtime_root)
+		bh_strvec_pushf(&roots, "bulkhead:%s", cli->runtime_root);
+	co.state_roots = (const char *const *)roots.v;
 	/* the connections the flows are made of (src/agent/flows.c) */
 	if (cli_monitor_source(replay, rs, &co,
 			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
@@ -234,6 +255,12 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		(unsigned long long)st.batches, (unsigned long long)st.failures,
 		(unsigned long long)st.refused, (unsigned long long)st.spool.pending,
 		(unsigned long long)st.spool.dropped, (unsigned long long)st.spool.corrupt);
+	fprintf(stderr,
+		"bulkhead: agent: node policy version %lld (applied %llu, refused %llu), "
+		"actions done %llu, failed %llu\n",
+		(long long)st.policy_version, (unsigned long long)st.policy_applied,
+		(unsigned long long)st.policy_refused, (unsigned long long)st.actions_ok,
+		(unsigned long long)st.actions_failed);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:
@@ -242,5 +269,6 @@ out:
 	explicit_bzero(token, sizeof(token));
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
+	bh_strvec_release(&roots);
 	return rc;
 }

@@ -21,6 +21,11 @@
 
 static const char attest_usage[] =
 	"usage: bulkhead attest --key P.key --type sbom|vuln [options] IMAGE\n"
+	"       bulkhead attest quote --nonce HEX [--pcrs 16,...] [--out DIR]\n"
+	"       bulkhead attest verify --log LOG --quote Q --ak AK --nonce HEX\n"
+	"\n"
+	"(quote and verify: a TPM2 quote of the measured-launch PCRs and its\n"
+	"verification against the event log; see 'bulkhead attest quote --help'.)\n"
 	"\n"
 	"Attach a signed attestation to IMAGE's manifest digest, as cosign attest\n"
 	"does: an in-toto statement (v0.1) whose subject is the digest, in a DSSE\n"
@@ -103,6 +108,9 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 	json_t *pred = NULL;
 	int c, rc = BH_EXIT_USAGE;
 
+	/* measured launch with a TPM: src/cli/attest_tpm.c */
+	if (argc > 1 && (!strcmp(argv[1], "quote") || !strcmp(argv[1], "verify")))
+		return cli_attest_tpm(argc, argv);
 	optind = 0;
 	while ((c = cli_image_getopt(argc, argv, "h", opts, "attest", &io)) != -1) {
 		switch (c) {

@@ -16,6 +16,7 @@ static const char bench_usage[] =
 	"usage: bulkhead bench host [--root DIR] [--level N] [--format FORMAT] [-o FILE]\n"
 	"       bulkhead bench containers [--root DIR] [--level N] [--format FORMAT]\n"
 	"                [-o FILE] [--state-root RUNTIME:DIR]... [--docker-socket PATH]\n"
+	"                [--podman-socket PATH]\n"
 	"\n"
 	"Audit this host against NIST SP 800-190 4.5 and the CIS Docker Benchmark:\n"
 	"kernel hardening sysctls, LSMs, /usr read-only, container storage on its own\n"
@@ -38,9 +39,13 @@ static const char bench_usage[] =
 	"`bulkhead containers` finds them) by its OCI config.json: privileged, added\n"
 	"capabilities, host namespaces, sensitive host mounts (the runtime socket\n"
 	"first), writable root, no memory/CPU/pids limits, no seccomp, no\n"
-	"no-new-privileges, root user.\n"
+	"no-new-privileges, root user; and, for dockerd's and podman's containers,\n"
+	"by the engine's inspect data (GET /containers/ID/json on its API socket):\n"
+	"--privileged, host ports below 1024 published, the restart policy.\n"
 	"  --state-root RT:DIR    one more runtime state root (repeatable)\n"
 	"  --docker-socket PATH   the Docker engine's socket (\"\" = none)\n"
+	"  --podman-socket PATH   podman's API service socket (default\n"
+	"                         /run/podman/podman.sock; \"\" = none)\n"
 	"\n"
 	"Exit status: 0 no check failed, 1 a check of the chosen level failed,\n"
 	"2 usage error, 3 error.\n";
@@ -50,6 +55,7 @@ static int bench_run(int argc, char **argv, bool containers, const struct bh_cli
 	static const struct option opts[] = {
 		{ "state-root", required_argument, NULL, 's' },
 		{ "docker-socket", required_argument, NULL, 'd' },
+		{ "podman-socket", required_argument, NULL, 'p' },
 		{ "root", required_argument, NULL, 'r' },
 		{ "level", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
@@ -72,14 +78,17 @@ static int bench_run(int argc, char **argv, bool containers, const struct bh_cli
 
 	optind = 1;
 	while ((c = cli_getopt(argc, argv, "+ho:", opts, cmd)) != -1) {
-		if (!containers && (c == 's' || c == 'd')) {
+		if (!containers && (c == 's' || c == 'd' || c == 'p')) {
 			rc = cli_usage_error(cmd, "--%s is an option of bench containers",
-					     c == 's' ? "state-root" : "docker-socket");
+					     c == 's'	? "state-root"
+					     : c == 'd' ? "docker-socket"
+							: "podman-socket");
 			goto out;
 		}
 		switch (c) {
 		case 's': bh_strvec_push(&roots, optarg); break;
 		case 'd': co.docker_socket = optarg; break;
+		case 'p': co.podman_socket = optarg; break;
 		case 'r': o.root = optarg; break;
 		case 'o': output = optarg; break;
 		case 'l':

@@ -89,6 +89,7 @@ static const char net_usage[] =
 	"  --policy FILE           decide each flow by the network policy in FILE; its\n"
 	"                          groups by labels, images and container IDs resolve to\n"
 	"                          the containers' addresses, read again every 2 s\n"
+	"                          (not read for a policy of CIDR groups only)\n"
 	"  --state-root RT:DIR     also find the containers of runtime RT (runc, crun,\n"
 	"                          bulkhead) under the state directory DIR\n"
 	"  --quarantine SEVERITY   a flow with a threat of SEVERITY (low, medium, high,\n"
@@ -806,13 +807,14 @@ static int net_run(int argc, char **argv)
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
 		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
-		"(%llu listings at a runtime's state change)%s\n",
+		"(%llu listings at a runtime's state change); %llu container listings%s\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
 		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
 		st.addresses, (unsigned long long)st.state_refreshes,
+		(unsigned long long)st.refreshes,
 		st.bare_queued ? "; bare ACKs queued (no xt_bpf)" : "");
 	if (rc < 0)
 		return cli_fail(err);

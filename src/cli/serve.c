@@ -17,6 +17,7 @@
 #include "bulkhead/http.h"
 #include "bulkhead/registry.h"
 #include "bulkhead/vuln.h"
+#include "bulkhead/trust.h"
 #include "cli.h"
 #include "banned.h"
 
@@ -64,6 +65,11 @@ static const char serve_usage[] =
 	"                          every recorded image from its SBOM (default: never)\n"
 	"  --db-sources FILE       the update's sources, as 'bulkhead db update --config'\n"
 	"  --db-cacert FILE        a CA bundle for the update's sources\n"
+	"  --attest-key FILE       also attach each push's scan to the image in the\n"
+	"                          registry as an in-toto vuln attestation signed with\n"
+	"                          this cosign key (as 'bulkhead attest --type vuln')\n"
+	"  --attest-password-file FILE  its passphrase (else $BULKHEAD_PASSWORD or\n"
+	"                          $COSIGN_PASSWORD)\n"
 	"  -h, --help              show this help\n";
 
 enum {
@@ -85,6 +91,8 @@ enum {
 	OPT_DB_INTERVAL,
 	OPT_DB_SOURCES,
 	OPT_DB_CACERT,
+	OPT_ATTEST_KEY,
+	OPT_ATTEST_PASS,
 };
 
 static char *default_db(void)
@@ -280,6 +288,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "db-update-interval", required_argument, NULL, OPT_DB_INTERVAL },
 		{ "db-sources", required_argument, NULL, OPT_DB_SOURCES },
 		{ "db-cacert", required_argument, NULL, OPT_DB_CACERT },
+		{ "attest-key", required_argument, NULL, OPT_ATTEST_KEY },
+		{ "attest-password-file", required_argument, NULL, OPT_ATTEST_PASS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -288,6 +298,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	struct bh_registry_opts ro = { 0 };
 	char *insecure[2] = { NULL, NULL }, *advdb = NULL;
 	const char *advisory_db = NULL, *db_sources = NULL;
+	const char *attest_key = NULL, *attest_pass = NULL;
+	struct bh_key *akey = NULL;
 	struct bh_update_sources sources = { 0 };
 	bool reg_insecure = false;
 	struct bh_ctl_auto *automation = NULL;
@@ -358,6 +370,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 			break;
 		case OPT_DB_SOURCES: db_sources = optarg; break;
 		case OPT_DB_CACERT: auo.db_cacert = optarg; break;
+		case OPT_ATTEST_KEY: attest_key = optarg; break;
+		case OPT_ATTEST_PASS: attest_pass = optarg; break;
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}
@@ -365,9 +379,11 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	if (optind < argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (!auo.registry && (ro.cacert || reg_insecure || advisory_db || auo.queue_max ||
-			      auo.db_update_interval || db_sources || auo.db_cacert))
+			      auo.db_update_interval || db_sources || auo.db_cacert || attest_key))
 		return cli_usage_error("serve", "the registry and db update options need "
 						"--registry");
+	if (attest_pass && !attest_key)
+		return cli_usage_error("serve", "--attest-password-file needs --attest-key");
 	if (!auo.db_update_interval && (db_sources || auo.db_cacert))
 		return cli_usage_error("serve", "--db-sources and --db-cacert need "
 						"--db-update-interval");
@@ -377,6 +393,10 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 
 	cli_httpd_signals_block();
 
+	/* the key first: a wrong passphrase is found before anything serves */
+	if (attest_key && cli_load_private_key(attest_key, attest_pass, &akey, &err) < 0)
+		goto fail;
+	auo.attest_key = akey;
 	if (open_store(db, &store, &err) < 0)
 		goto fail;
 	ao.store = store;
@@ -408,8 +428,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		if (bh_ctl_auto_new(&auo, &automation, &err) < 0)
 			goto fail;
 		ao.automation = automation;
-		bh_info("controller: scanning images pushed to %s (advisory store %s)",
-			auo.registry, advdb);
+		bh_info("controller: scanning images pushed to %s (advisory store %s)%s",
+			auo.registry, advdb,
+			akey ? ", attesting each scan (in-toto vuln, signed)" : "");
 	}
 	if (bh_ctl_api_new(&ao, &api, &err) < 0)
 		goto fail;
@@ -449,6 +470,7 @@ out:
 	bh_ctl_alert_free(alerts, 5000);
 	bh_update_sources_release(&sources);
 	free(advdb);
+	bh_key_free(akey);
 	bh_ctl_store_free(store);
 	return rc;
 }

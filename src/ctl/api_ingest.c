@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl/api_int.h"
+#include "bulkhead/ctl_policy.h"
 #include "banned.h"
 
 /* A POST from an agent: a node token, for the node the body names. */
@@ -97,10 +98,14 @@ static void on_nodes(struct bh_ctl_call *c)
 {
 	struct bh_error *err = NULL;
 	json_t *v;
+	int64_t desired;
 
-	if (bh_ctl_node_list(c->a->store, &v, &err) < 0)
+	if (bh_ctl_policy_latest(c->a->store, &desired, &err) < 0 ||
+	    bh_ctl_node_list(c->a->store, &v, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
-	bh_ctl_reply_json(c, 200, json_pack("{so}", "nodes", v));
+	/* each node's policy_version is the one it runs; policy_desired the latest (dist17) */
+	bh_ctl_reply_json(c, 200,
+			  json_pack("{sosI}", "nodes", v, "policy_desired", (json_int_t)desired));
 }
 
 static void on_workloads_get(struct bh_ctl_call *c)

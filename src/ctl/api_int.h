@@ -69,7 +69,10 @@ struct bh_ctl_endpoints {
 extern const struct bh_ctl_endpoints bh_ctl_api_auth;
 extern const struct bh_ctl_endpoints bh_ctl_api_images;
 extern const struct bh_ctl_endpoints bh_ctl_api_ingest;
-extern const struct bh_ctl_endpoints bh_ctl_api_flows;
+extern const struct bh_ctl_endpoints bh_ctl_api_views;		 /* views17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_countermeasures; /* views17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_policy;		 /* dist17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_flows;		 /* flows17 */
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

@@ -13,6 +13,7 @@
 
 #include "bulkhead/ctl.h"
 #include "bulkhead/scan.h"
+#include "bulkhead/trust.h"
 #include "bulkhead/version.h"
 #include "banned.h"
 
@@ -23,7 +24,13 @@ struct job {
 	struct bh_ctl_push p;
 	char actor[BH_CTL_NAME_MAX + 1];
 	struct timespec since; /* CLOCK_MONOTONIC at enqueue */
+	int64_t pushed;	       /* the wall clock's second at enqueue */
 };
+
+/* Claims' leases (SQLite; PostgreSQL's locks go with the process): longer
+ * than a scan or a rematch takes */
+#define SCAN_LEASE_S	900
+#define REMATCH_LEASE_S 3600
 
 struct bh_ctl_auto {
 	struct bh_ctl_store *store;
@@ -36,6 +43,7 @@ struct bh_ctl_auto {
 	unsigned interval;
 	struct bh_update_sources sources;
 	char *db_cacert;
+	const struct bh_key *attest_key; /* borrowed; NULL: no attestations */
 	uint64_t updates, rematched;
 
 	pthread_t thread;
@@ -45,7 +53,7 @@ struct bh_ctl_auto {
 	size_t cap, head, len;
 	char current[BH_DIGEST_MAX]; /* the digest being scanned, or "" */
 	volatile int stop;
-	uint64_t scanned, failed;
+	uint64_t scanned, failed, skipped; /* skipped: another controller's */
 
 	struct bh_store *adv; /* the worker's */
 };
@@ -104,6 +112,69 @@ static struct bh_ctl_image_vuln *vulns_of(const struct bh_scan_result *r, size_t
 	return v;
 }
 
+static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error **err);
+
+/*
+ * The scan of j unless another controller sharing the store scans it now or
+ * has scanned it since its push (the registry may notify every replica):
+ * *skipped says so.
+ */
+static int scan_claimed(struct bh_ctl_auto *a, const struct job *j, bool *skipped,
+			struct bh_error **err)
+{
+	char job[BH_CTL_CLAIM_JOB_MAX + 1];
+	int64_t done_at = 0;
+	bool got = false;
+	int rc;
+
+	*skipped = false;
+	snprintf(job, sizeof(job), "scan:%s", j->p.digest.str);
+	if (bh_ctl_claim(a->store, job, SCAN_LEASE_S, &got, &done_at, err) < 0)
+		return bh_error_prefix(err, "registry: claiming the scan of %s", j->p.digest.str);
+	if (!got || done_at >= j->pushed) {
+		if (got && bh_ctl_claim_release(a->store, job, false, err) < 0)
+			return -1;
+		*skipped = true;
+		bh_info("registry: %s@%s %s by another controller; not scanned again",
+			j->p.repository, j->p.digest.str,
+			got ? "was scanned since its push" : "is being scanned");
+		return 0;
+	}
+	rc = scan_one(a, j, err);
+	if (bh_ctl_claim_release(a->store, job, rc >= 0, rc < 0 ? NULL : err) < 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * The scan's in-toto vuln attestation attached to the image in the registry,
+ * signed with the controller's key: the predicate and the signing of
+ * `bulkhead attest --type vuln` (bh_attest_vuln_predicate, bh_attest_image),
+ * from the scan just recorded.
+ */
+static int attest(struct bh_ctl_auto *a, const char *ref, const struct bh_scan_result *res,
+		  const char *started, const char *finished, struct bh_error **err)
+{
+	struct bh_image_open_opts oo = { .registry = a->reg_opts };
+	struct bh_sign_opts so = { 0 };
+	struct bh_sign_result sr = { 0 };
+	json_t *pred = NULL;
+	int rc = -1;
+
+	if (bh_attest_vuln_predicate(res, a->advisory_db, started, finished, &pred, err) < 0 ||
+	    bh_attest_image(ref, &oo, a->attest_key, &so, BH_PREDICATE_VULN, pred, &sr, err) < 0) {
+		bh_error_prefix(err, "attesting the scan");
+		goto out;
+	}
+	bh_info("registry: %s: the scan attested (%s), %s is %s", ref, BH_PREDICATE_VULN, sr.tag,
+		sr.manifest.str);
+	rc = 0;
+out:
+	bh_sign_result_release(&sr);
+	json_decref(pred);
+	return rc;
+}
+
 static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error **err)
 {
 	struct bh_image_open_opts oo = { .registry = a->reg_opts };
@@ -120,6 +191,7 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	size_t nv = 0, nfresh = 0;
 	json_t *bom = NULL;
 	char *ref, *dbv = NULL, *sbom = NULL;
+	char started[BH_TIME_MAX], finished[BH_TIME_MAX];
 	double scan_s, queued_s = since_s(&j->since);
 	int rc = -1;
 
@@ -130,8 +202,10 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	}
 	so.store = a->adv;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bh_time_rfc3339(NULL, 0, started);
 	if (bh_scan_image(NULL, ref, &so, &res, err) < 0)
 		goto out;
+	bh_time_rfc3339(NULL, 0, finished);
 	scan_s = since_s(&t0);
 	dbv = db_version(a->adv);
 	v = vulns_of(res, &nv);
@@ -161,6 +235,8 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	bh_info("registry: %s scanned and recorded %.3fs after its push (scan %.3fs, queued "
 		"%.3fs): %zu vulnerabilities, %zu new",
 		ref, since_s(&j->since), scan_s, queued_s, nv, nfresh);
+	if (a->attest_key && attest(a, ref, res, started, finished, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	bh_ctl_image_vulns_free(fresh, nfresh);
@@ -183,9 +259,10 @@ static void update_and_rematch(struct bh_ctl_auto *a)
 	struct bh_ctl_rematch_stats st;
 	struct bh_error *err = NULL;
 	struct timespec t0;
-	bool changed = false;
+	bool changed = false, got = false;
+	int64_t done_at = 0;
 	char *dbv = NULL;
-	int nfail;
+	int nfail, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!a->adv && bh_store_open(a->advisory_db, true, &a->adv, &err) < 0)
@@ -208,9 +285,24 @@ static void update_and_rematch(struct bh_ctl_auto *a)
 		bh_info("db update: no source changed; nothing to re-match");
 		return;
 	}
+	/* one controller of those sharing the store re-matches: the first to
+	 * claim it; one claiming after another did it within half an interval
+	 * (and 2 s) leaves it (its own update saw the same advisories change) */
+	if (bh_ctl_claim(a->store, "rematch", REMATCH_LEASE_S, &got, &done_at, &err) < 0)
+		goto fail;
+	if (!got || (done_at && done_at >= (int64_t)time(NULL) - (int64_t)(a->interval / 2) - 2)) {
+		if (got && bh_ctl_claim_release(a->store, "rematch", false, &err) < 0)
+			goto fail;
+		bh_info("db update: another controller %s; not re-matched here",
+			got ? "re-matched the images just now" : "is re-matching the images");
+		return;
+	}
 	dbv = db_version(a->adv);
-	if (bh_ctl_image_rematch(a->store, a->adv, "db-update", dbv, a->on_vuln, a->on_vuln_ctx,
-				 &st, &err) < 0)
+	rc = bh_ctl_image_rematch(a->store, a->adv, "db-update", dbv, a->on_vuln, a->on_vuln_ctx,
+				  &st, &err);
+	if (bh_ctl_claim_release(a->store, "rematch", rc >= 0, rc < 0 ? NULL : &err) < 0)
+		rc = -1;
+	if (rc < 0)
 		goto fail;
 	pthread_mutex_lock(&a->mu);
 	a->updates++;
@@ -242,6 +334,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&a->mu);
 	for (;;) {
 		struct bh_error *err = NULL;
+		bool skipped = false;
 		struct job j;
 		int rc;
 
@@ -272,7 +365,7 @@ static void *worker(void *arg)
 		memcpy(a->current, j.p.digest.str, sizeof(a->current));
 		pthread_mutex_unlock(&a->mu);
 
-		rc = scan_one(a, &j, &err);
+		rc = scan_claimed(a, &j, &skipped, &err);
 		if (rc < 0) {
 			char *m = bh_error_message(err);
 
@@ -285,6 +378,8 @@ static void *worker(void *arg)
 		a->current[0] = 0;
 		if (rc < 0)
 			a->failed++;
+		else if (skipped)
+			a->skipped++;
 		else
 			a->scanned++;
 	}
@@ -316,6 +411,7 @@ int bh_ctl_auto_new(const struct bh_ctl_auto_opts *o, struct bh_ctl_auto **out,
 	a->on_vuln = o->on_vuln;
 	a->on_vuln_ctx = o->on_vuln_ctx;
 	a->interval = o->db_update_interval;
+	a->attest_key = o->attest_key;
 	a->db_cacert = o->db_cacert ? bh_strdup(o->db_cacert) : NULL;
 	if (o->sources) {
 		a->sources.n = o->sources->n;
@@ -408,6 +504,7 @@ int bh_ctl_auto_enqueue(struct bh_ctl_auto *a, const char *actor, const struct b
 		j->p = p[i];
 		snprintf(j->actor, sizeof(j->actor), "%s", actor ? actor : "registry");
 		j->since = now;
+		j->pushed = (int64_t)time(NULL);
 		a->len++;
 		k++;
 	}

@@ -50,6 +50,16 @@ bool bh_ctl_repo_valid(const char *name, size_t len)
 	}
 }
 
+/* cosign's tags beside an image: sha256-<64 hex>.sig, .att, .sbom */
+static bool sig_tag(const char *t)
+{
+	size_t n = strlen(t);
+
+	if (n < 7 + 64 + 4 || strncmp(t, "sha256-", 7) || strspn(t + 7, "0123456789abcdef") != 64)
+		return false;
+	return !strcmp(t + 71, ".sig") || !strcmp(t + 71, ".att") || !strcmp(t + 71, ".sbom");
+}
+
 static bool tag_valid(const char *t, size_t n)
 {
 	/* [\w][\w.-]{0,127} */
@@ -152,6 +162,12 @@ int bh_ctl_hook_parse(const char *buf, size_t len, struct bh_ctl_push **out, siz
 				goto out;
 			}
 			memcpy(p.tag, tag, tl + 1);
+			if (sig_tag(tag)) {
+				/* a signature or attestation (the controller's own
+				 * among them): not an image to scan */
+				skip++;
+				continue;
+			}
 		}
 		memcpy(p.repository, repo, strlen(repo) + 1);
 		for (size_t k = 0; k < nv && !dup; k++)

@@ -501,24 +501,24 @@ int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *
 {
 	unsigned limit = f->limit ? f->limit : BH_CTL_AUDIT_PAGE_DEFAULT;
 	struct ev_rows r = { json_array() };
-	/* each filter is "? IS NULL OR ...": one text for every combination */
-	struct bh_ctl_val p[] = {
-		BH_CTL_S(f->node),
-		BH_CTL_S(f->node),
-		BH_CTL_S(f->severity),
-		BH_CTL_S(f->severity),
-		BH_CTL_S(f->rule),
-		BH_CTL_S(f->rule),
-		BH_CTL_S(f->workload),
-		BH_CTL_S(f->workload),
-		BH_CTL_IN(f->since, !f->since),
-		BH_CTL_IN(f->since, !f->since),
-		BH_CTL_IN(f->until, !f->until),
-		BH_CTL_IN(f->until, !f->until),
-		BH_CTL_I(f->after_id),
-		BH_CTL_I((int64_t)limit + 1),
+	/* the WHERE clause of the filters given, from fixed pieces (values are
+	 * bound): SQLite uses an index only for a condition it sees, not for
+	 * "? IS NULL OR col = ?" */
+	struct {
+		bool on;
+		const char *sql;
+		struct bh_ctl_val v;
+	} conds[] = {
+		{ f->node != NULL, " AND node = ?", BH_CTL_S(f->node) },
+		{ f->severity != NULL, " AND severity = ?", BH_CTL_S(f->severity) },
+		{ f->rule != NULL, " AND rule = ?", BH_CTL_S(f->rule) },
+		{ f->workload != NULL, " AND workload = ?", BH_CTL_S(f->workload) },
+		{ f->since != 0, " AND ts >= ?", BH_CTL_I(f->since) },
+		{ f->until != 0, " AND ts <= ?", BH_CTL_I(f->until) },
 	};
-	size_t count;
+	char sql[768];
+	struct bh_ctl_val p[8];
+	size_t count, np = 0;
 
 	*out = NULL;
 	if (limit > BH_CTL_AUDIT_PAGE_MAX) {
@@ -526,15 +526,19 @@ int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *
 		return bh_error_set(err, BH_ERR_INVALID, "events: limit %u is over %u", limit,
 				    BH_CTL_AUDIT_PAGE_MAX);
 	}
-	if (bh_ctl_store_query(
-		    s,
-		    "SELECT id, node, seq, ts, kind, rule, severity, workload, event_json"
-		    " FROM events WHERE (? IS NULL OR node = ?)"
-		    " AND (? IS NULL OR severity = ?) AND (? IS NULL OR rule = ?)"
-		    " AND (? IS NULL OR workload = ?)"
-		    " AND (? IS NULL OR ts >= ?) AND (? IS NULL OR ts <= ?)"
-		    " AND id > ? ORDER BY id LIMIT ?",
-		    p, 14, ev_row, &r, NULL, err) < 0) {
+	snprintf(sql, sizeof(sql), "%s",
+		 "SELECT id, node, seq, ts, kind, rule, severity, workload, event_json"
+		 " FROM events WHERE id > ?");
+	p[np++] = BH_CTL_I(f->after_id);
+	for (size_t i = 0; i < sizeof(conds) / sizeof(conds[0]); i++) {
+		if (!conds[i].on)
+			continue;
+		snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s", conds[i].sql);
+		p[np++] = conds[i].v;
+	}
+	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s", " ORDER BY id LIMIT ?");
+	p[np++] = BH_CTL_I((int64_t)limit + 1);
+	if (bh_ctl_store_query(s, sql, p, np, ev_row, &r, NULL, err) < 0) {
 		json_decref(r.items);
 		return -1;
 	}

@@ -49,6 +49,31 @@ static const struct family families[] = {
 	  "threat",
 	  "SELECT threat, CAST(SUM(hits) AS BIGINT) FROM flow_threats GROUP BY threat"
 	  " ORDER BY threat" },
+	/* views17: the nodes, workloads, images and events the agents and scans report */
+	{ "bulkhead_nodes", "Nodes registered, by whether their agent reported in the last 120 s.",
+	  "state",
+	  "SELECT CASE WHEN last_seen >= ? - 120 THEN 'connected' ELSE 'stale' END, COUNT(*)"
+	  " FROM nodes GROUP BY 1 ORDER BY 1" },
+	{ "bulkhead_workloads", "Workloads (containers) reported by the agents, by state.", "state",
+	  "SELECT CASE WHEN gone IS NULL THEN 'running' ELSE 'gone' END, COUNT(*) FROM workloads"
+	  " GROUP BY 1 ORDER BY 1" },
+	{ "bulkhead_images", "Image digests recorded (scanned at least once).", NULL,
+	  "SELECT NULL, COUNT(DISTINCT digest) FROM images" },
+	{ "bulkhead_image_vulnerabilities",
+	  "Vulnerabilities found in the recorded images and not suppressed now, by severity.",
+	  "severity",
+	  "SELECT CASE severity WHEN 0 THEN 'unknown' WHEN 1 THEN 'low' WHEN 2 THEN 'medium'"
+	  " WHEN 3 THEN 'high' WHEN 4 THEN 'critical' ELSE 'other' END, COUNT(*)"
+	  " FROM image_vulns v WHERE NOT EXISTS (SELECT 1 FROM suppressions s WHERE"
+	  " s.vuln_id = v.vuln_id AND (s.digest = '' OR s.digest = v.digest) AND s.expires > ?)"
+	  " GROUP BY 1 ORDER BY 1" },
+	{ "bulkhead_suppressions", "Findings suppressed now (with a reason, until an expiry).",
+	  NULL, "SELECT NULL, COUNT(*) FROM suppressions WHERE expires > ?" },
+	{ "bulkhead_event_rows", "Events stored from the agents, by severity.", "severity",
+	  "SELECT COALESCE(LOWER(severity), 'none'), COUNT(*) FROM events GROUP BY 1 ORDER BY 1" },
+	{ "bulkhead_event_rule_rows",
+	  "Events stored from the agents, by the rule that raised them.", "rule",
+	  "SELECT COALESCE(rule, ''), COUNT(*) FROM events GROUP BY 1 ORDER BY 1" },
 };
 #define NFAMILIES (sizeof(families) / sizeof(families[0]))
 

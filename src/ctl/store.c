@@ -3,6 +3,15 @@
  * The controller's store (include/bulkhead/ctl.h): one interface, two
  * back-ends (SQLite, PostgreSQL through libpq), the same migrations and the
  * same `?`-placeholder SQL for both.
+ *
+ * Connections: SQLite has one (its writers are serialised by the file's
+ * lock anyway; WAL lets readers of other processes go on); PostgreSQL a pool
+ * of up to POOL_MAX, each made when a thread finds none free, so every
+ * worker thread of the API gets its own. A transaction holds its connection
+ * until it ends; a query outside one takes any free connection for itself.
+ * Each connection keeps its prepared statements by SQL text (and the
+ * parameters' types), so a statement run again is neither parsed nor planned
+ * again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bulkhead/ctl.h"
+#include "ctl/store_int.h"
 #include "lazy/pq.h"
 #include "sqlite.h"
 #include "banned.h"
@@ -22,39 +33,146 @@
 #define MAX_PARAMS 256 /* a multi-row INSERT of a batch: 32 rows of 8 */
 #define MAX_COLS   32
 #define SQL_MAX	   (16u << 10)
+#define POOL_MAX   8  /* PostgreSQL connections of one store */
+#define STMTS_MAX  64 /* prepared statements kept per connection */
+
+/* A prepared statement kept by its text and its parameters' types. */
+struct stmt {
+	uint64_t hash;
+	char *key; /* types ('i', 't', one per parameter), NUL, then the SQL text */
+	size_t keylen;
+	sqlite3_stmt *lite;
+	bool running;  /* SQLite: stepping (a row function may run a query) */
+	char name[16]; /* PostgreSQL's name of it */
+};
+
+struct conn {
+	sqlite3 *lite;
+	PGconn *pg;
+	bool busy;	 /* taken by a query or a transaction */
+	bool in_tx;	 /* taken by a transaction of owner's */
+	pthread_t owner; /* while busy */
+	struct stmt stmts[STMTS_MAX];
+	size_t nstmts;
+};
 
 struct backend {
 	const char *name;
-	int (*query)(struct bh_ctl_store *s, const char *sql, const struct bh_ctl_val *p, size_t n,
+	int (*query)(struct conn *c, const char *sql, const struct bh_ctl_val *p, size_t n,
 		     bh_ctl_row_fn row, void *ctx, int64_t *changes, struct bh_error **err);
 	/* one or more statements, no parameters, no rows */
-	int (*exec)(struct bh_ctl_store *s, const char *sql, struct bh_error **err);
-	void (*close)(struct bh_ctl_store *s);
+	int (*exec)(struct conn *c, const char *sql, struct bh_error **err);
+	void (*close)(struct conn *c);
 	const char *begin; /* the statement that opens a write transaction */
 };
 
 struct bh_ctl_store {
 	const struct backend *be;
-	sqlite3 *lite;
-	PGconn *pg;
+	char *url; /* PostgreSQL: to make more connections */
 	pthread_mutex_t mu;
-	bool in_tx;
-	pthread_t owner;     /* the thread of the transaction, while in_tx */
+	pthread_cond_t cv; /* a connection was given back */
+	struct conn conns[POOL_MAX];
+	size_t max;	     /* connections allowed: 1 for SQLite */
 	uint64_t reconnects; /* PostgreSQL: broken connections made anew */
+	char holder[96];     /* this process among the replicas: host/pid/random */
+	/* PostgreSQL: the connection of this process's advisory locks (its own:
+	 * a pooled one would hand them to whichever thread took it next) */
+	pthread_mutex_t lock_mu;
+	struct conn lock;
 };
+
+/* FNV-1a over the types and the text */
+static uint64_t key_hash(const char *types, size_t n, const char *sql)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)types[i]) * 1099511628211ull;
+	for (const char *c = sql; *c; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ull;
+	return h;
+}
+
+/* The kept statement of sql with parameters p, or NULL; *slot is where to
+ * keep it when it is not (NULL when the connection keeps no more). */
+static struct stmt *stmt_find(struct conn *c, const char *sql, const struct bh_ctl_val *p, size_t n,
+			      struct stmt **slot, char *types, uint64_t *hash)
+{
+	size_t len = strlen(sql);
+
+	for (size_t i = 0; i < n; i++)
+		types[i] = p[i].type == BH_CTL_INT ? 'i' : 't';
+	types[n] = 0;
+	*hash = key_hash(types, n, sql);
+	for (size_t i = 0; i < c->nstmts; i++) {
+		struct stmt *s = &c->stmts[i];
+
+		if (s->hash == *hash && s->keylen == n + 1 + len && !memcmp(s->key, types, n + 1) &&
+		    !memcmp(s->key + n + 1, sql, len))
+			return s;
+	}
+	*slot = c->nstmts < STMTS_MAX ? &c->stmts[c->nstmts] : NULL;
+	return NULL;
+}
+
+static void stmt_keep(struct conn *c, struct stmt *slot, const char *types, size_t n,
+		      const char *sql, uint64_t hash)
+{
+	size_t len = strlen(sql);
+
+	slot->hash = hash;
+	slot->keylen = n + 1 + len;
+	slot->key = bh_malloc(slot->keylen + 1);
+	memcpy(slot->key, types, n + 1);
+	memcpy(slot->key + n + 1, sql, len + 1);
+	snprintf(slot->name, sizeof(slot->name), "bh%zu", c->nstmts);
+	c->nstmts++;
+}
+
+static void stmts_drop(struct conn *c)
+{
+	for (size_t i = 0; i < c->nstmts; i++) {
+		if (c->stmts[i].lite)
+			sqlite3_finalize(c->stmts[i].lite);
+		free(c->stmts[i].key);
+	}
+	memset(c->stmts, 0, sizeof(c->stmts));
+	c->nstmts = 0;
+}
 
 /* ---- SQLite ------------------------------------------------------------------------------ */
 
-static int lite_query(struct bh_ctl_store *s, const char *sql, const struct bh_ctl_val *p, size_t n,
+static int lite_query(struct conn *cn, const char *sql, const struct bh_ctl_val *p, size_t n,
 		      bh_ctl_row_fn row, void *ctx, int64_t *changes, struct bh_error **err)
 {
 	struct bh_ctl_val cols[MAX_COLS];
+	char types[MAX_PARAMS + 1];
+	struct stmt *kept, *slot = NULL;
 	sqlite3_stmt *st = NULL;
+	uint64_t hash;
 	int rc, ret = -1, ncols;
 
-	rc = sqlite3_prepare_v2(s->lite, sql, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return bh_sqlite_error(s->lite, rc, "preparing a query", err);
+	kept = stmt_find(cn, sql, p, n, &slot, types, &hash);
+	if (kept && kept->running) {
+		kept = NULL; /* the same query in a row function of its own */
+		slot = NULL;
+	}
+	if (kept) {
+		st = kept->lite;
+	} else {
+		rc = sqlite3_prepare_v3(cn->lite, sql, -1, slot ? SQLITE_PREPARE_PERSISTENT : 0,
+					&st, NULL);
+		if (rc != SQLITE_OK)
+			return bh_sqlite_error(cn->lite, rc, "preparing a query", err);
+		if (slot) {
+			/* kept before it runs: a row function's queries see it taken */
+			stmt_keep(cn, slot, types, n, sql, hash);
+			slot->lite = st;
+			kept = slot;
+		}
+	}
+	if (kept)
+		kept->running = true;
 	if ((size_t)sqlite3_bind_parameter_count(st) != n) {
 		bh_error_set(err, BH_ERR_INTERNAL, "a query of %d placeholders given %zu values",
 			     sqlite3_bind_parameter_count(st), n);
@@ -68,9 +186,9 @@ static int lite_query(struct bh_ctl_store *s, const char *sql, const struct bh_c
 		else if (p[i].type == BH_CTL_INT)
 			rc = sqlite3_bind_int64(st, k, p[i].i);
 		else
-			rc = sqlite3_bind_text(st, k, p[i].s, -1, SQLITE_TRANSIENT);
+			rc = sqlite3_bind_text(st, k, p[i].s, -1, SQLITE_STATIC);
 		if (rc != SQLITE_OK) {
-			bh_sqlite_error(s->lite, rc, "binding a value", err);
+			bh_sqlite_error(cn->lite, rc, "binding a value", err);
 			goto out;
 		}
 	}
@@ -98,25 +216,34 @@ static int lite_query(struct bh_ctl_store *s, const char *sql, const struct bh_c
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
-		bh_sqlite_error(s->lite, rc, "running a query", err);
+		bh_sqlite_error(cn->lite, rc, "running a query", err);
 		goto out;
 	}
 	if (changes)
-		*changes = sqlite3_changes(s->lite);
+		*changes = sqlite3_changes(cn->lite);
 	ret = 0;
 out:
-	sqlite3_finalize(st);
+	if (kept) {
+		/* kept for the next run: its values (bound SQLITE_STATIC) let go */
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		kept->running = false;
+	} else {
+		sqlite3_finalize(st);
+	}
 	return ret;
 }
 
-static int lite_exec(struct bh_ctl_store *s, const char *sql, struct bh_error **err)
+static int lite_exec(struct conn *c, const char *sql, struct bh_error **err)
 {
-	return bh_sqlite_exec(s->lite, sql, "the controller store", err);
+	return bh_sqlite_exec(c->lite, sql, "the controller store", err);
 }
 
-static void lite_close(struct bh_ctl_store *s)
+static void lite_close(struct conn *c)
 {
-	sqlite3_close(s->lite);
+	stmts_drop(c);
+	sqlite3_close(c->lite);
+	c->lite = NULL;
 }
 
 static const struct backend sqlite_backend = {
@@ -174,26 +301,29 @@ static bool pg_int_type(Oid t)
 	return t == 20 || t == 21 || t == 23;
 }
 
-static int pg_query(struct bh_ctl_store *s, const char *sql, const struct bh_ctl_val *p, size_t n,
+static bool pg_ok(PGresult *r)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	return st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
+}
+
+static int pg_query(struct conn *cn, const char *sql, const struct bh_ctl_val *p, size_t n,
 		    bh_ctl_row_fn row, void *ctx, int64_t *changes, struct bh_error **err)
 {
 	struct bh_buf q = BH_BUF_INIT(SQL_MAX);
 	char ints[MAX_PARAMS][24];
+	char types_s[MAX_PARAMS + 1];
 	const char *vals[MAX_PARAMS];
 	Oid types[MAX_PARAMS];
 	struct bh_ctl_val cols[MAX_COLS];
+	struct stmt *kept, *slot = NULL;
 	PGresult *r = NULL;
+	uint64_t hash;
 	int np, ret = -1, nrows, ncols;
-	ExecStatusType st;
 
-	np = pg_number(sql, &q, err);
-	if (np < 0)
-		goto out;
-	if ((size_t)np != n || n > MAX_PARAMS) {
-		bh_error_set(err, BH_ERR_INTERNAL, "a query of %d placeholders given %zu values",
-			     np, n);
-		goto out;
-	}
+	if (n > MAX_PARAMS)
+		return bh_error_set(err, BH_ERR_INTERNAL, "a query of %zu values", n);
 	for (size_t i = 0; i < n; i++) {
 		types[i] = p[i].type == BH_CTL_INT ? 20 : 25; /* INT8, TEXT */
 		if (p[i].null) {
@@ -205,10 +335,36 @@ static int pg_query(struct bh_ctl_store *s, const char *sql, const struct bh_ctl
 			vals[i] = p[i].s;
 		}
 	}
-	r = PQexecParams(s->pg, q.data, (int)n, types, vals, NULL, NULL, 0);
-	st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
-		pg_error(s->pg, r, "running a query", err);
+	kept = stmt_find(cn, sql, p, n, &slot, types_s, &hash);
+	if (!kept) {
+		np = pg_number(sql, &q, err);
+		if (np < 0)
+			goto out;
+		if ((size_t)np != n) {
+			bh_error_set(err, BH_ERR_INTERNAL,
+				     "a query of %d placeholders given %zu values", np, n);
+			goto out;
+		}
+	}
+	if (!kept && slot) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "bh%zu", cn->nstmts);
+		r = PQprepare(cn->pg, name, q.data, (int)n, types);
+		if (!pg_ok(r)) {
+			pg_error(cn->pg, r, "preparing a query", err);
+			goto out;
+		}
+		PQclear(r);
+		stmt_keep(cn, slot, types_s, n, sql, hash);
+		kept = slot;
+	}
+	if (kept)
+		r = PQexecPrepared(cn->pg, kept->name, (int)n, vals, NULL, NULL, 0);
+	else
+		r = PQexecParams(cn->pg, q.data, (int)n, types, vals, NULL, NULL, 0);
+	if (!pg_ok(r)) {
+		pg_error(cn->pg, r, "running a query", err);
 		goto out;
 	}
 	nrows = PQntuples(r);
@@ -245,22 +401,23 @@ out:
 	return ret;
 }
 
-static int pg_exec(struct bh_ctl_store *s, const char *sql, struct bh_error **err)
+static int pg_exec(struct conn *c, const char *sql, struct bh_error **err)
 {
-	PGresult *r = PQexec(s->pg, sql);
-	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	PGresult *r = PQexec(c->pg, sql);
 	int ret = 0;
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		ret = pg_error(s->pg, r, "the controller store", err);
+	if (!pg_ok(r))
+		ret = pg_error(c->pg, r, "the controller store", err);
 	if (r)
 		PQclear(r);
 	return ret;
 }
 
-static void pg_close(struct bh_ctl_store *s)
+static void pg_close(struct conn *c)
 {
-	PQfinish(s->pg);
+	stmts_drop(c);
+	PQfinish(c->pg);
+	c->pg = NULL;
 }
 
 static const struct backend pg_backend = {
@@ -275,19 +432,109 @@ static void pg_quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-/* ---- the interface ----------------------------------------------------------------------- */
-
-static bool own_tx(struct bh_ctl_store *s)
+static int pg_connect(const char *url, PGconn **out, struct bh_error **err)
 {
-	return s->in_tx && pthread_equal(s->owner, pthread_self());
+	PGconn *pg = PQconnectdb(url);
+
+	*out = NULL;
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		pg_error(pg, NULL, "connecting to the controller database", err);
+		if (pg)
+			PQfinish(pg);
+		return -1;
+	}
+	PQsetNoticeProcessor(pg, pg_quiet, NULL);
+	/* a statement kept prepared is planned for its values each time: the
+	 * lists' "? IS NULL OR col = ?" filters need the values to use an index
+	 * (a generic plan cannot) */
+	{
+		PGresult *r = PQexec(pg, "SET plan_cache_mode = force_custom_plan");
+		bool ok = pg_ok(r);
+
+		if (r)
+			PQclear(r);
+		if (!ok) {
+			pg_error(pg, NULL, "setting up a connection to the controller database",
+				 err);
+			PQfinish(pg);
+			return -1;
+		}
+	}
+	*out = pg;
+	return 0;
 }
 
-/*
- * After a failure outside a transaction, with s->mu held: a PostgreSQL
- * connection that broke (the server restarted, a proxy cut it) is made anew
- * once. True when it was, so the statement may run again: it was not in a
- * transaction, so nothing else of the caller's is lost with the old session.
- */
+/* ---- the pool ---------------------------------------------------------------------------- */
+
+/* The connection of this thread's transaction, or NULL. */
+static struct conn *tx_conn(struct bh_ctl_store *s)
+{
+	pthread_t self = pthread_self();
+	struct conn *c = NULL;
+
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->max && !c; i++)
+		if (s->conns[i].in_tx && pthread_equal(s->conns[i].owner, self))
+			c = &s->conns[i];
+	pthread_mutex_unlock(&s->mu);
+	return c;
+}
+
+/* A free connection taken for this thread: an open one, or a new one while
+ * the pool has room, or the first given back. */
+static int take(struct bh_ctl_store *s, struct conn **out, struct bh_error **err)
+{
+	struct conn *c;
+
+	*out = NULL;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct conn *empty = NULL;
+
+		for (size_t i = 0; i < s->max; i++) {
+			c = &s->conns[i];
+			if (c->busy)
+				continue;
+			if (c->lite || c->pg)
+				goto got;
+			if (!empty)
+				empty = c;
+		}
+		if (empty) {
+			/* connect without the lock: the slot is ours meanwhile */
+			empty->busy = true;
+			pthread_mutex_unlock(&s->mu);
+			if (pg_connect(s->url, &empty->pg, err) < 0) {
+				pthread_mutex_lock(&s->mu);
+				empty->busy = false;
+				pthread_cond_signal(&s->cv);
+				pthread_mutex_unlock(&s->mu);
+				return -1;
+			}
+			pthread_mutex_lock(&s->mu);
+			c = empty;
+			goto got;
+		}
+		pthread_cond_wait(&s->cv, &s->mu);
+	}
+got:
+	c->busy = true;
+	c->in_tx = false;
+	c->owner = pthread_self();
+	pthread_mutex_unlock(&s->mu);
+	*out = c;
+	return 0;
+}
+
+static void give_back(struct bh_ctl_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	c->busy = false;
+	c->in_tx = false;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+}
+
 static void pass_error(struct bh_error **err, struct bh_error *e)
 {
 	if (err && !*err)
@@ -296,15 +543,31 @@ static void pass_error(struct bh_error **err, struct bh_error *e)
 		bh_error_free(e);
 }
 
-static bool reconnect(struct bh_ctl_store *s)
+/*
+ * After a failure outside a transaction, with c taken: a PostgreSQL
+ * connection that broke (the server restarted, a proxy cut it) is made anew
+ * once. True when it was, so the statement may run again: it was not in a
+ * transaction, so nothing else of the caller's is lost with the old session.
+ * Its prepared statements went with the old session.
+ */
+static bool reconnect(struct bh_ctl_store *s, struct conn *c)
 {
-	if (!s->pg || PQstatus(s->pg) != CONNECTION_BAD)
+	if (!c->pg || PQstatus(c->pg) != CONNECTION_BAD)
 		return false;
-	PQreset(s->pg);
-	if (PQstatus(s->pg) != CONNECTION_OK)
+	stmts_drop(c);
+	PQreset(c->pg);
+	if (PQstatus(c->pg) != CONNECTION_OK)
 		return false;
-	PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+	PQsetNoticeProcessor(c->pg, pg_quiet, NULL);
+	{
+		PGresult *r = PQexec(c->pg, "SET plan_cache_mode = force_custom_plan");
+
+		if (r)
+			PQclear(r);
+	}
+	pthread_mutex_lock(&s->mu);
 	s->reconnects++;
+	pthread_mutex_unlock(&s->mu);
 	bh_info("controller store: the PostgreSQL connection broke and was made anew");
 	return true;
 }
@@ -314,22 +577,25 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
 		       struct bh_error **err)
 {
 	struct bh_error *first = NULL;
+	struct conn *c;
 	int rc;
 
 	if (n > MAX_PARAMS)
 		return bh_error_set(err, BH_ERR_INTERNAL, "a query of %zu values", n);
-	if (own_tx(s))
-		return s->be->query(s, sql, params, n, row, ctx, changes, err);
-	pthread_mutex_lock(&s->mu);
-	rc = s->be->query(s, sql, params, n, row, ctx, changes, &first);
+	c = tx_conn(s);
+	if (c)
+		return s->be->query(c, sql, params, n, row, ctx, changes, err);
+	if (take(s, &c, err) < 0)
+		return -1;
+	rc = s->be->query(c, sql, params, n, row, ctx, changes, &first);
 	/* libpq has the whole result before row sees any: a broken connection
 	 * fails before a row is handed on, so none is handed twice */
-	if (rc < 0 && reconnect(s)) {
+	if (rc < 0 && reconnect(s, c)) {
 		bh_error_free(first);
 		first = NULL;
-		rc = s->be->query(s, sql, params, n, row, ctx, changes, &first);
+		rc = s->be->query(c, sql, params, n, row, ctx, changes, &first);
 	}
-	pthread_mutex_unlock(&s->mu);
+	give_back(s, c);
 	if (rc < 0)
 		pass_error(err, first);
 	return rc;
@@ -339,31 +605,37 @@ int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error
 		    struct bh_error **err)
 {
 	struct bh_error *e2 = NULL;
+	struct conn *c;
 	int rc;
 
-	if (own_tx(s))
+	if (tx_conn(s))
 		return bh_error_set(err, BH_ERR_INTERNAL, "a nested store transaction");
-	pthread_mutex_lock(&s->mu);
-	if (s->be->exec(s, s->be->begin, &e2) < 0) {
+	if (take(s, &c, err) < 0)
+		return -1;
+	if (s->be->exec(c, s->be->begin, &e2) < 0) {
 		/* nothing of the transaction ran yet: a new connection may begin it */
-		if (!reconnect(s) || (bh_error_clear(&e2), s->be->exec(s, s->be->begin, &e2)) < 0) {
-			pthread_mutex_unlock(&s->mu);
+		if (!reconnect(s, c) ||
+		    (bh_error_clear(&e2), s->be->exec(c, s->be->begin, &e2)) < 0) {
+			give_back(s, c);
 			pass_error(err, e2);
 			return -1;
 		}
 	}
-	s->in_tx = true;
-	s->owner = pthread_self();
+	pthread_mutex_lock(&s->mu);
+	c->in_tx = true;
+	pthread_mutex_unlock(&s->mu);
 	rc = fn(ctx, err);
-	s->in_tx = false;
-	if (rc >= 0 && s->be->exec(s, "COMMIT", err) < 0)
+	pthread_mutex_lock(&s->mu);
+	c->in_tx = false;
+	pthread_mutex_unlock(&s->mu);
+	if (rc >= 0 && s->be->exec(c, "COMMIT", err) < 0)
 		rc = -1;
 	if (rc < 0) {
 		/* after a failed COMMIT PostgreSQL has already ended it: harmless */
-		if (s->be->exec(s, "ROLLBACK", &e2) < 0)
+		if (s->be->exec(c, "ROLLBACK", &e2) < 0)
 			bh_error_free(e2);
 	}
-	pthread_mutex_unlock(&s->mu);
+	give_back(s, c);
 	return rc;
 }
 
@@ -377,171 +649,42 @@ uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s)
 	return n;
 }
 
-/* ---- migrations -------------------------------------------------------------------------- */
+/* ---- replicas' claims (src/ctl/claim.c) ----------------------------------------------- */
 
-/* Step i takes the schema from version i to i + 1. Only DDL differs between
- * the dialects (an identity column): pg NULL means the same text. */
-struct step {
-	const char *sqlite;
-	const char *pg;
-};
-
-#define USERS_TOKENS                                                                               \
-	"CREATE TABLE users ("                                                                     \
-	" name TEXT PRIMARY KEY,"                                                                  \
-	" role TEXT NOT NULL CHECK (role IN ('admin', 'operator', 'reader')),"                     \
-	" pwhash TEXT NOT NULL,"                                                                   \
-	" created BIGINT NOT NULL);"                                                               \
-	"CREATE TABLE tokens ("                                                                    \
-	" id TEXT PRIMARY KEY,"                                                                    \
-	" hash TEXT NOT NULL,"                                                                     \
-	" user_name TEXT,"                                                                         \
-	" node TEXT,"                                                                              \
-	" created BIGINT NOT NULL,"                                                                \
-	" expires BIGINT NOT NULL,"                                                                \
-	" revoked BIGINT,"                                                                         \
-	" CHECK ((user_name IS NULL) <> (node IS NULL)));"                                         \
-	"CREATE INDEX tokens_user ON tokens (user_name);"
-#define AUDIT(id)                                                                                  \
-	"CREATE TABLE audit (" id ","                                                              \
-	" ts BIGINT NOT NULL,"                                                                     \
-	" actor TEXT NOT NULL,"                                                                    \
-	" action TEXT NOT NULL,"                                                                   \
-	" object TEXT NOT NULL,"                                                                   \
-	" before_json TEXT,"                                                                       \
-	" after_json TEXT);"                                                                       \
-	"CREATE INDEX audit_actor ON audit (actor, id);"                                           \
-	"CREATE INDEX audit_ts ON audit (ts);"
-
-/* auto17: images, their vulnerabilities and SBOMs (src/ctl/images.c) */
-#define IMAGES(id)                                                                                 \
-	"CREATE TABLE images (" id ","                                                             \
-	" repository TEXT NOT NULL,"                                                               \
-	" digest TEXT NOT NULL,"                                                                   \
-	" first_seen BIGINT NOT NULL,"                                                             \
-	" scanned_at BIGINT,"                                                                      \
-	" db_version TEXT,"                                                                        \
-	" n_unknown BIGINT NOT NULL DEFAULT 0,"                                                    \
-	" n_low BIGINT NOT NULL DEFAULT 0,"                                                        \
-	" n_medium BIGINT NOT NULL DEFAULT 0,"                                                     \
-	" n_high BIGINT NOT NULL DEFAULT 0,"                                                       \
-	" n_critical BIGINT NOT NULL DEFAULT 0,"                                                   \
-	" max_severity BIGINT NOT NULL DEFAULT -1,"                                                \
-	" UNIQUE (repository, digest));"                                                           \
-	"CREATE INDEX images_digest ON images (digest);"                                           \
-	"CREATE INDEX images_sev ON images (max_severity, id);"                                    \
-	"CREATE TABLE image_vulns ("                                                               \
-	" digest TEXT NOT NULL,"                                                                   \
-	" vuln_id TEXT NOT NULL,"                                                                  \
-	" package TEXT NOT NULL,"                                                                  \
-	" version TEXT NOT NULL,"                                                                  \
-	" fixed_version TEXT,"                                                                     \
-	" severity BIGINT NOT NULL,"                                                               \
-	" PRIMARY KEY (digest, vuln_id, package, version));"                                       \
-	"CREATE TABLE image_sboms ("                                                               \
-	" digest TEXT PRIMARY KEY,"                                                                \
-	" cyclonedx TEXT NOT NULL,"                                                                \
-	" stored_at BIGINT NOT NULL);"
-/* agents and ingestion (agent17): nodes, their workloads and events; (node,
- * seq) unique makes a replayed batch store nothing twice */
-#define NODES_EVENTS(id)                                                                           \
-	"CREATE TABLE nodes ("                                                                     \
-	" name TEXT PRIMARY KEY,"                                                                  \
-	" registered BIGINT NOT NULL,"                                                             \
-	" last_seen BIGINT NOT NULL,"                                                              \
-	" agent_version TEXT,"                                                                     \
-	" policy_version TEXT);"                                                                   \
-	"CREATE TABLE workloads ("                                                                 \
-	" node TEXT NOT NULL,"                                                                     \
-	" container_id TEXT NOT NULL,"                                                             \
-	" name TEXT,"                                                                              \
-	" image TEXT,"                                                                             \
-	" digest TEXT,"                                                                            \
-	" pod TEXT,"                                                                               \
-	" namespace TEXT,"                                                                         \
-	" started BIGINT,"                                                                         \
-	" gone BIGINT,"                                                                            \
-	" report BIGINT NOT NULL,"                                                                 \
-	" PRIMARY KEY (node, container_id));"                                                      \
-	"CREATE TABLE events (" id ","                                                             \
-	" node TEXT NOT NULL,"                                                                     \
-	" seq BIGINT NOT NULL,"                                                                    \
-	" ts BIGINT NOT NULL,"                                                                     \
-	" kind TEXT NOT NULL,"                                                                     \
-	" rule TEXT,"                                                                              \
-	" severity TEXT,"                                                                          \
-	" workload TEXT,"                                                                          \
-	" event_json TEXT NOT NULL,"                                                               \
-	" UNIQUE (node, seq));"                                                                    \
-	"CREATE INDEX events_ts ON events (ts);"                                                   \
-	"CREATE INDEX events_severity ON events (severity, id);"                                   \
-	"CREATE INDEX events_rule ON events (rule, id);"                                           \
-	"CREATE INDEX events_workload ON events (workload, id);"
-
-static const struct step steps[] = {
-	{ USERS_TOKENS AUDIT("id INTEGER PRIMARY KEY AUTOINCREMENT"),
-	  USERS_TOKENS AUDIT("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
-	/* ops17: alert rules (src/ctl/alert_rule.c) */
-	{ "CREATE TABLE alert_rules ("
-	  " name TEXT PRIMARY KEY,"
-	  " min_severity BIGINT NOT NULL,"
-	  " kind TEXT NOT NULL,"
-	  " rule TEXT NOT NULL,"
-	  " workload TEXT NOT NULL,"
-	  " destination BIGINT NOT NULL,"
-	  " url TEXT NOT NULL,"
-	  " to_addr TEXT NOT NULL,"
-	  " from_addr TEXT NOT NULL,"
-	  " window_s BIGINT NOT NULL,"
-	  " created BIGINT NOT NULL);",
-	  NULL },
-	{ IMAGES("id INTEGER PRIMARY KEY AUTOINCREMENT"),
-	  IMAGES("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
-	{ NODES_EVENTS("id INTEGER PRIMARY KEY AUTOINCREMENT"),
-	  NODES_EVENTS("id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY") },
-	/* flows17: the agents' flow records (src/ctl/flows.c): each (node, seq)
-	 * once, edges summed per minute bucket, their threat IDs */
-	{ "CREATE TABLE flow_seqs ("
-	  " node TEXT NOT NULL,"
-	  " seq BIGINT NOT NULL,"
-	  " ts BIGINT NOT NULL,"
-	  " dropped BIGINT NOT NULL,"
-	  " PRIMARY KEY (node, seq));"
-	  "CREATE TABLE flows ("
-	  " bucket BIGINT NOT NULL,"
-	  " node TEXT NOT NULL,"
-	  " src TEXT NOT NULL,"
-	  " dst TEXT NOT NULL,"
-	  " port BIGINT NOT NULL,"
-	  " l4 TEXT NOT NULL,"
-	  " app TEXT NOT NULL,"
-	  " src_peer BIGINT NOT NULL,"
-	  " dst_peer BIGINT NOT NULL,"
-	  " bytes BIGINT NOT NULL,"
-	  " packets BIGINT NOT NULL,"
-	  " conns BIGINT NOT NULL,"
-	  " allowed BIGINT NOT NULL,"
-	  " denied BIGINT NOT NULL,"
-	  " last_seen BIGINT NOT NULL,"
-	  " PRIMARY KEY (bucket, node, src, dst, port, l4, app));"
-	  "CREATE TABLE flow_threats ("
-	  " bucket BIGINT NOT NULL,"
-	  " node TEXT NOT NULL,"
-	  " src TEXT NOT NULL,"
-	  " dst TEXT NOT NULL,"
-	  " port BIGINT NOT NULL,"
-	  " l4 TEXT NOT NULL,"
-	  " app TEXT NOT NULL,"
-	  " threat TEXT NOT NULL,"
-	  " hits BIGINT NOT NULL,"
-	  " PRIMARY KEY (bucket, node, src, dst, port, l4, app, threat));",
-	  NULL },
-};
-#define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
-
-int64_t bh_ctl_store_schema_latest(void)
+const char *bh_ctl_store_holder(const struct bh_ctl_store *s)
 {
-	return NSTEPS;
+	return s->holder;
+}
+
+static int bool_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	*(bool *)ctx = n == 1 && !c[0].null && c[0].type == BH_CTL_TEXT && c[0].s[0] == 't';
+	return 0;
+}
+
+int bh_ctl_store_advisory(struct bh_ctl_store *s, int64_t key, bool lock, bool *got,
+			  struct bh_error **err)
+{
+	struct bh_ctl_val p[] = { BH_CTL_I(key) };
+	int rc = -1;
+
+	*got = false;
+	if (s->be != &pg_backend)
+		return bh_error_set(err, BH_ERR_INTERNAL, "advisory locks are PostgreSQL's");
+	pthread_mutex_lock(&s->lock_mu);
+	if (s->lock.pg && PQstatus(s->lock.pg) == CONNECTION_BAD) {
+		/* the server let go of its locks with the session */
+		pg_close(&s->lock);
+	}
+	if (!s->lock.pg && (!lock || pg_connect(s->url, &s->lock.pg, err) < 0))
+		goto out;
+	rc = pg_query(&s->lock,
+		      lock ? "SELECT pg_try_advisory_lock(?)" : "SELECT pg_advisory_unlock(?)", p,
+		      1, bool_row, got, NULL, err);
+out:
+	pthread_mutex_unlock(&s->lock_mu);
+	return rc;
 }
 
 static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
@@ -564,14 +707,17 @@ static int migrate_step(void *arg, struct bh_error **err)
 {
 	struct migrate *m = arg;
 	struct bh_ctl_store *s = m->s;
+	struct conn *c = tx_conn(s);
+	bool pg = s->be == &pg_backend;
 	int64_t v = -1;
 	struct bh_ctl_val p[1];
+	const struct bh_ctl_step *st;
 
 	/* two controllers starting on one new database migrate it once: under
 	 * SQLite BEGIN IMMEDIATE serialises, PostgreSQL takes a lock */
-	if (s->pg && s->be->exec(s, "SELECT pg_advisory_xact_lock(1717171717)", err) < 0)
+	if (pg && s->be->exec(c, "SELECT pg_advisory_xact_lock(1717171717)", err) < 0)
 		return -1;
-	if (s->be->exec(s, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
+	if (s->be->exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
 			err) < 0)
 		return -1;
 	if (bh_ctl_store_query(s, "SELECT version FROM schema_version", NULL, 0, int_row, &v, NULL,
@@ -584,16 +730,17 @@ static int migrate_step(void *arg, struct bh_error **err)
 				       NULL, NULL, NULL, err) < 0)
 			return -1;
 	}
-	if (v > NSTEPS)
+	if (v > bh_ctl_store_schema_latest())
 		return bh_error_set(err, BH_ERR_UNSUPPORTED,
 				    "the controller store is at schema version %" PRId64
 				    ", newer than this bulkhead's %" PRId64 ": upgrade bulkhead",
-				    v, NSTEPS);
+				    v, bh_ctl_store_schema_latest());
 	if (m->step < 0 || v != m->step) {
 		m->done = v > m->step;
 		return 0;
 	}
-	if (s->be->exec(s, s->pg && steps[v].pg ? steps[v].pg : steps[v].sqlite, err) < 0)
+	st = bh_ctl_schema_step(v);
+	if (s->be->exec(c, pg && st->pg ? st->pg : st->sqlite, err) < 0)
 		return bh_error_prefix(err, "migration %" PRId64, v + 1);
 	p[0] = BH_CTL_I(v + 1);
 	return bh_ctl_store_query(s, "UPDATE schema_version SET version = ?", p, 1, NULL, NULL,
@@ -606,7 +753,7 @@ static int migrate(struct bh_ctl_store *s, struct bh_error **err)
 
 	if (bh_ctl_store_tx(s, migrate_step, &m, err) < 0)
 		return -1;
-	for (int64_t i = 0; i < NSTEPS; i++) {
+	for (int64_t i = 0; i < bh_ctl_store_schema_latest(); i++) {
 		m.step = i;
 		if (bh_ctl_store_tx(s, migrate_step, &m, err) < 0)
 			return -1;
@@ -631,6 +778,20 @@ static bool is_pg_url(const char *db)
 	return bh_str_has_prefix(db, "postgresql://") || bh_str_has_prefix(db, "postgres://");
 }
 
+static void store_free(struct bh_ctl_store *s)
+{
+	for (size_t i = 0; i < POOL_MAX; i++)
+		if (s->conns[i].lite || s->conns[i].pg)
+			s->be->close(&s->conns[i]);
+	if (s->lock.pg)
+		pg_close(&s->lock);
+	pthread_mutex_destroy(&s->lock_mu);
+	pthread_mutex_destroy(&s->mu);
+	pthread_cond_destroy(&s->cv);
+	free(s->url);
+	free(s);
+}
+
 int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error **err)
 {
 	struct bh_ctl_store *s;
@@ -641,161 +802,57 @@ int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error
 		return bh_error_set(err, BH_ERR_USAGE, "no controller database given");
 	s = bh_calloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_mutex_init(&s->lock_mu, NULL);
+	{
+		char host[64] = "";
+		uint64_t r = 0;
+
+		gethostname(host, sizeof(host) - 1);
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+			r = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+		snprintf(s->holder, sizeof(s->holder), "%.63s/%ld/%016" PRIx64, host,
+			 (long)getpid(), r);
+	}
 	if (is_pg_url(db)) {
-		if (bh_lazy_require(&bh_lazy_pq, err) < 0)
-			goto fail_free;
 		s->be = &pg_backend;
-		s->pg = PQconnectdb(db);
-		if (!s->pg || PQstatus(s->pg) != CONNECTION_OK) {
-			pg_error(s->pg, NULL, "connecting to the controller database", err);
+		s->max = POOL_MAX;
+		if (bh_lazy_require(&bh_lazy_pq, err) < 0)
 			goto fail;
-		}
-		PQsetNoticeProcessor(s->pg, pg_quiet, NULL);
+		s->url = bh_strdup(db);
+		/* the first connection now: a wrong URL fails here, not at a query */
+		if (pg_connect(db, &s->conns[0].pg, err) < 0)
+			goto fail;
 	} else {
-		if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
-			goto fail_free;
 		s->be = &sqlite_backend;
+		s->max = 1;
+		if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
+			goto fail;
 		/* password and token hashes: a new file is the owner's only (SQLite
 		 * gives its -wal and -shm the same mode) */
 		fd = open(db, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			bh_error_sys(err, errno, "%s", db);
-			goto fail_free;
+			goto fail;
 		}
 		close(fd);
 		if (bh_sqlite_open(db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000,
 				   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 				   " PRAGMA foreign_keys=ON;",
-				   db, &s->lite, err) < 0)
-			goto fail_free;
+				   db, &s->conns[0].lite, err) < 0)
+			goto fail;
 	}
 	if (migrate(s, err) < 0)
 		goto fail;
 	*out = s;
 	return 0;
 fail:
-	s->be->close(s);
-fail_free:
-	pthread_mutex_destroy(&s->mu);
-	free(s);
+	store_free(s);
 	return bh_error_prefix(err, "controller store");
 }
 
 void bh_ctl_store_free(struct bh_ctl_store *s)
 {
-	if (!s)
-		return;
-	s->be->close(s);
-	pthread_mutex_destroy(&s->mu);
-	free(s);
-}
-
-/* ---- the audit log ----------------------------------------------------------------------- */
-
-int bh_ctl_audit_add(struct bh_ctl_store *s, const char *actor, const char *action,
-		     const char *object, const json_t *before, const json_t *after,
-		     struct bh_error **err)
-{
-	char *b = before ? json_dumps(before, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	char *a = after ? json_dumps(after, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	struct bh_ctl_val p[] = {
-		BH_CTL_I((int64_t)time(NULL)),
-		BH_CTL_S(actor),
-		BH_CTL_S(action),
-		BH_CTL_S(object),
-		BH_CTL_S(b),
-		BH_CTL_S(a),
-	};
-	int rc;
-
-	if ((before && !b) || (after && !a))
-		rc = bh_error_set(err, BH_ERR_NOMEM, "audit: encoding JSON");
-	else
-		rc = bh_ctl_store_query(s,
-					"INSERT INTO audit (ts, actor, action, object, before_json,"
-					" after_json) VALUES (?, ?, ?, ?, ?, ?)",
-					p, 6, NULL, NULL, NULL, err);
-	free(b);
-	free(a);
-	return rc;
-}
-
-struct audit_rows {
-	json_t *items;
-	int64_t last;
-};
-
-static json_t *json_text(const struct bh_ctl_val *v)
-{
-	json_t *j;
-
-	if (v->null || v->type != BH_CTL_TEXT)
-		return json_null();
-	j = json_loads(v->s, 0, NULL);
-	return j ? j : json_string(v->s);
-}
-
-static int audit_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	struct audit_rows *r = ctx;
-	char t[BH_TIME_MAX];
-	struct timespec ts;
-
-	if (n != 7)
-		return bh_error_set(err, BH_ERR_INTERNAL, "audit: %zu columns", n);
-	ts.tv_sec = (time_t)c[1].i;
-	ts.tv_nsec = 0;
-	json_array_append_new(r->items,
-			      json_pack("{sIsssssssssoso}", "id", (json_int_t)c[0].i, "time",
-					bh_time_rfc3339(&ts, 0, t), "actor", c[2].s, "action",
-					c[3].s, "object", c[4].s, "before", json_text(&c[5]),
-					"after", json_text(&c[6])));
-	r->last = c[0].i;
-	return 0;
-}
-
-int bh_ctl_audit_list(struct bh_ctl_store *s, const struct bh_ctl_audit_filter *f, json_t **out,
-		      struct bh_error **err)
-{
-	unsigned limit = f->limit ? f->limit : BH_CTL_AUDIT_PAGE_DEFAULT;
-	struct audit_rows r = { json_array(), 0 };
-	/* each filter is "? IS NULL OR ...": one text for every combination */
-	struct bh_ctl_val p[] = {
-		BH_CTL_S(f->actor),
-		BH_CTL_S(f->actor),
-		BH_CTL_IN(f->since, !f->since),
-		BH_CTL_IN(f->since, !f->since),
-		BH_CTL_IN(f->until, !f->until),
-		BH_CTL_IN(f->until, !f->until),
-		BH_CTL_I(f->after_id),
-		BH_CTL_I((int64_t)limit + 1),
-	};
-	size_t count;
-
-	*out = NULL;
-	if (limit > BH_CTL_AUDIT_PAGE_MAX) {
-		json_decref(r.items);
-		return bh_error_set(err, BH_ERR_INVALID, "audit: limit %u is over %u", limit,
-				    BH_CTL_AUDIT_PAGE_MAX);
-	}
-	if (bh_ctl_store_query(s,
-			       "SELECT id, ts, actor, action, object, before_json, after_json"
-			       " FROM audit WHERE (? IS NULL OR actor = ?)"
-			       " AND (? IS NULL OR ts >= ?) AND (? IS NULL OR ts <= ?)"
-			       " AND id > ? ORDER BY id LIMIT ?",
-			       p, 8, audit_row, &r, NULL, err) < 0) {
-		json_decref(r.items);
-		return -1;
-	}
-	count = json_array_size(r.items);
-	if (count > limit) {
-		/* the extra row only says there is a next page */
-		json_array_remove(r.items, limit);
-		r.last = json_integer_value(
-			json_object_get(json_array_get(r.items, limit - 1), "id"));
-		*out = json_pack("{soso}", "items", r.items, "next", json_integer(r.last));
-	} else {
-		*out = json_pack("{soso}", "items", r.items, "next", json_null());
-	}
-	return 0;
+	if (s)
+		store_free(s);
 }

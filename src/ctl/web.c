@@ -10,6 +10,7 @@
  * new binary's files are seen at once (a 304 costs a round trip, no bytes).
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bulkhead/ctl.h"
@@ -50,10 +51,14 @@ struct web_route {
 	const struct web_asset *a;
 	const char *type;
 	const char *headers[17];
+	/* HEAD's: the same and the Content-Length GET's body would have (the
+	 * HTTP layer sends no body for HEAD, and so no length of its own) */
+	const char *head_headers[19];
+	char length[24];
 };
 
 static struct web_route route_state[NASSETS];
-static struct bh_http_route routes[NASSETS];
+static struct bh_http_route routes[2 * NASSETS]; /* GET each, then HEAD each */
 static pthread_once_t routes_once = PTHREAD_ONCE_INIT;
 
 static const char *type_of(const char *path)
@@ -107,6 +112,11 @@ static void on_asset(void *ctx, const struct bh_http_request *req, struct bh_htt
 		resp->status = 304;
 		return;
 	}
+	if (!strcmp(req->method, "HEAD")) {
+		resp->headers = r->head_headers;
+		resp->status = 200;
+		return;
+	}
 	if (bh_buf_add(&resp->body, r->a->data, r->a->len, NULL) < 0) {
 		resp->status = 500;
 		bh_buf_reset(&resp->body);
@@ -122,16 +132,25 @@ static void make_routes(void)
 		const char *h[] = { WEB_HEADERS(web_assets[i].etag) };
 
 		_Static_assert(sizeof(h) <= sizeof(r->headers), "web: room for the headers");
+		_Static_assert(sizeof(h) + 2 * sizeof(h[0]) <= sizeof(r->head_headers),
+			       "web: room for HEAD's headers");
 		r->a = &web_assets[i];
 		r->type = type_of(web_assets[i].path);
 		memcpy(r->headers, h, sizeof(h));
+		snprintf(r->length, sizeof(r->length), "%zu", web_assets[i].len);
+		memcpy(r->head_headers, h, sizeof(h) - sizeof(h[0])); /* without the NULL */
+		r->head_headers[sizeof(h) / sizeof(h[0]) - 1] = "Content-Length";
+		r->head_headers[sizeof(h) / sizeof(h[0])] = r->length;
+		r->head_headers[sizeof(h) / sizeof(h[0]) + 1] = NULL;
 		routes[i] = (struct bh_http_route){ "GET", web_assets[i].path, on_asset, r };
+		routes[NASSETS + i] =
+			(struct bh_http_route){ "HEAD", web_assets[i].path, on_asset, r };
 	}
 }
 
 const struct bh_http_route *bh_ctl_web_routes(size_t *n)
 {
 	pthread_once(&routes_once, make_routes);
-	*n = NASSETS;
+	*n = 2 * NASSETS;
 	return routes;
 }

@@ -5,7 +5,10 @@
  * inventory (bh_ctr_list: runtimes' state, podman's store, dockerd's Engine
  * API). The config is what the runtime runs, whichever engine wrote it, so
  * one table serves docker, podman, containerd, CRI-O and bulkhead. Ports and
- * restart policies are not in a config.json and are not checked here.
+ * restart policies are not in a config.json: for the containers of dockerd
+ * and podman they come from the engine's inspect data (GET
+ * /containers/ID/json on its API socket, inspect.c), checked by a second
+ * table; a container no engine speaks for (runc's own) has no such rows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -113,8 +116,12 @@ static enum bh_host_status ns(const json_t *cfg, struct bh_buf *a, const char *t
 		const char *p = json_string_value(json_object_get(n, "path"));
 
 		if (t && !strcmp(t, type)) {
-			/* a path joins an existing namespace: another container's, or the host's */
-			if (p && (bh_str_has_prefix(p, "/proc/1/ns/"))) {
+			/* a path joins an existing namespace: another container's, or the
+			 * host's (init's; dockerd's --network host gives its sandbox key,
+			 * <exec-root>/netns/default, a bind mount of the host's) */
+			if (p && (bh_str_has_prefix(p, "/proc/1/ns/") ||
+				  (!strcmp(type, "network") &&
+				   bh_str_has_suffix(p, "/netns/default")))) {
 				bh_buf_addf(a, NULL, "%s namespace joined: %s", type, p);
 				return BH_HOST_FAIL;
 			}
@@ -177,6 +184,10 @@ static enum bh_host_status c_mounts(const json_t *cfg, struct bh_buf *a)
 			bind = bind || (s && (!strcmp(s, "bind") || !strcmp(s, "rbind")));
 		}
 		if (!bind || !src)
+			continue;
+		/* the container's own files made by its engine in containers-storage's
+		 * run directory (podman, CRI-O: hosts, hostname, resolv.conf) */
+		if (strstr(src, "/overlay-containers/") && strstr(src, "/userdata/"))
 			continue;
 		for (j = 0; sockets[j] && !hit; j++)
 			/* by its name too: an engine's socket moved (a private dockerd's) */
@@ -315,7 +326,55 @@ static enum bh_host_status c_user(const json_t *cfg, struct bh_buf *a)
 	return BH_HOST_FAIL;
 }
 
-#define N_RT "4.4.3"
+/* ---- what only the engine knows (its inspect data) ---------------------------------- */
+
+typedef enum bh_host_status (*eng_fn)(const struct bh_host_inspect *in, struct bh_buf *a);
+
+static enum bh_host_status e_privileged(const struct bh_host_inspect *in, struct bh_buf *a)
+{
+	bh_buf_adds(a,
+		    in->privileged ? "HostConfig.Privileged true (--privileged)"
+				   : "HostConfig.Privileged false",
+		    NULL);
+	return in->privileged ? BH_HOST_FAIL : BH_HOST_PASS;
+}
+
+static enum bh_host_status e_ports(const struct bh_host_inspect *in, struct bh_buf *a)
+{
+	size_t shown = 0;
+
+	if (!in->nports) {
+		bh_buf_adds(a, "no port published on the host", NULL);
+		return BH_HOST_PASS;
+	}
+	for (size_t i = 0; i < in->nports && i < BH_HOST_INSPECT_PORTS; i++) {
+		int p = in->host_port[i];
+
+		if (in->low_port >= 1024 || (p > 0 && p < 1024))
+			bh_buf_addf(a, NULL, "%s%s", shown++ ? ", " : "", in->ports[i]);
+	}
+	if (in->low_port >= 1024) {
+		bh_buf_adds(a, " (none below 1024)", NULL);
+		return BH_HOST_PASS;
+	}
+	bh_buf_addf(a, NULL, " (below 1024)");
+	return BH_HOST_FAIL;
+}
+
+static enum bh_host_status e_restart(const struct bh_host_inspect *in, struct bh_buf *a)
+{
+	const char *n = in->restart ? in->restart : "no";
+
+	if (!strcmp(n, "on-failure")) {
+		bh_buf_addf(a, NULL, "on-failure, MaximumRetryCount %lld", in->max_retry);
+		return in->max_retry > 0 && in->max_retry <= 5 ? BH_HOST_PASS : BH_HOST_FAIL;
+	}
+	bh_buf_addf(a, NULL, "%s", n);
+	return !strcmp(n, "no") ? BH_HOST_PASS : BH_HOST_FAIL;
+}
+
+#define N_RT  "4.4.3"
+#define N_NET "4.4.2"
 #define CTR(ID, CIS, LVL, FN, TITLE, EXP, REM)                                                     \
 	{                                                                                          \
 		{ ID, CIS, N_RT, LVL, TITLE, EXP, REM, NULL, { NULL }, 0, 0, 0 }, FN               \
@@ -359,6 +418,49 @@ static const struct {
 	    "set USER in the image or --user; or remap with a user namespace"),
 };
 
+#define ENG(ID, CIS, NIST, LVL, FN, TITLE, EXP, REM)                                               \
+	{                                                                                          \
+		{ ID, CIS, NIST, LVL, TITLE, EXP, REM, NULL, { NULL }, 0, 0, 0 }, FN               \
+	}
+
+static const struct {
+	struct check k;
+	eng_fn fn;
+} eng_checks[] = {
+	ENG("BH-CTR-015", "5.4", N_RT, 1, e_privileged, "not run with --privileged",
+	    "HostConfig.Privileged false", "run without --privileged"),
+	ENG("BH-CTR-016", "5.7", N_NET, 1, e_ports, "no privileged port published on the host",
+	    "no host port below 1024",
+	    "publish on a host port of 1024 or more (-p 8080:80), or behind a proxy"),
+	ENG("BH-CTR-017", "5.14", N_RT, 1, e_restart, "a bounded restart policy",
+	    "restart policy no, or on-failure with MaximumRetryCount 1 to 5",
+	    "run with --restart on-failure:5 (not always or unless-stopped)"),
+};
+
+void bh_host_check_container(const json_t *cfg, const struct bh_host_inspect *ins,
+			     const char *why_not, const char *target, int level,
+			     struct bh_host_report *r)
+{
+	struct hctx c = { .rootfd = -1, .r = r, .target = target };
+
+	bh_host_check_config(cfg, target, level, r);
+	if (!ins && !why_not)
+		return;
+	for (size_t i = 0; i < sizeof(eng_checks) / sizeof(eng_checks[0]); i++) {
+		struct bh_buf a = BH_BUF_INIT(16384);
+		enum bh_host_status st = BH_HOST_INFO;
+
+		if (eng_checks[i].k.level > level)
+			continue;
+		if (ins)
+			st = eng_checks[i].fn(ins, &a);
+		else
+			bh_buf_addf(&a, NULL, "unknown: %s", why_not);
+		host_add(&c, &eng_checks[i].k, st, "%s", a.data ? a.data : "");
+		bh_buf_release(&a);
+	}
+}
+
 void bh_host_check_config(const json_t *cfg, const char *target, int level,
 			  struct bh_host_report *r)
 {
@@ -374,6 +476,43 @@ void bh_host_check_config(const json_t *cfg, const char *target, int level,
 		host_add(&c, &ctr_checks[i].k, st, "%s", a.data ? a.data : "");
 		bh_buf_release(&a);
 	}
+}
+
+/* One container: its config, and what its engine says when it is dockerd or podman. */
+static void check_one(const struct bh_ctr_opts *co, const struct bh_ctr *ct, const char *target,
+		      int level, struct bh_host_report *r)
+{
+	const char *sock = NULL, *engine = NULL;
+	struct bh_host_inspect in;
+	struct bh_error *err = NULL;
+	char *why = NULL;
+
+	if (ct->engine == BH_CTR_DOCKER) {
+		sock = co->docker_socket ? co->docker_socket : "/var/run/docker.sock";
+		engine = "the Docker engine";
+	} else if (ct->engine == BH_CTR_PODMAN) {
+		sock = co->podman_socket ? co->podman_socket : "/run/podman/podman.sock";
+		engine = "podman's API service";
+	}
+	if (!sock) {
+		bh_host_check_container(ct->config, NULL, NULL, target, level, r);
+		return;
+	}
+	if (!*sock) {
+		why = bh_asprintf("%s is not asked (no socket given)", engine);
+	} else if (host_inspect_get(sock, engine, ct->id, &in, &err) < 0) {
+		char *m = bh_error_message(err);
+
+		why = bh_error_code(err) == BH_ERR_NOTFOUND
+			      ? bh_asprintf("%s is not running (%s)", engine, sock)
+			      : bh_strdup(m);
+		free(m);
+		bh_error_free(err);
+	}
+	bh_host_check_container(ct->config, why ? NULL : &in, why, target, level, r);
+	if (!why)
+		bh_host_inspect_release(&in);
+	free(why);
 }
 
 int bh_host_bench_containers(const struct bh_host_opts *opts, const struct bh_ctr_opts *copts,
@@ -416,7 +555,7 @@ int bh_host_bench_containers(const struct bh_host_opts *opts, const struct bh_ct
 		target = bh_asprintf("%s %s (%.12s)", bh_ctr_engine_name(ct->engine),
 				     ct->name ? ct->name : ct->id, ct->id);
 		if (json_is_object(ct->config)) {
-			bh_host_check_config(ct->config, target, level, r);
+			check_one(&co, ct, target, level, r);
 		} else {
 			struct hctx c = { .rootfd = -1, .r = r, .target = target };
 

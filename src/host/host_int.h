@@ -70,6 +70,11 @@ bool host_exists(struct hctx *c, const char *path);
  * sorted, at most 256; NULL-terminated (owned), NULL when dir cannot be read. */
 char **host_list_dir(struct hctx *c, const char *dir, const char *suffix);
 void host_strv_free(char **v);
+/* GET /containers/ID/json from the engine's API on unix socket sock (engine
+ * names it in errors), parsed into out: 0, or -1 with *err (BH_ERR_NOTFOUND
+ * when the socket is not there). */
+int host_inspect_get(const char *sock, const char *engine, const char *id,
+		     struct bh_host_inspect *out, struct bh_error **err);
 /* Release what the evaluators cached in c. */
 void host_ctx_release(struct hctx *c);
 

@@ -50,6 +50,10 @@ LIB(ssl, BH_SONAME_SSL, "libssl3")
 LIB(bpf, BH_SONAME_BPF, "libbpf1")
 LIB(mnl, BH_SONAME_MNL, "libmnl0")
 LIB(pq, BH_SONAME_PQ, "libpq5")
+LIB(esys, BH_SONAME_ESYS, "libtss2-esys-3.0.2-0")
+LIB(tctildr, BH_SONAME_TCTILDR, "libtss2-tctildr0")
+LIB(mu, BH_SONAME_MU, "libtss2-mu0")
+LIB(rc, BH_SONAME_RC, "libtss2-rc0")
 
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err)
 {

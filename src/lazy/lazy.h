@@ -45,7 +45,7 @@ struct bh_lazy_lib {
 extern struct bh_lazy_lib bh_lazy_archive, bh_lazy_crypto, bh_lazy_sqlite3, bh_lazy_hs,
 	bh_lazy_pcre2, bh_lazy_yara, bh_lazy_zstd, bh_lazy_isal, bh_lazy_yaml, bh_lazy_curl,
 	bh_lazy_sodium, bh_lazy_event_core, bh_lazy_event_extra, bh_lazy_event_openssl, bh_lazy_ssl,
-	bh_lazy_bpf, bh_lazy_mnl, bh_lazy_pq;
+	bh_lazy_bpf, bh_lazy_mnl, bh_lazy_pq, bh_lazy_esys, bh_lazy_tctildr, bh_lazy_mu, bh_lazy_rc;
 
 /* Load lib now; an error (naming the library and its package) if it cannot be. */
 int bh_lazy_require(struct bh_lazy_lib *lib, struct bh_error **err);

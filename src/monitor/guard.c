@@ -11,10 +11,14 @@
  * host; the overlay of an engine's container is its own superblock, and its
  * mount in the container's namespace is the one that sees the execs. The
  * files of deny_open get inode marks for FAN_OPEN_PERM (only their opens
- * wait). memfd execution is not seen: fanotify refuses marks on the
- * kernel's internal shm mount (EINVAL, mount and filesystem marks alike), so
- * fileless execution is for the exec tracepoint of the event pipeline, which
- * can then kill the process (bh_guard_kill).
+ * wait); one missing at the watch, its directory's mark with
+ * FAN_EVENT_ON_CHILD (the file made later asks from its creating open on).
+ * The group reports the thread that asked (FAN_REPORT_TID, where the kernel
+ * has it): its own /proc/TID/syscall says the open's flags. memfd
+ * execution is not seen: fanotify refuses marks on the kernel's internal shm
+ * mount (EINVAL, mount and filesystem marks alike), so fileless execution
+ * is for the exec tracepoint of the event pipeline, which can then kill the
+ * process (bh_guard_kill).
  *
  * An event is attributed by the mount id of its fd (statx STATX_MNT_ID): the
  * mounts of a mount namespace are its own objects, so the id names the
@@ -84,6 +88,7 @@ struct grd_watch {
 struct bh_guard {
 	int fd;
 	bool audit;
+	bool tid; /* FAN_REPORT_TID: events name the thread */
 	struct bh_guard_opts o;
 	char *root;
 	struct grd_watch **w;
@@ -326,11 +331,18 @@ int bh_guard_open(const struct bh_guard_opts *opts, struct bh_guard **out, struc
 	unsigned flags = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK;
 	int fd;
 
-	fd = fanotify_init(flags | FAN_ENABLE_AUDIT, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	/* the thread that asked (its own /proc/TID/syscall), where the kernel has it */
+	fd = fanotify_init(flags | FAN_REPORT_TID | FAN_ENABLE_AUDIT,
+			   O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	if (fd < 0 && (errno == EPERM || errno == EINVAL))
-		fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+		fd = fanotify_init(flags | FAN_REPORT_TID, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 	else if (fd >= 0)
 		flags |= FAN_ENABLE_AUDIT;
+	if (fd >= 0)
+		flags |= FAN_REPORT_TID;
+	if (fd < 0 && errno == EINVAL) {
+		fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return errno == EPERM ? bh_error_set(err, BH_ERR_UNSUPPORTED,
 						     "fanotify permission events need "
@@ -339,6 +351,7 @@ int bh_guard_open(const struct bh_guard_opts *opts, struct bh_guard **out, struc
 	g = bh_calloc(1, sizeof(*g));
 	g->fd = fd;
 	g->audit = flags & FAN_ENABLE_AUDIT;
+	g->tid = flags & FAN_REPORT_TID;
 	if (opts)
 		g->o = *opts;
 	g->root = bh_strdup(opts && opts->root && strcmp(opts->root, "/") ? opts->root : "");
@@ -410,6 +423,26 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
+}
+
+/*
+ * What marks deny_open's path: the file (its inode), or, when it does not
+ * exist yet, its directory with FAN_EVENT_ON_CHILD: the opens of a file made
+ * there later (its creating open too) ask as well, and the decision keeps
+ * only the named path. -1 when neither exists (errno ENOENT).
+ */
+static int deny_target(int rootfd, const char *path, uint64_t *mask)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+	int fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
+
+	*mask = FAN_OPEN_PERM;
+	if (fd >= 0 || errno != ENOENT || !slash)
+		return fd;
+	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	*mask = FAN_OPEN_PERM | FAN_EVENT_ON_CHILD;
+	return bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
 }
 
 /* File systems nothing is executed from, never marked. */
@@ -516,11 +549,28 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 	}
 	if (rootfd >= 0) {
 		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-			int fd = bh_root_openat(rootfd, w->deny_open[i], O_PATH, 0, NULL);
+			uint64_t mask;
+			int fd = deny_target(rootfd, w->deny_open[i], &mask);
+			const char *slash = strrchr(w->deny_open[i], '/');
 
 			if (fd >= 0) {
-				mark_fd(g, FAN_MARK_REMOVE, FAN_OPEN_PERM, fd);
+				mark_fd(g, FAN_MARK_REMOVE, mask, fd);
 				close(fd);
+			}
+			/* a file made since: its directory was marked */
+			if (mask == FAN_OPEN_PERM && slash) {
+				char dir[PATH_MAX];
+
+				snprintf(dir, sizeof(dir), "%.*s",
+					 slash == w->deny_open[i] ? 1
+								  : (int)(slash - w->deny_open[i]),
+					 w->deny_open[i]);
+				fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+				if (fd >= 0) {
+					mark_fd(g, FAN_MARK_REMOVE,
+						FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd);
+					close(fd);
+				}
 			}
 		}
 		close(rootfd);
@@ -599,11 +649,12 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto undo;
 	}
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-		int fd = bh_root_openat(col.rootfd, w->deny_open[i], O_PATH, 0, NULL);
+		uint64_t mask;
+		int fd = deny_target(col.rootfd, w->deny_open[i], &mask);
 
 		if (fd < 0 && errno == ENOENT)
-			continue; /* not in this container (a file made later is not marked) */
-		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, FAN_OPEN_PERM, fd) < 0) {
+			continue; /* not in this container, nor its directory */
+		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, mask, fd) < 0) {
 			bh_error_sys(err, errno, "container %s: marking %s", c->id,
 				     w->deny_open[i]);
 			if (fd >= 0)
@@ -689,6 +740,27 @@ static bool strv_has(char *const *v, const char *s)
 	return v && bh_strv_contains(v, s);
 }
 
+/* The process of thread tid (itself when /proc does not say: it is gone). */
+static pid_t tgid_of(const struct bh_guard *g, pid_t tid)
+{
+	char path[PATH_MAX], buf[512], *l;
+	ssize_t n;
+	int fd, tgid;
+
+	snprintf(path, sizeof(path), "%s/proc/%d/status", g->root, (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tid;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return tid;
+	buf[n] = 0;
+	if ((l = strstr(buf, "\nTgid:\t")) && sscanf(l, "\nTgid:\t%d", &tgid) == 1 && tgid > 0)
+		return tgid;
+	return tid;
+}
+
 /* Decide one permission event; <0 when the decision itself failed. */
 static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		  struct bh_guard_event *ev, char *path, size_t pathsz)
@@ -700,7 +772,6 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	ssize_t n;
 
 	ev->op = (md->mask & FAN_OPEN_EXEC_PERM) ? BH_GUARD_EXEC : BH_GUARD_OPEN;
-	ev->pid = md->pid;
 	if (statx(md->fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_CTIME, &sx) < 0 ||
 	    !(sx.stx_mask & STATX_MNT_ID))
 		return -1;
@@ -777,7 +848,9 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 	bool deny = false;
 	int r;
 
-	if (md->pid == getpid()) {
+	ev.tid = md->pid;
+	ev.pid = g->tid ? tgid_of(g, md->pid) : md->pid;
+	if (ev.pid == getpid()) {
 		respond(g, md->fd, false);
 		g->st.events++;
 		g->st.allowed++;

@@ -67,6 +67,7 @@ struct gctr {
 	bool net_set;	      /* a connect policy set */
 	bool net_warned;      /* a connect policy that cannot be set was warned of */
 	bool net_looked;      /* a policy left pinned by an earlier run was cleared if needed */
+	bool net_rules;	      /* the policy set is the rules' deny list (cleared at the stop) */
 	uint64_t exec_sig, net_sig;
 	uint64_t net_denied; /* the kernel's count at the last rescan */
 	pid_t pid;	     /* its init, for the last count at the stop */
@@ -84,6 +85,11 @@ struct mon_guard {
 	bool rules_block;	  /* a rule's action is block */
 	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
 	struct bh_strvec open_paths;
+	/* the peers block rules on connects name (bh_rules_connect_peers): the
+	 * connect policy (a deny list) of a container not in protect */
+	struct bh_guard_net_rule *conn;
+	size_t nconn;
+	uint64_t conn_sig;
 	/* the event the last decision was made on: its report (after the answer,
 	 * when the process may have moved on and /proc says something else) says
 	 * what was decided */
@@ -163,12 +169,15 @@ static void fill_exec(const struct bh_guard_event *gev, struct bh_mon_event *ev)
 }
 
 /*
- * The open's flags while the caller waits in it: /proc/PID/syscall holds the
- * call and its arguments (open: the second, openat: the third; creat's are
- * fixed). openat2's are behind a pointer, and a call read as something else
- * (a thread's): O_RDWR, so both read and write rules can match.
+ * The open's flags while the calling thread waits in it: /proc/TID/syscall
+ * holds the call and its arguments (open: the second, openat: the third;
+ * creat's are fixed; openat2's are the first field of the struct open_how the
+ * third points to, read from the caller's memory: another of its threads
+ * could rewrite it after the kernel copied it, so what is read is what the
+ * process says, as a path is). A call read as something else: O_RDWR, so both
+ * read and write rules can match.
  */
-static int open_flags(pid_t pid)
+static int open_flags(pid_t tid)
 {
 	char path[64], buf[512];
 	unsigned long long a[4] = { 0 };
@@ -176,7 +185,7 @@ static int open_flags(pid_t pid)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return O_RDWR;
@@ -189,6 +198,19 @@ static int open_flags(pid_t pid)
 		return O_RDWR;
 	if (nr == SYS_openat)
 		return (int)a[2];
+#ifdef SYS_openat2
+	if (nr == SYS_openat2) {
+		uint64_t how = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/mem", (int)tid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return O_RDWR;
+		n = pread(fd, &how, sizeof(how), (off_t)a[2]);
+		close(fd);
+		return n == (ssize_t)sizeof(how) ? (int)how : O_RDWR;
+	}
+#endif
 #ifdef SYS_open
 	if (nr == SYS_open)
 		return (int)a[1];
@@ -215,7 +237,7 @@ static void fill_open(const struct bh_guard_event *gev, struct bh_mon_event *ev)
 	ev->type = BH_MON_OPENAT;
 	ev->file.fd = -1;
 	ev->file.type = BH_MON_FD_FILE;
-	ev->file.flags = open_flags(gev->pid);
+	ev->file.flags = open_flags(gev->tid > 0 ? gev->tid : gev->pid);
 	snprintf(ev->file.path, sizeof(ev->file.path), "%s", gev->path);
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)gev->pid);
 	n = readlink(path, ev->proc.exe, sizeof(ev->proc.exe) - 1);
@@ -247,7 +269,8 @@ static void fill_event(const struct bh_guard_event *gev, const struct gctr *gc,
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->ts_ns = real_ns();
-	ev->proc.pid = ev->proc.tid = (uint32_t)gev->pid;
+	ev->proc.pid = (uint32_t)gev->pid;
+	ev->proc.tid = (uint32_t)(gev->tid > 0 ? gev->tid : gev->pid);
 	ev->proc.loginuid = UINT32_MAX;
 	if (gev->op == BH_GUARD_EXEC)
 		fill_exec(gev, ev);
@@ -484,7 +507,32 @@ static void set_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *
 	}
 	free(rules);
 	gc->net_set = gc->net_looked = true;
+	gc->net_rules = false;
 	gc->net_sig = sig;
+	gc->net_denied = 0;
+}
+
+/* The connect policy of c from the block rules: a deny list of their peers. */
+static void set_net_rules(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr *c)
+{
+	struct bh_guard_net_policy pol = { .action = BH_GUARD_NET_DENY_LIST,
+					   .rules = mg->conn,
+					   .nrules = mg->nconn };
+	struct bh_error *err = NULL;
+
+	if (gc->net_set && gc->net_rules && gc->net_sig == mg->conn_sig) {
+		count_net(mg, gc, c);
+		return;
+	}
+	if (bh_guard_net_set(c, &pol, &err) < 0) {
+		if (!gc->net_warned)
+			warn_ctr(mg, &err, c->id, "setting the block rules' connect policy");
+		bh_error_clear(&err);
+		gc->net_warned = true;
+		return;
+	}
+	gc->net_set = gc->net_looked = gc->net_rules = true;
+	gc->net_sig = mg->conn_sig;
 	gc->net_denied = 0;
 }
 
@@ -498,7 +546,7 @@ static void clear_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr
 	if (bh_guard_net_clear(c, &err) < 0 && bh_error_code(err) != BH_ERR_NOTFOUND)
 		warn_ctr(mg, &err, c->id, "clearing its connect policy");
 	bh_error_clear(&err);
-	gc->net_set = false;
+	gc->net_set = gc->net_rules = false;
 }
 
 static void one(struct mon_guard *mg, const struct bh_ctr *c, bool rdv)
@@ -549,9 +597,12 @@ static void one(struct mon_guard *mg, const struct bh_ctr *c, bool rdv)
 		unwatch(mg, gc);
 	/* a container with no profile is not the monitor's: a policy set by hand
 	 * (bulkhead guard connect) stays; one whose profile left protect (maybe
-	 * while no monitor ran) is cleared */
+	 * while no monitor ran) is cleared; block rules on connects: their deny
+	 * list (a profile in protect allows its peers only, which wins) */
 	if (gc->protect)
 		set_net(mg, gc, c, doc);
+	else if (mg->nconn)
+		set_net_rules(mg, gc, c);
 	else if (doc)
 		clear_net(mg, gc, c);
 	json_decref(doc);
@@ -653,6 +704,7 @@ static void guard_free(struct mon_guard *mg)
 		free(mg->v[i].id);
 	free(mg->v);
 	bh_strvec_release(&mg->open_paths);
+	free(mg->conn);
 	free(mg->decided);
 	free(mg);
 }
@@ -660,6 +712,42 @@ static void guard_free(struct mon_guard *mg)
 static bool is_block(const struct bh_rules_rule *r, void *arg)
 {
 	return mon_action_of(arg, r) == BH_MON_ACT_BLOCK;
+}
+
+/* The block rules' peers on connects, as connect guard rules (the deny list). */
+static void conn_rules(struct mon_guard *mg, struct mon_pipe *p, const struct bh_mon_run_opts *o)
+{
+	struct bh_rules_peer *v = NULL;
+	size_t n = 0;
+	const char *inexact = NULL;
+	struct bh_error *e = NULL;
+
+	if (!bh_rules_connect_peers(o->rules, is_block, (void *)o, &v, &n, &inexact)) {
+		bh_error_set(&e, BH_ERR_UNSUPPORTED,
+			     "guard: rule '%s' blocks connects by more than their peer (fd.sip, "
+			     "fd.rip, fd.sport, fd.rport, fd.snet, fd.l4proto = or in): %s",
+			     inexact,
+			     n ? "the connects its peers alone decide are refused before the "
+				 "call, the others only alerted (with an action_error)"
+			       : "its connects are not refused before the call, only alerted "
+				 "(with an action_error)");
+		mon_warn(p, &e);
+	}
+	mg->conn = bh_calloc(n ? n : 1, sizeof(*mg->conn));
+	mg->conn_sig = sig_add(0, "rules");
+	for (size_t i = 0; i < n; i++) {
+		struct bh_guard_net_rule *r = &mg->conn[i];
+		char buf[64];
+
+		r->family = v[i].family;
+		memcpy(r->addr, v[i].addr, 16);
+		r->prefix = v[i].prefix;
+		r->port = v[i].port;
+		r->proto = v[i].proto;
+		mg->conn_sig = sig_add(mg->conn_sig, bh_guard_net_rule_str(r, buf));
+	}
+	mg->nconn = n;
+	free(v);
 }
 
 int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
@@ -695,6 +783,7 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 				     inexact);
 			mon_warn(p, &e);
 		}
+		conn_rules(mg, p, o);
 	}
 	gopts.report_arg = mg;
 	if (bh_behave_open(&bo, &mg->b, err) < 0)
@@ -749,6 +838,9 @@ void mon_guard_stop(struct mon_guard *mg)
 
 		if (mg->v[i].net_set)
 			count_net(mg, &mg->v[i], &c);
+		/* the rules' deny list is this run's: not left to a later one */
+		if (mg->v[i].net_set && mg->v[i].net_rules)
+			bh_guard_net_clear(&c, NULL);
 	}
 	guard_free(mg);
 }

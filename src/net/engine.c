@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The packet engine (include/bulkhead/net.h): flows, TCP reassembly,
+ * The packet engine (include/bulkhead/net.h): flows (their TCP reassembly in engine_tcp.c),
  * identification and feeding of the dissectors (src/net/dissect.h), rate
  * meters, flow records.
  *
@@ -10,13 +10,8 @@
  * heads are the only flows that can have expired, and the oldest head is the
  * flow evicted when the table is full.
  *
- * TCP, per direction: bytes at the expected sequence number go straight to
- * the dissector; bytes ahead of it are held (bounded in bytes and segments)
- * in a sorted list of non-overlapping pieces: a new segment only fills what
- * is not held yet (the first to arrive wins), and an overlap carrying other
- * bytes is a threat. Bytes already passed are retransmissions and ignored.
- * A hole that outlives gap_timeout, or held data over the bound, becomes a
- * gap: the dissector gets data == NULL and the hole's length.
+ * TCP reassembly is engine_tcp.c's: it hands the in-order bytes and the
+ * gaps back here (net_flow_deliver, net_flow_deliver_gap).
  *
  * The matchers (SQL injection and data leaks, engine_match.c) see each
  * record after the caller did, and an unknown flow's bytes; the flow and the
@@ -63,7 +58,7 @@ static void list_add_tail(struct bh_net_engine *e, struct flow *f, int list)
 
 /* ---- threats -------------------------------------------------------------- */
 
-static void add_threat(struct flow *f, const char *id)
+void net_flow_threat(struct flow *f, const char *id)
 {
 	const struct bh_net_threat_def *t = bh_net_threat_find(id);
 
@@ -151,7 +146,7 @@ void net_flow_emit(void *opaque, const struct bh_net_rec *in)
 		break;
 	case BH_NET_REC_THREAT:
 		if (rec->u.threat.id)
-			add_threat(f, rec->u.threat.id);
+			net_flow_threat(f, rec->u.threat.id);
 		break;
 	case BH_NET_REC_EXPECT: net_expect_add(f, rec); break;
 	default: break;
@@ -177,20 +172,9 @@ static void stop_inspection(struct flow *f)
 		free(f->state);
 		f->state = NULL;
 	}
-	for (int d = 0; d < 2; d++) {
-		struct seg *s = f->h[d].ooo;
-
-		while (s) {
-			struct seg *n = s->next;
-
-			free(s);
-			s = n;
-		}
-		f->e->held -= f->h[d].ooo_bytes;
-		f->h[d].ooo = NULL;
-		f->h[d].ooo_bytes = f->h[d].ooo_n = 0;
-		bh_buf_release(&f->probe[d]);
-	}
+	net_tcp_free(f);
+	bh_buf_release(&f->probe[0]);
+	bh_buf_release(&f->probe[1]);
 	f->nlog = 0;
 	f->ident = ID_DONE;
 }
@@ -311,7 +295,7 @@ static bool run_probes(struct flow *f, int dir, const uint8_t *buf, size_t len, 
 }
 
 /* In-order bytes (or a datagram) of direction dir. */
-static void deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
+void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	if (f->ident == ID_FEEDING) {
 		feed(f, dir, p, n);
@@ -354,7 +338,7 @@ static void deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 	}
 }
 
-static void deliver_gap(struct flow *f, int dir, size_t n)
+void net_flow_deliver_gap(struct flow *f, int dir, size_t n)
 {
 	f->e->st.tcp_gaps += n;
 	if (f->ident == ID_PROBING) {
@@ -362,154 +346,6 @@ static void deliver_gap(struct flow *f, int dir, size_t n)
 		start(f, f->nlog ? by_hint(f) : NULL);
 	}
 	feed(f, dir, NULL, n);
-}
-
-/* ---- TCP reassembly ----------------------------------------------------- */
-
-static bool seq_lt(uint32_t a, uint32_t b)
-{
-	return (int32_t)(a - b) < 0;
-}
-
-static void seg_insert(struct flow *f, struct half *h, struct seg **at, uint32_t seq,
-		       const uint8_t *p, uint32_t n)
-{
-	struct seg *s = bh_malloc(sizeof(*s) + n);
-
-	s->seq = seq;
-	s->len = n;
-	s->at = f->e->now;
-	memcpy(s->data, p, n);
-	s->next = *at;
-	*at = s;
-	h->ooo_bytes += n;
-	h->ooo_n++;
-	f->e->held += n;
-}
-
-/* Hold (seq, p, n), ahead of h->next, filling only what is not held yet. */
-static void ooo_add(struct flow *f, struct half *h, uint32_t seq, const uint8_t *p, uint32_t n)
-{
-	struct seg **at = &h->ooo;
-	uint32_t cur = seq, end = seq + n;
-	bool differ = false;
-
-	while (*at && seq_lt(cur, end)) {
-		struct seg *s = *at;
-		uint32_t send = s->seq + s->len;
-
-		if (!seq_lt(cur, send)) { /* s wholly before cur */
-			at = &s->next;
-			continue;
-		}
-		if (!seq_lt(s->seq, end)) /* s wholly after */
-			break;
-		if (seq_lt(cur, s->seq)) {
-			seg_insert(f, h, at, cur, p + (cur - seq), s->seq - cur);
-			at = &(*at)->next;
-			cur = s->seq;
-		}
-		{
-			uint32_t b = seq_lt(send, end) ? send : end;
-
-			if (memcmp(s->data + (cur - s->seq), p + (cur - seq), b - cur))
-				differ = true;
-			cur = b;
-		}
-		at = &s->next;
-	}
-	if (seq_lt(cur, end))
-		seg_insert(f, h, at, cur, p + (cur - seq), end - cur);
-	if (differ)
-		add_threat(f, "BH-NET-TCP-OVERLAP");
-}
-
-/* Deliver what is held from h->next on; with `force`, skip the first hole. */
-static void drain(struct flow *f, int dir, bool force)
-{
-	struct half *h = &f->h[dir];
-
-	while (h->ooo && f->ident != ID_DONE) {
-		struct seg *s = h->ooo;
-
-		if (seq_lt(h->next, s->seq)) {
-			uint32_t at = s->seq;
-
-			if (!force)
-				return;
-			/* the gap may end the inspection, and free s with the rest */
-			deliver_gap(f, dir, at - h->next);
-			h->next = at;
-			force = false;
-			if (f->ident == ID_DONE)
-				return;
-			continue;
-		}
-		h->ooo = s->next;
-		h->ooo_bytes -= s->len;
-		h->ooo_n--;
-		f->e->held -= s->len;
-		if (seq_lt(h->next, s->seq + s->len)) {
-			uint32_t skip = h->next - s->seq;
-
-			h->next = s->seq + s->len;
-			deliver(f, dir, s->data + skip, s->len - skip);
-		}
-		free(s);
-	}
-}
-
-static void tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, size_t n)
-{
-	struct bh_net_engine *e = f->e;
-	struct half *h = &f->h[dir];
-	int32_t rel;
-
-	if (!h->started) {
-		h->started = true;
-		h->next = seq;
-	}
-	rel = (int32_t)(seq - h->next);
-	if (rel < 0) {
-		if ((size_t) - (int64_t)rel >= n) {
-			e->st.tcp_retransmits++;
-			return;
-		}
-		p += -(int64_t)rel;
-		n -= (size_t) - (int64_t)rel;
-		seq = h->next;
-		rel = 0;
-	}
-	if (rel == 0 && !h->ooo) {
-		h->next += (uint32_t)n;
-		deliver(f, dir, p, n);
-		return;
-	}
-	if (f->ident == ID_DONE) {
-		/* an unknown flow is scanned in order only: a hole ends its scan */
-		net_match_raw_stop(f, dir);
-		return;
-	}
-	if (n > UINT32_MAX / 2 || (uint32_t)rel > (1u << 30)) {
-		e->st.tcp_ooo_dropped += n;
-		return;
-	}
-	if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes ||
-	    e->held + n > e->o.max_held_bytes) {
-		/* over a bound: the first hole is lost */
-		drain(f, dir, true);
-		if (f->ident == ID_DONE)
-			return;
-		if (h->ooo_n >= e->o.max_ooo_segments || h->ooo_bytes + n > e->o.max_ooo_bytes ||
-		    e->held + n > e->o.max_held_bytes) {
-			e->st.tcp_ooo_dropped += n;
-			return;
-		}
-	}
-	ooo_add(f, h, seq, p, (uint32_t)n);
-	drain(f, dir, false);
-	if (h->ooo && h->ooo->at + e->o.gap_timeout < e->now)
-		drain(f, dir, true);
 }
 
 /* ---- rate meters -------------------------------------------------------- */
@@ -561,9 +397,7 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	struct bh_net_flow_record r;
 
 	/* what is held goes to the dissector, the holes as gaps */
-	for (int d = 0; d < 2; d++)
-		while (f->ident != ID_DONE && f->h[d].ooo)
-			drain(f, d, true);
+	net_tcp_flush(f);
 	/* still probing: the answers so far and the port decide */
 	if (f->ident == ID_PROBING)
 		start(f, f->nlog ? by_hint(f) : NULL);
@@ -676,7 +510,7 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	e->st.flows_active++;
 	net_expect_flow_start(f); /* a related flow's app, then the policy's decision */
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
-		add_threat(f, "BH-NET-CONN-FLOOD");
+		net_flow_threat(f, "BH-NET-CONN-FLOOD");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
 	return f;
 }
@@ -693,17 +527,17 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	f->packets[dir]++;
 	f->bytes[dir] += pk->ip_len;
 	if (frag_threats & NET_FRAG_T_OVERLAP)
-		add_threat(f, "BH-NET-FRAG-OVERLAP");
+		net_flow_threat(f, "BH-NET-FRAG-OVERLAP");
 	if (frag_threats & NET_FRAG_T_POD)
-		add_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
+		net_flow_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
 	if (frag_threats & NET_FRAG_T_TINY)
-		add_threat(f, "BH-NET-FRAG-TINY");
+		net_flow_threat(f, "BH-NET-FRAG-TINY");
 	if (f->proto == 6) {
 		struct half *h = &f->h[dir];
 
 		if ((pk->tcp_flags & NET_TCP_SYN) && !(pk->tcp_flags & NET_TCP_ACK) &&
 		    meter_hit(e, M_SYN, pk->dst, e->o.syn_rate))
-			add_threat(f, "BH-NET-SYN-FLOOD");
+			net_flow_threat(f, "BH-NET-SYN-FLOOD");
 		if ((pk->tcp_flags & NET_TCP_SYN) && !h->started) {
 			h->started = true;
 			h->next = pk->seq + 1;
@@ -712,7 +546,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 		    !(pk->tcp_flags & NET_TCP_RST)) {
 			uint32_t seq = pk->seq + ((pk->tcp_flags & NET_TCP_SYN) ? 1 : 0);
 
-			tcp_data(f, dir, seq, pk->payload, pk->payload_len);
+			net_tcp_data(f, dir, seq, pk->payload, pk->payload_len);
 		}
 		if (pk->tcp_flags & NET_TCP_FIN)
 			h->fin = true;
@@ -720,12 +554,12 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 			f->rst = true;
 	} else if (f->proto == 17) {
 		if (meter_hit(e, M_UDP, pk->dst, e->o.udp_rate))
-			add_threat(f, "BH-NET-UDP-FLOOD");
+			net_flow_threat(f, "BH-NET-UDP-FLOOD");
 		if (f->ident != ID_DONE || net_match_raw_wanted(f, dir))
-			deliver(f, dir, pk->payload, pk->payload_len);
+			net_flow_deliver(f, dir, pk->payload, pk->payload_len);
 	} else {
 		if (meter_hit(e, M_ICMP, pk->dst, e->o.icmp_rate))
-			add_threat(f, "BH-NET-ICMP-FLOOD");
+			net_flow_threat(f, "BH-NET-ICMP-FLOOD");
 	}
 	list_del(e, f);
 	list_add_tail(e, f, list_of(f));
@@ -804,11 +638,11 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 				f->packets[dir]++;
 				f->bytes[dir] += pk.ip_len;
 				if (threats & NET_FRAG_T_OVERLAP)
-					add_threat(f, "BH-NET-FRAG-OVERLAP");
+					net_flow_threat(f, "BH-NET-FRAG-OVERLAP");
 				if (threats & NET_FRAG_T_POD)
-					add_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
+					net_flow_threat(f, "BH-NET-FRAG-PING-OF-DEATH");
 				if (threats & NET_FRAG_T_TINY)
-					add_threat(f, "BH-NET-FRAG-TINY");
+					net_flow_threat(f, "BH-NET-FRAG-TINY");
 				list_del(e, f);
 				list_add_tail(e, f, list_of(f));
 				net_cap_packet(f);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to the packet engine (src/net/engine.c, engine_match.c): the flow,
+ * Private to the packet engine (src/net/engine.c, engine_tcp.c,
+ * engine_match.c): the flow,
  * its TCP halves and the engine object; the matchers' glue in engine_match.c
  * (SQL injection and data leaks on the records the dissectors emit and on an
  * unknown flow's bytes) reads and writes the flow through these.
@@ -129,6 +130,19 @@ struct bh_net_engine {
 
 /* engine.c: a record of flow f (the dissect ctx's opaque), as a dissector's. */
 void net_flow_emit(void *opaque, const struct bh_net_rec *rec);
+/* engine.c: the threat id (threats.h's catalogue) seen on flow f. */
+void net_flow_threat(struct flow *f, const char *id);
+/* engine.c: in-order bytes (or a datagram) of direction dir to the probes or
+ * the dissector; a hole of n bytes (TCP) in place of data. */
+void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n);
+void net_flow_deliver_gap(struct flow *f, int dir, size_t n);
+
+/* engine_tcp.c: TCP reassembly, per direction (see there). */
+void net_tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, size_t n);
+/* The flow ends: what is held is delivered, the holes as gaps. */
+void net_tcp_flush(struct flow *f);
+/* Frees what is held. */
+void net_tcp_free(struct flow *f);
 
 /* engine_match.c */
 /* After the record went to the caller: the matchers it concerns. */

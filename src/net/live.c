@@ -482,7 +482,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 	struct bh_net_live_stats *st = L->st;
 	uint32_t accept_to = 0;
 	uint64_t before = st->packets;
-	bool any_accept = false;
+	unsigned held = 0; /* accepted packets whose verdict has not gone */
 	int rc;
 
 	for (int k = 0; k < DRAIN_MAX; k++) {
@@ -539,9 +539,15 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 						     (pk.has_mark ? pk.mark : 0) | L->mark, err);
 			} else {
 				st->accepted++;
-				any_accept = true;
 				accept_to = pk.id;
-				continue;
+				if (++held < VERDICT_HOLD)
+					continue;
+				/* a small request does not wait for a whole burst to be
+				 * inspected: every VERDICT_HOLD accepts their verdict goes */
+				held = 0;
+				rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err);
+				if (rc == 0)
+					rc = net_nfq_send(t->q, err);
 			}
 			if (rc < 0)
 				return rc;
@@ -549,7 +555,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 	}
 	/* the plain accepts at once: every packet still queued up to the last of them
 	 * (the drops and repeats before it were sent first, in the same datagram) */
-	if (any_accept && (rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err)) < 0)
+	if (held && (rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err)) < 0)
 		return rc;
 	if (st->packets != before)
 		st->batches++;
@@ -611,8 +617,12 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	stats->namespaces = L.n;
 	L.quar_rules =
 		o->quarantine && o->engine.policy && bh_netpol_has_quarantine(o->engine.policy);
+	/* the containers' addresses: for groups that select containers, and for
+	 * a quarantine (the container of an address); a policy of CIDR groups
+	 * only needs none, and no listing every refresh_ms */
 	L.want_inv =
-		!o->accept_all && (o->engine.policy || (o->quarantine && o->quarantine_severity));
+		!o->accept_all && (bh_netpol_uses_containers(o->engine.policy) ||
+				   (o->quarantine && (o->quarantine_severity || L.quar_rules)));
 	if (L.want_inv) {
 		/* watched before the first listing: a container made between the
 		 * two is still seen */

@@ -67,6 +67,7 @@ struct bh_netpol {
 	struct rule *r;
 	size_t nr;
 	bool names;
+	bool ctrs; /* a group selects containers (labels, images or IDs) */
 };
 
 const char *bh_netpol_mode_name(enum bh_netpol_mode m)
@@ -423,6 +424,7 @@ int bh_netpol_add_group(struct bh_netpol *p, const struct bh_netpol_group_spec *
 		group_release(&g);
 		return -1;
 	}
+	p->ctrs |= json_object_size(g.labels) || g.images.n || g.containers.n;
 	p->g = bh_reallocarray(p->g, p->ng + 1, sizeof(*p->g));
 	p->g[p->ng++] = g;
 	return 0;
@@ -577,6 +579,11 @@ const char *bh_netpol_group_name(const struct bh_netpol *p, int group)
 bool bh_netpol_uses_names(const struct bh_netpol *p)
 {
 	return p && p->names;
+}
+
+bool bh_netpol_uses_containers(const struct bh_netpol *p)
+{
+	return p && p->ctrs;
 }
 
 bool bh_netpol_has_quarantine(const struct bh_netpol *p)

@@ -4,7 +4,10 @@
  * BH_NETPOL_RULE_DISCOVER), aggregated per (from, to, layer 4, app) into
  * allow rules (include/bulkhead/netpolicy.h): the server ports seen, and for
  * HTTP the methods, hosts and path prefixes, for TLS the SNIs, for DNS the
- * query names, for SQL the statement types. An end in a group is named by
+ * query names, for SQL the statement types, for gRPC (an HTTP/2 flow whose
+ * requests had content-type application/grpc: app "grpc") the methods
+ * called (a service of three or more as "/pkg.Service/") instead of HTTP's
+ * fields, so the rule is of the gRPC family. An end in a group is named by
  * its group; one outside by the DNS name its address was resolved from, else
  * its address (/32 or /128). Every list is bounded: a list that would pass
  * BH_NETPOL_LIST_MAX is dropped from the rule (it then allows any value), and
@@ -31,7 +34,7 @@ struct lrule {
 	char *from, *from_cidr, *to, *to_name, *to_cidr;
 	const char *l4;
 	char app[24];
-	struct sset ports, methods, hosts, paths, sni, dns, sql;
+	struct sset ports, methods, hosts, paths, sni, dns, sql, grpc;
 };
 
 #define LEARN_BYTES_MAX (16 * 1024 * 1024) /* strings held by a learner, all lists */
@@ -162,6 +165,28 @@ static size_t path_prefix(const char *p, size_t n)
 	return n;
 }
 
+/* A request of a gRPC flow: its method (a plain HTTP/2 request there is not
+ * learned: a rule of app grpc cannot allow it, nor could one rule name both). */
+static void learn_grpc(struct bh_netpol_learn *l, struct lrule *r, const struct bh_net_rec *rec)
+{
+	struct bh_net_str pa = rec->u.http.path;
+	char m[BH_NETPOL_GRPC_MAX + 1];
+	const char *why;
+
+	if (!rec->app || strcmp(rec->app, "grpc"))
+		return;
+	if (!pa.p || pa.len > BH_NETPOL_GRPC_MAX || !visible(pa.p, pa.len)) {
+		r->grpc.over = true; /* a method no rule could name: no condition */
+		return;
+	}
+	memcpy(m, pa.p, pa.len);
+	m[pa.len] = 0;
+	if (bh_netpol_check_grpc_method(m, &why) < 0)
+		r->grpc.over = true;
+	else
+		sset_add(l, &r->grpc, m, pa.len);
+}
+
 void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_record *flow,
 			    const struct bh_net_rec *rec)
 {
@@ -175,6 +200,11 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 	switch (rec->kind) {
 	case BH_NET_REC_HTTP_REQUEST: {
 		struct bh_net_str h = rec->u.http.host, pa = rec->u.http.path;
+
+		if (!strcmp(r->app, "grpc")) {
+			learn_grpc(l, r, rec);
+			break;
+		}
 
 		if (rec->u.http.method.p && visible(rec->u.http.method.p, rec->u.http.method.len))
 			sset_add(l, &r->methods, rec->u.http.method.p, rec->u.http.method.len);
@@ -260,6 +290,25 @@ static void collapse_names(struct sset *s)
 			sset_add(NULL, &out, wild, strlen(wild));
 		else
 			sset_add(NULL, &out, s->v[i], strlen(s->v[i]));
+	}
+	sset_free(s);
+	*s = out;
+}
+
+/* The methods of a service called by three or more as "/pkg.Service/". */
+static void collapse_grpc(struct sset *s)
+{
+	struct sset out = { 0 };
+
+	if (s->over)
+		return;
+	for (size_t i = 0; i < s->n; i++) {
+		const char *slash = strrchr(s->v[i], '/');
+		size_t plen = slash ? (size_t)(slash - s->v[i]) + 1 : 0, same = 0;
+
+		for (size_t j = 0; plen && j < s->n; j++)
+			same += !strncmp(s->v[j], s->v[i], plen);
+		sset_add(NULL, &out, s->v[i], same >= 3 ? plen : strlen(s->v[i]));
 	}
 	sset_free(s);
 	*s = out;
@@ -388,6 +437,8 @@ int bh_netpol_learn_write(const struct bh_netpol_learn *l, struct bh_buf *out,
 		ylist(out, "tlsSni", &r->sni, true);
 		ylist(out, "dnsNames", &r->dns, true);
 		ylist(out, "sqlStatements", &r->sql, false);
+		collapse_grpc(&r->grpc);
+		ylist(out, "grpcMethods", &r->grpc, false);
 	}
 	if (rc < 0 || out->len >= out->max)
 		return rc < 0 ? rc
@@ -416,6 +467,7 @@ void bh_netpol_learn_free(struct bh_netpol_learn *l)
 		sset_free(&r->sni);
 		sset_free(&r->dns);
 		sset_free(&r->sql);
+		sset_free(&r->grpc);
 	}
 	free(l->r);
 	bh_map_free(l->by_key, NULL);

@@ -4,6 +4,8 @@
  *
  *   load_bundle      config.json read, parsed and checked; the rootfs resolved
  *   rt_policy_admit  the policy (policy.c): refused here, nothing was made
+ *   rt_measure       org.bulkhead.measure=true: the launch extended into a TPM
+ *                    PCR and its event log (measure.c), before it exists
  *   open_namespaces  linux.namespaces[].path opened and checked (nsfs, type)
  *   make_state       <root>/<id> made and locked, the config copied, state.json
  *                    (status "creating"), the cgroups made and written
@@ -695,7 +697,8 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	    rt_learn_apply(c->spec, NULL, err) < 0 || open_namespaces(&j, err) < 0 ||
 	    rt_filter_build(c->spec, ctx->allow_dangerous, rt_state_root(ctx), &j.filter, err) <
 		    0 ||
-	    rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0)
+	    rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0 ||
+	    rt_measure(ctx, id, j.bundle, &j.raw, c->spec, o->image, err) < 0)
 		goto out;
 	if (make_state(&j, err) < 0 || prepare_init(&j, err) < 0 || spawn_init(&j, err) < 0 ||
 	    drive_init(&j, err) < 0 || finish_create(&j, err) < 0)

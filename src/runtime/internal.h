@@ -218,6 +218,13 @@ void rt_created_release(struct rt_created *c);
  * promoted profile: its stored mode); exec: state's "learn", the container's.
  */
 int rt_learn_apply(struct bh_rt_spec *spec, const json_t *state, struct bh_error **err);
+
+/* measure.c: with annotation org.bulkhead.measure=true, the launch measured
+ * into the TPM and its event log (bh_tpm_measure_launch); else nothing. */
+struct bh_policy_image;
+int rt_measure(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
+	       const struct bh_buf *raw, const struct bh_rt_spec *spec,
+	       const struct bh_policy_image *image, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

@@ -33,7 +33,6 @@ int bh_attest_predicate(const char *predicate_type, struct bh_image *img,
 	struct bh_scan_result *res = NULL;
 	struct bh_report rep = { 0 };
 	char started[BH_TIME_MAX], finished[BH_TIME_MAX];
-	json_t *report = NULL;
 	bool vuln;
 	int r = -1;
 
@@ -61,13 +60,26 @@ int bh_attest_predicate(const char *predicate_type, struct bh_image *img,
 		r = bh_report_cyclonedx(&rep, out, err);
 		goto out;
 	}
-	if (bh_report_json(&rep, &report, err) < 0)
-		goto out;
-	*out = vuln_predicate(report, so->store_path, started, finished);
-	report = NULL;
-	r = *out ? 0 : bh_error_set(err, BH_ERR_INTERNAL, "cannot build the vuln predicate");
+	r = bh_attest_vuln_predicate(res, so->store_path, started, finished, out, err);
 out:
-	json_decref(report);
 	bh_scan_result_free(res);
 	return r;
+}
+
+int bh_attest_vuln_predicate(const struct bh_scan_result *res, const char *db_uri,
+			     const char *started, const char *finished, json_t **out,
+			     struct bh_error **err)
+{
+	struct bh_report rep = { 0 };
+	json_t *report = NULL;
+
+	*out = NULL;
+	rep.img = res->img;
+	rep.inv = res->inv;
+	rep.findings = &res->findings;
+	rep.tool_version = BH_VERSION;
+	if (bh_report_json(&rep, &report, err) < 0)
+		return -1;
+	*out = vuln_predicate(report, db_uri, started, finished);
+	return *out ? 0 : bh_error_set(err, BH_ERR_INTERNAL, "cannot build the vuln predicate");
 }

@@ -208,6 +208,119 @@ def steps(p):
         'Content-Type': 'application/json'}, body: '{}'}).then(r => r.status)""" % js(new))
     check("... and once revoked there it is refused (401)", st == 401, str(st))
 
+    # ---- views17: nodes, workloads, images, events, countermeasures ------------------
+    def api(path):
+        return p.eval("""fetch(%s, {headers: {Authorization: 'Bearer ' +
+            sessionStorage.getItem('bulkhead.token')}}).then(r => r.json())""" % js(path))
+
+    def rows(sel):
+        return p.eval(f"[...document.querySelectorAll({js(sel)})].map(r => [...r.cells].map(c => c.textContent))")
+
+    p.goto(url + "/#/tokens?again=1")
+    p.wait("location.hash.includes('again') && !!document.querySelector('#tokens-list')",
+           what="the tokens list")
+    listed = rows("#tokens-list tbody tr")
+    want = api("/api/v1/tokens")["tokens"]
+    check("the tokens view lists the tokens the API lists (ids, no secret)",
+          sorted(r[0] for r in listed) == sorted(t["id"] for t in want) and len(want) >= 2,
+          repr((listed, want)))
+
+    p.goto(url + "/#/nodes")
+    p.wait("!!document.querySelector('.view-nodes tbody tr')", what="the nodes table")
+    got = rows(".view-nodes tbody tr")
+    want = api("/api/v1/nodes")["nodes"]
+    check("the nodes view shows each node of the API, connected, with its workloads and events",
+          [r[0] for r in got] == [n["name"] for n in want] and got[0][1] == "connected" and
+          got[0][6] == "2" and got[0][7] == str(want[0]["events"]), repr((got, want)))
+
+    p.goto(url + "/#/workloads")
+    p.wait("!!document.querySelector('#workloads-count')", what="the workloads table")
+    got = rows(".view-workloads tbody tr")
+    want = api("/api/v1/workloads")["workloads"]
+    c1 = [r for r in got if r[1] == "c1"]
+    check("the workloads view shows the API's workloads with image, digest and vulnerabilities",
+          sorted(r[1] for r in got) == sorted(w["id"] for w in want) and c1 and
+          c1[0][3] == "library/app" and c1[0][4] == want[0]["digest"] and
+          c1[0][6] == "HIGH 1, LOW 1" and [r[6] for r in got if r[1] == "c2"] == ["not scanned"],
+          repr((got, want)))
+    p.goto(url + "/#/workloads?unscanned=1")
+    p.wait("location.hash.includes('unscanned') && !!document.querySelector('#workloads-count')",
+           what="the unscanned workloads")
+    got = rows(".view-workloads tbody tr")
+    check("... filtered to those of an image never scanned", [r[1] for r in got] == ["c2"], repr(got))
+
+    p.goto(url + "/#/images")
+    p.wait("!!document.querySelector('#images-count')", what="the images table")
+    got = rows(".view-images tbody tr")
+    want = api("/api/v1/images")["items"]
+    check("the images view shows the API's images: counts by severity, scan age, where they run",
+          len(got) == len(want) == 1 and got[0][0] == "library/app" and got[0][3] == "1" and
+          got[0][5] == "1" and got[0][9] == "1", repr((got, want)))
+    p.eval("document.querySelector('.view-images tbody a').click(); true")
+    p.wait("location.hash.startsWith('#/image?') && !!document.querySelector('#image-sbom')",
+           what="one image")
+    img = api("/api/v1/image?digest=" + want[0]["digest"])
+    tables = p.eval("[...document.querySelectorAll('.view-image table')].map(t => [...t.tBodies[0].rows].map(r => [...r.cells].map(c => c.textContent)))")
+    check("the image view shows its vulnerabilities and where it runs",
+          sorted(r[1] for r in tables[-1]) == sorted(v["id"] for v in img["vulnerabilities"]) and
+          [r[1] for r in tables[-2]] == ["c1"] and
+          "No signature" in text(p, "#image-signatures"), repr((tables, img)))
+    # the download as the page makes it: the Blob and the anchor's click, caught
+    p.eval("""window.__dl = null; window.__blob = null; window.__make = URL.createObjectURL;
+        window.__click = HTMLAnchorElement.prototype.click;
+        URL.createObjectURL = (b) => { window.__blob = b; return window.__make.call(URL, b); };
+        HTMLAnchorElement.prototype.click = function () { window.__dl = [this.download, this.href]; };
+        document.querySelector('#image-sbom').click(); true""")
+    dl = p.wait("window.__dl", timeout=5, what="the SBOM download")
+    sbom = p.eval("window.__blob.text().then(t => JSON.parse(t))")
+    p.eval("URL.createObjectURL = window.__make; HTMLAnchorElement.prototype.click = window.__click; true")
+    check("the SBOM button downloads the image's CycloneDX document",
+          dl[0].endswith(".cdx.json") and sbom.get("bomFormat") == "CycloneDX", repr((dl, sbom)))
+    # suppress the HIGH finding with a reason: marked, and out of the countermeasure's count
+    fill_submit(p, "#suppress-form", {"vulnerability": "CVE-2026-0001", "reason": "not reachable", "days": "2"})
+    p.wait("location.hash.includes('at=') && [...document.querySelectorAll('#image-vulns tbody tr')]"
+           ".some(r => r.cells[1].textContent === 'CVE-2026-0001' && r.cells[5].textContent.includes('not reachable'))",
+           what="the suppressed finding")
+    cm = api("/api/v1/countermeasures")
+    c411 = [c for c in cm["countermeasures"] if c["id"] == "4.1.1"][0]
+    check("a finding suppressed in the image view is marked and leaves the counts",
+          c411["state"] == "enforced" and [v["count"] for v in c411["violations"]] == [0, 0],
+          repr(c411))
+    p.screenshot(os.path.join(out, "5-image.png"))
+
+    p.goto(url + "/#/events?severity=CRITICAL")
+    p.wait("location.hash.includes('severity') && !!document.querySelector('#events-count')",
+           what="the events table")
+    got = rows(".view-events tbody tr")
+    want = api("/api/v1/events?severity=CRITICAL")["items"]
+    check("the events view filtered by severity shows what the API gives, output as text",
+          [r[0] for r in got] == [str(e["id"]) for e in want] and len(got) == 2 and
+          {r[4] for r in got} == {"CRITICAL"} and "<b>sh</b> ran" in [r[7] for r in got] and
+          p.eval("document.querySelectorAll('.view-events b').length") == 0, repr((got, want)))
+    p.eval("[...document.querySelectorAll('.view-events tbody a')].find(a => a.textContent === 'c2').click(); true")
+    p.wait("location.hash.includes('workload=c2') && !!document.querySelector('#events-count')",
+           what="events of c2")
+    got = rows(".view-events tbody tr")
+    check("... and by workload (a click on it): severity and workload both applied",
+          [(r[4], r[6]) for r in got] == [("CRITICAL", "c2")], repr(got))
+
+    p.goto(url + "/#/countermeasures")
+    p.wait("!!document.querySelector('#cm-summary')", what="the countermeasures")
+    got = p.eval("Object.fromEntries([...document.querySelectorAll('.view-countermeasures td[data-id]')].map(c => [c.dataset.id, c.textContent]))")
+    want = api("/api/v1/countermeasures")
+    check("the SP 800-190 view shows each countermeasure's state as the API computes it",
+          got == {c["id"]: c["state"] for c in want["countermeasures"]} and got.get("4.1.5") == "violated",
+          repr((got, want)))
+    p.screenshot(os.path.join(out, "6-countermeasures.png"))
+    link = p.eval("""(() => { const r = [...document.querySelectorAll('.view-countermeasures tbody tr')]
+        .find(r => r.cells[0].textContent === '4.1.5'); const a = r.cells[5].querySelector('a');
+        a.click(); return a.textContent; })()""")
+    p.wait("location.hash.includes('unscanned') && !!document.querySelector('#workloads-count')",
+           what="the violation's link")
+    got = rows(".view-workloads tbody tr")
+    check("a violation's count links to the offending workloads", link == "1" and
+          [r[1] for r in got] == ["c2"], repr((link, got)))
+
     # ---- delete the user: two clicks --------------------------------------------------
     p.goto(url + "/#/users")
     p.wait("!!document.querySelector('#users-list button[data-user=\"bob\"]')", what="bob's delete button")

@@ -801,6 +801,74 @@ static void alert_storm_sends_one_and_a_summary(void **state)
 	bh_ctl_store_free(s);
 }
 
+/* ---- scale17: jobs one replica does --------------------------------------------------------- */
+
+static void one_replica_claims_a_job(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *a = fresh(e), *b = NULL;
+	struct bh_error *err = NULL;
+	char *db = !strcmp(e->backend, "sqlite") ? bh_asprintf("%s/store-%d.sqlite", e->dir, e->seq)
+						 : bh_strdup(e->url);
+	int64_t done_at = -1;
+	bool got = false;
+
+	/* a second controller on the same database */
+	assert_int_equal(bh_ctl_store_open(db, &b, &err), 0);
+	assert_int_equal(bh_ctl_claim(a, "rematch", 60, &got, &done_at, &err), 0);
+	assert_true(got);
+	assert_int_equal(done_at, 0);
+	/* held: neither the other controller nor this one again gets it */
+	assert_int_equal(bh_ctl_claim(b, "rematch", 60, &got, &done_at, &err), 0);
+	assert_false(got);
+	assert_int_equal(bh_ctl_claim(a, "rematch", 60, &got, &done_at, &err), 0);
+	assert_false(got);
+	/* another job is free */
+	assert_int_equal(bh_ctl_claim(b, "scan:sha256:00", 60, &got, &done_at, &err), 0);
+	assert_true(got);
+	assert_int_equal(bh_ctl_claim_release(b, "scan:sha256:00", false, &err), 0);
+	/* released done: the other gets it and sees it done by another */
+	assert_int_equal(bh_ctl_claim_release(a, "rematch", true, &err), 0);
+	assert_int_equal(bh_ctl_claim(b, "rematch", 60, &got, &done_at, &err), 0);
+	assert_true(got);
+	assert_true(done_at >= (int64_t)time(NULL) - 5);
+	assert_int_equal(bh_ctl_claim_release(b, "rematch", true, &err), 0);
+	/* the one that did it last does not see its own as another's */
+	assert_int_equal(bh_ctl_claim(b, "rematch", 60, &got, &done_at, &err), 0);
+	assert_true(got);
+	assert_int_equal(done_at, 0);
+	if (!strcmp(e->backend, "postgresql")) {
+		/* a controller gone (its session with it) holds nothing */
+		bh_ctl_store_free(b);
+		b = NULL;
+		/* the server ends the session (and its locks) just after the
+		 * client's Terminate: soon, not at once */
+		for (int i = 0; i < 100; i++) {
+			assert_int_equal(bh_ctl_claim(a, "rematch", 60, &got, &done_at, &err), 0);
+			if (got)
+				break;
+			usleep(50000);
+		}
+		assert_true(got);
+		assert_int_equal(bh_ctl_claim_release(a, "rematch", false, &err), 0);
+	} else {
+		/* SQLite: a lease; one run out is anyone's */
+		assert_int_equal(bh_ctl_claim_release(b, "rematch", false, &err), 0);
+		assert_int_equal(bh_ctl_claim(b, "short", 1, &got, &done_at, &err), 0);
+		assert_true(got);
+		sleep(2);
+		assert_int_equal(bh_ctl_claim(a, "short", 60, &got, &done_at, &err), 0);
+		assert_true(got);
+	}
+	/* bad names */
+	assert_true(bh_ctl_claim(a, "", 60, &got, &done_at, &err) < 0);
+	assert_error(err, BH_ERR_INVALID, "job name");
+	bh_error_free(err);
+	bh_ctl_store_free(b);
+	bh_ctl_store_free(a);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -819,6 +887,7 @@ int main(void)
 		cmocka_unit_test(alert_rule_parser_refuses_hostile_input),
 		BOTH(alert_rules_stored_and_audited),
 		BOTH(alert_storm_sends_one_and_a_summary),
+		BOTH(one_replica_claims_a_job),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

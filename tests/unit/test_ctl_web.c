@@ -5,6 +5,7 @@
  * the If-None-Match reader with hostile values (at a guard page: no read past
  * the length).
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -23,7 +24,7 @@ static const char *header(const char *const *h, const char *name)
 
 static void call(const struct bh_http_route *r, const char *inm, struct bh_http_response *resp)
 {
-	struct bh_http_request req = { .method = "GET", .path = r->path, .if_none_match = inm };
+	struct bh_http_request req = { .method = r->method, .path = r->path, .if_none_match = inm };
 
 	memset(resp, 0, sizeof(*resp));
 	bh_buf_init(&resp->body, 1u << 20);
@@ -35,6 +36,7 @@ static void every_file_has_type_csp_and_etag(void **state)
 	size_t n;
 	const struct bh_http_route *r = bh_ctl_web_routes(&n);
 	bool root = false, app = false;
+	size_t heads = 0;
 
 	(void)state;
 	assert_true(n >= 3);
@@ -43,6 +45,28 @@ static void every_file_has_type_csp_and_etag(void **state)
 		const char *csp, *etag;
 		char *etag_copy;
 
+		if (!strcmp(r[i].method, "HEAD")) {
+			/* HEAD: no body, the length GET's would have (GET's route first) */
+			size_t k;
+			char len[24];
+
+			for (k = 0;
+			     k < n && (strcmp(r[k].path, r[i].path) || strcmp(r[k].method, "GET"));
+			     k++)
+				;
+			assert_true(k < i);
+			call(&r[k], NULL, &resp);
+			snprintf(len, sizeof(len), "%zu", resp.body.len);
+			bh_buf_release(&resp.body);
+			call(&r[i], NULL, &resp);
+			assert_int_equal(resp.status, 200);
+			assert_int_equal(resp.body.len, 0);
+			assert_string_equal(header(resp.headers, "Content-Length"), len);
+			assert_non_null(header(resp.headers, "Content-Security-Policy"));
+			bh_buf_release(&resp.body);
+			heads++;
+			continue;
+		}
 		assert_string_equal(r[i].method, "GET");
 		call(&r[i], NULL, &resp);
 		assert_int_equal(resp.status, 200);
@@ -78,6 +102,7 @@ static void every_file_has_type_csp_and_etag(void **state)
 	}
 	assert_true(root);
 	assert_true(app);
+	assert_int_equal(heads * 2, n); /* every file answers HEAD too */
 }
 
 /* h copied to the end of a page followed by a PROT_NONE page */

@@ -483,6 +483,85 @@ static void test_container_config(void **state)
 	free(r.v);
 }
 
+/* an engine's inspect data: ports (published, else asked), restart policy, privileged */
+static void test_inspect(void **state)
+{
+	static const char docker[] =
+		"{\"HostConfig\": {\"Privileged\": true, \"RestartPolicy\": {\"Name\": "
+		"\"on-failure\", \"MaximumRetryCount\": 5}, \"PortBindings\": {\"1/tcp\": "
+		"[{\"HostPort\": \"1\"}]}}, \"NetworkSettings\": {\"Ports\": {\"443/tcp\": "
+		"[{\"HostIp\": \"127.0.0.1\", \"HostPort\": \"8443\"}, {\"HostIp\": \"\", "
+		"\"HostPort\": \"443\"}], \"53/udp\": null, \"9/tcp\": [{\"HostPort\": \"\"}]}}}";
+	static const char asked[] =
+		"{\"HostConfig\": {\"RestartPolicy\": {\"Name\": \"\"}, \"PortBindings\": "
+		"{\"80/tcp\": [{\"HostIp\": \"\", \"HostPort\": \"8080-8081\"}]}}, "
+		"\"NetworkSettings\": {\"Ports\": {}}}";
+	static const struct {
+		const char *json, *needle;
+	} bad[] = {
+		{ "[]", "not a JSON object" },
+		{ "{}", "HostConfig is missing" },
+		{ "{\"HostConfig\": {\"Privileged\": 1}}", "Privileged is not a boolean" },
+		{ "{\"HostConfig\": {\"RestartPolicy\": {\"MaximumRetryCount\": \"5\"}}}",
+		  "RestartPolicy" },
+		{ "{\"HostConfig\": {\"PortBindings\": {\"80/tcp\": [{\"HostPort\": 80}]}}}",
+		  "HostConfig.PortBindings[\"80/tcp\"][0]" },
+		{ "{\"HostConfig\": {}, \"NetworkSettings\": {\"Ports\": {\"1/tcp\": 1}}}",
+		  "is not an array" },
+	};
+	struct bh_host_inspect in;
+	struct bh_host_report r = { 0 };
+	struct bh_error *err = NULL;
+
+	(void)state;
+	assert_int_equal(bh_host_inspect_parse(docker, strlen(docker), &in, &err), 0);
+	assert_true(in.privileged);
+	assert_string_equal(in.restart, "on-failure");
+	assert_int_equal(in.max_retry, 5);
+	/* what is published wins over what was asked; a random port is none */
+	assert_int_equal(in.nports, 2);
+	assert_int_equal(in.low_port, 443);
+	assert_string_equal(in.ports[0], "127.0.0.1:8443->443/tcp");
+	assert_string_equal(in.ports[1], "0.0.0.0:443->443/tcp");
+	bh_host_check_container(NULL, &in, NULL, "t", 2, &r);
+	assert_int_equal(r.n, 17);
+	assert_int_equal(find(&r, "BH-CTR-015")->status, BH_HOST_FAIL);
+	assert_int_equal(find(&r, "BH-CTR-016")->status, BH_HOST_FAIL);
+	assert_string_equal(find(&r, "BH-CTR-016")->actual, "0.0.0.0:443->443/tcp (below 1024)");
+	assert_int_equal(find(&r, "BH-CTR-017")->status, BH_HOST_PASS);
+	bh_host_inspect_release(&in);
+
+	assert_int_equal(bh_host_inspect_parse(asked, strlen(asked), &in, &err), 0);
+	assert_false(in.privileged);
+	assert_string_equal(in.restart, "no");
+	assert_int_equal(in.low_port, 8080);
+	bh_host_check_container(NULL, &in, NULL, "u", 1, &r);
+	assert_int_equal(r.n, 17 + 16);
+	assert_string_equal(r.v[r.n - 2].actual, "0.0.0.0:8080->80/tcp (none below 1024)");
+	assert_int_equal(r.v[r.n - 1].status, BH_HOST_PASS);
+	bh_host_inspect_release(&in);
+	/* no engine data: INFO rows naming why; no engine at all: no rows */
+	bh_host_check_container(NULL, NULL, "dockerd is not running", "v", 2, &r);
+	assert_int_equal(r.n, 33 + 17);
+	assert_int_equal(r.v[r.n - 1].status, BH_HOST_INFO);
+	assert_string_equal(r.v[r.n - 1].actual, "unknown: dockerd is not running");
+	bh_host_check_container(NULL, NULL, NULL, "w", 2, &r);
+	assert_int_equal(r.n, 50 + 14);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(bh_host_inspect_parse(bad[i].json, strlen(bad[i].json), &in, &err),
+				 -1);
+		assert_error(err, BH_ERR_INVALID, bad[i].needle);
+		assert_null(in.restart);
+		bh_error_free(err);
+		err = NULL;
+	}
+	for (size_t i = 0; i < r.n; i++) {
+		free(r.v[i].actual);
+		free(r.v[i].target);
+	}
+	free(r.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_mountinfo_opts),
 		cmocka_unit_test(test_roots),
 		cmocka_unit_test(test_container_config),
+		cmocka_unit_test(test_inspect),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1061,6 +1061,69 @@ static void discover_learns_what_protect_allows(void **state)
 	bh_buf_release(&y);
 }
 
+/* Discover over a gRPC flow: the rule is app grpc with the methods called (a
+ * service of three or more as its prefix), no HTTP fields; it validates and
+ * protect with it allows those calls only. */
+static void discover_learns_grpc_methods(void **state)
+{
+	static const char *const calls[] = { "/bh.Echo/Say", "/bh.Admin/List", "/bh.Admin/Get",
+					     "/bh.Admin/Put", "/bh.Echo/Say" };
+	struct bh_netpol_learn *l = bh_netpol_learn_new();
+	struct bh_net_flow_record f = { 0 };
+	struct bh_net_rec r;
+	struct bh_buf y = BH_BUF_INIT(1 << 20);
+	struct bh_policy_diags d = { 0 };
+	struct bh_netpol *q;
+
+	(void)state;
+	f.rule = BH_NETPOL_RULE_DISCOVER;
+	f.l4 = "tcp";
+	f.app = "grpc";
+	f.client_group = "web";
+	f.server_group = "api";
+	f.server_port = 50051;
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		r = http_req("POST", "api:50051", calls[i]);
+		r.app = "grpc";
+		bh_netpol_learn_record(l, &f, &r);
+	}
+	r = http_req("GET", "api", "/index.html"); /* plain HTTP/2 on it: not learned */
+	r.app = "http2";
+	bh_netpol_learn_record(l, &f, &r);
+	bh_netpol_learn_flow(l, &f);
+	assert_int_equal(bh_netpol_learn_write(l, &y, NULL), 1);
+	assert_non_null(strstr(y.data, "apps: [\"grpc\"]"));
+	assert_non_null(strstr(y.data, "grpcMethods: [\"/bh.Admin/\", \"/bh.Echo/Say\"]"));
+	assert_null(strstr(y.data, "http"));
+	bh_netpol_learn_free(l);
+	q = compile2(HDR
+		     "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
+		     "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n",
+		     y.data, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "%zu:%zu: %s\n", d.v[i].line, d.v[i].column, d.v[i].message);
+	assert_non_null(q);
+	r = http_req("POST", "api", "/bh.Echo/Say");
+	r.app = "grpc";
+	assert_dec(dec(q, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false),
+		   BH_NETPOL_ALLOW, "learned-web-to-api-grpc-1");
+	r = http_req("POST", "api", "/bh.Admin/Drop");
+	r.app = "grpc";
+	assert_dec(dec(q, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false),
+		   BH_NETPOL_ALLOW, "learned-web-to-api-grpc-1");
+	r = http_req("POST", "api", "/bh.Echo/Shout");
+	r.app = "grpc";
+	assert_dec(dec(q, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	r = http_req("GET", "api", "/index.html");
+	r.app = "http2";
+	assert_dec(dec(q, "10.0.1.1", "10.0.2.1", 50051, "tcp", "http2", &r, false), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_DEFAULT);
+	bh_netpol_free(q);
+	bh_policy_diags_release(&d);
+	bh_buf_release(&y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1074,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(ftp_data_follows_control),
 		cmocka_unit_test(dns_answers_followed_and_bounded),
 		cmocka_unit_test(discover_learns_what_protect_allows),
+		cmocka_unit_test(discover_learns_grpc_methods),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

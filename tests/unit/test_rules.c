@@ -1384,6 +1384,86 @@ static char *paths_of(const char *cond, bool chosen)
 	return out;
 }
 
+/* The peers one rule's condition names for a refusal by the connect guard:
+ * "1 ADDR/PREFIX:PORT/PROTO ..." (exact), "0 ..." (not exact: the peers that
+ * still suffice). */
+static char *peers_of(const char *cond)
+{
+	char yaml[1024];
+	struct bh_rules_diags d = { 0 };
+	struct bh_rules *rs;
+	struct bh_rules_peer *v = NULL;
+	size_t n = 0;
+	const char *inexact = NULL;
+	char *out;
+	int r;
+
+	snprintf(yaml, sizeof(yaml), RULE_HEAD "  condition: %s\n", cond);
+	rs = load(yaml, &d);
+	dump(&d);
+	assert_int_equal(bh_rules_count(rs), 1);
+	r = bh_rules_connect_peers(rs, want_all, (void *)rs, &v, &n, &inexact);
+	out = bh_asprintf("%d", r);
+	if (!r)
+		assert_non_null(inexact);
+	for (size_t i = 0; i < n; i++) {
+		char a[INET6_ADDRSTRLEN];
+		char *o;
+
+		inet_ntop(v[i].family, v[i].addr, a, sizeof(a));
+		o = bh_asprintf("%s %s/%u:%u/%u", out, a, v[i].prefix, v[i].port, v[i].proto);
+		free(out);
+		out = o;
+	}
+	free(v);
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+	return out;
+}
+
+static void connect_peers_for_refusal(void **state)
+{
+	static const struct {
+		const char *cond, *want;
+	} cases[] = {
+		{ "evt.type = connect and fd.sip = 127.0.0.1 and fd.sport = 8080",
+		  "1 127.0.0.1/32:8080/0" },
+		{ "evt.type = connect and fd.rport in (3333, 4444) and fd.l4proto = tcp",
+		  "1 0.0.0.0/0:3333/6 0.0.0.0/0:4444/6 ::/0:3333/6 ::/0:4444/6" },
+		{ "evt.type = connect and container.id != host and fd.snet in (10.0.0.0/8) and "
+		  "fd.rip = 10.1.2.3",
+		  "1 10.1.2.3/32:0/0" },
+		/* disjoint networks: exactly nothing */
+		{ "evt.type = connect and fd.rnet = 10.0.0.0/8 and fd.rip = 192.168.0.1", "1" },
+		{ "evt.type = connect and (fd.rport = 22 or fd.rip = ::1)",
+		  "1 0.0.0.0/0:22/0 ::/0:22/0 ::1/128:0/0" },
+		{ "evt.type = connect", "1 0.0.0.0/0:0/0 ::/0:0/0" },
+		{ "evt.type in (connect, execve) and not evt.type = execve and fd.rport = 25",
+		  "1 0.0.0.0/0:25/0 ::/0:25/0" },
+		/* what the kernel cannot tell: alert-only (nothing refused) */
+		{ "evt.type = connect and proc.name = curl and fd.rport = 4444", "0" },
+		{ "evt.type = connect and fd.rport = 4444 and not proc.name = curl", "0" },
+		{ "evt.type = connect and fd.rport > 1024", "0" },
+		{ "evt.type = connect and fd.l4proto = icmp", "0" },
+		/* part of an OR is refused, the rest only alerted */
+		{ "evt.type = connect and (fd.rport = 4444 or proc.name = nc)",
+		  "0 0.0.0.0/0:4444/0 ::/0:4444/0" },
+		/* either end: the peer's suffices, not necessary */
+		{ "evt.type = connect and fd.port = 53", "0 0.0.0.0/0:53/0 ::/0:53/0" },
+		/* a rule not on connects names nothing and is exact */
+		{ "evt.type = execve and proc.name = sh", "1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = peers_of(cases[i].cond);
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s: got '%s', want '%s'", cases[i].cond, got, cases[i].want);
+		free(got);
+	}
+}
+
 static void open_paths_for_refusal(void **state)
 {
 	static const struct {
@@ -1547,6 +1627,7 @@ int main(void)
 		cmocka_unit_test(output_format),
 		cmocka_unit_test(event_json),
 		cmocka_unit_test(open_filter_from_conditions),
+		cmocka_unit_test(connect_peers_for_refusal),
 	};
 	const struct CMUnitTest defaults_tests[] = {
 		cmocka_unit_test(every_default_rule_has_nist_and_mitre_tags),

@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# Measured launch against an swtpm this script starts (never the machine's TPM):
+#
+#   1. container start with measurement on vs off: median wall time of `run`
+#      with /bin/true, N runs each (default 30), interleaved in rounds, on the
+#      same bundle, one with org.bulkhead.measure=true (PCR 16 extended, one
+#      event-log line appended with fsync). The anchor is the unmeasured run;
+#      the figure is the added time per container. Target <= 20 ms.
+#   2. quote + verify: median of `attest quote` then `attest verify` (a log of
+#      the N measured launches), against tpm2-tools' tpm2_quote then
+#      tpm2_checkquote on the same swtpm when installed (the anchor).
+#      Target <= 100 ms.
+#
+# Prints MET or MISSED for each and exits 0 either way (1 only if it cannot run).
+# Run it under flock /tmp/bh-bpf.lock on a shared machine (it starts containers).
+#
+#   N=30 bench/tpm.sh
+set -u
+SRC="$(cd "$(dirname "$0")/.." && pwd)"
+: "${BULKHEAD:=$SRC/bulkhead}"
+: "${TESTDATA:=$SRC/../shared/data}"
+N=${N:-30}
+IMAGE="$TESTDATA/images/alpine-3.19.4.docker.tar"
+B="$BULKHEAD"
+
+[ "$(id -u)" = 0 ] || { echo "tpm: SKIP: needs root (containers)"; exit 0; }
+command -v swtpm >/dev/null || { echo "tpm: SKIP: swtpm is not installed"; exit 0; }
+[ -x "$B" ] || { echo "tpm: no bulkhead binary at $B" >&2; exit 1; }
+[ -f "$IMAGE" ] || { echo "tpm: no test image $IMAGE" >&2; exit 1; }
+
+. "$SRC/bench/lib.sh"
+bench_state_tmpfs tpm
+SWPID=
+trap 'kill "$SWPID" 2>/dev/null; umount "$T/state" 2>/dev/null; rm -rf "$T"' EXIT
+port=$(python3 -c 'import socket
+for _ in range(50):
+    a, b = socket.socket(), socket.socket()
+    try:
+        a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]; b.bind(("127.0.0.1", p + 1))
+        print(p); break
+    except OSError: pass
+    finally: a.close(); b.close()')
+mkdir -p "$T/tpmstate"
+swtpm socket --tpm2 --server type=tcp,port="$port" --ctrl type=tcp,port=$((port + 1)) \
+	--tpmstate dir="$T/tpmstate" --flags not-need-init,startup-clear &
+SWPID=$!
+for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+export BULKHEAD_TPM_TCTI="swtpm:host=127.0.0.1,port=$port" TPM2TOOLS_TCTI="swtpm:host=127.0.0.1,port=$port"
+export BULKHEAD_MEASURE_LOG="$T/state/measure.log"
+
+"$B" image bundle "$IMAGE" "$T/base" -- /bin/true >/dev/null || exit 1
+bundle() {
+	cp -a "$T/base" "$T/$1"
+	python3 - "$T/$1" "$2" <<'PY' || exit 1
+import json, sys
+d = sys.argv[1]
+c = json.load(open(d + "/config.json"))
+c["root"]["path"] = d + "/rootfs"
+if sys.argv[2] == "on":
+    c.setdefault("annotations", {})["org.bulkhead.measure"] = "true"
+json.dump(c, open(d + "/config.json", "w"))
+PY
+}
+bundle off off
+bundle on on
+ms() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e6 }'; }
+
+# ---- 1. start with measurement on vs off ----
+: >"$T/t-off" && : >"$T/t-on"
+"$B" --root "$T/state" run --bundle "$T/on" warm-$$ >/dev/null || { echo "tpm: a measured run failed" >&2; exit 1; }
+"$B" --root "$T/state" run --bundle "$T/off" warm2-$$ >/dev/null
+for i in $(seq "$N"); do
+	for k in off on; do
+		t0=$(bench_now)
+		"$B" --root "$T/state" run --bundle "$T/$k" "$k-$i-$$" >/dev/null 2>&1 || { echo "tpm: run $k failed" >&2; exit 1; }
+		echo $(($(bench_now) - t0)) >>"$T/t-$k"
+	done
+done
+off=$(bench_median <"$T/t-off")
+on=$(bench_median <"$T/t-on")
+added=$((on - off))
+echo "container start (run /bin/true), median of $N, load $(cut -d' ' -f1-3 /proc/loadavg):"
+echo "  measurement off (anchor) $(ms "$off") ms, on $(ms "$on") ms: added $(ms "$added") ms per container" \
+	"(ratio $(bench_ratio "$on" "$off")); target <= 20 ms: $(bench_verdict "$(ms "$added")" '<=' 20)"
+
+# ---- 2. quote + verify ----
+mkdir -p "$T/q" "$T/tt"
+: >"$T/qv" && : >"$T/anchor"
+have_tt=false
+if command -v tpm2_createprimary >/dev/null && command -v tpm2_checkquote >/dev/null; then
+	tpm2_createprimary -Q -C o -G ecc256:ecdsa-sha256:null -c "$T/tt/ak.ctx" \
+		-a "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign" &&
+		tpm2_readpublic -Q -c "$T/tt/ak.ctx" -f pem -o "$T/tt/ak.pem" && have_tt=true
+	tpm2_flushcontext -t >/dev/null 2>&1
+fi
+for i in $(seq "$N"); do
+	nonce=$(printf '%08x' "$i")
+	t0=$(bench_now)
+	"$B" attest quote --nonce "$nonce" --out "$T/q" >/dev/null &&
+		"$B" attest verify --log "$BULKHEAD_MEASURE_LOG" --quote "$T/q/quote.msg" --ak "$T/q/ak.pem" \
+			--nonce "$nonce" >/dev/null || { echo "tpm: quote/verify failed" >&2; exit 1; }
+	echo $(($(bench_now) - t0)) >>"$T/qv"
+	if $have_tt; then
+		t0=$(bench_now)
+		tpm2_quote -Q -c "$T/tt/ak.ctx" -l sha256:16 -q "$nonce" -m "$T/tt/q.msg" -s "$T/tt/q.sig" \
+			-o "$T/tt/pcrs.out" -g sha256 &&
+			tpm2_checkquote -u "$T/tt/ak.pem" -m "$T/tt/q.msg" -s "$T/tt/q.sig" -f "$T/tt/pcrs.out" \
+				-g sha256 -q "$nonce" >/dev/null || { echo "tpm: tpm2-tools failed" >&2; exit 1; }
+		tpm2_flushcontext -t >/dev/null 2>&1 # tpm2_quote loaded the key again: no resource manager
+		echo $(($(bench_now) - t0)) >>"$T/anchor"
+	fi
+done
+qv=$(bench_median <"$T/qv")
+echo "quote + verify ($(wc -l <"$BULKHEAD_MEASURE_LOG") log entries), median of $N:"
+if $have_tt; then
+	an=$(bench_median <"$T/anchor")
+	echo "  tpm2_quote + tpm2_checkquote (anchor) $(ms "$an") ms, bulkhead $(ms "$qv") ms" \
+		"(ratio $(bench_ratio "$qv" "$an")); target <= 100 ms: $(bench_verdict "$(ms "$qv")" '<=' 100)"
+else
+	echo "  bulkhead $(ms "$qv") ms (no tpm2-tools: no anchor); target <= 100 ms: $(bench_verdict "$(ms "$qv")" '<=' 100)"
+fi
+exit 0

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's node policy (src/agent/policy_int.h): validated whole with the
+ * controller's own parser (bh_ctl_policy_parse), persisted atomically in the
+ * state directory so that a restart without the controller enforces it
+ * again, and swapped in by the detection thread at one event's boundary.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/policy_int.h"
+#include "banned.h"
+
+#define FILE_MAX (BH_CTL_BODY_MAX + 4096)
+
+/* answer: {"version", "policy": {...}}: the version and the parsed policy. */
+static int parse_answer(const json_t *answer, int64_t *version, struct bh_ctl_policy *out,
+			struct bh_error **err)
+{
+	json_int_t v = 0;
+	json_t *doc = bh_json_obj(answer, "policy");
+	char *s;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	*version = 0;
+	if (!bh_json_int(answer, "version", &v) || v < 1 || v > BH_CTL_SEQ_MAX || !doc)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "policy: an answer without a version and a policy");
+	*version = v;
+	s = json_dumps(doc, JSON_COMPACT);
+	if (!s)
+		return bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
+	rc = bh_ctl_policy_parse(s, strlen(s), out, err);
+	free(s);
+	return rc;
+}
+
+int agent_policy_init(struct agent_policy *p, const char *state_dir, struct bh_error **warn_err)
+{
+	struct bh_buf b = BH_BUF_INIT(FILE_MAX);
+	struct bh_error *err = NULL;
+	json_t *j = NULL;
+
+	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	p->path = bh_asprintf("%s/policy.json", state_dir);
+	if (bh_read_file(p->path, &b, &err) < 0) {
+		if (bh_error_errno(err) != ENOENT) /* never applied one: nothing to say */
+			*warn_err = err;
+		else
+			bh_error_free(err);
+		bh_buf_release(&b);
+		return 0;
+	}
+	if (bh_json_parse(b.data ? b.data : "", b.len, FILE_MAX, p->path, &j, &err) < 0 ||
+	    parse_answer(j, &p->cur_version, &p->cur, &err) < 0) {
+		bh_error_prefix(&err, "%s: the last policy applied is unreadable: none runs",
+				p->path);
+		*warn_err = err;
+		p->cur_version = 0;
+	}
+	p->version = p->cur_version;
+	json_decref(j);
+	bh_buf_release(&b);
+	return 0;
+}
+
+void agent_policy_release(struct agent_policy *p)
+{
+	bh_ctl_policy_release(&p->next);
+	bh_ctl_policy_release(&p->cur);
+	pthread_mutex_destroy(&p->mu);
+	free(p->path);
+}
+
+int64_t agent_policy_version(struct agent_policy *p)
+{
+	int64_t v;
+
+	pthread_mutex_lock(&p->mu);
+	v = p->version;
+	pthread_mutex_unlock(&p->mu);
+	return v;
+}
+
+int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *version,
+		       struct bh_error **err)
+{
+	struct bh_ctl_policy np;
+	json_int_t v = 0;
+	bool seen;
+	json_t *file;
+	char *s;
+	int rc;
+
+	*version = 0;
+	bh_json_int(answer, "version", &v);
+	pthread_mutex_lock(&p->mu);
+	seen = v == p->version || v == p->refused;
+	pthread_mutex_unlock(&p->mu);
+	if (seen)
+		return 1;
+	if (parse_answer(answer, version, &np, err) < 0) {
+		pthread_mutex_lock(&p->mu);
+		p->refused = *version ? *version : v;
+		pthread_mutex_unlock(&p->mu);
+		return bh_error_prefix(err, "policy version %lld refused (version %lld runs on)",
+				       (long long)v, (long long)agent_policy_version(p));
+	}
+	/* persisted before it runs: what runs is what a restart finds */
+	file = json_pack("{sIsO}", "version", (json_int_t)*version, "policy", np.doc);
+	s = file ? json_dumps(file, JSON_COMPACT) : NULL;
+	json_decref(file);
+	rc = s ? bh_write_file_atomic(p->path, s, strlen(s), 0600, err)
+	       : bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
+	free(s);
+	if (rc < 0) {
+		bh_ctl_policy_release(&np);
+		return bh_error_prefix(err, "policy version %lld not applied", (long long)*version);
+	}
+	pthread_mutex_lock(&p->mu);
+	bh_ctl_policy_release(&p->next);
+	p->next = np;
+	p->next_version = *version;
+	p->version = *version;
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
+			const struct bh_rules_rule **m, size_t max, size_t *n)
+{
+	*n = 0;
+	/* a try: the puller never holds the lock for long, and an event that
+	 * finds it held sees the version before, whole */
+	if (pthread_mutex_trylock(&p->mu) == 0) {
+		if (p->next_version) {
+			bh_ctl_policy_release(&p->cur);
+			p->cur = p->next;
+			p->cur_version = p->next_version;
+			memset(&p->next, 0, sizeof(p->next));
+			p->next_version = 0;
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	if (p->cur.rules)
+		*n = bh_rules_match(p->cur.rules, ev, m, max);
+}

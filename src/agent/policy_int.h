@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the agent (src/agent/agent.c): the node policy it pulls from the
+ * controller (src/agent/policy.c, include/bulkhead/ctl_policy.h). A version
+ * is validated whole, written to the state directory (state_dir/policy.json,
+ * atomically), then handed to the detection thread, which swaps it in at its
+ * next event: the rules and the modes of a version take effect together, and
+ * the old version keeps running until then (or when the new one is refused).
+ */
+#ifndef BULKHEAD_AGENT_POLICY_INT_H
+#define BULKHEAD_AGENT_POLICY_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "bulkhead/ctl_policy.h"
+#include "bulkhead/rules.h"
+
+struct agent_policy {
+	pthread_mutex_t mu;
+	char *path;		   /* state_dir/policy.json */
+	struct bh_ctl_policy next; /* validated, waiting for the detection thread (mu) */
+	int64_t next_version;	   /* 0: nothing waiting (mu) */
+	int64_t version;	   /* the version written and handed over (mu) */
+	int64_t refused;	   /* the last version refused (mu) */
+	/* the detection thread's own */
+	struct bh_ctl_policy cur;
+	int64_t cur_version;
+};
+
+/* Set up; the version last applied is read back from state_dir (a bad or
+ * missing file: none, warned through *warn_err). */
+int agent_policy_init(struct agent_policy *p, const char *state_dir, struct bh_error **warn_err);
+void agent_policy_release(struct agent_policy *p);
+/* The version handed over (0: none). */
+int64_t agent_policy_version(struct agent_policy *p);
+/*
+ * A version from the controller (its answer's "version" and "policy"):
+ * validated, persisted and handed over; 0 taken, 1 already have it or
+ * refused before, <0 refused now (BH_ERR_INVALID naming why; the old version
+ * keeps running).
+ */
+int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *version,
+		       struct bh_error **err);
+/* On the detection thread: swap in a version handed over; the rules of the
+ * version running matched on ev, up to max into m; *n of them. */
+void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
+			const struct bh_rules_rule **m, size_t max, size_t *n);
+
+#endif /* BULKHEAD_AGENT_POLICY_INT_H */

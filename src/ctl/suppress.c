@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Suppressed findings (views17): a vulnerability of one image (or of every
+ * image) set aside with a reason until an expiry, by an operator or admin,
+ * audited. While it lasts the finding leaves the counts that judge the
+ * images (the SP 800-190 countermeasures, /metrics); after its expiry it
+ * counts again by itself: nothing has to remove it.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "bulkhead/ctl.h"
+#include "banned.h"
+
+static int get_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err)
+{
+	size_t n;
+
+	if (!json_is_string(v))
+		return bh_error_set(err, BH_ERR_INVALID, "request body: \"%s\" must be a string",
+				    key);
+	n = json_string_length(v);
+	if (n > max)
+		return bh_error_set(err, BH_ERR_INVALID, "\"%s\": longer than %zu bytes", key, max);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)json_string_value(v)[i] < 0x20)
+			return bh_error_set(err, BH_ERR_INVALID, "\"%s\": contains a control byte",
+					    key);
+	memcpy(out, json_string_value(v), n);
+	out[n] = 0;
+	return 0;
+}
+
+static bool vuln_id_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > BH_CTL_SUPPRESS_ID_MAX)
+		return false;
+	for (; *s; s++)
+		if (!bh_isalnum(*s) && !strchr("._:-", *s))
+			return false;
+	return true;
+}
+
+int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *out,
+			  struct bh_error **err)
+{
+	json_t *root = NULL, *v;
+	const char *key;
+	int ret = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", &root, err) < 0)
+		return -1;
+	if (!json_is_object(root)) {
+		bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
+		goto out;
+	}
+	json_object_foreach (root, key, v) {
+		if (!strcmp(key, "vulnerability")) {
+			if (get_str(v, key, BH_CTL_SUPPRESS_ID_MAX, out->vuln_id, err) < 0)
+				goto out;
+			if (!vuln_id_valid(out->vuln_id)) {
+				bh_error_set(err, BH_ERR_INVALID,
+					     "\"vulnerability\": an id of A-Z a-z 0-9 . _ : -");
+				goto out;
+			}
+		} else if (!strcmp(key, "digest")) {
+			char d[BH_DIGEST_MAX];
+			struct bh_digest dg;
+
+			if (get_str(v, key, sizeof(d) - 1, d, err) < 0)
+				goto out;
+			if (bh_digest_parse(d, &dg, NULL) < 0) {
+				bh_error_set(err, BH_ERR_INVALID, "\"digest\": not a digest");
+				goto out;
+			}
+			memcpy(out->digest, dg.str, sizeof(out->digest));
+		} else if (!strcmp(key, "reason")) {
+			if (get_str(v, key, BH_CTL_SUPPRESS_REASON_MAX, out->reason, err) < 0)
+				goto out;
+		} else if (!strcmp(key, "ttl")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > BH_CTL_TOKEN_TTL_MAX) {
+				bh_error_set(err, BH_ERR_INVALID,
+					     "\"ttl\": seconds, 1 to %d (a suppression expires)",
+					     BH_CTL_TOKEN_TTL_MAX);
+				goto out;
+			}
+			out->ttl = json_integer_value(v);
+		} else {
+			bh_error_set(err, BH_ERR_INVALID, "request body: unknown member \"%s\"",
+				     key);
+			goto out;
+		}
+	}
+	if (!out->vuln_id[0] || !out->reason[0] || !out->ttl) {
+		bh_error_set(
+			err, BH_ERR_INVALID,
+			"request body: \"vulnerability\", \"reason\" and \"ttl\" are required");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(root);
+	if (ret < 0)
+		memset(out, 0, sizeof(*out));
+	return ret;
+}
+
+struct add_ctx {
+	struct bh_ctl_store *s;
+	const char *actor;
+	const struct bh_ctl_suppress *in;
+	int64_t now, id;
+};
+
+static int id_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	(void)err;
+	if (n == 1 && c[0].type == BH_CTL_INT)
+		*(int64_t *)ctx = c[0].i;
+	return 0;
+}
+
+static int add_tx(void *data, struct bh_error **err)
+{
+	struct add_ctx *a = data;
+	const struct bh_ctl_suppress *in = a->in;
+	struct bh_ctl_val p[] = { BH_CTL_S(in->vuln_id), BH_CTL_S(in->digest),
+				  BH_CTL_S(in->reason),	 BH_CTL_S(a->actor),
+				  BH_CTL_I(a->now),	 BH_CTL_I(a->now + in->ttl) };
+	char obj[32];
+	json_t *after;
+	int rc;
+
+	if (bh_ctl_store_query(a->s,
+			       "INSERT INTO suppressions (vuln_id, digest, reason, actor, created,"
+			       " expires) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+			       p, 6, id_row, &a->id, NULL, err) < 0)
+		return -1;
+	snprintf(obj, sizeof(obj), "suppression %lld", (long long)a->id);
+	after = json_pack("{sssssssI}", "vulnerability", in->vuln_id, "digest",
+			  in->digest[0] ? in->digest : "any", "reason", in->reason, "expires",
+			  (json_int_t)(a->now + in->ttl));
+	rc = bh_ctl_audit_add(a->s, a->actor, "suppress.add", obj, NULL, after, err);
+	json_decref(after);
+	return rc;
+}
+
+int bh_ctl_suppress_add(struct bh_ctl_store *s, const char *actor, const struct bh_ctl_suppress *in,
+			int64_t *id, struct bh_error **err)
+{
+	struct add_ctx a = { s, actor, in, (int64_t)time(NULL), 0 };
+
+	if (bh_ctl_store_tx(s, add_tx, &a, err) < 0)
+		return -1;
+	if (id)
+		*id = a.id;
+	return 0;
+}
+
+struct del_ctx {
+	struct bh_ctl_store *s;
+	const char *actor;
+	int64_t id;
+};
+
+static int del_tx(void *data, struct bh_error **err)
+{
+	struct del_ctx *d = data;
+	struct bh_ctl_val p = BH_CTL_I(d->id);
+	int64_t changes = 0;
+	char obj[32];
+
+	if (bh_ctl_store_query(d->s, "DELETE FROM suppressions WHERE id = ?", &p, 1, NULL, NULL,
+			       &changes, err) < 0)
+		return -1;
+	if (!changes)
+		return bh_error_set(err, BH_ERR_NOTFOUND, "no suppression %lld", (long long)d->id);
+	snprintf(obj, sizeof(obj), "suppression %lld", (long long)d->id);
+	return bh_ctl_audit_add(d->s, d->actor, "suppress.delete", obj, NULL, NULL, err);
+}
+
+int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id,
+			   struct bh_error **err)
+{
+	struct del_ctx d = { s, actor, id };
+
+	return bh_ctl_store_tx(s, del_tx, &d, err);
+}
+
+static json_t *jtime(int64_t t)
+{
+	char b[BH_TIME_MAX];
+	struct timespec ts = { (time_t)t, 0 };
+
+	return json_string(bh_time_rfc3339(&ts, 0, b));
+}
+
+struct list_ctx {
+	json_t *items;
+	int64_t now;
+};
+
+static int list_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	struct list_ctx *l = ctx;
+
+	if (n != 7)
+		return bh_error_set(err, BH_ERR_INTERNAL, "suppressions: %zu columns", n);
+	json_array_append_new(l->items,
+			      json_pack("{sIsssosssssoso}", "id", (json_int_t)c[0].i,
+					"vulnerability", c[1].s, "digest",
+					c[2].s && c[2].s[0] ? json_string(c[2].s) : json_null(),
+					"reason", c[3].s, "actor", c[4].s, "created", jtime(c[5].i),
+					"expires", jtime(c[6].i)));
+	json_object_set_new(json_array_get(l->items, json_array_size(l->items) - 1), "active",
+			    json_boolean(c[6].i > l->now));
+	return 0;
+}
+
+int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err)
+{
+	struct list_ctx l = { json_array(), (int64_t)time(NULL) };
+	struct bh_ctl_val p[] = { BH_CTL_I(all ? 1 : 0), BH_CTL_I(l.now) };
+
+	*out = NULL;
+	if (bh_ctl_store_query(s,
+			       "SELECT id, vuln_id, digest, reason, actor, created, expires"
+			       " FROM suppressions WHERE (? = 1 OR expires > ?) ORDER BY id"
+			       " LIMIT 10000",
+			       p, 2, list_row, &l, NULL, err) < 0) {
+		json_decref(l.items);
+		return -1;
+	}
+	*out = l.items;
+	return 0;
+}

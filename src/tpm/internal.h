@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* src/tpm's internal interfaces. */
+#ifndef BULKHEAD_TPM_INTERNAL_H
+#define BULKHEAD_TPM_INTERNAL_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* An entry's sha256 digest (as checked by bh_tpm_log_parse): 0, or -1. */
+int tpm_entry_digest(const json_t *e, uint8_t d[32]);
+/* 1 when the entry's content hashes to its recorded digest, else 0. */
+int tpm_entry_content_ok(const json_t *e);
+
+#endif

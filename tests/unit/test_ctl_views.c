@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* harness: serial */
+/*
+ * What the dashboard's views read (src/ctl/views.c, src/ctl/counter.c), on
+ * both back-ends as test_ctl_store.c does (SQLite in a temporary file,
+ * PostgreSQL 15 started by the test; without its binaries those cases SKIP):
+ * the token list (own or all, never a secret), where an image runs, and the
+ * SP 800-190 countermeasures counted from what the store holds: an empty
+ * store violates nothing; a vulnerable image running, a workload of an image
+ * never scanned, a stale agent and a critical alert each show up as the
+ * countermeasure they violate, with the right counts.
+ */
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/ctl.h"
+#include "bulkhead/vuln.h"
+#include "ctl_env.h"
+#include "banned.h"
+
+#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+static void exec(struct bh_ctl_store *s, const char *sql, int64_t v)
+{
+	struct bh_error *err = NULL;
+	struct bh_ctl_val p = BH_CTL_I(v);
+
+	if (bh_ctl_store_query(s, sql, &p, 1, NULL, NULL, NULL, &err) < 0)
+		fail_msg("%s: %s", sql, bh_error_message(err));
+}
+
+static void reg(struct bh_ctl_store *s, const char *node)
+{
+	struct bh_ctl_register r;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
+
+	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
+	if (bh_ctl_node_register(s, node, &r, &err) < 0)
+		fail_msg("register: %s", bh_error_message(err));
+	free(body);
+}
+
+static void report(struct bh_ctl_store *s, const char *json)
+{
+	struct bh_ctl_workloads w;
+	struct bh_error *err = NULL;
+
+	if (bh_ctl_workloads_parse(json, strlen(json), &w, &err) < 0)
+		fail_msg("parse: %s", bh_error_message(err));
+	if (bh_ctl_workloads_report(s, w.node, w.node, &w, NULL, NULL, &err) < 0)
+		fail_msg("report: %s", bh_error_message(err));
+	bh_ctl_workloads_release(&w);
+}
+
+static void alert_now(struct bh_ctl_store *s, const char *node, const char *severity)
+{
+	struct bh_ctl_batch b;
+	struct bh_ctl_ingest_result res;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"node\":\"%s\",\"first_seq\":1,\"events\":[{\"ts\":%lld,"
+				 "\"kind\":\"alert\",\"rule\":\"shell in container\","
+				 "\"severity\":\"%s\",\"workload\":\"c1\"}]}",
+				 node, (long long)time(NULL), severity);
+
+	if (bh_ctl_batch_parse(body, strlen(body), &b, &err) < 0)
+		fail_msg("batch: %s", bh_error_message(err));
+	if (bh_ctl_ingest_events(s, node, &b, NULL, &res, &err) < 0)
+		fail_msg("ingest: %s", bh_error_message(err));
+	assert_int_equal(res.stored, 1);
+	bh_ctl_batch_release(&b);
+	free(body);
+}
+
+/* The countermeasure id of cms (the API's document). */
+static json_t *cm(json_t *cms, const char *id)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach (json_object_get(cms, "countermeasures"), i, c)
+		if (!strcmp(bh_json_str(c, "id"), id))
+			return c;
+	fail_msg("no countermeasure %s", id);
+	return NULL;
+}
+
+static const char *state_of(json_t *cms, const char *id)
+{
+	return bh_json_str(cm(cms, id), "state");
+}
+
+/* The count of what (a violation or evidence of countermeasure id). */
+static int64_t count_of(json_t *cms, const char *id, const char *list, const char *what)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach (json_object_get(cm(cms, id), list), i, c)
+		if (!strcmp(bh_json_str(c, "what"), what))
+			return json_integer_value(json_object_get(c, "count"));
+	fail_msg("countermeasure %s: no %s \"%s\"", id, list, what);
+	return -1;
+}
+
+static void countermeasures_follow_the_store(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	static const struct bh_ctl_image_vuln high[] = {
+		{ "CVE-2024-0001", "openssl", "3.1.4-r5", "3.1.4-r6", BH_SEV_HIGH },
+	};
+	struct bh_ctl_image_scan sc = { "app", D1, "1", high, 1, NULL };
+	json_t *v, *c;
+	size_t i;
+
+	/* empty: nothing violated, the image countermeasures have no data */
+	if (bh_ctl_countermeasures(s, &v, &err) < 0)
+		fail_msg("countermeasures: %s", bh_error_message(err));
+	assert_true(json_array_size(json_object_get(v, "countermeasures")) >= 12);
+	json_array_foreach (json_object_get(v, "countermeasures"), i, c)
+		assert_string_not_equal(bh_json_str(c, "state"), "violated");
+	assert_string_equal(state_of(v, "4.1.1"), "no-data");
+	assert_string_equal(state_of(v, "4.1.2"), "no-data");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(v, "summary"), "violated")), 0);
+	json_decref(v);
+
+	/* a scanned clean image running on a connected node: enforced */
+	reg(s, "n1");
+	report(s,
+	       "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"image\":\"app\",\"digest\":\"" D1
+	       "\"}]}");
+	sc.nvulns = 0;
+	assert_int_equal(bh_ctl_image_record(s, "registry", &sc, NULL, NULL, &err), 0);
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_string_equal(state_of(v, "4.1.1"), "enforced");
+	assert_string_equal(state_of(v, "4.1.5"), "enforced");
+	assert_string_equal(state_of(v, "4.4.1"), "enforced");
+	assert_int_equal(count_of(v, "4.4.1", "evidence", "nodes with a connected agent"), 1);
+	assert_int_equal(count_of(v, "4.4.1", "evidence", "running workloads watched"), 1);
+	json_decref(v);
+
+	/* now vulnerable, an unscanned and a digest-less workload, a stale
+	 * node, a critical alert: each violates its countermeasure */
+	sc.nvulns = 1;
+	assert_int_equal(bh_ctl_image_record(s, "registry", &sc, NULL, NULL, &err), 0);
+	report(s, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"digest\":\"" D1 "\"},"
+		  "{\"id\":\"c2\",\"digest\":\"" D2 "\"},{\"id\":\"c3\"}]}");
+	reg(s, "n2");
+	exec(s, "UPDATE nodes SET last_seen = ? WHERE name = 'n2'", (int64_t)time(NULL) - 600);
+	alert_now(s, "n1", "CRITICAL");
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_string_equal(state_of(v, "4.1.1"), "violated");
+	assert_int_equal(count_of(v, "4.1.1", "violations",
+				  "images with a HIGH or CRITICAL vulnerability (not suppressed)"),
+			 1);
+	assert_int_equal(count_of(v, "4.1.1", "violations", "running workloads of such an image"),
+			 1);
+	assert_string_equal(state_of(v, "4.1.5"), "violated");
+	assert_int_equal(count_of(v, "4.1.5", "violations",
+				  "running workloads of an image never scanned here"),
+			 2);
+	assert_string_equal(state_of(v, "4.4.1"), "violated");
+	assert_int_equal(
+		count_of(v, "4.4.1", "violations", "nodes whose agent has not reported for 120 s"),
+		1);
+	assert_int_equal(
+		count_of(v, "4.4.1", "violations", "critical runtime alerts in the last 24 h"), 1);
+	assert_string_equal(state_of(v, "4.2.2"), "enforced");
+	assert_string_equal(state_of(v, "4.6"), "no-data");
+	json_decref(v);
+
+	/* a suppression of the finding (of that digest) takes it out of the counts
+	 * until its expiry, audited; expired, it counts again */
+	{
+		struct bh_ctl_suppress in;
+		const char *body = "{\"vulnerability\":\"CVE-2024-0001\",\"digest\":\"" D1
+				   "\",\"reason\":\"not reachable\",\"ttl\":3600}";
+		int64_t id = 0;
+		json_t *l;
+
+		assert_int_equal(bh_ctl_suppress_parse(body, strlen(body), &in, &err), 0);
+		assert_int_equal(bh_ctl_suppress_add(s, "alice", &in, &id, &err), 0);
+		assert_true(id > 0);
+		assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+		assert_string_equal(state_of(v, "4.1.1"), "enforced");
+		assert_int_equal(count_of(v, "4.1.1", "violations",
+					  "images with a HIGH or CRITICAL vulnerability (not "
+					  "suppressed)"),
+				 0);
+		assert_int_equal(count_of(v, "4.1.1", "evidence",
+					  "findings suppressed now (a reason, until an expiry)"),
+				 1);
+		json_decref(v);
+		assert_int_equal(bh_ctl_suppress_list(s, false, &l, &err), 0);
+		assert_int_equal(json_array_size(l), 1);
+		assert_string_equal(bh_json_str(json_array_get(l, 0), "reason"), "not reachable");
+		assert_string_equal(bh_json_str(json_array_get(l, 0), "actor"), "alice");
+		json_decref(l);
+		exec(s, "UPDATE suppressions SET expires = ?", (int64_t)time(NULL) - 1);
+		assert_int_equal(bh_ctl_suppress_list(s, false, &l, &err), 0);
+		assert_int_equal(json_array_size(l), 0);
+		json_decref(l);
+		assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+		assert_string_equal(state_of(v, "4.1.1"), "violated");
+		json_decref(v);
+		assert_int_equal(bh_ctl_suppress_delete(s, "alice", id, &err), 0);
+		assert_int_equal(bh_ctl_suppress_delete(s, "alice", id, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+		bh_error_free(err);
+		err = NULL;
+	}
+
+	/* the scan ages: 8 days old is stale */
+	exec(s, "UPDATE images SET scanned_at = ?", (int64_t)time(NULL) - 8 * 86400);
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_string_equal(state_of(v, "4.2.2"), "violated");
+	assert_int_equal(
+		count_of(v, "4.2.2", "violations", "images whose last scan is older than 7 days"),
+		1);
+	json_decref(v);
+	bh_ctl_store_free(s);
+}
+
+static void image_workloads_by_digest(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	json_t *v;
+
+	reg(s, "n1");
+	report(s,
+	       "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"name\":\"web\",\"digest\":\"" D1
+	       "\"},{\"id\":\"c2\",\"digest\":\"" D2 "\"},{\"id\":\"c3\",\"digest\":\"" D1 "\"}]}");
+	assert_int_equal(bh_ctl_image_workloads(s, D1, false, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 2);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "id"), "c1");
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "name"), "web");
+	assert_string_equal(bh_json_str(json_array_get(v, 1), "id"), "c3");
+	json_decref(v);
+	report(s, "{\"node\":\"n1\",\"workloads\":[{\"id\":\"c1\",\"digest\":\"" D1 "\"}]}");
+	assert_int_equal(bh_ctl_image_workloads(s, D1, false, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 1);
+	json_decref(v);
+	assert_int_equal(bh_ctl_image_workloads(s, D1, true, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 2);
+	assert_false(json_is_null(json_object_get(json_array_get(v, 1), "gone")));
+	json_decref(v);
+	bh_ctl_store_free(s);
+}
+
+static void tokens_listed_without_secrets(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	char tok[BH_CTL_TOKEN_LEN + 1], id[BH_CTL_TOKEN_ID_LEN + 1], id2[BH_CTL_TOKEN_ID_LEN + 1];
+	json_t *v, *t;
+	size_t i;
+	char *dump;
+
+	assert_int_equal(bh_ctl_user_add(s, "cli", "alice", BH_CTL_ADMIN, "password-1", &err), 0);
+	assert_int_equal(bh_ctl_user_add(s, "cli", "bob", BH_CTL_READER, "password-2", &err), 0);
+	assert_int_equal(bh_ctl_token_create(s, "alice", "alice", false, 3600, tok, id, &err), 0);
+	assert_int_equal(bh_ctl_token_create(s, "bob", "bob", false, 3600, tok, id2, &err), 0);
+	assert_int_equal(bh_ctl_token_create(s, "alice", "n1", true, 3600, tok, NULL, &err), 0);
+	assert_int_equal(bh_ctl_token_revoke(s, "bob", id2, "bob", &err), 0);
+
+	assert_int_equal(bh_ctl_token_list(s, "bob", &v, &err), 0);
+	assert_int_equal(json_array_size(v), 1);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "id"), id2);
+	assert_string_equal(bh_json_str(json_array_get(v, 0), "state"), "revoked");
+	json_decref(v);
+
+	assert_int_equal(bh_ctl_token_list(s, NULL, &v, &err), 0);
+	assert_int_equal(json_array_size(v), 3);
+	dump = json_dumps(v, 0);
+	assert_null(strstr(dump, tok + 4 + BH_CTL_TOKEN_ID_LEN + 1)); /* no secret */
+	assert_null(strstr(dump, "hash"));
+	free(dump);
+	json_array_foreach (v, i, t) {
+		if (!strcmp(bh_json_str(t, "id"), id)) {
+			assert_string_equal(bh_json_str(t, "user"), "alice");
+			assert_string_equal(bh_json_str(t, "state"), "valid");
+		}
+	}
+	json_decref(v);
+	bh_ctl_store_free(s);
+}
+
+static void suppress_bodies_checked(void **state)
+{
+	static const char *bad[] = {
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\"}",		    /* no ttl */
+		"{\"vulnerability\":\"CVE 1\",\"reason\":\"r\",\"ttl\":1}",	    /* a space */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"\",\"ttl\":1}",	    /* no reason */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":0}",	    /* ttl 0 */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":1,\"x\":1}", /* unknown */
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"r\",\"ttl\":1,\"digest\":\"x\"}",
+		"{\"vulnerability\":\"CVE-1\",\"reason\":\"a\\nb\",\"ttl\":1}", /* control */
+		"[]",
+	};
+	struct bh_ctl_suppress in;
+	struct bh_error *err = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(bh_ctl_suppress_parse(bad[i], strlen(bad[i]), &in, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+		bh_error_free(err);
+		err = NULL;
+	}
+	const char *ok = "{\"vulnerability\":\"GHSA-x.1:2\",\"reason\":\"r\",\"ttl\":60}";
+
+	assert_int_equal(bh_ctl_suppress_parse(ok, strlen(ok), &in, &err), 0);
+	assert_string_equal(in.digest, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(countermeasures_follow_the_store),
+		BOTH(image_workloads_by_digest),
+		BOTH(tokens_listed_without_secrets),
+		cmocka_unit_test(suppress_bodies_checked),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

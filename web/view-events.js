@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// The events and alerts the agents reported (GET /api/v1/events), in the order
+// stored, filtered by node, severity, rule, workload and time (since, until:
+// RFC 3339), paged by the id the API gives as next.
+'use strict';
+BH.view({
+	name: 'events', title: 'Events',
+	async render(root, params) {
+		const { h } = BH;
+		const keys = ['node', 'severity', 'rule', 'workload', 'since', 'until'];
+		const f = {};
+		for (const k of keys) f[k] = params.get(k) || '';
+		const after = params.get('after') || '';
+		const limit = Math.min(Math.max(Number(params.get('limit')) || 100, 1), 1000);
+		const input = (k, label, max) => h('label', null, label, h('input', { name: k, value: f[k], maxlength: max }));
+		const form = h('form', { class: 'inline', id: 'events-filter' },
+			input('node', 'Node', 64), input('severity', 'Severity', 16), input('rule', 'Rule', 256),
+			input('workload', 'Workload (container id)', 512),
+			input('since', 'Since (RFC 3339)', 40), input('until', 'Until (RFC 3339)', 40),
+			h('button', { type: 'submit' }, 'Filter'));
+		form.addEventListener('submit', (ev) => {
+			ev.preventDefault();
+			BH.go('events', BH.values(form));
+		});
+		root.append(h('h1', null, 'Events and alerts'), form);
+		const r = await BH.api('GET', '/api/v1/events' + BH.query(Object.assign({}, f, { after, limit })));
+		const link = (k, v) => v ? h('td', null, h('a', { href: '#/events' + BH.query(Object.assign({}, f, { [k]: v })) }, v)) : '';
+		const output = (e) => (e.event && e.event.data && typeof e.event.data.output === 'string') ? e.event.data.output : '';
+		root.append(BH.table(['#', 'Time', 'Node', 'Kind', 'Severity', 'Rule', 'Workload', 'Output'],
+			r.items.map((e) => [String(e.id), e.time, e.node, e.kind, link('severity', e.severity),
+				link('rule', e.rule), link('workload', e.workload), output(e)])));
+		root.append(h('div', { class: 'pager' },
+			after ? h('a', { href: '#/events' + BH.query(Object.assign({}, f, { limit: params.get('limit') })) }, 'First page') : null,
+			r.next !== null ? h('a', { id: 'events-next', href: '#/events' + BH.query(Object.assign({}, f, { after: r.next, limit: params.get('limit') })) }, 'Next page') : null,
+			h('span', { id: 'events-count' }, r.items.length + ' events' + (after ? ' after #' + after : ''))));
+	},
+});
