@@ -581,22 +581,27 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	}
 	if (find_ctr(l, ref, &c, &ferr) < 0) {
 		/* what the inventory could not read may be why (a permission) */
+		char hint[128] = "";
+
+		/* a permission is the likely reason when not root (a runtime's
+		 * state, or a private directory beside it, can be 0700) */
+		if (geteuid() != 0)
+			snprintf(hint, sizeof(hint),
+				 " (running as uid %u: the runtimes' state and the containers' "
+				 "cgroups and namespaces need root)",
+				 (unsigned)geteuid());
 		if (ferr->code == BH_ERR_NOTFOUND && l->nwarnings) {
 			char *m = bh_error_message(ferr);
 
 			bh_error_set(err, BH_ERR_NOTFOUND,
-				     "%s; the inventory could not read everything: %s%s", m,
-				     l->warnings[0], l->nwarnings > 1 ? " (and more)" : "");
+				     "%s; the inventory could not read everything: %s%s%s", m,
+				     l->warnings[0], l->nwarnings > 1 ? " (and more)" : "", hint);
 			free(m);
 			bh_error_free(ferr);
-		} else if (ferr->code == BH_ERR_NOTFOUND && geteuid() != 0) {
+		} else if (ferr->code == BH_ERR_NOTFOUND && *hint) {
 			char *m = bh_error_message(ferr);
 
-			bh_error_set(
-				err, BH_ERR_NOTFOUND,
-				"%s (running as uid %u: the runtimes' state and the containers' "
-				"cgroups and namespaces need root)",
-				m, (unsigned)geteuid());
+			bh_error_set(err, BH_ERR_NOTFOUND, "%s%s", m, hint);
 			free(m);
 			bh_error_free(ferr);
 		} else if (err && !*err) {
