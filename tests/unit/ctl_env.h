@@ -4,7 +4,8 @@
  * test_ctl_images.c: every part's store tests run on both): SQLite in a
  * temporary file, and PostgreSQL 15 started by the
  * test (initdb + pg_ctl, a unix socket only, as nobody). Without PostgreSQL's
- * server binaries its cases SKIP naming them. Include once per test.
+ * server binaries its cases SKIP naming them. Include once per test. Also the
+ * helpers every part's test had a copy of: count, reg.
  */
 #ifndef BULKHEAD_TEST_CTL_ENV_H
 #define BULKHEAD_TEST_CTL_ENV_H
@@ -120,6 +121,40 @@ static struct bh_ctl_store *fresh(struct env *e)
 	assert_string_equal(bh_ctl_store_backend(s), e->backend);
 	free(db);
 	return s;
+}
+
+/* ---- helpers of the part tests (static inline: not every test uses each) ---------------- */
+
+static inline int env_count_row(void *ctx, const struct bh_ctl_val *c, size_t n,
+				struct bh_error **err)
+{
+	(void)err;
+	(void)n;
+	*(int64_t *)ctx = c[0].i;
+	return 0;
+}
+
+/* The one integer sql (no parameters) returns: a count; -1 if no row. */
+static inline int64_t count(struct bh_ctl_store *s, const char *sql)
+{
+	int64_t v = -1;
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, env_count_row, &v, NULL, &err), 0);
+	return v;
+}
+
+/* node registered as an agent of version 0.17 would register it. */
+static inline void reg(struct bh_ctl_store *s, const char *node)
+{
+	struct bh_ctl_register r;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
+
+	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
+	if (bh_ctl_node_register(s, node, &r, &err) < 0)
+		fail_msg("register: %s", bh_error_message(err));
+	free(body);
 }
 
 #define BOTH(fn) cmocka_unit_test_prestate(fn, &lite), cmocka_unit_test_prestate(fn, &pg)

@@ -17,35 +17,6 @@
 #include "ctl_env.h"
 #include "banned.h"
 
-static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	(void)err;
-	(void)n;
-	*(int64_t *)ctx = c[0].i;
-	return 0;
-}
-
-static int64_t count(struct bh_ctl_store *s, const char *sql)
-{
-	int64_t v = -1;
-	struct bh_error *err = NULL;
-
-	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
-	return v;
-}
-
-static void reg(struct bh_ctl_store *s, const char *node)
-{
-	struct bh_ctl_register r;
-	struct bh_error *err = NULL;
-	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
-
-	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
-	if (bh_ctl_node_register(s, node, &r, &err) < 0)
-		fail_msg("register: %s", bh_error_message(err));
-	free(body);
-}
-
 /* A batch of node from first: n events, event i with the rule "r<i%3>",
  * severity CRITICAL for even i else WARNING, workload "c<i%2>", ts 1000+i. */
 static void batch(struct bh_ctl_batch *b, const char *node, int64_t first, size_t n)

@@ -30,23 +30,6 @@ static const char good2[] = "{\"rules\":\"" RULE(
 		"bulkhead.dev/v1alpha1\\nkind: Policy\\nspec:\\n  rules:\\n  - {name: "
 		"web, kind: networkGroup, cidrs: [10.0.0.0/8]}\\n\"}";
 
-static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	(void)err;
-	(void)n;
-	*(int64_t *)ctx = c[0].i;
-	return 0;
-}
-
-static int64_t count(struct bh_ctl_store *s, const char *sql)
-{
-	int64_t v = -1;
-	struct bh_error *err = NULL;
-
-	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
-	return v;
-}
-
 static int64_t set(struct bh_ctl_store *s, const char *body)
 {
 	struct bh_ctl_policy p;

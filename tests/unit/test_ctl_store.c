@@ -19,23 +19,6 @@
 #include "ctl_env.h"
 #include "banned.h"
 
-static int count_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	(void)err;
-	(void)n;
-	*(int64_t *)ctx = c[0].i;
-	return 0;
-}
-
-static int64_t count(struct bh_ctl_store *s, const char *sql)
-{
-	int64_t v = -1;
-	struct bh_error *err = NULL;
-
-	assert_int_equal(bh_ctl_store_query(s, sql, NULL, 0, count_row, &v, NULL, &err), 0);
-	return v;
-}
-
 /* ---- migrations -------------------------------------------------------------------------- */
 
 static void migrations_once_and_refuse_newer(void **state)
@@ -295,7 +278,7 @@ static void login_tokens_revocation_expiry(void **state)
 		int64_t n = -1;
 
 		assert_int_equal(bh_ctl_store_query(s, "SELECT COUNT(*) FROM tokens WHERE hash = ?",
-						    q, 1, count_row, &n, NULL, &err),
+						    q, 1, env_count_row, &n, NULL, &err),
 				 0);
 		assert_int_equal(n, 0);
 	}

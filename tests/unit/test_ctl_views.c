@@ -31,18 +31,6 @@ static void exec(struct bh_ctl_store *s, const char *sql, int64_t v)
 		fail_msg("%s: %s", sql, bh_error_message(err));
 }
 
-static void reg(struct bh_ctl_store *s, const char *node)
-{
-	struct bh_ctl_register r;
-	struct bh_error *err = NULL;
-	char *body = bh_asprintf("{\"node\":\"%s\",\"agent_version\":\"0.17\"}", node);
-
-	assert_int_equal(bh_ctl_register_parse(body, strlen(body), &r, &err), 0);
-	if (bh_ctl_node_register(s, node, &r, &err) < 0)
-		fail_msg("register: %s", bh_error_message(err));
-	free(body);
-}
-
 static void report(struct bh_ctl_store *s, const char *json)
 {
 	struct bh_ctl_workloads w;
