@@ -17,42 +17,8 @@ bench_init ctl-api
 : "${PER:=100}"
 : "${EVENTS:=50000}"
 : "${N:=100}"
-command -v openssl >/dev/null || bench_die "openssl is needed"
-command -v curl >/dev/null || bench_die "curl is needed"
-PG_BIN=/usr/lib/postgresql/15/bin
-W="$BENCH_TMP"
-chmod 755 "$W"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-	-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost \
-	-addext subjectAltName=IP:127.0.0.1 2>/dev/null || bench_die "openssl failed"
-
-SPID=
-PGDIR=
-cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	[ -n "$PGDIR" ] && runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1
-	rm -rf "$BENCH_TMP"
-}
-trap cleanup EXIT
-
-serve() {
-	printf 'bench-password\n' | "$BULKHEAD" serve user add bench --role admin --db "$1" >/dev/null
-	"$BULKHEAD" --log-level info serve --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" \
-		--tls-key "$W/key.pem" --db "$1" >"$W/serve.log" 2>&1 &
-	SPID=$!
-	PORT=
-	for _ in $(seq 1 200); do
-		PORT=$(sed -n 's/.*controller: serving on .* (port \([0-9]*\)).*/\1/p' "$W/serve.log")
-		[ -n "$PORT" ] && break
-		sleep 0.05
-	done
-	[ -n "$PORT" ] || bench_die "the controller did not start: $(cat "$W/serve.log")"
-}
-stop_serve() {
-	kill "$SPID"
-	wait "$SPID" 2>/dev/null || true
-	SPID=
-}
+. "$(dirname "$0")/ctl-lib.sh"
+ctl_init
 
 # measure: load through the API, then time the lists; writes $W/queries.json
 # (each: name, path, sql, params) and prints "name p50 p99" lines
@@ -187,21 +153,16 @@ PY
 
 echo "ctl-api: $((NODES * PER)) workloads on $NODES nodes, $EVENTS events, $N requests per list; load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 rm -f "$W/ctl.sqlite"*
-serve "$W/ctl.sqlite"
+ctl_serve "$W/ctl.sqlite"
 measure >"$W/api-sqlite.txt"
-stop_serve
+ctl_stop_serve
 anchor_sqlite "$W/ctl.sqlite" >"$W/sql-sqlite.txt"
 report sqlite "$W/api-sqlite.txt" "$W/sql-sqlite.txt"
 
-if [ -x $PG_BIN/initdb ] && id nobody >/dev/null 2>&1; then
-	PGDIR="$W/pg"
-	mkdir -p "$PGDIR" && chown nobody "$PGDIR"
-	(cd "$PGDIR" && runuser -u nobody -- $PG_BIN/initdb -D "$PGDIR/data" -A trust -U postgres --no-sync >/dev/null &&
-		runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 60 \
-			-o "-k $PGDIR -c listen_addresses='' -F" start >/dev/null) || bench_die "postgresql did not start"
-	serve "postgresql:///postgres?host=$PGDIR&user=postgres"
+if ctl_pg_start -F; then
+	ctl_serve "$PG_URL"
 	measure >"$W/api-pg.txt"
-	stop_serve
+	ctl_stop_serve
 	runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres -c 'ANALYZE' >/dev/null
 	anchor_pg >"$W/sql-pg.txt"
 	report postgresql "$W/api-pg.txt" "$W/sql-pg.txt"

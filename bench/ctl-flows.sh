@@ -14,24 +14,9 @@ bench_init ctl-flows
 : "${AGENTS:=20}"
 : "${BATCHES:=10}"
 : "${EDGES:=60}"
-command -v openssl >/dev/null || bench_die "openssl is needed"
-W="$BENCH_TMP"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-	-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost \
-	-addext subjectAltName=IP:127.0.0.1 2>/dev/null || bench_die "openssl failed"
-SPID=
-trap '[ -n "$SPID" ] && kill $SPID 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
-printf 'bench-password\n' | "$BULKHEAD" serve user add bench --role admin --db "$W/c.sqlite" >/dev/null
-"$BULKHEAD" --log-level info serve --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" \
-	--tls-key "$W/key.pem" --db "$W/c.sqlite" >"$W/serve.log" 2>&1 &
-SPID=$!
-PORT=
-for _ in $(seq 1 200); do
-	PORT=$(sed -n 's/.*controller: serving on .* (port \([0-9]*\)).*/\1/p' "$W/serve.log")
-	[ -n "$PORT" ] && break
-	sleep 0.05
-done
-[ -n "$PORT" ] || bench_die "the controller did not start: $(cat "$W/serve.log")"
+. "$(dirname "$0")/ctl-lib.sh"
+ctl_init
+ctl_serve "$W/c.sqlite"
 echo "# load: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$PORT" "$W/cert.pem" "$AGENTS" "$BATCHES" "$EDGES" "$W/c.sqlite" "$W/anchor.sqlite" <<'PY'
 import http.client, json, sqlite3, ssl, sys, threading, time

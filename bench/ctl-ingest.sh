@@ -19,45 +19,15 @@ bench_init ctl-ingest
 : "${AGENTS:=500}"
 : "${BATCHES:=4}"
 : "${BATCH:=100}"
-command -v openssl >/dev/null || bench_die "openssl is needed"
-command -v curl >/dev/null || bench_die "curl is needed"
-PG_BIN=/usr/lib/postgresql/15/bin
-W="$BENCH_TMP"
-chmod 755 "$W"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
-	-keyout "$W/key.pem" -out "$W/cert.pem" -subj /CN=localhost \
-	-addext subjectAltName=IP:127.0.0.1 2>/dev/null || bench_die "openssl failed"
+. "$(dirname "$0")/ctl-lib.sh"
+ctl_init
 
-SPID=
-PGDIR=
-cleanup() {
-	[ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	[ -n "$PGDIR" ] && runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -m immediate -w stop >/dev/null 2>&1
-	rm -rf "$BENCH_TMP"
-}
-trap cleanup EXIT
-
-# serve DB: start the controller on DB with an admin; PORT, ADMIN set
+# serve DB: the controller on DB (ctl_serve) and the admin's token in ADMIN
 serve() {
-	printf 'bench-password\n' | "$BULKHEAD" serve user add bench --role admin --db "$1" >/dev/null
-	"$BULKHEAD" --log-level info serve --listen 127.0.0.1:0 --tls-cert "$W/cert.pem" \
-		--tls-key "$W/key.pem" --db "$1" >"$W/serve.log" 2>&1 &
-	SPID=$!
-	PORT=
-	for _ in $(seq 1 200); do
-		PORT=$(sed -n 's/.*controller: serving on .* (port \([0-9]*\)).*/\1/p' "$W/serve.log")
-		[ -n "$PORT" ] && break
-		sleep 0.05
-	done
-	[ -n "$PORT" ] || bench_die "the controller did not start: $(cat "$W/serve.log")"
+	ctl_serve "$1"
 	ADMIN=$(curl -sS --cacert "$W/cert.pem" -H 'Content-Type: application/json' \
 		-d '{"user":"bench","password":"bench-password"}' "https://127.0.0.1:$PORT/api/v1/login" |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-}
-stop_serve() {
-	kill "$SPID"
-	wait "$SPID" 2>/dev/null || true
-	SPID=
 }
 
 # post RUN: the agents post; prints events/s; rows in $W/rows.csv (node,seq,ts,kind,rule,severity,workload,json)
@@ -189,26 +159,21 @@ for r in $(seq 1 "$RUNS"); do
 	rm -f "$W/ctl.sqlite"*
 	serve "$W/ctl.sqlite"
 	ours+=("$(post "$r")")
-	stop_serve
+	ctl_stop_serve
 	anchor+=("$(anchor_sqlite)")
 done
 report sqlite "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
 
 # ---- PostgreSQL -------------------------------------------------------------------------
-if [ -x $PG_BIN/initdb ] && id nobody >/dev/null 2>&1; then
-	PGDIR="$W/pg"
-	mkdir -p "$PGDIR" && chown nobody "$PGDIR"
-	(cd "$PGDIR" && runuser -u nobody -- $PG_BIN/initdb -D "$PGDIR/data" -A trust -U postgres --no-sync >/dev/null &&
-		runuser -u nobody -- $PG_BIN/pg_ctl -D "$PGDIR/data" -l "$PGDIR/pg.log" -w -t 60 \
-			-o "-k $PGDIR -c listen_addresses=''" start >/dev/null) || bench_die "postgresql did not start"
-	URL="postgresql:///postgres?host=$PGDIR&user=postgres"
+if ctl_pg_start; then
+	URL="$PG_URL"
 	ours=(); anchor=()
 	for r in $(seq 1 "$RUNS"); do
 		runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres \
 			-c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' >/dev/null 2>&1
 		serve "$URL"
 		ours+=("$(post "$r")")
-		stop_serve
+		ctl_stop_serve
 		anchor+=("$(anchor_pg)")
 	done
 	report postgresql "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
