@@ -221,6 +221,20 @@ struct bh_ctl_body {
 int bh_ctl_body_parse(const char *buf, size_t len, enum bh_ctl_body_kind kind,
 		      struct bh_ctl_body *out, struct bh_error **err);
 
+/*
+ * What every body parser starts with: buf (at most BH_CTL_BODY_MAX bytes)
+ * parsed into *root, which must be a JSON object; errors name what ("request
+ * body", "policy"). On error *root is NULL.
+ */
+int bh_ctl_json_object(const char *buf, size_t len, const char *what, json_t **root,
+		       struct bh_error **err);
+
+/*
+ * A string member key into out (max bytes and its NUL): not a string, longer
+ * than max, or holding a control byte is BH_ERR_INVALID naming key.
+ */
+int bh_ctl_json_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err);
+
 #define BH_CTL_QUERY_MAX 2048
 /*
  * The value of key in a URL query string (q, len bytes: "a=1&b=x%20y"),

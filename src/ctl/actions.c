@@ -51,12 +51,8 @@ static int parse_obj(const char *buf, size_t len, const struct member *ms, size_
 	bool have_ok = false;
 	int ret = -1;
 
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", &root, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &root, err) < 0)
 		return -1;
-	if (!json_is_object(root)) {
-		bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
-		goto out;
-	}
 	json_object_foreach (root, key, v) {
 		size_t i;
 

@@ -38,27 +38,6 @@ const char *bh_ctl_severity_name(int rank)
 
 static const char *const dests[] = { NULL, "webhook", "slack", "syslog", "email" };
 
-static int get_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err)
-{
-	size_t n;
-
-	if (!json_is_string(v))
-		return bh_error_set(err, BH_ERR_INVALID, "request body: \"%s\" must be a string",
-				    key);
-	n = json_string_length(v);
-	if (n > max)
-		return bh_error_set(err, BH_ERR_INVALID, "\"%s\": longer than %zu bytes", key, max);
-	if (memchr(json_string_value(v), 0, n))
-		return bh_error_set(err, BH_ERR_INVALID, "\"%s\": contains NUL", key);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)json_string_value(v)[i] < 0x20)
-			return bh_error_set(err, BH_ERR_INVALID, "\"%s\": contains a control byte",
-					    key);
-	memcpy(out, json_string_value(v), n);
-	out[n] = 0;
-	return 0;
-}
-
 /* A mailbox: local@domain of printable bytes, no spaces or angle brackets. */
 static bool mailbox_ok(const char *s)
 {
@@ -81,15 +60,11 @@ int bh_ctl_alert_rule_parse(const char *buf, size_t len, struct bh_ctl_alert_rul
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", &root, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &root, err) < 0)
 		return -1;
-	if (!json_is_object(root)) {
-		bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
-		goto out;
-	}
 	json_object_foreach (root, key, v) {
 		if (!strcmp(key, "name")) {
-			if (get_str(v, key, BH_CTL_NAME_MAX, out->name, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_NAME_MAX, out->name, err) < 0)
 				goto out;
 			if (!bh_ctl_name_valid(out->name, strlen(out->name))) {
 				bh_error_set(err, BH_ERR_INVALID,
@@ -98,7 +73,7 @@ int bh_ctl_alert_rule_parse(const char *buf, size_t len, struct bh_ctl_alert_rul
 				goto out;
 			}
 		} else if (!strcmp(key, "min_severity")) {
-			if (get_str(v, key, sizeof(tmp) - 1, tmp, err) < 0)
+			if (bh_ctl_json_str(v, key, sizeof(tmp) - 1, tmp, err) < 0)
 				goto out;
 			out->min_severity = bh_ctl_severity_rank(tmp);
 			if (out->min_severity < 0) {
@@ -108,16 +83,16 @@ int bh_ctl_alert_rule_parse(const char *buf, size_t len, struct bh_ctl_alert_rul
 				goto out;
 			}
 		} else if (!strcmp(key, "kind")) {
-			if (get_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->kind, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->kind, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "rule")) {
-			if (get_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->rule, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->rule, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "workload")) {
-			if (get_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->workload, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->workload, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "destination")) {
-			if (get_str(v, key, sizeof(tmp) - 1, tmp, err) < 0)
+			if (bh_ctl_json_str(v, key, sizeof(tmp) - 1, tmp, err) < 0)
 				goto out;
 			for (size_t i = 1; i < sizeof(dests) / sizeof(dests[0]); i++)
 				if (!strcmp(tmp, dests[i]))
@@ -129,13 +104,13 @@ int bh_ctl_alert_rule_parse(const char *buf, size_t len, struct bh_ctl_alert_rul
 				goto out;
 			}
 		} else if (!strcmp(key, "url")) {
-			if (get_str(v, key, BH_CTL_ALERT_URL_MAX, out->url, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_URL_MAX, out->url, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "to")) {
-			if (get_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->to, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->to, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "from")) {
-			if (get_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->from, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_ALERT_FIELD_MAX, out->from, err) < 0)
 				goto out;
 		} else if (!strcmp(key, "window")) {
 			json_int_t w = json_integer_value(v);

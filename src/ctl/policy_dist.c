@@ -153,12 +153,8 @@ int bh_ctl_policy_parse(const char *buf, size_t len, struct bh_ctl_policy *out,
 
 	memset(out, 0, sizeof(*out));
 	out->doc = json_object();
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "policy", &root, err) < 0)
+	if (bh_ctl_json_object(buf, len, "policy", &root, err) < 0)
 		goto fail;
-	if (!json_is_object(root)) {
-		bh_error_set(err, BH_ERR_INVALID, "policy: expected a JSON object");
-		goto fail;
-	}
 	json_object_foreach (root, key, v) {
 		if (!strcmp(key, "rules") || !strcmp(key, "net")) {
 			const char *s = json_string_value(v);

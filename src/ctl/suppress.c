@@ -13,25 +13,6 @@
 #include "bulkhead/ctl.h"
 #include "banned.h"
 
-static int get_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err)
-{
-	size_t n;
-
-	if (!json_is_string(v))
-		return bh_error_set(err, BH_ERR_INVALID, "request body: \"%s\" must be a string",
-				    key);
-	n = json_string_length(v);
-	if (n > max)
-		return bh_error_set(err, BH_ERR_INVALID, "\"%s\": longer than %zu bytes", key, max);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)json_string_value(v)[i] < 0x20)
-			return bh_error_set(err, BH_ERR_INVALID, "\"%s\": contains a control byte",
-					    key);
-	memcpy(out, json_string_value(v), n);
-	out[n] = 0;
-	return 0;
-}
-
 static bool vuln_id_valid(const char *s)
 {
 	size_t n = strlen(s);
@@ -52,15 +33,11 @@ int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *o
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", &root, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &root, err) < 0)
 		return -1;
-	if (!json_is_object(root)) {
-		bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
-		goto out;
-	}
 	json_object_foreach (root, key, v) {
 		if (!strcmp(key, "vulnerability")) {
-			if (get_str(v, key, BH_CTL_SUPPRESS_ID_MAX, out->vuln_id, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_SUPPRESS_ID_MAX, out->vuln_id, err) < 0)
 				goto out;
 			if (!vuln_id_valid(out->vuln_id)) {
 				bh_error_set(err, BH_ERR_INVALID,
@@ -71,7 +48,7 @@ int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *o
 			char d[BH_DIGEST_MAX];
 			struct bh_digest dg;
 
-			if (get_str(v, key, sizeof(d) - 1, d, err) < 0)
+			if (bh_ctl_json_str(v, key, sizeof(d) - 1, d, err) < 0)
 				goto out;
 			if (bh_digest_parse(d, &dg, NULL) < 0) {
 				bh_error_set(err, BH_ERR_INVALID, "\"digest\": not a digest");
@@ -79,7 +56,8 @@ int bh_ctl_suppress_parse(const char *buf, size_t len, struct bh_ctl_suppress *o
 			}
 			memcpy(out->digest, dg.str, sizeof(out->digest));
 		} else if (!strcmp(key, "reason")) {
-			if (get_str(v, key, BH_CTL_SUPPRESS_REASON_MAX, out->reason, err) < 0)
+			if (bh_ctl_json_str(v, key, BH_CTL_SUPPRESS_REASON_MAX, out->reason, err) <
+			    0)
 				goto out;
 		} else if (!strcmp(key, "ttl")) {
 			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
