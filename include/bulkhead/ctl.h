@@ -235,6 +235,17 @@ int bh_ctl_json_object(const char *buf, size_t len, const char *what, json_t **r
  */
 int bh_ctl_json_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err);
 
+/* A store column as JSON (src/ctl/json.c: bh_ctl_col_*): a time (seconds) as an RFC 3339
+ * string, text, an integer; NULL or another type is null. */
+json_t *bh_ctl_json_time(int64_t t);
+json_t *bh_ctl_col_time(const struct bh_ctl_val *v);
+json_t *bh_ctl_col_str(const struct bh_ctl_val *v);
+json_t *bh_ctl_col_int(const struct bh_ctl_val *v);
+
+/* A row callback of bh_ctl_store_query: the first column, an integer, into
+ * *(int64_t *)ctx (left as it was when NULL or no row). */
+int bh_ctl_row_int(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err);
+
 #define BH_CTL_QUERY_MAX 2048
 /*
  * The value of key in a URL query string (q, len bytes: "a=1&b=x%20y"),

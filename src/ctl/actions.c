@@ -211,16 +211,6 @@ int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
 
 /* ---- quarantine and release, per node ---------------------------------------------------- */
 
-static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	int64_t *v = ctx;
-
-	(void)err;
-	if (n >= 1 && c[0].type == BH_CTL_INT && !c[0].null)
-		*v = c[0].i;
-	return 0;
-}
-
 struct queue_tx {
 	struct bh_ctl_store *s;
 	const char *actor, *kind;
@@ -242,8 +232,8 @@ static int queue_fn(void *ctx, struct bh_error **err)
 	json_t *after;
 	int rc;
 
-	if (bh_ctl_store_query(t->s, "SELECT COUNT(*) FROM nodes WHERE name = ?", q, 1, int_row,
-			       &known, NULL, err) < 0)
+	if (bh_ctl_store_query(t->s, "SELECT COUNT(*) FROM nodes WHERE name = ?", q, 1,
+			       bh_ctl_row_int, &known, NULL, err) < 0)
 		return -1;
 	if (!known)
 		return bh_error_set(err, BH_ERR_NOTFOUND, "node %s is not registered", t->r->node);
@@ -252,7 +242,7 @@ static int queue_fn(void *ctx, struct bh_error **err)
 		    "INSERT INTO node_actions (node, kind, container, reason, actor, state,"
 		    " created, updated) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)"
 		    " RETURNING id",
-		    p, 7, int_row, &t->id, NULL, err) < 0)
+		    p, 7, bh_ctl_row_int, &t->id, NULL, err) < 0)
 		return -1;
 	after = json_pack("{sIssssss}", "id", (json_int_t)t->id, "kind", t->kind, "container",
 			  t->r->container, "reason", t->r->reason);
@@ -354,14 +344,6 @@ int bh_ctl_action_done(struct bh_ctl_store *s, const struct bh_ctl_action_result
 	return 0;
 }
 
-static json_t *jtime(int64_t t)
-{
-	char b[BH_TIME_MAX];
-	struct timespec ts = { .tv_sec = (time_t)t };
-
-	return json_string(bh_time_rfc3339(&ts, 0, b));
-}
-
 static int list_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
 {
 	if (n != 10)
@@ -370,7 +352,8 @@ static int list_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_e
 					     "node", c[1].s, "kind", c[2].s, "container", c[3].s,
 					     "reason", c[4].s, "actor", c[5].s, "state", c[6].s,
 					     "error", c[7].null ? NULL : c[7].s, "created",
-					     jtime(c[8].i), "updated", jtime(c[9].i)));
+					     bh_ctl_json_time(c[8].i), "updated",
+					     bh_ctl_json_time(c[9].i)));
 	return 0;
 }
 

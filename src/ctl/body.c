@@ -46,38 +46,6 @@ static int get_str(json_t *v, const char *key, size_t max, char *out, size_t siz
 	return 0;
 }
 
-int bh_ctl_json_object(const char *buf, size_t len, const char *what, json_t **root,
-		       struct bh_error **err)
-{
-	*root = NULL;
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, what, root, err) < 0)
-		return -1;
-	if (json_is_object(*root))
-		return 0;
-	json_decref(*root);
-	*root = NULL;
-	return bh_error_set(err, BH_ERR_INVALID, "%s: expected a JSON object", what);
-}
-
-int bh_ctl_json_str(json_t *v, const char *key, size_t max, char *out, struct bh_error **err)
-{
-	size_t n;
-
-	if (!json_is_string(v))
-		return bh_error_set(err, BH_ERR_INVALID, "request body: \"%s\" must be a string",
-				    key);
-	n = json_string_length(v);
-	if (n > max)
-		return bh_error_set(err, BH_ERR_INVALID, "\"%s\": longer than %zu bytes", key, max);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)json_string_value(v)[i] < 0x20)
-			return bh_error_set(err, BH_ERR_INVALID, "\"%s\": contains a control byte",
-					    key);
-	memcpy(out, json_string_value(v), n);
-	out[n] = 0;
-	return 0;
-}
-
 static int name_member(json_t *v, const char *key, char *out, struct bh_error **err)
 {
 	if (get_str(v, key, BH_CTL_NAME_MAX, out, BH_CTL_NAME_MAX + 1, err) < 0)

@@ -14,16 +14,6 @@
 #include "bulkhead/ctl.h"
 #include "banned.h"
 
-static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	int64_t *v = ctx;
-
-	(void)err;
-	if (n >= 1 && c[0].type == BH_CTL_INT && !c[0].null)
-		*v = c[0].i;
-	return 0;
-}
-
 static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct bh_error **err)
 {
 	struct bh_ctl_val p[] = { BH_CTL_S(node) };
@@ -32,10 +22,10 @@ static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct 
 
 	*out = 0;
 	/* flows17: the spool's seqs are shared by events and flow records */
-	if (bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1, int_row, out,
-			       NULL, err) < 0 ||
-	    bh_ctl_store_query(s, "SELECT MAX(seq) FROM flow_seqs WHERE node = ?", q, 1, int_row,
-			       &flows, NULL, err) < 0)
+	if (bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1,
+			       bh_ctl_row_int, out, NULL, err) < 0 ||
+	    bh_ctl_store_query(s, "SELECT MAX(seq) FROM flow_seqs WHERE node = ?", q, 1,
+			       bh_ctl_row_int, &flows, NULL, err) < 0)
 		return -1;
 	if (flows > *out)
 		*out = flows;
@@ -306,7 +296,7 @@ static int wl_fn(void *ctx, struct bh_error **err)
 		goto out;
 	p[0] = BH_CTL_S(t->node);
 	if (bh_ctl_store_query(t->s, "SELECT MAX(report) FROM workloads WHERE node = ?", p, 1,
-			       int_row, &report, NULL, err) < 0)
+			       bh_ctl_row_int, &report, NULL, err) < 0)
 		goto out;
 	report++;
 	for (size_t i = 0; i < t->w->n; i++) {
@@ -392,37 +382,16 @@ int bh_ctl_workloads_report(struct bh_ctl_store *s, const char *actor, const cha
 
 /* ---- lists ------------------------------------------------------------------------------- */
 
-static json_t *jtime(const struct bh_ctl_val *v)
-{
-	char t[BH_TIME_MAX];
-	struct timespec ts;
-
-	if (v->null || v->type != BH_CTL_INT)
-		return json_null();
-	ts.tv_sec = (time_t)v->i;
-	ts.tv_nsec = 0;
-	return json_string(bh_time_rfc3339(&ts, 0, t));
-}
-
-static json_t *jstr(const struct bh_ctl_val *v)
-{
-	return v->null || v->type != BH_CTL_TEXT ? json_null() : json_string(v->s);
-}
-
-static json_t *jint(const struct bh_ctl_val *v)
-{
-	return v->null || v->type != BH_CTL_INT ? json_null() : json_integer(v->i);
-}
-
 static int nodes_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
 {
 	if (n != 7)
 		return bh_error_set(err, BH_ERR_INTERNAL, "nodes: %zu columns", n);
-	json_array_append_new(ctx, json_pack("{sososososososo}", "name", jstr(&c[0]), "registered",
-					     jtime(&c[1]), "last_seen", jtime(&c[2]),
-					     "agent_version", jstr(&c[3]), "policy_version",
-					     jstr(&c[4]), "events", jint(&c[5]), "acked",
-					     c[6].null ? json_integer(0) : jint(&c[6])));
+	json_array_append_new(
+		ctx, json_pack("{sososososososo}", "name", bh_ctl_col_str(&c[0]), "registered",
+			       bh_ctl_col_time(&c[1]), "last_seen", bh_ctl_col_time(&c[2]),
+			       "agent_version", bh_ctl_col_str(&c[3]), "policy_version",
+			       bh_ctl_col_str(&c[4]), "events", bh_ctl_col_int(&c[5]), "acked",
+			       c[6].null ? json_integer(0) : bh_ctl_col_int(&c[6])));
 	return 0;
 }
 
@@ -449,11 +418,12 @@ static int wl_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_err
 {
 	if (n != 9)
 		return bh_error_set(err, BH_ERR_INTERNAL, "workloads: %zu columns", n);
-	json_array_append_new(ctx, json_pack("{sososososososososo}", "node", jstr(&c[0]), "id",
-					     jstr(&c[1]), "name", jstr(&c[2]), "image", jstr(&c[3]),
-					     "digest", jstr(&c[4]), "pod", jstr(&c[5]), "namespace",
-					     jstr(&c[6]), "started", jtime(&c[7]), "gone",
-					     jtime(&c[8])));
+	json_array_append_new(
+		ctx, json_pack("{sososososososososo}", "node", bh_ctl_col_str(&c[0]), "id",
+			       bh_ctl_col_str(&c[1]), "name", bh_ctl_col_str(&c[2]), "image",
+			       bh_ctl_col_str(&c[3]), "digest", bh_ctl_col_str(&c[4]), "pod",
+			       bh_ctl_col_str(&c[5]), "namespace", bh_ctl_col_str(&c[6]), "started",
+			       bh_ctl_col_time(&c[7]), "gone", bh_ctl_col_time(&c[8])));
 	return 0;
 }
 
@@ -488,11 +458,13 @@ static int ev_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_err
 	if (n != 9)
 		return bh_error_set(err, BH_ERR_INTERNAL, "events: %zu columns", n);
 	ev = c[8].null ? NULL : json_loads(c[8].s, 0, NULL);
-	json_array_append_new(r->items, json_pack("{sososososososososo}", "id", jint(&c[0]), "node",
-						  jstr(&c[1]), "seq", jint(&c[2]), "time",
-						  jtime(&c[3]), "kind", jstr(&c[4]), "rule",
-						  jstr(&c[5]), "severity", jstr(&c[6]), "workload",
-						  jstr(&c[7]), "event", ev ? ev : json_null()));
+	json_array_append_new(r->items,
+			      json_pack("{sososososososososo}", "id", bh_ctl_col_int(&c[0]), "node",
+					bh_ctl_col_str(&c[1]), "seq", bh_ctl_col_int(&c[2]), "time",
+					bh_ctl_col_time(&c[3]), "kind", bh_ctl_col_str(&c[4]),
+					"rule", bh_ctl_col_str(&c[5]), "severity",
+					bh_ctl_col_str(&c[6]), "workload", bh_ctl_col_str(&c[7]),
+					"event", ev ? ev : json_null()));
 	return 0;
 }
 

@@ -204,29 +204,11 @@ void bh_ctl_policy_release(struct bh_ctl_policy *p)
 
 /* ---- the store --------------------------------------------------------------------------- */
 
-static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	int64_t *v = ctx;
-
-	(void)err;
-	if (n >= 1 && c[0].type == BH_CTL_INT && !c[0].null)
-		*v = c[0].i;
-	return 0;
-}
-
 int bh_ctl_policy_latest(struct bh_ctl_store *s, int64_t *version, struct bh_error **err)
 {
 	*version = 0;
-	return bh_ctl_store_query(s, "SELECT MAX(version) FROM policies", NULL, 0, int_row, version,
-				  NULL, err);
-}
-
-static json_t *jtime(int64_t t)
-{
-	char b[BH_TIME_MAX];
-	struct timespec ts = { .tv_sec = (time_t)t };
-
-	return json_string(bh_time_rfc3339(&ts, 0, b));
+	return bh_ctl_store_query(s, "SELECT MAX(version) FROM policies", NULL, 0, bh_ctl_row_int,
+				  version, NULL, err);
 }
 
 static int doc_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
@@ -238,7 +220,8 @@ static int doc_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_er
 	if (bh_json_parse(c[3].s, strlen(c[3].s), 1u << 24, "a stored policy", &doc, err) < 0)
 		return -1;
 	*out = json_pack("{sIsssoso}", "version", (json_int_t)c[0].i, "author",
-			 c[1].null ? "" : c[1].s, "created", jtime(c[2].i), "policy", doc);
+			 c[1].null ? "" : c[1].s, "created", bh_ctl_json_time(c[2].i), "policy",
+			 doc);
 	return 0;
 }
 
@@ -265,7 +248,8 @@ static int hist_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_e
 	if (n != 3)
 		return bh_error_set(err, BH_ERR_INTERNAL, "policies: %zu columns", n);
 	json_array_append_new(ctx, json_pack("{sIssso}", "version", (json_int_t)c[0].i, "author",
-					     c[1].null ? "" : c[1].s, "created", jtime(c[2].i)));
+					     c[1].null ? "" : c[1].s, "created",
+					     bh_ctl_json_time(c[2].i)));
 	return 0;
 }
 

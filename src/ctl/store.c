@@ -687,16 +687,6 @@ out:
 	return rc;
 }
 
-static int int_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	int64_t *v = ctx;
-
-	(void)err;
-	if (n >= 1 && c[0].type == BH_CTL_INT && !c[0].null)
-		*v = c[0].i;
-	return 0;
-}
-
 struct migrate {
 	struct bh_ctl_store *s;
 	int64_t step; /* the step to run; -1: only make the version table */
@@ -720,8 +710,8 @@ static int migrate_step(void *arg, struct bh_error **err)
 	if (s->be->exec(c, "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)",
 			err) < 0)
 		return -1;
-	if (bh_ctl_store_query(s, "SELECT version FROM schema_version", NULL, 0, int_row, &v, NULL,
-			       err) < 0)
+	if (bh_ctl_store_query(s, "SELECT version FROM schema_version", NULL, 0, bh_ctl_row_int, &v,
+			       NULL, err) < 0)
 		return -1;
 	if (v < 0) {
 		v = 0;
@@ -764,8 +754,8 @@ static int migrate(struct bh_ctl_store *s, struct bh_error **err)
 int bh_ctl_store_version(struct bh_ctl_store *s, int64_t *out, struct bh_error **err)
 {
 	*out = 0;
-	return bh_ctl_store_query(s, "SELECT version FROM schema_version", NULL, 0, int_row, out,
-				  NULL, err);
+	return bh_ctl_store_query(s, "SELECT version FROM schema_version", NULL, 0, bh_ctl_row_int,
+				  out, NULL, err);
 }
 
 const char *bh_ctl_store_backend(const struct bh_ctl_store *s)

@@ -170,14 +170,6 @@ int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id
 	return bh_ctl_store_tx(s, del_tx, &d, err);
 }
 
-static json_t *jtime(int64_t t)
-{
-	char b[BH_TIME_MAX];
-	struct timespec ts = { (time_t)t, 0 };
-
-	return json_string(bh_time_rfc3339(&ts, 0, b));
-}
-
 struct list_ctx {
 	json_t *items;
 	int64_t now;
@@ -189,12 +181,12 @@ static int list_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_e
 
 	if (n != 7)
 		return bh_error_set(err, BH_ERR_INTERNAL, "suppressions: %zu columns", n);
-	json_array_append_new(l->items,
-			      json_pack("{sIsssosssssoso}", "id", (json_int_t)c[0].i,
-					"vulnerability", c[1].s, "digest",
-					c[2].s && c[2].s[0] ? json_string(c[2].s) : json_null(),
-					"reason", c[3].s, "actor", c[4].s, "created", jtime(c[5].i),
-					"expires", jtime(c[6].i)));
+	json_array_append_new(
+		l->items,
+		json_pack("{sIsssosssssoso}", "id", (json_int_t)c[0].i, "vulnerability", c[1].s,
+			  "digest", c[2].s && c[2].s[0] ? json_string(c[2].s) : json_null(),
+			  "reason", c[3].s, "actor", c[4].s, "created", bh_ctl_json_time(c[5].i),
+			  "expires", bh_ctl_json_time(c[6].i)));
 	json_object_set_new(json_array_get(l->items, json_array_size(l->items) - 1), "active",
 			    json_boolean(c[6].i > l->now));
 	return 0;

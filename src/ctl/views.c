@@ -10,23 +10,6 @@
 #include "bulkhead/ctl.h"
 #include "banned.h"
 
-static json_t *jtime(const struct bh_ctl_val *v)
-{
-	char t[BH_TIME_MAX];
-	struct timespec ts;
-
-	if (v->null || v->type != BH_CTL_INT)
-		return json_null();
-	ts.tv_sec = (time_t)v->i;
-	ts.tv_nsec = 0;
-	return json_string(bh_time_rfc3339(&ts, 0, t));
-}
-
-static json_t *jstr(const struct bh_ctl_val *v)
-{
-	return v->null || v->type != BH_CTL_TEXT ? json_null() : json_string(v->s);
-}
-
 struct tok_rows {
 	json_t *items;
 	int64_t now;
@@ -40,10 +23,11 @@ static int tok_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_er
 	if (n != 6)
 		return bh_error_set(err, BH_ERR_INTERNAL, "tokens: %zu columns", n);
 	state = !c[5].null ? "revoked" : c[4].i <= r->now ? "expired" : "valid";
-	json_array_append_new(r->items,
-			      json_pack("{sososososososs}", "id", jstr(&c[0]), "user", jstr(&c[1]),
-					"node", jstr(&c[2]), "created", jtime(&c[3]), "expires",
-					jtime(&c[4]), "revoked", jtime(&c[5]), "state", state));
+	json_array_append_new(
+		r->items, json_pack("{sososososososs}", "id", bh_ctl_col_str(&c[0]), "user",
+				    bh_ctl_col_str(&c[1]), "node", bh_ctl_col_str(&c[2]), "created",
+				    bh_ctl_col_time(&c[3]), "expires", bh_ctl_col_time(&c[4]),
+				    "revoked", bh_ctl_col_time(&c[5]), "state", state));
 	return 0;
 }
 
@@ -69,9 +53,11 @@ static int wl_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_err
 {
 	if (n != 6)
 		return bh_error_set(err, BH_ERR_INTERNAL, "image workloads: %zu columns", n);
-	json_array_append_new(ctx, json_pack("{sosososososo}", "node", jstr(&c[0]), "id",
-					     jstr(&c[1]), "name", jstr(&c[2]), "image", jstr(&c[3]),
-					     "started", jtime(&c[4]), "gone", jtime(&c[5])));
+	json_array_append_new(ctx,
+			      json_pack("{sosososososo}", "node", bh_ctl_col_str(&c[0]), "id",
+					bh_ctl_col_str(&c[1]), "name", bh_ctl_col_str(&c[2]),
+					"image", bh_ctl_col_str(&c[3]), "started",
+					bh_ctl_col_time(&c[4]), "gone", bh_ctl_col_time(&c[5])));
 	return 0;
 }
 
