@@ -202,12 +202,14 @@ static void flows_parser_refuses_hostile_input(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct bh_ctl_flows f;
 		struct bh_error *err = NULL;
+		char *m;
 
 		assert_int_equal(bh_ctl_flows_parse(bad[i].body, strlen(bad[i].body), &f, &err),
 				 -1);
-		if (!strstr(bh_error_message(err), bad[i].says))
-			fail_msg("case %zu: '%s' does not say '%s'", i, bh_error_message(err),
-				 bad[i].says);
+		m = bh_error_message(err);
+		if (!strstr(m, bad[i].says))
+			fail_msg("case %zu: '%s' does not say '%s'", i, m, bad[i].says);
+		free(m);
 		bh_error_free(err);
 		bh_ctl_flows_release(&f);
 	}
