@@ -112,12 +112,15 @@ struct bh_tpm_verify_in {
 	const char *pcrs;		    /* optional: values of quoted PCRs not in the log */
 	const uint8_t *nonce;
 	size_t nonce_len;
+	uint32_t required; /* PCRs the quote must cover (the measured ones);
+			    * 0 = the default measurement PCR */
 };
 /*
  * Verify a quote against a log. -1 for unreadable or malformed input; else 0,
  * with *report {"verified": bool, "reason": ..., "pcrs": {...}, "launched":
  * [entries]}: verified when the signature is the AK's, the nonce is the
- * given one, and the log replays to the quoted PCR digest.
+ * given one, the quote covers every required PCR (else an empty log would
+ * hide the launches), and the log replays to the quoted PCR digest.
  */
 int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_error **err);
 

@@ -46,6 +46,9 @@ static const char verify_usage[] =
 	"                    for .msg)\n"
 	"  --ak FILE         the attestation key: PEM or TPM2B_PUBLIC\n"
 	"  --nonce HEX       the nonce the quote must carry\n"
+	"  --pcrs LIST       PCRs the quote must cover, those the launches are\n"
+	"                    measured into (default 16; a quote without them is not\n"
+	"                    verified, or an empty log would hide every launch)\n"
 	"  --pcrs-file FILE  tpm2-tools' PCR file: values of quoted PCRs the log does\n"
 	"                    not extend (else their reset value, zeros)\n"
 	"  --format text|json\n"
@@ -160,12 +163,13 @@ static int attest_verify(int argc, char **argv)
 		{ "ak", required_argument, NULL, OPT_AK },
 		{ "nonce", required_argument, NULL, OPT_NONCE },
 		{ "pcrs-file", required_argument, NULL, OPT_PCRSFILE },
+		{ "pcrs", required_argument, NULL, OPT_PCRS },
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bh_tpm_verify_in in = { 0 };
-	const char *nonce = NULL, *format = "text";
+	const char *nonce = NULL, *format = "text", *pcrs = NULL;
 	uint8_t n[BH_TPM_NONCE_MAX];
 	struct bh_error *err = NULL;
 	char *sig = NULL;
@@ -182,6 +186,7 @@ static int attest_verify(int argc, char **argv)
 		case OPT_AK: in.ak = optarg; break;
 		case OPT_NONCE: nonce = optarg; break;
 		case OPT_PCRSFILE: in.pcrs = optarg; break;
+		case OPT_PCRS: pcrs = optarg; break;
 		case OPT_FORMAT: format = optarg; break;
 		case 'h': return cli_help(verify_usage);
 		default: return BH_EXIT_USAGE;
@@ -196,6 +201,11 @@ static int attest_verify(int argc, char **argv)
 				       format);
 	if (parse_nonce("attest verify", nonce, n, &in.nonce_len))
 		return BH_EXIT_USAGE;
+	if (pcrs && bh_tpm_pcr_list(pcrs, &in.required, &err) < 0) {
+		bh_error_free(err);
+		return cli_usage_error("attest verify",
+				       "--pcrs: '%.80s' is not a list of PCRs 0-23", pcrs);
+	}
 	in.nonce = n;
 	if (!in.sig) {
 		size_t l = strlen(in.quote);

@@ -20,6 +20,8 @@
 #define ALG_ECC		0x0023u
 #define ALG_NULL	0x0010u
 #define ECC_NIST_P256	0x0003u
+/* TPMA_OBJECT: fixedTPM, fixedParent, restricted, sign */
+#define AK_ATTRS ((1u << 1) | (1u << 4) | (1u << 16) | (1u << 18))
 
 int bh_tpm_pcr_check(long pcr, bool extend, struct bh_error **err)
 {
@@ -103,7 +105,7 @@ int bh_tpm_attest_parse(const void *p, size_t n, struct bh_tpm_attest *a, struct
 	struct rd r = { p, n, 0, false };
 	const uint8_t *q;
 	size_t k;
-	uint32_t magic, count;
+	uint32_t magic, count, nsel;
 	uint16_t type;
 
 	memset(a, 0, sizeof(*a));
@@ -127,12 +129,14 @@ int bh_tpm_attest_parse(const void *p, size_t n, struct bh_tpm_attest *a, struct
 	take(&r, 1); /* safe */
 	a->firmware = be(&r, 8);
 	count = (uint32_t)be(&r, 4);
+	nsel = 0;
 	if (!r.bad && count > 16)
 		return bh_error_set(err, BH_ERR_INVALID, "the quote selects %u PCR banks", count);
 	for (uint32_t i = 0; i < count && !r.bad; i++) {
 		uint16_t alg = (uint16_t)be(&r, 2);
 		size_t sz = be(&r, 1);
 		const uint8_t *sel;
+		bool any = false;
 
 		if (sz > 4)
 			r.bad = true;
@@ -151,7 +155,16 @@ int bh_tpm_attest_parse(const void *p, size_t n, struct bh_tpm_attest *a, struct
 				return bh_error_set(err, BH_ERR_INVALID,
 						    "the quote selects a PCR above 23");
 			a->pcr_mask |= (uint32_t)sel[b] << (8 * b);
+			any = true;
 		}
+		/* the TPM hashes the PCRs in the order of its selections; one
+		 * selection is ascending order, the order the replay uses (two
+		 * could make a PCR stand for another) */
+		if (any && nsel++)
+			return bh_error_set(
+				err, BH_ERR_UNSUPPORTED,
+				"the quote has more than one PCR selection: its digest's "
+				"order is not the replay's (quote them in one selection)");
 	}
 	q = tpm2b(&r, sizeof(a->pcr_digest), &a->pcr_digest_len);
 	if (q)
@@ -244,8 +257,14 @@ int bh_tpm_public_pem(const void *p, size_t n, struct bh_buf *pem, struct bh_err
 	if (!r.bad && type != ALG_ECC)
 		return bh_error_set(err, BH_ERR_UNSUPPORTED,
 				    "TPM2B_PUBLIC: key type 0x%04x, not ECC", type);
-	be(&r, 2);		 /* nameAlg */
-	be(&r, 4);		 /* objectAttributes */
+	if ((uint16_t)be(&r, 2) != ALG_SHA256 && !r.bad) /* nameAlg */
+		return bh_error_set(err, BH_ERR_INVALID, "TPM2B_PUBLIC: name algorithm not sha256");
+	/* an attestation key: restricted signing, made in and bound to its
+	 * TPM; an unrestricted key could sign any bytes that look like a quote */
+	if ((be(&r, 4) & AK_ATTRS) != AK_ATTRS && !r.bad) /* objectAttributes */
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "TPM2B_PUBLIC: not an attestation key (needs fixedTPM, "
+				    "fixedParent, restricted and sign)");
 	tpm2b(&r, 64, &k);	 /* authPolicy */
 	a = (uint16_t)be(&r, 2); /* symmetric */
 	if (a != ALG_NULL)

@@ -122,7 +122,7 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 	struct bh_tpm_attest a;
 	struct bh_key *k = NULL;
 	json_t *entries = NULL, *rep = NULL, *pcrs;
-	uint32_t inlog, fmask = 0;
+	uint32_t inlog, fmask = 0, req;
 	int r = -1;
 
 	*report = NULL;
@@ -158,6 +158,11 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 		fail(rep, "the signature is not the attestation key's");
 	if (a.nonce_len != in->nonce_len || memcmp(a.nonce, in->nonce, in->nonce_len))
 		fail(rep, "the quote is for another nonce");
+	req = in->required ? in->required : 1u << BH_TPM_DEFAULT_PCR;
+	if ((a.pcr_mask & req) != req)
+		fail(rep,
+		     "the quote does not cover the measured PCRs (quoted 0x%06x, required 0x%06x)",
+		     a.pcr_mask, req);
 	replay(entries, vals, &inlog, rep);
 	if (inlog & ~a.pcr_mask)
 		fail(rep,
