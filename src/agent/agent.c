@@ -525,8 +525,20 @@ static int take_actions(struct agent *ag, struct bh_error **err)
 	if (request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
 		return -1;
 	v = json_object_get(ans, "actions");
-	for (size_t i = 0; rc == 0 && i < json_array_size(v); i++)
-		rc = do_action(ag, json_array_get(v, i), err);
+	/* every action taken is done: the controller hands each out once, so
+	 * one whose result could not be posted must not leave the rest undone
+	 * (the first error is returned) */
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		struct bh_error *e = NULL;
+
+		if (do_action(ag, json_array_get(v, i), &e) < 0) {
+			if (rc == 0 && err && !*err)
+				*err = e;
+			else
+				bh_error_free(e);
+			rc = -1;
+		}
+	}
 	json_decref(ans);
 	return rc;
 }
@@ -633,9 +645,17 @@ static void *shipper(void *arg)
 			next_report = now_ms() + every;
 		}
 		if (now_ms() >= next_policy && !last) {
+			/* as the workloads' report: a failing pull is said and
+			 * tried again at the next interval, never in place of
+			 * shipping (a controller without the policy API, or
+			 * answering 500, must not stop the alerts) */
 			if (pull_policy(ag, &e) < 0 || take_actions(ag, &e) < 0) {
-				failed(ag, e, &backoff);
-				continue;
+				if (bh_error_code(e) == BH_ERR_UNSAFE) {
+					failed(ag, e, &backoff);
+					continue;
+				}
+				warn(ag, e);
+				e = NULL;
 			}
 			next_policy = now_ms() + pol_every;
 		}
