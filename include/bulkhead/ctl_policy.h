@@ -47,6 +47,10 @@ void bh_ctl_policy_release(struct bh_ctl_policy *p);
  */
 int bh_ctl_policy_set(struct bh_ctl_store *s, const char *actor, const json_t *doc,
 		      int64_t *version, struct bh_error **err);
+/* As bh_ctl_policy_set, only if the latest version is still base (0: none
+ * yet); else BH_ERR_USAGE (409: it changed since it was read). */
+int bh_ctl_policy_set_on(struct bh_ctl_store *s, const char *actor, const json_t *doc, int64_t base,
+			 int64_t *version, struct bh_error **err);
 /* The latest version (0: none). */
 int bh_ctl_policy_latest(struct bh_ctl_store *s, int64_t *version, struct bh_error **err);
 /* {"version", "author", "created", "policy"} of version (0: the latest);

@@ -166,6 +166,7 @@ int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
 	struct bh_ctl_policy p;
 	char *text;
 	size_t i;
+	int64_t base;
 	int rc;
 
 	*version = 0;
@@ -175,6 +176,9 @@ int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
 		bh_error_free(*err);
 		*err = NULL;
 	}
+	/* made from this version: set only if no other came since (a PUT
+	 * between the read and the write would otherwise be undone) */
+	base = cur ? (int64_t)json_integer_value(json_object_get(cur, "version")) : 0;
 	doc = cur ? json_deep_copy(bh_json_obj(cur, "policy")) : json_object();
 	json_decref(cur);
 	modes = json_object_get(doc, "modes");
@@ -204,7 +208,7 @@ int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
 	free(text);
 	if (rc < 0)
 		return -1;
-	rc = bh_ctl_policy_set(s, actor, p.doc, version, err);
+	rc = bh_ctl_policy_set_on(s, actor, p.doc, base, version, err);
 	bh_ctl_policy_release(&p);
 	return rc;
 }

@@ -273,6 +273,7 @@ struct set_tx {
 	struct bh_ctl_store *s;
 	const char *actor;
 	const json_t *doc;
+	int64_t base; /* the version doc was made from; -1: any */
 	int64_t version;
 };
 
@@ -288,6 +289,12 @@ static int set_fn(void *ctx, struct bh_error **err)
 		return bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
 	if (bh_ctl_policy_latest(t->s, &t->version, err) < 0)
 		goto out;
+	if (t->base >= 0 && t->version != t->base) {
+		bh_error_set(err, BH_ERR_USAGE,
+			     "policy: version %lld was set since version %lld was read: try again",
+			     (long long)t->version, (long long)t->base);
+		goto out;
+	}
 	if (t->version && bh_ctl_policy_get(t->s, t->version, &before, err) < 0)
 		goto out;
 	t->version++;
@@ -314,7 +321,13 @@ out:
 int bh_ctl_policy_set(struct bh_ctl_store *s, const char *actor, const json_t *doc,
 		      int64_t *version, struct bh_error **err)
 {
-	struct set_tx t = { s, actor, doc, 0 };
+	return bh_ctl_policy_set_on(s, actor, doc, -1, version, err);
+}
+
+int bh_ctl_policy_set_on(struct bh_ctl_store *s, const char *actor, const json_t *doc, int64_t base,
+			 int64_t *version, struct bh_error **err)
+{
+	struct set_tx t = { s, actor, doc, base, 0 };
 
 	*version = 0;
 	if (bh_ctl_store_tx(s, set_fn, &t, err) < 0)

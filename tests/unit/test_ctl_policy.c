@@ -91,6 +91,27 @@ static void versions_history_and_audit(void **state)
 	bh_ctl_store_free(s);
 }
 
+/* A change made from a version another has replaced is refused (409), not
+ * laid over it: a mode change must not undo a PUT that came between. */
+static void a_change_from_an_old_version_is_refused(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_ctl_policy p;
+	struct bh_error *err = NULL;
+	int64_t v = 0;
+
+	assert_int_equal(set(s, good1), 1);
+	assert_int_equal(bh_ctl_policy_parse(good2, strlen(good2), &p, &err), 0);
+	assert_int_equal(bh_ctl_policy_set_on(s, "op", p.doc, 0, &v, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_USAGE);
+	bh_error_free(err);
+	err = NULL;
+	assert_int_equal(bh_ctl_policy_set_on(s, "op", p.doc, 1, &v, &err), 0);
+	assert_int_equal(v, 2);
+	bh_ctl_policy_release(&p);
+	bh_ctl_store_free(s);
+}
+
 static void a_node_reports_what_it_runs(void **state)
 {
 	struct bh_ctl_store *s = fresh(*state);
@@ -289,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(versions_history_and_audit),
 		BOTH(a_node_reports_what_it_runs),
+		BOTH(a_change_from_an_old_version_is_refused),
 		BOTH(actions_queue_take_and_result),
 		cmocka_unit_test(the_parser_refuses_a_bad_policy),
 		cmocka_unit_test(the_action_parsers_refuse_bad_bodies),
