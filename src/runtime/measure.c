@@ -56,6 +56,14 @@ int rt_measure(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
 	}
 	if (bh_tpm_pcr_check(pcr, true, err) < 0)
 		return bh_error_prefix(err, "annotation %s", ANN_MEASURE_PCR);
+	/* a bundle's annotation (a pod's, through the engine) must not reach the
+	 * host's own PCRs: 0-15 are the firmware's and the boot's (sealed disk
+	 * keys), 17-22 the dynamic launch's (reset to ones, not zeros) */
+	if (pcr != 16 && pcr != 23)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: a container is measured into PCR 16 or 23, "
+				    "not %ld (the host's firmware, boot and dynamic launch PCRs)",
+				    ANN_MEASURE_PCR, pcr);
 	if (bh_json_parse(raw->data ? raw->data : "", raw->len, BH_RT_MAX_CONFIG, "config.json",
 			  &config, err) < 0)
 		return -1;
