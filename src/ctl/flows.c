@@ -198,10 +198,8 @@ int bh_ctl_flows_parse(const char *buf, size_t len, struct bh_ctl_flows *out, st
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", &out->root, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &out->root, err) < 0)
 		return -1;
-	if (!json_is_object(out->root))
-		return bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
 	if ((k = unknown(out->root, keys)))
 		return bh_error_set(err, BH_ERR_INVALID, "\"%.64s\": unknown member", k);
 	v = json_object_get(out->root, "node");

@@ -110,15 +110,6 @@ static int node_member(const json_t *root, char *out, struct bh_error **err)
 	return 0;
 }
 
-static int parse_root(const char *buf, size_t len, json_t **root, struct bh_error **err)
-{
-	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, "request body", root, err) < 0)
-		return -1;
-	if (!json_is_object(*root))
-		return bh_error_set(err, BH_ERR_INVALID, "request body: expected a JSON object");
-	return 0;
-}
-
 static const char *const batch_keys[] = { "node", "first_seq", "events", NULL };
 static const char *const event_keys[] = {
 	"ts", "kind", "rule", "severity", "workload", "data", NULL
@@ -160,8 +151,8 @@ int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, st
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (parse_root(buf, len, &out->root, err) < 0 || only(out->root, batch_keys, "", err) < 0 ||
-	    node_member(out->root, out->node, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &out->root, err) < 0 ||
+	    only(out->root, batch_keys, "", err) < 0 || node_member(out->root, out->node, err) < 0)
 		goto fail;
 	rc = opt_int(out->root, "first_seq", 1, BH_CTL_SEQ_MAX, "", &out->first_seq, err);
 	if (rc < 0)
@@ -242,7 +233,7 @@ int bh_ctl_workloads_parse(const char *buf, size_t len, struct bh_ctl_workloads 
 	const json_t *ws;
 
 	memset(out, 0, sizeof(*out));
-	if (parse_root(buf, len, &out->root, err) < 0 ||
+	if (bh_ctl_json_object(buf, len, "request body", &out->root, err) < 0 ||
 	    only(out->root, workloads_keys, "", err) < 0 ||
 	    node_member(out->root, out->node, err) < 0)
 		goto fail;
@@ -291,8 +282,8 @@ int bh_ctl_register_parse(const char *buf, size_t len, struct bh_ctl_register *o
 	int ret = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (parse_root(buf, len, &root, err) < 0 || only(root, register_keys, "", err) < 0 ||
-	    node_member(root, out->node, err) < 0)
+	if (bh_ctl_json_object(buf, len, "request body", &root, err) < 0 ||
+	    only(root, register_keys, "", err) < 0 || node_member(root, out->node, err) < 0)
 		goto out;
 	av = opt_str(root, "agent_version", BH_CTL_VERSION_MAX, NULL, "", &bad, err);
 	if (!bad && !av) {
