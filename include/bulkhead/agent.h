@@ -135,6 +135,13 @@ struct bh_agent_opts {
 	 * poll and executed with bh_quar_apply / bh_quar_release; their records
 	 * in quarantine_dir (NULL: BH_QUAR_STATE_DIR) */
 	const char *quarantine_dir;
+	/* launch18: attest to the controller every attest_ms (0 = 60000) when
+	 * tpm_log is set: a quote by the TPM at tpm_tcti (NULL: bh_tpm_tcti's
+	 * default) over the controller's nonce, with the measured launches'
+	 * event log (src/agent/attest.c, include/bulkhead/ctl_attest.h) */
+	const char *tpm_log;
+	const char *tpm_tcti;
+	unsigned attest_ms;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -158,6 +165,8 @@ struct bh_agent_stats {
 	uint64_t policy_refused; /* versions refused */
 	uint64_t actions_ok;	 /* the controller's actions done */
 	uint64_t actions_failed; /* ... and failed (reported back) */
+	uint64_t attested;	 /* launch18: attestations the controller verified */
+	uint64_t attest_failed;	 /* ... refused, or not made or not sent */
 };
 
 /*

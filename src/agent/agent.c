@@ -21,6 +21,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
 #include "bulkhead/quarantine.h"
+#include "agent/attest_int.h"
 #include "agent/policy_int.h"
 #include "lazy/curl.h"
 #include "banned.h"
@@ -257,6 +258,32 @@ static int post(struct agent *ag, const char *path, const char *body, size_t len
 		struct bh_error **err)
 {
 	return request(ag, path, body, len, out, err);
+}
+
+static int post_cb(void *ag, const char *path, const char *body, size_t len, json_t **out,
+		   struct bh_error **err)
+{
+	return request(ag, path, body, len, out, err);
+}
+
+/* launch18: the TPM attestation (src/agent/attest.c); a failure is said */
+static void attest(struct agent *ag)
+{
+	struct bh_error *e = NULL;
+	char why[512];
+	int r = agent_attest(ag->o, post_cb, ag, why, sizeof(why), &e);
+
+	pthread_mutex_lock(&ag->mu);
+	if (r == 1)
+		ag->st.attested++;
+	else
+		ag->st.attest_failed++;
+	pthread_mutex_unlock(&ag->mu);
+	if (r == 0)
+		bh_error_set(&e, BH_ERR_UNSAFE, "the controller did not verify this node's TPM "
+				 "attestation: %s", why);
+	if (r <= 0)
+		warn(ag, e);
 }
 
 /* ---- what is shipped --------------------------------------------------------------------- */
@@ -606,7 +633,7 @@ static void *shipper(void *arg)
 	struct agent *ag = arg;
 	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
 	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
-	uint64_t next_report = 0, next_policy = 0;
+	uint64_t next_report = 0, next_policy = 0, next_attest = 0;
 	bool last = false;
 
 	for (;;) {
@@ -658,6 +685,10 @@ static void *shipper(void *arg)
 				e = NULL;
 			}
 			next_policy = now_ms() + pol_every;
+		}
+		if (ag->o->tpm_log && now_ms() >= next_attest && !last) {
+			attest(ag);
+			next_attest = now_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
 		}
 		rc = ship(ag, &e);
 		if (rc < 0) {

@@ -61,6 +61,12 @@ static const char agent_usage[] =
 	"                        10000)\n"
 	"  --flows-interval MS   how often the containers' connections are\n"
 	"                        reported as flows (default 10000)\n"
+	"  --tpm-log FILE        attest to the controller: the runtime's measured\n"
+	"                        launch event log (as BULKHEAD_MEASURE_LOG); a TPM\n"
+	"                        quote over the controller's nonce is sent with it\n"
+	"  --tcti TCTI           the TPM (default $BULKHEAD_TPM_TCTI, else\n"
+	"                        device:/dev/tpmrm0)\n"
+	"  --attest-interval MS  how often to attest (default 60000)\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -78,6 +84,9 @@ enum {
 	OPT_POLICY_MS,
 	OPT_QUAR_DIR,
 	OPT_STATE_ROOT,
+	OPT_TPM_LOG,
+	OPT_TCTI,
+	OPT_ATTEST_MS,
 };
 
 static atomic_int sig_stop;
@@ -145,6 +154,9 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "policy-interval", required_argument, NULL, OPT_POLICY_MS },
 		{ "quarantine-dir", required_argument, NULL, OPT_QUAR_DIR },
 		{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
+		{ "tpm-log", required_argument, NULL, OPT_TPM_LOG },
+		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "attest-interval", required_argument, NULL, OPT_ATTEST_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -185,6 +197,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		case OPT_WL:
 		case OPT_FLOWS:
 		case OPT_POLICY_MS:
+		case OPT_ATTEST_MS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
@@ -194,9 +207,13 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 				ao.workloads_ms = (unsigned)v;
 			else if (ch == OPT_FLOWS)
 				ao.flows_ms = (unsigned)v;
+			else if (ch == OPT_ATTEST_MS)
+				ao.attest_ms = (unsigned)v;
 			else
 				ao.policy_ms = (unsigned)v;
 			break;
+		case OPT_TPM_LOG: ao.tpm_log = optarg; break;
+		case OPT_TCTI: ao.tpm_tcti = optarg; break;
 		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
 		case OPT_STATE_ROOT: bh_strvec_push(&roots, optarg); break;
 		case OPT_RULES:
@@ -261,6 +278,9 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		(long long)st.policy_version, (unsigned long long)st.policy_applied,
 		(unsigned long long)st.policy_refused, (unsigned long long)st.actions_ok,
 		(unsigned long long)st.actions_failed);
+	if (ao.tpm_log)
+		fprintf(stderr, "bulkhead: agent: attestations verified %llu, failed %llu\n",
+			(unsigned long long)st.attested, (unsigned long long)st.attest_failed);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:

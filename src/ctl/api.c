@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "bulkhead/ctl_attest.h"
 #include "ctl/api_int.h"
 #include "banned.h"
 
@@ -168,6 +169,7 @@ static const struct bh_ctl_endpoints *const parts[] = {
 	&api_own,	    &bh_ctl_api_auth,  &bh_ctl_api_alert,	    &bh_ctl_api_images,
 	&bh_ctl_api_ingest, &bh_ctl_api_views, &bh_ctl_api_countermeasures, &bh_ctl_api_policy,
 	&bh_ctl_api_flows,
+	&bh_ctl_api_attest, /* launch18 */
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -433,6 +435,8 @@ int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err)
 			(unsigned long long)bh_ctl_store_reconnects(a->store)) < 0)
 		return -1;
 	if (a->alerts && bh_ctl_alert_metrics(a->alerts, out, err) < 0)
+		return -1;
+	if (bh_ctl_attest_metrics(a->store, out, err) < 0) /* launch18 */
 		return -1;
 	return bh_ctl_metrics_store(a, out, err);
 }

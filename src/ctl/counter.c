@@ -155,9 +155,16 @@ static const struct countermeasure cms[] = {
 	      "events" } } },
 	{ "4.6",
 	  "Hardware: trusted computing",
-	  "bulkhead's TPM measurements on the host (not reported to the controller)",
-	  { { 0 } },
-	  { { 0 } } },
+	  "measured launches (the runtime's TPM PCR and event log) verified by the controller "
+	  "from each agent's quote (bulkhead agent --tpm-log): verified nodes",
+	  { { "nodes whose last TPM attestation verified",
+	      "SELECT COUNT(*) FROM attest_nodes WHERE verified = 1", "nodes" },
+	    { "running workloads whose launch is verified",
+	      "SELECT COUNT(*) " RUNNING " AND EXISTS (SELECT 1 FROM attest_launches l"
+	      " WHERE l.node = w.node AND l.container_id = w.container_id)",
+	      "workloads" } },
+	  { { "nodes whose last TPM attestation failed",
+	      "SELECT COUNT(*) FROM attest_nodes WHERE verified = 0", "nodes" } } },
 };
 #define NCMS (sizeof(cms) / sizeof(cms[0]))
 

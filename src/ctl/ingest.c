@@ -416,14 +416,22 @@ int bh_ctl_node_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err
 
 static int wl_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
 {
-	if (n != 9)
+	json_t *w;
+
+	if (n != 12)
 		return bh_error_set(err, BH_ERR_INTERNAL, "workloads: %zu columns", n);
-	json_array_append_new(
-		ctx, json_pack("{sososososososososo}", "node", bh_ctl_col_str(&c[0]), "id",
-			       bh_ctl_col_str(&c[1]), "name", bh_ctl_col_str(&c[2]), "image",
-			       bh_ctl_col_str(&c[3]), "digest", bh_ctl_col_str(&c[4]), "pod",
-			       bh_ctl_col_str(&c[5]), "namespace", bh_ctl_col_str(&c[6]), "started",
-			       bh_ctl_col_time(&c[7]), "gone", bh_ctl_col_time(&c[8])));
+	w = json_pack("{sososososososososo}", "node", bh_ctl_col_str(&c[0]), "id",
+		      bh_ctl_col_str(&c[1]), "name", bh_ctl_col_str(&c[2]), "image",
+		      bh_ctl_col_str(&c[3]), "digest", bh_ctl_col_str(&c[4]), "pod",
+		      bh_ctl_col_str(&c[5]), "namespace", bh_ctl_col_str(&c[6]), "started",
+		      bh_ctl_col_time(&c[7]), "gone", bh_ctl_col_time(&c[8]));
+	/* launch18: the container's last launch verified by its node's TPM quote */
+	json_object_set_new(w, "launch",
+			    c[9].null ? json_null()
+				      : json_pack("{sososo}", "recnum", bh_ctl_col_int(&c[9]),
+						  "time", bh_ctl_col_time(&c[10]),
+						  "manifest_digest", bh_ctl_col_str(&c[11])));
+	json_array_append_new(ctx, w);
 	return 0;
 }
 
@@ -435,9 +443,12 @@ int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_fi
 
 	*out = NULL;
 	if (bh_ctl_store_query(s,
-			       "SELECT node, container_id, name, image, digest, pod, namespace,"
-			       " started, gone FROM workloads WHERE (? IS NULL OR node = ?)"
-			       " AND (? = 1 OR gone IS NULL) ORDER BY node, container_id",
+			       "SELECT w.node, w.container_id, w.name, w.image, w.digest, w.pod,"
+			       " w.namespace, w.started, w.gone, l.recnum, l.verified_at,"
+			       " l.manifest_digest FROM workloads w LEFT JOIN attest_launches l"
+			       " ON l.node = w.node AND l.container_id = w.container_id"
+			       " WHERE (? IS NULL OR w.node = ?) AND (? = 1 OR w.gone IS NULL)"
+			       " ORDER BY w.node, w.container_id",
 			       p, 3, wl_row, v, NULL, err) < 0) {
 		json_decref(v);
 		return -1;

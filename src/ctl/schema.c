@@ -206,6 +206,35 @@ static const struct bh_ctl_step steps[] = {
 	  " hits BIGINT NOT NULL,"
 	  " PRIMARY KEY (bucket, node, src, dst, port, l4, app, threat));",
 	  NULL },
+	/* launch18: TPM attestations (src/ctl/attest.c): nonces, each node's last
+	 * verification, pinned key and verified log, each container's last
+	 * verified launch */
+	{ "CREATE TABLE attest_nonces ("
+	  " node TEXT PRIMARY KEY,"
+	  " nonce TEXT NOT NULL,"
+	  " expires BIGINT NOT NULL);"
+	  "CREATE TABLE attest_nodes ("
+	  " node TEXT PRIMARY KEY,"
+	  " last_at BIGINT NOT NULL,"
+	  " verified BIGINT NOT NULL,"
+	  " reason TEXT,"
+	  " pcr_digest TEXT,"
+	  " verified_at BIGINT,"
+	  " failures BIGINT NOT NULL DEFAULT 0,"
+	  " entries BIGINT NOT NULL DEFAULT 0,"
+	  " log_text TEXT,"
+	  " ak_pem TEXT,"
+	  " pinned BIGINT);"
+	  "CREATE TABLE attest_launches ("
+	  " node TEXT NOT NULL,"
+	  " container_id TEXT NOT NULL,"
+	  " image TEXT,"
+	  " manifest_digest TEXT,"
+	  " config_digest TEXT,"
+	  " recnum BIGINT NOT NULL,"
+	  " verified_at BIGINT NOT NULL,"
+	  " PRIMARY KEY (node, container_id));",
+	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 

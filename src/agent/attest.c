@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's TPM attestation (src/agent/attest_int.h): the quote is made by
+ * bh_tpm_attest_quote, the library function behind `bulkhead attest quote`,
+ * over the controller's nonce; the controller verifies it as `bulkhead
+ * attest verify` does against the log it holds and the entries sent.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bulkhead/ctl_attest.h"
+#include "bulkhead/tpm.h"
+#include "agent/attest_int.h"
+#include "banned.h"
+
+#define BODY_MAX (60u << 10) /* under the controller's 64 KiB */
+
+static int read_b64(const char *dir, const char *name, json_t *body, const char *key,
+		    struct bh_error **err)
+{
+	struct bh_buf f = BH_BUF_INIT(BH_TPM_FILE_MAX), b = BH_BUF_INIT(2 * BH_TPM_FILE_MAX);
+	char *path = bh_asprintf("%s/%s", dir, name);
+	int r = -1;
+
+	if (bh_read_file(path, &f, err) == 0 && bh_base64_encode(f.data, f.len, &b, err) == 0 &&
+	    bh_buf_addc(&b, 0, err) == 0) {
+		json_object_set_new(body, key, json_string(b.data));
+		r = 0;
+	}
+	free(path);
+	bh_buf_release(&f);
+	bh_buf_release(&b);
+	return r;
+}
+
+/* The offset of line `from` in log (n bytes); n when it has fewer. */
+static size_t skip_lines(const char *log, size_t n, int64_t from, int64_t *lines)
+{
+	size_t off = 0;
+
+	*lines = 0;
+	while (*lines < from && off < n) {
+		const char *nl = memchr(log + off, '\n', n - off);
+
+		if (!nl)
+			break;
+		off = (size_t)(nl - log) + 1;
+		(*lines)++;
+	}
+	return off;
+}
+
+static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, bool whole,
+		const struct bh_buf *log, char *why, size_t whylen, struct bh_error **err)
+{
+	json_t *req = json_pack("{ss}", "node", o->node), *ans = NULL, *body = NULL, *e;
+	const char *tcti = bh_tpm_tcti(o->tpm_tcti), *nonce;
+	uint8_t n[BH_TPM_NONCE_MAX];
+	uint32_t mask = 1u << BH_TPM_DEFAULT_PCR;
+	json_int_t from = 0;
+	int64_t lines = 0;
+	char *s = NULL, *dir = bh_asprintf("%s/attest", o->state_dir);
+	size_t off, i;
+	ssize_t nlen;
+	json_t *entries = NULL;
+	int r = -1;
+
+	s = json_dumps(req, JSON_COMPACT);
+	if (post(ag, "/api/v1/agent/attest/nonce", s, strlen(s), &ans, err) < 0)
+		goto out;
+	nonce = bh_json_str(ans, "nonce");
+	bh_json_int(ans, "from", &from);
+	nlen = nonce ? bh_hex_decode(nonce, strlen(nonce), 0, n, sizeof(n)) : -1;
+	if (nlen <= 0) {
+		bh_error_set(err, BH_ERR_INVALID, "the controller's nonce is not hex");
+		goto out;
+	}
+	/* the PCRs the log extends: all quoted, so none hides a launch */
+	if (bh_tpm_log_parse(log->data ? log->data : "", log->len, &entries, err) < 0) {
+		bh_error_prefix(err, "event log %s", o->tpm_log);
+		goto out;
+	}
+	json_array_foreach (entries, i, e) {
+		json_int_t pcr = -1;
+
+		if (bh_json_int(e, "pcr", &pcr) && pcr >= 0 && pcr < BH_TPM_PCRS)
+			mask |= 1u << pcr;
+	}
+	off = skip_lines(log->data ? log->data : "", log->len, whole ? 0 : from, &lines);
+	if (lines != (whole ? 0 : from)) { /* a new log (the TPM was reset): all of it */
+		off = 0;
+		lines = 0;
+	}
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		bh_error_sys(err, errno, "attestation directory %s", dir);
+		goto out;
+	}
+	if (bh_tpm_attest_quote(tcti, n, (size_t)nlen, mask, dir, err) < 0)
+		goto out;
+	body = json_pack("{sssssIs#}", "node", o->node, "nonce", nonce, "from", (json_int_t)lines,
+			 "log", log->data ? log->data + off : "", log->len - off);
+	if (read_b64(dir, "quote.msg", body, "quote", err) < 0 ||
+	    read_b64(dir, "quote.sig", body, "sig", err) < 0)
+		goto out;
+	{
+		struct bh_buf pem = BH_BUF_INIT(BH_CTL_ATTEST_AK_MAX);
+		char *p = bh_asprintf("%s/ak.pem", dir);
+		int k = bh_read_file(p, &pem, err);
+
+		free(p);
+		if (k == 0)
+			json_object_set_new(body, "ak", json_stringn(pem.data, pem.len));
+		bh_buf_release(&pem);
+		if (k < 0)
+			goto out;
+	}
+	free(s);
+	s = json_dumps(body, JSON_COMPACT);
+	if (strlen(s) > BODY_MAX) {
+		bh_error_set(err, BH_ERR_LIMIT,
+			     "attestation: the log's %zu bytes not yet verified by the controller "
+			     "exceed a request (%u bytes)",
+			     log->len - off, BODY_MAX);
+		goto out;
+	}
+	json_decref(ans);
+	ans = NULL;
+	if (post(ag, "/api/v1/agent/attest", s, strlen(s), &ans, err) < 0)
+		goto out;
+	r = json_is_true(json_object_get(ans, "verified")) ? 1 : 0;
+	snprintf(why, whylen, "%s", bh_json_str(ans, "reason") ? bh_json_str(ans, "reason") : "");
+out:
+	json_decref(entries);
+	json_decref(req);
+	json_decref(ans);
+	json_decref(body);
+	free(s);
+	free(dir);
+	return r;
+}
+
+int agent_attest(const struct bh_agent_opts *o, agent_post_fn post, void *ag, char *why,
+		 size_t whylen, struct bh_error **err)
+{
+	struct bh_buf log = BH_BUF_INIT(BH_TPM_LOG_MAX);
+	struct bh_error *e = NULL;
+	int r;
+
+	why[0] = 0;
+	/* no log yet: nothing launched measured, the PCR must be at reset */
+	if ((access(o->tpm_log, F_OK) == 0 || errno != ENOENT) &&
+	    bh_read_file(o->tpm_log, &log, err) < 0) {
+		bh_buf_release(&log);
+		return bh_error_prefix(err, "event log %s", o->tpm_log);
+	}
+	r = once(o, post, ag, false, &log, why, whylen, &e);
+	if (r < 0 && bh_error_code(e) == BH_ERR_IO) {
+		char *m = bh_error_message(e);
+		bool again = m && strstr(m, "HTTP 409");
+
+		free(m);
+		if (again) { /* the controller holds another count of entries: all of them */
+			bh_error_free(e);
+			e = NULL;
+			r = once(o, post, ag, true, &log, why, whylen, &e);
+		}
+	}
+	if (r < 0)
+		*err = e;
+	bh_buf_release(&log);
+	return r;
+}

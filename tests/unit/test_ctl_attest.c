@@ -1,0 +1,411 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The controller's attestations (src/ctl/attest.c) on SQLite and PostgreSQL:
+ * quotes made here as a TPM makes them (a TPMS_ATTEST over the log's
+ * replayed PCR 16 and the controller's nonce, signed by a software key), then
+ * verified and stored by bh_ctl_attest_submit: a good one, the same nonce
+ * again, a quote for another nonce, another key than the pinned one, the log
+ * sent from where the controller holds it, a wrong `from`, an edited log;
+ * what is stored for each (the nodes' results, the launches, the audit, the
+ * workloads view's launch), and the body parser's refusals.
+ */
+#include <unistd.h>
+
+#include "ctl_env.h"
+#include "bulkhead/ctl_attest.h"
+#include "bulkhead/trust.h"
+
+static void sha(const void *p, size_t n, uint8_t out[32])
+{
+	struct bh_digest d;
+
+	bh_sha256(p, n, &d);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&d), 64, 0, out, 32), 32);
+}
+
+/* One log line for container id (recnum rec) appended to log; its digest
+ * extended into pcr16. */
+static void entry(struct bh_buf *log, int rec, const char *id, uint8_t pcr16[32])
+{
+	json_t *c = json_pack(
+		"{ss ss ss}", "container", id, "image", "registry.test/app:1", "config_digest",
+		"sha256:0000000000000000000000000000000000000000000000000000000000000000");
+	char *s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS), *cs = json_dumps(c, JSON_COMPACT);
+	uint8_t d[32], cat[64];
+	char hex[65];
+
+	sha(s, strlen(s), d);
+	bh_hex_encode(d, 32, hex);
+	assert_int_equal(bh_buf_addf(log, NULL,
+				     "{\"recnum\":%d,\"pcr\":16,\"digests\":[{\"hashAlg\":"
+				     "\"sha256\",\"digest\":\"%s\"}],\"content_type\":"
+				     "\"bulkhead_launch\",\"content\":%s}\n",
+				     rec, hex, cs),
+			 0);
+	memcpy(cat, pcr16, 32);
+	memcpy(cat + 32, d, 32);
+	sha(cat, 64, pcr16);
+	free(s);
+	free(cs);
+	json_decref(c);
+}
+
+static void put16(uint8_t **p, unsigned v)
+{
+	*(*p)++ = (uint8_t)(v >> 8);
+	*(*p)++ = (uint8_t)v;
+}
+
+/* A quote of PCR 16 = pcr16 over nonce, signed by k: base64 msg and sig. */
+static void make_quote(struct bh_key *k, const uint8_t *nonce, size_t nlen,
+		       const uint8_t pcr16[32], struct bh_buf *msg64, struct bh_buf *sig64)
+{
+	uint8_t msg[256], *p = msg, pd[32], sig[128], *s = sig;
+	struct bh_buf der = BH_BUF_INIT(256);
+	const uint8_t *r, *q;
+	size_t rl, sl;
+
+	memcpy(p, "\xff\x54\x43\x47\x80\x18", 6), p += 6;
+	put16(&p, 0);		   /* qualifiedSigner */
+	put16(&p, (unsigned)nlen); /* extraData */
+	memcpy(p, nonce, nlen), p += nlen;
+	memset(p, 0, 17 + 8), p += 17 + 8;		  /* clockInfo, firmware */
+	memcpy(p, "\0\0\0\1\0\x0b\3\0\0\1", 10), p += 10; /* sha256: PCR 16 */
+	sha(pcr16, 32, pd);
+	put16(&p, 32);
+	memcpy(p, pd, 32), p += 32;
+	assert_int_equal(bh_key_sign(k, msg, (size_t)(p - msg), &der, NULL), 0);
+	r = (const uint8_t *)der.data + 2;
+	rl = r[1];
+	q = r + 2 + rl;
+	sl = q[1];
+	put16(&s, 0x18);
+	put16(&s, 0x0b);
+	put16(&s, (unsigned)rl);
+	memcpy(s, r + 2, rl), s += rl;
+	put16(&s, (unsigned)sl);
+	memcpy(s, q + 2, sl), s += sl;
+	bh_buf_reset(msg64);
+	bh_buf_reset(sig64);
+	assert_int_equal(bh_base64_encode(msg, (size_t)(p - msg), msg64, NULL), 0);
+	assert_int_equal(bh_buf_addc(msg64, 0, NULL), 0);
+	assert_int_equal(bh_base64_encode(sig, (size_t)(s - sig), sig64, NULL), 0);
+	assert_int_equal(bh_buf_addc(sig64, 0, NULL), 0);
+	bh_buf_release(&der);
+}
+
+struct quoter {
+	struct bh_ctl_store *s;
+	const char *node;
+	struct bh_key *k;
+	uint8_t pcr16[32];
+	struct bh_buf log;
+};
+
+/*
+ * Ask a nonce, quote (over the nonce, or `over` when given), submit from
+ * `from` (-1: what the controller said), signed by k: the result; *rc the
+ * submit's return.
+ */
+static json_t *attest(struct quoter *qt, struct bh_key *k, const char *over, int64_t from,
+		      int *rc, char **errmsg)
+{
+	char hex[2 * BH_CTL_ATTEST_NONCE_LEN + 1];
+	uint8_t n[BH_CTL_ATTEST_NONCE_LEN];
+	struct bh_buf m = BH_BUF_INIT(4096), sg = BH_BUF_INIT(4096), pem = BH_BUF_INIT(4096);
+	struct bh_ctl_attest_in in;
+	struct bh_error *err = NULL;
+	int64_t have = -1, exp = 0;
+	json_t *body, *res = NULL;
+	size_t off = 0;
+	char *s;
+
+	assert_int_equal(bh_ctl_attest_nonce(qt->s, qt->node, hex, &have, &exp, &err), 0);
+	assert_true(have >= 0);
+	assert_true(exp > time(NULL));
+	assert_int_equal(bh_hex_decode(hex, strlen(hex), 0, n, sizeof(n)), (ssize_t)sizeof(n));
+	if (over)
+		make_quote(k, (const uint8_t *)over, strlen(over), qt->pcr16, &m, &sg);
+	else
+		make_quote(k, n, sizeof(n), qt->pcr16, &m, &sg);
+	assert_int_equal(bh_key_pem_public(k, &pem, NULL), 0);
+	if (from < 0)
+		from = have;
+	for (int64_t i = 0; i < from; i++)
+		off = (size_t)((char *)memchr(qt->log.data + off, '\n', qt->log.len - off) -
+			       qt->log.data) +
+		      1;
+	body = json_pack("{ss ss ss ss ss# sI ss#}", "node", qt->node, "nonce", hex, "quote",
+			 m.data, "sig", sg.data, "ak", pem.data, pem.len, "from", (json_int_t)from,
+			 "log", qt->log.data + off, qt->log.len - off);
+	s = json_dumps(body, JSON_COMPACT);
+	assert_int_equal(bh_ctl_attest_parse(s, strlen(s), &in, &err), 0);
+	*rc = bh_ctl_attest_submit(qt->s, qt->node, &in, &res, &err);
+	if (errmsg)
+		*errmsg = *rc < 0 ? bh_error_message(err) : NULL;
+	if (*rc < 0)
+		assert_int_equal(bh_error_code(err), BH_ERR_USAGE);
+	bh_error_free(err);
+	bh_ctl_attest_release(&in);
+	json_decref(body);
+	free(s);
+	bh_buf_release(&m);
+	bh_buf_release(&sg);
+	bh_buf_release(&pem);
+	return res;
+}
+
+static bool verified(const json_t *r)
+{
+	return json_is_true(json_object_get(r, "verified"));
+}
+
+static bool says(const json_t *r, const char *what)
+{
+	const char *why = bh_json_str(r, "reason");
+
+	if (!why || !strstr(why, what))
+		print_message("reason: %s (wanted: %s)\n", why ? why : "(none)", what);
+	return why && strstr(why, what);
+}
+
+static void test_attest(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct quoter qt = { s, "node-a", NULL, { 0 }, BH_BUF_INIT(1 << 20) };
+	struct bh_key *other = NULL;
+	struct bh_error *err = NULL;
+	json_t *r, *list, *n;
+	char *msg = NULL;
+	int rc;
+
+	assert_int_equal(bh_key_generate(&qt.k, NULL), 0);
+	assert_int_equal(bh_key_generate(&other, NULL), 0);
+	entry(&qt.log, 0, "c-first", qt.pcr16);
+	entry(&qt.log, 1, "c-second", qt.pcr16);
+
+	/* a good quote: verified, both launches stored, the key pinned */
+	r = attest(&qt, qt.k, NULL, -1, &rc, NULL);
+	assert_int_equal(rc, 0);
+	assert_true(verified(r));
+	assert_int_equal(json_integer_value(json_object_get(r, "launches")), 2);
+	json_decref(r);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"),
+			 2);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'node.pin'"), 1);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_nonces"), 0); /* used */
+
+	/* the nonce of a quote already verified: refused, stored, audited */
+	{
+		char hex[65];
+		int64_t have, exp;
+		struct bh_ctl_attest_in in;
+		struct bh_buf m = BH_BUF_INIT(4096), sg = BH_BUF_INIT(4096),
+			      pem = BH_BUF_INIT(4096);
+		uint8_t nb[32];
+		json_t *body;
+		char *b;
+
+		assert_int_equal(bh_ctl_attest_nonce(s, "node-a", hex, &have, &exp, &err), 0);
+		assert_int_equal(have, 2);
+		bh_hex_decode(hex, 64, 0, nb, 32);
+		make_quote(qt.k, nb, 32, qt.pcr16, &m, &sg);
+		assert_int_equal(bh_key_pem_public(qt.k, &pem, NULL), 0);
+		body = json_pack("{ss ss ss ss ss sI ss}", "node", "node-a", "nonce", hex, "quote",
+				 m.data, "sig", sg.data, "ak", pem.data, "from", (json_int_t)0,
+				 "log", qt.log.data);
+		b = json_dumps(body, JSON_COMPACT);
+		assert_int_equal(bh_ctl_attest_parse(b, strlen(b), &in, &err), 0);
+		assert_int_equal(bh_ctl_attest_submit(s, "node-a", &in, &r, &err), 0);
+		assert_true(verified(r));
+		json_decref(r);
+		/* the very same request again: a replay */
+		assert_int_equal(bh_ctl_attest_submit(s, "node-a", &in, &r, &err), 0);
+		assert_false(verified(r));
+		assert_true(says(r, "used already"));
+		json_decref(r);
+		bh_ctl_attest_release(&in);
+		json_decref(body);
+		free(b);
+		bh_buf_release(&m);
+		bh_buf_release(&sg);
+		bh_buf_release(&pem);
+	}
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'node.attest'"), 1);
+	assert_int_equal(count(s, "SELECT verified FROM attest_nodes WHERE node = 'node-a'"), 0);
+
+	/* a quote over another nonce than the one issued */
+	r = attest(&qt, qt.k, "stale-nonce", -1, &rc, NULL);
+	assert_false(verified(r));
+	assert_true(says(r, "another nonce"));
+	json_decref(r);
+
+	/* another key than the one pinned: refused, said */
+	r = attest(&qt, other, NULL, -1, &rc, NULL);
+	assert_false(verified(r));
+	assert_true(json_is_true(json_object_get(r, "ak_changed")));
+	assert_true(says(r, "pinned"));
+	json_decref(r);
+
+	/* a third launch, sent alone (from 2): the controller's two before it */
+	entry(&qt.log, 2, "c-third", qt.pcr16);
+	r = attest(&qt, qt.k, NULL, -1, &rc, NULL);
+	assert_int_equal(rc, 0);
+	assert_true(verified(r));
+	assert_int_equal(json_integer_value(json_object_get(r, "entries")), 3);
+	json_decref(r);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"),
+			 3);
+	assert_int_equal(count(s, "SELECT recnum FROM attest_launches WHERE container_id ="
+				  " 'c-third'"),
+			 2);
+	/* a from the controller does not hold: send all */
+	r = attest(&qt, qt.k, NULL, 1, &rc, &msg);
+	assert_int_equal(rc, -1);
+	assert_null(r);
+	assert_non_null(strstr(msg, "send the log from recnum 0"));
+	free(msg);
+	/* the whole log (from 0) verifies too */
+	r = attest(&qt, qt.k, NULL, 0, &rc, NULL);
+	assert_true(verified(r));
+	json_decref(r);
+
+	/* another node with an edited log: failed, no launch stored */
+	{
+		struct quoter q2 = { s, "node-b", qt.k, { 0 }, BH_BUF_INIT(1 << 20) };
+		char *p;
+
+		entry(&q2.log, 0, "c-b1", q2.pcr16);
+		entry(&q2.log, 1, "c-b2", q2.pcr16);
+		assert_non_null(p = strstr(q2.log.data, "c-b2"));
+		p[3] = '9';
+		r = attest(&q2, qt.k, NULL, -1, &rc, NULL);
+		assert_false(verified(r));
+		assert_true(says(r, "edited"));
+		json_decref(r);
+		assert_int_equal(
+			count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-b'"), 0);
+		assert_int_equal(
+			count(s, "SELECT COUNT(*) FROM attest_nodes WHERE node = 'node-b' AND"
+				 " ak_pem IS NULL"),
+			1); /* nothing pinned by a failure */
+		bh_buf_release(&q2.log);
+	}
+
+	/* the list: node-a verified with 3 launches, node-b failed */
+	assert_int_equal(bh_ctl_attest_list(s, &list, &err), 0);
+	assert_int_equal(json_array_size(list), 2);
+	n = json_array_get(list, 0);
+	assert_string_equal(bh_json_str(n, "node"), "node-a");
+	assert_true(json_is_true(json_object_get(n, "verified")));
+	assert_int_equal(json_array_size(json_object_get(n, "launches")), 3);
+	assert_non_null(bh_json_str(n, "ak"));
+	assert_non_null(bh_json_str(n, "pcr_digest"));
+	assert_true(json_integer_value(json_object_get(n, "failures")) >= 3);
+	n = json_array_get(list, 1);
+	assert_false(json_is_true(json_object_get(n, "verified")));
+	assert_non_null(strstr(bh_json_str(n, "reason"), "edited"));
+	json_decref(list);
+
+	/* the workloads view shows a container's verified launch */
+	{
+		static const char wl[] = "{\"node\":\"node-a\",\"workloads\":[{\"id\":\"c-first\"},"
+					 "{\"id\":\"c-other\"}]}";
+		struct bh_ctl_workloads w;
+		struct bh_ctl_workload_filter f = { "node-a", false };
+		int64_t added, gone;
+
+		reg(s, "node-a");
+		assert_int_equal(bh_ctl_workloads_parse(wl, strlen(wl), &w, &err), 0);
+		assert_int_equal(bh_ctl_workloads_report(s, "node-a", "node-a", &w, &added, &gone,
+							 &err),
+				 0);
+		bh_ctl_workloads_release(&w);
+		assert_int_equal(bh_ctl_workload_list(s, &f, &list, &err), 0);
+		assert_int_equal(json_array_size(list), 2);
+		assert_int_equal(json_integer_value(json_object_get(
+					 json_object_get(json_array_get(list, 0), "launch"), "recnum")),
+				 0);
+		assert_true(json_is_null(json_object_get(json_array_get(list, 1), "launch")));
+		json_decref(list);
+	}
+
+	/* metrics, the countermeasure, unpin */
+	{
+		struct bh_buf mb = BH_BUF_INIT(1 << 20);
+
+		assert_int_equal(bh_ctl_attest_metrics(s, &mb, &err), 0);
+		assert_int_equal(bh_buf_addc(&mb, 0, NULL), 0);
+		assert_non_null(strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-a\"} 1"));
+		assert_non_null(strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-b\"} 0"));
+		bh_buf_release(&mb);
+	}
+	assert_int_equal(bh_ctl_attest_unpin(s, "admin", "node-a", &err), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_nodes WHERE ak_pem IS NULL"), 2);
+	assert_int_equal(bh_ctl_attest_unpin(s, "admin", "node-z", &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
+	bh_error_free(err);
+	err = NULL;
+	r = attest(&qt, other, NULL, -1, &rc, NULL); /* a new key after unpin: pinned */
+	assert_true(verified(r));
+	json_decref(r);
+
+	bh_buf_release(&qt.log);
+	bh_key_free(qt.k);
+	bh_key_free(other);
+	bh_ctl_store_free(s);
+}
+
+static void test_parse(void **state)
+{
+	static const char *const bad[] = {
+		"[]",
+		"{\"node\":\"a\"}",
+		"{\"node\":\"a b\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":0,\"log\":\"\"}",
+		"{\"node\":\"a\",\"nonce\":\"0g\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":0,\"log\":\"\"}",
+		"{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"!!\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":0,\"log\":\"\"}",
+		"{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"key\",\"from\":0,\"log\":\"\"}",
+		"{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":-1,\"log\":\"\"}",
+		"{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":0,\"log\":\"{}\"}",
+		"{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":\"AA==\",\"ak\":"
+		"\"-----BEGIN x\",\"from\":0,\"log\":\"\",\"extra\":1}",
+	};
+	static const char good[] = "{\"node\":\"a\",\"nonce\":\"00\",\"quote\":\"AA==\",\"sig\":"
+				   "\"AA==\",\"ak\":\"-----BEGIN x\",\"from\":0,\"log\":\"\"}";
+	struct bh_ctl_attest_in in;
+	struct bh_error *err = NULL;
+	char node[BH_CTL_NAME_MAX + 1];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(bh_ctl_attest_parse(bad[i], strlen(bad[i]), &in, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+		bh_error_free(err);
+		err = NULL;
+		bh_ctl_attest_release(&in);
+	}
+	assert_int_equal(bh_ctl_attest_parse(good, strlen(good), &in, &err), 0);
+	assert_int_equal(in.nonce_len, 1);
+	bh_ctl_attest_release(&in);
+	assert_int_equal(bh_ctl_attest_node_parse("{\"node\":\"n1\"}", 13, node, &err), 0);
+	assert_string_equal(node, "n1");
+	assert_int_equal(bh_ctl_attest_node_parse("{\"node\":\"n1\",\"x\":1}", 19, node, &err), -1);
+	bh_error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		BOTH(test_attest),
+		cmocka_unit_test(test_parse),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
