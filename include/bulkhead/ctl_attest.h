@@ -22,10 +22,10 @@
 #include "bulkhead/ctl.h"
 #include "bulkhead/tpm.h"
 
-#define BH_CTL_ATTEST_NONCE_LEN 32
-#define BH_CTL_ATTEST_NONCE_TTL 120	   /* seconds */
-#define BH_CTL_ATTEST_LOG_MAX	(4u << 20) /* the node's log the controller keeps */
-#define BH_CTL_ATTEST_AK_MAX	4096	   /* the attestation key's PEM */
+#define BH_CTL_ATTEST_NONCE_LEN	 32
+#define BH_CTL_ATTEST_NONCE_TTL	 120	    /* seconds */
+#define BH_CTL_ATTEST_LOG_MAX	 (4u << 20) /* the node's log the controller keeps */
+#define BH_CTL_ATTEST_AK_MAX	 4096	    /* the attestation key's PEM */
 #define BH_CTL_ATTEST_REASON_MAX 400
 
 /* POST /api/v1/agent/attest: {"node", "nonce": hex, "quote": base64 TPMS_ATTEST,

@@ -280,8 +280,10 @@ static void attest(struct agent *ag)
 		ag->st.attest_failed++;
 	pthread_mutex_unlock(&ag->mu);
 	if (r == 0)
-		bh_error_set(&e, BH_ERR_UNSAFE, "the controller did not verify this node's TPM "
-				 "attestation: %s", why);
+		bh_error_set(&e, BH_ERR_UNSAFE,
+			     "the controller did not verify this node's TPM "
+			     "attestation: %s",
+			     why);
 	if (r <= 0)
 		warn(ag, e);
 }

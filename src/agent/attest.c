@@ -101,8 +101,9 @@ static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, boo
 	}
 	if (bh_tpm_attest_quote(tcti, n, (size_t)nlen, mask, dir, err) < 0)
 		goto out;
-	body = json_pack("{sssssIs#}", "node", o->node, "nonce", nonce, "from", (json_int_t)lines,
-			 "log", log->data ? log->data + off : "", log->len - off);
+	body = json_pack("{ss ss sI ss#}", "node", o->node, "nonce", nonce, "from",
+			 (json_int_t)lines, "log", log->data ? log->data + off : "",
+			 (int)(log->len - off));
 	if (read_b64(dir, "quote.msg", body, "quote", err) < 0 ||
 	    read_b64(dir, "quote.sig", body, "sig", err) < 0)
 		goto out;

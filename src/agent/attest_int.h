@@ -11,8 +11,8 @@
 #include "bulkhead/agent.h"
 
 /* The agent's POST to its controller (agent.c's). */
-typedef int (*agent_post_fn)(void *ag, const char *path, const char *body, size_t len,
-			     json_t **out, struct bh_error **err);
+typedef int (*agent_post_fn)(void *ag, const char *path, const char *body, size_t len, json_t **out,
+			     struct bh_error **err);
 
 /*
  * One attestation: a nonce from the controller, a quote of the PCRs the log

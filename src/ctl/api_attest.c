@@ -144,8 +144,8 @@ static void schemas(json_t *components)
 	json_t *v = json_pack(
 		"{s{sss{s{sssisiss}}s[s]sb}"
 		" s{sss{s{sssisiss}s{sssiss}s{ssss}s{ssss}s{sssisi}s{sssisI}s{ss}}s[sssssss]sb}}",
-		"AttestNode", "type", "object", "properties", "node", "type", "string", "minLength", 1,
-		"maxLength", BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$",
+		"AttestNode", "type", "object", "properties", "node", "type", "string", "minLength",
+		1, "maxLength", BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$",
 		"required", "node", "additionalProperties", 0, "Attestation", "type", "object",
 		"properties", "node", "type", "string", "minLength", 1, "maxLength",
 		BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$", "nonce", "type",

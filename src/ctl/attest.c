@@ -138,7 +138,8 @@ int bh_ctl_attest_nonce(struct bh_ctl_store *s, const char *node,
 {
 	uint8_t r[BH_CTL_ATTEST_NONCE_LEN];
 	int64_t now = now_s();
-	struct bh_ctl_val p[] = { BH_CTL_S(node), BH_CTL_S(hex), BH_CTL_I(now + BH_CTL_ATTEST_NONCE_TTL) };
+	struct bh_ctl_val p[] = { BH_CTL_S(node), BH_CTL_S(hex),
+				  BH_CTL_I(now + BH_CTL_ATTEST_NONCE_TTL) };
 	struct bh_ctl_val q[] = { BH_CTL_S(node) };
 
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
@@ -282,15 +283,16 @@ static int store_launches(struct submit *t, struct bh_error **err)
 			continue;
 		bh_json_int(l, "recnum", &rec);
 		p[5] = BH_CTL_I(rec);
-		if (bh_ctl_store_query(t->s,
-				       "INSERT INTO attest_launches (node, container_id, image,"
-				       " manifest_digest, config_digest, recnum, verified_at)"
-				       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node, container_id)"
-				       " DO UPDATE SET image = excluded.image, manifest_digest ="
-				       " excluded.manifest_digest, config_digest = excluded.config_digest,"
-				       " recnum = excluded.recnum, verified_at = excluded.verified_at"
-				       " WHERE attest_launches.recnum <> excluded.recnum",
-				       p, 7, NULL, NULL, NULL, err) < 0)
+		if (bh_ctl_store_query(
+			    t->s,
+			    "INSERT INTO attest_launches (node, container_id, image,"
+			    " manifest_digest, config_digest, recnum, verified_at)"
+			    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (node, container_id)"
+			    " DO UPDATE SET image = excluded.image, manifest_digest ="
+			    " excluded.manifest_digest, config_digest = excluded.config_digest,"
+			    " recnum = excluded.recnum, verified_at = excluded.verified_at"
+			    " WHERE attest_launches.recnum <> excluded.recnum",
+			    p, 7, NULL, NULL, NULL, err) < 0)
 			return -1;
 		t->launches++;
 	}
@@ -301,23 +303,28 @@ static int submit_tx(void *ctx, struct bh_error **err)
 {
 	struct submit *t = ctx;
 	const char *node = t->in->node;
-	struct bh_ctl_val p[] = { BH_CTL_S(node), BH_CTL_I(t->now), BH_CTL_I(t->verified ? 1 : 0),
-				  BH_CTL_S(t->reason), BH_CTL_S(t->pcr_digest),
-				  BH_CTL_I(t->verified ? 0 : 1) };
+	struct bh_ctl_val p[] = {
+		BH_CTL_S(node),	     BH_CTL_I(t->now),	      BH_CTL_I(t->verified ? 1 : 0),
+		BH_CTL_S(t->reason), BH_CTL_S(t->pcr_digest), BH_CTL_I(t->verified ? 0 : 1)
+	};
 
-	if (bh_ctl_store_query(t->s,
-			       "INSERT INTO attest_nodes (node, last_at, verified, reason, pcr_digest,"
-			       " failures, entries) VALUES (?, ?, ?, ?, ?, ?, 0)"
-			       " ON CONFLICT (node) DO UPDATE SET last_at = excluded.last_at,"
-			       " verified = excluded.verified, reason = excluded.reason,"
-			       " pcr_digest = COALESCE(excluded.pcr_digest, attest_nodes.pcr_digest),"
-			       " failures = attest_nodes.failures + excluded.failures",
-			       p, 6, NULL, NULL, NULL, err) < 0)
+	if (bh_ctl_store_query(
+		    t->s,
+		    "INSERT INTO attest_nodes (node, last_at, verified, reason, pcr_digest,"
+		    " failures, entries) VALUES (?, ?, ?, ?, ?, ?, 0)"
+		    " ON CONFLICT (node) DO UPDATE SET last_at = excluded.last_at,"
+		    " verified = excluded.verified, reason = excluded.reason,"
+		    " pcr_digest = COALESCE(excluded.pcr_digest, attest_nodes.pcr_digest),"
+		    " failures = attest_nodes.failures + excluded.failures",
+		    p, 6, NULL, NULL, NULL, err) < 0)
 		return -1;
 	if (t->verified) {
 		struct bh_ctl_val q[] = { BH_CTL_S(t->log->data ? t->log->data : ""),
-					  BH_CTL_I(t->entries), BH_CTL_I(t->now),
-					  BH_CTL_S(t->in->ak), BH_CTL_I(t->now), BH_CTL_S(node) };
+					  BH_CTL_I(t->entries),
+					  BH_CTL_I(t->now),
+					  BH_CTL_S(t->in->ak),
+					  BH_CTL_I(t->now),
+					  BH_CTL_S(node) };
 
 		if (bh_ctl_store_query(t->s,
 				       "UPDATE attest_nodes SET log_text = ?, entries = ?,"
@@ -360,7 +367,9 @@ int bh_ctl_attest_submit(struct bh_ctl_store *s, const char *actor,
 	struct node_row row = { 0 };
 	struct bh_ctl_val q[] = { BH_CTL_S(in->node) };
 	struct bh_buf log = BH_BUF_INIT(BH_CTL_ATTEST_LOG_MAX);
-	struct submit t = { s, actor, in, &row, NULL, &log, false, false, NULL, NULL, now_s(), 0, 0 };
+	struct submit t = {
+		s, actor, in, &row, NULL, &log, false, false, NULL, NULL, now_s(), 0, 0
+	};
 	char hex[2 * BH_TPM_NONCE_MAX + 1], reason[BH_CTL_ATTEST_REASON_MAX + 1];
 	json_t *rep = NULL;
 	int64_t used = 0;
@@ -410,7 +419,8 @@ int bh_ctl_attest_submit(struct bh_ctl_store *s, const char *actor,
 	}
 	t.rep = rep;
 	t.verified = json_is_true(json_object_get(rep, "verified"));
-	snprintf(reason, sizeof(reason), "%s", bh_json_str(rep, "reason") ? bh_json_str(rep, "reason") : "");
+	snprintf(reason, sizeof(reason), "%s",
+		 bh_json_str(rep, "reason") ? bh_json_str(rep, "reason") : "");
 	t.reason = t.verified ? NULL : reason;
 	t.pcr_digest = t.verified ? bh_json_str(rep, "quote_pcr_digest") : NULL;
 	t.entries = (int64_t)count_lines(&log);
@@ -419,10 +429,11 @@ int bh_ctl_attest_submit(struct bh_ctl_store *s, const char *actor,
 		bh_error_prefix(err, "storing node %s's attestation", in->node);
 		goto out;
 	}
-	*result = json_pack("{sssbs?sIsIs?sbso}", "node", in->node, "verified", t.verified,
-			    "reason", t.reason, "entries", (json_int_t)(t.verified ? t.entries : row.entries),
-			    "launches", (json_int_t)t.launches, "pcr_digest", t.pcr_digest,
-			    "ak_changed", ak_changed, "time", bh_ctl_json_time(t.now));
+	*result = json_pack("{ss sb ss? sI sI ss? sb so}", "node", in->node, "verified", t.verified,
+			    "reason", t.reason, "entries",
+			    (json_int_t)(t.verified ? t.entries : row.entries), "launches",
+			    (json_int_t)t.launches, "pcr_digest", t.pcr_digest, "ak_changed",
+			    ak_changed, "time", bh_ctl_json_time(t.now));
 	r = 0;
 out:
 	json_decref(rep);
@@ -518,10 +529,11 @@ static int unpin_tx(void *ctx, struct bh_error **err)
 	struct bh_ctl_val p[] = { BH_CTL_S(u->node) };
 	int64_t n = 0;
 
-	if (bh_ctl_store_query(u->s,
-			       "UPDATE attest_nodes SET ak_pem = NULL, pinned = NULL, log_text = NULL,"
-			       " entries = 0 WHERE node = ?",
-			       p, 1, NULL, NULL, &n, err) < 0)
+	if (bh_ctl_store_query(
+		    u->s,
+		    "UPDATE attest_nodes SET ak_pem = NULL, pinned = NULL, log_text = NULL,"
+		    " entries = 0 WHERE node = ?",
+		    p, 1, NULL, NULL, &n, err) < 0)
 		return -1;
 	if (n != 1)
 		return bh_error_set(err, BH_ERR_NOTFOUND, "node %s has no attestation", u->node);
@@ -540,8 +552,8 @@ static int metric_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh
 {
 	if (n != 2)
 		return bh_error_set(err, BH_ERR_INTERNAL, "attestation metric: %zu columns", n);
-	return bh_buf_addf(ctx, err, "bulkhead_node_attestation_verified{node=\"%s\"} %d\n",
-			   c[0].s, c[1].i == 1);
+	return bh_buf_addf(ctx, err, "bulkhead_node_attestation_verified{node=\"%s\"} %d\n", c[0].s,
+			   c[1].i == 1);
 }
 
 int bh_ctl_attest_metrics(struct bh_ctl_store *s, struct bh_buf *out, struct bh_error **err)
@@ -555,8 +567,8 @@ int bh_ctl_attest_metrics(struct bh_ctl_store *s, struct bh_buf *out, struct bh_
 			err) < 0 ||
 	    bh_ctl_store_query(s, "SELECT node, verified FROM attest_nodes ORDER BY node", NULL, 0,
 			       metric_row, out, NULL, err) < 0 ||
-	    bh_ctl_store_query(s, "SELECT COUNT(*) FROM attest_launches", NULL, 0,
-			       bh_ctl_row_int, &launches, NULL, err) < 0)
+	    bh_ctl_store_query(s, "SELECT COUNT(*) FROM attest_launches", NULL, 0, bh_ctl_row_int,
+			       &launches, NULL, err) < 0)
 		return -1;
 	return bh_buf_addf(out, err,
 			   "# HELP bulkhead_attested_launches Container launches verified by a "

@@ -57,8 +57,8 @@ static void put16(uint8_t **p, unsigned v)
 }
 
 /* A quote of PCR 16 = pcr16 over nonce, signed by k: base64 msg and sig. */
-static void make_quote(struct bh_key *k, const uint8_t *nonce, size_t nlen,
-		       const uint8_t pcr16[32], struct bh_buf *msg64, struct bh_buf *sig64)
+static void make_quote(struct bh_key *k, const uint8_t *nonce, size_t nlen, const uint8_t pcr16[32],
+		       struct bh_buf *msg64, struct bh_buf *sig64)
 {
 	uint8_t msg[256], *p = msg, pd[32], sig[128], *s = sig;
 	struct bh_buf der = BH_BUF_INIT(256);
@@ -107,8 +107,8 @@ struct quoter {
  * `from` (-1: what the controller said), signed by k: the result; *rc the
  * submit's return.
  */
-static json_t *attest(struct quoter *qt, struct bh_key *k, const char *over, int64_t from,
-		      int *rc, char **errmsg)
+static json_t *attest(struct quoter *qt, struct bh_key *k, const char *over, int64_t from, int *rc,
+		      char **errmsg)
 {
 	char hex[2 * BH_CTL_ATTEST_NONCE_LEN + 1];
 	uint8_t n[BH_CTL_ATTEST_NONCE_LEN];
@@ -136,8 +136,8 @@ static json_t *attest(struct quoter *qt, struct bh_key *k, const char *over, int
 			       qt->log.data) +
 		      1;
 	body = json_pack("{ss ss ss ss ss# sI ss#}", "node", qt->node, "nonce", hex, "quote",
-			 m.data, "sig", sg.data, "ak", pem.data, pem.len, "from", (json_int_t)from,
-			 "log", qt->log.data + off, qt->log.len - off);
+			 m.data, "sig", sg.data, "ak", pem.data, (int)pem.len, "from", (json_int_t)from,
+			 "log", qt->log.data + off, (int)(qt->log.len - off));
 	s = json_dumps(body, JSON_COMPACT);
 	assert_int_equal(bh_ctl_attest_parse(s, strlen(s), &in, &err), 0);
 	*rc = bh_ctl_attest_submit(qt->s, qt->node, &in, &res, &err);
@@ -191,8 +191,7 @@ static void test_attest(void **state)
 	assert_true(verified(r));
 	assert_int_equal(json_integer_value(json_object_get(r, "launches")), 2);
 	json_decref(r);
-	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"),
-			 2);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"), 2);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM audit WHERE action = 'node.pin'"), 1);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_nonces"), 0); /* used */
 
@@ -255,8 +254,7 @@ static void test_attest(void **state)
 	assert_true(verified(r));
 	assert_int_equal(json_integer_value(json_object_get(r, "entries")), 3);
 	json_decref(r);
-	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"),
-			 3);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"), 3);
 	assert_int_equal(count(s, "SELECT recnum FROM attest_launches WHERE container_id ="
 				  " 'c-third'"),
 			 2);
@@ -286,10 +284,10 @@ static void test_attest(void **state)
 		json_decref(r);
 		assert_int_equal(
 			count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-b'"), 0);
-		assert_int_equal(
-			count(s, "SELECT COUNT(*) FROM attest_nodes WHERE node = 'node-b' AND"
-				 " ak_pem IS NULL"),
-			1); /* nothing pinned by a failure */
+		assert_int_equal(count(s,
+				       "SELECT COUNT(*) FROM attest_nodes WHERE node = 'node-b' AND"
+				       " ak_pem IS NULL"),
+				 1); /* nothing pinned by a failure */
 		bh_buf_release(&q2.log);
 	}
 
@@ -318,15 +316,15 @@ static void test_attest(void **state)
 
 		reg(s, "node-a");
 		assert_int_equal(bh_ctl_workloads_parse(wl, strlen(wl), &w, &err), 0);
-		assert_int_equal(bh_ctl_workloads_report(s, "node-a", "node-a", &w, &added, &gone,
-							 &err),
-				 0);
+		assert_int_equal(
+			bh_ctl_workloads_report(s, "node-a", "node-a", &w, &added, &gone, &err), 0);
 		bh_ctl_workloads_release(&w);
 		assert_int_equal(bh_ctl_workload_list(s, &f, &list, &err), 0);
 		assert_int_equal(json_array_size(list), 2);
-		assert_int_equal(json_integer_value(json_object_get(
-					 json_object_get(json_array_get(list, 0), "launch"), "recnum")),
-				 0);
+		assert_int_equal(
+			json_integer_value(json_object_get(
+				json_object_get(json_array_get(list, 0), "launch"), "recnum")),
+			0);
 		assert_true(json_is_null(json_object_get(json_array_get(list, 1), "launch")));
 		json_decref(list);
 	}
@@ -337,8 +335,10 @@ static void test_attest(void **state)
 
 		assert_int_equal(bh_ctl_attest_metrics(s, &mb, &err), 0);
 		assert_int_equal(bh_buf_addc(&mb, 0, NULL), 0);
-		assert_non_null(strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-a\"} 1"));
-		assert_non_null(strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-b\"} 0"));
+		assert_non_null(
+			strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-a\"} 1"));
+		assert_non_null(
+			strstr(mb.data, "bulkhead_node_attestation_verified{node=\"node-b\"} 0"));
 		bh_buf_release(&mb);
 	}
 	assert_int_equal(bh_ctl_attest_unpin(s, "admin", "node-a", &err), 0);
