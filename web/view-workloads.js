@@ -31,13 +31,14 @@ BH.view({
 		if (vulnerable) list = list.filter((x) => { const i = imgs.get(x.digest); return i && (i.counts.HIGH || i.counts.CRITICAL); });
 		if (unscanned) list = list.filter((x) => { const i = imgs.get(x.digest); return !i || !i.scanned_at; });
 		const modes = (m) => m && typeof m === 'object' ? Object.entries(m).map(([k, v]) => k + ': ' + v).join(', ') : 'not set';
-		root.append(BH.table(['Node', 'Container', 'Name', 'Image', 'Digest', 'Mode per control', 'Vulnerabilities', 'Started', 'Gone'],
+		root.append(BH.table(['Node', 'Container', 'Name', 'Image', 'Digest', 'Mode per control', 'Vulnerabilities', 'Verified launch', 'Started', 'Gone'],
 			list.map((x) => {
 				const i = imgs.get(x.digest);
 				return [x.node, x.id, x.name, x.image,
 					x.digest ? h('td', null, h('a', { href: '#/image' + BH.query({ digest: x.digest }) }, x.digest)) : '',
 					modes(x.modes),
 					i ? BH.sevCounts(i.counts) : (x.digest ? 'not scanned' : 'no digest'),
+					x.launch ? 'verified #' + String(x.launch.recnum) + ' ' + String(x.launch.time || '') : 'not verified',
 					x.started, x.gone];
 			})));
 		root.append(h('p', { class: 'note', id: 'workloads-count' }, list.length + ' workloads'));
