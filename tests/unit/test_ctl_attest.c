@@ -136,8 +136,8 @@ static json_t *attest(struct quoter *qt, struct bh_key *k, const char *over, int
 			       qt->log.data) +
 		      1;
 	body = json_pack("{ss ss ss ss ss# sI ss#}", "node", qt->node, "nonce", hex, "quote",
-			 m.data, "sig", sg.data, "ak", pem.data, (int)pem.len, "from", (json_int_t)from,
-			 "log", qt->log.data + off, (int)(qt->log.len - off));
+			 m.data, "sig", sg.data, "ak", pem.data, (int)pem.len, "from",
+			 (json_int_t)from, "log", qt->log.data + off, (int)(qt->log.len - off));
 	s = json_dumps(body, JSON_COMPACT);
 	assert_int_equal(bh_ctl_attest_parse(s, strlen(s), &in, &err), 0);
 	*rc = bh_ctl_attest_submit(qt->s, qt->node, &in, &res, &err);
