@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "bulkhead/ctl.h"
+#include "bulkhead/ctl_policy.h"
 
 struct bh_ctl_api {
 	struct bh_ctl_store *store;
@@ -32,6 +33,8 @@ struct bh_ctl_api {
 	struct bh_ctl_alert *alerts; /* borrowed; may be NULL */
 	/* agents and ingestion (agent17) */
 	struct bh_ctl_ingest_hook ingest_hook;
+	/* lease17: the actions' lease (zeros: the defaults) */
+	struct bh_ctl_action_lease action_lease;
 };
 
 /* Append the store's families (counted at most every metrics_ttl s). */

@@ -144,7 +144,7 @@ static void on_agent_actions(struct bh_ctl_call *c)
 
 	if (!c->who->node)
 		return bh_ctl_reply_error(c, 403, "only a node token takes a node's actions");
-	if (bh_ctl_action_take(c->a->store, c->who->name, &v, &err) < 0)
+	if (bh_ctl_action_take(c->a->store, c->who->name, &c->a->action_lease, &v, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
 	bh_ctl_reply_json(c, 200, json_pack("{so}", "actions", v));
 }
@@ -153,6 +153,7 @@ static void on_agent_result(struct bh_ctl_call *c)
 {
 	struct bh_ctl_action_result r;
 	struct bh_error *err = NULL;
+	const char *state = NULL;
 
 	if (!bh_ctl_call_json(c))
 		return;
@@ -160,11 +161,9 @@ static void on_agent_result(struct bh_ctl_call *c)
 		return bh_ctl_reply_fail(c, err);
 	if (!c->who->node || strcmp(c->who->name, r.node))
 		return bh_ctl_reply_error(c, 403, "only the node's own token reports its result");
-	if (bh_ctl_action_done(c->a->store, &r, &err) < 0)
+	if (bh_ctl_action_done(c->a->store, &r, &state, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
-	bh_ctl_reply_json(
-		c, 200,
-		json_pack("{sIss}", "id", (json_int_t)r.id, "state", r.ok ? "done" : "failed"));
+	bh_ctl_reply_json(c, 200, json_pack("{sIss}", "id", (json_int_t)r.id, "state", state));
 }
 
 static const struct bh_ctl_endpoint endpoints[] = {

@@ -205,6 +205,11 @@ static const struct bh_ctl_step steps[] = {
 	  " threat TEXT NOT NULL,"
 	  " hits BIGINT NOT NULL,"
 	  " PRIMARY KEY (bucket, node, src, dst, port, l4, app, threat));",
+	  NULL }, /* lease17: an action handed out is leased (lease_until, the unix time its
+		   * lease ends) and handed out again when it expires (attempts counted);
+		   * rows sent before this step have lease_until 0: expired, handed again */
+	{ "ALTER TABLE node_actions ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;"
+	  "ALTER TABLE node_actions ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;",
 	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
