@@ -119,10 +119,23 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 	       : bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
 	free(s);
 	if (rc < 0) {
+		bool said;
+
 		bh_ctl_policy_release(&np);
+		/* tried again at the next poll (the disk may have room then),
+		 * reported once per version */
+		pthread_mutex_lock(&p->mu);
+		said = p->unwritten == *version;
+		p->unwritten = *version;
+		pthread_mutex_unlock(&p->mu);
+		if (said) {
+			bh_error_clear(err);
+			return 1;
+		}
 		return bh_error_prefix(err, "policy version %lld not applied", (long long)*version);
 	}
 	pthread_mutex_lock(&p->mu);
+	p->unwritten = 0;
 	bh_ctl_policy_release(&p->next);
 	p->next = np;
 	p->next_version = *version;
