@@ -158,6 +158,8 @@ struct bh_agent_stats {
 	uint64_t policy_refused; /* versions refused */
 	uint64_t actions_ok;	 /* the controller's actions done */
 	uint64_t actions_failed; /* ... and failed (reported back) */
+	uint64_t rejected;	 /* records the controller refused (400), set aside */
+	uint64_t results_again;	 /* actions' results posted again */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/deliver.h"
 #include "agent/flows.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
@@ -46,6 +47,10 @@ struct agent {
 	struct agf *flows;	 /* under mu */
 	uint64_t flows_at;	 /* CLOCK_MONOTONIC ms of the last drain */
 	struct agent_policy pol; /* dist17: the node policy */
+	/* lease17 */
+	long code;		   /* the last answer's HTTP status (0: none came) */
+	uint64_t single_until;	   /* after a batch refused: one record a batch to here */
+	struct agent_pending pend; /* actions' results to post again */
 };
 
 static uint64_t now_ms(void);
@@ -224,6 +229,7 @@ static int request(struct agent *ag, const char *path, const char *body, size_t 
 	}
 	cc = curl_easy_perform(ag->c);
 	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
+	ag->code = cc == CURLE_OK ? code : 0;
 	if (cc != CURLE_OK) {
 		bh_error_set(err, BH_ERR_IO, "controller %s: %s", ag->o->controller,
 			     curl_easy_strerror(cc));
@@ -306,6 +312,66 @@ static bool is_flows(const struct bh_agent_record *r)
 	return r->len > sizeof(k) - 1 && !memcmp(r->data, k, sizeof(k) - 1);
 }
 
+/* The controller refused a batch of k records (r, from the spool's head):
+ * of several, they go again one by one; one is set aside in the dead-letter
+ * file, acknowledged here, counted and said (an event of kind "rejected",
+ * unless it was one), and the shipping goes on past it. 1: go on. */
+static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size_t k,
+			 struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	char *why = bh_error_message(err ? *err : NULL);
+	json_t *rec, *env;
+	bool was_rejected;
+
+	bh_error_clear(err);
+	if (k > 1) {
+		ag->single_until = r[k - 1].seq;
+		free(why);
+		return 1;
+	}
+	if (why && strlen(why) > 240)
+		why[240] = 0;
+	if (agent_reject_write(ag->o->state_dir, r[0].seq, why, r[0].data, r[0].len, &e) < 0)
+		warn(ag, e); /* said; the record is past all the same: never a loop */
+	rec = json_loadb(r[0].data, r[0].len, 0, NULL);
+	was_rejected = rec && !strcmp(bh_json_str(rec, "kind") ? bh_json_str(rec, "kind") : "",
+				      "rejected");
+	json_decref(rec);
+	env = was_rejected ? NULL
+			   : json_pack("{sIsssssss{sIssss}}", "ts", (json_int_t)time(NULL), "kind",
+				       "rejected", "rule", "Record refused by the controller",
+				       "severity", "WARNING", "data", "seq", (json_int_t)r[0].seq,
+				       "error", why ? why : "?", "file", "rejected.jsonl");
+	pthread_mutex_lock(&ag->mu);
+	ag->st.rejected++;
+	if (bh_agent_spool_ack(ag->sp, r[0].seq, &e) < 0) {
+		warn(ag, e);
+		e = NULL;
+	}
+	if (env) {
+		char *s = json_dumps(env, JSON_COMPACT);
+
+		if (s && bh_agent_spool_append(ag->sp, s, strlen(s), NULL, &e) == 0)
+			bh_agent_spool_sync(ag->sp, &e);
+		free(s);
+	}
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+	if (ag->o->warn) {
+		struct bh_error *w = NULL;
+
+		bh_error_set(&w, BH_ERR_INVALID,
+			     "record %llu refused by the controller (%s): set aside in "
+			     "%s/rejected.jsonl",
+			     (unsigned long long)r[0].seq, why ? why : "?", ag->o->state_dir);
+		warn(ag, w);
+	}
+	json_decref(env);
+	free(why);
+	return 1;
+}
+
 /* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. Consecutive
  * records of one kind go together: flows to /api/v1/agent/flows, the rest to
  * /api/v1/agent/events. */
@@ -322,6 +388,16 @@ static int ship(struct agent *ag, struct bh_error **err)
 	if (max > BATCH_MAX)
 		max = BATCH_MAX;
 	pthread_mutex_lock(&ag->mu);
+	/* a batch was refused: its records one by one, to find which */
+	if (ag->single_until) {
+		struct bh_agent_spool_stats ss;
+
+		bh_agent_spool_stats(ag->sp, &ss);
+		if (ss.acked < ag->single_until)
+			max = 1;
+		else
+			ag->single_until = 0;
+	}
 	rc = bh_agent_spool_peek(ag->sp, max, BODY_MAX - 1024, &r, &n, err);
 	pthread_mutex_unlock(&ag->mu);
 	if (rc < 0 || n == 0)
@@ -341,8 +417,13 @@ static int ship(struct agent *ag, struct bh_error **err)
 	if (bh_buf_adds(&b, "]}", err) < 0)
 		goto out;
 	if (post(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
-		 err) < 0)
+		 err) < 0) {
+		/* 400/413: this batch will never be accepted (5xx and the rest
+		 * are retried with backoff) */
+		if (ag->code == 400 || ag->code == 413)
+			rc = refused_batch(ag, r, k, err);
 		goto out;
+	}
 	if (!bh_json_int(ans, "acked", &acked) || acked < 0) {
 		bh_error_set(err, BH_ERR_IO, "controller %s: an answer without acked",
 			     ag->o->controller);
@@ -512,9 +593,49 @@ static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
-	free(s);
 	json_decref(ans);
+	/* not delivered (no answer, 5xx): kept and posted again */
+	if (rc < 0 && s && (ag->code == 0 || ag->code >= 500)) {
+		if (agent_pending_add(&ag->pend, s)) {
+			struct bh_error *w = NULL;
+
+			bh_error_set(&w, BH_ERR_LIMIT,
+				     "agent: over %d actions' results to post again: the oldest "
+				     "dropped (the controller hands its action out again)",
+				     AGENT_PENDING_MAX);
+			warn(ag, w);
+		}
+		s = NULL;
+	}
+	free(s);
 	return rc;
+}
+
+/* The results kept post again, in order; <0 (err) when the controller
+ * still cannot take them: the next actions wait. One the controller refuses
+ * (4xx) or tried AGENT_PENDING_TRIES times is dropped: its lease on the
+ * controller hands the action out again. */
+static int post_pending(struct agent *ag, struct bh_error **err)
+{
+	while (ag->pend.n) {
+		json_t *ans = NULL;
+		int rc = request(ag, "/api/v1/agent/actions", ag->pend.body[0],
+				 strlen(ag->pend.body[0]), &ans, err);
+
+		json_decref(ans);
+		pthread_mutex_lock(&ag->mu);
+		ag->st.results_again++;
+		pthread_mutex_unlock(&ag->mu);
+		if (rc == 0 || (ag->code >= 400 && ag->code < 500 && ag->code != 401)) {
+			bh_error_clear(err);
+			agent_pending_del(&ag->pend, 0);
+			continue;
+		}
+		if (++ag->pend.tries[0] >= AGENT_PENDING_TRIES)
+			agent_pending_del(&ag->pend, 0);
+		return -1;
+	}
+	return 0;
 }
 
 static int take_actions(struct agent *ag, struct bh_error **err)
@@ -522,12 +643,13 @@ static int take_actions(struct agent *ag, struct bh_error **err)
 	json_t *ans = NULL, *v;
 	int rc = 0;
 
-	if (request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
+	if (post_pending(ag, err) < 0 ||
+	    request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
 		return -1;
 	v = json_object_get(ans, "actions");
-	/* every action taken is done: the controller hands each out once, so
-	 * one whose result could not be posted must not leave the rest undone
-	 * (the first error is returned) */
+	/* every action taken is done: one whose result could not be posted
+	 * must not leave the rest undone (the first error is returned; the
+	 * result is posted again at the next poll) */
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		struct bh_error *e = NULL;
 
@@ -765,6 +887,7 @@ out_sp:
 	bh_agent_spool_free(ag.sp);
 	agent_flows_free(ag.flows);
 	agent_policy_release(&ag.pol);
+	agent_pending_release(&ag.pend);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

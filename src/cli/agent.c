@@ -257,10 +257,12 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		(unsigned long long)st.spool.dropped, (unsigned long long)st.spool.corrupt);
 	fprintf(stderr,
 		"bulkhead: agent: node policy version %lld (applied %llu, refused %llu), "
-		"actions done %llu, failed %llu\n",
+		"actions done %llu, failed %llu, results posted again %llu; records rejected "
+		"%llu\n",
 		(long long)st.policy_version, (unsigned long long)st.policy_applied,
 		(unsigned long long)st.policy_refused, (unsigned long long)st.actions_ok,
-		(unsigned long long)st.actions_failed);
+		(unsigned long long)st.actions_failed, (unsigned long long)st.results_again,
+		(unsigned long long)st.rejected);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:
