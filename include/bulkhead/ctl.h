@@ -809,4 +809,36 @@ int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id
  * by id: the active ones (all: the expired too). */
 int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err);
 
+/* ---- maintenance (lease17, src/ctl/retention.c) ------------------------------------------ */
+
+/*
+ * lease17: retention. Flows rows of buckets older than now - retention_s go;
+ * per node, the flow_seqs rows of records older than that go too, below a
+ * floor (table flow_floor) that ingestion treats as held, so a replay of a
+ * pruned seq is never stored twice. The node's newest flow_seqs row always
+ * stays (the node's acked is its MAX(seq)). Exactly once holds because an
+ * agent ships its spool in seq order: once seq S is held, no seq below S is
+ * new, and S older than the retention is past any resend the agent makes
+ * (it resends only what is after the acked answered it, or a batch whose
+ * answer was lost, which the floor then covers).
+ */
+struct bh_ctl_prune_result {
+	int64_t flows, threats, seqs; /* rows deleted */
+};
+int bh_ctl_flows_prune(struct bh_ctl_store *s, int64_t retention_s, int64_t now,
+		       struct bh_ctl_prune_result *res, struct bh_error **err);
+
+/* The controller's maintenance: a thread pruning every interval_s (and at
+ * start) while the controller runs; failures warned, tried next time. */
+struct bh_ctl_maint;
+struct bh_ctl_maint_opts {
+	struct bh_ctl_store *store; /* borrowed */
+	int64_t flows_retention;    /* seconds; 0: BH_CTL_FLOWS_RETENTION; <0: off */
+	unsigned interval_s;	    /* 0: min(retention / 10, 3600), at least 1 */
+};
+#define BH_CTL_FLOWS_RETENTION (7 * 86400)
+int bh_ctl_maint_new(const struct bh_ctl_maint_opts *o, struct bh_ctl_maint **out,
+		     struct bh_error **err);
+void bh_ctl_maint_free(struct bh_ctl_maint *m);
+
 #endif /* BULKHEAD_CTL_H */

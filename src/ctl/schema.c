@@ -211,6 +211,12 @@ static const struct bh_ctl_step steps[] = {
 	{ "ALTER TABLE node_actions ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;"
 	  "ALTER TABLE node_actions ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;",
 	  NULL },
+	/* lease17: flows retention (src/ctl/retention.c): every seq of a node at
+	 * or below its floor is held (its flow_seqs row pruned) */
+	{ "CREATE TABLE flow_floor ("
+	  " node TEXT PRIMARY KEY,"
+	  " seq BIGINT NOT NULL);",
+	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 
