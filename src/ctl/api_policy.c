@@ -193,10 +193,13 @@ static const struct bh_ctl_endpoint endpoints[] = {
 	  "The actions queued for the agents and their results, the newest first", NULL, "node",
 	  200 },
 	{ "GET", "/api/v1/agent/actions", on_agent_actions, BH_CTL_AUTH_ANY,
-	  "An agent takes its node's queued actions (a node token)", NULL, NULL, 200 },
+	  "An agent takes its node's queued actions and those whose lease expired, leased "
+	  "60 s, each with its attempt (a node token)",
+	  NULL, NULL, 200 },
 	{ "POST", "/api/v1/agent/actions", on_agent_result, BH_CTL_AUTH_ANY,
-	  "An agent's result for one of its node's actions (a node token)", "ActionResult", NULL,
-	  200 },
+	  "An agent's result for one of its node's actions (a node token): the first one "
+	  "kept, a late one answered with the state recorded; 409 if not handed out",
+	  "ActionResult", NULL, 200 },
 };
 
 static void schemas(json_t *components)
