@@ -3,7 +3,8 @@
 // the mode of each control when the controller knows it, and the image's
 // vulnerabilities (GET /api/v1/images, joined by digest). Filters in the hash:
 // node, all=1 (the gone ones too), vulnerable=1 (an image with a HIGH or
-// CRITICAL finding), unscanned=1 (an image never scanned here).
+// CRITICAL finding), unscanned=1 (an image never scanned here); paged by the
+// cursor the API gives as next (lease17).
 'use strict';
 BH.view({
 	name: 'workloads', title: 'Workloads',
@@ -13,6 +14,8 @@ BH.view({
 		const all = params.get('all') === '1';
 		const vulnerable = params.get('vulnerable') === '1';
 		const unscanned = params.get('unscanned') === '1';
+		const cursor = params.get('cursor') || '';
+		const f = { node, all: all ? 1 : '', vulnerable: vulnerable ? 1 : '', unscanned: unscanned ? 1 : '' };
 		const form = h('form', { class: 'inline', id: 'workloads-filter' },
 			h('label', null, 'Node', h('input', { name: 'node', value: node, maxlength: 64 })),
 			h('label', null, 'Gone too', h('input', { name: 'all', type: 'checkbox', value: '1', checked: all })),
@@ -25,7 +28,7 @@ BH.view({
 		});
 		root.append(h('h1', null, 'Workloads'), form);
 		const [w, imgs] = await Promise.all([
-			BH.api('GET', '/api/v1/workloads' + BH.query({ node, all: all ? 1 : '' })),
+			BH.api('GET', '/api/v1/workloads' + BH.query({ node, all: all ? 1 : '', cursor })),
 			BH.images()]);
 		let list = w.workloads;
 		if (vulnerable) list = list.filter((x) => { const i = imgs.get(x.digest); return i && (i.counts.HIGH || i.counts.CRITICAL); });
@@ -40,6 +43,9 @@ BH.view({
 					i ? BH.sevCounts(i.counts) : (x.digest ? 'not scanned' : 'no digest'),
 					x.started, x.gone];
 			})));
-		root.append(h('p', { class: 'note', id: 'workloads-count' }, list.length + ' workloads'));
+		root.append(h('p', { class: 'note', id: 'workloads-count' }, list.length + ' workloads'),
+			h('div', { class: 'pager' },
+				cursor ? h('a', { href: '#/workloads' + BH.query(f) }, 'First page') : null,
+				w.next !== null ? h('a', { id: 'workloads-next', href: '#/workloads' + BH.query(Object.assign({}, f, { cursor: w.next })) }, 'Next page') : null));
 	},
 });

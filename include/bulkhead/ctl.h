@@ -553,6 +553,15 @@ struct bh_ctl_workload_filter {
  * by node and id. */
 int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
 			 json_t **out, struct bh_error **err);
+/* lease17: one page of them, by node and id after cursor ("NODE/ID" as a
+ * page's next gives it; NULL or "": from the start), at most limit
+ * (0: BH_CTL_WORKLOAD_PAGE_DEFAULT; over BH_CTL_WORKLOAD_PAGE_MAX:
+ * BH_ERR_INVALID): {"workloads":[...], "next": cursor or null}
+ * (src/ctl/views.c). */
+#define BH_CTL_WORKLOAD_PAGE_DEFAULT 500
+#define BH_CTL_WORKLOAD_PAGE_MAX     5000
+int bh_ctl_workload_page(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
+			 const char *cursor, unsigned limit, json_t **out, struct bh_error **err);
 
 struct bh_ctl_event_filter {
 	const char *node, *severity, *rule, *workload; /* NULL: any */
