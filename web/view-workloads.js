@@ -4,7 +4,7 @@
 // vulnerabilities (GET /api/v1/images, joined by digest). Filters in the hash:
 // node, all=1 (the gone ones too), vulnerable=1 (an image with a HIGH or
 // CRITICAL finding), unscanned=1 (an image never scanned here); paged by the
-// cursor the API gives as next (lease17).
+// cursor the API gives as next (lease17; limit=N in the hash: N a page).
 'use strict';
 BH.view({
 	name: 'workloads', title: 'Workloads',
@@ -15,7 +15,8 @@ BH.view({
 		const vulnerable = params.get('vulnerable') === '1';
 		const unscanned = params.get('unscanned') === '1';
 		const cursor = params.get('cursor') || '';
-		const f = { node, all: all ? 1 : '', vulnerable: vulnerable ? 1 : '', unscanned: unscanned ? 1 : '' };
+		const limit = params.get('limit') || '';
+		const f = { node, all: all ? 1 : '', vulnerable: vulnerable ? 1 : '', unscanned: unscanned ? 1 : '', limit };
 		const form = h('form', { class: 'inline', id: 'workloads-filter' },
 			h('label', null, 'Node', h('input', { name: 'node', value: node, maxlength: 64 })),
 			h('label', null, 'Gone too', h('input', { name: 'all', type: 'checkbox', value: '1', checked: all })),
@@ -28,7 +29,7 @@ BH.view({
 		});
 		root.append(h('h1', null, 'Workloads'), form);
 		const [w, imgs] = await Promise.all([
-			BH.api('GET', '/api/v1/workloads' + BH.query({ node, all: all ? 1 : '', cursor })),
+			BH.api('GET', '/api/v1/workloads' + BH.query({ node, all: all ? 1 : '', cursor, limit })),
 			BH.images()]);
 		let list = w.workloads;
 		if (vulnerable) list = list.filter((x) => { const i = imgs.get(x.digest); return i && (i.counts.HIGH || i.counts.CRITICAL); });
