@@ -454,7 +454,10 @@ struct bh_ctl_event_in {
 	const char *rule;     /* may be NULL */
 	const char *severity; /* may be NULL */
 	const char *workload; /* a container id; may be NULL */
-	const json_t *item;   /* the whole event as sent: stored as its JSON */
+	const json_t *item;   /* the whole event as sent */
+	/* its JSON text as sent (the bytes of the body, NUL-terminated), stored
+	 * as is; NULL: item is encoded instead */
+	const char *json;
 };
 
 /* POST /api/v1/agent/events: {"node", "first_seq", "events": [{"ts", "kind",
@@ -466,6 +469,7 @@ struct bh_ctl_batch {
 	size_t n;	   /* 0..BH_CTL_BATCH_MAX */
 	struct bh_ctl_event_in *ev;
 	json_t *root; /* owns what ev borrows */
+	char *text;   /* owns the events' json */
 };
 /* One container of a workloads report (strings borrowed; NULL: not given). */
 struct bh_ctl_workload_in {

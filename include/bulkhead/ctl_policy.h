@@ -8,6 +8,11 @@
  *     "discover"|"monitor"|"protect"}], the profile modes per group,
  *   - "net": the network policy (a policy file of networkGroup and network
  *     rules, as `bulkhead net --policy` reads),
+ *   - "profiles": the accepted behaviour profiles (profiles17): export
+ *     documents as `bulkhead monitor profile export` writes them
+ *     (bh_behave_parse), each with its key; an agent imports each into its
+ *     profile store, as `bulkhead monitor profile import` does, with the
+ *     version's modes,
  * each optional. The controller validates a document with the same library
  * parsers the commands use before storing it as the next version; an agent
  * validates it again, whole, before applying it (rules and modes at once).
@@ -20,14 +25,16 @@
 
 struct bh_rules;
 
-#define BH_CTL_POLICY_MODES_MAX 1024
-#define BH_CTL_POLICY_GROUP_MAX 256
+#define BH_CTL_POLICY_MODES_MAX	   1024
+#define BH_CTL_POLICY_GROUP_MAX	   256
+#define BH_CTL_POLICY_PROFILES_MAX 64
 
 struct bh_ctl_policy {
 	json_t *doc;		/* canonical: {"rules"?, "modes": [...], "net"?} */
 	struct bh_rules *rules; /* compiled; NULL when the document has none */
 	size_t nrules;		/* rules matched */
 	size_t nmodes;
+	size_t nprofiles;
 };
 
 /*

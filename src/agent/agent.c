@@ -18,6 +18,7 @@
 
 #include "agent/deliver.h"
 #include "agent/flows.h"
+#include "agent/profiles.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
@@ -26,8 +27,8 @@
 #include "lazy/curl.h"
 #include "banned.h"
 
-#define RESP_MAX    (64u << 10)
-#define BODY_MAX    (60u << 10) /* under the controller's 64 KiB */
+#define RESP_MAX    (BH_CTL_BODY_MAX + 4096) /* a policy version at its bound */
+#define BODY_MAX    (60u << 10)		     /* under the controller's 64 KiB */
 #define BACKOFF_MIN 200
 #define BACKOFF_MAX 10000
 #define BATCH_MAX   500
@@ -48,9 +49,10 @@ struct agent {
 	uint64_t flows_at;	 /* CLOCK_MONOTONIC ms of the last drain */
 	struct agent_policy pol; /* dist17: the node policy */
 	/* lease17 */
-	long code;		   /* the last answer's HTTP status (0: none came) */
-	uint64_t single_until;	   /* after a batch refused: one record a batch to here */
-	struct agent_pending pend; /* actions' results to post again */
+	long code;		    /* the last answer's HTTP status (0: none came) */
+	uint64_t single_until;	    /* after a batch refused: one record a batch to here */
+	struct agent_pending pend;  /* actions' results to post again */
+	struct agent_profiles prof; /* profiles17: behaviour profiles */
 };
 
 static uint64_t now_ms(void);
@@ -92,6 +94,22 @@ static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **
 	return rc;
 }
 
+/* A version's accepted profiles and modes, on the detection thread (or
+ * before it starts). */
+static void apply_profiles(struct agent *ag, int64_t version)
+{
+	struct bh_error *e = NULL;
+	int rc = agent_profiles_apply(&ag->prof, &ag->pol.cur, version, &e);
+
+	pthread_mutex_lock(&ag->mu);
+	if (rc < 0)
+		ag->st.modes_failed++;
+	else
+		ag->st.modes_applied++;
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+}
+
 /* Each event: the containers' connections into the flows table, then the
  * node policy's rules (its version swapped in first when a new one was
  * handed over), their alerts spooled as the monitor's are. */
@@ -100,6 +118,7 @@ static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error *
 	struct agent *ag = data;
 	const struct bh_rules_rule *m[16];
 	size_t n;
+	int64_t swapped;
 	int rc = 0;
 
 	if (ev->type == BH_MON_CONNECT || ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4 ||
@@ -108,7 +127,9 @@ static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error *
 		agent_flows_mon(ag->flows, ev);
 		pthread_mutex_unlock(&ag->mu);
 	}
-	agent_policy_match(&ag->pol, ev, m, 16, &n);
+	agent_policy_match(&ag->pol, ev, m, 16, &n, &swapped);
+	if (swapped)
+		apply_profiles(ag, swapped);
 	for (size_t i = 0; i < n && i < 16 && rc == 0; i++) {
 		struct bh_mon_alert a = { .rule = m[i], .ev = ev, .action = BH_MON_ACT_ALERT };
 		char *out = bh_rules_format(m[i], ev);
@@ -638,6 +659,24 @@ static int post_pending(struct agent *ag, struct bh_error **err)
 	return 0;
 }
 
+static int post_cb(void *ctx, const char *path, const char *body, size_t len, json_t **ans,
+		   struct bh_error **err)
+{
+	return request(ctx, path, body, len, ans, err);
+}
+
+/* What the monitor learned, and the modes running, to the controller. */
+static int report_profiles(struct agent *ag, struct bh_error **err)
+{
+	uint64_t before = ag->prof.reported;
+	int rc = agent_profiles_report(&ag->prof, ag->o->node, post_cb, ag, err);
+
+	pthread_mutex_lock(&ag->mu);
+	ag->st.profiles_reported += ag->prof.reported - before;
+	pthread_mutex_unlock(&ag->mu);
+	return rc;
+}
+
 static int take_actions(struct agent *ag, struct bh_error **err)
 {
 	json_t *ans = NULL, *v;
@@ -728,7 +767,8 @@ static void *shipper(void *arg)
 	struct agent *ag = arg;
 	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
 	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
-	uint64_t next_report = 0, next_policy = 0;
+	unsigned prof_every = ag->o->profiles_ms ? ag->o->profiles_ms : 10000;
+	uint64_t next_report = 0, next_policy = 0, next_profiles = 0;
 	bool last = false;
 
 	for (;;) {
@@ -780,6 +820,18 @@ static void *shipper(void *arg)
 				e = NULL;
 			}
 			next_policy = now_ms() + pol_every;
+		}
+		if (now_ms() >= next_profiles && !last) {
+			/* as the policy's pull: said, tried again next interval */
+			if (report_profiles(ag, &e) < 0) {
+				if (bh_error_code(e) == BH_ERR_UNSAFE) {
+					failed(ag, e, &backoff);
+					continue;
+				}
+				warn(ag, e);
+				e = NULL;
+			}
+			next_profiles = now_ms() + prof_every;
 		}
 		rc = ship(ag, &e);
 		if (rc < 0) {
@@ -837,6 +889,24 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		agent_policy_init(&ag.pol, o->state_dir, &w);
 		warn(&ag, w);
 	}
+	{
+		char *store = o->profiles ? bh_strdup(o->profiles)
+					  : bh_asprintf("%s/profiles.sqlite", o->state_dir);
+		int prc = agent_profiles_open(&ag.prof, store, err);
+
+		free(store);
+		if (prc < 0) {
+			agent_policy_release(&ag.pol);
+			pthread_mutex_destroy(&ag.mu);
+			pthread_cond_destroy(&ag.cv);
+			bh_agent_spool_free(ag.sp);
+			return -1;
+		}
+	}
+	/* the version kept in the state directory: its modes again (the
+	 * detection thread is not running yet) */
+	if (ag.pol.cur_version > 0)
+		apply_profiles(&ag, ag.pol.cur_version);
 	ag.flows = agent_flows_new(o->flows_max);
 	ag.flows_at = now_ms();
 	if (!ag.flows) {
@@ -852,6 +922,9 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	ro.source = o->source;
 	ro.rules = o->rules;
 	ro.consumers = &cons;
+	ro.behave = ag.prof.det;
+	ro.behave_action = (enum bh_mon_action)o->behave_action;
+	ro.behave_flush_ms = o->profiles_ms && o->profiles_ms < 5000 ? o->profiles_ms : 5000;
 	ro.nconsumers = 1;
 	ro.stop = o->stop;
 	ro.warn = o->warn;
@@ -888,6 +961,7 @@ out_sp:
 	agent_flows_free(ag.flows);
 	agent_policy_release(&ag.pol);
 	agent_pending_release(&ag.pend);
+	agent_profiles_close(&ag.prof);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

@@ -145,9 +145,10 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 }
 
 void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
-			const struct bh_rules_rule **m, size_t max, size_t *n)
+			const struct bh_rules_rule **m, size_t max, size_t *n, int64_t *swapped)
 {
 	*n = 0;
+	*swapped = 0;
 	/* a try: the puller never holds the lock for long, and an event that
 	 * finds it held sees the version before, whole */
 	if (pthread_mutex_trylock(&p->mu) == 0) {
@@ -155,6 +156,7 @@ void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
 			bh_ctl_policy_release(&p->cur);
 			p->cur = p->next;
 			p->cur_version = p->next_version;
+			*swapped = p->cur_version;
 			memset(&p->next, 0, sizeof(p->next));
 			p->next_version = 0;
 		}

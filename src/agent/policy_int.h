@@ -45,9 +45,11 @@ int64_t agent_policy_version(struct agent_policy *p);
  */
 int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *version,
 		       struct bh_error **err);
-/* On the detection thread: swap in a version handed over; the rules of the
- * version running matched on ev, up to max into m; *n of them. */
+/* On the detection thread: swap in a version handed over (*swapped: its
+ * version, else 0; its modes and profiles are the caller's to apply before
+ * the event is checked); the rules of the version running matched on ev, up
+ * to max into m; *n of them. */
 void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
-			const struct bh_rules_rule **m, size_t max, size_t *n);
+			const struct bh_rules_rule **m, size_t max, size_t *n, int64_t *swapped);
 
 #endif /* BULKHEAD_AGENT_POLICY_INT_H */

@@ -76,6 +76,7 @@ extern const struct bh_ctl_endpoints bh_ctl_api_views;		 /* views17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_countermeasures; /* views17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_policy;		 /* dist17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_flows;		 /* flows17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_profiles;	 /* profiles17 */
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

@@ -16,20 +16,16 @@
 
 static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct bh_error **err)
 {
-	struct bh_ctl_val p[] = { BH_CTL_S(node) };
-	struct bh_ctl_val q[] = { BH_CTL_S(node) };
-	int64_t flows = 0;
+	struct bh_ctl_val p[] = { BH_CTL_S(node), BH_CTL_S(node) };
 
 	*out = 0;
-	/* flows17: the spool's seqs are shared by events and flow records */
-	if (bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1,
-			       bh_ctl_row_int, out, NULL, err) < 0 ||
-	    bh_ctl_store_query(s, "SELECT MAX(seq) FROM flow_seqs WHERE node = ?", q, 1,
-			       bh_ctl_row_int, &flows, NULL, err) < 0)
-		return -1;
-	if (flows > *out)
-		*out = flows;
-	return 0;
+	/* flows17: the spool's seqs are shared by events and flow records (one
+	 * statement: one round trip to PostgreSQL per batch, not two) */
+	return bh_ctl_store_query(s,
+				  "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM events"
+				  " WHERE node = ? UNION ALL SELECT MAX(seq) AS seq FROM flow_seqs"
+				  " WHERE node = ?) AS m",
+				  p, 2, bh_ctl_row_int, out, NULL, err);
 }
 
 int bh_ctl_ingest_acked(struct bh_ctl_store *s, const char *node, int64_t *out,
@@ -183,8 +179,10 @@ static int ev_fn(void *ctx, struct bh_error **err)
 		for (size_t i = 0; i < k; i++) {
 			const struct bh_ctl_event_in *e = &b->ev[at + i];
 
-			js[i] = json_dumps(e->item, JSON_COMPACT | JSON_SORT_KEYS);
-			if (!js[i]) {
+			/* the text the agent sent, else the event encoded */
+			if (!e->json)
+				js[i] = json_dumps(e->item, JSON_COMPACT | JSON_SORT_KEYS);
+			if (!e->json && !js[i]) {
 				bh_error_set(err, BH_ERR_NOMEM, "events: encoding an event");
 				goto out;
 			}
@@ -195,7 +193,7 @@ static int ev_fn(void *ctx, struct bh_error **err)
 			p[i * 8 + 4] = BH_CTL_S(e->rule);
 			p[i * 8 + 5] = BH_CTL_S(e->severity);
 			p[i * 8 + 6] = BH_CTL_S(e->workload);
-			p[i * 8 + 7] = BH_CTL_S(js[i]);
+			p[i * 8 + 7] = BH_CTL_S(e->json ? e->json : js[i]);
 			if (bh_buf_adds(&sql,
 					i ? ", (?, ?, ?, ?, ?, ?, ?, ?)"
 					  : "(?, ?, ?, ?, ?, ?, ?, ?)",

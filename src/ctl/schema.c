@@ -217,6 +217,23 @@ static const struct bh_ctl_step steps[] = {
 	  " node TEXT PRIMARY KEY,"
 	  " seq BIGINT NOT NULL);",
 	  NULL },
+	/* profiles17: the behaviour profiles the agents learned (src/ctl/profiles.c),
+	 * once per (node, key) and digest, and the modes each node runs */
+	{ "CREATE TABLE profiles ("
+	  " node TEXT NOT NULL,"
+	  " key TEXT NOT NULL,"
+	  " digest TEXT NOT NULL,"
+	  " mode TEXT NOT NULL,"
+	  " items BIGINT NOT NULL,"
+	  " doc TEXT NOT NULL,"
+	  " updated BIGINT NOT NULL,"
+	  " PRIMARY KEY (node, key));"
+	  "CREATE TABLE node_modes ("
+	  " node TEXT PRIMARY KEY,"
+	  " policy_version BIGINT,"
+	  " modes TEXT NOT NULL,"
+	  " updated BIGINT NOT NULL);",
+	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 
