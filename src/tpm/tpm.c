@@ -231,6 +231,42 @@ static int ak_create(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 }
 
 /*
+ * The public area ESYS read for h (Esys_TR_FromTPMPublic's ReadPublic), from
+ * its serialized resource (handle, TPM2B_NAME, resource type, TPM2B_PUBLIC),
+ * or NULL to ask the TPM again: it saves a quote one TPM round trip. Taken
+ * only when the name it carries is the public's (nameAlg SHA-256 ||
+ * SHA-256(TPMT_PUBLIC)), so another serialization is never misread.
+ */
+static TPM2B_PUBLIC *cached_public(struct bh_tpm *t, ESYS_TR h)
+{
+	TPM2B_PUBLIC *pub = calloc(1, sizeof(*pub));
+	uint8_t *buf = NULL, raw[sizeof(TPM2B_PUBLIC)], want[32];
+	size_t n = 0, off = 4, roff = 0;
+	TPM2B_NAME name;
+	struct bh_digest dg;
+	UINT32 type;
+
+	if (!pub || Esys_TR_Serialize(t->esys, h, &buf, &n) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_NAME_Unmarshal(buf, n, &off, &name) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_UINT32_Unmarshal(buf, n, &off, &type) != TSS2_RC_SUCCESS ||
+	    type != 1 /* IESYSC_KEY_RSRC */ ||
+	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, n, &off, pub) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, raw, sizeof(raw), &roff) != TSS2_RC_SUCCESS ||
+	    roff < 2 || name.size != 34 || name.name[0] != 0 || name.name[1] != TPM2_ALG_SHA256)
+		goto no;
+	bh_sha256(raw + 2, roff - 2, &dg);
+	if (bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32) != 32 ||
+	    memcmp(want, name.name + 2, 32))
+		goto no;
+	free(buf);
+	return pub;
+no:
+	free(buf);
+	free(pub);
+	return NULL;
+}
+
+/*
  * The persisted AK's ESYS handle and public area (*pub, Esys_Free'd by the
  * caller), made and persisted when there is none. A key found there that is
  * not of our template is refused, or (flags BH_TPM_AK_RECREATE) evicted and
@@ -251,12 +287,15 @@ static int ak_handle(struct bh_tpm *t, unsigned flags, ESYS_TR *out, TPM2B_PUBLI
 		return tss_fail(t, rc, "reading the attestation key at 0x81010018", err);
 	if (rc != TSS2_RC_SUCCESS && ak_create(t, out, err) < 0) /* none there */
 		return -1;
-	rc = Esys_ReadPublic(t->esys, *out, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub, &name,
-			     &qname);
-	Esys_Free(name);
-	Esys_Free(qname);
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
+	*pub = cached_public(t, *out);
+	if (!*pub) {
+		rc = Esys_ReadPublic(t->esys, *out, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub,
+				     &name, &qname);
+		Esys_Free(name);
+		Esys_Free(qname);
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
+	}
 	why = ak_mismatch(*pub);
 	if (!why)
 		return 0;
