@@ -207,12 +207,9 @@ static int log_tail(int fd, const char *log, json_int_t *next, off_t *size, stru
 		if (cut_torn(fd, log, off + (start - buf), start, n - (size_t)(start - buf), err) <
 		    0)
 			goto out;
-		n = (size_t)(start - buf);
-		*size = off + (off_t)n;
-		if (n == 0) { /* the log was that one partial line */
-			r = 0;
-			goto out;
-		}
+		/* the log ends where a line ends now: its last entry read anew */
+		free(buf);
+		return log_tail(fd, log, next, size, err);
 	}
 	buf[n - 1] = '\0';
 	nl = memrchr(buf, '\n', n - 1);
