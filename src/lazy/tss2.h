@@ -22,6 +22,7 @@
 #define Esys_PCR_Read		       BH_LAZY(esys, Esys_PCR_Read)
 #define Esys_Quote		       BH_LAZY(esys, Esys_Quote)
 #define Esys_SetTimeout		       BH_LAZY(esys, Esys_SetTimeout)
+#define Esys_Sign		       BH_LAZY(esys, Esys_Sign)
 #define Esys_ReadPublic		       BH_LAZY(esys, Esys_ReadPublic)
 #define Esys_TR_FromTPMPublic	       BH_LAZY(esys, Esys_TR_FromTPMPublic)
 #define Esys_TR_Serialize	       BH_LAZY(esys, Esys_TR_Serialize)

@@ -370,6 +370,7 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 		if (bh_json_int(st, "supervisor_pid", &sup) && sup > 0)
 			kill((pid_t)sup, SIGKILL);
 	}
+	rt_vtpm_stop(st);
 	if (spec_from_state_dir(dir, &spec, NULL) == 0 && spec->hooks[BH_HOOK_POSTSTOP].n) {
 		const char *bundle = bh_json_str(st, "bundle");
 		char *s = rt_state_for_hooks(id, 0, bundle ? bundle : "", "stopped",
