@@ -122,6 +122,8 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 	if (strcmp(status, "created"))
 		return bh_error_set(err, BH_ERR_USAGE, "container %s is %s, not created", id,
 				    status);
+	if (rt_vtpm_alive(st, id, err) < 0)
+		return -1;
 	bh_json_int(st, "pid", &pid);
 	{
 		/* a monitor's guard serving the rendezvous watches the container

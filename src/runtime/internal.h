@@ -233,6 +233,8 @@ int rt_measure(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
 int rt_vtpm_check(const struct bh_rt_spec *spec, struct bh_error **err);
 int rt_vtpm_start(const char *id, struct rt_created *c, struct bh_error **err);
 void rt_vtpm_stop(const json_t *state);
+/* 0 when the state has no vTPM or its swtpm runs, else an error (start refuses). */
+int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

@@ -175,26 +175,44 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* The last lines of swtpm's log, for an error. */
-static char *log_tail(const char *log)
+/* The first lines of swtpm's log (its error comes first, its usage after), for an error. */
+static char *log_head(const char *log)
 {
-	struct bh_buf b = BH_BUF_INIT(1 << 20);
-	char *s;
-	size_t off;
+	char buf[400], *s, *q;
+	int lines = 0, fd = open(log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 
-	if (bh_read_file(log, &b, NULL) < 0 || !b.len) {
-		bh_buf_release(&b);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
 		return bh_strdup("(it wrote nothing)");
-	}
-	off = b.len > VTPM_LOG_MAX ? b.len - VTPM_LOG_MAX : 0;
-	while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-		b.len--;
-	s = bh_asprintf("%.*s", (int)(b.len - off), b.data + off);
-	for (char *q = s; *q; q++)
-		if (*q == '\n')
+	s = bh_asprintf("%.*s", (int)n, buf);
+	for (q = s; *q; q++)
+		if (*q == '\n' && ++lines == 2)
+			break;
+	*q = 0;
+	while (q > s && (q[-1] == '\n' || q[-1] == '\r' || q[-1] == ' '))
+		*--q = 0;
+	for (q = s; *q; q++)
+		if (*q == '\n' || *q == '\r')
 			*q = ' ';
-	bh_buf_release(&b);
 	return s;
+}
+
+int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+	json_int_t pid = 0, start = 0;
+
+	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
+		return 0;
+	bh_json_int(v, "pid_start", &start);
+	if (!alive((pid_t)pid, (uint64_t)start))
+		return bh_error_set(err, BH_ERR_IO,
+				    "container %s: its vTPM (swtpm, pid %lld) is gone (killed, or "
+				    "it died): not started; delete the container",
+				    id, (long long)pid);
+	return 0;
 }
 
 void rt_vtpm_stop(const json_t *state)
@@ -306,7 +324,7 @@ int rt_vtpm_start(const char *id, struct rt_created *c, struct bh_error **err)
 			char *tail;
 
 			sleep_ms(50); /* its last words */
-			tail = log_tail(log);
+			tail = log_head(log);
 			bh_error_set(err, BH_ERR_IO, "vTPM: swtpm %s (%s): %s",
 				     alive(pid, 0) ? "did not answer within 5 s" : "exited", sw,
 				     tail);
