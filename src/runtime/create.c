@@ -704,8 +704,9 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	    rt_measure(ctx, id, j.bundle, &j.raw, c->spec, o->image, err) < 0 ||
 	    rt_vtpm_check(c->spec, err) < 0)
 		goto out;
-	if (make_state(&j, err) < 0 || rt_vtpm_start(id, c, err) < 0 || prepare_init(&j, err) < 0 ||
-	    spawn_init(&j, err) < 0 || drive_init(&j, err) < 0 || finish_create(&j, err) < 0)
+	if (make_state(&j, err) < 0 || rt_vtpm_start(ctx, id, c, err) < 0 ||
+	    prepare_init(&j, err) < 0 || spawn_init(&j, err) < 0 || drive_init(&j, err) < 0 ||
+	    finish_create(&j, err) < 0)
 		goto out;
 	r = 0;
 out:

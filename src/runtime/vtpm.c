@@ -16,7 +16,9 @@
  *             the socket (it dies: its log in the error) ─ EK + certificate
  *             ─ state.json "vtpm" {pid, pid_start} ─ the mount and env added
  *   delete / failed create: rt_vtpm_stop (SIGTERM, then SIGKILL), the state
- *           directory (and the vTPM's state with it) removed
+ *           directory (and the vTPM's state with it) removed; with
+ *           org.bulkhead.vtpm.keep=true its state is first moved to
+ *           <state root>/vtpm-kept/<id>, which the next create of <id> reuses
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +41,7 @@
 #include "banned.h"
 
 #define ANN_VTPM     "org.bulkhead.vtpm"
+#define ANN_KEEP     "org.bulkhead.vtpm.keep"
 #define VTPM_MOUNT   "/run/vtpm"
 #define VTPM_WAIT_MS 5000
 #define VTPM_STOP_MS 2000
@@ -118,6 +121,7 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 	if (child == 0) {
 		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		sigset_t all;
 		pid_t g;
 
 		if (in < 0 || out < 0 || setsid() < 0)
@@ -127,6 +131,8 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 			(void)!write(p[1], &g, sizeof(g));
 			_exit(g < 0);
 		}
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL); /* SIGTERM must reach it */
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 			_exit(127);
@@ -215,6 +221,26 @@ int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err)
 	return 0;
 }
 
+/* org.bulkhead.vtpm.keep=true: the vTPM's state moved aside at delete, for the next create */
+static void keep_state(const json_t *v)
+{
+	const char *keep = bh_json_str(v, "keep"), *from = bh_json_str(v, "state");
+	char *parent, *slash;
+	struct stat sb;
+
+	if (!keep || !from || lstat(from, &sb) < 0)
+		return;
+	parent = bh_strdup(keep);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = 0;
+	if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+		bh_warn("vTPM: cannot keep its state: creating %s: %s", parent, strerror(errno));
+	else if (bh_remove_tree(AT_FDCWD, keep, NULL), rename(from, keep) < 0)
+		bh_warn("vTPM: cannot keep its state in %s: %s", keep, strerror(errno));
+	free(parent);
+}
+
 void rt_vtpm_stop(const json_t *state)
 {
 	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
@@ -223,16 +249,17 @@ void rt_vtpm_stop(const json_t *state)
 	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
 		return;
 	bh_json_int(v, "pid_start", &start);
-	if (!alive((pid_t)pid, (uint64_t)start))
-		return;
-	kill((pid_t)pid, SIGTERM);
-	for (int i = 0; i < VTPM_STOP_MS / 10 && alive((pid_t)pid, (uint64_t)start); i++)
-		sleep_ms(10);
+	if (alive((pid_t)pid, (uint64_t)start)) {
+		kill((pid_t)pid, SIGTERM);
+		for (int i = 0; i < VTPM_STOP_MS / 10 && alive((pid_t)pid, (uint64_t)start); i++)
+			sleep_ms(10);
+	}
 	if (alive((pid_t)pid, (uint64_t)start)) {
 		kill((pid_t)pid, SIGKILL);
 		for (int i = 0; i < 100 && alive((pid_t)pid, (uint64_t)start); i++)
 			sleep_ms(10);
 	}
+	keep_state(v);
 }
 
 /* The socket directory mounted at /run/vtpm, the TCTI variables set (replacing the bundle's). */
@@ -267,8 +294,11 @@ static void add_mount_env(struct bh_rt_spec *s, const char *run)
 	s->process.env = bh_strvec_detach(&env);
 }
 
-int rt_vtpm_start(const char *id, struct rt_created *c, struct bh_error **err)
+int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
+		  struct bh_error **err)
 {
+	const char *k = c->spec->annotations ? bh_json_str(c->spec->annotations, ANN_KEEP) : NULL;
+	char *keep = NULL;
 	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
 	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL;
 	uid_t uid;
@@ -287,8 +317,20 @@ int rt_vtpm_start(const char *id, struct rt_created *c, struct bh_error **err)
 	run = bh_asprintf("%s/run", dir);
 	log = bh_asprintf("%s/swtpm.log", dir);
 	sock = bh_asprintf("%s/tpm.sock", run);
-	if (mkdir(dir, 0700) < 0 || mkdir(state, 0700) < 0 || mkdir(run, 0755) < 0) {
+	if (k && strcmp(k, "true") && strcmp(k, "false")) {
+		bh_error_set(err, BH_ERR_INVALID, "annotation %s: '%.64s' is not true or false",
+			     ANN_KEEP, k);
+		goto out;
+	}
+	if (k && !strcmp(k, "true"))
+		keep = bh_asprintf("%s/vtpm-kept/%s", rt_state_root(ctx), id);
+	if (mkdir(dir, 0700) < 0 || mkdir(run, 0755) < 0) {
 		bh_error_sys(err, errno, "vTPM: creating %s", dir);
+		goto out;
+	}
+	/* a kept state (the same id's last vTPM) is reused: same EK, same NV */
+	if ((!keep || rename(keep, state) < 0) && mkdir(state, 0700) < 0) {
+		bh_error_sys(err, errno, "vTPM: creating %s", state);
 		goto out;
 	}
 	server = bh_asprintf("type=unixio,path=%s,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
@@ -316,9 +358,11 @@ int rt_vtpm_start(const char *id, struct rt_created *c, struct bh_error **err)
 		goto out;
 	/* on record at once: a failure from here on stops it (rt_vtpm_stop in undo) */
 	json_object_set_new(c->state, "vtpm",
-			    json_pack("{s:I, s:I, s:s}", "pid", (json_int_t)pid, "pid_start",
+			    json_pack("{s:I, s:I, s:s, s:s}", "pid", (json_int_t)pid, "pid_start",
 				      (json_int_t)rt_proc_starttime(pid, NULL), "socket",
-				      VTPM_MOUNT "/tpm.sock"));
+				      VTPM_MOUNT "/tpm.sock", "state", state));
+	if (keep)
+		json_object_set_new(json_object_get(c->state, "vtpm"), "keep", json_string(keep));
 	for (int i = 0; !can_connect(sock); i++) {
 		if (!alive(pid, 0) || i >= VTPM_WAIT_MS / 10) {
 			char *tail;
@@ -353,5 +397,6 @@ out:
 	free(ctrl);
 	free(tpmstate);
 	free(tcti);
+	free(keep);
 	return r;
 }
