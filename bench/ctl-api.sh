@@ -70,9 +70,12 @@ def ev(node=None, sev=None, rule=None, wl=None, since=None, until=None, after=0,
         if v is not None:
             sql += " AND %s %s ?" % (col, op); p.append(v)
     return sql + " ORDER BY id LIMIT ?", p + [limit + 1]
-WL = ("SELECT node, container_id, name, image, digest, pod, namespace,"
-      " started, gone FROM workloads WHERE (? IS NULL OR node = ?)"
-      " AND (? = 1 OR gone IS NULL) ORDER BY node, container_id")
+# as bh_ctl_workload_page writes it (lease17): paged by (node, id)
+WLC = ("SELECT node, container_id, name, image, digest, pod, namespace, started, gone"
+       " FROM workloads WHERE ")
+WLT = " AND (? = 1 OR gone IS NULL) ORDER BY node, container_id LIMIT ?"
+wmid = call("GET", "/api/v1/workloads?limit=%d" % (nodes * per // 2), admin)["next"]
+wn, wc = wmid.split("/", 1)
 NODES_SQL = ("SELECT n.name, n.registered, n.last_seen, n.agent_version, n.policy_version,"
              " (SELECT COUNT(*) FROM events e WHERE e.node = n.name),"
              " (SELECT MAX(seq) FROM events e WHERE e.node = n.name) FROM nodes n ORDER BY n.name")
@@ -84,8 +87,10 @@ qs = [
     ("events workload", "/api/v1/events?workload=n42-c7&limit=50") + ev(wl="n42-c7", limit=50),
     ("events node+time", "/api/v1/events?node=n42&since=2023-11-14T22:13:20Z&limit=100") +
     ev(node="n42", since=1700000000),
-    ("workloads node", "/api/v1/workloads?node=n42", WL, ["n42", "n42", 0]),
-    ("workloads all", "/api/v1/workloads", WL, [None, None, 0]),
+    ("workloads node", "/api/v1/workloads?node=n42", WLC + "node = ?" + WLT, ["n42", 0, 501]),
+    ("workloads page 1", "/api/v1/workloads", WLC + "1 = 1" + WLT, [0, 501]),
+    ("workloads deep page", "/api/v1/workloads?cursor=" + wmid.replace("/", "%2F"),
+     WLC + "(node > ? OR (node = ? AND container_id > ?))" + WLT, [wn, wn, wc, 0, 501]),
     ("nodes", "/api/v1/nodes", NODES_SQL, []),
 ]
 json.dump([{"name": a, "path": b, "sql": s, "params": p} for a, b, s, p in qs], open(qout, "w"))

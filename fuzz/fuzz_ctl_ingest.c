@@ -39,6 +39,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    b.ev[i].ts < 0 || !b.ev[i].item ||
 				    (b.ev[i].rule && strlen(b.ev[i].rule) > BH_CTL_RULE_MAX))
 					abort();
+			/* an event's text, when found, is the same event as parsed */
+			for (size_t i = 0; i < b.n; i++) {
+				json_t *v;
+
+				if (!b.ev[i].json)
+					continue;
+				v = json_loads(b.ev[i].json, JSON_REJECT_DUPLICATES, NULL);
+				if (!v || !json_equal(v, b.ev[i].item))
+					abort();
+				json_decref(v);
+			}
 		}
 		bh_ctl_batch_release(&b);
 	} else if (sel == 1) {

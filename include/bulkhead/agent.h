@@ -142,6 +142,16 @@ struct bh_agent_opts {
 	const char *tpm_log;
 	const char *tpm_tcti;
 	unsigned attest_ms;
+	/* behaviour profiles (profiles17, src/agent/profiles.h): the monitor
+	 * learns and checks them in profiles (NULL: state_dir/profiles.sqlite);
+	 * a node policy version's accepted profiles and modes are applied to
+	 * that store; what was learned is reported every profiles_ms (0 =
+	 * 10000; POST /api/v1/agent/profiles); a process outside a profile in
+	 * protect gets behave_action (as `bulkhead monitor --behaviour-action`;
+	 * a replayed source: alert only, its pids are not this host's) */
+	const char *profiles;
+	unsigned profiles_ms;
+	int behave_action;   /* enum bh_mon_action */
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -153,20 +163,25 @@ struct bh_agent_opts {
 
 struct bh_agent_stats {
 	struct bh_agent_spool_stats spool;
-	uint64_t alerts;	 /* alerts spooled */
-	uint64_t flows;		 /* flows records spooled */
-	uint64_t flows_dropped;	 /* edges not taken: the table was full */
-	uint64_t shipped;	 /* records acknowledged by the controller */
-	uint64_t batches;	 /* POSTs of events answered 200 */
-	uint64_t failures;	 /* requests that failed (retried with backoff) */
-	uint64_t refused;	 /* answered 401: the token is revoked or wrong */
-	int64_t policy_version;	 /* the node policy's version running (0: none) */
-	uint64_t policy_applied; /* versions applied */
-	uint64_t policy_refused; /* versions refused */
-	uint64_t actions_ok;	 /* the controller's actions done */
-	uint64_t actions_failed; /* ... and failed (reported back) */
-	uint64_t attested;	 /* launch18: attestations the controller verified */
-	uint64_t attest_failed;	 /* ... refused, or not made or not sent */
+	uint64_t alerts;	    /* alerts spooled */
+	uint64_t flows;		    /* flows records spooled */
+	uint64_t flows_dropped;	    /* edges not taken: the table was full */
+	uint64_t shipped;	    /* records acknowledged by the controller */
+	uint64_t batches;	    /* POSTs of events answered 200 */
+	uint64_t failures;	    /* requests that failed (retried with backoff) */
+	uint64_t refused;	    /* answered 401: the token is revoked or wrong */
+	int64_t policy_version;	    /* the node policy's version running (0: none) */
+	uint64_t policy_applied;    /* versions applied */
+	uint64_t policy_refused;    /* versions refused */
+	uint64_t actions_ok;	    /* the controller's actions done */
+	uint64_t actions_failed;    /* ... and failed (reported back) */
+	uint64_t attested;	    /* launch18: attestations the controller verified */
+	uint64_t attest_failed;	    /* ... refused, or not made or not sent */
+	uint64_t rejected;	    /* records the controller refused (400), set aside */
+	uint64_t results_again;	    /* actions' results posted again */
+	uint64_t profiles_reported; /* learned profiles the controller took */
+	uint64_t modes_applied;	    /* policy versions whose modes and profiles took */
+	uint64_t modes_failed;	    /* ... of which one did not (warned) */
 };
 
 /*

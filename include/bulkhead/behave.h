@@ -225,6 +225,11 @@ int bh_behave_set_mode(struct bh_behave *b, const char *key, enum bh_prof_mode m
  * overflowed profile counts as having lost events. */
 int bh_behave_set_rule(struct bh_behave *b, const char *key, const struct bh_prof_rule *rule,
 		       struct bh_error **err);
+/* Drop key's profile from memory without writing it (bh_behave_flush first:
+ * its unwritten changes are lost); its next event reads it from the store
+ * again, as bh_behave_import left it (issue 17: an agent applying an accepted
+ * profile). 1 when it was held, 0 when not. */
+int bh_behave_forget(struct bh_behave *b, const char *key);
 /* Delete key's profile, items and mode. BH_ERR_NOTFOUND when none. */
 int bh_behave_delete(struct bh_behave *b, const char *key, struct bh_error **err);
 

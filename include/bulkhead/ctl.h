@@ -454,7 +454,10 @@ struct bh_ctl_event_in {
 	const char *rule;     /* may be NULL */
 	const char *severity; /* may be NULL */
 	const char *workload; /* a container id; may be NULL */
-	const json_t *item;   /* the whole event as sent: stored as its JSON */
+	const json_t *item;   /* the whole event as sent */
+	/* its JSON text as sent (the bytes of the body, NUL-terminated), stored
+	 * as is; NULL: item is encoded instead */
+	const char *json;
 };
 
 /* POST /api/v1/agent/events: {"node", "first_seq", "events": [{"ts", "kind",
@@ -466,6 +469,7 @@ struct bh_ctl_batch {
 	size_t n;	   /* 0..BH_CTL_BATCH_MAX */
 	struct bh_ctl_event_in *ev;
 	json_t *root; /* owns what ev borrows */
+	char *text;   /* owns the events' json */
 };
 /* One container of a workloads report (strings borrowed; NULL: not given). */
 struct bh_ctl_workload_in {
@@ -549,10 +553,20 @@ struct bh_ctl_workload_filter {
 	const char *node; /* NULL: any */
 	bool all;	  /* also the gone ones */
 };
-/* [{"node","id","name","image","digest","pod","namespace","started","gone"}...]
- * by node and id. */
+/* [{"node","id","name","image","digest","pod","namespace","started","gone",
+ * "launch"}...] by node and id: the first BH_CTL_WORKLOAD_PAGE_MAX (the first
+ * page of bh_ctl_workload_page at its largest). */
 int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
 			 json_t **out, struct bh_error **err);
+/* lease17: one page of them, by node and id after cursor ("NODE/ID" as a
+ * page's next gives it; NULL or "": from the start), at most limit
+ * (0: BH_CTL_WORKLOAD_PAGE_DEFAULT; over BH_CTL_WORKLOAD_PAGE_MAX:
+ * BH_ERR_INVALID): {"workloads":[...], "next": cursor or null}
+ * (src/ctl/views.c). */
+#define BH_CTL_WORKLOAD_PAGE_DEFAULT 500
+#define BH_CTL_WORKLOAD_PAGE_MAX     5000
+int bh_ctl_workload_page(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
+			 const char *cursor, unsigned limit, json_t **out, struct bh_error **err);
 
 struct bh_ctl_event_filter {
 	const char *node, *severity, *rule, *workload; /* NULL: any */
@@ -808,5 +822,37 @@ int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id
 /* [{"id","vulnerability","digest","reason","actor","created","expires","active"}...]
  * by id: the active ones (all: the expired too). */
 int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err);
+
+/* ---- maintenance (lease17, src/ctl/retention.c) ------------------------------------------ */
+
+/*
+ * lease17: retention. Flows rows of buckets older than now - retention_s go;
+ * per node, the flow_seqs rows of records older than that go too, below a
+ * floor (table flow_floor) that ingestion treats as held, so a replay of a
+ * pruned seq is never stored twice. The node's newest flow_seqs row always
+ * stays (the node's acked is its MAX(seq)). Exactly once holds because an
+ * agent ships its spool in seq order: once seq S is held, no seq below S is
+ * new, and S older than the retention is past any resend the agent makes
+ * (it resends only what is after the acked answered it, or a batch whose
+ * answer was lost, which the floor then covers).
+ */
+struct bh_ctl_prune_result {
+	int64_t flows, threats, seqs; /* rows deleted */
+};
+int bh_ctl_flows_prune(struct bh_ctl_store *s, int64_t retention_s, int64_t now,
+		       struct bh_ctl_prune_result *res, struct bh_error **err);
+
+/* The controller's maintenance: a thread pruning every interval_s (and at
+ * start) while the controller runs; failures warned, tried next time. */
+struct bh_ctl_maint;
+struct bh_ctl_maint_opts {
+	struct bh_ctl_store *store; /* borrowed */
+	int64_t flows_retention;    /* seconds; 0: BH_CTL_FLOWS_RETENTION; <0: off */
+	unsigned interval_s;	    /* 0: min(retention / 10, 3600), at least 1 */
+};
+#define BH_CTL_FLOWS_RETENTION (7 * 86400)
+int bh_ctl_maint_new(const struct bh_ctl_maint_opts *o, struct bh_ctl_maint **out,
+		     struct bh_error **err);
+void bh_ctl_maint_free(struct bh_ctl_maint *m);
 
 #endif /* BULKHEAD_CTL_H */

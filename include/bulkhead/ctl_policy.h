@@ -8,6 +8,11 @@
  *     "discover"|"monitor"|"protect"}], the profile modes per group,
  *   - "net": the network policy (a policy file of networkGroup and network
  *     rules, as `bulkhead net --policy` reads),
+ *   - "profiles": the accepted behaviour profiles (profiles17): export
+ *     documents as `bulkhead monitor profile export` writes them
+ *     (bh_behave_parse), each with its key; an agent imports each into its
+ *     profile store, as `bulkhead monitor profile import` does, with the
+ *     version's modes,
  * each optional. The controller validates a document with the same library
  * parsers the commands use before storing it as the next version; an agent
  * validates it again, whole, before applying it (rules and modes at once).
@@ -20,14 +25,16 @@
 
 struct bh_rules;
 
-#define BH_CTL_POLICY_MODES_MAX 1024
-#define BH_CTL_POLICY_GROUP_MAX 256
+#define BH_CTL_POLICY_MODES_MAX	   1024
+#define BH_CTL_POLICY_GROUP_MAX	   256
+#define BH_CTL_POLICY_PROFILES_MAX 64
 
 struct bh_ctl_policy {
 	json_t *doc;		/* canonical: {"rules"?, "modes": [...], "net"?} */
 	struct bh_rules *rules; /* compiled; NULL when the document has none */
 	size_t nrules;		/* rules matched */
 	size_t nmodes;
+	size_t nprofiles;
 };
 
 /*
@@ -70,10 +77,22 @@ int bh_ctl_policy_running(struct bh_ctl_store *s, const char *node, int64_t runn
  * agent at its next poll (GET /api/v1/agent/actions: state queued -> sent),
  * executed there with bh_quar_apply / bh_quar_release, and the result posted
  * back (state done or failed, with the error).
+ *
+ * lease17: a hand-out is a lease. One UPDATE ... RETURNING claims the rows
+ * (on PostgreSQL its subquery FOR UPDATE SKIP LOCKED, and the state checked
+ * again on the row it updates), so two polls at once never get one action.
+ * An action sent whose lease ended without a result (its agent died, the
+ * result was lost) is handed out again, its attempts counted; one that
+ * reached the attempts without a result is failed with that reason. The first
+ * result of an action sent is kept: a late one (after a re-hand) or a second
+ * one answers the state recorded, not an error; a result for an action never
+ * handed out to that node is refused.
  */
-#define BH_CTL_CONTAINER_MAX 128
-#define BH_CTL_REASON_MAX    256
-#define BH_CTL_ACTIONS_MAX   64 /* handed to an agent at once */
+#define BH_CTL_ACTION_LEASE    60 /* s: an agent polls every few s */
+#define BH_CTL_ACTION_ATTEMPTS 5
+#define BH_CTL_CONTAINER_MAX   128
+#define BH_CTL_REASON_MAX      256
+#define BH_CTL_ACTIONS_MAX     64 /* handed to an agent at once */
 
 struct bh_ctl_action_req {
 	char node[BH_CTL_NAME_MAX + 1];
@@ -108,12 +127,21 @@ int bh_ctl_policy_set_mode(struct bh_ctl_store *s, const char *actor,
  * A node never registered is BH_ERR_NOTFOUND. */
 int bh_ctl_action_queue(struct bh_ctl_store *s, const char *actor, const char *kind,
 			const struct bh_ctl_action_req *r, int64_t *id, struct bh_error **err);
-/* The node's queued actions, marked sent: [{"id","kind","container","reason"}]. */
-int bh_ctl_action_take(struct bh_ctl_store *s, const char *node, json_t **out,
-		       struct bh_error **err);
-/* An agent's result for one of its node's actions (BH_ERR_NOTFOUND otherwise). */
+struct bh_ctl_action_lease {
+	int64_t lease_s;  /* 0: BH_CTL_ACTION_LEASE */
+	int64_t attempts; /* 0: BH_CTL_ACTION_ATTEMPTS */
+};
+/* The node's actions queued or with an expired lease, marked sent, leased l
+ * (NULL: the defaults): [{"id","kind","container","reason","attempt"}] in id
+ * order. Those past l's attempts are failed first. */
+int bh_ctl_action_take(struct bh_ctl_store *s, const char *node,
+		       const struct bh_ctl_action_lease *l, json_t **out, struct bh_error **err);
+/* An agent's result for one of its node's actions: recorded when the action
+ * is sent; the first result kept (*state, when not NULL: "done" or "failed",
+ * the one recorded). Not the node's: BH_ERR_NOTFOUND; never handed out:
+ * BH_ERR_USAGE. */
 int bh_ctl_action_done(struct bh_ctl_store *s, const struct bh_ctl_action_result *r,
-		       struct bh_error **err);
+		       const char **state, struct bh_error **err);
 /* The actions (of node when not NULL), the newest first, at most 1000. */
 int bh_ctl_action_list(struct bh_ctl_store *s, const char *node, json_t **out,
 		       struct bh_error **err);

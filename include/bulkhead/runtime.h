@@ -252,6 +252,9 @@ json_t *bh_rt_features(void);
 int bh_rt_signal_parse(const char *s, int *sig, struct bh_error **err);
 /* A container ID: [A-Za-z0-9_+.-], 1..1024 bytes, not "." or "..". */
 int bh_rt_id_check(const char *id, struct bh_error **err);
+/* True for the names bulkhead's own records take in the default state root
+ * ("quarantine", "guard"): bh_rt_id_check refuses them, inventories skip them. */
+bool bh_rt_id_reserved(const char *id);
 
 /*
  * Compile a seccomp profile (the linux.seccomp object, or NULL for the

@@ -49,20 +49,33 @@ int bh_tpm_pcr_read(struct bh_tpm *t, uint32_t mask, uint8_t vals[BH_TPM_PCRS][3
 		    struct bh_error **err);
 /*
  * The attestation key: an ECC P-256 restricted signing key (ECDSA SHA-256)
- * persisted at BH_TPM_AK_HANDLE, made on first use and reused after. Writes
- * DIR/ak.pem (PEM SubjectPublicKeyInfo) and DIR/ak.pub (TPM2B_PUBLIC).
+ * persisted at BH_TPM_AK_HANDLE, made on first use and reused after. A key
+ * found there that is not of that template is refused (BH_ERR_INVALID),
+ * unless BH_TPM_AK_RECREATE is given to bh_tpm_quote_ex: then it is evicted
+ * and ours made in its place. Writes DIR/ak.pem (PEM SubjectPublicKeyInfo)
+ * and DIR/ak.pub (TPM2B_PUBLIC).
  */
 int bh_tpm_ak(struct bh_tpm *t, const char *dir, struct bh_error **err);
 /*
  * Quote the sha256 PCRs in mask with the AK, over nonce: writes DIR/quote.msg
  * (TPMS_ATTEST), DIR/quote.sig (TPMT_SIGNATURE), DIR/pcrs.out (tpm2-tools'
- * serialized PCR values), DIR/ak.pem and DIR/ak.pub, each atomically.
+ * serialized PCR values), DIR/ak.pem and DIR/ak.pub, each atomically. The
+ * PCRs are read after the quote and checked against its PCR digest: when an
+ * extend came in between, the quote is made again (BH_TPM_QUOTE_TRIES at
+ * most), so pcrs.out always holds the values quoted.
  */
 int bh_tpm_quote(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t mask,
 		 const char *dir, struct bh_error **err);
+#define BH_TPM_AK_RECREATE 1u /* a foreign key at BH_TPM_AK_HANDLE is replaced */
+#define BH_TPM_QUOTE_TRIES 8
+/* bh_tpm_quote with flags (BH_TPM_AK_RECREATE). */
+int bh_tpm_quote_ex(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t mask,
+		    unsigned flags, const char *dir, struct bh_error **err);
 /* The same, the TPM opened by TCTI string for it and closed after. */
 int bh_tpm_attest_quote(const char *tcti, const uint8_t *nonce, size_t nlen, uint32_t mask,
 			const char *dir, struct bh_error **err);
+int bh_tpm_attest_quote_ex(const char *tcti, const uint8_t *nonce, size_t nlen, uint32_t mask,
+			   unsigned flags, const char *dir, struct bh_error **err);
 
 /* ---- parsing, no TPM needed ---- */
 struct bh_tpm_attest {

@@ -16,7 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/deliver.h"
 #include "agent/flows.h"
+#include "agent/profiles.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
@@ -26,8 +28,8 @@
 #include "lazy/curl.h"
 #include "banned.h"
 
-#define RESP_MAX    (64u << 10)
-#define BODY_MAX    (60u << 10) /* under the controller's 64 KiB */
+#define RESP_MAX    (BH_CTL_BODY_MAX + 4096) /* a policy version at its bound */
+#define BODY_MAX    (60u << 10)		     /* under the controller's 64 KiB */
 #define BACKOFF_MIN 200
 #define BACKOFF_MAX 10000
 #define BATCH_MAX   500
@@ -47,6 +49,11 @@ struct agent {
 	struct agf *flows;	 /* under mu */
 	uint64_t flows_at;	 /* CLOCK_MONOTONIC ms of the last drain */
 	struct agent_policy pol; /* dist17: the node policy */
+	/* lease17 */
+	long code;		    /* the last answer's HTTP status (0: none came) */
+	uint64_t single_until;	    /* after a batch refused: one record a batch to here */
+	struct agent_pending pend;  /* actions' results to post again */
+	struct agent_profiles prof; /* profiles17: behaviour profiles */
 };
 
 static uint64_t now_ms(void);
@@ -88,6 +95,22 @@ static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **
 	return rc;
 }
 
+/* A version's accepted profiles and modes, on the detection thread (or
+ * before it starts). */
+static void apply_profiles(struct agent *ag, int64_t version)
+{
+	struct bh_error *e = NULL;
+	int rc = agent_profiles_apply(&ag->prof, &ag->pol.cur, version, &e);
+
+	pthread_mutex_lock(&ag->mu);
+	if (rc < 0)
+		ag->st.modes_failed++;
+	else
+		ag->st.modes_applied++;
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+}
+
 /* Each event: the containers' connections into the flows table, then the
  * node policy's rules (its version swapped in first when a new one was
  * handed over), their alerts spooled as the monitor's are. */
@@ -96,6 +119,7 @@ static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error *
 	struct agent *ag = data;
 	const struct bh_rules_rule *m[16];
 	size_t n;
+	int64_t swapped;
 	int rc = 0;
 
 	if (ev->type == BH_MON_CONNECT || ev->type == BH_MON_ACCEPT || ev->type == BH_MON_ACCEPT4 ||
@@ -104,7 +128,9 @@ static int on_event(void *data, const struct bh_mon_event *ev, struct bh_error *
 		agent_flows_mon(ag->flows, ev);
 		pthread_mutex_unlock(&ag->mu);
 	}
-	agent_policy_match(&ag->pol, ev, m, 16, &n);
+	agent_policy_match(&ag->pol, ev, m, 16, &n, &swapped);
+	if (swapped)
+		apply_profiles(ag, swapped);
 	for (size_t i = 0; i < n && i < 16 && rc == 0; i++) {
 		struct bh_mon_alert a = { .rule = m[i], .ev = ev, .action = BH_MON_ACT_ALERT };
 		char *out = bh_rules_format(m[i], ev);
@@ -225,6 +251,7 @@ static int request(struct agent *ag, const char *path, const char *body, size_t 
 	}
 	cc = curl_easy_perform(ag->c);
 	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
+	ag->code = cc == CURLE_OK ? code : 0;
 	if (cc != CURLE_OK) {
 		bh_error_set(err, BH_ERR_IO, "controller %s: %s", ag->o->controller,
 			     curl_easy_strerror(cc));
@@ -335,6 +362,66 @@ static bool is_flows(const struct bh_agent_record *r)
 	return r->len > sizeof(k) - 1 && !memcmp(r->data, k, sizeof(k) - 1);
 }
 
+/* The controller refused a batch of k records (r, from the spool's head):
+ * of several, they go again one by one; one is set aside in the dead-letter
+ * file, acknowledged here, counted and said (an event of kind "rejected",
+ * unless it was one), and the shipping goes on past it. 1: go on. */
+static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size_t k,
+			 struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	char *why = bh_error_message(err ? *err : NULL);
+	json_t *rec, *env;
+	bool was_rejected;
+
+	bh_error_clear(err);
+	if (k > 1) {
+		ag->single_until = r[k - 1].seq;
+		free(why);
+		return 1;
+	}
+	if (why && strlen(why) > 240)
+		why[240] = 0;
+	if (agent_reject_write(ag->o->state_dir, r[0].seq, why, r[0].data, r[0].len, &e) < 0)
+		warn(ag, e); /* said; the record is past all the same: never a loop */
+	rec = json_loadb(r[0].data, r[0].len, 0, NULL);
+	was_rejected = rec && !strcmp(bh_json_str(rec, "kind") ? bh_json_str(rec, "kind") : "",
+				      "rejected");
+	json_decref(rec);
+	env = was_rejected ? NULL
+			   : json_pack("{sIsssssss{sIssss}}", "ts", (json_int_t)time(NULL), "kind",
+				       "rejected", "rule", "Record refused by the controller",
+				       "severity", "WARNING", "data", "seq", (json_int_t)r[0].seq,
+				       "error", why ? why : "?", "file", "rejected.jsonl");
+	pthread_mutex_lock(&ag->mu);
+	ag->st.rejected++;
+	if (bh_agent_spool_ack(ag->sp, r[0].seq, &e) < 0) {
+		warn(ag, e);
+		e = NULL;
+	}
+	if (env) {
+		char *s = json_dumps(env, JSON_COMPACT);
+
+		if (s && bh_agent_spool_append(ag->sp, s, strlen(s), NULL, &e) == 0)
+			bh_agent_spool_sync(ag->sp, &e);
+		free(s);
+	}
+	pthread_mutex_unlock(&ag->mu);
+	warn(ag, e);
+	if (ag->o->warn) {
+		struct bh_error *w = NULL;
+
+		bh_error_set(&w, BH_ERR_INVALID,
+			     "record %llu refused by the controller (%s): set aside in "
+			     "%s/rejected.jsonl",
+			     (unsigned long long)r[0].seq, why ? why : "?", ag->o->state_dir);
+		warn(ag, w);
+	}
+	json_decref(env);
+	free(why);
+	return 1;
+}
+
 /* Ship one batch: 1 shipped, 0 nothing to ship, <0 failed. Consecutive
  * records of one kind go together: flows to /api/v1/agent/flows, the rest to
  * /api/v1/agent/events. */
@@ -351,6 +438,16 @@ static int ship(struct agent *ag, struct bh_error **err)
 	if (max > BATCH_MAX)
 		max = BATCH_MAX;
 	pthread_mutex_lock(&ag->mu);
+	/* a batch was refused: its records one by one, to find which */
+	if (ag->single_until) {
+		struct bh_agent_spool_stats ss;
+
+		bh_agent_spool_stats(ag->sp, &ss);
+		if (ss.acked < ag->single_until)
+			max = 1;
+		else
+			ag->single_until = 0;
+	}
 	rc = bh_agent_spool_peek(ag->sp, max, BODY_MAX - 1024, &r, &n, err);
 	pthread_mutex_unlock(&ag->mu);
 	if (rc < 0 || n == 0)
@@ -370,8 +467,13 @@ static int ship(struct agent *ag, struct bh_error **err)
 	if (bh_buf_adds(&b, "]}", err) < 0)
 		goto out;
 	if (post(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
-		 err) < 0)
+		 err) < 0) {
+		/* 400/413: this batch will never be accepted (5xx and the rest
+		 * are retried with backoff) */
+		if (ag->code == 400 || ag->code == 413)
+			rc = refused_batch(ag, r, k, err);
 		goto out;
+	}
 	if (!bh_json_int(ans, "acked", &acked) || acked < 0) {
 		bh_error_set(err, BH_ERR_IO, "controller %s: an answer without acked",
 			     ag->o->controller);
@@ -541,8 +643,60 @@ static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
 	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
-	free(s);
 	json_decref(ans);
+	/* not delivered (no answer, 5xx): kept and posted again */
+	if (rc < 0 && s && (ag->code == 0 || ag->code >= 500)) {
+		if (agent_pending_add(&ag->pend, s)) {
+			struct bh_error *w = NULL;
+
+			bh_error_set(&w, BH_ERR_LIMIT,
+				     "agent: over %d actions' results to post again: the oldest "
+				     "dropped (the controller hands its action out again)",
+				     AGENT_PENDING_MAX);
+			warn(ag, w);
+		}
+		s = NULL;
+	}
+	free(s);
+	return rc;
+}
+
+/* The results kept post again, in order; <0 (err) when the controller
+ * still cannot take them: the next actions wait. One the controller refuses
+ * (4xx) or tried AGENT_PENDING_TRIES times is dropped: its lease on the
+ * controller hands the action out again. */
+static int post_pending(struct agent *ag, struct bh_error **err)
+{
+	while (ag->pend.n) {
+		json_t *ans = NULL;
+		int rc = request(ag, "/api/v1/agent/actions", ag->pend.body[0],
+				 strlen(ag->pend.body[0]), &ans, err);
+
+		json_decref(ans);
+		pthread_mutex_lock(&ag->mu);
+		ag->st.results_again++;
+		pthread_mutex_unlock(&ag->mu);
+		if (rc == 0 || (ag->code >= 400 && ag->code < 500 && ag->code != 401)) {
+			bh_error_clear(err);
+			agent_pending_del(&ag->pend, 0);
+			continue;
+		}
+		if (++ag->pend.tries[0] >= AGENT_PENDING_TRIES)
+			agent_pending_del(&ag->pend, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/* What the monitor learned, and the modes running, to the controller. */
+static int report_profiles(struct agent *ag, struct bh_error **err)
+{
+	uint64_t before = ag->prof.reported;
+	int rc = agent_profiles_report(&ag->prof, ag->o->node, post_cb, ag, err);
+
+	pthread_mutex_lock(&ag->mu);
+	ag->st.profiles_reported += ag->prof.reported - before;
+	pthread_mutex_unlock(&ag->mu);
 	return rc;
 }
 
@@ -551,12 +705,13 @@ static int take_actions(struct agent *ag, struct bh_error **err)
 	json_t *ans = NULL, *v;
 	int rc = 0;
 
-	if (request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
+	if (post_pending(ag, err) < 0 ||
+	    request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
 		return -1;
 	v = json_object_get(ans, "actions");
-	/* every action taken is done: the controller hands each out once, so
-	 * one whose result could not be posted must not leave the rest undone
-	 * (the first error is returned) */
+	/* every action taken is done: one whose result could not be posted
+	 * must not leave the rest undone (the first error is returned; the
+	 * result is posted again at the next poll) */
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		struct bh_error *e = NULL;
 
@@ -635,7 +790,8 @@ static void *shipper(void *arg)
 	struct agent *ag = arg;
 	unsigned backoff = 0, every = ag->o->workloads_ms ? ag->o->workloads_ms : 10000;
 	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
-	uint64_t next_report = 0, next_policy = 0, next_attest = 0;
+	unsigned prof_every = ag->o->profiles_ms ? ag->o->profiles_ms : 10000;
+	uint64_t next_report = 0, next_policy = 0, next_profiles = 0, next_attest = 0;
 	bool last = false;
 
 	for (;;) {
@@ -691,6 +847,18 @@ static void *shipper(void *arg)
 		if (ag->o->tpm_log && now_ms() >= next_attest && !last) {
 			attest(ag);
 			next_attest = now_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
+		}
+		if (now_ms() >= next_profiles && !last) {
+			/* as the policy's pull: said, tried again next interval */
+			if (report_profiles(ag, &e) < 0) {
+				if (bh_error_code(e) == BH_ERR_UNSAFE) {
+					failed(ag, e, &backoff);
+					continue;
+				}
+				warn(ag, e);
+				e = NULL;
+			}
+			next_profiles = now_ms() + prof_every;
 		}
 		rc = ship(ag, &e);
 		if (rc < 0) {
@@ -748,6 +916,24 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		agent_policy_init(&ag.pol, o->state_dir, &w);
 		warn(&ag, w);
 	}
+	{
+		char *store = o->profiles ? bh_strdup(o->profiles)
+					  : bh_asprintf("%s/profiles.sqlite", o->state_dir);
+		int prc = agent_profiles_open(&ag.prof, store, err);
+
+		free(store);
+		if (prc < 0) {
+			agent_policy_release(&ag.pol);
+			pthread_mutex_destroy(&ag.mu);
+			pthread_cond_destroy(&ag.cv);
+			bh_agent_spool_free(ag.sp);
+			return -1;
+		}
+	}
+	/* the version kept in the state directory: its modes again (the
+	 * detection thread is not running yet) */
+	if (ag.pol.cur_version > 0)
+		apply_profiles(&ag, ag.pol.cur_version);
 	ag.flows = agent_flows_new(o->flows_max);
 	ag.flows_at = now_ms();
 	if (!ag.flows) {
@@ -763,6 +949,9 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	ro.source = o->source;
 	ro.rules = o->rules;
 	ro.consumers = &cons;
+	ro.behave = ag.prof.det;
+	ro.behave_action = (enum bh_mon_action)o->behave_action;
+	ro.behave_flush_ms = o->profiles_ms && o->profiles_ms < 5000 ? o->profiles_ms : 5000;
 	ro.nconsumers = 1;
 	ro.stop = o->stop;
 	ro.warn = o->warn;
@@ -798,6 +987,8 @@ out_sp:
 	bh_agent_spool_free(ag.sp);
 	agent_flows_free(ag.flows);
 	agent_policy_release(&ag.pol);
+	agent_pending_release(&ag.pend);
+	agent_profiles_close(&ag.prof);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

@@ -119,10 +119,23 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 	       : bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
 	free(s);
 	if (rc < 0) {
+		bool said;
+
 		bh_ctl_policy_release(&np);
+		/* tried again at the next poll (the disk may have room then),
+		 * reported once per version */
+		pthread_mutex_lock(&p->mu);
+		said = p->unwritten == *version;
+		p->unwritten = *version;
+		pthread_mutex_unlock(&p->mu);
+		if (said) {
+			bh_error_clear(err);
+			return 1;
+		}
 		return bh_error_prefix(err, "policy version %lld not applied", (long long)*version);
 	}
 	pthread_mutex_lock(&p->mu);
+	p->unwritten = 0;
 	bh_ctl_policy_release(&p->next);
 	p->next = np;
 	p->next_version = *version;
@@ -132,9 +145,10 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 }
 
 void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
-			const struct bh_rules_rule **m, size_t max, size_t *n)
+			const struct bh_rules_rule **m, size_t max, size_t *n, int64_t *swapped)
 {
 	*n = 0;
+	*swapped = 0;
 	/* a try: the puller never holds the lock for long, and an event that
 	 * finds it held sees the version before, whole */
 	if (pthread_mutex_trylock(&p->mu) == 0) {
@@ -142,6 +156,7 @@ void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
 			bh_ctl_policy_release(&p->cur);
 			p->cur = p->next;
 			p->cur_version = p->next_version;
+			*swapped = p->cur_version;
 			memset(&p->next, 0, sizeof(p->next));
 			p->next_version = 0;
 		}

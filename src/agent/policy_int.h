@@ -23,6 +23,7 @@ struct agent_policy {
 	int64_t next_version;	   /* 0: nothing waiting (mu) */
 	int64_t version;	   /* the version written and handed over (mu) */
 	int64_t refused;	   /* the last version refused (mu) */
+	int64_t unwritten;	   /* the last version not written, said once (mu) */
 	/* the detection thread's own */
 	struct bh_ctl_policy cur;
 	int64_t cur_version;
@@ -38,13 +39,17 @@ int64_t agent_policy_version(struct agent_policy *p);
  * A version from the controller (its answer's "version" and "policy"):
  * validated, persisted and handed over; 0 taken, 1 already have it or
  * refused before, <0 refused now (BH_ERR_INVALID naming why; the old version
- * keeps running).
+ * keeps running). A version that cannot be written to the state directory is
+ * tried again at each offer, but <0 only the first time (1 after: said once
+ * per version).
  */
 int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *version,
 		       struct bh_error **err);
-/* On the detection thread: swap in a version handed over; the rules of the
- * version running matched on ev, up to max into m; *n of them. */
+/* On the detection thread: swap in a version handed over (*swapped: its
+ * version, else 0; its modes and profiles are the caller's to apply before
+ * the event is checked); the rules of the version running matched on ev, up
+ * to max into m; *n of them. */
 void agent_policy_match(struct agent_policy *p, const struct bh_mon_event *ev,
-			const struct bh_rules_rule **m, size_t max, size_t *n);
+			const struct bh_rules_rule **m, size_t max, size_t *n, int64_t *swapped);
 
 #endif /* BULKHEAD_AGENT_POLICY_INT_H */

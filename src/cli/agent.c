@@ -17,6 +17,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/ctl.h"
 #include "bulkhead/monitor.h"
+#include "bulkhead/monitord.h"
 #include "bulkhead/rules.h"
 #include "bulkhead/version.h"
 #include "cli.h"
@@ -67,6 +68,11 @@ static const char agent_usage[] =
 	"  --tcti TCTI           the TPM (default $BULKHEAD_TPM_TCTI, else\n"
 	"                        device:/dev/tpmrm0)\n"
 	"  --attest-interval MS  how often to attest (default 60000)\n"
+	"  --profiles FILE       the behaviour profile store the monitor learns in\n"
+	"                        and the node policy's modes and accepted profiles\n"
+	"                        are applied to (default DIR/profiles.sqlite)\n"
+	"  --profiles-interval MS  how often what was learned is reported (default\n"
+	"                        10000)\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -87,6 +93,8 @@ enum {
 	OPT_TPM_LOG,
 	OPT_TCTI,
 	OPT_ATTEST_MS,
+	OPT_PROFILES,
+	OPT_PROFILES_MS,
 };
 
 static atomic_int sig_stop;
@@ -152,6 +160,8 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "workloads-interval", required_argument, NULL, OPT_WL },
 		{ "flows-interval", required_argument, NULL, OPT_FLOWS },
 		{ "policy-interval", required_argument, NULL, OPT_POLICY_MS },
+		{ "profiles", required_argument, NULL, OPT_PROFILES },
+		{ "profiles-interval", required_argument, NULL, OPT_PROFILES_MS },
 		{ "quarantine-dir", required_argument, NULL, OPT_QUAR_DIR },
 		{ "state-root", required_argument, NULL, OPT_STATE_ROOT },
 		{ "tpm-log", required_argument, NULL, OPT_TPM_LOG },
@@ -198,6 +208,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		case OPT_FLOWS:
 		case OPT_POLICY_MS:
 		case OPT_ATTEST_MS:
+		case OPT_PROFILES_MS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
@@ -209,12 +220,15 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 				ao.flows_ms = (unsigned)v;
 			else if (ch == OPT_ATTEST_MS)
 				ao.attest_ms = (unsigned)v;
+			else if (ch == OPT_PROFILES_MS)
+				ao.profiles_ms = (unsigned)v;
 			else
 				ao.policy_ms = (unsigned)v;
 			break;
 		case OPT_TPM_LOG: ao.tpm_log = optarg; break;
 		case OPT_TCTI: ao.tpm_tcti = optarg; break;
 		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
+		case OPT_PROFILES: ao.profiles = optarg; break;
 		case OPT_STATE_ROOT: bh_strvec_push(&roots, optarg); break;
 		case OPT_RULES:
 			if (nrules >= RULES_FILES_MAX)
@@ -257,9 +271,12 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
 				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4) |
 				       BH_MON_TYPE_BIT(BH_MON_LISTEN),
-			       false, &src, &err) < 0)
+			       true, &src, &err) < 0)
 		goto fail;
 	ao.source = src;
+	/* protect: the process outside is killed, as bulkhead monitor does; a
+	 * replay's pids are not this host's: alert only */
+	ao.behave_action = replay ? BH_MON_ACT_ALERT : BH_MON_ACT_KILL;
 	ao.rules = rs;
 	ao.containers = &co;
 	bh_info("agent: node %s reporting to %s", ao.node, ao.controller);
@@ -274,13 +291,20 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		(unsigned long long)st.spool.dropped, (unsigned long long)st.spool.corrupt);
 	fprintf(stderr,
 		"bulkhead: agent: node policy version %lld (applied %llu, refused %llu), "
-		"actions done %llu, failed %llu\n",
+		"actions done %llu, failed %llu, results posted again %llu; records rejected "
+		"%llu\n",
 		(long long)st.policy_version, (unsigned long long)st.policy_applied,
 		(unsigned long long)st.policy_refused, (unsigned long long)st.actions_ok,
-		(unsigned long long)st.actions_failed);
+		(unsigned long long)st.actions_failed, (unsigned long long)st.results_again,
+		(unsigned long long)st.rejected);
 	if (ao.tpm_log)
 		fprintf(stderr, "bulkhead: agent: attestations verified %llu, failed %llu\n",
 			(unsigned long long)st.attested, (unsigned long long)st.attest_failed);
+	fprintf(stderr,
+		"bulkhead: agent: behaviour profiles: %llu reported, modes applied %llu "
+		"(failed %llu)\n",
+		(unsigned long long)st.profiles_reported, (unsigned long long)st.modes_applied,
+		(unsigned long long)st.modes_failed);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:

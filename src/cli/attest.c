@@ -23,6 +23,8 @@ static const char attest_usage[] =
 	"usage: bulkhead attest --key P.key --type sbom|vuln [options] IMAGE\n"
 	"       bulkhead attest quote --nonce HEX [--pcrs 16,...] [--out DIR]\n"
 	"       bulkhead attest verify --log LOG --quote Q --ak AK --nonce HEX\n"
+	"       bulkhead attest vtpm-ca [--out DIR]\n"
+	"       bulkhead attest vtpm-verify --ek-cert CERT --host-key KEY.pem [--ek EK.pem]\n"
 	"\n"
 	"(quote and verify: a TPM2 quote of the measured-launch PCRs and its\n"
 	"verification against the event log; see 'bulkhead attest quote --help'.)\n"
@@ -111,6 +113,9 @@ int cmd_attest(int argc, char **argv, struct bh_cli *cli)
 	/* measured launch with a TPM: src/cli/attest_tpm.c */
 	if (argc > 1 && (!strcmp(argv[1], "quote") || !strcmp(argv[1], "verify")))
 		return cli_attest_tpm(argc, argv);
+	/* the per-container vTPM's EK certificates: src/cli/attest_vtpm.c */
+	if (argc > 1 && (!strcmp(argv[1], "vtpm-ca") || !strcmp(argv[1], "vtpm-verify")))
+		return cli_attest_vtpm(argc, argv);
 	optind = 0;
 	while ((c = cli_image_getopt(argc, argv, "h", opts, "attest", &io)) != -1) {
 		switch (c) {

@@ -13,9 +13,11 @@
 
 static const char quote_usage[] =
 	"usage: bulkhead attest quote --nonce HEX [--pcrs 16,...] [--out DIR] [--tcti TCTI]\n"
+	"                             [--ak-recreate]\n"
 	"\n"
 	"Quote the sha256 PCRs with the TPM's attestation key (an ECC P-256\n"
-	"restricted signing key made on first use and persisted at 0x81010018).\n"
+	"restricted signing key made on first use and persisted at 0x81010018; a\n"
+	"key found there that is not one is refused).\n"
 	"Writes, in tpm2-tools' formats, DIR/quote.msg (TPMS_ATTEST), DIR/quote.sig\n"
 	"(TPMT_SIGNATURE), DIR/pcrs.out (the PCR values), DIR/ak.pem and DIR/ak.pub\n"
 	"(TPM2B_PUBLIC): tpm2_checkquote -u ak.pem -m quote.msg -s quote.sig -f\n"
@@ -27,6 +29,8 @@ static const char quote_usage[] =
 	"  --out DIR       where the files go (default .)\n"
 	"  --tcti TCTI     the TPM (default $BULKHEAD_TPM_TCTI, else\n"
 	"                  device:/dev/tpmrm0; e.g. swtpm:host=127.0.0.1,port=2321)\n"
+	"  --ak-recreate   a key at 0x81010018 that is not an attestation key of\n"
+	"                  that template is evicted and ours made in its place\n"
 	"  -h, --help      show this help\n"
 	"\n"
 	"Exit codes: 0 quoted, 2 usage error, 3 error.\n";
@@ -66,7 +70,8 @@ enum {
 	OPT_SIG,
 	OPT_AK,
 	OPT_PCRSFILE,
-	OPT_FORMAT
+	OPT_FORMAT,
+	OPT_AKRECREATE
 };
 
 static int parse_nonce(const char *cmd, const char *s, uint8_t *out, size_t *n)
@@ -89,6 +94,7 @@ static int attest_quote(int argc, char **argv)
 		{ "pcrs", required_argument, NULL, OPT_PCRS },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "ak-recreate", no_argument, NULL, OPT_AKRECREATE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +102,7 @@ static int attest_quote(int argc, char **argv)
 	uint8_t n[BH_TPM_NONCE_MAX];
 	struct bh_error *err = NULL;
 	uint32_t mask;
+	unsigned flags = 0;
 	size_t nlen;
 	int c;
 
@@ -106,6 +113,7 @@ static int attest_quote(int argc, char **argv)
 		case OPT_PCRS: pcrs = optarg; break;
 		case OPT_OUT: out = optarg; break;
 		case OPT_TCTI: tcti = optarg; break;
+		case OPT_AKRECREATE: flags |= BH_TPM_AK_RECREATE; break;
 		case 'h': return cli_help(quote_usage);
 		default: return BH_EXIT_USAGE;
 		}
@@ -120,7 +128,7 @@ static int attest_quote(int argc, char **argv)
 				       pcrs);
 	}
 	tcti = bh_tpm_tcti(tcti);
-	if (bh_tpm_attest_quote(tcti, n, nlen, mask, out, &err) < 0)
+	if (bh_tpm_attest_quote_ex(tcti, n, nlen, mask, flags, out, &err) < 0)
 		return cli_fail(err);
 	printf("quoted PCRs %s (sha256) with the attestation key at 0x%x: %s/quote.msg, "
 	       "quote.sig, pcrs.out, ak.pem, ak.pub\n",

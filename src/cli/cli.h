@@ -220,6 +220,8 @@ int cmd_verify(int argc, char **argv, struct bh_cli *cli);
 int cmd_attest(int argc, char **argv, struct bh_cli *cli);
 /* attest quote | verify (src/cli/attest_tpm.c): argv[1] is the subcommand */
 int cli_attest_tpm(int argc, char **argv);
+/* attest vtpm-ca | vtpm-verify (src/cli/attest_vtpm.c): argv[1] is the subcommand */
+int cli_attest_vtpm(int argc, char **argv);
 struct bh_key;
 /*
  * A key passphrase, into out: $BULKHEAD_PASSWORD, else $COSIGN_PASSWORD (set

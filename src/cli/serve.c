@@ -51,6 +51,8 @@ static const char serve_usage[] =
 	"  --login-failures N      failed logins per user name and per address within\n"
 	"                          the window before 429 (default 5)\n"
 	"  --login-window SECONDS  that window (default 60)\n"
+	"  --flows-retention DUR   keep the agents' flows this long (e.g. 7d, 12h;\n"
+	"                          default 7d; 0: keep them all)\n"
 	"  --role ROLE             (user add) the new user's role\n"
 	"\n"
 	"Registry automation (POST /api/v1/hooks/registry):\n"
@@ -93,6 +95,7 @@ enum {
 	OPT_DB_CACERT,
 	OPT_ATTEST_KEY,
 	OPT_ATTEST_PASS,
+	OPT_FLOWS_RETENTION,
 };
 
 static char *default_db(void)
@@ -290,9 +293,13 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "db-cacert", required_argument, NULL, OPT_DB_CACERT },
 		{ "attest-key", required_argument, NULL, OPT_ATTEST_KEY },
 		{ "attest-password-file", required_argument, NULL, OPT_ATTEST_PASS },
+		{ "flows-retention", required_argument, NULL, OPT_FLOWS_RETENTION },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* lease17: the maintenance (the flows retention) */
+	struct bh_ctl_maint_opts mo = { 0 };
+	struct bh_ctl_maint *maint = NULL;
 	/* auto17: registry automation */
 	struct bh_ctl_auto_opts auo = { 0 };
 	struct bh_registry_opts ro = { 0 };
@@ -372,6 +379,17 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		case OPT_DB_CACERT: auo.db_cacert = optarg; break;
 		case OPT_ATTEST_KEY: attest_key = optarg; break;
 		case OPT_ATTEST_PASS: attest_pass = optarg; break;
+		case OPT_FLOWS_RETENTION: {
+			double d;
+
+			if (cli_parse_duration(optarg, &d) < 0 || (d > 0 && d < 60) ||
+			    d > 3650.0 * 86400)
+				return cli_usage_error("serve",
+						       "--flows-retention: 0 (keep all), or "
+						       "1m to 3650d");
+			mo.flows_retention = d > 0 ? (int64_t)d : -1;
+			break;
+		}
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}
@@ -434,6 +452,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	}
 	if (bh_ctl_api_new(&ao, &api, &err) < 0)
 		goto fail;
+	mo.store = store;
+	if (bh_ctl_maint_new(&mo, &maint, &err) < 0)
+		goto fail;
 	/* the API's routes, then the dashboard's (web/, at /) */
 	{
 		size_t na, nw;
@@ -464,6 +485,7 @@ fail:
 	err = NULL;
 out:
 	bh_http_server_free(srv);
+	bh_ctl_maint_free(maint);
 	bh_ctl_api_free(api);
 	free(routes);
 	bh_ctl_auto_free(automation); /* its worker calls the alerts */

@@ -275,49 +275,92 @@ int bh_ctl_action_queue(struct bh_ctl_store *s, const char *actor, const char *k
 
 static int take_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
 {
-	if (n != 4)
+	if (n != 5)
 		return bh_error_set(err, BH_ERR_INTERNAL, "node_actions: %zu columns", n);
-	json_array_append_new(ctx, json_pack("{sIssssss}", "id", (json_int_t)c[0].i, "kind", c[1].s,
-					     "container", c[2].s, "reason", c[3].s));
+	json_array_append_new(ctx, json_pack("{sIsssssssI}", "id", (json_int_t)c[0].i, "kind",
+					     c[1].s, "container", c[2].s, "reason", c[3].s,
+					     "attempt", (json_int_t)c[4].i));
 	return 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	json_int_t x = 0, y = 0;
+
+	bh_json_int(*(json_t *const *)a, "id", &x);
+	bh_json_int(*(json_t *const *)b, "id", &y);
+	return x < y ? -1 : x > y;
 }
 
 struct take_tx {
 	struct bh_ctl_store *s;
 	const char *node;
+	int64_t lease_s, attempts;
 	json_t *v;
 };
+
+/* Which rows a poll may take: queued, or sent with the lease over. */
+#define TAKABLE "(state = 'queued' OR (state = 'sent' AND lease_until <= ?))"
 
 static int take_fn(void *ctx, struct bh_error **err)
 {
 	struct take_tx *t = ctx;
-	struct bh_ctl_val p[] = { BH_CTL_S(t->node), BH_CTL_I(BH_CTL_ACTIONS_MAX) };
+	int64_t now = (int64_t)time(NULL);
+	char why[64];
+	bool pg = !strcmp(bh_ctl_store_backend(t->s), "postgresql");
+	struct bh_ctl_val f[] = { BH_CTL_S(why), BH_CTL_I(now), BH_CTL_S(t->node), BH_CTL_I(now),
+				  BH_CTL_I(t->attempts) };
+	struct bh_ctl_val p[] = {
+		BH_CTL_I(now + t->lease_s),   BH_CTL_I(now), BH_CTL_S(t->node), BH_CTL_I(now),
+		BH_CTL_I(BH_CTL_ACTIONS_MAX), BH_CTL_I(now)
+	};
+	size_t n;
+	json_t **rows;
 
+	/* those handed out the attempts over without a result: failed */
+	snprintf(why, sizeof(why), "no result after %lld hand-outs", (long long)t->attempts);
 	if (bh_ctl_store_query(t->s,
-			       "SELECT id, kind, container, reason FROM node_actions"
-			       " WHERE node = ? AND state = 'queued' ORDER BY id LIMIT ?",
-			       p, 2, take_row, t->v, NULL, err) < 0)
+			       "UPDATE node_actions SET state = 'failed', error = ?, updated = ?"
+			       " WHERE node = ? AND state = 'sent' AND lease_until <= ?"
+			       " AND attempts >= ?",
+			       f, 5, NULL, NULL, NULL, err) < 0)
 		return -1;
-	for (size_t i = 0; i < json_array_size(t->v); i++) {
-		json_int_t id = 0;
-		struct bh_ctl_val u[2];
-
-		bh_json_int(json_array_get(t->v, i), "id", &id);
-		u[0] = BH_CTL_I((int64_t)time(NULL));
-		u[1] = BH_CTL_I(id);
-		if (bh_ctl_store_query(t->s,
-				       "UPDATE node_actions SET state = 'sent', updated = ?"
-				       " WHERE id = ?",
-				       u, 2, NULL, NULL, NULL, err) < 0)
-			return -1;
-	}
+	/* one statement claims them; the state checked again on the row
+	 * updated (PostgreSQL: a row another poll took meanwhile is skipped) */
+	if (bh_ctl_store_query(
+		    t->s,
+		    pg ? "UPDATE node_actions SET state = 'sent', attempts = attempts + 1,"
+			 " lease_until = ?, updated = ? WHERE id IN (SELECT id FROM node_actions"
+			 " WHERE node = ? AND " TAKABLE " ORDER BY id LIMIT ?"
+			 " FOR UPDATE SKIP LOCKED) AND " TAKABLE
+			 " RETURNING id, kind, container, reason, attempts"
+		       : "UPDATE node_actions SET state = 'sent', attempts = attempts + 1,"
+			 " lease_until = ?, updated = ? WHERE id IN (SELECT id FROM node_actions"
+			 " WHERE node = ? AND " TAKABLE " ORDER BY id LIMIT ?) AND " TAKABLE
+			 " RETURNING id, kind, container, reason, attempts",
+		    p, 6, take_row, t->v, NULL, err) < 0)
+		return -1;
+	/* RETURNING's order is not the ids' */
+	n = json_array_size(t->v);
+	rows = n ? calloc(n, sizeof(*rows)) : NULL;
+	if (n && !rows)
+		return bh_error_set(err, BH_ERR_NOMEM, "actions: sorting");
+	for (size_t i = 0; i < n; i++)
+		rows[i] = json_incref(json_array_get(t->v, i));
+	qsort(rows, n, sizeof(*rows), by_id);
+	json_array_clear(t->v);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(t->v, rows[i]);
+	free(rows);
 	return 0;
 }
 
-int bh_ctl_action_take(struct bh_ctl_store *s, const char *node, json_t **out,
-		       struct bh_error **err)
+int bh_ctl_action_take(struct bh_ctl_store *s, const char *node,
+		       const struct bh_ctl_action_lease *l, json_t **out, struct bh_error **err)
 {
-	struct take_tx t = { s, node, json_array() };
+	struct take_tx t = { s, node, l && l->lease_s > 0 ? l->lease_s : BH_CTL_ACTION_LEASE,
+			     l && l->attempts > 0 ? l->attempts : BH_CTL_ACTION_ATTEMPTS,
+			     json_array() };
 
 	*out = NULL;
 	if (bh_ctl_store_tx(s, take_fn, &t, err) < 0) {
@@ -328,23 +371,50 @@ int bh_ctl_action_take(struct bh_ctl_store *s, const char *node, json_t **out,
 	return 0;
 }
 
+static int state_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
+{
+	if (n != 1)
+		return bh_error_set(err, BH_ERR_INTERNAL, "node_actions: %zu columns", n);
+	snprintf(ctx, 16, "%s", c[0].s ? c[0].s : "");
+	return 0;
+}
+
 int bh_ctl_action_done(struct bh_ctl_store *s, const struct bh_ctl_action_result *r,
-		       struct bh_error **err)
+		       const char **state, struct bh_error **err)
 {
 	struct bh_ctl_val p[] = { BH_CTL_S(r->ok ? "done" : "failed"),
 				  BH_CTL_S(r->ok || !r->error[0] ? NULL : r->error),
 				  BH_CTL_I((int64_t)time(NULL)), BH_CTL_I(r->id),
 				  BH_CTL_S(r->node) };
+	struct bh_ctl_val q[] = { BH_CTL_I(r->id), BH_CTL_S(r->node) };
 	int64_t changed = 0;
+	char now[16] = "";
 
+	if (state)
+		*state = NULL;
+	/* recorded only while sent: the first result is kept */
 	if (bh_ctl_store_query(s,
 			       "UPDATE node_actions SET state = ?, error = ?, updated = ?"
-			       " WHERE id = ? AND node = ? AND state IN ('queued', 'sent')",
+			       " WHERE id = ? AND node = ? AND state = 'sent'",
 			       p, 5, NULL, NULL, &changed, err) < 0)
 		return -1;
-	if (!changed)
-		return bh_error_set(err, BH_ERR_NOTFOUND, "no open action %lld of node %s",
+	if (changed) {
+		if (state)
+			*state = r->ok ? "done" : "failed";
+		return 0;
+	}
+	if (bh_ctl_store_query(s, "SELECT state FROM node_actions WHERE id = ? AND node = ?", q, 2,
+			       state_row, now, NULL, err) < 0)
+		return -1;
+	if (!now[0])
+		return bh_error_set(err, BH_ERR_NOTFOUND, "no action %lld of node %s",
 				    (long long)r->id, r->node);
+	if (strcmp(now, "done") && strcmp(now, "failed"))
+		return bh_error_set(err, BH_ERR_USAGE, "action %lld was not handed out to node %s",
+				    (long long)r->id, r->node);
+	/* a late or second result: the one recorded stands */
+	if (state)
+		*state = !strcmp(now, "done") ? "done" : "failed";
 	return 0;
 }
 

@@ -166,9 +166,9 @@ static const struct bh_ctl_endpoints api_own = { own, sizeof(own) / sizeof(own[0
 
 /* The parts of the API: a new part adds its line here. */
 static const struct bh_ctl_endpoints *const parts[] = {
-	&api_own,	    &bh_ctl_api_auth,	&bh_ctl_api_alert,	     &bh_ctl_api_images,
-	&bh_ctl_api_ingest, &bh_ctl_api_views,	&bh_ctl_api_countermeasures, &bh_ctl_api_policy,
-	&bh_ctl_api_flows,  &bh_ctl_api_attest, /* launch18 */
+	&api_own,	    &bh_ctl_api_auth,	  &bh_ctl_api_alert,	       &bh_ctl_api_images,
+	&bh_ctl_api_ingest, &bh_ctl_api_views,	  &bh_ctl_api_countermeasures, &bh_ctl_api_policy,
+	&bh_ctl_api_flows,  &bh_ctl_api_profiles, &bh_ctl_api_attest,
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 

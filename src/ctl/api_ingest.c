@@ -112,8 +112,8 @@ static void on_workloads_get(struct bh_ctl_call *c)
 {
 	struct bh_ctl_workload_filter f = { 0 };
 	struct bh_error *err = NULL;
-	char node[BH_CTL_NAME_MAX + 1];
-	uint64_t all;
+	char node[BH_CTL_NAME_MAX + 1], cursor[BH_CTL_NAME_MAX + BH_CTL_FIELD_MAX + 2];
+	uint64_t all, limit = 0;
 	json_t *v;
 	int rc;
 
@@ -124,9 +124,15 @@ static void on_workloads_get(struct bh_ctl_call *c)
 	if (bh_ctl_call_uint(c, "all", 1, &all) < 0)
 		return;
 	f.all = all == 1;
-	if (bh_ctl_workload_list(c->a->store, &f, &v, &err) < 0)
+	/* lease17: paged (limit, cursor: a page's next) */
+	if ((rc = bh_ctl_call_query(c, "cursor", cursor, sizeof(cursor))) < 0)
+		return;
+	if (bh_ctl_call_uint(c, "limit", BH_CTL_WORKLOAD_PAGE_MAX, &limit) < 0)
+		return;
+	if (bh_ctl_workload_page(c->a->store, &f, rc ? cursor : NULL, (unsigned)limit, &v, &err) <
+	    0)
 		return bh_ctl_reply_fail(c, err);
-	bh_ctl_reply_json(c, 200, json_pack("{so}", "workloads", v));
+	bh_ctl_reply_json(c, 200, v);
 }
 
 static void on_events_get(struct bh_ctl_call *c)
@@ -174,7 +180,9 @@ static const struct bh_ctl_endpoint endpoints[] = {
 	{ "GET", "/api/v1/nodes", on_nodes, BH_CTL_READER, "The nodes and their agents", NULL, NULL,
 	  200 },
 	{ "GET", "/api/v1/workloads", on_workloads_get, BH_CTL_READER,
-	  "The workloads (all=1: the gone ones too)", NULL, "node all", 200 },
+	  "The workloads (all=1: the gone ones too) by node and id, paged: at most limit "
+	  "(default 500, at most 5000), from cursor (the last page's next; null: the end)",
+	  NULL, "node all limit cursor", 200 },
 	{ "GET", "/api/v1/events", on_events_get, BH_CTL_READER,
 	  "The events reported, in the order stored, paged (next: pass as after)", NULL,
 	  "node severity rule workload since until after limit", 200 },

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "bulkhead/ctl.h"
+#include "bulkhead/ctl_policy.h"
 
 struct bh_ctl_api {
 	struct bh_ctl_store *store;
@@ -32,6 +33,8 @@ struct bh_ctl_api {
 	struct bh_ctl_alert *alerts; /* borrowed; may be NULL */
 	/* agents and ingestion (agent17) */
 	struct bh_ctl_ingest_hook ingest_hook;
+	/* lease17: the actions' lease (zeros: the defaults) */
+	struct bh_ctl_action_lease action_lease;
 };
 
 /* Append the store's families (counted at most every metrics_ttl s). */
@@ -74,6 +77,7 @@ extern const struct bh_ctl_endpoints bh_ctl_api_countermeasures; /* views17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_policy;		 /* dist17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_flows;		 /* flows17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_attest;		 /* launch18 */
+extern const struct bh_ctl_endpoints bh_ctl_api_profiles;	 /* profiles17 */
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

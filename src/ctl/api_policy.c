@@ -144,7 +144,7 @@ static void on_agent_actions(struct bh_ctl_call *c)
 
 	if (!c->who->node)
 		return bh_ctl_reply_error(c, 403, "only a node token takes a node's actions");
-	if (bh_ctl_action_take(c->a->store, c->who->name, &v, &err) < 0)
+	if (bh_ctl_action_take(c->a->store, c->who->name, &c->a->action_lease, &v, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
 	bh_ctl_reply_json(c, 200, json_pack("{so}", "actions", v));
 }
@@ -153,6 +153,7 @@ static void on_agent_result(struct bh_ctl_call *c)
 {
 	struct bh_ctl_action_result r;
 	struct bh_error *err = NULL;
+	const char *state = NULL;
 
 	if (!bh_ctl_call_json(c))
 		return;
@@ -160,11 +161,9 @@ static void on_agent_result(struct bh_ctl_call *c)
 		return bh_ctl_reply_fail(c, err);
 	if (!c->who->node || strcmp(c->who->name, r.node))
 		return bh_ctl_reply_error(c, 403, "only the node's own token reports its result");
-	if (bh_ctl_action_done(c->a->store, &r, &err) < 0)
+	if (bh_ctl_action_done(c->a->store, &r, &state, &err) < 0)
 		return bh_ctl_reply_fail(c, err);
-	bh_ctl_reply_json(
-		c, 200,
-		json_pack("{sIss}", "id", (json_int_t)r.id, "state", r.ok ? "done" : "failed"));
+	bh_ctl_reply_json(c, 200, json_pack("{sIss}", "id", (json_int_t)r.id, "state", state));
 }
 
 static const struct bh_ctl_endpoint endpoints[] = {
@@ -194,10 +193,13 @@ static const struct bh_ctl_endpoint endpoints[] = {
 	  "The actions queued for the agents and their results, the newest first", NULL, "node",
 	  200 },
 	{ "GET", "/api/v1/agent/actions", on_agent_actions, BH_CTL_AUTH_ANY,
-	  "An agent takes its node's queued actions (a node token)", NULL, NULL, 200 },
+	  "An agent takes its node's queued actions and those whose lease expired, leased "
+	  "60 s, each with its attempt (a node token)",
+	  NULL, NULL, 200 },
 	{ "POST", "/api/v1/agent/actions", on_agent_result, BH_CTL_AUTH_ANY,
-	  "An agent's result for one of its node's actions (a node token)", "ActionResult", NULL,
-	  200 },
+	  "An agent's result for one of its node's actions (a node token): the first one "
+	  "kept, a late one answered with the state recorded; 409 if not handed out",
+	  "ActionResult", NULL, 200 },
 };
 
 static void schemas(json_t *components)

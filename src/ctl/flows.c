@@ -309,7 +309,7 @@ static int in_fn(void *ctx, struct bh_error **err)
 {
 	struct in_tx *t = ctx;
 	struct bh_ctl_val p[4];
-	int64_t changed = 0;
+	int64_t changed = 0, floor = 0;
 
 	memset(&t->res, 0, sizeof(t->res));
 	p[0] = BH_CTL_I((int64_t)time(NULL));
@@ -321,10 +321,18 @@ static int in_fn(void *ctx, struct bh_error **err)
 		return bh_error_set(err, BH_ERR_NOTFOUND,
 				    "node %s is not registered (POST /api/v1/agent/register first)",
 				    t->node);
+	/* lease17: the seqs at or below the node's floor were held and pruned
+	 * (src/ctl/retention.c): a replay of one is not stored again */
+	p[0] = BH_CTL_S(t->node);
+	if (bh_ctl_store_query(t->s, "SELECT seq FROM flow_floor WHERE node = ?", p, 1,
+			       bh_ctl_row_int, &floor, NULL, err) < 0)
+		return -1;
 	for (size_t i = 0; i < t->f->n; i++) {
 		const struct bh_ctl_flow_record *r = &t->f->rec[i];
 		int64_t bucket = r->ts - r->ts % BH_CTL_FLOW_BUCKET;
 
+		if (t->f->first_seq + (int64_t)i <= floor)
+			continue;
 		p[0] = BH_CTL_S(t->node);
 		p[1] = BH_CTL_I(t->f->first_seq + (int64_t)i);
 		p[2] = BH_CTL_I(r->ts);

@@ -16,20 +16,16 @@
 
 static int acked(struct bh_ctl_store *s, const char *node, int64_t *out, struct bh_error **err)
 {
-	struct bh_ctl_val p[] = { BH_CTL_S(node) };
-	struct bh_ctl_val q[] = { BH_CTL_S(node) };
-	int64_t flows = 0;
+	struct bh_ctl_val p[] = { BH_CTL_S(node), BH_CTL_S(node) };
 
 	*out = 0;
-	/* flows17: the spool's seqs are shared by events and flow records */
-	if (bh_ctl_store_query(s, "SELECT MAX(seq) FROM events WHERE node = ?", p, 1,
-			       bh_ctl_row_int, out, NULL, err) < 0 ||
-	    bh_ctl_store_query(s, "SELECT MAX(seq) FROM flow_seqs WHERE node = ?", q, 1,
-			       bh_ctl_row_int, &flows, NULL, err) < 0)
-		return -1;
-	if (flows > *out)
-		*out = flows;
-	return 0;
+	/* flows17: the spool's seqs are shared by events and flow records (one
+	 * statement: one round trip to PostgreSQL per batch, not two) */
+	return bh_ctl_store_query(s,
+				  "SELECT MAX(seq) FROM (SELECT MAX(seq) AS seq FROM events"
+				  " WHERE node = ? UNION ALL SELECT MAX(seq) AS seq FROM flow_seqs"
+				  " WHERE node = ?) AS m",
+				  p, 2, bh_ctl_row_int, out, NULL, err);
 }
 
 int bh_ctl_ingest_acked(struct bh_ctl_store *s, const char *node, int64_t *out,
@@ -183,8 +179,10 @@ static int ev_fn(void *ctx, struct bh_error **err)
 		for (size_t i = 0; i < k; i++) {
 			const struct bh_ctl_event_in *e = &b->ev[at + i];
 
-			js[i] = json_dumps(e->item, JSON_COMPACT | JSON_SORT_KEYS);
-			if (!js[i]) {
+			/* the text the agent sent, else the event encoded */
+			if (!e->json)
+				js[i] = json_dumps(e->item, JSON_COMPACT | JSON_SORT_KEYS);
+			if (!e->json && !js[i]) {
 				bh_error_set(err, BH_ERR_NOMEM, "events: encoding an event");
 				goto out;
 			}
@@ -195,7 +193,7 @@ static int ev_fn(void *ctx, struct bh_error **err)
 			p[i * 8 + 4] = BH_CTL_S(e->rule);
 			p[i * 8 + 5] = BH_CTL_S(e->severity);
 			p[i * 8 + 6] = BH_CTL_S(e->workload);
-			p[i * 8 + 7] = BH_CTL_S(js[i]);
+			p[i * 8 + 7] = BH_CTL_S(e->json ? e->json : js[i]);
 			if (bh_buf_adds(&sql,
 					i ? ", (?, ?, ?, ?, ?, ?, ?, ?)"
 					  : "(?, ?, ?, ?, ?, ?, ?, ?)",
@@ -407,49 +405,6 @@ int bh_ctl_node_list(struct bh_ctl_store *s, json_t **out, struct bh_error **err
 			       " (SELECT MAX(seq) FROM events e WHERE e.node = n.name)"
 			       " FROM nodes n ORDER BY n.name",
 			       NULL, 0, nodes_row, v, NULL, err) < 0) {
-		json_decref(v);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int wl_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh_error **err)
-{
-	json_t *w;
-
-	if (n != 12)
-		return bh_error_set(err, BH_ERR_INTERNAL, "workloads: %zu columns", n);
-	w = json_pack("{sososososososososo}", "node", bh_ctl_col_str(&c[0]), "id",
-		      bh_ctl_col_str(&c[1]), "name", bh_ctl_col_str(&c[2]), "image",
-		      bh_ctl_col_str(&c[3]), "digest", bh_ctl_col_str(&c[4]), "pod",
-		      bh_ctl_col_str(&c[5]), "namespace", bh_ctl_col_str(&c[6]), "started",
-		      bh_ctl_col_time(&c[7]), "gone", bh_ctl_col_time(&c[8]));
-	/* launch18: the container's last launch verified by its node's TPM quote */
-	json_object_set_new(w, "launch",
-			    c[9].null ? json_null()
-				      : json_pack("{sososo}", "recnum", bh_ctl_col_int(&c[9]),
-						  "time", bh_ctl_col_time(&c[10]),
-						  "manifest_digest", bh_ctl_col_str(&c[11])));
-	json_array_append_new(ctx, w);
-	return 0;
-}
-
-int bh_ctl_workload_list(struct bh_ctl_store *s, const struct bh_ctl_workload_filter *f,
-			 json_t **out, struct bh_error **err)
-{
-	json_t *v = json_array();
-	struct bh_ctl_val p[] = { BH_CTL_S(f->node), BH_CTL_S(f->node), BH_CTL_I(f->all ? 1 : 0) };
-
-	*out = NULL;
-	if (bh_ctl_store_query(s,
-			       "SELECT w.node, w.container_id, w.name, w.image, w.digest, w.pod,"
-			       " w.namespace, w.started, w.gone, l.recnum, l.verified_at,"
-			       " l.manifest_digest FROM workloads w LEFT JOIN attest_launches l"
-			       " ON l.node = w.node AND l.container_id = w.container_id"
-			       " WHERE (? IS NULL OR w.node = ?) AND (? = 1 OR w.gone IS NULL)"
-			       " ORDER BY w.node, w.container_id",
-			       p, 3, wl_row, v, NULL, err) < 0) {
 		json_decref(v);
 		return -1;
 	}

@@ -6,6 +6,7 @@
  * fuzz/fuzz_ctl_ingest.c.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulkhead/ctl.h"
@@ -145,6 +146,109 @@ static int parse_event(const json_t *o, size_t i, struct bh_ctl_event_in *e, str
 	return bad ? -1 : 0;
 }
 
+/* ---- the events' texts -------------------------------------------------------------------- */
+
+/*
+ * Each event is stored as the text the agent sent, not encoded again from
+ * the parsed tree (json_dumps of 100 events cost as much as the parse). The
+ * body is valid JSON already (jansson read it whole, duplicate keys refused),
+ * so a scan that only follows strings and brackets finds each element of
+ * the top-level "events" array. Anything unexpected (an escaped key, counts
+ * that differ) leaves the texts NULL: the events are encoded as before.
+ */
+static size_t skip_ws(const char *b, size_t len, size_t i)
+{
+	while (i < len && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The end of the string starting at b[i] == '"' (after its closing quote). */
+static size_t skip_string(const char *b, size_t len, size_t i)
+{
+	for (i++; i < len && b[i] != '"'; i++)
+		if (b[i] == '\\')
+			i++;
+	return i < len ? i + 1 : len;
+}
+
+/* The end of the value starting at b[i]. */
+static size_t skip_value(const char *b, size_t len, size_t i)
+{
+	size_t depth = 0;
+
+	if (i < len && b[i] == '"')
+		return skip_string(b, len, i);
+	if (i < len && b[i] != '{' && b[i] != '[') {
+		while (i < len && !strchr(",}] \t\r\n", b[i]))
+			i++;
+		return i;
+	}
+	while (i < len) {
+		if (b[i] == '"') {
+			i = skip_string(b, len, i);
+			continue;
+		}
+		if (b[i] == '{' || b[i] == '[')
+			depth++;
+		else if ((b[i] == '}' || b[i] == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return len;
+}
+
+static void event_texts(const char *b, size_t len, struct bh_ctl_batch *out)
+{
+	size_t i = skip_ws(b, len, 0), k = 0, at, *start, *end;
+	char *p;
+
+	if (i >= len || b[i] != '{')
+		return;
+	for (i = skip_ws(b, len, i + 1); i < len && b[i] == '"';) {
+		size_t key = i + 1, keyend = skip_string(b, len, i);
+		bool events = keyend - key == 7 && !memcmp(b + key, "events\"", 7);
+
+		i = skip_ws(b, len, keyend);
+		if (i >= len || b[i] != ':')
+			return;
+		i = skip_ws(b, len, i + 1);
+		if (events)
+			break;
+		i = skip_ws(b, len, skip_value(b, len, i));
+		if (i < len && b[i] == ',')
+			i = skip_ws(b, len, i + 1);
+		else
+			return;
+	}
+	if (i >= len || b[i] != '[')
+		return; /* not found as plain "events" (an escaped key) */
+	start = bh_calloc(out->n + 1, sizeof(*start));
+	end = bh_calloc(out->n + 1, sizeof(*end));
+	for (i = skip_ws(b, len, i + 1); i < len && b[i] != ']' && k < out->n; k++) {
+		start[k] = i;
+		end[k] = at = skip_value(b, len, i);
+		i = skip_ws(b, len, at);
+		if (i < len && b[i] == ',')
+			i = skip_ws(b, len, i + 1);
+	}
+	if (k == out->n && i < len && b[i] == ']') {
+		size_t total = 0;
+
+		for (k = 0; k < out->n; k++)
+			total += end[k] - start[k] + 1;
+		out->text = p = bh_malloc(total ? total : 1);
+		for (k = 0; k < out->n; k++) {
+			memcpy(p, b + start[k], end[k] - start[k]);
+			out->ev[k].json = p;
+			p += end[k] - start[k];
+			*p++ = 0;
+		}
+	}
+	free(start);
+	free(end);
+}
+
 int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, struct bh_error **err)
 {
 	const json_t *evs;
@@ -181,6 +285,8 @@ int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, st
 	for (size_t i = 0; i < out->n; i++)
 		if (parse_event(json_array_get(evs, i), i, &out->ev[i], err) < 0)
 			goto fail;
+	if (out->n)
+		event_texts(buf, len, out);
 	return 0;
 fail:
 	bh_ctl_batch_release(out);
@@ -190,6 +296,7 @@ fail:
 void bh_ctl_batch_release(struct bh_ctl_batch *b)
 {
 	free(b->ev);
+	free(b->text);
 	json_decref(b->root);
 	memset(b, 0, sizeof(*b));
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bulkhead/behave.h"
 #include "bulkhead/ctl_policy.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
@@ -145,6 +146,46 @@ static int check_mode(json_t *m, size_t i, json_t *modes, struct bh_error **err)
 	return 0;
 }
 
+/* profiles17: "profiles", the accepted behaviour profiles: each an export
+ * document (bh_behave_parse, strict) with its key, each key once. */
+static int check_profiles(json_t *v, json_t *out, struct bh_error **err)
+{
+	if (!json_is_array(v) || json_array_size(v) > BH_CTL_POLICY_PROFILES_MAX)
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "policy: \"profiles\" must be an array of at most %d",
+				    BH_CTL_POLICY_PROFILES_MAX);
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		char *text = json_dumps(json_array_get(v, i), JSON_COMPACT);
+		json_t *doc = NULL;
+		const char *key;
+		int rc;
+
+		if (!text)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "policy: \"profiles\"[%zu]: not a profile", i);
+		rc = bh_behave_parse(text, strlen(text), 0, &doc, err);
+		free(text);
+		if (rc < 0)
+			return bh_error_prefix(err, "policy: \"profiles\"[%zu]", i);
+		key = bh_json_str(doc, "key");
+		if (!key || bh_behave_key_check(key, err) < 0) {
+			json_decref(doc);
+			if (err && !*err)
+				bh_error_set(err, BH_ERR_INVALID, "no \"key\"");
+			return bh_error_prefix(err, "policy: \"profiles\"[%zu]", i);
+		}
+		for (size_t k = 0; k < json_array_size(out); k++)
+			if (!strcmp(bh_json_str(json_array_get(out, k), "key"), key)) {
+				json_decref(doc);
+				return bh_error_set(err, BH_ERR_INVALID,
+						    "policy: \"profiles\"[%zu]: %s given twice", i,
+						    key);
+			}
+		json_array_append_new(out, doc);
+	}
+	return 0;
+}
+
 int bh_ctl_policy_parse(const char *buf, size_t len, struct bh_ctl_policy *out,
 			struct bh_error **err)
 {
@@ -179,6 +220,15 @@ int bh_ctl_policy_parse(const char *buf, size_t len, struct bh_ctl_policy *out,
 			for (size_t i = 0; i < json_array_size(v); i++)
 				if (check_mode(json_array_get(v, i), i, modes, err) < 0)
 					goto fail;
+		} else if (!strcmp(key, "profiles")) {
+			json_t *profs = json_array();
+
+			if (check_profiles(v, profs, err) < 0) {
+				json_decref(profs);
+				goto fail;
+			}
+			out->nprofiles = json_array_size(profs);
+			json_object_set_new(out->doc, "profiles", profs);
 		} else {
 			bh_error_set(err, BH_ERR_INVALID, "policy: unknown member \"%.64s\"", key);
 			goto fail;

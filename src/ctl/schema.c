@@ -205,6 +205,34 @@ static const struct bh_ctl_step steps[] = {
 	  " threat TEXT NOT NULL,"
 	  " hits BIGINT NOT NULL,"
 	  " PRIMARY KEY (bucket, node, src, dst, port, l4, app, threat));",
+	  NULL }, /* lease17: an action handed out is leased (lease_until, the unix time its
+		   * lease ends) and handed out again when it expires (attempts counted);
+		   * rows sent before this step have lease_until 0: expired, handed again */
+	{ "ALTER TABLE node_actions ADD COLUMN attempts BIGINT NOT NULL DEFAULT 0;"
+	  "ALTER TABLE node_actions ADD COLUMN lease_until BIGINT NOT NULL DEFAULT 0;",
+	  NULL },
+	/* lease17: flows retention (src/ctl/retention.c): every seq of a node at
+	 * or below its floor is held (its flow_seqs row pruned) */
+	{ "CREATE TABLE flow_floor ("
+	  " node TEXT PRIMARY KEY,"
+	  " seq BIGINT NOT NULL);",
+	  NULL },
+	/* profiles17: the behaviour profiles the agents learned (src/ctl/profiles.c),
+	 * once per (node, key) and digest, and the modes each node runs */
+	{ "CREATE TABLE profiles ("
+	  " node TEXT NOT NULL,"
+	  " key TEXT NOT NULL,"
+	  " digest TEXT NOT NULL,"
+	  " mode TEXT NOT NULL,"
+	  " items BIGINT NOT NULL,"
+	  " doc TEXT NOT NULL,"
+	  " updated BIGINT NOT NULL,"
+	  " PRIMARY KEY (node, key));"
+	  "CREATE TABLE node_modes ("
+	  " node TEXT PRIMARY KEY,"
+	  " policy_version BIGINT,"
+	  " modes TEXT NOT NULL,"
+	  " updated BIGINT NOT NULL);",
 	  NULL },
 	/* launch18: TPM attestations (src/ctl/attest.c): nonces, each node's last
 	 * verification, pinned key and verified log, each container's last

@@ -46,6 +46,7 @@ struct conn {
 	struct bufferevent *bev;
 	bool refuse;	      /* over the bound: closed at the next tick */
 	uint64_t phase_start; /* accept, or the end of the last response (ns) */
+	uint64_t busy_mark;   /* the worker's busy_ns at phase_start */
 	bool writing;	      /* a response is being sent */
 	bool cut;	      /* shutdown() already called */
 };
@@ -61,6 +62,9 @@ struct worker {
 	struct conn *conns; /* every open connection of this worker */
 	bool draining;
 	uint64_t drain_deadline;
+	/* time this worker spent in handlers, when it read nothing: not counted
+	 * against a connection's request deadline (ns) */
+	uint64_t busy_ns;
 };
 
 /* Counters by status code. */
@@ -288,6 +292,7 @@ static void on_complete(struct evhttp_request *req, void *arg)
 	(void)req;
 	c->writing = false;
 	c->phase_start = now_ns();
+	c->busy_mark = c->w->busy_ns;
 }
 
 static int write_metrics(struct bh_http_server *s, struct bh_buf *out, struct bh_error **err)
@@ -471,6 +476,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if (c && c->bev)
 		evbuffer_pullup(bufferevent_get_output(c->bev), -1);
 	bh_buf_release(&resp.body);
+	w->busy_ns += now_ns() - t0;
 }
 
 /* ---- workers ----------------------------------------------------------------------------- */
@@ -506,7 +512,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (c->cut || c->writing)
 			continue;
-		if (now - c->phase_start > limit) {
+		/* the time the worker spent in other connections' requests is not
+		 * this client's: its request may be waiting, unread, in the socket
+		 * (500 agents on 2 workers: a request queued behind a few hundred
+		 * others was cut at 10 s and the agent's batch failed) */
+		if (now - c->phase_start > limit + (w->busy_ns - c->busy_mark)) {
 			bh_debug("http: no whole request within %u ms: connection closed",
 				 s->o.request_ms);
 			atomic_fetch_add(&s->cut_conns, 1);
@@ -599,6 +609,7 @@ static struct conn *conn_new(struct worker *w, struct bufferevent *bev)
 	c->w = w;
 	c->bev = bev;
 	c->phase_start = now_ns();
+	c->busy_mark = w->busy_ns;
 	c->next = w->conns;
 	if (w->conns)
 		w->conns->prev = c;

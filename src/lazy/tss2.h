@@ -22,12 +22,17 @@
 #define Esys_PCR_Read		       BH_LAZY(esys, Esys_PCR_Read)
 #define Esys_Quote		       BH_LAZY(esys, Esys_Quote)
 #define Esys_SetTimeout		       BH_LAZY(esys, Esys_SetTimeout)
+#define Esys_Sign		       BH_LAZY(esys, Esys_Sign)
 #define Esys_ReadPublic		       BH_LAZY(esys, Esys_ReadPublic)
 #define Esys_TR_FromTPMPublic	       BH_LAZY(esys, Esys_TR_FromTPMPublic)
+#define Esys_TR_Serialize	       BH_LAZY(esys, Esys_TR_Serialize)
 #define Tss2_TctiLdr_Finalize	       BH_LAZY(tctildr, Tss2_TctiLdr_Finalize)
 #define Tss2_TctiLdr_Initialize	       BH_LAZY(tctildr, Tss2_TctiLdr_Initialize)
 #define Tss2_MU_TPM2B_PUBLIC_Marshal   BH_LAZY(mu, Tss2_MU_TPM2B_PUBLIC_Marshal)
+#define Tss2_MU_TPM2B_PUBLIC_Unmarshal BH_LAZY(mu, Tss2_MU_TPM2B_PUBLIC_Unmarshal)
+#define Tss2_MU_TPM2B_NAME_Unmarshal   BH_LAZY(mu, Tss2_MU_TPM2B_NAME_Unmarshal)
 #define Tss2_MU_TPMT_SIGNATURE_Marshal BH_LAZY(mu, Tss2_MU_TPMT_SIGNATURE_Marshal)
+#define Tss2_MU_UINT32_Unmarshal       BH_LAZY(mu, Tss2_MU_UINT32_Unmarshal)
 #define Tss2_RC_Decode		       BH_LAZY(rc, Tss2_RC_Decode)
 
 #endif

@@ -562,7 +562,9 @@ static void scan_root(struct ctr_scan *s, const struct ctr_mounts *m, const stru
 	}
 	subdirs(s, root, &ids);
 	for (i = 0; i < ids.n; i++)
-		read_one(s, m, rt, root, ids.v[i]);
+		/* bulkhead's own quarantine and guard records, not containers */
+		if (rt->engine != BH_CTR_BULKHEAD || !bh_rt_id_reserved(ids.v[i]))
+			read_one(s, m, rt, root, ids.v[i]);
 	bh_strvec_release(&ids);
 }
 

@@ -402,6 +402,17 @@ static void unlink_profile(struct bh_behave *b, struct beh_profile *p)
 		b->last = NULL;
 }
 
+int bh_behave_forget(struct bh_behave *b, const char *key)
+{
+	for (struct beh_profile *p = b->buckets[key_hash(key)]; p; p = p->next)
+		if (!strcmp(p->key, key)) {
+			unlink_profile(b, p);
+			profile_free(p);
+			return 1;
+		}
+	return 0;
+}
+
 /* Make room: flush, then drop the least recently used profile but keep. */
 int beh_evict(struct bh_behave *b, const struct beh_profile *keep, struct bh_error **err)
 {

@@ -122,6 +122,8 @@ static int start_locked(const struct bh_rt_ctx *ctx, const char *id, json_t *st,
 	if (strcmp(status, "created"))
 		return bh_error_set(err, BH_ERR_USAGE, "container %s is %s, not created", id,
 				    status);
+	if (rt_vtpm_alive(st, id, err) < 0)
+		return -1;
 	bh_json_int(st, "pid", &pid);
 	{
 		/* a monitor's guard serving the rendezvous watches the container
@@ -370,6 +372,7 @@ int bh_rt_delete(const struct bh_rt_ctx *ctx, const char *id, bool force, struct
 		if (bh_json_int(st, "supervisor_pid", &sup) && sup > 0)
 			kill((pid_t)sup, SIGKILL);
 	}
+	rt_vtpm_stop(st);
 	if (spec_from_state_dir(dir, &spec, NULL) == 0 && spec->hooks[BH_HOOK_POSTSTOP].n) {
 		const char *bundle = bh_json_str(st, "bundle");
 		char *s = rt_state_for_hooks(id, 0, bundle ? bundle : "", "stopped",

@@ -9,6 +9,8 @@
  *   open_namespaces  linux.namespaces[].path opened and checked (nsfs, type)
  *   make_state       <root>/<id> made and locked, the config copied, state.json
  *                    (status "creating"), the cgroups made and written
+ *   rt_vtpm_start    org.bulkhead.vtpm=true: its swtpm, EK certificate, /run/vtpm
+ *                    (vtpm.c)
  *   prepare_init     the exec fifo, the console, the mount supervisor
  *   spawn_init       clone(2) into the new namespaces (init.c runs there)
  *   drive_init       the sync loop: uid/gid maps, the pid recorded, cgroup.procs,
@@ -628,6 +630,7 @@ static void undo_create(struct create_job *j)
 	if (c->supervisor > 0)
 		kill(c->supervisor, SIGKILL);
 	rt_learn_undo(j->id, c->state);
+	rt_vtpm_stop(c->state);
 	if (j->cg_made)
 		rt_cgroup_destroy(&c->cg, NULL);
 	if (j->dir_made)
@@ -698,10 +701,12 @@ int rt_create(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_cr
 	    rt_filter_build(c->spec, ctx->allow_dangerous, rt_state_root(ctx), &j.filter, err) <
 		    0 ||
 	    rt_cgroup_init(&c->cg, c->spec->cgroups_path, id, ctx->systemd_cgroup, err) < 0 ||
-	    rt_measure(ctx, id, j.bundle, &j.raw, c->spec, o->image, err) < 0)
+	    rt_measure(ctx, id, j.bundle, &j.raw, c->spec, o->image, err) < 0 ||
+	    rt_vtpm_check(c->spec, err) < 0)
 		goto out;
-	if (make_state(&j, err) < 0 || prepare_init(&j, err) < 0 || spawn_init(&j, err) < 0 ||
-	    drive_init(&j, err) < 0 || finish_create(&j, err) < 0)
+	if (make_state(&j, err) < 0 || rt_vtpm_start(ctx, id, c, err) < 0 ||
+	    prepare_init(&j, err) < 0 || spawn_init(&j, err) < 0 || drive_init(&j, err) < 0 ||
+	    finish_create(&j, err) < 0)
 		goto out;
 	r = 0;
 out:

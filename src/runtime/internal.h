@@ -225,6 +225,18 @@ struct bh_policy_image;
 int rt_measure(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
 	       const struct bh_buf *raw, const struct bh_rt_spec *spec,
 	       const struct bh_policy_image *image, struct bh_error **err);
+/* vtpm.c: annotation org.bulkhead.vtpm=true, a vTPM (swtpm) for the container.
+ * check: 1 wanted (and swtpm installed), 0 not, -1 a bad annotation or no swtpm.
+ * start (after make_state): swtpm up, its EK certified, state "vtpm", the mount and
+ * env added to c->spec; a failure leaves it in c->state for rt_vtpm_stop.
+ * stop: the swtpm of a state's "vtpm" ended (its files go with the state, or its
+ * state to <root>/vtpm-kept/<id> with org.bulkhead.vtpm.keep=true). */
+int rt_vtpm_check(const struct bh_rt_spec *spec, struct bh_error **err);
+int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
+		  struct bh_error **err);
+void rt_vtpm_stop(const json_t *state);
+/* 0 when the state has no vTPM or its swtpm runs, else an error (start refuses). */
+int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

@@ -734,7 +734,19 @@ int bh_rt_id_check(const char *id, struct bh_error **err)
 					    "'%.80s' is not a valid container ID (letters, digits, "
 					    "'_', '+', '-' and '.')",
 					    id);
+	if (bh_rt_id_reserved(id))
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "'%s' is not a valid container ID: bulkhead keeps its own "
+				    "records under that name in the state root",
+				    id);
 	return 0;
+}
+
+/* The names of bulkhead's own directories in the default state root
+ * (BH_QUAR_STATE_DIR, BH_GUARD_RDV_DIR): never a container's. */
+bool bh_rt_id_reserved(const char *id)
+{
+	return !strcmp(id, "quarantine") || !strcmp(id, "guard");
 }
 
 int bh_rt_signal_parse(const char *s, int *sig, struct bh_error **err)

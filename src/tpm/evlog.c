@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bulkhead/tpm.h"
@@ -101,31 +102,137 @@ static int launch_content(const struct bh_tpm_launch *l, json_t **out, struct bh
 	return 0;
 }
 
-/* Lines in the log open at fd, and whether it ends where a line ends. */
-static int count_lines(int fd, const char *log, json_int_t *lines, struct bh_error **err)
-{
-	char buf[65536];
-	off_t off = 0;
-	char last = '\n';
-	ssize_t k;
+/* The tail read to find the last entry: a whole line and the newline before it. */
+#define TAIL_MAX (BH_TPM_LOG_LINE_MAX + 2)
 
-	*lines = 0;
-	while ((k = pread(fd, buf, sizeof(buf), off)) > 0) {
-		for (ssize_t i = 0; i < k; i++)
-			*lines += buf[i] == '\n';
-		last = buf[k - 1];
-		off += k;
-		if ((size_t)off > BH_TPM_LOG_MAX)
-			return bh_error_set(err, BH_ERR_LIMIT, "event log %s is over %u bytes", log,
-					    BH_TPM_LOG_MAX);
+/*
+ * A partial last line (a crash or a full disk while an entry was written)
+ * cut off at cut, its bytes kept in LOG.torn (one JSON line: offset, length,
+ * the bytes) so that the cut is on record: the entry's extend may have
+ * happened, and quotes will then not verify until the PCR is reset.
+ */
+static int cut_torn(int fd, const char *log, off_t cut, const char *torn, size_t n,
+		    struct bh_error **err)
+{
+	char *side = bh_asprintf("%s.torn", log), *hex = malloc(2 * n + 1);
+	struct bh_buf line = BH_BUF_INIT(BH_TPM_LOG_LINE_MAX * 4);
+	json_t *rec = NULL;
+	int sfd = -1, r = -1;
+
+	if (!hex) {
+		bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	if (k < 0)
-		return bh_error_sys(err, errno, "reading event log %s", log);
-	if (last != '\n')
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "event log %s ends in a partial entry: refusing to append",
-				    log);
-	return 0;
+	bh_hex_encode(torn, n, hex);
+	rec = json_pack("{sI sI ss}", "offset", (json_int_t)cut, "length", (json_int_t)n, "hex",
+			hex);
+	if (!rec) {
+		bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (bh_json_dump_buf(rec, JSON_COMPACT, &line, err) < 0 ||
+	    bh_buf_addc(&line, '\n', err) < 0)
+		goto out;
+	sfd = open(side, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (sfd < 0) {
+		bh_error_sys(err, errno, "recording the partial entry of %s in %s", log, side);
+		goto out;
+	}
+	if (bh_write_all(sfd, line.data, line.len, err) < 0) {
+		bh_error_prefix(err, "recording the partial entry of %s in %s", log, side);
+		goto out;
+	}
+	if (fsync(sfd) < 0 || ftruncate(fd, cut) < 0 || fsync(fd) < 0) {
+		bh_error_sys(err, errno, "cutting the partial entry off event log %s", log);
+		goto out;
+	}
+	r = 0;
+out:
+	if (sfd >= 0)
+		close(sfd);
+	bh_buf_release(&line);
+	json_decref(rec);
+	free(hex);
+	free(side);
+	return r;
+}
+
+/*
+ * The next recnum of the log open (and locked) at fd, from its last entry
+ * alone: the tail is read, not the whole log. A partial last line is cut
+ * off (cut_torn); *size gets where the next entry goes.
+ */
+static int log_tail(int fd, const char *log, json_int_t *next, off_t *size, struct bh_error **err)
+{
+	char *buf = NULL, *nl, *start;
+	struct stat st;
+	json_t *e = NULL;
+	json_int_t rec;
+	off_t off;
+	size_t n;
+	ssize_t k;
+	int r = -1;
+
+	*next = 0;
+	if (fstat(fd, &st) < 0)
+		return bh_error_sys(err, errno, "event log %s", log);
+	if (!S_ISREG(st.st_mode))
+		return bh_error_set(err, BH_ERR_INVALID, "event log %s is not a regular file", log);
+	if ((uint64_t)st.st_size > BH_TPM_LOG_MAX)
+		return bh_error_set(err, BH_ERR_LIMIT, "event log %s is over %u bytes", log,
+				    BH_TPM_LOG_MAX);
+	*size = st.st_size;
+	if (st.st_size == 0)
+		return 0;
+	off = st.st_size > TAIL_MAX ? st.st_size - TAIL_MAX : 0;
+	n = (size_t)(st.st_size - off);
+	buf = malloc(n + 1);
+	if (!buf)
+		return bh_error_set(err, BH_ERR_NOMEM, "out of memory");
+	k = pread(fd, buf, n, off);
+	if (k != (ssize_t)n) {
+		bh_error_sys(err, k < 0 ? errno : EIO, "reading event log %s", log);
+		goto out;
+	}
+	if (buf[n - 1] != '\n') {
+		nl = memrchr(buf, '\n', n);
+		if (!nl && off > 0) {
+			bh_error_set(err, BH_ERR_INVALID,
+				     "event log %s ends in a line over %u bytes: not ours, "
+				     "refusing to append",
+				     log, BH_TPM_LOG_LINE_MAX);
+			goto out;
+		}
+		start = nl ? nl + 1 : buf;
+		if (cut_torn(fd, log, off + (start - buf), start, n - (size_t)(start - buf), err) <
+		    0)
+			goto out;
+		/* the log ends where a line ends now: its last entry read anew */
+		free(buf);
+		return log_tail(fd, log, next, size, err);
+	}
+	buf[n - 1] = '\0';
+	nl = memrchr(buf, '\n', n - 1);
+	if (!nl && off > 0) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "event log %s: its last line is over %u bytes: refusing to append",
+			     log, BH_TPM_LOG_LINE_MAX);
+		goto out;
+	}
+	start = nl ? nl + 1 : buf;
+	if (bh_json_parse(start, strlen(start), BH_TPM_LOG_LINE_MAX, "event", &e, err) < 0 ||
+	    !bh_json_int(e, "recnum", &rec) || rec < 0) {
+		if (e)
+			bh_error_set(err, BH_ERR_INVALID, "no recnum");
+		bh_error_prefix(err, "event log %s: its last entry", log);
+		goto out;
+	}
+	*next = rec + 1;
+	r = 0;
+out:
+	json_decref(e);
+	free(buf);
+	return r;
 }
 
 int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const struct bh_tpm_launch *l,
@@ -137,6 +244,8 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 	json_int_t recnum;
 	uint8_t d[32];
 	char hex[65];
+	off_t end = 0;
+	ssize_t w;
 	int fd = -1, r = -1;
 
 	if (entry)
@@ -156,7 +265,7 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 	}
 	/* the TPM opened under the lock: a TCTI that serves one client at a
 	 * time (swtpm's) cannot hold a second create that has the lock */
-	if (count_lines(fd, log, &recnum, err) < 0 || bh_tpm_open(tcti, &t, err) < 0)
+	if (log_tail(fd, log, &recnum, &end, err) < 0 || bh_tpm_open(tcti, &t, err) < 0)
 		goto out;
 	e = json_pack("{sI si s[{ss ss}] ss sO}", "recnum", recnum, "pcr", pcr, "digests",
 		      "hashAlg", "sha256", "digest", hex, "content_type", CONTENT_TYPE, "content",
@@ -170,8 +279,16 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 	/* the extend first: a TPM that fails leaves the log as it was */
 	if (bh_tpm_extend(t, pcr, d, err) < 0)
 		goto out;
-	if (write(fd, line.data, line.len) != (ssize_t)line.len || fsync(fd) < 0) {
-		bh_error_sys(err, errno,
+	/* one write, O_APPEND: a short one (a full disk) is cut off again, so the
+	 * log never keeps a partial line; a crash mid-write leaves one that the
+	 * next launch cuts off (log_tail) */
+	w = write(fd, line.data, line.len);
+	if (w != (ssize_t)line.len || fsync(fd) < 0) {
+		int en = w < 0 || w == (ssize_t)line.len ? errno : ENOSPC;
+
+		if (w > 0 && w != (ssize_t)line.len && ftruncate(fd, end) == 0)
+			fsync(fd);
+		bh_error_sys(err, en,
 			     "PCR %d was extended but event log %s could not be written: "
 			     "quotes will not verify until the PCR is reset",
 			     pcr, log);

@@ -12,4 +12,9 @@ int tpm_entry_digest(const json_t *e, uint8_t d[32]);
 /* 1 when the entry's content hashes to its recorded digest, else 0. */
 int tpm_entry_content_ok(const json_t *e);
 
+/* Tests only: called between each quote and the PCR read that follows it
+ * (attempt 0, 1, ...), to extend there as a concurrent launch would. */
+struct bh_tpm;
+extern void (*tpm_quote_hook)(struct bh_tpm *t, unsigned attempt);
+
 #endif

@@ -7,10 +7,14 @@
  * TCTI such as swtpm's: every transient object made here is flushed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bulkhead/tpm.h"
+#include "internal.h"
 #include "lazy/tss2.h"
 #include "banned.h"
 
@@ -167,8 +171,35 @@ static void ak_template(TPM2B_PUBLIC *p)
 	p->publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 }
 
-/* The persisted AK's ESYS handle, made and persisted when there is none. */
-static int ak_handle(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
+/* Why pub is not our AK's template (a restricted ECC P-256 ECDSA-SHA256
+ * signing key the TPM made, no policy), or NULL when it is. */
+static const char *ak_mismatch(const TPM2B_PUBLIC *pub)
+{
+	TPM2B_PUBLIC want;
+	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
+	const TPMS_ECC_PARMS *ge = &g->parameters.eccDetail, *we = &w->parameters.eccDetail;
+
+	ak_template(&want);
+	if (g->type != TPM2_ALG_ECC)
+		return "it is not an ECC key";
+	if (ge->curveID != we->curveID)
+		return "it is not on curve P-256";
+	if (g->objectAttributes != w->objectAttributes)
+		return "its attributes are not fixedtpm|fixedparent|sensitivedataorigin|"
+		       "userwithauth|restricted|sign";
+	if (ge->scheme.scheme != we->scheme.scheme ||
+	    ge->scheme.details.ecdsa.hashAlg != we->scheme.details.ecdsa.hashAlg)
+		return "its scheme is not ECDSA with SHA-256";
+	if (g->nameAlg != w->nameAlg || ge->symmetric.algorithm != TPM2_ALG_NULL ||
+	    ge->kdf.scheme != TPM2_ALG_NULL)
+		return "its name algorithm is not SHA-256 or it has a symmetric or KDF scheme";
+	if (g->authPolicy.size)
+		return "it has an authorization policy";
+	return NULL;
+}
+
+/* Make the AK (the owner hierarchy's primary of our template) and persist it. */
+static int ak_create(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
 	TPM2B_PUBLIC tmpl;
@@ -181,12 +212,6 @@ static int ak_handle(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 	ESYS_TR prim = ESYS_TR_NONE;
 	TSS2_RC rc;
 
-	rc = Esys_TR_FromTPMPublic(t->esys, BH_TPM_AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
-				   ESYS_TR_NONE, out);
-	if (rc == TSS2_RC_SUCCESS)
-		return 0;
-	if ((rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1)) /* not "no such handle" */
-		return tss_fail(t, rc, "reading the attestation key at 0x81010018", err);
 	ak_template(&tmpl);
 	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &none, &prim, &pub, &cd, &ch,
@@ -205,31 +230,146 @@ static int ak_handle(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 	return 0;
 }
 
+/*
+ * The public area ESYS read for h (Esys_TR_FromTPMPublic's ReadPublic), from
+ * its serialized resource (handle, TPM2B_NAME, resource type, TPM2B_PUBLIC),
+ * or NULL to ask the TPM again: it saves a quote one TPM round trip. Taken
+ * only when the name it carries is the public's (nameAlg SHA-256 ||
+ * SHA-256(TPMT_PUBLIC)), so another serialization is never misread.
+ */
+static TPM2B_PUBLIC *cached_public(struct bh_tpm *t, ESYS_TR h)
+{
+	TPM2B_PUBLIC *pub = calloc(1, sizeof(*pub));
+	uint8_t *buf = NULL, raw[sizeof(TPM2B_PUBLIC)], want[32];
+	size_t n = 0, off = 4, roff = 0;
+	TPM2B_NAME name;
+	struct bh_digest dg;
+	UINT32 type;
+
+	if (!pub || Esys_TR_Serialize(t->esys, h, &buf, &n) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_NAME_Unmarshal(buf, n, &off, &name) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_UINT32_Unmarshal(buf, n, &off, &type) != TSS2_RC_SUCCESS ||
+	    type != 1 /* IESYSC_KEY_RSRC */ ||
+	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, n, &off, pub) != TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, raw, sizeof(raw), &roff) != TSS2_RC_SUCCESS ||
+	    roff < 2 || name.size != 34 || name.name[0] != 0 || name.name[1] != TPM2_ALG_SHA256)
+		goto no;
+	bh_sha256(raw + 2, roff - 2, &dg);
+	if (bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32) != 32 ||
+	    memcmp(want, name.name + 2, 32))
+		goto no;
+	free(buf);
+	return pub;
+no:
+	free(buf);
+	free(pub);
+	return NULL;
+}
+
+/*
+ * The persisted AK's ESYS handle and public area (*pub, Esys_Free'd by the
+ * caller), made and persisted when there is none. A key found there that is
+ * not of our template is refused, or (flags BH_TPM_AK_RECREATE) evicted and
+ * replaced: a quote must never be signed by a key that can sign any bytes.
+ */
+static int ak_handle(struct bh_tpm *t, unsigned flags, ESYS_TR *out, TPM2B_PUBLIC **pub,
+		     struct bh_error **err)
+{
+	TPM2B_NAME *name = NULL, *qname = NULL;
+	const char *why;
+	ESYS_TR gone;
+	TSS2_RC rc;
+
+	*pub = NULL;
+	rc = Esys_TR_FromTPMPublic(t->esys, BH_TPM_AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, out);
+	if (rc != TSS2_RC_SUCCESS && (rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1))
+		return tss_fail(t, rc, "reading the attestation key at 0x81010018", err);
+	if (rc != TSS2_RC_SUCCESS && ak_create(t, out, err) < 0) /* none there */
+		return -1;
+	*pub = cached_public(t, *out);
+	if (!*pub) {
+		rc = Esys_ReadPublic(t->esys, *out, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub,
+				     &name, &qname);
+		Esys_Free(name);
+		Esys_Free(qname);
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
+	}
+	why = ak_mismatch(*pub);
+	if (!why)
+		return 0;
+	Esys_Free(*pub);
+	*pub = NULL;
+	if (!(flags & BH_TPM_AK_RECREATE))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "TPM (%s): the key persisted at 0x%x is not bulkhead's "
+				    "attestation key (%s): refusing to quote with it (evict it, or "
+				    "have it replaced: attest quote --ak-recreate)",
+				    t->name, BH_TPM_AK_HANDLE, why);
+	rc = Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, *out, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, BH_TPM_AK_HANDLE, &gone);
+	if (rc != TSS2_RC_SUCCESS)
+		return tss_fail(t, rc, "EvictControl (evicting the key at 0x81010018)", err);
+	return ak_handle(t, 0, out, pub, err);
+}
+
+/*
+ * DIR/NAME written whole: a temporary file beside it renamed over it, so a
+ * reader never sees part of one. Not fsync'ed: a quote answers one nonce and
+ * is asked again after a crash, and five fsyncs were most of a quote's time.
+ */
 static int write_in(const char *dir, const char *name, const void *p, size_t n, mode_t mode,
 		    struct bh_error **err)
 {
-	char *path = bh_asprintf("%s/%s", dir, name);
-	int r = bh_write_file_atomic(path, p, n, mode, err);
+	char *path = bh_asprintf("%s/%s", dir, name), *tmp = bh_asprintf("%s.tmp.XXXXXX", path);
+	int fd = mkostemp(tmp, O_CLOEXEC), r = -1;
 
+	if (fd < 0) {
+		bh_error_sys(err, errno, "creating a temporary file beside %s", path);
+		goto out;
+	}
+	if (bh_write_all(fd, p, n, err) < 0) {
+		bh_error_prefix(err, "writing %s", tmp);
+		goto out;
+	}
+	if (fchmod(fd, mode) < 0) {
+		bh_error_sys(err, errno, "writing %s", tmp);
+		goto out;
+	}
+	r = close(fd);
+	fd = -1;
+	if (r < 0) {
+		r = -1;
+		bh_error_sys(err, errno, "closing %s", tmp);
+		goto out;
+	}
+	r = -1;
+	if (rename(tmp, path) < 0) {
+		bh_error_sys(err, errno, "renaming %s to %s", tmp, path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0 && tmp)
+		unlink(tmp);
+	free(tmp);
 	free(path);
 	return r;
 }
 
-/* DIR/ak.pub (TPM2B_PUBLIC) and DIR/ak.pem of the AK at h. */
-static int ak_files(struct bh_tpm *t, ESYS_TR h, const char *dir, struct bh_error **err)
+/* DIR/ak.pub (TPM2B_PUBLIC) and DIR/ak.pem of the AK whose public is pub. */
+static int ak_files(struct bh_tpm *t, const TPM2B_PUBLIC *pub, const char *dir,
+		    struct bh_error **err)
 {
-	TPM2B_PUBLIC *pub = NULL;
-	TPM2B_NAME *name = NULL, *qname = NULL;
 	struct bh_buf pem = BH_BUF_INIT(4096);
 	uint8_t raw[sizeof(TPM2B_PUBLIC)];
 	size_t off = 0;
 	TSS2_RC rc;
 	int r = -1;
 
-	rc = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
-			     &qname);
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
 	rc = Tss2_MU_TPM2B_PUBLIC_Marshal(pub, raw, sizeof(raw), &off);
 	if (rc != TSS2_RC_SUCCESS) {
 		tss_fail(t, rc, "marshalling the attestation key", err);
@@ -245,19 +385,20 @@ static int ak_files(struct bh_tpm *t, ESYS_TR h, const char *dir, struct bh_erro
 	r = 0;
 out:
 	bh_buf_release(&pem);
-	Esys_Free(pub);
-	Esys_Free(name);
-	Esys_Free(qname);
 	return r;
 }
 
 int bh_tpm_ak(struct bh_tpm *t, const char *dir, struct bh_error **err)
 {
+	TPM2B_PUBLIC *pub = NULL;
 	ESYS_TR h;
+	int r;
 
-	if (ak_handle(t, &h, err) < 0)
+	if (ak_handle(t, 0, &h, &pub, err) < 0)
 		return -1;
-	return ak_files(t, h, dir, err);
+	r = ak_files(t, pub, dir, err);
+	Esys_Free(pub);
+	return r;
 }
 
 /* tpm2-tools' serialized PCR file: TPML_PCR_SELECTION as in memory, a uint32
@@ -290,14 +431,77 @@ static int pcrs_file(uint32_t mask, uint8_t vals[BH_TPM_PCRS][32], struct bh_buf
 	return 0;
 }
 
-int bh_tpm_quote(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t mask,
-		 const char *dir, struct bh_error **err)
+/* 1 when the values of the PCRs in mask (the quote's one selection, in PCR
+ * order) hash to the quote's PCR digest, 0 when not, -1 on a malformed quote. */
+static int pcrs_match(const TPM2B_ATTEST *q, uint32_t mask, uint8_t vals[BH_TPM_PCRS][32],
+		      struct bh_error **err)
 {
-	TPM2B_DATA q = { 0 };
+	uint8_t cat[BH_TPM_PCRS * 32], d[32];
+	struct bh_tpm_attest a;
+	struct bh_digest dg;
+	size_t n = 0;
+
+	if (bh_tpm_attest_parse(q->attestationData, q->size, &a, err) < 0)
+		return bh_error_prefix(err, "the TPM's quote");
+	for (int p = 0; p < BH_TPM_PCRS; p++)
+		if (mask & (1u << p))
+			memcpy(cat + 32 * n++, vals[p], 32);
+	bh_sha256(cat, 32 * n, &dg);
+	if (bh_hex_decode(bh_digest_hex(&dg), 64, 0, d, 32) != 32)
+		return bh_error_set(err, BH_ERR_INTERNAL, "a digest that is not hex");
+	return a.pcr_mask == mask && a.pcr_digest_len == 32 && !memcmp(a.pcr_digest, d, 32);
+}
+
+void (*tpm_quote_hook)(struct bh_tpm *t, unsigned attempt);
+
+/*
+ * Quote, then read the PCRs: an extend in between (another launch, through a
+ * resource manager) makes the values read not the ones quoted, and
+ * tpm2_checkquote would refuse pcrs.out. The values read are checked against
+ * the quote's PCR digest, and the quote made again when they differ.
+ */
+static int quote_consistent(struct bh_tpm *t, ESYS_TR ak, const TPM2B_DATA *q, uint32_t mask,
+			    TPM2B_ATTEST **quoted, TPMT_SIGNATURE **sig,
+			    uint8_t vals[BH_TPM_PCRS][32], struct bh_error **err)
+{
 	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_NULL };
 	TPML_PCR_SELECTION sel;
+	TSS2_RC rc;
+
+	selection(mask, &sel);
+	for (unsigned i = 0; i < BH_TPM_QUOTE_TRIES; i++) {
+		int m;
+
+		rc = Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, q,
+				&scheme, &sel, quoted, sig);
+		if (rc != TSS2_RC_SUCCESS)
+			return tss_fail(t, rc, "Quote", err);
+		if (tpm_quote_hook)
+			tpm_quote_hook(t, i);
+		memset(vals, 0, BH_TPM_PCRS * 32);
+		if (bh_tpm_pcr_read(t, mask, vals, err) < 0)
+			return -1;
+		m = pcrs_match(*quoted, mask, vals, err);
+		if (m != 0)
+			return m < 0 ? -1 : 0;
+		Esys_Free(*quoted);
+		Esys_Free(*sig);
+		*quoted = NULL;
+		*sig = NULL;
+	}
+	return bh_error_set(err, BH_ERR_IO,
+			    "TPM (%s): the quoted PCRs changed between the quote and reading them, "
+			    "%d times in a row (launches being measured): try again",
+			    t->name, BH_TPM_QUOTE_TRIES);
+}
+
+int bh_tpm_quote_ex(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t mask,
+		    unsigned flags, const char *dir, struct bh_error **err)
+{
+	TPM2B_DATA q = { 0 };
 	TPM2B_ATTEST *quoted = NULL;
 	TPMT_SIGNATURE *sig = NULL;
+	TPM2B_PUBLIC *pub = NULL;
 	uint8_t vals[BH_TPM_PCRS][32], sraw[sizeof(TPMT_SIGNATURE)];
 	struct bh_buf pcrs = BH_BUF_INIT(BH_TPM_FILE_MAX);
 	size_t soff = 0;
@@ -312,16 +516,9 @@ int bh_tpm_quote(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t m
 		return bh_error_set(err, BH_ERR_USAGE, "no PCR to quote");
 	q.size = (UINT16)nlen;
 	memcpy(q.buffer, nonce, nlen);
-	selection(mask, &sel);
-	memset(vals, 0, sizeof(vals));
-	if (ak_handle(t, &ak, err) < 0)
-		return -1;
-	rc = Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &q, &scheme,
-			&sel, &quoted, &sig);
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_fail(t, rc, "Quote", err);
-	/* the values as quoted: read after, checked against the quote's digest by verify */
-	if (bh_tpm_pcr_read(t, mask, vals, err) < 0 || pcrs_file(mask, vals, &pcrs, err) < 0)
+	if (ak_handle(t, flags, &ak, &pub, err) < 0 ||
+	    quote_consistent(t, ak, &q, mask, &quoted, &sig, vals, err) < 0 ||
+	    pcrs_file(mask, vals, &pcrs, err) < 0)
 		goto out;
 	rc = Tss2_MU_TPMT_SIGNATURE_Marshal(sig, sraw, sizeof(sraw), &soff);
 	if (rc != TSS2_RC_SUCCESS) {
@@ -331,25 +528,38 @@ int bh_tpm_quote(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t m
 	if (write_in(dir, "quote.msg", quoted->attestationData, quoted->size, 0644, err) < 0 ||
 	    write_in(dir, "quote.sig", sraw, soff, 0644, err) < 0 ||
 	    write_in(dir, "pcrs.out", pcrs.data, pcrs.len, 0644, err) < 0 ||
-	    ak_files(t, ak, dir, err) < 0)
+	    ak_files(t, pub, dir, err) < 0)
 		goto out;
 	r = 0;
 out:
 	bh_buf_release(&pcrs);
+	Esys_Free(pub);
 	Esys_Free(quoted);
 	Esys_Free(sig);
 	return r;
 }
 
-int bh_tpm_attest_quote(const char *tcti, const uint8_t *nonce, size_t nlen, uint32_t mask,
-			const char *dir, struct bh_error **err)
+int bh_tpm_quote(struct bh_tpm *t, const uint8_t *nonce, size_t nlen, uint32_t mask,
+		 const char *dir, struct bh_error **err)
+{
+	return bh_tpm_quote_ex(t, nonce, nlen, mask, 0, dir, err);
+}
+
+int bh_tpm_attest_quote_ex(const char *tcti, const uint8_t *nonce, size_t nlen, uint32_t mask,
+			   unsigned flags, const char *dir, struct bh_error **err)
 {
 	struct bh_tpm *t = NULL;
 	int r;
 
 	if (bh_tpm_open(tcti, &t, err) < 0)
 		return -1;
-	r = bh_tpm_quote(t, nonce, nlen, mask, dir, err);
+	r = bh_tpm_quote_ex(t, nonce, nlen, mask, flags, dir, err);
 	bh_tpm_close(t);
 	return r;
+}
+
+int bh_tpm_attest_quote(const char *tcti, const uint8_t *nonce, size_t nlen, uint32_t mask,
+			const char *dir, struct bh_error **err)
+{
+	return bh_tpm_attest_quote_ex(tcti, nonce, nlen, mask, 0, dir, err);
 }

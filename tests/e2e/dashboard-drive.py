@@ -248,6 +248,19 @@ def steps(p):
            what="the unscanned workloads")
     got = rows(".view-workloads tbody tr")
     check("... filtered to those of an image never scanned", [r[1] for r in got] == ["c2"], repr(got))
+    # paged (lease17): one a page, the next page by its link
+    p.goto(url + "/#/workloads?limit=1")
+    p.wait("location.hash.includes('limit') && !!document.querySelector('#workloads-next')",
+           what="the workloads' first page of one")
+    first = rows(".view-workloads tbody tr")
+    p.eval("document.querySelector('#workloads-next').click(); true")
+    p.wait("location.hash.includes('cursor') && !!document.querySelector('#workloads-count') && "
+           "document.querySelector('.view-workloads tbody tr td:nth-child(2)').textContent != %s"
+           % json.dumps(first[0][1] if first else ""), what="the workloads' next page")
+    second = rows(".view-workloads tbody tr")
+    check("the workloads view pages: one row a page, the next page the other one",
+          len(first) == 1 and len(second) == 1 and
+          sorted([first[0][1], second[0][1]]) == sorted(w["id"] for w in want), repr((first, second)))
 
     p.goto(url + "/#/images")
     p.wait("!!document.querySelector('#images-count')", what="the images table")

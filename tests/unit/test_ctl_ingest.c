@@ -419,6 +419,70 @@ static void ingest_parsers_refuse_hostile_input(void **state)
 	bh_buf_release(&big);
 }
 
+/* Each event's text is the bytes the agent sent for it, whatever the layout;
+ * an escaped "events" key leaves the texts to be encoded (and stored all the
+ * same). */
+static void an_event_is_stored_as_sent(void **state)
+{
+	static const struct {
+		const char *body;
+		bool texts;
+	} cases[] = {
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\"},"
+		  "{\"kind\":\"b\",\"ts\":2,\"data\":{\"s\":\"]}\\\"[{,\",\"n\":[1,[2,{}]],"
+		  "\"t\":true}}]}",
+		  true },
+		{ " {\n \"events\" : [ {\"ts\":1,\"kind\":\"a\",\"data\":null} ,\n\t{\"ts\":2,"
+		  "\"kind\":\"b\",\"data\":\"x\\\\\"} ] , \"node\":\"n1\", \"first_seq\" : 1 }\n",
+		  true },
+		{ "{\"first_seq\":1,\"node\":\"n1\",\"ev\\u0065nts\":[{\"ts\":1,"
+		  "\"kind\":\"a\"},{\"ts\":2,\"kind\":\"b\"}]}",
+		  false },
+	};
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+
+	reg(s, "n1");
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct bh_ctl_batch b;
+		struct bh_ctl_ingest_result res;
+		struct bh_ctl_event_filter f = { .node = "n1" };
+		json_t *list;
+
+		if (bh_ctl_batch_parse(cases[c].body, strlen(cases[c].body), &b, &err) < 0)
+			fail_msg("case %zu: %s", c, bh_error_message(err));
+		assert_int_equal(b.n, 2);
+		for (size_t i = 0; i < b.n; i++) {
+			json_t *v;
+
+			if (!cases[c].texts) {
+				assert_null(b.ev[i].json);
+				continue;
+			}
+			assert_non_null(b.ev[i].json);
+			assert_non_null(strstr(cases[c].body, b.ev[i].json));
+			v = json_loads(b.ev[i].json, 0, NULL);
+			assert_true(json_equal(v, b.ev[i].item));
+			json_decref(v);
+		}
+		b.first_seq = (int64_t)c * 2 + 1;
+		if (bh_ctl_ingest_events(s, "n1", &b, NULL, &res, &err) < 0)
+			fail_msg("ingest: %s", bh_error_message(err));
+		assert_int_equal(res.stored, 2);
+		f.after_id = 0;
+		if (bh_ctl_event_list(s, &f, &list, &err) < 0)
+			fail_msg("list: %s", bh_error_message(err));
+		for (size_t i = 0; i < b.n; i++) {
+			json_t *item = json_array_get(json_object_get(list, "items"), c * 2 + i);
+
+			assert_true(json_equal(json_object_get(item, "event"), b.ev[i].item));
+		}
+		json_decref(list);
+		bh_ctl_batch_release(&b);
+	}
+	bh_ctl_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +491,7 @@ int main(void)
 		BOTH(register_is_an_upsert_and_audited),
 		BOTH(events_filter_and_page),
 		BOTH(workloads_come_and_go),
+		BOTH(an_event_is_stored_as_sent),
 		cmocka_unit_test(ingest_parsers_refuse_hostile_input),
 	};
 

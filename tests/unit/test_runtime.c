@@ -269,6 +269,10 @@ static void test_ids_signals(void **state)
 	assert_int_equal(bh_rt_id_check("..", NULL), -1);
 	assert_int_equal(bh_rt_id_check("a/b", NULL), -1);
 	assert_int_equal(bh_rt_id_check("", NULL), -1);
+	/* the names of bulkhead's own quarantine and guard directories in the state root */
+	assert_int_equal(bh_rt_id_check("quarantine", NULL), -1);
+	assert_int_equal(bh_rt_id_check("guard", NULL), -1);
+	assert_int_equal(bh_rt_id_check("guard2", NULL), 0);
 	assert_int_equal(bh_rt_signal_parse("KILL", &sig, NULL), 0);
 	assert_int_equal(sig, SIGKILL);
 	assert_int_equal(bh_rt_signal_parse("sigterm", &sig, NULL), 0);

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The per-container vTPM (issue 18, NISTIR 8176's vTPM approach): an swtpm
+ * the runtime starts for a container, whose endorsement key (EK) is
+ * certified by a signing key of the host TPM.
+ *
+ * The certificates are X.509 v3, ECDSA with SHA-256, so openssl verifies
+ * them: the host key (ECC P-256, unrestricted signing, persisted in the host
+ * TPM at BH_VTPM_HOST_KEY_HANDLE) self-signs a CA certificate (host-ca.crt)
+ * and signs each vTPM's EK certificate (ek.crt, extended key usage
+ * tcg-kp-EKCertificate 2.23.133.8.1). Building and checking a certificate
+ * needs no TPM and no tpm2-tss; signing one uses the host TPM through
+ * src/tpm (tpm2-tss loaded lazily).
+ */
+#ifndef BULKHEAD_VTPM_H
+#define BULKHEAD_VTPM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "bulkhead/base.h"
+
+#define BH_VTPM_HOST_KEY_HANDLE 0x81010019u /* the host TPM's certifying key */
+#define BH_VTPM_EK_HANDLE	0x81010001u /* the vTPM's EK, persisted (TCG's EK handle) */
+#define BH_VTPM_CERT_MAX	(16u << 10) /* a certificate file read, at most */
+#define BH_VTPM_CA_NAME		"bulkhead vTPM host CA"
+#define BH_VTPM_EK_PREFIX	"bulkhead vTPM EK "
+
+/* ---- certificates, no TPM needed -------------------------------------------- */
+
+/* The to-be-signed part of a certificate: issuer and subject common names,
+ * the subject's SubjectPublicKeyInfo DER, a CA (keyCertSign) or an EK
+ * (keyEncipherment, tcg-kp-EKCertificate). Appended to tbs. */
+int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spki, size_t spkilen,
+		     bool ca, struct bh_buf *tbs, struct bh_error **err);
+/* The certificate from its TBS and a DER ECDSA-Sig-Value, as PEM appended to pem. */
+int bh_vtpm_cert_pem(const struct bh_buf *tbs, const void *sig, size_t siglen, struct bh_buf *pem,
+		     struct bh_error **err);
+
+struct bh_vtpm_cert {
+	struct bh_buf tbs;		/* the signed bytes */
+	struct bh_buf sig;		/* DER ECDSA-Sig-Value */
+	struct bh_buf spki;		/* the subject's SubjectPublicKeyInfo DER */
+	char issuer[128], subject[128]; /* the common names (printable ASCII kept) */
+	bool ek;			/* extended key usage tcg-kp-EKCertificate */
+};
+/* Parse a certificate (PEM "CERTIFICATE" or DER) signed with ECDSA SHA-256.
+ * Untrusted bytes: bounded, every length checked (fuzz/fuzz_vtpm_cert.c). */
+int bh_vtpm_cert_parse(const void *p, size_t n, struct bh_vtpm_cert *out, struct bh_error **err);
+void bh_vtpm_cert_release(struct bh_vtpm_cert *c);
+
+/*
+ * Verify an EK certificate against the host key (PEM public key): -1 for
+ * unreadable or malformed input; else 0 with *report {"verified": bool,
+ * "reason", "subject", "issuer", "ek": key id}. Verified when the signature is
+ * the host key's, the certificate is an EK certificate and, when ek_pub
+ * (optional, a PEM public key, e.g. tpm2_readpublic -f pem in the container)
+ * is given, its key is the certified one.
+ */
+int bh_vtpm_verify(const char *cert, const char *host_key, const char *ek_pub, json_t **report,
+		   struct bh_error **err);
+
+/* ---- the TPM side (tpm2-tss, lazily) ------------------------------------------ */
+
+/* The host key (made and persisted at BH_VTPM_HOST_KEY_HANDLE on first use)
+ * of the TPM behind tcti: DIR/host-key.pem and DIR/host-ca.crt (self-signed). */
+int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err);
+/*
+ * Certify a vTPM: its EK (the TCG default ECC P-256 template, so tpm2_createek
+ * -G ecc makes the same key) made in the TPM behind vtpm_tcti and persisted
+ * at BH_VTPM_EK_HANDLE; an X.509 certificate for it, subject
+ * BH_VTPM_EK_PREFIX + name, signed by the host key of the TPM behind
+ * host_tcti. Writes DIR/ek.pem, DIR/ek.crt, DIR/host-key.pem, DIR/host-ca.crt.
+ */
+int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
+		    struct bh_error **err);
+
+#endif

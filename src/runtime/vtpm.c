@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The per-container vTPM (issue 18, NISTIR 8176): a bundle annotated
+ * org.bulkhead.vtpm=true gets its own swtpm, started at create, stopped at
+ * delete. This host has no /dev/vtpmx (and no CUSE), so the vTPM is not a
+ * device: it is swtpm's unix socket (and its control socket, which
+ * tpm2-tss's swtpm TCTI needs), in <state>/<id>/vtpm/run, bind-mounted at
+ * /run/vtpm in the container, with TPM2TOOLS_TCTI and TPM2OPENSSL_TCTI set so
+ * tpm2-tools and the tpm2 OpenSSL provider find it. Its state is in
+ * <state>/<id>/vtpm/state (0700, never in the container). Its EK is made and
+ * certified by the host TPM's key (src/tpm/vtpm.c): ek.crt, ek.pem,
+ * host-ca.crt and host-key.pem beside the socket.
+ *
+ *   create: checks ─ rt_vtpm_check (annotation, swtpm installed) ─ ... make_state
+ *           ─ rt_vtpm_start: swtpm (double fork, its own session) ─ wait for
+ *             the socket (it dies: its log in the error) ─ EK + certificate
+ *             ─ state.json "vtpm" {pid, pid_start} ─ the mount and env added
+ *   delete / failed create: rt_vtpm_stop (SIGTERM, then SIGKILL), the state
+ *           directory (and the vTPM's state with it) removed; with
+ *           org.bulkhead.vtpm.keep=true its state is first moved to
+ *           <state root>/vtpm-kept/<id>, which the next create of <id> reuses
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/runtime.h"
+#include "bulkhead/tpm.h"
+#include "bulkhead/vtpm.h"
+#include "internal.h"
+#include "banned.h"
+
+#define ANN_VTPM     "org.bulkhead.vtpm"
+#define ANN_KEEP     "org.bulkhead.vtpm.keep"
+#define VTPM_MOUNT   "/run/vtpm"
+#define VTPM_WAIT_MS 5000
+#define VTPM_STOP_MS 2000
+#define VTPM_LOG_MAX 2048
+
+#ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV  0x00000004
+#define MOUNT_ATTR_NOEXEC 0x00000008
+#endif
+
+/* swtpm on $PATH, or NULL. Caller frees. */
+static char *find_swtpm(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL, *found = NULL;
+
+	copy = bh_strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = bh_asprintf("%s/swtpm", *d ? d : ".");
+
+		if (access(p, X_OK) == 0)
+			found = p;
+		else
+			free(p);
+	}
+	free(copy);
+	return found;
+}
+
+int rt_vtpm_check(const struct bh_rt_spec *spec, struct bh_error **err)
+{
+	const char *v = spec->annotations ? bh_json_str(spec->annotations, ANN_VTPM) : NULL;
+	char *sw;
+
+	if (!v || !strcmp(v, "false"))
+		return 0;
+	if (strcmp(v, "true"))
+		return bh_error_set(err, BH_ERR_INVALID,
+				    "annotation %s: '%.64s' is not true or false", ANN_VTPM, v);
+	sw = find_swtpm();
+	if (!sw)
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "annotation %s=true: the vTPM needs swtpm, which is not "
+				    "installed (not on $PATH; Debian package swtpm)",
+				    ANN_VTPM);
+	free(sw);
+	return 1;
+}
+
+static void idmap_root(const struct bh_rt_spec *s, uid_t *uid, gid_t *gid)
+{
+	*uid = 0;
+	*gid = 0;
+	for (size_t i = 0; i < s->nuid_mappings; i++)
+		if (s->uid_mappings[i].container_id == 0)
+			*uid = s->uid_mappings[i].host_id;
+	for (size_t i = 0; i < s->ngid_mappings; i++)
+		if (s->gid_mappings[i].container_id == 0)
+			*gid = s->gid_mappings[i].host_id;
+}
+
+/* swtpm started in its own session, not our child (a double fork): its pid. */
+static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, struct bh_error **err)
+{
+	int p[2];
+	pid_t child, pid = -1;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return bh_error_sys(err, errno, "pipe");
+	child = fork();
+	if (child < 0) {
+		close(p[0]);
+		close(p[1]);
+		return bh_error_sys(err, errno, "fork");
+	}
+	if (child == 0) {
+		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		sigset_t all;
+		pid_t g;
+
+		if (in < 0 || out < 0 || setsid() < 0)
+			_exit(127);
+		g = fork();
+		if (g != 0) {
+			(void)!write(p[1], &g, sizeof(g));
+			_exit(g < 0);
+		}
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL); /* SIGTERM must reach it */
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+			_exit(127);
+		execv(sw, argv);
+		dprintf(2, "exec %s: %s\n", sw, strerror(errno));
+		_exit(127);
+	}
+	close(p[1]);
+	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
+		pid = -1;
+	close(p[0]);
+	waitpid(child, NULL, 0);
+	if (pid < 0)
+		return bh_error_set(err, BH_ERR_IO, "starting swtpm failed");
+	return pid;
+}
+
+static bool alive(pid_t pid, uint64_t start)
+{
+	char st = 0;
+	uint64_t s = rt_proc_starttime(pid, &st);
+
+	return s && (!start || s == start) && st != 'Z' && st != 'X';
+}
+
+static bool can_connect(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return false;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	close(fd);
+	return r == 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* The first lines of swtpm's log (its error comes first, its usage after), for an error. */
+static char *log_head(const char *log)
+{
+	char buf[400], *s, *q;
+	int lines = 0, fd = open(log, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return bh_strdup("(it wrote nothing)");
+	s = bh_asprintf("%.*s", (int)n, buf);
+	for (q = s; *q; q++)
+		if (*q == '\n' && ++lines == 2)
+			break;
+	*q = 0;
+	while (q > s && (q[-1] == '\n' || q[-1] == '\r' || q[-1] == ' '))
+		*--q = 0;
+	for (q = s; *q; q++)
+		if (*q == '\n' || *q == '\r')
+			*q = ' ';
+	return s;
+}
+
+int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+	json_int_t pid = 0, start = 0;
+
+	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
+		return 0;
+	bh_json_int(v, "pid_start", &start);
+	if (!alive((pid_t)pid, (uint64_t)start))
+		return bh_error_set(err, BH_ERR_IO,
+				    "container %s: its vTPM (swtpm, pid %lld) is gone (killed, or "
+				    "it died): not started; delete the container",
+				    id, (long long)pid);
+	return 0;
+}
+
+/* org.bulkhead.vtpm.keep=true: the vTPM's state moved aside at delete, for the next create */
+static void keep_state(const json_t *v)
+{
+	const char *keep = bh_json_str(v, "keep"), *from = bh_json_str(v, "state");
+	char *parent, *slash;
+	struct stat sb;
+
+	if (!keep || !from || lstat(from, &sb) < 0)
+		return;
+	parent = bh_strdup(keep);
+	slash = strrchr(parent, '/');
+	if (slash)
+		*slash = 0;
+	if (mkdir(parent, 0700) < 0 && errno != EEXIST)
+		bh_warn("vTPM: cannot keep its state: creating %s: %s", parent, strerror(errno));
+	else if (bh_remove_tree(AT_FDCWD, keep, NULL), rename(from, keep) < 0)
+		bh_warn("vTPM: cannot keep its state in %s: %s", keep, strerror(errno));
+	free(parent);
+}
+
+void rt_vtpm_stop(const json_t *state)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+	json_int_t pid = 0, start = 0;
+
+	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
+		return;
+	bh_json_int(v, "pid_start", &start);
+	if (alive((pid_t)pid, (uint64_t)start)) {
+		kill((pid_t)pid, SIGTERM);
+		for (int i = 0; i < VTPM_STOP_MS / 10 && alive((pid_t)pid, (uint64_t)start); i++)
+			sleep_ms(10);
+	}
+	if (alive((pid_t)pid, (uint64_t)start)) {
+		kill((pid_t)pid, SIGKILL);
+		for (int i = 0; i < 100 && alive((pid_t)pid, (uint64_t)start); i++)
+			sleep_ms(10);
+	}
+	keep_state(v);
+}
+
+/* The socket directory mounted at /run/vtpm, the TCTI variables set (replacing the bundle's). */
+static void add_mount_env(struct bh_rt_spec *s, const char *run)
+{
+	static const char *const vars[] = { "TPM2TOOLS_TCTI", "TPM2OPENSSL_TCTI",
+					    "BULKHEAD_TPM_TCTI" };
+	struct bh_rt_mount *m;
+	struct bh_strvec env = { 0 };
+
+	s->mounts = bh_reallocarray(s->mounts, s->nmounts + 1, sizeof(*s->mounts));
+	m = &s->mounts[s->nmounts++];
+	memset(m, 0, sizeof(*m));
+	m->destination = bh_strdup(VTPM_MOUNT);
+	m->type = bh_strdup("bind");
+	m->source = bh_strdup(run);
+	m->bind = true;
+	m->flags = MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	m->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	for (char **e = s->process.env; e && *e; e++) {
+		bool ours = false;
+
+		for (size_t k = 0; k < 3; k++)
+			if (!strncmp(*e, vars[k], strlen(vars[k])) && (*e)[strlen(vars[k])] == '=')
+				ours = true;
+		if (!ours)
+			bh_strvec_push(&env, *e);
+	}
+	for (size_t k = 0; k < 3; k++)
+		bh_strvec_pushf(&env, "%s=swtpm:path=" VTPM_MOUNT "/tpm.sock", vars[k]);
+	bh_strv_free(s->process.env);
+	s->process.env = bh_strvec_detach(&env);
+}
+
+int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
+		  struct bh_error **err)
+{
+	const char *k = c->spec->annotations ? bh_json_str(c->spec->annotations, ANN_KEEP) : NULL;
+	char *keep = NULL;
+	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
+	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int r = -1;
+
+	r = rt_vtpm_check(c->spec, err);
+	if (r <= 0)
+		return r;
+	r = -1;
+	sw = find_swtpm();
+	idmap_root(c->spec, &uid, &gid);
+	dir = bh_asprintf("%s/vtpm", c->dir);
+	state = bh_asprintf("%s/state", dir);
+	run = bh_asprintf("%s/run", dir);
+	log = bh_asprintf("%s/swtpm.log", dir);
+	sock = bh_asprintf("%s/tpm.sock", run);
+	if (k && strcmp(k, "true") && strcmp(k, "false")) {
+		bh_error_set(err, BH_ERR_INVALID, "annotation %s: '%.64s' is not true or false",
+			     ANN_KEEP, k);
+		goto out;
+	}
+	if (k && !strcmp(k, "true"))
+		keep = bh_asprintf("%s/vtpm-kept/%s", rt_state_root(ctx), id);
+	if (mkdir(dir, 0700) < 0 || mkdir(run, 0755) < 0) {
+		bh_error_sys(err, errno, "vTPM: creating %s", dir);
+		goto out;
+	}
+	/* a kept state (the same id's last vTPM) is reused: same EK, same NV */
+	if ((!keep || rename(keep, state) < 0) && mkdir(state, 0700) < 0) {
+		bh_error_sys(err, errno, "vTPM: creating %s", state);
+		goto out;
+	}
+	server = bh_asprintf("type=unixio,path=%s,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
+			     (unsigned)gid);
+	ctrl = bh_asprintf("type=unixio,path=%s.ctrl,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
+			   (unsigned)gid);
+	tpmstate = bh_asprintf("dir=%s,mode=0600", state);
+	{
+		char *argv[] = { "swtpm",
+				 "socket",
+				 "--tpm2",
+				 "--server",
+				 server,
+				 "--ctrl",
+				 ctrl,
+				 "--tpmstate",
+				 tpmstate,
+				 "--flags",
+				 "not-need-init,startup-clear",
+				 NULL };
+
+		pid = spawn_swtpm(sw, argv, log, err);
+	}
+	if (pid < 0)
+		goto out;
+	/* on record at once: a failure from here on stops it (rt_vtpm_stop in undo) */
+	json_object_set_new(c->state, "vtpm",
+			    json_pack("{s:I, s:I, s:s, s:s}", "pid", (json_int_t)pid, "pid_start",
+				      (json_int_t)rt_proc_starttime(pid, NULL), "socket",
+				      VTPM_MOUNT "/tpm.sock", "state", state));
+	if (keep)
+		json_object_set_new(json_object_get(c->state, "vtpm"), "keep", json_string(keep));
+	for (int i = 0; !can_connect(sock); i++) {
+		if (!alive(pid, 0) || i >= VTPM_WAIT_MS / 10) {
+			char *tail;
+
+			sleep_ms(50); /* its last words */
+			tail = log_head(log);
+			bh_error_set(err, BH_ERR_IO, "vTPM: swtpm %s (%s): %s",
+				     alive(pid, 0) ? "did not answer within 5 s" : "exited", sw,
+				     tail);
+			free(tail);
+			goto out;
+		}
+		sleep_ms(10);
+	}
+	tcti = bh_asprintf("swtpm:path=%s", sock);
+	if (bh_vtpm_certify(bh_tpm_tcti(NULL), tcti, id, run, err) < 0) {
+		bh_error_prefix(err, "vTPM: certifying its EK");
+		goto out;
+	}
+	if (rt_state_write(c->dir, c->state, err) < 0)
+		goto out;
+	add_mount_env(c->spec, run);
+	r = 0;
+out:
+	free(dir);
+	free(state);
+	free(run);
+	free(log);
+	free(sock);
+	free(sw);
+	free(server);
+	free(ctrl);
+	free(tpmstate);
+	free(tcti);
+	free(keep);
+	return r;
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The vTPM's TPM side: its endorsement key made (the TCG EK Credential
+ * Profile's default ECC P-256 template, so tpm2_createek -G ecc in the
+ * container makes the same key) and persisted at BH_VTPM_EK_HANDLE, and the
+ * host TPM's certifying key (ECC P-256, unrestricted, ECDSA SHA-256: it signs
+ * certificate digests, which a restricted key refuses) persisted at
+ * BH_VTPM_HOST_KEY_HANDLE, signing the EK's X.509 certificate and its own CA
+ * certificate. No resource manager in front of swtpm: transients are flushed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bulkhead/tpm.h"
+#include "bulkhead/vtpm.h"
+#include "lazy/crypto.h"
+#include "lazy/tss2.h"
+#include "banned.h"
+
+#define VTPM_TIMEOUT_MS 15000
+
+struct vt {
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *esys;
+	const char *name;
+};
+
+static int vt_fail(const struct vt *t, TSS2_RC rc, const char *what, struct bh_error **err)
+{
+	return bh_error_set(err, BH_ERR_IO, "TPM (%s): %s failed: 0x%x (%s)", t->name, what,
+			    (unsigned)rc, Tss2_RC_Decode(rc));
+}
+
+static void vt_close(struct vt *t)
+{
+	if (t->esys)
+		Esys_Finalize(&t->esys);
+	if (t->tcti)
+		Tss2_TctiLdr_Finalize(&t->tcti);
+}
+
+static int vt_open(const char *tcti, struct vt *t, struct bh_error **err)
+{
+	TSS2_RC rc;
+
+	memset(t, 0, sizeof(*t));
+	t->name = tcti;
+	setenv("TSS2_LOG", "all+none", 0);
+	if (bh_lazy_require(&bh_lazy_rc, err) < 0 || bh_lazy_require(&bh_lazy_mu, err) < 0 ||
+	    bh_lazy_require(&bh_lazy_tctildr, err) < 0 || bh_lazy_require(&bh_lazy_esys, err) < 0)
+		return bh_error_prefix(err, "the TPM library");
+	rc = Tss2_TctiLdr_Initialize(tcti, &t->tcti);
+	if (rc != TSS2_RC_SUCCESS)
+		return bh_error_set(err, BH_ERR_IO, "TPM (%s): cannot open the TCTI: 0x%x (%s)",
+				    tcti, (unsigned)rc, Tss2_RC_Decode(rc));
+	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(t, rc, "Esys_Initialize", err);
+		vt_close(t);
+		return -1;
+	}
+	Esys_SetTimeout(t->esys, VTPM_TIMEOUT_MS);
+	return 0;
+}
+
+static void ek_template(TPM2B_PUBLIC *p)
+{
+	static const uint8_t policy[32] = { 0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8,
+					    0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+					    0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
+					    0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa };
+	TPMT_PUBLIC *a = &p->publicArea;
+
+	memset(p, 0, sizeof(*p));
+	a->type = TPM2_ALG_ECC;
+	a->nameAlg = TPM2_ALG_SHA256;
+	a->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+			      TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+			      TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT;
+	a->authPolicy.size = 32;
+	memcpy(a->authPolicy.buffer, policy, 32);
+	a->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_AES;
+	a->parameters.eccDetail.symmetric.keyBits.aes = 128;
+	a->parameters.eccDetail.symmetric.mode.aes = TPM2_ALG_CFB;
+	a->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+	a->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	a->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+	a->unique.ecc.x.size = 32;
+	a->unique.ecc.y.size = 32;
+}
+
+static void host_template(TPM2B_PUBLIC *p)
+{
+	TPMT_PUBLIC *a = &p->publicArea;
+
+	memset(p, 0, sizeof(*p));
+	a->type = TPM2_ALG_ECC;
+	a->nameAlg = TPM2_ALG_SHA256;
+	a->objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+			      TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+			      TPMA_OBJECT_SIGN_ENCRYPT;
+	a->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+	a->parameters.eccDetail.scheme.scheme = TPM2_ALG_ECDSA;
+	a->parameters.eccDetail.scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+	a->parameters.eccDetail.curveID = TPM2_ECC_NIST_P256;
+	a->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+}
+
+/* The persisted key at handle, made from tmpl under hierarchy when there is none. */
+static int persisted(struct vt *t, ESYS_TR hierarchy, TPM2_HANDLE handle, const TPM2B_PUBLIC *tmpl,
+		     const char *what, ESYS_TR *out, struct bh_error **err)
+{
+	TPM2B_SENSITIVE_CREATE sens = { 0 };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION none = { 0 };
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_CREATION_DATA *cd = NULL;
+	TPM2B_DIGEST *ch = NULL;
+	TPMT_TK_CREATION *tk = NULL;
+	ESYS_TR prim = ESYS_TR_NONE;
+	TSS2_RC rc;
+
+	rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, out);
+	if (rc == TSS2_RC_SUCCESS)
+		return 0;
+	if ((rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1))
+		return vt_fail(t, rc, what, err);
+	rc = Esys_CreatePrimary(t->esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				&sens, tmpl, &outside, &none, &prim, &pub, &cd, &ch, &tk);
+	Esys_Free(pub);
+	Esys_Free(cd);
+	Esys_Free(ch);
+	Esys_Free(tk);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(t, rc, "CreatePrimary", err);
+		return bh_error_prefix(err, "%s", what);
+	}
+	rc = Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, prim, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, handle, out);
+	Esys_FlushContext(t->esys, prim);
+	if (rc != TSS2_RC_SUCCESS)
+		return vt_fail(t, rc, "EvictControl (persisting the key)", err);
+	return 0;
+}
+
+static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error **err)
+{
+	static const uint8_t zeros[32];
+
+	if (c->size > 32)
+		return bh_error_set(err, BH_ERR_INVALID, "an ECC coordinate of %u bytes", c->size);
+	if (bh_buf_add(b, zeros, 32u - c->size, err) < 0 ||
+	    bh_buf_add(b, c->buffer, c->size, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* The SubjectPublicKeyInfo DER of the P-256 key at h. */
+static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
+{
+	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
+					  0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
+					  0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04 };
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_NAME *name = NULL, *qname = NULL;
+	TSS2_RC rc;
+	int r = -1;
+
+	rc = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
+			     &qname);
+	if (rc != TSS2_RC_SUCCESS)
+		return vt_fail(t, rc, "ReadPublic", err);
+	if (pub->publicArea.type != TPM2_ALG_ECC ||
+	    pub->publicArea.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256) {
+		bh_error_set(err, BH_ERR_UNSUPPORTED, "TPM (%s): a key that is not ECC P-256",
+			     t->name);
+		goto out;
+	}
+	if (bh_buf_add(spki, prefix, sizeof(prefix), err) < 0 ||
+	    coord(spki, &pub->publicArea.unique.ecc.x, err) < 0 ||
+	    coord(spki, &pub->publicArea.unique.ecc.y, err) < 0)
+		goto out;
+	r = 0;
+out:
+	Esys_Free(pub);
+	Esys_Free(name);
+	Esys_Free(qname);
+	return r;
+}
+
+static int spki_pem(const struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
+{
+	struct bh_buf b64 = BH_BUF_INIT(4096);
+	int r = -1;
+
+	if (bh_base64_encode(spki->data, spki->len, &b64, err) < 0 ||
+	    bh_buf_adds(pem, "-----BEGIN PUBLIC KEY-----\n", err) < 0)
+		goto out;
+	for (size_t i = 0; i < b64.len; i += 64)
+		if (bh_buf_add(pem, b64.data + i, b64.len - i < 64 ? b64.len - i : 64, err) < 0 ||
+		    bh_buf_addc(pem, '\n', err) < 0)
+			goto out;
+	r = bh_buf_adds(pem, "-----END PUBLIC KEY-----\n", err);
+out:
+	bh_buf_release(&b64);
+	return r;
+}
+
+/* A certificate for spki, signed by the host key at host. */
+static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const struct bh_buf *spki,
+		     bool ca, struct bh_buf *pem, struct bh_error **err)
+{
+	struct bh_buf tbs = BH_BUF_INIT(BH_VTPM_CERT_MAX), der = BH_BUF_INIT(256);
+	TPM2B_DIGEST dg = { .size = 32 };
+	TPMT_SIG_SCHEME scheme = { .scheme = TPM2_ALG_ECDSA };
+	TPMT_TK_HASHCHECK ticket = { .tag = TPM2_ST_HASHCHECK, .hierarchy = TPM2_RH_NULL };
+	TPMT_SIGNATURE *sig = NULL;
+	uint8_t sraw[sizeof(TPMT_SIGNATURE)];
+	size_t soff = 0;
+	TSS2_RC rc;
+	int r = -1;
+
+	scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
+	if (bh_vtpm_cert_tbs(BH_VTPM_CA_NAME, subject, (const uint8_t *)spki->data, spki->len, ca,
+			     &tbs, err) < 0)
+		goto out;
+	if (bh_lazy_require(&bh_lazy_crypto, err) < 0 ||
+	    !EVP_Digest(tbs.data, tbs.len, dg.buffer, NULL, EVP_sha256(), NULL)) {
+		bh_error_set(err, BH_ERR_INTERNAL, "SHA-256 of the certificate");
+		goto out;
+	}
+	rc = Esys_Sign(t->esys, host, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &dg, &scheme,
+		       &ticket, &sig);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(t, rc, "Sign (the host key, a certificate)", err);
+		goto out;
+	}
+	rc = Tss2_MU_TPMT_SIGNATURE_Marshal(sig, sraw, sizeof(sraw), &soff);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(t, rc, "marshalling the signature", err);
+		goto out;
+	}
+	if (bh_tpm_sig_parse(sraw, soff, &der, err) < 0 ||
+	    bh_vtpm_cert_pem(&tbs, der.data, der.len, pem, err) < 0)
+		goto out;
+	r = 0;
+out:
+	Esys_Free(sig);
+	bh_buf_release(&tbs);
+	bh_buf_release(&der);
+	return r;
+}
+
+static int write_in(const char *dir, const char *name, const struct bh_buf *b,
+		    struct bh_error **err)
+{
+	char *path = bh_asprintf("%s/%s", dir, name);
+	int r = bh_write_file_atomic(path, b->data, b->len, 0644, err);
+
+	free(path);
+	return r;
+}
+
+/* The host key's PEM and CA certificate; *host its handle (host left open). */
+static int host_side(struct vt *t, const char *dir, ESYS_TR *host, struct bh_error **err)
+{
+	struct bh_buf spki = BH_BUF_INIT(256), pem = BH_BUF_INIT(4096), crt = BH_BUF_INIT(8192);
+	TPM2B_PUBLIC tmpl;
+	int r = -1;
+
+	host_template(&tmpl);
+	if (persisted(t, ESYS_TR_RH_OWNER, BH_VTPM_HOST_KEY_HANDLE, &tmpl,
+		      "the host key at 0x81010019", host, err) < 0 ||
+	    key_spki(t, *host, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+	    sign_cert(t, *host, BH_VTPM_CA_NAME, &spki, true, &crt, err) < 0 ||
+	    write_in(dir, "host-key.pem", &pem, err) < 0 ||
+	    write_in(dir, "host-ca.crt", &crt, err) < 0)
+		goto out;
+	r = 0;
+out:
+	bh_buf_release(&spki);
+	bh_buf_release(&pem);
+	bh_buf_release(&crt);
+	return r;
+}
+
+int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err)
+{
+	struct vt t;
+	ESYS_TR host;
+	int r;
+
+	if (vt_open(tcti, &t, err) < 0)
+		return bh_error_prefix(err, "the host TPM");
+	r = host_side(&t, dir, &host, err);
+	vt_close(&t);
+	return r;
+}
+
+int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
+		    struct bh_error **err)
+{
+	struct bh_buf spki = BH_BUF_INIT(256), pem = BH_BUF_INIT(4096), crt = BH_BUF_INIT(8192);
+	struct vt v = { 0 }, h = { 0 };
+	TPM2B_PUBLIC tmpl;
+	ESYS_TR ek, host;
+	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%.80s", name);
+	int r = -1;
+
+	ek_template(&tmpl);
+	if (vt_open(vtpm_tcti, &v, err) < 0) {
+		bh_error_prefix(err, "the vTPM");
+		goto out;
+	}
+	if (persisted(&v, ESYS_TR_RH_ENDORSEMENT, BH_VTPM_EK_HANDLE, &tmpl,
+		      "the vTPM's EK at 0x81010001", &ek, err) < 0 ||
+	    key_spki(&v, ek, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0) {
+		bh_error_prefix(err, "the vTPM");
+		goto out;
+	}
+	if (vt_open(host_tcti, &h, err) < 0 || host_side(&h, dir, &host, err) < 0 ||
+	    sign_cert(&h, host, subject, &spki, false, &crt, err) < 0) {
+		bh_error_prefix(err, "the host TPM");
+		goto out;
+	}
+	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0)
+		goto out;
+	r = 0;
+out:
+	vt_close(&v);
+	vt_close(&h);
+	free(subject);
+	bh_buf_release(&spki);
+	bh_buf_release(&pem);
+	bh_buf_release(&crt);
+	return r;
+}

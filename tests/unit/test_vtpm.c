@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The vTPM's certificates without a TPM: an EK certificate built here
+ * (bh_vtpm_cert_tbs, signed by a software key as the host TPM would) parsed
+ * back and verified; another host key, another EK, a CA certificate, edited
+ * and truncated certificates; the certificate swtpm's EK got in
+ * tests/e2e/vtpm.test (fuzz/corpus/vtpm_cert) parsed.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/trust.h"
+#include "bulkhead/vtpm.h"
+
+static char dir[] = "/tmp/bh-test-vtpm.XXXXXX";
+
+static char *put(const char *name, const void *p, size_t n)
+{
+	char *path = bh_asprintf("%s/%s", dir, name);
+
+	assert_int_equal(bh_write_file_atomic(path, p, n, 0600, NULL), 0);
+	return path;
+}
+
+static char *pub_file(const char *name, const struct bh_key *k)
+{
+	struct bh_buf pem = BH_BUF_INIT(4096);
+	char *path;
+
+	assert_int_equal(bh_key_pem_public(k, &pem, NULL), 0);
+	path = put(name, pem.data, pem.len);
+	bh_buf_release(&pem);
+	return path;
+}
+
+/* A certificate for `subject`'s key signed by `issuer`, as PEM in out. */
+static void make_cert(const struct bh_key *issuer, const struct bh_key *subject, bool ca,
+		      struct bh_buf *out)
+{
+	struct bh_buf spki = BH_BUF_INIT(256), tbs = BH_BUF_INIT(BH_VTPM_CERT_MAX),
+		      sig = BH_BUF_INIT(256);
+
+	assert_int_equal(bh_key_spki(subject, &spki, NULL), 0);
+	assert_int_equal(bh_vtpm_cert_tbs(BH_VTPM_CA_NAME,
+					  ca ? BH_VTPM_CA_NAME : "bulkhead vTPM EK c1",
+					  (const uint8_t *)spki.data, spki.len, ca, &tbs, NULL),
+			 0);
+	assert_int_equal(bh_key_sign(issuer, tbs.data, tbs.len, &sig, NULL), 0);
+	assert_int_equal(bh_vtpm_cert_pem(&tbs, sig.data, sig.len, out, NULL), 0);
+	bh_buf_release(&spki);
+	bh_buf_release(&tbs);
+	bh_buf_release(&sig);
+}
+
+static void expect(const char *cert, const char *host, const char *ek, bool verified,
+		   const char *reason)
+{
+	struct bh_error *err = NULL;
+	json_t *rep = NULL;
+
+	assert_int_equal(bh_vtpm_verify(cert, host, ek, &rep, &err), 0);
+	assert_null(err);
+	assert_int_equal(json_is_true(json_object_get(rep, "verified")), verified);
+	if (reason)
+		assert_non_null(strstr(bh_json_str(rep, "reason"), reason));
+	json_decref(rep);
+}
+
+static void test_verify(void **state)
+{
+	struct bh_key *host, *other, *ek;
+	struct bh_buf pem = BH_BUF_INIT(8192), capem = BH_BUF_INIT(8192);
+	struct bh_vtpm_cert c;
+	char *cert, *ca, *hostf, *otherf, *ekf;
+
+	(void)state;
+	assert_int_equal(bh_key_generate(&host, NULL), 0);
+	assert_int_equal(bh_key_generate(&other, NULL), 0);
+	assert_int_equal(bh_key_generate(&ek, NULL), 0);
+	make_cert(host, ek, false, &pem);
+	make_cert(host, host, true, &capem);
+	cert = put("ek.crt", pem.data, pem.len);
+	ca = put("ca.crt", capem.data, capem.len);
+	hostf = pub_file("host.pem", host);
+	otherf = pub_file("other.pem", other);
+	ekf = pub_file("ek.pem", ek);
+
+	assert_int_equal(bh_vtpm_cert_parse(pem.data, pem.len, &c, NULL), 0);
+	assert_string_equal(c.subject, "bulkhead vTPM EK c1");
+	assert_string_equal(c.issuer, BH_VTPM_CA_NAME);
+	assert_true(c.ek);
+	bh_vtpm_cert_release(&c);
+
+	expect(cert, hostf, NULL, true, NULL);
+	expect(cert, hostf, ekf, true, NULL);
+	expect(cert, otherf, NULL, false, "not the host key's");
+	expect(cert, hostf, otherf, false, "not the certified one");
+	expect(ca, hostf, NULL, false, "not an EK certificate");
+	free(cert);
+	free(ca);
+	free(hostf);
+	free(otherf);
+	free(ekf);
+	bh_key_free(host);
+	bh_key_free(other);
+	bh_key_free(ek);
+	bh_buf_release(&pem);
+	bh_buf_release(&capem);
+}
+
+static void test_hostile(void **state)
+{
+	uint8_t der[2048];
+	struct bh_vtpm_cert c;
+	struct bh_error *err = NULL;
+	FILE *f = fopen("fuzz/corpus/vtpm_cert/ek.der", "rb");
+	size_t n;
+
+	(void)state;
+	assert_non_null(f);
+	n = fread(der, 1, sizeof(der) - 1, f);
+	fclose(f);
+	assert_int_equal(bh_vtpm_cert_parse(der, n, &c, NULL), 0);
+	assert_true(c.ek);
+	assert_int_equal(strncmp(c.subject, BH_VTPM_EK_PREFIX, strlen(BH_VTPM_EK_PREFIX)), 0);
+	bh_vtpm_cert_release(&c);
+	/* every truncation is an error, never a read past the end */
+	for (size_t k = 0; k < n; k++) {
+		assert_int_equal(bh_vtpm_cert_parse(der, k, &c, &err), -1);
+		bh_error_clear(&err);
+	}
+	der[n] = 0;
+	assert_int_equal(bh_vtpm_cert_parse(der, n + 1, &c, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "bytes after its end");
+	bh_error_clear(&err);
+	assert_int_equal(bh_vtpm_cert_parse("-----BEGIN CERTIFICATE-----\nMIIB\n", 33, &c, &err),
+			 -1);
+	assert_error(err, BH_ERR_INVALID, "without its END");
+	bh_error_clear(&err);
+	/* another signature algorithm (ecdsa-with-SHA384) */
+	for (size_t k = 0; k + 10 < n; k++)
+		if (!memcmp(der + k, "\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02", 10))
+			der[k + 9] = 3;
+	assert_int_equal(bh_vtpm_cert_parse(der, n, &c, &err), -1);
+	assert_error(err, BH_ERR_UNSUPPORTED, "ECDSA SHA-256");
+	bh_error_free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_hostile),
+	};
+	int r;
+
+	if (!mkdtemp(dir))
+		return 1;
+	r = cmocka_run_group_tests(tests, NULL, NULL);
+	bh_remove_tree(AT_FDCWD, dir, NULL);
+	return r;
+}
