@@ -10,9 +10,10 @@
  * the host's file system, whose filesystem mark would stop every exec of the
  * host; the overlay of an engine's container is its own superblock, and its
  * mount in the container's namespace is the one that sees the execs. The
- * files of deny_open get inode marks for FAN_OPEN_PERM (only their opens
- * wait); one missing at the watch, its directory's mark with
- * FAN_EVENT_ON_CHILD (the file made later asks from its creating open on).
+ * files of deny_open get inode marks for FAN_OPEN_PERM, and their
+ * directories marks for their children's (FAN_EVENT_ON_CHILD): a file made
+ * later, or renamed over the named one (a new inode), asks from its first
+ * open on; the other files of those directories are allowed at once.
  * The group reports the thread that asked (FAN_REPORT_TID, where the kernel
  * has it): its own /proc/TID/syscall says the open's flags. memfd
  * execution is not seen: fanotify refuses marks on the kernel's internal shm
@@ -426,23 +427,45 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 }
 
 /*
- * What marks deny_open's path: the file (its inode), or, when it does not
- * exist yet, its directory with FAN_EVENT_ON_CHILD: the opens of a file made
- * there later (its creating open too) ask as well, and the decision keeps
- * only the named path. -1 when neither exists (errno ENOENT).
+ * The marks of deny_open's path, added (add) or removed: its directory for
+ * its children's opens (FAN_EVENT_ON_CHILD: a file made there later, or put
+ * there by a rename over the named one, a new inode, asks from its first open
+ * on; the decision keeps only the named path), and the file itself while it
+ * exists (its inode: an open through another of its mounts asks too). 0, or
+ * -1 with errno (ENOENT: neither exists in this container).
  */
-static int deny_target(int rootfd, const char *path, uint64_t *mask)
+static int deny_marks(struct bh_guard *g, int rootfd, const char *path, bool add)
 {
 	const char *slash = strrchr(path, '/');
+	unsigned how = add ? FAN_MARK_ADD : FAN_MARK_REMOVE;
 	char dir[PATH_MAX];
-	int fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
+	int fd, r = 0, e = 0;
 
-	*mask = FAN_OPEN_PERM;
-	if (fd >= 0 || errno != ENOENT || !slash)
-		return fd;
-	snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
-	*mask = FAN_OPEN_PERM | FAN_EVENT_ON_CHILD;
-	return bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+		fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
+		if (fd < 0 ||
+		    (mark_fd(g, how, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd) < 0 && add)) {
+			e = errno;
+			r = -1;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (r < 0 && e == ENOENT) {
+			errno = ENOENT;
+			return -1; /* nor the file */
+		}
+	}
+	fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
+	if (fd < 0)
+		return errno == ENOENT && slash ? r : -1;
+	if (mark_fd(g, how, FAN_OPEN_PERM, fd) < 0 && add) {
+		e = errno;
+		r = -1;
+	}
+	close(fd);
+	errno = e;
+	return r;
 }
 
 /* File systems nothing is executed from, never marked. */
@@ -548,31 +571,8 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 			close(fd);
 	}
 	if (rootfd >= 0) {
-		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-			uint64_t mask;
-			int fd = deny_target(rootfd, w->deny_open[i], &mask);
-			const char *slash = strrchr(w->deny_open[i], '/');
-
-			if (fd >= 0) {
-				mark_fd(g, FAN_MARK_REMOVE, mask, fd);
-				close(fd);
-			}
-			/* a file made since: its directory was marked */
-			if (mask == FAN_OPEN_PERM && slash) {
-				char dir[PATH_MAX];
-
-				snprintf(dir, sizeof(dir), "%.*s",
-					 slash == w->deny_open[i] ? 1
-								  : (int)(slash - w->deny_open[i]),
-					 w->deny_open[i]);
-				fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
-				if (fd >= 0) {
-					mark_fd(g, FAN_MARK_REMOVE,
-						FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd);
-					close(fd);
-				}
-			}
-		}
+		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++)
+			deny_marks(g, rootfd, w->deny_open[i], false);
 		close(rootfd);
 	}
 }
@@ -649,19 +649,10 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto undo;
 	}
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-		uint64_t mask;
-		int fd = deny_target(col.rootfd, w->deny_open[i], &mask);
-
-		if (fd < 0 && errno == ENOENT)
-			continue; /* not in this container, nor its directory */
-		if (fd < 0 || mark_fd(g, FAN_MARK_ADD, mask, fd) < 0) {
-			bh_error_sys(err, errno, "container %s: marking %s", c->id,
-				     w->deny_open[i]);
-			if (fd >= 0)
-				close(fd);
-			goto undo;
-		}
-		close(fd);
+		if (deny_marks(g, col.rootfd, w->deny_open[i], true) == 0 || errno == ENOENT)
+			continue; /* marked, or not in this container (nor its directory) */
+		bh_error_sys(err, errno, "container %s: marking %s", c->id, w->deny_open[i]);
+		goto undo;
 	}
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
