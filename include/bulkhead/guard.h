@@ -173,11 +173,12 @@ int bh_guard_pid_start(pid_t pid, uint64_t *out, struct bh_error **err);
  * A container's first exec is its workload's: a guard that watches it only at its
  * next rescan lets that exec (and what follows, for up to a rescan) run unwatched.
  * The rendezvous closes the window for a runtime that asks (bulkhead's own start):
- * a guard that serves it holds an exclusive flock on BH_GUARD_RDV_DIR/lock while it
- * runs; a runtime about to start a created container whose init is PID (started at
- * START, clock ticks after boot) makes req/PID-START and waits until the guard has
- * rescanned and made ack/PID-START (the container watched, or nothing to watch).
- * The directory is root's (0700): a runtime without access does not wait.
+ * every guard that serves it has a directory of its own under BH_GUARD_RDV_DIR
+ * ("PID-N") whose lock it holds (an OFD lock) while it runs; a runtime about to
+ * start a created container whose init is PID (started at START, clock ticks after
+ * boot) makes req/PID-START in each and waits until every one of those guards has
+ * rescanned and made ack/PID-START (the container watched, or nothing to watch), or
+ * is gone. The directory is root's (0700): a runtime without access does not wait.
  */
 #define BH_GUARD_RDV_DIR     "/run/bulkhead/guard"
 #define BH_GUARD_RDV_PENDING 256 /* requests answered per round */
@@ -187,10 +188,12 @@ struct bh_guard_rdv;
 
 /*
  * Serve the rendezvous under dir (NULL = BH_GUARD_RDV_DIR; made when missing):
- * the lock taken, requests and answers left by an earlier run removed. *out is
- * NULL (and 0 returned) when another guard serves it already.
+ * a directory of this guard's own, its lock taken; those of guards that are gone
+ * removed. Other guards may serve too: a runtime asks each.
  */
 int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_error **err);
+/* This guard's directory (DIR/PID-N: its lock, req/ and ack/). */
+const char *bh_guard_rdv_dir(const struct bh_guard_rdv *r);
 /* An fd that polls readable when a request came (inotify on req/). */
 int bh_guard_rdv_fd(const struct bh_guard_rdv *r);
 /*
@@ -203,9 +206,10 @@ int bh_guard_rdv_pending(struct bh_guard_rdv *r, struct bh_strvec *out);
 void bh_guard_rdv_ack(struct bh_guard_rdv *r, const struct bh_strvec *names);
 void bh_guard_rdv_free(struct bh_guard_rdv *r);
 /*
- * The runtime's side: when a guard serves dir (NULL = BH_GUARD_RDV_DIR), ask it to
+ * The runtime's side: ask every guard that serves dir (NULL = BH_GUARD_RDV_DIR) to
  * look at the container whose init is pid (started at start) and wait at most
- * timeout_ms for its answer. 0 when answered or when no guard serves; BH_ERR_LIMIT
+ * timeout_ms for all their answers. 0 when all answered (or are gone) or when no
+ * guard serves; BH_ERR_LIMIT
  * when the time ran out (the caller decides: bulkhead's start warns and starts).
  */
 int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned timeout_ms,

@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The guard's rendezvous with a runtime's start (include/bulkhead/guard.h):
+ * The guard's rendezvous with a runtime's start (include/bulkhead/guard.h).
+ * Every guard serves, in a directory of its own:
  *
- *   DIR/lock           write-locked (an OFD lock) by the guard that serves, for its
- *                      life; a runtime tests the lock (F_OFD_GETLK) without taking it
- *   DIR/req/PID-START  made by a runtime about to start that container's init
- *   DIR/ack/PID-START  made by the guard once a rescan after the request is done
+ *   DIR/G/lock         write-locked (an OFD lock) by the guard G for its life (G:
+ *                      "PID-N", its pid and a count: a name no live guard shares);
+ *                      a runtime tests the lock (F_OFD_GETLK) without taking it
+ *   DIR/G/req/PID-START  made by a runtime about to start that container's init
+ *   DIR/G/ack/PID-START  made by G once a rescan after the request is done
  *
- * The guard's side is one inotify fd on req/ (polled beside its fanotify group);
- * the runtime's side polls for its ack every 5 ms and stops waiting as soon as
- * the lock is free (the guard is gone). Names are checked ("digits-digits",
- * bounded) before anything is made of them; the directory is root's, 0700.
+ * G is built as DIR/.G and renamed to DIR/G with its lock held, so a runtime or
+ * another guard never sees a G whose lock is free but for a guard that is gone
+ * (whose directory the next guard to open removes). A runtime asks every guard
+ * that serves and waits for all (two monitors on a host: each watches the
+ * container before its first exec), at most RDV_GUARDS (16) of them.
+ * The guard's side is one inotify fd on its req/ (polled beside its fanotify
+ * group); the runtime's side polls for the acks every 5 ms and stops waiting for
+ * a guard as soon as its lock is free (it is gone). Names are checked
+ * ("digits-digits", bounded) before anything is made of them; the directories
+ * are root's, 0700.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +39,11 @@
 #define RDV_NAME_MAX 48 /* "PID-START": 10 + 1 + 20 digits, and room */
 
 struct bh_guard_rdv {
-	char *dir;
+	char *dir; /* DIR/G */
 	int lockfd, inofd, reqfd, ackfd;
 };
+
+#define RDV_GUARDS 16 /* guards a runtime asks at most */
 
 /* Lock (or, with test, only look at) the whole of fd: 1 held by another, 0 free/taken. */
 static int ofd_lock(int fd, bool test)
@@ -76,6 +87,28 @@ static void empty_dir(int dfd)
 	closedir(d);
 }
 
+/* Remove a guard's directory (its entries: req/, ack/ and the lock). */
+static void remove_guard(int dfd, const char *name)
+{
+	int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd >= 0) {
+		for (int i = 0; i < 2; i++) {
+			const char *sub = i ? "ack" : "req";
+			int sfd = openat(fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+			if (sfd >= 0) {
+				empty_dir(sfd);
+				close(sfd);
+			}
+			unlinkat(fd, sub, AT_REMOVEDIR);
+		}
+		unlinkat(fd, "lock", 0);
+		close(fd);
+	}
+	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
 void bh_guard_rdv_free(struct bh_guard_rdv *r)
 {
 	if (!r)
@@ -88,66 +121,121 @@ void bh_guard_rdv_free(struct bh_guard_rdv *r)
 		close(r->ackfd);
 	if (r->lockfd >= 0)
 		close(r->lockfd); /* the lock goes with it */
+	if (r->dir) {
+		/* its directory: a runtime that looks now finds no lock, and no guard */
+		char *slash = strrchr(r->dir, '/');
+		int dfd;
+
+		*slash = 0;
+		dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd >= 0) {
+			remove_guard(dfd, slash + 1);
+			close(dfd);
+		}
+	}
 	free(r->dir);
 	free(r);
 }
 
+/* The guards' directories under dfd whose lock is free: their guards are gone. */
+static void sweep(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct dirent *de;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		char lock[RDV_NAME_MAX + 8];
+		int lk;
+
+		if (strlen(de->d_name) >= RDV_NAME_MAX || !name_ok(de->d_name))
+			continue;
+		snprintf(lock, sizeof(lock), "%s/lock", de->d_name);
+		lk = openat(dfd, lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (lk < 0 || ofd_lock(lk, true) == 0)
+			remove_guard(dfd, de->d_name);
+		if (lk >= 0)
+			close(lk);
+	}
+	closedir(d);
+}
+
 int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_error **err)
 {
+	static atomic_uint seq;
 	struct bh_guard_rdv *r = bh_calloc(1, sizeof(*r));
-	char *p = NULL;
+	char name[RDV_NAME_MAX], tmp[RDV_NAME_MAX + 1];
+	char *p = NULL, *top = NULL;
+	int dfd = -1, gfd = -1;
 
 	*out = NULL;
 	r->lockfd = r->inofd = r->reqfd = r->ackfd = -1;
-	r->dir = bh_strdup(dir ? dir : BH_GUARD_RDV_DIR);
-	p = bh_asprintf("%s/req", r->dir);
-	if (bh_mkdirs(p, 0755, 0700, err) < 0)
+	top = bh_strdup(dir ? dir : BH_GUARD_RDV_DIR);
+	if (bh_mkdirs(top, 0755, 0700, err) < 0)
 		goto fail;
-	free(p);
-	p = bh_asprintf("%s/ack", r->dir);
-	if (bh_mkdirs(p, 0755, 0700, err) < 0)
-		goto fail;
-	free(p);
-	p = bh_asprintf("%s/lock", r->dir);
-	r->lockfd = open(p, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (r->lockfd < 0) {
-		bh_error_sys(err, errno, "%s", p);
+	dfd = open(top, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0) {
+		bh_error_sys(err, errno, "%s", top);
 		goto fail;
 	}
-	switch (ofd_lock(r->lockfd, false)) {
-	case 0: break;
-	case 1: /* another guard serves */
-		free(p);
-		bh_guard_rdv_free(r);
-		return 0;
-	default: bh_error_sys(err, errno, "locking %s", p); goto fail;
+	sweep(dfd);
+	snprintf(name, sizeof(name), "%d-%u", (int)getpid(), atomic_fetch_add(&seq, 1));
+	snprintf(tmp, sizeof(tmp), ".%s", name);
+	remove_guard(dfd, tmp);
+	remove_guard(dfd, name); /* a guard gone whose pid this process has now */
+	if (mkdirat(dfd, tmp, 0700) < 0 ||
+	    (gfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		bh_error_sys(err, errno, "%s/%s", top, tmp);
+		goto fail;
 	}
-	free(p);
-	p = bh_asprintf("%s/req", r->dir);
-	r->reqfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	r->lockfd = openat(gfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (r->lockfd < 0 || ofd_lock(r->lockfd, false) != 0 || mkdirat(gfd, "req", 0700) < 0 ||
+	    mkdirat(gfd, "ack", 0700) < 0 ||
+	    (r->reqfd = openat(gfd, "req", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    (r->ackfd = openat(gfd, "ack", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		bh_error_sys(err, errno, "%s/%s", top, tmp);
+		goto fail;
+	}
 	r->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (r->reqfd < 0 || r->inofd < 0 ||
+	p = bh_asprintf("%s/%s/req", top, tmp);
+	if (r->inofd < 0 ||
 	    inotify_add_watch(r->inofd, p, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) < 0) {
 		bh_error_sys(err, errno, "watching %s", p);
 		goto fail;
 	}
-	free(p);
-	p = bh_asprintf("%s/ack", r->dir);
-	r->ackfd = open(p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (r->ackfd < 0) {
-		bh_error_sys(err, errno, "%s", p);
+	/* published with its lock held (the inotify watch follows the rename) */
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		bh_error_sys(err, errno, "%s/%s", top, name);
 		goto fail;
 	}
+	r->dir = bh_asprintf("%s/%s", top, name);
 	free(p);
-	/* what an earlier guard left: its answers, and requests it never saw (their
-	 * runtimes stopped waiting long ago, or will be answered at the first rescan) */
-	empty_dir(r->ackfd);
+	free(top);
+	close(gfd);
+	close(dfd);
 	*out = r;
 	return 0;
 fail:
+	if (dfd >= 0)
+		remove_guard(dfd, tmp);
 	free(p);
+	free(top);
+	if (gfd >= 0)
+		close(gfd);
+	if (dfd >= 0)
+		close(dfd);
 	bh_guard_rdv_free(r);
 	return bh_error_prefix(err, "guard: the rendezvous with runtimes");
+}
+
+const char *bh_guard_rdv_dir(const struct bh_guard_rdv *r)
+{
+	return r->dir;
 }
 
 int bh_guard_rdv_fd(const struct bh_guard_rdv *r)
@@ -208,58 +296,106 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* One guard a runtime asks: its lock (held while it serves), its request, its answer. */
+struct rdv_ask {
+	int lk;
+	bool done;
+	char *req, *ack;
+};
+
 int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned timeout_ms,
 		       struct bh_error **err)
 {
-	char name[RDV_NAME_MAX], *lock = NULL, *req = NULL, *ack = NULL;
-	struct stat st;
+	struct rdv_ask ask[RDV_GUARDS];
+	char name[RDV_NAME_MAX];
+	struct dirent *de;
 	uint64_t t0, end;
-	int lk, fd, r = 0;
+	size_t n = 0, left;
+	int dfd, r = 0;
+	DIR *d;
 
 	if (!dir)
 		dir = BH_GUARD_RDV_DIR;
-	lock = bh_asprintf("%s/lock", dir);
-	lk = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (lk < 0)
-		goto out; /* no guard ever served here, or not ours to see */
-	if (ofd_lock(lk, true) != 1) {
-		bh_log(BH_LOG_DEBUG, "guard: no guard serves %s now", dir);
-		goto out; /* none serves now */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	if (!d) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0; /* no guard ever served here, or not ours to see */
 	}
 	snprintf(name, sizeof(name), "%d-%llu", (int)pid, (unsigned long long)start);
-	req = bh_asprintf("%s/req/%s", dir, name);
-	ack = bh_asprintf("%s/ack/%s", dir, name);
-	unlink(ack);
-	fd = open(req, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto out; /* the directory is not ours: nobody would answer */
-	close(fd);
-	for (t0 = mono_ms(), end = t0 + timeout_ms;;) {
-		struct timespec ts = { 0, 5000000 };
+	/* every guard that serves now: a request in each */
+	while ((de = readdir(d)) && n < RDV_GUARDS) {
+		struct rdv_ask *a = &ask[n];
+		char *lock;
+		int fd;
 
-		if (stat(ack, &st) == 0) {
-			bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", name,
-			       (unsigned long long)(mono_ms() - t0));
-			break;
+		if (strlen(de->d_name) >= RDV_NAME_MAX || !name_ok(de->d_name))
+			continue;
+		lock = bh_asprintf("%s/%s/lock", dir, de->d_name);
+		a->lk = open(lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		free(lock);
+		if (a->lk < 0)
+			continue;
+		if (ofd_lock(a->lk, true) != 1) {
+			close(a->lk); /* gone: the next guard to open removes it */
+			continue;
 		}
-		if (ofd_lock(lk, true) != 1)
-			break; /* the guard is gone */
+		a->req = bh_asprintf("%s/%s/req/%s", dir, de->d_name, name);
+		a->ack = bh_asprintf("%s/%s/ack/%s", dir, de->d_name, name);
+		a->done = false;
+		unlink(a->ack);
+		fd = open(a->req, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0) { /* not ours: nobody would answer */
+			close(a->lk);
+			free(a->req);
+			free(a->ack);
+			continue;
+		}
+		close(fd);
+		n++;
+	}
+	closedir(d);
+	if (!n)
+		bh_log(BH_LOG_DEBUG, "guard: no guard serves %s now", dir);
+	for (t0 = mono_ms(), end = t0 + timeout_ms, left = n; left;) {
+		struct timespec ts = { 0, 5000000 };
+		struct stat st;
+
+		for (size_t i = 0; i < n; i++) {
+			if (ask[i].done)
+				continue;
+			if (stat(ask[i].ack, &st) == 0) {
+				bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", ask[i].ack,
+				       (unsigned long long)(mono_ms() - t0));
+				ask[i].done = true;
+			} else if (ofd_lock(ask[i].lk, true) != 1) {
+				ask[i].done = true; /* the guard is gone */
+			}
+			left -= ask[i].done;
+		}
+		if (!left)
+			break;
 		if (mono_ms() >= end) {
-			r = bh_error_set(err, BH_ERR_LIMIT,
-					 "the guard did not answer in %u ms (%s): the container "
-					 "starts before it is watched",
-					 timeout_ms, req);
+			for (size_t i = 0; i < n; i++)
+				if (!ask[i].done) {
+					r = bh_error_set(
+						err, BH_ERR_LIMIT,
+						"the guard did not answer in %u ms (%s): "
+						"the container starts before it is watched",
+						timeout_ms, ask[i].req);
+					break;
+				}
 			break;
 		}
 		nanosleep(&ts, NULL);
 	}
-	unlink(req);
-	unlink(ack);
-out:
-	if (lk >= 0)
-		close(lk);
-	free(lock);
-	free(req);
-	free(ack);
+	for (size_t i = 0; i < n; i++) {
+		unlink(ask[i].req);
+		unlink(ask[i].ack);
+		close(ask[i].lk);
+		free(ask[i].req);
+		free(ask[i].ack);
+	}
 	return r;
 }

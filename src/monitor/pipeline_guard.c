@@ -81,7 +81,7 @@ struct mon_guard {
 	const struct mon_behave_rules *br;
 	struct bh_guard *g;
 	struct bh_behave *b;
-	struct bh_guard_rdv *rdv; /* NULL: another guard serves runtimes */
+	struct bh_guard_rdv *rdv; /* NULL: it could not be served (warned) */
 	bool rules_block;	  /* a rule's action is block */
 	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
 	struct bh_strvec open_paths;
@@ -796,14 +796,6 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		/* without it the guard still watches, at its rescans: a warning */
 		if (bh_guard_rdv_open(NULL, &mg->rdv, &e) < 0)
 			mon_warn(p, &e);
-		else if (!mg->rdv) {
-			bh_error_set(&e, BH_ERR_UNSUPPORTED,
-				     "guard: another guard serves the rendezvous with runtimes "
-				     "(%s): a container this one watches is watched at a rescan "
-				     "after its start",
-				     BH_GUARD_RDV_DIR);
-			mon_warn(p, &e);
-		}
 	}
 	/* without it another engine's containers are watched at a rescan after their start */
 	{

@@ -315,42 +315,50 @@ static void touch(const char *dir, const char *name)
 
 static void test_rendezvous(void **state)
 {
-	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *p;
-	struct bh_guard_rdv *r = NULL, *r2 = (void *)1;
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *p, *stale;
+	struct bh_guard_rdv *r = NULL, *r2 = NULL;
 	struct bh_strvec req = BH_STRVEC_INIT;
 	struct bh_error *err = NULL;
-	struct answerer a = { 0 };
-	pthread_t th;
+	struct answerer a = { 0 }, a2 = { 0 };
+	pthread_t th, th2;
+	const char *gd;
 
 	(void)state;
 	/* no guard ever served: no wait */
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0);
+	/* a guard that is gone left its directory (its lock free): removed at the next open */
+	stale = bh_asprintf("%s/999999-0", dir);
+	assert_int_equal(bh_mkdirs(stale, 0755, 0700, &err), 0);
+	p = bh_asprintf("%s/lock", stale);
+	close(open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0600));
+	free(p);
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0); /* not waited for */
 	assert_int_equal(bh_guard_rdv_open(dir, &r, &err), 0);
 	assert_non_null(r);
-	/* one guard serves at a time */
-	assert_int_equal(bh_guard_rdv_open(dir, &r2, &err), 0);
-	assert_null(r2);
+	assert_int_equal(access(stale, F_OK), -1);
+	free(stale);
+	gd = bh_guard_rdv_dir(r);
 	/* a guard that does not answer: the time limit, and no request left */
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 50, &err), -1);
 	assert_error(err, BH_ERR_LIMIT, "did not answer in 50 ms");
 	bh_error_clear(&err);
-	p = bh_asprintf("%s/req/42-7", dir);
+	p = bh_asprintf("%s/req/42-7", gd);
 	assert_int_equal(access(p, F_OK), -1);
 	free(p);
 	/* hostile names in req/: removed, never answered */
-	touch(dir, "..x");
-	touch(dir, "1-");
-	touch(dir, "-1");
-	touch(dir, "12345678901-1");
-	touch(dir, "1-123456789012345678901");
-	touch(dir, "1-2-3");
-	touch(dir, "x1-2");
-	touch(dir, "99-100");
+	touch(gd, "..x");
+	touch(gd, "1-");
+	touch(gd, "-1");
+	touch(gd, "12345678901-1");
+	touch(gd, "1-123456789012345678901");
+	touch(gd, "1-2-3");
+	touch(gd, "x1-2");
+	touch(gd, "99-100");
 	assert_int_equal(bh_guard_rdv_pending(r, &req), 1);
 	assert_string_equal(req.v[0], "99-100");
 	bh_guard_rdv_ack(r, &req);
 	bh_strvec_release(&req);
-	p = bh_asprintf("%s/ack/99-100", dir);
+	p = bh_asprintf("%s/ack/99-100", gd);
 	assert_int_equal(access(p, F_OK), 0);
 	free(p);
 	/* a guard that answers */
@@ -359,15 +367,35 @@ static void test_rendezvous(void **state)
 	assert_int_equal(pthread_create(&th, NULL, answer, &a), 0);
 	assert_int_equal(bh_guard_rdv_await(dir, 43, 8, 10000, &err), 0);
 	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, 10000, &err), 0);
-	atomic_store(&a.stop, true);
-	pthread_join(th, NULL);
 	assert_int_equal(atomic_load(&a.answered), 2);
-	p = bh_asprintf("%s/ack/43-8", dir);
+	p = bh_asprintf("%s/ack/43-8", gd);
 	assert_int_equal(access(p, F_OK), -1); /* the runtime removed its answer */
 	free(p);
-	/* the guard gone: no wait again */
+	/* a second guard serves beside it: a runtime asks both and waits for both */
+	assert_int_equal(bh_guard_rdv_open(dir, &r2, &err), 0);
+	assert_non_null(r2);
+	assert_string_not_equal(bh_guard_rdv_dir(r2), gd);
+	assert_int_equal(bh_guard_rdv_await(dir, 45, 10, 50, &err), -1); /* r2 does not answer */
+	assert_error(err, BH_ERR_LIMIT, "did not answer in 50 ms");
+	bh_error_clear(&err);
+	a2.r = r2;
+	atomic_init(&a2.stop, false);
+	assert_int_equal(pthread_create(&th2, NULL, answer, &a2), 0);
+	assert_int_equal(bh_guard_rdv_await(dir, 46, 11, 10000, &err), 0);
+	atomic_store(&a.stop, true);
+	atomic_store(&a2.stop, true);
+	pthread_join(th, NULL);
+	pthread_join(th2, NULL);
+	/* (45: answered by the first unless the runtime stopped waiting before it read it) */
+	assert_in_range(atomic_load(&a.answered), 3, 4);
+	assert_int_equal(atomic_load(&a2.answered), 1);
+	/* the guards gone: their directories too, and no wait again */
+	p = bh_strdup(gd);
 	bh_guard_rdv_free(r);
-	assert_int_equal(bh_guard_rdv_await(dir, 45, 10, 10000, &err), 0);
+	bh_guard_rdv_free(r2);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	assert_int_equal(bh_guard_rdv_await(dir, 47, 12, 10000, &err), 0);
 	free(dir);
 	unit_rmtmp(d);
 }
