@@ -9,11 +9,12 @@
 #       default rules' types and open filter (-R rules/monitor/default.yaml:
 #       the loop's opens make no event) and with every syscall type and
 #       every open (each type's sys_exit_NAME tracepoint): ratios to off,
-#       measured in the same run, modes interleaved round by round.
+#       measured in the same run, modes interleaved round by round
+#       (MODES="off rules" runs fewer; off must be among them).
 #   (b) sustained events/s: the open loop with openat events, the default
 #       8 MiB ring: events delivered per second and the drops (must be 0);
 #       then pushed past it: two loops at once and a 64 KiB ring: the drop
-#       count the source reports (stats->lost).
+#       count the source reports (stats->lost). SUSTAIN=0 skips (b).
 . "$(dirname "$0")/lib.sh"
 bench_init monitor-source
 
@@ -52,7 +53,8 @@ fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2, $4}
 
 echo "== (a) overhead on the host, best of $RUNS per mode and round, $ROUNDS rounds (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 declare -A IO FE LOST
-MODES="off exec rules full"
+: "${MODES:=off exec rules full}"
+ALLMODES=$MODES
 for r in $(seq "$ROUNDS"); do
 	for mode in $MODES; do
 		case $mode in
@@ -69,17 +71,18 @@ $(fe_us)"
 	done
 	MODES=$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ') # the other order next round
 done
-for mode in off exec rules full; do
+for mode in $ALLMODES; do
 	# best wall time of the runs, and the CPU time of that run
 	read -r io ioc <<<"$(grep . <<<"${IO[$mode]}" | best)"
 	read -r fe fec <<<"$(grep . <<<"${FE[$mode]}" | best)"
 	[ "$mode" = off ] && { IO0=$io; FE0=$fe; IOC0=$ioc; FEC0=$fec; }
-	printf '%-5s open/read/close %8.1f ns (x%.3f; CPU %8.1f ns x%.3f)   fork/exec %8.1f us (x%.3f; CPU %7.1f us x%.3f)   lost %s\n' "$mode" \
+	printf '%-8s open/read/close %8.1f ns (x%.3f; CPU %8.1f ns x%.3f)   fork/exec %8.1f us (x%.3f; CPU %7.1f us x%.3f)   lost %s\n' "$mode" \
 		"$io" "$(echo "$io / $IO0" | bc -l)" "$ioc" "$(echo "$ioc / $IOC0" | bc -l)" \
 		"$fe" "$(echo "$fe / $FE0" | bc -l)" "$fec" "$(echo "$fec / $FEC0" | bc -l)" "${LOST[$mode]:-0}"
 done
 echo "   (load average after: $(cut -d' ' -f1-3 /proc/loadavg))"
 
+[ "${SUSTAIN:-1}" = 0 ] && exit 0
 echo "== (b) sustained events/s (openat events of the open loop)"
 sustain() { # LABEL LOOPS MONARGS...
 	local label="$1" loops="$2" t0 t1 ev lost i pids=()
