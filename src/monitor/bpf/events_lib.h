@@ -323,15 +323,26 @@ static __always_inline void user_path(struct mon_path *p, const void *u)
 	}
 }
 
+/*
+ * The file of t's descriptor fd. t is a BTF-typed task (the tracepoint's, or
+ * bpf_get_current_task_btf), so the way to the table is direct loads (each
+ * one instruction, faults caught), not a probe read per field: this runs in
+ * every watched open before its filter. The array's slot is a pointer to a
+ * pointer (not typed for the verifier): one probe read.
+ */
 static __always_inline struct file *fd_file(struct task_struct *t, unsigned long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct files_struct *files = t->files;
+	struct fdtable *fdt;
 	struct file **arr;
 	struct file *f = NULL;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files)
 		return NULL;
-	arr = BPF_CORE_READ(fdt, fd);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return NULL;
+	arr = fdt->fd;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]) < 0)
 		return NULL;
 	return f;

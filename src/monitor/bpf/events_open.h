@@ -115,9 +115,9 @@ static __noinline int open_wanted(struct task_struct *t, long ret, unsigned long
 	lens = o->dir_lens;
 	if (!lens)
 		return 0;
-	m = ro_mount((unsigned long)BPF_CORE_READ(f, f_path.mnt));
+	m = ro_mount((unsigned long)f->f_path.mnt);
 	rd = t->fs->root.dentry;
-	rm = ro_mount((unsigned long)BPF_CORE_READ(t, fs, root.mnt));
+	rm = ro_mount((unsigned long)t->fs->root.mnt);
 	if (!m)
 		return 0;
 	for (int i = 0; i < MON_PATH_DEPTH; i++) {
