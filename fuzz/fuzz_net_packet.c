@@ -85,7 +85,8 @@ static void fini(void *state)
 
 static const uint16_t ports[] = { 80, 53, 0 };
 static const struct bh_net_dissector fz = {
-	"fz", BH_NET_L4_TCP | BH_NET_L4_UDP, ports, sizeof(struct st), probe, feed, fini,
+	"fz", BH_NET_L4_TCP | BH_NET_L4_UDP, ports, sizeof(struct st), probe, feed,
+	fini, net_l7_requests_only,
 };
 static const struct bh_net_dissector *const table[] = { &fz, NULL };
 

@@ -182,7 +182,17 @@ struct bh_net_dissector {
 				 const struct bh_net_dissect_ctx *ctx);
 	/* Release what the state holds (not the state itself). May be NULL. */
 	void (*fini)(void *state);
+	/* Whether feed() still needs direction dir's bytes, asked after each
+	 * packet while feeding. NULL: both directions, until DONE. False only
+	 * when no later byte that way can make a record, a threat or a change
+	 * of state (a protocol whose replies are never parsed): the live path
+	 * then offloads that direction alone (bh_net_engine_settled). */
+	bool (*wants)(const void *state, enum bh_net_dir dir);
 };
+
+/* A wants() for the dissectors that parse requests only, once identified:
+ * the server's replies are never looked at (Redis, Kafka, MongoDB). */
+bool net_l7_requests_only(const void *state, enum bh_net_dir dir);
 
 /* NULL-terminated, in probing order (specific signatures before loose ones). */
 extern const struct bh_net_dissector *const bh_net_dissectors[];

@@ -25,3 +25,9 @@ const struct bh_net_dissector *const bh_net_dissectors[] = {
 	&bh_net_l7_ftp,
 	NULL,
 };
+
+bool net_l7_requests_only(const void *state, enum bh_net_dir dir)
+{
+	(void)state;
+	return dir == BH_NET_TO_SERVER;
+}

@@ -569,11 +569,17 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	if (e->o.drop_severity && f->max_sev >= e->o.drop_severity)
 		v = BH_NET_DROP;
 	/* settled: nothing more to inspect or decide in this direction (the
-	 * live path offloads it) */
+	 * live path offloads it): the flow's inspection is over, or its
+	 * dissector, still feeding, says it reads nothing more this way (a
+	 * request/response protocol's replies: its requests stay queued, each
+	 * one inspected and decided) */
 	e->pkt_flow = f;
 	e->pkt_dir = dir;
-	e->pkt_settled = !f->n_threats && f->ident == ID_DONE && !net_match_raw_wanted(f, dir) &&
-			 net_pol_settled(f);
+	e->pkt_settled =
+		!f->n_threats && net_pol_settled(f) &&
+		(f->ident == ID_DONE ? !net_match_raw_wanted(f, dir)
+				     : f->ident == ID_FEEDING && f->d->wants &&
+					       !f->d->wants(f->state, (enum bh_net_dir)dir));
 	return v;
 }
 

@@ -213,4 +213,5 @@ const struct bh_net_dissector bh_net_l7_kafka = {
 	.state_size = sizeof(struct kafka_state),
 	.probe = kafka_probe,
 	.feed = kafka_feed,
+	.wants = net_l7_requests_only,
 };

@@ -283,4 +283,5 @@ const struct bh_net_dissector bh_net_l7_mongodb = {
 	.state_size = sizeof(struct mongo_state),
 	.probe = mongo_probe,
 	.feed = mongo_feed,
+	.wants = net_l7_requests_only,
 };

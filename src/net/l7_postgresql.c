@@ -243,6 +243,16 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 	return BH_NET_FEED_MORE;
 }
 
+/* The server's messages matter only for the one-byte answer to an
+ * SSLRequest/GSSENCRequest, which comes before the StartupMessage: once the
+ * session is past it (PG_NORMAL), the replies are never parsed. */
+static bool pg_wants(const void *state, enum bh_net_dir dir)
+{
+	const struct pg_state *s = state;
+
+	return dir == BH_NET_TO_SERVER || s->phase != PG_NORMAL;
+}
+
 const struct bh_net_dissector bh_net_l7_postgresql = {
 	.app = "postgresql",
 	.l4 = BH_NET_L4_TCP,
@@ -250,4 +260,5 @@ const struct bh_net_dissector bh_net_l7_postgresql = {
 	.state_size = sizeof(struct pg_state),
 	.probe = pg_probe,
 	.feed = pg_feed,
+	.wants = pg_wants,
 };

@@ -341,4 +341,5 @@ const struct bh_net_dissector bh_net_l7_redis = {
 	.state_size = sizeof(struct redis_state),
 	.probe = redis_probe,
 	.feed = redis_feed,
+	.wants = net_l7_requests_only,
 };

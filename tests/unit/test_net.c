@@ -64,8 +64,10 @@ static void t_fini(void *state)
 
 static const uint16_t t_ports[] = { 7777, 0 };
 static const struct bh_net_dissector t_dissector = {
-	"test", BH_NET_L4_TCP | BH_NET_L4_UDP, t_ports, sizeof(struct tstate), t_probe, t_feed,
-	t_fini,
+	"test",	 BH_NET_L4_TCP | BH_NET_L4_UDP,
+	t_ports, sizeof(struct tstate),
+	t_probe, t_feed,
+	t_fini,	 NULL,
 };
 
 /* says MAYBE to anything: its port decides */
@@ -77,7 +79,7 @@ static enum bh_net_probe m_probe(const struct bh_net_flow_info *flow, enum bh_ne
 
 static const uint16_t m_ports[] = { 9999, 0 };
 static const struct bh_net_dissector m_dissector = {
-	"maybe", BH_NET_L4_UDP, m_ports, sizeof(struct tstate), m_probe, t_feed, t_fini,
+	"maybe", BH_NET_L4_UDP, m_ports, sizeof(struct tstate), m_probe, t_feed, t_fini, NULL,
 };
 
 static const struct bh_net_dissector *const test_table[] = { &t_dissector, &m_dissector, NULL };
@@ -1207,7 +1209,7 @@ static enum bh_net_feed q_feed(void *state, enum bh_net_dir dir, const uint8_t *
 }
 
 static const struct bh_net_dissector q_dissector = {
-	"sqltest", BH_NET_L4_TCP, NULL, 1, q_probe, q_feed, NULL,
+	"sqltest", BH_NET_L4_TCP, NULL, 1, q_probe, q_feed, NULL, NULL,
 };
 static const struct bh_net_dissector *const sql_table[] = { &q_dissector, NULL };
 
@@ -1219,7 +1221,7 @@ static enum bh_net_probe n_probe(const struct bh_net_flow_info *flow, enum bh_ne
 }
 
 static const struct bh_net_dissector n_dissector = {
-	"never", BH_NET_L4_TCP, NULL, 1, n_probe, q_feed, NULL,
+	"never", BH_NET_L4_TCP, NULL, 1, n_probe, q_feed, NULL, NULL,
 };
 static const struct bh_net_dissector *const never_table[] = { &n_dissector, NULL };
 

@@ -275,6 +275,82 @@ static int verdict_of_sqli(unsigned drop_severity, enum bh_net_verdict *first)
 	return v;
 }
 
+/* A packet of a flow through e (len bytes of data, which may hold NULs):
+ * whether its direction is settled after it. */
+static bool settled_n(struct bh_net_engine *e, const char *src, const char *dst, uint16_t sp,
+		      uint16_t dp, uint32_t seq, uint8_t flags, const char *data, size_t len)
+{
+	uint8_t b[2048];
+	size_t n = tcp_pkt(b, src, dst, sp, dp, seq, flags, NULL);
+	enum bh_net_verdict v;
+
+	memcpy(b + n, data, len);
+	n += len;
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+	bh_net_engine_packet(e, b, n, BH_NET_LINK_RAW, 1.0, &v);
+	return bh_net_engine_settled(e);
+}
+
+static bool settled_after(struct bh_net_engine *e, const char *src, const char *dst, uint16_t sp,
+			  uint16_t dp, uint32_t seq, uint8_t flags, const char *data)
+{
+	return settled_n(e, src, dst, sp, dp, seq, flags, data ? data : "",
+			 data ? strlen(data) : 0);
+}
+
+/* Redis: the replies are never parsed, so once identified the reply
+ * direction alone is settled (offloaded live); the requests never are, and
+ * a later request still makes its threat, after which nothing is settled. */
+static void test_settled_replies(void **state)
+{
+	static const char ping[] = "*1\r\n$4\r\nPING\r\n";
+	static const char cfg[] = "*4\r\n$6\r\nCONFIG\r\n$3\r\nSET\r\n$3\r\ndir\r\n$4\r\n/tmp\r\n";
+	struct bh_net_opts o = { 0 };
+	struct bh_net_engine *e;
+	struct bh_net_stats st;
+	const char *C = "10.0.0.1", *S = "10.0.0.2";
+	uint32_t cs = 101, ss = 501;
+
+	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+	assert_false(settled_after(e, C, S, 40000, 6379, 100, 0x02, NULL));
+	assert_false(settled_after(e, S, C, 6379, 40000, 500, 0x12, NULL));
+	assert_false(settled_after(e, C, S, 40000, 6379, cs, 0x18, ping)); /* identified */
+	cs += sizeof(ping) - 1;
+	assert_true(settled_after(e, S, C, 6379, 40000, ss, 0x18, "+PONG\r\n"));
+	ss += 7;
+	assert_false(settled_after(e, C, S, 40000, 6379, cs, 0x18, ping)); /* each request */
+	cs += sizeof(ping) - 1;
+	assert_true(settled_after(e, S, C, 6379, 40000, ss, 0x18, "+PONG\r\n"));
+	ss += 7;
+	/* the same connection's later request is still inspected */
+	assert_false(settled_after(e, C, S, 40000, 6379, cs, 0x18, cfg));
+	assert_false(settled_after(e, S, C, 6379, 40000, ss, 0x18, "+OK\r\n"));
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.threats, 1);
+	bh_net_engine_free(e);
+
+	/* PostgreSQL: the server's answer to an SSLRequest is read, so its
+	 * direction waits for the StartupMessage */
+	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+	cs = 101;
+	ss = 501;
+	assert_false(settled_after(e, C, S, 40001, 5432, 100, 0x02, NULL));
+	assert_false(settled_after(e, S, C, 5432, 40001, 500, 0x12, NULL));
+	assert_false(settled_n(e, C, S, 40001, 5432, cs, 0x18, "\x00\x00\x00\x08\x04\xd2\x16\x2f",
+			       8)); /* SSLRequest */
+	cs += 8;
+	assert_false(settled_after(e, S, C, 5432, 40001, ss, 0x18, "N"));
+	ss += 1;
+	/* the StartupMessage: past it, the replies are not read */
+	assert_false(settled_n(e, C, S, 40001, 5432, cs, 0x18,
+			       "\x00\x00\x00\x12\x00\x03\x00\x00user\0bob\0\0", 18));
+	cs += 18;
+	assert_true(settled_n(e, S, C, 5432, 40001, ss, 0x18, "R\x00\x00\x00\x08\x00\x00\x00", 9));
+	assert_false(settled_n(e, C, S, 40001, 5432, cs, 0x18, "Q\x00\x00\x00\x0dSELECT 1\0", 14));
+	bh_net_engine_free(e);
+}
+
 static void test_verdict(void **state)
 {
 	enum bh_net_verdict first;
@@ -288,10 +364,9 @@ static void test_verdict(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_packet),
-		cmocka_unit_test(test_ack_error_other),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_packet),		cmocka_unit_test(test_ack_error_other),
+		cmocka_unit_test(test_hostile),		cmocka_unit_test(test_verdict),
+		cmocka_unit_test(test_settled_replies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
