@@ -223,8 +223,12 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 /*
  * After bh_net_engine_packet(): whether that packet's direction of its flow
  * is settled - the protocol identified (or given up on), no dissector or
- * matcher wants more of that direction's bytes, no threat seen on the flow -
- * so the live path may stop queueing that direction (offload). False for a
+ * matcher wants more of that direction's bytes, no threat seen on the flow,
+ * the policy's decision final - so the live path may stop queueing that
+ * direction (offload). A flow whose dissector still reads one direction
+ * can have the other settled: Redis, Kafka and MongoDB replies, PostgreSQL's
+ * server messages once past the startup (their dissectors never parse
+ * them), while every request stays queued and inspected. False for a
  * packet that had no flow (refused, a fragment).
  */
 bool bh_net_engine_settled(const struct bh_net_engine *e);
@@ -396,6 +400,7 @@ int bh_net_graph_pcap(const char *path, const struct bh_net_opts *opts,
 
 #define BH_NET_LIVE_CHAIN	"BULKHEAD-NET" /* our iptables chain in each namespace */
 #define BH_NET_LIVE_TARGETS_MAX 256	       /* network namespaces put through at once */
+#define BH_NET_HOLD_BUCKETS	16	       /* bh_net_live_stats.hold: 1 us .. 32 ms and over */
 
 struct bh_net_live_opts {
 	/* What to put through: containers by ID (a unique prefix) or name, by
@@ -471,7 +476,12 @@ struct bh_net_live_stats {
 			     * first, and those queued before its connmark took) */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
-	uint64_t batches;   /* verdict datagrams sent */
+	uint64_t batches;   /* verdict datagrams sent (one per datagram read: no packet waits
+			     * for a later one) */
+	/* Packets by the time from their read to their verdict sent (the
+	 * engine's inspection of them): bucket i counts [2^i, 2^(i+1)) us, the
+	 * first below 2 us, the last 2^(N-1) us and over. */
+	uint64_t hold[BH_NET_HOLD_BUCKETS];
 	uint64_t truncated; /* packets longer than the copy range */
 	size_t namespaces;
 	bool bare_queued; /* no bpf match (xt_bpf): an offloaded flow's bare ACKs are queued */

@@ -635,6 +635,29 @@ static int add_ref(const char **v, size_t *n, const char *s, const char *opt)
 	return 0;
 }
 
+/* The hold histogram's pct-th percentile as the upper bound of its bucket
+ * ("<4us"; "-" without packets). */
+static const char *hold_pct(const struct bh_net_live_stats *st, unsigned pct, char *buf, size_t cap)
+{
+	uint64_t total = 0, seen = 0;
+
+	for (int i = 0; i < BH_NET_HOLD_BUCKETS; i++)
+		total += st->hold[i];
+	if (!total)
+		return "-";
+	for (int i = 0; i < BH_NET_HOLD_BUCKETS; i++) {
+		seen += st->hold[i];
+		if (seen * 100 >= total * pct) {
+			if (i == BH_NET_HOLD_BUCKETS - 1)
+				snprintf(buf, cap, ">=%lluus", 1ull << i);
+			else
+				snprintf(buf, cap, "<%lluus", 2ull << i);
+			return buf;
+		}
+	}
+	return "-";
+}
+
 static int net_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -670,6 +693,7 @@ static int net_run(int argc, char **argv)
 	size_t nc = 0, nl = 0, nn = 0, npol = 0, n_sensors = 0;
 	struct bh_net_live_opts o = { .offload = true };
 	struct bh_net_live_stats st;
+	char p50[24], p99[24];
 	struct inspect_ctx ctx = { 0 };
 	struct bh_error *err = NULL;
 	uint64_t v;
@@ -805,11 +829,13 @@ static int net_run(int argc, char **argv)
 	fflush(stdout);
 	fprintf(stderr,
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
+		"held from read to verdict: p50 %s, p99 %s; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
 		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
 		"(%llu listings at a runtime's state change); %llu container listings%s\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
+		hold_pct(&st, 50, p50, sizeof(p50)), hold_pct(&st, 99, p99, sizeof(p99)),
 		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
 		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
 		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,

@@ -476,18 +476,45 @@ static void live_on_record(const struct bh_net_flow_record *flow, const struct b
 
 /* ---- packets ----------------------------------------------------------------------- */
 
-/* Read up to DRAIN_MAX packets from t's queue, judge them, send the verdicts. */
+static uint64_t ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)(t.tv_sec - t0->tv_sec) * 1000000000u + (uint64_t)t.tv_nsec -
+	       (uint64_t)t0->tv_nsec;
+}
+
+/* The hold histogram's bucket of ns: [2^i, 2^(i+1)) microseconds, the first
+ * below 2 us, the last open. */
+static unsigned hold_bucket(uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+	unsigned b = 0;
+
+	while (us >= 2 && b < BH_NET_HOLD_BUCKETS - 1) {
+		us >>= 1;
+		b++;
+	}
+	return b;
+}
+
+/*
+ * Read up to DRAIN_MAX packets from t's queue, judge them, send the
+ * verdicts. Each datagram's verdicts go as soon as its packets are judged:
+ * a packet waits for its own inspection, never for later packets (a
+ * request/response flow's small packets would each wait for the next ones
+ * to be read and inspected), and never for more to arrive.
+ */
 static int drain(struct live *L, struct target *t, struct bh_error **err)
 {
 	struct bh_net_live_stats *st = L->st;
-	uint32_t accept_to = 0;
-	uint64_t before = st->packets;
-	unsigned held = 0; /* accepted packets whose verdict has not gone */
 	int rc;
 
 	for (int k = 0; k < DRAIN_MAX; k++) {
 		ssize_t n = net_nfq_recv(t->q, L->buf, NET_NFQ_MAX_MSG, err);
 		size_t off = 0;
+		unsigned judged = 0;
 
 		if (n == -ENOBUFS) {
 			st->enobufs++;
@@ -514,6 +541,7 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 			if (m != NET_NFQ_PACKET)
 				continue;
 			st->packets++;
+			judged++;
 			if (pk.cap_len && pk.cap_len > pk.payload_len)
 				st->truncated++;
 			if (L->e)
@@ -539,26 +567,21 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 						     (pk.has_mark ? pk.mark : 0) | L->mark, err);
 			} else {
 				st->accepted++;
-				accept_to = pk.id;
-				if (++held < VERDICT_HOLD)
-					continue;
-				/* a small request does not wait for a whole burst to be
-				 * inspected: every VERDICT_HOLD accepts their verdict goes */
-				held = 0;
-				rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err);
-				if (rc == 0)
-					rc = net_nfq_send(t->q, err);
+				rc = net_nfq_verdict(t->q, pk.id, NF_ACCEPT, false, 0, err);
 			}
 			if (rc < 0)
 				return rc;
 		}
-	}
-	/* the plain accepts at once: every packet still queued up to the last of them
-	 * (the drops and repeats before it were sent first, in the same datagram) */
-	if (held && (rc = net_nfq_verdict_batch(t->q, accept_to, NF_ACCEPT, err)) < 0)
-		return rc;
-	if (st->packets != before)
+		if (!judged)
+			continue;
+		rc = net_nfq_send(t->q, err);
+		if (rc < 0)
+			return rc;
 		st->batches++;
+		/* from the read to the verdict sent: the time a packet spent
+		 * waiting for us once we had it (one read: one datagram) */
+		st->hold[hold_bucket(ns_since(&L->t0))] += judged;
+	}
 	return net_nfq_send(t->q, err);
 }
 

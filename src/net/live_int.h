@@ -19,7 +19,6 @@
 #include "net/nfq.h"
 
 #define DRAIN_MAX	 128	   /* packets read from one queue in one go */
-#define VERDICT_HOLD	 8	   /* accepts per verdict batch: the first waits for 7 */
 #define RCVBUF		 (8 << 20) /* the netlink socket's receive buffer */
 #define IPT_ERR_MAX	 512	   /* bytes of an iptables error kept for the message */
 #define MARK_DEF	 0x00100000u
