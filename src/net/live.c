@@ -28,7 +28,8 @@
  * are; a request/response flow whose dissector never parses the replies
  * (Redis, Kafka, MongoDB, PostgreSQL past its startup) has its reply
  * direction settled once identified and decided, its requests never (each
- * is inspected: a later one can still be dropped). A packet whose direction is settled gets NF_REPEAT with mark bit P
+ * is inspected: a later one can still be dropped). A packet whose
+ * direction is settled gets NF_REPEAT with mark bit P
  * added: it goes through the hook again, its connection gets that
  * direction's bit, and that direction's later packets never reach the queue
  * (so a flow record counts only what was queued). The direction opposite
