@@ -479,6 +479,10 @@ BH_MUST_CHECK int bh_write_all(int fd, const void *p, size_t len, struct bh_erro
  */
 BH_MUST_CHECK int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
 				       struct bh_error **err);
+/* The same without the fsync: a reader never sees part of the file, but a
+ * crash may lose it (for files that are made again on demand). */
+BH_MUST_CHECK int bh_write_file_replace(const char *path, const void *p, size_t len, mode_t mode,
+					struct bh_error **err);
 /* Read a whole file into b (bounded by b->max). */
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
 /*

@@ -28,7 +28,7 @@ int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err)
 	return 0;
 }
 
-int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
+static int write_replace(const char *path, const void *p, size_t len, mode_t mode, bool sync,
 			 struct bh_error **err)
 {
 	char *tmp = bh_asprintf("%s.tmp.XXXXXX", path);
@@ -44,7 +44,7 @@ int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mod
 		bh_error_prefix(err, "writing %s", tmp);
 		goto out;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)) {
 		bh_error_sys(err, errno, "writing %s", tmp);
 		goto out;
 	}
@@ -66,6 +66,18 @@ out:
 		unlink(tmp);
 	free(tmp);
 	return r;
+}
+
+int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
+			 struct bh_error **err)
+{
+	return write_replace(path, p, len, mode, true, err);
+}
+
+int bh_write_file_replace(const char *path, const void *p, size_t len, mode_t mode,
+			  struct bh_error **err)
+{
+	return write_replace(path, p, len, mode, false, err);
 }
 
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err)

@@ -322,40 +322,9 @@ static int ak_handle(struct bh_tpm *t, unsigned flags, ESYS_TR *out, TPM2B_PUBLI
 static int write_in(const char *dir, const char *name, const void *p, size_t n, mode_t mode,
 		    struct bh_error **err)
 {
-	char *path = bh_asprintf("%s/%s", dir, name), *tmp = bh_asprintf("%s.tmp.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC), r = -1;
+	char *path = bh_asprintf("%s/%s", dir, name);
+	int r = bh_write_file_replace(path, p, n, mode, err);
 
-	if (fd < 0) {
-		bh_error_sys(err, errno, "creating a temporary file beside %s", path);
-		goto out;
-	}
-	if (bh_write_all(fd, p, n, err) < 0) {
-		bh_error_prefix(err, "writing %s", tmp);
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0) {
-		bh_error_sys(err, errno, "writing %s", tmp);
-		goto out;
-	}
-	r = close(fd);
-	fd = -1;
-	if (r < 0) {
-		r = -1;
-		bh_error_sys(err, errno, "closing %s", tmp);
-		goto out;
-	}
-	r = -1;
-	if (rename(tmp, path) < 0) {
-		bh_error_sys(err, errno, "renaming %s to %s", tmp, path);
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (r < 0 && tmp)
-		unlink(tmp);
-	free(tmp);
 	free(path);
 	return r;
 }
