@@ -28,6 +28,7 @@
 #define BH_VTPM_CERT_MAX	(16u << 10) /* a certificate file read, at most */
 #define BH_VTPM_CA_NAME		"bulkhead vTPM host CA"
 #define BH_VTPM_EK_PREFIX	"bulkhead vTPM EK "
+#define BH_VTPM_NAME_MAX	80 /* a container id named in an EK certificate, at most */
 
 /* ---- certificates, no TPM needed -------------------------------------------- */
 

@@ -3,18 +3,22 @@
  * The per-container vTPM (issue 18, NISTIR 8176): a bundle annotated
  * org.bulkhead.vtpm=true gets its own swtpm, started at create, stopped at
  * delete. This host has no /dev/vtpmx (and no CUSE), so the vTPM is not a
- * device: it is swtpm's unix socket (and its control socket, which
- * tpm2-tss's swtpm TCTI needs), in <state>/<id>/vtpm/run, bind-mounted at
- * /run/vtpm in the container, with TPM2TOOLS_TCTI and TPM2OPENSSL_TCTI set so
- * tpm2-tools and the tpm2 OpenSSL provider find it. Its state is in
+ * device: it is swtpm's unix socket in <state>/<id>/vtpm/run, bind-mounted
+ * read-only at /run/vtpm in the container, with TPM2TOOLS_TCTI and
+ * TPM2OPENSSL_TCTI set so tpm2-tools and the tpm2 OpenSSL provider find it.
+ * tpm2-tss's swtpm TCTI also needs the control socket (tpm.sock.ctrl): the one
+ * mounted is a filter (vtpm_proxy.c) forwarding only CMD_SET_LOCALITY 0 to
+ * swtpm's real one, <state>/<id>/vtpm/ctrl.sock (0700 directory, never
+ * mounted: it reads and replaces the vTPM's state). Its state is in
  * <state>/<id>/vtpm/state (0700, never in the container). Its EK is made and
  * certified by the host TPM's key (src/tpm/vtpm.c): ek.crt, ek.pem,
  * host-ca.crt and host-key.pem beside the socket.
  *
  *   create: checks ─ rt_vtpm_check (annotation, swtpm installed) ─ ... make_state
- *           ─ rt_vtpm_start: swtpm (double fork, its own session) ─ wait for
- *             the socket (it dies: its log in the error) ─ EK + certificate
- *             ─ state.json "vtpm" {pid, pid_start} ─ the mount and env added
+ *           ─ rt_vtpm_start: swtpm (double fork, its own session) ─ state.json
+ *             "vtpm" {pid, pid_start} written ─ the control filter, state.json
+ *             {proxy_pid, proxy_start} written ─ wait for the socket (it dies:
+ *             its log in the error) ─ EK + certificate ─ the mount and env added
  *   delete / failed create: rt_vtpm_stop (SIGTERM, then SIGKILL), the state
  *           directory (and the vTPM's state with it) removed; with
  *           org.bulkhead.vtpm.keep=true its state is first moved to
@@ -48,6 +52,7 @@
 #define VTPM_LOG_MAX 2048
 
 #ifndef MOUNT_ATTR_NOSUID
+#define MOUNT_ATTR_RDONLY 0x00000001
 #define MOUNT_ATTR_NOSUID 0x00000002
 #define MOUNT_ATTR_NODEV  0x00000004
 #define MOUNT_ATTR_NOEXEC 0x00000008
@@ -150,12 +155,13 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 	return pid;
 }
 
+/* pid runs and is the process started at start (0: unknown, never a match) */
 static bool alive(pid_t pid, uint64_t start)
 {
 	char st = 0;
 	uint64_t s = rt_proc_starttime(pid, &st);
 
-	return s && (!start || s == start) && st != 'Z' && st != 'X';
+	return pid > 0 && start && s == start && st != 'Z' && st != 'X';
 }
 
 static bool can_connect(const char *path)
@@ -208,16 +214,23 @@ static char *log_head(const char *log)
 int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err)
 {
 	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
-	json_int_t pid = 0, start = 0;
+	json_int_t pid = 0, start = 0, ppid = 0, pstart = 0;
 
 	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
 		return 0;
 	bh_json_int(v, "pid_start", &start);
+	bh_json_int(v, "proxy_pid", &ppid);
+	bh_json_int(v, "proxy_start", &pstart);
 	if (!alive((pid_t)pid, (uint64_t)start))
 		return bh_error_set(err, BH_ERR_IO,
 				    "container %s: its vTPM (swtpm, pid %lld) is gone (killed, or "
 				    "it died): not started; delete the container",
 				    id, (long long)pid);
+	if (!alive((pid_t)ppid, (uint64_t)pstart))
+		return bh_error_set(err, BH_ERR_IO,
+				    "container %s: its vTPM's control-socket filter (pid %lld) is "
+				    "gone (killed, or it died): not started; delete the container",
+				    id, (long long)ppid);
 	return 0;
 }
 
@@ -241,14 +254,13 @@ static void keep_state(const json_t *v)
 	free(parent);
 }
 
-void rt_vtpm_stop(const json_t *state)
+/* The process of v's pid_key started at start_key ended: SIGTERM, then SIGKILL. */
+static void stop_one(const json_t *v, const char *pid_key, const char *start_key)
 {
-	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
 	json_int_t pid = 0, start = 0;
 
-	if (!v || !bh_json_int(v, "pid", &pid) || pid <= 0)
+	if (!bh_json_int(v, pid_key, &pid) || !bh_json_int(v, start_key, &start))
 		return;
-	bh_json_int(v, "pid_start", &start);
 	if (alive((pid_t)pid, (uint64_t)start)) {
 		kill((pid_t)pid, SIGTERM);
 		for (int i = 0; i < VTPM_STOP_MS / 10 && alive((pid_t)pid, (uint64_t)start); i++)
@@ -259,6 +271,16 @@ void rt_vtpm_stop(const json_t *state)
 		for (int i = 0; i < 100 && alive((pid_t)pid, (uint64_t)start); i++)
 			sleep_ms(10);
 	}
+}
+
+void rt_vtpm_stop(const json_t *state)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+
+	if (!v)
+		return;
+	stop_one(v, "proxy_pid", "proxy_start");
+	stop_one(v, "pid", "pid_start");
 	keep_state(v);
 }
 
@@ -277,8 +299,8 @@ static void add_mount_env(struct bh_rt_spec *s, const char *run)
 	m->type = bh_strdup("bind");
 	m->source = bh_strdup(run);
 	m->bind = true;
-	m->flags = MS_BIND | MS_NOSUID | MS_NODEV | MS_NOEXEC;
-	m->attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+	m->flags = MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	m->attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 	for (char **e = s->process.env; e && *e; e++) {
 		bool ours = false;
 
@@ -294,6 +316,18 @@ static void add_mount_env(struct bh_rt_spec *s, const char *run)
 	s->process.env = bh_strvec_detach(&env);
 }
 
+/* The state's "vtpm" object (created empty if missing), key set to the integer v. */
+static void record(json_t *st, const char *key, json_int_t v)
+{
+	json_t *o = json_object_get(st, "vtpm");
+
+	if (!o) {
+		o = json_object();
+		json_object_set_new(st, "vtpm", o);
+	}
+	json_object_set_new(o, key, json_integer(v));
+}
+
 int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
 		  struct bh_error **err)
 {
@@ -301,9 +335,13 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	char *keep = NULL;
 	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
 	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL;
+	char *real = NULL, *pctrl = NULL;
+	bool renamed = false;
 	uid_t uid;
 	gid_t gid;
-	pid_t pid;
+	pid_t pid, ppid;
+	uint64_t start, pstart;
+	json_t *v;
 	int r = -1;
 
 	r = rt_vtpm_check(c->spec, err);
@@ -317,9 +355,18 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	run = bh_asprintf("%s/run", dir);
 	log = bh_asprintf("%s/swtpm.log", dir);
 	sock = bh_asprintf("%s/tpm.sock", run);
+	real = bh_asprintf("%s/ctrl.sock", dir);
+	pctrl = bh_asprintf("%s.ctrl", sock);
 	if (k && strcmp(k, "true") && strcmp(k, "false")) {
 		bh_error_set(err, BH_ERR_INVALID, "annotation %s: '%.64s' is not true or false",
 			     ANN_KEEP, k);
+		goto out;
+	}
+	if (strlen(id) > BH_VTPM_NAME_MAX) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "annotation %s=true: the container id is longer than %d characters "
+			     "(its vTPM's EK certificate names it whole)",
+			     ANN_VTPM, BH_VTPM_NAME_MAX);
 		goto out;
 	}
 	if (k && !strcmp(k, "true"))
@@ -329,14 +376,15 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		goto out;
 	}
 	/* a kept state (the same id's last vTPM) is reused: same EK, same NV */
-	if ((!keep || rename(keep, state) < 0) && mkdir(state, 0700) < 0) {
+	renamed = keep && rename(keep, state) == 0;
+	if (!renamed && mkdir(state, 0700) < 0) {
 		bh_error_sys(err, errno, "vTPM: creating %s", state);
 		goto out;
 	}
 	server = bh_asprintf("type=unixio,path=%s,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
 			     (unsigned)gid);
-	ctrl = bh_asprintf("type=unixio,path=%s.ctrl,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
-			   (unsigned)gid);
+	/* the real control socket: root's, in the 0700 directory, never mounted */
+	ctrl = bh_asprintf("type=unixio,path=%s,mode=0600", real);
 	tpmstate = bh_asprintf("dir=%s,mode=0600", state);
 	{
 		char *argv[] = { "swtpm",
@@ -356,21 +404,42 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	}
 	if (pid < 0)
 		goto out;
-	/* on record at once: a failure from here on stops it (rt_vtpm_stop in undo) */
-	json_object_set_new(c->state, "vtpm",
-			    json_pack("{s:I, s:I, s:s, s:s}", "pid", (json_int_t)pid, "pid_start",
-				      (json_int_t)rt_proc_starttime(pid, NULL), "socket",
-				      VTPM_MOUNT "/tpm.sock", "state", state));
+	/* on record at once, on disk too: a failure (or our death) from here on stops it */
+	start = rt_proc_starttime(pid, NULL);
+	v = json_pack("{s:I, s:I, s:s, s:s}", "pid", (json_int_t)pid, "pid_start",
+		      (json_int_t)start, "socket", VTPM_MOUNT "/tpm.sock", "state", state);
+	json_object_set_new(c->state, "vtpm", v);
 	if (keep)
-		json_object_set_new(json_object_get(c->state, "vtpm"), "keep", json_string(keep));
-	for (int i = 0; !can_connect(sock); i++) {
-		if (!alive(pid, 0) || i >= VTPM_WAIT_MS / 10) {
+		json_object_set_new(v, "keep", json_string(keep));
+	renamed = false; /* rt_vtpm_stop moves it back */
+	if (rt_state_write(c->dir, c->state, err) < 0)
+		goto out;
+	if (!start) {
+		sleep_ms(50); /* its last words */
+		tcti = log_head(log);
+		bh_error_set(err, BH_ERR_IO, "vTPM: swtpm exited (%s): %s", sw, tcti);
+		goto out;
+	}
+	ppid = rt_vtpm_proxy_start(pctrl, real, uid, gid, err);
+	if (ppid < 0)
+		goto out;
+	pstart = rt_proc_starttime(ppid, NULL);
+	record(c->state, "proxy_pid", ppid);
+	record(c->state, "proxy_start", (json_int_t)pstart);
+	if (rt_state_write(c->dir, c->state, err) < 0)
+		goto out;
+	if (!pstart) {
+		bh_error_set(err, BH_ERR_IO, "vTPM: its control-socket filter exited at once");
+		goto out;
+	}
+	for (int i = 0; !can_connect(sock) || !can_connect(real); i++) {
+		if (!alive(pid, start) || i >= VTPM_WAIT_MS / 10) {
 			char *tail;
 
 			sleep_ms(50); /* its last words */
 			tail = log_head(log);
 			bh_error_set(err, BH_ERR_IO, "vTPM: swtpm %s (%s): %s",
-				     alive(pid, 0) ? "did not answer within 5 s" : "exited", sw,
+				     alive(pid, start) ? "did not answer within 5 s" : "exited", sw,
 				     tail);
 			free(tail);
 			goto out;
@@ -382,11 +451,12 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_prefix(err, "vTPM: certifying its EK");
 		goto out;
 	}
-	if (rt_state_write(c->dir, c->state, err) < 0)
-		goto out;
 	add_mount_env(c->spec, run);
 	r = 0;
 out:
+	/* a failure before swtpm was on record: the kept state goes back where it was */
+	if (renamed && rename(state, keep) < 0)
+		bh_warn("vTPM: cannot put its kept state back in %s: %s", keep, strerror(errno));
 	free(dir);
 	free(state);
 	free(run);
@@ -398,5 +468,7 @@ out:
 	free(tpmstate);
 	free(tcti);
 	free(keep);
+	free(real);
+	free(pctrl);
 	return r;
 }

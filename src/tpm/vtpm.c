@@ -107,6 +107,62 @@ static void host_template(TPM2B_PUBLIC *p)
 	a->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 }
 
+/* Why the key's public area is not tmpl's (an ECC template), or NULL. */
+static const char *pub_mismatch(const TPM2B_PUBLIC *got, const TPM2B_PUBLIC *tmpl)
+{
+	const TPMT_PUBLIC *g = &got->publicArea, *w = &tmpl->publicArea;
+	const TPMS_ECC_PARMS *ge = &g->parameters.eccDetail, *we = &w->parameters.eccDetail;
+
+	if (g->type != w->type || ge->curveID != we->curveID)
+		return "it is not an ECC P-256 key";
+	if (g->nameAlg != w->nameAlg)
+		return "its name algorithm is not SHA-256";
+	if (g->objectAttributes != w->objectAttributes)
+		return "its attributes are not the template's (fixedTPM, fixedParent, "
+		       "sensitiveDataOrigin...)";
+	if (g->authPolicy.size != w->authPolicy.size ||
+	    memcmp(g->authPolicy.buffer, w->authPolicy.buffer, w->authPolicy.size))
+		return "its authorization policy is not the template's";
+	if (ge->symmetric.algorithm != we->symmetric.algorithm ||
+	    (we->symmetric.algorithm != TPM2_ALG_NULL &&
+	     (ge->symmetric.keyBits.sym != we->symmetric.keyBits.sym ||
+	      ge->symmetric.mode.sym != we->symmetric.mode.sym)))
+		return "its symmetric algorithm is not the template's";
+	if (ge->scheme.scheme != we->scheme.scheme ||
+	    (we->scheme.scheme != TPM2_ALG_NULL &&
+	     ge->scheme.details.anySig.hashAlg != we->scheme.details.anySig.hashAlg))
+		return "its scheme is not the template's";
+	if (ge->kdf.scheme != we->kdf.scheme)
+		return "it has a KDF scheme";
+	return NULL;
+}
+
+/* A key found at handle: refused unless it is tmpl's (not some key put there). */
+static int check_found(struct vt *t, ESYS_TR h, const TPM2B_PUBLIC *tmpl, const char *what,
+		       struct bh_error **err)
+{
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_NAME *name = NULL, *qname = NULL;
+	const char *why;
+	TSS2_RC rc;
+	int r = 0;
+
+	rc = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
+			     &qname);
+	if (rc != TSS2_RC_SUCCESS)
+		return vt_fail(t, rc, "ReadPublic", err);
+	why = pub_mismatch(pub, tmpl);
+	if (why)
+		r = bh_error_set(err, BH_ERR_INVALID,
+				 "TPM (%s): %s is not the key bulkhead makes there: %s (refused; "
+				 "evict it with tpm2_evictcontrol if it is not needed)",
+				 t->name, what, why);
+	Esys_Free(pub);
+	Esys_Free(name);
+	Esys_Free(qname);
+	return r;
+}
+
 /* The persisted key at handle, made from tmpl under hierarchy when there is none. */
 static int persisted(struct vt *t, ESYS_TR hierarchy, TPM2_HANDLE handle, const TPM2B_PUBLIC *tmpl,
 		     const char *what, ESYS_TR *out, struct bh_error **err)
@@ -123,7 +179,7 @@ static int persisted(struct vt *t, ESYS_TR hierarchy, TPM2_HANDLE handle, const 
 
 	rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, out);
 	if (rc == TSS2_RC_SUCCESS)
-		return 0;
+		return check_found(t, *out, tmpl, what, err);
 	if ((rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1))
 		return vt_fail(t, rc, what, err);
 	rc = Esys_CreatePrimary(t->esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
@@ -305,10 +361,17 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 	struct vt v = { 0 }, h = { 0 };
 	TPM2B_PUBLIC tmpl;
 	ESYS_TR ek, host;
-	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%.80s", name);
+	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%s", name);
 	int r = -1;
 
 	ek_template(&tmpl);
+	if (strlen(name) > BH_VTPM_NAME_MAX) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "the name '%.40s...' is longer than %d characters (the EK "
+			     "certificate's subject names it whole)",
+			     name, BH_VTPM_NAME_MAX);
+		goto out;
+	}
 	if (vt_open(vtpm_tcti, &v, err) < 0) {
 		bh_error_prefix(err, "the vTPM");
 		goto out;

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The vTPM's control-channel filter (issue 18). tpm2-tss's swtpm TCTI needs
+ * swtpm's control socket (<path>.ctrl beside the TPM socket), but that
+ * channel also carries CMD_GET_STATEBLOB (the EK seed: the certified vTPM
+ * cloned anywhere), CMD_SET_STATEBLOB, CMD_INIT, CMD_STOP, CMD_SHUTDOWN...
+ * So swtpm's real control socket stays in the container's state directory
+ * (0700, never mounted) and the one mounted at /run/vtpm is this process's.
+ *
+ * tpm2-tss 3.2's TCTI sends one control command per connection, and only
+ * CMD_SET_LOCALITY (tcti_swtpm_set_locality; CMD_INIT only from
+ * Tss2_Tcti_Swtpm_Reset, which no tool calls): 4 bytes of command code, 1
+ * byte of locality; swtpm answers a 4-byte ptm_res. The proxy takes exactly
+ * that frame with locality 0 (the TCTI's, and an application's: the higher
+ * localities reset the DRTM PCRs), forwards it in one write to the real
+ * socket, returns the 4-byte answer and closes. Anything else, a short frame
+ * or a client silent for VTPM_PROXY_MS: the connection is closed unanswered.
+ * One connection at a time (the TCTI's pattern); the process is forked from
+ * the runtime (no exec: async-signal-safe calls only), in its own session,
+ * stdio on /dev/null, every other descriptor closed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/runtime.h"
+#include "internal.h"
+#include "banned.h"
+
+#define VTPM_PROXY_MS	      2000
+#define VTPM_CMD_SET_LOCALITY 0x05
+
+static int unix_addr(const char *path, struct sockaddr_un *sa)
+{
+	size_t n = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (n >= sizeof(sa->sun_path))
+		return -1;
+	memcpy(sa->sun_path, path, n + 1);
+	return 0;
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Exactly n bytes from fd within VTPM_PROXY_MS, or -1. */
+static int read_full(int fd, uint8_t *buf, size_t n)
+{
+	long end = now_ms() + VTPM_PROXY_MS;
+	size_t got = 0;
+
+	while (got < n) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		long left = end - now_ms();
+		ssize_t r;
+
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0)
+			return -1;
+		r = read(fd, buf + got, n - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* One client connection: one CMD_SET_LOCALITY 0 forwarded, anything else dropped. */
+static void relay(int c, const struct sockaddr_un *real)
+{
+	static const uint8_t want[5] = { 0, 0, 0, VTPM_CMD_SET_LOCALITY, 0 };
+	uint8_t req[5], resp[4];
+	int s;
+
+	if (read_full(c, req, sizeof(req)) < 0 || memcmp(req, want, sizeof(want)))
+		return;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return;
+	if (connect(s, (const struct sockaddr *)real, sizeof(*real)) == 0 &&
+	    send(s, req, sizeof(req), MSG_NOSIGNAL) == (ssize_t)sizeof(req) &&
+	    read_full(s, resp, sizeof(resp)) == 0)
+		(void)!send(c, resp, sizeof(resp), MSG_NOSIGNAL);
+	close(s);
+}
+
+static void __attribute__((noreturn)) serve(int lfd, const struct sockaddr_un *real)
+{
+	for (;;) {
+		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c < 0) {
+			if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
+				_exit(1);
+			continue;
+		}
+		relay(c, real);
+		close(c);
+	}
+}
+
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid,
+			  struct bh_error **err)
+{
+	struct sockaddr_un sa, ra;
+	int lfd, p[2];
+	pid_t child, pid = -1;
+
+	if (unix_addr(path, &sa) < 0 || unix_addr(real, &ra) < 0)
+		return bh_error_set(err, BH_ERR_INVALID, "vTPM: socket path %s too long", path);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return bh_error_sys(err, errno, "vTPM: socket");
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || chmod(path, 0660) < 0 ||
+	    listen(lfd, 16) < 0) {
+		bh_error_sys(err, errno, "vTPM: the control socket %s", path);
+		close(lfd);
+		return -1;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		close(lfd);
+		return bh_error_sys(err, errno, "pipe");
+	}
+	child = fork();
+	if (child < 0) {
+		int e = errno;
+
+		close(lfd);
+		close(p[0]);
+		close(p[1]);
+		return bh_error_sys(err, e, "fork");
+	}
+	if (child == 0) {
+		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		sigset_t none;
+		pid_t g;
+
+		if (nul < 0 || setsid() < 0)
+			_exit(127);
+		g = fork();
+		if (g != 0) {
+			(void)!write(p[1], &g, sizeof(g));
+			_exit(g < 0);
+		}
+		for (int s = 1; s < NSIG; s++)
+			if (s != SIGKILL && s != SIGSTOP)
+				signal(s, SIG_DFL);
+		signal(SIGPIPE, SIG_IGN);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL); /* SIGTERM must reach it */
+		if (dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || dup2(lfd, 3) < 0)
+			_exit(127);
+		syscall(SYS_close_range, 4, ~0U, 0);
+		serve(3, &ra);
+	}
+	close(lfd);
+	close(p[1]);
+	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
+		pid = -1;
+	close(p[0]);
+	waitpid(child, NULL, 0);
+	if (pid < 0)
+		return bh_error_set(err, BH_ERR_IO,
+				    "vTPM: starting its control-socket filter failed");
+	return pid;
+}
