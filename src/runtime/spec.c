@@ -743,10 +743,10 @@ int bh_rt_id_check(const char *id, struct bh_error **err)
 }
 
 /* The names of bulkhead's own directories in the default state root
- * (BH_QUAR_STATE_DIR, BH_GUARD_RDV_DIR): never a container's. */
+ * (BH_QUAR_STATE_DIR, BH_GUARD_RDV_DIR, the vTPM's kept states): never a container's. */
 bool bh_rt_id_reserved(const char *id)
 {
-	return !strcmp(id, "quarantine") || !strcmp(id, "guard");
+	return !strcmp(id, "quarantine") || !strcmp(id, "guard") || !strcmp(id, "vtpm-kept");
 }
 
 int bh_rt_signal_parse(const char *s, int *sig, struct bh_error **err)

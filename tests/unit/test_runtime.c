@@ -272,6 +272,7 @@ static void test_ids_signals(void **state)
 	/* the names of bulkhead's own quarantine and guard directories in the state root */
 	assert_int_equal(bh_rt_id_check("quarantine", NULL), -1);
 	assert_int_equal(bh_rt_id_check("guard", NULL), -1);
+	assert_int_equal(bh_rt_id_check("vtpm-kept", NULL), -1);
 	assert_int_equal(bh_rt_id_check("guard2", NULL), 0);
 	assert_int_equal(bh_rt_signal_parse("KILL", &sig, NULL), 0);
 	assert_int_equal(sig, SIGKILL);
