@@ -221,9 +221,9 @@ static int log_tail(int fd, const char *log, json_int_t *next, off_t *size, stru
 	}
 	start = nl ? nl + 1 : buf;
 	if (bh_json_parse(start, strlen(start), BH_TPM_LOG_LINE_MAX, "event", &e, err) < 0 ||
-	    !bh_json_int(e, "recnum", &rec) || rec < 0) {
+	    !bh_json_int(e, "recnum", &rec) || rec < 0 || rec >= (json_int_t)BH_TPM_LOG_MAX) {
 		if (e)
-			bh_error_set(err, BH_ERR_INVALID, "no recnum");
+			bh_error_set(err, BH_ERR_INVALID, "no recnum (or one out of range)");
 		bh_error_prefix(err, "event log %s: its last entry", log);
 		goto out;
 	}

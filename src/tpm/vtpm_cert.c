@@ -345,6 +345,10 @@ int bh_vtpm_cert_parse(const void *p, size_t n, struct bh_vtpm_cert *out, struct
 	    der_expect(&cert, 0x30, &alg, NULL, "signatureAlgorithm", err) < 0 ||
 	    der_expect(&cert, 0x03, &sig, NULL, "signature", err) < 0)
 		goto out;
+	if (cert.n) {
+		bh_error_set(err, BH_ERR_INVALID, "certificate: bytes after its signature");
+		goto out;
+	}
 	if (!der_eq(alg, OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256))) {
 		bh_error_set(
 			err, BH_ERR_UNSUPPORTED,
@@ -361,8 +365,13 @@ int bh_vtpm_cert_parse(const void *p, size_t n, struct bh_vtpm_cert *out, struct
 	/* version [0], serial, signature, issuer, validity, subject, SPKI, [3] extensions */
 	if (der_next(&tbs, &tag, &f, NULL, err) < 0)
 		goto out;
-	if (tag == 0xa0 && der_expect(&tbs, 0x02, &f, NULL, "serialNumber", err) < 0)
+	if (tag == 0xa0 && der_next(&tbs, &tag, &f, NULL, err) < 0)
 		goto out;
+	if (tag != 0x02) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "certificate: its serialNumber is not an INTEGER");
+		goto out;
+	}
 	if (der_expect(&tbs, 0x30, &alg, NULL, "tbsCertificate signature", err) < 0 ||
 	    der_expect(&tbs, 0x30, &issuer, NULL, "issuer", err) < 0 ||
 	    der_expect(&tbs, 0x30, &f, NULL, "validity", err) < 0 ||
