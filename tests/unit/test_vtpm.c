@@ -139,6 +139,33 @@ static void test_hostile(void **state)
 			 -1);
 	assert_error(err, BH_ERR_INVALID, "without its END");
 	bh_error_clear(&err);
+	{
+		uint8_t mod[2048];
+		size_t len;
+
+		/* the serial (after the version [0]) an OCTET STRING, not an INTEGER */
+		memcpy(mod, der, n);
+		for (size_t k = 0; k + 6 < n; k++)
+			if (!memcmp(mod + k, "\xa0\x03\x02\x01\x02\x02", 6)) {
+				mod[k + 5] = 0x04;
+				break;
+			}
+		assert_int_equal(bh_vtpm_cert_parse(mod, n, &c, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "serialNumber is not an INTEGER");
+		bh_error_clear(&err);
+		/* a NULL after the signature, inside the certificate's SEQUENCE */
+		memcpy(mod, der, n);
+		assert_int_equal(mod[0], 0x30);
+		assert_int_equal(mod[1], 0x82);
+		len = ((size_t)mod[2] << 8 | mod[3]) + 2;
+		mod[2] = (uint8_t)(len >> 8);
+		mod[3] = (uint8_t)len;
+		mod[n] = 0x05;
+		mod[n + 1] = 0x00;
+		assert_int_equal(bh_vtpm_cert_parse(mod, n + 2, &c, &err), -1);
+		assert_error(err, BH_ERR_INVALID, "bytes after its signature");
+		bh_error_clear(&err);
+	}
 	/* another signature algorithm (ecdsa-with-SHA384) */
 	for (size_t k = 0; k + 10 < n; k++)
 		if (!memcmp(der + k, "\x06\x08\x2a\x86\x48\xce\x3d\x04\x03\x02", 10))
