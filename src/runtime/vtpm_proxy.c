@@ -107,8 +107,12 @@ static void __attribute__((noreturn)) serve(int lfd, const struct sockaddr_un *r
 		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 		if (c < 0) {
+			struct timespec pause = { 0, 10000000L }; /* EMFILE...: no busy loop */
+
 			if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
 				_exit(1);
+			if (errno != EINTR && errno != ECONNABORTED)
+				nanosleep(&pause, NULL);
 			continue;
 		}
 		relay(c, real);
