@@ -8,12 +8,14 @@
  * /run/vtpm in the container, with TPM2TOOLS_TCTI and TPM2OPENSSL_TCTI set so
  * tpm2-tools and the tpm2 OpenSSL provider find it. Its state is in
  * <state>/<id>/vtpm/state (0700, never in the container). Its EK is made and
- * certified by the host TPM's key (src/tpm/vtpm.c): ek.crt, ek.pem,
- * host-ca.crt and host-key.pem beside the socket.
+ * certified by the host TPM's key (src/tpm/vtpm.c), and so is its attestation
+ * key (persisted at 0x81010018 before the container runs; ak.crt names the
+ * EK): ek.crt, ek.pem, ak.crt, ak.pem, host-ca.crt and host-key.pem beside
+ * the socket.
  *
  *   create: checks ─ rt_vtpm_check (annotation, swtpm installed) ─ ... make_state
  *           ─ rt_vtpm_start: swtpm (double fork, its own session) ─ wait for
- *             the socket (it dies: its log in the error) ─ EK + certificate
+ *             the socket (it dies: its log in the error) ─ EK, AK + certificates
  *             ─ state.json "vtpm" {pid, pid_start} ─ the mount and env added
  *   delete / failed create: rt_vtpm_stop (SIGTERM, then SIGKILL), the state
  *           directory (and the vTPM's state with it) removed; with
@@ -379,7 +381,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	}
 	tcti = bh_asprintf("swtpm:path=%s", sock);
 	if (bh_vtpm_certify(bh_tpm_tcti(NULL), tcti, id, run, err) < 0) {
-		bh_error_prefix(err, "vTPM: certifying its EK");
+		bh_error_prefix(err, "vTPM: certifying its EK and AK");
 		goto out;
 	}
 	if (rt_state_write(c->dir, c->state, err) < 0)

@@ -6,14 +6,18 @@
  * host TPM's certifying key (ECC P-256, unrestricted, ECDSA SHA-256: it signs
  * certificate digests, which a restricted key refuses) persisted at
  * BH_VTPM_HOST_KEY_HANDLE, signing the EK's X.509 certificate and its own CA
- * certificate. No resource manager in front of swtpm: transients are flushed.
+ * certificate, and the vTPM's attestation key (tpm.c's template) persisted at
+ * BH_TPM_AK_HANDLE, whose certificate names the EK. No resource manager in front of swtpm:
+ * transients are flushed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bulkhead/tpm.h"
+#include "bulkhead/trust.h"
 #include "bulkhead/vtpm.h"
+#include "internal.h"
 #include "lazy/crypto.h"
 #include "lazy/tss2.h"
 #include "banned.h"
@@ -156,8 +160,9 @@ static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error
 	return 0;
 }
 
-/* The SubjectPublicKeyInfo DER of the P-256 key at h. */
-static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
+/* The SubjectPublicKeyInfo DER of the P-256 key at h; with ak, refused unless
+ * it is of our AK template (a key a container put there is never certified). */
+static int key_spki_ex(struct vt *t, ESYS_TR h, bool ak, struct bh_buf *spki, struct bh_error **err)
 {
 	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
 					  0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
@@ -177,6 +182,13 @@ static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_erro
 			     t->name);
 		goto out;
 	}
+	if (ak && tpm_ak_mismatch(pub)) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "TPM (%s): the key at 0x%08x is not an attestation key of our "
+			     "template (%s): not certified",
+			     t->name, BH_TPM_AK_HANDLE, tpm_ak_mismatch(pub));
+		goto out;
+	}
 	if (bh_buf_add(spki, prefix, sizeof(prefix), err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.x, err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.y, err) < 0)
@@ -187,6 +199,11 @@ out:
 	Esys_Free(name);
 	Esys_Free(qname);
 	return r;
+}
+
+static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
+{
+	return key_spki_ex(t, h, false, spki, err);
 }
 
 static int spki_pem(const struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
@@ -207,9 +224,10 @@ out:
 	return r;
 }
 
-/* A certificate for spki, signed by the host key at host. */
-static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const struct bh_buf *spki,
-		     bool ca, struct bh_buf *pem, struct bh_error **err)
+/* A certificate for spki, signed by the host key at host: a CA's, an EK's, or
+ * with ek_id an AK's naming that EK. */
+static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const char *ek_id,
+		     const struct bh_buf *spki, bool ca, struct bh_buf *pem, struct bh_error **err)
 {
 	struct bh_buf tbs = BH_BUF_INIT(BH_VTPM_CERT_MAX), der = BH_BUF_INIT(256);
 	TPM2B_DIGEST dg = { .size = 32 };
@@ -222,8 +240,10 @@ static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const stru
 	int r = -1;
 
 	scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-	if (bh_vtpm_cert_tbs(BH_VTPM_CA_NAME, subject, (const uint8_t *)spki->data, spki->len, ca,
-			     &tbs, err) < 0)
+	if (ek_id ? bh_vtpm_cert_tbs_ak(BH_VTPM_CA_NAME, subject, ek_id,
+					(const uint8_t *)spki->data, spki->len, &tbs, err) < 0
+		  : bh_vtpm_cert_tbs(BH_VTPM_CA_NAME, subject, (const uint8_t *)spki->data,
+				     spki->len, ca, &tbs, err) < 0)
 		goto out;
 	if (bh_lazy_require(&bh_lazy_crypto, err) < 0 ||
 	    !EVP_Digest(tbs.data, tbs.len, dg.buffer, NULL, EVP_sha256(), NULL)) {
@@ -273,7 +293,7 @@ static int host_side(struct vt *t, const char *dir, ESYS_TR *host, struct bh_err
 	if (persisted(t, ESYS_TR_RH_OWNER, BH_VTPM_HOST_KEY_HANDLE, &tmpl,
 		      "the host key at 0x81010019", host, err) < 0 ||
 	    key_spki(t, *host, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
-	    sign_cert(t, *host, BH_VTPM_CA_NAME, &spki, true, &crt, err) < 0 ||
+	    sign_cert(t, *host, BH_VTPM_CA_NAME, NULL, &spki, true, &crt, err) < 0 ||
 	    write_in(dir, "host-key.pem", &pem, err) < 0 ||
 	    write_in(dir, "host-ca.crt", &crt, err) < 0)
 		goto out;
@@ -298,14 +318,32 @@ int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err)
 	return r;
 }
 
+/* The vTPM's AK (made at BH_TPM_AK_HANDLE when there is none): its SPKI and PEM. */
+static int vtpm_ak(struct vt *v, struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
+{
+	TPM2B_PUBLIC tmpl;
+	ESYS_TR ak;
+
+	tpm_ak_template(&tmpl);
+	if (persisted(v, ESYS_TR_RH_OWNER, BH_TPM_AK_HANDLE, &tmpl, "the vTPM's AK at 0x81010018",
+		      &ak, err) < 0 ||
+	    key_spki_ex(v, ak, true, spki, err) < 0 || spki_pem(spki, pem, err) < 0)
+		return -1;
+	return 0;
+}
+
 int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
 		    struct bh_error **err)
 {
 	struct bh_buf spki = BH_BUF_INIT(256), pem = BH_BUF_INIT(4096), crt = BH_BUF_INIT(8192);
+	struct bh_buf akspki = BH_BUF_INIT(256), akpem = BH_BUF_INIT(4096),
+		      akcrt = BH_BUF_INIT(8192);
 	struct vt v = { 0 }, h = { 0 };
+	struct bh_key *ekkey = NULL;
 	TPM2B_PUBLIC tmpl;
 	ESYS_TR ek, host;
 	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%.80s", name);
+	char *aksubject = bh_asprintf(BH_VTPM_AK_PREFIX "%.80s", name);
 	int r = -1;
 
 	ek_template(&tmpl);
@@ -315,24 +353,33 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 	}
 	if (persisted(&v, ESYS_TR_RH_ENDORSEMENT, BH_VTPM_EK_HANDLE, &tmpl,
 		      "the vTPM's EK at 0x81010001", &ek, err) < 0 ||
-	    key_spki(&v, ek, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0) {
+	    key_spki(&v, ek, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+	    vtpm_ak(&v, &akspki, &akpem, err) < 0 ||
+	    bh_key_parse_public(pem.data, pem.len, &ekkey, err) < 0) {
 		bh_error_prefix(err, "the vTPM");
 		goto out;
 	}
 	if (vt_open(host_tcti, &h, err) < 0 || host_side(&h, dir, &host, err) < 0 ||
-	    sign_cert(&h, host, subject, &spki, false, &crt, err) < 0) {
+	    sign_cert(&h, host, subject, NULL, &spki, false, &crt, err) < 0 ||
+	    sign_cert(&h, host, aksubject, bh_key_id(ekkey), &akspki, false, &akcrt, err) < 0) {
 		bh_error_prefix(err, "the host TPM");
 		goto out;
 	}
-	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0)
+	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0 ||
+	    write_in(dir, "ak.pem", &akpem, err) < 0 || write_in(dir, "ak.crt", &akcrt, err) < 0)
 		goto out;
 	r = 0;
 out:
 	vt_close(&v);
 	vt_close(&h);
 	free(subject);
+	free(aksubject);
+	bh_key_free(ekkey);
 	bh_buf_release(&spki);
 	bh_buf_release(&pem);
 	bh_buf_release(&crt);
+	bh_buf_release(&akspki);
+	bh_buf_release(&akpem);
+	bh_buf_release(&akcrt);
 	return r;
 }
