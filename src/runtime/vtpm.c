@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -302,7 +303,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	const char *k = c->spec->annotations ? bh_json_str(c->spec->annotations, ANN_KEEP) : NULL;
 	char *keep = NULL;
 	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
-	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL;
+	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL, *mkey = NULL;
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -340,6 +341,34 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	ctrl = bh_asprintf("type=unixio,path=%s.ctrl,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
 			   (unsigned)gid);
 	tpmstate = bh_asprintf("dir=%s,mode=0600", state);
+	/*
+	 * The control channel is the container's too, and it can read the vTPM's
+	 * state (CMD_GET_STATEBLOB: its seeds, the AK's private key) or write it:
+	 * a random migration key, which swtpm reads and removes and which never
+	 * reaches the container, makes a blob read encrypted and refuses a blob
+	 * written that is not.
+	 */
+	{
+		uint8_t raw[32];
+		char hex[65];
+		char *path = bh_asprintf("%s/migration.key", dir);
+
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+			bh_error_sys(err, errno, "vTPM: getrandom");
+			free(path);
+			goto out;
+		}
+		bh_hex_encode(raw, sizeof(raw), hex);
+		explicit_bzero(raw, sizeof(raw));
+		if (bh_write_file_atomic(path, hex, 64, 0600, err) < 0) {
+			explicit_bzero(hex, sizeof(hex));
+			free(path);
+			goto out;
+		}
+		explicit_bzero(hex, sizeof(hex));
+		mkey = bh_asprintf("file=%s,format=hex,mode=aes-256-cbc,remove=true", path);
+		free(path);
+	}
 	{
 		char *argv[] = { "swtpm",
 				 "socket",
@@ -350,6 +379,8 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 				 ctrl,
 				 "--tpmstate",
 				 tpmstate,
+				 "--migration-key",
+				 mkey,
 				 "--flags",
 				 "not-need-init,startup-clear",
 				 NULL };
@@ -399,6 +430,7 @@ out:
 	free(ctrl);
 	free(tpmstate);
 	free(tcti);
+	free(mkey);
 	free(keep);
 	return r;
 }
