@@ -160,9 +160,33 @@ static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error
 	return 0;
 }
 
-/* The SubjectPublicKeyInfo DER of the P-256 key at h; with ak, refused unless
- * it is of our AK template (a key a container put there is never certified). */
-static int key_spki_ex(struct vt *t, ESYS_TR h, bool ak, struct bh_buf *spki, struct bh_error **err)
+/* Whether pub is of the EK template (a kept vTPM's key at 0x81010001 could be
+ * one its container put there: never certified as its EK). */
+static bool ek_matches(const TPM2B_PUBLIC *pub)
+{
+	TPM2B_PUBLIC want;
+	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
+
+	ek_template(&want);
+	return g->type == w->type && g->nameAlg == w->nameAlg &&
+	       g->objectAttributes == w->objectAttributes &&
+	       g->authPolicy.size == w->authPolicy.size &&
+	       !memcmp(g->authPolicy.buffer, w->authPolicy.buffer, w->authPolicy.size) &&
+	       g->parameters.eccDetail.symmetric.algorithm == TPM2_ALG_AES &&
+	       g->parameters.eccDetail.symmetric.keyBits.aes == 128 &&
+	       g->parameters.eccDetail.symmetric.mode.aes == TPM2_ALG_CFB &&
+	       g->parameters.eccDetail.scheme.scheme == TPM2_ALG_NULL &&
+	       g->parameters.eccDetail.curveID == TPM2_ECC_NIST_P256 &&
+	       g->parameters.eccDetail.kdf.scheme == TPM2_ALG_NULL;
+}
+
+enum want { W_ANY, W_EK, W_AK };
+
+/* The SubjectPublicKeyInfo DER of the P-256 key at h; with W_EK or W_AK,
+ * refused unless it is of that template (a key a container put there is never
+ * certified). */
+static int key_spki_ex(struct vt *t, ESYS_TR h, enum want want, struct bh_buf *spki,
+		       struct bh_error **err)
 {
 	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
 					  0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
@@ -182,7 +206,14 @@ static int key_spki_ex(struct vt *t, ESYS_TR h, bool ak, struct bh_buf *spki, st
 			     t->name);
 		goto out;
 	}
-	if (ak && tpm_ak_mismatch(pub)) {
+	if (want == W_EK && !ek_matches(pub)) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "TPM (%s): the key at 0x%08x is not an EK of the TCG ECC template: "
+			     "not certified",
+			     t->name, BH_VTPM_EK_HANDLE);
+		goto out;
+	}
+	if (want == W_AK && tpm_ak_mismatch(pub)) {
 		bh_error_set(err, BH_ERR_INVALID,
 			     "TPM (%s): the key at 0x%08x is not an attestation key of our "
 			     "template (%s): not certified",
@@ -203,7 +234,7 @@ out:
 
 static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
 {
-	return key_spki_ex(t, h, false, spki, err);
+	return key_spki_ex(t, h, W_ANY, spki, err);
 }
 
 static int spki_pem(const struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
@@ -327,7 +358,7 @@ static int vtpm_ak(struct vt *v, struct bh_buf *spki, struct bh_buf *pem, struct
 	tpm_ak_template(&tmpl);
 	if (persisted(v, ESYS_TR_RH_OWNER, BH_TPM_AK_HANDLE, &tmpl, "the vTPM's AK at 0x81010018",
 		      &ak, err) < 0 ||
-	    key_spki_ex(v, ak, true, spki, err) < 0 || spki_pem(spki, pem, err) < 0)
+	    key_spki_ex(v, ak, W_AK, spki, err) < 0 || spki_pem(spki, pem, err) < 0)
 		return -1;
 	return 0;
 }
@@ -353,7 +384,7 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 	}
 	if (persisted(&v, ESYS_TR_RH_ENDORSEMENT, BH_VTPM_EK_HANDLE, &tmpl,
 		      "the vTPM's EK at 0x81010001", &ek, err) < 0 ||
-	    key_spki(&v, ek, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+	    key_spki_ex(&v, ek, W_EK, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
 	    vtpm_ak(&v, &akspki, &akpem, err) < 0 ||
 	    bh_key_parse_public(pem.data, pem.len, &ekkey, err) < 0) {
 		bh_error_prefix(err, "the vTPM");
