@@ -32,6 +32,7 @@
 
 #define BH_VTPM_HOST_KEY_HANDLE 0x81010019u /* the host TPM's certifying key */
 #define BH_VTPM_EK_HANDLE	0x81010001u /* the vTPM's EK, persisted (TCG's EK handle) */
+#define BH_VTPM_EK_NV		0x01c0000au /* the ECC EK certificate's NV index (TCG) */
 #define BH_VTPM_CERT_MAX	(16u << 10) /* a certificate file read, at most */
 #define BH_VTPM_CA_NAME		"bulkhead vTPM host CA"
 #define BH_VTPM_EK_PREFIX	"bulkhead vTPM EK "
@@ -105,7 +106,10 @@ int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err);
  * host_tcti; then the vTPM's AK (owner hierarchy primary of tpm.c's AK
  * template, persisted at BH_TPM_AK_HANDLE) and its certificate, subject
  * BH_VTPM_AK_PREFIX + name, serialNumber the EK's key id. Writes DIR/ek.pem,
- * DIR/ek.crt, DIR/ak.pem, DIR/ak.crt, DIR/host-key.pem, DIR/host-ca.crt.
+ * DIR/ek.crt, DIR/ak.pem, DIR/ak.crt, DIR/host-key.pem, DIR/host-ca.crt; the
+ * EK certificate (DER) also in the vTPM's NV index BH_VTPM_EK_NV (owner
+ * read/write, replaced when there), where tpm2_nvread / tpm2_getekcertificate
+ * look for it.
  */
 int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
 		    struct bh_error **err);

@@ -349,6 +349,72 @@ int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err)
 	return r;
 }
 
+/* The EK certificate (PEM) as DER in the vTPM's NV at BH_VTPM_EK_NV (an index
+ * there, a kept vTPM's, is replaced). */
+static int ek_cert_nv(struct vt *v, const struct bh_buf *pem, struct bh_error **err)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----",
+			  end[] = "-----END CERTIFICATE-----";
+	struct bh_buf b64 = BH_BUF_INIT(2 * BH_VTPM_CERT_MAX), der = BH_BUF_INIT(BH_VTPM_CERT_MAX);
+	TPM2B_AUTH auth = { 0 };
+	TPM2B_NV_PUBLIC info = { 0 };
+	ESYS_TR nv = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r = -1;
+
+	for (size_t i = sizeof(begin) - 1; i + sizeof(end) - 1 <= pem->len; i++) {
+		if (!memcmp(pem->data + i, end, sizeof(end) - 1))
+			break;
+		if (pem->data[i] != '\n' && bh_buf_addc(&b64, pem->data[i], err) < 0)
+			goto out;
+	}
+	if (bh_base64_decode(b64.data ? b64.data : "", b64.len, "the EK certificate", &der, err) <
+	    0)
+		goto out;
+	if (der.len > 2048) {
+		bh_error_set(err, BH_ERR_LIMIT, "the EK certificate: %zu bytes", der.len);
+		goto out;
+	}
+	rc = Esys_TR_FromTPMPublic(v->esys, BH_VTPM_EK_NV, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   &nv);
+	if (rc == TSS2_RC_SUCCESS) {
+		rc = Esys_NV_UndefineSpace(v->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE);
+		if (rc != TSS2_RC_SUCCESS) {
+			vt_fail(v, rc, "NV_UndefineSpace (the EK certificate's old index)", err);
+			goto out;
+		}
+	}
+	info.nvPublic.nvIndex = BH_VTPM_EK_NV;
+	info.nvPublic.nameAlg = TPM2_ALG_SHA256;
+	info.nvPublic.attributes = TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD |
+				   TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA;
+	info.nvPublic.dataSize = (UINT16)der.len;
+	rc = Esys_NV_DefineSpace(v->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				 ESYS_TR_NONE, &auth, &info, &nv);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(v, rc, "NV_DefineSpace (the EK certificate at 0x01c0000a)", err);
+		goto out;
+	}
+	for (size_t off = 0; off < der.len; off += 512) {
+		TPM2B_MAX_NV_BUFFER chunk = { 0 };
+
+		chunk.size = (UINT16)(der.len - off < 512 ? der.len - off : 512);
+		memcpy(chunk.buffer, der.data + off, chunk.size);
+		rc = Esys_NV_Write(v->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &chunk, (UINT16)off);
+		if (rc != TSS2_RC_SUCCESS) {
+			vt_fail(v, rc, "NV_Write (the EK certificate)", err);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	bh_buf_release(&b64);
+	bh_buf_release(&der);
+	return r;
+}
+
 /* The vTPM's AK (made at BH_TPM_AK_HANDLE when there is none): its SPKI and PEM. */
 static int vtpm_ak(struct vt *v, struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
 {
@@ -394,6 +460,10 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 	    sign_cert(&h, host, subject, NULL, &spki, false, &crt, err) < 0 ||
 	    sign_cert(&h, host, aksubject, bh_key_id(ekkey), &akspki, false, &akcrt, err) < 0) {
 		bh_error_prefix(err, "the host TPM");
+		goto out;
+	}
+	if (ek_cert_nv(&v, &crt, err) < 0) {
+		bh_error_prefix(err, "the vTPM");
 		goto out;
 	}
 	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0 ||
