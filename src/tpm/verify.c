@@ -143,6 +143,10 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 		goto out;
 	}
 	if (in->ak_cert) {
+		if (!in->host_key) {
+			bh_error_set(err, BH_ERR_INVALID, "an AK certificate without the host key");
+			goto out;
+		}
 		if (bh_vtpm_ak_check(in->ak_cert, in->host_key, in->ek_cert, &k, &akrep, err) < 0)
 			goto out;
 	} else if (load_ak(in->ak, &k, err) < 0) {

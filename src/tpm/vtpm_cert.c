@@ -463,8 +463,10 @@ static int cert_load(const char *path, const char *what, struct bh_vtpm_cert *c,
 	int r = -1;
 
 	memset(c, 0, sizeof(*c));
-	if (bh_read_file(path, &raw, err) < 0)
-		return bh_error_prefix(err, "%s %s", what, path);
+	if (bh_read_file(path, &raw, err) < 0) {
+		bh_error_prefix(err, "%s %s", what, path);
+		goto out;
+	}
 	if (bh_vtpm_cert_parse(raw.data ? raw.data : "", raw.len, c, err) < 0) {
 		bh_error_prefix(err, "%s %s", what, path);
 		goto out;
