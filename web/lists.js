@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // What the views of nodes, workloads, images, events and countermeasures
-// share (views17): the images by digest, severity counts as text, ages.
+// share (views17): the images by digest, every workload, severity counts as
+// text, ages.
 'use strict';
 (() => {
 	const SEVS = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN'];
@@ -27,6 +28,19 @@
 		}
 		return m;
 	}
+	// The running workloads (GET /api/v1/workloads, every page up to max
+	// rows): {workloads, cut} (cut: more than max).
+	async function workloads(max = 50000) {
+		const all = [];
+		let cursor = '';
+		for (;;) {
+			const r = await BH.api('GET', '/api/v1/workloads' + BH.query({ cursor, limit: 5000 }));
+			all.push(...r.workloads);
+			if (r.next === null || !r.workloads.length) return { workloads: all, cut: false };
+			if (all.length >= max) return { workloads: all, cut: true };
+			cursor = r.next;
+		}
+	}
 	// "CRITICAL 1, HIGH 2" (those above zero), or "none".
 	function sevCounts(c) {
 		const parts = SEVS.filter((s) => c && c[s]).map((s) => s + ' ' + c[s]);
@@ -41,5 +55,5 @@
 		if (s < 172800) return Math.round(s / 3600) + ' h';
 		return Math.round(s / 86400) + ' d';
 	}
-	Object.assign(BH, { SEVS, images, sevCounts, age });
+	Object.assign(BH, { SEVS, images, workloads, sevCounts, age });
 })();

@@ -27,7 +27,7 @@ BH.view({
 		root.append(h('h1', null, 'Images'), form);
 		const [r, w] = await Promise.all([
 			BH.api('GET', '/api/v1/images' + BH.query({ repository, severity, limit: 1000 })),
-			BH.api('GET', '/api/v1/workloads')]);
+			BH.workloads()]);
 		const runs = new Map();
 		for (const x of w.workloads) if (x.digest) runs.set(x.digest, (runs.get(x.digest) || 0) + 1);
 		let items = r.items;
@@ -37,7 +37,8 @@ BH.view({
 				h('td', null, h('a', { href: '#/image' + BH.query({ digest: i.digest }) }, i.digest)),
 				...BH.SEVS.map((s) => String((i.counts || {})[s] || 0)),
 				i.scanned_at, BH.age(i.scanned_at), String(runs.get(i.digest) || 0)])));
-		root.append(h('p', { class: 'note', id: 'images-count' }, items.length + ' images' + (r.next !== null ? ' (the first 1000)' : '')));
+		root.append(h('p', { class: 'note', id: 'images-count' }, items.length + ' images' + (r.next !== null ? ' (the first 1000)' : '') +
+			(w.cut ? '; running counted among the first ' + w.workloads.length + ' workloads' : '')));
 	},
 });
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The nodes and their agents (GET /api/v1/nodes): when each registered and
 // last reported, the agent's and the policy's versions, its events stored and
-// acknowledged, its running workloads (GET /api/v1/workloads, joined by node),
+// acknowledged, its running workloads (GET /api/v1/workloads, every page, joined by node),
 // its last TPM attestation (GET /api/v1/attestations: verified, or failed and
 // why; launch18).
 'use strict';
@@ -10,7 +10,7 @@ BH.view({
 	async render(root) {
 		const { h } = BH;
 		root.append(h('h1', null, 'Nodes'));
-		const [n, w, at] = await Promise.all([BH.api('GET', '/api/v1/nodes'), BH.api('GET', '/api/v1/workloads'),
+		const [n, w, at] = await Promise.all([BH.api('GET', '/api/v1/nodes'), BH.workloads(),
 			BH.api('GET', '/api/v1/attestations')]);
 		const att = new Map(at.nodes.map((x) => [x.node, x]));
 		const badge = (a) => !a ? 'not attested'
@@ -27,6 +27,7 @@ BH.view({
 				h('td', null, h('a', { href: '#/workloads' + BH.query({ node: x.name }) }, String(running.get(x.name) || 0))),
 				h('td', null, h('a', { href: '#/events' + BH.query({ node: x.name }) }, String(x.events))),
 				x.acked === null ? '' : String(x.acked), badge(att.get(x.name))])));
-		root.append(h('p', { class: 'note' }, n.nodes.length + ' nodes; an agent is connected when it reported in the last 120 s.'));
+		root.append(h('p', { class: 'note' }, n.nodes.length + ' nodes; an agent is connected when it reported in the last 120 s.' +
+			(w.cut ? ' Workloads counted among the first ' + w.workloads.length + '.' : '')));
 	},
 });

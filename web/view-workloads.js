@@ -44,7 +44,7 @@ BH.view({
 				h('option', { value: 'monitor' }, 'monitor'), h('option', { value: 'protect' }, 'protect'));
 			const b = h('button', { type: 'button', class: 'accept-profile' }, 'Accept');
 			b.addEventListener('click', () => BH.run(async () => {
-				await BH.api('POST', '/api/v1/profiles/accept', { key: p.key, node: x.node, mode: sel.value });
+				await BH.api('POST', '/api/v1/profiles/accept', { key: p.key, node: x.node, digest: p.digest, mode: sel.value });
 				BH.go('workloads', { node, all: all ? 1 : '', at: Date.now() });
 			}));
 			return h('td', null, sel, ' ', b);

@@ -62,6 +62,10 @@ struct bh_ctl_accept_req {
 	char node[BH_CTL_NAME_MAX + 1]; /* "": any */
 	char key[BH_BEHAVE_KEY_MAX];
 	char mode[16];
+	/* the digest of the learned profile the admin reviewed (GET
+	 * /api/v1/profiles): required by the parser; "" (a library caller): the
+	 * latest, whatever it is */
+	char digest[BH_CTL_PROFILE_DIGEST_MAX];
 };
 int bh_ctl_accept_req_parse(const char *buf, size_t len, struct bh_ctl_accept_req *out,
 			    struct bh_error **err);

@@ -122,7 +122,10 @@ int bh_tpm_log_parse(const char *buf, size_t n, json_t **entries, struct bh_erro
 
 struct bh_tpm_verify_in {
 	const char *log, *quote, *sig, *ak; /* paths; ak is PEM or TPM2B_PUBLIC */
-	const char *pcrs;		    /* optional: values of quoted PCRs not in the log */
+	/* instead of ak: a vTPM's AK certificate checked against the host key
+	 * (bh_vtpm_ak_check; ek_cert optional), its key the AK */
+	const char *ak_cert, *host_key, *ek_cert;
+	const char *pcrs; /* optional: values of quoted PCRs not in the log */
 	const uint8_t *nonce;
 	size_t nonce_len;
 	uint32_t required; /* PCRs the quote must cover (the measured ones);
@@ -133,7 +136,8 @@ struct bh_tpm_verify_in {
  * with *report {"verified": bool, "reason": ..., "pcrs": {...}, "launched":
  * [entries]}: verified when the signature is the AK's, the nonce is the
  * given one, the quote covers every required PCR (else an empty log would
- * hide the launches), and the log replays to the quoted PCR digest.
+ * hide the launches), and the log replays to the quoted PCR digest; with
+ * ak_cert, also when that certificate verifies (the report's "ak_cert").
  */
 int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_error **err);
 

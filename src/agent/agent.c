@@ -18,6 +18,7 @@
 
 #include "agent/deliver.h"
 #include "agent/flows.h"
+#include "agent/http.h"
 #include "agent/profiles.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
@@ -25,14 +26,13 @@
 #include "bulkhead/quarantine.h"
 #include "agent/attest_int.h"
 #include "agent/policy_int.h"
-#include "lazy/curl.h"
 #include "banned.h"
 
-#define RESP_MAX    (BH_CTL_BODY_MAX + 4096) /* a policy version at its bound */
-#define BODY_MAX    (60u << 10)		     /* under the controller's 64 KiB */
+#define BODY_MAX    (60u << 10) /* under the controller's 64 KiB */
 #define BACKOFF_MIN 200
 #define BACKOFF_MAX 10000
 #define BATCH_MAX   500
+#define REJECT_RUN  32 /* records the controller refuses in a row, set aside */
 
 struct agent {
 	const struct bh_agent_opts *o;
@@ -41,9 +41,7 @@ struct agent {
 	pthread_cond_t cv;
 	bool done; /* the main thread says: stop shipping */
 	struct bh_agent_stats st;
-	CURL *c;
-	struct curl_slist *hdrs;
-	struct bh_buf resp;
+	struct agent_http http;
 	bool registered;
 	bool refused_said;
 	struct agf *flows;	 /* under mu */
@@ -51,6 +49,8 @@ struct agent {
 	struct agent_policy pol; /* dist17: the node policy */
 	/* lease17 */
 	long code;		    /* the last answer's HTTP status (0: none came) */
+	bool ctl_error;		    /* ... with the controller's own {"error": ...} */
+	unsigned rejected_run;	    /* records set aside in a row (none acked between) */
 	uint64_t single_until;	    /* after a batch refused: one record a batch to here */
 	struct agent_pending pend;  /* actions' results to post again */
 	struct agent_profiles prof; /* profiles17: behaviour profiles */
@@ -187,104 +187,13 @@ static void on_flush(void *data)
 	pthread_mutex_unlock(&ag->mu);
 }
 
-/* ---- HTTP -------------------------------------------------------------------------------- */
+/* ---- HTTP (src/agent/http.c) ------------------------------------------------------------ */
 
-static size_t on_body(char *p, size_t size, size_t n, void *data)
-{
-	struct agent *ag = data;
-
-	if (bh_buf_add(&ag->resp, p, size * n, NULL) < 0)
-		return 0;
-	return size * n;
-}
-
-static int http_open(struct agent *ag, struct bh_error **err)
-{
-	char *auth;
-
-	if (bh_lazy_require(&bh_lazy_curl, err) < 0)
-		return bh_error_prefix(err, "the agent needs libcurl");
-	ag->c = curl_easy_init();
-	if (!ag->c)
-		return bh_error_set(err, BH_ERR_INTERNAL, "agent: curl_easy_init failed");
-	auth = bh_asprintf("Authorization: Bearer %s", ag->o->token);
-	ag->hdrs = curl_slist_append(NULL, "Content-Type: application/json");
-	ag->hdrs = curl_slist_append(ag->hdrs, auth);
-	explicit_bzero(auth, strlen(auth));
-	free(auth);
-	curl_easy_setopt(ag->c, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(ag->c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(ag->c, CURLOPT_HTTPHEADER, ag->hdrs);
-	curl_easy_setopt(ag->c, CURLOPT_TIMEOUT_MS,
-			 (long)(ag->o->timeout_ms ? ag->o->timeout_ms : 5000));
-	curl_easy_setopt(ag->c, CURLOPT_CONNECTTIMEOUT_MS,
-			 (long)(ag->o->timeout_ms ? ag->o->timeout_ms : 5000));
-	curl_easy_setopt(ag->c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(ag->c, CURLOPT_WRITEDATA, ag);
-	curl_easy_setopt(ag->c, CURLOPT_POST, 1L);
-	if (ag->o->ca_file)
-		curl_easy_setopt(ag->c, CURLOPT_CAINFO, ag->o->ca_file);
-	return 0;
-}
-
-/*
- * POST body to the controller's path: *out the JSON answer of a 200. 401 is
- * BH_ERR_UNSAFE, another status or a transport error BH_ERR_IO.
- */
+/* GET (body NULL) or POST to the controller: src/agent/http.h */
 static int request(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
 		   struct bh_error **err)
 {
-	char *url = bh_asprintf("%s%s", ag->o->controller, path);
-	long code = 0;
-	CURLcode cc;
-	int rc = -1;
-
-	*out = NULL;
-	bh_buf_reset(&ag->resp);
-	curl_easy_setopt(ag->c, CURLOPT_URL, url);
-	if (body) {
-		curl_easy_setopt(ag->c, CURLOPT_POST, 1L);
-		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(ag->c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	} else {
-		curl_easy_setopt(ag->c, CURLOPT_HTTPGET, 1L);
-	}
-	cc = curl_easy_perform(ag->c);
-	curl_easy_getinfo(ag->c, CURLINFO_RESPONSE_CODE, &code);
-	ag->code = cc == CURLE_OK ? code : 0;
-	if (cc != CURLE_OK) {
-		bh_error_set(err, BH_ERR_IO, "controller %s: %s", ag->o->controller,
-			     curl_easy_strerror(cc));
-	} else if (code == 401) {
-		bh_error_set(err, BH_ERR_UNSAFE,
-			     "controller %s refused the node token (401: revoked, expired or "
-			     "wrong): nothing is shipped until it is replaced",
-			     ag->o->controller);
-	} else if (code == 304 && !body) {
-		rc = 0; /* *out NULL: nothing new */
-	} else if (code != 200) {
-		const char *msg = NULL;
-		json_t *j = NULL;
-
-		if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
-				  "answer", &j, NULL) == 0)
-			msg = bh_json_str(j, "error");
-		bh_error_set(err, BH_ERR_IO, "controller %s: %s %s: HTTP %ld%s%s",
-			     ag->o->controller, body ? "POST" : "GET", path, code, msg ? ": " : "",
-			     msg ? msg : "");
-		json_decref(j);
-	} else if (bh_json_parse(ag->resp.data ? ag->resp.data : "", ag->resp.len, RESP_MAX,
-				 "the controller's answer", out, err) == 0) {
-		rc = 0;
-	}
-	free(url);
-	return rc;
-}
-
-static int post(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
-		struct bh_error **err)
-{
-	return request(ag, path, body, len, out, err);
+	return agent_http_request(&ag->http, path, body, len, out, err);
 }
 
 static int post_cb(void *ag, const char *path, const char *body, size_t len, json_t **out,
@@ -335,7 +244,7 @@ static int do_register(struct agent *ag, struct bh_error **err)
 	int rc;
 
 	json_decref(body);
-	rc = post(ag, "/api/v1/agent/register", s, strlen(s), &ans, err);
+	rc = request(ag, "/api/v1/agent/register", s, strlen(s), &ans, err);
 	free(s);
 	if (rc < 0)
 		return -1;
@@ -395,6 +304,7 @@ static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size
 				       "error", why ? why : "?", "file", "rejected.jsonl");
 	pthread_mutex_lock(&ag->mu);
 	ag->st.rejected++;
+	ag->rejected_run++;
 	if (bh_agent_spool_ack(ag->sp, r[0].seq, &e) < 0) {
 		warn(ag, e);
 		e = NULL;
@@ -466,12 +376,22 @@ static int ship(struct agent *ag, struct bh_error **err)
 			goto out;
 	if (bh_buf_adds(&b, "]}", err) < 0)
 		goto out;
-	if (post(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
-		 err) < 0) {
-		/* 400/413: this batch will never be accepted (5xx and the rest
-		 * are retried with backoff) */
-		if (ag->code == 400 || ag->code == 413)
-			rc = refused_batch(ag, r, k, err);
+	if (request(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
+		    err) < 0) {
+		/* 400/413 with the controller's own error: this batch will never be
+		 * accepted (5xx, a proxy's 400 without it, and the rest are retried
+		 * with backoff); past REJECT_RUN records set aside in a row the
+		 * controller refuses everything (another version?): back off too,
+		 * rather than drain the spool into the bounded dead-letter file */
+		if ((ag->http.code == 400 || ag->http.code == 413) && ag->http.ctl_error) {
+			if (ag->rejected_run < REJECT_RUN)
+				rc = refused_batch(ag, r, k, err);
+			else
+				bh_error_prefix(err,
+						"%u records refused in a row: none set aside more "
+						"until one is accepted",
+						REJECT_RUN);
+		}
 		goto out;
 	}
 	if (!bh_json_int(ans, "acked", &acked) || acked < 0) {
@@ -487,6 +407,7 @@ static int ship(struct agent *ag, struct bh_error **err)
 		rc = bh_agent_spool_ack(ag->sp, (uint64_t)acked, err);
 		bh_agent_spool_stats(ag->sp, &after);
 		ag->st.shipped += after.acked - before.acked;
+		ag->rejected_run = 0;
 		ag->st.batches++;
 	}
 	pthread_mutex_unlock(&ag->mu);
@@ -530,7 +451,7 @@ static int report_workloads(struct agent *ag, struct bh_error **err)
 	body = json_pack("{ssso}", "node", ag->o->node, "workloads", ws);
 	s = json_dumps(body, JSON_COMPACT);
 	json_decref(body);
-	rc = post(ag, "/api/v1/agent/workloads", s, strlen(s), &ans, err);
+	rc = request(ag, "/api/v1/agent/workloads", s, strlen(s), &ans, err);
 	free(s);
 	json_decref(ans);
 	return rc;
@@ -645,7 +566,7 @@ static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
 	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
 	json_decref(ans);
 	/* not delivered (no answer, 5xx): kept and posted again */
-	if (rc < 0 && s && (ag->code == 0 || ag->code >= 500)) {
+	if (rc < 0 && s && (ag->http.code == 0 || ag->http.code >= 500)) {
 		if (agent_pending_add(&ag->pend, s)) {
 			struct bh_error *w = NULL;
 
@@ -676,7 +597,8 @@ static int post_pending(struct agent *ag, struct bh_error **err)
 		pthread_mutex_lock(&ag->mu);
 		ag->st.results_again++;
 		pthread_mutex_unlock(&ag->mu);
-		if (rc == 0 || (ag->code >= 400 && ag->code < 500 && ag->code != 401)) {
+		if (rc == 0 ||
+		    (ag->http.code >= 400 && ag->http.code < 500 && ag->http.code != 401)) {
 			bh_error_clear(err);
 			agent_pending_del(&ag->pend, 0);
 			continue;
@@ -880,7 +802,7 @@ static void *shipper(void *arg)
 
 int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struct bh_error **err)
 {
-	struct agent ag = { .o = o, .resp = BH_BUF_INIT(RESP_MAX) };
+	struct agent ag = { .o = o };
 	struct bh_agent_spool_opts so = { 0 };
 	struct bh_mon_consumer cons = { "controller", &ag, on_event, on_alert, on_flush };
 	struct bh_mon_run_opts ro = { 0 };
@@ -940,7 +862,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		bh_error_set(err, BH_ERR_NOMEM, "agent: the flows table");
 		goto out_sp;
 	}
-	if (http_open(&ag, err) < 0)
+	if (agent_http_open(&ag.http, o, err) < 0)
 		goto out_sp;
 	if (pthread_create(&th, NULL, shipper, &ag)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the shipper");
@@ -979,11 +901,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:
-	if (ag.c)
-		curl_easy_cleanup(ag.c);
-	if (ag.hdrs)
-		curl_slist_free_all(ag.hdrs);
-	bh_buf_release(&ag.resp);
+	agent_http_close(&ag.http);
 	bh_agent_spool_free(ag.sp);
 	agent_flows_free(ag.flows);
 	agent_policy_release(&ag.pol);

@@ -18,6 +18,8 @@
 #include "banned.h"
 
 #define BODY_MAX (60u << 10) /* under the controller's 64 KiB */
+#define AGAIN	 2	     /* once(): the log grew while quoting */
+#define ROUNDS	 4	     /* reads of the log and quotes, at most */
 
 static int read_b64(const char *dir, const char *name, json_t *body, const char *key,
 		    struct bh_error **err)
@@ -55,7 +57,8 @@ static size_t skip_lines(const char *log, size_t n, int64_t from, int64_t *lines
 }
 
 static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, bool whole,
-		const struct bh_buf *log, char *why, size_t whylen, struct bh_error **err)
+		const struct bh_buf *log, int64_t *sent_from, char *why, size_t whylen,
+		struct bh_error **err)
 {
 	json_t *req = json_pack("{ss}", "node", o->node), *ans = NULL, *body = NULL, *e;
 	const char *tcti = bh_tpm_tcti(o->tpm_tcti), *nonce;
@@ -95,12 +98,23 @@ static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, boo
 		off = 0;
 		lines = 0;
 	}
+	*sent_from = lines;
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		bh_error_sys(err, errno, "attestation directory %s", dir);
 		goto out;
 	}
 	if (bh_tpm_attest_quote(tcti, n, (size_t)nlen, mask, dir, err) < 0)
 		goto out;
+	/* a launch between the log's read and the quote: the quoted PCRs hold
+	 * an entry the log read does not; read and quote again */
+	{
+		struct stat st;
+
+		if (stat(o->tpm_log, &st) == 0 && (uint64_t)st.st_size != (uint64_t)log->len) {
+			r = AGAIN;
+			goto out;
+		}
+	}
 	body = json_pack("{ss ss sI ss#}", "node", o->node, "nonce", nonce, "from",
 			 (json_int_t)lines, "log", log->data ? log->data + off : "",
 			 (int)(log->len - off));
@@ -149,29 +163,53 @@ int agent_attest(const struct bh_agent_opts *o, agent_post_fn post, void *ag, ch
 {
 	struct bh_buf log = BH_BUF_INIT(BH_TPM_LOG_MAX);
 	struct bh_error *e = NULL;
-	int r;
+	bool whole = false;
+	int64_t from = 0;
+	int r = -1;
 
 	why[0] = 0;
-	/* no log yet: nothing launched measured, the PCR must be at reset */
-	if ((access(o->tpm_log, F_OK) == 0 || errno != ENOENT) &&
-	    bh_read_file(o->tpm_log, &log, err) < 0) {
-		bh_buf_release(&log);
-		return bh_error_prefix(err, "event log %s", o->tpm_log);
-	}
-	r = once(o, post, ag, false, &log, why, whylen, &e);
-	if (r < 0 && bh_error_code(e) == BH_ERR_IO) {
-		char *m = bh_error_message(e);
-		bool again = m && strstr(m, "HTTP 409");
-
-		free(m);
-		if (again) { /* the controller holds another count of entries: all of them */
-			bh_error_free(e);
-			e = NULL;
-			r = once(o, post, ag, true, &log, why, whylen, &e);
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		bh_buf_reset(&log);
+		bh_error_free(e);
+		e = NULL;
+		/* no log yet: nothing launched measured, the PCR must be at reset */
+		if ((access(o->tpm_log, F_OK) == 0 || errno != ENOENT) &&
+		    bh_read_file(o->tpm_log, &log, &e) < 0) {
+			bh_error_prefix(&e, "event log %s", o->tpm_log);
+			r = -1;
+			break;
 		}
+		r = once(o, post, ag, whole, &log, &from, why, whylen, &e);
+		if (r == AGAIN)
+			continue;
+		if (r < 0 && bh_error_code(e) == BH_ERR_IO && !whole) {
+			char *m = bh_error_message(e);
+			bool again = m && strstr(m, "HTTP 409");
+
+			free(m);
+			if (again) { /* the controller holds another count of entries: all */
+				whole = true;
+				continue;
+			}
+		}
+		if (r == 0 && from > 0) {
+			/* not verified against the controller's stored entries plus ours:
+			 * the log may have started again (a reboot) with at least as many
+			 * entries; the whole log once before calling it failed */
+			whole = true;
+			continue;
+		}
+		break;
+	}
+	if (r == AGAIN) {
+		r = bh_error_set(&e, BH_ERR_IO,
+				 "attestation: the event log grew during each of %u quotes",
+				 ROUNDS);
 	}
 	if (r < 0)
 		*err = e;
+	else
+		bh_error_free(e);
 	bh_buf_release(&log);
 	return r;
 }

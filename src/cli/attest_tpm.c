@@ -37,6 +37,8 @@ static const char quote_usage[] =
 
 static const char verify_usage[] =
 	"usage: bulkhead attest verify --log LOG --quote Q --ak AK --nonce HEX [options]\n"
+	"       bulkhead attest verify --log LOG --quote Q --ak-cert AK.crt --host-key KEY.pem\n"
+	"                              [--ek-cert EK.crt] --nonce HEX [options]\n"
 	"\n"
 	"Verify a TPM2 quote (ours or tpm2_quote's) in software: the signature is\n"
 	"AK's, the nonce is HEX, every log entry hashes to its digest and is in\n"
@@ -49,6 +51,13 @@ static const char verify_usage[] =
 	"  --sig FILE        the TPMT_SIGNATURE (default: the quote's name with .sig\n"
 	"                    for .msg)\n"
 	"  --ak FILE         the attestation key: PEM or TPM2B_PUBLIC\n"
+	"  --ak-cert FILE    instead of --ak: a container vTPM's AK certificate\n"
+	"                    (/run/vtpm/ak.crt), verified only when signed by the\n"
+	"                    host key (--host-key, attest vtpm-ca's host-key.pem);\n"
+	"                    its key is the attestation key\n"
+	"  --host-key FILE   the host key that certifies vTPMs (with --ak-cert)\n"
+	"  --ek-cert FILE    with --ak-cert: the vTPM's EK certificate, which must\n"
+	"                    be the host key's and certify the EK the AK's names\n"
 	"  --nonce HEX       the nonce the quote must carry\n"
 	"  --pcrs LIST       PCRs the quote must cover, those the launches are\n"
 	"                    measured into (default 16; a quote without them is not\n"
@@ -71,7 +80,10 @@ enum {
 	OPT_AK,
 	OPT_PCRSFILE,
 	OPT_FORMAT,
-	OPT_AKRECREATE
+	OPT_AKRECREATE,
+	OPT_AKCERT,
+	OPT_HOSTKEY,
+	OPT_EKCERT
 };
 
 static int parse_nonce(const char *cmd, const char *s, uint8_t *out, size_t *n)
@@ -147,6 +159,11 @@ static void print_text(const json_t *rep)
 		printf(": %s", bh_json_str(rep, "reason"));
 	printf("\nnonce %s, attestation key %s\n", bh_json_str(rep, "nonce"),
 	       bh_json_str(rep, "ak"));
+	l = json_object_get(rep, "ak_cert");
+	if (l)
+		printf("AK certificate: %s, issued by %s, for EK %s%s\n", bh_json_str(l, "subject"),
+		       bh_json_str(l, "issuer"), bh_json_str(l, "ek"),
+		       json_is_true(json_object_get(l, "verified")) ? "" : " (NOT verified)");
 	l = json_object_get(rep, "launched");
 	printf("launched (%zu):\n", json_array_size(l));
 	json_array_foreach (l, i, e) {
@@ -169,6 +186,9 @@ static int attest_verify(int argc, char **argv)
 		{ "quote", required_argument, NULL, OPT_QUOTE },
 		{ "sig", required_argument, NULL, OPT_SIG },
 		{ "ak", required_argument, NULL, OPT_AK },
+		{ "ak-cert", required_argument, NULL, OPT_AKCERT },
+		{ "host-key", required_argument, NULL, OPT_HOSTKEY },
+		{ "ek-cert", required_argument, NULL, OPT_EKCERT },
 		{ "nonce", required_argument, NULL, OPT_NONCE },
 		{ "pcrs-file", required_argument, NULL, OPT_PCRSFILE },
 		{ "pcrs", required_argument, NULL, OPT_PCRS },
@@ -192,6 +212,9 @@ static int attest_verify(int argc, char **argv)
 		case OPT_QUOTE: in.quote = optarg; break;
 		case OPT_SIG: in.sig = optarg; break;
 		case OPT_AK: in.ak = optarg; break;
+		case OPT_AKCERT: in.ak_cert = optarg; break;
+		case OPT_HOSTKEY: in.host_key = optarg; break;
+		case OPT_EKCERT: in.ek_cert = optarg; break;
 		case OPT_NONCE: nonce = optarg; break;
 		case OPT_PCRSFILE: in.pcrs = optarg; break;
 		case OPT_PCRS: pcrs = optarg; break;
@@ -202,8 +225,13 @@ static int attest_verify(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("attest verify", "unexpected argument '%s'", argv[optind]);
-	if (!in.log || !in.quote || !in.ak)
-		return cli_usage_error("attest verify", "--log, --quote and --ak are required");
+	if (!in.log || !in.quote || !in.ak == !in.ak_cert)
+		return cli_usage_error("attest verify",
+				       "--log, --quote and one of --ak, --ak-cert are required");
+	if (!in.ak_cert != !in.host_key)
+		return cli_usage_error("attest verify", "--ak-cert and --host-key go together");
+	if (in.ek_cert && !in.ak_cert)
+		return cli_usage_error("attest verify", "--ek-cert needs --ak-cert");
 	if (strcmp(format, "text") && strcmp(format, "json"))
 		return cli_usage_error("attest verify", "--format: '%.40s' is not text or json",
 				       format);

@@ -88,15 +88,15 @@ static const struct bh_ctl_endpoint endpoints[] = {
 
 static void schemas(json_t *components)
 {
-	json_t *v =
-		json_pack("{s{sss{s{ss}s{ss}s{ss}s{ss}}s[s]sb}"
-			  "s{sss{s{ss}s{ss}s{sss[ss]}}s[ss]sb}}",
-			  "ProfileReport", "type", "object", "properties", "node", "type", "string",
-			  "policy_version", "type", "integer", "modes", "type", "array", "profiles",
-			  "type", "array", "required", "node", "additionalProperties", 0,
-			  "ProfileAccept", "type", "object", "properties", "node", "type", "string",
-			  "key", "type", "string", "mode", "type", "string", "enum", "monitor",
-			  "protect", "required", "key", "mode", "additionalProperties", 0);
+	json_t *v = json_pack(
+		"{s{sss{s{ss}s{ss}s{ss}s{ss}}s[s]sb}"
+		"s{sss{s{ss}s{ss}s{ss}s{sss[ss]}}s[sss]sb}}",
+		"ProfileReport", "type", "object", "properties", "node", "type", "string",
+		"policy_version", "type", "integer", "modes", "type", "array", "profiles", "type",
+		"array", "required", "node", "additionalProperties", 0, "ProfileAccept", "type",
+		"object", "properties", "node", "type", "string", "key", "type", "string", "digest",
+		"type", "string", "mode", "type", "string", "enum", "monitor", "protect",
+		"required", "key", "mode", "digest", "additionalProperties", 0);
 
 	json_object_update(components, v);
 	json_decref(v);

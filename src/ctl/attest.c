@@ -324,14 +324,27 @@ static int submit_tx(void *ctx, struct bh_error **err)
 					  BH_CTL_I(t->now),
 					  BH_CTL_S(t->in->ak),
 					  BH_CTL_I(t->now),
-					  BH_CTL_S(node) };
+					  BH_CTL_S(node),
+					  BH_CTL_S(t->in->ak) };
+		int64_t pinned = 0;
 
+		/* the pin read before this transaction may have been set since by
+		 * another submit of this node (its own nonce): the key is compared
+		 * again where it is written, and nothing stored when it differs */
 		if (bh_ctl_store_query(t->s,
 				       "UPDATE attest_nodes SET log_text = ?, entries = ?,"
 				       " verified_at = ?, ak_pem = COALESCE(ak_pem, ?),"
-				       " pinned = COALESCE(pinned, ?) WHERE node = ?",
-				       q, 6, NULL, NULL, NULL, err) < 0 ||
-		    store_launches(t, err) < 0)
+				       " pinned = COALESCE(pinned, ?) WHERE node = ?"
+				       " AND (ak_pem IS NULL OR ak_pem = ?)",
+				       q, 7, NULL, NULL, &pinned, err) < 0)
+			return -1;
+		if (pinned != 1)
+			return bh_error_set(
+				err, BH_ERR_USAGE,
+				"another attestation of node %s pinned its key meanwhile: "
+				"attest again",
+				node);
+		if (store_launches(t, err) < 0)
 			return -1;
 		if (t->pin) {
 			json_t *a = json_pack("{ss}", "ak", bh_json_str(t->rep, "ak"));
@@ -537,6 +550,10 @@ static int unpin_tx(void *ctx, struct bh_error **err)
 		return -1;
 	if (n != 1)
 		return bh_error_set(err, BH_ERR_NOTFOUND, "node %s has no attestation", u->node);
+	/* its launches were verified with the key unpinned: none stands now */
+	if (bh_ctl_store_query(u->s, "DELETE FROM attest_launches WHERE node = ?", p, 1, NULL, NULL,
+			       NULL, err) < 0)
+		return -1;
 	return bh_ctl_audit_add(u->s, u->actor, "node.unpin", u->node, NULL, NULL, err);
 }
 

@@ -161,7 +161,8 @@ static const struct countermeasure cms[] = {
 	      "SELECT COUNT(*) FROM attest_nodes WHERE verified = 1", "nodes" },
 	    { "running workloads whose launch is verified",
 	      "SELECT COUNT(*) " RUNNING " AND EXISTS (SELECT 1 FROM attest_launches l"
-	      " WHERE l.node = w.node AND l.container_id = w.container_id)",
+	      " WHERE l.node = w.node AND l.container_id = w.container_id AND l.node IN"
+	      " (SELECT node FROM attest_nodes WHERE verified = 1))",
 	      "workloads" } },
 	  { { "nodes whose last TPM attestation failed",
 	      "SELECT COUNT(*) FROM attest_nodes WHERE verified = 0", "nodes" } } },

@@ -139,13 +139,15 @@ int bh_ctl_accept_req_parse(const char *buf, size_t len, struct bh_ctl_accept_re
 	if (bh_ctl_json_object(buf, len, "request body", &root, err) < 0)
 		return -1;
 	json_object_foreach (root, key, v) {
-		char *dst = !strcmp(key, "node")   ? out->node
-			    : !strcmp(key, "key")  ? out->key
-			    : !strcmp(key, "mode") ? out->mode
-						   : NULL;
-		size_t max = !strcmp(key, "node")  ? BH_CTL_NAME_MAX
-			     : !strcmp(key, "key") ? BH_BEHAVE_KEY_MAX - 1
-						   : sizeof(out->mode) - 1;
+		char *dst = !strcmp(key, "node")     ? out->node
+			    : !strcmp(key, "key")    ? out->key
+			    : !strcmp(key, "mode")   ? out->mode
+			    : !strcmp(key, "digest") ? out->digest
+						     : NULL;
+		size_t max = !strcmp(key, "node")     ? BH_CTL_NAME_MAX
+			     : !strcmp(key, "key")    ? BH_BEHAVE_KEY_MAX - 1
+			     : !strcmp(key, "digest") ? sizeof(out->digest) - 1
+						      : sizeof(out->mode) - 1;
 
 		if (!dst) {
 			bh_error_set(err, BH_ERR_INVALID, "request body: unknown member \"%.64s\"",
@@ -155,9 +157,13 @@ int bh_ctl_accept_req_parse(const char *buf, size_t len, struct bh_ctl_accept_re
 		if (bh_ctl_json_str(v, key, max, dst, err) < 0)
 			goto out;
 	}
-	if (!out->key[0] || !out->mode[0]) {
+	if (!out->key[0] || !out->mode[0] || !out->digest[0]) {
+		/* the digest: what the admin reviewed is what is accepted, not
+		 * what a node reported since */
 		bh_error_set(err, BH_ERR_INVALID, "request body: \"%s\" is missing",
-			     !out->key[0] ? "key" : "mode");
+			     !out->key[0]    ? "key"
+			     : !out->mode[0] ? "mode"
+					     : "digest");
 		goto out;
 	}
 	if (bh_behave_key_check(out->key, err) < 0) {
@@ -435,7 +441,9 @@ int bh_ctl_profile_accept(struct bh_ctl_store *s, const char *actor,
 			  char digest[BH_CTL_PROFILE_DIGEST_MAX], struct bh_error **err)
 {
 	struct bh_ctl_val p[] = { BH_CTL_S(r->key), BH_CTL_S(r->node[0] ? r->node : NULL),
-				  BH_CTL_S(r->node[0] ? r->node : NULL) };
+				  BH_CTL_S(r->node[0] ? r->node : NULL),
+				  BH_CTL_S(r->digest[0] ? r->digest : NULL),
+				  BH_CTL_S(r->digest[0] ? r->digest : NULL) };
 	json_t *learned = NULL, *cur = NULL, *doc, *entry, *arr, *before, *after, *modes;
 	const char *amode;
 	char dg[BH_CTL_PROFILE_DIGEST_MAX], *text = NULL, object[BH_BEHAVE_KEY_MAX + 16];
@@ -447,9 +455,25 @@ int bh_ctl_profile_accept(struct bh_ctl_store *s, const char *actor,
 	*version = 0;
 	if (bh_ctl_store_query(s,
 			       "SELECT node, doc FROM profiles WHERE key = ?"
-			       " AND (? IS NULL OR node = ?) ORDER BY updated DESC, node LIMIT 1",
-			       p, 3, doc_row, &learned, NULL, err) < 0)
+			       " AND (? IS NULL OR node = ?) AND (? IS NULL OR digest = ?)"
+			       " ORDER BY updated DESC, node LIMIT 1",
+			       p, 5, doc_row, &learned, NULL, err) < 0)
 		return -1;
+	if (!learned && r->digest[0]) {
+		int64_t any = 0;
+
+		if (bh_ctl_store_query(s,
+				       "SELECT COUNT(*) FROM profiles WHERE key = ?"
+				       " AND (? IS NULL OR node = ?)",
+				       p, 3, bh_ctl_row_int, &any, NULL, err) < 0)
+			return -1;
+		if (any)
+			return bh_error_set(
+				err, BH_ERR_USAGE,
+				"the learned profile %s is no longer %s (reported again "
+				"since): review it again",
+				r->key, r->digest);
+	}
 	if (!learned)
 		return bh_error_set(err, BH_ERR_NOTFOUND, "no learned profile %s%s%s", r->key,
 				    r->node[0] ? " on node " : "", r->node);

@@ -147,6 +147,7 @@ int bh_ctl_workload_page(struct bh_ctl_store *s, const struct bh_ctl_workload_fi
 	"SELECT w.node, w.container_id, w.name, w.image, w.digest, w.pod, w.namespace,"            \
 	" w.started, w.gone, l.recnum, l.verified_at, l.manifest_digest FROM workloads w"          \
 	" LEFT JOIN attest_launches l ON l.node = w.node AND l.container_id = w.container_id"      \
+	" AND l.node IN (SELECT node FROM attest_nodes WHERE verified = 1)"                        \
 	" WHERE "
 #define WL_TAIL " AND (? = 1 OR w.gone IS NULL) ORDER BY w.node, w.container_id LIMIT ?"
 	if (f->node && cnode[0])

@@ -515,8 +515,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		/* the time the worker spent in other connections' requests is not
 		 * this client's: its request may be waiting, unread, in the socket
 		 * (500 agents on 2 workers: a request queued behind a few hundred
-		 * others was cut at 10 s and the agent's batch failed) */
-		if (now - c->phase_start > limit + (w->busy_ns - c->busy_mark)) {
+		 * others was cut at 10 s and the agent's batch failed). The credit is
+		 * at most the limit again: on a worker kept busy (by load, or by an
+		 * attacker's cheap requests) a trickling client is still cut, at 2x. */
+		uint64_t credit = w->busy_ns - c->busy_mark;
+
+		if (credit > limit)
+			credit = limit;
+		if (now - c->phase_start > limit + credit) {
 			bh_debug("http: no whole request within %u ms: connection closed",
 				 s->o.request_ms);
 			atomic_fetch_add(&s->cut_conns, 1);

@@ -457,8 +457,14 @@ static int deny_marks(struct bh_guard *g, int rootfd, const char *path, bool add
 		}
 	}
 	fd = bh_root_openat(rootfd, path, O_PATH, 0, NULL);
-	if (fd < 0)
-		return errno == ENOENT && slash ? r : -1;
+	if (fd < 0) {
+		if (errno != ENOENT || !slash)
+			return -1;
+		/* no file yet: its directory's mark covers it, or its failure is
+		 * the error (never ENOENT, which says "not in this container") */
+		errno = e;
+		return r;
+	}
 	if (mark_fd(g, how, FAN_OPEN_PERM, fd) < 0 && add) {
 		e = errno;
 		r = -1;

@@ -4,7 +4,8 @@
  * Every guard serves, in a directory of its own:
  *
  *   DIR/G/lock         write-locked (an OFD lock) by the guard G for its life (G:
- *                      "PID-N", its pid and a count: a name no live guard shares);
+ *                      "PID-N", its pid and a random part with a count: a name no
+ *                      live guard shares, even in another pid namespace);
  *                      a runtime tests the lock (F_OFD_GETLK) without taking it
  *   DIR/G/req/PID-START  made by a runtime about to start that container's init
  *   DIR/G/ack/PID-START  made by G once a rescan after the request is done
@@ -28,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -67,6 +69,15 @@ static bool name_ok(const char *s)
 	while (bh_isdigit(s[a + 1 + b]))
 		b++;
 	return b && b <= 20 && !s[a + 1 + b];
+}
+
+/* The rendezvous directory is its owner's alone (ours, not writable by
+ * others): else anyone could plant guards that make every start wait. */
+static bool dir_trusted(int dfd)
+{
+	struct stat st;
+
+	return fstat(dfd, &st) == 0 && st.st_uid == geteuid() && !(st.st_mode & 022);
 }
 
 /* Remove every entry of the directory fd (regular files only are made here). */
@@ -155,7 +166,7 @@ static void sweep(int dfd)
 
 		if (strlen(de->d_name) >= RDV_NAME_MAX || !name_ok(de->d_name))
 			continue;
-		snprintf(lock, sizeof(lock), "%s/lock", de->d_name);
+		snprintf(lock, sizeof(lock), "%.*s/lock", RDV_NAME_MAX - 1, de->d_name);
 		lk = openat(dfd, lock, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (lk < 0 || ofd_lock(lk, true) == 0)
 			remove_guard(dfd, de->d_name);
@@ -183,11 +194,28 @@ int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_erro
 		bh_error_sys(err, errno, "%s", top);
 		goto fail;
 	}
-	sweep(dfd);
-	snprintf(name, sizeof(name), "%d-%u", (int)getpid(), atomic_fetch_add(&seq, 1));
+	if (!dir_trusted(dfd)) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "%s: not owned by this user or writable by others: no guard serves "
+			     "from it",
+			     top);
+		close(dfd);
+		dfd = -1;
+		goto fail;
+	}
+	sweep(dfd); /* the guards gone (their lock free), whatever their name */
+	/* unique across pid namespaces sharing the directory: the pid, and a
+	 * random part beside this process's sequence */
+	{
+		uint32_t rnd = 0;
+
+		if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) != sizeof(rnd))
+			rnd = (uint32_t)time(NULL);
+		snprintf(name, sizeof(name), "%d-%llu", (int)getpid(),
+			 ((unsigned long long)rnd << 16) | (atomic_fetch_add(&seq, 1) & 0xffffu));
+	}
 	snprintf(tmp, sizeof(tmp), ".%s", name);
 	remove_guard(dfd, tmp);
-	remove_guard(dfd, name); /* a guard gone whose pid this process has now */
 	if (mkdirat(dfd, tmp, 0700) < 0 ||
 	    (gfd = openat(dfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		bh_error_sys(err, errno, "%s/%s", top, tmp);
@@ -317,7 +345,9 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 	if (!dir)
 		dir = BH_GUARD_RDV_DIR;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	/* a directory others can write: none of its guards is trusted (as
+	 * bh_guard_rdv_open refuses to serve from it) */
+	d = dfd >= 0 && dir_trusted(dfd) ? fdopendir(dfd) : NULL;
 	if (!d) {
 		if (dfd >= 0)
 			close(dfd);

@@ -485,7 +485,18 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 			       : BH_NET_TO_SERVER;
 		if (!memcmp(pk->src, pk->dst, 16) && pk->sport == pk->dport)
 			*dir = BH_NET_TO_SERVER;
-		return f;
+		/* the client opens a new connection on the ports of one whose close
+		 * was not wholly seen (the server's FIN in an offloaded reply
+		 * direction): after the client's own FIN, its SYN of another
+		 * sequence ends the old flow and the new one is inspected from its
+		 * start, not read as the old one's bytes */
+		if (f->proto == 6 && *dir == BH_NET_TO_SERVER &&
+		    (pk->tcp_flags & (NET_TCP_SYN | NET_TCP_ACK)) == NET_TCP_SYN &&
+		    f->h[BH_NET_TO_SERVER].fin && f->h[BH_NET_TO_SERVER].started &&
+		    pk->seq + 1 != f->h[BH_NET_TO_SERVER].next)
+			end_flow(e, f, BH_NET_END_CLOSED);
+		else
+			return f;
 	}
 	if (bh_map_size(e->flows) >= e->o.max_flows)
 		evict_oldest(e);

@@ -11,14 +11,17 @@
  * swtpm's real one, <state>/<id>/vtpm/ctrl.sock (0700 directory, never
  * mounted: it reads and replaces the vTPM's state). Its state is in
  * <state>/<id>/vtpm/state (0700, never in the container). Its EK is made and
- * certified by the host TPM's key (src/tpm/vtpm.c): ek.crt, ek.pem,
- * host-ca.crt and host-key.pem beside the socket.
+ * certified by the host TPM's key (src/tpm/vtpm.c), and so is its attestation
+ * key (persisted at 0x81010018 before the container runs; ak.crt names the
+ * EK): ek.crt, ek.pem, ak.crt, ak.pem, host-ca.crt and host-key.pem beside
+ * the socket.
  *
  *   create: checks ─ rt_vtpm_check (annotation, swtpm installed) ─ ... make_state
- *           ─ rt_vtpm_start: swtpm (double fork, its own session) ─ state.json
- *             "vtpm" {pid, pid_start} written ─ the control filter, state.json
- *             {proxy_pid, proxy_start} written ─ wait for the socket (it dies:
- *             its log in the error) ─ EK + certificate ─ the mount and env added
+ *           ─ rt_vtpm_start: swtpm (double fork, its own session; a random
+ *             migration key) ─ state.json "vtpm" {pid, pid_start} written ─ the
+ *             control filter, state.json {proxy_pid, proxy_start} written ─
+ *             wait for the socket (it dies: its log in the error) ─ EK, AK +
+ *             certificates ─ the mount and env added
  *   delete / failed create: rt_vtpm_stop (SIGTERM, then SIGKILL), the state
  *           directory (and the vTPM's state with it) removed; with
  *           org.bulkhead.vtpm.keep=true its state is first moved to
@@ -31,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -334,7 +338,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	const char *k = c->spec->annotations ? bh_json_str(c->spec->annotations, ANN_KEEP) : NULL;
 	char *keep = NULL;
 	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
-	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL;
+	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL, *mkey = NULL;
 	char *real = NULL, *pctrl = NULL;
 	bool renamed = false;
 	uid_t uid;
@@ -386,6 +390,35 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	/* the real control socket: root's, in the 0700 directory, never mounted */
 	ctrl = bh_asprintf("type=unixio,path=%s,mode=0600", real);
 	tpmstate = bh_asprintf("dir=%s,mode=0600", state);
+	/*
+	 * The control channel can read the vTPM's state (CMD_GET_STATEBLOB: its
+	 * seeds, the AK's private key) or write it. The container reaches it
+	 * only through the filter, which forwards neither; a second wall: a
+	 * random migration key, which swtpm reads and removes and which never
+	 * reaches the container, makes a blob read encrypted and refuses a blob
+	 * written that is not.
+	 */
+	{
+		uint8_t raw[32];
+		char hex[65];
+		char *path = bh_asprintf("%s/migration.key", dir);
+
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
+			bh_error_sys(err, errno, "vTPM: getrandom");
+			free(path);
+			goto out;
+		}
+		bh_hex_encode(raw, sizeof(raw), hex);
+		explicit_bzero(raw, sizeof(raw));
+		if (bh_write_file_atomic(path, hex, 64, 0600, err) < 0) {
+			explicit_bzero(hex, sizeof(hex));
+			free(path);
+			goto out;
+		}
+		explicit_bzero(hex, sizeof(hex));
+		mkey = bh_asprintf("file=%s,format=hex,mode=aes-256-cbc,remove=true", path);
+		free(path);
+	}
 	{
 		char *argv[] = { "swtpm",
 				 "socket",
@@ -396,6 +429,8 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 				 ctrl,
 				 "--tpmstate",
 				 tpmstate,
+				 "--migration-key",
+				 mkey,
 				 "--flags",
 				 "not-need-init,startup-clear",
 				 NULL };
@@ -448,7 +483,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	}
 	tcti = bh_asprintf("swtpm:path=%s", sock);
 	if (bh_vtpm_certify(bh_tpm_tcti(NULL), tcti, id, run, err) < 0) {
-		bh_error_prefix(err, "vTPM: certifying its EK");
+		bh_error_prefix(err, "vTPM: certifying its EK and AK");
 		goto out;
 	}
 	add_mount_env(c->spec, run);
@@ -467,6 +502,7 @@ out:
 	free(ctrl);
 	free(tpmstate);
 	free(tcti);
+	free(mkey);
 	free(keep);
 	free(real);
 	free(pctrl);

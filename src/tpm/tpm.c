@@ -156,7 +156,7 @@ int bh_tpm_pcr_read(struct bh_tpm *t, uint32_t mask, uint8_t vals[BH_TPM_PCRS][3
 	return 0;
 }
 
-static void ak_template(TPM2B_PUBLIC *p)
+void tpm_ak_template(TPM2B_PUBLIC *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->publicArea.type = TPM2_ALG_ECC;
@@ -173,13 +173,13 @@ static void ak_template(TPM2B_PUBLIC *p)
 
 /* Why pub is not our AK's template (a restricted ECC P-256 ECDSA-SHA256
  * signing key the TPM made, no policy), or NULL when it is. */
-static const char *ak_mismatch(const TPM2B_PUBLIC *pub)
+const char *tpm_ak_mismatch(const TPM2B_PUBLIC *pub)
 {
 	TPM2B_PUBLIC want;
 	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
 	const TPMS_ECC_PARMS *ge = &g->parameters.eccDetail, *we = &w->parameters.eccDetail;
 
-	ak_template(&want);
+	tpm_ak_template(&want);
 	if (g->type != TPM2_ALG_ECC)
 		return "it is not an ECC key";
 	if (ge->curveID != we->curveID)
@@ -212,7 +212,7 @@ static int ak_create(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
 	ESYS_TR prim = ESYS_TR_NONE;
 	TSS2_RC rc;
 
-	ak_template(&tmpl);
+	tpm_ak_template(&tmpl);
 	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &none, &prim, &pub, &cd, &ch,
 				&tk);
@@ -296,7 +296,7 @@ static int ak_handle(struct bh_tpm *t, unsigned flags, ESYS_TR *out, TPM2B_PUBLI
 		if (rc != TSS2_RC_SUCCESS)
 			return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
 	}
-	why = ak_mismatch(*pub);
+	why = tpm_ak_mismatch(*pub);
 	if (!why)
 		return 0;
 	Esys_Free(*pub);

@@ -14,6 +14,7 @@
 
 #include "bulkhead/tpm.h"
 #include "bulkhead/trust.h"
+#include "bulkhead/vtpm.h"
 #include "internal.h"
 #include "banned.h"
 
@@ -121,7 +122,7 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 	uint8_t vals[BH_TPM_PCRS][32], fvals[BH_TPM_PCRS][32], h[32];
 	struct bh_tpm_attest a;
 	struct bh_key *k = NULL;
-	json_t *entries = NULL, *rep = NULL, *pcrs;
+	json_t *entries = NULL, *rep = NULL, *akrep = NULL, *pcrs;
 	uint32_t inlog, fmask = 0, req;
 	int r = -1;
 
@@ -141,8 +142,16 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 		bh_error_prefix(err, "signature %s", in->sig);
 		goto out;
 	}
-	if (load_ak(in->ak, &k, err) < 0)
+	if (in->ak_cert) {
+		if (!in->host_key) {
+			bh_error_set(err, BH_ERR_INVALID, "an AK certificate without the host key");
+			goto out;
+		}
+		if (bh_vtpm_ak_check(in->ak_cert, in->host_key, in->ek_cert, &k, &akrep, err) < 0)
+			goto out;
+	} else if (load_ak(in->ak, &k, err) < 0) {
 		goto out;
+	}
 	if (in->pcrs && (read_small(in->pcrs, "the PCR file", &pf, err) < 0 ||
 			 bh_tpm_pcrs_parse(pf.data, pf.len, &fmask, fvals, err) < 0)) {
 		bh_error_prefix(err, "PCR file %s", in->pcrs);
@@ -153,6 +162,11 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 	json_object_set_new(rep, "clock", json_integer((json_int_t)a.clock));
 	json_object_set_new(rep, "reset_count", json_integer(a.reset_count));
 	json_object_set_new(rep, "ak", json_string(bh_key_id(k)));
+	if (akrep) {
+		if (!json_is_true(json_object_get(akrep, "verified")))
+			fail(rep, "%s", bh_json_str(akrep, "reason"));
+		json_object_set(rep, "ak_cert", akrep);
+	}
 	sha256_raw(msg.data, msg.len, h);
 	if (bh_key_verify_hash(k, h, der.data, der.len) != 1)
 		fail(rep, "the signature is not the attestation key's");
@@ -200,6 +214,7 @@ int bh_tpm_verify(const struct bh_tpm_verify_in *in, json_t **report, struct bh_
 	r = 0;
 out:
 	json_decref(rep);
+	json_decref(akrep);
 	json_decref(entries);
 	bh_key_free(k);
 	bh_buf_release(&log);

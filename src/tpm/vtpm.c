@@ -6,14 +6,18 @@
  * host TPM's certifying key (ECC P-256, unrestricted, ECDSA SHA-256: it signs
  * certificate digests, which a restricted key refuses) persisted at
  * BH_VTPM_HOST_KEY_HANDLE, signing the EK's X.509 certificate and its own CA
- * certificate. No resource manager in front of swtpm: transients are flushed.
+ * certificate, and the vTPM's attestation key (tpm.c's template) persisted at
+ * BH_TPM_AK_HANDLE, whose certificate names the EK. No resource manager in front of swtpm:
+ * transients are flushed.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bulkhead/tpm.h"
+#include "bulkhead/trust.h"
 #include "bulkhead/vtpm.h"
+#include "internal.h"
 #include "lazy/crypto.h"
 #include "lazy/tss2.h"
 #include "banned.h"
@@ -212,8 +216,33 @@ static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error
 	return 0;
 }
 
-/* The SubjectPublicKeyInfo DER of the P-256 key at h. */
-static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
+/* Whether pub is of the EK template (a kept vTPM's key at 0x81010001 could be
+ * one its container put there: never certified as its EK). */
+static bool ek_matches(const TPM2B_PUBLIC *pub)
+{
+	TPM2B_PUBLIC want;
+	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
+
+	ek_template(&want);
+	return g->type == w->type && g->nameAlg == w->nameAlg &&
+	       g->objectAttributes == w->objectAttributes &&
+	       g->authPolicy.size == w->authPolicy.size &&
+	       !memcmp(g->authPolicy.buffer, w->authPolicy.buffer, w->authPolicy.size) &&
+	       g->parameters.eccDetail.symmetric.algorithm == TPM2_ALG_AES &&
+	       g->parameters.eccDetail.symmetric.keyBits.aes == 128 &&
+	       g->parameters.eccDetail.symmetric.mode.aes == TPM2_ALG_CFB &&
+	       g->parameters.eccDetail.scheme.scheme == TPM2_ALG_NULL &&
+	       g->parameters.eccDetail.curveID == TPM2_ECC_NIST_P256 &&
+	       g->parameters.eccDetail.kdf.scheme == TPM2_ALG_NULL;
+}
+
+enum want { W_ANY, W_EK, W_AK };
+
+/* The SubjectPublicKeyInfo DER of the P-256 key at h; with W_EK or W_AK,
+ * refused unless it is of that template (a key a container put there is never
+ * certified). */
+static int key_spki_ex(struct vt *t, ESYS_TR h, enum want want, struct bh_buf *spki,
+		       struct bh_error **err)
 {
 	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
 					  0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
@@ -233,6 +262,20 @@ static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_erro
 			     t->name);
 		goto out;
 	}
+	if (want == W_EK && !ek_matches(pub)) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "TPM (%s): the key at 0x%08x is not an EK of the TCG ECC template: "
+			     "not certified",
+			     t->name, BH_VTPM_EK_HANDLE);
+		goto out;
+	}
+	if (want == W_AK && tpm_ak_mismatch(pub)) {
+		bh_error_set(err, BH_ERR_INVALID,
+			     "TPM (%s): the key at 0x%08x is not an attestation key of our "
+			     "template (%s): not certified",
+			     t->name, BH_TPM_AK_HANDLE, tpm_ak_mismatch(pub));
+		goto out;
+	}
 	if (bh_buf_add(spki, prefix, sizeof(prefix), err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.x, err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.y, err) < 0)
@@ -243,6 +286,11 @@ out:
 	Esys_Free(name);
 	Esys_Free(qname);
 	return r;
+}
+
+static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
+{
+	return key_spki_ex(t, h, W_ANY, spki, err);
 }
 
 static int spki_pem(const struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
@@ -263,9 +311,10 @@ out:
 	return r;
 }
 
-/* A certificate for spki, signed by the host key at host. */
-static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const struct bh_buf *spki,
-		     bool ca, struct bh_buf *pem, struct bh_error **err)
+/* A certificate for spki, signed by the host key at host: a CA's, an EK's, or
+ * with ek_id an AK's naming that EK. */
+static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const char *ek_id,
+		     const struct bh_buf *spki, bool ca, struct bh_buf *pem, struct bh_error **err)
 {
 	struct bh_buf tbs = BH_BUF_INIT(BH_VTPM_CERT_MAX), der = BH_BUF_INIT(256);
 	TPM2B_DIGEST dg = { .size = 32 };
@@ -278,8 +327,10 @@ static int sign_cert(struct vt *t, ESYS_TR host, const char *subject, const stru
 	int r = -1;
 
 	scheme.details.ecdsa.hashAlg = TPM2_ALG_SHA256;
-	if (bh_vtpm_cert_tbs(BH_VTPM_CA_NAME, subject, (const uint8_t *)spki->data, spki->len, ca,
-			     &tbs, err) < 0)
+	if (ek_id ? bh_vtpm_cert_tbs_ak(BH_VTPM_CA_NAME, subject, ek_id,
+					(const uint8_t *)spki->data, spki->len, &tbs, err) < 0
+		  : bh_vtpm_cert_tbs(BH_VTPM_CA_NAME, subject, (const uint8_t *)spki->data,
+				     spki->len, ca, &tbs, err) < 0)
 		goto out;
 	if (bh_lazy_require(&bh_lazy_crypto, err) < 0 ||
 	    !EVP_Digest(tbs.data, tbs.len, dg.buffer, NULL, EVP_sha256(), NULL)) {
@@ -329,7 +380,7 @@ static int host_side(struct vt *t, const char *dir, ESYS_TR *host, struct bh_err
 	if (persisted(t, ESYS_TR_RH_OWNER, BH_VTPM_HOST_KEY_HANDLE, &tmpl,
 		      "the host key at 0x81010019", host, err) < 0 ||
 	    key_spki(t, *host, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
-	    sign_cert(t, *host, BH_VTPM_CA_NAME, &spki, true, &crt, err) < 0 ||
+	    sign_cert(t, *host, BH_VTPM_CA_NAME, NULL, &spki, true, &crt, err) < 0 ||
 	    write_in(dir, "host-key.pem", &pem, err) < 0 ||
 	    write_in(dir, "host-ca.crt", &crt, err) < 0)
 		goto out;
@@ -354,14 +405,98 @@ int bh_vtpm_host_ca(const char *tcti, const char *dir, struct bh_error **err)
 	return r;
 }
 
+/* The EK certificate (PEM) as DER in the vTPM's NV at BH_VTPM_EK_NV (an index
+ * there, a kept vTPM's, is replaced). */
+static int ek_cert_nv(struct vt *v, const struct bh_buf *pem, struct bh_error **err)
+{
+	static const char begin[] = "-----BEGIN CERTIFICATE-----",
+			  end[] = "-----END CERTIFICATE-----";
+	struct bh_buf b64 = BH_BUF_INIT(2 * BH_VTPM_CERT_MAX), der = BH_BUF_INIT(BH_VTPM_CERT_MAX);
+	TPM2B_AUTH auth = { 0 };
+	TPM2B_NV_PUBLIC info = { 0 };
+	ESYS_TR nv = ESYS_TR_NONE;
+	TSS2_RC rc;
+	int r = -1;
+
+	for (size_t i = sizeof(begin) - 1; i + sizeof(end) - 1 <= pem->len; i++) {
+		if (!memcmp(pem->data + i, end, sizeof(end) - 1))
+			break;
+		if (pem->data[i] != '\n' && bh_buf_addc(&b64, pem->data[i], err) < 0)
+			goto out;
+	}
+	if (bh_base64_decode(b64.data ? b64.data : "", b64.len, "the EK certificate", &der, err) <
+	    0)
+		goto out;
+	if (der.len > 2048) {
+		bh_error_set(err, BH_ERR_LIMIT, "the EK certificate: %zu bytes", der.len);
+		goto out;
+	}
+	rc = Esys_TR_FromTPMPublic(v->esys, BH_VTPM_EK_NV, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   &nv);
+	if (rc == TSS2_RC_SUCCESS) {
+		rc = Esys_NV_UndefineSpace(v->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE);
+		if (rc != TSS2_RC_SUCCESS) {
+			vt_fail(v, rc, "NV_UndefineSpace (the EK certificate's old index)", err);
+			goto out;
+		}
+	}
+	info.nvPublic.nvIndex = BH_VTPM_EK_NV;
+	info.nvPublic.nameAlg = TPM2_ALG_SHA256;
+	info.nvPublic.attributes = TPMA_NV_OWNERWRITE | TPMA_NV_OWNERREAD | TPMA_NV_AUTHREAD |
+				   TPMA_NV_AUTHWRITE | TPMA_NV_NO_DA;
+	info.nvPublic.dataSize = (UINT16)der.len;
+	rc = Esys_NV_DefineSpace(v->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				 ESYS_TR_NONE, &auth, &info, &nv);
+	if (rc != TSS2_RC_SUCCESS) {
+		vt_fail(v, rc, "NV_DefineSpace (the EK certificate at 0x01c0000a)", err);
+		goto out;
+	}
+	for (size_t off = 0; off < der.len; off += 512) {
+		TPM2B_MAX_NV_BUFFER chunk = { 0 };
+
+		chunk.size = (UINT16)(der.len - off < 512 ? der.len - off : 512);
+		memcpy(chunk.buffer, der.data + off, chunk.size);
+		rc = Esys_NV_Write(v->esys, ESYS_TR_RH_OWNER, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &chunk, (UINT16)off);
+		if (rc != TSS2_RC_SUCCESS) {
+			vt_fail(v, rc, "NV_Write (the EK certificate)", err);
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	bh_buf_release(&b64);
+	bh_buf_release(&der);
+	return r;
+}
+
+/* The vTPM's AK (made at BH_TPM_AK_HANDLE when there is none): its SPKI and PEM. */
+static int vtpm_ak(struct vt *v, struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
+{
+	TPM2B_PUBLIC tmpl;
+	ESYS_TR ak;
+
+	tpm_ak_template(&tmpl);
+	if (persisted(v, ESYS_TR_RH_OWNER, BH_TPM_AK_HANDLE, &tmpl, "the vTPM's AK at 0x81010018",
+		      &ak, err) < 0 ||
+	    key_spki_ex(v, ak, W_AK, spki, err) < 0 || spki_pem(spki, pem, err) < 0)
+		return -1;
+	return 0;
+}
+
 int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
 		    struct bh_error **err)
 {
 	struct bh_buf spki = BH_BUF_INIT(256), pem = BH_BUF_INIT(4096), crt = BH_BUF_INIT(8192);
+	struct bh_buf akspki = BH_BUF_INIT(256), akpem = BH_BUF_INIT(4096),
+		      akcrt = BH_BUF_INIT(8192);
 	struct vt v = { 0 }, h = { 0 };
+	struct bh_key *ekkey = NULL;
 	TPM2B_PUBLIC tmpl;
 	ESYS_TR ek, host;
 	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%s", name);
+	char *aksubject = bh_asprintf(BH_VTPM_AK_PREFIX "%s", name);
 	int r = -1;
 
 	ek_template(&tmpl);
@@ -378,24 +513,37 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 	}
 	if (persisted(&v, ESYS_TR_RH_ENDORSEMENT, BH_VTPM_EK_HANDLE, &tmpl,
 		      "the vTPM's EK at 0x81010001", &ek, err) < 0 ||
-	    key_spki(&v, ek, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0) {
+	    key_spki_ex(&v, ek, W_EK, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+	    vtpm_ak(&v, &akspki, &akpem, err) < 0 ||
+	    bh_key_parse_public(pem.data, pem.len, &ekkey, err) < 0) {
 		bh_error_prefix(err, "the vTPM");
 		goto out;
 	}
 	if (vt_open(host_tcti, &h, err) < 0 || host_side(&h, dir, &host, err) < 0 ||
-	    sign_cert(&h, host, subject, &spki, false, &crt, err) < 0) {
+	    sign_cert(&h, host, subject, NULL, &spki, false, &crt, err) < 0 ||
+	    sign_cert(&h, host, aksubject, bh_key_id(ekkey), &akspki, false, &akcrt, err) < 0) {
 		bh_error_prefix(err, "the host TPM");
 		goto out;
 	}
-	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0)
+	if (ek_cert_nv(&v, &crt, err) < 0) {
+		bh_error_prefix(err, "the vTPM");
+		goto out;
+	}
+	if (write_in(dir, "ek.pem", &pem, err) < 0 || write_in(dir, "ek.crt", &crt, err) < 0 ||
+	    write_in(dir, "ak.pem", &akpem, err) < 0 || write_in(dir, "ak.crt", &akcrt, err) < 0)
 		goto out;
 	r = 0;
 out:
 	vt_close(&v);
 	vt_close(&h);
 	free(subject);
+	free(aksubject);
+	bh_key_free(ekkey);
 	bh_buf_release(&spki);
 	bh_buf_release(&pem);
 	bh_buf_release(&crt);
+	bh_buf_release(&akspki);
+	bh_buf_release(&akpem);
+	bh_buf_release(&akcrt);
 	return r;
 }

@@ -20,6 +20,8 @@ static const uint8_t OID_ECDSA_SHA256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48,
 static const uint8_t OID_CN[] = { 0x06, 0x03, 0x55, 0x04, 0x03 };
 static const uint8_t OID_EKU[] = { 0x06, 0x03, 0x55, 0x1d, 0x25 };
 static const uint8_t OID_TCG_EK[] = { 0x06, 0x05, 0x67, 0x81, 0x05, 0x08, 0x01 };
+static const uint8_t OID_TCG_AK[] = { 0x06, 0x05, 0x67, 0x81, 0x05, 0x08, 0x03 };
+static const uint8_t OID_SERIAL[] = { 0x06, 0x03, 0x55, 0x04, 0x05 }; /* serialNumber */
 
 /* ---- writing ---------------------------------------------------------------------- */
 
@@ -67,15 +69,26 @@ static int der_wrap(struct bh_buf *b, size_t from, uint8_t tag, struct bh_error 
 	return r;
 }
 
-static int der_name(struct bh_buf *b, const char *cn, struct bh_error **err)
+/* One RelativeDistinguishedName: SET { SEQUENCE { oid, UTF8String v } } */
+static int der_rdn(struct bh_buf *b, const uint8_t *oid, size_t olen, const char *v,
+		   struct bh_error **err)
 {
-	size_t name = b->len, set, atv;
+	size_t set = b->len, atv = b->len;
 
-	set = b->len;
-	atv = b->len;
-	if (bh_buf_add(b, OID_CN, sizeof(OID_CN), err) < 0 ||
-	    der_tlv(b, 0x0c, cn, strlen(cn), err) < 0 || der_wrap(b, atv, 0x30, err) < 0 ||
-	    der_wrap(b, set, 0x31, err) < 0 || der_wrap(b, name, 0x30, err) < 0)
+	if (bh_buf_add(b, oid, olen, err) < 0 || der_tlv(b, 0x0c, v, strlen(v), err) < 0 ||
+	    der_wrap(b, atv, 0x30, err) < 0 || der_wrap(b, set, 0x31, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* A Name: CN cn and, when given, serialNumber sn (an AK's: its vTPM's EK id). */
+static int der_name(struct bh_buf *b, const char *cn, const char *sn, struct bh_error **err)
+{
+	size_t name = b->len;
+
+	if (der_rdn(b, OID_CN, sizeof(OID_CN), cn, err) < 0 ||
+	    (sn && der_rdn(b, OID_SERIAL, sizeof(OID_SERIAL), sn, err) < 0) ||
+	    der_wrap(b, name, 0x30, err) < 0)
 		return -1;
 	return 0;
 }
@@ -108,8 +121,10 @@ static int der_ext(struct bh_buf *b, const uint8_t *oid, size_t olen, bool criti
 	return 0;
 }
 
-int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spki, size_t spkilen,
-		     bool ca, struct bh_buf *tbs, struct bh_error **err)
+enum kind { K_CA, K_EK, K_AK };
+
+static int cert_tbs(const char *issuer, const char *subject, const char *ek_id, const uint8_t *spki,
+		    size_t spkilen, enum kind kind, struct bh_buf *tbs, struct bh_error **err)
 {
 	static const uint8_t v3[] = { 0xa0, 0x03, 0x02, 0x01, 0x02 };
 	static const uint8_t oid_bc[] = { 0x06, 0x03, 0x55, 0x1d, 0x13 };
@@ -117,6 +132,10 @@ int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spk
 	static const uint8_t bc_ca[] = { 0x30, 0x03, 0x01, 0x01, 0xff }, bc_ee[] = { 0x30, 0x00 };
 	static const uint8_t ku_ca[] = { 0x03, 0x02, 0x01, 0x06 }; /* keyCertSign, cRLSign */
 	static const uint8_t ku_ek[] = { 0x03, 0x02, 0x05, 0x20 }; /* keyEncipherment */
+	static const uint8_t ku_ak[] = { 0x03, 0x02, 0x07, 0x80 }; /* digitalSignature */
+	const uint8_t *ku = kind == K_CA ? ku_ca : kind == K_EK ? ku_ek : ku_ak;
+	const uint8_t *usage = kind == K_EK ? OID_TCG_EK : OID_TCG_AK;
+	bool ca = kind == K_CA;
 	uint8_t serial[16];
 	size_t start = tbs->len, ext;
 
@@ -126,18 +145,19 @@ int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spk
 	if (bh_buf_add(tbs, v3, sizeof(v3), err) < 0 ||
 	    der_tlv(tbs, 0x02, serial, sizeof(serial), err) < 0 ||
 	    der_tlv(tbs, 0x30, OID_ECDSA_SHA256, sizeof(OID_ECDSA_SHA256), err) < 0 ||
-	    der_name(tbs, issuer, err) < 0 || der_validity(tbs, err) < 0 ||
-	    der_name(tbs, subject, err) < 0 || bh_buf_add(tbs, spki, spkilen, err) < 0)
+	    der_name(tbs, issuer, NULL, err) < 0 || der_validity(tbs, err) < 0 ||
+	    der_name(tbs, subject, kind == K_AK ? ek_id : NULL, err) < 0 ||
+	    bh_buf_add(tbs, spki, spkilen, err) < 0)
 		return -1;
 	ext = tbs->len;
 	if (der_ext(tbs, oid_bc, sizeof(oid_bc), true, ca ? bc_ca : bc_ee,
 		    ca ? sizeof(bc_ca) : sizeof(bc_ee), err) < 0 ||
-	    der_ext(tbs, oid_ku, sizeof(oid_ku), true, ca ? ku_ca : ku_ek, sizeof(ku_ca), err) < 0)
+	    der_ext(tbs, oid_ku, sizeof(oid_ku), true, ku, sizeof(ku_ca), err) < 0)
 		return -1;
 	if (!ca) {
 		uint8_t eku[2 + sizeof(OID_TCG_EK)] = { 0x30, sizeof(OID_TCG_EK) };
 
-		memcpy(eku + 2, OID_TCG_EK, sizeof(OID_TCG_EK));
+		memcpy(eku + 2, usage, sizeof(OID_TCG_EK));
 		if (der_ext(tbs, OID_EKU, sizeof(OID_EKU), false, eku, sizeof(eku), err) < 0)
 			return -1;
 	}
@@ -145,6 +165,21 @@ int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spk
 	    der_wrap(tbs, start, 0x30, err) < 0)
 		return -1;
 	return 0;
+}
+
+int bh_vtpm_cert_tbs(const char *issuer, const char *subject, const uint8_t *spki, size_t spkilen,
+		     bool ca, struct bh_buf *tbs, struct bh_error **err)
+{
+	return cert_tbs(issuer, subject, NULL, spki, spkilen, ca ? K_CA : K_EK, tbs, err);
+}
+
+int bh_vtpm_cert_tbs_ak(const char *issuer, const char *subject, const char *ek_id,
+			const uint8_t *spki, size_t spkilen, struct bh_buf *tbs,
+			struct bh_error **err)
+{
+	if (!ek_id || !*ek_id)
+		return bh_error_set(err, BH_ERR_INVALID, "an AK certificate without its EK's id");
+	return cert_tbs(issuer, subject, ek_id, spki, spkilen, K_AK, tbs, err);
 }
 
 int bh_vtpm_cert_pem(const struct bh_buf *tbs, const void *sig, size_t siglen, struct bh_buf *pem,
@@ -233,8 +268,9 @@ static bool der_eq(struct der d, const uint8_t *p, size_t n)
 	return d.n == n && !memcmp(d.p, p, n);
 }
 
-/* The common name of a Name, printable ASCII only ('?' for the rest). */
-static int der_cn(struct der name, char *out, size_t outsz, struct bh_error **err)
+/* The attribute oid (CN, serialNumber) of a Name, printable ASCII only ('?' for the rest). */
+static int der_attr(struct der name, const uint8_t *want, size_t wlen, char *out, size_t outsz,
+		    struct bh_error **err)
 {
 	out[0] = 0;
 	while (name.n) {
@@ -250,7 +286,7 @@ static int der_cn(struct der name, char *out, size_t outsz, struct bh_error **er
 			    der_expect(&atv, 0x06, &oid, &oidw, "name attribute type", err) < 0 ||
 			    der_next(&atv, &tag, &val, NULL, err) < 0)
 				return -1;
-			if (!der_eq(oidw, OID_CN, sizeof(OID_CN)))
+			if (!der_eq(oidw, want, wlen))
 				continue;
 			size_t k = 0;
 
@@ -263,7 +299,8 @@ static int der_cn(struct der name, char *out, size_t outsz, struct bh_error **er
 	return 0;
 }
 
-static bool has_ek_usage(struct der exts)
+/* Whether the extended key usage extension of exts names usage (an OID's DER). */
+static bool has_usage(struct der exts, const uint8_t *usage, size_t ulen)
 {
 	while (exts.n) {
 		struct der ext, oid, val;
@@ -286,7 +323,7 @@ static bool has_ek_usage(struct der exts)
 			while (seq.n) {
 				if (der_next(&seq, &tag, NULL, &o, NULL) < 0)
 					return false;
-				if (tag == 0x06 && der_eq(o, OID_TCG_EK, sizeof(OID_TCG_EK)))
+				if (tag == 0x06 && der_eq(o, usage, ulen))
 					return true;
 			}
 		}
@@ -384,8 +421,11 @@ int bh_vtpm_cert_parse(const void *p, size_t n, struct bh_vtpm_cert *out, struct
 		goto out;
 	}
 	if (bh_buf_add(&out->spki, w.p, w.n, err) < 0 ||
-	    der_cn(issuer, out->issuer, sizeof(out->issuer), err) < 0 ||
-	    der_cn(subject, out->subject, sizeof(out->subject), err) < 0)
+	    der_attr(issuer, OID_CN, sizeof(OID_CN), out->issuer, sizeof(out->issuer), err) < 0 ||
+	    der_attr(subject, OID_CN, sizeof(OID_CN), out->subject, sizeof(out->subject), err) <
+		    0 ||
+	    der_attr(subject, OID_SERIAL, sizeof(OID_SERIAL), out->serial, sizeof(out->serial),
+		     err) < 0)
 		goto out;
 	while (tbs.n) {
 		if (der_next(&tbs, &tag, &f, NULL, err) < 0)
@@ -395,7 +435,8 @@ int bh_vtpm_cert_parse(const void *p, size_t n, struct bh_vtpm_cert *out, struct
 
 			if (der_expect(&f, 0x30, &exts, NULL, "extensions", err) < 0)
 				goto out;
-			out->ek = has_ek_usage(exts);
+			out->ek = has_usage(exts, OID_TCG_EK, sizeof(OID_TCG_EK));
+			out->ak = has_usage(exts, OID_TCG_AK, sizeof(OID_TCG_AK));
 		}
 	}
 	r = 0;
@@ -422,30 +463,24 @@ static int load_key(const char *path, const char *what, struct bh_key **k, struc
 	return 0;
 }
 
-int bh_vtpm_verify(const char *cert, const char *host_key, const char *ek_pub, json_t **report,
-		   struct bh_error **err)
+/* A certificate read from path and parsed, and its subject's key. */
+static int cert_load(const char *path, const char *what, struct bh_vtpm_cert *c,
+		     struct bh_key **certified, struct bh_error **err)
 {
-	struct bh_buf raw = BH_BUF_INIT(BH_VTPM_CERT_MAX), spki = BH_BUF_INIT(BH_VTPM_CERT_MAX);
-	struct bh_vtpm_cert c;
-	struct bh_key *host = NULL, *ek = NULL, *certified = NULL;
-	const char *reason = NULL;
-	struct bh_buf pem = BH_BUF_INIT(2 * BH_VTPM_CERT_MAX),
+	struct bh_buf raw = BH_BUF_INIT(BH_VTPM_CERT_MAX), pem = BH_BUF_INIT(2 * BH_VTPM_CERT_MAX),
 		      b64 = BH_BUF_INIT(2 * BH_VTPM_CERT_MAX);
 	int r = -1;
 
-	*report = NULL;
-	memset(&c, 0, sizeof(c));
-	if (bh_read_file(cert, &raw, err) < 0)
-		return bh_error_prefix(err, "EK certificate %s", cert);
-	if (bh_vtpm_cert_parse(raw.data ? raw.data : "", raw.len, &c, err) < 0) {
-		bh_error_prefix(err, "EK certificate %s", cert);
+	memset(c, 0, sizeof(*c));
+	if (bh_read_file(path, &raw, err) < 0) {
+		bh_error_prefix(err, "%s %s", what, path);
 		goto out;
 	}
-	if (load_key(host_key, "host key", &host, err) < 0 ||
-	    (ek_pub && load_key(ek_pub, "EK public key", &ek, err) < 0))
+	if (bh_vtpm_cert_parse(raw.data ? raw.data : "", raw.len, c, err) < 0) {
+		bh_error_prefix(err, "%s %s", what, path);
 		goto out;
-	/* the certified key, as a key (its id for the report) */
-	if (bh_base64_encode(c.spki.data, c.spki.len, &b64, err) < 0 ||
+	}
+	if (bh_base64_encode(c->spki.data, c->spki.len, &b64, err) < 0 ||
 	    bh_buf_adds(&pem, "-----BEGIN PUBLIC KEY-----\n", err) < 0)
 		goto out;
 	for (size_t i = 0; i < b64.len; i += 64)
@@ -453,10 +488,35 @@ int bh_vtpm_verify(const char *cert, const char *host_key, const char *ek_pub, j
 		    bh_buf_addc(&pem, '\n', err) < 0)
 			goto out;
 	if (bh_buf_adds(&pem, "-----END PUBLIC KEY-----\n", err) < 0 ||
-	    bh_key_parse_public(pem.data, pem.len, &certified, err) < 0) {
-		bh_error_prefix(err, "EK certificate %s: its public key", cert);
+	    bh_key_parse_public(pem.data, pem.len, certified, err) < 0) {
+		bh_error_prefix(err, "%s %s: its public key", what, path);
 		goto out;
 	}
+	r = 0;
+out:
+	if (r < 0)
+		bh_vtpm_cert_release(c);
+	bh_buf_release(&raw);
+	bh_buf_release(&pem);
+	bh_buf_release(&b64);
+	return r;
+}
+
+int bh_vtpm_verify(const char *cert, const char *host_key, const char *ek_pub, json_t **report,
+		   struct bh_error **err)
+{
+	struct bh_buf spki = BH_BUF_INIT(BH_VTPM_CERT_MAX);
+	struct bh_vtpm_cert c;
+	struct bh_key *host = NULL, *ek = NULL, *certified = NULL;
+	const char *reason = NULL;
+	int r = -1;
+
+	*report = NULL;
+	if (cert_load(cert, "EK certificate", &c, &certified, err) < 0)
+		return -1;
+	if (load_key(host_key, "host key", &host, err) < 0 ||
+	    (ek_pub && load_key(ek_pub, "EK public key", &ek, err) < 0))
+		goto out;
 	if (!bh_key_verify(host, c.tbs.data, c.tbs.len, c.sig.data, c.sig.len))
 		reason = "the signature is not the host key's (another host key, or an edited "
 			 "certificate)";
@@ -478,9 +538,51 @@ out:
 	bh_key_free(host);
 	bh_key_free(ek);
 	bh_key_free(certified);
-	bh_buf_release(&raw);
 	bh_buf_release(&spki);
-	bh_buf_release(&pem);
-	bh_buf_release(&b64);
+	return r;
+}
+
+int bh_vtpm_ak_check(const char *ak_cert, const char *host_key, const char *ek_cert,
+		     struct bh_key **ak, json_t **report, struct bh_error **err)
+{
+	struct bh_vtpm_cert c, e;
+	struct bh_key *host = NULL, *ek = NULL;
+	const char *reason = NULL;
+	int r = -1;
+
+	*report = NULL;
+	*ak = NULL;
+	memset(&e, 0, sizeof(e));
+	if (cert_load(ak_cert, "AK certificate", &c, ak, err) < 0)
+		return -1;
+	if (load_key(host_key, "host key", &host, err) < 0 ||
+	    (ek_cert && cert_load(ek_cert, "EK certificate", &e, &ek, err) < 0))
+		goto out;
+	if (!bh_key_verify(host, c.tbs.data, c.tbs.len, c.sig.data, c.sig.len))
+		reason = "the AK certificate's signature is not the host key's (another host "
+			 "key, or an edited certificate)";
+	else if (!c.ak || !c.serial[0])
+		reason = "not an AK certificate (no extended key usage tcg-kp-AIKCertificate "
+			 "or no EK named)";
+	else if (ek && !bh_key_verify(host, e.tbs.data, e.tbs.len, e.sig.data, e.sig.len))
+		reason = "the EK certificate's signature is not the host key's";
+	else if (ek && !e.ek)
+		reason = "the EK certificate is not an EK certificate";
+	else if (ek && strcmp(c.serial, bh_key_id(ek)))
+		reason = "the AK certificate names another EK than the EK certificate's";
+	*report = json_pack("{sb ss ss ss ss}", "verified", !reason, "subject", c.subject, "issuer",
+			    c.issuer, "ak", bh_key_id(*ak), "ek", c.serial);
+	if (reason)
+		json_object_set_new(*report, "reason", json_string(reason));
+	r = 0;
+out:
+	if (r < 0) {
+		bh_key_free(*ak);
+		*ak = NULL;
+	}
+	bh_vtpm_cert_release(&c);
+	bh_vtpm_cert_release(&e);
+	bh_key_free(host);
+	bh_key_free(ek);
 	return r;
 }

@@ -343,6 +343,8 @@ static void test_attest(void **state)
 	}
 	assert_int_equal(bh_ctl_attest_unpin(s, "admin", "node-a", &err), 0);
 	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_nodes WHERE ak_pem IS NULL"), 2);
+	/* launches verified with the unpinned key no longer stand */
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-a'"), 0);
 	assert_int_equal(bh_ctl_attest_unpin(s, "admin", "node-z", &err), -1);
 	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
 	bh_error_free(err);

@@ -330,6 +330,26 @@ static void test_settled_replies(void **state)
 	assert_int_equal(st.threats, 1);
 	bh_net_engine_free(e);
 
+	/* the client closes, the server's FIN is not seen (its direction
+	 * offloaded live), and the client opens a new connection on the same
+	 * ports: the new one is a flow of its own, its CONFIG SET inspected */
+	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+	cs = 101;
+	ss = 501;
+	assert_false(settled_after(e, C, S, 40002, 6379, 100, 0x02, NULL));
+	assert_false(settled_after(e, S, C, 6379, 40002, 500, 0x12, NULL));
+	assert_false(settled_after(e, C, S, 40002, 6379, cs, 0x18, ping));
+	cs += sizeof(ping) - 1;
+	assert_true(settled_after(e, S, C, 6379, 40002, ss, 0x18, "+PONG\r\n"));
+	assert_false(settled_after(e, C, S, 40002, 6379, cs, 0x11, NULL));     /* FIN */
+	assert_false(settled_after(e, C, S, 40002, 6379, 900000, 0x02, NULL)); /* a new SYN */
+	assert_false(settled_after(e, S, C, 6379, 40002, 700000, 0x12, NULL));
+	assert_false(settled_after(e, C, S, 40002, 6379, 900001, 0x18, cfg));
+	bh_net_engine_stats(e, &st);
+	assert_int_equal(st.flows, 2);
+	assert_int_equal(st.threats, 1);
+	bh_net_engine_free(e);
+
 	/* PostgreSQL: the server's answer to an SSLRequest is read, so its
 	 * direction waits for the StartupMessage */
 	assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);

@@ -4,7 +4,10 @@
  * (bh_vtpm_cert_tbs, signed by a software key as the host TPM would) parsed
  * back and verified; another host key, another EK, a CA certificate, edited
  * and truncated certificates; the certificate swtpm's EK got in
- * tests/e2e/vtpm.test (fuzz/corpus/vtpm_cert) parsed.
+ * tests/e2e/vtpm.test (fuzz/corpus/vtpm_cert) parsed. An AK certificate
+ * (bh_vtpm_cert_tbs_ak) checked by bh_vtpm_ak_check: the host key's, naming
+ * the EK of the EK certificate given; another host key, an EK certificate
+ * given as the AK's, an AK certificate naming another EK are refused.
  */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -110,6 +113,109 @@ static void test_verify(void **state)
 	bh_buf_release(&capem);
 }
 
+static char *ak_cert(const struct bh_key *issuer, const struct bh_key *ak, const char *ek_id)
+{
+	struct bh_buf spki = BH_BUF_INIT(256), tbs = BH_BUF_INIT(BH_VTPM_CERT_MAX),
+		      sig = BH_BUF_INIT(256), pem = BH_BUF_INIT(8192);
+	char *path;
+
+	assert_int_equal(bh_key_spki(ak, &spki, NULL), 0);
+	assert_int_equal(bh_vtpm_cert_tbs_ak(BH_VTPM_CA_NAME, BH_VTPM_AK_PREFIX "c1", ek_id,
+					     (const uint8_t *)spki.data, spki.len, &tbs, NULL),
+			 0);
+	assert_int_equal(bh_key_sign(issuer, tbs.data, tbs.len, &sig, NULL), 0);
+	assert_int_equal(bh_vtpm_cert_pem(&tbs, sig.data, sig.len, &pem, NULL), 0);
+	path = put("ak.crt", pem.data, pem.len);
+	bh_buf_release(&spki);
+	bh_buf_release(&tbs);
+	bh_buf_release(&sig);
+	bh_buf_release(&pem);
+	return path;
+}
+
+static void expect_ak(const char *cert, const char *host, const char *ek, const struct bh_key *ak,
+		      bool verified, const char *reason)
+{
+	struct bh_error *err = NULL;
+	struct bh_key *k = NULL;
+	json_t *rep = NULL;
+
+	assert_int_equal(bh_vtpm_ak_check(cert, host, ek, &k, &rep, &err), 0);
+	assert_null(err);
+	assert_non_null(k);
+	if (ak)
+		assert_string_equal(bh_key_id(k), bh_key_id(ak));
+	assert_int_equal(json_is_true(json_object_get(rep, "verified")), verified);
+	if (reason)
+		assert_non_null(strstr(bh_json_str(rep, "reason"), reason));
+	bh_key_free(k);
+	json_decref(rep);
+}
+
+static void test_ak(void **state)
+{
+	struct bh_key *host, *other, *ek, *ak, *k = NULL;
+	struct bh_buf pem = BH_BUF_INIT(8192), raw = BH_BUF_INIT(BH_VTPM_CERT_MAX);
+	struct bh_vtpm_cert c;
+	struct bh_error *err = NULL;
+	json_t *rep = NULL;
+	char *ekc, *akc, *hostf, *otherf;
+
+	(void)state;
+	assert_int_equal(bh_key_generate(&host, NULL), 0);
+	assert_int_equal(bh_key_generate(&other, NULL), 0);
+	assert_int_equal(bh_key_generate(&ek, NULL), 0);
+	assert_int_equal(bh_key_generate(&ak, NULL), 0);
+	make_cert(host, ek, false, &pem);
+	ekc = put("ek.crt", pem.data, pem.len);
+	hostf = pub_file("host.pem", host);
+	otherf = pub_file("other.pem", other);
+	akc = ak_cert(host, ak, bh_key_id(ek));
+
+	assert_int_equal(bh_read_file(akc, &raw, NULL), 0);
+	assert_int_equal(bh_vtpm_cert_parse(raw.data, raw.len, &c, NULL), 0);
+	assert_string_equal(c.subject, BH_VTPM_AK_PREFIX "c1");
+	assert_string_equal(c.serial, bh_key_id(ek));
+	assert_true(c.ak);
+	assert_false(c.ek);
+	bh_vtpm_cert_release(&c);
+	assert_int_equal(
+		bh_vtpm_cert_tbs_ak(BH_VTPM_CA_NAME, "x", "", (const uint8_t *)"", 0, &raw, &err),
+		-1);
+	assert_error(err, BH_ERR_INVALID, "without its EK");
+	bh_error_free(err);
+	err = NULL;
+
+	expect_ak(akc, hostf, NULL, ak, true, NULL);
+	expect_ak(akc, hostf, ekc, ak, true, NULL);
+	expect_ak(akc, otherf, ekc, ak, false, "not the host key's");
+	expect_ak(ekc, hostf, NULL, ek, false, "not an AK certificate");
+	expect_ak(akc, hostf, akc, ak, false, "not an EK certificate");
+	free(akc);
+	akc = ak_cert(host, ak, bh_key_id(other)); /* another vTPM's EK */
+	expect_ak(akc, hostf, ekc, ak, false, "names another EK");
+	free(akc);
+	akc = ak_cert(other, ak, bh_key_id(ek)); /* certified by another host key */
+	expect_ak(akc, hostf, ekc, ak, false, "not the host key's");
+
+	assert_int_equal(bh_vtpm_ak_check(dir, hostf, NULL, &k, &rep, &err), -1);
+	assert_null(k);
+	assert_null(rep);
+	assert_non_null(err);
+	bh_error_free(err);
+
+	free(ekc);
+	free(akc);
+	free(hostf);
+	free(otherf);
+	bh_key_free(host);
+	bh_key_free(other);
+	bh_key_free(ek);
+	bh_key_free(ak);
+	bh_buf_release(&pem);
+	bh_buf_release(&raw);
+}
+
 static void test_hostile(void **state)
 {
 	uint8_t der[2048];
@@ -179,6 +285,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_ak),
 		cmocka_unit_test(test_hostile),
 	};
 	int r;
