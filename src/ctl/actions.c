@@ -347,7 +347,8 @@ static int take_fn(void *ctx, struct bh_error **err)
 		return bh_error_set(err, BH_ERR_NOMEM, "actions: sorting");
 	for (size_t i = 0; i < n; i++)
 		rows[i] = json_incref(json_array_get(t->v, i));
-	qsort(rows, n, sizeof(*rows), by_id);
+	if (n > 1)
+		qsort(rows, n, sizeof(*rows), by_id);
 	json_array_clear(t->v);
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(t->v, rows[i]);

@@ -176,10 +176,11 @@ static int check_profiles(json_t *v, json_t *out, struct bh_error **err)
 		}
 		for (size_t k = 0; k < json_array_size(out); k++)
 			if (!strcmp(bh_json_str(json_array_get(out, k), "key"), key)) {
+				/* the message before the document (key is in it) goes */
+				bh_error_set(err, BH_ERR_INVALID,
+					     "policy: \"profiles\"[%zu]: %s given twice", i, key);
 				json_decref(doc);
-				return bh_error_set(err, BH_ERR_INVALID,
-						    "policy: \"profiles\"[%zu]: %s given twice", i,
-						    key);
+				return -1;
 			}
 		json_array_append_new(out, doc);
 	}
