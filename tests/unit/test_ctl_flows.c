@@ -18,27 +18,8 @@
 #include "bulkhead/monitor.h"
 #include "ctl/flows.h"
 #include "ctl_env.h"
+#include "ctl_flows_env.h"
 #include "banned.h"
-
-/* A body of node from first_seq: the records given (JSON, comma-separated). */
-static void ingest(struct bh_ctl_store *s, const char *node, int64_t first, const char *records,
-		   int64_t want_stored, int64_t want_acked)
-{
-	char *body = bh_asprintf("{\"node\":\"%s\",\"first_seq\":%lld,\"records\":[%s]}", node,
-				 (long long)first, records);
-	struct bh_ctl_flows f;
-	struct bh_ctl_flows_result res;
-	struct bh_error *err = NULL;
-
-	if (bh_ctl_flows_parse(body, strlen(body), &f, &err) < 0)
-		fail_msg("parse: %s", bh_error_message(err));
-	if (bh_ctl_flows_ingest(s, node, &f, &res, &err) < 0)
-		fail_msg("ingest: %s", bh_error_message(err));
-	assert_int_equal(res.stored, want_stored);
-	assert_int_equal(res.acked, want_acked);
-	bh_ctl_flows_release(&f);
-	free(body);
-}
 
 #define REC_WEB_DB                                                                                 \
 	"{\"kind\":\"flows\",\"ts\":1700000010,\"edges\":[{\"src\":\"web\",\"dst\":\"db\","        \
