@@ -225,8 +225,12 @@ static void the_parsers_refuse_bad_bodies(void **state)
 		struct bh_ctl_policy p;
 		struct bh_error *err = NULL;
 
+		char *msg;
+
 		assert_int_equal(bh_ctl_policy_parse(twice, strlen(twice), &p, &err), -1);
-		assert_non_null(strstr(bh_error_message(err), "twice"));
+		msg = bh_error_message(err);
+		assert_non_null(strstr(msg, "twice"));
+		free(msg);
 		bh_error_free(err);
 	}
 }
