@@ -3,15 +3,20 @@
  * The controller store tests' two back-ends (test_ctl_store.c, test_ctl_ingest.c,
  * test_ctl_images.c: every part's store tests run on both): SQLite in a
  * temporary file, and PostgreSQL 15 started by the
- * test (initdb + pg_ctl, a unix socket only, as nobody). Without PostgreSQL's
+ * test (initdb + pg_ctl, a unix socket only, as nobody; a keeper process stops
+ * it however the test ends). Without PostgreSQL's
  * server binaries its cases SKIP naming them. Include once per test. Also the
  * helpers every part's test had a copy of: count, reg.
  */
 #ifndef BULKHEAD_TEST_CTL_ENV_H
 #define BULKHEAD_TEST_CTL_ENV_H
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -28,6 +33,16 @@ struct env {
 
 static struct env lite = { .backend = "sqlite" }, pg = { .backend = "postgresql" };
 
+/* The PostgreSQL server's keeper: a child in a session of its own, forked
+ * before initdb, that stops the server and removes its directory when the
+ * test's end of a pipe closes, whichever way the test ends (returns, aborts
+ * under a sanitizer, killed by the harness's timeout), so no cluster outlives
+ * its test. The test writes one byte once pg_ctl start has returned; an end
+ * before that byte means a start may still be under way: the keeper waits
+ * (bounded) for its postmaster.pid before stopping it. */
+static int pg_keeper_fd = -1;
+static pid_t pg_keeper_pid = -1;
+
 static int run(const char *cmd)
 {
 	int rc = system(cmd);
@@ -35,16 +50,64 @@ static int run(const char *cmd)
 	return rc == 0 ? 0 : -1;
 }
 
+static void pg_keeper(int rfd)
+{
+	char cmd[1536], pidfile[512], c;
+	int started = 0;
+	ssize_t n;
+
+	setsid();
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	while ((n = read(rfd, &c, 1)) != 0)
+		if (n == 1)
+			started = 1;
+		else if (errno != EINTR)
+			break;
+	snprintf(pidfile, sizeof(pidfile), "%s/data/postmaster.pid", pg.dir);
+	for (int i = 0; !started && i < 300 && access(pidfile, F_OK); i++)
+		usleep(200 * 1000);
+	snprintf(cmd, sizeof(cmd),
+		 "cd / && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m immediate"
+		 " -w stop >/dev/null 2>&1; rm -rf %s %s",
+		 pg.dir, pg.dir, lite.dir ? lite.dir : "");
+	run(cmd);
+	_exit(0);
+}
+
+static int pg_keeper_start(void)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pg_keeper_pid = fork();
+	if (pg_keeper_pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pg_keeper_pid == 0) {
+		close(p[1]);
+		pg_keeper(p[0]);
+	}
+	close(p[0]);
+	pg_keeper_fd = p[1];
+	return 0;
+}
+
 static int pg_start(void)
 {
 	struct passwd *nobody = getpwnam("nobody");
 	char cmd[2048];
+	int rc;
 
 	if (access(PG_BIN "/initdb", X_OK) || access(PG_BIN "/pg_ctl", X_OK) ||
 	    access(PG_BIN "/psql", X_OK) || !nobody || access("/usr/sbin/runuser", X_OK))
 		return 0; /* pg.url stays NULL: skipped */
 	pg.dir = unit_mktmp();
-	if (chown(pg.dir, nobody->pw_uid, nobody->pw_gid) < 0)
+	if (chown(pg.dir, nobody->pw_uid, nobody->pw_gid) < 0 || pg_keeper_start() < 0)
 		return -1;
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && runuser -u nobody -- " PG_BIN "/initdb -D %s/data -A trust -U postgres"
@@ -52,7 +115,10 @@ static int pg_start(void)
 		 "/pg_ctl -D %s/data -l %s/pg.log -w -t 60 -o \"-k %s -c listen_addresses='' -F\""
 		 " start >/dev/null 2>&1",
 		 pg.dir, pg.dir, pg.dir, pg.dir, pg.dir, pg.dir);
-	if (run(cmd) < 0) {
+	rc = run(cmd);
+	if (write(pg_keeper_fd, "S", 1) != 1)
+		rc = -1;
+	if (rc < 0) {
 		snprintf(cmd, sizeof(cmd), "cat %s/initdb.log %s/pg.log >&2", pg.dir, pg.dir);
 		run(cmd);
 		return -1;
@@ -71,18 +137,15 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-	char cmd[1024];
-
 	(void)state;
-	if (pg.url) {
-		snprintf(cmd, sizeof(cmd),
-			 "cd %s && runuser -u nobody -- " PG_BIN "/pg_ctl -D %s/data -m immediate"
-			 " -w stop >/dev/null 2>&1",
-			 pg.dir, pg.dir);
-		run(cmd);
-	}
-	if (pg.dir)
+	if (pg_keeper_pid > 0) { /* it stops the server and removes pg.dir */
+		close(pg_keeper_fd);
+		while (waitpid(pg_keeper_pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		free(pg.dir);
+	} else if (pg.dir) { /* no keeper: no server was started */
 		unit_rmtmp(pg.dir);
+	}
 	unit_rmtmp(lite.dir);
 	free(pg.url);
 	free(lite.url);
