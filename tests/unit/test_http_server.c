@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -28,7 +29,35 @@ static void on_echo(void *ctx, const struct bh_http_request *req, struct bh_http
 	bh_buf_addf(&resp->body, NULL, "path=%s body=%zu\n", req->path, req->body_len);
 }
 
+/* A long-lived response: a line per pull; done counted. */
+static atomic_int pulls, dones;
+
+static int stream_pull(void *ctx, struct bh_buf *out)
+{
+	int n = atomic_fetch_add(&pulls, 1);
+
+	(void)ctx;
+	return bh_buf_addf(out, NULL, "data: %d\n\n", n);
+}
+
+static void stream_done(void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&dones, 1);
+}
+
+static const struct bh_http_stream_ops stream_ops = { stream_pull, stream_done };
+
+static void on_stream(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+{
+	(void)ctx;
+	(void)req;
+	resp->content_type = "text/event-stream";
+	resp->stream = &stream_ops;
+}
+
 static const struct bh_http_route routes[] = {
+	{ NULL, "/s", on_stream, NULL },
 	{ NULL, "/a", on_echo, NULL },
 	{ NULL, "/b", on_echo, NULL },
 	{ NULL, "/c", on_echo, NULL },
@@ -56,6 +85,7 @@ static void srv_start(struct srv *v, unsigned threads)
 				     .routes = routes,
 				     .nroutes = sizeof(routes) / sizeof(routes[0]),
 				     .threads = threads,
+				     .idle_ms = 500,
 				     .drain_ms = 500 };
 	struct bh_error *err = NULL;
 
@@ -254,13 +284,73 @@ static void test_pieces(void **state)
 	srv_stop(&v);
 }
 
+/* Read what arrives on fd for ms into buf (NUL-terminated); the length. */
+static size_t drain_for(int fd, char *buf, size_t size, unsigned ms)
+{
+	uint64_t end = ms_now() + ms;
+	size_t len = 0;
+
+	while (len < size - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = ms_now();
+		ssize_t r;
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		r = read(fd, buf + len, size - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	return len;
+}
+
+static void test_stream(void **state)
+{
+	struct srv v;
+	static char buf[65536];
+	int a, b, before;
+
+	(void)state;
+	atomic_store(&dones, 0);
+	srv_start(&v, 1);
+	a = dial(v.port);
+	put(a, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+	/* longer than idle_ms (500): the stream is not cut, pulls keep coming */
+	drain_for(a, buf, sizeof(buf), 1200);
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	assert_non_null(strstr(buf, "Transfer-Encoding: chunked"));
+	assert_non_null(strstr(buf, "text/event-stream"));
+	before = atomic_load(&pulls);
+	drain_for(a, buf, sizeof(buf), 400);
+	assert_true(atomic_load(&pulls) > before);
+	assert_non_null(strstr(buf, "data: "));
+	/* the worker is not held: the neighbour is answered meanwhile */
+	b = dial(v.port);
+	put(b, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(b, buf, sizeof(buf), 1), 1);
+	/* the client leaves: done, once */
+	close(a);
+	for (int i = 0; i < 50 && !atomic_load(&dones); i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+	assert_int_equal(atomic_load(&dones), 1);
+	/* a stream open at shutdown ends (done) with the drain */
+	a = dial(v.port);
+	put(a, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+	drain_for(a, buf, sizeof(buf), 300);
+	close(b);
+	srv_stop(&v);
+	assert_int_equal(atomic_load(&dones), 2);
+	close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alone),
-		cmocka_unit_test(test_idle_neighbour),
-		cmocka_unit_test(test_pipelined),
-		cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_alone),	  cmocka_unit_test(test_idle_neighbour),
+		cmocka_unit_test(test_pipelined), cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
