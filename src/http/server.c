@@ -201,7 +201,9 @@ static SSL_CTX *load_ctx(const char *cert, const char *key, struct bh_error **er
 /* ---- connections ----------------------------------------------------------------- */
 
 /* End c's long-lived response (once): its last chunk when the client is
- * still there (send_end), then the producer's done. */
+ * still there (send_end), then the producer's done. Not called with a
+ * request evhttp freed: the drain ends every stream before evhttp_free, and
+ * the tick ends one before it frees its connection. */
 static void stream_end(struct conn *c, bool send_end)
 {
 	const struct bh_http_stream_ops *ops = c->sops;
@@ -211,7 +213,10 @@ static void stream_end(struct conn *c, bool send_end)
 		return;
 	c->sops = NULL;
 	c->sreq = NULL;
-	if (send_end && req)
+	/* evhttp, finding the client gone (EOF, timeout) before the response
+	 * ended, let go of the request (no connection) for us to end: that
+	 * frees it */
+	if (req && (send_end || !evhttp_request_get_connection(req)))
 		evhttp_send_reply_end(req);
 	ops->done(c->sctx);
 	c->sctx = NULL;

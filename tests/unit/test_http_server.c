@@ -353,5 +353,7 @@ int main(void)
 		cmocka_unit_test(test_stream),
 	};
 
+	if (getenv("TEST_FILTER")) /* one test, by name (a pattern) */
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
