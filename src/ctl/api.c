@@ -579,6 +579,7 @@ json_t *bh_ctl_api_openapi(void)
 		if (parts[p]->schemas)
 			parts[p]->schemas(schemas);
 	}
+	bh_ctl_stream_openapi(paths); /* http17 */
 	return json_pack("{sss{ssss}sos{sos{s{ssss}}}s[{s[]}]}", "openapi", "3.0.3", "info",
 			 "title", "bulkhead controller", "version", "1", "paths", paths,
 			 "components", "schemas", schemas, "securitySchemes", "bearer", "type",

@@ -44,6 +44,9 @@ struct bh_ctl_api {
  * agent events, and a successful POST on path (flows, workloads, actions). */
 void bh_ctl_stream_events(struct bh_ctl_stream_hub *h, const char *node,
 			  const struct bh_ctl_event_in *ev, const int64_t *seqs, size_t n);
+/* GET /api/v1/stream checks its own token (header or ticket): its
+ * OpenAPI entry says so (bearer, reader, the event-stream answer). */
+void bh_ctl_stream_openapi(json_t *paths);
 void bh_ctl_stream_changed(struct bh_ctl_api *a, const char *path,
 			   const struct bh_ctl_principal *who, const struct bh_http_response *resp);
 

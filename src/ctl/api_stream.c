@@ -225,6 +225,27 @@ void bh_ctl_stream_changed(struct bh_ctl_api *a, const char *path,
 					result));
 }
 
+void bh_ctl_stream_openapi(json_t *paths)
+{
+	json_t *op = json_object_get(json_object_get(paths, "/api/v1/stream"), "get");
+	json_t *resp = json_object_get(op, "responses");
+
+	if (!op || !resp)
+		return;
+	json_object_set_new(op, "security", json_pack("[{s[]}]", "bearer"));
+	json_object_set_new(op, "x-bulkhead-role", json_string("reader"));
+	json_object_set_new(
+		resp, "200",
+		json_pack("{ss s{s{s{ss}}}}", "description",
+			  "Server-Sent Events until the token ends or the client leaves", "content",
+			  "text/event-stream", "schema", "type", "string"));
+	json_object_set_new(resp, "401",
+			    json_pack("{ss}", "description", "no valid token or ticket"));
+	json_object_set_new(resp, "403", json_pack("{ss}", "description", "a node's token"));
+	json_object_set_new(resp, "503",
+			    json_pack("{ss}", "description", "--max-streams are open"));
+}
+
 /* ---- endpoints ---------------------------------------------------------------------------- */
 
 static const struct bh_ctl_endpoint v[] = {
