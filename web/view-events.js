@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The events and alerts the agents reported (GET /api/v1/events), in the order
 // stored, filtered by node, severity, rule, workload and time (since, until:
-// RFC 3339), paged by the id the API gives as next.
+// RFC 3339), paged by the id the API gives as next. On the first page, new
+// alerts from the live stream (live.js) show above the table as they come
+// (text only), with a link that reloads the page.
 'use strict';
 BH.view({
 	name: 'events', title: 'Events',
@@ -29,6 +31,34 @@ BH.view({
 		root.append(BH.table(['#', 'Time', 'Node', 'Kind', 'Severity', 'Rule', 'Workload', 'Output'],
 			r.items.map((e) => [String(e.id), e.time, e.node, e.kind, link('severity', e.severity),
 				link('rule', e.rule), link('workload', e.workload), output(e)])));
+		if (!after) {
+			const fresh = h('ul', { id: 'events-live' });
+			const note = h('p', { class: 'note', id: 'events-live-note' });
+			root.insertBefore(note, root.children[2] || null);
+			root.insertBefore(fresh, note.nextSibling);
+			let n = 0;
+			const match = (e) => keys.every((k) => !f[k] || k === 'since' || k === 'until' || String(e[k] ?? '') === f[k]);
+			BH.live(root, ['alert'], (name, e) => {
+				if (name === 'dropped') {
+					note.textContent = 'Too many new events to show: ';
+					note.append(h('a', { href: '#/events' + BH.query(f) }, 'reload'));
+					return;
+				}
+				if (!e || !match(e)) return;
+				n++;
+				fresh.prepend(h('li', null, [e.node, e.kind, e.severity || '', e.rule || '', e.workload || '']
+					.map((x) => String(x)).filter((x) => x).join(' · ')));
+				while (fresh.children.length > 50) fresh.lastChild.remove();
+				note.textContent = n + ' new since loaded: ';
+				note.append(h('a', { href: '#/events' + BH.query(f) }, 'reload'));
+			}, async () => {
+				// polling: only when this page shows them all (no next page)
+				const top = r.items.reduce((m, e) => Math.max(m, Number(e.id) || 0), 0);
+				if (r.next !== null) return;
+				const r2 = await BH.api('GET', '/api/v1/events' + BH.query(Object.assign({}, f, { after: top || '', limit: 1 })));
+				if (r2 && r2.items.length) note.textContent = 'New events since loaded: reload to see them.';
+			});
+		}
 		root.append(h('div', { class: 'pager' },
 			after ? h('a', { href: '#/events' + BH.query(Object.assign({}, f, { limit: params.get('limit') })) }, 'First page') : null,
 			r.next !== null ? h('a', { id: 'events-next', href: '#/events' + BH.query(Object.assign({}, f, { after: r.next, limit: params.get('limit') })) }, 'Next page') : null,

@@ -2,8 +2,10 @@
 // The connection graph (flows17): GET /api/v1/flows drawn by graph.js, groups
 // as nodes, flows as edges (grey allowed, orange denied, red with a threat,
 // its IDs in the edge's text and in the table below), filtered by group and
-// window (#/graph?group=G&minutes=M); polled every 3 s while shown, drawn
-// again only when the flows changed. Every string from the API is text only.
+// window (#/graph?group=G&minutes=M); live while shown: reloaded when the
+// stream (live.js) says flows changed (at most once a second), polled every
+// 3 s when the stream fails; drawn again only when the flows changed. Every
+// string from the API is text only.
 'use strict';
 BH.view({
 	name: 'graph', title: 'Connections',
@@ -51,14 +53,16 @@ BH.view({
 			return BH.api('GET', '/api/v1/flows' + BH.query({ since, group }));
 		};
 		draw(await load());
-		// live: poll while this view is on the page
-		const poll = async () => {
+		// live: reload on a flows event (coalesced to one a second), or poll
+		let pending = null;
+		const reload = async () => {
 			if (!root.isConnected) return;
 			const r = await BH.run(load);
-			if (!root.isConnected) return;
-			if (r) draw(r);
-			setTimeout(poll, 3000);
+			if (r && root.isConnected) draw(r);
 		};
-		setTimeout(poll, 3000);
+		BH.live(root, ['flows'], () => {
+			if (!pending)
+				pending = setTimeout(() => { pending = null; reload(); }, 1000);
+		}, reload);
 	},
 });

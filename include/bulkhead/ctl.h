@@ -599,6 +599,8 @@ struct bh_ctl_api_opts {
 	struct bh_ctl_auto *automation;
 	/* agents and ingestion (agent17): called per stored batch (NULL: none) */
 	const struct bh_ctl_ingest_hook *ingest_hook;
+	/* http17: live streams (GET /api/v1/stream) open at once (0: 64) */
+	unsigned max_streams;
 };
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);

@@ -65,6 +65,28 @@ struct bh_http_response {
 	 * handler's return), NULL for none */
 	const char *const *headers;
 	unsigned retry_after; /* > 0: a Retry-After header of that many seconds */
+	/* http17: a long-lived response (see below); NULL: the body above is all */
+	const struct bh_http_stream_ops *stream;
+	void *stream_ctx;
+};
+
+/*
+ * A long-lived response (Server-Sent Events): a handler that sets
+ * resp->stream (with status 200) sends its headers now and the body in pieces
+ * later, without holding the worker: the worker's tick (every 100 ms) calls
+ * pull, on the worker's thread, while the connection's unsent output is under
+ * BH_HTTP_STREAM_BACKLOG bytes (a slow reader is simply not pulled: its
+ * producer's queue overflows, never the server's memory); what pull appends
+ * goes as one chunk. done is called exactly once when the response ends: pull
+ * returned <0, the client left, or the server drains; it frees ctx. A
+ * handler's body is ignored when it streams. Streams count against
+ * max_conns like any connection.
+ */
+#define BH_HTTP_STREAM_BACKLOG (256u << 10)
+struct bh_http_stream_ops {
+	/* Append what to send now to out (nothing is fine); <0: end the response. */
+	int (*pull)(void *ctx, struct bh_buf *out);
+	void (*done)(void *ctx);
 };
 
 typedef void (*bh_http_handler)(void *ctx, const struct bh_http_request *req,

@@ -51,6 +51,8 @@ static const char serve_usage[] =
 	"  --login-failures N      failed logins per user name and per address within\n"
 	"                          the window before 429 (default 5)\n"
 	"  --login-window SECONDS  that window (default 60)\n"
+	"  --max-streams N         live update streams (GET /api/v1/stream) open at\n"
+	"                          once, 1 to 4096 (default 64; 503 beyond)\n"
 	"  --flows-retention DUR   keep the agents' flows this long (e.g. 7d, 12h;\n"
 	"                          default 7d; 0: keep them all)\n"
 	"  --role ROLE             (user add) the new user's role\n"
@@ -85,6 +87,7 @@ enum {
 	OPT_ROLE,
 	OPT_LOGIN_FAILURES,
 	OPT_LOGIN_WINDOW,
+	OPT_MAX_STREAMS,
 	OPT_REGISTRY,
 	OPT_REG_CACERT,
 	OPT_REG_INSECURE,
@@ -283,6 +286,7 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
 		{ "login-failures", required_argument, NULL, OPT_LOGIN_FAILURES },
 		{ "login-window", required_argument, NULL, OPT_LOGIN_WINDOW },
+		{ "max-streams", required_argument, NULL, OPT_MAX_STREAMS },
 		{ "registry", required_argument, NULL, OPT_REGISTRY },
 		{ "registry-cacert", required_argument, NULL, OPT_REG_CACERT },
 		{ "registry-insecure", no_argument, NULL, OPT_REG_INSECURE },
@@ -358,6 +362,11 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 				ao.login_failures = (unsigned)v;
 			else
 				ao.login_window = (unsigned)v;
+			break;
+		case OPT_MAX_STREAMS:
+			if (!cli_parse_count(optarg, 4096, &v) || !v)
+				return cli_usage_error("serve", "--max-streams: 1 to 4096");
+			ao.max_streams = (unsigned)v;
 			break;
 		case OPT_REGISTRY: auo.registry = optarg; break;
 		case OPT_REG_CACERT: ro.cacert = optarg; break;

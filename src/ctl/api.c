@@ -12,6 +12,7 @@
 
 #include "bulkhead/ctl_attest.h"
 #include "ctl/api_int.h"
+#include "ctl/stream.h"
 #include "banned.h"
 
 /* ---- responses --------------------------------------------------------------------------- */
@@ -166,9 +167,18 @@ static const struct bh_ctl_endpoints api_own = { own, sizeof(own) / sizeof(own[0
 
 /* The parts of the API: a new part adds its line here. */
 static const struct bh_ctl_endpoints *const parts[] = {
-	&api_own,	    &bh_ctl_api_auth,	  &bh_ctl_api_alert,	       &bh_ctl_api_images,
-	&bh_ctl_api_ingest, &bh_ctl_api_views,	  &bh_ctl_api_countermeasures, &bh_ctl_api_policy,
-	&bh_ctl_api_flows,  &bh_ctl_api_profiles, &bh_ctl_api_attest,
+	&api_own,
+	&bh_ctl_api_auth,
+	&bh_ctl_api_alert,
+	&bh_ctl_api_images,
+	&bh_ctl_api_ingest,
+	&bh_ctl_api_views,
+	&bh_ctl_api_countermeasures,
+	&bh_ctl_api_policy,
+	&bh_ctl_api_flows,
+	&bh_ctl_api_profiles,
+	&bh_ctl_api_attest,
+	&bh_ctl_api_stream, /* http17 */
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 
@@ -260,6 +270,8 @@ static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_htt
 	}
 	if (!st)
 		e->fn(&c);
+	if (resp->status >= 200 && resp->status < 300 && !strcmp(e->method, "POST"))
+		bh_ctl_stream_changed(rc->a, e->path, c.who, resp);
 	for (i = 0; i < NCODES && codes[i] != resp->status; i++)
 		;
 	atomic_fetch_add(&rc->requests[i], 1);
@@ -284,7 +296,7 @@ int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const cha
 }
 
 /* A stored batch of an agent's events to the alerts engine (the ingest hook:
- * after the commit, only the events newly stored). */
+ * after the commit, only the events newly stored), and to the live streams. */
 static void alert_batch(void *data, const char *node, const struct bh_ctl_event_in *ev,
 			const int64_t *seqs, size_t n)
 {
@@ -302,9 +314,23 @@ static void alert_batch(void *data, const char *node, const struct bh_ctl_event_
 						ev[i].severity, "workload", ev[i].workload,
 						"output", bh_json_str(d, "output")));
 	}
-	if (bh_ctl_alert_events(a->alerts, arr, &err) < 0)
+	if (a->alerts && bh_ctl_alert_events(a->alerts, arr, &err) < 0)
 		bh_error_warn(&err, "alerts of node %s", node);
 	json_decref(arr);
+}
+
+/* The ingest hook: the streams see the new events, then the alerts engine
+ * or the hook given (http17). */
+static void stored_batch(void *data, const char *node, const struct bh_ctl_event_in *ev,
+			 const int64_t *seqs, size_t n)
+{
+	struct bh_ctl_api *a = data;
+
+	bh_ctl_stream_events(a->stream, node, ev, seqs, n);
+	if (a->user_hook.stored)
+		a->user_hook.stored(a->user_hook.data, node, ev, seqs, n);
+	else if (a->alerts)
+		alert_batch(a, node, ev, seqs, n);
 }
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err)
@@ -329,9 +355,10 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 					    o->login_window ? o->login_window : 60);
 	a->automation = o->automation;
 	if (o->ingest_hook)
-		a->ingest_hook = *o->ingest_hook;
-	else if (o->alerts) /* agents' events to the alert rules */
-		a->ingest_hook = (struct bh_ctl_ingest_hook){ alert_batch, a };
+		a->user_hook = *o->ingest_hook;
+	/* agents' events to the streams, then the hook given or the alert rules */
+	a->ingest_hook = (struct bh_ctl_ingest_hook){ stored_batch, a };
+	a->stream = bh_ctl_stream_hub_new(o->max_streams, 0);
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));
@@ -358,6 +385,7 @@ void bh_ctl_api_free(struct bh_ctl_api *a)
 	free(a->nroutes ? a->routes[0].ctx : NULL); /* the route_ctx array */
 	free(a->routes);
 	bh_ctl_limiter_free(a->login_limit);
+	bh_ctl_stream_hub_free(a->stream);
 	pthread_mutex_destroy(&a->metrics_mu);
 	bh_buf_release(&a->metrics_cache);
 	free(a);
@@ -432,6 +460,17 @@ int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err)
 			(unsigned long long)atomic_load(&a->login_failed),
 			(unsigned long long)atomic_load(&a->login_throttled),
 			(unsigned long long)bh_ctl_store_reconnects(a->store)) < 0)
+		return -1;
+	if (bh_buf_addf(out, err,
+			"# HELP bulkhead_api_streams Live update streams open.\n"
+			"# TYPE bulkhead_api_streams gauge\n"
+			"bulkhead_api_streams %u\n"
+			"# HELP bulkhead_api_stream_dropped_total Live update events dropped "
+			"for slow readers.\n"
+			"# TYPE bulkhead_api_stream_dropped_total counter\n"
+			"bulkhead_api_stream_dropped_total %llu\n",
+			bh_ctl_stream_count(a->stream),
+			(unsigned long long)bh_ctl_stream_dropped(a->stream)) < 0)
 		return -1;
 	if (a->alerts && bh_ctl_alert_metrics(a->alerts, out, err) < 0)
 		return -1;
@@ -540,6 +579,7 @@ json_t *bh_ctl_api_openapi(void)
 		if (parts[p]->schemas)
 			parts[p]->schemas(schemas);
 	}
+	bh_ctl_stream_openapi(paths); /* http17 */
 	return json_pack("{sss{ssss}sos{sos{s{ssss}}}s[{s[]}]}", "openapi", "3.0.3", "info",
 			 "title", "bulkhead controller", "version", "1", "paths", paths,
 			 "components", "schemas", schemas, "securitySchemes", "bearer", "type",

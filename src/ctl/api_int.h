@@ -35,7 +35,20 @@ struct bh_ctl_api {
 	struct bh_ctl_ingest_hook ingest_hook;
 	/* lease17: the actions' lease (zeros: the defaults) */
 	struct bh_ctl_action_lease action_lease;
+	/* http17: live updates (src/ctl/stream.c) */
+	struct bh_ctl_stream_hub *stream;
+	struct bh_ctl_ingest_hook user_hook; /* the hook given (opts), called after */
 };
+
+/* http17: what the live streams see (src/ctl/api_stream.c): newly stored
+ * agent events, and a successful POST on path (flows, workloads, actions). */
+void bh_ctl_stream_events(struct bh_ctl_stream_hub *h, const char *node,
+			  const struct bh_ctl_event_in *ev, const int64_t *seqs, size_t n);
+/* GET /api/v1/stream checks its own token (header or ticket): its
+ * OpenAPI entry says so (bearer, reader, the event-stream answer). */
+void bh_ctl_stream_openapi(json_t *paths);
+void bh_ctl_stream_changed(struct bh_ctl_api *a, const char *path,
+			   const struct bh_ctl_principal *who, const struct bh_http_response *resp);
 
 /* Append the store's families (counted at most every metrics_ttl s). */
 int bh_ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err);
@@ -78,6 +91,7 @@ extern const struct bh_ctl_endpoints bh_ctl_api_policy;		 /* dist17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_flows;		 /* flows17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_attest;		 /* launch18 */
 extern const struct bh_ctl_endpoints bh_ctl_api_profiles;	 /* profiles17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_stream;		 /* http17 */
 
 /* ---- replies (each makes the whole response; v is stolen) -------------------------------- */
 

@@ -12,7 +12,7 @@
  * bound with SO_REUSEPORT. Every connection has a record (struct conn) in its
  * worker's table by fd, made when evhttp asks for the connection's
  * bufferevent and dropped when that bufferevent is freed (the SSL's ex_data
- * destructor; a pass-through filter's context destructor for plain HTTP):
+ * destructor; for plain HTTP the tick, when evhttp let go of it):
  * the count bounds connections, and a tick (every 100 ms) cuts connections
  * whose request did not arrive whole within request_ms (libevent's own
  * timeouts are per read: a client that trickles bytes would never time out)
@@ -49,6 +49,11 @@ struct conn {
 	uint64_t busy_mark;   /* the worker's busy_ns at phase_start */
 	bool writing;	      /* a response is being sent */
 	bool cut;	      /* shutdown() already called */
+	bool plain;	      /* no TLS: the record holds a reference (plain_released) */
+	/* a long-lived response (resp->stream): its ops, their ctx, its request */
+	const struct bh_http_stream_ops *sops;
+	void *sctx;
+	struct evhttp_request *sreq;
 };
 
 struct worker {
@@ -195,10 +200,33 @@ static SSL_CTX *load_ctx(const char *cert, const char *key, struct bh_error **er
 
 /* ---- connections ----------------------------------------------------------------- */
 
+/* End c's long-lived response (once): its last chunk when the client is
+ * still there (send_end), then the producer's done. Not called with a
+ * request evhttp freed: the drain ends every stream before evhttp_free, and
+ * the tick ends one before it frees its connection. */
+static void stream_end(struct conn *c, bool send_end)
+{
+	const struct bh_http_stream_ops *ops = c->sops;
+	struct evhttp_request *req = c->sreq;
+
+	if (!ops)
+		return;
+	c->sops = NULL;
+	c->sreq = NULL;
+	/* evhttp, finding the client gone (EOF, timeout) before the response
+	 * ended, let go of the request (no connection) for us to end: that
+	 * frees it */
+	if (req && (send_end || !evhttp_request_get_connection(req)))
+		evhttp_send_reply_end(req);
+	ops->done(c->sctx);
+	c->sctx = NULL;
+}
+
 static void conn_gone(struct conn *c)
 {
 	struct worker *w = c->w;
 
+	stream_end(c, false); /* the connection is being freed: no more writes */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -225,18 +253,30 @@ static void ssl_ex_init(void)
 	ssl_ex_index = get_index(CRYPTO_EX_INDEX_SSL, 0, NULL, NULL, NULL, ssl_ex_free);
 }
 
-/* The plain-HTTP pass-through filter and its destructor. */
-static enum bufferevent_filter_result pass(struct evbuffer *src, struct evbuffer *dst,
-					   ev_ssize_t limit, enum bufferevent_flush_mode mode,
-					   void *ctx)
+/*
+ * A plain connection's record ends when the tick finds that evhttp let go of
+ * its bufferevent (freed it: no callbacks left) while the record's own
+ * reference kept it (and its socket) alive; then the reference goes. (A
+ * filter bufferevent with a destructor, as before, never got its socket:
+ * libevent 2.1's filters refuse bufferevent_setfd, which evhttp calls after
+ * new_bev, so plain HTTP read nothing at all.)
+ */
+static bool plain_released(struct conn *c)
 {
-	evbuffer_add_buffer(dst, src);
-	return BEV_OK;
+	bufferevent_data_cb r = NULL, wcb = NULL;
+	bufferevent_event_cb e = NULL;
+
+	bufferevent_getcb(c->bev, &r, &wcb, &e, NULL);
+	return !r && !wcb && !e;
 }
 
-static void filter_free(void *ctx)
+static void plain_gone(struct conn *c)
 {
-	conn_gone(ctx);
+	struct bufferevent *bev = c->bev;
+
+	bufferevent_disable(bev, EV_READ | EV_WRITE);
+	conn_gone(c);
+	bufferevent_decref(bev); /* the last reference: the socket closes */
 }
 
 static void conn_cut(struct conn *c)
@@ -463,9 +503,33 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 	if (w->draining || atomic_load(&s->shutdown) || (c && c->refuse))
 		evhttp_add_header(oh, "Connection", "close");
+	count_status(s, resp.status);
+	if (resp.stream && resp.status == 200 && c && !c->refuse && !c->sops && !w->draining &&
+	    !atomic_load(&s->shutdown)) {
+		/* a long-lived response: headers now, chunks from the tick */
+		evhttp_add_header(oh, "Cache-Control", "no-store");
+		c->writing = true;
+		c->sops = resp.stream;
+		c->sctx = resp.stream_ctx;
+		c->sreq = req;
+		evhttp_request_set_on_complete_cb(req, on_complete, c);
+		evhttp_send_reply_start(req, 200, "OK");
+		/* no read deadline while it streams (the client sends nothing more);
+		 * the write one stays: a reader that takes nothing is cut */
+		{
+			struct timeval wt = { .tv_sec = s->o.idle_ms / 1000,
+					      .tv_usec = (s->o.idle_ms % 1000) * 1000 };
+
+			bufferevent_set_timeouts(c->bev, NULL, &wt);
+		}
+		bh_buf_release(&resp.body);
+		w->busy_ns += now_ns() - t0;
+		return;
+	}
+	if (resp.stream) /* not streamed after all (refused, draining): it ends here */
+		resp.stream->done(resp.stream_ctx);
 	if (resp.body.len)
 		evbuffer_add(evhttp_request_get_output_buffer(req), resp.body.data, resp.body.len);
-	count_status(s, resp.status);
 	if (c) {
 		c->writing = true;
 		evhttp_request_set_on_complete_cb(req, on_complete, c);
@@ -493,6 +557,50 @@ static void begin_drain(struct worker *w)
 	}
 }
 
+/* Bytes written to c and not yet taken by the kernel. */
+static size_t unsent(struct conn *c)
+{
+	struct bufferevent *under = bufferevent_get_underlying(c->bev);
+	size_t n = evbuffer_get_length(bufferevent_get_output(c->bev));
+
+	return n + (under ? evbuffer_get_length(bufferevent_get_output(under)) : 0);
+}
+
+/* A tick of c's long-lived response: the client gone (plain: the peer's
+ * FIN), or the next chunk when the client keeps up. false: c was freed. */
+static bool stream_tick(struct conn *c)
+{
+	struct bh_buf out;
+	int fd = bufferevent_getfd(c->bev), rc;
+	char b;
+	ssize_t r = fd >= 0 ? recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		struct evhttp_connection *evc = evhttp_request_get_connection(c->sreq);
+
+		stream_end(c, false);
+		evhttp_connection_free(evc); /* c goes with it */
+		return false;
+	}
+	if (unsent(c) >= BH_HTTP_STREAM_BACKLOG)
+		return true;
+	bh_buf_init(&out, BH_HTTP_STREAM_BACKLOG);
+	rc = c->sops->pull(c->sctx, &out);
+	if (out.len) {
+		struct evbuffer *chunk = evbuffer_new();
+
+		if (chunk) {
+			evbuffer_add(chunk, out.data, out.len);
+			evhttp_send_reply_chunk(c->sreq, chunk);
+			evbuffer_free(chunk);
+		}
+	}
+	bh_buf_release(&out);
+	if (rc < 0)
+		stream_end(c, true);
+	return true;
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
@@ -504,8 +612,17 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (!w->draining && atomic_load(&s->shutdown))
 		begin_drain(w);
-	for (struct conn *c = w->conns; c; c = c->next) {
+	for (struct conn *c = w->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->plain && plain_released(c)) {
+			plain_gone(c);
+			continue;
+		}
 		open++;
+		if (c->sops && w->draining)
+			stream_end(c, true);
+		else if (c->sops && !stream_tick(c))
+			continue;
 		if (c->refuse) {
 			conn_cut(c);
 			continue;
@@ -629,14 +746,14 @@ static struct conn *conn_new(struct worker *w, struct bufferevent *bev)
 
 /*
  * evhttp asks for each accepted connection's bufferevent (libevent 2.1 sets
- * its fd afterwards): TLS, or plain through a pass-through filter, either
+ * its fd afterwards): TLS, or a plain socket one the record holds a reference to; either
  * way with a record whose destructor runs when evhttp frees the connection.
  */
 static struct bufferevent *new_bev(struct event_base *base, void *arg)
 {
 	struct worker *w = arg;
 	struct bh_http_server *s = w->s;
-	struct bufferevent *bev, *under;
+	struct bufferevent *bev;
 	struct conn *c;
 	SSL *ssl;
 
@@ -653,16 +770,12 @@ static struct bufferevent *new_bev(struct event_base *base, void *arg)
 		SSL_set_ex_data(ssl, ssl_ex_index, conn_new(w, bev));
 		return bev;
 	}
-	under = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (!under)
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!bev)
 		return NULL;
-	c = conn_new(w, NULL);
-	bev = bufferevent_filter_new(under, pass, pass, BEV_OPT_CLOSE_ON_FREE, filter_free, c);
-	if (!bev) {
-		conn_gone(c);
-		return NULL;
-	}
-	c->bev = bev;
+	c = conn_new(w, bev);
+	c->plain = true;
+	bufferevent_incref(bev); /* the record's reference (plain_released) */
 	return bev;
 }
 
@@ -828,6 +941,11 @@ void bh_http_server_free(struct bh_http_server *s)
 			event_free(w->tick);
 		if (w->http)
 			evhttp_free(w->http); /* frees the connections left: their records go */
+		for (struct conn *c = w->conns, *next; c; c = next) {
+			next = c->next;
+			if (c->plain) /* evhttp let go of them: the records' references go */
+				plain_gone(c);
+		}
 		if (w->base)
 			event_base_free(w->base);
 	}

@@ -19,8 +19,6 @@
 #include "lazy/lazy.h"
 
 /* libevent_core */
-#define bufferevent_filter_new	   BH_LAZY(event_core, bufferevent_filter_new)
-#define evbuffer_add_buffer	   BH_LAZY(event_core, evbuffer_add_buffer)
 #define bufferevent_get_input	   BH_LAZY(event_core, bufferevent_get_input)
 #define bufferevent_get_output	   BH_LAZY(event_core, bufferevent_get_output)
 #define event_base_new_with_config BH_LAZY(event_core, event_base_new_with_config)
@@ -39,6 +37,14 @@
 #define evbuffer_add		   BH_LAZY(event_core, evbuffer_add)
 #define evbuffer_get_length	   BH_LAZY(event_core, evbuffer_get_length)
 #define evbuffer_pullup		   BH_LAZY(event_core, evbuffer_pullup)
+#define evbuffer_new		   BH_LAZY(event_core, evbuffer_new)
+#define evbuffer_free		   BH_LAZY(event_core, evbuffer_free)
+#define bufferevent_get_underlying BH_LAZY(event_core, bufferevent_get_underlying)
+#define bufferevent_set_timeouts   BH_LAZY(event_core, bufferevent_set_timeouts)
+#define bufferevent_getcb	   BH_LAZY(event_core, bufferevent_getcb)
+#define bufferevent_incref	   BH_LAZY(event_core, bufferevent_incref)
+#define bufferevent_decref	   BH_LAZY(event_core, bufferevent_decref)
+#define bufferevent_disable	   BH_LAZY(event_core, bufferevent_disable)
 /* libevent_extra */
 #define evhttp_accept_socket_with_handle  BH_LAZY(event_extra, evhttp_accept_socket_with_handle)
 #define evhttp_add_header		  BH_LAZY(event_extra, evhttp_add_header)
@@ -57,6 +63,10 @@
 #define evhttp_request_get_output_headers BH_LAZY(event_extra, evhttp_request_get_output_headers)
 #define evhttp_request_set_on_complete_cb BH_LAZY(event_extra, evhttp_request_set_on_complete_cb)
 #define evhttp_send_reply		  BH_LAZY(event_extra, evhttp_send_reply)
+#define evhttp_send_reply_start		  BH_LAZY(event_extra, evhttp_send_reply_start)
+#define evhttp_send_reply_chunk		  BH_LAZY(event_extra, evhttp_send_reply_chunk)
+#define evhttp_send_reply_end		  BH_LAZY(event_extra, evhttp_send_reply_end)
+#define evhttp_connection_free		  BH_LAZY(event_extra, evhttp_connection_free)
 #define evhttp_set_allowed_methods	  BH_LAZY(event_extra, evhttp_set_allowed_methods)
 #define evhttp_set_bevcb		  BH_LAZY(event_extra, evhttp_set_bevcb)
 #define evhttp_set_gencb		  BH_LAZY(event_extra, evhttp_set_gencb)

@@ -69,13 +69,19 @@ def connections(p):
           box["threats"] == 1 and "BH-NET-SQLI" in box["title"] and
           any(r[7] == "BH-NET-SQLI" and r[6] == "threat" for r in box["rows"]), repr(box))
     before = box["edges"]
+    # live updates (http17): the view holds a stream (EventSource, a ticket)
+    p.wait("document.querySelector('[data-live]') && "
+           "document.querySelector('[data-live]').dataset.live === 'stream'",
+           timeout=10, what="the graph's live stream")
+    check("the graph view listens to the live stream (GET /api/v1/stream with a ticket)",
+          p.eval("document.querySelector('[data-live]').dataset.live") == "stream")
     flow = dict(FLOW, ts=int(p.eval("Math.floor(Date.now() / 1000)")))
     body = json.dumps({"node": "n1", "first_seq": 2, "records": [flow]})
     st = p.eval("""fetch('/api/v1/agent/flows', {method: 'POST', headers: {Authorization: 'Bearer ' + %s,
         'Content-Type': 'application/json'}, body: %s}).then(r => r.status)""" % (js(node_token), js(body)))
     p.wait("Number(document.querySelector('#graph-box').dataset.edges) === %d" % (before + 1),
            timeout=10, what="the new flow drawn")
-    check("a new flow from the node appears in the graph at the next poll",
+    check("a new flow from the node appears in the graph (its live flows event)",
           st == 200 and "cache" in text(p, "#graph-flows"), str(st))
     p.screenshot(os.path.join(out, "3b-connections.png"))
 

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The HTTP layer (src/http/server.c) over plain HTTP on loopback, one worker
+ * thread so every connection shares one event loop: a second connection is
+ * answered while a first one sits idle or trickles a request; pipelined
+ * requests (several in one write) are all answered; a request that arrives
+ * in pieces is answered; keep-alive serves several requests on one
+ * connection. Every read has a bound (2 s): a stall fails instead of hanging.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "bulkhead/http.h"
+
+#define BOUND_MS 2000
+
+static void on_echo(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+{
+	(void)ctx;
+	resp->content_type = "text/plain";
+	bh_buf_addf(&resp->body, NULL, "path=%s body=%zu\n", req->path, req->body_len);
+}
+
+/* A long-lived response: a line per pull; done counted. */
+static atomic_int pulls, dones;
+
+static int stream_pull(void *ctx, struct bh_buf *out)
+{
+	int n = atomic_fetch_add(&pulls, 1);
+
+	(void)ctx;
+	return bh_buf_addf(out, NULL, "data: %d\n\n", n);
+}
+
+static void stream_done(void *ctx)
+{
+	(void)ctx;
+	atomic_fetch_add(&dones, 1);
+}
+
+static const struct bh_http_stream_ops stream_ops = { stream_pull, stream_done };
+
+static void on_stream(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+{
+	(void)ctx;
+	(void)req;
+	resp->content_type = "text/event-stream";
+	resp->stream = &stream_ops;
+}
+
+static const struct bh_http_route routes[] = {
+	{ NULL, "/s", on_stream, NULL },
+	{ NULL, "/a", on_echo, NULL },
+	{ NULL, "/b", on_echo, NULL },
+	{ NULL, "/c", on_echo, NULL },
+};
+
+struct srv {
+	struct bh_http_server *s;
+	pthread_t th;
+	int port;
+};
+
+static void *serve_main(void *arg)
+{
+	struct srv *v = arg;
+	struct bh_error *err = NULL;
+
+	if (bh_http_serve(v->s, &err) < 0)
+		bh_error_free(err);
+	return NULL;
+}
+
+static void srv_start(struct srv *v, unsigned threads)
+{
+	struct bh_http_options o = { .listen = "127.0.0.1:0",
+				     .routes = routes,
+				     .nroutes = sizeof(routes) / sizeof(routes[0]),
+				     .threads = threads,
+				     .idle_ms = 500,
+				     .drain_ms = 500 };
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_http_server_new(&o, &v->s, &err), 0);
+	v->port = bh_http_server_port(v->s);
+	assert_true(v->port > 0);
+	assert_int_equal(pthread_create(&v->th, NULL, serve_main, v), 0);
+}
+
+static void srv_stop(struct srv *v)
+{
+	bh_http_shutdown(v->s);
+	pthread_join(v->th, NULL);
+	bh_http_server_free(v->s);
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+static void put(int fd, const char *s)
+{
+	size_t n = strlen(s);
+
+	assert_int_equal(write(fd, s, n), (ssize_t)n);
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Read until `want` responses ("HTTP/1.1 200" lines with their whole bodies)
+ * are in buf, within BOUND_MS; returns how many arrived. */
+static int responses(int fd, char *buf, size_t size, int want)
+{
+	uint64_t end = ms_now() + BOUND_MS;
+	size_t len = 0;
+	int got = 0;
+
+	buf[0] = 0;
+	while (got < want) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = ms_now();
+		ssize_t r;
+		const char *q;
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		r = read(fd, buf + len, size - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		buf[len] = 0;
+		got = 0;
+		/* a body ends with "\n" after "body=N": count them */
+		for (q = buf; (q = strstr(q, " body=")) != NULL; q++)
+			if (strchr(q, '\n'))
+				got++;
+	}
+	if (got < want)
+		fprintf(stderr, "after %d ms, %d of %d responses: [%s]\n", BOUND_MS, got, want,
+			buf);
+	return got;
+}
+
+static void test_alone(void **state)
+{
+	struct srv v;
+	char buf[4096];
+	int a;
+
+	(void)state;
+	srv_start(&v, 1);
+	a = dial(v.port);
+	put(a, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(a, buf, sizeof(buf), 1), 1);
+	put(a, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(a, buf, sizeof(buf), 1), 1);
+	close(a);
+	/* its record goes (within a tick or two): only the next one is counted */
+	nanosleep(&(struct timespec){ 0, 300 * 1000000 }, NULL);
+	a = dial(v.port);
+	put(a, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	{
+		uint64_t end = ms_now() + BOUND_MS;
+		size_t len = 0;
+		ssize_t r;
+
+		while (ms_now() < end && len < sizeof(buf) - 1 &&
+		       (r = read(a, buf + len, sizeof(buf) - 1 - len)) > 0)
+			len += (size_t)r;
+		buf[len] = 0;
+	}
+	assert_non_null(strstr(buf, "\nbulkhead_http_connections 1\n"));
+	close(a);
+	srv_stop(&v);
+}
+
+static void test_idle_neighbour(void **state)
+{
+	struct srv v;
+	char buf[4096];
+	int a, b;
+
+	(void)state;
+	srv_start(&v, 1);
+	a = dial(v.port);
+	b = dial(v.port);
+	/* a: half a request, then nothing */
+	put(a, "GET /a HTTP/1.1\r\nHost: x\r\n");
+	/* b: whole requests, one after the other on one connection (keep-alive) */
+	for (int i = 0; i < 3; i++) {
+		put(b, "GET /b HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_int_equal(responses(b, buf, sizeof(buf), 1), 1);
+		assert_non_null(strstr(buf, "HTTP/1.1 200"));
+		assert_non_null(strstr(buf, "path=/b"));
+	}
+	/* a finishes: answered too */
+	put(a, "\r\n");
+	assert_int_equal(responses(a, buf, sizeof(buf), 1), 1);
+	assert_non_null(strstr(buf, "path=/a"));
+	close(a);
+	close(b);
+	srv_stop(&v);
+}
+
+static void test_pipelined(void **state)
+{
+	struct srv v;
+	char buf[8192];
+	int a, b;
+
+	(void)state;
+	srv_start(&v, 1);
+	a = dial(v.port);
+	b = dial(v.port);
+	put(a, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(a, buf, sizeof(buf), 1), 1);
+	/* three requests in one write: three responses, in order */
+	put(b, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"
+	       "POST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nxyz"
+	       "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(b, buf, sizeof(buf), 3), 3);
+	assert_true(strstr(buf, "path=/a") < strstr(buf, "path=/b body=3"));
+	assert_true(strstr(buf, "path=/b body=3") < strstr(buf, "path=/c"));
+	/* and again on the same connection, while a idles */
+	put(b, "GET /c HTTP/1.1\r\nHost: x\r\n\r\nGET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(b, buf, sizeof(buf), 2), 2);
+	close(a);
+	close(b);
+	srv_stop(&v);
+}
+
+static void test_pieces(void **state)
+{
+	static const char *const parts[] = {
+		"PO", "ST /b HTTP/1.1\r\n", "Host: x\r\nContent-Le", "ngth: 5\r\n\r", "\n", "he",
+		"llo"
+	};
+	struct timespec gap = { 0, 30 * 1000000 };
+	struct srv v;
+	char buf[4096];
+	int a, b;
+
+	(void)state;
+	srv_start(&v, 1);
+	a = dial(v.port);
+	b = dial(v.port);
+	put(a, "GET /a HTTP/1.1\r\n"); /* idle, half sent */
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		put(b, parts[i]);
+		nanosleep(&gap, NULL);
+	}
+	assert_int_equal(responses(b, buf, sizeof(buf), 1), 1);
+	assert_non_null(strstr(buf, "path=/b body=5"));
+	/* the next request, in pieces too, right after the response */
+	put(b, "GET /c HTTP/1.1\r\nHo");
+	nanosleep(&gap, NULL);
+	put(b, "st: x\r\n\r\n");
+	assert_int_equal(responses(b, buf, sizeof(buf), 1), 1);
+	assert_non_null(strstr(buf, "path=/c"));
+	close(a);
+	close(b);
+	srv_stop(&v);
+}
+
+/* Read what arrives on fd for ms into buf (NUL-terminated); the length. */
+static size_t drain_for(int fd, char *buf, size_t size, unsigned ms)
+{
+	uint64_t end = ms_now() + ms;
+	size_t len = 0;
+
+	while (len < size - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = ms_now();
+		ssize_t r;
+
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)
+			break;
+		r = read(fd, buf + len, size - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = 0;
+	return len;
+}
+
+static void test_stream(void **state)
+{
+	struct srv v;
+	static char buf[65536];
+	int a, b, before;
+
+	(void)state;
+	atomic_store(&dones, 0);
+	srv_start(&v, 1);
+	a = dial(v.port);
+	put(a, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+	/* longer than idle_ms (500): the stream is not cut, pulls keep coming */
+	drain_for(a, buf, sizeof(buf), 1200);
+	assert_non_null(strstr(buf, "HTTP/1.1 200"));
+	assert_non_null(strstr(buf, "Transfer-Encoding: chunked"));
+	assert_non_null(strstr(buf, "text/event-stream"));
+	before = atomic_load(&pulls);
+	drain_for(a, buf, sizeof(buf), 400);
+	assert_true(atomic_load(&pulls) > before);
+	assert_non_null(strstr(buf, "data: "));
+	/* the worker is not held: the neighbour is answered meanwhile */
+	b = dial(v.port);
+	put(b, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(responses(b, buf, sizeof(buf), 1), 1);
+	/* the client leaves: done, once */
+	close(a);
+	for (int i = 0; i < 50 && !atomic_load(&dones); i++)
+		nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+	assert_int_equal(atomic_load(&dones), 1);
+	/* a stream open at shutdown ends (done) with the drain */
+	a = dial(v.port);
+	put(a, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+	drain_for(a, buf, sizeof(buf), 300);
+	close(b);
+	srv_stop(&v);
+	assert_int_equal(atomic_load(&dones), 2);
+	close(a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alone),	  cmocka_unit_test(test_idle_neighbour),
+		cmocka_unit_test(test_pipelined), cmocka_unit_test(test_pieces),
+		cmocka_unit_test(test_stream),
+	};
+
+	if (getenv("TEST_FILTER")) /* one test, by name (a pattern) */
+		cmocka_set_test_filter(getenv("TEST_FILTER"));
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
