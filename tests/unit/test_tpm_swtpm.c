@@ -194,12 +194,54 @@ static void test_primary_made_found_refused(void **state)
 	bh_tpm_close(t);
 }
 
+/* The create path's extend (no ESAPI): PCR 16 becomes SHA-256(old || d), as
+ * the ESAPI's extend makes it; PCR 10 is refused; a TPM not there is named. */
+static void test_extend_on_the_tcti(void **state)
+{
+	struct swtpm_env *s = *state;
+	struct bh_tpm *t = NULL;
+	struct bh_error *err = NULL;
+	uint8_t before[BH_TPM_PCRS][32], after[BH_TPM_PCRS][32], d[32], cat[64], want[32];
+	struct bh_digest dg;
+
+	SWTPM_ENV_NEED(s);
+	assert_int_equal(bh_tpm_open(s->tcti, &t, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, before, &err), 0);
+	memset(d, 0x5a, sizeof(d));
+	assert_int_equal(tpm_extend_tcti(s->tcti, 16, d, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, after, &err), 0);
+	memcpy(cat, before[16], 32);
+	memcpy(cat + 32, d, 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	assert_memory_equal(after[16], want, 32);
+	/* the same as the ESAPI's extend, from there */
+	assert_int_equal(bh_tpm_extend(t, 16, d, &err), 0);
+	assert_int_equal(tpm_extend_tcti(s->tcti, 16, d, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, before, &err), 0);
+	memcpy(cat, after[16], 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	memcpy(cat, want, 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	assert_memory_equal(before[16], want, 32);
+	bh_tpm_close(t);
+	assert_int_equal(tpm_extend_tcti(s->tcti, 10, d, &err), -1);
+	assert_error(err, BH_ERR_USAGE, "10");
+	bh_error_clear(&err);
+	assert_int_equal(tpm_extend_tcti("swtpm:path=/nonexistent/tpm.sock", 16, d, &err), -1);
+	assert_error(err, BH_ERR_IO, "TPM (swtpm:path=/nonexistent/tpm.sock)");
+	bh_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extend_between_quote_and_read),
 		cmocka_unit_test(test_pcr_that_keeps_changing),
 		cmocka_unit_test(test_primary_made_found_refused),
+		cmocka_unit_test(test_extend_on_the_tcti),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
