@@ -3,8 +3,9 @@
  * An swtpm a unit test starts for itself: `swtpm socket --tpm2` on unix
  * sockets in a private temporary directory (no port to race for), its state
  * there too, waited for until it answers (bounded: 5 s, or its exit), and
- * stopped and its directory removed by swtpm_env_stop or, if the test dies
- * first, at exit. Without swtpm on $PATH swtpm_env_start gives NULL and the
+ * stopped and its directory removed by swtpm_env_stop or, if the test ends
+ * first, at exit (a test killed takes swtpm with it: PR_SET_PDEATHSIG; its
+ * directory in /tmp stays). Without swtpm on $PATH swtpm_env_start gives NULL and the
  * test cases SKIP saying so (SWTPM_ENV_NEED). Never a real TPM. Include once
  * per test.
  */
@@ -12,6 +13,7 @@
 #define BULKHEAD_TEST_SWTPM_ENV_H
 
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -84,6 +86,7 @@ static struct swtpm_env *swtpm_env_start(void)
 	struct swtpm_env *s;
 	char sock[100], ctrl[128], st[128];
 	static bool registered;
+	pid_t parent;
 	int status;
 
 	if (!swtpm_env_in_path("swtpm"))
@@ -99,10 +102,15 @@ static struct swtpm_env *swtpm_env_start(void)
 		registered = true;
 	}
 	swtpm_env_live = s;
+	parent = getpid();
 	s->pid = fork();
 	assert_true(s->pid >= 0);
 	if (s->pid == 0) {
 		char server[128];
+
+		/* a test killed (not exiting) takes its swtpm with it */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+			_exit(127);
 
 		/* tpm2-tss's swtpm TCTI finds the control socket at PATH.ctrl */
 		snprintf(server, sizeof(server), "type=unixio,path=%s", sock);
