@@ -18,6 +18,10 @@
 #      only the last entry is read, so the added time should be noise; next
 #      to it the time of one whole read of that log (wc -l), the floor of
 #      what every launch paid when the log was counted.
+#   4. the TPM part of a create alone, each sample a fresh process
+#      (bench/tpm_extend.c, built here): the process alone (the anchor), the
+#      ESAPI open + extend + close (the create path before), the extend on the
+#      TCTI (the create path now), interleaved; added time over the anchor.
 #
 # Prints MET or MISSED for each and exits 0 either way (1 only if it cannot run).
 # Run it under flock /tmp/bh-bpf.lock on a shared machine (it starts containers).
@@ -157,4 +161,17 @@ wcl=$(bench_median <"$T/t-wc")
 echo "measured start with a $(($(stat -c %s "$T/state/big.log") >> 20)) MiB log ($(wc -l <"$T/state/big.log") entries), median of $N, load $(cut -d' ' -f1-3 /proc/loadavg):"
 echo "  short log (anchor) $(ms "$short") ms, long log $(ms "$big") ms: added $(ms $((big - short))) ms" \
 	"(one whole read of that log, wc -l: $(ms "$wcl") ms)"
+
+# ---- 4. the TPM part of a create alone: ESAPI vs the TCTI ----
+if ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -I"$SRC/include" -I"$SRC/src" -I"$SRC/src/base" \
+	$(pkg-config --cflags jansson tss2-esys 2>/dev/null) -o "$T/tpm_extend" "$SRC/bench/tpm_extend.c" \
+	"$SRC/libbulkhead.a" $(pkg-config --libs jansson libseccomp) -lpthread -lm -ldl 2>"$T/cc.err"; then
+	read -r none esapi tcti < <("$T/tpm_extend" "$BULKHEAD_TPM_TCTI" "$((N * 3))" | awk '{ v[$1] = $2 } END { print v["none"], v["esapi"], v["tcti"] }')
+	us() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e3 }'; }
+	echo "the TPM part of a create (PCR 16 extend in a fresh process), median of $((N * 3)), load $(cut -d' ' -f1-3 /proc/loadavg):"
+	echo "  process alone (anchor) $(us "$none") ms; ESAPI (before) +$(us $((esapi - none))) ms;" \
+		"TCTI (now) +$(us $((tcti - none))) ms (ratio of the added times $(bench_ratio $((tcti - none)) $((esapi - none))))"
+else
+	echo "tpm: part 4 skipped: cannot build bench/tpm_extend.c (libbulkhead.a built?): $(head -c 300 "$T/cc.err")"
+fi
 exit 0

@@ -239,7 +239,6 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 			  json_t **entry, struct bh_error **err)
 {
 	struct bh_buf line = BH_BUF_INIT(BH_TPM_LOG_LINE_MAX);
-	struct bh_tpm *t = NULL;
 	json_t *content = NULL, *e = NULL;
 	json_int_t recnum;
 	uint8_t d[32];
@@ -263,9 +262,10 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 		bh_error_sys(err, errno, "locking event log %s", log);
 		goto out;
 	}
-	/* the TPM opened under the lock: a TCTI that serves one client at a
-	 * time (swtpm's) cannot hold a second create that has the lock */
-	if (log_tail(fd, log, &recnum, &end, err) < 0 || bh_tpm_open(tcti, &t, err) < 0)
+	/* the TPM is opened under the lock (at the extend): a TCTI that serves
+	 * one client at a time (swtpm's) cannot hold a second create that has
+	 * the lock */
+	if (log_tail(fd, log, &recnum, &end, err) < 0)
 		goto out;
 	e = json_pack("{sI si s[{ss ss}] ss sO}", "recnum", recnum, "pcr", pcr, "digests",
 		      "hashAlg", "sha256", "digest", hex, "content_type", CONTENT_TYPE, "content",
@@ -277,7 +277,7 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 		goto out;
 	}
 	/* the extend first: a TPM that fails leaves the log as it was */
-	if (bh_tpm_extend(t, pcr, d, err) < 0)
+	if (tpm_extend_tcti(tcti, pcr, d, err) < 0)
 		goto out;
 	/* one write, O_APPEND: a short one (a full disk) is cut off again, so the
 	 * log never keeps a partial line; a crash mid-write leaves one that the
@@ -302,7 +302,6 @@ int bh_tpm_measure_launch(const char *tcti, int pcr, const char *log, const stru
 out:
 	if (fd >= 0)
 		close(fd); /* drops the lock */
-	bh_tpm_close(t);
 	bh_buf_release(&line);
 	json_decref(content);
 	json_decref(e);

@@ -77,6 +77,11 @@ fail:
 	return -1;
 }
 
+ESYS_CONTEXT *tpm_esys(struct bh_tpm *t)
+{
+	return t->esys;
+}
+
 void bh_tpm_close(struct bh_tpm *t)
 {
 	if (!t)
@@ -171,101 +176,6 @@ void tpm_ak_template(TPM2B_PUBLIC *p)
 	p->publicArea.parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 }
 
-/* Why pub is not our AK's template (a restricted ECC P-256 ECDSA-SHA256
- * signing key the TPM made, no policy), or NULL when it is. */
-const char *tpm_ak_mismatch(const TPM2B_PUBLIC *pub)
-{
-	TPM2B_PUBLIC want;
-	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
-	const TPMS_ECC_PARMS *ge = &g->parameters.eccDetail, *we = &w->parameters.eccDetail;
-
-	tpm_ak_template(&want);
-	if (g->type != TPM2_ALG_ECC)
-		return "it is not an ECC key";
-	if (ge->curveID != we->curveID)
-		return "it is not on curve P-256";
-	if (g->objectAttributes != w->objectAttributes)
-		return "its attributes are not fixedtpm|fixedparent|sensitivedataorigin|"
-		       "userwithauth|restricted|sign";
-	if (ge->scheme.scheme != we->scheme.scheme ||
-	    ge->scheme.details.ecdsa.hashAlg != we->scheme.details.ecdsa.hashAlg)
-		return "its scheme is not ECDSA with SHA-256";
-	if (g->nameAlg != w->nameAlg || ge->symmetric.algorithm != TPM2_ALG_NULL ||
-	    ge->kdf.scheme != TPM2_ALG_NULL)
-		return "its name algorithm is not SHA-256 or it has a symmetric or KDF scheme";
-	if (g->authPolicy.size)
-		return "it has an authorization policy";
-	return NULL;
-}
-
-/* Make the AK (the owner hierarchy's primary of our template) and persist it. */
-static int ak_create(struct bh_tpm *t, ESYS_TR *out, struct bh_error **err)
-{
-	TPM2B_SENSITIVE_CREATE sens = { 0 };
-	TPM2B_PUBLIC tmpl;
-	TPM2B_DATA outside = { 0 };
-	TPML_PCR_SELECTION none = { 0 };
-	TPM2B_PUBLIC *pub = NULL;
-	TPM2B_CREATION_DATA *cd = NULL;
-	TPM2B_DIGEST *ch = NULL;
-	TPMT_TK_CREATION *tk = NULL;
-	ESYS_TR prim = ESYS_TR_NONE;
-	TSS2_RC rc;
-
-	tpm_ak_template(&tmpl);
-	rc = Esys_CreatePrimary(t->esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-				ESYS_TR_NONE, &sens, &tmpl, &outside, &none, &prim, &pub, &cd, &ch,
-				&tk);
-	Esys_Free(pub);
-	Esys_Free(cd);
-	Esys_Free(ch);
-	Esys_Free(tk);
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_fail(t, rc, "CreatePrimary (the attestation key)", err);
-	rc = Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, prim, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, BH_TPM_AK_HANDLE, out);
-	Esys_FlushContext(t->esys, prim);
-	if (rc != TSS2_RC_SUCCESS)
-		return tss_fail(t, rc, "EvictControl (persisting the attestation key)", err);
-	return 0;
-}
-
-/*
- * The public area ESYS read for h (Esys_TR_FromTPMPublic's ReadPublic), from
- * its serialized resource (handle, TPM2B_NAME, resource type, TPM2B_PUBLIC),
- * or NULL to ask the TPM again: it saves a quote one TPM round trip. Taken
- * only when the name it carries is the public's (nameAlg SHA-256 ||
- * SHA-256(TPMT_PUBLIC)), so another serialization is never misread.
- */
-static TPM2B_PUBLIC *cached_public(struct bh_tpm *t, ESYS_TR h)
-{
-	TPM2B_PUBLIC *pub = calloc(1, sizeof(*pub));
-	uint8_t *buf = NULL, raw[sizeof(TPM2B_PUBLIC)], want[32];
-	size_t n = 0, off = 4, roff = 0;
-	TPM2B_NAME name;
-	struct bh_digest dg;
-	UINT32 type;
-
-	if (!pub || Esys_TR_Serialize(t->esys, h, &buf, &n) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_NAME_Unmarshal(buf, n, &off, &name) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_UINT32_Unmarshal(buf, n, &off, &type) != TSS2_RC_SUCCESS ||
-	    type != 1 /* IESYSC_KEY_RSRC */ ||
-	    Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, n, &off, pub) != TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PUBLIC_Marshal(pub, raw, sizeof(raw), &roff) != TSS2_RC_SUCCESS ||
-	    roff < 2 || name.size != 34 || name.name[0] != 0 || name.name[1] != TPM2_ALG_SHA256)
-		goto no;
-	bh_sha256(raw + 2, roff - 2, &dg);
-	if (bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32) != 32 ||
-	    memcmp(want, name.name + 2, 32))
-		goto no;
-	free(buf);
-	return pub;
-no:
-	free(buf);
-	free(pub);
-	return NULL;
-}
-
 /*
  * The persisted AK's ESYS handle and public area (*pub, Esys_Free'd by the
  * caller), made and persisted when there is none. A key found there that is
@@ -275,38 +185,25 @@ no:
 static int ak_handle(struct bh_tpm *t, unsigned flags, ESYS_TR *out, TPM2B_PUBLIC **pub,
 		     struct bh_error **err)
 {
-	TPM2B_NAME *name = NULL, *qname = NULL;
-	const char *why;
+	TPM2B_PUBLIC tmpl;
+	struct tpm_fail f;
 	ESYS_TR gone;
 	TSS2_RC rc;
 
-	*pub = NULL;
-	rc = Esys_TR_FromTPMPublic(t->esys, BH_TPM_AK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
-				   ESYS_TR_NONE, out);
-	if (rc != TSS2_RC_SUCCESS && (rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1))
-		return tss_fail(t, rc, "reading the attestation key at 0x81010018", err);
-	if (rc != TSS2_RC_SUCCESS && ak_create(t, out, err) < 0) /* none there */
-		return -1;
-	*pub = cached_public(t, *out);
-	if (!*pub) {
-		rc = Esys_ReadPublic(t->esys, *out, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, pub,
-				     &name, &qname);
-		Esys_Free(name);
-		Esys_Free(qname);
-		if (rc != TSS2_RC_SUCCESS)
-			return tss_fail(t, rc, "ReadPublic (the attestation key)", err);
-	}
-	why = tpm_ak_mismatch(*pub);
-	if (!why)
+	tpm_ak_template(&tmpl);
+	if (tpm_primary(t->esys, ESYS_TR_RH_OWNER, BH_TPM_AK_HANDLE, &tmpl, out, pub, &f) == 0)
 		return 0;
-	Esys_Free(*pub);
-	*pub = NULL;
+	if (f.call)
+		return bh_error_set(err, BH_ERR_IO,
+				    "TPM (%s): %s (the attestation key at 0x%x) failed: 0x%x (%s)",
+				    t->name, f.call, BH_TPM_AK_HANDLE, (unsigned)f.rc,
+				    Tss2_RC_Decode(f.rc));
 	if (!(flags & BH_TPM_AK_RECREATE))
 		return bh_error_set(err, BH_ERR_INVALID,
 				    "TPM (%s): the key persisted at 0x%x is not bulkhead's "
 				    "attestation key (%s): refusing to quote with it (evict it, or "
 				    "have it replaced: attest quote --ak-recreate)",
-				    t->name, BH_TPM_AK_HANDLE, why);
+				    t->name, BH_TPM_AK_HANDLE, f.why);
 	rc = Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, *out, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 			       ESYS_TR_NONE, BH_TPM_AK_HANDLE, &gone);
 	if (rc != TSS2_RC_SUCCESS)

@@ -111,97 +111,27 @@ static void host_template(TPM2B_PUBLIC *p)
 	a->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
 }
 
-/* Why the key's public area is not tmpl's (an ECC template), or NULL. */
-static const char *pub_mismatch(const TPM2B_PUBLIC *got, const TPM2B_PUBLIC *tmpl)
-{
-	const TPMT_PUBLIC *g = &got->publicArea, *w = &tmpl->publicArea;
-	const TPMS_ECC_PARMS *ge = &g->parameters.eccDetail, *we = &w->parameters.eccDetail;
-
-	if (g->type != w->type || ge->curveID != we->curveID)
-		return "it is not an ECC P-256 key";
-	if (g->nameAlg != w->nameAlg)
-		return "its name algorithm is not SHA-256";
-	if (g->objectAttributes != w->objectAttributes)
-		return "its attributes are not the template's (fixedTPM, fixedParent, "
-		       "sensitiveDataOrigin...)";
-	if (g->authPolicy.size != w->authPolicy.size ||
-	    memcmp(g->authPolicy.buffer, w->authPolicy.buffer, w->authPolicy.size))
-		return "its authorization policy is not the template's";
-	if (ge->symmetric.algorithm != we->symmetric.algorithm ||
-	    (we->symmetric.algorithm != TPM2_ALG_NULL &&
-	     (ge->symmetric.keyBits.sym != we->symmetric.keyBits.sym ||
-	      ge->symmetric.mode.sym != we->symmetric.mode.sym)))
-		return "its symmetric algorithm is not the template's";
-	if (ge->scheme.scheme != we->scheme.scheme ||
-	    (we->scheme.scheme != TPM2_ALG_NULL &&
-	     ge->scheme.details.anySig.hashAlg != we->scheme.details.anySig.hashAlg))
-		return "its scheme is not the template's";
-	if (ge->kdf.scheme != we->kdf.scheme)
-		return "it has a KDF scheme";
-	return NULL;
-}
-
-/* A key found at handle: refused unless it is tmpl's (not some key put there). */
-static int check_found(struct vt *t, ESYS_TR h, const TPM2B_PUBLIC *tmpl, const char *what,
-		       struct bh_error **err)
-{
-	TPM2B_PUBLIC *pub = NULL;
-	TPM2B_NAME *name = NULL, *qname = NULL;
-	const char *why;
-	TSS2_RC rc;
-	int r = 0;
-
-	rc = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
-			     &qname);
-	if (rc != TSS2_RC_SUCCESS)
-		return vt_fail(t, rc, "ReadPublic", err);
-	why = pub_mismatch(pub, tmpl);
-	if (why)
-		r = bh_error_set(err, BH_ERR_INVALID,
-				 "TPM (%s): %s is not the key bulkhead makes there: %s (refused; "
-				 "evict it with tpm2_evictcontrol if it is not needed)",
-				 t->name, what, why);
-	Esys_Free(pub);
-	Esys_Free(name);
-	Esys_Free(qname);
-	return r;
-}
-
-/* The persisted key at handle, made from tmpl under hierarchy when there is none. */
+/*
+ * The persisted key at handle, made from tmpl under hierarchy when there is
+ * none; *pub its public area (Esys_Free'd by the caller). A key found there
+ * must be tmpl's (a kept vTPM's container may have put another there): this
+ * is its one check, before anything is certified.
+ */
 static int persisted(struct vt *t, ESYS_TR hierarchy, TPM2_HANDLE handle, const TPM2B_PUBLIC *tmpl,
-		     const char *what, ESYS_TR *out, struct bh_error **err)
+		     const char *what, ESYS_TR *out, TPM2B_PUBLIC **pub, struct bh_error **err)
 {
-	TPM2B_SENSITIVE_CREATE sens = { 0 };
-	TPM2B_DATA outside = { 0 };
-	TPML_PCR_SELECTION none = { 0 };
-	TPM2B_PUBLIC *pub = NULL;
-	TPM2B_CREATION_DATA *cd = NULL;
-	TPM2B_DIGEST *ch = NULL;
-	TPMT_TK_CREATION *tk = NULL;
-	ESYS_TR prim = ESYS_TR_NONE;
-	TSS2_RC rc;
+	struct tpm_fail f;
 
-	rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, out);
-	if (rc == TSS2_RC_SUCCESS)
-		return check_found(t, *out, tmpl, what, err);
-	if ((rc & 0xfff) != (TPM2_RC_HANDLE | TPM2_RC_1))
-		return vt_fail(t, rc, what, err);
-	rc = Esys_CreatePrimary(t->esys, hierarchy, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
-				&sens, tmpl, &outside, &none, &prim, &pub, &cd, &ch, &tk);
-	Esys_Free(pub);
-	Esys_Free(cd);
-	Esys_Free(ch);
-	Esys_Free(tk);
-	if (rc != TSS2_RC_SUCCESS) {
-		vt_fail(t, rc, "CreatePrimary", err);
-		return bh_error_prefix(err, "%s", what);
-	}
-	rc = Esys_EvictControl(t->esys, ESYS_TR_RH_OWNER, prim, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, handle, out);
-	Esys_FlushContext(t->esys, prim);
-	if (rc != TSS2_RC_SUCCESS)
-		return vt_fail(t, rc, "EvictControl (persisting the key)", err);
-	return 0;
+	if (tpm_primary(t->esys, hierarchy, handle, tmpl, out, pub, &f) == 0)
+		return 0;
+	if (!f.call)
+		return bh_error_set(
+			err, BH_ERR_INVALID,
+			"TPM (%s): %s is not the key bulkhead makes there: %s (refused; "
+			"evict it with tpm2_evictcontrol if it is not needed)",
+			t->name, what, f.why);
+	vt_fail(t, f.rc, f.call, err);
+	return bh_error_prefix(err, "%s", what);
 }
 
 static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error **err)
@@ -216,81 +146,18 @@ static int coord(struct bh_buf *b, const TPM2B_ECC_PARAMETER *c, struct bh_error
 	return 0;
 }
 
-/* Whether pub is of the EK template (a kept vTPM's key at 0x81010001 could be
- * one its container put there: never certified as its EK). */
-static bool ek_matches(const TPM2B_PUBLIC *pub)
-{
-	TPM2B_PUBLIC want;
-	const TPMT_PUBLIC *g = &pub->publicArea, *w = &want.publicArea;
-
-	ek_template(&want);
-	return g->type == w->type && g->nameAlg == w->nameAlg &&
-	       g->objectAttributes == w->objectAttributes &&
-	       g->authPolicy.size == w->authPolicy.size &&
-	       !memcmp(g->authPolicy.buffer, w->authPolicy.buffer, w->authPolicy.size) &&
-	       g->parameters.eccDetail.symmetric.algorithm == TPM2_ALG_AES &&
-	       g->parameters.eccDetail.symmetric.keyBits.aes == 128 &&
-	       g->parameters.eccDetail.symmetric.mode.aes == TPM2_ALG_CFB &&
-	       g->parameters.eccDetail.scheme.scheme == TPM2_ALG_NULL &&
-	       g->parameters.eccDetail.curveID == TPM2_ECC_NIST_P256 &&
-	       g->parameters.eccDetail.kdf.scheme == TPM2_ALG_NULL;
-}
-
-enum want { W_ANY, W_EK, W_AK };
-
-/* The SubjectPublicKeyInfo DER of the P-256 key at h; with W_EK or W_AK,
- * refused unless it is of that template (a key a container put there is never
- * certified). */
-static int key_spki_ex(struct vt *t, ESYS_TR h, enum want want, struct bh_buf *spki,
-		       struct bh_error **err)
+/* The SubjectPublicKeyInfo DER of pub, a P-256 key (persisted() checked it). */
+static int key_spki(const TPM2B_PUBLIC *pub, struct bh_buf *spki, struct bh_error **err)
 {
 	static const uint8_t prefix[] = { 0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48,
 					  0xce, 0x3d, 0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48,
 					  0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04 };
-	TPM2B_PUBLIC *pub = NULL;
-	TPM2B_NAME *name = NULL, *qname = NULL;
-	TSS2_RC rc;
-	int r = -1;
 
-	rc = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
-			     &qname);
-	if (rc != TSS2_RC_SUCCESS)
-		return vt_fail(t, rc, "ReadPublic", err);
-	if (pub->publicArea.type != TPM2_ALG_ECC ||
-	    pub->publicArea.parameters.eccDetail.curveID != TPM2_ECC_NIST_P256) {
-		bh_error_set(err, BH_ERR_UNSUPPORTED, "TPM (%s): a key that is not ECC P-256",
-			     t->name);
-		goto out;
-	}
-	if (want == W_EK && !ek_matches(pub)) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "TPM (%s): the key at 0x%08x is not an EK of the TCG ECC template: "
-			     "not certified",
-			     t->name, BH_VTPM_EK_HANDLE);
-		goto out;
-	}
-	if (want == W_AK && tpm_ak_mismatch(pub)) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "TPM (%s): the key at 0x%08x is not an attestation key of our "
-			     "template (%s): not certified",
-			     t->name, BH_TPM_AK_HANDLE, tpm_ak_mismatch(pub));
-		goto out;
-	}
 	if (bh_buf_add(spki, prefix, sizeof(prefix), err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.x, err) < 0 ||
 	    coord(spki, &pub->publicArea.unique.ecc.y, err) < 0)
-		goto out;
-	r = 0;
-out:
-	Esys_Free(pub);
-	Esys_Free(name);
-	Esys_Free(qname);
-	return r;
-}
-
-static int key_spki(struct vt *t, ESYS_TR h, struct bh_buf *spki, struct bh_error **err)
-{
-	return key_spki_ex(t, h, W_ANY, spki, err);
+		return -1;
+	return 0;
 }
 
 static int spki_pem(const struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
@@ -373,19 +240,20 @@ static int write_in(const char *dir, const char *name, const struct bh_buf *b,
 static int host_side(struct vt *t, const char *dir, ESYS_TR *host, struct bh_error **err)
 {
 	struct bh_buf spki = BH_BUF_INIT(256), pem = BH_BUF_INIT(4096), crt = BH_BUF_INIT(8192);
-	TPM2B_PUBLIC tmpl;
+	TPM2B_PUBLIC tmpl, *pub = NULL;
 	int r = -1;
 
 	host_template(&tmpl);
 	if (persisted(t, ESYS_TR_RH_OWNER, BH_VTPM_HOST_KEY_HANDLE, &tmpl,
-		      "the host key at 0x81010019", host, err) < 0 ||
-	    key_spki(t, *host, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+		      "the host key at 0x81010019", host, &pub, err) < 0 ||
+	    key_spki(pub, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
 	    sign_cert(t, *host, BH_VTPM_CA_NAME, NULL, &spki, true, &crt, err) < 0 ||
 	    write_in(dir, "host-key.pem", &pem, err) < 0 ||
 	    write_in(dir, "host-ca.crt", &crt, err) < 0)
 		goto out;
 	r = 0;
 out:
+	Esys_Free(pub);
 	bh_buf_release(&spki);
 	bh_buf_release(&pem);
 	bh_buf_release(&crt);
@@ -474,15 +342,17 @@ out:
 /* The vTPM's AK (made at BH_TPM_AK_HANDLE when there is none): its SPKI and PEM. */
 static int vtpm_ak(struct vt *v, struct bh_buf *spki, struct bh_buf *pem, struct bh_error **err)
 {
-	TPM2B_PUBLIC tmpl;
+	TPM2B_PUBLIC tmpl, *pub = NULL;
 	ESYS_TR ak;
+	int r = -1;
 
 	tpm_ak_template(&tmpl);
 	if (persisted(v, ESYS_TR_RH_OWNER, BH_TPM_AK_HANDLE, &tmpl, "the vTPM's AK at 0x81010018",
-		      &ak, err) < 0 ||
-	    key_spki_ex(v, ak, W_AK, spki, err) < 0 || spki_pem(spki, pem, err) < 0)
-		return -1;
-	return 0;
+		      &ak, &pub, err) == 0 &&
+	    key_spki(pub, spki, err) == 0 && spki_pem(spki, pem, err) == 0)
+		r = 0;
+	Esys_Free(pub);
+	return r;
 }
 
 int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *name, const char *dir,
@@ -493,7 +363,7 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 		      akcrt = BH_BUF_INIT(8192);
 	struct vt v = { 0 }, h = { 0 };
 	struct bh_key *ekkey = NULL;
-	TPM2B_PUBLIC tmpl;
+	TPM2B_PUBLIC tmpl, *ekpub = NULL;
 	ESYS_TR ek, host;
 	char *subject = bh_asprintf(BH_VTPM_EK_PREFIX "%s", name);
 	char *aksubject = bh_asprintf(BH_VTPM_AK_PREFIX "%s", name);
@@ -512,8 +382,8 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 		goto out;
 	}
 	if (persisted(&v, ESYS_TR_RH_ENDORSEMENT, BH_VTPM_EK_HANDLE, &tmpl,
-		      "the vTPM's EK at 0x81010001", &ek, err) < 0 ||
-	    key_spki_ex(&v, ek, W_EK, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
+		      "the vTPM's EK at 0x81010001", &ek, &ekpub, err) < 0 ||
+	    key_spki(ekpub, &spki, err) < 0 || spki_pem(&spki, &pem, err) < 0 ||
 	    vtpm_ak(&v, &akspki, &akpem, err) < 0 ||
 	    bh_key_parse_public(pem.data, pem.len, &ekkey, err) < 0) {
 		bh_error_prefix(err, "the vTPM");
@@ -534,6 +404,7 @@ int bh_vtpm_certify(const char *host_tcti, const char *vtpm_tcti, const char *na
 		goto out;
 	r = 0;
 out:
+	Esys_Free(ekpub);
 	vt_close(&v);
 	vt_close(&h);
 	free(subject);

@@ -7,13 +7,18 @@
  * again, a quote for another nonce, another key than the pinned one, the log
  * sent from where the controller holds it, a wrong `from`, an edited log;
  * what is stored for each (the nodes' results, the launches, the audit, the
- * workloads view's launch), and the body parser's refusals.
+ * workloads view's launch), and the body parser's refusals. And once with a
+ * TPM: an swtpm this test starts (swtpm_env.h; SKIP without it) measures two
+ * launches into PCR 16 and quotes them with its AK, as a node's agent does,
+ * and the controller verifies that quote and stores both launches.
  */
 #include <unistd.h>
 
 #include "ctl_env.h"
 #include "bulkhead/ctl_attest.h"
+#include "bulkhead/tpm.h"
 #include "bulkhead/trust.h"
+#include "swtpm_env.h"
 
 static void sha(const void *p, size_t n, uint8_t out[32])
 {
@@ -402,10 +407,88 @@ static void test_parse(void **state)
 	bh_error_free(err);
 }
 
+/* DIR/NAME read whole, base64 when b64 (NUL-terminated either way). */
+static void read_in(const char *dir, const char *name, bool b64, struct bh_buf *out)
+{
+	struct bh_buf raw = BH_BUF_INIT(1 << 20);
+	char *path = bh_asprintf("%s/%s", dir, name);
+
+	assert_int_equal(bh_read_file(path, &raw, NULL), 0);
+	bh_buf_reset(out);
+	if (b64)
+		assert_int_equal(bh_base64_encode(raw.data, raw.len, out, NULL), 0);
+	else
+		assert_int_equal(bh_buf_add(out, raw.data, raw.len, NULL), 0);
+	assert_int_equal(bh_buf_addc(out, 0, NULL), 0);
+	bh_buf_release(&raw);
+	free(path);
+}
+
+static void test_attest_swtpm(void **state)
+{
+	struct env *e = *state;
+	struct swtpm_env *sw;
+	struct bh_ctl_store *s;
+	struct bh_buf m = BH_BUF_INIT(4096), sg = BH_BUF_INIT(4096), pem = BH_BUF_INIT(4096),
+		      log = BH_BUF_INIT(1 << 20);
+	struct bh_ctl_attest_in in;
+	struct bh_error *err = NULL;
+	uint8_t n[BH_CTL_ATTEST_NONCE_LEN];
+	char hex[2 * BH_CTL_ATTEST_NONCE_LEN + 1], *dir, *logpath, *b;
+	const char *ids[] = { "c-tpm-one", "c-tpm-two" };
+	int64_t have = -1, exp = 0;
+	json_t *config, *body, *r = NULL;
+
+	SWTPM_ENV_NEED(swtpm_env_in_path("swtpm"));
+	s = fresh(e); /* skips when this back-end cannot run here */
+	sw = swtpm_env_start();
+	dir = unit_mktmp();
+	logpath = bh_asprintf("%s/measure.log", dir);
+	config = json_pack("{s{ss} s{s[s]}}", "root", "path", "rootfs", "process", "args",
+			   "/bin/true");
+	for (int i = 0; i < 2; i++) {
+		struct bh_tpm_launch l = { .container = ids[i], .bundle = "/b", .config = config };
+
+		assert_int_equal(bh_tpm_measure_launch(sw->tcti, 16, logpath, &l, NULL, &err), 0);
+	}
+	assert_int_equal(bh_ctl_attest_nonce(s, "node-tpm", hex, &have, &exp, &err), 0);
+	assert_int_equal(have, 0);
+	assert_int_equal(bh_hex_decode(hex, strlen(hex), 0, n, sizeof(n)), (ssize_t)sizeof(n));
+	assert_int_equal(bh_tpm_attest_quote(sw->tcti, n, sizeof(n), 1u << 16, dir, &err), 0);
+	read_in(dir, "quote.msg", true, &m);
+	read_in(dir, "quote.sig", true, &sg);
+	read_in(dir, "ak.pem", false, &pem);
+	read_in(dir, "measure.log", false, &log);
+	body = json_pack("{ss ss ss ss ss sI ss}", "node", "node-tpm", "nonce", hex, "quote",
+			 m.data, "sig", sg.data, "ak", pem.data, "from", (json_int_t)0, "log",
+			 log.data);
+	b = json_dumps(body, JSON_COMPACT);
+	assert_int_equal(bh_ctl_attest_parse(b, strlen(b), &in, &err), 0);
+	assert_int_equal(bh_ctl_attest_submit(s, "node-tpm", &in, &r, &err), 0);
+	assert_true(verified(r));
+	assert_int_equal(json_integer_value(json_object_get(r, "launches")), 2);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-tpm'"),
+			 2);
+	json_decref(r);
+	bh_ctl_attest_release(&in);
+	free(b);
+	json_decref(body);
+	json_decref(config);
+	bh_buf_release(&m);
+	bh_buf_release(&sg);
+	bh_buf_release(&pem);
+	bh_buf_release(&log);
+	free(logpath);
+	unit_rmtmp(dir);
+	bh_ctl_store_free(s);
+	swtpm_env_stop(sw);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_attest),
+		BOTH(test_attest_swtpm),
 		cmocka_unit_test(test_parse),
 	};
 

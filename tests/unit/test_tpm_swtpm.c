@@ -5,118 +5,27 @@
  * measured meanwhile through a resource manager would) must not leave a
  * pcrs.out whose values are not the quoted ones: the values written always
  * hash to the quote's PCR digest, and a PCR that never stops changing is a
- * clear error after BH_TPM_QUOTE_TRIES quotes, nothing written.
+ * clear error after BH_TPM_QUOTE_TRIES quotes, nothing written. And
+ * tpm_primary, the one find-or-make of every persisted key: made once, found
+ * after (the same key), a key of another template found there refused with
+ * the reason and its handle handed back for evicting.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "unit.h"
 #include "bulkhead/tpm.h"
 #include "tpm/internal.h"
-
-struct sw {
-	pid_t pid;
-	int port;
-	char *dir;
-	char tcti[96];
-};
-
-static bool in_path(const char *name)
-{
-	const char *p = getenv("PATH");
-	char buf[4096];
-
-	while (p && *p) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name);
-		if (access(buf, X_OK) == 0)
-			return true;
-		p += n + (p[n] == ':');
-	}
-	return false;
-}
-
-static int bind_port(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	socklen_t l = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM, 0), r = -1;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (s >= 0 && bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &l) == 0)
-		r = ntohs(a.sin_port);
-	if (s >= 0)
-		close(s);
-	return r;
-}
-
-static bool can_connect(int port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	bool ok;
-
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = s >= 0 && connect(s, (struct sockaddr *)&a, sizeof(a)) == 0;
-	if (s >= 0)
-		close(s);
-	return ok;
-}
+#include "swtpm_env.h"
 
 static int setup(void **state)
 {
-	struct sw *s;
-
-	*state = NULL;
-	if (!in_path("swtpm"))
-		return 0;
-	s = calloc(1, sizeof(*s));
-	s->dir = unit_mktmp();
-	for (int i = 0; i < 50 && !s->port; i++) {
-		int p = bind_port(0);
-
-		if (p > 0 && p < 65535 && bind_port(p + 1) == p + 1)
-			s->port = p;
-	}
-	assert_true(s->port > 0);
-	s->pid = fork();
-	assert_true(s->pid >= 0);
-	if (s->pid == 0) {
-		char server[64], ctrl[64], st[4200];
-
-		snprintf(server, sizeof(server), "type=tcp,port=%d", s->port);
-		snprintf(ctrl, sizeof(ctrl), "type=tcp,port=%d", s->port + 1);
-		snprintf(st, sizeof(st), "dir=%s", s->dir);
-		execlp("swtpm", "swtpm", "socket", "--tpm2", "--server", server, "--ctrl", ctrl,
-		       "--tpmstate", st, "--flags", "not-need-init,startup-clear", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100 && !can_connect(s->port); i++)
-		nanosleep(&(struct timespec){ 0, 50 * 1000 * 1000 }, NULL);
-	assert_true(can_connect(s->port));
-	snprintf(s->tcti, sizeof(s->tcti), "swtpm:host=127.0.0.1,port=%d", s->port);
-	*state = s;
+	*state = swtpm_env_start();
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	struct sw *s = *state;
-
-	if (!s)
-		return 0;
-	kill(s->pid, SIGTERM);
-	waitpid(s->pid, NULL, 0);
-	unit_rmtmp(s->dir);
-	free(s);
+	swtpm_env_stop(*state);
 	return 0;
 }
 
@@ -178,15 +87,12 @@ static void assert_pcrs_are_quoted(const char *dir)
 
 static void test_extend_between_quote_and_read(void **state)
 {
-	struct sw *s = *state;
+	struct swtpm_env *s = *state;
 	struct bh_tpm *t = NULL;
 	struct bh_error *err = NULL;
 	char *out;
 
-	if (!s) {
-		print_message("SKIP: swtpm is not installed\n");
-		skip();
-	}
+	SWTPM_ENV_NEED(s);
 	out = unit_mktmp();
 	assert_int_equal(bh_tpm_open(s->tcti, &t, &err), 0);
 	/* two launches land between quote and read: the third quote is written */
@@ -210,16 +116,13 @@ static void test_extend_between_quote_and_read(void **state)
 
 static void test_pcr_that_keeps_changing(void **state)
 {
-	struct sw *s = *state;
+	struct swtpm_env *s = *state;
 	struct bh_tpm *t = NULL;
 	struct bh_error *err = NULL;
 	struct stat st;
 	char *out, path[4200];
 
-	if (!s) {
-		print_message("SKIP: swtpm is not installed\n");
-		skip();
-	}
+	SWTPM_ENV_NEED(s);
 	out = unit_mktmp();
 	assert_int_equal(bh_tpm_open(s->tcti, &t, &err), 0);
 	tpm_quote_hook = extend_between;
@@ -236,11 +139,109 @@ static void test_pcr_that_keeps_changing(void **state)
 	unit_rmtmp(out);
 }
 
+static void test_primary_made_found_refused(void **state)
+{
+	struct swtpm_env *s = *state;
+	struct bh_tpm *t = NULL;
+	struct bh_error *err = NULL;
+	TPM2B_PUBLIC tmpl, other, *pub = NULL, *again = NULL;
+	struct tpm_fail f;
+	ESYS_TR h, gone;
+	ESYS_CONTEXT *esys;
+	const TPM2_HANDLE at = 0x81010077;
+
+	SWTPM_ENV_NEED(s);
+	assert_int_equal(bh_tpm_open(s->tcti, &t, &err), 0);
+	esys = tpm_esys(t);
+	tpm_ak_template(&tmpl);
+	/* none there: made and persisted */
+	assert_int_equal(tpm_primary(esys, ESYS_TR_RH_OWNER, at, &tmpl, &h, &pub, &f), 0);
+	assert_non_null(pub);
+	assert_null(tpm_template_mismatch(pub, &tmpl));
+	/* there now: found, the same key */
+	assert_int_equal(tpm_primary(esys, ESYS_TR_RH_OWNER, at, &tmpl, &h, &again, &f), 0);
+	assert_int_equal(again->publicArea.unique.ecc.x.size, pub->publicArea.unique.ecc.x.size);
+	assert_memory_equal(again->publicArea.unique.ecc.x.buffer,
+			    pub->publicArea.unique.ecc.x.buffer, pub->publicArea.unique.ecc.x.size);
+	Esys_Free(again);
+	/* asked for another template: the key there is refused, saying why */
+	other = tmpl;
+	other.publicArea.objectAttributes &= ~TPMA_OBJECT_RESTRICTED;
+	again = NULL;
+	assert_int_equal(tpm_primary(esys, ESYS_TR_RH_OWNER, at, &other, &h, &again, &f), -1);
+	assert_null(again);
+	assert_null(f.call);
+	assert_non_null(f.why);
+	assert_non_null(strstr(f.why, "its attributes"));
+	/* its handle is given: evicted, then the other template's key is made there */
+	assert_int_equal(Esys_EvictControl(esys, ESYS_TR_RH_OWNER, h, ESYS_TR_PASSWORD,
+					   ESYS_TR_NONE, ESYS_TR_NONE, at, &gone),
+			 TSS2_RC_SUCCESS);
+	assert_int_equal(tpm_primary(esys, ESYS_TR_RH_OWNER, at, &other, &h, &again, &f), 0);
+	assert_null(tpm_template_mismatch(again, &other));
+	assert_non_null(tpm_template_mismatch(again, &tmpl));
+	/* a template the TPM refuses (no such curve): the failing call is named */
+	Esys_Free(again);
+	again = NULL;
+	other = tmpl;
+	other.publicArea.parameters.eccDetail.curveID = 0x0099;
+	assert_int_equal(tpm_primary(esys, ESYS_TR_RH_OWNER, at + 1, &other, &h, &again, &f), -1);
+	assert_string_equal(f.call, "CreatePrimary");
+	assert_int_not_equal(f.rc, TSS2_RC_SUCCESS);
+	assert_null(again);
+	Esys_Free(again);
+	Esys_Free(pub);
+	bh_tpm_close(t);
+}
+
+/* The create path's extend (no ESAPI): PCR 16 becomes SHA-256(old || d), as
+ * the ESAPI's extend makes it; PCR 10 is refused; a TPM not there is named. */
+static void test_extend_on_the_tcti(void **state)
+{
+	struct swtpm_env *s = *state;
+	struct bh_tpm *t = NULL;
+	struct bh_error *err = NULL;
+	uint8_t before[BH_TPM_PCRS][32], after[BH_TPM_PCRS][32], d[32], cat[64], want[32];
+	struct bh_digest dg;
+
+	SWTPM_ENV_NEED(s);
+	assert_int_equal(bh_tpm_open(s->tcti, &t, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, before, &err), 0);
+	memset(d, 0x5a, sizeof(d));
+	assert_int_equal(tpm_extend_tcti(s->tcti, 16, d, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, after, &err), 0);
+	memcpy(cat, before[16], 32);
+	memcpy(cat + 32, d, 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	assert_memory_equal(after[16], want, 32);
+	/* the same as the ESAPI's extend, from there */
+	assert_int_equal(bh_tpm_extend(t, 16, d, &err), 0);
+	assert_int_equal(tpm_extend_tcti(s->tcti, 16, d, &err), 0);
+	assert_int_equal(bh_tpm_pcr_read(t, 1u << 16, before, &err), 0);
+	memcpy(cat, after[16], 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	memcpy(cat, want, 32);
+	bh_sha256(cat, 64, &dg);
+	assert_int_equal(bh_hex_decode(bh_digest_hex(&dg), 64, 0, want, 32), 32);
+	assert_memory_equal(before[16], want, 32);
+	bh_tpm_close(t);
+	assert_int_equal(tpm_extend_tcti(s->tcti, 10, d, &err), -1);
+	assert_error(err, BH_ERR_USAGE, "10");
+	bh_error_clear(&err);
+	assert_int_equal(tpm_extend_tcti("swtpm:path=/nonexistent/tpm.sock", 16, d, &err), -1);
+	assert_error(err, BH_ERR_IO, "TPM (swtpm:path=/nonexistent/tpm.sock)");
+	bh_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extend_between_quote_and_read),
 		cmocka_unit_test(test_pcr_that_keeps_changing),
+		cmocka_unit_test(test_primary_made_found_refused),
+		cmocka_unit_test(test_extend_on_the_tcti),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
