@@ -272,6 +272,9 @@ static const struct bh_ctl_step steps[] = {
 	{ "CREATE INDEX events_minute ON events ((ts / 60));"
 	  "DROP INDEX events_ts;",
 	  NULL },
+	/* ingest17: what the images' stored counts reflect of a suppression
+	 * (0 nothing yet, 1 it active, 2 it expired; src/ctl/suppress.c) */
+	{ "ALTER TABLE suppressions ADD COLUMN counted BIGINT NOT NULL DEFAULT 0;", NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 
