@@ -20,6 +20,7 @@ bench_init ctl-ingest
 : "${AGENTS:=500}"
 : "${BATCHES:=4}"
 : "${BATCH:=100}"
+: "${STORES:=sqlite postgresql}" # the stores to run (an A/B of one: STORES=sqlite)
 . "$(dirname "$0")/ctl-lib.sh"
 ctl_init
 
@@ -165,7 +166,7 @@ arm_order() { if [ $(($1 % 2)) = 0 ] && [ ${#arms[@]} = 2 ]; then echo "${arms[1
 echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS; arms: ${arms[*]}${BASE:+ (base $BASE)}; load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 # ---- SQLite -----------------------------------------------------------------------------
 declare -A ours anchor
-for r in $(seq 1 "$RUNS"); do
+[[ " $STORES " == *" sqlite "* ]] && for r in $(seq 1 "$RUNS"); do
 	for arm in $(arm_order "$r"); do
 		BULKHEAD=$(arm_bin "$arm")
 		rm -f "$W/ctl.sqlite"*
@@ -175,12 +176,15 @@ for r in $(seq 1 "$RUNS"); do
 		anchor[$arm]+="$(anchor_sqlite) "
 	done
 done
-for arm in "${arms[@]}"; do
+[[ " $STORES " == *" sqlite "* ]] && for arm in "${arms[@]}"; do
+	echo "sqlite/$arm runs: ingest ${ours[$arm]}, bulk load ${anchor[$arm]}"
 	report "sqlite/$arm" "$(printf '%s\n' ${ours[$arm]} | best)" "$(printf '%s\n' ${anchor[$arm]} | best)"
 done
 
 # ---- PostgreSQL -------------------------------------------------------------------------
-if ctl_pg_start; then
+if [[ " $STORES " != *" postgresql "* ]]; then
+	:
+elif ctl_pg_start; then
 	URL="$PG_URL"
 	ours=(); anchor=()
 	declare -A ours anchor
@@ -196,6 +200,7 @@ if ctl_pg_start; then
 		done
 	done
 	for arm in "${arms[@]}"; do
+		echo "pg/$arm runs: ingest ${ours[$arm]}, bulk load ${anchor[$arm]}"
 		report "pg/$arm" "$(printf '%s\n' ${ours[$arm]} | best)" "$(printf '%s\n' ${anchor[$arm]} | best)"
 	done
 else
