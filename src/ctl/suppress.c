@@ -104,16 +104,17 @@ out:
 #define N_OF(sev)                                                                                  \
 	"(SELECT COUNT(*) FROM image_vulns v WHERE v.digest = images.digest AND v.severity = " sev \
 	" AND NOT " SUPPRESSED_V ")"
+#define MAX_OF                                                                                     \
+	"COALESCE((SELECT MAX(v.severity) FROM image_vulns v WHERE v.digest = images.digest"       \
+	" AND NOT " SUPPRESSED_V "), -1)"
+#define N_UNKNOWN  N_OF("0")
+#define N_LOW	   N_OF("1")
+#define N_MEDIUM   N_OF("2")
+#define N_HIGH	   N_OF("3")
+#define N_CRITICAL N_OF("4")
 #define RECOUNT                                                                                    \
-	"UPDATE images SET n_unknown = " N_OF("0") ", n_low = " N_OF("1") ", n_medium = " N_OF(    \
-		"2") ", n_high = " N_OF("3") ", n_critical = " N_OF("4") ", max_severity ="        \
-									 " COALESCE((SELECT "      \
-									 "MAX(v.severity) FROM "   \
-									 "image_vulns v"           \
-									 " WHERE v.digest = "      \
-									 "images.digest AND "      \
-									 "NOT " SUPPRESSED_V       \
-									 "), -1) WHERE "
+	"UPDATE images SET n_unknown = " N_UNKNOWN ", n_low = " N_LOW ", n_medium = " N_MEDIUM     \
+	", n_high = " N_HIGH ", n_critical = " N_CRITICAL ", max_severity = " MAX_OF " WHERE "
 
 int bh_ctl_suppress_recount(struct bh_ctl_store *s, const char *digest, const char *vuln_id,
 			    int64_t now, struct bh_error **err)
