@@ -12,13 +12,15 @@
 # loading the same rows in bulk on its own: SQLite through python's sqlite3
 # (executemany in one transaction, same table and indexes, same pragmas),
 # PostgreSQL through psql's \copy into a table LIKE events INCLUDING ALL.
-# Target: ingestion >= 0.5x the bulk load. Best of $RUNS runs.
+# Target: ingestion >= 0.5x the bulk load. Best of $RUNS runs. BASE=binary:
+# an A/B in the same run (each run both arms, the order alternating).
 # Exits 0 either way (a miss prints MISSED).
 . "$(dirname "$0")/lib.sh"
 bench_init ctl-ingest
 : "${AGENTS:=500}"
 : "${BATCHES:=4}"
 : "${BATCH:=100}"
+: "${STORES:=sqlite postgresql}" # the stores to run (an A/B of one: STORES=sqlite)
 . "$(dirname "$0")/ctl-lib.sh"
 ctl_init
 
@@ -107,21 +109,22 @@ print("%.0f" % (agents * batches * size / dt))
 PY
 }
 
-# anchor_sqlite: the same rows loaded in bulk by SQLite itself; prints rows/s
+# anchor_sqlite: the same rows loaded in bulk by SQLite itself, into the
+# table and indexes the controller made in $W/ctl.sqlite (read from its
+# sqlite_master: the A/B's arms each get their own schema); prints rows/s
 anchor_sqlite() {
-	python3 - "$W/rows.csv" "$W/anchor.sqlite" <<'PY'
+	python3 - "$W/rows.csv" "$W/anchor.sqlite" "$W/ctl.sqlite" <<'PY'
 import csv, os, sqlite3, sys, time
 rows = [tuple(r) for r in csv.reader(open(sys.argv[1]))]
 rows = [(r[0], int(r[1]), int(r[2]), r[3], r[4], r[5], r[6], r[7]) for r in rows]
+src = sqlite3.connect(sys.argv[3])
+ddl = [r[0] for r in src.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'events'"
+                                 " AND sql IS NOT NULL ORDER BY type DESC, name")]
+src.close()
 try: os.unlink(sys.argv[2])
 except FileNotFoundError: pass
 db = sqlite3.connect(sys.argv[2], isolation_level=None)
-db.executescript("""PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;
-CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT, node TEXT NOT NULL, seq BIGINT NOT NULL,
- ts BIGINT NOT NULL, kind TEXT NOT NULL, rule TEXT, severity TEXT, workload TEXT, event_json TEXT NOT NULL,
- UNIQUE (node, seq));
-CREATE INDEX events_ts ON events (ts); CREATE INDEX events_severity ON events (severity, id);
-CREATE INDEX events_rule ON events (rule, id); CREATE INDEX events_workload ON events (workload, id);""")
+db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + ";".join(ddl))
 t0 = time.monotonic()
 db.execute("BEGIN")
 db.executemany("INSERT INTO events (node, seq, ts, kind, rule, severity, workload, event_json) VALUES (?,?,?,?,?,?,?,?)", rows)
@@ -152,31 +155,54 @@ report() { # NAME OURS ANCHOR
 		"$(python3 -c "print('ok (>= 0.5x)' if $2 / $3 >= 0.5 else 'MISSED (< 0.5x)')")"
 }
 
-echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS; load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
+# the arms: this binary, and with BASE=path another (the A/B: each run both,
+# their order alternating, each against its own anchor in the same run)
+NEW=$BULKHEAD
+arms=(new)
+[ -n "${BASE:-}" ] && { [ -x "$BASE" ] || bench_die "BASE=$BASE: not an executable"; arms=(new base); }
+arm_bin() { if [ "$1" = base ]; then echo "$BASE"; else echo "$NEW"; fi; }
+arm_order() { if [ $(($1 % 2)) = 0 ] && [ ${#arms[@]} = 2 ]; then echo "${arms[1]} ${arms[0]}"; else echo "${arms[*]}"; fi; }
+
+echo "ctl-ingest: $AGENTS agents x $BATCHES batches x $BATCH events, best of $RUNS; arms: ${arms[*]}${BASE:+ (base $BASE)}; load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 # ---- SQLite -----------------------------------------------------------------------------
-ours=(); anchor=()
-for r in $(seq 1 "$RUNS"); do
-	rm -f "$W/ctl.sqlite"*
-	serve "$W/ctl.sqlite"
-	ours+=("$(post "$r")")
-	ctl_stop_serve
-	anchor+=("$(anchor_sqlite)")
+declare -A ours anchor
+[[ " $STORES " == *" sqlite "* ]] && for r in $(seq 1 "$RUNS"); do
+	for arm in $(arm_order "$r"); do
+		BULKHEAD=$(arm_bin "$arm")
+		rm -f "$W/ctl.sqlite"*
+		serve "$W/ctl.sqlite"
+		ours[$arm]+="$(post "$r$arm") "
+		ctl_stop_serve
+		anchor[$arm]+="$(anchor_sqlite) "
+	done
 done
-report sqlite "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
+[[ " $STORES " == *" sqlite "* ]] && for arm in "${arms[@]}"; do
+	echo "sqlite/$arm runs: ingest ${ours[$arm]}, bulk load ${anchor[$arm]}"
+	report "sqlite/$arm" "$(printf '%s\n' ${ours[$arm]} | best)" "$(printf '%s\n' ${anchor[$arm]} | best)"
+done
 
 # ---- PostgreSQL -------------------------------------------------------------------------
-if ctl_pg_start; then
+if [[ " $STORES " != *" postgresql "* ]]; then
+	:
+elif ctl_pg_start; then
 	URL="$PG_URL"
 	ours=(); anchor=()
+	declare -A ours anchor
 	for r in $(seq 1 "$RUNS"); do
-		runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres \
-			-c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' >/dev/null 2>&1
-		serve "$URL"
-		ours+=("$(post "$r")")
-		ctl_stop_serve
-		anchor+=("$(anchor_pg)")
+		for arm in $(arm_order "$r"); do
+			BULKHEAD=$(arm_bin "$arm")
+			runuser -u nobody -- $PG_BIN/psql -q -h "$PGDIR" -U postgres -d postgres \
+				-c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' >/dev/null 2>&1
+			serve "$URL"
+			ours[$arm]+="$(post "$r$arm") "
+			ctl_stop_serve
+			anchor[$arm]+="$(anchor_pg) "
+		done
 	done
-	report postgresql "$(printf '%s\n' "${ours[@]}" | best)" "$(printf '%s\n' "${anchor[@]}" | best)"
+	for arm in "${arms[@]}"; do
+		echo "pg/$arm runs: ingest ${ours[$arm]}, bulk load ${anchor[$arm]}"
+		report "pg/$arm" "$(printf '%s\n' ${ours[$arm]} | best)" "$(printf '%s\n' ${anchor[$arm]} | best)"
+	done
 else
 	echo "postgresql: skipped (needs $PG_BIN/initdb, package postgresql-15)"
 fi

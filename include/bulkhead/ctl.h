@@ -746,6 +746,7 @@ struct bh_ctl_alert_opts {
 };
 struct bh_ctl_alert_stats {
 	uint64_t events, matched, sent, summaries, suppressed, failed, dropped;
+	uint64_t muted; /* ingest17: new findings of a suppressed vulnerability, not sent */
 };
 /* A new engine and its delivery thread. */
 int bh_ctl_alert_new(const struct bh_ctl_alert_opts *o, struct bh_ctl_alert **out,
@@ -824,6 +825,20 @@ int bh_ctl_suppress_delete(struct bh_ctl_store *s, const char *actor, int64_t id
 /* [{"id","vulnerability","digest","reason","actor","created","expires","active"}...]
  * by id: the active ones (all: the expired too). */
 int bh_ctl_suppress_list(struct bh_ctl_store *s, bool all, json_t **out, struct bh_error **err);
+/*
+ * ingest17: the images table's stored counts leave active suppressions'
+ * findings. recount: the counts of digest (or, digest NULL or "", of every
+ * image with vuln_id) at now. sweep: every suppression whose counts do not
+ * yet reflect it at now (new, expired) applied (*changed: how many; may be
+ * NULL); a read without a write when none. active: *out whether a finding
+ * of vuln_id in digest is suppressed at now.
+ */
+int bh_ctl_suppress_recount(struct bh_ctl_store *s, const char *digest, const char *vuln_id,
+			    int64_t now, struct bh_error **err);
+int bh_ctl_suppress_sweep(struct bh_ctl_store *s, int64_t now, int64_t *changed,
+			  struct bh_error **err);
+int bh_ctl_suppress_active(struct bh_ctl_store *s, const char *vuln_id, const char *digest,
+			   int64_t now, bool *out, struct bh_error **err);
 
 /* ---- maintenance (lease17, src/ctl/retention.c) ------------------------------------------ */
 

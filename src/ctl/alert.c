@@ -581,10 +581,15 @@ int bh_ctl_alert_metrics(struct bh_ctl_alert *e, struct bh_buf *out, struct bh_e
 		"bulkhead_alerts_failed_total %llu\n"
 		"# HELP bulkhead_alerts_dropped_total Messages dropped: the queue was full.\n"
 		"# TYPE bulkhead_alerts_dropped_total counter\n"
-		"bulkhead_alerts_dropped_total %llu\n",
+		"bulkhead_alerts_dropped_total %llu\n"
+		"# HELP bulkhead_alerts_muted_total New findings of a suppressed vulnerability, "
+		"not alerted.\n"
+		"# TYPE bulkhead_alerts_muted_total counter\n"
+		"bulkhead_alerts_muted_total %llu\n",
 		(unsigned long long)s.events, (unsigned long long)s.sent,
 		(unsigned long long)s.summaries, (unsigned long long)s.suppressed,
-		(unsigned long long)s.failed, (unsigned long long)s.dropped);
+		(unsigned long long)s.failed, (unsigned long long)s.dropped,
+		(unsigned long long)s.muted);
 }
 
 static void alert_free_stats(struct bh_ctl_alert *e, unsigned drain_ms,
@@ -653,12 +658,26 @@ void bh_ctl_alert_on_vuln(void *ctx, const char *digest, const char *repository,
 {
 	struct bh_ctl_alert *e = ctx;
 	struct bh_error *err = NULL;
-	char *out = bh_asprintf("%s in %s %s (fixed in %s) of %s@%s", v->id, v->package, v->version,
-				v->fixed ? v->fixed : "no version yet", repository, digest);
-	json_t *ev = json_pack("{sIsssssssss{ssssssssss?}}", "ts", (json_int_t)time(NULL), "kind",
-			       "vuln", "rule", v->id, "severity", bh_severity_name(v->severity),
-			       "workload", repository, "output", out, "data", "digest", digest,
-			       "package", v->package, "version", v->version, "fixed", v->fixed);
+	bool muted = false;
+	char *out;
+	json_t *ev;
+
+	/* ingest17: a finding suppressed now sends nothing (counted) */
+	if (e->o.store && bh_ctl_suppress_active(e->o.store, v->id, digest, (int64_t)time(NULL),
+						 &muted, &err) < 0)
+		bh_error_warn(&err, "alerts of %s: reading the suppressions", v->id);
+	if (muted) {
+		pthread_mutex_lock(&e->mu);
+		e->st.muted++;
+		pthread_mutex_unlock(&e->mu);
+		return;
+	}
+	out = bh_asprintf("%s in %s %s (fixed in %s) of %s@%s", v->id, v->package, v->version,
+			  v->fixed ? v->fixed : "no version yet", repository, digest);
+	ev = json_pack("{sIsssssssss{ssssssssss?}}", "ts", (json_int_t)time(NULL), "kind", "vuln",
+		       "rule", v->id, "severity", bh_severity_name(v->severity), "workload",
+		       repository, "output", out, "data", "digest", digest, "package", v->package,
+		       "version", v->version, "fixed", v->fixed);
 
 	if (ev && bh_ctl_alert_events(e, ev, &err) < 0)
 		bh_error_warn(&err, "alerts of %s", v->id);

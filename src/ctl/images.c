@@ -152,6 +152,9 @@ static int record_tx(void *arg, struct bh_error **err)
 				       " n_critical = ?, max_severity = ? WHERE digest = ?",
 				       p, 9, NULL, NULL, NULL, err) < 0)
 			return -1;
+		/* ingest17: the stored counts leave suppressed findings */
+		if (bh_ctl_suppress_recount(r->s, r->d.str, NULL, now, err) < 0)
+			return -1;
 	}
 	if (sc->sbom) {
 		struct bh_ctl_val p[] = { BH_CTL_S(r->d.str), BH_CTL_S(sc->sbom), BH_CTL_I(now) };
@@ -275,6 +278,11 @@ int bh_ctl_image_list(struct bh_ctl_store *s, const struct bh_ctl_image_filter *
 				    "severity",
 				    limit, BH_CTL_IMAGE_PAGE_MAX);
 	}
+	/* ingest17: counts of suppressions expired (or new) since made right first */
+	if (bh_ctl_suppress_sweep(s, (int64_t)time(NULL), NULL, err) < 0) {
+		json_decref(r.items);
+		return -1;
+	}
 	if (bh_ctl_store_query(s,
 			       "SELECT id, repository, digest, first_seen, scanned_at, db_version,"
 			       " n_unknown, n_low, n_medium, n_high, n_critical FROM images"
@@ -347,7 +355,8 @@ int bh_ctl_image_get(struct bh_ctl_store *s, const char *digest, bool with_sbom,
 	int rc = -1;
 
 	*out = NULL;
-	if (bh_digest_parse(digest, &d, err) < 0)
+	if (bh_digest_parse(digest, &d, err) < 0 ||
+	    bh_ctl_suppress_sweep(s, (int64_t)time(NULL), NULL, err) < 0)
 		goto out;
 	p[0] = BH_CTL_S(d.str);
 	if (bh_ctl_store_query(s,

@@ -89,6 +89,9 @@ static void *worker(void *arg)
 			bh_info("controller: flows retention: %lld flows, %lld threats, %lld seqs "
 				"pruned",
 				(long long)r.flows, (long long)r.threats, (long long)r.seqs);
+		/* ingest17: the images' counts of suppressions expired since */
+		if (bh_ctl_suppress_sweep(m->o.store, (int64_t)time(NULL), NULL, &err) < 0)
+			bh_error_warn(&err, "controller: the suppressions' image counts");
 		pthread_mutex_lock(&m->mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_sec += m->o.interval_s;

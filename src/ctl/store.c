@@ -30,7 +30,7 @@
 #include "sqlite.h"
 #include "banned.h"
 
-#define MAX_PARAMS 256 /* a multi-row INSERT of a batch: 32 rows of 8 */
+#define MAX_PARAMS 800 /* a multi-row INSERT of a batch: 100 rows of 8 */
 #define MAX_COLS   32
 #define SQL_MAX	   (16u << 10)
 #define POOL_MAX   8  /* PostgreSQL connections of one store */

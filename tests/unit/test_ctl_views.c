@@ -213,6 +213,103 @@ static void countermeasures_follow_the_store(void **state)
 	bh_ctl_store_free(s);
 }
 
+/* ingest17: the images' stored counts after a read (the sweep); the column
+ * col of digest d */
+static int64_t stored(struct bh_ctl_store *s, const char *d, const char *col)
+{
+	struct bh_ctl_image_filter f = { NULL, -1, 0, 0 };
+	struct bh_error *err = NULL;
+	json_t *v;
+	char sql[256];
+
+	if (bh_ctl_image_list(s, &f, &v, &err) < 0)
+		fail_msg("images: %s", bh_error_message(err));
+	json_decref(v);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM images WHERE digest = '%s'", col, d);
+	return count(s, sql);
+}
+
+static int64_t suppress(struct bh_ctl_store *s, const char *vuln, const char *digest)
+{
+	struct bh_ctl_suppress in;
+	struct bh_error *err = NULL;
+	char *body = bh_asprintf("{\"vulnerability\":\"%s\"%s%s%s,\"reason\":\"r\",\"ttl\":3600}",
+				 vuln, digest ? ",\"digest\":\"" : "", digest ? digest : "",
+				 digest ? "\"" : "");
+	int64_t id = 0;
+
+	if (bh_ctl_suppress_parse(body, strlen(body), &in, &err) < 0 ||
+	    bh_ctl_suppress_add(s, "alice", &in, &id, &err) < 0)
+		fail_msg("suppress %s: %s", body, bh_error_message(err));
+	free(body);
+	return id;
+}
+
+/* ingest17: a suppression takes its findings out of the images table's
+ * stored counts (one image, or every image) until its expiry or its end,
+ * a scan recorded meanwhile included; a new finding of it sends no alert */
+static void suppressions_leave_stored_counts_and_alerts(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	static const struct bh_ctl_image_vuln v1[] = {
+		{ "CVE-2024-0001", "openssl", "3.1.4-r5", "3.1.4-r6", BH_SEV_HIGH },
+		{ "CVE-2024-0002", "zlib", "1.3", NULL, BH_SEV_CRITICAL },
+	};
+	struct bh_ctl_image_scan sc1 = { "app", D1, "1", v1, 2, NULL };
+	struct bh_ctl_image_scan sc2 = { "web", D2, "1", v1, 1, NULL };
+	struct bh_ctl_image_filter hi = { NULL, BH_SEV_HIGH, 0, 0 };
+	struct bh_ctl_alert_opts ao = { .store = s };
+	struct bh_ctl_alert_stats st;
+	struct bh_ctl_alert *e = NULL;
+	int64_t any, one;
+	json_t *v;
+
+	assert_int_equal(bh_ctl_image_record(s, "registry", &sc1, NULL, NULL, &err), 0);
+	assert_int_equal(bh_ctl_image_record(s, "registry", &sc2, NULL, NULL, &err), 0);
+	assert_int_equal(stored(s, D1, "n_high"), 1);
+	assert_int_equal(stored(s, D1, "n_critical"), 1);
+	assert_int_equal(stored(s, D2, "max_severity"), BH_SEV_HIGH);
+
+	any = suppress(s, "CVE-2024-0001", NULL); /* every image */
+	one = suppress(s, "CVE-2024-0002", D1);
+	assert_int_equal(stored(s, D1, "n_high"), 0);
+	assert_int_equal(stored(s, D1, "n_critical"), 0);
+	assert_int_equal(stored(s, D1, "max_severity"), -1);
+	assert_int_equal(stored(s, D2, "n_high"), 0);
+	assert_int_equal(bh_ctl_image_list(s, &hi, &v, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(v, "items")), 0);
+	json_decref(v);
+	/* a scan recorded again while suppressed: still out */
+	assert_int_equal(bh_ctl_image_record(s, "registry", &sc1, NULL, NULL, &err), 0);
+	assert_int_equal(stored(s, D1, "n_high"), 0);
+	assert_int_equal(stored(s, D1, "n_critical"), 0);
+
+	/* a new finding: suppressed, muted (counted); D2's CRITICAL is not */
+	assert_int_equal(bh_ctl_alert_new(&ao, &e, &err), 0);
+	bh_ctl_alert_on_vuln(e, D1, "app", &v1[1]);
+	bh_ctl_alert_on_vuln(e, D2, "web", &v1[0]);
+	bh_ctl_alert_on_vuln(e, D2, "web", &v1[1]);
+	bh_ctl_alert_stats(e, &st);
+	assert_int_equal(st.muted, 2);
+	assert_int_equal(st.events, 1);
+	bh_ctl_alert_free(e, 0);
+
+	/* the any-image one expires: its findings count again at the next read */
+	exec(s, "UPDATE suppressions SET expires = ? WHERE vuln_id = 'CVE-2024-0001'",
+	     (int64_t)time(NULL) - 1);
+	assert_int_equal(stored(s, D1, "n_high"), 1);
+	assert_int_equal(stored(s, D2, "n_high"), 1);
+	assert_int_equal(stored(s, D1, "n_critical"), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM suppressions WHERE counted = 2"), 1);
+	/* the other ended before its expiry: counted again at once */
+	assert_int_equal(bh_ctl_suppress_delete(s, "alice", one, &err), 0);
+	assert_int_equal(count(s, "SELECT n_critical FROM images WHERE digest = '" D1 "'"), 1);
+	assert_int_equal(stored(s, D1, "max_severity"), BH_SEV_CRITICAL);
+	(void)any;
+	bh_ctl_store_free(s);
+}
+
 static void image_workloads_by_digest(void **state)
 {
 	struct bh_ctl_store *s = fresh(*state);
@@ -311,6 +408,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(countermeasures_follow_the_store),
 		BOTH(image_workloads_by_digest),
+		BOTH(suppressions_leave_stored_counts_and_alerts),
 		BOTH(tokens_listed_without_secrets),
 		cmocka_unit_test(suppress_bodies_checked),
 	};
