@@ -52,6 +52,8 @@ cleanup() {
 	rm -rf "$W"
 }
 trap cleanup EXIT
+# the machine's load, before and after: the figures are only as quiet as it
+echo "# load at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
 ip netns add "$A" && ip netns add "$B" || exit 1
 ip link add "bbl$$a" netns "$A" type veth peer name "bbl$$b" netns "$B" || exit 1
 ip -n "$A" addr add 10.98.0.1/24 dev "bbl$$a"
@@ -146,3 +148,4 @@ print("  offload:         %8.0f req/s  p99 %.3f ms" % (med(o, 0), med(o, 1)))
 print("  full: ratio %.2f; added p99 %.3f ms (target <= 1 ms)" % (med(q, 0) / med(p, 0), med(q, 1) - med(p, 1)))
 print("  offload (replies leave the queue, every request inspected): ratio %.2f; added p99 %.3f ms (target <= 1 ms)" % (med(o, 0) / med(p, 0), med(o, 1) - med(p, 1)))
 PYEOF
+echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

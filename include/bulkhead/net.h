@@ -110,7 +110,8 @@ struct bh_net_stats {
 	uint64_t fragments, reassembled, frag_dropped; /* IP fragments, datagrams made, given up */
 	uint64_t flows, flows_evicted, flows_active;
 	uint64_t tcp_retransmits, tcp_gaps, tcp_ooo_dropped; /* bytes for gaps */
-	uint64_t threats;				     /* threat reports */
+	uint64_t gave_up; /* times a dissector gave up on a flow (it was identified anew) */
+	uint64_t threats; /* threat reports */
 	/* per-alert captures (capture_dir set) */
 	uint64_t captures;	   /* capture files written */
 	uint64_t captures_removed; /* the oldest removed under capture_dir_bytes */
@@ -413,7 +414,8 @@ struct bh_net_live_opts {
 	const char *const *netns;
 	const struct bh_ctr_opts *ctr; /* how containers are found (NULL: the host's) */
 	/* The engine (on_flow gets each flow as it ends; drop_severity is the
-	 * verdict: 0 monitor). tcp_closed defaults to 2 s here. */
+	 * verdict: 0 monitor). tcp_closed defaults to 0.5 s here: every FIN and
+	 * RST is queued (the first rule of the chain), a closed flow ends then. */
 	struct bh_net_opts engine;
 	bool accept_all;     /* no engine: accept every packet (the bench's anchor) */
 	bool fail_closed;    /* packets are dropped, not accepted, while no one reads the queue */

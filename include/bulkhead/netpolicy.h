@@ -50,6 +50,8 @@ struct bh_net_rec; /* src/net/dissect.h */
 #define BH_NETPOL_RULE_DEFAULT	"bulkhead:default-deny"
 #define BH_NETPOL_RULE_SEGMENT	"bulkhead:segmentation"
 #define BH_NETPOL_RULE_DISCOVER "bulkhead:discover"
+/* a flow whose dissector gave up where layer-7 rules govern it */
+#define BH_NETPOL_RULE_UNPARSABLE "bulkhead:l7-unparsable"
 
 /* Bounds of one policy (a spec over them is BH_ERR_LIMIT). */
 #define BH_NETPOL_GROUPS_MAX 1024
@@ -180,6 +182,18 @@ struct bh_netpol_decision {
  */
 void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q, bool flow_allowed,
 		      struct bh_netpol_decision *out);
+
+/*
+ * A flow's dissector gave up on its bytes (malformed, a gap it could not
+ * cross): the app and the layer-7 fields the rules matched are no longer
+ * proven for what follows. When a rule with an app or layer-7 condition
+ * applies to the flow's ends and port (q->app and q->rec unused), the flow
+ * is decided BH_NETPOL_RULE_UNPARSABLE, final: deny in protect (alert when
+ * those rules are all audit/warn), alert in monitor; discover, or no such
+ * rule: NONE (the flow keeps its decision and is inspected anew).
+ */
+void bh_netpol_unparsable(const struct bh_netpol *p, const struct bh_netpol_query *q,
+			  struct bh_netpol_decision *out);
 
 /* ---- discover: the rules that allow what was seen --------------------------- */
 

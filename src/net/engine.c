@@ -179,16 +179,60 @@ static void stop_inspection(struct flow *f)
 	f->ident = ID_DONE;
 }
 
-static void feed(struct flow *f, int dir, const uint8_t *p, size_t n)
+/*
+ * f's dissector gave up: malformed bytes, or a gap it could not cross. The
+ * flow is not "done" (an attacker would send one valid command, then
+ * garbage, then anything else unseen): it is never settled again, the policy
+ * judges it unparsable (net_pol_unparsable: dropped in protect where layer-7
+ * rules govern it), and it is identified anew from its next bytes, by the
+ * dissectors that have not given up on it (an unknown protocol then has its
+ * bytes scanned for data leaks). Its record keeps the app first identified.
+ */
+static void give_up(struct flow *f)
+{
+	for (size_t i = 0; i < f->e->n_dissectors; i++)
+		if (f->e->dis[i] == f->d)
+			f->gave_mask |= 1ull << i;
+	if (f->state) {
+		if (f->d->fini)
+			f->d->fini(f->state);
+		free(f->state);
+		f->state = NULL;
+	}
+	f->e->st.gave_up++;
+	f->gaveup = true;
+	if (!f->app)
+		f->app = f->d->app;
+	net_pol_unparsable(f);
+	f->d = NULL;
+	f->ident = ID_PROBING;
+	f->no_mask = f->gave_mask;
+	f->maybe_mask = f->more_mask = 0;
+	f->nlog = 0;
+	bh_buf_release(&f->probe[0]);
+	bh_buf_release(&f->probe[1]);
+}
+
+/* Returns true when the dissector gave up on these bytes. */
+static bool feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f };
 	enum bh_net_feed r;
 
 	if (f->ident != ID_FEEDING)
-		return;
+		return false;
 	r = f->d->feed(f->state, (enum bh_net_dir)dir, p, n, &ctx);
-	if (r != BH_NET_FEED_MORE)
-		stop_inspection(f);
+	if (r == BH_NET_FEED_MORE)
+		return false;
+	/* DONE on bytes is the dissector's word that nothing more is to be
+	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
+	 * gap, is giving up */
+	if (r == BH_NET_FEED_MALFORMED || !p) {
+		give_up(f);
+		return true;
+	}
+	stop_inspection(f);
+	return false;
 }
 
 static bool port_hint(const struct bh_net_dissector *d, uint16_t port)
@@ -219,6 +263,16 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 			net_match_raw(f, dir, (const uint8_t *)f->probe[dir].data + off[dir],
 				      f->log[i].len);
 			off[dir] += f->log[i].len;
+		}
+		if (f->gaveup) {
+			/* after a dissector gave up, unknown is not the end: the
+			 * next bytes are probed anew */
+			f->no_mask = f->gave_mask;
+			f->maybe_mask = f->more_mask = 0;
+			f->nlog = 0;
+			bh_buf_release(&f->probe[0]);
+			bh_buf_release(&f->probe[1]);
+			return;
 		}
 		stop_inspection(f);
 		return;
@@ -298,7 +352,10 @@ static bool run_probes(struct flow *f, int dir, const uint8_t *buf, size_t len, 
 void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	if (f->ident == ID_FEEDING) {
-		feed(f, dir, p, n);
+		/* bytes a dissector gave up on are probed anew (each time
+		 * without one more dissector: the recursion is bounded) */
+		if (feed(f, dir, p, n) && n)
+			net_flow_deliver(f, dir, p, n);
 		return;
 	}
 	if (f->ident == ID_DONE && !f->d) {
@@ -333,8 +390,8 @@ void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 		}
 		if (!run_probes(f, dir, pb, pl, full))
 			return;
-		if (take < n)
-			feed(f, dir, p + take, n - take);
+		if (take < n && feed(f, dir, p + take, n - take))
+			net_flow_deliver(f, dir, p + take, n - take);
 	}
 }
 
@@ -587,7 +644,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	e->pkt_flow = f;
 	e->pkt_dir = dir;
 	e->pkt_settled =
-		!f->n_threats && net_pol_settled(f) &&
+		!f->n_threats && !f->gaveup && net_pol_settled(f) &&
 		(f->ident == ID_DONE ? !net_match_raw_wanted(f, dir)
 				     : f->ident == ID_FEEDING && f->d->wants &&
 					       !f->d->wants(f->state, (enum bh_net_dir)dir));

@@ -91,6 +91,11 @@ struct flow {
 	struct netpol_flow pol; /* policy_engine.c */
 	uint64_t expect_id;	/* expect.c: its announcements' owner id, 0 none yet */
 	uint8_t max_sev;	/* the highest severity of its threats (threats.h), 0 none */
+	/* its dissector gave up (malformed bytes, a gap): never settled again,
+	 * identified anew from the next bytes without the dissectors that gave
+	 * up on it (gave_mask) */
+	bool gaveup;
+	uint64_t gave_mask;
 };
 
 struct meter {

@@ -12,6 +12,8 @@
  *   -I INPUT  ! -i lo -j BULKHEAD-NET
  *   -I OUTPUT ! -o lo -j BULKHEAD-NET
  *   BULKHEAD-NET:                                        (P, O, R: three mark bits)
+ *     -p tcp ! --tcp-flags FIN,RST NONE -m mark ! --mark P/P
+ *        -j NFQUEUE --queue-num Q [--queue-bypass]                     ends
  *     -m connmark --mark O/O -m conntrack --ctdir ORIGINAL -j ACCEPT    offloaded
  *     -m connmark --mark R/R -m conntrack --ctdir REPLY -j ACCEPT       offloaded
  *     -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark O/O
@@ -38,7 +40,10 @@
  * queue too: BARE is a classic BPF test that the IP length is the IP and
  * TCP headers' (IPv6: TCP right after the fixed header, else queued), so
  * any byte of payload that way is still queued and inspected, and the
- * flow's end (FIN, RST) is seen. Without it an offloaded transfer's ACKs
+ * flow's end (FIN, RST) is seen. The first rule sends every TCP FIN and
+ * RST to the queue, before the offloaded directions are accepted: the
+ * server's close of a connection whose replies are offloaded (Redis) ends
+ * its flow then, not at tcp_idle. Without the bare rules an offloaded transfer's ACKs
  * all came to the queue and cost as much as queueing it whole. When the bpf
  * match (xt_bpf) is missing, the two bare-ACK rules are left out and the run
  * goes on with a warning (on_warning, stats.bare_queued): those ACKs are
@@ -246,6 +251,13 @@ static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 		const char *ipt = L->ipt[f];
 		const char *const cmds[][26] = {
 			{ ipt, "-w", "-N", BH_NET_LIVE_CHAIN, NULL },
+			/* a connection's end is seen whichever way is offloaded */
+			{ ipt,	     "-w",	    "-A", BH_NET_LIVE_CHAIN,
+			  "-p",	     "tcp",	    "!",  "--tcp-flags",
+			  "FIN,RST", "NONE",	    "-m", "mark",
+			  "!",	     "--mark",	    p,	  "-j",
+			  "NFQUEUE", "--queue-num", q,	  bypass,
+			  NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", om, "-m",
 			  "conntrack", "--ctdir", "ORIGINAL", "-j", "ACCEPT", NULL },
 			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "connmark", "--mark", rm, "-m",
@@ -285,7 +297,7 @@ static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 				 "left out (no_bare_match: as if the bpf match were missing)");
 		}
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			bool bare_rule = i == 3 || i == 4; /* the two with -m bpf */
+			bool bare_rule = i == 4 || i == 5; /* the two with -m bpf */
 
 			if (bare_rule && L->bare_off)
 				continue;
@@ -665,7 +677,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	}
 	if (!o->accept_all) {
 		if (!eo.tcp_closed)
-			eo.tcp_closed = 2;
+			eo.tcp_closed = 0.5;
 		eo.arg = &L;
 		eo.on_flow = live_on_flow;
 		eo.on_record = o->engine.on_record ? live_on_record : NULL;
@@ -749,7 +761,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		if (r > 0 && (pfd[L.n].revents & POLLIN))
 			net_live_quar_collect(&L);
 		now = net_live_now();
-		if (L.e && now - last_tick >= 1) {
+		if (L.e && now - last_tick >= 0.25) {
 			bh_net_engine_tick(L.e, now);
 			last_tick = now;
 		}

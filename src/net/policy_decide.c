@@ -394,3 +394,31 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 	}
 	by_default(p, q, m, grouped, deny_pend, out);
 }
+
+void bh_netpol_unparsable(const struct bh_netpol *p, const struct bh_netpol_query *q,
+			  struct bh_netpol_decision *out)
+{
+	struct bh_netpol_query fq = *q;
+	bool governed = false, enforce = false, grouped;
+	enum bh_netpol_mode m;
+
+	*out = (struct bh_netpol_decision){ BH_NETPOL_NONE, NULL, false };
+	if (!p)
+		return;
+	fq.app = NULL; /* the rules that wait on the app: those with one */
+	fq.rec = NULL;
+	for (size_t i = 0; i < p->nr; i++) {
+		const struct rule *r = &p->r[i];
+
+		if ((r->apps.n || r->fam) && match_flow(r, &fq) == M_PEND) {
+			governed = true;
+			enforce = enforce || r->enforce;
+		}
+	}
+	m = flow_mode(p, q, &grouped);
+	if (!governed || m == BH_NETPOL_DISCOVER)
+		return;
+	out->verdict = m == BH_NETPOL_PROTECT && enforce ? BH_NETPOL_DENY : BH_NETPOL_ALERT;
+	out->rule = BH_NETPOL_RULE_UNPARSABLE;
+	out->final = true;
+}

@@ -231,6 +231,25 @@ void net_pol_record(struct flow *f, const struct bh_net_rec *rec)
 	f->pol.final = true;
 }
 
+void net_pol_unparsable(struct flow *f)
+{
+	const char *names[NAMES_MAX];
+	struct bh_netpol_query q;
+	struct bh_netpol_decision d;
+
+	if (!f->e->pol || f->pol.verdict == BH_NETPOL_DENY)
+		return;
+	query_of(f, NULL, NULL, names, &q);
+	bh_netpol_unparsable(f->e->pol->p, &q, &d);
+	if (d.verdict == BH_NETPOL_NONE ||
+	    (d.verdict == BH_NETPOL_ALERT && f->pol.final && f->pol.verdict == BH_NETPOL_ALERT))
+		return;
+	f->pol.verdict = d.verdict;
+	f->pol.rule = d.rule;
+	f->pol.final = true;
+	f->pol.l4_allowed = false;
+}
+
 void net_pol_end(struct flow *f)
 {
 	if (!f->e->pol || f->pol.final)

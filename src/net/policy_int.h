@@ -41,6 +41,8 @@ void net_pol_record(struct flow *f, const struct bh_net_rec *rec);
  * the policy): it follows that decision unless a rule of the policy's own
  * decided f. NONE: f keeps its own decision. */
 void net_pol_related(struct flow *f, enum bh_netpol_verdict verdict, const char *rule);
+/* f's dissector gave up (bh_netpol_unparsable): a deny stays a deny. */
+void net_pol_unparsable(struct flow *f);
 void net_pol_end(struct flow *f);
 void net_pol_flow_free(struct flow *f);
 /* The record's rule, verdict, groups and name. */

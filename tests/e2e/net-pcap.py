@@ -13,6 +13,10 @@
                                           with the same frames each way and the same
                                           bytes less LINKHDR per frame; prints what
                                           differs, exits 1 if anything does
+  net-pcap.py giveup OUT.pcap             a raw-IP pcap of two Redis connections: one
+                                          PING, then bytes Redis cannot parse, then an
+                                          HTTP request with an SQL injection; the other
+                                          the same injection as a valid SET's value
   net-pcap.py payloads IN.pcap            each TCP segment's payload with one, one
                                           per line as Python bytes (Ethernet, IPv4;
                                           for tests/e2e/net-live.test)
@@ -70,6 +74,69 @@ def frags(dst):
     out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
     for i, p in enumerate(pkts):
         out += struct.pack("<IIII", 1700000000, i, len(p), len(p)) + p
+    open(dst, "wb").write(out)
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack(">%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xFFFF) + (t >> 16)
+    return ~t & 0xFFFF
+
+
+def tcp4(src, dst, sport, dport, seq, ack, flags, data=b""):
+    hdr = struct.pack(">HHIIBBHHH", sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, 5 << 4,
+                      flags, 65535, 0, 0)
+    pseudo = bytes(src) + bytes(dst) + struct.pack(">BBH", 0, 6, len(hdr) + len(data))
+    c = csum(pseudo + hdr + data)
+    hdr = hdr[:16] + struct.pack(">H", c) + hdr[18:]
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(hdr) + len(data), 0, 0x4000, 64, 6, 0,
+                     bytes(src), bytes(dst))
+    ip = ip[:10] + struct.pack(">H", csum(ip)) + ip[12:]
+    return ip + hdr + data
+
+
+def conversation(c, s, cport, sport, steps):
+    """steps: (True: client to server | False: back, bytes); a handshake before,
+    FINs after."""
+    cs, ss = 1000, 5000
+    SYN, ACK, PSH, FIN = 2, 16, 8, 1
+    pk = [tcp4(c, s, cport, sport, cs, 0, SYN), tcp4(s, c, sport, cport, ss, cs + 1, SYN | ACK),
+          tcp4(c, s, cport, sport, cs + 1, ss + 1, ACK)]
+    cs += 1
+    ss += 1
+    for to_server, data in steps:
+        if to_server:
+            pk.append(tcp4(c, s, cport, sport, cs, ss, PSH | ACK, data))
+            cs += len(data)
+        else:
+            pk.append(tcp4(s, c, sport, cport, ss, cs, PSH | ACK, data))
+            ss += len(data)
+    pk += [tcp4(c, s, cport, sport, cs, ss, FIN | ACK), tcp4(s, c, sport, cport, ss, cs + 1, FIN | ACK),
+           tcp4(c, s, cport, sport, cs + 1, ss + 1, ACK)]
+    return pk
+
+
+SQLI_HTTP = b"GET /search?q=1'%20OR%20'1'='1 HTTP/1.1\r\nHost: shop\r\n\r\n"
+
+
+def giveup(dst):
+    srv = [192, 0, 2, 20]
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    val = b"1' OR '1'='1"
+    pkts = conversation([192, 0, 2, 10], srv, 40000, 6379, [
+        (True, ping), (False, b"+PONG\r\n"),
+        (True, b"*2\r\n!garbage!\r\n"),  # an array whose element is no bulk string
+        (True, SQLI_HTTP)])
+    pkts += conversation([192, 0, 2, 11], srv, 40001, 6379, [
+        (True, ping), (False, b"+PONG\r\n"),
+        (True, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n" % (len(val), val)),
+        (False, b"+OK\r\n")])
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, p in enumerate(pkts):
+        out += struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p
     open(dst, "wb").write(out)
 
 
@@ -150,6 +217,8 @@ if __name__ == "__main__":
         payloads(sys.argv[2])
     elif sys.argv[1] == "pcapng":
         to_pcapng(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "giveup":
+        giveup(sys.argv[2])
     elif sys.argv[1] == "frags":
         frags(sys.argv[2])
     elif sys.argv[1] == "compare":

@@ -1124,6 +1124,60 @@ static void discover_learns_grpc_methods(void **state)
 	bh_buf_release(&y);
 }
 
+/* A flow whose dissector gave up: unparsable where rules with an app or
+ * layer-7 condition govern its ends and port (deny in protect when one is
+ * enforced, alert in monitor), nothing where only ports decide, nor in
+ * discover. */
+static struct bh_netpol_decision unparsable(const struct bh_netpol *p, const char *c, const char *s,
+					    uint16_t port)
+{
+	struct bh_netpol_query q = { 0 };
+	struct bh_netpol_decision d;
+
+	q.client_addr = a4(0, c);
+	q.server_addr = a4(1, s);
+	q.client_group = grp(p, q.client_addr, NULL, NULL, NULL);
+	q.server_group = grp(p, q.server_addr, NULL, NULL, NULL);
+	q.server_port = port;
+	q.l4 = "tcp";
+	q.app = "redis"; /* ignored: what the flow was is no longer proven */
+	bh_netpol_unparsable(p, &q, &d);
+	return d;
+}
+
+static void unparsable_flows(void **state)
+{
+	struct bh_netpol *p = compile(
+		HDR
+		"  - {name: app, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
+		"  - {name: cache, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
+		"  - {name: mon, kind: networkGroup, cidrs: [10.0.3.0/24], mode: monitor}\n"
+		"  - {name: lab, kind: networkGroup, cidrs: [10.0.9.0/24], mode: discover}\n"
+		"  - {name: redis, kind: network, verdict: allow, to: [cache, mon, lab], ports: "
+		"[6379], apps: [redis]}\n"
+		"  - {name: web, kind: network, verdict: allow, to: [cache], ports: [8080], "
+		"httpMethods: [GET], action: audit}\n"
+		"  - {name: raw, kind: network, verdict: allow, to: [cache], ports: [9000]}\n");
+
+	(void)state;
+	assert_dec(unparsable(p, "10.0.1.1", "10.0.2.1", 6379), BH_NETPOL_DENY,
+		   BH_NETPOL_RULE_UNPARSABLE);
+	assert_true(unparsable(p, "10.0.1.1", "10.0.2.1", 6379).final);
+	/* the only governing rule is audit: an alert */
+	assert_dec(unparsable(p, "10.0.1.1", "10.0.2.1", 8080), BH_NETPOL_ALERT,
+		   BH_NETPOL_RULE_UNPARSABLE);
+	/* allowed by port alone: the flow keeps its decision */
+	assert_dec(unparsable(p, "10.0.1.1", "10.0.2.1", 9000), BH_NETPOL_NONE, NULL);
+	/* no rule for that port at all */
+	assert_dec(unparsable(p, "10.0.1.1", "10.0.2.1", 5432), BH_NETPOL_NONE, NULL);
+	assert_dec(unparsable(p, "10.0.9.1", "10.0.3.1", 6379), BH_NETPOL_ALERT,
+		   BH_NETPOL_RULE_UNPARSABLE);
+	assert_dec(unparsable(p, "10.0.9.1", "10.0.9.2", 6379), BH_NETPOL_NONE, NULL);
+	bh_netpol_unparsable(NULL, &(struct bh_netpol_query){ 0 },
+			     &(struct bh_netpol_decision){ 0 });
+	bh_netpol_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1138,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(dns_answers_followed_and_bounded),
 		cmocka_unit_test(discover_learns_what_protect_allows),
 		cmocka_unit_test(discover_learns_grpc_methods),
+		cmocka_unit_test(unparsable_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
