@@ -235,6 +235,9 @@ int rt_vtpm_check(const struct bh_rt_spec *spec, struct bh_error **err);
 int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
 		  struct bh_error **err);
 void rt_vtpm_stop(const json_t *state);
+/* exec: *env given the TCTI variables the init got (state "vtpm"), each replaced by
+ * its last entry in own (the exec's --env, or its --process env) when own sets it. */
+void rt_vtpm_exec_env(const json_t *state, char ***env, char *const *own);
 /* 0 when the state has no vTPM or its swtpm runs, else an error (start refuses). */
 int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err);
 /* vtpm_proxy.c: a process listening on path (owner uid:gid, 0660) that forwards

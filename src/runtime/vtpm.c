@@ -288,11 +288,60 @@ void rt_vtpm_stop(const json_t *state)
 	keep_state(v);
 }
 
+static const char *const tcti_vars[] = { "TPM2TOOLS_TCTI", "TPM2OPENSSL_TCTI",
+					 "BULKHEAD_TPM_TCTI" };
+
+/* e is KEY=... for the variable k */
+static bool is_var(const char *e, const char *k)
+{
+	size_t n = strlen(k);
+
+	return !strncmp(e, k, n) && e[n] == '=';
+}
+
+/* The last entry of own that sets k, or NULL. */
+static const char *own_value(char *const *own, const char *k)
+{
+	const char *v = NULL;
+
+	for (char *const *e = own; e && *e; e++)
+		if (is_var(*e, k))
+			v = *e;
+	return v;
+}
+
+void rt_vtpm_exec_env(const json_t *state, char ***env, char *const *own)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+	const char *sock = v ? bh_json_str(v, "socket") : NULL;
+	struct bh_strvec out = { 0 };
+
+	if (!sock)
+		return;
+	for (char **e = *env; e && *e; e++) {
+		bool ours = false;
+
+		for (size_t k = 0; k < 3; k++)
+			ours |= is_var(*e, tcti_vars[k]);
+		if (!ours)
+			bh_strvec_push(&out, *e);
+	}
+	for (size_t k = 0; k < 3; k++) {
+		const char *mine = own_value(own, tcti_vars[k]);
+
+		if (mine)
+			bh_strvec_push(&out, mine);
+		else
+			bh_strvec_pushf(&out, "%s=swtpm:path=%s", tcti_vars[k], sock);
+	}
+	bh_strv_free(*env);
+	*env = bh_strvec_detach(&out);
+}
+
 /* The socket directory mounted at /run/vtpm, the TCTI variables set (replacing the bundle's). */
 static void add_mount_env(struct bh_rt_spec *s, const char *run)
 {
-	static const char *const vars[] = { "TPM2TOOLS_TCTI", "TPM2OPENSSL_TCTI",
-					    "BULKHEAD_TPM_TCTI" };
+	const char *const *vars = tcti_vars;
 	struct bh_rt_mount *m;
 	struct bh_strvec env = { 0 };
 
@@ -309,8 +358,7 @@ static void add_mount_env(struct bh_rt_spec *s, const char *run)
 		bool ours = false;
 
 		for (size_t k = 0; k < 3; k++)
-			if (!strncmp(*e, vars[k], strlen(vars[k])) && (*e)[strlen(vars[k])] == '=')
-				ours = true;
+			ours |= is_var(*e, vars[k]);
 		if (!ours)
 			bh_strvec_push(&env, *e);
 	}
