@@ -120,8 +120,8 @@ static void __attribute__((noreturn)) serve(int lfd, const struct sockaddr_un *r
 	}
 }
 
-pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid,
-			  struct bh_error **err)
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, const int *cgfd,
+			  size_t ncg, struct bh_error **err)
 {
 	struct sockaddr_un sa, ra;
 	int lfd, p[2];
@@ -164,6 +164,7 @@ pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t g
 			(void)!write(p[1], &g, sizeof(g));
 			_exit(g < 0);
 		}
+		rt_vtpm_cg_join(cgfd, ncg);
 		for (int s = 1; s < NSIG; s++)
 			if (s != SIGKILL && s != SIGSTOP)
 				signal(s, SIG_DFL);
