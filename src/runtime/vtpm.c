@@ -614,6 +614,15 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_sys(err, errno, "vTPM: creating %s", dir);
 		goto out;
 	}
+	/*
+	 * A user namespace: the init (the container's mapped root) binds run/
+	 * from inside it, so the directories above it are searchable (0711: not
+	 * listable; every file in them is 0600 root's, the state 0700 tss's).
+	 */
+	if ((uid || gid) && (chmod(c->dir, 0711) < 0 || chmod(dir, 0711) < 0)) {
+		bh_error_sys(err, errno, "vTPM: %s", dir);
+		goto out;
+	}
 	/* a kept state (the same id's last vTPM) is reused: same EK, same NV */
 	renamed = keep && rename(keep, state) == 0;
 	if (!renamed && mkdir(state, 0700) < 0) {
@@ -721,7 +730,8 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		goto out;
 	}
 	for (int i = 0; !ctrl_answers(real); i++) {
-		if (!alive(pid, start) || i >= VTPM_WAIT_MS / 110) /* 100 ms ask, 10 ms pause */ {
+		/* 100 ms to answer, 10 ms pause: 110 ms a try */
+		if (!alive(pid, start) || i >= VTPM_WAIT_MS / 110) {
 			char *tail;
 
 			sleep_ms(50); /* its last words */
