@@ -297,6 +297,15 @@ int bh_rt_exec(const struct bh_rt_ctx *ctx, const char *id, const struct bh_rt_e
 	    rt_filter_build(spec, ctx->allow_dangerous, rt_state_root(ctx), &filter, err) < 0 ||
 	    rt_cgroup_from_json(json_object_get(st, "cgroup"), &cg, err) < 0)
 		goto out;
+	if (holder) { /* --process: its own env is the one that counts */
+		char **own = bh_strv_dup(p.env);
+
+		rt_vtpm_exec_env(st, &p.env, own);
+		bh_strv_free(own);
+		holder->process.env = p.env;
+	} else {
+		rt_vtpm_exec_env(st, &p.env, o->env);
+	}
 	c.pidfd = rt_pidfd_open((pid_t)pid);
 	if (c.pidfd < 0 || rt_proc_starttime((pid_t)pid, NULL) != (uint64_t)start) {
 		bh_error_set(err, BH_ERR_USAGE, "container %s is not running", id);

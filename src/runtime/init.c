@@ -282,12 +282,26 @@ static void intermediate_stage(struct rt_init_args *a)
 	_exit(0);
 }
 
+#define RT_INIT_FD_SCAN 4096 /* the caller's descriptors looked for below this */
+
 /* The child of clone(2), in the container's new namespaces (or the intermediate's). */
 void rt_init_main(struct rt_init_args *a)
 {
 	close(a->sync_parent);
 	close(a->lockfd);
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/*
+	 * The caller's descriptors (not close-on-exec: the runtime opens all of
+	 * its own so) closed now, not at the container's execve: until start, a
+	 * supervisor reading a pipe it gave create to its end (conmon) would wait
+	 * for the init, however long create waits for start.
+	 */
+	for (int fd = 3 + (int)a->preserve_fds; fd < RT_INIT_FD_SCAN; fd++) {
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl >= 0 && !(fl & FD_CLOEXEC))
+			close(fd);
+	}
 	/* nothing inherited from our caller reaches the container */
 	syscall(SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	for (unsigned i = 0; i < a->preserve_fds; i++)

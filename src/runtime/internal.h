@@ -235,12 +235,17 @@ int rt_vtpm_check(const struct bh_rt_spec *spec, struct bh_error **err);
 int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created *c,
 		  struct bh_error **err);
 void rt_vtpm_stop(const json_t *state);
+/* exec: *env given the TCTI variables the init got (state "vtpm"), each replaced by
+ * its last entry in own (the exec's --env, or its --process env) when own sets it. */
+void rt_vtpm_exec_env(const json_t *state, char ***env, char *const *own);
 /* 0 when the state has no vTPM or its swtpm runs, else an error (start refuses). */
 int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err);
 /* vtpm_proxy.c: a process listening on path (owner uid:gid, 0660) that forwards
  * only tpm2-tss's CMD_SET_LOCALITY 0 to swtpm's real control socket; its pid. */
-pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid,
-			  struct bh_error **err);
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, const int *cgfd,
+			  size_t ncg, struct bh_error **err);
+/* In a child: into the cgroups whose cgroup.procs are cgfd (write "0"), or _exit. */
+void rt_vtpm_cg_join(const int *cgfd, size_t ncg);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

@@ -27,16 +27,21 @@
  *           org.bulkhead.vtpm.keep=true its state is first moved to
  *           <state root>/vtpm-kept/<id>, which the next create of <id> reuses
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -54,6 +59,8 @@
 #define VTPM_WAIT_MS 5000
 #define VTPM_STOP_MS 2000
 #define VTPM_LOG_MAX 2048
+#define VTPM_NPASS   4 /* server, ctrl, state dir, migration key: fds 3..6 */
+#define VTPM_MAXCG   4
 
 #ifndef MOUNT_ATTR_NOSUID
 #define MOUNT_ATTR_RDONLY 0x00000001
@@ -113,8 +120,26 @@ static void idmap_root(const struct bh_rt_spec *s, uid_t *uid, gid_t *gid)
 			*gid = s->gid_mappings[i].host_id;
 }
 
-/* swtpm started in its own session, not our child (a double fork): its pid. */
-static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, struct bh_error **err)
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+void rt_vtpm_cg_join(const int *cgfd, size_t ncg)
+{
+	for (size_t i = 0; i < ncg; i++)
+		if (write(cgfd[i], "0", 1) != 1)
+			_exit(126);
+}
+
+/*
+ * swtpm started in its own session, not our child (a double fork), in the
+ * cgroups of cgfd (their cgroup.procs), with pass[] as its fds 3..: its pid.
+ */
+static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, const int *pass,
+			 const int *cgfd, size_t ncg, struct bh_error **err)
 {
 	int p[2];
 	pid_t child, pid = -1;
@@ -130,6 +155,7 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 	if (child == 0) {
 		int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+		int hi[VTPM_NPASS];
 		sigset_t all;
 		pid_t g;
 
@@ -140,11 +166,19 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 			(void)!write(p[1], &g, sizeof(g));
 			_exit(g < 0);
 		}
+		rt_vtpm_cg_join(cgfd, ncg); /* before swtpm allocates: its memory charged there */
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL); /* SIGTERM must reach it */
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 			_exit(127);
+		for (int i = 0; i < VTPM_NPASS; i++) /* out of the way of 3..6 first */
+			if ((hi[i] = fcntl(pass[i], F_DUPFD_CLOEXEC, 64)) < 0)
+				_exit(127);
+		for (int i = 0; i < VTPM_NPASS; i++)
+			if (dup2(hi[i], 3 + i) < 0)
+				_exit(127);
+		syscall(SYS_close_range, 3 + VTPM_NPASS, ~0U, 0);
 		execv(sw, argv);
 		dprintf(2, "exec %s: %s\n", sw, strerror(errno));
 		_exit(127);
@@ -159,6 +193,147 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, st
 	return pid;
 }
 
+/* A listening unix socket at path, owner uid:gid, mode; -1 and err. */
+static int listen_at(const char *path, uid_t uid, gid_t gid, mode_t mode, struct bh_error **err)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return bh_error_set(err, BH_ERR_INVALID, "vTPM: socket path %s too long", path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return bh_error_sys(err, errno, "vTPM: socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || chmod(path, mode) < 0 ||
+	    listen(fd, 16) < 0) {
+		bh_error_sys(err, errno, "vTPM: the socket %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * swtpm's user: tss (Debian's tpm2-tss and swtpm-tools use it), else nobody.
+ * Never root: a flaw in swtpm's command parser (reached from the container)
+ * then runs as a user that owns nothing but this vTPM's state.
+ */
+static int vtpm_user(uid_t *uid, gid_t *gid, const char **name, struct bh_error **err)
+{
+	static const char *const users[] = { "tss", "nobody" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct passwd *pw = getpwnam(users[i]);
+
+		if (pw && pw->pw_uid != 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			*name = users[i];
+			return 0;
+		}
+	}
+	return bh_error_set(err, BH_ERR_UNSUPPORTED,
+			    "vTPM: swtpm runs as user tss or nobody, and neither exists");
+}
+
+/* The state directory and its files (a kept state may be an older root-owned one) made uid's. */
+static int own_state(int dfd, uid_t uid, gid_t gid, struct bh_error **err)
+{
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return bh_error_sys(err, errno, "vTPM: its state directory");
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			(void)!fchownat(dfd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW);
+	closedir(d);
+	if (fchown(dfd, uid, gid) < 0 || fchmod(dfd, 0700) < 0)
+		return bh_error_sys(err, errno, "vTPM: its state directory");
+	return 0;
+}
+
+/*
+ * With a memory limit, swtpm and the filter go into a cgroup of their own
+ * beside the container's (<its dir>-vtpm, in each hierarchy that has the
+ * memory controller) with the same limit: their memory is bounded and not
+ * the runtime's, and the container's freezer, kill and delete see only the
+ * container's processes. The directories go into the state's "vtpm"
+ * "cgroups"; cgfd gets their cgroup.procs, opened.
+ */
+static int vtpm_cgroups(const struct rt_cgroup *cg, int64_t limit, json_t *v, int *cgfd,
+			size_t *ncg, struct bh_error **err)
+{
+	json_t *dirs = json_array();
+
+	*ncg = 0;
+	json_object_set_new(v, "cgroups", dirs);
+	for (size_t i = 0; limit > 0 && i < cg->ndirs && *ncg < VTPM_MAXCG; i++) {
+		bool v2 = !strcmp(cg->names[i], "unified"), v1 = strstr(cg->names[i], "memory");
+		char *d, *f, *val;
+		int fd;
+
+		if ((!v1 && !(v2 && cg->layout == RT_CG_V2)))
+			continue;
+		d = bh_asprintf("%s-vtpm", cg->dirs[i]);
+		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
+			bh_error_sys(err, errno, "vTPM: its cgroup %s", d);
+			free(d);
+			return -1;
+		}
+		json_array_append_new(dirs, json_string(d));
+		f = bh_asprintf("%s/%s", d, v1 ? "memory.limit_in_bytes" : "memory.max");
+		val = bh_asprintf("%lld", (long long)limit);
+		fd = open(f, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, val, strlen(val)) != (ssize_t)strlen(val)) {
+			bh_error_sys(err, errno, "vTPM: writing %s", f);
+			if (fd >= 0)
+				close(fd);
+			free(f);
+			free(val);
+			free(d);
+			return -1;
+		}
+		close(fd);
+		free(f);
+		free(val);
+		f = bh_asprintf("%s/cgroup.procs", d);
+		cgfd[*ncg] = open(f, O_WRONLY | O_CLOEXEC);
+		if (cgfd[*ncg] < 0) {
+			bh_error_sys(err, errno, "vTPM: opening %s", f);
+			free(f);
+			free(d);
+			return -1;
+		}
+		(*ncg)++;
+		free(f);
+		free(d);
+	}
+	return 0;
+}
+
+/* The cgroups vtpm_cgroups made removed (their processes stopped first). */
+static void vtpm_cgroups_remove(const json_t *v)
+{
+	const json_t *dirs = bh_json_arr(v, "cgroups");
+
+	for (size_t i = 0; i < json_array_size(dirs); i++) {
+		const char *d = json_string_value(json_array_get(dirs, i));
+
+		if (!d || !bh_str_has_prefix(d, "/sys/fs/cgroup/") || strstr(d, "..") ||
+		    strlen(d) < 5 || strcmp(d + strlen(d) - 5, "-vtpm"))
+			continue;
+		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
+			sleep_ms(10);
+	}
+}
+
 /* pid runs and is the process started at start (0: unknown, never a match) */
 static bool alive(pid_t pid, uint64_t start)
 {
@@ -168,10 +343,19 @@ static bool alive(pid_t pid, uint64_t start)
 	return pid > 0 && start && s == start && st != 'Z' && st != 'X';
 }
 
-static bool can_connect(const char *path)
+/*
+ * swtpm answers on its control socket: CMD_GET_CAPABILITY (1) answered
+ * within 100 ms. The sockets are the runtime's (bound before swtpm starts),
+ * so a connect alone says nothing about swtpm.
+ */
+static bool ctrl_answers(const char *path)
 {
+	static const uint8_t cmd[4] = { 0, 0, 0, 1 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd, r;
+	struct pollfd p;
+	uint8_t resp[8];
+	bool ok = false;
+	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return false;
@@ -179,16 +363,13 @@ static bool can_connect(const char *path)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return false;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	p = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    send(fd, cmd, sizeof(cmd), MSG_NOSIGNAL) == (ssize_t)sizeof(cmd) &&
+	    poll(&p, 1, 100) == 1 && read(fd, resp, sizeof(resp)) >= 4)
+		ok = resp[0] == 0 && resp[1] == 0 && resp[2] == 0 && resp[3] == 0;
 	close(fd);
-	return r == 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
+	return ok;
 }
 
 /* The first lines of swtpm's log (its error comes first, its usage after), for an error. */
@@ -285,14 +466,64 @@ void rt_vtpm_stop(const json_t *state)
 		return;
 	stop_one(v, "proxy_pid", "proxy_start");
 	stop_one(v, "pid", "pid_start");
+	vtpm_cgroups_remove(v);
 	keep_state(v);
+}
+
+static const char *const tcti_vars[] = { "TPM2TOOLS_TCTI", "TPM2OPENSSL_TCTI",
+					 "BULKHEAD_TPM_TCTI" };
+
+/* e is KEY=... for the variable k */
+static bool is_var(const char *e, const char *k)
+{
+	size_t n = strlen(k);
+
+	return !strncmp(e, k, n) && e[n] == '=';
+}
+
+/* The last entry of own that sets k, or NULL. */
+static const char *own_value(char *const *own, const char *k)
+{
+	const char *v = NULL;
+
+	for (char *const *e = own; e && *e; e++)
+		if (is_var(*e, k))
+			v = *e;
+	return v;
+}
+
+void rt_vtpm_exec_env(const json_t *state, char ***env, char *const *own)
+{
+	const json_t *v = state ? json_object_get(state, "vtpm") : NULL;
+	const char *sock = v ? bh_json_str(v, "socket") : NULL;
+	struct bh_strvec out = { 0 };
+
+	if (!sock)
+		return;
+	for (char **e = *env; e && *e; e++) {
+		bool ours = false;
+
+		for (size_t k = 0; k < 3; k++)
+			ours |= is_var(*e, tcti_vars[k]);
+		if (!ours)
+			bh_strvec_push(&out, *e);
+	}
+	for (size_t k = 0; k < 3; k++) {
+		const char *mine = own_value(own, tcti_vars[k]);
+
+		if (mine)
+			bh_strvec_push(&out, mine);
+		else
+			bh_strvec_pushf(&out, "%s=swtpm:path=%s", tcti_vars[k], sock);
+	}
+	bh_strv_free(*env);
+	*env = bh_strvec_detach(&out);
 }
 
 /* The socket directory mounted at /run/vtpm, the TCTI variables set (replacing the bundle's). */
 static void add_mount_env(struct bh_rt_spec *s, const char *run)
 {
-	static const char *const vars[] = { "TPM2TOOLS_TCTI", "TPM2OPENSSL_TCTI",
-					    "BULKHEAD_TPM_TCTI" };
+	const char *const *vars = tcti_vars;
 	struct bh_rt_mount *m;
 	struct bh_strvec env = { 0 };
 
@@ -309,8 +540,7 @@ static void add_mount_env(struct bh_rt_spec *s, const char *run)
 		bool ours = false;
 
 		for (size_t k = 0; k < 3; k++)
-			if (!strncmp(*e, vars[k], strlen(vars[k])) && (*e)[strlen(vars[k])] == '=')
-				ours = true;
+			ours |= is_var(*e, vars[k]);
 		if (!ours)
 			bh_strvec_push(&env, *e);
 	}
@@ -338,7 +568,12 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	const char *k = c->spec->annotations ? bh_json_str(c->spec->annotations, ANN_KEEP) : NULL;
 	char *keep = NULL;
 	char *dir = NULL, *state = NULL, *run = NULL, *log = NULL, *sock = NULL, *sw = NULL;
-	char *server = NULL, *ctrl = NULL, *tpmstate = NULL, *tcti = NULL, *mkey = NULL;
+	char *tcti = NULL;
+	const char *suser = NULL;
+	int pass[VTPM_NPASS] = { -1, -1, -1, -1 }, cgfd[VTPM_MAXCG];
+	size_t ncg = 0;
+	uid_t suid = 0;
+	gid_t sgid = 0;
 	char *real = NULL, *pctrl = NULL;
 	bool renamed = false;
 	uid_t uid;
@@ -379,71 +614,98 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_sys(err, errno, "vTPM: creating %s", dir);
 		goto out;
 	}
+	/*
+	 * A user namespace: the init (the container's mapped root) binds run/
+	 * from inside it, so the directories above it are searchable (0711: not
+	 * listable; every file in them is 0600 root's, the state 0700 tss's).
+	 */
+	if ((uid || gid) && (chmod(c->dir, 0711) < 0 || chmod(dir, 0711) < 0)) {
+		bh_error_sys(err, errno, "vTPM: %s", dir);
+		goto out;
+	}
 	/* a kept state (the same id's last vTPM) is reused: same EK, same NV */
 	renamed = keep && rename(keep, state) == 0;
 	if (!renamed && mkdir(state, 0700) < 0) {
 		bh_error_sys(err, errno, "vTPM: creating %s", state);
 		goto out;
 	}
-	server = bh_asprintf("type=unixio,path=%s,mode=0660,uid=%u,gid=%u", sock, (unsigned)uid,
-			     (unsigned)gid);
+	if (vtpm_user(&suid, &sgid, &suser, err) < 0)
+		goto out;
+	pass[0] = listen_at(sock, uid, gid, 0660, err);
 	/* the real control socket: root's, in the 0700 directory, never mounted */
-	ctrl = bh_asprintf("type=unixio,path=%s,mode=0600", real);
-	tpmstate = bh_asprintf("dir=%s,mode=0600", state);
+	pass[1] = pass[0] < 0 ? -1 : listen_at(real, 0, 0, 0600, err);
+	if (pass[1] < 0)
+		goto out;
+	/* swtpm (not root) reaches its state through this fd: <state>/<id> stays 0700 */
+	pass[2] = open(state, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pass[2] < 0) {
+		bh_error_sys(err, errno, "vTPM: opening %s", state);
+		goto out;
+	}
+	if (own_state(pass[2], suid, sgid, err) < 0)
+		goto out;
 	/*
 	 * The control channel can read the vTPM's state (CMD_GET_STATEBLOB: its
 	 * seeds, the AK's private key) or write it. The container reaches it
 	 * only through the filter, which forwards neither; a second wall: a
-	 * random migration key, which swtpm reads and removes and which never
-	 * reaches the container, makes a blob read encrypted and refuses a blob
-	 * written that is not.
+	 * random migration key, which swtpm reads from a memfd (never a file)
+	 * and which never reaches the container, makes a blob read encrypted and
+	 * refuses a blob written that is not.
 	 */
 	{
 		uint8_t raw[32];
-		char hex[65];
-		char *path = bh_asprintf("%s/migration.key", dir);
 
-		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw)) {
-			bh_error_sys(err, errno, "vTPM: getrandom");
-			free(path);
+		pass[3] = memfd_create("bulkhead-vtpm-key", MFD_CLOEXEC);
+		if (pass[3] < 0 || getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw) ||
+		    write(pass[3], raw, sizeof(raw)) != (ssize_t)sizeof(raw) ||
+		    lseek(pass[3], 0, SEEK_SET) != 0) {
+			explicit_bzero(raw, sizeof(raw));
+			bh_error_sys(err, errno, "vTPM: its migration key");
 			goto out;
 		}
-		bh_hex_encode(raw, sizeof(raw), hex);
 		explicit_bzero(raw, sizeof(raw));
-		if (bh_write_file_atomic(path, hex, 64, 0600, err) < 0) {
-			explicit_bzero(hex, sizeof(hex));
-			free(path);
-			goto out;
-		}
-		explicit_bzero(hex, sizeof(hex));
-		mkey = bh_asprintf("file=%s,format=hex,mode=aes-256-cbc,remove=true", path);
-		free(path);
+	}
+	v = json_object();
+	json_object_set_new(c->state, "vtpm", v);
+	if (vtpm_cgroups(&c->cg, c->spec->res.mem_limit, v, cgfd, &ncg, err) < 0) {
+		vtpm_cgroups_remove(v);
+		goto out;
 	}
 	{
 		char *argv[] = { "swtpm",
 				 "socket",
 				 "--tpm2",
+				 "--runas",
+				 (char *)suser,
 				 "--server",
-				 server,
+				 "type=unixio,fd=3",
 				 "--ctrl",
-				 ctrl,
+				 "type=unixio,fd=4",
 				 "--tpmstate",
-				 tpmstate,
+				 "dir=/proc/self/fd/5,mode=0600",
 				 "--migration-key",
-				 mkey,
+				 "fd=6,format=binary,mode=aes-256-cbc",
 				 "--flags",
 				 "not-need-init,startup-clear",
 				 NULL };
 
-		pid = spawn_swtpm(sw, argv, log, err);
+		pid = spawn_swtpm(sw, argv, log, pass, cgfd, ncg, err);
 	}
-	if (pid < 0)
+	for (int i = 0; i < VTPM_NPASS; i++)
+		if (pass[i] >= 0)
+			close(pass[i]);
+	pass[0] = pass[1] = pass[2] = pass[3] = -1;
+	if (pid < 0) {
+		vtpm_cgroups_remove(v);
 		goto out;
+	}
 	/* on record at once, on disk too: a failure (or our death) from here on stops it */
 	start = rt_proc_starttime(pid, NULL);
-	v = json_pack("{s:I, s:I, s:s, s:s}", "pid", (json_int_t)pid, "pid_start",
-		      (json_int_t)start, "socket", VTPM_MOUNT "/tpm.sock", "state", state);
-	json_object_set_new(c->state, "vtpm", v);
+	json_object_set_new(v, "pid", json_integer(pid));
+	json_object_set_new(v, "pid_start", json_integer((json_int_t)start));
+	json_object_set_new(v, "socket", json_string(VTPM_MOUNT "/tpm.sock"));
+	json_object_set_new(v, "state", json_string(state));
+	json_object_set_new(v, "user", json_string(suser));
 	if (keep)
 		json_object_set_new(v, "keep", json_string(keep));
 	renamed = false; /* rt_vtpm_stop moves it back */
@@ -455,7 +717,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_set(err, BH_ERR_IO, "vTPM: swtpm exited (%s): %s", sw, tcti);
 		goto out;
 	}
-	ppid = rt_vtpm_proxy_start(pctrl, real, uid, gid, err);
+	ppid = rt_vtpm_proxy_start(pctrl, real, uid, gid, cgfd, ncg, err);
 	if (ppid < 0)
 		goto out;
 	pstart = rt_proc_starttime(ppid, NULL);
@@ -467,8 +729,9 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_set(err, BH_ERR_IO, "vTPM: its control-socket filter exited at once");
 		goto out;
 	}
-	for (int i = 0; !can_connect(sock) || !can_connect(real); i++) {
-		if (!alive(pid, start) || i >= VTPM_WAIT_MS / 10) {
+	for (int i = 0; !ctrl_answers(real); i++) {
+		/* 100 ms to answer, 10 ms pause: 110 ms a try */
+		if (!alive(pid, start) || i >= VTPM_WAIT_MS / 110) {
 			char *tail;
 
 			sleep_ms(50); /* its last words */
@@ -498,11 +761,12 @@ out:
 	free(log);
 	free(sock);
 	free(sw);
-	free(server);
-	free(ctrl);
-	free(tpmstate);
 	free(tcti);
-	free(mkey);
+	for (int i = 0; i < VTPM_NPASS; i++)
+		if (pass[i] >= 0)
+			close(pass[i]);
+	for (size_t i = 0; i < ncg; i++)
+		close(cgfd[i]);
 	free(keep);
 	free(real);
 	free(pctrl);

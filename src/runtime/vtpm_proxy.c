@@ -14,8 +14,9 @@
  * that frame with locality 0 (the TCTI's, and an application's: the higher
  * localities reset the DRTM PCRs), forwards it in one write to the real
  * socket, returns the 4-byte answer and closes. Anything else, a short frame
- * or a client silent for VTPM_PROXY_MS: the connection is closed unanswered.
- * One connection at a time (the TCTI's pattern); the process is forked from
+ * or a client whose request is not whole VTPM_PROXY_MS after its connect: the
+ * connection is closed unanswered. Up to VTPM_PROXY_CLIENTS connections are
+ * served at once (poll), each with its own deadline; the process is forked from
  * the runtime (no exec: async-signal-safe calls only), in its own session,
  * stdio on /dev/null, every other descriptor closed.
  */
@@ -37,6 +38,7 @@
 #include "banned.h"
 
 #define VTPM_PROXY_MS	      2000
+#define VTPM_PROXY_CLIENTS    8
 #define VTPM_CMD_SET_LOCALITY 0x05
 
 static int unix_addr(const char *path, struct sockaddr_un *sa)
@@ -82,46 +84,113 @@ static int read_full(int fd, uint8_t *buf, size_t n)
 	return 0;
 }
 
-/* One client connection: one CMD_SET_LOCALITY 0 forwarded, anything else dropped. */
-static void relay(int c, const struct sockaddr_un *real)
+/* A complete request: CMD_SET_LOCALITY 0 forwarded and answered, anything else dropped. */
+static void relay(int c, const uint8_t req[5], const struct sockaddr_un *real)
 {
 	static const uint8_t want[5] = { 0, 0, 0, VTPM_CMD_SET_LOCALITY, 0 };
-	uint8_t req[5], resp[4];
+	uint8_t resp[4];
 	int s;
 
-	if (read_full(c, req, sizeof(req)) < 0 || memcmp(req, want, sizeof(want)))
+	if (memcmp(req, want, sizeof(want)))
 		return;
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return;
+	/* swtpm (not the container) is waited for here, VTPM_PROXY_MS at most */
 	if (connect(s, (const struct sockaddr *)real, sizeof(*real)) == 0 &&
-	    send(s, req, sizeof(req), MSG_NOSIGNAL) == (ssize_t)sizeof(req) &&
-	    read_full(s, resp, sizeof(resp)) == 0)
+	    send(s, req, 5, MSG_NOSIGNAL) == 5 && read_full(s, resp, sizeof(resp)) == 0)
 		(void)!send(c, resp, sizeof(resp), MSG_NOSIGNAL);
 	close(s);
 }
 
+struct client {
+	int fd;
+	long deadline;
+	size_t got;
+	uint8_t req[5];
+};
+
+static void drop(struct client *cl, size_t *n, size_t i)
+{
+	close(cl[i].fd);
+	cl[i] = cl[--*n];
+}
+
+/*
+ * Up to VTPM_PROXY_CLIENTS connections at once, each with its own deadline
+ * (VTPM_PROXY_MS from its accept to its whole request): a container holding
+ * connections open idle delays no other one while a slot is free, and all
+ * slots full, the next connection waits in the backlog VTPM_PROXY_MS at most.
+ */
 static void __attribute__((noreturn)) serve(int lfd, const struct sockaddr_un *real)
 {
+	struct client cl[VTPM_PROXY_CLIENTS];
+	struct pollfd pf[VTPM_PROXY_CLIENTS + 1];
+	size_t n = 0;
+
 	for (;;) {
-		int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		long now = now_ms(), wait = -1;
+		size_t np = 0;
+		int r;
 
-		if (c < 0) {
-			struct timespec pause = { 0, 10000000L }; /* EMFILE...: no busy loop */
-
-			if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK)
+		for (size_t i = 0; i < n;) {
+			if (cl[i].deadline <= now) {
+				drop(cl, &n, i);
+				continue;
+			}
+			if (wait < 0 || cl[i].deadline - now < wait)
+				wait = cl[i].deadline - now;
+			pf[np++] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
+			i++;
+		}
+		if (n < VTPM_PROXY_CLIENTS)
+			pf[np++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		r = poll(pf, np, (int)wait);
+		if (r < 0) {
+			if (errno != EINTR && errno != EAGAIN)
 				_exit(1);
-			if (errno != EINTR && errno != ECONNABORTED)
-				nanosleep(&pause, NULL);
 			continue;
 		}
-		relay(c, real);
-		close(c);
+		/* the clients first (pf[0..n-1] are cl[0..n-1]), from the last: drop moves the last
+		 */
+		for (size_t i = n; i-- > 0;) {
+			ssize_t got;
+
+			if (!pf[i].revents)
+				continue;
+			got = read(cl[i].fd, cl[i].req + cl[i].got, sizeof(cl[i].req) - cl[i].got);
+			if (got < 0 && (errno == EINTR || errno == EAGAIN))
+				continue;
+			if (got <= 0) {
+				drop(cl, &n, i);
+				continue;
+			}
+			cl[i].got += (size_t)got;
+			if (cl[i].got == sizeof(cl[i].req)) {
+				relay(cl[i].fd, cl[i].req, real);
+				drop(cl, &n, i);
+			}
+		}
+		if (np > 0 && pf[np - 1].fd == lfd && pf[np - 1].revents) {
+			int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+			if (c >= 0) {
+				cl[n++] = (struct client){ .fd = c,
+							   .deadline = now_ms() + VTPM_PROXY_MS };
+			} else if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK) {
+				_exit(1);
+			} else if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN) {
+				struct timespec pause = { 0,
+							  10000000L }; /* EMFILE...: no busy loop */
+
+				nanosleep(&pause, NULL);
+			}
+		}
 	}
 }
 
-pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid,
-			  struct bh_error **err)
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, const int *cgfd,
+			  size_t ncg, struct bh_error **err)
 {
 	struct sockaddr_un sa, ra;
 	int lfd, p[2];
@@ -164,6 +233,7 @@ pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t g
 			(void)!write(p[1], &g, sizeof(g));
 			_exit(g < 0);
 		}
+		rt_vtpm_cg_join(cgfd, ncg);
 		for (int s = 1; s < NSIG; s++)
 			if (s != SIGKILL && s != SIGSTOP)
 				signal(s, SIG_DFL);
