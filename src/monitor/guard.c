@@ -105,9 +105,10 @@ struct grd_watch {
 	void *decide_arg;
 	struct grd_mount *m;
 	size_t nm;
-	struct bh_map *imarks;	     /* struct grd_ikey → struct grd_imark * */
-	struct bh_map *ident;	     /* struct grd_ikey → struct grd_ident * */
-	struct bh_strvec dir_warned; /* deny_open paths whose directory could not be marked */
+	struct bh_map *imarks; /* struct grd_ikey → struct grd_imark * */
+	struct bh_map *ident;  /* struct grd_ikey → struct grd_ident * */
+	struct bh_strvec
+		dir_warned; /* deny_open paths (or their directory) not marked: warned of */
 };
 
 struct bh_guard {
@@ -300,7 +301,7 @@ static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t 
 		return -1;
 	if (mark_fd(g, FAN_MARK_ADD, mask, fd) < 0)
 		return -1;
-	if ((im = bh_map_get(w->imarks, (const char *)&k, sizeof(k)))) {
+	if (w->imarks && (im = bh_map_get(w->imarks, (const char *)&k, sizeof(k)))) {
 		im->mask |= mask;
 		return 0;
 	}
@@ -607,21 +608,28 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto undo;
 	}
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
+		const char *f = w->deny_open[i];
 		int de = 0;
 
-		if (deny_marks(g, w, col.rootfd, w->deny_open[i], &de) < 0 && errno != ENOENT) {
-			bh_error_sys(err, errno, "container %s: marking %s", c->id,
-				     w->deny_open[i]);
-			goto undo;
-		}
-		/* the file is marked, its directory not: a file renamed over it
-		 * later is not covered; said once, the watch goes on */
-		if (de && !bh_strv_contains(w->dir_warned.v, w->deny_open[i])) {
+		/* a file or directory that cannot be marked (e.g. under /proc) is
+		 * said once, and the watch goes on: its execs and other files are
+		 * still guarded */
+		if (deny_marks(g, w, col.rootfd, f, &de) < 0 && errno != ENOENT) {
+			if (!bh_strv_contains(w->dir_warned.v, f))
+				bh_warn("guard: container %s: opens of %s are not refused "
+					"before the call: it cannot be marked (%s)",
+					c->id, f, strerror(errno));
+		} else if (de && !bh_strv_contains(w->dir_warned.v, f)) {
+			/* the file is marked, its directory not: a file renamed
+			 * over it later is not covered */
 			bh_warn("guard: container %s: %s is guarded, but not its directory "
 				"(%s): a file put in its place later is not",
-				c->id, w->deny_open[i], strerror(de));
-			bh_strvec_push(&w->dir_warned, w->deny_open[i]);
+				c->id, f, strerror(de));
+		} else {
+			continue;
 		}
+		if (!bh_strv_contains(w->dir_warned.v, f))
+			bh_strvec_push(&w->dir_warned, f);
 	}
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
