@@ -309,7 +309,13 @@ static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t 
 	im = bh_calloc(1, sizeof(*im));
 	im->fd = open(p, O_PATH | O_CLOEXEC);
 	if (im->fd < 0) {
+		int e = errno;
+
+		/* untracked, it could not be removed: not left behind (EMFILE) */
+		if (!bh_map_get(g->irefs, (const char *)&k, sizeof(k)))
+			mark_fd(g, FAN_MARK_REMOVE, mask, fd);
 		free(im);
+		errno = e;
 		return -1;
 	}
 	im->mask = mask;
