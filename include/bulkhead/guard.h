@@ -50,6 +50,11 @@ struct bh_guard_event {
 	pid_t tid;	    /* its thread (the pid when the kernel cannot say) */
 	const char *path;   /* the file, as the container sees it ("/usr/bin/x") */
 	const char *ctr_id; /* the watched container the file's mount belongs to */
+	/* A file refused once (or a deny_open file, from its mark) is known by its
+	 * identity (device, inode) in that container: reached by another name (a
+	 * hard link, a rename of it or of a directory above it), path is the name
+	 * it was refused under and via the one used; else NULL. */
+	const char *via;
 	/* Zero-drift facts, computed for every exec: the file did not come from the
 	 * image (it is in the overlay's upperdir, was changed (ctime) after the
 	 * container started, or lives on a tmpfs). drift_why says which. A memfd's

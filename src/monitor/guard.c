@@ -63,6 +63,27 @@
 #define GRD_MAX_MOUNTS	512  /* per container */
 #define GRD_MAX_WATCHES 4096 /* containers */
 #define GRD_READ_BUF	(64u << 10)
+#define GRD_MAX_IDENTS	256 /* files known by identity, per container */
+
+/* A file's identity: its device and inode (the map key of marks and identities). */
+struct grd_ikey {
+	uint64_t dev, ino;
+};
+
+/* An inode this watch marked (a deny_open file or its directory): the O_PATH
+ * fd pins it (its number cannot be reused while held; its mark is removed
+ * through it whatever its path has become). */
+struct grd_imark {
+	int fd;
+	uint64_t mask;
+};
+
+/* A blocked file known by its identity: the path it was blocked under, and
+ * an O_PATH fd that pins the inode (its number is not given to another file). */
+struct grd_ident {
+	int fd;
+	char *path;
+};
 
 struct grd_mount {
 	uint64_t id;
@@ -84,6 +105,10 @@ struct grd_watch {
 	void *decide_arg;
 	struct grd_mount *m;
 	size_t nm;
+	struct bh_map *imarks; /* struct grd_ikey → struct grd_imark * */
+	struct bh_map *ident;  /* struct grd_ikey → struct grd_ident * */
+	struct bh_strvec
+		dir_warned; /* deny_open paths (or their directory) not marked: warned of */
 };
 
 struct bh_guard {
@@ -95,6 +120,7 @@ struct bh_guard {
 	struct grd_watch **w;
 	size_t nw;
 	struct bh_map *by_mnt; /* 8-byte mount id → struct grd_mount * */
+	struct bh_map *irefs;  /* struct grd_ikey → the watches marking it (uintptr_t) */
 	struct bh_guard_stats st;
 	char *buf;
 };
@@ -105,207 +131,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- mountinfo ------------------------------------------------------------------------ */
-
-static char *unescape_into(const char *s, size_t n, char *o)
-{
-	char *p = o;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-				      (s[i + 3] - '0'));
-			i += 3;
-		} else {
-			*p++ = s[i];
-		}
-	}
-	*p = 0;
-	return o;
-}
-
-/* The next space-separated field of [*p, end); false when none. */
-static bool field(const char **p, const char *end, const char **f, size_t *n)
-{
-	const char *s = *p;
-
-	while (s < end && *s == ' ')
-		s++;
-	if (s == end)
-		return false;
-	*f = s;
-	while (s < end && *s != ' ')
-		s++;
-	*n = (size_t)(s - *f);
-	*p = s;
-	return true;
-}
-
-int bh_guard_parse_mountinfo(const char *buf, size_t len,
-			     int (*fn)(const struct bh_guard_mount *m, void *arg), void *arg,
-			     struct bh_error **err)
-{
-	const char *p = buf, *end = buf + len;
-	char *scratch = NULL;
-	size_t line = 0;
-	int r = 0;
-
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p)), *le = nl ? nl : end;
-		const char *f[16], *q = p, *dash = NULL;
-		size_t fn_[16], nf = 0, sep = 0;
-		struct bh_guard_mount m = { 0 };
-		uint64_t id = 0;
-
-		line++;
-		if (line > 65536) {
-			r = bh_error_set(err, BH_ERR_LIMIT, "mountinfo: more than 65536 lines");
-			goto out;
-		}
-		if (le == p) {
-			p = le + 1;
-			continue;
-		}
-		for (;;) {
-			const char *x;
-			size_t xn;
-
-			if (!field(&q, le, &x, &xn))
-				break;
-			if (nf == 16) {
-				dash = NULL; /* more fields than a mountinfo line has */
-				break;
-			}
-			if (!dash && nf >= 6 && xn == 1 && x[0] == '-') {
-				dash = x;
-				sep = nf;
-			}
-			f[nf] = x;
-			fn_[nf++] = xn;
-		}
-		if (!dash || nf != sep + 4) {
-			r = bh_error_set(
-				err, BH_ERR_INVALID,
-				"mountinfo line %zu: not 'ID PARENT MAJ:MIN ROOT POINT OPTS "
-				"[TAGS] - FSTYPE SOURCE SUPER'",
-				line);
-			goto out;
-		}
-		for (size_t i = 0; i < fn_[0]; i++) {
-			if (!bh_isdigit(f[0][i]) || id > (UINT64_MAX - 9) / 10) {
-				r = bh_error_set(err, BH_ERR_INVALID,
-						 "mountinfo line %zu: bad mount id", line);
-				goto out;
-			}
-			id = id * 10 + (uint64_t)(f[0][i] - '0');
-		}
-		free(scratch);
-		/* point, fstype, upperdir and opts unescaped into one scratch */
-		scratch = bh_malloc(fn_[4] + fn_[sep + 1] + fn_[sep + 3] + fn_[5] + 4);
-		m.id = id;
-		m.point = unescape_into(f[4], fn_[4], scratch);
-		m.fstype = unescape_into(f[sep + 1], fn_[sep + 1], scratch + fn_[4] + 1);
-		m.opts = unescape_into(f[5], fn_[5],
-				       scratch + fn_[4] + fn_[sep + 1] + fn_[sep + 3] + 3);
-		{
-			const char *o = f[sep + 3], *oe = o + fn_[sep + 3];
-			char *up = scratch + fn_[4] + fn_[sep + 1] + 2;
-
-			while (o < oe) {
-				const char *c = memchr(o, ',', (size_t)(oe - o)), *ce = c ? c : oe;
-
-				if ((size_t)(ce - o) > 9 && !memcmp(o, "upperdir=", 9))
-					m.upperdir = unescape_into(o + 9, (size_t)(ce - o) - 9, up);
-				o = ce + 1;
-			}
-		}
-		if (fn && (r = fn(&m, arg)) < 0)
-			goto out;
-		r = 0;
-		p = le + 1;
-	}
-out:
-	free(scratch);
-	return r;
-}
-
-/* ---- kill and start times ------------------------------------------------------------- */
-
-static int read_start(const char *root, pid_t pid, uint64_t *out, struct bh_error **err)
-{
-	char path[PATH_MAX];
-	struct bh_buf b = BH_BUF_INIT(8192);
-	const char *p;
-	uint64_t v = 0;
-	int r = -1, fld = 2;
-
-	snprintf(path, sizeof(path), "%s/proc/%d/stat", root ? root : "", (int)pid);
-	if (bh_read_file(path, &b, NULL) < 0) {
-		r = bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid);
-		goto out;
-	}
-	p = b.len ? memrchr(b.data, ')', b.len) : NULL;
-	if (!p)
-		goto bad;
-	for (p++; p < b.data + b.len && fld < 22; p++)
-		if (*p == ' ')
-			fld++;
-	if (fld != 22)
-		goto bad;
-	for (; p < b.data + b.len && bh_isdigit(*p); p++)
-		v = v * 10 + (uint64_t)(*p - '0');
-	*out = v;
-	r = 0;
-	goto out;
-bad:
-	r = bh_error_set(err, BH_ERR_INVALID, "%s: no start time", path);
-out:
-	bh_buf_release(&b);
-	return r;
-}
-
-int bh_guard_pid_start(pid_t pid, uint64_t *out, struct bh_error **err)
-{
-	return read_start(NULL, pid, out, err);
-}
-
-int bh_guard_kill(pid_t pid, uint64_t start_time, struct bh_error **err)
-{
-	uint64_t st = 0;
-	int pfd, r = -1;
-
-	if (pid <= 0)
-		return bh_error_set(err, BH_ERR_USAGE, "kill: bad pid %d", (int)pid);
-	pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pfd < 0)
-		return errno == ESRCH
-			       ? bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid)
-			       : bh_error_sys(err, errno, "pidfd_open %d", (int)pid);
-	/* the pidfd pins the process: a start time read now is the one it signals */
-	if (start_time) {
-		if (read_start(NULL, pid, &st, err) < 0)
-			goto out;
-		if (st != start_time) {
-			r = bh_error_set(err, BH_ERR_NOTFOUND,
-					 "process %d: started at %llu, not %llu (pid reused)",
-					 (int)pid, (unsigned long long)st,
-					 (unsigned long long)start_time);
-			goto out;
-		}
-	}
-	if (syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) < 0) {
-		r = errno == ESRCH
-			    ? bh_error_set(err, BH_ERR_NOTFOUND, "process %d: gone", (int)pid)
-			    : bh_error_sys(err, errno, "killing %d", (int)pid);
-		goto out;
-	}
-	r = 0;
-out:
-	close(pfd);
-	return r;
 }
 
 /* The real time of a start time in clock ticks after boot. */
@@ -358,6 +183,7 @@ int bh_guard_open(const struct bh_guard_opts *opts, struct bh_guard **out, struc
 	g->root = bh_strdup(opts && opts->root && strcmp(opts->root, "/") ? opts->root : "");
 	g->o.root = g->root;
 	g->by_mnt = bh_map_new();
+	g->irefs = bh_map_new();
 	g->buf = bh_malloc(GRD_READ_BUF);
 	*out = g;
 	return 0;
@@ -373,10 +199,30 @@ void bh_guard_get_stats(const struct bh_guard *g, struct bh_guard_stats *out)
 	*out = g->st;
 }
 
+static void imark_free(void *v)
+{
+	struct grd_imark *im = v;
+
+	close(im->fd);
+	free(im);
+}
+
+static void ident_free(void *v)
+{
+	struct grd_ident *id = v;
+
+	close(id->fd);
+	free(id->path);
+	free(id);
+}
+
 static void watch_free(struct grd_watch *w)
 {
 	if (!w)
 		return;
+	bh_map_free(w->imarks, imark_free);
+	bh_map_free(w->ident, ident_free);
+	bh_strvec_release(&w->dir_warned);
 	for (size_t i = 0; i < w->nm; i++) {
 		free(w->m[i].point);
 		if (w->m[i].upperfd >= 0)
@@ -397,6 +243,7 @@ void bh_guard_free(struct bh_guard *g)
 		watch_free(g->w[i]);
 	free(g->w);
 	bh_map_free(g->by_mnt, NULL);
+	bh_map_free(g->irefs, NULL);
 	if (g->fd >= 0)
 		close(g->fd);
 	free(g->buf);
@@ -426,26 +273,130 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
 }
 
+static int ikey_of(int fd, struct grd_ikey *k)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	k->dev = (uint64_t)st.st_dev;
+	k->ino = (uint64_t)st.st_ino;
+	return 0;
+}
+
 /*
- * The marks of deny_open's path, added (add) or removed: its directory for
- * its children's opens (FAN_EVENT_ON_CHILD: a file made there later, or put
- * there by a rename over the named one, a new inode, asks from its first open
- * on; the decision keeps only the named path), and the file itself while it
- * exists (its inode: an open through another of its mounts asks too). 0, or
- * -1 with errno (ENOENT: neither exists in this container).
+ * Mark the inode of fd for w (mask): a mark is the group's, one per inode,
+ * so the watches marking an inode are counted (two containers sharing a
+ * directory of the host, or a watch replaced by the next) and it is removed
+ * with the last (inode_unmark_all).
  */
-static int deny_marks(struct bh_guard *g, int rootfd, const char *path, bool add)
+static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t mask)
+{
+	struct grd_ikey k;
+	struct grd_imark *im;
+	uintptr_t refs;
+	char p[64];
+
+	if (ikey_of(fd, &k) < 0)
+		return -1;
+	if (mark_fd(g, FAN_MARK_ADD, mask, fd) < 0)
+		return -1;
+	if (w->imarks && (im = bh_map_get(w->imarks, (const char *)&k, sizeof(k)))) {
+		im->mask |= mask;
+		return 0;
+	}
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	im = bh_calloc(1, sizeof(*im));
+	im->fd = open(p, O_PATH | O_CLOEXEC);
+	if (im->fd < 0) {
+		int e = errno;
+
+		/* untracked, it could not be removed: not left behind (EMFILE) */
+		if (!bh_map_get(g->irefs, (const char *)&k, sizeof(k)))
+			mark_fd(g, FAN_MARK_REMOVE, mask, fd);
+		free(im);
+		errno = e;
+		return -1;
+	}
+	im->mask = mask;
+	if (!w->imarks)
+		w->imarks = bh_map_new();
+	bh_map_put(w->imarks, (const char *)&k, sizeof(k), im);
+	refs = (uintptr_t)bh_map_get(g->irefs, (const char *)&k, sizeof(k));
+	bh_map_put(g->irefs, (const char *)&k, sizeof(k), (void *)(refs + 1));
+	return 0;
+}
+
+/* Drop w's inode marks: each inode's mark goes with the last watch marking it. */
+static void inode_unmark_all(struct bh_guard *g, struct grd_watch *w)
+{
+	const char *key;
+	size_t pos = 0, klen;
+	void *v;
+
+	while (w->imarks && bh_map_next(w->imarks, &pos, &key, &klen, &v)) {
+		struct grd_imark *im = v;
+		uintptr_t refs = (uintptr_t)bh_map_get(g->irefs, key, klen);
+
+		if (refs > 1) {
+			bh_map_put(g->irefs, key, klen, (void *)(refs - 1));
+			continue;
+		}
+		bh_map_del(g->irefs, key, klen);
+		mark_fd(g, FAN_MARK_REMOVE, im->mask, im->fd);
+	}
+	bh_map_free(w->imarks, imark_free);
+	w->imarks = NULL;
+}
+
+/* Know the file of fd as `path` for w (a blocked file: its hard links, its
+ * new names and those of its directories are decided as that path). */
+static void ident_add(struct grd_watch *w, int fd, const char *path)
+{
+	struct grd_ikey k;
+	struct grd_ident *id;
+	char p[64];
+
+	if (ikey_of(fd, &k) < 0 || (w->ident && bh_map_get(w->ident, (const char *)&k, sizeof(k))))
+		return;
+	if (w->ident && bh_map_size(w->ident) >= GRD_MAX_IDENTS)
+		return; /* bounded: the path still decides */
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
+	id = bh_calloc(1, sizeof(*id));
+	id->fd = open(p, O_PATH | O_CLOEXEC);
+	if (id->fd < 0) {
+		free(id);
+		return;
+	}
+	id->path = bh_strdup(path);
+	if (!w->ident)
+		w->ident = bh_map_new();
+	bh_map_put(w->ident, (const char *)&k, sizeof(k), id);
+}
+
+/*
+ * The marks of deny_open's path: its directory for its children's opens
+ * (FAN_EVENT_ON_CHILD: a file made there later, or put there by a rename over
+ * the named one, a new inode, asks from its first open on; the decision keeps
+ * only the named path), and the file itself while it exists (its inode: an
+ * open through another of its mounts, a hard link, or after a rename of it or
+ * of a directory above it asks too, and is decided as the named path by its
+ * identity). 0, or -1 with errno (ENOENT: neither exists in this container).
+ * A directory that cannot be marked while the file is: 0, and *dir_errno says
+ * why (the file is covered, not a file renamed over it).
+ */
+static int deny_marks(struct bh_guard *g, struct grd_watch *w, int rootfd, const char *path,
+		      int *dir_errno)
 {
 	const char *slash = strrchr(path, '/');
-	unsigned how = add ? FAN_MARK_ADD : FAN_MARK_REMOVE;
 	char dir[PATH_MAX];
 	int fd, r = 0, e = 0;
 
+	*dir_errno = 0;
 	if (slash) {
 		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
 		fd = bh_root_openat(rootfd, dir, O_PATH | O_DIRECTORY, 0, NULL);
-		if (fd < 0 ||
-		    (mark_fd(g, how, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, fd) < 0 && add)) {
+		if (fd < 0 || inode_mark(g, w, fd, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD) < 0) {
 			e = errno;
 			r = -1;
 		}
@@ -465,13 +416,16 @@ static int deny_marks(struct bh_guard *g, int rootfd, const char *path, bool add
 		errno = e;
 		return r;
 	}
-	if (mark_fd(g, how, FAN_OPEN_PERM, fd) < 0 && add) {
+	if (inode_mark(g, w, fd, FAN_OPEN_PERM) < 0) {
 		e = errno;
-		r = -1;
+		close(fd);
+		errno = e;
+		return -1;
 	}
+	ident_add(w, fd, path);
 	close(fd);
-	errno = e;
-	return r;
+	*dir_errno = r < 0 ? e : 0;
+	return 0;
 }
 
 /* File systems nothing is executed from, never marked. */
@@ -552,7 +506,12 @@ static struct grd_watch *find_watch(struct bh_guard *g, const char *id, size_t *
 	return NULL;
 }
 
-/* Drop w's marks (through its init's root, while it lives) and its index rows. */
+/*
+ * Drop w's marks and its index rows: a mount's (through its init's root,
+ * while it lives) unless another watch took it over (the watch replacing w,
+ * marked first so no exec passes unasked in between); its inodes' with the
+ * last watch marking them.
+ */
 static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 {
 	char path[PATH_MAX];
@@ -560,13 +519,16 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 	int rootfd = -1;
 
 	snprintf(path, sizeof(path), "%s/proc/%d/root", g->root, (int)w->pid);
-	if (read_start(g->root, w->pid, &st, NULL) == 0 && st == w->pid_start)
+	if (grd_read_start(g->root, w->pid, &st, NULL) == 0 && st == w->pid_start)
 		rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	for (size_t i = 0; i < w->nm; i++) {
+		void *owner = bh_map_get(g->by_mnt, (const char *)&w->m[i].id, 8);
 		uint64_t id = 0;
 		int fd;
 
-		if (bh_map_get(g->by_mnt, (const char *)&w->m[i].id, 8) == &w->m[i])
+		if (owner && owner != &w->m[i])
+			continue; /* another watch's now */
+		if (owner)
 			bh_map_del(g->by_mnt, (const char *)&w->m[i].id, 8);
 		if (rootfd < 0)
 			continue; /* the mounts go with the container, and their marks */
@@ -576,11 +538,9 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 		if (fd >= 0)
 			close(fd);
 	}
-	if (rootfd >= 0) {
-		for (size_t i = 0; w->deny_open && w->deny_open[i]; i++)
-			deny_marks(g, rootfd, w->deny_open[i], false);
+	if (rootfd >= 0)
 		close(rootfd);
-	}
+	inode_unmark_all(g, w);
 }
 
 int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_guard_policy *p,
@@ -603,7 +563,7 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	if (g->nw >= GRD_MAX_WATCHES && !find_watch(g, c->id, NULL))
 		return bh_error_set(err, BH_ERR_LIMIT, "more than %d containers watched",
 				    GRD_MAX_WATCHES);
-	if (read_start(g->root, c->pid, &st, err) < 0)
+	if (grd_read_start(g->root, c->pid, &st, err) < 0)
 		return bh_error_prefix(err, "container %s", c->id);
 	if (c->pid_start && st != c->pid_start)
 		return bh_error_set(err, BH_ERR_NOTFOUND,
@@ -633,16 +593,15 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto out;
 	}
 	/* the process read is still the init: its root and mounts are the container's */
-	if (read_start(g->root, c->pid, &st, err) < 0 || st != w->pid_start) {
+	if (grd_read_start(g->root, c->pid, &st, err) < 0 || st != w->pid_start) {
 		if (!err || !*err)
 			bh_error_set(err, BH_ERR_NOTFOUND, "container %s: its init exited", c->id);
 		goto out;
 	}
-	if ((old = find_watch(g, c->id, &at))) {
-		watch_remove_marks(g, old);
-		watch_free(old);
-		g->w[at] = g->w[--g->nw];
-	}
+	old = find_watch(g, c->id, &at);
+	/* what the watch it replaces knew and warned of stays known */
+	for (size_t i = 0; old && i < old->dir_warned.n; i++)
+		bh_strvec_push(&w->dir_warned, old->dir_warned.v[i]);
 	col.w = w;
 	col.g = g;
 	if (bh_guard_parse_mountinfo(b.data, b.len, collect_mount, &col, err) < 0) {
@@ -655,15 +614,56 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		goto undo;
 	}
 	for (size_t i = 0; w->deny_open && w->deny_open[i]; i++) {
-		if (deny_marks(g, col.rootfd, w->deny_open[i], true) == 0 || errno == ENOENT)
-			continue; /* marked, or not in this container (nor its directory) */
-		bh_error_sys(err, errno, "container %s: marking %s", c->id, w->deny_open[i]);
-		goto undo;
+		const char *f = w->deny_open[i];
+		int de = 0;
+
+		/* a file or directory that cannot be marked (e.g. under /proc) is
+		 * said once, and the watch goes on: its execs and other files are
+		 * still guarded */
+		if (deny_marks(g, w, col.rootfd, f, &de) < 0 && errno != ENOENT) {
+			if (!bh_strv_contains(w->dir_warned.v, f))
+				bh_warn("guard: container %s: opens of %s are not refused "
+					"before the call: it cannot be marked (%s)",
+					c->id, f, strerror(errno));
+		} else if (de && !bh_strv_contains(w->dir_warned.v, f)) {
+			/* the file is marked, its directory not: a file renamed
+			 * over it later is not covered */
+			bh_warn("guard: container %s: %s is guarded, but not its directory "
+				"(%s): a file put in its place later is not",
+				c->id, f, strerror(de));
+		} else {
+			continue;
+		}
+		if (!bh_strv_contains(w->dir_warned.v, f))
+			bh_strvec_push(&w->dir_warned, f);
 	}
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
-	g->w = bh_reallocarray(g->w, g->nw + 1, sizeof(*g->w));
-	g->w[g->nw++] = w;
+	if (old) {
+		/* marked before the old marks go: no window without them */
+		if (old->ident) {
+			const char *key;
+			size_t pos = 0, klen;
+			void *v;
+
+			if (!w->ident)
+				w->ident = bh_map_new();
+			while (bh_map_next(old->ident, &pos, &key, &klen, &v))
+				if (bh_map_size(w->ident) < GRD_MAX_IDENTS &&
+				    !bh_map_get(w->ident, key, klen))
+					bh_map_put(w->ident, key, klen, v);
+				else
+					ident_free(v);
+			bh_map_free(old->ident, NULL);
+			old->ident = NULL;
+		}
+		watch_remove_marks(g, old);
+		watch_free(old);
+		g->w[at] = w;
+	} else {
+		g->w = bh_reallocarray(g->w, g->nw + 1, sizeof(*g->w));
+		g->w[g->nw++] = w;
+	}
 	r = (int)w->nm;
 	w = NULL;
 	goto out;
@@ -760,10 +760,12 @@ static pid_t tgid_of(const struct bh_guard *g, pid_t tid)
 
 /* Decide one permission event; <0 when the decision itself failed. */
 static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
-		  struct bh_guard_event *ev, char *path, size_t pathsz)
+		  struct bh_guard_event *ev, char *path, size_t pathsz, char *via)
 {
 	struct grd_mount *m = NULL;
 	struct grd_watch *w;
+	struct grd_ident *known = NULL;
+	struct grd_ikey k = { 0 };
 	struct statx sx;
 	char link[64];
 	ssize_t n;
@@ -783,6 +785,15 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	w = m->w;
 	ev->ctr_id = w->id;
 	ev->path = path;
+	/* a blocked file reached by another name (a hard link, a rename of it or
+	 * of a directory above it) is decided as the path it was blocked under */
+	if (w->ident && ikey_of(md->fd, &k) == 0)
+		known = bh_map_get(w->ident, (const char *)&k, sizeof(k));
+	if (known && strcmp(known->path, path)) {
+		snprintf(via, PATH_MAX, "%s", path);
+		snprintf(path, pathsz, "%s", known->path);
+		ev->via = via;
+	}
 	if (ev->op == BH_GUARD_EXEC) {
 		struct grd_drift_in di = { 0 };
 		const char *rel = path;
@@ -824,6 +835,8 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	if (!ev->reason)
 		ev->reason = "allowed";
 	ev->enforced = w->protect || ev->verdict == BH_GUARD_ALLOW;
+	if (ev->verdict == BH_GUARD_DENY && ev->enforced && !known)
+		ident_add(w, md->fd, path); /* its other names are refused too */
 	return 0;
 }
 
@@ -840,7 +853,7 @@ static void respond(struct bh_guard *g, int fd, bool deny)
 static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 {
 	struct bh_guard_event ev = { 0 };
-	char path[PATH_MAX];
+	char path[PATH_MAX], via[PATH_MAX];
 	uint64_t t0 = now_ns();
 	bool deny = false;
 	int r;
@@ -853,7 +866,7 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 		g->st.allowed++;
 		return;
 	}
-	r = decide(g, md, &ev, path, sizeof(path));
+	r = decide(g, md, &ev, path, sizeof(path), via);
 	if (r < 0) {
 		g->st.errors++;
 		deny = g->o.fail_closed;

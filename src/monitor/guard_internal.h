@@ -4,9 +4,15 @@
 #define BULKHEAD_MONITOR_GUARD_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 
 struct bh_error;
+
+/* The start time of pid (clock ticks after boot, /proc/PID/stat field 22) read
+ * under root ("" or NULL: the host's /proc). */
+int grd_read_start(const char *root, pid_t pid, uint64_t *out, struct bh_error **err);
 
 /* What zero-drift knows of one executed file. */
 struct grd_drift_in {
