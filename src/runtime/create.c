@@ -394,7 +394,10 @@ static int prepare_init(struct create_job *j, struct bh_error **err)
 	char *fifo = bh_asprintf("%s/exec.fifo", c->dir);
 	int r = -1;
 
-	if (mkfifo(fifo, 0622) < 0) {
+	/* 0600 whatever the umask: only the init (the owner, the mapped root
+	 * with a user namespace) writes it, and its directory may be enterable
+	 * (0711 for a vTPM with a user namespace) */
+	if (mkfifo(fifo, 0600) < 0 || chmod(fifo, 0600) < 0) {
 		bh_error_sys(err, errno, "creating %s", fifo);
 		goto out;
 	}
