@@ -567,17 +567,31 @@ static size_t unsent(struct conn *c)
 }
 
 /* A tick of c's long-lived response: the client gone (plain: the peer's
- * FIN), or the next chunk when the client keeps up. false: c was freed. */
+ * FIN), or the next chunk when the client keeps up. false: c was freed or
+ * is being freed (skip it). */
 static bool stream_tick(struct conn *c)
 {
+	struct evhttp_connection *evc = evhttp_request_get_connection(c->sreq);
 	struct bh_buf out;
-	int fd = bufferevent_getfd(c->bev), rc;
+	int fd, rc;
 	char b;
-	ssize_t r = fd >= 0 ? recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
+	ssize_t r;
 
+	/* evhttp found the client gone (EOF, error, timeout) and freed the
+	 * connection, letting go of the request. A TLS record goes only when
+	 * libevent finalizes the bufferevent (SSL_free, the ex_data destructor),
+	 * a callback queued after this tick when both were due in one loop
+	 * iteration (a busy worker): here the record still has its stream and
+	 * a request with no connection. End it (that frees the request); the
+	 * record goes with the finalizer. (The peek below saw the EOF and
+	 * freed a NULL connection: SIGSEGV, serve-stream.test on a loaded box.) */
+	if (!evc) {
+		stream_end(c, false);
+		return false;
+	}
+	fd = bufferevent_getfd(c->bev);
+	r = fd >= 0 ? recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) : 0;
 	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-		struct evhttp_connection *evc = evhttp_request_get_connection(c->sreq);
-
 		stream_end(c, false);
 		evhttp_connection_free(evc); /* c goes with it */
 		return false;

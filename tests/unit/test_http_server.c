@@ -6,12 +6,16 @@
  * requests (several in one write) are all answered; a request that arrives
  * in pieces is answered; keep-alive serves several requests on one
  * connection. Every read has a bound (2 s): a stall fails instead of hanging.
+ * Over TLS: a stream's client that leaves while the worker is busy (a pull
+ * that takes 300 ms) is ended cleanly when the tick comes before libevent
+ * frees the connection's record (the race that crashed serve-stream.test).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -19,6 +23,16 @@
 
 #include "unit.h"
 #include "bulkhead/http.h"
+#include "lazy/event.h"
+
+/* the test's TLS client, on the library the server loads */
+#define TLS_client_method BH_LAZY(ssl, TLS_client_method)
+#define SSL_set_fd	  BH_LAZY(ssl, SSL_set_fd)
+#define SSL_connect	  BH_LAZY(ssl, SSL_connect)
+#define SSL_read	  BH_LAZY(ssl, SSL_read)
+#define SSL_write	  BH_LAZY(ssl, SSL_write)
+#define SSL_free	  BH_LAZY(ssl, SSL_free)
+#define SSL_get_fd	  BH_LAZY(ssl, SSL_get_fd)
 
 #define BOUND_MS 2000
 
@@ -56,10 +70,35 @@ static void on_stream(void *ctx, const struct bh_http_request *req, struct bh_ht
 	resp->stream = &stream_ops;
 }
 
+/* A stream whose pull, once asked (nap 1), sleeps 300 ms (nap 2, then 3):
+ * the worker is busy while a neighbour's client leaves. */
+static atomic_int nap;
+
+static int slow_pull(void *ctx, struct bh_buf *out)
+{
+	int one = 1;
+
+	(void)ctx;
+	if (atomic_compare_exchange_strong(&nap, &one, 2)) {
+		nanosleep(&(struct timespec){ 0, 300 * 1000000 }, NULL);
+		atomic_store(&nap, 3);
+	}
+	return bh_buf_adds(out, ": slow\n\n", NULL);
+}
+
+static const struct bh_http_stream_ops slow_ops = { slow_pull, stream_done };
+
+static void on_slow(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp)
+{
+	(void)ctx;
+	(void)req;
+	resp->content_type = "text/event-stream";
+	resp->stream = &slow_ops;
+}
+
 static const struct bh_http_route routes[] = {
-	{ NULL, "/s", on_stream, NULL },
-	{ NULL, "/a", on_echo, NULL },
-	{ NULL, "/b", on_echo, NULL },
+	{ NULL, "/s", on_stream, NULL }, { NULL, "/slow", on_slow, NULL },
+	{ NULL, "/a", on_echo, NULL },	 { NULL, "/b", on_echo, NULL },
 	{ NULL, "/c", on_echo, NULL },
 };
 
@@ -79,20 +118,27 @@ static void *serve_main(void *arg)
 	return NULL;
 }
 
-static void srv_start(struct srv *v, unsigned threads)
+static void srv_start_tls(struct srv *v, unsigned threads, const char *cert, const char *key)
 {
 	struct bh_http_options o = { .listen = "127.0.0.1:0",
 				     .routes = routes,
 				     .nroutes = sizeof(routes) / sizeof(routes[0]),
 				     .threads = threads,
 				     .idle_ms = 500,
-				     .drain_ms = 500 };
+				     .drain_ms = 500,
+				     .cert_file = cert,
+				     .key_file = key };
 	struct bh_error *err = NULL;
 
 	assert_int_equal(bh_http_server_new(&o, &v->s, &err), 0);
 	v->port = bh_http_server_port(v->s);
 	assert_true(v->port > 0);
 	assert_int_equal(pthread_create(&v->th, NULL, serve_main, v), 0);
+}
+
+static void srv_start(struct srv *v, unsigned threads)
+{
+	srv_start_tls(v, threads, NULL, NULL);
 }
 
 static void srv_stop(struct srv *v)
@@ -345,12 +391,108 @@ static void test_stream(void **state)
 	close(a);
 }
 
+/* A TLS connection to port with request sent; reads bounded by BOUND_MS. */
+static SSL *tls_dial(SSL_CTX *ctx, int port, const char *request)
+{
+	struct timeval tv = { .tv_sec = BOUND_MS / 1000 };
+	int fd = dial(port);
+	SSL *ssl = SSL_new(ctx);
+
+	assert_non_null(ssl);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	SSL_set_fd(ssl, fd);
+	assert_int_equal(SSL_connect(ssl), 1);
+	assert_int_equal(SSL_write(ssl, request, (int)strlen(request)), (int)strlen(request));
+	return ssl;
+}
+
+/* Read from ssl until want is in buf (true), or EOF / BOUND_MS (false). */
+static bool tls_until(SSL *ssl, char *buf, size_t size, const char *want)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	while (len < size - 1 && !strstr(buf, want)) {
+		int r = SSL_read(ssl, buf + len, (int)(size - 1 - len));
+
+		if (r <= 0)
+			return false;
+		len += (size_t)r;
+		buf[len] = 0;
+	}
+	return strstr(buf, want) != NULL;
+}
+
+static void test_tls_stream_gone_busy(void **state)
+{
+	char dir[] = "/tmp/bh-http-XXXXXX", cmd[512], cert[64], key[64];
+	static char buf[65536];
+	SSL_CTX *ctx;
+	SSL *slow, *gone, *other;
+	struct srv v;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN); /* as serve: a write to a client gone is EPIPE */
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		 "-days 1 -subj /CN=127.0.0.1 -keyout %s -out %s >/dev/null 2>&1",
+		 key, cert);
+	if (system(cmd) != 0) {
+		rmdir(dir);
+		skip(); /* no openssl command */
+	}
+	atomic_store(&dones, 0);
+	atomic_store(&nap, 0);
+	srv_start_tls(&v, 1, cert, key);
+	ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(ctx);
+	/* the slow stream first: the tick walks the newest connection first */
+	slow = tls_dial(ctx, v.port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(tls_until(slow, buf, sizeof(buf), ": slow"));
+	gone = tls_dial(ctx, v.port, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_true(tls_until(gone, buf, sizeof(buf), "data: "));
+	for (int round = 0; round < 3; round++) {
+		/* the worker sleeps in the slow pull; meanwhile gone's client leaves:
+		 * its EOF and the next tick are due in the same loop iteration */
+		atomic_store(&nap, 1);
+		for (int i = 0; i < 100 && atomic_load(&nap) != 2; i++)
+			nanosleep(&(struct timespec){ 0, 5 * 1000000 }, NULL);
+		assert_int_equal(atomic_load(&nap), 2);
+		close(SSL_get_fd(gone));
+		SSL_free(gone);
+		for (int i = 0; i < 100 && atomic_load(&dones) != round + 1; i++)
+			nanosleep(&(struct timespec){ 0, 20 * 1000000 }, NULL);
+		assert_int_equal(atomic_load(&dones), round + 1);
+		/* the server is alive and the slow stream goes on */
+		other = tls_dial(ctx, v.port, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n");
+		assert_true(tls_until(other, buf, sizeof(buf), "path=/a"));
+		close(SSL_get_fd(other));
+		SSL_free(other);
+		assert_true(tls_until(slow, buf, sizeof(buf), ": slow"));
+		if (round < 2) {
+			gone = tls_dial(ctx, v.port, "GET /s HTTP/1.1\r\nHost: x\r\n\r\n");
+			assert_true(tls_until(gone, buf, sizeof(buf), "data: "));
+		}
+	}
+	srv_stop(&v);
+	assert_int_equal(atomic_load(&dones), 4); /* the slow one with the drain */
+	close(SSL_get_fd(slow));
+	SSL_free(slow);
+	SSL_CTX_free(ctx);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alone),	  cmocka_unit_test(test_idle_neighbour),
 		cmocka_unit_test(test_pipelined), cmocka_unit_test(test_pieces),
-		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_stream),	  cmocka_unit_test(test_tls_stream_gone_busy),
 	};
 
 	if (getenv("TEST_FILTER")) /* one test, by name (a pattern) */
