@@ -170,7 +170,9 @@ static void on_ticket(struct bh_ctl_call *c)
 	struct bh_error *err = NULL;
 
 	if (!bearer_tok(c->req, tok))
-		return bh_ctl_reply_error(c, 400, "token too long for a stream ticket");
+		return bh_ctl_reply_error(c, 400,
+					  "a stream ticket is made from the caller's bearer token "
+					  "(1 to 256 bytes): none usable in Authorization");
 	if (bh_ctl_stream_ticket(c->a->stream, tok, strlen(tok), time(NULL), ticket, &err) < 0) {
 		explicit_bzero(tok, sizeof(tok));
 		return bh_ctl_reply_fail(c, err);

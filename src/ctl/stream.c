@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -79,19 +80,23 @@ void bh_ctl_stream_publish(struct bh_ctl_stream_hub *h, const char *name, json_t
 		json_decref(data);
 		return;
 	}
-	bh_buf_init(&b, 1u << 20);
+	bh_buf_init(&b, BH_CTL_STREAM_EVENT_MAX);
 	pthread_mutex_lock(&h->mu);
 	h->seq++;
 	if (bh_buf_addf(&b, NULL, "event: %s\nid: %llu\ndata: ", name, (unsigned long long)h->seq) <
 		    0 ||
 	    bh_json_dump_buf(data, JSON_COMPACT, &b, NULL) < 0 ||
-	    bh_buf_adds(&b, "\n\n", NULL) < 0) {
+	    bh_buf_adds(&b, "\n\n", NULL) < 0 || bh_buf_addc(&b, 0, NULL) < 0) {
+		/* too big for a stream: every reader learns it missed one */
+		for (struct bh_ctl_stream_sub *s = h->subs; s; s = s->next) {
+			s->dropped++;
+			atomic_fetch_add(&h->dropped, 1);
+		}
 		pthread_mutex_unlock(&h->mu);
 		bh_buf_release(&b);
 		json_decref(data);
 		return;
 	}
-	bh_buf_addc(&b, 0, NULL);
 	text = (char *)b.data;
 	for (struct bh_ctl_stream_sub *s = h->subs; s; s = s->next) {
 		unsigned tail;
@@ -140,6 +145,17 @@ int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *token, size_t 
 	return 0;
 }
 
+/* Both BH_CTL_TICKET_LEN characters compared whatever differs first: the
+ * time does not tell how much of a guess was right. */
+static bool same_ticket(const char *a, const char *b)
+{
+	unsigned char d = 0;
+
+	for (size_t i = 0; i < BH_CTL_TICKET_LEN; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return d == 0;
+}
+
 int bh_ctl_stream_redeem(struct bh_ctl_stream_hub *h, const char *ticket, int64_t now,
 			 char tok[BH_CTL_STREAM_TOKEN_MAX + 1])
 {
@@ -151,7 +167,7 @@ int bh_ctl_stream_redeem(struct bh_ctl_stream_hub *h, const char *ticket, int64_
 	for (unsigned i = 0; i < BH_CTL_TICKETS_MAX; i++) {
 		struct ticket *t = &h->tickets[i];
 
-		if (!t->id[0] || strcmp(t->id, ticket))
+		if (!t->id[0] || !same_ticket(t->id, ticket))
 			continue;
 		if (now <= t->expires) {
 			memcpy(tok, t->tok, sizeof(t->tok));

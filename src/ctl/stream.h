@@ -22,6 +22,10 @@
 #define BH_CTL_TICKETS_MAX	1024
 #define BH_CTL_TICKET_LEN	64 /* hex characters */
 #define BH_CTL_STREAM_TOKEN_MAX 256
+/* an event's text at most: well under what one pull takes (the http
+ * server's BH_HTTP_STREAM_BACKLOG), so an event always fits an empty pull and
+ * no stream stalls behind one; a bigger one is counted dropped */
+#define BH_CTL_STREAM_EVENT_MAX (64u << 10)
 
 struct bh_ctl_stream_hub;
 struct bh_ctl_stream_sub;

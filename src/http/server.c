@@ -208,18 +208,21 @@ static void stream_end(struct conn *c, bool send_end)
 {
 	const struct bh_http_stream_ops *ops = c->sops;
 	struct evhttp_request *req = c->sreq;
+	void *ctx = c->sctx;
 
 	if (!ops)
 		return;
+	/* c is not read after evhttp_send_reply_end: ending a reply can run
+	 * on_complete, which may let go of the connection */
 	c->sops = NULL;
 	c->sreq = NULL;
+	c->sctx = NULL;
 	/* evhttp, finding the client gone (EOF, timeout) before the response
 	 * ended, let go of the request (no connection) for us to end: that
 	 * frees it */
 	if (req && (send_end || !evhttp_request_get_connection(req)))
 		evhttp_send_reply_end(req);
-	ops->done(c->sctx);
-	c->sctx = NULL;
+	ops->done(ctx);
 }
 
 static void conn_gone(struct conn *c)

@@ -3,7 +3,8 @@
  * The live updates' hub (src/ctl/stream.c): events reach every stream in
  * order as SSE text; a full queue drops its oldest and the stream's next
  * take starts with a `dropped` event counting them (the publisher never
- * waits); the bound on streams; tickets: single use, expiry, a wrong one.
+ * waits), an event too big for a stream too; the bound on streams; tickets: single use, expiry, a
+ * wrong one.
  */
 #include "unit.h"
 #include "ctl/stream.h"
@@ -66,6 +67,24 @@ static void test_queue(void **state)
 	assert_int_equal(take(a, &t), 5);
 	assert_non_null(strstr(t, "\"count\":2}"));
 	free(t);
+	/* an event too big for a stream (over BH_CTL_STREAM_EVENT_MAX) is not
+	 * queued where it would stall the stream: counted dropped instead */
+	{
+		char *big = malloc(BH_CTL_STREAM_EVENT_MAX + 1);
+
+		memset(big, 'x', BH_CTL_STREAM_EVENT_MAX);
+		big[BH_CTL_STREAM_EVENT_MAX] = 0;
+		bh_ctl_stream_publish(h, "alert", json_pack("{ss}", "big", big));
+		free(big);
+		bh_ctl_stream_publish(h, "alert", json_pack("{si}", "n", 9));
+		assert_int_equal(take(b, &t), 2);
+		assert_non_null(strstr(t, "event: dropped\ndata: {\"count\":1}\n\n"));
+		assert_non_null(strstr(t, "\"n\":9}"));
+		assert_null(strstr(t, "xxxx"));
+		free(t);
+		assert_int_equal(take(a, &t), 2);
+		free(t);
+	}
 	/* a stream gone: room for another */
 	bh_ctl_stream_sub_free(a);
 	assert_int_equal(bh_ctl_stream_count(h), 1);
