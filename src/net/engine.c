@@ -248,46 +248,69 @@ static unsigned l4_bit(const struct flow *f)
 	return f->proto == 6 ? BH_NET_L4_TCP : BH_NET_L4_UDP;
 }
 
-/* Start feeding d (NULL: unknown) with what the probe window holds. */
+/*
+ * Start feeding d (NULL: unknown) with what the probe window holds. The
+ * window is taken off the flow first: when d gives up while it is replayed,
+ * the entry it gave up on and those after it are delivered anew (probed
+ * without d, then fed or scanned), never dropped.
+ */
 static void start(struct flow *f, const struct bh_net_dissector *d)
 {
-	size_t off[2] = { 0, 0 };
+	struct bh_buf win[2] = { f->probe[0], f->probe[1] };
+	struct {
+		uint8_t dir;
+		uint16_t len;
+	} log[PROBE_LOG_MAX];
+	size_t nlog = f->nlog, off[2] = { 0, 0 }, i = 0;
 
 	f->d = d;
 	net_pol_app(f, d ? d->app : NULL);
-	if (!d) {
-		/* unknown: its cleartext is still scanned for data leaks */
-		for (size_t i = 0; i < f->nlog; i++) {
-			int dir = f->log[i].dir;
-
-			net_match_raw(f, dir, (const uint8_t *)f->probe[dir].data + off[dir],
-				      f->log[i].len);
-			off[dir] += f->log[i].len;
-		}
-		if (f->gaveup) {
-			/* after a dissector gave up, unknown is not the end: the
-			 * next bytes are probed anew */
-			f->no_mask = f->gave_mask;
-			f->maybe_mask = f->more_mask = 0;
-			f->nlog = 0;
-			bh_buf_release(&f->probe[0]);
-			bh_buf_release(&f->probe[1]);
-			return;
-		}
-		stop_inspection(f);
-		return;
-	}
-	f->state = bh_calloc(1, d->state_size ? d->state_size : 1);
-	f->ident = ID_FEEDING;
-	for (size_t i = 0; i < f->nlog && f->ident == ID_FEEDING; i++) {
-		int dir = f->log[i].dir;
-
-		feed(f, dir, (const uint8_t *)f->probe[dir].data + off[dir], f->log[i].len);
-		off[dir] += f->log[i].len;
+	for (size_t j = 0; j < nlog; j++) {
+		log[j].dir = f->log[j].dir;
+		log[j].len = f->log[j].len;
 	}
 	f->nlog = 0;
-	bh_buf_release(&f->probe[0]);
-	bh_buf_release(&f->probe[1]);
+	bh_buf_init(&f->probe[0], BH_NET_PROBE_MAX);
+	bh_buf_init(&f->probe[1], BH_NET_PROBE_MAX);
+	if (!d) {
+		/* unknown: its cleartext is still scanned for data leaks */
+		for (i = 0; i < nlog; i++) {
+			int dir = log[i].dir;
+
+			net_match_raw(f, dir, (const uint8_t *)win[dir].data + off[dir],
+				      log[i].len);
+			off[dir] += log[i].len;
+		}
+		/* after a dissector gave up, unknown is not the end: the next
+		 * bytes are probed anew */
+		if (f->gaveup) {
+			f->no_mask = f->gave_mask;
+			f->maybe_mask = f->more_mask = 0;
+		} else {
+			stop_inspection(f);
+		}
+	} else {
+		f->state = bh_calloc(1, d->state_size ? d->state_size : 1);
+		f->ident = ID_FEEDING;
+		for (; i < nlog; i++) {
+			int dir = log[i].dir;
+
+			if (feed(f, dir, (const uint8_t *)win[dir].data + off[dir], log[i].len))
+				break;
+			off[dir] += log[i].len;
+		}
+		/* d gave up on entry i: it and the rest go on, in order (each
+		 * give-up leaves one dissector fewer: the recursion is bounded) */
+		for (; i < nlog; i++) {
+			int dir = log[i].dir;
+
+			net_flow_deliver(f, dir, (const uint8_t *)win[dir].data + off[dir],
+					 log[i].len);
+			off[dir] += log[i].len;
+		}
+	}
+	bh_buf_release(&win[0]);
+	bh_buf_release(&win[1]);
 }
 
 /* The dissector a port hint picks among those that said MAYBE, or NULL. */
@@ -301,6 +324,18 @@ static const struct bh_net_dissector *by_hint(struct flow *f)
 			return d;
 	}
 	return NULL;
+}
+
+/*
+ * Decide a flow still probing (at a gap, at its end): start() again while a
+ * dissector giving up left bytes in a new window (each time one dissector
+ * fewer).
+ */
+static void decide(struct flow *f)
+{
+	do
+		start(f, f->nlog ? by_hint(f) : NULL);
+	while (f->ident == ID_PROBING && f->nlog);
 }
 
 /*
@@ -348,9 +383,51 @@ static bool run_probes(struct flow *f, int dir, const uint8_t *buf, size_t len, 
 	return false;
 }
 
+/*
+ * Add what the probe window of dir takes of p and probe. Returns how many
+ * bytes it took: the rest (a decision was made) goes to whoever is then on
+ * the flow, a new window after a give-up.
+ */
+static size_t probe_some(struct flow *f, int dir, const uint8_t *p, size_t n)
+{
+	struct bh_buf *b = &f->probe[dir];
+	size_t room = BH_NET_PROBE_MAX - b->len, take = n < room ? n : room;
+	bool full = take < n || f->nlog + 1 == PROBE_LOG_MAX ||
+		    (f->proto == 6 && b->len + take == BH_NET_PROBE_MAX);
+
+	if (!b->max)
+		bh_buf_init(b, BH_NET_PROBE_MAX);
+	if (take && bh_buf_add(b, p, take, NULL) < 0) {
+		start(f, NULL);
+		return n;
+	}
+	f->log[f->nlog].dir = (uint8_t)dir;
+	f->log[f->nlog].len = (uint16_t)take;
+	f->nlog++;
+	if (f->proto == 6)
+		run_probes(f, dir, (const uint8_t *)b->data, b->len, full);
+	else
+		run_probes(f, dir, p, take, full);
+	return take;
+}
+
 /* In-order bytes (or a datagram) of direction dir. */
 void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
+	if (f->ident == ID_PROBING) {
+		if (!n)
+			return;
+		/* a window that took nothing was full: it was decided, and
+		 * the next one is empty (this loop ends) */
+		while (n && f->ident == ID_PROBING) {
+			size_t take = probe_some(f, dir, p, n);
+
+			p += take;
+			n -= take;
+		}
+		if (!n)
+			return;
+	}
 	if (f->ident == ID_FEEDING) {
 		/* bytes a dissector gave up on are probed anew (each time
 		 * without one more dissector: the recursion is bounded) */
@@ -358,41 +435,8 @@ void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 			net_flow_deliver(f, dir, p, n);
 		return;
 	}
-	if (f->ident == ID_DONE && !f->d) {
+	if (f->ident == ID_DONE && !f->d)
 		net_match_raw(f, dir, p, n);
-		return;
-	}
-	if (f->ident != ID_PROBING || !n)
-		return;
-	{
-		struct bh_buf *b = &f->probe[dir];
-		size_t room = BH_NET_PROBE_MAX - b->len, take = n < room ? n : room;
-		bool full = take < n || f->nlog + 1 == PROBE_LOG_MAX ||
-			    (f->proto == 6 && b->len + take == BH_NET_PROBE_MAX);
-		const uint8_t *pb;
-		size_t pl;
-
-		if (!b->max)
-			bh_buf_init(b, BH_NET_PROBE_MAX);
-		if (take && bh_buf_add(b, p, take, NULL) < 0) {
-			start(f, NULL);
-			return;
-		}
-		f->log[f->nlog].dir = (uint8_t)dir;
-		f->log[f->nlog].len = (uint16_t)take;
-		f->nlog++;
-		if (f->proto == 6) {
-			pb = (const uint8_t *)b->data;
-			pl = b->len;
-		} else {
-			pb = p;
-			pl = take;
-		}
-		if (!run_probes(f, dir, pb, pl, full))
-			return;
-		if (take < n && feed(f, dir, p + take, n - take))
-			net_flow_deliver(f, dir, p + take, n - take);
-	}
 }
 
 void net_flow_deliver_gap(struct flow *f, int dir, size_t n)
@@ -400,7 +444,7 @@ void net_flow_deliver_gap(struct flow *f, int dir, size_t n)
 	f->e->st.tcp_gaps += n;
 	if (f->ident == ID_PROBING) {
 		/* identification needs the first bytes: decide with what came */
-		start(f, f->nlog ? by_hint(f) : NULL);
+		decide(f);
 	}
 	feed(f, dir, NULL, n);
 }
@@ -457,7 +501,7 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	net_tcp_flush(f);
 	/* still probing: the answers so far and the port decide */
 	if (f->ident == ID_PROBING)
-		start(f, f->nlog ? by_hint(f) : NULL);
+		decide(f);
 	stop_inspection(f);
 	/* a body the flow ended inside, a number it ended on */
 	net_match_finish(f);

@@ -17,6 +17,10 @@
                                           PING, then bytes Redis cannot parse, then an
                                           HTTP request with an SQL injection; the other
                                           the same injection as a valid SET's value
+  net-pcap.py giveup-window OUT.pcap      the same attack inside one segment: PING,
+                                          garbage, then the injection just past the
+                                          probe window; and garbage then the
+                                          injection in one segment after a PING
   net-pcap.py payloads IN.pcap            each TCP segment's payload with one, one
                                           per line as Python bytes (Ethernet, IPv4;
                                           for tests/e2e/net-live.test)
@@ -140,6 +144,25 @@ def giveup(dst):
     open(dst, "wb").write(out)
 
 
+def giveup_window(dst):
+    """The injection where the bytes after a give-up are re-delivered: past the
+    2048-byte probe window (BH_NET_PROBE_MAX) of a segment whose window a
+    dissector gave up on."""
+    srv = [192, 0, 2, 20]
+    ping = b"*1\r\n$4\r\nPING\r\n"
+    bad = b"*2\r\n!garbage!\r\n"
+    win = 2048
+    pkts = conversation([192, 0, 2, 12], srv, 40002, 6379, [
+        (True, ping + bad + b"x" * (win - len(ping) - len(bad)) + SQLI_HTTP)])
+    pkts += conversation([192, 0, 2, 13], srv, 40003, 6379, [
+        (True, ping), (False, b"+PONG\r\n"),
+        (True, bad + b"x" * (win - len(bad)) + SQLI_HTTP)])
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, p in enumerate(pkts):
+        out += struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p
+    open(dst, "wb").write(out)
+
+
 def payloads(src):
     d = open(src, "rb").read()
     magic, = struct.unpack("<I", d[:4])
@@ -219,6 +242,8 @@ if __name__ == "__main__":
         to_pcapng(sys.argv[2], sys.argv[3])
     elif sys.argv[1] == "giveup":
         giveup(sys.argv[2])
+    elif sys.argv[1] == "giveup-window":
+        giveup_window(sys.argv[2])
     elif sys.argv[1] == "frags":
         frags(sys.argv[2])
     elif sys.argv[1] == "compare":

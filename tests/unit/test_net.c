@@ -1102,6 +1102,54 @@ static struct rec *conn(const struct bh_net_dissector *const *table, const char 
 	return conn_o(&o, table, pieces);
 }
 
+/*
+ * A dissector that gives up while the probe window is replayed to it: "+"
+ * lines, MALFORMED at a "!"; "slow" holds the decision (NEED_MORE) until the
+ * window has 40 bytes, so three segments are in it. The unit probed anew is
+ * the segment given up on (a dissector does not say where in it).
+ */
+static enum bh_net_probe g_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				 const uint8_t *buf, size_t len)
+{
+	return len && buf[0] == '+' ? BH_NET_PROBE_MAYBE : BH_NET_PROBE_NO;
+}
+
+static enum bh_net_feed g_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
+			       const struct bh_net_dissect_ctx *ctx)
+{
+	return data && memchr(data, '!', len) ? BH_NET_FEED_MALFORMED : BH_NET_FEED_MORE;
+}
+
+static enum bh_net_probe slow_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				    const uint8_t *buf, size_t len)
+{
+	return len && buf[0] == '+' && len < 40 ? BH_NET_PROBE_NEED_MORE : BH_NET_PROBE_NO;
+}
+
+static const struct bh_net_dissector g_dissector = {
+	"gives-up", BH_NET_L4_TCP, t_ports, sizeof(struct tstate), g_probe, g_feed, NULL, NULL,
+};
+static const struct bh_net_dissector slow_dissector = {
+	"slow", BH_NET_L4_TCP, NULL, sizeof(struct tstate), slow_probe, g_feed, NULL, NULL,
+};
+static const struct bh_net_dissector *const giveup_table[] = { &g_dissector, &slow_dissector,
+							       &bh_net_l7_http, NULL };
+
+static void test_giveup_in_probe_window(void **state)
+{
+	static const char sqli[] =
+		"GET /item?id=1%27%20OR%20%271%27%3D%271 HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct rec *r;
+
+	/* a valid line, garbage, then the injection: all in the window */
+	r = conn(giveup_table, (const char *const[]){ "+OK\n", "!bad\n", sqli, NULL });
+	assert_string_equal(r->app, "gives-up");
+	assert_string_equal(r->threats, "BH-NET-SQLI");
+	/* the near-miss: no garbage, no give-up, nothing probed anew */
+	r = conn(giveup_table, (const char *const[]){ "+OK\n", "+OK\n", sqli, NULL });
+	assert_string_equal(r->threats, "");
+}
+
 static void test_match_http_sqli(void **state)
 {
 	struct rec *r;
@@ -1376,6 +1424,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pcap, setup),
 		cmocka_unit_test_setup(test_pcapng, setup),
 		cmocka_unit_test_setup(test_match_http_sqli, setup),
+		cmocka_unit_test_setup(test_giveup_in_probe_window, setup),
 		cmocka_unit_test_setup(test_match_http_dlp, setup),
 		cmocka_unit_test_setup(test_match_sql_and_raw, setup),
 		cmocka_unit_test_setup(test_match_sensor, setup),
