@@ -213,6 +213,12 @@ int bulkhead_main(int argc, char **argv)
 	const char *color = "auto";
 	int c, level;
 
+	/*
+	 * tpm2-tss logs its errors to stderr; ours carry them (decoded, naming
+	 * the TCTI). Set here, before any thread, not in the library
+	 * (setenv is not thread-safe); a TSS2_LOG already set wins.
+	 */
+	setenv("TSS2_LOG", "all+none", 0);
 	cli.inherited_fd_end = cli_first_closed_fd();
 	cli.log_fp = stderr;
 	cli.db_path = getenv("BULKHEAD_DB");

@@ -8,6 +8,9 @@
  * -tctildr, -mu, -rc), loaded on first use. The verify side needs no TPM and
  * no tpm2-tss: it parses TPMS_ATTEST, TPMT_SIGNATURE, TPM2B_PUBLIC and the
  * log itself (each parser has a fuzz target) and checks with OpenSSL.
+ * The library never touches the environment: tpm2-tss logs its own errors to
+ * stderr unless TSS2_LOG says otherwise (the CLI sets "all+none" at start,
+ * before any thread; ours carry the decoded rc and the TCTI).
  */
 #ifndef BULKHEAD_TPM_H
 #define BULKHEAD_TPM_H

@@ -242,10 +242,22 @@ void rt_vtpm_exec_env(const json_t *state, char ***env, char *const *own);
 int rt_vtpm_alive(const json_t *state, const char *id, struct bh_error **err);
 /* vtpm_proxy.c: a process listening on path (owner uid:gid, 0660) that forwards
  * only tpm2-tss's CMD_SET_LOCALITY 0 to swtpm's real control socket; its pid. */
-pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, const int *cgfd,
-			  size_t ncg, struct bh_error **err);
-/* In a child: into the cgroups whose cgroup.procs are cgfd (write "0"), or _exit. */
-void rt_vtpm_cg_join(const int *cgfd, size_t ncg);
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, uid_t fuid,
+			  gid_t fgid, const int *cgfd, size_t ncg, struct bh_error **err);
+/* The swtpm's and the filter's setup in their forked child (vtpm.c): they
+ * join the cgroups whose cgroup.procs are cgfd (rt_vtpm_cg_join: 0 or an
+ * errno), the filter drops root, then rt_vtpm_report writes their pid and the
+ * outcome to fd report (_exit 126 when it failed), which rt_vtpm_started reads
+ * in the runtime: the pid, or -1 and err. */
+enum { RT_VTPM_STEP_CGROUP, RT_VTPM_STEP_USER };
+struct rt_vtpm_started {
+	pid_t pid;
+	int err;  /* 0, else an errno */
+	int what; /* RT_VTPM_STEP_ */
+};
+int rt_vtpm_cg_join(const int *cgfd, size_t ncg);
+void rt_vtpm_report(int report, int e, int what);
+pid_t rt_vtpm_started(int fd, const char *who, struct bh_error **err);
 /* Arm the syscall recorder when the annotations ask (c->pid in its cgroups). */
 int rt_learn_arm(const char *id, struct rt_created *c, struct bh_error **err);
 /* A failed create: unpin the recorder armed for `state` (NULL: any pinned for id). */

@@ -8,7 +8,7 @@
  * TPM2OPENSSL_TCTI set so tpm2-tools and the tpm2 OpenSSL provider find it.
  * tpm2-tss's swtpm TCTI also needs the control socket (tpm.sock.ctrl): the one
  * mounted is a filter (vtpm_proxy.c) forwarding only CMD_SET_LOCALITY 0 to
- * swtpm's real one, <state>/<id>/vtpm/ctrl.sock (0700 directory, never
+ * swtpm's real one, <state>/<id>/vtpm/ctrl/ctrl.sock (0700 directory, never
  * mounted: it reads and replaces the vTPM's state). Its state is in
  * <state>/<id>/vtpm/state (0700, never in the container). Its EK is made and
  * certified by the host TPM's key (src/tpm/vtpm.c), and so is its attestation
@@ -33,6 +33,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,14 +54,16 @@
 #include "internal.h"
 #include "banned.h"
 
-#define ANN_VTPM     "org.bulkhead.vtpm"
-#define ANN_KEEP     "org.bulkhead.vtpm.keep"
-#define VTPM_MOUNT   "/run/vtpm"
-#define VTPM_WAIT_MS 5000
-#define VTPM_STOP_MS 2000
-#define VTPM_LOG_MAX 2048
-#define VTPM_NPASS   4 /* server, ctrl, state dir, migration key: fds 3..6 */
-#define VTPM_MAXCG   4
+#define ANN_VTPM	 "org.bulkhead.vtpm"
+#define ANN_KEEP	 "org.bulkhead.vtpm.keep"
+#define VTPM_MOUNT	 "/run/vtpm"
+#define VTPM_WAIT_MS	 5000
+#define VTPM_STOP_MS	 2000
+#define VTPM_LOG_MAX	 2048
+#define VTPM_NPASS	 4 /* server, ctrl, state dir, migration key: fds 3..6 */
+#define VTPM_MAXCG	 4
+#define VTPM_STATE_DEPTH 4	 /* directories in a kept state, at most */
+#define VTPM_CG_SUFFIX	 ":vtpm" /* no container ID has a colon */
 
 #ifndef MOUNT_ATTR_NOSUID
 #define MOUNT_ATTR_RDONLY 0x00000001
@@ -127,11 +130,41 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-void rt_vtpm_cg_join(const int *cgfd, size_t ncg)
+/* In a forked child (async-signal-safe): into the cgroups of cgfd (their cgroup.procs), 0 or an
+ * errno. */
+int rt_vtpm_cg_join(const int *cgfd, size_t ncg)
 {
 	for (size_t i = 0; i < ncg; i++)
 		if (write(cgfd[i], "0", 1) != 1)
-			_exit(126);
+			return errno ? errno : EIO;
+	return 0;
+}
+
+/*
+ * In that child: its pid and how its setup went (e: 0, else an errno, at
+ * step what) told the runtime on fd report; _exit 126 when it failed.
+ */
+void rt_vtpm_report(int report, int e, int what)
+{
+	struct rt_vtpm_started m = { getpid(), e, what };
+
+	(void)!write(report, &m, sizeof(m));
+	if (e)
+		_exit(126);
+}
+
+/* What rt_vtpm_report told on fd: the pid, else -1 and err naming what (who) failed. */
+pid_t rt_vtpm_started(int fd, const char *who, struct bh_error **err)
+{
+	struct rt_vtpm_started m;
+
+	if (read(fd, &m, sizeof(m)) != (ssize_t)sizeof(m) || m.pid <= 0)
+		return bh_error_set(err, BH_ERR_IO, "vTPM: starting %s failed", who);
+	if (m.err)
+		return bh_error_sys(err, m.err, "vTPM: %s could not %s", who,
+				    m.what == RT_VTPM_STEP_CGROUP ? "join its cgroup"
+								  : "drop root (its user)");
+	return m.pid;
 }
 
 /*
@@ -162,11 +195,10 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, co
 		if (in < 0 || out < 0 || setsid() < 0)
 			_exit(127);
 		g = fork();
-		if (g != 0) {
-			(void)!write(p[1], &g, sizeof(g));
+		if (g != 0)
 			_exit(g < 0);
-		}
-		rt_vtpm_cg_join(cgfd, ncg); /* before swtpm allocates: its memory charged there */
+		/* before swtpm allocates: its memory charged there */
+		rt_vtpm_report(p[1], rt_vtpm_cg_join(cgfd, ncg), RT_VTPM_STEP_CGROUP);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL); /* SIGTERM must reach it */
 		signal(SIGPIPE, SIG_DFL);
@@ -184,12 +216,9 @@ static pid_t spawn_swtpm(const char *sw, char *const argv[], const char *log, co
 		_exit(127);
 	}
 	close(p[1]);
-	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
-		pid = -1;
+	pid = rt_vtpm_started(p[0], "swtpm", err);
 	close(p[0]);
 	waitpid(child, NULL, 0);
-	if (pid < 0)
-		return bh_error_set(err, BH_ERR_IO, "starting swtpm failed");
 	return pid;
 }
 
@@ -238,31 +267,90 @@ static int vtpm_user(uid_t *uid, gid_t *gid, const char **name, struct bh_error 
 			    "vTPM: swtpm runs as user tss or nobody, and neither exists");
 }
 
-/* The state directory and its files (a kept state may be an older root-owned one) made uid's. */
-static int own_state(int dfd, uid_t uid, gid_t gid, struct bh_error **err)
+/*
+ * The state directory and what is in it made uid's (a kept state may be an
+ * older root-owned one). A kept state was writable by the last swtpm (uid):
+ * a name in it may be a symbolic link, or a hard link to a file elsewhere on
+ * the same file system (say /etc/shadow, where protected_hardlinks is off),
+ * which a chown would give away. So each entry is opened O_NOFOLLOW (never
+ * blocking, never becoming our tty) and chowned by its fd, only a regular
+ * file with one link or a directory (entered by its fd, never by a path,
+ * VTPM_STATE_DEPTH deep at most); anything else refuses the kept state,
+ * naming the entry.
+ */
+static int own_tree(int dfd, const char *shown, uid_t uid, gid_t gid, int depth,
+		    struct bh_error **err)
 {
-	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0);
+	int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 0), r = 0;
 	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 
 	if (!d) {
 		if (fd >= 0)
 			close(fd);
-		return bh_error_sys(err, errno, "vTPM: its state directory");
+		return bh_error_sys(err, errno, "vTPM: its state directory %s", shown);
 	}
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			(void)!fchownat(dfd, e->d_name, uid, gid, AT_SYMLINK_NOFOLLOW);
+	while (!r && (e = readdir(d))) {
+		struct stat st;
+		char *p;
+		int efd;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		p = bh_asprintf("%s/%s", shown, e->d_name);
+		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			r = bh_error_sys(err, errno, "vTPM: its state: %s", p);
+		} else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			r = bh_error_set(
+				err, BH_ERR_INVALID,
+				"vTPM: its kept state holds %s, which is neither a file nor "
+				"a directory: refused (remove it)",
+				p);
+		} else if ((efd = openat(dfd, e->d_name,
+					 O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+						 O_CLOEXEC)) < 0) {
+			r = bh_error_sys(err, errno, "vTPM: its state: %s", p);
+		} else {
+			if (fstat(efd, &st) < 0)
+				r = bh_error_sys(err, errno, "vTPM: its state: %s", p);
+			else if (S_ISREG(st.st_mode) && st.st_nlink != 1)
+				r = bh_error_set(
+					err, BH_ERR_INVALID,
+					"vTPM: its kept state holds %s, a file with %ju "
+					"links (a hard link to a file elsewhere?): refused "
+					"(remove it)",
+					p, (uintmax_t)st.st_nlink);
+			else if (S_ISDIR(st.st_mode) && depth >= VTPM_STATE_DEPTH)
+				r = bh_error_set(err, BH_ERR_INVALID,
+						 "vTPM: its kept state holds %s, deeper than %d "
+						 "directories: refused",
+						 p, VTPM_STATE_DEPTH);
+			else if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+				r = bh_error_set(err, BH_ERR_INVALID,
+						 "vTPM: its kept state holds %s, which changed "
+						 "under us: refused",
+						 p);
+			else if (S_ISDIR(st.st_mode))
+				r = own_tree(efd, p, uid, gid, depth + 1, err);
+			else if (fchown(efd, uid, gid) < 0)
+				r = bh_error_sys(err, errno, "vTPM: its state: %s", p);
+			close(efd);
+		}
+		free(p);
+	}
 	closedir(d);
+	if (r < 0)
+		return -1;
 	if (fchown(dfd, uid, gid) < 0 || fchmod(dfd, 0700) < 0)
-		return bh_error_sys(err, errno, "vTPM: its state directory");
+		return bh_error_sys(err, errno, "vTPM: its state directory %s", shown);
 	return 0;
 }
 
 /*
  * With a memory limit, swtpm and the filter go into a cgroup of their own
- * beside the container's (<its dir>-vtpm, in each hierarchy that has the
- * memory controller) with the same limit: their memory is bounded and not
+ * beside the container's (<its dir>:vtpm, in each hierarchy that has the
+ * memory controller; no container ID has a colon, and one there already is
+ * refused, never shared) with the same limit: their memory is bounded and not
  * the runtime's, and the container's freezer, kill and delete see only the
  * container's processes. The directories go into the state's "vtpm"
  * "cgroups"; cgfd gets their cgroup.procs, opened.
@@ -281,9 +369,15 @@ static int vtpm_cgroups(const struct rt_cgroup *cg, int64_t limit, json_t *v, in
 
 		if ((!v1 && !(v2 && cg->layout == RT_CG_V2)))
 			continue;
-		d = bh_asprintf("%s-vtpm", cg->dirs[i]);
-		if (mkdir(d, 0755) < 0 && errno != EEXIST) {
-			bh_error_sys(err, errno, "vTPM: its cgroup %s", d);
+		d = bh_asprintf("%s" VTPM_CG_SUFFIX, cg->dirs[i]);
+		if (mkdir(d, 0755) < 0) {
+			if (errno == EEXIST)
+				bh_error_set(err, BH_ERR_IO,
+					     "vTPM: its cgroup %s exists already (not made by "
+					     "this create: a stale one, or another's): refused",
+					     d);
+			else
+				bh_error_sys(err, errno, "vTPM: its cgroup %s", d);
 			free(d);
 			return -1;
 		}
@@ -327,7 +421,7 @@ static void vtpm_cgroups_remove(const json_t *v)
 		const char *d = json_string_value(json_array_get(dirs, i));
 
 		if (!d || !bh_str_has_prefix(d, "/sys/fs/cgroup/") || strstr(d, "..") ||
-		    strlen(d) < 5 || strcmp(d + strlen(d) - 5, "-vtpm"))
+		    strlen(d) < 5 || strcmp(d + strlen(d) - 5, VTPM_CG_SUFFIX))
 			continue;
 		for (int k = 0; k < 100 && rmdir(d) < 0 && errno == EBUSY; k++)
 			sleep_ms(10);
@@ -574,7 +668,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	size_t ncg = 0;
 	uid_t suid = 0;
 	gid_t sgid = 0;
-	char *real = NULL, *pctrl = NULL;
+	char *real = NULL, *pctrl = NULL, *ctrldir = NULL;
 	bool renamed = false;
 	uid_t uid;
 	gid_t gid;
@@ -594,7 +688,8 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	run = bh_asprintf("%s/run", dir);
 	log = bh_asprintf("%s/swtpm.log", dir);
 	sock = bh_asprintf("%s/tpm.sock", run);
-	real = bh_asprintf("%s/ctrl.sock", dir);
+	ctrldir = bh_asprintf("%s/ctrl", dir);
+	real = bh_asprintf("%s/ctrl.sock", ctrldir);
 	pctrl = bh_asprintf("%s.ctrl", sock);
 	if (k && strcmp(k, "true") && strcmp(k, "false")) {
 		bh_error_set(err, BH_ERR_INVALID, "annotation %s: '%.64s' is not true or false",
@@ -632,8 +727,17 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 	if (vtpm_user(&suid, &sgid, &suser, err) < 0)
 		goto out;
 	pass[0] = listen_at(sock, uid, gid, 0660, err);
-	/* the real control socket: root's, in the 0700 directory, never mounted */
-	pass[1] = pass[0] < 0 ? -1 : listen_at(real, 0, 0, 0600, err);
+	/*
+	 * The real control socket, never mounted, in ctrl/: root's, 0700 (vtpm/
+	 * may be 0711), so the socket (the filter's user's, which connects to
+	 * it through an O_PATH descriptor opened as root) is reached by no one
+	 * else by its path.
+	 */
+	if (pass[0] >= 0 && mkdirat(AT_FDCWD, ctrldir, 0700) < 0) {
+		bh_error_sys(err, errno, "vTPM: creating %s", ctrldir);
+		goto out;
+	}
+	pass[1] = pass[0] < 0 ? -1 : listen_at(real, suid, sgid, 0600, err);
 	if (pass[1] < 0)
 		goto out;
 	/* swtpm (not root) reaches its state through this fd: <state>/<id> stays 0700 */
@@ -642,7 +746,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_sys(err, errno, "vTPM: opening %s", state);
 		goto out;
 	}
-	if (own_state(pass[2], suid, sgid, err) < 0)
+	if (own_tree(pass[2], renamed ? keep : state, suid, sgid, 0, err) < 0)
 		goto out;
 	/*
 	 * The control channel can read the vTPM's state (CMD_GET_STATEBLOB: its
@@ -717,7 +821,7 @@ int rt_vtpm_start(const struct bh_rt_ctx *ctx, const char *id, struct rt_created
 		bh_error_set(err, BH_ERR_IO, "vTPM: swtpm exited (%s): %s", sw, tcti);
 		goto out;
 	}
-	ppid = rt_vtpm_proxy_start(pctrl, real, uid, gid, cgfd, ncg, err);
+	ppid = rt_vtpm_proxy_start(pctrl, real, uid, gid, suid, sgid, cgfd, ncg, err);
 	if (ppid < 0)
 		goto out;
 	pstart = rt_proc_starttime(ppid, NULL);
@@ -769,6 +873,7 @@ out:
 		close(cgfd[i]);
 	free(keep);
 	free(real);
+	free(ctrldir);
 	free(pctrl);
 	return r;
 }

@@ -18,13 +18,18 @@
  * connection is closed unanswered. Up to VTPM_PROXY_CLIENTS connections are
  * served at once (poll), each with its own deadline; the process is forked from
  * the runtime (no exec: async-signal-safe calls only), in its own session,
- * stdio on /dev/null, every other descriptor closed.
+ * stdio on /dev/null, every other descriptor closed, and not root: swtpm's
+ * user (tss or nobody), no supplementary groups, no_new_privs. The real
+ * socket is that user's but in a 0700 directory of root's: the filter reaches
+ * it through an O_PATH descriptor opened as root, every connection.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -189,8 +194,25 @@ static void __attribute__((noreturn)) serve(int lfd, const struct sockaddr_un *r
 	}
 }
 
-pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, const int *cgfd,
-			  size_t ncg, struct bh_error **err)
+/*
+ * In the filter's child: not root any more (fuid:fgid, no supplementary
+ * groups, no_new_privs), 0 or an errno. It reaches the real control socket
+ * (fuid's, 0600, in a 0700 directory of root's) through rfd, an O_PATH
+ * descriptor opened before: "/proc/self/fd/N" (its own descriptors, which
+ * setuid leaves it, undumpable, reading).
+ */
+static int drop_root(uid_t fuid, gid_t fgid)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(fgid, fgid, fgid) < 0 ||
+	    setresuid(fuid, fuid, fuid) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return errno ? errno : EPERM;
+	if (fuid && setuid(0) == 0)
+		return EPERM; /* root is gone for good */
+	return 0;
+}
+
+pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t gid, uid_t fuid,
+			  gid_t fgid, const int *cgfd, size_t ncg, struct bh_error **err)
 {
 	struct sockaddr_un sa, ra;
 	int lfd, p[2];
@@ -198,6 +220,7 @@ pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t g
 
 	if (unix_addr(path, &sa) < 0 || unix_addr(real, &ra) < 0)
 		return bh_error_set(err, BH_ERR_INVALID, "vTPM: socket path %s too long", path);
+	(void)unix_addr("/proc/self/fd/4", &ra); /* the O_PATH descriptor of real */
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0)
 		return bh_error_sys(err, errno, "vTPM: socket");
@@ -223,36 +246,37 @@ pid_t rt_vtpm_proxy_start(const char *path, const char *real, uid_t uid, gid_t g
 	}
 	if (child == 0) {
 		int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+		int rfd = open(real, O_PATH | O_NOFOLLOW | O_CLOEXEC), e;
 		sigset_t none;
 		pid_t g;
 
-		if (nul < 0 || setsid() < 0)
+		if (rfd >= 0) /* out of the way of 3 and 4 */
+			rfd = fcntl(rfd, F_DUPFD_CLOEXEC, 64);
+		if (nul < 0 || rfd < 0 || setsid() < 0)
 			_exit(127);
 		g = fork();
-		if (g != 0) {
-			(void)!write(p[1], &g, sizeof(g));
+		if (g != 0)
 			_exit(g < 0);
-		}
-		rt_vtpm_cg_join(cgfd, ncg);
+		e = rt_vtpm_cg_join(cgfd, ncg);
+		if (e)
+			rt_vtpm_report(p[1], e, RT_VTPM_STEP_CGROUP);
+		rt_vtpm_report(p[1], drop_root(fuid, fgid), RT_VTPM_STEP_USER);
 		for (int s = 1; s < NSIG; s++)
 			if (s != SIGKILL && s != SIGSTOP)
 				signal(s, SIG_DFL);
 		signal(SIGPIPE, SIG_IGN);
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL); /* SIGTERM must reach it */
-		if (dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || dup2(lfd, 3) < 0)
+		if (dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0 || dup2(lfd, 3) < 0 ||
+		    dup2(rfd, 4) < 0)
 			_exit(127);
-		syscall(SYS_close_range, 4, ~0U, 0);
+		syscall(SYS_close_range, 5, ~0U, 0);
 		serve(3, &ra);
 	}
 	close(lfd);
 	close(p[1]);
-	if (read(p[0], &pid, sizeof(pid)) != (ssize_t)sizeof(pid) || pid <= 0)
-		pid = -1;
+	pid = rt_vtpm_started(p[0], "its control-socket filter", err);
 	close(p[0]);
 	waitpid(child, NULL, 0);
-	if (pid < 0)
-		return bh_error_set(err, BH_ERR_IO,
-				    "vTPM: starting its control-socket filter failed");
 	return pid;
 }

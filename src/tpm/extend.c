@@ -54,8 +54,6 @@ int tpm_extend_tcti(const char *tcti, int pcr, const uint8_t digest[32], struct 
 
 	if (bh_tpm_pcr_check(pcr, true, err) < 0)
 		return -1;
-	/* tpm2-tss logs its errors to stderr; ours carry them (TSS2_LOG set wins) */
-	setenv("TSS2_LOG", "all+none", 0);
 	if (bh_lazy_require(&bh_lazy_tctildr, err) < 0)
 		return bh_error_prefix(err, "the TPM library");
 	rc = Tss2_TctiLdr_Initialize(tcti, &t);

@@ -48,8 +48,6 @@ int bh_tpm_open(const char *tcti, struct bh_tpm **out, struct bh_error **err)
 	TSS2_RC rc;
 
 	*out = NULL;
-	/* tpm2-tss logs its errors to stderr; ours carry them (TSS2_LOG set wins) */
-	setenv("TSS2_LOG", "all+none", 0);
 	if (bh_lazy_require(&bh_lazy_rc, err) < 0 || bh_lazy_require(&bh_lazy_mu, err) < 0 ||
 	    bh_lazy_require(&bh_lazy_tctildr, err) < 0 || bh_lazy_require(&bh_lazy_esys, err) < 0)
 		return bh_error_prefix(err, "the TPM library");

@@ -50,7 +50,6 @@ static int vt_open(const char *tcti, struct vt *t, struct bh_error **err)
 
 	memset(t, 0, sizeof(*t));
 	t->name = tcti;
-	setenv("TSS2_LOG", "all+none", 0);
 	if (bh_lazy_require(&bh_lazy_rc, err) < 0 || bh_lazy_require(&bh_lazy_mu, err) < 0 ||
 	    bh_lazy_require(&bh_lazy_tctildr, err) < 0 || bh_lazy_require(&bh_lazy_esys, err) < 0)
 		return bh_error_prefix(err, "the TPM library");
