@@ -81,13 +81,12 @@ static int grp(const struct bh_netpol *p, const uint8_t *addr, const json_t *lab
 	return bh_netpol_group_of(p, &ep);
 }
 
-/* Decide a flow from c to s:port (app NULL: not known yet). */
-static struct bh_netpol_decision dec(const struct bh_netpol *p, const char *c, const char *s,
-				     uint16_t port, const char *l4, const char *app,
-				     const struct bh_net_rec *rec, bool allowed)
+/* The query of a flow from c to s:port, its ends' groups looked up in p. */
+static struct bh_netpol_query query(const struct bh_netpol *p, const char *c, const char *s,
+				    uint16_t port, const char *l4, const char *app,
+				    const struct bh_net_rec *rec)
 {
 	struct bh_netpol_query q = { 0 };
-	struct bh_netpol_decision d;
 
 	q.client_addr = a4(0, c);
 	q.server_addr = a4(1, s);
@@ -97,6 +96,17 @@ static struct bh_netpol_decision dec(const struct bh_netpol *p, const char *c, c
 	q.l4 = l4;
 	q.app = app;
 	q.rec = rec;
+	return q;
+}
+
+/* Decide a flow from c to s:port (app NULL: not known yet). */
+static struct bh_netpol_decision dec(const struct bh_netpol *p, const char *c, const char *s,
+				     uint16_t port, const char *l4, const char *app,
+				     const struct bh_net_rec *rec, bool allowed)
+{
+	struct bh_netpol_query q = query(p, c, s, port, l4, app, rec);
+	struct bh_netpol_decision d;
+
 	bh_netpol_decide(p, &q, allowed, &d);
 	return d;
 }
@@ -1131,16 +1141,10 @@ static void discover_learns_grpc_methods(void **state)
 static struct bh_netpol_decision unparsable(const struct bh_netpol *p, const char *c, const char *s,
 					    uint16_t port)
 {
-	struct bh_netpol_query q = { 0 };
+	/* the app is ignored: what the flow was is no longer proven */
+	struct bh_netpol_query q = query(p, c, s, port, "tcp", "redis", NULL);
 	struct bh_netpol_decision d;
 
-	q.client_addr = a4(0, c);
-	q.server_addr = a4(1, s);
-	q.client_group = grp(p, q.client_addr, NULL, NULL, NULL);
-	q.server_group = grp(p, q.server_addr, NULL, NULL, NULL);
-	q.server_port = port;
-	q.l4 = "tcp";
-	q.app = "redis"; /* ignored: what the flow was is no longer proven */
 	bh_netpol_unparsable(p, &q, &d);
 	return d;
 }
