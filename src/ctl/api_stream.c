@@ -168,13 +168,24 @@ static void on_ticket(struct bh_ctl_call *c)
 {
 	char tok[BH_CTL_STREAM_TOKEN_MAX + 1], ticket[BH_CTL_TICKET_LEN + 1];
 	struct bh_error *err = NULL;
+	unsigned retry;
 
 	if (!bearer_tok(c->req, tok))
 		return bh_ctl_reply_error(c, 400,
 					  "a stream ticket is made from the caller's bearer token "
 					  "(1 to 256 bytes): none usable in Authorization");
-	if (bh_ctl_stream_ticket(c->a->stream, tok, strlen(tok), time(NULL), ticket, &err) < 0) {
+	if (bh_ctl_stream_ticket(c->a->stream, c->who->token_id, tok, strlen(tok), time(NULL),
+				 ticket, &retry, &err) < 0) {
 		explicit_bzero(tok, sizeof(tok));
+		if (retry) { /* every slot holds another's live ticket */
+			char *msg = bh_error_message(err);
+
+			bh_ctl_reply_error(c, 429, msg ? msg : "too many stream tickets");
+			c->resp->retry_after = retry;
+			free(msg);
+			bh_error_free(err);
+			return;
+		}
 		return bh_ctl_reply_fail(c, err);
 	}
 	explicit_bzero(tok, sizeof(tok));
@@ -257,7 +268,9 @@ static const struct bh_ctl_endpoint v[] = {
 	  "503 when --max-streams are open",
 	  NULL, "ticket", 200 },
 	{ "POST", "/api/v1/stream/ticket", on_ticket, BH_CTL_READER,
-	  "A single-use ticket for GET /api/v1/stream (EventSource), valid 30 s", NULL, NULL, 201 },
+	  "A single-use ticket for GET /api/v1/stream (EventSource), valid 30 s; a token holds at "
+	  "most 8 (a ninth replaces its oldest); 429 with Retry-After when all 1024 are others'",
+	  NULL, NULL, 201 },
 };
 
 const struct bh_ctl_endpoints bh_ctl_api_stream = { v, sizeof(v) / sizeof(v[0]), NULL };

@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,6 +27,7 @@ struct bh_ctl_stream_sub {
 
 struct ticket {
 	char id[BH_CTL_TICKET_LEN + 1]; /* "" : free */
+	char owner[BH_CTL_TOKEN_ID_LEN + 1];
 	char tok[BH_CTL_STREAM_TOKEN_MAX + 1];
 	int64_t expires;
 };
@@ -36,8 +39,7 @@ struct bh_ctl_stream_hub {
 	atomic_uint_fast64_t dropped;
 	uint64_t seq;
 	struct bh_ctl_stream_sub *subs;
-	struct ticket *tickets; /* BH_CTL_TICKETS_MAX, a ring */
-	unsigned tnext;
+	struct ticket *tickets; /* BH_CTL_TICKETS_MAX */
 };
 
 struct bh_ctl_stream_hub *bh_ctl_stream_hub_new(unsigned max_streams, unsigned queue)
@@ -118,15 +120,52 @@ void bh_ctl_stream_publish(struct bh_ctl_stream_hub *h, const char *name, json_t
 	json_decref(data);
 }
 
-int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *token, size_t len, int64_t now,
-			 char out[BH_CTL_TICKET_LEN + 1], struct bh_error **err)
+/* The slot a new ticket of owner takes (under mu): the owner's oldest when it
+ * holds its share, else a free or expired one; NULL when every slot holds
+ * another owner's live ticket (*retry: seconds until the first expires). */
+static struct ticket *ticket_slot(struct bh_ctl_stream_hub *h, const char *owner, int64_t now,
+				  unsigned *retry)
+{
+	struct ticket *oldest = NULL, *spare = NULL;
+	int64_t first = INT64_MAX;
+	unsigned mine = 0;
+
+	for (unsigned i = 0; i < BH_CTL_TICKETS_MAX; i++) {
+		struct ticket *t = &h->tickets[i];
+
+		if (!t->id[0] || t->expires < now) {
+			if (!spare)
+				spare = t;
+			continue;
+		}
+		if (t->expires < first)
+			first = t->expires;
+		if (strcmp(t->owner, owner) != 0)
+			continue;
+		mine++;
+		if (!oldest || t->expires < oldest->expires)
+			oldest = t;
+	}
+	if (mine >= BH_CTL_TICKETS_PER_OWNER)
+		return oldest;
+	if (!spare)
+		*retry = (unsigned)(first - now + 1);
+	return spare;
+}
+
+int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *owner, const char *token,
+			 size_t len, int64_t now, char out[BH_CTL_TICKET_LEN + 1], unsigned *retry,
+			 struct bh_error **err)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char r[BH_CTL_TICKET_LEN / 2];
 	struct ticket *t;
 
+	*retry = 0;
 	if (len > BH_CTL_STREAM_TOKEN_MAX)
 		return bh_error_set(err, BH_ERR_INVALID, "token too long for a stream ticket");
+	if (strlen(owner) > BH_CTL_TOKEN_ID_LEN)
+		return bh_error_set(err, BH_ERR_INVALID, "token id too long for a stream ticket");
 	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
 		return bh_error_set(err, BH_ERR_INTERNAL, "no random bytes for a ticket");
 	for (size_t i = 0; i < sizeof(r); i++) {
@@ -135,9 +174,17 @@ int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *token, size_t 
 	}
 	out[BH_CTL_TICKET_LEN] = 0;
 	pthread_mutex_lock(&h->mu);
-	t = &h->tickets[h->tnext]; /* the ring: the oldest ticket goes */
-	h->tnext = (h->tnext + 1) % BH_CTL_TICKETS_MAX;
+	t = ticket_slot(h, owner, now, retry);
+	if (!t) {
+		pthread_mutex_unlock(&h->mu);
+		explicit_bzero(out, BH_CTL_TICKET_LEN + 1);
+		return bh_error_set(err, BH_ERR_LIMIT,
+				    "%u stream tickets are outstanding: try again in %u s",
+				    BH_CTL_TICKETS_MAX, *retry);
+	}
+	explicit_bzero(t, sizeof(*t));
 	memcpy(t->id, out, sizeof(t->id));
+	snprintf(t->owner, sizeof(t->owner), "%s", owner);
 	memcpy(t->tok, token, len);
 	t->tok[len] = 0;
 	t->expires = now + BH_CTL_TICKET_TTL;

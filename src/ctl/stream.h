@@ -7,7 +7,8 @@
  * most queue events (a full queue drops its oldest and counts them; the
  * stream then gets a `dropped` event with the count): a publisher never
  * waits for a reader. Stream tickets: single use, kept ttl seconds, at most
- * BH_CTL_TICKETS_MAX at a time (the oldest goes).
+ * BH_CTL_TICKETS_MAX at a time and BH_CTL_TICKETS_PER_OWNER for one token (its
+ * own oldest goes): one reader cannot push out the tickets of others.
  */
 #ifndef BULKHEAD_CTL_STREAM_H
 #define BULKHEAD_CTL_STREAM_H
@@ -16,12 +17,13 @@
 
 #include "bulkhead/ctl.h"
 
-#define BH_CTL_STREAMS_DEFAULT	64
-#define BH_CTL_STREAM_QUEUE	256
-#define BH_CTL_TICKET_TTL	30
-#define BH_CTL_TICKETS_MAX	1024
-#define BH_CTL_TICKET_LEN	64 /* hex characters */
-#define BH_CTL_STREAM_TOKEN_MAX 256
+#define BH_CTL_STREAMS_DEFAULT	 64
+#define BH_CTL_STREAM_QUEUE	 256
+#define BH_CTL_TICKET_TTL	 30
+#define BH_CTL_TICKETS_MAX	 1024
+#define BH_CTL_TICKETS_PER_OWNER 8
+#define BH_CTL_TICKET_LEN	 64 /* hex characters */
+#define BH_CTL_STREAM_TOKEN_MAX	 256
 /* an event's text at most: well under what one pull takes (the http
  * server's BH_HTTP_STREAM_BACKLOG), so an event always fits an empty pull and
  * no stream stalls behind one; a bigger one is counted dropped */
@@ -42,9 +44,13 @@ uint64_t bh_ctl_stream_dropped(struct bh_ctl_stream_hub *h);
 void bh_ctl_stream_publish(struct bh_ctl_stream_hub *h, const char *name, json_t *data);
 
 /* A ticket (BH_CTL_TICKET_LEN hex + NUL into out) standing for token
- * (len bytes) for BH_CTL_TICKET_TTL seconds after now. */
-int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *token, size_t len, int64_t now,
-			 char out[BH_CTL_TICKET_LEN + 1], struct bh_error **err);
+ * (len bytes) for BH_CTL_TICKET_TTL seconds after now. owner names the token
+ * (its id, not the secret): an owner holding BH_CTL_TICKETS_PER_OWNER live
+ * tickets loses its oldest; when every slot holds another's live ticket the
+ * answer is BH_ERR_LIMIT with *retry (seconds until one expires) set. */
+int bh_ctl_stream_ticket(struct bh_ctl_stream_hub *h, const char *owner, const char *token,
+			 size_t len, int64_t now, char out[BH_CTL_TICKET_LEN + 1], unsigned *retry,
+			 struct bh_error **err);
 /* Redeem a ticket (once): its token into tok (NUL-terminated); -1: unknown,
  * used or expired. */
 int bh_ctl_stream_redeem(struct bh_ctl_stream_hub *h, const char *ticket, int64_t now,

@@ -102,10 +102,11 @@ static void test_tickets(void **state)
 	char tok[BH_CTL_STREAM_TOKEN_MAX + 1];
 	char long_tok[BH_CTL_STREAM_TOKEN_MAX + 2];
 	struct bh_error *err = NULL;
+	unsigned retry;
 
 	(void)state;
-	assert_int_equal(bh_ctl_stream_ticket(h, "bh_secret", 9, 1000, t1, &err), 0);
-	assert_int_equal(bh_ctl_stream_ticket(h, "bh_other", 8, 1000, t2, &err), 0);
+	assert_int_equal(bh_ctl_stream_ticket(h, "id1", "bh_secret", 9, 1000, t1, &retry, &err), 0);
+	assert_int_equal(bh_ctl_stream_ticket(h, "id2", "bh_other", 8, 1000, t2, &retry, &err), 0);
 	assert_int_equal(strlen(t1), BH_CTL_TICKET_LEN);
 	assert_string_not_equal(t1, t2);
 	/* expired */
@@ -115,14 +116,60 @@ static void test_tickets(void **state)
 	assert_int_equal(bh_ctl_stream_redeem(h, "abc", 1001, tok), -1);
 	t1[0] = t1[0] == 'a' ? 'b' : 'a';
 	assert_int_equal(bh_ctl_stream_redeem(h, t1, 1001, tok), -1);
-	assert_int_equal(bh_ctl_stream_ticket(h, "bh_secret", 9, 1000, t1, &err), 0);
+	assert_int_equal(bh_ctl_stream_ticket(h, "id1", "bh_secret", 9, 1000, t1, &retry, &err), 0);
 	assert_int_equal(bh_ctl_stream_redeem(h, t1, 1010, tok), 0);
 	assert_string_equal(tok, "bh_secret");
 	assert_int_equal(bh_ctl_stream_redeem(h, t1, 1010, tok), -1); /* single use */
 	memset(long_tok, 'x', sizeof(long_tok) - 1);
 	long_tok[sizeof(long_tok) - 1] = 0;
-	assert_int_equal(bh_ctl_stream_ticket(h, long_tok, strlen(long_tok), 1000, t1, &err), -1);
+	assert_int_equal(
+		bh_ctl_stream_ticket(h, "id1", long_tok, strlen(long_tok), 1000, t1, &retry, &err),
+		-1);
 	bh_error_free(err);
+	bh_ctl_stream_hub_free(h);
+}
+
+/* One token's tickets push out only its own; when every slot holds another's
+ * live ticket a new owner is told to come back, not given someone's slot. */
+static void test_ticket_owners(void **state)
+{
+	struct bh_ctl_stream_hub *h = bh_ctl_stream_hub_new(0, 0);
+	char t[BH_CTL_TICKETS_PER_OWNER + 1][BH_CTL_TICKET_LEN + 1], other[BH_CTL_TICKET_LEN + 1];
+	char tok[BH_CTL_STREAM_TOKEN_MAX + 1], owner[16];
+	struct bh_error *err = NULL;
+	unsigned retry;
+
+	(void)state;
+	assert_int_equal(bh_ctl_stream_ticket(h, "b", "bh_b", 4, 1000, other, &retry, &err), 0);
+	for (int i = 0; i <= BH_CTL_TICKETS_PER_OWNER; i++)
+		assert_int_equal(
+			bh_ctl_stream_ticket(h, "a", "bh_a", 4, 1000 + i, t[i], &retry, &err), 0);
+	/* the ninth replaced a's oldest, nobody else's */
+	assert_int_equal(bh_ctl_stream_redeem(h, t[0], 1010, tok), -1);
+	for (int i = 1; i <= BH_CTL_TICKETS_PER_OWNER; i++) {
+		assert_int_equal(bh_ctl_stream_redeem(h, t[i], 1010, tok), 0);
+		assert_string_equal(tok, "bh_a");
+	}
+	assert_int_equal(bh_ctl_stream_redeem(h, other, 1010, tok), 0);
+	assert_string_equal(tok, "bh_b");
+	/* every slot another's and live: refused with the wait, none displaced */
+	for (int i = 0; i < BH_CTL_TICKETS_MAX; i++) {
+		snprintf(owner, sizeof(owner), "o%d", i / BH_CTL_TICKETS_PER_OWNER);
+		assert_int_equal(
+			bh_ctl_stream_ticket(h, owner, "bh_o", 4, 2000, t[0], &retry, &err), 0);
+	}
+	assert_int_equal(bh_ctl_stream_ticket(h, "new", "bh_n", 4, 2005, other, &retry, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
+	assert_int_equal(retry, BH_CTL_TICKET_TTL - 5 + 1);
+	bh_error_free(err);
+	err = NULL;
+	assert_int_equal(bh_ctl_stream_redeem(h, t[0], 2005, tok),
+			 0); /* the last one still there */
+	/* a redeemed slot is free again; expired ones too */
+	assert_int_equal(bh_ctl_stream_ticket(h, "new", "bh_n", 4, 2005, other, &retry, &err), 0);
+	assert_int_equal(bh_ctl_stream_ticket(h, "new", "bh_n", 4, 2000 + BH_CTL_TICKET_TTL + 1,
+					      t[1], &retry, &err),
+			 0);
 	bh_ctl_stream_hub_free(h);
 }
 
@@ -131,6 +178,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_queue),
 		cmocka_unit_test(test_tickets),
+		cmocka_unit_test(test_ticket_owners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
