@@ -62,26 +62,30 @@ static void give_up(struct flow *f)
 	bh_buf_release(&f->probe[1]);
 }
 
-/* Returns true when the dissector gave up on these bytes. */
-static bool feed(struct flow *f, int dir, const uint8_t *p, size_t n)
+/* NOT_GIVEN_UP, or where in p the dissector gave up: the bytes of p it
+ * accepted as its protocol (the rest is to be identified anew). */
+#define NOT_GIVEN_UP SIZE_MAX
+
+static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
-	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f };
+	size_t used = SIZE_MAX; /* not said: the whole chunk */
+	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f, &used };
 	enum bh_net_feed r;
 
 	if (f->ident != ID_FEEDING)
-		return false;
+		return NOT_GIVEN_UP;
 	r = f->d->feed(f->state, (enum bh_net_dir)dir, p, n, &ctx);
 	if (r == BH_NET_FEED_MORE)
-		return false;
+		return NOT_GIVEN_UP;
 	/* DONE on bytes is the dissector's word that nothing more is to be
 	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
-	 * gap, is giving up */
+	 * gap, is giving up: from the first byte it did not accept */
 	if (r == BH_NET_FEED_MALFORMED || !p) {
 		give_up(f);
-		return true;
+		return p && used <= n ? used : 0;
 	}
 	net_flow_stop_inspection(f);
-	return false;
+	return NOT_GIVEN_UP;
 }
 
 static bool port_hint(const struct bh_net_dissector *d, uint16_t port)
@@ -141,20 +145,26 @@ static void start(struct flow *f, const struct bh_net_dissector *d)
 	} else {
 		f->state = bh_calloc(1, d->state_size ? d->state_size : 1);
 		f->ident = ID_FEEDING;
+		size_t used = NOT_GIVEN_UP;
+
 		for (; i < nlog; i++) {
 			int dir = log[i].dir;
 
-			if (feed(f, dir, (const uint8_t *)win[dir].data + off[dir], log[i].len))
+			used = feed(f, dir, (const uint8_t *)win[dir].data + off[dir], log[i].len);
+			if (used != NOT_GIVEN_UP)
 				break;
 			off[dir] += log[i].len;
 		}
-		/* d gave up on entry i: it and the rest go on, in order (each
-		 * give-up leaves one dissector fewer: the recursion is bounded) */
+		/* d gave up in entry i: from the first byte it did not accept,
+		 * it and the rest go on, in order (each give-up leaves one
+		 * dissector fewer: the recursion is bounded) */
 		for (; i < nlog; i++) {
 			int dir = log[i].dir;
+			size_t skip = used != NOT_GIVEN_UP ? used : 0;
 
-			net_flow_deliver(f, dir, (const uint8_t *)win[dir].data + off[dir],
-					 log[i].len);
+			used = NOT_GIVEN_UP;
+			net_flow_deliver(f, dir, (const uint8_t *)win[dir].data + off[dir] + skip,
+					 log[i].len - skip);
 			off[dir] += log[i].len;
 		}
 	}
@@ -278,10 +288,12 @@ void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n)
 			return;
 	}
 	if (f->ident == ID_FEEDING) {
-		/* bytes a dissector gave up on are probed anew (each time
-		 * without one more dissector: the recursion is bounded) */
-		if (feed(f, dir, p, n) && n)
-			net_flow_deliver(f, dir, p, n);
+		/* the bytes a dissector did not accept are probed anew (each
+		 * time without one more dissector: the recursion is bounded) */
+		size_t used = feed(f, dir, p, n);
+
+		if (used != NOT_GIVEN_UP && used < n)
+			net_flow_deliver(f, dir, p + used, n - used);
 		return;
 	}
 	if (f->ident == ID_DONE && !f->d)

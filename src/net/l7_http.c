@@ -48,6 +48,7 @@ enum http_phase {
 struct http_dir {
 	enum http_phase phase;
 	size_t hlen;
+	bool line1; /* the header block's start line was whole and well-formed */
 	uint64_t remain;
 	double head_start;
 	unsigned head_pieces;
@@ -458,12 +459,32 @@ static bool chunk_size(const char *l, size_t n, uint64_t *out)
 	return true;
 }
 
+/* Whether the byte ends a start line that cannot be HTTP's (a control byte
+ * in it, or the whole line not a request/status line): the garbage after a
+ * message is told at once, not after HTTP_HDR_MAX bytes. */
+static bool line1_bad(struct http_dir *d, enum bh_net_dir dir, unsigned char c)
+{
+	struct http_head h;
+
+	if (d->line1)
+		return false;
+	if (c != '\n')
+		return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;
+	d->line1 = true;
+	return !parse_head(d->hdr, d->hlen, dir == BH_NET_TO_SERVER, &h);
+}
+
+/*
+ * Where it gives up, the bytes of the chunk it accepted (dissect.h) end where
+ * the unit it could not parse began: a header block, a chunk-size or trailer
+ * line, a chunk's CRLF (mark, 0 when that unit began in an earlier chunk).
+ */
 static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
 				  const struct bh_net_dissect_ctx *ctx)
 {
 	struct http_state *s = state;
 	struct http_dir *d;
-	size_t i = 0;
+	size_t i = 0, mark = 0;
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -484,6 +505,11 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 	while (i < len) {
 		enum bh_net_feed rc;
 
+		if ((d->phase == PH_HEAD && !d->hlen) ||
+		    ((d->phase == PH_CHUNK_SIZE || d->phase == PH_TRAILER ||
+		      d->phase == PH_CHUNK_CRLF) &&
+		     !d->llen))
+			mark = i;
 		switch (d->phase) {
 		case PH_HEAD:
 			if (d->hlen == 0) {
@@ -492,6 +518,8 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 					i++;
 				if (i == len)
 					break;
+				mark = i;
+				d->line1 = false;
 				d->head_start = ctx->now;
 				d->head_pieces = 1;
 			}
@@ -500,9 +528,13 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 
 				if (d->hlen == HTTP_HDR_MAX) {
 					s->done = true;
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				}
 				d->hdr[d->hlen++] = (char)data[i++];
+				if (line1_bad(d, dir, data[i - 1])) {
+					s->done = true;
+					return bh_net_feed_gave_up(ctx, mark);
+				}
 				if (data[i - 1] != '\n')
 					continue;
 				e = head_end(d->hdr, d->hlen);
@@ -510,6 +542,10 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 					continue;
 				rc = head_done(s, dir, ctx);
 				d->hlen = 0;
+				if (rc == BH_NET_FEED_MALFORMED) {
+					s->done = true;
+					return bh_net_feed_gave_up(ctx, mark);
+				}
 				if (rc != BH_NET_FEED_MORE) {
 					s->done = true;
 					return rc;
@@ -534,7 +570,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			while (i < len && data[i] != '\n') {
 				if (d->llen == sizeof(d->line)) {
 					s->done = true;
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				}
 				d->line[d->llen++] = (char)data[i++];
 			}
@@ -551,7 +587,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			}
 			if (!chunk_size(d->line, d->llen, &d->remain)) {
 				s->done = true;
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			}
 			d->llen = 0;
 			if (d->remain == 0) {
@@ -584,7 +620,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			}
 			if (data[i] != '\n') {
 				s->done = true;
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			}
 			i++;
 			d->llen = 0;
