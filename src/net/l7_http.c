@@ -459,19 +459,20 @@ static bool chunk_size(const char *l, size_t n, uint64_t *out)
 	return true;
 }
 
-/* Whether the byte ends a start line that cannot be HTTP's (a control byte
- * in it, or the whole line not a request/status line): the garbage after a
- * message is told at once, not after HTTP_HDR_MAX bytes. */
-static bool line1_bad(struct http_dir *d, enum bh_net_dir dir, unsigned char c)
+/* A byte no start line holds: the garbage after a message is told at once,
+ * not after HTTP_HDR_MAX bytes. */
+static bool ctl_byte(unsigned char c)
+{
+	return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;
+}
+
+/* The start line just ended (d->hdr ends with its '\n'): is it HTTP's? */
+static bool line1_ok(struct http_dir *d, enum bh_net_dir dir)
 {
 	struct http_head h;
 
-	if (d->line1)
-		return false;
-	if (c != '\n')
-		return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;
 	d->line1 = true;
-	return !parse_head(d->hdr, d->hlen, dir == BH_NET_TO_SERVER, &h);
+	return parse_head(d->hdr, d->hlen, dir == BH_NET_TO_SERVER, &h);
 }
 
 /*
@@ -531,12 +532,17 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 					return bh_net_feed_gave_up(ctx, mark);
 				}
 				d->hdr[d->hlen++] = (char)data[i++];
-				if (line1_bad(d, dir, data[i - 1])) {
+				if (data[i - 1] != '\n') {
+					if (!d->line1 && ctl_byte(data[i - 1])) {
+						s->done = true;
+						return bh_net_feed_gave_up(ctx, mark);
+					}
+					continue;
+				}
+				if (!d->line1 && !line1_ok(d, dir)) {
 					s->done = true;
 					return bh_net_feed_gave_up(ctx, mark);
 				}
-				if (data[i - 1] != '\n')
-					continue;
 				e = head_end(d->hdr, d->hlen);
 				if (!e)
 					continue;
