@@ -293,6 +293,11 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 			mark = off;
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {
 			off += used;
+			/* a client's line that cannot hold a command: no need to
+			 * wait for its end */
+			if (dir == BH_NET_TO_SERVER && !s->auth_at && !l->resync &&
+			    bh_net_line_verb_bad(l))
+				return bh_net_feed_gave_up(ctx, mark);
 			continue;
 		}
 		off += used;

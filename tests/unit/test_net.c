@@ -1197,10 +1197,11 @@ static void test_giveup_says_where(void **state)
 		{ "http", 27, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "\x01\x02junk\n", 7 },
 		{ "redis", 14, "*1\r\n$4\r\nPING\r\n", "\x01\x02junk\r\n", 8 },
 		{ "postgresql", 18, "\0\0\0\x12\0\x03\0\0user\0bob\0\0", "\x01\0\0\0\x04", 5 },
+		/* SMTP: a line not ended, told at its first byte */
 		{ "smtp", 8, "EHLO a\r\n",
 		  "\x01"
-		  "ba d\r\n",
-		  7 },
+		  "ba d",
+		  5 },
 		{ "ftp", 8, "USER a\r\n",
 		  "\x01"
 		  "ba d\r\n",
