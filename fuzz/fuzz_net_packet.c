@@ -3,8 +3,10 @@
  * Fuzz the packet path: the decoder, IP fragment reassembly, the flow table
  * and TCP reassembly, with a small dissector (YES on "GET ", feeds and
  * emits; "E" and three bytes at the end of a piece announce a related flow,
- * as FTP's PORT and 227 do) so identification, feeding, gaps, expectations
- * and fini run too. Input: a
+ * as FTP's PORT and 227 do; a "!" gives up just past it, "!!" on the whole
+ * piece; a second one, YES on "PUT ", takes what is probed anew) so
+ * identification, feeding, give-ups inside a piece, gaps, expectations and
+ * fini run too. Input: a
  * sequence of packets, each [link type selector][time step][len hi][len lo]
  * and len bytes; bounds are small so eviction and give-ups happen.
  */
@@ -29,6 +31,8 @@ static enum bh_net_probe probe(const struct bh_net_flow_info *flow, enum bh_net_
 		return len && buf[0] != 'G' ? BH_NET_PROBE_NO : BH_NET_PROBE_NEED_MORE;
 	if (!memcmp(buf, "GET ", 4))
 		return BH_NET_PROBE_YES;
+	if (!memcmp(buf, "PUT ", 4))
+		return BH_NET_PROBE_NO;
 	return buf[0] == 'M' ? BH_NET_PROBE_MAYBE : BH_NET_PROBE_NO;
 }
 
@@ -72,7 +76,26 @@ static enum bh_net_feed feed(void *state, enum bh_net_dir dir, const uint8_t *da
 		}
 	}
 	s->bytes += len;
+	if (data) {
+		const uint8_t *bang = memchr(data, '!', len);
+
+		if (bang) {
+			size_t k = (size_t)(bang - data);
+
+			if (k + 1 < len && bang[1] == '!')
+				return BH_NET_FEED_MALFORMED; /* not said: the whole piece */
+			return bh_net_feed_gave_up(ctx, k + 1);
+		}
+	}
 	return s->bytes > 100000 ? BH_NET_FEED_DONE : BH_NET_FEED_MORE;
+}
+
+static enum bh_net_probe probe_put(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				   const uint8_t *buf, size_t len)
+{
+	if (len < 4)
+		return len && buf[0] != 'P' ? BH_NET_PROBE_NO : BH_NET_PROBE_NEED_MORE;
+	return !memcmp(buf, "PUT ", 4) ? BH_NET_PROBE_YES : BH_NET_PROBE_NO;
 }
 
 static void fini(void *state)
@@ -88,7 +111,10 @@ static const struct bh_net_dissector fz = {
 	"fz", BH_NET_L4_TCP | BH_NET_L4_UDP, ports, sizeof(struct st), probe, feed,
 	fini, net_l7_requests_only,
 };
-static const struct bh_net_dissector *const table[] = { &fz, NULL };
+static const struct bh_net_dissector fz_put = {
+	"fz-put", BH_NET_L4_TCP, NULL, sizeof(struct st), probe_put, feed, fini, NULL,
+};
+static const struct bh_net_dissector *const table[] = { &fz, &fz_put, NULL };
 
 static const int links[] = { BH_NET_LINK_RAW,  BH_NET_LINK_ETHERNET, BH_NET_LINK_SLL,
 			     BH_NET_LINK_SLL2, BH_NET_LINK_NULL,     BH_NET_LINK_LOOP,

@@ -59,7 +59,10 @@ static int l7_fuzz(const char *app, const uint8_t *data, size_t size)
 	struct bh_net_flow_info fl = { .l4 = BH_NET_L4_TCP,
 				       .client_port = 40000,
 				       .server_port = 1 };
-	struct bh_net_dissect_ctx ctx = { .flow = &fl, .now = 1, .emit = l7_fuzz_emit };
+	size_t used;
+	struct bh_net_dissect_ctx ctx = {
+		.flow = &fl, .now = 1, .emit = l7_fuzz_emit, .used = &used
+	};
 	uint8_t *probe[2] = { malloc(BH_NET_PROBE_MAX), malloc(BH_NET_PROBE_MAX) };
 	size_t plen[2] = { 0, 0 }, off = 0;
 	enum bh_net_feed f = BH_NET_FEED_MORE;
@@ -96,8 +99,12 @@ static int l7_fuzz(const char *app, const uint8_t *data, size_t size)
 		}
 		uint8_t *c = malloc(n ? n : 1);
 		memcpy(c, data + off, n);
+		used = SIZE_MAX;
 		f = d->feed(st, (enum bh_net_dir)dir, c, n, &ctx);
 		free(c);
+		/* where it gave up is inside the chunk (dissect.h) */
+		if (used != SIZE_MAX && (f != BH_NET_FEED_MALFORMED || used > n))
+			abort();
 		off += n;
 	}
 	if (d->fini)

@@ -60,7 +60,8 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 			 bool swap)
 {
 	struct bh_net_flow_info flow = { .l4 = (data[1] & 1) ? BH_NET_L4_UDP : BH_NET_L4_TCP };
-	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL };
+	size_t used;
+	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL, &used };
 	void *state = calloc(1, dis->state_size);
 	enum bh_net_feed rc = BH_NET_FEED_MORE;
 	bool probed[2] = { false, false };
@@ -100,8 +101,12 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 
 			memcpy(copy, data + off + at, k);
 			ctx.now += 0.5;
+			used = SIZE_MAX;
 			rc = dis->feed(state, dir, copy, k, &ctx);
 			free(copy);
+			/* where it gave up is inside the chunk (dissect.h) */
+			if (used != SIZE_MAX && (rc != BH_NET_FEED_MALFORMED || used > k))
+				abort();
 			at += k;
 		}
 		/* A gap now and then (a lost segment). */

@@ -31,6 +31,20 @@
  *  4. calls fini() once: when feed() returns DONE or MALFORMED (nothing is
  *     fed after that), else when the flow ends (closed, timed out, evicted,
  *     or the engine flushed).
+ * A dissector that gives up (MALFORMED, or DONE at a gap) does not end the
+ * flow's inspection: the engine identifies its following bytes anew, without
+ * it. So that garbage and another protocol (or a payload) after a valid
+ * message inside one chunk are not skipped, a dissector that returns
+ * MALFORMED says where in this chunk it gave up: *ctx->used (when ctx->used
+ * is not NULL; bh_net_feed_gave_up() does both) = the bytes of this chunk it
+ * accepted as its protocol, i.e. the offset where the message it could not
+ * parse began (0 when that message began in an earlier chunk). The engine
+ * re-probes from exactly that byte, in the same packet. A dissector that
+ * does not say (or says more than len) gave up on the whole chunk: all of
+ * it is identified anew (only where the protocol cannot tell; the
+ * dissectors that do so say why). DONE on bytes (encrypted or a tunnel from
+ * here) is not giving up: nothing is re-probed; at a gap (data NULL) there
+ * is no byte to say.
  * A threat's id must be a row of the catalogue (src/net/threats.c); the
  * engine drops an id it does not know. emit() may be called from feed()
  * only.
@@ -159,6 +173,9 @@ struct bh_net_dissect_ctx {
 	double now; /* seconds, the time of the packet being fed */
 	void (*emit)(void *opaque, const struct bh_net_rec *rec);
 	void *opaque;
+	/* set by a feed() returning MALFORMED: the bytes of the chunk it
+	 * accepted (see above); NULL when the caller does not ask */
+	size_t *used;
 };
 
 enum bh_net_feed {
@@ -166,6 +183,15 @@ enum bh_net_feed {
 	BH_NET_FEED_DONE = 1,	    /* nothing more to see in this flow (it may be offloaded) */
 	BH_NET_FEED_MALFORMED = -1, /* not this protocol after all, or broken: stop feeding */
 };
+
+/* A feed() giving up after accepting used bytes of this chunk. */
+static inline enum bh_net_feed bh_net_feed_gave_up(const struct bh_net_dissect_ctx *ctx,
+						   size_t used)
+{
+	if (ctx->used)
+		*ctx->used = used;
+	return BH_NET_FEED_MALFORMED;
+}
 
 struct bh_net_dissector {
 	const char *app;       /* lower case: "http", "tls", "dns", "mysql", "postgresql", ... */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the packet engine (src/net/engine.c, engine_tcp.c,
- * engine_match.c): the flow,
+ * engine_ident.c, engine_match.c): the flow,
  * its TCP halves and the engine object; the matchers' glue in engine_match.c
  * (SQL injection and data leaks on the records the dissectors emit and on an
  * unknown flow's bytes) reads and writes the flow through these.
@@ -137,10 +137,15 @@ struct bh_net_engine {
 void net_flow_emit(void *opaque, const struct bh_net_rec *rec);
 /* engine.c: the threat id (threats.h's catalogue) seen on flow f. */
 void net_flow_threat(struct flow *f, const char *id);
-/* engine.c: in-order bytes (or a datagram) of direction dir to the probes or
- * the dissector; a hole of n bytes (TCP) in place of data. */
+/* engine_ident.c: in-order bytes (or a datagram) of direction dir to the
+ * probes or the dissector; a hole of n bytes (TCP) in place of data. */
 void net_flow_deliver(struct flow *f, int dir, const uint8_t *p, size_t n);
 void net_flow_deliver_gap(struct flow *f, int dir, size_t n);
+/* engine_ident.c: decide a flow still probing (at a gap, at its end). */
+void net_flow_decide(struct flow *f);
+/* engine_ident.c: the flow's inspection is over (its dissector finished,
+ * its probe window and reassembly released). */
+void net_flow_stop_inspection(struct flow *f);
 
 /* engine_tcp.c: TCP reassembly, per direction (see there). */
 void net_tcp_data(struct flow *f, int dir, uint32_t seq, const uint8_t *p, size_t n);

@@ -343,26 +343,31 @@ static enum bh_net_feed dns_feed(void *state, enum bh_net_dir dir, const uint8_t
 {
 	struct dns_state *s = state;
 	struct dns_dir *d;
-	size_t i = 0;
+	size_t i = 0, mark = 0; /* mark: where the message in progress began (TCP) */
 
 	if (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT)
 		return BH_NET_FEED_DONE;
 	if (ctx->flow && ctx->flow->l4 == BH_NET_L4_UDP) {
 		if (!data)
 			return BH_NET_FEED_MORE; /* a lost datagram */
-		return dns_message(s, dir, data, len, len, ctx);
+		/* a datagram is one message: given up, it is the whole chunk */
+		if (dns_message(s, dir, data, len, len, ctx) == BH_NET_FEED_MALFORMED)
+			return bh_net_feed_gave_up(ctx, 0);
+		return BH_NET_FEED_MORE;
 	}
 	if (!data)
 		return BH_NET_FEED_DONE;
 	d = &s->d[dir];
 	while (i < len) {
+		if (!d->lplen)
+			mark = i;
 		if (d->lplen < 2) {
 			d->lp[d->lplen++] = data[i++];
 			if (d->lplen == 2) {
 				d->mlen = (uint32_t)d->lp[0] << 8 | d->lp[1];
 				d->mgot = 0;
 				if (d->mlen < 12)
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 			}
 			continue;
 		}
@@ -383,6 +388,8 @@ static enum bh_net_feed dns_feed(void *state, enum bh_net_dir dir, const uint8_t
 			d->lplen = 0;
 			rc = dns_message(s, dir, d->msg, d->mlen < DNS_KEEP ? d->mlen : DNS_KEEP,
 					 d->mlen, ctx);
+			if (rc == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (rc != BH_NET_FEED_MORE)
 				return rc;
 		}

@@ -265,21 +265,29 @@ static enum bh_net_feed ftp_feed(void *state, enum bh_net_dir dir, const uint8_t
 {
 	struct ftp_state *s = state;
 	struct bh_net_line *l = dir == BH_NET_TO_SERVER ? &s->cl : &s->sl;
-	size_t off = 0, used;
+	size_t off = 0, used, mark = 0; /* mark: where the line in progress began */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
 	while (off < len) {
 		if (dir == BH_NET_TO_SERVER && s->auth_pending && !l->len && data[off] == 0x16)
 			return BH_NET_FEED_DONE; /* a ClientHello that did not wait for 234 */
+		if (!l->len)
+			mark = off;
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {
 			off += used;
+			/* a client's line that cannot hold a command: no need to
+			 * wait for its end */
+			if (dir == BH_NET_TO_SERVER && !l->resync && bh_net_line_verb_bad(l))
+				return bh_net_feed_gave_up(ctx, mark);
 			continue;
 		}
 		off += used;
 		enum bh_net_feed f =
 			dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
 		bh_net_line_reset(l);
+		if (f == BH_NET_FEED_MALFORMED)
+			return bh_net_feed_gave_up(ctx, mark); /* from the line it rejected */
 		if (f != BH_NET_FEED_MORE)
 			return f;
 	}

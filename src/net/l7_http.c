@@ -48,6 +48,7 @@ enum http_phase {
 struct http_dir {
 	enum http_phase phase;
 	size_t hlen;
+	bool line1; /* the header block's start line was whole and well-formed */
 	uint64_t remain;
 	double head_start;
 	unsigned head_pieces;
@@ -458,12 +459,33 @@ static bool chunk_size(const char *l, size_t n, uint64_t *out)
 	return true;
 }
 
+/* A byte no start line holds: the garbage after a message is told at once,
+ * not after HTTP_HDR_MAX bytes. */
+static bool ctl_byte(unsigned char c)
+{
+	return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;
+}
+
+/* The start line just ended (d->hdr ends with its '\n'): is it HTTP's? */
+static bool line1_ok(struct http_dir *d, enum bh_net_dir dir)
+{
+	struct http_head h;
+
+	d->line1 = true;
+	return parse_head(d->hdr, d->hlen, dir == BH_NET_TO_SERVER, &h);
+}
+
+/*
+ * Where it gives up, the bytes of the chunk it accepted (dissect.h) end where
+ * the unit it could not parse began: a header block, a chunk-size or trailer
+ * line, a chunk's CRLF (mark, 0 when that unit began in an earlier chunk).
+ */
 static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
 				  const struct bh_net_dissect_ctx *ctx)
 {
 	struct http_state *s = state;
 	struct http_dir *d;
-	size_t i = 0;
+	size_t i = 0, mark = 0;
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -484,6 +506,11 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 	while (i < len) {
 		enum bh_net_feed rc;
 
+		if ((d->phase == PH_HEAD && !d->hlen) ||
+		    ((d->phase == PH_CHUNK_SIZE || d->phase == PH_TRAILER ||
+		      d->phase == PH_CHUNK_CRLF) &&
+		     !d->llen))
+			mark = i;
 		switch (d->phase) {
 		case PH_HEAD:
 			if (d->hlen == 0) {
@@ -492,6 +519,8 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 					i++;
 				if (i == len)
 					break;
+				mark = i;
+				d->line1 = false;
 				d->head_start = ctx->now;
 				d->head_pieces = 1;
 			}
@@ -500,16 +529,29 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 
 				if (d->hlen == HTTP_HDR_MAX) {
 					s->done = true;
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				}
 				d->hdr[d->hlen++] = (char)data[i++];
-				if (data[i - 1] != '\n')
+				if (data[i - 1] != '\n') {
+					if (!d->line1 && ctl_byte(data[i - 1])) {
+						s->done = true;
+						return bh_net_feed_gave_up(ctx, mark);
+					}
 					continue;
+				}
+				if (!d->line1 && !line1_ok(d, dir)) {
+					s->done = true;
+					return bh_net_feed_gave_up(ctx, mark);
+				}
 				e = head_end(d->hdr, d->hlen);
 				if (!e)
 					continue;
 				rc = head_done(s, dir, ctx);
 				d->hlen = 0;
+				if (rc == BH_NET_FEED_MALFORMED) {
+					s->done = true;
+					return bh_net_feed_gave_up(ctx, mark);
+				}
 				if (rc != BH_NET_FEED_MORE) {
 					s->done = true;
 					return rc;
@@ -534,7 +576,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			while (i < len && data[i] != '\n') {
 				if (d->llen == sizeof(d->line)) {
 					s->done = true;
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				}
 				d->line[d->llen++] = (char)data[i++];
 			}
@@ -551,7 +593,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			}
 			if (!chunk_size(d->line, d->llen, &d->remain)) {
 				s->done = true;
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			}
 			d->llen = 0;
 			if (d->remain == 0) {
@@ -584,7 +626,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 			}
 			if (data[i] != '\n') {
 				s->done = true;
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			}
 			i++;
 			d->llen = 0;

@@ -639,14 +639,19 @@ static enum bh_net_feed header_frame_done(struct h2_state *s, enum bh_net_dir di
 	return BH_NET_FEED_MORE;
 }
 
+/* *mark: where the unit in progress (the preface, a frame) began in data. */
 static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, const uint8_t *data,
-				    size_t len, const struct bh_net_dissect_ctx *ctx)
+				    size_t len, const struct bh_net_dissect_ctx *ctx, size_t *mark)
 {
 	struct h2_dir *d = &s->d[dir];
 	size_t i = 0;
 	enum bh_net_feed rc;
 
 	while (i < len) {
+		bool in_preface = dir == BH_NET_TO_SERVER && d->preface < H2_PREFACE_LEN;
+
+		if (in_preface ? d->preface == 0 : d->fhlen == 0)
+			*mark = i;
 		if (dir == BH_NET_TO_SERVER && d->preface < H2_PREFACE_LEN) {
 			if (data[i++] != (uint8_t)h2_preface[d->preface++])
 				return BH_NET_FEED_MALFORMED;
@@ -732,6 +737,7 @@ static enum bh_net_feed h2_feed(void *state, enum bh_net_dir dir, const uint8_t 
 {
 	struct h2_state *s = state;
 	enum bh_net_feed rc;
+	size_t mark = 0;
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -744,10 +750,11 @@ static enum bh_net_feed h2_feed(void *state, enum bh_net_dir dir, const uint8_t 
 		s->done = true; /* a gap: the HPACK state is lost */
 		return BH_NET_FEED_DONE;
 	}
-	rc = h2_feed_dir(s, dir, data, len, ctx);
+	rc = h2_feed_dir(s, dir, data, len, ctx, &mark);
 	if (rc != BH_NET_FEED_MORE)
 		s->done = true;
-	return rc;
+	/* given up: from the frame (or preface) it could not parse */
+	return rc == BH_NET_FEED_MALFORMED ? bh_net_feed_gave_up(ctx, mark) : rc;
 }
 
 const struct bh_net_dissector bh_net_l7_http2 = {

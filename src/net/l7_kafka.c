@@ -167,7 +167,7 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct kafka_state *s = state;
-	size_t off = 0;
+	size_t off = 0, mark = 0; /* mark: where the request in progress began */
 
 	if (dir != BH_NET_TO_SERVER)
 		return BH_NET_FEED_MORE;
@@ -179,13 +179,15 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 		return BH_NET_FEED_DONE;
 	}
 	while (off < len) {
+		if (!s->hdr_have)
+			mark = off;
 		if (s->hdr_have < 4) {
 			s->hdr[s->hdr_have++] = data[off++];
 			if (s->hdr_have < 4)
 				continue;
 			s->left = bh_net_be32(s->hdr);
 			if (s->left < 8 || s->left > KAFKA_MAX)
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			s->keep = 0;
 			continue;
 		}
@@ -199,6 +201,8 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 		if (!s->left) {
 			s->hdr_have = 0;
 			enum bh_net_feed f = request(s, ctx);
+			if (f == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 		}

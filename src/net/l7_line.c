@@ -41,6 +41,21 @@ bool bh_net_line_take(struct bh_net_line *l, const uint8_t *p, size_t n, size_t 
 	return true;
 }
 
+bool bh_net_line_verb_bad(const struct bh_net_line *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->buf[i];
+
+		if (c == ' ')
+			return false;
+		if (c == '\r' && i + 1 == l->len)
+			return false;
+		if (i == 16 || c < 0x21 || c > 0x7e)
+			return true;
+	}
+	return false;
+}
+
 static char lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;

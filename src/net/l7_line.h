@@ -32,6 +32,13 @@ void bh_net_line_reset(struct bh_net_line *l);
 /* A gap of lost bytes: drop the partial line, skip to the next '\n'. */
 void bh_net_line_gap(struct bh_net_line *l);
 
+/* Whether the line in progress (not yet ended) cannot start with a command
+ * verb: at most 16 printable ASCII bytes before a space (a '\r' last is the
+ * line's end to come). The line protocols' clients send such lines, so the
+ * garbage after a command is told at its first bytes, not at a '\n' that may
+ * never come. */
+bool bh_net_line_verb_bad(const struct bh_net_line *l);
+
 /* Does s (len bytes) start with the ASCII word w, case-insensitively,
  * followed by the end, a space or a tab? */
 bool bh_net_word_is(const char *s, size_t len, const char *w);

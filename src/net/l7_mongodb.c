@@ -236,7 +236,7 @@ static enum bh_net_feed mongo_feed(void *state, enum bh_net_dir dir, const uint8
 				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct mongo_state *s = state;
-	size_t off = 0;
+	size_t off = 0, mark = 0; /* mark: where the message in progress began */
 
 	if (dir != BH_NET_TO_SERVER)
 		return BH_NET_FEED_MORE;
@@ -248,13 +248,15 @@ static enum bh_net_feed mongo_feed(void *state, enum bh_net_dir dir, const uint8
 		return BH_NET_FEED_DONE;
 	}
 	while (off < len) {
+		if (!s->hdr_have)
+			mark = off;
 		if (s->hdr_have < 4) {
 			s->hdr[s->hdr_have++] = data[off++];
 			if (s->hdr_have < 4)
 				continue;
 			s->left = bh_net_le32(s->hdr);
 			if (s->left < 16 || s->left > MONGO_MAX)
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			s->left -= 4;
 			s->keep = 0;
 			continue;
@@ -269,6 +271,8 @@ static enum bh_net_feed mongo_feed(void *state, enum bh_net_dir dir, const uint8
 		if (!s->left) {
 			s->hdr_have = 0;
 			enum bh_net_feed f = message(s, ctx);
+			if (f == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 		}

@@ -360,6 +360,7 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 	struct mysql_dir *d = &s->d[dir];
 	uint8_t *buf = dir == BH_NET_TO_SERVER ? s->cbuf : s->sbuf;
 	size_t cap = dir == BH_NET_TO_SERVER ? MYSQL_KEEP : MYSQL_SKEEP, off = 0;
+	size_t mark = 0; /* where the message in progress began (its first packet) */
 
 	if (!data) {
 		if (d->hdr_have == 4 && len < d->left && d->keep == cap) {
@@ -369,6 +370,8 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 		return BH_NET_FEED_DONE;
 	}
 	while (off < len) {
+		if (!d->hdr_have && !d->in_msg)
+			mark = off;
 		if (d->hdr_have < 4) {
 			d->hdr[d->hdr_have++] = data[off++];
 			if (d->hdr_have < 4)
@@ -397,6 +400,8 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 			if (d->more)
 				continue;
 			enum bh_net_feed f = message(s, dir, ctx);
+			if (f == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 		}

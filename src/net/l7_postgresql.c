@@ -187,7 +187,7 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 				const struct bh_net_dissect_ctx *ctx)
 {
 	struct pg_state *s = state;
-	size_t off = 0;
+	size_t off = 0, mark = 0; /* mark: where the message in progress began */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
@@ -206,14 +206,19 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 		return len ? BH_NET_FEED_DONE : BH_NET_FEED_MORE; /* did not wait for the answer */
 	while (off < len) {
 		size_t need = s->phase == PG_STARTUP ? 4 : 5;
+		if (!s->hdr_have)
+			mark = off;
 		if (s->hdr_have < need) {
 			s->hdr[s->hdr_have++] = data[off++];
+			/* a frontend message's type is one of protocol 3's */
+			if (need == 5 && s->hdr_have == 1 && !strchr("BCcdDEfFHpPQSX", s->hdr[0]))
+				return bh_net_feed_gave_up(ctx, mark);
 			if (s->hdr_have < need)
 				continue;
 			uint32_t l = bh_net_be32(s->hdr + need - 4);
 			if (l < 4 || (s->phase == PG_STARTUP && (l < 8 || l > PG_STARTUP_MAX)) ||
 			    l > PG_MSG_MAX)
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			s->left = l - 4;
 			s->keep = 0;
 			s->cut = false;
@@ -232,6 +237,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 			enum bh_net_feed f =
 				s->phase == PG_STARTUP ? startup(s, ctx) : typed(s, ctx);
 			s->hdr_have = 0;
+			if (f == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 			if (s->phase == PG_WAIT_SSL || s->phase == PG_WAIT_GSS) {

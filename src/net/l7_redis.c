@@ -254,11 +254,24 @@ static void inline_cmd(struct redis_state *s, const struct bh_net_dissect_ctx *c
 		cmd_done(s, n, ctx);
 }
 
+/* A command line is text: an inline command with a control byte is not
+ * Redis's (garbage after a command is told at its line). */
+static bool inline_text(const struct bh_net_line *l)
+{
+	for (size_t i = 0; i < l->len; i++) {
+		unsigned char c = (unsigned char)l->buf[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
 static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8_t *data,
 				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct redis_state *s = state;
-	size_t off = 0, used;
+	size_t off = 0, used, mark = 0; /* mark: where the command in progress began */
 
 	if (dir != BH_NET_TO_SERVER)
 		return BH_NET_FEED_MORE;
@@ -271,6 +284,8 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 		return BH_NET_FEED_DONE;
 	}
 	while (off < len) {
+		if (s->st == RS_START && !s->line.len && !s->line.resync)
+			mark = off;
 		switch (s->st) {
 		case RS_START:
 		case RS_BULKHDR:
@@ -279,14 +294,14 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 				break;
 			}
 			off += used;
-			if (s->line.cut)
-				return BH_NET_FEED_MALFORMED;
+			if (s->line.cut || (s->st == RS_START && !inline_text(&s->line)))
+				return bh_net_feed_gave_up(ctx, mark);
 			if (s->st == RS_START && (!s->line.len || s->line.buf[0] != '*')) {
 				inline_cmd(s, ctx);
 			} else if (s->st == RS_START) {
 				long long n = parse_count(s->line.buf + 1, s->line.len - 1);
 				if (n < 0 || n > INT_MAX)
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				s->nargs = (uint32_t)n;
 				s->argi = 0;
 				if (n)
@@ -297,7 +312,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 						? parse_count(s->line.buf + 1, s->line.len - 1)
 						: -1;
 				if (n < 0 || n > REDIS_BULK_MAX)
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				s->bulk_left = (uint32_t)n;
 				int k = slot(s->argi);
 				s->len[k] = 0;
@@ -318,7 +333,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 		}
 		case RS_BULKEND:
 			if (data[off++] != "\r\n"[s->crlf])
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			if (++s->crlf < 2)
 				break;
 			arg_done(s, s->argi);

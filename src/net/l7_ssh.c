@@ -135,21 +135,25 @@ static enum bh_net_feed ssh_feed(void *state, enum bh_net_dir dir, const uint8_t
 {
 	struct ssh_state *s = state;
 	struct ssh_dir *d = &s->d[dir];
-	size_t off = 0, used;
+	size_t off = 0, used, mark = 0; /* mark: where the line or packet in progress began */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
 	while (off < len && !d->kexinit) {
+		if ((!d->ident && !d->line.len) || (d->ident && !d->hdr_have))
+			mark = off;
 		if (!d->ident) {
 			bool done = bh_net_line_take(&d->line, data + off, len - off, &used);
 			off += used;
 			if (!done) {
 				if (d->line.len > SSH_LINE_MAX)
-					return BH_NET_FEED_MALFORMED;
+					return bh_net_feed_gave_up(ctx, mark);
 				continue;
 			}
 			enum bh_net_feed f = ident(d, dir, ctx);
 			bh_net_line_reset(&d->line);
+			if (f == BH_NET_FEED_MALFORMED)
+				return bh_net_feed_gave_up(ctx, mark);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 			continue;
@@ -160,7 +164,7 @@ static enum bh_net_feed ssh_feed(void *state, enum bh_net_dir dir, const uint8_t
 				continue;
 			uint32_t pl = bh_net_be32(d->hdr);
 			if (pl < 5 || pl > SSH_PACKET_MAX || d->hdr[4] >= pl)
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			d->left = pl - 1; /* padding_length counted already */
 			d->keep = 0;
 			continue;

@@ -283,7 +283,7 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 {
 	struct tls_state *s = state;
 	struct tls_dir *d, *peer;
-	size_t i = 0;
+	size_t i = 0, mark = 0; /* mark: where the record in progress began */
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -294,6 +294,8 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 	d = &s->d[dir];
 	peer = &s->d[!dir];
 	while (i < len) {
+		if (!d->rhlen)
+			mark = i;
 		if (d->rhlen < 5) {
 			d->rh[d->rhlen++] = data[i++];
 			if (d->rhlen < 5)
@@ -304,7 +306,7 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 			if (d->rtype < CT_CCS || d->rtype > CT_HEARTBEAT || d->rh[1] != 3 ||
 			    d->rlen > TLS_RECORD_MAX) {
 				s->done = true;
-				return BH_NET_FEED_MALFORMED;
+				return bh_net_feed_gave_up(ctx, mark);
 			}
 			if (d->rtype == CT_APPDATA && !d->ccs) {
 				s->done = true;
@@ -323,7 +325,9 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 
 			if (rc != BH_NET_FEED_MORE) {
 				s->done = true;
-				return rc;
+				/* a hello that does not parse: from its (last) record */
+				return rc == BH_NET_FEED_MALFORMED ? bh_net_feed_gave_up(ctx, mark)
+								   : rc;
 			}
 		} else if (d->rtype == CT_HEARTBEAT && !d->ccs) {
 			for (size_t j = 0; j < k && d->rgot + j < 3; j++)

@@ -21,6 +21,10 @@
                                           garbage, then the injection just past the
                                           probe window; and garbage then the
                                           injection in one segment after a PING
+  net-pcap.py giveup-chunk OUT.pcap       HTTP, then in one segment a valid request,
+                                          PostgreSQL's startup and a query: one
+                                          injected, the other benign; and a request
+                                          then garbage holding a card number
   net-pcap.py payloads IN.pcap            each TCP segment's payload with one, one
                                           per line as Python bytes (Ethernet, IPv4;
                                           for tests/e2e/net-live.test)
@@ -163,6 +167,30 @@ def giveup_window(dst):
     open(dst, "wb").write(out)
 
 
+def giveup_chunk(dst):
+    """A dissector gives up inside one segment, not at the window's edge: what
+    follows is identified from the byte it gave up at."""
+    srv = [192, 0, 2, 21]
+    req = b"GET /a HTTP/1.1\r\nHost: shop\r\n\r\n"
+    startup = struct.pack(">II", 18, 0x30000) + b"user\0bob\0\0"
+
+    def query(q):
+        q += b"\0"
+        return b"Q" + struct.pack(">I", len(q) + 4) + q
+    pkts = []
+    for i, q in enumerate([b"SELECT * FROM users WHERE name = '' OR 1=1 -- '",
+                           b"SELECT name FROM t WHERE id = 7"]):
+        pkts += conversation([192, 0, 2, 30 + i], srv, 40010 + i, 80, [
+            (True, req), (False, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"),
+            (True, req + startup + query(q))])
+    pkts += conversation([192, 0, 2, 32], srv, 40012, 80, [
+        (True, req), (True, req + b"\x01\x02junk 4111 1111 1111 1111 end")])
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, p in enumerate(pkts):
+        out += struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p
+    open(dst, "wb").write(out)
+
+
 def payloads(src):
     d = open(src, "rb").read()
     magic, = struct.unpack("<I", d[:4])
@@ -244,6 +272,8 @@ if __name__ == "__main__":
         giveup(sys.argv[2])
     elif sys.argv[1] == "giveup-window":
         giveup_window(sys.argv[2])
+    elif sys.argv[1] == "giveup-chunk":
+        giveup_chunk(sys.argv[2])
     elif sys.argv[1] == "frags":
         frags(sys.argv[2])
     elif sys.argv[1] == "compare":

@@ -122,7 +122,8 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 	state = bh_calloc(1, dis->state_size);
 	bh_buf_adds(&l.text, "", NULL);
 	for (size_t i = 0; i < n && r == BH_NET_FEED_MORE; i++) {
-		struct bh_net_dissect_ctx ctx = { flow, segs[i].now, l7_emit, &l };
+		size_t used;
+		struct bh_net_dissect_ctx ctx = { flow, segs[i].now, l7_emit, &l, &used };
 		const uint8_t *p = segs[i].p;
 		size_t len = segs[i].len, off = 0;
 
@@ -136,8 +137,12 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 			uint8_t *copy = bh_malloc(k ? k : 1);
 
 			memcpy(copy, p + off, k);
+			used = SIZE_MAX;
 			r = dis->feed(state, segs[i].dir, copy, k, &ctx);
 			free(copy);
+			/* where it gave up is inside the chunk (dissect.h) */
+			if (used != SIZE_MAX)
+				assert_true(r == BH_NET_FEED_MALFORMED && used <= k);
 			off += k;
 			if (r != BH_NET_FEED_MORE || len == 0)
 				break;

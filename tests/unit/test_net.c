@@ -1105,8 +1105,8 @@ static struct rec *conn(const struct bh_net_dissector *const *table, const char 
 /*
  * A dissector that gives up while the probe window is replayed to it: "+"
  * lines, MALFORMED at a "!"; "slow" holds the decision (NEED_MORE) until the
- * window has 40 bytes, so three segments are in it. The unit probed anew is
- * the segment given up on (a dissector does not say where in it).
+ * window has 40 bytes, so three segments are in it. It says where it gave
+ * up: the line holding the "!" (what follows in that segment is probed anew).
  */
 static enum bh_net_probe g_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
 				 const uint8_t *buf, size_t len)
@@ -1117,7 +1117,15 @@ static enum bh_net_probe g_probe(const struct bh_net_flow_info *flow, enum bh_ne
 static enum bh_net_feed g_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
 			       const struct bh_net_dissect_ctx *ctx)
 {
-	return data && memchr(data, '!', len) ? BH_NET_FEED_MALFORMED : BH_NET_FEED_MORE;
+	const uint8_t *bang = data ? memchr(data, '!', len) : NULL;
+	size_t line = 0;
+
+	if (!bang)
+		return BH_NET_FEED_MORE;
+	for (size_t i = 0; data + i < bang; i++)
+		if (data[i] == '\n')
+			line = i + 1;
+	return bh_net_feed_gave_up(ctx, line);
 }
 
 static enum bh_net_probe slow_probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
@@ -1145,9 +1153,191 @@ static void test_giveup_in_probe_window(void **state)
 	r = conn(giveup_table, (const char *const[]){ "+OK\n", "!bad\n", sqli, NULL });
 	assert_string_equal(r->app, "gives-up");
 	assert_string_equal(r->threats, "BH-NET-SQLI");
+	/* the same in one segment: probed anew from the "!" line's start, the
+	 * request in the next segment identified */
+	r = conn(giveup_table, (const char *const[]){ "+OK\n!bad\n", sqli, NULL });
+	assert_string_equal(r->app, "gives-up");
+	assert_string_equal(r->threats, "BH-NET-SQLI");
 	/* the near-miss: no garbage, no give-up, nothing probed anew */
 	r = conn(giveup_table, (const char *const[]){ "+OK\n", "+OK\n", sqli, NULL });
 	assert_string_equal(r->threats, "");
+}
+
+/* ---- a give-up inside one chunk: from the byte the dissector did not accept -- */
+
+/* A dissector by its app name, from the real table. */
+static const struct bh_net_dissector *dissector(const char *app)
+{
+	for (size_t i = 0; bh_net_dissectors[i]; i++)
+		if (!strcmp(bh_net_dissectors[i]->app, app))
+			return bh_net_dissectors[i];
+	fail_msg("no dissector %s", app);
+	return NULL;
+}
+
+static void nop_emit(void *opaque, const struct bh_net_rec *rec)
+{
+	(void)opaque;
+	(void)rec;
+}
+
+/*
+ * Every dissector, fed one chunk holding a whole valid message of its
+ * protocol then bytes it rejects, gives up saying it accepted exactly the
+ * valid message (dissect.h); the same valid message alone is accepted.
+ */
+static void test_giveup_says_where(void **state)
+{
+	static const struct {
+		const char *app;
+		size_t vlen;
+		const char *valid, *bad;
+		size_t blen;
+	} c[] = {
+		{ "http", 27, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "\x01\x02junk\n", 7 },
+		{ "redis", 14, "*1\r\n$4\r\nPING\r\n", "\x01\x02junk\r\n", 8 },
+		{ "postgresql", 18, "\0\0\0\x12\0\x03\0\0user\0bob\0\0", "\x01\0\0\0\x04", 5 },
+		/* SMTP: a line not ended, told at its first byte */
+		{ "smtp", 8, "EHLO a\r\n",
+		  "\x01"
+		  "ba d",
+		  5 },
+		{ "ftp", 8, "USER a\r\n",
+		  "\x01"
+		  "ba d\r\n",
+		  7 },
+		{ "dns", 21,
+		  "\0\x13\x12\x34\x01\0\0\x01\0\0\0\0\0\0\x01"
+		  "a\0\0\x01\0\x01",
+		  "\0\x05xxxxx", 7 },
+		{ "tls", 8, "\x18\x03\x03\0\x03\x01\0\0", "\x01\x02\x03\x04\x05", 5 },
+		{ "ssh", 11, "SSH-2.0-x\r\n", "\0\0\0\x01\0", 5 },
+		{ "mysql", 13, "\x09\0\0\0\x03select 1", "\0\0\0\0", 4 },
+		{ "kafka", 14, "\0\0\0\x0a\0\x03\0\x01\0\0\0\x07\xff\xff", "\0\0\0\x01", 4 },
+		{ "mongodb", 16, "\x10\0\0\0\x01\0\0\0\0\0\0\0\xd7\x07\0\0", "\x01\0\0\0", 4 },
+		{ "http2", 33, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0",
+		  "\0\0\0\x09\0\0\0\0\x01", 9 },
+	};
+	struct bh_net_flow_info fl = { .l4 = BH_NET_L4_TCP,
+				       .client_port = 40000,
+				       .server_port = 1 };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		const struct bh_net_dissector *d = dissector(c[i].app);
+		size_t used = SIZE_MAX, n = c[i].vlen + c[i].blen;
+		struct bh_net_dissect_ctx ctx = { &fl, 1, nop_emit, NULL, &used };
+		uint8_t *buf = bh_malloc(n);
+		void *st = bh_calloc(1, d->state_size);
+		enum bh_net_feed r;
+
+		memcpy(buf, c[i].valid, c[i].vlen);
+		memcpy(buf + c[i].vlen, c[i].bad, c[i].blen);
+		/* the valid message alone: accepted */
+		r = d->feed(st, BH_NET_TO_SERVER, buf, c[i].vlen, &ctx);
+		if (r != BH_NET_FEED_MORE || used != SIZE_MAX)
+			fail_msg("%s: the valid message: %d, used %zu", c[i].app, r, used);
+		if (d->fini)
+			d->fini(st);
+		memset(st, 0, d->state_size);
+		/* then the rejected bytes in the same chunk */
+		r = d->feed(st, BH_NET_TO_SERVER, buf, n, &ctx);
+		if (r != BH_NET_FEED_MALFORMED || used != c[i].vlen)
+			fail_msg("%s: %d, used %zu (want %zu)", c[i].app, r, used, c[i].vlen);
+		if (d->fini)
+			d->fini(st);
+		free(st);
+		free(buf);
+	}
+}
+
+/* A TCP segment of n bytes (any byte) from the client. */
+static void seg_bin(struct bh_net_engine *e, double ts, uint32_t seq, const void *data, size_t n)
+{
+	size_t l4 = tcp_hdr(P + 20, 1234, 7777, seq, NET_TCP_ACK, data, n);
+
+	ip4(P, "10.0.0.1", "10.0.0.2", 6, 1, 0, l4);
+	bh_net_engine_packet(e, P, 20 + l4, BH_NET_LINK_RAW, ts, NULL);
+}
+
+/* One connection through the real dissectors: an HTTP request identifies
+ * it, then one segment of n bytes; the flow's record. */
+static struct rec *http_then(const void *data, size_t n)
+{
+	static const char first[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	struct bh_net_opts o = { .dissectors = bh_net_dissectors, .on_record = keep_record };
+	struct bh_net_engine *e = engine(&o);
+
+	nrecs = 0;
+	seen[0] = 0;
+	handshake(e);
+	seg_bin(e, 1.1, 100, first, sizeof(first) - 1);
+	seg_bin(e, 1.2, 100 + (uint32_t)(sizeof(first) - 1), data, n);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	assert_int_equal(nrecs, 1);
+	return &recs[0];
+}
+
+/*
+ * Past the probe window, one segment holds a valid HTTP request, then bytes
+ * that are not HTTP, then a payload: what follows the give-up is identified
+ * from its first byte (the old engine probed the segment anew from its
+ * start, where HTTP's request is: the payload passed unseen).
+ */
+static void test_giveup_mid_chunk(void **state)
+{
+	static const char req[] = "GET /b HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char q_bad[] = "SELECT * FROM users WHERE name = '' OR 1=1 -- '";
+	static const char q_ok[] = "SELECT name FROM t WHERE id = 7";
+	static const char card[] = "\x01\x02junk card 4111 1111 1111 1111 end";
+	static const char nocard[] = "\x01\x02junk card 4111 1111 1111 1112 end";
+	uint8_t b[512];
+	size_t n;
+	struct rec *r;
+
+	/* a request, then PostgreSQL's startup and an injected query */
+	for (int bad = 1; bad >= 0; bad--) {
+		const char *q = bad ? q_bad : q_ok;
+		size_t ql = strlen(q) + 1;
+
+		memcpy(b, req, sizeof(req) - 1);
+		n = sizeof(req) - 1;
+		memcpy(b + n, "\0\0\0\x12\0\x03\0\0user\0bob\0\0", 18);
+		n += 18;
+		b[n++] = 'Q';
+		b[n++] = 0;
+		b[n++] = 0;
+		b[n++] = (uint8_t)((ql + 4) >> 8);
+		b[n++] = (uint8_t)(ql + 4);
+		memcpy(b + n, q, ql);
+		n += ql;
+		r = http_then(b, n);
+		assert_string_equal(r->app, "http"); /* the first identified */
+		if (bad) {
+			assert_string_equal(r->threats, "BH-NET-SQLI");
+			assert_non_null(strstr(seen, "[sql select][BH-NET-SQLI select"));
+		} else {
+			assert_string_equal(r->threats, "");
+			assert_string_equal(seen, "[sql select]");
+		}
+	}
+	/* a request, garbage with a card number: scanned as unknown bytes */
+	memcpy(b, req, sizeof(req) - 1);
+	memcpy(b + sizeof(req) - 1, card, sizeof(card) - 1);
+	r = http_then(b, sizeof(req) - 1 + sizeof(card) - 1);
+	assert_string_equal(r->threats, "BH-NET-DLP-CARD");
+	assert_string_equal(r->dlp, "card-visa ************1111 0 12");
+	/* the near-miss: a bad Luhn is nothing */
+	memcpy(b + sizeof(req) - 1, nocard, sizeof(nocard) - 1);
+	r = http_then(b, sizeof(req) - 1 + sizeof(nocard) - 1);
+	assert_string_equal(r->threats, "");
+	assert_string_equal(r->dlp, "");
+	/* two valid requests: no give-up, nothing probed anew */
+	memcpy(b, req, sizeof(req) - 1);
+	memcpy(b + sizeof(req) - 1, req, sizeof(req) - 1);
+	r = http_then(b, 2 * (sizeof(req) - 1));
+	assert_string_equal(r->threats, "");
+	assert_string_equal(seen, "");
 }
 
 static void test_match_http_sqli(void **state)
@@ -1425,6 +1615,8 @@ int main(void)
 		cmocka_unit_test_setup(test_pcapng, setup),
 		cmocka_unit_test_setup(test_match_http_sqli, setup),
 		cmocka_unit_test_setup(test_giveup_in_probe_window, setup),
+		cmocka_unit_test_setup(test_giveup_says_where, setup),
+		cmocka_unit_test_setup(test_giveup_mid_chunk, setup),
 		cmocka_unit_test_setup(test_match_http_dlp, setup),
 		cmocka_unit_test_setup(test_match_sql_and_raw, setup),
 		cmocka_unit_test_setup(test_match_sensor, setup),
