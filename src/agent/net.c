@@ -197,7 +197,7 @@ int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *
 	for (size_t i = 0; i < r->n; i++) {
 		const struct bh_host_result *c = &r->v[i];
 		json_t *d =
-			json_pack("{sssssisssssss?ss?ss?}", "id", c->id, "status",
+			json_pack("{sssssisssssssss?ss?ss?}", "id", c->id, "status",
 				  bh_host_status_name(c->status), "level", c->level, "nist",
 				  c->nist ? c->nist : "", "section", c->section ? c->section : "",
 				  "title", c->title ? c->title : "", "cis", c->cis, "actual",
