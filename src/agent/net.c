@@ -89,7 +89,7 @@ static void on_quarantine(const struct bh_quar_record *r, const char *ctr, const
 	} else if (why) {
 		json_object_set_new(d, "error", json_string(why));
 	}
-	emit(n, json_pack("{sIsssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
+	emit(n, json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
 			  "BH-NET-QUARANTINE", "severity", r ? "CRITICAL" : "ERROR", "workload",
 			  r ? r->id : ctr, "data", d));
 }
@@ -197,12 +197,12 @@ int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *
 	for (size_t i = 0; i < r->n; i++) {
 		const struct bh_host_result *c = &r->v[i];
 		json_t *d =
-			json_pack("{sssssisssssssss?ss?ss?}", "id", c->id, "status",
+			json_pack("{sssssissssssss?ss?ss?}", "id", c->id, "status",
 				  bh_host_status_name(c->status), "level", c->level, "nist",
 				  c->nist ? c->nist : "", "section", c->section ? c->section : "",
 				  "title", c->title ? c->title : "", "cis", c->cis, "actual",
 				  c->actual, "expected", c->expected);
-		json_t *env = json_pack("{sIsssssso}", "ts", (json_int_t)ts, "kind", "bench",
+		json_t *env = json_pack("{sIssssssso}", "ts", (json_int_t)ts, "kind", "bench",
 					"rule", c->id, "severity", bh_host_status_name(c->status),
 					"data", d ? d : json_object());
 		char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
