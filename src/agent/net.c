@@ -108,6 +108,13 @@ static void *run(void *arg)
 	struct agent_net *n = arg;
 
 	n->rc = bh_net_live_run(&n->o, &n->st, &n->err);
+	/* said at once: the agent goes on without its firewall (the monitor,
+	 * the reports), as it does without its controller */
+	if (n->rc < 0) {
+		bh_error_prefix(&n->err, "the firewall (net) stopped");
+		n->h.warn(n->h.data, n->err);
+		n->err = NULL;
+	}
 	return NULL;
 }
 
@@ -178,11 +185,6 @@ void agent_net_stop(struct agent_net *n)
 	n->started = false;
 	bh_netpol_free(n->pol);
 	n->pol = NULL;
-	if (n->rc < 0) {
-		bh_error_prefix(&n->err, "the firewall (net) stopped");
-		n->h.warn(n->h.data, n->err);
-		n->err = NULL;
-	}
 }
 
 int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,

@@ -61,8 +61,9 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 		    const char *quarantine_dir, const struct bh_ctr_opts *ctr,
 		    const json_t *node_policy, const struct agent_net_hooks *h,
 		    struct bh_error **err);
-/* Stop and join it (its rules removed, the open flows flushed to the hooks);
- * a failure of the run is warned. No-op when not started. */
+/* Stop and join it (its rules removed, the open flows flushed to the hooks).
+ * A failure of the run is warned when it happens (the agent goes on without
+ * the firewall). No-op when not started. */
 void agent_net_stop(struct agent_net *n);
 
 /* Run the bench and emit its results as events (*n of them). */
