@@ -103,14 +103,34 @@ static void on_warning(const char *msg, void *arg)
 	n->h.warn(n->h.data, e);
 }
 
-static void *run(void *arg)
+static void on_ready(const char *const *names, size_t count, void *arg)
 {
 	struct agent_net *n = arg;
 
+	(void)names;
+	(void)count;
+	pthread_mutex_lock(&n->mu);
+	n->state = 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+}
+
+static void *run(void *arg)
+{
+	struct agent_net *n = arg;
+	bool was_ready;
+
 	n->rc = bh_net_live_run(&n->o, &n->st, &n->err);
-	/* said at once: the agent goes on without its firewall (the monitor,
-	 * the reports), as it does without its controller */
-	if (n->rc < 0) {
+	pthread_mutex_lock(&n->mu);
+	was_ready = n->state == 1;
+	if (n->state == 0)
+		n->state = n->rc < 0 ? -1 : 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	/* after it was up: said at once, the agent goes on without its
+	 * firewall (the monitor, the reports), as it does without its
+	 * controller; before: agent_net_start's error */
+	if (n->rc < 0 && was_ready) {
 		bh_error_prefix(&n->err, "the firewall (net) stopped");
 		n->h.warn(n->h.data, n->err);
 		n->err = NULL;
@@ -161,18 +181,44 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 	n->o.engine.on_record = NULL;
 	n->o.engine.arg = n;
 	n->o.on_warning = on_warning;
-	n->o.on_ready = NULL;
+	n->o.on_ready = on_ready;
 	n->o.stop = &n->stop;
 	if (!n->o.accept_all) {
 		n->o.quarantine = &n->qo;
 		n->o.on_quarantine = on_quarantine;
 	}
+	pthread_mutex_init(&n->mu, NULL);
+	pthread_cond_init(&n->cv, NULL);
 	if (pthread_create(&n->th, NULL, run, n)) {
+		pthread_mutex_destroy(&n->mu);
+		pthread_cond_destroy(&n->cv);
 		bh_netpol_free(n->pol);
 		n->pol = NULL;
 		return bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the firewall");
 	}
 	n->started = true;
+	/* up (its rules in) or failed: a target that is not there, no
+	 * iptables, no NFQUEUE is the agent's error at start */
+	pthread_mutex_lock(&n->mu);
+	while (n->state == 0)
+		pthread_cond_wait(&n->cv, &n->mu);
+	pthread_mutex_unlock(&n->mu);
+	if (n->state < 0) {
+		pthread_join(n->th, NULL);
+		n->started = false;
+		bh_netpol_free(n->pol);
+		n->pol = NULL;
+		pthread_mutex_destroy(&n->mu);
+		pthread_cond_destroy(&n->cv);
+		if (err) {
+			*err = n->err;
+			n->err = NULL;
+			return bh_error_prefix(err, "agent: the firewall (net)");
+		}
+		bh_error_free(n->err);
+		n->err = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -185,6 +231,10 @@ void agent_net_stop(struct agent_net *n)
 	n->started = false;
 	bh_netpol_free(n->pol);
 	n->pol = NULL;
+	bh_error_free(n->err);
+	n->err = NULL;
+	pthread_mutex_destroy(&n->mu);
+	pthread_cond_destroy(&n->cv);
 }
 
 int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,

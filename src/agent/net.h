@@ -45,6 +45,9 @@ struct agent_net {
 	struct bh_netpol *pol; /* the node policy's, compiled (ours) */
 	struct agent_net_hooks h;
 	volatile int stop;
+	pthread_mutex_t mu; /* state */
+	pthread_cond_t cv;
+	int state; /* 0 starting, 1 up, -1 failed before it was up */
 	pthread_t th;
 	bool started;
 	int rc;
@@ -54,7 +57,8 @@ struct agent_net {
 };
 
 /* Start the live path on its thread (base: the targets and engine options;
- * quarantine_dir and ctr as the agent's). Without base->engine.policy the
+ * quarantine_dir and ctr as the agent's) and wait until its rules are in:
+ * a run that fails before is this call's error. Without base->engine.policy the
  * node policy's (node_policy: its document, may be NULL) "net" is compiled
  * and used; one that does not compile fails the start. */
 int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
