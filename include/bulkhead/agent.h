@@ -100,9 +100,11 @@ void bh_agent_spool_stats(const struct bh_agent_spool *sp, struct bh_agent_spool
 
 /* ---- the agent --------------------------------------------------------------------------- */
 
-struct bh_mon_source; /* include/bulkhead/monitor.h */
-struct bh_rules;      /* include/bulkhead/rules.h */
-struct bh_ctr_opts;   /* include/bulkhead/containers.h */
+struct bh_mon_source;	 /* include/bulkhead/monitor.h */
+struct bh_rules;	 /* include/bulkhead/rules.h */
+struct bh_ctr_opts;	 /* include/bulkhead/containers.h */
+struct bh_net_live_opts; /* include/bulkhead/net.h */
+struct bh_host_opts;	 /* include/bulkhead/host.h */
 
 struct bh_agent_opts {
 	const char *controller; /* "https://HOST:PORT" */
@@ -151,7 +153,22 @@ struct bh_agent_opts {
 	 * a replayed source: alert only, its pids are not this host's) */
 	const char *profiles;
 	unsigned profiles_ms;
-	int behave_action;   /* enum bh_mon_action */
+	int behave_action; /* enum bh_mon_action */
+	/* net17: the firewall run in-process (src/agent/net.h) when net is set:
+	 * the targets and engine options of `bulkhead net run` (borrowed; its
+	 * engine callbacks, stop and quarantine are the agent's): each flow
+	 * into the flows records (app, bytes, packets, verdict, threats), a
+	 * flow with a threat, a data-leak match or a deny spooled as an event
+	 * of kind "net", a quarantine (quarantine_severity) applied with
+	 * bh_quar_apply into quarantine_dir and spooled as one too. Without
+	 * engine.policy the node policy's "net" document in force at start is
+	 * used. */
+	const struct bh_net_live_opts *net;
+	/* bench17: bh_host_bench run at start and every bench_ms (0 =
+	 * 3600000) when bench is set, each check's result spooled as an event
+	 * of kind "bench" (rule the check's ID, severity PASS/FAIL/WARN/INFO) */
+	const struct bh_host_opts *bench;
+	unsigned bench_ms;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -182,6 +199,12 @@ struct bh_agent_stats {
 	uint64_t profiles_reported; /* learned profiles the controller took */
 	uint64_t modes_applied;	    /* policy versions whose modes and profiles took */
 	uint64_t modes_failed;	    /* ... of which one did not (warned) */
+	uint64_t net_flows;	    /* net17: flow records of the firewall */
+	uint64_t net_alerts;	    /* ... spooled as events of kind "net" */
+	uint64_t net_quarantined;   /* ... quarantines it applied */
+	uint64_t net_packets;	    /* ... packets given a verdict */
+	uint64_t bench_runs;	    /* bench17: bench runs reported */
+	uint64_t bench_results;	    /* ... results spooled */
 };
 
 /*

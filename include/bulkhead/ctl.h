@@ -578,6 +578,12 @@ struct bh_ctl_event_filter {
  *  "event"}...], "next": id or null}, in the order stored. */
 int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *f, json_t **out,
 		      struct bh_error **err);
+/* bench17: each node's (node NULL: every node's) last bench run, from its
+ * events of kind "bench" (src/ctl/bench.c): {"nodes":[{"node","time","ts",
+ * "pass","fail","warn","info","results":[{"id","status","title","nist",
+ * "cis","level","actual","expected","section"}...]}...]} by node. */
+int bh_ctl_bench_list(struct bh_ctl_store *s, const char *node, json_t **out,
+		      struct bh_error **err);
 
 /* ---- the REST API ---------------------------------------------------------------------- */
 

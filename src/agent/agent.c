@@ -19,6 +19,7 @@
 #include "agent/deliver.h"
 #include "agent/flows.h"
 #include "agent/http.h"
+#include "agent/net.h"
 #include "agent/profiles.h"
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
@@ -54,6 +55,8 @@ struct agent {
 	uint64_t single_until;	    /* after a batch refused: one record a batch to here */
 	struct agent_pending pend;  /* actions' results to post again */
 	struct agent_profiles prof; /* profiles17: behaviour profiles */
+	struct agent_net net;	    /* net17: the firewall (src/agent/net.c) */
+	struct agent_net_hooks hooks;
 };
 
 static uint64_t now_ms(void);
@@ -184,6 +187,49 @@ static void on_flush(void *data)
 	if (bh_agent_spool_sync(ag->sp, &e) < 0)
 		warn(ag, e);
 	pthread_cond_signal(&ag->cv);
+	pthread_mutex_unlock(&ag->mu);
+}
+
+/* net17 and bench17 (src/agent/net.h): a flow of the firewall, an event spooled */
+static void hook_flow(void *data, const struct bh_net_flow_record *r)
+{
+	struct agent *ag = data;
+
+	pthread_mutex_lock(&ag->mu);
+	agent_flows_net(ag->flows, r);
+	ag->st.net_flows++;
+	pthread_mutex_unlock(&ag->mu);
+}
+
+static int hook_event(void *data, const char *json, size_t len, struct bh_error **err)
+{
+	struct agent *ag = data;
+	int rc;
+
+	pthread_mutex_lock(&ag->mu);
+	rc = bh_agent_spool_append(ag->sp, json, len, NULL, err);
+	if (rc == 0)
+		rc = bh_agent_spool_sync(ag->sp, err);
+	pthread_cond_signal(&ag->cv);
+	pthread_mutex_unlock(&ag->mu);
+	return rc;
+}
+
+static void hook_warn(void *data, struct bh_error *e)
+{
+	warn(data, e);
+}
+
+static void bench(struct agent *ag)
+{
+	struct bh_error *e = NULL;
+	size_t n = 0;
+
+	if (agent_bench_run(ag->o->bench, &ag->hooks, &n, &e) < 0)
+		warn(ag, e);
+	pthread_mutex_lock(&ag->mu);
+	ag->st.bench_runs++;
+	ag->st.bench_results += n;
 	pthread_mutex_unlock(&ag->mu);
 }
 
@@ -714,6 +760,7 @@ static void *shipper(void *arg)
 	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
 	unsigned prof_every = ag->o->profiles_ms ? ag->o->profiles_ms : 10000;
 	uint64_t next_report = 0, next_policy = 0, next_profiles = 0, next_attest = 0;
+	uint64_t next_bench = 0;
 	bool last = false;
 
 	for (;;) {
@@ -769,6 +816,10 @@ static void *shipper(void *arg)
 		if (ag->o->tpm_log && now_ms() >= next_attest && !last) {
 			attest(ag);
 			next_attest = now_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
+		}
+		if (ag->o->bench && now_ms() >= next_bench && !last) {
+			bench(ag);
+			next_bench = now_ms() + (ag->o->bench_ms ? ag->o->bench_ms : 3600000);
 		}
 		if (now_ms() >= next_profiles && !last) {
 			/* as the policy's pull: said, tried again next interval */
@@ -864,8 +915,14 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	}
 	if (agent_http_open(&ag.http, o, err) < 0)
 		goto out_sp;
+	ag.hooks = (struct agent_net_hooks){ hook_flow, hook_event, hook_warn, &ag };
+	if (o->net &&
+	    agent_net_start(&ag.net, o->net, o->quarantine_dir, o->containers,
+			    ag.pol.cur_version > 0 ? ag.pol.cur.doc : NULL, &ag.hooks, err) < 0)
+		goto out_sp;
 	if (pthread_create(&th, NULL, shipper, &ag)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the shipper");
+		agent_net_stop(&ag.net);
 		goto out_sp;
 	}
 	ro.source = o->source;
@@ -882,6 +939,8 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	/* a source that ended (a replay): keep shipping until stopped */
 	while (ret == 0 && !atomic_load(o->stop))
 		usleep(100000);
+	/* the firewall's rules out, its open flows into the last interval */
+	agent_net_stop(&ag.net);
 	pthread_mutex_lock(&ag.mu);
 	{
 		struct bh_error *e = NULL;
@@ -898,6 +957,9 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	if (st) {
 		*st = ag.st;
 		st->policy_version = agent_policy_version(&ag.pol);
+		st->net_alerts = ag.net.alerts;
+		st->net_quarantined = ag.net.quarantined;
+		st->net_packets = ag.net.st.packets;
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:

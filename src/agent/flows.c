@@ -301,10 +301,13 @@ void agent_flows_net(struct agf *f, const struct bh_net_flow_record *r)
 	char cli[INET6_ADDRSTRLEN + 1], srv[INET6_ADDRSTRLEN + 1];
 	const char *ids[AGF_THREATS_MAX];
 	struct agf_edge_in e = { 0 };
-	bool v4 = addr_zero(r->client_addr + 4) && addr_zero(r->server_addr + 4);
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	/* the engine's IPv4 is IPv4-mapped (::ffff:a.b.c.d): named as the
+	 * monitor's connect names it, a.b.c.d */
+	bool v4 = !memcmp(r->client_addr, v4mapped, 12) && !memcmp(r->server_addr, v4mapped, 12);
 
-	if (!inet_ntop(v4 ? AF_INET : AF_INET6, r->client_addr, cli, sizeof(cli)) ||
-	    !inet_ntop(v4 ? AF_INET : AF_INET6, r->server_addr, srv, sizeof(srv)))
+	if (!inet_ntop(v4 ? AF_INET : AF_INET6, r->client_addr + (v4 ? 12 : 0), cli, sizeof(cli)) ||
+	    !inet_ntop(v4 ? AF_INET : AF_INET6, r->server_addr + (v4 ? 12 : 0), srv, sizeof(srv)))
 		return;
 	e.src = r->client_group ? r->client_group : cli;
 	e.src_peer = !r->client_group;

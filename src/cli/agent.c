@@ -16,14 +16,17 @@
 #include "bulkhead/agent.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/ctl.h"
+#include "bulkhead/host.h"
 #include "bulkhead/monitor.h"
 #include "bulkhead/monitord.h"
+#include "bulkhead/net.h"
 #include "bulkhead/rules.h"
 #include "bulkhead/version.h"
 #include "cli.h"
 #include "banned.h"
 
 #define RULES_FILES_MAX 64
+#define NET_REFS_MAX	64
 
 static const char agent_usage[] =
 	"usage: bulkhead agent --controller URL --token-file FILE --state-dir DIR [options]\n"
@@ -73,6 +76,20 @@ static const char agent_usage[] =
 	"                        are applied to (default DIR/profiles.sqlite)\n"
 	"  --profiles-interval MS  how often what was learned is reported (default\n"
 	"                        10000)\n"
+	"  --net CONTAINER       run the firewall (as bulkhead net run) on this\n"
+	"                        container's traffic (ID, prefix or name;\n"
+	"                        repeatable): its flows (app, bytes, threats,\n"
+	"                        verdicts) and alerts reported; the node policy's\n"
+	"                        network policy decides each flow\n"
+	"  --net-all             ... on every container's\n"
+	"  --net-netns PATH      ... on a network namespace (repeatable)\n"
+	"  --net-mode MODE       monitor (default) or protect: drop flows with a\n"
+	"                        threat of high severity or over\n"
+	"  --net-quarantine SEV  quarantine a flow's client container on a threat\n"
+	"                        of SEV (low, medium, high, critical) or over\n"
+	"  --bench               run bulkhead bench host at start and every\n"
+	"                        --bench-interval MS (default 3600000) and report\n"
+	"                        each check's result\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -95,6 +112,13 @@ enum {
 	OPT_ATTEST_MS,
 	OPT_PROFILES,
 	OPT_PROFILES_MS,
+	OPT_NET,
+	OPT_NET_ALL,
+	OPT_NET_NETNS,
+	OPT_NET_MODE,
+	OPT_NET_QUAR,
+	OPT_BENCH,
+	OPT_BENCH_MS,
 };
 
 static atomic_int sig_stop;
@@ -167,9 +191,22 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "tpm-log", required_argument, NULL, OPT_TPM_LOG },
 		{ "tcti", required_argument, NULL, OPT_TCTI },
 		{ "attest-interval", required_argument, NULL, OPT_ATTEST_MS },
+		{ "net", required_argument, NULL, OPT_NET },
+		{ "net-all", no_argument, NULL, OPT_NET_ALL },
+		{ "net-netns", required_argument, NULL, OPT_NET_NETNS },
+		{ "net-mode", required_argument, NULL, OPT_NET_MODE },
+		{ "net-quarantine", required_argument, NULL, OPT_NET_QUAR },
+		{ "bench", no_argument, NULL, OPT_BENCH },
+		{ "bench-interval", required_argument, NULL, OPT_BENCH_MS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const sevs[] = { "low", "medium", "high", "critical" };
+	const char *net_ctrs[NET_REFS_MAX + 1] = { 0 }, *net_ns[NET_REFS_MAX + 1] = { 0 };
+	size_t nnc = 0, nns = 0;
+	struct bh_net_live_opts no = { .offload = true };
+	struct bh_host_opts ho = { 0 };
+	bool net = false, net_opts = false;
 	struct bh_agent_opts ao = { .version = BH_VERSION, .stop = &sig_stop, .warn = on_warn };
 	struct bh_agent_stats st;
 	struct bh_ctr_opts co = { 0 };
@@ -209,6 +246,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		case OPT_POLICY_MS:
 		case OPT_ATTEST_MS:
 		case OPT_PROFILES_MS:
+		case OPT_BENCH_MS:
 			if (!cli_parse_count(optarg, ch == OPT_BATCH ? 500 : 86400000ul, &v) || !v)
 				return cli_usage_error("agent", "'%s': not a number in range",
 						       optarg);
@@ -222,9 +260,45 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 				ao.attest_ms = (unsigned)v;
 			else if (ch == OPT_PROFILES_MS)
 				ao.profiles_ms = (unsigned)v;
+			else if (ch == OPT_BENCH_MS)
+				ao.bench_ms = (unsigned)v;
 			else
 				ao.policy_ms = (unsigned)v;
 			break;
+		case OPT_NET:
+		case OPT_NET_NETNS:
+			if ((ch == OPT_NET ? nnc : nns) == NET_REFS_MAX)
+				return cli_usage_error("agent",
+						       "--net, --net-netns: at most %d each",
+						       NET_REFS_MAX);
+			if (ch == OPT_NET)
+				net_ctrs[nnc++] = optarg;
+			else
+				net_ns[nns++] = optarg;
+			net = true;
+			break;
+		case OPT_NET_ALL: no.all = net = true; break;
+		case OPT_NET_MODE:
+			net_opts = true;
+			if (!strcmp(optarg, "protect"))
+				no.engine.drop_severity = 3; /* high, as net run */
+			else if (strcmp(optarg, "monitor"))
+				return cli_usage_error("agent",
+						       "--net-mode: monitor or protect, not '%s'",
+						       optarg);
+			break;
+		case OPT_NET_QUAR:
+			net_opts = true;
+			for (unsigned i = 0; i < 4; i++)
+				if (!strcmp(optarg, sevs[i]))
+					no.quarantine_severity = i + 1;
+			if (!no.quarantine_severity)
+				return cli_usage_error("agent",
+						       "--net-quarantine: low, medium, high or "
+						       "critical, not '%s'",
+						       optarg);
+			break;
+		case OPT_BENCH: ao.bench = &ho; break;
 		case OPT_TPM_LOG: ao.tpm_log = optarg; break;
 		case OPT_TCTI: ao.tpm_tcti = optarg; break;
 		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
@@ -247,6 +321,12 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 				       "expected --controller, --token-file and --state-dir");
 	if (!bh_str_has_prefix(ao.controller, "https://"))
 		return cli_usage_error("agent", "--controller: an https:// URL");
+	if (net_opts && !net)
+		return cli_usage_error("agent",
+				       "--net-mode and --net-quarantine need --net, --net-all or "
+				       "--net-netns");
+	if (ao.bench_ms && !ao.bench)
+		return cli_usage_error("agent", "--bench-interval needs --bench");
 	if (!ao.node) {
 		if (gethostname(host, sizeof(host)) < 0)
 			host[0] = 0;
@@ -279,6 +359,14 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	ao.behave_action = replay ? BH_MON_ACT_ALERT : BH_MON_ACT_KILL;
 	ao.rules = rs;
 	ao.containers = &co;
+	if (net) {
+		no.containers = net_ctrs;
+		no.netns = net_ns;
+		no.ctr = &co;
+		/* tests only (bulkhead-net(1), ENVIRONMENT): as if xt_bpf were missing */
+		no.no_bare_match = getenv("BULKHEAD_NET_NO_XT_BPF") != NULL;
+		ao.net = &no;
+	}
 	bh_info("agent: node %s reporting to %s", ao.node, ao.controller);
 	if (bh_agent_run(&ao, &st, &err) < 0)
 		goto fail;
@@ -305,6 +393,15 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		"(failed %llu)\n",
 		(unsigned long long)st.profiles_reported, (unsigned long long)st.modes_applied,
 		(unsigned long long)st.modes_failed);
+	if (net)
+		fprintf(stderr,
+			"bulkhead: agent: firewall: %llu packets, %llu flows, %llu alerts, %llu "
+			"quarantined\n",
+			(unsigned long long)st.net_packets, (unsigned long long)st.net_flows,
+			(unsigned long long)st.net_alerts, (unsigned long long)st.net_quarantined);
+	if (ao.bench)
+		fprintf(stderr, "bulkhead: agent: bench: %llu runs, %llu results reported\n",
+			(unsigned long long)st.bench_runs, (unsigned long long)st.bench_results);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:

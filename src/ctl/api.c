@@ -179,6 +179,7 @@ static const struct bh_ctl_endpoints *const parts[] = {
 	&bh_ctl_api_profiles,
 	&bh_ctl_api_attest,
 	&bh_ctl_api_stream, /* http17 */
+	&bh_ctl_api_bench,  /* bench17 */
 };
 #define NPARTS (sizeof(parts) / sizeof(parts[0]))
 

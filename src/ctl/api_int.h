@@ -87,6 +87,7 @@ extern const struct bh_ctl_endpoints bh_ctl_api_images;
 extern const struct bh_ctl_endpoints bh_ctl_api_ingest;
 extern const struct bh_ctl_endpoints bh_ctl_api_views;		 /* views17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_countermeasures; /* views17 */
+extern const struct bh_ctl_endpoints bh_ctl_api_bench;		 /* bench17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_policy;		 /* dist17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_flows;		 /* flows17 */
 extern const struct bh_ctl_endpoints bh_ctl_api_attest;		 /* launch18 */

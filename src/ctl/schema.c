@@ -275,6 +275,9 @@ static const struct bh_ctl_step steps[] = {
 	/* ingest17: what the images' stored counts reflect of a suppression
 	 * (0 nothing yet, 1 it active, 2 it expired; src/ctl/suppress.c) */
 	{ "ALTER TABLE suppressions ADD COLUMN counted BIGINT NOT NULL DEFAULT 0;", NULL },
+	/* bench17: the nodes' last bench runs (events of kind "bench", src/ctl/bench.c) and
+	 * the countermeasure view's counts by kind */
+	{ "CREATE INDEX events_bench ON events (node, kind, ts);", NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 

@@ -62,6 +62,39 @@ static void alert_now(struct bh_ctl_store *s, const char *node, const char *seve
 	free(body);
 }
 
+/* bench17: one bench run of node at ts, its checks' statuses in order
+ * (BH-HOST-001, 002, ...), stored from seq first. */
+static void bench_run(struct bh_ctl_store *s, const char *node, int64_t first, int64_t ts,
+		      const char *const *status, size_t n)
+{
+	struct bh_ctl_batch b;
+	struct bh_ctl_ingest_result res;
+	struct bh_error *err = NULL;
+	struct bh_buf body = BH_BUF_INIT(1 << 20);
+
+	assert_int_equal(bh_buf_addf(&body, &err,
+				     "{\"node\":\"%s\",\"first_seq\":%lld,\"events\":[", node,
+				     (long long)first),
+			 0);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(
+			bh_buf_addf(&body, &err,
+				    "%s{\"ts\":%lld,\"kind\":\"bench\",\"rule\":"
+				    "\"BH-HOST-%03zu\",\"severity\":\"%s\",\"data\":{"
+				    "\"title\":\"check %zu\",\"nist\":\"4.5.2\",\"cis\":null,"
+				    "\"level\":1,\"actual\":\"a\",\"expected\":\"e\"}}",
+				    i ? "," : "", (long long)ts, i + 1, status[i], i + 1),
+			0);
+	assert_int_equal(bh_buf_adds(&body, "]}", &err), 0);
+	if (bh_ctl_batch_parse(body.data, body.len, &b, &err) < 0)
+		fail_msg("batch: %s", bh_error_message(err));
+	if (bh_ctl_ingest_events(s, node, &b, NULL, &res, &err) < 0)
+		fail_msg("ingest: %s", bh_error_message(err));
+	assert_int_equal(res.stored, n);
+	bh_ctl_batch_release(&b);
+	bh_buf_release(&body);
+}
+
 /* The countermeasure id of cms (the API's document). */
 static json_t *cm(json_t *cms, const char *id)
 {
@@ -403,6 +436,72 @@ static void suppress_bodies_checked(void **state)
 	assert_string_equal(in.digest, "");
 }
 
+/* bench17: each node's last bench run, and 4.5 judged by the last runs only */
+static void bench_last_run_per_node(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	struct bh_error *err = NULL;
+	static const char *const first[] = { "FAIL", "PASS", "FAIL" };
+	static const char *const second[] = { "PASS", "PASS", "WARN", "INFO" };
+	int64_t now = (int64_t)time(NULL);
+	json_t *v, *n1, *r;
+
+	assert_int_equal(bh_ctl_bench_list(s, NULL, &v, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(v, "nodes")), 0);
+	json_decref(v);
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_string_equal(state_of(v, "4.5"), "no-data");
+	json_decref(v);
+
+	reg(s, "n1");
+	reg(s, "n2");
+	bench_run(s, "n1", 1, now - 100, first, 3);
+	bench_run(s, "n2", 1, now - 50, first, 1);
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_string_equal(state_of(v, "4.5"), "violated");
+	assert_int_equal(
+		count_of(v, "4.5", "violations", "bench checks failing in the nodes' last runs"),
+		3);
+	assert_int_equal(count_of(v, "4.5", "evidence", "nodes with a bench run reported"), 2);
+	json_decref(v);
+
+	/* n1 runs again, all fixed: its last run only */
+	bench_run(s, "n1", 4, now - 10, second, 4);
+	assert_int_equal(bh_ctl_bench_list(s, "n1", &v, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(v, "nodes")), 1);
+	n1 = json_array_get(json_object_get(v, "nodes"), 0);
+	assert_string_equal(bh_json_str(n1, "node"), "n1");
+	assert_int_equal(json_integer_value(json_object_get(n1, "ts")), now - 10);
+	assert_int_equal(json_integer_value(json_object_get(n1, "pass")), 2);
+	assert_int_equal(json_integer_value(json_object_get(n1, "fail")), 0);
+	assert_int_equal(json_integer_value(json_object_get(n1, "warn")), 1);
+	assert_int_equal(json_integer_value(json_object_get(n1, "info")), 1);
+	assert_int_equal(json_array_size(json_object_get(n1, "results")), 4);
+	r = json_array_get(json_object_get(n1, "results"), 2);
+	assert_string_equal(bh_json_str(r, "id"), "BH-HOST-003");
+	assert_string_equal(bh_json_str(r, "status"), "WARN");
+	assert_string_equal(bh_json_str(r, "title"), "check 3");
+	assert_string_equal(bh_json_str(r, "nist"), "4.5.2");
+	assert_null(json_object_get(r, "cis"));
+	json_decref(v);
+
+	assert_int_equal(bh_ctl_bench_list(s, NULL, &v, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(v, "nodes")), 2);
+	assert_string_equal(bh_json_str(json_array_get(json_object_get(v, "nodes"), 1), "node"),
+			    "n2");
+	json_decref(v);
+	assert_int_equal(bh_ctl_bench_list(s, "n3", &v, &err), 0);
+	assert_int_equal(json_array_size(json_object_get(v, "nodes")), 0);
+	json_decref(v);
+	/* n2's one failing check is what is left violated */
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_int_equal(
+		count_of(v, "4.5", "violations", "bench checks failing in the nodes' last runs"),
+		1);
+	json_decref(v);
+	bh_ctl_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -410,6 +509,7 @@ int main(void)
 		BOTH(image_workloads_by_digest),
 		BOTH(suppressions_leave_stored_counts_and_alerts),
 		BOTH(tokens_listed_without_secrets),
+		BOTH(bench_last_run_per_node),
 		cmocka_unit_test(suppress_bodies_checked),
 	};
 

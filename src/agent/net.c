@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The agent's firewall and bench (src/agent/net.h): the net engine's live
+ * path run in-process on a thread of its own, its flows and alerts handed to
+ * the agent; the host benchmark's results as events.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent/net.h"
+#include "bulkhead/netpolicy.h"
+#include "bulkhead/policy.h"
+#include "net/threats.h"
+#include "banned.h"
+
+static const char *const sev_names[] = { "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL" };
+
+static void emit(struct agent_net *n, json_t *env)
+{
+	struct bh_error *e = NULL;
+	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+
+	json_decref(env);
+	if (!s) {
+		bh_error_set(&e, BH_ERR_NOMEM, "agent: encoding a network alert");
+		n->h.warn(n->h.data, e);
+		return;
+	}
+	if (n->h.event(n->h.data, s, strlen(s), &e) < 0)
+		n->h.warn(n->h.data, e);
+	else
+		n->alerts++;
+	free(s);
+}
+
+/* Each flow as it ends: into the flows table; an alert when it had a threat,
+ * a data-leak match or a deny. */
+static void on_flow(const struct bh_net_flow_record *r, void *arg)
+{
+	struct agent_net *n = arg;
+	const char *rule = NULL, *group;
+	unsigned sev = 0;
+	json_t *data;
+
+	n->h.flow(n->h.data, r);
+	for (size_t i = 0; i < r->n_threats; i++) {
+		const struct bh_net_threat_def *d = bh_net_threat_find(r->threats[i].id);
+		unsigned s = d ? (unsigned)d->severity : BH_NET_SEV_MEDIUM;
+
+		if (!rule || s > sev) {
+			rule = r->threats[i].id;
+			sev = s;
+		}
+	}
+	if (!rule && r->n_dlp) {
+		rule = "BH-NET-DLP";
+		sev = BH_NET_SEV_MEDIUM;
+	}
+	if (r->verdict && !strcmp(r->verdict, "deny")) {
+		if (!rule)
+			rule = "BH-NET-POLICY-DENY";
+		if (sev < BH_NET_SEV_MEDIUM)
+			sev = BH_NET_SEV_MEDIUM;
+	}
+	if (!rule)
+		return;
+	if (sev > 4)
+		sev = 4;
+	data = bh_net_flow_to_json(r);
+	group = r->client_group ? r->client_group : NULL;
+	emit(n, json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
+			  rule, "severity", sev_names[sev], "workload", group, "data",
+			  data ? data : json_object()));
+}
+
+static void on_quarantine(const struct bh_quar_record *r, const char *ctr, const char *why,
+			  uint64_t latency_ns, void *arg)
+{
+	struct agent_net *n = arg;
+	json_t *d = json_pack("{sssbsf}", "container", ctr ? ctr : "", "applied", r != NULL,
+			      "latency_ms", latency_ns / 1e6);
+
+	if (r) {
+		n->quarantined++;
+		json_object_set_new(d, "id", json_string(r->id));
+		if (r->reason)
+			json_object_set_new(d, "reason", json_string(r->reason));
+	} else if (why) {
+		json_object_set_new(d, "error", json_string(why));
+	}
+	emit(n, json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
+			  "BH-NET-QUARANTINE", "severity", r ? "CRITICAL" : "ERROR", "workload",
+			  r ? r->id : ctr, "data", d));
+}
+
+static void on_warning(const char *msg, void *arg)
+{
+	struct agent_net *n = arg;
+	struct bh_error *e = NULL;
+
+	bh_error_set(&e, BH_ERR_UNSUPPORTED, "net: %s", msg);
+	n->h.warn(n->h.data, e);
+}
+
+static void on_ready(const char *const *names, size_t count, void *arg)
+{
+	struct agent_net *n = arg;
+
+	(void)names;
+	(void)count;
+	pthread_mutex_lock(&n->mu);
+	n->state = 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+}
+
+static void *run(void *arg)
+{
+	struct agent_net *n = arg;
+	bool was_ready;
+
+	n->rc = bh_net_live_run(&n->o, &n->st, &n->err);
+	pthread_mutex_lock(&n->mu);
+	was_ready = n->state == 1;
+	if (n->state == 0)
+		n->state = n->rc < 0 ? -1 : 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	/* after it was up: said at once, the agent goes on without its
+	 * firewall (the monitor, the reports), as it does without its
+	 * controller; before: agent_net_start's error */
+	if (n->rc < 0 && was_ready) {
+		bh_error_prefix(&n->err, "the firewall (net) stopped");
+		n->h.warn(n->h.data, n->err);
+		n->err = NULL;
+	}
+	return NULL;
+}
+
+/* The node policy's "net" document (YAML text), compiled as the controller
+ * checked it. */
+static int compile_net(const char *yaml, size_t len, struct bh_netpol **out, struct bh_error **err)
+{
+	struct bh_policy *p = bh_policy_new();
+	struct bh_policy_diags d = { 0 };
+	int rc = p ? bh_policy_add(p, yaml, len, "net", "/nonexistent", &d, err)
+		   : bh_error_set(err, BH_ERR_NOMEM, "agent: the network policy");
+
+	if (rc == 0)
+		rc = bh_policy_compile(p, &d, err);
+	if (rc == 0)
+		rc = bh_policy_net(p, out, err);
+	if (rc < 0)
+		bh_error_prefix(err, "the node policy's network policy");
+	bh_policy_diags_release(&d);
+	bh_policy_free(p);
+	return rc;
+}
+
+int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
+		    const char *quarantine_dir, const struct bh_ctr_opts *ctr,
+		    const json_t *node_policy, const struct agent_net_hooks *h,
+		    struct bh_error **err)
+{
+	const json_t *net = node_policy ? json_object_get(node_policy, "net") : NULL;
+
+	memset(n, 0, sizeof(*n));
+	n->o = *base;
+	if (!n->o.engine.policy && json_is_string(net)) {
+		if (compile_net(json_string_value(net), json_string_length(net), &n->pol, err) < 0)
+			return -1;
+		n->o.engine.policy = n->pol;
+	}
+	n->h = *h;
+	n->qo.state_dir = quarantine_dir;
+	n->qo.ctr = ctr;
+	if (!n->o.ctr)
+		n->o.ctr = ctr;
+	n->o.engine.on_flow = on_flow;
+	n->o.engine.on_record = NULL;
+	n->o.engine.arg = n;
+	n->o.on_warning = on_warning;
+	n->o.on_ready = on_ready;
+	n->o.stop = &n->stop;
+	if (!n->o.accept_all) {
+		n->o.quarantine = &n->qo;
+		n->o.on_quarantine = on_quarantine;
+	}
+	pthread_mutex_init(&n->mu, NULL);
+	pthread_cond_init(&n->cv, NULL);
+	if (pthread_create(&n->th, NULL, run, n)) {
+		pthread_mutex_destroy(&n->mu);
+		pthread_cond_destroy(&n->cv);
+		bh_netpol_free(n->pol);
+		n->pol = NULL;
+		return bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the firewall");
+	}
+	n->started = true;
+	/* up (its rules in) or failed: a target that is not there, no
+	 * iptables, no NFQUEUE is the agent's error at start */
+	pthread_mutex_lock(&n->mu);
+	while (n->state == 0)
+		pthread_cond_wait(&n->cv, &n->mu);
+	pthread_mutex_unlock(&n->mu);
+	if (n->state < 0) {
+		pthread_join(n->th, NULL);
+		n->started = false;
+		bh_netpol_free(n->pol);
+		n->pol = NULL;
+		pthread_mutex_destroy(&n->mu);
+		pthread_cond_destroy(&n->cv);
+		if (err) {
+			*err = n->err;
+			n->err = NULL;
+			return bh_error_prefix(err, "agent: the firewall (net)");
+		}
+		bh_error_free(n->err);
+		n->err = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+void agent_net_stop(struct agent_net *n)
+{
+	if (!n->started)
+		return;
+	n->stop = 1;
+	pthread_join(n->th, NULL);
+	n->started = false;
+	bh_netpol_free(n->pol);
+	n->pol = NULL;
+	bh_error_free(n->err);
+	n->err = NULL;
+	pthread_mutex_destroy(&n->mu);
+	pthread_cond_destroy(&n->cv);
+}
+
+int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
+		    struct bh_error **err)
+{
+	struct bh_host_report *r = NULL;
+	int64_t ts = (int64_t)time(NULL);
+
+	*n = 0;
+	if (bh_host_bench(o, &r, err) < 0)
+		return -1;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct bh_host_result *c = &r->v[i];
+		json_t *d =
+			json_pack("{sssssissssssss?ss?ss?}", "id", c->id, "status",
+				  bh_host_status_name(c->status), "level", c->level, "nist",
+				  c->nist ? c->nist : "", "section", c->section ? c->section : "",
+				  "title", c->title ? c->title : "", "cis", c->cis, "actual",
+				  c->actual, "expected", c->expected);
+		json_t *env = json_pack("{sIssssssso}", "ts", (json_int_t)ts, "kind", "bench",
+					"rule", c->id, "severity", bh_host_status_name(c->status),
+					"data", d ? d : json_object());
+		char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+		int rc;
+
+		json_decref(env);
+		if (!s) {
+			bh_host_report_free(r);
+			return bh_error_set(err, BH_ERR_NOMEM, "agent: encoding a bench result");
+		}
+		rc = h->event(h->data, s, strlen(s), err);
+		free(s);
+		if (rc < 0) {
+			bh_host_report_free(r);
+			return -1;
+		}
+		(*n)++;
+	}
+	bh_host_report_free(r);
+	return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Inside the agent (src/agent/agent.c): the firewall run in-process
+ * (net17, src/agent/net.c) and the host benchmark's results (bench17).
+ *
+ * The firewall is the net engine's live path (bh_net_live_run,
+ * include/bulkhead/net.h) on a thread of its own, with the targets and
+ * engine options `bulkhead net run` takes; each flow record goes to the
+ * agent's flows table (app, bytes, packets, verdict, threats), and a flow
+ * with a threat, a data-leak match or a policy deny becomes an event of kind
+ * "net" (rule: its worst threat's ID, else BH-NET-DLP or BH-NET-POLICY-DENY;
+ * severity LOW..CRITICAL; data: the flow as `net inspect` prints it). A
+ * quarantine the live path applies (quarantine_severity) goes through the
+ * library's bh_quar_apply, as the controller's do, recorded in the agent's
+ * quarantine directory, and is an event of kind "net" (BH-NET-QUARANTINE).
+ *
+ * The bench: bh_host_bench run, each check's result an event of kind
+ * "bench" (rule: the check's ID; severity: PASS, FAIL, WARN or INFO; data:
+ * the row and what was found), which the controller's countermeasure view
+ * (4.5) and per-node bench view read.
+ */
+#ifndef BULKHEAD_AGENT_NET_H
+#define BULKHEAD_AGENT_NET_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "bulkhead/base.h"
+#include "bulkhead/host.h"
+#include "bulkhead/net.h"
+#include "bulkhead/quarantine.h"
+
+struct agent_net_hooks {
+	/* one flow record into the flows table (the caller locks) */
+	void (*flow)(void *data, const struct bh_net_flow_record *r);
+	/* one event's JSON appended to the spool and synced */
+	int (*event)(void *data, const char *json, size_t len, struct bh_error **err);
+	void (*warn)(void *data, struct bh_error *e); /* takes e */
+	void *data;
+};
+
+struct agent_net {
+	struct bh_net_live_opts o; /* the caller's, with our callbacks */
+	struct bh_quar_opts qo;
+	struct bh_netpol *pol; /* the node policy's, compiled (ours) */
+	struct agent_net_hooks h;
+	volatile int stop;
+	pthread_mutex_t mu; /* state */
+	pthread_cond_t cv;
+	int state; /* 0 starting, 1 up, -1 failed before it was up */
+	pthread_t th;
+	bool started;
+	int rc;
+	struct bh_error *err;
+	struct bh_net_live_stats st;
+	uint64_t alerts, quarantined; /* read after the stop */
+};
+
+/* Start the live path on its thread (base: the targets and engine options;
+ * quarantine_dir and ctr as the agent's) and wait until its rules are in:
+ * a run that fails before is this call's error. Without base->engine.policy the
+ * node policy's (node_policy: its document, may be NULL) "net" is compiled
+ * and used; one that does not compile fails the start. */
+int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
+		    const char *quarantine_dir, const struct bh_ctr_opts *ctr,
+		    const json_t *node_policy, const struct agent_net_hooks *h,
+		    struct bh_error **err);
+/* Stop and join it (its rules removed, the open flows flushed to the hooks).
+ * A failure of the run is warned when it happens (the agent goes on without
+ * the firewall). No-op when not started. */
+void agent_net_stop(struct agent_net *n);
+
+/* Run the bench and emit its results as events (*n of them). */
+int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
+		    struct bh_error **err);
+
+#endif /* BULKHEAD_AGENT_NET_H */
