@@ -478,7 +478,7 @@ struct bh_net_live_stats {
 			     * first, and those queued before its connmark took) */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
-	uint64_t batches;   /* verdict datagrams sent (one per datagram read: no packet waits
+	uint64_t batches;   /* verdict datagrams sent (one per batch read: no packet waits
 			     * for a later one) */
 	/* Packets by the time from their read to their verdict sent (the
 	 * engine's inspection of them): bucket i counts [2^i, 2^(i+1)) us, the

@@ -515,90 +515,115 @@ static unsigned hold_bucket(uint64_t ns)
 	return b;
 }
 
+/* Judge the packets of one datagram (its verdicts appended, not sent); the
+ * count judged in *judged. */
+static int judge(struct live *L, struct target *t, const uint8_t *buf, size_t n, unsigned *judged,
+		 struct bh_error **err)
+{
+	struct bh_net_live_stats *st = L->st;
+	size_t off = 0;
+	int rc;
+
+	while (off < n) {
+		struct net_nfq_pkt pk;
+		enum bh_net_verdict v = BH_NET_ACCEPT;
+		size_t used;
+		int code;
+		enum net_nfq_msg m = net_nfq_parse(buf + off, n - off, &pk, &code, &used);
+
+		if (m == NET_NFQ_MALFORMED) {
+			st->malformed++;
+			break;
+		}
+		off += used;
+		if (m != NET_NFQ_PACKET)
+			continue;
+		st->packets++;
+		(*judged)++;
+		if (pk.cap_len && pk.cap_len > pk.payload_len)
+			st->truncated++;
+		if (L->e)
+			bh_net_engine_packet(L->e, pk.payload, pk.payload_len, BH_NET_LINK_RAW,
+					     net_live_now(), &v);
+		if (L->e && L->o->quarantine && (L->o->quarantine_severity || L->quar_rules)) {
+			struct bh_net_pkt_alert a;
+
+			/* the offending packet is dropped: the cut comes from
+			 * the worker, a little later */
+			if (bh_net_engine_alert(L->e, &a) && net_live_quarantines(L, &a) &&
+			    net_live_quarantine_client(L, t, pk.hook, &a))
+				v = BH_NET_DROP;
+		}
+		if (v == BH_NET_DROP) {
+			st->dropped++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
+		} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
+			st->offloaded++;
+			st->accepted++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
+					     (pk.has_mark ? pk.mark : 0) | L->mark, err);
+		} else {
+			st->accepted++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_ACCEPT, false, 0, err);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
 /*
- * Read up to DRAIN_MAX packets from t's queue, judge them, send the
- * verdicts. Each datagram's verdicts go as soon as its packets are judged:
- * a packet waits for its own inspection, never for later packets (a
- * request/response flow's small packets would each wait for the next ones
- * to be read and inspected), and never for more to arrive.
+ * Read up to DRAIN_MAX packets from t's queue and judge them. A read takes
+ * every datagram waiting, up to NET_NFQ_RX_BATCH, in one recvmmsg; their
+ * verdicts go in one sendto as soon as they are judged: a packet waits for
+ * the inspection of those read with it, never for more to arrive. A read
+ * that found fewer than it could take emptied the socket: back to poll,
+ * with no read that would only say EAGAIN. Per wake-up with one packet
+ * waiting: poll, recvmmsg, sendto (it was poll, recvfrom, sendto and an
+ * empty recvfrom); with many, one recvmmsg and one sendto per batch.
  */
 static int drain(struct live *L, struct target *t, struct bh_error **err)
 {
 	struct bh_net_live_stats *st = L->st;
 	int rc;
 
-	for (int k = 0; k < DRAIN_MAX; k++) {
-		ssize_t n = net_nfq_recv(t->q, L->buf, NET_NFQ_MAX_MSG, err);
-		size_t off = 0;
+	for (int k = 0; k < DRAIN_MAX;) {
+		size_t lens[NET_NFQ_RX_BATCH];
 		unsigned judged = 0;
+		int n = net_nfq_recv_many(t->q, L->bufs, NET_NFQ_MAX_MSG, lens, NET_NFQ_RX_BATCH,
+					  err);
 
 		if (n == -ENOBUFS) {
 			st->enobufs++;
+			k++;
 			continue;
 		}
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
+		if (n <= 0)
+			return n;
 		clock_gettime(CLOCK_MONOTONIC, &L->t0);
-		while (off < (size_t)n) {
-			struct net_nfq_pkt pk;
-			enum bh_net_verdict v = BH_NET_ACCEPT;
-			size_t used;
-			int code;
-			enum net_nfq_msg m =
-				net_nfq_parse(L->buf + off, (size_t)n - off, &pk, &code, &used);
-
-			if (m == NET_NFQ_MALFORMED) {
-				st->malformed++;
-				break;
-			}
-			off += used;
-			if (m != NET_NFQ_PACKET)
+		for (int i = 0; i < n; i++) {
+			if (!lens[i]) {
+				st->malformed++; /* not from the kernel */
 				continue;
-			st->packets++;
-			judged++;
-			if (pk.cap_len && pk.cap_len > pk.payload_len)
-				st->truncated++;
-			if (L->e)
-				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
-						     BH_NET_LINK_RAW, net_live_now(), &v);
-			if (L->e && L->o->quarantine &&
-			    (L->o->quarantine_severity || L->quar_rules)) {
-				struct bh_net_pkt_alert a;
-
-				/* the offending packet is dropped: the cut
-				 * comes from the worker, a little later */
-				if (bh_net_engine_alert(L->e, &a) && net_live_quarantines(L, &a) &&
-				    net_live_quarantine_client(L, t, pk.hook, &a))
-					v = BH_NET_DROP;
 			}
-			if (v == BH_NET_DROP) {
-				st->dropped++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
-			} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
-				st->offloaded++;
-				st->accepted++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
-						     (pk.has_mark ? pk.mark : 0) | L->mark, err);
-			} else {
-				st->accepted++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_ACCEPT, false, 0, err);
-			}
+			rc = judge(L, t, L->bufs[i], lens[i], &judged, err);
 			if (rc < 0)
 				return rc;
 		}
-		if (!judged)
-			continue;
-		rc = net_nfq_send(t->q, err);
-		if (rc < 0)
-			return rc;
-		st->batches++;
-		/* from the read to the verdict sent: the time a packet spent
-		 * waiting for us once we had it (one read: one datagram) */
-		st->hold[hold_bucket(ns_since(&L->t0))] += judged;
+		k += n;
+		if (judged) {
+			rc = net_nfq_send(t->q, err);
+			if (rc < 0)
+				return rc;
+			st->batches++;
+			/* from the read to the verdicts sent: the time a packet
+			 * spent waiting for us once we had it */
+			st->hold[hold_bucket(ns_since(&L->t0))] += judged;
+		}
+		if (n < NET_NFQ_RX_BATCH)
+			break;
 	}
-	return net_nfq_send(t->q, err);
+	return 0;
 }
 
 static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
@@ -691,7 +716,10 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		if (rc < 0)
 			goto out;
 	}
-	L.buf = bh_malloc(NET_NFQ_MAX_MSG);
+	/* a batch's receive buffers: NET_NFQ_RX_BATCH of the largest message */
+	L.buf = bh_malloc((size_t)NET_NFQ_RX_BATCH * NET_NFQ_MAX_MSG);
+	for (size_t i = 0; i < NET_NFQ_RX_BATCH; i++)
+		L.bufs[i] = L.buf + i * NET_NFQ_MAX_MSG;
 	pfd = bh_calloc(L.n + 2, sizeof(*pfd));
 	names = bh_calloc(L.n + 1, sizeof(*names));
 	for (size_t i = 0; i < L.n; i++) {

@@ -74,7 +74,8 @@ struct live {
 	struct bh_net_engine *e;
 	struct bh_net_live_stats *st;
 	uint32_t mark;
-	uint8_t *buf;
+	uint8_t *buf;			 /* NET_NFQ_RX_BATCH datagrams' room */
+	uint8_t *bufs[NET_NFQ_RX_BATCH]; /* each one's, in buf */
 	/* the inventory: every running container's addresses (refresh) */
 	bool want_inv;
 	struct inv_ref *inv;
