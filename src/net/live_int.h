@@ -20,6 +20,7 @@
 
 #define DRAIN_MAX	 128	   /* packets read from one queue in one go */
 #define RCVBUF		 (8 << 20) /* the netlink socket's receive buffer */
+#define SEND_HOLD_NS	 20000	   /* a verdict waits at most this for others to share its send */
 #define IPT_ERR_MAX	 512	   /* bytes of an iptables error kept for the message */
 #define MARK_DEF	 0x00100000u
 #define ADDRS_MAX	 65536 /* container addresses known at once */
