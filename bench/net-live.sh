@@ -11,7 +11,7 @@
 #   offload     `net run`: flows the engine settles are connmarked and leave
 #               the queue
 #   rules       no daemon: conntrack and a chain made here like net run's in
-#               its offloaded steady state (a connection's first packet
+#               its offloaded steady state (the give-up mark's two rules, a connection's first packet
 #               sets both directions' connmark bits; the offloaded-direction
 #               accepts, then the bare-ACK BPF rule): the cost of the kernel
 #               rules and conntrack alone, the floor offload can reach
@@ -86,6 +86,8 @@ rules() { # rules on|off: the steady-state chain of an offloaded run, no queue
 	local b4='11,177 0 0 0,80 0 0 12,84 0 0 240,116 0 0 2,12 0 0 0,7 0 0 0,40 0 0 2,28 0 0 0,21 0 1 0,6 0 0 1,6 0 0 0'
 	if [ "$1" = on ]; then
 		ip netns exec "$B" sh -c "iptables-nft -N BHBENCH &&
+		iptables-nft -A BHBENCH -m mark --mark 0x800000/0x800000 -j CONNMARK --set-xmark 0x0/0x600000 &&
+		iptables-nft -A BHBENCH -m mark --mark 0x800000/0x800000 -j ACCEPT &&
 		iptables-nft -A BHBENCH -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir ORIGINAL -j ACCEPT &&
 		iptables-nft -A BHBENCH -m connmark --mark 0x400000/0x400000 -m conntrack --ctdir REPLY -j ACCEPT &&
 		iptables-nft -A BHBENCH -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir REPLY -m bpf --bytecode '$b4' -j ACCEPT &&
