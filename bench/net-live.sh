@@ -11,7 +11,7 @@
 #   offload     `net run`: flows the engine settles are connmarked and leave
 #               the queue
 #   rules       no daemon: conntrack and a chain made here like net run's in
-#               its offloaded steady state (a connection's first packet
+#               its offloaded steady state (the give-up mark's two rules, a connection's first packet
 #               sets both directions' connmark bits; the offloaded-direction
 #               accepts, then the bare-ACK BPF rule): the cost of the kernel
 #               rules and conntrack alone, the floor offload can reach
@@ -27,12 +27,19 @@
 # line (packets, offloaded, the time packets were held from read to
 # verdict) is printed as a comment.
 #
+# BASE=binary adds, in the same rounds, that build's full and offload runs
+# of redis-benchmark (an A/B against an older bulkhead, each round both);
+# ONLY=redis skips iperf3.
+#
 #   REPS=3 DUR=3 bench/net-live.sh
+#   BASE=/tmp/bulkhead-old ONLY=redis REPS=5 bench/net-live.sh
 set -u
 : "${BULKHEAD:=$(cd "$(dirname "$0")/.." && pwd)/bulkhead}"
 REPS=${REPS:-3}
 DUR=${DUR:-3}
 REQS=${REQS:-50000}
+BASE=${BASE:-}
+ONLY=${ONLY:-}
 if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=python3; fi
 for t in ip iperf3 redis-server redis-benchmark iptables-nft; do
 	command -v "$t" >/dev/null || { echo "net-live: $t is needed" >&2; exit 1; }
@@ -67,8 +74,8 @@ ip netns exec "$B" redis-server --bind "$SRV" --port 6379 --save '' --appendonly
 	--protected-mode no --daemonize yes --pidfile "$W/redis.pid" --dir "$W" >/dev/null
 sleep 0.5
 
-start() { # start ARGS...: net run on B, waits for ready
-	"$BULKHEAD" net run --netns "/run/netns/$B" --queue 3 "$@" >"$W/flows" 2>"$W/err" &
+start() { # start ARGS...: net run on B, waits for ready ($BIN: another build)
+	"${BIN:-$BULKHEAD}" net run --netns "/run/netns/$B" --queue 3 "$@" >"$W/flows" 2>"$W/err" &
 	DPID=$!
 	for i in $(seq 100); do grep -q ready "$W/err" && return 0; sleep 0.05; done
 	echo "net-live: net run did not start: $(cat "$W/err")" >&2
@@ -79,6 +86,8 @@ rules() { # rules on|off: the steady-state chain of an offloaded run, no queue
 	local b4='11,177 0 0 0,80 0 0 12,84 0 0 240,116 0 0 2,12 0 0 0,7 0 0 0,40 0 0 2,28 0 0 0,21 0 1 0,6 0 0 1,6 0 0 0'
 	if [ "$1" = on ]; then
 		ip netns exec "$B" sh -c "iptables-nft -N BHBENCH &&
+		iptables-nft -A BHBENCH -m mark --mark 0x800000/0x800000 -j CONNMARK --set-xmark 0x0/0x600000 &&
+		iptables-nft -A BHBENCH -m mark --mark 0x800000/0x800000 -j ACCEPT &&
 		iptables-nft -A BHBENCH -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir ORIGINAL -j ACCEPT &&
 		iptables-nft -A BHBENCH -m connmark --mark 0x400000/0x400000 -m conntrack --ctdir REPLY -j ACCEPT &&
 		iptables-nft -A BHBENCH -p tcp --tcp-flags SYN,FIN,RST NONE -m connmark --mark 0x200000/0x200000 -m conntrack --ctdir REPLY -m bpf --bytecode '$b4' -j ACCEPT &&
@@ -102,7 +111,8 @@ gbps() {
 		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'
 }
 declare -A R
-for r in $(seq "$REPS"); do
+P=() Q=() O=() BQ=() BO=()
+[ "$ONLY" = redis ] || for r in $(seq "$REPS"); do
 	R[plain]+="$(gbps) "
 	start --accept-all; R[accept]+="$(gbps) "; stop
 	start --no-offload; R[full]+="$(gbps) "; stop
@@ -110,6 +120,7 @@ for r in $(seq "$REPS"); do
 	rules on; R[rules]+="$(gbps) "; rules off
 	tail -1 "$W/err" | sed 's/^/# offload run: /'
 done
+[ "$ONLY" = redis ] || {
 med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A M
 for k in plain accept full offload rules; do M[$k]=$(echo "${R[$k]}" | med); done
@@ -122,6 +133,7 @@ print("  full inspection / accept-all consumer: %.2f (target >= 0.7)" % (full / 
 print("  offload / no queue:                    %.2f (target >= 0.9)" % (off / plain))
 print("  rules alone (conntrack) / no queue:    %.2f; offload / rules alone: %.2f" % (rules / plain, off / rules))
 PYEOF
+}
 
 rb() { # requests/s and p99 ms of SET and GET, averaged
 	ip netns exec "$A" redis-benchmark -h "$SRV" -t set,get -n "$REQS" -c 50 --csv 2>/dev/null |
@@ -135,11 +147,17 @@ for r in $(seq "$REPS"); do
 	tail -1 "$W/err" | sed 's/^/# full run: /'
 	start; O+=("$(rb)"); stop
 	tail -1 "$W/err" | sed 's/^/# offload run: /'
+	if [ -n "$BASE" ]; then
+		BIN=$BASE start --no-offload; BQ+=("$(rb)"); stop
+		BIN=$BASE start; BO+=("$(rb)"); stop
+		tail -1 "$W/err" | sed 's/^/# BASE offload run: /'
+	fi
 done
-"$PY" - "${P[@]}" -- "${Q[@]}" -- "${O[@]}" <<'PYEOF'
+"$PY" - "${P[@]}" -- "${Q[@]}" -- "${O[@]}" -- "${BQ[@]}" -- "${BO[@]}" <<'PYEOF'
 import sys, statistics as st
 a = sys.argv[1:]; i = a.index("--"); j = a.index("--", i + 1)
-p, q, o = a[:i], a[i + 1:j], a[j + 1:]
+k = a.index("--", j + 1); m = a.index("--", k + 1)
+p, q, o, bq, bo = a[:i], a[i + 1:j], a[j + 1:k], a[k + 1:m], a[m + 1:]
 med = lambda v, k: st.median(float(x.split()[k]) for x in v)
 print("redis-benchmark SET+GET, 50 clients, median of %d rounds:" % len(p))
 print("  no queue:        %8.0f req/s  p99 %.3f ms" % (med(p, 0), med(p, 1)))
@@ -147,5 +165,8 @@ print("  full inspection: %8.0f req/s  p99 %.3f ms" % (med(q, 0), med(q, 1)))
 print("  offload:         %8.0f req/s  p99 %.3f ms" % (med(o, 0), med(o, 1)))
 print("  full: ratio %.2f; added p99 %.3f ms (target <= 1 ms)" % (med(q, 0) / med(p, 0), med(q, 1) - med(p, 1)))
 print("  offload (replies leave the queue, every request inspected): ratio %.2f; added p99 %.3f ms (target <= 1 ms)" % (med(o, 0) / med(p, 0), med(o, 1) - med(p, 1)))
+if bq:
+    print("  BASE full:       %8.0f req/s  p99 %.3f ms (added %.3f)" % (med(bq, 0), med(bq, 1), med(bq, 1) - med(p, 1)))
+    print("  BASE offload:    %8.0f req/s  p99 %.3f ms (added %.3f)" % (med(bo, 0), med(bo, 1), med(bo, 1) - med(p, 1)))
 PYEOF
 echo "# load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

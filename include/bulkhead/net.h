@@ -233,6 +233,10 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
  * packet that had no flow (refused, a fragment).
  */
 bool bh_net_engine_settled(const struct bh_net_engine *e);
+/* After bh_net_engine_packet(): whether a dissector gave up on that packet's
+ * flow (never settled again): the live path takes back an offload given
+ * before (a reply direction settled, then the requests turned to garbage). */
+bool bh_net_engine_gave_up(const struct bh_net_engine *e);
 /* What the engine knows of the last packet's flow after
  * bh_net_engine_packet(), for the live path's actions (quarantine). */
 struct bh_net_pkt_alert {
@@ -422,7 +426,8 @@ struct bh_net_live_opts {
 	bool offload;	     /* settled flows are marked (connmark) and stop coming to the queue */
 	uint16_t queue;	     /* the NFQUEUE number in each namespace (default 0) */
 	uint32_t mark;	     /* offload: this packet mark bit, the next two connmark bits of each
-				direction (default 0x00100000) */
+				direction, the third the packet mark that takes them back
+				(default 0x00100000) */
 	uint32_t copy_range; /* bytes of each packet inspected (default and most 65531) */
 	uint32_t queue_len;  /* packets the kernel holds per queue (default 4096) */
 	const char *iptables, *ip6tables; /* default "iptables-nft", "ip6tables-nft" */
@@ -474,11 +479,13 @@ struct bh_net_live_stats {
 	size_t addresses;
 	uint64_t packets; /* verdicts given */
 	uint64_t accepted, dropped;
-	uint64_t offloaded; /* packets given back marked for offload (a settled direction's
-			     * first, and those queued before its connmark took) */
+	uint64_t offloaded;   /* packets given back marked for offload (a settled direction's
+			       * first, and those queued before its connmark took) */
+	uint64_t unoffloaded; /* packets of flows given up on, given back marked to clear
+			       * their connmark bits (an offload taken back) */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
-	uint64_t batches;   /* verdict datagrams sent (one per datagram read: no packet waits
+	uint64_t batches;   /* verdict datagrams sent (one per batch read: no packet waits
 			     * for a later one) */
 	/* Packets by the time from their read to their verdict sent (the
 	 * engine's inspection of them): bucket i counts [2^i, 2^(i+1)) us, the

@@ -501,6 +501,11 @@ bool bh_net_engine_settled(const struct bh_net_engine *e)
 	return e->pkt_settled;
 }
 
+bool bh_net_engine_gave_up(const struct bh_net_engine *e)
+{
+	return e->pkt_flow && e->pkt_flow->gaveup;
+}
+
 bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert *out)
 {
 	const struct flow *f = e->pkt_flow;

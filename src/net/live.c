@@ -11,7 +11,9 @@
  *
  *   -I INPUT  ! -i lo -j BULKHEAD-NET
  *   -I OUTPUT ! -o lo -j BULKHEAD-NET
- *   BULKHEAD-NET:                                        (P, O, R: three mark bits)
+ *   BULKHEAD-NET:                                  (P, O, R, U: four mark bits)
+ *     -m mark --mark U/U -j CONNMARK --set-xmark 0/O|R      offload taken back
+ *     -m mark --mark U/U -j ACCEPT
  *     -p tcp ! --tcp-flags FIN,RST NONE -m mark ! --mark P/P
  *        -j NFQUEUE --queue-num Q [--queue-bypass]                     ends
  *     -m connmark --mark O/O -m conntrack --ctdir ORIGINAL -j ACCEPT    offloaded
@@ -49,7 +51,11 @@
  * goes on with a warning (on_warning, stats.bare_queued): those ACKs are
  * queued as before, offload still spares the data. Fail-open: the kernel
  * accepts when no one is bound (--queue-bypass: we died) or the queue is
- * full (NFQA_CFG_F_FAIL_OPEN); fail-closed: it drops. A chain a killed run
+ * full (NFQA_CFG_F_FAIL_OPEN); fail-closed: it drops. A flow a dissector
+ * gave up on is never settled again (engine.c): its packets come back with
+ * NF_REPEAT and bit U, whose rules clear both directions' connmark bits and
+ * accept, so a direction offloaded before the give-up (Redis replies, then
+ * garbage requests) is queued and inspected again. A chain a killed run
  * left is removed at the next
  * start (bh_net_live_cleanup).
  */
@@ -239,18 +245,25 @@ static void bare_bytecode(bool v6, char *out, size_t cap)
 
 static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 {
-	char p[32], om[32], rm[32], q[8], bare[256], ebuf[IPT_ERR_MAX];
+	char p[32], om[32], rm[32], um[32], both[32], q[8], bare[256], ebuf[IPT_ERR_MAX];
 	const char *bypass = L->o->fail_closed ? NULL : "--queue-bypass";
 	int rc;
 
 	snprintf(p, sizeof(p), "0x%x/0x%x", L->mark, L->mark);
 	snprintf(om, sizeof(om), "0x%x/0x%x", L->mark << 1, L->mark << 1);
 	snprintf(rm, sizeof(rm), "0x%x/0x%x", L->mark << 2, L->mark << 2);
+	snprintf(um, sizeof(um), "0x%x/0x%x", L->mark << 3, L->mark << 3);
+	snprintf(both, sizeof(both), "0x0/0x%x", L->mark << 1 | L->mark << 2);
 	snprintf(q, sizeof(q), "%u", L->o->queue);
 	for (int f = 0; f < 2; f++) {
 		const char *ipt = L->ipt[f];
 		const char *const cmds[][26] = {
 			{ ipt, "-w", "-N", BH_NET_LIVE_CHAIN, NULL },
+			/* a flow given up on: its offload taken back */
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", um, "-j",
+			  "CONNMARK", "--set-xmark", both, NULL },
+			{ ipt, "-w", "-A", BH_NET_LIVE_CHAIN, "-m", "mark", "--mark", um, "-j",
+			  "ACCEPT", NULL },
 			/* a connection's end is seen whichever way is offloaded */
 			{ ipt,	     "-w",	    "-A", BH_NET_LIVE_CHAIN,
 			  "-p",	     "tcp",	    "!",  "--tcp-flags",
@@ -297,7 +310,7 @@ static int install_ns(struct live *L, struct target *t, struct bh_error **err)
 				 "left out (no_bare_match: as if the bpf match were missing)");
 		}
 		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-			bool bare_rule = i == 4 || i == 5; /* the two with -m bpf */
+			bool bare_rule = i == 6 || i == 7; /* the two with -m bpf */
 
 			if (bare_rule && L->bare_off)
 				continue;
@@ -515,90 +528,139 @@ static unsigned hold_bucket(uint64_t ns)
 	return b;
 }
 
+/* Judge the packets of one datagram (its verdicts appended, not sent); the
+ * count judged in *judged. */
+static int judge(struct live *L, struct target *t, const uint8_t *buf, size_t n, unsigned *judged,
+		 struct bh_error **err)
+{
+	struct bh_net_live_stats *st = L->st;
+	size_t off = 0;
+	int rc;
+
+	while (off < n) {
+		struct net_nfq_pkt pk;
+		enum bh_net_verdict v = BH_NET_ACCEPT;
+		size_t used;
+		int code;
+		enum net_nfq_msg m = net_nfq_parse(buf + off, n - off, &pk, &code, &used);
+
+		if (m == NET_NFQ_MALFORMED) {
+			st->malformed++;
+			break;
+		}
+		off += used;
+		if (m != NET_NFQ_PACKET)
+			continue;
+		st->packets++;
+		(*judged)++;
+		if (pk.cap_len && pk.cap_len > pk.payload_len)
+			st->truncated++;
+		if (L->e)
+			bh_net_engine_packet(L->e, pk.payload, pk.payload_len, BH_NET_LINK_RAW,
+					     net_live_now(), &v);
+		if (L->e && L->o->quarantine && (L->o->quarantine_severity || L->quar_rules)) {
+			struct bh_net_pkt_alert a;
+
+			/* the offending packet is dropped: the cut comes from
+			 * the worker, a little later */
+			if (bh_net_engine_alert(L->e, &a) && net_live_quarantines(L, &a) &&
+			    net_live_quarantine_client(L, t, pk.hook, &a))
+				v = BH_NET_DROP;
+		}
+		if (v == BH_NET_DROP) {
+			st->dropped++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
+		} else if (L->e && L->o->offload && bh_net_engine_gave_up(L->e)) {
+			/* never settled again: a direction offloaded before
+			 * (Redis replies) comes back to the queue */
+			st->unoffloaded++;
+			st->accepted++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
+					     (pk.has_mark ? pk.mark : 0) | L->mark << 3, err);
+		} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
+			st->offloaded++;
+			st->accepted++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
+					     (pk.has_mark ? pk.mark : 0) | L->mark, err);
+		} else {
+			st->accepted++;
+			rc = net_nfq_verdict(t->q, pk.id, NF_ACCEPT, false, 0, err);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* Send the verdicts appended since *since; the hold of their judged packets
+ * counted from the read (t0), *since moved to now. */
+static int flush(struct live *L, struct target *t, unsigned *unsent, struct bh_error **err)
+{
+	int rc;
+
+	if (!*unsent)
+		return 0;
+	rc = net_nfq_send(t->q, err);
+	if (rc < 0)
+		return rc;
+	L->st->batches++;
+	/* from the read to the verdicts sent: the time a packet spent waiting
+	 * for us once we had it */
+	L->st->hold[hold_bucket(ns_since(&L->t0))] += *unsent;
+	*unsent = 0;
+	return 0;
+}
+
 /*
- * Read up to DRAIN_MAX packets from t's queue, judge them, send the
- * verdicts. Each datagram's verdicts go as soon as its packets are judged:
- * a packet waits for its own inspection, never for later packets (a
- * request/response flow's small packets would each wait for the next ones
- * to be read and inspected), and never for more to arrive.
+ * Read up to DRAIN_MAX packets from t's queue and judge them. A read takes
+ * every datagram waiting, up to NET_NFQ_RX_BATCH, in one recvmmsg (the
+ * kernel sends each packet in a datagram of its own). Their verdicts share
+ * one sendto, but a verdict never waits more than SEND_HOLD_NS past the
+ * read for the judging of the packets read with it (a slow inspection, a
+ * preemption), and never for a packet not yet read. A read that found
+ * fewer than it could take emptied the socket: back to poll, with no read
+ * that would only say EAGAIN. Per wake-up with one packet waiting: poll,
+ * recvmmsg, sendto (it was poll, recvfrom, sendto and an empty recvfrom);
+ * with many, one recvmmsg and one or a few sendto per batch.
  */
 static int drain(struct live *L, struct target *t, struct bh_error **err)
 {
 	struct bh_net_live_stats *st = L->st;
 	int rc;
 
-	for (int k = 0; k < DRAIN_MAX; k++) {
-		ssize_t n = net_nfq_recv(t->q, L->buf, NET_NFQ_MAX_MSG, err);
-		size_t off = 0;
+	for (int k = 0; k < DRAIN_MAX;) {
+		size_t lens[NET_NFQ_RX_BATCH];
 		unsigned judged = 0;
+		int n = net_nfq_recv_many(t->q, L->bufs, NET_NFQ_MAX_MSG, lens, NET_NFQ_RX_BATCH,
+					  err);
 
 		if (n == -ENOBUFS) {
 			st->enobufs++;
+			k++;
 			continue;
 		}
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
+		if (n <= 0)
+			return n;
 		clock_gettime(CLOCK_MONOTONIC, &L->t0);
-		while (off < (size_t)n) {
-			struct net_nfq_pkt pk;
-			enum bh_net_verdict v = BH_NET_ACCEPT;
-			size_t used;
-			int code;
-			enum net_nfq_msg m =
-				net_nfq_parse(L->buf + off, (size_t)n - off, &pk, &code, &used);
-
-			if (m == NET_NFQ_MALFORMED) {
-				st->malformed++;
-				break;
-			}
-			off += used;
-			if (m != NET_NFQ_PACKET)
+		for (int i = 0; i < n; i++) {
+			if (!lens[i]) {
+				st->malformed++; /* not from the kernel */
 				continue;
-			st->packets++;
-			judged++;
-			if (pk.cap_len && pk.cap_len > pk.payload_len)
-				st->truncated++;
-			if (L->e)
-				bh_net_engine_packet(L->e, pk.payload, pk.payload_len,
-						     BH_NET_LINK_RAW, net_live_now(), &v);
-			if (L->e && L->o->quarantine &&
-			    (L->o->quarantine_severity || L->quar_rules)) {
-				struct bh_net_pkt_alert a;
-
-				/* the offending packet is dropped: the cut
-				 * comes from the worker, a little later */
-				if (bh_net_engine_alert(L->e, &a) && net_live_quarantines(L, &a) &&
-				    net_live_quarantine_client(L, t, pk.hook, &a))
-					v = BH_NET_DROP;
 			}
-			if (v == BH_NET_DROP) {
-				st->dropped++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
-			} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
-				st->offloaded++;
-				st->accepted++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
-						     (pk.has_mark ? pk.mark : 0) | L->mark, err);
-			} else {
-				st->accepted++;
-				rc = net_nfq_verdict(t->q, pk.id, NF_ACCEPT, false, 0, err);
-			}
+			rc = judge(L, t, L->bufs[i], lens[i], &judged, err);
+			if (rc >= 0 && i + 1 < n && ns_since(&L->t0) >= SEND_HOLD_NS)
+				rc = flush(L, t, &judged, err);
 			if (rc < 0)
 				return rc;
 		}
-		if (!judged)
-			continue;
-		rc = net_nfq_send(t->q, err);
+		rc = flush(L, t, &judged, err);
 		if (rc < 0)
 			return rc;
-		st->batches++;
-		/* from the read to the verdict sent: the time a packet spent
-		 * waiting for us once we had it (one read: one datagram) */
-		st->hold[hold_bucket(ns_since(&L->t0))] += judged;
+		k += n;
+		if (n < NET_NFQ_RX_BATCH)
+			break;
 	}
-	return net_nfq_send(t->q, err);
+	return 0;
 }
 
 static int bind_queue(struct live *L, struct target *t, struct bh_error **err)
@@ -644,9 +706,9 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	L.ipt[0] = o->iptables ? o->iptables : "iptables-nft";
 	L.ipt[1] = o->ip6tables ? o->ip6tables : "ip6tables-nft";
 	L.mark = o->mark ? o->mark : MARK_DEF;
-	if (L.mark & (L.mark - 1) || L.mark > 0x20000000u) {
+	if (L.mark & (L.mark - 1) || L.mark > 0x10000000u) {
 		rc = bh_error_set(err, BH_ERR_USAGE,
-				  "net run: offload mark 0x%x: one bit, with two free above it",
+				  "net run: offload mark 0x%x: one bit, with three free above it",
 				  L.mark);
 		goto out;
 	}
@@ -691,7 +753,10 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		if (rc < 0)
 			goto out;
 	}
-	L.buf = bh_malloc(NET_NFQ_MAX_MSG);
+	/* a batch's receive buffers: NET_NFQ_RX_BATCH of the largest message */
+	L.buf = bh_malloc((size_t)NET_NFQ_RX_BATCH * NET_NFQ_MAX_MSG);
+	for (size_t i = 0; i < NET_NFQ_RX_BATCH; i++)
+		L.bufs[i] = L.buf + i * NET_NFQ_MAX_MSG;
 	pfd = bh_calloc(L.n + 2, sizeof(*pfd));
 	names = bh_calloc(L.n + 1, sizeof(*names));
 	for (size_t i = 0; i < L.n; i++) {

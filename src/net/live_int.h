@@ -20,6 +20,7 @@
 
 #define DRAIN_MAX	 128	   /* packets read from one queue in one go */
 #define RCVBUF		 (8 << 20) /* the netlink socket's receive buffer */
+#define SEND_HOLD_NS	 20000	   /* a verdict waits at most this for others to share its send */
 #define IPT_ERR_MAX	 512	   /* bytes of an iptables error kept for the message */
 #define MARK_DEF	 0x00100000u
 #define ADDRS_MAX	 65536 /* container addresses known at once */
@@ -74,7 +75,8 @@ struct live {
 	struct bh_net_engine *e;
 	struct bh_net_live_stats *st;
 	uint32_t mark;
-	uint8_t *buf;
+	uint8_t *buf;			 /* NET_NFQ_RX_BATCH datagrams' room */
+	uint8_t *bufs[NET_NFQ_RX_BATCH]; /* each one's, in buf */
 	/* the inventory: every running container's addresses (refresh) */
 	bool want_inv;
 	struct inv_ref *inv;

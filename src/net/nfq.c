@@ -278,17 +278,47 @@ int net_nfq_fd(const struct net_nfq *q)
 	return q->fd;
 }
 
-ssize_t net_nfq_recv(struct net_nfq *q, uint8_t *buf, size_t cap, struct bh_error **err)
+int net_nfq_recv_many(struct net_nfq *q, uint8_t *const *bufs, size_t cap, size_t *lens, unsigned n,
+		      struct bh_error **err)
 {
-	ssize_t n = mnl_socket_recvfrom(q->nl, buf, cap);
+	struct mmsghdr mv[NET_NFQ_RX_BATCH];
+	struct iovec iov[NET_NFQ_RX_BATCH];
+	struct sockaddr_nl from[NET_NFQ_RX_BATCH];
+	int got;
 
-	if (n >= 0)
-		return n;
-	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
-		return 0;
-	if (errno == ENOBUFS)
-		return -ENOBUFS;
-	return bh_error_sys(err, errno, "nfqueue %u: receiving", q->queue);
+	if (n > NET_NFQ_RX_BATCH)
+		n = NET_NFQ_RX_BATCH;
+	memset(mv, 0, n * sizeof(*mv));
+	for (unsigned i = 0; i < n; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = cap;
+		mv[i].msg_hdr.msg_name = &from[i];
+		mv[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		mv[i].msg_hdr.msg_iov = &iov[i];
+		mv[i].msg_hdr.msg_iovlen = 1;
+	}
+	got = recvmmsg(q->fd, mv, n, MSG_DONTWAIT, NULL);
+	if (got < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return 0;
+		if (errno == ENOBUFS)
+			return -ENOBUFS;
+		return bh_error_sys(err, errno, "nfqueue %u: receiving", q->queue);
+	}
+	for (int i = 0; i < got; i++) {
+		/* never trimmed in practice (cap >= NET_NFQ_MAX_MSG): the cut
+		 * packet could not be named in a verdict, so it ends the run */
+		if (mv[i].msg_hdr.msg_flags & MSG_TRUNC)
+			return bh_error_set(err, BH_ERR_IO,
+					    "nfqueue %u: a message longer than the %zu-byte buffer",
+					    q->queue, cap);
+		/* only the kernel speaks on this socket: another sender's
+		 * datagram is skipped (length 0) */
+		lens[i] = mv[i].msg_hdr.msg_namelen >= sizeof(from[i]) && from[i].nl_pid == 0
+				  ? mv[i].msg_len
+				  : 0;
+	}
+	return got;
 }
 
 static int room(struct net_nfq *q, struct bh_error **err)

@@ -21,6 +21,7 @@
 
 #define NET_NFQ_MAX_PAYLOAD (0xffff - 4) /* the kernel's copy range ceiling (a u16 attribute) */
 #define NET_NFQ_MAX_MSG	    (NET_NFQ_MAX_PAYLOAD + 4096) /* one message, with its attributes */
+#define NET_NFQ_RX_BATCH    16 /* datagrams net_nfq_recv_many() reads at most at once */
 
 /* One queued packet as the kernel described it; payload borrows the buffer. */
 struct net_nfq_pkt {
@@ -66,11 +67,18 @@ struct net_nfq;
 int net_nfq_open(const struct net_nfq_cfg *cfg, struct net_nfq **out, struct bh_error **err);
 int net_nfq_fd(const struct net_nfq *q);
 /*
- * Receive one datagram into (buf, cap), without waiting: its length, 0 when
- * nothing is waiting, -ENOBUFS when the kernel could not deliver some (the
- * caller counts and goes on), <0 with *err on another failure.
+ * Receive the datagrams waiting on the socket, up to n (at most
+ * NET_NFQ_RX_BATCH), in one system call (recvmmsg) that never waits:
+ * datagram i into (bufs[i], cap), its length in lens[i] (0 for one not from
+ * the kernel: skip it). The kernel sends each queued packet in a datagram of
+ * its own, so this is the batch. Returns the count read (fewer than n: the
+ * socket was empty then, no need to read again before poll says so), 0 when
+ * nothing waits, -ENOBUFS when the kernel could not deliver some (the
+ * caller counts and goes on), <0 with *err on another failure (a datagram
+ * longer than cap among them).
  */
-ssize_t net_nfq_recv(struct net_nfq *q, uint8_t *buf, size_t cap, struct bh_error **err);
+int net_nfq_recv_many(struct net_nfq *q, uint8_t *const *bufs, size_t cap, size_t *lens, unsigned n,
+		      struct bh_error **err);
 /* Append a verdict (NF_ACCEPT, NF_DROP, NF_REPEAT) for packet id, with a new
  * mark when set_mark; sent with the others by net_nfq_send(). */
 int net_nfq_verdict(struct net_nfq *q, uint32_t id, uint32_t verdict, bool set_mark, uint32_t mark,
