@@ -454,7 +454,9 @@ struct bh_ctl_event_in {
 	const char *rule;     /* may be NULL */
 	const char *severity; /* may be NULL */
 	const char *workload; /* a container id; may be NULL */
-	const json_t *item;   /* the whole event as sent */
+	/* the whole event as parsed; NULL when the batch's one-pass scan read it
+	 * (src/ctl/ingest_scan.c): then json holds it */
+	const json_t *item;
 	/* its JSON text as sent (the bytes of the body, NUL-terminated), stored
 	 * as is; NULL: item is encoded instead */
 	const char *json;
