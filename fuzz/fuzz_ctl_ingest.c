@@ -40,7 +40,9 @@ static void scan_vs_tree(const char *body, size_t size)
 		    !same_str(s.ev[i].kind, t.ev[i].kind) ||
 		    !same_str(s.ev[i].rule, t.ev[i].rule) ||
 		    !same_str(s.ev[i].severity, t.ev[i].severity) ||
-		    !same_str(s.ev[i].workload, t.ev[i].workload))
+		    !same_str(s.ev[i].workload, t.ev[i].workload) ||
+		    !same_str(s.ev[i].output,
+			      bh_json_str(json_object_get(t.ev[i].item, "data"), "output")))
 			abort();
 		json_decref(v);
 	}

@@ -460,6 +460,8 @@ struct bh_ctl_event_in {
 	/* its JSON text as sent (the bytes of the body, NUL-terminated), stored
 	 * as is; NULL: item is encoded instead */
 	const char *json;
+	/* with item NULL: data.output when a string (for the alerts), else NULL */
+	const char *output;
 };
 
 /* POST /api/v1/agent/events: {"node", "first_seq", "events": [{"ts", "kind",

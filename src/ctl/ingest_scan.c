@@ -14,6 +14,7 @@
  * never refused by the scan. fuzz/fuzz_ctl_ingest.c checks that what the
  * scan accepts the tree parse accepts too, with the same members.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,7 +122,9 @@ static bool number(struct scan *s)
 
 static bool value(struct scan *s, int depth);
 
-static bool object(struct scan *s, int depth)
+/* An object; when output, the content of its member "output" when that is
+ * a string (else *output stays as it was). */
+static bool object(struct scan *s, int depth, size_t output[2])
 {
 	size_t ks[KEYS_MAX], kn[KEYS_MAX], nk = 0, st, n;
 
@@ -138,8 +141,14 @@ static bool object(struct scan *s, int depth)
 		ks[nk] = st;
 		kn[nk++] = n;
 		ws(s);
-		if (!eat(s, ':') || !value(s, depth))
+		if (!eat(s, ':'))
 			return false;
+		if (output && n == 6 && !memcmp(s->b + st, "output", 6) && at(s, '"')) {
+			if (!str(s, true, &output[0], &output[1]))
+				return false;
+		} else if (!value(s, depth)) {
+			return false;
+		}
 		ws(s);
 		if (eat(s, '}'))
 			return true;
@@ -173,7 +182,7 @@ static bool value(struct scan *s, int depth)
 		return false;
 	switch (s->b[s->i]) {
 	case '"': return str(s, true, &st, &n);
-	case '{': return object(s, depth + 1);
+	case '{': return object(s, depth + 1, NULL);
 	case '[': return array(s, depth + 1);
 	case 't': return word(s, "true");
 	case 'f': return word(s, "false");
@@ -207,6 +216,24 @@ static char *keep(struct scan *s, size_t start, size_t n)
 	memcpy(p, s->b + start, n);
 	p[n] = 0;
 	s->used += n + 1;
+	return p;
+}
+
+/* A string's content (checked by str: escapes but \u only) unescaped. */
+static char *keep_unescaped(struct scan *s, size_t start, size_t n)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	char *p = s->arena + s->used, *o = p;
+
+	for (size_t k = 0; k < n; k++) {
+		char c = s->b[start + k];
+
+		if (c == '\\')
+			c = to[strchr(from, s->b[start + ++k]) - from];
+		*o++ = c;
+	}
+	*o = 0;
+	s->used += (size_t)(o - p) + 1;
 	return p;
 }
 
@@ -252,7 +279,7 @@ static int key_index(const struct scan *s, size_t st, size_t n, const char *cons
 
 static bool event(struct scan *s, struct bh_ctl_event_in *e)
 {
-	size_t start = s->i, st, n;
+	size_t start = s->i, st, n, out[2];
 	unsigned seen = 0;
 	int k;
 
@@ -290,8 +317,11 @@ static bool event(struct scan *s, struct bh_ctl_event_in *e)
 				return false;
 			break;
 		default:
-			if (!value(s, 1))
+			/* data: its "output" kept for the alerts (src/ctl/api.c) */
+			out[1] = SIZE_MAX;
+			if (at(s, '{') ? !object(s, 1, out) : !value(s, 1))
 				return false;
+			e->output = out[1] == SIZE_MAX ? NULL : keep_unescaped(s, out[0], out[1]);
 			break;
 		}
 		ws(s);
@@ -372,13 +402,13 @@ static bool batch(struct scan *s, struct bh_ctl_batch *out)
 
 int bh_ctl_batch_scan(const char *buf, size_t len, struct bh_ctl_batch *out)
 {
-	/* each event's text and its four strings, each with a NUL */
+	/* each event's text and its five strings, each with a NUL */
 	struct scan s = { buf, len, 0, NULL, 0 };
 
 	memset(out, 0, sizeof(*out));
 	if (len > BH_CTL_BODY_MAX)
 		return 1;
-	s.arena = bh_malloc(2 * len + 5 * (size_t)BH_CTL_BATCH_MAX + 1);
+	s.arena = bh_malloc(2 * len + 6 * (size_t)BH_CTL_BATCH_MAX + 1);
 	if (!batch(&s, out)) {
 		free(out->ev);
 		free(s.arena);

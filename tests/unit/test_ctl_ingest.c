@@ -581,7 +581,8 @@ static void the_scan_agrees_with_the_tree(void **state)
 	} cases[] = {
 		{ "{\"node\":\"n1\",\"first_seq\":7,\"events\":[{\"ts\":0,\"kind\":\"a.b-c_1\","
 		  "\"rule\":\"R x\",\"severity\":\"WARNING\",\"workload\":null,\"data\":"
-		  "{\"a\":[1,-2.5,true,false,null,\"q\\\"\\n\"],\"b\":{}}}]}",
+		  "{\"a\":[1,-2.5,true,false,null,\"q\\\"\\n\"],\"b\":{},"
+		  "\"output\":\"sh \\\"x\\\"\\t\\/\\\\y\"}}]}",
 		  true },
 		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[]}", true },
 		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
@@ -638,6 +639,13 @@ static void the_scan_agrees_with_the_tree(void **state)
 			SAME(severity);
 			SAME(workload);
 #undef SAME
+			{
+				const char *o = bh_json_str(json_object_get(t.ev[i].item, "data"),
+							    "output");
+
+				assert_true((!o && !b.ev[i].output) ||
+					    (o && b.ev[i].output && !strcmp(o, b.ev[i].output)));
+			}
 		}
 		bh_ctl_batch_release(&b);
 		bh_ctl_batch_release(&t);
