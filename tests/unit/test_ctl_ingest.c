@@ -8,6 +8,7 @@
  * Without PostgreSQL's server binaries its cases SKIP naming them. Also the
  * agents' body parsers with hostile input.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -652,11 +653,87 @@ static void the_scan_agrees_with_the_tree(void **state)
 	}
 }
 
+/* Concurrent agents' batches (SQLite commits them in groups, each in a
+ * savepoint of its own): every one answered only once committed, each with
+ * its own result, and a batch that fails (a node not registered) fails
+ * alone. */
+#define GROUP_THREADS 8
+#define GROUP_BATCHES 12
+
+struct group_arg {
+	struct bh_ctl_store *s;
+	const char *node;
+	struct bh_ctl_batch b[GROUP_BATCHES];
+	int ok, failed;
+	int64_t stored, last_acked;
+};
+
+static void *group_thread(void *p)
+{
+	struct group_arg *g = p;
+
+	for (size_t i = 0; i < GROUP_BATCHES; i++) {
+		struct bh_ctl_ingest_result res;
+		struct bh_error *err = NULL;
+
+		if (bh_ctl_ingest_events(g->s, g->node, &g->b[i], NULL, &res, &err) < 0) {
+			g->failed += bh_error_code(err) == BH_ERR_NOTFOUND ? 1 : 1000;
+			bh_error_free(err);
+			continue;
+		}
+		g->ok++;
+		g->stored += res.stored;
+		g->last_acked = res.acked;
+	}
+	return NULL;
+}
+
+static void concurrent_batches_commit_together(void **state)
+{
+	static const char *const nodes[GROUP_THREADS] = { "g0", "g1", "g2", "g3",
+							  "g4", "g5", "g6", "ghost" };
+	struct bh_ctl_store *s = fresh(*state);
+	struct group_arg g[GROUP_THREADS];
+	pthread_t th[GROUP_THREADS];
+
+	memset(g, 0, sizeof(g));
+	for (size_t k = 0; k < GROUP_THREADS; k++) {
+		if (strcmp(nodes[k], "ghost"))
+			reg(s, nodes[k]);
+		g[k].s = s;
+		g[k].node = nodes[k];
+		for (size_t i = 0; i < GROUP_BATCHES; i++)
+			batch(&g[k].b[i], nodes[k], (int64_t)i * 20 + 1, 20);
+	}
+	for (size_t k = 0; k < GROUP_THREADS; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, group_thread, &g[k]), 0);
+	for (size_t k = 0; k < GROUP_THREADS; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = 0; k < GROUP_THREADS; k++) {
+		if (!strcmp(nodes[k], "ghost")) {
+			assert_int_equal(g[k].failed, GROUP_BATCHES);
+			assert_int_equal(g[k].ok, 0);
+		} else {
+			assert_int_equal(g[k].failed, 0);
+			assert_int_equal(g[k].ok, GROUP_BATCHES);
+			assert_int_equal(g[k].stored, GROUP_BATCHES * 20);
+			assert_int_equal(g[k].last_acked, GROUP_BATCHES * 20);
+		}
+		for (size_t i = 0; i < GROUP_BATCHES; i++)
+			bh_ctl_batch_release(&g[k].b[i]);
+	}
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events"),
+			 (GROUP_THREADS - 1) * GROUP_BATCHES * 20);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events WHERE node = 'ghost'"), 0);
+	bh_ctl_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_scan_agrees_with_the_tree),
 		BOTH(a_replayed_batch_is_stored_once),
+		BOTH(concurrent_batches_commit_together),
 		BOTH(an_unregistered_node_stores_nothing),
 		BOTH(register_is_an_upsert_and_audited),
 		BOTH(events_filter_and_page),
