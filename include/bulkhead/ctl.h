@@ -89,6 +89,12 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
  * otherwise (and when the commit fails). Returns fn's result. Not nested. */
 int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err), void *ctx,
 		    struct bh_error **err);
+/* bh_ctl_store_tx, but SQLite may commit it with those of other threads
+ * waiting meanwhile (group commit: one COMMIT for many; fn runs on the thread
+ * committing, in a savepoint of its own: rolled back alone when it fails).
+ * Returns once its commit ended: >= 0 only when it is committed. */
+int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err),
+			  void *ctx, struct bh_error **err);
 
 /*
  * Claim job (a name of 1 to BH_CTL_CLAIM_JOB_MAX bytes) for this process
@@ -454,10 +460,14 @@ struct bh_ctl_event_in {
 	const char *rule;     /* may be NULL */
 	const char *severity; /* may be NULL */
 	const char *workload; /* a container id; may be NULL */
-	const json_t *item;   /* the whole event as sent */
+	/* the whole event as parsed; NULL when the batch's one-pass scan read it
+	 * (src/ctl/ingest_scan.c): then json holds it */
+	const json_t *item;
 	/* its JSON text as sent (the bytes of the body, NUL-terminated), stored
 	 * as is; NULL: item is encoded instead */
 	const char *json;
+	/* with item NULL: data.output when a string (for the alerts), else NULL */
+	const char *output;
 };
 
 /* POST /api/v1/agent/events: {"node", "first_seq", "events": [{"ts", "kind",

@@ -414,6 +414,14 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	if (!auo.db_update_interval && (db_sources || auo.db_cacert))
 		return cli_usage_error("serve", "--db-sources and --db-cacert need "
 						"--db-update-interval");
+	if (!ho.threads) {
+		/* a request waits on the store (SQLite's one writer, PostgreSQL's
+		 * round trips and commits): more event loops than CPUs keep the CPUs
+		 * busy, and give SQLite's group commit batches to commit together */
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		ho.threads = ncpu > 2 ? (ncpu >= 16 ? 64 : (unsigned)ncpu * 4) : 8;
+	}
 	if (!ho.cert_file || !ho.key_file)
 		return cli_usage_error("serve", "expected --tls-cert and --tls-key (the API "
 						"carries passwords and tokens: HTTPS only)");

@@ -306,14 +306,15 @@ static void alert_batch(void *data, const char *node, const struct bh_ctl_event_
 	struct bh_error *err = NULL;
 
 	for (size_t i = 0; i < n; i++) {
-		const json_t *d = json_object_get(ev[i].item, "data");
+		/* the scan (src/ctl/ingest_scan.c) leaves no tree but data.output */
+		const json_t *d = ev[i].item ? json_object_get(ev[i].item, "data") : NULL;
 
-		json_array_append_new(arr,
-				      json_pack("{sssIsIssss?ss?ss?ss?}", "node", node, "seq",
-						(json_int_t)seqs[i], "ts", (json_int_t)ev[i].ts,
-						"kind", ev[i].kind, "rule", ev[i].rule, "severity",
-						ev[i].severity, "workload", ev[i].workload,
-						"output", bh_json_str(d, "output")));
+		json_array_append_new(
+			arr, json_pack("{sssIsIssss?ss?ss?ss?}", "node", node, "seq",
+				       (json_int_t)seqs[i], "ts", (json_int_t)ev[i].ts, "kind",
+				       ev[i].kind, "rule", ev[i].rule, "severity", ev[i].severity,
+				       "workload", ev[i].workload, "output",
+				       ev[i].item ? bh_json_str(d, "output") : ev[i].output));
 	}
 	if (a->alerts && bh_ctl_alert_events(a->alerts, arr, &err) < 0)
 		bh_error_warn(&err, "alerts of node %s", node);

@@ -235,7 +235,8 @@ int bh_ctl_ingest_events(struct bh_ctl_store *s, const char *node, const struct 
 	if (b->n && (b->first_seq < 1 || b->first_seq + (int64_t)b->n - 1 > BH_CTL_SEQ_MAX))
 		return bh_error_set(err, BH_ERR_INVALID, "first_seq out of range");
 	t.fresh = bh_calloc(b->n ? b->n : 1, sizeof(*t.fresh));
-	rc = bh_ctl_store_tx(s, ev_fn, &t, err);
+	/* SQLite: the batches of concurrent agents committed together */
+	rc = bh_ctl_store_tx_group(s, ev_fn, &t, err);
 	if (rc >= 0) {
 		*res = t.res;
 		if (hook && hook->stored && t.nfresh) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bulkhead/ctl.h"
+#include "ctl/ingest_scan.h"
 #include "banned.h"
 
 #define TS_MAX ((int64_t)253402300799) /* 9999-12-31T23:59:59Z */
@@ -249,7 +250,8 @@ static void event_texts(const char *b, size_t len, struct bh_ctl_batch *out)
 	free(end);
 }
 
-int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, struct bh_error **err)
+int bh_ctl_batch_parse_tree(const char *buf, size_t len, struct bh_ctl_batch *out,
+			    struct bh_error **err)
 {
 	const json_t *evs;
 	int rc;
@@ -291,6 +293,14 @@ int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, st
 fail:
 	bh_ctl_batch_release(out);
 	return -1;
+}
+
+/* The one-pass scan first (src/ctl/ingest_scan.c); what it declines, the tree. */
+int bh_ctl_batch_parse(const char *buf, size_t len, struct bh_ctl_batch *out, struct bh_error **err)
+{
+	if (bh_ctl_batch_scan(buf, len, out) == 0)
+		return 0;
+	return bh_ctl_batch_parse_tree(buf, len, out, err);
 }
 
 void bh_ctl_batch_release(struct bh_ctl_batch *b)

@@ -79,6 +79,24 @@ struct bh_ctl_store {
 	 * a pooled one would hand them to whichever thread took it next) */
 	pthread_mutex_t lock_mu;
 	struct conn lock;
+	/* SQLite's group commit (bh_ctl_store_tx_group): the transactions
+	 * waiting, and whether a thread is committing a group */
+	pthread_mutex_t group_mu;
+	pthread_cond_t group_cv;
+	struct group_req *queued, **queued_tail;
+	size_t nqueued;
+	bool leader;
+};
+
+#define GROUP_MAX 64 /* transactions in one commit, and waiting for one */
+
+struct group_req {
+	int (*fn)(void *ctx, struct bh_error **err);
+	void *ctx;
+	struct bh_error *err;
+	int rc;
+	bool done;
+	struct group_req *next;
 };
 
 /* FNV-1a over the types and the text */
@@ -639,6 +657,126 @@ int bh_ctl_store_tx(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error
 	return rc;
 }
 
+/* ---- group commit ------------------------------------------------------------------------ */
+
+/* r failed with e's error (a copy: each caller frees its own). */
+static void group_fail(struct group_req *r, const struct bh_error *e)
+{
+	char *m = bh_error_message(e);
+
+	r->rc = -1;
+	if (!r->err)
+		bh_error_set(&r->err, bh_error_code(e), "%s", m ? m : "the store failed");
+	free(m);
+}
+
+/* The transactions of list in one: each fn in a savepoint of its own (one
+ * that fails is rolled back alone), then one COMMIT for all. */
+static void group_run(struct bh_ctl_store *s, struct group_req *list)
+{
+	struct bh_error *e = NULL;
+	struct conn *c;
+	bool broken = false;
+
+	if (take(s, &c, &e) < 0) {
+		for (struct group_req *r = list; r; r = r->next)
+			group_fail(r, e);
+		bh_error_free(e);
+		return;
+	}
+	if (s->be->exec(c, s->be->begin, &e) < 0) {
+		for (struct group_req *r = list; r; r = r->next)
+			group_fail(r, e);
+		bh_error_free(e);
+		give_back(s, c);
+		return;
+	}
+	pthread_mutex_lock(&s->mu);
+	c->in_tx = true;
+	pthread_mutex_unlock(&s->mu);
+	for (struct group_req *r = list; r && !broken; r = r->next) {
+		if (s->be->exec(c, "SAVEPOINT bh_group", &r->err) < 0) {
+			r->rc = -1;
+			broken = true;
+			break;
+		}
+		r->rc = r->fn(r->ctx, &r->err);
+		if (r->rc < 0 && (s->be->exec(c, "ROLLBACK TO bh_group", &e) < 0))
+			broken = true;
+		if (!broken && s->be->exec(c, "RELEASE bh_group", &e) < 0)
+			broken = true;
+	}
+	pthread_mutex_lock(&s->mu);
+	c->in_tx = false;
+	pthread_mutex_unlock(&s->mu);
+	if (!broken && s->be->exec(c, "COMMIT", &e) < 0)
+		broken = true;
+	if (broken) {
+		/* nothing of the group is kept: every one fails */
+		struct bh_error *e2 = NULL;
+
+		if (!e)
+			bh_error_set(&e, BH_ERR_INTERNAL, "a group of transactions failed");
+		for (struct group_req *r = list; r; r = r->next)
+			if (r->rc >= 0 || !r->err)
+				group_fail(r, e);
+		if (s->be->exec(c, "ROLLBACK", &e2) < 0)
+			bh_error_free(e2);
+	}
+	bh_error_free(e);
+	give_back(s, c);
+}
+
+int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err),
+			  void *ctx, struct bh_error **err)
+{
+	struct group_req me = { fn, ctx, NULL, 0, false, NULL };
+
+	/* PostgreSQL: a connection each, and its own group commit */
+	if (s->max > 1)
+		return bh_ctl_store_tx(s, fn, ctx, err);
+	if (tx_conn(s))
+		return bh_error_set(err, BH_ERR_INTERNAL, "a nested store transaction");
+	pthread_mutex_lock(&s->group_mu);
+	while (s->nqueued >= GROUP_MAX)
+		pthread_cond_wait(&s->group_cv, &s->group_mu);
+	*s->queued_tail = &me;
+	s->queued_tail = &me.next;
+	s->nqueued++;
+	while (!me.done) {
+		struct group_req *list;
+
+		if (s->leader) {
+			pthread_cond_wait(&s->group_cv, &s->group_mu);
+			continue;
+		}
+		/* this thread commits every transaction waiting (its own among them) */
+		s->leader = true;
+		list = s->queued;
+		s->queued = NULL;
+		s->queued_tail = &s->queued;
+		s->nqueued = 0;
+		pthread_cond_broadcast(&s->group_cv);
+		pthread_mutex_unlock(&s->group_mu);
+		group_run(s, list);
+		pthread_mutex_lock(&s->group_mu);
+		for (struct group_req *r = list, *next; r; r = next) {
+			next = r->next;
+			r->done = true; /* r (another thread's) may be gone after this */
+		}
+		s->leader = false;
+		pthread_cond_broadcast(&s->group_cv);
+	}
+	pthread_mutex_unlock(&s->group_mu);
+	if (me.rc < 0) {
+		if (err && !*err)
+			*err = me.err;
+		else
+			bh_error_free(me.err);
+	}
+	return me.rc;
+}
+
 uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s)
 {
 	uint64_t n;
@@ -776,6 +914,8 @@ static void store_free(struct bh_ctl_store *s)
 	if (s->lock.pg)
 		pg_close(&s->lock);
 	pthread_mutex_destroy(&s->lock_mu);
+	pthread_mutex_destroy(&s->group_mu);
+	pthread_cond_destroy(&s->group_cv);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->url);
@@ -794,6 +934,9 @@ int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
 	pthread_mutex_init(&s->lock_mu, NULL);
+	pthread_mutex_init(&s->group_mu, NULL);
+	pthread_cond_init(&s->group_cv, NULL);
+	s->queued_tail = &s->queued;
 	{
 		char host[64] = "";
 		uint64_t r = 0;

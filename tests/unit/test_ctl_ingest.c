@@ -8,6 +8,7 @@
  * Without PostgreSQL's server binaries its cases SKIP naming them. Also the
  * agents' body parsers with hostile input.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "unit.h"
 #include "bulkhead/ctl.h"
 #include "ctl_env.h"
+#include "ctl/ingest_scan.h"
 #include "banned.h"
 
 /* A batch of node from first: n events, event i with the rule "r<i%3>",
@@ -525,13 +527,17 @@ static void an_event_is_stored_as_sent(void **state)
 
 	reg(s, "n1");
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-		struct bh_ctl_batch b;
+		struct bh_ctl_batch b, t;
 		struct bh_ctl_ingest_result res;
 		struct bh_ctl_event_filter f = { .node = "n1" };
 		json_t *list;
 
 		if (bh_ctl_batch_parse(cases[c].body, strlen(cases[c].body), &b, &err) < 0)
 			fail_msg("case %zu: %s", c, bh_error_message(err));
+		/* the tree of the same body: what the events must equal (the scan,
+		 * src/ctl/ingest_scan.c, leaves item NULL) */
+		if (bh_ctl_batch_parse_tree(cases[c].body, strlen(cases[c].body), &t, &err) < 0)
+			fail_msg("case %zu (tree): %s", c, bh_error_message(err));
 		assert_int_equal(b.n, 2);
 		for (size_t i = 0; i < b.n; i++) {
 			json_t *v;
@@ -543,7 +549,7 @@ static void an_event_is_stored_as_sent(void **state)
 			assert_non_null(b.ev[i].json);
 			assert_non_null(strstr(cases[c].body, b.ev[i].json));
 			v = json_loads(b.ev[i].json, 0, NULL);
-			assert_true(json_equal(v, b.ev[i].item));
+			assert_true(json_equal(v, t.ev[i].item));
 			json_decref(v);
 		}
 		b.first_seq = (int64_t)c * 2 + 1;
@@ -556,18 +562,180 @@ static void an_event_is_stored_as_sent(void **state)
 		for (size_t i = 0; i < b.n; i++) {
 			json_t *item = json_array_get(json_object_get(list, "items"), c * 2 + i);
 
-			assert_true(json_equal(json_object_get(item, "event"), b.ev[i].item));
+			assert_true(json_equal(json_object_get(item, "event"), t.ev[i].item));
 		}
 		json_decref(list);
 		bh_ctl_batch_release(&b);
+		bh_ctl_batch_release(&t);
 	}
+	bh_ctl_store_free(s);
+}
+
+/* The one-pass scan (src/ctl/ingest_scan.c) takes the plain form of a batch
+ * with the same members as the tree parse, and declines the rest (escapes in
+ * keys, \u, exponents, errors of every kind), which the tree then reads. */
+static void the_scan_agrees_with_the_tree(void **state)
+{
+	static const struct {
+		const char *body;
+		bool taken;
+	} cases[] = {
+		{ "{\"node\":\"n1\",\"first_seq\":7,\"events\":[{\"ts\":0,\"kind\":\"a.b-c_1\","
+		  "\"rule\":\"R x\",\"severity\":\"WARNING\",\"workload\":null,\"data\":"
+		  "{\"a\":[1,-2.5,true,false,null,\"q\\\"\\n\"],\"b\":{},"
+		  "\"output\":\"sh \\\"x\\\"\\t\\/\\\\y\"}}]}",
+		  true },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[]}", true },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"data\":{\"x\":1e3}}]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"data\":\"\\u00e9\"}]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\","
+		  "\"data\":{\"k\":1,\"k\":2}}]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"A\"}]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1.0,\"kind\":\"a\"}]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":0,\"events\":[]}", false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[],\"x\":1}", false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"kind\":\"a\"}]}", false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,\"kind\":\"a\"},]}",
+		  false },
+		{ "{\"node\":\"n1\",\"first_seq\":1,\"events\":[]} x", false },
+		{ "{\"node\":\"n 1\",\"first_seq\":1,\"events\":[]}", false },
+		{ "{\"node\":\"n1\",\"node\":\"n1\",\"first_seq\":1,\"events\":[]}", false },
+	};
+	struct bh_error *err = NULL;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const char *body = cases[c].body;
+		struct bh_ctl_batch b, t;
+		int st = bh_ctl_batch_scan(body, strlen(body), &b);
+		int tr = bh_ctl_batch_parse_tree(body, strlen(body), &t, &err);
+
+		if (st != (cases[c].taken ? 0 : 1))
+			fail_msg("case %zu: the scan returned %d", c, st);
+		bh_error_clear(&err);
+		if (st) {
+			bh_ctl_batch_release(&t); /* zeroed when the tree failed too */
+			continue;
+		}
+		/* taken: the tree takes it too, with the same members */
+		assert_int_equal(tr, 0);
+		assert_string_equal(b.node, t.node);
+		assert_int_equal(b.first_seq, t.first_seq);
+		assert_int_equal(b.n, t.n);
+		for (size_t i = 0; i < b.n; i++) {
+			json_t *v = json_loads(b.ev[i].json, 0, NULL);
+
+			assert_null(b.ev[i].item);
+			assert_true(json_equal(v, t.ev[i].item));
+			json_decref(v);
+			assert_int_equal(b.ev[i].ts, t.ev[i].ts);
+			assert_string_equal(b.ev[i].kind, t.ev[i].kind);
+#define SAME(f) assert_true((!b.ev[i].f && !t.ev[i].f) || !strcmp(b.ev[i].f, t.ev[i].f))
+			SAME(rule);
+			SAME(severity);
+			SAME(workload);
+#undef SAME
+			{
+				const char *o = bh_json_str(json_object_get(t.ev[i].item, "data"),
+							    "output");
+
+				assert_true((!o && !b.ev[i].output) ||
+					    (o && b.ev[i].output && !strcmp(o, b.ev[i].output)));
+			}
+		}
+		bh_ctl_batch_release(&b);
+		bh_ctl_batch_release(&t);
+	}
+}
+
+/* Concurrent agents' batches (SQLite commits them in groups, each in a
+ * savepoint of its own): every one answered only once committed, each with
+ * its own result, and a batch that fails (a node not registered) fails
+ * alone. */
+#define GROUP_THREADS 8
+#define GROUP_BATCHES 12
+
+struct group_arg {
+	struct bh_ctl_store *s;
+	const char *node;
+	struct bh_ctl_batch b[GROUP_BATCHES];
+	int ok, failed;
+	int64_t stored, last_acked;
+};
+
+static void *group_thread(void *p)
+{
+	struct group_arg *g = p;
+
+	for (size_t i = 0; i < GROUP_BATCHES; i++) {
+		struct bh_ctl_ingest_result res;
+		struct bh_error *err = NULL;
+
+		if (bh_ctl_ingest_events(g->s, g->node, &g->b[i], NULL, &res, &err) < 0) {
+			g->failed += bh_error_code(err) == BH_ERR_NOTFOUND ? 1 : 1000;
+			bh_error_free(err);
+			continue;
+		}
+		g->ok++;
+		g->stored += res.stored;
+		g->last_acked = res.acked;
+	}
+	return NULL;
+}
+
+static void concurrent_batches_commit_together(void **state)
+{
+	static const char *const nodes[GROUP_THREADS] = { "g0", "g1", "g2", "g3",
+							  "g4", "g5", "g6", "ghost" };
+	struct bh_ctl_store *s = fresh(*state);
+	struct group_arg g[GROUP_THREADS];
+	pthread_t th[GROUP_THREADS];
+
+	memset(g, 0, sizeof(g));
+	for (size_t k = 0; k < GROUP_THREADS; k++) {
+		if (strcmp(nodes[k], "ghost"))
+			reg(s, nodes[k]);
+		g[k].s = s;
+		g[k].node = nodes[k];
+		for (size_t i = 0; i < GROUP_BATCHES; i++)
+			batch(&g[k].b[i], nodes[k], (int64_t)i * 20 + 1, 20);
+	}
+	for (size_t k = 0; k < GROUP_THREADS; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, group_thread, &g[k]), 0);
+	for (size_t k = 0; k < GROUP_THREADS; k++)
+		pthread_join(th[k], NULL);
+	for (size_t k = 0; k < GROUP_THREADS; k++) {
+		if (!strcmp(nodes[k], "ghost")) {
+			assert_int_equal(g[k].failed, GROUP_BATCHES);
+			assert_int_equal(g[k].ok, 0);
+		} else {
+			assert_int_equal(g[k].failed, 0);
+			assert_int_equal(g[k].ok, GROUP_BATCHES);
+			assert_int_equal(g[k].stored, GROUP_BATCHES * 20);
+			assert_int_equal(g[k].last_acked, GROUP_BATCHES * 20);
+		}
+		for (size_t i = 0; i < GROUP_BATCHES; i++)
+			bh_ctl_batch_release(&g[k].b[i]);
+	}
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events"),
+			 (GROUP_THREADS - 1) * GROUP_BATCHES * 20);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM events WHERE node = 'ghost'"), 0);
 	bh_ctl_store_free(s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_scan_agrees_with_the_tree),
 		BOTH(a_replayed_batch_is_stored_once),
+		BOTH(concurrent_batches_commit_together),
 		BOTH(an_unregistered_node_stores_nothing),
 		BOTH(register_is_an_upsert_and_audited),
 		BOTH(events_filter_and_page),
