@@ -463,6 +463,13 @@ int bh_root_openat(int rootfd, const char *path, int flags, mode_t mode, struct 
 /* The portable walk that bh_root_openat falls back to; exposed for tests. */
 int bh_root_walk(int rootfd, const char *path, int flags, mode_t mode, struct bh_error **err);
 
+/*
+ * A field of /proc/PID/mountinfo (s, n bytes) with the kernel's octal escapes
+ * (\ooo: space, tab, newline and backslash; \000-\377) turned back into their
+ * bytes, into out (room for n + 1: never longer), NUL-terminated; anything
+ * else, a lone or short backslash too, is copied as is. Returns the length.
+ */
+size_t bh_mount_unescape(const char *s, size_t n, char *out);
 /* Create directories along path inside rootfd (like mkdir -p), in-root
  * resolution throughout. Returns an O_PATH|O_DIRECTORY fd of the last one. */
 int bh_root_mkdirs(int rootfd, const char *path, mode_t mode, struct bh_error **err);

@@ -287,6 +287,11 @@ struct bh_mon_kernel_opts {
 	size_t ring_bytes;
 	/* Only events of containers (no host processes). */
 	bool containers_only;
+	/* Serve the start rendezvous (bulkhead/guard.h) as a guard does:
+	 * bulkhead's start waits until the source has listed the container,
+	 * so its events stay attributed even when it is deleted before they
+	 * are read. For the daemon; the caller must read the source steadily. */
+	bool rendezvous;
 };
 
 /* Load and attach the programs (needs CAP_BPF/CAP_SYS_ADMIN and BTF; else

@@ -316,3 +316,21 @@ fail:
 	bh_buf_release(&clean);
 	return -1;
 }
+
+size_t bh_mount_unescape(const char *s, size_t n, char *out)
+{
+	char *p = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
+				      (s[i + 3] - '0'));
+			i += 3;
+		} else {
+			*p++ = s[i];
+		}
+	}
+	*p = 0;
+	return (size_t)(p - out);
+}

@@ -246,7 +246,10 @@ int cli_monitor_source(const char *replay, const struct bh_rules *rs, const stru
 		       uint64_t types, bool writes, struct bh_mon_source **out,
 		       struct bh_error **err)
 {
-	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types, .containers = co };
+	/* the daemon reads its source steadily: it answers bulkhead's starts */
+	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
+					 .containers = co,
+					 .rendezvous = true };
 	struct bh_mon_open_filter of;
 	int r;
 

@@ -32,23 +32,12 @@ void ctr_mounts_release(struct ctr_mounts *m)
 	m->n = 0;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+/* A mountinfo field, unescaped (bh_mount_unescape), allocated. */
 static char *unescape(const char *s, size_t n)
 {
-	char *o = bh_malloc(n + 1), *p = o;
-	size_t i;
+	char *o = bh_malloc(n + 1);
 
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
-		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			*p++ = (char)((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 +
-				      (s[i + 3] - '0'));
-			i += 3;
-		} else {
-			*p++ = s[i];
-		}
-	}
-	*p = 0;
+	bh_mount_unescape(s, n, o);
 	return o;
 }
 

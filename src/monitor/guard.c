@@ -52,80 +52,10 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "monitor/guard_internal.h"
+#include "monitor/guard_struct.h"
 #include "banned.h"
 
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x00001000U
-#endif
-#define TMPFS_MAGIC_ 0x01021994
-#define RAMFS_MAGIC_ 0x858458f6
-
-#define GRD_MAX_MOUNTS	512  /* per container */
-#define GRD_MAX_WATCHES 4096 /* containers */
-#define GRD_READ_BUF	(64u << 10)
-#define GRD_MAX_IDENTS	256 /* files known by identity, per container */
-
-/* A file's identity: its device and inode (the map key of marks and identities). */
-struct grd_ikey {
-	uint64_t dev, ino;
-};
-
-/* An inode this watch marked (a deny_open file or its directory): the O_PATH
- * fd pins it (its number cannot be reused while held; its mark is removed
- * through it whatever its path has become). */
-struct grd_imark {
-	int fd;
-	uint64_t mask;
-};
-
-/* A blocked file known by its identity: the path it was blocked under, and
- * an O_PATH fd that pins the inode (its number is not given to another file). */
-struct grd_ident {
-	int fd;
-	char *path;
-};
-
-struct grd_mount {
-	uint64_t id;
-	char *point;
-	bool tmpfs;
-	int upperfd; /* O_PATH of the overlay's upperdir, or -1 */
-	struct grd_watch *w;
-};
-
-struct grd_watch {
-	char *id;
-	pid_t pid;
-	uint64_t pid_start;
-	struct timespec started; /* real time of the init's start */
-	bool protect, zero_drift;
-	char **allow_exec;
-	char **deny_open;
-	bh_guard_decide_fn decide;
-	void *decide_arg;
-	struct grd_mount *m;
-	size_t nm;
-	struct bh_map *imarks; /* struct grd_ikey → struct grd_imark * */
-	struct bh_map *ident;  /* struct grd_ikey → struct grd_ident * */
-	struct bh_strvec
-		dir_warned; /* deny_open paths (or their directory) not marked: warned of */
-};
-
-struct bh_guard {
-	int fd;
-	bool audit;
-	bool tid; /* FAN_REPORT_TID: events name the thread */
-	struct bh_guard_opts o;
-	char *root;
-	struct grd_watch **w;
-	size_t nw;
-	struct bh_map *by_mnt; /* 8-byte mount id → struct grd_mount * */
-	struct bh_map *irefs;  /* struct grd_ikey → the watches marking it (uintptr_t) */
-	struct bh_guard_stats st;
-	char *buf;
-};
-
-static uint64_t now_ns(void)
+uint64_t grd_now_ns(void)
 {
 	struct timespec ts;
 
@@ -273,7 +203,7 @@ static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 	return fanotify_mark(g->fd, flags, mask, AT_FDCWD, p);
 }
 
-static int ikey_of(int fd, struct grd_ikey *k)
+int grd_ikey_of(int fd, struct grd_ikey *k)
 {
 	struct stat st;
 
@@ -297,7 +227,7 @@ static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t 
 	uintptr_t refs;
 	char p[64];
 
-	if (ikey_of(fd, &k) < 0)
+	if (grd_ikey_of(fd, &k) < 0)
 		return -1;
 	if (mark_fd(g, FAN_MARK_ADD, mask, fd) < 0)
 		return -1;
@@ -351,13 +281,14 @@ static void inode_unmark_all(struct bh_guard *g, struct grd_watch *w)
 
 /* Know the file of fd as `path` for w (a blocked file: its hard links, its
  * new names and those of its directories are decided as that path). */
-static void ident_add(struct grd_watch *w, int fd, const char *path)
+void grd_ident_add(struct grd_watch *w, int fd, const char *path)
 {
 	struct grd_ikey k;
 	struct grd_ident *id;
 	char p[64];
 
-	if (ikey_of(fd, &k) < 0 || (w->ident && bh_map_get(w->ident, (const char *)&k, sizeof(k))))
+	if (grd_ikey_of(fd, &k) < 0 ||
+	    (w->ident && bh_map_get(w->ident, (const char *)&k, sizeof(k))))
 		return;
 	if (w->ident && bh_map_size(w->ident) >= GRD_MAX_IDENTS)
 		return; /* bounded: the path still decides */
@@ -422,7 +353,7 @@ static int deny_marks(struct bh_guard *g, struct grd_watch *w, int rootfd, const
 		errno = e;
 		return -1;
 	}
-	ident_add(w, fd, path);
+	grd_ident_add(w, fd, path);
 	close(fd);
 	*dir_errno = r < 0 ? e : 0;
 	return 0;
@@ -687,263 +618,5 @@ int bh_guard_unwatch(struct bh_guard *g, const char *id, struct bh_error **err)
 	watch_remove_marks(g, w);
 	watch_free(w);
 	g->w[at] = g->w[--g->nw];
-	return 0;
-}
-
-/* ---- decisions ------------------------------------------------------------------------ */
-
-/* Is rel (relative to the mount) present in the upper directory? */
-static bool in_upper(int upperfd, const char *rel)
-{
-	struct stat st;
-	int fd;
-
-	while (*rel == '/')
-		rel++;
-	if (!*rel)
-		return false;
-	fd = bh_root_openat(upperfd, rel, O_PATH | O_NOFOLLOW, 0, NULL);
-	if (fd < 0)
-		return false;
-	if (fstat(fd, &st) < 0 || (S_ISCHR(st.st_mode) && st.st_rdev == 0)) {
-		close(fd); /* a whiteout: not a file of the upper layer */
-		return false;
-	}
-	close(fd);
-	return true;
-}
-
-int grd_drift(const struct grd_drift_in *in, const char **why)
-{
-	if (in->tmpfs) {
-		*why = "tmpfs";
-		return 1;
-	}
-	if (in->in_upper) {
-		*why = "upperdir";
-		return 1;
-	}
-	if (in->ctime.tv_sec > in->started.tv_sec ||
-	    (in->ctime.tv_sec == in->started.tv_sec && in->ctime.tv_nsec > in->started.tv_nsec)) {
-		*why = "written after start";
-		return 1;
-	}
-	*why = NULL;
-	return 0;
-}
-
-static bool strv_has(char *const *v, const char *s)
-{
-	return v && bh_strv_contains(v, s);
-}
-
-/* The process of thread tid (itself when /proc does not say: it is gone). */
-static pid_t tgid_of(const struct bh_guard *g, pid_t tid)
-{
-	char path[PATH_MAX], buf[512], *l;
-	ssize_t n;
-	int fd, tgid;
-
-	snprintf(path, sizeof(path), "%s/proc/%d/status", g->root, (int)tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tid;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return tid;
-	buf[n] = 0;
-	if ((l = strstr(buf, "\nTgid:\t")) && sscanf(l, "\nTgid:\t%d", &tgid) == 1 && tgid > 0)
-		return tgid;
-	return tid;
-}
-
-/* Decide one permission event; <0 when the decision itself failed. */
-static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
-		  struct bh_guard_event *ev, char *path, size_t pathsz, char *via)
-{
-	struct grd_mount *m = NULL;
-	struct grd_watch *w;
-	struct grd_ident *known = NULL;
-	struct grd_ikey k = { 0 };
-	struct statx sx;
-	char link[64];
-	ssize_t n;
-
-	ev->op = (md->mask & FAN_OPEN_EXEC_PERM) ? BH_GUARD_EXEC : BH_GUARD_OPEN;
-	if (statx(md->fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_CTIME, &sx) < 0 ||
-	    !(sx.stx_mask & STATX_MNT_ID))
-		return -1;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
-	n = readlink(link, path, pathsz - 1);
-	if (n < 0)
-		return -1;
-	path[n] = 0;
-	m = bh_map_get(g->by_mnt, (const char *)&sx.stx_mnt_id, 8);
-	if (!m)
-		return 1; /* nobody's: allow */
-	w = m->w;
-	ev->ctr_id = w->id;
-	ev->path = path;
-	/* a blocked file reached by another name (a hard link, a rename of it or
-	 * of a directory above it) is decided as the path it was blocked under */
-	if (w->ident && ikey_of(md->fd, &k) == 0)
-		known = bh_map_get(w->ident, (const char *)&k, sizeof(k));
-	if (known && strcmp(known->path, path)) {
-		snprintf(via, PATH_MAX, "%s", path);
-		snprintf(path, pathsz, "%s", known->path);
-		ev->via = via;
-	}
-	if (ev->op == BH_GUARD_EXEC) {
-		struct grd_drift_in di = { 0 };
-		const char *rel = path;
-		size_t pl = strlen(m->point);
-
-		if (strcmp(m->point, "/") && !strncmp(path, m->point, pl))
-			rel = path + pl;
-		di.tmpfs = m->tmpfs;
-		di.in_upper = m->upperfd >= 0 && in_upper(m->upperfd, rel);
-		di.ctime.tv_sec = sx.stx_ctime.tv_sec;
-		di.ctime.tv_nsec = sx.stx_ctime.tv_nsec;
-		di.started = w->started;
-		ev->drift = grd_drift(&di, &ev->drift_why) > 0;
-		if (w->zero_drift && ev->drift) {
-			ev->verdict = BH_GUARD_DENY;
-			ev->reason = "zero-drift";
-		} else if (w->allow_exec && !strv_has(w->allow_exec, path)) {
-			ev->verdict = BH_GUARD_DENY;
-			ev->reason = "not in the allow list";
-		}
-	} else if (strv_has(w->deny_open, path)) {
-		ev->verdict = BH_GUARD_DENY;
-		ev->reason = "a protected file";
-	} else {
-		return 1; /* another file of the inode's mounts */
-	}
-	if (w->decide) {
-		enum bh_guard_verdict v = w->decide(ev, w->decide_arg);
-
-		if (ev->verdict == BH_GUARD_ALLOW && v == BH_GUARD_DENY)
-			ev->reason = "callback";
-		else if (ev->op == BH_GUARD_OPEN && v == BH_GUARD_ALLOW)
-			ev->reason = "callback";
-		if (ev->op == BH_GUARD_OPEN)
-			ev->verdict = v;
-		else if (v == BH_GUARD_DENY)
-			ev->verdict = v;
-	}
-	if (!ev->reason)
-		ev->reason = "allowed";
-	ev->enforced = w->protect || ev->verdict == BH_GUARD_ALLOW;
-	if (ev->verdict == BH_GUARD_DENY && ev->enforced && !known)
-		ident_add(w, md->fd, path); /* its other names are refused too */
-	return 0;
-}
-
-static void respond(struct bh_guard *g, int fd, bool deny)
-{
-	struct fanotify_response resp = { .fd = fd, .response = deny ? FAN_DENY : FAN_ALLOW };
-
-	if (deny && g->audit)
-		resp.response |= FAN_AUDIT;
-	while (write(g->fd, &resp, sizeof(resp)) < 0 && errno == EINTR)
-		;
-}
-
-static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
-{
-	struct bh_guard_event ev = { 0 };
-	char path[PATH_MAX], via[PATH_MAX];
-	uint64_t t0 = now_ns();
-	bool deny = false;
-	int r;
-
-	ev.tid = md->pid;
-	ev.pid = g->tid ? tgid_of(g, md->pid) : md->pid;
-	if (ev.pid == getpid()) {
-		respond(g, md->fd, false);
-		g->st.events++;
-		g->st.allowed++;
-		return;
-	}
-	r = decide(g, md, &ev, path, sizeof(path), via);
-	if (r < 0) {
-		g->st.errors++;
-		deny = g->o.fail_closed;
-		ev.verdict = deny ? BH_GUARD_DENY : BH_GUARD_ALLOW;
-		ev.enforced = true;
-		ev.reason = deny ? "error (fail-closed)" : "error (fail-open)";
-		if (!ev.path)
-			ev.path = "?";
-	} else if (r > 0) {
-		g->st.unknown++;
-	} else {
-		deny = ev.verdict == BH_GUARD_DENY && ev.enforced;
-		if (ev.verdict == BH_GUARD_DENY && !ev.enforced)
-			g->st.would_deny++;
-	}
-	respond(g, md->fd, deny);
-	ev.decide_ns = now_ns() - t0;
-	if (ev.decide_ns > g->st.max_decide_ns)
-		g->st.max_decide_ns = ev.decide_ns;
-	g->st.events++;
-	if (deny)
-		g->st.denied++;
-	else
-		g->st.allowed++;
-	if (r <= 0 && g->o.report && (r < 0 || ev.verdict == BH_GUARD_DENY || g->o.report_allowed))
-		g->o.report(&ev, g->o.report_arg);
-}
-
-int bh_guard_poll(struct bh_guard *g, int timeout_ms, struct bh_error **err)
-{
-	struct pollfd pfd = { .fd = g->fd, .events = POLLIN };
-	int handled = 0;
-
-	/* bounded: a storm returns to the caller (its stop flag) every 4096 events */
-	while (handled < 4096) {
-		ssize_t n;
-		int pr = poll(&pfd, 1, handled ? 0 : timeout_ms);
-
-		if (pr < 0) {
-			if (errno == EINTR)
-				return handled;
-			return bh_error_sys(err, errno, "poll on the fanotify group");
-		}
-		if (pr == 0)
-			return handled;
-		n = read(g->fd, g->buf, GRD_READ_BUF);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return handled;
-			return bh_error_sys(err, errno, "reading fanotify events");
-		}
-		for (struct fanotify_event_metadata *md = (void *)g->buf; FAN_EVENT_OK(md, n);
-		     md = FAN_EVENT_NEXT(md, n)) {
-			if (md->vers != FANOTIFY_METADATA_VERSION) {
-				if (md->fd >= 0)
-					close(md->fd);
-				return bh_error_set(err, BH_ERR_UNSUPPORTED,
-						    "fanotify metadata version %u", md->vers);
-			}
-			if (md->mask & FAN_Q_OVERFLOW)
-				g->st.overflows++;
-			if (md->fd < 0)
-				continue;
-			if (md->mask & (FAN_OPEN_EXEC_PERM | FAN_OPEN_PERM)) {
-				handle(g, md);
-				handled++;
-			}
-			close(md->fd);
-		}
-	}
-	return handled;
-}
-
-int bh_guard_run(struct bh_guard *g, const volatile sig_atomic_t *stop, struct bh_error **err)
-{
-	while (!stop || !*stop)
-		if (bh_guard_poll(g, 200, err) < 0)
-			return -1;
 	return 0;
 }

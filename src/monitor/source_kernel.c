@@ -19,26 +19,9 @@
  *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
  *    process that exec'd before the source started (those paths are as
  *    /proc shows them to us); dropped at the process's exit;
- *  - the container: by the record's v1 pids cgroup id, then its cgroup2 id,
- *    exact matches against a cached bh_ctr_list first, then through
- *    bh_ctr_lookup_cgroup_id (sub-cgroups). An id no container has makes
- *    a new list (an id seen for the first MON_YOUNG_MISSES times: at once,
- *    one list per MON_RELIST_FLOOR_NS at most; for its first MON_YOUNG_NS,
- *    every MON_YOUNG_CHECK_NS, one list per MON_YOUNG_FLOOR_NS at most
- *    (runc's state is written after its init ran in the cgroup, and later
- *    still on a loaded host); then: a token bucket,
- *    MON_RELIST_BURST at once, one per MON_RELIST_NS on average; a list
- *    made for one id answers the others too); an id still unknown is the host, checked
- *    again after MON_NEGATIVE_MIN_NS doubling with each miss up to ~5 s (a
- *    new container's cgroup has processes, runc init, before its runtime
- *    writes its state). An exec newer than the last list lists again past
- *    those limits (a runtime writes the state before the first exec; a few
- *    times per id, and at most one per 10 ms on average across ids:
- *    attribute()). A container's id is cached for good (kernfs ids
- *    are not reused), so its events stay attributed after it is gone.
- *    Stopped containers are listed too (include_stopped): a container that
- *    ran for a few milliseconds still has its state while the runtime
- *    deletes it.
+ *  - the container: by the record's cgroup ids, through the attribution
+ *    (source_attr.c: a cached container list, the containers learned at their
+ *    start, a grace list of those gone).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -62,21 +45,8 @@
 #include "monitor/users.h"
 #include "banned.h"
 
-#define MON_QUEUE	    64		  /* decoded events held between two consumes */
-#define MON_PROCS	    2048	  /* the exec cache (direct-mapped by pid) */
-#define MON_ATTR	    1024	  /* the attribution cache (direct-mapped by ids) */
-#define MON_RELIST_NS	    50000000ULL	  /* container lists: one per 50 ms on average, */
-#define MON_RELIST_BURST    5		  /* and at most 5 at once; */
-#define MON_RELIST_FLOOR_NS 1000000ULL	  /* a young id: one list per ms at most */
-#define MON_YOUNG_MISSES    3		  /* misses before an id is backed off */
-#define MON_YOUNG_NS	    2000000000ULL /* an id this young is checked every */
-#define MON_YOUNG_CHECK_NS  25000000ULL	  /* 25 ms (no doubling), a list per 5 ms at most */
-#define MON_YOUNG_FLOOR_NS  5000000ULL
-#define MON_EXEC_RELISTS    8		/* lists an id's execs may ask for past the floors, */
-#define MON_EXEC_LIST_NS    10000000ULL /* and all ids' together: one per 10 ms on average, */
-#define MON_EXEC_LIST_BURST 10		/* 10 at once (ids that share a cache slot reset theirs) */
-#define MON_NEGATIVE_MIN_NS                                                                        \
-	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
+#define MON_QUEUE	 64   /* decoded events held between two consumes */
+#define MON_PROCS	 2048 /* the exec cache (direct-mapped by pid) */
 #define MON_DEFAULT_RING (8u << 20)
 /* user space is woken once this much is waiting in the ring (or a quarter of a
  * smaller ring), else reads it every MON_POLL_MS: an event is seen at most
@@ -92,17 +62,6 @@ struct proc_entry {
 	char exe[BH_MON_PATH_MAX];
 	char args[BH_MON_PARGS_MAX];
 	uint16_t args_len, argc;
-};
-
-struct attr_entry {
-	uint64_t cg2, pids;
-	uint64_t at_ns;	   /* a host answer: when to check again */
-	uint64_t first_ns; /* when the id was first seen */
-	uint64_t gen;	   /* the list it was looked up in */
-	uint8_t misses;
-	uint8_t exec_lists; /* lists made for its execs past the floors */
-	bool used, found;
-	struct bh_mon_container c;
 };
 
 struct mon_kernel {
@@ -121,13 +80,8 @@ struct mon_kernel {
 	int64_t boot_to_real;
 	uint64_t truncated, unattributed, malformed;
 	uint64_t unwatched, generic; /* type masks */
-	struct bh_ctr_list *ctrs;
-	uint64_t gen; /* lists made */
-	double tokens, exec_tokens;
-	uint64_t token_ns, relist_ns;
-	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
+	struct mon_attr *at;
 	struct proc_entry *procs;
-	struct attr_entry *attr;
 };
 
 /* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
@@ -260,170 +214,6 @@ static void proc_drop(struct mon_kernel *k, uint32_t pid)
 		e->pid = 0;
 }
 
-/* ---- attribution ------------------------------------------------------------------ */
-
-static bool has_controller(const char *list, const char *name)
-{
-	size_t l = strlen(name);
-
-	for (const char *p = list; p && *p;) {
-		const char *c = strchr(p, ',');
-		size_t n = c ? (size_t)(c - p) : strlen(p);
-
-		if (n == l && !strncmp(p, name, l))
-			return true;
-		p = c ? c + 1 : p + n;
-	}
-	return false;
-}
-
-static const struct bh_ctr *find(struct mon_kernel *k, uint64_t cg2, uint64_t pids)
-{
-	const struct bh_ctr_list *l = k->ctrs;
-	const struct bh_ctr *c = NULL;
-
-	if (!l)
-		return NULL;
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t j = 0; j < l->v[i].ncgroups; j++) {
-			const struct bh_ctr_cgroup *g = &l->v[i].cgroups[j];
-
-			if (!g->id || !strcmp(g->path, "/"))
-				continue;
-			if (pids > 1 && g->id == pids && has_controller(g->controller, "pids"))
-				return &l->v[i];
-			if (cg2 > 1 && g->id == cg2 && !*g->controller)
-				c = &l->v[i];
-		}
-	if (c)
-		return c;
-	if (pids > 1 && (c = bh_ctr_lookup_cgroup_id(l, k->copts, pids)))
-		return c;
-	if (cg2 > 1)
-		c = bh_ctr_lookup_cgroup_id(l, k->copts, cg2);
-	return c;
-}
-
-static int relist(struct mon_kernel *k, struct bh_error **err)
-{
-	struct bh_ctr_opts o = { 0 };
-	struct bh_ctr_list *l = NULL;
-
-	if (k->copts)
-		o = *k->copts;
-	o.include_stopped = true;
-	if (bh_ctr_list(&o, &l, err) < 0)
-		return -1;
-	bh_ctr_list_free(k->ctrs);
-	k->ctrs = l;
-	k->gen++;
-	return 0;
-}
-
-/* The container of a record's cgroup ids. exec: the record is an exec that
- * happened at ts_boot (CLOCK_BOOTTIME). A runtime writes a container's state
- * before the container's first process execs, so a list made after an exec
- * names its container; one made before may not (the runtime's own processes
- * made the id's first records, and a burst of them met the floors): an exec
- * in an unknown id newer than the last list makes a list past the floors and
- * the backoff, at most MON_EXEC_RELISTS times per id. */
-static void attribute(struct mon_kernel *k, uint64_t cg2, uint64_t pids, bool exec,
-		      uint64_t ts_boot, struct bh_mon_container *out)
-{
-	struct attr_entry *e = &k->attr[(cg2 * 31 + pids) % MON_ATTR];
-	const struct bh_ctr *c;
-	uint64_t now;
-	bool fresh, forced;
-
-	memset(out, 0, sizeof(*out));
-	if (cg2 <= 1 && pids <= 1)
-		return; /* both roots: the host */
-	now = now_ns(CLOCK_MONOTONIC);
-	if (e->used && e->cg2 == cg2 && e->pids == pids) {
-		if (e->found) {
-			*out = e->c;
-			return;
-		}
-		if (e->gen != k->gen) {
-			/* a list made since (for another id): look again in it */
-			c = find(k, cg2, pids);
-			e->gen = k->gen;
-			if (c)
-				goto found;
-		}
-		forced = exec && ts_boot > k->relist_boot_ns && e->exec_lists < MON_EXEC_RELISTS;
-		if (!forced && now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
-			return; /* the host, until its next check */
-		/* a young id (a new container's runtime makes events in its cgroup
-		 * before it writes its state: runc's init, and under load for a
-		 * while) is checked like a new one */
-		fresh = e->misses < MON_YOUNG_MISSES || (now - e->first_ns < MON_YOUNG_NS &&
-							 now - k->relist_ns >= MON_YOUNG_FLOOR_NS);
-	} else {
-		memset(e, 0, sizeof(*e));
-		e->used = true;
-		e->cg2 = cg2;
-		e->pids = pids;
-		e->first_ns = now;
-		c = find(k, cg2, pids);
-		e->gen = k->gen;
-		if (c)
-			goto found;
-		fresh = true;
-		forced = exec && ts_boot > k->relist_boot_ns;
-	}
-	/* an id no listed container has: list again. A young id always may (at
-	 * most one list per MON_RELIST_FLOOR_NS), an older one when the budget
-	 * allows */
-	k->tokens += (double)(now - k->token_ns) / MON_RELIST_NS;
-	if (k->tokens > MON_RELIST_BURST)
-		k->tokens = MON_RELIST_BURST;
-	k->exec_tokens += (double)(now - k->token_ns) / MON_EXEC_LIST_NS;
-	if (k->exec_tokens > MON_EXEC_LIST_BURST)
-		k->exec_tokens = MON_EXEC_LIST_BURST;
-	k->token_ns = now;
-	forced = forced && k->exec_tokens >= 1;
-	c = NULL;
-	if (forced || (fresh && now - k->relist_ns >= MON_RELIST_FLOOR_NS) || k->tokens >= 1) {
-		struct bh_error *err = NULL;
-		uint64_t boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
-
-		if (forced) {
-			e->exec_lists++;
-			k->exec_tokens -= 1;
-		} else if (!fresh) {
-			k->tokens -= 1;
-		}
-		if (relist(k, &err) < 0) {
-			char *m = bh_error_message(err);
-
-			bh_debug("monitor: listing the containers: %s", m);
-			free(m);
-			bh_error_free(err);
-		}
-		k->relist_ns = now;
-		k->relist_boot_ns = boot;
-		c = find(k, cg2, pids);
-		e->gen = k->gen;
-	}
-	if (c)
-		goto found;
-	bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): no container (%zu listed)",
-		 (unsigned long long)cg2, (unsigned long long)pids, k->ctrs ? k->ctrs->n : 0);
-	/* the host: checked again after a delay that doubles with each miss (a new
-	 * container's cgroup is seen before its runtime writes its state) */
-	e->at_ns = now - e->first_ns < MON_YOUNG_NS
-			   ? now + MON_YOUNG_CHECK_NS
-			   : now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));
-	if (e->misses < 255)
-		e->misses++;
-	return;
-found:
-	e->found = true;
-	mon_container_fill(&e->c, c);
-	*out = e->c;
-}
-
 /* ---- records --------------------------------------------------------------------- */
 
 static void complete(struct mon_kernel *k, struct bh_mon_event *ev, const struct mon_rec_raw *raw)
@@ -475,8 +265,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		return 0;
 	}
 	complete(k, ev, &raw);
-	attribute(k, raw.cg2_id, raw.pids_id, bh_mon_type_kind(ev->type) == BH_MON_KIND_EXEC,
-		  raw.ts_boot_ns, &ev->container);
+	mon_attr_get(k->at, raw.cg2_id, raw.pids_id, bh_mon_type_kind(ev->type) == BH_MON_KIND_EXEC,
+		     raw.ts_boot_ns, &ev->container);
 	if (!ev->container.id[0]) {
 		k->unattributed++;
 		if (k->containers_only)
@@ -498,6 +288,7 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 	for (;;) {
 		struct epoll_event pe;
 		int r, wait;
+		bool owed;
 
 		if (k->qlen) {
 			*ev = k->q[k->qhead];
@@ -506,6 +297,9 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 			return 1;
 		}
 		k->boot_to_real = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME));
+		/* containers starting (a rendezvous) or written: learned before
+		 * their records are read */
+		owed = mon_attr_poll(k->at);
 		r = ring_buffer__consume(k->rb);
 		if (r < 0 && r != -ENOSPC)
 			return bh_error_sys(err, -r, "reading the monitor's ring buffer");
@@ -524,7 +318,7 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 				k->asleep = true;
 				continue; /* a record made before the flag was seen woke no one */
 			}
-			wait = -1;
+			wait = owed ? MON_POLL_MS : -1;
 		}
 		if (timeout_ms >= 0) {
 			uint64_t now = now_ns(CLOCK_MONOTONIC), left;
@@ -583,10 +377,9 @@ static void kernel_free(void *impl)
 			bpf_link__destroy(k->links[i]);
 	if (k->sk)
 		mon_events__destroy(k->sk);
-	bh_ctr_list_free(k->ctrs);
+	mon_attr_free(k->at);
 	free(k->q);
 	free(k->procs);
-	free(k->attr);
 	free(k);
 }
 
@@ -811,10 +604,6 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->containers_only = o->containers_only;
 	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
 	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
-	k->attr = bh_calloc(MON_ATTR, sizeof(*k->attr));
-	k->tokens = MON_RELIST_BURST;
-	k->exec_tokens = MON_EXEC_LIST_BURST;
-	k->token_ns = now_ns(CLOCK_MONOTONIC);
 	bh_bpf_messages_reset();
 	k->sk = mon_events__open();
 	if (!k->sk) {
@@ -835,16 +624,19 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	}
 	k->epfd = ring_buffer__epoll_fd(k->rb);
 	/* the containers running now (a restarted monitor attributes at once) */
+	mon_attr_new(o->containers, o->rendezvous, &k->at);
 	{
-		struct bh_error *le = NULL;
+		int fds[2];
+		size_t n = mon_attr_fds(k->at, fds);
 
-		k->relist_boot_ns = now_ns(CLOCK_BOOTTIME);
-		if (relist(k, &le) < 0) {
-			char *m = bh_error_message(le);
+		for (size_t i = 0; i < n; i++) {
+			struct epoll_event ee = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
 
-			bh_debug("monitor: listing the containers: %s", m);
-			free(m);
-			bh_error_free(le);
+			/* the attribution's fds wake the reader too (an asleep one) */
+			if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fds[i], &ee) < 0) {
+				bh_error_sys(err, errno, "waiting for the containers' starts");
+				goto fail;
+			}
 		}
 	}
 	e = mon_source_new(&kernel_ops, k, out, err);

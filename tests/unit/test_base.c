@@ -829,6 +829,27 @@ static void small_files(void **state)
 	free(missing);
 }
 
+static void mount_unescape_turns_octal_escapes_back(void **state)
+{
+	char out[64];
+	const char *in;
+
+	(void)state;
+	in = "/a\\040b\\011c\\012d\\134e";
+	assert_int_equal(bh_mount_unescape(in, strlen(in), out), 10);
+	assert_memory_equal(out, "/a b\tc\nd\\e", 11);
+	/* the highest escape, and what is not one: copied as is */
+	in = "\\377|\\400|\\08|\\12|\\";
+	assert_int_equal(bh_mount_unescape(in, strlen(in), out), 16);
+	assert_memory_equal(out, "\377|\\400|\\08|\\12|\\", 17);
+	/* n bounds the read: an escape cut by it is not decoded */
+	in = "x\\040";
+	assert_int_equal(bh_mount_unescape(in, 3, out), 3);
+	assert_string_equal(out, "x\\0");
+	assert_int_equal(bh_mount_unescape("", 0, out), 0);
+	assert_string_equal(out, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,6 +879,7 @@ int main(void)
 		cmocka_unit_test(base64_round_trips_rfc4648_vectors),
 		cmocka_unit_test(base64_refuses_hostile_input),
 		cmocka_unit_test(hex_round_trips_and_refuses_what_is_not_hex),
+		cmocka_unit_test(mount_unescape_turns_octal_escapes_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
