@@ -5,7 +5,9 @@
  * shipper thread that registers the node, ships the spool to the controller
  * in order (POST /api/v1/agent/events), acknowledges what the controller
  * holds, and reports the node's containers. HTTPS through libcurl, loaded on
- * first use as the webhook output does; no HTTP stack of its own.
+ * first use as the webhook output does; no HTTP stack of its own. What the
+ * shipper asks of the controller and does for it (workloads, the node
+ * policy, actions, profiles) is src/agent/orders.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,6 +27,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/monitord.h"
 #include "bulkhead/quarantine.h"
+#include "agent/agent_int.h"
 #include "agent/attest_int.h"
 #include "agent/policy_int.h"
 #include "banned.h"
@@ -35,38 +38,7 @@
 #define BATCH_MAX   500
 #define REJECT_RUN  32 /* records the controller refuses in a row, set aside */
 
-struct agent {
-	const struct bh_agent_opts *o;
-	struct bh_agent_spool *sp;
-	pthread_mutex_t mu; /* the spool and the stats */
-	pthread_cond_t cv;
-	bool done; /* the main thread says: stop shipping */
-	struct bh_agent_stats st;
-	struct agent_http http;
-	bool registered;
-	bool refused_said;
-	struct agf *flows;	 /* under mu */
-	uint64_t flows_at;	 /* CLOCK_MONOTONIC ms of the last drain */
-	struct agent_policy pol; /* dist17: the node policy */
-	/* lease17 */
-	long code;		    /* the last answer's HTTP status (0: none came) */
-	bool ctl_error;		    /* ... with the controller's own {"error": ...} */
-	unsigned rejected_run;	    /* records set aside in a row (none acked between) */
-	uint64_t single_until;	    /* after a batch refused: one record a batch to here */
-	struct agent_pending pend;  /* actions' results to post again */
-	struct agent_profiles prof; /* profiles17: behaviour profiles */
-	struct agent_net net;	    /* net17: the firewall (src/agent/net.c) */
-	struct agent_net_hooks hooks;
-};
-
 static uint64_t now_ms(void);
-
-static void warn(struct agent *ag, struct bh_error *e)
-{
-	if (ag->o->warn && e)
-		ag->o->warn(ag->o->data, e);
-	bh_error_free(e);
-}
 
 /* ---- the monitor's consumer -------------------------------------------------------------- */
 
@@ -111,7 +83,7 @@ static void apply_profiles(struct agent *ag, int64_t version)
 	else
 		ag->st.modes_applied++;
 	pthread_mutex_unlock(&ag->mu);
-	warn(ag, e);
+	agent_warn(ag, e);
 }
 
 /* Each event: the containers' connections into the flows table, then the
@@ -170,9 +142,9 @@ static void drain_flows(struct agent *ag, bool force)
 	if (agent_flows_drain(ag->flows, (int64_t)time(NULL),
 			      (int64_t)(interval > 86400 ? 86400 : interval), spool_flows, ag,
 			      &e) < 0)
-		warn(ag, e);
+		agent_warn(ag, e);
 	else if (ag->st.flows != before && bh_agent_spool_sync(ag->sp, &e) < 0)
-		warn(ag, e);
+		agent_warn(ag, e);
 	ag->st.flows_dropped += fs.dropped;
 	ag->flows_at = now;
 }
@@ -185,7 +157,7 @@ static void on_flush(void *data)
 	pthread_mutex_lock(&ag->mu);
 	drain_flows(ag, false);
 	if (bh_agent_spool_sync(ag->sp, &e) < 0)
-		warn(ag, e);
+		agent_warn(ag, e);
 	pthread_cond_signal(&ag->cv);
 	pthread_mutex_unlock(&ag->mu);
 }
@@ -217,7 +189,7 @@ static int hook_event(void *data, const char *json, size_t len, struct bh_error 
 
 static void hook_warn(void *data, struct bh_error *e)
 {
-	warn(data, e);
+	agent_warn(data, e);
 }
 
 static void bench(struct agent *ag)
@@ -226,7 +198,7 @@ static void bench(struct agent *ag)
 	size_t n = 0;
 
 	if (agent_bench_run(ag->o->bench, &ag->hooks, &n, &e) < 0)
-		warn(ag, e);
+		agent_warn(ag, e);
 	pthread_mutex_lock(&ag->mu);
 	ag->st.bench_runs++;
 	ag->st.bench_results += n;
@@ -235,17 +207,10 @@ static void bench(struct agent *ag)
 
 /* ---- HTTP (src/agent/http.c) ------------------------------------------------------------ */
 
-/* GET (body NULL) or POST to the controller: src/agent/http.h */
-static int request(struct agent *ag, const char *path, const char *body, size_t len, json_t **out,
-		   struct bh_error **err)
+int agent_post_cb(void *ag, const char *path, const char *body, size_t len, json_t **out,
+		  struct bh_error **err)
 {
-	return agent_http_request(&ag->http, path, body, len, out, err);
-}
-
-static int post_cb(void *ag, const char *path, const char *body, size_t len, json_t **out,
-		   struct bh_error **err)
-{
-	return request(ag, path, body, len, out, err);
+	return agent_request(ag, path, body, len, out, err);
 }
 
 /* launch18: the TPM attestation (src/agent/attest.c); a failure is said */
@@ -253,7 +218,7 @@ static void attest(struct agent *ag)
 {
 	struct bh_error *e = NULL;
 	char why[512];
-	int r = agent_attest(ag->o, post_cb, ag, why, sizeof(why), &e);
+	int r = agent_attest(ag->o, agent_post_cb, ag, why, sizeof(why), &e);
 
 	pthread_mutex_lock(&ag->mu);
 	if (r == 1)
@@ -267,7 +232,7 @@ static void attest(struct agent *ag)
 			     "attestation: %s",
 			     why);
 	if (r <= 0)
-		warn(ag, e);
+		agent_warn(ag, e);
 }
 
 /* ---- what is shipped --------------------------------------------------------------------- */
@@ -290,7 +255,7 @@ static int do_register(struct agent *ag, struct bh_error **err)
 	int rc;
 
 	json_decref(body);
-	rc = request(ag, "/api/v1/agent/register", s, strlen(s), &ans, err);
+	rc = agent_request(ag, "/api/v1/agent/register", s, strlen(s), &ans, err);
 	free(s);
 	if (rc < 0)
 		return -1;
@@ -338,7 +303,7 @@ static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size
 	if (why && strlen(why) > 240)
 		why[240] = 0;
 	if (agent_reject_write(ag->o->state_dir, r[0].seq, why, r[0].data, r[0].len, &e) < 0)
-		warn(ag, e); /* said; the record is past all the same: never a loop */
+		agent_warn(ag, e); /* said; the record is past all the same: never a loop */
 	rec = json_loadb(r[0].data, r[0].len, 0, NULL);
 	was_rejected = rec && !strcmp(bh_json_str(rec, "kind") ? bh_json_str(rec, "kind") : "",
 				      "rejected");
@@ -352,7 +317,7 @@ static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size
 	ag->st.rejected++;
 	ag->rejected_run++;
 	if (bh_agent_spool_ack(ag->sp, r[0].seq, &e) < 0) {
-		warn(ag, e);
+		agent_warn(ag, e);
 		e = NULL;
 	}
 	if (env) {
@@ -363,7 +328,7 @@ static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size
 		free(s);
 	}
 	pthread_mutex_unlock(&ag->mu);
-	warn(ag, e);
+	agent_warn(ag, e);
 	if (ag->o->warn) {
 		struct bh_error *w = NULL;
 
@@ -371,7 +336,7 @@ static int refused_batch(struct agent *ag, const struct bh_agent_record *r, size
 			     "record %llu refused by the controller (%s): set aside in "
 			     "%s/rejected.jsonl",
 			     (unsigned long long)r[0].seq, why ? why : "?", ag->o->state_dir);
-		warn(ag, w);
+		agent_warn(ag, w);
 	}
 	json_decref(env);
 	free(why);
@@ -422,8 +387,8 @@ static int ship(struct agent *ag, struct bh_error **err)
 			goto out;
 	if (bh_buf_adds(&b, "]}", err) < 0)
 		goto out;
-	if (request(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len, &ans,
-		    err) < 0) {
+	if (agent_request(ag, flows ? "/api/v1/agent/flows" : "/api/v1/agent/events", b.data, b.len,
+			  &ans, err) < 0) {
 		/* 400/413 with the controller's own error: this batch will never be
 		 * accepted (5xx, a proxy's 400 without it, and the rest are retried
 		 * with backoff); past REJECT_RUN records set aside in a row the
@@ -463,235 +428,6 @@ out:
 	json_decref(ans);
 	bh_buf_release(&b);
 	bh_agent_records_free(r, n);
-	return rc;
-}
-
-static int report_workloads(struct agent *ag, struct bh_error **err)
-{
-	struct bh_ctr_list *l = NULL;
-	json_t *ws = json_array(), *body, *ans = NULL;
-	char *s;
-	int rc;
-
-	if (bh_ctr_list(ag->o->containers, &l, err) < 0) {
-		json_decref(ws);
-		return -1;
-	}
-	for (size_t i = 0; i < l->n && i < 1000; i++) {
-		const struct bh_ctr *c = &l->v[i];
-		json_t *w = json_pack("{ss}", "id", c->id);
-
-		if (c->name && *c->name)
-			json_object_set_new(w, "name", json_string(c->name));
-		if (c->image && *c->image)
-			json_object_set_new(w, "image", json_string(c->image));
-		if (c->image_digest && *c->image_digest)
-			json_object_set_new(w, "digest", json_string(c->image_digest));
-		if (c->pod_name && *c->pod_name)
-			json_object_set_new(w, "pod", json_string(c->pod_name));
-		if (c->pod_namespace && *c->pod_namespace)
-			json_object_set_new(w, "namespace", json_string(c->pod_namespace));
-		json_array_append_new(ws, w);
-	}
-	bh_ctr_list_free(l);
-	body = json_pack("{ssso}", "node", ag->o->node, "workloads", ws);
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	rc = request(ag, "/api/v1/agent/workloads", s, strlen(s), &ans, err);
-	free(s);
-	json_decref(ans);
-	return rc;
-}
-
-/* A version refused: an event of kind "policy" through the spool. */
-static void policy_refused(struct agent *ag, int64_t version, const struct bh_error *why)
-{
-	char *msg = bh_error_message(why);
-	json_t *env = json_pack(
-		"{sIsssssss{sIsIss}}", "ts", (json_int_t)time(NULL), "kind", "policy", "rule",
-		"Node policy refused", "severity", "ERROR", "data", "version", (json_int_t)version,
-		"running", (json_int_t)agent_policy_version(&ag->pol), "error", msg ? msg : "?");
-	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
-	struct bh_error *e = NULL;
-
-	pthread_mutex_lock(&ag->mu);
-	ag->st.policy_refused++;
-	if (s && bh_agent_spool_append(ag->sp, s, strlen(s), NULL, &e) == 0)
-		bh_agent_spool_sync(ag->sp, &e);
-	pthread_mutex_unlock(&ag->mu);
-	warn(ag, e);
-	json_decref(env);
-	free(s);
-	free(msg);
-}
-
-/* Pull the node policy: a new version applied (or refused and reported);
- * <0 only when the controller could not be asked. */
-static int pull_policy(struct agent *ag, struct bh_error **err)
-{
-	char path[96];
-	json_t *ans = NULL;
-	struct bh_error *e = NULL;
-	int64_t v = 0;
-	json_int_t offered = 0;
-	int rc;
-
-	snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld",
-		 (long long)agent_policy_version(&ag->pol));
-	if (request(ag, path, NULL, 0, &ans, err) < 0)
-		return -1;
-	if (!ans)
-		return 0; /* 304: current */
-	rc = agent_policy_offer(&ag->pol, ans, &v, &e);
-	if (rc < 0) {
-		bh_json_int(ans, "version", &offered);
-		policy_refused(ag, offered, e);
-		warn(ag, e);
-	} else if (rc == 0) {
-		pthread_mutex_lock(&ag->mu);
-		ag->st.policy_applied++;
-		pthread_mutex_unlock(&ag->mu);
-		/* say at once which version runs */
-		json_decref(ans);
-		ans = NULL;
-		snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld", (long long)v);
-		if (request(ag, path, NULL, 0, &ans, &e) < 0)
-			bh_error_free(e);
-	}
-	json_decref(ans);
-	return 0;
-}
-
-/* One action of the controller, done here with the library's call; its
- * result posted back. */
-static int do_action(struct agent *ag, const json_t *a, struct bh_error **err)
-{
-	struct bh_quar_opts qo = { .state_dir = ag->o->quarantine_dir, .ctr = ag->o->containers };
-	const char *kind = bh_json_str(a, "kind"), *ctr = bh_json_str(a, "container");
-	const char *reason = bh_json_str(a, "reason");
-	struct bh_quar_record *rec = NULL;
-	struct bh_error *e = NULL;
-	json_int_t id = 0;
-	json_t *body, *ans = NULL;
-	char *msg = NULL, *s;
-	int rc;
-
-	bh_json_int(a, "id", &id);
-	if (!kind || !ctr || id < 1)
-		rc = bh_error_set(&e, BH_ERR_INVALID, "a malformed action");
-	else if (!strcmp(kind, "quarantine"))
-		rc = bh_quar_apply(&qo, ctr, reason && *reason ? reason : "the controller", &rec,
-				   &e);
-	else if (!strcmp(kind, "release"))
-		rc = bh_quar_release(&qo, ctr, &e) < 0 ? -1 : 0;
-	else
-		rc = bh_error_set(&e, BH_ERR_INVALID, "an unknown action %s", kind);
-	bh_quar_record_free(rec);
-	if (rc < 0)
-		msg = bh_error_message(e);
-	bh_error_free(e);
-	pthread_mutex_lock(&ag->mu);
-	if (rc < 0)
-		ag->st.actions_failed++;
-	else
-		ag->st.actions_ok++;
-	pthread_mutex_unlock(&ag->mu);
-	if (id < 1) {
-		free(msg);
-		return 0;
-	}
-	body = json_pack("{sssIsb}", "node", ag->o->node, "id", id, "ok", rc == 0);
-	if (msg) {
-		if (strlen(msg) > BH_CTL_REASON_MAX)
-			msg[BH_CTL_REASON_MAX] = 0;
-		json_object_set_new(body, "error", json_string(msg));
-	}
-	free(msg);
-	s = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	rc = request(ag, "/api/v1/agent/actions", s, strlen(s), &ans, err);
-	json_decref(ans);
-	/* not delivered (no answer, 5xx): kept and posted again */
-	if (rc < 0 && s && (ag->http.code == 0 || ag->http.code >= 500)) {
-		if (agent_pending_add(&ag->pend, s)) {
-			struct bh_error *w = NULL;
-
-			bh_error_set(&w, BH_ERR_LIMIT,
-				     "agent: over %d actions' results to post again: the oldest "
-				     "dropped (the controller hands its action out again)",
-				     AGENT_PENDING_MAX);
-			warn(ag, w);
-		}
-		s = NULL;
-	}
-	free(s);
-	return rc;
-}
-
-/* The results kept post again, in order; <0 (err) when the controller
- * still cannot take them: the next actions wait. One the controller refuses
- * (4xx) or tried AGENT_PENDING_TRIES times is dropped: its lease on the
- * controller hands the action out again. */
-static int post_pending(struct agent *ag, struct bh_error **err)
-{
-	while (ag->pend.n) {
-		json_t *ans = NULL;
-		int rc = request(ag, "/api/v1/agent/actions", ag->pend.body[0],
-				 strlen(ag->pend.body[0]), &ans, err);
-
-		json_decref(ans);
-		pthread_mutex_lock(&ag->mu);
-		ag->st.results_again++;
-		pthread_mutex_unlock(&ag->mu);
-		if (rc == 0 ||
-		    (ag->http.code >= 400 && ag->http.code < 500 && ag->http.code != 401)) {
-			bh_error_clear(err);
-			agent_pending_del(&ag->pend, 0);
-			continue;
-		}
-		if (++ag->pend.tries[0] >= AGENT_PENDING_TRIES)
-			agent_pending_del(&ag->pend, 0);
-		return -1;
-	}
-	return 0;
-}
-
-/* What the monitor learned, and the modes running, to the controller. */
-static int report_profiles(struct agent *ag, struct bh_error **err)
-{
-	uint64_t before = ag->prof.reported;
-	int rc = agent_profiles_report(&ag->prof, ag->o->node, post_cb, ag, err);
-
-	pthread_mutex_lock(&ag->mu);
-	ag->st.profiles_reported += ag->prof.reported - before;
-	pthread_mutex_unlock(&ag->mu);
-	return rc;
-}
-
-static int take_actions(struct agent *ag, struct bh_error **err)
-{
-	json_t *ans = NULL, *v;
-	int rc = 0;
-
-	if (post_pending(ag, err) < 0 ||
-	    request(ag, "/api/v1/agent/actions", NULL, 0, &ans, err) < 0)
-		return -1;
-	v = json_object_get(ans, "actions");
-	/* every action taken is done: one whose result could not be posted
-	 * must not leave the rest undone (the first error is returned; the
-	 * result is posted again at the next poll) */
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		struct bh_error *e = NULL;
-
-		if (do_action(ag, json_array_get(v, i), &e) < 0) {
-			if (rc == 0 && err && !*err)
-				*err = e;
-			else
-				bh_error_free(e);
-			rc = -1;
-		}
-	}
-	json_decref(ans);
 	return rc;
 }
 
@@ -743,7 +479,7 @@ static void failed(struct agent *ag, struct bh_error *e, unsigned *backoff)
 	pthread_mutex_unlock(&ag->mu);
 	/* said once per streak of failures (a refusal once until a success) */
 	if ((!refused && !*backoff) || (refused && !ag->refused_said))
-		warn(ag, e);
+		agent_warn(ag, e);
 	else
 		bh_error_free(e);
 	if (refused)
@@ -788,12 +524,12 @@ static void *shipper(void *arg)
 			continue;
 		}
 		if (now_ms() >= next_report && !last) {
-			if (report_workloads(ag, &e) < 0) {
+			if (agent_report_workloads(ag, &e) < 0) {
 				if (bh_error_code(e) == BH_ERR_UNSAFE) {
 					failed(ag, e, &backoff);
 					continue;
 				}
-				warn(ag, e);
+				agent_warn(ag, e);
 				e = NULL;
 			}
 			next_report = now_ms() + every;
@@ -803,12 +539,12 @@ static void *shipper(void *arg)
 			 * tried again at the next interval, never in place of
 			 * shipping (a controller without the policy API, or
 			 * answering 500, must not stop the alerts) */
-			if (pull_policy(ag, &e) < 0 || take_actions(ag, &e) < 0) {
+			if (agent_pull_policy(ag, &e) < 0 || agent_take_actions(ag, &e) < 0) {
 				if (bh_error_code(e) == BH_ERR_UNSAFE) {
 					failed(ag, e, &backoff);
 					continue;
 				}
-				warn(ag, e);
+				agent_warn(ag, e);
 				e = NULL;
 			}
 			next_policy = now_ms() + pol_every;
@@ -823,12 +559,12 @@ static void *shipper(void *arg)
 		}
 		if (now_ms() >= next_profiles && !last) {
 			/* as the policy's pull: said, tried again next interval */
-			if (report_profiles(ag, &e) < 0) {
+			if (agent_report_profiles(ag, &e) < 0) {
 				if (bh_error_code(e) == BH_ERR_UNSAFE) {
 					failed(ag, e, &backoff);
 					continue;
 				}
-				warn(ag, e);
+				agent_warn(ag, e);
 				e = NULL;
 			}
 			next_profiles = now_ms() + prof_every;
@@ -887,7 +623,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		struct bh_error *w = NULL;
 
 		agent_policy_init(&ag.pol, o->state_dir, &w);
-		warn(&ag, w);
+		agent_warn(&ag, w);
 	}
 	{
 		char *store = o->profiles ? bh_strdup(o->profiles)
@@ -948,7 +684,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		/* the last interval's flows go too */
 		drain_flows(&ag, true);
 		if (bh_agent_spool_sync(ag.sp, &e) < 0)
-			warn(&ag, e);
+			agent_warn(&ag, e);
 	}
 	ag.done = true;
 	pthread_cond_signal(&ag.cv);
