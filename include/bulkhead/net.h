@@ -233,10 +233,14 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
  * packet that had no flow (refused, a fragment).
  */
 bool bh_net_engine_settled(const struct bh_net_engine *e);
-/* After bh_net_engine_packet(): whether a dissector gave up on that packet's
- * flow (never settled again): the live path takes back an offload given
- * before (a reply direction settled, then the requests turned to garbage). */
-bool bh_net_engine_gave_up(const struct bh_net_engine *e);
+/* After bh_net_engine_packet(): the live path offloaded that packet's
+ * direction of its flow (gave it back marked for offload). */
+void bh_net_engine_offloaded(struct bh_net_engine *e);
+/* After bh_net_engine_packet(): true once per flow, when a dissector gave up
+ * on that packet's flow (never settled again) after the live path offloaded
+ * a direction of it (bh_net_engine_offloaded): it takes that offload back
+ * (a reply direction settled, then the requests turned to garbage). */
+bool bh_net_engine_take_back(struct bh_net_engine *e);
 /* What the engine knows of the last packet's flow after
  * bh_net_engine_packet(), for the live path's actions (quarantine). */
 struct bh_net_pkt_alert {
@@ -481,8 +485,8 @@ struct bh_net_live_stats {
 	uint64_t accepted, dropped;
 	uint64_t offloaded;   /* packets given back marked for offload (a settled direction's
 			       * first, and those queued before its connmark took) */
-	uint64_t unoffloaded; /* packets of flows given up on, given back marked to clear
-			       * their connmark bits (an offload taken back) */
+	uint64_t unoffloaded; /* flows given up on after an offload, one packet of each given
+			       * back marked to clear their connmark bits (offload taken back) */
 	uint64_t enobufs;   /* times the kernel could not deliver to us (packets lost: fail mode) */
 	uint64_t malformed; /* kernel messages the parser refused */
 	uint64_t batches;   /* verdict datagrams sent (one per batch read: no packet waits

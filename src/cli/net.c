@@ -828,19 +828,20 @@ static int net_run(int argc, char **argv)
 	bh_netpol_free(np);
 	fflush(stdout);
 	fprintf(stderr,
-		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload; "
+		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload, "
+		"%llu offloads taken back; "
 		"held from read to verdict: p50 %s, p99 %s; "
 		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
 		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
 		"(%llu listings at a runtime's state change); %llu container listings%s\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
-		hold_pct(&st, 50, p50, sizeof(p50)), hold_pct(&st, 99, p99, sizeof(p99)),
-		(unsigned long long)ctx.flows, (unsigned long long)ctx.with_threats,
-		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
-		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
-		st.addresses, (unsigned long long)st.state_refreshes,
-		(unsigned long long)st.refreshes,
+		(unsigned long long)st.unoffloaded, hold_pct(&st, 50, p50, sizeof(p50)),
+		hold_pct(&st, 99, p99, sizeof(p99)), (unsigned long long)ctx.flows,
+		(unsigned long long)ctx.with_threats, (unsigned long long)st.enobufs,
+		(unsigned long long)st.malformed, (unsigned long long)st.quarantined,
+		(unsigned long long)st.quarantine_dropped, st.addresses,
+		(unsigned long long)st.state_refreshes, (unsigned long long)st.refreshes,
 		st.bare_queued ? "; bare ACKs queued (no xt_bpf)" : "");
 	if (rc < 0)
 		return cli_fail(err);

@@ -501,9 +501,20 @@ bool bh_net_engine_settled(const struct bh_net_engine *e)
 	return e->pkt_settled;
 }
 
-bool bh_net_engine_gave_up(const struct bh_net_engine *e)
+void bh_net_engine_offloaded(struct bh_net_engine *e)
 {
-	return e->pkt_flow && e->pkt_flow->gaveup;
+	if (e->pkt_flow)
+		e->pkt_flow->offl = true;
+}
+
+bool bh_net_engine_take_back(struct bh_net_engine *e)
+{
+	struct flow *f = e->pkt_flow;
+
+	if (!f || !f->gaveup || !f->offl || f->offl_taken)
+		return false;
+	f->offl_taken = true;
+	return true;
 }
 
 bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert *out)

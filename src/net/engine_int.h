@@ -95,6 +95,9 @@ struct flow {
 	 * identified anew from the next bytes without the dissectors that gave
 	 * up on it (gave_mask) */
 	bool gaveup;
+	/* the live path offloaded a direction of it (bh_net_engine_offloaded),
+	 * then took that back once after a give-up (bh_net_engine_take_back) */
+	bool offl, offl_taken;
 	uint64_t gave_mask;
 };
 

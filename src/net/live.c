@@ -542,6 +542,7 @@ static int judge(struct live *L, struct target *t, const uint8_t *buf, size_t n,
 		enum bh_net_verdict v = BH_NET_ACCEPT;
 		size_t used;
 		int code;
+		bool looped;
 		enum net_nfq_msg m = net_nfq_parse(buf + off, n - off, &pk, &code, &used);
 
 		if (m == NET_NFQ_MALFORMED) {
@@ -551,6 +552,10 @@ static int judge(struct live *L, struct target *t, const uint8_t *buf, size_t n,
 		off += used;
 		if (m != NET_NFQ_PACKET)
 			continue;
+		/* it carries P or U already: our chain never queues such a
+		 * packet, so a rule before our jump (or another queue rule)
+		 * rewrote its mark; NF_REPEAT could loop it forever: accept */
+		looped = pk.has_mark && (pk.mark & (L->mark | L->mark << 3));
 		st->packets++;
 		(*judged)++;
 		if (pk.cap_len && pk.cap_len > pk.payload_len)
@@ -570,14 +575,16 @@ static int judge(struct live *L, struct target *t, const uint8_t *buf, size_t n,
 		if (v == BH_NET_DROP) {
 			st->dropped++;
 			rc = net_nfq_verdict(t->q, pk.id, NF_DROP, false, 0, err);
-		} else if (L->e && L->o->offload && bh_net_engine_gave_up(L->e)) {
+		} else if (L->e && L->o->offload && !looped && bh_net_engine_take_back(L->e)) {
 			/* never settled again: a direction offloaded before
-			 * (Redis replies) comes back to the queue */
+			 * (Redis replies) comes back to the queue; once per
+			 * flow (U clears both directions' bits) */
 			st->unoffloaded++;
 			st->accepted++;
 			rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
 					     (pk.has_mark ? pk.mark : 0) | L->mark << 3, err);
-		} else if (L->e && L->o->offload && bh_net_engine_settled(L->e)) {
+		} else if (L->e && L->o->offload && !looped && bh_net_engine_settled(L->e)) {
+			bh_net_engine_offloaded(L->e);
 			st->offloaded++;
 			st->accepted++;
 			rc = net_nfq_verdict(t->q, pk.id, NF_REPEAT, true,
@@ -631,8 +638,9 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 	for (int k = 0; k < DRAIN_MAX;) {
 		size_t lens[NET_NFQ_RX_BATCH];
 		unsigned judged = 0;
+		bool cut = false;
 		int n = net_nfq_recv_many(t->q, L->bufs, NET_NFQ_MAX_MSG, lens, NET_NFQ_RX_BATCH,
-					  err);
+					  &cut, err);
 
 		if (n == -ENOBUFS) {
 			st->enobufs++;
@@ -656,6 +664,12 @@ static int drain(struct live *L, struct target *t, struct bh_error **err)
 		rc = flush(L, t, &judged, err);
 		if (rc < 0)
 			return rc;
+		/* the others read with it had their verdicts */
+		if (cut)
+			return bh_error_set(
+				err, BH_ERR_IO,
+				"net run: %s: a queue message longer than the %d-byte buffer",
+				t->name, NET_NFQ_MAX_MSG);
 		k += n;
 		if (n < NET_NFQ_RX_BATCH)
 			break;

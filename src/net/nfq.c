@@ -279,7 +279,7 @@ int net_nfq_fd(const struct net_nfq *q)
 }
 
 int net_nfq_recv_many(struct net_nfq *q, uint8_t *const *bufs, size_t cap, size_t *lens, unsigned n,
-		      struct bh_error **err)
+		      bool *cut, struct bh_error **err)
 {
 	struct mmsghdr mv[NET_NFQ_RX_BATCH];
 	struct iovec iov[NET_NFQ_RX_BATCH];
@@ -305,18 +305,20 @@ int net_nfq_recv_many(struct net_nfq *q, uint8_t *const *bufs, size_t cap, size_
 			return -ENOBUFS;
 		return bh_error_sys(err, errno, "nfqueue %u: receiving", q->queue);
 	}
+	*cut = false;
 	for (int i = 0; i < got; i++) {
-		/* never trimmed in practice (cap >= NET_NFQ_MAX_MSG): the cut
-		 * packet could not be named in a verdict, so it ends the run */
-		if (mv[i].msg_hdr.msg_flags & MSG_TRUNC)
-			return bh_error_set(err, BH_ERR_IO,
-					    "nfqueue %u: a message longer than the %zu-byte buffer",
-					    q->queue, cap);
 		/* only the kernel speaks on this socket: another sender's
 		 * datagram is skipped (length 0) */
 		lens[i] = mv[i].msg_hdr.msg_namelen >= sizeof(from[i]) && from[i].nl_pid == 0
 				  ? mv[i].msg_len
 				  : 0;
+		/* never trimmed in practice (cap >= NET_NFQ_MAX_MSG): the cut
+		 * packet cannot be named in a verdict (skipped, length 0); the
+		 * others read with it still get theirs, then the caller ends */
+		if (mv[i].msg_hdr.msg_flags & MSG_TRUNC) {
+			lens[i] = 0;
+			*cut = true;
+		}
 	}
 	return got;
 }

@@ -74,11 +74,12 @@ int net_nfq_fd(const struct net_nfq *q);
  * its own, so this is the batch. Returns the count read (fewer than n: the
  * socket was empty then, no need to read again before poll says so), 0 when
  * nothing waits, -ENOBUFS when the kernel could not deliver some (the
- * caller counts and goes on), <0 with *err on another failure (a datagram
- * longer than cap among them).
+ * caller counts and goes on), <0 with *err on another failure. A datagram
+ * longer than cap among them has length 0 and sets *cut: the caller gives
+ * the others their verdicts, then ends (its packet cannot be named).
  */
 int net_nfq_recv_many(struct net_nfq *q, uint8_t *const *bufs, size_t cap, size_t *lens, unsigned n,
-		      struct bh_error **err);
+		      bool *cut, struct bh_error **err);
 /* Append a verdict (NF_ACCEPT, NF_DROP, NF_REPEAT) for packet id, with a new
  * mark when set_mark; sent with the others by net_nfq_send(). */
 int net_nfq_verdict(struct net_nfq *q, uint32_t id, uint32_t verdict, bool set_mark, uint32_t mark,
