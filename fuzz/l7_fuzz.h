@@ -61,7 +61,8 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 {
 	struct bh_net_flow_info flow = { .l4 = (data[1] & 1) ? BH_NET_L4_UDP : BH_NET_L4_TCP };
 	size_t used;
-	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL, &used };
+	struct bh_net_held held;
+	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL, &used, &held };
 	void *state = calloc(1, dis->state_size);
 	enum bh_net_feed rc = BH_NET_FEED_MORE;
 	bool probed[2] = { false, false };
@@ -102,11 +103,19 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 			memcpy(copy, data + off + at, k);
 			ctx.now += 0.5;
 			used = SIZE_MAX;
+			held.p = NULL;
+			held.len = 0;
 			rc = dis->feed(state, dir, copy, k, &ctx);
-			free(copy);
-			/* where it gave up is inside the chunk (dissect.h) */
+			/* where it gave up is inside the chunk; what it held of
+			 * an earlier chunk's message is in its state (dissect.h) */
 			if (used != SIZE_MAX && (rc != BH_NET_FEED_MALFORMED || used > k))
 				abort();
+			if (held.len &&
+			    (used || !held.p || (const uint8_t *)held.p < (const uint8_t *)state ||
+			     (const uint8_t *)held.p + held.len >
+				     (const uint8_t *)state + dis->state_size))
+				abort();
+			free(copy);
 			at += k;
 		}
 		/* A gap now and then (a lost segment). */

@@ -176,6 +176,15 @@ struct bh_net_dissect_ctx {
 	/* set by a feed() returning MALFORMED: the bytes of the chunk it
 	 * accepted (see above); NULL when the caller does not ask */
 	size_t *used;
+	/* set by a feed() returning MALFORMED where the message it gave up on
+	 * began in an earlier chunk (used 0): the bytes of that message it
+	 * held from earlier chunks, valid until feed() returns, so the caller
+	 * still scans them (they are not in the chunk it probes anew). NULL
+	 * when the caller does not ask; len 0 when nothing is held. */
+	struct bh_net_held {
+		const uint8_t *p;
+		size_t len;
+	} * held;
 };
 
 enum bh_net_feed {
@@ -191,6 +200,18 @@ static inline enum bh_net_feed bh_net_feed_gave_up(const struct bh_net_dissect_c
 	if (ctx->used)
 		*ctx->used = used;
 	return BH_NET_FEED_MALFORMED;
+}
+
+/* A feed() giving up at the start of this chunk on a message that began in
+ * an earlier one, of which it held the len bytes at p (see held above). */
+static inline enum bh_net_feed bh_net_feed_gave_up_held(const struct bh_net_dissect_ctx *ctx,
+							const void *p, size_t len)
+{
+	if (ctx->held) {
+		ctx->held->p = p;
+		ctx->held->len = len;
+	}
+	return bh_net_feed_gave_up(ctx, 0);
 }
 
 struct bh_net_dissector {

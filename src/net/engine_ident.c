@@ -69,7 +69,8 @@ static void give_up(struct flow *f)
 static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	size_t used = SIZE_MAX; /* not said: the whole chunk */
-	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f, &used };
+	struct bh_net_held held = { NULL, 0 };
+	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f, &used, &held };
 	enum bh_net_feed r;
 
 	if (f->ident != ID_FEEDING)
@@ -77,6 +78,11 @@ static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 	r = f->d->feed(f->state, (enum bh_net_dir)dir, p, n, &ctx);
 	if (r == BH_NET_FEED_MORE)
 		return NOT_GIVEN_UP;
+	/* the part of a message it held from earlier chunks and gave up on is
+	 * in no chunk probed anew: scanned as unknown bytes (before give_up()
+	 * frees the state it lies in) */
+	if (r == BH_NET_FEED_MALFORMED && held.p && held.len)
+		net_match_raw(f, dir, held.p, held.len);
 	/* DONE on bytes is the dissector's word that nothing more is to be
 	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
 	 * gap, is giving up: from the first byte it did not accept */

@@ -341,6 +341,8 @@ static void emit_body(const struct bh_net_dissect_ctx *ctx, enum bh_net_dir dir,
 	ctx->emit(ctx->opaque, &r);
 }
 
+static bool ctl_byte(unsigned char c);
+
 /* A complete header block in d->hdr: records, threats, and the body phase. */
 static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 				  const struct bh_net_dissect_ctx *ctx)
@@ -357,6 +359,12 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE", "header line folding (obs-fold)");
 	if (h.name_ws)
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE", "whitespace before a header's colon");
+	for (size_t i = 0; i < h.target.len; i++)
+		if (ctl_byte((unsigned char)h.target.p[i])) {
+			emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
+				    "control byte in the request target");
+			break;
+		}
 	if (h.has_cl && h.has_te)
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
 			    "Content-Length with Transfer-Encoding");
@@ -459,8 +467,10 @@ static bool chunk_size(const char *l, size_t n, uint64_t *out)
 	return true;
 }
 
-/* A byte no start line holds: the garbage after a message is told at once,
- * not after HTTP_HDR_MAX bytes. */
+/* A byte no method or status-line version holds: the garbage after a
+ * message is told at once, not after HTTP_HDR_MAX bytes. Only the start
+ * line's first token is judged so: a control byte in a request's target
+ * (which lenient servers accept) is parsed, its query checked, and flagged. */
 static bool ctl_byte(unsigned char c)
 {
 	return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;
@@ -475,6 +485,16 @@ static bool line1_ok(struct http_dir *d, enum bh_net_dir dir)
 	return parse_head(d->hdr, d->hlen, dir == BH_NET_TO_SERVER, &h);
 }
 
+/* Giving up on the header block in d->hdr that began at mark of this chunk;
+ * when it began in an earlier one, its carry bytes held from those. */
+static enum bh_net_feed head_gave_up(const struct http_dir *d, const struct bh_net_dissect_ctx *ctx,
+				     size_t mark, size_t carry)
+{
+	if (mark == 0 && carry)
+		return bh_net_feed_gave_up_held(ctx, d->hdr, carry);
+	return bh_net_feed_gave_up(ctx, mark);
+}
+
 /*
  * Where it gives up, the bytes of the chunk it accepted (dissect.h) end where
  * the unit it could not parse began: a header block, a chunk-size or trailer
@@ -485,7 +505,7 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 {
 	struct http_state *s = state;
 	struct http_dir *d;
-	size_t i = 0, mark = 0;
+	size_t i = 0, mark = 0, carry;
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -503,6 +523,8 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 	}
 	if (d->phase == PH_HEAD && d->hlen > 0)
 		d->head_pieces++;
+	/* the header block's bytes held from earlier chunks */
+	carry = d->phase == PH_HEAD ? d->hlen : 0;
 	while (i < len) {
 		enum bh_net_feed rc;
 
@@ -529,19 +551,20 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 
 				if (d->hlen == HTTP_HDR_MAX) {
 					s->done = true;
-					return bh_net_feed_gave_up(ctx, mark);
+					return head_gave_up(d, ctx, mark, carry);
 				}
 				d->hdr[d->hlen++] = (char)data[i++];
 				if (data[i - 1] != '\n') {
-					if (!d->line1 && ctl_byte(data[i - 1])) {
+					if (!d->line1 && ctl_byte(data[i - 1]) &&
+					    !memchr(d->hdr, ' ', d->hlen - 1)) {
 						s->done = true;
-						return bh_net_feed_gave_up(ctx, mark);
+						return head_gave_up(d, ctx, mark, carry);
 					}
 					continue;
 				}
 				if (!d->line1 && !line1_ok(d, dir)) {
 					s->done = true;
-					return bh_net_feed_gave_up(ctx, mark);
+					return head_gave_up(d, ctx, mark, carry);
 				}
 				e = head_end(d->hdr, d->hlen);
 				if (!e)
@@ -550,8 +573,9 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 				d->hlen = 0;
 				if (rc == BH_NET_FEED_MALFORMED) {
 					s->done = true;
-					return bh_net_feed_gave_up(ctx, mark);
+					return head_gave_up(d, ctx, mark, carry);
 				}
+				carry = 0;
 				if (rc != BH_NET_FEED_MORE) {
 					s->done = true;
 					return rc;

@@ -167,7 +167,7 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
 	struct kafka_state *s = state;
-	size_t off = 0, mark = 0; /* mark: where the request in progress began */
+	size_t off = 0, mark = 0, carry; /* mark: where the request in progress began */
 
 	if (dir != BH_NET_TO_SERVER)
 		return BH_NET_FEED_MORE;
@@ -178,6 +178,8 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 		}
 		return BH_NET_FEED_DONE;
 	}
+	/* the bytes held from earlier chunks of a message begun there */
+	carry = s->hdr_have == 4 ? s->keep : 0;
 	while (off < len) {
 		if (!s->hdr_have)
 			mark = off;
@@ -202,7 +204,10 @@ static enum bh_net_feed kafka_feed(void *state, enum bh_net_dir dir, const uint8
 			s->hdr_have = 0;
 			enum bh_net_feed f = request(s, ctx);
 			if (f == BH_NET_FEED_MALFORMED)
-				return bh_net_feed_gave_up(ctx, mark);
+				return mark == 0 && carry
+					       ? bh_net_feed_gave_up_held(ctx, s->buf, carry)
+					       : bh_net_feed_gave_up(ctx, mark);
+			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
 		}

@@ -361,6 +361,7 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 	uint8_t *buf = dir == BH_NET_TO_SERVER ? s->cbuf : s->sbuf;
 	size_t cap = dir == BH_NET_TO_SERVER ? MYSQL_KEEP : MYSQL_SKEEP, off = 0;
 	size_t mark = 0; /* where the message in progress began (its first packet) */
+	size_t carry;	 /* the bytes held from earlier chunks of a message begun there */
 
 	if (!data) {
 		if (d->hdr_have == 4 && len < d->left && d->keep == cap) {
@@ -369,6 +370,7 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 		}
 		return BH_NET_FEED_DONE;
 	}
+	carry = d->hdr_have == 4 || d->in_msg ? d->keep : 0;
 	while (off < len) {
 		if (!d->hdr_have && !d->in_msg)
 			mark = off;
@@ -401,7 +403,10 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 				continue;
 			enum bh_net_feed f = message(s, dir, ctx);
 			if (f == BH_NET_FEED_MALFORMED)
-				return bh_net_feed_gave_up(ctx, mark);
+				return mark == 0 && carry
+					       ? bh_net_feed_gave_up_held(ctx, buf, carry)
+					       : bh_net_feed_gave_up(ctx, mark);
+			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
 		}

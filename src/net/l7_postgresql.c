@@ -187,7 +187,7 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 				const struct bh_net_dissect_ctx *ctx)
 {
 	struct pg_state *s = state;
-	size_t off = 0, mark = 0; /* mark: where the message in progress began */
+	size_t off = 0, mark = 0, carry; /* mark: where the message in progress began */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
@@ -204,6 +204,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 	}
 	if (s->phase == PG_WAIT_SSL || s->phase == PG_WAIT_GSS)
 		return len ? BH_NET_FEED_DONE : BH_NET_FEED_MORE; /* did not wait for the answer */
+	/* the body bytes held from earlier chunks of a message begun there */
+	carry = s->hdr_have == (s->phase == PG_STARTUP ? 4u : 5u) ? s->keep : 0;
 	while (off < len) {
 		size_t need = s->phase == PG_STARTUP ? 4 : 5;
 		if (!s->hdr_have)
@@ -211,7 +213,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 		if (s->hdr_have < need) {
 			s->hdr[s->hdr_have++] = data[off++];
 			/* a frontend message's type is one of protocol 3's */
-			if (need == 5 && s->hdr_have == 1 && !strchr("BCcdDEfFHpPQSX", s->hdr[0]))
+			if (need == 5 && s->hdr_have == 1 &&
+			    !memchr("BCcdDEfFHpPQSX", s->hdr[0], 14))
 				return bh_net_feed_gave_up(ctx, mark);
 			if (s->hdr_have < need)
 				continue;
@@ -238,7 +241,10 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 				s->phase == PG_STARTUP ? startup(s, ctx) : typed(s, ctx);
 			s->hdr_have = 0;
 			if (f == BH_NET_FEED_MALFORMED)
-				return bh_net_feed_gave_up(ctx, mark);
+				return mark == 0 && carry
+					       ? bh_net_feed_gave_up_held(ctx, s->buf, carry)
+					       : bh_net_feed_gave_up(ctx, mark);
+			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
 			if (s->phase == PG_WAIT_SSL || s->phase == PG_WAIT_GSS) {

@@ -123,7 +123,8 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 	bh_buf_adds(&l.text, "", NULL);
 	for (size_t i = 0; i < n && r == BH_NET_FEED_MORE; i++) {
 		size_t used;
-		struct bh_net_dissect_ctx ctx = { flow, segs[i].now, l7_emit, &l, &used };
+		struct bh_net_held held;
+		struct bh_net_dissect_ctx ctx = { flow, segs[i].now, l7_emit, &l, &used, &held };
 		const uint8_t *p = segs[i].p;
 		size_t len = segs[i].len, off = 0;
 
@@ -138,11 +139,19 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 
 			memcpy(copy, p + off, k);
 			used = SIZE_MAX;
+			held.p = NULL;
+			held.len = 0;
 			r = dis->feed(state, segs[i].dir, copy, k, &ctx);
 			free(copy);
-			/* where it gave up is inside the chunk (dissect.h) */
+			/* where it gave up is inside the chunk; what it held of
+			 * an earlier chunk's message is in its state (dissect.h) */
 			if (used != SIZE_MAX)
 				assert_true(r == BH_NET_FEED_MALFORMED && used <= k);
+			if (held.len)
+				assert_true(used == 0 &&
+					    (const uint8_t *)held.p >= (uint8_t *)state &&
+					    (const uint8_t *)held.p + held.len <=
+						    (uint8_t *)state + dis->state_size);
 			off += k;
 			if (r != BH_NET_FEED_MORE || len == 0)
 				break;

@@ -282,7 +282,7 @@ static void test_hostile(void **state)
 		free(t);
 	}
 	/* A gap inside a counted body is skipped; in the headers it ends. */
-	struct bh_net_dissect_ctx ctx = { &l7_tcp, 0, l7_emit, NULL, NULL };
+	struct bh_net_dissect_ctx ctx = { &l7_tcp, 0, l7_emit, NULL, NULL, NULL };
 	struct l7_log l = { .text = BH_BUF_INIT(1 << 16) };
 	void *st = bh_calloc(1, D->state_size);
 	static const char req[] = "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\nab";

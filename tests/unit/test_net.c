@@ -1197,6 +1197,8 @@ static void test_giveup_says_where(void **state)
 		{ "http", 27, "GET / HTTP/1.1\r\nHost: a\r\n\r\n", "\x01\x02junk\n", 7 },
 		{ "redis", 14, "*1\r\n$4\r\nPING\r\n", "\x01\x02junk\r\n", 8 },
 		{ "postgresql", 18, "\0\0\0\x12\0\x03\0\0user\0bob\0\0", "\x01\0\0\0\x04", 5 },
+		/* type byte 0x00 is none of protocol 3's */
+		{ "postgresql", 18, "\0\0\0\x12\0\x03\0\0user\0bob\0\0", "\0\0\0\0\x04", 5 },
 		/* SMTP: a line not ended, told at its first byte */
 		{ "smtp", 8, "EHLO a\r\n",
 		  "\x01"
@@ -1225,7 +1227,7 @@ static void test_giveup_says_where(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		const struct bh_net_dissector *d = dissector(c[i].app);
 		size_t used = SIZE_MAX, n = c[i].vlen + c[i].blen;
-		struct bh_net_dissect_ctx ctx = { &fl, 1, nop_emit, NULL, &used };
+		struct bh_net_dissect_ctx ctx = { &fl, 1, nop_emit, NULL, &used, NULL };
 		uint8_t *buf = bh_malloc(n);
 		void *st = bh_calloc(1, d->state_size);
 		enum bh_net_feed r;
@@ -1340,6 +1342,64 @@ static void test_giveup_mid_chunk(void **state)
 	assert_string_equal(seen, "");
 }
 
+/* One connection through the real dissectors: seg[0..n) from the client,
+ * each its own segment; the flow's record. */
+static struct rec *segs_then(const char *const *seg, const size_t *len, size_t n)
+{
+	struct bh_net_opts o = { .dissectors = bh_net_dissectors, .on_record = keep_record };
+	struct bh_net_engine *e = engine(&o);
+	uint32_t seq = 100;
+
+	nrecs = 0;
+	seen[0] = 0;
+	handshake(e);
+	for (size_t i = 0; i < n; i++) {
+		seg_bin(e, 1.1 + 0.1 * (double)i, seq, seg[i], len[i]);
+		seq += (uint32_t)len[i];
+	}
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	assert_int_equal(nrecs, 1);
+	return &recs[0];
+}
+
+/*
+ * A message begun in one segment (a card number in it) and made invalid in
+ * the next: the dissector gives up at the next segment's start, and the
+ * part it held from the first is still scanned (it is in no chunk probed
+ * anew). HTTP's header block, PostgreSQL's query.
+ */
+static void test_giveup_held_scanned(void **state)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char h1[] = "GET /p HTTP/1.1\r\nX-Card: 4111 1111 1111 1111\r\n";
+	static const char h1ok[] = "GET /p HTTP/1.1\r\nX-Card: 4111 1111 1111 1112\r\n";
+	static const char h2[] = "\x01\x02junk\r\n\r\n";
+	static const char pg0[] = "\0\0\0\x12\0\x03\0\0user\0bob\0\0"
+				  "Q\0\0\0\x40select 'card 4111 1111 1111 1111";
+	static const char pg1[] = " and more, without a NUL....";
+	struct rec *r;
+
+	for (int bad = 1; bad >= 0; bad--) {
+		const char *seg[] = { req, bad ? h1 : h1ok, h2 };
+		size_t len[] = { sizeof(req) - 1, sizeof(h1) - 1, sizeof(h2) - 1 };
+
+		r = segs_then(seg, len, 3);
+		assert_string_equal(r->app, "http");
+		assert_string_equal(r->threats, bad ? "BH-NET-DLP-CARD" : "");
+	}
+	/* the Q's length (0x40) ends in the second segment, which has no NUL */
+	{
+		const char *seg[] = { pg0, pg1 };
+		size_t len[] = { sizeof(pg0) - 1, sizeof(pg1) - 1 };
+
+		assert_int_equal(len[0] + len[1], 18 + 1 + 0x40);
+		r = segs_then(seg, len, 2);
+		assert_string_equal(r->app, "postgresql");
+		assert_string_equal(r->threats, "BH-NET-DLP-CARD");
+	}
+}
+
 static void test_match_http_sqli(void **state)
 {
 	struct rec *r;
@@ -1352,6 +1412,18 @@ static void test_match_http_sqli(void **state)
 	assert_string_equal(r->threats, "BH-NET-SQLI");
 	assert_non_null(strstr(seen, "query string parameter \"id\""));
 	assert_null(strstr(seen, "OR"));
+	/* a control byte in the path (lenient servers take it): still parsed,
+	 * the query checked, the byte flagged; not a give-up at its start */
+	r = conn(http_table, (const char *const[]){ "GET /x\x01?id=1%27%20OR%20%271%27%3D%271 "
+						    "HTTP/1.1\r\nHost: a\r\n\r\n",
+						    NULL });
+	assert_string_equal(r->app, "http");
+	assert_non_null(strstr(r->threats, "BH-NET-SQLI"));
+	assert_non_null(strstr(seen, "control byte in the request target"));
+	/* the near-miss: a control byte in the method is not HTTP */
+	r = conn(http_table,
+		 (const char *const[]){ "GE\x01T /x?id=1 HTTP/1.1\r\nHost: a\r\n\r\n", NULL });
+	assert_null(strstr(r->threats, "SMUGGLE"));
 	/* a form body split across segments, judged when whole */
 	r = conn(http_table,
 		 (const char *const[]){
@@ -1616,6 +1688,7 @@ int main(void)
 		cmocka_unit_test_setup(test_match_http_sqli, setup),
 		cmocka_unit_test_setup(test_giveup_in_probe_window, setup),
 		cmocka_unit_test_setup(test_giveup_says_where, setup),
+		cmocka_unit_test_setup(test_giveup_held_scanned, setup),
 		cmocka_unit_test_setup(test_giveup_mid_chunk, setup),
 		cmocka_unit_test_setup(test_match_http_dlp, setup),
 		cmocka_unit_test_setup(test_match_sql_and_raw, setup),
