@@ -180,9 +180,18 @@ static int hook_event(void *data, const char *json, size_t len, struct bh_error 
 
 	pthread_mutex_lock(&ag->mu);
 	rc = bh_agent_spool_append(ag->sp, json, len, NULL, err);
-	if (rc == 0)
-		rc = bh_agent_spool_sync(ag->sp, err);
 	pthread_cond_signal(&ag->cv);
+	pthread_mutex_unlock(&ag->mu);
+	return rc;
+}
+
+static int hook_sync(void *data, struct bh_error **err)
+{
+	struct agent *ag = data;
+	int rc;
+
+	pthread_mutex_lock(&ag->mu);
+	rc = bh_agent_spool_sync(ag->sp, err);
 	pthread_mutex_unlock(&ag->mu);
 	return rc;
 }
@@ -519,6 +528,7 @@ static void *shipper(void *arg)
 		pthread_mutex_lock(&ag->mu);
 		drain_flows(ag, false);
 		pthread_mutex_unlock(&ag->mu);
+		agent_net_flush(&ag->net, false);
 		if (!ag->registered && do_register(ag, &e) < 0) {
 			failed(ag, e, &backoff);
 			continue;
@@ -651,7 +661,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	}
 	if (agent_http_open(&ag.http, o, err) < 0)
 		goto out_sp;
-	ag.hooks = (struct agent_net_hooks){ hook_flow, hook_event, hook_warn, &ag };
+	ag.hooks = (struct agent_net_hooks){ hook_flow, hook_event, hook_warn, &ag, hook_sync };
 	if (o->net &&
 	    agent_net_start(&ag.net, o->net, o->quarantine_dir, o->containers,
 			    ag.pol.cur_version > 0 ? ag.pol.cur.doc : NULL, &ag.hooks, err) < 0)
@@ -699,6 +709,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:
+	agent_net_release(&ag.net);
 	agent_http_close(&ag.http);
 	bh_agent_spool_free(ag.sp);
 	agent_flows_free(ag.flows);

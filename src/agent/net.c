@@ -16,31 +16,127 @@
 
 static const char *const sev_names[] = { "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL" };
 
-static void emit(struct agent_net *n, json_t *env)
+static uint64_t fnv(uint64_t h, const void *p, size_t len)
 {
-	struct bh_error *e = NULL;
-	char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+	const unsigned char *b = p;
 
-	json_decref(env);
-	if (!s) {
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ b[i]) * 1099511628211ull;
+	return h;
+}
+
+/* Into the queue (the verdict thread: no I/O here). key 0: never collapsed.
+ * Denies take at most 3/4 of it: room is kept for threats and quarantines. */
+static void emit(struct agent_net *n, json_t *env, uint64_t key)
+{
+	int64_t now = (int64_t)time(NULL);
+	json_t *data = env ? json_object_get(env, "data") : NULL;
+
+	if (!env) {
+		struct bh_error *e = NULL;
+
 		bh_error_set(&e, BH_ERR_NOMEM, "agent: encoding a network alert");
 		n->h.warn(n->h.data, e);
 		return;
 	}
-	if (n->h.event(n->h.data, s, strlen(s), &e) < 0)
+	pthread_mutex_lock(&n->qmu);
+	if (key)
+		for (size_t i = 0; i < n->qn; i++) {
+			struct agent_net_ev *q = &n->q[i];
+
+			if (q->key == key && now - q->since < AGENT_NET_COLLAPSE_S) {
+				q->count++;
+				n->collapsed++;
+				if (json_is_object(q->data))
+					json_object_set_new(q->data, "count",
+							    json_integer((json_int_t)q->count));
+				pthread_mutex_unlock(&n->qmu);
+				json_decref(env);
+				return;
+			}
+		}
+	if (n->qn >= (key ? AGENT_NET_QUEUE * 3 / 4 : AGENT_NET_QUEUE)) {
+		n->dropped++;
+		pthread_mutex_unlock(&n->qmu);
+		json_decref(env);
+		return;
+	}
+	n->q[n->qn++] = (struct agent_net_ev){ env, data, key, now, 1 };
+	pthread_mutex_unlock(&n->qmu);
+}
+
+void agent_net_flush(struct agent_net *n, bool all)
+{
+	struct agent_net_ev out[AGENT_NET_QUEUE];
+	size_t k = 0, kept = 0, sent = 0;
+	int64_t now = (int64_t)time(NULL);
+	uint64_t dropped;
+	struct bh_error *e = NULL;
+
+	if (!n->qinit)
+		return;
+	pthread_mutex_lock(&n->qmu);
+	for (size_t i = 0; i < n->qn; i++) {
+		if (all || !n->q[i].key || now - n->q[i].since >= AGENT_NET_COLLAPSE_S)
+			out[k++] = n->q[i];
+		else
+			n->q[kept++] = n->q[i];
+	}
+	n->qn = kept;
+	dropped = n->dropped - n->dropped_said;
+	n->dropped_said = n->dropped;
+	pthread_mutex_unlock(&n->qmu);
+	for (size_t i = 0; i < k; i++) {
+		char *s = json_dumps(out[i].env, JSON_COMPACT);
+
+		json_decref(out[i].env);
+		if (!s) {
+			bh_error_set(&e, BH_ERR_NOMEM, "agent: encoding a network alert");
+			n->h.warn(n->h.data, e);
+			e = NULL;
+			continue;
+		}
+		if (n->h.event(n->h.data, s, strlen(s), &e) < 0) {
+			n->h.warn(n->h.data, e);
+			e = NULL;
+		} else {
+			sent++;
+		}
+		free(s);
+	}
+	if (k && n->h.sync && n->h.sync(n->h.data, &e) < 0)
 		n->h.warn(n->h.data, e);
-	else
-		n->alerts++;
-	free(s);
+	pthread_mutex_lock(&n->qmu);
+	n->alerts += sent;
+	pthread_mutex_unlock(&n->qmu);
+	if (dropped) {
+		e = NULL;
+		bh_error_set(&e, BH_ERR_LIMIT,
+			     "net: %llu network alerts dropped (the queue of %d was full)",
+			     (unsigned long long)dropped, AGENT_NET_QUEUE);
+		n->h.warn(n->h.data, e);
+	}
+}
+
+void agent_net_release(struct agent_net *n)
+{
+	if (!n->qinit)
+		return;
+	agent_net_flush(n, true);
+	pthread_mutex_destroy(&n->qmu);
+	n->qinit = false;
 }
 
 /* Each flow as it ends: into the flows table; an alert when it had a threat,
- * a data-leak match or a deny. */
+ * a data-leak match or a deny. Denies alone collapse by (client, server
+ * group, rule). The workload is left to the controller: the ends' network
+ * groups are in data (client_group, server_group). */
 static void on_flow(const struct bh_net_flow_record *r, void *arg)
 {
 	struct agent_net *n = arg;
-	const char *rule = NULL, *group;
+	const char *rule = NULL;
 	unsigned sev = 0;
+	uint64_t key = 0;
 	json_t *data;
 
 	n->h.flow(n->h.data, r);
@@ -58,8 +154,14 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 		sev = BH_NET_SEV_MEDIUM;
 	}
 	if (r->verdict && !strcmp(r->verdict, "deny")) {
-		if (!rule)
+		if (!rule) {
 			rule = "BH-NET-POLICY-DENY";
+			key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
+			key = fnv(key, r->server_group ? r->server_group : "",
+				  1 + strlen(r->server_group ? r->server_group : ""));
+			key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
+			key |= 1; /* never 0 */
+		}
 		if (sev < BH_NET_SEV_MEDIUM)
 			sev = BH_NET_SEV_MEDIUM;
 	}
@@ -68,10 +170,28 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 	if (sev > 4)
 		sev = 4;
 	data = bh_net_flow_to_json(r);
-	group = r->client_group ? r->client_group : NULL;
-	emit(n, json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
-			  rule, "severity", sev_names[sev], "workload", group, "data",
-			  data ? data : json_object()));
+	if (!data)
+		data = json_object();
+	if (key)
+		json_object_set_new(data, "count", json_integer(1));
+	emit(n,
+	     json_pack("{sIsssssssO}", "ts", (json_int_t)time(NULL), "kind", "net", "rule", rule,
+		       "severity", sev_names[sev], "data", data),
+	     key);
+	json_decref(data);
+}
+
+void agent_net_init(struct agent_net *n, const struct agent_net_hooks *h)
+{
+	memset(n, 0, sizeof(*n));
+	n->h = *h;
+	pthread_mutex_init(&n->qmu, NULL);
+	n->qinit = true;
+}
+
+void agent_net_flow(struct agent_net *n, const struct bh_net_flow_record *r)
+{
+	on_flow(r, n);
 }
 
 static void on_quarantine(const struct bh_quar_record *r, const char *ctr, const char *why,
@@ -89,9 +209,11 @@ static void on_quarantine(const struct bh_quar_record *r, const char *ctr, const
 	} else if (why) {
 		json_object_set_new(d, "error", json_string(why));
 	}
-	emit(n, json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
-			  "BH-NET-QUARANTINE", "severity", r ? "CRITICAL" : "ERROR", "workload",
-			  r ? r->id : ctr, "data", d));
+	emit(n,
+	     json_pack("{sIssssssss?so}", "ts", (json_int_t)time(NULL), "kind", "net", "rule",
+		       "BH-NET-QUARANTINE", "severity", r ? "CRITICAL" : "ERROR", "workload",
+		       r ? r->id : ctr, "data", d),
+	     0);
 }
 
 static void on_warning(const char *msg, void *arg)
@@ -165,14 +287,13 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 {
 	const json_t *net = node_policy ? json_object_get(node_policy, "net") : NULL;
 
-	memset(n, 0, sizeof(*n));
+	agent_net_init(n, h);
 	n->o = *base;
 	if (!n->o.engine.policy && json_is_string(net)) {
 		if (compile_net(json_string_value(net), json_string_length(net), &n->pol, err) < 0)
 			return -1;
 		n->o.engine.policy = n->pol;
 	}
-	n->h = *h;
 	n->qo.state_dir = quarantine_dir;
 	n->qo.ctr = ctr;
 	if (!n->o.ctr)
@@ -190,6 +311,7 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
 	if (pthread_create(&n->th, NULL, run, n)) {
+		agent_net_release(n);
 		pthread_mutex_destroy(&n->mu);
 		pthread_cond_destroy(&n->cv);
 		bh_netpol_free(n->pol);
@@ -206,6 +328,7 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 	if (n->state < 0) {
 		pthread_join(n->th, NULL);
 		n->started = false;
+		agent_net_release(n);
 		bh_netpol_free(n->pol);
 		n->pol = NULL;
 		pthread_mutex_destroy(&n->mu);
@@ -229,6 +352,7 @@ void agent_net_stop(struct agent_net *n)
 	n->stop = 1;
 	pthread_join(n->th, NULL);
 	n->started = false;
+	agent_net_flush(n, true);
 	bh_netpol_free(n->pol);
 	n->pol = NULL;
 	bh_error_free(n->err);
@@ -254,12 +378,27 @@ int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *
 				  c->nist ? c->nist : "", "section", c->section ? c->section : "",
 				  "title", c->title ? c->title : "", "cis", c->cis, "actual",
 				  c->actual, "expected", c->expected);
-		json_t *env = json_pack("{sIssssssso}", "ts", (json_int_t)ts, "kind", "bench",
-					"rule", c->id, "severity", bh_host_status_name(c->status),
-					"data", d ? d : json_object());
-		char *s = env ? json_dumps(env, JSON_COMPACT) : NULL;
+		json_t *env;
+
+		/* a per-container check's container (target) kept, in data and as
+		 * the event's workload */
+		if (d && c->target)
+			json_object_set_new(d, "target", json_string(c->target));
+		env = json_pack("{sIssssssso}", "ts", (json_int_t)ts, "kind", "bench", "rule",
+				c->id, "severity", bh_host_status_name(c->status), "data",
+				d ? d : json_object());
+		if (env && c->target) {
+			/* "ENGINE NAME (ID)": the workload is the container's ID */
+			const char *par = strrchr(c->target, '(');
+			size_t l = par ? strlen(par + 1) : 0;
+
+			if (l > 1 && par[l] == ')')
+				json_object_set_new(env, "workload", json_stringn(par + 1, l - 1));
+		}
+		char *s;
 		int rc;
 
+		s = env ? json_dumps(env, JSON_COMPACT) : NULL;
 		json_decref(env);
 		if (!s) {
 			bh_host_report_free(r);
@@ -274,5 +413,6 @@ int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *
 		(*n)++;
 	}
 	bh_host_report_free(r);
-	return 0;
+	/* the appends above not synced one by one: once for the run */
+	return h->sync && *n ? h->sync(h->data, err) : 0;
 }

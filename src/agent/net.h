@@ -33,10 +33,26 @@
 struct agent_net_hooks {
 	/* one flow record into the flows table (the caller locks) */
 	void (*flow)(void *data, const struct bh_net_flow_record *r);
-	/* one event's JSON appended to the spool and synced */
+	/* one event's JSON appended to the spool (not synced) */
 	int (*event)(void *data, const char *json, size_t len, struct bh_error **err);
 	void (*warn)(void *data, struct bh_error *e); /* takes e */
 	void *data;
+	/* the spool synced: once per flush of the queue below, once per bench */
+	int (*sync)(void *data, struct bh_error **err);
+};
+
+/* The firewall's events wait here for agent_net_flush (the shipper): the
+ * verdict thread never writes or syncs the spool. Bounded: when full an event
+ * is dropped and counted; repeated denies of one (client, server group, rule)
+ * within AGENT_NET_COLLAPSE_S are one event whose data.count says how many. */
+#define AGENT_NET_QUEUE	     1024
+#define AGENT_NET_COLLAPSE_S 1
+struct agent_net_ev {
+	json_t *env;   /* the event; NULL: a free slot */
+	json_t *data;  /* its data (borrowed), where count goes */
+	uint64_t key;  /* a hash of (client, server group, rule); 0: never collapsed */
+	int64_t since; /* when the first of it came (seconds) */
+	uint64_t count;
 };
 
 struct agent_net {
@@ -54,6 +70,12 @@ struct agent_net {
 	struct bh_error *err;
 	struct bh_net_live_stats st;
 	uint64_t alerts, quarantined; /* read after the stop */
+	pthread_mutex_t qmu;	      /* the queue and the counts below */
+	bool qinit;
+	struct agent_net_ev q[AGENT_NET_QUEUE];
+	size_t qn;
+	uint64_t dropped, collapsed; /* events dropped (queue full), denies folded */
+	uint64_t dropped_said;
 };
 
 /* Start the live path on its thread (base: the targets and engine options;
@@ -65,10 +87,22 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 		    const char *quarantine_dir, const struct bh_ctr_opts *ctr,
 		    const json_t *node_policy, const struct agent_net_hooks *h,
 		    struct bh_error **err);
-/* Stop and join it (its rules removed, the open flows flushed to the hooks).
+/* Stop and join it (its rules removed, the open flows flushed to the hooks,
+ * the queue's events appended and synced).
  * A failure of the run is warned when it happens (the agent goes on without
  * the firewall). No-op when not started. */
 void agent_net_stop(struct agent_net *n);
+
+/* Append the queued events to the spool and sync it once (all: every one,
+ * else those whose collapse window has passed). Called by the shipper; a
+ * no-op when the firewall never started. Dropped events are warned. */
+void agent_net_flush(struct agent_net *n, bool all);
+/* The hooks and the queue alone (agent_net_start's first step; the tests'). */
+void agent_net_init(struct agent_net *n, const struct agent_net_hooks *h);
+/* One flow as the live path gives it (its on_flow): flows table, queue. */
+void agent_net_flow(struct agent_net *n, const struct bh_net_flow_record *r);
+/* After agent_net_stop and the shipper's end: the queue flushed, its lock freed. */
+void agent_net_release(struct agent_net *n);
 
 /* Run the bench and emit its results as events (*n of them). */
 int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,

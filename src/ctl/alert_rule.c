@@ -19,6 +19,7 @@ static const struct {
 	{ "debug", 1 }, { "info", 1 },	   { "informational", 1 }, { "notice", 2 },
 	{ "low", 2 },	{ "warning", 3 },  { "medium", 3 },	   { "error", 4 },
 	{ "high", 4 },	{ "critical", 5 }, { "alert", 5 },	   { "emergency", 5 },
+	{ "warn", 3 },	{ "fail", 4 }, /* the bench's */
 };
 
 int bh_ctl_severity_rank(const char *s)

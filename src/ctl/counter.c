@@ -154,8 +154,8 @@ static const struct countermeasure cms[] = {
 	      "SELECT COUNT(DISTINCT node) FROM events WHERE kind = 'bench'", "bench" } },
 	  { { "bench checks failing in the nodes' last runs",
 	      "SELECT COUNT(*) FROM events e WHERE e.kind = 'bench' AND UPPER(e.severity) IN"
-	      " ('FAIL', 'HIGH', 'CRITICAL') AND e.ts = (SELECT MAX(b.ts) FROM events b"
-	      " WHERE b.node = e.node AND b.kind = 'bench')",
+	      " ('FAIL', 'HIGH', 'CRITICAL') AND e.ts = (SELECT b.ts FROM events b"
+	      " WHERE b.node = e.node AND b.kind = 'bench' ORDER BY b.id DESC LIMIT 1)",
 	      "bench" } } },
 	{ "4.6",
 	  "Hardware: trusted computing",

@@ -14,6 +14,9 @@ int bh_ctl_json_object(const char *buf, size_t len, const char *what, json_t **r
 		       struct bh_error **err)
 {
 	*root = NULL;
+	/* jansson stops at a NUL after a number or literal; text past it would be cut */
+	if (memchr(buf, 0, len))
+		return bh_error_set(err, BH_ERR_INVALID, "%s: contains a NUL byte", what);
 	if (bh_json_parse(buf, len, BH_CTL_BODY_MAX, what, root, err) < 0)
 		return -1;
 	if (json_is_object(*root))

@@ -278,6 +278,8 @@ static const struct bh_ctl_step steps[] = {
 	/* bench17: the nodes' last bench runs (events of kind "bench", src/ctl/bench.c) and
 	 * the countermeasure view's counts by kind */
 	{ "CREATE INDEX events_bench ON events (node, kind, ts);", NULL },
+	/* ctlfix17: a node's last bench run is its latest by id, not by the agent's clock */
+	{ "CREATE INDEX events_bench_id ON events (node, kind, id);", NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 

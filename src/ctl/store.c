@@ -345,12 +345,12 @@ int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh
 		pthread_cond_broadcast(&s->group_cv);
 	}
 	pthread_mutex_unlock(&s->group_mu);
-	if (me.rc < 0) {
-		if (err && !*err)
-			*err = me.err;
-		else
-			bh_error_free(me.err);
-	}
+	if (me.rc < 0 && !me.err)
+		bh_error_set(&me.err, BH_ERR_INTERNAL, "a grouped store transaction failed");
+	if (me.rc < 0 && err && !*err)
+		*err = me.err;
+	else
+		bh_error_free(me.err);
 	return me.rc;
 }
 

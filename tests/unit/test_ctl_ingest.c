@@ -473,6 +473,28 @@ static void ingest_parsers_refuse_hostile_input(void **state)
 		bh_error_free(err);
 		err = NULL;
 	}
+	/* a NUL after a number or literal: jansson would stop there and keep a cut text */
+	{
+		static const char nul1[] = "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1"
+					   "\0,\"kind\":\"a\",\"data\":{\"m\":\"after\"}}]}";
+		static const char nul2[] = "{\"node\":\"n1\",\"first_seq\":1,\"events\":[{\"ts\":1,"
+					   "\"kind\":\"a\",\"data\":[1\0,2]}]}";
+		static const char nul3[] = "{\"node\":\"n1\",\"agent_version\":\"1\"}\0";
+
+		assert_int_equal(parse_any(0, nul1, sizeof(nul1) - 1, &err), -1);
+		msg = bh_error_message(err);
+		assert_non_null(strstr(msg, "NUL byte"));
+		free(msg);
+		bh_error_free(err);
+		err = NULL;
+		assert_int_equal(parse_any(0, nul2, sizeof(nul2) - 1, &err), -1);
+		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+		bh_error_free(err);
+		err = NULL;
+		assert_int_equal(parse_any(2, nul3, sizeof(nul3) - 1, &err), -1);
+		bh_error_free(err);
+		err = NULL;
+	}
 	/* one event over the batch's bound */
 	assert_int_equal(bh_buf_adds(&big, "{\"node\":\"n1\",\"first_seq\":1,\"events\":[", &err),
 			 0);

@@ -692,6 +692,7 @@ static void alert_rule_parser_refuses_hostile_input(void **state)
 	assert_int_equal(r.min_severity, 3);
 	assert_int_equal(bh_ctl_severity_rank("medium"), 3);
 	assert_int_equal(bh_ctl_severity_rank("CRITICAL"), 5);
+	assert_int_equal(bh_ctl_severity_rank("FAIL"), 4);
 	assert_int_equal(bh_ctl_severity_rank("nope"), -1);
 	assert_int_equal(r.window, 60);
 	assert_int_equal(r.dest, BH_CTL_ALERT_EMAIL);

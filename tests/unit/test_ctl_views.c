@@ -82,8 +82,9 @@ static void bench_run(struct bh_ctl_store *s, const char *node, int64_t first, i
 				    "%s{\"ts\":%lld,\"kind\":\"bench\",\"rule\":"
 				    "\"BH-HOST-%03zu\",\"severity\":\"%s\",\"data\":{"
 				    "\"title\":\"check %zu\",\"nist\":\"4.5.2\",\"cis\":null,"
-				    "\"level\":1,\"actual\":\"a\",\"expected\":\"e\"}}",
-				    i ? "," : "", (long long)ts, i + 1, status[i], i + 1),
+				    "\"level\":1,\"actual\":\"a\",\"expected\":\"e\","
+				    "\"target\":\"docker web (c%zu)\"}}",
+				    i ? "," : "", (long long)ts, i + 1, status[i], i + 1, i + 1),
 			0);
 	assert_int_equal(bh_buf_adds(&body, "]}", &err), 0);
 	if (bh_ctl_batch_parse(body.data, body.len, &b, &err) < 0)
@@ -483,6 +484,8 @@ static void bench_last_run_per_node(void **state)
 	assert_string_equal(bh_json_str(r, "title"), "check 3");
 	assert_string_equal(bh_json_str(r, "nist"), "4.5.2");
 	assert_null(json_object_get(r, "cis"));
+	assert_string_equal(bh_json_str(r, "target"), "docker web (c3)");
+	assert_true(json_is_false(json_object_get(v, "truncated")));
 	json_decref(v);
 
 	assert_int_equal(bh_ctl_bench_list(s, NULL, &v, &err), 0);
@@ -498,6 +501,19 @@ static void bench_last_run_per_node(void **state)
 	assert_int_equal(
 		count_of(v, "4.5", "violations", "bench checks failing in the nodes' last runs"),
 		1);
+	json_decref(v);
+	/* n1 runs again with its clock set back: still its last run (by arrival) */
+	bench_run(s, "n1", 8, now - 1000, first, 3);
+	assert_int_equal(bh_ctl_bench_list(s, "n1", &v, &err), 0);
+	n1 = json_array_get(json_object_get(v, "nodes"), 0);
+	assert_int_equal(json_integer_value(json_object_get(n1, "ts")), now - 1000);
+	assert_int_equal(json_integer_value(json_object_get(n1, "fail")), 2);
+	assert_int_equal(json_array_size(json_object_get(n1, "results")), 3);
+	json_decref(v);
+	assert_int_equal(bh_ctl_countermeasures(s, &v, &err), 0);
+	assert_int_equal(
+		count_of(v, "4.5", "violations", "bench checks failing in the nodes' last runs"),
+		3);
 	json_decref(v);
 	bh_ctl_store_free(s);
 }
