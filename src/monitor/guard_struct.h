@@ -6,6 +6,8 @@
 #ifndef BULKHEAD_MONITOR_GUARD_STRUCT_H
 #define BULKHEAD_MONITOR_GUARD_STRUCT_H
 
+#include <sys/stat.h>
+
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,11 +17,7 @@
 #include "bulkhead/guard.h"
 
 #ifndef STATX_MNT_ID
-#define STATX_MNT_ID                                                                               \
-	0x00001000U /* Know the file of fd (a refused file) by its identity too: its other names   \
-		     * are decided as path. */
-void grd_ident_add(struct grd_watch *w, int fd, const char *path);
-
+#define STATX_MNT_ID 0x00001000U
 #endif
 #define TMPFS_MAGIC_ 0x01021994
 #define RAMFS_MAGIC_ 0x858458f6

@@ -647,6 +647,7 @@ static void *guard_main(void *arg)
 	struct mon_guard *mg = arg;
 	unsigned every = mg->go->rescan_ms ? mg->go->rescan_ms : 1000;
 	uint64_t next = 0;
+	bool owed = false; /* more requests than one read takes: read again */
 
 	while (!atomic_load(&mg->stop)) {
 		struct pollfd pf[3] = { { .fd = bh_guard_fd(mg->g), .events = POLLIN },
@@ -658,15 +659,19 @@ static void *guard_main(void *arg)
 		uint64_t now = mono_ms();
 		bool created = false;
 
-		if (now < next && poll(pf, 3, next - now < 100 ? (int)(next - now) : 100) < 0 &&
+		if (now < next &&
+		    poll(pf, 3,
+			 owed		    ? 0
+			 : next - now < 100 ? (int)(next - now)
+					    : 100) < 0 &&
 		    errno != EINTR) {
 			bh_error_sys(&err, errno, "guard: poll");
 			mon_guard_count(mg->p, &mon_stats(mg->p)->guard_errors, 1);
 			mon_warn(mg->p, &err);
 		}
 		/* a runtime waits to start a container: a rescan now, then its answer */
-		if (mg->rdv && (pf[1].revents & POLLIN))
-			bh_guard_rdv_pending(mg->rdv, &req);
+		if (mg->rdv && (owed || (pf[1].revents & POLLIN)))
+			owed = bh_guard_rdv_pending(mg->rdv, &req) >= BH_GUARD_RDV_PENDING;
 		/* a runtime wrote state (a container created): a rescan now */
 		if (pf[2].revents & POLLIN)
 			created = bh_ctr_watch_changed(mg->watch);

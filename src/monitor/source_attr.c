@@ -28,19 +28,27 @@
  *        made after the request holds the container;
  *      the runtimes' state directories (bh_ctr_watch_*): a state written
  *        (runc, crun, the engines over them: at create) lists again, at most
- *        one list per MON_WATCH_FLOOR_NS (a change within it lists at the
- *        next poll after).
- *    Both are looked at by mon_attr_poll, which the source calls before each
- *    read of the ring buffer.
+ *        one list per MON_WATCH_FLOOR_NS or MON_WATCH_COST times the
+ *        last list's duration, whichever is longer (a change within it
+ *        lists once after).
+ *    Both are served by a thread of the attribution's own (it lists the
+ *    containers and answers; mon_attr_get and it share the list and the
+ *    grace list under a lock), so a start never waits on the consumer of
+ *    the events (a pager, a stuck sink, a stopped monitor). A request is
+ *    answered only once a list succeeded; one not answered is read again.
  *  - the grace list: a container in one list and not in the next (its
  *    runtime deleted its state) is kept, by its pids and cgroup2 ids, for
  *    MON_GRACE_NS, at most MON_GRACE of them (the oldest goes first), so
  *    the records of its last milliseconds read after are still its.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bulkhead/base.h"
 #include "bulkhead/containers.h"
@@ -61,7 +69,9 @@
 #define MON_EXEC_LIST_BURST 10		/* 10 at once (ids that share a cache slot reset theirs) */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
-#define MON_WATCH_FLOOR_NS 2000000ULL	  /* a state written: one list per 2 ms at most */
+#define MON_WATCH_FLOOR_NS 20000000ULL	  /* a state written: one list per 20 ms at most, */
+#define MON_WATCH_COST	   10		  /* and per 10 times the last list's duration */
+#define MON_RDV_RETRY_MS   100		  /* a list failed: the requests read again after */
 #define MON_GRACE	   256		  /* containers gone kept, */
 #define MON_GRACE_NS	   10000000000ULL /* for 10 s */
 
@@ -91,10 +101,14 @@ struct mon_attr {
 	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
 	struct attr_entry *cache;
 	struct grace_entry *grace;
-	size_t grace_next; /* the ring's next slot */
-	struct bh_guard_rdv *rdv;
+	size_t grace_next;	  /* the ring's next slot */
+	uint64_t list_cost_ns;	  /* how long the last list took */
+	pthread_mutex_t lock;	  /* ctrs, gen, relist_*, list_cost_ns, grace */
+	struct bh_guard_rdv *rdv; /* rdv, watch, stop: the thread's */
 	struct bh_ctr_watch *watch;
-	bool watch_pending; /* a change not yet listed (the floor) */
+	int stop[2]; /* the thread's end: its read end readable */
+	pthread_t thr;
+	bool thr_up;
 };
 
 static uint64_t now_ns(clockid_t c)
@@ -207,22 +221,60 @@ static bool find(struct mon_attr *a, uint64_t cg2, uint64_t pids, struct bh_mon_
 	return false;
 }
 
-/* The containers of old that l does not hold (by ID) into the grace list. */
+static uint64_t id_hash(const struct bh_ctr *c)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	for (const char *p = c->id; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	h = (h ^ 0xff) * 1099511628211ULL;
+	for (const char *p = c->runtime ? c->runtime : ""; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
+	return h;
+}
+
+/* The same container: its ID and runtime, and its cgroup ids (a container
+ * deleted and made again under its name is another). */
+static bool same_ctr(const struct bh_ctr *a, const struct bh_ctr *b)
+{
+	uint64_t ap, ac, bp, bc;
+
+	if (strcmp(a->id, b->id) ||
+	    strcmp(a->runtime ? a->runtime : "", b->runtime ? b->runtime : ""))
+		return false;
+	ctr_ids(a, &ap, &ac);
+	ctr_ids(b, &bp, &bc);
+	return ap == bp && ac == bc;
+}
+
+/* The containers of old that l does not hold (by ID, runtime and cgroup ids)
+ * into the grace list (l's IDs hashed: linear in both lists). */
 static void keep_gone(struct mon_attr *a, const struct bh_ctr_list *old,
 		      const struct bh_ctr_list *l)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	size_t cap = 16, *slot; /* l's index + 1; 0: empty */
 
-	for (size_t i = 0; old && i < old->n; i++) {
+	if (!old || !old->n)
+		return;
+	while (cap < 2 * l->n)
+		cap <<= 1;
+	slot = bh_calloc(cap, sizeof(*slot));
+	for (size_t j = 0; j < l->n; j++) {
+		size_t h = id_hash(&l->v[j]) & (cap - 1);
+
+		while (slot[h])
+			h = (h + 1) & (cap - 1);
+		slot[h] = j + 1;
+	}
+	for (size_t i = 0; i < old->n; i++) {
 		const struct bh_ctr *c = &old->v[i];
 		struct grace_entry *g;
 		uint64_t pids, cg2;
 		bool kept = false;
 
-		for (size_t j = 0; j < l->n && !kept; j++)
-			kept = !strcmp(l->v[j].id, c->id) &&
-			       !strcmp(l->v[j].runtime ? l->v[j].runtime : "",
-				       c->runtime ? c->runtime : "");
+		for (size_t h = id_hash(c) & (cap - 1); slot[h] && !kept; h = (h + 1) & (cap - 1))
+			kept = same_ctr(&l->v[slot[h] - 1], c);
 		ctr_ids(c, &pids, &cg2);
 		if (kept || (pids <= 1 && cg2 <= 1))
 			continue;
@@ -234,25 +286,55 @@ static void keep_gone(struct mon_attr *a, const struct bh_ctr_list *old,
 		g->gone_ns = now ? now : 1;
 		mon_container_fill(&g->c, c);
 	}
+	free(slot);
 }
 
-static int relist(struct mon_attr *a, struct bh_error **err)
+/* A list started at boot (CLOCK_BOOTTIME) and mono, taking cost, made the
+ * current one (lock held); an older list than the current is dropped. */
+static void install(struct mon_attr *a, struct bh_ctr_list *l, uint64_t boot, uint64_t mono,
+		    uint64_t cost)
+{
+	if (a->ctrs && boot < a->relist_boot_ns) {
+		bh_ctr_list_free(l);
+		return;
+	}
+	keep_gone(a, a->ctrs, l);
+	bh_ctr_list_free(a->ctrs);
+	a->ctrs = l;
+	a->relist_ns = mono;
+	a->relist_boot_ns = boot;
+	a->list_cost_ns = cost;
+	a->gen++;
+}
+
+/* A list of the containers (no lock needed: copts is read only). */
+static int list_now(struct mon_attr *a, struct bh_ctr_list **l, uint64_t *boot, uint64_t *mono,
+		    uint64_t *cost, struct bh_error **err)
 {
 	struct bh_ctr_opts o = { 0 };
-	struct bh_ctr_list *l = NULL;
-	uint64_t boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
 
 	if (a->copts)
 		o = *a->copts;
 	o.include_stopped = true;
-	a->relist_ns = now_ns(CLOCK_MONOTONIC);
-	a->relist_boot_ns = boot;
-	if (bh_ctr_list(&o, &l, err) < 0)
+	*boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
+	*mono = now_ns(CLOCK_MONOTONIC);
+	if (bh_ctr_list(&o, l, err) < 0)
 		return -1;
-	keep_gone(a, a->ctrs, l);
-	bh_ctr_list_free(a->ctrs);
-	a->ctrs = l;
-	a->gen++;
+	*cost = now_ns(CLOCK_MONOTONIC) - *mono;
+	return 0;
+}
+
+/* A list made the current one (lock held). */
+static int relist(struct mon_attr *a, struct bh_error **err)
+{
+	struct bh_ctr_list *l = NULL;
+	uint64_t boot, mono, cost;
+
+	if (list_now(a, &l, &boot, &mono, &cost, err) < 0) {
+		a->relist_ns = now_ns(CLOCK_MONOTONIC); /* the floors hold for failures too */
+		return -1;
+	}
+	install(a, l, boot, mono, cost);
 	return 0;
 }
 
@@ -274,11 +356,12 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 	memset(out, 0, sizeof(*out));
 	if (cg2 <= 1 && pids <= 1)
 		return; /* both roots: the host */
+	pthread_mutex_lock(&a->lock);
 	now = now_ns(CLOCK_MONOTONIC);
 	if (e->used && e->cg2 == cg2 && e->pids == pids) {
 		if (e->found) {
 			*out = e->c;
-			return;
+			goto out;
 		}
 		if (e->gen != a->gen) {
 			/* a list made since (for another id): look again in it */
@@ -288,7 +371,7 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 		}
 		forced = exec && ts_boot > a->relist_boot_ns && e->exec_lists < MON_EXEC_RELISTS;
 		if (!forced && now < e->at_ns && e->misses >= MON_YOUNG_MISSES)
-			return; /* the host, until its next check */
+			goto out; /* the host, until its next check */
 		/* a young id (a new container's runtime makes events in its cgroup
 		 * before it writes its state: runc's init, and under load for a
 		 * while) is checked like a new one */
@@ -338,52 +421,92 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 			   : now + (MON_NEGATIVE_MIN_NS << (e->misses < 9 ? e->misses : 9));
 	if (e->misses < 255)
 		e->misses++;
-	return;
+	goto out;
 found:
 	e->found = true;
 	*out = e->c;
+out:
+	pthread_mutex_unlock(&a->lock);
 }
 
-bool mon_attr_poll(struct mon_attr *a)
+/* The floor between lists for the state watch: MON_WATCH_COST times the
+ * last list's duration, at least MON_WATCH_FLOOR_NS (lock held). */
+static uint64_t watch_floor(const struct mon_attr *a)
 {
-	struct pollfd pf[2] = {
-		{ .fd = a->rdv ? bh_guard_rdv_fd(a->rdv) : -1, .events = POLLIN },
-		{ .fd = a->watch ? bh_ctr_watch_fd(a->watch) : -1, .events = POLLIN },
-	};
-	struct bh_strvec req = BH_STRVEC_INIT;
+	uint64_t f = a->list_cost_ns * MON_WATCH_COST;
 
-	if (poll(pf, 2, 0) <= 0 && !a->watch_pending)
-		return false;
-	if (a->watch && (pf[1].revents & POLLIN) && bh_ctr_watch_changed(a->watch))
-		a->watch_pending = true;
-	if (a->rdv && (pf[0].revents & POLLIN))
-		bh_guard_rdv_pending(a->rdv, &req);
-	if (req.n ||
-	    (a->watch_pending && now_ns(CLOCK_MONOTONIC) - a->relist_ns >= MON_WATCH_FLOOR_NS)) {
-		/* a list made now holds every container whose start asked */
-		relist_quiet(a);
-		a->watch_pending = false;
-		if (a->watch)
-			bh_ctr_watch_roots(a->watch);
+	return f > MON_WATCH_FLOOR_NS ? f : MON_WATCH_FLOOR_NS;
+}
+
+/* The thread: the rendezvous' requests (answered once a list made after them
+ * succeeded) and the state watch's changes (a list, within the floor). */
+static void *attr_main(void *arg)
+{
+	struct mon_attr *a = arg;
+	bool watch_pending = false, owed = false, retry = false;
+
+	for (;;) {
+		struct pollfd pf[3] = {
+			{ .fd = a->stop[0], .events = POLLIN },
+			{ .fd = a->rdv ? bh_guard_rdv_fd(a->rdv) : -1, .events = POLLIN },
+			{ .fd = a->watch ? bh_ctr_watch_fd(a->watch) : -1, .events = POLLIN },
+		};
+		struct bh_strvec req = BH_STRVEC_INIT;
+		int wait = -1;
+		uint64_t due = 0, now = now_ns(CLOCK_MONOTONIC);
+
+		if (watch_pending) {
+			pthread_mutex_lock(&a->lock);
+			due = a->relist_ns + watch_floor(a);
+			pthread_mutex_unlock(&a->lock);
+			wait = due > now ? (int)((due - now + 999999) / 1000000) : 0;
+		}
+		if (retry && (wait < 0 || wait > MON_RDV_RETRY_MS))
+			wait = MON_RDV_RETRY_MS;
+		if (owed)
+			wait = 0;
+		if (poll(pf, 3, wait) < 0 && errno != EINTR)
+			usleep(1000); /* not a busy loop */
+		if (pf[0].revents)
+			break; /* mon_attr_free */
+		if (a->watch && (pf[2].revents & POLLIN) && bh_ctr_watch_changed(a->watch))
+			watch_pending = true;
+		if (a->rdv && (owed || retry || (pf[1].revents & POLLIN)))
+			owed = bh_guard_rdv_pending(a->rdv, &req) >= BH_GUARD_RDV_PENDING;
+		retry = false;
+		now = now_ns(CLOCK_MONOTONIC);
+		if (req.n || (watch_pending && now >= due)) {
+			struct bh_ctr_list *l = NULL;
+			struct bh_error *err = NULL;
+			uint64_t boot, mono, cost;
+
+			/* listed outside the lock: the consumer attributes meanwhile */
+			if (list_now(a, &l, &boot, &mono, &cost, &err) < 0) {
+				debug_err("listing the containers", err);
+				pthread_mutex_lock(&a->lock);
+				a->relist_ns = now_ns(CLOCK_MONOTONIC);
+				pthread_mutex_unlock(&a->lock);
+				retry = req.n > 0; /* unanswered: read again */
+				owed = false;
+			} else {
+				pthread_mutex_lock(&a->lock);
+				install(a, l, boot, mono, cost);
+				pthread_mutex_unlock(&a->lock);
+				watch_pending = false;
+				if (a->watch)
+					bh_ctr_watch_roots(a->watch);
+				/* a list made now holds every container whose start asked */
+				if (req.n)
+					bh_guard_rdv_ack(a->rdv, &req);
+			}
+		}
+		bh_strvec_release(&req);
 	}
-	if (req.n)
-		bh_guard_rdv_ack(a->rdv, &req);
-	bh_strvec_release(&req);
-	return a->watch_pending;
+	return NULL;
 }
 
-size_t mon_attr_fds(const struct mon_attr *a, int fds[2])
-{
-	size_t n = 0;
-
-	if (a->rdv)
-		fds[n++] = bh_guard_rdv_fd(a->rdv);
-	if (a->watch)
-		fds[n++] = bh_ctr_watch_fd(a->watch);
-	return n;
-}
-
-int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, struct mon_attr **out)
+int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *rdv_dir,
+		 struct mon_attr **out)
 {
 	struct mon_attr *a = bh_calloc(1, sizeof(*a));
 	struct bh_error *err = NULL;
@@ -394,13 +517,20 @@ int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, struct mon_at
 	a->tokens = MON_RELIST_BURST;
 	a->exec_tokens = MON_EXEC_LIST_BURST;
 	a->token_ns = now_ns(CLOCK_MONOTONIC);
+	a->stop[0] = a->stop[1] = -1;
+	pthread_mutex_init(&a->lock, NULL);
 	if (bh_ctr_watch_new(copts, &a->watch, &err) < 0)
 		debug_err("watching the runtimes' state", err);
 	err = NULL;
-	if (rendezvous && bh_guard_rdv_open(NULL, &a->rdv, &err) < 0)
+	if (rendezvous && bh_guard_rdv_open(rdv_dir, &a->rdv, &err) < 0)
 		debug_err("serving the start rendezvous", err);
 	/* the containers running now (a restarted monitor attributes at once) */
 	relist_quiet(a);
+	if ((a->rdv || a->watch) && pipe2(a->stop, O_CLOEXEC) == 0) {
+		a->thr_up = pthread_create(&a->thr, NULL, attr_main, a) == 0;
+		if (!a->thr_up)
+			bh_debug("monitor: no thread for the containers' starts");
+	}
 	*out = a;
 	return 0;
 }
@@ -409,6 +539,16 @@ void mon_attr_free(struct mon_attr *a)
 {
 	if (!a)
 		return;
+	if (a->thr_up) {
+		close(a->stop[1]); /* its read end now readable: the thread ends */
+		a->stop[1] = -1;
+		pthread_join(a->thr, NULL);
+	}
+	if (a->stop[0] >= 0)
+		close(a->stop[0]);
+	if (a->stop[1] >= 0)
+		close(a->stop[1]);
+	pthread_mutex_destroy(&a->lock);
 	bh_guard_rdv_free(a->rdv);
 	bh_ctr_watch_free(a->watch);
 	bh_ctr_list_free(a->ctrs);

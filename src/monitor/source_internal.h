@@ -63,19 +63,16 @@ int mon_path_decode(const struct mon_path *p, char *out, size_t outsz, bool *mem
 
 struct mon_attr;
 struct bh_ctr_opts;
-/* copts borrowed for its life; rendezvous: serve bulkhead's start rendezvous. */
-int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, struct mon_attr **out);
+/* copts borrowed for its life; rendezvous: serve bulkhead's start rendezvous
+ * under rdv_dir (NULL: BH_GUARD_RDV_DIR), from a thread of its own as the
+ * runtimes' state watch (the consumer need not call anything for them). */
+int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *rdv_dir,
+		 struct mon_attr **out);
 void mon_attr_free(struct mon_attr *a);
 /* The container of a record's cgroup ids into *out (zeroed: the host). exec:
  * the record is an exec that happened at ts_boot (CLOCK_BOOTTIME). */
 void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, uint64_t ts_boot,
 		  struct bh_mon_container *out);
-/* Answer the rendezvous' requests and the state watch (non-blocking); true
- * when a list is still owed (call again within a few ms). */
-bool mon_attr_poll(struct mon_attr *a);
-/* The fds (at most 2) to wait on beside the ring buffer: readable when
- * mon_attr_poll has work. */
-size_t mon_attr_fds(const struct mon_attr *a, int fds[2]);
 
 /* An inode mode (and a char device's numbers, a socket's family) as an fd type. */
 enum bh_mon_fdtype mon_fd_type(unsigned mode, unsigned major, unsigned minor, unsigned family);

@@ -288,7 +288,6 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 	for (;;) {
 		struct epoll_event pe;
 		int r, wait;
-		bool owed;
 
 		if (k->qlen) {
 			*ev = k->q[k->qhead];
@@ -297,9 +296,6 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 			return 1;
 		}
 		k->boot_to_real = (int64_t)(now_ns(CLOCK_REALTIME) - now_ns(CLOCK_BOOTTIME));
-		/* containers starting (a rendezvous) or written: learned before
-		 * their records are read */
-		owed = mon_attr_poll(k->at);
 		r = ring_buffer__consume(k->rb);
 		if (r < 0 && r != -ENOSPC)
 			return bh_error_sys(err, -r, "reading the monitor's ring buffer");
@@ -318,7 +314,7 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 				k->asleep = true;
 				continue; /* a record made before the flag was seen woke no one */
 			}
-			wait = owed ? MON_POLL_MS : -1;
+			wait = -1;
 		}
 		if (timeout_ms >= 0) {
 			uint64_t now = now_ns(CLOCK_MONOTONIC), left;
@@ -624,21 +620,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	}
 	k->epfd = ring_buffer__epoll_fd(k->rb);
 	/* the containers running now (a restarted monitor attributes at once) */
-	mon_attr_new(o->containers, o->rendezvous, &k->at);
-	{
-		int fds[2];
-		size_t n = mon_attr_fds(k->at, fds);
-
-		for (size_t i = 0; i < n; i++) {
-			struct epoll_event ee = { .events = EPOLLIN, .data.u64 = UINT64_MAX };
-
-			/* the attribution's fds wake the reader too (an asleep one) */
-			if (epoll_ctl(k->epfd, EPOLL_CTL_ADD, fds[i], &ee) < 0) {
-				bh_error_sys(err, errno, "waiting for the containers' starts");
-				goto fail;
-			}
-		}
-	}
+	mon_attr_new(o->containers, o->rendezvous, NULL, &k->at);
 	e = mon_source_new(&kernel_ops, k, out, err);
 	return e < 0 ? bh_error_prefix(err, "the kernel event source") : 0;
 fail:

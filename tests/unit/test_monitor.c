@@ -20,6 +20,8 @@
 
 #include "unit.h"
 #include "bulkhead/behave.h"
+#include "bulkhead/containers.h"
+#include "bulkhead/guard.h"
 #include "bulkhead/monitord.h"
 #include "monitor/pipeline_internal.h"
 #include "monitor/source_internal.h"
@@ -741,6 +743,66 @@ static void behaviour_hook_learns_alerts_and_acts(void **state)
 	free(d);
 }
 
+static uint64_t mono_ms_(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The count of requests left in the rendezvous' one guard directory under dir. */
+static int rdv_left(const char *dir)
+{
+	char cmd[600];
+	int n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/*/req | wc -l", dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+/* The attribution serves the start rendezvous from a thread of its own: a
+ * consumer that never pulls (mon_attr_get never called) does not make a
+ * start wait; more requests than one read takes (BH_GUARD_RDV_PENDING) are
+ * all answered. */
+static void attr_rendezvous_needs_no_consumer(void **state)
+{
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), cmd[600];
+	struct bh_ctr_opts co = { .root = d, .docker_socket = "", .podman_socket = "" };
+	struct bh_error *err = NULL;
+	struct mon_attr *a = NULL;
+	uint64_t t0;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(mon_attr_new(&co, true, dir, &a), 0);
+	assert_non_null(a);
+	t0 = mono_ms_();
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
+	assert_null(err);
+	assert_true(mono_ms_() - t0 < 2000); /* answered, not timed out (5 s) */
+	/* 300 requests at once (one read takes 256): none stranded */
+	snprintf(cmd, sizeof(cmd), "cd %s/*/req && for i in $(seq 1000 1299); do : >$i-1; done",
+		 dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(pclose(f), 0);
+	t0 = mono_ms_();
+	while (rdv_left(dir) > 0 && mono_ms_() - t0 < 3000)
+		usleep(20000);
+	assert_int_equal(rdv_left(dir), 0);
+	mon_attr_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(dir);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -754,6 +816,7 @@ int main(void)
 		cmocka_unit_test(quarantine_hook_once_per_container),
 		cmocka_unit_test(block_not_done_is_an_alert_naming_why),
 		cmocka_unit_test(behaviour_hook_learns_alerts_and_acts),
+		cmocka_unit_test(attr_rendezvous_needs_no_consumer),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
