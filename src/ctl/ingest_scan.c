@@ -277,23 +277,33 @@ static int key_index(const struct scan *s, size_t st, size_t n, const char *cons
 	return -1;
 }
 
+/* The next member of an object of fixed keys, up to its value: the ',' before
+ * it (after the first), its key (one of keys, not seen before: marked in
+ * *seen) and the ':'. Its index, or -1. */
+static int next_key(struct scan *s, const char *const *keys, unsigned *seen)
+{
+	size_t st, n;
+	int k;
+
+	if (*seen && !eat(s, ','))
+		return -1;
+	if (!str(s, false, &st, &n) || (k = key_index(s, st, n, keys)) < 0 || (*seen & (1u << k)))
+		return -1;
+	*seen |= 1u << k;
+	ws(s);
+	return eat(s, ':') ? k : -1;
+}
+
 static bool event(struct scan *s, struct bh_ctl_event_in *e)
 {
-	size_t start = s->i, st, n, out[2];
+	size_t start = s->i, out[2];
 	unsigned seen = 0;
 	int k;
 
 	if (!eat(s, '{'))
 		return false;
 	while (!at(s, '}')) {
-		if (seen && !eat(s, ','))
-			return false;
-		if (!str(s, false, &st, &n) || (k = key_index(s, st, n, event_keys)) < 0 ||
-		    (seen & (1u << k)))
-			return false;
-		seen |= 1u << k;
-		ws(s);
-		if (!eat(s, ':'))
+		if ((k = next_key(s, event_keys, &seen)) < 0)
 			return false;
 		switch (k) {
 		case 0:
@@ -371,14 +381,7 @@ static bool batch(struct scan *s, struct bh_ctl_batch *out)
 	if (!eat(s, '{'))
 		return false;
 	while (!at(s, '}')) {
-		if (seen && !eat(s, ','))
-			return false;
-		if (!str(s, false, &st, &n) || (k = key_index(s, st, n, batch_keys)) < 0 ||
-		    (seen & (1u << k)))
-			return false;
-		seen |= 1u << k;
-		ws(s);
-		if (!eat(s, ':'))
+		if ((k = next_key(s, batch_keys, &seen)) < 0)
 			return false;
 		if (k == 0) {
 			if (!str(s, false, &st, &n) || n > BH_CTL_NAME_MAX ||
