@@ -196,7 +196,17 @@ $(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
 
-test-bins: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN)
+# Every header compiles on its own, included twice (its own includes and its
+# guard are complete): a stamp per header, after the library (whose rules make
+# the generated headers some of them include).
+HDR_OK := $(LIB_HDR:%.h=$(BUILD)/hdr/%.ok)
+$(BUILD)/hdr/%.ok: %.h | $(LIB)
+	@mkdir -p $(dir $@)
+	$(call say,HDR,$<)$(CC) $(ALL_CFLAGS) -fsyntax-only -MMD -MP -MF $@.d -MT $@ \
+		-include $< -include $< -x c /dev/null && touch $@
+-include $(HDR_OK:%=%.d)
+
+test-bins: $(BIN) $(UNIT_BIN) $(FUZZ_REPLAY) $(TOOL_BIN) $(HDR_OK)
 
 deps:
 	@if [ "$$(id -u)" = 0 ]; then scripts/install-deps; else scripts/install-deps --check; fi
