@@ -44,7 +44,11 @@
  * it is identified anew (only where the protocol cannot tell; the
  * dissectors that do so say why). DONE on bytes (encrypted or a tunnel from
  * here) is not giving up: nothing is re-probed; at a gap (data NULL) there
- * is no byte to say.
+ * is no byte to say. A dissector says DONE on the SERVER's answer only (a
+ * ServerHello, 'S', 220, 234, 101, a 2xx to CONNECT), never on the
+ * client's announcement: an attacker sends the announcement and cleartext
+ * at once to a server that refuses and reads on in clear; the client's
+ * bytes before the answer are parsed as the protocol, or given up on.
  * A threat's id must be a row of the catalogue (src/net/threats.c); the
  * engine drops an id it does not know. emit() may be called from feed()
  * only.

@@ -11,8 +11,10 @@
  * 227 reply to PASV (the address and port in the reply) and the 229 reply
  * to EPSV (the flow's server address, the port in the reply).
  *
- * AUTH TLS/SSL answered 234 ends inspection (DONE), as does a TLS record
- * from a client that did not wait for the answer, and a gap.
+ * AUTH TLS/SSL answered 234 ends inspection (DONE), as does a gap: on the
+ * server's answer only. A TLS record from a client that did not wait for
+ * the answer is given up on from its first byte (identified anew: the TLS
+ * dissector ends inspection only on a ServerHello).
  *
  * Threat: FTP bounce (BH-NET-FTP-BOUNCE): PORT or EPRT naming an address
  * other than the client's own, so that the server connects to a third host.
@@ -271,7 +273,10 @@ static enum bh_net_feed ftp_feed(void *state, enum bh_net_dir dir, const uint8_t
 		return BH_NET_FEED_DONE;
 	while (off < len) {
 		if (dir == BH_NET_TO_SERVER && s->auth_pending && !l->len && data[off] == 0x16)
-			return BH_NET_FEED_DONE; /* a ClientHello that did not wait for 234 */
+			/* a ClientHello that did not wait for 234: inspection
+			 * ends on the server's word only; identified anew
+			 * from here (TLS, which waits for a ServerHello) */
+			return bh_net_feed_gave_up(ctx, off);
 		if (!l->len)
 			mark = off;
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {

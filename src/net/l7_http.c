@@ -7,7 +7,9 @@
  * point into the caller's bytes), or to the end of the flow for a response
  * without either. Pipelined requests are remembered (HEAD and CONNECT, up to
  * HTTP_PIPE_MAX) so their responses are read without a body or end the
- * inspection. A 101 Switching Protocols or a 2xx to CONNECT ends inspection.
+ * inspection. Inspection ends only on the server's answer: a 101 Switching
+ * Protocols to the request that asked to Upgrade, or a 2xx to CONNECT; the
+ * client's bytes before that answer are parsed as HTTP.
  *
  * Threats:
  *  BH-NET-HTTP-SMUGGLE: a request (or response) whose length is ambiguous:
@@ -407,8 +409,10 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 		r.kind = BH_NET_REC_HTTP_RESPONSE;
 		r.u.response.status = h.status;
 		ctx->emit(ctx->opaque, &r);
-		if (h.status == 101)
-			return BH_NET_FEED_DONE; /* another protocol follows */
+		/* another protocol follows, on the server's word, to a request
+		 * that asked for it (not a pipelined one that did not) */
+		if (h.status == 101 && s->pipe_n && (s->pipe[s->pipe_head] & PIPE_UPGRADE))
+			return BH_NET_FEED_DONE;
 		if (h.status >= 100 && h.status < 200) {
 			d->phase = PH_HEAD; /* interim: the final response follows */
 			return BH_NET_FEED_MORE;

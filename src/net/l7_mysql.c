@@ -14,9 +14,13 @@
  *    attributes skipped), at most MYSQL_KEEP - 1 bytes, truncated when the
  *    statement was longer;
  *  - COM_INIT_DB: COMMAND "database"; COM_CHANGE_USER: COMMAND "login".
- * An SSL request (the client switching to TLS) or compression negotiated
- * ends inspection (DONE), as do COM_QUIT and a gap in the stream outside a
- * skipped payload.
+ * An SSL request (the client switching to TLS) ends inspection (DONE) only
+ * when the server's greeting offered SSL and the client's next bytes are a
+ * TLS handshake record (the ClientHello the server will read): else those
+ * bytes are given up on from their first byte, to be identified anew (a
+ * client announcing TLS to a server without it, then cleartext, is read).
+ * Compression negotiated ends inspection, as do COM_QUIT and a gap in the
+ * stream outside a skipped payload.
  */
 #include <string.h>
 
@@ -50,6 +54,9 @@ struct mysql_state {
 	struct mysql_dir d[2];
 	uint32_t srv_caps, cli_caps;
 	bool greeted, handshake;
+	bool ssl_wait;	  /* an SSL request sent: its next bytes must be TLS */
+	uint8_t tls_have; /* of them, the first ones seen (a record header's) */
+	uint8_t tls_hdr[3];
 	uint8_t cbuf[MYSQL_KEEP];
 	uint8_t sbuf[MYSQL_SKEEP];
 };
@@ -196,15 +203,19 @@ static enum bh_net_feed handshake(struct mysql_state *s, const uint8_t *p, size_
 	if (caps & CLIENT_PROTOCOL_41) {
 		if (n < 32)
 			return BH_NET_FEED_MALFORMED;
-		if (caps & CLIENT_SSL)
-			return BH_NET_FEED_DONE; /* the SSL request: TLS follows */
+		if (caps & CLIENT_SSL) {
+			s->ssl_wait = true; /* the SSL request: TLS must follow */
+			return BH_NET_FEED_MORE;
+		}
 		o = 32;
 	} else {
 		caps &= 0xffff; /* 3.20: 2 bytes of capabilities, 3 of max packet */
 		if (n < 5)
 			return BH_NET_FEED_MALFORMED;
-		if (caps & CLIENT_SSL)
-			return BH_NET_FEED_DONE;
+		if (caps & CLIENT_SSL) {
+			s->ssl_wait = true;
+			return BH_NET_FEED_MORE;
+		}
 		o = 5;
 	}
 	s->cli_caps = caps;
@@ -353,6 +364,32 @@ static enum bh_net_feed message(struct mysql_state *s, enum bh_net_dir dir,
 	return BH_NET_FEED_MORE; /* authentication exchange */
 }
 
+/*
+ * The client's bytes after its SSL request: DONE when they begin a TLS
+ * handshake record (type 22, version 3.x) and the server offered SSL, else
+ * given up from their first byte (the record header's bytes held from an
+ * earlier chunk go back through ctx->held).
+ */
+static enum bh_net_feed after_ssl_request(struct mysql_state *s, const uint8_t *data, size_t len,
+					  size_t base, const struct bh_net_dissect_ctx *ctx)
+{
+	size_t off = base;
+	uint8_t had = s->tls_have;
+
+	if (off >= len)
+		return BH_NET_FEED_MORE;
+	while (off < len && s->tls_have < 3)
+		s->tls_hdr[s->tls_have++] = data[off++];
+	bool ok = s->tls_hdr[0] == 22 && (s->tls_have < 2 || s->tls_hdr[1] == 3) &&
+		  (s->tls_have < 3 || s->tls_hdr[2] <= 4);
+	if (ok && s->tls_have < 3)
+		return BH_NET_FEED_MORE;
+	if (ok && (s->srv_caps & CLIENT_SSL))
+		return BH_NET_FEED_DONE;
+	return had ? bh_net_feed_gave_up_held(ctx, s->tls_hdr, had)
+		   : bh_net_feed_gave_up(ctx, base);
+}
+
 static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8_t *data,
 				   size_t len, const struct bh_net_dissect_ctx *ctx)
 {
@@ -370,6 +407,8 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 		}
 		return BH_NET_FEED_DONE;
 	}
+	if (dir == BH_NET_TO_SERVER && s->ssl_wait)
+		return after_ssl_request(s, data, len, 0, ctx);
 	carry = d->hdr_have == 4 || d->in_msg ? d->keep : 0;
 	while (off < len) {
 		if (!d->hdr_have && !d->in_msg)
@@ -409,6 +448,8 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
+			if (dir == BH_NET_TO_SERVER && s->ssl_wait)
+				return after_ssl_request(s, data, len, off, ctx);
 		}
 	}
 	return BH_NET_FEED_MORE;

@@ -7,8 +7,14 @@
  * each client message and counts the rest; a startup packet is at most
  * 10000 bytes and any other message at most 1 GiB (the server's limits),
  * else the flow is malformed. The server's messages are not parsed, but its
- * one-byte answer to SSLRequest/GSSENCRequest is: 'N' goes on (the client
- * sends its StartupMessage in clear), 'S' or 'G' ends inspection (DONE).
+ * one-byte answer to SSLRequest/GSSENCRequest is: 'S' (to SSLRequest) or
+ * 'G' (to GSSENCRequest) ends inspection (DONE), anything else ('N', an
+ * error) goes on. Inspection ends on that answer only, never on the
+ * client's request: the client's bytes after its request are parsed as the
+ * protocol (a StartupMessage, then typed messages) whether or not the
+ * answer came first, so a client that sends the request and cleartext
+ * without waiting has that cleartext read (and, when it is not protocol 3,
+ * given up on from its first byte, to be identified anew).
  *
  * Records: COMMAND "login" (arg the user) and "database" from the
  * StartupMessage; COMMAND "cancel" (then DONE); SQL for a simple Query 'Q'
@@ -31,10 +37,11 @@
 #define PG_CODE_GSS    80877104u
 #define PG_PROTO_3     0x00030000u
 
-enum pg_phase { PG_STARTUP, PG_WAIT_SSL, PG_WAIT_GSS, PG_NORMAL };
+enum pg_phase { PG_STARTUP, PG_NORMAL };
 
 struct pg_state {
 	enum pg_phase phase;
+	uint8_t awaiting; /* 'S' or 'G': the answer to an SSL/GSSENCRequest that accepts */
 	uint8_t hdr[5];
 	uint8_t hdr_have;
 	bool cut;
@@ -124,8 +131,8 @@ static enum bh_net_feed startup(struct pg_state *s, const struct bh_net_dissect_
 		return BH_NET_FEED_MALFORMED;
 	code = bh_net_be32(p);
 	switch (code) {
-	case PG_CODE_SSL: s->phase = PG_WAIT_SSL; return BH_NET_FEED_MORE;
-	case PG_CODE_GSS: s->phase = PG_WAIT_GSS; return BH_NET_FEED_MORE;
+	case PG_CODE_SSL: s->awaiting = 'S'; return BH_NET_FEED_MORE;
+	case PG_CODE_GSS: s->awaiting = 'G'; return BH_NET_FEED_MORE;
 	case PG_CODE_CANCEL: emit_cmd(ctx, "cancel", NULL, 0); return BH_NET_FEED_DONE;
 	}
 	if (code >> 16 != 3)
@@ -192,18 +199,13 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 	if (!data)
 		return BH_NET_FEED_DONE;
 	if (dir == BH_NET_TO_CLIENT) {
-		if (s->phase != PG_WAIT_SSL && s->phase != PG_WAIT_GSS)
+		if (!s->awaiting || !len)
 			return BH_NET_FEED_MORE;
-		if (!len)
-			return BH_NET_FEED_MORE;
-		if (data[0] == 'N' && len == 1) {
-			s->phase = PG_STARTUP;
-			return BH_NET_FEED_MORE;
-		}
-		return BH_NET_FEED_DONE; /* 'S'/'G': encrypted from here on; 'E': refused */
+		if (data[0] == s->awaiting)
+			return BH_NET_FEED_DONE; /* accepted: encrypted from here on */
+		s->awaiting = 0; /* 'N' (or an error): the session goes on in clear */
+		return BH_NET_FEED_MORE;
 	}
-	if (s->phase == PG_WAIT_SSL || s->phase == PG_WAIT_GSS)
-		return len ? BH_NET_FEED_DONE : BH_NET_FEED_MORE; /* did not wait for the answer */
 	/* the body bytes held from earlier chunks of a message begun there */
 	carry = s->hdr_have == (s->phase == PG_STARTUP ? 4u : 5u) ? s->keep : 0;
 	while (off < len) {
@@ -247,23 +249,19 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
-			if (s->phase == PG_WAIT_SSL || s->phase == PG_WAIT_GSS) {
-				if (off < len)
-					return BH_NET_FEED_DONE;
-			}
 		}
 	}
 	return BH_NET_FEED_MORE;
 }
 
 /* The server's messages matter only for the one-byte answer to an
- * SSLRequest/GSSENCRequest, which comes before the StartupMessage: once the
- * session is past it (PG_NORMAL), the replies are never parsed. */
+ * SSLRequest/GSSENCRequest: once the session is past the startup
+ * (PG_NORMAL) with no such answer awaited, the replies are never parsed. */
 static bool pg_wants(const void *state, enum bh_net_dir dir)
 {
 	const struct pg_state *s = state;
 
-	return dir == BH_NET_TO_SERVER || s->phase != PG_NORMAL;
+	return dir == BH_NET_TO_SERVER || s->phase != PG_NORMAL || s->awaiting;
 }
 
 const struct bh_net_dissector bh_net_l7_postgresql = {

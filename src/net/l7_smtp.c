@@ -16,8 +16,12 @@
  * an HTTP body. Their total is not bounded here (the engine bounds what it
  * matches).
  *
- * STARTTLS answered 220 ends inspection (DONE); so does a TLS record from a
- * client that did not wait for the answer, and a gap.
+ * STARTTLS answered 220 ends inspection (DONE), as does a gap: on the
+ * server's answer only. The client's lines sent after STARTTLS before the
+ * answer are read as commands; a TLS record from a client that did not wait
+ * for the answer is given up on from its first byte (identified anew: the
+ * TLS dissector ends inspection only on a ServerHello, so a server that
+ * refuses with 454 and reads on in clear is still inspected).
  *
  * Threat: user enumeration, at least SMTP_ENUM_MAX VRFY or EXPN commands
  * in one session (BH-NET-SMTP-USER-ENUM), once per flow.
@@ -288,7 +292,10 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 			continue;
 		}
 		if (dir == BH_NET_TO_SERVER && s->tls_at && !l->len && data[off] == 0x16)
-			return BH_NET_FEED_DONE; /* a ClientHello that did not wait for 220 */
+			/* a ClientHello that did not wait for 220: inspection
+			 * ends on the server's word only; identified anew
+			 * from here (TLS, which waits for a ServerHello) */
+			return bh_net_feed_gave_up(ctx, off);
 		if (!l->len)
 			mark = off;
 		if (!bh_net_line_take(l, data + off, len - off, &used)) {

@@ -8,8 +8,20 @@
  * ClientHello gives the offered maximum version (legacy_version and
  * supported_versions, GREASE ignored), the SNI and the first ALPN protocol; a
  * ServerHello the selected version and cipher suite and the ALPN chosen.
- * Inspection is DONE once the server selected TLS 1.3 (everything after the
- * ServerHello is encrypted) or both sides sent ChangeCipherSpec.
+ * Inspection is DONE only on the server's answer: once its ServerHello
+ * selected TLS 1.3 (everything after it is encrypted), or after a
+ * ServerHello both sides sent ChangeCipherSpec (or the server application
+ * data). Before the ServerHello the client may send its ClientHello and
+ * nothing else, except, when that hello offered early_data (TLS 1.3 0-RTT),
+ * ChangeCipherSpec and application data records, which are skipped but
+ * handed to the data-leak matcher as HTTP_BODY records of app "tls" (a fake
+ * handshake to a cleartext server must not hide cleartext). Any other
+ * record, or application data without early_data, is given up on from that
+ * record's first byte: the engine identifies it anew.
+ * A ClientHello spread over several records that then breaks is given up
+ * from the first byte of its first record: the bytes held from earlier
+ * chunks (TLS_RAW_MAX at most, beyond which the hello is malformed) go back
+ * to the engine through ctx->held.
  *
  * Threats:
  *  BH-NET-TLS-DOWNGRADE: a ServerHello selecting SSLv3, TLS 1.0 or TLS 1.1.
@@ -28,6 +40,7 @@
 
 #define TLS_HELLO_MAX  16384	      /* one ClientHello / ServerHello message */
 #define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext bound (RFC 8446 5.2) */
+#define TLS_RAW_MAX    (24 * 1024)    /* client bytes held since its hello's first record */
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
 
@@ -48,6 +61,15 @@ struct tls_dir {
 struct tls_state {
 	struct tls_dir d[2];
 	bool done;
+	bool client_hello; /* the ClientHello was parsed */
+	bool server_hello; /* the server answered with a ServerHello */
+	bool early_data;   /* the ClientHello offered early_data (0-RTT) */
+	/* the client's bytes since the first record of the message in
+	 * progress began, while no ServerHello was seen */
+	bool raw_here;	 /* that record began in the chunk being fed, at raw_mark */
+	size_t raw_mark; /* (valid during a feed only) */
+	uint32_t raw_len;
+	uint8_t raw[TLS_RAW_MAX];
 };
 
 static const uint16_t tls_ports[] = { 443, 8443, 993, 995, 465, 636, 853, 6443, 0 };
@@ -150,7 +172,7 @@ static const char *version_name(unsigned v)
 
 /* Parse a hello; false when malformed. Returns the selected version in *sel. */
 static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir dir,
-			const struct bh_net_dissect_ctx *ctx, unsigned *sel)
+			const struct bh_net_dissect_ctx *ctx, unsigned *sel, bool *early)
 {
 	struct rd r = { m, n, false };
 	struct bh_net_rec rec = { .kind = BH_NET_REC_TLS_HELLO, .dir = dir, .app = "tls" };
@@ -177,6 +199,8 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 
 			if (ext.bad)
 				break;
+			if (type == 42 && client) /* early_data */
+				*early = true;
 			if (type == 0 && client) { /* server_name */
 				struct rd list = sub(&e, u16(&e));
 
@@ -246,6 +270,10 @@ static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir
 				d->hgot = 0;
 				if ((d->hh[0] == 1 || d->hh[0] == 2) && d->hlen > TLS_HELLO_MAX)
 					return BH_NET_FEED_MALFORMED;
+				/* before the server answered, one ClientHello only */
+				if (dir == BH_NET_TO_SERVER && !s->server_hello &&
+				    (d->hh[0] != 1 || s->client_hello))
+					return BH_NET_FEED_MALFORMED;
 			} else {
 				continue;
 			}
@@ -269,13 +297,70 @@ static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir
 				continue;
 			if (client != (dir == BH_NET_TO_SERVER))
 				return BH_NET_FEED_MALFORMED;
-			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &sel))
+			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &sel, &s->early_data))
 				return BH_NET_FEED_MALFORMED;
-			if (!client && sel >= 0x0304)
+			if (client) {
+				s->client_hello = true;
+				continue;
+			}
+			s->server_hello = true;
+			if (sel >= 0x0304)
 				return BH_NET_FEED_DONE;
 		}
 	}
 	return BH_NET_FEED_MORE;
+}
+
+/* Early data (TLS 1.3 0-RTT) or a heartbeat the client sent before the
+ * server answered: not parsed, but handed to the data-leak matcher. */
+static void emit_early(const struct bh_net_dissect_ctx *ctx, const uint8_t *p, size_t n)
+{
+	struct bh_net_rec r = { .kind = BH_NET_REC_HTTP_BODY,
+				.dir = BH_NET_TO_SERVER,
+				.app = "tls" };
+
+	r.u.body.data = (struct bh_net_str){ (const char *)p, n };
+	ctx->emit(ctx->opaque, &r);
+}
+
+/* Whether a record of this header may come before the server's ServerHello. */
+static bool before_answer_ok(const struct tls_state *s, enum bh_net_dir dir,
+			     const struct tls_dir *d)
+{
+	if (dir != BH_NET_TO_SERVER)
+		return d->rtype != CT_APPDATA && d->rtype != CT_CCS;
+	switch (d->rtype) {
+	case CT_HANDSHAKE: /* its ClientHello, checked as it is parsed */
+	case CT_HEARTBEAT: return !d->ccs;
+	case CT_ALERT: return !d->ccs && d->rlen == 2;
+	case CT_CCS: return s->early_data && s->client_hello && !d->ccs;
+	case CT_APPDATA: return s->early_data && s->client_hello;
+	}
+	return false;
+}
+
+/* Hold the client's bytes of the message in progress (see raw). */
+static bool hold(struct tls_state *s, const uint8_t *p, size_t n)
+{
+	if (n > TLS_RAW_MAX - s->raw_len)
+		return false;
+	memcpy(s->raw + s->raw_len, p, n);
+	s->raw_len += (uint32_t)n;
+	return true;
+}
+
+/* Give up from the record at mark, or for the client before the server
+ * answered, from the first record of its message in progress (raw0 bytes of
+ * it held from earlier chunks). */
+static enum bh_net_feed give_up(struct tls_state *s, enum bh_net_dir dir, size_t mark,
+				uint32_t raw0, const struct bh_net_dissect_ctx *ctx)
+{
+	s->done = true;
+	if (dir != BH_NET_TO_SERVER || s->server_hello)
+		return bh_net_feed_gave_up(ctx, mark);
+	if (s->raw_here)
+		return bh_net_feed_gave_up(ctx, s->raw_mark);
+	return bh_net_feed_gave_up_held(ctx, s->raw, raw0);
 }
 
 static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t *data, size_t len,
@@ -284,6 +369,8 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 	struct tls_state *s = state;
 	struct tls_dir *d, *peer;
 	size_t i = 0, mark = 0; /* mark: where the record in progress began */
+	bool cap;		/* the client before the server answered: hold */
+	uint32_t raw0;
 
 	if (s->done || (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT))
 		return BH_NET_FEED_DONE;
@@ -293,10 +380,21 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 	}
 	d = &s->d[dir];
 	peer = &s->d[!dir];
+	cap = dir == BH_NET_TO_SERVER && !s->server_hello;
+	raw0 = s->raw_len;
+	s->raw_here = false;
 	while (i < len) {
-		if (!d->rhlen)
+		if (!d->rhlen) {
 			mark = i;
+			if (cap && !d->hhlen) { /* a new message: hold from here */
+				s->raw_len = 0;
+				s->raw_here = true;
+				s->raw_mark = i;
+			}
+		}
 		if (d->rhlen < 5) {
+			if (cap && !hold(s, data + i, 1))
+				return give_up(s, dir, mark, raw0, ctx);
 			d->rh[d->rhlen++] = data[i++];
 			if (d->rhlen < 5)
 				continue;
@@ -304,11 +402,10 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 			d->rlen = (uint32_t)d->rh[3] << 8 | d->rh[4];
 			d->rgot = 0;
 			if (d->rtype < CT_CCS || d->rtype > CT_HEARTBEAT || d->rh[1] != 3 ||
-			    d->rlen > TLS_RECORD_MAX) {
-				s->done = true;
-				return bh_net_feed_gave_up(ctx, mark);
-			}
-			if (d->rtype == CT_APPDATA && !d->ccs) {
+			    d->rlen > TLS_RECORD_MAX ||
+			    (!s->server_hello && !before_answer_ok(s, dir, d)))
+				return give_up(s, dir, mark, raw0, ctx);
+			if (d->rtype == CT_APPDATA && !d->ccs && s->server_hello) {
 				s->done = true;
 				return BH_NET_FEED_DONE; /* past what we can read */
 			}
@@ -320,19 +417,24 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 
 		if (k > len - i)
 			k = len - i;
+		if (cap && !hold(s, data + i, k))
+			return give_up(s, dir, mark, raw0, ctx);
 		if (d->rtype == CT_HANDSHAKE && !d->ccs) {
 			enum bh_net_feed rc = handshake_bytes(s, dir, data + i, k, ctx);
 
 			if (rc != BH_NET_FEED_MORE) {
 				s->done = true;
-				/* a hello that does not parse: from its (last) record */
-				return rc == BH_NET_FEED_MALFORMED ? bh_net_feed_gave_up(ctx, mark)
-								   : rc;
+				/* a hello that does not parse: from its (first) record */
+				return rc == BH_NET_FEED_MALFORMED
+					       ? give_up(s, dir, mark, raw0, ctx)
+					       : rc;
 			}
 		} else if (d->rtype == CT_HEARTBEAT && !d->ccs) {
 			for (size_t j = 0; j < k && d->rgot + j < 3; j++)
 				d->hb[d->rgot + j] = data[i + j];
 		}
+		if (cap && (d->rtype == CT_APPDATA || d->rtype == CT_HEARTBEAT))
+			emit_early(ctx, data + i, k);
 		d->rgot += (uint32_t)k;
 		i += k;
 		if (d->rtype == CT_HEARTBEAT && !d->ccs && d->rgot >= 3 && d->rgot - k < 3) {
@@ -353,7 +455,7 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 		if (d->rgot == d->rlen) {
 			if (d->rtype == CT_CCS) {
 				d->ccs = true;
-				if (peer->ccs) {
+				if (peer->ccs && s->server_hello) {
 					s->done = true;
 					return BH_NET_FEED_DONE;
 				}

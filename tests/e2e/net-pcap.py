@@ -25,6 +25,12 @@
                                           PostgreSQL's startup and a query: one
                                           injected, the other benign; and a request
                                           then garbage holding a card number
+  net-pcap.py evade OUT.pcap              "done" on the client's word: PostgreSQL's
+                                          SSLRequest + startup + an injection at once,
+                                          refused 'N'; the same accepted 'S', then TLS;
+                                          STARTTLS + a ClientHello, 454, then a card
+                                          number in clear; a fake TLS handshake to a
+                                          cleartext server, a card in "application data"
   net-pcap.py payloads IN.pcap            each TCP segment's payload with one, one
                                           per line as Python bytes (Ethernet, IPv4;
                                           for tests/e2e/net-live.test)
@@ -191,6 +197,44 @@ def giveup_chunk(dst):
     open(dst, "wb").write(out)
 
 
+def client_hello(sni):
+    ext = struct.pack(">HHHBH", 0, len(sni) + 5, len(sni) + 3, 0, len(sni)) + sni
+    body = b"\x03\x03" + b"\x5a" * 32 + b"\0" + b"\0\x02\x13\x01" + b"\x01\0"
+    body += struct.pack(">H", len(ext)) + ext
+    hs = b"\x01" + struct.pack(">I", len(body))[1:] + body
+    return b"\x16\x03\x01" + struct.pack(">H", len(hs)) + hs
+
+
+def evade(dst):
+    """Encryption announced by the client, then cleartext at once: inspection
+    must end on the server's answer only."""
+    srv = [192, 0, 2, 22]
+    ssl = struct.pack(">II", 8, 80877103)
+    startup = struct.pack(">II", 18, 0x30000) + b"user\0bob\0\0"
+    q = b"SELECT * FROM users WHERE name = '' OR 1=1 -- '\0"
+    query = b"Q" + struct.pack(">I", len(q) + 4) + q
+    card = b"card 4111 1111 1111 1111 exp 12/29"
+    ch = client_hello(b"mx.example")
+    pkts = conversation([192, 0, 2, 40], srv, 40020, 5432, [
+        (True, ssl + startup + query), (False, b"N")])
+    pkts += conversation([192, 0, 2, 41], srv, 40021, 5432, [
+        (True, ssl), (False, b"S"), (True, ch)])
+    pkts += conversation([192, 0, 2, 42], srv, 40022, 25, [
+        (False, b"220 mx.example ESMTP\r\n"), (True, b"EHLO a\r\n"),
+        (False, b"250-mx\r\n250 STARTTLS\r\n"), (True, b"STARTTLS\r\n" + ch),
+        (False, b"454 4.7.0 TLS not available\r\n"),
+        (True, b"MAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"),
+        (False, b"250 ok\r\n250 ok\r\n354 go\r\n"),
+        (True, b"Subject: x\r\n\r\n" + card + b"\r\n.\r\n")])
+    pkts += conversation([192, 0, 2, 43], srv, 40023, 443, [
+        (True, ch + b"\x17\x03\x03" + struct.pack(">H", len(card)) + card),
+        (False, b"HTTP/1.1 400 Bad Request\r\n\r\n")])
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101)
+    for i, p in enumerate(pkts):
+        out += struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p
+    open(dst, "wb").write(out)
+
+
 def payloads(src):
     d = open(src, "rb").read()
     magic, = struct.unpack("<I", d[:4])
@@ -274,6 +318,8 @@ if __name__ == "__main__":
         giveup_window(sys.argv[2])
     elif sys.argv[1] == "giveup-chunk":
         giveup_chunk(sys.argv[2])
+    elif sys.argv[1] == "evade":
+        evade(sys.argv[2])
     elif sys.argv[1] == "frags":
         frags(sys.argv[2])
     elif sys.argv[1] == "compare":

@@ -55,12 +55,28 @@ static void test_mysql_recorded(void **state)
 	l7_check(d, &fl, m, n, want);
 	free(cut);
 
-	/* the same greeting, then an SSL request: TLS follows */
+	/* the same greeting, then an SSL request: TLS follows, and ends
+	 * inspection once its first record is seen (not on the request) */
 	uint8_t ssl[64], p[32] = { 0 };
 	uint32_t caps = 0x00000200 | 0x00000800 | 0x00008000;
 	memcpy(p, &caps, 4);
-	struct l7_msg t[] = { m[0], { BH_NET_TO_SERVER, ssl, pkt(ssl, 1, p, 32) } };
-	l7_check(d, &fl, t, 2, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nDONE\n");
+	struct l7_msg t[] = { m[0],
+			      { BH_NET_TO_SERVER, ssl, pkt(ssl, 1, p, 32) },
+			      L7_MSG(BH_NET_TO_SERVER, "\x16\x03\x01\x02\x00\x01") };
+	l7_check(d, &fl, t, 2, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\n");
+	/* this server offered no SSL: the TLS bytes are not the end */
+	l7_check(d, &fl, t, 3, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nMALFORMED\n");
+	/* the same greeting offering SSL (CLIENT_SSL in its capabilities) */
+	uint8_t g[1024];
+	const uint8_t *z = memchr((const uint8_t *)m[0].p + 5, 0, m[0].n - 5);
+	assert_true(z && m[0].n <= sizeof(g));
+	memcpy(g, m[0].p, m[0].n);
+	g[(size_t)(z - (const uint8_t *)m[0].p) + 1 + 14] |= 0x08;
+	t[0] = (struct l7_msg){ BH_NET_TO_CLIENT, g, m[0].n };
+	l7_check(d, &fl, t, 3, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nDONE\n");
+	/* cleartext after the request: given up on (test_net_evade.c) */
+	struct l7_msg u[] = { m[0], t[1], L7_MSG(BH_NET_TO_SERVER, "\x09\0\0\0\x03SELECT 1") };
+	l7_check(d, &fl, u, 3, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nMALFORMED\n");
 	assert_int_equal(l7_probe(d, BH_NET_TO_SERVER, t[1].p, t[1].n), BH_NET_PROBE_YES);
 
 	/* prepared statements, a 16 MiB multi-packet query cut, then more */
@@ -281,10 +297,21 @@ static void test_pg_switches(void **state)
 							    "\x00\x00\x01\x00\x12\x34\x56\x78") };
 	l7_check(d, &fl, cancel, 1, "C cmd cancel|\nDONE\n");
 	assert_int_equal(l7_probe(d, BH_NET_TO_SERVER, cancel[0].p, cancel[0].n), BH_NET_PROBE_YES);
-	/* a client that sends its ClientHello without waiting for 'S' */
+	/* a client that sends its ClientHello without waiting for 'S': not
+	 * the end on its word; no StartupMessage, so given up on (the engine
+	 * identifies it anew: TLS, test_net_evade.c) */
 	struct l7_msg eager[] = { L7_MSG(BH_NET_TO_SERVER, "\x00\x00\x00\x08\x04\xd2\x16\x2f"
 							   "\x16\x03\x01\x02\x00") };
-	l7_check(d, &fl, eager, 1, "DONE\n");
+	l7_check(d, &fl, eager, 1, "MALFORMED\n");
+	/* the request and a StartupMessage and a query before the answer:
+	 * read; 'N' goes on, 'S' would have ended it */
+	struct l7_msg early[] = { L7_MSG(BH_NET_TO_SERVER, "\x00\x00\x00\x08\x04\xd2\x16\x2f"),
+				  { BH_NET_TO_SERVER, startup, sizeof(startup) - 1 },
+				  L7_MSG(BH_NET_TO_SERVER, "Q\x00\x00\x00\x0dSELECT 1\0"),
+				  L7_MSG(BH_NET_TO_CLIENT, "N") };
+	l7_check(d, &fl, early, 4, "C cmd login|bob\nC cmd database|db\nC sql SELECT 1\n");
+	early[3] = (struct l7_msg)L7_MSG(BH_NET_TO_CLIENT, "S");
+	l7_check(d, &fl, early, 4, "C cmd login|bob\nC cmd database|db\nC sql SELECT 1\nDONE\n");
 }
 
 static void test_pg_bounds(void **state)
