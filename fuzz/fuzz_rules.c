@@ -90,6 +90,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bh_error_clear(&err);
 	bh_rules_open_filter(rs, &of);
 	(void)bh_rules_connect_peers(rs, all_rules, NULL, &peers, &npeers, NULL);
+	{
+		struct bh_strvec xp, xn;
+
+		(void)bh_rules_exec_files(rs, all_rules, NULL, &xp, &xn, NULL);
+		for (size_t i = 0; i < xp.n; i++)
+			if (xp.v[i][0] != '/') /* whole paths only */
+				abort();
+		for (size_t i = 0; i < xn.n; i++)
+			if (!xn.v[i][0] || strchr(xn.v[i], '/')) /* names only */
+				abort();
+		bh_strvec_release(&xp);
+		bh_strvec_release(&xn);
+	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		const struct bh_rules_rule *m[16];
 		size_t n;

@@ -88,6 +88,23 @@ struct bh_guard_policy {
 	const char *const *deny_open;
 	bh_guard_decide_fn decide; /* optional */
 	void *decide_arg;
+	/*
+	 * Executables the callback refuses by their name, known by identity (device,
+	 * inode) from the watch on, so an exec of one under another name (a hard link,
+	 * a rename of it or of a directory above it, another mount of its file system)
+	 * is decided as the name it was found under (bh_guard_event.via: the one used),
+	 * before any refusal of it. Resolved in the container's mount namespace at the
+	 * watch (a file made later is known once refused). deny_exec: whole paths (a
+	 * symbolic link is not followed: fanotify names the file it points to);
+	 * deny_exec_names: program names, looked for in /bin, /sbin, /usr/bin,
+	 * /usr/sbin, /usr/local/bin, /usr/local/sbin, a file with more than one link
+	 * skipped (a multi-call binary's other names are other programs). Both
+	 * NULL-terminated, optional. With the files refused, a container knows at most
+	 * 256 (GRD_MAX_IDENTS): past it the others are decided by their name only,
+	 * warned of once per watch.
+	 */
+	const char *const *deny_exec;
+	const char *const *deny_exec_names;
 };
 
 struct bh_guard_opts {

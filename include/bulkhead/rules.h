@@ -151,6 +151,20 @@ int bh_rules_open_paths(const struct bh_rules *rs,
 			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
 			struct bh_strvec *out, const char **inexact);
 
+/*
+ * The executables the execs of the rules chosen by want can match, for the
+ * guard (which knows them by identity: another name of one of these files is
+ * decided as the name found): per rule on execs a necessary condition naming
+ * the file by whole path (proc.exe, proc.exepath = / in absolute paths, into
+ * *paths) or by program name (proc.name = / in, into *names); an AND keeps
+ * the narrower side, an OR joins, a NOT requires nothing. 1 when every chosen
+ * rule on execs reduces to those, 0 when one does not (*inexact: the first
+ * such rule's name). Both lists unique; release them with bh_strvec_release.
+ */
+int bh_rules_exec_files(const struct bh_rules *rs,
+			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
+			struct bh_strvec *paths, struct bh_strvec *names, const char **inexact);
+
 /* A connect's peer a block rule names: an address prefix (family AF_INET or
  * AF_INET6, addr in network order, prefix bits), a port (host order, 0 =
  * any) and a protocol (6, 17, 0 = any). */

@@ -280,29 +280,79 @@ static void inode_unmark_all(struct bh_guard *g, struct grd_watch *w)
 }
 
 /* Know the file of fd as `path` for w (a blocked file: its hard links, its
- * new names and those of its directories are decided as that path). */
-void grd_ident_add(struct grd_watch *w, int fd, const char *path)
+ * new names and those of its directories are decided as that path). 0 when
+ * known (now or before), -1 when not (the table full: ENOSPC, or fd's error). */
+int grd_ident_add(struct grd_watch *w, int fd, const char *path)
 {
 	struct grd_ikey k;
 	struct grd_ident *id;
 	char p[64];
 
-	if (grd_ikey_of(fd, &k) < 0 ||
-	    (w->ident && bh_map_get(w->ident, (const char *)&k, sizeof(k))))
-		return;
-	if (w->ident && bh_map_size(w->ident) >= GRD_MAX_IDENTS)
-		return; /* bounded: the path still decides */
+	if (grd_ikey_of(fd, &k) < 0)
+		return -1;
+	if (w->ident && bh_map_get(w->ident, (const char *)&k, sizeof(k)))
+		return 0;
+	if (w->ident && bh_map_size(w->ident) >= GRD_MAX_IDENTS) {
+		errno = ENOSPC;
+		return -1; /* bounded: the path still decides */
+	}
 	snprintf(p, sizeof(p), "/proc/self/fd/%d", fd);
 	id = bh_calloc(1, sizeof(*id));
 	id->fd = open(p, O_PATH | O_CLOEXEC);
 	if (id->fd < 0) {
 		free(id);
-		return;
+		return -1;
 	}
 	id->path = bh_strdup(path);
 	if (!w->ident)
 		w->ident = bh_map_new();
 	bh_map_put(w->ident, (const char *)&k, sizeof(k), id);
+	return 0;
+}
+
+/* The usual directories of programs, where deny_exec_names are looked for. */
+static const char *const bin_dirs[] = { "/bin",	     "/sbin",	       "/usr/bin",
+					"/usr/sbin", "/usr/local/bin", "/usr/local/sbin",
+					NULL };
+
+/* Know one executable at path (a regular file, the last component not followed;
+ * single: only with one link) for w. 0 known or absent, -1 ENOSPC (full). */
+static int exec_ident(struct grd_watch *w, int rootfd, const char *path, bool single)
+{
+	struct stat st;
+	int fd = bh_root_openat(rootfd, path, O_PATH | O_NOFOLLOW, 0, NULL), r = 0;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (!single || st.st_nlink == 1) &&
+	    grd_ident_add(w, fd, path) < 0 && errno == ENOSPC)
+		r = -1;
+	close(fd);
+	return r;
+}
+
+/* Know p's deny_exec and deny_exec_names for w; the count not known (the table full). */
+static unsigned exec_idents(struct grd_watch *w, int rootfd, const struct bh_guard_policy *p)
+{
+	unsigned full = 0;
+
+	for (size_t i = 0; p->deny_exec && p->deny_exec[i]; i++)
+		if (p->deny_exec[i][0] == '/' && exec_ident(w, rootfd, p->deny_exec[i], false) < 0)
+			full++;
+	for (size_t i = 0; p->deny_exec_names && p->deny_exec_names[i]; i++) {
+		const char *n = p->deny_exec_names[i];
+
+		if (!*n || strchr(n, '/') || strlen(n) > NAME_MAX)
+			continue;
+		for (size_t d = 0; bin_dirs[d]; d++) {
+			char path[PATH_MAX];
+
+			snprintf(path, sizeof(path), "%s/%s", bin_dirs[d], n);
+			if (exec_ident(w, rootfd, path, true) < 0)
+				full++;
+		}
+	}
+	return full;
 }
 
 /*
@@ -567,6 +617,19 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		}
 		if (!bh_strv_contains(w->dir_warned.v, f))
 			bh_strvec_push(&w->dir_warned, f);
+	}
+	/* the refused executables' identities, before the first exec */
+	{
+		unsigned full = exec_idents(w, col.rootfd, p);
+
+		w->ident_full_warned = old && old->ident_full_warned;
+		if (full && !w->ident_full_warned) {
+			bh_warn("guard: container %s: %u refused executables are not known by "
+				"their identity (the table holds %d): another name of them is "
+				"decided by that name only",
+				c->id, full, GRD_MAX_IDENTS);
+			w->ident_full_warned = true;
+		}
 	}
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);

@@ -9,6 +9,10 @@
  *                      a runtime tests the lock (F_OFD_GETLK) without taking it
  *   DIR/G/req/PID-START  made by a runtime about to start that container's init
  *   DIR/G/ack/PID-START  made by G once a rescan after the request is done
+ *   DIR/G/pid          "PID START NSDEV NSINO": G's process as its pid namespace
+ *                      (device, inode of /proc/self/ns/pid) sees it, its start time
+ *   DIR/G/missed       made by a runtime whose wait for G ran out; G removes it
+ *                      when it reads its requests again (it is alive and serving)
  *
  * G is built as DIR/.G and renamed to DIR/G with its lock held, so a runtime or
  * another guard never sees a G whose lock is free but for a guard that is gone
@@ -17,13 +21,31 @@
  * container before its first exec), at most RDV_GUARDS (16) of them.
  * The guard's side is one inotify fd on its req/ (polled beside its fanotify
  * group); the runtime's side polls for the acks every 5 ms and stops waiting for
- * a guard as soon as its lock is free (it is gone). Names are checked
+ * a guard as soon as its lock is free (it is gone).
+ *
+ * A guard that cannot answer is not waited for its whole time (a stopped
+ * monitor would stall every start 5 s):
+ *  - stopped: its process (the pid file, when the runtime shares its pid
+ *    namespace and the start time matches) is in state T or t (SIGSTOP, a
+ *    debugger's stop) or its cgroup2 is frozen (cgroup.events "frozen 1"):
+ *    skipped at once, at every look (it may be stopped while waited for);
+ *  - it missed its last rendezvous (its missed file): waited for at most
+ *    RDV_MISSED_MS, until it reads its requests again. This covers what the
+ *    first rule cannot see (a guard of another pid namespace, a cgroup v1
+ *    freezer, a debugger stopping its serving thread only).
+ * A live guard that is merely slow is still waited for its whole time (its
+ * state is R, S or D, not frozen): a container that starts before a live
+ * monitor watches it would escape attribution; only after it let one start
+ * wait the whole time does it get the short wait, and it gets the whole
+ * time again as soon as it serves. Each guard not waited for is named in the
+ * error (its directory and pid, and why). Names are checked
  * ("digits-digits", bounded) before anything is made of them; the directories
  * are root's, 0700.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,10 +64,11 @@
 
 struct bh_guard_rdv {
 	char *dir; /* DIR/G */
-	int lockfd, inofd, reqfd, ackfd;
+	int lockfd, inofd, reqfd, ackfd, gfd;
 };
 
-#define RDV_GUARDS 16 /* guards a runtime asks at most */
+#define RDV_GUARDS    16  /* guards a runtime asks at most */
+#define RDV_MISSED_MS 100 /* the wait for a guard that missed its last rendezvous */
 
 /* Lock (or, with test, only look at) the whole of fd: 1 held by another, 0 free/taken. */
 static int ofd_lock(int fd, bool test)
@@ -115,9 +138,154 @@ static void remove_guard(int dfd, const char *name)
 			unlinkat(fd, sub, AT_REMOVEDIR);
 		}
 		unlinkat(fd, "lock", 0);
+		unlinkat(fd, "pid", 0);
+		unlinkat(fd, "missed", 0);
 		close(fd);
 	}
 	unlinkat(dfd, name, AT_REMOVEDIR);
+}
+
+/* The device and inode of this process's pid namespace (0 when unknown). */
+static void pidns_of(uint64_t *dev, uint64_t *ino)
+{
+	struct stat st;
+
+	*dev = *ino = 0;
+	if (stat("/proc/self/ns/pid", &st) == 0) {
+		*dev = (uint64_t)st.st_dev;
+		*ino = (uint64_t)st.st_ino;
+	}
+}
+
+/* /proc/PID/stat's state (field 3) and start time (field 22); -1 when unread. */
+static int proc_state(pid_t pid, char *state, uint64_t *start)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long st = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	*state = p[2];
+	p += 2;
+	for (int i = 0; i < 19 && p; i++) /* fields 3 to 22 */
+		if ((p = strchr(p, ' ')))
+			p++;
+	if (!p || sscanf(p, "%llu", &st) != 1)
+		return -1;
+	*start = st;
+	return 0;
+}
+
+/* G's pid file: its process as its own pid namespace sees it. */
+static int write_pid(int gfd)
+{
+	uint64_t start = 0, dev, ino;
+	char buf[128], state;
+	int fd, n;
+	bool ok;
+
+	pidns_of(&dev, &ino);
+	if (proc_state(getpid(), &state, &start) < 0)
+		start = 0;
+	n = snprintf(buf, sizeof(buf), "%d %llu %llu %llu\n", (int)getpid(),
+		     (unsigned long long)start, (unsigned long long)dev, (unsigned long long)ino);
+	fd = openat(gfd, "pid", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	ok = write(fd, buf, (size_t)n) == n;
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Is this cgroup2 path (of /proc/PID/cgroup's "0::" line) frozen? */
+static bool cgroup_frozen(pid_t pid)
+{
+	char path[PATH_MAX], buf[4096], *l, *e;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	l = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
+	if (!l)
+		return false;
+	l += l == buf ? 3 : 4;
+	e = strchr(l, '\n');
+	if (e)
+		*e = 0;
+	if (*l != '/' || strstr(l, "/../"))
+		return false;
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.events", l);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	return !strncmp(buf, "frozen 1", 8) || strstr(buf, "\nfrozen 1");
+}
+
+/*
+ * Why the guard whose directory is gfd cannot answer now (its process stopped
+ * or frozen), written to why; false when it may (or this runtime cannot tell:
+ * another pid namespace, its pid reused). *pid: its pid, or 0 when unknown.
+ */
+static bool guard_stopped(int gfd, pid_t *pid, char *why, size_t whysz)
+{
+	unsigned long long start = 0, dev = 0, ino = 0;
+	uint64_t mydev, myino, st = 0;
+	char buf[128], state = 0;
+	ssize_t n;
+	int fd, p = 0;
+
+	*pid = 0;
+	fd = openat(gfd, "pid", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	if (sscanf(buf, "%d %llu %llu %llu", &p, &start, &dev, &ino) != 4 || p <= 0)
+		return false;
+	pidns_of(&mydev, &myino);
+	if (!ino || dev != mydev || ino != myino)
+		return false; /* its pid means another process here */
+	*pid = (pid_t)p;
+	if (proc_state((pid_t)p, &state, &st) < 0 || (start && st != start))
+		return false; /* not that process (its lock says it lives) */
+	if (state == 'T' || state == 't') {
+		snprintf(why, whysz, "its process %d is stopped (state %c: a signal or a debugger)",
+			 p, state);
+		return true;
+	}
+	if (cgroup_frozen((pid_t)p)) {
+		snprintf(why, whysz, "its process %d is frozen (its cgroup)", p);
+		return true;
+	}
+	return false;
 }
 
 void bh_guard_rdv_free(struct bh_guard_rdv *r)
@@ -130,6 +298,8 @@ void bh_guard_rdv_free(struct bh_guard_rdv *r)
 		close(r->reqfd);
 	if (r->ackfd >= 0)
 		close(r->ackfd);
+	if (r->gfd >= 0)
+		close(r->gfd);
 	if (r->lockfd >= 0)
 		close(r->lockfd); /* the lock goes with it */
 	if (r->dir) {
@@ -185,7 +355,7 @@ int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_erro
 	int dfd = -1, gfd = -1;
 
 	*out = NULL;
-	r->lockfd = r->inofd = r->reqfd = r->ackfd = -1;
+	r->lockfd = r->inofd = r->reqfd = r->ackfd = r->gfd = -1;
 	top = bh_strdup(dir ? dir : BH_GUARD_RDV_DIR);
 	if (bh_mkdirs(top, 0755, 0700, err) < 0)
 		goto fail;
@@ -225,7 +395,8 @@ int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_erro
 	if (r->lockfd < 0 || ofd_lock(r->lockfd, false) != 0 || mkdirat(gfd, "req", 0700) < 0 ||
 	    mkdirat(gfd, "ack", 0700) < 0 ||
 	    (r->reqfd = openat(gfd, "req", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    (r->ackfd = openat(gfd, "ack", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	    (r->ackfd = openat(gfd, "ack", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    write_pid(gfd) < 0) {
 		bh_error_sys(err, errno, "%s/%s", top, tmp);
 		goto fail;
 	}
@@ -242,9 +413,9 @@ int bh_guard_rdv_open(const char *dir, struct bh_guard_rdv **out, struct bh_erro
 		goto fail;
 	}
 	r->dir = bh_asprintf("%s/%s", top, name);
+	r->gfd = gfd;
 	free(p);
 	free(top);
-	close(gfd);
 	close(dfd);
 	*out = r;
 	return 0;
@@ -287,6 +458,9 @@ int bh_guard_rdv_pending(struct bh_guard_rdv *r, struct bh_strvec *out)
 			close(fd);
 		return 0;
 	}
+	/* alive and serving: the runtimes wait for it again */
+	if (r->gfd >= 0)
+		unlinkat(r->gfd, "missed", 0);
 	while ((de = readdir(d)) && n < BH_GUARD_RDV_PENDING) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -324,21 +498,39 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* One guard a runtime asks: its lock (held while it serves), its request, its answer. */
+/* One guard a runtime asks: its lock (held while it serves), its directory, its
+ * request, its answer, and how long it is waited for. */
 struct rdv_ask {
-	int lk;
+	int lk, gfd;
 	bool done;
+	bool missed; /* it missed its last rendezvous: RDV_MISSED_MS */
 	char *req, *ack;
+	char why[160]; /* why it was not waited for (skipped), or "" */
+	pid_t pid;
 };
+
+/* Append one guard not waited for to the error's text. */
+static void not_waited(struct bh_buf *b, const struct rdv_ask *a, const char *why)
+{
+	const char *slash = strrchr(a->req, '/');
+	int len = slash ? (int)(slash - a->req) - 4 : (int)strlen(a->req); /* DIR/G */
+
+	bh_buf_addf(b, NULL, "%sthe guard %.*s", b->len ? "; " : "", len > 0 ? len : 0, a->req);
+	if (a->pid > 0)
+		bh_buf_addf(b, NULL, " (pid %d)", (int)a->pid);
+	bh_buf_addf(b, NULL, " %s", why);
+}
 
 int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned timeout_ms,
 		       struct bh_error **err)
 {
 	struct rdv_ask ask[RDV_GUARDS];
 	char name[RDV_NAME_MAX];
+	struct bh_buf msg = BH_BUF_INIT(4096);
 	struct dirent *de;
-	uint64_t t0, end;
+	uint64_t t0;
 	size_t n = 0, left;
+	unsigned skipped = 0;
 	int dfd, r = 0;
 	DIR *d;
 
@@ -371,13 +563,21 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 			close(a->lk); /* gone: the next guard to open removes it */
 			continue;
 		}
+		a->gfd = openat(dirfd(d), de->d_name,
+				O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		a->req = bh_asprintf("%s/%s/req/%s", dir, de->d_name, name);
 		a->ack = bh_asprintf("%s/%s/ack/%s", dir, de->d_name, name);
 		a->done = false;
+		a->why[0] = 0;
+		a->pid = 0;
+		a->missed =
+			a->gfd >= 0 && faccessat(a->gfd, "missed", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 		unlink(a->ack);
 		fd = open(a->req, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd < 0) { /* not ours: nobody would answer */
 			close(a->lk);
+			if (a->gfd >= 0)
+				close(a->gfd);
 			free(a->req);
 			free(a->ack);
 			continue;
@@ -388,44 +588,76 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 	closedir(d);
 	if (!n)
 		bh_log(BH_LOG_DEBUG, "guard: no guard serves %s now", dir);
-	for (t0 = mono_ms(), end = t0 + timeout_ms, left = n; left;) {
+	for (t0 = mono_ms(), left = n; left;) {
 		struct timespec ts = { 0, 5000000 };
+		uint64_t el;
 		struct stat st;
 
 		for (size_t i = 0; i < n; i++) {
-			if (ask[i].done)
+			struct rdv_ask *a = &ask[i];
+
+			if (a->done)
 				continue;
-			if (stat(ask[i].ack, &st) == 0) {
-				bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", ask[i].ack,
+			if (stat(a->ack, &st) == 0) {
+				bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", a->ack,
 				       (unsigned long long)(mono_ms() - t0));
-				ask[i].done = true;
-			} else if (ofd_lock(ask[i].lk, true) != 1) {
-				ask[i].done = true; /* the guard is gone */
+				a->done = true;
+			} else if (ofd_lock(a->lk, true) != 1) {
+				a->done = true; /* the guard is gone */
+			} else if (a->gfd >= 0 &&
+				   guard_stopped(a->gfd, &a->pid, a->why, sizeof(a->why))) {
+				a->done = true; /* it cannot answer: not waited for */
+				skipped++;
 			}
-			left -= ask[i].done;
+			left -= a->done;
 		}
 		if (!left)
 			break;
-		if (mono_ms() >= end) {
-			for (size_t i = 0; i < n; i++)
-				if (!ask[i].done) {
-					r = bh_error_set(
-						err, BH_ERR_LIMIT,
-						"the guard did not answer in %u ms (%s): "
-						"the container starts before it is watched",
-						timeout_ms, ask[i].req);
-					break;
-				}
-			break;
+		el = mono_ms() - t0;
+		for (size_t i = 0; i < n; i++) {
+			struct rdv_ask *a = &ask[i];
+
+			if (a->done || (el < timeout_ms && (!a->missed || el < RDV_MISSED_MS)))
+				continue;
+			/* its time ran out: said, and marked (the next runtime waits
+			 * RDV_MISSED_MS for it, until it serves again) */
+			if (a->missed && el < timeout_ms)
+				snprintf(a->why, sizeof(a->why),
+					 "missed its last rendezvous and did not answer in %u ms",
+					 RDV_MISSED_MS);
+			else
+				snprintf(a->why, sizeof(a->why), "did not answer in %u ms",
+					 timeout_ms);
+			if (a->gfd >= 0) {
+				int fd = openat(a->gfd, "missed",
+						O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+				if (fd >= 0)
+					close(fd);
+			}
+			a->done = true;
+			skipped++;
+			left--;
 		}
+		if (!left)
+			break;
 		nanosleep(&ts, NULL);
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (ask[i].why[0])
+			not_waited(&msg, &ask[i], ask[i].why);
 		unlink(ask[i].req);
 		unlink(ask[i].ack);
 		close(ask[i].lk);
+		if (ask[i].gfd >= 0)
+			close(ask[i].gfd);
 		free(ask[i].req);
 		free(ask[i].ack);
 	}
+	if (skipped)
+		r = bh_error_set(err, BH_ERR_LIMIT,
+				 "%.*s: the container starts without waiting for %s", (int)msg.len,
+				 msg.data ? msg.data : "", skipped > 1 ? "them" : "it");
+	bh_buf_release(&msg);
 	return r;
 }

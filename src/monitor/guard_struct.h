@@ -70,7 +70,8 @@ struct grd_watch {
 	struct bh_map *imarks; /* struct grd_ikey → struct grd_imark * */
 	struct bh_map *ident;  /* struct grd_ikey → struct grd_ident * */
 	struct bh_strvec
-		dir_warned; /* deny_open paths (or their directory) not marked: warned of */
+		dir_warned;	/* deny_open paths (or their directory) not marked: warned of */
+	bool ident_full_warned; /* the identities' table was full: warned of */
 };
 
 struct bh_guard {
@@ -93,6 +94,6 @@ uint64_t grd_now_ns(void);
 int grd_ikey_of(int fd, struct grd_ikey *k);
 /* Know the file of fd (a refused file) by its identity too: its other names
  * are decided as path. */
-void grd_ident_add(struct grd_watch *w, int fd, const char *path);
+int grd_ident_add(struct grd_watch *w, int fd, const char *path);
 
 #endif

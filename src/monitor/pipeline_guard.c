@@ -85,6 +85,9 @@ struct mon_guard {
 	bool rules_block;	  /* a rule's action is block */
 	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
 	struct bh_strvec open_paths;
+	/* the executables block rules on execs name (bh_rules_exec_files): known
+	 * by identity in each container, so another name of one is decided as it */
+	struct bh_strvec exec_paths, exec_names;
 	/* the peers block rules on connects name (bh_rules_connect_peers): the
 	 * connect policy (a deny list) of a container not in protect */
 	struct bh_guard_net_rule *conn;
@@ -359,6 +362,15 @@ static void report(const struct bh_guard_event *gev, void *arg)
 			free(inner);
 		}
 	}
+	if (gev->via) {
+		/* another name of a file known by identity: both names said */
+		char *o2 = bh_asprintf("%s (%s as %s: the same file as %s)", out,
+				       gev->op == BH_GUARD_EXEC ? "run" : "opened", gev->via,
+				       gev->path);
+
+		free(out);
+		out = o2;
+	}
 	mon_guard_alert(mg->p, ev, rule, out, v);
 	free(ev);
 }
@@ -390,6 +402,10 @@ static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr 
 
 	if (mg->open_paths.n) /* NULL-terminated (bh_strvec) */
 		pol.deny_open = (const char *const *)mg->open_paths.v;
+	if (mg->exec_paths.n)
+		pol.deny_exec = (const char *const *)mg->exec_paths.v;
+	if (mg->exec_names.n)
+		pol.deny_exec_names = (const char *const *)mg->exec_names.v;
 
 	if (gc->protect) {
 		pol.zero_drift = json_is_true(json_object_get(doc, "zero_drift"));
@@ -709,6 +725,8 @@ static void guard_free(struct mon_guard *mg)
 		free(mg->v[i].id);
 	free(mg->v);
 	bh_strvec_release(&mg->open_paths);
+	bh_strvec_release(&mg->exec_paths);
+	bh_strvec_release(&mg->exec_names);
 	free(mg->conn);
 	free(mg->decided);
 	free(mg);
@@ -789,6 +807,13 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 			mon_warn(p, &e);
 		}
 		conn_rules(mg, p, o);
+		if (!bh_rules_exec_files(o->rules, is_block, (void *)o, &mg->exec_paths,
+					 &mg->exec_names, &inexact))
+			bh_log(BH_LOG_DEBUG,
+			       "guard: rule '%s' blocks execs it does not name by path or "
+			       "program name: another name of a file it refused is known "
+			       "after that refusal only",
+			       inexact);
 	}
 	gopts.report_arg = mg;
 	if (bh_behave_open(&bo, &mg->b, err) < 0)

@@ -400,6 +400,119 @@ static void test_rendezvous(void **state)
 	unit_rmtmp(d);
 }
 
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A guard in a process of its own that answers each request after delay_ms (a live,
+ * slow monitor); it says it serves by a byte on ready. */
+static pid_t slow_guard(const char *dir, unsigned delay_ms)
+{
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct bh_guard_rdv *r = NULL;
+
+		close(pfd[0]);
+		if (bh_guard_rdv_open(dir, &r, NULL) < 0)
+			_exit(1);
+		if (write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		for (;;) {
+			struct pollfd pf = { .fd = bh_guard_rdv_fd(r), .events = POLLIN };
+			struct bh_strvec req = BH_STRVEC_INIT;
+
+			if (poll(&pf, 1, 20) > 0 && bh_guard_rdv_pending(r, &req) > 0) {
+				usleep(delay_ms * 1000);
+				bh_guard_rdv_ack(r, &req);
+			}
+			bh_strvec_release(&req);
+		}
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	close(pfd[0]);
+	return pid;
+}
+
+/*
+ * A guard that cannot answer does not stall every start: one whose process is
+ * stopped is skipped at once (named, with its pid), one that missed its last
+ * rendezvous gets RDV_MISSED_MS until it reads its requests again; a live guard
+ * that is merely slow is still waited for.
+ */
+static void test_rendezvous_stopped(void **state)
+{
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *p, *want;
+	struct bh_guard_rdv *r = NULL;
+	struct bh_strvec req = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	uint64_t t0;
+	pid_t pid;
+	int ws;
+
+	(void)state;
+	pid = slow_guard(dir, 300);
+	/* live and slow: waited for */
+	t0 = ms_now();
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0);
+	assert_true(ms_now() - t0 >= 250);
+	/* stopped (SIGSTOP): skipped at once, named */
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	assert_int_equal(waitpid(pid, &ws, WUNTRACED), pid);
+	assert_true(WIFSTOPPED(ws));
+	t0 = ms_now();
+	assert_int_equal(bh_guard_rdv_await(dir, 43, 8, 10000, &err), -1);
+	assert_true(ms_now() - t0 < 1000);
+	want = bh_asprintf("(pid %d) its process %d is stopped (state T", (int)pid, (int)pid);
+	assert_error(err, BH_ERR_LIMIT, want);
+	free(want);
+	bh_error_clear(&err);
+	/* continued: waited for again */
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	t0 = ms_now();
+	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, 10000, &err), 0);
+	assert_true(ms_now() - t0 >= 250);
+	kill(pid, SIGKILL);
+	waitpid(pid, &ws, 0);
+
+	/* a guard that misses a rendezvous (here: it never reads) */
+	assert_int_equal(bh_guard_rdv_open(dir, &r, &err), 0);
+	assert_int_equal(bh_guard_rdv_await(dir, 45, 10, 150, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "did not answer in 150 ms");
+	bh_error_clear(&err);
+	p = bh_asprintf("%s/missed", bh_guard_rdv_dir(r));
+	assert_int_equal(access(p, F_OK), 0);
+	/* … gets the short wait next time */
+	t0 = ms_now();
+	assert_int_equal(bh_guard_rdv_await(dir, 46, 11, 10000, &err), -1);
+	assert_true(ms_now() - t0 < 1000);
+	assert_error(err, BH_ERR_LIMIT, "missed its last rendezvous and did not answer in 100 ms");
+	bh_error_clear(&err);
+	/* … until it reads its requests again: the whole time then */
+	bh_guard_rdv_pending(r, &req);
+	bh_strvec_release(&req);
+	assert_int_equal(access(p, F_OK), -1);
+	t0 = ms_now();
+	assert_int_equal(bh_guard_rdv_await(dir, 47, 12, 300, &err), -1);
+	assert_true(ms_now() - t0 >= 300);
+	assert_error(err, BH_ERR_LIMIT, "did not answer in 300 ms");
+	bh_error_clear(&err);
+	free(p);
+	bh_guard_rdv_free(r);
+	free(dir);
+	unit_rmtmp(d);
+}
+
 /* ---- the connect guard's maps: a replace is O(its own keys) ---------------------------- */
 
 static int map_new(enum bpf_map_type t, unsigned ks, unsigned vs, unsigned max, unsigned flags)
@@ -620,7 +733,8 @@ int main(void)
 		cmocka_unit_test(test_mountinfo),   cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_rules),	    cmocka_unit_test(test_rule_keys),
 		cmocka_unit_test(test_rules_bound), cmocka_unit_test(test_kill_and_start),
-		cmocka_unit_test(test_rendezvous),  cmocka_unit_test(test_net_replace),
+		cmocka_unit_test(test_rendezvous),  cmocka_unit_test(test_rendezvous_stopped),
+		cmocka_unit_test(test_net_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

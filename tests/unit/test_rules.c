@@ -1421,6 +1421,73 @@ static char *peers_of(const char *cond)
 	return out;
 }
 
+/* The executables one rule's condition names for the guard's identities:
+ * "1 P:path... N:name..." (exact) or "0 ..." (a rule naming none). */
+static char *execs_of(const char *cond)
+{
+	char yaml[1024];
+	struct bh_rules_diags d = { 0 };
+	struct bh_rules *rs;
+	struct bh_strvec p, n;
+	const char *inexact = NULL;
+	char *out;
+	int r;
+
+	snprintf(yaml, sizeof(yaml), RULE_HEAD "  condition: %s\n", cond);
+	rs = load(yaml, &d);
+	dump(&d);
+	assert_int_equal(bh_rules_count(rs), 1);
+	r = bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, &inexact);
+	out = bh_asprintf("%d", r);
+	if (!r)
+		assert_string_equal(inexact, "t");
+	for (size_t i = 0; i < p.n + n.n; i++) {
+		char *o = bh_asprintf("%s %s%s", out,
+				      i < p.n ? "P:" : "N:", i < p.n ? p.v[i] : n.v[i - p.n]);
+
+		free(out);
+		out = o;
+	}
+	bh_strvec_release(&p);
+	bh_strvec_release(&n);
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+	return out;
+}
+
+static void exec_files_for_identity(void **state)
+{
+	static const struct {
+		const char *cond, *want;
+	} cases[] = {
+		{ "evt.type in (execve, execveat) and proc.name in (apk, apt) and "
+		  "container.id != host",
+		  "1 N:apk N:apt" },
+		{ "evt.type = execve and proc.exepath = /usr/bin/nc", "1 P:/usr/bin/nc" },
+		{ "evt.type = execve and (proc.exe = /bin/x or proc.name = y)", "1 P:/bin/x N:y" },
+		/* the narrower side of an AND */
+		{ "evt.type = execve and proc.name in (a, b, c) and proc.exepath = /bin/a",
+		  "1 P:/bin/a" },
+		/* not naming the file: inexact */
+		{ "evt.type = execve and proc.exepath startswith /tmp/", "0" },
+		{ "evt.type = execve and not proc.name = sh", "0" },
+		{ "evt.type = execve and (proc.name = sh or proc.pname = bash)", "0" },
+		{ "evt.type = execve and proc.name = a/b", "0" },
+		{ "evt.type = execve and proc.exepath = relative", "0" },
+		/* no exec: nothing, and exact */
+		{ "evt.type = openat and fd.name = /etc/shadow", "1" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = execs_of(cases[i].cond);
+
+		if (strcmp(got, cases[i].want))
+			fail_msg("%s: got '%s', want '%s'", cases[i].cond, got, cases[i].want);
+		free(got);
+	}
+}
+
 static void connect_peers_for_refusal(void **state)
 {
 	static const struct {
@@ -1628,6 +1695,7 @@ int main(void)
 		cmocka_unit_test(event_json),
 		cmocka_unit_test(open_filter_from_conditions),
 		cmocka_unit_test(connect_peers_for_refusal),
+		cmocka_unit_test(exec_files_for_identity),
 	};
 	const struct CMUnitTest defaults_tests[] = {
 		cmocka_unit_test(every_default_rule_has_nist_and_mitre_tags),
