@@ -803,6 +803,81 @@ static void attr_rendezvous_needs_no_consumer(void **state)
 	free(d);
 }
 
+/* The count of answers in the rendezvous' one guard directory under dir. */
+static int rdv_acked(const char *dir)
+{
+	char cmd[600];
+	int n = -1;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "ls %s/*/ack | wc -l", dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%d", &n), 1);
+	pclose(f);
+	return n;
+}
+
+/* A request is answered only once a list made after it succeeded: while the
+ * lists fail (the host's root gone: bh_ctr_list cannot read anything) the
+ * request stays, unanswered, read again and again; the first list that
+ * succeeds after answers it. */
+static void attr_rendezvous_failed_list_is_read_again(void **state)
+{
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *root = bh_asprintf("%s/root", d);
+	char *away = bh_asprintf("%s/away", d), cmd[600];
+	struct bh_ctr_opts co = { .root = root, .docker_socket = "", .podman_socket = "" };
+	struct bh_error *err = NULL;
+	struct bh_ctr_list *l = NULL;
+	struct mon_attr *a = NULL;
+	uint64_t t0;
+
+	(void)state;
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mon_attr_new(&co, true, dir, &a), 0);
+	assert_non_null(a);
+	/* answered while the lists succeed */
+	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
+	assert_null(err);
+	assert_int_equal(rdv_acked(dir), 0); /* the runtime removed its answer */
+
+	/* the lists fail from now on (the test's own check that they do) */
+	assert_int_equal(rename(root, away), 0);
+	assert_int_equal(bh_ctr_list(&co, &l, &err), -1);
+	assert_null(l);
+	bh_error_clear(&err);
+	snprintf(cmd, sizeof(cmd), "cd %s/*/req && : >1000-1", dir);
+	assert_int_equal(system(cmd), 0);
+	/* several retries (one per 100 ms) fail: never answered */
+	t0 = mono_ms_();
+	while (mono_ms_() - t0 < 700) {
+		assert_int_equal(rdv_left(dir), 1);
+		assert_int_equal(rdv_acked(dir), 0);
+		usleep(50000);
+	}
+	/* a runtime asking now times out too */
+	assert_int_equal(bh_guard_rdv_await(dir, 43, 8, 300, &err), -1);
+	bh_error_clear(&err);
+
+	/* the lists succeed again: the request read again is answered */
+	assert_int_equal(rename(away, root), 0);
+	t0 = mono_ms_();
+	while (rdv_left(dir) > 0 && mono_ms_() - t0 < 3000)
+		usleep(20000);
+	assert_int_equal(rdv_left(dir), 0);
+	snprintf(cmd, sizeof(cmd), "test -e %s/*/ack/1000-1", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, BH_GUARD_RDV_WAIT_MS, &err), 0);
+	assert_null(err);
+	mon_attr_free(a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(away);
+	free(root);
+	free(dir);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +892,7 @@ int main(void)
 		cmocka_unit_test(block_not_done_is_an_alert_naming_why),
 		cmocka_unit_test(behaviour_hook_learns_alerts_and_acts),
 		cmocka_unit_test(attr_rendezvous_needs_no_consumer),
+		cmocka_unit_test(attr_rendezvous_failed_list_is_read_again),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
