@@ -124,7 +124,7 @@ src.close()
 try: os.unlink(sys.argv[2])
 except FileNotFoundError: pass
 db = sqlite3.connect(sys.argv[2], isolation_level=None)
-db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + ";".join(ddl))
+db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8192;" + ";".join(ddl))
 t0 = time.monotonic()
 db.execute("BEGIN")
 db.executemany("INSERT INTO events (node, seq, ts, kind, rule, severity, workload, event_json) VALUES (?,?,?,?,?,?,?,?)", rows)
@@ -145,6 +145,22 @@ subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 n = sum(1 for _ in open("$W/rows.csv"))
 print("%.0f" % (n / (time.monotonic() - t0)))
 PY
+}
+
+# stats NAME: where the controller's time went (its /metrics, ingest17), one line
+stats() {
+	curl -sS --cacert "$W/cert.pem" -H "Authorization: Bearer $ADMIN" "https://127.0.0.1:$PORT/metrics" |
+		python3 -c '
+import re, sys
+m = {}
+for l in sys.stdin:
+    r = re.match(r"(bulkhead_(?:store|api_auth)_[a-z_]+)(?:\{phase=\"(\w+)\"\})? (\S+)$", l)
+    if r: m[r.group(2) or r.group(1)] = float(r.group(3))
+g = m.get("bulkhead_store_group_commits_total", 0)
+print("  %s: groups %d (%.1f tx each), reader queries %d; seconds: queue %.2f run %.2f commit %.2f connection_wait %.2f auth %.2f" % (
+    sys.argv[1], g, m.get("bulkhead_store_grouped_transactions_total", 0) / (g or 1),
+    m.get("bulkhead_store_reader_queries_total", 0), m.get("queue", 0), m.get("run", 0), m.get("commit", 0),
+    m.get("connection_wait", 0), m.get("bulkhead_api_auth_seconds_total", 0)))' "$1" >&2
 }
 
 best() { sort -n | tail -1; }
@@ -172,6 +188,7 @@ declare -A ours anchor
 		rm -f "$W/ctl.sqlite"*
 		serve "$W/ctl.sqlite"
 		ours[$arm]+="$(post "$r$arm") "
+		stats "sqlite/$arm run $r"
 		ctl_stop_serve
 		anchor[$arm]+="$(anchor_sqlite) "
 	done
@@ -195,6 +212,7 @@ elif ctl_pg_start; then
 				-c 'DROP SCHEMA public CASCADE' -c 'CREATE SCHEMA public' >/dev/null 2>&1
 			serve "$URL"
 			ours[$arm]+="$(post "$r$arm") "
+			stats "pg/$arm run $r"
 			ctl_stop_serve
 			anchor[$arm]+="$(anchor_pg) "
 		done

@@ -673,6 +673,20 @@ void bh_ctl_limiter_clear(struct bh_ctl_limiter *l, const char *key);
 uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s);
 
 /*
+ * ingest17: where the store's time goes (debug stats, /metrics): the group
+ * commits and the transactions in them; the time transactions queued for a
+ * group to start, the groups' statements (the fns in their savepoints) and
+ * their COMMITs; the time threads waited for a connection (SQLite: the
+ * writer's while a group holds it) and reads served by SQLite's readers.
+ */
+struct bh_ctl_store_timing {
+	uint64_t groups, grouped;
+	uint64_t queue_ns, run_ns, commit_ns, conn_wait_ns;
+	uint64_t reads; /* SQLite: queries answered by a reader connection */
+};
+void bh_ctl_store_timing(struct bh_ctl_store *s, struct bh_ctl_store_timing *out);
+
+/*
  * The HTTP layer's authorize hook (bh_http_options.authorize, ctx the API):
  * GET /metrics needs a user token of any role; /readyz a user's or a node's.
  */

@@ -265,6 +265,7 @@ static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_htt
 
 	if (e->min_role != BH_CTL_AUTH_NONE) {
 		st = check_token(rc->a, req, e->min_role, &who, msg, sizeof(msg));
+		atomic_fetch_add(&rc->a->auth_ns, mono_ns() - t0);
 		if (st)
 			bh_ctl_reply_error(&c, st, msg);
 		c.who = &who;
@@ -463,6 +464,45 @@ int bh_ctl_api_metrics(void *api, struct bh_buf *out, struct bh_error **err)
 			(unsigned long long)atomic_load(&a->login_throttled),
 			(unsigned long long)bh_ctl_store_reconnects(a->store)) < 0)
 		return -1;
+	{
+		struct bh_ctl_store_timing t;
+
+		/* ingest17: where the store's time goes */
+		bh_ctl_store_timing(a->store, &t);
+		if (bh_buf_addf(
+			    out, err,
+			    "# HELP bulkhead_store_group_commits_total Group commits of grouped "
+			    "transactions (SQLite's ingestion).\n"
+			    "# TYPE bulkhead_store_group_commits_total counter\n"
+			    "bulkhead_store_group_commits_total %llu\n"
+			    "# HELP bulkhead_store_grouped_transactions_total Transactions "
+			    "committed "
+			    "in a group.\n"
+			    "# TYPE bulkhead_store_grouped_transactions_total counter\n"
+			    "bulkhead_store_grouped_transactions_total %llu\n"
+			    "# HELP bulkhead_store_reader_queries_total Queries answered by a "
+			    "SQLite reader connection.\n"
+			    "# TYPE bulkhead_store_reader_queries_total counter\n"
+			    "bulkhead_store_reader_queries_total %llu\n"
+			    "# HELP bulkhead_store_seconds_total Time in the store by phase: queue "
+			    "(a grouped transaction waiting for its group), run (the groups' "
+			    "statements), commit, connection_wait (a thread waiting for a "
+			    "connection).\n"
+			    "# TYPE bulkhead_store_seconds_total counter\n"
+			    "bulkhead_store_seconds_total{phase=\"queue\"} %.6f\n"
+			    "bulkhead_store_seconds_total{phase=\"run\"} %.6f\n"
+			    "bulkhead_store_seconds_total{phase=\"commit\"} %.6f\n"
+			    "bulkhead_store_seconds_total{phase=\"connection_wait\"} %.6f\n"
+			    "# HELP bulkhead_api_auth_seconds_total Time checking API requests' "
+			    "tokens (the store's lookup included).\n"
+			    "# TYPE bulkhead_api_auth_seconds_total counter\n"
+			    "bulkhead_api_auth_seconds_total %.6f\n",
+			    (unsigned long long)t.groups, (unsigned long long)t.grouped,
+			    (unsigned long long)t.reads, t.queue_ns / 1e9, t.run_ns / 1e9,
+			    t.commit_ns / 1e9, t.conn_wait_ns / 1e9,
+			    atomic_load(&a->auth_ns) / 1e9) < 0)
+			return -1;
+	}
 	if (bh_buf_addf(out, err,
 			"# HELP bulkhead_api_streams Live update streams open.\n"
 			"# TYPE bulkhead_api_streams gauge\n"

@@ -24,6 +24,7 @@ struct bh_ctl_api {
 	/* ops17: hardening */
 	struct bh_ctl_limiter *login_limit;
 	atomic_uint_fast64_t login_failed, login_throttled;
+	atomic_uint_fast64_t auth_ns; /* ingest17: time checking tokens */
 	/* the store's counts, as text, kept metrics_ttl seconds (src/ctl/metrics.c) */
 	pthread_mutex_t metrics_mu;
 	struct bh_buf metrics_cache;

@@ -19,9 +19,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +36,14 @@
 #include "banned.h"
 
 #define POOL_MAX 8 /* PostgreSQL connections of one store */
+#define READERS	 4 /* SQLite: read-only connections beside the writer */
+/* ingest17: SQLite checkpoints its WAL into the file after the commit that
+ * takes it over CKPT_PAGES (its default is 1000: 4 MiB). Each checkpoint is
+ * on the committing thread's path (a copy and two fsyncs); a larger window
+ * copies a page changed by many commits (an index's leaf) once, not once per
+ * 4 MiB. The WAL file is cut back to WAL_LIMIT bytes after one. */
+#define CKPT_PAGES "8192"
+#define WAL_LIMIT  "67108864"
 
 struct bh_ctl_store {
 	const struct backend *be;
@@ -41,7 +51,13 @@ struct bh_ctl_store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv; /* a connection was given back */
 	struct conn conns[POOL_MAX];
-	size_t max;	     /* connections allowed: 1 for SQLite */
+	size_t max; /* connections allowed: 1 for SQLite */
+	/* ingest17: SQLite's readers, for a SELECT outside a transaction (WAL:
+	 * they read the last commit while the writer holds its transaction, so
+	 * an API request's token check does not wait for a group commit) */
+	struct conn readers[READERS];
+	size_t nreaders;
+	pthread_cond_t rcv;  /* a reader was given back */
 	uint64_t reconnects; /* PostgreSQL: broken connections made anew */
 	char holder[96];     /* this process among the replicas: host/pid/random */
 	/* PostgreSQL: the connection of this process's advisory locks (its own:
@@ -55,7 +71,17 @@ struct bh_ctl_store {
 	struct group_req *queued, **queued_tail;
 	size_t nqueued;
 	bool leader;
+	/* ingest17: where the time goes (bh_ctl_store_timing) */
+	atomic_uint_fast64_t t_groups, t_grouped, t_queue, t_run, t_commit, t_conn_wait, t_reads;
 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 #define GROUP_MAX 64 /* transactions in one commit, and waiting for one */
 
@@ -65,6 +91,7 @@ struct group_req {
 	struct bh_error *err;
 	int rc;
 	bool done;
+	uint64_t queued; /* CLOCK_MONOTONIC ns */
 	struct group_req *next;
 };
 
@@ -89,6 +116,7 @@ static struct conn *tx_conn(struct bh_ctl_store *s)
 static int take(struct bh_ctl_store *s, struct conn **out, struct bh_error **err)
 {
 	struct conn *c;
+	uint64_t waited = 0;
 
 	*out = NULL;
 	pthread_mutex_lock(&s->mu);
@@ -119,9 +147,13 @@ static int take(struct bh_ctl_store *s, struct conn **out, struct bh_error **err
 			c = empty;
 			goto got;
 		}
+		if (!waited)
+			waited = now_ns();
 		pthread_cond_wait(&s->cv, &s->mu);
 	}
 got:
+	if (waited)
+		atomic_fetch_add(&s->t_conn_wait, now_ns() - waited);
 	c->busy = true;
 	c->in_tx = false;
 	c->owner = pthread_self();
@@ -137,6 +169,50 @@ static void give_back(struct bh_ctl_store *s, struct conn *c)
 	c->in_tx = false;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);
+}
+
+/* SQLite: a free reader (there is one unless all are busy: then the first
+ * given back). */
+static struct conn *take_reader(struct bh_ctl_store *s)
+{
+	uint64_t waited = 0;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		for (size_t i = 0; i < s->nreaders; i++) {
+			struct conn *c = &s->readers[i];
+
+			if (c->busy)
+				continue;
+			c->busy = true;
+			c->owner = pthread_self();
+			pthread_mutex_unlock(&s->mu);
+			if (waited)
+				atomic_fetch_add(&s->t_conn_wait, now_ns() - waited);
+			return c;
+		}
+		if (!waited)
+			waited = now_ns();
+		pthread_cond_wait(&s->rcv, &s->mu);
+	}
+}
+
+static void give_back_reader(struct bh_ctl_store *s, struct conn *c)
+{
+	pthread_mutex_lock(&s->mu);
+	c->busy = false;
+	pthread_cond_signal(&s->rcv);
+	pthread_mutex_unlock(&s->mu);
+}
+
+/* A statement that only reads: "SELECT ..." (SQLite's readers are opened
+ * read-only besides: anything else there would fail, not write). */
+static bool is_select(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n')
+		sql++;
+	return !strncasecmp(sql, "SELECT", 6) &&
+	       (sql[6] == ' ' || sql[6] == '\t' || sql[6] == '\n');
 }
 
 static void pass_error(struct bh_error **err, struct bh_error *e)
@@ -180,6 +256,13 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
 	c = tx_conn(s);
 	if (c)
 		return s->be->query(c, sql, params, n, row, ctx, changes, err);
+	if (s->nreaders && is_select(sql)) {
+		c = take_reader(s);
+		rc = s->be->query(c, sql, params, n, row, ctx, changes, err);
+		give_back_reader(s, c);
+		atomic_fetch_add(&s->t_reads, 1);
+		return rc;
+	}
 	if (take(s, &c, err) < 0)
 		return -1;
 	rc = s->be->query(c, sql, params, n, row, ctx, changes, &first);
@@ -254,7 +337,12 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 	struct bh_error *e = NULL;
 	struct conn *c;
 	bool broken = false;
+	uint64_t t0 = now_ns(), t1, n = 0;
 
+	for (struct group_req *r = list; r; r = r->next, n++)
+		atomic_fetch_add(&s->t_queue, t0 - r->queued);
+	atomic_fetch_add(&s->t_groups, 1);
+	atomic_fetch_add(&s->t_grouped, n);
 	if (take(s, &c, &e) < 0) {
 		for (struct group_req *r = list; r; r = r->next)
 			group_fail(r, e);
@@ -286,8 +374,11 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 	pthread_mutex_lock(&s->mu);
 	c->in_tx = false;
 	pthread_mutex_unlock(&s->mu);
+	t1 = now_ns();
+	atomic_fetch_add(&s->t_run, t1 - t0);
 	if (!broken && s->be->exec(c, "COMMIT", &e) < 0)
 		broken = true;
+	atomic_fetch_add(&s->t_commit, now_ns() - t1);
 	if (broken) {
 		/* nothing of the group is kept: every one fails */
 		struct bh_error *e2 = NULL;
@@ -307,7 +398,7 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err),
 			  void *ctx, struct bh_error **err)
 {
-	struct group_req me = { fn, ctx, NULL, 0, false, NULL };
+	struct group_req me = { fn, ctx, NULL, 0, false, now_ns(), NULL };
 
 	/* PostgreSQL: a connection each, and its own group commit */
 	if (s->max > 1)
@@ -352,6 +443,17 @@ int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh
 	else
 		bh_error_free(me.err);
 	return me.rc;
+}
+
+void bh_ctl_store_timing(struct bh_ctl_store *s, struct bh_ctl_store_timing *out)
+{
+	out->groups = atomic_load(&s->t_groups);
+	out->grouped = atomic_load(&s->t_grouped);
+	out->queue_ns = atomic_load(&s->t_queue);
+	out->run_ns = atomic_load(&s->t_run);
+	out->commit_ns = atomic_load(&s->t_commit);
+	out->conn_wait_ns = atomic_load(&s->t_conn_wait);
+	out->reads = atomic_load(&s->t_reads);
 }
 
 uint64_t bh_ctl_store_reconnects(struct bh_ctl_store *s)
@@ -488,6 +590,9 @@ static void store_free(struct bh_ctl_store *s)
 	for (size_t i = 0; i < POOL_MAX; i++)
 		if (s->conns[i].lite || s->conns[i].pg)
 			s->be->close(&s->conns[i]);
+	for (size_t i = 0; i < s->nreaders; i++)
+		s->be->close(&s->readers[i]);
+	pthread_cond_destroy(&s->rcv);
 	if (s->lock.pg)
 		bh_ctl_pg_close(&s->lock);
 	pthread_mutex_destroy(&s->lock_mu);
@@ -510,6 +615,7 @@ int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error
 	s = bh_calloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
+	pthread_cond_init(&s->rcv, NULL);
 	pthread_mutex_init(&s->lock_mu, NULL);
 	pthread_mutex_init(&s->group_mu, NULL);
 	pthread_cond_init(&s->group_cv, NULL);
@@ -548,12 +654,20 @@ int bh_ctl_store_open(const char *db, struct bh_ctl_store **out, struct bh_error
 		close(fd);
 		if (bh_sqlite_open(db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000,
 				   "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-				   " PRAGMA foreign_keys=ON;",
+				   " PRAGMA foreign_keys=ON; PRAGMA wal_autocheckpoint=" CKPT_PAGES
+				   "; PRAGMA journal_size_limit=" WAL_LIMIT ";",
 				   db, &s->conns[0].lite, err) < 0)
 			goto fail;
 	}
 	if (migrate(s, err) < 0)
 		goto fail;
+	/* SQLite's readers, on the migrated file (WAL: they see each commit) */
+	for (size_t i = 0; s->be == &bh_ctl_store_sqlite && i < READERS; i++) {
+		if (bh_sqlite_open(db, SQLITE_OPEN_READONLY, 5000, NULL, db, &s->readers[i].lite,
+				   err) < 0)
+			goto fail;
+		s->nreaders++;
+	}
 	*out = s;
 	return 0;
 fail:

@@ -8,6 +8,7 @@
  * PostgreSQL's server binaries its cases SKIP naming them. Also the request
  * body and query parsers with hostile input.
  */
+#include <pthread.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -505,6 +506,78 @@ static void openapi_lists_every_route(void **state)
 
 /* ---- ops17: a broken connection is made anew ----------------------------------------------- */
 
+/* ingest17: a read outside a transaction does not wait for the writer's
+ * transaction (SQLite: a reader connection; PostgreSQL: another of the
+ * pool) and does not see what it has not committed. */
+struct held {
+	struct bh_ctl_store *s;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool inside, go;
+};
+
+static int held_fn(void *ctx, struct bh_error **err)
+{
+	struct held *h = ctx;
+	struct timespec until;
+
+	if (bh_ctl_store_query(h->s,
+			       "INSERT INTO nodes (name, registered, last_seen) VALUES"
+			       " ('held', 1, 1)",
+			       NULL, 0, NULL, NULL, NULL, err) < 0)
+		return -1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10; /* the reader blocked: commit anyway, the test fails */
+	pthread_mutex_lock(&h->mu);
+	h->inside = true;
+	pthread_cond_broadcast(&h->cv);
+	while (!h->go && pthread_cond_timedwait(&h->cv, &h->mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&h->mu);
+	return 0;
+}
+
+static void *held_thread(void *p)
+{
+	struct held *h = p;
+	struct bh_error *err = NULL;
+
+	if (bh_ctl_store_tx_group(h->s, held_fn, h, &err) < 0)
+		bh_error_free(err);
+	return NULL;
+}
+
+static void a_read_does_not_wait_for_the_writer(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct held h = { s, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false };
+	struct bh_ctl_store_timing t;
+	pthread_t th;
+
+	assert_int_equal(pthread_create(&th, NULL, held_thread, &h), 0);
+	pthread_mutex_lock(&h.mu);
+	while (!h.inside)
+		pthread_cond_wait(&h.cv, &h.mu);
+	pthread_mutex_unlock(&h.mu);
+	/* the writer holds its transaction: the read is answered, without its row */
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM nodes WHERE name = 'held'"), 0);
+	pthread_mutex_lock(&h.mu);
+	h.go = true;
+	pthread_cond_broadcast(&h.cv);
+	pthread_mutex_unlock(&h.mu);
+	pthread_join(th, NULL);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM nodes WHERE name = 'held'"), 1);
+	bh_ctl_store_timing(s, &t);
+	if (!strcmp(e->backend, "sqlite")) {
+		assert_true(t.groups >= 1 && t.grouped >= 1);
+		assert_true(t.reads >= 2);
+	} else {
+		assert_int_equal(t.reads, 0); /* no readers: the pool */
+	}
+	bh_ctl_store_free(s);
+}
+
 static void restart_reconnects_once(void **state)
 {
 	struct env *e = *state;
@@ -866,6 +939,7 @@ int main(void)
 		cmocka_unit_test(query_parser),
 		cmocka_unit_test(openapi_lists_every_route),
 		BOTH(restart_reconnects_once),
+		BOTH(a_read_does_not_wait_for_the_writer),
 		cmocka_unit_test(limiter_counts_waits_and_forgets),
 		cmocka_unit_test(limiter_is_bounded),
 		cmocka_unit_test(alert_rule_parser_refuses_hostile_input),
