@@ -4,9 +4,12 @@
  * and TCP reassembly, with a small dissector (YES on "GET ", feeds and
  * emits; "E" and three bytes at the end of a piece announce a related flow,
  * as FTP's PORT and 227 do; a "!" gives up just past it, "!!" on the whole
- * piece; a second one, YES on "PUT ", takes what is probed anew) so
- * identification, feeding, give-ups inside a piece, gaps, expectations and
- * fini run too. Input: a
+ * piece, a "!" first in a piece hands back the previous piece's last
+ * bytes as held, which the engine scans and SQL-checks; a second one, YES on
+ * "PUT ", takes what is probed anew, and two more named "http" and
+ * "postgresql" (YES on "HTP " and "SQL ") so the held bytes reach those
+ * protocols' SQL injection checks) so identification, feeding, give-ups
+ * inside a piece, gaps, expectations and fini run too. Input: a
  * sequence of packets, each [link type selector][time step][len hi][len lo]
  * and len bytes; bounds are small so eviction and give-ups happen.
  */
@@ -19,9 +22,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define HOLD 256
+
 struct st {
 	size_t bytes;
 	int fini;
+	size_t hold_len;
+	uint8_t hold[HOLD]; /* the previous piece's last bytes */
 };
 
 static enum bh_net_probe probe(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
@@ -79,6 +86,10 @@ static enum bh_net_feed feed(void *state, enum bh_net_dir dir, const uint8_t *da
 	if (data) {
 		const uint8_t *bang = memchr(data, '!', len);
 
+		if (bang == data && s->hold_len)
+			return bh_net_feed_gave_up_held(ctx, s->hold, s->hold_len);
+		s->hold_len = len < HOLD ? len : HOLD;
+		memcpy(s->hold, data + len - s->hold_len, s->hold_len);
 		if (bang) {
 			size_t k = (size_t)(bang - data);
 
@@ -98,6 +109,27 @@ static enum bh_net_probe probe_put(const struct bh_net_flow_info *flow, enum bh_
 	return !memcmp(buf, "PUT ", 4) ? BH_NET_PROBE_YES : BH_NET_PROBE_NO;
 }
 
+static enum bh_net_probe probe_word(const char *w, const uint8_t *buf, size_t len)
+{
+	size_t n = len < 4 ? len : 4;
+
+	if (memcmp(buf, w, n))
+		return BH_NET_PROBE_NO;
+	return len < 4 ? BH_NET_PROBE_NEED_MORE : BH_NET_PROBE_YES;
+}
+
+static enum bh_net_probe probe_htp(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				   const uint8_t *buf, size_t len)
+{
+	return probe_word("HTP ", buf, len);
+}
+
+static enum bh_net_probe probe_sql(const struct bh_net_flow_info *flow, enum bh_net_dir dir,
+				   const uint8_t *buf, size_t len)
+{
+	return probe_word("SQL ", buf, len);
+}
+
 static void fini(void *state)
 {
 	struct st *s = state;
@@ -114,7 +146,13 @@ static const struct bh_net_dissector fz = {
 static const struct bh_net_dissector fz_put = {
 	"fz-put", BH_NET_L4_TCP, NULL, sizeof(struct st), probe_put, feed, fini, NULL,
 };
-static const struct bh_net_dissector *const table[] = { &fz, &fz_put, NULL };
+static const struct bh_net_dissector fz_http = {
+	"http", BH_NET_L4_TCP, NULL, sizeof(struct st), probe_htp, feed, fini, NULL,
+};
+static const struct bh_net_dissector fz_sql = {
+	"postgresql", BH_NET_L4_TCP, NULL, sizeof(struct st), probe_sql, feed, fini, NULL,
+};
+static const struct bh_net_dissector *const table[] = { &fz, &fz_put, &fz_http, &fz_sql, NULL };
 
 static const int links[] = { BH_NET_LINK_RAW,  BH_NET_LINK_ETHERNET, BH_NET_LINK_SLL,
 			     BH_NET_LINK_SLL2, BH_NET_LINK_NULL,     BH_NET_LINK_LOOP,

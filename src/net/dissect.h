@@ -42,7 +42,12 @@
  * re-probes from exactly that byte, in the same packet. A dissector that
  * does not say (or says more than len) gave up on the whole chunk: all of
  * it is identified anew (only where the protocol cannot tell; the
- * dissectors that do so say why). DONE on bytes (encrypted or a tunnel from
+ * dissectors that do so say why). The bytes of that message it held from earlier chunks
+ * (ctx->held below) are in no chunk probed anew: the engine scans them for
+ * data leaks and puts them through the SQL injection check their protocol
+ * would have had (HTTP's request target, PostgreSQL's and MySQL's query
+ * text). A message made of units (HTTP/2's HEADERS and CONTINUATION
+ * frames) is given up from its first unit. DONE on bytes (encrypted or a tunnel from
  * here) is not giving up: nothing is re-probed; at a gap (data NULL) there
  * is no byte to say. A dissector says DONE on the SERVER's answer only (a
  * ServerHello, 'S', 220, 234, 101, a 2xx to CONNECT), never on the

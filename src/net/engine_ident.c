@@ -79,10 +79,11 @@ static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 	if (r == BH_NET_FEED_MORE)
 		return NOT_GIVEN_UP;
 	/* the part of a message it held from earlier chunks and gave up on is
-	 * in no chunk probed anew: scanned as unknown bytes (before give_up()
-	 * frees the state it lies in) */
+	 * in no chunk probed anew: scanned as unknown bytes and by the SQL
+	 * injection checks of its protocol (before give_up() frees the state
+	 * it lies in) */
 	if (r == BH_NET_FEED_MALFORMED && held.p && held.len)
-		net_match_raw(f, dir, held.p, held.len);
+		net_match_held(f, dir, f->d->app, held.p, held.len);
 	/* DONE on bytes is the dissector's word that nothing more is to be
 	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
 	 * gap, is giving up: from the first byte it did not accept */

@@ -17,8 +17,10 @@
 #include "net/sqli.h"
 #include "banned.h"
 
-#define SQLI_BODY_MAX (64 * 1024)   /* request body bytes held per flow for the SQLi check */
-#define RAW_DLP_MAX   (1024 * 1024) /* bytes per direction of an unknown flow scanned for DLP */
+#define SQLI_BODY_MAX	(64 * 1024)   /* request body bytes held per flow for the SQLi check */
+#define RAW_DLP_MAX	(1024 * 1024) /* bytes per direction of an unknown flow scanned for DLP */
+#define HELD_SQLI_MAX	(16 * 1024)   /* held bytes of a given-up message judged for SQLi */
+#define HELD_SQL_PIECES 4	      /* NUL-ended texts of a held PostgreSQL body judged */
 enum { BODY_NONE, BODY_FORM, BODY_JSON };
 
 static struct flow_match *match_state(struct flow *f)
@@ -309,6 +311,77 @@ void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n)
 	dlp_feed(f, dir, "unknown", p, n);
 	if (f->m)
 		f->m->raw[dir] += n;
+}
+
+/*
+ * The SQL injection checks the protocol would have applied, on the bytes of
+ * a message its dissector held and gave up on (dissect.h's ctx->held): an
+ * injection begun in one segment of a message made malformed in the next is
+ * still judged. HTTP: the request target's query (the held bytes are the
+ * header block); PostgreSQL: each NUL-ended text of the message body (a
+ * Query's, a Parse's statement; the type byte is not held); MySQL: the text
+ * of a COM_QUERY or COM_STMT_PREPARE. At most HELD_SQLI_MAX bytes are judged
+ * (every dissector's hold is bounded too), once per give-up: off the hot
+ * path.
+ */
+static void held_sqli(struct flow *f, int dir, const char *app, const char *p, size_t n)
+{
+	struct bh_sqli_result res = { 0 };
+
+	if (dir != BH_NET_TO_SERVER)
+		return;
+	if (n > HELD_SQLI_MAX)
+		n = HELD_SQLI_MAX;
+	if (!strcmp(app, "http")) {
+		/* "METHOD SP target ..." up to the end of the start line */
+		const char *eol = memchr(p, '\n', n), *sp = memchr(p, ' ', n), *q, *end;
+
+		end = eol ? eol : p + n;
+		if (!sp || sp > end)
+			return;
+		q = memchr(sp + 1, '?', (size_t)(end - sp - 1));
+		if (!q)
+			return;
+		const char *qe = memchr(q + 1, ' ', (size_t)(end - q - 1));
+
+		if (!qe)
+			qe = end;
+		while (qe > q + 1 && (qe[-1] == '\r'))
+			qe--;
+		if (bh_sqli_check_urlencoded(q + 1, (size_t)(qe - q - 1), &res))
+			sqli_hit(f, dir, app, "held query string", &res);
+	} else if (!strcmp(app, "postgresql")) {
+		for (size_t i = 0, k = 0; i < n && k < HELD_SQL_PIECES; k++) {
+			const char *z = memchr(p + i, 0, n - i);
+			size_t len = z ? (size_t)(z - p) - i : n - i;
+
+			if (len && bh_sqli_check_statement(p + i, len, &res)) {
+				sqli_hit(f, dir, app, "held statement", &res);
+				return;
+			}
+			i += len + 1;
+		}
+	} else if (!strcmp(app, "mysql")) {
+		size_t i = 1;
+
+		/* COM_QUERY, COM_STMT_PREPARE; query attributes' counts before the text */
+		if (!n || (p[0] != 0x03 && p[0] != 0x16))
+			return;
+		while (i < n && (unsigned char)p[i] < 0x20)
+			i++;
+		if (i < n && bh_sqli_check_statement(p + i, n - i, &res))
+			sqli_hit(f, dir, app, "held statement", &res);
+	}
+}
+
+/* The bytes of a message a dissector held and gave up on (engine_ident.c):
+ * the data-leak scan of an unknown flow's bytes, and the protocol's SQL
+ * injection checks where they make sense. */
+void net_match_held(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n)
+{
+	net_match_raw(f, dir, p, n);
+	if (app && n)
+		held_sqli(f, dir, app, (const char *)p, n);
 }
 
 /* Whether an unknown flow's bytes of direction dir are still scanned. */

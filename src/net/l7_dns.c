@@ -344,6 +344,7 @@ static enum bh_net_feed dns_feed(void *state, enum bh_net_dir dir, const uint8_t
 	struct dns_state *s = state;
 	struct dns_dir *d;
 	size_t i = 0, mark = 0; /* mark: where the message in progress began (TCP) */
+	size_t carry;		/* its bytes kept from earlier chunks (TCP) */
 
 	if (dir != BH_NET_TO_SERVER && dir != BH_NET_TO_CLIENT)
 		return BH_NET_FEED_DONE;
@@ -358,6 +359,7 @@ static enum bh_net_feed dns_feed(void *state, enum bh_net_dir dir, const uint8_t
 	if (!data)
 		return BH_NET_FEED_DONE;
 	d = &s->d[dir];
+	carry = d->lplen == 2 ? (d->mgot < DNS_KEEP ? d->mgot : DNS_KEEP) : 0;
 	while (i < len) {
 		if (!d->lplen)
 			mark = i;
@@ -388,8 +390,13 @@ static enum bh_net_feed dns_feed(void *state, enum bh_net_dir dir, const uint8_t
 			d->lplen = 0;
 			rc = dns_message(s, dir, d->msg, d->mlen < DNS_KEEP ? d->mlen : DNS_KEEP,
 					 d->mlen, ctx);
+			/* from the message; begun in an earlier chunk, the
+			 * bytes of it kept from there are handed back */
 			if (rc == BH_NET_FEED_MALFORMED)
-				return bh_net_feed_gave_up(ctx, mark);
+				return mark == 0 && carry
+					       ? bh_net_feed_gave_up_held(ctx, d->msg, carry)
+					       : bh_net_feed_gave_up(ctx, mark);
+			carry = 0;
 			if (rc != BH_NET_FEED_MORE)
 				return rc;
 		}

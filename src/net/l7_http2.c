@@ -178,6 +178,10 @@ struct h2_dir {
 	uint8_t block_type;
 	uint32_t block_sid;
 	size_t blen, fstart; /* block bytes; where this frame's payload starts */
+	/* for a give-up inside the block (dissect.h): whether it began in the
+	 * chunk being fed and where; else its bytes held from earlier chunks */
+	bool bhere;
+	size_t bstart, held0;
 	struct h2_dyn dyn;
 	char block[H2_BLOCK_MAX];
 };
@@ -498,9 +502,10 @@ static enum bh_net_feed block_done(struct h2_state *s, enum bh_net_dir dir,
 	struct h2_fields f;
 	struct bh_net_rec r = { .dir = dir };
 
-	d->in_block = false;
+	/* a block that does not decode is given up on from its first frame */
 	if (hp_block(s, &d->dyn, (const uint8_t *)d->block, d->blen, &f) < 0)
 		return BH_NET_FEED_MALFORMED;
+	d->in_block = false;
 	d->blen = 0;
 	if (f.list > H2_LIST_MAX && !s->bomb_reported) {
 		s->bomb_reported = true;
@@ -639,6 +644,36 @@ static enum bh_net_feed header_frame_done(struct h2_state *s, enum bh_net_dir di
 	return BH_NET_FEED_MORE;
 }
 
+static bool hdr_frame(const struct h2_dir *d)
+{
+	return d->fhlen == 9 && (d->ftype == F_HEADERS || d->ftype == F_PUSH || d->ftype == F_CONT);
+}
+
+/* The bytes of d's header block in its state: the frames done, and the
+ * payload so far of the one being read. */
+static size_t block_extent(const struct h2_dir *d)
+{
+	return hdr_frame(d) ? d->fstart + d->fgot : d->blen;
+}
+
+/*
+ * Giving up on direction dir's bytes: from the unit in progress (mark), or,
+ * inside a header block, from the block's first frame (its HEADERS); when
+ * that began in an earlier chunk, its bytes held from those are handed back.
+ */
+static enum bh_net_feed h2_gave_up(const struct h2_dir *d, const struct bh_net_dissect_ctx *ctx,
+				   size_t mark)
+{
+	if (!d->in_block)
+		return bh_net_feed_gave_up(ctx, mark);
+	if (d->bhere)
+		return bh_net_feed_gave_up(ctx, d->bstart);
+	/* (a padded HEADERS completed since has its payload moved down in
+	 * place: still the block's bytes, inside the state) */
+	return d->held0 ? bh_net_feed_gave_up_held(ctx, d->block, d->held0)
+			: bh_net_feed_gave_up(ctx, 0);
+}
+
 /* *mark: where the unit in progress (the preface, a frame) began in data. */
 static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, const uint8_t *data,
 				    size_t len, const struct bh_net_dissect_ctx *ctx, size_t *mark)
@@ -646,12 +681,15 @@ static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, con
 	struct h2_dir *d = &s->d[dir];
 	size_t i = 0;
 	enum bh_net_feed rc;
+	bool fhere = false; /* the frame in progress began in this chunk */
 
 	while (i < len) {
 		bool in_preface = dir == BH_NET_TO_SERVER && d->preface < H2_PREFACE_LEN;
 
-		if (in_preface ? d->preface == 0 : d->fhlen == 0)
+		if (in_preface ? d->preface == 0 : d->fhlen == 0) {
 			*mark = i;
+			fhere = true;
+		}
 		if (dir == BH_NET_TO_SERVER && d->preface < H2_PREFACE_LEN) {
 			if (data[i++] != (uint8_t)h2_preface[d->preface++])
 				return BH_NET_FEED_MALFORMED;
@@ -664,6 +702,10 @@ static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, con
 			rc = frame_start(s, dir, ctx);
 			if (rc != BH_NET_FEED_MORE)
 				return rc;
+			if (d->ftype == F_HEADERS || d->ftype == F_PUSH) {
+				d->bhere = fhere;
+				d->bstart = *mark;
+			}
 			if (d->flen > 0)
 				continue;
 		}
@@ -750,11 +792,15 @@ static enum bh_net_feed h2_feed(void *state, enum bh_net_dir dir, const uint8_t 
 		s->done = true; /* a gap: the HPACK state is lost */
 		return BH_NET_FEED_DONE;
 	}
+	/* the header block in progress began in an earlier chunk */
+	s->d[dir].bhere = false;
+	s->d[dir].held0 = s->d[dir].in_block ? block_extent(&s->d[dir]) : 0;
 	rc = h2_feed_dir(s, dir, data, len, ctx, &mark);
 	if (rc != BH_NET_FEED_MORE)
 		s->done = true;
-	/* given up: from the frame (or preface) it could not parse */
-	return rc == BH_NET_FEED_MALFORMED ? bh_net_feed_gave_up(ctx, mark) : rc;
+	/* given up: from the frame (or preface, or header block) it could not
+	 * parse */
+	return rc == BH_NET_FEED_MALFORMED ? h2_gave_up(&s->d[dir], ctx, mark) : rc;
 }
 
 const struct bh_net_dissector bh_net_l7_http2 = {

@@ -6,6 +6,10 @@
  * case-insensitive), arg the first argument as sent; both cut to
  * REDIS_ARG_MAX bytes. The server's replies are not parsed.
  *
+ * A command that breaks in a later chunk than the one it began in hands back
+ * its first REDIS_HOLD bytes as sent (dissect.h's ctx->held), so its earlier
+ * segments are still scanned.
+ *
  * Bounds are Redis's own: an array of at most INT_MAX elements, a bulk
  * string of at most 512 MiB (proto-max-bulk-len); a header line over
  * BH_NET_LINE_MAX or with anything but digits is malformed.
@@ -25,7 +29,8 @@
 
 #define REDIS_ARG_MAX  256
 #define REDIS_BULK_MAX (512u * 1024 * 1024)
-#define REDIS_KEEP     4 /* name, first and second argument, any later one being read */
+#define REDIS_KEEP     4    /* name, first and second argument, any later one being read */
+#define REDIS_HOLD     4096 /* first bytes of a command in progress, handed back on a give-up */
 
 enum redis_st { RS_START, RS_BULKHDR, RS_BULK, RS_BULKEND };
 
@@ -41,6 +46,8 @@ struct redis_state {
 	/* what the command's arguments so far say */
 	bool config_set, cfg_dir, replicaof, module_load;
 	uint8_t replica_no; /* "NO" then "ONE" */
+	uint32_t hold_len;  /* bytes of the command in progress from earlier chunks */
+	uint8_t hold[REDIS_HOLD];
 };
 
 static const uint16_t redis_ports[] = { 6379, 6380, 26379, 0 };
@@ -272,6 +279,8 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 {
 	struct redis_state *s = state;
 	size_t off = 0, used, mark = 0; /* mark: where the command in progress began */
+	bool here = false;		/* it began in this chunk */
+	enum bh_net_feed r;
 
 	if (dir != BH_NET_TO_SERVER)
 		return BH_NET_FEED_MORE;
@@ -284,8 +293,10 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 		return BH_NET_FEED_DONE;
 	}
 	while (off < len) {
-		if (s->st == RS_START && !s->line.len && !s->line.resync)
+		if (s->st == RS_START && !s->line.len && !s->line.resync) {
 			mark = off;
+			here = true;
+		}
 		switch (s->st) {
 		case RS_START:
 		case RS_BULKHDR:
@@ -295,13 +306,13 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 			}
 			off += used;
 			if (s->line.cut || (s->st == RS_START && !inline_text(&s->line)))
-				return bh_net_feed_gave_up(ctx, mark);
+				goto gave_up;
 			if (s->st == RS_START && (!s->line.len || s->line.buf[0] != '*')) {
 				inline_cmd(s, ctx);
 			} else if (s->st == RS_START) {
 				long long n = parse_count(s->line.buf + 1, s->line.len - 1);
 				if (n < 0 || n > INT_MAX)
-					return bh_net_feed_gave_up(ctx, mark);
+					goto gave_up;
 				s->nargs = (uint32_t)n;
 				s->argi = 0;
 				if (n)
@@ -312,7 +323,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 						? parse_count(s->line.buf + 1, s->line.len - 1)
 						: -1;
 				if (n < 0 || n > REDIS_BULK_MAX)
-					return bh_net_feed_gave_up(ctx, mark);
+					goto gave_up;
 				s->bulk_left = (uint32_t)n;
 				int k = slot(s->argi);
 				s->len[k] = 0;
@@ -333,7 +344,7 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 		}
 		case RS_BULKEND:
 			if (data[off++] != "\r\n"[s->crlf])
-				return bh_net_feed_gave_up(ctx, mark);
+				goto gave_up;
 			if (++s->crlf < 2)
 				break;
 			arg_done(s, s->argi);
@@ -346,7 +357,27 @@ static enum bh_net_feed redis_feed(void *state, enum bh_net_dir dir, const uint8
 			break;
 		}
 	}
+	/* a command in progress: keep its first bytes as sent (from mark when
+	 * it began in this chunk) */
+	if (s->st == RS_START && !s->line.len) {
+		s->hold_len = 0;
+	} else {
+		size_t from = here ? mark : 0, n = len - from;
+
+		if (here)
+			s->hold_len = 0;
+		if (n > REDIS_HOLD - s->hold_len)
+			n = REDIS_HOLD - s->hold_len;
+		memcpy(s->hold + s->hold_len, data + from, n);
+		s->hold_len += (uint32_t)n;
+	}
 	return BH_NET_FEED_MORE;
+gave_up:
+	/* from the command it could not parse; its bytes from earlier chunks
+	 * are handed back */
+	r = !here && s->hold_len ? bh_net_feed_gave_up_held(ctx, s->hold, s->hold_len)
+				 : bh_net_feed_gave_up(ctx, mark);
+	return r;
 }
 
 const struct bh_net_dissector bh_net_l7_redis = {
