@@ -383,15 +383,15 @@ bool bh_rt_is_sealed(void);
  *
  * Each create-time policy decision (allow, deny, or error: the policy could
  * not be read or evaluated, so the container was refused) is appended as one
- * JSON line to <root>/admission@log: {"ts","decision","id","name"?,
+ * JSON line to <root>/.admission@log: {"ts","decision","id","name"?,
  * "image"?,"digest"?,"reason"?,"rules":[{"rule","action","section"?,
  * "message"}]}. An append is one write(2) of a whole line under an flock of
- * <root>/admission@lock; past cap bytes (0: BH_RT_ADMIT_LOG_MAX) the log is
- * renamed to admission@log.1 first (the previous .1 goes): at most twice cap
+ * <root>/.admission@lock; past cap bytes (0: BH_RT_ADMIT_LOG_MAX) the log is
+ * renamed to .admission@log.1 first (the previous .1 goes): at most twice cap
  * on disk. A line is at most BH_RT_ADMIT_LINE_MAX (strings cut to fit). The
  * names hold '@', which no container ID may.
  */
-#define BH_RT_ADMIT_LOG	     "admission@log"
+#define BH_RT_ADMIT_LOG	     ".admission@log"
 #define BH_RT_ADMIT_LOG_MAX  (1u << 20)
 #define BH_RT_ADMIT_LINE_MAX (8u << 10)
 int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
@@ -404,7 +404,7 @@ struct bh_rt_admit_cursor {
 };
 /*
  * Read the entries after *cur, at most max of them (0: 256): the rest of the
- * rotated admission@log.1 first when the log was rotated under the cursor,
+ * rotated .admission@log.1 first when the log was rotated under the cursor,
  * then the log. fn gets each whole line that parses as a JSON object (a
  * line torn at the end waits for its newline; a line over
  * BH_RT_ADMIT_LINE_MAX, not JSON or not an object is skipped and counted in

@@ -2,7 +2,7 @@
 /*
  * Inside the agent (admit17): the runtime's admission decisions. A container
  * the policy refused at create leaves nothing on the node but its line in
- * the runtime's decision log (<root>/admission@log, include/bulkhead/runtime.h);
+ * the runtime's decision log (<root>/.admission@log, include/bulkhead/runtime.h);
  * the shipper tails it (agent_adm_poll) and spools each decision as an event
  * of kind "admission":
  *   rule      the first enforce rule that fired (deny), else the first warn

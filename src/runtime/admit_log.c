@@ -5,14 +5,14 @@
  * what the node agent reports (src/agent/admission.c tails this log).
  *
  * Writers: every `bulkhead create` appends one line under an flock of
- * <root>/admission@lock, rotating first when the line would take the log
+ * <root>/.admission@lock, rotating first when the line would take the log
  * past its cap; O_APPEND and one write(2) of the whole line, so a reader
  * never sees two writers' bytes interleaved. A crash in the write leaves a
  * torn last line: the next append starts it on a line of its own (a newline
  * first when the file does not end with one).
  *
  * Readers: a cursor (dev, ino, offset). When the log's inode is not the
- * cursor's the log was rotated: the rest of admission@log.1 (when it is the
+ * cursor's the log was rotated: the rest of .admission@log.1 (when it is the
  * cursor's inode) comes first, then the new log from 0. A log shorter than
  * the offset was replaced: read from 0.
  */
@@ -29,7 +29,7 @@
 #include "internal.h"
 #include "banned.h"
 
-#define LOCK_NAME  "admission@lock"
+#define LOCK_NAME  ".admission@lock"
 #define ROT_SUFFIX ".1"
 #define STR_CUT	   512 /* one string of an entry */
 #define MSG_CUT	   300
