@@ -145,6 +145,63 @@ static void the_queue_is_bounded_with_room_for_threats(void **state)
 	json_decref(s.events);
 }
 
+/* admit17: the events name the container concerned (found by address on the live path) */
+static void events_name_the_container(void **state)
+{
+	struct sink s = { json_array(), 0, 0, 0 };
+	struct agent_net_hooks h = { s_flow, s_event, s_warn, &s, s_sync };
+	struct bh_net_threat_hit th = { 0 };
+	struct bh_net_flow_record r = { 0 };
+	struct agent_net n;
+	json_t *e, *c;
+
+	(void)state;
+	agent_net_init(&n, &h);
+	th.id = "BH-NET-SQLI";
+	th.name = "SQL injection";
+	th.count = 1;
+	r.l4 = "tcp";
+	r.app = "http";
+	r.client_addr[15] = 1;
+	r.server_addr[15] = 2;
+	r.server_port = 8080;
+	r.threats = &th;
+	r.n_threats = 1;
+	r.client_ctr_id = "cafe01";
+	r.client_ctr_name = "attacker";
+	r.server_ctr_id = "beef02";
+	r.server_ctr_name = "db";
+	agent_net_flow(&n, &r); /* an attack on a server: the server */
+	r.threats = NULL;
+	r.n_threats = 0;
+	r.verdict = "deny";
+	r.rule = "no-db";
+	r.client_group = "edge";
+	r.server_group = "db";
+	agent_net_flow(&n, &r); /* a deny alone: the client refused */
+	r.client_ctr_id = r.client_ctr_name = NULL;
+	r.client_addr[15] = 3;
+	agent_net_flow(&n, &r); /* a client outside any container: the server */
+	agent_net_flush(&n, true);
+	assert_int_equal(json_array_size(s.events), 3);
+	e = json_array_get(s.events, 0);
+	c = bh_json_obj(bh_json_obj(e, "data"), "container");
+	assert_string_equal(bh_json_str(e, "workload"), "beef02");
+	assert_string_equal(bh_json_str(c, "name"), "db");
+	assert_string_equal(bh_json_str(c, "side"), "server");
+	e = json_array_get(s.events, 1);
+	c = bh_json_obj(bh_json_obj(e, "data"), "container");
+	assert_string_equal(bh_json_str(e, "workload"), "cafe01");
+	assert_string_equal(bh_json_str(c, "name"), "attacker");
+	assert_string_equal(bh_json_str(c, "side"), "client");
+	e = json_array_get(s.events, 2);
+	assert_string_equal(bh_json_str(e, "workload"), "beef02");
+	assert_string_equal(bh_json_str(bh_json_obj(bh_json_obj(e, "data"), "container"), "side"),
+			    "server");
+	agent_net_release(&n);
+	json_decref(s.events);
+}
+
 /* ---- the bench on its own thread ------------------------------------------------------- */
 
 struct slow {
@@ -253,6 +310,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_port_scan_is_one_event_and_no_sync_on_the_verdict_path),
 		cmocka_unit_test(the_queue_is_bounded_with_room_for_threats),
+		cmocka_unit_test(events_name_the_container),
 		cmocka_unit_test(events_ship_while_a_bench_runs),
 	};
 
