@@ -166,9 +166,17 @@ struct bh_agent_opts {
 	const struct bh_net_live_opts *net;
 	/* bench17: bh_host_bench run at start and every bench_ms (0 =
 	 * 3600000) when bench is set, each check's result spooled as an event
-	 * of kind "bench" (rule the check's ID, severity PASS/FAIL/WARN/INFO) */
+	 * of kind "bench" (rule the check's ID, severity PASS/FAIL/WARN/INFO);
+	 * on a thread of its own, one run at a time: shipping goes on while it
+	 * runs (a run under way at stop is finished and shipped) */
 	const struct bh_host_opts *bench;
 	unsigned bench_ms;
+	/* admit17: the runtime's admission decision log in runtime_root
+	 * (<root>/admission@log, include/bulkhead/runtime.h) tailed every
+	 * second, each decision spooled as an event of kind "admission"
+	 * (src/agent/admission.h); where it read to kept in
+	 * state_dir/admission.cursor. NULL: not tailed. */
+	const char *runtime_root;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -205,6 +213,8 @@ struct bh_agent_stats {
 	uint64_t net_packets;	    /* ... packets given a verdict */
 	uint64_t bench_runs;	    /* bench17: bench runs reported */
 	uint64_t bench_results;	    /* ... results spooled */
+	uint64_t admissions;	    /* admit17: admission decisions spooled */
+	uint64_t admissions_bad;    /* ... log lines skipped (not a decision) */
 };
 
 /*

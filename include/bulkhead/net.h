@@ -101,6 +101,11 @@ struct bh_net_flow_record {
 	const char *client_group; /* the ends' network groups, or NULL */
 	const char *server_group;
 	const char *server_name; /* a DNS name the server address was seen to resolve from */
+	/* The live path (bh_net_live_run) with an inventory: the running
+	 * containers the ends' addresses belong to (ID and name), else NULL;
+	 * valid during the callback only. */
+	const char *client_ctr_id, *client_ctr_name;
+	const char *server_ctr_id, *server_ctr_name;
 };
 
 struct bh_net_stats {
@@ -472,6 +477,10 @@ struct bh_net_live_opts {
 	 * in a runtime's state directories (a container created) refreshes at
 	 * once, and a few times in the next second. */
 	unsigned refresh_ms;
+	/* admit17: keep the inventory even without a policy that needs it, so
+	 * each flow record names the containers of its ends (client_ctr_id,
+	 * server_ctr_id, ... above) */
+	bool name_containers;
 };
 
 struct bh_net_live_stats {

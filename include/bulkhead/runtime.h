@@ -379,4 +379,41 @@ int bh_rt_reexec_sealed(int argc, char **argv, struct bh_error **err);
 /* True when this process runs from a sealed memfd copy. */
 bool bh_rt_is_sealed(void);
 
+/* ---- the admission decision log (admit17) -------------------------------
+ *
+ * Each create-time policy decision (allow, deny, or error: the policy could
+ * not be read or evaluated, so the container was refused) is appended as one
+ * JSON line to <root>/.admission@log: {"ts","decision","id","name"?,
+ * "image"?,"digest"?,"reason"?,"rules":[{"rule","action","section"?,
+ * "message"}]}. An append is one write(2) of a whole line under an flock of
+ * <root>/.admission@lock; past cap bytes (0: BH_RT_ADMIT_LOG_MAX) the log is
+ * renamed to .admission@log.1 first (the previous .1 goes): at most twice cap
+ * on disk. A line is at most BH_RT_ADMIT_LINE_MAX (strings cut to fit). The
+ * names hold '@', which no container ID may.
+ */
+#define BH_RT_ADMIT_LOG	     ".admission@log"
+#define BH_RT_ADMIT_LOG_MAX  (1u << 20)
+#define BH_RT_ADMIT_LINE_MAX (8u << 10)
+int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
+			   struct bh_error **err);
+
+/* Where a reader is: the file (dev, ino) and the offset after the last line
+ * it took. All zero: from the start of what is there. */
+struct bh_rt_admit_cursor {
+	uint64_t dev, ino, off;
+};
+/*
+ * Read the entries after *cur, at most max of them (0: 256): the rest of the
+ * rotated .admission@log.1 first when the log was rotated under the cursor,
+ * then the log. fn gets each whole line that parses as a JSON object (a
+ * line torn at the end waits for its newline; a line over
+ * BH_RT_ADMIT_LINE_MAX, not JSON or not an object is skipped and counted in
+ * *bad); *cur moves past each line fn accepted (fn < 0 stops the read there,
+ * its error returned). Returns the entries given to fn, or < 0. A missing
+ * log is no entry.
+ */
+int bh_rt_admit_log_read(const char *root, struct bh_rt_admit_cursor *cur, size_t max,
+			 int (*fn)(void *data, const json_t *entry, struct bh_error **err),
+			 void *data, uint64_t *bad, struct bh_error **err);
+
 #endif /* BULKHEAD_RUNTIME_H */

@@ -201,16 +201,17 @@ static void hook_warn(void *data, struct bh_error *e)
 	agent_warn(data, e);
 }
 
-static void bench(struct agent *ag)
+/* admit17: the runtime's new admission decisions into the spool */
+static void admissions(struct agent *ag)
 {
 	struct bh_error *e = NULL;
 	size_t n = 0;
 
-	if (agent_bench_run(ag->o->bench, &ag->hooks, &n, &e) < 0)
+	if (agent_adm_poll(&ag->adm, &ag->hooks, &n, &e) < 0)
 		agent_warn(ag, e);
 	pthread_mutex_lock(&ag->mu);
-	ag->st.bench_runs++;
-	ag->st.bench_results += n;
+	ag->st.admissions += n;
+	ag->st.admissions_bad = ag->adm.bad;
 	pthread_mutex_unlock(&ag->mu);
 }
 
@@ -505,7 +506,7 @@ static void *shipper(void *arg)
 	unsigned pol_every = ag->o->policy_ms ? ag->o->policy_ms : 3000;
 	unsigned prof_every = ag->o->profiles_ms ? ag->o->profiles_ms : 10000;
 	uint64_t next_report = 0, next_policy = 0, next_profiles = 0, next_attest = 0;
-	uint64_t next_bench = 0;
+	uint64_t next_adm = 0;
 	bool last = false;
 
 	for (;;) {
@@ -529,6 +530,10 @@ static void *shipper(void *arg)
 		drain_flows(ag, false);
 		pthread_mutex_unlock(&ag->mu);
 		agent_net_flush(&ag->net, false);
+		if (ag->adm.root && (now_ms() >= next_adm || last)) {
+			admissions(ag);
+			next_adm = now_ms() + 1000;
+		}
 		if (!ag->registered && do_register(ag, &e) < 0) {
 			failed(ag, e, &backoff);
 			continue;
@@ -562,10 +567,6 @@ static void *shipper(void *arg)
 		if (ag->o->tpm_log && now_ms() >= next_attest && !last) {
 			attest(ag);
 			next_attest = now_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
-		}
-		if (ag->o->bench && now_ms() >= next_bench && !last) {
-			bench(ag);
-			next_bench = now_ms() + (ag->o->bench_ms ? ag->o->bench_ms : 3600000);
 		}
 		if (now_ms() >= next_profiles && !last) {
 			/* as the policy's pull: said, tried again next interval */
@@ -662,12 +663,25 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	if (agent_http_open(&ag.http, o, err) < 0)
 		goto out_sp;
 	ag.hooks = (struct agent_net_hooks){ hook_flow, hook_event, hook_warn, &ag, hook_sync };
+	if (agent_adm_open(&ag.adm, o->runtime_root, o->state_dir, err) < 0)
+		goto out_sp;
 	if (o->net &&
 	    agent_net_start(&ag.net, o->net, o->quarantine_dir, o->containers,
 			    ag.pol.cur_version > 0 ? ag.pol.cur.doc : NULL, &ag.hooks, err) < 0)
 		goto out_sp;
 	if (pthread_create(&th, NULL, shipper, &ag)) {
 		bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the shipper");
+		agent_net_stop(&ag.net);
+		goto out_sp;
+	}
+	/* the bench on its own thread: shipping goes on while it runs */
+	if (o->bench &&
+	    agent_bencher_start(&ag.bencher, o->bench, o->bench_ms, &ag.hooks, NULL, err) < 0) {
+		pthread_mutex_lock(&ag.mu);
+		ag.done = true;
+		pthread_cond_signal(&ag.cv);
+		pthread_mutex_unlock(&ag.mu);
+		pthread_join(th, NULL);
 		agent_net_stop(&ag.net);
 		goto out_sp;
 	}
@@ -685,6 +699,8 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	/* a source that ended (a replay): keep shipping until stopped */
 	while (ret == 0 && !atomic_load(o->stop))
 		usleep(100000);
+	/* a bench under way ends, its results spooled before the last round */
+	agent_bencher_stop(&ag.bencher);
 	/* the firewall's rules out, its open flows into the last interval */
 	agent_net_stop(&ag.net);
 	pthread_mutex_lock(&ag.mu);
@@ -706,6 +722,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 		st->net_alerts = ag.net.alerts;
 		st->net_quarantined = ag.net.quarantined;
 		st->net_packets = ag.net.st.packets;
+		agent_bencher_stats(&ag.bencher, &st->bench_runs, &st->bench_results);
 		bh_agent_spool_stats(ag.sp, &st->spool);
 	}
 out_sp:
@@ -716,6 +733,7 @@ out_sp:
 	agent_policy_release(&ag.pol);
 	agent_pending_release(&ag.pend);
 	agent_profiles_close(&ag.prof);
+	agent_adm_close(&ag.adm);
 	pthread_mutex_destroy(&ag.mu);
 	pthread_cond_destroy(&ag.cv);
 	return ret;

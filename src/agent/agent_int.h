@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "agent/admission.h"
 #include "agent/deliver.h"
 #include "agent/flows.h"
 #include "agent/http.h"
@@ -41,6 +42,8 @@ struct agent {
 	struct agent_profiles prof; /* profiles17: behaviour profiles */
 	struct agent_net net;	    /* net17: the firewall (src/agent/net.c) */
 	struct agent_net_hooks hooks;
+	struct agent_adm adm;	      /* admit17: the runtime's decisions (shipper thread) */
+	struct agent_bencher bencher; /* admit17: the bench's thread */
 };
 
 /* e said through the caller's warn callback, and freed. */

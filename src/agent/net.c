@@ -129,8 +129,11 @@ void agent_net_release(struct agent_net *n)
 
 /* Each flow as it ends: into the flows table; an alert when it had a threat,
  * a data-leak match or a deny. Denies alone collapse by (client, server
- * group, rule). The workload is left to the controller: the ends' network
- * groups are in data (client_group, server_group). */
+ * group, rule). The ends' network groups are in data (src_group,
+ * dst_group); admit17: the workload is the container concerned, found by
+ * address on the live path: the server for a threat or a data leak (the
+ * attacked, the leaking), the client for a deny alone (the refused), else
+ * the other end; data.container {id, name, side} says which. */
 static void on_flow(const struct bh_net_flow_record *r, void *arg)
 {
 	struct agent_net *n = arg;
@@ -174,10 +177,27 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 		data = json_object();
 	if (key)
 		json_object_set_new(data, "count", json_integer(1));
-	emit(n,
-	     json_pack("{sIsssssssO}", "ts", (json_int_t)time(NULL), "kind", "net", "rule", rule,
-		       "severity", sev_names[sev], "data", data),
-	     key);
+	{
+		bool client_first = key != 0; /* a deny alone */
+		const char *id = client_first ? r->client_ctr_id : r->server_ctr_id;
+		const char *name = client_first ? r->client_ctr_name : r->server_ctr_name;
+		bool client = client_first;
+
+		if (!id) {
+			client = !client_first;
+			id = client ? r->client_ctr_id : r->server_ctr_id;
+			name = client ? r->client_ctr_name : r->server_ctr_name;
+		}
+		if (id)
+			json_object_set_new(data, "container",
+					    json_pack("{ssss?ss}", "id", id, "name", name, "side",
+						      client ? "client" : "server"));
+		emit(n,
+		     json_pack("{sIssssssss*sO}", "ts", (json_int_t)time(NULL), "kind", "net",
+			       "rule", rule, "severity", sev_names[sev], "workload", id, "data",
+			       data),
+		     key);
+	}
 	json_decref(data);
 }
 
@@ -304,6 +324,7 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 	n->o.on_warning = on_warning;
 	n->o.on_ready = on_ready;
 	n->o.stop = &n->stop;
+	n->o.name_containers = true; /* admit17: the events name the containers */
 	if (!n->o.accept_all) {
 		n->o.quarantine = &n->qo;
 		n->o.on_quarantine = on_quarantine;

@@ -108,4 +108,30 @@ void agent_net_release(struct agent_net *n);
 int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
 		    struct bh_error **err);
 
+/*
+ * The bench on a thread of its own (admit17; it ran on the shipper's, which
+ * stopped shipping while it ran): run() (agent_bench_run) at start and then
+ * every every_ms, one run at a time, its results into the spool through h
+ * (h->event and h->sync take the spool's lock per record, never for the
+ * run). A failed run is said through h->warn.
+ */
+typedef int (*agent_bench_fn)(const struct bh_host_opts *o, const struct agent_net_hooks *h,
+			      size_t *n, struct bh_error **err);
+struct agent_bencher {
+	const struct bh_host_opts *o;
+	unsigned every_ms;
+	const struct agent_net_hooks *h;
+	agent_bench_fn run;
+	pthread_t th;
+	pthread_mutex_t mu; /* what follows */
+	pthread_cond_t cv;
+	bool started, stop;
+	uint64_t runs, results;
+};
+int agent_bencher_start(struct agent_bencher *b, const struct bh_host_opts *o, unsigned every_ms,
+			const struct agent_net_hooks *h, agent_bench_fn run, struct bh_error **err);
+/* Stop and join (a run under way ends first); no-op when not started. */
+void agent_bencher_stop(struct agent_bencher *b);
+void agent_bencher_stats(struct agent_bencher *b, uint64_t *runs, uint64_t *results);
+
 #endif /* BULKHEAD_AGENT_NET_H */

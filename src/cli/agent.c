@@ -90,6 +90,8 @@ static const char agent_usage[] =
 	"  --bench               run bulkhead bench host at start and every\n"
 	"                        --bench-interval MS (default 3600000) and report\n"
 	"                        each check's result\n"
+	"  --admission-root DIR  report the runtime's admission decisions (its\n"
+	"                        log in state root DIR, e.g. /run/bulkhead)\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -119,6 +121,7 @@ enum {
 	OPT_NET_QUAR,
 	OPT_BENCH,
 	OPT_BENCH_MS,
+	OPT_ADM_ROOT,
 };
 
 static atomic_int sig_stop;
@@ -198,6 +201,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		{ "net-quarantine", required_argument, NULL, OPT_NET_QUAR },
 		{ "bench", no_argument, NULL, OPT_BENCH },
 		{ "bench-interval", required_argument, NULL, OPT_BENCH_MS },
+		{ "admission-root", required_argument, NULL, OPT_ADM_ROOT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -299,6 +303,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 						       optarg);
 			break;
 		case OPT_BENCH: ao.bench = &ho; break;
+		case OPT_ADM_ROOT: ao.runtime_root = optarg; break;
 		case OPT_TPM_LOG: ao.tpm_log = optarg; break;
 		case OPT_TCTI: ao.tpm_tcti = optarg; break;
 		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
@@ -402,6 +407,10 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	if (ao.bench)
 		fprintf(stderr, "bulkhead: agent: bench: %llu runs, %llu results reported\n",
 			(unsigned long long)st.bench_runs, (unsigned long long)st.bench_results);
+	if (ao.runtime_root)
+		fprintf(stderr,
+			"bulkhead: agent: admission: %llu decisions reported, %llu lines skipped\n",
+			(unsigned long long)st.admissions, (unsigned long long)st.admissions_bad);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:

@@ -111,13 +111,19 @@ static const struct countermeasure cms[] = {
 	  { { 0 } } },
 	{ "4.3",
 	  "Orchestrator: admission and unbounded administrative access",
-	  "the admission webhook (bulkhead admission) and the controller's roles",
+	  "the runtime's policy at create (bulkhead create/run; its decisions reported by the "
+	  "agents, agent --admission-root), the admission webhook (bulkhead admission) and the "
+	  "controller's roles",
 	  { { "admission events reported", "SELECT COUNT(*) FROM events WHERE kind = 'admission'",
 	      "events" },
 	    { "admins", "SELECT COUNT(*) FROM users WHERE role = 'admin'", NULL } },
 	  { { "admissions denied in the last 24 h",
 	      "SELECT COUNT(*) FROM events WHERE kind = 'admission' AND " EVENTS_DAY
 	      " AND UPPER(severity) IN ('HIGH', 'CRITICAL', 'ERROR', 'DENY')",
+	      "events" },
+	    { "admitted with a warning in the last 24 h",
+	      "SELECT COUNT(*) FROM events WHERE kind = 'admission' AND " EVENTS_DAY
+	      " AND UPPER(severity) = 'WARN'",
 	      "events" } } },
 	{ "4.4.1",
 	  "Runtime: syscall profiles and monitoring",

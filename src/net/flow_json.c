@@ -66,6 +66,15 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 		json_object_set_new(j, "dst_group",
 				    r->server_group ? json_string(r->server_group) : json_null());
 	}
+	/* the live path: the ends' containers */
+	if (r->client_ctr_id)
+		json_object_set_new(j, "src_container",
+				    json_pack("{s:s,s:s?}", "id", r->client_ctr_id, "name",
+					      r->client_ctr_name));
+	if (r->server_ctr_id)
+		json_object_set_new(j, "dst_container",
+				    json_pack("{s:s,s:s?}", "id", r->server_ctr_id, "name",
+					      r->server_ctr_name));
 	json_object_set_new(j, "first", json_real(r->first));
 	json_object_set_new(j, "last", json_real(r->last));
 	json_object_set_new(j, "end", json_string(end_names[r->end]));

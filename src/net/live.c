@@ -486,12 +486,24 @@ static void live_endpoint(const uint8_t addr[16], struct bh_netpol_endpoint *ep,
 	}
 }
 
+/* admit17: the flow with the containers of its ends, found by address */
 static void live_on_flow(const struct bh_net_flow_record *rec, void *arg)
 {
 	struct live *L = arg;
+	struct bh_net_flow_record r = *rec;
+	const struct bh_ctr *c;
 
-	if (L->o->engine.on_flow)
-		L->o->engine.on_flow(rec, L->o->engine.arg);
+	if (!L->o->engine.on_flow)
+		return;
+	if (!r.client_ctr_id && (c = net_live_ctr_of_addr(L, rec->client_addr))) {
+		r.client_ctr_id = c->id;
+		r.client_ctr_name = c->name;
+	}
+	if (!r.server_ctr_id && (c = net_live_ctr_of_addr(L, rec->server_addr))) {
+		r.server_ctr_id = c->id;
+		r.server_ctr_name = c->name;
+	}
+	L->o->engine.on_flow(&r, L->o->engine.arg);
 }
 
 static void live_on_record(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
@@ -735,9 +747,9 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	/* the containers' addresses: for groups that select containers, and for
 	 * a quarantine (the container of an address); a policy of CIDR groups
 	 * only needs none, and no listing every refresh_ms */
-	L.want_inv =
-		!o->accept_all && (bh_netpol_uses_containers(o->engine.policy) ||
-				   (o->quarantine && (o->quarantine_severity || L.quar_rules)));
+	L.want_inv = !o->accept_all &&
+		     (o->name_containers || bh_netpol_uses_containers(o->engine.policy) ||
+		      (o->quarantine && (o->quarantine_severity || L.quar_rules)));
 	if (L.want_inv) {
 		/* watched before the first listing: a container made between the
 		 * two is still seen */

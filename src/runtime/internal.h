@@ -159,6 +159,12 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 		    const struct bh_policy_image *given, struct bh_policy_result *out,
 		    json_t **record, struct bh_error **err);
 
+/* admit_log.c: the entry of one decision for bh_rt_admit_log_append (failed:
+ * the error that refused the container without a result, or NULL). */
+struct bh_policy_result;
+json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_policy_result *res,
+		       const char *image, const char *digest, const struct bh_error *failed);
+
 /* ---- state.c: the state store ---------------------------------------------- */
 
 #define RT_MAX_STATE (16 << 20) /* state.json bytes */

@@ -605,6 +605,20 @@ static char *vcache_dir(const struct bh_rt_ctx *ctx)
 	return d;
 }
 
+/* admit17: the decision into <root>/admission@log (include/bulkhead/runtime.h), for
+ * the node agent; a log that cannot be written never changes the decision */
+static void log_decision(const struct bh_rt_ctx *ctx, const char *id, const json_t *config,
+			 const struct bh_policy_result *res, const struct found_image *f,
+			 const char *digest, const struct bh_error *failed)
+{
+	json_t *e = rt_admit_entry(id, config, res, f->img.ref, digest, failed);
+	struct bh_error *le = NULL;
+
+	if (!e || bh_rt_admit_log_append(rt_state_root(ctx), e, 0, &le) < 0)
+		bh_error_warn(&le, "policy: the admission log");
+	json_decref(e);
+}
+
 /* ---- the decision -------------------------------------------------------------------- */
 
 int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bundle,
@@ -621,6 +635,7 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 	struct bh_policy_input in = { 0 };
 	json_t *config = NULL, *rec;
 	struct timespec t0, t1;
+	bool decided = false;
 	int r = -1;
 
 	*record = NULL;
@@ -669,6 +684,7 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 			json_pack("{s:s, s:s?, s:s}", "ref", f.img.ref, "digest",
 				  env.verified_digest ? env.verified_digest : f.img.digest, "from",
 				  f.source));
+	decided = true;
 	if (res.denied) {
 		struct bh_buf b = BH_BUF_INIT(64 * 1024);
 
@@ -690,6 +706,10 @@ int rt_policy_admit(const struct bh_rt_ctx *ctx, const char *id, const char *bun
 		 res.n, res.n == 1 ? "" : "s",
 		 (long long)((t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000));
 out:
+	if (files.n)
+		log_decision(ctx, id, config, decided ? &res : NULL, &f,
+			     env.verified_digest ? env.verified_digest : f.img.digest,
+			     decided || !err ? NULL : *err);
 	if (out && (res.object || res.n)) {
 		*out = res;
 		memset(&res, 0, sizeof(res));

@@ -3,9 +3,13 @@
  * The agent's firewall events (src/agent/net.c): the verdict thread only
  * queues; the shipper's flush appends and syncs once; repeated denies of one
  * (client, server group, rule) are one event with a count; the queue is
- * bounded (drops counted and warned) with room kept for threats.
+ * bounded (drops counted and warned) with room kept for threats. The bench
+ * runs on its own thread (admit17): appends go on while a slow bench runs,
+ * one run at a time.
  */
 #include <pthread.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "agent/net.h"
@@ -141,11 +145,173 @@ static void the_queue_is_bounded_with_room_for_threats(void **state)
 	json_decref(s.events);
 }
 
+/* admit17: the events name the container concerned (found by address on the live path) */
+static void events_name_the_container(void **state)
+{
+	struct sink s = { json_array(), 0, 0, 0 };
+	struct agent_net_hooks h = { s_flow, s_event, s_warn, &s, s_sync };
+	struct bh_net_threat_hit th = { 0 };
+	struct bh_net_flow_record r = { 0 };
+	struct agent_net n;
+	json_t *e, *c;
+
+	(void)state;
+	agent_net_init(&n, &h);
+	th.id = "BH-NET-SQLI";
+	th.name = "SQL injection";
+	th.count = 1;
+	r.l4 = "tcp";
+	r.app = "http";
+	r.client_addr[15] = 1;
+	r.server_addr[15] = 2;
+	r.server_port = 8080;
+	r.threats = &th;
+	r.n_threats = 1;
+	r.client_ctr_id = "cafe01";
+	r.client_ctr_name = "attacker";
+	r.server_ctr_id = "beef02";
+	r.server_ctr_name = "db";
+	agent_net_flow(&n, &r); /* an attack on a server: the server */
+	r.threats = NULL;
+	r.n_threats = 0;
+	r.verdict = "deny";
+	r.rule = "no-db";
+	r.client_group = "edge";
+	r.server_group = "db";
+	agent_net_flow(&n, &r); /* a deny alone: the client refused */
+	r.client_ctr_id = r.client_ctr_name = NULL;
+	r.client_addr[15] = 3;
+	agent_net_flow(&n, &r); /* a client outside any container: the server */
+	agent_net_flush(&n, true);
+	assert_int_equal(json_array_size(s.events), 3);
+	e = json_array_get(s.events, 0);
+	c = bh_json_obj(bh_json_obj(e, "data"), "container");
+	assert_string_equal(bh_json_str(e, "workload"), "beef02");
+	assert_string_equal(bh_json_str(c, "name"), "db");
+	assert_string_equal(bh_json_str(c, "side"), "server");
+	e = json_array_get(s.events, 1);
+	c = bh_json_obj(bh_json_obj(e, "data"), "container");
+	assert_string_equal(bh_json_str(e, "workload"), "cafe01");
+	assert_string_equal(bh_json_str(c, "name"), "attacker");
+	assert_string_equal(bh_json_str(c, "side"), "client");
+	e = json_array_get(s.events, 2);
+	assert_string_equal(bh_json_str(e, "workload"), "beef02");
+	assert_string_equal(bh_json_str(bh_json_obj(bh_json_obj(e, "data"), "container"), "side"),
+			    "server");
+	agent_net_release(&n);
+	json_decref(s.events);
+}
+
+/* ---- the bench on its own thread ------------------------------------------------------- */
+
+struct slow {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool release; /* the first run may end */
+	int running, most, runs;
+	size_t events; /* appended through the hooks, by either thread */
+};
+
+static int slow_event(void *data, const char *json, size_t len, struct bh_error **err)
+{
+	struct slow *w = data;
+
+	(void)json;
+	(void)len;
+	(void)err;
+	pthread_mutex_lock(&w->mu);
+	w->events++;
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+static struct slow *the_slow;
+
+/* a bench that holds its first run until released (as a slow bh_host_bench) */
+static int slow_bench(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
+		      struct bh_error **err)
+{
+	struct slow *w = the_slow;
+
+	(void)o;
+	pthread_mutex_lock(&w->mu);
+	w->running++;
+	if (w->running > w->most)
+		w->most = w->running;
+	while (!w->release)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	*n = 0;
+	if (h->event(h->data, "{}", 2, err) < 0)
+		return -1;
+	*n = 1;
+	pthread_mutex_lock(&w->mu);
+	w->running--;
+	w->runs++;
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+static uint64_t ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void events_ship_while_a_bench_runs(void **state)
+{
+	struct slow w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0, 0, 0 };
+	struct agent_net_hooks h = { NULL, slow_event, NULL, &w, NULL };
+	struct agent_bencher b;
+	struct bh_error *err = NULL;
+	uint64_t t0, runs = 0, results = 0;
+	int running = 0;
+
+	(void)state;
+	the_slow = &w;
+	t0 = ms_now();
+	assert_int_equal(agent_bencher_start(&b, NULL, 20, &h, slow_bench, &err), 0);
+	/* the start does not wait for the bench */
+	assert_true(ms_now() - t0 < 200);
+	for (int i = 0; i < 200 && !running; i++) {
+		pthread_mutex_lock(&w.mu);
+		running = w.running;
+		pthread_mutex_unlock(&w.mu);
+		if (!running)
+			usleep(5000);
+	}
+	assert_int_equal(running, 1);
+	/* while it runs, the shipper's side appends (as the monitor's alerts do) */
+	t0 = ms_now();
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(h.event(h.data, "{}", 2, &err), 0);
+	assert_true(ms_now() - t0 < 200);
+	pthread_mutex_lock(&w.mu);
+	assert_int_equal(w.events, 100);
+	assert_int_equal(w.runs, 0); /* the bench is still under way */
+	w.release = true;
+	pthread_cond_broadcast(&w.cv);
+	pthread_mutex_unlock(&w.mu);
+	/* every 20 ms: more runs, never two at once */
+	usleep(150000);
+	agent_bencher_stop(&b);
+	agent_bencher_stats(&b, &runs, &results);
+	assert_true(runs >= 2);
+	assert_int_equal(results, runs);
+	assert_int_equal(w.most, 1);
+	assert_int_equal(w.events, 100 + runs);
+	agent_bencher_stop(&b); /* twice: a no-op */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_port_scan_is_one_event_and_no_sync_on_the_verdict_path),
 		cmocka_unit_test(the_queue_is_bounded_with_room_for_threats),
+		cmocka_unit_test(events_name_the_container),
+		cmocka_unit_test(events_ship_while_a_bench_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The admission decision log (include/bulkhead/runtime.h, admit17): a
+ * denial at create leaves no container behind, so the decision itself is
+ * what the node agent reports (src/agent/admission.c tails this log).
+ *
+ * Writers: every `bulkhead create` appends one line under an flock of
+ * <root>/.admission@lock, rotating first when the line would take the log
+ * past its cap; O_APPEND and one write(2) of the whole line, so a reader
+ * never sees two writers' bytes interleaved. A crash in the write leaves a
+ * torn last line: the next append starts it on a line of its own (a newline
+ * first when the file does not end with one).
+ *
+ * Readers: a cursor (dev, ino, offset). When the log's inode is not the
+ * cursor's the log was rotated: the rest of .admission@log.1 (when it is the
+ * cursor's inode) comes first, then the new log from 0. A log shorter than
+ * the offset was replaced: read from 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bulkhead/policy.h"
+#include "internal.h"
+#include "banned.h"
+
+#define LOCK_NAME  ".admission@lock"
+#define ROT_SUFFIX ".1"
+#define STR_CUT	   512 /* one string of an entry */
+#define MSG_CUT	   300
+#define RULES_MAX  8
+#define READ_MAX   256
+#define CHUNK	   (64u << 10)
+
+/* ---- the entry ------------------------------------------------------------------------- */
+
+/* s cut to at most n bytes, not inside a UTF-8 sequence */
+static json_t *cut(const char *s, size_t n)
+{
+	size_t l = strlen(s);
+
+	if (l > n) {
+		l = n;
+		while (l && ((unsigned char)s[l] & 0xc0) == 0x80)
+			l--;
+	}
+	return json_stringn(s, l);
+}
+
+static void set_cut(json_t *o, const char *k, const char *s, size_t n)
+{
+	json_t *v;
+
+	if (!s || !*s)
+		return;
+	v = cut(s, n);
+	if (v)
+		json_object_set_new(o, k, v);
+}
+
+static const char *const NAME_ANN[] = { "io.kubernetes.cri.container-name",
+					"io.kubernetes.container.name", "nerdctl/name",
+					"io.podman.annotations.name", NULL };
+
+json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_policy_result *res,
+		       const char *image, const char *digest, const struct bh_error *failed)
+{
+	json_t *e = json_object(), *rules = json_array(), *ann = bh_json_obj(config, "annotations");
+	const char *decision = failed ? "error" : res && res->denied ? "deny" : "allow";
+
+	if (!e || !rules) {
+		json_decref(e);
+		json_decref(rules);
+		return NULL;
+	}
+	json_object_set_new(e, "ts", json_integer((json_int_t)time(NULL)));
+	json_object_set_new(e, "decision", json_string(decision));
+	set_cut(e, "id", id, 256);
+	for (size_t i = 0; ann && NAME_ANN[i]; i++)
+		if (bh_json_str(ann, NAME_ANN[i])) {
+			set_cut(e, "name", bh_json_str(ann, NAME_ANN[i]), 256);
+			break;
+		}
+	set_cut(e, "image", image, STR_CUT);
+	set_cut(e, "digest", digest, 128);
+	if (failed) {
+		char *m = bh_error_message(failed);
+
+		set_cut(e, "reason", m, 1024);
+		free(m);
+	}
+	for (size_t i = 0; res && i < res->n && json_array_size(rules) < RULES_MAX; i++) {
+		const struct bh_policy_hit *h = &res->v[i];
+		json_t *r = json_object();
+
+		if (!r)
+			break;
+		set_cut(r, "rule", h->rule, 128);
+		json_object_set_new(r, "action", json_string(bh_policy_action_name(h->action)));
+		set_cut(r, "section", h->section, 16);
+		set_cut(r, "message", h->message, MSG_CUT);
+		json_array_append_new(rules, r);
+	}
+	json_object_set_new(e, "rules", rules);
+	return e;
+}
+
+/* ---- appending ------------------------------------------------------------------------- */
+
+static char *path_in(const char *root, const char *name)
+{
+	return bh_asprintf("%s/%s", root, name);
+}
+
+int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
+			   struct bh_error **err)
+{
+	char *lock = path_in(root, LOCK_NAME), *log = path_in(root, BH_RT_ADMIT_LOG);
+	char *rot = bh_asprintf("%s" ROT_SUFFIX, log), *line = NULL;
+	int lfd = -1, fd = -1, r = -1;
+	size_t len;
+	struct stat st;
+
+	if (!cap)
+		cap = BH_RT_ADMIT_LOG_MAX;
+	line = json_dumps(entry, JSON_COMPACT);
+	if (!line) {
+		bh_error_set(err, BH_ERR_NOMEM, "admission log: the entry");
+		goto out;
+	}
+	len = strlen(line);
+	if (len + 2 > BH_RT_ADMIT_LINE_MAX) {
+		bh_error_set(err, BH_ERR_LIMIT, "admission log: an entry of %zu bytes (at most %u)",
+			     len, BH_RT_ADMIT_LINE_MAX - 2);
+		goto out;
+	}
+	line[len++] = '\n'; /* over the NUL: json_dumps' buffer holds len + 1 */
+	lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
+		bh_error_sys(err, errno, "admission log: locking %s", lock);
+		goto out;
+	}
+	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		bh_error_sys(err, fd < 0 ? errno : EINVAL, "admission log: %s", log);
+		goto out;
+	}
+	if ((uint64_t)st.st_size + len > cap && st.st_size > 0) {
+		if (rename(log, rot) < 0) {
+			bh_error_sys(err, errno, "admission log: rotating %s", log);
+			goto out;
+		}
+		close(fd);
+		fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			  0600);
+		if (fd < 0) {
+			bh_error_sys(err, errno, "admission log: %s", log);
+			goto out;
+		}
+	} else if (st.st_size > 0) {
+		/* a torn last line (a writer that died in its write) ends here */
+		char last = '\n';
+		int rfd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (rfd >= 0) {
+			if (pread(rfd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+			    bh_write_all(fd, "\n", 1, err) < 0) {
+				close(rfd);
+				goto out;
+			}
+			close(rfd);
+		}
+	}
+	if (bh_write_all(fd, line, len, err) < 0) {
+		bh_error_prefix(err, "admission log: %s", log);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (lfd >= 0)
+		close(lfd); /* the lock goes with it */
+	free(line);
+	free(lock);
+	free(log);
+	free(rot);
+	return r;
+}
+
+/* ---- reading --------------------------------------------------------------------------- */
+
+struct reader {
+	int (*fn)(void *, const json_t *, struct bh_error **);
+	void *data;
+	uint64_t *bad;
+	size_t max, given;
+};
+
+/*
+ * The whole lines of fd from *off, each to the reader; *off after the last
+ * one taken. Returns 0 (the end, or max reached), < 0 (fn's error).
+ */
+static int read_lines(int fd, uint64_t *off, struct reader *rd, struct bh_error **err)
+{
+	char *buf = malloc(CHUNK + 1);
+	size_t have = 0;
+	bool skipping = false; /* inside a line over the limit */
+	uint64_t at = *off;    /* the file offset of buf[0] */
+	int r = 0;
+
+	if (!buf)
+		return bh_error_set(err, BH_ERR_NOMEM, "admission log");
+	while (rd->given < rd->max) {
+		ssize_t n = pread(fd, buf + have, CHUNK - have, (off_t)(at + have));
+		size_t start = 0;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = bh_error_sys(err, errno, "admission log: reading");
+			break;
+		}
+		if (n == 0)
+			break; /* what is left is a torn line: it waits */
+		have += (size_t)n;
+		for (;;) {
+			char *nl = memchr(buf + start, '\n', have - start);
+			size_t l;
+			json_t *v = NULL;
+			struct bh_error *pe = NULL;
+
+			if (!nl || rd->given >= rd->max)
+				break;
+			l = (size_t)(nl - (buf + start));
+			if (skipping || l + 1 > BH_RT_ADMIT_LINE_MAX ||
+			    bh_json_parse(buf + start, l, BH_RT_ADMIT_LINE_MAX, "admission log", &v,
+					  &pe) < 0 ||
+			    !json_is_object(v)) {
+				if (rd->bad && l)
+					(*rd->bad)++;
+				skipping = false;
+			} else if (rd->fn(rd->data, v, err) < 0) {
+				json_decref(v);
+				r = -1;
+				goto out;
+			} else {
+				rd->given++;
+			}
+			json_decref(v);
+			bh_error_free(pe);
+			start += l + 1;
+			*off = at + start;
+		}
+		if (rd->given >= rd->max)
+			break;
+		if (start == 0 && have == CHUNK) {
+			/* a line longer than a chunk: over the limit, skipped to its newline */
+			skipping = true;
+			start = have;
+		}
+		memmove(buf, buf + start, have - start);
+		at += start;
+		have -= start;
+		if (skipping && !have)
+			continue;
+	}
+out:
+	free(buf);
+	return r;
+}
+
+static int open_log(const char *path, struct stat *st, struct bh_error **err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+
+	if (fd < 0)
+		return errno == ENOENT ? -2 : bh_error_sys(err, errno, "admission log: %s", path);
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return bh_error_set(err, BH_ERR_INVALID, "admission log: %s is not a file", path);
+	}
+	return fd;
+}
+
+int bh_rt_admit_log_read(const char *root, struct bh_rt_admit_cursor *cur, size_t max,
+			 int (*fn)(void *data, const json_t *entry, struct bh_error **err),
+			 void *data, uint64_t *bad, struct bh_error **err)
+{
+	char *log = path_in(root, BH_RT_ADMIT_LOG), *rot = bh_asprintf("%s" ROT_SUFFIX, log);
+	struct reader rd = { fn, data, bad, max ? max : READ_MAX, 0 };
+	struct stat st, rst;
+	int fd = -1, rfd = -1, r = -1;
+
+	fd = open_log(log, &st, err);
+	if (fd == -1)
+		goto out;
+	if (fd == -2) {
+		r = 0; /* no log yet: no decision made */
+		goto out;
+	}
+	if (cur->ino && (cur->ino != (uint64_t)st.st_ino || cur->dev != (uint64_t)st.st_dev)) {
+		/* rotated under the cursor: the rest of the old log first */
+		rfd = open_log(rot, &rst, err);
+		if (rfd == -1)
+			goto out;
+		if (rfd >= 0 && (uint64_t)rst.st_ino == cur->ino &&
+		    (uint64_t)rst.st_dev == cur->dev) {
+			uint64_t off = cur->off;
+
+			if (read_lines(rfd, &off, &rd, err) < 0) {
+				cur->off = off;
+				goto out;
+			}
+			cur->off = off;
+			if (rd.given >= rd.max) {
+				r = (int)rd.given;
+				goto out;
+			}
+		}
+		/* else: rotated twice since (or .1 gone): what was there is lost */
+		cur->dev = (uint64_t)st.st_dev;
+		cur->ino = (uint64_t)st.st_ino;
+		cur->off = 0;
+	} else if (!cur->ino) {
+		cur->dev = (uint64_t)st.st_dev;
+		cur->ino = (uint64_t)st.st_ino;
+		cur->off = 0;
+	}
+	if (cur->off > (uint64_t)st.st_size)
+		cur->off = 0; /* truncated in place */
+	if (read_lines(fd, &cur->off, &rd, err) < 0)
+		goto out;
+	r = (int)rd.given;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rfd >= 0)
+		close(rfd);
+	free(log);
+	free(rot);
+	return r;
+}

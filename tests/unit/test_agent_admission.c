@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runtime's admission decision log (src/runtime/admit_log.c) and the
+ * agent's tail of it (src/agent/admission.c): appends are whole lines, the
+ * log rotates at its cap (at most twice the cap on disk), a reader's cursor
+ * survives a rotation and a restart, a torn last line waits for its newline,
+ * hostile lines (not JSON, too long, NUL bytes, members of the wrong type,
+ * extra members) are skipped or never copied into the event.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "agent/admission.h"
+#include "bulkhead/policy.h"
+#include "runtime/internal.h"
+#include "banned.h"
+
+struct sink {
+	json_t *events;
+	size_t syncs;
+	int fail_after; /* event() fails after this many (0: never) */
+};
+
+static int s_event(void *data, const char *json, size_t len, struct bh_error **err)
+{
+	struct sink *s = data;
+	json_t *v = json_loadb(json, len, 0, NULL);
+
+	assert_non_null(v);
+	if (s->fail_after && json_array_size(s->events) >= (size_t)s->fail_after) {
+		json_decref(v);
+		return bh_error_set(err, BH_ERR_IO, "the spool is full (test)");
+	}
+	json_array_append_new(s->events, v);
+	return 0;
+}
+
+static int s_sync(void *data, struct bh_error **err)
+{
+	(void)err;
+	((struct sink *)data)->syncs++;
+	return 0;
+}
+
+static void s_warn(void *data, struct bh_error *e)
+{
+	(void)data;
+	bh_error_free(e);
+}
+
+static char *tmpdir(void)
+{
+	char t[] = "/tmp/bh-admlog-XXXXXX";
+
+	assert_non_null(mkdtemp(t));
+	return bh_strdup(t);
+}
+
+static void rmrf(const char *d)
+{
+	char *c = bh_asprintf("rm -rf '%s'", d);
+
+	assert_int_equal(system(c), 0);
+	free(c);
+}
+
+static void append(const char *root, const char *dec, const char *id, uint64_t cap)
+{
+	json_t *e = json_pack("{sIsssssss[{ssssssss}]}", "ts", (json_int_t)1700000000, "decision",
+			      dec, "id", id, "image", "registry.example/app:1", "rules", "rule",
+			      "no-privileged", "action", !strcmp(dec, "allow") ? "warn" : "enforce",
+			      "section", "4.4.3", "message", "privileged container");
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_rt_admit_log_append(root, e, cap, &err), 0);
+	json_decref(e);
+}
+
+static void raw_append(const char *root, const void *p, size_t len)
+{
+	char *path = bh_asprintf("%s/" BH_RT_ADMIT_LOG, root);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, p, len), (ssize_t)len);
+	close(fd);
+	free(path);
+}
+
+static off_t size_of(const char *root, const char *name)
+{
+	char *p = bh_asprintf("%s/%s", root, name);
+	struct stat st;
+	off_t r = stat(p, &st) == 0 ? st.st_size : -1;
+
+	free(p);
+	return r;
+}
+
+static size_t poll_all(struct agent_adm *a, struct sink *s)
+{
+	struct agent_net_hooks h = { NULL, s_event, s_warn, s, s_sync };
+	struct bh_error *err = NULL;
+	size_t n = 0, all = 0;
+
+	do {
+		assert_int_equal(agent_adm_poll(a, &h, &n, &err), 0);
+		all += n;
+	} while (n);
+	return all;
+}
+
+static void deny_becomes_an_event_and_the_cursor_survives_a_restart(void **state)
+{
+	char *root = tmpdir(), *sd = tmpdir();
+	struct sink s = { json_array(), 0, 0 };
+	struct agent_adm a;
+	struct bh_error *err = NULL;
+	json_t *ev;
+
+	(void)state;
+	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(poll_all(&a, &s), 0); /* no log yet */
+	append(root, "deny", "c1", 0);
+	append(root, "allow", "c2", 0);
+	assert_int_equal(poll_all(&a, &s), 2);
+	assert_int_equal(s.syncs, 1);
+	ev = json_array_get(s.events, 0);
+	assert_string_equal(bh_json_str(ev, "kind"), "admission");
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	assert_string_equal(bh_json_str(ev, "rule"), "no-privileged");
+	assert_string_equal(bh_json_str(ev, "workload"), "c1");
+	assert_string_equal(bh_json_str(bh_json_obj(ev, "data"), "decision"), "deny");
+	assert_string_equal(bh_json_str(bh_json_obj(ev, "data"), "image"),
+			    "registry.example/app:1");
+	ev = json_array_get(s.events, 1);
+	assert_string_equal(bh_json_str(ev, "severity"), "WARN");
+	agent_adm_close(&a);
+
+	/* a restart: nothing twice, the next one only */
+	append(root, "error", "c3", 0);
+	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(poll_all(&a, &s), 1);
+	ev = json_array_get(s.events, 2);
+	assert_string_equal(bh_json_str(ev, "workload"), "c3");
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	agent_adm_close(&a);
+	json_decref(s.events);
+	rmrf(root);
+	rmrf(sd);
+	free(root);
+	free(sd);
+}
+
+static void rotation_is_bounded_and_a_reader_keeps_up_across_it(void **state)
+{
+	char *root = tmpdir(), *sd = tmpdir();
+	struct sink s = { json_array(), 0, 0 };
+	struct agent_adm a;
+	struct bh_error *err = NULL;
+	uint64_t cap = 4096;
+	char id[32];
+
+	(void)state;
+	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	for (int i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "a%d", i);
+		append(root, "deny", id, cap);
+	}
+	assert_int_equal(poll_all(&a, &s), 10);
+	/* the reader is in the log; the next appends rotate it under the cursor */
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		append(root, "deny", id, cap);
+		assert_true(size_of(root, BH_RT_ADMIT_LOG) <= (off_t)cap);
+		/* once a rotation is pending, the reader takes what is left */
+		if (i == 12)
+			assert_int_equal(poll_all(&a, &s), 13);
+	}
+	assert_true(size_of(root, BH_RT_ADMIT_LOG ".1") > 0);
+	assert_true(size_of(root, BH_RT_ADMIT_LOG ".1") <= (off_t)cap);
+	assert_int_equal(poll_all(&a, &s), 27);
+	/* every one once, in order */
+	for (size_t i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), i < 10 ? "a%zu" : "b%zu", i < 10 ? i : i - 10);
+		assert_string_equal(bh_json_str(json_array_get(s.events, i), "workload"), id);
+	}
+	agent_adm_close(&a);
+	json_decref(s.events);
+	rmrf(root);
+	rmrf(sd);
+	free(root);
+	free(sd);
+}
+
+static void torn_and_hostile_lines(void **state)
+{
+	char *root = tmpdir(), *sd = tmpdir();
+	struct sink s = { json_array(), 0, 0 };
+	struct agent_adm a;
+	struct bh_error *err = NULL;
+	char *big = malloc(3 * BH_RT_ADMIT_LINE_MAX);
+	const char *half = "{\"ts\":1700000000,\"decision\":\"deny\",\"id\":\"torn\"";
+	json_t *ev, *d;
+
+	(void)state;
+	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	/* a torn last line waits for its newline */
+	raw_append(root, half, strlen(half));
+	assert_int_equal(poll_all(&a, &s), 0);
+	raw_append(root, ",\"rules\":[]}\n", 13);
+	assert_int_equal(poll_all(&a, &s), 1);
+	assert_string_equal(bh_json_str(json_array_get(s.events, 0), "rule"), "policy-deny");
+	/* hostile: not JSON, an array, a NUL, wrong types, a line over the limit,
+	 * extra members and a huge rule name; then a good one */
+	raw_append(root, "not json\n[1,2]\n{\"a\":\"\0\"}\n", 26);
+	raw_append(root, "{\"ts\":\"x\",\"decision\":\"deny\",\"id\":\"t\"}\n", 38);
+	raw_append(root, "{\"ts\":1,\"decision\":\"maybe\",\"id\":\"t\"}\n", 37);
+	memset(big, 'x', 3 * BH_RT_ADMIT_LINE_MAX);
+	big[3 * BH_RT_ADMIT_LINE_MAX - 1] = '\n';
+	raw_append(root, big, 3 * BH_RT_ADMIT_LINE_MAX);
+	{
+		char *rule = calloc(1, 1001);
+		char *line;
+
+		memset(rule, 'r', 1000);
+		line = bh_asprintf(
+			"{\"ts\":1700000001,\"decision\":\"deny\",\"id\":\"evil\",\"inject\":"
+			"{\"kind\":\"alert\"},\"name\":7,\"rules\":[{\"rule\":\"%s\","
+			"\"action\":\"enforce\",\"x\":1},5]}\n",
+			rule);
+		raw_append(root, line, strlen(line));
+		free(line);
+		free(rule);
+	}
+	append(root, "deny", "after", 0);
+	assert_int_equal(poll_all(&a, &s), 2);
+	assert_true(a.bad >= 6);
+	ev = json_array_get(s.events, 1);
+	d = bh_json_obj(ev, "data");
+	assert_string_equal(bh_json_str(ev, "kind"), "admission");
+	assert_string_equal(bh_json_str(ev, "workload"), "evil"); /* name 7: not a name */
+	assert_int_equal(strlen(bh_json_str(ev, "rule")), 128);
+	assert_null(json_object_get(ev, "inject"));
+	assert_null(json_object_get(d, "inject"));
+	assert_int_equal(json_array_size(bh_json_arr(d, "rules")), 1);
+	assert_null(json_object_get(json_array_get(bh_json_arr(d, "rules"), 0), "x"));
+	assert_string_equal(bh_json_str(json_array_get(s.events, 2), "workload"), "after");
+	agent_adm_close(&a);
+	free(big);
+	json_decref(s.events);
+	rmrf(root);
+	rmrf(sd);
+	free(root);
+	free(sd);
+}
+
+static void a_failed_append_to_the_spool_is_read_again(void **state)
+{
+	char *root = tmpdir(), *sd = tmpdir();
+	struct sink s = { json_array(), 0, 2 };
+	struct agent_net_hooks h = { NULL, s_event, s_warn, &s, s_sync };
+	struct agent_adm a;
+	struct bh_error *err = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	for (int i = 0; i < 4; i++)
+		append(root, "deny", "x", 0);
+	assert_int_equal(agent_adm_poll(&a, &h, &n, &err), -1);
+	bh_error_clear(&err);
+	assert_int_equal(n, 2);
+	assert_int_equal(s.syncs, 1); /* the two taken are synced */
+	s.fail_after = 0;
+	assert_int_equal(poll_all(&a, &s), 2);
+	assert_int_equal(json_array_size(s.events), 4);
+	agent_adm_close(&a);
+	json_decref(s.events);
+	rmrf(root);
+	rmrf(sd);
+	free(root);
+	free(sd);
+}
+
+static void an_entry_is_cut_to_the_line_limit(void **state)
+{
+	char *root = tmpdir();
+	struct bh_policy_result res = { 0 };
+	struct bh_policy_hit hits[20];
+	char *longs = calloc(1, 5000);
+	json_t *e;
+	struct bh_error *err = NULL;
+
+	(void)state;
+	memset(longs, 'm', 4999);
+	for (int i = 0; i < 20; i++)
+		hits[i] = (struct bh_policy_hit){ .rule = longs,
+						  .action = BH_ACT_ENFORCE,
+						  .section = "4.4.3",
+						  .message = longs };
+	res.v = hits;
+	res.n = 20;
+	res.denied = true;
+	e = rt_admit_entry(longs, NULL, &res, longs, longs, NULL);
+	assert_non_null(e);
+	assert_int_equal(bh_rt_admit_log_append(root, e, 0, &err), 0);
+	assert_true(size_of(root, BH_RT_ADMIT_LOG) < BH_RT_ADMIT_LINE_MAX);
+	assert_string_equal(bh_json_str(e, "decision"), "deny");
+	json_decref(e);
+	free(longs);
+	rmrf(root);
+	free(root);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(deny_becomes_an_event_and_the_cursor_survives_a_restart),
+		cmocka_unit_test(rotation_is_bounded_and_a_reader_keeps_up_across_it),
+		cmocka_unit_test(torn_and_hostile_lines),
+		cmocka_unit_test(a_failed_append_to_the_spool_is_read_again),
+		cmocka_unit_test(an_entry_is_cut_to_the_line_limit),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
