@@ -60,7 +60,7 @@ static size_t run(const struct bh_net_dissector *d, const struct conv *c, bool c
 {
 	static char ring[65536];
 	struct bh_net_flow_info flow = { .l4 = c->unit ? BH_NET_L4_UDP : BH_NET_L4_TCP };
-	struct bh_net_dissect_ctx ctx = { &flow, 0, count, NULL, NULL, NULL };
+	struct bh_net_dissect_ctx ctx = { &flow, 0, count, NULL, NULL, NULL, NULL };
 	void *st = calloc(1, d->state_size);
 	size_t off[2] = { 0, 0 }, total = 0, piece = c->unit ? c->unit : 1448, r = 0;
 

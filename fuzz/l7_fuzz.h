@@ -62,7 +62,7 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 	struct bh_net_flow_info flow = { .l4 = (data[1] & 1) ? BH_NET_L4_UDP : BH_NET_L4_TCP };
 	size_t used;
 	struct bh_net_held held;
-	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL, &used, &held };
+	struct bh_net_dissect_ctx ctx = { &flow, 0, l7_fuzz_emit, NULL, &used, &held, NULL };
 	void *state = calloc(1, dis->state_size);
 	enum bh_net_feed rc = BH_NET_FEED_MORE;
 	bool probed[2] = { false, false };

@@ -50,7 +50,8 @@
  * frames) is given up from its first unit. DONE on bytes (encrypted or a tunnel from
  * here) is not giving up: nothing is re-probed; at a gap (data NULL) there
  * is no byte to say. A dissector says DONE on the SERVER's answer only (a
- * ServerHello, 'S', 220, 234, 101, a 2xx to CONNECT), never on the
+ * ServerHello, 'S', 220, 234; HTTP's 101 or 2xx to CONNECT hand the flow
+ * over instead: bh_net_feed_handoff below), never on the
  * client's announcement: an attacker sends the announcement and cleartext
  * at once to a server that refuses and reads on in clear; the client's
  * bytes before the answer are parsed as the protocol, or given up on.
@@ -194,6 +195,9 @@ struct bh_net_dissect_ctx {
 		const uint8_t *p;
 		size_t len;
 	} * held;
+	/* set (to true) by a feed() handing the flow over (bh_net_feed_handoff):
+	 * NULL when the caller does not ask */
+	bool *handoff;
 };
 
 enum bh_net_feed {
@@ -221,6 +225,24 @@ static inline enum bh_net_feed bh_net_feed_gave_up_held(const struct bh_net_diss
 		ctx->held->len = len;
 	}
 	return bh_net_feed_gave_up(ctx, 0);
+}
+
+/*
+ * A feed() handing the flow over after accepting used bytes of this chunk:
+ * the server answered yes to another protocol on the same connection (an
+ * HTTP 101 to an Upgrade, a 2xx to CONNECT), whose bytes, often cleartext,
+ * follow. Not giving up (the flow stays settleable, its policy unchanged):
+ * the engine identifies the following bytes anew, every dissector eligible
+ * (HTTP inside a CONNECT tunnel is HTTP again), up to NET_HANDOFF_MAX times
+ * per flow (then it is a give-up). A caller that does not ask takes it as
+ * giving up at used.
+ */
+static inline enum bh_net_feed bh_net_feed_handoff(const struct bh_net_dissect_ctx *ctx,
+						   size_t used)
+{
+	if (ctx->handoff)
+		*ctx->handoff = true;
+	return bh_net_feed_gave_up(ctx, used);
 }
 
 struct bh_net_dissector {

@@ -62,6 +62,32 @@ static void give_up(struct flow *f)
 	bh_buf_release(&f->probe[1]);
 }
 
+/*
+ * f's dissector handed it over (bh_net_feed_handoff): another protocol
+ * follows on the server's word. Identified anew from the next bytes by every
+ * dissector, as a new flow would be, without the give-up's marks (policy,
+ * settling); its record keeps the app first identified.
+ */
+static void hand_off(struct flow *f)
+{
+	if (f->state) {
+		if (f->d->fini)
+			f->d->fini(f->state);
+		free(f->state);
+		f->state = NULL;
+	}
+	f->handoffs++;
+	if (!f->app)
+		f->app = f->d->app;
+	f->d = NULL;
+	f->ident = ID_PROBING;
+	f->no_mask = f->gave_mask;
+	f->maybe_mask = f->more_mask = 0;
+	f->nlog = 0;
+	bh_buf_release(&f->probe[0]);
+	bh_buf_release(&f->probe[1]);
+}
+
 /* NOT_GIVEN_UP, or where in p the dissector gave up: the bytes of p it
  * accepted as its protocol (the rest is to be identified anew). */
 #define NOT_GIVEN_UP SIZE_MAX
@@ -70,7 +96,9 @@ static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	size_t used = SIZE_MAX; /* not said: the whole chunk */
 	struct bh_net_held held = { NULL, 0 };
-	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f, &used, &held };
+	bool handoff = false;
+	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f,
+					  &used,    &held,     &handoff };
 	enum bh_net_feed r;
 
 	if (f->ident != ID_FEEDING)
@@ -87,6 +115,11 @@ static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 	/* DONE on bytes is the dissector's word that nothing more is to be
 	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
 	 * gap, is giving up: from the first byte it did not accept */
+	if (r == BH_NET_FEED_MALFORMED && handoff && p && used <= n &&
+	    f->handoffs < NET_HANDOFF_MAX) {
+		hand_off(f);
+		return used;
+	}
 	if (r == BH_NET_FEED_MALFORMED || !p) {
 		give_up(f);
 		return p && used <= n ? used : 0;

@@ -23,11 +23,12 @@
 enum { L_TCP, L_CLOSED, L_UDP, L_ICMP, L_N };
 enum { ID_PROBING, ID_FEEDING, ID_DONE };
 
-#define KEY_LEN	       37
-#define PROBE_LOG_MAX  64
-#define DISSECTORS_MAX 64
-#define METER_SLOTS    4096
-#define METER_WAYS     4 /* ways per meter bucket */
+#define KEY_LEN		37
+#define PROBE_LOG_MAX	64
+#define NET_HANDOFF_MAX 4 /* hand-overs per flow (bh_net_feed_handoff), then a give-up */
+#define DISSECTORS_MAX	64
+#define METER_SLOTS	4096
+#define METER_WAYS	4 /* ways per meter bucket */
 
 /* The matchers' state of one flow, allocated on first use, freed at its end. */
 struct flow_match {
@@ -99,6 +100,7 @@ struct flow {
 	 * then took that back once after a give-up (bh_net_engine_take_back) */
 	bool offl, offl_taken;
 	uint64_t gave_mask;
+	uint8_t handoffs; /* its dissectors handed it over (bh_net_feed_handoff) */
 };
 
 struct meter {

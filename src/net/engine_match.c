@@ -288,9 +288,24 @@ static void on_dns(struct flow *f, const struct bh_net_rec *rec)
 	match_threat(f, rec->dir, rec->app, "BH-NET-DNS-VOLUME", d);
 }
 
+/* A line protocol's command (SMTP, FTP): its argument is client text, read
+ * for data leaks (a card number in SITE, VRFY, RCPT), a line end after it so
+ * two commands' digits never join. Secrets are never recorded (AUTH's and
+ * PASS's). */
+static void on_command(struct flow *f, const struct bh_net_rec *rec)
+{
+	if (rec->dir != BH_NET_TO_SERVER || !rec->u.command.arg.len ||
+	    (strcmp(rec->app, "smtp") && strcmp(rec->app, "ftp")))
+		return;
+	dlp_feed(f, rec->dir, rec->app, (const uint8_t *)rec->u.command.arg.p,
+		 rec->u.command.arg.len);
+	dlp_feed(f, rec->dir, rec->app, (const uint8_t *)"\n", 1);
+}
+
 void net_match_record(struct flow *f, const struct bh_net_rec *rec)
 {
 	switch (rec->kind) {
+	case BH_NET_REC_COMMAND: on_command(f, rec); break;
 	case BH_NET_REC_SQL: on_sql(f, rec); break;
 	case BH_NET_REC_HTTP_BODY: on_body(f, rec); break;
 	case BH_NET_REC_HTTP_REQUEST: on_request(f, rec); break;

@@ -12,8 +12,10 @@
  * to EPSV (the flow's server address, the port in the reply).
  *
  * AUTH TLS/SSL answered 234 ends inspection (DONE), as does a gap: on the
- * server's answer only. A TLS record from a client that did not wait for
- * the answer is given up on from its first byte (identified anew: the TLS
+ * server's answer only, that command's own: replies answer the client's
+ * lines in order (every line, a blank one too), 1xx being preliminary, and a
+ * multi-line reply ends only on its own code ("234 " inside it is text). A TLS record from a client
+ * that did not wait for the answer is given up on from its first byte (identified anew: the TLS
  * dissector ends inspection only on a ServerHello).
  *
  * Threat: FTP bounce (BH-NET-FTP-BOUNCE): PORT or EPRT naming an address
@@ -30,7 +32,11 @@
 
 struct ftp_state {
 	struct bh_net_line cl, sl;
-	bool greeted, auth_pending;
+	bool greeted;
+	/* replies answer commands in order: the numbers of the commands sent
+	 * and answered (final replies, not 1xx), and of a pending AUTH TLS */
+	uint32_t sent, answered, auth_at;
+	int ml_code; /* in a multi-line reply of this code ("code-"), else 0 */
 };
 
 static const uint16_t ftp_ports[] = { 21, 2121, 0 };
@@ -197,12 +203,17 @@ static enum bh_net_feed client_line(struct ftp_state *s, const struct bh_net_dis
 	uint8_t addr[16];
 	unsigned port;
 
+	/* every line is answered (a blank one with 500), so every line
+	 * counts; a server may skip the spaces before the verb */
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
 	while (v < n && l[v] != ' ') {
 		if (v == sizeof(verb) || l[v] < 0x21 || l[v] > 0x7e)
 			return BH_NET_FEED_MALFORMED;
 		verb[v] = l[v] >= 'a' && l[v] <= 'z' ? (char)(l[v] - 32) : l[v];
 		v++;
 	}
+	s->sent++;
 	if (!v)
 		return BH_NET_FEED_MORE;
 	const char *arg = v < n ? l + v + 1 : NULL;
@@ -213,9 +224,9 @@ static enum bh_net_feed client_line(struct ftp_state *s, const struct bh_net_dis
 	}
 	emit_cmd(ctx, BH_NET_TO_SERVER, verb, v, arg, alen);
 	if (v == 4 && !memcmp(verb, "AUTH", 4)) {
-		s->auth_pending = arg && (bh_net_word_is(arg, alen, "TLS") ||
-					  bh_net_word_is(arg, alen, "SSL") ||
-					  bh_net_word_is(arg, alen, "TLS-C"));
+		if (arg && (bh_net_word_is(arg, alen, "TLS") || bh_net_word_is(arg, alen, "SSL") ||
+			    bh_net_word_is(arg, alen, "TLS-C")))
+			s->auth_at = s->sent;
 	} else if (v == 4 && !memcmp(verb, "PORT", 4) && arg && six(arg, alen, addr, &port)) {
 		emit_expect(ctx, BH_NET_TO_SERVER, addr, port);
 		bounce_check(ctx, addr, l, n);
@@ -238,20 +249,36 @@ static enum bh_net_feed server_line(struct ftp_state *s, const struct bh_net_dis
 	if (n >= 3 && l[0] >= '1' && l[0] <= '6' && l[1] >= '0' && l[1] <= '9' && l[2] >= '0' &&
 	    l[2] <= '9' && (n == 3 || l[3] == ' ' || l[3] == '-'))
 		code = (l[0] - '0') * 100 + (l[1] - '0') * 10 + (l[2] - '0');
-	if (!s->greeted) {
+	/* a multi-line reply ends on a line of its own code and a space
+	 * (RFC 959 4.2); its inner lines may hold anything ("234 ") */
+	if (s->ml_code) {
+		if (code != s->ml_code || (n > 3 && l[3] != ' '))
+			return BH_NET_FEED_MORE;
+		s->ml_code = 0;
+	} else {
 		if (code < 0)
-			return BH_NET_FEED_MALFORMED;
-		s->greeted = true;
-		if (code == 220)
+			return s->greeted ? BH_NET_FEED_MORE : BH_NET_FEED_MALFORMED;
+		if (!s->greeted && code == 220)
 			emit_cmd(ctx, BH_NET_TO_CLIENT, "greeting", 8, n > 4 ? l + 4 : NULL,
 				 n > 4 ? n - 4 : 0);
+		if (n > 3 && l[3] == '-') {
+			s->ml_code = code;
+			return BH_NET_FEED_MORE;
+		}
 	}
-	/* a multi-line reply's inner lines need not start with a code */
-	if (code < 0 || (n > 3 && l[3] == '-'))
+	/* 1xx is preliminary: the same command's final reply follows */
+	if (code < 200)
 		return BH_NET_FEED_MORE;
-	if (s->auth_pending && code == 234)
-		return BH_NET_FEED_DONE;
-	s->auth_pending = false;
+	if (!s->greeted) {
+		s->greeted = true;
+		return BH_NET_FEED_MORE;
+	}
+	uint32_t k = ++s->answered;
+	if (k == s->auth_at) {
+		s->auth_at = 0;
+		if (code == 234)
+			return BH_NET_FEED_DONE;
+	}
 	if (code == 227 && six(l + 3, n - 3, addr, &port)) {
 		emit_expect(ctx, BH_NET_TO_CLIENT, addr, port);
 	} else if (code == 229 && ctx->flow) {
@@ -272,7 +299,7 @@ static enum bh_net_feed ftp_feed(void *state, enum bh_net_dir dir, const uint8_t
 	if (!data)
 		return BH_NET_FEED_DONE;
 	while (off < len) {
-		if (dir == BH_NET_TO_SERVER && s->auth_pending && !l->len && data[off] == 0x16)
+		if (dir == BH_NET_TO_SERVER && s->auth_at && !l->len && data[off] == 0x16)
 			/* a ClientHello that did not wait for 234: inspection
 			 * ends on the server's word only; identified anew
 			 * from here (TLS, which waits for a ServerHello) */

@@ -6,10 +6,14 @@
  * Content-Length, chunked (decoded into BH_NET_REC_HTTP_BODY pieces that
  * point into the caller's bytes), or to the end of the flow for a response
  * without either. Pipelined requests are remembered (HEAD and CONNECT, up to
- * HTTP_PIPE_MAX) so their responses are read without a body or end the
- * inspection. Inspection ends only on the server's answer: a 101 Switching
- * Protocols to the request that asked to Upgrade, or a 2xx to CONNECT; the
- * client's bytes before that answer are parsed as HTTP.
+ * HTTP_PIPE_MAX; those past it only counted, in order, never taken for a
+ * tunnel) so their responses are read without a body or hand the flow over.
+ * HTTP ends only on the server's answer: a 101 Switching Protocols to the
+ * request that asked to Upgrade, or a 2xx to CONNECT; the client's bytes
+ * before that answer are parsed as HTTP. Even then it is no end of
+ * inspection: the bytes after that response's head (an HTTP/2 preface, a
+ * TLS hello, HTTP again, anything) are handed over, identified anew
+ * (bh_net_feed_handoff); when the client is mid-message then, given up on.
  *
  * Threats:
  *  BH-NET-HTTP-SMUGGLE: a request (or response) whose length is ambiguous:
@@ -63,8 +67,12 @@ struct http_state {
 	struct http_dir d[2];
 	uint8_t pipe[HTTP_PIPE_MAX]; /* per pending request: PIPE_* */
 	unsigned pipe_head, pipe_n;
+	/* requests past a full queue (or after one was), answered after the
+	 * queued ones: counted, their kind unknown (never a tunnel) */
+	uint32_t unrec;
 	bool slow_reported;
 	bool done;
+	bool handoff; /* head_done's DONE: the server switched protocols */
 };
 
 enum { PIPE_HEAD = 1, PIPE_CONNECT = 2, PIPE_UPGRADE = 4 };
@@ -399,9 +407,12 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 			pend |= PIPE_CONNECT;
 		if (h.upgrade)
 			pend |= PIPE_UPGRADE;
-		if (s->pipe_n < HTTP_PIPE_MAX) {
+		/* in order: once one is not queued, none after it is */
+		if (s->pipe_n < HTTP_PIPE_MAX && !s->unrec) {
 			s->pipe[(s->pipe_head + s->pipe_n) % HTTP_PIPE_MAX] = pend;
 			s->pipe_n++;
+		} else if (s->unrec < UINT32_MAX) {
+			s->unrec++;
 		}
 		/* A request has a body only when framed (RFC 9112 6.3). */
 		body_none = !h.chunked && !(h.has_cl && !h.cl_bad);
@@ -411,8 +422,10 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 		ctx->emit(ctx->opaque, &r);
 		/* another protocol follows, on the server's word, to a request
 		 * that asked for it (not a pipelined one that did not) */
-		if (h.status == 101 && s->pipe_n && (s->pipe[s->pipe_head] & PIPE_UPGRADE))
+		if (h.status == 101 && s->pipe_n && (s->pipe[s->pipe_head] & PIPE_UPGRADE)) {
+			s->handoff = true;
 			return BH_NET_FEED_DONE;
+		}
 		if (h.status >= 100 && h.status < 200) {
 			d->phase = PH_HEAD; /* interim: the final response follows */
 			return BH_NET_FEED_MORE;
@@ -421,9 +434,13 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 			pend = s->pipe[s->pipe_head];
 			s->pipe_head = (s->pipe_head + 1) % HTTP_PIPE_MAX;
 			s->pipe_n--;
+		} else if (s->unrec) {
+			s->unrec--;
 		}
-		if ((pend & PIPE_CONNECT) && h.status >= 200 && h.status < 300)
+		if ((pend & PIPE_CONNECT) && h.status >= 200 && h.status < 300) {
+			s->handoff = true;
 			return BH_NET_FEED_DONE; /* a tunnel */
+		}
 		body_none = (pend & PIPE_HEAD) || h.status == 204 || h.status == 304;
 	}
 	if (body_none) {
@@ -582,7 +599,15 @@ static enum bh_net_feed http_feed(void *state, enum bh_net_dir dir, const uint8_
 				carry = 0;
 				if (rc != BH_NET_FEED_MORE) {
 					s->done = true;
-					return rc;
+					if (!s->handoff)
+						return rc;
+					/* the tunnel's bytes from here are
+					 * identified anew; a client head in
+					 * progress or a body: given up on */
+					if (s->d[BH_NET_TO_SERVER].phase == PH_HEAD &&
+					    !s->d[BH_NET_TO_SERVER].hlen)
+						return bh_net_feed_handoff(ctx, i);
+					return bh_net_feed_gave_up(ctx, i);
 				}
 				break;
 			}

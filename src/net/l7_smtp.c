@@ -183,14 +183,21 @@ static enum bh_net_feed client_line(struct smtp_state *s, const struct bh_net_di
 
 	if (s->auth_at)
 		return BH_NET_FEED_MORE; /* an answer to a 334 challenge: credentials */
+	/* servers skip the spaces before a verb (Postfix); a blank line is
+	 * answered too (500): every line counts, or the replies shift (a 500
+	 * taken for DATA's 354, the body read as commands) */
+	while (n && (*l == ' ' || *l == '\t'))
+		l++, n--;
 	while (v < n && l[v] != ' ') {
 		if (v == sizeof(verb) || l[v] < 0x21 || l[v] > 0x7e)
 			return BH_NET_FEED_MALFORMED;
 		verb[v] = l[v] >= 'a' && l[v] <= 'z' ? (char)(l[v] - 32) : l[v];
 		v++;
 	}
-	if (!v)
+	if (!v) {
+		s->sent++;
 		return BH_NET_FEED_MORE;
+	}
 	const char *arg = v < n ? l + v + 1 : NULL;
 	size_t alen = v < n ? n - v - 1 : 0;
 	if (v == 4 && !memcmp(verb, "AUTH", 4)) {

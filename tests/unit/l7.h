@@ -124,7 +124,9 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 	for (size_t i = 0; i < n && r == BH_NET_FEED_MORE; i++) {
 		size_t used;
 		struct bh_net_held held;
-		struct bh_net_dissect_ctx ctx = { flow, segs[i].now, l7_emit, &l, &used, &held };
+		struct bh_net_dissect_ctx ctx = {
+			flow, segs[i].now, l7_emit, &l, &used, &held, NULL
+		};
 		const uint8_t *p = segs[i].p;
 		size_t len = segs[i].len, off = 0;
 

@@ -133,6 +133,8 @@ static void test_ftp_session(void **state)
 					 "229 Entering Extended Passive Mode (|||40001|)\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "PORT 10,0,0,1,4,1\r\nEPRT |1|10.0.0.1|6275|\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "EPRT |2|::1|5282|\r\nPORT 10,0,0,1,999,1\r\n"),
+		/* the four PORT/EPRT answered first: a reply is its command's */
+		L7_MSG(BH_NET_TO_CLIENT, "200 ok\r\n200 ok\r\n200 ok\r\n500 bad\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "AUTH TLS\r\n"),
 		L7_MSG(BH_NET_TO_CLIENT, "234 Proceed with negotiation.\r\n"),
 		L7_MSG(BH_NET_TO_SERVER, "\x16\x03\x01\x02\x00\x01"),

@@ -200,7 +200,7 @@ static void test_hostile(void **state)
 	assert_int_equal(rc, BH_NET_FEED_MALFORMED);
 	/* A gap ends the inspection. */
 	void *st = bh_calloc(1, D->state_size);
-	struct bh_net_dissect_ctx ctx = { &l7_tcp, 0, NULL, NULL, NULL, NULL };
+	struct bh_net_dissect_ctx ctx = { &l7_tcp, 0, NULL, NULL, NULL, NULL, NULL };
 
 	assert_int_equal(D->feed(st, C, NULL, 10, &ctx), BH_NET_FEED_DONE);
 	free(st);

@@ -1227,7 +1227,7 @@ static void test_giveup_says_where(void **state)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		const struct bh_net_dissector *d = dissector(c[i].app);
 		size_t used = SIZE_MAX, n = c[i].vlen + c[i].blen;
-		struct bh_net_dissect_ctx ctx = { &fl, 1, nop_emit, NULL, &used, NULL };
+		struct bh_net_dissect_ctx ctx = { &fl, 1, nop_emit, NULL, &used, NULL, NULL };
 		uint8_t *buf = bh_malloc(n);
 		void *st = bh_calloc(1, d->state_size);
 		enum bh_net_feed r;

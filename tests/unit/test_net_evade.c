@@ -706,20 +706,21 @@ static void test_tls_honest(void **state)
 
 /* ---- HTTP --------------------------------------------------------------- */
 
+static const char http_inj[] = "GET /?id=1%27%20OR%201%3D1--%20 HTTP/1.1\r\nHost: a\r\n\r\n";
+
 /*
  * A 101 to a request that asked for no upgrade, then an injection: the old
  * dissector ended inspection on any 101. A 2xx to CONNECT or a 101 to an
- * Upgrade ends it; a refused CONNECT goes on.
+ * Upgrade hands the flow over (its next bytes identified anew, no give-up);
+ * a refused CONNECT goes on.
  */
 static void test_http_upgrade_connect(void **state)
 {
-	static const char inj[] = "GET /?id=1%27%20OR%201%3D1--%20 HTTP/1.1\r\nHost: a\r\n\r\n";
-
 	(void)state;
 	{
 		struct pkt c[] = { { 'c', S("GET / HTTP/1.1\r\nHost: a\r\n\r\n") },
 				   { 's', S("HTTP/1.1 101 Switching Protocols\r\n\r\n") },
-				   { 'c', S(inj) } };
+				   { 'c', S(http_inj) } };
 
 		run(80, c, 3);
 		assert_string_equal(res.app, "http");
@@ -729,7 +730,7 @@ static void test_http_upgrade_connect(void **state)
 		struct pkt c[] = { { 'c', S("CONNECT db:5432 HTTP/1.1\r\nHost: db\r\n\r\n") },
 				   { 's',
 				     S("HTTP/1.1 407 Proxy Auth\r\nContent-Length: 0\r\n\r\n") },
-				   { 'c', S(inj) } };
+				   { 'c', S(http_inj) } };
 
 		run(80, c, 3);
 		assert_string_equal(res.threats, "BH-NET-SQLI");
@@ -742,18 +743,182 @@ static void test_http_upgrade_connect(void **state)
 				       "Connection: Upgrade\r\n\r\n") },
 				   { 'c', S("\x81\x85\x01\x02\x03\x04zzzzz") } };
 
+		/* masked frames: unknown bytes, scanned, nothing given up */
 		run(80, c, 3);
-		assert_ended("http");
+		assert_string_equal(res.app, "http");
+		assert_string_equal(res.threats, "");
+		assert_int_equal(res.gave_up, 0);
 	}
 	{
-		uint8_t ch[256];
-		size_t chl = client_hello(ch, false, "db");
+		/* the tunnel's TLS ends it on the ServerHello (offloadable) */
+		uint8_t ch[256], sh[128];
+		size_t chl = client_hello(ch, false, "db"), shl = server_hello(sh, true);
 		struct pkt c[] = { { 'c', S("CONNECT db:443 HTTP/1.1\r\nHost: db\r\n\r\n") },
 				   { 's', S("HTTP/1.1 200 OK\r\n\r\n") },
-				   { 'c', ch, chl } };
+				   { 'c', ch, chl },
+				   { 's', sh, shl } };
+
+		run(80, c, 4);
+		assert_ended("http");
+	}
+}
+
+/*
+ * A tunnel or an upgrade the server accepts, then cleartext: the old
+ * dissector ended inspection at the 200 / 101. HTTP inside CONNECT is HTTP
+ * again; after h2c's 101, HTTP/2 (its DATA scanned for leaks).
+ */
+static void test_http_tunnel_cleartext(void **state)
+{
+	(void)state;
+	{
+		struct pkt c[] = { { 'c', S("CONNECT db:80 HTTP/1.1\r\nHost: db\r\n\r\n") },
+				   { 's', S("HTTP/1.1 200 Connection established\r\n\r\n") },
+				   { 'c', S(http_inj) } };
 
 		run(80, c, 3);
-		assert_ended("http");
+		assert_string_equal(res.app, "http");
+		assert_string_equal(res.threats, "BH-NET-SQLI");
+		assert_int_equal(res.gave_up, 0);
+	}
+	{
+		struct pkt c[] = {
+			{ 'c',
+			  S("GET / HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+			    "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n") },
+			{ 's', S("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+				 "Upgrade: h2c\r\n\r\n") },
+			/* the preface, SETTINGS, DATA on the upgraded stream */
+			{ 'c', S("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+				 "\0\0\0\x04\0\0\0\0\0"
+				 "\0\0\x22\0\x01\0\0\0\x01"
+				 "card 4111 1111 1111 1111 exp 12/29") }
+		};
+
+		run(80, c, 3);
+		assert_string_equal(res.app, "http");
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+	}
+}
+
+/*
+ * 33 pipelined GETs (one past the queue), a response, a CONNECT, 32
+ * responses: the old dissector queued the CONNECT before the 33rd GET, took
+ * a 200 for its answer and ended inspection; the injection after passed.
+ */
+static void test_http_pipe_overflow(void **state)
+{
+	static char burst[33 * 40], resps[32 * 64];
+	static const char get[] = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+	size_t bl = 0, rl = 0;
+
+	(void)state;
+	for (int i = 0; i < 33; i++) {
+		memcpy(burst + bl, get, sizeof(get) - 1);
+		bl += sizeof(get) - 1;
+	}
+	for (int i = 0; i < 32; i++) {
+		memcpy(resps + rl, ok, sizeof(ok) - 1);
+		rl += sizeof(ok) - 1;
+	}
+	struct pkt c[] = { { 'c', burst, bl },
+			   { 's', S(ok) },
+			   { 'c', S("CONNECT db:5432 HTTP/1.1\r\nHost: db\r\n\r\n") },
+			   { 's', resps, rl },
+			   { 'c', S(http_inj) } };
+
+	run(80, c, 5);
+	assert_string_equal(res.app, "http");
+	assert_string_equal(res.threats, "BH-NET-SQLI");
+	assert_int_equal(res.gave_up, 0);
+}
+
+/* ---- SMTP and FTP reply counting ---------------------------------------- */
+
+/*
+ * A blank line the server answers (500): the old dissector did not count
+ * it, took the 500 for DATA's answer and the 354 for the next command's,
+ * read the body as commands: the card in it unseen.
+ */
+static void test_smtp_blank_line(void **state)
+{
+	(void)state;
+	for (int lead = 0; lead < 2; lead++) {
+		struct pkt c[] = { { 's', S("220 mx ESMTP\r\n") },
+				   { 'c', S("EHLO a\r\n") },
+				   { 's', S("250 mx\r\n") },
+				   { 'c', S("MAIL FROM:<a@b>\r\n") },
+				   { 's', S("250 ok\r\n") },
+				   { 'c', S("RCPT TO:<c@d>\r\n") },
+				   { 's', S("250 ok\r\n") },
+				   { 'c', lead ? " \r\n DATA\r\n" : "\r\nDATA\r\n", lead ? 10 : 8 },
+				   { 's', S("500 5.5.2 Error: bad syntax\r\n354 go\r\n") },
+				   { 'c', S("Subject: x\r\n\r\ncard: 4111111111111111\r\n.\r\n") },
+				   { 's', S("250 queued\r\n") } };
+
+		run(25, c, 11);
+		assert_string_equal(res.app, "smtp");
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+		assert_int_equal(res.gave_up, 0);
+	}
+	/* a card number in a command's argument */
+	{
+		struct pkt c[] = { { 's', S("220 mx ESMTP\r\n") },
+				   { 'c', S("EHLO a\r\n") },
+				   { 's', S("250 mx\r\n") },
+				   { 'c', S("VRFY 4111 1111 1111 1111\r\n") },
+				   { 's', S("252 ok\r\n") } };
+
+		run(25, c, 5);
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+		assert_int_equal(res.gave_up, 0);
+	}
+}
+
+/*
+ * FTP: "234 " inside another multi-line reply, and a 234 answering a
+ * command other than AUTH TLS: the old dissector ended inspection on both
+ * (any "234 " line while AUTH was pending). A blank line is answered too.
+ */
+static void test_ftp_reply_position(void **state)
+{
+	(void)state;
+	{
+		struct pkt c[] = { { 's', S("220 ftp.example FTP server ready\r\n") },
+				   { 'c', S("AUTH TLS\r\n") },
+				   { 's', S("500-nope\r\n234 not the end\r\n500 end\r\n") },
+				   { 'c', S("SITE EXEC 4111 1111 1111 1111\r\n") },
+				   { 's', S("500 no\r\n") } };
+
+		run(21, c, 5);
+		assert_string_equal(res.app, "ftp");
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+		assert_int_equal(res.gave_up, 0);
+	}
+	{
+		/* the blank line's 500, then AUTH TLS's refusal: a 234 to
+		 * the NOOP after it ends nothing */
+		struct pkt c[] = { { 's', S("220 ftp.example FTP server ready\r\n") },
+				   { 'c', S("\r\nAUTH TLS\r\nNOOP\r\n") },
+				   { 's', S("500 blank\r\n504 no TLS\r\n234 odd\r\n") },
+				   { 'c', S("SITE EXEC 4111 1111 1111 1111\r\n") } };
+
+		run(21, c, 4);
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+		assert_int_equal(res.gave_up, 0);
+	}
+	{
+		/* honest: a multi-line 234 to AUTH TLS ends it */
+		uint8_t ch[256];
+		size_t chl = client_hello(ch, false, "ftp.example");
+		struct pkt c[] = { { 's', S("220-ftp.example\r\n220 ready\r\n") },
+				   { 'c', S("AUTH TLS\r\n") },
+				   { 's', S("234-go\r\n234 ahead\r\n") },
+				   { 'c', ch, chl } };
+
+		run(21, c, 4);
+		assert_ended("ftp");
 	}
 }
 
@@ -770,6 +935,10 @@ int main(void)
 		cmocka_unit_test(test_tls_spread_hello_breaks),
 		cmocka_unit_test(test_tls_honest),
 		cmocka_unit_test(test_http_upgrade_connect),
+		cmocka_unit_test(test_http_tunnel_cleartext),
+		cmocka_unit_test(test_http_pipe_overflow),
+		cmocka_unit_test(test_smtp_blank_line),
+		cmocka_unit_test(test_ftp_reply_position),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

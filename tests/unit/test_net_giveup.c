@@ -144,7 +144,7 @@ struct feeder {
 
 static enum bh_net_feed feed(struct feeder *f, enum bh_net_dir dir, const void *p, size_t n)
 {
-	struct bh_net_dissect_ctx ctx = { &f->fl, 1, nop_emit, NULL, &f->used, &f->held };
+	struct bh_net_dissect_ctx ctx = { &f->fl, 1, nop_emit, NULL, &f->used, &f->held, NULL };
 	uint8_t *copy = bh_malloc(n ? n : 1);
 	enum bh_net_feed r;
 
