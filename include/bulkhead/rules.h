@@ -159,8 +159,11 @@ int bh_rules_open_paths(const struct bh_rules *rs,
  * *paths) or by program name (proc.name = / in, into *names); an AND keeps
  * the narrower side, an OR joins, a NOT requires nothing. 1 when every chosen
  * rule on execs reduces to those, 0 when one does not (*inexact: the first
- * such rule's name). Both lists unique; release them with bh_strvec_release.
+ * such rule's name). Both lists unique, each at most BH_RULES_EXEC_FILES_MAX
+ * (a rule that would pass it counts as one that does not reduce); release them
+ * with bh_strvec_release.
  */
+#define BH_RULES_EXEC_FILES_MAX 1024
 int bh_rules_exec_files(const struct bh_rules *rs,
 			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
 			struct bh_strvec *paths, struct bh_strvec *names, const char **inexact);

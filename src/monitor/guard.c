@@ -315,18 +315,32 @@ static const char *const bin_dirs[] = { "/bin",	     "/sbin",	       "/usr/bin",
 					"/usr/sbin", "/usr/local/bin", "/usr/local/sbin",
 					NULL };
 
-/* Know one executable at path (a regular file, the last component not followed;
- * single: only with one link) for w. 0 known or absent, -1 ENOSPC (full). */
-static int exec_ident(struct grd_watch *w, int rootfd, const char *path, bool single)
+/* Know one executable at path (a regular file with one link, the last component
+ * not followed) for w. 0 known or absent, -1 ENOSPC (full), 1 not known: it has
+ * other links (busybox: every applet would be refused as it). */
+static int exec_ident(struct grd_watch *w, int rootfd, const char *path)
 {
 	struct stat st;
+	char link[64], real[PATH_MAX];
 	int fd = bh_root_openat(rootfd, path, O_PATH | O_NOFOLLOW, 0, NULL), r = 0;
+	ssize_t n;
 
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (!single || st.st_nlink == 1) &&
-	    grd_ident_add(w, fd, path) < 0 && errno == ENOSPC)
-		r = -1;
+	/* known by the name its execs are reported by (the same readlink as
+	 * grd_decide's): /bin/dash on a merged-usr image is /usr/bin/dash */
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n > 0) {
+		real[n] = 0;
+		path = real;
+	}
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (st.st_nlink != 1)
+			r = 1;
+		else if (grd_ident_add(w, fd, path) < 0 && errno == ENOSPC)
+			r = -1;
+	}
 	close(fd);
 	return r;
 }
@@ -336,19 +350,35 @@ static unsigned exec_idents(struct grd_watch *w, int rootfd, const struct bh_gua
 {
 	unsigned full = 0;
 
-	for (size_t i = 0; p->deny_exec && p->deny_exec[i]; i++)
-		if (p->deny_exec[i][0] == '/' && exec_ident(w, rootfd, p->deny_exec[i], false) < 0)
+	/* the table full: the rest not looked for (each counted) */
+	for (size_t i = 0; p->deny_exec && p->deny_exec[i]; i++) {
+		const char *f = p->deny_exec[i];
+		int r = f[0] != '/' ? 0 : full ? -1 : exec_ident(w, rootfd, f);
+
+		if (r < 0)
 			full++;
+		/* said once per container (kept across its watches) */
+		if (r > 0 && !bh_strv_contains(w->dir_warned.v, f)) {
+			bh_warn("guard: container %s: %s has other links: not known by its "
+				"identity (its other names are decided by their own)",
+				w->id, f);
+			bh_strvec_push(&w->dir_warned, f);
+		}
+	}
 	for (size_t i = 0; p->deny_exec_names && p->deny_exec_names[i]; i++) {
 		const char *n = p->deny_exec_names[i];
 
 		if (!*n || strchr(n, '/') || strlen(n) > NAME_MAX)
 			continue;
-		for (size_t d = 0; bin_dirs[d]; d++) {
+		if (full) {
+			full++;
+			continue;
+		}
+		for (size_t d = 0; bin_dirs[d] && !full; d++) {
 			char path[PATH_MAX];
 
 			snprintf(path, sizeof(path), "%s/%s", bin_dirs[d], n);
-			if (exec_ident(w, rootfd, path, true) < 0)
+			if (exec_ident(w, rootfd, path) < 0)
 				full++;
 		}
 	}
@@ -638,16 +668,28 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 		if (old->ident) {
 			const char *key;
 			size_t pos = 0, klen;
+			unsigned dropped = 0;
 			void *v;
 
 			if (!w->ident)
 				w->ident = bh_map_new();
-			while (bh_map_next(old->ident, &pos, &key, &klen, &v))
-				if (bh_map_size(w->ident) < GRD_MAX_IDENTS &&
-				    !bh_map_get(w->ident, key, klen))
-					bh_map_put(w->ident, key, klen, v);
-				else
+
+			while (bh_map_next(old->ident, &pos, &key, &klen, &v)) {
+				if (bh_map_get(w->ident, key, klen)) {
 					ident_free(v);
+				} else if (bh_map_size(w->ident) < GRD_MAX_IDENTS) {
+					bh_map_put(w->ident, key, klen, v);
+				} else {
+					dropped++;
+					ident_free(v);
+				}
+			}
+			if (dropped && !w->ident_full_warned) {
+				bh_warn("guard: container %s: %u files refused before are no "
+					"longer known by their identity (the table holds %d)",
+					c->id, dropped, GRD_MAX_IDENTS);
+				w->ident_full_warned = true;
+			}
 			bh_map_free(old->ident, NULL);
 			old->ident = NULL;
 		}

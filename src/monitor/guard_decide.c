@@ -108,7 +108,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	ssize_t n;
 
 	ev->op = (md->mask & FAN_OPEN_EXEC_PERM) ? BH_GUARD_EXEC : BH_GUARD_OPEN;
-	if (statx(md->fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_CTIME, &sx) < 0 ||
+	if (statx(md->fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_CTIME | STATX_NLINK, &sx) < 0 ||
 	    !(sx.stx_mask & STATX_MNT_ID))
 		return -1;
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", md->fd);
@@ -172,8 +172,16 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	if (!ev->reason)
 		ev->reason = "allowed";
 	ev->enforced = w->protect || ev->verdict == BH_GUARD_ALLOW;
-	if (ev->verdict == BH_GUARD_DENY && ev->enforced && !known)
-		grd_ident_add(w, md->fd, path); /* its other names are refused too */
+	/* its other names are refused too (not a file of many links: busybox's
+	 * applets); the table full: said once per container */
+	if (ev->verdict == BH_GUARD_DENY && ev->enforced && !known &&
+	    (!(sx.stx_mask & STATX_NLINK) || sx.stx_nlink == 1) &&
+	    grd_ident_add(w, md->fd, path) < 0 && errno == ENOSPC && !w->ident_full_warned) {
+		bh_warn("guard: container %s: %s is refused, but not known by its identity "
+			"(the table holds %d): another name of it is decided by that name",
+			w->id, path, GRD_MAX_IDENTS);
+		w->ident_full_warned = true;
+	}
 	return 0;
 }
 

@@ -196,9 +196,12 @@ static int write_pid(int gfd)
 	int fd, n;
 	bool ok;
 
+	/* no start time: no pid file (a start of 0 would turn off the check
+	 * that the pid is still that process); without one it is never
+	 * skipped as stopped, only waited for */
+	if (proc_state(getpid(), &state, &start) < 0 || !start)
+		return 0;
 	pidns_of(&dev, &ino);
-	if (proc_state(getpid(), &state, &start) < 0)
-		start = 0;
 	n = snprintf(buf, sizeof(buf), "%d %llu %llu %llu\n", (int)getpid(),
 		     (unsigned long long)start, (unsigned long long)dev, (unsigned long long)ino);
 	fd = openat(gfd, "pid", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -274,7 +277,7 @@ static bool guard_stopped(int gfd, pid_t *pid, char *why, size_t whysz)
 	if (!ino || dev != mydev || ino != myino)
 		return false; /* its pid means another process here */
 	*pid = (pid_t)p;
-	if (proc_state((pid_t)p, &state, &st) < 0 || (start && st != start))
+	if (!start || proc_state((pid_t)p, &state, &st) < 0 || st != start)
 		return false; /* not that process (its lock says it lives) */
 	if (state == 'T' || state == 't') {
 		snprintf(why, whysz, "its process %d is stopped (state %c: a signal or a debugger)",
@@ -617,6 +620,11 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 		for (size_t i = 0; i < n; i++) {
 			struct rdv_ask *a = &ask[i];
 
+			/* it removed its mark: it reads its requests again (its rescan
+			 * may be slow), so it gets the whole time */
+			if (!a->done && a->missed &&
+			    faccessat(a->gfd, "missed", F_OK, AT_SYMLINK_NOFOLLOW) != 0)
+				a->missed = false;
 			if (a->done || (el < timeout_ms && (!a->missed || el < RDV_MISSED_MS)))
 				continue;
 			/* its time ran out: said, and marked (the next runtime waits
@@ -628,7 +636,9 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 			else
 				snprintf(a->why, sizeof(a->why), "did not answer in %u ms",
 					 timeout_ms);
-			if (a->gfd >= 0) {
+			/* its mark is still there when it missed again: not re-written
+			 * (a guard that removes it meanwhile is serving again) */
+			if (a->gfd >= 0 && !a->missed) {
 				int fd = openat(a->gfd, "missed",
 						O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 

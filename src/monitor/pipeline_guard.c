@@ -308,6 +308,28 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 	return r;
 }
 
+/* A name in the alert's text (s: attacker-chosen, any bytes): printable ASCII as
+ * is, the rest escaped as the rules' values are (\xNN), so the output stays valid
+ * UTF-8 and the alert is written. */
+static char *esc_name(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *r = bh_malloc(n * 4 + 1);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			r[o++] = (char)c;
+		else if (c == '\\')
+			o += (size_t)snprintf(r + o, 3, "\\\\");
+		else
+			o += (size_t)snprintf(r + o, 5, "\\x%02x", c);
+	}
+	r[o] = 0;
+	return r;
+}
+
 static void report(const struct bh_guard_event *gev, void *arg)
 {
 	struct mon_guard *mg = arg;
@@ -364,10 +386,12 @@ static void report(const struct bh_guard_event *gev, void *arg)
 	}
 	if (gev->via) {
 		/* another name of a file known by identity: both names said */
+		char *via = esc_name(gev->via), *path = esc_name(gev->path);
 		char *o2 = bh_asprintf("%s (%s as %s: the same file as %s)", out,
-				       gev->op == BH_GUARD_EXEC ? "run" : "opened", gev->via,
-				       gev->path);
+				       gev->op == BH_GUARD_EXEC ? "run" : "opened", via, path);
 
+		free(via);
+		free(path);
 		free(out);
 		out = o2;
 	}

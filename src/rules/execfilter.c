@@ -145,6 +145,15 @@ int bh_rules_exec_files(const struct bh_rules *rs,
 				*inexact = r->pub.name;
 			exact = 0;
 		}
+		/* bounded: a rule past the cap is one not reduced */
+		if (paths->n + c.paths.n > BH_RULES_EXEC_FILES_MAX ||
+		    names->n + c.names.n > BH_RULES_EXEC_FILES_MAX) {
+			if (exact && inexact)
+				*inexact = r->pub.name;
+			exact = 0;
+			xc_release(&c);
+			continue;
+		}
 		for (size_t k = 0; k < c.paths.n; k++)
 			push_unique(paths, c.paths.v[k], strlen(c.paths.v[k]));
 		for (size_t k = 0; k < c.names.n; k++)

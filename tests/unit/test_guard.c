@@ -9,6 +9,7 @@
  * is its own rules' whatever the others hold, the bound counts rules in force, an
  * interrupted replace's keys are found; root with BPF, else skipped).
  */
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -408,9 +409,31 @@ static uint64_t ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* A guard in a process of its own that answers each request after delay_ms (a live,
- * slow monitor); it says it serves by a byte on ready. */
-static pid_t slow_guard(const char *dir, unsigned delay_ms)
+/* The slow guard's process: killed by the teardown when an assertion failed first. */
+static pid_t slow_pid = -1;
+
+static void slow_kill(void)
+{
+	int ws;
+
+	if (slow_pid > 0) {
+		kill(slow_pid, SIGKILL);
+		waitpid(slow_pid, &ws, 0);
+	}
+	slow_pid = -1;
+}
+
+static int slow_teardown(void **state)
+{
+	(void)state;
+	slow_kill();
+	return 0;
+}
+
+/* A guard in a process of its own that answers its first request after first_ms and
+ * each later one after delay_ms (a live, slow monitor); it says it serves by a byte
+ * on ready. */
+static pid_t slow_guard(const char *dir, unsigned first_ms, unsigned delay_ms)
 {
 	int pfd[2];
 	pid_t pid;
@@ -432,13 +455,15 @@ static pid_t slow_guard(const char *dir, unsigned delay_ms)
 			struct bh_strvec req = BH_STRVEC_INIT;
 
 			if (poll(&pf, 1, 20) > 0 && bh_guard_rdv_pending(r, &req) > 0) {
-				usleep(delay_ms * 1000);
+				usleep(first_ms * 1000);
+				first_ms = delay_ms;
 				bh_guard_rdv_ack(r, &req);
 			}
 			bh_strvec_release(&req);
 		}
 	}
 	close(pfd[1]);
+	slow_pid = pid;
 	assert_int_equal(read(pfd[0], &c, 1), 1);
 	close(pfd[0]);
 	return pid;
@@ -461,7 +486,7 @@ static void test_rendezvous_stopped(void **state)
 	int ws;
 
 	(void)state;
-	pid = slow_guard(dir, 300);
+	pid = slow_guard(dir, 300, 300);
 	/* live and slow: waited for */
 	t0 = ms_now();
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0);
@@ -482,8 +507,7 @@ static void test_rendezvous_stopped(void **state)
 	t0 = ms_now();
 	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, 10000, &err), 0);
 	assert_true(ms_now() - t0 >= 250);
-	kill(pid, SIGKILL);
-	waitpid(pid, &ws, 0);
+	slow_kill();
 
 	/* a guard that misses a rendezvous (here: it never reads) */
 	assert_int_equal(bh_guard_rdv_open(dir, &r, &err), 0);
@@ -509,6 +533,53 @@ static void test_rendezvous_stopped(void **state)
 	bh_error_clear(&err);
 	free(p);
 	bh_guard_rdv_free(r);
+	free(dir);
+	unit_rmtmp(d);
+}
+
+/*
+ * A live guard that missed once (one long stall) and then answers each request in
+ * 150 ms (> RDV_MISSED_MS: a slow rescan) is waited for at every later start: it
+ * removes its mark when it reads the request, and the runtime does not re-write it.
+ */
+static bool any_missed(const char *dir)
+{
+	DIR *dd = opendir(dir);
+	struct dirent *de;
+	bool any = false;
+
+	assert_non_null(dd);
+	while (!any && (de = readdir(dd))) {
+		char m[300];
+
+		snprintf(m, sizeof(m), "%s/missed", de->d_name);
+		any = de->d_name[0] != '.' && faccessat(dirfd(dd), m, F_OK, 0) == 0;
+	}
+	closedir(dd);
+	return any;
+}
+
+static void test_rendezvous_missed_once(void **state)
+{
+	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d);
+	struct bh_error *err = NULL;
+	uint64_t t0;
+
+	(void)state;
+	slow_guard(dir, 700, 150);
+	assert_int_equal(bh_guard_rdv_await(dir, 50, 1, 200, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "did not answer in 200 ms");
+	bh_error_clear(&err);
+	assert_true(any_missed(dir));
+	usleep(700 * 1000); /* its stall is over; nothing made it read its requests yet */
+	for (int i = 0; i < 3; i++) {
+		t0 = ms_now();
+		assert_int_equal(bh_guard_rdv_await(dir, 51 + i, 2 + i, 10000, &err), 0);
+		assert_null(err);
+		assert_true(ms_now() - t0 >= 120);
+		assert_false(any_missed(dir));
+	}
+	slow_kill();
 	free(dir);
 	unit_rmtmp(d);
 }
@@ -730,10 +801,15 @@ static void test_net_replace(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_mountinfo),   cmocka_unit_test(test_drift),
-		cmocka_unit_test(test_rules),	    cmocka_unit_test(test_rule_keys),
-		cmocka_unit_test(test_rules_bound), cmocka_unit_test(test_kill_and_start),
-		cmocka_unit_test(test_rendezvous),  cmocka_unit_test(test_rendezvous_stopped),
+		cmocka_unit_test(test_mountinfo),
+		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_rules),
+		cmocka_unit_test(test_rule_keys),
+		cmocka_unit_test(test_rules_bound),
+		cmocka_unit_test(test_kill_and_start),
+		cmocka_unit_test(test_rendezvous),
+		cmocka_unit_test_teardown(test_rendezvous_stopped, slow_teardown),
+		cmocka_unit_test_teardown(test_rendezvous_missed_once, slow_teardown),
 		cmocka_unit_test(test_net_replace),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

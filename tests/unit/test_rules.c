@@ -1488,6 +1488,43 @@ static void exec_files_for_identity(void **state)
 	}
 }
 
+/* The lists are bounded: a rule naming more programs than the cap is one that
+ * does not reduce (inexact), the lists stay as they were; one under it is kept. */
+static void exec_files_bounded(void **state)
+{
+	size_t cap = BH_RULES_EXEC_FILES_MAX, sz = (cap + 8) * 12 + 1024, o;
+	char *yaml = malloc(sz);
+	struct bh_rules_diags d = { 0 };
+	struct bh_rules *rs;
+	struct bh_strvec p, n;
+	const char *inexact = NULL;
+
+	(void)state;
+	assert_non_null(yaml);
+	/* rule a: 2 names; rule big: cap names (a and b among them: more than the cap
+	 * together) */
+	o = (size_t)snprintf(yaml, sz,
+			     "- rule: a\n  desc: d\n  output: x\n  priority: WARNING\n"
+			     "  condition: evt.type = execve and proc.name in (a0, a1)\n"
+			     "- rule: big\n  desc: d\n  output: x\n  priority: WARNING\n"
+			     "  condition: evt.type = execve and proc.name in (");
+	for (size_t i = 0; i < cap; i++)
+		o += (size_t)snprintf(yaml + o, sz - o, "%sb%zu", i ? ", " : "", i);
+	snprintf(yaml + o, sz - o, ")\n");
+	rs = load(yaml, &d);
+	dump(&d);
+	assert_int_equal(bh_rules_count(rs), 2);
+	assert_int_equal(bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, &inexact), 0);
+	assert_string_equal(inexact, "big");
+	assert_int_equal(n.n, 2);
+	assert_true(n.n <= cap && p.n <= cap);
+	bh_strvec_release(&p);
+	bh_strvec_release(&n);
+	bh_rules_diags_release(&d);
+	bh_rules_free(rs);
+	free(yaml);
+}
+
 static void connect_peers_for_refusal(void **state)
 {
 	static const struct {
@@ -1696,6 +1733,7 @@ int main(void)
 		cmocka_unit_test(open_filter_from_conditions),
 		cmocka_unit_test(connect_peers_for_refusal),
 		cmocka_unit_test(exec_files_for_identity),
+		cmocka_unit_test(exec_files_bounded),
 	};
 	const struct CMUnitTest defaults_tests[] = {
 		cmocka_unit_test(every_default_rule_has_nist_and_mitre_tags),
