@@ -10,7 +10,9 @@
 #       the loop's opens make no event) and with every syscall type and
 #       every open (each type's sys_exit_NAME tracepoint): ratios to off,
 #       measured in the same run, modes interleaved round by round
-#       (MODES="off rules" runs fewer; off must be among them).
+#       (MODES="off rules" runs fewer; off must be among them; mode oldrules
+#       is rules with the monevents of another build, OLD=DIR: a before/after
+#       of a change in the same run).
 #   (b) sustained events/s: the open loop with openat events, the default
 #       8 MiB ring: events delivered per second and the drops (must be 0);
 #       then pushed past it: two loops at once and a 64 KiB ring: the drop
@@ -22,6 +24,7 @@ bench_init monitor-source
 : "${BUILD:=build/rel}"
 MONEV="$BUILD/tests/tools/monevents"
 [ -x "$MONEV" ] || bench_die "no $MONEV (make test-bins)"
+case " ${MODES:-} " in *" oldrules "*) [ -x "${OLD:-}/tests/tools/monevents" ] || bench_die "oldrules: no \$OLD/tests/tools/monevents" ;; esac
 N=${N:-200000}  # opens per run
 F=${F:-2000}    # fork/execs per run
 RUNS=${RUNS:-3}  # runs per mode and round (the best kept)
@@ -61,6 +64,7 @@ for r in $(seq "$ROUNDS"); do
 		off) ;;
 		exec) start_mon "$BENCH_TMP/$mode" ;;
 		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
+		oldrules) MONEV="$OLD/tests/tools/monevents" start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
 		esac
 		IO[$mode]="${IO[$mode]:-}

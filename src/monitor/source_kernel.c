@@ -462,6 +462,7 @@ static int fill_open_filter(struct mon_kernel *k, const struct bh_mon_open_filte
 				char key[MON_FNAME_KEY] = { 0 };
 				size_t l = strlen(v->v[i]);
 				uint8_t val = 0;
+				unsigned long long w;
 
 				if (l == 0 || l >= MON_FNAME_KEY || strchr(v->v[i], '/')) {
 					mf.all = 1; /* a name the kernel cannot hold: every open */
@@ -473,10 +474,14 @@ static int fill_open_filter(struct mon_kernel *k, const struct bh_mon_open_filte
 				if (bpf_map_update_elem(nfd, key, &val, BPF_ANY) < 0)
 					return bh_error_sys(err, errno,
 							    "the monitor's open filter");
-				if (pass)
+				memcpy(&w, key, sizeof(w));
+				if (pass) {
 					mf.dir_lens |= 1ULL << l;
-				else
+					mon_bloom_add(mf.dir_bloom, mon_name_hash((unsigned)l, w));
+				} else {
 					mf.leaf_lens |= 1ULL << l;
+					mon_bloom_add(mf.leaf_bloom, mon_name_hash((unsigned)l, w));
+				}
 			}
 		}
 	}

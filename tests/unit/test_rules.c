@@ -16,6 +16,7 @@
 #include "unit.h"
 #include "bulkhead/rules.h"
 #include "monitor/users.h"
+#include "monitor/bpf/events.h"
 
 #define RULE_HEAD "- rule: t\n  desc: d\n  output: \"%%proc.name\"\n  priority: WARNING\n"
 
@@ -1713,6 +1714,99 @@ static void default_open_filter(void **state)
 	bh_mon_open_filter_release(&f);
 }
 
+/* The kernel's word of a name: its first 8 bytes as read from memory, with
+ * whatever follows the name (tail) past its end. */
+static unsigned long long name_word(const char *s, size_t len, unsigned char tail)
+{
+	unsigned char b[8];
+	unsigned long long w;
+
+	memset(b, tail, sizeof(b));
+	memcpy(b, s, len < 8 ? len : 8);
+	memcpy(&w, b, sizeof(w));
+	return w;
+}
+
+/* The BPF prefilter of names (events.h: lengths, then a bloom filter on the
+ * first 8 bytes) built as the loader does from the default rules: it admits
+ * every name of the set whatever follows it in memory (a superset test:
+ * no open a rule could match is dropped), and refuses most other names of
+ * the same lengths. */
+static void default_open_filter_bloom(void **state)
+{
+	struct bh_mon_open_filter f;
+	unsigned long long bloom[2][MON_BLOOM_WORDS] = { { 0 } }, lens[2] = { 0 };
+	static const char *const common[] = { "hostname",  "ld.so.cache", "libc.so.6",
+					      "passwd",	   "group",	  "nsswitch.conf",
+					      "localtime", "resolv.conf", "libm.so.6",
+					      "null",	   "urandom",	  "status" };
+	unsigned int seed = 15, same_len = 0, hits = 0;
+
+	(void)state;
+	bh_rules_open_filter(defaults, &f);
+	assert_false(f.all);
+	for (int p = 0; p < 2; p++) {
+		const struct bh_strvec *v = p ? &f.dirs : &f.leaves;
+
+		for (size_t i = 0; i < v->n; i++) {
+			size_t l = strlen(v->v[i]);
+
+			assert_true(l > 0 && l < MON_FNAME_KEY);
+			lens[p] |= 1ULL << l;
+			mon_bloom_add(bloom[p],
+				      mon_name_hash((unsigned)l, name_word(v->v[i], l, 0)));
+		}
+	}
+	for (int p = 0; p < 2; p++) {
+		const struct bh_strvec *v = p ? &f.dirs : &f.leaves;
+
+		for (size_t i = 0; i < v->n; i++) {
+			size_t l = strlen(v->v[i]);
+
+			for (int t = 0; t < 256; t++)
+				assert_true(mon_bloom_has(
+					bloom[p],
+					mon_name_hash((unsigned)l,
+						      name_word(v->v[i], l, (unsigned char)t))));
+		}
+	}
+	/* every name of the set among random bytes before and after it */
+	for (int r = 0; r < 20000; r++) {
+		int p = r & 1;
+		const struct bh_strvec *v = p ? &f.dirs : &f.leaves;
+		const char *s = v->v[(size_t)rand_r(&seed) % v->n];
+		size_t l = strlen(s);
+		unsigned char tail = (unsigned char)rand_r(&seed);
+
+		assert_true(
+			mon_bloom_has(bloom[p], mon_name_hash((unsigned)l, name_word(s, l, tail))));
+	}
+	/* random names of the set's lengths: most are refused before the lookup */
+	for (int r = 0; r < 100000; r++) {
+		char s[MON_FNAME_KEY];
+		size_t l = 1 + (size_t)rand_r(&seed) % (MON_FNAME_KEY - 1);
+
+		if (!(lens[0] & (1ULL << l)))
+			continue;
+		for (size_t i = 0; i < l; i++)
+			s[i] = (char)(' ' + rand_r(&seed) % 95);
+		same_len++;
+		hits += (unsigned)mon_bloom_has(
+			bloom[0], mon_name_hash((unsigned)l, name_word(s, l, (unsigned char)r)));
+	}
+	assert_true(same_len > 1000);
+	assert_true(hits * 10 < same_len); /* under 10% (1 hash, <= 256 names of 4096 bits) */
+	/* the loop's and the loader's files: none passes (a name not in the set) */
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		size_t l = strlen(common[i]);
+
+		assert_false(has_name(&f.leaves, common[i]));
+		assert_false(mon_bloom_has(
+			bloom[0], mon_name_hash((unsigned)l, name_word(common[i], l, 0x5a))));
+	}
+	bh_mon_open_filter_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1752,6 +1846,7 @@ int main(void)
 		cmocka_unit_test(default_module_and_bpf),
 		cmocka_unit_test(default_benign_events_raise_nothing),
 		cmocka_unit_test(default_open_filter),
+		cmocka_unit_test(default_open_filter_bloom),
 		cmocka_unit_test(user_group_names),
 		cmocka_unit_test(open_paths_for_refusal),
 	};

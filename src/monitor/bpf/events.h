@@ -124,18 +124,52 @@ struct mon_rec_sys {
  * writing (FMODE_WRITE, O_CREAT or O_TRUNC) and `writes`; when the file's
  * name is a MON_N_LEAF name; when a directory above it (crossing mounts, up
  * to MON_PATH_DEPTH, stopping at the task's root) is a MON_N_DIR name. A name's length is checked
- * in the bitmaps first (bit L: some name of L bytes), so most opens read no name.
+ * in the bitmaps first (bit L: some name of L bytes), so most opens read no name; then its
+ * first 8 bytes against a one-hash bloom filter (leaf_bloom, dir_bloom: bit mon_name_hash(len,
+ * word) set for each name), one 8-byte read, so most of the rest end before the whole name is
+ * read and looked up in `names`. Both tests are supersets: they never refuse a name of the set.
  */
-#define MON_FNAME_KEY  64
-#define MON_FNAMES_MAX 256
-#define MON_N_LEAF     1u
-#define MON_N_DIR      2u
+#define MON_FNAME_KEY	64
+#define MON_FNAMES_MAX	256
+#define MON_N_LEAF	1u
+#define MON_N_DIR	2u
+#define MON_BLOOM_WORDS 64 /* 4096 bits: at most 256 names, 1 hash: <= 6.3% false hits */
+#define MON_BLOOM_SHIFT 52 /* 64 - log2(4096) */
 
 struct mon_open_filter {
 	unsigned char all, failed, writes, pad;
 	unsigned int pad2;
 	unsigned long long leaf_lens, dir_lens; /* bit L: a name of L bytes */
+	unsigned long long leaf_bloom[MON_BLOOM_WORDS], dir_bloom[MON_BLOOM_WORDS];
 };
+
+/*
+ * The bloom filters' bit of a name of len bytes (1..63) whose first bytes
+ * are `w` (its first 8 bytes in memory order, loaded as one native word:
+ * the bytes past the name are masked off here, whatever they were).
+ */
+static inline unsigned int mon_name_hash(unsigned int len, unsigned long long w)
+{
+	if (len < 8) {
+		unsigned char *b = (unsigned char *)&w;
+
+		for (unsigned int i = 0; i < 8; i++)
+			if (i >= len)
+				b[i] = 0;
+	}
+	w ^= (unsigned long long)len << 57;
+	return (unsigned int)((w * 0x9E3779B97F4A7C15ull) >> MON_BLOOM_SHIFT);
+}
+
+static inline int mon_bloom_has(const unsigned long long *bloom, unsigned int h)
+{
+	return (bloom[(h >> 6) & (MON_BLOOM_WORDS - 1)] >> (h & 63)) & 1;
+}
+
+static inline void mon_bloom_add(unsigned long long *bloom, unsigned int h)
+{
+	bloom[(h >> 6) & (MON_BLOOM_WORDS - 1)] |= 1ull << (h & 63);
+}
 
 /* Per-CPU counters, indexes of the array `counters` */
 enum mon_counter {

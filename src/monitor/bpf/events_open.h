@@ -53,24 +53,33 @@ static __always_inline struct mount *ro_mount(unsigned long vm)
 	return RO_CAST(vm - bpf_core_field_offset(struct mount, mnt), mount);
 }
 
-/* Whether dentry d's name is in `names` with one of the bits `want`
- * (its length checked first against the filter's bitmap: no read at all
- * for most names). */
-static __always_inline int name_in(struct dentry *d, __u64 lens, __u8 want)
+/* Whether dentry d's name is in `names` with one of the bits `want`: its
+ * length checked first against the filter's bitmap (no read at all for most
+ * names), then its first 8 bytes against the bloom filter (one small read),
+ * and only then the whole name read and looked up. */
+static __always_inline int name_in(struct dentry *d, __u64 lens, const __u64 *bloom, __u8 want)
 {
 	struct name_key *key;
+	const unsigned char *name;
 	unsigned int len;
+	__u64 w = 0;
 	__u32 z = 0;
 	__u8 *v;
 
 	len = d->d_name.len;
 	if (len == 0 || len >= MON_FNAME_KEY || !(lens & (1ULL << len)))
 		return 0;
+	name = d->d_name.name;
+	/* a name shorter than 8 bytes is inline in the dentry (or in a larger
+	 * block): the read stays in it; if it fails, the full test decides */
+	if (!bpf_probe_read_kernel(&w, sizeof(w), name) &&
+	    !mon_bloom_has(bloom, mon_name_hash(len, w)))
+		return 0;
 	key = bpf_map_lookup_elem(&keybuf, &z);
 	if (!key)
 		return 0;
 	__builtin_memset(key->s, 0, sizeof(key->s));
-	if (bpf_probe_read_kernel_str(key->s, sizeof(key->s), d->d_name.name) <= 0)
+	if (bpf_probe_read_kernel_str(key->s, sizeof(key->s), name) <= 0)
 		return 0;
 	v = bpf_map_lookup_elem(&names, key);
 	return v && (*v & want);
@@ -110,7 +119,7 @@ static __noinline int open_wanted(struct task_struct *t, long ret, unsigned long
 	d = f->f_path.dentry;
 	if (!d)
 		return 0;
-	if (o->leaf_lens && name_in(d, o->leaf_lens, MON_N_LEAF))
+	if (o->leaf_lens && name_in(d, o->leaf_lens, o->leaf_bloom, MON_N_LEAF))
 		return 1;
 	lens = o->dir_lens;
 	if (!lens)
@@ -134,7 +143,7 @@ static __noinline int open_wanted(struct task_struct *t, long ret, unsigned long
 		parent = d->d_parent;
 		if (!parent || parent == d)
 			return 0;
-		if (name_in(parent, lens, MON_N_DIR))
+		if (name_in(parent, lens, o->dir_bloom, MON_N_DIR))
 			return 1;
 		d = parent;
 	}
