@@ -105,6 +105,7 @@ static void l7_fuzz_pass(const struct bh_net_dissector *dis, const uint8_t *data
 			used = SIZE_MAX;
 			held.p = NULL;
 			held.len = 0;
+			held.type = 0;
 			rc = dis->feed(state, dir, copy, k, &ctx);
 			/* where it gave up is inside the chunk; what it held of
 			 * an earlier chunk's message is in its state (dissect.h) */

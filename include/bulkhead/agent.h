@@ -168,7 +168,7 @@ struct bh_agent_opts {
 	 * 3600000) when bench is set, each check's result spooled as an event
 	 * of kind "bench" (rule the check's ID, severity PASS/FAIL/WARN/INFO);
 	 * on a thread of its own, one run at a time: shipping goes on while it
-	 * runs (a run under way at stop is finished and shipped) */
+	 * runs (a run under way at stop ends between two checks, unshipped) */
 	const struct bh_host_opts *bench;
 	unsigned bench_ms;
 	/* admit17: the runtime's admission decision log in runtime_root

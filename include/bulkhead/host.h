@@ -23,6 +23,7 @@
 #ifndef BULKHEAD_HOST_H
 #define BULKHEAD_HOST_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -67,6 +68,10 @@ struct bh_host_opts {
 	/* The advisory store for pending security updates (BH-HOST-016): a path;
 	 * NULL = no store, the check is INFO. A store that cannot be opened is a WARN. */
 	const char *db;
+	/* Set (another thread, a signal handler may): bh_host_bench ends
+	 * between two checks, failing (BH_ERR_USAGE, "stopped") with no
+	 * report. NULL: runs to the end. */
+	const atomic_int *stop;
 };
 
 /*

@@ -388,7 +388,11 @@ bool bh_rt_is_sealed(void);
  * "message"}]}. An append is one write(2) of a whole line under an flock of
  * <root>/.admission@lock; past cap bytes (0: BH_RT_ADMIT_LOG_MAX) the log is
  * renamed to .admission@log.1 first (the previous .1 goes): at most twice cap
- * on disk. A line is at most BH_RT_ADMIT_LINE_MAX (strings cut to fit). The
+ * on disk. A line is at most BH_RT_ADMIT_LINE_MAX: an entry whose JSON is
+ * longer (escapes grow a string up to 6x) is shrunk and marked
+ * "truncated":true: rules' messages dropped, then name, image, reason and
+ * digest cut, last {ts, decision, id, truncated}: a decision is never lost to
+ * its size. Bytes that are not UTF-8 in a string are written as U+FFFD. The
  * names hold '@', which no container ID may.
  */
 #define BH_RT_ADMIT_LOG	     ".admission@log"

@@ -19,7 +19,7 @@ static void *bencher(void *arg)
 		int rc;
 
 		pthread_mutex_unlock(&b->mu);
-		rc = b->run(b->o, b->h, &n, &e);
+		rc = b->run(&b->o, b->h, &n, &e);
 		if (rc < 0 && b->h->warn)
 			b->h->warn(b->h->data, e);
 		else
@@ -47,7 +47,9 @@ int agent_bencher_start(struct agent_bencher *b, const struct bh_host_opts *o, u
 	pthread_condattr_t ca;
 
 	memset(b, 0, sizeof(*b));
-	b->o = o;
+	if (o)
+		b->o = *o;
+	b->o.stop = &b->halt;
 	b->every_ms = every_ms ? every_ms : 3600000;
 	b->h = h;
 	b->run = run ? run : agent_bench_run;
@@ -71,6 +73,7 @@ void agent_bencher_stop(struct agent_bencher *b)
 		return;
 	pthread_mutex_lock(&b->mu);
 	b->stop = true;
+	atomic_store(&b->halt, 1);
 	pthread_cond_signal(&b->cv);
 	pthread_mutex_unlock(&b->mu);
 	pthread_join(b->th, NULL);

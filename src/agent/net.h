@@ -118,7 +118,8 @@ int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *
 typedef int (*agent_bench_fn)(const struct bh_host_opts *o, const struct agent_net_hooks *h,
 			      size_t *n, struct bh_error **err);
 struct agent_bencher {
-	const struct bh_host_opts *o;
+	struct bh_host_opts o; /* the caller's, with stop: this bencher's */
+	atomic_int halt;       /* set at stop: the run under way ends between checks */
 	unsigned every_ms;
 	const struct agent_net_hooks *h;
 	agent_bench_fn run;
@@ -130,7 +131,8 @@ struct agent_bencher {
 };
 int agent_bencher_start(struct agent_bencher *b, const struct bh_host_opts *o, unsigned every_ms,
 			const struct agent_net_hooks *h, agent_bench_fn run, struct bh_error **err);
-/* Stop and join (a run under way ends first); no-op when not started. */
+/* Stop and join (a run under way is cut short between two checks, nothing of
+ * it shipped); no-op when not started. */
 void agent_bencher_stop(struct agent_bencher *b);
 void agent_bencher_stats(struct agent_bencher *b, uint64_t *runs, uint64_t *results);
 

@@ -171,13 +171,24 @@ static void give_back(struct bh_ctl_store *s, struct conn *c)
 	pthread_mutex_unlock(&s->mu);
 }
 
-/* SQLite: a free reader (there is one unless all are busy: then the first
- * given back). */
-static struct conn *take_reader(struct bh_ctl_store *s)
+/* SQLite: the reader this thread holds already (*own: a SELECT from a row
+ * function of its own, which never waits for a second one: with every reader
+ * held that way it would wait forever; the back-end runs nested statements),
+ * else a free reader (there is one unless all are busy: then the first given
+ * back). */
+static struct conn *take_reader(struct bh_ctl_store *s, bool *own)
 {
+	pthread_t self = pthread_self();
 	uint64_t waited = 0;
 
+	*own = false;
 	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->nreaders; i++)
+		if (s->readers[i].busy && pthread_equal(s->readers[i].owner, self)) {
+			*own = true;
+			pthread_mutex_unlock(&s->mu);
+			return &s->readers[i];
+		}
 	for (;;) {
 		for (size_t i = 0; i < s->nreaders; i++) {
 			struct conn *c = &s->readers[i];
@@ -257,9 +268,12 @@ int bh_ctl_store_query(struct bh_ctl_store *s, const char *sql, const struct bh_
 	if (c)
 		return s->be->query(c, sql, params, n, row, ctx, changes, err);
 	if (s->nreaders && is_select(sql)) {
-		c = take_reader(s);
+		bool own;
+
+		c = take_reader(s, &own);
 		rc = s->be->query(c, sql, params, n, row, ctx, changes, err);
-		give_back_reader(s, c);
+		if (!own)
+			give_back_reader(s, c);
 		atomic_fetch_add(&s->t_reads, 1);
 		return rc;
 	}

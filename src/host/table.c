@@ -327,9 +327,16 @@ int bh_host_bench(const struct bh_host_opts *opts, struct bh_host_report **out,
 	c.r->root = bh_strdup(root);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c.r->start = ts.tv_sec;
-	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+	for (size_t i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (opts && opts->stop && atomic_load(opts->stop)) {
+			host_ctx_release(&c);
+			close(c.rootfd);
+			bh_host_report_free(c.r);
+			return bh_error_set(err, BH_ERR_USAGE, "bench: stopped");
+		}
 		if (checks[i].level <= level)
 			checks[i].eval(&c, &checks[i]);
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c.r->end = ts.tv_sec;
 	host_ctx_release(&c);

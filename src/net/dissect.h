@@ -190,10 +190,13 @@ struct bh_net_dissect_ctx {
 	 * began in an earlier chunk (used 0): the bytes of that message it
 	 * held from earlier chunks, valid until feed() returns, so the caller
 	 * still scans them (they are not in the chunk it probes anew). NULL
-	 * when the caller does not ask; len 0 when nothing is held. */
+	 * when the caller does not ask; len 0 when nothing is held. type: the
+	 * message's type byte where the protocol has one outside the held
+	 * bytes (PostgreSQL's), else 0 (the caller zeroes it). */
 	struct bh_net_held {
 		const uint8_t *p;
 		size_t len;
+		uint8_t type;
 	} * held;
 	/* set (to true) by a feed() handing the flow over (bh_net_feed_handoff):
 	 * NULL when the caller does not ask */

@@ -95,7 +95,7 @@ static void hand_off(struct flow *f)
 static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 {
 	size_t used = SIZE_MAX; /* not said: the whole chunk */
-	struct bh_net_held held = { NULL, 0 };
+	struct bh_net_held held = { NULL, 0, 0 };
 	bool handoff = false;
 	struct bh_net_dissect_ctx ctx = { &f->info, f->e->now, net_flow_emit, f,
 					  &used,    &held,     &handoff };
@@ -111,7 +111,7 @@ static size_t feed(struct flow *f, int dir, const uint8_t *p, size_t n)
 	 * injection checks of its protocol (before give_up() frees the state
 	 * it lies in) */
 	if (r == BH_NET_FEED_MALFORMED && held.p && held.len)
-		net_match_held(f, dir, f->d->app, held.p, held.len);
+		net_match_held(f, dir, f->d->app, held.type, held.p, held.len);
 	/* DONE on bytes is the dissector's word that nothing more is to be
 	 * seen (TLS encrypted from here, a tunnel); MALFORMED, or DONE at a
 	 * gap, is giving up: from the first byte it did not accept */

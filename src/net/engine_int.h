@@ -167,7 +167,8 @@ void net_match_record(struct flow *f, const struct bh_net_rec *rec);
 void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n);
 /* engine_match.c: the bytes of a message dissector app held and gave up
  * on: data leaks, and SQL injection where app's messages carry it */
-void net_match_held(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n);
+void net_match_held(struct flow *f, int dir, const char *app, uint8_t type, const uint8_t *p,
+		    size_t n);
 bool net_match_raw_wanted(const struct flow *f, int dir);
 void net_match_raw_stop(struct flow *f, int dir);
 /* The flow ends: a body it ended inside is judged, a number it ended on found. */

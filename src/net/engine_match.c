@@ -333,13 +333,15 @@ void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n)
  * a message its dissector held and gave up on (dissect.h's ctx->held): an
  * injection begun in one segment of a message made malformed in the next is
  * still judged. HTTP: the request target's query (the held bytes are the
- * header block); PostgreSQL: each NUL-ended text of the message body (a
- * Query's, a Parse's statement; the type byte is not held); MySQL: the text
+ * header block); PostgreSQL: each NUL-ended text of the body of a Query
+ * or a Parse (type, the dissector's type byte: a Bind's values, CopyData or
+ * a startup packet are not SQL and are not judged); MySQL: the text
  * of a COM_QUERY or COM_STMT_PREPARE. At most HELD_SQLI_MAX bytes are judged
  * (every dissector's hold is bounded too), once per give-up: off the hot
  * path.
  */
-static void held_sqli(struct flow *f, int dir, const char *app, const char *p, size_t n)
+static void held_sqli(struct flow *f, int dir, const char *app, uint8_t type, const char *p,
+		      size_t n)
 {
 	struct bh_sqli_result res = { 0 };
 
@@ -366,6 +368,8 @@ static void held_sqli(struct flow *f, int dir, const char *app, const char *p, s
 		if (bh_sqli_check_urlencoded(q + 1, (size_t)(qe - q - 1), &res))
 			sqli_hit(f, dir, app, "held query string", &res);
 	} else if (!strcmp(app, "postgresql")) {
+		if (type != 'Q' && type != 'P')
+			return;
 		for (size_t i = 0, k = 0; i < n && k < HELD_SQL_PIECES; k++) {
 			const char *z = memchr(p + i, 0, n - i);
 			size_t len = z ? (size_t)(z - p) - i : n - i;
@@ -392,11 +396,12 @@ static void held_sqli(struct flow *f, int dir, const char *app, const char *p, s
 /* The bytes of a message a dissector held and gave up on (engine_ident.c):
  * the data-leak scan of an unknown flow's bytes, and the protocol's SQL
  * injection checks where they make sense. */
-void net_match_held(struct flow *f, int dir, const char *app, const uint8_t *p, size_t n)
+void net_match_held(struct flow *f, int dir, const char *app, uint8_t type, const uint8_t *p,
+		    size_t n)
 {
 	net_match_raw(f, dir, p, n);
 	if (app && n)
-		held_sqli(f, dir, app, (const char *)p, n);
+		held_sqli(f, dir, app, type, (const char *)p, n);
 }
 
 /* Whether an unknown flow's bytes of direction dir are still scanned. */

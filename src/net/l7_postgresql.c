@@ -242,6 +242,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 			enum bh_net_feed f =
 				s->phase == PG_STARTUP ? startup(s, ctx) : typed(s, ctx);
 			s->hdr_have = 0;
+			if (f == BH_NET_FEED_MALFORMED && ctx->held)
+				ctx->held->type = need == 5 ? s->hdr[0] : 0; /* 0: startup */
 			if (f == BH_NET_FEED_MALFORMED)
 				return mark == 0 && carry
 					       ? bh_net_feed_gave_up_held(ctx, s->buf, carry)

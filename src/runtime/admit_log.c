@@ -39,17 +39,69 @@
 
 /* ---- the entry ------------------------------------------------------------------------- */
 
-/* s cut to at most n bytes, not inside a UTF-8 sequence */
+/* the length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned cp, c = p[0];
+	size_t len;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		len = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		len = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		len = 4, cp = c & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+/*
+ * s cut to at most n bytes, not inside a UTF-8 sequence, each byte that is
+ * not valid UTF-8 replaced by U+FFFD (jansson refuses invalid UTF-8: the
+ * field would be lost)
+ */
 static json_t *cut(const char *s, size_t n)
 {
-	size_t l = strlen(s);
+	const unsigned char *p = (const unsigned char *)s;
+	size_t l = strlen(s), o = 0;
+	char *b = malloc(n + 1);
+	json_t *v;
 
-	if (l > n) {
-		l = n;
-		while (l && ((unsigned char)s[l] & 0xc0) == 0x80)
-			l--;
+	if (!b)
+		return NULL;
+	for (size_t i = 0; i < l;) {
+		size_t k = utf8_seq(p + i, l - i);
+
+		if (k) {
+			if (o + k > n)
+				break;
+			memcpy(b + o, p + i, k);
+			o += k;
+			i += k;
+		} else {
+			if (o + 3 > n)
+				break;
+			memcpy(b + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
 	}
-	return json_stringn(s, l);
+	v = json_stringn(b, o);
+	free(b);
+	return v;
 }
 
 static void set_cut(json_t *o, const char *k, const char *s, size_t n)
@@ -117,6 +169,84 @@ static char *path_in(const char *root, const char *name)
 	return bh_asprintf("%s/%s", root, name);
 }
 
+static char *dump_if_fits(const json_t *e)
+{
+	char *line = json_dumps(e, JSON_COMPACT);
+
+	if (line && strlen(line) + 2 > BH_RT_ADMIT_LINE_MAX) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+/* the string k of e cut to a quarter of its bytes */
+static void quarter(json_t *e, const char *k)
+{
+	const char *s = bh_json_str(e, k);
+	json_t *v;
+
+	if (!s)
+		return;
+	v = cut(s, strlen(s) / 4);
+	if (v)
+		json_object_set_new(e, k, v);
+}
+
+/*
+ * The line of entry, at most BH_RT_ADMIT_LINE_MAX with its newline: JSON
+ * escapes can grow a string 6x past the cuts of rt_admit_entry (and a
+ * caller's entry may hold anything), so an entry too long is shrunk ("truncated":
+ * true): the rules' messages go, then name, image, reason and digest are cut
+ * to a quarter (twice), and last {ts, decision, id, truncated}: a decision is
+ * never lost to its size. NULL: out of memory.
+ */
+static char *dump_fitting(const json_t *entry)
+{
+	static const char *const SHRINK[] = { "name", "image", "reason", "digest", NULL };
+	json_t *e, *rules, *r, *m;
+	char *line = json_dumps(entry, JSON_COMPACT);
+	size_t i;
+
+	if (!line || strlen(line) + 2 <= BH_RT_ADMIT_LINE_MAX)
+		return line;
+	free(line);
+	line = NULL;
+	e = json_deep_copy(entry);
+	if (e && json_is_object(e)) {
+		json_object_set_new(e, "truncated", json_true());
+		rules = json_object_get(e, "rules");
+		json_array_foreach (rules, i, r)
+			if (json_is_object(r))
+				json_object_del(r, "message");
+		line = dump_if_fits(e);
+		for (int round = 0; !line && round < 2; round++) {
+			for (i = 0; SHRINK[i]; i++)
+				quarter(e, SHRINK[i]);
+			line = dump_if_fits(e);
+		}
+	}
+	json_decref(e);
+	if (line)
+		return line;
+	m = json_object();
+	if (!m)
+		return NULL;
+	r = json_object_get(entry, "ts");
+	json_object_set_new(m, "ts",
+			    json_is_integer(r) ? json_integer(json_integer_value(r))
+					       : json_integer((json_int_t)time(NULL)));
+	r = json_object_get(entry, "decision");
+	json_object_set_new(m, "decision", cut(json_is_string(r) ? json_string_value(r) : "?", 16));
+	r = json_object_get(entry, "id");
+	if (json_is_string(r))
+		json_object_set_new(m, "id", cut(json_string_value(r), 256));
+	json_object_set_new(m, "truncated", json_true());
+	line = dump_if_fits(m);
+	json_decref(m);
+	return line;
+}
+
 int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 			   struct bh_error **err)
 {
@@ -128,17 +258,12 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 
 	if (!cap)
 		cap = BH_RT_ADMIT_LOG_MAX;
-	line = json_dumps(entry, JSON_COMPACT);
+	line = dump_fitting(entry);
 	if (!line) {
 		bh_error_set(err, BH_ERR_NOMEM, "admission log: the entry");
 		goto out;
 	}
 	len = strlen(line);
-	if (len + 2 > BH_RT_ADMIT_LINE_MAX) {
-		bh_error_set(err, BH_ERR_LIMIT, "admission log: an entry of %zu bytes (at most %u)",
-			     len, BH_RT_ADMIT_LINE_MAX - 2);
-		goto out;
-	}
 	line[len++] = '\n'; /* over the NUL: json_dumps' buffer holds len + 1 */
 	lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {

@@ -143,6 +143,7 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 			used = SIZE_MAX;
 			held.p = NULL;
 			held.len = 0;
+			held.type = 0;
 			r = dis->feed(state, segs[i].dir, copy, k, &ctx);
 			free(copy);
 			/* where it gave up is inside the chunk; what it held of

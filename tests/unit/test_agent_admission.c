@@ -318,6 +318,96 @@ static void an_entry_is_cut_to_the_line_limit(void **state)
 	free(root);
 }
 
+static int collect(void *data, const json_t *entry, struct bh_error **err)
+{
+	(void)err;
+	json_array_append((json_t *)data, (json_t *)entry);
+	return 0;
+}
+
+/* the one entry of the log at root (its line under the limit) */
+static json_t *only_entry(const char *root)
+{
+	struct bh_rt_admit_cursor cur = { 0 };
+	json_t *all = json_array(), *e;
+	uint64_t bad = 0;
+	struct bh_error *err = NULL;
+
+	assert_true(size_of(root, BH_RT_ADMIT_LOG) <= BH_RT_ADMIT_LINE_MAX);
+	assert_int_equal(bh_rt_admit_log_read(root, &cur, 0, collect, all, &bad, &err), 1);
+	assert_int_equal(bad, 0);
+	e = json_incref(json_array_get(all, 0));
+	json_decref(all);
+	return e;
+}
+
+/* review fix17: control characters (6x once escaped) at every cut, and bytes
+ * that are not UTF-8: a line is always written and the decision kept */
+static void escapes_and_bad_utf8_never_lose_the_decision(void **state)
+{
+	struct bh_policy_hit hits[20];
+	char *ctl = calloc(1, 5000);
+	struct bh_error *failed = NULL;
+
+	(void)state;
+	memset(ctl, '\x01', 4999);
+	bh_error_set(&failed, BH_ERR_INVALID, "%s", ctl);
+	for (int i = 0; i < 20; i++)
+		hits[i] = (struct bh_policy_hit){
+			.rule = ctl, .action = BH_ACT_ENFORCE, .section = ctl, .message = ctl
+		};
+	for (int c = 0; c < 4; c++) {
+		/* 0: only the messages too long; 1: everything; 2: an error; 3: few rules */
+		char *root = tmpdir();
+		struct bh_policy_result res = { .v = hits, .n = c == 3 ? 1 : 20, .denied = true };
+		json_t *cfg = json_pack("{s{ss}}", "annotations",
+					"io.kubernetes.cri.container-name", c ? ctl : "web"),
+		       *e, *got;
+		struct bh_error *err = NULL;
+
+		e = rt_admit_entry(c ? ctl : "abc", cfg, &res, c ? ctl : "img:1", c ? ctl : NULL,
+				   c == 2 ? failed : NULL);
+		assert_non_null(e);
+		assert_int_equal(bh_rt_admit_log_append(root, e, 0, &err), 0);
+		got = only_entry(root);
+		assert_string_equal(bh_json_str(got, "decision"), c == 2 ? "error" : "deny");
+		assert_true(json_is_true(json_object_get(got, "truncated")));
+		assert_non_null(bh_json_str(got, "id"));
+		if (c == 0) {
+			/* the messages went, the rest is whole */
+			assert_string_equal(bh_json_str(got, "name"), "web");
+			assert_string_equal(bh_json_str(got, "image"), "img:1");
+			assert_int_equal(json_array_size(json_object_get(got, "rules")), 8);
+		}
+		json_decref(got);
+		json_decref(e);
+		json_decref(cfg);
+		rmrf(root);
+		free(root);
+	}
+	{
+		/* not UTF-8: replaced, the field kept */
+		char *root = tmpdir();
+		struct bh_policy_result res = { 0 };
+		json_t *e, *got;
+		struct bh_error *err = NULL;
+
+		e = rt_admit_entry("id1", NULL, &res, "bad\xff\xc3(img\xe2\x82", NULL, NULL);
+		assert_int_equal(bh_rt_admit_log_append(root, e, 0, &err), 0);
+		got = only_entry(root);
+		assert_string_equal(bh_json_str(got, "decision"), "allow");
+		assert_string_equal(bh_json_str(got, "image"),
+				    "bad\xef\xbf\xbd\xef\xbf\xbd(img\xef\xbf\xbd\xef\xbf\xbd");
+		assert_null(json_object_get(got, "truncated"));
+		json_decref(got);
+		json_decref(e);
+		rmrf(root);
+		free(root);
+	}
+	bh_error_free(failed);
+	free(ctl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -326,6 +416,7 @@ int main(void)
 		cmocka_unit_test(torn_and_hostile_lines),
 		cmocka_unit_test(a_failed_append_to_the_spool_is_read_again),
 		cmocka_unit_test(an_entry_is_cut_to_the_line_limit),
+		cmocka_unit_test(escapes_and_bad_utf8_never_lose_the_decision),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

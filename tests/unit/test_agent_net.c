@@ -260,6 +260,45 @@ static uint64_t ms_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* a bench that only ends when told to stop (bh_host_bench checks between checks) */
+static int stoppable_bench(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
+			   struct bh_error **err)
+{
+	(void)h;
+	*n = 0;
+	while (!atomic_load(o->stop))
+		usleep(1000);
+	return bh_error_set(err, BH_ERR_USAGE, "bench: stopped");
+}
+
+/* review fix17: the stop of the agent does not wait for a whole bench run */
+static void a_stop_cuts_a_bench_run_short(void **state)
+{
+	struct agent_net_hooks h = { 0 };
+	struct agent_bencher b;
+	struct bh_host_opts o = { .level = 1 };
+	atomic_int stop = 1;
+	struct bh_host_report *r = NULL;
+	struct bh_error *err = NULL;
+	uint64_t t0;
+	char *m;
+
+	(void)state;
+	assert_int_equal(agent_bencher_start(&b, &o, 20, &h, stoppable_bench, &err), 0);
+	usleep(20000);
+	t0 = ms_now();
+	agent_bencher_stop(&b);
+	assert_true(ms_now() - t0 < 1000);
+	/* the library's side: a stop set ends the bench with no report */
+	o.stop = &stop;
+	assert_int_equal(bh_host_bench(&o, &r, &err), -1);
+	assert_null(r);
+	m = bh_error_message(err);
+	assert_non_null(strstr(m, "stopped"));
+	free(m);
+	bh_error_free(err);
+}
+
 static void events_ship_while_a_bench_runs(void **state)
 {
 	struct slow w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, 0, 0, 0, 0 };
@@ -312,6 +351,7 @@ int main(void)
 		cmocka_unit_test(the_queue_is_bounded_with_room_for_threats),
 		cmocka_unit_test(events_name_the_container),
 		cmocka_unit_test(events_ship_while_a_bench_runs),
+		cmocka_unit_test(a_stop_cuts_a_bench_run_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

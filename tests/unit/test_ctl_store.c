@@ -926,6 +926,45 @@ static void one_replica_claims_a_job(void **state)
 	free(db);
 }
 
+struct nest {
+	struct bh_ctl_store *s;
+	int depth, deepest;
+};
+
+static int nest_row(void *p, const struct bh_ctl_val *cols, size_t ncols, struct bh_error **err)
+{
+	struct nest *n = p;
+	int rc = 0;
+
+	(void)cols;
+	(void)ncols;
+	if (++n->depth > n->deepest)
+		n->deepest = n->depth;
+	if (n->depth < 6)
+		rc = bh_ctl_store_query(n->s, "SELECT COUNT(*) FROM schema_version", NULL, 0,
+					nest_row, n, NULL, err);
+	n->depth--;
+	return rc;
+}
+
+/* review fix17: a SELECT from a row function, nested deeper than SQLite's
+ * readers, reuses the thread's reader instead of waiting for a free one */
+static void nested_reads_do_not_wait_for_themselves(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct nest n = { s, 0, 0 };
+	struct bh_error *err = NULL;
+
+	assert_int_equal(bh_ctl_store_query(s, "SELECT COUNT(*) FROM schema_version", NULL, 0,
+					    nest_row, &n, NULL, &err),
+			 0);
+	assert_int_equal(n.deepest, 6);
+	/* every reader was given back */
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM schema_version"), 1);
+	bh_ctl_store_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -940,6 +979,7 @@ int main(void)
 		cmocka_unit_test(openapi_lists_every_route),
 		BOTH(restart_reconnects_once),
 		BOTH(a_read_does_not_wait_for_the_writer),
+		BOTH(nested_reads_do_not_wait_for_themselves),
 		cmocka_unit_test(limiter_counts_waits_and_forgets),
 		cmocka_unit_test(limiter_is_bounded),
 		cmocka_unit_test(alert_rule_parser_refuses_hostile_input),
