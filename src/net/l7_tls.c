@@ -12,8 +12,9 @@
  * selected TLS 1.3 (everything after it is encrypted), or after a
  * ServerHello both sides sent ChangeCipherSpec (or the server application
  * data). Before the ServerHello the client may send its ClientHello and
- * nothing else, except, when that hello offered early_data (TLS 1.3 0-RTT),
- * ChangeCipherSpec and application data records, which are skipped but
+ * nothing else but one heartbeat, except, when that hello offered 0-RTT
+ * (early_data with a pre_shared_key and TLS 1.3 in supported_versions),
+ * ChangeCipherSpec and 16 KiB of application data, which are skipped but
  * handed to the data-leak matcher as HTTP_BODY records of app "tls" (a fake
  * handshake to a cleartext server must not hide cleartext). Any other
  * record, or application data without early_data, is given up on from that
