@@ -60,8 +60,9 @@ static int l7_fuzz(const char *app, const uint8_t *data, size_t size)
 				       .client_port = 40000,
 				       .server_port = 1 };
 	size_t used;
+	struct bh_net_held held;
 	struct bh_net_dissect_ctx ctx = {
-		.flow = &fl, .now = 1, .emit = l7_fuzz_emit, .used = &used
+		.flow = &fl, .now = 1, .emit = l7_fuzz_emit, .used = &used, .held = &held
 	};
 	uint8_t *probe[2] = { malloc(BH_NET_PROBE_MAX), malloc(BH_NET_PROBE_MAX) };
 	size_t plen[2] = { 0, 0 }, off = 0;
@@ -100,11 +101,22 @@ static int l7_fuzz(const char *app, const uint8_t *data, size_t size)
 		uint8_t *c = malloc(n ? n : 1);
 		memcpy(c, data + off, n);
 		used = SIZE_MAX;
+		held.p = NULL;
+		held.len = 0;
 		f = d->feed(st, (enum bh_net_dir)dir, c, n, &ctx);
 		free(c);
-		/* where it gave up is inside the chunk (dissect.h) */
+		/* where it gave up is inside the chunk; what it held of an
+		 * earlier chunk's message lies in its state (dissect.h; these
+		 * dissectors hold nothing elsewhere) and is read whole */
 		if (used != SIZE_MAX && (f != BH_NET_FEED_MALFORMED || used > n))
 			abort();
+		if (held.len &&
+		    (used || !held.p || f != BH_NET_FEED_MALFORMED ||
+		     (const uint8_t *)held.p < (const uint8_t *)st ||
+		     (const uint8_t *)held.p + held.len > (const uint8_t *)st + d->state_size))
+			abort();
+		for (size_t h = 0; h < held.len; h++)
+			l7_fuzz_sink ^= ((const uint8_t *)held.p)[h];
 		off += n;
 	}
 	if (d->fini)

@@ -188,7 +188,8 @@ struct bh_net_dissect_ctx {
 	size_t *used;
 	/* set by a feed() returning MALFORMED where the message it gave up on
 	 * began in an earlier chunk (used 0): the bytes of that message it
-	 * held from earlier chunks, valid until feed() returns, so the caller
+	 * held from earlier chunks (in its state, or memory the state owns
+	 * and fini() releases), valid until feed() returns, so the caller
 	 * still scans them (they are not in the chunk it probes anew). NULL
 	 * when the caller does not ask; len 0 when nothing is held. type: the
 	 * message's type byte where the protocol has one outside the held

@@ -19,8 +19,10 @@
  * TLS handshake record (the ClientHello the server will read): else those
  * bytes are given up on from their first byte, to be identified anew (a
  * client announcing TLS to a server without it, then cleartext, is read).
- * Compression negotiated ends inspection, as do COM_QUIT and a gap in the
- * stream outside a skipped payload.
+ * Compression negotiated (zlib or zstd, offered by both) is given up on right
+ * after the client's handshake response (its packets are not read: the flow
+ * is unparsable, for policy to judge); COM_QUIT and a gap in the stream
+ * outside a skipped payload end inspection.
  */
 #include <string.h>
 
@@ -37,6 +39,7 @@
 #define CLIENT_SSL		  0x00000800u
 #define CLIENT_SECURE_CONNECTION  0x00008000u
 #define CLIENT_PLUGIN_AUTH_LENENC 0x00200000u
+#define CLIENT_ZSTD_COMPRESSION	  0x04000000u
 #define CLIENT_QUERY_ATTRIBUTES	  0x08000000u
 
 struct mysql_dir {
@@ -54,6 +57,7 @@ struct mysql_state {
 	struct mysql_dir d[2];
 	uint32_t srv_caps, cli_caps;
 	bool greeted, handshake;
+	bool compressed;  /* both sides offered compression: packets unread from here */
 	bool ssl_wait;	  /* an SSL request sent: its next bytes must be TLS */
 	uint8_t tls_have; /* of them, the first ones seen (a record header's) */
 	uint8_t tls_hdr[3];
@@ -237,8 +241,8 @@ static enum bh_net_feed handshake(struct mysql_state *s, const uint8_t *p, size_
 			emit_cmd(ctx, BH_NET_TO_SERVER, "database", p + o, cstr(p + o, n - o));
 		}
 	}
-	if ((caps & CLIENT_COMPRESS) && (s->srv_caps & CLIENT_COMPRESS))
-		return BH_NET_FEED_DONE; /* compressed packets from here on */
+	if (caps & s->srv_caps & (CLIENT_COMPRESS | CLIENT_ZSTD_COMPRESSION))
+		s->compressed = true; /* compressed packets from here on */
 	return BH_NET_FEED_MORE;
 }
 
@@ -448,6 +452,8 @@ static enum bh_net_feed mysql_feed(void *state, enum bh_net_dir dir, const uint8
 			carry = 0;
 			if (f != BH_NET_FEED_MORE)
 				return f;
+			if (s->compressed) /* unparsable from here, not done */
+				return bh_net_feed_gave_up(ctx, off);
 			if (dir == BH_NET_TO_SERVER && s->ssl_wait)
 				return after_ssl_request(s, data, len, off, ctx);
 		}

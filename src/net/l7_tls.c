@@ -12,8 +12,9 @@
  * selected TLS 1.3 (everything after it is encrypted), or after a
  * ServerHello both sides sent ChangeCipherSpec (or the server application
  * data). Before the ServerHello the client may send its ClientHello and
- * nothing else, except, when that hello offered early_data (TLS 1.3 0-RTT),
- * ChangeCipherSpec and application data records, which are skipped but
+ * nothing else but one heartbeat, except, when that hello offered 0-RTT
+ * (early_data with a pre_shared_key and TLS 1.3 in supported_versions),
+ * ChangeCipherSpec and 16 KiB of application data, which are skipped but
  * handed to the data-leak matcher as HTTP_BODY records of app "tls" (a fake
  * handshake to a cleartext server must not hide cleartext). Any other
  * record, or application data without early_data, is given up on from that
@@ -31,6 +32,7 @@
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "bulkhead/base.h"
@@ -41,6 +43,7 @@
 #define TLS_HELLO_MAX  16384	      /* one ClientHello / ServerHello message */
 #define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext bound (RFC 8446 5.2) */
 #define TLS_RAW_MAX    (24 * 1024)    /* client bytes held since its hello's first record */
+#define TLS_EARLY_MAX  (16 * 1024)    /* 0-RTT application data read before the answer */
 
 enum { CT_CCS = 20, CT_ALERT = 21, CT_HANDSHAKE = 22, CT_APPDATA = 23, CT_HEARTBEAT = 24 };
 
@@ -61,15 +64,20 @@ struct tls_dir {
 struct tls_state {
 	struct tls_dir d[2];
 	bool done;
-	bool client_hello; /* the ClientHello was parsed */
-	bool server_hello; /* the server answered with a ServerHello */
-	bool early_data;   /* the ClientHello offered early_data (0-RTT) */
+	bool client_hello;  /* the ClientHello was parsed */
+	bool server_hello;  /* the server answered with a ServerHello */
+	bool early_data;    /* the ClientHello offered 0-RTT: early_data, a PSK, TLS 1.3 */
+	bool heartbeat;	    /* the client sent its one heartbeat before the answer */
+	uint32_t early_len; /* application data bytes the client sent before the answer */
 	/* the client's bytes since the first record of the message in
-	 * progress began, while no ServerHello was seen */
+	 * progress began, while no ServerHello was seen: raw_len of them,
+	 * those of the chunk being fed included; raw_held of them, from
+	 * earlier chunks, in raw (allocated only while such a message spans
+	 * chunks, exactly raw_held bytes, freed once it is whole) */
 	bool raw_here;	 /* that record began in the chunk being fed, at raw_mark */
 	size_t raw_mark; /* (valid during a feed only) */
-	uint32_t raw_len;
-	uint8_t raw[TLS_RAW_MAX];
+	uint32_t raw_len, raw_held;
+	uint8_t *raw;
 };
 
 static const uint16_t tls_ports[] = { 443, 8443, 993, 995, 465, 636, 853, 6443, 0 };
@@ -177,6 +185,7 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 	struct rd r = { m, n, false };
 	struct bh_net_rec rec = { .kind = BH_NET_REC_TLS_HELLO, .dir = dir, .app = "tls" };
 	unsigned ver = u16(&r);
+	bool ed = false, psk = false, v13 = false; /* 0-RTT needs all three */
 
 	take(&r, 32);	 /* random */
 	sub(&r, u8(&r)); /* session id */
@@ -200,7 +209,9 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 			if (ext.bad)
 				break;
 			if (type == 42 && client) /* early_data */
-				*early = true;
+				ed = true;
+			if (type == 41 && client) /* pre_shared_key */
+				psk = true;
 			if (type == 0 && client) { /* server_name */
 				struct rd list = sub(&e, u16(&e));
 
@@ -233,6 +244,8 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 
 						if (!grease(v) && (v >> 8) == 3 && v > ver)
 							ver = v;
+						if (v == 0x0304)
+							v13 = true;
 					}
 					if (list.bad)
 						return false;
@@ -247,6 +260,8 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 			return false;
 	}
 	rec.u.tls.version = (uint16_t)ver;
+	if (client)
+		*early = ed && psk && v13;
 	ctx->emit(ctx->opaque, &rec);
 	*sel = ver;
 	if (!client && ver < 0x0303)
@@ -323,30 +338,68 @@ static void emit_early(const struct bh_net_dissect_ctx *ctx, const uint8_t *p, s
 	ctx->emit(ctx->opaque, &r);
 }
 
-/* Whether a record of this header may come before the server's ServerHello. */
-static bool before_answer_ok(const struct tls_state *s, enum bh_net_dir dir,
-			     const struct tls_dir *d)
+/* Whether a record of this header may come before the server's ServerHello
+ * (counting the client's heartbeat and early data, both bounded). */
+static bool before_answer_ok(struct tls_state *s, enum bh_net_dir dir, const struct tls_dir *d)
 {
 	if (dir != BH_NET_TO_SERVER)
 		return d->rtype != CT_APPDATA && d->rtype != CT_CCS;
 	switch (d->rtype) {
-	case CT_HANDSHAKE: /* its ClientHello, checked as it is parsed */
-	case CT_HEARTBEAT: return !d->ccs;
+	case CT_HANDSHAKE: return !d->ccs; /* its ClientHello, checked as it is parsed */
+	case CT_HEARTBEAT:		   /* one (a Heartbleed probe is seen) */
+		if (d->ccs || s->heartbeat)
+			return false;
+		s->heartbeat = true;
+		return true;
 	case CT_ALERT: return !d->ccs && d->rlen == 2;
 	case CT_CCS: return s->early_data && s->client_hello && !d->ccs;
-	case CT_APPDATA: return s->early_data && s->client_hello;
+	case CT_APPDATA:
+		if (!s->early_data || !s->client_hello || d->rlen > TLS_EARLY_MAX - s->early_len)
+			return false;
+		s->early_len += d->rlen;
+		return true;
 	}
 	return false;
 }
 
-/* Hold the client's bytes of the message in progress (see raw). */
-static bool hold(struct tls_state *s, const uint8_t *p, size_t n)
+/* Count the client's bytes of the message in progress (see raw). */
+static bool hold(struct tls_state *s, size_t n)
 {
 	if (n > TLS_RAW_MAX - s->raw_len)
 		return false;
-	memcpy(s->raw + s->raw_len, p, n);
 	s->raw_len += (uint32_t)n;
 	return true;
+}
+
+static void raw_free(struct tls_state *s)
+{
+	free(s->raw);
+	s->raw = NULL;
+	s->raw_held = 0;
+}
+
+/* At the end of a feed of the client's bytes before the answer: keep the
+ * ones of a message still in progress (d) for the next chunk, else none. */
+static void raw_keep(struct tls_state *s, const struct tls_dir *d, const uint8_t *data, size_t len)
+{
+	size_t from = s->raw_here ? 0 : s->raw_held;
+
+	if (!d->rhlen && !d->hhlen) {
+		raw_free(s);
+		s->raw_len = 0;
+		return;
+	}
+	s->raw = bh_realloc(s->raw, s->raw_len);
+	if (s->raw_here)
+		memcpy(s->raw, data + s->raw_mark, len - s->raw_mark);
+	else
+		memcpy(s->raw + from, data, len);
+	s->raw_held = s->raw_len;
+}
+
+static void tls_fini(void *state)
+{
+	raw_free(state);
 }
 
 /* Give up from the record at mark, or for the client before the server
@@ -383,6 +436,8 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 	cap = dir == BH_NET_TO_SERVER && !s->server_hello;
 	raw0 = s->raw_len;
 	s->raw_here = false;
+	if (!cap && s->raw)
+		raw_free(s);
 	while (i < len) {
 		if (!d->rhlen) {
 			mark = i;
@@ -393,7 +448,7 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 			}
 		}
 		if (d->rhlen < 5) {
-			if (cap && !hold(s, data + i, 1))
+			if (cap && !hold(s, 1))
 				return give_up(s, dir, mark, raw0, ctx);
 			d->rh[d->rhlen++] = data[i++];
 			if (d->rhlen < 5)
@@ -417,7 +472,7 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 
 		if (k > len - i)
 			k = len - i;
-		if (cap && !hold(s, data + i, k))
+		if (cap && !hold(s, k))
 			return give_up(s, dir, mark, raw0, ctx);
 		if (d->rtype == CT_HANDSHAKE && !d->ccs) {
 			enum bh_net_feed rc = handshake_bytes(s, dir, data + i, k, ctx);
@@ -463,6 +518,8 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 			d->rhlen = 0;
 		}
 	}
+	if (cap)
+		raw_keep(s, d, data, len);
 	return BH_NET_FEED_MORE;
 }
 
@@ -473,5 +530,5 @@ const struct bh_net_dissector bh_net_l7_tls = {
 	.state_size = sizeof(struct tls_state),
 	.probe = tls_probe,
 	.feed = tls_feed,
-	.fini = NULL,
+	.fini = tls_fini,
 };

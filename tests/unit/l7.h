@@ -147,14 +147,18 @@ static inline char *l7_run_flow(const struct bh_net_dissector *dis,
 			r = dis->feed(state, segs[i].dir, copy, k, &ctx);
 			free(copy);
 			/* where it gave up is inside the chunk; what it held of
-			 * an earlier chunk's message is in its state (dissect.h) */
+			 * an earlier chunk's message is in its state or memory
+			 * it owns (dissect.h): read whole (the sanitizer build
+			 * catches a pointer outside it) */
 			if (used != SIZE_MAX)
 				assert_true(r == BH_NET_FEED_MALFORMED && used <= k);
-			if (held.len)
-				assert_true(used == 0 &&
-					    (const uint8_t *)held.p >= (uint8_t *)state &&
-					    (const uint8_t *)held.p + held.len <=
-						    (uint8_t *)state + dis->state_size);
+			if (held.len) {
+				volatile unsigned sum = 0;
+
+				assert_true(used == 0 && held.p && r == BH_NET_FEED_MALFORMED);
+				for (size_t h = 0; h < held.len; h++)
+					sum += ((const uint8_t *)held.p)[h];
+			}
 			off += k;
 			if (r != BH_NET_FEED_MORE || len == 0)
 				break;

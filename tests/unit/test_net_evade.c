@@ -131,9 +131,12 @@ static void assert_ended(const char *app)
 
 /* ---- TLS bytes ---------------------------------------------------------- */
 
-/* A ClientHello record (early: with the early_data extension), or with
- * junk (a card number) in its SNI; returns its length. */
-static size_t client_hello(uint8_t *b, bool early, const char *sni)
+/* ClientHello extensions of hello_ext(). */
+enum { EX_EARLY = 1, EX_V13 = 2, EX_PSK = 4, EX_0RTT = 7 };
+
+/* A ClientHello record with the extensions ex (EX_*), or with junk (a card
+ * number) in its SNI; returns its length. */
+static size_t hello_ext(uint8_t *b, unsigned ex, const char *sni)
 {
 	size_t n = 0, h, ext;
 
@@ -172,11 +175,24 @@ static size_t client_hello(uint8_t *b, bool early, const char *sni)
 		memcpy(b + n, sni, l);
 		n += l;
 	}
-	if (early) {
+	if (ex & EX_V13) { /* supported_versions: 1.3, 1.2 */
+		static const uint8_t sv[] = { 0, 43, 0, 5, 4, 3, 4, 3, 3 };
+
+		memcpy(b + n, sv, sizeof(sv));
+		n += sizeof(sv);
+	}
+	if (ex & EX_EARLY) {
 		b[n++] = 0;
 		b[n++] = 42;
 		b[n++] = 0;
 		b[n++] = 0;
+	}
+	if (ex & EX_PSK) { /* pre_shared_key (last): one identity, one binder */
+		static const uint8_t psk[] = { 0, 41, 0, 17, 0, 8, 0, 2, 't', 'k', 0,
+					       0, 0,  1, 0,  5, 4, 1, 2, 3,   4 };
+
+		memcpy(b + n, psk, sizeof(psk));
+		n += sizeof(psk);
 	}
 	b[ext] = (uint8_t)((n - ext - 2) >> 8);
 	b[ext + 1] = (uint8_t)(n - ext - 2);
@@ -186,6 +202,12 @@ static size_t client_hello(uint8_t *b, bool early, const char *sni)
 	b[h + 2] = (uint8_t)((n - h - 4) >> 8);
 	b[h + 3] = (uint8_t)(n - h - 4);
 	return n;
+}
+
+/* A ClientHello (early: a real 0-RTT one, early_data with a PSK in TLS 1.3). */
+static size_t client_hello(uint8_t *b, bool early, const char *sni)
+{
+	return hello_ext(b, early ? EX_0RTT : 0, sni);
 }
 
 /* A ServerHello record selecting TLS 1.3 (else 1.2). */
@@ -922,6 +944,198 @@ static void test_ftp_reply_position(void **state)
 	}
 }
 
+/* ---- fix16b: bounded TLS before the answer, MySQL compression ----------- */
+
+extern const struct bh_net_dissector bh_net_l7_tls;
+
+/* A heartbeat request record of payload q (payload_length its length). */
+static size_t heartbeat(uint8_t *b, const char *q, size_t claim)
+{
+	size_t l = strlen(q);
+
+	b[0] = 24;
+	b[1] = 3;
+	b[2] = 3;
+	b[3] = (uint8_t)((l + 3) >> 8);
+	b[4] = (uint8_t)(l + 3);
+	b[5] = 1;
+	b[6] = (uint8_t)(claim >> 8);
+	b[7] = (uint8_t)claim;
+	memcpy(b + 8, q, l);
+	return 8 + l;
+}
+
+/*
+ * Heartbeat records before the ServerHello were all allowed, their payload
+ * only scanned for leaks: unbounded unparsed cleartext. One is allowed (a
+ * Heartbleed probe is still seen), the second is given up on.
+ */
+static void test_tls_heartbeats_before_answer(void **state)
+{
+	uint8_t ch[256], b[2048], sh[128];
+	size_t chl = client_hello(ch, false, "www.example"), n = chl;
+
+	(void)state;
+	memcpy(b, ch, chl);
+	n += heartbeat(b + n, "ping", 4);
+	{
+		struct pkt c[] = { { 'c', b, n }, { 's', sh, server_hello(sh, true) } };
+
+		run(443, c, 2);
+		assert_ended("tls");
+	}
+	{
+		size_t m = n + heartbeat(b + n, "GET /?id=1' OR 1=1-- HTTP/1.1", 29);
+		struct pkt c[] = { { 'c', b, m } };
+
+		run(443, c, 1);
+		assert_string_equal(res.app, "tls");
+		assert_int_equal(res.gave_up, 1);
+	}
+	/* the one heartbeat, overrunning its record: Heartbleed */
+	{
+		size_t m = chl + heartbeat(b + chl, "x", 16384);
+		struct pkt c[] = { { 'c', b, m } };
+
+		run(443, c, 1);
+		assert_string_equal(res.threats, "BH-NET-TLS-HEARTBLEED");
+		assert_int_equal(res.gave_up, 0);
+	}
+}
+
+/*
+ * Early data is the client's word: accepted only after a ClientHello that
+ * offers early_data with a PSK in TLS 1.3, and 16 KiB of it at most.
+ */
+static void test_tls_early_data_bounded(void **state)
+{
+	static uint8_t b[40000];
+	static char big[9001];
+	static const unsigned partial[] = { EX_EARLY, EX_EARLY | EX_V13, EX_EARLY | EX_PSK };
+	uint8_t ad[128];
+	size_t adl = record(ad, 23, card), n;
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		n = hello_ext(b, partial[i], "www.example");
+		memcpy(b + n, ad, adl);
+		struct pkt c[] = { { 'c', b, n + adl } };
+
+		run(443, c, 1);
+		assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+		assert_int_equal(res.gave_up, 1);
+	}
+	/* a real 0-RTT hello: two records of 9000 bytes pass 16 KiB */
+	memset(big, 'z', 9000);
+	n = hello_ext(b, EX_0RTT, "www.example");
+	n += record(b + n, 23, big);
+	{
+		struct pkt c[] = { { 'c', b, n } };
+
+		run(443, c, 1);
+		assert_int_equal(res.gave_up, 0);
+	}
+	n += record(b + n, 23, big);
+	{
+		struct pkt c[] = { { 'c', b, n } };
+
+		run(443, c, 1);
+		assert_int_equal(res.gave_up, 1);
+	}
+}
+
+/*
+ * The TLS state holds no 24 KiB hold buffer any more (57,472 bytes per flow
+ * with it): the client's bytes of a hello spanning chunks are held on the
+ * heap, exactly as many, and only while it spans them. A hello in three
+ * segments that breaks is still given up on from its first byte.
+ */
+static void test_tls_state_small_hold_lazy(void **state)
+{
+	uint8_t ch[512], r1[512];
+	size_t chl = client_hello(ch, false, "4111 1111 1111 1111.example");
+	size_t half = chl - 5 - 8;
+
+	(void)state;
+	assert_true(bh_net_l7_tls.state_size < 40 * 1024);
+	memcpy(r1, ch, 5 + half);
+	r1[3] = (uint8_t)(half >> 8);
+	r1[4] = (uint8_t)half;
+	struct pkt c[] = { { 'c', r1, 7 },
+			   { 'c', r1 + 7, 5 + half - 7 },
+			   { 'c', S("\x01\x02junk and more junk\r\n") } };
+
+	run(443, c, 3);
+	assert_string_equal(res.app, "tls");
+	assert_string_equal(res.threats, "BH-NET-DLP-CARD");
+	assert_int_equal(res.gave_up, 1);
+}
+
+/* A handshake response with the capabilities caps (sequence 1, user bob). */
+static size_t my_login(uint8_t *b, uint32_t caps)
+{
+	size_t n = 4;
+
+	memset(b, 0, 64);
+	b[n++] = (uint8_t)caps;
+	b[n++] = (uint8_t)(caps >> 8);
+	b[n++] = (uint8_t)(caps >> 16);
+	b[n++] = (uint8_t)(caps >> 24);
+	b[n + 2] = 1; /* max packet 16 MiB */
+	n += 4;
+	b[n++] = 0xff;
+	n += 23;
+	memcpy(b + n, "bob", 4);
+	n += 4;
+	b[n++] = 0; /* no auth data */
+	b[0] = (uint8_t)(n - 4);
+	b[3] = 1;
+	return n;
+}
+
+/*
+ * Compression (zlib, or zstd: bit 26) offered by both: the packets after
+ * the handshake response are not read; the old dissector ended inspection
+ * (DONE) on the client's word, and knew no zstd. Now the flow is given up
+ * on (unparsable, for policy), not done; without compression it is read.
+ */
+static void test_mysql_compression_unparsable(void **state)
+{
+	static const uint32_t zip[] = { 0x20, 0x04000000 };
+	uint8_t g[128], l[64], q[256];
+	size_t ql = my_query(q, "SELECT * FROM t WHERE id = '1' OR '1'='1' -- ");
+	uint32_t base = 0x0200 | 0x8000 | 0x00080000;
+
+	(void)state;
+	for (int z = 0; z < 2; z++) {
+		size_t gl = my_greeting(g, false);
+
+		g[25] |= (uint8_t)zip[z];
+		g[31] |= (uint8_t)(zip[z] >> 24);
+		struct pkt c[] = { { 's', g, gl },
+				   { 'c', l, my_login(l, base | zip[z]) },
+				   { 's', S("\x07\0\0\x02\0\0\0\x02\0\0\0") },
+				   { 'c', q, ql } };
+
+		run(3306, c, 4);
+		assert_string_equal(res.app, "mysql");
+		assert_int_equal(res.gave_up, 1);
+		assert_false(res.settled);
+	}
+	/* the client alone asks for it: read on */
+	{
+		size_t gl = my_greeting(g, false);
+		struct pkt c[] = { { 's', g, gl },
+				   { 'c', l, my_login(l, base | 0x20) },
+				   { 's', S("\x07\0\0\x02\0\0\0\x02\0\0\0") },
+				   { 'c', q, ql } };
+
+		run(3306, c, 4);
+		assert_string_equal(res.threats, "BH-NET-SQLI");
+		assert_int_equal(res.gave_up, 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -939,6 +1153,10 @@ int main(void)
 		cmocka_unit_test(test_http_pipe_overflow),
 		cmocka_unit_test(test_smtp_blank_line),
 		cmocka_unit_test(test_ftp_reply_position),
+		cmocka_unit_test(test_tls_heartbeats_before_answer),
+		cmocka_unit_test(test_tls_early_data_bounded),
+		cmocka_unit_test(test_tls_state_small_hold_lazy),
+		cmocka_unit_test(test_mysql_compression_unparsable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
