@@ -162,18 +162,10 @@ static int proc_state(pid_t pid, char *state, uint64_t *start)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long st = 0;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bh_read_small(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	p = strrchr(buf, ')');
 	if (!p || p[1] != ' ' || !p[2])
 		return -1;
@@ -216,18 +208,10 @@ static int write_pid(int gfd)
 static bool cgroup_frozen(pid_t pid)
 {
 	char path[PATH_MAX], buf[4096], *l, *e;
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bh_read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	l = !strncmp(buf, "0::", 3) ? buf : strstr(buf, "\n0::");
 	if (!l)
 		return false;
@@ -238,14 +222,8 @@ static bool cgroup_frozen(pid_t pid)
 	if (*l != '/' || strstr(l, "/../"))
 		return false;
 	snprintf(path, sizeof(path), "/sys/fs/cgroup%s/cgroup.events", l);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (bh_read_small(path, buf, sizeof(buf)) <= 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	return !strncmp(buf, "frozen 1", 8) || strstr(buf, "\nfrozen 1");
 }
 
