@@ -747,6 +747,21 @@ static struct rules_expr *compile_exception(struct cctx *cx, const struct rules_
 
 /* ---- the event types a condition may hold for ------------------------------------ */
 
+/* The event types an evt.type comparison names (its values' bits; names
+ * that are no type add none). */
+uint64_t rules_expr_types(const struct rules_expr *e)
+{
+	uint64_t s = 0;
+
+	for (size_t i = 0; i < e->nvals; i++) {
+		enum bh_mon_type ty = bh_mon_type_parse(e->vals[i].s);
+
+		if (ty != BH_MON_NONE)
+			s |= BH_MON_TYPE_BIT(ty);
+	}
+	return s;
+}
+
 static void type_sets(const struct rules_expr *e, uint64_t *t, uint64_t *f)
 {
 	uint64_t at, af, bt, bf;
@@ -776,14 +791,8 @@ static void type_sets(const struct rules_expr *e, uint64_t *t, uint64_t *f)
 	    !(e->op == RULES_OP_EQ || e->op == RULES_OP_NE || e->op == RULES_OP_IN ||
 	      e->op == RULES_OP_INTERSECTS))
 		return;
-	uint64_t s = 0;
+	uint64_t s = rules_expr_types(e);
 
-	for (size_t i = 0; i < e->nvals; i++) {
-		enum bh_mon_type ty = bh_mon_type_parse(e->vals[i].s);
-
-		if (ty != BH_MON_NONE)
-			s |= (uint64_t)1 << ty;
-	}
 	*t = e->op == RULES_OP_NE ? ALL_TYPES & ~s : s;
 	*f = e->op == RULES_OP_NE ? s : ALL_TYPES & ~s;
 }

@@ -193,6 +193,9 @@ struct rules_expr {
 
 void rules_expr_free(struct rules_expr *e);
 bool rules_expr_eval(const struct rules_expr *e, const struct bh_mon_event *ev);
+/* The event types an evt.type comparison's values name, as BH_MON_TYPE_BIT bits
+ * (compile.c). */
+uint64_t rules_expr_types(const struct rules_expr *e);
 
 /* An output template: literal text and field references, alternately. */
 struct rules_opart {

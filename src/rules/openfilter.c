@@ -108,17 +108,9 @@ static void cmp_cond(const struct rules_expr *e, struct cond *c)
 	cond_true(c);
 	a = &c->v[0];
 	if (!strcmp(f, "evt.type")) {
-		uint64_t s = 0;
-
 		if (e->op != RULES_OP_EQ && e->op != RULES_OP_IN)
 			return;
-		for (size_t i = 0; i < e->nvals; i++) {
-			enum bh_mon_type ty = bh_mon_type_parse(e->vals[i].s);
-
-			if (ty != BH_MON_NONE)
-				s |= BH_MON_TYPE_BIT(ty);
-		}
-		if (!(s & OPEN_TYPES))
+		if (!(rules_expr_types(e) & OPEN_TYPES))
 			cond_release(c); /* no open */
 		return;
 	}
