@@ -37,6 +37,16 @@ def fill_submit(p, form, values):
         f.requestSubmit(); return true; }})()""")
 
 
+# A view redrawn in place (new parameters, a page link, a filter form) changes the location
+# before the hashchange event replaces the view, so a wait on the location and an element
+# can pass on the old view. stale() marks the view shown; FRESH holds until it is replaced.
+def stale(p):
+    p.eval("document.querySelectorAll('#view section').forEach(s => s.dataset.stale = '1'); true")
+
+
+FRESH = "!document.querySelector('#view section[data-stale]') && "
+
+
 def text(p, sel):
     return p.eval(f"(document.querySelector({js(sel)}) || {{}}).textContent || ''")
 
@@ -169,8 +179,9 @@ def steps(p):
     added = [r for r in rows if r[2] == admin and r[4] == "bob" and "operator" in r[6]]
     check("the audit view shows the user added through the form (actor, object, after)",
           len(added) == 1, repr(rows[-3:]))
+    stale(p)
     fill_submit(p, "#audit-filter", {"actor": "cli"})
-    p.wait("location.hash.includes('actor=cli') && !!document.querySelector('.view-audit table')",
+    p.wait(FRESH + "location.hash.includes('actor=cli') && !!document.querySelector('.view-audit table')",
            what="the filtered audit view")
     actors = p.eval("[...document.querySelectorAll('.view-audit tbody tr')].map(r => r.cells[2].textContent)")
     check("the audit filter by actor shows only that actor's rows",
@@ -178,11 +189,13 @@ def steps(p):
     p.screenshot(os.path.join(out, "4-audit.png"))
     # paging: two rows a page, the next page follows on
     ids = "[...document.querySelectorAll('.view-audit tbody tr')].map(r => Number(r.cells[0].textContent))"
+    stale(p)
     p.goto(url + "/#/audit?limit=2")
-    p.wait("location.hash.includes('limit=2') && !!document.querySelector('#audit-next')", what="page 1")
+    p.wait(FRESH + "location.hash.includes('limit=2') && !!document.querySelector('#audit-next')", what="page 1")
     first = p.eval(ids)
+    stale(p)
     p.eval("document.querySelector('#audit-next').click(); true")
-    p.wait("location.hash.includes('after=') && !!document.querySelector('.view-audit table')", what="page 2")
+    p.wait(FRESH + "location.hash.includes('after=') && !!document.querySelector('.view-audit table')", what="page 2")
     second = p.eval(ids)
     check("the audit view pages: the next page starts after the last row",
           len(first) == 2 and len(second) >= 1 and second[0] == first[-1] + 1, repr((first, second)))
@@ -222,8 +235,9 @@ def steps(p):
     def rows(sel):
         return p.eval(f"[...document.querySelectorAll({js(sel)})].map(r => [...r.cells].map(c => c.textContent))")
 
+    stale(p)
     p.goto(url + "/#/tokens?again=1")
-    p.wait("location.hash.includes('again') && !!document.querySelector('#tokens-list')",
+    p.wait(FRESH + "location.hash.includes('again') && !!document.querySelector('#tokens-list')",
            what="the tokens list")
     listed = rows("#tokens-list tbody tr")
     want = api("/api/v1/tokens")["tokens"]
@@ -249,18 +263,21 @@ def steps(p):
           c1[0][3] == "library/app" and c1[0][4] == want[0]["digest"] and
           c1[0][6] == "HIGH 1, LOW 1" and [r[6] for r in got if r[1] == "c2"] == ["not scanned"],
           repr((got, want)))
+    stale(p)
     p.goto(url + "/#/workloads?unscanned=1")
-    p.wait("location.hash.includes('unscanned') && !!document.querySelector('#workloads-count')",
+    p.wait(FRESH + "location.hash.includes('unscanned') && !!document.querySelector('#workloads-count')",
            what="the unscanned workloads")
     got = rows(".view-workloads tbody tr")
     check("... filtered to those of an image never scanned", [r[1] for r in got] == ["c2"], repr(got))
     # paged (lease17): one a page, the next page by its link
+    stale(p)
     p.goto(url + "/#/workloads?limit=1")
-    p.wait("location.hash.includes('limit') && !!document.querySelector('#workloads-next')",
+    p.wait(FRESH + "location.hash.includes('limit') && !!document.querySelector('#workloads-next')",
            what="the workloads' first page of one")
     first = rows(".view-workloads tbody tr")
+    stale(p)
     p.eval("document.querySelector('#workloads-next').click(); true")
-    p.wait("location.hash.includes('cursor') && !!document.querySelector('#workloads-count') && "
+    p.wait(FRESH + "location.hash.includes('cursor') && !!document.querySelector('#workloads-count') && "
            "document.querySelector('.view-workloads tbody tr td:nth-child(2)').textContent != %s"
            % json.dumps(first[0][1] if first else ""), what="the workloads' next page")
     second = rows(".view-workloads tbody tr")
@@ -316,8 +333,9 @@ def steps(p):
           [r[0] for r in got] == [str(e["id"]) for e in want] and len(got) == 2 and
           {r[4] for r in got} == {"CRITICAL"} and "<b>sh</b> ran" in [r[7] for r in got] and
           p.eval("document.querySelectorAll('.view-events b').length") == 0, repr((got, want)))
+    stale(p)
     p.eval("[...document.querySelectorAll('.view-events tbody a')].find(a => a.textContent === 'c2').click(); true")
-    p.wait("location.hash.includes('workload=c2') && !!document.querySelector('#events-count')",
+    p.wait(FRESH + "location.hash.includes('workload=c2') && !!document.querySelector('#events-count')",
            what="events of c2")
     got = rows(".view-events tbody tr")
     check("... and by workload (a click on it): severity and workload both applied",
