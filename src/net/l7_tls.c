@@ -23,12 +23,20 @@
  * from the first byte of its first record: the bytes held from earlier
  * chunks (TLS_RAW_MAX at most, beyond which the hello is malformed) go back
  * to the engine through ctx->held.
+ * A HelloRetryRequest (a ServerHello with RFC 8446's fixed random) is not
+ * the answer: the client's second ClientHello is read as the first (its SNI
+ * recorded and judged again by policy), each side may send one one-byte
+ * ChangeCipherSpec before its next hello (middlebox compatibility), no 0-RTT
+ * after it, and a second retry is malformed.
  *
  * Threats:
  *  BH-NET-TLS-DOWNGRADE: a ServerHello selecting SSLv3, TLS 1.0 or TLS 1.1.
  *  BH-NET-TLS-HEARTBLEED: a heartbeat request whose payload_length does not
  *   fit in its record (CVE-2014-0160), or a heartbeat response larger than
  *   every request record the peer sent (the leak itself).
+ *  BH-NET-TLS-SNI-CHANGE: the ClientHello after a HelloRetryRequest names
+ *   another server than the first (or drops or adds the SNI), which RFC 8446
+ *   forbids: a policy judged on the first name is being walked around.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -57,6 +65,9 @@ struct tls_dir {
 	unsigned hhlen;
 	uint32_t hlen, hgot; /* current handshake message */
 	bool ccs;
+	bool compat; /* this record is the one middlebox-compatibility CCS after a HelloRetryRequest
+		      */
+	bool compat_used;
 	uint32_t hb_req_max; /* largest heartbeat request record sent this way */
 	uint8_t hello[TLS_HELLO_MAX];
 };
@@ -68,6 +79,8 @@ struct tls_state {
 	bool server_hello;  /* the server answered with a ServerHello */
 	bool early_data;    /* the ClientHello offered 0-RTT: early_data, a PSK, TLS 1.3 */
 	bool heartbeat;	    /* the client sent its one heartbeat before the answer */
+	bool hrr;	    /* the server asked for a second ClientHello (HelloRetryRequest) */
+	uint64_t sni_hash;  /* FNV-1a of the first ClientHello's SNI (0: none) */
 	uint32_t early_len; /* application data bytes the client sent before the answer */
 	/* the client's bytes since the first record of the message in
 	 * progress began, while no ServerHello was seen: raw_len of them,
@@ -179,15 +192,32 @@ static const char *version_name(unsigned v)
 }
 
 /* Parse a hello; false when malformed. Returns the selected version in *sel. */
+/* The ServerHello random that makes it a HelloRetryRequest (RFC 8446 4.1.3:
+ * SHA-256 of "HelloRetryRequest"). */
+static const uint8_t hrr_random[32] = {
+	0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c,
+	0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb,
+	0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+};
+
+/* What one hello told, besides its record. */
+struct hello {
+	unsigned sel;	       /* the version (offered maximum, or selected) */
+	bool early;	       /* a ClientHello that offered 0-RTT */
+	bool hrr;	       /* a ServerHello that is a HelloRetryRequest */
+	struct bh_net_str sni; /* a ClientHello's (in the hello buffer) */
+};
+
 static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir dir,
-			const struct bh_net_dissect_ctx *ctx, unsigned *sel, bool *early)
+			const struct bh_net_dissect_ctx *ctx, struct hello *out)
 {
 	struct rd r = { m, n, false };
 	struct bh_net_rec rec = { .kind = BH_NET_REC_TLS_HELLO, .dir = dir, .app = "tls" };
 	unsigned ver = u16(&r);
 	bool ed = false, psk = false, v13 = false; /* 0-RTT needs all three */
+	const uint8_t *random = take(&r, 32);
 
-	take(&r, 32);	 /* random */
+	out->hrr = !client && random && !memcmp(random, hrr_random, sizeof(hrr_random));
 	sub(&r, u8(&r)); /* session id */
 	if (client) {
 		sub(&r, u16(&r)); /* cipher suites */
@@ -260,13 +290,43 @@ static bool parse_hello(const uint8_t *m, size_t n, bool client, enum bh_net_dir
 			return false;
 	}
 	rec.u.tls.version = (uint16_t)ver;
-	if (client)
-		*early = ed && psk && v13;
+	out->early = client && ed && psk && v13;
+	out->sni = rec.u.tls.sni;
+	out->sel = ver;
+	if (out->hrr) /* not the answer: the request for another ClientHello */
+		return ver == 0x0304;
 	ctx->emit(ctx->opaque, &rec);
-	*sel = ver;
 	if (!client && ver < 0x0303)
 		emit_threat(ctx, dir, "BH-NET-TLS-DOWNGRADE", version_name(ver));
 	return true;
+}
+
+static uint64_t fnv1a(struct bh_net_str v)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < v.len; i++)
+		h = (h ^ (uint8_t)v.p[i]) * 0x100000001b3ull;
+	return h | 1; /* never 0, which is "no SNI" */
+}
+
+/* A ClientHello parsed: the first, or the second after a HelloRetryRequest,
+ * which must name the same server (RFC 8446 4.1.2) and offers no 0-RTT. */
+static void took_client_hello(struct tls_state *s, const struct hello *h,
+			      const struct bh_net_dissect_ctx *ctx)
+{
+	uint64_t sni = h->sni.len ? fnv1a(h->sni) : 0;
+
+	s->client_hello = true;
+	if (!s->hrr) {
+		s->sni_hash = sni;
+		s->early_data = h->early;
+		return;
+	}
+	s->early_data = false;
+	if (sni != s->sni_hash)
+		emit_threat(ctx, BH_NET_TO_SERVER, "BH-NET-TLS-SNI-CHANGE",
+			    "the ClientHello after a HelloRetryRequest names another server");
 }
 
 /* Handshake bytes of one record. */
@@ -305,21 +365,30 @@ static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir
 		}
 		if (d->hgot == d->hlen) {
 			bool client = d->hh[0] == 1;
-			unsigned sel = 0;
+			struct hello h = { 0 };
 
 			d->hhlen = 0;
 			if (d->hh[0] != 1 && d->hh[0] != 2)
 				continue;
 			if (client != (dir == BH_NET_TO_SERVER))
 				return BH_NET_FEED_MALFORMED;
-			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &sel, &s->early_data))
+			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &h))
 				return BH_NET_FEED_MALFORMED;
 			if (client) {
-				s->client_hello = true;
+				took_client_hello(s, &h, ctx);
+				continue;
+			}
+			if (h.hrr) {
+				/* one retry, asked after a ClientHello: its second
+				 * ClientHello is read as the first was */
+				if (s->hrr || !s->client_hello)
+					return BH_NET_FEED_MALFORMED;
+				s->hrr = true;
+				s->client_hello = false;
 				continue;
 			}
 			s->server_hello = true;
-			if (sel >= 0x0304)
+			if (h.sel >= 0x0304)
 				return BH_NET_FEED_DONE;
 		}
 	}
@@ -340,8 +409,16 @@ static void emit_early(const struct bh_net_dissect_ctx *ctx, const uint8_t *p, s
 
 /* Whether a record of this header may come before the server's ServerHello
  * (counting the client's heartbeat and early data, both bounded). */
-static bool before_answer_ok(struct tls_state *s, enum bh_net_dir dir, const struct tls_dir *d)
+static bool before_answer_ok(struct tls_state *s, enum bh_net_dir dir, struct tls_dir *d)
 {
+	/* after a HelloRetryRequest each side may send one one-byte
+	 * ChangeCipherSpec before its next hello (RFC 8446 D.4): it starts
+	 * nothing, so the hello after it is still read */
+	if (d->rtype == CT_CCS && s->hrr && !d->compat_used && !d->ccs && d->rlen == 1 &&
+	    (dir != BH_NET_TO_SERVER || !s->client_hello)) {
+		d->compat = d->compat_used = true;
+		return true;
+	}
 	if (dir != BH_NET_TO_SERVER)
 		return d->rtype != CT_APPDATA && d->rtype != CT_CCS;
 	switch (d->rtype) {
@@ -508,7 +585,9 @@ static enum bh_net_feed tls_feed(void *state, enum bh_net_dir dir, const uint8_t
 			}
 		}
 		if (d->rgot == d->rlen) {
-			if (d->rtype == CT_CCS) {
+			if (d->rtype == CT_CCS && d->compat) {
+				d->compat = false;
+			} else if (d->rtype == CT_CCS) {
 				d->ccs = true;
 				if (peer->ccs && s->server_hello) {
 					s->done = true;

@@ -42,6 +42,8 @@ const struct bh_net_threat_def bh_net_threats[] = {
 	  "4.4.2" },
 	{ "BH-NET-TLS-DOWNGRADE", "TLS downgrade", BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-TLS-HEARTBLEED", "TLS Heartbleed", BH_NET_SEV_CRITICAL, "4.4.4" },
+	{ "BH-NET-TLS-SNI-CHANGE", "TLS server name changed after a HelloRetryRequest",
+	  BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-UDP-FLOOD", "UDP flood", BH_NET_SEV_HIGH, "4.4.2" },
 	{ NULL, NULL, 0, NULL },
 };

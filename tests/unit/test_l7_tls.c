@@ -208,6 +208,63 @@ static void test_hostile(void **state)
 	free(blob);
 }
 
+/* A HelloRetryRequest is not the answer: openssl s_client offering a P-256
+ * key share to an s_server that takes X25519 only (openssl-tls13-hrr:
+ * ClientHello; HRR and CCS; CCS and the second ClientHello; ServerHello...). */
+static void test_hello_retry(void **state)
+{
+	uint8_t *blob, two[2048];
+	size_t n;
+	struct l7_seg *h = l7_load("fuzz/corpus/l7_tls/openssl-tls13-hrr", &n, &blob);
+	enum bh_net_feed rc;
+	char *t, *sni;
+
+	assert_true(n >= 4 && h[0].dir == C && h[1].dir == S && h[2].dir == C && h[3].dir == S);
+	t = l7_run_all(D, &l7_tcp, h, 4, &rc);
+	/* both ClientHellos read (the second judged by policy too), then the
+	 * real ServerHello ends it */
+	expect(t, "TLS 0 client version=0304 cipher=0000 sni=hrr.test alpn=h2\n"
+		  "TLS 0 client version=0304 cipher=0000 sni=hrr.test alpn=h2\n"
+		  "TLS 1 server version=0304 cipher=");
+	expect_no(t, "THREAT");
+	assert_int_equal(rc, BH_NET_FEED_DONE);
+	free(t);
+
+	/* The second ClientHello names another server: a threat. */
+	assert_true(h[2].len <= sizeof(two));
+	memcpy(two, h[2].p, h[2].len);
+	sni = memmem(two, h[2].len, "hrr.test", 8);
+	assert_non_null(sni);
+	memcpy(sni, "evl.test", 8);
+	const struct l7_seg changed[] = { h[0], h[1], { C, two, h[2].len, 2 }, h[3] };
+
+	t = l7_run_all(D, &l7_tcp, changed, 4, &rc);
+	expect(t, "TLS 0 client version=0304 cipher=0000 sni=evl.test alpn=h2\n"
+		  "THREAT 0 tls BH-NET-TLS-SNI-CHANGE\n");
+	assert_int_equal(rc, BH_NET_FEED_DONE);
+	free(t);
+
+	/* A second retry is not a TLS 1.3 server: malformed. */
+	const struct l7_seg again[] = { h[0], h[1], h[2], h[1] };
+
+	t = l7_run_all(D, &l7_tcp, again, 4, &rc);
+	expect_no(t, "TLS 1 server");
+	assert_int_equal(rc, BH_NET_FEED_MALFORMED);
+	free(t);
+
+	/* The client may not send application data after the retry, 0-RTT or
+	 * not: given up on. */
+	static const uint8_t appdata[] = { 23, 3, 3, 0, 4, 'd', 'a', 't', 'a' };
+	const struct l7_seg data[] = { h[0], h[1], { C, appdata, sizeof(appdata), 2 } };
+
+	t = l7_run_all(D, &l7_tcp, data, 3, &rc);
+	assert_int_not_equal(rc, BH_NET_FEED_DONE);
+	assert_int_not_equal(rc, BH_NET_FEED_MORE);
+	free(t);
+	free(h);
+	free(blob);
+}
+
 static void test_probe(void **state)
 {
 	assert_int_equal(D->probe(&l7_tcp, C, (const uint8_t *)"\x16\x03", 2),
@@ -222,13 +279,10 @@ static void test_probe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_openssl_tls13),
-		cmocka_unit_test(test_openssl_tls12),
-		cmocka_unit_test(test_downgrade_tls10),
-		cmocka_unit_test(test_heartbleed),
-		cmocka_unit_test(test_fragmented_hello),
-		cmocka_unit_test(test_hostile),
-		cmocka_unit_test(test_probe),
+		cmocka_unit_test(test_openssl_tls13),	 cmocka_unit_test(test_openssl_tls12),
+		cmocka_unit_test(test_downgrade_tls10),	 cmocka_unit_test(test_heartbleed),
+		cmocka_unit_test(test_fragmented_hello), cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_hello_retry),	 cmocka_unit_test(test_probe),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
