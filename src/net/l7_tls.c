@@ -4,7 +4,8 @@
  * Per direction: the 5-byte record header, then the record's bytes as they
  * come; handshake messages are reassembled across records and segments, but
  * only ClientHello and ServerHello are kept (TLS_HELLO_MAX bytes, a longer
- * hello is malformed); the others (certificates, ...) are skipped. A
+ * hello is malformed; on the heap only while one comes, so a flow's state is
+ * a few hundred bytes); the others (certificates, ...) are skipped. A
  * ClientHello gives the offered maximum version (legacy_version and
  * supported_versions, GREASE ignored), the SNI and the first ALPN protocol; a
  * ServerHello the selected version and cipher suite and the ALPN chosen.
@@ -69,7 +70,7 @@ struct tls_dir {
 		      */
 	bool compat_used;
 	uint32_t hb_req_max; /* largest heartbeat request record sent this way */
-	uint8_t hello[TLS_HELLO_MAX];
+	uint8_t *hello;	     /* a hello in progress: hlen bytes, allocated only while it comes */
 };
 
 struct tls_state {
@@ -345,6 +346,10 @@ static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir
 				d->hgot = 0;
 				if ((d->hh[0] == 1 || d->hh[0] == 2) && d->hlen > TLS_HELLO_MAX)
 					return BH_NET_FEED_MALFORMED;
+				if (d->hh[0] == 1 || d->hh[0] == 2) {
+					free(d->hello);
+					d->hello = bh_malloc(d->hlen ? d->hlen : 1);
+				}
 				/* before the server answered, one ClientHello only */
 				if (dir == BH_NET_TO_SERVER && !s->server_hello &&
 				    (d->hh[0] != 1 || s->client_hello))
@@ -366,18 +371,21 @@ static enum bh_net_feed handshake_bytes(struct tls_state *s, enum bh_net_dir dir
 		if (d->hgot == d->hlen) {
 			bool client = d->hh[0] == 1;
 			struct hello h = { 0 };
+			bool ok;
 
 			d->hhlen = 0;
 			if (d->hh[0] != 1 && d->hh[0] != 2)
 				continue;
-			if (client != (dir == BH_NET_TO_SERVER))
+			ok = client == (dir == BH_NET_TO_SERVER) &&
+			     parse_hello(d->hello, d->hlen, client, dir, ctx, &h);
+			if (ok && client)
+				took_client_hello(s, &h, ctx); /* h.sni is in d->hello */
+			free(d->hello);
+			d->hello = NULL;
+			if (!ok)
 				return BH_NET_FEED_MALFORMED;
-			if (!parse_hello(d->hello, d->hlen, client, dir, ctx, &h))
-				return BH_NET_FEED_MALFORMED;
-			if (client) {
-				took_client_hello(s, &h, ctx);
+			if (client)
 				continue;
-			}
 			if (h.hrr) {
 				/* one retry, asked after a ClientHello: its second
 				 * ClientHello is read as the first was */
@@ -476,7 +484,13 @@ static void raw_keep(struct tls_state *s, const struct tls_dir *d, const uint8_t
 
 static void tls_fini(void *state)
 {
-	raw_free(state);
+	struct tls_state *s = state;
+
+	raw_free(s);
+	for (int i = 0; i < 2; i++) {
+		free(s->d[i].hello);
+		s->d[i].hello = NULL;
+	}
 }
 
 /* Give up from the record at mark, or for the client before the server
