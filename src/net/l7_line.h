@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/dissect.h"
+
 #define BH_NET_LINE_MAX 1024 /* bytes of a line kept; the rest is counted, not kept */
 
 /* One direction's line in progress. A line longer than BH_NET_LINE_MAX keeps
@@ -28,6 +30,20 @@ struct bh_net_line {
  * holds its first l->len bytes without the trailing "\r\n" or "\n"; the
  * caller handles it and calls bh_net_line_reset. */
 bool bh_net_line_take(struct bh_net_line *l, const uint8_t *p, size_t n, size_t *used);
+
+/* Give up on the line in progress: from mark, where it began in this chunk;
+ * or, when it began in an earlier one (mark 0 and held0, the line's length
+ * when this feed began, not 0), at this chunk's start with those held0 bytes
+ * of it handed back (bh_net_feed_gave_up_held; a line cut at BH_NET_LINE_MAX
+ * hands back its first bytes). */
+static inline enum bh_net_feed bh_net_line_gave_up(const struct bh_net_dissect_ctx *ctx,
+						   const struct bh_net_line *l, size_t mark,
+						   size_t held0)
+{
+	if (!mark && held0)
+		return bh_net_feed_gave_up_held(ctx, l->buf, held0);
+	return bh_net_feed_gave_up(ctx, mark);
+}
 void bh_net_line_reset(struct bh_net_line *l);
 /* A gap of lost bytes: drop the partial line, skip to the next '\n'. */
 void bh_net_line_gap(struct bh_net_line *l);

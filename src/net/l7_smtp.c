@@ -282,7 +282,8 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 {
 	struct smtp_state *s = state;
 	struct bh_net_line *l = dir == BH_NET_TO_SERVER ? &s->cl : &s->sl;
-	size_t off = 0, used, mark = 0; /* mark: where the line in progress began */
+	size_t off = 0, used, mark = 0;	       /* mark: where the line in progress began */
+	size_t held0 = l->resync ? 0 : l->len; /* its bytes from earlier chunks */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
@@ -311,7 +312,7 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 			 * wait for its end */
 			if (dir == BH_NET_TO_SERVER && !s->auth_at && !l->resync &&
 			    bh_net_line_verb_bad(l))
-				return bh_net_feed_gave_up(ctx, mark);
+				return bh_net_line_gave_up(ctx, l, mark, held0);
 			continue;
 		}
 		off += used;
@@ -319,7 +320,7 @@ static enum bh_net_feed smtp_feed(void *state, enum bh_net_dir dir, const uint8_
 			dir == BH_NET_TO_SERVER ? client_line(s, ctx) : server_line(s, ctx);
 		bh_net_line_reset(l);
 		if (f == BH_NET_FEED_MALFORMED)
-			return bh_net_feed_gave_up(ctx, mark); /* from the line it rejected */
+			return bh_net_line_gave_up(ctx, l, mark, held0); /* the line it rejected */
 		if (f != BH_NET_FEED_MORE)
 			return f;
 	}

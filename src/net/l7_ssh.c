@@ -136,6 +136,8 @@ static enum bh_net_feed ssh_feed(void *state, enum bh_net_dir dir, const uint8_t
 	struct ssh_state *s = state;
 	struct ssh_dir *d = &s->d[dir];
 	size_t off = 0, used, mark = 0; /* mark: where the line or packet in progress began */
+	/* the line's or packet header's bytes from earlier chunks */
+	size_t held0 = d->ident ? d->hdr_have : d->line.resync ? 0 : d->line.len;
 
 	if (!data)
 		return BH_NET_FEED_DONE;
@@ -147,13 +149,13 @@ static enum bh_net_feed ssh_feed(void *state, enum bh_net_dir dir, const uint8_t
 			off += used;
 			if (!done) {
 				if (d->line.len > SSH_LINE_MAX)
-					return bh_net_feed_gave_up(ctx, mark);
+					return bh_net_line_gave_up(ctx, &d->line, mark, held0);
 				continue;
 			}
 			enum bh_net_feed f = ident(d, dir, ctx);
 			bh_net_line_reset(&d->line);
 			if (f == BH_NET_FEED_MALFORMED)
-				return bh_net_feed_gave_up(ctx, mark);
+				return bh_net_line_gave_up(ctx, &d->line, mark, held0);
 			if (f != BH_NET_FEED_MORE)
 				return f;
 			continue;
@@ -164,7 +166,8 @@ static enum bh_net_feed ssh_feed(void *state, enum bh_net_dir dir, const uint8_t
 				continue;
 			uint32_t pl = bh_net_be32(d->hdr);
 			if (pl < 5 || pl > SSH_PACKET_MAX || d->hdr[4] >= pl)
-				return bh_net_feed_gave_up(ctx, mark);
+				return !mark && held0 ? bh_net_feed_gave_up_held(ctx, d->hdr, held0)
+						      : bh_net_feed_gave_up(ctx, mark);
 			d->left = pl - 1; /* padding_length counted already */
 			d->keep = 0;
 			continue;

@@ -91,12 +91,18 @@ static const struct gcase cases[] = {
 	  S("\0\x1e\x12\x35\x01\0\0\x01\0\0\0\0\0\0\x10"
 	    "4111111111111111\x3f"),
 	  31, 29 },
-	/* a command line with a control byte, after its verb */
+	/* a command line with a control byte, after its verb: the verb held
+	 * from the first chunk handed back */
 	{ "smtp", 25, S("220 mx ESMTP\r\n"), S("EHLO a\r\n"), S("MAIL\x01 FROM:<" CARD "@x>\r\n"),
-	  4, 0 },
-	{ "ftp", 21, S("220 ftp\r\n"), S("USER a\r\n"), S("CWD\x01 " CARD "\r\n"), 3, 0 },
-	/* a packet whose padding is as long as the packet */
-	{ "ssh", 22, NULL, 0, S("SSH-2.0-x\r\n"), S("\0\0\0\x20\x40" CARD "............."), 3, 0 },
+	  4, 4 },
+	/* a BDAT whose size is not a number, the card in the first chunk */
+	{ "smtp", 25, S("220 mx ESMTP\r\n"), S("EHLO a\r\n"), S("BDAT - " CARD "\r\n"), 26, 26 },
+	{ "ftp", 21, S("220 ftp\r\n"), S("USER a\r\n"), S("CWD\x01 " CARD "\r\n"), 3, 3 },
+	/* a verb of 17 bytes (a space-led line), the card in the first chunk */
+	{ "ftp", 21, S("220 ftp\r\n"), S("USER a\r\n"), S(" 4111111111111111\x01\r\n"), 17, 17 },
+	/* a packet whose padding is as long as the packet: its header's first
+	 * three bytes handed back */
+	{ "ssh", 22, NULL, 0, S("SSH-2.0-x\r\n"), S("\0\0\0\x20\x40" CARD "............."), 3, 3 },
 };
 
 static const struct bh_net_dissector *dissector(const char *app)
