@@ -194,7 +194,7 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 				const struct bh_net_dissect_ctx *ctx)
 {
 	struct pg_state *s = state;
-	size_t off = 0, mark = 0, carry; /* mark: where the message in progress began */
+	size_t off = 0, mark = 0, carry, hdr0; /* mark: where the message in progress began */
 
 	if (!data)
 		return BH_NET_FEED_DONE;
@@ -208,6 +208,8 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 	}
 	/* the body bytes held from earlier chunks of a message begun there */
 	carry = s->hdr_have == (s->phase == PG_STARTUP ? 4u : 5u) ? s->keep : 0;
+	/* or the first bytes of its header */
+	hdr0 = s->hdr_have < (s->phase == PG_STARTUP ? 4u : 5u) ? s->hdr_have : 0;
 	while (off < len) {
 		size_t need = s->phase == PG_STARTUP ? 4 : 5;
 		if (!s->hdr_have)
@@ -217,13 +219,15 @@ static enum bh_net_feed pg_feed(void *state, enum bh_net_dir dir, const uint8_t 
 			/* a frontend message's type is one of protocol 3's */
 			if (need == 5 && s->hdr_have == 1 &&
 			    !memchr("BCcdDEfFHpPQSX", s->hdr[0], 14))
-				return bh_net_feed_gave_up(ctx, mark);
+				return bh_net_feed_gave_up(ctx, mark); /* began here */
 			if (s->hdr_have < need)
 				continue;
 			uint32_t l = bh_net_be32(s->hdr + need - 4);
 			if (l < 4 || (s->phase == PG_STARTUP && (l < 8 || l > PG_STARTUP_MAX)) ||
 			    l > PG_MSG_MAX)
-				return bh_net_feed_gave_up(ctx, mark);
+				return mark == 0 && hdr0
+					       ? bh_net_feed_gave_up_held(ctx, s->hdr, hdr0)
+					       : bh_net_feed_gave_up(ctx, mark);
 			s->left = l - 4;
 			s->keep = 0;
 			s->cut = false;

@@ -66,6 +66,9 @@ static const struct gcase cases[] = {
 	/* a Query of 40 bytes without its NUL */
 	{ "postgresql", 5432, NULL, 0, S("\0\0\0\x12\0\x03\0\0user\0bob\0\0"),
 	  S("Q\0\0\0\x2cselect '" CARD "' from txxxxx"), 35, 30 },
+	/* a length under 4, the header cut after 3 bytes: those handed back */
+	{ "postgresql", 5432, NULL, 0, S("\0\0\0\x12\0\x03\0\0user\0bob\0\0"),
+	  S("Q\0\0\0\x02select '" CARD "'"), 3, 3 },
 	/* a handshake response (protocol 41) shorter than its 32 bytes */
 	{ "mysql", 3306, S(mysql_greeting), "", 0,
 	  S("\x14\0\0\x01\0\x02\0\0"
@@ -217,8 +220,9 @@ static void test_giveup_offsets(void **state)
 		/* what is handed back is the tail of the first part, as sent */
 		if (c->held && memcmp(f.held.p, c->b + c->split - c->held, c->held))
 			fail_msg("%s: held bytes differ", c->app);
-		/* fix17: PostgreSQL's type byte (not held) comes with them */
-		if (f.held.type != (!strcmp(c->app, "postgresql") ? 'Q' : 0))
+		/* fix17: PostgreSQL's type byte (not held) comes with its body (a header cut short
+		 * is held whole, its type in it) */
+		if (f.held.type != (!strcmp(c->app, "postgresql") && c->split >= 5 ? 'Q' : 0))
 			fail_msg("%s: held type %d", c->app, f.held.type);
 		feeder_end(&f);
 		free(buf);
