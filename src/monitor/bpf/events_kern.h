@@ -246,4 +246,26 @@ enum pid_type {
 
 #define OVERLAYFS_SUPER_MAGIC_ 0x794c7630
 
+/*
+ * Typed reads of plain addresses: bpf_rdonly_cast (kernel 6.2) gives an
+ * address a BTF type, so its fields are read by direct loads (one
+ * instruction each, a fault reads 0) where a bpf_probe_read_kernel call per
+ * read cost a helper call. Where it is missing (NULL), callers probe-read.
+ * Two stable kernel types serve as "a word at this address": rb_node's
+ * first field is an unsigned long (a scalar: a name's first 8 bytes),
+ * list_head's a pointer (a pointer-sized slot, such as an fd array's).
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+#define RO_CAST(p, T)                                                                              \
+	((struct T *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(struct T)))
+
+struct rb_node {
+	unsigned long __rb_parent_color;
+} __attribute__((preserve_access_index));
+
+struct list_head {
+	struct list_head *next;
+} __attribute__((preserve_access_index));
+
 #endif

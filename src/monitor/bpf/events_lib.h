@@ -328,7 +328,8 @@ static __always_inline void user_path(struct mon_path *p, const void *u)
  * bpf_get_current_task_btf), so the way to the table is direct loads (each
  * one instruction, faults caught), not a probe read per field: this runs in
  * every watched open before its filter. The array's slot is a pointer to a
- * pointer (not typed for the verifier): one probe read.
+ * pointer (not typed for the verifier): typed by RO_CAST as a word and
+ * loaded directly too (a probe read where bpf_rdonly_cast is missing).
  */
 static __always_inline struct file *fd_file(struct task_struct *t, unsigned long fd)
 {
@@ -343,6 +344,8 @@ static __always_inline struct file *fd_file(struct task_struct *t, unsigned long
 	if (!fdt || fd >= fdt->max_fds)
 		return NULL;
 	arr = fdt->fd;
+	if (bpf_rdonly_cast)
+		return (struct file *)RO_CAST(&arr[fd], list_head)->next;
 	if (bpf_probe_read_kernel(&f, sizeof(f), &arr[fd]) < 0)
 		return NULL;
 	return f;

@@ -37,13 +37,9 @@ struct {
 /*
  * The filter runs on every open, so it reads kernel objects with direct
  * (BTF-typed) loads, not a bpf_probe_read_kernel call per field: the new
- * fd's file is typed with bpf_rdonly_cast (kernel 6.2; where it is missing
- * every open is wanted and user space filters).
+ * fd's file is typed with bpf_rdonly_cast (RO_CAST, events_kern.h; kernel
+ * 6.2; where it is missing every open is wanted and user space filters).
  */
-extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
-
-#define RO_CAST(p, T)                                                                              \
-	((struct T *)bpf_rdonly_cast((const void *)(p), bpf_core_type_id_kernel(struct T)))
 
 /* The mount of a vfsmount (container_of on a plain address, then typed). */
 static __always_inline struct mount *ro_mount(unsigned long vm)
@@ -71,9 +67,11 @@ static __always_inline int name_in(struct dentry *d, __u64 lens, const __u64 *bl
 		return 0;
 	name = d->d_name.name;
 	/* a name shorter than 8 bytes is inline in the dentry (or in a larger
-	 * block): the read stays in it; if it fails, the full test decides */
-	if (!bpf_probe_read_kernel(&w, sizeof(w), name) &&
-	    !mon_bloom_has(bloom, mon_name_hash(len, w)))
+	 * block): the read stays in it. A direct load (open_wanted runs only
+	 * with bpf_rdonly_cast); a fault reads 0, which no name's first bytes
+	 * are (len > 0: the first is not NUL), so then the full test decides. */
+	w = RO_CAST(name, rb_node)->__rb_parent_color;
+	if (w && !mon_bloom_has(bloom, mon_name_hash(len, w)))
 		return 0;
 	key = bpf_map_lookup_elem(&keybuf, &z);
 	if (!key)

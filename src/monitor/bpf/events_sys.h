@@ -10,8 +10,9 @@
 /*
  * One call's record at its exit: type, result, the six arguments (from the
  * registers saved at entry: unchanged by these calls), and what matters read
- * from kernel objects. Called by each per-syscall tracepoint program and by
- * the generic tp_btf/sys_exit fallback.
+ * from kernel objects. Called by each per-syscall tracepoint program (regs
+ * NULL: the task's saved registers, looked up only once an open has passed
+ * its filter) and by the generic tp_btf/sys_exit fallback (its regs).
  */
 static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u32 type, long ret)
 {
@@ -22,7 +23,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	struct sock *sk;
 	unsigned long long a[6];
 
-	if (!t || !regs)
+	if (!t)
 		return 0;
 	if (t->thread_info.status & TS_COMPAT)
 		return 0; /* a 32-bit call: its numbers (and registers) differ */
@@ -32,6 +33,10 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		if (!open_wanted(t, ret, (unsigned long)f))
 			return 0;
 	}
+	if (!regs)
+		regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	if (!regs)
+		return 0;
 	a[0] = BPF_CORE_READ(regs, di);
 	a[1] = BPF_CORE_READ(regs, si);
 	a[2] = BPF_CORE_READ(regs, dx);
@@ -153,9 +158,7 @@ struct sys_exit_args {
 	SEC("tracepoint/syscalls/sys_exit_" #NAME)                                                 \
 	int mon_x_##NAME(struct sys_exit_args *ctx)                                                \
 	{                                                                                          \
-		struct task_struct *t = bpf_get_current_task_btf();                                \
-                                                                                                   \
-		return emit_sys(t, (struct pt_regs *)bpf_task_pt_regs(t), TYPE, ctx->ret);         \
+		return emit_sys(bpf_get_current_task_btf(), NULL, TYPE, ctx->ret);                 \
 	}
 
 SYS_EXIT(open, T_OPEN)
@@ -190,11 +193,14 @@ SEC("tp_btf/sys_exit")
 int mon_sys_exit(__u64 *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	long nr = (long)BPF_CORE_READ(regs, orig_ax);
+	unsigned long nr;
 	__u32 k;
 	__u8 *w;
 
-	if ((unsigned long)nr >= MON_NR_MAX)
+	if (!regs)
+		return 0;
+	nr = regs->orig_ax; /* a direct load: regs is the tracepoint's typed argument */
+	if (nr >= MON_NR_MAX)
 		return 0;
 	k = (__u32)nr;
 	w = bpf_map_lookup_elem(&want, &k);
