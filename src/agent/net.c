@@ -157,6 +157,17 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 		rule = "BH-NET-DLP";
 		sev = BH_NET_SEV_MEDIUM;
 	}
+	/* netpol19: a flow the policy would deny in protect, let through in
+	 * monitor (verdict alert), is reported as a deny is, LOW */
+	if (r->verdict && !strcmp(r->verdict, "alert") && !rule) {
+		rule = "BH-NET-POLICY-ALERT";
+		sev = BH_NET_SEV_LOW;
+		key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
+		key = fnv(key, r->server_group ? r->server_group : "",
+			  1 + strlen(r->server_group ? r->server_group : ""));
+		key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
+		key = (key ^ 0x9e3779b97f4a7c15ull) | 1; /* never 0, never a deny's */
+	}
 	if (r->verdict && !strcmp(r->verdict, "deny")) {
 		if (!rule) {
 			rule = "BH-NET-POLICY-DENY";
