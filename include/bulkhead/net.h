@@ -21,13 +21,15 @@
 #ifndef BULKHEAD_NET_H
 #define BULKHEAD_NET_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "bulkhead/base.h"
 
-struct bh_ctr_opts; /* include/bulkhead/containers.h */
+struct bh_ctr_opts;	 /* include/bulkhead/containers.h */
+struct bh_net_flow_info; /* a flow's ends (src/net/dissect.h) */
 
 /* Link types (tcpdump.org's LINKTYPE_ numbers) the decoder reads. */
 enum bh_net_linktype {
@@ -266,6 +268,23 @@ struct bh_net_pkt_alert {
 bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert *out);
 /* Let time pass with no packet: ends the flows idle at `now`. */
 void bh_net_engine_tick(struct bh_net_engine *e, double now);
+/*
+ * netpol19: from the next packet on, e decides by p (borrowed as
+ * opts.policy; NULL: no policy, every flow undecided and accepted). Between
+ * two packets only (the thread that feeds e): no packet is judged half by
+ * one policy and half by the other. The previous policy is no longer
+ * referenced once this returns (it may be freed). Every open flow is judged
+ * again under p on its ends' groups, layer 4 and app: a flow already denied
+ * stays denied (the old rule's name kept); any other takes p's decision, and
+ * its later records decide on when that decision is not final. cut (may be
+ * NULL) is called for each flow denied now that had a direction offloaded
+ * (bh_net_engine_offloaded): its connection's packets no longer reach the
+ * engine. *rejudged, *denied (may be NULL): the flows judged, newly denied.
+ */
+void bh_net_engine_set_policy(struct bh_net_engine *e, const struct bh_netpol *p,
+			      void (*cut)(const struct bh_net_flow_info *fi, uint8_t proto,
+					  void *arg),
+			      void *arg, size_t *rejudged, size_t *denied);
 /* End every flow (reported with BH_NET_END_FLUSH). */
 void bh_net_engine_flush(struct bh_net_engine *e);
 void bh_net_engine_stats(const struct bh_net_engine *e, struct bh_net_stats *out);
@@ -481,7 +500,40 @@ struct bh_net_live_opts {
 	 * each flow record names the containers of its ends (client_ctr_id,
 	 * server_ctr_id, ... above) */
 	bool name_containers;
+	/* netpol19: a new policy handed to the run (bh_net_live_swap), or NULL */
+	struct bh_net_live_swap *swap;
 };
+
+/*
+ * netpol19: a policy handed to a running bh_net_live_run (its opts.swap),
+ * taken by the verdict thread between two packets (bh_net_engine_set_policy:
+ * the open flows judged again, a deny kept). The connections of the flows
+ * denied now that had a direction offloaded (their packets no longer
+ * queued) are deleted from conntrack in each namespace, so that their next
+ * packet is queued and dropped: "deny now" holds for new and open
+ * connections alike. Set up before the run, released after it.
+ */
+struct bh_net_live_swap {
+	pthread_mutex_t mu; /* what follows */
+	pthread_cond_t cv;
+	int fd; /* an eventfd: wakes the run's poll */
+	const struct bh_netpol *next;
+	bool pending, running;
+	uint64_t swaps;		   /* policies taken */
+	uint64_t rejudged, denied; /* open flows judged again, denied at a swap */
+	uint64_t cut, cut_failed;  /* conntrack entries deleted (offloaded flows denied) */
+};
+int bh_net_live_swap_init(struct bh_net_live_swap *s, struct bh_error **err);
+void bh_net_live_swap_release(struct bh_net_live_swap *s);
+/*
+ * Hand p to the run and wait (up to timeout_ms) until its verdict thread has
+ * taken it: then 0, and the policy it ran before is no longer used by it (the
+ * caller may free it). A run not running (not started, ended) or not taking
+ * it in time: BH_ERR_TIMEOUT-like error, p not taken (the old one runs on,
+ * the caller frees p).
+ */
+int bh_net_live_swap(struct bh_net_live_swap *s, const struct bh_netpol *p, unsigned timeout_ms,
+		     struct bh_error **err);
 
 struct bh_net_live_stats {
 	uint64_t quarantined;	     /* quarantines applied (a container again after a release) */

@@ -124,6 +124,7 @@ void agent_net_release(struct agent_net *n)
 		return;
 	agent_net_flush(n, true);
 	pthread_mutex_destroy(&n->qmu);
+	pthread_mutex_destroy(&n->swmu);
 	n->qinit = false;
 }
 
@@ -155,6 +156,17 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 	if (!rule && r->n_dlp) {
 		rule = "BH-NET-DLP";
 		sev = BH_NET_SEV_MEDIUM;
+	}
+	/* netpol19: a flow the policy would deny in protect, let through in
+	 * monitor (verdict alert), is reported as a deny is, LOW */
+	if (r->verdict && !strcmp(r->verdict, "alert") && !rule) {
+		rule = "BH-NET-POLICY-ALERT";
+		sev = BH_NET_SEV_LOW;
+		key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
+		key = fnv(key, r->server_group ? r->server_group : "",
+			  1 + strlen(r->server_group ? r->server_group : ""));
+		key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
+		key = (key ^ 0x9e3779b97f4a7c15ull) | 1; /* never 0, never a deny's */
 	}
 	if (r->verdict && !strcmp(r->verdict, "deny")) {
 		if (!rule) {
@@ -206,6 +218,7 @@ void agent_net_init(struct agent_net *n, const struct agent_net_hooks *h)
 	memset(n, 0, sizeof(*n));
 	n->h = *h;
 	pthread_mutex_init(&n->qmu, NULL);
+	pthread_mutex_init(&n->swmu, NULL);
 	n->qinit = true;
 }
 
@@ -309,10 +322,20 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 
 	agent_net_init(n, h);
 	n->o = *base;
-	if (!n->o.engine.policy && json_is_string(net)) {
+	n->managed = !base->engine.policy;
+	if (n->managed && json_is_string(net)) {
 		if (compile_net(json_string_value(net), json_string_length(net), &n->pol, err) < 0)
 			return -1;
 		n->o.engine.policy = n->pol;
+	}
+	if (n->managed) {
+		if (bh_net_live_swap_init(&n->sw, err) < 0) {
+			bh_netpol_free(n->pol);
+			n->pol = NULL;
+			n->managed = false;
+			return -1;
+		}
+		n->o.swap = &n->sw;
 	}
 	n->qo.state_dir = quarantine_dir;
 	n->qo.ctr = ctr;
@@ -337,6 +360,9 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 		pthread_cond_destroy(&n->cv);
 		bh_netpol_free(n->pol);
 		n->pol = NULL;
+		if (n->managed)
+			bh_net_live_swap_release(&n->sw);
+		n->managed = false;
 		return bh_error_set(err, BH_ERR_INTERNAL, "agent: starting the firewall");
 	}
 	n->started = true;
@@ -352,6 +378,9 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 		agent_net_release(n);
 		bh_netpol_free(n->pol);
 		n->pol = NULL;
+		if (n->managed)
+			bh_net_live_swap_release(&n->sw);
+		n->managed = false;
 		pthread_mutex_destroy(&n->mu);
 		pthread_cond_destroy(&n->cv);
 		if (err) {
@@ -371,15 +400,78 @@ void agent_net_stop(struct agent_net *n)
 	if (!n->started)
 		return;
 	n->stop = 1;
+	/* a commit waiting for the verdict thread is woken as the run ends */
 	pthread_join(n->th, NULL);
+	pthread_mutex_lock(&n->swmu);
 	n->started = false;
-	agent_net_flush(n, true);
 	bh_netpol_free(n->pol);
 	n->pol = NULL;
+	if (n->managed)
+		bh_net_live_swap_release(&n->sw);
+	n->managed = false;
+	pthread_mutex_unlock(&n->swmu);
+	agent_net_flush(n, true);
 	bh_error_free(n->err);
 	n->err = NULL;
 	pthread_mutex_destroy(&n->mu);
 	pthread_cond_destroy(&n->cv);
+}
+
+int agent_net_prepare(struct agent_net *n, const json_t *node_policy, struct bh_netpol **out,
+		      struct bh_error **err)
+{
+	const json_t *net = node_policy ? json_object_get(node_policy, "net") : NULL;
+
+	bool ours;
+
+	*out = NULL;
+	if (!n->qinit)
+		return 0;
+	pthread_mutex_lock(&n->swmu);
+	ours = n->started && n->managed;
+	pthread_mutex_unlock(&n->swmu);
+	/* compiled here, on the shipper's thread: the packets go on meanwhile */
+	if (!ours || !json_is_string(net))
+		return 0;
+	return compile_net(json_string_value(net), json_string_length(net), out, err);
+}
+
+int agent_net_commit(struct agent_net *n, struct bh_netpol *p, struct bh_error **err)
+{
+	struct bh_error *e = NULL;
+	bool running;
+
+	if (!n->qinit) {
+		bh_netpol_free(p);
+		return 0;
+	}
+	pthread_mutex_lock(&n->swmu);
+	if (!n->started || !n->managed) {
+		pthread_mutex_unlock(&n->swmu);
+		bh_netpol_free(p);
+		return 0;
+	}
+	if (bh_net_live_swap(&n->sw, p, AGENT_NET_SWAP_MS, &e) < 0) {
+		pthread_mutex_lock(&n->sw.mu);
+		running = n->sw.running;
+		pthread_mutex_unlock(&n->sw.mu);
+		pthread_mutex_unlock(&n->swmu);
+		bh_netpol_free(p);
+		if (!running) { /* stopped (warned then): nothing runs a policy */
+			bh_error_free(e);
+			return 0;
+		}
+		if (err)
+			*err = e;
+		else
+			bh_error_free(e);
+		return -1;
+	}
+	/* the verdict thread let go of the old one when it took p */
+	bh_netpol_free(n->pol);
+	n->pol = p;
+	pthread_mutex_unlock(&n->swmu);
+	return 0;
 }
 
 int agent_bench_run(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,

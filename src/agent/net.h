@@ -58,7 +58,13 @@ struct agent_net_ev {
 struct agent_net {
 	struct bh_net_live_opts o; /* the caller's, with our callbacks */
 	struct bh_quar_opts qo;
-	struct bh_netpol *pol; /* the node policy's, compiled (ours) */
+	struct bh_netpol *pol; /* the node policy's, compiled (ours): the one running */
+	/* netpol19: the node policy's versions swapped in live (when the
+	 * caller gave no policy of its own: then the node's is ours to run) */
+	struct bh_net_live_swap sw;
+	bool managed;
+	pthread_mutex_t swmu; /* pol, sw and managed between a commit (the
+			       * shipper) and the stop (agent_net_init..release) */
 	struct agent_net_hooks h;
 	volatile int stop;
 	pthread_mutex_t mu; /* state */
@@ -87,6 +93,20 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 		    const char *quarantine_dir, const struct bh_ctr_opts *ctr,
 		    const json_t *node_policy, const struct agent_net_hooks *h,
 		    struct bh_error **err);
+/*
+ * netpol19: a new node policy version's firewall part. prepare compiles its
+ * "net" (none: no policy, every flow accepted) off the packet thread: <0 a
+ * part that does not compile (the version is refused). *out NULL when the
+ * firewall is not ours to change (not started, or the caller's policy).
+ * commit hands it to the verdict thread and waits until it runs (the old
+ * one is freed then); <0 it was not taken in time (p freed, the old runs on).
+ * A firewall that stopped takes nothing: p freed, 0 (there is nothing to
+ * run it). These are the agent_policy_hooks of the agent's policy.
+ */
+int agent_net_prepare(struct agent_net *n, const json_t *node_policy, struct bh_netpol **out,
+		      struct bh_error **err);
+int agent_net_commit(struct agent_net *n, struct bh_netpol *p, struct bh_error **err);
+#define AGENT_NET_SWAP_MS 5000 /* a verdict thread that does not take it by then */
 /* Stop and join it (its rules removed, the open flows flushed to the hooks,
  * the queue's events appended and synced).
  * A failure of the run is warned when it happens (the agent goes on without

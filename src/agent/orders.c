@@ -15,6 +15,7 @@
 #include "agent/agent_int.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/ctl.h"
+#include "bulkhead/netpolicy.h"
 #include "bulkhead/quarantine.h"
 #include "banned.h"
 
@@ -77,6 +78,31 @@ static void policy_refused(struct agent *ag, int64_t version, const struct bh_er
 	free(msg);
 }
 
+/* netpol19: a version's firewall part, compiled before it is written and
+ * swapped in before it is reported (agent_policy_hooks, src/agent/net.h). */
+static int net_prepare(void *arg, const json_t *doc, void **ctx, struct bh_error **err)
+{
+	struct agent *ag = arg;
+	struct bh_netpol *p = NULL;
+	int rc = agent_net_prepare(&ag->net, doc, &p, err);
+
+	*ctx = p;
+	return rc;
+}
+
+static int net_commit(void *arg, void *ctx, struct bh_error **err)
+{
+	struct agent *ag = arg;
+
+	return agent_net_commit(&ag->net, ctx, err);
+}
+
+static void net_abort(void *arg, void *ctx)
+{
+	(void)arg;
+	bh_netpol_free(ctx);
+}
+
 /* Pull the node policy: a new version applied (or refused and reported);
  * <0 only when the controller could not be asked. */
 int agent_pull_policy(struct agent *ag, struct bh_error **err)
@@ -86,6 +112,7 @@ int agent_pull_policy(struct agent *ag, struct bh_error **err)
 	struct bh_error *e = NULL;
 	int64_t v = 0;
 	json_int_t offered = 0;
+	struct agent_policy_hooks h = { net_prepare, net_commit, net_abort, ag };
 	int rc;
 
 	snprintf(path, sizeof(path), "/api/v1/agent/policy?have=%lld",
@@ -94,7 +121,7 @@ int agent_pull_policy(struct agent *ag, struct bh_error **err)
 		return -1;
 	if (!ans)
 		return 0; /* 304: current */
-	rc = agent_policy_offer(&ag->pol, ans, &v, &e);
+	rc = agent_policy_offer(&ag->pol, ans, &h, &v, &e);
 	if (rc < 0) {
 		bh_json_int(ans, "version", &offered);
 		policy_refused(ag, offered, e);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "agent/policy_int.h"
 #include "banned.h"
@@ -64,6 +65,8 @@ int agent_policy_init(struct agent_policy *p, const char *state_dir, struct bh_e
 		p->cur_version = 0;
 	}
 	p->version = p->cur_version;
+	if (p->cur_version > 0)
+		p->file = bh_strndup(b.data, b.len);
 	json_decref(j);
 	bh_buf_release(&b);
 	return 0;
@@ -75,6 +78,7 @@ void agent_policy_release(struct agent_policy *p)
 	bh_ctl_policy_release(&p->cur);
 	pthread_mutex_destroy(&p->mu);
 	free(p->path);
+	free(p->file);
 }
 
 int64_t agent_policy_version(struct agent_policy *p)
@@ -87,10 +91,21 @@ int64_t agent_policy_version(struct agent_policy *p)
 	return v;
 }
 
-int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *version,
-		       struct bh_error **err)
+/* A version refused: said once (1 after), the old one runs on. */
+static int refuse(struct agent_policy *p, int64_t v, struct bh_error **err)
+{
+	pthread_mutex_lock(&p->mu);
+	p->refused = v;
+	pthread_mutex_unlock(&p->mu);
+	return bh_error_prefix(err, "policy version %lld refused (version %lld runs on)",
+			       (long long)v, (long long)agent_policy_version(p));
+}
+
+int agent_policy_offer(struct agent_policy *p, const json_t *answer,
+		       const struct agent_policy_hooks *h, int64_t *version, struct bh_error **err)
 {
 	struct bh_ctl_policy np;
+	void *ctx = NULL;
 	json_int_t v = 0;
 	bool seen;
 	json_t *file;
@@ -104,12 +119,13 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 	pthread_mutex_unlock(&p->mu);
 	if (seen)
 		return 1;
-	if (parse_answer(answer, version, &np, err) < 0) {
-		pthread_mutex_lock(&p->mu);
-		p->refused = *version ? *version : v;
-		pthread_mutex_unlock(&p->mu);
-		return bh_error_prefix(err, "policy version %lld refused (version %lld runs on)",
-				       (long long)v, (long long)agent_policy_version(p));
+	if (parse_answer(answer, version, &np, err) < 0)
+		return refuse(p, *version ? *version : v, err);
+	/* its firewall part compiled before anything is written: a part that
+	 * does not compile refuses the version whole */
+	if (h && h->prepare && h->prepare(h->arg, np.doc, &ctx, err) < 0) {
+		bh_ctl_policy_release(&np);
+		return refuse(p, *version, err);
 	}
 	/* persisted before it runs: what runs is what a restart finds */
 	file = json_pack("{sIsO}", "version", (json_int_t)*version, "policy", np.doc);
@@ -117,10 +133,12 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 	json_decref(file);
 	rc = s ? bh_write_file_atomic(p->path, s, strlen(s), 0600, err)
 	       : bh_error_set(err, BH_ERR_NOMEM, "policy: encoding");
-	free(s);
 	if (rc < 0) {
 		bool said;
 
+		free(s);
+		if (h && h->abort)
+			h->abort(h->arg, ctx);
 		bh_ctl_policy_release(&np);
 		/* tried again at the next poll (the disk may have room then),
 		 * reported once per version */
@@ -134,7 +152,26 @@ int agent_policy_offer(struct agent_policy *p, const json_t *answer, int64_t *ve
 		}
 		return bh_error_prefix(err, "policy version %lld not applied", (long long)*version);
 	}
+	/* the firewall runs it (its verdict thread took it) before it is the
+	 * version reported; one that does not: the file as it was, refused */
+	if (h && h->commit && h->commit(h->arg, ctx, err) < 0) {
+		struct bh_error *e2 = NULL;
+
+		pthread_mutex_lock(&p->mu);
+		if (p->file ? bh_write_file_atomic(p->path, p->file, strlen(p->file), 0600, &e2)
+		    : (unlink(p->path) == 0 || errno == ENOENT)
+			    ? 0
+			    : bh_error_sys(&e2, errno, "%s", p->path))
+			bh_error_prefix(err, "(%s was not put back)", p->path);
+		pthread_mutex_unlock(&p->mu);
+		bh_error_free(e2);
+		free(s);
+		bh_ctl_policy_release(&np);
+		return refuse(p, *version, err);
+	}
 	pthread_mutex_lock(&p->mu);
+	free(p->file);
+	p->file = s;
 	p->unwritten = 0;
 	bh_ctl_policy_release(&p->next);
 	p->next = np;

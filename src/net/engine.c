@@ -544,6 +544,21 @@ bool bh_net_engine_alert(const struct bh_net_engine *e, struct bh_net_pkt_alert 
 	return true;
 }
 
+void bh_net_engine_set_policy(struct bh_net_engine *e, const struct bh_netpol *p,
+			      void (*cut)(const struct bh_net_flow_info *fi, uint8_t proto,
+					  void *arg),
+			      void *arg, size_t *rejudged, size_t *denied)
+{
+	size_t r, d;
+
+	e->pkt_flow = NULL; /* the last packet's alert was the old policy's */
+	net_pol_swap(e, p, cut, arg, &r, &d);
+	if (rejudged)
+		*rejudged = r;
+	if (denied)
+		*denied = d;
+}
+
 void bh_net_engine_tick(struct bh_net_engine *e, double now)
 {
 	e->pkt_flow = NULL; /* it may end here */

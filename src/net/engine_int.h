@@ -188,6 +188,9 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec);
  * (net_pol_flow_start), a related flow after its control flow
  * (net_pol_related). */
 void net_expect_flow_start(struct flow *f);
+/* netpol19: the policy changed: the announcements forget their control
+ * flow's decision (its rule was the old policy's). */
+void net_expect_forget(struct bh_net_engine *e);
 
 /* capture.c: per-alert captures (see there); all no-ops without capture_dir. */
 int net_cap_new(struct bh_net_engine *e, struct bh_error **err);

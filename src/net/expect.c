@@ -195,3 +195,13 @@ void net_expect_flow_start(struct flow *f)
 	if (related)
 		net_pol_related(f, v, rule);
 }
+
+void net_expect_forget(struct bh_net_engine *e)
+{
+	if (!e->xp)
+		return;
+	for (size_t i = 0; i < EXPECT_SLOTS; i++) {
+		e->xp->s[i].verdict = BH_NETPOL_NONE;
+		e->xp->s[i].rule = NULL;
+	}
+}

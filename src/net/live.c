@@ -742,14 +742,16 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	if (rc < 0)
 		goto out;
 	stats->namespaces = L.n;
+	L.pol = o->engine.policy;
 	L.quar_rules =
 		o->quarantine && o->engine.policy && bh_netpol_has_quarantine(o->engine.policy);
 	/* the containers' addresses: for groups that select containers, and for
 	 * a quarantine (the container of an address); a policy of CIDR groups
 	 * only needs none, and no listing every refresh_ms */
-	L.want_inv = !o->accept_all &&
-		     (o->name_containers || bh_netpol_uses_containers(o->engine.policy) ||
-		      (o->quarantine && (o->quarantine_severity || L.quar_rules)));
+	L.want_inv =
+		!o->accept_all &&
+		(o->name_containers || o->swap || bh_netpol_uses_containers(o->engine.policy) ||
+		 (o->quarantine && (o->quarantine_severity || L.quar_rules)));
 	if (L.want_inv) {
 		/* watched before the first listing: a container made between the
 		 * two is still seen */
@@ -774,7 +776,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		if (rc < 0)
 			goto out;
 	}
-	if (o->quarantine && (o->quarantine_severity || L.quar_rules)) {
+	/* a policy swapped in later may quarantine: the worker is there */
+	if (o->quarantine && (o->quarantine_severity || L.quar_rules || o->swap)) {
 		rc = net_live_quar_start(&L, err);
 		if (rc < 0)
 			goto out;
@@ -783,7 +786,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	L.buf = bh_malloc((size_t)NET_NFQ_RX_BATCH * NET_NFQ_MAX_MSG);
 	for (size_t i = 0; i < NET_NFQ_RX_BATCH; i++)
 		L.bufs[i] = L.buf + i * NET_NFQ_MAX_MSG;
-	pfd = bh_calloc(L.n + 2, sizeof(*pfd));
+	pfd = bh_calloc(L.n + 3, sizeof(*pfd));
 	names = bh_calloc(L.n + 1, sizeof(*names));
 	for (size_t i = 0; i < L.n; i++) {
 		struct target *t = &L.t[i];
@@ -805,6 +808,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	pfd[L.n].events = POLLIN;
 	pfd[L.n + 1].fd = bh_ctr_watch_fd(L.watch); /* -1 without an inventory */
 	pfd[L.n + 1].events = POLLIN;
+	pfd[L.n + 2].fd = o->swap ? o->swap->fd : -1;
+	pfd[L.n + 2].events = POLLIN;
 	stats->bare_queued = L.bare_off;
 	if (L.bare_off && o->on_warning) {
 		char msg[IPT_ERR_MAX + 160];
@@ -815,16 +820,19 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			 L.bare_why);
 		o->on_warning(msg, o->engine.arg);
 	}
+	net_live_swap_running(&L, true);
 	if (o->on_ready)
 		o->on_ready(names, L.n, o->engine.arg);
 	while (!(o->stop && *o->stop)) {
-		int r = poll(pfd, L.n + 2, L.burst ? STATE_BURST_MS : 200);
+		int r = poll(pfd, L.n + 3, L.burst ? STATE_BURST_MS : 200);
 		double now;
 
 		if (r < 0 && errno != EINTR) {
 			rc = bh_error_sys(err, errno, "net run: poll");
 			goto out;
 		}
+		/* a new policy: taken between two packets, before the next are read */
+		net_live_swap_take(&L);
 		/* a new container's state: listed before its packets are judged */
 		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && bh_ctr_watch_changed(L.watch))
 			L.burst = STATE_BURST;
@@ -870,7 +878,8 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 	}
 	rc = 0;
 out:
-	net_live_quar_stop(&L); /* the asked quarantines are done and told first */
+	net_live_swap_running(&L, false); /* a swap asked from now on is refused */
+	net_live_quar_stop(&L);		  /* the asked quarantines are done and told first */
 	if (L.qevfd >= 0)
 		close(L.qevfd);
 	for (size_t i = 0; i < L.n; i++) {

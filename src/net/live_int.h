@@ -73,6 +73,7 @@ struct live {
 	struct target *t;
 	size_t n;
 	struct bh_net_engine *e;
+	const struct bh_netpol *pol; /* the policy running (opts' or swapped in: live_swap.c) */
 	struct bh_net_live_stats *st;
 	uint32_t mark;
 	uint8_t *buf;			 /* NET_NFQ_RX_BATCH datagrams' room */
@@ -132,5 +133,10 @@ bool net_live_quarantine_client(struct live *L, const struct target *t, unsigned
 void net_live_quar_collect(struct live *L);
 int net_live_quar_start(struct live *L, struct bh_error **err);
 void net_live_quar_stop(struct live *L);
+
+/* live_swap.c (netpol19): a policy handed over through opts.swap taken (a
+ * no-op when none waits); the run says it runs or no longer does. */
+void net_live_swap_take(struct live *L);
+void net_live_swap_running(struct live *L, bool running);
 
 #endif

@@ -43,7 +43,7 @@ bool net_live_quarantines(const struct live *L, const struct bh_net_pkt_alert *a
 	if (L->o->quarantine_severity && a->severity >= L->o->quarantine_severity)
 		return true;
 	return L->quar_rules && a->verdict == BH_NETPOL_DENY &&
-	       bh_netpol_rule_quarantines(L->o->engine.policy, a->rule);
+	       bh_netpol_rule_quarantines(L->pol, a->rule);
 }
 
 /*

@@ -268,6 +268,82 @@ void net_pol_flow_free(struct flow *f)
 {
 	free(f->pol.name);
 	f->pol.name = NULL;
+	free(f->pol.rule_own);
+	f->pol.rule_own = NULL;
+}
+
+/* f judged again under the engine's (new) policy, as if it started now with
+ * what is known of it; a deny is kept, its rule name copied. */
+static void rejudge(struct flow *f)
+{
+	struct netpol_flow *s = &f->pol;
+	const char *app = f->d			? f->d->app
+			  : f->ident == ID_DONE ? (f->app ? f->app : "unknown")
+						: NULL;
+	const char *names[NAMES_MAX];
+	struct bh_netpol_query q;
+	struct bh_netpol_decision d;
+
+	if (!f->e->pol) { /* no policy any more: nothing is decided */
+		free(s->rule_own);
+		s->rule_own = NULL;
+		s->verdict = BH_NETPOL_NONE;
+		s->rule = NULL;
+		s->final = s->l4_allowed = false;
+		s->cgroup = s->sgroup = -1;
+		return;
+	}
+	if (s->verdict == BH_NETPOL_DENY) {
+		if (s->rule != s->rule_own) {
+			char *c = s->rule ? bh_strdup(s->rule) : NULL;
+
+			free(s->rule_own);
+			s->rule_own = c;
+			s->rule = c;
+		}
+		s->final = true;
+		s->cgroup = group_of(f->e, f->info.client_addr);
+		s->sgroup = group_of(f->e, f->info.server_addr);
+		return;
+	}
+	s->verdict = BH_NETPOL_NONE;
+	s->rule = NULL;
+	s->final = false;
+	s->l4_allowed = false;
+	s->cgroup = group_of(f->e, f->info.client_addr);
+	s->sgroup = group_of(f->e, f->info.server_addr);
+	query_of(f, app, NULL, names, &q);
+	bh_netpol_decide(f->e->pol->p, &q, false, &d);
+	apply(f, &d);
+	if (f->gaveup)
+		net_pol_unparsable(f);
+}
+
+void net_pol_swap(struct bh_net_engine *e, const struct bh_netpol *p,
+		  void (*cut)(const struct bh_net_flow_info *fi, uint8_t proto, void *arg),
+		  void *arg, size_t *rejudged, size_t *denied)
+{
+	*rejudged = *denied = 0;
+	e->o.policy = p;
+	if (!p)
+		net_pol_free(e);
+	else if (!e->pol)
+		net_pol_new(e); /* the DNS table starts empty */
+	else
+		e->pol->p = p; /* the DNS table is the engine's, not the policy's: kept */
+	for (int l = 0; l < L_N; l++)
+		for (struct flow *f = e->head[l]; f; f = f->next) {
+			bool was = f->pol.verdict == BH_NETPOL_DENY;
+
+			rejudge(f);
+			(*rejudged)++;
+			if (f->pol.verdict == BH_NETPOL_DENY && !was) {
+				(*denied)++;
+				if (f->offl && cut)
+					cut(&f->info, f->proto, arg);
+			}
+		}
+	net_expect_forget(e);
 }
 
 void net_pol_fill(const struct flow *f, struct bh_net_flow_record *r)

@@ -22,6 +22,9 @@ struct netpol_flow {
 	bool final;
 	bool l4_allowed; /* allowed as a whole: records need no allow rule */
 	char *name;	 /* a DNS name the server address was resolved from */
+	/* netpol19: a deny kept across a policy swap names its rule from this
+	 * copy (the policy that decided it is freed after the swap) */
+	char *rule_own;
 };
 
 struct flow;
@@ -45,6 +48,17 @@ void net_pol_related(struct flow *f, enum bh_netpol_verdict verdict, const char 
 void net_pol_unparsable(struct flow *f);
 void net_pol_end(struct flow *f);
 void net_pol_flow_free(struct flow *f);
+/* netpol19: the engine runs p from now on (NULL: none; the caller's, it
+ * outlives the engine or the next swap). Every open flow is judged again
+ * under p on what is known of it (its ends' groups, layer 4, its app): a
+ * flow already denied stays denied (its rule name kept), the others take
+ * p's decision, later records deciding on if it is not final. A flow that
+ * had a direction offloaded and is denied now is passed to cut (its
+ * connection must come back to the queue). Announced related flows forget
+ * the decision of their control flow. Between two packets only. */
+void net_pol_swap(struct bh_net_engine *e, const struct bh_netpol *p,
+		  void (*cut)(const struct bh_net_flow_info *fi, uint8_t proto, void *arg),
+		  void *arg, size_t *rejudged, size_t *denied);
 /* The record's rule, verdict, groups and name. */
 void net_pol_fill(const struct flow *f, struct bh_net_flow_record *r);
 /* The verdict of the flow's packets. */
