@@ -168,6 +168,10 @@ struct bh_net_opts {
 	unsigned udp_rate;  /* UDP datagrams to one destination address: 20000 */
 	unsigned icmp_rate; /* ICMP messages to one destination address: 1000 */
 	unsigned conn_rate; /* new flows from one source address: 1000 */
+	/* Port scan: distinct destination ports of one address that one source
+	 * opens flows to (TCP SYN, UDP) in 10 s; past it BH-NET-PORT-SCAN, once
+	 * a window: 100. */
+	unsigned scan_ports;
 	/* The verdict: the packets of a flow with a threat of this severity or
 	 * higher (src/net/threats.h: 1 low .. 4 critical) are BH_NET_DROP from
 	 * the packet it is seen in; 0 never drops (monitor). The group/rule

@@ -204,6 +204,60 @@ static bool meter_hit(struct bh_net_engine *e, int kind, const uint8_t addr[16],
 	return m->count > limit;
 }
 
+/*
+ * A port scan: more than scan_ports distinct destination ports of one
+ * address that one source opened flows to (a TCP SYN, a UDP datagram) in a
+ * window of SCAN_WINDOW s; true once a window, at the flow past the limit.
+ * The meters are SCAN_SLOTS in 4-way buckets keyed by (source, destination);
+ * a pair not in its bucket takes a way whose window ended, else the way
+ * with the fewest ports, so a scan is not pushed out by one-off pairs.
+ */
+static bool scan_hit(struct bh_net_engine *e, const struct flow *f)
+{
+	uint8_t pair[32];
+	uint64_t h, ph;
+	struct scan_meter *b, *m = NULL;
+
+	memcpy(pair, f->info.client_addr, 16);
+	memcpy(pair + 16, f->info.server_addr, 16);
+	h = bh_siphash13(pair, sizeof(pair), e->seed, 0x5ca9);
+	b = &e->scans[(h & (SCAN_SLOTS / 4 - 1)) * 4];
+	for (int i = 0; i < 4 && !m; i++)
+		if (b[i].distinct && !memcmp(b[i].src, pair, 32))
+			m = &b[i];
+	if (!m) {
+		m = &b[0];
+		for (int i = 0; i < 4; i++) {
+			if (!b[i].distinct || e->now - b[i].start >= SCAN_WINDOW ||
+			    e->now < b[i].start) {
+				m = &b[i];
+				break;
+			}
+			if (b[i].distinct < m->distinct)
+				m = &b[i];
+		}
+		memset(m, 0, sizeof(*m));
+		memcpy(m->src, pair, 16);
+		memcpy(m->dst, pair + 16, 16);
+		m->start = e->now;
+	} else if (e->now - m->start >= SCAN_WINDOW || e->now < m->start) {
+		memset(m->bits, 0, sizeof(m->bits));
+		m->distinct = 0;
+		m->raised = false;
+		m->start = e->now;
+	}
+	ph = bh_siphash13(&f->info.server_port, sizeof(f->info.server_port), e->seed, 0x5ca9 + 1) %
+	     SCAN_BITS;
+	if (m->bits[ph / 64] & (1ull << (ph % 64)))
+		return false;
+	m->bits[ph / 64] |= 1ull << (ph % 64);
+	m->distinct++;
+	if (m->distinct <= e->o.scan_ports || m->raised)
+		return false;
+	m->raised = true;
+	return true;
+}
+
 /* ---- flows -------------------------------------------------------------- */
 
 static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_end why)
@@ -336,6 +390,8 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	net_expect_flow_start(f); /* a related flow's app, then the policy's decision */
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
 		net_flow_threat(f, "BH-NET-CONN-FLOOD");
+	if (f->opened && (f->proto == 6 || f->proto == 17) && scan_hit(e, f))
+		net_flow_threat(f, "BH-NET-PORT-SCAN");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
 	return f;
 }
@@ -619,6 +675,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	DEF(icmp_rate, 1000);
 	DEF(conn_rate, 1000);
 	DEF(dns_names, 100);
+	DEF(scan_ports, 100);
 #undef DEF
 	if (e->o.max_flows > 16 * 1024 * 1024 || e->o.max_ooo_bytes > 64 * 1024 * 1024 ||
 	    e->o.max_frag_datagrams > 1024 * 1024) {
@@ -646,6 +703,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 	e->frags = net_frag_new(&fl);
 	e->flows = bh_map_new();
 	e->meters = bh_calloc(METER_SLOTS, sizeof(*e->meters));
+	e->scans = bh_calloc(SCAN_SLOTS, sizeof(*e->scans));
 	rc = net_match_dlp_new(e->o.sensors, e->o.n_sensors, &e->dlp, err);
 	e->o.sensors = NULL; /* borrowed for this call only */
 	e->o.n_sensors = 0;
@@ -653,6 +711,7 @@ int bh_net_engine_new(const struct bh_net_opts *opts, struct bh_net_engine **out
 		net_frag_free(e->frags);
 		bh_map_free(e->flows, NULL);
 		free(e->meters);
+		free(e->scans);
 		free(e);
 		return rc;
 	}
@@ -687,6 +746,7 @@ void bh_net_engine_free(struct bh_net_engine *e)
 	bh_map_free(e->flows, NULL);
 	net_frag_free(e->frags);
 	free(e->meters);
+	free(e->scans);
 	bh_dlp_free(e->dlp);
 	net_cap_free(e);
 	net_pol_free(e);

@@ -28,7 +28,10 @@ enum { ID_PROBING, ID_FEEDING, ID_DONE };
 #define NET_HANDOFF_MAX 4 /* hand-overs per flow (bh_net_feed_handoff), then a give-up */
 #define DISSECTORS_MAX	64
 #define METER_SLOTS	4096
-#define METER_WAYS	4 /* ways per meter bucket */
+#define SCAN_SLOTS	512  /* port-scan meters, 4-way buckets */
+#define SCAN_BITS	2048 /* port hash bits per meter */
+#define SCAN_WINDOW	10.0 /* seconds */
+#define METER_WAYS	4    /* ways per meter bucket */
 
 /* The matchers' state of one flow, allocated on first use, freed at its end. */
 struct flow_match {
@@ -112,6 +115,17 @@ struct meter {
 
 enum { M_SYN, M_UDP, M_ICMP, M_CONN };
 
+/* A port-scan meter (engine.c): the distinct destination ports one source
+ * opened flows to on one destination address in a window of SCAN_WINDOW s,
+ * each port a bit of a keyed hash (a collision undercounts, never over). */
+struct scan_meter {
+	uint8_t src[16], dst[16];
+	double start;
+	uint32_t distinct;
+	bool raised; /* the threat was raised in this window */
+	uint64_t bits[SCAN_BITS / 64];
+};
+
 struct bh_net_engine {
 	struct bh_net_opts o;
 	struct bh_map *flows;
@@ -119,6 +133,7 @@ struct bh_net_engine {
 	double timeout[L_N];
 	struct net_frag_table *frags;
 	struct meter *meters;
+	struct scan_meter *scans;
 	uint64_t seed;
 	const struct bh_net_dissector *const *dis;
 	size_t n_dissectors;

@@ -27,6 +27,8 @@ const struct bh_net_threat_def bh_net_threats[] = {
 	{ "BH-NET-HTTP2-HPACK-BOMB", "HTTP/2 HPACK bomb", BH_NET_SEV_HIGH, "4.4.4" },
 	{ "BH-NET-HTTP2-RAPID-RESET", "HTTP/2 rapid reset", BH_NET_SEV_HIGH, "4.4.4" },
 	{ "BH-NET-ICMP-FLOOD", "ICMP flood", BH_NET_SEV_HIGH, "4.4.2" },
+	{ "BH-NET-PORT-SCAN", "port scan: many ports of one address from one source",
+	  BH_NET_SEV_MEDIUM, "4.4.2" },
 	{ "BH-NET-REDIS-CONFIG-DIR", "Redis CONFIG SET dir/dbfilename from a client",
 	  BH_NET_SEV_HIGH, "4.4.4" },
 	{ "BH-NET-REDIS-MODULE-LOAD", "Redis MODULE LOAD from a client", BH_NET_SEV_CRITICAL,

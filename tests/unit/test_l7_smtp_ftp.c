@@ -88,7 +88,7 @@ static void test_smtp_data_refused(void **state)
 		 "DONE\n");
 	/* a ClientHello that did not wait for the 220: not the end of
 	 * inspection on the client's word, given up on from its first byte
-	 * (identified anew; tests/unit/test_net_evade.c) */
+	 * (identified anew; tests/unit/test_net_evade_mail.c) */
 	l7_check(l7_find("smtp"), &fl, eager, 3,
 		 "S cmd greeting|mx ESMTP\nC cmd STARTTLS|\nMALFORMED\n");
 }

@@ -74,7 +74,7 @@ static void test_mysql_recorded(void **state)
 	g[(size_t)(z - (const uint8_t *)m[0].p) + 1 + 14] |= 0x08;
 	t[0] = (struct l7_msg){ BH_NET_TO_CLIENT, g, m[0].n };
 	l7_check(d, &fl, t, 3, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nDONE\n");
-	/* cleartext after the request: given up on (test_net_evade.c) */
+	/* cleartext after the request: given up on (test_net_evade_sql.c) */
 	struct l7_msg u[] = { m[0], t[1], L7_MSG(BH_NET_TO_SERVER, "\x09\0\0\0\x03SELECT 1") };
 	l7_check(d, &fl, u, 3, "S cmd greeting|5.5.5-10.11.19-MariaDB-0+deb12u1\nMALFORMED\n");
 	assert_int_equal(l7_probe(d, BH_NET_TO_SERVER, t[1].p, t[1].n), BH_NET_PROBE_YES);
@@ -299,7 +299,7 @@ static void test_pg_switches(void **state)
 	assert_int_equal(l7_probe(d, BH_NET_TO_SERVER, cancel[0].p, cancel[0].n), BH_NET_PROBE_YES);
 	/* a client that sends its ClientHello without waiting for 'S': not
 	 * the end on its word; no StartupMessage, so given up on (the engine
-	 * identifies it anew: TLS, test_net_evade.c) */
+	 * identifies it anew: TLS, test_net_evade_sql.c) */
 	struct l7_msg eager[] = { L7_MSG(BH_NET_TO_SERVER, "\x00\x00\x00\x08\x04\xd2\x16\x2f"
 							   "\x16\x03\x01\x02\x00") };
 	l7_check(d, &fl, eager, 1, "MALFORMED\n");
