@@ -197,13 +197,14 @@ static void quarter(json_t *e, const char *k)
  * The line of entry, at most BH_RT_ADMIT_LINE_MAX with its newline: JSON
  * escapes can grow a string 6x past the cuts of rt_admit_entry (and a
  * caller's entry may hold anything), so an entry too long is shrunk ("truncated":
- * true): the rules' messages go, then name, image, reason and digest are cut
- * to a quarter (twice), and last {ts, decision, id, truncated}: a decision is
- * never lost to its size. NULL: out of memory.
+ * true): the rules' messages go, then name, image, reason, digest, message
+ * and namespace are cut to a quarter (twice), and last {ts, decision, id,
+ * source?, truncated}: a decision is never lost to its size. NULL: out of memory.
  */
 static char *dump_fitting(const json_t *entry)
 {
-	static const char *const SHRINK[] = { "name", "image", "reason", "digest", NULL };
+	static const char *const SHRINK[] = { "name",	 "image",     "reason", "digest",
+					      "message", "namespace", NULL };
 	json_t *e, *rules, *r, *m;
 	char *line = json_dumps(entry, JSON_COMPACT);
 	size_t i;
@@ -241,6 +242,9 @@ static char *dump_fitting(const json_t *entry)
 	r = json_object_get(entry, "id");
 	if (json_is_string(r))
 		json_object_set_new(m, "id", cut(json_string_value(r), 256));
+	r = json_object_get(entry, "source"); /* the webhook's (webhook19) */
+	if (json_is_string(r))
+		json_object_set_new(m, "source", cut(json_string_value(r), 16));
 	json_object_set_new(m, "truncated", json_true());
 	line = dump_if_fits(m);
 	json_decref(m);
