@@ -274,7 +274,8 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 		bh_error_sys(err, errno, "admission log: locking %s", lock);
 		goto out;
 	}
-	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* read-write: the torn-line check reads its last byte through it */
+	fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		bh_error_sys(err, fd < 0 ? errno : EINVAL, "admission log: %s", log);
 		goto out;
@@ -294,16 +295,10 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 	} else if (st.st_size > 0) {
 		/* a torn last line (a writer that died in its write) ends here */
 		char last = '\n';
-		int rfd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (rfd >= 0) {
-			if (pread(rfd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-			    bh_write_all(fd, "\n", 1, err) < 0) {
-				close(rfd);
-				goto out;
-			}
-			close(rfd);
-		}
+		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+		    bh_write_all(fd, "\n", 1, err) < 0)
+			goto out;
 	}
 	if (bh_write_all(fd, line, len, err) < 0) {
 		bh_error_prefix(err, "admission log: %s", log);
