@@ -9,7 +9,9 @@
 # response over TLS with the same certificate, measured with the same load
 # tool (wrk, keep-alive TLS, latency percentiles) in the same run, each
 # server with one worker per CPU. Targets: p99 <= 2x nginx's, requests/s
-# >= 0.5x nginx's. Best of $RUNS runs of $DURATION each.
+# >= 0.5x nginx's. Best of $RUNS runs of $DURATION each. A second webhook
+# with --decision-log (webhook19: a line appended per decision) is measured
+# in the same run against the first (target: >= 0.8x its requests/s).
 # Exits 0 either way (a miss prints MISSED).
 . "$(dirname "$0")/lib.sh"
 bench_init admission
@@ -50,7 +52,13 @@ WPORT=$(free_port)
 	--tls-cert "$W/srv.crt" --tls-key "$W/srv.key" --listen "127.0.0.1:$WPORT" \
 	--max-connections 4096 >"$W/webhook.log" 2>&1 &
 WPID=$!
-trap 'kill $WPID $NPID 2>/dev/null; wait 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
+W2PORT=$(free_port)
+mkdir -p "$W/declog"
+"$BULKHEAD" admission serve --policy "$W/policy.yaml" --namespace-labels "$W/ns.yaml" \
+	--tls-cert "$W/srv.crt" --tls-key "$W/srv.key" --listen "127.0.0.1:$W2PORT" \
+	--max-connections 4096 --decision-log "$W/declog" >"$W/webhook2.log" 2>&1 &
+W2PID=$!
+trap 'kill $WPID $W2PID $NPID 2>/dev/null; wait 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
 NPID=
 for _ in $(seq 1 100); do
 	curl -s -o /dev/null --cacert "$W/ca.crt" "https://127.0.0.1:$WPORT/healthz" && break
@@ -134,12 +142,14 @@ print(f"{rps:.0f} {p99:.2f} {p50:.2f} {errs}")
 PY
 }
 
-best_w="0 0 0 0" best_n="0 0 0 0"
+best_w="0 0 0 0" best_n="0 0 0 0" best_l="0 0 0 0"
 for _ in $(seq 1 "$RUNS"); do
 	r=$(load "https://127.0.0.1:$NPORT/validate")
 	[ "${r%% *}" -gt "${best_n%% *}" ] && best_n=$r
 	r=$(load "https://127.0.0.1:$WPORT/validate")
 	[ "${r%% *}" -gt "${best_w%% *}" ] && best_w=$r
+	r=$(load "https://127.0.0.1:$W2PORT/validate")
+	[ "${r%% *}" -gt "${best_l%% *}" ] && best_l=$r
 done
 # the HTTP layer alone: GET /healthz on both
 best_wh="0 0 0 0" best_nh="0 0 0 0"
@@ -153,17 +163,23 @@ read -r nh_rps nh_p99 nh_p50 nh_err <<<"$best_nh"
 read -r wh_rps wh_p99 wh_p50 wh_err <<<"$best_wh"
 read -r n_rps n_p99 n_p50 n_err <<<"$best_n"
 read -r w_rps w_p99 w_p50 w_err <<<"$best_w"
+read -r l_rps l_p99 l_p50 l_err <<<"$best_l"
 
 echo "AdmissionReview over TLS (keep-alive), $CONNS connections, wrk -t $NCPU, $DURATION, best of $RUNS; $NCPU CPUs"
 echo "review: $REVIEW ($(wc -c <"$REVIEW") bytes), answer $(wc -c <"$W/answer.json") bytes"
 printf '  %-44s %10s %9s %9s %7s\n' "" "req/s" "p50 ms" "p99 ms" "errors"
 printf '  %-44s %10s %9s %9s %7s\n' "anchor: nginx, static answer" "$n_rps" "$n_p50" "$n_p99" "$n_err"
 printf '  %-44s %10s %9s %9s %7s\n' "bulkhead admission serve (policy evaluated)" "$w_rps" "$w_p50" "$w_p99" "$w_err"
+printf '  %-44s %10s %9s %9s %7s   %sx the webhook req/s, p99 %sx\n' "... with --decision-log (a line each)" \
+	"$l_rps" "$l_p50" "$l_p99" "$l_err" "$(bench_ratio "$l_rps" "$w_rps")" "$(bench_ratio "$l_p99" "$w_p99")"
 printf '  %-44s %10s %9s %9s %7s   %sx nginx req/s, p99 %sx\n' "the HTTP layer alone: GET /healthz" "$wh_rps" "$wh_p50" "$wh_p99" "$wh_err" \
 	"$(bench_ratio "$wh_rps" "$nh_rps")" "$(bench_ratio "$wh_p99" "$nh_p99")"
 printf '  %-44s %10s %9s %9s %7s\n' "  (nginx: GET /healthz, static)" "$nh_rps" "$nh_p50" "$nh_p99" "$nh_err"
 echo "  throughput: $(bench_ratio "$w_rps" "$n_rps")x nginx's (target >= 0.5): $(bench_verdict "$(bench_ratio "$w_rps" "$n_rps")" ">=" 0.5)"
 echo "  p99:        $(bench_ratio "$w_p99" "$n_p99")x nginx's (target <= 2): $(bench_verdict "$(bench_ratio "$w_p99" "$n_p99")" "<=" 2)"
+echo "  decision log: $(bench_ratio "$l_rps" "$w_rps")x the webhook's req/s without (target >= 0.8): $(bench_verdict "$(bench_ratio "$l_rps" "$w_rps")" ">=" 0.8)"
+curl -sS --cacert "$W/ca.crt" "https://127.0.0.1:$W2PORT/metrics" |
+	sed -n 's/^bulkhead_admission_decision_log_total{result="\(ok\|error\)"} /  decision log appends \1: /p'
 curl -sS --cacert "$W/ca.crt" "https://127.0.0.1:$WPORT/metrics" |
 	sed -n 's/^bulkhead_admission_decisions_total{webhook="validate",result="allowed",dry_run="false"} /  reviews answered by the webhook: /p'
 echo "  (where the webhook's time goes: perf record -p \$(pgrep -f 'admission serve') while"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The events and alerts the agents reported (GET /api/v1/events), in the order
-// stored, filtered by node, severity, rule, workload and time (since, until:
+// stored, filtered by node, kind, severity, rule, workload and time (since, until:
 // RFC 3339), paged by the id the API gives as next. On the first page, new
 // alerts from the live stream (live.js) show above the table as they come
 // (text only), with a link that reloads the page.
@@ -9,14 +9,15 @@ BH.view({
 	name: 'events', title: 'Events',
 	async render(root, params) {
 		const { h } = BH;
-		const keys = ['node', 'severity', 'rule', 'workload', 'since', 'until'];
+		const keys = ['node', 'kind', 'severity', 'rule', 'workload', 'since', 'until'];
 		const f = {};
 		for (const k of keys) f[k] = params.get(k) || '';
 		const after = params.get('after') || '';
 		const limit = Math.min(Math.max(Number(params.get('limit')) || 100, 1), 1000);
 		const input = (k, label, max) => h('label', null, label, h('input', { name: k, value: f[k], maxlength: max }));
 		const form = h('form', { class: 'inline', id: 'events-filter' },
-			input('node', 'Node', 64), input('severity', 'Severity', 16), input('rule', 'Rule', 256),
+			input('node', 'Node', 64), input('kind', 'Kind', 32), input('severity', 'Severity', 16),
+			input('rule', 'Rule', 256),
 			input('workload', 'Workload (container id)', 512),
 			input('since', 'Since (RFC 3339)', 40), input('until', 'Until (RFC 3339)', 40),
 			h('button', { type: 'submit' }, 'Filter'));
@@ -27,9 +28,13 @@ BH.view({
 		root.append(h('h1', null, 'Events and alerts'), form);
 		const r = await BH.api('GET', '/api/v1/events' + BH.query(Object.assign({}, f, { after, limit })));
 		const link = (k, v) => v ? h('td', null, h('a', { href: '#/events' + BH.query(Object.assign({}, f, { [k]: v })) }, v)) : '';
-		const output = (e) => (e.event && e.event.data && typeof e.event.data.output === 'string') ? e.event.data.output : '';
+		// the alert's output, else an admission's message (webhook19)
+		const output = (e) => {
+			const d = (e.event && e.event.data) || {};
+			return typeof d.output === 'string' ? d.output : typeof d.message === 'string' ? d.message : '';
+		};
 		root.append(BH.table(['#', 'Time', 'Node', 'Kind', 'Severity', 'Rule', 'Workload', 'Output'],
-			r.items.map((e) => [String(e.id), e.time, e.node, e.kind, link('severity', e.severity),
+			r.items.map((e) => [String(e.id), e.time, e.node, link('kind', e.kind), link('severity', e.severity),
 				link('rule', e.rule), link('workload', e.workload), output(e)])));
 		if (!after) {
 			const fresh = h('ul', { id: 'events-live' });

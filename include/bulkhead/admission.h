@@ -33,6 +33,15 @@
  * (the server answers 400 with its message; the API server then applies the
  * webhook's failurePolicy).
  *
+ * Decision log (opts.decision_log): each validating review the policy
+ * evaluated (not the ones PSA skips, not the exempt ones; the mutating
+ * webhook never) is appended to the runtime's admission decision log format
+ * with "source":"webhook", "id" the request's uid, "kind", "namespace",
+ * "name", "operation", "dry_run", "message" (the denial's) or "reason" (the
+ * error's) and its "rules". An append that fails is counted
+ * (bulkhead_admission_decision_log_total{result="error"}), warned about once, and
+ * never changes the answer.
+ *
  * Ownership as include/bulkhead/base.h. struct bh_admission is thread-safe:
  * one serves every worker thread.
  */
@@ -140,6 +149,13 @@ struct bh_admission_opts {
 	/* the facts (tests stub it); NULL = verification through bh_verify_image
 	 * with the cache above, which also learns the digests to pin */
 	const struct bh_policy_env *env;
+	/* webhook19: a directory whose admission decision log
+	 * (include/bulkhead/runtime.h, <dir>/.admission@log) gets one line per
+	 * validating review evaluated ("source":"webhook"), for
+	 * `bulkhead agent --admission-root` to report; NULL: none. Its cap in
+	 * bytes (0: BH_RT_ADMIT_LOG_MAX). */
+	const char *decision_log;
+	uint64_t decision_log_cap;
 };
 
 struct bh_admission;

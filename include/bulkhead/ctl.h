@@ -580,6 +580,7 @@ int bh_ctl_workload_page(struct bh_ctl_store *s, const struct bh_ctl_workload_fi
 
 struct bh_ctl_event_filter {
 	const char *node, *severity, *rule, *workload; /* NULL: any */
+	const char *kind;			       /* webhook19; NULL: any */
 	int64_t since, until;			       /* unix seconds, inclusive; 0: any */
 	int64_t after_id;			       /* paging, as the audit log's */
 	unsigned limit; /* 1..BH_CTL_AUDIT_PAGE_MAX; 0: BH_CTL_AUDIT_PAGE_DEFAULT */

@@ -390,9 +390,11 @@ bool bh_rt_is_sealed(void);
  * renamed to .admission@log.1 first (the previous .1 goes): at most twice cap
  * on disk. A line is at most BH_RT_ADMIT_LINE_MAX: an entry whose JSON is
  * longer (escapes grow a string up to 6x) is shrunk and marked
- * "truncated":true: rules' messages dropped, then name, image, reason and
- * digest cut, last {ts, decision, id, truncated}: a decision is never lost to
- * its size. Bytes that are not UTF-8 in a string are written as U+FFFD. The
+ * "truncated":true: rules' messages dropped, then name, image, reason,
+ * digest, message and namespace cut, last {ts, decision, id, source?,
+ * truncated}: a decision is never lost to its size. The admission webhook
+ * writes its decisions to the same log (include/bulkhead/admission.h,
+ * "source":"webhook"). Bytes that are not UTF-8 in a string are written as U+FFFD. The
  * names hold '@', which no container ID may.
  */
 #define BH_RT_ADMIT_LOG	     ".admission@log"

@@ -7,14 +7,18 @@
  * enforce messages, warnings, auditAnnotations, for the mutating webhook the
  * pinning patch) -> metrics.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bulkhead/admission.h"
 #include "bulkhead/http.h" /* bh_http_hist */
 #include "bulkhead/image.h"
+#include "bulkhead/runtime.h"
 #include "bulkhead/trust.h"
 #include "internal.h"
 #include "banned.h"
@@ -49,6 +53,7 @@ struct bh_admission {
 	atomic_uint_fast64_t decisions[2][3][2];
 	atomic_uint_fast64_t hits[3]; /* enforce, audit, warn */
 	atomic_uint_fast64_t exempt, skipped, patched, bad_reviews, cache_hits, cache_misses;
+	atomic_uint_fast64_t logged, log_errors; /* the decision log's appends */
 	struct bh_http_hist latency[2];
 };
 
@@ -60,6 +65,17 @@ int bh_admission_new(const struct bh_admission_opts *o, struct bh_admission **ou
 	*out = NULL;
 	if (!o->policy)
 		return bh_error_set(err, BH_ERR_USAGE, "admission: no policy");
+	if (o->decision_log) {
+		struct stat st;
+
+		if (stat(o->decision_log, &st) < 0)
+			return bh_error_sys(err, errno, "decision log: %s", o->decision_log);
+		if (!S_ISDIR(st.st_mode))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "decision log: %s: not a directory", o->decision_log);
+		if (access(o->decision_log, W_OK | X_OK) < 0)
+			return bh_error_sys(err, errno, "decision log: %s", o->decision_log);
+	}
 	a = bh_calloc(1, sizeof(*a));
 	a->o = *o;
 	if (!a->o.cache_max)
@@ -355,8 +371,49 @@ static const char *runtime_class(const json_t *obj)
 
 enum result { R_ALLOWED = 0, R_DENIED, R_ERROR };
 
+/* The decision log's entry, built with jansson on malloc (the arena paused:
+ * it outlives the review's window); NULL when there is no log. */
+static json_t *log_entry(struct bh_admission *a, const struct bh_adm_request *rq,
+			 const char *decision, const struct bh_policy_result *res,
+			 const char *message, const char *reason)
+{
+	json_t *e;
+	bool was;
+
+	if (!a->o.decision_log)
+		return NULL;
+	was = bh_adm_arena_pause();
+	e = adm_log_entry(rq, decision, res, message, reason);
+	bh_adm_arena_resume(was);
+	return e;
+}
+
+/* Append e (then freed) to the decision log; a failure is counted and warned
+ * about once, the answer is already made. */
+static void log_append(struct bh_admission *a, json_t *e)
+{
+	struct bh_error *err = NULL;
+
+	if (!e)
+		return;
+	if (bh_rt_admit_log_append(a->o.decision_log, e, a->o.decision_log_cap, &err) < 0) {
+		if (atomic_fetch_add(&a->log_errors, 1) == 0) {
+			char *m = bh_error_message(err);
+
+			bh_warn("admission: decision log: %s (decisions are answered, not logged; "
+				"counted in bulkhead_admission_decision_log_total)",
+				m ? m : "error");
+			free(m);
+		}
+		bh_error_free(err);
+	} else {
+		atomic_fetch_add(&a->logged, 1);
+	}
+	json_decref(e);
+}
+
 static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
-			  const struct bh_adm_request *rq, json_t *resp)
+			  const struct bh_adm_request *rq, json_t *resp, json_t **entry)
 {
 	struct req_ctx rc = { .a = a,
 			      .dry_run = rq->dry_run,
@@ -368,6 +425,7 @@ static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
 	struct bh_error *err = NULL;
 	struct bh_buf msg = BH_BUF_INIT(1u << 20);
 	json_t *labels = NULL;
+	char *emsg = NULL;
 	enum result out = R_ALLOWED;
 	const char *sub = rq->sub_resource;
 	bool pod = !strcmp(rq->resource, "pods") && !*rq->group;
@@ -421,7 +479,7 @@ static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
 			free(d);
 		}
 		annotate(resp, "error", m);
-		free(m);
+		emsg = m;
 		out = R_ERROR;
 		goto done;
 	}
@@ -493,6 +551,13 @@ static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
 done:
 	if (hook == BH_ADM_MUTATE && out == R_DENIED)
 		out = R_ALLOWED; /* the mutating webhook never denies a policy hit */
+	if (hook == BH_ADM_VALIDATE)
+		*entry = log_entry(a, rq,
+				   out == R_ERROR    ? "error"
+				   : out == R_DENIED ? "deny"
+						     : "allow",
+				   &res, out == R_DENIED ? msg.data : NULL, emsg);
+	free(emsg);
 	bh_policy_result_release(&res);
 	json_decref(labels);
 	bh_buf_release(&msg);
@@ -514,7 +579,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 {
 	struct bh_adm_request rq;
 	struct bh_error *perr = NULL;
-	json_t *review, *resp;
+	json_t *review, *resp, *entry = NULL;
 	enum result r;
 	uint64_t t0 = now_ns();
 	bool arena = bh_adm_arena_begin();
@@ -547,6 +612,8 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 				deny(resp, d);
 			else
 				warn(resp, d);
+			if (hook == BH_ADM_VALIDATE)
+				entry = log_entry(a, &rq, "error", NULL, NULL, m);
 			free(d);
 			free(m);
 		}
@@ -555,7 +622,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 		rq.dry_run = false;
 	} else {
 		resp = response(rq.uid);
-		r = decide(a, hook, &rq, resp);
+		r = decide(a, hook, &rq, resp, &entry);
 	}
 	review = json_pack("{s:s,s:s,s:o}", "apiVersion", "admission.k8s.io/v1", "kind",
 			   "AdmissionReview", "response", resp);
@@ -567,6 +634,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	bh_adm_request_release(&rq);
 	if (arena)
 		bh_adm_arena_end();
+	log_append(a, entry); /* after the answer is made: it never changes it */
 	bh_http_hist_observe(&a->latency[hook], now_ns() - t0);
 	if (!*answer)
 		return bh_error_set(err, BH_ERR_NOMEM, "AdmissionReview answer");
@@ -628,6 +696,11 @@ int bh_admission_metrics(struct bh_admission *a, struct bh_buf *out, struct bh_e
 		    "# TYPE bulkhead_admission_verify_cache_total counter\n"
 		    "bulkhead_admission_verify_cache_total{result=\"hit\"} %llu\n"
 		    "bulkhead_admission_verify_cache_total{result=\"miss\"} %llu\n"
+		    "# HELP bulkhead_admission_decision_log_total Decisions appended to the "
+		    "decision log (--decision-log), and appends that failed.\n"
+		    "# TYPE bulkhead_admission_decision_log_total counter\n"
+		    "bulkhead_admission_decision_log_total{result=\"ok\"} %llu\n"
+		    "bulkhead_admission_decision_log_total{result=\"error\"} %llu\n"
 		    "# HELP bulkhead_admission_namespaces Namespaces whose labels are known.\n"
 		    "# TYPE bulkhead_admission_namespaces gauge\n"
 		    "bulkhead_admission_namespaces %zu\n"
@@ -639,6 +712,8 @@ int bh_admission_metrics(struct bh_admission *a, struct bh_buf *out, struct bh_e
 		    (unsigned long long)atomic_load(&a->bad_reviews),
 		    (unsigned long long)atomic_load(&a->cache_hits),
 		    (unsigned long long)atomic_load(&a->cache_misses),
+		    (unsigned long long)atomic_load(&a->logged),
+		    (unsigned long long)atomic_load(&a->log_errors),
 		    bh_adm_nslabels_count(a->o.nslabels)) < 0)
 		return -1;
 	for (int h = 0; h < 2; h++) {

@@ -17,4 +17,10 @@ void bh_adm_arena_resume(bool was);
 void bh_adm_arena_stop(void);
 void bh_adm_arena_end(void);
 
+/* declog.c: the decision log's entry of one review (decision "allow",
+ * "deny" or "error"; res, message, reason may be NULL). */
+#include "bulkhead/admission.h"
+json_t *adm_log_entry(const struct bh_adm_request *rq, const char *decision,
+		      const struct bh_policy_result *res, const char *message, const char *reason);
+
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The runtime's admission decisions spooled as events (src/agent/admission.h). */
+/* The runtime's and the webhook's admission decisions spooled as events
+ * (src/agent/admission.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -90,8 +91,9 @@ char *agent_adm_event(const json_t *entry)
 	const json_t *rules = bh_json_arr(entry, "rules");
 	json_t *data, *rs, *ctr, *ev, *wl;
 	json_int_t ts = 0;
-	const char *rule = NULL, *sev;
-	bool warned = false;
+	const char *rule = NULL, *sev, *src = bh_json_str(entry, "source");
+	bool warned = false, webhook = src && !strcmp(src, "webhook");
+	bool dry = webhook && json_is_true(json_object_get(entry, "dry_run"));
 	size_t i;
 	json_t *r;
 	char *s;
@@ -133,19 +135,48 @@ char *agent_adm_event(const json_t *entry)
 		rule = !strcmp(dec, "error")  ? "policy-error"
 		       : !strcmp(dec, "deny") ? "policy-deny"
 					      : "admitted";
-	sev = strcmp(dec, "allow") ? "DENY" : warned ? "WARN" : "INFO";
-	put(ctr, "id", str_cut(entry, "id", 256));
-	put(ctr, "name", str_cut(entry, "name", 256));
-	json_object_set_new(data, "source", json_string("runtime"));
+	/* a dry run refused nothing: INFO, its decision in data */
+	sev = dry ? "INFO" : strcmp(dec, "allow") ? "DENY" : warned ? "WARN" : "INFO";
+	json_object_set_new(data, "source", json_string(webhook ? "webhook" : "runtime"));
 	json_object_set_new(data, "decision", json_string(dec));
-	json_object_set_new(data, "container", ctr);
-	put(data, "image", str_cut(entry, "image", 512));
-	put(data, "digest", str_cut(entry, "digest", 128));
+	if (webhook) {
+		const char *ns = bh_json_str(entry, "namespace"), *nm = bh_json_str(entry, "name");
+		const char *op = bh_json_str(entry, "operation");
+
+		/* the request: uid, kind, namespace, name, operation, dry run */
+		put(ctr, "uid", str_cut(entry, "id", 128));
+		put(ctr, "kind", str_cut(entry, "kind", 64));
+		put(ctr, "namespace", str_cut(entry, "namespace", 253));
+		put(ctr, "name", str_cut(entry, "name", 253));
+		if (op && (!strcmp(op, "CREATE") || !strcmp(op, "UPDATE") ||
+			   !strcmp(op, "DELETE") || !strcmp(op, "CONNECT")))
+			put(ctr, "operation", json_string(op));
+		json_object_set_new(ctr, "dry_run", json_boolean(dry));
+		json_object_set_new(data, "request", ctr);
+		put(data, "message", str_cut(entry, "message", 1024));
+		/* the workload: namespace/name (cut to the controller's 512), else the uid */
+		if (nm && *nm) {
+			char *w = bh_asprintf("%s%s%s", ns && *ns ? ns : "", ns && *ns ? "/" : "",
+					      nm);
+
+			wl = cut(w, 507);
+			free(w);
+		} else {
+			wl = str_cut(entry, "id", 128);
+		}
+	} else {
+		put(ctr, "id", str_cut(entry, "id", 256));
+		put(ctr, "name", str_cut(entry, "name", 256));
+		json_object_set_new(data, "container", ctr);
+		put(data, "image", str_cut(entry, "image", 512));
+		put(data, "digest", str_cut(entry, "digest", 128));
+		wl = str_cut(entry,
+			     bh_json_str(entry, "name") && *bh_json_str(entry, "name") ? "name"
+										       : "id",
+			     256);
+	}
 	put(data, "reason", str_cut(entry, "reason", 1024));
 	json_object_set_new(data, "rules", rs);
-	wl = str_cut(entry,
-		     bh_json_str(entry, "name") && *bh_json_str(entry, "name") ? "name" : "id",
-		     256);
 	/* the rule as the controller takes it: 128 bytes at most */
 	ev = json_pack("{sIsssssoso}", "ts", ts, "kind", "admission", "severity", sev, "rule",
 		       cut(rule, 128), "data", data);

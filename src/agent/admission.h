@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Inside the agent (admit17): the runtime's admission decisions. A container
+ * Inside the agent (admit17): the runtime's (and webhook19: the admission
+ * webhook's) admission decisions. A container
  * the policy refused at create leaves nothing on the node but its line in
  * the runtime's decision log (<root>/.admission@log, include/bulkhead/runtime.h);
  * the shipper tails it (agent_adm_poll) and spools each decision as an event
@@ -15,6 +16,13 @@
  *             "image","digest","reason","rules":[{"rule","action","section",
  *             "message"}]}: only these members, strings cut, re-encoded (the
  *             log's text is never copied into the event as it is).
+ * The admission webhook's decisions ("source":"webhook" in the log: `bulkhead
+ * admission serve --decision-log DIR`, webhook19) are the same kind with
+ *   workload  namespace/name of the object (else the request's uid);
+ *   severity  as above, but INFO for a dry run (nothing was refused);
+ *   data      {"source":"webhook","decision","request":{"uid","kind",
+ *             "namespace","name","operation","dry_run"},"message","reason",
+ *             "rules"}.
  * Where it read to is kept in state_dir/admission.cursor (written after the
  * events are synced in the spool: a crash between sends those again, never
  * loses them), so a restart goes on where it was; a rotation under the

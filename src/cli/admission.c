@@ -52,7 +52,10 @@ static const char admission_usage[] =
 	"  --max-connections N     open connections (default 1024)\n"
 	"  --workers N             event loops (default: one per CPU)\n"
 	"  --drain-timeout MS      at shutdown, how long requests in flight may take\n"
-	"                          (default 10000)\n" CLI_IMAGE_USAGE
+	"                          (default 10000)\n"
+	"  --decision-log DIR      append each validating decision to DIR/.admission@log\n"
+	"                          (for bulkhead agent --admission-root DIR)\n"
+	"  --decision-log-max BYTES  rotate it past this (default 1 MiB)\n" CLI_IMAGE_USAGE
 	"  -h, --help              show this help\n";
 
 enum {
@@ -76,6 +79,8 @@ enum {
 	OPT_MAXCONN,
 	OPT_WORKERS,
 	OPT_DRAIN,
+	OPT_DECLOG,
+	OPT_DECLOG_MAX,
 };
 
 static void handle(void *ctx, const struct bh_http_request *req, struct bh_http_response *resp,
@@ -150,6 +155,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "max-connections", required_argument, NULL, OPT_MAXCONN },
 		{ "workers", required_argument, NULL, OPT_WORKERS },
 		{ "drain-timeout", required_argument, NULL, OPT_DRAIN },
+		{ "decision-log", required_argument, NULL, OPT_DECLOG },
+		{ "decision-log-max", required_argument, NULL, OPT_DECLOG_MAX },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -196,6 +203,17 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		case OPT_EX_NS: bh_strvec_push(&ex_ns, optarg); break;
 		case OPT_EX_USER: bh_strvec_push(&ex_user, optarg); break;
 		case OPT_EX_RC: bh_strvec_push(&ex_rc, optarg); break;
+		case OPT_DECLOG: ao.decision_log = optarg; break;
+		case OPT_DECLOG_MAX:
+			if (!cli_parse_count(optarg, 1ul << 30, &v) || v < 64 * 1024) {
+				cli_usage_error("admission serve",
+						"--decision-log-max: '%s' is not a size from "
+						"65536 to 1073741824 bytes",
+						optarg);
+				goto out;
+			}
+			ao.decision_log_cap = v;
+			break;
 		case OPT_TTL:
 		case OPT_CACHE:
 		case OPT_BODY:
@@ -243,6 +261,10 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	if (!ho.cert_file || !ho.key_file) {
 		cli_usage_error("admission serve", "the webhook needs --tls-cert and --tls-key "
 						   "(the API server calls it over HTTPS)");
+		goto out;
+	}
+	if (ao.decision_log_cap && !ao.decision_log) {
+		cli_usage_error("admission serve", "--decision-log-max needs --decision-log");
 		goto out;
 	}
 	if ((nsl_file != NULL) + (kubeconfig != NULL) + no_nsl > 1) {

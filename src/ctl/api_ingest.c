@@ -140,7 +140,7 @@ static void on_events_get(struct bh_ctl_call *c)
 	struct bh_ctl_event_filter f = { 0 };
 	struct bh_error *err = NULL;
 	char node[BH_CTL_NAME_MAX + 1], sev[BH_CTL_SEVERITY_MAX + 1];
-	char rule[BH_CTL_RULE_MAX + 1], wl[BH_CTL_FIELD_MAX + 1];
+	char rule[BH_CTL_RULE_MAX + 1], wl[BH_CTL_FIELD_MAX + 1], kind[BH_CTL_KIND_MAX + 1];
 	json_t *v;
 	int rc;
 
@@ -156,6 +156,9 @@ static void on_events_get(struct bh_ctl_call *c)
 	if ((rc = bh_ctl_call_query(c, "workload", wl, sizeof(wl))) < 0)
 		return;
 	f.workload = rc ? wl : NULL;
+	if ((rc = bh_ctl_call_query(c, "kind", kind, sizeof(kind))) < 0)
+		return;
+	f.kind = rc ? kind : NULL;
 	if (bh_ctl_call_page(c, BH_CTL_AUDIT_PAGE_MAX, &f.since, &f.until, &f.after_id, &f.limit) <
 	    0)
 		return;
@@ -185,7 +188,7 @@ static const struct bh_ctl_endpoint endpoints[] = {
 	  NULL, "node all limit cursor", 200 },
 	{ "GET", "/api/v1/events", on_events_get, BH_CTL_READER,
 	  "The events reported, in the order stored, paged (next: pass as after)", NULL,
-	  "node severity rule workload since until after limit", 200 },
+	  "node severity rule workload kind since until after limit", 200 },
 };
 
 static void schemas(json_t *components)

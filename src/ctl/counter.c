@@ -111,20 +111,20 @@ static const struct countermeasure cms[] = {
 	  { { 0 } } },
 	{ "4.3",
 	  "Orchestrator: admission and unbounded administrative access",
-	  "the runtime's policy at create (bulkhead create/run; its decisions reported by the "
-	  "agents, agent --admission-root), the admission webhook (bulkhead admission) and the "
-	  "controller's roles",
+	  "the runtime's policy at create (bulkhead create/run) and the admission webhook "
+	  "(bulkhead admission serve --decision-log), their decisions reported by the agents "
+	  "(agent --admission-root), and the controller's roles",
 	  { { "admission events reported", "SELECT COUNT(*) FROM events WHERE kind = 'admission'",
-	      "events" },
+	      "events?kind=admission" },
 	    { "admins", "SELECT COUNT(*) FROM users WHERE role = 'admin'", NULL } },
 	  { { "admissions denied in the last 24 h",
 	      "SELECT COUNT(*) FROM events WHERE kind = 'admission' AND " EVENTS_DAY
 	      " AND UPPER(severity) IN ('HIGH', 'CRITICAL', 'ERROR', 'DENY')",
-	      "events" },
+	      "events?kind=admission&severity=DENY" },
 	    { "admitted with a warning in the last 24 h",
 	      "SELECT COUNT(*) FROM events WHERE kind = 'admission' AND " EVENTS_DAY
 	      " AND UPPER(severity) = 'WARN'",
-	      "events" } } },
+	      "events?kind=admission&severity=WARN" } } },
 	{ "4.4.1",
 	  "Runtime: syscall profiles and monitoring",
 	  "the agents' monitor (bulkhead agent) on each node",

@@ -452,6 +452,7 @@ int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *
 		{ f->severity != NULL, " AND severity = ?", BH_CTL_S(f->severity) },
 		{ f->rule != NULL, " AND rule = ?", BH_CTL_S(f->rule) },
 		{ f->workload != NULL, " AND workload = ?", BH_CTL_S(f->workload) },
+		{ f->kind != NULL, " AND kind = ?", BH_CTL_S(f->kind) },
 		/* the minute first: the index is on ts / 60 (schema.c) */
 		{ f->since != 0, " AND ts / 60 >= ? / 60", BH_CTL_I(f->since) },
 		{ f->since != 0, " AND ts >= ?", BH_CTL_I(f->since) },
@@ -459,7 +460,7 @@ int bh_ctl_event_list(struct bh_ctl_store *s, const struct bh_ctl_event_filter *
 		{ f->until != 0, " AND ts <= ?", BH_CTL_I(f->until) },
 	};
 	char sql[768];
-	struct bh_ctl_val p[10];
+	struct bh_ctl_val p[12];
 	size_t count, np = 0;
 
 	*out = NULL;

@@ -197,13 +197,14 @@ static void quarter(json_t *e, const char *k)
  * The line of entry, at most BH_RT_ADMIT_LINE_MAX with its newline: JSON
  * escapes can grow a string 6x past the cuts of rt_admit_entry (and a
  * caller's entry may hold anything), so an entry too long is shrunk ("truncated":
- * true): the rules' messages go, then name, image, reason and digest are cut
- * to a quarter (twice), and last {ts, decision, id, truncated}: a decision is
- * never lost to its size. NULL: out of memory.
+ * true): the rules' messages go, then name, image, reason, digest, message
+ * and namespace are cut to a quarter (twice), and last {ts, decision, id,
+ * source?, truncated}: a decision is never lost to its size. NULL: out of memory.
  */
 static char *dump_fitting(const json_t *entry)
 {
-	static const char *const SHRINK[] = { "name", "image", "reason", "digest", NULL };
+	static const char *const SHRINK[] = { "name",	 "image",     "reason", "digest",
+					      "message", "namespace", NULL };
 	json_t *e, *rules, *r, *m;
 	char *line = json_dumps(entry, JSON_COMPACT);
 	size_t i;
@@ -241,6 +242,9 @@ static char *dump_fitting(const json_t *entry)
 	r = json_object_get(entry, "id");
 	if (json_is_string(r))
 		json_object_set_new(m, "id", cut(json_string_value(r), 256));
+	r = json_object_get(entry, "source"); /* the webhook's (webhook19) */
+	if (json_is_string(r))
+		json_object_set_new(m, "source", cut(json_string_value(r), 16));
 	json_object_set_new(m, "truncated", json_true());
 	line = dump_if_fits(m);
 	json_decref(m);
@@ -270,7 +274,8 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 		bh_error_sys(err, errno, "admission log: locking %s", lock);
 		goto out;
 	}
-	fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* read-write: the torn-line check reads its last byte through it */
+	fd = open(log, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		bh_error_sys(err, fd < 0 ? errno : EINVAL, "admission log: %s", log);
 		goto out;
@@ -290,16 +295,10 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 	} else if (st.st_size > 0) {
 		/* a torn last line (a writer that died in its write) ends here */
 		char last = '\n';
-		int rfd = open(log, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-		if (rfd >= 0) {
-			if (pread(rfd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-			    bh_write_all(fd, "\n", 1, err) < 0) {
-				close(rfd);
-				goto out;
-			}
-			close(rfd);
-		}
+		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+		    bh_write_all(fd, "\n", 1, err) < 0)
+			goto out;
 	}
 	if (bh_write_all(fd, line, len, err) < 0) {
 		bh_error_prefix(err, "admission log: %s", log);

@@ -358,6 +358,25 @@ def steps(p):
     check("a violation's count links to the offending workloads", link == "1" and
           [r[1] for r in got] == ["c2"], repr((link, got)))
 
+    # webhook19: 4.3 links to the events of kind admission; the events view filters by kind
+    p.goto(url + "/#/countermeasures")
+    p.wait("!!document.querySelector('#cm-summary')", what="the countermeasures")
+    href = p.eval("""(() => { const r = [...document.querySelectorAll('.view-countermeasures tbody tr')]
+        .find(r => r.cells[0].textContent === '4.3'); const a = r.cells[4].querySelector('a');
+        return a ? a.getAttribute('href') : ''; })()""")
+    check("4.3's evidence links to the events of kind admission", href == "#/events?kind=admission",
+          repr(href))
+    p.goto(url + "/#/events?kind=alert&severity=WARNING")
+    p.wait("location.hash.includes('kind=alert') && !!document.querySelector('#events-count')",
+           what="the events of kind alert")
+    got = rows(".view-events tbody tr")
+    want = api("/api/v1/events?kind=alert&severity=WARNING")["items"]
+    check("the events view filtered by kind shows what the API gives, the form keeps the kind",
+          [r[0] for r in got] == [str(e["id"]) for e in want] and len(got) == 1 and
+          {r[3] for r in got} == {"alert"} and
+          p.eval("document.querySelector('#events-filter input[name=kind]').value") == "alert",
+          repr((got, want)))
+
     # ---- delete the user: two clicks --------------------------------------------------
     p.goto(url + "/#/users")
     p.wait("!!document.querySelector('#users-list button[data-user=\"bob\"]')", what="bob's delete button")

@@ -6,6 +6,8 @@
  * bh_admission_review's answers (deny with 403, warnings, audit annotations,
  * PSA's skips, exemptions, failure policy, dry run, pins from a stub).
  */
+#include <unistd.h>
+
 #include "unit.h"
 
 #include "bulkhead/admission.h"
@@ -291,6 +293,106 @@ static void review_without_uid_is_an_error(void **state)
 	bh_policy_free(p);
 }
 
+/* webhook19: --decision-log: a line per validating review evaluated (deny,
+ * allow, error: a review with a uid but a bad member), none for PSA's skips,
+ * the exempt or the mutating webhook; a directory that is not one refused */
+static void decisions_are_logged(void **state)
+{
+	struct bh_policy *p = bh_policy_new();
+	struct bh_pss_lv lv = { BH_PSS_BASELINE, BH_PSS_LATEST };
+	static const struct bh_policy_env env = { NULL, verify_yes, NULL, 0 };
+	char *ns[] = { "kube-system", NULL };
+	char dir[] = "/tmp/bh-declog-XXXXXX";
+	struct bh_admission_opts o = { .env = &env, .exempt_namespaces = ns };
+	struct bh_admission *a = NULL;
+	struct bh_error *err = NULL;
+	const char *reviews[] = {
+		REVIEW(POD_REQ("CREATE", ",\"dryRun\":true", BAD_POD)),
+		REVIEW(POD_REQ("CREATE", ",\"subResource\":\"status\"", BAD_POD)),
+		REVIEW(POD_REQ("CREATE", "",
+			       "{\"kind\":\"Pod\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":"
+			       "\"ok\"},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":"
+			       "\"nginx:1\"}]}}")),
+		REVIEW("\"uid\":\"u-bad\",\"kind\":7"),
+	};
+	struct bh_buf b = BH_BUF_INIT(1u << 20);
+	char *path, *out = NULL, *line, *save = NULL;
+	json_t *l[4];
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(bh_policy_add_pss(p, lv, NULL), 0);
+	assert_int_equal(bh_policy_compile(p, NULL, NULL), 0);
+	o.policy = p;
+	o.decision_log = "/etc/passwd";
+	assert_int_equal(bh_admission_new(&o, &a, &err), -1);
+	assert_error(err, BH_ERR_INVALID, "not a directory");
+	bh_error_free(err);
+	err = NULL;
+	o.decision_log = dir;
+	assert_int_equal(bh_admission_new(&o, &a, NULL), 0);
+	for (size_t i = 0; i < 4; i++) {
+		assert_int_equal(bh_admission_review(a, BH_ADM_VALIDATE, reviews[i],
+						     strlen(reviews[i]), &out, NULL, NULL),
+				 0);
+		free(out);
+	}
+	/* exempt and mutating: no line */
+	{
+		const char *ex = REVIEW(
+			"\"uid\":\"u-ex\",\"kind\":{\"group\":\"\",\"version\":\"v1\",\"kind\":"
+			"\"Pod\"},\"resource\":{\"group\":\"\",\"version\":\"v1\",\"resource\":"
+			"\"pods\"},\"namespace\":\"kube-system\",\"operation\":\"CREATE\","
+			"\"object\":" BAD_POD);
+		const char *mu = reviews[0];
+
+		assert_int_equal(
+			bh_admission_review(a, BH_ADM_VALIDATE, ex, strlen(ex), &out, NULL, NULL),
+			0);
+		free(out);
+		assert_int_equal(
+			bh_admission_review(a, BH_ADM_MUTATE, mu, strlen(mu), &out, NULL, NULL), 0);
+		free(out);
+	}
+	path = bh_asprintf("%s/.admission@log", dir);
+	assert_int_equal(bh_read_file(path, &b, NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		assert_true(n < 3);
+		l[n] = json_loads(line, 0, NULL);
+		assert_non_null(l[n]);
+		assert_string_equal(bh_json_str(l[n], "source"), "webhook");
+		n++;
+	}
+	assert_int_equal(n, 3);
+	assert_string_equal(bh_json_str(l[0], "decision"), "deny");
+	assert_string_equal(bh_json_str(l[0], "id"), "u-1");
+	assert_string_equal(bh_json_str(l[0], "kind"), "Pod");
+	assert_string_equal(bh_json_str(l[0], "namespace"), "ns");
+	assert_string_equal(bh_json_str(l[0], "name"), "p");
+	assert_string_equal(bh_json_str(l[0], "operation"), "CREATE");
+	assert_true(json_is_true(json_object_get(l[0], "dry_run")));
+	assert_non_null(strstr(bh_json_str(l[0], "message"), "privileged"));
+	assert_non_null(bh_json_str(json_array_get(json_object_get(l[0], "rules"), 0), "rule"));
+	assert_string_equal(bh_json_str(l[1], "decision"), "allow");
+	assert_string_equal(bh_json_str(l[1], "name"), "ok");
+	assert_string_equal(bh_json_str(l[2], "decision"), "error");
+	assert_string_equal(bh_json_str(l[2], "id"), "u-bad");
+	assert_non_null(strstr(bh_json_str(l[2], "reason"), "request.kind"));
+	for (size_t i = 0; i < n; i++)
+		json_decref(l[i]);
+	bh_buf_release(&b);
+	bh_admission_free(a);
+	bh_policy_free(p);
+	unlink(path);
+	free(path);
+	path = bh_asprintf("%s/.admission@lock", dir);
+	unlink(path);
+	free(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* The review's JSON reader against jansson's (the reader it replaces): the
  * same verdict and the same tree on each case, the reason named on refusal. */
 static void json_reader_matches_jansson(void **state)
@@ -385,6 +487,7 @@ int main(void)
 		cmocka_unit_test(patch_pins_every_container_of_every_kind),
 		cmocka_unit_test(review_answers),
 		cmocka_unit_test(review_without_uid_is_an_error),
+		cmocka_unit_test(decisions_are_logged),
 		cmocka_unit_test(json_reader_matches_jansson),
 	};
 

@@ -408,6 +408,96 @@ static void escapes_and_bad_utf8_never_lose_the_decision(void **state)
 	free(ctl);
 }
 
+/* webhook19: the admission webhook's entries (source webhook) become events
+ * with the request, namespace/name as the workload, a dry run INFO; members
+ * of the wrong type or unknown values are dropped; an entry too long keeps
+ * its source */
+static void webhook_entries_become_webhook_events(void **state)
+{
+	char *root = tmpdir();
+	json_t *e, *ev, *d, *r;
+	char *s, *big;
+	struct bh_error *err = NULL;
+
+	(void)state;
+	e = json_pack("{sI"
+		      "ssssssssssssss"
+		      "sbsss[{ssssss}]}",
+		      "ts", (json_int_t)1700000000, "decision", "deny", "source", "webhook", "id",
+		      "uid-1", "kind", "Pod", "namespace", "prod", "name", "web", "operation",
+		      "CREATE", "dry_run", 0, "message", "violates PodSecurity", "rules", "rule",
+		      "pod-security", "action", "enforce", "message", "runAsNonRoot != true");
+	s = agent_adm_event(e);
+	assert_non_null(s);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	d = json_object_get(ev, "data");
+	r = json_object_get(d, "request");
+	assert_string_equal(bh_json_str(ev, "rule"), "pod-security");
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	assert_string_equal(bh_json_str(ev, "workload"), "prod/web");
+	assert_string_equal(bh_json_str(d, "source"), "webhook");
+	assert_string_equal(bh_json_str(d, "message"), "violates PodSecurity");
+	assert_null(json_object_get(d, "container"));
+	assert_string_equal(bh_json_str(r, "uid"), "uid-1");
+	assert_string_equal(bh_json_str(r, "kind"), "Pod");
+	assert_string_equal(bh_json_str(r, "operation"), "CREATE");
+	assert_true(json_is_false(json_object_get(r, "dry_run")));
+	json_decref(ev);
+
+	/* a dry run: INFO; an unknown operation and a non-string name dropped,
+	 * the workload the uid */
+	json_object_set_new(e, "dry_run", json_true());
+	json_object_set_new(e, "operation", json_string("EXPLODE"));
+	json_object_set_new(e, "name", json_integer(7));
+	s = agent_adm_event(e);
+	assert_non_null(s);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	r = json_object_get(json_object_get(ev, "data"), "request");
+	assert_string_equal(bh_json_str(ev, "severity"), "INFO");
+	assert_string_equal(bh_json_str(ev, "workload"), "uid-1");
+	assert_null(json_object_get(r, "operation"));
+	assert_null(json_object_get(r, "name"));
+	assert_true(json_is_true(json_object_get(r, "dry_run")));
+	json_decref(ev);
+
+	/* any other source is the runtime's */
+	json_object_set_new(e, "source", json_string("elsewhere"));
+	s = agent_adm_event(e);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	assert_string_equal(bh_json_str(json_object_get(ev, "data"), "source"), "runtime");
+	assert_null(json_object_get(json_object_get(ev, "data"), "request"));
+	json_decref(ev);
+
+	/* too long to shrink (kind is not cut): the last resort keeps the source */
+	json_object_set_new(e, "source", json_string("webhook"));
+	big = bh_calloc(1, BH_RT_ADMIT_LINE_MAX + 1);
+	memset(big, 'k', BH_RT_ADMIT_LINE_MAX);
+	json_object_set_new(e, "kind", json_string(big));
+	free(big);
+	assert_int_equal(bh_rt_admit_log_append(root, e, 0, &err), 0);
+	{
+		struct agent_adm a;
+		struct sink sk = { json_array(), 0, 0 };
+		char *sd = tmpdir();
+
+		assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+		assert_int_equal(poll_all(&a, &sk), 1);
+		d = json_object_get(json_array_get(sk.events, 0), "data");
+		assert_string_equal(bh_json_str(d, "source"), "webhook");
+		assert_string_equal(bh_json_str(d, "decision"), "deny");
+		agent_adm_close(&a);
+		json_decref(sk.events);
+		rmrf(sd);
+		free(sd);
+	}
+	json_decref(e);
+	rmrf(root);
+	free(root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +507,7 @@ int main(void)
 		cmocka_unit_test(a_failed_append_to_the_spool_is_read_again),
 		cmocka_unit_test(an_entry_is_cut_to_the_line_limit),
 		cmocka_unit_test(escapes_and_bad_utf8_never_lose_the_decision),
+		cmocka_unit_test(webhook_entries_become_webhook_events),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

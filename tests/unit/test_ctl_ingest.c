@@ -212,6 +212,13 @@ static void events_filter_and_page(void **state)
 	f.workload = "c1"; /* 1, 3, 5 */
 	assert_int_equal(list_n(s, &f, &v), 3);
 	json_decref(v);
+	f.kind = "alert"; /* webhook19: every event here is an alert */
+	assert_int_equal(list_n(s, &f, &v), 3);
+	json_decref(v);
+	f.kind = "admission";
+	assert_int_equal(list_n(s, &f, &v), 0);
+	json_decref(v);
+	f.kind = NULL;
 	f.workload = NULL;
 	f.since = 1002;
 	f.until = 1004;
