@@ -226,7 +226,7 @@ int bh_ctl_attest_chunk_add(struct bh_ctl_store *s, const struct bh_ctl_attest_c
 
 	*held = 0;
 	if (bh_ctl_store_tx(s, add_tx, &a, err) < 0)
-		return bh_error_prefix(err, "node %s's attestation log", c->node);
+		return -1; /* each error names the node */
 	*held = a.held;
 	return 0;
 }
