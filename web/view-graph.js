@@ -2,10 +2,14 @@
 // The connection graph (flows17): GET /api/v1/flows drawn by graph.js, groups
 // as nodes, flows as edges (grey allowed, orange denied, red with a threat,
 // its IDs in the edge's text and in the table below), filtered by group and
-// window (#/graph?group=G&minutes=M); live while shown: reloaded when the
-// stream (live.js) says flows changed (at most once a second), polled every
-// 3 s when the stream fails; drawn again only when the flows changed. Every
-// string from the API is text only.
+// window (#/graph?group=G&minutes=M); live while shown: a stream (live.js)
+// `flows` event carries the new edges (ctlmisc19), added to the graph shown
+// without a refetch (counts summed, threats joined, groups added); an event
+// without edges, with some left out (truncated), a `dropped` one, or the
+// stream failing (polled every 3 s) reloads it all (at most once a second);
+// the first event a minute after the last load reloads too, so flows that
+// left the window go. Drawn
+// again only when the flows changed. Every string from the API is text only.
 'use strict';
 BH.view({
 	name: 'graph', title: 'Connections',
@@ -52,15 +56,56 @@ BH.view({
 			const since = new Date(Date.now() - minutes * 60000).toISOString().replace(/\.\d+Z$/, 'Z');
 			return BH.api('GET', '/api/v1/flows' + BH.query({ since, group }));
 		};
-		draw(await load());
-		// live: reload on a flows event (coalesced to one a second), or poll
+		let current = await load();
+		let loaded = Date.now();
+		draw(current);
+		// live: the event's edges added, else a reload (coalesced to one a second), or poll
 		let pending = null;
 		const reload = async () => {
 			if (!root.isConnected) return;
 			const r = await BH.run(load);
-			if (r && root.isConnected) draw(r);
+			if (r && root.isConnected) { current = r; loaded = Date.now(); draw(r); }
 		};
-		BH.live(root, ['flows'], () => {
+		const key = (f) => [f.from, f.to, f.proto, f.port, f.app].map(String).join('\u001f');
+		const num = (v) => (Number.isFinite(Number(v)) ? Number(v) : 0);
+		// true when the edges could be added; false: reload
+		const apply = (data) => {
+			if (!data || !Array.isArray(data.edges) || num(data.truncated) > 0) return false;
+			if (!current || !Array.isArray(current.flows) || current.truncated) return false;
+			if (Date.now() - loaded > 60000) return false;
+			const byKey = new Map(current.flows.map((f) => [key(f), f]));
+			const groups = new Set(current.groups.map((g) => String(g.id)));
+			for (const e of data.edges) {
+				if (!e || typeof e !== 'object') return false;
+				if (group && e.from !== group && e.to !== group) continue;
+				let f = byKey.get(key(e));
+				if (!f) {
+					f = { from: String(e.from), to: String(e.to), proto: String(e.proto), port: num(e.port),
+						app: String(e.app), bytes: 0, packets: 0, conns: 0, allowed: 0, denied: 0,
+						verdict: 'allow', threats: [], last_seen: 0 };
+					current.flows.push(f);
+					byKey.set(key(e), f);
+				}
+				for (const c of ['bytes', 'packets', 'conns', 'allowed', 'denied']) f[c] = num(f[c]) + num(e[c]);
+				f.last_seen = Math.max(num(f.last_seen), num(e.last_seen));
+				if (!Array.isArray(f.threats)) f.threats = [];
+				for (const t of Array.isArray(e.threats) ? e.threats : [])
+					if (!f.threats.includes(String(t)) && f.threats.length < 64) f.threats.push(String(t));
+				f.verdict = f.denied > 0 ? 'deny' : f.threats.length ? 'alert' : 'allow';
+				for (const [id, peer] of [[f.from, e.from_peer], [f.to, e.to_peer]]) {
+					if (groups.has(id)) continue;
+					groups.add(id);
+					current.groups.push({ id, name: id, kind: peer ? 'peer' : 'workload' });
+				}
+			}
+			// the busiest first, as the API orders them
+			current.flows.sort((a, b) => (num(b.bytes) + num(b.conns)) - (num(a.bytes) + num(a.conns)));
+			box.dataset.applied = String(Number(box.dataset.applied || 0) + 1);
+			draw(current);
+			return true;
+		};
+		BH.live(root, ['flows'], (name, data) => {
+			if (name === 'flows' && apply(data)) return;
 			if (!pending)
 				pending = setTimeout(() => { pending = null; reload(); }, 1000);
 		}, reload);

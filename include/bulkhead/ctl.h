@@ -618,7 +618,16 @@ struct bh_ctl_api_opts {
 	const struct bh_ctl_ingest_hook *ingest_hook;
 	/* http17: live streams (GET /api/v1/stream) open at once (0: 64) */
 	unsigned max_streams;
+	/* ctlmisc19: an action handed to an agent is leased this many seconds,
+	 * handed out again when the lease ends, failed after this many hand-outs
+	 * (0: 60 s and 5; serve --action-lease, --action-attempts). Per replica:
+	 * the hand-out stores its lease's end in the action's row, so every
+	 * replica agrees when a given lease is over; give replicas the same. */
+	int64_t action_lease_s;
+	int64_t action_attempts;
 };
+#define BH_CTL_ACTION_LEASE_MAX	   86400
+#define BH_CTL_ACTION_ATTEMPTS_MAX 100
 
 int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, struct bh_error **err);
 void bh_ctl_api_free(struct bh_ctl_api *a);

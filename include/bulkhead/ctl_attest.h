@@ -27,9 +27,12 @@
 #define BH_CTL_ATTEST_LOG_MAX	 (4u << 20) /* the node's log the controller keeps */
 #define BH_CTL_ATTEST_AK_MAX	 4096	    /* the attestation key's PEM */
 #define BH_CTL_ATTEST_REASON_MAX 400
+#define BH_CTL_ATTEST_CHUNK_MAX	 (48u << 10) /* a chunk's log bytes, at most */
 
 /* POST /api/v1/agent/attest: {"node", "nonce": hex, "quote": base64 TPMS_ATTEST,
- * "sig": base64 TPMT_SIGNATURE, "ak": PEM, "from": recnum, "log": JSON lines}. */
+ * "sig": base64 TPMT_SIGNATURE, "ak": PEM, "from": recnum, "log": JSON lines}
+ * or, instead of "log", "log_bytes": N, the log sent before in chunks under
+ * this nonce (POST /api/v1/agent/attest/log), N bytes of it. */
 struct bh_ctl_attest_in {
 	char node[BH_CTL_NAME_MAX + 1];
 	uint8_t nonce[BH_TPM_NONCE_MAX];
@@ -39,6 +42,7 @@ struct bh_ctl_attest_in {
 	int64_t from;
 	const char *log; /* borrowed from root; log_len bytes */
 	size_t log_len;
+	int64_t log_bytes; /* ctlmisc19: -1, else the chunks' bytes (log is "") */
 	json_t *root;
 };
 /* Parse (untrusted; fuzz/fuzz_ctl_attest.c): BH_ERR_INVALID naming the
@@ -49,6 +53,40 @@ void bh_ctl_attest_release(struct bh_ctl_attest_in *in);
 /* {"node"}: the nonce's and the unpin's body (untrusted, fuzzed as above). */
 int bh_ctl_attest_node_parse(const char *buf, size_t len, char node[BH_CTL_NAME_MAX + 1],
 			     struct bh_error **err);
+
+/*
+ * ctlmisc19: a log too big for one request, in chunks. POST
+ * /api/v1/agent/attest/log: {"node", "nonce": hex (the one issued), "offset":
+ * the chunk's first byte in the log sent (from `from`), "log": 1 to
+ * BH_CTL_ATTEST_CHUNK_MAX bytes}. Parsed (untrusted; fuzz/fuzz_ctl_attest.c)
+ * as bh_ctl_attest_parse does; release in every case.
+ */
+struct bh_ctl_attest_chunk {
+	char node[BH_CTL_NAME_MAX + 1];
+	char nonce[2 * BH_TPM_NONCE_MAX + 1]; /* lower-case hex */
+	int64_t offset;
+	const char *log; /* borrowed from root; log_len bytes */
+	size_t log_len;
+	json_t *root;
+};
+int bh_ctl_attest_chunk_parse(const char *buf, size_t len, struct bh_ctl_attest_chunk *c,
+			      struct bh_error **err);
+void bh_ctl_attest_chunk_release(struct bh_ctl_attest_chunk *c);
+/*
+ * Add c to its node's partial log (table attest_chunks, one per node, at
+ * most BH_CTL_ATTEST_LOG_MAX bytes): the nonce must be the node's issued and
+ * unexpired (a new nonce drops the partial), offset the bytes held (0 starts
+ * one for this nonce); a chunk again whose bytes end where the held ones end
+ * and equal them is acknowledged again (its answer was lost). Out of order
+ * or overlapping: BH_ERR_USAGE (409) saying the bytes held; past the total:
+ * BH_ERR_LIMIT (413). *held: the bytes held after.
+ */
+int bh_ctl_attest_chunk_add(struct bh_ctl_store *s, const struct bh_ctl_attest_chunk *c,
+			    int64_t *held, struct bh_error **err);
+/* The partial log of node under nonce (hex) into log when it holds exactly
+ * bytes; BH_ERR_USAGE saying what it holds otherwise. */
+int bh_ctl_attest_chunks_get(struct bh_ctl_store *s, const char *node, const char *nonce,
+			     int64_t bytes, struct bh_buf *log, struct bh_error **err);
 
 /* A fresh nonce for node (hex into hex), replacing any other of the node's;
  * *have: the entries of the node's log the controller holds verified (the

@@ -20,6 +20,69 @@
 #define BODY_MAX (60u << 10) /* under the controller's 64 KiB */
 #define AGAIN	 2	     /* once(): the log grew while quoting */
 #define ROUNDS	 4	     /* reads of the log and quotes, at most */
+#define CHUNK	 (24u << 10) /* a chunk's log bytes at first (ctlmisc19) */
+
+/* The end of a chunk of p (n bytes) of at most max: after its last newline,
+ * else at a UTF-8 character's start (a line longer than a chunk). */
+static size_t chunk_end(const char *p, size_t n, size_t max)
+{
+	size_t k;
+
+	if (n <= max)
+		return n;
+	for (k = max; k > 0 && p[k - 1] != '\n'; k--)
+		;
+	if (k)
+		return k;
+	for (k = max; k > 1 && ((unsigned char)p[k] & 0xc0) == 0x80; k--)
+		;
+	return k;
+}
+
+/*
+ * ctlmisc19: the log (n bytes) too big for the quote's request, in chunks
+ * under the nonce, each acknowledged with the bytes the controller holds; a
+ * chunk whose request would pass BODY_MAX (escapes) is halved.
+ */
+static int send_chunks(const struct bh_agent_opts *o, agent_post_fn post, void *ag,
+		       const char *nonce, const char *p, size_t n, struct bh_error **err)
+{
+	size_t off = 0, max = CHUNK;
+
+	while (off < n) {
+		size_t k = chunk_end(p + off, n - off, max);
+		json_t *b = json_pack("{sssssIss#}", "node", o->node, "nonce", nonce, "offset",
+				      (json_int_t)off, "log", p + off, (int)k);
+		char *s = b ? json_dumps(b, JSON_COMPACT) : NULL;
+		json_t *ans = NULL;
+		json_int_t held = -1;
+		int r;
+
+		json_decref(b);
+		if (!s)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "event log %s: not UTF-8 text at byte %zu", o->tpm_log,
+					    off);
+		if (strlen(s) > BODY_MAX && k > 64) {
+			free(s);
+			max = k / 2;
+			continue;
+		}
+		r = post(ag, "/api/v1/agent/attest/log", s, strlen(s), &ans, err);
+		free(s);
+		if (r < 0)
+			return bh_error_prefix(err, "attestation log chunk at %zu", off);
+		bh_json_int(ans, "offset", &held);
+		json_decref(ans);
+		if (held != (json_int_t)(off + k))
+			return bh_error_set(err, BH_ERR_IO,
+					    "attestation log chunk at %zu: the controller "
+					    "acknowledged %lld bytes, not %zu",
+					    off, (long long)held, off + k);
+		off += k;
+	}
+	return 0;
+}
 
 static int read_b64(const char *dir, const char *name, json_t *body, const char *key,
 		    struct bh_error **err)
@@ -115,9 +178,7 @@ static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, boo
 			goto out;
 		}
 	}
-	body = json_pack("{ss ss sI ss#}", "node", o->node, "nonce", nonce, "from",
-			 (json_int_t)lines, "log", log->data ? log->data + off : "",
-			 (int)(log->len - off));
+	body = json_pack("{ss ss sI}", "node", o->node, "nonce", nonce, "from", (json_int_t)lines);
 	if (read_b64(dir, "quote.msg", body, "quote", err) < 0 ||
 	    read_b64(dir, "quote.sig", body, "sig", err) < 0)
 		goto out;
@@ -134,13 +195,22 @@ static int once(const struct bh_agent_opts *o, agent_post_fn post, void *ag, boo
 			goto out;
 	}
 	free(s);
-	s = json_dumps(body, JSON_COMPACT);
-	if (strlen(s) > BODY_MAX) {
-		bh_error_set(err, BH_ERR_LIMIT,
-			     "attestation: the log's %zu bytes not yet verified by the controller "
-			     "exceed a request (%u bytes)",
-			     log->len - off, BODY_MAX);
+	if (json_object_set_new(body, "log",
+				json_stringn(log->data ? log->data + off : "", log->len - off)) <
+	    0) {
+		bh_error_set(err, BH_ERR_INVALID, "event log %s: not UTF-8 text", o->tpm_log);
 		goto out;
+	}
+	s = json_dumps(body, JSON_COMPACT);
+	if (!s || strlen(s) > BODY_MAX) {
+		/* ctlmisc19: too big for one request: in chunks, then the quote
+		 * naming their bytes */
+		if (send_chunks(o, post, ag, nonce, log->data + off, log->len - off, err) < 0)
+			goto out;
+		json_object_del(body, "log");
+		json_object_set_new(body, "log_bytes", json_integer((json_int_t)(log->len - off)));
+		free(s);
+		s = json_dumps(body, JSON_COMPACT);
 	}
 	json_decref(ans);
 	ans = NULL;

@@ -55,6 +55,11 @@ static const char serve_usage[] =
 	"                          once, 1 to 4096 (default 64; 503 beyond)\n"
 	"  --flows-retention DUR   keep the agents' flows this long (e.g. 7d, 12h;\n"
 	"                          default 7d; 0: keep them all)\n"
+	"  --action-lease SECONDS  an action (quarantine, release) handed to an agent\n"
+	"                          is handed out again when no result came within\n"
+	"                          this, 1 to 86400 (default 60)\n"
+	"  --action-attempts N     hand-outs without a result before the action is\n"
+	"                          failed, 1 to 100 (default 5)\n"
 	"  --role ROLE             (user add) the new user's role\n"
 	"\n"
 	"Registry automation (POST /api/v1/hooks/registry):\n"
@@ -99,6 +104,8 @@ enum {
 	OPT_ATTEST_KEY,
 	OPT_ATTEST_PASS,
 	OPT_FLOWS_RETENTION,
+	OPT_ACTION_LEASE,
+	OPT_ACTION_ATTEMPTS,
 };
 
 static char *default_db(void)
@@ -298,6 +305,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ "attest-key", required_argument, NULL, OPT_ATTEST_KEY },
 		{ "attest-password-file", required_argument, NULL, OPT_ATTEST_PASS },
 		{ "flows-retention", required_argument, NULL, OPT_FLOWS_RETENTION },
+		{ "action-lease", required_argument, NULL, OPT_ACTION_LEASE },
+		{ "action-attempts", required_argument, NULL, OPT_ACTION_ATTEMPTS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -399,6 +408,18 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 			mo.flows_retention = d > 0 ? (int64_t)d : -1;
 			break;
 		}
+		case OPT_ACTION_LEASE:
+			if (!cli_parse_count(optarg, BH_CTL_ACTION_LEASE_MAX, &v) || !v)
+				return cli_usage_error("serve", "--action-lease: 1 to %d seconds",
+						       BH_CTL_ACTION_LEASE_MAX);
+			ao.action_lease_s = (int64_t)v;
+			break;
+		case OPT_ACTION_ATTEMPTS:
+			if (!cli_parse_count(optarg, BH_CTL_ACTION_ATTEMPTS_MAX, &v) || !v)
+				return cli_usage_error("serve", "--action-attempts: 1 to %d",
+						       BH_CTL_ACTION_ATTEMPTS_MAX);
+			ao.action_attempts = (int64_t)v;
+			break;
 		case 'h': return cli_help(serve_usage);
 		default: return BH_EXIT_USAGE;
 		}

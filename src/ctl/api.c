@@ -362,6 +362,8 @@ int bh_ctl_api_new(const struct bh_ctl_api_opts *o, struct bh_ctl_api **out, str
 	/* agents' events to the streams, then the hook given or the alert rules */
 	a->ingest_hook = (struct bh_ctl_ingest_hook){ stored_batch, a };
 	a->stream = bh_ctl_stream_hub_new(o->max_streams, 0);
+	a->action_lease.lease_s = o->action_lease_s;
+	a->action_lease.attempts = o->action_attempts;
 	for (size_t p = 0; p < NPARTS; p++)
 		n += parts[p]->n;
 	ctxs = bh_calloc(n, sizeof(*ctxs));

@@ -99,6 +99,32 @@ static void on_attest(struct bh_ctl_call *c)
 	bh_ctl_attest_release(&in);
 }
 
+/* ctlmisc19: a chunk of a log too big for one request, acknowledged */
+static void on_log(struct bh_ctl_call *c)
+{
+	struct bh_ctl_attest_chunk ch;
+	struct bh_error *err = NULL;
+	int64_t held = 0;
+
+	if (!bh_ctl_call_json(c))
+		return;
+	if (bh_ctl_attest_chunk_parse((const char *)c->req->body, c->req->body_len, &ch, &err) <
+	    0) {
+		bh_ctl_attest_chunk_release(&ch);
+		return bh_ctl_reply_fail(c, err);
+	}
+	if (own_node(c, ch.node)) {
+		if (bh_ctl_attest_chunk_add(c->a->store, &ch, &held, &err) < 0)
+			bh_ctl_reply_fail(c, err);
+		else
+			bh_ctl_reply_json(c, 200,
+					  json_pack("{sssIsI}", "node", ch.node, "offset",
+						    (json_int_t)held, "received",
+						    (json_int_t)ch.log_len));
+	}
+	bh_ctl_attest_chunk_release(&ch);
+}
+
 static void on_list(struct bh_ctl_call *c)
 {
 	struct bh_error *err = NULL;
@@ -130,6 +156,12 @@ static const struct bh_ctl_endpoint endpoints[] = {
 	  "A node's TPM quote, key and event log entries from recnum from: verified as "
 	  "'bulkhead attest verify' does and stored; a failure is an alert event",
 	  "Attestation", NULL, 200 },
+	{ "POST", "/api/v1/agent/attest/log", on_log, BH_CTL_AUTH_ANY,
+	  "A chunk of a node's event log too big for one request, under the nonce it will "
+	  "quote over: in order (offset: the bytes held; 0 starts), each acknowledged with the "
+	  "bytes held (offset); 409 out of order or overlapping, 413 past 4 MiB; the quote then "
+	  "names log_bytes instead of log",
+	  "AttestChunk", NULL, 200 },
 	{ "GET", "/api/v1/attestations", on_list, BH_CTL_READER,
 	  "Each node's last attestation (verified or failed and why, PCR digest, pinned key) "
 	  "and its containers' last verified launches",
@@ -155,9 +187,26 @@ static void schemas(json_t *components)
 		"type", "integer", "minimum", 0, "maximum", (json_int_t)BH_CTL_ATTEST_LOG_MAX,
 		"log", "type", "string", "required", "node", "nonce", "quote", "sig", "ak", "from",
 		"log", "additionalProperties", 0);
+	json_t *chunk = json_pack(
+		"{s{sss{s{sssisiss}s{sssiss}s{sssisI}s{sssisi}}s[ssss]sb}}", "AttestChunk", "type",
+		"object", "properties", "node", "type", "string", "minLength", 1, "maxLength",
+		BH_CTL_NAME_MAX, "pattern", "^[A-Za-z0-9_@][A-Za-z0-9._@-]*$", "nonce", "type",
+		"string", "maxLength", 2 * BH_TPM_NONCE_MAX, "pattern", "^[0-9a-f]+$", "offset",
+		"type", "integer", "minimum", 0, "maximum", (json_int_t)BH_CTL_ATTEST_LOG_MAX - 1,
+		"log", "type", "string", "minLength", 1, "maxLength", BH_CTL_ATTEST_CHUNK_MAX,
+		"required", "node", "nonce", "offset", "log", "additionalProperties", 0);
+	json_t *att = json_object_get(json_object_get(v, "Attestation"), "properties");
 
+	/* the log sent in chunks instead: log_bytes, not log */
+	json_object_set_new(att, "log_bytes",
+			    json_pack("{sssisI}", "type", "integer", "minimum", 1, "maximum",
+				      (json_int_t)BH_CTL_ATTEST_LOG_MAX));
+	json_object_set_new(json_object_get(v, "Attestation"), "required",
+			    json_pack("[ssssss]", "node", "nonce", "quote", "sig", "ak", "from"));
 	json_object_update(components, v);
+	json_object_update(components, chunk);
 	json_decref(v);
+	json_decref(chunk);
 }
 
 const struct bh_ctl_endpoints bh_ctl_api_attest = { endpoints,

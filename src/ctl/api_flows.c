@@ -8,6 +8,7 @@
 
 #include "ctl/api_int.h"
 #include "ctl/flows.h"
+#include "ctl/stream.h"
 #include "banned.h"
 
 static void on_flows_post(struct bh_ctl_call *c)
@@ -28,12 +29,24 @@ static void on_flows_post(struct bh_ctl_call *c)
 		bh_ctl_reply_error(c, 403, "this token is for another node");
 	else if (bh_ctl_flows_ingest(c->a->store, f.node, &f, &res, &err) < 0)
 		bh_ctl_reply_fail(c, err);
-	else
-		bh_ctl_reply_json(c, 200,
-				  json_pack("{sIsIsIsI}", "stored", (json_int_t)res.stored, "edges",
-					    (json_int_t)res.edges, "threats",
-					    (json_int_t)res.threats, "acked",
-					    (json_int_t)res.acked));
+	else {
+		json_t *r = json_pack("{sIsIsIsI}", "stored", (json_int_t)res.stored, "edges",
+				      (json_int_t)res.edges, "threats", (json_int_t)res.threats,
+				      "acked", (json_int_t)res.acked);
+
+		if (res.fresh && c->a->stream && bh_ctl_stream_count(c->a->stream)) {
+			/* the live graphs: the new edges, so a view adds them without
+			 * a refetch (a replay, nothing new: no event) */
+			json_t *ev = bh_ctl_flows_delta(&f, res.fresh, BH_CTL_FLOW_DELTA_MAX);
+
+			json_object_set_new(ev, "path", json_string("/api/v1/agent/flows"));
+			json_object_set_new(ev, "by", json_string(c->who->name));
+			json_object_set_new(ev, "node", json_string(c->who->name));
+			json_object_set(ev, "result", r);
+			bh_ctl_stream_publish(c->a->stream, "flows", ev);
+		}
+		bh_ctl_reply_json(c, 200, r);
+	}
 	bh_ctl_flows_release(&f);
 }
 

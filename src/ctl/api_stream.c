@@ -212,10 +212,10 @@ void bh_ctl_stream_events(struct bh_ctl_stream_hub *h, const char *node,
 static const struct {
 	const char *path, *event;
 } changes[] = {
-	{ "/api/v1/agent/flows", "flows" },	   { "/api/v1/agent/workloads", "workloads" },
-	{ "/api/v1/agent/register", "workloads" }, { "/api/v1/quarantine", "action" },
-	{ "/api/v1/release", "action" },	   { "/api/v1/workloads/mode", "action" },
-	{ "/api/v1/agent/actions", "action" },
+	/* flows: published by POST /api/v1/agent/flows itself, with its new edges */
+	{ "/api/v1/agent/workloads", "workloads" }, { "/api/v1/agent/register", "workloads" },
+	{ "/api/v1/quarantine", "action" },	    { "/api/v1/release", "action" },
+	{ "/api/v1/workloads/mode", "action" },	    { "/api/v1/agent/actions", "action" },
 };
 
 void bh_ctl_stream_changed(struct bh_ctl_api *a, const char *path,

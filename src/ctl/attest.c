@@ -22,7 +22,8 @@
 
 /* ---- the body ---------------------------------------------------------------------------- */
 
-static const char *const keys[] = { "node", "nonce", "quote", "sig", "ak", "from", "log", NULL };
+static const char *const keys[] = { "node", "nonce", "quote",	  "sig", "ak",
+				    "from", "log",   "log_bytes", NULL };
 
 static int b64_member(json_t *root, const char *key, struct bh_buf *out, struct bh_error **err)
 {
@@ -85,6 +86,22 @@ int bh_ctl_attest_parse(const char *buf, size_t len, struct bh_ctl_attest_in *in
 		  json_integer_value(v) > (json_int_t)BH_CTL_ATTEST_LOG_MAX))
 		return bh_error_set(err, BH_ERR_INVALID, "from: expected a recnum >= 0");
 	in->from = v ? (int64_t)json_integer_value(v) : 0;
+	in->log_bytes = -1;
+	v = json_object_get(in->root, "log_bytes");
+	if (v) { /* ctlmisc19: the log sent before in chunks */
+		if (json_object_get(in->root, "log"))
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "log_bytes: the log is sent in chunks or in \"log\", "
+					    "not both");
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > (json_int_t)BH_CTL_ATTEST_LOG_MAX)
+			return bh_error_set(err, BH_ERR_INVALID,
+					    "log_bytes: expected the bytes sent in chunks, 1 to %u",
+					    BH_CTL_ATTEST_LOG_MAX);
+		in->log_bytes = (int64_t)json_integer_value(v);
+		in->log = "";
+		return 0;
+	}
 	v = json_object_get(in->root, "log");
 	if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v))
 		return bh_error_set(err, BH_ERR_INVALID,
@@ -147,7 +164,10 @@ int bh_ctl_attest_nonce(struct bh_ctl_store *s, const char *node,
 	bh_hex_encode(r, sizeof(r), hex);
 	*expires = now + BH_CTL_ATTEST_NONCE_TTL;
 	*have = 0;
-	if (bh_ctl_store_query(s,
+	/* a log sent in chunks under the last nonce is of no use now */
+	if (bh_ctl_store_query(s, "DELETE FROM attest_chunks WHERE node = ?", q, 1, NULL, NULL,
+			       NULL, err) < 0 ||
+	    bh_ctl_store_query(s,
 			       "INSERT INTO attest_nonces (node, nonce, expires) VALUES (?, ?, ?)"
 			       " ON CONFLICT (node) DO UPDATE SET nonce = excluded.nonce,"
 			       " expires = excluded.expires",
@@ -308,6 +328,10 @@ static int submit_tx(void *ctx, struct bh_error **err)
 		BH_CTL_S(t->reason), BH_CTL_S(t->pcr_digest), BH_CTL_I(t->verified ? 0 : 1)
 	};
 
+	/* the nonce is used: a log sent in chunks under it goes (ctlmisc19) */
+	if (bh_ctl_store_query(t->s, "DELETE FROM attest_chunks WHERE node = ?", p, 1, NULL, NULL,
+			       NULL, err) < 0)
+		return -1;
 	if (bh_ctl_store_query(
 		    t->s,
 		    "INSERT INTO attest_nodes (node, last_at, verified, reason, pcr_digest,"
@@ -403,11 +427,22 @@ int bh_ctl_attest_submit(struct bh_ctl_store *s, const char *actor,
 	}
 	if (in->from && row.log && bh_buf_adds(&log, row.log, err) < 0)
 		goto out;
-	if (bh_buf_add(&log, in->log, in->log_len, err) < 0) {
+	bh_hex_encode(in->nonce, in->nonce_len, hex);
+	if (in->log_bytes >= 0) { /* ctlmisc19: the log sent in chunks */
+		if (bh_ctl_attest_chunks_get(s, in->node, hex, in->log_bytes, &log, err) < 0) {
+			bh_error_prefix(err, "node %s's event log", in->node);
+			goto out;
+		}
+		if (log.len && log.data[log.len - 1] != '\n') {
+			bh_error_set(err, BH_ERR_INVALID,
+				     "node %s's event log sent in chunks ends in a partial entry",
+				     in->node);
+			goto out;
+		}
+	} else if (bh_buf_add(&log, in->log, in->log_len, err) < 0) {
 		bh_error_prefix(err, "node %s's event log", in->node);
 		goto out;
 	}
-	bh_hex_encode(in->nonce, in->nonce_len, hex);
 	{
 		struct bh_ctl_val p[] = { BH_CTL_S(in->node), BH_CTL_S(hex), BH_CTL_I(t.now) };
 

@@ -347,6 +347,7 @@ static int in_fn(void *ctx, struct bh_error **err)
 		if (!t->fresh)
 			continue; /* held already: a replay */
 		t->res.stored++;
+		t->res.fresh |= (uint64_t)1 << i;
 		for (size_t j = 0; j < r->n; j++)
 			if (edge_store(t, bucket, r->ts, &r->edges[j], err) < 0)
 				return -1;
@@ -367,6 +368,84 @@ int bh_ctl_flows_ingest(struct bh_ctl_store *s, const char *node, const struct b
 	if (rc >= 0)
 		*res = t.res;
 	return rc;
+}
+
+/* ---- what a live stream sees (ctlmisc19) -------------------------------------------------- */
+
+static void delta_add(json_t *d, const char *key, int64_t v)
+{
+	json_int_t now = json_integer_value(json_object_get(d, key));
+
+	json_object_set_new(
+		d, key,
+		json_integer(now + v > BH_CTL_FLOW_COUNT_MAX ? BH_CTL_FLOW_COUNT_MAX : now + v));
+}
+
+static void delta_edge(json_t *d, const struct bh_ctl_flow_edge *e, int64_t ts)
+{
+	json_t *t = json_object_get(d, "threats"), *v;
+	size_t i;
+
+	delta_add(d, "bytes", e->bytes);
+	delta_add(d, "packets", e->packets);
+	delta_add(d, "conns", e->conns);
+	delta_add(d, "allowed", e->allowed);
+	delta_add(d, "denied", e->denied);
+	if (ts > json_integer_value(json_object_get(d, "last_seen")))
+		json_object_set_new(d, "last_seen", json_integer(ts));
+	for (size_t k = 0; k < e->nthreats; k++) {
+		bool have = false;
+
+		json_array_foreach (t, i, v)
+			have = have || !strcmp(json_string_value(v), e->threats[k]);
+		if (!have && json_array_size(t) < BH_CTL_FLOW_THREATS_MAX)
+			json_array_append_new(t, json_string(e->threats[k]));
+	}
+	json_object_set_new(d, "verdict",
+			    json_string(json_integer_value(json_object_get(d, "denied")) > 0
+						? "deny"
+					: json_array_size(t) ? "alert"
+							     : "allow"));
+}
+
+json_t *bh_ctl_flows_delta(const struct bh_ctl_flows *f, uint64_t fresh, size_t max)
+{
+	json_t *edges = json_array(), *index = json_object(), *left = json_object();
+	json_t *out;
+
+	for (size_t i = 0; i < f->n && i < 64; i++) {
+		const struct bh_ctl_flow_record *r = &f->rec[i];
+
+		if (!(fresh & ((uint64_t)1 << i)))
+			continue;
+		for (size_t j = 0; j < r->n; j++) {
+			const struct bh_ctl_flow_edge *e = &r->edges[j];
+			char *key = bh_asprintf("%s\x1f%s\x1f%lld\x1f%s\x1f%s", e->src, e->dst,
+						(long long)e->port, e->l4, e->app);
+			json_t *d = json_object_get(index, key);
+
+			if (!d && json_array_size(edges) >= max) {
+				json_object_set_new(left, key, json_true());
+				free(key);
+				continue;
+			}
+			if (!d) {
+				d = json_pack("{sssssbsbsssIsss[]}", "from", e->src, "to", e->dst,
+					      "from_peer", e->src_peer, "to_peer", e->dst_peer,
+					      "proto", e->l4, "port", (json_int_t)e->port, "app",
+					      e->app, "threats");
+				json_object_set(index, key, d);
+				json_array_append_new(edges, d);
+			}
+			free(key);
+			delta_edge(d, e, r->ts);
+		}
+	}
+	out = json_pack("{sOsI}", "edges", edges, "truncated", (json_int_t)json_object_size(left));
+	json_decref(edges);
+	json_decref(index);
+	json_decref(left);
+	return out;
 }
 
 /* ---- the graph --------------------------------------------------------------------------- */

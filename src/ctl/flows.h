@@ -61,11 +61,22 @@ struct bh_ctl_flows_result {
 	int64_t edges;	 /* their edges */
 	int64_t threats; /* their threat IDs */
 	int64_t acked;	 /* the highest seq stored for the node, events or flows */
+	uint64_t fresh;	 /* bit i: record i newly stored (BH_CTL_FLOW_RECORDS_MAX <= 64) */
 };
 /* Store f of node in one transaction: a record whose (node, seq) is held is
  * skipped whole; the node must be registered (BH_ERR_NOTFOUND). */
 int bh_ctl_flows_ingest(struct bh_ctl_store *s, const char *node, const struct bh_ctl_flows *f,
 			struct bh_ctl_flows_result *res, struct bh_error **err);
+
+/* ctlmisc19: the edges a live stream's `flows` event carries, at most */
+#define BH_CTL_FLOW_DELTA_MAX 64
+/* The edges of f's records newly stored (bit i of fresh: record i), summed
+ * by edge in the graph's shape (bh_ctl_flows_graph's "flows" items, with
+ * "from_peer" and "to_peer" for the groups' kinds; "threats" distinct, at
+ * most BH_CTL_FLOW_THREATS_MAX): {"edges": [...], "truncated": the distinct
+ * edges left out past max}. Bounded: with the names' and threats' limits an
+ * edge is under 1 KiB, so max 64 stays under a stream event's 64 KiB. */
+json_t *bh_ctl_flows_delta(const struct bh_ctl_flows *f, uint64_t fresh, size_t max);
 
 struct bh_ctl_flow_filter {
 	int64_t since, until; /* unix seconds, inclusive; 0: the last hour, now */

@@ -280,6 +280,15 @@ static const struct bh_ctl_step steps[] = {
 	{ "CREATE INDEX events_bench ON events (node, kind, ts);", NULL },
 	/* ctlfix17: a node's last bench run is its latest by id, not by the agent's clock */
 	{ "CREATE INDEX events_bench_id ON events (node, kind, id);", NULL },
+	/* ctlmisc19: an attestation log sent in chunks (src/ctl/attest_chunk.c):
+	 * one partial per node, under the nonce it was sent for */
+	{ "CREATE TABLE attest_chunks ("
+	  " node TEXT PRIMARY KEY,"
+	  " nonce TEXT NOT NULL,"
+	  " bytes BIGINT NOT NULL,"
+	  " log_text TEXT NOT NULL,"
+	  " updated BIGINT NOT NULL);",
+	  NULL },
 };
 #define NSTEPS ((int64_t)(sizeof(steps) / sizeof(steps[0])))
 

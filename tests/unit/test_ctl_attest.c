@@ -364,6 +364,163 @@ static void test_attest(void **state)
 	bh_ctl_store_free(s);
 }
 
+/* ctlmisc19: one chunk of node's log under nonce hex at off; *held, the error's code */
+static int chunk(struct bh_ctl_store *s, const char *node, const char *hex, int64_t off,
+		 const char *p, size_t n, int64_t *held, enum bh_errcode *code)
+{
+	json_t *b = json_pack("{sssssIss#}", "node", node, "nonce", hex, "offset", (json_int_t)off,
+			      "log", p, (int)n);
+	char *txt = json_dumps(b, JSON_COMPACT);
+	struct bh_ctl_attest_chunk c;
+	struct bh_error *err = NULL;
+	int rc = bh_ctl_attest_chunk_parse(txt, strlen(txt), &c, &err);
+
+	if (rc == 0)
+		rc = bh_ctl_attest_chunk_add(s, &c, held, &err);
+	*code = rc < 0 ? bh_error_code(err) : (enum bh_errcode)0;
+	if (rc < 0) {
+		char *m = bh_error_message(err);
+
+		print_message("chunk at %lld: %s\n", (long long)off, m);
+		free(m);
+	}
+	bh_error_free(err);
+	bh_ctl_attest_chunk_release(&c);
+	json_decref(b);
+	free(txt);
+	return rc;
+}
+
+/* A log over 60 KiB in chunks: out of order, overlapping, a chunk again,
+ * another nonce and the bound refused or acknowledged as they should; the
+ * complete log verified against the quote; too few bytes refused. */
+static void test_chunks(void **state)
+{
+	struct env *e = *state;
+	struct bh_ctl_store *s = fresh(e);
+	struct quoter qt = { s, "node-c", NULL, { 0 }, BH_BUF_INIT(1 << 20) };
+	struct bh_buf m = BH_BUF_INIT(4096), sg = BH_BUF_INIT(4096), pem = BH_BUF_INIT(4096);
+	struct bh_error *err = NULL;
+	char hex[2 * BH_CTL_ATTEST_NONCE_LEN + 1], id[32], *b;
+	uint8_t nb[BH_CTL_ATTEST_NONCE_LEN];
+	int64_t have, exp, held = -1;
+	struct bh_ctl_attest_in in;
+	enum bh_errcode code;
+	json_t *body, *r;
+	size_t off;
+
+	assert_int_equal(bh_key_generate(&qt.k, NULL), 0);
+	for (int i = 0; qt.log.len < (80u << 10); i++) {
+		snprintf(id, sizeof(id), "c-%04d", i);
+		entry(&qt.log, i, id, qt.pcr16);
+	}
+	assert_int_equal(bh_ctl_attest_nonce(s, "node-c", hex, &have, &exp, &err), 0);
+	/* not from 0 for a new nonce: 409 */
+	assert_int_equal(chunk(s, "node-c", hex, 100, qt.log.data + 100, 100, &held, &code), -1);
+	assert_int_equal(code, BH_ERR_USAGE);
+	/* another nonce: 409 */
+	assert_int_equal(chunk(s, "node-c", "00ff", 0, qt.log.data, 100, &held, &code), -1);
+	assert_int_equal(code, BH_ERR_USAGE);
+	/* a chunk over the bound: 413 */
+	{
+		char *big = bh_calloc(BH_CTL_ATTEST_CHUNK_MAX + 2, 1);
+
+		memset(big, 'x', BH_CTL_ATTEST_CHUNK_MAX + 1);
+		assert_int_equal(
+			chunk(s, "node-c", hex, 0, big, BH_CTL_ATTEST_CHUNK_MAX + 1, &held, &code),
+			-1);
+		assert_int_equal(code, BH_ERR_LIMIT);
+		free(big);
+	}
+	/* in order, 20000 bytes at a time, each acknowledged */
+	for (off = 0; off < qt.log.len; off += 20000) {
+		size_t n = qt.log.len - off < 20000 ? qt.log.len - off : 20000;
+
+		assert_int_equal(
+			chunk(s, "node-c", hex, (int64_t)off, qt.log.data + off, n, &held, &code),
+			0);
+		assert_int_equal(held, (int64_t)(off + n));
+		if (off == 20000) {
+			/* the same chunk again (its answer lost): acknowledged again */
+			assert_int_equal(chunk(s, "node-c", hex, (int64_t)off, qt.log.data + off, n,
+					       &held, &code),
+					 0);
+			assert_int_equal(held, 40000);
+			/* out of order (a gap), overlapping, the same offset other bytes */
+			assert_int_equal(chunk(s, "node-c", hex, 60000, qt.log.data + 60000, 100,
+					       &held, &code),
+					 -1);
+			assert_int_equal(code, BH_ERR_USAGE);
+			assert_int_equal(chunk(s, "node-c", hex, 30000, qt.log.data + 30000, 20000,
+					       &held, &code),
+					 -1);
+			assert_int_equal(code, BH_ERR_USAGE);
+			assert_int_equal(
+				chunk(s, "node-c", hex, 39990, "xxxxxxxxxx", 10, &held, &code), -1);
+			assert_int_equal(code, BH_ERR_USAGE);
+		}
+	}
+	assert_int_equal(count(s, "SELECT bytes FROM attest_chunks WHERE node = 'node-c'"),
+			 (int64_t)qt.log.len);
+
+	/* the quote naming the bytes: too few refused (409), the nonce kept */
+	bh_hex_decode(hex, 64, 0, nb, 32);
+	make_quote(qt.k, nb, 32, qt.pcr16, &m, &sg);
+	assert_int_equal(bh_key_pem_public(qt.k, &pem, NULL), 0);
+	body = json_pack("{ss ss ss ss ss sI sI}", "node", "node-c", "nonce", hex, "quote", m.data,
+			 "sig", sg.data, "ak", pem.data, "from", (json_int_t)0, "log_bytes",
+			 (json_int_t)qt.log.len - 1);
+	b = json_dumps(body, JSON_COMPACT);
+	assert_int_equal(bh_ctl_attest_parse(b, strlen(b), &in, &err), 0);
+	assert_int_equal(bh_ctl_attest_submit(s, "node-c", &in, &r, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_USAGE);
+	bh_error_free(err);
+	err = NULL;
+	bh_ctl_attest_release(&in);
+	free(b);
+	json_object_set_new(body, "log_bytes", json_integer((json_int_t)qt.log.len));
+	b = json_dumps(body, JSON_COMPACT);
+	assert_true(strlen(b) < 60000);
+	assert_int_equal(bh_ctl_attest_parse(b, strlen(b), &in, &err), 0);
+	assert_int_equal(bh_ctl_attest_submit(s, "node-c", &in, &r, &err), 0);
+	assert_true(verified(r));
+	assert_int_equal(json_integer_value(json_object_get(r, "entries")),
+			 count(s, "SELECT COUNT(*) FROM attest_launches WHERE node = 'node-c'"));
+	assert_true(json_integer_value(json_object_get(r, "entries")) > 100);
+	json_decref(r);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_chunks"), 0); /* used */
+	bh_ctl_attest_release(&in);
+	free(b);
+
+	/* the total bound: past 4 MiB is 413, the partial dropped by a new nonce */
+	assert_int_equal(bh_ctl_attest_nonce(s, "node-c", hex, &have, &exp, &err), 0);
+	assert_int_equal(chunk(s, "node-c", hex, 0, qt.log.data, 100, &held, &code), 0);
+	assert_int_equal(bh_ctl_store_query(s,
+					    "UPDATE attest_chunks SET bytes = 4194300 WHERE"
+					    " node = 'node-c'",
+					    NULL, 0, NULL, NULL, NULL, &err),
+			 0);
+	assert_int_equal(chunk(s, "node-c", hex, 4194300, qt.log.data, 100, &held, &code), -1);
+	assert_int_equal(code, BH_ERR_LIMIT);
+	assert_int_equal(bh_ctl_attest_nonce(s, "node-c", hex, &have, &exp, &err), 0);
+	assert_int_equal(count(s, "SELECT COUNT(*) FROM attest_chunks"), 0);
+	/* log and log_bytes both: 400 */
+	json_object_set_new(body, "log", json_string(""));
+	b = json_dumps(body, JSON_COMPACT);
+	assert_int_equal(bh_ctl_attest_parse(b, strlen(b), &in, &err), -1);
+	assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
+	bh_error_free(err);
+	bh_ctl_attest_release(&in);
+	free(b);
+	json_decref(body);
+	bh_buf_release(&m);
+	bh_buf_release(&sg);
+	bh_buf_release(&pem);
+	bh_buf_release(&qt.log);
+	bh_key_free(qt.k);
+	bh_ctl_store_free(s);
+}
+
 static void test_parse(void **state)
 {
 	static const char *const bad[] = {
@@ -489,6 +646,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_attest),
 		BOTH(test_attest_swtpm),
+		BOTH(test_chunks),
 		cmocka_unit_test(test_parse),
 	};
 

@@ -125,6 +125,91 @@ static void flows_are_stored_once_and_summed(void **state)
 	bh_ctl_store_free(s);
 }
 
+/* ctlmisc19: a stream's flows event carries the edges newly stored, summed,
+ * bounded with the left-out count */
+static void the_stream_gets_the_new_edges_bounded(void **state)
+{
+	struct bh_ctl_store *s = fresh(*state);
+	const char *recs = REC_WEB_DB "," REC_WEB_DB2;
+	char *body = bh_asprintf("{\"node\":\"n1\",\"first_seq\":1,\"records\":[%s]}", recs);
+	struct bh_ctl_flows f;
+	struct bh_ctl_flows_result res;
+	struct bh_error *err = NULL;
+	struct bh_buf big = BH_BUF_INIT(1u << 20);
+	json_t *d, *e;
+
+	reg(s, "n1");
+	/* seq 1 stored first: a batch of 1 and 2 stores (and shows) only 2 */
+	ingest(s, "n1", 1, REC_WEB_DB, 1, 1);
+	assert_int_equal(bh_ctl_flows_parse(body, strlen(body), &f, &err), 0);
+	assert_int_equal(bh_ctl_flows_ingest(s, "n1", &f, &res, &err), 0);
+	assert_int_equal(res.fresh, 2);
+	d = bh_ctl_flows_delta(&f, res.fresh, BH_CTL_FLOW_DELTA_MAX);
+	assert_int_equal(json_array_size(json_object_get(d, "edges")), 1);
+	assert_int_equal(num(d, "truncated"), 0);
+	e = json_array_get(json_object_get(d, "edges"), 0);
+	assert_string_equal(bh_json_str(e, "from"), "web");
+	assert_int_equal(num(e, "bytes"), 11);
+	assert_string_equal(bh_json_str(e, "verdict"), "allow");
+	json_decref(d);
+	/* both records (as if fresh): the same edge summed, threats joined, peers marked */
+	d = bh_ctl_flows_delta(&f, 3, BH_CTL_FLOW_DELTA_MAX);
+	assert_int_equal(json_array_size(json_object_get(d, "edges")), 2);
+	e = json_array_get(json_object_get(d, "edges"), 0);
+	assert_int_equal(num(e, "bytes"), 111);
+	assert_int_equal(num(e, "conns"), 2);
+	assert_int_equal(num(e, "last_seen"), 1700000020);
+	assert_string_equal(bh_json_str(e, "verdict"), "alert");
+	assert_int_equal(json_array_size(json_object_get(e, "threats")), 1);
+	e = json_array_get(json_object_get(d, "edges"), 1);
+	assert_true(json_is_true(json_object_get(e, "from_peer")));
+	assert_string_equal(bh_json_str(e, "verdict"), "deny");
+	json_decref(d);
+	/* a cap of 1: the other edge counted as left out */
+	d = bh_ctl_flows_delta(&f, 3, 1);
+	assert_int_equal(json_array_size(json_object_get(d, "edges")), 1);
+	assert_int_equal(num(d, "truncated"), 1);
+	json_decref(d);
+	/* nothing fresh (a replay): no edges */
+	d = bh_ctl_flows_delta(&f, 0, BH_CTL_FLOW_DELTA_MAX);
+	assert_int_equal(json_array_size(json_object_get(d, "edges")), 0);
+	json_decref(d);
+	bh_ctl_flows_release(&f);
+	free(body);
+
+	/* the worst case a body holds (the longest names and threats): 64
+	 * edges carried, the rest counted, the event under 64 KiB */
+	bh_buf_adds(&big, "{\"node\":\"n1\",\"first_seq\":100,\"records\":[", NULL);
+	for (int r = 0; r < 2; r++) {
+		bh_buf_addf(&big, NULL, "%s{\"kind\":\"flows\",\"ts\":1700000000,\"edges\":[",
+			    r ? "," : "");
+		for (int i = 0; i < 45; i++)
+			bh_buf_addf(&big, NULL,
+				    "%s{\"src\":\"%0126d%c\",\"dst\":\"%0127d\",\"port\":65535,"
+				    "\"l4\":\"tcp\",\"app\":\"%023d\",\"bytes\":9007199254740992,"
+				    "\"threats\":[\"%031d\",\"%030d1\",\"%030d2\",\"%030d3\","
+				    "\"%030d4\",\"%030d5\",\"%030d6\",\"%030d7\"]}",
+				    i ? "," : "", r * 45 + i, 'a', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+		bh_buf_adds(&big, "]}", NULL);
+	}
+	bh_buf_adds(&big, "]}", NULL);
+	if (bh_ctl_flows_parse(big.data, big.len, &f, &err) < 0)
+		fail_msg("parse: %s", bh_error_message(err));
+	d = bh_ctl_flows_delta(&f, ~(uint64_t)0, BH_CTL_FLOW_DELTA_MAX);
+	assert_int_equal(json_array_size(json_object_get(d, "edges")), BH_CTL_FLOW_DELTA_MAX);
+	assert_int_equal(num(d, "truncated"), 2 * 45 - BH_CTL_FLOW_DELTA_MAX);
+	{
+		char *txt = json_dumps(d, JSON_COMPACT);
+
+		assert_true(strlen(txt) < (60u << 10));
+		free(txt);
+	}
+	json_decref(d);
+	bh_ctl_flows_release(&f);
+	bh_buf_release(&big);
+	bh_ctl_store_free(s);
+}
+
 static void flows_of_an_unregistered_node_are_refused(void **state)
 {
 	struct bh_ctl_store *s = fresh(*state);
@@ -367,6 +452,7 @@ int main(void)
 		BOTH(flows_are_stored_once_and_summed),
 		BOTH(flows_of_an_unregistered_node_are_refused),
 		BOTH(agent_edges_become_the_controllers_graph),
+		BOTH(the_stream_gets_the_new_edges_bounded),
 		cmocka_unit_test(flows_parser_refuses_hostile_input),
 		cmocka_unit_test(agent_table_is_bounded_and_drains_in_records),
 	};
