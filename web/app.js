@@ -17,6 +17,7 @@
 const BH = (() => {
 	const KEY_TOKEN = 'bulkhead.token';
 	const KEY_USER = 'bulkhead.user';
+	const KEY_ROLE = 'bulkhead.role';
 	const views = new Map();
 	let current = null;
 
@@ -50,14 +51,24 @@ const BH = (() => {
 	// ---- the session ------------------------------------------------------------
 	function token() { return sessionStorage.getItem(KEY_TOKEN); }
 	function user() { return sessionStorage.getItem(KEY_USER); }
-	function setSession(tok, name) {
+	// The login's role (admin, operator, reader; '' if the API did not say):
+	// what the views offer, never what is allowed (the API decides).
+	function role() { return sessionStorage.getItem(KEY_ROLE) || ''; }
+	// may(r): the session's role is r or above (unknown: yes, the API answers).
+	function may(r) {
+		const rank = { reader: 1, operator: 2, admin: 3 };
+		return !role() || (rank[role()] || 0) >= rank[r];
+	}
+	function setSession(tok, name, r) {
 		sessionStorage.setItem(KEY_TOKEN, tok);
 		sessionStorage.setItem(KEY_USER, name);
+		if (r) sessionStorage.setItem(KEY_ROLE, r); else sessionStorage.removeItem(KEY_ROLE);
 		header();
 	}
 	function clearSession() {
 		sessionStorage.removeItem(KEY_TOKEN);
 		sessionStorage.removeItem(KEY_USER);
+		sessionStorage.removeItem(KEY_ROLE);
 		header();
 	}
 
@@ -198,6 +209,6 @@ const BH = (() => {
 		return o;
 	}
 
-	return { h, s, api, ApiError, query, run, showError, view, go, token, user,
+	return { h, s, api, ApiError, query, run, showError, view, go, token, user, role, may,
 		setSession, clearSession, table, values };
 })();

@@ -6,18 +6,20 @@
 // named in events (data parsed from JSON, never inserted as HTML). When the
 // stream fails (no ticket, 503 at the bound, the connection lost) it falls
 // back to calling poll every 3 s, and tries the stream again after 30 s. All
-// of it stops when root leaves the page. A `dropped` event (the reader was
+// of it stops when root leaves the page (looked at every 5 s, and at each
+// event or poll). A `dropped` event (the reader was
 // too slow) calls onEvent('dropped', ...) so the view reloads everything.
 'use strict';
 (function () {
 	function live(root, events, onEvent, poll) {
-		let es = null, timer = null, retry = null;
+		let es = null, timer = null, retry = null, watch = null;
 		const state = { mode: 'starting' };
 		const gone = () => !root.isConnected;
 		const stop = () => {
 			if (es) { es.close(); es = null; }
 			if (timer) { clearTimeout(timer); timer = null; }
 			if (retry) { clearTimeout(retry); retry = null; }
+			if (watch) { clearInterval(watch); watch = null; }
 		};
 		const setMode = (m) => { state.mode = m; root.dataset.live = m; };
 		const polling = () => {
@@ -42,6 +44,8 @@
 			}
 			if (gone()) return;
 			es = new EventSource('/api/v1/stream?ticket=' + encodeURIComponent(String(t.ticket)));
+			// a quiet stream hears no event to notice the view left: look every 5 s
+			if (!watch) watch = setInterval(() => { if (gone()) stop(); }, 5000);
 			es.addEventListener('open', () => {
 				if (timer) { clearTimeout(timer); timer = null; }
 				setMode('stream');

@@ -15,7 +15,7 @@ BH.view({
 			const { user, password } = BH.values(form);
 			BH.run(async () => {
 				const r = await BH.api('POST', '/api/v1/login', { user, password });
-				BH.setSession(r.token, r.user);
+				BH.setSession(r.token, r.user, r.role);
 				const next = params.get('next');
 				location.hash = next && !next.startsWith('/login') ? '#' + next : '#/users';
 			});

@@ -9,6 +9,15 @@
 // /api/v1/profiles, joined by node and key: the digest, else "image:" + the
 // image): its size, when updated, the mode it is accepted in; an admin
 // accepts it in monitor or protect (POST /api/v1/profiles/accept).
+// Actions (dashq19; BH.wlActions in web/wl-actions.js): quarantine (a reason
+// asked, a second click confirms) and release of a container (POST
+// /api/v1/quarantine, /api/v1/release: queued for the node's agent), a
+// group's mode per control (POST /api/v1/workloads/mode: a new policy
+// version; the group is the profile's key, else the digest, else "image:" +
+// the image); each row shows its last action and the agent's result (GET
+// /api/v1/actions, again at each live "action" event or every 3 s when the
+// stream is down), quarantined rows marked. Operator role and above; a
+// reader sees the buttons disabled (the API refuses anyway).
 'use strict';
 BH.view({
 	name: 'workloads', title: 'Workloads',
@@ -32,10 +41,11 @@ BH.view({
 			BH.go('workloads', BH.values(form));
 		});
 		root.append(h('h1', null, 'Workloads'), form);
-		const [w, imgs, pr] = await Promise.all([
+		const [w, imgs, pr, acts] = await Promise.all([
 			BH.api('GET', '/api/v1/workloads' + BH.query({ node, all: all ? 1 : '', cursor, limit })),
 			BH.images(),
-			BH.api('GET', '/api/v1/profiles' + BH.query({ node })).catch(() => ({ profiles: [] }))]);
+			BH.api('GET', '/api/v1/profiles' + BH.query({ node })).catch(() => ({ profiles: [] })),
+			BH.wlActions(root, node)]);
 		const learned = new Map();
 		for (const p of pr.profiles) learned.set(p.node + ' ' + p.key, p);
 		const profileOf = (x) => learned.get(x.node + ' ' + x.digest) || learned.get(x.node + ' image:' + x.image);
@@ -52,22 +62,25 @@ BH.view({
 		let list = w.workloads;
 		if (vulnerable) list = list.filter((x) => { const i = imgs.get(x.digest); return i && (i.counts.HIGH || i.counts.CRITICAL); });
 		if (unscanned) list = list.filter((x) => { const i = imgs.get(x.digest); return !i || !i.scanned_at; });
-		const modes = (m) => m && typeof m === 'object' ? Object.entries(m).map(([k, v]) => k + ': ' + v).join(', ') : 'not set';
+		const groupOf = (x) => { const p = profileOf(x); return p ? p.key : x.digest || 'image:' + x.image; };
 		root.append(BH.table(['Node', 'Container', 'Name', 'Image', 'Digest', 'Mode per control', 'Vulnerabilities',
+			'Quarantine (operator)', 'Set mode (operator)',
 			'Learned profile', 'Accept (admin)', 'Verified launch', 'Started', 'Gone'],
 			list.map((x) => {
 				const i = imgs.get(x.digest);
 				const p = profileOf(x);
 				return [x.node, x.id, x.name, x.image,
 					x.digest ? h('td', null, h('a', { href: '#/image' + BH.query({ digest: x.digest }) }, x.digest)) : '',
-					modes(x.modes),
+					acts.modeCell(groupOf(x)),
 					i ? BH.sevCounts(i.counts) : (x.digest ? 'not scanned' : 'no digest'),
+					acts.quarCell(x), acts.modeForm(x, groupOf(x)),
 					p ? 'yes, ' + p.items + ' items, updated ' + p.updated + ' (' + p.mode + ')' +
 						(p.accepted ? ', accepted in ' + p.accepted : '') : 'no',
 					p ? accept(x, p) : '',
 					x.launch ? 'verified #' + String(x.launch.recnum) + ' ' + String(x.launch.time || '') : 'not verified',
 					x.started, x.gone];
 			})));
+		acts.refresh();
 		root.append(h('p', { class: 'note', id: 'workloads-count' }, list.length + ' workloads'),
 			h('div', { class: 'pager' },
 				cursor ? h('a', { href: '#/workloads' + BH.query(f) }, 'First page') : null,

@@ -46,6 +46,7 @@ static void on_login(struct bh_ctl_call *c)
 	char token[BH_CTL_TOKEN_LEN + 1], addr[64], ukey[BH_CTL_LIMIT_KEY_MAX + 1],
 		akey[BH_CTL_LIMIT_KEY_MAX + 1], msg[128];
 	int64_t now = (int64_t)time(NULL);
+	struct bh_ctl_principal who;
 	unsigned wu, wa;
 
 	if (!bh_ctl_call_body(c, BH_CTL_BODY_LOGIN, &b))
@@ -74,9 +75,17 @@ static void on_login(struct bh_ctl_call *c)
 	}
 	sodium_memzero(b.password, sizeof(b.password));
 	bh_ctl_limiter_clear(c->a->login_limit, ukey);
+	/* the role, for the dashboard to offer only what the user may do (the
+	 * API decides anyway); the token just made says it */
+	if (bh_ctl_authenticate(c->a->store, token, strlen(token), &who, &err) < 0) {
+		sodium_memzero(token, sizeof(token));
+		bh_ctl_reply_fail(c, err);
+		return;
+	}
 	bh_ctl_reply_json(c, 200,
-			  json_pack("{sssssI}", "token", token, "user", b.name, "expires_in",
-				    (json_int_t)c->a->login_ttl));
+			  json_pack("{sssssIss}", "token", token, "user", b.name, "expires_in",
+				    (json_int_t)c->a->login_ttl, "role",
+				    bh_ctl_role_name(who.role)));
 	sodium_memzero(token, sizeof(token));
 }
 
