@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,7 +148,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		 * decided as its name under one of them, if it has one */
 		char found[PATH_MAX];
 		int r = grd_find_name(w->rootfd, (const char *const *)w->deny_exec_prefixes,
-				      ((uint64_t)sx.stx_dev_major << 32) | sx.stx_dev_minor,
+				      (uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor),
 				      sx.stx_ino, GRD_NAMES_ENTRIES, found, sizeof(found));
 
 		if (r > 0) {
