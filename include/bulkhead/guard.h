@@ -110,7 +110,7 @@ struct bh_guard_policy {
 	 * part of a glob), NULL-terminated, optional: an exec of a file with more than
 	 * one link, not known by identity, whose name used is under none of them, has
 	 * another name of it looked for under them (a walk in the container's root at
-	 * that exec, at most 16384 entries and 16 directories deep, symbolic links not
+	 * that exec, at most 4096 entries and 16 directories deep, symbolic links not
 	 * followed); one found, the exec is decided as that name (via: the one used),
 	 * so a hard link of a file in /tmp run from elsewhere is decided as the file in
 	 * /tmp. A walk stopped by its bounds before finding one: counted as an error,
