@@ -91,9 +91,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bh_rules_open_filter(rs, &of);
 	(void)bh_rules_connect_peers(rs, all_rules, NULL, &peers, &npeers, NULL);
 	{
-		struct bh_strvec xp, xn;
+		struct bh_strvec xp, xn, xx;
 
-		(void)bh_rules_exec_files(rs, all_rules, NULL, &xp, &xn, NULL);
+		(void)bh_rules_exec_files(rs, all_rules, NULL, &xp, &xn, &xx, NULL);
+		for (size_t i = 0; i < xx.n; i++)
+			if (xx.v[i][0] != '/' || strlen(xx.v[i]) < 2) /* below the root */
+				abort();
 		for (size_t i = 0; i < xp.n; i++)
 			if (xp.v[i][0] != '/') /* whole paths only */
 				abort();
@@ -102,6 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		bh_strvec_release(&xp);
 		bh_strvec_release(&xn);
+		bh_strvec_release(&xx);
 	}
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
 		const struct bh_rules_rule *m[16];

@@ -105,6 +105,21 @@ struct bh_guard_policy {
 	 */
 	const char *const *deny_exec;
 	const char *const *deny_exec_names;
+	/*
+	 * Prefixes of the paths the callback refuses (absolute: "/tmp/", the literal
+	 * part of a glob), NULL-terminated, optional: an exec of a file with more than
+	 * one link, not known by identity, whose name used is under none of them, has
+	 * another name of it looked for under them (a walk in the container's root at
+	 * that exec, at most 4096 entries and 16 directories deep, symbolic links not
+	 * followed); one found, the exec is decided as that name (via: the one used),
+	 * so a hard link of a file in /tmp run from elsewhere is decided as the file in
+	 * /tmp. A walk stopped by its bounds before finding one: counted as an error,
+	 * and an exec it would have allowed is refused with fail_closed (warned of once
+	 * per watch). A file with one link has one name, the one used: a file moved
+	 * out of a prefix is not under it (zero-drift and the drift rules judge where
+	 * it came from).
+	 */
+	const char *const *deny_exec_prefixes;
 };
 
 struct bh_guard_opts {

@@ -156,17 +156,22 @@ int bh_rules_open_paths(const struct bh_rules *rs,
  * guard (which knows them by identity: another name of one of these files is
  * decided as the name found): per rule on execs a necessary condition naming
  * the file by whole path (proc.exe, proc.exepath = / in absolute paths, into
- * *paths) or by program name (proc.name = / in, into *names); an AND keeps
+ * *paths), by program name (proc.name = / in, into *names) or by a prefix of
+ * its path (proc.exe, proc.exepath startswith, glob (the literal part before
+ * the first wildcard), pmatch; below the root only: into *prefixes, where the
+ * guard looks for another name of a file with several links); an AND keeps
  * the narrower side, an OR joins, a NOT requires nothing. 1 when every chosen
  * rule on execs reduces to those, 0 when one does not (*inexact: the first
- * such rule's name). Both lists unique, each at most BH_RULES_EXEC_FILES_MAX
- * (a rule that would pass it counts as one that does not reduce); release them
- * with bh_strvec_release.
+ * such rule's name; prefixes NULL: a rule naming prefixes does not). The
+ * lists unique, each at most BH_RULES_EXEC_FILES_MAX (a rule that would pass
+ * it counts as one that does not reduce); release them with
+ * bh_strvec_release.
  */
 #define BH_RULES_EXEC_FILES_MAX 1024
 int bh_rules_exec_files(const struct bh_rules *rs,
 			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
-			struct bh_strvec *paths, struct bh_strvec *names, const char **inexact);
+			struct bh_strvec *paths, struct bh_strvec *names,
+			struct bh_strvec *prefixes, const char **inexact);
 
 /* A connect's peer a block rule names: an address prefix (family AF_INET or
  * AF_INET6, addr in network order, prefix bits), a port (host order, 0 =

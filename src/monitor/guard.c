@@ -161,6 +161,9 @@ static void watch_free(struct grd_watch *w)
 	free(w->m);
 	bh_strv_free(w->allow_exec);
 	bh_strv_free(w->deny_open);
+	bh_strv_free(w->deny_exec_prefixes);
+	if (w->rootfd >= 0)
+		close(w->rootfd);
 	free(w->id);
 	free(w);
 }
@@ -589,6 +592,9 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	w->zero_drift = p->zero_drift;
 	w->allow_exec = p->allow_exec ? bh_strv_dup((char *const *)p->allow_exec) : NULL;
 	w->deny_open = p->deny_open ? bh_strv_dup((char *const *)p->deny_open) : NULL;
+	w->deny_exec_prefixes =
+		p->deny_exec_prefixes ? bh_strv_dup((char *const *)p->deny_exec_prefixes) : NULL;
+	w->rootfd = -1;
 	w->decide = p->decide;
 	w->decide_arg = p->decide_arg;
 
@@ -661,6 +667,11 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 			w->ident_full_warned = true;
 		}
 	}
+	/* the root the prefixes' walk resolves in (held: the init's root even
+	 * once the init is gone) */
+	if (w->deny_exec_prefixes)
+		w->rootfd = fcntl(col.rootfd, F_DUPFD_CLOEXEC, 0);
+	w->names_warned = old && old->names_warned;
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
 	if (old) {

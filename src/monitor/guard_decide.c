@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -95,9 +96,19 @@ static pid_t tgid_of(const struct bh_guard *g, pid_t tid)
 	return tid;
 }
 
-/* Decide one permission event; <0 when the decision itself failed. */
+/* Is path under one of prefixes (string prefixes)? */
+static bool under_prefix(char *const *prefixes, const char *path)
+{
+	for (size_t i = 0; prefixes[i]; i++)
+		if (!strncmp(path, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Decide one permission event; <0 when the decision itself failed. *unsure:
+ * the file's other names were not all looked at (the walk's bounds). */
 static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
-		  struct bh_guard_event *ev, char *path, size_t pathsz, char *via)
+		  struct bh_guard_event *ev, char *path, size_t pathsz, char *via, bool *unsure)
 {
 	struct grd_mount *m = NULL;
 	struct grd_watch *w;
@@ -130,14 +141,32 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		snprintf(via, PATH_MAX, "%s", path);
 		snprintf(path, pathsz, "%s", known->path);
 		ev->via = via;
+	} else if (!known && ev->op == BH_GUARD_EXEC && (sx.stx_mask & STATX_NLINK) &&
+		   sx.stx_nlink > 1 && w->deny_exec_prefixes && w->rootfd >= 0 &&
+		   !under_prefix(w->deny_exec_prefixes, path)) {
+		/* a file of several names run by one outside the rules' prefixes:
+		 * decided as its name under one of them, if it has one */
+		char found[PATH_MAX];
+		int r = grd_find_name(w->rootfd, (const char *const *)w->deny_exec_prefixes,
+				      (uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor),
+				      sx.stx_ino, GRD_NAMES_ENTRIES, found, sizeof(found));
+
+		if (r > 0) {
+			snprintf(via, PATH_MAX, "%s", path);
+			snprintf(path, pathsz, "%s", found);
+			ev->via = via;
+		}
+		*unsure = r < 0;
 	}
 	if (ev->op == BH_GUARD_EXEC) {
 		struct grd_drift_in di = { 0 };
-		const char *rel = path;
+		/* the overlay's upper layer holds the name used (another name of
+		 * the file is the identity's, maybe a lower file's) */
+		const char *rel = ev->via ? ev->via : path;
 		size_t pl = strlen(m->point);
 
-		if (strcmp(m->point, "/") && !strncmp(path, m->point, pl))
-			rel = path + pl;
+		if (strcmp(m->point, "/") && !strncmp(rel, m->point, pl))
+			rel += pl;
 		di.tmpfs = m->tmpfs;
 		di.in_upper = m->upperfd >= 0 && in_upper(m->upperfd, rel);
 		di.ctime.tv_sec = sx.stx_ctime.tv_sec;
@@ -168,6 +197,22 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 			ev->verdict = v;
 		else if (v == BH_GUARD_DENY)
 			ev->verdict = v;
+	}
+	if (*unsure) {
+		/* another name under a rule's prefix may have been missed */
+		if (!w->names_warned) {
+			bh_warn("guard: container %s: %s has several links, and the look for "
+				"another name of it under the rules' prefixes stopped at its "
+				"bounds (%d entries, %d deep): %s",
+				w->id, path, GRD_NAMES_ENTRIES, GRD_NAMES_DEPTH,
+				g->o.fail_closed ? "refused (fail-closed)"
+						 : "decided by the name used (fail-open)");
+			w->names_warned = true;
+		}
+		if (ev->verdict == BH_GUARD_ALLOW && g->o.fail_closed) {
+			ev->verdict = BH_GUARD_DENY;
+			ev->reason = "error (fail-closed): its other names not all looked at";
+		}
 	}
 	if (!ev->reason)
 		ev->reason = "allowed";
@@ -200,7 +245,7 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 	struct bh_guard_event ev = { 0 };
 	char path[PATH_MAX], via[PATH_MAX];
 	uint64_t t0 = grd_now_ns();
-	bool deny = false;
+	bool deny = false, unsure = false;
 	int r;
 
 	ev.tid = md->pid;
@@ -211,7 +256,9 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 		g->st.allowed++;
 		return;
 	}
-	r = decide(g, md, &ev, path, sizeof(path), via);
+	r = decide(g, md, &ev, path, sizeof(path), via, &unsure);
+	if (r == 0 && unsure)
+		g->st.errors++; /* decided, but maybe not as the rules would */
 	if (r < 0) {
 		g->st.errors++;
 		deny = g->o.fail_closed;

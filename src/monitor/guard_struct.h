@@ -63,6 +63,9 @@ struct grd_watch {
 	bool protect, zero_drift;
 	char **allow_exec;
 	char **deny_open;
+	char **deny_exec_prefixes; /* where another name of a multi-link exec is looked for */
+	int rootfd;		   /* O_PATH of the init's root (the walk's), or -1 */
+	bool names_warned;	   /* a walk stopped at its bounds: warned of */
 	bh_guard_decide_fn decide;
 	void *decide_arg;
 	struct grd_mount *m;

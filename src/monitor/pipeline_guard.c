@@ -88,6 +88,9 @@ struct mon_guard {
 	/* the executables block rules on execs name (bh_rules_exec_files): known
 	 * by identity in each container, so another name of one is decided as it */
 	struct bh_strvec exec_paths, exec_names;
+	/* the prefixes of paths they name (startswith, glob, pmatch): where the
+	 * guard looks for another name of an executed file with several links */
+	struct bh_strvec exec_prefixes;
 	/* the peers block rules on connects name (bh_rules_connect_peers): the
 	 * connect policy (a deny list) of a container not in protect */
 	struct bh_guard_net_rule *conn;
@@ -308,28 +311,6 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 	return r;
 }
 
-/* A name in the alert's text (s: attacker-chosen, any bytes): printable ASCII as
- * is, the rest escaped as the rules' values are (\xNN), so the output stays valid
- * UTF-8 and the alert is written. */
-static char *esc_name(const char *s)
-{
-	size_t n = strlen(s), o = 0;
-	char *r = bh_malloc(n * 4 + 1);
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			r[o++] = (char)c;
-		else if (c == '\\')
-			o += (size_t)snprintf(r + o, 3, "\\\\");
-		else
-			o += (size_t)snprintf(r + o, 5, "\\x%02x", c);
-	}
-	r[o] = 0;
-	return r;
-}
-
 static void report(const struct bh_guard_event *gev, void *arg)
 {
 	struct mon_guard *mg = arg;
@@ -386,7 +367,7 @@ static void report(const struct bh_guard_event *gev, void *arg)
 	}
 	if (gev->via) {
 		/* another name of a file known by identity: both names said */
-		char *via = esc_name(gev->via), *path = esc_name(gev->path);
+		char *via = mon_esc_name(gev->via), *path = mon_esc_name(gev->path);
 		char *o2 = bh_asprintf("%s (%s as %s: the same file as %s)", out,
 				       gev->op == BH_GUARD_EXEC ? "run" : "opened", via, path);
 
@@ -430,6 +411,8 @@ static void set_exec(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr 
 		pol.deny_exec = (const char *const *)mg->exec_paths.v;
 	if (mg->exec_names.n)
 		pol.deny_exec_names = (const char *const *)mg->exec_names.v;
+	if (mg->exec_prefixes.n)
+		pol.deny_exec_prefixes = (const char *const *)mg->exec_prefixes.v;
 
 	if (gc->protect) {
 		pol.zero_drift = json_is_true(json_object_get(doc, "zero_drift"));
@@ -751,6 +734,7 @@ static void guard_free(struct mon_guard *mg)
 	bh_strvec_release(&mg->open_paths);
 	bh_strvec_release(&mg->exec_paths);
 	bh_strvec_release(&mg->exec_names);
+	bh_strvec_release(&mg->exec_prefixes);
 	free(mg->conn);
 	free(mg->decided);
 	free(mg);
@@ -832,7 +816,7 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		}
 		conn_rules(mg, p, o);
 		if (!bh_rules_exec_files(o->rules, is_block, (void *)o, &mg->exec_paths,
-					 &mg->exec_names, &inexact))
+					 &mg->exec_names, &mg->exec_prefixes, &inexact))
 			bh_log(BH_LOG_DEBUG,
 			       "guard: rule '%s' blocks execs it does not name by path or "
 			       "program name: another name of a file it refused is known "

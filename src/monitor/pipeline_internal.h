@@ -163,5 +163,6 @@ const struct bh_rules_rule *mon_behave_rule(const struct mon_behave_rules *br,
 					    const struct bh_behave_verdict *v);
 /* The alert's output line for v on ev. Caller frees. */
 char *mon_behave_output(const struct bh_behave_verdict *v, const struct bh_mon_event *ev);
+char *mon_esc_name(const char *s);
 
 #endif

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * bh_rules_exec_files: the executables the chosen rules on execs can refuse,
- * by whole path (proc.exe, proc.exepath = / in) or by program name
- * (proc.name = / in), for the guard, which knows those files by their
- * identity (device, inode) so another name of one is decided as the name
- * found (rules.h). Per rule, a necessary condition of its expression on an
- * exec event: the set of paths and names one of which the event must have,
- * or "any" when the condition does not constrain them.
+ * by whole path (proc.exe, proc.exepath = / in), by program name
+ * (proc.name = / in) or by a prefix of their path (proc.exe, proc.exepath
+ * startswith / glob / pmatch: the literal part before the first wildcard),
+ * for the guard, which knows those files by their identity (device, inode)
+ * so another name of one is decided as the name found, and looks for a
+ * name under a prefix of a file with several links (rules.h). Per rule, a
+ * necessary condition of its expression on an exec event: the set of paths,
+ * names and prefixes one of which the event must have, or "any" when the
+ * condition does not constrain them.
  */
 #include <string.h>
 
@@ -18,13 +21,19 @@
 
 struct xc {
 	bool any; /* no constraint; else the event's file is one of these (none: FALSE) */
-	struct bh_strvec paths, names;
+	struct bh_strvec paths, names, prefixes;
 };
+
+static size_t xc_n(const struct xc *c)
+{
+	return c->paths.n + c->names.n + c->prefixes.n;
+}
 
 static void xc_release(struct xc *c)
 {
 	bh_strvec_release(&c->paths);
 	bh_strvec_release(&c->names);
+	bh_strvec_release(&c->prefixes);
 }
 
 static void xc_any(struct xc *c)
@@ -41,11 +50,27 @@ static void push_unique(struct bh_strvec *to, const char *s, size_t len)
 	bh_strvec_push_take(to, bh_strndup(s, len));
 }
 
+/* The literal prefix of a path pattern (its part before the first wildcard of
+ * fnmatch's: * ? [ and the escape \), or 0 when it names no directory below
+ * the root (too wide to look under): the length kept. */
+static size_t path_prefix(const char *s, size_t len, bool pattern)
+{
+	size_t n = 0;
+
+	while (n < len && !(pattern && strchr("*?[\\", s[n])))
+		n++;
+	if (n < 2 || s[0] != '/')
+		return 0;
+	return n;
+}
+
 static void cmp_xc(const struct rules_expr *e, struct xc *c)
 {
 	const char *f = e->field->name;
 	bool path = !strcmp(f, "proc.exe") || !strcmp(f, "proc.exepath");
 	bool name = !strcmp(f, "proc.name");
+	bool pre = path && (e->op == RULES_OP_STARTSWITH || e->op == RULES_OP_GLOB ||
+			    e->op == RULES_OP_PMATCH);
 
 	c->any = true;
 	if (!strcmp(f, "evt.type")) {
@@ -55,16 +80,28 @@ static void cmp_xc(const struct rules_expr *e, struct xc *c)
 			c->any = false; /* no exec */
 		return;
 	}
-	if ((!path && !name) || (e->op != RULES_OP_EQ && e->op != RULES_OP_IN))
+	if ((!path && !name) || (!pre && e->op != RULES_OP_EQ && e->op != RULES_OP_IN))
 		return;
 	c->any = false;
 	for (size_t i = 0; i < e->nvals; i++) {
 		const char *s = e->vals[i].s;
 		size_t len = e->vals[i].len;
 
-		if (!s || !len || memchr(s, '\0', len) ||
-		    (path ? s[0] != '/' : memchr(s, '/', len) != NULL) ||
-		    c->paths.n + c->names.n >= XC_MAX) {
+		if (!s || !len || memchr(s, '\0', len) || xc_n(c) >= XC_MAX) {
+			xc_any(c);
+			return;
+		}
+		if (pre) {
+			/* a string prefix of every path the operator matches */
+			len = path_prefix(s, len, e->op == RULES_OP_GLOB);
+			if (!len) {
+				xc_any(c);
+				return;
+			}
+			push_unique(&c->prefixes, s, len);
+			continue;
+		}
+		if (path ? s[0] != '/' : memchr(s, '/', len) != NULL) {
 			xc_any(c);
 			return;
 		}
@@ -87,12 +124,10 @@ static void expr_xc(const struct rules_expr *e, struct xc *c)
 	expr_xc(e->a, &a);
 	expr_xc(e->b, &b);
 	if (e->kind == RULES_E_AND) {
-		bool fa = !a.any && !a.paths.n && !a.names.n,
-		     fb = !b.any && !b.paths.n && !b.names.n;
+		bool fa = !a.any && !xc_n(&a), fb = !b.any && !xc_n(&b);
 
 		/* FALSE wins; else either side's constraint holds: the narrower */
-		if (fa || fb || b.any ||
-		    (!a.any && a.paths.n + a.names.n <= b.paths.n + b.names.n)) {
+		if (fa || fb || b.any || (!a.any && xc_n(&a) <= xc_n(&b))) {
 			*c = fb ? b : a;
 			xc_release(fb ? &a : &b);
 		} else {
@@ -101,7 +136,7 @@ static void expr_xc(const struct rules_expr *e, struct xc *c)
 		}
 		return;
 	}
-	if (a.any || b.any || a.paths.n + a.names.n + b.paths.n + b.names.n > XC_MAX) {
+	if (a.any || b.any || xc_n(&a) + xc_n(&b) > XC_MAX) {
 		xc_release(&a);
 		xc_release(&b);
 		c->any = true;
@@ -112,17 +147,22 @@ static void expr_xc(const struct rules_expr *e, struct xc *c)
 		push_unique(&c->paths, b.paths.v[i], strlen(b.paths.v[i]));
 	for (size_t i = 0; i < b.names.n; i++)
 		push_unique(&c->names, b.names.v[i], strlen(b.names.v[i]));
+	for (size_t i = 0; i < b.prefixes.n; i++)
+		push_unique(&c->prefixes, b.prefixes.v[i], strlen(b.prefixes.v[i]));
 	xc_release(&b);
 }
 
 int bh_rules_exec_files(const struct bh_rules *rs,
 			bool (*want)(const struct bh_rules_rule *r, void *arg), void *arg,
-			struct bh_strvec *paths, struct bh_strvec *names, const char **inexact)
+			struct bh_strvec *paths, struct bh_strvec *names,
+			struct bh_strvec *prefixes, const char **inexact)
 {
 	int exact = 1;
 
 	memset(paths, 0, sizeof(*paths));
 	memset(names, 0, sizeof(*names));
+	if (prefixes)
+		memset(prefixes, 0, sizeof(*prefixes));
 	if (inexact)
 		*inexact = NULL;
 	for (size_t i = 0; i < rs->nrules; i++) {
@@ -132,24 +172,26 @@ int bh_rules_exec_files(const struct bh_rules *rs,
 		if (!(r->types & EXEC_TYPES) || !want(&r->pub, arg))
 			continue;
 		expr_xc(r->expr, &c);
-		if (c.any) {
+		/* bounded: a rule past the cap is one not reduced (nor one naming
+		 * prefixes, for a caller that takes none) */
+		if (c.any || (c.prefixes.n && !prefixes) ||
+		    paths->n + c.paths.n > BH_RULES_EXEC_FILES_MAX ||
+		    names->n + c.names.n > BH_RULES_EXEC_FILES_MAX ||
+		    (prefixes && prefixes->n + c.prefixes.n > BH_RULES_EXEC_FILES_MAX)) {
 			if (exact && inexact)
 				*inexact = r->pub.name;
 			exact = 0;
-		}
-		/* bounded: a rule past the cap is one not reduced */
-		if (paths->n + c.paths.n > BH_RULES_EXEC_FILES_MAX ||
-		    names->n + c.names.n > BH_RULES_EXEC_FILES_MAX) {
-			if (exact && inexact)
-				*inexact = r->pub.name;
-			exact = 0;
-			xc_release(&c);
-			continue;
+			if (!c.any) {
+				xc_release(&c);
+				continue;
+			}
 		}
 		for (size_t k = 0; k < c.paths.n; k++)
 			push_unique(paths, c.paths.v[k], strlen(c.paths.v[k]));
 		for (size_t k = 0; k < c.names.n; k++)
 			push_unique(names, c.names.v[k], strlen(c.names.v[k]));
+		for (size_t k = 0; prefixes && k < c.prefixes.n; k++)
+			push_unique(prefixes, c.prefixes.v[k], strlen(c.prefixes.v[k]));
 		xc_release(&c);
 	}
 	return exact;

@@ -11,11 +11,13 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,6 +130,92 @@ static void test_drift(void **state)
 	in.tmpfs = true;
 	assert_int_equal(grd_drift(&in, &why), 1);
 	assert_string_equal(why, "tmpfs");
+}
+
+static void mkfile(const char *root, const char *rel)
+{
+	char *p = bh_asprintf("%s%s", root, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0700);
+
+	assert_true(fd >= 0);
+	close(fd);
+	free(p);
+}
+
+static void mkdir_in(const char *root, const char *rel)
+{
+	char *p = bh_asprintf("%s%s", root, rel);
+
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+}
+
+static void link_in(const char *root, const char *from, const char *to)
+{
+	char *a = bh_asprintf("%s%s", root, from), *b = bh_asprintf("%s%s", root, to);
+
+	assert_int_equal(link(a, b), 0);
+	free(a);
+	free(b);
+}
+
+/* Another name of an executed file under the rules' prefixes (guard_names.c):
+ * found by identity in the container's tree, a prefix's last part filtering
+ * its directory's entries, symbolic links not followed, the bound said. */
+static void test_find_name(void **state)
+{
+	char *d = unit_mktmp(), out[PATH_MAX], *p;
+	struct stat st;
+	int rootfd;
+	uint64_t dev, ino;
+	const char *tmp[] = { "/tmp/", NULL }, *tm[] = { "/tm", NULL }, *tx[] = { "/tmp/x", NULL },
+		   *none[] = { "/nope/", "/usr/bin/zz", NULL }, *lnk[] = { "/ln/", NULL };
+
+	(void)state;
+	mkdir_in(d, "/tmp");
+	mkdir_in(d, "/tmp/deep");
+	mkdir_in(d, "/usr");
+	mkdir_in(d, "/usr/bin");
+	mkfile(d, "/tmp/deep/x");
+	link_in(d, "/tmp/deep/x", "/usr/bin/y"); /* the name used */
+	for (int i = 0; i < 50; i++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "/tmp/f%02d", i);
+		mkfile(d, n);
+	}
+	p = bh_asprintf("%s/usr/bin/y", d);
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	dev = (uint64_t)st.st_dev;
+	ino = (uint64_t)st.st_ino;
+	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+
+	assert_int_equal(grd_find_name(rootfd, tmp, dev, ino, 1000, out, sizeof(out)), 1);
+	assert_string_equal(out, "/tmp/deep/x");
+	/* "/tm": the entries of / whose name starts with tm */
+	assert_int_equal(grd_find_name(rootfd, tm, dev, ino, 1000, out, sizeof(out)), 1);
+	assert_string_equal(out, "/tmp/deep/x");
+	/* "/tmp/x": none of /tmp's entries starts with x (deep/x is below deep) */
+	assert_int_equal(grd_find_name(rootfd, tx, dev, ino, 1000, out, sizeof(out)), 0);
+	/* absent directories, no such name */
+	assert_int_equal(grd_find_name(rootfd, none, dev, ino, 1000, out, sizeof(out)), 0);
+	/* another file: not found, whatever its device */
+	assert_int_equal(grd_find_name(rootfd, tmp, dev, ino + 1000000, 1000, out, sizeof(out)), 0);
+	/* the bound: fewer entries than /tmp holds, the file not reached: said */
+	assert_int_equal(grd_find_name(rootfd, tmp, dev, ino + 1000000, 10, out, sizeof(out)), -1);
+	/* a symbolic link to /tmp: its target resolves in the root as a prefix's
+	 * directory, but a link below a prefix is not followed */
+	p = bh_asprintf("%s/ln", d);
+	assert_int_equal(mkdir(p, 0755), 0);
+	free(p);
+	p = bh_asprintf("%s/ln/t", d);
+	assert_int_equal(symlink("/tmp", p), 0);
+	free(p);
+	assert_int_equal(grd_find_name(rootfd, lnk, dev, ino, 1000, out, sizeof(out)), 0);
+	close(rootfd);
+	unit_rmtmp(d);
 }
 
 static void rule_ok(const char *in, const char *printed, int family, unsigned prefix, unsigned port,
@@ -803,6 +891,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_drift),
+		cmocka_unit_test(test_find_name),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rule_keys),
 		cmocka_unit_test(test_rules_bound),

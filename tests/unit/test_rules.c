@@ -1423,13 +1423,13 @@ static char *peers_of(const char *cond)
 }
 
 /* The executables one rule's condition names for the guard's identities:
- * "1 P:path... N:name..." (exact) or "0 ..." (a rule naming none). */
+ * "1 P:path... N:name... X:prefix..." (exact) or "0 ..." (a rule naming none). */
 static char *execs_of(const char *cond)
 {
 	char yaml[1024];
 	struct bh_rules_diags d = { 0 };
 	struct bh_rules *rs;
-	struct bh_strvec p, n;
+	struct bh_strvec p, n, x, p2, n2;
 	const char *inexact = NULL;
 	char *out;
 	int r;
@@ -1438,19 +1438,33 @@ static char *execs_of(const char *cond)
 	rs = load(yaml, &d);
 	dump(&d);
 	assert_int_equal(bh_rules_count(rs), 1);
-	r = bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, &inexact);
+	r = bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, &x, &inexact);
 	out = bh_asprintf("%d", r);
 	if (!r)
 		assert_string_equal(inexact, "t");
-	for (size_t i = 0; i < p.n + n.n; i++) {
+	for (size_t i = 0; i < p.n + n.n + x.n; i++) {
 		char *o = bh_asprintf("%s %s%s", out,
-				      i < p.n ? "P:" : "N:", i < p.n ? p.v[i] : n.v[i - p.n]);
+				      i < p.n	      ? "P:"
+				      : i < p.n + n.n ? "N:"
+						      : "X:",
+				      i < p.n	      ? p.v[i]
+				      : i < p.n + n.n ? n.v[i - p.n]
+						      : x.v[i - p.n - n.n]);
 
 		free(out);
 		out = o;
 	}
+	/* a caller that takes no prefixes: a rule naming one does not reduce */
+	if (x.n) {
+		assert_int_equal(
+			bh_rules_exec_files(rs, want_all, (void *)rs, &p2, &n2, NULL, &inexact), 0);
+		assert_string_equal(inexact, "t");
+		bh_strvec_release(&p2);
+		bh_strvec_release(&n2);
+	}
 	bh_strvec_release(&p);
 	bh_strvec_release(&n);
+	bh_strvec_release(&x);
 	bh_rules_diags_release(&d);
 	bh_rules_free(rs);
 	return out;
@@ -1469,8 +1483,23 @@ static void exec_files_for_identity(void **state)
 		/* the narrower side of an AND */
 		{ "evt.type = execve and proc.name in (a, b, c) and proc.exepath = /bin/a",
 		  "1 P:/bin/a" },
+		/* a prefix of the path: startswith, glob's literal part, pmatch */
+		{ "evt.type = execve and proc.exepath startswith /tmp/", "1 X:/tmp/" },
+		{ "evt.type = execve and proc.exe glob /usr/bin/*sh", "1 X:/usr/bin/" },
+		{ "evt.type = execve and proc.exepath glob '/opt/a?c/[xy]'", "1 X:/opt/a" },
+		{ "evt.type = execve and proc.exepath pmatch (/tmp, /dev/shm)",
+		  "1 X:/tmp X:/dev/shm" },
+		{ "evt.type = execve and (proc.exepath startswith /tmp/ or proc.name = nc)",
+		  "1 N:nc X:/tmp/" },
+		{ "evt.type = execve and proc.exepath startswith /tmp/ and proc.name in (a, b)",
+		  "1 X:/tmp/" },
+		/* the root (every file) or no directory: inexact */
+		{ "evt.type = execve and proc.exepath startswith /", "0" },
+		{ "evt.type = execve and proc.exepath glob '*sh'", "0" },
+		{ "evt.type = execve and proc.exepath glob '/*sh'", "0" },
+		{ "evt.type = execve and proc.exepath endswith /nc", "0" },
+		{ "evt.type = execve and proc.name startswith py", "0" },
 		/* not naming the file: inexact */
-		{ "evt.type = execve and proc.exepath startswith /tmp/", "0" },
 		{ "evt.type = execve and not proc.name = sh", "0" },
 		{ "evt.type = execve and (proc.name = sh or proc.pname = bash)", "0" },
 		{ "evt.type = execve and proc.name = a/b", "0" },
@@ -1515,7 +1544,7 @@ static void exec_files_bounded(void **state)
 	rs = load(yaml, &d);
 	dump(&d);
 	assert_int_equal(bh_rules_count(rs), 2);
-	assert_int_equal(bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, &inexact), 0);
+	assert_int_equal(bh_rules_exec_files(rs, want_all, (void *)rs, &p, &n, NULL, &inexact), 0);
 	assert_string_equal(inexact, "big");
 	assert_int_equal(n.n, 2);
 	assert_true(n.n <= cap && p.n <= cap);
