@@ -38,9 +38,13 @@
  * webhook never) is appended to the runtime's admission decision log format
  * with "source":"webhook", "id" the request's uid, "kind", "namespace",
  * "name", "operation", "dry_run", "message" (the denial's) or "reason" (the
- * error's) and its "rules". An append that fails is counted
- * (bulkhead_admission_decision_log_total{result="error"}), warned about once, and
- * never changes the answer.
+ * error's) and its "rules". The entry is queued after the answer is made
+ * and appended by one writer thread in batches (declog19): a full queue
+ * (opts.decision_log_queue) drops the decision from the log
+ * (bulkhead_admission_decision_log_total{result="dropped"}), an append that
+ * fails is counted ({result="error"}), each warned about once; neither
+ * changes or delays the answer. bh_admission_free writes what is queued
+ * (for at most 5 s, the rest dropped and counted).
  *
  * Ownership as include/bulkhead/base.h. struct bh_admission is thread-safe:
  * one serves every worker thread.
@@ -156,6 +160,9 @@ struct bh_admission_opts {
 	 * bytes (0: BH_RT_ADMIT_LOG_MAX). */
 	const char *decision_log;
 	uint64_t decision_log_cap;
+	/* declog19: the decisions queued for the log's writer thread at most
+	 * (0: 4096); past it a decision is dropped from the log, counted. */
+	size_t decision_log_queue;
 };
 
 struct bh_admission;

@@ -402,6 +402,14 @@ bool bh_rt_is_sealed(void);
 #define BH_RT_ADMIT_LINE_MAX (8u << 10)
 int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 			   struct bh_error **err);
+/*
+ * n entries under one lock (declog19): their lines, each shrunk as above, in
+ * one write(2), cut where a line would take the log past cap (what is before
+ * written, the log rotated, the rest in the new one). *written (NULL: not
+ * wanted): the lines written, also when it fails part way.
+ */
+int bh_rt_admit_log_append_batch(const char *root, const json_t *const *entries, size_t n,
+				 uint64_t cap, size_t *written, struct bh_error **err);
 
 /* Where a reader is: the file (dev, ino) and the offset after the last line
  * it took. All zero: from the start of what is there. */

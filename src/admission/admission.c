@@ -53,7 +53,7 @@ struct bh_admission {
 	atomic_uint_fast64_t decisions[2][3][2];
 	atomic_uint_fast64_t hits[3]; /* enforce, audit, warn */
 	atomic_uint_fast64_t exempt, skipped, patched, bad_reviews, cache_hits, cache_misses;
-	atomic_uint_fast64_t logged, log_errors; /* the decision log's appends */
+	struct adm_declog *log; /* the decision log's queue and writer (declog19) */
 	struct bh_http_hist latency[2];
 };
 
@@ -82,6 +82,11 @@ int bh_admission_new(const struct bh_admission_opts *o, struct bh_admission **ou
 		a->o.cache_max = 4096;
 	if (!a->o.cache_ttl)
 		a->o.cache_ttl = 300;
+	if (o->decision_log && adm_declog_new(o->decision_log, o->decision_log_cap,
+					      o->decision_log_queue, &a->log, err) < 0) {
+		free(a);
+		return -1;
+	}
 	pthread_mutex_init(&a->lock, NULL);
 	a->cache = bh_map_new();
 	*out = a;
@@ -92,6 +97,7 @@ void bh_admission_free(struct bh_admission *a)
 {
 	if (!a)
 		return;
+	adm_declog_free(a->log, ADM_DECLOG_DRAIN_MS);
 	bh_map_free(a->cache, entry_free);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
@@ -388,28 +394,12 @@ static json_t *log_entry(struct bh_admission *a, const struct bh_adm_request *rq
 	return e;
 }
 
-/* Append e (then freed) to the decision log; a failure is counted and warned
- * about once, the answer is already made. */
+/* Queue e (then the queue's) for the decision log's writer: never waits; a
+ * full queue drops it, counted and warned about once. The answer is made. */
 static void log_append(struct bh_admission *a, json_t *e)
 {
-	struct bh_error *err = NULL;
-
-	if (!e)
-		return;
-	if (bh_rt_admit_log_append(a->o.decision_log, e, a->o.decision_log_cap, &err) < 0) {
-		if (atomic_fetch_add(&a->log_errors, 1) == 0) {
-			char *m = bh_error_message(err);
-
-			bh_warn("admission: decision log: %s (decisions are answered, not logged; "
-				"counted in bulkhead_admission_decision_log_total)",
-				m ? m : "error");
-			free(m);
-		}
-		bh_error_free(err);
-	} else {
-		atomic_fetch_add(&a->logged, 1);
-	}
-	json_decref(e);
+	if (e)
+		adm_declog_push(a->log, e);
 }
 
 static enum result decide(struct bh_admission *a, enum bh_adm_webhook hook,
@@ -648,6 +638,9 @@ int bh_admission_metrics(struct bh_admission *a, struct bh_buf *out, struct bh_e
 	static const char *const hooks[] = { "validate", "mutate" };
 	static const char *const results[] = { "allowed", "denied", "error" };
 	static const char *const actions[] = { "enforce", "audit", "warn" };
+	uint64_t logged, log_errors, log_dropped;
+
+	adm_declog_counts(a->log, &logged, &log_errors, &log_dropped);
 
 	if (bh_buf_adds(out,
 			"# HELP bulkhead_admission_decisions_total Admission decisions, by "
@@ -697,10 +690,12 @@ int bh_admission_metrics(struct bh_admission *a, struct bh_buf *out, struct bh_e
 		    "bulkhead_admission_verify_cache_total{result=\"hit\"} %llu\n"
 		    "bulkhead_admission_verify_cache_total{result=\"miss\"} %llu\n"
 		    "# HELP bulkhead_admission_decision_log_total Decisions appended to the "
-		    "decision log (--decision-log), and appends that failed.\n"
+		    "decision log (--decision-log), appends that failed, and decisions "
+		    "dropped (the writer's queue full).\n"
 		    "# TYPE bulkhead_admission_decision_log_total counter\n"
 		    "bulkhead_admission_decision_log_total{result=\"ok\"} %llu\n"
 		    "bulkhead_admission_decision_log_total{result=\"error\"} %llu\n"
+		    "bulkhead_admission_decision_log_total{result=\"dropped\"} %llu\n"
 		    "# HELP bulkhead_admission_namespaces Namespaces whose labels are known.\n"
 		    "# TYPE bulkhead_admission_namespaces gauge\n"
 		    "bulkhead_admission_namespaces %zu\n"
@@ -711,9 +706,8 @@ int bh_admission_metrics(struct bh_admission *a, struct bh_buf *out, struct bh_e
 		    (unsigned long long)atomic_load(&a->patched),
 		    (unsigned long long)atomic_load(&a->bad_reviews),
 		    (unsigned long long)atomic_load(&a->cache_hits),
-		    (unsigned long long)atomic_load(&a->cache_misses),
-		    (unsigned long long)atomic_load(&a->logged),
-		    (unsigned long long)atomic_load(&a->log_errors),
+		    (unsigned long long)atomic_load(&a->cache_misses), (unsigned long long)logged,
+		    (unsigned long long)log_errors, (unsigned long long)log_dropped,
 		    bh_adm_nslabels_count(a->o.nslabels)) < 0)
 		return -1;
 	for (int h = 0; h < 2; h++) {

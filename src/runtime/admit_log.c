@@ -7,7 +7,10 @@
  * Writers: every `bulkhead create` appends one line under an flock of
  * <root>/.admission@lock, rotating first when the line would take the log
  * past its cap; O_APPEND and one write(2) of the whole line, so a reader
- * never sees two writers' bytes interleaved. A crash in the write leaves a
+ * never sees two writers' bytes interleaved. The webhook's writer thread
+ * (declog19) appends a batch under one lock: the lines in one write, cut
+ * where a line would take the log past its cap (written, rotated, the rest
+ * in the new log), each line shrunk as a single one is. A crash in the write leaves a
  * torn last line: the next append starts it on a line of its own (a newline
  * first when the file does not end with one).
  *
@@ -251,24 +254,46 @@ static char *dump_fitting(const json_t *entry)
 	return line;
 }
 
-int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
-			   struct bh_error **err)
+/* write the pending lines [*from, to) of b (their bytes b->data[0..b->len)) in one write */
+static int flush_lines(int fd, struct bh_buf *b, size_t *from, size_t to, size_t *written,
+		       const char *log, struct bh_error **err)
+{
+	if (b->len && bh_write_all(fd, b->data, b->len, err) < 0)
+		return bh_error_prefix(err, "admission log: %s", log);
+	bh_buf_reset(b);
+	if (written)
+		*written += to - *from;
+	*from = to;
+	return 0;
+}
+
+int bh_rt_admit_log_append_batch(const char *root, const json_t *const *entries, size_t n,
+				 uint64_t cap, size_t *written, struct bh_error **err)
 {
 	char *lock = path_in(root, LOCK_NAME), *log = path_in(root, BH_RT_ADMIT_LOG);
-	char *rot = bh_asprintf("%s" ROT_SUFFIX, log), *line = NULL;
+	char *rot = bh_asprintf("%s" ROT_SUFFIX, log);
+	char **lines = bh_calloc(n ? n : 1, sizeof(*lines));
+	struct bh_buf b = BH_BUF_INIT(SIZE_MAX);
 	int lfd = -1, fd = -1, r = -1;
-	size_t len;
+	uint64_t size;
+	size_t from = 0;
 	struct stat st;
 
+	if (written)
+		*written = 0;
 	if (!cap)
 		cap = BH_RT_ADMIT_LOG_MAX;
-	line = dump_fitting(entry);
-	if (!line) {
-		bh_error_set(err, BH_ERR_NOMEM, "admission log: the entry");
+	for (size_t i = 0; i < n; i++) {
+		lines[i] = dump_fitting(entries[i]);
+		if (!lines[i]) {
+			bh_error_set(err, BH_ERR_NOMEM, "admission log: the entry");
+			goto out;
+		}
+	}
+	if (!n) {
+		r = 0;
 		goto out;
 	}
-	len = strlen(line);
-	line[len++] = '\n'; /* over the NUL: json_dumps' buffer holds len + 1 */
 	lfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lfd < 0 || flock(lfd, LOCK_EX) < 0) {
 		bh_error_sys(err, errno, "admission log: locking %s", lock);
@@ -280,41 +305,65 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 		bh_error_sys(err, fd < 0 ? errno : EINVAL, "admission log: %s", log);
 		goto out;
 	}
-	if ((uint64_t)st.st_size + len > cap && st.st_size > 0) {
-		if (rename(log, rot) < 0) {
-			bh_error_sys(err, errno, "admission log: rotating %s", log);
-			goto out;
-		}
-		close(fd);
-		fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			  0600);
-		if (fd < 0) {
-			bh_error_sys(err, errno, "admission log: %s", log);
-			goto out;
-		}
-	} else if (st.st_size > 0) {
+	size = (uint64_t)st.st_size;
+	if (size > 0 && size + strlen(lines[0]) + 1 <= cap) {
 		/* a torn last line (a writer that died in its write) ends here */
 		char last = '\n';
 
-		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
-		    bh_write_all(fd, "\n", 1, err) < 0)
+		if (pread(fd, &last, 1, st.st_size - 1) == 1 && last != '\n') {
+			if (bh_buf_add(&b, "\n", 1, err) < 0)
+				goto out;
+			size++;
+		}
+	}
+	/* the lines in one write; rotated first where a line would take the log past cap */
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+
+		if (size + len + 1 > cap && size > 0) {
+			if (flush_lines(fd, &b, &from, i, written, log, err) < 0)
+				goto out;
+			if (rename(log, rot) < 0) {
+				bh_error_sys(err, errno, "admission log: rotating %s", log);
+				goto out;
+			}
+			close(fd);
+			fd = open(log,
+				  O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				  0600);
+			if (fd < 0) {
+				bh_error_sys(err, errno, "admission log: %s", log);
+				goto out;
+			}
+			size = 0;
+		}
+		lines[i][len++] = '\n'; /* over the NUL: json_dumps' buffer holds len + 1 */
+		if (bh_buf_add(&b, lines[i], len, err) < 0)
 			goto out;
+		size += len;
 	}
-	if (bh_write_all(fd, line, len, err) < 0) {
-		bh_error_prefix(err, "admission log: %s", log);
+	if (flush_lines(fd, &b, &from, n, written, log, err) < 0)
 		goto out;
-	}
 	r = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (lfd >= 0)
 		close(lfd); /* the lock goes with it */
-	free(line);
+	for (size_t i = 0; i < n; i++)
+		free(lines[i]);
+	free(lines);
+	bh_buf_release(&b);
 	free(lock);
 	free(log);
 	free(rot);
 	return r;
+}
+
+int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
+			   struct bh_error **err)
+{
+	return bh_rt_admit_log_append_batch(root, &entry, 1, cap, NULL, err);
 }
 
 /* ---- reading --------------------------------------------------------------------------- */

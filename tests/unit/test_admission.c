@@ -6,6 +6,8 @@
  * bh_admission_review's answers (deny with 403, warnings, audit annotations,
  * PSA's skips, exemptions, failure policy, dry run, pins from a stub).
  */
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "unit.h"
@@ -355,6 +357,8 @@ static void decisions_are_logged(void **state)
 			bh_admission_review(a, BH_ADM_MUTATE, mu, strlen(mu), &out, NULL, NULL), 0);
 		free(out);
 	}
+	bh_admission_free(a); /* declog19: the writer's queue drained */
+	a = NULL;
 	path = bh_asprintf("%s/.admission@log", dir);
 	assert_int_equal(bh_read_file(path, &b, NULL), 0);
 	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
@@ -390,6 +394,169 @@ static void decisions_are_logged(void **state)
 	path = bh_asprintf("%s/.admission@lock", dir);
 	unlink(path);
 	free(path);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* the review of a denied pod with the uid u */
+static char *review_of(const char *u)
+{
+	const char *t = REVIEW(POD_REQ("CREATE", "", BAD_POD));
+	const char *at = strstr(t, "u-1");
+
+	assert_non_null(at);
+	return bh_asprintf("%.*s%s%s", (int)(at - t), t, u, at + 3);
+}
+
+static uint64_t metric(struct bh_admission *a, const char *name)
+{
+	struct bh_buf b = BH_BUF_INIT(1u << 20);
+	const char *at;
+	uint64_t v;
+
+	assert_int_equal(bh_admission_metrics(a, &b, NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	at = strstr(b.data, name);
+	assert_non_null(at);
+	v = strtoull(at + strlen(name), NULL, 10);
+	bh_buf_release(&b);
+	return v;
+}
+
+/* the ids of dir's decision log, in order, each followed by a space */
+static char *logged_ids(const char *dir, size_t *n)
+{
+	char *path = bh_asprintf("%s/.admission@log", dir), *line, *save = NULL, *s;
+	struct bh_buf b = BH_BUF_INIT(1u << 24), ids = BH_BUF_INIT(1u << 24);
+
+	*n = 0;
+	assert_int_equal(bh_read_file(path, &b, NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	for (line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		json_t *v = json_loads(line, 0, NULL);
+
+		assert_non_null(v);
+		assert_int_equal(bh_buf_addf(&ids, NULL, "%s ", bh_json_str(v, "id")), 0);
+		json_decref(v);
+		(*n)++;
+	}
+	assert_int_equal(bh_buf_addc(&ids, 0, NULL), 0);
+	s = bh_buf_detach(&ids, NULL);
+	bh_buf_release(&ids);
+	bh_buf_release(&b);
+	free(path);
+	return s;
+}
+
+static void rm_log(const char *dir)
+{
+	static const char *const names[] = { ".admission@log", ".admission@log.1",
+					     ".admission@lock" };
+
+	for (size_t i = 0; i < 3; i++) {
+		char *p = bh_asprintf("%s/%s", dir, names[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+/*
+ * declog19: the log's writer is off the answer's path. With the log's lock
+ * held by another writer (the test), every review is answered at once, the
+ * queue (4) fills and the rest are dropped and counted; let go, what was
+ * queued is written in order; at the end (bh_admission_free) a burst queued
+ * is written whole, each decision exactly once.
+ */
+static void the_log_never_holds_up_an_answer(void **state)
+{
+	struct bh_policy *p = bh_policy_new();
+	struct bh_pss_lv lv = { BH_PSS_BASELINE, BH_PSS_LATEST };
+	static const struct bh_policy_env env = { NULL, verify_yes, NULL, 0 };
+	char dir[] = "/tmp/bh-declog-XXXXXX", *lock, *ids;
+	struct bh_admission_opts o = { .env = &env, .decision_log_queue = 4 };
+	struct bh_admission *a = NULL;
+	struct bh_buf want = BH_BUF_INIT(1u << 20);
+	uint64_t dropped;
+	size_t n;
+	int lfd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(bh_policy_add_pss(p, lv, NULL), 0);
+	assert_int_equal(bh_policy_compile(p, NULL, NULL), 0);
+	o.policy = p;
+	o.decision_log = dir;
+	lock = bh_asprintf("%s/.admission@lock", dir);
+	lfd = open(lock, O_RDWR | O_CREAT, 0600);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	assert_int_equal(bh_admission_new(&o, &a, NULL), 0);
+	for (int i = 0; i < 20; i++) {
+		char *u = bh_asprintf("q%d", i), *r = review_of(u), *out = NULL;
+
+		assert_int_equal(
+			bh_admission_review(a, BH_ADM_VALIDATE, r, strlen(r), &out, NULL, NULL), 0);
+		assert_non_null(strstr(out, "\"allowed\":false")); /* the answer unchanged */
+		free(out);
+		free(r);
+		free(u);
+	}
+	/* in the writer's hands (a batch, at most the queue) and queued: 8 at most */
+	dropped = metric(a, "bulkhead_admission_decision_log_total{result=\"dropped\"} ");
+	assert_true(dropped >= 12 && dropped <= 19);
+	assert_int_equal(metric(a, "bulkhead_admission_decision_log_total{result=\"ok\"} "), 0);
+	assert_int_equal(flock(lfd, LOCK_UN), 0);
+	close(lfd);
+	bh_admission_free(a);
+	ids = logged_ids(dir, &n);
+	assert_int_equal(n, 20 - dropped);
+	{
+		/* q0 first (the writer's batch), then in order, once each */
+		const char *at = ids;
+		long prev = -1;
+
+		assert_true(!strncmp(ids, "q0 ", 3));
+		for (size_t i = 0; i < n; i++) {
+			char *end;
+			long k;
+
+			assert_int_equal(*at, 'q');
+			k = strtol(at + 1, &end, 10);
+			assert_true(k > prev);
+			prev = k;
+			at = end + 1;
+		}
+		assert_int_equal(*at, 0);
+	}
+	free(ids);
+	rm_log(dir);
+
+	/* a burst, then the end: all of it written, once each, in order */
+	o.decision_log_queue = 0;
+	assert_int_equal(bh_admission_new(&o, &a, NULL), 0);
+	bh_buf_reset(&want);
+	for (int i = 0; i < 300; i++) {
+		char *u = bh_asprintf("s%d", i), *r = review_of(u), *out = NULL;
+
+		assert_int_equal(
+			bh_admission_review(a, BH_ADM_VALIDATE, r, strlen(r), &out, NULL, NULL), 0);
+		free(out);
+		free(r);
+		free(u);
+		assert_int_equal(bh_buf_addf(&want, NULL, "s%d ", i), 0);
+	}
+	assert_int_equal(metric(a, "bulkhead_admission_decision_log_total{result=\"dropped\"} "),
+			 0);
+	bh_admission_free(a);
+	assert_int_equal(bh_buf_addc(&want, 0, NULL), 0);
+	ids = logged_ids(dir, &n);
+	assert_int_equal(n, 300);
+	assert_string_equal(ids, want.data);
+	free(ids);
+	rm_log(dir);
+	bh_buf_release(&want);
+	free(lock);
+	bh_policy_free(p);
 	assert_int_equal(rmdir(dir), 0);
 }
 
@@ -488,6 +655,7 @@ int main(void)
 		cmocka_unit_test(review_answers),
 		cmocka_unit_test(review_without_uid_is_an_error),
 		cmocka_unit_test(decisions_are_logged),
+		cmocka_unit_test(the_log_never_holds_up_an_answer),
 		cmocka_unit_test(json_reader_matches_jansson),
 	};
 

@@ -498,6 +498,119 @@ static void webhook_entries_become_webhook_events(void **state)
 	free(root);
 }
 
+/* declog19: the batch append */
+static json_t *entry_of(const char *id, size_t image_len)
+{
+	char *img = malloc(image_len + 1);
+	json_t *e;
+
+	assert_non_null(img);
+	memset(img, 'a', image_len);
+	img[image_len] = 0;
+	e = json_pack("{sIsssssss[]}", "ts", (json_int_t)1700000000, "decision", "deny", "id", id,
+		      "image", img, "rules");
+	free(img);
+	assert_non_null(e);
+	return e;
+}
+
+static int collect_id(void *data, const json_t *e, struct bh_error **err)
+{
+	struct bh_buf *b = data;
+
+	(void)err;
+	return bh_buf_addf(b, NULL, "%s ", bh_json_str(e, "id"));
+}
+
+static char *file_of(const char *root, const char *name)
+{
+	char *p = bh_asprintf("%s/%s", root, name);
+	struct bh_buf b = BH_BUF_INIT(1u << 24);
+	char *s;
+
+	assert_int_equal(bh_read_file(p, &b, NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	s = bh_buf_detach(&b, NULL);
+	bh_buf_release(&b);
+	free(p);
+	return s;
+}
+
+/*
+ * A batch is the same bytes as its entries appended one by one: the log
+ * rotated where a line would take it past the cap (in the middle of the
+ * batch), a torn last line ended first, an entry too long shrunk; a reader
+ * whose cursor was in the old log reads the rest of .1, then the new log.
+ */
+static void a_batch_is_its_lines_appended_one_by_one(void **state)
+{
+	char *one = tmpdir(), *bat = tmpdir(), *a, *b;
+	json_t *v[6];
+	const char *ids[] = { "b1", "b2", "b3", "b4", "b5", "big" };
+	struct bh_rt_admit_cursor cur = { 0 };
+	struct bh_buf got = BH_BUF_INIT(1u << 16);
+	struct bh_error *err = NULL;
+	uint64_t bad = 0, cap;
+	size_t line, written = 99;
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++)
+		v[i] = entry_of(ids[i], i == 5 ? 2 * BH_RT_ADMIT_LINE_MAX + 400 : 2000);
+	/* each line of b1..b5 is the same length: the cap holds 5 of them */
+	a = json_dumps(v[0], JSON_COMPACT);
+	line = strlen(a) + 1;
+	free(a);
+	cap = 5 * line;
+	for (int k = 0; k < 2; k++) {
+		const char *root = k ? bat : one;
+		json_t *e = entry_of("a1", 2000);
+
+		/* a line before, then a torn one */
+		assert_int_equal(bh_rt_admit_log_append(root, e, cap, NULL), 0);
+		raw_append(root, "{\"ts\":17", 8);
+		json_decref(e);
+	}
+	/* the reader took a1 */
+	assert_int_equal(bh_rt_admit_log_read(bat, &cur, 0, collect_id, &got, &bad, &err), 1);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(bh_rt_admit_log_append(one, v[i], cap, NULL), 0);
+	assert_int_equal(
+		bh_rt_admit_log_append_batch(bat, (const json_t *const *)v, 6, cap, &written, &err),
+		0);
+	assert_null(err);
+	assert_int_equal(written, 6);
+	a = file_of(one, BH_RT_ADMIT_LOG);
+	b = file_of(bat, BH_RT_ADMIT_LOG);
+	assert_string_equal(a, b);
+	assert_non_null(strstr(b, "\"truncated\":true")); /* big, shrunk, in the new log */
+	free(a);
+	free(b);
+	a = file_of(one, BH_RT_ADMIT_LOG ".1");
+	b = file_of(bat, BH_RT_ADMIT_LOG ".1");
+	assert_string_equal(a, b);
+	assert_int_equal(strlen(b) <= cap, 1);
+	free(a);
+	free(b);
+	/* .1: a1, the torn line ended, b1..b3; the log: b4, b5, big (shrunk) */
+	bh_buf_reset(&got);
+	for (int n; (n = bh_rt_admit_log_read(bat, &cur, 0, collect_id, &got, &bad, &err)) > 0;)
+		;
+	assert_null(err);
+	assert_int_equal(bh_buf_addc(&got, 0, NULL), 0);
+	assert_string_equal(got.data, "b1 b2 b3 b4 b5 big ");
+	assert_int_equal(bad, 1); /* the torn line */
+	/* nothing to write: nothing written, no log touched */
+	assert_int_equal(bh_rt_admit_log_append_batch(bat, NULL, 0, cap, &written, NULL), 0);
+	assert_int_equal(written, 0);
+	for (size_t i = 0; i < 6; i++)
+		json_decref(v[i]);
+	bh_buf_release(&got);
+	rmrf(one);
+	rmrf(bat);
+	free(one);
+	free(bat);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +621,7 @@ int main(void)
 		cmocka_unit_test(an_entry_is_cut_to_the_line_limit),
 		cmocka_unit_test(escapes_and_bad_utf8_never_lose_the_decision),
 		cmocka_unit_test(webhook_entries_become_webhook_events),
+		cmocka_unit_test(a_batch_is_its_lines_appended_one_by_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
