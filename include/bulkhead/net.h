@@ -563,6 +563,10 @@ struct bh_net_live_stats {
 	uint64_t truncated; /* packets longer than the copy range */
 	size_t namespaces;
 	bool bare_queued; /* no bpf match (xt_bpf): an offloaded flow's bare ACKs are queued */
+	/* fixnet19: policy swaps taken (opts.swap), open flows judged again and
+	 * denied at them, conntrack entries of denied offloaded flows deleted and
+	 * not deleted (an error: warned through on_warning) */
+	uint64_t swaps, swap_rejudged, swap_denied, swap_cut, swap_cut_failed;
 	struct bh_net_stats engine;
 };
 

@@ -19,6 +19,7 @@
  * raised by the dissector); its connection is not made a related flow, so it
  * is decided on its own.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/engine_int.h"
@@ -40,7 +41,9 @@ struct net_expect_slot {
 	uint64_t owner; /* the control flow's expect_id */
 	const char *app;
 	enum bh_netpol_verdict verdict; /* the control flow's, when it was announced */
-	const char *rule;
+	/* its rule's name, copied: the control flow's may be its own copy
+	 * (rule_own, after a swap), freed when that flow ends */
+	char *rule;
 };
 
 struct net_expect {
@@ -56,6 +59,9 @@ void net_expect_new(struct bh_net_engine *e)
 
 void net_expect_free(struct bh_net_engine *e)
 {
+	if (e->xp)
+		for (size_t i = 0; i < EXPECT_SLOTS; i++)
+			free(e->xp->s[i].rule);
 	free(e->xp);
 	e->xp = NULL;
 }
@@ -80,6 +86,8 @@ static bool expired(const struct bh_net_engine *e, const struct net_expect_slot 
 
 static void drop(struct net_expect *x, struct net_expect_slot *s)
 {
+	free(s->rule);
+	s->rule = NULL;
 	s->used = false;
 	x->live--;
 }
@@ -148,12 +156,13 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec)
 	w->owner = ctl->expect_id;
 	w->app = rec->u.expect.app;
 	w->verdict = ctl->pol.verdict;
-	w->rule = ctl->pol.rule;
+	w->rule = ctl->pol.rule ? bh_strdup(ctl->pol.rule) : NULL;
 	x->live++;
 	e->st.expects++;
 }
 
-static bool take(struct flow *f, enum bh_netpol_verdict *verdict, const char **rule)
+/* The announcement f is (its slot's rule name moved to *rule, the caller's). */
+static bool take(struct flow *f, enum bh_netpol_verdict *verdict, char **rule)
 {
 	struct bh_net_engine *e = f->e;
 	struct net_expect_slot *b;
@@ -176,6 +185,7 @@ static bool take(struct flow *f, enum bh_netpol_verdict *verdict, const char **r
 		f->app = s->app;
 		*verdict = s->verdict;
 		*rule = s->rule;
+		s->rule = NULL;
 		drop(e->xp, s);
 		e->st.related_flows++;
 		return true;
@@ -186,7 +196,7 @@ static bool take(struct flow *f, enum bh_netpol_verdict *verdict, const char **r
 void net_expect_flow_start(struct flow *f)
 {
 	enum bh_netpol_verdict v = BH_NETPOL_NONE;
-	const char *rule = NULL;
+	char *rule = NULL;
 	bool related = take(f, &v, &rule);
 
 	if (related)
@@ -194,6 +204,7 @@ void net_expect_flow_start(struct flow *f)
 	net_pol_flow_start(f);
 	if (related)
 		net_pol_related(f, v, rule);
+	free(rule);
 }
 
 void net_expect_forget(struct bh_net_engine *e)
@@ -202,6 +213,7 @@ void net_expect_forget(struct bh_net_engine *e)
 		return;
 	for (size_t i = 0; i < EXPECT_SLOTS; i++) {
 		e->xp->s[i].verdict = BH_NETPOL_NONE;
+		free(e->xp->s[i].rule);
 		e->xp->s[i].rule = NULL;
 	}
 }

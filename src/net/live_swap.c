@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -159,9 +160,11 @@ static void nest_end(uint8_t *b, size_t start, size_t end)
 
 static const uint8_t v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 
-/* One IPCTNL_MSG_CT_DELETE of the original tuple (client -> server) on the
- * ctnetlink socket fd: 1 deleted, 0 none there, -1 an error. */
-static int ct_delete(int fd, const struct cut *c, uint32_t seq)
+/* One IPCTNL_MSG_CT_DELETE of the original tuple (client -> server), or of
+ * the reply tuple (server -> client: an entry conntrack made from the
+ * server's side), on the ctnetlink socket fd: 1 deleted, 0 none there, -1
+ * an error. */
+static int ct_delete(int fd, const struct cut *c, bool reply, uint32_t seq)
 {
 	uint8_t b[256], rb[512];
 	bool v4 = !memcmp(c->c, v4mapped, 12) && !memcmp(c->s, v4mapped, 12);
@@ -169,7 +172,8 @@ static int ct_delete(int fd, const struct cut *c, uint32_t seq)
 			      .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 			      .nlmsg_seq = seq };
 	struct nfgenmsg g = { .nfgen_family = v4 ? AF_INET : AF_INET6, .version = NFNETLINK_V0 };
-	uint16_t cp = htons(c->cp), sp = htons(c->sp);
+	uint16_t cp = htons(reply ? c->sp : c->cp), sp = htons(reply ? c->cp : c->sp);
+	const uint8_t *src = reply ? c->s : c->c, *dst = reply ? c->c : c->s;
 	size_t off = NLMSG_HDRLEN, tup, ip, pr;
 	struct nlmsghdr rh;
 	struct nlmsgerr ne;
@@ -179,15 +183,15 @@ static int ct_delete(int fd, const struct cut *c, uint32_t seq)
 	memcpy(b + off, &g, sizeof(g));
 	off += NLMSG_ALIGN(sizeof(g));
 	tup = off;
-	off = attr(b, off, CTA_TUPLE_ORIG | NLA_F_NESTED, NULL, 0);
+	off = attr(b, off, (reply ? CTA_TUPLE_REPLY : CTA_TUPLE_ORIG) | NLA_F_NESTED, NULL, 0);
 	ip = off;
 	off = attr(b, off, CTA_TUPLE_IP | NLA_F_NESTED, NULL, 0);
 	if (v4) {
-		off = attr(b, off, CTA_IP_V4_SRC, c->c + 12, 4);
-		off = attr(b, off, CTA_IP_V4_DST, c->s + 12, 4);
+		off = attr(b, off, CTA_IP_V4_SRC, src + 12, 4);
+		off = attr(b, off, CTA_IP_V4_DST, dst + 12, 4);
 	} else {
-		off = attr(b, off, CTA_IP_V6_SRC, c->c, 16);
-		off = attr(b, off, CTA_IP_V6_DST, c->s, 16);
+		off = attr(b, off, CTA_IP_V6_SRC, src, 16);
+		off = attr(b, off, CTA_IP_V6_DST, dst, 16);
 	}
 	nest_end(b, ip, off);
 	pr = off;
@@ -246,7 +250,9 @@ static void cut_all(struct live *L, const struct cuts *c, struct bh_net_live_swa
 				failed = true;
 				continue;
 			}
-			r = ct_delete(fd, &c->v[i], (uint32_t)(i + 1));
+			r = ct_delete(fd, &c->v[i], false, (uint32_t)(2 * i + 1));
+			if (r == 0)
+				r = ct_delete(fd, &c->v[i], true, (uint32_t)(2 * i + 2));
 			close(fd);
 			if (r > 0)
 				done = true;
@@ -267,6 +273,7 @@ void net_live_swap_take(struct live *L)
 	struct cuts *c;
 	uint64_t drain;
 	size_t rejudged = 0, denied = 0;
+	uint64_t cut0, failed0;
 
 	if (!s)
 		return;
@@ -284,11 +291,27 @@ void net_live_swap_take(struct live *L)
 					 &denied);
 	L->pol = s->next;
 	L->quar_rules = L->o->quarantine && L->pol && bh_netpol_has_quarantine(L->pol);
+	cut0 = s->cut;
+	failed0 = s->cut_failed;
 	cut_all(L, c, s);
 	free(c);
 	s->rejudged += rejudged;
 	s->denied += denied;
 	s->swaps++;
+	L->st->swaps++;
+	L->st->swap_rejudged += rejudged;
+	L->st->swap_denied += denied;
+	L->st->swap_cut += s->cut - cut0;
+	L->st->swap_cut_failed += s->cut_failed - failed0;
+	if (s->cut_failed > failed0 && L->o->on_warning) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg),
+			 "policy swap: %llu offloaded connections denied now could not be cut "
+			 "(conntrack): they run on until their next queued packet",
+			 (unsigned long long)(s->cut_failed - failed0));
+		L->o->on_warning(msg, L->o->engine.arg);
+	}
 	s->next = NULL;
 	s->pending = false;
 	pthread_cond_broadcast(&s->cv);

@@ -196,8 +196,12 @@ void net_pol_related(struct flow *f, enum bh_netpol_verdict verdict, const char 
 	 * flow, allowed, alerted or denied with it */
 	if (f->pol.final && !builtin_rule(f->pol.rule))
 		return;
+	/* its own copy of the name: the control flow's rule may have been that
+	 * flow's copy (a deny kept across a swap), gone when it ends */
+	free(f->pol.rule_own);
+	f->pol.rule_own = rule ? bh_strdup(rule) : NULL;
 	f->pol.verdict = verdict;
-	f->pol.rule = rule;
+	f->pol.rule = f->pol.rule_own;
 	f->pol.final = true;
 	f->pol.l4_allowed = verdict == BH_NETPOL_ALLOW;
 }
@@ -316,6 +320,21 @@ static void rejudge(struct flow *f)
 	bh_netpol_decide(f->e->pol->p, &q, false, &d);
 	apply(f, &d);
 	if (f->gaveup)
+		net_pol_unparsable(f);
+	/* fixnet19: what its records told, re-decided from a record made of it:
+	 * a TLS flow's hello (its SNI kept as f->host) comes once, never again */
+	if (!s->final && f->d && f->host && f->d->app && !strcmp(f->d->app, "tls")) {
+		struct bh_net_rec r = { .kind = BH_NET_REC_TLS_HELLO,
+					.dir = BH_NET_TO_SERVER,
+					.app = "tls" };
+
+		r.u.tls.client = true;
+		r.u.tls.sni = (struct bh_net_str){ f->host, strlen(f->host) };
+		net_pol_record(f, &r);
+	}
+	/* still undecided and offloaded: no record will come to decide it, so
+	 * decided as a flow whose layer 7 is not proven (deny in protect) */
+	if (!s->final && s->verdict == BH_NETPOL_NONE && f->offl)
 		net_pol_unparsable(f);
 }
 

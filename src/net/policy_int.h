@@ -40,9 +40,9 @@ void net_pol_flow_start(struct flow *f);
 void net_pol_app(struct flow *f, const char *app);
 void net_pol_record(struct flow *f, const struct bh_net_rec *rec);
 /* After net_pol_flow_start: f is a related flow (an FTP data channel) its
- * control flow announced while decided `verdict` by `rule` (borrowed from
- * the policy): it follows that decision unless a rule of the policy's own
- * decided f. NONE: f keeps its own decision. */
+ * control flow announced while decided `verdict` by `rule` (copied into
+ * the flow's rule_own: the caller's may be gone soon): it follows that decision unless a rule of
+ * the policy's own decided f. NONE: f keeps its own decision. */
 void net_pol_related(struct flow *f, enum bh_netpol_verdict verdict, const char *rule);
 /* f's dissector gave up (bh_netpol_unparsable): a deny stays a deny. */
 void net_pol_unparsable(struct flow *f);

@@ -66,11 +66,11 @@ static const char *msg(const struct bh_error *e)
 
 static uint8_t P[4096];
 
-static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_t sp,
-			       const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
-			       const char *data)
+static enum bh_net_verdict tcpn(struct bh_net_engine *e, const char *src, uint16_t sp,
+				const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
+				const void *data, size_t n)
 {
-	size_t n = data ? strlen(data) : 0, tot = 40 + n;
+	size_t tot = 40 + n;
 	uint8_t *t = P + 20;
 	enum bh_net_verdict v;
 
@@ -95,6 +95,59 @@ static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_
 	memcpy(t + 20, data ? data : "", n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, 1.0, &v);
 	return v;
+}
+
+static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_t sp,
+			       const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
+			       const char *data)
+{
+	return tcpn(e, src, sp, dst, dp, seq, flags, data, data ? strlen(data) : 0);
+}
+
+/* A TLS ClientHello record naming sni; its length. */
+static size_t client_hello(uint8_t *b, const char *sni)
+{
+	size_t n = 0, h, ext, l = strlen(sni);
+
+	b[n++] = 22;
+	b[n++] = 3;
+	b[n++] = 1;
+	n += 2;
+	h = n;
+	b[n++] = 1;
+	n += 3;
+	b[n++] = 3;
+	b[n++] = 3;
+	memset(b + n, 0x5a, 32);
+	n += 32;
+	b[n++] = 0; /* session id */
+	b[n++] = 0;
+	b[n++] = 2;
+	b[n++] = 0x13;
+	b[n++] = 0x01;
+	b[n++] = 1;
+	b[n++] = 0;
+	ext = n;
+	n += 2;
+	b[n++] = 0;
+	b[n++] = 0;
+	b[n++] = (uint8_t)((l + 5) >> 8);
+	b[n++] = (uint8_t)(l + 5);
+	b[n++] = (uint8_t)((l + 3) >> 8);
+	b[n++] = (uint8_t)(l + 3);
+	b[n++] = 0;
+	b[n++] = (uint8_t)(l >> 8);
+	b[n++] = (uint8_t)l;
+	memcpy(b + n, sni, l);
+	n += l;
+	b[ext] = (uint8_t)((n - ext - 2) >> 8);
+	b[ext + 1] = (uint8_t)(n - ext - 2);
+	b[3] = (uint8_t)((n - 5) >> 8);
+	b[4] = (uint8_t)(n - 5);
+	b[h + 1] = 0;
+	b[h + 2] = (uint8_t)((n - h - 4) >> 8);
+	b[h + 3] = (uint8_t)(n - h - 4);
+	return n;
 }
 
 struct seen {
@@ -203,6 +256,128 @@ static void a_swap_between_two_packets_of_one_flow(void **state)
 	assert_int_equal(s.n, 6);
 	for (size_t i = 0; i < s.n; i++)
 		assert_non_null(strstr(s.line[i], "deny cut-api web api"));
+}
+
+/* fixnet19: an FTP control flow allowed by v1, denied by v2, kept denied
+ * across v3 (its rule's name its own copy, v2 freed), then announces a data
+ * channel (PORT) and ends (RST) before the channel opens: the announcement
+ * and the data flow hold their own copies of the name (ASan: no use after
+ * the control flow's copy is freed). */
+static const char ftp_allow_y[] =
+	GROUPS "  - {name: ftp, kind: network, verdict: allow, from: [web], to: [api], "
+	       "ports: [21], apps: [ftp]}\n";
+static const char ftp_deny_y[] =
+	GROUPS "  - {name: cut-ftp, kind: network, verdict: deny, from: [web], to: [api]}\n";
+
+static void a_data_channel_announced_after_a_swap(void **state)
+{
+	struct bh_netpol *v1 = compile(ftp_allow_y), *v2 = compile(ftp_deny_y), *v3;
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(v1, &s);
+	size_t rejudged = 0, denied = 0;
+	uint32_t cs = 100, ss = 500;
+
+#define CTL_C(text)                                                                                \
+	do {                                                                                       \
+		tcp(e, "10.0.1.1", 40000, "10.0.2.1", 21, cs, NET_TCP_ACK, text);                  \
+		cs += (uint32_t)strlen(text);                                                      \
+	} while (0)
+#define CTL_S(text)                                                                                \
+	do {                                                                                       \
+		tcp(e, "10.0.2.1", 21, "10.0.1.1", 40000, ss, NET_TCP_ACK, text);                  \
+		ss += (uint32_t)strlen(text);                                                      \
+	} while (0)
+	(void)state;
+	tcp(e, "10.0.1.1", 40000, "10.0.2.1", 21, 99, NET_TCP_SYN, NULL);
+	tcp(e, "10.0.2.1", 21, "10.0.1.1", 40000, 499, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	tcp(e, "10.0.1.1", 40000, "10.0.2.1", 21, 100, NET_TCP_ACK, NULL);
+	CTL_S("220 FTP server ready\r\n");
+	CTL_C("USER anonymous\r\n");
+	CTL_S("331 send your password\r\n");
+	bh_net_engine_set_policy(e, v2, NULL, NULL, &rejudged, &denied);
+	bh_netpol_free(v1);
+	assert_int_equal(denied, 1);
+	v3 = compile(ftp_allow_y);
+	bh_net_engine_set_policy(e, v3, NULL, NULL, &rejudged, &denied);
+	bh_netpol_free(v2); /* the control flow's rule name: its own copy now */
+	assert_int_equal(denied, 0);
+	CTL_C("PORT 10,0,1,1,200,0\r\n"); /* 51200 */
+	tcp(e, "10.0.1.1", 40000, "10.0.2.1", 21, cs, NET_TCP_RST, NULL);
+	bh_net_engine_flush(e); /* the control flow ends: its copy freed */
+	/* the server opens the announced channel: denied with its control flow */
+	assert_int_equal(tcp(e, "10.0.2.1", 20, "10.0.1.1", 51200, 99, NET_TCP_SYN, NULL),
+			 BH_NET_DROP);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	bh_netpol_free(v3);
+#undef CTL_C
+#undef CTL_S
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.line[0], "40000 deny cut-ftp web api");
+	assert_string_equal(s.line[1], "20 deny cut-ftp api web");
+}
+
+/* fixnet19: v1 allows port 443, v2 only the SNI pay.example.net: TLS flows
+ * past their hello (no record will come again) are judged at the swap on the
+ * SNI they sent, the one to evil.io denied (and cut: it was offloaded), the
+ * one to pay.example.net kept. */
+static const char tls_port_y[] =
+	GROUPS "  - {name: tls-any, kind: network, verdict: allow, from: [web], to: [api], "
+	       "ports: [443]}\n";
+static const char tls_sni_y[] =
+	GROUPS "  - {name: pay, kind: network, verdict: allow, from: [web], to: [api], "
+	       "ports: [443], tlsSni: [pay.example.net]}\n";
+
+static void tls_conn(struct bh_net_engine *e, uint16_t cport, const char *sni)
+{
+	uint8_t b[512];
+	size_t n = client_hello(b, sni);
+
+	tcp(e, "10.0.1.1", cport, "10.0.2.1", 443, 99, NET_TCP_SYN, NULL);
+	tcp(e, "10.0.2.1", 443, "10.0.1.1", cport, 499, NET_TCP_SYN | NET_TCP_ACK, NULL);
+	tcp(e, "10.0.1.1", cport, "10.0.2.1", 443, 100, NET_TCP_ACK, NULL);
+	assert_int_equal(tcpn(e, "10.0.1.1", cport, "10.0.2.1", 443, 100, NET_TCP_ACK, b, n),
+			 BH_NET_ACCEPT);
+}
+
+static void tls_cut(const struct bh_net_flow_info *fi, uint8_t proto, void *arg)
+{
+	struct cuts *c = arg;
+
+	assert_int_equal(proto, 6);
+	if (c->n < 8)
+		c->port[c->n++] = fi->client_port;
+}
+
+static void a_tls_flow_past_its_hello_is_judged_on_its_sni(void **state)
+{
+	struct bh_netpol *v1 = compile(tls_port_y), *v2 = compile(tls_sni_y);
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(v1, &s);
+	struct cuts c = { 0 };
+	size_t rejudged = 0, denied = 0;
+
+	(void)state;
+	tls_conn(e, 5000, "evil.io");
+	tls_conn(e, 5001, "pay.example.net");
+	bh_net_engine_offloaded(e); /* the last packet's flow: 5001 */
+	tls_conn(e, 5002, "evil.io");
+	bh_net_engine_offloaded(e);
+	bh_net_engine_set_policy(e, v2, tls_cut, &c, &rejudged, &denied);
+	bh_netpol_free(v1);
+	assert_int_equal(rejudged, 3);
+	assert_int_equal(denied, 2);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.port[0], 5002);
+	assert_int_equal(tcp(e, "10.0.1.1", 5000, "10.0.2.1", 443, 300, NET_TCP_ACK, "x"),
+			 BH_NET_DROP);
+	assert_int_equal(tcp(e, "10.0.1.1", 5001, "10.0.2.1", 443, 300, NET_TCP_ACK, "x"),
+			 BH_NET_ACCEPT);
+	assert_int_equal(tcp(e, "10.0.1.1", 5002, "10.0.2.1", 443, 300, NET_TCP_ACK, "x"),
+			 BH_NET_DROP);
+	bh_net_engine_flush(e);
+	bh_net_engine_free(e);
+	bh_netpol_free(v2);
 }
 
 /* ---- the live path's mailbox ------------------------------------------------------------------
@@ -462,6 +637,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_swap_between_two_packets_of_one_flow),
+		cmocka_unit_test(a_data_channel_announced_after_a_swap),
+		cmocka_unit_test(a_tls_flow_past_its_hello_is_judged_on_its_sni),
 		cmocka_unit_test(the_verdict_thread_takes_it_or_it_is_refused),
 		cmocka_unit_test(a_version_the_firewall_does_not_run_is_refused),
 	};
