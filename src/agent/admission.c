@@ -366,7 +366,6 @@ static int save(struct agent_adm_root *r, struct bh_error **err)
 	char line[160];
 	int l;
 
-	fingerprint(r);
 	l = snprintf(line, sizeof(line),
 		     CURSOR_MAGIC " 2 %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 " %" PRIx64
 				  "\n",
@@ -451,8 +450,11 @@ static int poll_root(struct agent_adm *a, struct agent_adm_root *r, const struct
 		r->cur = was; /* read again next time: the events may not be on disk */
 		return -1;
 	}
-	if (memcmp(&was, &r->cur, sizeof(was)) && save(r, rc < 0 ? NULL : err) < 0)
-		return -1;
+	if (memcmp(&was, &r->cur, sizeof(was))) {
+		fingerprint(r); /* of the file it is in now, kept even when the save fails */
+		if (save(r, rc < 0 ? NULL : err) < 0)
+			return -1;
+	}
 	return rc < 0 ? -1 : 0;
 }
 
