@@ -71,7 +71,8 @@ BH.view({
 		// true when the edges could be added; false: reload
 		const apply = (data) => {
 			if (!data || !Array.isArray(data.edges) || num(data.truncated) > 0) return false;
-			if (!current || !Array.isArray(current.flows) || current.truncated) return false;
+			if (!current || !Array.isArray(current.flows) || !Array.isArray(current.groups) ||
+				current.truncated) return false;
 			if (Date.now() - loaded > 60000) return false;
 			const byKey = new Map(current.flows.map((f) => [key(f), f]));
 			const groups = new Set(current.groups.map((g) => String(g.id)));

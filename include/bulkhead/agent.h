@@ -43,6 +43,7 @@
 #define BH_AGENT_SPOOL_DEFAULT	 (64ull << 20)
 #define BH_AGENT_SEGMENT_DEFAULT (1ull << 20)
 #define BH_AGENT_SPOOL_MIN	 (64ull << 10)
+#define BH_AGENT_ADM_ROOTS_MAX	 8 /* agent --admission-root, repeated */
 
 struct bh_agent_spool;
 
@@ -171,12 +172,15 @@ struct bh_agent_opts {
 	 * runs (a run under way at stop ends between two checks, unshipped) */
 	const struct bh_host_opts *bench;
 	unsigned bench_ms;
-	/* admit17: the runtime's admission decision log in runtime_root
-	 * (<root>/admission@log, include/bulkhead/runtime.h) tailed every
-	 * second, each decision spooled as an event of kind "admission"
-	 * (src/agent/admission.h); where it read to kept in
-	 * state_dir/admission.cursor. NULL: not tailed. */
-	const char *runtime_root;
+	/* admit17: the admission decision log (<DIR>/.admission@log,
+	 * include/bulkhead/runtime.h) of each of the n_admission_roots
+	 * directories (fixctl19: the runtime's state root, the webhook's
+	 * --decision-log DIR, kept apart) tailed every second, each decision
+	 * spooled as an event of kind "admission" (src/agent/admission.h);
+	 * where it read to kept in state_dir, a cursor per directory. 0: not
+	 * tailed. */
+	const char *admission_roots[BH_AGENT_ADM_ROOTS_MAX];
+	size_t n_admission_roots;
 	size_t batch;	     /* events in one POST; 0 = 200, at most 500 */
 	unsigned timeout_ms; /* one request; 0 = 5000 */
 	atomic_int *stop;    /* set (a signal handler may): drain, ship what can be, return */
@@ -215,6 +219,7 @@ struct bh_agent_stats {
 	uint64_t bench_results;	    /* ... results spooled */
 	uint64_t admissions;	    /* admit17: admission decisions spooled */
 	uint64_t admissions_bad;    /* ... log lines skipped (not a decision) */
+	uint64_t admissions_lost;   /* ... lost to rotation (at least; fixctl19) */
 };
 
 /*

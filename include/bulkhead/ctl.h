@@ -626,6 +626,8 @@ struct bh_ctl_api_opts {
 	int64_t action_lease_s;
 	int64_t action_attempts;
 };
+#define BH_CTL_ACTION_LEASE_MIN                                                                    \
+	5 /* serve --action-lease: a lease shorter than a poll or two hands out twice */
 #define BH_CTL_ACTION_LEASE_MAX	   86400
 #define BH_CTL_ACTION_ATTEMPTS_MAX 100
 

@@ -571,6 +571,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	struct bh_error *perr = NULL;
 	json_t *review, *resp, *entry = NULL;
 	enum result r;
+	bool allowed;
 	uint64_t t0 = now_ns();
 	bool arena = bh_adm_arena_begin();
 
@@ -614,6 +615,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 		resp = response(rq.uid);
 		r = decide(a, hook, &rq, resp, &entry);
 	}
+	allowed = json_is_true(json_object_get(resp, "allowed"));
 	review = json_pack("{s:s,s:s,s:o}", "apiVersion", "admission.k8s.io/v1", "kind",
 			   "AdmissionReview", "response", resp);
 	if (arena)
@@ -624,6 +626,8 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	bh_adm_request_release(&rq);
 	if (arena)
 		bh_adm_arena_end();
+	if (entry) /* the answer logged too: an error allowed (ignore) is no denial */
+		json_object_set_new(entry, "allowed", json_boolean(allowed));
 	log_append(a, entry); /* after the answer is made: it never changes it */
 	bh_http_hist_observe(&a->latency[hook], now_ns() - t0);
 	if (!*answer)

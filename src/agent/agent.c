@@ -201,7 +201,7 @@ static void hook_warn(void *data, struct bh_error *e)
 	agent_warn(data, e);
 }
 
-/* admit17: the runtime's new admission decisions into the spool */
+/* admit17: the new admission decisions (each --admission-root) into the spool */
 static void admissions(struct agent *ag)
 {
 	struct bh_error *e = NULL;
@@ -212,6 +212,7 @@ static void admissions(struct agent *ag)
 	pthread_mutex_lock(&ag->mu);
 	ag->st.admissions += n;
 	ag->st.admissions_bad = ag->adm.bad;
+	ag->st.admissions_lost = ag->adm.lost;
 	pthread_mutex_unlock(&ag->mu);
 }
 
@@ -530,7 +531,7 @@ static void *shipper(void *arg)
 		drain_flows(ag, false);
 		pthread_mutex_unlock(&ag->mu);
 		agent_net_flush(&ag->net, false);
-		if (ag->adm.root && (now_ms() >= next_adm || last)) {
+		if (ag->adm.n && (now_ms() >= next_adm || last)) {
 			admissions(ag);
 			next_adm = now_ms() + 1000;
 		}
@@ -663,7 +664,8 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	if (agent_http_open(&ag.http, o, err) < 0)
 		goto out_sp;
 	ag.hooks = (struct agent_net_hooks){ hook_flow, hook_event, hook_warn, &ag, hook_sync };
-	if (agent_adm_open(&ag.adm, o->runtime_root, o->state_dir, err) < 0)
+	if (agent_adm_open(&ag.adm, o->admission_roots, o->n_admission_roots, o->state_dir, err) <
+	    0)
 		goto out_sp;
 	if (o->net &&
 	    agent_net_start(&ag.net, o->net, o->quarantine_dir, o->containers,

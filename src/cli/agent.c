@@ -90,8 +90,10 @@ static const char agent_usage[] =
 	"  --bench               run bulkhead bench host at start and every\n"
 	"                        --bench-interval MS (default 3600000) and report\n"
 	"                        each check's result\n"
-	"  --admission-root DIR  report the runtime's admission decisions (its\n"
-	"                        log in state root DIR, e.g. /run/bulkhead)\n"
+	"  --admission-root DIR  report the admission decisions logged in DIR: the\n"
+	"                        runtime's state root (e.g. /run/bulkhead), the\n"
+	"                        webhook's --decision-log DIR (a directory of its\n"
+	"                        own); repeatable, up to 8\n"
 	"  -h, --help            show this help\n";
 
 enum {
@@ -303,7 +305,16 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 						       optarg);
 			break;
 		case OPT_BENCH: ao.bench = &ho; break;
-		case OPT_ADM_ROOT: ao.runtime_root = optarg; break;
+		case OPT_ADM_ROOT:
+			if (ao.n_admission_roots == BH_AGENT_ADM_ROOTS_MAX)
+				return cli_usage_error("agent", "--admission-root: at most %d",
+						       BH_AGENT_ADM_ROOTS_MAX);
+			for (size_t i = 0; i < ao.n_admission_roots; i++)
+				if (!strcmp(ao.admission_roots[i], optarg))
+					return cli_usage_error(
+						"agent", "--admission-root %s given twice", optarg);
+			ao.admission_roots[ao.n_admission_roots++] = optarg;
+			break;
 		case OPT_TPM_LOG: ao.tpm_log = optarg; break;
 		case OPT_TCTI: ao.tpm_tcti = optarg; break;
 		case OPT_QUAR_DIR: ao.quarantine_dir = optarg; break;
@@ -407,10 +418,12 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	if (ao.bench)
 		fprintf(stderr, "bulkhead: agent: bench: %llu runs, %llu results reported\n",
 			(unsigned long long)st.bench_runs, (unsigned long long)st.bench_results);
-	if (ao.runtime_root)
+	if (ao.n_admission_roots)
 		fprintf(stderr,
-			"bulkhead: agent: admission: %llu decisions reported, %llu lines skipped\n",
-			(unsigned long long)st.admissions, (unsigned long long)st.admissions_bad);
+			"bulkhead: agent: admission: %llu decisions reported, %llu lines skipped, "
+			"%llu lost to rotation\n",
+			(unsigned long long)st.admissions, (unsigned long long)st.admissions_bad,
+			(unsigned long long)st.admissions_lost);
 	rc = BH_EXIT_OK;
 	goto out;
 fail:

@@ -57,7 +57,7 @@ static const char serve_usage[] =
 	"                          default 7d; 0: keep them all)\n"
 	"  --action-lease SECONDS  an action (quarantine, release) handed to an agent\n"
 	"                          is handed out again when no result came within\n"
-	"                          this, 1 to 86400 (default 60)\n"
+	"                          this, 5 to 86400 (default 60)\n"
 	"  --action-attempts N     hand-outs without a result before the action is\n"
 	"                          failed, 1 to 100 (default 5)\n"
 	"  --role ROLE             (user add) the new user's role\n"
@@ -409,8 +409,10 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 			break;
 		}
 		case OPT_ACTION_LEASE:
-			if (!cli_parse_count(optarg, BH_CTL_ACTION_LEASE_MAX, &v) || !v)
-				return cli_usage_error("serve", "--action-lease: 1 to %d seconds",
+			if (!cli_parse_count(optarg, BH_CTL_ACTION_LEASE_MAX, &v) ||
+			    v < BH_CTL_ACTION_LEASE_MIN)
+				return cli_usage_error("serve", "--action-lease: %d to %d seconds",
+						       BH_CTL_ACTION_LEASE_MIN,
 						       BH_CTL_ACTION_LEASE_MAX);
 			ao.action_lease_s = (int64_t)v;
 			break;

@@ -6,6 +6,7 @@
  * Upserts are "ON CONFLICT (...) DO UPDATE SET x = flows.x + excluded.x",
  * the same text on SQLite (>= 3.24) and PostgreSQL.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -408,10 +409,18 @@ static void delta_edge(json_t *d, const struct bh_ctl_flow_edge *e, int64_t ts)
 							     : "allow"));
 }
 
+/* What an edge's JSON can grow by after it is made: its five counts (2^53:
+ * 16 digits) and last_seen with their keys, the verdict, and 8 threats of
+ * 31 bytes (IDs: never escaped) */
+#define DELTA_EDGE_GROW (5 * (12 + 16) + 13 + 20 + 22 + 12 + 8 * 34)
+
 json_t *bh_ctl_flows_delta(const struct bh_ctl_flows *f, uint64_t fresh, size_t max)
 {
-	json_t *edges = json_array(), *index = json_object(), *left = json_object();
+	json_t *edges = json_array(), *index = json_object();
 	json_t *out;
+	size_t used = 0; /* the edges' encoded size, at most */
+	int64_t left = 0;
+	bool full = false;
 
 	for (size_t i = 0; i < f->n && i < 64; i++) {
 		const struct bh_ctl_flow_record *r = &f->rec[i];
@@ -424,27 +433,39 @@ json_t *bh_ctl_flows_delta(const struct bh_ctl_flows *f, uint64_t fresh, size_t 
 						(long long)e->port, e->l4, e->app);
 			json_t *d = json_object_get(index, key);
 
-			if (!d && json_array_size(edges) >= max) {
-				json_object_set_new(left, key, json_true());
-				free(key);
-				continue;
-			}
-			if (!d) {
+			if (!d && !full && json_array_size(edges) < max) {
+				/* the names as encoded ('"' and '\\' double): the event
+				 * stays under BH_CTL_FLOW_DELTA_BYTES */
+				size_t sz;
+
 				d = json_pack("{sssssbsbsssIsss[]}", "from", e->src, "to", e->dst,
 					      "from_peer", e->src_peer, "to_peer", e->dst_peer,
 					      "proto", e->l4, "port", (json_int_t)e->port, "app",
 					      e->app, "threats");
-				json_object_set(index, key, d);
-				json_array_append_new(edges, d);
+				sz = d ? json_dumpb(d, NULL, 0, JSON_COMPACT) + DELTA_EDGE_GROW + 1
+				       : SIZE_MAX;
+				if (!d || used + sz > BH_CTL_FLOW_DELTA_BYTES) {
+					json_decref(d);
+					d = NULL;
+					full = true;
+				} else {
+					used += sz;
+					json_object_set(index, key, d);
+					json_array_append_new(edges, d);
+				}
 			}
 			free(key);
+			if (!d) {
+				/* past the cap: counted, never kept (no key set grows) */
+				left++;
+				continue;
+			}
 			delta_edge(d, e, r->ts);
 		}
 	}
-	out = json_pack("{sOsI}", "edges", edges, "truncated", (json_int_t)json_object_size(left));
+	out = json_pack("{sOsI}", "edges", edges, "truncated", (json_int_t)left);
 	json_decref(edges);
 	json_decref(index);
-	json_decref(left);
 	return out;
 }
 

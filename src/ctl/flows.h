@@ -68,14 +68,20 @@ struct bh_ctl_flows_result {
 int bh_ctl_flows_ingest(struct bh_ctl_store *s, const char *node, const struct bh_ctl_flows *f,
 			struct bh_ctl_flows_result *res, struct bh_error **err);
 
-/* ctlmisc19: the edges a live stream's `flows` event carries, at most */
-#define BH_CTL_FLOW_DELTA_MAX 64
+/* ctlmisc19: the edges a live stream's `flows` event carries, at most, and
+ * (fixctl19) their encoded size, at most: the event's envelope (path, by,
+ * node, result) fits in the rest of the stream's 64 KiB */
+#define BH_CTL_FLOW_DELTA_MAX	64
+#define BH_CTL_FLOW_DELTA_BYTES (60u << 10)
 /* The edges of f's records newly stored (bit i of fresh: record i), summed
  * by edge in the graph's shape (bh_ctl_flows_graph's "flows" items, with
  * "from_peer" and "to_peer" for the groups' kinds; "threats" distinct, at
- * most BH_CTL_FLOW_THREATS_MAX): {"edges": [...], "truncated": the distinct
- * edges left out past max}. Bounded: with the names' and threats' limits an
- * edge is under 1 KiB, so max 64 stays under a stream event's 64 KiB. */
+ * most BH_CTL_FLOW_THREATS_MAX): {"edges": [...], "truncated": the edge
+ * items left out}. An edge is taken while there are fewer than max and its
+ * encoded size (names as escaped, the counts and threats it may still grow
+ * by) keeps the edges under BH_CTL_FLOW_DELTA_BYTES; once one is refused,
+ * every edge item not already taken is counted in "truncated" (each time it
+ * comes: no key set is kept past the cap), the taken ones go on summing. */
 json_t *bh_ctl_flows_delta(const struct bh_ctl_flows *f, uint64_t fresh, size_t max);
 
 struct bh_ctl_flow_filter {

@@ -384,8 +384,32 @@ static void decisions_are_logged(void **state)
 	assert_string_equal(bh_json_str(l[2], "decision"), "error");
 	assert_string_equal(bh_json_str(l[2], "id"), "u-bad");
 	assert_non_null(strstr(bh_json_str(l[2], "reason"), "request.kind"));
+	/* the answer is logged too: the dry run's deny refused, the error
+	 * refused (failure policy fail) */
+	assert_true(json_is_false(json_object_get(l[0], "allowed")));
+	assert_true(json_is_true(json_object_get(l[1], "allowed")));
+	assert_true(json_is_false(json_object_get(l[2], "allowed")));
 	for (size_t i = 0; i < n; i++)
 		json_decref(l[i]);
+	bh_buf_release(&b);
+	bh_admission_free(a);
+	/* failure policy ignore: the error is logged allowed */
+	unlink(path);
+	o.failure = BH_ADM_IGNORE;
+	assert_int_equal(bh_admission_new(&o, &a, NULL), 0);
+	assert_int_equal(bh_admission_review(a, BH_ADM_VALIDATE, reviews[3], strlen(reviews[3]),
+					     &out, NULL, NULL),
+			 0);
+	assert_non_null(strstr(out, "\"allowed\":true"));
+	free(out);
+	b = (struct bh_buf)BH_BUF_INIT(1u << 20);
+	assert_int_equal(bh_read_file(path, &b, NULL), 0);
+	assert_int_equal(bh_buf_addc(&b, 0, NULL), 0);
+	l[0] = json_loads(b.data, JSON_DISABLE_EOF_CHECK, NULL);
+	assert_non_null(l[0]);
+	assert_string_equal(bh_json_str(l[0], "decision"), "error");
+	assert_true(json_is_true(json_object_get(l[0], "allowed")));
+	json_decref(l[0]);
 	bh_buf_release(&b);
 	bh_admission_free(a);
 	bh_policy_free(p);

@@ -23,7 +23,8 @@
 struct sink {
 	json_t *events;
 	size_t syncs;
-	int fail_after; /* event() fails after this many (0: never) */
+	int fail_after;	   /* event() fails after this many (0: never) */
+	size_t lost_warns; /* "decisions lost to rotation" said */
 };
 
 static int s_event(void *data, const char *json, size_t len, struct bh_error **err)
@@ -49,7 +50,11 @@ static int s_sync(void *data, struct bh_error **err)
 
 static void s_warn(void *data, struct bh_error *e)
 {
-	(void)data;
+	char *m = bh_error_message(e);
+
+	if (m && strstr(m, "decisions lost to rotation in "))
+		((struct sink *)data)->lost_warns++;
+	free(m);
 	bh_error_free(e);
 }
 
@@ -118,13 +123,13 @@ static size_t poll_all(struct agent_adm *a, struct sink *s)
 static void deny_becomes_an_event_and_the_cursor_survives_a_restart(void **state)
 {
 	char *root = tmpdir(), *sd = tmpdir();
-	struct sink s = { json_array(), 0, 0 };
+	struct sink s = { json_array(), 0, 0, 0 };
 	struct agent_adm a;
 	struct bh_error *err = NULL;
 	json_t *ev;
 
 	(void)state;
-	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 	assert_int_equal(poll_all(&a, &s), 0); /* no log yet */
 	append(root, "deny", "c1", 0);
 	append(root, "allow", "c2", 0);
@@ -144,7 +149,7 @@ static void deny_becomes_an_event_and_the_cursor_survives_a_restart(void **state
 
 	/* a restart: nothing twice, the next one only */
 	append(root, "error", "c3", 0);
-	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 	assert_int_equal(poll_all(&a, &s), 1);
 	ev = json_array_get(s.events, 2);
 	assert_string_equal(bh_json_str(ev, "workload"), "c3");
@@ -160,14 +165,14 @@ static void deny_becomes_an_event_and_the_cursor_survives_a_restart(void **state
 static void rotation_is_bounded_and_a_reader_keeps_up_across_it(void **state)
 {
 	char *root = tmpdir(), *sd = tmpdir();
-	struct sink s = { json_array(), 0, 0 };
+	struct sink s = { json_array(), 0, 0, 0 };
 	struct agent_adm a;
 	struct bh_error *err = NULL;
 	uint64_t cap = 4096;
 	char id[32];
 
 	(void)state;
-	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 	for (int i = 0; i < 10; i++) {
 		snprintf(id, sizeof(id), "a%d", i);
 		append(root, "deny", id, cap);
@@ -198,10 +203,124 @@ static void rotation_is_bounded_and_a_reader_keeps_up_across_it(void **state)
 	free(sd);
 }
 
+static size_t lines_of(const char *root, const char *name)
+{
+	char *p = bh_asprintf("%s/%s", root, name);
+	struct bh_buf b = BH_BUF_INIT(1u << 20);
+	size_t n = 0;
+
+	assert_int_equal(bh_read_file(p, &b, NULL), 0);
+	for (size_t i = 0; i < b.len; i++)
+		n += b.data[i] == '\n';
+	bh_buf_release(&b);
+	free(p);
+	return n;
+}
+
+static size_t count_prefix(const json_t *events, const char *prefix)
+{
+	size_t i, n = 0;
+	json_t *ev;
+
+	json_array_foreach (events, i, ev)
+		n += !strncmp(bh_json_str(ev, "workload"), prefix, strlen(prefix));
+	return n;
+}
+
+/* fixctl19: up to 8 roots, a cursor each (the single-root cursor taken over
+ * by its root), each decision once across a restart; a log rotated twice
+ * under its cursor counts and says its loss, naming the directory */
+static void several_roots_and_the_loss_to_rotation(void **state)
+{
+	char *rt = tmpdir(), *wh = tmpdir(), *sd = tmpdir();
+	const char *roots[2] = { rt, wh };
+	const char *nine[9] = { "a", "b", "c", "d", "e", "f", "g", "h", "i" };
+	const char *twice[2] = { rt, rt };
+	struct sink s = { json_array(), 0, 0, 0 };
+	struct agent_adm a;
+	struct bh_error *err = NULL;
+	char id[32], *legacy;
+	size_t lost, got;
+
+	(void)state;
+	assert_int_equal(agent_adm_open(&a, nine, 9, sd, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "at most 8");
+	bh_error_clear(&err);
+	assert_int_equal(agent_adm_open(&a, twice, 2, sd, &err), -1);
+	assert_error(err, BH_ERR_USAGE, "given twice");
+	bh_error_clear(&err);
+
+	/* the single-root agent's cursor, after rt's first two decisions */
+	append(rt, "deny", "rt0", 0);
+	append(rt, "deny", "rt1", 0);
+	assert_int_equal(agent_adm_open(&a, roots, 1, sd, &err), 0);
+	assert_int_equal(poll_all(&a, &s), 2);
+	agent_adm_close(&a);
+	legacy = bh_asprintf("%s/admission.cursor", sd);
+	{
+		/* renamed as the single-root agent named it */
+		uint64_t h =
+			bh_siphash13(rt, strlen(rt), 0x62756c6b68656164ull, 0x61646d726f6f7473ull);
+		char *mine = bh_asprintf("%s/admission-%016llx.cursor", sd, (unsigned long long)h);
+
+		assert_int_equal(rename(mine, legacy), 0);
+		free(mine);
+	}
+	/* two roots: the webhook's (given first) is not the old cursor's */
+	roots[0] = wh;
+	roots[1] = rt;
+	for (int i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "wh%d", i);
+		append(wh, "deny", id, 0);
+	}
+	append(rt, "deny", "rt2", 0);
+	assert_int_equal(agent_adm_open(&a, roots, 2, sd, &err), 0);
+	assert_int_equal(poll_all(&a, &s), 4);
+	agent_adm_close(&a);
+	/* a restart: each once */
+	append(rt, "allow", "rt3", 0);
+	append(wh, "allow", "wh3", 0);
+	assert_int_equal(agent_adm_open(&a, roots, 2, sd, &err), 0);
+	assert_int_equal(poll_all(&a, &s), 2);
+	assert_int_equal(count_prefix(s.events, "rt"), 4);
+	assert_int_equal(count_prefix(s.events, "wh"), 4);
+	assert_int_equal(a.lost, 0);
+	assert_int_equal(s.lost_warns, 0);
+
+	/* a flood rotates the webhook's log twice between two reads: its loss
+	 * counted (at least .1's lines), said; the runtime's log untouched */
+	for (int i = 0; i < 100; i++) {
+		snprintf(id, sizeof(id), "fl%d", i);
+		append(wh, "deny", id, 4096);
+	}
+	append(rt, "deny", "rt4", 0);
+	lost = lines_of(wh, BH_RT_ADMIT_LOG ".1");
+	got = lines_of(wh, BH_RT_ADMIT_LOG);
+	assert_true(lost > 0);
+	assert_true(lost + got < 100); /* the first file's lines are gone uncounted */
+	assert_int_equal(poll_all(&a, &s), got + 1);
+	assert_int_equal(a.lost, lost);
+	assert_int_equal(s.lost_warns, 1);
+	assert_int_equal(count_prefix(s.events, "rt"), 5);
+	assert_int_equal(count_prefix(s.events, "fl"), got);
+	/* said once a loss */
+	assert_int_equal(poll_all(&a, &s), 0);
+	assert_int_equal(s.lost_warns, 1);
+	agent_adm_close(&a);
+	json_decref(s.events);
+	free(legacy);
+	rmrf(rt);
+	rmrf(wh);
+	rmrf(sd);
+	free(rt);
+	free(wh);
+	free(sd);
+}
+
 static void torn_and_hostile_lines(void **state)
 {
 	char *root = tmpdir(), *sd = tmpdir();
-	struct sink s = { json_array(), 0, 0 };
+	struct sink s = { json_array(), 0, 0, 0 };
 	struct agent_adm a;
 	struct bh_error *err = NULL;
 	char *big = malloc(3 * BH_RT_ADMIT_LINE_MAX);
@@ -209,7 +328,7 @@ static void torn_and_hostile_lines(void **state)
 	json_t *ev, *d;
 
 	(void)state;
-	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 	/* a torn last line waits for its newline */
 	raw_append(root, half, strlen(half));
 	assert_int_equal(poll_all(&a, &s), 0);
@@ -263,14 +382,14 @@ static void torn_and_hostile_lines(void **state)
 static void a_failed_append_to_the_spool_is_read_again(void **state)
 {
 	char *root = tmpdir(), *sd = tmpdir();
-	struct sink s = { json_array(), 0, 2 };
+	struct sink s = { json_array(), 0, 2, 0 };
 	struct agent_net_hooks h = { NULL, s_event, s_warn, &s, s_sync };
 	struct agent_adm a;
 	struct bh_error *err = NULL;
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+	assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 	for (int i = 0; i < 4; i++)
 		append(root, "deny", "x", 0);
 	assert_int_equal(agent_adm_poll(&a, &h, &n, &err), -1);
@@ -462,6 +581,44 @@ static void webhook_entries_become_webhook_events(void **state)
 	assert_true(json_is_true(json_object_get(r, "dry_run")));
 	json_decref(ev);
 
+	/* an error the webhook allowed (failure policy ignore) admitted the
+	 * object: WARN, policy-error-admitted; refused (fail): DENY */
+	json_object_set_new(e, "dry_run", json_false());
+	json_object_set_new(e, "decision", json_string("error"));
+	json_object_set_new(e, "rules", json_array());
+	json_object_set_new(e, "allowed", json_true());
+	s = agent_adm_event(e);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	assert_string_equal(bh_json_str(ev, "severity"), "WARN");
+	assert_string_equal(bh_json_str(ev, "rule"), "policy-error-admitted");
+	assert_true(json_is_true(json_object_get(json_object_get(ev, "data"), "allowed")));
+	json_decref(ev);
+	json_object_set_new(e, "allowed", json_false());
+	s = agent_adm_event(e);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	assert_string_equal(bh_json_str(ev, "rule"), "policy-error");
+	assert_true(json_is_false(json_object_get(json_object_get(ev, "data"), "allowed")));
+	json_decref(ev);
+	json_object_del(e, "allowed"); /* an older webhook's line: refused */
+	s = agent_adm_event(e);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	json_decref(ev);
+	/* the runtime refuses an error whatever the line says */
+	json_object_set_new(e, "allowed", json_true());
+	json_object_set_new(e, "source", json_string("runtime"));
+	s = agent_adm_event(e);
+	ev = json_loads(s, 0, NULL);
+	free(s);
+	assert_string_equal(bh_json_str(ev, "severity"), "DENY");
+	json_decref(ev);
+	json_object_del(e, "allowed");
+	json_object_set_new(e, "decision", json_string("deny"));
+
 	/* any other source is the runtime's */
 	json_object_set_new(e, "source", json_string("elsewhere"));
 	s = agent_adm_event(e);
@@ -480,10 +637,10 @@ static void webhook_entries_become_webhook_events(void **state)
 	assert_int_equal(bh_rt_admit_log_append(root, e, 0, &err), 0);
 	{
 		struct agent_adm a;
-		struct sink sk = { json_array(), 0, 0 };
+		struct sink sk = { json_array(), 0, 0, 0 };
 		char *sd = tmpdir();
 
-		assert_int_equal(agent_adm_open(&a, root, sd, &err), 0);
+		assert_int_equal(agent_adm_open(&a, (const char *const *)&root, 1, sd, &err), 0);
 		assert_int_equal(poll_all(&a, &sk), 1);
 		d = json_object_get(json_array_get(sk.events, 0), "data");
 		assert_string_equal(bh_json_str(d, "source"), "webhook");
@@ -622,6 +779,7 @@ int main(void)
 		cmocka_unit_test(escapes_and_bad_utf8_never_lose_the_decision),
 		cmocka_unit_test(webhook_entries_become_webhook_events),
 		cmocka_unit_test(a_batch_is_its_lines_appended_one_by_one),
+		cmocka_unit_test(several_roots_and_the_loss_to_rotation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #include "unit.h"
@@ -17,6 +18,7 @@
 #include "bulkhead/ctl.h"
 #include "bulkhead/monitor.h"
 #include "ctl/flows.h"
+#include "ctl/stream.h"
 #include "ctl_env.h"
 #include "ctl_flows_env.h"
 #include "banned.h"
@@ -203,6 +205,58 @@ static void the_stream_gets_the_new_edges_bounded(void **state)
 
 		assert_true(strlen(txt) < (60u << 10));
 		free(txt);
+	}
+	json_decref(d);
+	bh_ctl_flows_release(&f);
+	bh_buf_release(&big);
+
+	/* fixctl19: names of '"' and '\\' double when encoded (64 such edges
+	 * would be over 70 KiB): fewer edges carried, the rest counted, the
+	 * whole event (with its envelope) under the stream's 64 KiB */
+	big = (struct bh_buf)BH_BUF_INIT(1u << 20);
+	bh_buf_adds(&big,
+		    "{\"node\":\"n1\",\"first_seq\":200,\"records\":[{\"kind\":\"flows\","
+		    "\"ts\":1700000000,\"edges\":[",
+		    NULL);
+	for (int i = 0; i < 70; i++) {
+		bh_buf_addf(&big, NULL, "%s{\"src\":\"", i ? "," : "");
+		for (int k = 0; k < 61; k++)
+			bh_buf_adds(&big, "\\\"\\\\", NULL);
+		bh_buf_addf(&big, NULL, "%05d\",\"dst\":\"", i);
+		for (int k = 0; k < 63; k++)
+			bh_buf_adds(&big, "\\\\\\\"", NULL);
+		bh_buf_addf(&big, NULL,
+			    "x\",\"port\":65535,\"l4\":\"tcp\",\"app\":\"%023d\","
+			    "\"threats\":[\"%031d\",\"%030d1\",\"%030d2\",\"%030d3\","
+			    "\"%030d4\",\"%030d5\",\"%030d6\",\"%030d7\"]}",
+			    0, 0, 0, 0, 0, 0, 0, 0, 0);
+	}
+	bh_buf_adds(&big, "]}]}", NULL);
+	if (bh_ctl_flows_parse(big.data, big.len, &f, &err) < 0)
+		fail_msg("parse: %s", bh_error_message(err));
+	assert_int_equal(strlen(f.rec[0].edges[0].src), 127);
+	assert_int_equal(strlen(f.rec[0].edges[0].dst), 127);
+	d = bh_ctl_flows_delta(&f, ~(uint64_t)0, BH_CTL_FLOW_DELTA_MAX);
+	{
+		size_t n = json_array_size(json_object_get(d, "edges"));
+		json_t *r = json_pack("{sIsIsIsI}", "stored", (json_int_t)INT64_MAX, "edges",
+				      (json_int_t)INT64_MAX, "threats", (json_int_t)INT64_MAX,
+				      "acked", (json_int_t)INT64_MAX);
+		char *name = bh_calloc(1, BH_CTL_NAME_MAX + 1), *txt;
+
+		assert_true(n > 20 && n < BH_CTL_FLOW_DELTA_MAX);
+		assert_int_equal(num(d, "truncated"), (int64_t)(70 - n));
+		/* the envelope api_flows.c adds, at its largest */
+		memset(name, 'n', BH_CTL_NAME_MAX);
+		json_object_set_new(d, "path", json_string("/api/v1/agent/flows"));
+		json_object_set_new(d, "by", json_string(name));
+		json_object_set_new(d, "node", json_string(name));
+		json_object_set_new(d, "result", r);
+		txt = json_dumps(d, JSON_COMPACT);
+		assert_true(strlen(txt) > (50u << 10)); /* the cap is used, not wasted */
+		assert_true(strlen(txt) + 64 < BH_CTL_STREAM_EVENT_MAX);
+		free(txt);
+		free(name);
 	}
 	json_decref(d);
 	bh_ctl_flows_release(&f);
