@@ -110,10 +110,13 @@ struct bh_guard_policy {
 	 * part of a glob), NULL-terminated, optional: an exec of a file with more than
 	 * one link, not known by identity, whose name used is under none of them, has
 	 * another name of it looked for under them (a walk in the container's root at
-	 * that exec, at most 4096 entries and 16 directories deep, symbolic links not
-	 * followed); one found, the exec is decided as that name (via: the one used),
-	 * so a hard link of a file in /tmp run from elsewhere is decided as the file in
-	 * /tmp. A walk stopped by its bounds before finding one: counted as an error,
+	 * that exec, at most 4096 entries read and 16 directories deep, symbolic links
+	 * and other file systems not followed); one found, the exec is refused if the
+	 * callback refuses either name (the name used first; allow_exec and zero drift
+	 * judge the name used), reported as the found one (via: the one used) when
+	 * that one refuses, so a hard link of a file in /tmp run from elsewhere is
+	 * refused as the file in /tmp. A walk stopped by its bounds, or by a directory
+	 * changed or unreadable while read, before finding one: counted as an error,
 	 * and an exec it would have allowed is refused with fail_closed (warned of once
 	 * per watch). A file with one link has one name, the one used: a file moved
 	 * out of a prefix is not under it (zero-drift and the drift rules judge where

@@ -79,6 +79,9 @@ static long sys_openat2(int dirfd, const char *path, struct open_how *how)
 	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
 }
 
+/* openat2's tries while it says EAGAIN (a rename raced the resolution) */
+#define BH_ROOT_OPEN_TRIES 64
+
 /* -1: openat2 unknown yet, 0: absent (ENOSYS), 1: present. */
 static int have_openat2 = -1;
 
@@ -92,9 +95,17 @@ int bh_root_openat(int rootfd, const char *path, int flags, mode_t mode, struct 
 	long fd;
 
 	if (have_openat2 != 0) {
+		/* EAGAIN: a rename somewhere meanwhile; retried a bounded number of times */
+		int tries = 0;
+
 		do
 			fd = sys_openat2(rootfd, *path ? path : ".", &how);
-		while (fd < 0 && errno == EAGAIN);
+		while (fd < 0 && errno == EAGAIN && ++tries < BH_ROOT_OPEN_TRIES);
+		if (fd < 0 && errno == EAGAIN)
+			return bh_error_sys(err, EAGAIN,
+					    "opening '%.200s' inside the root: renames meanwhile, "
+					    "%d tries",
+					    path, BH_ROOT_OPEN_TRIES);
 		if (fd >= 0) {
 			have_openat2 = 1;
 			return (int)fd;

@@ -114,6 +114,8 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	struct grd_watch *w;
 	struct grd_ident *known = NULL;
 	struct grd_ikey k = { 0 };
+	bool walked = false; /* path: the name found, via: the name used */
+	bool used_refused = false;
 	struct statx sx;
 	char link[64];
 	ssize_t n;
@@ -155,6 +157,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 			snprintf(via, PATH_MAX, "%s", path);
 			snprintf(path, pathsz, "%s", found);
 			ev->via = via;
+			walked = true;
 		}
 		*unsure = r < 0;
 	}
@@ -176,7 +179,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		if (w->zero_drift && ev->drift) {
 			ev->verdict = BH_GUARD_DENY;
 			ev->reason = "zero-drift";
-		} else if (w->allow_exec && !strv_has(w->allow_exec, path)) {
+		} else if (w->allow_exec && !strv_has(w->allow_exec, walked ? via : path)) {
 			ev->verdict = BH_GUARD_DENY;
 			ev->reason = "not in the allow list";
 		}
@@ -186,7 +189,22 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	} else {
 		return 1; /* another file of the inode's mounts */
 	}
-	if (w->decide) {
+	if (w->decide && walked && ev->verdict == BH_GUARD_ALLOW) {
+		/* found under another name: refused if EITHER name is, the name used
+		 * first (a hard link must not let a file past its own name's rules) */
+		ev->path = via;
+		ev->via = NULL;
+		if (w->decide(ev, w->decide_arg) == BH_GUARD_DENY) {
+			snprintf(path, pathsz, "%s", via); /* decided as the name used */
+			ev->verdict = BH_GUARD_DENY;
+			ev->reason = "callback";
+			used_refused = true;
+		} else {
+			ev->via = via;
+		}
+		ev->path = path;
+	}
+	if (w->decide && !used_refused) {
 		enum bh_guard_verdict v = w->decide(ev, w->decide_arg);
 
 		if (ev->verdict == BH_GUARD_ALLOW && v == BH_GUARD_DENY)

@@ -191,6 +191,7 @@ static void test_find_name(void **state)
 	ino = (uint64_t)st.st_ino;
 	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	assert_true(rootfd >= 0);
+	usleep(30000); /* a directory changed in the clock's current tick: unsure */
 
 	assert_int_equal(grd_find_name(rootfd, tmp, dev, ino, 1000, out, sizeof(out)), 1);
 	assert_string_equal(out, "/tmp/deep/x");
@@ -213,7 +214,108 @@ static void test_find_name(void **state)
 	p = bh_asprintf("%s/ln/t", d);
 	assert_int_equal(symlink("/tmp", p), 0);
 	free(p);
+	usleep(30000);
 	assert_int_equal(grd_find_name(rootfd, lnk, dev, ino, 1000, out, sizeof(out)), 0);
+	close(rootfd);
+	unit_rmtmp(d);
+}
+
+/* Every entry read counts against the bound, matching the prefix's last part
+ * or not: a prefix like "/srv/zz" over a directory of many others stops. */
+static void test_find_name_bound(void **state)
+{
+	char *d = unit_mktmp(), *p, out[PATH_MAX];
+	const char *zz[] = { "/big/zz", NULL };
+	struct stat st;
+	int rootfd;
+
+	(void)state;
+	mkdir_in(d, "/big");
+	for (int i = 0; i < GRD_NAMES_ENTRIES + 100; i++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "/big/f%05d", i);
+		mkfile(d, n);
+	}
+	mkdir_in(d, "/usr");
+	mkfile(d, "/usr/x");
+	p = bh_asprintf("%s/usr/x", d);
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	usleep(30000);
+	assert_int_equal(grd_find_name(rootfd, zz, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+				       GRD_NAMES_ENTRIES, out, sizeof(out)),
+			 -1);
+	/* a bound above what is there: looked at all, none */
+	assert_int_equal(grd_find_name(rootfd, zz, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+				       GRD_NAMES_ENTRIES * 2, out, sizeof(out)),
+			 0);
+	close(rootfd);
+	unit_rmtmp(d);
+}
+
+struct renamer {
+	char *a, *b;
+	atomic_bool stop;
+};
+
+static void *renamer_run(void *arg)
+{
+	struct renamer *r = arg;
+
+	while (!atomic_load(&r->stop)) {
+		if (rename(r->a, r->b) < 0 || rename(r->b, r->a) < 0)
+			break;
+	}
+	return NULL;
+}
+
+/* The file renamed while its directory is read: readdir may miss it; that is
+ * never "no other name" (0), only found (1) or unsure (-1). */
+static void test_find_name_rename(void **state)
+{
+	char *d = unit_mktmp(), *p, out[PATH_MAX];
+	const char *pre[] = { "/w/", NULL };
+	struct renamer r;
+	struct stat st;
+	pthread_t t;
+	int rootfd, zero = 0, unsure = 0;
+
+	(void)state;
+	mkdir_in(d, "/w");
+	mkdir_in(d, "/usr");
+	for (int i = 0; i < 1000; i++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "/w/f%04d", i);
+		mkfile(d, n);
+	}
+	mkfile(d, "/w/a");
+	link_in(d, "/w/a", "/usr/x");
+	p = bh_asprintf("%s/usr/x", d);
+	assert_int_equal(stat(p, &st), 0);
+	free(p);
+	r.a = bh_asprintf("%s/w/a", d);
+	r.b = bh_asprintf("%s/w/zzzz-b", d);
+	atomic_init(&r.stop, false);
+	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	assert_int_equal(pthread_create(&t, NULL, renamer_run, &r), 0);
+	for (int i = 0; i < 300; i++) {
+		int v = grd_find_name(rootfd, pre, (uint64_t)st.st_dev, (uint64_t)st.st_ino,
+				      GRD_NAMES_ENTRIES, out, sizeof(out));
+
+		zero += v == 0;
+		unsure += v < 0;
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(t, NULL);
+	assert_int_equal(zero, 0);
+	assert_true(unsure > 0);
+	free(r.a);
+	free(r.b);
 	close(rootfd);
 	unit_rmtmp(d);
 }
@@ -892,6 +994,8 @@ int main(void)
 		cmocka_unit_test(test_mountinfo),
 		cmocka_unit_test(test_drift),
 		cmocka_unit_test(test_find_name),
+		cmocka_unit_test(test_find_name_bound),
+		cmocka_unit_test(test_find_name_rename),
 		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_rule_keys),
 		cmocka_unit_test(test_rules_bound),
