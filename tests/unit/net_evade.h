@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "bulkhead/net.h"
 #include "net/dissect.h"
 #include "net/net_int.h"
@@ -67,30 +68,10 @@ static uint8_t P[70000];
 static inline void tcp(struct bh_net_engine *e, double ts, bool cl, uint16_t port, uint32_t seq,
 		       uint8_t flags, const void *data, size_t n)
 {
-	uint8_t *t = P + 20;
-	size_t tot = 40 + n;
+	size_t tot =
+		tpkt_tcp4(P, cl ? "10.0.0.1" : "10.0.0.2", cl ? 40000 : port,
+			  cl ? "10.0.0.2" : "10.0.0.1", cl ? port : 40000, seq, flags, data, n);
 
-	memset(P, 0, 40);
-	P[0] = 0x45;
-	P[2] = (uint8_t)(tot >> 8);
-	P[3] = (uint8_t)tot;
-	P[8] = 64;
-	P[9] = 6;
-	inet_pton(AF_INET, cl ? "10.0.0.1" : "10.0.0.2", P + 12);
-	inet_pton(AF_INET, cl ? "10.0.0.2" : "10.0.0.1", P + 16);
-	uint16_t sp = cl ? 40000 : port, dp = cl ? port : 40000;
-	t[0] = (uint8_t)(sp >> 8);
-	t[1] = (uint8_t)sp;
-	t[2] = (uint8_t)(dp >> 8);
-	t[3] = (uint8_t)dp;
-	t[4] = (uint8_t)(seq >> 24);
-	t[5] = (uint8_t)(seq >> 16);
-	t[6] = (uint8_t)(seq >> 8);
-	t[7] = (uint8_t)seq;
-	t[12] = 5 << 4;
-	t[13] = flags;
-	if (n)
-		memcpy(t + 20, data, n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, ts, NULL);
 }
 

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "bulkhead/net.h"
 #include "banned.h"
 
@@ -144,32 +145,13 @@ static struct bh_net_engine *engine(struct bh_net_opts *o, const char *dir)
 static void seg(struct bh_net_engine *e, int c, double ts, bool to_server, uint32_t seq,
 		uint8_t flags, const char *data)
 {
-	size_t n = data ? strlen(data) : 0, tot = 40 + n;
+	size_t n = data ? strlen(data) : 0, tot;
 	char a[32];
-	uint16_t cp = (uint16_t)(40000 + c), sp = 80, s = to_server ? cp : sp,
-		 dp = to_server ? sp : cp;
+	uint16_t cp = (uint16_t)(40000 + c);
 
-	memset(P, 0, 40);
-	P[0] = 0x45;
-	P[2] = (uint8_t)(tot >> 8);
-	P[3] = (uint8_t)tot;
-	P[8] = 64;
-	P[9] = 6;
 	snprintf(a, sizeof(a), "10.0.0.%d", c);
-	inet_pton(AF_INET, to_server ? a : "10.0.0.200", P + 12);
-	inet_pton(AF_INET, to_server ? "10.0.0.200" : a, P + 16);
-	P[20] = (uint8_t)(s >> 8);
-	P[21] = (uint8_t)s;
-	P[22] = (uint8_t)(dp >> 8);
-	P[23] = (uint8_t)dp;
-	P[24] = (uint8_t)(seq >> 24);
-	P[25] = (uint8_t)(seq >> 16);
-	P[26] = (uint8_t)(seq >> 8);
-	P[27] = (uint8_t)seq;
-	P[32] = 5 << 4;
-	P[33] = flags;
-	if (n)
-		memcpy(P + 40, data, n);
+	tot = to_server ? tpkt_tcp4(P, a, cp, "10.0.0.200", 80, seq, flags, data, n)
+			: tpkt_tcp4(P, "10.0.0.200", 80, a, cp, seq, flags, data, n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, ts, NULL);
 }
 

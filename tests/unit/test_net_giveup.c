@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 
 #include "bulkhead/net.h"
 #include "net/dissect.h"
@@ -264,32 +265,12 @@ static void keep_record(const struct bh_net_flow_record *f, const struct bh_net_
 static void packet(struct bh_net_engine *e, double ts, bool from_client, uint16_t sport,
 		   uint32_t seq, uint8_t flags, const void *data, size_t n)
 {
-	uint8_t *ip = P, *t = P + 20;
-	uint16_t cport = 40000;
-	size_t tot = 40 + n;
+	size_t tot;
 
-	assert_true(tot <= sizeof(P));
-	memset(P, 0, 40);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(tot >> 8);
-	ip[3] = (uint8_t)tot;
-	ip[8] = 64;
-	ip[9] = 6;
-	inet_pton(AF_INET, from_client ? "10.0.0.1" : "10.0.0.2", ip + 12);
-	inet_pton(AF_INET, from_client ? "10.0.0.2" : "10.0.0.1", ip + 16);
-	uint16_t a = from_client ? cport : sport, b = from_client ? sport : cport;
-	t[0] = (uint8_t)(a >> 8);
-	t[1] = (uint8_t)a;
-	t[2] = (uint8_t)(b >> 8);
-	t[3] = (uint8_t)b;
-	t[4] = (uint8_t)(seq >> 24);
-	t[5] = (uint8_t)(seq >> 16);
-	t[6] = (uint8_t)(seq >> 8);
-	t[7] = (uint8_t)seq;
-	t[12] = 5 << 4;
-	t[13] = flags;
-	if (n)
-		memcpy(t + 20, data, n);
+	assert_true(40 + n <= sizeof(P));
+	tot = tpkt_tcp4(P, from_client ? "10.0.0.1" : "10.0.0.2", from_client ? 40000 : sport,
+			from_client ? "10.0.0.2" : "10.0.0.1", from_client ? sport : 40000, seq,
+			flags, data, n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, ts, NULL);
 }
 

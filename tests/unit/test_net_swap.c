@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "agent/net.h"
 #include "agent/policy_int.h"
 #include "bulkhead/net.h"
@@ -70,29 +71,9 @@ static enum bh_net_verdict tcpn(struct bh_net_engine *e, const char *src, uint16
 				const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
 				const void *data, size_t n)
 {
-	size_t tot = 40 + n;
-	uint8_t *t = P + 20;
+	size_t tot = tpkt_tcp4(P, src, sp, dst, dp, seq, flags, data, n);
 	enum bh_net_verdict v;
 
-	memset(P, 0, 40);
-	P[0] = 0x45;
-	P[2] = (uint8_t)(tot >> 8);
-	P[3] = (uint8_t)tot;
-	P[8] = 64;
-	P[9] = 6;
-	inet_pton(AF_INET, src, P + 12);
-	inet_pton(AF_INET, dst, P + 16);
-	t[0] = (uint8_t)(sp >> 8);
-	t[1] = (uint8_t)sp;
-	t[2] = (uint8_t)(dp >> 8);
-	t[3] = (uint8_t)dp;
-	t[4] = (uint8_t)(seq >> 24);
-	t[5] = (uint8_t)(seq >> 16);
-	t[6] = (uint8_t)(seq >> 8);
-	t[7] = (uint8_t)seq;
-	t[12] = 5 << 4;
-	t[13] = flags;
-	memcpy(t + 20, data ? data : "", n);
 	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, 1.0, &v);
 	return v;
 }

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
@@ -532,24 +533,10 @@ static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_
 			       const char *dst, uint16_t dp, uint32_t seq, uint8_t flags,
 			       const char *data)
 {
-	size_t n = data ? strlen(data) : 0;
-	uint8_t *t = P + 20;
+	size_t tot = tpkt_tcp4(P, src, sp, dst, dp, seq, flags, data, data ? strlen(data) : 0);
 	enum bh_net_verdict v;
 
-	memset(t, 0, 20);
-	t[0] = (uint8_t)(sp >> 8);
-	t[1] = (uint8_t)sp;
-	t[2] = (uint8_t)(dp >> 8);
-	t[3] = (uint8_t)dp;
-	t[4] = (uint8_t)(seq >> 24);
-	t[5] = (uint8_t)(seq >> 16);
-	t[6] = (uint8_t)(seq >> 8);
-	t[7] = (uint8_t)seq;
-	t[12] = 5 << 4;
-	t[13] = flags;
-	memcpy(t + 20, data ? data : "", n);
-	ip4(P, src, dst, 6, 20 + n);
-	bh_net_engine_packet(e, P, 40 + n, BH_NET_LINK_RAW, NOW, &v);
+	bh_net_engine_packet(e, P, tot, BH_NET_LINK_RAW, NOW, &v);
 	return v;
 }
 

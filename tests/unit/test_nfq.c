@@ -16,6 +16,7 @@
 #include <linux/netlink.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "bulkhead/net.h"
 #include "net/nfq.h"
 #include "banned.h"
@@ -229,29 +230,7 @@ static void test_hostile(void **state)
 static size_t tcp_pkt(uint8_t *b, const char *src, const char *dst, uint16_t sp, uint16_t dp,
 		      uint32_t seq, uint8_t flags, const char *data)
 {
-	size_t n = data ? strlen(data) : 0, tot = 40 + n;
-
-	memset(b, 0, 40);
-	b[0] = 0x45;
-	b[2] = (uint8_t)(tot >> 8);
-	b[3] = (uint8_t)tot;
-	b[8] = 64;
-	b[9] = 6;
-	inet_pton(AF_INET, src, b + 12);
-	inet_pton(AF_INET, dst, b + 16);
-	b[20] = (uint8_t)(sp >> 8);
-	b[21] = (uint8_t)sp;
-	b[22] = (uint8_t)(dp >> 8);
-	b[23] = (uint8_t)dp;
-	b[24] = (uint8_t)(seq >> 24);
-	b[25] = (uint8_t)(seq >> 16);
-	b[26] = (uint8_t)(seq >> 8);
-	b[27] = (uint8_t)seq;
-	b[32] = 0x50;
-	b[33] = flags;
-	if (n)
-		memcpy(b + 40, data, n);
-	return tot;
+	return tpkt_tcp4(b, src, sp, dst, dp, seq, flags, data, data ? strlen(data) : 0);
 }
 
 static int verdict_of_sqli(unsigned drop_severity, enum bh_net_verdict *first)
