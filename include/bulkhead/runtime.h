@@ -402,6 +402,12 @@ bool bh_rt_is_sealed(void);
 #define BH_RT_ADMIT_LINE_MAX (8u << 10)
 int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
 			   struct bh_error **err);
+/* Pieces of an entry, shared with the webhook's log: o's member k, the string
+ * s cut at n bytes on a character's boundary, bytes that are not UTF-8 as
+ * U+FFFD (nothing for NULL or ""); the "rules" array of a policy's result (at
+ * most 8 hits, each {rule, action, section?, message}; NULL without memory). */
+void bh_rt_admit_log_set(json_t *o, const char *k, const char *s, size_t n);
+json_t *bh_rt_admit_log_rules(const struct bh_policy_result *res);
 /*
  * n entries under one lock (declog19): their lines, each shrunk as above, in
  * one write(2), cut where a line would take the log past cap (what is before

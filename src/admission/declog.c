@@ -23,28 +23,8 @@
 #include "internal.h"
 #include "banned.h"
 
-#define RULES_MAX 8
-
-/* s cut to at most n bytes, not inside a UTF-8 sequence (s is valid UTF-8:
- * it came from a parsed review or the policy) */
-static void put_cut(json_t *o, const char *k, const char *s, size_t n)
-{
-	size_t l;
-	json_t *v;
-
-	if (!s || !*s)
-		return;
-	l = strlen(s);
-	if (l > n) {
-		l = n;
-		while (l && ((unsigned char)s[l] & 0xc0) == 0x80)
-			l--;
-	}
-	v = json_stringn(s, l);
-	if (v)
-		json_object_set_new(o, k, v);
-}
-
+/* Strings are cut and rules listed as the runtime's entries are
+ * (bh_rt_admit_log_set, bh_rt_admit_log_rules). */
 static const char *op_name(enum bh_adm_operation op)
 {
 	switch (op) {
@@ -72,7 +52,7 @@ static const char *name_of(const struct bh_adm_request *rq)
 json_t *adm_log_entry(const struct bh_adm_request *rq, const char *decision,
 		      const struct bh_policy_result *res, const char *message, const char *reason)
 {
-	json_t *e = json_object(), *rules = json_array();
+	json_t *e = json_object(), *rules = bh_rt_admit_log_rules(res);
 
 	if (!e || !rules) {
 		json_decref(e);
@@ -82,27 +62,15 @@ json_t *adm_log_entry(const struct bh_adm_request *rq, const char *decision,
 	json_object_set_new(e, "ts", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(e, "decision", json_string(decision));
 	json_object_set_new(e, "source", json_string("webhook"));
-	put_cut(e, "id", rq->uid, BH_ADM_UID_MAX);
-	put_cut(e, "kind", rq->kind, 64);
-	put_cut(e, "namespace", rq->namespace, 253);
-	put_cut(e, "name", name_of(rq), 253);
+	bh_rt_admit_log_set(e, "id", rq->uid, BH_ADM_UID_MAX);
+	bh_rt_admit_log_set(e, "kind", rq->kind, 64);
+	bh_rt_admit_log_set(e, "namespace", rq->namespace, 253);
+	bh_rt_admit_log_set(e, "name", name_of(rq), 253);
 	if (rq->kind && op_name(rq->operation))
 		json_object_set_new(e, "operation", json_string(op_name(rq->operation)));
 	json_object_set_new(e, "dry_run", json_boolean(rq->dry_run));
-	put_cut(e, "message", message, 1024);
-	put_cut(e, "reason", reason, 1024);
-	for (size_t i = 0; res && i < res->n && json_array_size(rules) < RULES_MAX; i++) {
-		const struct bh_policy_hit *h = &res->v[i];
-		json_t *r = json_object();
-
-		if (!r)
-			break;
-		put_cut(r, "rule", h->rule, 128);
-		json_object_set_new(r, "action", json_string(bh_policy_action_name(h->action)));
-		put_cut(r, "section", h->section, 16);
-		put_cut(r, "message", h->message, 300);
-		json_array_append_new(rules, r);
-	}
+	bh_rt_admit_log_set(e, "message", message, 1024);
+	bh_rt_admit_log_set(e, "reason", reason, 1024);
 	json_object_set_new(e, "rules", rules);
 	return e;
 }

@@ -107,7 +107,7 @@ static json_t *cut(const char *s, size_t n)
 	return v;
 }
 
-static void set_cut(json_t *o, const char *k, const char *s, size_t n)
+void bh_rt_admit_log_set(json_t *o, const char *k, const char *s, size_t n)
 {
 	json_t *v;
 
@@ -118,6 +118,25 @@ static void set_cut(json_t *o, const char *k, const char *s, size_t n)
 		json_object_set_new(o, k, v);
 }
 
+json_t *bh_rt_admit_log_rules(const struct bh_policy_result *res)
+{
+	json_t *rules = json_array();
+
+	for (size_t i = 0; rules && res && i < res->n && json_array_size(rules) < RULES_MAX; i++) {
+		const struct bh_policy_hit *h = &res->v[i];
+		json_t *r = json_object();
+
+		if (!r)
+			break;
+		bh_rt_admit_log_set(r, "rule", h->rule, 128);
+		json_object_set_new(r, "action", json_string(bh_policy_action_name(h->action)));
+		bh_rt_admit_log_set(r, "section", h->section, 16);
+		bh_rt_admit_log_set(r, "message", h->message, MSG_CUT);
+		json_array_append_new(rules, r);
+	}
+	return rules;
+}
+
 static const char *const NAME_ANN[] = { "io.kubernetes.cri.container-name",
 					"io.kubernetes.container.name", "nerdctl/name",
 					"io.podman.annotations.name", NULL };
@@ -125,7 +144,8 @@ static const char *const NAME_ANN[] = { "io.kubernetes.cri.container-name",
 json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_policy_result *res,
 		       const char *image, const char *digest, const struct bh_error *failed)
 {
-	json_t *e = json_object(), *rules = json_array(), *ann = bh_json_obj(config, "annotations");
+	json_t *e = json_object(), *rules = bh_rt_admit_log_rules(res),
+	       *ann = bh_json_obj(config, "annotations");
 	const char *decision = failed ? "error" : res && res->denied ? "deny" : "allow";
 
 	if (!e || !rules) {
@@ -135,31 +155,19 @@ json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_pol
 	}
 	json_object_set_new(e, "ts", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(e, "decision", json_string(decision));
-	set_cut(e, "id", id, 256);
+	bh_rt_admit_log_set(e, "id", id, 256);
 	for (size_t i = 0; ann && NAME_ANN[i]; i++)
 		if (bh_json_str(ann, NAME_ANN[i])) {
-			set_cut(e, "name", bh_json_str(ann, NAME_ANN[i]), 256);
+			bh_rt_admit_log_set(e, "name", bh_json_str(ann, NAME_ANN[i]), 256);
 			break;
 		}
-	set_cut(e, "image", image, STR_CUT);
-	set_cut(e, "digest", digest, 128);
+	bh_rt_admit_log_set(e, "image", image, STR_CUT);
+	bh_rt_admit_log_set(e, "digest", digest, 128);
 	if (failed) {
 		char *m = bh_error_message(failed);
 
-		set_cut(e, "reason", m, 1024);
+		bh_rt_admit_log_set(e, "reason", m, 1024);
 		free(m);
-	}
-	for (size_t i = 0; res && i < res->n && json_array_size(rules) < RULES_MAX; i++) {
-		const struct bh_policy_hit *h = &res->v[i];
-		json_t *r = json_object();
-
-		if (!r)
-			break;
-		set_cut(r, "rule", h->rule, 128);
-		json_object_set_new(r, "action", json_string(bh_policy_action_name(h->action)));
-		set_cut(r, "section", h->section, 16);
-		set_cut(r, "message", h->message, MSG_CUT);
-		json_array_append_new(rules, r);
 	}
 	json_object_set_new(e, "rules", rules);
 	return e;
