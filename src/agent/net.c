@@ -467,7 +467,8 @@ int agent_net_commit(struct agent_net *n, struct bh_netpol *p, struct bh_error *
 			bh_error_free(e);
 		return -1;
 	}
-	/* the verdict thread let go of the old one when it took p */
+	/* the verdict thread let go of the old one when it took p (n->o's
+	 * engine.policy still names the first: read only at the run's start) */
 	bh_netpol_free(n->pol);
 	n->pol = p;
 	pthread_mutex_unlock(&n->swmu);

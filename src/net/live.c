@@ -831,8 +831,11 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 			rc = bh_error_sys(err, errno, "net run: poll");
 			goto out;
 		}
-		/* a new policy: taken between two packets, before the next are read */
-		net_live_swap_take(&L);
+		/* a new policy: taken between two packets, before the next are read;
+		 * looked for when its eventfd says so (or at an idle poll's end),
+		 * not at every round of the packet path */
+		if (r == 0 || (r > 0 && (pfd[L.n + 2].revents & POLLIN)))
+			net_live_swap_take(&L);
 		/* a new container's state: listed before its packets are judged */
 		if (r > 0 && (pfd[L.n + 1].revents & POLLIN) && bh_ctr_watch_changed(L.watch))
 			L.burst = STATE_BURST;
