@@ -343,7 +343,7 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 {
 	uint8_t key[KEY_LEN];
 	struct flow *f;
-	bool swap;
+	bool swap, related;
 
 	make_key(key, pk->proto, pk->src, pk->sport, pk->dst, pk->dport);
 	f = bh_map_get(e->flows, (const char *)key, KEY_LEN);
@@ -387,10 +387,13 @@ static struct flow *get_flow(struct bh_net_engine *e, const struct net_pkt *pk, 
 	list_add_tail(e, f, list_of(f));
 	e->st.flows++;
 	e->st.flows_active++;
-	net_expect_flow_start(f); /* a related flow's app, then the policy's decision */
+	/* a related flow's app, then the policy's decision */
+	related = net_expect_flow_start(f);
 	if (meter_hit(e, M_CONN, f->info.client_addr, e->o.conn_rate))
 		net_flow_threat(f, "BH-NET-CONN-FLOOD");
-	if (f->opened && (f->proto == 6 || f->proto == 17) && scan_hit(e, f))
+	/* a data channel its control flow announced (FTP's passive ports) is
+	 * no probe of a port */
+	if (!related && f->opened && (f->proto == 6 || f->proto == 17) && scan_hit(e, f))
 		net_flow_threat(f, "BH-NET-PORT-SCAN");
 	*dir = swap ? BH_NET_TO_CLIENT : BH_NET_TO_SERVER;
 	return f;

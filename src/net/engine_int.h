@@ -201,8 +201,8 @@ void net_expect_add(struct flow *ctl, const struct bh_net_rec *rec);
 /* A new flow (info, proto and ident filled): when it is an announced one (then
  * consumed) its app is set and it is not probed; then the policy decides it
  * (net_pol_flow_start), a related flow after its control flow
- * (net_pol_related). */
-void net_expect_flow_start(struct flow *f);
+ * (net_pol_related). Whether it was announced. */
+bool net_expect_flow_start(struct flow *f);
 /* netpol19: the policy changed: the announcements forget their control
  * flow's decision (its rule was the old policy's). */
 void net_expect_forget(struct bh_net_engine *e);

@@ -193,7 +193,7 @@ static bool take(struct flow *f, enum bh_netpol_verdict *verdict, char **rule)
 	return false;
 }
 
-void net_expect_flow_start(struct flow *f)
+bool net_expect_flow_start(struct flow *f)
 {
 	enum bh_netpol_verdict v = BH_NETPOL_NONE;
 	char *rule = NULL;
@@ -205,6 +205,7 @@ void net_expect_flow_start(struct flow *f)
 	if (related)
 		net_pol_related(f, v, rule);
 	free(rule);
+	return related;
 }
 
 void net_expect_forget(struct bh_net_engine *e)

@@ -10,7 +10,9 @@
 #include <arpa/inet.h>
 
 #include "unit.h"
+#include "net_pkt.h"
 #include "bulkhead/net.h"
+#include "net/dissect.h"
 #include "net/net_int.h"
 #include "banned.h"
 
@@ -141,11 +143,70 @@ static void test_scan_window_udp(void **state)
 	bh_net_engine_free(e);
 }
 
+/* One segment of the FTP control flow 10.7.0.1:40000 - 10.7.0.2:21. */
+static void ftp(struct bh_net_engine *e, double ts, bool from_client, uint32_t *seq, uint8_t flags,
+		const char *line)
+{
+	static uint8_t b[256];
+	size_t n = line ? strlen(line) : 0,
+	       tot = from_client
+			     ? tpkt_tcp4(b, "10.7.0.1", 40000, "10.7.0.2", 21, *seq, flags, line, n)
+			     : tpkt_tcp4(b, "10.7.0.2", 21, "10.7.0.1", 40000, *seq, flags, line,
+					 n);
+
+	*seq += (uint32_t)n + ((flags & NET_TCP_SYN) ? 1 : 0);
+	bh_net_engine_packet(e, b, tot, BH_NET_LINK_RAW, ts, NULL);
+}
+
+/* FTP's passive data channels, each announced by its control flow (227), are
+ * no probes: 30 of them to 30 ports under a limit of 20 are not a scan; the
+ * same 30 connections unannounced are. */
+static void test_scan_not_ftp_data(void **state)
+{
+	for (int announced = 1; announced >= 0; announced--) {
+		struct bh_net_opts o = { .on_flow = keep_flow,
+					 .scan_ports = 20,
+					 .conn_rate = 1000000,
+					 .dissectors = bh_net_dissectors };
+		struct bh_net_engine *e = NULL;
+		uint32_t cs = 100, ss = 500;
+		double ts = 1;
+
+		(void)state;
+		n_scan = n_flows = 0;
+		assert_int_equal(bh_net_engine_new(&o, &e, NULL), 0);
+		ftp(e, ts, true, &cs, NET_TCP_SYN, NULL);
+		ftp(e, ts, false, &ss, NET_TCP_SYN | NET_TCP_ACK, NULL);
+		ftp(e, ts, true, &cs, NET_TCP_ACK, NULL);
+		ftp(e, ts, false, &ss, NET_TCP_ACK, "220 ftp\r\n");
+		for (int i = 0; i < 30; i++) {
+			uint16_t port = (uint16_t)(30000 + i * 7);
+			char reply[96];
+
+			ts += 0.05;
+			if (announced) {
+				snprintf(reply, sizeof(reply),
+					 "227 Entering Passive Mode (10,7,0,2,%u,%u)\r\n",
+					 port >> 8, port & 0xff);
+				ftp(e, ts, true, &cs, NET_TCP_ACK, "PASV\r\n");
+				ftp(e, ts, false, &ss, NET_TCP_ACK, reply);
+			}
+			pkt(e, ts, "10.7.0.1", (uint16_t)(41000 + i), "10.7.0.2", port,
+			    NET_TCP_SYN);
+		}
+		bh_net_engine_flush(e);
+		assert_int_equal(n_flows, 31);
+		assert_int_equal(n_scan, announced ? 0 : 1);
+		bh_net_engine_free(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_scan_tcp),
 		cmocka_unit_test(test_scan_window_udp),
+		cmocka_unit_test(test_scan_not_ftp_data),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
