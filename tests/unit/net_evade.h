@@ -118,83 +118,10 @@ static inline void assert_ended(const char *app)
 
 /* ---- TLS bytes ---------------------------------------------------------- */
 
-/* ClientHello extensions of hello_ext(). */
-enum { EX_EARLY = 1, EX_V13 = 2, EX_PSK = 4, EX_0RTT = 7 };
-
-/* A ClientHello record with the extensions ex (EX_*), or with junk (a card
- * number) in its SNI; returns its length. */
-static inline size_t hello_ext(uint8_t *b, unsigned ex, const char *sni)
-{
-	size_t n = 0, h, ext;
-
-	b[n++] = 22;
-	b[n++] = 3;
-	b[n++] = 1;
-	n += 2; /* record length */
-	h = n;
-	b[n++] = 1;
-	n += 3; /* handshake length */
-	b[n++] = 3;
-	b[n++] = 3;
-	memset(b + n, 0x5a, 32);
-	n += 32;
-	b[n++] = 0; /* session id */
-	b[n++] = 0;
-	b[n++] = 2;
-	b[n++] = 0x13;
-	b[n++] = 0x01;
-	b[n++] = 1;
-	b[n++] = 0;
-	ext = n;
-	n += 2;
-	if (sni) {
-		size_t l = strlen(sni);
-
-		b[n++] = 0;
-		b[n++] = 0;
-		b[n++] = (uint8_t)((l + 5) >> 8);
-		b[n++] = (uint8_t)(l + 5);
-		b[n++] = (uint8_t)((l + 3) >> 8);
-		b[n++] = (uint8_t)(l + 3);
-		b[n++] = 0;
-		b[n++] = (uint8_t)(l >> 8);
-		b[n++] = (uint8_t)l;
-		memcpy(b + n, sni, l);
-		n += l;
-	}
-	if (ex & EX_V13) { /* supported_versions: 1.3, 1.2 */
-		static const uint8_t sv[] = { 0, 43, 0, 5, 4, 3, 4, 3, 3 };
-
-		memcpy(b + n, sv, sizeof(sv));
-		n += sizeof(sv);
-	}
-	if (ex & EX_EARLY) {
-		b[n++] = 0;
-		b[n++] = 42;
-		b[n++] = 0;
-		b[n++] = 0;
-	}
-	if (ex & EX_PSK) { /* pre_shared_key (last): one identity, one binder */
-		static const uint8_t psk[] = { 0, 41, 0, 17, 0, 8, 0, 2, 't', 'k', 0,
-					       0, 0,  1, 0,  5, 4, 1, 2, 3,   4 };
-
-		memcpy(b + n, psk, sizeof(psk));
-		n += sizeof(psk);
-	}
-	b[ext] = (uint8_t)((n - ext - 2) >> 8);
-	b[ext + 1] = (uint8_t)(n - ext - 2);
-	b[3] = (uint8_t)((n - 5) >> 8);
-	b[4] = (uint8_t)(n - 5);
-	b[h + 1] = 0;
-	b[h + 2] = (uint8_t)((n - h - 4) >> 8);
-	b[h + 3] = (uint8_t)(n - h - 4);
-	return n;
-}
-
 /* A ClientHello (early: a real 0-RTT one, early_data with a PSK in TLS 1.3). */
 static inline size_t client_hello(uint8_t *b, bool early, const char *sni)
 {
-	return hello_ext(b, early ? EX_0RTT : 0, sni);
+	return tpkt_hello(b, early ? EX_0RTT : 0, sni);
 }
 
 /* A ServerHello record selecting TLS 1.3 (else 1.2). */

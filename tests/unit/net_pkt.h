@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The IPv4 TCP segment the network engine's unit tests feed it: one builder
- * they share. The fields the engine reads, no checksums (it checks none).
+ * What the network engine's unit tests feed it, built in one place: an IPv4
+ * TCP segment (the fields the engine reads, no checksums: it checks none) and
+ * a TLS ClientHello record.
  */
 #ifndef BULKHEAD_TEST_NET_PKT_H
 #define BULKHEAD_TEST_NET_PKT_H
@@ -40,6 +41,79 @@ static inline size_t tpkt_tcp4(uint8_t *out, const char *src, uint16_t sp, const
 	if (n)
 		memcpy(t + 20, data, n);
 	return tot;
+}
+
+/* ClientHello extensions of tpkt_hello(). */
+enum { EX_EARLY = 1, EX_V13 = 2, EX_PSK = 4, EX_0RTT = 7 };
+
+/* A ClientHello record with the extensions ex (EX_*), or with junk (a card
+ * number) in its SNI; returns its length. */
+static inline size_t tpkt_hello(uint8_t *b, unsigned ex, const char *sni)
+{
+	size_t n = 0, h, ext;
+
+	b[n++] = 22;
+	b[n++] = 3;
+	b[n++] = 1;
+	n += 2; /* record length */
+	h = n;
+	b[n++] = 1;
+	n += 3; /* handshake length */
+	b[n++] = 3;
+	b[n++] = 3;
+	memset(b + n, 0x5a, 32);
+	n += 32;
+	b[n++] = 0; /* session id */
+	b[n++] = 0;
+	b[n++] = 2;
+	b[n++] = 0x13;
+	b[n++] = 0x01;
+	b[n++] = 1;
+	b[n++] = 0;
+	ext = n;
+	n += 2;
+	if (sni) {
+		size_t l = strlen(sni);
+
+		b[n++] = 0;
+		b[n++] = 0;
+		b[n++] = (uint8_t)((l + 5) >> 8);
+		b[n++] = (uint8_t)(l + 5);
+		b[n++] = (uint8_t)((l + 3) >> 8);
+		b[n++] = (uint8_t)(l + 3);
+		b[n++] = 0;
+		b[n++] = (uint8_t)(l >> 8);
+		b[n++] = (uint8_t)l;
+		memcpy(b + n, sni, l);
+		n += l;
+	}
+	if (ex & EX_V13) { /* supported_versions: 1.3, 1.2 */
+		static const uint8_t sv[] = { 0, 43, 0, 5, 4, 3, 4, 3, 3 };
+
+		memcpy(b + n, sv, sizeof(sv));
+		n += sizeof(sv);
+	}
+	if (ex & EX_EARLY) {
+		b[n++] = 0;
+		b[n++] = 42;
+		b[n++] = 0;
+		b[n++] = 0;
+	}
+	if (ex & EX_PSK) { /* pre_shared_key (last): one identity, one binder */
+		static const uint8_t psk[] = { 0, 41, 0, 17, 0, 8, 0, 2, 't', 'k', 0,
+					       0, 0,  1, 0,  5, 4, 1, 2, 3,   4 };
+
+		memcpy(b + n, psk, sizeof(psk));
+		n += sizeof(psk);
+	}
+	b[ext] = (uint8_t)((n - ext - 2) >> 8);
+	b[ext + 1] = (uint8_t)(n - ext - 2);
+	b[3] = (uint8_t)((n - 5) >> 8);
+	b[4] = (uint8_t)(n - 5);
+	b[h + 1] = 0;
+	b[h + 2] = (uint8_t)((n - h - 4) >> 8);
+	b[h + 3] = (uint8_t)(n - h - 4);
+	return n;
 }
 
 #endif

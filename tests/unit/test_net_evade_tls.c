@@ -216,7 +216,7 @@ static void test_tls_early_data_bounded(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		n = hello_ext(b, partial[i], "www.example");
+		n = tpkt_hello(b, partial[i], "www.example");
 		memcpy(b + n, ad, adl);
 		struct pkt c[] = { { 'c', b, n + adl } };
 
@@ -226,7 +226,7 @@ static void test_tls_early_data_bounded(void **state)
 	}
 	/* a real 0-RTT hello: two records of 9000 bytes pass 16 KiB */
 	memset(big, 'z', 9000);
-	n = hello_ext(b, EX_0RTT, "www.example");
+	n = tpkt_hello(b, EX_0RTT, "www.example");
 	n += record(b + n, 23, big);
 	{
 		struct pkt c[] = { { 'c', b, n } };

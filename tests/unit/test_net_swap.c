@@ -88,47 +88,7 @@ static enum bh_net_verdict tcp(struct bh_net_engine *e, const char *src, uint16_
 /* A TLS ClientHello record naming sni; its length. */
 static size_t client_hello(uint8_t *b, const char *sni)
 {
-	size_t n = 0, h, ext, l = strlen(sni);
-
-	b[n++] = 22;
-	b[n++] = 3;
-	b[n++] = 1;
-	n += 2;
-	h = n;
-	b[n++] = 1;
-	n += 3;
-	b[n++] = 3;
-	b[n++] = 3;
-	memset(b + n, 0x5a, 32);
-	n += 32;
-	b[n++] = 0; /* session id */
-	b[n++] = 0;
-	b[n++] = 2;
-	b[n++] = 0x13;
-	b[n++] = 0x01;
-	b[n++] = 1;
-	b[n++] = 0;
-	ext = n;
-	n += 2;
-	b[n++] = 0;
-	b[n++] = 0;
-	b[n++] = (uint8_t)((l + 5) >> 8);
-	b[n++] = (uint8_t)(l + 5);
-	b[n++] = (uint8_t)((l + 3) >> 8);
-	b[n++] = (uint8_t)(l + 3);
-	b[n++] = 0;
-	b[n++] = (uint8_t)(l >> 8);
-	b[n++] = (uint8_t)l;
-	memcpy(b + n, sni, l);
-	n += l;
-	b[ext] = (uint8_t)((n - ext - 2) >> 8);
-	b[ext + 1] = (uint8_t)(n - ext - 2);
-	b[3] = (uint8_t)((n - 5) >> 8);
-	b[4] = (uint8_t)(n - 5);
-	b[h + 1] = 0;
-	b[h + 2] = (uint8_t)((n - h - 4) >> 8);
-	b[h + 3] = (uint8_t)(n - h - 4);
-	return n;
+	return tpkt_hello(b, 0, sni);
 }
 
 struct seen {
