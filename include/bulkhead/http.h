@@ -12,6 +12,8 @@
  *     when bh_http_reload() is called (the CLI calls it on SIGHUP): new
  *     connections get the new certificate, open ones keep theirs; a file that
  *     does not load keeps the old certificate and is an error;
+ *   - optionally client certificates (mutual TLS, o->client): see
+ *     struct bh_http_client_auth;
  *   - HTTP/1.1 keep-alive; bounded header and body sizes (413 above); an
  *     idle timeout and a whole-request deadline (a client that trickles a
  *     request is cut off when the deadline passes, whatever it sends);
@@ -111,10 +113,43 @@ void bh_http_hist_observe(struct bh_http_hist *h, uint64_t ns);
 int bh_http_hist_write(const struct bh_http_hist *h, const char *name, const char *labels,
 		       struct bh_buf *out, struct bh_error **err);
 
+/*
+ * Client certificates (mutual TLS), for a server only some clients may use
+ * (the admission webhook: the Kubernetes API server). With ca_file set the
+ * server asks every TLS client for a certificate; at the TLS layer it is
+ * optional (the kubelet's probes come without one) but one that does not
+ * verify against ca_file ends the handshake (an alert). Every route of
+ * o->routes then needs a certificate that verified and, when names are
+ * given, whose subject CN or one of whose SAN DNS names is one of them
+ * (exactly, case-insensitively, no wildcards): else 403 and the handler is
+ * not called. The layer's /healthz, /readyz and /metrics do not need one
+ * (/readyz and /metrics stay behind authorize). Refusals are counted in
+ * bulkhead_http_client_cert_refused_total{reason="none|untrusted|name"}.
+ * ca_file is read again by bh_http_reload. names without ca_file, or a
+ * ca_file with no certificate in it, is an error of bh_http_server_new.
+ */
+#define BH_HTTP_CLIENT_NAMES_MAX 64
+struct bh_http_client_auth {
+	const char *ca_file;	  /* PEM bundle of the CAs trusted; NULL: no client certificates */
+	const char *const *names; /* names allowed (nnames of them); none: any the CA signed */
+	size_t nnames;
+};
+
+/*
+ * Check ca before serving (bh_http_server_new checks it again): names
+ * without ca_file, an empty name, more than BH_HTTP_CLIENT_NAMES_MAX, a
+ * ca_file that does not read as PEM CA certificates are errors naming what
+ * was wrong. ca all zero is fine (no client certificates).
+ */
+BH_MUST_CHECK int bh_http_client_check(const struct bh_http_client_auth *ca, struct bh_error **err);
+
 struct bh_http_options {
 	const char *listen;    /* "ADDR:PORT", "[v6]:PORT" or ":PORT" (all addresses) */
 	const char *cert_file; /* PEM chain; NULL with key_file NULL: plain HTTP */
 	const char *key_file;
+	/* mutual TLS (needs cert_file); zero: none. ca_file is copied, names
+	 * borrowed (they must outlive the server, as routes do) */
+	struct bh_http_client_auth client;
 	const struct bh_http_route *routes;
 	size_t nroutes;
 	size_t max_body;     /* bytes; 0 = 1 MiB */
@@ -154,7 +189,7 @@ BH_MUST_CHECK int bh_http_server_new(const struct bh_http_options *o, struct bh_
 int bh_http_server_port(const struct bh_http_server *s);
 /* Serve until bh_http_shutdown; returns 0 after the drain. */
 int bh_http_serve(struct bh_http_server *s, struct bh_error **err);
-/* Reload the certificate and key from their files (any thread, or a signal
+/* Reload the certificate, key and client CA bundle from their files (any thread, or a signal
  * handler's thread; not async-signal-safe). */
 int bh_http_reload(struct bh_http_server *s, struct bh_error **err);
 /* Begin the graceful shutdown (any thread; async-signal-safe). */

@@ -34,6 +34,7 @@
 
 #include "bulkhead/http.h"
 #include "lazy/event.h"
+#include "tls.h"
 #include "banned.h"
 
 #define TICK_MS 100
@@ -50,6 +51,7 @@ struct conn {
 	bool writing;	      /* a response is being sent */
 	bool cut;	      /* shutdown() already called */
 	bool plain;	      /* no TLS: the record holds a reference (plain_released) */
+	signed char peer;     /* o.client: enum http_peer + 1 once judged, 0 before */
 	/* a long-lived response (resp->stream): its ops, their ctx, its request */
 	const struct bh_http_stream_ops *sops;
 	void *sctx;
@@ -79,7 +81,7 @@ static const int codes[] = { 200, 201, 400, 401, 403, 404, 405, 409, 413, 415, 4
 struct bh_http_server {
 	struct bh_http_options o;
 	char *listen;
-	char *cert_file, *key_file;
+	char *cert_file, *key_file, *ca_file;
 	int port;
 	struct worker *workers;
 	unsigned nworkers;
@@ -91,6 +93,7 @@ struct bh_http_server {
 	/* metrics */
 	atomic_uint_fast64_t requests[NCODES + 1];
 	atomic_uint_fast64_t refused_conns, cut_conns, reloads, reload_failures;
+	atomic_uint_fast64_t peer_refused[HTTP_PEER_N]; /* o.client: by enum http_peer */
 	struct bh_http_hist latency;
 };
 
@@ -103,99 +106,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- histograms ------------------------------------------------------------ */
-
-static const double hist_bounds[BH_HTTP_HIST_BUCKETS] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-							  0.005,  0.01,	   0.025,  0.05,  0.1,
-							  0.25,	  0.5,	   1,	   2.5 };
-
-void bh_http_hist_observe(struct bh_http_hist *h, uint64_t ns)
-{
-	double sec = (double)ns / 1e9;
-	size_t i;
-
-	for (i = 0; i < BH_HTTP_HIST_BUCKETS && sec > hist_bounds[i]; i++)
-		;
-	__atomic_fetch_add(&h->bucket[i], 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->count, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&h->sum_ns, ns, __ATOMIC_RELAXED);
-}
-
-int bh_http_hist_write(const struct bh_http_hist *h, const char *name, const char *labels,
-		       struct bh_buf *out, struct bh_error **err)
-{
-	const char *sep = labels && *labels ? "," : "";
-	uint64_t cum = 0;
-
-	if (!labels)
-		labels = "";
-	for (size_t i = 0; i <= BH_HTTP_HIST_BUCKETS; i++) {
-		cum += __atomic_load_n(&h->bucket[i], __ATOMIC_RELAXED);
-		if (i < BH_HTTP_HIST_BUCKETS) {
-			if (bh_buf_addf(out, err, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels,
-					sep, hist_bounds[i], (unsigned long long)cum) < 0)
-				return -1;
-		} else if (bh_buf_addf(out, err, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels,
-				       sep, (unsigned long long)cum) < 0)
-			return -1;
-	}
-	if (bh_buf_addf(out, err, "%s_sum%s%s%s %.9f\n%s_count%s%s%s %llu\n", name,
-			*labels ? "{" : "", labels, *labels ? "}" : "",
-			(double)__atomic_load_n(&h->sum_ns, __ATOMIC_RELAXED) / 1e9, name,
-			*labels ? "{" : "", labels, *labels ? "}" : "",
-			(unsigned long long)__atomic_load_n(&h->count, __ATOMIC_RELAXED)) < 0)
-		return -1;
-	return 0;
-}
-
-/* ---- TLS --------------------------------------------------------------------- */
-
-static void ssl_errors(struct bh_error **err, const char *what)
-{
-	char buf[256] = "";
-	unsigned long e, last = 0;
-
-	while ((e = ERR_get_error()) != 0)
-		last = e;
-	if (last)
-		ERR_error_string_n(last, buf, sizeof(buf));
-	bh_error_set(err, BH_ERR_INVALID, "%s%s%s", what, *buf ? ": " : "", buf);
-}
-
-static SSL_CTX *load_ctx(const char *cert, const char *key, struct bh_error **err)
-{
-	SSL_CTX *ctx;
-
-	ERR_clear_error();
-	ctx = SSL_CTX_new(TLS_server_method());
-	if (!ctx) {
-		ssl_errors(err, "TLS context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
-		ssl_errors(err, "certificate");
-		bh_error_prefix(err, "%s", cert);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
-		ssl_errors(err, "private key");
-		bh_error_prefix(err, "%s", key);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	if (SSL_CTX_check_private_key(ctx) != 1) {
-		ssl_errors(err, "the key does not match the certificate");
-		bh_error_prefix(err, "%s", key);
-		SSL_CTX_free(ctx);
-		return NULL;
-	}
-	return ctx;
 }
 
 /* ---- connections ----------------------------------------------------------------- */
@@ -328,6 +238,33 @@ static struct conn *req_conn(struct worker *w, struct evhttp_request *req)
 	return NULL;
 }
 
+/*
+ * With o.client, may req's client use a route? Judged once a connection
+ * (the certificate cannot change: no renegotiation). A refusal is counted.
+ */
+static enum http_peer route_peer(struct bh_http_server *s, struct conn *c,
+				 struct evhttp_request *req)
+{
+	struct evhttp_connection *evc;
+	struct bufferevent *bev;
+	enum http_peer p;
+
+	if (!s->o.client.ca_file)
+		return HTTP_PEER_OK;
+	if (c && c->peer) {
+		p = (enum http_peer)(c->peer - 1);
+	} else {
+		evc = evhttp_request_get_connection(req);
+		bev = evc ? evhttp_connection_get_bufferevent(evc) : NULL;
+		p = http_tls_peer(bev ? bufferevent_openssl_get_ssl(bev) : NULL, &s->o.client);
+		if (c)
+			c->peer = (signed char)(p + 1);
+	}
+	if (p != HTTP_PEER_OK)
+		atomic_fetch_add(&s->peer_refused[p], 1);
+	return p;
+}
+
 static void on_complete(struct evhttp_request *req, void *arg)
 {
 	struct conn *c = arg;
@@ -385,6 +322,22 @@ static int write_metrics(struct bh_http_server *s, struct bh_buf *out, struct bh
 	if (bh_http_hist_write(&s->latency, "bulkhead_http_request_duration_seconds", "", out,
 			       err) < 0)
 		return -1;
+	if (s->o.client.ca_file) {
+		if (bh_buf_adds(out,
+				"# HELP bulkhead_http_client_cert_refused_total Clients refused "
+				"for their certificate: none or a wrong name (requests to a "
+				"route), untrusted (handshakes).\n"
+				"# TYPE bulkhead_http_client_cert_refused_total counter\n",
+				err) < 0)
+			return -1;
+		for (int i = HTTP_PEER_NONE; i < HTTP_PEER_N; i++)
+			if (bh_buf_addf(out, err,
+					"bulkhead_http_client_cert_refused_total{reason=\"%s\"} "
+					"%llu\n",
+					http_peer_reason[i],
+					(unsigned long long)atomic_load(&s->peer_refused[i])) < 0)
+				return -1;
+	}
 	if (s->o.metrics && s->o.metrics(s->o.metrics_ctx, out, err) < 0)
 		return -1;
 	return 0;
@@ -428,6 +381,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	struct conn *c = req_conn(w, req);
 	const struct bh_http_route *route = NULL;
 	bool path_known = false;
+	enum http_peer peer_st;
 	uint64_t t0 = now_ns();
 	char peer[80] = "";
 	char *peer_addr = NULL;
@@ -463,6 +417,17 @@ static void on_request(struct evhttp_request *req, void *arg)
 		resp.status = 503;
 		resp.content_type = "text/plain; charset=utf-8";
 		bh_buf_adds(&resp.body, "too many connections\n", NULL);
+	} else if (route && (peer_st = route_peer(s, c, req)) != HTTP_PEER_OK) {
+		/* never the handler: a refused client reaches no policy, no log */
+		resp.status = 403;
+		resp.content_type = "text/plain; charset=utf-8";
+		bh_buf_addf(&resp.body, NULL, "%s\n",
+			    peer_st == HTTP_PEER_NONE ? "a client certificate is required"
+			    : peer_st == HTTP_PEER_NAME
+				    ? "the client certificate's name is not allowed"
+				    : "the client certificate is not trusted");
+		bh_debug("http: %s %s: refused (client certificate: %s)", peer, path,
+			 http_peer_reason[peer_st]);
 	} else if (route) {
 		len = evbuffer_get_length(in);
 		if (len)
@@ -809,6 +774,11 @@ int bh_http_server_new(const struct bh_http_options *o, struct bh_http_server **
 		return bh_error_set(err, BH_ERR_USAGE,
 				    "a certificate needs its key, and a key its "
 				    "certificate");
+	if (o->client.ca_file && !o->cert_file)
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "client certificates need TLS (a server certificate and key)");
+	if (bh_http_client_check(&o->client, err) < 0)
+		return -1;
 	if (bh_lazy_require(&bh_lazy_event_core, err) < 0 ||
 	    bh_lazy_require(&bh_lazy_event_extra, err) < 0 ||
 	    bh_lazy_require(&bh_lazy_event_openssl, err) < 0 ||
@@ -839,10 +809,13 @@ int bh_http_server_new(const struct bh_http_options *o, struct bh_http_server **
 	if (o->cert_file) {
 		s->cert_file = bh_strdup(o->cert_file);
 		s->key_file = bh_strdup(o->key_file);
+		if (o->client.ca_file)
+			s->o.client.ca_file = s->ca_file = bh_strdup(o->client.ca_file);
 		pthread_once(&ssl_ex_once, ssl_ex_init);
 		if (ssl_ex_index < 0)
 			return bh_error_set(err, BH_ERR_INTERNAL, "no SSL ex_data index");
-		s->ctx = load_ctx(s->cert_file, s->key_file, err);
+		s->ctx = http_tls_ctx(s->cert_file, s->key_file, &s->o.client,
+				      &s->peer_refused[HTTP_PEER_UNTRUSTED], err);
 		if (!s->ctx)
 			return -1;
 	}
@@ -928,7 +901,8 @@ int bh_http_reload(struct bh_http_server *s, struct bh_error **err)
 
 	if (!s->cert_file)
 		return 0;
-	ctx = load_ctx(s->cert_file, s->key_file, err);
+	ctx = http_tls_ctx(s->cert_file, s->key_file, &s->o.client,
+			   &s->peer_refused[HTTP_PEER_UNTRUSTED], err);
 	if (!ctx) {
 		atomic_fetch_add(&s->reload_failures, 1);
 		return bh_error_prefix(err, "certificate reload (the old one is kept)");
@@ -973,5 +947,6 @@ void bh_http_server_free(struct bh_http_server *s)
 	free(s->listen);
 	free(s->cert_file);
 	free(s->key_file);
+	free(s->ca_file);
 	free(s);
 }

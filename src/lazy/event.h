@@ -15,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "lazy/lazy.h"
 
@@ -77,6 +78,7 @@
 #define evhttp_uri_get_query		  BH_LAZY(event_extra, evhttp_uri_get_query)
 /* libevent_openssl */
 #define bufferevent_openssl_socket_new BH_LAZY(event_openssl, bufferevent_openssl_socket_new)
+#define bufferevent_openssl_get_ssl    BH_LAZY(event_openssl, bufferevent_openssl_get_ssl)
 /* libssl (and libcrypto's error queue through it) */
 #define ERR_clear_error			   BH_LAZY(ssl, ERR_clear_error)
 #define ERR_error_string_n		   BH_LAZY(ssl, ERR_error_string_n)
@@ -91,5 +93,22 @@
 #define SSL_new				   BH_LAZY(ssl, SSL_new)
 #define SSL_set_ex_data			   BH_LAZY(ssl, SSL_set_ex_data)
 #define TLS_server_method		   BH_LAZY(ssl, TLS_server_method)
+/* client certificates (src/http/tls.c) */
+#define SSL_CTX_get_ex_data		   BH_LAZY(ssl, SSL_CTX_get_ex_data)
+#define SSL_CTX_load_verify_locations	   BH_LAZY(ssl, SSL_CTX_load_verify_locations)
+#define SSL_CTX_set_client_CA_list	   BH_LAZY(ssl, SSL_CTX_set_client_CA_list)
+#define SSL_CTX_set_ex_data		   BH_LAZY(ssl, SSL_CTX_set_ex_data)
+#define SSL_CTX_set_session_id_context	   BH_LAZY(ssl, SSL_CTX_set_session_id_context)
+#define SSL_CTX_set_verify		   BH_LAZY(ssl, SSL_CTX_set_verify)
+#define SSL_get0_peer_certificate	   BH_LAZY(ssl, SSL_get0_peer_certificate)
+#define SSL_get_SSL_CTX			   BH_LAZY(ssl, SSL_get_SSL_CTX)
+#define SSL_get_ex_data_X509_STORE_CTX_idx BH_LAZY(ssl, SSL_get_ex_data_X509_STORE_CTX_idx)
+#define SSL_get_verify_result		   BH_LAZY(ssl, SSL_get_verify_result)
+#define SSL_load_client_CA_file		   BH_LAZY(ssl, SSL_load_client_CA_file)
+/* libcrypto's, found through libssl's handle as the ERR_ ones */
+#define X509_STORE_CTX_get_ex_data BH_LAZY(ssl, X509_STORE_CTX_get_ex_data)
+#define X509_check_host		   BH_LAZY(ssl, X509_check_host)
+#define X509_NAME_free		   BH_LAZY(ssl, X509_NAME_free)
+#define OPENSSL_sk_pop_free	   BH_LAZY(ssl, OPENSSL_sk_pop_free)
 
 #endif
