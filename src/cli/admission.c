@@ -55,8 +55,8 @@ static const char admission_usage[] =
 	"                          (default 10000)\n"
 	"  --decision-log DIR      append each validating decision to DIR/.admission@log\n"
 	"                          (for bulkhead agent --admission-root DIR)\n"
-	"  --decision-log-max BYTES  rotate it past this (default 1 MiB)\n" CLI_IMAGE_USAGE
-	"  -h, --help              show this help\n";
+	"  --decision-log-max BYTES  rotate it past this (default 1 MiB)\n" CLI_HTTPD_CLIENT_USAGE
+		CLI_IMAGE_USAGE "  -h, --help              show this help\n";
 
 enum {
 	OPT_POLICY = 0x100,
@@ -135,6 +135,7 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 {
 	static const struct option opts[] = {
 		CLI_IMAGE_LONGOPTS,
+		CLI_HTTPD_CLIENT_LONGOPTS,
 		{ "policy", required_argument, NULL, OPT_POLICY },
 		{ "pss", required_argument, NULL, OPT_PSS },
 		{ "tls-cert", required_argument, NULL, OPT_CERT },
@@ -161,6 +162,7 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_image_opts io = { 0 };
+	struct cli_httpd_client cc = { 0 };
 	struct bh_strvec policies = BH_STRVEC_INIT, ex_ns = BH_STRVEC_INIT,
 			 ex_user = BH_STRVEC_INIT, ex_rc = BH_STRVEC_INIT;
 	struct bh_admission_opts ao = { 0 };
@@ -179,6 +181,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 
 	optind = 0;
 	while ((ch = cli_image_getopt(argc, argv, "h", opts, "admission serve", &io)) != -1) {
+		if (cli_httpd_client_opt(ch, optarg, &cc))
+			continue;
 		switch (ch) {
 		case OPT_POLICY: bh_strvec_push(&policies, optarg); break;
 		case OPT_PSS: pss = optarg; break;
@@ -278,6 +282,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 	cli_httpd_signals_block();
 
 	rc = BH_EXIT_ERROR;
+	if (cli_httpd_client_apply(&cc, &ho, &err) < 0)
+		goto fail;
 	policy = bh_policy_new();
 	for (size_t i = 0; i < policies.n; i++)
 		if (bh_policy_add_file(policy, policies.v[i], &d, &err) < 0)
@@ -320,8 +326,9 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 
 	if (bh_http_server_new(&ho, &srv, &err) < 0)
 		goto fail;
-	bh_info("admission webhook: serving %zu rule%s on %s (port %d)", bh_policy_nrules(policy),
-		bh_policy_nrules(policy) == 1 ? "" : "s", ho.listen, bh_http_server_port(srv));
+	bh_info("admission webhook: serving %zu rule%s on %s (port %d)%s", bh_policy_nrules(policy),
+		bh_policy_nrules(policy) == 1 ? "" : "s", ho.listen, bh_http_server_port(srv),
+		cc.ca_file ? ", reviews only from clients with a certificate" : "");
 	if (cli_httpd_run(srv, &err) < 0)
 		goto fail;
 	bh_info("admission webhook: stopped");

@@ -104,6 +104,42 @@ void cli_on_signals(void (*handler)(int), int flags, ...);
 struct bh_http_server;
 void cli_httpd_signals_block(void);
 int cli_httpd_run(struct bh_http_server *srv, struct bh_error **err);
+/*
+ * Client certificates of a command that serves (struct bh_http_client_auth):
+ * --client-ca FILE and --client-name NAME (repeatable). Put
+ * CLI_HTTPD_CLIENT_LONGOPTS in the option table and CLI_HTTPD_CLIENT_USAGE in
+ * the usage; cli_httpd_client_opt takes the two options (true when ch was one
+ * of them, kept in c without a copy: c must outlive the server);
+ * cli_httpd_client_apply checks them (a name without a CA, a bundle that
+ * does not load: < 0 with err, the command exits 3) and points o->client
+ * at them.
+ */
+enum {
+	CLI_OPT_CLIENT_CA = 0x1100,
+	CLI_OPT_CLIENT_NAME,
+};
+/* clang-format off */
+#define CLI_HTTPD_CLIENT_LONGOPTS                                                                  \
+	{ "client-ca", required_argument, NULL, CLI_OPT_CLIENT_CA },                               \
+	{ "client-name", required_argument, NULL, CLI_OPT_CLIENT_NAME }
+/* clang-format on */
+#define CLI_HTTPD_CLIENT_USAGE                                                                     \
+	"  --client-ca FILE        ask clients for a certificate and verify it against\n"          \
+	"                          the CAs of FILE (PEM): the request routes then\n"               \
+	"                          need one (403 without, a TLS alert for a bad one);\n"           \
+	"                          /healthz, /readyz and /metrics do not\n"                        \
+	"  --client-name NAME      and its subject CN or a SAN DNS name must be NAME\n"            \
+	"                          (repeatable: any of them; needs --client-ca)\n"
+struct bh_http_options;
+struct cli_httpd_client {
+	const char *ca_file;
+	const char *names[64]; /* borrowed from argv; BH_HTTP_CLIENT_NAMES_MAX */
+	size_t nnames;	       /* counts past the array too (an error at apply) */
+};
+bool cli_httpd_client_opt(int ch, const char *arg, struct cli_httpd_client *c);
+int cli_httpd_client_apply(const struct cli_httpd_client *c, struct bh_http_options *o,
+			   struct bh_error **err);
+
 /* A count option: decimal digits only, 1..max. */
 bool cli_parse_count(const char *s, unsigned long max, unsigned long *out);
 

@@ -2,7 +2,8 @@
 /*
  * What the commands that serve HTTP (admission serve, serve) share: their
  * signals taken by a thread of their own (SIGHUP reloads the certificate,
- * SIGTERM and SIGINT drain), and their numeric options.
+ * SIGTERM and SIGINT drain), their numeric options and their client
+ * certificates (--client-ca, --client-name).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -82,4 +83,37 @@ bool cli_parse_count(const char *s, unsigned long max, unsigned long *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+_Static_assert(sizeof(((struct cli_httpd_client *)0)->names) / sizeof(const char *) ==
+		       BH_HTTP_CLIENT_NAMES_MAX,
+	       "cli_httpd_client holds as many names as the layer takes");
+
+bool cli_httpd_client_opt(int ch, const char *arg, struct cli_httpd_client *c)
+{
+	if (ch == CLI_OPT_CLIENT_CA) {
+		c->ca_file = arg;
+	} else if (ch == CLI_OPT_CLIENT_NAME) {
+		if (c->nnames < sizeof(c->names) / sizeof(c->names[0]))
+			c->names[c->nnames] = arg;
+		c->nnames++;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+int cli_httpd_client_apply(const struct cli_httpd_client *c, struct bh_http_options *o,
+			   struct bh_error **err)
+{
+	o->client.ca_file = c->ca_file;
+	o->client.names = c->names;
+	o->client.nnames = c->nnames;
+	if (bh_http_client_check(&o->client, err) < 0)
+		return -1;
+	if (c->ca_file && !o->cert_file)
+		return bh_error_set(err, BH_ERR_USAGE,
+				    "--client-ca needs --tls-cert and --tls-key (client "
+				    "certificates are a part of TLS)");
+	return 0;
 }
