@@ -408,6 +408,13 @@ int bh_rt_admit_log_append(const char *root, const json_t *entry, uint64_t cap,
  * most 8 hits, each {rule, action, section?, message}; NULL without memory). */
 void bh_rt_admit_log_set(json_t *o, const char *k, const char *s, size_t n);
 json_t *bh_rt_admit_log_rules(const struct bh_policy_result *res);
+/* The skeleton of every entry, the runtime's and the webhook's: an object
+ * {"ts": now, "decision", "source" (NULL: none, the runtime's), "id" (cut at
+ * id_max bytes), "rules" (of res, which may be NULL)}, to which the caller
+ * adds its own members (the reader takes them in any order). NULL without
+ * memory. */
+json_t *bh_rt_admit_log_entry_new(const char *decision, const char *source, const char *id,
+				  size_t id_max, const struct bh_policy_result *res);
 /*
  * n entries under one lock (declog19): their lines, each shrunk as above, in
  * one write(2), cut where a line would take the log past cap (what is before

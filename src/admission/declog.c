@@ -52,17 +52,10 @@ static const char *name_of(const struct bh_adm_request *rq)
 json_t *adm_log_entry(const struct bh_adm_request *rq, const char *decision,
 		      const struct bh_policy_result *res, const char *message, const char *reason)
 {
-	json_t *e = json_object(), *rules = bh_rt_admit_log_rules(res);
+	json_t *e = bh_rt_admit_log_entry_new(decision, "webhook", rq->uid, BH_ADM_UID_MAX, res);
 
-	if (!e || !rules) {
-		json_decref(e);
-		json_decref(rules);
+	if (!e)
 		return NULL;
-	}
-	json_object_set_new(e, "ts", json_integer((json_int_t)time(NULL)));
-	json_object_set_new(e, "decision", json_string(decision));
-	json_object_set_new(e, "source", json_string("webhook"));
-	bh_rt_admit_log_set(e, "id", rq->uid, BH_ADM_UID_MAX);
 	bh_rt_admit_log_set(e, "kind", rq->kind, 64);
 	bh_rt_admit_log_set(e, "namespace", rq->namespace, 253);
 	bh_rt_admit_log_set(e, "name", name_of(rq), 253);
@@ -71,7 +64,6 @@ json_t *adm_log_entry(const struct bh_adm_request *rq, const char *decision,
 	json_object_set_new(e, "dry_run", json_boolean(rq->dry_run));
 	bh_rt_admit_log_set(e, "message", message, 1024);
 	bh_rt_admit_log_set(e, "reason", reason, 1024);
-	json_object_set_new(e, "rules", rules);
 	return e;
 }
 

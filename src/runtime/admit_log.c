@@ -141,12 +141,10 @@ static const char *const NAME_ANN[] = { "io.kubernetes.cri.container-name",
 					"io.kubernetes.container.name", "nerdctl/name",
 					"io.podman.annotations.name", NULL };
 
-json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_policy_result *res,
-		       const char *image, const char *digest, const struct bh_error *failed)
+json_t *bh_rt_admit_log_entry_new(const char *decision, const char *source, const char *id,
+				  size_t id_max, const struct bh_policy_result *res)
 {
-	json_t *e = json_object(), *rules = bh_rt_admit_log_rules(res),
-	       *ann = bh_json_obj(config, "annotations");
-	const char *decision = failed ? "error" : res && res->denied ? "deny" : "allow";
+	json_t *e = json_object(), *rules = bh_rt_admit_log_rules(res);
 
 	if (!e || !rules) {
 		json_decref(e);
@@ -155,7 +153,22 @@ json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_pol
 	}
 	json_object_set_new(e, "ts", json_integer((json_int_t)time(NULL)));
 	json_object_set_new(e, "decision", json_string(decision));
-	bh_rt_admit_log_set(e, "id", id, 256);
+	if (source)
+		json_object_set_new(e, "source", json_string(source));
+	bh_rt_admit_log_set(e, "id", id, id_max);
+	json_object_set_new(e, "rules", rules);
+	return e;
+}
+
+json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_policy_result *res,
+		       const char *image, const char *digest, const struct bh_error *failed)
+{
+	const json_t *ann = bh_json_obj(config, "annotations");
+	const char *decision = failed ? "error" : res && res->denied ? "deny" : "allow";
+	json_t *e = bh_rt_admit_log_entry_new(decision, NULL, id, 256, res);
+
+	if (!e)
+		return NULL;
 	for (size_t i = 0; ann && NAME_ANN[i]; i++)
 		if (bh_json_str(ann, NAME_ANN[i])) {
 			bh_rt_admit_log_set(e, "name", bh_json_str(ann, NAME_ANN[i]), 256);
@@ -169,7 +182,6 @@ json_t *rt_admit_entry(const char *id, const json_t *config, const struct bh_pol
 		bh_rt_admit_log_set(e, "reason", m, 1024);
 		free(m);
 	}
-	json_object_set_new(e, "rules", rules);
 	return e;
 }
 
