@@ -333,12 +333,12 @@ void net_match_raw(struct flow *f, int dir, const uint8_t *p, size_t n)
  * a message its dissector held and gave up on (dissect.h's ctx->held): an
  * injection begun in one segment of a message made malformed in the next is
  * still judged. HTTP: the request target's query (the held bytes are the
- * header block); PostgreSQL: each NUL-ended text of the body of a Query
- * or a Parse (type, the dissector's type byte: a Bind's values, CopyData or
- * a startup packet are not SQL and are not judged); MySQL: the text
- * of a COM_QUERY or COM_STMT_PREPARE. At most HELD_SQLI_MAX bytes are judged
- * (every dissector's hold is bounded too), once per give-up: off the hot
- * path.
+ * header block; the target runs to the start line's last space, or to the
+ * held bytes' end when the line is cut short); PostgreSQL: each NUL-ended text of the body of a
+ * Query or a Parse (type, the dissector's type byte: a Bind's values, CopyData or a startup packet
+ * are not SQL and are not judged); MySQL: the text of a COM_QUERY or COM_STMT_PREPARE. At most
+ * HELD_SQLI_MAX bytes are judged (every dissector's hold is bounded too), once per give-up: off the
+ * hot path.
  */
 static void held_sqli(struct flow *f, int dir, const char *app, uint8_t type, const char *p,
 		      size_t n)
@@ -359,12 +359,20 @@ static void held_sqli(struct flow *f, int dir, const char *app, uint8_t type, co
 		q = memchr(sp + 1, '?', (size_t)(end - sp - 1));
 		if (!q)
 			return;
-		const char *qe = memchr(q + 1, ' ', (size_t)(end - q - 1));
+		/* the target ends at the line's last space, raw spaces in it
+		 * included (l7_http.c reads it so); a line cut short, at its end */
+		const char *qe = end;
 
-		if (!qe)
-			qe = end;
 		while (qe > q + 1 && (qe[-1] == '\r'))
 			qe--;
+		if (eol) {
+			const char *ls = qe;
+
+			while (ls > q + 1 && ls[-1] != ' ')
+				ls--;
+			if (ls > q + 1)
+				qe = ls - 1;
+		}
 		if (bh_sqli_check_urlencoded(q + 1, (size_t)(qe - q - 1), &res))
 			sqli_hit(f, dir, app, "held query string", &res);
 	} else if (!strcmp(app, "postgresql")) {

@@ -20,7 +20,10 @@
  *   Content-Length with Transfer-Encoding; two Content-Lengths that differ;
  *   a Content-Length that is not digits; a Transfer-Encoding that is not a
  *   list of known codings ending in chunked (request); a header line folded
- *   onto the previous one (obs-fold); whitespace before a header's colon.
+ *   onto the previous one (obs-fold); whitespace before a header's colon; a
+ *   malformed request line a lenient server still reads: a control byte or
+ *   raw whitespace in the target (the target is what lies between the
+ *   method and the last token, "HTTP/1.x", and its query is checked).
  *  BH-NET-HTTP-SLOWLORIS: a request's header block still incomplete
  *   HTTP_SLOW_SECS (10 s) after its first byte, having arrived in at least
  *   HTTP_SLOW_PIECES (3) pieces: a client holding the server's slot with a
@@ -162,6 +165,7 @@ struct http_head {
 	int version, status;
 	bool has_cl, chunked, has_te, te_bad, cl_bad, cl_conflict, folded, name_ws;
 	bool upgrade, expect_continue;
+	bool target_ws; /* raw whitespace in the request target */
 	uint64_t cl;
 };
 
@@ -254,9 +258,13 @@ static bool parse_head(const char *h, size_t len, bool request, struct http_head
 	if (!sp1)
 		return false;
 	if (request) {
-		sp2 = memchr(sp1 + 1, ' ', ll - (size_t)(sp1 + 1 - p));
-		if (!sp2 || (size_t)(p + ll - (sp2 + 1)) != 8 || memcmp(sp2 + 1, "HTTP/1.", 7) ||
-		    !bh_isdigit((unsigned char)sp2[8]))
+		/* The target is what lies between the method and the version,
+		 * raw spaces included, as a lenient server reads it (nginx before
+		 * 1.21.1): its query is still checked, the line flagged. */
+		for (sp2 = p + ll - 1; sp2 > sp1 && *sp2 != ' '; sp2--)
+			;
+		if (sp2 == sp1 || (size_t)(p + ll - (sp2 + 1)) != 8 ||
+		    memcmp(sp2 + 1, "HTTP/1.", 7) || !bh_isdigit((unsigned char)sp2[8]))
 			return false;
 		for (const char *c = p; c < sp1; c++)
 			if (!is_tchar((unsigned char)*c))
@@ -265,6 +273,8 @@ static bool parse_head(const char *h, size_t len, bool request, struct http_head
 		out->target = (struct bh_net_str){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
 		if (!out->method.len || !out->target.len)
 			return false;
+		out->target_ws = memchr(out->target.p, ' ', out->target.len) ||
+				 memchr(out->target.p, '\t', out->target.len);
 		out->version = sp2[8] == '0' ? 10 : 11;
 	} else {
 		if ((size_t)(sp1 - p) != 8 || memcmp(p, "HTTP/1.", 7) ||
@@ -375,6 +385,9 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 				    "control byte in the request target");
 			break;
 		}
+	if (h.target_ws)
+		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
+			    "malformed request line: whitespace in the request target");
 	if (h.has_cl && h.has_te)
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
 			    "Content-Length with Transfer-Encoding");
@@ -491,7 +504,10 @@ static bool chunk_size(const char *l, size_t n, uint64_t *out)
 /* A byte no method or status-line version holds: the garbage after a
  * message is told at once, not after HTTP_HDR_MAX bytes. Only the start
  * line's first token is judged so: a control byte in a request's target
- * (which lenient servers accept) is parsed, its query checked, and flagged. */
+ * (which lenient servers accept) is parsed, its query checked, and flagged;
+ * one in the method is not HTTP, by design (no server takes it): given up
+ * on from the message's first byte, which the engine identifies anew (no
+ * other dissector claims it: unknown bytes, scanned for data leaks). */
 static bool ctl_byte(unsigned char c)
 {
 	return (c < 0x20 && c != '\r' && c != '\t') || c == 0x7f;

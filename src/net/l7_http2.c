@@ -3,9 +3,11 @@
  * HTTP/2 with prior knowledge (cleartext "h2c"; h2 inside TLS is not
  * visible) and gRPC over it: see dissect.h. Per direction: the client's
  * preface, then frames; HEADERS, CONTINUATION and PUSH_PROMISE payloads are
- * gathered into one header block (H2_BLOCK_MAX; a longer block ends the
- * inspection) and decoded with HPACK (RFC 7541): the static table, a dynamic
- * table per direction bounded at H2_DYN_MAX bytes (the protocol's default;
+ * gathered into one header block (H2_BLOCK_MAX, in the state: a longer block
+ * is malformed, given up from its first frame like any broken block, whose
+ * payload bytes held from earlier chunks are handed back) and decoded with
+ * HPACK (RFC 7541): the static table, a dynamic table per direction bounded
+ * at H2_DYN_MAX bytes (the protocol's default;
  * when an encoder announces a larger table the decoder keeps the newest
  * H2_DYN_MAX bytes of it and fields it can no longer see are skipped; the
  * peer's SETTINGS_HEADER_TABLE_SIZE is followed too), and
@@ -594,8 +596,10 @@ static enum bh_net_feed frame_start(struct h2_state *s, enum bh_net_dir dir,
 		d->blen = 0;
 		/* fallthrough */
 	case F_CONT:
+		/* over our bound: given up from the block's first frame, never a
+		 * DONE (a client's padded block would end the inspection) */
 		if (d->flen > H2_BLOCK_MAX - d->blen)
-			return BH_NET_FEED_DONE; /* over our bound: stop, not malformed */
+			return BH_NET_FEED_MALFORMED;
 		d->fstart = d->blen;
 		break;
 	case F_SETTINGS: d->setlen = 0; break;
@@ -699,13 +703,15 @@ static enum bh_net_feed h2_feed_dir(struct h2_state *s, enum bh_net_dir dir, con
 			d->fh[d->fhlen++] = data[i++];
 			if (d->fhlen < 9)
 				continue;
-			rc = frame_start(s, dir, ctx);
-			if (rc != BH_NET_FEED_MORE)
-				return rc;
-			if (d->ftype == F_HEADERS || d->ftype == F_PUSH) {
+			/* a block's first frame: where a give-up inside it goes back
+			 * to (its own frame header too, over the bound) */
+			if (!d->in_block && (d->fh[3] == F_HEADERS || d->fh[3] == F_PUSH)) {
 				d->bhere = fhere;
 				d->bstart = *mark;
 			}
+			rc = frame_start(s, dir, ctx);
+			if (rc != BH_NET_FEED_MORE)
+				return rc;
 			if (d->flen > 0)
 				continue;
 		}

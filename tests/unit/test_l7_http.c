@@ -205,6 +205,39 @@ static void test_smuggle_folding(void **state)
 	free(t);
 }
 
+/* A target with raw spaces, as a lenient server (nginx before 1.21.1) reads
+ * it: what lies between the method and the version, its query kept for the
+ * SQL injection check, the line flagged. */
+static void test_raw_space_target(void **state)
+{
+	enum bh_net_feed rc;
+	char *t = one("GET /a b?id=1' OR 1=1-- HTTP/1.1\r\nHost: h\r\n\r\n");
+
+	expect(t, "THREAT 0 http BH-NET-HTTP-SMUGGLE\n");
+	expect(t, "REQ 0 http v=11 sid=0 method=GET host=h path=/a b query=id=1' OR 1=1-- ct=\n");
+	free(t);
+	t = one("POST /x\ty HTTP/1.0\r\nContent-Length: 2\r\n\r\nab");
+	expect(t, "THREAT 0 http BH-NET-HTTP-SMUGGLE\n");
+	expect(t, "method=POST host= path=/x\ty query= ct=\n");
+	expect(t, "BODY 0 http sid=0 [ab] last\n");
+	free(t);
+	/* Near-misses: an encoded space; no version at the end (not HTTP). */
+	t = one("GET /a%20b?id=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+	expect_no(t, "THREAT");
+	free(t);
+	static const char *const no_version[] = { "GET /a b c\r\n\r\n",
+						  "GET /a b HTTP/1.1x\r\n\r\n",
+						  "GET  HTTP/1.1\r\n\r\n" };
+	for (size_t i = 0; i < 3; i++) {
+		const struct l7_seg s[] = { { C, no_version[i], strlen(no_version[i]), 0 } };
+
+		t = run(s, 1, &rc);
+		if (rc != BH_NET_FEED_MALFORMED)
+			fail_msg("case %zu: %d:\n%s", i, rc, t);
+		free(t);
+	}
+}
+
 static void test_slowloris(void **state)
 {
 	static const char p1[] = "GET / HTTP/1.1\r\n", p2[] = "Host: h\r\n", p3[] = "X-a: b\r\n",
@@ -323,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_smuggle_duplicate_cl),
 		cmocka_unit_test(test_smuggle_bad_te),
 		cmocka_unit_test(test_smuggle_folding),
+		cmocka_unit_test(test_raw_space_target),
 		cmocka_unit_test(test_slowloris),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_probe),

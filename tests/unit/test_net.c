@@ -1420,6 +1420,23 @@ static void test_match_http_sqli(void **state)
 	assert_string_equal(r->app, "http");
 	assert_non_null(strstr(r->threats, "BH-NET-SQLI"));
 	assert_non_null(strstr(seen, "control byte in the request target"));
+	/* raw spaces in the target (nginx before 1.21.1 takes them): the
+	 * target is what lies between the method and the version, its query
+	 * checked, the line flagged */
+	r = conn(http_table, (const char *const[]){ "GET /a b?id=1' OR 1=1-- HTTP/1.1\r\nHost: "
+						    "a\r\n\r\n",
+						    NULL });
+	assert_string_equal(r->app, "http");
+	assert_non_null(strstr(r->threats, "BH-NET-SQLI"));
+	assert_non_null(strstr(seen, "whitespace in the request target"));
+	/* its near-miss: a harmless value */
+	r = conn(http_table,
+		 (const char *const[]){ "GET /a b?id=O'Reilly and sons HTTP/1.1\r\nHost: "
+					"a\r\n\r\n",
+					NULL });
+	assert_string_equal(r->app, "http");
+	assert_null(strstr(r->threats, "BH-NET-SQLI"));
+	assert_non_null(strstr(r->threats, "SMUGGLE"));
 	/* the near-miss: a control byte in the method is not HTTP */
 	r = conn(http_table,
 		 (const char *const[]){ "GE\x01T /x?id=1 HTTP/1.1\r\nHost: a\r\n\r\n", NULL });
