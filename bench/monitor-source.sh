@@ -10,7 +10,10 @@
 #       the loop's opens make no event) and with every syscall type and
 #       every open (each type's sys_exit_NAME tracepoint): ratios to off,
 #       measured in the same run, modes interleaved round by round
-#       (MODES="off rules" runs fewer; off must be among them; mode oldrules
+#       (MODES="off rules" runs fewer; off must be among them; mode rules32
+#       is rules with the 32-bit calls' program attached (-C on: it runs on
+#       every call of the host, even where the kernel runs no 32-bit call);
+#       rulesno32 the same with -C off; mode oldrules
 #       is rules with the monevents of another build, OLD=DIR: a before/after
 #       of a change in the same run).
 #   (b) sustained events/s: the open loop with openat events, the default
@@ -26,6 +29,7 @@ MONEV="$BUILD/tests/tools/monevents"
 [ -x "$MONEV" ] || bench_die "no $MONEV (make test-bins)"
 case " ${MODES:-} " in *" oldrules "*) [ -x "${OLD:-}/tests/tools/monevents" ] || bench_die "oldrules: no \$OLD/tests/tools/monevents" ;; esac
 N=${N:-200000}  # opens per run
+G=${G:-2000000} # getppid calls per run
 F=${F:-2000}    # fork/execs per run
 RUNS=${RUNS:-3}  # runs per mode and round (the best kept)
 ROUNDS=${ROUNDS:-2}
@@ -52,10 +56,11 @@ best() { sort -g | head -1; }
 
 # io_ns / fe_us: best of RUNS
 io_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" 1 "$N" | awk '{print $4, $6}'; done | best; }
+gp_ns() { for r in $(seq "$RUNS"); do "$BENCH_TMP/io" "$G" 1 | awk '{print $2}'; done | best; }
 fe_us() { for r in $(seq "$RUNS"); do "$BENCH_TMP/fe" "$F" | awk '{print $2, $4}'; done | best; }
 
 echo "== (a) overhead on the host, best of $RUNS per mode and round, $ROUNDS rounds (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-declare -A IO FE LOST
+declare -A IO FE LOST GP
 : "${MODES:=off exec rules full}"
 ALLMODES=$MODES
 for r in $(seq "$ROUNDS"); do
@@ -64,9 +69,13 @@ for r in $(seq "$ROUNDS"); do
 		off) ;;
 		exec) start_mon "$BENCH_TMP/$mode" ;;
 		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
+		rules32) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml -C on ;;
+		rulesno32) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml -C off ;;
 		oldrules) MONEV="$OLD/tests/tools/monevents" start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
 		esac
+		GP[$mode]="${GP[$mode]:-}
+$(gp_ns)"
 		IO[$mode]="${IO[$mode]:-}
 $(io_ns)"
 		FE[$mode]="${FE[$mode]:-}
@@ -79,8 +88,10 @@ for mode in $ALLMODES; do
 	# best wall time of the runs, and the CPU time of that run
 	read -r io ioc <<<"$(grep . <<<"${IO[$mode]}" | best)"
 	read -r fe fec <<<"$(grep . <<<"${FE[$mode]}" | best)"
-	[ "$mode" = off ] && { IO0=$io; FE0=$fe; IOC0=$ioc; FEC0=$fec; }
-	printf '%-8s open/read/close %8.1f ns (x%.3f; CPU %8.1f ns x%.3f)   fork/exec %8.1f us (x%.3f; CPU %7.1f us x%.3f)   lost %s\n' "$mode" \
+	gp=$(grep . <<<"${GP[$mode]}" | best)
+	[ "$mode" = off ] && { IO0=$io; FE0=$fe; IOC0=$ioc; FEC0=$fec; GP0=$gp; }
+	printf '%-9s getppid %6.1f ns (x%.3f)   ' "$mode" "$gp" "$(echo "$gp / $GP0" | bc -l)"
+	printf 'open/read/close %8.1f ns (x%.3f; CPU %8.1f ns x%.3f)   fork/exec %8.1f us (x%.3f; CPU %7.1f us x%.3f)   lost %s\n' \
 		"$io" "$(echo "$io / $IO0" | bc -l)" "$ioc" "$(echo "$ioc / $IOC0" | bc -l)" \
 		"$fe" "$(echo "$fe / $FE0" | bc -l)" "$fec" "$(echo "$fec / $FEC0" | bc -l)" "${LOST[$mode]:-0}"
 done

@@ -136,6 +136,9 @@ struct bh_mon_proc {
 	bool exe_upper_layer;
 	bool exe_from_memfd;
 	bool exe_writable;
+	/* The event's call was a 32-bit (compat) one: `int $0x80`, a 32-bit
+	 * program (its arguments were 32-bit values, its numbers i386's) */
+	bool compat;
 	enum bh_mon_fdtype stdio[3]; /* fds 0, 1, 2 at the event */
 	/* The parent chain, nearest first; pargs is the parent's argv[1..]. */
 	struct bh_mon_ancestor ancestors[BH_MON_ANCESTORS_MAX];
@@ -233,6 +236,25 @@ struct bh_mon_stats {
 	 * implement (no tracepoint: the call is ENOSYS, nothing to watch), and
 	 * of those served by the generic tp_btf/sys_exit program */
 	uint64_t unwatched_types, generic_types;
+	/* kernel: what becomes of 32-bit (compat) calls (enum bh_mon_compat_state) */
+	uint8_t compat;
+};
+
+/* What the kernel source does with 32-bit (compat) system calls. */
+enum bh_mon_compat_state {
+	BH_MON_COMPAT_NA = 0,	 /* no source of system calls (a replay, exec types only) */
+	BH_MON_COMPAT_WATCHED,	 /* watched, as the 64-bit calls of the same types */
+	BH_MON_COMPAT_UNWATCHED, /* this kernel runs them and they are not watched */
+	BH_MON_COMPAT_NONE,	 /* this kernel runs none (no IA32 emulation, or it is off) */
+};
+/* "watched", "unwatched", "none", "n/a" */
+const char *bh_mon_compat_state_name(enum bh_mon_compat_state s);
+
+/* bh_mon_kernel_opts.compat */
+enum bh_mon_compat {
+	BH_MON_COMPAT_AUTO = 0, /* watched where the kernel runs 32-bit calls */
+	BH_MON_COMPAT_ON,	/* watched (the program attached even where none can run) */
+	BH_MON_COMPAT_OFF,	/* not watched */
 };
 
 /* The bit of a type in a type mask. */
@@ -273,8 +295,15 @@ struct bh_mon_kernel_opts {
 	 * kernel does not implement (no tracepoint: ENOSYS, e.g. init_module
 	 * without module support) is not watched (bh_mon_stats.unwatched_types). 0 = exec and
 	 * exit only. A call a seccomp filter refuses with an errno is seen
-	 * (res -EPERM...); 32-bit (compat) calls are not. */
+	 * (res -EPERM...). 32-bit (compat) calls of these types: see compat. */
 	uint64_t types;
+	/* 32-bit (compat) calls, whose per-call tracepoints never fire: one
+	 * more program on tp_btf/sys_exit that every call on the host runs
+	 * (a 64-bit call returns at its first test; the i386 numbers of the
+	 * types asked make the same events, proc.compat set). AUTO attaches it
+	 * where the kernel runs 32-bit calls (a probe: `int $0x80` in a child),
+	 * ON always, OFF never (bh_mon_stats.compat says which). */
+	enum bh_mon_compat compat;
 	/* Which opens make an event, a necessary condition of the rules'
 	 * (bh_rules_open_filter); NULL = every open. Borrowed for the call. */
 	const struct bh_mon_open_filter *open_filter;

@@ -367,7 +367,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
 				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4) |
 				       BH_MON_TYPE_BIT(BH_MON_LISTEN),
-			       true, &src, &err) < 0)
+			       true, BH_MON_COMPAT_AUTO, &src, &err) < 0)
 		goto fail;
 	ao.source = src;
 	/* protect: the process outside is killed, as bulkhead monitor does; a

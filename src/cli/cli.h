@@ -13,6 +13,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/image.h"
+#include "bulkhead/monitor.h"
 #include "bulkhead/registry.h"
 
 /* Exit codes, the same for every command. */
@@ -298,10 +299,11 @@ struct bh_mon_source;
 /* src/cli/monitor.c: the event source of `monitor` and `agent`: the replay
  * file, else the kernel source for what the rules (and types) can match, its
  * open filter from the rules (every open when types names an open type;
- * writes too when writes). */
+ * writes too when writes), 32-bit calls as compat says (a warning on stderr
+ * when the kernel runs them and they are not watched). */
 int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
-		       uint64_t types, bool writes, struct bh_mon_source **out,
-		       struct bh_error **err);
+		       uint64_t types, bool writes, enum bh_mon_compat compat,
+		       struct bh_mon_source **out, struct bh_error **err);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

@@ -80,6 +80,9 @@ static const char monitor_usage[] =
 	"                        answer (default /var/lib/docker)\n"
 	"  --podman-store DIR    podman's store (default /var/lib/containers/storage)\n"
 	"  --quarantine-dir DIR  the quarantine records (default " BH_QUAR_STATE_DIR ")\n"
+	"  --compat on|off|auto  kernel source: watch 32-bit system calls (int $0x80, a\n"
+	"                        32-bit program) of the types asked; auto (the\n"
+	"                        default): where the kernel can run them\n"
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
 	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
@@ -109,6 +112,7 @@ enum {
 	OPT_ALERTS_ONLY,
 	OPT_ACTION,
 	OPT_TYPES,
+	OPT_COMPAT,
 	OPT_DURATION,
 	OPT_QUEUE,
 	OPT_STATS,
@@ -142,6 +146,7 @@ static const struct option monitor_opts[] = {
 	{ "alerts-only", no_argument, NULL, OPT_ALERTS_ONLY },
 	{ "action", required_argument, NULL, OPT_ACTION },
 	{ "types", required_argument, NULL, OPT_TYPES },
+	{ "compat", required_argument, NULL, OPT_COMPAT },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "stats", no_argument, NULL, OPT_STATS },
@@ -187,6 +192,9 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
+	if (st->source.compat != BH_MON_COMPAT_NA)
+		fprintf(stderr, "monitor: 32-bit calls: %s\n",
+			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));
 	if (st->guard_watched || st->guard_exec_refused || st->guard_open_refused ||
 	    st->guard_connect_refused || st->guard_errors)
 		fprintf(stderr,
@@ -243,14 +251,16 @@ static void print_diags(const struct bh_rules_diags *d)
 }
 
 int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
-		       uint64_t types, bool writes, struct bh_mon_source **out,
-		       struct bh_error **err)
+		       uint64_t types, bool writes, enum bh_mon_compat compat,
+		       struct bh_mon_source **out, struct bh_error **err)
 {
 	/* the daemon reads its source steadily: it answers bulkhead's starts */
 	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
 					 .containers = co,
-					 .rendezvous = true };
+					 .rendezvous = true,
+					 .compat = compat };
 	struct bh_mon_open_filter of;
+	struct bh_mon_stats st = { 0 };
 	int r;
 
 	if (replay)
@@ -266,6 +276,13 @@ int cli_monitor_source(const char *replay, const struct bh_rules *rs, const stru
 	ko.open_filter = &of;
 	r = bh_mon_source_kernel(&ko, out, err);
 	bh_mon_open_filter_release(&of);
+	if (r == 0) {
+		bh_mon_source_stats(*out, &st);
+		if (st.compat == BH_MON_COMPAT_UNWATCHED)
+			fprintf(stderr, "bulkhead: warning: this kernel runs 32-bit system calls "
+					"(int $0x80, 32-bit programs) and they are not watched "
+					"(--compat off): a container can make its calls unseen\n");
+	}
 	return r;
 }
 
@@ -407,6 +424,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	bool text = false, no_stdout = false, alerts_only = false, stats = false;
 	unsigned events = 0;
 	uint64_t types = 0, v;
+	enum bh_mon_compat compat = BH_MON_COMPAT_AUTO;
 	unsigned wh_timeout = 0;
 	struct bh_rules *rs = NULL;
 	struct bh_mon_source *src = NULL;
@@ -524,6 +542,17 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			actions[nact++].action = (enum bh_mon_action)a;
 			break;
 		}
+		case OPT_COMPAT:
+			if (!strcmp(optarg, "on"))
+				compat = BH_MON_COMPAT_ON;
+			else if (!strcmp(optarg, "off"))
+				compat = BH_MON_COMPAT_OFF;
+			else if (!strcmp(optarg, "auto"))
+				compat = BH_MON_COMPAT_AUTO;
+			else
+				return cli_usage_error(cmd, "--compat: on, off or auto, not '%s'",
+						       optarg);
+			break;
 		case OPT_TYPES:
 			if (parse_types(optarg, &types) < 0)
 				return cli_usage_error(cmd, "--types: unknown event type in '%s'",
@@ -624,7 +653,7 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
-	if (cli_monitor_source(replay, rs, &co, types, profiles, &src, &err) < 0)
+	if (cli_monitor_source(replay, rs, &co, types, profiles, compat, &src, &err) < 0)
 		goto fail;
 
 	if (profiles && bh_behave_open(&bo, &behave, &err) < 0)

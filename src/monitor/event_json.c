@@ -272,6 +272,8 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 			r = get_bool(c, v, path, &p->exe_upper_layer);
 		else if (!strcmp(k, "exe_from_memfd"))
 			r = get_bool(c, v, path, &p->exe_from_memfd);
+		else if (!strcmp(k, "compat"))
+			r = get_bool(c, v, path, &p->compat);
 		else if (!strcmp(k, "exe_writable"))
 			r = get_bool(c, v, path, &p->exe_writable);
 		else if (!strcmp(k, "stdin"))
@@ -620,6 +622,7 @@ static json_t *proc_json(const struct bh_mon_proc *p, const char *user, const ch
 	r |= put_bool(o, "exe_upper_layer", p->exe_upper_layer);
 	r |= put_bool(o, "exe_from_memfd", p->exe_from_memfd);
 	r |= put_bool(o, "exe_writable", p->exe_writable);
+	r |= put_bool(o, "compat", p->compat);
 	for (int i = 0; i < 3; i++)
 		if (p->stdio[i] && (unsigned)p->stdio[i] < sizeof(fdtypes) / sizeof(fdtypes[0]))
 			r |= put(o,

@@ -37,6 +37,23 @@ int mon_source_new(const struct mon_source_ops *ops, void *impl, struct bh_mon_s
 /* A replay from fd (owned from here on); name names it in errors. */
 int mon_source_replay_fd(int fd, const char *name, struct bh_mon_source **out,
 			 struct bh_error **err);
+/* ---- the kernel source's 32-bit calls (source_compat.c) ---- */
+
+/* One entry of the dispatch table `want` (bpf/events.h): slot, type | MON_W_*. */
+struct mon_want {
+	uint32_t slot;
+	uint8_t val;
+};
+/* The compat part of `want` for the types (BH_MON_TYPE_BIT()s): at most max
+ * entries into out, their number returned. */
+size_t mon_compat_want(uint64_t types, struct mon_want *out, size_t max);
+/* Whether this kernel runs 32-bit calls: 1 yes, 0 no (no IA32 emulation, or
+ * it is off: the `int $0x80` gate is missing), -1 unknown (the probe, a
+ * child's `int $0x80`, ended otherwise). */
+int mon_compat_probe(void);
+/* The most entries mon_compat_want gives. */
+#define MON_COMPAT_WANT_MAX 40
+
 /* ---- the kernel source's records (source_record.c) ---- */
 
 struct mon_path; /* bpf/events.h */

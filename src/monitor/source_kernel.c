@@ -19,6 +19,9 @@
  *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
  *    process that exec'd before the source started (those paths are as
  *    /proc shows them to us); dropped at the process's exit;
+ *  - 32-bit (compat) calls (o->compat): the i386 numbers of the asked
+ *    types in the compat part of `want` (source_compat.c), served by
+ *    mon_sys_exit32 (or the generic program where that one is attached);
  *  - the container: by the record's cgroup ids, through the attribution
  *    (source_attr.c: a cached container list, the containers learned at their
  *    start, a grace list of those gone).
@@ -66,7 +69,7 @@ struct proc_entry {
 
 struct mon_kernel {
 	struct mon_events *sk;
-	struct bpf_link *links[3 + 32]; /* exit, exec, the generic sys_exit, one per type */
+	struct bpf_link *links[4 + 32]; /* exit, exec, generic, 32-bit, one per type */
 	struct ring_buffer *rb;
 	int epfd;
 	unsigned idle_polls; /* empty reads in a row */
@@ -80,6 +83,7 @@ struct mon_kernel {
 	int64_t boot_to_real;
 	uint64_t truncated, unattributed, malformed;
 	uint64_t unwatched, generic; /* type masks */
+	uint8_t compat;		     /* enum bh_mon_compat_state */
 	struct mon_attr *at;
 	struct proc_entry *procs;
 };
@@ -346,6 +350,8 @@ static void kernel_stats(const void *impl, struct bh_mon_stats *st)
 	st->invalid += k->malformed;
 	st->unwatched_types |= k->unwatched;
 	st->generic_types |= k->generic;
+	if (k->compat)
+		st->compat = k->compat;
 	if (!k->sk || k->ncpu <= 0)
 		return;
 	per = calloc((size_t)k->ncpu, sizeof(*per));
@@ -490,11 +496,62 @@ static int fill_open_filter(struct mon_kernel *k, const struct bh_mon_open_filte
 	return 0;
 }
 
+/* The syscall types asked that this kernel implements. */
+static uint64_t sys_types_watched(const struct mon_kernel *k, const struct bh_mon_kernel_opts *o)
+{
+	uint64_t m = 0;
+
+	for (size_t i = 0; i < NSYS_TYPES; i++)
+		m |= BH_MON_TYPE_BIT(sys_types[i].t);
+	return o->types & m & ~k->unwatched;
+}
+
+/* Whether 32-bit calls are watched (o->compat, a probe of the kernel for
+ * AUTO), k->compat set to what becomes of them. */
+static bool compat_watch(struct mon_kernel *k, const struct bh_mon_kernel_opts *o)
+{
+	int can;
+
+	if (!sys_types_watched(k, o)) {
+		k->compat = BH_MON_COMPAT_NA; /* exec and exit: the scheduler's, any arch */
+		return false;
+	}
+	if (o->compat == BH_MON_COMPAT_ON) {
+		k->compat = BH_MON_COMPAT_WATCHED;
+		return true;
+	}
+	can = mon_compat_probe(); /* unknown: as if it could */
+	if (can == 0) {
+		k->compat = BH_MON_COMPAT_NONE;
+		return false;
+	}
+	k->compat =
+		o->compat == BH_MON_COMPAT_OFF ? BH_MON_COMPAT_UNWATCHED : BH_MON_COMPAT_WATCHED;
+	return k->compat == BH_MON_COMPAT_WATCHED;
+}
+
+/* The compat part of the dispatch table: the i386 numbers of the types. */
+static int fill_compat(struct mon_kernel *k, const struct bh_mon_kernel_opts *o,
+		       struct bh_error **err)
+{
+	struct mon_want w[MON_COMPAT_WANT_MAX];
+	size_t n = mon_compat_want(sys_types_watched(k, o), w, MON_COMPAT_WANT_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		if (w[i].slot >= MON_W_SIZE ||
+		    bpf_map_update_elem(bpf_map__fd(k->sk->maps.want), &w[i].slot, &w[i].val,
+					BPF_ANY) < 0)
+			return bh_error_sys(err, w[i].slot >= MON_W_SIZE ? ERANGE : errno,
+					    "the monitor's dispatch table (32-bit calls)");
+	return 0;
+}
+
 /*
  * Load the programs: exec and exit always; per asked syscall type its own
  * sys_exit tracepoint's program; the types whose tracepoint cannot be had
  * (no tracefs) through the generic tp_btf/sys_exit (dispatch table `want`);
- * a type this kernel does not implement is not watched. Then attach.
+ * a type this kernel does not implement is not watched; 32-bit calls as
+ * compat_watch says. Then attach.
  */
 static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts *o,
 			   struct bh_error **err)
@@ -502,6 +559,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool own[NSYS_TYPES] = { false };
 	struct bpf_program *p;
 	size_t nl = 0;
+	bool watch32;
 
 	if (!o->generic)
 		mount_tracefs();
@@ -519,9 +577,12 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		else
 			own[i] = true;
 	}
+	watch32 = compat_watch(k, o);
 	for (size_t i = 0; i < NSYS_TYPES; i++)
 		bpf_program__set_autoload(sys_prog(k, i), own[i]);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
+	/* the generic program serves 32-bit calls too where it is attached */
+	bpf_program__set_autoload(k->sk->progs.mon_sys_exit32, watch32 && !k->generic);
 	{
 		sigset_t old;
 		int r;
@@ -545,6 +606,8 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		    bpf_map_update_elem(bpf_map__fd(k->sk->maps.want), &nr, &t, BPF_ANY) < 0)
 			return bh_error_sys(err, errno, "the monitor's dispatch table");
 	}
+	if (watch32 && fill_compat(k, o, err) < 0)
+		return -1;
 	/* exit before exec: no process is cached that is never dropped */
 	k->links[nl] = bpf_program__attach(k->sk->progs.mon_exit);
 	if (!k->links[nl++])
@@ -561,6 +624,11 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	}
 	if (k->generic) {
 		k->links[nl] = bpf_program__attach(k->sk->progs.mon_sys_exit);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (watch32 && !k->generic) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_sys_exit32);
 		if (!k->links[nl++])
 			return unsupported(errno ? errno : EINVAL, "attach", err);
 	}

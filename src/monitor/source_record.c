@@ -342,6 +342,7 @@ int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, stru
 			       ? (uint32_t)makedev(h->tty_major & 0xfff, h->tty_minor & 0xfffff)
 			       : 0;
 	copy_str(ev->proc.comm, sizeof(ev->proc.comm), h->comm, sizeof(h->comm));
+	ev->proc.compat = (h->flags & MON_R_COMPAT) != 0;
 	if (kind == BH_MON_KIND_EXEC)
 		decode_exec(h, (const struct mon_rec_exec *)(h + 1), ev, raw);
 	else if (kind != BH_MON_KIND_EXIT)

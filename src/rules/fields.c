@@ -222,6 +222,7 @@ NUMGET(g_group_gid, ev->proc.gid)
 NUMGET(g_user_loginuid, ev->proc.loginuid == UINT32_MAX ? -1 : (int64_t)ev->proc.loginuid)
 BOOLGET(g_proc_upper, ev->proc.exe_upper_layer)
 BOOLGET(g_proc_memfd, ev->proc.exe_from_memfd)
+BOOLGET(g_proc_compat, ev->proc.compat)
 BOOLGET(g_proc_writable, ev->proc.exe_writable)
 
 /*
@@ -740,6 +741,8 @@ static const struct rules_field fields[] = {
 	  "the executable is an anonymous memory file (fileless)" },
 	{ "proc.is_exe_writable", B, A0, false, g_proc_writable,
 	  "the executable is writable by the process's user" },
+	{ "proc.is_compat", B, A0, false, g_proc_compat,
+	  "the event's call was a 32-bit one (int $0x80, a 32-bit program)" },
 	{ "proc.stdin.type", S, A0, false, g_stdin,
 	  "what fd 0 is: file, directory, pipe, tty, ipv4, ipv6, unix, memfd, other, none" },
 	{ "proc.stdout.type", S, A0, false, g_stdout, "what fd 1 is" },

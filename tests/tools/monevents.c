@@ -13,6 +13,7 @@
  *     -R  a rules file: its types added, opens filtered as bulkhead monitor does
  *         (bh_rules_open_filter)
  *     -G  every syscall type through the generic tp_btf/sys_exit program
+ *     -C on|off|auto  32-bit (compat) calls (bh_mon_kernel_opts.compat)
  *     -c  containers only
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
  *     -v  the library's debug messages on stderr
@@ -136,7 +137,7 @@ int main(int argc, char **argv)
 	struct bh_rules *rs = NULL;
 	struct bh_mon_open_filter of = { 0 };
 
-	while ((c = getopt(argc, argv, "t:T:R:r:cqS:vG")) != -1) {
+	while ((c = getopt(argc, argv, "t:T:R:r:cqS:vGC:")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -179,6 +180,16 @@ int main(int argc, char **argv)
 			break;
 		case 'q': quiet = true; break;
 		case 'G': o.generic = true; break;
+		case 'C':
+			if (!strcmp(optarg, "on"))
+				o.compat = BH_MON_COMPAT_ON;
+			else if (!strcmp(optarg, "off"))
+				o.compat = BH_MON_COMPAT_OFF;
+			else if (strcmp(optarg, "auto")) {
+				fprintf(stderr, "monevents: -C on|off|auto, not %s\n", optarg);
+				return 2;
+			}
+			break;
 		default:
 			fprintf(stderr,
 				"usage: monevents [-t S] [-T TYPES] [-r BYTES] [-c] [-q]\n");
@@ -234,11 +245,12 @@ int main(int argc, char **argv)
 	}
 	bh_mon_source_stats(s, &st);
 	printf("stats\tevents=%llu\tlost=%llu\ttruncated=%llu\tunattributed=%llu\tinvalid=%llu"
-	       "\tunwatched=0x%llx\tgeneric=0x%llx\n",
+	       "\tunwatched=0x%llx\tgeneric=0x%llx\tcompat=%s\n",
 	       (unsigned long long)st.events, (unsigned long long)st.lost,
 	       (unsigned long long)st.truncated, (unsigned long long)st.unattributed,
 	       (unsigned long long)st.invalid, (unsigned long long)st.unwatched_types,
-	       (unsigned long long)st.generic_types);
+	       (unsigned long long)st.generic_types,
+	       bh_mon_compat_state_name((enum bh_mon_compat_state)st.compat));
 	bh_mon_open_filter_release(&of);
 	bh_rules_free(rs);
 	bh_mon_source_free(s);

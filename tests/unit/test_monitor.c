@@ -58,6 +58,7 @@ static void full_event(struct bh_mon_event *ev, enum bh_mon_type t)
 	snprintf(p->cwd, sizeof(p->cwd), "/root");
 	put_args(p->args, &p->args_len, &p->argc, args);
 	p->args_truncated = p->exe_upper_layer = p->exe_from_memfd = p->exe_writable = true;
+	p->compat = true;
 	p->stdio[0] = BH_MON_FD_TTY, p->stdio[1] = BH_MON_FD_PIPE, p->stdio[2] = BH_MON_FD_IPV6;
 	p->nancestors = 2;
 	p->ancestors[0].pid = 99;

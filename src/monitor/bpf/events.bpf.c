@@ -22,8 +22,11 @@
  *    directories the rules can match, writes, failures), so an open no
  *    rule can match makes no path walk and no record. tp_btf/sys_exit with
  *    the dispatch table `want` is the fallback where those tracepoints
- *    cannot be used (it runs on every call). 32-bit (compat) calls are not
- *    seen.
+ *    cannot be used (it runs on every call).
+ *  - 32-bit (compat) calls, whose per-call tracepoints never fire: one
+ *    program on tp_btf/sys_exit that returns at once for a 64-bit call
+ *    (events_compat.h), the i386 numbers dispatched through `want` to the
+ *    same records, marked MON_R_COMPAT.
  *
  * Every record carries the task's cgroup2 id and its v1 `pids` cgroup's
  * kernfs id (on a hybrid host engines tell containers apart only in the v1
@@ -35,7 +38,8 @@
  * One object (one skeleton), in parts: events_kern.h (record types, the
  * kernel's types), events_lib.h (ring, header, path walk, fd/socket
  * helpers), events_open.h (the open filter), events_sys.h (the system
- * calls' programs), this file (exec and exit).
+ * calls' records and programs), events_compat.h (the programs on
+ * tp_btf/sys_exit: 32-bit calls, the fallback), this file (exec and exit).
  */
 #include <linux/bpf.h>
 #include <linux/types.h>
@@ -48,6 +52,7 @@
 #include "monitor/bpf/events_lib.h"
 #include "monitor/bpf/events_open.h"
 #include "monitor/bpf/events_sys.h"
+#include "monitor/bpf/events_compat.h"
 #include "banned.h"
 
 /* ---- exec and exit ------------------------------------------------------------------ */

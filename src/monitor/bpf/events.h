@@ -29,6 +29,21 @@
 #define MON_ANC_MAX    8    /* BH_MON_ANCESTORS_MAX */
 #define MON_COMM       16
 #define MON_NR_MAX     512 /* syscall numbers the dispatch table covers (x86_64) */
+/*
+ * The dispatch table `want` (number -> type): x86_64's numbers at [0,
+ * MON_NR_MAX), the i386 (compat) numbers at MON_W_COMPAT + nr, i386
+ * socketcall(2)'s sub-calls (SYS_CONNECT...) at MON_W_SOCKCALL + call.
+ */
+#define MON_W_COMPAT	    MON_NR_MAX
+#define MON_NR32_MAX	    512
+#define MON_W_SOCKCALL	    (MON_W_COMPAT + MON_NR32_MAX)
+#define MON_SOCKCALL_MAX    32
+#define MON_NR32_SOCKETCALL 102 /* i386 socketcall(2): the call in bx, its arguments at cx */
+#define MON_W_SIZE	    (MON_W_SOCKCALL + MON_SOCKCALL_MAX)
+/* a `want` value: the type in the low 6 bits, and how to read the arguments */
+#define MON_W_TYPE  0x3fu
+#define MON_W_UID16 0x80u /* i386 setuid...: 16-bit ids (0xffff is -1) */
+#define MON_W_ARG1  0x40u /* i386 umount(2): one argument (no flags) */
 
 /* mon_path.flags */
 #define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
@@ -51,6 +66,7 @@ struct mon_path {
 #define MON_R_ARGS_TRUNC 1u /* the arg area was longer than what was read */
 #define MON_R_UPPER	 2u /* the exe's overlay inode has an upper dentry */
 #define MON_R_NO_ANC	 4u /* the parent chain is longer than MON_ANC_MAX */
+#define MON_R_COMPAT	 8u /* a 32-bit (compat) call: i386 numbers, 32-bit arguments */
 
 struct mon_rec_hdr {
 	unsigned short type;	    /* enum bh_mon_type */

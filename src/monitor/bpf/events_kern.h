@@ -232,6 +232,7 @@ struct ovl_inode {
 
 struct pt_regs {
 	unsigned long di, si, dx, r10, r8, r9;
+	unsigned long bx, cx, bp; /* with di, si, dx: a 32-bit call's six arguments */
 	unsigned long orig_ax;
 } __attribute__((preserve_access_index));
 

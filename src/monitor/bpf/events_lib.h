@@ -20,10 +20,11 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-/* syscall number -> enum bh_mon_type, 0 = not wanted (the loader's) */
+/* syscall number -> enum bh_mon_type and MON_W_* bits, 0 = not wanted (the
+ * loader's; the layout in events.h: x86_64, i386, i386 socketcall) */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, MON_NR_MAX);
+	__uint(max_entries, MON_W_SIZE);
 	__type(key, __u32);
 	__type(value, __u8);
 } want SEC(".maps");

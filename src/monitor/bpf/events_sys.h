@@ -1,22 +1,32 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The monitor's BPF programs (events.bpf.c): the system calls' records,
- * one program per call type on its own exit tracepoint and the generic
- * tp_btf/sys_exit fallback. Included once, by events.bpf.c.
+ * The monitor's BPF programs (events.bpf.c): the system calls' records
+ * (emit_sys) and one program per call type on its own exit tracepoint.
+ * The programs on tp_btf/sys_exit (the generic fallback, the 32-bit calls)
+ * are in events_compat.h. Included once, by events.bpf.c.
  */
 #ifndef BULKHEAD_MONITOR_BPF_EVENTS_SYS_H
 #define BULKHEAD_MONITOR_BPF_EVENTS_SYS_H
+
+/* emit_sys's `how`: a 32-bit call (i386 registers), an i386 socketcall(2)
+ * (its arguments an array in the caller's memory) */
+#define MON_E_COMPAT   1u
+#define MON_E_SOCKCALL 2u
 
 /*
  * One call's record at its exit: type, result, the six arguments (from the
  * registers saved at entry: unchanged by these calls), and what matters read
  * from kernel objects. Called by each per-syscall tracepoint program (regs
  * NULL: the task's saved registers, looked up only once an open has passed
- * its filter) and by the generic tp_btf/sys_exit fallback (its regs).
+ * its filter), by the generic tp_btf/sys_exit fallback and by the 32-bit
+ * calls' program (events_compat.h; their regs). w is the type with the
+ * MON_W_* bits of the dispatch table, how MON_E_* bits.
  */
-static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u32 type, long ret)
+static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u32 w, long ret,
+			       __u32 how)
 {
 	const __u32 size = sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys);
+	__u32 type = w & MON_W_TYPE;
 	struct mon_rec_hdr *h;
 	struct mon_rec_sys *s;
 	struct file *f = NULL;
@@ -25,8 +35,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 
 	if (!t)
 		return 0;
-	if (t->thread_info.status & TS_COMPAT)
-		return 0; /* a 32-bit call: its numbers (and registers) differ */
+	if (!(how & MON_E_COMPAT) && (t->thread_info.status & TS_COMPAT))
+		return 0; /* a 32-bit call seen as a 64-bit one: its numbers differ */
 	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
 		if (ret >= 0)
 			f = fd_file(t, (unsigned long)ret);
@@ -37,12 +47,37 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
-	a[0] = BPF_CORE_READ(regs, di);
-	a[1] = BPF_CORE_READ(regs, si);
-	a[2] = BPF_CORE_READ(regs, dx);
-	a[3] = BPF_CORE_READ(regs, r10);
-	a[4] = BPF_CORE_READ(regs, r8);
-	a[5] = BPF_CORE_READ(regs, r9);
+	if (how & MON_E_COMPAT) {
+		/* i386: bx, cx, dx, si, di, bp, 32 bits each (pointers zero-extended) */
+		a[0] = (__u32)BPF_CORE_READ(regs, bx);
+		a[1] = (__u32)BPF_CORE_READ(regs, cx);
+		a[2] = (__u32)BPF_CORE_READ(regs, dx);
+		a[3] = (__u32)BPF_CORE_READ(regs, si);
+		a[4] = (__u32)BPF_CORE_READ(regs, di);
+		a[5] = (__u32)BPF_CORE_READ(regs, bp);
+		if (how & MON_E_SOCKCALL) {
+			/* socketcall(call, args): the call's arguments, u32 each */
+			__u32 v[4] = { 0, 0, 0, 0 };
+
+			bpf_probe_read_user(v, sizeof(v), (const void *)a[1]);
+			for (int i = 0; i < 4; i++)
+				a[i] = v[i];
+			a[4] = a[5] = 0;
+		}
+		if (w & MON_W_UID16)
+			for (int i = 0; i < 3; i++)
+				if (a[i] == 0xffff)
+					a[i] = 0xffffffffu; /* -1: unchanged */
+		if (w & MON_W_ARG1)
+			a[1] = 0;
+	} else {
+		a[0] = BPF_CORE_READ(regs, di);
+		a[1] = BPF_CORE_READ(regs, si);
+		a[2] = BPF_CORE_READ(regs, dx);
+		a[3] = BPF_CORE_READ(regs, r10);
+		a[4] = BPF_CORE_READ(regs, r8);
+		a[5] = BPF_CORE_READ(regs, r9);
+	}
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		count(MON_C_LOST);
@@ -50,6 +85,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	}
 	s = (struct mon_rec_sys *)(h + 1);
 	fill_hdr(h, t, (__u16)type, size);
+	if (how & MON_E_COMPAT)
+		h->flags |= MON_R_COMPAT;
 	h->res = ret;
 	for (int i = 0; i < 6; i++)
 		s->a[i] = a[i];
@@ -158,7 +195,7 @@ struct sys_exit_args {
 	SEC("tracepoint/syscalls/sys_exit_" #NAME)                                                 \
 	int mon_x_##NAME(struct sys_exit_args *ctx)                                                \
 	{                                                                                          \
-		return emit_sys(bpf_get_current_task_btf(), NULL, TYPE, ctx->ret);                 \
+		return emit_sys(bpf_get_current_task_btf(), NULL, TYPE, ctx->ret, 0);              \
 	}
 
 SYS_EXIT(open, T_OPEN)
@@ -183,30 +220,5 @@ SYS_EXIT(init_module, T_INIT_MODULE)
 SYS_EXIT(finit_module, T_FINIT_MODULE)
 SYS_EXIT(bpf, T_BPF)
 SYS_EXIT(memfd_create, T_MEMFD_CREATE)
-
-/*
- * The fallback where a type's tracepoint cannot be attached (no tracefs, a
- * kernel without syscall tracepoints): every call on the host runs this,
- * `want` (number -> type) is the dispatch, the fast path one array lookup.
- */
-SEC("tp_btf/sys_exit")
-int mon_sys_exit(__u64 *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx[0];
-	unsigned long nr;
-	__u32 k;
-	__u8 *w;
-
-	if (!regs)
-		return 0;
-	nr = regs->orig_ax; /* a direct load: regs is the tracepoint's typed argument */
-	if (nr >= MON_NR_MAX)
-		return 0;
-	k = (__u32)nr;
-	w = bpf_map_lookup_elem(&want, &k);
-	if (!w || !*w)
-		return 0;
-	return emit_sys(bpf_get_current_task_btf(), regs, *w, (long)ctx[1]);
-}
 
 #endif

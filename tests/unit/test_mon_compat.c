@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The monitor's 32-bit (compat) system calls (src/monitor/source_compat.c,
+ * issue 15): the i386 numbers of each event type against the kernel's own
+ * headers (<asm/unistd_32.h>, <linux/net.h>: an independent source), the
+ * dispatch table's layout, and a compat record's decoding (proc.compat,
+ * 32-bit arguments).
+ */
+#include <asm/unistd_32.h> /* the i386 numbers; nothing here includes the x86_64 ones */
+#include <linux/net.h>	   /* socketcall's SYS_CONNECT, ... */
+
+#include "unit.h"
+#include "monitor/bpf/events.h"
+#include "monitor/source_internal.h"
+
+struct expect {
+	enum bh_mon_type t;
+	uint32_t slot;
+	uint8_t bits;
+};
+
+#define NR(n)	MON_W_COMPAT + __NR_##n
+#define SOCK(c) MON_W_SOCKCALL + SYS_##c
+
+static const struct expect expected[] = {
+	{ BH_MON_OPEN, NR(open), 0 },
+	{ BH_MON_OPENAT, NR(openat), 0 },
+	{ BH_MON_OPENAT2, NR(openat2), 0 },
+	{ BH_MON_CONNECT, NR(connect), 0 },
+	{ BH_MON_CONNECT, SOCK(CONNECT), 0 },
+	{ BH_MON_LISTEN, NR(listen), 0 },
+	{ BH_MON_LISTEN, SOCK(LISTEN), 0 },
+	{ BH_MON_ACCEPT, SOCK(ACCEPT), 0 },
+	{ BH_MON_ACCEPT4, NR(accept4), 0 },
+	{ BH_MON_ACCEPT4, SOCK(ACCEPT4), 0 },
+	{ BH_MON_SETUID, NR(setuid), MON_W_UID16 },
+	{ BH_MON_SETUID, NR(setuid32), 0 },
+	{ BH_MON_SETREUID, NR(setreuid), MON_W_UID16 },
+	{ BH_MON_SETREUID, NR(setreuid32), 0 },
+	{ BH_MON_SETRESUID, NR(setresuid), MON_W_UID16 },
+	{ BH_MON_SETRESUID, NR(setresuid32), 0 },
+	{ BH_MON_SETGID, NR(setgid), MON_W_UID16 },
+	{ BH_MON_SETGID, NR(setgid32), 0 },
+	{ BH_MON_SETRESGID, NR(setresgid), MON_W_UID16 },
+	{ BH_MON_SETRESGID, NR(setresgid32), 0 },
+	{ BH_MON_CAPSET, NR(capset), 0 },
+	{ BH_MON_UNSHARE, NR(unshare), 0 },
+	{ BH_MON_SETNS, NR(setns), 0 },
+	{ BH_MON_PTRACE, NR(ptrace), 0 },
+	{ BH_MON_MOUNT, NR(mount), 0 },
+	{ BH_MON_UMOUNT2, NR(umount2), 0 },
+	{ BH_MON_UMOUNT2, NR(umount), MON_W_ARG1 },
+	{ BH_MON_INIT_MODULE, NR(init_module), 0 },
+	{ BH_MON_FINIT_MODULE, NR(finit_module), 0 },
+	{ BH_MON_BPF, NR(bpf), 0 },
+	{ BH_MON_MEMFD_CREATE, NR(memfd_create), 0 },
+};
+#define NEXPECTED (sizeof(expected) / sizeof(expected[0]))
+
+/* Each type alone: exactly its i386 numbers (and socketcall sub-calls), with the
+ * argument bits, nothing else. */
+static void compat_numbers_are_the_kernels(void **state)
+{
+	(void)state;
+	for (int t = 1; t < BH_MON_TYPE_COUNT; t++) {
+		struct mon_want w[MON_COMPAT_WANT_MAX];
+		size_t n = mon_compat_want(BH_MON_TYPE_BIT(t), w, MON_COMPAT_WANT_MAX), want = 0;
+
+		for (size_t i = 0; i < NEXPECTED; i++) {
+			bool found = false;
+
+			if ((int)expected[i].t != t)
+				continue;
+			want++;
+			for (size_t j = 0; j < n; j++)
+				if (w[j].slot == expected[i].slot &&
+				    w[j].val == (uint8_t)(t | expected[i].bits))
+					found = true;
+			if (!found)
+				fail_msg("%s: slot %u (value 0x%x) missing", bh_mon_type_name(t),
+					 expected[i].slot, t | expected[i].bits);
+		}
+		if (n != want)
+			fail_msg("%s: %zu entries, want %zu", bh_mon_type_name(t), n, want);
+	}
+}
+
+/* Every system call type the kernel source serves has a 32-bit number (a type added
+ * without one would be a 32-bit blind spot again); the whole table fits the bound, in
+ * the table's bounds, each slot once, the type in MON_W_TYPE. */
+static void every_syscall_type_has_a_compat_number(void **state)
+{
+	struct mon_want w[MON_COMPAT_WANT_MAX + 1];
+	uint64_t all = 0;
+	size_t n;
+
+	(void)state;
+	for (int t = 1; t < BH_MON_TYPE_COUNT; t++) {
+		enum bh_mon_kind k = bh_mon_type_kind(t);
+		struct mon_want one[MON_COMPAT_WANT_MAX];
+
+		if (k == BH_MON_KIND_EXEC || k == BH_MON_KIND_EXIT || k == BH_MON_KIND_NONE)
+			continue;
+		all |= BH_MON_TYPE_BIT(t);
+		if (mon_compat_want(BH_MON_TYPE_BIT(t), one, MON_COMPAT_WANT_MAX) == 0)
+			fail_msg("%s has no 32-bit number", bh_mon_type_name(t));
+	}
+	n = mon_compat_want(all, w, MON_COMPAT_WANT_MAX + 1);
+	assert_true(n <= MON_COMPAT_WANT_MAX);
+	assert_int_equal(n, NEXPECTED);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(w[i].slot >= MON_W_COMPAT && w[i].slot < MON_W_SIZE);
+		assert_true((w[i].val & MON_W_TYPE) > 0 &&
+			    (w[i].val & MON_W_TYPE) < BH_MON_TYPE_COUNT);
+		for (size_t j = 0; j < i; j++)
+			assert_int_not_equal(w[i].slot, w[j].slot);
+	}
+	/* a short buffer: cut, never overrun */
+	assert_int_equal(mon_compat_want(all, w, 3), 3);
+	/* exec and exit types: none (the scheduler's tracepoints see every arch) */
+	assert_int_equal(
+		mon_compat_want(BH_MON_TYPE_BIT(BH_MON_EXECVE) | BH_MON_TYPE_BIT(BH_MON_PROCEXIT),
+				w, MON_COMPAT_WANT_MAX),
+		0);
+}
+
+/* A record the compat program made: proc.compat set, its 32-bit ids read as ids
+ * (-1 = unchanged); the same record without the flag is not compat. */
+static void compat_record_decodes_as_compat(void **state)
+{
+	unsigned char buf[sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys)];
+	struct mon_rec_hdr *h = (struct mon_rec_hdr *)buf;
+	struct mon_rec_sys *s = (struct mon_rec_sys *)(h + 1);
+	struct bh_mon_event ev;
+	struct mon_rec_raw raw;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	h->type = BH_MON_SETRESUID;
+	h->size = sizeof(buf);
+	h->flags = MON_R_COMPAT;
+	h->pid = h->tid = 42;
+	memcpy(h->comm, "c32", 4);
+	s->a[0] = 0xffffffffu; /* ruid -1 */
+	s->a[1] = 0;	       /* euid 0 */
+	s->a[2] = 0xffffffffu;
+	s->path.flags = MON_PATH_NONE;
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_true(ev.proc.compat);
+	assert_int_equal(ev.type, BH_MON_SETRESUID);
+	assert_int_equal(ev.args.uid, 0);
+	assert_string_equal(ev.proc.comm, "c32");
+	h->flags = 0;
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_false(ev.proc.compat);
+}
+
+/* The probe answers (yes or no) on x86_64, and the same each time. */
+static void probe_answers(void **state)
+{
+	int a = mon_compat_probe(), b = mon_compat_probe();
+
+	(void)state;
+	assert_int_equal(a, b);
+#if defined(__x86_64__)
+	assert_true(a == 0 || a == 1);
+#endif
+	assert_string_equal(bh_mon_compat_state_name(BH_MON_COMPAT_NONE), "none");
+	assert_string_equal(bh_mon_compat_state_name(BH_MON_COMPAT_WATCHED), "watched");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(compat_numbers_are_the_kernels),
+		cmocka_unit_test(every_syscall_type_has_a_compat_number),
+		cmocka_unit_test(compat_record_decodes_as_compat),
+		cmocka_unit_test(probe_answers),
+	};
+
+	return cmocka_run_group_tests_name("mon_compat", tests, NULL, NULL);
+}
