@@ -643,9 +643,13 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 		free(ask[i].ack);
 	}
 	if (skipped)
-		r = bh_error_set(err, BH_ERR_LIMIT,
-				 "%.*s: the container starts without waiting for %s", (int)msg.len,
-				 msg.data ? msg.data : "", skipped > 1 ? "them" : "it");
+		r = bh_error_set(
+			err, BH_ERR_LIMIT,
+			"%.*s: the container starts without waiting for %s (%s monitor%s may "
+			"learn of it late: its first execs not attributed to it, nor refused "
+			"by a guard)",
+			(int)msg.len, msg.data ? msg.data : "", skipped > 1 ? "them" : "it",
+			skipped > 1 ? "those" : "that", skipped > 1 ? "s" : "");
 	bh_buf_release(&msg);
 	return r;
 }
