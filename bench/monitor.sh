@@ -30,7 +30,8 @@
 # stretched than wall time by others' load; the BPF programs run in the
 # loops' calls are in it); the same plus the monitor's CPU during each loop
 # (1t, 2t: the agent's whole cost, kernel and user space, read from its
-# /proc stat around each container run); each ratio's median, interquartile
+# /proc stat around each container run, pro-rated to the loop's share of
+# the run's wall time); each ratio's median, interquartile
 # range and range (a PASS or MISS whose IQR straddles the target says so);
 # the load average before, after, and after each round; one more on-arm,
 # untimed, with kernel.bpf_stats_enabled: each program's runs per iteration
@@ -190,15 +191,21 @@ for l in open(sys.argv[1]): print(json.loads(l)["rule"])' "$W/alerts.jsonl" >>"$
 }
 
 # loop ARM L: container L (io or fe) run once; its output in $out, the
-# monitor's CPU during it (ns per iteration; 0 with no monitor) appended to $W/ARM.Lmon
+# monitor's CPU during it (ns per iteration; 0 with no monitor) appended to
+# $W/ARM.Lmon: its CPU over the container's run, start and getppid included,
+# pro-rated to the loop's share of the run's wall time
 loop() {
-	local c0=0 id="m$$-$RANDOM$RANDOM" iters=$N
+	local c0=0 t0 id="m$$-$RANDOM$RANDOM" iters=$N
 	[ "$2" = io ] || iters=$F
 	[ -z "$MON" ] || c0=$(cpu_ms "$MON")
+	t0=$(bench_now)
 	out=$(cd "$W/$2" && "$BULKHEAD" --root "$ROOT" run "$id" 2>"$W/run.err") ||
 		bench_die "$1: the $2 loop failed: $(tail -n 3 "$W/run.err")"
 	if [ -n "$MON" ]; then
-		awk -v ms="$(($(cpu_ms "$MON") - c0))" -v n="$iters" 'BEGIN { printf "%.2f\n", ms * 1e6 / n }' >>"$W/$1.${2}mon"
+		# the loop's own wall time: io's ns per op (field 4) or fork/exec's us (field 2)
+		echo "$out" | awk -v ms="$(($(cpu_ms "$MON") - c0))" -v n="$iters" -v run="$(($(bench_now) - t0))" \
+			-v l="$2" '{ w = l == "io" ? $4 * n : $2 * 1000 * n; if (w > run) w = run
+				printf "%.2f\n", ms * 1e6 * (w / run) / n }' >>"$W/$1.${2}mon"
 	else
 		echo 0 >>"$W/$1.${2}mon"
 	fi
