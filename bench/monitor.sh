@@ -68,6 +68,10 @@
 #   BPF per run: openat 196 ns (1.19 runs per open, others' opens counted),
 #   exec 21 us, exit 6.5 us; the monitor's user space 56-126 us of CPU per
 #   event (82 over the run), 0 lost.
+# Again at 15:15, load 5.1-6.0: (0) x0.909 (IQR x0.793..x1.115), (1) x1.107
+# MISS, (2) x0.953, (3) x0.925, (1c) x1.059 (IQR x0.955..x1.090), (2c) x0.963
+# (IQR x0.939..x1.030), (1t) x1.100, (2t) x1.013; BPF per run: openat 143 ns,
+# exec 12.5 us, exit 4.0 us; 65 us of monitor CPU per event.
 # At that load the wall-time ratios are noise (the control's IQR is +-15%);
 # the CPU ratios' IQRs are +-3-8% and say: fork/exec is within its target,
 # the open loop is not (the openat program and the syscall tracepoint's
