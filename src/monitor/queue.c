@@ -153,10 +153,12 @@ size_t mon_queue_push_n(struct mon_queue *q, const struct mon_msg *m, size_t n, 
 		q->v[(q->head + q->n) % q->cap] = m[k];
 		q->n++;
 	}
-	/* the one consumer waits only on an empty queue: one wakeup per batch */
+	pthread_mutex_unlock(&q->mu);
+	/* the one consumer waits only on an empty queue: one wakeup per batch,
+	 * given after the unlock (under it, the consumer woke only to block on
+	 * the mutex still held here: two more switches per batch, issue 15) */
 	if (k && was_empty)
 		pthread_cond_signal(&q->nonempty);
-	pthread_mutex_unlock(&q->mu);
 	return k;
 }
 
