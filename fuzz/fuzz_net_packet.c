@@ -166,6 +166,15 @@ static void on_flow(const struct bh_net_flow_record *r, void *arg)
 	json_decref(j);
 }
 
+/* issue 16: the alerts as they happen, their JSON too */
+static void on_alert(const struct bh_net_flow_record *r, const struct bh_net_alert *a, void *arg)
+{
+	json_t *j = bh_net_alert_to_json(r, a);
+
+	*(size_t *)arg += json_object_size(j);
+	json_decref(j);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_net_opts o = {
@@ -187,6 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	double ts = 1;
 
 	o.on_flow = on_flow;
+	o.on_alert = on_alert;
 	o.arg = &n;
 	if (bh_net_engine_new(&o, &e, NULL) < 0)
 		return 0;

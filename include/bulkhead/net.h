@@ -132,6 +132,45 @@ struct bh_net_stats {
 	uint64_t related_flows;	  /* new flows that were announced ones (app "ftp-data") */
 };
 
+/*
+ * An alert as it happens (bh_net_opts.on_alert), on the packet that raised
+ * it: a threat, once per (flow, threat ID); a data-leak match, once per
+ * (flow, dlp type), which stands for its BH-NET-DLP-* threat (that threat
+ * is never told again as a threat); the policy's verdict alert or deny,
+ * once per flow and verdict (an alert that becomes a deny is told twice).
+ * Alerts raised as the flow ends (a body it ended inside) are told just
+ * before its on_flow. At most BH_NET_FLOW_THREATS_MAX threats and
+ * BH_NET_FLOW_DLP_MAX dlp types a flow, as its record keeps them.
+ */
+enum bh_net_alert_kind {
+	BH_NET_ALERT_THREAT = 0,
+	BH_NET_ALERT_DLP,
+	BH_NET_ALERT_POLICY,
+};
+
+struct bh_net_alert {
+	enum bh_net_alert_kind kind;
+	double ts;			  /* the packet's time (the flow's last) */
+	const char *id;			  /* THREAT and DLP: the threat ID (static); POLICY: NULL */
+	const char *name;		  /* THREAT and DLP: the threat's name (static) */
+	unsigned severity;		  /* THREAT and DLP: 1 low .. 4 critical; POLICY: 0 */
+	const struct bh_net_dlp_hit *dlp; /* DLP: the type's first match, else NULL */
+	const char *verdict;		  /* POLICY: "alert" or "deny"; else NULL */
+	const char *rule;		  /* POLICY: the deciding rule (borrowed), or NULL */
+};
+
+const char *bh_net_alert_kind_name(enum bh_net_alert_kind k); /* "threat", "dlp", "policy" */
+
+/*
+ * An alert line as `net run` prints it (schema in bulkhead-net(1)): type
+ * "alert", time, kind; id, name, severity (a threat or a leak), dlp {type,
+ * masked, dir, offset} (a leak), verdict and rule (the policy); flow: the
+ * flow so far as bh_net_flow_to_json() has it without its counters, dlp,
+ * capture, last and end (l4, src, dst, app, host, threats, rule, verdict,
+ * groups, containers, first).
+ */
+json_t *bh_net_alert_to_json(const struct bh_net_flow_record *flow, const struct bh_net_alert *a);
+
 struct bh_net_rec; /* an application record: src/net/dissect.h */
 struct bh_netpol;  /* a network policy: include/bulkhead/netpolicy.h */
 struct bh_netpol_endpoint;
@@ -193,6 +232,11 @@ struct bh_net_opts {
 	/* Called for each application record a dissector emits (may be NULL). */
 	void (*on_record)(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
 			  void *arg);
+	/* Called for each alert on the packet that raised it (may be NULL; see
+	 * struct bh_net_alert): flow is the record so far (its end unset),
+	 * borrowed for the call, as a is. */
+	void (*on_alert)(const struct bh_net_flow_record *flow, const struct bh_net_alert *a,
+			 void *arg);
 	void *arg;
 	/*
 	 * Per-alert captures (src/net/capture.c). With capture_dir set, each flow

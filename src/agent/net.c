@@ -128,88 +128,93 @@ void agent_net_release(struct agent_net *n)
 	n->qinit = false;
 }
 
-/* Each flow as it ends: into the flows table; an alert when it had a threat,
- * a data-leak match or a deny. Denies alone collapse by (client, server
- * group, rule). The ends' network groups are in data (src_group,
- * dst_group); admit17: the workload is the container concerned, found by
- * address on the live path: the server for a threat or a data leak (the
- * attacked, the leaking), the client for a deny alone (the refused), else
- * the other end; data.container {id, name, side} says which. */
+/* Each flow as it ends: into the flows table only; its alerts were events
+ * when they happened (on_alert), and are not told again here (the
+ * controller would count them twice). */
 static void on_flow(const struct bh_net_flow_record *r, void *arg)
 {
 	struct agent_net *n = arg;
-	const char *rule = NULL;
-	unsigned sev = 0;
-	uint64_t key = 0;
-	json_t *data;
 
 	n->h.flow(n->h.data, r);
-	for (size_t i = 0; i < r->n_threats; i++) {
-		const struct bh_net_threat_def *d = bh_net_threat_find(r->threats[i].id);
-		unsigned s = d ? (unsigned)d->severity : BH_NET_SEV_MEDIUM;
+}
 
-		if (!rule || s > sev) {
-			rule = r->threats[i].id;
-			sev = s;
-		}
-	}
-	if (!rule && r->n_dlp) {
-		rule = "BH-NET-DLP";
-		sev = BH_NET_SEV_MEDIUM;
-	}
-	/* netpol19: a flow the policy would deny in protect, let through in
-	 * monitor (verdict alert), is reported as a deny is, LOW */
-	if (r->verdict && !strcmp(r->verdict, "alert") && !rule) {
-		rule = "BH-NET-POLICY-ALERT";
-		sev = BH_NET_SEV_LOW;
-		key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
-		key = fnv(key, r->server_group ? r->server_group : "",
-			  1 + strlen(r->server_group ? r->server_group : ""));
-		key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
-		key = (key ^ 0x9e3779b97f4a7c15ull) | 1; /* never 0, never a deny's */
-	}
-	if (r->verdict && !strcmp(r->verdict, "deny")) {
-		if (!rule) {
-			rule = "BH-NET-POLICY-DENY";
-			key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
-			key = fnv(key, r->server_group ? r->server_group : "",
-				  1 + strlen(r->server_group ? r->server_group : ""));
-			key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
-			key |= 1; /* never 0 */
-		}
-		if (sev < BH_NET_SEV_MEDIUM)
-			sev = BH_NET_SEV_MEDIUM;
+/* The collapsing key of a policy alert or deny: (client, server group,
+ * rule), never 0, an alert's never a deny's. */
+static uint64_t policy_key(const struct bh_net_flow_record *r, bool deny)
+{
+	const char *g = r->server_group ? r->server_group : "";
+	uint64_t key = fnv(14695981039346656037ull, r->client_addr, sizeof(r->client_addr));
+
+	key = fnv(key, g, 1 + strlen(g));
+	key = fnv(key, r->rule ? r->rule : "", r->rule ? strlen(r->rule) : 0);
+	if (!deny)
+		key ^= 0x9e3779b97f4a7c15ull;
+	return key | 1;
+}
+
+/* Each alert as it happens (issue 16: not at the flow's end, which may be
+ * hours later or never): an event of kind "net". A threat or a data leak:
+ * its ID, its severity; the policy's deny: BH-NET-POLICY-DENY, MEDIUM; its
+ * alert (a deny let through in monitor, netpol19): BH-NET-POLICY-ALERT,
+ * LOW; the policy's events collapse by (client, server group, rule). data:
+ * the flow so far as `net inspect` prints it (without its end), and alert
+ * {kind, id, dlp, verdict}. admit17: the workload is the container
+ * concerned, found by address on the live path: the server for a threat or
+ * a data leak (the attacked, the leaking), the client for the policy's (the
+ * refused), else the other end; data.container {id, name, side} says
+ * which. */
+static void on_alert(const struct bh_net_flow_record *r, const struct bh_net_alert *a, void *arg)
+{
+	struct agent_net *n = arg;
+	const char *rule = a->id;
+	unsigned sev = a->severity;
+	uint64_t key = 0;
+	json_t *data, *al;
+	bool client_first = a->kind == BH_NET_ALERT_POLICY;
+	const char *id, *name;
+	bool client;
+
+	if (a->kind == BH_NET_ALERT_POLICY) {
+		bool deny = a->verdict && !strcmp(a->verdict, "deny");
+
+		rule = deny ? "BH-NET-POLICY-DENY" : "BH-NET-POLICY-ALERT";
+		sev = deny ? BH_NET_SEV_MEDIUM : BH_NET_SEV_LOW;
+		key = policy_key(r, deny);
 	}
 	if (!rule)
 		return;
+	if (!sev)
+		sev = BH_NET_SEV_MEDIUM;
 	if (sev > 4)
 		sev = 4;
 	data = bh_net_flow_to_json(r);
 	if (!data)
 		data = json_object();
+	json_object_del(data, "end");
+	al = bh_net_alert_to_json(r, a);
+	if (al) {
+		json_object_del(al, "flow");
+		json_object_del(al, "type");
+		json_object_set_new(data, "alert", al);
+	}
 	if (key)
 		json_object_set_new(data, "count", json_integer(1));
-	{
-		bool client_first = key != 0; /* a deny alone */
-		const char *id = client_first ? r->client_ctr_id : r->server_ctr_id;
-		const char *name = client_first ? r->client_ctr_name : r->server_ctr_name;
-		bool client = client_first;
-
-		if (!id) {
-			client = !client_first;
-			id = client ? r->client_ctr_id : r->server_ctr_id;
-			name = client ? r->client_ctr_name : r->server_ctr_name;
-		}
-		if (id)
-			json_object_set_new(data, "container",
-					    json_pack("{ssss?ss}", "id", id, "name", name, "side",
-						      client ? "client" : "server"));
-		emit(n,
-		     json_pack("{sIssssssss*sO}", "ts", (json_int_t)time(NULL), "kind", "net",
-			       "rule", rule, "severity", sev_names[sev], "workload", id, "data",
-			       data),
-		     key);
+	id = client_first ? r->client_ctr_id : r->server_ctr_id;
+	name = client_first ? r->client_ctr_name : r->server_ctr_name;
+	client = client_first;
+	if (!id) {
+		client = !client_first;
+		id = client ? r->client_ctr_id : r->server_ctr_id;
+		name = client ? r->client_ctr_name : r->server_ctr_name;
 	}
+	if (id)
+		json_object_set_new(data, "container",
+				    json_pack("{ssss?ss}", "id", id, "name", name, "side",
+					      client ? "client" : "server"));
+	emit(n,
+	     json_pack("{sIssssssss*sO}", "ts", (json_int_t)time(NULL), "kind", "net", "rule", rule,
+		       "severity", sev_names[sev], "workload", id, "data", data),
+	     key);
 	json_decref(data);
 }
 
@@ -225,6 +230,12 @@ void agent_net_init(struct agent_net *n, const struct agent_net_hooks *h)
 void agent_net_flow(struct agent_net *n, const struct bh_net_flow_record *r)
 {
 	on_flow(r, n);
+}
+
+void agent_net_alert(struct agent_net *n, const struct bh_net_flow_record *r,
+		     const struct bh_net_alert *a)
+{
+	on_alert(r, a, n);
 }
 
 static void on_quarantine(const struct bh_quar_record *r, const char *ctr, const char *why,
@@ -342,6 +353,7 @@ int agent_net_start(struct agent_net *n, const struct bh_net_live_opts *base,
 	if (!n->o.ctr)
 		n->o.ctr = ctr;
 	n->o.engine.on_flow = on_flow;
+	n->o.engine.on_alert = on_alert;
 	n->o.engine.on_record = NULL;
 	n->o.engine.arg = n;
 	n->o.on_warning = on_warning;

@@ -6,10 +6,12 @@
  * The firewall is the net engine's live path (bh_net_live_run,
  * include/bulkhead/net.h) on a thread of its own, with the targets and
  * engine options `bulkhead net run` takes; each flow record goes to the
- * agent's flows table (app, bytes, packets, verdict, threats), and a flow
- * with a threat, a data-leak match or a policy deny becomes an event of kind
- * "net" (rule: its worst threat's ID, else BH-NET-DLP or BH-NET-POLICY-DENY;
- * severity LOW..CRITICAL; data: the flow as `net inspect` prints it). A
+ * agent's flows table (app, bytes, packets, verdict, threats), and each
+ * alert the engine raises (a threat, a data-leak match, the policy's alert
+ * or deny) becomes an event of kind "net" when it happens, on its packet,
+ * never again at the flow's end (rule: the threat's ID, BH-NET-POLICY-DENY
+ * or BH-NET-POLICY-ALERT; severity LOW..CRITICAL; data: the flow so far as
+ * `net inspect` prints it, and alert). A
  * quarantine the live path applies (quarantine_severity) goes through the
  * library's bh_quar_apply, as the controller's do, recorded in the agent's
  * quarantine directory, and is an event of kind "net" (BH-NET-QUARANTINE).
@@ -119,8 +121,13 @@ void agent_net_stop(struct agent_net *n);
 void agent_net_flush(struct agent_net *n, bool all);
 /* The hooks and the queue alone (agent_net_start's first step; the tests'). */
 void agent_net_init(struct agent_net *n, const struct agent_net_hooks *h);
-/* One flow as the live path gives it (its on_flow): flows table, queue. */
+/* One flow as the live path gives it at its end (its on_flow): the flows
+ * table only. */
 void agent_net_flow(struct agent_net *n, const struct bh_net_flow_record *r);
+/* One alert as the live path gives it when it happens (its on_alert): the
+ * queue. */
+void agent_net_alert(struct agent_net *n, const struct bh_net_flow_record *r,
+		     const struct bh_net_alert *a);
 /* After agent_net_stop and the shipper's end: the queue flushed, its lock freed. */
 void agent_net_release(struct agent_net *n);
 

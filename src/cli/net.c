@@ -110,6 +110,7 @@ static const char net_usage[] =
 
 struct inspect_ctx {
 	uint64_t flows, with_threats, alerted, denied;
+	uint64_t alerts; /* net run: alert lines printed as they happened */
 	bool write_failed;
 	struct bh_netpol_learn *learn;
 };
@@ -137,6 +138,20 @@ static void print_flow(const struct bh_net_flow_record *r, void *arg)
 		c->denied++;
 	if (c->learn)
 		bh_netpol_learn_flow(c->learn, r);
+	if (!s || printf("%s\n", s) < 0)
+		c->write_failed = true;
+	free(s);
+	json_decref(j);
+}
+
+/* net run: an alert as it happens, one line (stdout is line-buffered there) */
+static void print_alert(const struct bh_net_flow_record *r, const struct bh_net_alert *a, void *arg)
+{
+	struct inspect_ctx *c = arg;
+	json_t *j = bh_net_alert_to_json(r, a);
+	char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+
+	c->alerts++;
 	if (!s || printf("%s\n", s) < 0)
 		c->write_failed = true;
 	free(s);
@@ -815,6 +830,7 @@ static int net_run(int argc, char **argv)
 	o.labels = labels;
 	o.netns = netns;
 	o.engine.on_flow = print_flow;
+	o.engine.on_alert = print_alert;
 	o.engine.arg = &ctx;
 	o.stop = &net_stop;
 	o.on_ready = print_ready;
@@ -831,17 +847,19 @@ static int net_run(int argc, char **argv)
 		"net run: %llu packets: %llu accepted, %llu dropped, %llu marked for offload, "
 		"%llu offloads taken back; "
 		"held from read to verdict: p50 %s, p99 %s; "
-		"%llu flows (%llu with threats); %llu receive overruns, %llu malformed; "
+		"%llu flows (%llu with threats), %llu alerts; %llu receive overruns, %llu "
+		"malformed; "
 		"%llu quarantined (%llu not asked: queue full); %zu container addresses "
 		"(%llu listings at a runtime's state change); %llu container listings%s\n",
 		(unsigned long long)st.packets, (unsigned long long)st.accepted,
 		(unsigned long long)st.dropped, (unsigned long long)st.offloaded,
 		(unsigned long long)st.unoffloaded, hold_pct(&st, 50, p50, sizeof(p50)),
 		hold_pct(&st, 99, p99, sizeof(p99)), (unsigned long long)ctx.flows,
-		(unsigned long long)ctx.with_threats, (unsigned long long)st.enobufs,
-		(unsigned long long)st.malformed, (unsigned long long)st.quarantined,
-		(unsigned long long)st.quarantine_dropped, st.addresses,
-		(unsigned long long)st.state_refreshes, (unsigned long long)st.refreshes,
+		(unsigned long long)ctx.with_threats, (unsigned long long)ctx.alerts,
+		(unsigned long long)st.enobufs, (unsigned long long)st.malformed,
+		(unsigned long long)st.quarantined, (unsigned long long)st.quarantine_dropped,
+		st.addresses, (unsigned long long)st.state_refreshes,
+		(unsigned long long)st.refreshes,
 		st.bare_queued ? "; bare ACKs queued (no xt_bpf)" : "");
 	if (rc < 0)
 		return cli_fail(err);

@@ -104,6 +104,79 @@ static void fill_record(const struct flow *f, struct bh_net_flow_record *r)
 	net_pol_fill(f, r);
 }
 
+/* ---- alerts as they happen ---------------------------------------------- */
+
+const char *bh_net_alert_kind_name(enum bh_net_alert_kind k)
+{
+	static const char *const names[] = { "threat", "dlp", "policy" };
+
+	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
+}
+
+static void tell(struct flow *f, struct bh_net_alert *a)
+{
+	struct bh_net_flow_record r;
+
+	fill_record(f, &r);
+	a->ts = f->last;
+	f->e->o.on_alert(&r, a, f->e->o.arg);
+}
+
+/*
+ * What is new on f since the last call, to on_alert: the threats added to
+ * its list (a BH-NET-DLP-* one is told with its dlp type below), the dlp
+ * types not told yet, the policy's alert or deny not told yet. O(1) when
+ * nothing is new: the lists only grow, each looked at once.
+ */
+static void net_flow_alerts(struct flow *f)
+{
+	struct bh_net_alert a;
+
+	if (!f->e->o.on_alert)
+		return;
+	while (f->said_threats < f->n_threats) {
+		const struct bh_net_threat_hit *t = &f->threats[f->said_threats++];
+		const struct bh_net_threat_def *d = bh_net_threat_find(t->id);
+
+		if (!strncmp(t->id, "BH-NET-DLP-", 11))
+			continue;
+		a = (struct bh_net_alert){ .kind = BH_NET_ALERT_THREAT,
+					   .id = t->id,
+					   .name = t->name,
+					   .severity = d ? (unsigned)d->severity : 0 };
+		tell(f, &a);
+	}
+	while (f->m && f->m->said_hits < f->m->n_hits) {
+		struct flow_match *m = f->m;
+		const struct bh_net_dlp_hit *h = &m->hits[m->said_hits++];
+		const char *id = !strncmp(h->type, "card-", 5) ? "BH-NET-DLP-CARD"
+				 : !strcmp(h->type, "ssn")     ? "BH-NET-DLP-SSN"
+							       : "BH-NET-DLP-SENSOR";
+		const struct bh_net_threat_def *d = bh_net_threat_find(id);
+		bool said = false;
+
+		for (size_t i = 0; i < m->n_said_types && !said; i++)
+			said = !strcmp(m->said_types[i], h->type);
+		if (said || m->n_said_types == BH_NET_FLOW_DLP_MAX)
+			continue;
+		m->said_types[m->n_said_types++] = h->type;
+		a = (struct bh_net_alert){ .kind = BH_NET_ALERT_DLP,
+					   .id = d ? d->id : id,
+					   .name = d ? d->name : "data leak",
+					   .severity = d ? (unsigned)d->severity : 0,
+					   .dlp = h };
+		tell(f, &a);
+	}
+	if ((f->pol.verdict == BH_NETPOL_ALERT || f->pol.verdict == BH_NETPOL_DENY) &&
+	    !(f->said_pol & (1u << f->pol.verdict))) {
+		f->said_pol |= (uint8_t)(1u << f->pol.verdict);
+		a = (struct bh_net_alert){ .kind = BH_NET_ALERT_POLICY,
+					   .verdict = bh_netpol_verdict_name(f->pol.verdict),
+					   .rule = f->pol.rule };
+		tell(f, &a);
+	}
+}
+
 static void set_host(struct flow *f, struct bh_net_str s)
 {
 	size_t n = s.len < 255 ? s.len : 255;
@@ -275,6 +348,8 @@ static void end_flow(struct bh_net_engine *e, struct flow *f, enum bh_net_flow_e
 	net_cap_flow_end(f);
 	f->end = why;
 	net_pol_end(f);
+	/* the alerts raised as it ended, before its record */
+	net_flow_alerts(f);
 	fill_record(f, &r);
 	if (e->o.on_flow)
 		e->o.on_flow(&r, e->o.arg);
@@ -457,6 +532,7 @@ static enum bh_net_verdict on_packet(struct bh_net_engine *e, const struct net_p
 	 * dissector, still feeding, says it reads nothing more this way (a
 	 * request/response protocol's replies: its requests stay queued, each
 	 * one inspected and decided) */
+	net_flow_alerts(f);
 	e->pkt_flow = f;
 	e->pkt_dir = dir;
 	e->pkt_settled =
@@ -536,6 +612,7 @@ void bh_net_engine_packet(struct bh_net_engine *e, const uint8_t *pkt, size_t le
 				list_del(e, f);
 				list_add_tail(e, f, list_of(f));
 				net_cap_packet(f);
+				net_flow_alerts(f);
 			}
 			return;
 		} else {

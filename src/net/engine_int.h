@@ -42,6 +42,9 @@ struct flow_match {
 	int body_kind;	      /* BODY_*: NONE when no body is awaited */
 	struct bh_net_dlp_hit hits[BH_NET_FLOW_DLP_MAX];
 	size_t n_hits;
+	size_t said_hits; /* hits looked at for on_alert (engine.c: net_flow_alerts) */
+	const char *said_types[BH_NET_FLOW_DLP_MAX]; /* the dlp types told */
+	size_t n_said_types;
 };
 
 struct net_cap;
@@ -104,6 +107,9 @@ struct flow {
 	bool offl, offl_taken;
 	uint64_t gave_mask;
 	uint8_t handoffs; /* its dissectors handed it over (bh_net_feed_handoff) */
+	/* on_alert (engine.c: net_flow_alerts): threats[0, said_threats) told,
+	 * the policy's verdicts told (1 << BH_NETPOL_ALERT, 1 << BH_NETPOL_DENY) */
+	uint8_t said_threats, said_pol;
 };
 
 struct meter {

@@ -80,3 +80,35 @@ json_t *bh_net_flow_to_json(const struct bh_net_flow_record *r)
 	json_object_set_new(j, "end", json_string(end_names[r->end]));
 	return j;
 }
+
+/* An alert line: what was raised, then the flow so far (its counters and its
+ * end left out: the flow record at its end has them). */
+json_t *bh_net_alert_to_json(const struct bh_net_flow_record *flow, const struct bh_net_alert *a)
+{
+	static const char *const drop[] = { "packets", "bytes", "dlp", "capture", "last", "end" };
+	json_t *f = bh_net_flow_to_json(flow);
+	json_t *j = json_object();
+
+	json_object_set_new(j, "type", json_string("alert"));
+	json_object_set_new(j, "time", json_real(a->ts));
+	json_object_set_new(j, "kind", json_string(bh_net_alert_kind_name(a->kind)));
+	if (a->id) {
+		json_object_set_new(j, "id", json_string(a->id));
+		json_object_set_new(j, "name", a->name ? json_string(a->name) : json_null());
+		json_object_set_new(j, "severity", json_integer((json_int_t)a->severity));
+	}
+	if (a->dlp)
+		json_object_set_new(j, "dlp",
+				    json_pack("{s:s,s:s,s:s,s:I}", "type", a->dlp->type, "masked",
+					      a->dlp->masked, "dir",
+					      a->dlp->dir ? "to_client" : "to_server", "offset",
+					      (json_int_t)a->dlp->offset));
+	if (a->verdict) {
+		json_object_set_new(j, "verdict", json_string(a->verdict));
+		json_object_set_new(j, "rule", a->rule ? json_string(a->rule) : json_null());
+	}
+	for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		json_object_del(f, drop[i]);
+	json_object_set_new(j, "flow", f);
+	return j;
+}

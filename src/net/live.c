@@ -506,6 +506,25 @@ static void live_on_flow(const struct bh_net_flow_record *rec, void *arg)
 	L->o->engine.on_flow(&r, L->o->engine.arg);
 }
 
+/* an alert as it happens, with the containers of the flow's ends */
+static void live_on_alert(const struct bh_net_flow_record *rec, const struct bh_net_alert *a,
+			  void *arg)
+{
+	struct live *L = arg;
+	struct bh_net_flow_record r = *rec;
+	const struct bh_ctr *c;
+
+	if (!r.client_ctr_id && (c = net_live_ctr_of_addr(L, rec->client_addr))) {
+		r.client_ctr_id = c->id;
+		r.client_ctr_name = c->name;
+	}
+	if (!r.server_ctr_id && (c = net_live_ctr_of_addr(L, rec->server_addr))) {
+		r.server_ctr_id = c->id;
+		r.server_ctr_name = c->name;
+	}
+	L->o->engine.on_alert(&r, a, L->o->engine.arg);
+}
+
 static void live_on_record(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
 			   void *arg)
 {
@@ -771,6 +790,7 @@ int bh_net_live_run(const struct bh_net_live_opts *o, struct bh_net_live_stats *
 		eo.arg = &L;
 		eo.on_flow = live_on_flow;
 		eo.on_record = o->engine.on_record ? live_on_record : NULL;
+		eo.on_alert = o->engine.on_alert ? live_on_alert : NULL;
 		eo.endpoint = live_endpoint;
 		rc = bh_net_engine_new(&eo, &L.e, err);
 		if (rc < 0)

@@ -50,6 +50,13 @@ static int s_sync(void *data, struct bh_error **err)
 	return 0;
 }
 
+static const struct bh_net_alert pol_deny = { .kind = BH_NET_ALERT_POLICY,
+					      .verdict = "deny",
+					      .rule = "no-db" };
+static const struct bh_net_alert sqli = {
+	.kind = BH_NET_ALERT_THREAT, .id = "BH-NET-SQLI", .name = "SQL injection", .severity = 3
+};
+
 static void deny(struct agent_net *n, uint8_t client, const char *group, uint16_t port)
 {
 	struct bh_net_flow_record r = { 0 };
@@ -64,6 +71,7 @@ static void deny(struct agent_net *n, uint8_t client, const char *group, uint16_
 	r.rule = "no-db";
 	r.client_group = "edge";
 	r.server_group = group;
+	agent_net_alert(n, &r, &pol_deny);
 	agent_net_flow(n, &r);
 }
 
@@ -133,6 +141,7 @@ static void the_queue_is_bounded_with_room_for_threats(void **state)
 	r.app = "http";
 	r.threats = &t;
 	r.n_threats = 1;
+	agent_net_alert(&n, &r, &sqli);
 	agent_net_flow(&n, &r);
 	assert_int_equal(n.qn, AGENT_NET_QUEUE * 3 / 4 + 1);
 	agent_net_flush(&n, true);
@@ -171,17 +180,17 @@ static void events_name_the_container(void **state)
 	r.client_ctr_name = "attacker";
 	r.server_ctr_id = "beef02";
 	r.server_ctr_name = "db";
-	agent_net_flow(&n, &r); /* an attack on a server: the server */
+	agent_net_alert(&n, &r, &sqli); /* an attack on a server: the server */
 	r.threats = NULL;
 	r.n_threats = 0;
 	r.verdict = "deny";
 	r.rule = "no-db";
 	r.client_group = "edge";
 	r.server_group = "db";
-	agent_net_flow(&n, &r); /* a deny alone: the client refused */
+	agent_net_alert(&n, &r, &pol_deny); /* a deny: the client refused */
 	r.client_ctr_id = r.client_ctr_name = NULL;
 	r.client_addr[15] = 3;
-	agent_net_flow(&n, &r); /* a client outside any container: the server */
+	agent_net_alert(&n, &r, &pol_deny); /* a client outside any container: the server */
 	agent_net_flush(&n, true);
 	assert_int_equal(json_array_size(s.events), 3);
 	e = json_array_get(s.events, 0);
@@ -198,6 +207,46 @@ static void events_name_the_container(void **state)
 	assert_string_equal(bh_json_str(e, "workload"), "beef02");
 	assert_string_equal(bh_json_str(bh_json_obj(bh_json_obj(e, "data"), "container"), "side"),
 			    "server");
+	agent_net_release(&n);
+	json_decref(s.events);
+}
+
+/* issue 16: the event is the alert's, when it happens; the flow's end is the
+ * flows table only (the controller would count the alert twice) */
+static void an_alert_is_one_event_and_the_flow_end_none(void **state)
+{
+	struct sink s = { json_array(), 0, 0, 0 };
+	struct agent_net_hooks h = { s_flow, s_event, s_warn, &s, s_sync };
+	struct bh_net_threat_hit th = { "BH-NET-SQLI", "SQL injection", 1 };
+	struct bh_net_flow_record r = { 0 };
+	struct agent_net n;
+	json_t *e, *d;
+
+	(void)state;
+	agent_net_init(&n, &h);
+	r.l4 = "tcp";
+	r.app = "http";
+	r.server_port = 8080;
+	r.threats = &th;
+	r.n_threats = 1;
+	r.verdict = "deny";
+	r.rule = "no-db";
+	agent_net_alert(&n, &r, &sqli);
+	agent_net_flush(&n, true);
+	assert_int_equal(json_array_size(s.events), 1);
+	r.end = BH_NET_END_IDLE;
+	agent_net_flow(&n, &r); /* threat and deny in its record: told already */
+	agent_net_flush(&n, true);
+	assert_int_equal(json_array_size(s.events), 1);
+	assert_int_equal(s.flows, 1);
+	e = json_array_get(s.events, 0);
+	d = bh_json_obj(e, "data");
+	assert_string_equal(bh_json_str(e, "rule"), "BH-NET-SQLI");
+	assert_string_equal(bh_json_str(e, "severity"), "HIGH");
+	assert_string_equal(bh_json_str(bh_json_obj(d, "alert"), "kind"), "threat");
+	assert_string_equal(bh_json_str(bh_json_obj(d, "alert"), "id"), "BH-NET-SQLI");
+	assert_null(json_object_get(d, "end"));	  /* the flow had not ended */
+	assert_null(json_object_get(d, "count")); /* a threat is never collapsed */
 	agent_net_release(&n);
 	json_decref(s.events);
 }
@@ -350,6 +399,7 @@ int main(void)
 		cmocka_unit_test(a_port_scan_is_one_event_and_no_sync_on_the_verdict_path),
 		cmocka_unit_test(the_queue_is_bounded_with_room_for_threats),
 		cmocka_unit_test(events_name_the_container),
+		cmocka_unit_test(an_alert_is_one_event_and_the_flow_end_none),
 		cmocka_unit_test(events_ship_while_a_bench_runs),
 		cmocka_unit_test(a_stop_cuts_a_bench_run_short),
 	};
