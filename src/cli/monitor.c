@@ -187,6 +187,11 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
+	if (st->source.open_nofile)
+		fprintf(stderr,
+			"monitor: %llu opens whose fd another thread closed before their record "
+			"(reported by the name the caller passed)\n",
+			(unsigned long long)st->source.open_nofile);
 	if (st->guard_watched || st->guard_exec_refused || st->guard_open_refused ||
 	    st->guard_connect_refused || st->guard_errors)
 		fprintf(stderr,
