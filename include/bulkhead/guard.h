@@ -142,6 +142,10 @@ struct bh_guard_stats {
 	uint64_t overflows;  /* the kernel's queue overflowed (FAN_Q_OVERFLOW) */
 	uint64_t unknown;    /* events of a mount no watched container has (answered allow) */
 	uint64_t max_decide_ns;
+	/* the look for another name of a multi-link exec under the rules' prefixes */
+	uint64_t name_walks;	   /* walks made */
+	uint64_t name_hits;	   /* answers a container kept, checked still true */
+	uint64_t name_over_budget; /* left unsure by the container's budget (fail mode) */
 };
 
 /*

@@ -229,6 +229,8 @@ struct bh_mon_source;
 struct bh_mon_stats {
 	uint64_t events;       /* events handed out */
 	uint64_t lost;	       /* events the kernel could not queue (ring full), all CPUs */
+	uint64_t open_nofile;  /* kernel: opens whose fd another thread closed before
+				* the record was made: sent with the caller's name */
 	uint64_t truncated;    /* events with a field cut at its bound */
 	uint64_t unattributed; /* events of a cgroup that matched no container (host) */
 	uint64_t invalid;      /* replay: lines refused (each also fails its next call) */

@@ -195,6 +195,11 @@ static void print_stats(const struct bh_mon_run_stats *st)
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));
+	if (st->source.open_nofile)
+		fprintf(stderr,
+			"monitor: %llu opens whose fd another thread closed before their record "
+			"(reported by the name the caller passed)\n",
+			(unsigned long long)st->source.open_nofile);
 	if (st->guard_watched || st->guard_exec_refused || st->guard_open_refused ||
 	    st->guard_connect_refused || st->guard_errors)
 		fprintf(stderr,

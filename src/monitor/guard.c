@@ -63,6 +63,17 @@ uint64_t grd_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Whether two NULL-ended string lists are the same. */
+static bool strv_same(char *const *a, char *const *b)
+{
+	size_t i = 0;
+
+	for (; a[i] && b[i]; i++)
+		if (strcmp(a[i], b[i]))
+			return false;
+	return !a[i] && !b[i];
+}
+
 /* The real time of a start time in clock ticks after boot. */
 static struct timespec ticks_to_real(uint64_t ticks)
 {
@@ -164,6 +175,7 @@ static void watch_free(struct grd_watch *w)
 	bh_strv_free(w->deny_exec_prefixes);
 	if (w->rootfd >= 0)
 		close(w->rootfd);
+	grd_names_free(w->names);
 	free(w->id);
 	free(w);
 }
@@ -672,6 +684,15 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	if (w->deny_exec_prefixes)
 		w->rootfd = fcntl(col.rootfd, F_DUPFD_CLOEXEC, 0);
 	w->names_warned = old && old->names_warned;
+	/* the answers kept and the budget spent go on under the same prefixes (a
+	 * kept answer is checked against the tree whatever root it is reached by) */
+	if (w->deny_exec_prefixes && old && old->names &&
+	    strv_same(w->deny_exec_prefixes, old->deny_exec_prefixes)) {
+		w->names = old->names;
+		old->names = NULL;
+	} else if (w->deny_exec_prefixes) {
+		w->names = grd_names_new(GRD_NAMES_BUDGET);
+	}
 	for (size_t i = 0; i < w->nm; i++)
 		bh_map_put(g->by_mnt, (const char *)&w->m[i].id, 8, &w->m[i]);
 	if (old) {

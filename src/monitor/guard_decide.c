@@ -149,9 +149,29 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		/* a file of several names run by one outside the rules' prefixes:
 		 * decided as its name under one of them, if it has one */
 		char found[PATH_MAX];
-		int r = grd_find_name(w->rootfd, (const char *const *)w->deny_exec_prefixes,
-				      (uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor),
-				      sx.stx_ino, GRD_NAMES_ENTRIES, found, sizeof(found));
+		struct grd_names_file f = {
+			.dev = (uint64_t)makedev(sx.stx_dev_major, sx.stx_dev_minor),
+			.ino = sx.stx_ino,
+			.nlink = sx.stx_nlink,
+			.ctime = { sx.stx_ctime.tv_sec, sx.stx_ctime.tv_nsec },
+		};
+		struct grd_names_stats a, b;
+		int r;
+
+		grd_names_get_stats(w->names, &a);
+		/* without its ctime the file has no key: walked, nothing kept */
+		r = w->names && (sx.stx_mask & STATX_CTIME)
+			    ? grd_names_find(w->names, w->rootfd,
+					     (const char *const *)w->deny_exec_prefixes, &f,
+					     grd_now_ns(), found, sizeof(found))
+			    : grd_find_name(w->rootfd, (const char *const *)w->deny_exec_prefixes,
+					    f.dev, f.ino, GRD_NAMES_ENTRIES, found, sizeof(found));
+		grd_names_get_stats(w->names, &b);
+		if (!w->names || !(sx.stx_mask & STATX_CTIME))
+			g->st.name_walks++;
+		g->st.name_walks += b.walks - a.walks;
+		g->st.name_hits += b.hits - a.hits;
+		g->st.name_over_budget += b.over_budget - a.over_budget;
 
 		if (r > 0) {
 			snprintf(via, PATH_MAX, "%s", path);

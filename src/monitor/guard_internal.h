@@ -42,6 +42,36 @@ int grd_drift(const struct grd_drift_in *in, const char **why);
 int grd_find_name(int rootfd, const char *const *prefixes, uint64_t dev, uint64_t ino,
 		  unsigned max_entries, char *out, size_t outsz);
 
+/* A container's memory of the look's answers and its budget (guard_names.c). */
+#define GRD_NAMES_CACHE	     32	   /* answers kept per container */
+#define GRD_NAMES_CACHE_DIRS 64	   /* directories a "none" answer kept may depend on */
+#define GRD_NAMES_BUDGET     16384 /* entries walked per second per container (~50 ms) */
+
+struct grd_names;
+/* The executed file: its identity, and its link count and ctime (a new link of
+ * it changes both: a kept answer for other values is not used). */
+struct grd_names_file {
+	uint64_t dev, ino, nlink;
+	struct timespec ctime;
+};
+struct grd_names_stats {
+	uint64_t walks;	      /* walks made */
+	uint64_t hits;	      /* answers taken from the memory (checked still true) */
+	uint64_t stale;	      /* answers found changed (file or directories) and dropped */
+	uint64_t over_budget; /* looks left unsure by the budget */
+};
+/* A new memory (owned by the caller) whose walks read budget entries a second. */
+struct grd_names *grd_names_new(unsigned budget);
+void grd_names_free(struct grd_names *c);
+/*
+ * grd_find_name for file f through memory c (now_ns: CLOCK_MONOTONIC): a kept
+ * answer for f still true is used, else a walk of at most GRD_NAMES_ENTRIES
+ * entries and what the budget has left (none left, or a walk it cut short: -1).
+ */
+int grd_names_find(struct grd_names *c, int rootfd, const char *const *prefixes,
+		   const struct grd_names_file *f, uint64_t now_ns, char *out, size_t outsz);
+void grd_names_get_stats(const struct grd_names *c, struct grd_names_stats *out);
+
 struct bh_guard_net_rule;
 struct grd_net_key; /* monitor/bpf/guard_net.h */
 /* The trie key of rule r for the policy (cookie, gen) of a container: the address

@@ -360,8 +360,12 @@ static void kernel_stats(const void *impl, struct bh_mon_stats *st)
 	for (key = 0; key < MON_C_N; key++) {
 		if (bpf_map_lookup_elem(bpf_map__fd(k->sk->maps.counters), &key, per) < 0)
 			continue;
-		for (int c = 0; c < k->ncpu; c++)
-			st->lost += per[c]; /* a full ring, or no room to stash a call */
+		for (int c = 0; c < k->ncpu; c++) {
+			if (key == MON_C_NOFILE)
+				st->open_nofile += per[c]; /* sent, with the caller's name */
+			else
+				st->lost += per[c]; /* a full ring, or no room to stash a call */
+		}
 	}
 	free(per);
 }

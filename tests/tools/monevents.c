@@ -244,12 +244,12 @@ int main(int argc, char **argv)
 			break; /* stopped, and 100 ms with nothing more */
 	}
 	bh_mon_source_stats(s, &st);
-	printf("stats\tevents=%llu\tlost=%llu\ttruncated=%llu\tunattributed=%llu\tinvalid=%llu"
-	       "\tunwatched=0x%llx\tgeneric=0x%llx\tcompat=%s\n",
+	printf("stats\tevents=%llu\tlost=%llu\tnofile=%llu\ttruncated=%llu\tunattributed=%llu"
+	       "\tinvalid=%llu\tunwatched=0x%llx\tgeneric=0x%llx\tcompat=%s\n",
 	       (unsigned long long)st.events, (unsigned long long)st.lost,
-	       (unsigned long long)st.truncated, (unsigned long long)st.unattributed,
-	       (unsigned long long)st.invalid, (unsigned long long)st.unwatched_types,
-	       (unsigned long long)st.generic_types,
+	       (unsigned long long)st.open_nofile, (unsigned long long)st.truncated,
+	       (unsigned long long)st.unattributed, (unsigned long long)st.invalid,
+	       (unsigned long long)st.unwatched_types, (unsigned long long)st.generic_types,
 	       bh_mon_compat_state_name((enum bh_mon_compat_state)st.compat));
 	bh_mon_open_filter_release(&of);
 	bh_rules_free(rs);

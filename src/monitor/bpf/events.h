@@ -191,6 +191,8 @@ static inline void mon_bloom_add(unsigned long long *bloom, unsigned int h)
 enum mon_counter {
 	MON_C_LOST = 0, /* ring buffer full */
 	MON_C_STASH,	/* no room to stash a call's arguments */
+	MON_C_NOFILE,	/* an open's new fd had no file at its exit (another thread
+			 * closed it): its record has the caller's name (MON_PATH_RAW) */
 	MON_C_N,
 };
 

@@ -40,7 +40,14 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	if (type == T_OPEN || type == T_OPENAT || type == T_OPENAT2) {
 		if (ret >= 0)
 			f = fd_file(t, (unsigned long)ret);
-		if (!open_wanted(t, ret, (unsigned long)f))
+		/* an open that succeeded whose fd is already closed (by another
+		 * thread, before this exit): the filter cannot tell whether a
+		 * rule wants it, so it is sent with the name and flags the
+		 * caller passed (as a failed open is) and counted, never
+		 * dropped unsaid */
+		if (ret >= 0 && !f)
+			count(MON_C_NOFILE);
+		else if (!open_wanted(t, ret, (unsigned long)f))
 			return 0;
 	}
 	if (!regs)
@@ -109,13 +116,13 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	case T_OPEN:
 	case T_OPENAT:
 	case T_OPENAT2:
-		if (ret >= 0) {
+		if (ret >= 0 && f) {
 			file_path(&s->path, t, f);
-			if (f) {
-				s->oflags = BPF_CORE_READ(f, f_flags);
-				s->fmode = BPF_CORE_READ(f, f_mode);
-			}
+			s->oflags = BPF_CORE_READ(f, f_flags);
+			s->fmode = BPF_CORE_READ(f, f_mode);
 		} else {
+			/* failed, or its fd closed meanwhile: the name and flags
+			 * the caller passed */
 			user_path(&s->path, (const void *)(type == T_OPEN ? s->a[0] : s->a[1]));
 			if (type == T_OPEN)
 				s->oflags = (unsigned int)s->a[1];
