@@ -125,7 +125,10 @@ int bh_http_hist_write(const struct bh_http_hist *h, const char *name, const cha
  * not called. The layer's /healthz, /readyz and /metrics do not need one
  * (/readyz and /metrics stay behind authorize). Refusals are counted in
  * bulkhead_http_client_cert_refused_total{reason="none|untrusted|name"}.
- * ca_file is read again by bh_http_reload. names without ca_file, or a
+ * ca_file is read again by bh_http_reload (new connections are judged by
+ * the new bundle; a connection already open keeps the verdict it was given).
+ * A name starting with '.' is refused (it would match every subdomain).
+ * names without ca_file, or a
  * ca_file with no certificate in it, is an error of bh_http_server_new.
  */
 #define BH_HTTP_CLIENT_NAMES_MAX 64

@@ -383,9 +383,10 @@ bool bh_rt_is_sealed(void);
  *
  * Each create-time policy decision (allow, deny, or error: the policy could
  * not be read or evaluated, so the container was refused) is appended as one
- * JSON line to <root>/.admission@log: {"ts","decision","id","name"?,
- * "image"?,"digest"?,"reason"?,"rules":[{"rule","action","section"?,
- * "message"}]}. An append is one write(2) of a whole line under an flock of
+ * JSON line to <root>/.admission@log: {"ts","decision","source"? (the
+ * webhook's),"id","rules":[{"rule","action","section"?,"message"}],
+ * "name"?,"image"?,"digest"?,"reason"?} (readers look members up by key,
+ * never by position). An append is one write(2) of a whole line under an flock of
  * <root>/.admission@lock; past cap bytes (0: BH_RT_ADMIT_LOG_MAX) the log is
  * renamed to .admission@log.1 first (the previous .1 goes): at most twice cap
  * on disk. A line is at most BH_RT_ADMIT_LINE_MAX: an entry whose JSON is

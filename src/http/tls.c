@@ -127,6 +127,12 @@ int bh_http_client_check(const struct bh_http_client_auth *ca, struct bh_error *
 	for (size_t i = 0; i < ca->nnames; i++)
 		if (!ca->names[i] || !*ca->names[i])
 			return bh_error_set(err, BH_ERR_USAGE, "an empty client name");
+		else if (ca->names[i][0] == '.')
+			/* X509_check_host reads a leading dot as "any subdomain" */
+			return bh_error_set(err, BH_ERR_USAGE,
+					    "client name %s: a name starting with '.' would take "
+					    "every subdomain (names are matched exactly)",
+					    ca->names[i]);
 	if (!ca->ca_file)
 		return 0;
 	if (access(ca->ca_file, R_OK) < 0)
