@@ -65,9 +65,16 @@ struct bh_guard_event {
 	enum bh_guard_verdict verdict; /* what the policy decided */
 	bool enforced;	    /* answered as decided (protect); false: monitor allowed it */
 	const char *reason; /* "zero-drift", "not in the allow list", "callback",
-			     * "error (fail-open)", "error (fail-closed)", "allowed" */
+			     * "error (fail-open)", "error (fail-closed)", "allowed",
+			     * BH_GUARD_REASON_NAMES_SPENT */
 	uint64_t decide_ns; /* time from reading the event to answering it */
 };
+
+/* The reason of an exec of a file with several links refused because the
+ * container's budget for the look for its other names is spent (whatever the
+ * fail mode: the container spends that budget itself). */
+#define BH_GUARD_REASON_NAMES_SPENT                                                                \
+	"the name walk's budget is spent: its other names under the rules' prefixes not looked at"
 
 /* A policy callback: its verdict for ev (called after the built-in checks allowed it).
  * Must not block: the asking process waits in the kernel until it returns. */
