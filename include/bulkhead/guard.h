@@ -128,9 +128,9 @@ struct bh_guard_policy {
 	 * per watch). Each container's walks read at most 16384 entries a second (its
 	 * answers kept, at most 64 KiB, are used without that budget): an exec whose
 	 * walk the budget cannot pay is refused whatever fail_closed says
-	 * (BH_GUARD_REASON_NAMES_SPENT, warned of once per watch). A file with one link has one name, the one used: a file moved
-	 * out of a prefix is not under it (zero-drift and the drift rules judge where
-	 * it came from).
+	 * (BH_GUARD_REASON_NAMES_SPENT, warned of once per watch). A file with one link has one
+	 * name, the one used: a file moved out of a prefix is not under it (zero-drift and the
+	 * drift rules judge where it came from).
 	 */
 	const char *const *deny_exec_prefixes;
 };
