@@ -65,9 +65,16 @@ struct bh_guard_event {
 	enum bh_guard_verdict verdict; /* what the policy decided */
 	bool enforced;	    /* answered as decided (protect); false: monitor allowed it */
 	const char *reason; /* "zero-drift", "not in the allow list", "callback",
-			     * "error (fail-open)", "error (fail-closed)", "allowed" */
+			     * "error (fail-open)", "error (fail-closed)", "allowed",
+			     * BH_GUARD_REASON_NAMES_SPENT */
 	uint64_t decide_ns; /* time from reading the event to answering it */
 };
+
+/* The reason of an exec of a file with several links refused because the
+ * container's budget for the look for its other names is spent (whatever the
+ * fail mode: the container spends that budget itself). */
+#define BH_GUARD_REASON_NAMES_SPENT                                                                \
+	"the name walk's budget is spent: its other names under the rules' prefixes not looked at"
 
 /* A policy callback: its verdict for ev (called after the built-in checks allowed it).
  * Must not block: the asking process waits in the kernel until it returns. */
@@ -118,9 +125,12 @@ struct bh_guard_policy {
 	 * refused as the file in /tmp. A walk stopped by its bounds, or by a directory
 	 * changed or unreadable while read, before finding one: counted as an error,
 	 * and an exec it would have allowed is refused with fail_closed (warned of once
-	 * per watch). A file with one link has one name, the one used: a file moved
-	 * out of a prefix is not under it (zero-drift and the drift rules judge where
-	 * it came from).
+	 * per watch). Each container's walks read at most 16384 entries a second (its
+	 * answers kept, at most 64 KiB, are used without that budget): an exec whose
+	 * walk the budget cannot pay is refused whatever fail_closed says
+	 * (BH_GUARD_REASON_NAMES_SPENT, warned of once per watch). A file with one link has one
+	 * name, the one used: a file moved out of a prefix is not under it (zero-drift and the
+	 * drift rules judge where it came from).
 	 */
 	const char *const *deny_exec_prefixes;
 };

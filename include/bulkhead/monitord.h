@@ -190,6 +190,9 @@ struct bh_mon_run_stats {
 	uint64_t guard_watched, guard_exec_refused, guard_connect_refused;
 	uint64_t guard_open_refused; /* opens block rules refused (inode marks) */
 	uint64_t guard_errors;
+	/* the look for other names of multi-link execs (bh_guard_stats): walks
+	 * made, answers kept used, execs refused for a spent budget */
+	uint64_t guard_name_walks, guard_name_hits, guard_name_over_budget;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };

@@ -268,6 +268,12 @@ static int guard_exec(int argc, char **argv, struct bh_cli *cli)
 		(unsigned long long)st.denied, (unsigned long long)st.would_deny,
 		(unsigned long long)st.errors, (unsigned long long)st.overflows,
 		(unsigned long long)(st.max_decide_ns / 1000));
+	if (st.name_walks || st.name_hits || st.name_over_budget)
+		fprintf(stderr,
+			"; other names of multi-link execs: %llu walks, %llu answers kept used, "
+			"%llu over a container's budget (refused)",
+			(unsigned long long)st.name_walks, (unsigned long long)st.name_hits,
+			(unsigned long long)st.name_over_budget);
 	fputc('\n', stderr);
 out:
 	bh_guard_free(g);

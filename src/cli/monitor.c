@@ -210,6 +210,13 @@ static void print_stats(const struct bh_mon_run_stats *st)
 			(unsigned long long)st->guard_open_refused,
 			(unsigned long long)st->guard_connect_refused,
 			(unsigned long long)st->guard_errors);
+	if (st->guard_name_walks || st->guard_name_hits || st->guard_name_over_budget)
+		fprintf(stderr,
+			"monitor: guard: other names of multi-link execs: %llu walks, %llu answers "
+			"kept used, %llu over a container's budget (refused)\n",
+			(unsigned long long)st->guard_name_walks,
+			(unsigned long long)st->guard_name_hits,
+			(unsigned long long)st->guard_name_over_budget);
 	if (st->behave_learned || st->behave_known || st->behave_outside || st->behave_errors)
 		fprintf(stderr,
 			"monitor: behaviour: %llu learned, %llu known, %llu outside (%llu "

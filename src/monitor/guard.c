@@ -684,6 +684,7 @@ int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_g
 	if (w->deny_exec_prefixes)
 		w->rootfd = fcntl(col.rootfd, F_DUPFD_CLOEXEC, 0);
 	w->names_warned = old && old->names_warned;
+	w->names_spent_warned = old && old->names_spent_warned;
 	/* the answers kept and the budget spent go on under the same prefixes (a
 	 * kept answer is checked against the tree whatever root it is reached by) */
 	if (w->deny_exec_prefixes && old && old->names &&

@@ -105,8 +105,27 @@ static bool under_prefix(char *const *prefixes, const char *path)
 	return false;
 }
 
+enum bh_guard_verdict grd_names_unsure_verdict(int r, bool fail_closed, enum bh_guard_verdict v,
+					       const char **reason)
+{
+	if (v != BH_GUARD_ALLOW || r >= 0)
+		return v;
+	if (r == -2) {
+		/* fail-open here would let a container empty its own budget to run
+		 * a blocked file by a name of its own */
+		*reason = BH_GUARD_REASON_NAMES_SPENT;
+		return BH_GUARD_DENY;
+	}
+	if (fail_closed) {
+		*reason = "error (fail-closed): its other names not all looked at";
+		return BH_GUARD_DENY;
+	}
+	return v; /* fail-open: decided by the name used */
+}
+
 /* Decide one permission event; <0 when the decision itself failed. *unsure:
- * the file's other names were not all looked at (the walk's bounds). */
+ * the file's other names were not all looked at (the walk's bounds, or the
+ * container's walk budget spent: refused whatever the fail mode). */
 static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		  struct bh_guard_event *ev, char *path, size_t pathsz, char *via, bool *unsure)
 {
@@ -116,6 +135,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	struct grd_ikey k = { 0 };
 	bool walked = false; /* path: the name found, via: the name used */
 	bool used_refused = false;
+	bool spent = false; /* the container's name-walk budget could not pay */
 	struct statx sx;
 	char link[64];
 	ssize_t n;
@@ -180,6 +200,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 			walked = true;
 		}
 		*unsure = r < 0;
+		spent = r == -2;
 	}
 	if (ev->op == BH_GUARD_EXEC) {
 		struct grd_drift_in di = { 0 };
@@ -238,7 +259,14 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 	}
 	if (*unsure) {
 		/* another name under a rule's prefix may have been missed */
-		if (!w->names_warned) {
+		if (spent && !w->names_spent_warned) {
+			bh_warn("guard: container %s: %s has several links, and the container's "
+				"budget for the look for another name of it under the rules' "
+				"prefixes (%d entries a second) is spent: refused, whatever the "
+				"fail mode (the container spends that budget itself)",
+				w->id, path, GRD_NAMES_BUDGET);
+			w->names_spent_warned = true;
+		} else if (!spent && !w->names_warned) {
 			bh_warn("guard: container %s: %s has several links, and the look for "
 				"another name of it under the rules' prefixes stopped at its "
 				"bounds (%d entries, %d deep): %s",
@@ -247,10 +275,8 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 						 : "decided by the name used (fail-open)");
 			w->names_warned = true;
 		}
-		if (ev->verdict == BH_GUARD_ALLOW && g->o.fail_closed) {
-			ev->verdict = BH_GUARD_DENY;
-			ev->reason = "error (fail-closed): its other names not all looked at";
-		}
+		ev->verdict = grd_names_unsure_verdict(spent ? -2 : -1, g->o.fail_closed,
+						       ev->verdict, &ev->reason);
 	}
 	if (!ev->reason)
 		ev->reason = "allowed";

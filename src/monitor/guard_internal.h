@@ -8,6 +8,8 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "bulkhead/guard.h"
+
 struct bh_error;
 
 /* The start time of pid (clock ticks after boot, /proc/PID/stat field 22) read
@@ -46,6 +48,10 @@ int grd_find_name(int rootfd, const char *const *prefixes, uint64_t dev, uint64_
 #define GRD_NAMES_CACHE	     32	   /* answers kept per container */
 #define GRD_NAMES_CACHE_DIRS 64	   /* directories a "none" answer kept may depend on */
 #define GRD_NAMES_BUDGET     16384 /* entries walked per second per container (~50 ms) */
+/* heap the answers kept hold per container (the names found, and the directories
+ * and their paths "none" answers depend on: malloc's own overhead aside); 4096
+ * containers: 256 MiB at worst, where 32 x 64 x PATH_MAX paths would be 8 MiB each */
+#define GRD_NAMES_CACHE_BYTES 65536
 
 struct grd_names;
 /* The executed file: its identity, and its link count and ctime (a new link of
@@ -58,19 +64,32 @@ struct grd_names_stats {
 	uint64_t walks;	      /* walks made */
 	uint64_t hits;	      /* answers taken from the memory (checked still true) */
 	uint64_t stale;	      /* answers found changed (file or directories) and dropped */
-	uint64_t over_budget; /* looks left unsure by the budget */
+	uint64_t over_budget; /* looks the budget could not pay for (-2) */
+	uint64_t dropped;     /* answers not kept, or let go, for GRD_NAMES_CACHE(_BYTES) */
+	size_t bytes;	      /* heap the answers kept hold now */
 };
 /* A new memory (owned by the caller) whose walks read budget entries a second. */
 struct grd_names *grd_names_new(unsigned budget);
 void grd_names_free(struct grd_names *c);
 /*
  * grd_find_name for file f through memory c (now_ns: CLOCK_MONOTONIC): a kept
- * answer for f still true is used, else a walk of at most GRD_NAMES_ENTRIES
- * entries and what the budget has left (none left, or a walk it cut short: -1).
+ * answer for f still true is used (whatever the budget has left), else a walk
+ * of at most GRD_NAMES_ENTRIES entries and what the budget has left: 1 found,
+ * 0 none, -1 unsure (a bound, a change), -2 the budget could not pay for the
+ * walk (none left, or a walk it cut short before finding one). The container
+ * spends its budget itself: the caller must not let -2 become an allow.
  */
 int grd_names_find(struct grd_names *c, int rootfd, const char *const *prefixes,
 		   const struct grd_names_file *f, uint64_t now_ns, char *out, size_t outsz);
 void grd_names_get_stats(const struct grd_names *c, struct grd_names_stats *out);
+/*
+ * The verdict of a multi-link exec whose look for its other names answered r
+ * (grd_names_find), v the verdict without it (guard_decide.c): r -2 (the
+ * container's budget spent) refuses whatever fail_closed says, -1 (a bound, a
+ * change) refuses with fail_closed, else v; *reason set when it refuses.
+ */
+enum bh_guard_verdict grd_names_unsure_verdict(int r, bool fail_closed, enum bh_guard_verdict v,
+					       const char **reason);
 
 struct bh_guard_net_rule;
 struct grd_net_key; /* monitor/bpf/guard_net.h */

@@ -13,9 +13,13 @@
  * the absence of a prefix's directory), checked again by one lookup and fstat
  * each: any entry added, removed or renamed in one changes its directory's
  * stamps, and a new link of the file its ctime and link count, both parts of
- * the key. A walk stopped at a bound, or unsure, is not kept. Walks are paid
- * from a budget of entries per second per container (a token bucket holding
- * one second's worth): a walk the budget cannot pay for in full is unsure.
+ * the key. A walk stopped at a bound, or unsure, is not kept. The answers
+ * kept hold at most GRD_NAMES_CACHE_BYTES of heap between them (the least
+ * recently used go first; one larger alone is not kept). Walks are paid from
+ * a budget of entries per second per container (a token bucket holding one
+ * second's worth); a walk the budget cannot pay for in full is -2, which the
+ * guard refuses whatever its fail mode: the container spends its own budget,
+ * so an unsure answer there must not be one it can turn into an allow.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -48,11 +52,13 @@ struct names_ans {
 	char *found;   /* the name found, or NULL: none */
 	struct names_dir *dirs;
 	size_t ndirs;
+	size_t bytes; /* heap it holds (found, dirs and their paths) */
 };
 
 struct grd_names {
 	struct names_ans ans[GRD_NAMES_CACHE];
 	size_t n;
+	size_t bytes; /* the answers' heap, at most GRD_NAMES_CACHE_BYTES */
 	uint64_t tick;
 	uint64_t budget;  /* entries per second */
 	uint64_t tokens;  /* entries the next walks may read */
@@ -238,8 +244,9 @@ static void dirs_free(struct names_dir *dirs, size_t n)
 	free(dirs);
 }
 
-static void ans_clear(struct names_ans *a)
+static void ans_clear(struct grd_names *c, struct names_ans *a)
 {
+	c->bytes -= a->bytes;
 	free(a->found);
 	dirs_free(a->dirs, a->ndirs);
 	memset(a, 0, sizeof(*a));
@@ -259,13 +266,15 @@ void grd_names_free(struct grd_names *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n; i++)
-		ans_clear(&c->ans[i]);
+		ans_clear(c, &c->ans[i]);
 	free(c);
 }
 
 void grd_names_get_stats(const struct grd_names *c, struct grd_names_stats *out)
 {
 	*out = c ? c->st : (struct grd_names_stats){ 0 };
+	if (c)
+		out->bytes = c->bytes;
 }
 
 /* Whether directory d is as the answer saw it: the same identity and stamps
@@ -329,11 +338,71 @@ static void pay(struct grd_names *c, uint64_t n)
 	c->tokens = n > c->tokens ? 0 : c->tokens - n;
 }
 
+/* Drop kept answer i (the last one takes its place). */
+static void ans_drop(struct grd_names *c, size_t i)
+{
+	ans_clear(c, &c->ans[i]);
+	c->ans[i] = c->ans[--c->n];
+	memset(&c->ans[c->n], 0, sizeof(c->ans[c->n]));
+}
+
+/* Keep the answer of wk's walk for f (r: 1, out the name found; 0, none, wk's
+ * directories taken): the least recently used answers go while the table is
+ * full or the bytes would pass GRD_NAMES_CACHE_BYTES; an answer larger than
+ * that alone is not kept. */
+static void keep(struct grd_names *c, const struct grd_names_file *f, int r, const char *out,
+		 struct names_walk *wk)
+{
+	struct names_ans *a;
+	size_t bytes = 0;
+
+	if (r > 0) {
+		dirs_free(wk->dirs, wk->ndirs);
+		wk->dirs = NULL;
+		wk->ndirs = 0;
+		bytes = strlen(out) + 1;
+	} else {
+		bytes = wk->ndirs * sizeof(*wk->dirs);
+		for (size_t i = 0; i < wk->ndirs; i++)
+			bytes += strlen(wk->dirs[i].path) + 1;
+	}
+	if (bytes > GRD_NAMES_CACHE_BYTES) {
+		c->st.dropped++;
+		dirs_free(wk->dirs, wk->ndirs);
+		return;
+	}
+	while (c->n && (c->n == GRD_NAMES_CACHE || c->bytes + bytes > GRD_NAMES_CACHE_BYTES)) {
+		size_t lru = 0;
+
+		for (size_t i = 1; i < c->n; i++)
+			if (c->ans[i].used < c->ans[lru].used)
+				lru = i;
+		ans_drop(c, lru);
+		c->st.dropped++;
+	}
+	a = &c->ans[c->n++];
+	a->dev = f->dev;
+	a->ino = f->ino;
+	a->nlink = f->nlink;
+	a->ctime = f->ctime;
+	a->used = c->tick;
+	a->bytes = bytes;
+	c->bytes += bytes;
+	if (r > 0) {
+		a->found = bh_strdup(out);
+	} else if (wk->ndirs) {
+		/* the walk's room for GRD_NAMES_CACHE_DIRS, down to what it used */
+		a->dirs = bh_reallocarray(wk->dirs, wk->ndirs, sizeof(*wk->dirs));
+		a->ndirs = wk->ndirs;
+	} else {
+		free(wk->dirs);
+	}
+}
+
 int grd_names_find(struct grd_names *c, int rootfd, const char *const *prefixes,
 		   const struct grd_names_file *f, uint64_t now_ns, char *out, size_t outsz)
 {
 	struct names_walk wk = { .dev = f->dev, .ino = f->ino };
-	struct names_ans *a = NULL;
 	unsigned max;
 	int r;
 
@@ -356,49 +425,27 @@ int grd_names_find(struct grd_names *c, int rootfd, const char *const *prefixes,
 			}
 		}
 		c->st.stale++;
-		a = k; /* replaced by this walk's answer, or dropped */
+		ans_drop(c, i); /* replaced by this walk's answer, or gone */
 		break;
 	}
-	if (a)
-		ans_clear(a);
 	max = c->tokens < GRD_NAMES_ENTRIES ? (unsigned)c->tokens : GRD_NAMES_ENTRIES;
 	if (!max) {
 		c->st.over_budget++;
-		return -1; /* unsure: the fail mode decides */
+		return -2; /* no walk: the budget is spent */
 	}
 	wk.left = max;
 	wk.dirs = bh_calloc(GRD_NAMES_CACHE_DIRS, sizeof(*wk.dirs));
 	c->st.walks++;
 	r = find(&wk, rootfd, prefixes, out, outsz);
 	pay(c, max - wk.left);
-	if (r < 0 && max < GRD_NAMES_ENTRIES && !wk.left)
-		c->st.over_budget++; /* stopped by what the budget left */
 	if (r < 0 || (r == 0 && wk.dirs_over)) {
 		dirs_free(wk.dirs, wk.ndirs);
+		if (r < 0 && max < GRD_NAMES_ENTRIES && !wk.left) {
+			c->st.over_budget++; /* stopped by what the budget left */
+			return -2;
+		}
 		return r;
 	}
-	if (!a) {
-		if (c->n < GRD_NAMES_CACHE) {
-			a = &c->ans[c->n++];
-		} else {
-			a = &c->ans[0];
-			for (size_t i = 1; i < c->n; i++)
-				if (c->ans[i].used < a->used)
-					a = &c->ans[i];
-			ans_clear(a);
-		}
-	}
-	a->dev = f->dev;
-	a->ino = f->ino;
-	a->nlink = f->nlink;
-	a->ctime = f->ctime;
-	a->used = c->tick;
-	if (r > 0) {
-		a->found = bh_strdup(out);
-		dirs_free(wk.dirs, wk.ndirs);
-	} else {
-		a->dirs = wk.dirs;
-		a->ndirs = wk.ndirs;
-	}
+	keep(c, f, r, out, &wk);
 	return r;
 }

@@ -66,6 +66,7 @@ struct grd_watch {
 	char **deny_exec_prefixes; /* where another name of a multi-link exec is looked for */
 	int rootfd;		   /* O_PATH of the init's root (the walk's), or -1 */
 	bool names_warned;	   /* a walk stopped at its bounds: warned of */
+	bool names_spent_warned;   /* its walk budget spent: warned of */
 	struct grd_names *names;   /* the walks' answers kept, their budget (guard_names.c) */
 	bh_guard_decide_fn decide;
 	void *decide_arg;

@@ -644,6 +644,9 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->guard_open_refused = GET(s->guard_open_refused);
 	st->guard_connect_refused = GET(s->guard_connect_refused);
 	st->guard_errors = GET(s->guard_errors);
+	st->guard_name_walks = GET(s->guard_name_walks);
+	st->guard_name_hits = GET(s->guard_name_hits);
+	st->guard_name_over_budget = GET(s->guard_name_over_budget);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));

@@ -96,6 +96,8 @@ struct mon_guard {
 	struct bh_guard_net_rule *conn;
 	size_t nconn;
 	uint64_t conn_sig;
+	/* the guard's name-walk counts already added to the run's stats */
+	struct bh_guard_stats names_seen;
 	/* the event the last decision was made on: its report (after the answer,
 	 * when the process may have moved on and /proc says something else) says
 	 * what was decided */
@@ -361,7 +363,11 @@ static void report(const struct bh_guard_event *gev, void *arg)
 		{
 			char *inner = mon_behave_output(v, ev);
 
-			out = bh_asprintf("exec refused before it ran: %s", inner);
+			if (!strcmp(gev->reason, BH_GUARD_REASON_NAMES_SPENT))
+				out = bh_asprintf("exec refused before it ran: %s (%s)", inner,
+						  gev->reason);
+			else
+				out = bh_asprintf("exec refused before it ran: %s", inner);
 			free(inner);
 		}
 	}
@@ -665,6 +671,20 @@ static void rescan(struct mon_guard *mg, bool rdv)
 	bh_ctr_list_free(l);
 }
 
+/* The guard's name-walk counts since the last call, into the run's stats. */
+static void names_count(struct mon_guard *mg)
+{
+	struct bh_guard_stats st;
+	struct bh_mon_run_stats *rs = mon_stats(mg->p);
+
+	bh_guard_get_stats(mg->g, &st);
+	mon_guard_count(mg->p, &rs->guard_name_walks, st.name_walks - mg->names_seen.name_walks);
+	mon_guard_count(mg->p, &rs->guard_name_hits, st.name_hits - mg->names_seen.name_hits);
+	mon_guard_count(mg->p, &rs->guard_name_over_budget,
+			st.name_over_budget - mg->names_seen.name_over_budget);
+	mg->names_seen = st;
+}
+
 static void *guard_main(void *arg)
 {
 	struct mon_guard *mg = arg;
@@ -718,6 +738,7 @@ static void *guard_main(void *arg)
 			bh_error_prefix(&err, "guard");
 			mon_warn(mg->p, &err);
 		}
+		names_count(mg);
 	}
 	return NULL;
 }

@@ -4,7 +4,9 @@
  * multi-link exec asked twice is one walk, a change in a directory the walk
  * read (an entry added, a directory renamed in), a new link of the file or the
  * name found removed makes it walk again; the budget of entries per second per
- * container leaves a look unsure once spent, and refills with time.
+ * container, once spent, makes a look -2, which refuses the exec whatever the
+ * fail mode (a container cannot drain it to run a blocked file by another
+ * name), and refills with time; the answers kept stay under a byte bound.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -208,11 +210,12 @@ static void test_names_budget(void **state)
 	g.ino += 1000000; /* another file: no answer kept for it */
 	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
 	assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), 0);
-	/* what is left does not pay for a whole walk: unsure */
+	/* what is left does not pay for a whole walk: -2 (a walk cut short),
+	 * then -2 (none left) */
 	g.ino++;
-	assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), -1);
+	assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), -2);
 	g.ino++;
-	assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), -1);
+	assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), -2);
 	assert_int_equal(stats(c).over_budget, 2);
 	/* a kept answer costs a look at its directories, not a walk */
 	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
@@ -260,6 +263,174 @@ static void test_names_bounded(void **state)
 	unit_rmtmp(d);
 }
 
+/*
+ * The reviewer's drain: a container execs its own two-link file again and
+ * again with a chmod between (a new key each time: a new walk over a /usr/bin
+ * of 800 entries) until its budget is spent, then execs a new hard link of
+ * /usr/bin/nc, which a block rule names. The look must not end as an allow:
+ * -2, refused whatever the fail mode. An answer kept before the drain is still
+ * used (a container re-execing the same files does not need the budget).
+ */
+static void test_names_budget_drained_refuses(void **state)
+{
+	char *d = unit_mktmp(), out[PATH_MAX], *h;
+	const char *pre[] = { "/usr/bin/nc", NULL }; /* a block rule on /usr/bin/nc */
+	struct grd_names *c = grd_names_new(GRD_NAMES_BUDGET);
+	struct grd_names_file f;
+	const char *reason = NULL;
+	int rootfd, r = 0, walks = 0;
+
+	(void)state;
+	mkdir_in(d, "/usr");
+	mkdir_in(d, "/usr/bin");
+	mkdir_in(d, "/tmp");
+	for (int i = 0; i < 800; i++) { /* a distribution's /usr/bin */
+		char n[64];
+
+		snprintf(n, sizeof(n), "/usr/bin/tool%03d", i);
+		mkfile(d, n);
+	}
+	mkfile(d, "/usr/bin/nc");
+	link_in(d, "/usr/bin/nc", "/tmp/kept"); /* a name of nc looked at before */
+	mkfile(d, "/tmp/h");
+	link_in(d, "/tmp/h", "/tmp/h2"); /* the container's own multi-link file */
+	usleep(30000);
+	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	f = file_of(d, "/tmp/kept");
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, 10 * SEC, out, sizeof(out)), 1);
+	assert_string_equal(out, "/usr/bin/nc");
+
+	/* the drain: each exec a new key (a chmod between), each a walk */
+	h = bh_asprintf("%s/tmp/h", d);
+	for (int i = 0; i < 100 && r == 0; i++) {
+		struct grd_names_file k;
+
+		assert_int_equal(chmod(h, (i & 1) ? 0700 : 0755), 0);
+		k = file_of(d, "/tmp/h");
+		k.ctime.tv_nsec = (k.ctime.tv_nsec + i) % SEC; /* the clock's tick: distinct keys */
+		r = grd_names_find(c, rootfd, pre, &k, 10 * SEC, out, sizeof(out));
+		walks++;
+	}
+	free(h);
+	assert_int_equal(r, -2);
+	assert_in_range(walks, 10, 30); /* 16384 / ~803 entries a walk */
+
+	/* a new name of nc (the link changes nc's key: no answer kept for it) */
+	link_in(d, "/usr/bin/nc", "/tmp/x");
+	f = file_of(d, "/tmp/x");
+	r = grd_names_find(c, rootfd, pre, &f, 10 * SEC + 1000000, out, sizeof(out));
+	assert_int_equal(r, -2);
+	/* refused, fail-open (the default) or not */
+	assert_int_equal(grd_names_unsure_verdict(r, false, BH_GUARD_ALLOW, &reason),
+			 BH_GUARD_DENY);
+	assert_string_equal(reason, BH_GUARD_REASON_NAMES_SPENT);
+	assert_int_equal(grd_names_unsure_verdict(r, true, BH_GUARD_ALLOW, &reason), BH_GUARD_DENY);
+	assert_true(stats(c).over_budget >= 2);
+
+	/* a second later the budget pays for the walk again: found */
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, 12 * SEC, out, sizeof(out)), 1);
+	assert_string_equal(out, "/usr/bin/nc");
+	grd_names_free(c);
+	close(rootfd);
+	unit_rmtmp(d);
+}
+
+/* The fail mode decides a look unsure for its bounds (-1); answers 0 and 1, or
+ * a verdict already deny, are left as they are. */
+static void test_names_unsure_verdict(void **state)
+{
+	const char *reason = NULL;
+
+	(void)state;
+	assert_int_equal(grd_names_unsure_verdict(-1, false, BH_GUARD_ALLOW, &reason),
+			 BH_GUARD_ALLOW);
+	assert_null(reason);
+	assert_int_equal(grd_names_unsure_verdict(-1, true, BH_GUARD_ALLOW, &reason),
+			 BH_GUARD_DENY);
+	assert_non_null(reason);
+	reason = NULL;
+	assert_int_equal(grd_names_unsure_verdict(0, true, BH_GUARD_ALLOW, &reason),
+			 BH_GUARD_ALLOW);
+	assert_int_equal(grd_names_unsure_verdict(-2, false, BH_GUARD_DENY, &reason),
+			 BH_GUARD_DENY);
+	assert_null(reason);
+}
+
+/* "None" answers whose directories have long paths: the answers kept stay
+ * under GRD_NAMES_CACHE_BYTES (the least recent go), one alone larger than it
+ * is not kept. */
+static void test_names_bytes_bounded(void **state)
+{
+	char *d = unit_mktmp(), out[PATH_MAX], rel[PATH_MAX], name[201];
+	const char *pre[] = { "/p/", NULL };
+	struct grd_names *c = grd_names_new(1u << 30);
+	struct grd_names_file f;
+	size_t len;
+	int rootfd, big_walks;
+
+	(void)state;
+	memset(name, 'a', 200);
+	name[200] = 0;
+	mkdir_in(d, "/p");
+	mkdir_in(d, "/w");
+	mkfile(d, "/w/y");
+	link_in(d, "/w/y", "/w/y2");
+	/* /p: a chain of 12 directories of 200-character names, 20 siblings at
+	 * its bottom: 33 directories read, ~70 KB of paths */
+	len = (size_t)snprintf(rel, sizeof(rel), "/p");
+	for (int i = 0; i < 12; i++) {
+		len += (size_t)snprintf(rel + len, sizeof(rel) - len, "/%s", name);
+		mkdir_in(d, rel);
+	}
+	for (int i = 0; i < 20; i++) {
+		snprintf(rel + len, sizeof(rel) - len, "/%02d%s", i, name);
+		mkdir_in(d, rel);
+	}
+	usleep(30000);
+	rootfd = open(d, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	assert_true(rootfd >= 0);
+	f = file_of(d, "/w/y");
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
+	big_walks = (int)stats(c).walks;
+	assert_int_equal(big_walks, 2); /* larger than the bound alone: not kept */
+	assert_int_equal(stats(c).bytes, 0);
+	assert_int_equal(stats(c).dropped, 2);
+
+	/* the siblings gone: 13 directories, ~20 KB: three kept at most */
+	rel[len] = 0;
+	for (int i = 0; i < 20; i++) {
+		char *p;
+
+		snprintf(rel + len, sizeof(rel) - len, "/%02d%s", i, name);
+		p = bh_asprintf("%s%s", d, rel);
+		assert_int_equal(rmdir(p), 0);
+		free(p);
+	}
+	usleep(30000);
+	for (int i = 0; i < 8; i++) {
+		struct grd_names_file g = f;
+
+		g.ino += 1000000 + (uint64_t)i;
+		assert_int_equal(grd_names_find(c, rootfd, pre, &g, SEC, out, sizeof(out)), 0);
+		assert_true(stats(c).bytes <= GRD_NAMES_CACHE_BYTES);
+		assert_true(stats(c).bytes > 0);
+	}
+	assert_int_equal(stats(c).walks, 2 + 8);
+	assert_true(stats(c).dropped > 2);
+	/* the last is kept, the first gone */
+	f.ino += 1000000 + 7;
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
+	assert_int_equal(stats(c).walks, 10);
+	f.ino -= 7;
+	assert_int_equal(grd_names_find(c, rootfd, pre, &f, SEC, out, sizeof(out)), 0);
+	assert_int_equal(stats(c).walks, 11);
+	grd_names_free(c);
+	close(rootfd);
+	unit_rmtmp(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +438,9 @@ int main(void)
 		cmocka_unit_test(test_names_kept_found),
 		cmocka_unit_test(test_names_budget),
 		cmocka_unit_test(test_names_bounded),
+		cmocka_unit_test(test_names_budget_drained_refuses),
+		cmocka_unit_test(test_names_unsure_verdict),
+		cmocka_unit_test(test_names_bytes_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
