@@ -166,6 +166,9 @@ struct bh_mon_file {
 	uint32_t mode;
 	int32_t fd; /* the fd number the call returned or used; -1 when none */
 	enum bh_mon_fdtype type;
+	/* an open whose fd another thread closed before its exit: path is the
+	 * string the caller passed, read at exit (forgeable), not the file's */
+	bool name_unverified;
 };
 
 /* The socket of connect, accept, listen. Addresses in network byte order;
@@ -188,6 +191,9 @@ struct bh_mon_args {
 	char source[BH_MON_PATH_MAX];	/* mount source; memfd_create name */
 	char fstype[BH_MON_FSTYPE_MAX]; /* mount */
 	char module[BH_MON_MODULE_MAX]; /* init_module/finit_module: the name */
+	/* i386 socketcall(2): the call's argument array could not be read at
+	 * exit: fd, address (connect) unknown; the call's type still right */
+	bool unreadable;
 };
 
 struct bh_mon_event {

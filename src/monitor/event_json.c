@@ -390,6 +390,8 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 				ev->file.fd = (int32_t)n;
 			} else if (!strcmp(k, "type"))
 				r = get_fdtype(c, v, path, &ev->file.type);
+			else if (!strcmp(k, "name_unverified"))
+				r = get_bool(c, v, path, &ev->file.name_unverified);
 			else
 				r = bad(c, path, "unknown member");
 		} else if (!strcmp(which, "net")) {
@@ -454,6 +456,8 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 				r = get_str(c, v, path, a->fstype, sizeof(a->fstype));
 			else if (!strcmp(k, "module"))
 				r = get_str(c, v, path, a->module, sizeof(a->module));
+			else if (!strcmp(k, "unreadable"))
+				r = get_bool(c, v, path, &a->unreadable);
 			else
 				r = bad(c, path, "unknown member");
 		}
@@ -689,6 +693,7 @@ static json_t *file_json(const struct bh_mon_file *f)
 		r |= put(o, "fd", json_integer(f->fd));
 	if (f->type && (unsigned)f->type < sizeof(fdtypes) / sizeof(fdtypes[0]))
 		r |= put(o, "type", json_string(fdtypes[f->type]));
+	r |= put_bool(o, "name_unverified", f->name_unverified);
 	if (r) {
 		json_decref(o);
 		return NULL;
@@ -764,6 +769,7 @@ static json_t *args_json(const struct bh_mon_args *a)
 	r |= put_str(o, "source", a->source);
 	r |= put_str(o, "fstype", a->fstype);
 	r |= put_str(o, "module", a->module);
+	r |= put_bool(o, "unreadable", a->unreadable);
 	if (r) {
 		json_decref(o);
 		return NULL;

@@ -243,6 +243,7 @@ static void decode_sys(const struct mon_rec_hdr *h, const struct mon_rec_sys *s,
 		f->flags = s->oflags;
 		f->mode = s->path.mode & 07777;
 		f->fd = h->res >= 0 && h->res <= INT32_MAX ? (int32_t)h->res : -1;
+		f->name_unverified = (h->flags & MON_R_NAME_UNVERIFIED) != 0;
 		break;
 	case BH_MON_CONNECT:
 	case BH_MON_ACCEPT:
@@ -258,6 +259,11 @@ static void decode_sys(const struct mon_rec_hdr *h, const struct mon_rec_sys *s,
 				? (int32_t)s->a[0]
 				: (h->res >= 0 && h->res <= INT32_MAX ? (int32_t)h->res : -1);
 		f->type = mon_fd_type(S_IFSOCK, 0, 0, s->family);
+		if (h->flags & MON_R_ARGS_UNREAD) {
+			a->unreadable = true;
+			if (ev->type == BH_MON_CONNECT || ev->type == BH_MON_LISTEN)
+				f->fd = -1; /* not read: not fd 0 */
+		}
 		break;
 	case BH_MON_SETUID: a->uid = (uint32_t)s->a[0]; break;
 	case BH_MON_SETREUID: a->uid = first_set(s->a[1], s->a[0], s->a[0]); break;

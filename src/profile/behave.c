@@ -544,7 +544,7 @@ struct cand {
 	char net[64];
 	int family;
 	uint8_t addr[16];
-	bool ok; /* the call succeeded: learning keeps it */
+	bool ok; /* the call succeeded (and its name is the file's): learning keeps it */
 };
 
 static bool is_write(uint32_t flags)
@@ -642,6 +642,11 @@ static bool candidate(const struct bh_mon_event *ev, struct cand *c)
 		if (ev->file.path[0] != '/' || !is_write(ev->file.flags) || !slash)
 			return false;
 		c->kind = BH_BEHAVE_FILE;
+		/* its fd closed before the exit: the name is the caller's
+		 * string, not the opened file's, so a workload could plant any
+		 * directory; checked against the profile, never learned */
+		if (ev->file.name_unverified)
+			c->ok = false;
 		/* the directory, its '/' included */
 		n = copy(c->value, sizeof(c->value), ev->file.path,
 			 (size_t)(slash - ev->file.path) + 1);

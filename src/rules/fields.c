@@ -224,6 +224,8 @@ BOOLGET(g_proc_upper, ev->proc.exe_upper_layer)
 BOOLGET(g_proc_memfd, ev->proc.exe_from_memfd)
 BOOLGET(g_proc_compat, ev->proc.compat)
 BOOLGET(g_proc_writable, ev->proc.exe_writable)
+BOOLGET(g_fd_name_unverified, ev->file.name_unverified)
+BOOLGET(g_arg_unreadable, ev->args.unreadable)
 
 /*
  * The user's (group's) name: the event's own, else the name in the process's
@@ -713,6 +715,8 @@ static const struct rules_field fields[] = {
 	  "capset: CAP_ names, space-separated" },
 	{ "evt.arg.cap_permitted", S, A0, false, rules_g_cap_perm, "capset: CAP_ names" },
 	{ "evt.arg.cap_inheritable", S, A0, false, rules_g_cap_inh, "capset: CAP_ names" },
+	{ "evt.arg.unreadable", B, A0, false, g_arg_unreadable,
+	  "32-bit socketcall(2): its arguments were unreadable at exit (fd, peer unknown)" },
 	{ "proc.name", S, A0, false, g_proc_name, "the process name (comm)" },
 	{ "proc.exe", S, A0, false, g_proc_exe, "the executable's path" },
 	{ "proc.exepath", S, A0, false, g_proc_exe, "the executable's path" },
@@ -759,6 +763,8 @@ static const struct rules_field fields[] = {
 	{ "fd.num", N, A0, false, g_fd_num, "the fd number" },
 	{ "fd.is_self_proc", B, A0, false, g_fd_is_self_proc,
 	  "the file is below the process's own /proc/PID (bulkhead's field)" },
+	{ "fd.name_unverified", B, A0, false, g_fd_name_unverified,
+	  "open: the fd was closed before the exit; fd.name is the caller's string (forgeable)" },
 	{ "fd.type", S, A0, false, g_fd_type, "file, directory, ipv4, ipv6, unix, pipe, memfd" },
 	{ "fd.typechar", S, A0, false, g_fd_typechar, "f, d, 4, 6, u, p, m" },
 	{ "fd.l4proto", S, A0, false, g_fd_l4proto, "tcp, udp, icmp, raw" },

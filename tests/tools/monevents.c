@@ -108,7 +108,8 @@ static void print_event(const struct bh_mon_event *ev)
 	put_str("cname", ev->container.name, sizeof(ev->container.name));
 	put_str("runtime", ev->container.runtime, sizeof(ev->container.runtime));
 	put_str("path", ev->file.path, sizeof(ev->file.path));
-	printf("\tflags=0x%x\tfd=%d\tftype=%s", ev->file.flags, ev->file.fd, fdname(ev->file.type));
+	printf("\tflags=0x%x\tfd=%d\tftype=%s\tunverified=%d", ev->file.flags, ev->file.fd,
+	       fdname(ev->file.type), ev->file.name_unverified);
 	if (ev->net.family) {
 		inet_ntop(ev->net.family, ev->net.raddr, a, sizeof(a));
 		printf("\tfamily=%u\tproto=%u\traddr=%s\trport=%u", ev->net.family, ev->net.proto,

@@ -778,12 +778,40 @@ static void migrates_schema_3(void **state)
 	free(old);
 }
 
+/* An open whose fd was closed before its exit carries the caller's string,
+ * not the file's: a workload in discover must not plant directories with it;
+ * outside discover it is still judged (reported, not silenced). */
+static void unverified_names_are_not_learned(void **state)
+{
+	struct bh_behave *b = open_b(NULL);
+	struct bh_behave_verdict v;
+	struct bh_mon_event ev;
+
+	(void)state;
+	ev_write(&ev, "/usr/local/bin/planted");
+	ev.file.name_unverified = true;
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_IGNORED);
+	ev_write(&ev, "/var/log/app/x.log");
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_LEARNED);
+	assert_int_equal(bh_behave_set_mode(b, DIGEST, BH_PROF_MONITOR, -1, NULL), 0);
+	assert_int_equal(bh_behave_flush(b, NULL), 0);
+	ev_write(&ev, "/usr/local/bin/planted");
+	ev.file.name_unverified = true;
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_OUTSIDE); /* it was not learned */
+	assert_int_equal(v.kind, BH_BEHAVE_FILE);
+	ev_write(&ev, "/var/log/app/y.log");
+	ev.file.name_unverified = true;
+	assert_int_equal(see(b, &ev, &v), BH_BEHAVE_KNOWN);
+	bh_behave_close(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(learns_and_judges_each_kind, setup, teardown),
 		cmocka_unit_test_setup_teardown(reload_sees_a_mode_set_elsewhere, setup, teardown),
 		cmocka_unit_test_setup_teardown(zero_drift, setup, teardown),
+		cmocka_unit_test_setup_teardown(unverified_names_are_not_learned, setup, teardown),
 		cmocka_unit_test_setup_teardown(runtime_setup_is_not_the_workload, setup, teardown),
 		cmocka_unit_test_setup_teardown(collapses_past_thresholds, setup, teardown),
 		cmocka_unit_test_setup_teardown(bounds, setup, teardown),

@@ -155,6 +155,120 @@ static void compat_record_decodes_as_compat(void **state)
 	assert_false(ev.proc.compat);
 }
 
+/* socketcall's sub-call is the low 32 bits of bx, as the kernel takes it:
+ * upper bits set must not hide a connect; numbers past the table are none. */
+static void socketcall_subcall_is_the_low_32_bits(void **state)
+{
+	(void)state;
+	assert_int_equal(mon_compat_slot(__NR_socketcall, SYS_CONNECT), SOCK(CONNECT));
+	assert_int_equal(mon_compat_slot(__NR_socketcall, 0x100000000ul | SYS_CONNECT),
+			 SOCK(CONNECT));
+	assert_int_equal(mon_compat_slot(__NR_socketcall, 0xffffffff00000000ul | SYS_ACCEPT4),
+			 SOCK(ACCEPT4));
+	assert_int_equal(mon_compat_slot(__NR_socketcall, MON_SOCKCALL_MAX), -1);
+	assert_int_equal(mon_compat_slot(__NR_socketcall, 0xfffffffful), -1);
+	assert_int_equal(mon_compat_slot(__NR_setuid, 0x100000000ul), NR(setuid));
+	assert_int_equal(mon_compat_slot(MON_NR32_MAX, 0), -1);
+}
+
+/* The bytes read of each sub-call's arguments are what the kernel copies
+ * (net/compat.c's nas[]: 4 bytes an argument), not a fixed 16. */
+static void socketcall_sizes_are_the_kernels(void **state)
+{
+	static const struct {
+		int call;
+		unsigned nargs;
+	} nas[] = {
+		{ SYS_SOCKET, 3 },	{ SYS_BIND, 3 },       { SYS_CONNECT, 3 },
+		{ SYS_LISTEN, 2 },	{ SYS_ACCEPT, 3 },     { SYS_GETSOCKNAME, 3 },
+		{ SYS_GETPEERNAME, 3 }, { SYS_SOCKETPAIR, 4 }, { SYS_SEND, 4 },
+		{ SYS_RECV, 4 },	{ SYS_SENDTO, 6 },     { SYS_RECVFROM, 6 },
+		{ SYS_SHUTDOWN, 2 },	{ SYS_SETSOCKOPT, 5 }, { SYS_GETSOCKOPT, 5 },
+		{ SYS_SENDMSG, 3 },	{ SYS_RECVMSG, 3 },    { SYS_ACCEPT4, 4 },
+		{ SYS_RECVMMSG, 5 },	{ SYS_SENDMMSG, 4 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(nas) / sizeof(nas[0]); i++)
+		if (mon_sockcall_nbytes((unsigned long)nas[i].call) != nas[i].nargs * 4)
+			fail_msg("sub-call %d: %u bytes, the kernel copies %u", nas[i].call,
+				 mon_sockcall_nbytes((unsigned long)nas[i].call), nas[i].nargs * 4);
+	assert_int_equal(mon_sockcall_nbytes(0), 0);
+	assert_int_equal(mon_sockcall_nbytes(SYS_SENDMMSG + 1), 0);
+	assert_int_equal(mon_sockcall_nbytes(SYS_CONNECT), 12);
+	assert_int_equal(mon_sockcall_nbytes(SYS_LISTEN), 8);
+}
+
+/* The 16-bit id calls: the kernel keeps the low 16 bits, 0xffff of them -1. */
+static void uid16_is_truncated_as_the_kernel_does(void **state)
+{
+	(void)state;
+	assert_int_equal(mon_uid16(0x10000), 0); /* setuid16(0x10000) is setuid(0) */
+	assert_int_equal(mon_uid16(0x103e8), 1000);
+	assert_int_equal(mon_uid16(1000), 1000);
+	assert_int_equal(mon_uid16(0xffff), 0xffffffffu);
+	assert_int_equal(mon_uid16(0x1ffff), 0xffffffffu);
+	assert_int_equal(mon_uid16(0xffffffffu), 0xffffffffu);
+	assert_int_equal(mon_uid16(0), 0);
+}
+
+/* A socketcall connect whose arguments were unreadable at exit: marked (the
+ * fd unknown, not fd 0), written to JSON and read back; an open whose fd was
+ * closed before its exit: its name marked unverified. */
+static void unreadable_and_unverified_are_marked(void **state)
+{
+	unsigned char buf[sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys)];
+	struct mon_rec_hdr *h = (struct mon_rec_hdr *)buf;
+	struct mon_rec_sys *s = (struct mon_rec_sys *)(h + 1);
+	struct bh_mon_event ev, back;
+	struct mon_rec_raw raw;
+	json_t *j = NULL;
+	char *txt;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	h->type = BH_MON_CONNECT;
+	h->size = sizeof(buf);
+	h->flags = MON_R_COMPAT | MON_R_ARGS_UNREAD;
+	s->path.flags = MON_PATH_NONE;
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_true(ev.args.unreadable);
+	assert_int_equal(ev.file.fd, -1);
+	assert_int_equal(ev.type, BH_MON_CONNECT);
+	assert_int_equal(bh_mon_event_to_json(&ev, &j, NULL), 0);
+	txt = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(txt, "\"unreadable\":true"));
+	free(txt);
+	assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+	assert_true(back.args.unreadable);
+	json_decref(j);
+	h->flags = MON_R_COMPAT;
+	s->a[0] = 5;
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_false(ev.args.unreadable);
+	assert_int_equal(ev.file.fd, 5);
+
+	h->type = BH_MON_OPENAT;
+	h->flags = MON_R_NAME_UNVERIFIED;
+	h->res = 3;
+	s->path.flags = MON_PATH_RAW;
+	s->path.len = 6;
+	s->path.ncomp = 1;
+	memcpy(s->path.buf, "/a/b/c", 6);
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_true(ev.file.name_unverified);
+	assert_int_equal(bh_mon_event_to_json(&ev, &j, NULL), 0);
+	txt = json_dumps(j, JSON_COMPACT);
+	assert_non_null(strstr(txt, "\"name_unverified\":true"));
+	free(txt);
+	assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+	assert_true(back.file.name_unverified);
+	json_decref(j);
+	h->flags = 0;
+	assert_int_equal(mon_record_decode(buf, sizeof(buf), &ev, &raw), 0);
+	assert_false(ev.file.name_unverified);
+}
+
 /* The probe answers (yes or no) on x86_64, and the same each time. */
 static void probe_answers(void **state)
 {
@@ -175,6 +289,10 @@ int main(void)
 		cmocka_unit_test(compat_numbers_are_the_kernels),
 		cmocka_unit_test(every_syscall_type_has_a_compat_number),
 		cmocka_unit_test(compat_record_decodes_as_compat),
+		cmocka_unit_test(socketcall_subcall_is_the_low_32_bits),
+		cmocka_unit_test(socketcall_sizes_are_the_kernels),
+		cmocka_unit_test(uid16_is_truncated_as_the_kernel_does),
+		cmocka_unit_test(unreadable_and_unverified_are_marked),
 		cmocka_unit_test(probe_answers),
 	};
 

@@ -1172,6 +1172,26 @@ static void default_mining_pool(void **state)
 	free(ev);
 }
 
+/* A 32-bit socketcall connect whose arguments were unreadable at exit: its
+ * peer unknown, still an outbound connect, reported by its own rule. */
+static void default_unreadable_connect(void **state)
+{
+	struct bh_mon_event *ev = ev_new(BH_MON_CONNECT);
+
+	ev->proc.compat = true;
+	ev->args.unreadable = true;
+	assert_true(fires(ev, "Outbound connection with unreadable arguments"));
+	assert_false(fires(ev, "Outbound connection to mining pool port"));
+	ev->res = -111; /* refused: no connection */
+	assert_false(fires(ev, "Outbound connection with unreadable arguments"));
+	ev->res = 0;
+	ev->args.unreadable = false; /* a connect on a non-inet socket: nothing */
+	assert_false(fires(ev, "Outbound connection with unreadable arguments"));
+	set_net(ev, "10.0.0.2", 40000, "203.0.113.9", 443);
+	assert_false(fires(ev, "Outbound connection with unreadable arguments"));
+	free(ev);
+}
+
 static void default_reverse_shell(void **state)
 {
 	struct bh_mon_event *ev = exec_ev("sh", true);
@@ -1868,6 +1888,7 @@ int main(void)
 		cmocka_unit_test(default_release_agent),
 		cmocka_unit_test(default_k8s_api),
 		cmocka_unit_test(default_mining_pool),
+		cmocka_unit_test(default_unreadable_connect),
 		cmocka_unit_test(default_reverse_shell),
 		cmocka_unit_test(default_package_manager),
 		cmocka_unit_test(default_ptrace_and_proc_mem),

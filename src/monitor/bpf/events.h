@@ -45,6 +45,63 @@
 #define MON_W_UID16 0x80u /* i386 setuid...: 16-bit ids (0xffff is -1) */
 #define MON_W_ARG1  0x40u /* i386 umount(2): one argument (no flags) */
 
+/*
+ * The `want` slot of an i386 call: nr its number, bx its first register
+ * (socketcall's sub-call: the kernel takes its low 32 bits, (unsigned
+ * int)bx, so the upper ones must not hide a call); -1: not in the table.
+ * Shared with user space (tests).
+ */
+static inline long mon_compat_slot(unsigned long nr, unsigned long bx)
+{
+	if (nr >= MON_NR32_MAX)
+		return -1;
+	if (nr != MON_NR32_SOCKETCALL)
+		return (long)(MON_W_COMPAT + nr);
+	if ((unsigned int)bx >= MON_SOCKCALL_MAX)
+		return -1;
+	return (long)(MON_W_SOCKCALL + (unsigned int)bx);
+}
+
+/*
+ * i386 socketcall(2): the bytes of sub-call `call`'s arguments (u32 each)
+ * that the kernel copies from the caller (net/compat.c's nas[]); 0 for a
+ * call it refuses (EINVAL) before copying. Shared with user space (tests).
+ */
+static inline unsigned int mon_sockcall_nbytes(unsigned long call)
+{
+	switch (call) {
+	case 4: /* SYS_LISTEN */
+	case 13: /* SYS_SHUTDOWN */ return 8;
+	case 1:
+	case 2:
+	case 3:
+	case 5:
+	case 6:
+	case 7:
+	case 16:
+	case 17: return 12; /* socket bind connect accept getsockname getpeername sendmsg recvmsg */
+	case 8:
+	case 9:
+	case 10:
+	case 18:
+	case 20: return 16; /* socketpair send recv accept4 sendmmsg */
+	case 14:
+	case 15:
+	case 19: return 20; /* setsockopt getsockopt recvmmsg */
+	case 11:
+	case 12: return 24; /* sendto recvfrom */
+	default: return 0;
+	}
+}
+
+/* An i386 16-bit id call's argument (setuid16...): the kernel takes the low
+ * 16 bits, and 0xffff of those is -1 (unchanged). Shared with user space. */
+static inline unsigned long long mon_uid16(unsigned long long v)
+{
+	v &= 0xffffu;
+	return v == 0xffffu ? 0xffffffffu : v;
+}
+
 /* mon_path.flags */
 #define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
 #define MON_PATH_DETACHED 2u /* stopped at a mount root with no parent: not on the tree */
@@ -67,6 +124,12 @@ struct mon_path {
 #define MON_R_UPPER	 2u /* the exe's overlay inode has an upper dentry */
 #define MON_R_NO_ANC	 4u /* the parent chain is longer than MON_ANC_MAX */
 #define MON_R_COMPAT	 8u /* a 32-bit (compat) call: i386 numbers, 32-bit arguments */
+/* socketcall(2): its argument array could not be read at exit (unmapped by
+ * then): the arguments are 0, the fd and the peer unknown */
+#define MON_R_ARGS_UNREAD 16u
+/* an open whose fd was closed before its exit: the name is the caller's
+ * string read at exit, not the opened file's (forgeable) */
+#define MON_R_NAME_UNVERIFIED 32u
 
 struct mon_rec_hdr {
 	unsigned short type;	    /* enum bh_mon_type */

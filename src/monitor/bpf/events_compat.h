@@ -23,20 +23,15 @@
 static __always_inline int compat_exit(struct task_struct *t, struct pt_regs *regs, long ret)
 {
 	unsigned long nr = regs->orig_ax; /* a direct load: the tracepoint's typed argument */
+	long slot = mon_compat_slot(nr, regs->bx); /* socketcall: (u32)bx, the kernel's */
 	__u32 how = MON_E_COMPAT, k;
 	__u8 *w;
 
-	if (nr >= MON_NR32_MAX)
+	if (slot < 0)
 		return 0;
-	k = MON_W_COMPAT + (__u32)nr;
-	if (nr == MON_NR32_SOCKETCALL) {
-		unsigned long call = regs->bx;
-
-		if (call >= MON_SOCKCALL_MAX)
-			return 0;
-		k = MON_W_SOCKCALL + (__u32)call;
+	k = (__u32)slot;
+	if (nr == MON_NR32_SOCKETCALL)
 		how |= MON_E_SOCKCALL;
-	}
 	w = bpf_map_lookup_elem(&want, &k);
 	if (!w || !*w)
 		return 0;

@@ -32,6 +32,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	struct file *f = NULL;
 	struct sock *sk;
 	unsigned long long a[6];
+	__u16 rflags = 0;
 
 	if (!t)
 		return 0;
@@ -45,9 +46,10 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		 * rule wants it, so it is sent with the name and flags the
 		 * caller passed (as a failed open is) and counted, never
 		 * dropped unsaid */
-		if (ret >= 0 && !f)
+		if (ret >= 0 && !f) {
 			count(MON_C_NOFILE);
-		else if (!open_wanted(t, ret, (unsigned long)f))
+			rflags |= MON_R_NAME_UNVERIFIED;
+		} else if (!open_wanted(t, ret, (unsigned long)f))
 			return 0;
 	}
 	if (!regs)
@@ -63,18 +65,33 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		a[4] = (__u32)BPF_CORE_READ(regs, di);
 		a[5] = (__u32)BPF_CORE_READ(regs, bp);
 		if (how & MON_E_SOCKCALL) {
-			/* socketcall(call, args): the call's arguments, u32 each */
+			/* socketcall(call, args): the call's arguments, u32
+			 * each, exactly as many bytes as the kernel copied (more
+			 * could cross into an unmapped page); the first four
+			 * kept. A failed read (another thread unmapped them
+			 * since) marks the record rather than passing zeroes. */
 			__u32 v[4] = { 0, 0, 0, 0 };
+			const void *p = (const void *)a[1];
+			unsigned int nb = mon_sockcall_nbytes(a[0]);
+			long e = -1;
 
-			bpf_probe_read_user(v, sizeof(v), (const void *)a[1]);
+			if (nb >= 16)
+				e = bpf_probe_read_user(v, 16, p);
+			else if (nb == 12)
+				e = bpf_probe_read_user(v, 12, p);
+			else if (nb == 8)
+				e = bpf_probe_read_user(v, 8, p);
+			if (e) {
+				rflags |= MON_R_ARGS_UNREAD;
+				v[0] = v[1] = v[2] = v[3] = 0;
+			}
 			for (int i = 0; i < 4; i++)
 				a[i] = v[i];
 			a[4] = a[5] = 0;
 		}
 		if (w & MON_W_UID16)
 			for (int i = 0; i < 3; i++)
-				if (a[i] == 0xffff)
-					a[i] = 0xffffffffu; /* -1: unchanged */
+				a[i] = mon_uid16(a[i]); /* low 16 bits; 0xffff: -1 */
 		if (w & MON_W_ARG1)
 			a[1] = 0;
 	} else {
@@ -94,6 +111,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	fill_hdr(h, t, (__u16)type, size);
 	if (how & MON_E_COMPAT)
 		h->flags |= MON_R_COMPAT;
+	h->flags |= rflags;
 	h->res = ret;
 	for (int i = 0; i < 6; i++)
 		s->a[i] = a[i];
@@ -137,6 +155,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		}
 		break;
 	case T_CONNECT:
+		if (rflags & MON_R_ARGS_UNREAD)
+			break; /* fd unknown: not fd 0's socket */
 		sk = file_sock(fd_file(t, s->a[0]));
 		if (sk)
 			sock_addrs(s, sk);
@@ -157,6 +177,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		}
 		break;
 	case T_LISTEN:
+		if (rflags & MON_R_ARGS_UNREAD)
+			break;
 		sk = file_sock(fd_file(t, s->a[0]));
 		if (sk)
 			sock_addrs(s, sk);
