@@ -289,6 +289,42 @@ static void extra_spaces_in_the_request_line_still_denied(void **state)
 	bh_netpol_free(p);
 }
 
+/* A rule path not in the normal form could never match: refused at its
+ * line, naming what is wrong. */
+static void rule_paths_in_normal_form_only(void **state)
+{
+	static const char *const bad[] = { "/a//b", "/%61dmin", "/a/../b", "/a/./b", "/a?x=1",
+					   "/a#b",  "/a%zz",	"/a/.",	   "//" };
+	static const char *const good[] = { "/", "/api/", "/admin", "/a b", "/a/..b" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char y[512];
+		struct bh_policy *p = bh_policy_new();
+		struct bh_policy_diags d = { 0 };
+		struct bh_error *err = NULL;
+
+		snprintf(y, sizeof(y),
+			 GROUPS "  - {name: r, kind: network, verdict: deny, to: [api], "
+				"httpPaths: [\"%s\"]}\n",
+			 bad[i]);
+		if (bh_policy_add(p, y, strlen(y), "n.yaml", NULL, &d, &err) == 0)
+			(void)bh_policy_compile(p, &d, &err);
+		if (d.n == 0 || !strstr(d.v[0].message, "as the server reads it"))
+			fail_msg("'%s': %s", bad[i], d.n ? d.v[0].message : "accepted");
+		assert_int_equal(d.v[0].line, 7);
+		bh_error_free(err);
+		bh_policy_diags_release(&d);
+		bh_policy_free(p);
+	}
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		const char *why = "";
+
+		if (bh_netpol_check_http_path(good[i], &why) < 0)
+			fail_msg("'%s': %s", good[i], why);
+	}
+}
+
 /* Discover learns the normal form: what the decision will judge. */
 static void on_flow(const struct bh_net_flow_record *r, void *arg)
 {
@@ -347,6 +383,7 @@ int main(void)
 		cmocka_unit_test(grpc_methods_see_the_normal_path),
 		cmocka_unit_test(extra_spaces_in_the_request_line_still_denied),
 		cmocka_unit_test(discover_learns_the_normal_path),
+		cmocka_unit_test(rule_paths_in_normal_form_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
