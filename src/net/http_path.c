@@ -74,7 +74,8 @@ static size_t decode(const char *p, size_t n, char *out, bool *ok)
 				c = (char)(hi << 4 | lo);
 				i += 2;
 			}
-		}
+		} else if ((unsigned char)c <= 0x20 || c == 0x7f)
+			*ok = false; /* raw space or control byte: nginx 1.22 400; kept */
 		if (o >= BH_NET_PATH_MAX)
 			goto over;
 		out[o++] = c;

@@ -29,7 +29,8 @@
  *    "/a/b/../c" -> "/a/c", "/a/.." -> "/");
  *  - runs of '/' are merged into one (nginx's merge_slashes, on by default).
  * Case is kept. Returns true when the path is normal HTTP; false when nginx
- * would refuse it with 400 (a %00, a '%' not followed by two hex digits,
+ * 1.22 would refuse it with 400 (a raw space or control byte, a %00, a '%'
+ * not followed by two hex digits,
  * a ".." above the root, a path not starting with '/', an empty one, or
  * longer than BH_NET_PATH_MAX): out then holds a best-effort form (a bad
  * '%' kept as is, %00 as "%00", ".." above the root dropped, a '/' put in

@@ -56,7 +56,17 @@ static void normalised_as_nginx_does(void **state)
 		{ "/a/..", "/", true },
 		{ "/a/b/../c", "/a/c", true },
 		{ "/public/../admin", "/admin", true },
-		{ "/public/a /../../admin", "/admin", true },
+		{ "/public/a /../../admin", "/admin", false }, /* raw space: nginx 400 */
+		{ "/a\x01"
+		  "b",
+		  "/a\x01"
+		  "b",
+		  false },
+		{ "/a\x7f", "/a\x7f", false },
+		{ "/a%01b",
+		  "/a\x01"
+		  "b",
+		  true }, /* decoded: nginx serves it */
 		{ "/%61dmin", "/admin", true },
 		{ "/public%2F..%2Fadmin", "/admin", true },
 		{ "/public/%2e%2E/admin", "/admin", true },
@@ -163,6 +173,8 @@ static void allow_rules_see_the_normal_path(void **state)
 		"/admin",
 		"/PUBLIC/a",
 		"public/a",
+		"/public/\x01x",
+		"/public/a b",
 	};
 
 	(void)state;
