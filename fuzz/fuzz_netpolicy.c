@@ -4,7 +4,9 @@
  * composed after fixed groups -> validated (CIDRs, ports, names element by
  * element) -> compiled -> bh_policy_net -> decisions on fixed flows and
  * layer-7 records (HTTP, TLS, DNS, SQL) at each stage, the groups of a few
- * endpoints, and the learner fed and written.
+ * endpoints, and the learner fed and written. The same bytes as an HTTP
+ * path through the policy's normaliser (http_path.h): one '/' first, no
+ * "//", NUL-ended, within the bound, whatever it said.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
 #include "net/dissect.h"
+#include "net/http_path.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -97,6 +100,17 @@ static void decide_all(const struct bh_netpol *np)
 	json_decref(labels);
 }
 
+static void path_norm(const uint8_t *data, size_t size)
+{
+	static char out[BH_NET_PATH_MAX + 1];
+	size_t len = 0;
+
+	(void)bh_net_http_path_norm((const char *)data, size, out, &len);
+	if (len < 1 || len > BH_NET_PATH_MAX || out[0] != '/' || out[len] ||
+	    memmem(out, len, "//", 2))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bh_policy *p = bh_policy_new();
@@ -104,6 +118,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_error *err = NULL;
 	struct bh_netpol *np = NULL;
 
+	path_norm(data, size);
 	if (bh_policy_add(p, base, sizeof(base) - 1, "base", NULL, &d, &err) == 0 &&
 	    bh_policy_add(p, (const char *)data, size, "fuzz", NULL, &d, &err) == 0 &&
 	    bh_policy_compile(p, &d, &err) == 0 && bh_policy_net(p, &np, &err) >= 0)

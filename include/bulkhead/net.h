@@ -139,8 +139,11 @@ struct bh_net_stats {
  * is never told again as a threat); the policy's verdict alert or deny,
  * once per flow and verdict (an alert that becomes a deny is told twice).
  * Alerts raised as the flow ends (a body it ended inside) are told just
- * before its on_flow. At most BH_NET_FLOW_THREATS_MAX threats and
- * BH_NET_FLOW_DLP_MAX dlp types a flow, as its record keeps them.
+ * before its on_flow. At most BH_NET_FLOW_THREATS_MAX threat IDs a flow, as
+ * its record keeps them. A dlp type is told by a kept match (the record keeps
+ * BH_NET_FLOW_DLP_MAX, at most that many types told so); a BH-NET-DLP-* threat
+ * none of whose types could be told so (its matches came after the kept ones)
+ * is told once as that threat (kind THREAT, no dlp).
  */
 enum bh_net_alert_kind {
 	BH_NET_ALERT_THREAT = 0,
@@ -233,8 +236,9 @@ struct bh_net_opts {
 	void (*on_record)(const struct bh_net_flow_record *flow, const struct bh_net_rec *rec,
 			  void *arg);
 	/* Called for each alert on the packet that raised it (may be NULL; see
-	 * struct bh_net_alert): flow is the record so far (its end unset),
-	 * borrowed for the call, as a is. */
+	 * struct bh_net_alert): flow is the record so far, borrowed for the
+	 * call, as a is; its end is meaningful only for the alerts raised as
+	 * the flow ends (told just before on_flow, end set as there), else 0. */
 	void (*on_alert)(const struct bh_net_flow_record *flow, const struct bh_net_alert *a,
 			 void *arg);
 	void *arg;

@@ -122,6 +122,10 @@ int bh_netpol_check_ports(const char *s, const char **why);
 int bh_netpol_check_name(const char *s, const char **why); /* FQDN or "*." wildcard */
 /* "/pkg.Service/Method" or "/pkg.Service/" (every method of the service) */
 int bh_netpol_check_grpc_method(const char *s, const char **why);
+/* An httpPaths entry: starts with '/', and in the normal form paths are
+ * judged in (src/net/http_path.h: no %XX, "//", dot segments, '?', '#'),
+ * else it could never match. */
+int bh_netpol_check_http_path(const char *s, const char **why);
 
 struct bh_netpol *bh_netpol_new(void);
 /* Add a group / a rule (after the groups it names). Errors name the spec

@@ -122,15 +122,32 @@ static void tell(struct flow *f, struct bh_net_alert *a)
 	f->e->o.on_alert(&r, a, f->e->o.arg);
 }
 
+/* The BH-NET-DLP-* threat a dlp type raises (as engine_match.c raises it). */
+static const char *dlp_id(const char *type)
+{
+	return !strncmp(type, "card-", 5) ? "BH-NET-DLP-CARD"
+	       : !strcmp(type, "ssn")	  ? "BH-NET-DLP-SSN"
+					  : "BH-NET-DLP-SENSOR";
+}
+
+/* Its bit in flow_match.said_ids. */
+static uint8_t dlp_bit(const char *id)
+{
+	return !strcmp(id, "BH-NET-DLP-CARD") ? 1 : !strcmp(id, "BH-NET-DLP-SSN") ? 2 : 4;
+}
+
 /*
  * What is new on f since the last call, to on_alert: the threats added to
  * its list (a BH-NET-DLP-* one is told with its dlp type below), the dlp
  * types not told yet, the policy's alert or deny not told yet. O(1) when
- * nothing is new: the lists only grow, each looked at once.
+ * nothing is new: the lists only grow, each looked at once. A BH-NET-DLP-*
+ * threat none of whose matches is kept (the flow's 16 kept already, or 16
+ * types told) is told as the threat, so no leak goes untold.
  */
 static void net_flow_alerts(struct flow *f)
 {
 	struct bh_net_alert a;
+	uint8_t from = f->said_threats;
 
 	if (!f->e->o.on_alert)
 		return;
@@ -149,9 +166,7 @@ static void net_flow_alerts(struct flow *f)
 	while (f->m && f->m->said_hits < f->m->n_hits) {
 		struct flow_match *m = f->m;
 		const struct bh_net_dlp_hit *h = &m->hits[m->said_hits++];
-		const char *id = !strncmp(h->type, "card-", 5) ? "BH-NET-DLP-CARD"
-				 : !strcmp(h->type, "ssn")     ? "BH-NET-DLP-SSN"
-							       : "BH-NET-DLP-SENSOR";
+		const char *id = dlp_id(h->type);
 		const struct bh_net_threat_def *d = bh_net_threat_find(id);
 		bool said = false;
 
@@ -160,11 +175,29 @@ static void net_flow_alerts(struct flow *f)
 		if (said || m->n_said_types == BH_NET_FLOW_DLP_MAX)
 			continue;
 		m->said_types[m->n_said_types++] = h->type;
+		m->said_ids |= dlp_bit(id);
 		a = (struct bh_net_alert){ .kind = BH_NET_ALERT_DLP,
 					   .id = d ? d->id : id,
 					   .name = d ? d->name : "data leak",
 					   .severity = d ? (unsigned)d->severity : 0,
 					   .dlp = h };
+		tell(f, &a);
+	}
+	/* the leak threats new in this call whose dlp type was not told */
+	for (uint8_t i = from; i < f->said_threats; i++) {
+		const struct bh_net_threat_hit *t = &f->threats[i];
+		const struct bh_net_threat_def *d = bh_net_threat_find(t->id);
+
+		if (strncmp(t->id, "BH-NET-DLP-", 11))
+			continue;
+		if (f->m && (f->m->said_ids & dlp_bit(t->id)))
+			continue;
+		if (f->m)
+			f->m->said_ids |= dlp_bit(t->id);
+		a = (struct bh_net_alert){ .kind = BH_NET_ALERT_THREAT,
+					   .id = t->id,
+					   .name = t->name,
+					   .severity = d ? (unsigned)d->severity : 0 };
 		tell(f, &a);
 	}
 	if ((f->pol.verdict == BH_NETPOL_ALERT || f->pol.verdict == BH_NETPOL_DENY) &&

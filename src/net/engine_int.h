@@ -45,6 +45,7 @@ struct flow_match {
 	size_t said_hits; /* hits looked at for on_alert (engine.c: net_flow_alerts) */
 	const char *said_types[BH_NET_FLOW_DLP_MAX]; /* the dlp types told */
 	size_t n_said_types;
+	uint8_t said_ids; /* the BH-NET-DLP-* told (engine.c: dlp_id's bits) */
 };
 
 struct net_cap;

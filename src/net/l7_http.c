@@ -165,7 +165,7 @@ struct http_head {
 	int version, status;
 	bool has_cl, chunked, has_te, te_bad, cl_bad, cl_conflict, folded, name_ws;
 	bool upgrade, expect_continue;
-	bool target_ws; /* raw whitespace in the request target */
+	bool target_ws; /* raw whitespace in the target, or more than one around it */
 	uint64_t cl;
 };
 
@@ -260,7 +260,12 @@ static bool parse_head(const char *h, size_t len, bool request, struct http_head
 	if (request) {
 		/* The target is what lies between the method and the version,
 		 * raw spaces included, as a lenient server reads it (nginx before
-		 * 1.21.1): its query is still checked, the line flagged. */
+		 * 1.21.1): its query is still checked, the line flagged. Runs of
+		 * spaces or tabs after the method and before the version are
+		 * skipped, as nginx and python's http.server do ("GET  /a"
+		 * serves /a): the target never starts or ends with one. */
+		const char *t, *te;
+
 		for (sp2 = p + ll - 1; sp2 > sp1 && *sp2 != ' '; sp2--)
 			;
 		if (sp2 == sp1 || (size_t)(p + ll - (sp2 + 1)) != 8 ||
@@ -269,11 +274,16 @@ static bool parse_head(const char *h, size_t len, bool request, struct http_head
 		for (const char *c = p; c < sp1; c++)
 			if (!is_tchar((unsigned char)*c))
 				return false;
+		for (t = sp1 + 1; t < sp2 && (*t == ' ' || *t == '\t'); t++)
+			;
+		for (te = sp2; te > t && (te[-1] == ' ' || te[-1] == '\t'); te--)
+			;
 		out->method = (struct bh_net_str){ p, (size_t)(sp1 - p) };
-		out->target = (struct bh_net_str){ sp1 + 1, (size_t)(sp2 - sp1 - 1) };
+		out->target = (struct bh_net_str){ t, (size_t)(te - t) };
 		if (!out->method.len || !out->target.len)
 			return false;
-		out->target_ws = memchr(out->target.p, ' ', out->target.len) ||
+		out->target_ws = t != sp1 + 1 || te != sp2 ||
+				 memchr(out->target.p, ' ', out->target.len) ||
 				 memchr(out->target.p, '\t', out->target.len);
 		out->version = sp2[8] == '0' ? 10 : 11;
 	} else {
@@ -387,7 +397,8 @@ static enum bh_net_feed head_done(struct http_state *s, enum bh_net_dir dir,
 		}
 	if (h.target_ws)
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
-			    "malformed request line: whitespace in the request target");
+			    "malformed request line: whitespace in the request target or "
+			    "around it");
 	if (h.has_cl && h.has_te)
 		emit_threat(ctx, dir, "BH-NET-HTTP-SMUGGLE",
 			    "Content-Length with Transfer-Encoding");

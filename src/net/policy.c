@@ -15,6 +15,7 @@
 
 #include "bulkhead/netpolicy.h"
 #include "net/dissect.h"
+#include "net/http_path.h"
 #include "net/policy_obj.h"
 #include "banned.h"
 
@@ -177,6 +178,30 @@ int bh_netpol_check_grpc_method(const char *s, const char **why)
 			       "digits and '_'";
 			return -1;
 		}
+	return 0;
+}
+
+int bh_netpol_check_http_path(const char *s, const char **why)
+{
+	char out[BH_NET_PATH_MAX + 1], in[BH_NET_PATH_MAX + 1];
+	size_t n = strlen(s), len;
+
+	if (s[0] != '/') {
+		*why = "does not start with '/'";
+		return -1;
+	}
+	if (n > BH_NET_PATH_MAX) {
+		*why = "is longer than 4096 bytes";
+		return -1;
+	}
+	/* written decoded: a space (a request's %20) is as good as any byte */
+	for (size_t i = 0; i <= n; i++)
+		in[i] = i < n && ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f) ? 'x' : s[i];
+	if (!bh_net_http_path_norm(in, n, out, &len) || len != n || memcmp(out, in, n)) {
+		*why = "is not a path as the server reads it, which is what is matched (write it "
+		       "decoded, without '//', '.' or '..' segments, '?' or '#')";
+		return -1;
+	}
 	return 0;
 }
 
@@ -474,13 +499,15 @@ int bh_netpol_add_rule(struct bh_netpol *p, const struct bh_netpol_rule_spec *s,
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < s->http_paths.n; i++)
-		if (s->http_paths.v[i][0] != '/') {
-			bh_error_set(err, BH_ERR_INVALID,
-				     "%s: httpPaths: '%s' does not start with '/'", what,
-				     s->http_paths.v[i]);
+	for (size_t i = 0; i < s->http_paths.n; i++) {
+		const char *why = "";
+
+		if (bh_netpol_check_http_path(s->http_paths.v[i], &why) < 0) {
+			bh_error_set(err, BH_ERR_INVALID, "%s: httpPaths: '%s' %s", what,
+				     s->http_paths.v[i], why);
 			goto fail;
 		}
+	}
 	for (size_t i = 0; i < s->grpc_methods.n; i++) {
 		const char *why = "";
 

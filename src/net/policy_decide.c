@@ -13,6 +13,7 @@
 
 #include "bulkhead/netpolicy.h"
 #include "net/dissect.h"
+#include "net/http_path.h"
 #include "net/policy_obj.h"
 #include "banned.h"
 
@@ -207,7 +208,40 @@ static struct bh_net_str host_only(struct bh_net_str h)
 	return h;
 }
 
-static bool match_l7(const struct rule *r, const struct bh_net_rec *rec)
+/* A record's HTTP path as the server reads it (http_path.h), made on first
+ * use and kept for the other rules of the same decision. */
+struct npath {
+	bool made, ok;
+	size_t len;
+	char p[BH_NET_PATH_MAX + 1];
+};
+
+/* Does a rule's path list match? A prefix of the normalised path (a gRPC
+ * method: a prefix when it ends with '/', else the whole); a path nginx
+ * would refuse matches no allow rule, a deny one on its best-effort form. */
+static bool paths_match(const struct rule *r, const struct strl *v, bool grpc,
+			const struct bh_net_rec *rec, struct npath *np)
+{
+	if (!rec->u.http.path.p)
+		return false;
+	if (!np->made) {
+		np->ok = bh_net_http_path_norm(rec->u.http.path.p, rec->u.http.path.len, np->p,
+					       &np->len);
+		np->made = true;
+	}
+	if (!np->ok && r->action != BH_NETPOL_DENY_RULE)
+		return false;
+	for (size_t i = 0; i < v->n; i++) {
+		size_t n = strlen(v->v[i]);
+
+		if ((grpc && v->v[i][n - 1] != '/') ? np->len == n : np->len >= n)
+			if (!memcmp(np->p, v->v[i], n))
+				return true;
+	}
+	return false;
+}
+
+static bool match_l7(const struct rule *r, const struct bh_net_rec *rec, struct npath *np)
 {
 	switch (r->fam) {
 	case FAM_HTTP: {
@@ -217,18 +251,8 @@ static bool match_l7(const struct rule *r, const struct bh_net_rec *rec)
 			return false;
 		if (r->hosts.n && (!h.p || !net_pol_names_match(&r->hosts, h.p, h.len)))
 			return false;
-		if (r->paths.n) {
-			bool any = false;
-
-			for (size_t i = 0; i < r->paths.n && !any; i++) {
-				size_t n = strlen(r->paths.v[i]);
-
-				any = rec->u.http.path.p && rec->u.http.path.len >= n &&
-				      !memcmp(rec->u.http.path.p, r->paths.v[i], n);
-			}
-			if (!any)
-				return false;
-		}
+		if (r->paths.n && !paths_match(r, &r->paths, false, rec, np))
+			return false;
 		return true;
 	}
 	case FAM_TLS:
@@ -244,20 +268,8 @@ static bool match_l7(const struct rule *r, const struct bh_net_rec *rec)
 						   strlen(rec->u.sql.statement) },
 			      true);
 	case FAM_GRPC:
-		if (!rec_is_grpc(rec) || !rec->u.http.path.p)
-			return false;
-		for (size_t i = 0; i < r->grpc.n; i++) {
-			const char *m = r->grpc.v[i];
-			size_t n = strlen(m);
-
-			/* "/pkg.Service/": a prefix; "/pkg.Service/Method": the call */
-			if (m[n - 1] == '/' ? rec->u.http.path.len >= n
-					    : rec->u.http.path.len == n) {
-				if (!memcmp(rec->u.http.path.p, m, n))
-					return true;
-			}
-		}
-		return false;
+		/* "/pkg.Service/": a prefix; "/pkg.Service/Method": the call */
+		return rec_is_grpc(rec) && paths_match(r, &r->grpc, true, rec, np);
 	default: return false;
 	}
 }
@@ -331,7 +343,9 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 	bool deny_pend = false, allow_pend = false, grouped;
 	enum bh_netpol_mode m;
 	enum fam f = FAM_NONE;
+	struct npath np;
 
+	np.made = false;
 	*out = (struct bh_netpol_decision){ BH_NETPOL_ALLOW, NULL, false };
 	if (!p)
 		return;
@@ -355,7 +369,7 @@ void bh_netpol_decide(const struct bh_netpol *p, const struct bh_netpol_query *q
 				continue;
 			k = match_flow(r, q);
 			if (k == M_PEND)
-				k = match_l7(r, q->rec) ? M_YES : M_NO;
+				k = match_l7(r, q->rec, &np) ? M_YES : M_NO;
 		}
 		if (k == M_YES) {
 			if (r->action == BH_NETPOL_DENY_RULE) {

@@ -21,6 +21,7 @@
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "net/dissect.h"
+#include "net/http_path.h"
 #include "banned.h"
 
 struct sset {
@@ -200,6 +201,8 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 	switch (rec->kind) {
 	case BH_NET_REC_HTTP_REQUEST: {
 		struct bh_net_str h = rec->u.http.host, pa = rec->u.http.path;
+		char np[BH_NET_PATH_MAX + 1];
+		size_t nl;
 
 		if (!strcmp(r->app, "grpc")) {
 			learn_grpc(l, r, rec);
@@ -217,10 +220,17 @@ void bh_netpol_learn_record(struct bh_netpol_learn *l, const struct bh_net_flow_
 			sset_add(l, &r->hosts, h.p, h.len);
 		else
 			r->hosts.over = true; /* a request without a host: no host condition */
-		if (pa.p && pa.len && pa.p[0] == '/' && visible(pa.p, pa.len))
-			sset_add(l, &r->paths, pa.p, path_prefix(pa.p, pa.len));
-		else
+		/* the path as the server read it (http_path.h), as the policy
+		 * judges it; one nginx refuses (400) is not learned: no allow
+		 * rule's path matches it, nor should it widen the rule */
+		if (!pa.p)
 			r->paths.over = true;
+		else if (!bh_net_http_path_norm(pa.p, pa.len, np, &nl))
+			;
+		else if (visible(np, nl))
+			sset_add(l, &r->paths, np, path_prefix(np, nl));
+		else
+			r->paths.over = true; /* a path no rule could name: no condition */
 		break;
 	}
 	case BH_NET_REC_TLS_HELLO:

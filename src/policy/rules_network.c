@@ -253,12 +253,14 @@ static int rule_compile(struct pol_rule *r, const json_t *def, struct pol_compil
 	size_t i;
 	json_t *e;
 
-	json_array_foreach (json_object_get(def, "httpPaths"), i, e)
-		if (json_string_value(e)[0] != '/') {
-			pc->problem(pc, "httpPaths", "'%s' does not start with '/'",
-				    json_string_value(e));
+	json_array_foreach (json_object_get(def, "httpPaths"), i, e) {
+		const char *why = "";
+
+		if (bh_netpol_check_http_path(json_string_value(e), &why) < 0) {
+			pc->problem(pc, "httpPaths", "'%s' %s", json_string_value(e), why);
 			return -1;
 		}
+	}
 	json_array_foreach (json_object_get(def, "grpcMethods"), i, e) {
 		const char *why = "";
 

@@ -227,13 +227,38 @@ static void test_raw_space_target(void **state)
 	free(t);
 	static const char *const no_version[] = { "GET /a b c\r\n\r\n",
 						  "GET /a b HTTP/1.1x\r\n\r\n",
-						  "GET  HTTP/1.1\r\n\r\n" };
-	for (size_t i = 0; i < 3; i++) {
+						  "GET  HTTP/1.1\r\n\r\n",
+						  "GET \t  HTTP/1.1\r\n\r\n" };
+	for (size_t i = 0; i < 4; i++) {
 		const struct l7_seg s[] = { { C, no_version[i], strlen(no_version[i]), 0 } };
 
 		t = run(s, 1, &rc);
 		if (rc != BH_NET_FEED_MALFORMED)
 			fail_msg("case %zu: %d:\n%s", i, rc, t);
+		free(t);
+	}
+}
+
+/* Runs of spaces or tabs after the method and before the version are
+ * skipped, as nginx 1.22 and python's http.server do ("GET  /admin" serves
+ * /admin): the target has none at either end, so a policy's path prefix
+ * still matches; the line is flagged as the raw-space case is. */
+static void test_extra_spaces_around_target(void **state)
+{
+	static const char *const reqs[] = {
+		"GET  /admin HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET /admin  HTTP/1.1\r\nHost: h\r\n\r\n",
+		"GET \t /admin?q=1 \t HTTP/1.1\r\nHost: h\r\n\r\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		char *t = one(reqs[i]);
+
+		expect(t, "THREAT 0 http BH-NET-HTTP-SMUGGLE\n");
+		expect(t, "REQ 0 http v=11 sid=0 method=GET host=h path=/admin query=");
+		expect_no(t, "path= ");
+		expect_no(t, "path=\t");
 		free(t);
 	}
 }
@@ -357,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_smuggle_bad_te),
 		cmocka_unit_test(test_smuggle_folding),
 		cmocka_unit_test(test_raw_space_target),
+		cmocka_unit_test(test_extra_spaces_around_target),
 		cmocka_unit_test(test_slowloris),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_probe),

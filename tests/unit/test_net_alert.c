@@ -31,6 +31,8 @@ struct seen {
 		char id[40], dlp[40], verdict[16], rule[40];
 		char src[64], dst[64], app[16], host[64];
 		size_t n_threats;
+		size_t flows; /* records told before it */
+		enum bh_net_flow_end end;
 		double ts;
 	} a[MAXA];
 	size_t flows;
@@ -47,7 +49,12 @@ static void on_alert(const struct bh_net_flow_record *r, const struct bh_net_ale
 	assert_non_null(f);
 	assert_string_equal(bh_json_str(j, "type"), "alert");
 	assert_string_equal(bh_json_str(j, "kind"), bh_net_alert_kind_name(a->kind));
-	assert_null(json_object_get(f, "end")); /* not ended */
+	/* the line names what the alert is; its flow is the record so far */
+	if (a->id)
+		assert_string_equal(bh_json_str(j, "id"), a->id);
+	else
+		assert_null(json_object_get(j, "id"));
+	assert_string_equal(bh_json_str(f, "app"), r->app);
 	if (s->n < MAXA) {
 		s->a[s->n].pkt = s->pkt;
 		s->a[s->n].kind = a->kind;
@@ -61,6 +68,8 @@ static void on_alert(const struct bh_net_flow_record *r, const struct bh_net_ale
 		snprintf(s->a[s->n].app, sizeof(s->a[0].app), "%s", r->app);
 		snprintf(s->a[s->n].host, sizeof(s->a[0].host), "%s", r->host ? r->host : "-");
 		s->a[s->n].n_threats = r->n_threats;
+		s->a[s->n].flows = s->flows;
+		s->a[s->n].end = r->end;
 		s->a[s->n].ts = a->ts;
 	}
 	s->n++;
@@ -273,6 +282,74 @@ static void no_callback_no_alerts(void **state)
 	bh_net_engine_free(e);
 }
 
+/* 16 matches of one type fill the record's kept matches; a new type after
+ * them (an SSN) raises its BH-NET-DLP-SSN threat, told as that threat since
+ * no match of its type is kept to tell it by. */
+static void a_leak_type_past_the_kept_matches_is_told(void **state)
+{
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(&s, NULL);
+	uint32_t c = 100, sv = 500;
+	const char *req = "GET /a HTTP/1.1\r\nHost: bank\r\n\r\n";
+	const char *hdr = "HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n";
+	const char *visa = "card 4111 1111 1111 1111 ...................................\n";
+	const char *ssn = "the ssn 536-22-8726 ...................................\n";
+
+	(void)state;
+	tcp(e, &s, C, 4000, S, 80, c - 1, NET_TCP_SYN, NULL, NULL);
+	tcp(e, &s, S, 80, C, 4000, sv - 1, NET_TCP_SYN | NET_TCP_ACK, NULL, NULL);
+	tcp(e, &s, C, 4000, S, 80, c, NET_TCP_ACK, req, NULL);
+	tcp(e, &s, S, 80, C, 4000, sv, NET_TCP_ACK, hdr, NULL);
+	sv += (uint32_t)strlen(hdr);
+	for (int i = 0; i < BH_NET_FLOW_DLP_MAX; i++) {
+		tcp(e, &s, S, 80, C, 4000, sv, NET_TCP_ACK, visa, NULL);
+		sv += (uint32_t)strlen(visa);
+	}
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.a[0].dlp, "card-visa");
+	tcp(e, &s, S, 80, C, 4000, sv, NET_TCP_ACK, ssn, NULL); /* packet 21 */
+	sv += (uint32_t)strlen(ssn);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.a[1].pkt, 21);
+	assert_int_equal(s.a[1].kind, BH_NET_ALERT_THREAT);
+	assert_string_equal(s.a[1].id, "BH-NET-DLP-SSN");
+	assert_string_equal(s.a[1].dlp, "-");
+	/* another SSN, another card: nothing new */
+	tcp(e, &s, S, 80, C, 4000, sv, NET_TCP_ACK, ssn, NULL);
+	sv += (uint32_t)strlen(ssn);
+	tcp(e, &s, S, 80, C, 4000, sv, NET_TCP_ACK, visa, NULL);
+	bh_net_engine_flush(e);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.flow_dlp, BH_NET_FLOW_DLP_MAX);
+	assert_string_equal(s.flow_threats, "BH-NET-DLP-CARD x17,BH-NET-DLP-SSN x2");
+	bh_net_engine_free(e);
+}
+
+/* A card number at the very end of an unknown flow is only judged as it
+ * ends: told then, before its record, with the record's end set; the
+ * packets' alerts before it have no end (0) and come before any record. */
+static void an_alert_raised_as_the_flow_ends_comes_before_its_record(void **state)
+{
+	struct seen s = { 0 };
+	struct bh_net_engine *e = eng(&s, NULL);
+
+	(void)state;
+	tcp(e, &s, C, 4000, S, 9999, 99, NET_TCP_SYN, NULL, NULL);
+	tcp(e, &s, S, 9999, C, 4000, 499, NET_TCP_SYN | NET_TCP_ACK, NULL, NULL);
+	tcp(e, &s, C, 4000, S, 9999, 100, NET_TCP_ACK, "zzzz 4111 1111 1111 1111", NULL);
+	assert_int_equal(s.n, 0); /* the number may go on: not judged yet */
+	bh_net_engine_flush(e);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.a[0].kind, BH_NET_ALERT_DLP);
+	assert_string_equal(s.a[0].id, "BH-NET-DLP-CARD");
+	assert_string_equal(s.a[0].dlp, "card-visa");
+	assert_int_equal(s.a[0].flows, 0); /* before its record */
+	assert_int_equal(s.a[0].end, BH_NET_END_FLUSH);
+	assert_int_equal(s.flows, 1);
+	assert_string_equal(s.flow_threats, "BH-NET-DLP-CARD x1");
+	bh_net_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +357,8 @@ int main(void)
 		cmocka_unit_test(a_leak_is_told_once_per_type),
 		cmocka_unit_test(a_deny_is_told_on_the_syn_once_per_flow),
 		cmocka_unit_test(no_callback_no_alerts),
+		cmocka_unit_test(a_leak_type_past_the_kept_matches_is_told),
+		cmocka_unit_test(an_alert_raised_as_the_flow_ends_comes_before_its_record),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
