@@ -8,19 +8,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bulkhead/base.h"
 #include "net/http_path.h"
 #include "banned.h"
-
-static int hexv(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* "http://host/a" -> "/a" (its authority skipped); other targets as they are. */
 static void strip_absolute(const char **p, size_t *n)
@@ -58,8 +48,8 @@ static size_t decode(const char *p, size_t n, char *out, bool *ok)
 		char c = p[i];
 
 		if (c == '%') {
-			hi = i + 2 < n ? hexv((unsigned char)p[i + 1]) : -1;
-			lo = i + 2 < n ? hexv((unsigned char)p[i + 2]) : -1;
+			hi = i + 2 < n ? bh_hex_digit((unsigned char)p[i + 1]) : -1;
+			lo = i + 2 < n ? bh_hex_digit((unsigned char)p[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
 				*ok = false; /* nginx: 400; kept as is */
 			} else if (hi == 0 && lo == 0) {
