@@ -14,6 +14,7 @@
 
 #include "unit.h"
 #include "net_pkt.h"
+#include "netpol_unit.h"
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
@@ -213,32 +214,15 @@ static void a_leak_is_told_once_per_type(void **state)
 	bh_net_engine_free(e);
 }
 
-#define HDR "apiVersion: bulkhead.dev/v1alpha1\nkind: Policy\nspec:\n  rules:\n"
+#define HDR NETPOL_HDR
 static const char deny_y[] =
 	HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"
 	    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
 	    "  - {name: cut-api, kind: network, verdict: deny, from: [web], to: [api]}\n";
 
-static struct bh_netpol *compile(const char *y)
-{
-	struct bh_policy *p = bh_policy_new();
-	struct bh_policy_diags d = { 0 };
-	struct bh_netpol *np = NULL;
-	struct bh_error *err = NULL;
-
-	if (bh_policy_add(p, y, strlen(y), "n.yaml", NULL, &d, &err) < 0 ||
-	    bh_policy_compile(p, &d, &err) < 0 || bh_policy_net(p, &np, &err) < 0)
-		np = NULL;
-	bh_error_free(err);
-	bh_policy_diags_release(&d);
-	bh_policy_free(p);
-	assert_non_null(np);
-	return np;
-}
-
 static void a_deny_is_told_on_the_syn_once_per_flow(void **state)
 {
-	struct bh_netpol *p = compile(deny_y);
+	struct bh_netpol *p = netpol_compile(deny_y);
 	struct seen s = { 0 };
 	struct bh_net_engine *e = eng(&s, p);
 	enum bh_net_verdict v = BH_NET_ACCEPT;

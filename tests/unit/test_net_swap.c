@@ -17,6 +17,7 @@
 
 #include "unit.h"
 #include "net_pkt.h"
+#include "netpol_unit.h"
 #include "agent/net.h"
 #include "agent/policy_int.h"
 #include "bulkhead/net.h"
@@ -27,7 +28,7 @@
 #include "net/net_int.h"
 #include "banned.h"
 
-#define HDR "apiVersion: bulkhead.dev/v1alpha1\nkind: Policy\nspec:\n  rules:\n"
+#define HDR NETPOL_HDR
 #define GROUPS                                                                                     \
 	HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: protect}\n"           \
 	    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: protect}\n"
@@ -36,23 +37,6 @@ static const char allow_y[] =
 	       "ports: [80]}\n";
 static const char deny_y[] = GROUPS "  - {name: cut-api, kind: network, verdict: deny, from: "
 				    "[web], to: [api]}\n";
-
-static struct bh_netpol *compile(const char *y)
-{
-	struct bh_policy *p = bh_policy_new();
-	struct bh_policy_diags d = { 0 };
-	struct bh_netpol *np = NULL;
-	struct bh_error *err = NULL;
-
-	if (bh_policy_add(p, y, strlen(y), "n.yaml", NULL, &d, &err) < 0 ||
-	    bh_policy_compile(p, &d, &err) < 0 || bh_policy_net(p, &np, &err) < 0)
-		np = NULL;
-	bh_error_free(err);
-	bh_policy_diags_release(&d);
-	bh_policy_free(p);
-	assert_non_null(np);
-	return np;
-}
 
 /* An error's message (kept until the next call). */
 static char msgbuf[1024];
@@ -142,7 +126,7 @@ static void on_cut(const struct bh_net_flow_info *fi, uint8_t proto, void *arg)
 
 static void a_swap_between_two_packets_of_one_flow(void **state)
 {
-	struct bh_netpol *allow = compile(allow_y), *deny = compile(deny_y);
+	struct bh_netpol *allow = netpol_compile(allow_y), *deny = netpol_compile(deny_y);
 	struct seen s = { 0 };
 	struct bh_net_engine *e = eng(allow, &s);
 	struct cuts c = { 0 };
@@ -172,7 +156,7 @@ static void a_swap_between_two_packets_of_one_flow(void **state)
 
 	/* back to an allowing policy: a flow denied stays denied (its rule's
 	 * name kept though the policy that named it is gone), new ones pass */
-	allow = compile(allow_y);
+	allow = netpol_compile(allow_y);
 	bh_net_engine_set_policy(e, allow, NULL, NULL, &rejudged, &denied);
 	bh_netpol_free(deny);
 	assert_int_equal(denied, 0);
@@ -187,7 +171,7 @@ static void a_swap_between_two_packets_of_one_flow(void **state)
 			 BH_NET_ACCEPT);
 	assert_int_equal(open_conn(e, 4004), BH_NET_ACCEPT);
 	/* and a policy again on an engine that ran without one */
-	deny = compile(deny_y);
+	deny = netpol_compile(deny_y);
 	bh_net_engine_set_policy(e, deny, NULL, NULL, NULL, &denied);
 	assert_int_equal(denied, 5);
 	assert_int_equal(open_conn(e, 4005), BH_NET_DROP);
@@ -212,7 +196,7 @@ static const char ftp_deny_y[] =
 
 static void a_data_channel_announced_after_a_swap(void **state)
 {
-	struct bh_netpol *v1 = compile(ftp_allow_y), *v2 = compile(ftp_deny_y), *v3;
+	struct bh_netpol *v1 = netpol_compile(ftp_allow_y), *v2 = netpol_compile(ftp_deny_y), *v3;
 	struct seen s = { 0 };
 	struct bh_net_engine *e = eng(v1, &s);
 	size_t rejudged = 0, denied = 0;
@@ -238,7 +222,7 @@ static void a_data_channel_announced_after_a_swap(void **state)
 	bh_net_engine_set_policy(e, v2, NULL, NULL, &rejudged, &denied);
 	bh_netpol_free(v1);
 	assert_int_equal(denied, 1);
-	v3 = compile(ftp_allow_y);
+	v3 = netpol_compile(ftp_allow_y);
 	bh_net_engine_set_policy(e, v3, NULL, NULL, &rejudged, &denied);
 	bh_netpol_free(v2); /* the control flow's rule name: its own copy now */
 	assert_int_equal(denied, 0);
@@ -292,7 +276,7 @@ static void tls_cut(const struct bh_net_flow_info *fi, uint8_t proto, void *arg)
 
 static void a_tls_flow_past_its_hello_is_judged_on_its_sni(void **state)
 {
-	struct bh_netpol *v1 = compile(tls_port_y), *v2 = compile(tls_sni_y);
+	struct bh_netpol *v1 = netpol_compile(tls_port_y), *v2 = netpol_compile(tls_sni_y);
 	struct seen s = { 0 };
 	struct bh_net_engine *e = eng(v1, &s);
 	struct cuts c = { 0 };
@@ -346,7 +330,7 @@ static void the_verdict_thread_takes_it_or_it_is_refused(void **state)
 	struct bh_net_live_opts o = { 0 };
 	struct bh_net_live_stats st = { 0 };
 	struct live L = { .o = &o, .st = &st };
-	struct bh_netpol *allow = compile(allow_y), *deny = compile(deny_y);
+	struct bh_netpol *allow = netpol_compile(allow_y), *deny = netpol_compile(deny_y);
 	struct seen s = { 0 };
 	struct asker a = { .ms = 5000 };
 	struct bh_error *err = NULL;
@@ -383,7 +367,7 @@ static void the_verdict_thread_takes_it_or_it_is_refused(void **state)
 			 BH_NET_DROP);
 
 	/* a run that does not look within the time: taken back, refused */
-	allow = compile(allow_y);
+	allow = netpol_compile(allow_y);
 	assert_int_equal(bh_net_live_swap(&sw, allow, 50, &err), -1);
 	assert_non_null(strstr(msg(err), "did not take"));
 	bh_error_free(err);
@@ -394,7 +378,7 @@ static void the_verdict_thread_takes_it_or_it_is_refused(void **state)
 	bh_netpol_free(allow);
 
 	/* a run that ends while one waits: the waiter is told at once */
-	allow = compile(allow_y);
+	allow = netpol_compile(allow_y);
 	a = (struct asker){ .s = &sw, .p = allow, .ms = 10000 };
 	assert_int_equal(pthread_create(&th, NULL, ask, &a), 0);
 	usleep(20000);

@@ -12,6 +12,7 @@
 
 #include "unit.h"
 #include "net_pkt.h"
+#include "netpol_unit.h"
 #include "bulkhead/net.h"
 #include "bulkhead/netpolicy.h"
 #include "bulkhead/policy.h"
@@ -20,26 +21,7 @@
 #include "net/net_int.h"
 #include "banned.h"
 
-#define HDR "apiVersion: bulkhead.dev/v1alpha1\nkind: Policy\nspec:\n  rules:\n"
-
-static struct bh_netpol *compile(const char *y)
-{
-	struct bh_policy *p = bh_policy_new();
-	struct bh_policy_diags d = { 0 };
-	struct bh_netpol *np = NULL;
-	struct bh_error *err = NULL;
-
-	if (bh_policy_add(p, y, strlen(y), "n.yaml", NULL, &d, &err) < 0 ||
-	    bh_policy_compile(p, &d, &err) < 0 || bh_policy_net(p, &np, &err) < 0)
-		np = NULL;
-	for (size_t i = 0; i < d.n; i++)
-		fprintf(stderr, "%zu:%zu: %s\n", d.v[i].line, d.v[i].column, d.v[i].message);
-	bh_error_free(err);
-	bh_policy_diags_release(&d);
-	bh_policy_free(p);
-	assert_non_null(np);
-	return np;
-}
+#define HDR NETPOL_HDR
 
 static void normalised_as_nginx_does(void **state)
 {
@@ -155,9 +137,10 @@ static struct bh_netpol_decision req(const struct bh_netpol *p, const char *app,
 
 static void allow_rules_see_the_normal_path(void **state)
 {
-	struct bh_netpol *p = compile(GROUPS "  - {name: pub, kind: network, verdict: allow, "
-					     "from: [web], to: [api], apps: [http, http2], "
-					     "httpPaths: [/public/]}\n");
+	struct bh_netpol *p =
+		netpol_compile(GROUPS "  - {name: pub, kind: network, verdict: allow, "
+				      "from: [web], to: [api], apps: [http, http2], "
+				      "httpPaths: [/public/]}\n");
 	static const char *const allowed[] = {
 		"/public/a",	  "/public//a",	 "//public/a",
 		"/x/../public/a", "/%70ublic/a", "/public/a?b=../.."
@@ -198,7 +181,7 @@ static void allow_rules_see_the_normal_path(void **state)
 
 static void deny_rules_see_the_normal_path(void **state)
 {
-	struct bh_netpol *p = compile(
+	struct bh_netpol *p = netpol_compile(
 		GROUPS "  - {name: all, kind: network, verdict: allow, from: [web], to: [api], "
 		       "apps: [http, http2]}\n"
 		       "  - {name: no-admin, kind: network, verdict: deny, to: [api], httpPaths: "
@@ -231,7 +214,7 @@ static void deny_rules_see_the_normal_path(void **state)
 
 static void grpc_methods_see_the_normal_path(void **state)
 {
-	struct bh_netpol *p = compile(
+	struct bh_netpol *p = netpol_compile(
 		GROUPS "  - {name: calls, kind: network, verdict: allow, from: [web], to: [api], "
 		       "grpcMethods: [/bh.Echo/Say, /bh.Pub/]}\n"
 		       "  - {name: no-drop, kind: network, verdict: deny, from: [web], to: [api], "
@@ -278,7 +261,7 @@ static void extra_spaces_in_the_request_line_still_denied(void **state)
 		{ "GET /admin  HTTP/1.1\r\nHost: x\r\n\r\n", BH_NET_DROP },
 		{ "GET //admin HTTP/1.1\r\nHost: x\r\n\r\n", BH_NET_DROP },
 	};
-	struct bh_netpol *p = compile(
+	struct bh_netpol *p = netpol_compile(
 		GROUPS "  - {name: all, kind: network, verdict: allow, from: [web], to: [api], "
 		       "apps: [http]}\n"
 		       "  - {name: no-admin, kind: network, verdict: deny, to: [api], httpPaths: "
@@ -357,7 +340,7 @@ static void discover_learns_the_normal_path(void **state)
 		"GET /x/../../etc/passwd HTTP/1.1\r\nHost: api\r\n\r\n", /* nginx: 400 */
 		"GET /etc%00 HTTP/1.1\r\nHost: api\r\n\r\n",		 /* nginx: 400 */
 	};
-	struct bh_netpol *p = compile(
+	struct bh_netpol *p = netpol_compile(
 		HDR "  - {name: web, kind: networkGroup, cidrs: [10.0.1.0/24], mode: discover}\n"
 		    "  - {name: api, kind: networkGroup, cidrs: [10.0.2.0/24], mode: discover}\n");
 	struct bh_netpol_learn *l = bh_netpol_learn_new();
