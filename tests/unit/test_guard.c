@@ -26,6 +26,7 @@
 
 #include "lazy/bpf.h"
 #include "unit.h"
+#include "guard_fs.h"
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "monitor/bpf/guard_net.h"
@@ -130,33 +131,6 @@ static void test_drift(void **state)
 	in.tmpfs = true;
 	assert_int_equal(grd_drift(&in, &why), 1);
 	assert_string_equal(why, "tmpfs");
-}
-
-static void mkfile(const char *root, const char *rel)
-{
-	char *p = bh_asprintf("%s%s", root, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0700);
-
-	assert_true(fd >= 0);
-	close(fd);
-	free(p);
-}
-
-static void mkdir_in(const char *root, const char *rel)
-{
-	char *p = bh_asprintf("%s%s", root, rel);
-
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
-}
-
-static void link_in(const char *root, const char *from, const char *to)
-{
-	char *a = bh_asprintf("%s%s", root, from), *b = bh_asprintf("%s%s", root, to);
-
-	assert_int_equal(link(a, b), 0);
-	free(a);
-	free(b);
 }
 
 /* Another name of an executed file under the rules' prefixes (guard_names.c):

@@ -15,37 +15,11 @@
 #include <unistd.h>
 
 #include "unit.h"
+#include "guard_fs.h"
 #include "monitor/guard_internal.h"
 #include "banned.h"
 
 #define SEC 1000000000ull
-
-static void mkfile(const char *root, const char *rel)
-{
-	char *p = bh_asprintf("%s%s", root, rel);
-	int fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0700);
-
-	assert_true(fd >= 0);
-	close(fd);
-	free(p);
-}
-
-static void mkdir_in(const char *root, const char *rel)
-{
-	char *p = bh_asprintf("%s%s", root, rel);
-
-	assert_int_equal(mkdir(p, 0755), 0);
-	free(p);
-}
-
-static void link_in(const char *root, const char *from, const char *to)
-{
-	char *a = bh_asprintf("%s%s", root, from), *b = bh_asprintf("%s%s", root, to);
-
-	assert_int_equal(link(a, b), 0);
-	free(a);
-	free(b);
-}
 
 static void rename_in(const char *root, const char *from, const char *to)
 {
