@@ -13,6 +13,7 @@
 #include "net/net_int.h"
 #include "net_unit.h"
 #include "banned.h"
+
 /* ---- the decoder -------------------------------------------------------- */
 
 static void test_decode_links(void **state)

@@ -13,6 +13,7 @@
 #include "net/net_int.h"
 #include "net_unit.h"
 #include "banned.h"
+
 /* ---- the matchers: SQL injection and data leaks ---------------------------- */
 
 extern const struct bh_net_dissector bh_net_l7_http;

@@ -11,6 +11,7 @@
 #include "net/net_int.h"
 #include "net_unit.h"
 #include "banned.h"
+
 /* ---- pcap and pcapng ---------------------------------------------------- */
 
 static size_t put32(uint8_t *p, uint32_t v, bool swap)

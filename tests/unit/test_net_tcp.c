@@ -13,6 +13,7 @@
 #include "net/net_int.h"
 #include "net_unit.h"
 #include "banned.h"
+
 /* ---- TCP and the dissector contract --------------------------------------- */
 
 static void test_tcp_split_probe(void **state)
