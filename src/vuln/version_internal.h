@@ -102,7 +102,7 @@ size_t vuln_semver_numeric_ident(const char *s, const char *end);
  * consumed, or 0 with a static reason in *why when the first is missing or bad. */
 size_t vuln_semver_idents(const char *s, const char *end, bool pre, const char **why);
 
-/* ---- npm (version_semver.c, version_npm_range.c) ------------------------- */
+/* ---- npm (version_semver.c, version_npm_range.c, version_npm_desugar.c) --- */
 
 /* node-semver's SemVer(): v?MAJOR.MINOR.PATCH[-PRE][+BUILD] with white space
  * around, numbers <= 2^53-1, at most 256 characters. 0, or -1 with a static
@@ -111,6 +111,13 @@ int vuln_npm_parse(const char *s, size_t len, struct vuln_semver *out, const cha
 /* The length of the white space character at s (JavaScript's \s: ASCII and
  * Unicode spaces, in UTF-8), or 0. */
 size_t vuln_npm_space(const char *s, const char *end);
+/* node-semver's parseRange() rewriting of one "||" part of a range (white
+ * space already made single ' '; part need not be NUL-terminated): build
+ * metadata stripped, hyphen ranges, comparator and tilde/caret white space
+ * trimmed, each word through carets, tildes, x-ranges and stars; the words
+ * joined by ' '. keep is emptied first and holds the result, NUL-terminated
+ * (the NUL not counted). 0, or -1 with *err when keep's maximum is reached. */
+int vuln_npm_desugar(const char *part, size_t n, struct bh_buf *keep, struct bh_error **err);
 /* The semver scheme's ranges: npm ranges, as node-semver reads them. */
 int vuln_npm_validate_range(const char *range, const char **why, struct bh_error **err);
 int vuln_npm_satisfies(const char *range, const char *v, bool *out, struct bh_error **err);
