@@ -4,8 +4,8 @@
  * test_content_built, test_content_packaged, test_content_parsers): an image
  * of $TESTDATA/images, a scan of one image with given options, findings
  * looked up by ID and path (`need` fails the test when absent), the count
- * of serious findings, and an OCI layout built from a mkimage.py spec
- * (skips without python3). Included after unit.h.
+ * of serious findings. (Images built here: the other header of the content
+ * tests, apart so that these do not name its tool.) Included after unit.h.
  */
 #ifndef BULKHEAD_TESTS_CONTENT_UNIT_H
 #define BULKHEAD_TESTS_CONTENT_UNIT_H
@@ -128,27 +128,6 @@ static inline size_t serious(const struct bh_findings *f)
 		}
 	}
 	return n;
-}
-
-/* Write `json` (a mkimage.py spec) and build an OCI layout; skip without python3. */
-static inline char *build_image(const char *dir, const char *json)
-{
-	char *spec = bh_asprintf("%s/spec.json", dir), *out = bh_asprintf("%s/img", dir), *cmd;
-	int rc;
-
-	if (access("/usr/bin/python3", X_OK) != 0) {
-		free(spec);
-		free(out);
-		return NULL;
-	}
-	must(bh_write_file_atomic(spec, json, strlen(json), 0644, NULL), NULL, spec);
-	cmd = bh_asprintf("python3 tests/tools/mkimage.py --spec %s %s >/dev/null", spec, out);
-	rc = system(cmd);
-	free(cmd);
-	free(spec);
-	if (rc != 0)
-		fail_msg("mkimage.py failed (%d)", rc);
-	return out;
 }
 
 #endif

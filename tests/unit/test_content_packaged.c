@@ -17,6 +17,7 @@
 #include "bulkhead/report.h"
 #include "bulkhead/scan.h"
 #include "content_unit.h"
+#include "content_build.h"
 
 /* ---- secrets in files that packages installed --------------------------------- */
 
