@@ -74,9 +74,11 @@ size_t mon_queue_push_n(struct mon_queue *q, const struct mon_msg *m, size_t n, 
 /*
  * Take up to max items (their references pass to the caller), waiting up
  * to wait_ms for the first. Returns how many; *done is set once the queue
- * is closed and empty.
+ * is closed and empty. max 0 only waits (for an item, the close or the time).
  */
 size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int wait_ms, bool *done);
+/* Whether nothing is queued (a snapshot: stays true while no one pushes). */
+bool mon_queue_empty(struct mon_queue *q);
 /* No more pushes: pop drains what is left, then reports done. */
 void mon_queue_close(struct mon_queue *q);
 

@@ -195,6 +195,16 @@ size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int w
 	return k;
 }
 
+bool mon_queue_empty(struct mon_queue *q)
+{
+	bool empty;
+
+	pthread_mutex_lock(&q->mu);
+	empty = q->n == 0;
+	pthread_mutex_unlock(&q->mu);
+	return empty;
+}
+
 void mon_queue_close(struct mon_queue *q)
 {
 	pthread_mutex_lock(&q->mu);
