@@ -207,9 +207,13 @@ PY
 
 # ---- the arms ---------------------------------------------------------------------
 stat_num() { sed -n "s/.*[ (]\([0-9][0-9]*\) $1.*/\1/p" "$W/mon.err" | head -1; }
+# the context switches of all of PID's threads (voluntary + involuntary): each a
+# wakeup or a preemption, costly on this PVM guest (issue 15)
+ctxsw() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/^(non)?voluntary_ctxt_switches/ { n += $2 } END { print n + 0 }'; }
 cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%d\n", ($12 + $13) * 1000 / hz }' "/proc/$1/stat"; }
 
 MON_T0=
+MON_S0=
 mon_start() {
 	rm -f "$W/alerts.jsonl"
 	touch "$W/rules.txt"
@@ -221,17 +225,19 @@ mon_start() {
 	[ -n "$TPS" ] || TPS=$(grep -h '^tp_name:' /proc/"$MON"/fdinfo/* 2>/dev/null | awk '{print $2}' | sort | tr '\n' ' ')
 	sleep 0.5 # past its signal handlers, events flowing
 	MON_T0=$(cpu_ms "$MON") # its start (loading and verifying the programs) apart
+	MON_S0=$(ctxsw "$MON")
 }
 
 mon_stop() { # ROUND
-	local cpu
+	local cpu sw
 	cpu=$(($(cpu_ms "$MON") - MON_T0))
+	sw=$(($(ctxsw "$MON") - MON_S0))
 	kill -TERM "$MON"
 	wait "$MON" || bench_die "the monitor failed: $(cat "$W/mon.err")"
 	MON=
 	grep -q '^monitor: [0-9]* events' "$W/mon.err" || bench_die "no --stats from the monitor: $(cat "$W/mon.err")"
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(stat_num events)" "$(stat_num 'lost in the kernel')" \
-		"$(stat_num 'not detected')" "$(stat_num alerts)" "$cpu" "$MON_T0" >>"$W/mon.tsv"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(stat_num events)" "$(stat_num 'lost in the kernel')" \
+		"$(stat_num 'not detected')" "$(stat_num alerts)" "$cpu" "$MON_T0" "$sw" >>"$W/mon.tsv"
 	python3 -c 'import json, sys
 for l in open(sys.argv[1]): print(json.loads(l)["rule"])' "$W/alerts.jsonl" >>"$W/rules.txt" ||
 		bench_die "unreadable alerts in $W/alerts.jsonl"
@@ -376,12 +382,12 @@ if [ -n "$BPF_STATS" ]; then
 	echo "$BPF_STATS"
 fi
 echo "the monitor's tracepoints: $TPS"
-echo "the monitor, each on-arm (round, events, lost in the kernel, not detected, alerts, CPU after its start):"
-awk -F'\t' '{ printf "  round %s: %s events, %s lost, %s not detected, %s alerts, %.2f s CPU (%.0f us per event; its start %.2f s more)\n",
-	$1, $2, $3, $4, $5, $6 / 1000, $2 ? $6 * 1000 / $2 : 0, $7 / 1000 }' "$W/mon.tsv"
-awk -F'\t' '$1 != "stats" { e += $2; l += $3; d += $4; a += $5; c += $6 } END {
-	printf "  total (timed rounds): %d events, %d lost in the kernel, %d not detected, %d alerts, %.0f us of CPU per event\n",
-		e, l, d, a, e ? c * 1000 / e : 0 }' "$W/mon.tsv"
+echo "the monitor, each on-arm (round, events, lost in the kernel, not detected, alerts, CPU and context switches after its start):"
+awk -F'\t' '{ printf "  round %s: %s events, %s lost, %s not detected, %s alerts, %.2f s CPU (%.0f us per event; its start %.2f s more), %d switches (%.2f per event)\n",
+	$1, $2, $3, $4, $5, $6 / 1000, $2 ? $6 * 1000 / $2 : 0, $7 / 1000, $8, $2 ? $8 / $2 : 0 }' "$W/mon.tsv"
+awk -F'\t' '$1 != "stats" { e += $2; l += $3; d += $4; a += $5; c += $6; w += $8 } END {
+	printf "  total (timed rounds): %d events, %d lost in the kernel, %d not detected, %d alerts, %.0f us of CPU per event, %.2f context switches per event\n",
+		e, l, d, a, e ? c * 1000 / e : 0, e ? w / e : 0 }' "$W/mon.tsv"
 echo "the alerts by rule (all rounds):"
 sort "$W/rules.txt" | uniq -c | sort -rn | sed 's/^ */  /'
 exit 0
