@@ -68,6 +68,7 @@ struct mon_pipe {
 	atomic_uint modes_gen; /* bumped by the guard (mon_guard_modes_changed) */
 	unsigned modes_seen;   /* detection's */
 	struct mon_guard *guard;
+	struct mon_ev_pool evs; /* the events' spares (outlives every event) */
 };
 
 void mon_warn(struct mon_pipe *p, struct bh_error **e)
@@ -616,7 +617,7 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 {
 	struct mon_alert *al = bh_calloc(1, sizeof(*al));
 	struct mon_msg msg = { .al = al };
-	struct mon_ev *e = mon_ev_new();
+	struct mon_ev *e = mon_ev_new(&p->evs);
 
 	e->ev = *ev;
 	atomic_init(&al->refs, 1);
@@ -787,7 +788,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			if (o->progress)
 				o->progress(o->data, &st);
 		}
-		e = mon_ev_new();
+		e = mon_ev_new(&p->evs);
 		/* what the source holds now joins the batch; then the batch goes */
 		rc = bh_mon_source_next(o->source, &e->ev, draining || nb ? 0 : 100, &e1);
 		m = (struct mon_msg){ .ev = e };
@@ -846,6 +847,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	p->o = o;
 	pthread_mutex_init(&p->warn_mu, NULL);
 	pthread_mutex_init(&p->detect_mu, NULL);
+	mon_ev_pool_init(&p->evs);
 	atomic_init(&p->drain_over, false);
 	/* the outputs first: one that cannot open fails the run before a read */
 	for (size_t i = 0; i < o->noutputs; i++) {
@@ -932,6 +934,7 @@ out:
 	}
 	pthread_mutex_destroy(&p->warn_mu);
 	pthread_mutex_destroy(&p->detect_mu);
+	mon_ev_pool_release(&p->evs);
 	free(p);
 	return rc;
 }
