@@ -9,7 +9,9 @@
  *                      +--[one queue per output]<--+--> output thread
  *
  *  - detection (the rules, the consumer hooks that profiles and actions
- *    plug into, the actions) must not lose events silently: when its queue
+ *    plug into, the actions) runs on the producer for what it read before
+ *    the source ran dry while the detection thread is idle (a trickle: no
+ *    hand-off), else on that thread; it must not lose events silently: when its queue
  *    is full the producer waits up to block_ms, and only then counts the
  *    event as `detect_dropped`;
  *  - an output (JSON lines on a fd, a rotated file, syslog, a webhook, the
@@ -176,6 +178,7 @@ struct bh_mon_run_stats {
 	uint64_t detected;	    /* events that went through detection */
 	uint64_t detect_waits;	    /* times the producer waited for the detect queue */
 	uint64_t detect_dropped;    /* events not detected: the queue stayed full */
+	uint64_t detect_inline;	    /* of detected: on the producer (a trickle: no hand-off) */
 	uint64_t alerts;
 	uint64_t alerts_by_priority[8]; /* by enum bh_rules_priority */
 	uint64_t actions_ok, actions_failed;

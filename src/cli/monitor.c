@@ -192,6 +192,12 @@ static void print_stats(const struct bh_mon_run_stats *st)
 				(unsigned long long)st->alerts_by_priority[i]);
 	fprintf(stderr, ", actions %llu ok %llu failed\n", (unsigned long long)st->actions_ok,
 		(unsigned long long)st->actions_failed);
+	if (st->detected)
+		fprintf(stderr,
+			"monitor: detection: %llu on the reader's thread, %llu handed to the "
+			"detection thread\n",
+			(unsigned long long)st->detect_inline,
+			(unsigned long long)(st->detected - st->detect_inline));
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The monitor's pipeline (include/bulkhead/monitord.h): the producer (the
- * caller's thread) reads the source and fans out; one detection thread runs
- * the rules, the consumer hooks and the actions; one thread per output
+ * caller's thread) reads the source and fans out; detection runs the rules,
+ * the consumer hooks and the actions, one batch at a time under detect_mu:
+ * on the producer itself for a batch that ends where the source ran dry (a
+ * trickle: no hand-off, no wakeup of another thread), else on the detection
+ * thread (bursts, the time-driven behaviour flushes); one thread per output
  * writes. Counters are updated with relaxed atomics so that a SIGUSR1
  * report can read them while the threads run.
  */
@@ -45,6 +48,11 @@ struct mon_pipe {
 	struct bh_mon_run_stats st;
 	struct mon_queue detect;
 	bool detecting; /* rules or consumers: the detect thread runs */
+	/* held by whoever detects (the detection thread, or the producer
+	 * inline): one batch at a time, in order; the detection thread pops
+	 * only under it, so a queue seen empty under it stays empty */
+	pthread_mutex_t detect_mu;
+	bool detect_dirty; /* a batch since the consumers' last flush */
 	pthread_t detect_th;
 	struct mon_out out[BH_MON_OUTPUTS_MAX];
 	size_t nout;
@@ -60,6 +68,7 @@ struct mon_pipe {
 	atomic_uint modes_gen; /* bumped by the guard (mon_guard_modes_changed) */
 	unsigned modes_seen;   /* detection's */
 	struct mon_guard *guard;
+	struct mon_ev_pool evs; /* the events' spares (outlives every event) */
 };
 
 void mon_warn(struct mon_pipe *p, struct bh_error **e)
@@ -531,42 +540,58 @@ static void detect_one(struct mon_pipe *p, struct mon_ev *e)
 		behave_one(p, e);
 }
 
+/* Detection of msgs[0..n) (their references are taken), under detect_mu;
+ * drained: nothing more waits (the consumers flush). */
+static void detect_batch(struct mon_pipe *p, struct mon_msg *msgs, size_t n, bool drained)
+{
+	if (p->o->behave && atomic_load(&p->modes_gen) != p->modes_seen) {
+		struct bh_error *err = NULL;
+
+		/* the guard applies a mode set now: these events may be after it */
+		p->modes_seen = atomic_load(&p->modes_gen);
+		if (bh_behave_reload(p->o->behave, &err) < 0) {
+			ADD(p->st.behave_errors, 1);
+			mon_warn(p, &err);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		detect_one(p, msgs[i].ev);
+		mon_msg_unref(&msgs[i]);
+	}
+	if (n)
+		p->detect_dirty = true;
+	if (p->detect_dirty && drained) {
+		for (size_t c = 0; c < p->o->nconsumers; c++)
+			if (p->o->consumers[c].flush)
+				p->o->consumers[c].flush(p->o->consumers[c].data);
+		p->detect_dirty = false;
+	}
+}
+
 static void *detect_main(void *arg)
 {
 	struct mon_pipe *p = arg;
 	struct mon_msg msgs[DETECT_BATCH];
-	bool done = false, flushed = true;
+	bool done = false;
 
 	while (!done) {
-		size_t n = mon_queue_pop(&p->detect, msgs, DETECT_BATCH, 200, &done);
+		size_t n;
 
-		if (p->o->behave && atomic_load(&p->modes_gen) != p->modes_seen) {
-			struct bh_error *err = NULL;
-
-			/* the guard applies a mode set now: these events may be after it */
-			p->modes_seen = atomic_load(&p->modes_gen);
-			if (bh_behave_reload(p->o->behave, &err) < 0) {
-				ADD(p->st.behave_errors, 1);
-				mon_warn(p, &err);
-			}
-		}
-		for (size_t i = 0; i < n; i++) {
-			detect_one(p, msgs[i].ev);
-			mon_msg_unref(&msgs[i]);
-		}
-		if (n)
-			flushed = false;
-		if (!flushed && (n < DETECT_BATCH || done)) {
-			for (size_t c = 0; c < p->o->nconsumers; c++)
-				if (p->o->consumers[c].flush)
-					p->o->consumers[c].flush(p->o->consumers[c].data);
-			flushed = true;
-		}
+		/* wait outside the lock (the producer may detect meanwhile), pop
+		 * under it: batches are detected in the order they were read */
+		mon_queue_pop(&p->detect, msgs, 0, 200, &done);
+		pthread_mutex_lock(&p->detect_mu);
+		n = mon_queue_pop(&p->detect, msgs, DETECT_BATCH, 0, &done);
+		detect_batch(p, msgs, n, n < DETECT_BATCH || done);
 		if (p->o->behave)
 			behave_tick(p, false);
+		pthread_mutex_unlock(&p->detect_mu);
 	}
-	if (p->o->behave)
+	if (p->o->behave) {
+		pthread_mutex_lock(&p->detect_mu);
 		behave_tick(p, true);
+		pthread_mutex_unlock(&p->detect_mu);
+	}
 	return NULL;
 }
 
@@ -592,7 +617,7 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 {
 	struct mon_alert *al = bh_calloc(1, sizeof(*al));
 	struct mon_msg msg = { .al = al };
-	struct mon_ev *e = mon_ev_new();
+	struct mon_ev *e = mon_ev_new(&p->evs);
 
 	e->ev = *ev;
 	atomic_init(&al->refs, 1);
@@ -628,6 +653,7 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->detected = GET(s->detected);
 	st->detect_waits = GET(s->detect_waits);
 	st->detect_dropped = GET(s->detect_dropped);
+	st->detect_inline = GET(s->detect_inline);
 	st->alerts = GET(s->alerts);
 	for (int i = 0; i < 8; i++)
 		st->alerts_by_priority[i] = GET(s->alerts_by_priority[i]);
@@ -676,15 +702,31 @@ static bool per_event(const struct bh_error *e)
 	return c == BH_ERR_INVALID || c == BH_ERR_LIMIT;
 }
 
-/* The events read since the detector's last batch, queued to it at once
- * (one wakeup per batch, not per event). */
-static void detect_push(struct mon_pipe *p, struct mon_msg *b, size_t *nb, unsigned block_ms)
+/*
+ * The events read since the detector's last batch: detected here when the
+ * source ran dry (drained), the detection thread is idle and nothing waits
+ * in its queue (a trickle: issue 15, each hand-off was a futex wake and two
+ * context switches of another thread per poll of the ring); else queued to
+ * it at once (one wakeup per batch, not per event).
+ */
+static void detect_push(struct mon_pipe *p, struct mon_msg *b, size_t *nb, unsigned block_ms,
+			bool drained)
 {
 	bool waited;
 	size_t k;
 
 	if (!*nb)
 		return;
+	if (drained && !pthread_mutex_trylock(&p->detect_mu)) {
+		if (mon_queue_empty(&p->detect)) {
+			ADD(p->st.detect_inline, *nb);
+			detect_batch(p, b, *nb, true);
+			pthread_mutex_unlock(&p->detect_mu);
+			*nb = 0;
+			return;
+		}
+		pthread_mutex_unlock(&p->detect_mu);
+	}
 	k = mon_queue_push_n(&p->detect, b, *nb, (int)block_ms, &waited);
 	if (waited)
 		ADD(p->st.detect_waits, 1);
@@ -746,13 +788,13 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			if (o->progress)
 				o->progress(o->data, &st);
 		}
-		e = mon_ev_new();
+		e = mon_ev_new(&p->evs);
 		/* what the source holds now joins the batch; then the batch goes */
 		rc = bh_mon_source_next(o->source, &e->ev, draining || nb ? 0 : 100, &e1);
 		m = (struct mon_msg){ .ev = e };
 		if (rc <= 0) {
 			mon_msg_unref(&m);
-			detect_push(p, batch, &nb, block_ms);
+			detect_push(p, batch, &nb, block_ms, rc == 0);
 			if (rc == 0 && draining)
 				break;
 			if (rc < 0 && !per_event(e1)) {
@@ -782,11 +824,11 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			mon_msg_ref(&m);
 			batch[nb++] = m;
 			if (nb == DETECT_BATCH)
-				detect_push(p, batch, &nb, block_ms);
+				detect_push(p, batch, &nb, block_ms, false);
 		}
 		mon_msg_unref(&m);
 	}
-	detect_push(p, batch, &nb, block_ms);
+	detect_push(p, batch, &nb, block_ms, false);
 }
 
 int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, struct bh_error **err)
@@ -804,6 +846,8 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	p = bh_calloc(1, sizeof(*p));
 	p->o = o;
 	pthread_mutex_init(&p->warn_mu, NULL);
+	pthread_mutex_init(&p->detect_mu, NULL);
+	mon_ev_pool_init(&p->evs);
 	atomic_init(&p->drain_over, false);
 	/* the outputs first: one that cannot open fails the run before a read */
 	for (size_t i = 0; i < o->noutputs; i++) {
@@ -889,6 +933,8 @@ out:
 		p->out[i].ops->close(p->out[i].impl);
 	}
 	pthread_mutex_destroy(&p->warn_mu);
+	pthread_mutex_destroy(&p->detect_mu);
+	mon_ev_pool_release(&p->evs);
 	free(p);
 	return rc;
 }

@@ -13,21 +13,54 @@
 #include "pipeline_internal.h"
 #include "banned.h"
 
-struct mon_ev *mon_ev_new(void)
+void mon_ev_pool_init(struct mon_ev_pool *pool)
 {
-	struct mon_ev *e = bh_malloc(sizeof(*e));
+	pthread_mutex_init(&pool->mu, NULL);
+	pool->n = 0;
+}
 
+void mon_ev_pool_release(struct mon_ev_pool *pool)
+{
+	while (pool->n)
+		free(pool->free[--pool->n]);
+	pthread_mutex_destroy(&pool->mu);
+}
+
+struct mon_ev *mon_ev_new(struct mon_ev_pool *pool)
+{
+	struct mon_ev *e = NULL;
+
+	if (pool) {
+		pthread_mutex_lock(&pool->mu);
+		if (pool->n)
+			e = pool->free[--pool->n];
+		pthread_mutex_unlock(&pool->mu);
+	}
+	if (!e)
+		e = bh_malloc(sizeof(*e));
 	atomic_init(&e->refs, 1);
 	atomic_init(&e->json, NULL);
+	e->pool = pool;
 	return e;
 }
 
 static void ev_unref(struct mon_ev *e)
 {
-	if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
-		free(atomic_load(&e->json));
-		free(e);
+	struct mon_ev_pool *pool;
+
+	if (!e || atomic_fetch_sub(&e->refs, 1) != 1)
+		return;
+	free(atomic_load(&e->json));
+	pool = e->pool;
+	if (pool) {
+		pthread_mutex_lock(&pool->mu);
+		if (pool->n < MON_EV_POOL) {
+			pool->free[pool->n++] = e;
+			e = NULL;
+		}
+		pthread_mutex_unlock(&pool->mu);
 	}
+	free(e);
 }
 
 const struct mon_json *mon_msg_json(const struct mon_msg *m, struct bh_error **err)
@@ -193,6 +226,16 @@ size_t mon_queue_pop(struct mon_queue *q, struct mon_msg *out, size_t max, int w
 		*done = true;
 	pthread_mutex_unlock(&q->mu);
 	return k;
+}
+
+bool mon_queue_empty(struct mon_queue *q)
+{
+	bool empty;
+
+	pthread_mutex_lock(&q->mu);
+	empty = q->n == 0;
+	pthread_mutex_unlock(&q->mu);
+	return empty;
 }
 
 void mon_queue_close(struct mon_queue *q)

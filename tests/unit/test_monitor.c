@@ -247,7 +247,7 @@ static void queue_is_bounded(void **state)
 
 	mon_queue_init(&q, 3);
 	for (int i = 0; i < 5; i++)
-		m[i] = (struct mon_msg){ .ev = mon_ev_new() };
+		m[i] = (struct mon_msg){ .ev = mon_ev_new(NULL) };
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(mon_queue_push(&q, &m[i], 0, &waited), 0);
 	assert_int_equal(mon_queue_push(&q, &m[3], 0, &waited), -1);
@@ -298,7 +298,7 @@ static void file_output_rotates(void **state)
 	void *impl = NULL;
 	char name[128];
 	struct bh_error *err = NULL;
-	struct mon_msg m = { .ev = mon_ev_new() };
+	struct mon_msg m = { .ev = mon_ev_new(NULL) };
 	const struct mon_json *js;
 
 	snprintf(path, sizeof(path), "%s/events.jsonl", d);
