@@ -79,6 +79,25 @@ struct bh_mon_action_rule {
 	enum bh_mon_action action;
 };
 
+/*
+ * What the monitor lost (issue 15: a monitor that loses events says so): the
+ * losses of one window, since the previous "Monitor lost events" alert (or the
+ * start), by kind, and the run's totals. Kinds: kernel, the events the kernel
+ * could not queue (ring full: bh_mon_stats.lost); detect, the events read but
+ * not detected (the detect queue stayed full: detect_dropped); output, the
+ * items an output dropped (queue full, a failed write or batch), all outputs.
+ */
+struct bh_mon_loss {
+	uint64_t kernel, detect, output; /* in the window */
+	uint64_t events;		 /* events read in the window */
+	uint64_t window_ms;		 /* the window's length */
+	uint64_t kernel_total, detect_total, output_total;
+	bool final; /* told at the stop */
+};
+
+/* The built-in rule of the pipeline's loss alerts (bh_mon_run_opts.loss_interval_ms). */
+#define BH_MON_LOSS_RULE "Monitor lost events"
+
 /* One match of a rule on an event, as consumers and outputs see it. */
 struct bh_mon_alert {
 	const struct bh_rules_rule *rule;
@@ -90,6 +109,8 @@ struct bh_mon_alert {
 	char action_error[256];
 	/* a behaviour alert (bh_mon_run_opts.behave): the verdict, else NULL */
 	const struct bh_behave_verdict *behaviour;
+	/* a loss alert (rule BH_MON_LOSS_RULE): what was lost, else NULL */
+	const struct bh_mon_loss *loss;
 };
 
 /*
@@ -200,6 +221,7 @@ struct bh_mon_run_stats {
 	 * no watch had asked at the exec, containers watched then, execs whose
 	 * container could not be told in the bound (answered per fail_closed) */
 	uint64_t guard_early, guard_early_watched, guard_early_failed;
+	uint64_t loss_alerts; /* "Monitor lost events" alerts made */
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };
@@ -286,6 +308,20 @@ struct bh_mon_run_opts {
 	/* The guard (above); NULL = off. Needs CAP_SYS_ADMIN: a guard that
 	 * cannot open fails the run. */
 	const struct bh_mon_guard_opts *guard;
+	/*
+	 * Losses are told through the outputs, as Falco's "syscall event drop"
+	 * alerts: when a loss counter (bh_mon_loss's kinds) grew, an alert of the
+	 * built-in rule BH_MON_LOSS_RULE (tags "bulkhead.internal", "loss";
+	 * priority CRITICAL when the kernel and detection lost 1% or more of
+	 * the window's events, else WARNING) goes to every output that takes
+	 * alerts, its JSON with a "loss" member; the counters are read every
+	 * second, at most one alert per loss_interval_ms (0 = 30000; the losses
+	 * between fold into the next), and a last one at the stop for losses not
+	 * yet told (output drops of the final drain cannot be). Consumers are not
+	 * told (they run on the detection thread). The event of the alert is an
+	 * empty one (type "none") at the alert's time.
+	 */
+	unsigned loss_interval_ms;
 };
 
 /*
@@ -298,7 +334,9 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 
 /* An alert as the outputs write it: {"time", "rule", "priority", "output",
  * "tags", "action", "action_error", "event": {...}} and, for a behaviour
- * alert, "behaviour": bh_behave_verdict_json without the event. */
+ * alert, "behaviour": bh_behave_verdict_json without the event; for a loss
+ * alert, "loss": {"kernel", "detect", "output", "events", "window_ms",
+ * "final", "totals": {"kernel", "detect", "output"}}. */
 int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err);
 
 #endif

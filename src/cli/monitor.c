@@ -90,6 +90,10 @@ static const char monitor_usage[] =
 	"                        and 1024; an event is about 9 KiB)\n"
 	"  --no-drop             outputs never drop: a full output holds the reader (for\n"
 	"                        a replay stored whole; a dead webhook slows it all)\n"
+	"  --loss-interval D     events lost (kernel ring full, detection or an output\n"
+	"                        behind) are told by a \"Monitor lost events\" alert\n"
+	"                        through every output: at most one per D (s, m, h\n"
+	"                        suffixes; default 30s), a last one at the stop\n"
 	"  --stats               print the counters on stderr at the end\n"
 	"  -h, --help            show this help\n"
 	"\n"
@@ -116,6 +120,7 @@ enum {
 	OPT_DURATION,
 	OPT_QUEUE,
 	OPT_STATS,
+	OPT_LOSS_INTERVAL,
 	OPT_NO_DROP,
 	OPT_PROFILES,
 	OPT_PROFILE_STORE,
@@ -150,6 +155,7 @@ static const struct option monitor_opts[] = {
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "loss-interval", required_argument, NULL, OPT_LOSS_INTERVAL },
 	{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "profile-store", required_argument, NULL, OPT_PROFILE_STORE },
@@ -198,6 +204,9 @@ static void print_stats(const struct bh_mon_run_stats *st)
 			"detection thread\n",
 			(unsigned long long)st->detect_inline,
 			(unsigned long long)(st->detected - st->detect_inline));
+	if (st->loss_alerts)
+		fprintf(stderr, "monitor: %llu \"" BH_MON_LOSS_RULE "\" alerts\n",
+			(unsigned long long)st->loss_alerts);
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));
@@ -595,6 +604,15 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 			ro.queue = (size_t)v;
 			break;
 		case OPT_STATS: stats = true; break;
+		case OPT_LOSS_INTERVAL: {
+			uint64_t ms = 0;
+
+			if (parse_duration_ms(optarg, &ms) < 0 || ms < 1000 || ms > 86400000)
+				return cli_usage_error(cmd, "--loss-interval: 1s to 24h, not '%s'",
+						       optarg);
+			ro.loss_interval_ms = (unsigned)ms;
+			break;
+		}
 		case OPT_NO_DROP: ro.no_drop = true; break;
 		case OPT_PROFILES: profiles = true; break;
 		case OPT_PROFILE_STORE:

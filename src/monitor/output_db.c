@@ -128,7 +128,9 @@ static int db_write(void *impl, const struct mon_msg *msgs, const struct mon_jso
 
 		sqlite3_bind_int64(d->ins, 1, (sqlite3_int64)ev->ts_ns);
 		sqlite3_bind_text(d->ins, 2, a ? "alert" : "event", -1, SQLITE_STATIC);
-		sqlite3_bind_text(d->ins, 3, bh_mon_type_name(ev->type), -1, SQLITE_STATIC);
+		/* a loss alert's event has no type (BH_MON_NONE): "none" */
+		sqlite3_bind_text(d->ins, 3, ev->type ? bh_mon_type_name(ev->type) : "none", -1,
+				  SQLITE_STATIC);
 		if (a) {
 			sqlite3_bind_text(d->ins, 4, a->rule->name, -1, SQLITE_STATIC);
 			sqlite3_bind_text(d->ins, 5, bh_rules_priority_name(a->rule->priority), -1,

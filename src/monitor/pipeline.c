@@ -68,7 +68,8 @@ struct mon_pipe {
 	atomic_uint modes_gen; /* bumped by the guard (mon_guard_modes_changed) */
 	unsigned modes_seen;   /* detection's */
 	struct mon_guard *guard;
-	struct mon_ev_pool evs; /* the events' spares (outlives every event) */
+	struct mon_ev_pool evs;	  /* the events' spares (outlives every event) */
+	struct mon_health health; /* losses told (pipeline_health.c): the producer's */
 };
 
 void mon_warn(struct mon_pipe *p, struct bh_error **e)
@@ -225,6 +226,8 @@ int bh_mon_alert_to_json(const struct bh_mon_alert *a, json_t **out, struct bh_e
 	json_t *o, *ev, *tags;
 
 	*out = NULL;
+	if (a->loss)
+		return mon_health_alert_json(a, out, err);
 	if (bh_mon_event_to_json(a->ev, &ev, err) < 0)
 		return -1;
 	tags = json_array();
@@ -640,6 +643,34 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 	mon_msg_unref(&msg);
 }
 
+void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char *output,
+		      struct bh_mon_loss *loss)
+{
+	struct mon_alert *al = bh_calloc(1, sizeof(*al));
+	struct mon_msg msg = { .al = al };
+	struct mon_ev *e = mon_ev_new(NULL);
+	struct timespec ts;
+
+	/* no event: an empty one (type none) at the alert's time (mon_ev_new does not clear;
+	 * no pool: rare, and it may be made at the stop) */
+	memset(&e->ev, 0, sizeof(e->ev));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	e->ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	atomic_init(&al->refs, 1);
+	al->ev = e; /* takes mon_ev_new's reference */
+	al->output = output;
+	al->loss = loss;
+	al->a.rule = rule;
+	al->a.output = al->output;
+	al->a.ev = &e->ev;
+	al->a.loss = loss;
+	ADD(p->st.alerts, 1);
+	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
+	ADD(p->st.loss_alerts, 1);
+	to_outputs(p, &msg);
+	mon_msg_unref(&msg);
+}
+
 /* ---- the run ----------------------------------------------------------------------- */
 
 static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
@@ -676,6 +707,7 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->guard_early = GET(s->guard_early);
 	st->guard_early_watched = GET(s->guard_early_watched);
 	st->guard_early_failed = GET(s->guard_early_failed);
+	st->loss_alerts = GET(s->loss_alerts);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
@@ -791,6 +823,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 			if (o->progress)
 				o->progress(o->data, &st);
 		}
+		mon_health_tick(p, &p->health, false);
 		e = mon_ev_new(&p->evs);
 		/* what the source holds now joins the batch; then the batch goes */
 		rc = bh_mon_source_next(o->source, &e->ev, draining || nb ? 0 : 100, &e1);
@@ -874,6 +907,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	mon_behave_rules_init(&p->brules);
 	p->behave_flush_at = now_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
+	mon_health_init(&p->health, o);
 	for (size_t i = 0; i < p->nout; i++) {
 		if (pthread_create(&p->out[i].th, NULL, output_main, &p->out[i])) {
 			bh_error_set(err, BH_ERR_INTERNAL, "cannot start an output thread");
@@ -906,6 +940,7 @@ stop:
 	mon_queue_close(&p->detect);
 	if (p->detecting)
 		pthread_join(p->detect_th, NULL);
+	mon_health_tick(p, &p->health, true); /* losses not told yet */
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);
 	{

@@ -53,6 +53,7 @@ struct mon_alert {
 	struct mon_ev *ev;
 	char *output;
 	struct bh_behave_verdict *verdict; /* a behaviour alert's (a.behaviour), else NULL */
+	struct bh_mon_loss *loss;	   /* a loss alert's (a.loss), else NULL */
 	struct bh_mon_alert a;
 };
 
@@ -168,6 +169,34 @@ bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *
 		    size_t whysz);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */
 int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
+
+/* ---- losses told (pipeline_health.c) ------------------------------------------- */
+
+/* The loss alerts' state: the built-in rules (WARNING, CRITICAL), what was told
+ * so far, when the counters are read next and when an alert may go next. */
+struct mon_health {
+	const struct bh_mon_run_opts *o;
+	struct bh_rules_rule rule[2];
+	char *tags[3];
+	uint64_t told_kernel, told_detect, told_output, told_events;
+	uint64_t window_start_ms, check_at_ms, emit_at_ms;
+	unsigned interval_ms;
+};
+
+void mon_health_init(struct mon_health *h, const struct bh_mon_run_opts *o);
+/*
+ * On the producer's thread (it reads the source's counters): between reads,
+ * and with final at the stop (after detection drained, before the outputs
+ * do). When a loss counter grew and the rate allows (or final), a loss alert
+ * goes to the outputs (mon_health_alert).
+ */
+void mon_health_tick(struct mon_pipe *p, struct mon_health *h, bool final);
+/* The outputs' JSON of a loss alert (bh_mon_alert_to_json when a->loss). */
+int mon_health_alert_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err);
+/* Queue a loss alert (rule borrowed; output and loss taken) to every output
+ * that takes alerts; counted in alerts and loss_alerts. Any thread. */
+void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char *output,
+		      struct bh_mon_loss *loss);
 
 /* ---- behaviour profiles (pipeline_behave.c) ------------------------------------ */
 

@@ -111,6 +111,7 @@ void mon_msg_unref(const struct mon_msg *m)
 			free(atomic_load(&m->al->json));
 			free(m->al->output);
 			free(m->al->verdict);
+			free(m->al->loss);
 			free(m->al);
 		}
 	} else
