@@ -165,3 +165,62 @@ json.dump(c, open(sys.argv[2], "w"))
 PY2
 	"${MON_WRAP[@]}" timeout 30 runc run -b "$T/r$2" "r$2-$SFX" >"$T/r$2.out" 2>"$T/r$2.err" </dev/null
 }
+
+# ---- the default rules' scenarios as alpine shell scripts, for any runtime ---------------
+# mon_alpine_scenarios PORT: fills the associative array MON_SC (declare -A MON_SC first)
+# with NAME -> the script (busybox sh, alpine) doing the action, and MON_SC_RULE with NAME
+# -> "RULE|PROCESS-NAME" its alert must have; PORT (free on the container's loopback) is
+# the reverse shell's. For a runtime whose containers run a script (dockerd, podman);
+# monitor-rules(-more).test build their bundles with the same actions.
+mon_alpine_scenarios() {
+	local port="$1"
+	MON_SC=(
+		[shadow]="cat /etc/shadow >/dev/null"
+		[binw]="echo x >/usr/bin/mr-\$\$"
+		[etcw]="echo x >/etc/mr-\$\$"
+		[apk]="apk --version >/dev/null"
+		[rsh]="(echo exit | nc -l -p $port >/dev/null &); sleep 0.3; nc 127.0.0.1 $port -e /bin/sh; true"
+		[drop]="cp /bin/busybox /tmp/dropped; /tmp/dropped true; true"
+		[k8s]="(nc -l -p 6443 >/dev/null &); sleep 0.3; echo x | nc -w 1 127.0.0.1 6443; true"
+		[mem]="sleep 5 & p=\$!; cat /proc/\$p/mem >/dev/null 2>&1; kill \$p; true"
+		[mount]="mkdir -p /tmp/m; mount -t tmpfs none /tmp/m; true"
+		[unshare]="unshare -n true; true"
+		[insmod]="insmod /etc/hostname; true"
+	)
+	MON_SC_RULE=(
+		[shadow]="Read sensitive file|cat"
+		[binw]="Write below binary dir|sh"
+		[etcw]="Write below etc|sh"
+		[apk]="Package management process in container|apk"
+		[rsh]="Reverse shell|sh"
+		[drop]="Drop and execute new binary in container|dropped"
+		[k8s]="Contact K8S API server from container|nc"
+		[mem]="Access another process's memory|cat"
+		[mount]="Mount in container|mount"
+		[unshare]="Namespace change in container|unshare"
+		[insmod]="Kernel module load attempt|insmod"
+	)
+}
+
+# mon_want NAME WHO RULE CID PROC [PATH VALUE]...: RULE's alert for CID within 5 s (a
+# miss the monitor reported losing events for is a skip), by the process PROC, each
+# PATH (below the alert) equal to VALUE; 1 when the alert is missing
+mon_want() {
+	local m="$1" who="$2" rule="$3" cid="$4" name="$5" lost
+	shift 5
+	if ! mon_wait_alert "$m" "$rule" "$cid"; then
+		lost=$(mon_num "$(mon_stats "$m")" "lost in the kernel")
+		if [ "${lost:-0}" -gt 0 ]; then
+			t_skip "$who: \"$rule\"" "the monitor lost $lost events in the kernel and said so"
+		else
+			t_fail "$who: \"$rule\" for $cid" "its alerts: $(mon_alerts_of "$m" "$cid" | head -8)"
+		fi
+		return 1
+	fi
+	t_ok "$who: \"$rule\" for its container"
+	expect_eq "… by $name" "$name" "$(mon_field "$m" "$rule" "$cid" event.proc.name)"
+	while [ $# -ge 2 ]; do
+		expect_eq "… $1" "$2" "$(mon_field "$m" "$rule" "$cid" "$1")"
+		shift 2
+	done
+}
