@@ -42,6 +42,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* An ID that can name a file in the state directory. */
 static bool id_ok(const char *id)
 {
@@ -348,6 +356,13 @@ static json_t *record_json(const struct bh_quar_record *r, bool live)
 	json_object_set_new(j, "network", json_string(net_name(r->net)));
 	json_object_set_new(j, "netns", json_integer((json_int_t)r->netns));
 	json_object_set_new(j, "apply_ns", json_integer((json_int_t)r->apply_ns));
+	if (r->event_ns)
+		json_object_set_new(j, "event_ns", json_integer((json_int_t)r->event_ns));
+	if (r->apply_start_ns)
+		json_object_set_new(j, "apply_start_ns",
+				    json_integer((json_int_t)r->apply_start_ns));
+	if (r->contained_ns)
+		json_object_set_new(j, "contained_ns", json_integer((json_int_t)r->contained_ns));
 	if (live) {
 		json_object_set_new(j, "exists", json_boolean(r->exists));
 		json_object_set_new(j, "frozen", json_boolean(r->frozen));
@@ -388,6 +403,15 @@ static int get_uint(const json_t *j, const char *key, uint64_t max, uint64_t *ou
 	return 0;
 }
 
+/* An optional stamp: absent is 0 (records written before it existed). */
+static int get_stamp(const json_t *j, const char *key, uint64_t *out, struct bh_error **err)
+{
+	*out = 0;
+	if (!json_object_get(j, key))
+		return 0;
+	return get_uint(j, key, UINT64_MAX >> 1, out, err);
+}
+
 int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
 			 struct bh_error **err)
 {
@@ -422,7 +446,10 @@ int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
 	r->pid = (pid_t)u;
 	if (get_uint(j, "pid_start", UINT64_MAX >> 1, &r->pid_start, err) < 0 ||
 	    get_uint(j, "netns", UINT64_MAX >> 1, &r->netns, err) < 0 ||
-	    get_uint(j, "apply_ns", UINT64_MAX >> 1, &r->apply_ns, err) < 0)
+	    get_uint(j, "apply_ns", UINT64_MAX >> 1, &r->apply_ns, err) < 0 ||
+	    get_stamp(j, "event_ns", &r->event_ns, err) < 0 ||
+	    get_stamp(j, "apply_start_ns", &r->apply_start_ns, err) < 0 ||
+	    get_stamp(j, "contained_ns", &r->contained_ns, err) < 0)
 		goto out;
 	v = json_object_get(j, "was_frozen");
 	if (!json_is_boolean(v)) {
@@ -545,7 +572,7 @@ static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct b
 int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
 		  struct bh_quar_record **out, struct bh_error **err)
 {
-	uint64_t t0 = now_ns(), t_found = 0, t_asked = 0, t_cut = 0;
+	uint64_t t0 = now_ns(), r0 = real_ns(), t_found = 0, t_asked = 0, t_cut = 0;
 	const char *dir = state_dir(o);
 	struct bh_ctr_list *own = NULL;
 	const struct bh_ctr_list *l = o ? o->inventory : NULL;
@@ -677,6 +704,9 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		goto undo;
 	}
 	rec->apply_ns = now_ns() - t0;
+	rec->contained_ns = r0 + rec->apply_ns; /* one clock read: the same instant */
+	rec->apply_start_ns = r0;
+	rec->event_ns = o ? o->event_ns : 0;
 	bh_debug("quarantine %s: found %.2f ms, freeze asked %.2f ms, cut done %.2f ms, frozen "
 		 "%.2f ms",
 		 rec->id, (double)(t_found - t0) / 1e6, (double)(t_asked - t0) / 1e6,
@@ -684,6 +714,9 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	if (have_prev == 1) {
 		rec->again = true;
 		rec->apply_ns = prev.apply_ns;
+		rec->event_ns = prev.event_ns;
+		rec->apply_start_ns = prev.apply_start_ns;
+		rec->contained_ns = prev.contained_ns;
 		free(rec->time);
 		rec->time = prev.time;
 		prev.time = NULL;
@@ -957,7 +990,7 @@ out:
 int bh_quar_monitor_action(void *data, const char *container_id, const struct bh_mon_event *ev,
 			   struct bh_error **err)
 {
-	const struct bh_quar_opts *o = data;
+	struct bh_quar_opts lo = *(const struct bh_quar_opts *)data;
 	struct bh_quar_record *r = NULL;
 	char reason[BH_MON_PATH_MAX + 128];
 	int rc;
@@ -965,7 +998,8 @@ int bh_quar_monitor_action(void *data, const char *container_id, const struct bh
 	snprintf(reason, sizeof(reason), "monitor: %s by pid %u (%s)",
 		 bh_mon_type_name(ev->type) ? bh_mon_type_name(ev->type) : "event", ev->proc.pid,
 		 ev->proc.exe[0] ? ev->proc.exe : ev->proc.comm);
-	rc = bh_quar_apply(o, container_id, reason, &r, err);
+	lo.event_ns = ev->ts_ns;
+	rc = bh_quar_apply(&lo, container_id, reason, &r, err);
 	bh_quar_record_free(r);
 	return rc < 0 ? -1 : 0;
 }
