@@ -4,10 +4,11 @@
  * record under the state directory, release on command. See
  * include/bulkhead/quarantine.h for the order and why.
  *
- * Records: <state_dir>/<id>.json, written atomically, one per container; the
- * directory's flock serialises applies and releases. Everything a record says
- * about the live container is checked again before it is acted on (the same
- * init by pid and start time, the same network namespace by inode).
+ * Records: <state_dir>/<id>.json (their JSON: quarantine_record.c), written
+ * atomically, one per container; the directory's flock serialises applies and
+ * releases. Everything a record says about the live container is checked
+ * again before it is acted on (the same init by pid and start time, the same
+ * network namespace by inode).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +26,6 @@
 #include "quarantine_internal.h"
 #include "banned.h"
 
-#define RECORD_MAX  (64u << 10)
 #define RECORDS_MAX 4096
 #define REASON_MAX  1024
 
@@ -42,17 +42,12 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* An ID that can name a file in the state directory. */
-static bool id_ok(const char *id)
+static uint64_t real_ns(void)
 {
-	size_t n = strlen(id);
+	struct timespec ts;
 
-	if (!n || n > 200 || id[0] == '.')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (id[i] == '/' || (unsigned char)id[i] < 0x21 || (unsigned char)id[i] > 0x7e)
-			return false;
-	return true;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 /* The state directory, made if missing, locked exclusively. Returns its fd. */
@@ -302,154 +297,6 @@ static int net_set(int nsfd, bool cut, struct bh_error **err)
 
 /* ---- records ------------------------------------------------------------------------ */
 
-void bh_quar_record_release(struct bh_quar_record *r)
-{
-	if (!r)
-		return;
-	free(r->id);
-	free(r->name);
-	free(r->time);
-	free(r->reason);
-	free(r->freezer);
-	memset(r, 0, sizeof(*r));
-}
-
-void bh_quar_record_free(struct bh_quar_record *r)
-{
-	bh_quar_record_release(r);
-	free(r);
-}
-
-void bh_quar_records_free(struct bh_quar_record *v, size_t n)
-{
-	for (size_t i = 0; v && i < n; i++)
-		bh_quar_record_release(&v[i]);
-	free(v);
-}
-
-static const char *net_name(enum bh_quar_net n)
-{
-	return n == BH_QUAR_NET_CUT ? "cut" : n == BH_QUAR_NET_HOST ? "host-namespace" : "none";
-}
-
-static json_t *record_json(const struct bh_quar_record *r, bool live)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "id", json_string(r->id));
-	json_object_set_new(j, "name", json_string(r->name ? r->name : r->id));
-	json_object_set_new(j, "engine", json_string(bh_ctr_engine_name(r->engine)));
-	json_object_set_new(j, "pid", json_integer(r->pid));
-	json_object_set_new(j, "pid_start", json_integer((json_int_t)r->pid_start));
-	json_object_set_new(j, "time", json_string(r->time ? r->time : ""));
-	json_object_set_new(j, "reason", json_string(r->reason ? r->reason : ""));
-	json_object_set_new(j, "freezer", json_string(r->freezer ? r->freezer : ""));
-	json_object_set_new(j, "was_frozen", json_boolean(r->was_frozen));
-	json_object_set_new(j, "network", json_string(net_name(r->net)));
-	json_object_set_new(j, "netns", json_integer((json_int_t)r->netns));
-	json_object_set_new(j, "apply_ns", json_integer((json_int_t)r->apply_ns));
-	if (live) {
-		json_object_set_new(j, "exists", json_boolean(r->exists));
-		json_object_set_new(j, "frozen", json_boolean(r->frozen));
-		json_object_set_new(j, "cut", json_boolean(r->cut));
-	}
-	return j;
-}
-
-json_t *bh_quar_record_to_json(const struct bh_quar_record *r)
-{
-	return record_json(r, true);
-}
-
-static int get_str(const json_t *j, const char *key, bool required, char **out,
-		   struct bh_error **err)
-{
-	const json_t *v = json_object_get(j, key);
-
-	if (!v && !required)
-		return 0;
-	if (!json_is_string(v))
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "quarantine record: \"%s\" is not a string", key);
-	*out = bh_strdup(json_string_value(v));
-	return 0;
-}
-
-static int get_uint(const json_t *j, const char *key, uint64_t max, uint64_t *out,
-		    struct bh_error **err)
-{
-	const json_t *v = json_object_get(j, key);
-
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    (uint64_t)json_integer_value(v) > max)
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "quarantine record: \"%s\" is not an integer in range", key);
-	*out = (uint64_t)json_integer_value(v);
-	return 0;
-}
-
-int bh_quar_record_parse(const char *buf, size_t len, struct bh_quar_record *r,
-			 struct bh_error **err)
-{
-	json_t *j = NULL;
-	const json_t *v;
-	char *s = NULL;
-	uint64_t u;
-	int ret = -1;
-
-	if (bh_json_parse(buf, len, RECORD_MAX, "quarantine record", &j, err) < 0)
-		return -1;
-	if (!json_is_object(j)) {
-		bh_error_set(err, BH_ERR_INVALID, "quarantine record: not an object");
-		goto out;
-	}
-	if (get_str(j, "id", true, &r->id, err) < 0 ||
-	    get_str(j, "name", false, &r->name, err) < 0 ||
-	    get_str(j, "time", false, &r->time, err) < 0 ||
-	    get_str(j, "reason", false, &r->reason, err) < 0 ||
-	    get_str(j, "freezer", true, &r->freezer, err) < 0 ||
-	    get_str(j, "engine", true, &s, err) < 0)
-		goto out;
-	if (!id_ok(r->id)) {
-		bh_error_set(err, BH_ERR_INVALID, "quarantine record: bad id");
-		goto out;
-	}
-	r->engine = bh_ctr_engine_parse(s);
-	free(s);
-	s = NULL;
-	if (get_uint(j, "pid", INT32_MAX, &u, err) < 0)
-		goto out;
-	r->pid = (pid_t)u;
-	if (get_uint(j, "pid_start", UINT64_MAX >> 1, &r->pid_start, err) < 0 ||
-	    get_uint(j, "netns", UINT64_MAX >> 1, &r->netns, err) < 0 ||
-	    get_uint(j, "apply_ns", UINT64_MAX >> 1, &r->apply_ns, err) < 0)
-		goto out;
-	v = json_object_get(j, "was_frozen");
-	if (!json_is_boolean(v)) {
-		bh_error_set(err, BH_ERR_INVALID,
-			     "quarantine record: \"was_frozen\" is not a boolean");
-		goto out;
-	}
-	r->was_frozen = json_is_true(v);
-	if (get_str(j, "network", true, &s, err) < 0)
-		goto out;
-	if (!strcmp(s, "cut")) {
-		r->net = BH_QUAR_NET_CUT;
-	} else if (!strcmp(s, "host-namespace")) {
-		r->net = BH_QUAR_NET_HOST;
-	} else {
-		bh_error_set(err, BH_ERR_INVALID, "quarantine record: unknown network \"%s\"", s);
-		goto out;
-	}
-	ret = 0;
-out:
-	free(s);
-	json_decref(j);
-	if (ret < 0)
-		bh_quar_record_release(r);
-	return ret;
-}
-
 /* Read <dir>/<id>.json; 1 read, 0 none, -1 error (a broken file). */
 static int record_read(int dfd, const char *id, struct bh_quar_record *r, struct bh_error **err)
 {
@@ -478,7 +325,7 @@ out:
 
 static int record_write(const char *dir, const struct bh_quar_record *r, struct bh_error **err)
 {
-	json_t *j = record_json(r, false);
+	json_t *j = quar_record_json(r, false);
 	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
 	char *path = bh_asprintf("%s/%s.json", dir, r->id);
 	int ret;
@@ -545,7 +392,7 @@ static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct b
 int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
 		  struct bh_quar_record **out, struct bh_error **err)
 {
-	uint64_t t0 = now_ns(), t_found = 0, t_asked = 0, t_cut = 0;
+	uint64_t t0 = now_ns(), r0 = real_ns(), t_found = 0, t_asked = 0, t_cut = 0;
 	const char *dir = state_dir(o);
 	struct bh_ctr_list *own = NULL;
 	const struct bh_ctr_list *l = o ? o->inventory : NULL;
@@ -611,7 +458,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		}
 		goto out;
 	}
-	if (!id_ok(c->id)) {
+	if (!quar_id_ok(c->id)) {
 		bh_error_set(err, BH_ERR_UNSAFE,
 			     "quarantine: container ID \"%s\" cannot name a record", c->id);
 		goto out;
@@ -636,8 +483,14 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		have_prev = 0;
 	}
 	nsfd = netns_open(rec->pid, rec->pid_start, &rec->netns, &host, err);
-	if (nsfd < 0)
+	if (nsfd < 0) {
+		/* say which container (NOTFOUND: it exited since the inventory was read) */
+		if (err && *err && (*err)->code == BH_ERR_NOTFOUND)
+			bh_error_prefix(err, "container %s exited", rec->id);
+		else
+			bh_error_prefix(err, "container %s", rec->id);
 		goto out;
+	}
 	if (freezer_find(c, &fz, err) < 0)
 		goto out;
 	rec->freezer = bh_strdup(fz.file);
@@ -677,6 +530,9 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		goto undo;
 	}
 	rec->apply_ns = now_ns() - t0;
+	rec->contained_ns = r0 + rec->apply_ns; /* one clock read: the same instant */
+	rec->apply_start_ns = r0;
+	rec->event_ns = o ? o->event_ns : 0;
 	bh_debug("quarantine %s: found %.2f ms, freeze asked %.2f ms, cut done %.2f ms, frozen "
 		 "%.2f ms",
 		 rec->id, (double)(t_found - t0) / 1e6, (double)(t_asked - t0) / 1e6,
@@ -684,6 +540,9 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	if (have_prev == 1) {
 		rec->again = true;
 		rec->apply_ns = prev.apply_ns;
+		rec->event_ns = prev.event_ns;
+		rec->apply_start_ns = prev.apply_start_ns;
+		rec->contained_ns = prev.contained_ns;
 		free(rec->time);
 		rec->time = prev.time;
 		prev.time = NULL;
@@ -807,7 +666,7 @@ static int read_all(int dfd, struct bh_quar_record **out, size_t *n, struct bh_e
 		if (l <= 5 || !bh_str_has_suffix(e->d_name, ".json") || e->d_name[0] == '.')
 			continue;
 		id = bh_strndup(e->d_name, l - 5);
-		if (id_ok(id) && record_read(dfd, id, &r, NULL) == 1) {
+		if (quar_id_ok(id) && record_read(dfd, id, &r, NULL) == 1) {
 			if (!strcmp(r.id, id)) {
 				*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
 				(*out)[(*n)++] = r;
@@ -957,7 +816,7 @@ out:
 int bh_quar_monitor_action(void *data, const char *container_id, const struct bh_mon_event *ev,
 			   struct bh_error **err)
 {
-	const struct bh_quar_opts *o = data;
+	struct bh_quar_opts lo = *(const struct bh_quar_opts *)data;
 	struct bh_quar_record *r = NULL;
 	char reason[BH_MON_PATH_MAX + 128];
 	int rc;
@@ -965,7 +824,8 @@ int bh_quar_monitor_action(void *data, const char *container_id, const struct bh
 	snprintf(reason, sizeof(reason), "monitor: %s by pid %u (%s)",
 		 bh_mon_type_name(ev->type) ? bh_mon_type_name(ev->type) : "event", ev->proc.pid,
 		 ev->proc.exe[0] ? ev->proc.exe : ev->proc.comm);
-	rc = bh_quar_apply(o, container_id, reason, &r, err);
+	lo.event_ns = ev->ts_ns;
+	rc = bh_quar_apply(&lo, container_id, reason, &r, err);
 	bh_quar_record_free(r);
 	return rc < 0 ? -1 : 0;
 }

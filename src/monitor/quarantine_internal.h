@@ -11,6 +11,13 @@
 
 #include "bulkhead/quarantine.h"
 
+#define RECORD_MAX (64u << 10) /* a record file's bytes at most */
+
+/* An ID that can name a file in the state directory (quarantine_record.c). */
+bool quar_id_ok(const char *id);
+/* A record as JSON; `live`: with exists/frozen/cut (what list checked now). */
+json_t *quar_record_json(const struct bh_quar_record *r, bool live);
+
 /*
  * A NETLINK_NETFILTER socket that lives in the network namespace `nsfd`: a
  * short-lived thread (signals blocked) joins the namespace, opens it and

@@ -29,6 +29,9 @@ static struct bh_quar_record sample(void)
 	r.net = BH_QUAR_NET_CUT;
 	r.netns = 4026531840u;
 	r.apply_ns = 12345678;
+	r.event_ns = 1796400000000000000u;
+	r.apply_start_ns = 1796400000001000000u;
+	r.contained_ns = 1796400000013345678u;
 	return r;
 }
 
@@ -53,6 +56,9 @@ static void test_record_round_trip(void **state)
 	assert_int_equal(back.net, BH_QUAR_NET_CUT);
 	assert_true(back.netns == 4026531840u);
 	assert_true(back.apply_ns == 12345678);
+	assert_true(back.event_ns == 1796400000000000000u);
+	assert_true(back.apply_start_ns == 1796400000001000000u);
+	assert_true(back.contained_ns == 1796400000013345678u);
 	free(s);
 	json_decref(j);
 	bh_quar_record_release(&back);
@@ -99,6 +105,10 @@ static void test_record_rejects(void **state)
 		"\"pid_start\": 1, \"netns\": 1, \"apply_ns\": 0, \"was_frozen\": 1, "
 		"\"network\": \"cut\"}",
 		"\"was_frozen\" is not a boolean");
+	rejects("{\"id\": \"a\", " GOOD_TAIL ", \"network\": \"cut\", \"contained_ns\": -5}",
+		"\"contained_ns\" is not an integer in range");
+	rejects("{\"id\": \"a\", " GOOD_TAIL ", \"network\": \"cut\", \"event_ns\": \"x\"}",
+		"\"event_ns\" is not an integer in range");
 }
 
 static void test_lookup_errors(void **state)
