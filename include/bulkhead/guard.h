@@ -135,26 +135,12 @@ struct bh_guard_policy {
 	const char *const *deny_exec_prefixes;
 };
 
-/*
- * The container of an event that no watch has yet (bh_guard_watch_early): pid
- * (host view) asked to execute a file of a file system the host has, through a
- * mount of another mount namespace than the guard's. Returns 1 when it watched
- * pid's container just now (bh_guard_watch: the event is decided by that
- * watch), 0 when pid is not a container's or its container is not to be
- * watched (allowed), <0 when it could not tell within its bound (answered per
- * fail_closed, counted in early_failed and errors). Called on the guard's
- * thread while the process waits: bounded, it must not wait on anything else.
- */
-typedef int (*bh_guard_unknown_fn)(pid_t pid, void *arg);
-
 struct bh_guard_opts {
 	bh_guard_report_fn report; /* optional */
 	void *report_arg;
-	bool report_allowed;	     /* report allowed events too */
-	bool fail_closed;	     /* a decision that fails answers deny (default: allow) */
-	const char *root;	     /* the host root for /proc (tests); NULL = "/" */
-	bh_guard_unknown_fn unknown; /* with bh_guard_watch_early */
-	void *unknown_arg;
+	bool report_allowed; /* report allowed events too */
+	bool fail_closed;    /* a decision that fails answers deny (default: allow) */
+	const char *root;    /* the host root for /proc (tests); NULL = "/" */
 };
 
 struct bh_guard_stats {
@@ -170,10 +156,6 @@ struct bh_guard_stats {
 	uint64_t name_walks;	   /* walks made */
 	uint64_t name_hits;	   /* answers a container kept, checked still true */
 	uint64_t name_over_budget; /* left unsure by the container's budget (fail mode) */
-	/* bh_guard_watch_early: events of an unwatched mount of another mount namespace
-	 * asked of opts.unknown, those it watched a container for, those it could not
-	 * tell (answered per fail_closed) */
-	uint64_t early, early_watched, early_failed;
 };
 
 /*
@@ -195,20 +177,6 @@ int bh_guard_open(const struct bh_guard_opts *opts, struct bh_guard **out, struc
  */
 int bh_guard_watch(struct bh_guard *g, const struct bh_ctr *c, const struct bh_guard_policy *p,
 		   struct bh_error **err);
-/*
- * A container's first milliseconds, before any watch has it (a runtime that
- * cannot ask the rendezvous: runc, crun, the engines over them): every file
- * system of the guard's mount namespace (its mountinfo, pseudo file systems
- * skipped) gets a filesystem mark for FAN_OPEN_EXEC_PERM, and every mount of
- * that namespace an ignore mark for it, so the guard's (the host's) own execs
- * never reach it. An exec through a mount of another namespace that no watch
- * has (a bind-mounted rootfs of a container created just now, a host service
- * with a private mount namespace) goes to opts.unknown, which can watch its
- * container before the exec is answered. A file system mounted later (an
- * engine's new overlay) is not covered: its container is watched at the rescan
- * its state's write causes. Returns the number of file systems marked.
- */
-int bh_guard_watch_early(struct bh_guard *g, struct bh_error **err);
 /* Stop watching container `id` (its marks removed). BH_ERR_NOTFOUND if not watched. */
 int bh_guard_unwatch(struct bh_guard *g, const char *id, struct bh_error **err);
 /* The group's fd, for the caller's own poll loop (readable: call bh_guard_poll(g, 0)). */

@@ -217,10 +217,6 @@ struct bh_mon_run_stats {
 	/* the look for other names of multi-link execs (bh_guard_stats): walks
 	 * made, answers kept used, execs refused for a spent budget */
 	uint64_t guard_name_walks, guard_name_hits, guard_name_over_budget;
-	/* a container's first execs (bh_guard_watch_early): execs through a mount
-	 * no watch had asked at the exec, containers watched then, execs whose
-	 * container could not be told in the bound (answered per fail_closed) */
-	uint64_t guard_early, guard_early_watched, guard_early_failed;
 	uint64_t loss_alerts; /* "Monitor lost events" alerts made */
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];

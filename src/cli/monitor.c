@@ -232,14 +232,6 @@ static void print_stats(const struct bh_mon_run_stats *st)
 			(unsigned long long)st->guard_name_walks,
 			(unsigned long long)st->guard_name_hits,
 			(unsigned long long)st->guard_name_over_budget);
-	if (st->guard_early)
-		fprintf(stderr,
-			"monitor: guard: %llu execs through a mount no watch had (asked at the "
-			"exec), %llu of them a container's watched then, %llu not told in the "
-			"bound (fail mode)\n",
-			(unsigned long long)st->guard_early,
-			(unsigned long long)st->guard_early_watched,
-			(unsigned long long)st->guard_early_failed);
 	if (st->behave_learned || st->behave_known || st->behave_outside || st->behave_errors)
 		fprintf(stderr,
 			"monitor: behaviour: %llu learned, %llu known, %llu outside (%llu "

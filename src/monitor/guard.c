@@ -196,7 +196,7 @@ void bh_guard_free(struct bh_guard *g)
 	free(g);
 }
 
-int grd_mount_id_of(int fd, uint64_t *id)
+static int mount_id_of(int fd, uint64_t *id)
 {
 	struct statx sx;
 
@@ -210,7 +210,7 @@ int grd_mount_id_of(int fd, uint64_t *id)
 	return 0;
 }
 
-int grd_mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
+static int mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd)
 {
 	char p[64];
 
@@ -244,7 +244,7 @@ static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t 
 
 	if (grd_ikey_of(fd, &k) < 0)
 		return -1;
-	if (grd_mark_fd(g, FAN_MARK_ADD, mask, fd) < 0)
+	if (mark_fd(g, FAN_MARK_ADD, mask, fd) < 0)
 		return -1;
 	if (w->imarks && (im = bh_map_get(w->imarks, (const char *)&k, sizeof(k)))) {
 		im->mask |= mask;
@@ -258,7 +258,7 @@ static int inode_mark(struct bh_guard *g, struct grd_watch *w, int fd, uint64_t 
 
 		/* untracked, it could not be removed: not left behind (EMFILE) */
 		if (!bh_map_get(g->irefs, (const char *)&k, sizeof(k)))
-			grd_mark_fd(g, FAN_MARK_REMOVE, mask, fd);
+			mark_fd(g, FAN_MARK_REMOVE, mask, fd);
 		free(im);
 		errno = e;
 		return -1;
@@ -288,7 +288,7 @@ static void inode_unmark_all(struct bh_guard *g, struct grd_watch *w)
 			continue;
 		}
 		bh_map_del(g->irefs, key, klen);
-		grd_mark_fd(g, FAN_MARK_REMOVE, im->mask, im->fd);
+		mark_fd(g, FAN_MARK_REMOVE, im->mask, im->fd);
 	}
 	bh_map_free(w->imarks, imark_free);
 	w->imarks = NULL;
@@ -455,7 +455,7 @@ static int deny_marks(struct bh_guard *g, struct grd_watch *w, int rootfd, const
 }
 
 /* File systems nothing is executed from, never marked. */
-bool grd_skip_fstype(const char *t)
+static bool skip_fstype(const char *t)
 {
 	static const char *const skip[] = { "proc",    "sysfs",	      "cgroup",	    "cgroup2",
 					    "devpts",  "mqueue",      "securityfs", "debugfs",
@@ -484,19 +484,19 @@ static int collect_mount(const struct bh_guard_mount *mi, void *arg)
 	uint64_t id = 0;
 	int fd;
 
-	if (grd_skip_fstype(mi->fstype))
+	if (skip_fstype(mi->fstype))
 		return 0;
 	if (w->nm >= GRD_MAX_MOUNTS)
 		return 0;
 	fd = bh_root_openat(c->rootfd, mi->point, O_PATH, 0, NULL);
-	if (fd < 0 || grd_mount_id_of(fd, &id) < 0 || id != mi->id) {
+	if (fd < 0 || mount_id_of(fd, &id) < 0 || id != mi->id) {
 		/* over-mounted, or gone since the read */
 		c->skipped++;
 		if (fd >= 0)
 			close(fd);
 		return 0;
 	}
-	if (grd_mark_fd(c->g, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd) < 0) {
+	if (mark_fd(c->g, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd) < 0) {
 		bh_log(BH_LOG_DEBUG, "guard: %s: mount %s (%s) not marked: %s", w->id, mi->point,
 		       mi->fstype, strerror(errno));
 		c->skipped++;
@@ -559,8 +559,8 @@ static void watch_remove_marks(struct bh_guard *g, struct grd_watch *w)
 		if (rootfd < 0)
 			continue; /* the mounts go with the container, and their marks */
 		fd = bh_root_openat(rootfd, w->m[i].point, O_PATH, 0, NULL);
-		if (fd >= 0 && grd_mount_id_of(fd, &id) == 0 && id == w->m[i].id)
-			grd_mark_fd(g, FAN_MARK_REMOVE | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd);
+		if (fd >= 0 && mount_id_of(fd, &id) == 0 && id == w->m[i].id)
+			mark_fd(g, FAN_MARK_REMOVE | FAN_MARK_MOUNT, FAN_OPEN_EXEC_PERM, fd);
 		if (fd >= 0)
 			close(fd);
 	}

@@ -150,15 +150,8 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		return -1;
 	path[n] = 0;
 	m = bh_map_get(g->by_mnt, (const char *)&sx.stx_mnt_id, 8);
-	if (!m) {
-		/* nobody's yet: maybe a container's first exec (guard_early.c) */
-		int r = grd_early(g, ev->pid, sx.stx_mnt_id, &m);
-
-		if (r)
-			ev->path = r < 0 ? path : NULL;
-		if (r)
-			return r;
-	}
+	if (!m)
+		return 1; /* nobody's: allow */
 	w = m->w;
 	ev->ctr_id = w->id;
 	ev->path = path;

@@ -91,23 +91,7 @@ struct bh_guard {
 	struct bh_map *irefs;  /* struct grd_ikey → the watches marking it (uintptr_t) */
 	struct bh_guard_stats st;
 	char *buf;
-	/* guard_early.c: the host's file systems marked (bh_guard_watch_early),
-	 * the mount namespace of the guard (the host's) */
-	bool early;
-	uint64_t host_mntns;
 };
-
-/* File systems nothing is executed from (proc, sysfs, cgroup, ...): never marked. */
-bool grd_skip_fstype(const char *t);
-/* The mount id of fd; -1 with errno on failure. */
-int grd_mount_id_of(int fd, uint64_t *id);
-/* fanotify_mark on what fd is (through /proc/self/fd). */
-int grd_mark_fd(struct bh_guard *g, unsigned flags, uint64_t mask, int fd);
-struct grd_mount;
-/* An event of a mount no watch has (guard_early.c): 1 nobody's (allow); 0 the
- * asking process's container is watched now and *m is the event's mount;
- * <0 its container could not be told in the bound (the fail mode answers). */
-int grd_early(struct bh_guard *g, pid_t pid, uint64_t mnt_id, struct grd_mount **m);
 
 /* CLOCK_MONOTONIC in ns. */
 uint64_t grd_now_ns(void);

@@ -704,9 +704,6 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->guard_name_walks = GET(s->guard_name_walks);
 	st->guard_name_hits = GET(s->guard_name_hits);
 	st->guard_name_over_budget = GET(s->guard_name_over_budget);
-	st->guard_early = GET(s->guard_early);
-	st->guard_early_watched = GET(s->guard_early_watched);
-	st->guard_early_failed = GET(s->guard_early_failed);
 	st->loss_alerts = GET(s->loss_alerts);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {

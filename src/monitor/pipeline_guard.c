@@ -30,7 +30,6 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "pipeline_internal.h"
-#include "pipeline_guard.h"
 #include "source_internal.h"
 #include "banned.h"
 
@@ -56,7 +55,64 @@ static const char *const loaders[] = {
 };
 #define NLOADERS (sizeof(loaders) / sizeof(loaders[0]))
 
-uint64_t mon_guard_mono_ms(void)
+struct gctr {
+	char *id;
+	struct bh_mon_container ct; /* for the alerts' events */
+	char key[BH_BEHAVE_KEY_MAX];
+	bool seen;	      /* listed by this rescan */
+	bool watched;	      /* exec marks set */
+	bool protect;	      /* its profile is in protect */
+	bool looked;	      /* its profile was read once (protect is known) */
+	bool watched_created; /* the marks were set while it was created */
+	bool net_set;	      /* a connect policy set */
+	bool net_warned;      /* a connect policy that cannot be set was warned of */
+	bool net_looked;      /* a policy left pinned by an earlier run was cleared if needed */
+	bool net_rules;	      /* the policy set is the rules' deny list (cleared at the stop) */
+	uint64_t exec_sig, net_sig;
+	uint64_t net_denied; /* the kernel's count at the last rescan */
+	pid_t pid;	     /* its init, for the last count at the stop */
+	uint64_t pid_start;
+};
+
+struct mon_guard {
+	struct mon_pipe *p;
+	const struct bh_mon_run_opts *o;
+	const struct bh_mon_guard_opts *go;
+	const struct mon_behave_rules *br;
+	struct bh_guard *g;
+	struct bh_behave *b;
+	struct bh_guard_rdv *rdv; /* NULL: it could not be served (warned) */
+	bool rules_block;	  /* a rule's action is block */
+	/* the files block rules on opens name (bh_rules_open_paths): inode marks */
+	struct bh_strvec open_paths;
+	/* the executables block rules on execs name (bh_rules_exec_files): known
+	 * by identity in each container, so another name of one is decided as it */
+	struct bh_strvec exec_paths, exec_names;
+	/* the prefixes of paths they name (startswith, glob, pmatch): where the
+	 * guard looks for another name of an executed file with several links */
+	struct bh_strvec exec_prefixes;
+	/* the peers block rules on connects name (bh_rules_connect_peers): the
+	 * connect policy (a deny list) of a container not in protect */
+	struct bh_guard_net_rule *conn;
+	size_t nconn;
+	uint64_t conn_sig;
+	/* the guard's name-walk counts already added to the run's stats */
+	struct bh_guard_stats names_seen;
+	/* the event the last decision was made on: its report (after the answer,
+	 * when the process may have moved on and /proc says something else) says
+	 * what was decided */
+	struct bh_mon_event *decided;
+	bool decided_ok;
+	pthread_t th;
+	atomic_bool stop;
+	struct gctr *v;
+	size_t n;
+	/* the runtimes' state directories (inotify): a container of any runtime
+	 * is rescanned at its create, not at the next rescan; NULL without */
+	struct bh_ctr_watch *watch;
+};
+
+static uint64_t mono_ms(void)
 {
 	struct timespec ts;
 
@@ -85,7 +141,7 @@ static uint64_t sig_add(uint64_t h, const char *s)
 	return h * 1099511628211ull;
 }
 
-struct gctr *mon_guard_find(struct mon_guard *mg, const char *id)
+static struct gctr *find(struct mon_guard *mg, const char *id)
 {
 	for (size_t i = 0; i < mg->n; i++)
 		if (!strcmp(mg->v[i].id, id))
@@ -248,7 +304,7 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 	if (!mg->decided)
 		mg->decided = bh_malloc(sizeof(*mg->decided));
 	ev = mg->decided;
-	fill_event(gev, mon_guard_find(mg, gev->ctr_id), ev);
+	fill_event(gev, find(mg, gev->ctr_id), ev);
 	mg->decided_ok = true;
 	n = bh_rules_match(mg->o->rules, ev, m, 16);
 	for (size_t i = 0; i < n && i < 16 && r == BH_GUARD_ALLOW; i++)
@@ -260,7 +316,7 @@ static enum bh_guard_verdict decide(const struct bh_guard_event *gev, void *arg)
 static void report(const struct bh_guard_event *gev, void *arg)
 {
 	struct mon_guard *mg = arg;
-	struct gctr *gc = mon_guard_find(mg, gev->ctr_id);
+	struct gctr *gc = find(mg, gev->ctr_id);
 	struct bh_mon_event *ev;
 	const struct bh_rules_rule *m[16], *rule = NULL;
 	struct bh_behave_verdict *v = NULL;
@@ -522,9 +578,9 @@ static void clear_net(struct mon_guard *mg, struct gctr *gc, const struct bh_ctr
 	gc->net_set = gc->net_rules = false;
 }
 
-void mon_guard_one(struct mon_guard *mg, const struct bh_ctr *c, bool rdv)
+static void one(struct mon_guard *mg, const struct bh_ctr *c, bool rdv)
 {
-	struct gctr *gc = mon_guard_find(mg, c->id);
+	struct gctr *gc = find(mg, c->id);
 	struct bh_mon_event *ev;
 	json_t *doc = NULL;
 	struct bh_error *err = NULL;
@@ -600,7 +656,7 @@ static void rescan(struct mon_guard *mg, bool rdv)
 
 		/* created too: its mounts are made, its init waits for the start */
 		if (c->pid > 0 && c->status && strcmp(c->status, "stopped"))
-			mon_guard_one(mg, c, rdv);
+			one(mg, c, rdv);
 	}
 	/* gone (or stopped): unwatched; their netns is gone with them */
 	for (size_t i = 0; i < mg->n; i++) {
@@ -626,11 +682,6 @@ static void names_count(struct mon_guard *mg)
 	mon_guard_count(mg->p, &rs->guard_name_hits, st.name_hits - mg->names_seen.name_hits);
 	mon_guard_count(mg->p, &rs->guard_name_over_budget,
 			st.name_over_budget - mg->names_seen.name_over_budget);
-	mon_guard_count(mg->p, &rs->guard_early, st.early - mg->names_seen.early);
-	mon_guard_count(mg->p, &rs->guard_early_watched,
-			st.early_watched - mg->names_seen.early_watched);
-	mon_guard_count(mg->p, &rs->guard_early_failed,
-			st.early_failed - mg->names_seen.early_failed);
 	mg->names_seen = st;
 }
 
@@ -648,7 +699,7 @@ static void *guard_main(void *arg)
 					{ .fd = bh_ctr_watch_fd(mg->watch), .events = POLLIN } };
 		struct bh_strvec req = BH_STRVEC_INIT;
 		struct bh_error *err = NULL;
-		uint64_t now = mon_guard_mono_ms();
+		uint64_t now = mono_ms();
 		bool created = false;
 
 		if (now < next &&
@@ -667,14 +718,8 @@ static void *guard_main(void *arg)
 		/* a runtime wrote state (a container created): a rescan now */
 		if (pf[2].revents & POLLIN)
 			created = bh_ctr_watch_changed(mg->watch);
-		if (created) { /* a cgroup told "not to watch" may be a new container's */
-			bh_map_free(mg->early_known, NULL);
-			mg->early_known = bh_map_new();
-		}
-		created |= mg->early_created;
-		mg->early_created = false;
-		if (req.n || created || mon_guard_mono_ms() >= next) {
-			bool periodic = mon_guard_mono_ms() >= next;
+		if (req.n || created || mono_ms() >= next) {
+			bool periodic = mono_ms() >= next;
 
 			if (periodic)
 				bh_ctr_watch_roots(mg->watch); /* roots made since */
@@ -683,7 +728,7 @@ static void *guard_main(void *arg)
 			 * rescans creates and requests made (events that come during
 			 * a rescan are read together after it) */
 			if (periodic)
-				next = mon_guard_mono_ms() + every;
+				next = mono_ms() + every;
 			if (req.n)
 				bh_guard_rdv_ack(mg->rdv, &req);
 		}
@@ -703,7 +748,6 @@ static void guard_free(struct mon_guard *mg)
 	bh_guard_free(mg->g);
 	bh_guard_rdv_free(mg->rdv);
 	bh_ctr_watch_free(mg->watch);
-	bh_map_free(mg->early_known, NULL);
 	bh_behave_close(mg->b);
 	for (size_t i = 0; i < mg->n; i++)
 		free(mg->v[i].id);
@@ -763,9 +807,7 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		    struct bh_error **err)
 {
 	struct mon_guard *mg = bh_calloc(1, sizeof(*mg));
-	struct bh_guard_opts gopts = { .report = report,
-				       .fail_closed = o->guard->fail_closed,
-				       .unknown = mon_guard_early };
+	struct bh_guard_opts gopts = { .report = report, .fail_closed = o->guard->fail_closed };
 	struct bh_behave_opts bo = { .store = o->guard->store, .group = o->guard->group };
 
 	*out = NULL;
@@ -803,8 +845,6 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 			       inexact);
 	}
 	gopts.report_arg = mg;
-	gopts.unknown_arg = mg;
-	mg->early_known = bh_map_new();
 	if (bh_behave_open(&bo, &mg->b, err) < 0)
 		goto fail;
 	if (bh_guard_open(&gopts, &mg->g, err) < 0)
@@ -815,12 +855,6 @@ int mon_guard_start(struct mon_pipe *p, const struct bh_mon_run_opts *o,
 		/* without it the guard still watches, at its rescans: a warning */
 		if (bh_guard_rdv_open(NULL, &mg->rdv, &e) < 0)
 			mon_warn(p, &e);
-		/* without it another runtime's container is watched from a rescan */
-		if (bh_guard_watch_early(mg->g, &e) < 0) {
-			bh_error_prefix(&e, "guard: a container's first execs before its rescan "
-					    "are not decided");
-			mon_warn(p, &e);
-		}
 	}
 	/* without it another engine's containers are watched at a rescan after their start */
 	{

@@ -148,10 +148,10 @@ bh_run() {
 # known yet lists again too) and keeps one gone for 10 s (the grace list), so the events
 # of its first and last milliseconds are its own (monitor-short.test runs one-action
 # containers). Before, the workload waited 0.5 s before and 1 s after.
-# runc_run_late NAME: its workload starts after 0.5 s. The guard no longer needs it: an
-# exec before the rescan its state's write causes is decided at the exec (filesystem
-# marks, its container told then: monitor-early.test); what still uses it: runc's
-# release_agent scenario in monitor-rules-more (its alert once missing, not understood).
+# runc_run_late NAME: its workload starts after 0.5 s, for the guard (protect): runc
+# cannot ask the rendezvous, the guard watches a runc container from the rescan its
+# state's write causes (50-200 ms on a loaded host): what runs before is not decided
+# (bulkhead-monitor(1)).
 runc_run() { runc_run_pad "" "$1"; }
 runc_run_late() { runc_run_pad "sleep 0.5; " "$1"; }
 # runc_run_pad PREFIX NAME: runc_run with PREFIX before the workload's script
