@@ -47,6 +47,7 @@ struct bh_ctr_opts; /* include/bulkhead/containers.h */
 #define BH_MON_RUNTIME_MAX   16	 /* "bulkhead", "runc", "crun", "docker", ... */
 #define BH_MON_FSTYPE_MAX    32
 #define BH_MON_MODULE_MAX    64
+#define BH_MON_CALL_MAX	     20 /* "process_vm_writev" and its NUL */
 
 /*
  * What happened: one value per system call (or kernel event) the monitor
@@ -191,6 +192,11 @@ struct bh_mon_args {
 	char source[BH_MON_PATH_MAX];	/* mount source; memfd_create name */
 	char fstype[BH_MON_FSTYPE_MAX]; /* mount */
 	char module[BH_MON_MODULE_MAX]; /* init_module/finit_module: the name */
+	/* The system call when it is not the type's own ("" when it is):
+	 * unshare: clone, clone3 (flags: their CLONE_NEW* bits); mount:
+	 * move_mount, fsmount, open_tree (OPEN_TREE_CLONE); ptrace:
+	 * process_vm_readv, process_vm_writev (target_pid; request 0) */
+	char call[BH_MON_CALL_MAX];
 	/* i386 socketcall(2): the call's argument array could not be read at
 	 * exit: fd, address (connect) unknown; the call's type still right */
 	bool unreadable;

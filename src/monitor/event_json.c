@@ -456,6 +456,8 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 				r = get_str(c, v, path, a->fstype, sizeof(a->fstype));
 			else if (!strcmp(k, "module"))
 				r = get_str(c, v, path, a->module, sizeof(a->module));
+			else if (!strcmp(k, "call"))
+				r = get_str(c, v, path, a->call, sizeof(a->call));
 			else if (!strcmp(k, "unreadable"))
 				r = get_bool(c, v, path, &a->unreadable);
 			else
@@ -769,6 +771,8 @@ static json_t *args_json(const struct bh_mon_args *a)
 	r |= put_str(o, "source", a->source);
 	r |= put_str(o, "fstype", a->fstype);
 	r |= put_str(o, "module", a->module);
+	if (a->call[0])
+		r |= put_str(o, "call", a->call);
 	r |= put_bool(o, "unreadable", a->unreadable);
 	if (r) {
 		json_decref(o);

@@ -89,7 +89,9 @@ struct mon_kernel {
 };
 
 /* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
-#define PROG(name) offsetof(struct mon_events, progs.mon_x_##name)
+#define PROG(name) offsetof(struct mon_events, progs.mon_x_##name), 0
+/* another call's way to a type: its program and its record type (events.h) */
+#define PROG_EXTRA(name, rec) offsetof(struct mon_events, progs.mon_x_##name), rec
 
 /* The syscall numbers (x86_64) of each type and the name of its tracepoint
  * (syscalls/sys_exit_NAME, the program mon_x_NAME). */
@@ -98,6 +100,10 @@ static const struct {
 	int nr;
 	const char *tp;
 	size_t prog; /* offsetof the skeleton's program pointer */
+	/* 0: the record is of type t; else another way to t (events.h
+	 * MON_T_CLONE...): its record type, and a kernel without the call
+	 * leaves t watched */
+	uint8_t rec;
 } sys_types[] = {
 	{ BH_MON_OPEN, SYS_open, "open", PROG(open) },
 	{ BH_MON_OPENAT, SYS_openat, "openat", PROG(openat) },
@@ -121,6 +127,15 @@ static const struct {
 	{ BH_MON_FINIT_MODULE, SYS_finit_module, "finit_module", PROG(finit_module) },
 	{ BH_MON_BPF, SYS_bpf, "bpf", PROG(bpf) },
 	{ BH_MON_MEMFD_CREATE, SYS_memfd_create, "memfd_create", PROG(memfd_create) },
+	{ BH_MON_UNSHARE, SYS_clone, "clone", PROG_EXTRA(clone, MON_T_CLONE) },
+	{ BH_MON_UNSHARE, SYS_clone3, "clone3", PROG_EXTRA(clone3, MON_T_CLONE3) },
+	{ BH_MON_MOUNT, SYS_move_mount, "move_mount", PROG_EXTRA(move_mount, MON_T_MOVE_MOUNT) },
+	{ BH_MON_MOUNT, SYS_fsmount, "fsmount", PROG_EXTRA(fsmount, MON_T_FSMOUNT) },
+	{ BH_MON_MOUNT, SYS_open_tree, "open_tree", PROG_EXTRA(open_tree, MON_T_OPEN_TREE) },
+	{ BH_MON_PTRACE, SYS_process_vm_readv, "process_vm_readv",
+	  PROG_EXTRA(process_vm_readv, MON_T_PROCESS_VM_READV) },
+	{ BH_MON_PTRACE, SYS_process_vm_writev, "process_vm_writev",
+	  PROG_EXTRA(process_vm_writev, MON_T_PROCESS_VM_WRITEV) },
 };
 #define NSYS_TYPES (sizeof(sys_types) / sizeof(sys_types[0]))
 
@@ -574,9 +589,10 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		if (!(o->types & bit))
 			continue;
 		tp = o->generic ? -1 : has_sys_tp(sys_types[i].tp);
-		if (tp == 0)
-			k->unwatched |= bit;
-		else if (tp < 0)
+		if (tp == 0) {
+			if (!sys_types[i].rec) /* an extra call missing: t still watched */
+				k->unwatched |= bit;
+		} else if (tp < 0)
 			k->generic |= bit;
 		else
 			own[i] = true;
@@ -602,7 +618,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		return -1;
 	for (size_t i = 0; i < NSYS_TYPES; i++) {
 		uint32_t nr = (uint32_t)sys_types[i].nr;
-		uint8_t t = (uint8_t)sys_types[i].t;
+		uint8_t t = sys_types[i].rec ? sys_types[i].rec : (uint8_t)sys_types[i].t;
 
 		if (!(k->generic & BH_MON_TYPE_BIT(sys_types[i].t)))
 			continue;

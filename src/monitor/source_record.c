@@ -7,6 +7,7 @@
  * record's size and the event's bounds (fuzz/fuzz_mon_record.c).
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -313,24 +314,96 @@ static void decode_sys(const struct mon_rec_hdr *h, const struct mon_rec_sys *s,
 	}
 }
 
+/* The calls that are another call's event (bpf/events.h MON_T_CLONE...):
+ * their record type, the public type, the call's name. */
+static const struct {
+	unsigned short rec;
+	enum bh_mon_type t;
+	const char *call;
+} extra_recs[] = {
+	{ MON_T_CLONE, BH_MON_UNSHARE, "clone" },
+	{ MON_T_CLONE3, BH_MON_UNSHARE, "clone3" },
+	{ MON_T_MOVE_MOUNT, BH_MON_MOUNT, "move_mount" },
+	{ MON_T_FSMOUNT, BH_MON_MOUNT, "fsmount" },
+	{ MON_T_OPEN_TREE, BH_MON_MOUNT, "open_tree" },
+	{ MON_T_PROCESS_VM_READV, BH_MON_PTRACE, "process_vm_readv" },
+	{ MON_T_PROCESS_VM_WRITEV, BH_MON_PTRACE, "process_vm_writev" },
+};
+_Static_assert(sizeof(extra_recs) / sizeof(extra_recs[0]) ==
+			       MON_T_EXTRA_LAST - MON_T_EXTRA_FIRST + 1 &&
+		       MON_T_EXTRA_FIRST >= BH_MON_TYPE_COUNT && MON_T_EXTRA_LAST <= 0x3f,
+	       "one row per extra record type, above the public types, in MON_W_TYPE");
+
+/* The public type of record type rec (BH_MON_NONE: none), *x its extra_recs row or -1. */
+static enum bh_mon_type rec_type(unsigned short rec, int *x)
+{
+	*x = -1;
+	if (rec != BH_MON_NONE && rec < BH_MON_TYPE_COUNT)
+		return (enum bh_mon_type)rec;
+	for (size_t i = 0; i < sizeof(extra_recs) / sizeof(extra_recs[0]); i++)
+		if (extra_recs[i].rec == rec) {
+			*x = (int)i;
+			return extra_recs[i].t;
+		}
+	return BH_MON_NONE;
+}
+
+/* An extra call's record, after decode_sys read it as its public type's:
+ * what its arguments are instead (bpf/events.h). */
+static void decode_extra(const struct mon_rec_hdr *h, const struct mon_rec_sys *s, int x,
+			 struct bh_mon_event *ev)
+{
+	struct bh_mon_args *a = &ev->args;
+
+	snprintf(a->call, sizeof(a->call), "%s", extra_recs[x].call);
+	switch (extra_recs[x].rec) {
+	case MON_T_CLONE:
+	case MON_T_CLONE3:
+		/* the CLONE_NEW* bits (clone3's read from its struct at exit) */
+		a->flags = s->a[0];
+		a->unreadable = (h->flags & MON_R_ARGS_UNREAD) != 0;
+		break;
+	case MON_T_MOVE_MOUNT:
+	case MON_T_FSMOUNT:
+		a->flags = 0; /* MOVE_MOUNT_*, MOUNT_ATTR_*: not MS_* */
+		break;
+	case MON_T_OPEN_TREE:
+		/* the tree cloned: a source, no target */
+		snprintf(a->source, sizeof(a->source), "%s", ev->file.path);
+		ev->file.path[0] = '\0';
+		a->flags = 0;
+		break;
+	case MON_T_PROCESS_VM_READV:
+	case MON_T_PROCESS_VM_WRITEV:
+		a->request = 0;
+		a->target_pid = (int32_t)s->a[0];
+		break;
+	default: break;
+	}
+}
+
 int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, struct mon_rec_raw *raw)
 {
 	const struct mon_rec_hdr *h = buf;
+	enum bh_mon_type type;
 	enum bh_mon_kind kind;
 	size_t want;
+	int x;
 
 	memset(ev, 0, sizeof(*ev));
 	memset(raw, 0, sizeof(*raw));
-	if (len < sizeof(*h) || h->size != len || h->type == BH_MON_NONE ||
-	    h->type >= BH_MON_TYPE_COUNT)
+	if (len < sizeof(*h) || h->size != len)
 		return -1;
-	kind = bh_mon_type_kind((enum bh_mon_type)h->type);
+	type = rec_type(h->type, &x);
+	if (type == BH_MON_NONE)
+		return -1;
+	kind = bh_mon_type_kind(type);
 	want = sizeof(*h) + (kind == BH_MON_KIND_EXEC	? sizeof(struct mon_rec_exec)
 			     : kind == BH_MON_KIND_EXIT ? 0
 							: sizeof(struct mon_rec_sys));
 	if (len != want)
 		return -1;
-	ev->type = (enum bh_mon_type)h->type;
+	ev->type = type;
 	ev->res = h->res;
 	ev->file.fd = -1;
 	raw->ts_boot_ns = h->ts_ns;
@@ -353,5 +426,7 @@ int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, stru
 		decode_exec(h, (const struct mon_rec_exec *)(h + 1), ev, raw);
 	else if (kind != BH_MON_KIND_EXIT)
 		decode_sys(h, (const struct mon_rec_sys *)(h + 1), ev, raw);
+	if (x >= 0)
+		decode_extra(h, (const struct mon_rec_sys *)(h + 1), x, ev);
 	return 0;
 }

@@ -705,7 +705,11 @@ static const struct rules_field fields[] = {
 	{ "evt.arg.request", S, A0, false, rules_g_arg_request, "ptrace: PTRACE_ATTACH, ..." },
 	{ "evt.rawarg.request", N, A0, false, rules_g_rawarg_request,
 	  "ptrace: the request number" },
-	{ "evt.arg.pid", N, A0, false, rules_g_arg_pid, "ptrace, setns: the other process" },
+	{ "evt.arg.pid", N, A0, false, rules_g_arg_pid,
+	  "ptrace, process_vm_readv/writev, setns: the other process" },
+	{ "evt.arg.call", S, A0, false, rules_g_arg_call,
+	  "the system call: evt.type's own, or clone, clone3 (unshare); move_mount, fsmount, "
+	  "open_tree (mount); process_vm_readv, process_vm_writev (ptrace)" },
 	{ "evt.arg.cmd", S, A0, false, rules_g_arg_cmd, "bpf: BPF_PROG_LOAD, ..." },
 	{ "evt.rawarg.cmd", N, A0, false, rules_g_rawarg_cmd, "bpf: the command number" },
 	{ "evt.arg.dev", S, A0, false, rules_g_arg_dev, "mount: the source" },

@@ -77,6 +77,8 @@ bool rules_g_arg_request(const struct bh_mon_event *ev, int arg, size_t i, struc
 			 char *sc);
 bool rules_g_rawarg_request(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 			    char *sc);
+bool rules_g_arg_call(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+		      char *sc);
 bool rules_g_arg_pid(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 		     char *sc);
 bool rules_g_arg_cmd(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,

@@ -137,8 +137,8 @@ bool rules_g_arg_request(const struct bh_mon_event *ev, int arg, size_t i, struc
 {
 	int64_t r = ev->args.request;
 
-	if (ev->type != BH_MON_PTRACE)
-		return false;
+	if (ev->type != BH_MON_PTRACE || ev->args.call[0])
+		return false; /* process_vm_readv/writev: no request */
 	if (r >= 0 && r < (int64_t)(sizeof(ptrace_reqs) / sizeof(ptrace_reqs[0])) && ptrace_reqs[r])
 		return str_out(o, ptrace_reqs[r]);
 	if (r == 0x4206)
@@ -151,7 +151,15 @@ bool rules_g_arg_request(const struct bh_mon_event *ev, int arg, size_t i, struc
 bool rules_g_rawarg_request(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 			    char *sc)
 {
-	return ev->type == BH_MON_PTRACE && num_out(o, ev->args.request);
+	return ev->type == BH_MON_PTRACE && !ev->args.call[0] && num_out(o, ev->args.request);
+}
+
+bool rules_g_arg_call(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+		      char *sc)
+{
+	const char *n = ev->args.call[0] ? ev->args.call : bh_mon_type_name(ev->type);
+
+	return n && str_out(o, n);
 }
 
 bool rules_g_arg_pid(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o, char *sc)

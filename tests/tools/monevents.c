@@ -117,7 +117,9 @@ static void print_event(const struct bh_mon_event *ev)
 		inet_ntop(ev->net.family, ev->net.laddr, a, sizeof(a));
 		printf("\tladdr=%s\tlport=%u", ev->net.family == 1 ? "" : a, ev->net.lport);
 	}
-	printf("\taflags=0x%llx\tsource=%s\n", (unsigned long long)ev->args.flags, ev->args.source);
+	printf("\taflags=0x%llx\tsource=%s\tfstype=%s\tcall=%s\ttarget=%d\tunreadable=%d\n",
+	       (unsigned long long)ev->args.flags, ev->args.source, ev->args.fstype, ev->args.call,
+	       ev->args.target_pid, ev->args.unreadable);
 }
 
 int main(int argc, char **argv)

@@ -51,6 +51,7 @@
 #include "monitor/bpf/events_kern.h"
 #include "monitor/bpf/events_lib.h"
 #include "monitor/bpf/events_open.h"
+#include "monitor/bpf/events_extra.h"
 #include "monitor/bpf/events_sys.h"
 #include "monitor/bpf/events_compat.h"
 #include "banned.h"

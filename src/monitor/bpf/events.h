@@ -102,6 +102,36 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 	return v == 0xffffu ? 0xffffffffu : v;
 }
 
+/*
+ * Record types of the calls that are another call's event (a type's
+ * second way in): above the public types (enum bh_mon_type), below 64
+ * (MON_W_TYPE). User space decodes each as its public type with the
+ * call's name (mon_rec_call):
+ *  - clone(2), clone3(2) with a CLONE_NEW* flag: unshare (a[0] the flags;
+ *    clone3's read from its struct clone_args at exit, MON_R_ARGS_UNREAD
+ *    when that failed); the child's return (0) is not an event;
+ *  - move_mount(2) (path: its target as given, str1: its source path),
+ *    fsmount(2) (str2: the context's file system type), open_tree(2) with
+ *    OPEN_TREE_CLONE (path: the tree as given): mount;
+ *  - process_vm_readv(2), process_vm_writev(2) on another process (a[0]
+ *    its pid, not the caller's own): ptrace.
+ */
+#define MON_T_CLONE		40
+#define MON_T_CLONE3		41
+#define MON_T_MOVE_MOUNT	42
+#define MON_T_FSMOUNT		43
+#define MON_T_OPEN_TREE		44
+#define MON_T_PROCESS_VM_READV	45
+#define MON_T_PROCESS_VM_WRITEV 46
+#define MON_T_EXTRA_FIRST	MON_T_CLONE
+#define MON_T_EXTRA_LAST	MON_T_PROCESS_VM_WRITEV
+
+/* clone's CLONE_NEW* bits; clone(2)'s low byte is the exit signal, so
+ * CLONE_NEWTIME (0x80) counts only in clone3(2) */
+#define MON_CLONE_NEW	    0x7e020000ull
+#define MON_CLONE_NEWTIME   0x80ull
+#define MON_OPEN_TREE_CLONE 1ull
+
 /* mon_path.flags */
 #define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
 #define MON_PATH_DETACHED 2u /* stopped at a mount root with no parent: not on the tree */

@@ -12,6 +12,7 @@
  * (its arguments an array in the caller's memory) */
 #define MON_E_COMPAT   1u
 #define MON_E_SOCKCALL 2u
+#define MON_E_PASSED   4u /* an extra call (events_extra.h) whose filter its program ran */
 
 /*
  * One call's record at its exit: type, result, the six arguments (from the
@@ -56,6 +57,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
+	if (mon_is_extra(type) && !(how & MON_E_PASSED) && mon_extra_skip(t, regs, type, ret))
+		return 0; /* the generic program's: no program of its own ran the filter */
 	if (how & MON_E_COMPAT) {
 		/* i386: bx, cx, dx, si, di, bp, 32 bits each (pointers zero-extended) */
 		a[0] = (__u32)BPF_CORE_READ(regs, bx);
@@ -205,7 +208,10 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		if (s->a[0])
 			bpf_probe_read_user_str(s->str1, sizeof(s->str1), (const void *)s->a[0]);
 		break;
-	default: break;
+	default:
+		if (mon_is_extra(type))
+			mon_extra_fill(h, s, t, type, ret);
+		break;
 	}
 	submit(h, size);
 	return 0;
@@ -249,5 +255,31 @@ SYS_EXIT(init_module, T_INIT_MODULE)
 SYS_EXIT(finit_module, T_FINIT_MODULE)
 SYS_EXIT(bpf, T_BPF)
 SYS_EXIT(memfd_create, T_MEMFD_CREATE)
+
+/* The extra calls' programs (events_extra.h): the filter first, so that a
+ * fork's clone costs its test and no more. */
+#define SYS_EXIT_EXTRA(NAME, TYPE)                                                                 \
+	SEC("tracepoint/syscalls/sys_exit_" #NAME)                                                 \
+	int mon_x_##NAME(struct sys_exit_args *ctx)                                                \
+	{                                                                                          \
+		struct task_struct *t;                                                             \
+		struct pt_regs *regs;                                                              \
+                                                                                                   \
+		if ((TYPE == MON_T_CLONE || TYPE == MON_T_CLONE3) && ctx->ret == 0)                \
+			return 0; /* the child */                                                  \
+		t = bpf_get_current_task_btf();                                                    \
+		regs = (struct pt_regs *)bpf_task_pt_regs(t);                                      \
+		if (!regs || mon_extra_skip(t, regs, TYPE, ctx->ret))                              \
+			return 0;                                                                  \
+		return emit_sys(t, regs, TYPE, ctx->ret, MON_E_PASSED);                            \
+	}
+
+SYS_EXIT_EXTRA(clone, MON_T_CLONE)
+SYS_EXIT_EXTRA(clone3, MON_T_CLONE3)
+SYS_EXIT_EXTRA(move_mount, MON_T_MOVE_MOUNT)
+SYS_EXIT_EXTRA(fsmount, MON_T_FSMOUNT)
+SYS_EXIT_EXTRA(open_tree, MON_T_OPEN_TREE)
+SYS_EXIT_EXTRA(process_vm_readv, MON_T_PROCESS_VM_READV)
+SYS_EXIT_EXTRA(process_vm_writev, MON_T_PROCESS_VM_WRITEV)
 
 #endif
