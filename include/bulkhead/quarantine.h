@@ -104,20 +104,38 @@ struct bh_quar_record {
 int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
 		  struct bh_quar_record **out, struct bh_error **err);
 /*
- * Release the quarantined container `ref` (ID or unique prefix of a record):
- * the tables removed, thawed unless it was paused before, the record removed.
- * Returns 0, or 1 when the container no longer existed (only the record was
- * removed). BH_ERR_NOTFOUND when no record matches.
+ * Release the quarantined container `ref` (ID, or unique prefix or name of a
+ * record; a whole ID opens its record directly, however many there are): the
+ * tables removed, thawed unless it was paused before, the record removed.
+ * Before anything is touched the live init must be the record's container:
+ * its live freezer cgroup is the record's, and the inventory's container of
+ * the record's ID has that init and that freezer; else BH_ERR_UNSAFE and the
+ * record is kept. Returns 0, or 1 when the container no longer existed (only
+ * the record was removed). BH_ERR_NOTFOUND when no record matches,
+ * BH_ERR_LIMIT for a prefix or name when there are too many records to
+ * search them all.
  */
 int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_error **err);
-/* Every record, with exists/frozen/cut checked now. Sorted by ID. */
+
+/* What bh_quar_list could not show. */
+struct bh_quar_list_info {
+	bool truncated;		 /* more records than list reads (4096): some are not listed */
+	size_t skipped;		 /* files named *.json that are not records (broken, not regular) */
+	char first_skipped[256]; /* why the first of them was skipped */
+};
+/*
+ * Every record, with exists/frozen/cut checked now. Sorted by ID. info (may
+ * be NULL) says what was left out: the caller tells the user.
+ */
 int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size_t *n,
-		 struct bh_error **err);
+		 struct bh_quar_list_info *info, struct bh_error **err);
 void bh_quar_records_free(struct bh_quar_record *v, size_t n);
 /*
  * Whether container `id` (its full ID, exactly) has a quarantine record: 1 and
- * *out (may be NULL) the record, 0 when none. What `bulkhead resume` asks before
- * it thaws a container: a quarantined one stays frozen until released.
+ * *out (may be NULL) the record, 0 when none. Opens <id>.json itself (any
+ * number of records). A file of that name that is not a valid record is an
+ * error (-1), never "none". What `bulkhead resume` asks before it thaws a
+ * container: a quarantined one stays frozen until released.
  */
 int bh_quar_find(const struct bh_quar_opts *o, const char *id, struct bh_quar_record **out,
 		 struct bh_error **err);

@@ -77,6 +77,13 @@ int cli_getopt(int argc, char **argv, const char *shortopts, const struct option
 int cli_usage_error(const char *cmd, const char *fmt, ...) BH_PRINTF(2, 3);
 /* Print the error chain as "bulkhead: error: ...", free it; returns BH_EXIT_ERROR. */
 int cli_fail(struct bh_error *err);
+/*
+ * Text from untrusted input made safe for a terminal: control bytes (C0, DEL,
+ * C1) and bytes that are not UTF-8 written as "\\xNN", the rest kept. Caller frees.
+ */
+char *cli_text_safe(const char *s);
+/* cli_fail for an error whose message can hold untrusted text (cli_text_safe). */
+int cli_fail_safe(struct bh_error *err);
 /* The first fd >= 3 not open now (call before opening anything). */
 int cli_first_closed_fd(void);
 /* Print a usage text (the whole text, with its own newlines) to stdout. */

@@ -138,6 +138,66 @@ int cli_fail(struct bh_error *err)
 	return BH_EXIT_ERROR;
 }
 
+/* The length of the valid UTF-8 sequence at s (2 to 4; 0 when none), s[0] >= 0x80. */
+static size_t utf8_seq(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0) /* C1 controls too */
+		return 0;
+	return n;
+}
+
+char *cli_text_safe(const char *s)
+{
+	size_t n = strlen(s), o = 0, l;
+	char *t = bh_malloc(n * 4 + 1);
+
+	for (size_t i = 0; i < n; i += l) {
+		unsigned char c = (unsigned char)s[i];
+
+		l = c < 0x80 ? 1 : utf8_seq((const unsigned char *)s + i);
+		if (c < 0x80 && bh_isprint(c)) {
+			t[o++] = (char)c;
+		} else if (l > 1) {
+			memcpy(t + o, s + i, l);
+			o += l;
+		} else {
+			snprintf(t + o, 5, "\\x%02x", c);
+			o += 4;
+			l = 1;
+		}
+	}
+	t[o] = 0;
+	return t;
+}
+
+int cli_fail_safe(struct bh_error *err)
+{
+	char *msg = bh_error_message(err), *safe = cli_text_safe(msg);
+
+	bh_log(BH_LOG_ERROR, "%s", safe);
+	free(safe);
+	free(msg);
+	bh_error_free(err);
+	return BH_EXIT_ERROR;
+}
+
 int cli_help(const char *text)
 {
 	fputs(text, stdout);

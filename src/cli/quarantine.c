@@ -33,6 +33,18 @@ static const char quarantine_usage[] =
 	"Exit status: 0, 2 usage error, 3 error (unknown or ambiguous ID, permission,\n"
 	"a container that exited meanwhile).\n";
 
+/* printf's "%-W.Ps" of untrusted text, made safe for the terminal first. */
+static void cell(const char *s, int w, bool last)
+{
+	char *t = cli_text_safe(s);
+
+	if (last)
+		printf("%s\n", t);
+	else
+		printf("%-*.*s  ", w, w, t);
+	free(t);
+}
+
 static void print_list(const struct bh_quar_record *v, size_t n)
 {
 	printf("%-12s  %-20s  %-9s  %-24s  %-7s  %-7s  %-6s  %s\n", "ID", "NAME", "ENGINE", "SINCE",
@@ -40,13 +52,35 @@ static void print_list(const struct bh_quar_record *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const struct bh_quar_record *r = &v[i];
 
-		printf("%-12.12s  %-20.20s  %-9s  %-24s  %-7s  %-7s  %-6s  %s\n", r->id,
-		       r->name ? r->name : r->id, bh_ctr_engine_name(r->engine),
-		       r->time ? r->time : "-", r->exists ? "yes" : "no", r->frozen ? "yes" : "no",
+		cell(r->id, 12, false);
+		cell(r->name ? r->name : r->id, 20, false);
+		printf("%-9s  ", bh_ctr_engine_name(r->engine));
+		cell(r->time ? r->time : "-", 24, false);
+		printf("%-7s  %-7s  %-6s  ", r->exists ? "yes" : "no", r->frozen ? "yes" : "no",
 		       r->net == BH_QUAR_NET_HOST ? "host"
 		       : r->cut			  ? "yes"
-						  : "no",
-		       r->reason && *r->reason ? r->reason : "-");
+						  : "no");
+		cell(r->reason && *r->reason ? r->reason : "-", 0, true);
+	}
+}
+
+/* What list left out, on stderr: never silently. */
+static void print_list_info(const struct bh_quar_list_info *info, size_t n)
+{
+	if (info->truncated)
+		fprintf(stderr,
+			"bulkhead: warning: more quarantine records than list reads: only %zu "
+			"listed (release and resume still find any by its whole ID)\n",
+			n);
+	if (info->skipped) {
+		char *t = cli_text_safe(info->first_skipped);
+
+		fprintf(stderr,
+			"bulkhead: warning: %zu file%s in the state directory %s not a "
+			"record (%s)\n",
+			info->skipped, info->skipped == 1 ? "" : "s",
+			info->skipped == 1 ? "is" : "are", t);
+		free(t);
 	}
 }
 
@@ -66,6 +100,7 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 	struct bh_strvec roots = BH_STRVEC_INIT;
 	struct bh_error *err = NULL;
 	struct bh_quar_record *rec = NULL, *v = NULL;
+	struct bh_quar_list_info info;
 	const char *reason = NULL, *dh = getenv("DOCKER_HOST"), *verb;
 	bool json = false;
 	size_t n = 0;
@@ -99,10 +134,11 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 			rc = cli_usage_error("quarantine", "list takes no ID and no --reason");
 			goto out;
 		}
-		if (bh_quar_list(&qo, &v, &n, &err) < 0) {
-			rc = cli_fail(err);
+		if (bh_quar_list(&qo, &v, &n, &info, &err) < 0) {
+			rc = cli_fail_safe(err);
 			goto out;
 		}
+		print_list_info(&info, n);
 		if (json) {
 			json_t *a = json_array();
 
@@ -121,7 +157,7 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 		}
 		r = bh_quar_release(&qo, argv[optind + 1], &err);
 		if (r < 0) {
-			rc = cli_fail(err);
+			rc = cli_fail_safe(err);
 			goto out;
 		}
 		if (r == 1)
@@ -137,7 +173,7 @@ int cmd_quarantine(int argc, char **argv, struct bh_cli *cli)
 			goto out;
 		}
 		if (bh_quar_apply(&qo, verb, reason, &rec, &err) < 0) {
-			rc = cli_fail(err);
+			rc = cli_fail_safe(err);
 			goto out;
 		}
 		if (rec->net == BH_QUAR_NET_HOST)

@@ -452,13 +452,19 @@ int cmd_resume(int argc, char **argv, struct bh_cli *cli)
 	/* a quarantined container stays frozen until the quarantine is released */
 	r = bh_quar_find(&qo, id, &rec, &err);
 	if (r < 0)
-		return cli_fail(err);
+		return cli_fail_safe(err);
 	if (r > 0) {
+		/* the record's text is untrusted (the reason names the container's exe) */
+		char *since = cli_text_safe(rec->time ? rec->time : "?");
+		char *why = cli_text_safe(rec->reason && *rec->reason ? rec->reason
+								      : "no reason given");
+
 		fprintf(stderr,
 			"bulkhead: error: container %s is quarantined (since %s: %s): release "
 			"it first (bulkhead quarantine release %s)\n",
-			id, rec->time ? rec->time : "?",
-			rec->reason && *rec->reason ? rec->reason : "no reason given", id);
+			id, since, why, id);
+		free(since);
+		free(why);
 		bh_quar_record_free(rec);
 		return BH_EXIT_ERROR;
 	}

@@ -6,9 +6,14 @@
  *
  * Records: <state_dir>/<id>.json (their JSON: quarantine_record.c), written
  * atomically, one per container; the directory's flock serialises applies and
- * releases. Everything a record says about the live container is checked
- * again before it is acted on (the same init by pid and start time, the same
- * network namespace by inode).
+ * releases. Records are files anyone with access to the directory could have
+ * written: only regular files are read (never a FIFO), bounded; release and
+ * find open <id>.json itself, list says when it stopped at its cap. Everything
+ * a record says about the live container is checked again before it is acted
+ * on: the same init by pid and start time; its live freezer cgroup is the
+ * record's; the inventory's container of the record's ID has that init and
+ * that freezer (the one apply would find); the same network namespace by
+ * inode. Release refuses when any of that does not hold.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -26,8 +31,8 @@
 #include "quarantine_internal.h"
 #include "banned.h"
 
-#define RECORDS_MAX 4096
-#define REASON_MAX  1024
+#define REASON_MAX   1024
+#define LOCK_WAIT_MS 30000
 
 static const char *state_dir(const struct bh_quar_opts *o)
 {
@@ -50,9 +55,14 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* The state directory, made if missing, locked exclusively. Returns its fd. */
+/*
+ * The state directory, made if missing, locked exclusively. Returns its fd.
+ * The wait is bounded: a holder stuck for LOCK_WAIT_MS is an error, not a hang
+ * of every apply (the monitor's detection) behind it.
+ */
 static int lock_dir(const char *dir, bool create, struct bh_error **err)
 {
+	uint64_t end;
 	int fd;
 
 	if (create && bh_mkdirs(dir, 0755, 0700, err) < 0)
@@ -60,12 +70,23 @@ static int lock_dir(const char *dir, bool create, struct bh_error **err)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return bh_error_sys(err, errno, "quarantine: state directory %s", dir);
-	while (flock(fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
+	end = now_ns() + (uint64_t)LOCK_WAIT_MS * 1000000u;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 5000000 };
+
+		if (errno != EINTR && errno != EWOULDBLOCK) {
 			bh_error_sys(err, errno, "quarantine: locking %s", dir);
 			close(fd);
 			return -1;
 		}
+		if (now_ns() > end) {
+			bh_error_set(err, BH_ERR_IO,
+				     "quarantine: %s is locked by another process for over %d s",
+				     dir, LOCK_WAIT_MS / 1000);
+			close(fd);
+			return -1;
+		}
+		nanosleep(&ts, NULL);
 	}
 	return fd;
 }
@@ -295,52 +316,6 @@ static int net_set(int nsfd, bool cut, struct bh_error **err)
 	return r;
 }
 
-/* ---- records ------------------------------------------------------------------------ */
-
-/* Read <dir>/<id>.json; 1 read, 0 none, -1 error (a broken file). */
-static int record_read(int dfd, const char *id, struct bh_quar_record *r, struct bh_error **err)
-{
-	struct bh_buf b = BH_BUF_INIT(RECORD_MAX);
-	char *name = bh_asprintf("%s.json", id);
-	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), ret = -1;
-
-	memset(r, 0, sizeof(*r));
-	if (fd < 0) {
-		ret = errno == ENOENT ? 0 : bh_error_sys(err, errno, "quarantine: record %s", name);
-		goto out;
-	}
-	if (bh_buf_read_fd(&b, fd, name, err) < 0 ||
-	    bh_quar_record_parse(b.data ? b.data : "", b.len, r, err) < 0) {
-		bh_error_prefix(err, "quarantine: record %s", name);
-		goto out;
-	}
-	ret = 1;
-out:
-	if (fd >= 0)
-		close(fd);
-	bh_buf_release(&b);
-	free(name);
-	return ret;
-}
-
-static int record_write(const char *dir, const struct bh_quar_record *r, struct bh_error **err)
-{
-	json_t *j = quar_record_json(r, false);
-	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
-	char *path = bh_asprintf("%s/%s.json", dir, r->id);
-	int ret;
-
-	json_decref(j);
-	if (!s) {
-		free(path);
-		return bh_error_set(err, BH_ERR_NOMEM, "quarantine: record");
-	}
-	ret = bh_write_file_atomic(path, s, strlen(s), 0600, err);
-	free(s);
-	free(path);
-	return ret;
-}
-
 /* ---- finding the container -------------------------------------------------------- */
 
 static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct bh_ctr **out,
@@ -477,7 +452,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 			     c->id);
 		goto out;
 	}
-	have_prev = record_read(dfd, rec->id, &prev, NULL);
+	have_prev = quar_record_read(dfd, rec->id, &prev, NULL);
 	if (have_prev == 1 && (prev.pid != rec->pid || prev.pid_start != rec->pid_start)) {
 		bh_quar_record_release(&prev); /* an earlier container of the same ID */
 		have_prev = 0;
@@ -493,6 +468,11 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	}
 	if (freezer_find(c, &fz, err) < 0)
 		goto out;
+	if (!quar_utf8_ok(fz.file)) { /* a record could not hold it: refused before acting */
+		bh_error_set(err, BH_ERR_UNSUPPORTED,
+			     "quarantine: container %s: its freezer path is not UTF-8", rec->id);
+		goto out;
+	}
 	rec->freezer = bh_strdup(fz.file);
 	if (freezer_state(&fz, &requested) < 0) {
 		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s: its cgroup is gone",
@@ -517,9 +497,11 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	if (job) {
 		r = quar_cut_join(job, err);
 		job = NULL;
+		/* attempted: the batch may have committed before its acks failed, so
+		 * undo removes the tables whatever the join said */
+		cut = !had_cut;
 		if (r < 0)
 			goto undo;
-		cut = !had_cut;
 	}
 	t_cut = now_ns();
 	/* 3. frozen, and still the same container */
@@ -557,7 +539,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		rec->reason = bh_strdup(reason ? reason : "");
 	}
 	quar_boost_off(&boost); /* the record's fsync needs no CPU ahead of others */
-	if (record_write(dir, rec, err) < 0)
+	if (quar_record_write(dir, rec, err) < 0)
 		goto undo;
 	rec->exists = true;
 	rec->frozen = true;
@@ -566,8 +548,8 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	goto out;
 undo:
 	if (job) {
-		if (quar_cut_join(job, NULL) == 0 && !had_cut)
-			cut = true;
+		quar_cut_join(job, NULL);
+		cut = !had_cut; /* attempted: removed whether or not it said it worked */
 		job = NULL;
 	}
 	if (cut)
@@ -593,12 +575,6 @@ out:
 }
 
 /* ---- list and release -------------------------------------------------------------- */
-
-static int cmp_rec(const void *a, const void *b)
-{
-	return strcmp(((const struct bh_quar_record *)a)->id,
-		      ((const struct bh_quar_record *)b)->id);
-}
 
 /* The freezer of the live init pid, from its /proc/PID/cgroup. */
 static int live_freezer(pid_t pid, struct freezer *fz, struct bh_error **err)
@@ -643,59 +619,22 @@ static void verify(struct bh_quar_record *r)
 	close(nsfd);
 }
 
-/* Every record of the directory dfd (broken files skipped). */
-static int read_all(int dfd, struct bh_quar_record **out, size_t *n, struct bh_error **err)
-{
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
-
-	*out = NULL;
-	*n = 0;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return bh_error_sys(err, errno, "quarantine: reading the state directory");
-	}
-	rewinddir(d);
-	while ((e = readdir(d)) && *n < RECORDS_MAX) {
-		size_t l = strlen(e->d_name);
-		char *id;
-		struct bh_quar_record r;
-
-		if (l <= 5 || !bh_str_has_suffix(e->d_name, ".json") || e->d_name[0] == '.')
-			continue;
-		id = bh_strndup(e->d_name, l - 5);
-		if (quar_id_ok(id) && record_read(dfd, id, &r, NULL) == 1) {
-			if (!strcmp(r.id, id)) {
-				*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
-				(*out)[(*n)++] = r;
-			} else {
-				bh_quar_record_release(&r); /* not the file of its ID */
-			}
-		}
-		free(id);
-	}
-	closedir(d);
-	if (*n)
-		qsort(*out, *n, sizeof(**out), cmp_rec);
-	return 0;
-}
-
 int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size_t *n,
-		 struct bh_error **err)
+		 struct bh_quar_list_info *info, struct bh_error **err)
 {
 	const char *dir = state_dir(o);
 	int dfd, r;
 
 	*out = NULL;
 	*n = 0;
+	if (info)
+		memset(info, 0, sizeof(*info));
 	if (access(dir, F_OK) < 0 && errno == ENOENT)
 		return 0; /* nothing was ever quarantined */
 	dfd = lock_dir(dir, false, err);
 	if (dfd < 0)
 		return -1;
-	r = read_all(dfd, out, n, err);
+	r = quar_record_read_all(dfd, out, n, info, err);
 	for (size_t i = 0; r == 0 && i < *n; i++)
 		verify(&(*out)[i]);
 	close(dfd);
@@ -705,73 +644,168 @@ int bh_quar_list(const struct bh_quar_opts *o, struct bh_quar_record **out, size
 int bh_quar_find(const struct bh_quar_opts *o, const char *id, struct bh_quar_record **out,
 		 struct bh_error **err)
 {
-	struct bh_quar_record *v = NULL;
-	size_t n = 0;
-	int r = 0;
+	const char *dir = state_dir(o);
+	struct bh_quar_record r;
+	int dfd, got;
 
 	if (out)
 		*out = NULL;
 	/* records this user cannot read: none of its containers can be quarantined
 	 * (quarantine needs root) */
-	if (access(state_dir(o), R_OK | X_OK) < 0 && errno == EACCES)
+	if (access(dir, R_OK | X_OK) < 0 && (errno == EACCES || errno == ENOENT))
 		return 0;
-	if (bh_quar_list(o, &v, &n, err) < 0)
+	if (!id || !quar_id_ok(id))
+		return 0; /* an ID no record can be named after */
+	dfd = lock_dir(dir, false, err);
+	if (dfd < 0)
 		return -1;
-	for (size_t i = 0; i < n && !r; i++)
-		if (!strcmp(v[i].id, id)) {
-			r = 1;
-			if (out) {
-				*out = bh_calloc(1, sizeof(**out));
-				**out = v[i];
-				memset(&v[i], 0, sizeof(v[i]));
-			}
+	/* its own file, whatever else the directory holds; a file there that is
+	 * not a record is an error: the caller must not take it for "none" */
+	got = quar_record_read(dfd, id, &r, err);
+	close(dfd);
+	if (got <= 0)
+		return got;
+	verify(&r);
+	if (out) {
+		*out = bh_calloc(1, sizeof(**out));
+		**out = r;
+	} else {
+		bh_quar_record_release(&r);
+	}
+	return 1;
+}
+
+/*
+ * Before release acts on the live init r->pid (the same pid and start time as
+ * the record's): that process must be the container the record names. Its
+ * live freezer is the record's; the inventory's container r->id has that init
+ * and that freezer (the one apply found for it). 0 when so, with *fz the
+ * freezer; otherwise an error and nothing is touched.
+ */
+static int release_check(const struct bh_quar_opts *o, const struct bh_quar_record *r,
+			 struct freezer *fz, struct bh_error **err)
+{
+	struct bh_ctr_list *own = NULL;
+	const struct bh_ctr_list *l = o ? o->inventory : NULL;
+	const struct bh_ctr *c = NULL;
+	struct freezer cf = { 0 };
+	int ret = -1;
+
+	if (live_freezer(r->pid, fz, err) < 0) {
+		bh_error_prefix(err, "quarantine: the init %d of %s", (int)r->pid, r->id);
+		goto out;
+	}
+	if (!r->freezer || strcmp(fz->file, r->freezer)) {
+		bh_error_set(
+			err, BH_ERR_UNSAFE,
+			"quarantine: the record of %s names the freezer %s, but its init %d is "
+			"in %s: refusing to act on a process the record does not describe",
+			r->id, r->freezer ? r->freezer : "(none)", (int)r->pid, fz->file);
+		goto out;
+	}
+	if (!l) {
+		if (bh_ctr_list(o ? o->ctr : NULL, &own, err) < 0)
+			goto out;
+		l = own;
+	}
+	for (size_t i = 0; i < l->n && !c; i++)
+		if (!strcmp(l->v[i].id, r->id))
+			c = &l->v[i];
+	if (!c) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "quarantine: no container %s in the inventory%s%s: its init %d cannot "
+			     "be tied to the record, refusing to thaw it (its freezer: %s)",
+			     r->id, l->nwarnings ? ", which could not read everything: " : "",
+			     l->nwarnings ? l->warnings[0] : "", (int)r->pid, r->freezer);
+		goto out;
+	}
+	if (c->pid != r->pid || (c->pid_start && c->pid_start != r->pid_start)) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "quarantine: container %s's init is pid %d, not the record's %d: "
+			     "refusing to act on it",
+			     r->id, (int)c->pid, (int)r->pid);
+		goto out;
+	}
+	if (freezer_find(c, &cf, err) < 0)
+		goto out;
+	if (strcmp(cf.file, r->freezer)) {
+		bh_error_set(err, BH_ERR_UNSAFE,
+			     "quarantine: container %s's freezer is %s, not the record's %s: "
+			     "refusing to act on it",
+			     r->id, cf.file, r->freezer);
+		goto out;
+	}
+	ret = 0;
+out:
+	freezer_release(&cf);
+	bh_ctr_list_free(own);
+	return ret;
+}
+
+/*
+ * The record release means by ref: its own file when ref is a whole ID, else
+ * the one record whose ID starts with ref or whose name is ref. 0 with *r.
+ */
+static int release_find(int dfd, const char *ref, struct bh_quar_record *r, struct bh_error **err)
+{
+	struct bh_quar_list_info info;
+	struct bh_quar_record *v = NULL;
+	size_t n = 0, hits = 0, hit = 0, rl = strlen(ref);
+	int got = quar_id_ok(ref) ? quar_record_read(dfd, ref, r, err) : 0, ret = -1;
+
+	if (got != 0)
+		return got == 1 ? 0 : -1;
+	if (quar_record_read_all(dfd, &v, &n, &info, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!strncmp(v[i].id, ref, rl) || (v[i].name && !strcmp(v[i].name, ref))) {
+			hit = i;
+			hits++;
 		}
+	}
+	if (info.truncated) {
+		/* a prefix or a name could match one of those not read */
+		bh_error_set(err, BH_ERR_LIMIT,
+			     "quarantine: over %d records: give the whole ID of the container to "
+			     "release (\"%s\" is none)",
+			     QUAR_RECORDS_MAX, ref);
+	} else if (!hits) {
+		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: no quarantined container \"%s\"",
+			     ref);
+	} else if (hits > 1) {
+		bh_error_set(err, BH_ERR_USAGE,
+			     "quarantine: \"%s\" is ambiguous: %zu quarantined containers match",
+			     ref, hits);
+	} else {
+		*r = v[hit];
+		memset(&v[hit], 0, sizeof(v[hit]));
+		ret = 0;
+	}
 	bh_quar_records_free(v, n);
-	return r;
+	return ret;
 }
 
 int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_error **err)
 {
 	const char *dir = state_dir(o);
-	struct bh_quar_record *v = NULL, *r = NULL;
+	struct bh_quar_record rec = { 0 }, *r = &rec;
 	struct freezer fz = { 0 };
-	size_t n = 0, hits = 0, rl;
 	int dfd = -1, ret = -1;
 
 	if (!ref || !*ref)
 		return bh_error_set(err, BH_ERR_USAGE, "quarantine: no container ID");
-	rl = strlen(ref);
 	if (access(dir, F_OK) < 0 && errno == ENOENT)
 		return bh_error_set(err, BH_ERR_NOTFOUND,
 				    "quarantine: no quarantined container \"%s\"", ref);
 	dfd = lock_dir(dir, false, err);
 	if (dfd < 0)
 		return -1;
-	if (read_all(dfd, &v, &n, err) < 0)
+	if (release_find(dfd, ref, r, err) < 0)
 		goto out;
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(v[i].id, ref)) {
-			r = &v[i];
-			hits = 1;
-			break;
-		}
-		if (!strncmp(v[i].id, ref, rl) || (v[i].name && !strcmp(v[i].name, ref))) {
-			r = &v[i];
-			hits++;
-		}
-	}
-	if (!hits) {
-		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: no quarantined container \"%s\"",
-			     ref);
-		goto out;
-	}
-	if (hits > 1) {
-		bh_error_set(err, BH_ERR_USAGE,
-			     "quarantine: \"%s\" is ambiguous: %zu quarantined containers match",
-			     ref, hits);
-		goto out;
-	}
 	if (same_init(r->pid, r->pid_start)) {
+		/* nothing is touched unless the init is the record's container */
+		if (release_check(o, r, &fz, err) < 0)
+			goto out;
 		if (r->net == BH_QUAR_NET_CUT) {
 			uint64_t ino = 0;
 			bool host = false;
@@ -785,10 +819,8 @@ int bh_quar_release(const struct bh_quar_opts *o, const char *ref, struct bh_err
 			}
 			close(nsfd);
 		}
-		if (!r->was_frozen) {
-			if (live_freezer(r->pid, &fz, err) < 0 || freezer_set(&fz, false, err) < 0)
-				goto out;
-		}
+		if (!r->was_frozen && freezer_set(&fz, false, err) < 0)
+			goto out;
 		ret = 0;
 	} else {
 		ret = 1; /* exited while quarantined: only the record is left */
@@ -807,7 +839,7 @@ out:
 	if (ret < 0)
 		bh_error_prefix(err, "release %s", ref);
 	freezer_release(&fz);
-	bh_quar_records_free(v, n);
+	bh_quar_record_release(&rec);
 	if (dfd >= 0)
 		close(dfd);
 	return ret;

@@ -15,8 +15,35 @@
 
 /* An ID that can name a file in the state directory (quarantine_record.c). */
 bool quar_id_ok(const char *id);
-/* A record as JSON; `live`: with exists/frozen/cut (what list checked now). */
-json_t *quar_record_json(const struct bh_quar_record *r, bool live);
+/*
+ * A record as JSON; `live`: with exists/frozen/cut (what list checked now).
+ * Never drops a key: text that is not UTF-8 (a name, the reason's executable)
+ * has those bytes written as "\xNN"; with err set (the record file), an id or
+ * freezer path that is not UTF-8 is an error (NULL) instead, since release
+ * compares it exactly. err NULL (display): escaped too.
+ */
+json_t *quar_record_json(const struct bh_quar_record *r, bool live, struct bh_error **err);
+/* Whether s is valid UTF-8 (what a JSON string can hold). */
+bool quar_utf8_ok(const char *s);
+
+/* At most this many records are read by a scan of the directory (list). */
+#define QUAR_RECORDS_MAX 4096
+/*
+ * Read <dir>/<id>.json (dfd: the directory): 1 read, 0 none, -1 error (a
+ * broken file, its id not its name, or not a regular file: a FIFO or a
+ * device is never opened for a blocking read). r is zeroed first.
+ */
+int quar_record_read(int dfd, const char *id, struct bh_quar_record *r, struct bh_error **err);
+/* Write r's record to <dir>/<id>.json atomically; an id or freezer that is not UTF-8 is an error.
+ */
+int quar_record_write(const char *dir, const struct bh_quar_record *r, struct bh_error **err);
+/*
+ * Every record of the directory dfd, at most QUAR_RECORDS_MAX (in directory
+ * order; info->truncated says there were more), sorted by ID; files named
+ * *.json that are not records are skipped and counted in info (may be NULL).
+ */
+int quar_record_read_all(int dfd, struct bh_quar_record **out, size_t *n,
+			 struct bh_quar_list_info *info, struct bh_error **err);
 
 /*
  * A NETLINK_NETFILTER socket that lives in the network namespace `nsfd`: a

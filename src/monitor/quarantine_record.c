@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Quarantine records: their JSON (written by quarantine.c under the state
- * directory) and its strict parser (records are files anyone with access to
- * the directory could have written: bounded, every field checked).
+ * Quarantine records: their JSON and its strict parser, and their files
+ * under the state directory (records are files anyone with access to the
+ * directory could have written: regular files only, bounded, every field
+ * checked). The caller (quarantine.c) holds the directory's lock.
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bulkhead/quarantine.h"
 #include "quarantine_internal.h"
@@ -54,20 +61,106 @@ static const char *net_name(enum bh_quar_net n)
 	return n == BH_QUAR_NET_CUT ? "cut" : n == BH_QUAR_NET_HOST ? "host-namespace" : "none";
 }
 
-json_t *quar_record_json(const struct bh_quar_record *r, bool live)
+/* The length of the valid UTF-8 sequence at s (1 to 4), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+bool quar_utf8_ok(const char *s)
+{
+	for (size_t i = 0, l; s[i]; i += l)
+		if (!(l = utf8_len((const unsigned char *)s + i)))
+			return false;
+	return true;
+}
+
+/* s with each byte that is not part of valid UTF-8 written as the text "\xNN". */
+static json_t *text_escaped(const char *s)
+{
+	size_t n = strlen(s), o = 0, l;
+	char *t = bh_malloc(n * 4 + 1);
+	json_t *j;
+
+	for (size_t i = 0; i < n; i += l) {
+		l = utf8_len((const unsigned char *)s + i);
+		if (l) {
+			memcpy(t + o, s + i, l);
+			o += l;
+		} else {
+			snprintf(t + o, 5, "\\x%02x", (unsigned char)s[i]);
+			o += 4;
+			l = 1;
+		}
+	}
+	t[o] = 0;
+	j = json_string(t);
+	free(t);
+	return j;
+}
+
+/*
+ * Set key to the string s. Text is kept valid JSON (its non-UTF-8 bytes
+ * escaped); an `exact` string (one acted on: the freezer) when err is set is
+ * an error instead, never a dropped key.
+ */
+static int set_str(json_t *j, const char *key, const char *s, bool exact, struct bh_error **err)
+{
+	json_t *v;
+
+	if (exact && err && !quar_utf8_ok(s))
+		return bh_error_set(err, BH_ERR_UNSUPPORTED,
+				    "quarantine record: \"%s\" is not UTF-8, which a record "
+				    "cannot hold exactly",
+				    key);
+	v = quar_utf8_ok(s) ? json_string(s) : text_escaped(s);
+	if (!v || json_object_set_new(j, key, v) < 0)
+		return bh_error_set(err, BH_ERR_NOMEM, "quarantine record: \"%s\"", key);
+	return 0;
+}
+
+json_t *quar_record_json(const struct bh_quar_record *r, bool live, struct bh_error **err)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "id", json_string(r->id));
-	json_object_set_new(j, "name", json_string(r->name ? r->name : r->id));
-	json_object_set_new(j, "engine", json_string(bh_ctr_engine_name(r->engine)));
+	if (!j) {
+		bh_error_set(err, BH_ERR_NOMEM, "quarantine record");
+		return NULL;
+	}
+	if (set_str(j, "id", r->id, true, err) < 0 ||
+	    set_str(j, "name", r->name ? r->name : r->id, false, err) < 0 ||
+	    set_str(j, "engine", bh_ctr_engine_name(r->engine), false, err) < 0 ||
+	    set_str(j, "time", r->time ? r->time : "", false, err) < 0 ||
+	    set_str(j, "reason", r->reason ? r->reason : "", false, err) < 0 ||
+	    set_str(j, "freezer", r->freezer ? r->freezer : "", true, err) < 0 ||
+	    set_str(j, "network", net_name(r->net), false, err) < 0) {
+		json_decref(j);
+		return NULL;
+	}
 	json_object_set_new(j, "pid", json_integer(r->pid));
 	json_object_set_new(j, "pid_start", json_integer((json_int_t)r->pid_start));
-	json_object_set_new(j, "time", json_string(r->time ? r->time : ""));
-	json_object_set_new(j, "reason", json_string(r->reason ? r->reason : ""));
-	json_object_set_new(j, "freezer", json_string(r->freezer ? r->freezer : ""));
 	json_object_set_new(j, "was_frozen", json_boolean(r->was_frozen));
-	json_object_set_new(j, "network", json_string(net_name(r->net)));
 	json_object_set_new(j, "netns", json_integer((json_int_t)r->netns));
 	json_object_set_new(j, "apply_ns", json_integer((json_int_t)r->apply_ns));
 	if (r->event_ns)
@@ -87,7 +180,7 @@ json_t *quar_record_json(const struct bh_quar_record *r, bool live)
 
 json_t *bh_quar_record_to_json(const struct bh_quar_record *r)
 {
-	return quar_record_json(r, true);
+	return quar_record_json(r, true, NULL);
 }
 
 static int get_str(const json_t *j, const char *key, bool required, char **out,
@@ -189,4 +282,143 @@ out:
 	if (ret < 0)
 		bh_quar_record_release(r);
 	return ret;
+}
+
+/* ---- the files ---------------------------------------------------------------------- */
+
+/*
+ * Read <dir>/<id>.json; 1 read, 0 none, -1 error (a broken file, or not a
+ * regular file: a FIFO or a device is never opened for a blocking read).
+ */
+int quar_record_read(int dfd, const char *id, struct bh_quar_record *r, struct bh_error **err)
+{
+	struct bh_buf b = BH_BUF_INIT(RECORD_MAX);
+	char *name = bh_asprintf("%s.json", id);
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), ret = -1;
+	struct stat st;
+
+	memset(r, 0, sizeof(*r));
+	if (fd < 0) {
+		ret = errno == ENOENT ? 0 : bh_error_sys(err, errno, "quarantine: record %s", name);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		bh_error_sys(err, errno, "quarantine: record %s", name);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		bh_error_set(err, BH_ERR_UNSAFE, "quarantine: record %s is not a regular file",
+			     name);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > RECORD_MAX) {
+		bh_error_set(err, BH_ERR_LIMIT, "quarantine: record %s is over %u bytes", name,
+			     RECORD_MAX);
+		goto out;
+	}
+	if (bh_buf_read_fd(&b, fd, name, err) < 0 ||
+	    bh_quar_record_parse(b.data ? b.data : "", b.len, r, err) < 0) {
+		bh_error_prefix(err, "quarantine: record %s", name);
+		goto out;
+	}
+	if (strcmp(r->id, id)) {
+		bh_quar_record_release(r);
+		bh_error_set(err, BH_ERR_INVALID,
+			     "quarantine: record %s: its id is not its file's name", name);
+		goto out;
+	}
+	ret = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	bh_buf_release(&b);
+	free(name);
+	return ret;
+}
+
+int quar_record_write(const char *dir, const struct bh_quar_record *r, struct bh_error **err)
+{
+	json_t *j = quar_record_json(r, false, err);
+	char *s, *path;
+	int ret;
+
+	if (!j)
+		return bh_error_prefix(err, "quarantine: the record of %s", r->id);
+	s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	path = bh_asprintf("%s/%s.json", dir, r->id);
+	json_decref(j);
+	if (!s) {
+		free(path);
+		return bh_error_set(err, BH_ERR_NOMEM, "quarantine: record");
+	}
+	ret = bh_write_file_atomic(path, s, strlen(s), 0600, err);
+	free(s);
+	free(path);
+	return ret;
+}
+
+static int cmp_rec(const void *a, const void *b)
+{
+	return strcmp(((const struct bh_quar_record *)a)->id,
+		      ((const struct bh_quar_record *)b)->id);
+}
+
+/*
+ * Every record of the directory dfd, at most QUAR_RECORDS_MAX (in directory order:
+ * info->truncated says there were more); the files named *.json that are not
+ * records are skipped and counted in info (may be NULL).
+ */
+int quar_record_read_all(int dfd, struct bh_quar_record **out, size_t *n,
+			 struct bh_quar_list_info *info, struct bh_error **err)
+{
+	int fd = dup(dfd);
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	struct bh_quar_list_info dummy;
+	struct dirent *e;
+
+	*out = NULL;
+	*n = 0;
+	if (!info)
+		info = &dummy;
+	memset(info, 0, sizeof(*info));
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return bh_error_sys(err, errno, "quarantine: reading the state directory");
+	}
+	rewinddir(d);
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		struct bh_error *re = NULL;
+		struct bh_quar_record r;
+		char *id;
+		int got;
+
+		if (l <= 5 || !bh_str_has_suffix(e->d_name, ".json") || e->d_name[0] == '.')
+			continue;
+		if (*n >= QUAR_RECORDS_MAX) {
+			info->truncated = true;
+			break;
+		}
+		id = bh_strndup(e->d_name, l - 5);
+		got = quar_id_ok(id) ? quar_record_read(dfd, id, &r, &re) : -1;
+		if (got == 1) {
+			*out = bh_reallocarray(*out, *n + 1, sizeof(**out));
+			(*out)[(*n)++] = r;
+		} else if (got < 0) {
+			if (!info->skipped++) {
+				char *m = re ? bh_error_message(re) : NULL;
+
+				snprintf(info->first_skipped, sizeof(info->first_skipped), "%s",
+					 m ? m : "quarantine: a record's file name is not an ID");
+				free(m);
+			}
+		}
+		bh_error_free(re);
+		free(id);
+	}
+	closedir(d);
+	if (*n)
+		qsort(*out, *n, sizeof(**out), cmp_rec);
+	return 0;
 }

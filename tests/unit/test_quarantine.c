@@ -5,12 +5,15 @@
  * and release over a state directory with broken and stale records. The
  * real freeze and cut are in tests/e2e/quarantine.test.
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "unit.h"
 #include "bulkhead/quarantine.h"
+#include "monitor/quarantine_internal.h"
 #include "banned.h"
 
 static struct bh_quar_record sample(void)
@@ -174,6 +177,7 @@ static void test_list_and_release_records(void **state)
 	char dir[] = "/tmp/bh-quar-unit.XXXXXX";
 	struct bh_quar_opts o = { 0 };
 	struct bh_quar_record *v = NULL, r = sample();
+	struct bh_quar_list_info info;
 	struct bh_error *err = NULL;
 	json_t *j;
 	char *s, *gone;
@@ -183,7 +187,7 @@ static void test_list_and_release_records(void **state)
 	assert_non_null(mkdtemp(dir));
 	gone = bh_asprintf("%s/none", dir);
 	o.state_dir = gone;
-	assert_int_equal(bh_quar_list(&o, &v, &n, &err), 0); /* no directory: nothing */
+	assert_int_equal(bh_quar_list(&o, &v, &n, NULL, &err), 0); /* no directory: nothing */
 	assert_int_equal(n, 0);
 	assert_int_equal(bh_quar_release(&o, "x", &err), -1);
 	assert_int_equal(err->code, BH_ERR_NOTFOUND);
@@ -198,8 +202,10 @@ static void test_list_and_release_records(void **state)
 	put(dir, "broken.json", "{\"id\": ");
 	put(dir, "other.json", s); /* its id is not its name: skipped */
 	put(dir, "notes.txt", "x");
-	assert_int_equal(bh_quar_list(&o, &v, &n, &err), 0);
+	assert_int_equal(bh_quar_list(&o, &v, &n, &info, &err), 0);
 	assert_int_equal(n, 1);
+	assert_false(info.truncated);
+	assert_int_equal(info.skipped, 2); /* broken.json, other.json: counted, not silent */
 	assert_string_equal(v[0].id, "abc123");
 	assert_false(v[0].exists);
 	assert_false(v[0].frozen);
@@ -224,6 +230,166 @@ static void test_list_and_release_records(void **state)
 	free(gone);
 }
 
+static char *record_text(const char *id, pid_t pid)
+{
+	struct bh_quar_record r = sample();
+	json_t *j;
+	char *s;
+
+	free(r.id);
+	r.id = bh_strdup(id);
+	r.pid = pid;
+	j = bh_quar_record_to_json(&r);
+	s = json_dumps(j, 0);
+	json_decref(j);
+	bh_quar_record_release(&r);
+	return s;
+}
+
+static void rm_rf(const char *dir)
+{
+	char *s = bh_asprintf("rm -rf '%s'", dir);
+
+	assert_int_equal(system(s), 0);
+	free(s);
+}
+
+/* A FIFO named like a record: list, find and release answer at once (the old
+ * blocking open hung them, and every apply behind the directory's lock). */
+static void test_fifo_record_hangs_nothing(void **state)
+{
+	char dir[] = "/tmp/bh-quar-unit.XXXXXX";
+	struct bh_quar_opts o = { 0 };
+	struct bh_quar_record *v = NULL, *rec = NULL;
+	struct bh_quar_list_info info;
+	struct bh_error *err = NULL;
+	char *p, *m;
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	o.state_dir = dir;
+	p = bh_asprintf("%s/fifo1.json", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	alarm(20); /* a hang fails the test (SIGALRM) instead of the suite */
+	assert_int_equal(bh_quar_list(&o, &v, &n, &info, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(info.skipped, 1);
+	assert_non_null(strstr(info.first_skipped, "fifo1.json is not a regular file"));
+	/* find fails closed: `resume` must not take it for "not quarantined" */
+	assert_int_equal(bh_quar_find(&o, "fifo1", &rec, &err), -1);
+	m = bh_error_message(err);
+	assert_non_null(strstr(m, "not a regular file"));
+	free(m);
+	bh_error_clear(&err);
+	assert_null(rec);
+	assert_int_equal(bh_quar_release(&o, "fifo1", &err), -1);
+	m = bh_error_message(err);
+	assert_non_null(strstr(m, "not a regular file"));
+	free(m);
+	bh_error_clear(&err);
+	alarm(0);
+	free(p);
+	rm_rf(dir);
+}
+
+/* Past the list's cap a record is still found by its ID (resume, release),
+ * and list says it left some out. */
+static void test_records_past_the_cap(void **state)
+{
+	char dir[] = "/tmp/bh-quar-unit.XXXXXX";
+	struct bh_quar_opts o = { 0 };
+	struct bh_quar_record *v = NULL, *rec = NULL;
+	struct bh_quar_list_info info;
+	struct bh_error *err = NULL;
+	char last[256] = "", *m;
+	struct dirent *e;
+	size_t n = 0;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	o.state_dir = dir;
+	for (int i = 0; i < QUAR_RECORDS_MAX + 20; i++) {
+		char id[32], name[48], *s;
+
+		snprintf(id, sizeof(id), "c%05d", i);
+		snprintf(name, sizeof(name), "%s.json", id);
+		s = record_text(id, 0);
+		put(dir, name, s);
+		free(s);
+	}
+	/* the one a scan in directory order reaches last */
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			snprintf(last, sizeof(last), "%.*s", (int)(strlen(e->d_name) - 5),
+				 e->d_name);
+	closedir(d);
+
+	assert_int_equal(bh_quar_list(&o, &v, &n, &info, &err), 0);
+	assert_int_equal(n, QUAR_RECORDS_MAX);
+	assert_true(info.truncated);
+	bh_quar_records_free(v, n);
+
+	assert_int_equal(bh_quar_find(&o, last, &rec, &err), 1);
+	assert_string_equal(rec->id, last);
+	bh_quar_record_free(rec);
+	assert_int_equal(bh_quar_find(&o, "c99999", NULL, &err), 0);
+	/* a prefix cannot be matched against records never read: refused */
+	assert_int_equal(bh_quar_release(&o, "c0", &err), -1);
+	assert_int_equal(err->code, BH_ERR_LIMIT);
+	m = bh_error_message(err);
+	assert_non_null(strstr(m, "give the whole ID"));
+	free(m);
+	bh_error_clear(&err);
+	/* its whole ID: found (its init is gone: only the record removed) */
+	assert_int_equal(bh_quar_release(&o, last, &err), 1);
+	assert_null(err);
+	assert_int_equal(bh_quar_find(&o, last, NULL, &err), 0);
+	rm_rf(dir);
+}
+
+/* Text that is not UTF-8 never makes a key vanish; a freezer path that is
+ * not UTF-8 cannot be written as a record. */
+static void test_record_non_utf8(void **state)
+{
+	struct bh_quar_record r = sample(), back = { 0 };
+	struct bh_error *err = NULL;
+	json_t *j;
+	char *s;
+
+	(void)state;
+	free(r.reason);
+	r.reason = bh_strdup("monitor: exec by pid 7 (/tmp/\xff\xfe\x1b[2J)");
+	j = quar_record_json(&r, false, &err);
+	assert_non_null(j);
+	assert_null(err);
+	assert_string_equal(json_string_value(json_object_get(j, "reason")),
+			    "monitor: exec by pid 7 (/tmp/\\xff\\xfe\x1b[2J)");
+	s = json_dumps(j, 0);
+	assert_int_equal(bh_quar_record_parse(s, strlen(s), &back, &err), 0);
+	free(s);
+	json_decref(j);
+	bh_quar_record_release(&back);
+
+	free(r.freezer);
+	r.freezer = bh_strdup("/sys/fs/cgroup/freezer/\xc0\xaf/freezer.state");
+	assert_null(quar_record_json(&r, false, &err));
+	assert_non_null(err);
+	s = bh_error_message(err);
+	assert_non_null(strstr(s, "\"freezer\" is not UTF-8"));
+	free(s);
+	bh_error_clear(&err);
+	/* shown (list --json): escaped, every key there */
+	j = bh_quar_record_to_json(&r);
+	assert_non_null(json_object_get(j, "freezer"));
+	assert_non_null(json_object_get(j, "reason"));
+	json_decref(j);
+	bh_quar_record_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +397,9 @@ int main(void)
 		cmocka_unit_test(test_record_rejects),
 		cmocka_unit_test(test_lookup_errors),
 		cmocka_unit_test(test_list_and_release_records),
+		cmocka_unit_test(test_fifo_record_hangs_nothing),
+		cmocka_unit_test(test_records_past_the_cap),
+		cmocka_unit_test(test_record_non_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
