@@ -30,8 +30,11 @@ static const char quarantine_usage[] =
 	"                          (repeatable; the global --root adds bulkhead's)\n"
 	"  --docker-socket PATH    the Docker engine's socket (\"\" = do not ask)\n"
 	"\n"
+	"Release acts only on the live container the record names (its freezer and,\n"
+	"through the inventory, its init): else it refuses and keeps the record.\n"
+	"\n"
 	"Exit status: 0, 2 usage error, 3 error (unknown or ambiguous ID, permission,\n"
-	"a container that exited meanwhile).\n";
+	"a container that exited meanwhile, a record that does not describe it).\n";
 
 /* printf's "%-W.Ps" of untrusted text, made safe for the terminal first. */
 static void cell(const char *s, int w, bool last)

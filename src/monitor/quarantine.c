@@ -606,7 +606,8 @@ static void verify(struct bh_quar_record *r)
 	r->frozen = r->cut = false;
 	if (!r->exists)
 		return;
-	if (live_freezer(r->pid, &fz, NULL) == 0)
+	/* frozen: the record's freezer, which must be the init's live one */
+	if (live_freezer(r->pid, &fz, NULL) == 0 && r->freezer && !strcmp(fz.file, r->freezer))
 		r->frozen = freezer_state(&fz, NULL) == 1;
 	freezer_release(&fz);
 	if (r->net != BH_QUAR_NET_CUT)
