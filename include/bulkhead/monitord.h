@@ -189,7 +189,9 @@ struct bh_mon_output_stats {
 	char name[128];
 	uint64_t written; /* items written (delivered for the webhook) */
 	uint64_t dropped; /* items dropped: queue full, a batch that failed, drain over */
-	uint64_t errors;  /* writes that failed */
+	/* loss alerts dropped (as dropped): counted apart, they are no new loss */
+	uint64_t loss_dropped;
+	uint64_t errors; /* writes that failed */
 };
 
 struct bh_mon_run_stats {
@@ -218,6 +220,8 @@ struct bh_mon_run_stats {
 	 * made, answers kept used, execs refused for a spent budget */
 	uint64_t guard_name_walks, guard_name_hits, guard_name_over_budget;
 	uint64_t loss_alerts; /* "Monitor lost events" alerts made */
+	/* loss alerts the consumers did not get (the detect queue stayed full) */
+	uint64_t loss_alerts_dropped;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };
