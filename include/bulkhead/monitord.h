@@ -9,11 +9,13 @@
  *                      +--[one queue per output]<--+--> output thread
  *
  *  - detection (the rules, the consumer hooks that profiles and actions
- *    plug into, the actions) runs on the producer for what it read before
- *    the source ran dry while the detection thread is idle (a trickle: no
- *    hand-off), else on that thread; it must not lose events silently: when its queue
- *    is full the producer waits up to block_ms, and only then counts the
- *    event as `detect_dropped`;
+ *    plug into, the actions) runs on the detection thread; only when it is
+ *    light (rules whose action is alert or block, no consumer, no behaviour
+ *    profiles) does the producer detect what it read before the source ran
+ *    dry while that thread is idle (a trickle: no hand-off). So the reader
+ *    never runs slow work (a kill, a quarantine, a consumer's hook or flush)
+ *    and it waits for detection only when the detect queue is full: up to
+ *    block_ms, then it counts the event as `detect_dropped`;
  *  - an output (JSON lines on a fd, a rotated file, syslog, a webhook, the
  *    database) never holds detection up: when its queue is full the event or
  *    alert is dropped and counted for that output.
@@ -115,9 +117,12 @@ struct bh_mon_alert {
 
 /*
  * A consumer of the detection path (behaviour profiles, actions): called on
- * the detection thread, in event order, never concurrently. event() sees
- * every event, alert() every alert (after the event's event()), flush()
- * once the detect queue is empty and at the end. A negative return is
+ * the detection thread (never on the reader), in event order, never
+ * concurrently; a loss alert made at the stop, once that thread has ended,
+ * on bh_mon_run's thread. event() sees every event, alert() every alert
+ * (after the event's event(); the loss alerts too: a->loss set, a->ev an
+ * empty event of type none), flush() once the detect queue is empty and at
+ * the end. A negative return is
  * counted in consumer_errors (the error is passed to warn) and the pipeline
  * goes on. Any of the functions may be NULL.
  */
@@ -189,7 +194,9 @@ struct bh_mon_output_stats {
 	char name[128];
 	uint64_t written; /* items written (delivered for the webhook) */
 	uint64_t dropped; /* items dropped: queue full, a batch that failed, drain over */
-	uint64_t errors;  /* writes that failed */
+	/* loss alerts dropped (as dropped): counted apart, they are no new loss */
+	uint64_t loss_dropped;
+	uint64_t errors; /* writes that failed */
 };
 
 struct bh_mon_run_stats {
@@ -199,7 +206,8 @@ struct bh_mon_run_stats {
 	uint64_t detected;	    /* events that went through detection */
 	uint64_t detect_waits;	    /* times the producer waited for the detect queue */
 	uint64_t detect_dropped;    /* events not detected: the queue stayed full */
-	uint64_t detect_inline;	    /* of detected: on the producer (a trickle: no hand-off) */
+	/* of detected: on the producer (a trickle, detection light: no hand-off) */
+	uint64_t detect_inline;
 	uint64_t alerts;
 	uint64_t alerts_by_priority[8]; /* by enum bh_rules_priority */
 	uint64_t actions_ok, actions_failed;
@@ -218,6 +226,8 @@ struct bh_mon_run_stats {
 	 * made, answers kept used, execs refused for a spent budget */
 	uint64_t guard_name_walks, guard_name_hits, guard_name_over_budget;
 	uint64_t loss_alerts; /* "Monitor lost events" alerts made */
+	/* loss alerts the consumers did not get (the detect queue stayed full) */
+	uint64_t loss_alerts_dropped;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };
@@ -313,9 +323,11 @@ struct bh_mon_run_opts {
 	 * alerts, its JSON with a "loss" member; the counters are read every
 	 * second, at most one alert per loss_interval_ms (0 = 30000; the losses
 	 * between fold into the next), and a last one at the stop for losses not
-	 * yet told (output drops of the final drain cannot be). Consumers are not
-	 * told (they run on the detection thread). The event of the alert is an
-	 * empty one (type "none") at the alert's time.
+	 * yet told (output drops of the final drain cannot be). The consumers get
+	 * them too, on the detection thread (queued to it after the events read
+	 * so far; loss_alerts_dropped when its queue stayed full). A loss alert
+	 * an output drops is counted in its loss_dropped, not as a new loss. The
+	 * event of the alert is an empty one (type "none") at the alert's time.
 	 */
 	unsigned loss_interval_ms;
 };

@@ -151,7 +151,8 @@ void bh_quar_record_release(struct bh_quar_record *r);
  * The monitor's quarantine action, a bh_mon_quarantine_fn (include/bulkhead/
  * monitord.h): `data` is a const struct bh_quar_opts *; the record's reason
  * names the event (its type, the process and its executable). Safe on the
- * monitor's detection thread (see bh_quar_apply).
+ * monitor's detection thread, where it runs (never on the reader: see
+ * bh_quar_apply).
  */
 int bh_quar_monitor_action(void *data, const char *container_id, const struct bh_mon_event *ev,
 			   struct bh_error **err);

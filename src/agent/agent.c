@@ -42,6 +42,9 @@ static uint64_t now_ms(void);
 
 /* ---- the monitor's consumer -------------------------------------------------------------- */
 
+/* Each alert, on the monitor's detection thread (never its reader): a rule's,
+ * or a "Monitor lost events" alert (a->loss; its event is empty, type none:
+ * no "event" member, no workload), spooled for the controller. */
 static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
 {
 	struct agent *ag = data;

@@ -207,6 +207,10 @@ static void print_stats(const struct bh_mon_run_stats *st)
 	if (st->loss_alerts)
 		fprintf(stderr, "monitor: %llu \"" BH_MON_LOSS_RULE "\" alerts\n",
 			(unsigned long long)st->loss_alerts);
+	if (st->loss_alerts_dropped)
+		fprintf(stderr,
+			"monitor: %llu loss alerts not given to the consumers (queue full)\n",
+			(unsigned long long)st->loss_alerts_dropped);
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));
@@ -242,11 +246,17 @@ static void print_stats(const struct bh_mon_run_stats *st)
 			(unsigned long long)st->behave_outside,
 			(unsigned long long)st->behave_blocked,
 			(unsigned long long)st->behave_errors);
-	for (size_t i = 0; i < st->noutputs; i++)
-		fprintf(stderr, "monitor: %s: %llu written, %llu dropped, %llu errors\n",
+	for (size_t i = 0; i < st->noutputs; i++) {
+		fprintf(stderr, "monitor: %s: %llu written, %llu dropped, %llu errors",
 			st->outputs[i].name, (unsigned long long)st->outputs[i].written,
 			(unsigned long long)st->outputs[i].dropped,
 			(unsigned long long)st->outputs[i].errors);
+		/* apart: a dropped loss alert is no new loss (no loss alert of its own) */
+		if (st->outputs[i].loss_dropped)
+			fprintf(stderr, ", %llu loss alerts dropped",
+				(unsigned long long)st->outputs[i].loss_dropped);
+		fputc('\n', stderr);
+	}
 }
 
 static void on_progress(void *data, const struct bh_mon_run_stats *st)

@@ -2,11 +2,14 @@
 /*
  * The monitor's pipeline (include/bulkhead/monitord.h): the producer (the
  * caller's thread) reads the source and fans out; detection runs the rules,
- * the consumer hooks and the actions, one batch at a time under detect_mu:
- * on the producer itself for a batch that ends where the source ran dry (a
- * trickle: no hand-off, no wakeup of another thread), else on the detection
- * thread (bursts, the time-driven behaviour flushes); one thread per output
- * writes. Counters are updated with relaxed atomics so that a SIGUSR1
+ * the consumer hooks and the actions, one batch at a time under detect_mu.
+ * When detection is light (detect_inline_ok: rules whose actions are alert
+ * or block, no consumer, no behaviour profiles), a batch that ends where the
+ * source ran dry is detected on the producer itself (a trickle: no hand-off,
+ * no wakeup of another thread); everything else goes to the detection
+ * thread, so the thread that drains the kernel's ring never runs slow work
+ * (a kill, a quarantine's freeze, a consumer's fdatasync). One thread per
+ * output writes. Counters are updated with relaxed atomics so that a SIGUSR1
  * report can read them while the threads run.
  */
 #include <errno.h>
@@ -48,6 +51,10 @@ struct mon_pipe {
 	struct bh_mon_run_stats st;
 	struct mon_queue detect;
 	bool detecting; /* rules or consumers: the detect thread runs */
+	/* detection is light (no consumer, no profiles, no kill or quarantine):
+	 * the producer may detect a drained batch itself (detect_push) */
+	bool detect_inline_ok;
+	bool detect_joined; /* the detection thread is over (the stop) */
 	/* held by whoever detects (the detection thread, or the producer
 	 * inline): one batch at a time, in order; the detection thread pops
 	 * only under it, so a queue seen empty under it stays empty */
@@ -82,122 +89,7 @@ void mon_warn(struct mon_pipe *p, struct bh_error **e)
 	bh_error_clear(e);
 }
 
-/* ---- actions ------------------------------------------------------------------ */
-
-static const char *const action_names[] = { "alert", "kill", "quarantine", "block" };
-#define NACTIONS (sizeof(action_names) / sizeof(action_names[0]))
-
-const char *bh_mon_action_name(enum bh_mon_action a)
-{
-	return (unsigned)a < NACTIONS ? action_names[a] : "?";
-}
-
-int bh_mon_action_parse(const char *s)
-{
-	for (int i = 0; i < (int)NACTIONS; i++)
-		if (!strcmp(s, action_names[i]))
-			return i;
-	return -1;
-}
-
-enum bh_mon_action mon_action_of(const struct bh_mon_run_opts *o, const struct bh_rules_rule *r)
-{
-	for (size_t i = 0; i < o->nactions; i++)
-		if (!strcmp(o->actions[i].rule, r->name))
-			return o->actions[i].action;
-	for (char **t = r->tags; *t; t++)
-		if (bh_str_has_prefix(*t, "bulkhead.action=")) {
-			int a = bh_mon_action_parse(*t + strlen("bulkhead.action="));
-
-			if (a >= 0)
-				return (enum bh_mon_action)a;
-		}
-	return BH_MON_ACT_ALERT;
-}
-
-bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *ev, char *why,
-		    size_t whysz)
-{
-	if (o->guard && ev->res == -EPERM)
-		return true;
-	if (!o->guard)
-		snprintf(why, whysz, "not blocked: the guard is off (it refuses before the call)");
-	else if (ev->res >= 0)
-		snprintf(why, whysz,
-			 "not blocked: the call was not refused, it succeeded "
-			 "(the guard's permission event did not match the rule)");
-	else
-		snprintf(why, whysz, "not blocked: the call failed by itself (%s), not refused",
-			 strerror((int)-ev->res));
-	return false;
-}
-
-/* When pid started, CLOCK_REALTIME ns (from /proc/PID/stat's starttime). */
-static int proc_start_ns(pid_t pid, uint64_t *out, struct bh_error **err)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	struct timespec rt, bt;
-	long hz = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "pid %d", (int)pid);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return bh_error_set(err, BH_ERR_IO, "pid %d: cannot read its stat", (int)pid);
-	buf[n] = 0;
-	/* after the comm's closing parenthesis: state is field 3, starttime 22 */
-	p = strrchr(buf, ')');
-	for (int f = 2; p && f < 22; f++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p + 1, "%llu", &start) != 1 || hz <= 0)
-		return bh_error_set(err, BH_ERR_IO, "pid %d: cannot parse its stat", (int)pid);
-	clock_gettime(CLOCK_REALTIME, &rt);
-	clock_gettime(CLOCK_BOOTTIME, &bt);
-	*out = ((uint64_t)rt.tv_sec - (uint64_t)bt.tv_sec) * 1000000000ull + (uint64_t)rt.tv_nsec -
-	       (uint64_t)bt.tv_nsec + start * (1000000000ull / (uint64_t)hz);
-	return 0;
-}
-
-int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err)
-{
-	pid_t pid = (pid_t)ev->proc.pid;
-	uint64_t start;
-	int fd, rc = -1;
-
-	if (pid <= 1 || pid == getpid())
-		return bh_error_set(err, BH_ERR_INVALID, "pid %d: not killed", (int)pid);
-	if (!ev->ts_ns)
-		return bh_error_set(err, BH_ERR_INVALID,
-				    "pid %d: the event has no time (the pid cannot be checked)",
-				    (int)pid);
-	fd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (fd < 0)
-		return bh_error_sys(err, errno, "pid %d: pidfd_open", (int)pid);
-	/* the pidfd holds the process; the pid names that process only if it
-	 * started before the event (else the pid was reused since) */
-	if (proc_start_ns(pid, &start, err) < 0)
-		goto out;
-	if (start > ev->ts_ns + 20000000ull) {
-		bh_error_set(err, BH_ERR_NOTFOUND,
-			     "pid %d: the process is gone (the pid now names a newer one)",
-			     (int)pid);
-		goto out;
-	}
-	if (syscall(SYS_pidfd_send_signal, fd, SIGKILL, NULL, 0) < 0) {
-		bh_error_sys(err, errno, "pid %d: pidfd_send_signal", (int)pid);
-		goto out;
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
-}
+/* ---- actions (the rest: pipeline_action.c) -------------------------------------- */
 
 static int act_quarantine(struct mon_pipe *p, const struct bh_mon_event *ev, struct bh_error **err)
 {
@@ -306,6 +198,21 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* Count msgs[0..n) dropped by w: a loss alert's drop apart (loss_dropped), it is
+ * no new loss (else a dead output makes one loss alert per interval forever). */
+static void count_dropped(struct mon_out *w, const struct mon_msg *msgs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (msgs[i].al && msgs[i].al->loss)
+			ADD(w->st->loss_dropped, 1);
+		else
+			ADD(w->st->dropped, 1);
+}
+
+/*
+ * Write msgs[0..n) (their references are taken: each is released here, the
+ * items whose JSON cannot be made as soon as they are left out of the batch).
+ */
 static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 {
 	struct mon_pipe *p = w->p;
@@ -314,23 +221,25 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 	size_t k = 0;
 
 	if (atomic_load(&p->drain_over)) {
-		ADD(w->st->dropped, n);
-		return;
+		count_dropped(w, msgs, n);
+		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		js[k] = mon_msg_json(&msgs[i], &e);
 		if (!js[k]) {
 			ADD(w->st->errors, 1);
-			ADD(w->st->dropped, 1);
+			count_dropped(w, &msgs[i], 1);
 			bh_error_prefix(&e, "%s", w->st->name);
 			mon_warn(p, &e);
+			mon_msg_unref(&msgs[i]);
 			continue;
 		}
 		msgs[k++] = msgs[i];
 	}
+	n = k; /* the items left, packed: msgs[0..k) */
 	if (k && w->ops->write(w->impl, msgs, js, k, &p->drain_over, &e) < 0) {
 		ADD(w->st->errors, 1);
-		ADD(w->st->dropped, k);
+		count_dropped(w, msgs, k);
 		if (!w->failing) {
 			bh_error_prefix(&e, "%s (items are dropped and counted while it fails)",
 					w->st->name);
@@ -342,6 +251,9 @@ static void output_batch(struct mon_out *w, struct mon_msg *msgs, size_t n)
 		ADD(w->st->written, k);
 		w->failing = false;
 	}
+out:
+	for (size_t i = 0; i < n; i++)
+		mon_msg_unref(&msgs[i]);
 }
 
 static void *output_main(void *arg)
@@ -369,8 +281,6 @@ static void *output_main(void *arg)
 		}
 		if (n)
 			output_batch(w, msgs, n);
-		for (size_t i = 0; i < n; i++)
-			mon_msg_unref(&msgs[i]);
 	}
 	return NULL;
 }
@@ -387,13 +297,29 @@ static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
 			continue;
 		mon_msg_ref(m);
 		if (mon_queue_push(&p->out[i].q, m, p->o->no_drop ? -1 : 0, NULL) < 0) {
-			ADD(p->out[i].st->dropped, 1);
+			count_dropped(&p->out[i], m, 1);
 			mon_msg_unref(m);
 		}
 	}
 }
 
 /* ---- detection -------------------------------------------------------------------- */
+
+/* Tell the consumers a (detection's side: the detection thread, or the
+ * caller's once it is over). */
+static void alert_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
+{
+	const struct bh_mon_run_opts *o = p->o;
+	struct bh_error *err = NULL;
+
+	for (size_t c = 0; c < o->nconsumers; c++)
+		if (o->consumers[c].alert &&
+		    o->consumers[c].alert(o->consumers[c].data, a, &err) < 0) {
+			ADD(p->st.consumer_errors, 1);
+			bh_error_prefix(&err, "%s", o->consumers[c].name);
+			mon_warn(p, &err);
+		}
+}
 
 /*
  * An alert of rule on e: take its action, count it, tell the consumers,
@@ -439,13 +365,7 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		ADD(p->st.actions_ok, 1);
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
-	for (size_t c = 0; c < o->nconsumers; c++)
-		if (o->consumers[c].alert &&
-		    o->consumers[c].alert(o->consumers[c].data, &al->a, &err) < 0) {
-			ADD(p->st.consumer_errors, 1);
-			bh_error_prefix(&err, "%s", o->consumers[c].name);
-			mon_warn(p, &err);
-		}
+	alert_consumers(p, &al->a);
 	to_outputs(p, &msg);
 	mon_msg_unref(&msg);
 }
@@ -558,7 +478,10 @@ static void detect_batch(struct mon_pipe *p, struct mon_msg *msgs, size_t n, boo
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		detect_one(p, msgs[i].ev);
+		if (msgs[i].al) /* a loss alert (mon_health_alert): for the consumers */
+			alert_consumers(p, &msgs[i].al->a);
+		else
+			detect_one(p, msgs[i].ev);
 		mon_msg_unref(&msgs[i]);
 	}
 	if (n)
@@ -668,6 +591,26 @@ void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
 	ADD(p->st.loss_alerts, 1);
 	to_outputs(p, &msg);
+	if (p->o->nconsumers) {
+		/* the consumers (the agent ships it) on detection's side, after
+		 * what the detection thread holds; once it is over, here */
+		if (!p->detect_joined) {
+			bool waited;
+
+			mon_msg_ref(&msg);
+			if (mon_queue_push(&p->detect, &msg,
+					   (int)(p->o->block_ms ? p->o->block_ms : 200),
+					   &waited) < 0) {
+				ADD(p->st.loss_alerts_dropped, 1);
+				mon_msg_unref(&msg);
+			}
+		} else {
+			alert_consumers(p, &al->a);
+			for (size_t c = 0; c < p->o->nconsumers; c++)
+				if (p->o->consumers[c].flush)
+					p->o->consumers[c].flush(p->o->consumers[c].data);
+		}
+	}
 	mon_msg_unref(&msg);
 }
 
@@ -705,11 +648,13 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->guard_name_hits = GET(s->guard_name_hits);
 	st->guard_name_over_budget = GET(s->guard_name_over_budget);
 	st->loss_alerts = GET(s->loss_alerts);
+	st->loss_alerts_dropped = GET(s->loss_alerts_dropped);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
 		st->outputs[i].written = GET(s->outputs[i].written);
 		st->outputs[i].dropped = GET(s->outputs[i].dropped);
+		st->outputs[i].loss_dropped = GET(s->outputs[i].loss_dropped);
 		st->outputs[i].errors = GET(s->outputs[i].errors);
 	}
 }
@@ -735,11 +680,32 @@ static bool per_event(const struct bh_error *e)
 }
 
 /*
- * The events read since the detector's last batch: detected here when the
- * source ran dry (drained), the detection thread is idle and nothing waits
- * in its queue (a trickle: issue 15, each hand-off was a futex wake and two
- * context switches of another thread per poll of the ring); else queued to
- * it at once (one wakeup per batch, not per event).
+ * Whether the producer may detect itself: only work that cannot stall the
+ * reading of the ring (matching, formatting, queueing to the outputs). Not
+ * with a consumer (its hooks and flush: the agent's fdatasync, its policy
+ * swap), behaviour profiles (their flush, reload and actions) or a rule
+ * whose action is kill or quarantine (a freezer wait up to 2 s).
+ */
+static bool detect_is_light(const struct bh_mon_run_opts *o)
+{
+	if (o->nconsumers || o->behave)
+		return false;
+	for (size_t i = 0; o->rules && i < bh_rules_count(o->rules); i++) {
+		enum bh_mon_action a = mon_action_of(o, bh_rules_get(o->rules, i));
+
+		if (a != BH_MON_ACT_ALERT && a != BH_MON_ACT_BLOCK)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The events read since the detector's last batch: detected here when
+ * detection is light (detect_inline_ok), the source ran dry (drained), the
+ * detection thread is idle and nothing waits in its queue (a trickle: issue
+ * 15, each hand-off was a futex wake and two context switches of another
+ * thread per poll of the ring); else queued to it at once (one wakeup per
+ * batch, not per event).
  */
 static void detect_push(struct mon_pipe *p, struct mon_msg *b, size_t *nb, unsigned block_ms,
 			bool drained)
@@ -749,7 +715,7 @@ static void detect_push(struct mon_pipe *p, struct mon_msg *b, size_t *nb, unsig
 
 	if (!*nb)
 		return;
-	if (drained && !pthread_mutex_trylock(&p->detect_mu)) {
+	if (drained && p->detect_inline_ok && !pthread_mutex_trylock(&p->detect_mu)) {
 		if (mon_queue_empty(&p->detect)) {
 			ADD(p->st.detect_inline, *nb);
 			detect_batch(p, b, *nb, true);
@@ -901,6 +867,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		p->nout = p->st.noutputs = i + 1;
 	}
 	p->detecting = o->rules || o->nconsumers || o->behave;
+	p->detect_inline_ok = detect_is_light(o);
 	mon_behave_rules_init(&p->brules);
 	p->behave_flush_at = now_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
@@ -937,6 +904,7 @@ stop:
 	mon_queue_close(&p->detect);
 	if (p->detecting)
 		pthread_join(p->detect_th, NULL);
+	p->detect_joined = true;
 	mon_health_tick(p, &p->health, true); /* losses not told yet */
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);

@@ -4,8 +4,11 @@
  * drop" alerts): the loss counters (the kernel's ring, the detect queue, the
  * outputs' drops) are read every second on the producer's thread, and when
  * one grew an alert of the built-in rule "Monitor lost events" goes through
- * every output, at most one per loss_interval_ms, the losses between folded
- * into the next, and a last one at the stop (see bh_mon_run_opts).
+ * every output and to the consumers, at most one per loss_interval_ms, the
+ * losses between folded into the next, and a last one at the stop (see
+ * bh_mon_run_opts). An output's drops of loss alerts (loss_dropped) are no
+ * new loss: counting them made one alert per interval forever with a dead
+ * output.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +70,7 @@ void mon_health_tick(struct mon_pipe *p, struct mon_health *h, bool final)
 	h->check_at_ms = t + CHECK_MS;
 	bh_mon_source_stats(h->o->source, &ss);
 	for (size_t i = 0; i < st->noutputs; i++)
-		out += GET(st->outputs[i].dropped);
+		out += GET(st->outputs[i].dropped); /* not loss_dropped: see above */
 	events = GET(st->events);
 	if (ss.lost <= h->told_kernel && GET(st->detect_dropped) <= h->told_detect &&
 	    out <= h->told_output)

@@ -194,7 +194,9 @@ void mon_health_tick(struct mon_pipe *p, struct mon_health *h, bool final);
 /* The outputs' JSON of a loss alert (bh_mon_alert_to_json when a->loss). */
 int mon_health_alert_json(const struct bh_mon_alert *a, json_t **out, struct bh_error **err);
 /* Queue a loss alert (rule borrowed; output and loss taken) to every output
- * that takes alerts; counted in alerts and loss_alerts. Any thread. */
+ * that takes alerts and, with consumers, to the detect queue (their alert()
+ * on the detection thread; once it has ended, here); counted in alerts and
+ * loss_alerts. The producer's thread (bh_mon_run's). */
 void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char *output,
 		      struct bh_mon_loss *loss);
 
