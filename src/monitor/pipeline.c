@@ -41,7 +41,8 @@ struct mon_out {
 	struct mon_queue q;
 	pthread_t th;
 	bool started;
-	bool failing; /* the last write failed (warn once per failing stretch) */
+	bool failing;	      /* the last write failed (warn once per failing stretch) */
+	atomic_bool finished; /* output_main returned: all it took is written or counted */
 	int reopen_seen;
 	struct bh_mon_output_stats *st;
 };
@@ -282,11 +283,13 @@ static void *output_main(void *arg)
 		if (n)
 			output_batch(w, msgs, n);
 	}
+	atomic_store(&w->finished, true);
 	return NULL;
 }
 
-/* Queue m to every output that takes its kind (a full queue drops and counts). */
-static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
+/* Queue m to every output that takes its kind, waiting at most wait_ms for
+ * room in each (--no-drop: as long as it takes); a full queue drops and counts. */
+static void to_outputs_wait(struct mon_pipe *p, const struct mon_msg *m, int wait_ms)
 {
 	unsigned want = m->al ? BH_MON_SEL_ALERTS : BH_MON_SEL_EVENTS;
 
@@ -296,11 +299,16 @@ static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
 		if (!(sel & want))
 			continue;
 		mon_msg_ref(m);
-		if (mon_queue_push(&p->out[i].q, m, p->o->no_drop ? -1 : 0, NULL) < 0) {
+		if (mon_queue_push(&p->out[i].q, m, p->o->no_drop ? -1 : wait_ms, NULL) < 0) {
 			count_dropped(&p->out[i], m, 1);
 			mon_msg_unref(m);
 		}
 	}
+}
+
+static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
+{
+	to_outputs_wait(p, m, 0);
 }
 
 /* ---- detection -------------------------------------------------------------------- */
@@ -590,7 +598,9 @@ void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
 	ADD(p->st.loss_alerts, 1);
-	to_outputs(p, &msg);
+	/* the last one, at the stop, is not dropped for a queue still full of the
+	 * run's last alerts: the outputs are draining, it waits for room (1 s at most) */
+	to_outputs_wait(p, &msg, p->detect_joined ? 1000 : 0);
 	if (p->o->nconsumers) {
 		/* the consumers (the agent ships it) on detection's side, after
 		 * what the detection thread holds; once it is over, here */
@@ -873,6 +883,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
 	mon_health_init(&p->health, o);
 	for (size_t i = 0; i < p->nout; i++) {
+		atomic_init(&p->out[i].finished, false);
 		if (pthread_create(&p->out[i].th, NULL, output_main, &p->out[i])) {
 			bh_error_set(err, BH_ERR_INTERNAL, "cannot start an output thread");
 			goto stop;
@@ -912,13 +923,12 @@ stop:
 		uint64_t end = now_ms() + (o->drain_ms ? o->drain_ms : 5000);
 		bool left = true;
 
+		/* until each output's thread has ended: an empty queue is not enough, a
+		 * batch it has taken may not be written yet (dropped at drain_over) */
 		while (left && now_ms() < end) {
 			left = false;
-			for (size_t i = 0; i < p->nout; i++) {
-				pthread_mutex_lock(&p->out[i].q.mu);
-				left |= p->out[i].started && p->out[i].q.n > 0;
-				pthread_mutex_unlock(&p->out[i].q.mu);
-			}
+			for (size_t i = 0; i < p->nout; i++)
+				left |= p->out[i].started && !atomic_load(&p->out[i].finished);
 			if (left)
 				usleep(10000);
 		}
