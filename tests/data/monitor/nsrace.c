@@ -9,16 +9,20 @@
  *   nsrace ptrace     clone(CLONE_NEWUTS|SIGCHLD) in a tracee whose tracer rewrites
  *                     rdi at the PTRACE_EVENT_FORK stop (x86_64 only)
  *   nsrace fail       clone3(CLONE_NEWUTS|CLONE_NEWPID|CLONE_THREAD): EINVAL, an attempt
+ *   nsrace pvmtid     a second thread's process_vm_readv of its own thread ID (the
+ *                     caller itself: no event), then of a child (an event)
  * Each prints what the call returned and whether the child's namespace differs.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +58,44 @@ static int fails(void)
 		syscall(SYS_exit, 0);
 	printf("clone3=%ld %s\n", r, r < 0 ? strerrorname_np(errno) : "");
 	return r < 0 ? 0 : 1;
+}
+
+static char word[64] = "nsrace";
+
+static long read_of(pid_t pid)
+{
+	char buf[sizeof(word)];
+	struct iovec l = { buf, sizeof(buf) }, r = { word, sizeof(word) };
+
+	return syscall(SYS_process_vm_readv, pid, &l, 1UL, &r, 1UL, 0UL);
+}
+
+static void *own_tid(void *arg)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	(void)arg;
+	printf("self-tid=%d read=%ld\n", tid, read_of(tid));
+	return NULL;
+}
+
+static int pvm_tid(void)
+{
+	pthread_t th;
+	pid_t c;
+
+	if (pthread_create(&th, NULL, own_tid, NULL) != 0)
+		return 1;
+	pthread_join(th, NULL);
+	c = fork();
+	if (c == 0) {
+		pause();
+		_exit(0);
+	}
+	printf("child=%d read=%ld\n", c, read_of(c));
+	kill(c, SIGKILL);
+	waitpid(c, NULL, 0);
+	return 0;
 }
 
 #if defined(__x86_64__)
@@ -114,6 +156,8 @@ int main(int argc, char **argv)
 		return ptrace_rewrites();
 	if (argc == 2 && !strcmp(argv[1], "fail"))
 		return fails();
-	fprintf(stderr, "usage: nsrace vfork|ptrace|fail\n");
+	if (argc == 2 && !strcmp(argv[1], "pvmtid"))
+		return pvm_tid();
+	fprintf(stderr, "usage: nsrace vfork|ptrace|fail|pvmtid\n");
 	return 3;
 }
