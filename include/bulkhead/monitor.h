@@ -198,8 +198,14 @@ struct bh_mon_args {
 	 * process_vm_readv, process_vm_writev (target_pid; request 0) */
 	char call[BH_MON_CALL_MAX];
 	/* i386 socketcall(2): the call's argument array could not be read at
-	 * exit: fd, address (connect) unknown; the call's type still right */
+	 * exit: fd, address (connect) unknown; the call's type still right;
+	 * clone3(2): its struct clone_args could not be read at exit */
 	bool unreadable;
+	/* a failed clone/clone3 (an attempt): flags are what the caller's
+	 * registers or memory held at the call's exit (it or another task may
+	 * have changed them), not the kernel's; a clone that made a task has
+	 * the kernel's flags and this false */
+	bool flags_unverified;
 };
 
 struct bh_mon_event {

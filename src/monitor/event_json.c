@@ -460,6 +460,8 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 				r = get_str(c, v, path, a->call, sizeof(a->call));
 			else if (!strcmp(k, "unreadable"))
 				r = get_bool(c, v, path, &a->unreadable);
+			else if (!strcmp(k, "flags_unverified"))
+				r = get_bool(c, v, path, &a->flags_unverified);
 			else
 				r = bad(c, path, "unknown member");
 		}
@@ -774,6 +776,8 @@ static json_t *args_json(const struct bh_mon_args *a)
 	if (a->call[0])
 		r |= put_str(o, "call", a->call);
 	r |= put_bool(o, "unreadable", a->unreadable);
+	if (a->flags_unverified)
+		r |= put_bool(o, "flags_unverified", true);
 	if (r) {
 		json_decref(o);
 		return NULL;

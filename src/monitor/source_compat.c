@@ -10,6 +10,9 @@
  * 16-bit id calls (setuid, ...: -1 is 0xffff) besides the *32 ones, the
  * one-argument umount beside umount2, and reaches the socket calls through
  * socketcall(2) as well as their own numbers (no plain accept but there).
+ * The calls that are another type's event (clone, clone3: unshare; the new
+ * mount API: mount; process_vm_readv/writev: ptrace) have their record
+ * types (bpf/events.h MON_T_CLONE...) as the entries' values.
  */
 #include <errno.h>
 #include <signal.h>
@@ -28,38 +31,50 @@ static const struct {
 	uint16_t nr;  /* i386 number, or socketcall's call when sockcall */
 	uint8_t bits; /* MON_W_UID16, MON_W_ARG1 */
 	bool sockcall;
+	/* 0: the record is of type t; else another call's way to t: its
+	 * record type (bpf/events.h MON_T_CLONE...) */
+	uint8_t rec;
 } compat_nrs[] = {
-	{ BH_MON_OPEN, 5, 0, false },
-	{ BH_MON_OPENAT, 295, 0, false },
-	{ BH_MON_OPENAT2, 437, 0, false },
-	{ BH_MON_CONNECT, 362, 0, false },
-	{ BH_MON_CONNECT, 3, 0, true }, /* SYS_CONNECT */
-	{ BH_MON_LISTEN, 363, 0, false },
-	{ BH_MON_LISTEN, 4, 0, true }, /* SYS_LISTEN */
-	{ BH_MON_ACCEPT, 5, 0, true }, /* SYS_ACCEPT (no i386 number of its own) */
-	{ BH_MON_ACCEPT4, 364, 0, false },
-	{ BH_MON_ACCEPT4, 18, 0, true }, /* SYS_ACCEPT4 */
-	{ BH_MON_SETUID, 23, MON_W_UID16, false },
-	{ BH_MON_SETUID, 213, 0, false }, /* setuid32 */
-	{ BH_MON_SETREUID, 70, MON_W_UID16, false },
-	{ BH_MON_SETREUID, 203, 0, false },
-	{ BH_MON_SETRESUID, 164, MON_W_UID16, false },
-	{ BH_MON_SETRESUID, 208, 0, false },
-	{ BH_MON_SETGID, 46, MON_W_UID16, false },
-	{ BH_MON_SETGID, 214, 0, false },
-	{ BH_MON_SETRESGID, 170, MON_W_UID16, false },
-	{ BH_MON_SETRESGID, 210, 0, false },
-	{ BH_MON_CAPSET, 185, 0, false },
-	{ BH_MON_UNSHARE, 310, 0, false },
-	{ BH_MON_SETNS, 346, 0, false },
-	{ BH_MON_PTRACE, 26, 0, false },
-	{ BH_MON_MOUNT, 21, 0, false },
-	{ BH_MON_UMOUNT2, 52, 0, false },
-	{ BH_MON_UMOUNT2, 22, MON_W_ARG1, false }, /* umount(name) */
-	{ BH_MON_INIT_MODULE, 128, 0, false },
-	{ BH_MON_FINIT_MODULE, 350, 0, false },
-	{ BH_MON_BPF, 357, 0, false },
-	{ BH_MON_MEMFD_CREATE, 356, 0, false },
+	{ BH_MON_OPEN, 5, 0, false, 0 },
+	{ BH_MON_OPENAT, 295, 0, false, 0 },
+	{ BH_MON_OPENAT2, 437, 0, false, 0 },
+	{ BH_MON_CONNECT, 362, 0, false, 0 },
+	{ BH_MON_CONNECT, 3, 0, true, 0 }, /* SYS_CONNECT */
+	{ BH_MON_LISTEN, 363, 0, false, 0 },
+	{ BH_MON_LISTEN, 4, 0, true, 0 }, /* SYS_LISTEN */
+	{ BH_MON_ACCEPT, 5, 0, true, 0 }, /* SYS_ACCEPT (no i386 number of its own) */
+	{ BH_MON_ACCEPT4, 364, 0, false, 0 },
+	{ BH_MON_ACCEPT4, 18, 0, true, 0 }, /* SYS_ACCEPT4 */
+	{ BH_MON_SETUID, 23, MON_W_UID16, false, 0 },
+	{ BH_MON_SETUID, 213, 0, false, 0 }, /* setuid32 */
+	{ BH_MON_SETREUID, 70, MON_W_UID16, false, 0 },
+	{ BH_MON_SETREUID, 203, 0, false, 0 },
+	{ BH_MON_SETRESUID, 164, MON_W_UID16, false, 0 },
+	{ BH_MON_SETRESUID, 208, 0, false, 0 },
+	{ BH_MON_SETGID, 46, MON_W_UID16, false, 0 },
+	{ BH_MON_SETGID, 214, 0, false, 0 },
+	{ BH_MON_SETRESGID, 170, MON_W_UID16, false, 0 },
+	{ BH_MON_SETRESGID, 210, 0, false, 0 },
+	{ BH_MON_CAPSET, 185, 0, false, 0 },
+	{ BH_MON_UNSHARE, 310, 0, false, 0 },
+	{ BH_MON_SETNS, 346, 0, false, 0 },
+	{ BH_MON_PTRACE, 26, 0, false, 0 },
+	{ BH_MON_MOUNT, 21, 0, false, 0 },
+	{ BH_MON_UMOUNT2, 52, 0, false, 0 },
+	{ BH_MON_UMOUNT2, 22, MON_W_ARG1, false, 0 }, /* umount(name) */
+	{ BH_MON_INIT_MODULE, 128, 0, false, 0 },
+	{ BH_MON_FINIT_MODULE, 350, 0, false, 0 },
+	{ BH_MON_BPF, 357, 0, false, 0 },
+	{ BH_MON_MEMFD_CREATE, 356, 0, false, 0 },
+	/* the calls that are another call's event (a clone that made a task is
+	 * task_newtask's on either ABI: these rows are the failed ones) */
+	{ BH_MON_UNSHARE, 120, 0, false, MON_T_CLONE }, /* clone(flags in bx, ...) */
+	{ BH_MON_UNSHARE, 435, 0, false, MON_T_CLONE3 },
+	{ BH_MON_MOUNT, 428, 0, false, MON_T_OPEN_TREE },
+	{ BH_MON_MOUNT, 429, 0, false, MON_T_MOVE_MOUNT },
+	{ BH_MON_MOUNT, 432, 0, false, MON_T_FSMOUNT },
+	{ BH_MON_PTRACE, 347, 0, false, MON_T_PROCESS_VM_READV },
+	{ BH_MON_PTRACE, 348, 0, false, MON_T_PROCESS_VM_WRITEV },
 };
 #define NCOMPAT (sizeof(compat_nrs) / sizeof(compat_nrs[0]))
 
@@ -72,7 +87,8 @@ size_t mon_compat_want(uint64_t types, struct mon_want *out, size_t max)
 			continue;
 		out[n].slot = compat_nrs[i].sockcall ? MON_W_SOCKCALL + compat_nrs[i].nr
 						     : MON_W_COMPAT + compat_nrs[i].nr;
-		out[n].val = (uint8_t)(compat_nrs[i].t | compat_nrs[i].bits);
+		out[n].val = (uint8_t)((compat_nrs[i].rec ? compat_nrs[i].rec : compat_nrs[i].t) |
+				       compat_nrs[i].bits);
 		n++;
 	}
 	return n;

@@ -19,6 +19,9 @@
  *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
  *    process that exec'd before the source started (those paths are as
  *    /proc shows them to us); dropped at the process's exit;
+ *  - a clone(2)/clone3(2) that made a task in new namespaces: the unshare
+ *    type's, from tp_btf/task_newtask (the kernel's flags; the calls' exit
+ *    programs report only the failed ones);
  *  - 32-bit (compat) calls (o->compat): the i386 numbers of the asked
  *    types in the compat part of `want` (source_compat.c), served by
  *    mon_sys_exit32 (or the generic program where that one is attached);
@@ -69,7 +72,7 @@ struct proc_entry {
 
 struct mon_kernel {
 	struct mon_events *sk;
-	struct bpf_link *links[4 + 32]; /* exit, exec, generic, 32-bit, one per type */
+	struct bpf_link *links[5 + 32]; /* exit, exec, generic, 32-bit, newtask, one per type */
 	struct ring_buffer *rb;
 	int epfd;
 	unsigned idle_polls; /* empty reads in a row */
@@ -138,6 +141,7 @@ static const struct {
 	  PROG_EXTRA(process_vm_writev, MON_T_PROCESS_VM_WRITEV) },
 };
 #define NSYS_TYPES (sizeof(sys_types) / sizeof(sys_types[0]))
+_Static_assert(NSYS_TYPES <= 32, "a link per type: mon_kernel.links has room for 32");
 
 static uint64_t now_ns(clockid_t c)
 {
@@ -578,7 +582,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool own[NSYS_TYPES] = { false };
 	struct bpf_program *p;
 	size_t nl = 0;
-	bool watch32;
+	bool watch32, newtask;
 
 	if (!o->generic)
 		mount_tracefs();
@@ -598,8 +602,12 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 			own[i] = true;
 	}
 	watch32 = compat_watch(k, o);
+	/* a clone that made a task in new namespaces: task_newtask (the kernel's
+	 * flags), whichever way the unshare type's calls are watched */
+	newtask = (o->types & ~k->unwatched & BH_MON_TYPE_BIT(BH_MON_UNSHARE)) != 0;
 	for (size_t i = 0; i < NSYS_TYPES; i++)
 		bpf_program__set_autoload(sys_prog(k, i), own[i]);
+	bpf_program__set_autoload(k->sk->progs.mon_newtask, newtask);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
 	/* the generic program serves 32-bit calls too where it is attached */
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit32, watch32 && !k->generic);
@@ -639,6 +647,11 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		if (!own[i] || !(p = sys_prog(k, i)))
 			continue;
 		k->links[nl] = bpf_program__attach(p);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (newtask) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_newtask);
 		if (!k->links[nl++])
 			return unsupported(errno ? errno : EINVAL, "attach", err);
 	}

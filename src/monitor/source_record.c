@@ -359,9 +359,11 @@ static void decode_extra(const struct mon_rec_hdr *h, const struct mon_rec_sys *
 	switch (extra_recs[x].rec) {
 	case MON_T_CLONE:
 	case MON_T_CLONE3:
-		/* the CLONE_NEW* bits (clone3's read from its struct at exit) */
+		/* the CLONE_NEW* bits: the kernel's (task_newtask), or a failed
+		 * call's as the caller held them at exit (MON_R_ARGS_USER) */
 		a->flags = s->a[0];
 		a->unreadable = (h->flags & MON_R_ARGS_UNREAD) != 0;
+		a->flags_unverified = (h->flags & MON_R_ARGS_USER) != 0;
 		break;
 	case MON_T_MOVE_MOUNT:
 	case MON_T_FSMOUNT:

@@ -226,6 +226,7 @@ BOOLGET(g_proc_compat, ev->proc.compat)
 BOOLGET(g_proc_writable, ev->proc.exe_writable)
 BOOLGET(g_fd_name_unverified, ev->file.name_unverified)
 BOOLGET(g_arg_unreadable, ev->args.unreadable)
+BOOLGET(g_arg_flags_unverified, ev->args.flags_unverified)
 
 /*
  * The user's (group's) name: the event's own, else the name in the process's
@@ -721,6 +722,8 @@ static const struct rules_field fields[] = {
 	{ "evt.arg.cap_inheritable", S, A0, false, rules_g_cap_inh, "capset: CAP_ names" },
 	{ "evt.arg.unreadable", B, A0, false, g_arg_unreadable,
 	  "32-bit socketcall(2): its arguments were unreadable at exit (fd, peer unknown)" },
+	{ "evt.arg.flags_unverified", B, A0, false, g_arg_flags_unverified,
+	  "a failed clone/clone3: its flags are the caller's at exit, not the kernel's" },
 	{ "proc.name", S, A0, false, g_proc_name, "the process name (comm)" },
 	{ "proc.exe", S, A0, false, g_proc_exe, "the executable's path" },
 	{ "proc.exepath", S, A0, false, g_proc_exe, "the executable's path" },

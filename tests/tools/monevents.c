@@ -117,9 +117,11 @@ static void print_event(const struct bh_mon_event *ev)
 		inet_ntop(ev->net.family, ev->net.laddr, a, sizeof(a));
 		printf("\tladdr=%s\tlport=%u", ev->net.family == 1 ? "" : a, ev->net.lport);
 	}
-	printf("\taflags=0x%llx\tsource=%s\tfstype=%s\tcall=%s\ttarget=%d\tunreadable=%d\n",
+	printf("\taflags=0x%llx\tsource=%s\tfstype=%s\tcall=%s\ttarget=%d\tunreadable=%d"
+	       "\tfunverified=%d\tcompat=%d\n",
 	       (unsigned long long)ev->args.flags, ev->args.source, ev->args.fstype, ev->args.call,
-	       ev->args.target_pid, ev->args.unreadable);
+	       ev->args.target_pid, ev->args.unreadable, ev->args.flags_unverified,
+	       ev->proc.compat);
 }
 
 int main(int argc, char **argv)

@@ -4,8 +4,10 @@
  * MON_T_CLONE...): their records decoded as the public type with the call's
  * name (src/monitor/source_record.c), what each argument becomes, the JSON
  * round trip, and the default rules (rules/monitor/default.yaml) firing on
- * them: clone/clone3 with CLONE_NEW* as a namespace change, the new mount
- * API as a mount, process_vm_readv/writev of another process as ptrace.
+ * them: clone/clone3 with CLONE_NEW* as a namespace change (a failed call's
+ * flags marked as the caller's), the new mount API as a mount,
+ * process_vm_writev of another process as ptrace, process_vm_readv only in
+ * a container.
  */
 #include <sched.h>
 
@@ -94,9 +96,17 @@ static void clone_is_a_namespace_change(void **state)
 	assert_string_equal(ev.args.call, "clone");
 	assert_int_equal(ev.args.flags, CLONE_NEWUTS);
 	assert_false(ev.args.unreadable);
+	assert_false(ev.args.flags_unverified); /* task_newtask's: the kernel's flags */
 	in_container(&ev);
 	assert_true(fires(&ev, "Namespace change in container"));
 	round_trip(&ev, "\"call\":\"clone\"");
+
+	/* a 32-bit clone (int $0x80): the same event, marked compat */
+	r.h.flags = MON_R_COMPAT;
+	decode(&r, &ev);
+	assert_int_equal(ev.type, BH_MON_UNSHARE);
+	assert_string_equal(ev.args.call, "clone");
+	assert_true(ev.proc.compat);
 
 	/* clone3: the flags read from its struct; a refused call is still an attempt */
 	rec_init(&r, MON_T_CLONE3, -1);
@@ -105,8 +115,27 @@ static void clone_is_a_namespace_change(void **state)
 	assert_int_equal(ev.type, BH_MON_UNSHARE);
 	assert_string_equal(ev.args.call, "clone3");
 	assert_int_equal(ev.args.flags, CLONE_NEWUTS | CLONE_NEWIPC);
+	assert_false(ev.args.flags_unverified);
 	in_container(&ev);
 	assert_true(fires(&ev, "Namespace change in container"));
+	/* a failed call's flags are the caller's at its exit: marked, kept in JSON,
+	 * and the rule still fires (an attempt) */
+	r.h.flags = MON_R_ARGS_USER;
+	decode(&r, &ev);
+	assert_true(ev.args.flags_unverified);
+	assert_false(ev.args.unreadable);
+	in_container(&ev);
+	assert_true(fires(&ev, "Namespace change in container"));
+	round_trip(&ev, "\"flags_unverified\":true");
+	{
+		struct bh_mon_event back;
+		json_t *j = NULL;
+
+		assert_int_equal(bh_mon_event_to_json(&ev, &j, NULL), 0);
+		assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+		assert_true(back.args.flags_unverified);
+		json_decref(j);
+	}
 	/* its struct unreadable at exit: marked, flags unknown */
 	r.h.flags = MON_R_ARGS_UNREAD;
 	r.s.a[0] = 0;
@@ -179,6 +208,9 @@ static void process_vm_is_ptrace(void **state)
 	assert_string_equal(ev.args.call, "process_vm_readv");
 	assert_int_equal(ev.args.target_pid, 77);
 	assert_int_equal(ev.args.request, 0); /* not PTRACE_TRACEME's 0: no request */
+	/* a read on the host: what strace and debuggers do all the time, no alert */
+	assert_false(fires(&ev, "PTRACE attached to process"));
+	in_container(&ev);
 	assert_true(fires(&ev, "PTRACE attached to process"));
 	round_trip(&ev, "\"call\":\"process_vm_readv\"");
 	rec_init(&r, MON_T_PROCESS_VM_WRITEV, 32);
@@ -186,6 +218,9 @@ static void process_vm_is_ptrace(void **state)
 	decode(&r, &ev);
 	assert_string_equal(ev.args.call, "process_vm_writev");
 	assert_int_equal(ev.args.target_pid, 78);
+	/* a write into another's memory: anywhere */
+	assert_true(fires(&ev, "PTRACE attached to process"));
+	in_container(&ev);
 	assert_true(fires(&ev, "PTRACE attached to process"));
 	/* refused (EPERM): nothing was read */
 	r.h.res = -1;

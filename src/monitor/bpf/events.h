@@ -107,14 +107,19 @@ static inline unsigned long long mon_uid16(unsigned long long v)
  * second way in): above the public types (enum bh_mon_type), below 64
  * (MON_W_TYPE). User space decodes each as its public type with the
  * call's name (mon_rec_call):
- *  - clone(2), clone3(2) with a CLONE_NEW* flag: unshare (a[0] the flags;
- *    clone3's read from its struct clone_args at exit, MON_R_ARGS_UNREAD
- *    when that failed); the child's return (0) is not an event;
+ *  - clone(2), clone3(2) with a CLONE_NEW* flag: unshare (a[0] the flags).
+ *    A call that made a task: from tp_btf/task_newtask, the kernel's own
+ *    flags, in the caller (res: the child's pid in the caller's PID
+ *    namespace), whichever way the call came (64-bit, 32-bit, the fallback).
+ *    A failed call (an attempt): at its exit, the flags as the caller's
+ *    registers (clone) or memory (clone3) held them then, MON_R_ARGS_USER
+ *    (MON_R_ARGS_UNREAD when clone3's struct could not be read); neither
+ *    the child's return (0) nor a success's exit is an event;
  *  - move_mount(2) (path: its target as given, str1: its source path),
  *    fsmount(2) (str2: the context's file system type), open_tree(2) with
  *    OPEN_TREE_CLONE (path: the tree as given): mount;
  *  - process_vm_readv(2), process_vm_writev(2) on another process (a[0]
- *    its pid, not the caller's own): ptrace.
+ *    its pid, neither the caller's own process ID nor its thread ID): ptrace.
  */
 #define MON_T_CLONE		40
 #define MON_T_CLONE3		41
@@ -131,6 +136,7 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 #define MON_CLONE_NEW	    0x7e020000ull
 #define MON_CLONE_NEWTIME   0x80ull
 #define MON_OPEN_TREE_CLONE 1ull
+#define MON_NR_CLONE3	    435 /* clone3(2): the same number on x86_64 and i386 */
 
 /* mon_path.flags */
 #define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
@@ -160,6 +166,9 @@ struct mon_path {
 /* an open whose fd was closed before its exit: the name is the caller's
  * string read at exit, not the opened file's (forgeable) */
 #define MON_R_NAME_UNVERIFIED 32u
+/* a failed clone/clone3: its flags are the caller's registers or memory at
+ * the exit (which it or another task may have changed), not the kernel's */
+#define MON_R_ARGS_USER 64u
 
 struct mon_rec_hdr {
 	unsigned short type;	    /* enum bh_mon_type */

@@ -5,7 +5,8 @@
  * new mount API as mount, process_vm_readv/writev as ptrace). Their filter
  * (mon_extra_skip: the cheap test each exit makes first) and what their
  * records read (mon_extra_fill), used by emit_sys (events_sys.h), which also
- * holds their programs. Included once, by events.bpf.c, before events_sys.h.
+ * holds their programs and task_newtask's (a clone that made a task).
+ * Included once, by events.bpf.c, before events_sys.h.
  */
 #ifndef BULKHEAD_MONITOR_BPF_EVENTS_EXTRA_H
 #define BULKHEAD_MONITOR_BPF_EVENTS_EXTRA_H
@@ -29,30 +30,33 @@ static __always_inline int mon_is_extra(__u32 type)
 }
 
 /*
- * 1 when the exit of an extra call (type) is no event: a clone's child (ret
- * 0: its parent's exit tells), a clone without CLONE_NEW*, an open_tree
- * without OPEN_TREE_CLONE, a process_vm_* call on the caller itself. regs:
- * the task's saved registers (x86_64 calls only: no extra call is in the
- * 32-bit table). clone runs on every fork: this is all it costs then.
+ * 1 when the exit of an extra call (type) is no event: a clone that made a
+ * task (ret >= 0: the child's 0, the caller's pid, whose event task_newtask
+ * made from the kernel's flags) or that had no CLONE_NEW*, an open_tree
+ * without OPEN_TREE_CLONE, a process_vm_* call on the caller itself (its
+ * process or thread ID). a0, a2: the call's first and third arguments (the
+ * saved registers: di, dx for a 64-bit call, bx, dx for a 32-bit one).
+ * clone runs on every fork: this is all it costs then.
  */
-static __always_inline int mon_extra_skip(struct task_struct *t, struct pt_regs *regs, __u32 type,
+static __always_inline int mon_extra_skip(struct task_struct *t, __u64 a0, __u64 a2, __u32 type,
 					  long ret)
 {
 	struct mon_clone_args ca;
+	__u32 to;
 
 	switch (type) {
-	case MON_T_CLONE: return ret == 0 || !(BPF_CORE_READ(regs, di) & MON_CLONE_NEW);
+	case MON_T_CLONE: return ret >= 0 || !(a0 & MON_CLONE_NEW);
 	case MON_T_CLONE3:
-		if (ret == 0)
+		if (ret >= 0)
 			return 1;
 		/* unreadable (unmapped by another thread since): an event,
 		 * marked, rather than an attempt unsaid */
-		if (bpf_probe_read_user(&ca, sizeof(ca), (const void *)BPF_CORE_READ(regs, di)))
+		if (bpf_probe_read_user(&ca, sizeof(ca), (const void *)a0))
 			return 0;
 		return !(ca.flags & (MON_CLONE_NEW | MON_CLONE_NEWTIME));
-	case MON_T_OPEN_TREE: return !(BPF_CORE_READ(regs, dx) & MON_OPEN_TREE_CLONE);
+	case MON_T_OPEN_TREE: return !(a2 & MON_OPEN_TREE_CLONE);
 	case MON_T_PROCESS_VM_READV:
-	case MON_T_PROCESS_VM_WRITEV: return (__u32)BPF_CORE_READ(regs, di) == vpid_of(t);
+	case MON_T_PROCESS_VM_WRITEV: to = (__u32)a0; return to == vpid_of(t) || to == vtid_of(t);
 	default: return 0;
 	}
 }
@@ -66,10 +70,15 @@ static __always_inline void mon_extra_fill(struct mon_rec_hdr *h, struct mon_rec
 	struct file *f;
 
 	switch (type) {
-	case MON_T_CLONE: s->a[0] &= MON_CLONE_NEW; break;
+	case MON_T_CLONE:
+		/* a failed call (a success is task_newtask's): the caller's word */
+		h->flags |= MON_R_ARGS_USER;
+		s->a[0] &= MON_CLONE_NEW;
+		break;
 	case MON_T_CLONE3:
 		/* the flags, read again (the filter's copy is gone): the
 		 * struct's address is no use to user space */
+		h->flags |= MON_R_ARGS_USER;
 		if (bpf_probe_read_user(&ca, sizeof(ca), (const void *)s->a[0])) {
 			h->flags |= MON_R_ARGS_UNREAD;
 			ca.flags = 0;

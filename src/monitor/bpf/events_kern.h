@@ -212,6 +212,7 @@ struct task_struct {
 	struct fs_struct *fs;
 	struct files_struct *files;
 	struct signal_struct *signal;
+	struct pid *thread_pid;
 	struct css_set *cgroups;
 	kuid_t___mon loginuid;
 	int exit_code;

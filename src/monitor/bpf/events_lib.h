@@ -111,20 +111,16 @@ static __always_inline __u64 pids_cgroup_id(struct task_struct *t)
 }
 
 /*
- * The process's ID in its own PID namespace: numbers[level] of its TGID pid
- * (struct upid's real size from BTF: the array's stride here is not ours).
+ * The number of pid p in the PID namespace of level `level` (0: none there):
+ * its numbers[level] (struct upid's real size from BTF: the array's stride
+ * here is not ours). A pid at its own level is the ID in its own namespace.
  */
-static __always_inline unsigned int vpid_of(struct task_struct *t)
+static __always_inline unsigned int pid_nr_at(struct pid *p, unsigned int level)
 {
-	struct pid *p =
-		BPF_CORE_READ(t, signal, pids[bpf_core_enum_value(enum pid_type, PIDTYPE_TGID)]);
-	unsigned int level, nr = 0;
+	unsigned int nr = 0;
 	const char *at;
 
-	if (!p)
-		return 0;
-	level = BPF_CORE_READ(p, level);
-	if (level > 32)
+	if (!p || level > 32 || level > BPF_CORE_READ(p, level))
 		return 0;
 	at = (const char *)p + bpf_core_field_offset(struct pid, numbers) +
 	     (unsigned long)level * bpf_core_type_size(struct upid) +
@@ -132,6 +128,32 @@ static __always_inline unsigned int vpid_of(struct task_struct *t)
 	if (bpf_probe_read_kernel(&nr, sizeof(nr), at))
 		return 0;
 	return nr;
+}
+
+/* The level of t's process's PID namespace (-1: unknown). */
+static __always_inline int pid_level(struct task_struct *t)
+{
+	struct pid *p =
+		BPF_CORE_READ(t, signal, pids[bpf_core_enum_value(enum pid_type, PIDTYPE_TGID)]);
+
+	return p ? (int)BPF_CORE_READ(p, level) : -1;
+}
+
+/* t's process ID in its own PID namespace (0: unknown). */
+static __always_inline unsigned int vpid_of(struct task_struct *t)
+{
+	struct pid *p =
+		BPF_CORE_READ(t, signal, pids[bpf_core_enum_value(enum pid_type, PIDTYPE_TGID)]);
+
+	return p ? pid_nr_at(p, BPF_CORE_READ(p, level)) : 0;
+}
+
+/* t's thread ID in its own PID namespace (0: unknown). */
+static __always_inline unsigned int vtid_of(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+
+	return p ? pid_nr_at(p, BPF_CORE_READ(p, level)) : 0;
 }
 
 static __always_inline void fill_hdr(struct mon_rec_hdr *h, struct task_struct *t, __u16 type,

@@ -57,8 +57,6 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		regs = (struct pt_regs *)bpf_task_pt_regs(t);
 	if (!regs)
 		return 0;
-	if (mon_is_extra(type) && !(how & MON_E_PASSED) && mon_extra_skip(t, regs, type, ret))
-		return 0; /* the generic program's: no program of its own ran the filter */
 	if (how & MON_E_COMPAT) {
 		/* i386: bx, cx, dx, si, di, bp, 32 bits each (pointers zero-extended) */
 		a[0] = (__u32)BPF_CORE_READ(regs, bx);
@@ -105,6 +103,9 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 		a[4] = BPF_CORE_READ(regs, r8);
 		a[5] = BPF_CORE_READ(regs, r9);
 	}
+	/* the generic and 32-bit programs': no program of its own ran the filter */
+	if (mon_is_extra(type) && !(how & MON_E_PASSED) && mon_extra_skip(t, a[0], a[2], type, ret))
+		return 0;
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		count(MON_C_LOST);
@@ -265,11 +266,12 @@ SYS_EXIT(memfd_create, T_MEMFD_CREATE)
 		struct task_struct *t;                                                             \
 		struct pt_regs *regs;                                                              \
                                                                                                    \
-		if ((TYPE == MON_T_CLONE || TYPE == MON_T_CLONE3) && ctx->ret == 0)                \
-			return 0; /* the child */                                                  \
+		if ((TYPE == MON_T_CLONE || TYPE == MON_T_CLONE3) && ctx->ret >= 0)                \
+			return 0; /* the child, or a success: task_newtask's */                    \
 		t = bpf_get_current_task_btf();                                                    \
 		regs = (struct pt_regs *)bpf_task_pt_regs(t);                                      \
-		if (!regs || mon_extra_skip(t, regs, TYPE, ctx->ret))                              \
+		if (!regs || mon_extra_skip(t, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, dx),   \
+					    TYPE, ctx->ret))                                       \
 			return 0;                                                                  \
 		return emit_sys(t, regs, TYPE, ctx->ret, MON_E_PASSED);                            \
 	}
@@ -281,5 +283,66 @@ SYS_EXIT_EXTRA(fsmount, MON_T_FSMOUNT)
 SYS_EXIT_EXTRA(open_tree, MON_T_OPEN_TREE)
 SYS_EXIT_EXTRA(process_vm_readv, MON_T_PROCESS_VM_READV)
 SYS_EXIT_EXTRA(process_vm_writev, MON_T_PROCESS_VM_WRITEV)
+
+/*
+ * A clone(2)/clone3(2) with a CLONE_NEW* flag that made a task: unshare,
+ * from the kernel's own flags (task_newtask's clone_flags: what the child
+ * got, whatever the caller's registers or memory say by the call's exit),
+ * in the caller (`current` here: the parent), res the child's pid in the
+ * caller's PID namespace. Every fork and thread runs this: one test of the
+ * flags, nothing more, when none is CLONE_NEW*. Attached with the unshare
+ * type, whichever way its calls are watched.
+ */
+SEC("tp_btf/task_newtask")
+int mon_newtask(__u64 *ctx)
+{
+	const __u32 size = sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_sys);
+	__u64 fl = ctx[1] & (MON_CLONE_NEW | MON_CLONE_NEWTIME);
+	struct task_struct *child = (struct task_struct *)ctx[0], *t;
+	struct pt_regs *regs;
+	struct mon_rec_hdr *h;
+	struct mon_rec_sys *s;
+	__u16 type = MON_T_CLONE;
+	int level;
+
+	if (!fl)
+		return 0;
+	t = bpf_get_current_task_btf();
+	regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	/* the call: clone3 has one number on both ABIs; else clone (fork and
+	 * vfork take no flags; a kernel thread is made with none of these) */
+	if (regs && BPF_CORE_READ(regs, orig_ax) == MON_NR_CLONE3)
+		type = MON_T_CLONE3;
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count(MON_C_LOST);
+		return 0;
+	}
+	s = (struct mon_rec_sys *)(h + 1);
+	fill_hdr(h, t, type, size);
+	if (t->thread_info.status & TS_COMPAT)
+		h->flags |= MON_R_COMPAT;
+	level = pid_level(t);
+	h->res = level < 0 ? 0 : pid_nr_at(BPF_CORE_READ(child, thread_pid), (unsigned int)level);
+	s->a[0] = fl;
+	for (int i = 1; i < 6; i++)
+		s->a[i] = 0;
+	s->oflags = s->fmode = 0;
+	s->family = 0;
+	s->proto = s->from_user = 0;
+	s->lport = s->rport = 0;
+	__builtin_memset(s->laddr, 0, sizeof(s->laddr));
+	__builtin_memset(s->raddr, 0, sizeof(s->raddr));
+	s->cap_eff = s->cap_prm = s->cap_inh = 0;
+	s->str1[0] = 0;
+	s->str2[0] = 0;
+	s->path.flags = MON_PATH_NONE;
+	s->path.len = 0;
+	s->path.ncomp = 0;
+	s->path.mode = s->path.uid = s->path.gid = s->path.magic = 0;
+	s->path.rdev_major = s->path.rdev_minor = 0;
+	submit(h, size);
+	return 0;
+}
 
 #endif
