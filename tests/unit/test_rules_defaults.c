@@ -321,6 +321,16 @@ static void default_mount_and_namespaces(void **state)
 	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "runc");
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/tmp/exe"); /* a program named exe */
 	assert_true(fires(ev, "Mount in container"));
+	/* dockerd's runc init, its parent unknown: only its bind of /proc/self/exe
+	 * (seen live: monitor-docker) is setup; another mount of the same process is not */
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/usr/sbin/runc");
+	ev->proc.nancestors = 0;
+	assert_true(fires(ev, "Mount in container"));
+	snprintf(ev->args.source, sizeof(ev->args.source), "/proc/self/exe");
+	ev->res = 0;
+	assert_false(fires(ev, "Mount in container"));
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/bin/busybox");
+	assert_true(fires(ev, "Mount in container"));
 	free(ev);
 	ev = ev_new(BH_MON_UNSHARE);
 	in_container(ev);
