@@ -360,6 +360,10 @@ int bh_base64_decode(const char *s, size_t n, const char *what, struct bh_buf *o
 void bh_hex_encode(const void *p, size_t n, char *out);
 /* The value of hex digit c (either case), or -1. */
 int bh_hex_digit(int c);
+/* The length of the valid UTF-8 sequence at s (n bytes there, n >= 1): 1 to 4,
+ * its code point in *cp; 0 when none (a bad or overlong lead, a missing
+ * continuation, a surrogate, past U+10FFFF, or cut short by n). */
+size_t bh_utf8_seq(const unsigned char *s, size_t n, uint32_t *cp);
 
 #define BH_HEX_ANY_CASE 1u /* accept 'A'-'F' too */
 /*

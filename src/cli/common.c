@@ -138,29 +138,14 @@ int cli_fail(struct bh_error *err)
 	return BH_EXIT_ERROR;
 }
 
-/* The length of the valid UTF-8 sequence at s (2 to 4; 0 when none), s[0] >= 0x80. */
-static size_t utf8_seq(const unsigned char *s)
+/* The length of the valid UTF-8 sequence at s (n bytes there), s[0] >= 0x80, that
+ * is not a C1 control; 0 when none. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
-	size_t n;
+	size_t l = bh_utf8_seq(s, n, &cp);
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp < 0xa0) /* C1 controls too */
-		return 0;
-	return n;
+	return cp < 0xa0 ? 0 : l;
 }
 
 char *cli_text_safe(const char *s)
@@ -171,7 +156,7 @@ char *cli_text_safe(const char *s)
 	for (size_t i = 0; i < n; i += l) {
 		unsigned char c = (unsigned char)s[i];
 
-		l = c < 0x80 ? 1 : utf8_seq((const unsigned char *)s + i);
+		l = c < 0x80 ? 1 : utf8_seq((const unsigned char *)s + i, n - i);
 		if (c < 0x80 && bh_isprint(c)) {
 			t[o++] = (char)c;
 		} else if (l > 1) {

@@ -61,37 +61,14 @@ static const char *net_name(enum bh_quar_net n)
 	return n == BH_QUAR_NET_CUT ? "cut" : n == BH_QUAR_NET_HOST ? "host-namespace" : "none";
 }
 
-/* The length of the valid UTF-8 sequence at s (1 to 4), 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
+/* Whether s is valid UTF-8 throughout (bh_utf8_seq). */
 bool quar_utf8_ok(const char *s)
 {
-	for (size_t i = 0, l; s[i]; i += l)
-		if (!(l = utf8_len((const unsigned char *)s + i)))
+	size_t n = strlen(s);
+	uint32_t cp;
+
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = bh_utf8_seq((const unsigned char *)s + i, n - i, &cp)))
 			return false;
 	return true;
 }
@@ -104,7 +81,9 @@ static json_t *text_escaped(const char *s)
 	json_t *j;
 
 	for (size_t i = 0; i < n; i += l) {
-		l = utf8_len((const unsigned char *)s + i);
+		uint32_t cp;
+
+		l = bh_utf8_seq((const unsigned char *)s + i, n - i, &cp);
 		if (l) {
 			memcpy(t + o, s + i, l);
 			o += l;

@@ -686,6 +686,37 @@ static void base64_refuses_hostile_input(void **state)
 
 /* ---- hex -------------------------------------------------------------------- */
 
+static void utf8_seq_takes_valid_sequences_only(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t n, len;
+		uint32_t cp;
+	} cases[] = {
+		{ "a", 1, 1, 'a' },
+		{ "\xc3\xa9", 2, 2, 0xe9 },
+		{ "\xe2\x82\xac", 3, 3, 0x20ac },
+		{ "\xf0\x9f\x98\x80", 4, 4, 0x1f600 },
+		{ "\xc2\x85", 2, 2, 0x85 },	 /* a C1 control is valid UTF-8 */
+		{ "\xe2\x82\xac", 2, 0, 0 },	 /* cut short by n */
+		{ "\xc0\xaf", 2, 0, 0 },	 /* overlong */
+		{ "\xe0\x80\xaf", 3, 0, 0 },	 /* overlong */
+		{ "\xed\xa0\x80", 3, 0, 0 },	 /* a surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0, 0 }, /* past U+10FFFF */
+		{ "\x80", 1, 0, 0 },		 /* a lone continuation */
+		{ "\xc3(", 2, 0, 0 },		 /* a missing continuation */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t cp = 0xffffffff;
+		size_t l = bh_utf8_seq((const unsigned char *)cases[i].s, cases[i].n, &cp);
+
+		assert_int_equal(l, cases[i].len);
+		if (l)
+			assert_int_equal(cp, cases[i].cp);
+	}
+}
+
 static void hex_round_trips_and_refuses_what_is_not_hex(void **state)
 {
 	unsigned char bytes[256], back[256];
@@ -854,6 +885,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(small_files),
+		cmocka_unit_test(utf8_seq_takes_valid_sequences_only),
 		cmocka_unit_test(error_chain_reads_outermost_first),
 		cmocka_unit_test(error_first_failure_is_kept),
 		cmocka_unit_test(error_with_null_target_is_harmless),
