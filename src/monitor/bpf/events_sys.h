@@ -14,6 +14,25 @@
 #define MON_E_SOCKCALL 2u
 #define MON_E_PASSED   4u /* an extra call (events_extra.h) whose filter its program ran */
 
+/* A syscall record's members past its arguments, empty (each call's case fills its own). */
+static __always_inline void sys_rec_clear(struct mon_rec_sys *s)
+{
+	s->oflags = s->fmode = 0;
+	s->family = 0;
+	s->proto = s->from_user = 0;
+	s->lport = s->rport = 0;
+	__builtin_memset(s->laddr, 0, sizeof(s->laddr));
+	__builtin_memset(s->raddr, 0, sizeof(s->raddr));
+	s->cap_eff = s->cap_prm = s->cap_inh = 0;
+	s->str1[0] = 0;
+	s->str2[0] = 0;
+	s->path.flags = MON_PATH_NONE;
+	s->path.len = 0;
+	s->path.ncomp = 0;
+	s->path.mode = s->path.uid = s->path.gid = s->path.magic = 0;
+	s->path.rdev_major = s->path.rdev_minor = 0;
+}
+
 /*
  * One call's record at its exit: type, result, the six arguments (from the
  * registers saved at entry: unchanged by these calls), and what matters read
@@ -119,20 +138,7 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	h->res = ret;
 	for (int i = 0; i < 6; i++)
 		s->a[i] = a[i];
-	s->oflags = s->fmode = 0;
-	s->family = 0;
-	s->proto = s->from_user = 0;
-	s->lport = s->rport = 0;
-	__builtin_memset(s->laddr, 0, sizeof(s->laddr));
-	__builtin_memset(s->raddr, 0, sizeof(s->raddr));
-	s->cap_eff = s->cap_prm = s->cap_inh = 0;
-	s->str1[0] = 0;
-	s->str2[0] = 0;
-	s->path.flags = MON_PATH_NONE;
-	s->path.len = 0;
-	s->path.ncomp = 0;
-	s->path.mode = s->path.uid = s->path.gid = s->path.magic = 0;
-	s->path.rdev_major = s->path.rdev_minor = 0;
+	sys_rec_clear(s);
 
 	switch (type) {
 	case T_OPEN:
@@ -327,20 +333,7 @@ int mon_newtask(__u64 *ctx)
 	s->a[0] = fl;
 	for (int i = 1; i < 6; i++)
 		s->a[i] = 0;
-	s->oflags = s->fmode = 0;
-	s->family = 0;
-	s->proto = s->from_user = 0;
-	s->lport = s->rport = 0;
-	__builtin_memset(s->laddr, 0, sizeof(s->laddr));
-	__builtin_memset(s->raddr, 0, sizeof(s->raddr));
-	s->cap_eff = s->cap_prm = s->cap_inh = 0;
-	s->str1[0] = 0;
-	s->str2[0] = 0;
-	s->path.flags = MON_PATH_NONE;
-	s->path.len = 0;
-	s->path.ncomp = 0;
-	s->path.mode = s->path.uid = s->path.gid = s->path.magic = 0;
-	s->path.rdev_major = s->path.rdev_minor = 0;
+	sys_rec_clear(s);
 	submit(h, size);
 	return 0;
 }
