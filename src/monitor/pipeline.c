@@ -329,6 +329,20 @@ static void alert_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
 		}
 }
 
+/* A new alert of rule with output (taken) on e, whose reference it takes; one reference. */
+static struct mon_alert *alert_new(struct mon_ev *e, const struct bh_rules_rule *rule, char *output)
+{
+	struct mon_alert *al = bh_calloc(1, sizeof(*al));
+
+	atomic_init(&al->refs, 1);
+	al->ev = e;
+	al->output = output;
+	al->a.rule = rule;
+	al->a.output = al->output;
+	al->a.ev = &e->ev;
+	return al;
+}
+
 /*
  * An alert of rule on e: take its action, count it, tell the consumers,
  * queue it to the outputs. Takes output (and v, a behaviour verdict, or NULL).
@@ -337,19 +351,15 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		       char *output, enum bh_mon_action action, struct bh_behave_verdict *v)
 {
 	const struct bh_mon_run_opts *o = p->o;
-	struct mon_alert *al = bh_calloc(1, sizeof(*al));
-	struct mon_msg msg = { .al = al };
+	struct mon_alert *al;
+	struct mon_msg msg;
 	struct bh_error *err = NULL;
 	int r = 0;
 
-	atomic_init(&al->refs, 1);
 	atomic_fetch_add(&e->refs, 1);
-	al->ev = e;
-	al->output = output;
+	al = alert_new(e, rule, output);
+	msg = (struct mon_msg){ .al = al };
 	al->verdict = v;
-	al->a.rule = rule;
-	al->a.output = al->output;
-	al->a.ev = &e->ev;
 	al->a.action = action;
 	al->a.behaviour = v;
 	if (action == BH_MON_ACT_BLOCK &&
@@ -549,18 +559,14 @@ void mon_guard_count(struct mon_pipe *p, uint64_t *what, uint64_t n)
 void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 		     const struct bh_rules_rule *rule, char *output, struct bh_behave_verdict *v)
 {
-	struct mon_alert *al = bh_calloc(1, sizeof(*al));
-	struct mon_msg msg = { .al = al };
 	struct mon_ev *e = mon_ev_new(&p->evs);
+	struct mon_alert *al;
+	struct mon_msg msg;
 
 	e->ev = *ev;
-	atomic_init(&al->refs, 1);
-	al->ev = e; /* takes mon_ev_new's reference */
-	al->output = output;
+	al = alert_new(e, rule, output); /* takes mon_ev_new's reference */
+	msg = (struct mon_msg){ .al = al };
 	al->verdict = v;
-	al->a.rule = rule;
-	al->a.output = al->output;
-	al->a.ev = &e->ev;
 	al->a.action = BH_MON_ACT_BLOCK;
 	al->a.behaviour = v;
 	ADD(p->st.actions_ok, 1);
@@ -577,9 +583,9 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char *output,
 		      struct bh_mon_loss *loss)
 {
-	struct mon_alert *al = bh_calloc(1, sizeof(*al));
-	struct mon_msg msg = { .al = al };
 	struct mon_ev *e = mon_ev_new(NULL);
+	struct mon_alert *al;
+	struct mon_msg msg;
 	struct timespec ts;
 
 	/* no event: an empty one (type none) at the alert's time (mon_ev_new does not clear;
@@ -587,13 +593,9 @@ void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char
 	memset(&e->ev, 0, sizeof(e->ev));
 	clock_gettime(CLOCK_REALTIME, &ts);
 	e->ev.ts_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	atomic_init(&al->refs, 1);
-	al->ev = e; /* takes mon_ev_new's reference */
-	al->output = output;
+	al = alert_new(e, rule, output); /* takes mon_ev_new's reference */
+	msg = (struct mon_msg){ .al = al };
 	al->loss = loss;
-	al->a.rule = rule;
-	al->a.output = al->output;
-	al->a.ev = &e->ev;
 	al->a.loss = loss;
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
