@@ -216,6 +216,7 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 	struct bh_agent_opts ao = { .version = BH_VERSION, .stop = &sig_stop, .warn = on_warn };
 	struct bh_agent_stats st;
 	struct bh_ctr_opts co = { 0 };
+	struct cli_mon_source_opts so = { .writes = true, .compat = BH_MON_COMPAT_AUTO };
 	struct bh_strvec roots = BH_STRVEC_INIT;
 	char *rules_files[RULES_FILES_MAX];
 	size_t nrules = 0;
@@ -363,11 +364,9 @@ int cmd_agent(int argc, char **argv, struct bh_cli *cli)
 		bh_strvec_pushf(&roots, "bulkhead:%s", cli->runtime_root);
 	co.state_roots = (const char *const *)roots.v;
 	/* the connections the flows are made of (src/agent/flows.c) */
-	if (cli_monitor_source(replay, rs, &co,
-			       BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
-				       BH_MON_TYPE_BIT(BH_MON_ACCEPT4) |
-				       BH_MON_TYPE_BIT(BH_MON_LISTEN),
-			       true, BH_MON_COMPAT_AUTO, &src, &err) < 0)
+	so.types = BH_MON_TYPE_BIT(BH_MON_CONNECT) | BH_MON_TYPE_BIT(BH_MON_ACCEPT) |
+		   BH_MON_TYPE_BIT(BH_MON_ACCEPT4) | BH_MON_TYPE_BIT(BH_MON_LISTEN);
+	if (cli_monitor_source(replay, rs, &co, &so, &src, &err) < 0)
 		goto fail;
 	ao.source = src;
 	/* protect: the process outside is killed, as bulkhead monitor does; a

@@ -303,14 +303,21 @@ struct bh_rules;
 struct bh_rules *cli_monitor_load_rules(char **files, size_t n, struct bh_error **err);
 struct bh_ctr_opts;
 struct bh_mon_source;
+/* The kernel source's settings of `monitor` and `agent` (cli_monitor_source). */
+struct cli_mon_source_opts {
+	uint64_t types;		   /* event types besides the rules' */
+	bool writes;		   /* opens for write too (behaviour profiles learn them) */
+	enum bh_mon_compat compat; /* 32-bit calls */
+	size_t ring_bytes;	   /* the kernel ring's size; 0 = the source's default */
+};
 /* src/cli/monitor.c: the event source of `monitor` and `agent`: the replay
- * file, else the kernel source for what the rules (and types) can match, its
- * open filter from the rules (every open when types names an open type;
- * writes too when writes), 32-bit calls as compat says (a warning on stderr
- * when the kernel runs them and they are not watched). */
+ * file, else the kernel source for what the rules (and o->types) can match,
+ * its open filter from the rules (every open when types names an open type;
+ * writes too when o->writes), 32-bit calls as o->compat says (a warning on
+ * stderr when the kernel runs them and they are not watched). */
 int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
-		       uint64_t types, bool writes, enum bh_mon_compat compat,
-		       struct bh_mon_source **out, struct bh_error **err);
+		       const struct cli_mon_source_opts *o, struct bh_mon_source **out,
+		       struct bh_error **err);
 
 /* Print the version lines (bulkhead + linked libraries). */
 void cli_print_version(FILE *fp);

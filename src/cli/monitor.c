@@ -85,6 +85,9 @@ static const char monitor_usage[] =
 	"                        default): where the kernel can run them\n"
 	"  --types LIST          kernel source: event types to attach besides those\n"
 	"                        the rules need (comma-separated evt.type names)\n"
+	"  --ring-size SIZE      kernel source: the ring buffer the kernel writes events\n"
+	"                        to (a power of 2, 4K to 1G; default 8M): a larger one\n"
+	"                        rides out longer bursts before events are lost\n"
 	"  --duration D          stop after D (s, m, h suffixes; default: no limit)\n"
 	"  --queue N             the detect and output queues' capacity (default 4096\n"
 	"                        and 1024; an event is about 9 KiB)\n"
@@ -121,6 +124,7 @@ enum {
 	OPT_QUEUE,
 	OPT_STATS,
 	OPT_LOSS_INTERVAL,
+	OPT_RING_SIZE,
 	OPT_NO_DROP,
 	OPT_PROFILES,
 	OPT_PROFILE_STORE,
@@ -156,6 +160,7 @@ static const struct option monitor_opts[] = {
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "loss-interval", required_argument, NULL, OPT_LOSS_INTERVAL },
+	{ "ring-size", required_argument, NULL, OPT_RING_SIZE },
 	{ "no-drop", no_argument, NULL, OPT_NO_DROP },
 	{ "profiles", no_argument, NULL, OPT_PROFILES },
 	{ "profile-store", required_argument, NULL, OPT_PROFILE_STORE },
@@ -288,14 +293,15 @@ static void print_diags(const struct bh_rules_diags *d)
 }
 
 int cli_monitor_source(const char *replay, const struct bh_rules *rs, const struct bh_ctr_opts *co,
-		       uint64_t types, bool writes, enum bh_mon_compat compat,
-		       struct bh_mon_source **out, struct bh_error **err)
+		       const struct cli_mon_source_opts *o, struct bh_mon_source **out,
+		       struct bh_error **err)
 {
 	/* the daemon reads its source steadily: it answers bulkhead's starts */
-	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | types,
+	struct bh_mon_kernel_opts ko = { .types = bh_rules_types(rs) | o->types,
 					 .containers = co,
 					 .rendezvous = true,
-					 .compat = compat };
+					 .compat = o->compat,
+					 .ring_bytes = o->ring_bytes };
 	struct bh_mon_open_filter of;
 	struct bh_mon_stats st = { 0 };
 	int r;
@@ -305,10 +311,10 @@ int cli_monitor_source(const char *replay, const struct bh_rules *rs, const stru
 	/* the opens the rules can match; types asking for an open type means
 	 * every open; behaviour profiles learn the files written */
 	bh_rules_open_filter(rs, &of);
-	if (types & (BH_MON_TYPE_BIT(BH_MON_OPEN) | BH_MON_TYPE_BIT(BH_MON_OPENAT) |
-		     BH_MON_TYPE_BIT(BH_MON_OPENAT2)))
+	if (o->types & (BH_MON_TYPE_BIT(BH_MON_OPEN) | BH_MON_TYPE_BIT(BH_MON_OPENAT) |
+			BH_MON_TYPE_BIT(BH_MON_OPENAT2)))
 		of.all = true;
-	if (writes)
+	if (o->writes)
 		of.writes = true;
 	ko.open_filter = &of;
 	r = bh_mon_source_kernel(&ko, out, err);
@@ -460,8 +466,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	const char *replay = NULL;
 	bool text = false, no_stdout = false, alerts_only = false, stats = false;
 	unsigned events = 0;
-	uint64_t types = 0, v;
-	enum bh_mon_compat compat = BH_MON_COMPAT_AUTO;
+	uint64_t v;
+	struct cli_mon_source_opts so = { .compat = BH_MON_COMPAT_AUTO };
 	unsigned wh_timeout = 0;
 	struct bh_rules *rs = NULL;
 	struct bh_mon_source *src = NULL;
@@ -581,19 +587,29 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 		}
 		case OPT_COMPAT:
 			if (!strcmp(optarg, "on"))
-				compat = BH_MON_COMPAT_ON;
+				so.compat = BH_MON_COMPAT_ON;
 			else if (!strcmp(optarg, "off"))
-				compat = BH_MON_COMPAT_OFF;
+				so.compat = BH_MON_COMPAT_OFF;
 			else if (!strcmp(optarg, "auto"))
-				compat = BH_MON_COMPAT_AUTO;
+				so.compat = BH_MON_COMPAT_AUTO;
 			else
 				return cli_usage_error(cmd, "--compat: on, off or auto, not '%s'",
 						       optarg);
 			break;
 		case OPT_TYPES:
-			if (parse_types(optarg, &types) < 0)
+			if (parse_types(optarg, &so.types) < 0)
 				return cli_usage_error(cmd, "--types: unknown event type in '%s'",
 						       optarg);
+			break;
+		case OPT_RING_SIZE:
+			/* the source's own bounds (a power of 2, 4 KiB to 1 GiB) */
+			if (bh_parse_size(optarg, &v, NULL) < 0 || v < 4096 || v > (1u << 30) ||
+			    (v & (v - 1)))
+				return cli_usage_error(cmd,
+						       "--ring-size: a power of 2 from 4K to 1G, "
+						       "not '%s'",
+						       optarg);
+			so.ring_bytes = (size_t)v;
 			break;
 		case OPT_DURATION:
 			if (parse_duration_ms(optarg, &ro.duration_ms) < 0 || !ro.duration_ms)
@@ -699,7 +715,8 @@ int cmd_monitor(int argc, char **argv, struct bh_cli *cli)
 	rs = cli_monitor_load_rules(rules_files, nrules, &err);
 	if (!rs)
 		goto fail;
-	if (cli_monitor_source(replay, rs, &co, types, profiles, compat, &src, &err) < 0)
+	so.writes = profiles;
+	if (cli_monitor_source(replay, rs, &co, &so, &src, &err) < 0)
 		goto fail;
 
 	if (profiles && bh_behave_open(&bo, &behave, &err) < 0)
