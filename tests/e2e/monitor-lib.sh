@@ -263,7 +263,7 @@ PY
 )
 	local i
 	for i in "${!paths[@]}"; do
-		if [ $i -eq 0 ]; then
+		if [ "$i" -eq 0 ]; then
 			expect_eq "… by $name" "$name" "${got[0]:-}"
 		else
 			expect_eq "… ${paths[$i]}" "${want[$i]}" "${got[$i]:-}"
