@@ -13,7 +13,13 @@
 #       (MODES="off rules" runs fewer; off must be among them; mode rules32
 #       is rules with the 32-bit calls' program attached (-C on: it runs on
 #       every call of the host, even where the kernel runs no 32-bit call);
-#       rulesno32 the same with -C off; mode oldrules
+#       rulesno32 the same with -C off; mode generic is rules with
+#       every type through the generic tp_btf/sys_exit dispatcher (-G:
+#       one program on every call of the host, no per-call tracepoint);
+#       mode tponly: no program, an ftrace enable of syscalls/sys_exit_sync
+#       (the loops never call sync: the slow path every call takes while
+#       any syscall tracepoint is on, alone);
+#       mode oldrules
 #       is rules with the monevents of another build, OLD=DIR: a before/after
 #       of a change in the same run).
 #   (b) sustained events/s: the open loop with openat events, the default
@@ -50,7 +56,13 @@ start_mon() { # OUT ARGS...
 	bench_die "monevents did not start: $(cat "$out.err")"
 }
 stop_mon() { kill -TERM "$MON"; wait "$MON" || true; MON=; }
-trap '[ -n "$MON" ] && kill -TERM $MON; rm -rf "$BENCH_TMP"' EXIT
+TPEN=
+TPON= # set while this script has sys_exit_sync enabled
+for d in /sys/kernel/tracing /sys/kernel/debug/tracing; do
+	[ -e "$d/events/syscalls/sys_exit_sync/enable" ] && { TPEN="$d/events/syscalls/sys_exit_sync/enable"; break; }
+done
+case " ${MODES:-} " in *" tponly "*) [ -n "$TPEN" ] || bench_die "tponly: no tracefs with syscall events" ;; esac
+trap '[ -n "$MON" ] && kill -TERM $MON; [ -n "$TPON" ] && echo 0 >"$TPEN"; rm -rf "$BENCH_TMP"' EXIT
 stat_of() { tr '\t' '\n' <"$1" | sed -n "s/^$2=//p" | tail -1; }
 best() { sort -g | head -1; }
 
@@ -71,6 +83,8 @@ for r in $(seq "$ROUNDS"); do
 		rules) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		rules32) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml -C on ;;
 		rulesno32) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml -C off ;;
+		generic) start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml -G ;;
+		tponly) TPON=1 && echo 1 >"$TPEN" ;;
 		oldrules) MONEV="$OLD/tests/tools/monevents" start_mon "$BENCH_TMP/$mode" -R rules/monitor/default.yaml ;;
 		full) start_mon "$BENCH_TMP/$mode" -T "$ALL" ;;
 		esac
@@ -80,6 +94,7 @@ $(gp_ns)"
 $(io_ns)"
 		FE[$mode]="${FE[$mode]:-}
 $(fe_us)"
+		if [ "$mode" = tponly ]; then echo 0 >"$TPEN"; TPON=; fi
 		if [ -n "$MON" ]; then stop_mon; LOST[$mode]=$((${LOST[$mode]:-0} + $(stat_of "$BENCH_TMP/$mode" lost))); fi
 	done
 	MODES=$(echo $MODES | tr ' ' '\n' | tac | tr '\n' ' ') # the other order next round
