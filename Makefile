@@ -214,7 +214,10 @@ deps:
 # `make check` installs what it needs (as root), builds, then runs every test
 # through the harness, which ends with "N passed, N failed, N skipped". The
 # harness runs the tests declared parallel (tests/harness) nproc at a time
-# (HARNESS_JOBS=N to change it), each other test alone.
+# (HARNESS_JOBS=N to change it), then the serial tests that name what they
+# hold (`# harness: serial netns ctl`) as many at once, never two that name the
+# same thing, then each other test alone (HARNESS_SERIAL_ALONE=1: every serial
+# test alone).
 TESTS = $(UNIT_BIN) $(sort $(wildcard tests/e2e/*.test)) $(FUZZ_REPLAY:%=fuzz:%)
 HARNESS = env BULKHEAD="$(abspath $(BIN))" TESTDATA="$(abspath $(TESTDATA))" BUILD="$(abspath $(BUILD))" \
 	SANITIZE="$(SANITIZE)" tests/harness
