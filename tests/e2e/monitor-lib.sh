@@ -60,23 +60,9 @@ mon_num() { sed -n "s/.*[ (]\([0-9][0-9]*\) $2.*/\1/p" <<<"$1" | head -1; }
 # event.proc.name) of RULE's first alert whose event's container.id is CID
 # ("host" for the host's events: no container member)
 mon_field() {
-	python3 - "$T/$1.json" "$2" "$3" "$4" <<'PY'
-import json, sys
-f, rule, cid, path = sys.argv[1:5]
-for line in open(f, errors="replace"):
-    try:
-        a = json.loads(line)
-    except ValueError:
-        continue
-    c = (a.get("event", {}).get("container") or {}).get("id") or "host"
-    if a.get("rule") != rule or c != cid:
-        continue
-    v = a
-    for k in path.split("."):
-        v = v[int(k)] if isinstance(v, list) else (v or {}).get(k)
-    print("" if v is None else (str(v).lower() if isinstance(v, bool) else v))
-    break
-PY
+	local got
+	mon_fields_by "$1" "$2" "$3" "" "$4"
+	echo "${got[0]:-}"
 }
 # mon_wait_alert NAME RULE CID: wait up to 5 s for RULE's alert for CID
 mon_wait_alert() {
@@ -258,7 +244,8 @@ mon_want() {
 	done
 }
 # mon_fields_by MON RULE CID NAME PATH...: the array got = each PATH of RULE's first alert
-# for CID by a process NAME (empty when none)
+# for CID ("host" for the host's events) by a process NAME (any process when NAME is
+# empty); empty when none
 mon_fields_by() {
 	local m="$1" rule="$2" cid="$3" name="$4"
 	shift 4
@@ -273,7 +260,7 @@ for line in open(f, errors="replace"):
     e = a.get("event") or {}
     if a.get("rule") != rule or ((e.get("container") or {}).get("id") or "host") != cid:
         continue
-    if (e.get("proc") or {}).get("name") != proc:
+    if proc and (e.get("proc") or {}).get("name") != proc:
         continue
     for path in sys.argv[5:]:
         v = a
