@@ -64,18 +64,24 @@ int bh_rt_reexec_sealed(int argc, char **argv, struct bh_error **err)
 		return bh_error_set(err, BH_ERR_INTERNAL, "re-exec: empty command line");
 	src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (src < 0 || fstat(src, &st) < 0) {
+		int e = errno;
+
 		if (src >= 0)
 			close(src);
 		free(args);
 		bh_buf_release(&cmd);
-		return bh_error_sys(err, errno, "re-exec: /proc/self/exe");
+		return bh_error_sys(err, e, "re-exec: /proc/self/exe");
 	}
 	mfd = memfd_create("bulkhead", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
 	if (mfd < 0 && errno == EINVAL)
 		mfd = memfd_create("bulkhead", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0) {
+		int e = errno;
+
 		close(src);
-		return bh_error_sys(err, errno, "re-exec: memfd_create");
+		free(args);
+		bh_buf_release(&cmd);
+		return bh_error_sys(err, e, "re-exec: memfd_create");
 	}
 	while (off < st.st_size) {
 		ssize_t w = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
@@ -85,13 +91,27 @@ int bh_rt_reexec_sealed(int argc, char **argv, struct bh_error **err)
 
 			close(src);
 			close(mfd);
+			free(args);
+			bh_buf_release(&cmd);
 			return bh_error_sys(err, e, "re-exec: copying the binary");
 		}
 	}
 	close(src);
-	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0) {
+	/* F_SEAL_WRITE waits for the copy's pages to be unpinned and gives up
+	 * with EBUSY while one still is (a page the copy's splice or the
+	 * kernel's compaction holds for a moment: seen under load, twenty
+	 * starts at once); asked again, for up to a second */
+	for (int i = 0; fcntl(mfd, F_ADD_SEALS, SEALS) < 0; i++) {
+		int e = errno;
+
+		if (e == EBUSY && i < 100) {
+			usleep(10000);
+			continue;
+		}
 		close(mfd);
-		return bh_error_sys(err, errno, "re-exec: sealing the copy");
+		free(args);
+		bh_buf_release(&cmd);
+		return bh_error_sys(err, e, "re-exec: sealing the copy");
 	}
 	setenv("BULKHEAD_SEALED", "1", 1);
 	fexecve(mfd, args, environ);
