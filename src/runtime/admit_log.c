@@ -42,35 +42,6 @@
 
 /* ---- the entry ------------------------------------------------------------------------- */
 
-/* the length of the valid UTF-8 sequence at p (n bytes left), 0 when invalid */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned cp, c = p[0];
-	size_t len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * s cut to at most n bytes, not inside a UTF-8 sequence, each byte that is
  * not valid UTF-8 replaced by U+FFFD (jansson refuses invalid UTF-8: the
@@ -86,7 +57,8 @@ static json_t *cut(const char *s, size_t n)
 	if (!b)
 		return NULL;
 	for (size_t i = 0; i < l;) {
-		size_t k = utf8_seq(p + i, l - i);
+		uint32_t cp;
+		size_t k = bh_utf8_seq(p + i, l - i, &cp);
 
 		if (k) {
 			if (o + k > n)
