@@ -18,6 +18,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[] = "/tmp/bh-fuzz-admit-XXXXXX";
 
+/* the log and its directory gone at exit (a replay or a fuzzing run) */
+static void cleanup(void)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "%s/" BH_RT_ADMIT_LOG, dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 static int take(void *d, const json_t *entry, struct bh_error **err)
 {
 	char *s = agent_adm_event(entry);
@@ -47,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!made) {
 		if (!mkdtemp(dir))
 			abort();
+		atexit(cleanup);
 		made = true;
 	}
 	snprintf(path, sizeof(path), "%s/" BH_RT_ADMIT_LOG, dir);

@@ -17,10 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_error *err = NULL;
 	size_t chunk = size ? (size_t)data[size - 1] * 61 + 1 : 1;
 
-	bh_parse_go_buildinfo(data, size, "usr/bin/x", &l, &err);
+	bh_inventory_parse_go_buildinfo(data, size, "usr/bin/x", &l, &err);
 	bh_error_clear(&err);
 	bh_pkglist_release(&l);
-	bh_parse_go_stream(data, size, chunk, "usr/bin/x", &l, &err);
+	bh_inventory_parse_go_stream(data, size, chunk, "usr/bin/x", &l, &err);
 	bh_error_free(err);
 	bh_pkglist_release(&l);
 	return 0;

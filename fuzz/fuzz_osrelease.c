@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_os os = { 0 };
 	struct bh_error *err = NULL;
 
-	bh_parse_os_release((const char *)data, size, "etc/os-release", &os, &err);
+	bh_inventory_parse_os_release((const char *)data, size, "etc/os-release", &os, &err);
 	bh_error_free(err);
 	bh_os_release(&os);
 	return 0;

@@ -12,7 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bh_pkglist l = { 0 };
 	struct bh_error *err = NULL;
 
-	bh_parse_python_metadata((const char *)data, size, "x.dist-info/METADATA", &l, &err);
+	bh_inventory_parse_python_metadata((const char *)data, size, "x.dist-info/METADATA", &l,
+					   &err);
 	bh_error_free(err);
 	bh_pkglist_release(&l);
 	return 0;

@@ -256,6 +256,10 @@ void bh_strv_free(char **v);
  * without the C library's time-zone state. Returns buf.
  */
 const char *bh_time_rfc3339(const struct timespec *ts, unsigned frac, char buf[BH_TIME_MAX]);
+/* CLOCK_MONOTONIC in nanoseconds and in milliseconds: for timeouts, deadlines
+ * and durations within one boot (never a time to show or store). */
+uint64_t bh_mono_ns(void);
+uint64_t bh_mono_ms(void);
 /* "YYYY-MM-DD HH:MM" in UTC, for tables. Returns buf. */
 const char *bh_time_short(int64_t t, char buf[BH_TIME_MAX]);
 /*
@@ -494,8 +498,32 @@ BH_MUST_CHECK int bh_write_file_atomic(const char *path, const void *p, size_t l
  * crash may lose it (for files that are made again on demand). */
 BH_MUST_CHECK int bh_write_file_replace(const char *path, const void *p, size_t len, mode_t mode,
 					struct bh_error **err);
+/*
+ * A new temporary file beside `path` ("PATH.tmp.XXXXXX", O_CLOEXEC, `mode`),
+ * for a file written whole before it takes path's place: its fd, and *tmp its
+ * name (the caller's: unlink and free it on a failure before
+ * bh_tmp_install). -1 with *tmp NULL on failure, nothing left behind.
+ */
+int bh_tmp_beside(const char *path, mode_t mode, char **tmp, struct bh_error **err);
+/*
+ * Put the temporary file tmp (open at fd) in path's place: fsync when `sync`,
+ * close, rename over path. Takes fd and tmp (freed); on failure the temporary
+ * is removed and path is as it was.
+ */
+int bh_tmp_install(int fd, char *tmp, const char *path, bool sync, struct bh_error **err);
 /* Read a whole file into b (bounded by b->max). */
 int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err);
+/*
+ * Whether the file open at fd may be read whole: a regular file (a FIFO or a
+ * device never is: BH_ERR_UNSAFE, "WHAT: not a regular file") of at most `max`
+ * bytes (BH_ERR_LIMIT, "WHAT: N bytes, over the limit of MAX"). *size (may be
+ * NULL) gets its size. For files anyone could have put there: open them with
+ * O_NONBLOCK, so a FIFO does not block the open.
+ */
+int bh_fd_regular(int fd, const char *what, uint64_t max, uint64_t *size, struct bh_error **err);
+/* The regular file open at fd read whole into b: bh_fd_regular against b->max,
+ * then bh_buf_read_fd (errors name `what`). fd stays the caller's. */
+int bh_read_fd_regular(int fd, const char *what, struct bh_buf *b, struct bh_error **err);
 /*
  * A short kernel file (cgroup, /proc): one read of at most size - 1 bytes into buf,
  * NUL-terminated, trailing newlines and spaces removed. Returns the length, or -1

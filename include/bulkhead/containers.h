@@ -163,6 +163,23 @@ int bh_ctr_watch_new(const struct bh_ctr_opts *opts, struct bh_ctr_watch **out,
 int bh_ctr_watch_fd(const struct bh_ctr_watch *w);
 void bh_ctr_watch_roots(struct bh_ctr_watch *w);
 bool bh_ctr_watch_changed(struct bh_ctr_watch *w);
+/* As bh_ctr_watch_changed, and each container directory in which something
+ * changed (made, its state written) pushed to dirs (host paths, each once,
+ * BH_CTR_WATCH_DIRS at most: past them a caller lists in full). A new
+ * directory is pushed after its watch is added: a state written before is
+ * read by a read made after, one written after is another change. */
+#define BH_CTR_WATCH_DIRS 64
+bool bh_ctr_watch_changed_dirs(struct bh_ctr_watch *w, struct bh_strvec *dirs);
+/*
+ * The containers of the container directories dirs (host paths as
+ * bh_ctr_watch_changed_dirs names them: a runtime root's or a state root's
+ * DIR/ID, BH_CTR_WATCH_DIRS at most) read alone, as bh_ctr_list reads each
+ * (the engines' enrichment left out: the names are the IDs); a directory of
+ * no root, or with no state: skipped. One small read per container, for a
+ * container that may be gone by the next full list.
+ */
+int bh_ctr_list_dirs(const struct bh_ctr_opts *opts, const struct bh_strvec *dirs,
+		     struct bh_ctr_list **out, struct bh_error **err);
 void bh_ctr_watch_free(struct bh_ctr_watch *w);
 
 /*

@@ -402,7 +402,7 @@ struct bh_ctl_auto_opts {
 	void *on_vuln_ctx;
 	/*
 	 * Every db_update_interval seconds (0: never) the worker updates the
-	 * advisory store from sources (bh_store_update; NULL: the default OSV
+	 * advisory store from sources (bh_vuln_store_update; NULL: the default OSV
 	 * exports; db_cacert: a CA bundle for them, or NULL) and, when a source
 	 * changed, re-matches every recorded image (bh_ctl_image_rematch).
 	 */

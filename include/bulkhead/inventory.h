@@ -160,8 +160,8 @@ void bh_pkglist_release(struct bh_pkglist *l);
 void bh_package_release(struct bh_package *p);
 
 /* os-release (KEY=value, shell quoting) into os; `path` names the source. */
-int bh_parse_os_release(const char *buf, size_t len, const char *path, struct bh_os *os,
-			struct bh_error **err);
+int bh_inventory_parse_os_release(const char *buf, size_t len, const char *path, struct bh_os *os,
+				  struct bh_error **err);
 void bh_os_release(struct bh_os *os);
 /* Set os->ecosystem from os->id and os->version_id (NULL when unknown). */
 void bh_os_set_ecosystem(struct bh_os *os);
@@ -173,44 +173,45 @@ void bh_os_set_ecosystem(struct bh_os *os);
  * On a malformed input a parser fails with BH_ERR_INVALID; what it appended
  * before the failure stays in `out`.
  */
-int bh_parse_dpkg_status(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			 struct bh_error **err);
-int bh_parse_apk_installed(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			   struct bh_error **err);
+int bh_inventory_parse_dpkg_status(const char *buf, size_t len, const char *path,
+				   struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_apk_installed(const char *buf, size_t len, const char *path,
+				     struct bh_pkglist *out, struct bh_error **err);
 /* One rpm header blob (as stored in rpmdb.sqlite / Packages / Packages.db). */
-int bh_parse_rpm_header(const unsigned char *buf, size_t len, const char *path,
-			struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_rpm_header(const unsigned char *buf, size_t len, const char *path,
+				  struct bh_pkglist *out, struct bh_error **err);
 /*
  * A whole rpm database file: SQLite (rpmdb.sqlite), Berkeley DB hash
  * (Packages) or NDB (Packages.db), detected from its content. Anything
  * else fails with BH_ERR_UNSUPPORTED ("unsupported rpm database format").
  */
-int bh_parse_rpm_db(const unsigned char *buf, size_t len, const char *path, struct bh_pkglist *out,
-		    struct bh_error **err);
-int bh_parse_npm_package_json(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			      struct bh_error **err);
+int bh_inventory_parse_rpm_db(const unsigned char *buf, size_t len, const char *path,
+			      struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_npm_package_json(const char *buf, size_t len, const char *path,
+					struct bh_pkglist *out, struct bh_error **err);
 /* package-lock.json / npm-shrinkwrap.json, v1 (dependencies tree) or v2/v3
  * (packages map). Each package's `path` is the lockfile's, `install_path`
  * where npm puts it; bh_inventory_finish keeps an entry only when no
  * installed package.json is at that place (and marks that one dev from it). */
-int bh_parse_npm_lockfile(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			  struct bh_error **err);
-int bh_parse_python_metadata(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			     struct bh_error **err);
+int bh_inventory_parse_npm_lockfile(const char *buf, size_t len, const char *path,
+				    struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_python_metadata(const char *buf, size_t len, const char *path,
+				       struct bh_pkglist *out, struct bh_error **err);
 /* Go build info from an ELF file held in memory. */
-int bh_parse_go_buildinfo(const unsigned char *buf, size_t len, const char *path,
-			  struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_go_buildinfo(const unsigned char *buf, size_t len, const char *path,
+				    struct bh_pkglist *out, struct bh_error **err);
 /*
  * The same, read as the walk reads it: streamed in reads of at most `chunk`
  * bytes, with bounded memory (see src/inventory/golang_stream.c). Fails with
  * BH_ERR_NOTFOUND for a file that is not a Go binary or has no build info.
  */
-int bh_parse_go_stream(const unsigned char *buf, size_t len, size_t chunk, const char *path,
-		       struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_go_stream(const unsigned char *buf, size_t len, size_t chunk,
+				 const char *path, struct bh_pkglist *out, struct bh_error **err);
 /* A jar/war/ear (zip) held in memory: pom.properties, else MANIFEST.MF;
  * nested archives down to max_depth. */
-int bh_parse_java_archive(const unsigned char *buf, size_t len, const char *path, size_t max_depth,
-			  struct bh_pkglist *out, struct bh_error **err);
+int bh_inventory_parse_java_archive(const unsigned char *buf, size_t len, const char *path,
+				    size_t max_depth, struct bh_pkglist *out,
+				    struct bh_error **err);
 /* PEP 503 name normalisation into a new string. */
 char *bh_pep503_normalize(const char *name);
 

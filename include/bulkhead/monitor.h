@@ -137,6 +137,13 @@ struct bh_mon_proc {
 	bool exe_upper_layer;
 	bool exe_from_memfd;
 	bool exe_writable;
+	/* The executable is the host's (read in the kernel, not claimed): its
+	 * file on a mount of the host's mount namespace, or a memfd/detached
+	 * file exec'd by a process running the host's executable (a runtime's
+	 * copy of itself). Read for exec, mount, umount2, unshare and setns
+	 * events only (and their other calls); false on the others, and when
+	 * missing from a replayed event. */
+	bool exe_from_host;
 	/* The event's call was a 32-bit (compat) one: `int $0x80`, a 32-bit
 	 * program (its arguments were 32-bit values, its numbers i386's) */
 	bool compat;
@@ -185,26 +192,35 @@ struct bh_mon_net {
 struct bh_mon_args {
 	uint32_t uid, gid; /* setuid family: the requested id */
 	uint64_t cap_effective, cap_permitted, cap_inheritable; /* capset */
-	uint64_t flags;	    /* unshare/setns: CLONE_NEW*; mount: MS_*; memfd_create: MFD_* */
-	int64_t request;    /* ptrace request */
-	int32_t target_pid; /* ptrace and setns: the other process */
-	uint32_t bpf_cmd;   /* bpf: BPF_PROG_LOAD, ... */
+	/* unshare/setns: CLONE_NEW*; mount: MS_* (mount_setattr: its propagation,
+	 * MS_SHARED...); memfd_create: MFD_* */
+	uint64_t flags;
+	/* mount_setattr: the MOUNT_ATTR_* bits set and cleared (flags_unverified:
+	 * the caller's struct at exit; unreadable: it could not be read) */
+	uint64_t attr_set, attr_clr;
+	int64_t request;		/* ptrace request */
+	int32_t target_pid;		/* ptrace and setns: the other process */
+	uint32_t bpf_cmd;		/* bpf: BPF_PROG_LOAD, ... */
 	char source[BH_MON_PATH_MAX];	/* mount source; memfd_create name */
 	char fstype[BH_MON_FSTYPE_MAX]; /* mount */
 	char module[BH_MON_MODULE_MAX]; /* init_module/finit_module: the name */
 	/* The system call when it is not the type's own ("" when it is):
 	 * unshare: clone, clone3 (flags: their CLONE_NEW* bits); mount:
-	 * move_mount, fsmount, open_tree (OPEN_TREE_CLONE); ptrace:
+	 * move_mount, fsmount, open_tree (OPEN_TREE_CLONE), mount_setattr
+	 * (attr_set, attr_clr), fspick (file.path the mount picked, fstype
+	 * and source its superblock's type and device); ptrace:
 	 * process_vm_readv, process_vm_writev (target_pid; request 0) */
 	char call[BH_MON_CALL_MAX];
 	/* i386 socketcall(2): the call's argument array could not be read at
 	 * exit: fd, address (connect) unknown; the call's type still right;
-	 * clone3(2): its struct clone_args could not be read at exit */
+	 * clone3(2): its struct clone_args could not be read at exit;
+	 * mount_setattr(2): its struct mount_attr (attr_set, attr_clr 0) */
 	bool unreadable;
 	/* a failed clone/clone3 (an attempt): flags are what the caller's
 	 * registers or memory held at the call's exit (it or another task may
 	 * have changed them), not the kernel's; a clone that made a task has
-	 * the kernel's flags and this false */
+	 * the kernel's flags and this false; mount_setattr: always (its
+	 * attributes are the caller's memory at exit) */
 	bool flags_unverified;
 };
 
@@ -341,6 +357,10 @@ struct bh_mon_kernel_opts {
 	 * so its events stay attributed even when it is deleted before they
 	 * are read. For the daemon; the caller must read the source steadily. */
 	bool rendezvous;
+	/* For tests only: leave tp_btf/sched_prepare_exec unattached as on a
+	 * kernel before 6.10, so the runtime identity of a memfd or detached
+	 * executable comes from execve's entry (its fallback). */
+	bool no_prepare_exec;
 };
 
 /* Load and attach the programs (needs CAP_BPF/CAP_SYS_ADMIN and BTF; else

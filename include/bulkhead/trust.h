@@ -448,7 +448,7 @@ struct bh_audit_tag {
 	char **signed_by; /* the ids of the keys that verify a signature of digest (NULL-terminated)
 			   */
 	size_t nsigned;
-	json_t *scan; /* the last recorded scan (bh_store_last_scan), or NULL */
+	json_t *scan; /* the last recorded scan (bh_vuln_store_last_scan), or NULL */
 	char *error;  /* this tag could not be audited: why (the rest is unknown) */
 };
 

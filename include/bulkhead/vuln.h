@@ -109,10 +109,10 @@ struct bh_store;
 
 /* $BULKHEAD_DB, else $XDG_CACHE_HOME/bulkhead/db.sqlite (~/.cache when unset)
  * for a user, /var/lib/bulkhead/db.sqlite for root. `override` (--db) wins. */
-char *bh_store_default_path(const char *override);
+char *bh_vuln_store_default_path(const char *override);
 /* Open (creating and migrating when `create`), WAL mode. */
-int bh_store_open(const char *path, bool create, struct bh_store **out, struct bh_error **err);
-void bh_store_close(struct bh_store *s);
+int bh_vuln_store_open(const char *path, bool create, struct bh_store **out, struct bh_error **err);
+void bh_vuln_store_close(struct bh_store *s);
 
 struct bh_import_opts {
 	bool strict;	    /* a malformed record fails the import */
@@ -137,13 +137,13 @@ struct bh_import_stats {
  * Alpine secdb YAML (detected from content). Atomic: one transaction; on any
  * failure (or a kill) the store keeps its previous contents.
  */
-int bh_store_import(struct bh_store *s, const char *const *paths, size_t npaths,
-		    const struct bh_import_opts *opts, struct bh_import_stats *stats,
-		    struct bh_error **err);
+int bh_vuln_store_import(struct bh_store *s, const char *const *paths, size_t npaths,
+			 const struct bh_import_opts *opts, struct bh_import_stats *stats,
+			 struct bh_error **err);
 void bh_import_stats_release(struct bh_import_stats *st);
 
 /* Sources, record counts per ecosystem, last update, schema version. */
-int bh_store_info(struct bh_store *s, json_t **out, struct bh_error **err);
+int bh_vuln_store_info(struct bh_store *s, json_t **out, struct bh_error **err);
 
 /* One affected entry of one advisory, as matching needs it. Borrowed by the
  * callback for the duration of the call. */
@@ -168,8 +168,8 @@ struct bh_advisory {
 typedef int (*bh_advisory_fn)(const struct bh_advisory *a, void *data, struct bh_error **err);
 
 /* Every non-withdrawn advisory with an affected entry for (ecosystem, package). */
-int bh_store_query(struct bh_store *s, const char *ecosystem, const char *package,
-		   bh_advisory_fn fn, void *data, struct bh_error **err);
+int bh_vuln_store_query(struct bh_store *s, const char *ecosystem, const char *package,
+			bh_advisory_fn fn, void *data, struct bh_error **err);
 
 /*
  * Does the OSV affected object cover `version`? Implements the OSV schema's
@@ -228,9 +228,9 @@ struct bh_update_result {
  * one entry per source. Returns the number of sources that failed (0: all
  * ok), or -1 when nothing could be tried.
  */
-int bh_store_update(struct bh_store *s, const struct bh_update_sources *src,
-		    const struct bh_update_opts *opts, struct bh_update_result **results,
-		    struct bh_error **err);
+int bh_vuln_store_update(struct bh_store *s, const struct bh_update_sources *src,
+			 const struct bh_update_opts *opts, struct bh_update_result **results,
+			 struct bh_error **err);
 void bh_update_results_free(struct bh_update_result *r, size_t n);
 
 /*
@@ -238,8 +238,9 @@ void bh_update_results_free(struct bh_update_result *r, size_t n);
  * comes back as {"digest", "scanned_at", "db_version", "summary"}; with no
  * recorded scan, *out is set to NULL and 0 is returned.
  */
-int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *summary,
-			 struct bh_error **err);
-int bh_store_last_scan(struct bh_store *s, const char *digest, json_t **out, struct bh_error **err);
+int bh_vuln_store_record_scan(struct bh_store *s, const char *digest, const json_t *summary,
+			      struct bh_error **err);
+int bh_vuln_store_last_scan(struct bh_store *s, const char *digest, json_t **out,
+			    struct bh_error **err);
 
 #endif /* BULKHEAD_VULN_H */

@@ -556,14 +556,6 @@ done:
 	return out;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const void *body,
 			size_t len, char **answer, size_t *answer_len, struct bh_error **err)
 {
@@ -572,7 +564,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	json_t *review, *resp, *entry = NULL;
 	enum result r;
 	bool allowed;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bh_mono_ns();
 	bool arena = bh_adm_arena_begin();
 
 	*answer = NULL;
@@ -629,7 +621,7 @@ int bh_admission_review(struct bh_admission *a, enum bh_adm_webhook hook, const 
 	if (entry) /* the answer logged too: an error allowed (ignore) is no denial */
 		json_object_set_new(entry, "allowed", json_boolean(allowed));
 	log_append(a, entry); /* after the answer is made: it never changes it */
-	bh_http_hist_observe(&a->latency[hook], now_ns() - t0);
+	bh_http_hist_observe(&a->latency[hook], bh_mono_ns() - t0);
 	if (!*answer)
 		return bh_error_set(err, BH_ERR_NOMEM, "AdmissionReview answer");
 	if (answer_len)

@@ -93,14 +93,6 @@ struct adm_declog {
 	atomic_uint_fast64_t logged, errors, dropped;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void write_batch(struct adm_declog *q, json_t **v, size_t n)
 {
 	struct bh_error *err = NULL;
@@ -136,7 +128,7 @@ static void *writer_main(void *p)
 			pthread_cond_wait(&q->more, &q->mu);
 		if (!q->count)
 			break;
-		if (q->stop && mono_ns() >= q->deadline) {
+		if (q->stop && bh_mono_ns() >= q->deadline) {
 			/* out of time: what is left is dropped, counted */
 			atomic_fetch_add(&q->dropped, q->count);
 			while (q->count) {
@@ -222,7 +214,7 @@ void adm_declog_free(struct adm_declog *q, unsigned drain_ms)
 		return;
 	pthread_mutex_lock(&q->mu);
 	q->stop = true;
-	q->deadline = mono_ns() + (uint64_t)drain_ms * 1000000u;
+	q->deadline = bh_mono_ns() + (uint64_t)drain_ms * 1000000u;
 	pthread_cond_signal(&q->more);
 	pthread_mutex_unlock(&q->mu);
 	pthread_join(q->writer, NULL);

@@ -38,8 +38,6 @@
 #define BATCH_MAX   500
 #define REJECT_RUN  32 /* records the controller refuses in a row, set aside */
 
-static uint64_t now_ms(void);
-
 /* ---- the monitor's consumer -------------------------------------------------------------- */
 
 /* Each alert, on the monitor's detection thread (never its reader): a rule's,
@@ -134,7 +132,7 @@ static int spool_flows(void *data, const char *rec, size_t len, struct bh_error 
 static void drain_flows(struct agent *ag, bool force)
 {
 	unsigned every = ag->o->flows_ms ? ag->o->flows_ms : 10000;
-	uint64_t now = now_ms();
+	uint64_t now = bh_mono_ms();
 	struct agf_stats fs;
 	struct bh_error *e = NULL;
 	uint64_t before = ag->st.flows, interval = (now - ag->flows_at + 999) / 1000;
@@ -445,14 +443,6 @@ out:
 	return rc;
 }
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Wait up to ms, or less when the main thread says done or data comes. */
 static void pause_ms(struct agent *ag, unsigned ms)
 {
@@ -534,15 +524,15 @@ static void *shipper(void *arg)
 		drain_flows(ag, false);
 		pthread_mutex_unlock(&ag->mu);
 		agent_net_flush(&ag->net, false);
-		if (ag->adm.n && (now_ms() >= next_adm || last)) {
+		if (ag->adm.n && (bh_mono_ms() >= next_adm || last)) {
 			admissions(ag);
-			next_adm = now_ms() + 1000;
+			next_adm = bh_mono_ms() + 1000;
 		}
 		if (!ag->registered && do_register(ag, &e) < 0) {
 			failed(ag, e, &backoff);
 			continue;
 		}
-		if (now_ms() >= next_report && !last) {
+		if (bh_mono_ms() >= next_report && !last) {
 			if (agent_report_workloads(ag, &e) < 0) {
 				if (bh_error_code(e) == BH_ERR_UNSAFE) {
 					failed(ag, e, &backoff);
@@ -551,9 +541,9 @@ static void *shipper(void *arg)
 				agent_warn(ag, e);
 				e = NULL;
 			}
-			next_report = now_ms() + every;
+			next_report = bh_mono_ms() + every;
 		}
-		if (now_ms() >= next_policy && !last) {
+		if (bh_mono_ms() >= next_policy && !last) {
 			/* as the workloads' report: a failing pull is said and
 			 * tried again at the next interval, never in place of
 			 * shipping (a controller without the policy API, or
@@ -566,13 +556,13 @@ static void *shipper(void *arg)
 				agent_warn(ag, e);
 				e = NULL;
 			}
-			next_policy = now_ms() + pol_every;
+			next_policy = bh_mono_ms() + pol_every;
 		}
-		if (ag->o->tpm_log && now_ms() >= next_attest && !last) {
+		if (ag->o->tpm_log && bh_mono_ms() >= next_attest && !last) {
 			attest(ag);
-			next_attest = now_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
+			next_attest = bh_mono_ms() + (ag->o->attest_ms ? ag->o->attest_ms : 60000);
 		}
-		if (now_ms() >= next_profiles && !last) {
+		if (bh_mono_ms() >= next_profiles && !last) {
 			/* as the policy's pull: said, tried again next interval */
 			if (agent_report_profiles(ag, &e) < 0) {
 				if (bh_error_code(e) == BH_ERR_UNSAFE) {
@@ -582,7 +572,7 @@ static void *shipper(void *arg)
 				agent_warn(ag, e);
 				e = NULL;
 			}
-			next_profiles = now_ms() + prof_every;
+			next_profiles = bh_mono_ms() + prof_every;
 		}
 		rc = ship(ag, &e);
 		if (rc < 0) {
@@ -659,7 +649,7 @@ int bh_agent_run(const struct bh_agent_opts *o, struct bh_agent_stats *st, struc
 	if (ag.pol.cur_version > 0)
 		apply_profiles(&ag, ag.pol.cur_version);
 	ag.flows = agent_flows_new(o->flows_max);
-	ag.flows_at = now_ms();
+	ag.flows_at = bh_mono_ms();
 	if (!ag.flows) {
 		bh_error_set(err, BH_ERR_NOMEM, "agent: the flows table");
 		goto out_sp;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "bulkhead/agent.h"
+#include "base/dir.h"
 #include "banned.h"
 
 #define MAGIC	 0x31534842u /* "BHS1" little-endian */
@@ -197,17 +198,13 @@ static int cmp_u64(const void *a, const void *b)
 static int list_segments(struct bh_agent_spool *sp, uint64_t **out, size_t *n,
 			 struct bh_error **err)
 {
-	int fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	DIR *d = bh_opendir_at(sp->dirfd);
 	struct dirent *e;
 	uint64_t *v = NULL;
 	size_t k = 0;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return bh_error_sys(err, errno, "spool: %s", sp->dir);
-	}
 	while ((e = readdir(d))) {
 		char *end;
 		uint64_t first;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "bulkhead/base.h"
+#include "base/dir.h"
 #include "banned.h"
 
 int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err)
@@ -28,44 +29,70 @@ int bh_write_all(int fd, const void *p, size_t len, struct bh_error **err)
 	return 0;
 }
 
-static int write_replace(const char *path, const void *p, size_t len, mode_t mode, bool sync,
-			 struct bh_error **err)
+int bh_tmp_beside(const char *path, mode_t mode, char **tmp, struct bh_error **err)
 {
-	char *tmp = bh_asprintf("%s.tmp.XXXXXX", path);
-	int fd = mkostemp(tmp, O_CLOEXEC);
-	int r = -1;
+	int fd;
 
+	*tmp = bh_asprintf("%s.tmp.XXXXXX", path);
+	fd = mkostemp(*tmp, O_CLOEXEC);
 	if (fd < 0) {
 		bh_error_sys(err, errno, "creating a temporary file beside %s", path);
-		free(tmp);
-		return -1;
+		goto fail;
 	}
-	if (bh_write_all(fd, p, len, err) < 0) {
-		bh_error_prefix(err, "writing %s", tmp);
-		goto out;
+	if (fchmod(fd, mode) < 0) {
+		bh_error_sys(err, errno, "writing %s", *tmp);
+		close(fd);
+		unlink(*tmp);
+		goto fail;
 	}
-	if (fchmod(fd, mode) < 0 || (sync && fsync(fd) < 0)) {
+	return fd;
+fail:
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
+}
+
+int bh_tmp_install(int fd, char *tmp, const char *path, bool sync, struct bh_error **err)
+{
+	int r = -1;
+
+	if (sync && fsync(fd) < 0) {
 		bh_error_sys(err, errno, "writing %s", tmp);
+		close(fd);
 		goto out;
 	}
 	if (close(fd) < 0) {
-		fd = -1;
 		bh_error_sys(err, errno, "closing %s", tmp);
 		goto out;
 	}
-	fd = -1;
 	if (rename(tmp, path) < 0) {
 		bh_error_sys(err, errno, "renaming %s to %s", tmp, path);
 		goto out;
 	}
 	r = 0;
 out:
-	if (fd >= 0)
-		close(fd);
 	if (r < 0)
 		unlink(tmp);
 	free(tmp);
 	return r;
+}
+
+static int write_replace(const char *path, const void *p, size_t len, mode_t mode, bool sync,
+			 struct bh_error **err)
+{
+	char *tmp;
+	int fd = bh_tmp_beside(path, mode, &tmp, err);
+
+	if (fd < 0)
+		return -1;
+	if (bh_write_all(fd, p, len, err) < 0) {
+		bh_error_prefix(err, "writing %s", tmp);
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return -1;
+	}
+	return bh_tmp_install(fd, tmp, path, sync, err);
 }
 
 int bh_write_file_atomic(const char *path, const void *p, size_t len, mode_t mode,
@@ -90,6 +117,29 @@ int bh_read_file(const char *path, struct bh_buf *b, struct bh_error **err)
 	r = bh_buf_read_fd(b, fd, path, err);
 	close(fd);
 	return r;
+}
+
+int bh_fd_regular(int fd, const char *what, uint64_t max, uint64_t *size, struct bh_error **err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return bh_error_sys(err, errno, "%s", what);
+	if (!S_ISREG(st.st_mode))
+		return bh_error_set(err, BH_ERR_UNSAFE, "%s: not a regular file", what);
+	if ((uint64_t)st.st_size > max)
+		return bh_error_set(err, BH_ERR_LIMIT, "%s: %llu bytes, over the limit of %llu",
+				    what, (unsigned long long)st.st_size, (unsigned long long)max);
+	if (size)
+		*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+int bh_read_fd_regular(int fd, const char *what, struct bh_buf *b, struct bh_error **err)
+{
+	if (bh_fd_regular(fd, what, b->max, NULL, err) < 0)
+		return -1;
+	return bh_buf_read_fd(b, fd, what, err);
 }
 
 int bh_read_small(const char *path, char *buf, size_t size)
@@ -123,6 +173,22 @@ int bh_write_small(const char *path, const char *v, struct bh_error **err)
 		r = bh_error_sys(err, errno, "writing '%s' to %s", v, path);
 	close(fd);
 	return r;
+}
+
+DIR *bh_opendir_at(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC), e;
+	DIR *d;
+
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d) {
+		e = errno;
+		close(fd);
+		errno = e;
+	}
+	return d;
 }
 
 /*

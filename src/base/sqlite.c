@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The SQLite helpers the library's database files share (see sqlite.h). */
 #include <stdio.h>
+#include <unistd.h>
 
 #include "sqlite.h"
 #include "banned.h"
@@ -16,18 +17,21 @@ int bh_sqlite_error(sqlite3 *db, int rc, const char *what, struct bh_error **err
 	return bh_error_set(err, BH_ERR_IO, "%s: %s", what, m);
 }
 
+/* sqlite3_exec's failure rc (its message msg, freed) as "what: message". */
+static int exec_error(int rc, char *msg, const char *what, struct bh_error **err)
+{
+	bh_error_set(err, rc == SQLITE_NOMEM ? BH_ERR_NOMEM : BH_ERR_IO, "%s: %s", what,
+		     msg ? msg : sqlite3_errstr(rc));
+	sqlite3_free(msg);
+	return -1;
+}
+
 int bh_sqlite_exec(sqlite3 *db, const char *sql, const char *what, struct bh_error **err)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
-	if (rc != SQLITE_OK) {
-		bh_error_set(err, rc == SQLITE_NOMEM ? BH_ERR_NOMEM : BH_ERR_IO, "%s: %s", what,
-			     msg ? msg : sqlite3_errstr(rc));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+	return rc == SQLITE_OK ? 0 : exec_error(rc, msg, what, err);
 }
 
 int bh_sqlite_int(sqlite3 *db, const char *sql, const char *what, int64_t *out,
@@ -47,6 +51,28 @@ int bh_sqlite_int(sqlite3 *db, const char *sql, const char *what, int64_t *out,
 	return 0;
 }
 
+int bh_sqlite_pragmas(sqlite3 *db, const char *pragmas, int busy_ms, const char *what,
+		      struct bh_error **err)
+{
+	uint64_t end = bh_mono_ms() + (uint64_t)(busy_ms > 0 ? busy_ms : 0);
+	unsigned wait_us = 1000;
+
+	for (;;) {
+		char *msg = NULL;
+		int rc = sqlite3_exec(db, pragmas, NULL, NULL, &msg);
+
+		if (rc == SQLITE_OK)
+			return 0;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) ||
+		    bh_mono_ms() >= end)
+			return exec_error(rc, msg, what, err);
+		sqlite3_free(msg);
+		usleep(wait_us);
+		if (wait_us < 50000)
+			wait_us *= 2;
+	}
+}
+
 int bh_sqlite_open(const char *path, int flags, int busy_ms, const char *pragmas, const char *what,
 		   sqlite3 **out, struct bh_error **err)
 {
@@ -60,7 +86,7 @@ int bh_sqlite_open(const char *path, int flags, int busy_ms, const char *pragmas
 	}
 	sqlite3_extended_result_codes(db, 0);
 	sqlite3_busy_timeout(db, busy_ms);
-	if (pragmas && bh_sqlite_exec(db, pragmas, what, err) < 0)
+	if (pragmas && bh_sqlite_pragmas(db, pragmas, busy_ms, what, err) < 0)
 		goto fail;
 	*out = db;
 	return 0;

@@ -38,10 +38,21 @@ int bh_sqlite_int(sqlite3 *db, const char *sql, const char *what, int64_t *out,
 		  struct bh_error **err);
 
 /*
+ * Run `pragmas` (idempotent statements such as journal_mode=WAL), again
+ * while the file is busy, for up to busy_ms. The switch to WAL of a file
+ * another connection is reading or setting up must turn a read lock into a
+ * write lock, and SQLite calls no busy handler there (it could deadlock): it
+ * fails at once with "database is locked", whatever the busy timeout.
+ */
+int bh_sqlite_pragmas(sqlite3 *db, const char *pragmas, int busy_ms, const char *what,
+		      struct bh_error **err);
+
+/*
  * Open the file at path (flags as sqlite3_open_v2's) with plain result codes,
- * a busy timeout of busy_ms and `pragmas` (NULL: none) run, the first read
- * (a file that is not SQLite fails there). On failure *out is NULL, nothing
- * is left open and the error reads "what: message".
+ * a busy timeout of busy_ms and `pragmas` (NULL: none) run through
+ * bh_sqlite_pragmas, the first read (a file that is not SQLite fails there).
+ * So processes opening one new file at once all get it. On failure *out is
+ * NULL, nothing is left open and the error reads "what: message".
  */
 int bh_sqlite_open(const char *path, int flags, int busy_ms, const char *pragmas, const char *what,
 		   sqlite3 **out, struct bh_error **err);

@@ -3,7 +3,7 @@
  * RFC 3339 times, formatted and parsed by calendar arithmetic (Howard
  * Hinnant's days-from-civil and civil-from-days), so no code here or
  * elsewhere needs gmtime_r/timegm and the C library's time-zone state
- * (banned.h bans that family).
+ * (banned.h bans that family); the monotonic clock read in one place.
  */
 #include <stdio.h>
 #include <string.h>
@@ -160,4 +160,17 @@ done:
 bad:
 	return bh_error_set(err, BH_ERR_INVALID, "'%.64s' is not an RFC 3339 %s", s,
 			    date_only_ok ? "date or date-time" : "date-time");
+}
+
+uint64_t bh_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t bh_mono_ms(void)
+{
+	return bh_mono_ns() / 1000000;
 }

@@ -68,7 +68,7 @@ static int make_predicate(const char *pt, const char *image, const struct cli_im
 	int r = -1;
 
 	if (!strcmp(pt, BH_PREDICATE_VULN)) {
-		dbpath = bh_store_default_path(cli->db_path);
+		dbpath = bh_vuln_store_default_path(cli->db_path);
 		if (access(dbpath, F_OK) < 0) {
 			bh_error_set(err, BH_ERR_NOTFOUND,
 				     "no advisory database at %s; run 'bulkhead db import' or "

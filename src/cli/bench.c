@@ -116,7 +116,7 @@ static int bench_run(int argc, char **argv, bool containers, const struct bh_cli
 		goto out;
 	}
 	o.level = (int)level;
-	o.db = db = bh_store_default_path(cli->db_path);
+	o.db = db = bh_vuln_store_default_path(cli->db_path);
 	co.state_roots = (const char *const *)roots.v;
 	if ((containers ? bh_host_bench_containers(&o, &co, &r, &err)
 			: bh_host_bench(&o, &r, &err)) < 0 ||

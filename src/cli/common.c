@@ -305,13 +305,10 @@ int cli_output_open(struct cli_output *o, const char *path, struct bh_error **er
 		return 0;
 	}
 	o->path = bh_strdup(path);
-	o->tmppath = bh_asprintf("%s.tmp.XXXXXX", path);
-	fd = mkostemp(o->tmppath, O_CLOEXEC);
-	if (fd < 0) {
-		bh_error_sys(err, errno, "creating output file beside %s", path);
+	fd = bh_tmp_beside(path, 0644, &o->tmppath, err);
+	if (fd < 0)
 		goto fail;
-	}
-	if (fchmod(fd, 0644) < 0 || !(o->fp = fdopen(fd, "w"))) {
+	if (!(o->fp = fdopen(fd, "w"))) {
 		bh_error_sys(err, errno, "opening output file %s", o->tmppath);
 		close(fd);
 		unlink(o->tmppath);

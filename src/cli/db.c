@@ -142,9 +142,9 @@ static int parse_args(int argc, char **argv, struct db_args *a)
 
 static int open_store(struct bh_cli *cli, bool create, struct bh_store **s)
 {
-	char *path = bh_store_default_path(cli->db_path);
+	char *path = bh_vuln_store_default_path(cli->db_path);
 	struct bh_error *err = NULL;
-	int r = bh_store_open(path, create, s, &err);
+	int r = bh_vuln_store_open(path, create, s, &err);
 
 	free(path);
 	return r < 0 ? cli_fail(err) : 0;
@@ -198,9 +198,9 @@ static int db_import(struct db_args *a, struct bh_cli *cli)
 	if (open_store(cli, true, &s))
 		return BH_EXIT_ERROR;
 	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, 0);
-	r = bh_store_import(s, (const char *const *)a->operands, (size_t)a->noperands, &o, &st,
-			    &err);
-	bh_store_close(s);
+	r = bh_vuln_store_import(s, (const char *const *)a->operands, (size_t)a->noperands, &o, &st,
+				 &err);
+	bh_vuln_store_close(s);
 	if (r < 0) {
 		bh_import_stats_release(&st);
 		return cli_fail(err);
@@ -260,8 +260,8 @@ static int db_update(struct db_args *a, struct bh_cli *cli)
 		return BH_EXIT_ERROR;
 	}
 	cli_on_signals(on_signal, 0, SIGINT, SIGTERM, SIGHUP, 0);
-	failed = bh_store_update(s, &src, &o, &res, &err);
-	bh_store_close(s);
+	failed = bh_vuln_store_update(s, &src, &o, &res, &err);
+	bh_vuln_store_close(s);
 	if (failed < 0) {
 		json_decref(out);
 		bh_update_sources_release(&src);
@@ -325,7 +325,7 @@ static long long int_of(const json_t *o, const char *key)
  */
 static int open_cache(struct bh_cli *cli, struct bh_layer_cache **c, char **path)
 {
-	char *db = bh_store_default_path(cli->db_path);
+	char *db = bh_vuln_store_default_path(cli->db_path);
 	struct bh_error *err = NULL;
 
 	*c = NULL;
@@ -396,11 +396,11 @@ static int db_info(struct db_args *a, struct bh_cli *cli)
 
 	if (open_store(cli, false, &s))
 		return BH_EXIT_ERROR;
-	if (bh_store_info(s, &info, &err) < 0) {
-		bh_store_close(s);
+	if (bh_vuln_store_info(s, &info, &err) < 0) {
+		bh_vuln_store_close(s);
 		return cli_fail(err);
 	}
-	bh_store_close(s);
+	bh_vuln_store_close(s);
 	if (cache_info(cli, &lc) < 0) {
 		json_decref(info);
 		return BH_EXIT_ERROR;

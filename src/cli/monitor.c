@@ -308,6 +308,8 @@ int cli_monitor_source(const char *replay, const struct bh_rules *rs, const stru
 
 	if (replay)
 		return bh_mon_source_replay(replay, out, err);
+	/* tests only: the fallback of a kernel before 6.10 (bulkhead-monitor(1)) */
+	ko.no_prepare_exec = getenv("BULKHEAD_MON_NO_PREPARE_EXEC") != NULL;
 	/* the opens the rules can match; types asking for an open type means
 	 * every open; behaviour profiles learn the files written */
 	bh_rules_open_filter(rs, &of);

@@ -879,7 +879,7 @@ static int policy_check(int argc, char **argv, struct bh_cli *cli)
 		goto fail;
 	if (c.scan_now && (bh_policy_needs(c.policy) & BH_POLICY_NEEDS_SCAN)) {
 		/* a scan without the vulnerabilities would let the gate pass: refuse */
-		c.db_path = bh_store_default_path(cli->db_path);
+		c.db_path = bh_vuln_store_default_path(cli->db_path);
 		if (access(c.db_path, F_OK) < 0) {
 			bh_error_set(
 				&err, BH_ERR_NOTFOUND,

@@ -216,7 +216,7 @@ static int run_audit(const char *prefix, struct audit_args *a, struct cli_image_
 	struct bh_audit_result res = { 0 };
 	struct bh_error *err = NULL;
 	struct bh_store *store = NULL;
-	char *db = bh_store_default_path(cli->db_path);
+	char *db = bh_vuln_store_default_path(cli->db_path);
 	unsigned failed = 0;
 	int rc = BH_EXIT_OK;
 
@@ -226,7 +226,7 @@ static int run_audit(const char *prefix, struct audit_args *a, struct cli_image_
 	ao.keys = (const struct bh_key *const *)a->keys;
 	ao.nkeys = a->keyfiles.n;
 	/* no database: nothing was ever scanned here */
-	if (access(db, F_OK) == 0 && bh_store_open(db, false, &store, &err) < 0)
+	if (access(db, F_OK) == 0 && bh_vuln_store_open(db, false, &store, &err) < 0)
 		goto fail;
 	ao.store = store;
 	if (bh_trust_audit(prefix, &ao, &res, &err) < 0)
@@ -249,7 +249,7 @@ fail:
 	rc = cli_fail(err);
 out:
 	bh_audit_result_release(&res);
-	bh_store_close(store);
+	bh_vuln_store_close(store);
 	free(db);
 	return rc;
 }

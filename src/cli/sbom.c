@@ -279,7 +279,7 @@ int cmd_sbom(int argc, char **argv, struct bh_cli *cli)
 	if (r > 0)
 		return r;
 	if (!a.no_cache) {
-		dbpath = bh_store_default_path(cli->db_path);
+		dbpath = bh_vuln_store_default_path(cli->db_path);
 		cachepath = bh_layer_cache_path(dbpath);
 		so.cache_path = cachepath;
 	}

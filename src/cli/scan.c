@@ -538,7 +538,7 @@ int cmd_scan(int argc, char **argv, struct bh_cli *cli)
 		free_args(&a);
 		return r;
 	}
-	dbpath = bh_store_default_path(cli->db_path);
+	dbpath = bh_vuln_store_default_path(cli->db_path);
 	if (!a.no_cache) {
 		cachepath = bh_layer_cache_path(dbpath);
 		a.scan.cache_path = cachepath;

@@ -463,7 +463,8 @@ static int serve(int argc, char **argv, struct bh_cli *cli)
 		goto fail;
 	ao.alerts = alerts;
 	if (auo.registry) {
-		advdb = advisory_db ? bh_strdup(advisory_db) : bh_store_default_path(cli->db_path);
+		advdb = advisory_db ? bh_strdup(advisory_db)
+				    : bh_vuln_store_default_path(cli->db_path);
 		insecure[0] = (char *)auo.registry;
 		ro.insecure = reg_insecure ? insecure : NULL;
 		auo.store = store;

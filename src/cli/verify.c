@@ -110,7 +110,7 @@ static void print_result(const struct bh_verify_result *r, const struct bh_verif
 /* The cache beside the database: DIR-of-db/verify-cache. */
 static char *cache_dir(struct bh_cli *cli)
 {
-	char *db = bh_store_default_path(cli->db_path), *slash = strrchr(db, '/'), *d;
+	char *db = bh_vuln_store_default_path(cli->db_path), *slash = strrchr(db, '/'), *d;
 
 	if (!slash)
 		d = bh_strdup("verify-cache");

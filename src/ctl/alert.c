@@ -69,14 +69,6 @@ struct bh_ctl_alert {
 	char host[256];
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void msg_free(struct msg *m)
 {
 	free(m->text);
@@ -224,7 +216,7 @@ static void close_windows(struct bh_ctl_alert *e, uint64_t now, bool force)
 int bh_ctl_alert_events(struct bh_ctl_alert *e, json_t *events, struct bh_error **err)
 {
 	size_t n = json_is_array(events) ? json_array_size(events) : 1;
-	uint64_t now = mono_ns();
+	uint64_t now = bh_mono_ns();
 	int rc = 0;
 
 	pthread_mutex_lock(&e->mu);
@@ -447,7 +439,7 @@ static int deliver(struct bh_ctl_alert *e, const struct msg *m, struct bh_error 
 			bool stop;
 
 			pthread_mutex_lock(&e->mu);
-			stop = e->stop && mono_ns() > e->drain_until_ns;
+			stop = e->stop && bh_mono_ns() > e->drain_until_ns;
 			pthread_mutex_unlock(&e->mu);
 			if (stop)
 				return -1;
@@ -469,7 +461,7 @@ static void *worker(void *arg)
 		if (!e->qlen) {
 			struct timespec ts;
 
-			close_windows(e, mono_ns(), false);
+			close_windows(e, bh_mono_ns(), false);
 			if (e->qlen)
 				continue;
 			if (e->stop)
@@ -483,7 +475,7 @@ static void *worker(void *arg)
 			pthread_cond_timedwait(&e->cv, &e->mu, &ts);
 			continue;
 		}
-		if (e->stop && mono_ns() > e->drain_until_ns) {
+		if (e->stop && bh_mono_ns() > e->drain_until_ns) {
 			/* out of time: what is left is dropped */
 			while (e->qlen) {
 				msg_free(&e->q[e->qhead]);
@@ -606,9 +598,9 @@ static void alert_free_stats(struct bh_ctl_alert *e, unsigned drain_ms,
 	if (!e)
 		return;
 	pthread_mutex_lock(&e->mu);
-	close_windows(e, mono_ns(), true);
+	close_windows(e, bh_mono_ns(), true);
 	e->stop = true;
-	e->drain_until_ns = mono_ns() + (uint64_t)drain_ms * 1000000u;
+	e->drain_until_ns = bh_mono_ns() + (uint64_t)drain_ms * 1000000u;
 	pthread_cond_signal(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 	if (e->started)

@@ -209,14 +209,6 @@ struct route_ctx {
 	struct bh_http_hist latency;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /*
  * Who presents req's token, when min_role lets them in: 0 with *who filled,
  * else the status to answer (401, 403, 500) with msg.
@@ -258,14 +250,14 @@ static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_htt
 	const struct bh_ctl_endpoint *e = rc->e;
 	struct bh_ctl_call c = { rc->a, req, resp, NULL };
 	struct bh_ctl_principal who;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = bh_mono_ns();
 	char msg[160];
 	size_t i;
 	int st = 0;
 
 	if (e->min_role != BH_CTL_AUTH_NONE) {
 		st = check_token(rc->a, req, e->min_role, &who, msg, sizeof(msg));
-		atomic_fetch_add(&rc->a->auth_ns, mono_ns() - t0);
+		atomic_fetch_add(&rc->a->auth_ns, bh_mono_ns() - t0);
 		if (st)
 			bh_ctl_reply_error(&c, st, msg);
 		c.who = &who;
@@ -277,7 +269,7 @@ static void dispatch(void *ctx, const struct bh_http_request *req, struct bh_htt
 	for (i = 0; i < NCODES && codes[i] != resp->status; i++)
 		;
 	atomic_fetch_add(&rc->requests[i], 1);
-	bh_http_hist_observe(&rc->latency, mono_ns() - t0);
+	bh_http_hist_observe(&rc->latency, bh_mono_ns() - t0);
 }
 
 int bh_ctl_api_authorize(void *api, const struct bh_http_request *req, const char **msg)

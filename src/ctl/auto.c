@@ -75,7 +75,7 @@ static char *db_version(struct bh_store *s)
 	const char *upd;
 	char *v = NULL;
 
-	if (bh_store_info(s, &info, &err) < 0) {
+	if (bh_vuln_store_info(s, &info, &err) < 0) {
 		bh_error_free(err);
 		return NULL;
 	}
@@ -196,7 +196,7 @@ static int scan_one(struct bh_ctl_auto *a, const struct job *j, struct bh_error 
 	int rc = -1;
 
 	ref = bh_asprintf("%s/%s@%s", a->registry, j->p.repository, j->p.digest.str);
-	if (!a->adv && bh_store_open(a->advisory_db, false, &a->adv, err) < 0) {
+	if (!a->adv && bh_vuln_store_open(a->advisory_db, false, &a->adv, err) < 0) {
 		bh_error_prefix(err, "the advisory store");
 		goto out;
 	}
@@ -265,9 +265,9 @@ static void update_and_rematch(struct bh_ctl_auto *a)
 	int nfail, rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (!a->adv && bh_store_open(a->advisory_db, true, &a->adv, &err) < 0)
+	if (!a->adv && bh_vuln_store_open(a->advisory_db, true, &a->adv, &err) < 0)
 		goto fail;
-	nfail = bh_store_update(a->adv, &a->sources, &uo, &res, &err);
+	nfail = bh_vuln_store_update(a->adv, &a->sources, &uo, &res, &err);
 	if (nfail < 0)
 		goto fail;
 	for (size_t i = 0; i < a->sources.n; i++) {
@@ -452,7 +452,7 @@ void bh_ctl_auto_free(struct bh_ctl_auto *a)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->thread, NULL);
-	bh_store_close(a->adv);
+	bh_vuln_store_close(a->adv);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	bh_update_sources_release(&a->sources);

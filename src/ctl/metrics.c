@@ -116,19 +116,11 @@ static int family_row(void *ctx, const struct bh_ctl_val *c, size_t n, struct bh
 	return bh_buf_addf(r->out, err, " %lld\n", (long long)c[1].i);
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Count every family into a->metrics_cache (with metrics_mu held). */
 static int refresh(struct bh_ctl_api *a, struct bh_error **err)
 {
 	struct bh_buf *out = &a->metrics_cache;
-	uint64_t t0 = mono_ns();
+	uint64_t t0 = bh_mono_ns();
 	struct bh_ctl_val now = BH_CTL_I((int64_t)time(NULL));
 
 	bh_buf_reset(out);
@@ -163,12 +155,12 @@ static int refresh(struct bh_ctl_api *a, struct bh_error **err)
 			   "store took.\n"
 			   "# TYPE bulkhead_metrics_store_seconds gauge\n"
 			   "bulkhead_metrics_store_seconds %.6f\n",
-			   (double)(mono_ns() - t0) / 1e9);
+			   (double)(bh_mono_ns() - t0) / 1e9);
 }
 
 int bh_ctl_metrics_store(struct bh_ctl_api *a, struct bh_buf *out, struct bh_error **err)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = bh_mono_ns();
 	int rc = 0;
 
 	pthread_mutex_lock(&a->metrics_mu);

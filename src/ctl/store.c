@@ -75,14 +75,6 @@ struct bh_ctl_store {
 	atomic_uint_fast64_t t_groups, t_grouped, t_queue, t_run, t_commit, t_conn_wait, t_reads;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 #define GROUP_MAX 64 /* transactions in one commit, and waiting for one */
 
 struct group_req {
@@ -148,12 +140,12 @@ static int take(struct bh_ctl_store *s, struct conn **out, struct bh_error **err
 			goto got;
 		}
 		if (!waited)
-			waited = now_ns();
+			waited = bh_mono_ns();
 		pthread_cond_wait(&s->cv, &s->mu);
 	}
 got:
 	if (waited)
-		atomic_fetch_add(&s->t_conn_wait, now_ns() - waited);
+		atomic_fetch_add(&s->t_conn_wait, bh_mono_ns() - waited);
 	c->busy = true;
 	c->in_tx = false;
 	c->owner = pthread_self();
@@ -199,11 +191,11 @@ static struct conn *take_reader(struct bh_ctl_store *s, bool *own)
 			c->owner = pthread_self();
 			pthread_mutex_unlock(&s->mu);
 			if (waited)
-				atomic_fetch_add(&s->t_conn_wait, now_ns() - waited);
+				atomic_fetch_add(&s->t_conn_wait, bh_mono_ns() - waited);
 			return c;
 		}
 		if (!waited)
-			waited = now_ns();
+			waited = bh_mono_ns();
 		pthread_cond_wait(&s->rcv, &s->mu);
 	}
 }
@@ -351,7 +343,7 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 	struct bh_error *e = NULL;
 	struct conn *c;
 	bool broken = false;
-	uint64_t t0 = now_ns(), t1, n = 0;
+	uint64_t t0 = bh_mono_ns(), t1, n = 0;
 
 	for (struct group_req *r = list; r; r = r->next, n++)
 		atomic_fetch_add(&s->t_queue, t0 - r->queued);
@@ -388,11 +380,11 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 	pthread_mutex_lock(&s->mu);
 	c->in_tx = false;
 	pthread_mutex_unlock(&s->mu);
-	t1 = now_ns();
+	t1 = bh_mono_ns();
 	atomic_fetch_add(&s->t_run, t1 - t0);
 	if (!broken && s->be->exec(c, "COMMIT", &e) < 0)
 		broken = true;
-	atomic_fetch_add(&s->t_commit, now_ns() - t1);
+	atomic_fetch_add(&s->t_commit, bh_mono_ns() - t1);
 	if (broken) {
 		/* nothing of the group is kept: every one fails */
 		struct bh_error *e2 = NULL;
@@ -412,7 +404,7 @@ static void group_run(struct bh_ctl_store *s, struct group_req *list)
 int bh_ctl_store_tx_group(struct bh_ctl_store *s, int (*fn)(void *ctx, struct bh_error **err),
 			  void *ctx, struct bh_error **err)
 {
-	struct group_req me = { fn, ctx, NULL, 0, false, now_ns(), NULL };
+	struct group_req me = { fn, ctx, NULL, 0, false, bh_mono_ns(), NULL };
 
 	/* PostgreSQL: a connection each, and its own group commit */
 	if (s->max > 1)

@@ -428,7 +428,8 @@ void host_eval_minimal(struct hctx *c, const struct check *k)
 
 	if ((host_read(c, "etc/os-release", &b, &why) == 0 ||
 	     (free(why), why = NULL, host_read(c, "usr/lib/os-release", &b, &why) == 0)) &&
-	    bh_parse_os_release(b.data, b.len, "/etc/os-release", &os, NULL) == 0 && os.id) {
+	    bh_inventory_parse_os_release(b.data, b.len, "/etc/os-release", &os, NULL) == 0 &&
+	    os.id) {
 		for (size_t i = 0; container_os[i]; i++)
 			if (!strcmp(os.id, container_os[i])) {
 				host_add(c, k, BH_HOST_PASS, "%s: a container-specific OS", os.id);
@@ -439,10 +440,10 @@ void host_eval_minimal(struct hctx *c, const struct check *k)
 	why = NULL;
 	if (host_read(c, "var/lib/dpkg/status", &b, &why) == 0) {
 		db = "dpkg";
-		bh_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &e);
+		bh_inventory_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &e);
 	} else if (free(why), why = NULL, host_read(c, "lib/apk/db/installed", &b, &why) == 0) {
 		db = "apk";
-		bh_parse_apk_installed(b.data, b.len, "lib/apk/db/installed", &l, &e);
+		bh_inventory_parse_apk_installed(b.data, b.len, "lib/apk/db/installed", &l, &e);
 	}
 	if (!db)
 		host_add(c, k, BH_HOST_WARN, "no dpkg or apk database (%s)",
@@ -566,7 +567,7 @@ void host_eval_pending(struct hctx *c, const struct check *k)
 	}
 	if ((host_read(c, "etc/os-release", &b, &why) < 0 &&
 	     (free(why), why = NULL, host_read(c, "usr/lib/os-release", &b, &why) < 0)) ||
-	    bh_parse_os_release(b.data, b.len, "/etc/os-release", &inv.os, &e) < 0) {
+	    bh_inventory_parse_os_release(b.data, b.len, "/etc/os-release", &inv.os, &e) < 0) {
 		host_add(c, k, BH_HOST_WARN, "os-release: %s", e ? e->msg : why ? why : "absent");
 		goto out;
 	}
@@ -579,9 +580,9 @@ void host_eval_pending(struct hctx *c, const struct check *k)
 	free(why);
 	why = NULL;
 	if ((r = host_read(c, "var/lib/dpkg/status", &b, &why)) == 0)
-		bh_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &e);
+		bh_inventory_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &e);
 	else if (free(why), why = NULL, host_read(c, "lib/apk/db/installed", &b, &why) == 0)
-		bh_parse_apk_installed(b.data, b.len, "lib/apk/db/installed", &l, &e);
+		bh_inventory_parse_apk_installed(b.data, b.len, "lib/apk/db/installed", &l, &e);
 	else {
 		host_add(c, k, BH_HOST_WARN, "no dpkg or apk database");
 		goto out;
@@ -595,7 +596,7 @@ void host_eval_pending(struct hctx *c, const struct check *k)
 			l.v[i].ecosystem = bh_strdup(inv.os.ecosystem);
 	inv.pkgs = l.v;
 	inv.npkgs = l.n;
-	if (bh_store_open(c->db, false, &store, &e) < 0 ||
+	if (bh_vuln_store_open(c->db, false, &store, &e) < 0 ||
 	    bh_vuln_match(store, &inv, &f, &st, &e) < 0) {
 		char *m = bh_error_message(e);
 
@@ -615,7 +616,7 @@ void host_eval_pending(struct hctx *c, const struct check *k)
 out:
 	inv.pkgs = NULL;
 	inv.npkgs = 0;
-	bh_store_close(store);
+	bh_vuln_store_close(store);
 	bh_findings_release(&f);
 	bh_pkglist_release(&l);
 	bh_os_release(&inv.os);

@@ -100,14 +100,6 @@ struct bh_http_server {
 static int ssl_ex_index = -1;
 static pthread_once_t ssl_ex_once = PTHREAD_ONCE_INIT;
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- connections ----------------------------------------------------------------- */
 
 /* End c's long-lived response (once): its last chunk when the client is
@@ -271,7 +263,7 @@ static void on_complete(struct evhttp_request *req, void *arg)
 
 	(void)req;
 	c->writing = false;
-	c->phase_start = now_ns();
+	c->phase_start = bh_mono_ns();
 	c->busy_mark = c->w->busy_ns;
 }
 
@@ -382,7 +374,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const struct bh_http_route *route = NULL;
 	bool path_known = false;
 	enum http_peer peer_st;
-	uint64_t t0 = now_ns();
+	uint64_t t0 = bh_mono_ns();
 	char peer[80] = "";
 	char *peer_addr = NULL;
 	ev_uint16_t peer_port = 0;
@@ -434,7 +426,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			r.body = evbuffer_pullup(in, (ev_ssize_t)len);
 		r.body_len = len;
 		route->handler(route->ctx, &r, &resp);
-		bh_http_hist_observe(&s->latency, now_ns() - t0);
+		bh_http_hist_observe(&s->latency, bh_mono_ns() - t0);
 	} else if (!strcmp(path, "/healthz") || !strcmp(path, "/readyz") ||
 		   !strcmp(path, "/metrics")) {
 		const char *msg = NULL;
@@ -491,7 +483,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 			bufferevent_set_timeouts(c->bev, NULL, &wt);
 		}
 		bh_buf_release(&resp.body);
-		w->busy_ns += now_ns() - t0;
+		w->busy_ns += bh_mono_ns() - t0;
 		return;
 	}
 	if (resp.stream) /* not streamed after all (refused, draining): it ends here */
@@ -508,7 +500,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	if (c && c->bev)
 		evbuffer_pullup(bufferevent_get_output(c->bev), -1);
 	bh_buf_release(&resp.body);
-	w->busy_ns += now_ns() - t0;
+	w->busy_ns += bh_mono_ns() - t0;
 }
 
 /* ---- workers ----------------------------------------------------------------------------- */
@@ -518,7 +510,7 @@ static void begin_drain(struct worker *w)
 	struct bh_http_server *s = w->s;
 
 	w->draining = true;
-	w->drain_deadline = now_ns() + (uint64_t)s->o.drain_ms * 1000000u;
+	w->drain_deadline = bh_mono_ns() + (uint64_t)s->o.drain_ms * 1000000u;
 	if (w->bound) {
 		evhttp_del_accept_socket(w->http, w->bound);
 		w->bound = NULL;
@@ -587,7 +579,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	struct bh_http_server *s = w->s;
-	uint64_t now = now_ns(), limit = (uint64_t)s->o.request_ms * 1000000u;
+	uint64_t now = bh_mono_ns(), limit = (uint64_t)s->o.request_ms * 1000000u;
 	size_t open = 0;
 
 	(void)fd;
@@ -713,7 +705,7 @@ static struct conn *conn_new(struct worker *w, struct bufferevent *bev)
 
 	c->w = w;
 	c->bev = bev;
-	c->phase_start = now_ns();
+	c->phase_start = bh_mono_ns();
 	c->busy_mark = w->busy_ns;
 	c->next = w->conns;
 	if (w->conns)

@@ -659,9 +659,12 @@ void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok)
 	L = &ic->img->layers[layer];
 	r = &ic->recs[layer];
 	r->on = false;
-	if (!ok || r->w.failed || !L->read) {
-		if (ok)
-			bh_debug("layer %u: too large for the layer cache", layer + 1);
+	if (!ok) /* the read failed: the walk says so */
+		goto out;
+	if (r->w.failed || !L->read) {
+		bh_error_set(&e, BH_ERR_LIMIT,
+			     r->w.failed ? "its entries exceed what the cache keeps of a layer"
+					 : "it was not read to its end");
 		goto out;
 	}
 	data = bh_calloc(ic->nparts, sizeof(*data));
@@ -670,8 +673,10 @@ void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok)
 	bh_pack_u64(&hw, L->entries);
 	bh_pack_u64(&hw, r->n);
 	data[0] = seal(key_of(ic, layer, 0), hdr.data, hdr.len, r->body.data, r->body.len, &len[0]);
-	if (!data[0] || hw.failed)
+	if (!data[0] || hw.failed) {
+		bh_error_set(&e, BH_ERR_IO, "the walk part could not be sealed");
 		goto out;
+	}
 	done = 1;
 	for (size_t p = 1; p < ic->nparts; p++, done++) {
 		struct bh_consumer *c = ic->parts[p].c;
@@ -679,21 +684,25 @@ void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok)
 
 		if (c->save_layer(layer, &b, c->data, &e) < 0) {
 			bh_buf_release(&b);
-			bh_error_prefix(&e, "layer %u: not kept in the layer cache: %s", layer + 1,
-					ic->parts[p].name);
+			bh_error_prefix(&e, "the %s part", ic->parts[p].name);
 			goto out;
 		}
 		data[p] = seal(key_of(ic, layer, p), NULL, 0, b.data, b.len, &len[p]);
 		bh_buf_release(&b);
-		if (!data[p])
+		if (!data[p]) {
+			bh_error_set(&e, BH_ERR_IO, "the %s part could not be sealed",
+				     ic->parts[p].name);
 			goto out;
+		}
 	}
 	if (ic->blobkeys[layer][0]) {
 		size_t blen = 0;
 		void *blob = seal(ic->blobkeys[layer], NULL, 0, NULL, 0, &blen);
 
-		if (!blob)
+		if (!blob) {
+			bh_error_set(&e, BH_ERR_IO, "the blob part could not be sealed");
 			goto out;
+		}
 		pthread_mutex_lock(&ic->lock);
 		add_item_key(ic, layer, ic->blobkeys[layer], "blob", blob, blen);
 		pthread_mutex_unlock(&ic->lock);
@@ -705,13 +714,8 @@ void img_cache_layer_end(struct img_cache *ic, unsigned layer, bool ok)
 	pthread_mutex_unlock(&ic->lock);
 	done = 0; /* the items own them */
 out:
-	if (e) {
-		char *m = bh_error_message(e);
-
-		bh_debug("%s", m);
-		free(m);
-		bh_error_free(e);
-	}
+	/* The user sees which layer a later scan reads again, and why. */
+	bh_error_warn(&e, "layer %u (%s): not kept in the layer cache", layer + 1, L->diff_id.str);
 	for (size_t p = 0; p < done; p++)
 		free(data[p]);
 	free(data);
@@ -730,7 +734,12 @@ void img_cache_commit(struct img_cache *ic)
 		 ic->img->nlayers, ic->stored);
 	if (!ic->nitems)
 		return;
-	if (ic->wc->put(ic->wc->data, ic->items, ic->nitems, &e) < 0)
+	if (ic->wc->put(ic->wc->data, ic->items, ic->nitems, &e) >= 0)
+		return;
+	if (ic->stored)
+		bh_error_warn(&e, "the layer cache was not updated (%u layers read are not kept)",
+			      ic->stored);
+	else
 		bh_error_warn(&e, "the layer cache was not updated");
 }
 

@@ -200,8 +200,9 @@ int img_plan_build(struct bh_image *img, struct img_plan *p, struct bh_error **e
 		json_int_t csize = -1;
 		json_t *cfg = bh_json_obj(img->manifest_json, "config");
 
-		if (bh_src_read_blob(img->src, &img->manifest_digest, img->manifest_size, NULL,
-				     img->limits.max_json, img->manifest_digest.str, &b, err) < 0) {
+		if (bh_image_src_read_blob(img->src, &img->manifest_digest, img->manifest_size,
+					   NULL, img->limits.max_json, img->manifest_digest.str, &b,
+					   err) < 0) {
 			bh_buf_release(&b);
 			img_plan_release(p);
 			return bh_error_prefix(err, "manifest");
@@ -655,17 +656,12 @@ static int save_archive(struct bh_image *img, struct img_plan *plan, const char 
 			const char *tag, const struct bh_image_copy_opts *o, struct bh_error **err)
 {
 	static const unsigned char zero[1024];
-	char *tmp = bh_asprintf("%s.tmp.XXXXXX", file), *mj = NULL;
+	char *tmp, *mj = NULL;
 	json_t *list = NULL, *layers;
-	int fd, r = -1;
+	int fd = bh_tmp_beside(file, 0644, &tmp, err), r = -1;
 
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		bh_error_sys(err, errno, "creating a file beside %s", file);
-		free(tmp);
+	if (fd < 0)
 		return -1;
-	}
-	fchmod(fd, 0644);
 	layers = json_array();
 	for (size_t i = 1; i < plan->n; i++) {
 		char name[BH_DIGEST_MAX + 32];
@@ -701,27 +697,15 @@ static int save_archive(struct bh_image *img, struct img_plan *plan, const char 
 	if (tar_member(fd, "manifest.json", mj, strlen(mj), err) < 0 ||
 	    bh_write_all(fd, zero, sizeof(zero), err) < 0)
 		goto out;
-	if (fsync(fd) < 0) {
-		bh_error_sys(err, errno, "writing %s", tmp);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		bh_error_sys(err, errno, "writing %s", tmp);
-		goto out;
-	}
+	r = bh_tmp_install(fd, tmp, file, true, err);
 	fd = -1;
-	if (rename(tmp, file) < 0) {
-		bh_error_sys(err, errno, "renaming %s to %s", tmp, file);
-		goto out;
-	}
-	r = 0;
+	tmp = NULL;
 out:
-	if (fd >= 0)
+	if (fd >= 0) {
 		close(fd);
-	if (r < 0)
 		unlink(tmp);
-	free(tmp);
+		free(tmp);
+	}
 	free(mj);
 	json_decref(list);
 	json_decref(layers);

@@ -126,17 +126,17 @@ struct bh_image_src {
 	struct img_seq *seq;
 };
 
-int bh_src_oci_dir(const char *dir, struct bh_image_src **out, struct bh_error **err);
-int bh_src_archive(const char *path, const struct bh_image_limits *lim, struct bh_image_src **out,
-		   struct bh_error **err);
-int bh_src_rootfs(const char *dir, struct bh_image_src **out, struct bh_error **err);
+int bh_image_src_oci_dir(const char *dir, struct bh_image_src **out, struct bh_error **err);
+int bh_image_src_archive(const char *path, const struct bh_image_limits *lim,
+			 struct bh_image_src **out, struct bh_error **err);
+int bh_image_src_rootfs(const char *dir, struct bh_image_src **out, struct bh_error **err);
 /* For an archive source: whether the archive has this member. */
-bool bh_src_archive_has(struct bh_image_src *src, const char *name);
+bool bh_image_src_archive_has(struct bh_image_src *src, const char *name);
 
 /* Read a whole small blob through a verifying stream. */
-int bh_src_read_blob(struct bh_image_src *src, const struct bh_digest *digest,
-		     int64_t expected_size, const char *name, size_t max, const char *what,
-		     struct bh_buf *out, struct bh_error **err);
+int bh_image_src_read_blob(struct bh_image_src *src, const struct bh_digest *digest,
+			   int64_t expected_size, const char *name, size_t max, const char *what,
+			   struct bh_buf *out, struct bh_error **err);
 
 /* ---- JSON documents ---------------------------------------------------- */
 

@@ -161,8 +161,8 @@ static int select_manifest(struct bh_image *img, json_t *index, const char *ref,
 				     MAX_INDEX_DEPTH);
 			goto out;
 		}
-		if (bh_src_read_blob(img->src, &cand[0].digest, cand[0].size, NULL,
-				     img->limits.max_json, cand[0].digest.str, &b, err) < 0 ||
+		if (bh_image_src_read_blob(img->src, &cand[0].digest, cand[0].size, NULL,
+					   img->limits.max_json, cand[0].digest.str, &b, err) < 0 ||
 		    bh_json_parse(b.data, b.len, img->limits.max_json, cand[0].digest.str, &nested,
 				  err) < 0) {
 			bh_buf_release(&b);
@@ -193,7 +193,7 @@ static int read_json_blob(struct bh_image *img, const struct bh_digest *d, int64
 	struct bh_buf b = BH_BUF_INIT(img->limits.max_json);
 	int r;
 
-	r = bh_src_read_blob(img->src, d, size, name, img->limits.max_json, what, &b, err);
+	r = bh_image_src_read_blob(img->src, d, size, name, img->limits.max_json, what, &b, err);
 	if (r == 0)
 		r = bh_json_parse(b.data, b.len, img->limits.max_json, what, out, err);
 	bh_buf_release(&b);
@@ -376,8 +376,8 @@ int bh_image_open_docker(struct bh_image *img, const struct bh_image_open_opts *
 		struct bh_digest named;
 		bool has_name = digest_from_name(cfile, &named);
 
-		if (bh_src_read_blob(img->src, has_name ? &named : NULL, -1, cfile,
-				     img->limits.max_json, cfile, &b, err) < 0 ||
+		if (bh_image_src_read_blob(img->src, has_name ? &named : NULL, -1, cfile,
+					   img->limits.max_json, cfile, &b, err) < 0 ||
 		    bh_json_parse(b.data, b.len, img->limits.max_json, cfile, &config, err) < 0) {
 			bh_buf_release(&b);
 			bh_error_prefix(err, "config");

@@ -106,7 +106,7 @@ static void dir_free(struct bh_image_src *src)
 	free(s);
 }
 
-int bh_src_oci_dir(const char *dir, struct bh_image_src **out, struct bh_error **err)
+int bh_image_src_oci_dir(const char *dir, struct bh_image_src **out, struct bh_error **err)
 {
 	struct dir_src *s;
 	int fd = bh_root_open(dir, err);
@@ -163,15 +163,15 @@ static void archive_free(struct bh_image_src *src)
 	free(s);
 }
 
-bool bh_src_archive_has(struct bh_image_src *src, const char *name)
+bool bh_image_src_archive_has(struct bh_image_src *src, const char *name)
 {
 	struct archive_src *s = (struct archive_src *)src;
 
 	return bh_tar_index_find(s->ix, name) != NULL;
 }
 
-int bh_src_archive(const char *path, const struct bh_image_limits *lim, struct bh_image_src **out,
-		   struct bh_error **err)
+int bh_image_src_archive(const char *path, const struct bh_image_limits *lim,
+			 struct bh_image_src **out, struct bh_error **err)
 {
 	struct archive_src *s;
 	unsigned char magic[4];
@@ -214,7 +214,7 @@ static void rootfs_free(struct bh_image_src *src)
 	free(src);
 }
 
-int bh_src_rootfs(const char *dir, struct bh_image_src **out, struct bh_error **err)
+int bh_image_src_rootfs(const char *dir, struct bh_image_src **out, struct bh_error **err)
 {
 	struct bh_image_src *s;
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -232,9 +232,9 @@ int bh_src_rootfs(const char *dir, struct bh_image_src **out, struct bh_error **
 
 /* ---- reading small blobs ------------------------------------------------ */
 
-int bh_src_read_blob(struct bh_image_src *src, const struct bh_digest *digest,
-		     int64_t expected_size, const char *name, size_t max, const char *what,
-		     struct bh_buf *out, struct bh_error **err)
+int bh_image_src_read_blob(struct bh_image_src *src, const struct bh_digest *digest,
+			   int64_t expected_size, const char *name, size_t max, const char *what,
+			   struct bh_buf *out, struct bh_error **err)
 {
 	struct bh_stream *raw = NULL, *v = NULL;
 	int64_t size;
@@ -392,18 +392,19 @@ static int detect(const char *path, enum bh_image_kind *kind, struct bh_image_sr
 					    "rootfs:%s",
 					    path, path);
 		*kind = BH_IMAGE_OCI_DIR;
-		return bh_src_oci_dir(path, src, err);
+		return bh_image_src_oci_dir(path, src, err);
 	}
 	if (!S_ISREG(st.st_mode))
 		return bh_error_set(err, BH_ERR_UNSUPPORTED, "%s is not a file or a directory",
 				    path);
-	if (bh_src_archive(path, lim, src, err) < 0)
+	if (bh_image_src_archive(path, lim, src, err) < 0)
 		return -1;
-	if (bh_src_archive_has(*src, "index.json") || bh_src_archive_has(*src, "oci-layout")) {
+	if (bh_image_src_archive_has(*src, "index.json") ||
+	    bh_image_src_archive_has(*src, "oci-layout")) {
 		*kind = BH_IMAGE_OCI_ARCHIVE;
 		return 0;
 	}
-	if (bh_src_archive_has(*src, "manifest.json")) {
+	if (bh_image_src_archive_has(*src, "manifest.json")) {
 		*kind = BH_IMAGE_DOCKER_ARCHIVE;
 		return 0;
 	}
@@ -430,7 +431,7 @@ static int open_rootfs(struct bh_image *img, struct bh_error **err)
 		"unknown"
 #endif
 	);
-	return bh_src_rootfs(img->location, &img->src, err);
+	return bh_image_src_rootfs(img->location, &img->src, err);
 }
 
 /*
@@ -550,11 +551,11 @@ int bh_image_open(const char *image, const struct bh_image_open_opts *opts, stru
 			goto out;
 		}
 		img->kind = BH_IMAGE_OCI_DIR;
-		if (bh_src_oci_dir(img->location, &img->src, err) < 0)
+		if (bh_image_src_oci_dir(img->location, &img->src, err) < 0)
 			goto out;
 	} else if (forced) {
 		img->kind = forced;
-		if (bh_src_archive(img->location, &img->limits, &img->src, err) < 0)
+		if (bh_image_src_archive(img->location, &img->limits, &img->src, err) < 0)
 			goto out;
 	} else if (!ref && looks_remote(img->location, &named)) {
 		/* Nothing on disk has that name, and it parses as a reference: the

@@ -90,8 +90,8 @@ static int emit(struct rec *r, const char *path, struct bh_pkglist *out, struct 
 	return 0;
 }
 
-int bh_parse_apk_installed(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			   struct bh_error **err)
+int bh_inventory_parse_apk_installed(const char *buf, size_t len, const char *path,
+				     struct bh_pkglist *out, struct bh_error **err)
 {
 	const char *p = buf, *end = buf + len;
 	struct rec r = { 0 };
@@ -157,7 +157,7 @@ static bool apk_match(const struct inv_path *p)
 static int apk_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 		     struct bh_error **err)
 {
-	return bh_parse_apk_installed(buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_apk_installed(buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_apk = {

@@ -130,8 +130,8 @@ static int emit(struct para *pa, const char *path, struct bh_pkglist *out, struc
 	return 0;
 }
 
-int bh_parse_dpkg_status(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			 struct bh_error **err)
+int bh_inventory_parse_dpkg_status(const char *buf, size_t len, const char *path,
+				   struct bh_pkglist *out, struct bh_error **err)
 {
 	const char *p = buf, *end = buf + len;
 	struct para pa = { 0 };
@@ -224,7 +224,7 @@ static bool dpkg_match(const struct inv_path *p)
 static int dpkg_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 		      struct bh_error **err)
 {
-	return bh_parse_dpkg_status(buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_dpkg_status(buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_dpkg = {

@@ -520,8 +520,8 @@ static int parse_blob(const struct elf *ep, const unsigned char *bi, size_t size
 	return r;
 }
 
-int bh_parse_go_buildinfo(const unsigned char *buf, size_t len, const char *path,
-			  struct bh_pkglist *out, struct bh_error **err)
+int bh_inventory_parse_go_buildinfo(const unsigned char *buf, size_t len, const char *path,
+				    struct bh_pkglist *out, struct bh_error **err)
 {
 	struct elf e;
 	const unsigned char *data = NULL, *bi = NULL;

@@ -464,8 +464,8 @@ static ssize_t mem_read(void *ctx, void *buf, size_t n, struct bh_error **err)
 	return (ssize_t)n;
 }
 
-int bh_parse_go_stream(const unsigned char *buf, size_t len, size_t chunk, const char *path,
-		       struct bh_pkglist *out, struct bh_error **err)
+int bh_inventory_parse_go_stream(const unsigned char *buf, size_t len, size_t chunk,
+				 const char *path, struct bh_pkglist *out, struct bh_error **err)
 {
 	struct memreader m = { buf, len, 0, chunk ? chunk : 1 };
 	struct bh_buf win = BH_BUF_INIT(CHUNK + HEAD + TAIL);

@@ -330,8 +330,8 @@ out:
 	return r;
 }
 
-int bh_parse_java_archive(const unsigned char *buf, size_t len, const char *path, size_t max_depth,
-			  struct bh_pkglist *out, struct bh_error **err)
+int bh_inventory_parse_java_archive(const unsigned char *buf, size_t len, const char *path,
+				    size_t max_depth, struct bh_pkglist *out, struct bh_error **err)
 {
 	struct jctx c = { .top = path, .max_depth = max_depth, .out = out };
 	archive_walk(&c, buf, len, path, 0);
@@ -356,8 +356,8 @@ static bool java_match(const struct inv_path *p)
 static int java_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 		      struct bh_error **err)
 {
-	return bh_parse_java_archive((const unsigned char *)buf, len, in->path,
-				     in->o->max_archive_depth, &d->pkgs, err);
+	return bh_inventory_parse_java_archive((const unsigned char *)buf, len, in->path,
+					       in->o->max_archive_depth, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_java = {

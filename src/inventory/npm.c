@@ -88,8 +88,8 @@ static struct bh_package *new_pkg(struct bh_pkglist *out, const char *name, cons
 	return pkg;
 }
 
-int bh_parse_npm_package_json(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			      struct bh_error **err)
+int bh_inventory_parse_npm_package_json(const char *buf, size_t len, const char *path,
+					struct bh_pkglist *out, struct bh_error **err)
 {
 	const char *name, *version;
 	struct bh_package *pkg;
@@ -202,8 +202,8 @@ static int lock_v1(const json_t *deps, const char *prefix, int depth, const char
 	return 0;
 }
 
-int bh_parse_npm_lockfile(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			  struct bh_error **err)
+int bh_inventory_parse_npm_lockfile(const char *buf, size_t len, const char *path,
+				    struct bh_pkglist *out, struct bh_error **err)
 {
 	json_t *o = NULL, *pkgs, *deps;
 	int r = -1;
@@ -266,7 +266,7 @@ static bool npm_match(const struct inv_path *p)
 static int npm_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 		     struct bh_error **err)
 {
-	return bh_parse_npm_package_json(buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_npm_package_json(buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_npm = {
@@ -285,7 +285,7 @@ static bool npm_lock_match(const struct inv_path *p)
 static int npm_lock_parse(const struct inv_input *in, const char *buf, size_t len,
 			  struct inv_doc *d, struct bh_error **err)
 {
-	return bh_parse_npm_lockfile(buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_npm_lockfile(buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_npm_lock = {

@@ -89,8 +89,8 @@ static void set(char **dst, char *v)
 		free(v);
 }
 
-int bh_parse_os_release(const char *buf, size_t len, const char *path, struct bh_os *os,
-			struct bh_error **err)
+int bh_inventory_parse_os_release(const char *buf, size_t len, const char *path, struct bh_os *os,
+				  struct bh_error **err)
 {
 	const char *p = buf, *end = buf + len;
 	bool any = false;
@@ -172,7 +172,7 @@ int inv_parse_release_file(enum inv_os_file kind, const char *buf, size_t len, c
 	char *line;
 
 	if (kind == INV_OS_RELEASE)
-		return bh_parse_os_release(buf, len, path, os, err);
+		return bh_inventory_parse_os_release(buf, len, path, os, err);
 	if (len > MAX_OS_RELEASE)
 		return bh_error_set(err, BH_ERR_LIMIT, "%s: too large", path);
 	line = first_line(buf, len);

@@ -67,8 +67,8 @@ static void add_requirement(struct bh_package *pkg, const char *p, size_t n)
 	free(norm);
 }
 
-int bh_parse_python_metadata(const char *buf, size_t len, const char *path, struct bh_pkglist *out,
-			     struct bh_error **err)
+int bh_inventory_parse_python_metadata(const char *buf, size_t len, const char *path,
+				       struct bh_pkglist *out, struct bh_error **err)
 {
 	const char *p = buf, *end = buf + len;
 	struct inv_str name = { 0 }, version = { 0 }, license = { 0 }, expr = { 0 };
@@ -198,7 +198,7 @@ static bool python_match(const struct inv_path *p)
 static int python_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 			struct bh_error **err)
 {
-	return bh_parse_python_metadata(buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_python_metadata(buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_python = {

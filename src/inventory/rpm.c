@@ -149,8 +149,8 @@ static void split_srpm(const char *srpm, char **name, char **version)
 	free(s);
 }
 
-int bh_parse_rpm_header(const unsigned char *buf, size_t len, const char *path,
-			struct bh_pkglist *out, struct bh_error **err)
+int bh_inventory_parse_rpm_header(const unsigned char *buf, size_t len, const char *path,
+				  struct bh_pkglist *out, struct bh_error **err)
 {
 	struct hdr h;
 	char *name = NULL, *ver = NULL, *rel = NULL, *srpm = NULL;
@@ -242,7 +242,7 @@ static void record(const unsigned char *b, size_t n, const char *path, struct bh
 
 	if (n <= 8)
 		return;
-	if (bh_parse_rpm_header(b, n, path, out, &e) < 0) {
+	if (bh_inventory_parse_rpm_header(b, n, path, out, &e) < 0) {
 		(*bad)++;
 		if (!*first)
 			*first = e;
@@ -489,8 +489,8 @@ static int parse_ndb(const unsigned char *buf, size_t len, const char *path, str
 	return 0;
 }
 
-int bh_parse_rpm_db(const unsigned char *buf, size_t len, const char *path, struct bh_pkglist *out,
-		    struct bh_error **err)
+int bh_inventory_parse_rpm_db(const unsigned char *buf, size_t len, const char *path,
+			      struct bh_pkglist *out, struct bh_error **err)
 {
 	struct bh_error *first = NULL;
 	size_t bad = 0, before = out->n;
@@ -542,7 +542,7 @@ static bool rpm_match(const struct inv_path *p)
 static int rpm_parse(const struct inv_input *in, const char *buf, size_t len, struct inv_doc *d,
 		     struct bh_error **err)
 {
-	return bh_parse_rpm_db((const unsigned char *)buf, len, in->path, &d->pkgs, err);
+	return bh_inventory_parse_rpm_db((const unsigned char *)buf, len, in->path, &d->pkgs, err);
 }
 
 const struct inv_cataloger inv_cat_rpm = {

@@ -93,8 +93,7 @@ int ctr_read_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
 		  struct bh_error **err)
 {
 	struct bh_error *e = NULL;
-	struct stat st;
-	int fd, r = -1;
+	int fd, r;
 
 	fd = bh_root_openat(rootfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0, &e);
 	if (fd < 0) {
@@ -107,21 +106,7 @@ int ctr_read_path(int rootfd, const char *path, bool regular, struct bh_buf *b,
 					    path);
 		return bh_error_sys(err, en, "%s", path);
 	}
-	if (fstat(fd, &st) < 0) {
-		bh_error_sys(err, errno, "%s", path);
-		goto out;
-	}
-	if (regular && !S_ISREG(st.st_mode)) {
-		bh_error_set(err, BH_ERR_UNSAFE, "%s: not a regular file", path);
-		goto out;
-	}
-	if (regular && (uint64_t)st.st_size > b->max) {
-		bh_error_set(err, BH_ERR_LIMIT, "%s: %lld bytes, over the limit of %zu", path,
-			     (long long)st.st_size, b->max);
-		goto out;
-	}
-	r = bh_buf_read_fd(b, fd, path, err);
-out:
+	r = regular ? bh_read_fd_regular(fd, path, b, err) : bh_buf_read_fd(b, fd, path, err);
 	close(fd);
 	return r;
 }
@@ -656,6 +641,27 @@ void bh_ctr_list_free(struct bh_ctr_list *l)
 	free(l);
 }
 
+/* The list of scan s (an ID for a name where none was found; sorted when
+ * `sort`), its mounts released and its root closed. */
+static struct bh_ctr_list *scan_finish(struct ctr_scan *s, struct ctr_mounts *m, bool sort)
+{
+	struct bh_ctr_list *l;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!s->v[i].name)
+			s->v[i].name = bh_strdup(s->v[i].id);
+	if (sort && s->n)
+		qsort(s->v, s->n, sizeof(*s->v), cmp_ctr);
+	l = bh_calloc(1, sizeof(*l));
+	l->v = s->v;
+	l->n = s->n;
+	l->nwarnings = s->warnings.n;
+	l->warnings = bh_strvec_detach(&s->warnings);
+	ctr_mounts_release(m);
+	close(s->rootfd);
+	return l;
+}
+
 int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct bh_error **err)
 {
 	static const struct bh_ctr_opts none = { 0 };
@@ -663,7 +669,6 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 	struct ctr_mounts m = { 0 };
 	const struct ctr_runtime *rt;
 	const struct ctr_engine *e;
-	struct bh_ctr_list *l;
 	size_t i;
 
 	*out = NULL;
@@ -691,19 +696,76 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 	for (e = ctr_engines; e->claims; e++)
 		if (e->enrich)
 			e->enrich(&s);
-	for (i = 0; i < s.n; i++)
-		if (!s.v[i].name)
-			s.v[i].name = bh_strdup(s.v[i].id);
-	if (s.n)
-		qsort(s.v, s.n, sizeof(*s.v), cmp_ctr);
-	l = bh_calloc(1, sizeof(*l));
-	l->v = s.v;
-	l->n = s.n;
-	l->nwarnings = s.warnings.n;
-	l->warnings = bh_strvec_detach(&s.warnings);
-	ctr_mounts_release(&m);
-	close(s.rootfd);
-	*out = l;
+	*out = scan_finish(&s, &m, true);
+	return 0;
+}
+
+/* dir (a path inside the root) DIR/ID of root (a runtime root or state root,
+ * containerd's "/ *"-ending root: one level of namespaces): read as read_one does. */
+static bool read_dir_of(struct ctr_scan *s, const struct ctr_mounts *m,
+			const struct ctr_runtime *rt, const char *root, const char *dir)
+{
+	const char *slash = strrchr(dir, '/'), *star = strstr(root, "/*");
+	size_t pl = slash ? (size_t)(slash - dir) : 0, rl = strlen(root);
+	char *parent;
+	bool ok = true;
+
+	if (!slash || !id_ok(slash + 1) || slash[1] == '.')
+		return false;
+	parent = bh_asprintf("%.*s", (int)pl, dir);
+	if (star && star[2] == 0) {
+		const char *ns = strrchr(parent, '/');
+
+		rl = (size_t)(star - root);
+		ok = ns && (size_t)(ns - parent) == rl && !strncmp(dir, root, rl) &&
+		     id_ok(ns + 1) && ns[1] != '.';
+	} else {
+		ok = pl == rl && !strncmp(dir, root, rl);
+	}
+	if (ok && (rt->engine != BH_CTR_BULKHEAD || !bh_rt_id_reserved(slash + 1)))
+		read_one(s, m, rt, parent, slash + 1);
+	free(parent);
+	return ok;
+}
+
+int bh_ctr_list_dirs(const struct bh_ctr_opts *opts, const struct bh_strvec *dirs,
+		     struct bh_ctr_list **out, struct bh_error **err)
+{
+	static const struct bh_ctr_opts none = { 0 };
+	struct ctr_scan s = { .opts = opts ? opts : &none, .warnings = BH_STRVEC_INIT };
+	const char *root = s.opts->root && strcmp(s.opts->root, "/") ? s.opts->root : "";
+	size_t plen = strlen(root);
+	struct ctr_mounts m = { 0 };
+
+	*out = NULL;
+	s.rootfd = bh_root_open(*root ? root : "/", err);
+	if (s.rootfd < 0)
+		return bh_error_prefix(err, "containers");
+	ctr_mounts_load(s.rootfd, &m);
+	for (size_t i = 0; dirs && i < dirs->n && i < BH_CTR_WATCH_DIRS; i++) {
+		/* the host path back inside the root */
+		const char *dir = dirs->v[i];
+		const struct ctr_runtime *rt;
+		bool done = false;
+
+		if (strncmp(dir, root, plen) || dir[plen] != '/' || strstr(dir, "/../"))
+			continue;
+		dir += plen;
+		for (rt = ctr_runtimes; rt->name && !done; rt++)
+			for (size_t k = 0; rt->roots[k] && !done; k++)
+				done = read_dir_of(&s, &m, rt, rt->roots[k], dir);
+		for (size_t k = 0; s.opts->state_roots && s.opts->state_roots[k] && !done; k++) {
+			const char *sdir;
+			struct bh_error *e = NULL;
+
+			if (state_root_parse(s.opts->state_roots[k], &rt, &sdir, &e) < 0) {
+				bh_error_free(e);
+				continue;
+			}
+			done = read_dir_of(&s, &m, rt, sdir, dir);
+		}
+	}
+	*out = scan_finish(&s, &m, false);
 	return 0;
 }
 

@@ -92,7 +92,23 @@ int bh_ctr_watch_fd(const struct bh_ctr_watch *w)
 	return w ? w->fd : -1;
 }
 
+/* path pushed to dirs once, BH_CTR_WATCH_DIRS at most. */
+static void dir_note(struct bh_strvec *dirs, const char *path)
+{
+	if (!dirs || dirs->n >= BH_CTR_WATCH_DIRS)
+		return;
+	for (size_t i = 0; i < dirs->n; i++)
+		if (!strcmp(dirs->v[i], path))
+			return;
+	bh_strvec_push(dirs, path);
+}
+
 bool bh_ctr_watch_changed(struct bh_ctr_watch *w)
+{
+	return bh_ctr_watch_changed_dirs(w, NULL);
+}
+
+bool bh_ctr_watch_changed_dirs(struct bh_ctr_watch *w, struct bh_strvec *dirs)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	bool any = false;
@@ -110,6 +126,9 @@ bool bh_ctr_watch_changed(struct bh_ctr_watch *w)
 			for (size_t i = 0; i < w->n; i++)
 				if (w->v[i].wd == ev->wd)
 					d = &w->v[i];
+			bh_debug("containers: state watch: wd %d mask %#x %s/%s", ev->wd,
+				 (unsigned)ev->mask, d ? d->path : "?",
+				 ev->len && ev->name[0] ? ev->name : ".");
 			if (d && (ev->mask & IN_IGNORED)) {
 				free(d->path);
 				*d = w->v[--w->n];
@@ -119,8 +138,14 @@ bool bh_ctr_watch_changed(struct bh_ctr_watch *w)
 			    ev->name[0] != '.' && !strchr(ev->name, '/')) {
 				char *p = bh_asprintf("%s/%s", d->path, ev->name);
 
-				dir_add(w, p, d->levels - 1);
+				unsigned levels = d->levels; /* dir_add moves w->v */
+
+				dir_add(w, p, levels - 1);
+				if (levels == 1)
+					dir_note(dirs, p); /* a container's, watched now */
 				free(p);
+			} else if (d && !d->levels) {
+				dir_note(dirs, d->path); /* in a container's: its state */
 			}
 		}
 	}

@@ -274,6 +274,8 @@ static int read_proc(struct ectx *c, const json_t *o, struct bh_mon_proc *p)
 			r = get_bool(c, v, path, &p->exe_from_memfd);
 		else if (!strcmp(k, "compat"))
 			r = get_bool(c, v, path, &p->compat);
+		else if (!strcmp(k, "exe_from_host"))
+			r = get_bool(c, v, path, &p->exe_from_host);
 		else if (!strcmp(k, "exe_writable"))
 			r = get_bool(c, v, path, &p->exe_writable);
 		else if (!strcmp(k, "stdin"))
@@ -441,6 +443,9 @@ static int read_file_net_args(struct ectx *c, const char *which, const json_t *o
 				*(k[4] == 'e'	? &a->cap_effective
 				  : k[4] == 'p' ? &a->cap_permitted
 						: &a->cap_inheritable) = (uint64_t)n;
+			} else if (!strcmp(k, "attr_set") || !strcmp(k, "attr_clr")) {
+				r = get_int(c, v, path, 0, INT64_MAX, &n);
+				*(k[5] == 's' ? &a->attr_set : &a->attr_clr) = (uint64_t)n;
 			} else if (!strcmp(k, "flags"))
 				r = get_flags(c, v, path, &a->flags);
 			else if (!strcmp(k, "request"))
@@ -631,6 +636,7 @@ static json_t *proc_json(const struct bh_mon_proc *p, const char *user, const ch
 	r |= put_bool(o, "exe_from_memfd", p->exe_from_memfd);
 	r |= put_bool(o, "exe_writable", p->exe_writable);
 	r |= put_bool(o, "compat", p->compat);
+	r |= put_bool(o, "exe_from_host", p->exe_from_host);
 	for (int i = 0; i < 3; i++)
 		if (p->stdio[i] && (unsigned)p->stdio[i] < sizeof(fdtypes) / sizeof(fdtypes[0]))
 			r |= put(o,
@@ -765,6 +771,8 @@ static json_t *args_json(const struct bh_mon_args *a)
 	r |= put_uint(o, "cap_permitted", a->cap_permitted);
 	r |= put_uint(o, "cap_inheritable", a->cap_inheritable);
 	r |= put_uint(o, "flags", a->flags);
+	r |= put_uint(o, "attr_set", a->attr_set);
+	r |= put_uint(o, "attr_clr", a->attr_clr);
 	if (a->request)
 		r |= put(o, "request", json_integer(a->request));
 	if (a->target_pid)

@@ -55,14 +55,6 @@
 #include "monitor/guard_struct.h"
 #include "banned.h"
 
-uint64_t grd_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Whether two NULL-ended string lists are the same. */
 static bool strv_same(char *const *a, char *const *b)
 {

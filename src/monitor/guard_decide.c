@@ -183,7 +183,7 @@ static int decide(struct bh_guard *g, const struct fanotify_event_metadata *md,
 		r = w->names && (sx.stx_mask & STATX_CTIME)
 			    ? grd_names_find(w->names, w->rootfd,
 					     (const char *const *)w->deny_exec_prefixes, &f,
-					     grd_now_ns(), found, sizeof(found))
+					     bh_mono_ns(), found, sizeof(found))
 			    : grd_find_name(w->rootfd, (const char *const *)w->deny_exec_prefixes,
 					    f.dev, f.ino, GRD_NAMES_ENTRIES, found, sizeof(found));
 		grd_names_get_stats(w->names, &b);
@@ -308,7 +308,7 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 {
 	struct bh_guard_event ev = { 0 };
 	char path[PATH_MAX], via[PATH_MAX];
-	uint64_t t0 = grd_now_ns();
+	uint64_t t0 = bh_mono_ns();
 	bool deny = false, unsure = false;
 	int r;
 
@@ -339,7 +339,7 @@ static void handle(struct bh_guard *g, const struct fanotify_event_metadata *md)
 			g->st.would_deny++;
 	}
 	respond(g, md->fd, deny);
-	ev.decide_ns = grd_now_ns() - t0;
+	ev.decide_ns = bh_mono_ns() - t0;
 	if (ev.decide_ns > g->st.max_decide_ns)
 		g->st.max_decide_ns = ev.decide_ns;
 	g->st.events++;

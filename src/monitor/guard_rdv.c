@@ -58,6 +58,7 @@
 
 #include "bulkhead/base.h"
 #include "bulkhead/guard.h"
+#include "base/dir.h"
 #include "banned.h"
 
 #define RDV_NAME_MAX 48 /* "PID-START": 10 + 1 + 20 digits, and room */
@@ -106,15 +107,11 @@ static bool dir_trusted(int dfd)
 /* Remove every entry of the directory fd (regular files only are made here). */
 static void empty_dir(int dfd)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = bh_opendir_at(dfd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			unlinkat(dfd, de->d_name, 0);
@@ -302,15 +299,11 @@ void bh_guard_rdv_free(struct bh_guard_rdv *r)
 /* The guards' directories under dfd whose lock is free: their guards are gone. */
 static void sweep(int dfd)
 {
-	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = bh_opendir_at(dfd);
 	struct dirent *de;
 
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return;
-	}
 	while ((de = readdir(d))) {
 		char lock[RDV_NAME_MAX + 8];
 		int lk;
@@ -426,19 +419,15 @@ int bh_guard_rdv_fd(const struct bh_guard_rdv *r)
 int bh_guard_rdv_pending(struct bh_guard_rdv *r, struct bh_strvec *out)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	int fd, n = 0;
+	int n = 0;
 	DIR *d;
 	struct dirent *de;
 
 	while (read(r->inofd, buf, sizeof(buf)) > 0)
 		; /* drained: the directory itself says what is pending */
-	fd = openat(r->reqfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = fd >= 0 ? fdopendir(fd) : NULL;
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	d = bh_opendir_at(r->reqfd);
+	if (!d)
 		return 0;
-	}
 	/* alive and serving: the runtimes wait for it again */
 	if (r->gfd >= 0)
 		unlinkat(r->gfd, "missed", 0);
@@ -469,14 +458,6 @@ void bh_guard_rdv_ack(struct bh_guard_rdv *r, const struct bh_strvec *names)
 			close(fd);
 		unlinkat(r->reqfd, names->v[i], 0);
 	}
-}
-
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* One guard a runtime asks: its lock (held while it serves), its directory, its
@@ -569,7 +550,7 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 	closedir(d);
 	if (!n)
 		bh_log(BH_LOG_DEBUG, "guard: no guard serves %s now", dir);
-	for (t0 = mono_ms(), left = n; left;) {
+	for (t0 = bh_mono_ms(), left = n; left;) {
 		struct timespec ts = { 0, 5000000 };
 		uint64_t el;
 		struct stat st;
@@ -581,7 +562,7 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 				continue;
 			if (stat(a->ack, &st) == 0) {
 				bh_log(BH_LOG_DEBUG, "guard: %s answered in %llu ms", a->ack,
-				       (unsigned long long)(mono_ms() - t0));
+				       (unsigned long long)(bh_mono_ms() - t0));
 				a->done = true;
 			} else if (ofd_lock(a->lk, true) != 1) {
 				a->done = true; /* the guard is gone */
@@ -594,7 +575,7 @@ int bh_guard_rdv_await(const char *dir, pid_t pid, uint64_t start, unsigned time
 		}
 		if (!left)
 			break;
-		el = mono_ms() - t0;
+		el = bh_mono_ms() - t0;
 		for (size_t i = 0; i < n; i++) {
 			struct rdv_ask *a = &ask[i];
 

@@ -93,8 +93,6 @@ struct bh_guard {
 	char *buf;
 };
 
-/* CLOCK_MONOTONIC in ns. */
-uint64_t grd_now_ns(void);
 /* The identity (device, inode) of fd; -1 with errno on failure. */
 int grd_ikey_of(int fd, struct grd_ikey *k);
 /* Know the file of fd (a refused file) by its identity too: its other names

@@ -191,14 +191,6 @@ char *mon_msg_text(const struct mon_msg *m)
 
 /* ---- output threads -------------------------------------------------------------- */
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Count msgs[0..n) dropped by w: a loss alert's drop apart (loss_dropped), it is
  * no new loss (else a dead output makes one loss alert per interval forever). */
 static void count_dropped(struct mon_out *w, const struct mon_msg *msgs, size_t n)
@@ -433,7 +425,7 @@ static void behave_one(struct mon_pipe *p, struct mon_ev *e)
  * the last call, and a flush when due (or when final). */
 static void behave_tick(struct mon_pipe *p, bool final)
 {
-	uint64_t lost = __atomic_load_n(&p->src_lost, __ATOMIC_ACQUIRE), t = now_ms();
+	uint64_t lost = __atomic_load_n(&p->src_lost, __ATOMIC_ACQUIRE), t = bh_mono_ms();
 	struct bh_error *err = NULL;
 
 	if (lost > p->lost_told) {
@@ -752,7 +744,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 	struct mon_msg batch[DETECT_BATCH];
 	size_t nb = 0;
 	const struct bh_mon_run_opts *o = p->o;
-	uint64_t t0 = now_ms();
+	uint64_t t0 = bh_mono_ms();
 	int report_seen = o->report ? atomic_load(o->report) : 0;
 	uint64_t lost_at = 0;
 	unsigned block_ms = o->block_ms ? o->block_ms : 200;
@@ -768,27 +760,27 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 		struct bh_error *e1 = NULL;
 		int rc;
 
-		if (o->behave && now_ms() >= lost_at) {
+		if (o->behave && bh_mono_ms() >= lost_at) {
 			struct bh_mon_stats ss;
 
 			/* detection tells the profiles (the source is the producer's) */
 			bh_mon_source_stats(o->source, &ss);
 			__atomic_store_n(&p->src_lost, ss.lost, __ATOMIC_RELEASE);
-			lost_at = now_ms() + 1000;
+			lost_at = bh_mono_ms() + 1000;
 		}
 		/* asked to stop (or the time is up): what the source already holds
 		 * happened before, so it is read, for up to drain_ms, then the run
 		 * ends (a profile learning up to the stop learns its last events) */
 		if (!draining && ((o->stop && atomic_load(o->stop)) ||
-				  (o->duration_ms && now_ms() - t0 >= o->duration_ms))) {
+				  (o->duration_ms && bh_mono_ms() - t0 >= o->duration_ms))) {
 			struct timespec ts;
 
 			clock_gettime(CLOCK_REALTIME, &ts);
 			stop_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 			draining = true;
-			drain_end = now_ms() + (o->drain_ms ? o->drain_ms : 5000);
+			drain_end = bh_mono_ms() + (o->drain_ms ? o->drain_ms : 5000);
 		}
-		if (draining && now_ms() >= drain_end)
+		if (draining && bh_mono_ms() >= drain_end)
 			break;
 		if (o->report && atomic_load(o->report) != report_seen) {
 			struct bh_mon_run_stats st;
@@ -881,7 +873,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	p->detecting = o->rules || o->nconsumers || o->behave;
 	p->detect_inline_ok = detect_is_light(o);
 	mon_behave_rules_init(&p->brules);
-	p->behave_flush_at = now_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
+	p->behave_flush_at = bh_mono_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
 	mon_health_init(&p->health, o);
 	for (size_t i = 0; i < p->nout; i++) {
@@ -922,12 +914,12 @@ stop:
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);
 	{
-		uint64_t end = now_ms() + (o->drain_ms ? o->drain_ms : 5000);
+		uint64_t end = bh_mono_ms() + (o->drain_ms ? o->drain_ms : 5000);
 		bool left = true;
 
 		/* until each output's thread has ended: an empty queue is not enough, a
 		 * batch it has taken may not be written yet (dropped at drain_over) */
-		while (left && now_ms() < end) {
+		while (left && bh_mono_ms() < end) {
 			left = false;
 			for (size_t i = 0; i < p->nout; i++)
 				left |= p->out[i].started && !atomic_load(&p->out[i].finished);

@@ -112,14 +112,6 @@ struct mon_guard {
 	struct bh_ctr_watch *watch;
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static uint64_t real_ns(void)
 {
 	struct timespec ts;
@@ -699,7 +691,7 @@ static void *guard_main(void *arg)
 					{ .fd = bh_ctr_watch_fd(mg->watch), .events = POLLIN } };
 		struct bh_strvec req = BH_STRVEC_INIT;
 		struct bh_error *err = NULL;
-		uint64_t now = mono_ms();
+		uint64_t now = bh_mono_ms();
 		bool created = false;
 
 		if (now < next &&
@@ -718,8 +710,8 @@ static void *guard_main(void *arg)
 		/* a runtime wrote state (a container created): a rescan now */
 		if (pf[2].revents & POLLIN)
 			created = bh_ctr_watch_changed(mg->watch);
-		if (req.n || created || mono_ms() >= next) {
-			bool periodic = mono_ms() >= next;
+		if (req.n || created || bh_mono_ms() >= next) {
+			bool periodic = bh_mono_ms() >= next;
 
 			if (periodic)
 				bh_ctr_watch_roots(mg->watch); /* roots made since */
@@ -728,7 +720,7 @@ static void *guard_main(void *arg)
 			 * rescans creates and requests made (events that come during
 			 * a rescan are read together after it) */
 			if (periodic)
-				next = mono_ms() + every;
+				next = bh_mono_ms() + every;
 			if (req.n)
 				bh_guard_rdv_ack(mg->rdv, &req);
 		}

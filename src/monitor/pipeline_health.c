@@ -23,14 +23,6 @@
 
 #define GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void mon_health_init(struct mon_health *h, const struct bh_mon_run_opts *o)
 {
 	memset(h, 0, sizeof(*h));
@@ -51,7 +43,7 @@ void mon_health_init(struct mon_health *h, const struct bh_mon_run_opts *o)
 		r->file = "(built in)";
 	}
 	h->interval_ms = o->loss_interval_ms ? o->loss_interval_ms : DEFAULT_INTERVAL;
-	h->window_start_ms = now_ms();
+	h->window_start_ms = bh_mono_ms();
 	h->check_at_ms = h->window_start_ms;
 	h->emit_at_ms = h->window_start_ms;
 }
@@ -61,7 +53,7 @@ void mon_health_tick(struct mon_pipe *p, struct mon_health *h, bool final)
 	struct bh_mon_run_stats *st = mon_stats(p);
 	struct bh_mon_stats ss;
 	struct bh_mon_loss *l;
-	uint64_t t = now_ms(), out = 0, events, lost_share;
+	uint64_t t = bh_mono_ms(), out = 0, events, lost_share;
 	const struct bh_rules_rule *rule;
 	char *msg;
 

@@ -39,14 +39,6 @@ static const char *state_dir(const struct bh_quar_opts *o)
 	return o && o->state_dir && *o->state_dir ? o->state_dir : BH_QUAR_STATE_DIR;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t real_ns(void)
 {
 	struct timespec ts;
@@ -70,7 +62,7 @@ static int lock_dir(const char *dir, bool create, struct bh_error **err)
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return bh_error_sys(err, errno, "quarantine: state directory %s", dir);
-	end = now_ns() + (uint64_t)LOCK_WAIT_MS * 1000000u;
+	end = bh_mono_ns() + (uint64_t)LOCK_WAIT_MS * 1000000u;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec ts = { 0, 5000000 };
 
@@ -79,7 +71,7 @@ static int lock_dir(const char *dir, bool create, struct bh_error **err)
 			close(fd);
 			return -1;
 		}
-		if (now_ns() > end) {
+		if (bh_mono_ns() > end) {
 			bh_error_set(err, BH_ERR_IO,
 				     "quarantine: %s is locked by another process for over %d s",
 				     dir, LOCK_WAIT_MS / 1000);
@@ -199,7 +191,8 @@ static int freezer_set(const struct freezer *f, bool on, struct bh_error **err)
 /* Wait for FROZEN (v1 is asked again now and then, as runc does). */
 static int freezer_wait(const struct freezer *f, unsigned timeout_ms, struct bh_error **err)
 {
-	uint64_t end = now_ns() + (uint64_t)timeout_ms * 1000000u, next_ask = now_ns() + 50000000u;
+	uint64_t end = bh_mono_ns() + (uint64_t)timeout_ms * 1000000u,
+		 next_ask = bh_mono_ns() + 50000000u;
 	long nap = 50000;
 
 	for (;;) {
@@ -212,13 +205,13 @@ static int freezer_wait(const struct freezer *f, unsigned timeout_ms, struct bh_
 			return bh_error_set(err, BH_ERR_NOTFOUND,
 					    "quarantine: the container's cgroup is gone (%s)",
 					    f->file);
-		if (now_ns() > end)
+		if (bh_mono_ns() > end)
 			return bh_error_set(err, BH_ERR_IO,
 					    "quarantine: the container did not freeze within %u ms",
 					    timeout_ms);
-		if (!f->v2 && now_ns() > next_ask) {
+		if (!f->v2 && bh_mono_ns() > next_ask) {
 			bh_write_small(f->file, "FROZEN", NULL);
-			next_ask = now_ns() + 50000000u;
+			next_ask = bh_mono_ns() + 50000000u;
 		}
 		ts.tv_nsec = nap;
 		nanosleep(&ts, NULL);
@@ -367,7 +360,7 @@ static int find_ctr(const struct bh_ctr_list *l, const char *ref, const struct b
 int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *reason,
 		  struct bh_quar_record **out, struct bh_error **err)
 {
-	uint64_t t0 = now_ns(), r0 = real_ns(), t_found = 0, t_asked = 0, t_cut = 0;
+	uint64_t t0 = bh_mono_ns(), r0 = real_ns(), t_found = 0, t_asked = 0, t_cut = 0;
 	const char *dir = state_dir(o);
 	struct bh_ctr_list *own = NULL;
 	const struct bh_ctr_list *l = o ? o->inventory : NULL;
@@ -483,7 +476,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 	rec->net = host ? BH_QUAR_NET_HOST : BH_QUAR_NET_CUT;
 	if (!host && have_prev == 1 && prev.net == BH_QUAR_NET_CUT && prev.netns == rec->netns)
 		had_cut = net_check(nsfd, NULL) == 1;
-	t_found = now_ns();
+	t_found = bh_mono_ns();
 	/* 1. the cut starts on its own thread (never the host's network) ... */
 	if (!host && !(job = quar_cut_start(nsfd, err)))
 		goto out;
@@ -493,7 +486,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 			goto undo;
 		froze = true;
 	}
-	t_asked = now_ns();
+	t_asked = bh_mono_ns();
 	if (job) {
 		r = quar_cut_join(job, err);
 		job = NULL;
@@ -503,7 +496,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		if (r < 0)
 			goto undo;
 	}
-	t_cut = now_ns();
+	t_cut = bh_mono_ns();
 	/* 3. frozen, and still the same container */
 	if (freezer_wait(&fz, timeout, err) < 0)
 		goto undo;
@@ -511,7 +504,7 @@ int bh_quar_apply(const struct bh_quar_opts *o, const char *ref, const char *rea
 		bh_error_set(err, BH_ERR_NOTFOUND, "quarantine: container %s exited", rec->id);
 		goto undo;
 	}
-	rec->apply_ns = now_ns() - t0;
+	rec->apply_ns = bh_mono_ns() - t0;
 	rec->contained_ns = r0 + rec->apply_ns; /* one clock read: the same instant */
 	rec->apply_start_ns = r0;
 	rec->event_ns = o ? o->event_ns : 0;

@@ -16,6 +16,7 @@
 
 #include "bulkhead/quarantine.h"
 #include "quarantine_internal.h"
+#include "base/dir.h"
 #include "banned.h"
 
 /* An ID that can name a file in the state directory. */
@@ -274,29 +275,17 @@ int quar_record_read(int dfd, const char *id, struct bh_quar_record *r, struct b
 	struct bh_buf b = BH_BUF_INIT(RECORD_MAX);
 	char *name = bh_asprintf("%s.json", id);
 	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC), ret = -1;
-	struct stat st;
 
 	memset(r, 0, sizeof(*r));
 	if (fd < 0) {
 		ret = errno == ENOENT ? 0 : bh_error_sys(err, errno, "quarantine: record %s", name);
 		goto out;
 	}
-	if (fstat(fd, &st) < 0) {
-		bh_error_sys(err, errno, "quarantine: record %s", name);
+	if (bh_read_fd_regular(fd, name, &b, err) < 0) {
+		bh_error_prefix(err, "quarantine: record");
 		goto out;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		bh_error_set(err, BH_ERR_UNSAFE, "quarantine: record %s is not a regular file",
-			     name);
-		goto out;
-	}
-	if ((uint64_t)st.st_size > RECORD_MAX) {
-		bh_error_set(err, BH_ERR_LIMIT, "quarantine: record %s is over %u bytes", name,
-			     RECORD_MAX);
-		goto out;
-	}
-	if (bh_buf_read_fd(&b, fd, name, err) < 0 ||
-	    bh_quar_record_parse(b.data ? b.data : "", b.len, r, err) < 0) {
+	if (bh_quar_record_parse(b.data ? b.data : "", b.len, r, err) < 0) {
 		bh_error_prefix(err, "quarantine: record %s", name);
 		goto out;
 	}
@@ -350,8 +339,7 @@ static int cmp_rec(const void *a, const void *b)
 int quar_record_read_all(int dfd, struct bh_quar_record **out, size_t *n,
 			 struct bh_quar_list_info *info, struct bh_error **err)
 {
-	int fd = dup(dfd);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	DIR *d = bh_opendir_at(dfd);
 	struct bh_quar_list_info dummy;
 	struct dirent *e;
 
@@ -360,12 +348,8 @@ int quar_record_read_all(int dfd, struct bh_quar_record **out, size_t *n,
 	if (!info)
 		info = &dummy;
 	memset(info, 0, sizeof(*info));
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
+	if (!d)
 		return bh_error_sys(err, errno, "quarantine: reading the state directory");
-	}
-	rewinddir(d);
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
 		struct bh_error *re = NULL;

@@ -73,6 +73,8 @@ static const struct {
 	{ BH_MON_MOUNT, 428, 0, false, MON_T_OPEN_TREE },
 	{ BH_MON_MOUNT, 429, 0, false, MON_T_MOVE_MOUNT },
 	{ BH_MON_MOUNT, 432, 0, false, MON_T_FSMOUNT },
+	{ BH_MON_MOUNT, 433, 0, false, MON_T_FSPICK },
+	{ BH_MON_MOUNT, 442, 0, false, MON_T_MOUNT_SETATTR },
 	{ BH_MON_PTRACE, 347, 0, false, MON_T_PROCESS_VM_READV },
 	{ BH_MON_PTRACE, 348, 0, false, MON_T_PROCESS_VM_WRITEV },
 };

@@ -86,10 +86,31 @@ struct bh_ctr_opts;
 int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *rdv_dir,
 		 struct mon_attr **out);
 void mon_attr_free(struct mon_attr *a);
+/* Tests only: mon_attr_new starts no thread, so mon_attr_get's own read of
+ * the state watch is the only one (tests/unit/test_mon_attr.c). */
+extern bool mon_attr_no_threads;
+/* Tests only: the attribution's lock taken (hold) or let go, as mon_attr_get
+ * holds it while it looks a record's ids up. */
+void mon_attr_hold(struct mon_attr *a, bool hold);
 /* The container of a record's cgroup ids into *out (zeroed: the host). exec:
- * the record is an exec that happened at ts_boot (CLOCK_BOOTTIME). */
+ * the record is an exec that happened at ts_boot (CLOCK_BOOTTIME). One caller
+ * at a time (the source's consumer); the attribution's thread runs beside it. */
 void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, uint64_t ts_boot,
 		  struct bh_mon_container *out);
+
+/* ---- the engine's mount namespace (source_engine.c) ---- */
+
+#include <sys/types.h>
+
+/*
+ * The mount namespace of the process listening on the unix socket at path
+ * sock, opened (O_RDONLY | O_CLOEXEC, the caller's), when that process is
+ * root in the monitor's own user namespace and, where the kernel has
+ * SO_PEERPIDFD, still alive after the open (its pid not another process's).
+ * Else -1 with *why (static) saying why. *pid: the listener's pid (0: none
+ * known).
+ */
+int mon_engine_mntns_open(const char *sock, pid_t *pid, const char **why);
 
 /* An inode mode (and a char device's numbers, a socket's family) as an fd type. */
 enum bh_mon_fdtype mon_fd_type(unsigned mode, unsigned major, unsigned minor, unsigned family);

@@ -35,8 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -72,12 +74,22 @@ struct proc_entry {
 
 struct mon_kernel {
 	struct mon_events *sk;
-	struct bpf_link *links[5 + 32]; /* exit, exec, generic, 32-bit, newtask, one per type */
+	/* exit, exec, prepare_exec, memfd_host, 2 exec_enter, generic, 32-bit,
+	 * newtask, one per type */
+	struct bpf_link *links[9 + 32];
 	struct ring_buffer *rb;
 	int epfd;
 	unsigned idle_polls; /* empty reads in a row */
 	bool asleep;	     /* reader_asleep set: the next record wakes the reader */
 	const struct bh_ctr_opts *copts;
+	/* the engine's API socket's peer's mount namespace, the host's too
+	 * (host_ns): its inode number, an fd pinning it (-1: none), when last probed */
+	uint32_t engine_ns;
+	int engine_nsfd;
+	uint64_t engine_probe_ns;
+	/* the last refusal debug-logged: its reason (static) and listener */
+	const char *engine_why;
+	pid_t engine_why_pid;
 	bool containers_only;
 	int ncpu;
 	/* decoded, completed events waiting */
@@ -135,6 +147,9 @@ static const struct {
 	{ BH_MON_MOUNT, SYS_move_mount, "move_mount", PROG_EXTRA(move_mount, MON_T_MOVE_MOUNT) },
 	{ BH_MON_MOUNT, SYS_fsmount, "fsmount", PROG_EXTRA(fsmount, MON_T_FSMOUNT) },
 	{ BH_MON_MOUNT, SYS_open_tree, "open_tree", PROG_EXTRA(open_tree, MON_T_OPEN_TREE) },
+	{ BH_MON_MOUNT, SYS_mount_setattr, "mount_setattr",
+	  PROG_EXTRA(mount_setattr, MON_T_MOUNT_SETATTR) },
+	{ BH_MON_MOUNT, SYS_fspick, "fspick", PROG_EXTRA(fspick, MON_T_FSPICK) },
 	{ BH_MON_PTRACE, SYS_process_vm_readv, "process_vm_readv",
 	  PROG_EXTRA(process_vm_readv, MON_T_PROCESS_VM_READV) },
 	{ BH_MON_PTRACE, SYS_process_vm_writev, "process_vm_writev",
@@ -301,6 +316,68 @@ static int on_record(void *ctx, void *data, size_t len)
 	return k->qlen >= MON_QUEUE ? -ENOSPC : 0;
 }
 
+/* how often the engine's socket is asked again who serves it (a restarted engine) */
+#define MON_ENGINE_PROBE_NS (2ULL * 1000000000ULL)
+
+/*
+ * The mount namespace of the Docker engine the containers' options name
+ * (docker_socket; NULL = /var/run/docker.sock, "" = none): the process
+ * listening on its socket (source_engine.c: root in the monitor's own user
+ * namespace, alive when its namespace was opened) -> /proc/PID/ns/mnt.
+ * When it is not the host's own, it is listed in host_ns so a runtime that
+ * engine runs from its namespace's mounts is the host's (a private dockerd,
+ * snap's, a unit with PrivateTmp=). Its fd is kept open: the namespace, so
+ * its inode number, cannot be freed and reused by a container's while
+ * listed. One at a time: a new one replaces the last. Errors leave things
+ * as they were (more alerts, never fewer); a refusal is debug-logged once
+ * per listener and reason.
+ */
+static void engine_ns_probe(struct mon_kernel *k)
+{
+	const char *sock = k->copts && k->copts->docker_socket ? k->copts->docker_socket
+							       : "/var/run/docker.sock";
+	const char *why = NULL;
+	uint32_t ino;
+	uint8_t one = 1;
+	struct stat st;
+	pid_t pid;
+	int fd, map;
+
+	k->engine_probe_ns = now_ns(CLOCK_MONOTONIC);
+	if (!*sock || !k->sk->rodata->host_mntns)
+		return;
+	fd = mon_engine_mntns_open(sock, &pid, &why);
+	if (fd < 0) {
+		if (why != k->engine_why || pid != k->engine_why_pid) {
+			if (pid)
+				bh_debug("monitor: %s's listener (pid %d) is not taken as the "
+					 "engine: %s",
+					 sock, (int)pid, why);
+			else
+				bh_debug("monitor: %s: no engine's listener: %s", sock, why);
+		}
+		k->engine_why = why;
+		k->engine_why_pid = pid;
+		return;
+	}
+	k->engine_why = NULL;
+	ino = fstat(fd, &st) == 0 ? (uint32_t)st.st_ino : 0;
+	map = bpf_map__fd(k->sk->maps.host_ns);
+	if (!ino || ino == k->engine_ns || ino == k->sk->rodata->host_mntns ||
+	    bpf_map_update_elem(map, &ino, &one, BPF_ANY) < 0) {
+		close(fd);
+		return;
+	}
+	if (k->engine_nsfd >= 0) {
+		bpf_map_delete_elem(map, &k->engine_ns);
+		close(k->engine_nsfd);
+	}
+	bh_debug("monitor: the mount namespace %u of %s's engine (pid %d) is the host's too", ino,
+		 sock, (int)pid);
+	k->engine_ns = ino;
+	k->engine_nsfd = fd;
+}
+
 static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool *ended,
 		       struct bh_error **err)
 {
@@ -308,6 +385,8 @@ static int kernel_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool
 	uint64_t deadline =
 		timeout_ms >= 0 ? now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000ULL : 0;
 
+	if (now_ns(CLOCK_MONOTONIC) - k->engine_probe_ns >= MON_ENGINE_PROBE_NS)
+		engine_ns_probe(k);
 	for (;;) {
 		struct epoll_event pe;
 		int r, wait;
@@ -403,6 +482,8 @@ static void kernel_free(void *impl)
 	if (k->sk)
 		mon_events__destroy(k->sk);
 	mon_attr_free(k->at);
+	if (k->engine_nsfd >= 0)
+		close(k->engine_nsfd);
 	free(k->q);
 	free(k->procs);
 	free(k);
@@ -464,6 +545,99 @@ static int has_sys_tp(const char *name)
 		return access(p, F_OK) == 0;
 	}
 	return -1;
+}
+
+/* 1 when the kernel has tracepoint sched/NAME (tracefs says; -1: no tracefs) */
+static int has_sched_tp(const char *name)
+{
+	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+	char p[160];
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(p, sizeof(p), "%s/events/sched", roots[i]);
+		if (access(p, F_OK) < 0)
+			continue;
+		snprintf(p, sizeof(p), "%s/events/sched/%s", roots[i], name);
+		return access(p, F_OK) == 0;
+	}
+	return -1;
+}
+
+/*
+ * The process whose namespaces and root are the host's (events_host.h's
+ * host_mntns and host_root_*): PID 1 as this process sees it (a DaemonSet
+ * with hostPID sees the host's init, in its own mount namespace or not);
+ * where PID 1's cannot be read (a supervisor that lets no one inspect it),
+ * kthreadd (PID 2: kernel threads are in the initial namespaces) when PID
+ * 2 is kthreadd; 0 when neither can be had: then no executable is the
+ * host's. *ino: its mount namespace's inode number.
+ */
+static int host_pid(uint32_t *ino)
+{
+	struct stat st;
+	char comm[32] = "";
+	FILE *f;
+
+	*ino = 0;
+	if (stat("/proc/1/ns/mnt", &st) == 0) {
+		*ino = (uint32_t)st.st_ino;
+		return 1;
+	}
+	f = fopen("/proc/2/comm", "re");
+	if (!f)
+		return 0;
+	if (!fgets(comm, sizeof(comm), f))
+		comm[0] = 0;
+	fclose(f);
+	if (strcmp(comm, "kthreadd\n") || stat("/proc/2/ns/mnt", &st) < 0)
+		return 0;
+	*ino = (uint32_t)st.st_ino;
+	return 2;
+}
+
+/*
+ * Process pid's root directory (events_host.h's task_root_host): the id of
+ * its mount (statx's STATX_MNT_ID), its inode number, and the mount's
+ * superblock's device from pid's mountinfo, as the kernel encodes it
+ * (MAJOR << 20 | MINOR; a stat's st_dev is not it on btrfs: a subvolume's).
+ * The root must be its mount's root (the mount point "/" in mountinfo,
+ * which lists no mount its root cannot reach). 0 when any is not had:
+ * then no task is at the host's root.
+ */
+static int host_root_id(int pid, uint64_t *ino, uint32_t *dev, int32_t *mnt)
+{
+	char p[64], line[4096], mp[8];
+	unsigned int id, maj, min;
+	struct statx sx;
+	int whole = 1, found = 0;
+	FILE *f;
+
+	*ino = 0;
+	*dev = 0;
+	*mnt = 0;
+	snprintf(p, sizeof(p), "/proc/%d/root", pid);
+	if (pid <= 0 || statx(AT_FDCWD, p, 0, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
+	    !(sx.stx_mask & STATX_MNT_ID) || !(sx.stx_mask & STATX_INO))
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/mountinfo", pid);
+	f = fopen(p, "re");
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f)) {
+		int start = whole;
+
+		whole = strchr(line, '\n') != NULL; /* a longer line's rest is skipped */
+		if (start && sscanf(line, "%u %*u %u:%u %*s %7s", &id, &maj, &min, mp) == 4 &&
+		    id == sx.stx_mnt_id)
+			found = 1;
+	}
+	fclose(f);
+	if (!found || strcmp(mp, "/") || !sx.stx_ino || id > INT32_MAX)
+		return 0;
+	*ino = sx.stx_ino;
+	*dev = (maj & 0xfff) << 20 | (min & 0xfffff);
+	*mnt = (int32_t)id;
+	return 1;
 }
 
 static struct bpf_program *sys_prog(struct mon_kernel *k, size_t i)
@@ -582,10 +756,20 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool own[NSYS_TYPES] = { false };
 	struct bpf_program *p;
 	size_t nl = 0;
-	bool watch32, newtask;
+	bool watch32, newtask, prepare, enter;
 
 	if (!o->generic)
 		mount_tracefs();
+	/* an exec's old executable before its point of no return (kernel 6.10),
+	 * else from execve's and execveat's entry: without either a memfd or
+	 * detached executable is never the host's */
+	prepare = enter = false;
+	if (k->sk->rodata->host_mntns != 0 && has_sys_tp("memfd_create") == 1) {
+		prepare = !o->no_prepare_exec && has_sched_tp("sched_prepare_exec") == 1;
+		enter = !prepare && has_sys_tp("execve") == 1 && has_sys_tp("execveat") == 1;
+	}
+	k->sk->rodata->exec_enter = enter;
+	k->sk->rodata->exec_prepare = prepare;
 	for (size_t i = 0; i < NSYS_TYPES; i++) {
 		uint64_t bit = BH_MON_TYPE_BIT(sys_types[i].t);
 		int tp;
@@ -608,6 +792,10 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	for (size_t i = 0; i < NSYS_TYPES; i++)
 		bpf_program__set_autoload(sys_prog(k, i), own[i]);
 	bpf_program__set_autoload(k->sk->progs.mon_newtask, newtask);
+	bpf_program__set_autoload(k->sk->progs.mon_prepare_exec, prepare);
+	bpf_program__set_autoload(k->sk->progs.mon_exec_enter, enter);
+	bpf_program__set_autoload(k->sk->progs.mon_exec_enter_at, enter);
+	bpf_program__set_autoload(k->sk->progs.mon_memfd_host, prepare || enter);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
 	/* the generic program serves 32-bit calls too where it is attached */
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit32, watch32 && !k->generic);
@@ -640,6 +828,25 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	k->links[nl] = bpf_program__attach(k->sk->progs.mon_exit);
 	if (!k->links[nl++])
 		return unsupported(errno ? errno : EINVAL, "attach", err);
+	/* prepare_exec before exec: an exec's record sees what it remembered */
+	if (prepare || enter) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_memfd_host);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (prepare) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_prepare_exec);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
+	if (enter) {
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_exec_enter);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+		k->links[nl] = bpf_program__attach(k->sk->progs.mon_exec_enter_at);
+		if (!k->links[nl++])
+			return unsupported(errno ? errno : EINVAL, "attach", err);
+	}
 	k->links[nl] = bpf_program__attach(k->sk->progs.mon_exec);
 	if (!k->links[nl++])
 		return unsupported(errno ? errno : EINVAL, "attach", err);
@@ -677,7 +884,9 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 {
 	static const struct bh_mon_kernel_opts defaults = { 0 };
 	struct mon_kernel *k = NULL;
-	uint64_t sys_mask = 0, exec_mask;
+	uint64_t sys_mask = 0, exec_mask, root_ino;
+	uint32_t host_mntns, root_dev;
+	int32_t root_mnt;
 	size_t ring;
 	int e;
 
@@ -702,6 +911,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	bh_users_enable(true); /* live events: their users' names (users.h) */
 	k = bh_calloc(1, sizeof(*k));
 	k->epfd = -1;
+	k->engine_nsfd = -1;
 	k->copts = o->containers;
 	k->containers_only = o->containers_only;
 	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
@@ -717,6 +927,13 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		goto fail;
 	}
 	k->sk->rodata->wake_bytes = ring / 4 < MON_WAKE_BYTES ? ring / 4 : MON_WAKE_BYTES;
+	if (!host_root_id(host_pid(&host_mntns), &root_ino, &root_dev, &root_mnt) && host_mntns)
+		bh_debug("monitor: the host's root directory could not be read (statx's mount id, "
+			 "mountinfo): no executable is the host's, the runtimes' setup alerts");
+	k->sk->rodata->host_mntns = host_mntns;
+	k->sk->rodata->host_root_ino = root_ino;
+	k->sk->rodata->host_root_dev = root_dev;
+	k->sk->rodata->host_root_mnt = root_mnt;
 	if (load_and_attach(k, o, err) < 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);
@@ -725,6 +942,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		goto fail;
 	}
 	k->epfd = ring_buffer__epoll_fd(k->rb);
+	engine_ns_probe(k);
 	/* the containers running now (a restarted monitor attributes at once) */
 	mon_attr_new(o->containers, o->rendezvous, NULL, &k->at);
 	e = mon_source_new(&kernel_ops, k, out, err);

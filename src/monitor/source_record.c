@@ -328,6 +328,8 @@ static const struct {
 	{ MON_T_OPEN_TREE, BH_MON_MOUNT, "open_tree" },
 	{ MON_T_PROCESS_VM_READV, BH_MON_PTRACE, "process_vm_readv" },
 	{ MON_T_PROCESS_VM_WRITEV, BH_MON_PTRACE, "process_vm_writev" },
+	{ MON_T_MOUNT_SETATTR, BH_MON_MOUNT, "mount_setattr" },
+	{ MON_T_FSPICK, BH_MON_MOUNT, "fspick" },
 };
 _Static_assert(sizeof(extra_recs) / sizeof(extra_recs[0]) ==
 			       MON_T_EXTRA_LAST - MON_T_EXTRA_FIRST + 1 &&
@@ -374,6 +376,21 @@ static void decode_extra(const struct mon_rec_hdr *h, const struct mon_rec_sys *
 		snprintf(a->source, sizeof(a->source), "%s", ev->file.path);
 		ev->file.path[0] = '\0';
 		a->flags = 0;
+		break;
+	case MON_T_MOUNT_SETATTR:
+		/* the caller's struct mount_attr at exit (bpf/events.h) */
+		/* every MOUNT_ATTR_* and propagation bit is in the low 32: the
+		 * kernel refuses (EINVAL) a struct with any above, so those are
+		 * cut here (res says what the kernel did) and the fields stay
+		 * within JSON's signed integers */
+		a->attr_set = s->a[3] & 0xffffffffu;
+		a->attr_clr = s->a[4] & 0xffffffffu;
+		a->flags = s->a[5] & 0xffffffffu; /* propagation: MS_SHARED, MS_PRIVATE... */
+		a->unreadable = (h->flags & MON_R_ARGS_UNREAD) != 0;
+		a->flags_unverified = (h->flags & MON_R_ARGS_USER) != 0;
+		break;
+	case MON_T_FSPICK:
+		a->flags = 0; /* FSPICK_*: not MS_* */
 		break;
 	case MON_T_PROCESS_VM_READV:
 	case MON_T_PROCESS_VM_WRITEV:
@@ -424,6 +441,7 @@ int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, stru
 			       : 0;
 	copy_str(ev->proc.comm, sizeof(ev->proc.comm), h->comm, sizeof(h->comm));
 	ev->proc.compat = (h->flags & MON_R_COMPAT) != 0;
+	ev->proc.exe_from_host = (h->flags & MON_R_EXE_HOST) != 0;
 	if (kind == BH_MON_KIND_EXEC)
 		decode_exec(h, (const struct mon_rec_exec *)(h + 1), ev, raw);
 	else if (kind != BH_MON_KIND_EXIT)

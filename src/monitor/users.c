@@ -159,7 +159,6 @@ static int load_one(int rootfd, const char *path, struct bh_users_tab *t, struct
 {
 	struct bh_buf b = BH_BUF_INIT(BH_USERS_FILE_MAX);
 	struct bh_error *e = NULL;
-	struct stat st;
 	int fd, r = -1;
 
 	t->v = NULL;
@@ -177,20 +176,7 @@ static int load_one(int rootfd, const char *path, struct bh_users_tab *t, struct
 			bh_error_free(e);
 		return -1;
 	}
-	if (fstat(fd, &st) < 0) {
-		bh_error_sys(err, errno, "%s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		bh_error_set(err, BH_ERR_UNSAFE, "%s: not a regular file", path);
-		goto out;
-	}
-	if (st.st_size > (off_t)BH_USERS_FILE_MAX) {
-		bh_error_set(err, BH_ERR_LIMIT, "%s: %lld bytes, over the %u read", path,
-			     (long long)st.st_size, BH_USERS_FILE_MAX);
-		goto out;
-	}
-	if (bh_buf_read_fd(&b, fd, path, err) < 0)
+	if (bh_read_fd_regular(fd, path, &b, err) < 0)
 		goto out;
 	bh_users_parse(b.data, b.len, t);
 	r = 0;

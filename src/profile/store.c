@@ -293,7 +293,7 @@ int bh_prof_store_open(const char *path, bool create, struct bh_prof_store **out
 		goto fail;
 	if (schema_current(db))
 		goto done;
-	if (bh_sqlite_exec(db, "PRAGMA journal_mode = WAL;", "opening", err) < 0 ||
+	if (bh_sqlite_pragmas(db, "PRAGMA journal_mode = WAL;", 30000, "opening", err) < 0 ||
 	    bh_sqlite_exec(
 		    db,
 		    "CREATE TABLE IF NOT EXISTS profiles ("

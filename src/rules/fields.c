@@ -224,6 +224,7 @@ BOOLGET(g_proc_upper, ev->proc.exe_upper_layer)
 BOOLGET(g_proc_memfd, ev->proc.exe_from_memfd)
 BOOLGET(g_proc_compat, ev->proc.compat)
 BOOLGET(g_proc_writable, ev->proc.exe_writable)
+BOOLGET(g_proc_from_host, ev->proc.exe_from_host)
 BOOLGET(g_fd_name_unverified, ev->file.name_unverified)
 BOOLGET(g_arg_unreadable, ev->args.unreadable)
 BOOLGET(g_arg_flags_unverified, ev->args.flags_unverified)
@@ -710,20 +711,27 @@ static const struct rules_field fields[] = {
 	  "ptrace, process_vm_readv/writev, setns: the other process" },
 	{ "evt.arg.call", S, A0, false, rules_g_arg_call,
 	  "the system call: evt.type's own, or clone, clone3 (unshare); move_mount, fsmount, "
-	  "open_tree (mount); process_vm_readv, process_vm_writev (ptrace)" },
+	  "open_tree, mount_setattr, fspick (mount); process_vm_readv, process_vm_writev "
+	  "(ptrace)" },
 	{ "evt.arg.cmd", S, A0, false, rules_g_arg_cmd, "bpf: BPF_PROG_LOAD, ..." },
 	{ "evt.rawarg.cmd", N, A0, false, rules_g_rawarg_cmd, "bpf: the command number" },
 	{ "evt.arg.dev", S, A0, false, rules_g_arg_dev, "mount: the source" },
 	{ "evt.arg.dir", S, A0, false, rules_g_arg_dir, "mount, umount2: the target" },
 	{ "evt.arg.type", S, A0, false, rules_g_arg_fstype, "mount: the file system type" },
+	{ "evt.arg.attr_set", S, A0, false, rules_g_arg_attr_set,
+	  "mount_setattr: the MOUNT_ATTR_* set (MOUNT_ATTR_RDONLY|MOUNT_ATTR_NOSUID...)" },
+	{ "evt.arg.attr_clr", S, A0, false, rules_g_arg_attr_clr,
+	  "mount_setattr: the MOUNT_ATTR_* cleared (MOUNT_ATTR_RDONLY: made writable)" },
 	{ "evt.arg.cap_effective", S, A0, false, rules_g_cap_eff,
 	  "capset: CAP_ names, space-separated" },
 	{ "evt.arg.cap_permitted", S, A0, false, rules_g_cap_perm, "capset: CAP_ names" },
 	{ "evt.arg.cap_inheritable", S, A0, false, rules_g_cap_inh, "capset: CAP_ names" },
 	{ "evt.arg.unreadable", B, A0, false, g_arg_unreadable,
-	  "32-bit socketcall(2): its arguments were unreadable at exit (fd, peer unknown)" },
+	  "its arguments were unreadable at exit: 32-bit socketcall(2) (fd, peer unknown), "
+	  "clone3, mount_setattr" },
 	{ "evt.arg.flags_unverified", B, A0, false, g_arg_flags_unverified,
-	  "a failed clone/clone3: its flags are the caller's at exit, not the kernel's" },
+	  "a failed clone/clone3, a mount_setattr: its flags or attributes are the caller's "
+	  "memory at exit, not the kernel's" },
 	{ "proc.name", S, A0, false, g_proc_name, "the process name (comm)" },
 	{ "proc.exe", S, A0, false, g_proc_exe, "the executable's path" },
 	{ "proc.exepath", S, A0, false, g_proc_exe, "the executable's path" },
@@ -752,6 +760,10 @@ static const struct rules_field fields[] = {
 	  "the executable is an anonymous memory file (fileless)" },
 	{ "proc.is_exe_writable", B, A0, false, g_proc_writable,
 	  "the executable is writable by the process's user" },
+	{ "proc.is_exe_from_host", B, A0, false, g_proc_from_host,
+	  "the executable is the host's: on a mount of the host's mount namespace, or a memfd or "
+	  "detached file a process running the host's executable exec'd (exec, mount, umount2, "
+	  "unshare, setns events; false on others)" },
 	{ "proc.is_compat", B, A0, false, g_proc_compat,
 	  "the event's call was a 32-bit one (int $0x80, a 32-bit program)" },
 	{ "proc.stdin.type", S, A0, false, g_stdin,

@@ -93,6 +93,10 @@ bool rules_g_arg_dir(const struct bh_mon_event *ev, int arg, size_t i, struct ru
 		     char *sc);
 bool rules_g_arg_fstype(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 			char *sc);
+bool rules_g_arg_attr_set(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			  char *sc);
+bool rules_g_arg_attr_clr(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			  char *sc);
 bool rules_g_cap_eff(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
 		     char *sc);
 bool rules_g_cap_perm(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,

@@ -232,6 +232,38 @@ bool rules_g_arg_fstype(const struct bh_mon_event *ev, int arg, size_t i, struct
 	return ev->type == BH_MON_MOUNT && str_out(o, ev->args.fstype);
 }
 
+/* include/uapi/linux/mount.h's MOUNT_ATTR_* (the atime values are a field,
+ * MOUNT_ATTR__ATIME: RELATIME is 0, so it is named only as a clear's mask) */
+static const struct rules_flagname mount_attrs[] = {
+	{ "MOUNT_ATTR_RDONLY", 0x1 },	    { "MOUNT_ATTR_NOSUID", 0x2 },
+	{ "MOUNT_ATTR_NODEV", 0x4 },	    { "MOUNT_ATTR_NOEXEC", 0x8 },
+	{ "MOUNT_ATTR__ATIME", 0x70 },	    { "MOUNT_ATTR_NOATIME", 0x10 },
+	{ "MOUNT_ATTR_STRICTATIME", 0x20 }, { "MOUNT_ATTR_NODIRATIME", 0x80 },
+	{ "MOUNT_ATTR_IDMAP", 0x100000 },   { "MOUNT_ATTR_NOSYMFOLLOW", 0x200000 },
+};
+
+/* mount_setattr's attributes (v); nothing for any other call */
+static bool attrs_out(const struct bh_mon_event *ev, struct rules_fv *o, char *sc, uint64_t v)
+{
+	if (ev->type != BH_MON_MOUNT || strcmp(ev->args.call, "mount_setattr"))
+		return false;
+	return scratch_out(o, sc,
+			   rules_flags_str(sc, mount_attrs,
+					   sizeof(mount_attrs) / sizeof(mount_attrs[0]), v, "0"));
+}
+
+bool rules_g_arg_attr_set(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			  char *sc)
+{
+	return attrs_out(ev, o, sc, ev->args.attr_set);
+}
+
+bool rules_g_arg_attr_clr(const struct bh_mon_event *ev, int arg, size_t i, struct rules_fv *o,
+			  char *sc)
+{
+	return attrs_out(ev, o, sc, ev->args.attr_clr);
+}
+
 static bool caps_out(struct rules_fv *o, char *sc, uint64_t v)
 {
 	size_t n = 0;

@@ -23,6 +23,7 @@
 #include "bulkhead/base.h"
 #include "devices_bpf.h"
 #include "internal.h"
+#include "base/dir.h"
 #include "banned.h"
 
 #define CG_ROOT "/sys/fs/cgroup"
@@ -582,12 +583,8 @@ static int pids_below(int dfd, const char *where, unsigned depth, unsigned *ndir
 		(*pids)[(*n)++] = (pid_t)v;
 	}
 	bh_buf_release(&b);
-	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
+	if (!(d = bh_opendir_at(dfd)))
 		return 0; /* gone meanwhile: nothing below it */
-	}
 	while (r == 0 && (e = readdir(d))) {
 		int sub;
 

@@ -19,11 +19,15 @@
  * to max_bytes, and the freed pages returned to the file system
  * (incremental auto-vacuum); `bulkhead db prune-cache` also removes what
  * another bulkhead version stored, which this one can never read. Two scans at once: each writes
- * its own transaction; the same part written twice is the same bytes.
+ * its own transaction; the same part written twice is the same bytes. A new
+ * file is made whole beside its place and renamed in (create_file), so scans
+ * starting together on no cache never set one file up at once.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -261,6 +265,127 @@ out:
 
 /* ---- open, info, prune ------------------------------------------------------------- */
 
+#define PRAGMAS                                                                                    \
+	"PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"                                \
+	" PRAGMA journal_size_limit = 67108864; PRAGMA mmap_size = 268435456;"
+
+/* Pages freed by eviction go back to the file system (auto_vacuum must be
+ * set before the first table), WAL from then on; then the schema. */
+static int init_file(sqlite3 *db, struct bh_error **err)
+{
+	if (bh_sqlite_exec(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;",
+			   "creating", err) < 0)
+		return -1;
+	return bh_sqlite_migrate(db, &schema, err);
+}
+
+/*
+ * A new cache file, made complete beside its place (auto-vacuum, WAL, the
+ * schema; closed, so its WAL is folded in) and renamed in without replacing:
+ * the file at `path` is never one that scans starting at once each turn to
+ * WAL in place. That switch takes the read lock up to a write lock, which
+ * SQLite does not wait for when another connection holds it: one of two
+ * scans opening a new cache together failed at once with "database is
+ * locked" and read every layer without the cache, storing nothing. A scan
+ * whose rename finds a file there already drops its own and opens that one.
+ */
+static int create_file(const char *path, struct bh_error **err)
+{
+	char *dir = bh_strdup(path), *slash = strrchr(dir, '/'), *tmp = NULL, *side;
+	sqlite3 *db = NULL;
+	int fd, rc, r = -1;
+
+	if (slash && slash != dir) {
+		*slash = 0;
+		if (bh_mkdirs(dir, 0755, 0755, err) < 0)
+			goto out;
+	}
+	/* Its rows hold what images contain (captured files, where secrets
+	 * are): the owner's only (mkostemp's 0600), and SQLite's -wal and -shm
+	 * follow. */
+	tmp = bh_asprintf("%s.new-XXXXXX", path);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		bh_error_sys(err, errno, "creating %s", tmp);
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	close(fd);
+	if (bh_sqlite_open(tmp, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, BUSY_MS, PRAGMAS,
+			   "creating", &db, err) < 0 ||
+	    init_file(db, err) < 0)
+		goto out;
+	rc = sqlite3_close(db);
+	db = NULL;
+	if (rc != SQLITE_OK) {
+		bh_sqlite_error(NULL, rc, "creating", err);
+		goto out;
+	}
+	/* link(2) where the file system has no RENAME_NOREPLACE */
+	rc = renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+	if (rc < 0 && (errno == EINVAL || errno == ENOSYS))
+		rc = link(tmp, path);
+	if (rc < 0 && errno != EEXIST) {
+		bh_error_sys(err, errno, "creating");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_close(db);
+	if (tmp) {
+		unlink(tmp);
+		side = bh_asprintf("%s-wal", tmp);
+		unlink(side);
+		free(side);
+		side = bh_asprintf("%s-shm", tmp);
+		unlink(side);
+		free(side);
+	}
+	free(tmp);
+	free(dir);
+	return r;
+}
+
+/*
+ * What create_file left beside `path` when its scan was killed between the
+ * temporary file and its rename (`<path>.new-XXXXXX` and its -journal, -wal,
+ * -shm: rows of what images hold) removed once older than STALE_NEW_S, so a
+ * create of a scan running now is never touched; at most STALE_NEW_MAX a
+ * call. Best effort: a cache that works is not refused for what it cannot
+ * remove.
+ */
+#define STALE_NEW_S   600
+#define STALE_NEW_MAX 64
+static void sweep_stale(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? bh_strndup(path, slash == path ? 1 : (size_t)(slash - path))
+			  : bh_strdup(".");
+	char *pfx = bh_asprintf("%s.new-", slash ? slash + 1 : path);
+	size_t pl = strlen(pfx), n = 0;
+	time_t old = time(NULL) - STALE_NEW_S;
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	while (d && n < STALE_NEW_MAX && (de = readdir(d))) {
+		if (strncmp(de->d_name, pfx, pl) ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || st.st_mtime > old)
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		bh_debug("layer cache %s: %zu file%s left by an interrupted create removed", path,
+			 n, n == 1 ? "" : "s");
+	free(pfx);
+	free(dir);
+}
+
 int bh_layer_cache_open(const char *path, bool create, struct bh_layer_cache **out,
 			struct bh_error **err)
 {
@@ -275,49 +400,30 @@ int bh_layer_cache_open(const char *path, bool create, struct bh_layer_cache **o
 		return bh_error_set(err, BH_ERR_USAGE, "no layer cache path");
 	if (bh_lazy_require(&bh_lazy_sqlite3, err) < 0)
 		return -1;
+	if (create)
+		sweep_stale(path);
 	if (stat(path, &st) < 0) {
-		char *dir, *slash;
-		int fd;
-
 		if (errno != ENOENT)
 			return bh_error_sys(err, errno, "layer cache %s", path);
 		if (!create)
 			return bh_error_set(err, BH_ERR_NOTFOUND, "no layer cache at %s", path);
-		dir = bh_strdup(path);
-		slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = 0;
-			if (bh_mkdirs(dir, 0755, 0755, err) < 0) {
-				free(dir);
-				return bh_error_prefix(err, "layer cache %s", path);
-			}
-		}
-		free(dir);
-		/* Its rows hold what images contain (captured files, where secrets
-		 * are): the owner's only, and SQLite's -wal and -shm follow. */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0 && errno != EEXIST)
-			return bh_error_sys(err, errno, "creating the layer cache %s", path);
-		if (fd >= 0)
-			close(fd);
-	} else if (!S_ISREG(st.st_mode)) {
+		if (create_file(path, err) < 0)
+			return bh_error_prefix(err, "layer cache %s", path);
+		if (stat(path, &st) < 0)
+			return bh_error_sys(err, errno, "layer cache %s", path);
+	}
+	if (!S_ISREG(st.st_mode))
 		return bh_error_set(err, BH_ERR_INVALID, "layer cache %s: not a regular file",
 				    path);
-	}
-	if (bh_sqlite_open(path, flags, BUSY_MS,
-			   "PRAGMA synchronous = NORMAL; PRAGMA trusted_schema = OFF;"
-			   " PRAGMA journal_size_limit = 67108864; PRAGMA mmap_size = 268435456;",
-			   "opening", &db, err) < 0)
+	if (bh_sqlite_open(path, flags, BUSY_MS, PRAGMAS, "opening", &db, err) < 0)
 		return bh_error_prefix(err, "layer cache %s", path);
 	if (query_int(db, "PRAGMA user_version", &v, err) < 0)
 		goto fail;
-	/* A new file: pages freed by eviction go back to the file system
-	 * (auto_vacuum must be set before the first table), WAL from then on. */
-	if (v == 0 &&
-	    bh_sqlite_exec(db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL;",
-			   "creating", err) < 0)
+	/* An empty file made by an older bulkhead (which created the file in
+	 * place) is made a cache here, as it was then; ours are whole. */
+	if (v == 0 && init_file(db, err) < 0)
 		goto fail;
-	if (v != (int64_t)NMIGRATIONS && bh_sqlite_migrate(db, &schema, err) < 0)
+	if (v != 0 && v != (int64_t)NMIGRATIONS && bh_sqlite_migrate(db, &schema, err) < 0)
 		goto fail;
 	c = bh_calloc(1, sizeof(*c));
 	c->db = db;

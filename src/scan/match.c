@@ -269,7 +269,7 @@ int bh_vuln_match(struct bh_store *store, const struct bh_inventory *inv, struct
 			c.bad_version = true;
 		}
 		stats->packages++;
-		if (bh_store_query(store, p->ecosystem, name, on_advisory, &c, err) < 0)
+		if (bh_vuln_store_query(store, p->ecosystem, name, on_advisory, &c, err) < 0)
 			return bh_error_prefix(err, "matching %s %s", p->name, p->version);
 	}
 	return 0;

@@ -213,7 +213,7 @@ static void record(struct bh_scan_result *r, struct bh_store *store)
 		return;
 	}
 	sum = bh_scan_summary(r);
-	if (bh_store_record_scan(store, digest, sum, &e) < 0)
+	if (bh_vuln_store_record_scan(store, digest, sum, &e) < 0)
 		bh_error_warn(&e, "scan not recorded");
 	else
 		r->stats.recorded = true;
@@ -243,7 +243,7 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 					     "the vulnerability scanner needs an advisory store");
 				goto fail;
 			}
-		} else if (bh_store_open(o->store_path, false, &opened, err) < 0) {
+		} else if (bh_vuln_store_open(o->store_path, false, &opened, err) < 0) {
 			goto fail;
 		}
 		store = opened;
@@ -289,13 +289,13 @@ int bh_scan_image(struct bh_image *img, const char *ref, const struct bh_scan_op
 	gate(r, o);
 	if (o->record && store)
 		record(r, store);
-	bh_store_close(opened);
+	bh_vuln_store_close(opened);
 	bh_layer_cache_close(cache_opened);
 	*out = r;
 	return 0;
 fail:
 	bh_findings_release(&content_found);
-	bh_store_close(opened);
+	bh_vuln_store_close(opened);
 	bh_layer_cache_close(cache_opened);
 	bh_scan_result_free(r);
 	return -1;

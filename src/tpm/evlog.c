@@ -165,7 +165,7 @@ out:
 static int log_tail(int fd, const char *log, json_int_t *next, off_t *size, struct bh_error **err)
 {
 	char *buf = NULL, *nl, *start;
-	struct stat st;
+	uint64_t len;
 	json_t *e = NULL;
 	json_int_t rec;
 	off_t off;
@@ -174,18 +174,13 @@ static int log_tail(int fd, const char *log, json_int_t *next, off_t *size, stru
 	int r = -1;
 
 	*next = 0;
-	if (fstat(fd, &st) < 0)
-		return bh_error_sys(err, errno, "event log %s", log);
-	if (!S_ISREG(st.st_mode))
-		return bh_error_set(err, BH_ERR_INVALID, "event log %s is not a regular file", log);
-	if ((uint64_t)st.st_size > BH_TPM_LOG_MAX)
-		return bh_error_set(err, BH_ERR_LIMIT, "event log %s is over %u bytes", log,
-				    BH_TPM_LOG_MAX);
-	*size = st.st_size;
-	if (st.st_size == 0)
+	if (bh_fd_regular(fd, log, BH_TPM_LOG_MAX, &len, err) < 0)
+		return bh_error_prefix(err, "event log");
+	*size = (off_t)len;
+	if (len == 0)
 		return 0;
-	off = st.st_size > TAIL_MAX ? st.st_size - TAIL_MAX : 0;
-	n = (size_t)(st.st_size - off);
+	off = len > TAIL_MAX ? (off_t)(len - TAIL_MAX) : 0;
+	n = (size_t)(len - (uint64_t)off);
 	buf = malloc(n + 1);
 	if (!buf)
 		return bh_error_set(err, BH_ERR_NOMEM, "out of memory");

@@ -181,10 +181,10 @@ static void audit_one(struct bh_registry *client, const struct bh_registry_ref *
 		bh_verify_result_release(&vr);
 	}
 	if (o->store) {
-		if (bh_store_last_scan(o->store, tg.digest.str, &t->scan, &e) < 0)
+		if (bh_vuln_store_last_scan(o->store, tg.digest.str, &t->scan, &e) < 0)
 			goto fail;
 		if (!t->scan && child.str[0] &&
-		    bh_store_last_scan(o->store, child.str, &t->scan, &e) < 0)
+		    bh_vuln_store_last_scan(o->store, child.str, &t->scan, &e) < 0)
 			goto fail;
 	}
 	goto out;

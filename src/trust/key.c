@@ -395,17 +395,11 @@ out:
 static int write_tmp(const char *path, const struct bh_buf *b, mode_t mode, char **tmp,
 		     struct bh_error **err)
 {
-	int fd;
+	int fd = bh_tmp_beside(path, mode, tmp, err);
 
-	*tmp = bh_asprintf("%s.tmp.XXXXXX", path);
-	fd = mkostemp(*tmp, O_CLOEXEC);
-	if (fd < 0) {
-		bh_error_sys(err, errno, "creating a temporary file beside %s", path);
-		free(*tmp);
-		*tmp = NULL;
+	if (fd < 0)
 		return -1;
-	}
-	if (bh_write_all(fd, b->data, b->len, err) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+	if (bh_write_all(fd, b->data, b->len, err) < 0 || fsync(fd) < 0) {
 		if (!*err)
 			bh_error_sys(err, errno, "writing %s", *tmp);
 		close(fd);

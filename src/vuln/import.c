@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * bh_store_import: files, directories (recursively: *.json, *.yaml, *.yml,
+ * bh_vuln_store_import: files, directories (recursively: *.json, *.yaml, *.yml,
  * *.zip) and zip archives (OSV's per-ecosystem all.zip) of OSV records or
  * Alpine secdb files, all in one SQLite transaction: a failure, an interrupt
  * or a kill part-way leaves the store as it was.
@@ -764,23 +764,23 @@ out:
 	return r;
 }
 
-int bh_store_import_meta(struct bh_store *s, const char *const *paths, size_t npaths,
-			 const struct bh_import_opts *opts, const struct bh_source_meta *meta,
-			 struct bh_import_stats *stats, struct bh_error **err)
+int bh_vuln_store_import_meta(struct bh_store *s, const char *const *paths, size_t npaths,
+			      const struct bh_import_opts *opts, const struct bh_source_meta *meta,
+			      struct bh_import_stats *stats, struct bh_error **err)
 {
 	return import_core(s, paths, npaths, -1, NULL, opts, meta, stats, err);
 }
 
-int bh_store_import_fd(struct bh_store *s, int fd, const char *what,
-		       const struct bh_import_opts *opts, const struct bh_source_meta *meta,
-		       struct bh_import_stats *stats, struct bh_error **err)
+int bh_vuln_store_import_fd(struct bh_store *s, int fd, const char *what,
+			    const struct bh_import_opts *opts, const struct bh_source_meta *meta,
+			    struct bh_import_stats *stats, struct bh_error **err)
 {
 	return import_core(s, NULL, 0, fd, what, opts, meta, stats, err);
 }
 
-int bh_store_import(struct bh_store *s, const char *const *paths, size_t npaths,
-		    const struct bh_import_opts *opts, struct bh_import_stats *stats,
-		    struct bh_error **err)
+int bh_vuln_store_import(struct bh_store *s, const char *const *paths, size_t npaths,
+			 const struct bh_import_opts *opts, struct bh_import_stats *stats,
+			 struct bh_error **err)
 {
 	return import_core(s, paths, npaths, -1, NULL, opts, NULL, stats, err);
 }

@@ -87,7 +87,7 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-char *bh_store_default_path(const char *override)
+char *bh_vuln_store_default_path(const char *override)
 {
 	const char *env = getenv("BULKHEAD_DB"), *xdg, *home;
 
@@ -131,7 +131,7 @@ static const struct bh_sqlite_schema schema = {
 	.newer = "upgrade bulkhead, or import into a new database",
 };
 
-int bh_store_open(const char *path, bool create, struct bh_store **out, struct bh_error **err)
+int bh_vuln_store_open(const char *path, bool create, struct bh_store **out, struct bh_error **err)
 {
 	struct bh_store *s = NULL;
 	struct stat st;
@@ -179,7 +179,7 @@ fail:
 	return bh_error_prefix(err, "advisory database %s", path);
 }
 
-void bh_store_close(struct bh_store *s)
+void bh_vuln_store_close(struct bh_store *s)
 {
 	if (!s)
 		return;
@@ -190,8 +190,8 @@ void bh_store_close(struct bh_store *s)
 
 /* ---- sources ------------------------------------------------------------ */
 
-int bh_store_source_validators(struct bh_store *s, const char *name, char **etag,
-			       char **last_modified, struct bh_error **err)
+int bh_vuln_store_source_validators(struct bh_store *s, const char *name, char **etag,
+				    char **last_modified, struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
@@ -217,8 +217,8 @@ int bh_store_source_validators(struct bh_store *s, const char *name, char **etag
 	return 0;
 }
 
-int bh_store_source_checked(struct bh_store *s, const char *name, const char *url,
-			    struct bh_error **err)
+int bh_vuln_store_source_checked(struct bh_store *s, const char *name, const char *url,
+				 struct bh_error **err)
 {
 	sqlite3_stmt *st = NULL;
 	char now[BH_TIME_MAX];
@@ -307,7 +307,7 @@ static int meta_get(sqlite3 *db, const char *key, char **out, struct bh_error **
 	return 0;
 }
 
-int bh_store_info(struct bh_store *s, json_t **out, struct bh_error **err)
+int bh_vuln_store_info(struct bh_store *s, json_t **out, struct bh_error **err)
 {
 	json_t *o = json_object(), *eco = json_array(), *src = json_array(), *tot = json_array();
 	char *updated = NULL, *gen = NULL;
@@ -391,8 +391,8 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	return (const char *)sqlite3_column_text(st, col);
 }
 
-int bh_store_query(struct bh_store *s, const char *ecosystem, const char *package,
-		   bh_advisory_fn fn, void *data, struct bh_error **err)
+int bh_vuln_store_query(struct bh_store *s, const char *ecosystem, const char *package,
+			bh_advisory_fn fn, void *data, struct bh_error **err)
 {
 	static const char sql[] =
 		"SELECT a.id, a.aliases, a.summary, a.details, a.modified, a.published,"
@@ -461,8 +461,8 @@ out:
 
 /* ---- scans --------------------------------------------------------------- */
 
-int bh_store_record_scan(struct bh_store *s, const char *digest, const json_t *summary,
-			 struct bh_error **err)
+int bh_vuln_store_record_scan(struct bh_store *s, const char *digest, const json_t *summary,
+			      struct bh_error **err)
 {
 	struct bh_digest d;
 	sqlite3_stmt *st = NULL;
@@ -512,7 +512,8 @@ out:
 	return r;
 }
 
-int bh_store_last_scan(struct bh_store *s, const char *digest, json_t **out, struct bh_error **err)
+int bh_vuln_store_last_scan(struct bh_store *s, const char *digest, json_t **out,
+			    struct bh_error **err)
 {
 	struct bh_digest d;
 	sqlite3_stmt *st = NULL;

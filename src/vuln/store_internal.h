@@ -143,24 +143,24 @@ struct bh_source_meta {
 	const char *last_modified;
 };
 
-/* bh_store_import, recording `meta` (NULL: one "import" source per path, or
+/* bh_vuln_store_import, recording `meta` (NULL: one "import" source per path, or
  * opts->source) as part of the same transaction. */
-int bh_store_import_meta(struct bh_store *s, const char *const *paths, size_t npaths,
-			 const struct bh_import_opts *opts, const struct bh_source_meta *meta,
-			 struct bh_import_stats *stats, struct bh_error **err);
+int bh_vuln_store_import_meta(struct bh_store *s, const char *const *paths, size_t npaths,
+			      const struct bh_import_opts *opts, const struct bh_source_meta *meta,
+			      struct bh_import_stats *stats, struct bh_error **err);
 
 /* The same for one file already open as fd (taken), named `what` in messages;
  * meta is required. */
-int bh_store_import_fd(struct bh_store *s, int fd, const char *what,
-		       const struct bh_import_opts *opts, const struct bh_source_meta *meta,
-		       struct bh_import_stats *stats, struct bh_error **err);
+int bh_vuln_store_import_fd(struct bh_store *s, int fd, const char *what,
+			    const struct bh_import_opts *opts, const struct bh_source_meta *meta,
+			    struct bh_import_stats *stats, struct bh_error **err);
 
 /* Remember that a source was checked and had not changed (HTTP 304). */
-int bh_store_source_checked(struct bh_store *s, const char *name, const char *url,
-			    struct bh_error **err);
+int bh_vuln_store_source_checked(struct bh_store *s, const char *name, const char *url,
+				 struct bh_error **err);
 /* The stored validators of a source (new strings or NULL). */
-int bh_store_source_validators(struct bh_store *s, const char *name, char **etag,
-			       char **last_modified, struct bh_error **err);
+int bh_vuln_store_source_validators(struct bh_store *s, const char *name, char **etag,
+				    char **last_modified, struct bh_error **err);
 
 /* The update API (db update) is public: include/bulkhead/vuln.h. */
 

@@ -307,7 +307,7 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 	CURLcode cc;
 	int r = -1;
 
-	if (bh_store_source_validators(s, src->name, &etag, &lm, err) < 0)
+	if (bh_vuln_store_source_validators(s, src->name, &etag, &lm, err) < 0)
 		goto out;
 	d.fd = temp_fd(s->path, err);
 	if (d.fd < 0)
@@ -380,7 +380,7 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 	if (res->http_status == 304) {
 		res->not_modified = true;
 		bh_info("update: %s: not modified", src->name);
-		r = bh_store_source_checked(s, src->name, src->url, err);
+		r = bh_vuln_store_source_checked(s, src->name, src->url, err);
 		goto out;
 	}
 	if (res->http_status != 200) {
@@ -403,7 +403,7 @@ static int fetch_one(struct bh_store *s, const struct bh_update_source *src,
 			bh_error_sys(err, errno, "%s: rewinding the download", src->url);
 			goto out;
 		}
-		r = bh_store_import_fd(s, d.fd, src->url, &io, &m, &res->stats, err);
+		r = bh_vuln_store_import_fd(s, d.fd, src->url, &io, &m, &res->stats, err);
 		d.fd = -1; /* taken */
 	}
 out:
@@ -420,9 +420,9 @@ out:
 	return r;
 }
 
-int bh_store_update(struct bh_store *s, const struct bh_update_sources *src,
-		    const struct bh_update_opts *opts, struct bh_update_result **results,
-		    struct bh_error **err)
+int bh_vuln_store_update(struct bh_store *s, const struct bh_update_sources *src,
+			 const struct bh_update_opts *opts, struct bh_update_result **results,
+			 struct bh_error **err)
 {
 	static const struct bh_update_opts defaults = { 0 };
 	struct bh_update_result *res;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The rule engine unit tests' helpers (test_rules_lang, test_rules_errors,
- * test_rules_defaults, test_rules_filters): a rules file loaded and compiled,
+ * test_rules_defaults, test_rules_filters, test_mon_extra): a rules file loaded and compiled,
  * its diagnostics dumped and searched, monitor events built, one condition
  * matched or its first error; and the default rule set as a group fixture
  * (load_defaults/free_defaults, `fires`). Included after unit.h.

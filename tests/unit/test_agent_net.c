@@ -301,14 +301,6 @@ static int slow_bench(const struct bh_host_opts *o, const struct agent_net_hooks
 	return 0;
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* a bench that only ends when told to stop (bh_host_bench checks between checks) */
 static int stoppable_bench(const struct bh_host_opts *o, const struct agent_net_hooks *h, size_t *n,
 			   struct bh_error **err)
@@ -335,9 +327,9 @@ static void a_stop_cuts_a_bench_run_short(void **state)
 	(void)state;
 	assert_int_equal(agent_bencher_start(&b, &o, 20, &h, stoppable_bench, &err), 0);
 	usleep(20000);
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	agent_bencher_stop(&b);
-	assert_true(ms_now() - t0 < 1000);
+	assert_true(bh_mono_ms() - t0 < 1000);
 	/* the library's side: a stop set ends the bench with no report */
 	o.stop = &stop;
 	assert_int_equal(bh_host_bench(&o, &r, &err), -1);
@@ -359,10 +351,10 @@ static void events_ship_while_a_bench_runs(void **state)
 
 	(void)state;
 	the_slow = &w;
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(agent_bencher_start(&b, NULL, 20, &h, slow_bench, &err), 0);
 	/* the start does not wait for the bench */
-	assert_true(ms_now() - t0 < 200);
+	assert_true(bh_mono_ms() - t0 < 200);
 	for (int i = 0; i < 200 && !running; i++) {
 		pthread_mutex_lock(&w.mu);
 		running = w.running;
@@ -372,10 +364,10 @@ static void events_ship_while_a_bench_runs(void **state)
 	}
 	assert_int_equal(running, 1);
 	/* while it runs, the shipper's side appends (as the monitor's alerts do) */
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	for (int i = 0; i < 100; i++)
 		assert_int_equal(h.event(h.data, "{}", 2, &err), 0);
-	assert_true(ms_now() - t0 < 200);
+	assert_true(bh_mono_ms() - t0 < 200);
 	pthread_mutex_lock(&w.mu);
 	assert_int_equal(w.events, 100);
 	assert_int_equal(w.runs, 0); /* the bench is still under way */

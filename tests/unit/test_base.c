@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "base/sqlite.h"
 
 static void error_chain_reads_outermost_first(void **state)
 {
@@ -759,75 +758,85 @@ static void hex_round_trips_and_refuses_what_is_not_hex(void **state)
 	assert_int_equal(bh_hex_decode("00", SIZE_MAX - 1, 0, back, 1), -1); /* huge: no read */
 }
 
-/* ---- SQLite helpers ------------------------------------------------------ */
-
-static const char *const sq_steps[] = {
-	"CREATE TABLE a (x INTEGER);",
-	"CREATE TABLE b (y INTEGER); INSERT INTO a VALUES (7);",
-};
-
-static void sqlite_migrates_once_and_refuses_unknown_versions(void **state)
+/* bh_read_small / bh_write_small: one read, trailing newline gone, bounded. */
+/* A regular file of at most b->max bytes is read; a FIFO (opened O_NONBLOCK,
+ * never read) and a file over the bound are refused before any read. */
+static void read_fd_regular_refuses_fifos_and_big_files(void **state)
 {
-	const struct bh_sqlite_schema s = { sq_steps, 2, "the test file", "start again" };
+	char *dir = unit_mktmp(), *path = bh_asprintf("%s/f", dir);
+	char *fifo = bh_asprintf("%s/fifo", dir);
+	struct bh_buf b = BH_BUF_INIT(8);
 	struct bh_error *err = NULL;
-	char *dir = unit_mktmp(), *path = bh_asprintf("%s/t.sqlite", dir);
-	char *junk = bh_asprintf("%s/junk.sqlite", dir);
-	char bytes[512];
-	sqlite3 *db = NULL;
-	int64_t v = -1;
+	uint64_t size = 0;
+	int fd;
 
-	assert_int_equal(bh_lazy_require(&bh_lazy_sqlite3, NULL), 0);
-	assert_int_equal(bh_sqlite_open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 1000,
-					"PRAGMA journal_mode = WAL;", "opening", &db, &err),
-			 0);
-	assert_int_equal(bh_sqlite_migrate(db, &s, &err), 0);
-	assert_int_equal(bh_sqlite_migrate(db, &s, &err), 0); /* at version 2: nothing to do */
-	assert_int_equal(bh_sqlite_int(db, "PRAGMA user_version", "v", &v, &err), 0);
-	assert_int_equal(v, 2);
-	assert_int_equal(bh_sqlite_int(db, "SELECT count(*) FROM a", "v", &v, &err), 0);
-	assert_int_equal(v, 1);
-	assert_int_equal(bh_sqlite_int(db, "SELECT x FROM a WHERE x = 8", "v", &v, &err), 0);
-	assert_int_equal(v, 0); /* no row */
+	(void)state;
+	assert_int_equal(bh_write_file_atomic(path, "12345678", 8, 0600, NULL), 0);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(bh_fd_regular(fd, "f", 8, &size, &err), 0);
+	assert_int_equal(size, 8);
+	assert_int_equal(bh_read_fd_regular(fd, "f", &b, &err), 0);
+	assert_int_equal(b.len, 8);
+	assert_int_equal(bh_fd_regular(fd, "f", 7, &size, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "f: 8 bytes, over the limit of 7");
+	bh_error_clear(&err);
+	close(fd);
+	bh_buf_release(&b);
+	b = (struct bh_buf)BH_BUF_INIT(4);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_int_equal(bh_read_fd_regular(fd, "f", &b, &err), -1);
+	assert_error(err, BH_ERR_LIMIT, "f: 8 bytes, over the limit of 4");
+	assert_int_equal(b.len, 0); /* refused before a read */
+	bh_error_clear(&err);
+	close(fd);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(bh_read_fd_regular(fd, "fifo", &b, &err), -1);
+	assert_error(err, BH_ERR_UNSAFE, "fifo: not a regular file");
+	bh_error_clear(&err);
+	close(fd);
+	bh_buf_release(&b);
+	free(path);
+	free(fifo);
+	unit_rmtmp(dir);
+}
 
-	/* a failing statement names what was being done */
-	assert_int_equal(bh_sqlite_exec(db, "SELECT * FROM missing", "reading missing", &err), -1);
-	assert_error(err, BH_ERR_IO, "reading missing: no such table: missing");
-	bh_error_clear(&err);
-	assert_int_equal(bh_sqlite_int(db, "SELEC 1", "parsing", &v, &err), -1);
-	assert_error(err, BH_ERR_IO, "parsing: ");
-	bh_error_clear(&err);
+/* A temporary beside the path takes its place whole; a failed install leaves
+ * no temporary and the path as it was. */
+static void tmp_beside_installs_or_leaves_nothing(void **state)
+{
+	char *dir = unit_mktmp(), *path = bh_asprintf("%s/f", dir), *bad, *tmp, buf[8];
+	struct bh_error *err = NULL;
+	struct stat st;
+	int fd;
 
-	/* a newer file, and a hostile negative version: refused, nothing changed */
-	assert_int_equal(bh_sqlite_exec(db, "PRAGMA user_version = 3", "v", &err), 0);
-	assert_int_equal(bh_sqlite_migrate(db, &s, &err), -1);
-	assert_error(
-		err, BH_ERR_UNSUPPORTED,
-		"the test file has schema version 3; this bulkhead knows up to 2 (start again)");
+	(void)state;
+	assert_int_equal(bh_write_file_atomic(path, "old", 3, 0600, NULL), 0);
+	fd = bh_tmp_beside(path, 0640, &tmp, &err);
+	assert_true(fd >= 0 && !strncmp(tmp, path, strlen(path)));
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(bh_write_all(fd, "new", 3, &err), 0);
+	assert_int_equal(bh_read_small(path, buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "old"); /* not in place before the install */
+	assert_int_equal(bh_tmp_install(fd, tmp, path, true, &err), 0);
+	assert_int_equal(bh_read_small(path, buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "new");
+	/* a rename that fails: the temporary removed */
+	bad = bh_asprintf("%s/none/f", dir);
+	fd = bh_tmp_beside(path, 0600, &tmp, &err);
+	assert_true(fd >= 0);
+	assert_int_equal(bh_tmp_install(fd, bh_strdup(tmp), bad, false, &err), -1);
+	assert_error(err, BH_ERR_IO, "renaming");
 	bh_error_clear(&err);
-	assert_int_equal(bh_sqlite_exec(db, "PRAGMA user_version = -1", "v", &err), 0);
-	assert_int_equal(bh_sqlite_migrate(db, &s, &err), -1);
-	assert_error(err, BH_ERR_UNSUPPORTED, "schema version -1;");
-	bh_error_clear(&err);
-	assert_int_equal(bh_sqlite_int(db, "PRAGMA user_version", "v", &v, &err), 0);
-	assert_int_equal(v, -1);
-	sqlite3_close(db);
-
-	/* a file that is not SQLite: an error on the first read, nothing left open */
-	memset(bytes, 'x', sizeof(bytes));
-	assert_int_equal(bh_write_file_atomic(junk, bytes, sizeof(bytes), 0600, NULL), 0);
-	db = (sqlite3 *)1;
-	assert_int_equal(bh_sqlite_open(junk, SQLITE_OPEN_READWRITE, 1000, "PRAGMA user_version;",
-					"opening", &db, &err),
-			 -1);
-	assert_null(db);
-	assert_error(err, BH_ERR_IO, "opening: file is not a database");
-	bh_error_clear(&err);
-	free(junk);
+	assert_int_equal(access(tmp, F_OK), -1);
+	free(tmp);
+	free(bad);
 	free(path);
 	unit_rmtmp(dir);
 }
 
-/* bh_read_small / bh_write_small: one read, trailing newline gone, bounded. */
 static void small_files(void **state)
 {
 	char *dir = unit_mktmp(), *path = bh_asprintf("%s/freezer.state", dir);
@@ -885,6 +894,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(small_files),
+		cmocka_unit_test(read_fd_regular_refuses_fifos_and_big_files),
+		cmocka_unit_test(tmp_beside_installs_or_leaves_nothing),
 		cmocka_unit_test(utf8_seq_takes_valid_sequences_only),
 		cmocka_unit_test(error_chain_reads_outermost_first),
 		cmocka_unit_test(error_first_failure_is_kept),
@@ -907,7 +918,6 @@ int main(void)
 		cmocka_unit_test(error_warn_logs_and_releases),
 		cmocka_unit_test(pack_round_trips_and_fails_on_every_truncation),
 		cmocka_unit_test(unpack_refuses_hostile_values),
-		cmocka_unit_test(sqlite_migrates_once_and_refuses_unknown_versions),
 		cmocka_unit_test(base64_round_trips_rfc4648_vectors),
 		cmocka_unit_test(base64_refuses_hostile_input),
 		cmocka_unit_test(hex_round_trips_and_refuses_what_is_not_hex),

@@ -629,6 +629,90 @@ static void test_watch(void **state)
 	unit_rmtmp(d);
 }
 
+/* bh_ctr_list_dirs: the named container directories alone, read as the full
+ * list reads them (a runtime root's, a starred root's, a crun one); a path
+ * of no root, a root itself, a ".." or another root's path: nothing. */
+static void test_list_dirs(void **state)
+{
+	struct bh_ctr_opts o = { .root = ROOT, .docker_socket = "", .include_stopped = true };
+	struct bh_strvec dirs = BH_STRVEC_INIT;
+	struct bh_ctr_list *l = NULL, *full;
+	struct bh_error *err = NULL;
+	const struct bh_ctr *c;
+
+	(void)state;
+	bh_strvec_push(&dirs, ROOT "/run/runc/r1");
+	bh_strvec_push(&dirs, ROOT "/run/containerd/runc/k8s.io/k1");
+	bh_strvec_push(&dirs, ROOT "/run/crun/c1");
+	bh_strvec_push(&dirs, ROOT "/run/runc");
+	bh_strvec_push(&dirs, ROOT "/run/runc/../runc/r2");
+	bh_strvec_push(&dirs, ROOT "/etc/r1");
+	bh_strvec_push(&dirs, "/elsewhere" ROOT "/run/runc/o1");
+	bh_strvec_push(&dirs, ROOT "/run/runc/nothere");
+	assert_int_equal(bh_ctr_list_dirs(&o, &dirs, &l, &err), 0);
+	assert_null(err);
+	assert_int_equal(l->n, 3);
+	full = list(&o);
+	c = find(l, "r1");
+	assert_non_null(c);
+	assert_string_equal(c->runtime, "runc");
+	assert_int_equal(c->pid, 4001);
+	assert_string_equal(c->name, "r1");
+	assert_string_equal(cg_path(c, ""), cg_path(find(full, "r1"), ""));
+	assert_string_equal(cg_path(c, "memory"), "/process_api/x/r1");
+	assert_non_null(find(l, "k1"));
+	assert_int_equal(find(l, "c1")->engine, BH_CTR_CRUN);
+	bh_ctr_list_free(l);
+	bh_ctr_list_free(full);
+	bh_strvec_release(&dirs);
+}
+
+/* bh_ctr_watch_changed_dirs: each container directory made or written in,
+ * once; a root's own change names none. */
+static void test_watch_dirs(void **state)
+{
+	char *d = unit_mktmp(), *p;
+	const char *roots[] = { "runc:/x/moby", "crun:/y/*", NULL };
+	struct bh_ctr_opts o = { .docker_socket = "", .state_roots = roots };
+	struct bh_strvec dirs = BH_STRVEC_INIT;
+	struct bh_error *err = NULL;
+	struct bh_ctr_watch *w = NULL;
+
+	(void)state;
+	o.root = d;
+	mkdir_in(d, "/x/moby");
+	mkdir_in(d, "/y/ns-a");
+	assert_int_equal(bh_ctr_watch_new(&o, &w, &err), 0);
+	mkdir_in(d, "/x/moby/c1");
+	touch_in(d, "/x/moby/c1/state.json");
+	touch_in(d, "/x/moby/c1/state.json");
+	assert_true(bh_ctr_watch_changed_dirs(w, &dirs));
+	assert_int_equal(dirs.n, 1);
+	p = bh_asprintf("%s/x/moby/c1", d);
+	assert_string_equal(dirs.v[0], p);
+	free(p);
+	bh_strvec_release(&dirs);
+	touch_in(d, "/x/moby/c1/state.json");
+	assert_true(bh_ctr_watch_changed_dirs(w, &dirs));
+	assert_int_equal(dirs.n, 1);
+	bh_strvec_release(&dirs);
+	mkdir_in(d, "/y/ns-b"); /* a namespace: not a container */
+	assert_true(bh_ctr_watch_changed_dirs(w, &dirs));
+	assert_int_equal(dirs.n, 0);
+	mkdir_in(d, "/y/ns-b/c2");
+	assert_true(bh_ctr_watch_changed_dirs(w, &dirs));
+	assert_int_equal(dirs.n, 1);
+	p = bh_asprintf("%s/y/ns-b/c2", d);
+	assert_string_equal(dirs.v[0], p);
+	free(p);
+	bh_strvec_release(&dirs);
+	touch_in(d, "/x/moby/f"); /* a file in a root */
+	assert_true(bh_ctr_watch_changed_dirs(w, &dirs));
+	assert_int_equal(dirs.n, 0);
+	bh_ctr_watch_free(w);
+	unit_rmtmp(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -645,6 +729,8 @@ int main(void)
 		cmocka_unit_test(test_state_dirs_root),
 		cmocka_unit_test(test_state_dirs_hostile),
 		cmocka_unit_test(test_watch),
+		cmocka_unit_test(test_list_dirs),
+		cmocka_unit_test(test_watch_dirs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

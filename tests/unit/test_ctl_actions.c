@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The actions' lease (include/bulkhead/ctl_policy.h, lease17), on SQLite and
  * PostgreSQL (tests/unit/ctl_env.h): polls at once from several threads never

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * Flows (flows17): the agent's aggregation of connections into edges
  * (src/agent/flows.c: fed by monitor events, bounded, drained into records

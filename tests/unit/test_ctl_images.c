@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The controller's images (src/ctl/images.c) on SQLite and PostgreSQL:
  * recording a scan (counts, duplicates, new findings, first seen kept, the

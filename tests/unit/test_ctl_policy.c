@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The node policy the controller distributes (include/bulkhead/ctl_policy.h,
  * dist17): its parser validates with the library's rules and network policy

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * Learned behaviour profiles at the controller (include/bulkhead/ctl_profiles.h,
  * profiles17), on SQLite and PostgreSQL (tests/unit/ctl_env.h): a report is

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The flows retention (lease17, src/ctl/retention.c) on SQLite and
  * PostgreSQL (tests/unit/ctl_env.h): old flows, threats and seqs pruned, the

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The controller's store (include/bulkhead/ctl.h), every store test run on
  * both back-ends: SQLite in a temporary file, and PostgreSQL 15 that this

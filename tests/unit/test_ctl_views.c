@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * What the dashboard's views read (src/ctl/views.c, src/ctl/counter.c), on
  * both back-ends as test_ctl_store.c does (SQLite in a temporary file,

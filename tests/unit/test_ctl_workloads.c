@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* harness: serial */
+/* harness: serial postgres (ctl_env.h's own PostgreSQL, unix socket in its temp dir) */
 /*
  * The workloads paged (lease17, bh_ctl_workload_page) on SQLite and
  * PostgreSQL (tests/unit/ctl_env.h): pages by node and id follow one another

@@ -565,14 +565,6 @@ static void test_rendezvous(void **state)
 	unit_rmtmp(d);
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* The slow guard's process: killed by the teardown when an assertion failed first. */
 static pid_t slow_pid = -1;
 
@@ -652,25 +644,25 @@ static void test_rendezvous_stopped(void **state)
 	(void)state;
 	pid = slow_guard(dir, 300, 300);
 	/* live and slow: waited for */
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, 10000, &err), 0);
-	assert_true(ms_now() - t0 >= 250);
+	assert_true(bh_mono_ms() - t0 >= 250);
 	/* stopped (SIGSTOP): skipped at once, named */
 	assert_int_equal(kill(pid, SIGSTOP), 0);
 	assert_int_equal(waitpid(pid, &ws, WUNTRACED), pid);
 	assert_true(WIFSTOPPED(ws));
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 43, 8, 10000, &err), -1);
-	assert_true(ms_now() - t0 < 1000);
+	assert_true(bh_mono_ms() - t0 < 1000);
 	want = bh_asprintf("(pid %d) its process %d is stopped (state T", (int)pid, (int)pid);
 	assert_error(err, BH_ERR_LIMIT, want);
 	free(want);
 	bh_error_clear(&err);
 	/* continued: waited for again */
 	assert_int_equal(kill(pid, SIGCONT), 0);
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, 10000, &err), 0);
-	assert_true(ms_now() - t0 >= 250);
+	assert_true(bh_mono_ms() - t0 >= 250);
 	slow_kill();
 
 	/* a guard that misses a rendezvous (here: it never reads) */
@@ -681,18 +673,18 @@ static void test_rendezvous_stopped(void **state)
 	p = bh_asprintf("%s/missed", bh_guard_rdv_dir(r));
 	assert_int_equal(access(p, F_OK), 0);
 	/* … gets the short wait next time */
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 46, 11, 10000, &err), -1);
-	assert_true(ms_now() - t0 < 1000);
+	assert_true(bh_mono_ms() - t0 < 1000);
 	assert_error(err, BH_ERR_LIMIT, "missed its last rendezvous and did not answer in 100 ms");
 	bh_error_clear(&err);
 	/* … until it reads its requests again: the whole time then */
 	bh_guard_rdv_pending(r, &req);
 	bh_strvec_release(&req);
 	assert_int_equal(access(p, F_OK), -1);
-	t0 = ms_now();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 47, 12, 300, &err), -1);
-	assert_true(ms_now() - t0 >= 300);
+	assert_true(bh_mono_ms() - t0 >= 300);
 	assert_error(err, BH_ERR_LIMIT, "did not answer in 300 ms");
 	bh_error_clear(&err);
 	free(p);
@@ -737,10 +729,10 @@ static void test_rendezvous_missed_once(void **state)
 	assert_true(any_missed(dir));
 	usleep(700 * 1000); /* its stall is over; nothing made it read its requests yet */
 	for (int i = 0; i < 3; i++) {
-		t0 = ms_now();
+		t0 = bh_mono_ms();
 		assert_int_equal(bh_guard_rdv_await(dir, 51 + i, 2 + i, 10000, &err), 0);
 		assert_null(err);
-		assert_true(ms_now() - t0 >= 120);
+		assert_true(bh_mono_ms() - t0 >= 120);
 		assert_false(any_missed(dir));
 	}
 	slow_kill();

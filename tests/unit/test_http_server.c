@@ -181,26 +181,18 @@ static void put(int fd, const char *s)
 	assert_int_equal(write(fd, s, n), (ssize_t)n);
 }
 
-static uint64_t ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Read until `want` responses ("HTTP/1.1 200" lines with their whole bodies)
  * are in buf, within BOUND_MS; returns how many arrived. */
 static int responses(int fd, char *buf, size_t size, int want)
 {
-	uint64_t end = ms_now() + BOUND_MS;
+	uint64_t end = bh_mono_ms() + BOUND_MS;
 	size_t len = 0;
 	int got = 0;
 
 	buf[0] = 0;
 	while (got < want) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = ms_now();
+		uint64_t now = bh_mono_ms();
 		ssize_t r;
 		const char *q;
 
@@ -242,11 +234,11 @@ static void test_alone(void **state)
 	a = dial(v.port);
 	put(a, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 	{
-		uint64_t end = ms_now() + BOUND_MS;
+		uint64_t end = bh_mono_ms() + BOUND_MS;
 		size_t len = 0;
 		ssize_t r;
 
-		while (ms_now() < end && len < sizeof(buf) - 1 &&
+		while (bh_mono_ms() < end && len < sizeof(buf) - 1 &&
 		       (r = read(a, buf + len, sizeof(buf) - 1 - len)) > 0)
 			len += (size_t)r;
 		buf[len] = 0;
@@ -347,12 +339,12 @@ static void test_pieces(void **state)
 /* Read what arrives on fd for ms into buf (NUL-terminated); the length. */
 static size_t drain_for(int fd, char *buf, size_t size, unsigned ms)
 {
-	uint64_t end = ms_now() + ms;
+	uint64_t end = bh_mono_ms() + ms;
 	size_t len = 0;
 
 	while (len < size - 1) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = ms_now();
+		uint64_t now = bh_mono_ms();
 		ssize_t r;
 
 		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0)

@@ -64,7 +64,7 @@ static void test_go_real(void **state)
 	unsigned char *b = (unsigned char *)gunzip_file(FIX "/go/hello-go1.19.elf.gz", &n);
 	uint64_t shoff = rd64(b + 40);
 
-	if (bh_parse_go_buildinfo(b, n, "usr/bin/hello", &l, &err) < 0)
+	if (bh_inventory_parse_go_buildinfo(b, n, "usr/bin/hello", &l, &err) < 0)
 		fail_msg("%s", bh_error_message(err));
 	check_hello(&l);
 	assert_string_equal(l.v[0].path, "/usr/bin/hello");
@@ -72,7 +72,7 @@ static void test_go_real(void **state)
 
 	/* section headers stripped: found from the first writable PT_LOAD */
 	b[60] = b[61] = 0; /* e_shnum */
-	if (bh_parse_go_buildinfo(b, n, "x", &l, &err) < 0)
+	if (bh_inventory_parse_go_buildinfo(b, n, "x", &l, &err) < 0)
 		fail_msg("no section headers: %s", bh_error_message(err));
 	check_hello(&l);
 	bh_pkglist_release(&l);
@@ -98,27 +98,28 @@ static void test_go_real(void **state)
 		}
 		assert_true(done);
 	}
-	assert_int_equal(bh_parse_go_buildinfo(b, n, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo(b, n, "x", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "past the end");
 	bh_error_clear(&err);
 	assert_int_equal(l.n, 0);
 	/* a section header table past the end */
 	wr64(b + 40, (uint64_t)n + 100);
-	assert_int_equal(bh_parse_go_buildinfo(b, n, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo(b, n, "x", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "past the end");
 	bh_error_clear(&err);
 	/* every truncation fails cleanly */
 	free(b);
 	b = (unsigned char *)gunzip_file(FIX "/go/hello-go1.19.elf.gz", &n);
 	for (size_t cut = 0; cut < n; cut += n / 97 + 1) {
-		bh_parse_go_buildinfo(b, cut, "x", &l, &err);
+		bh_inventory_parse_go_buildinfo(b, cut, "x", &l, &err);
 		bh_error_clear(&err);
 		bh_pkglist_release(&l);
 	}
 	free(b);
 	/* not an ELF */
-	assert_int_equal(
-		bh_parse_go_buildinfo((const unsigned char *)"#!/bin/sh\n", 10, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo((const unsigned char *)"#!/bin/sh\n", 10,
+							 "x", &l, &err),
+			 -1);
 	bh_error_clear(&err);
 }
 
@@ -202,7 +203,7 @@ static void test_go_old_format(void **state)
 	size_t n;
 	unsigned char *b = old_format_elf(&n);
 
-	if (bh_parse_go_buildinfo(b, n, "app", &l, &err) < 0)
+	if (bh_inventory_parse_go_buildinfo(b, n, "app", &l, &err) < 0)
 		fail_msg("%s", bh_error_message(err));
 	assert_int_equal(l.n, 3);
 	assert_string_equal(find(&l, "example.com/old")->version, "v0.1.0");
@@ -213,16 +214,16 @@ static void test_go_old_format(void **state)
 	bh_pkglist_release(&l);
 	/* the string header points outside the file */
 	wr64(b + 0x300 + 8, 1 << 20);
-	assert_int_equal(bh_parse_go_buildinfo(b, n, "app", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo(b, n, "app", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "outside");
 	bh_error_clear(&err);
 	/* a pointer size of 3 */
 	b[0x200 + 14] = 3;
-	assert_int_equal(bh_parse_go_buildinfo(b, n, "app", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo(b, n, "app", &l, &err), -1);
 	bh_error_clear(&err);
 	/* no magic: not found */
 	b[0x200] = 0;
-	assert_int_equal(bh_parse_go_buildinfo(b, n, "app", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_buildinfo(b, n, "app", &l, &err), -1);
 	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
 	bh_error_clear(&err);
 	free(b);
@@ -240,7 +241,7 @@ static void test_go_stream_real(void **state)
 	unsigned char *b = (unsigned char *)gunzip_file(FIX "/go/hello-go1.19.elf.gz", &n);
 
 	for (size_t i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
-		if (bh_parse_go_stream(b, n, chunks[i], "usr/bin/hello", &l, &err) < 0)
+		if (bh_inventory_parse_go_stream(b, n, chunks[i], "usr/bin/hello", &l, &err) < 0)
 			fail_msg("chunk %zu: %s", chunks[i], bh_error_message(err));
 		check_hello(&l);
 		assert_string_equal(l.v[0].path, "/usr/bin/hello");
@@ -248,13 +249,14 @@ static void test_go_stream_real(void **state)
 	}
 	/* every truncation ends cleanly */
 	for (size_t cut = 0; cut < n; cut += n / 61 + 1) {
-		bh_parse_go_stream(b, cut, 7000, "x", &l, &err);
+		bh_inventory_parse_go_stream(b, cut, 7000, "x", &l, &err);
 		bh_error_clear(&err);
 		bh_pkglist_release(&l);
 	}
 	/* not an ELF: not a Go binary */
-	assert_int_equal(
-		bh_parse_go_stream((const unsigned char *)"#!/bin/sh\n", 10, 4, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_stream((const unsigned char *)"#!/bin/sh\n", 10, 4,
+						      "x", &l, &err),
+			 -1);
 	assert_int_equal(bh_error_code(err), BH_ERR_NOTFOUND);
 	bh_error_clear(&err);
 	free(b);
@@ -352,12 +354,12 @@ static void test_go_stream_old_format(void **state)
 	size_t n;
 	unsigned char *b = old_format_large(&n, false);
 
-	if (bh_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
+	if (bh_inventory_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
 		fail_msg("whole: %s", bh_error_message(err));
 	check_big(&l);
 	bh_pkglist_release(&l);
 	for (size_t chunk = 999; chunk < n; chunk *= 7) {
-		if (bh_parse_go_stream(b, n, chunk, "big", &l, &err) < 0)
+		if (bh_inventory_parse_go_stream(b, n, chunk, "big", &l, &err) < 0)
 			fail_msg("stream, chunk %zu: %s", chunk, bh_error_message(err));
 		check_big(&l);
 		bh_pkglist_release(&l);
@@ -365,7 +367,7 @@ static void test_go_stream_old_format(void **state)
 	/* the small hand-made one (all of it in the head) */
 	free(b);
 	b = old_format_elf(&n);
-	assert_int_equal(bh_parse_go_stream(b, n, 100, "app", &l, &err), 0);
+	assert_int_equal(bh_inventory_parse_go_stream(b, n, 100, "app", &l, &err), 0);
 	assert_int_equal(l.n, 3);
 	assert_string_equal(find(&l, "stdlib")->version, "v1.16.15");
 	bh_pkglist_release(&l);
@@ -373,11 +375,11 @@ static void test_go_stream_old_format(void **state)
 
 	/* string headers the stream has passed: a clean failure, not a guess */
 	b = old_format_large(&n, true);
-	if (bh_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
+	if (bh_inventory_parse_go_buildinfo(b, n, "big", &l, &err) < 0)
 		fail_msg("whole, headers before: %s", bh_error_message(err));
 	check_big(&l);
 	bh_pkglist_release(&l);
-	assert_int_equal(bh_parse_go_stream(b, n, 65536, "big", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_go_stream(b, n, 65536, "big", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "outside");
 	bh_error_clear(&err);
 	assert_int_equal(l.n, 0);

@@ -23,10 +23,10 @@ static void test_npm_package_json(void **state)
 	struct bh_pkglist l = { 0 };
 	struct bh_error *err = NULL;
 
-	assert_int_equal(bh_parse_npm_package_json(pj, sizeof(pj) - 1,
-						   "app/node_modules/@types/node/package.json", &l,
-						   &err),
-			 0);
+	assert_int_equal(
+		bh_inventory_parse_npm_package_json(
+			pj, sizeof(pj) - 1, "app/node_modules/@types/node/package.json", &l, &err),
+		0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].name, "@types/node");
 	assert_string_equal(l.v[0].ecosystem, "npm");
@@ -48,9 +48,9 @@ static void test_npm_package_json(void **state)
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			assert_int_equal(
-				bh_parse_npm_package_json(bad[i], strlen(bad[i]), "p", &l, &err),
-				-1);
+			assert_int_equal(bh_inventory_parse_npm_package_json(bad[i], strlen(bad[i]),
+									     "p", &l, &err),
+					 -1);
 			assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
 			bh_error_clear(&err);
 			assert_int_equal(l.n, 0);
@@ -80,8 +80,9 @@ static void test_npm_lockfiles(void **state)
 		"\"mocha\": {\"version\": \"10.0.0\", \"dev\": true},"
 		"\"al\": {\"version\": \"npm:real@4.0.0\"}}}";
 
-	assert_int_equal(
-		bh_parse_npm_lockfile(v3, sizeof(v3) - 1, "app/package-lock.json", &l, &err), 0);
+	assert_int_equal(bh_inventory_parse_npm_lockfile(v3, sizeof(v3) - 1,
+							 "app/package-lock.json", &l, &err),
+			 0);
 	assert_int_equal(l.n, 4);
 	p = find(&l, "b");
 	assert_string_equal(p->install_path, "node_modules/a/node_modules/b");
@@ -94,8 +95,9 @@ static void test_npm_lockfiles(void **state)
 	assert_null(find(&l, "linked"));
 	bh_pkglist_release(&l);
 
-	assert_int_equal(bh_parse_npm_lockfile(v1, sizeof(v1) - 1, "package-lock.json", &l, &err),
-			 0);
+	assert_int_equal(
+		bh_inventory_parse_npm_lockfile(v1, sizeof(v1) - 1, "package-lock.json", &l, &err),
+		0);
 	assert_int_equal(l.n, 4);
 	assert_string_equal(find(&l, "b")->install_path, "node_modules/a/node_modules/b");
 	assert_true(find(&l, "mocha")->dev);
@@ -115,16 +117,16 @@ static void test_npm_lockfiles(void **state)
 		for (int i = 0; i < 100; i++)
 			bh_buf_adds(&b, "}}", NULL);
 		bh_buf_adds(&b, "}", NULL);
-		assert_int_equal(bh_parse_npm_lockfile(b.data, b.len, "x", &l, &err), -1);
+		assert_int_equal(bh_inventory_parse_npm_lockfile(b.data, b.len, "x", &l, &err), -1);
 		assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
 		bh_error_clear(&err);
 		assert_true(l.n > 10);
 		bh_pkglist_release(&l);
 		bh_buf_release(&b);
 	}
-	assert_int_equal(bh_parse_npm_lockfile("[1]", 3, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_npm_lockfile("[1]", 3, "x", &l, &err), -1);
 	bh_error_clear(&err);
-	assert_int_equal(bh_parse_npm_lockfile("{}", 2, "x", &l, &err), 0);
+	assert_int_equal(bh_inventory_parse_npm_lockfile("{}", 2, "x", &l, &err), 0);
 	assert_int_equal(l.n, 0);
 }
 
@@ -149,11 +151,12 @@ static void test_python(void **state)
 	struct bh_pkglist l = { 0 };
 	struct bh_error *err = NULL;
 
-	assert_int_equal(bh_parse_python_metadata(meta, sizeof(meta) - 1,
-						  "usr/lib/python3/dist-packages/"
-						  "charset_normalizer-3.0.1.dist-info/METADATA",
-						  &l, &err),
-			 0);
+	assert_int_equal(
+		bh_inventory_parse_python_metadata(meta, sizeof(meta) - 1,
+						   "usr/lib/python3/dist-packages/"
+						   "charset_normalizer-3.0.1.dist-info/METADATA",
+						   &l, &err),
+		0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].name, "charset-normalizer");
 	assert_string_equal(l.v[0].version, "3.0.1");
@@ -165,8 +168,9 @@ static void test_python(void **state)
 	assert_false(has(l.v[0].depends, "pysocks"));
 	bh_pkglist_release(&l);
 
-	assert_int_equal(bh_parse_python_metadata(egg, sizeof(egg) - 1, "six.egg-info", &l, &err),
-			 0);
+	assert_int_equal(
+		bh_inventory_parse_python_metadata(egg, sizeof(egg) - 1, "six.egg-info", &l, &err),
+		0);
 	assert_string_equal(l.v[0].licenses[0], "MIT License");
 	bh_pkglist_release(&l);
 
@@ -185,8 +189,8 @@ static void test_python(void **state)
 		};
 
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-			assert_int_equal(bh_parse_python_metadata(bad[i], strlen(bad[i]) + (i == 3),
-								  "M", &l, &err),
+			assert_int_equal(bh_inventory_parse_python_metadata(
+						 bad[i], strlen(bad[i]) + (i == 3), "M", &l, &err),
 					 -1);
 			assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
 			bh_error_clear(&err);
@@ -311,8 +315,9 @@ static void test_java(void **state)
 	zip_add(&z, "index.html", "<html/>", 7);
 	war = zip_finish(&z, &wlen);
 
-	assert_int_equal(bh_parse_java_archive((unsigned char *)inner, ilen,
-					       "usr/share/java/commons-io.jar", 4, &l, &err),
+	assert_int_equal(bh_inventory_parse_java_archive((unsigned char *)inner, ilen,
+							 "usr/share/java/commons-io.jar", 4, &l,
+							 &err),
 			 0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].name, "org.apache.commons:commons-io");
@@ -322,8 +327,9 @@ static void test_java(void **state)
 	assert_string_equal(l.v[0].path, "/usr/share/java/commons-io.jar");
 	bh_pkglist_release(&l);
 
-	assert_int_equal(bh_parse_java_archive((unsigned char *)mfjar, mlen, "a.jar", 4, &l, &err),
-			 0);
+	assert_int_equal(
+		bh_inventory_parse_java_archive((unsigned char *)mfjar, mlen, "a.jar", 4, &l, &err),
+		0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].name, "net.sf:jopt-simple");
 	assert_string_equal(l.v[0].version, "5.0.4");
@@ -331,9 +337,9 @@ static void test_java(void **state)
 
 	/* a war: nested jars, one of them not a zip (reported, not listed), the
 	 * war itself named by its file */
-	assert_int_equal(
-		bh_parse_java_archive((unsigned char *)war, wlen, "srv/app-1.0.war", 4, &l, &err),
-		-1);
+	assert_int_equal(bh_inventory_parse_java_archive((unsigned char *)war, wlen,
+							 "srv/app-1.0.war", 4, &l, &err),
+			 -1);
 	assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
 	bh_error_clear(&err);
 	assert_non_null(find(&l, "org.apache.commons:commons-io"));
@@ -372,8 +378,9 @@ static void test_java_hostile(void **state)
 		cur = next;
 		len = nlen;
 	}
-	assert_int_equal(bh_parse_java_archive((unsigned char *)cur, len, "deep.jar", 4, &l, &err),
-			 -1);
+	assert_int_equal(
+		bh_inventory_parse_java_archive((unsigned char *)cur, len, "deep.jar", 4, &l, &err),
+		-1);
 	assert_error(err, BH_ERR_LIMIT, "nested deeper than 4");
 	bh_error_clear(&err);
 	assert_null(find(&l, "g:deep"));
@@ -381,18 +388,19 @@ static void test_java_hostile(void **state)
 	free(cur);
 
 	/* not a zip; an empty file; a truncated zip */
-	assert_int_equal(bh_parse_java_archive((const unsigned char *)"PK\x03\x04garbage", 11,
-					       "x.jar", 4, &l, &err),
+	assert_int_equal(bh_inventory_parse_java_archive((const unsigned char *)"PK\x03\x04garbage",
+							 11, "x.jar", 4, &l, &err),
 			 -1);
 	bh_error_clear(&err);
-	assert_int_equal(bh_parse_java_archive((const unsigned char *)"", 0, "x.jar", 4, &l, &err),
-			 -1);
+	assert_int_equal(
+		bh_inventory_parse_java_archive((const unsigned char *)"", 0, "x.jar", 4, &l, &err),
+		-1);
 	bh_error_clear(&err);
 	zip_init(&z);
 	zip_add(&z, "META-INF/maven/g/a/pom.properties", pom, sizeof(pom) - 1);
 	cur = zip_finish(&z, &len);
 	for (size_t cut = 0; cut < len; cut++) {
-		bh_parse_java_archive((unsigned char *)cur, cut, "x.jar", 4, &l, &err);
+		bh_inventory_parse_java_archive((unsigned char *)cur, cut, "x.jar", 4, &l, &err);
 		bh_error_clear(&err);
 		bh_pkglist_release(&l);
 	}

@@ -19,7 +19,7 @@ static void os_case(const char *text, const char *want_id, const char *want_eco)
 	struct bh_os os = { 0 };
 	struct bh_error *err = NULL;
 
-	if (bh_parse_os_release(text, strlen(text), "etc/os-release", &os, &err) < 0)
+	if (bh_inventory_parse_os_release(text, strlen(text), "etc/os-release", &os, &err) < 0)
 		fail_msg("%s: %s", text, bh_error_message(err));
 	assert_string_equal(os.id, want_id);
 	if (want_eco)
@@ -38,7 +38,9 @@ static void test_os_release(void **state)
 			  "NAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n"
 			  "VERSION_CODENAME=bookworm\nID=debian\n";
 
-	assert_int_equal(bh_parse_os_release(deb, strlen(deb), "usr/lib/os-release", &os, &err), 0);
+	assert_int_equal(
+		bh_inventory_parse_os_release(deb, strlen(deb), "usr/lib/os-release", &os, &err),
+		0);
 	assert_string_equal(os.id, "debian");
 	assert_string_equal(os.version_id, "12");
 	assert_string_equal(os.version_codename, "bookworm");
@@ -72,9 +74,9 @@ static void test_os_release_hostile(void **state)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(
-			bh_parse_os_release(bad[i], strlen(bad[i]), "etc/os-release", &os, &err),
-			-1);
+		assert_int_equal(bh_inventory_parse_os_release(bad[i], strlen(bad[i]),
+							       "etc/os-release", &os, &err),
+				 -1);
 		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
 		bh_error_clear(&err);
 		bh_os_release(&os);
@@ -83,7 +85,7 @@ static void test_os_release_hostile(void **state)
 	{
 		const char *t = "ID=debian\nVERSION_ID=\"1\x01\"\n";
 
-		assert_int_equal(bh_parse_os_release(t, strlen(t), "x", &os, &err), 0);
+		assert_int_equal(bh_inventory_parse_os_release(t, strlen(t), "x", &os, &err), 0);
 		assert_null(os.version_id);
 		bh_os_release(&os);
 	}
@@ -93,7 +95,7 @@ static void test_os_release_hostile(void **state)
 		char *big = bh_malloc(n);
 
 		memset(big, 'A', n);
-		assert_int_equal(bh_parse_os_release(big, n, "x", &os, &err), -1);
+		assert_int_equal(bh_inventory_parse_os_release(big, n, "x", &os, &err), -1);
 		assert_int_equal(bh_error_code(err), BH_ERR_LIMIT);
 		bh_error_clear(&err);
 		free(big);
@@ -145,8 +147,8 @@ static void test_dpkg(void **state)
 	struct bh_error *err = NULL;
 	const struct bh_package *p;
 
-	assert_int_equal(bh_parse_dpkg_status(dpkg_status, sizeof(dpkg_status) - 1,
-					      "var/lib/dpkg/status", &l, &err),
+	assert_int_equal(bh_inventory_parse_dpkg_status(dpkg_status, sizeof(dpkg_status) - 1,
+							"var/lib/dpkg/status", &l, &err),
 			 0);
 	assert_int_equal(l.n, 3);
 	p = find(&l, "bash");
@@ -201,7 +203,8 @@ static void test_dpkg_hostile(void **state)
 	for (size_t i = 0; i < big / 8; i++)
 		bh_buf_adds(&b, "xxxxxxxx", NULL);
 	bh_buf_adds(&b, "\nVersion: 1\n\nPackage: c\nVersion: 3\n", NULL);
-	assert_int_equal(bh_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &err), -1);
+	assert_int_equal(
+		bh_inventory_parse_dpkg_status(b.data, b.len, "var/lib/dpkg/status", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "malformed");
 	bh_error_clear(&err);
 	assert_int_equal(l.n, 2);
@@ -218,11 +221,12 @@ static void test_dpkg_hostile(void **state)
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			size_t n = i == 2 ? 24 : strlen(bad[i]);
 
-			assert_int_equal(bh_parse_dpkg_status(bad[i], n, "s", &l, &err), -1);
+			assert_int_equal(bh_inventory_parse_dpkg_status(bad[i], n, "s", &l, &err),
+					 -1);
 			bh_error_clear(&err);
 			assert_int_equal(l.n, 0);
 		}
-		assert_int_equal(bh_parse_dpkg_status("", 0, "s", &l, &err), 0);
+		assert_int_equal(bh_inventory_parse_dpkg_status("", 0, "s", &l, &err), 0);
 		assert_int_equal(l.n, 0);
 	}
 }
@@ -242,8 +246,9 @@ static void test_apk(void **state)
 	struct bh_error *err = NULL;
 	const struct bh_package *p;
 
-	assert_int_equal(
-		bh_parse_apk_installed(db, sizeof(db) - 1, "lib/apk/db/installed", &l, &err), 0);
+	assert_int_equal(bh_inventory_parse_apk_installed(db, sizeof(db) - 1,
+							  "lib/apk/db/installed", &l, &err),
+			 0);
 	assert_int_equal(l.n, 3);
 	p = find(&l, "libcrypto3");
 	assert_string_equal(p->version, "3.1.7-r0");
@@ -265,7 +270,8 @@ static void test_apk(void **state)
 	{
 		static const char bad[] = "P:a\nV:1\n\nP:b\n\nP:c\nV:2\nthis is not X:value\n";
 
-		assert_int_equal(bh_parse_apk_installed(bad, sizeof(bad) - 1, "x", &l, &err), -1);
+		assert_int_equal(
+			bh_inventory_parse_apk_installed(bad, sizeof(bad) - 1, "x", &l, &err), -1);
 		assert_int_equal(bh_error_code(err), BH_ERR_INVALID);
 		bh_error_clear(&err);
 		assert_int_equal(l.n, 2);
@@ -303,25 +309,26 @@ static void test_rpm_header(void **state)
 	size_t n;
 	unsigned char *h = (unsigned char *)read_fix(FIX "/rpm/hello-bh.header", &n);
 
-	assert_int_equal(bh_parse_rpm_header(h, n, "var/lib/rpm/rpmdb.sqlite", &l, &err), 0);
+	assert_int_equal(bh_inventory_parse_rpm_header(h, n, "var/lib/rpm/rpmdb.sqlite", &l, &err),
+			 0);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].name, "hello-bh");
 	assert_string_equal(l.v[0].path, "/var/lib/rpm/rpmdb.sqlite");
 	bh_pkglist_release(&l);
 	/* every truncation fails cleanly */
 	for (size_t cut = 0; cut < n; cut += 7) {
-		assert_int_equal(bh_parse_rpm_header(h, cut, "x", &l, &err), -1);
+		assert_int_equal(bh_inventory_parse_rpm_header(h, cut, "x", &l, &err), -1);
 		bh_error_clear(&err);
 		bh_pkglist_release(&l);
 	}
 	/* an index count that does not fit, a data length past the end */
 	h[0] = 0x7f;
-	assert_int_equal(bh_parse_rpm_header(h, n, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_rpm_header(h, n, "x", &l, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "do not fit");
 	bh_error_clear(&err);
 	h[0] = 0;
 	h[4] = 0x7f;
-	assert_int_equal(bh_parse_rpm_header(h, n, "x", &l, &err), -1);
+	assert_int_equal(bh_inventory_parse_rpm_header(h, n, "x", &l, &err), -1);
 	bh_error_clear(&err);
 	free(h);
 }
@@ -338,13 +345,13 @@ static void test_rpm_databases(void **state)
 		size_t n;
 		unsigned char *db = (unsigned char *)gunzip_file(path, &n);
 
-		if (bh_parse_rpm_db(db, n, "var/lib/rpm/Packages", &l, &err) < 0)
+		if (bh_inventory_parse_rpm_db(db, n, "var/lib/rpm/Packages", &l, &err) < 0)
 			fail_msg("%s: %s", files[i], bh_error_message(err));
 		check_rpm_pair(&l);
 		bh_pkglist_release(&l);
 		/* truncated databases never crash; some records may be lost */
 		for (size_t cut = 0; cut < n; cut += n / 13 + 1) {
-			bh_parse_rpm_db(db, cut, "x", &l, &err);
+			bh_inventory_parse_rpm_db(db, cut, "x", &l, &err);
 			bh_error_clear(&err);
 			bh_pkglist_release(&l);
 		}
@@ -361,7 +368,9 @@ static void test_rpm_unsupported(void **state)
 
 	for (size_t i = 0; i < sizeof(junk); i++)
 		junk[i] = (unsigned char)(i * 7 + 3);
-	assert_int_equal(bh_parse_rpm_db(junk, sizeof(junk), "var/lib/rpm/Packages", &l, &err), -1);
+	assert_int_equal(
+		bh_inventory_parse_rpm_db(junk, sizeof(junk), "var/lib/rpm/Packages", &l, &err),
+		-1);
 	assert_error(err, BH_ERR_UNSUPPORTED, "unsupported rpm database format");
 	bh_error_clear(&err);
 	/* a Berkeley DB btree (magic 0x053162) is named as such */
@@ -369,7 +378,9 @@ static void test_rpm_unsupported(void **state)
 	junk[12] = 0x62;
 	junk[13] = 0x31;
 	junk[14] = 0x05;
-	assert_int_equal(bh_parse_rpm_db(junk, sizeof(junk), "var/lib/rpm/Packages", &l, &err), -1);
+	assert_int_equal(
+		bh_inventory_parse_rpm_db(junk, sizeof(junk), "var/lib/rpm/Packages", &l, &err),
+		-1);
 	assert_error(err, BH_ERR_UNSUPPORTED, "btree");
 	bh_error_clear(&err);
 	/* a SQLite file that is not an rpm database */
@@ -378,7 +389,8 @@ static void test_rpm_unsupported(void **state)
 		char *db = gunzip_file(FIX "/rpm/rpmdb.sqlite.gz", &n);
 
 		memset(db + 100, 0xff, 200); /* the schema page, destroyed */
-		assert_int_equal(bh_parse_rpm_db((unsigned char *)db, n, "x", &l, &err), -1);
+		assert_int_equal(bh_inventory_parse_rpm_db((unsigned char *)db, n, "x", &l, &err),
+				 -1);
 		bh_error_clear(&err);
 		bh_pkglist_release(&l);
 		free(db);

@@ -61,6 +61,8 @@ static const struct expect expected[] = {
 	{ BH_MON_MOUNT, NR(open_tree), 0, MON_T_OPEN_TREE },
 	{ BH_MON_MOUNT, NR(move_mount), 0, MON_T_MOVE_MOUNT },
 	{ BH_MON_MOUNT, NR(fsmount), 0, MON_T_FSMOUNT },
+	{ BH_MON_MOUNT, NR(fspick), 0, MON_T_FSPICK },
+	{ BH_MON_MOUNT, NR(mount_setattr), 0, MON_T_MOUNT_SETATTR },
 	{ BH_MON_PTRACE, NR(process_vm_readv), 0, MON_T_PROCESS_VM_READV },
 	{ BH_MON_PTRACE, NR(process_vm_writev), 0, MON_T_PROCESS_VM_WRITEV },
 };

@@ -21,6 +21,7 @@
 #include "bulkhead/rules.h"
 #include "monitor/pipeline_internal.h"
 #include "monitor/source_internal.h"
+#include "mon_fixture.h"
 
 #define ROUNDS	40
 #define BURST	150 /* more than the producer's batch: full batches go to the thread */
@@ -152,29 +153,23 @@ static const char alert_yaml[] = "- rule: Exec\n"
 
 static void light_trickle_detected_inline_bursts_handed_off_in_order(void **state)
 {
-	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules *rs = mon_rules(alert_yaml, "r");
 	struct bh_mon_source *src = NULL;
-	char dir[] = "/tmp/bh-test-detect.XXXXXX", path[64], line[8192];
-	struct bh_mon_output_opts out = { 0 };
+	struct mon_file_out out;
+	struct bh_strvec lines = BH_STRVEC_INIT;
 	struct bh_mon_run_opts o = { 0 };
 	struct bh_mon_run_stats st;
 	struct bh_error *err = NULL;
-	unsigned n = 0, disorder = 0;
-	FILE *f;
+	unsigned disorder = 0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/alerts.jsonl", dir);
-	assert_int_equal(bh_rules_add(rs, alert_yaml, strlen(alert_yaml), "r", NULL, &err), 0);
-	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
+	mon_file_out_init(&out);
 	assert_int_equal(mon_source_new(&script_ops, calloc(1, sizeof(struct script)), &src, &err),
 			 0);
-	out.kind = BH_MON_OUT_FILE;
-	out.path = path;
-	out.queue = 2 * EVENTS;
+	out.out.queue = 2 * EVENTS;
 	o.source = src;
 	o.rules = rs;
-	o.outputs = &out;
+	o.outputs = &out.out;
 	o.noutputs = 1;
 	o.drain_ms = 2000;
 	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
@@ -183,20 +178,17 @@ static void light_trickle_detected_inline_bursts_handed_off_in_order(void **stat
 	assert_int_equal(st.alerts, EVENTS);
 	assert_int_equal(st.outputs[0].written, EVENTS);
 	/* the alerts in the order read, whoever detected */
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
+	mon_file_out_lines(&out, &lines);
+	for (size_t i = 0; i < lines.n; i++) {
 		char want[32];
 
-		snprintf(want, sizeof(want), "\"pid\":%u,", ++n);
-		if (!strstr(line, want))
+		snprintf(want, sizeof(want), "\"pid\":%zu,", i + 1);
+		if (!strstr(lines.v[i], want))
 			disorder++;
 	}
-	fclose(f);
-	unlink(path);
-	rmdir(dir);
-	assert_int_equal(n, EVENTS);
+	assert_int_equal(lines.n, EVENTS);
 	assert_int_equal(disorder, 0);
+	bh_strvec_release(&lines);
 	/* the trickle's events on the producer, the bursts' full batches not */
 	print_message("%llu of %d detected on the producer\n", (unsigned long long)st.detect_inline,
 		      EVENTS);

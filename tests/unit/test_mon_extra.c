@@ -12,11 +12,10 @@
 #include <sched.h>
 
 #include "unit.h"
+#include "rules_unit.h"
 #include "bulkhead/rules.h"
 #include "monitor/bpf/events.h"
 #include "monitor/source_internal.h"
-
-static struct bh_rules *defaults;
 
 struct rec {
 	struct mon_rec_hdr h;
@@ -47,23 +46,6 @@ static void decode(const struct rec *r, struct bh_mon_event *ev)
 	struct mon_rec_raw raw;
 
 	assert_int_equal(mon_record_decode(r, sizeof(*r), ev, &raw), 0);
-}
-
-static void in_container(struct bh_mon_event *ev)
-{
-	snprintf(ev->container.id, sizeof(ev->container.id), "%064d", 7);
-	snprintf(ev->container.name, sizeof(ev->container.name), "web");
-}
-
-static bool fires(const struct bh_mon_event *ev, const char *rule)
-{
-	const struct bh_rules_rule *m[32];
-	size_t n = bh_rules_match(defaults, ev, m, 32);
-
-	for (size_t i = 0; i < n && i < 32; i++)
-		if (!strcmp(m[i]->name, rule))
-			return true;
-	return false;
 }
 
 /* The event back from its JSON: the call's name kept. */
@@ -193,6 +175,114 @@ static void new_mount_api_is_a_mount(void **state)
 	assert_true(fires(&ev, "Mount in container"));
 }
 
+/* The output of rule `rule` on ev (which it must match). */
+static char *output_of(const struct bh_mon_event *ev, const char *rule)
+{
+	const struct bh_rules_rule *m[32];
+	size_t n = bh_rules_match(defaults, ev, m, 32);
+
+	for (size_t i = 0; i < n && i < 32; i++)
+		if (!strcmp(m[i]->name, rule))
+			return bh_rules_format(m[i], ev);
+	fail_msg("%s did not fire", rule);
+	return NULL;
+}
+
+static void mount_setattr_and_fspick_are_mounts(void **state)
+{
+	struct bh_mon_event ev, back;
+	json_t *j = NULL;
+	char *out;
+	struct rec r;
+
+	(void)state;
+	/* mount_setattr(AT_FDCWD, "/data", AT_RECURSIVE, {.attr_clr = RDONLY}):
+	 * a read-only bind made writable without mount(2) */
+	rec_init(&r, MON_T_MOUNT_SETATTR, 0);
+	r.h.flags = MON_R_ARGS_USER;
+	r.s.a[0] = (unsigned long long)-100;
+	r.s.a[1] = 0x7ffc2000;
+	r.s.a[2] = 0x8000;     /* AT_RECURSIVE */
+	r.s.a[3] = 0x2;	       /* attr_set: MOUNT_ATTR_NOSUID */
+	r.s.a[4] = 0x1;	       /* attr_clr: MOUNT_ATTR_RDONLY */
+	r.s.a[5] = 1ull << 20; /* propagation: MS_SHARED */
+	raw_path(&r.s.path, "/data");
+	decode(&r, &ev);
+	assert_int_equal(ev.type, BH_MON_MOUNT);
+	assert_string_equal(ev.args.call, "mount_setattr");
+	assert_string_equal(ev.file.path, "/data");
+	assert_int_equal(ev.args.attr_set, 0x2);
+	assert_int_equal(ev.args.attr_clr, 0x1);
+	assert_int_equal(ev.args.flags, 1u << 20);
+	assert_true(ev.args.flags_unverified);
+	assert_false(ev.args.unreadable);
+	assert_false(fires(&ev, "Mount in container")); /* the host's */
+	in_container(&ev);
+	assert_true(fires(&ev, "Mount in container"));
+	out = output_of(&ev, "Mount in container");
+	assert_non_null(strstr(out, "call=mount_setattr"));
+	assert_non_null(strstr(out, "dir=/data"));
+	assert_non_null(strstr(out, "attr_set=MOUNT_ATTR_NOSUID attr_clr=MOUNT_ATTR_RDONLY"));
+	assert_non_null(strstr(out, "container=web id="));
+	free(out);
+	round_trip(&ev, "\"attr_clr\":1");
+	assert_int_equal(bh_mon_event_to_json(&ev, &j, NULL), 0);
+	assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+	assert_int_equal(back.args.attr_set, 0x2);
+	assert_int_equal(back.args.attr_clr, 0x1);
+	assert_int_equal(back.args.flags, 1u << 20);
+	assert_true(back.args.flags_unverified);
+	json_decref(j);
+
+	/* bits above the low 32 (refused by the kernel: EINVAL) are cut, so the
+	 * fields stay JSON integers; the rule still fires (an attempt) */
+	r.h.res = -22;
+	r.s.a[3] = 0xffffffffffffffffull;
+	r.s.a[4] = 0x8000000000000001ull;
+	decode(&r, &ev);
+	assert_int_equal(ev.args.attr_set, 0xffffffffu);
+	assert_int_equal(ev.args.attr_clr, 0x1);
+	in_container(&ev);
+	assert_true(fires(&ev, "Mount in container"));
+	round_trip(&ev, "\"call\":\"mount_setattr\"");
+
+	/* its struct unreadable (or too small): marked, attributes 0 */
+	rec_init(&r, MON_T_MOUNT_SETATTR, -14);
+	r.h.flags = MON_R_ARGS_USER | MON_R_ARGS_UNREAD;
+	decode(&r, &ev);
+	assert_true(ev.args.unreadable);
+	assert_int_equal(ev.args.attr_set, 0);
+	in_container(&ev);
+	assert_true(fires(&ev, "Mount in container"));
+	out = output_of(&ev, "Mount in container");
+	assert_non_null(strstr(out, "attr_set=0 attr_clr=0"));
+	free(out);
+
+	/* fspick(AT_FDCWD, "/", FSPICK_CLOEXEC): the mount picked, its
+	 * superblock's type and device */
+	rec_init(&r, MON_T_FSPICK, 3);
+	r.s.a[2] = 1;
+	raw_path(&r.s.path, "/");
+	memcpy(r.s.str2, "overlay", 8);
+	memcpy(r.s.str1, "overlay", 8);
+	decode(&r, &ev);
+	assert_int_equal(ev.type, BH_MON_MOUNT);
+	assert_string_equal(ev.args.call, "fspick");
+	assert_string_equal(ev.file.path, "/");
+	assert_string_equal(ev.args.fstype, "overlay");
+	assert_string_equal(ev.args.source, "overlay");
+	assert_int_equal(ev.args.flags, 0); /* FSPICK_*: not MS_* */
+	assert_int_equal(ev.args.attr_set, 0);
+	in_container(&ev);
+	assert_true(fires(&ev, "Mount in container"));
+	out = output_of(&ev, "Mount in container");
+	assert_non_null(strstr(out, "call=fspick dev=overlay dir=/ type=overlay"));
+	/* no attributes: not a mount_setattr */
+	assert_null(strstr(out, "attr_set=0"));
+	free(out);
+	round_trip(&ev, "\"call\":\"fspick\"");
+}
+
 static void process_vm_is_ptrace(void **state)
 {
 	struct bh_mon_event ev;
@@ -255,27 +345,56 @@ static void unknown_record_types_are_refused(void **state)
 	assert_int_equal(mon_record_decode(&r, sizeof(r.h), &ev, &raw), -1);
 }
 
-static int load_defaults(void **state)
+/*
+ * MON_R_EXE_HOST (the executable read in the kernel as the host's) is
+ * proc.is_exe_from_host: a fspick, a clone into new namespaces and a setns by
+ * a process named runc's are its setup only with it; a replayed event keeps
+ * it, and one without the member is not the host's.
+ */
+static void exe_from_host_is_the_runtimes_identity(void **state)
 {
-	struct bh_rules_diags d = { 0 };
-	struct bh_error *err = NULL;
-	int r = 0;
+	static const struct {
+		unsigned short type;
+		const char *comm, *rule;
+	} cases[] = {
+		{ MON_T_FSPICK, "runc:[2:INIT]", "Mount in container" },
+		{ MON_T_CLONE, "runc:[1:CHILD]", "Namespace change in container" },
+		{ BH_MON_SETNS, "runc", "Namespace change in container" },
+		{ BH_MON_UMOUNT2, "memfd:bulkhead", "Mount in container" },
+	};
+	struct bh_mon_event ev, back;
+	struct rec r_extra;
+	json_t *j = NULL;
+	char *txt;
 
 	(void)state;
-	defaults = bh_rules_new();
-	if (bh_rules_add_file(defaults, "rules/monitor/default.yaml", &d, &err) < 0 ||
-	    bh_rules_compile(defaults, &d, &err) < 0 || d.nerrors)
-		r = -1;
-	bh_error_free(err);
-	bh_rules_diags_release(&d);
-	return r;
-}
-
-static int free_defaults(void **state)
-{
-	(void)state;
-	bh_rules_free(defaults);
-	return 0;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rec_init(&r_extra, cases[i].type, 0);
+		r_extra.s.a[0] = CLONE_NEWNS;
+		snprintf(r_extra.h.comm, sizeof(r_extra.h.comm), "%s", cases[i].comm);
+		decode(&r_extra, &ev);
+		assert_false(ev.proc.exe_from_host);
+		in_container(&ev);
+		assert_true(fires(&ev, cases[i].rule)); /* a name alone */
+		r_extra.h.flags = MON_R_EXE_HOST;
+		decode(&r_extra, &ev);
+		assert_true(ev.proc.exe_from_host);
+		in_container(&ev);
+		assert_false(fires(&ev, cases[i].rule));
+		/* the JSON round trip keeps it; without the member it is false */
+		assert_int_equal(bh_mon_event_to_json(&ev, &j, NULL), 0);
+		txt = json_dumps(j, JSON_COMPACT);
+		assert_non_null(strstr(txt, "\"exe_from_host\":true"));
+		free(txt);
+		assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+		assert_true(back.proc.exe_from_host);
+		json_object_del(json_object_get(j, "proc"), "exe_from_host");
+		assert_int_equal(bh_mon_event_from_json(j, &back, NULL), 0);
+		assert_false(back.proc.exe_from_host);
+		assert_true(fires(&back, cases[i].rule));
+		json_decref(j);
+		j = NULL;
+	}
 }
 
 int main(void)
@@ -283,8 +402,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(clone_is_a_namespace_change),
 		cmocka_unit_test(new_mount_api_is_a_mount),
+		cmocka_unit_test(mount_setattr_and_fspick_are_mounts),
 		cmocka_unit_test(process_vm_is_ptrace),
 		cmocka_unit_test(unknown_record_types_are_refused),
+		cmocka_unit_test(exe_from_host_is_the_runtimes_identity),
 	};
 
 	return cmocka_run_group_tests_name("mon_extra", tests, load_defaults, free_defaults);

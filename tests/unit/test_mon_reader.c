@@ -19,14 +19,7 @@
 #include "bulkhead/monitord.h"
 #include "bulkhead/rules.h"
 #include "monitor/source_internal.h"
-
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
+#include "mon_fixture.h"
 
 /* A trickle: one event, the source dry, then one event a ms up to n; lost
  * is the kernel's (a loss alert); the longest gap between two reads is kept. */
@@ -42,7 +35,7 @@ static int trickle_next(void *impl, struct bh_mon_event *ev, int timeout_ms, boo
 			struct bh_error **err)
 {
 	struct trickle *s = impl;
-	uint64_t t = mono_us();
+	uint64_t t = bh_mono_ns() / 1000;
 
 	(void)err;
 	(void)timeout_ms;
@@ -182,17 +175,10 @@ static int slow_quarantine(void *data, const char *id, const struct bh_mon_event
 	return 0;
 }
 
-static const char quar_yaml[] = "- rule: Miner\n"
-				"  desc: d\n"
-				"  output: miner %proc.name\n"
-				"  priority: CRITICAL\n"
-				"  condition: evt.type = execve and proc.name = xmrig\n"
-				"  tags: [bulkhead.action=quarantine]\n";
-
 static void reader_never_waits_on_a_quarantine(void **state)
 {
 	struct trickle s = { .max = 300 };
-	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules *rs = mon_rules(MON_QUAR_YAML, "q");
 	struct bh_mon_source *src = NULL;
 	struct quar q = { .producer = pthread_self() };
 	struct bh_mon_run_opts o = { 0 };
@@ -200,8 +186,6 @@ static void reader_never_waits_on_a_quarantine(void **state)
 	struct bh_error *err = NULL;
 
 	(void)state;
-	assert_int_equal(bh_rules_add(rs, quar_yaml, strlen(quar_yaml), "q", NULL, &err), 0);
-	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
 	assert_int_equal(mon_source_new(&trickle_ops, &s, &src, &err), 0);
 	o.source = src;
 	o.rules = rs;
@@ -239,25 +223,21 @@ static void reader_never_waits_on_a_quarantine(void **state)
 static void json_failure_releases_each_item_once(void **state)
 {
 	struct trickle s = { .max = 1000, .bad_odd = true };
-	char dir[] = "/tmp/bh-test-reader.XXXXXX", path[64], line[4096];
 	struct bh_mon_source *src = NULL;
-	struct bh_mon_output_opts out = { 0 };
+	struct mon_file_out out;
+	struct bh_strvec lines = BH_STRVEC_INIT;
 	struct bh_mon_run_opts o = { 0 };
 	struct bh_mon_run_stats st;
 	struct bh_error *err = NULL;
-	unsigned lines = 0, loss_lines = 0;
-	FILE *f;
+	unsigned events = 0, loss_lines = 0;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/out.jsonl", dir);
+	mon_file_out_init(&out);
 	s.dry_once = true;
 	assert_int_equal(mon_source_new(&trickle_ops, &s, &src, &err), 0);
-	out.kind = BH_MON_OUT_FILE;
-	out.path = path;
-	out.select = BH_MON_SEL_EVENTS | BH_MON_SEL_ALERTS;
+	out.out.select = BH_MON_SEL_EVENTS | BH_MON_SEL_ALERTS;
 	o.source = src;
-	o.outputs = &out;
+	o.outputs = &out.out;
 	o.noutputs = 1;
 	o.no_drop = true;
 	o.warn = warn_quiet;
@@ -276,23 +256,20 @@ static void json_failure_releases_each_item_once(void **state)
 	assert_true(st.outputs[0].written >= 500);
 	/* every even event once, in order (an event released twice goes back to
 	 * the pool while queued: another's content, or a use after free) */
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
+	mon_file_out_lines(&out, &lines);
+	for (size_t i = 0; i < lines.n; i++) {
 		char want[32];
 
-		if (strstr(line, "\"rule\":\"" BH_MON_LOSS_RULE "\"")) {
+		if (strstr(lines.v[i], "\"rule\":\"" BH_MON_LOSS_RULE "\"")) {
 			loss_lines++;
 			continue;
 		}
-		lines++;
-		snprintf(want, sizeof(want), "\"pid\":%u,", lines * 2);
-		assert_non_null(strstr(line, want));
+		events++;
+		snprintf(want, sizeof(want), "\"pid\":%u,", events * 2);
+		assert_non_null(strstr(lines.v[i], want));
 	}
-	fclose(f);
-	assert_int_equal(lines + loss_lines, st.outputs[0].written);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(events + loss_lines, st.outputs[0].written);
+	bh_strvec_release(&lines);
 	bh_mon_source_free(src);
 }
 

@@ -25,6 +25,7 @@
 #include "bulkhead/monitord.h"
 #include "monitor/pipeline_internal.h"
 #include "monitor/source_internal.h"
+#include "mon_fixture.h"
 
 static void put_args(char *dst, uint16_t *len, uint16_t *argc, const char *const *v)
 {
@@ -57,7 +58,8 @@ static void full_event(struct bh_mon_event *ev, enum bh_mon_type t)
 	snprintf(p->exe, sizeof(p->exe), "/usr/bin/bash");
 	snprintf(p->cwd, sizeof(p->cwd), "/root");
 	put_args(p->args, &p->args_len, &p->argc, args);
-	p->args_truncated = p->exe_upper_layer = p->exe_from_memfd = p->exe_writable = true;
+	p->args_truncated = p->exe_upper_layer = p->exe_from_memfd = p->exe_writable =
+		p->exe_from_host = true;
 	p->compat = true;
 	p->stdio[0] = BH_MON_FD_TTY, p->stdio[1] = BH_MON_FD_PIPE, p->stdio[2] = BH_MON_FD_IPV6;
 	p->nancestors = 2;
@@ -272,14 +274,6 @@ static void queue_is_bounded(void **state)
 	mon_queue_destroy(&q);
 }
 
-static char *tmpdir(void)
-{
-	char *d = strdup("/tmp/test_monitor.XXXXXX");
-
-	assert_non_null(mkdtemp(d));
-	return d;
-}
-
 static off_t fsize(const char *dir, const char *name)
 {
 	char p[512];
@@ -291,7 +285,7 @@ static off_t fsize(const char *dir, const char *name)
 
 static void file_output_rotates(void **state)
 {
-	char *d = tmpdir(), path[512];
+	char *d = unit_mktmp(), path[512];
 	struct bh_mon_output_opts o = { .kind = BH_MON_OUT_FILE,
 					.rotate_size = 600,
 					.rotate_keep = 2 };
@@ -317,9 +311,7 @@ static void file_output_rotates(void **state)
 	assert_true(fsize(d, "events.jsonl.2") > 0);
 	assert_int_equal(fsize(d, "events.jsonl.3"), -1);
 	mon_msg_unref(&m);
-	snprintf(path, sizeof(path), "rm -rf '%s'", d);
-	assert_int_equal(system(path), 0);
-	free(d);
+	unit_rmtmp(d);
 }
 
 /* ---- the pipeline ---------------------------------------------------------------- */
@@ -353,7 +345,7 @@ static const char rules_yaml[] = "- rule: Shell\n"
 
 static void pipeline_slow_output_drops_detection_does_not(void **state)
 {
-	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules *rs = mon_rules(rules_yaml, "r");
 	struct bh_buf in = BH_BUF_INIT(1 << 24);
 	struct bh_mon_source *src;
 	struct counter cnt = { 0 };
@@ -368,8 +360,6 @@ static void pipeline_slow_output_drops_detection_does_not(void **state)
 	struct bh_mon_run_stats st;
 	struct bh_error *err = NULL;
 
-	assert_int_equal(bh_rules_add(rs, rules_yaml, strlen(rules_yaml), "r", NULL, &err), 0);
-	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
 	assert_int_equal(bh_rules_types(rs), BH_MON_TYPE_BIT(BH_MON_EXECVE));
 	for (int i = 0; i < 5000; i++)
 		assert_int_equal(
@@ -467,24 +457,15 @@ static int fake_quarantine(void *data, const char *id, const struct bh_mon_event
 	return 0;
 }
 
-static const char quar_yaml[] = "- rule: Miner\n"
-				"  desc: d\n"
-				"  output: miner %proc.name\n"
-				"  priority: CRITICAL\n"
-				"  condition: evt.type = execve and proc.name = xmrig\n"
-				"  tags: [bulkhead.action=quarantine]\n";
-
 static void quarantine_hook_once_per_container(void **state)
 {
-	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules *rs = mon_rules(MON_QUAR_YAML, "q");
 	struct bh_mon_source *src;
 	struct quar q = { 0 };
 	struct bh_mon_run_opts o = { 0 };
 	struct bh_mon_run_stats st;
 	struct bh_error *err = NULL;
 
-	assert_int_equal(bh_rules_add(rs, quar_yaml, strlen(quar_yaml), "q", NULL, &err), 0);
-	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
 	assert_int_equal(mon_action_of(&o, bh_rules_get(rs, 0)), BH_MON_ACT_QUARANTINE);
 	src = replay_of("{\"type\":\"execve\",\"proc\":{\"name\":\"xmrig\",\"pid\":5},"
 			"\"container\":{\"id\":\"c1\"}}\n"
@@ -551,7 +532,7 @@ static const char block_yaml[] = "- rule: Drop\n"
  * alert, and why; only an exec the guard refused (EPERM) says block. */
 static void block_not_done_is_an_alert_naming_why(void **state)
 {
-	struct bh_rules *rs = bh_rules_new();
+	struct bh_rules *rs = mon_rules(block_yaml, "b");
 	struct bh_mon_source *src;
 	struct acts x = { 0 };
 	struct bh_mon_consumer con = { "acts", &x, NULL, acts_alert, NULL };
@@ -562,8 +543,6 @@ static void block_not_done_is_an_alert_naming_why(void **state)
 	struct bh_error *err = NULL;
 	char why[256] = "";
 
-	assert_int_equal(bh_rules_add(rs, block_yaml, strlen(block_yaml), "b", NULL, &err), 0);
-	assert_int_equal(bh_rules_compile(rs, NULL, &err), 0);
 	assert_int_equal(mon_action_of(&o, bh_rules_get(rs, 0)), BH_MON_ACT_BLOCK);
 	src = replay_of("{\"type\":\"execve\",\"res\":0,\"proc\":{\"name\":\"payload\","
 			"\"exe\":\"/tmp/payload\",\"pid\":5}}\n"
@@ -690,7 +669,7 @@ static void behave_run(struct bh_behave *b, const char *text, uint64_t lost, enu
 
 static void behaviour_hook_learns_alerts_and_acts(void **state)
 {
-	char *d = tmpdir(), store[512], *out;
+	char *d = unit_mktmp(), store[512], *out;
 	struct bh_behave_opts bo = { .store = store };
 	struct bh_behave *b = NULL;
 	struct bh_mon_run_stats st;
@@ -754,27 +733,18 @@ static void behaviour_hook_learns_alerts_and_acts(void **state)
 	free(out);
 
 	bh_behave_close(b);
-	snprintf(store, sizeof(store), "rm -rf '%s'", d);
-	assert_int_equal(system(store), 0);
-	free(d);
+	unit_rmtmp(d);
 }
 
-static uint64_t mono_ms_(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* The count of requests left in the rendezvous' one guard directory under dir. */
-static int rdv_left(const char *dir)
+/* The count of files in `sub` (req: requests left, ack: answers) of the
+ * rendezvous' one guard directory under dir. */
+static int rdv_count(const char *dir, const char *sub)
 {
 	char cmd[600];
 	int n = -1;
 	FILE *f;
 
-	snprintf(cmd, sizeof(cmd), "ls %s/*/req | wc -l", dir);
+	snprintf(cmd, sizeof(cmd), "ls %s/*/%s | wc -l", dir, sub);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_int_equal(fscanf(f, "%d", &n), 1);
@@ -798,40 +768,23 @@ static void attr_rendezvous_needs_no_consumer(void **state)
 	(void)state;
 	assert_int_equal(mon_attr_new(&co, true, dir, &a), 0);
 	assert_non_null(a);
-	t0 = mono_ms_();
+	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
 	assert_null(err);
-	assert_true(mono_ms_() - t0 < 2000); /* answered, not timed out (5 s) */
+	assert_true(bh_mono_ms() - t0 < 2000); /* answered, not timed out (5 s) */
 	/* 300 requests at once (one read takes 256): none stranded */
 	snprintf(cmd, sizeof(cmd), "cd %s/*/req && for i in $(seq 1000 1299); do : >$i-1; done",
 		 dir);
 	f = popen(cmd, "r");
 	assert_non_null(f);
 	assert_int_equal(pclose(f), 0);
-	t0 = mono_ms_();
-	while (rdv_left(dir) > 0 && mono_ms_() - t0 < 3000)
+	t0 = bh_mono_ms();
+	while (rdv_count(dir, "req") > 0 && bh_mono_ms() - t0 < 3000)
 		usleep(20000);
-	assert_int_equal(rdv_left(dir), 0);
+	assert_int_equal(rdv_count(dir, "req"), 0);
 	mon_attr_free(a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
+	unit_rmtmp(d);
 	free(dir);
-	free(d);
-}
-
-/* The count of answers in the rendezvous' one guard directory under dir. */
-static int rdv_acked(const char *dir)
-{
-	char cmd[600];
-	int n = -1;
-	FILE *f;
-
-	snprintf(cmd, sizeof(cmd), "ls %s/*/ack | wc -l", dir);
-	f = popen(cmd, "r");
-	assert_non_null(f);
-	assert_int_equal(fscanf(f, "%d", &n), 1);
-	pclose(f);
-	return n;
 }
 
 /* A request is answered only once a list made after it succeeded: while the
@@ -855,7 +808,7 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 	/* answered while the lists succeed */
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
 	assert_null(err);
-	assert_int_equal(rdv_acked(dir), 0); /* the runtime removed its answer */
+	assert_int_equal(rdv_count(dir, "ack"), 0); /* the runtime removed its answer */
 
 	/* the lists fail from now on (the test's own check that they do) */
 	assert_int_equal(rename(root, away), 0);
@@ -865,10 +818,10 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 	snprintf(cmd, sizeof(cmd), "cd %s/*/req && : >1000-1", dir);
 	assert_int_equal(system(cmd), 0);
 	/* several retries (one per 100 ms) fail: never answered */
-	t0 = mono_ms_();
-	while (mono_ms_() - t0 < 700) {
-		assert_int_equal(rdv_left(dir), 1);
-		assert_int_equal(rdv_acked(dir), 0);
+	t0 = bh_mono_ms();
+	while (bh_mono_ms() - t0 < 700) {
+		assert_int_equal(rdv_count(dir, "req"), 1);
+		assert_int_equal(rdv_count(dir, "ack"), 0);
 		usleep(50000);
 	}
 	/* a runtime asking now times out too */
@@ -877,21 +830,19 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 
 	/* the lists succeed again: the request read again is answered */
 	assert_int_equal(rename(away, root), 0);
-	t0 = mono_ms_();
-	while (rdv_left(dir) > 0 && mono_ms_() - t0 < 3000)
+	t0 = bh_mono_ms();
+	while (rdv_count(dir, "req") > 0 && bh_mono_ms() - t0 < 3000)
 		usleep(20000);
-	assert_int_equal(rdv_left(dir), 0);
+	assert_int_equal(rdv_count(dir, "req"), 0);
 	snprintf(cmd, sizeof(cmd), "test -e %s/*/ack/1000-1", dir);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(bh_guard_rdv_await(dir, 44, 9, BH_GUARD_RDV_WAIT_MS, &err), 0);
 	assert_null(err);
 	mon_attr_free(a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
-	assert_int_equal(system(cmd), 0);
+	unit_rmtmp(d);
 	free(away);
 	free(root);
 	free(dir);
-	free(d);
 }
 
 int main(void)

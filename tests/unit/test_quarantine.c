@@ -275,7 +275,7 @@ static void test_fifo_record_hangs_nothing(void **state)
 	assert_int_equal(bh_quar_list(&o, &v, &n, &info, &err), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(info.skipped, 1);
-	assert_non_null(strstr(info.first_skipped, "fifo1.json is not a regular file"));
+	assert_non_null(strstr(info.first_skipped, "fifo1.json: not a regular file"));
 	/* find fails closed: `resume` must not take it for "not quarantined" */
 	assert_int_equal(bh_quar_find(&o, "fifo1", &rec, &err), -1);
 	m = bh_error_message(err);

@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -307,6 +308,16 @@ static void default_mount_and_namespaces(void **state)
 	snprintf(ev->file.path, sizeof(ev->file.path), "/mnt");
 	ev->res = -1; /* EPERM: an attempt is enough */
 	assert_true(fires(ev, "Mount in container"));
+	/* a container's process that named itself runc's init (prctl(PR_SET_NAME)): its
+	 * executable is not the host's (read in the kernel), so the name proves nothing */
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc:[2:INIT]");
+	assert_true(fires(ev, "Mount in container"));
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc");
+	assert_true(fires(ev, "Mount in container"));
+	/* the host's executable with another name: not a runtime */
+	ev->proc.exe_from_host = true;
+	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "sh");
+	assert_true(fires(ev, "Mount in container"));
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc:[2:INIT]"); /* the runtime's setup */
 	assert_false(fires(ev, "Mount in container"));
 	/* runc's init re-executed as /proc/self/exe: named exe (seen live: monitor-rules-more) */
@@ -315,20 +326,35 @@ static void default_mount_and_namespaces(void **state)
 	ev->proc.nancestors = 1;
 	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "runc");
 	assert_false(fires(ev, "Mount in container"));
-	/* the container's own tool put at a runtime's path, run by its shell: caught */
-	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "sh");
+	/* the container's own binary at /usr/sbin/runc in its root, run by a process
+	 * named runc: the path and the names are claims, the executable is not the host's */
+	ev->proc.exe_from_host = false;
 	assert_true(fires(ev, "Mount in container"));
-	snprintf(ev->proc.ancestors[0].comm, sizeof(ev->proc.ancestors[0].comm), "runc");
-	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/tmp/exe"); /* a program named exe */
+	ev->proc.exe_from_host = true;
+	/* a program named exe that is not a runtime's binary: caught */
+	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/tmp/exe");
 	assert_true(fires(ev, "Mount in container"));
-	/* dockerd's runc init, its parent unknown: only its bind of /proc/self/exe
-	 * (seen live: monitor-docker) is setup; another mount of the same process is not */
+	/* runc's init whose parent is unknown (a mount event has none): the bind of
+	 * /proc/self/exe that guards its binary, its read-only remount and its lazy
+	 * umount (seen live: monitor-docker, monitor-hostile under SANITIZE) are setup */
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/usr/sbin/runc");
 	ev->proc.nancestors = 0;
-	assert_true(fires(ev, "Mount in container"));
-	snprintf(ev->args.source, sizeof(ev->args.source), "/proc/self/exe");
 	ev->res = 0;
+	snprintf(ev->args.source, sizeof(ev->args.source), "/proc/self/exe");
 	assert_false(fires(ev, "Mount in container"));
+	ev->args.source[0] = '\0';
+	ev->args.flags = MS_REMOUNT | MS_BIND | MS_RDONLY;
+	assert_false(fires(ev, "Mount in container"));
+	ev->type = BH_MON_UMOUNT2;
+	ev->args.flags = MNT_DETACH;
+	assert_false(fires(ev, "Mount in container"));
+	/* the same path and name in the container's own files: its executable is not the
+	 * host's (a container's tool at /usr/sbin/runc, named exe) */
+	ev->proc.exe_from_host = false;
+	assert_true(fires(ev, "Mount in container"));
+	ev->type = BH_MON_MOUNT;
+	assert_true(fires(ev, "Mount in container"));
+	ev->proc.exe_from_host = true;
 	snprintf(ev->proc.exe, sizeof(ev->proc.exe), "/bin/busybox");
 	assert_true(fires(ev, "Mount in container"));
 	free(ev);
@@ -341,6 +367,8 @@ static void default_mount_and_namespaces(void **state)
 	/* runc's own setup, in the container's cgroup (seen live: monitor-rules-more) */
 	snprintf(ev->proc.comm, sizeof(ev->proc.comm), "runc:[1:CHILD]");
 	ev->type = BH_MON_UNSHARE;
+	assert_true(fires(ev, "Namespace change in container")); /* a name only */
+	ev->proc.exe_from_host = true;
 	assert_false(fires(ev, "Namespace change in container"));
 	ev->type = BH_MON_SETNS;
 	memset(&ev->container, 0, sizeof(ev->container)); /* the host's own */

@@ -42,13 +42,13 @@ static int setup(void **state)
 	}
 	tmp = unit_mktmp();
 	db = bh_asprintf("%s/db.sqlite", tmp);
-	if (bh_store_open(db, true, &s, &err) < 0 ||
-	    bh_store_import(s, paths, 1, NULL, &st, &err) < 0) {
+	if (bh_vuln_store_open(db, true, &s, &err) < 0 ||
+	    bh_vuln_store_import(s, paths, 1, NULL, &st, &err) < 0) {
 		fprintf(stderr, "setup: %s\n", bh_error_message(err));
 		return -1;
 	}
 	bh_import_stats_release(&st);
-	bh_store_close(s);
+	bh_vuln_store_close(s);
 	free(secdb);
 	return 0;
 }
@@ -270,14 +270,14 @@ static void the_summary_is_recorded(void **state)
 	o.record = true;
 	r = scan(&o);
 	assert_true(r->stats.recorded);
-	assert_int_equal(bh_store_open(db, false, &s, NULL), 0);
-	assert_int_equal(bh_store_last_scan(s, r->img->config_digest.str, &last, NULL), 0);
+	assert_int_equal(bh_vuln_store_open(db, false, &s, NULL), 0);
+	assert_int_equal(bh_vuln_store_last_scan(s, r->img->config_digest.str, &last, NULL), 0);
 	assert_non_null(last);
 	by = json_object_get(json_object_get(last, "summary"), "bySeverity");
 	assert_int_equal(json_integer_value(json_object_get(by, "UNKNOWN")), NPAIRS);
 	assert_int_equal(json_integer_value(json_object_get(by, "HIGH")), 1);
 	json_decref(last);
-	bh_store_close(s);
+	bh_vuln_store_close(s);
 	bh_scan_result_free(r);
 }
 
@@ -350,8 +350,8 @@ static void an_odd_version_is_never_dropped(void **state)
 	assert_int_equal(bh_write_file_atomic(f1, osv, strlen(osv), 0644, NULL), 0);
 	assert_int_equal(bh_write_file_atomic(f2, osv2, strlen(osv2), 0644, NULL), 0);
 	paths[0] = dir;
-	assert_int_equal(bh_store_open(path, true, &s, NULL), 0);
-	if (bh_store_import(s, paths, 1, NULL, &st, &err) < 0)
+	assert_int_equal(bh_vuln_store_open(path, true, &s, NULL), 0);
+	if (bh_vuln_store_import(s, paths, 1, NULL, &st, &err) < 0)
 		fail_msg("import: %s", bh_error_message(err));
 	bh_import_stats_release(&st);
 	p.ecosystem = bh_strdup("PyPI");
@@ -369,7 +369,7 @@ static void an_odd_version_is_never_dropped(void **state)
 	assert_int_equal(out.v[0].pkg, 0);
 	bh_findings_release(&out);
 	bh_package_release(&p);
-	bh_store_close(s);
+	bh_vuln_store_close(s);
 	free(f1);
 	free(f2);
 	free(path);

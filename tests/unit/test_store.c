@@ -35,7 +35,7 @@ static int setup(void **state)
 
 	f->dir = unit_mktmp();
 	f->db = bh_asprintf("%s/sub/dir/db.sqlite", f->dir);
-	if (bh_store_open(f->db, true, &f->s, &err) < 0)
+	if (bh_vuln_store_open(f->db, true, &f->s, &err) < 0)
 		fail_msg("open: %s", bh_error_message(err));
 	*state = f;
 	return 0;
@@ -45,7 +45,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	bh_store_close(f->s);
+	bh_vuln_store_close(f->s);
 	unit_rmtmp(f->dir);
 	free(f->db);
 	free(f);
@@ -57,7 +57,7 @@ static void import_ok(struct bh_store *s, const char *const *paths, size_t n,
 {
 	struct bh_error *err = NULL;
 
-	if (bh_store_import(s, paths, n, NULL, st, &err) < 0)
+	if (bh_vuln_store_import(s, paths, n, NULL, st, &err) < 0)
 		fail_msg("import: %s", bh_error_message(err));
 }
 
@@ -101,7 +101,7 @@ static json_t *query(struct bh_store *s, const char *eco, const char *pkg)
 	struct seen seen = { json_array() };
 	struct bh_error *err = NULL;
 
-	if (bh_store_query(s, eco, pkg, on_adv, &seen, &err) < 0)
+	if (bh_vuln_store_query(s, eco, pkg, on_adv, &seen, &err) < 0)
 		fail_msg("query: %s", bh_error_message(err));
 	return seen.list;
 }
@@ -117,27 +117,27 @@ static void test_default_path(void **state)
 {
 	char *p;
 
-	p = bh_store_default_path("/x/y.db");
+	p = bh_vuln_store_default_path("/x/y.db");
 	assert_string_equal(p, "/x/y.db");
 	free(p);
 	setenv("BULKHEAD_DB", "/env/db.sqlite", 1);
-	p = bh_store_default_path(NULL);
+	p = bh_vuln_store_default_path(NULL);
 	assert_string_equal(p, "/env/db.sqlite");
 	free(p);
-	p = bh_store_default_path("/over.db"); /* --db beats the environment */
+	p = bh_vuln_store_default_path("/over.db"); /* --db beats the environment */
 	assert_string_equal(p, "/over.db");
 	free(p);
 	setenv("BULKHEAD_DB", "", 1);
 	setenv("XDG_CACHE_HOME", "/cache", 1);
 	setenv("HOME", "/home/u", 1);
-	p = bh_store_default_path(NULL);
+	p = bh_vuln_store_default_path(NULL);
 	if (geteuid() == 0) {
 		assert_string_equal(p, "/var/lib/bulkhead/db.sqlite");
 	} else {
 		assert_string_equal(p, "/cache/bulkhead/db.sqlite");
 		free(p);
 		setenv("XDG_CACHE_HOME", "relative", 1); /* invalid per XDG: ignored */
-		p = bh_store_default_path(NULL);
+		p = bh_vuln_store_default_path(NULL);
 		assert_string_equal(p, "/home/u/.cache/bulkhead/db.sqlite");
 	}
 	free(p);
@@ -161,7 +161,7 @@ static void test_open(void **state)
 	sqlite3_finalize(st);
 	assert_int_equal(count(f->s, "PRAGMA user_version"), BH_STORE_SCHEMA_VERSION);
 
-	assert_int_equal(bh_store_open(p, false, &s, &err), -1);
+	assert_int_equal(bh_vuln_store_open(p, false, &s, &err), -1);
 	assert_error(err, BH_ERR_NOTFOUND, "db import");
 	bh_error_clear(&err);
 	assert_int_equal(access(p, F_OK), -1); /* not created */
@@ -172,13 +172,13 @@ static void test_open(void **state)
 	assert_int_equal(bh_write_file_atomic(p, "this is not sqlite at all, not at all......", 44,
 					      0644, NULL),
 			 0);
-	assert_int_equal(bh_store_open(p, true, &s, &err), -1);
+	assert_int_equal(bh_vuln_store_open(p, true, &s, &err), -1);
 	assert_non_null(err);
 	bh_error_clear(&err);
 	free(p);
 
 	/* a directory */
-	assert_int_equal(bh_store_open(f->dir, true, &s, &err), -1);
+	assert_int_equal(bh_vuln_store_open(f->dir, true, &s, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "not a regular file");
 	bh_error_clear(&err);
 }
@@ -195,19 +195,19 @@ static void test_migrate(void **state)
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "CREATE TABLE x(y)", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(bh_store_open(p, false, &s, &err), 0);
+	assert_int_equal(bh_vuln_store_open(p, false, &s, &err), 0);
 	assert_int_equal(count(s, "PRAGMA user_version"), BH_STORE_SCHEMA_VERSION);
 	assert_int_equal(count(s, "SELECT count(*) FROM advisories"), 0);
-	bh_store_close(s);
+	bh_vuln_store_close(s);
 	/* reopening does nothing more */
-	assert_int_equal(bh_store_open(p, false, &s, &err), 0);
-	bh_store_close(s);
+	assert_int_equal(bh_vuln_store_open(p, false, &s, &err), 0);
+	bh_vuln_store_close(s);
 
 	/* a newer schema than this code knows is refused, and left alone */
 	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(bh_store_open(p, false, &s, &err), -1);
+	assert_int_equal(bh_vuln_store_open(p, false, &s, &err), -1);
 	assert_error(err, BH_ERR_UNSUPPORTED, "schema version 99");
 	bh_error_clear(&err);
 	free(p);
@@ -429,19 +429,19 @@ static void test_malformed_and_strict(void **state)
 	assert_int_equal(st.malformed, 1);
 	bh_import_stats_release(&st);
 	/* a named file that is not records at all: fatal */
-	assert_int_equal(bh_store_import(f->s, named, 1, NULL, &st, &err), -1);
+	assert_int_equal(bh_vuln_store_import(f->s, named, 1, NULL, &st, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "neither an OSV record");
 	bh_error_clear(&err);
 	bh_import_stats_release(&st);
 	/* strict: the first malformed record fails the import */
-	assert_int_equal(bh_store_import(f->s, one, 1, &strict, &st, &err), -1);
+	assert_int_equal(bh_vuln_store_import(f->s, one, 1, &strict, &st, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "strict");
 	bh_error_clear(&err);
 	bh_import_stats_release(&st);
 	assert_int_equal(count(f->s, "SELECT count(*) FROM advisories"), 0);
 	/* a path that does not exist */
 	named[0] = "/nonexistent/x.json";
-	assert_int_equal(bh_store_import(f->s, named, 1, NULL, &st, &err), -1);
+	assert_int_equal(bh_vuln_store_import(f->s, named, 1, NULL, &st, &err), -1);
 	assert_error(err, BH_ERR_IO, "/nonexistent/x.json");
 	bh_error_clear(&err);
 	bh_import_stats_release(&st);
@@ -500,7 +500,7 @@ static void test_zip_and_atomicity(void **state)
 	 * in the same import is rolled back too */
 	assert_int_equal(bh_read_file(zip, &b, NULL), 0);
 	assert_int_equal(bh_write_file_atomic(cut, b.data, b.len / 2, 0644, NULL), 0);
-	assert_int_equal(bh_store_import(f->s, bad, 2, NULL, &st, &err), -1);
+	assert_int_equal(bh_vuln_store_import(f->s, bad, 2, NULL, &st, &err), -1);
 	assert_error(err, BH_ERR_INVALID, "cut.zip");
 	bh_error_clear(&err);
 	bh_import_stats_release(&st);
@@ -563,7 +563,7 @@ static void test_cancel(void **state)
 	struct bh_import_stats st;
 	struct bh_error *err = NULL;
 
-	assert_int_equal(bh_store_import(f->s, paths, 1, &o, &st, &err), -1);
+	assert_int_equal(bh_vuln_store_import(f->s, paths, 1, &o, &st, &err), -1);
 	assert_error(err, BH_ERR_IO, "interrupted");
 	bh_error_clear(&err);
 	bh_import_stats_release(&st);
@@ -579,13 +579,13 @@ static void test_info(void **state)
 	struct bh_error *err = NULL;
 	json_t *info, *eco, *src;
 
-	assert_int_equal(bh_store_info(f->s, &info, &err), 0);
+	assert_int_equal(bh_vuln_store_info(f->s, &info, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(info, "advisories")), 0);
 	assert_true(json_is_null(json_object_get(info, "last_update")));
 	json_decref(info);
-	assert_int_equal(bh_store_import(f->s, paths, 2, &o, &st, &err), 0);
+	assert_int_equal(bh_vuln_store_import(f->s, paths, 2, &o, &st, &err), 0);
 	bh_import_stats_release(&st);
-	assert_int_equal(bh_store_info(f->s, &info, &err), 0);
+	assert_int_equal(bh_vuln_store_info(f->s, &info, &err), 0);
 	assert_int_equal(json_integer_value(json_object_get(info, "schema_version")),
 			 BH_STORE_SCHEMA_VERSION);
 	assert_int_equal(json_integer_value(json_object_get(info, "advisories")), 7);
@@ -614,21 +614,21 @@ static void test_scans(void **state)
 	json_t *s1 = json_pack("{s:i}", "critical", 1), *s2 = json_pack("{s:i}", "critical", 0);
 	json_t *out = NULL;
 
-	assert_int_equal(bh_store_last_scan(f->s, d, &out, &err), 0);
+	assert_int_equal(bh_vuln_store_last_scan(f->s, d, &out, &err), 0);
 	assert_null(out);
-	assert_int_equal(bh_store_record_scan(f->s, d, s1, &err), 0);
-	assert_int_equal(bh_store_record_scan(f->s, d, s2, &err), 0);
-	assert_int_equal(bh_store_last_scan(f->s, d, &out, &err), 0);
+	assert_int_equal(bh_vuln_store_record_scan(f->s, d, s1, &err), 0);
+	assert_int_equal(bh_vuln_store_record_scan(f->s, d, s2, &err), 0);
+	assert_int_equal(bh_vuln_store_last_scan(f->s, d, &out, &err), 0);
 	assert_non_null(out);
 	assert_string_equal(bh_json_str(out, "digest"), d);
 	assert_true(json_equal(json_object_get(out, "summary"), s2));
 	assert_true(json_is_string(json_object_get(out, "scanned_at")));
 	assert_true(json_is_null(json_object_get(out, "db_version"))); /* nothing imported */
 	json_decref(out);
-	assert_int_equal(bh_store_record_scan(f->s, "sha256:nothex", s1, &err), -1);
+	assert_int_equal(bh_vuln_store_record_scan(f->s, "sha256:nothex", s1, &err), -1);
 	assert_non_null(err);
 	bh_error_clear(&err);
-	assert_int_equal(bh_store_last_scan(f->s, "latest", &out, &err), -1);
+	assert_int_equal(bh_vuln_store_last_scan(f->s, "latest", &out, &err), -1);
 	bh_error_clear(&err);
 	json_decref(s1);
 	json_decref(s2);
@@ -644,8 +644,8 @@ static void test_scan_db_version(void **state)
 
 	import_ok(f->s, paths, 1, &st);
 	bh_import_stats_release(&st);
-	assert_int_equal(bh_store_record_scan(f->s, d, s1, NULL), 0);
-	assert_int_equal(bh_store_last_scan(f->s, d, &out, NULL), 0);
+	assert_int_equal(bh_vuln_store_record_scan(f->s, d, s1, NULL), 0);
+	assert_int_equal(bh_vuln_store_last_scan(f->s, d, &out, NULL), 0);
 	assert_true(bh_str_has_prefix(bh_json_str(out, "db_version"), "1/"));
 	json_decref(out);
 	json_decref(s1);

@@ -201,7 +201,7 @@ static void test_load_in_root(void **state)
 		close(fd);
 	}
 	assert_int_equal(bh_users_load(rootfd, &pw, &gr, &err), -1);
-	assert_error(err, BH_ERR_LIMIT, "over the 1048576 read");
+	assert_error(err, BH_ERR_LIMIT, "over the limit of 1048576");
 	bh_error_clear(&err);
 	unlink(p);
 	free(p);

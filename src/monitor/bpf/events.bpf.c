@@ -8,7 +8,9 @@
  *    script; else bprm->file) walked to a path, the new mm's arg area, the
  *    cwd, credentials, loginuid, session, controlling tty, what fds 0-2 are,
  *    the parent chain (real_parent), whether the exe's overlay inode has an
- *    upper dentry.
+ *    upper dentry, whether the process's executable is the host's
+ *    (events_host.h, with tp_btf/sched_prepare_exec, or before 6.10 execve's
+ *    and execveat's entry tracepoints).
  *  - tp_btf/sched_process_exit: one record when the last thread of a
  *    process ends (the tracepoint's group_dead), res the exit code.
  *  - per syscall type, one program on that call's own exit tracepoint
@@ -50,6 +52,7 @@
 #include "monitor/bpf/events.h"
 #include "monitor/bpf/events_kern.h"
 #include "monitor/bpf/events_lib.h"
+#include "monitor/bpf/events_host.h"
 #include "monitor/bpf/events_open.h"
 #include "monitor/bpf/events_extra.h"
 #include "monitor/bpf/events_sys.h"
@@ -72,6 +75,10 @@ int mon_exec(__u64 *ctx)
 	struct inode *ino;
 	unsigned long as, ae, len;
 
+	/* before the reserve: a lost record must not leave the task's entry of
+	 * execve's entry behind for a later exec (a 32-bit one has no entry of
+	 * its own to replace it) */
+	exe_host_after_exec(t, (__u32)ctx[1]);
 	h = bpf_ringbuf_reserve(&events, size, 0);
 	if (!h) {
 		count(MON_C_LOST);
@@ -84,6 +91,7 @@ int mon_exec(__u64 *ctx)
 	if (!exe)
 		exe = BPF_CORE_READ(bprm, file);
 	file_path(&e->exe, t, exe);
+	exe_host_mark(h, t);
 	ino = BPF_CORE_READ(exe, f_inode);
 	if (ino && e->exe.magic == OVERLAYFS_SUPER_MAGIC_ &&
 	    bpf_core_type_exists(struct ovl_inode)) {

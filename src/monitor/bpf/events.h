@@ -27,6 +27,7 @@
 #define MON_ARGS_BYTES 1536 /* the arg area read at exec: argv[0] and BH_MON_ARGS_MAX more */
 #define MON_STR_BYTES  256  /* user strings of the syscalls: mount source, memfd name */
 #define MON_ANC_MAX    8    /* BH_MON_ANCESTORS_MAX */
+#define MON_HOSTNS_MAX 16   /* events_host.h host_ns: engine daemons' mount namespaces */
 #define MON_COMM       16
 #define MON_NR_MAX     512 /* syscall numbers the dispatch table covers (x86_64) */
 /*
@@ -118,6 +119,14 @@ static inline unsigned long long mon_uid16(unsigned long long v)
  *  - move_mount(2) (path: its target as given, str1: its source path),
  *    fsmount(2) (str2: the context's file system type), open_tree(2) with
  *    OPEN_TREE_CLONE (path: the tree as given): mount;
+ *  - mount_setattr(2) (path: the target as given, the dfd's file when the
+ *    string is empty; a[2] its AT_* flags; a[3], a[4], a[5] replaced by
+ *    struct mount_attr's attr_set, attr_clr, propagation read from the
+ *    caller's memory at exit: MON_R_ARGS_USER, MON_R_ARGS_UNREAD when it
+ *    could not be read or the size is below MOUNT_ATTR_SIZE_VER0), fspick(2)
+ *    (path: the mount picked as given, or the dfd's file; str2: the picked
+ *    superblock's file system type, str1: its device (s_id), both when the
+ *    call made a context): mount;
  *  - process_vm_readv(2), process_vm_writev(2) on another process (a[0]
  *    its pid, neither the caller's own process ID nor its thread ID): ptrace.
  */
@@ -128,8 +137,10 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 #define MON_T_OPEN_TREE		44
 #define MON_T_PROCESS_VM_READV	45
 #define MON_T_PROCESS_VM_WRITEV 46
+#define MON_T_MOUNT_SETATTR	47
+#define MON_T_FSPICK		48
 #define MON_T_EXTRA_FIRST	MON_T_CLONE
-#define MON_T_EXTRA_LAST	MON_T_PROCESS_VM_WRITEV
+#define MON_T_EXTRA_LAST	MON_T_FSPICK
 
 /* clone's CLONE_NEW* bits; clone(2)'s low byte is the exit signal, so
  * CLONE_NEWTIME (0x80) counts only in clone3(2) */
@@ -137,6 +148,8 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 #define MON_CLONE_NEWTIME   0x80ull
 #define MON_OPEN_TREE_CLONE 1ull
 #define MON_NR_CLONE3	    435 /* clone3(2): the same number on x86_64 and i386 */
+#define MON_MOUNT_ATTR_SIZE0                                                                       \
+	32 /* MOUNT_ATTR_SIZE_VER0: attr_set, attr_clr, propagation, userns_fd */
 
 /* mon_path.flags */
 #define MON_PATH_TRUNC	  1u /* more components than MON_PATH_DEPTH, or the buffer full */
@@ -169,6 +182,15 @@ struct mon_path {
 /* a failed clone/clone3: its flags are the caller's registers or memory at
  * the exit (which it or another task may have changed), not the kernel's */
 #define MON_R_ARGS_USER 64u
+/*
+ * the process's executable (mm->exe_file) is the host's (events_host.h):
+ * its file on a mount of the host's mount namespace (host_mntns, the
+ * loader's), or on a mount of none (a memfd, a detached bind) that a
+ * process whose own executable was the host's exec'd. Read only for the
+ * records of exec, mount, umount2, unshare, setns and their other calls
+ * (mon_exe_host_wanted); 0 on the others.
+ */
+#define MON_R_EXE_HOST 128u
 
 struct mon_rec_hdr {
 	unsigned short type;	    /* enum bh_mon_type */

@@ -47,6 +47,9 @@
 #define AF_INET6_	 10
 #define EINPROGRESS_	 115
 #define MNT_NS_INTERNAL_ ((unsigned long)-22) /* ERR_PTR(-EINVAL): kern_mount()'s */
+/* f_flags of a file an exec opened (do_open_execat's open_flag; open(2) and
+ * openat2(2) cannot set it: VALID_OPEN_FLAGS leaves it out) */
+#define FMODE_EXEC_FLAG_ 0x20
 #define MAX_FD_STDIO	 3
 
 typedef struct {
@@ -59,7 +62,9 @@ struct qstr {
 } __attribute__((preserve_access_index));
 
 struct super_block {
+	unsigned int s_dev; /* dev_t: MAJOR << 20 | MINOR */
 	unsigned long s_magic;
+	char s_id[32];
 } __attribute__((preserve_access_index));
 
 typedef struct {
@@ -68,6 +73,7 @@ typedef struct {
 
 struct inode {
 	unsigned short i_mode;
+	unsigned long i_ino;
 	kuid_t___mon i_uid;
 	kuid_t___mon i_gid;
 	unsigned int i_rdev;
@@ -78,6 +84,7 @@ struct dentry {
 	struct dentry *d_parent;
 	struct qstr d_name;
 	struct inode *d_inode;
+	struct super_block *d_sb;
 } __attribute__((preserve_access_index));
 
 struct vfsmount {
@@ -89,6 +96,21 @@ struct mount {
 	struct dentry *mnt_mountpoint;
 	struct vfsmount mnt;
 	void *mnt_ns;
+	int mnt_id; /* statx's stx_mnt_id (STATX_MNT_ID) */
+} __attribute__((preserve_access_index));
+
+/* a mount namespace: its nsfs inode number (/proc/PID/ns/mnt's) */
+struct ns_common {
+	unsigned int inum;
+} __attribute__((preserve_access_index));
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
+/* a task's namespaces (events_host.h: the mount namespace an exec was made from) */
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
 } __attribute__((preserve_access_index));
 
 struct path {
@@ -214,6 +236,7 @@ struct task_struct {
 	struct signal_struct *signal;
 	struct pid *thread_pid;
 	struct css_set *cgroups;
+	struct nsproxy *nsproxy;
 	kuid_t___mon loginuid;
 	int exit_code;
 	struct {

@@ -135,6 +135,8 @@ static __noinline int emit_sys(struct task_struct *t, struct pt_regs *regs, __u3
 	if (how & MON_E_COMPAT)
 		h->flags |= MON_R_COMPAT;
 	h->flags |= rflags;
+	if (mon_exe_host_wanted(type))
+		exe_host_mark(h, t);
 	h->res = ret;
 	for (int i = 0; i < 6; i++)
 		s->a[i] = a[i];
@@ -287,6 +289,8 @@ SYS_EXIT_EXTRA(clone3, MON_T_CLONE3)
 SYS_EXIT_EXTRA(move_mount, MON_T_MOVE_MOUNT)
 SYS_EXIT_EXTRA(fsmount, MON_T_FSMOUNT)
 SYS_EXIT_EXTRA(open_tree, MON_T_OPEN_TREE)
+SYS_EXIT_EXTRA(mount_setattr, MON_T_MOUNT_SETATTR)
+SYS_EXIT_EXTRA(fspick, MON_T_FSPICK)
 SYS_EXIT_EXTRA(process_vm_readv, MON_T_PROCESS_VM_READV)
 SYS_EXIT_EXTRA(process_vm_writev, MON_T_PROCESS_VM_WRITEV)
 
@@ -328,6 +332,7 @@ int mon_newtask(__u64 *ctx)
 	fill_hdr(h, t, type, size);
 	if (t->thread_info.status & TS_COMPAT)
 		h->flags |= MON_R_COMPAT;
+	exe_host_mark(h, t);
 	level = pid_level(t);
 	h->res = level < 0 ? 0 : pid_nr_at(BPF_CORE_READ(child, thread_pid), (unsigned int)level);
 	s->a[0] = fl;
