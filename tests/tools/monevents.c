@@ -7,14 +7,17 @@
  * on SIGTERM/SIGINT once what the kernel already recorded is read (until
  * 100 ms pass with no event, 5 s at most).
  *
- *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-G] [-r RING_BYTES] [-c] [-q] [-S
- * RUNTIME:DIR]... -T  the types wanted (execve, openat, connect ...; default exec and exit);
+ *   monevents [-t SECONDS] [-T TYPE,...] [-R RULES] [-G] [-r RING_BYTES] [-c] [-q] [-D]
+ *             [-S RUNTIME:DIR]...
+ *     -T  the types wanted (execve, openat, connect ...; default exec and exit);
  *         without -R every open of an open type makes an event
  *     -R  a rules file: its types added, opens filtered as bulkhead monitor does
  *         (bh_rules_open_filter)
  *     -G  every syscall type through the generic tp_btf/sys_exit program
  *     -C on|off|auto  32-bit (compat) calls (bh_mon_kernel_opts.compat)
  *     -c  containers only
+ *     -D  serve the start rendezvous as bulkhead monitor does (bh_mon_kernel_opts.rendezvous:
+ *         bulkhead's start waits until the source has listed its container)
  *     -q  print no events, only the stats (a consumer draining as fast as it can)
  *     -v  the library's debug messages on stderr
  *     -S  another runtime state root for attribution (bh_ctr_opts.state_roots)
@@ -142,7 +145,7 @@ int main(int argc, char **argv)
 	struct bh_rules *rs = NULL;
 	struct bh_mon_open_filter of = { 0 };
 
-	while ((c = getopt(argc, argv, "t:T:R:r:cqS:vGC:")) != -1) {
+	while ((c = getopt(argc, argv, "t:T:R:r:cDqS:vGC:")) != -1) {
 		switch (c) {
 		case 't': secs = strtod(optarg, NULL); break;
 		case 'T': {
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
 			break;
 		case 'r': o.ring_bytes = strtoul(optarg, NULL, 0); break;
 		case 'c': o.containers_only = true; break;
+		case 'D': o.rendezvous = true; break;
 		case 'v':
 			bh_log_set_handler(log_stderr, NULL);
 			bh_log_set_level(BH_LOG_DEBUG);
@@ -197,7 +201,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: monevents [-t S] [-T TYPES] [-r BYTES] [-c] [-q]\n");
+				"usage: monevents [-t S] [-T TYPES] [-r BYTES] [-c] [-D] [-q]\n");
 			return 2;
 		}
 	}
