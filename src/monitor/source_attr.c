@@ -155,8 +155,9 @@ struct mon_attr {
 	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
 	struct attr_entry *cache;
 	struct grace_entry *grace;
-	size_t grace_next;     /* the ring's next slot */
-	uint64_t list_cost_ns; /* how long the last list took */
+	size_t grace_next;	 /* the ring's next slot */
+	uint64_t list_cost_ns;	 /* how long the last list took */
+	uint64_t watch_floor_ns; /* MON_WATCH_FLOOR_NS unless the options say */
 	pthread_mutex_t lock; /* ctrs, gen, lists, relist_*, list_cost_ns, grace, drained_boot_ns */
 	pthread_mutex_t watch_lock; /* watch: its reads and the quick reads of what they name */
 	/* pend_lock: pend, npend, pend_boot_ns, wake_pending; the innermost lock,
@@ -749,12 +750,13 @@ out:
 }
 
 /* The floor between lists for the state watch: MON_WATCH_COST times the
- * last list's duration, at least MON_WATCH_FLOOR_NS (lock held). */
+ * last list's duration, at least watch_floor_ns (MON_WATCH_FLOOR_NS) (lock
+ * held). */
 static uint64_t watch_floor(const struct mon_attr *a)
 {
 	uint64_t f = a->list_cost_ns * MON_WATCH_COST;
 
-	return f > MON_WATCH_FLOOR_NS ? f : MON_WATCH_FLOOR_NS;
+	return f > a->watch_floor_ns ? f : a->watch_floor_ns;
 }
 
 /* The thread: the rendezvous' requests (answered once a list made after them
@@ -881,8 +883,6 @@ static void *watch_main(void *arg)
 	return NULL;
 }
 
-bool mon_attr_no_threads;
-
 void mon_attr_hold(struct mon_attr *a, bool hold)
 {
 	if (hold)
@@ -891,13 +891,13 @@ void mon_attr_hold(struct mon_attr *a, bool hold)
 		pthread_mutex_unlock(&a->lock);
 }
 
-int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *rdv_dir,
-		 struct mon_attr **out)
+int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out)
 {
 	struct mon_attr *a = bh_calloc(1, sizeof(*a));
 	struct bh_error *err = NULL;
 
-	a->copts = copts;
+	a->copts = o->copts;
+	a->watch_floor_ns = o->watch_floor_ns ? o->watch_floor_ns : MON_WATCH_FLOOR_NS;
 	a->cache = bh_calloc(MON_ATTR, sizeof(*a->cache));
 	a->grace = bh_calloc(MON_GRACE, sizeof(*a->grace));
 	a->tokens = MON_RELIST_BURST;
@@ -907,16 +907,16 @@ int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *r
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->watch_lock, NULL);
 	pthread_mutex_init(&a->pend_lock, NULL);
-	if (bh_ctr_watch_new(copts, &a->watch, &err) < 0)
+	if (bh_ctr_watch_new(o->copts, &a->watch, &err) < 0)
 		debug_err("watching the runtimes' state", err);
 	err = NULL;
-	if (rendezvous && bh_guard_rdv_open(rdv_dir, &a->rdv, &err) < 0)
+	if (o->rendezvous && bh_guard_rdv_open(o->rdv_dir, &a->rdv, &err) < 0)
 		debug_err("serving the start rendezvous", err);
 	/* the containers running now (a restarted monitor attributes at once) */
 	pthread_mutex_lock(&a->lock);
 	relist_quiet(a);
 	pthread_mutex_unlock(&a->lock);
-	if ((a->rdv || a->watch) && !mon_attr_no_threads && pipe2(a->stop, O_CLOEXEC) == 0 &&
+	if ((a->rdv || a->watch) && !o->no_threads && pipe2(a->stop, O_CLOEXEC) == 0 &&
 	    pipe2(a->wake, O_CLOEXEC | O_NONBLOCK) == 0) {
 		/* both flags final before either thread reads them: the watch's
 		 * thread reads thr_up under pend_lock (watch_drain), held here

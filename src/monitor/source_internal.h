@@ -80,15 +80,22 @@ int mon_path_decode(const struct mon_path *p, char *out, size_t outsz, bool *mem
 
 struct mon_attr;
 struct bh_ctr_opts;
-/* copts borrowed for its life; rendezvous: serve bulkhead's start rendezvous
- * under rdv_dir (NULL: BH_GUARD_RDV_DIR), from a thread of its own as the
- * runtimes' state watch (the consumer need not call anything for them). */
-int mon_attr_new(const struct bh_ctr_opts *copts, bool rendezvous, const char *rdv_dir,
-		 struct mon_attr **out);
+struct mon_attr_opts {
+	const struct bh_ctr_opts *copts; /* borrowed for the attribution's life */
+	/* serve bulkhead's start rendezvous under rdv_dir (NULL:
+	 * BH_GUARD_RDV_DIR), from a thread of its own as the runtimes' state
+	 * watch (the consumer need not call anything for them) */
+	bool rendezvous;
+	const char *rdv_dir;
+	/* tests only: no thread, so mon_attr_get's own read of the state watch
+	 * is the only one (tests/unit/test_mon_attr.c) */
+	bool no_threads;
+	/* the least time between a list and the full list a state change asks
+	 * for (0: 20 ms; a test's window before that list, made longer) */
+	uint64_t watch_floor_ns;
+};
+int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out);
 void mon_attr_free(struct mon_attr *a);
-/* Tests only: mon_attr_new starts no thread, so mon_attr_get's own read of
- * the state watch is the only one (tests/unit/test_mon_attr.c). */
-extern bool mon_attr_no_threads;
 /* Tests only: the attribution's lock taken (hold) or let go, as mon_attr_get
  * holds it while it looks a record's ids up. */
 void mon_attr_hold(struct mon_attr *a, bool hold);

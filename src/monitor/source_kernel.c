@@ -944,7 +944,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->epfd = ring_buffer__epoll_fd(k->rb);
 	engine_ns_probe(k);
 	/* the containers running now (a restarted monitor attributes at once) */
-	mon_attr_new(o->containers, o->rendezvous, NULL, &k->at);
+	mon_attr_new(&(struct mon_attr_opts){ .copts = o->containers, .rendezvous = o->rendezvous },
+		     &k->at);
 	e = mon_source_new(&kernel_ops, k, out, err);
 	return e < 0 ? bh_error_prefix(err, "the kernel event source") : 0;
 fail:

@@ -83,17 +83,20 @@ static void ctr_cgroup_ids(const char *root, const char *id, uint64_t *cg2, uint
 }
 
 /* One try: true when the first answer was the quick read's (a full list made
- * in between, the thread's after a descheduling past its 20 ms floor, makes
- * the try say nothing: the caller tries again). */
+ * in between, the thread's after a descheduling past its floor, made 300 ms
+ * here (20 ms by default: under a loaded make check the test was descheduled
+ * that long five tries in a row), makes the try say nothing: the caller tries
+ * again). */
 static bool provisional_then_full(const char *root, uint64_t cg2, uint64_t pids)
 {
 	struct bh_ctr_opts co = { .root = root, .docker_socket = "", .podman_socket = "" };
+	struct mon_attr_opts ao = { .copts = &co, .watch_floor_ns = 300000000ULL };
 	struct bh_mon_container c, other;
 	struct mon_attr *a = NULL;
 	uint64_t t0;
 
 	sh(bh_asprintf("rm -rf '%s'" D1_STATE, root));
-	assert_int_equal(mon_attr_new(&co, false, NULL, &a), 0);
+	assert_int_equal(mon_attr_new(&ao, &a), 0);
 	/* an unknown id lists now: the floors hold the next full list back */
 	mon_attr_get(a, 999999, 0, false, 0, &other);
 	assert_string_equal(other.id, "");
@@ -182,7 +185,7 @@ static void attr_state_gone_while_list_held_up(void **state)
 	ctr_cgroup_ids(root, "d1", &cg2, &pids);
 	lfd = mute_socket(sock);
 	t0 = mono_ms();
-	assert_int_equal(mon_attr_new(&co, false, NULL, &a), 0);
+	assert_int_equal(mon_attr_new(&(struct mon_attr_opts){ .copts = &co }, &a), 0);
 	assert_true(mono_ms() - t0 < 5000);
 	/* d2 (dockerd's, no process) written: the full list it asks for waits
 	 * on the socket */
@@ -225,7 +228,7 @@ static void attr_quick_reads_keep_gone_containers(void **state)
 	(void)state;
 	sh(bh_asprintf("cp -a " FIXTURE " '%s'", root));
 	ctr_cgroup_ids(root, "d1", &cg2, &pids);
-	assert_int_equal(mon_attr_new(&co, false, NULL, &a), 0);
+	assert_int_equal(mon_attr_new(&(struct mon_attr_opts){ .copts = &co }, &a), 0);
 	/* N more runc containers, each with its own pid and cgroups */
 	sh(bh_asprintf("cd '%s' && for i in $(seq 1 %d); do id=c$i; pid=$((20000+i)); "
 		       "mkdir -p run/runc/$id proc/$pid sys/fs/cgroup/unified/docker/$id "
@@ -283,9 +286,8 @@ static void attr_get_reads_the_watch_itself(void **state)
 	pids = dir_id(p);
 	free(p);
 	sh(bh_asprintf("rm -rf '%s'" D1_STATE, root));
-	mon_attr_no_threads = true;
-	assert_int_equal(mon_attr_new(&co, false, NULL, &a), 0);
-	mon_attr_no_threads = false;
+	assert_int_equal(
+		mon_attr_new(&(struct mon_attr_opts){ .copts = &co, .no_threads = true }, &a), 0);
 	/* d1's state written (its runtime, at create): only the watch knows */
 	sh(bh_asprintf("cp -a " FIXTURE D1_STATE " '%s'" D1_STATE, root));
 	mon_attr_get(a, cg2, pids, false, 0, &c);
@@ -321,7 +323,7 @@ static void attr_watch_read_while_lock_held(void **state)
 	sh(bh_asprintf("cp -a " FIXTURE " '%s'", root));
 	ctr_cgroup_ids(root, "d1", &cg2, &pids);
 	sh(bh_asprintf("rm -rf '%s'" D1_STATE, root));
-	assert_int_equal(mon_attr_new(&co, false, NULL, &a), 0);
+	assert_int_equal(mon_attr_new(&(struct mon_attr_opts){ .copts = &co }, &a), 0);
 	mon_attr_hold(a, true);
 	/* runc: the directory at create, its state a moment later, both
 	 * deleted at the container's exit */

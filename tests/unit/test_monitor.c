@@ -760,13 +760,14 @@ static void attr_rendezvous_needs_no_consumer(void **state)
 {
 	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), cmd[600];
 	struct bh_ctr_opts co = { .root = d, .docker_socket = "", .podman_socket = "" };
+	struct mon_attr_opts ao = { .copts = &co, .rendezvous = true, .rdv_dir = dir };
 	struct bh_error *err = NULL;
 	struct mon_attr *a = NULL;
 	uint64_t t0;
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(mon_attr_new(&co, true, dir, &a), 0);
+	assert_int_equal(mon_attr_new(&ao, &a), 0);
 	assert_non_null(a);
 	t0 = bh_mono_ms();
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
@@ -796,6 +797,7 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 	char *d = unit_mktmp(), *dir = bh_asprintf("%s/g", d), *root = bh_asprintf("%s/root", d);
 	char *away = bh_asprintf("%s/away", d), cmd[600];
 	struct bh_ctr_opts co = { .root = root, .docker_socket = "", .podman_socket = "" };
+	struct mon_attr_opts ao = { .copts = &co, .rendezvous = true, .rdv_dir = dir };
 	struct bh_error *err = NULL;
 	struct bh_ctr_list *l = NULL;
 	struct mon_attr *a = NULL;
@@ -803,7 +805,7 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 
 	(void)state;
 	assert_int_equal(mkdir(root, 0755), 0);
-	assert_int_equal(mon_attr_new(&co, true, dir, &a), 0);
+	assert_int_equal(mon_attr_new(&ao, &a), 0);
 	assert_non_null(a);
 	/* answered while the lists succeed */
 	assert_int_equal(bh_guard_rdv_await(dir, 42, 7, BH_GUARD_RDV_WAIT_MS, &err), 0);
