@@ -34,13 +34,15 @@
  * time one, nor its root, so the mount namespace and root are still those
  * the exec was made from), and a host executable is remembered in the LRU
  * map `exe_host` keyed by the struct file (a fork shares it), checked
- * against its inode. The file must be one an exec opened (__FMODE_EXEC in
- * f_flags): prctl(PR_SET_MM_EXE_FILE or PR_SET_MM_MAP's exe_fd,
- * CAP_SYS_ADMIN in the process's own user namespace) makes a file the
- * process open(2)ed its executable without an exec, and such a file can
- * sit at a freed host executable's address with the same inode (a
- * detached bind of a host binary the container can reach: review of S1's
- * fix). A process exec'd before the monitor started, or whose entry the
+ * against its inode and its mount (a file at a freed host file's address,
+ * of the same inode through another mount, a container's bind or a
+ * detached clone of it, is not the host's). The file must be one an exec
+ * opened (__FMODE_EXEC in f_flags): prctl(PR_SET_MM_EXE_FILE or
+ * PR_SET_MM_MAP's exe_fd, CAP_SYS_ADMIN in the process's own user
+ * namespace) makes a file the process open(2)ed its executable without an
+ * exec, and such a file can sit at a freed host executable's address with
+ * the same inode (a detached bind of a host binary the container can
+ * reach: review of S1's fix). A process exec'd before the monitor started, or whose entry the
  * LRU evicted, is not the host's: more alerts, never fewer. The file must
  * then be:
  *
@@ -116,6 +118,7 @@ const volatile __u8 exec_prepare = 0;
 struct exe_host_val {
 	__u64 inode; /* the file's inode (address) */
 	__u64 ino;   /* its number */
+	__u64 mnt;   /* the mount it was opened on (its vfsmount's address) */
 };
 
 /* the executables exec'd from a host mount namespace (every class: above) */
@@ -243,7 +246,8 @@ static __always_inline int exe_is_host(struct file *f)
 	if (!v)
 		return 0;
 	ino = BPF_CORE_READ(f, f_inode);
-	return v->inode == (__u64)(unsigned long)ino && v->ino == BPF_CORE_READ(ino, i_ino);
+	return v->inode == (__u64)(unsigned long)ino && v->ino == BPF_CORE_READ(ino, i_ino) &&
+	       v->mnt == (__u64)(unsigned long)BPF_CORE_READ(f, f_path.mnt);
 }
 
 /* The record types that carry MON_R_EXE_HOST (the rules' runtime identity). */
@@ -295,6 +299,7 @@ static __always_inline void exe_host_decide(struct file *f, int c, struct inode 
 	ino = BPF_CORE_READ(f, f_inode);
 	v.inode = (__u64)(unsigned long)ino;
 	v.ino = BPF_CORE_READ(ino, i_ino);
+	v.mnt = (__u64)(unsigned long)BPF_CORE_READ(f, f_path.mnt);
 	if (!from_host) {
 		ok = 0;
 	} else if (c == EXE_HOST) {
