@@ -228,6 +228,17 @@ while True:
 mon_no_alert() {
 	expect_eq "$2" "" "$(mon_alerts_of "$1" "$4" | grep -F "$3 <- ")"
 }
+# mon_py_killed WHO N MON RULE CID: the protect run N's python was killed (py-rc=137 in
+# $T/N.log, no "survived"); else the failure shows its alert of RULE for CID in MON's
+# output (action, action_error, times) and what MON said of kills, so a late or failed
+# kill names itself
+mon_py_killed() {
+	local got
+	got=$(grep -o 'py-rc=[0-9]*\|survived' "$T/$2.log" | tr '\n' ' ' | sed 's/ $//')
+	if [ "$got" = py-rc=137 ]; then t_ok "$1"; return 0; fi
+	t_fail "$1" "got: $got; the alert: $(grep -F "\"rule\":\"$4\"" "$T/$3.json" | grep -F "$5" | head -1 |
+		cut -c1-900); the monitor on kills: $(grep -i kill "$T/$3.err" | tail -3 | cut -c1-400)"
+}
 # mon_py_wait LOGCMD N...: after a protect run of python scenarios whose script ends with
 # "echo py-rc=$?", wait (15 s at most) until the log of each N (LOGCMD N prints it, saved
 # in $T/N.log) has its py-rc line: a killed python's is py-rc=137, and "survived" is then
