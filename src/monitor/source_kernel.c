@@ -565,34 +565,38 @@ static int has_sched_tp(const char *name)
 
 /*
  * The process whose namespaces and root are the host's (events_host.h's
- * host_mntns and host_root_*): PID 1 as this process sees it (a DaemonSet
- * with hostPID sees the host's init, in its own mount namespace or not);
- * where PID 1's cannot be read (a supervisor that lets no one inspect it),
- * kthreadd (PID 2: kernel threads are in the initial namespaces) when PID
- * 2 is kthreadd; 0 when neither can be had: then no executable is the
- * host's. *ino: its mount namespace's inode number.
+ * host_mntns, host_pidns and host_root_*): PID 1 as this process sees it (a
+ * DaemonSet with hostPID sees the host's init, in its own mount namespace
+ * or not); where PID 1's cannot be read (a supervisor that lets no one
+ * inspect it), kthreadd (PID 2: kernel threads are in the initial
+ * namespaces) when PID 2 is kthreadd; 0 when neither can be had: then no
+ * executable is the host's. *ino: its mount namespace's inode number,
+ * *pidns: its PID namespace's (0 when not read: no exec is the host's).
  */
-static int host_pid(uint32_t *ino)
+static int host_pid(uint32_t *ino, uint32_t *pidns)
 {
 	struct stat st;
 	char comm[32] = "";
 	FILE *f;
+	int pid = 1;
 
 	*ino = 0;
-	if (stat("/proc/1/ns/mnt", &st) == 0) {
-		*ino = (uint32_t)st.st_ino;
-		return 1;
+	*pidns = 0;
+	if (stat("/proc/1/ns/mnt", &st) < 0) {
+		f = fopen("/proc/2/comm", "re");
+		if (!f)
+			return 0;
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+		if (strcmp(comm, "kthreadd\n") || stat("/proc/2/ns/mnt", &st) < 0)
+			return 0;
+		pid = 2;
 	}
-	f = fopen("/proc/2/comm", "re");
-	if (!f)
-		return 0;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = 0;
-	fclose(f);
-	if (strcmp(comm, "kthreadd\n") || stat("/proc/2/ns/mnt", &st) < 0)
-		return 0;
 	*ino = (uint32_t)st.st_ino;
-	return 2;
+	if (stat(pid == 1 ? "/proc/1/ns/pid" : "/proc/2/ns/pid", &st) == 0)
+		*pidns = (uint32_t)st.st_ino;
+	return pid;
 }
 
 /*
@@ -885,7 +889,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	static const struct bh_mon_kernel_opts defaults = { 0 };
 	struct mon_kernel *k = NULL;
 	uint64_t sys_mask = 0, exec_mask, root_ino;
-	uint32_t host_mntns, root_dev;
+	uint32_t host_mntns, host_pidns, root_dev;
 	int32_t root_mnt;
 	size_t ring;
 	int e;
@@ -927,10 +931,15 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		goto fail;
 	}
 	k->sk->rodata->wake_bytes = ring / 4 < MON_WAKE_BYTES ? ring / 4 : MON_WAKE_BYTES;
-	if (!host_root_id(host_pid(&host_mntns), &root_ino, &root_dev, &root_mnt) && host_mntns)
+	if (!host_root_id(host_pid(&host_mntns, &host_pidns), &root_ino, &root_dev, &root_mnt) &&
+	    host_mntns)
 		bh_debug("monitor: the host's root directory could not be read (statx's mount id, "
 			 "mountinfo): no executable is the host's, the runtimes' setup alerts");
+	else if (host_mntns && !host_pidns)
+		bh_debug("monitor: the host's PID namespace could not be read: no executable is "
+			 "the host's, the runtimes' setup alerts");
 	k->sk->rodata->host_mntns = host_mntns;
+	k->sk->rodata->host_pidns = host_pidns;
 	k->sk->rodata->host_root_ino = root_ino;
 	k->sk->rodata->host_root_dev = root_dev;
 	k->sk->rodata->host_root_mnt = root_mnt;

@@ -9,12 +9,24 @@
  *
  * Whatever the file, only an exec made from the host (task_exec_host: the
  * exec'ing task's nsproxy->mnt_ns in host_ns, or host_mntns with the
- * task's root directory the host's, task_root_host) gives the host's
- * executable. The root too, since a process in the host's mount namespace
- * may run the container's files: a runc container without a mount
- * namespace of its own (runc chroots then) is in the host's, its files on
- * host mounts, and so is a host process that chroot(2)s into a
- * container's root and exec's a script there (review of S1's fix, E1).
+ * task's root directory the host's, task_root_host; in both, its own PID
+ * namespace the host's, task_pidns_host) gives the host's executable. The
+ * root too, since a process in the host's mount namespace may run the
+ * container's files: a runc container without a mount namespace of its
+ * own (runc chroots then) is in the host's, its files on host mounts, and
+ * so is a host process that chroot(2)s into a container's root and exec's
+ * a script there (review of S1's fix, E1). The PID namespace too, since
+ * that container's process with CAP_SYS_CHROOT leaves runc's chroot
+ * (mkdir x; chroot x; chdir ../../..; chroot .: a chroot does not nest)
+ * and is then at the host's root in the host's mount namespace, where its
+ * exec of a host program (python3 named runc) was the host's (the last
+ * review); its PID namespace it cannot leave. The host's is the loader's
+ * (/proc/1/ns/pid's inode, of the process host_mntns is read from:
+ * host_pidns; 0 = unknown, no exec is made from the host). Not covered: a
+ * runc container with neither a mount nor a PID namespace of its own is,
+ * after that escape, in every namespace and at the root the host's: its
+ * exec of a host program is the host's (its cgroup alone is the
+ * container's; bulkhead-monitor(1) Limits).
  * The host's root is the loader's (the root of the process host_mntns is
  * read from: its mount's id, the directory's inode number, its
  * superblock's device; the directory must be its mount's root, so a btrfs
@@ -31,8 +43,9 @@
  * once, before its point of no return (tp_btf/sched_prepare_exec, kernel
  * 6.10: `exec_prepare`; else at sched_process_exec, mon_exec's
  * exe_host_after_exec: an exec changes no namespace of the task but the
- * time one, nor its root, so the mount namespace and root are still those
- * the exec was made from), and a host executable is remembered in the LRU
+ * time one, nor its root, so the mount and PID namespaces and root are
+ * still those the exec was made from: a thread's exec takes its leader's
+ * pid, in the same PID namespace), and a host executable is remembered in the LRU
  * map `exe_host` keyed by the struct file (a fork shares it), checked
  * against its inode and its mount (a file at a freed host file's address,
  * of the same inode through another mount, a container's bind or a
@@ -78,7 +91,8 @@
  *    container's process whose parent is the host's runc (`runc exec`)
  *    could then exec runc's own memfd as the host's.
  *  - anything else (the container's root, another namespace's mount, an
- *    exec at a root not the host's in the host's namespace, a kernel with
+ *    exec at a root not the host's in the host's namespace or from a PID
+ *    namespace not the host's, a kernel with
  *    neither sched_prepare_exec nor syscall tracepoints for the second
  *    case): not.
  *
@@ -96,6 +110,9 @@ struct sys_exit_args___host {
 
 /* the host's mount namespace's inode number (the loader's; 0: unknown) */
 const volatile __u32 host_mntns = 0;
+/* the host's PID namespace's inode number (the loader's, of the process
+ * host_mntns is read from; 0: unknown, no task's exec is made from the host) */
+const volatile __u32 host_pidns = 0;
 /* the host's root directory (the loader's, of the process host_mntns is
  * read from): its mount's id, its inode number and its superblock's device
  * (the kernel's MAJOR << 20 | MINOR); host_root_ino 0: unknown, no task in
@@ -192,10 +209,46 @@ static __always_inline int task_root_host(struct task_struct *t)
 }
 
 /*
+ * 1 when task t's PID namespace is the host's (host_pidns): its own, the
+ * one its pid was made in (thread_pid's numbers[level], what
+ * /proc/PID/ns/pid names; not pid_for_children, which unshare(CLONE_NEWPID)
+ * changes without moving t), read at struct upid's real stride from BTF
+ * (events_lib.h's pid_nr_at). A level over 32 (MAX_PID_NS_LEVEL) is not.
+ */
+static __always_inline int task_pidns_host(struct task_struct *t)
+{
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	struct pid_namespace *ns = NULL;
+	unsigned int level;
+	const char *at;
+
+	if (!p || !host_pidns)
+		return 0;
+	level = BPF_CORE_READ(p, level);
+	if (level > 32)
+		return 0;
+	at = (const char *)p + bpf_core_field_offset(struct pid, numbers) +
+	     (unsigned long)level * bpf_core_type_size(struct upid) +
+	     bpf_core_field_offset(struct upid, ns);
+	if (bpf_probe_read_kernel(&ns, sizeof(ns), at) || !ns)
+		return 0;
+	return BPF_CORE_READ(ns, ns.inum) == host_pidns;
+}
+
+/*
  * 1 when an exec task t makes is made from the host (it may be the
- * host's): t in the host's mount namespace at the host's root directory
- * (task_root_host), or in an engine daemon's namespace (host_ns: a snap's
- * or a unit's engine may have a root of its own).
+ * host's): t in the host's PID namespace (task_pidns_host) and in the
+ * host's mount namespace at the host's root directory (task_root_host), or
+ * in an engine daemon's mount namespace (host_ns: a snap's or a unit's
+ * engine may have a root of its own). The PID namespace for both: a runc
+ * container without a mount namespace of its own is in its runtime's
+ * (the host's or an engine's), and with CAP_SYS_CHROOT its process leaves
+ * runc's chroot (mkdir x; chroot x; chdir ../..; chroot .) for that
+ * namespace's root; its PID namespace it cannot leave. The engines
+ * (dockerd, containerd, podman's conmon: units, snaps) run in the host's;
+ * an engine in a PID namespace of its own (a Docker-in-Docker's, its
+ * socket configured) gets no executable of the host's: more alerts, never
+ * fewer.
  */
 static __always_inline int task_exec_host(struct task_struct *t)
 {
@@ -204,8 +257,8 @@ static __always_inline int task_exec_host(struct task_struct *t)
 	if (!inum || !host_mntns)
 		return 0;
 	if (inum == host_mntns)
-		return task_root_host(t);
-	return bpf_map_lookup_elem(&host_ns, &inum) != NULL;
+		return task_pidns_host(t) && task_root_host(t);
+	return bpf_map_lookup_elem(&host_ns, &inum) != NULL && task_pidns_host(t);
 }
 
 /* The class of file f's mount (EXE_*). */
@@ -323,8 +376,8 @@ static __always_inline void exe_host_decide(struct file *f, int c, struct inode 
  * rule above (exe_host_decide) with the task's mount namespace and root
  * and its executable now. For an executable on a container's mount it is
  * three loads and a test; on a host mount from the host (its namespace,
- * and in the host's its root: seven more loads) one hash update (every
- * exec of the host's: the cost of the rule).
+ * and in the host's its PID namespace and root: four and seven more
+ * loads) one hash update (every exec of the host's: the cost of the rule).
  */
 SEC("tp_btf/sched_prepare_exec")
 int mon_prepare_exec(__u64 *ctx)
@@ -384,9 +437,10 @@ int mon_exec_enter_at(void *ctx)
 /*
  * At sched_process_exec (mon_exec, before its record's MON_R_EXE_HOST),
  * without sched_prepare_exec (!exec_prepare): the rule above for task t,
- * whose id before the exec was old_pid. Its mount namespace is read now: an
- * exec changes none of a task's namespaces but the time one, so it is the
- * one the exec was made from (and a 32-bit exec, which execve's entry
+ * whose id before the exec was old_pid. Its mount and PID namespaces are
+ * read now (task_exec_host, as mon_prepare_exec): an exec changes none of
+ * a task's namespaces but the time one, so they are the ones the exec was
+ * made from (and a 32-bit exec, which execve's entry
  * tracepoint never sees, is judged too). With exec_enter the old executable
  * is what execve's entry kept (another task's entry at a reused address
  * proves nothing), consumed here; without, a file of no namespace is not

@@ -193,8 +193,14 @@ struct tty_struct {
 	struct tty_driver *driver;
 } __attribute__((preserve_access_index));
 
+/* a PID namespace (events_host.h: the one an exec was made from) */
+struct pid_namespace {
+	struct ns_common ns;
+} __attribute__((preserve_access_index));
+
 struct upid {
 	int nr;
+	struct pid_namespace *ns;
 } __attribute__((preserve_access_index));
 
 struct pid {
