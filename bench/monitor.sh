@@ -22,8 +22,9 @@
 #       FUNCS functions each, gcc -O2, linked into one program), from
 #       clean, in a bulkhead container too: no test image has gcc, so its
 #       root is the host's root file system, read-only (a bind mount of /:
-#       a root cannot be pivoted to itself), the project bind-mounted at
-#       /proj, a tmpfs at /tmp; its processes are the container's, in its
+#       a root cannot be pivoted to itself), a tmpfs at /tmp, the project
+#       bind-mounted at /tmp/proj (a mount point in the tmpfs: the host's
+#       root has no /proj and is read-only); its processes are the container's, in its
 #       cgroups and namespaces, attributed to it. Target <= +5%.
 #
 # Also printed: (0) getppid's time in the open loop's container: no program
@@ -294,7 +295,7 @@ make -s -C "$P" -j2 >/dev/null || bench_die "the generated project does not buil
 HOSTROOT=$(mktemp -d /run/bulkhead-bench-root.XXXXXX) || bench_die "mktemp"
 mount --bind / "$HOSTROOT" && mount -o remount,bind,ro "$HOSTROOT" ||
 	bench_die "cannot bind-mount / read-only for the build's container"
-"$BULKHEAD" image bundle "$ALPINE" "$W/bld" -- make -s -C /proj -j2 >/dev/null 2>"$W/err" ||
+"$BULKHEAD" image bundle "$ALPINE" "$W/bld" -- make -s -C /tmp/proj -j2 >/dev/null 2>"$W/err" ||
 	bench_die "image bundle: $(cat "$W/err")"
 python3 - "$W/bld/config.json" "$HOSTROOT" "$P" <<'PY' || bench_die "cannot write the build's bundle"
 import json, sys
@@ -302,9 +303,9 @@ path, root, proj = sys.argv[1:]
 c = json.load(open(path))
 c["root"] = {"path": root, "readonly": True}
 c["mounts"] = [m for m in c["mounts"] if m["destination"] != "/sys/fs/cgroup"]
-c["mounts"] += [{"destination": "/proj", "type": "bind", "source": proj, "options": ["rbind", "rw"]},
-                {"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-                 "options": ["nosuid", "nodev", "mode=1777"]}]
+c["mounts"] += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+                 "options": ["nosuid", "nodev", "mode=1777"]},
+                {"destination": "/tmp/proj", "type": "bind", "source": proj, "options": ["rbind", "rw"]}]
 c["process"]["env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/tmp"]
 json.dump(c, open(path, "w"))
 PY
