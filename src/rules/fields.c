@@ -761,9 +761,10 @@ static const struct rules_field fields[] = {
 	{ "proc.is_exe_writable", B, A0, false, g_proc_writable,
 	  "the executable is writable by the process's user" },
 	{ "proc.is_exe_from_host", B, A0, false, g_proc_from_host,
-	  "the executable is the host's: on a mount of the host's mount namespace, or a memfd or "
-	  "detached file a process running the host's executable exec'd (exec, mount, umount2, "
-	  "unshare, setns events; false on others)" },
+	  "the executable is the host's: exec'd from the host (its mount namespace at its root, "
+	  "or an engine's, and its PID namespace) and on a mount of the host's mount namespace, or "
+	  "a memfd or detached file a process running the host's executable exec'd (exec, mount, "
+	  "umount2, unshare, setns events; false on others)" },
 	{ "proc.is_compat", B, A0, false, g_proc_compat,
 	  "the event's call was a 32-bit one (int $0x80, a 32-bit program)" },
 	{ "proc.stdin.type", S, A0, false, g_stdin,
