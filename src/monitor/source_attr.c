@@ -29,7 +29,8 @@
  *      the runtimes' state directories (bh_ctr_watch_*): a state written
  *        (runc, crun, the engines over them: at create) lists again, at most
  *        one list per MON_WATCH_FLOOR_NS or MON_WATCH_COST times the
- *        last list's duration, whichever is longer (a change within it
+ *        last list's duration (capped at that duration +
+ *        MON_WATCH_SLACK_NS), whichever is longer (a change within it
  *        lists once after); the container directories the change names
  *        are read at once, alone (bh_ctr_list_dirs: one small read, not a
  *        full list), and their containers kept in the grace list by their
@@ -118,7 +119,8 @@
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
 #define MON_WATCH_FLOOR_NS 20000000ULL	  /* a state written: one list per 20 ms at most, */
-#define MON_WATCH_COST	   10		  /* and per 10 times the last list's duration */
+#define MON_WATCH_COST	   10		  /* and per 10 times the last list's duration, */
+#define MON_WATCH_SLACK_NS 500000000ULL	  /* but at most that duration + 500 ms */
 #define MON_RDV_RETRY_MS   100		  /* a list failed: the requests read again after */
 #define MON_GRACE	   256		  /* containers gone kept, */
 #define MON_GRACE_NS	   10000000000ULL /* for 10 s */
@@ -750,12 +752,18 @@ out:
 }
 
 /* The floor between lists for the state watch: MON_WATCH_COST times the
- * last list's duration, at least watch_floor_ns (MON_WATCH_FLOOR_NS) (lock
- * held). */
+ * last list's duration, at most that duration + MON_WATCH_SLACK_NS, at least
+ * watch_floor_ns (MON_WATCH_FLOOR_NS) (lock held). A list with an engine's
+ * socket takes a second or more while the engine starts a dozen containers,
+ * and ten times that held the next list back past 3 s: a container found by
+ * a quick read kept its ID for a name and no image that long (monitor-docker,
+ * -podman: alerts 1 s and 3 s after their containers' start so named). */
 static uint64_t watch_floor(const struct mon_attr *a)
 {
 	uint64_t f = a->list_cost_ns * MON_WATCH_COST;
 
+	if (f > a->list_cost_ns + MON_WATCH_SLACK_NS)
+		f = a->list_cost_ns + MON_WATCH_SLACK_NS;
 	return f > a->watch_floor_ns ? f : a->watch_floor_ns;
 }
 
