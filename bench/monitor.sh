@@ -24,8 +24,9 @@
 #       root is the host's root file system, read-only (a bind mount of /:
 #       a root cannot be pivoted to itself), a tmpfs at /tmp, the project
 #       bind-mounted at /tmp/proj (a mount point in the tmpfs: the host's
-#       root has no /proj and is read-only); its processes are the container's, in its
-#       cgroups and namespaces, attributed to it. Target <= +5%.
+#       root has no /proj and is read-only); its processes are the
+#       container's, in its cgroups and namespaces, attributed to it.
+#       Target <= +5%.
 #
 # Also printed: (0) getppid's time in the open loop's container: no program
 # of the monitor is on getppid, so its on/off ratio is the noise floor of the

@@ -137,10 +137,12 @@ struct bh_mon_proc {
 	bool exe_upper_layer;
 	bool exe_from_memfd;
 	bool exe_writable;
-	/* The executable is the host's (read in the kernel, not claimed): its
-	 * file on a mount of the host's mount namespace, or a memfd/detached
-	 * file exec'd by a process running the host's executable (a runtime's
-	 * copy of itself). Read for exec, mount, umount2, unshare and setns
+	/* The executable is the host's (read in the kernel, not claimed):
+	 * exec'd from the host (its mount namespace at its root, or an
+	 * engine's, and its PID namespace) with its file on a mount of the
+	 * host's mount namespace, or a memfd/detached file so exec'd by a
+	 * process running the host's executable (a runtime's copy of
+	 * itself). Read for exec, mount, umount2, unshare and setns
 	 * events only (and their other calls); false on the others, and when
 	 * missing from a replayed event. */
 	bool exe_from_host;

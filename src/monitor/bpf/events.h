@@ -184,9 +184,11 @@ struct mon_path {
 #define MON_R_ARGS_USER 64u
 /*
  * the process's executable (mm->exe_file) is the host's (events_host.h):
- * its file on a mount of the host's mount namespace (host_mntns, the
- * loader's), or on a mount of none (a memfd, a detached bind) that a
- * process whose own executable was the host's exec'd. Read only for the
+ * exec'd from the host (task_exec_host: the host's mount namespace at the
+ * host's root, or an engine's, and the host's PID namespace), its file on
+ * a mount of the host's mount namespace (host_mntns, the loader's), or on
+ * a mount of none (a memfd, a detached bind) that a process whose own
+ * executable was the host's exec'd. Read only for the
  * records of exec, mount, umount2, unshare, setns and their other calls
  * (mon_exe_host_wanted); 0 on the others.
  */

@@ -17,10 +17,10 @@
  * so is a host process that chroot(2)s into a container's root and exec's
  * a script there (review of S1's fix, E1). The PID namespace too, since
  * that container's process with CAP_SYS_CHROOT leaves runc's chroot
- * (mkdir x; chroot x; chdir ../../..; chroot .: a chroot does not nest)
- * and is then at the host's root in the host's mount namespace, where its
- * exec of a host program (python3 named runc) was the host's (the last
- * review); its PID namespace it cannot leave. The host's is the loader's
+ * (mkdir x; chroot x; chdir .. up past the old root; chroot .: a chroot
+ * does not nest) and is then at the host's root in the host's mount
+ * namespace, where its exec of a host program (python3 named runc) was the
+ * host's (the last review); its PID namespace it cannot leave. The host's is the loader's
  * (/proc/1/ns/pid's inode, of the process host_mntns is read from:
  * host_pidns; 0 = unknown, no exec is made from the host). Not covered: a
  * runc container with neither a mount nor a PID namespace of its own is,
@@ -243,7 +243,7 @@ static __always_inline int task_pidns_host(struct task_struct *t)
  * engine may have a root of its own). The PID namespace for both: a runc
  * container without a mount namespace of its own is in its runtime's
  * (the host's or an engine's), and with CAP_SYS_CHROOT its process leaves
- * runc's chroot (mkdir x; chroot x; chdir ../..; chroot .) for that
+ * runc's chroot (mkdir x; chroot x; chdir .. up past the old root; chroot .) for that
  * namespace's root; its PID namespace it cannot leave. The engines
  * (dockerd, containerd, podman's conmon: units, snaps) run in the host's;
  * an engine in a PID namespace of its own (a Docker-in-Docker's, its
