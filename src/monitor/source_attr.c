@@ -753,11 +753,11 @@ out:
 
 /* The floor between lists for the state watch: MON_WATCH_COST times the
  * last list's duration, at most that duration + MON_WATCH_SLACK_NS, at least
- * watch_floor_ns (MON_WATCH_FLOOR_NS) (lock held). A list with an engine's
- * socket takes a second or more while the engine starts a dozen containers,
- * and ten times that held the next list back past 3 s: a container found by
- * a quick read kept its ID for a name and no image that long (monitor-docker,
- * -podman: alerts 1 s and 3 s after their containers' start so named). */
+ * watch_floor_ns (MON_WATCH_FLOOR_NS) (lock held). Uncapped, a container
+ * found by a quick read kept its ID for a name and no image more than 3 s
+ * after its start while an engine started a dozen (monitor-docker, -podman:
+ * alerts 1 s and 3 s after the start so named; inferred, not measured: a
+ * list through the engine's socket slow then, ten times over). */
 static uint64_t watch_floor(const struct mon_attr *a)
 {
 	uint64_t f = a->list_cost_ns * MON_WATCH_COST;
