@@ -529,38 +529,32 @@ static void mount_tracefs(void)
 		    NULL);
 }
 
-/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
- * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
- * tracefs with syscall events to tell. */
-static int has_sys_tp(const char *name)
+/* Whether this kernel has the tracepoint GROUP/EVENT: 1 yes, 0 no, -1 no
+ * tracefs with GROUP's events to tell. */
+static int has_tp(const char *group, const char *event)
 {
 	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	char p[160];
 
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/events/syscalls", roots[i]);
+		snprintf(p, sizeof(p), "%s/events/%s", roots[i], group);
 		if (access(p, F_OK) < 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/events/syscalls/sys_exit_%s", roots[i], name);
+		snprintf(p, sizeof(p), "%s/events/%s/%s", roots[i], group, event);
 		return access(p, F_OK) == 0;
 	}
 	return -1;
 }
 
-/* 1 when the kernel has tracepoint sched/NAME (tracefs says; -1: no tracefs) */
-static int has_sched_tp(const char *name)
+/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
+ * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
+ * tracefs with syscall events to tell. */
+static int has_sys_tp(const char *name)
 {
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char p[160];
+	char ev[96];
 
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/events/sched", roots[i]);
-		if (access(p, F_OK) < 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/events/sched/%s", roots[i], name);
-		return access(p, F_OK) == 0;
-	}
-	return -1;
+	snprintf(ev, sizeof(ev), "sys_exit_%s", name);
+	return has_tp("syscalls", ev);
 }
 
 /*
@@ -769,7 +763,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	 * detached executable is never the host's */
 	prepare = enter = false;
 	if (k->sk->rodata->host_mntns != 0 && has_sys_tp("memfd_create") == 1) {
-		prepare = !o->no_prepare_exec && has_sched_tp("sched_prepare_exec") == 1;
+		prepare = !o->no_prepare_exec && has_tp("sched", "sched_prepare_exec") == 1;
 		enter = !prepare && has_sys_tp("execve") == 1 && has_sys_tp("execveat") == 1;
 	}
 	k->sk->rodata->exec_enter = enter;
