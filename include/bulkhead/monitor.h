@@ -167,6 +167,11 @@ struct bh_mon_container {
 	char pod[BH_MON_CNAME_MAX]; /* Kubernetes pod and namespace, when known */
 	char pod_namespace[BH_MON_CNAME_MAX];
 	char runtime[BH_MON_RUNTIME_MAX];
+	/* found by a quick read of its runtime's state at its start, before a
+	 * full list gave the engine's names: an engine's (podman, dockerd,
+	 * containerd, CRI-O) container named by its ID, no image, no pod
+	 * (bh_mon_source_refine names it later) */
+	bool provisional;
 };
 
 /* The file of an open (also: the target directory of a mount, a socket's path). */
@@ -274,6 +279,9 @@ struct bh_mon_stats {
 	 * implement (no tracepoint: the call is ENOSYS, nothing to watch), and
 	 * of those served by the generic tp_btf/sys_exit program */
 	uint64_t unwatched_types, generic_types;
+	/* kernel: the full lists of the containers made (the engines' sockets
+	 * asked), their total and longest duration in ns */
+	uint64_t full_lists, full_list_ns, full_list_max_ns;
 	/* kernel: what becomes of 32-bit (compat) calls (enum bh_mon_compat_state) */
 	uint8_t compat;
 };
@@ -383,6 +391,21 @@ int bh_mon_source_next(struct bh_mon_source *s, struct bh_mon_event *ev, int tim
 /* True once a source has nothing more to give (a replay's end). */
 bool bh_mon_source_ended(const struct bh_mon_source *s);
 void bh_mon_source_stats(const struct bh_mon_source *s, struct bh_mon_stats *st);
+/* Whether s can name a provisional container (bh_mon_source_refine): the kernel's. */
+bool bh_mon_source_can_refine(const struct bh_mon_source *s);
+/*
+ * c, provisional, of an event at ts_ns (CLOCK_REALTIME), named from a full
+ * list of the containers started after the event (or the grace list's entry
+ * of such a list, when it is gone since): one is asked for now (past the
+ * state watch's floor, at most one such list per 100 ms), and waited for
+ * until since_mono_ns (CLOCK_MONOTONIC: when the caller's wait began) + the
+ * last list's duration + 1 s, at most + 3 s. 1 when c was replaced by the
+ * full list's (provisional cleared), 0 when none came in time (c as it
+ * was). Any thread, beside the reader (never holds the source's locks while
+ * it waits); a source that cannot (a replay): 0 at once.
+ */
+int bh_mon_source_refine(struct bh_mon_source *s, struct bh_mon_container *c, uint64_t ts_ns,
+			 uint64_t since_mono_ns);
 void bh_mon_source_free(struct bh_mon_source *s);
 
 /* ---- events as JSON -------------------------------------------------------- */

@@ -228,6 +228,10 @@ struct bh_mon_run_stats {
 	uint64_t loss_alerts; /* "Monitor lost events" alerts made */
 	/* loss alerts the consumers did not get (the detect queue stayed full) */
 	uint64_t loss_alerts_dropped;
+	/* alerts of a provisional container (bh_mon_container.provisional) held
+	 * for its names (bh_mon_source_refine): named, left unnamed at the
+	 * deadline, left at once unnamed (the naming queue full) */
+	uint64_t alerts_named_late, alerts_unnamed, alerts_naming_full;
 	size_t noutputs;
 	struct bh_mon_output_stats outputs[BH_MON_OUTPUTS_MAX];
 };

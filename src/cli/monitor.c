@@ -216,6 +216,21 @@ static void print_stats(const struct bh_mon_run_stats *st)
 		fprintf(stderr,
 			"monitor: %llu loss alerts not given to the consumers (queue full)\n",
 			(unsigned long long)st->loss_alerts_dropped);
+	if (st->alerts_named_late || st->alerts_unnamed || st->alerts_naming_full)
+		fprintf(stderr,
+			"monitor: alerts of a container not named yet: %llu named late, %llu left "
+			"unnamed (deadline), %llu left unnamed (naming queue full)\n",
+			(unsigned long long)st->alerts_named_late,
+			(unsigned long long)st->alerts_unnamed,
+			(unsigned long long)st->alerts_naming_full);
+	if (st->source.full_lists)
+		fprintf(stderr,
+			"monitor: full lists of the containers: %llu, %llu us on average, %llu us "
+			"the longest\n",
+			(unsigned long long)st->source.full_lists,
+			(unsigned long long)(st->source.full_list_ns / st->source.full_lists /
+					     1000),
+			(unsigned long long)(st->source.full_list_max_ns / 1000));
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));

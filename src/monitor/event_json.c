@@ -355,6 +355,8 @@ static int read_container(struct ectx *c, const json_t *o, struct bh_mon_contain
 			r = get_str(c, v, path, ct->pod_namespace, sizeof(ct->pod_namespace));
 		else if (!strcmp(k, "runtime"))
 			r = get_str(c, v, path, ct->runtime, sizeof(ct->runtime));
+		else if (!strcmp(k, "provisional"))
+			r = get_bool(c, v, path, &ct->provisional);
 		else
 			r = bad(c, path, "unknown member");
 		if (r < 0)
@@ -682,6 +684,7 @@ static json_t *container_json(const struct bh_mon_container *ct)
 	r |= put_str(o, "pod", ct->pod);
 	r |= put_str(o, "namespace", ct->pod_namespace);
 	r |= put_str(o, "runtime", ct->runtime);
+	r |= put_bool(o, "provisional", ct->provisional);
 	if (r) {
 		json_decref(o);
 		return NULL;

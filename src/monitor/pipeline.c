@@ -29,6 +29,7 @@
 #define OUTPUT_BATCH 256
 #define MATCH_MAX    32
 #define QUAR_SEEN    256 /* containers quarantined in a run, remembered */
+#define NAMING_QUEUE 256 /* alerts waiting for their container's names */
 
 #define ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
 #define GET(x)	  __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -64,6 +65,11 @@ struct mon_pipe {
 	pthread_t detect_th;
 	struct mon_out out[BH_MON_OUTPUTS_MAX];
 	size_t nout;
+	/* the naming stage: alerts of a provisional container wait there for
+	 * its names (bh_mon_source_refine), then go to the outputs */
+	bool naming;
+	struct mon_queue name_q;
+	pthread_t name_th;
 	atomic_bool drain_over; /* the outputs' drain deadline passed */
 	pthread_mutex_t warn_mu;
 	char quarantined[QUAR_SEEN][BH_MON_CID_MAX];
@@ -376,8 +382,69 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
 	alert_consumers(p, &al->a);
+	if (p->naming && e->ev.container.provisional) {
+		/* its names come later: the naming stage (the action is taken) */
+		al->naming_ns = bh_mono_ns();
+		if (!mon_queue_push(&p->name_q, &msg, 0, NULL))
+			return; /* the queue took the reference */
+		ADD(p->st.alerts_naming_full, 1);
+	}
 	to_outputs(p, &msg);
 	mon_msg_unref(&msg);
+}
+
+/* ---- the naming stage --------------------------------------------------------------- */
+
+/*
+ * One alert of a provisional container named (its reference taken): the
+ * source looks for the container in a full list made after the event,
+ * waiting a bounded time (bh_mon_source_refine); a copy of the event,
+ * named, replaces the alert's (the event is shared: the outputs may hold
+ * it already), its output formatted again; then to the outputs, named or
+ * not. Its consumers were told at detection (the names as they were then).
+ */
+static void name_one(struct mon_pipe *p, struct mon_msg *m)
+{
+	struct mon_alert *al = m->al;
+	struct mon_ev *n = mon_ev_new(&p->evs), *old = al->ev;
+	struct mon_msg om = { .ev = old };
+
+	n->ev = old->ev;
+	if (bh_mon_source_refine(p->o->source, &n->ev.container, n->ev.ts_ns, al->naming_ns) > 0) {
+		char *out = al->verdict ? mon_behave_output(al->verdict, &n->ev)
+					: bh_rules_format(al->a.rule, &n->ev);
+
+		al->ev = n;
+		al->a.ev = &n->ev;
+		if (out) {
+			free(al->output);
+			al->output = out;
+			al->a.output = out;
+		}
+		mon_msg_unref(&om);
+		ADD(p->st.alerts_named_late, 1);
+	} else {
+		struct mon_msg nm = { .ev = n };
+
+		mon_msg_unref(&nm);
+		ADD(p->st.alerts_unnamed, 1);
+	}
+	to_outputs(p, m);
+	mon_msg_unref(m);
+}
+
+static void *naming_main(void *arg)
+{
+	struct mon_pipe *p = arg;
+	bool done = false;
+
+	while (!done) {
+		struct mon_msg m;
+
+		if (mon_queue_pop(&p->name_q, &m, 1, 200, &done))
+			name_one(p, &m);
+	}
+	return NULL;
 }
 
 /* The action of a blocking verdict: an actions entry naming the behaviour
@@ -653,6 +720,9 @@ static void snapshot(struct mon_pipe *p, struct bh_mon_run_stats *st)
 	st->guard_name_over_budget = GET(s->guard_name_over_budget);
 	st->loss_alerts = GET(s->loss_alerts);
 	st->loss_alerts_dropped = GET(s->loss_alerts_dropped);
+	st->alerts_named_late = GET(s->alerts_named_late);
+	st->alerts_unnamed = GET(s->alerts_unnamed);
+	st->alerts_naming_full = GET(s->alerts_naming_full);
 	st->noutputs = s->noutputs;
 	for (size_t i = 0; i < s->noutputs; i++) {
 		memcpy(st->outputs[i].name, s->outputs[i].name, sizeof(st->outputs[i].name));
@@ -875,6 +945,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	mon_behave_rules_init(&p->brules);
 	p->behave_flush_at = bh_mono_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
+	mon_queue_init(&p->name_q, NAMING_QUEUE);
 	mon_health_init(&p->health, o);
 	for (size_t i = 0; i < p->nout; i++) {
 		atomic_init(&p->out[i].finished, false);
@@ -884,6 +955,9 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		}
 		p->out[i].started = true;
 	}
+	/* before detection, which hands it alerts */
+	p->naming = p->detecting && bh_mon_source_can_refine(o->source) &&
+		    !pthread_create(&p->name_th, NULL, naming_main, p);
 	if (p->detecting && pthread_create(&p->detect_th, NULL, detect_main, p)) {
 		p->detecting = false;
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the detection thread");
@@ -910,6 +984,11 @@ stop:
 	if (p->detecting)
 		pthread_join(p->detect_th, NULL);
 	p->detect_joined = true;
+	/* the alerts waiting for names: each leaves within its deadline (3 s
+	 * at most after it came), before the outputs drain */
+	mon_queue_close(&p->name_q);
+	if (p->naming)
+		pthread_join(p->name_th, NULL);
 	mon_health_tick(p, &p->health, true); /* losses not told yet */
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);
@@ -932,6 +1011,7 @@ stop:
 		if (p->out[i].started)
 			pthread_join(p->out[i].th, NULL);
 	mon_queue_destroy(&p->detect);
+	mon_queue_destroy(&p->name_q);
 	if (st)
 		snapshot(p, st);
 out:

@@ -54,6 +54,7 @@ struct mon_alert {
 	char *output;
 	struct bh_behave_verdict *verdict; /* a behaviour alert's (a.behaviour), else NULL */
 	struct bh_mon_loss *loss;	   /* a loss alert's (a.loss), else NULL */
+	uint64_t naming_ns;		   /* CLOCK_MONOTONIC it was handed to the naming stage */
 	struct bh_mon_alert a;
 };
 

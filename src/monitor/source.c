@@ -61,6 +61,19 @@ void bh_mon_source_stats(const struct bh_mon_source *s, struct bh_mon_stats *st)
 	s->ops->stats(s->impl, st);
 }
 
+bool bh_mon_source_can_refine(const struct bh_mon_source *s)
+{
+	return s && s->ops->refine;
+}
+
+int bh_mon_source_refine(struct bh_mon_source *s, struct bh_mon_container *c, uint64_t ts_ns,
+			 uint64_t since_mono_ns)
+{
+	if (!s || !s->ops->refine || !c->provisional)
+		return 0;
+	return s->ops->refine(s->impl, c, ts_ns, since_mono_ns);
+}
+
 void bh_mon_source_free(struct bh_mon_source *s)
 {
 	if (!s)

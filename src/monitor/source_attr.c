@@ -126,6 +126,9 @@
 #define MON_GRACE_NS	   10000000000ULL /* for 10 s */
 #define MON_WATCH_NICE	   10		  /* the watch's thread: this much less nice */
 #define MON_PEND	   64		  /* quick reads handed over, not yet kept */
+#define MON_NAME_FLOOR_NS  100000000ULL	  /* a naming's list past the floor: one per 100 ms, */
+#define MON_NAME_WAIT_NS   1000000000ULL  /* waited for twice the last list's duration + 1 s, */
+#define MON_NAME_WAIT_MAX  3000000000ULL  /* at most 3 s */
 
 struct attr_entry {
 	uint64_t cg2, pids;
@@ -167,8 +170,14 @@ struct mon_attr {
 	pthread_mutex_t pend_lock;
 	struct bh_ctr_list *pend[MON_PEND]; /* quick reads not kept yet (NULL: read nothing) */
 	size_t npend;
-	uint64_t pend_boot_ns;	  /* drained_boot_ns, once pend is kept */
-	bool wake_pending;	  /* a wake written, the lists' thread has not read it */
+	uint64_t pend_boot_ns; /* drained_boot_ns, once pend is kept */
+	bool wake_pending;     /* a wake written, the lists' thread has not read it */
+	/* a naming (mon_attr_name) waits for a full list (lock): the lists'
+	 * thread lists past the watch's floor, one per MON_NAME_FLOOR_NS */
+	bool name_req;
+	uint64_t name_list_ns;	  /* CLOCK_MONOTONIC of the last list a naming asked */
+	pthread_cond_t installed; /* install() ran (lock) */
+	uint64_t nlists, lists_ns, lists_max_ns; /* the full lists' count, duration (lock) */
 	uint64_t drained_boot_ns; /* CLOCK_BOOTTIME the last complete watch read started */
 	struct bh_guard_rdv *rdv; /* rdv, stop, wake: the thread's */
 	struct bh_ctr_watch *watch;
@@ -311,6 +320,14 @@ static void refine(struct mon_attr *a, struct attr_entry *e, uint64_t now)
 		e->provisional = false;
 }
 
+/* Whether a container of engine e has names only a full list gives (the
+ * engine's, through its socket or store). */
+static bool engine_names(enum bh_ctr_engine e)
+{
+	return e == BH_CTR_PODMAN || e == BH_CTR_DOCKER || e == BH_CTR_CONTAINERD ||
+	       e == BH_CTR_CRIO;
+}
+
 /* The grace list's slot for a container of ids pids and cg2 (lock held): the
  * one that holds them (read again; a quick read's only when over (over_full:
  * also a full list's)), else the ring's next; NULL: keep the one there. A
@@ -434,6 +451,9 @@ static void keep_early(struct mon_attr *a, const struct bh_ctr_list *l)
 		g->gone_ns = now ? now : 1;
 		g->provisional = true;
 		mon_container_fill(&g->c, &l->v[i]);
+		/* an engine's: its names come with a full list (a runtime's
+		 * own container has none to wait for) */
+		g->c.provisional = engine_names(l->v[i].engine);
 		bh_debug("monitor: container %s read at once: cgroup ids %llu (cgroup2), %llu "
 			 "(pids)",
 			 l->v[i].id, (unsigned long long)cg2, (unsigned long long)pids);
@@ -598,6 +618,11 @@ static void install(struct mon_attr *a, struct bh_ctr_list *l, uint64_t boot, ui
 	a->list_cost_ns = cost;
 	a->gen++;
 	a->lists++;
+	a->nlists++;
+	a->lists_ns += cost;
+	if (cost > a->lists_max_ns)
+		a->lists_max_ns = cost;
+	pthread_cond_broadcast(&a->installed); /* the namings waiting (mon_attr_name) */
 }
 
 /* A list of the containers (no lock needed: copts is read only). */
@@ -614,6 +639,8 @@ static int list_now(struct mon_attr *a, struct bh_ctr_list **l, uint64_t *boot, 
 	if (bh_ctr_list(&o, l, err) < 0)
 		return -1;
 	*cost = now_ns(CLOCK_MONOTONIC) - *mono;
+	bh_debug("monitor: full list: %zu containers (at %llu, %llu us)", (*l)->n,
+		 (unsigned long long)*boot, (unsigned long long)*cost / 1000);
 	return 0;
 }
 
@@ -751,6 +778,110 @@ out:
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* The container of ID id in the current full list, else a full list's
+ * gone one in the grace list, into *out (lock held). */
+static bool find_named(struct mon_attr *a, const char *id, struct bh_mon_container *out)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	for (size_t i = 0; a->ctrs && i < a->ctrs->n; i++)
+		if (!strcmp(a->ctrs->v[i].id, id)) {
+			mon_container_fill(out, &a->ctrs->v[i]);
+			return true;
+		}
+	for (size_t i = 0; i < MON_GRACE; i++) {
+		const struct grace_entry *g = &a->grace[i];
+
+		if (g->gone_ns && !g->provisional && now - g->gone_ns <= MON_GRACE_NS &&
+		    !strcmp(g->c.id, id)) {
+			*out = g->c;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The lists' thread asked for a full list for a naming (lock held; pend_lock
+ * taken inside): woken as a state change wakes it. */
+static void name_wake(struct mon_attr *a)
+{
+	bool wake;
+
+	a->name_req = true;
+	pthread_mutex_lock(&a->pend_lock);
+	wake = a->thr_up && !a->wake_pending;
+	if (wake)
+		a->wake_pending = true;
+	pthread_mutex_unlock(&a->pend_lock);
+	if (wake && write(a->wake[1], "w", 1) < 0) {
+		/* full: a wake is pending already */
+	}
+}
+
+int mon_attr_name(struct mon_attr *a, struct bh_mon_container *c, uint64_t ev_boot,
+		  uint64_t since_mono)
+{
+	struct bh_mon_container x;
+	uint64_t deadline, wait, now;
+	int rc = 0;
+
+	pthread_mutex_lock(&a->lock);
+	/* a list in flight at the event's time does not count: it, then the
+	 * one asked for */
+	wait = 2 * a->list_cost_ns + MON_NAME_WAIT_NS;
+	deadline = since_mono + (wait < MON_NAME_WAIT_MAX ? wait : MON_NAME_WAIT_MAX);
+	for (;;) {
+		struct timespec ts;
+		uint64_t until;
+
+		/* a full list started after the event (a quick read found the
+		 * container before, so its state was there for the list) */
+		if (a->ctrs && a->relist_boot_ns > ev_boot && find_named(a, c->id, &x)) {
+			*c = x;
+			rc = 1;
+			break;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now >= deadline)
+			break;
+		until = now + MON_NAME_FLOOR_NS < deadline ? now + MON_NAME_FLOOR_NS : deadline;
+		if (!a->thr_up) {
+			/* no thread (tests): listed here, within the same rate */
+			if (now - a->name_list_ns >= MON_NAME_FLOOR_NS) {
+				a->name_list_ns = now;
+				relist_quiet(a); /* the lock let go while it lists */
+				continue;
+			}
+			until = a->name_list_ns + MON_NAME_FLOOR_NS < deadline
+					? a->name_list_ns + MON_NAME_FLOOR_NS
+					: deadline;
+		} else {
+			name_wake(a);
+		}
+		ts.tv_sec = (time_t)(until / 1000000000ULL);
+		ts.tv_nsec = (long)(until % 1000000000ULL);
+		/* the lock let go while it waits: the installs signal */
+		pthread_cond_timedwait(&a->installed, &a->lock, &ts);
+	}
+	pthread_mutex_unlock(&a->lock);
+	bh_debug("monitor: container %s: %s %llu ms after the naming's wait began (last full list "
+		 "%llu us)",
+		 c->id, rc ? "named" : "not named",
+		 (unsigned long long)(now_ns(CLOCK_MONOTONIC) - since_mono) / 1000000,
+		 (unsigned long long)a->list_cost_ns / 1000);
+	return rc;
+}
+
+void mon_attr_stats(struct mon_attr *a, struct bh_mon_stats *st)
+{
+	pthread_mutex_lock(&a->lock);
+	st->full_lists += a->nlists;
+	st->full_list_ns += a->lists_ns;
+	if (a->lists_max_ns > st->full_list_max_ns)
+		st->full_list_max_ns = a->lists_max_ns;
+	pthread_mutex_unlock(&a->lock);
+}
+
 /* The floor between lists for the state watch: MON_WATCH_COST times the
  * last list's duration, at most that duration + MON_WATCH_SLACK_NS, at least
  * watch_floor_ns (MON_WATCH_FLOOR_NS) (lock held). Uncapped, a container
@@ -765,6 +896,21 @@ static uint64_t watch_floor(const struct mon_attr *a)
 	if (f > a->list_cost_ns + MON_WATCH_SLACK_NS)
 		f = a->list_cost_ns + MON_WATCH_SLACK_NS;
 	return f > a->watch_floor_ns ? f : a->watch_floor_ns;
+}
+
+/* When the full list a state change (or a naming) asks for is due: the
+ * watch's floor after the last list, a naming's past it (one per
+ * MON_NAME_FLOOR_NS). */
+static uint64_t list_due(struct mon_attr *a)
+{
+	uint64_t due;
+
+	pthread_mutex_lock(&a->lock);
+	due = a->relist_ns + watch_floor(a);
+	if (a->name_req && a->name_list_ns + MON_NAME_FLOOR_NS < due)
+		due = a->name_list_ns + MON_NAME_FLOOR_NS;
+	pthread_mutex_unlock(&a->lock);
+	return due;
 }
 
 /* The thread: the rendezvous' requests (answered once a list made after them
@@ -787,9 +933,7 @@ static void *attr_main(void *arg)
 		uint64_t due = 0, now = now_ns(CLOCK_MONOTONIC);
 
 		if (watch_pending) {
-			pthread_mutex_lock(&a->lock);
-			due = a->relist_ns + watch_floor(a);
-			pthread_mutex_unlock(&a->lock);
+			due = list_due(a);
 			wait = due > now ? (int)((due - now + 999999) / 1000000) : 0;
 		}
 		if (retry && (wait < 0 || wait > MON_RDV_RETRY_MS))
@@ -818,11 +962,23 @@ static void *attr_main(void *arg)
 			owed = bh_guard_rdv_pending(a->rdv, &req) >= BH_GUARD_RDV_PENDING;
 		retry = false;
 		now = now_ns(CLOCK_MONOTONIC);
+		/* a change (or a naming) woke it now: its list within the floor
+		 * too (due was only reckoned for one pending before the poll: a
+		 * wake after an idle listed at once, the floor never held) */
+		if (watch_pending)
+			due = list_due(a);
 		if (req.n || (watch_pending && now >= due)) {
 			struct bh_ctr_list *l = NULL;
 			struct bh_error *err = NULL;
 			uint64_t boot, mono, cost;
 
+			pthread_mutex_lock(&a->lock);
+			if (a->name_req) {
+				/* this list answers the namings waiting now */
+				a->name_req = false;
+				a->name_list_ns = now;
+			}
+			pthread_mutex_unlock(&a->lock);
 			/* listed outside the lock: the consumer attributes meanwhile */
 			if (list_now(a, &l, &boot, &mono, &cost, &err) < 0) {
 				debug_err("listing the containers", err);
@@ -832,9 +988,6 @@ static void *attr_main(void *arg)
 				retry = req.n > 0; /* unanswered: read again */
 				owed = false;
 			} else {
-				bh_debug("monitor: full list: %zu containers (at %llu, %llu us)",
-					 l->n, (unsigned long long)boot,
-					 (unsigned long long)cost / 1000);
 				pthread_mutex_lock(&a->lock);
 				install(a, l, boot, mono, cost);
 				pthread_mutex_unlock(&a->lock);
@@ -915,6 +1068,14 @@ int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out)
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->watch_lock, NULL);
 	pthread_mutex_init(&a->pend_lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&a->installed, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	if (bh_ctr_watch_new(o->copts, &a->watch, &err) < 0)
 		debug_err("watching the runtimes' state", err);
 	err = NULL;
@@ -968,6 +1129,7 @@ void mon_attr_free(struct mon_attr *a)
 	pthread_mutex_destroy(&a->lock);
 	pthread_mutex_destroy(&a->watch_lock);
 	pthread_mutex_destroy(&a->pend_lock);
+	pthread_cond_destroy(&a->installed);
 	for (size_t i = 0; i < a->npend; i++)
 		bh_ctr_list_free(a->pend[i]);
 	bh_guard_rdv_free(a->rdv);

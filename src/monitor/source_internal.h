@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Private to the monitor's event sources (src/monitor/source*.c), prefix
- * mon_. A source is an implementation behind a table of three functions;
+ * mon_. A source is an implementation behind a table of functions;
  * source.c dispatches and keeps what every source shares (ended, counters).
  */
 #ifndef BULKHEAD_MONITOR_SOURCE_INTERNAL_H
@@ -19,6 +19,9 @@ struct mon_source_ops {
 	/* Add the implementation's own counters (lost, truncated, ...) to st. */
 	void (*stats)(const void *impl, struct bh_mon_stats *st);
 	void (*free)(void *impl);
+	/* As bh_mon_source_refine (any thread); NULL: the source cannot. */
+	int (*refine)(void *impl, struct bh_mon_container *c, uint64_t ts_ns,
+		      uint64_t since_mono_ns);
 };
 
 /* Wrap impl (owned from here on, freed with ops->free even on failure). */
@@ -104,6 +107,15 @@ void mon_attr_hold(struct mon_attr *a, bool hold);
  * at a time (the source's consumer); the attribution's thread runs beside it. */
 void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, uint64_t ts_boot,
 		  struct bh_mon_container *out);
+/* c (provisional) of an event at ev_boot (CLOCK_BOOTTIME) named from a full
+ * list started after it, as bh_mon_source_refine (since_mono: its wait's
+ * start): asks the lists' thread for one (with no thread: lists itself),
+ * waits on the installs (the lock let go while it waits). 1 named, 0 not
+ * in time. Any thread, beside mon_attr_get's caller. */
+int mon_attr_name(struct mon_attr *a, struct bh_mon_container *c, uint64_t ev_boot,
+		  uint64_t since_mono);
+/* The full lists' counters into st (bh_mon_stats.full_list*). */
+void mon_attr_stats(struct mon_attr *a, struct bh_mon_stats *st);
 
 /* ---- the engine's mount namespace (source_engine.c) ---- */
 

@@ -450,6 +450,8 @@ static void kernel_stats(const void *impl, struct bh_mon_stats *st)
 	st->generic_types |= k->generic;
 	if (k->compat)
 		st->compat = k->compat;
+	if (k->at)
+		mon_attr_stats(k->at, st);
 	if (!k->sk || k->ncpu <= 0)
 		return;
 	per = calloc((size_t)k->ncpu, sizeof(*per));
@@ -489,11 +491,34 @@ static void kernel_free(void *impl)
 	free(k);
 }
 
+/* The event's time (CLOCK_REALTIME) as CLOCK_BOOTTIME, for the attribution's
+ * lists (a clock step between them moves it; the wait stays bounded). */
+static int kernel_refine(void *impl, struct bh_mon_container *c, uint64_t ts_ns,
+			 uint64_t since_mono_ns)
+{
+	struct mon_kernel *k = impl;
+	struct timespec rt, bt;
+	uint64_t rt_ns, bt_ns;
+
+	if (!k->at)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_BOOTTIME, &bt);
+	rt_ns = (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec;
+	bt_ns = (uint64_t)bt.tv_sec * 1000000000ULL + (uint64_t)bt.tv_nsec;
+	/* an event from the future (a clock step): now */
+	if (ts_ns > rt_ns)
+		ts_ns = rt_ns;
+	return mon_attr_name(k->at, c, rt_ns - ts_ns < bt_ns ? bt_ns - (rt_ns - ts_ns) : 0,
+			     since_mono_ns);
+}
+
 static const struct mon_source_ops kernel_ops = {
 	.name = "kernel",
 	.next = kernel_next,
 	.stats = kernel_stats,
 	.free = kernel_free,
+	.refine = kernel_refine,
 };
 
 static int unsupported(int e, const char *what, struct bh_error **err)

@@ -10,7 +10,10 @@
  * socket does not answer) is still found, read by the watch's own thread;
  * and a burst of quick reads of listed containers keeps a gone one's grace;
  * and one written and deleted while the attribution's lock is held is read
- * by the watch's thread all the same.
+ * by the watch's thread all the same; and a naming (mon_attr_name, for an
+ * alert of a provisional container) gets the engine's names from a full list
+ * it asks for past a watch floor of 10 s, well within its deadline, and one
+ * of a container no full list holds gives up at the deadline, unnamed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -343,6 +346,133 @@ static void attr_watch_read_while_lock_held(void **state)
 	free(d);
 }
 
+static uint64_t clock_ns(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* d1's state written after the first list, a watch floor of 10 s: its first
+ * record finds it by a quick read (provisional). true when it did (else a
+ * list came between: the caller tries again); *a made. */
+static bool quick_read_d1(const char *root, const struct bh_ctr_opts *co, uint64_t cg2,
+			  uint64_t pids, struct mon_attr **a, struct bh_mon_container *c)
+{
+	struct mon_attr_opts ao = { .copts = co, .watch_floor_ns = 10000000000ULL };
+	struct bh_mon_container other;
+
+	sh(bh_asprintf("rm -rf '%s'" D1_STATE, root));
+	assert_int_equal(mon_attr_new(&ao, a), 0);
+	mon_attr_get(*a, 999999, 0, false, 0, &other); /* lists now */
+	sh(bh_asprintf("cp -a " FIXTURE D1_STATE " '%s'" D1_STATE, root));
+	mon_attr_get(*a, cg2, pids, false, 0, c);
+	assert_string_equal(c->id, "d1");
+	if (!strcmp(c->name, "d1")) {
+		assert_true(c->provisional); /* dockerd's: its names to come */
+		assert_string_equal(c->image, "");
+		return true;
+	}
+	mon_attr_free(*a);
+	*a = NULL;
+	return false;
+}
+
+/*
+ * A naming asks the lists' thread for a full list past the state watch's
+ * floor (10 s here: the engine's list late) and gets dockerd's name and
+ * image from it within its deadline (twice the last list's duration + 1 s);
+ * the cache's entry is refined by the same list. Without the naming's list
+ * (the floor holds it back) the deadline passes and it returns 0: this fails.
+ */
+static void attr_naming_lists_past_the_floor(void **state)
+{
+	char *d = unit_mktmp(), *root = bh_asprintf("%s/root", d);
+	struct bh_ctr_opts co = { .root = NULL, .docker_socket = "", .podman_socket = "" };
+	struct bh_mon_container c;
+	struct mon_attr *a = NULL;
+	uint64_t cg2, pids, t0;
+	int tries = 0;
+
+	(void)state;
+	co.root = root;
+	sh(bh_asprintf("cp -a " FIXTURE " '%s'", root));
+	ctr_cgroup_ids(root, "d1", &cg2, &pids);
+	while (!quick_read_d1(root, &co, cg2, pids, &a, &c))
+		assert_true(++tries < 5);
+	/* the floor holds the change's full list back (before, a change after
+	 * an idle listed at once, the floor never held: this fails on it) */
+	usleep(300000);
+	mon_attr_get(a, cg2, pids, false, 0, &c);
+	assert_string_equal(c.name, "d1");
+	assert_true(c.provisional);
+	t0 = mono_ms();
+	assert_int_equal(mon_attr_name(a, &c, clock_ns(CLOCK_BOOTTIME), clock_ns(CLOCK_MONOTONIC)),
+			 1);
+	assert_true(mono_ms() - t0 < 1000);
+	assert_string_equal(c.id, "d1");
+	assert_string_equal(c.name, "web-d1");
+	assert_string_equal(c.image, "nginx:1.27");
+	assert_false(c.provisional);
+	/* the next records too */
+	mon_attr_get(a, cg2, pids, false, 0, &c);
+	assert_string_equal(c.name, "web-d1");
+	assert_false(c.provisional);
+	mon_attr_free(a);
+	sh(bh_asprintf("rm -rf '%s'", d));
+	free(root);
+	free(d);
+}
+
+/*
+ * A naming of a container no full list holds (its state deleted before any
+ * did: a one-action runc run under an engine) leaves at its deadline, the
+ * container as it was (never lost, never stuck); one whose wait began past
+ * its deadline leaves at once.
+ */
+static void attr_naming_gives_up_at_the_deadline(void **state)
+{
+	char *d = unit_mktmp(), *root = bh_asprintf("%s/root", d);
+	struct bh_ctr_opts co = { .root = NULL, .docker_socket = "", .podman_socket = "" };
+	struct bh_mon_container c;
+	struct mon_attr *a = NULL;
+	uint64_t cg2, pids, t0, dt;
+	int tries = 0;
+
+	(void)state;
+	co.root = root;
+	sh(bh_asprintf("cp -a " FIXTURE " '%s'", root));
+	/* the fixture's other containers of ID d1 (runc's, containerd's) gone */
+	sh(bh_asprintf(
+		"rm -rf '%s'/run/runc/moby '%s'/run/containerd/io.containerd.runtime.v2.task/moby",
+		root, root));
+	ctr_cgroup_ids(root, "d1", &cg2, &pids);
+	while (!quick_read_d1(root, &co, cg2, pids, &a, &c))
+		assert_true(++tries < 5);
+	/* its state and dockerd's record deleted (a stopped container dockerd
+	 * still knows is listed, named) */
+	sh(bh_asprintf("rm -rf '%s'" D1_STATE " '%s'/var/lib/docker/containers/d1", root, root));
+	t0 = mono_ms();
+	assert_int_equal(mon_attr_name(a, &c, clock_ns(CLOCK_BOOTTIME), clock_ns(CLOCK_MONOTONIC)),
+			 0);
+	dt = mono_ms() - t0;
+	assert_true(dt >= 1000 && dt < 3200);
+	assert_string_equal(c.id, "d1");
+	assert_string_equal(c.name, "d1");
+	assert_true(c.provisional);
+	/* a wait that began 5 s ago: past any deadline */
+	t0 = mono_ms();
+	assert_int_equal(mon_attr_name(a, &c, clock_ns(CLOCK_BOOTTIME),
+				       clock_ns(CLOCK_MONOTONIC) - 5000000000ULL),
+			 0);
+	assert_true(mono_ms() - t0 < 100);
+	mon_attr_free(a);
+	sh(bh_asprintf("rm -rf '%s'", d));
+	free(root);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -351,6 +481,8 @@ int main(void)
 		cmocka_unit_test(attr_quick_reads_keep_gone_containers),
 		cmocka_unit_test(attr_get_reads_the_watch_itself),
 		cmocka_unit_test(attr_watch_read_while_lock_held),
+		cmocka_unit_test(attr_naming_lists_past_the_floor),
+		cmocka_unit_test(attr_naming_gives_up_at_the_deadline),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,8 +80,8 @@ static void script_free(void *impl)
 	free(impl);
 }
 
-static const struct mon_source_ops script_ops = { "script", script_next, script_stats,
-						  script_free };
+static const struct mon_source_ops script_ops = { "script", script_next, script_stats, script_free,
+						  NULL };
 
 /* The consumer: runs on the detection thread. */
 struct seen {

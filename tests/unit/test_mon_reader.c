@@ -74,7 +74,7 @@ static void trickle_free(void *impl)
 }
 
 static const struct mon_source_ops trickle_ops = { "trickle", trickle_next, trickle_stats,
-						   trickle_free };
+						   trickle_free, NULL };
 
 static void warn_quiet(void *data, const struct bh_error *e)
 {

@@ -4,8 +4,10 @@
  * the replay reader (bad lines named, reading goes on, over-long lines),
  * the bounded queue, file rotation, the pipeline's counts with a slow
  * output (drops counted, detection complete), the kill action, a block
- * action not done (an alert naming why) and the
- * behaviour profiles' hook (learn, alert, act, lost events, flush).
+ * action not done (an alert naming why), the
+ * behaviour profiles' hook (learn, alert, act, lost events, flush) and the
+ * naming stage (alerts of a provisional container named late, or left as
+ * they are at the source's deadline; detection never waits for it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -76,6 +78,7 @@ static void full_event(struct bh_mon_event *ev, enum bh_mon_type t)
 	snprintf(ev->container.pod, BH_MON_CNAME_MAX, "web-1");
 	snprintf(ev->container.pod_namespace, BH_MON_CNAME_MAX, "prod");
 	snprintf(ev->container.runtime, BH_MON_RUNTIME_MAX, "runc");
+	ev->container.provisional = true;
 	snprintf(ev->file.path, BH_MON_PATH_MAX, "/etc/shadow");
 	ev->file.flags = O_WRONLY | O_CREAT;
 	ev->file.mode = 0644;
@@ -610,7 +613,7 @@ static void fake_free(void *impl)
 	free(f);
 }
 
-static const struct mon_source_ops fake_ops = { "fake", fake_next, fake_stats, fake_free };
+static const struct mon_source_ops fake_ops = { "fake", fake_next, fake_stats, fake_free, NULL };
 
 static struct bh_mon_source *lossy_of(const char *text, uint64_t lost)
 {
@@ -847,6 +850,157 @@ static void attr_rendezvous_failed_list_is_read_again(void **state)
 	free(dir);
 }
 
+/* ---- the naming stage ------------------------------------------------------------- */
+
+/* A replay whose refine names c1 (web, nginx:1.27) after wait_ms (its full
+ * list late), and never c2 (gone: never listed), as the kernel source's. */
+struct naming_src {
+	struct bh_mon_source *replay;
+	unsigned wait_ms;
+	atomic_uint refines;
+};
+
+static int naming_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool *ended,
+		       struct bh_error **err)
+{
+	struct naming_src *f = impl;
+	int rc = bh_mon_source_next(f->replay, ev, timeout_ms, err);
+
+	*ended = bh_mon_source_ended(f->replay);
+	return rc;
+}
+
+static void naming_stats(const void *impl, struct bh_mon_stats *st)
+{
+	(void)impl;
+	(void)st;
+}
+
+static void naming_free(void *impl)
+{
+	struct naming_src *f = impl;
+
+	bh_mon_source_free(f->replay);
+	free(f);
+}
+
+static int naming_refine(void *impl, struct bh_mon_container *c, uint64_t ts_ns,
+			 uint64_t since_mono_ns)
+{
+	struct naming_src *f = impl;
+
+	(void)ts_ns;
+	(void)since_mono_ns;
+	atomic_fetch_add(&f->refines, 1);
+	usleep(f->wait_ms * 1000);
+	if (strcmp(c->id, "c1"))
+		return 0;
+	snprintf(c->name, sizeof(c->name), "web");
+	snprintf(c->image, sizeof(c->image), "nginx:1.27");
+	c->provisional = false;
+	return 1;
+}
+
+static const struct mon_source_ops naming_ops = { "naming", naming_next, naming_stats, naming_free,
+						  naming_refine };
+
+/* The consumers' alerts: when detection made them (ms). */
+struct when {
+	int n;
+	uint64_t at[4];
+};
+
+static int when_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	struct when *w = data;
+
+	(void)a;
+	(void)err;
+	if (w->n < 4)
+		w->at[w->n++] = bh_mono_ms();
+	return 0;
+}
+
+static const char naming_yaml[] = "- rule: Payload\n"
+				  "  desc: d\n"
+				  "  output: ran %proc.exe in %container.name (%container.image)\n"
+				  "  priority: ERROR\n"
+				  "  condition: evt.type = execve and proc.name = payload\n";
+
+#define NAMING_EV(t, id, prov)                                                                     \
+	"{\"type\":\"execve\",\"time\":" #t ",\"proc\":{\"exe\":\"/bin/payload\","                 \
+	"\"name\":\"payload\",\"pid\":5},\"container\":{\"id\":\"" id "\",\"name\":\"" id          \
+	"\",\"runtime\":\"runc\"" prov "}}\n"
+
+/*
+ * Alerts of a provisional container wait in the naming stage for the
+ * source's refine: c1's leaves with the engine's name and image (the event's
+ * and the output's), c2's (never listed) leaves as it was when refine gives
+ * up, c3's (named already) is not held; detection made all three at once
+ * (the consumers told before the names came), and the two held left after
+ * c3's. Without the stage (old code) c1's alert names c1, no image.
+ */
+static void naming_stage_names_alerts_late(void **state)
+{
+	struct bh_rules *rs = mon_rules(naming_yaml, "n");
+	struct naming_src *f = calloc(1, sizeof(*f));
+	struct bh_mon_source *src = NULL;
+	struct when w = { 0 };
+	struct bh_mon_consumer con = { "when", &w, NULL, when_alert, NULL };
+	int fd = memfd_create("alerts", MFD_CLOEXEC);
+	struct bh_mon_output_opts oo = { .kind = BH_MON_OUT_FD, .select = BH_MON_SEL_ALERTS };
+	struct bh_mon_run_opts o = { 0 };
+	struct bh_mon_run_stats st;
+	struct bh_error *err = NULL;
+	char *buf = calloc(1, 65536), *c1, *c2, *c3;
+	uint64_t t0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f->replay = replay_of(NAMING_EV(1, "c1", ",\"provisional\":true") NAMING_EV(
+		2, "c2", ",\"provisional\":true") NAMING_EV(3, "c3", ""));
+	f->wait_ms = 700;
+	assert_int_equal(mon_source_new(&naming_ops, f, &src, NULL), 0);
+	oo.fd = fd;
+	o.source = src;
+	o.rules = rs;
+	o.outputs = &oo;
+	o.noutputs = 1;
+	o.consumers = &con;
+	o.nconsumers = 1;
+	o.no_drop = true;
+	t0 = bh_mono_ms();
+	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
+	/* the run waited for both namings (serial, 700 ms each) */
+	assert_true(bh_mono_ms() - t0 >= 1400);
+	assert_int_equal(st.alerts, 3);
+	assert_int_equal(st.alerts_named_late, 1);
+	assert_int_equal(st.alerts_unnamed, 1);
+	assert_int_equal(st.alerts_naming_full, 0);
+	assert_int_equal(atomic_load(&f->refines), 2);
+	/* detection did not wait on them */
+	assert_int_equal(w.n, 3);
+	assert_true(w.at[2] - w.at[0] < 600);
+	assert_true(pread(fd, buf, 65535, 0) > 0);
+	c1 = strstr(buf, "\"id\":\"c1\"");
+	c2 = strstr(buf, "\"id\":\"c2\"");
+	c3 = strstr(buf, "\"id\":\"c3\"");
+	assert_non_null(c1);
+	assert_non_null(c2);
+	assert_non_null(c3);
+	assert_true(c3 < c1 && c1 < c2); /* the held ones after */
+	assert_non_null(strstr(buf, "ran /bin/payload in web (nginx:1.27)"));
+	assert_non_null(strstr(buf, "\"id\":\"c1\",\"name\":\"web\",\"image\":\"nginx:1.27\","
+				    "\"runtime\":\"runc\"}"));
+	assert_non_null(strstr(buf, "ran /bin/payload in c2 (<NA>)"));
+	assert_non_null(strstr(buf, "\"id\":\"c2\",\"name\":\"c2\",\"runtime\":\"runc\","
+				    "\"provisional\":true}"));
+	close(fd);
+	free(buf);
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +1016,7 @@ int main(void)
 		cmocka_unit_test(behaviour_hook_learns_alerts_and_acts),
 		cmocka_unit_test(attr_rendezvous_needs_no_consumer),
 		cmocka_unit_test(attr_rendezvous_failed_list_is_read_again),
+		cmocka_unit_test(naming_stage_names_alerts_late),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
