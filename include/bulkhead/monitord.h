@@ -120,7 +120,8 @@ struct bh_mon_alert {
  * the detection thread (never on the reader), in event order, never
  * concurrently; a loss alert made at the stop, once that thread has ended,
  * on bh_mon_run's thread. event() sees every event, alert() every alert
- * (after the event's event(); the loss alerts too: a->loss set, a->ev an
+ * (at detection, before the naming stage: a provisional container's names
+ * as they were; after the event's event(); the loss alerts too: a->loss set, a->ev an
  * empty event of type none), flush() once the detect queue is empty and at
  * the end. A negative return is
  * counted in consumer_errors (the error is passed to warn) and the pipeline
@@ -338,7 +339,16 @@ struct bh_mon_run_opts {
 
 /*
  * Run the pipeline until stopped (see above); st (may be NULL) gets the
- * final counts. Fails when an output cannot be opened (nothing is read
+ * final counts. An alert whose container is provisional
+ * (bh_mon_container.provisional), when the source can name it
+ * (bh_mon_source_can_refine), goes to the outputs through a naming stage of
+ * its own thread (a queue of 256; full: it goes as is, alerts_naming_full):
+ * bh_mon_source_refine, then the outputs, its event and output with the
+ * engine's names when they came (alerts_named_late, else alerts_unnamed).
+ * Its action was taken and the consumers told at detection, with the
+ * names as they were; it may reach the outputs after later alerts. At the
+ * stop the stage drains before the outputs do (3 s after its last alert at
+ * most, the kernel source's bound). Fails when an output cannot be opened (nothing is read
  * then) or the source fails for good (not for an event it refuses: that is
  * counted in read_errors and passed to warn).
  */
