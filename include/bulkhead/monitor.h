@@ -398,8 +398,8 @@ bool bh_mon_source_can_refine(const struct bh_mon_source *s);
  * list of the containers started after the event (or the grace list's entry
  * of such a list, when it is gone since): one is asked for now (past the
  * state watch's floor, at most one such list per 100 ms), and waited for
- * until since_mono_ns (CLOCK_MONOTONIC: when the caller's wait began) + the
- * last list's duration + 1 s, at most + 3 s. 1 when c was replaced by the
+ * until since_mono_ns (CLOCK_MONOTONIC: when the caller's wait began) +
+ * twice the last list's duration + 1 s, at most + 3 s. 1 when c was replaced by the
  * full list's (provisional cleared), 0 when none came in time (c as it
  * was). Any thread, beside the reader (never holds the source's locks while
  * it waits); a source that cannot (a replay): 0 at once.

@@ -347,8 +347,9 @@ struct bh_mon_run_opts {
  * engine's names when they came (alerts_named_late, else alerts_unnamed).
  * Its action was taken and the consumers told at detection, with the
  * names as they were; it may reach the outputs after later alerts. At the
- * stop the stage drains before the outputs do (3 s after its last alert at
- * most, the kernel source's bound). Fails when an output cannot be opened (nothing is read
+ * stop the stage drains before the outputs do (each alert waits 3 s at most
+ * for its names, the kernel source's bound; an output that blocks (no_drop)
+ * holds it longer). Fails when an output cannot be opened (nothing is read
  * then) or the source fails for good (not for an event it refuses: that is
  * counted in read_errors and passed to warn).
  */

@@ -316,8 +316,12 @@ static void refine(struct mon_attr *a, struct attr_entry *e, uint64_t now)
 		return;
 	}
 	e->lists = a->lists;
-	if (now - e->first_ns > MON_GRACE_NS)
+	if (now - e->first_ns > MON_GRACE_NS) {
+		/* given up: its events no longer say provisional (each alert
+		 * would wait out the naming's deadline and force lists) */
 		e->provisional = false;
+		e->c.provisional = false;
+	}
 }
 
 /* Whether a container of engine e has names only a full list gives (the
