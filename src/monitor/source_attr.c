@@ -84,6 +84,24 @@
  *    replaces it, so the later events carry them; a quick read never
  *    replaces a full list's grace entry. One no full list ever holds stays
  *    provisional for MON_GRACE_NS.
+ *  - the cgroups' mkdir paths: the kernel source notes each cgroup made in
+ *    the cgroup2 and the v1 pids hierarchies (mon_attr_note_cgroup, from
+ *    tp_btf/cgroup_mkdir: the runtime makes them before the container's
+ *    first process runs, so the note is read before that process's
+ *    records), the last MON_CGROUPS of them; the state watch's reads keep
+ *    the container directories they named (MON_SEEN, their IDs and
+ *    runtimes by bh_ctr_dir_runtime), the state read or already gone ("no
+ *    container"). An id still no container's after the watch's read (a
+ *    runc run of one action whose state was written and deleted before any
+ *    read: a dozen at once on a loaded host, about 1 alert in 670 the
+ *    host's) is looked up there before it is listed for or called the
+ *    host: a path noted for its pids or cgroup2 id with a component that
+ *    names a directory seen within MON_GRACE_NS (the ID, as runc names its
+ *    cgroups without a cgroupsPath, or an engine's PREFIX-ID.scope; a
+ *    sub-cgroup's path holds its container's) gives that container, its ID
+ *    and runtime, provisional and in the grace list as a quick read's. A
+ *    path alone never names one (a systemd service's scope is no
+ *    container); conmon's libpod-conmon-ID.scope names none.
  *  - the grace list: a container in one list and not in the next (its
  *    runtime deleted its state) is kept, by its pids and cgroup2 ids, for
  *    MON_GRACE_NS, at most MON_GRACE of them (the oldest goes first), so
