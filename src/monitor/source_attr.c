@@ -155,6 +155,7 @@ struct attr_entry {
 	uint64_t first_ns; /* when the id was first seen */
 	uint64_t gen;	   /* the list it was looked up in */
 	uint64_t lists;	   /* provisional: the full lists installed when last looked up */
+	uint64_t seen_at;  /* the watch's directories named (nseen) at its last mkdir lookup */
 	uint8_t misses;
 	uint8_t exec_lists; /* lists made for its execs past the floors */
 	bool used, found;
@@ -215,6 +216,7 @@ struct mon_attr {
 	/* the container directories the watch named, a ring (pend_lock) */
 	struct seen_dir *seen;
 	size_t seen_next;
+	uint64_t nseen;		  /* directories named so far */
 	struct bh_guard_rdv *rdv; /* rdv, stop, wake: the thread's */
 	struct bh_ctr_watch *watch;
 	int stop[2];	     /* the thread's end: its read end readable */
@@ -537,6 +539,7 @@ static void seen_note(struct mon_attr *a, const struct bh_strvec *dirs, const st
 			continue;
 		d = &a->seen[a->seen_next];
 		a->seen_next = (a->seen_next + 1) % MON_SEEN;
+		a->nseen++;
 		d->at_ns = now ? now : 1;
 		snprintf(d->id, sizeof(d->id), "%s", id + 1);
 		snprintf(d->runtime, sizeof(d->runtime), "%s", rt);
@@ -856,7 +859,17 @@ static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
 	const uint64_t ids[2] = { e->pids, e->cg2 };
 	struct seen_dir d;
 	struct grace_entry *g;
+	uint64_t nseen;
 
+	/* no directory named since its last lookup: the same answer (a host
+	 * service's cgroup made since the start is not scanned record after
+	 * record) */
+	pthread_mutex_lock(&a->pend_lock);
+	nseen = a->nseen;
+	pthread_mutex_unlock(&a->pend_lock);
+	if (nseen == e->seen_at)
+		return false;
+	e->seen_at = nseen;
 	for (int k = 0; k < 2; k++) {
 		size_t h;
 		const struct cg_note *n;
