@@ -791,7 +791,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool own[NSYS_TYPES] = { false };
 	struct bpf_program *p;
 	size_t nl = 0;
-	bool watch32, newtask, prepare, enter, mkdir;
+	bool watch32, newtask, prepare, enter, cgmk;
 
 	if (!o->generic)
 		mount_tracefs();
@@ -832,13 +832,14 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bpf_program__set_autoload(k->sk->progs.mon_exec_enter_at, enter);
 	bpf_program__set_autoload(k->sk->progs.mon_memfd_host, prepare || enter);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
-	/* the cgroups made, for the attribution: optional (a kernel without the
-	 * tracepoint, or without BTF for it, loads the rest) */
-	mkdir = has_tp("cgroup", "cgroup_mkdir") == 1;
-	if (!mkdir)
+	/* the cgroups made, for the attribution: optional (a kernel whose
+	 * tracefs lists no cgroup_mkdir loads the rest; its BTF is taken to
+	 * have the tracepoint then, as sched_prepare_exec's above) */
+	cgmk = has_tp("cgroup", "cgroup_mkdir") == 1;
+	if (!cgmk)
 		bh_debug("monitor: no cgroup_mkdir tracepoint: a short-lived container is "
 			 "attributed by its state alone");
-	bpf_program__set_autoload(k->sk->progs.mon_cgroup_mkdir, mkdir);
+	bpf_program__set_autoload(k->sk->progs.mon_cgroup_mkdir, cgmk);
 	/* the generic program serves 32-bit calls too where it is attached */
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit32, watch32 && !k->generic);
 	{
@@ -916,7 +917,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	}
 	/* after exec and exit, before records are read: a cgroup made from now
 	 * on is in the ring before its processes' records */
-	if (mkdir) {
+	if (cgmk) {
 		k->mkdir_link = bpf_program__attach(k->sk->progs.mon_cgroup_mkdir);
 		if (!k->mkdir_link)
 			bh_debug("monitor: tp_btf/cgroup_mkdir not attached (%s): a short-lived "
