@@ -2,7 +2,8 @@
 /*
  * Fuzz the kernel event source's record decoder (src/monitor/source_record.c):
  * bytes as the monitor's BPF programs put them in the ring buffer (a header,
- * then an exec or a syscall body) -> a struct bh_mon_event. The record is
+ * then an exec or a syscall body) -> a struct bh_mon_event, and a cgroup's
+ * mkdir record (mon_record_cgroup) -> its note. The record is
  * copied to an aligned buffer of exactly its size, as the ring buffer hands
  * it out; the decoded strings are then read whole (NUL within bounds).
  */
@@ -18,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct bh_mon_event ev;
+	struct mon_cgroup_note cn;
 	struct mon_rec_raw raw;
 	void *buf;
 	size_t n = 0;
@@ -38,6 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (ev.proc.args_len && ev.proc.args[ev.proc.args_len - 1]))
 			abort(); /* argv must end with its NUL, within bounds */
 	}
+	if (mon_record_cgroup(buf, size, &cn) == 0)
+		n += strlen(cn.path) + (cn.pids ? 1 : 0);
 	free(buf);
 	return n == (size_t)-1;
 }

@@ -180,6 +180,11 @@ bool bh_ctr_watch_changed_dirs(struct bh_ctr_watch *w, struct bh_strvec *dirs);
  */
 int bh_ctr_list_dirs(const struct bh_ctr_opts *opts, const struct bh_strvec *dirs,
 		     struct bh_ctr_list **out, struct bh_error **err);
+/* The runtime ("runc", "crun", "bulkhead": static) whose state root holds
+ * the container directory dir (a host path as bh_ctr_watch_changed_dirs
+ * names it; its last component is the container's ID), NULL: none. Reads
+ * nothing: the directory may be gone. */
+const char *bh_ctr_dir_runtime(const struct bh_ctr_opts *opts, const char *dir);
 void bh_ctr_watch_free(struct bh_ctr_watch *w);
 
 /*

@@ -284,6 +284,9 @@ struct bh_mon_stats {
 	uint64_t full_lists, full_list_ns, full_list_max_ns;
 	/* kernel: what becomes of 32-bit (compat) calls (enum bh_mon_compat_state) */
 	uint8_t compat;
+	/* kernel: cgroups made that were noted (tp_btf/cgroup_mkdir; none where
+	 * the kernel lacks it), and cgroup ids attributed through such a path */
+	uint64_t cgroups_made, by_mkdir;
 };
 
 /* What the kernel source does with 32-bit (compat) system calls. */

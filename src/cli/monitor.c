@@ -231,6 +231,12 @@ static void print_stats(const struct bh_mon_run_stats *st)
 			(unsigned long long)(st->source.full_list_ns / st->source.full_lists /
 					     1000),
 			(unsigned long long)(st->source.full_list_max_ns / 1000));
+	if (st->source.cgroups_made)
+		fprintf(stderr,
+			"monitor: %llu cgroups made seen, %llu cgroup ids attributed by their "
+			"mkdir's path\n",
+			(unsigned long long)st->source.cgroups_made,
+			(unsigned long long)st->source.by_mkdir);
 	if (st->source.compat != BH_MON_COMPAT_NA)
 		fprintf(stderr, "monitor: 32-bit calls: %s\n",
 			bh_mon_compat_state_name((enum bh_mon_compat_state)st->source.compat));

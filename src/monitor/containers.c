@@ -702,30 +702,71 @@ int bh_ctr_list(const struct bh_ctr_opts *opts, struct bh_ctr_list **out, struct
 
 /* dir (a path inside the root) DIR/ID of root (a runtime root or state root,
  * containerd's "/ *"-ending root: one level of namespaces): read as read_one does. */
-static bool read_dir_of(struct ctr_scan *s, const struct ctr_mounts *m,
-			const struct ctr_runtime *rt, const char *root, const char *dir)
+/* Whether dir (inside the root) is a container directory of the state root
+ * `root` (one ending in a star component: ROOT/NS/ID). */
+static bool dir_of(const char *root, const char *dir)
 {
 	const char *slash = strrchr(dir, '/'), *star = strstr(root, "/*");
 	size_t pl = slash ? (size_t)(slash - dir) : 0, rl = strlen(root);
-	char *parent;
-	bool ok = true;
 
 	if (!slash || !id_ok(slash + 1) || slash[1] == '.')
 		return false;
-	parent = bh_asprintf("%.*s", (int)pl, dir);
 	if (star && star[2] == 0) {
+		char *parent = bh_asprintf("%.*s", (int)pl, dir);
 		const char *ns = strrchr(parent, '/');
+		bool ok;
 
 		rl = (size_t)(star - root);
 		ok = ns && (size_t)(ns - parent) == rl && !strncmp(dir, root, rl) &&
 		     id_ok(ns + 1) && ns[1] != '.';
-	} else {
-		ok = pl == rl && !strncmp(dir, root, rl);
+		free(parent);
+		return ok;
 	}
-	if (ok && (rt->engine != BH_CTR_BULKHEAD || !bh_rt_id_reserved(slash + 1)))
+	return pl == rl && !strncmp(dir, root, rl);
+}
+
+static bool read_dir_of(struct ctr_scan *s, const struct ctr_mounts *m,
+			const struct ctr_runtime *rt, const char *root, const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	char *parent;
+
+	if (!dir_of(root, dir))
+		return false;
+	parent = bh_asprintf("%.*s", (int)(slash - dir), dir);
+	if (rt->engine != BH_CTR_BULKHEAD || !bh_rt_id_reserved(slash + 1))
 		read_one(s, m, rt, parent, slash + 1);
 	free(parent);
-	return ok;
+	return true;
+}
+
+const char *bh_ctr_dir_runtime(const struct bh_ctr_opts *opts, const char *dir)
+{
+	static const struct bh_ctr_opts none = { 0 };
+	const struct bh_ctr_opts *o = opts ? opts : &none;
+	const char *root = o->root && strcmp(o->root, "/") ? o->root : "";
+	size_t plen = strlen(root);
+	const struct ctr_runtime *rt;
+
+	if (!dir || strncmp(dir, root, plen) || dir[plen] != '/' || strstr(dir, "/../"))
+		return NULL;
+	dir += plen;
+	for (rt = ctr_runtimes; rt->name; rt++)
+		for (size_t k = 0; rt->roots[k]; k++)
+			if (dir_of(rt->roots[k], dir))
+				return rt->name;
+	for (size_t k = 0; o->state_roots && o->state_roots[k]; k++) {
+		const char *sdir;
+		struct bh_error *e = NULL;
+
+		if (state_root_parse(o->state_roots[k], &rt, &sdir, &e) < 0) {
+			bh_error_free(e);
+			continue;
+		}
+		if (dir_of(sdir, dir))
+			return rt->name;
+	}
+	return NULL;
 }
 
 int bh_ctr_list_dirs(const struct bh_ctr_opts *opts, const struct bh_strvec *dirs,

@@ -84,6 +84,24 @@
  *    replaces it, so the later events carry them; a quick read never
  *    replaces a full list's grace entry. One no full list ever holds stays
  *    provisional for MON_GRACE_NS.
+ *  - the cgroups' mkdir paths: the kernel source notes each cgroup made in
+ *    the cgroup2 and the v1 pids hierarchies (mon_attr_note_cgroup, from
+ *    tp_btf/cgroup_mkdir: the runtime makes them before the container's
+ *    first process runs, so the note is read before that process's
+ *    records), the last MON_CGROUPS of them; the state watch's reads keep
+ *    the container directories they named (MON_SEEN, their IDs and
+ *    runtimes by bh_ctr_dir_runtime), the state read or already gone ("no
+ *    container"). An id still no container's after the watch's read (a
+ *    runc run of one action whose state was written and deleted before any
+ *    read: a dozen at once on a loaded host, about 1 alert in 670 the
+ *    host's) is looked up there before it is listed for or called the
+ *    host: a path noted for its pids or cgroup2 id with a component that
+ *    names a directory seen within MON_GRACE_NS (the ID, as runc names its
+ *    cgroups without a cgroupsPath, or an engine's PREFIX-ID.scope; a
+ *    sub-cgroup's path holds its container's) gives that container, its ID
+ *    and runtime, provisional and in the grace list as a quick read's. A
+ *    path alone never names one (a systemd service's scope is no
+ *    container); conmon's libpod-conmon-ID.scope names none.
  *  - the grace list: a container in one list and not in the next (its
  *    runtime deleted its state) is kept, by its pids and cgroup2 ids, for
  *    MON_GRACE_NS, at most MON_GRACE of them (the oldest goes first), so
@@ -93,6 +111,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -118,17 +137,20 @@
 #define MON_EXEC_LIST_BURST 10		/* 10 at once (ids that share a cache slot reset theirs) */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
-#define MON_WATCH_FLOOR_NS 20000000ULL	  /* a state written: one list per 20 ms at most, */
-#define MON_WATCH_COST	   10		  /* and per 10 times the last list's duration, */
-#define MON_WATCH_SLACK_NS 500000000ULL	  /* but at most that duration + 500 ms */
-#define MON_RDV_RETRY_MS   100		  /* a list failed: the requests read again after */
-#define MON_GRACE	   256		  /* containers gone kept, */
-#define MON_GRACE_NS	   10000000000ULL /* for 10 s */
-#define MON_WATCH_NICE	   10		  /* the watch's thread: this much less nice */
-#define MON_PEND	   64		  /* quick reads handed over, not yet kept */
-#define MON_NAME_FLOOR_NS  100000000ULL	  /* a naming's list past the floor: one per 100 ms, */
-#define MON_NAME_WAIT_NS   1000000000ULL  /* waited for twice the last list's duration + 1 s, */
-#define MON_NAME_WAIT_MAX  3000000000ULL  /* at most 3 s */
+#define MON_WATCH_FLOOR_NS 20000000ULL	     /* a state written: one list per 20 ms at most, */
+#define MON_WATCH_COST	   10		     /* and per 10 times the last list's duration, */
+#define MON_WATCH_SLACK_NS 500000000ULL	     /* but at most that duration + 500 ms */
+#define MON_RDV_RETRY_MS   100		     /* a list failed: the requests read again after */
+#define MON_GRACE	   256		     /* containers gone kept, */
+#define MON_GRACE_NS	   10000000000ULL    /* for 10 s */
+#define MON_WATCH_NICE	   10		     /* the watch's thread: this much less nice */
+#define MON_PEND	   64		     /* quick reads handed over, not yet kept */
+#define MON_CGROUPS	   4096		     /* cgroups made, noted (the oldest evicted) */
+#define MON_CG_HASH	   (2 * MON_CGROUPS) /* their index by id (linear probing) */
+#define MON_SEEN	   256		     /* container directories the watch named */
+#define MON_NAME_FLOOR_NS  100000000ULL	     /* a naming's list past the floor: one per 100 ms, */
+#define MON_NAME_WAIT_NS   1000000000ULL     /* waited for twice the last list's duration + 1 s, */
+#define MON_NAME_WAIT_MAX  3000000000ULL     /* at most 3 s */
 
 struct attr_entry {
 	uint64_t cg2, pids;
@@ -136,6 +158,7 @@ struct attr_entry {
 	uint64_t first_ns; /* when the id was first seen */
 	uint64_t gen;	   /* the list it was looked up in */
 	uint64_t lists;	   /* provisional: the full lists installed when last looked up */
+	uint64_t seen_at;  /* the watch's directories named (nseen) at its last mkdir lookup */
 	uint8_t misses;
 	uint8_t exec_lists; /* lists made for its execs past the floors */
 	bool used, found;
@@ -148,6 +171,20 @@ struct grace_entry {
 	uint64_t gone_ns;   /* 0: an empty slot */
 	bool provisional;   /* a quick read's (no engine's names), not a full list's */
 	struct bh_mon_container c;
+};
+
+/* A cgroup made (mon_attr_note_cgroup). */
+struct cg_note {
+	uint64_t id; /* 0: an empty slot */
+	bool pids;   /* the v1 pids hierarchy's, else cgroup2's */
+	char path[MON_CG_PATH_MAX];
+};
+
+/* A container directory the state watch named (its state read or gone). */
+struct seen_dir {
+	uint64_t at_ns; /* CLOCK_MONOTONIC; 0: an empty slot */
+	char id[BH_MON_CID_MAX];
+	char runtime[BH_MON_RUNTIME_MAX];
 };
 
 struct mon_attr {
@@ -179,6 +216,16 @@ struct mon_attr {
 	pthread_cond_t installed; /* install() ran (lock) */
 	uint64_t nlists, lists_ns, lists_max_ns; /* the full lists' count, duration (lock) */
 	uint64_t drained_boot_ns; /* CLOCK_BOOTTIME the last complete watch read started */
+	/* the cgroups made (the consumer's notes, lock held): a ring, the oldest
+	 * evicted, indexed by (id, hierarchy) in cg_hash (cgs' index + 1; 0: empty) */
+	struct cg_note *cgs;
+	size_t cg_next;
+	uint32_t *cg_hash;
+	uint64_t by_mkdir; /* ids attributed through a mkdir's path */
+	/* the container directories the watch named, a ring (pend_lock) */
+	struct seen_dir *seen;
+	size_t seen_next;
+	uint64_t nseen;		  /* directories named so far */
 	struct bh_guard_rdv *rdv; /* rdv, stop, wake: the thread's */
 	struct bh_ctr_watch *watch;
 	int stop[2];	     /* the thread's end: its read end readable */
@@ -501,6 +548,28 @@ static void keep_pending(struct mon_attr *a)
 		a->drained_boot_ns = boot;
 }
 
+/* The container directories of a watch read kept in the ring of those seen
+ * (pend_lock held): their IDs and runtimes, the state read or not. */
+static void seen_note(struct mon_attr *a, const struct bh_strvec *dirs, const struct bh_ctr_opts *o)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC);
+
+	for (size_t i = 0; i < dirs->n; i++) {
+		const char *rt = bh_ctr_dir_runtime(o, dirs->v[i]);
+		const char *id = strrchr(dirs->v[i], '/');
+		struct seen_dir *d;
+
+		if (!rt || !id || !id[1] || strlen(id + 1) >= sizeof(d->id))
+			continue;
+		d = &a->seen[a->seen_next];
+		a->seen_next = (a->seen_next + 1) % MON_SEEN;
+		a->nseen++;
+		d->at_ns = now ? now : 1;
+		snprintf(d->id, sizeof(d->id), "%s", id + 1);
+		snprintf(d->runtime, sizeof(d->runtime), "%s", rt);
+	}
+}
+
 /*
  * The state watch's changes read, and the container directories they name
  * read at once, alone, and handed over (pend, kept by keep_pending under the
@@ -548,6 +617,7 @@ static bool watch_drain(struct mon_attr *a, bool wake)
 		bh_debug("monitor: read at once (at %llu): %s: %s", (unsigned long long)boot,
 			 dirs.v[i], dir_found(l, dirs.v[i]) ? "its container" : "no container");
 	pthread_mutex_lock(&a->pend_lock);
+	seen_note(a, &dirs, &o);
 	while (l && l->n && a->npend == MON_PEND) {
 		/* the consumer has not kept the last MON_PEND: kept here */
 		pthread_mutex_unlock(&a->pend_lock);
@@ -676,6 +746,199 @@ static void relist_quiet(struct mon_attr *a)
 		debug_err("listing the containers", err);
 }
 
+/* ---- the cgroups made, and the directories the watch named ---------------------- */
+
+static size_t cg_home(uint64_t id, bool pids)
+{
+	return (size_t)(((id ^ (pids ? 0x9E3779B97F4A7C15ULL : 0)) * 0x9E3779B97F4A7C15ULL) >> 32) &
+	       (MON_CG_HASH - 1);
+}
+
+/* The hash slot of (id, pids), or of the empty slot it would take (lock held). */
+static size_t cg_slot(const struct mon_attr *a, uint64_t id, bool pids)
+{
+	size_t h = cg_home(id, pids);
+
+	while (a->cg_hash[h]) {
+		const struct cg_note *n = &a->cgs[a->cg_hash[h] - 1];
+
+		if (n->id == id && n->pids == pids)
+			break;
+		h = (h + 1) & (MON_CG_HASH - 1);
+	}
+	return h;
+}
+
+/* Hash slot i emptied, the entries after it moved back (linear probing's
+ * deletion: no tombstones, so a lookup stays bounded by the load). */
+static void cg_unhash(struct mon_attr *a, size_t i)
+{
+	for (size_t j = (i + 1) & (MON_CG_HASH - 1); a->cg_hash[j];
+	     j = (j + 1) & (MON_CG_HASH - 1)) {
+		const struct cg_note *n = &a->cgs[a->cg_hash[j] - 1];
+		size_t k = cg_home(n->id, n->pids);
+
+		/* j's entry stays when its home is cyclically in (i, j] */
+		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
+			continue;
+		a->cg_hash[i] = a->cg_hash[j];
+		i = j;
+	}
+	a->cg_hash[i] = 0;
+}
+
+void mon_attr_note_cgroup(struct mon_attr *a, uint64_t id, bool pids, const char *path)
+{
+	struct cg_note *n;
+	size_t h;
+
+	if (id <= 1 || !path)
+		return;
+	pthread_mutex_lock(&a->lock);
+	h = cg_slot(a, id, pids);
+	if (a->cg_hash[h]) {
+		n = &a->cgs[a->cg_hash[h] - 1]; /* made again (kernfs ids are not reused) */
+	} else {
+		n = &a->cgs[a->cg_next];
+		if (n->id)
+			cg_unhash(a, cg_slot(a, n->id, n->pids)); /* the oldest evicted */
+		h = cg_slot(a, id, pids);
+		a->cg_hash[h] = (uint32_t)a->cg_next + 1;
+		a->cg_next = (a->cg_next + 1) % MON_CGROUPS;
+	}
+	n->id = id;
+	n->pids = pids;
+	snprintf(n->path, sizeof(n->path), "%s", path);
+	pthread_mutex_unlock(&a->lock);
+}
+
+uint64_t mon_attr_by_mkdir(struct mon_attr *a)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->by_mkdir;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
+
+/* The engines' forms of a container's cgroup (systemd's scopes) */
+static const char *const scope_prefixes[] = {
+	"docker-", "libpod-", "crio-", "cri-containerd-", "runc-", "crun-", NULL,
+};
+
+/* Whether the path component comp (n bytes) names container ID id: the ID
+ * itself, or PREFIX-ID.scope. */
+static bool comp_names(const char *comp, size_t n, const char *id)
+{
+	size_t l = strlen(id);
+
+	if (n == l && !memcmp(comp, id, l))
+		return true;
+	if (n <= l + 6 || memcmp(comp + n - 6, ".scope", 6))
+		return false;
+	for (size_t i = 0; scope_prefixes[i]; i++) {
+		size_t pl = strlen(scope_prefixes[i]);
+
+		if (pl + l + 6 == n && !memcmp(comp, scope_prefixes[i], pl) &&
+		    !memcmp(comp + pl, id, l))
+			return true;
+	}
+	return false;
+}
+
+/* The latest container directory the watch named within MON_GRACE_NS that a
+ * component of path names, into *out (pend_lock taken). */
+static bool seen_match(struct mon_attr *a, const char *path, struct seen_dir *out)
+{
+	uint64_t now = now_ns(CLOCK_MONOTONIC), best = 0;
+
+	pthread_mutex_lock(&a->pend_lock);
+	for (const char *p = path; *p;) {
+		const char *e;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		e = strchr(p, '/');
+		n = e ? (size_t)(e - p) : strlen(p);
+		for (size_t i = 0; n && i < MON_SEEN; i++) {
+			const struct seen_dir *d = &a->seen[i];
+
+			if (!d->at_ns || now - d->at_ns > MON_GRACE_NS || d->at_ns <= best ||
+			    !comp_names(p, n, d->id))
+				continue;
+			best = d->at_ns;
+			*out = *d;
+		}
+		p += n;
+	}
+	pthread_mutex_unlock(&a->pend_lock);
+	return best != 0;
+}
+
+/*
+ * e's container by its cgroups' mkdir paths (lock held): a path noted for
+ * its pids or cgroup2 id (or a parent's: a sub-cgroup's path is under its
+ * container's) whose component names a container directory the state watch
+ * named: that container, kept in the grace list as a quick read's
+ * (provisional: its ID and runtime). A path alone never attributes (a
+ * systemd service's scope is no container).
+ */
+static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
+{
+	const uint64_t ids[2] = { e->pids, e->cg2 };
+	struct seen_dir d;
+	struct grace_entry *g;
+	uint64_t nseen;
+
+	/* no directory named since its last lookup: the same answer (a host
+	 * service's cgroup made since the start is not scanned record after
+	 * record) */
+	pthread_mutex_lock(&a->pend_lock);
+	nseen = a->nseen;
+	pthread_mutex_unlock(&a->pend_lock);
+	if (nseen == e->seen_at)
+		return false;
+	e->seen_at = nseen;
+	for (int k = 0; k < 2; k++) {
+		size_t h;
+		const struct cg_note *n;
+
+		if (ids[k] <= 1)
+			continue;
+		h = cg_slot(a, ids[k], k == 0);
+		if (!a->cg_hash[h])
+			continue;
+		n = &a->cgs[a->cg_hash[h] - 1];
+		if (!seen_match(a, n->path, &d))
+			continue;
+		g = grace_slot(a, e->pids, e->cg2, false, now_ns(CLOCK_MONOTONIC));
+		if (g) {
+			memset(g, 0, sizeof(*g));
+			g->pids = e->pids;
+			g->cg2 = e->cg2;
+			g->gone_ns = now_ns(CLOCK_MONOTONIC);
+			g->provisional = true;
+		}
+		memset(&e->c, 0, sizeof(e->c));
+		snprintf(e->c.id, sizeof(e->c.id), "%s", d.id);
+		snprintf(e->c.name, sizeof(e->c.name), "%s", d.id);
+		snprintf(e->c.runtime, sizeof(e->c.runtime), "%s", d.runtime);
+		if (g)
+			g->c = e->c;
+		e->provisional = true;
+		e->lists = a->lists;
+		a->by_mkdir++;
+		bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): container %s (%s) by "
+			 "its cgroup's mkdir path %s (%s)",
+			 (unsigned long long)e->cg2, (unsigned long long)e->pids, d.id, d.runtime,
+			 n->path, k == 0 ? "pids" : "cgroup2");
+		return true;
+	}
+	return false;
+}
+
 void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, uint64_t ts_boot,
 		  struct bh_mon_container *out)
 {
@@ -709,7 +972,7 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 			 * not: a dozen runc run at once on a loaded host took
 			 * more than MON_YOUNG_NS from runc init's first record to
 			 * the state (a record a batch reads the watch, at most) */
-			if (drain_find(a, e, ts_boot))
+			if (drain_find(a, e, ts_boot) || find_mkdir(a, e))
 				goto found;
 			bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): the host until "
 				 "its next check (record at %llu, watch read from %llu)",
@@ -738,6 +1001,11 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 	/* an id no listed container has: the state watch's changes read first
 	 * (a quick read of the containers they name, provisional), */
 	if (drain_find(a, e, ts_boot))
+		goto found;
+	/* then the paths its cgroups were made with (a container whose state
+	 * came and went before any read: runc run of one action on a loaded
+	 * host), before a list: one would not hold it */
+	if (find_mkdir(a, e))
 		goto found;
 	now = now_ns(CLOCK_MONOTONIC);
 	/* then list again. A young id always may (at most one list per
@@ -1065,6 +1333,9 @@ int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out)
 	a->watch_floor_ns = o->watch_floor_ns ? o->watch_floor_ns : MON_WATCH_FLOOR_NS;
 	a->cache = bh_calloc(MON_ATTR, sizeof(*a->cache));
 	a->grace = bh_calloc(MON_GRACE, sizeof(*a->grace));
+	a->cgs = bh_calloc(MON_CGROUPS, sizeof(*a->cgs));
+	a->cg_hash = bh_calloc(MON_CG_HASH, sizeof(*a->cg_hash));
+	a->seen = bh_calloc(MON_SEEN, sizeof(*a->seen));
 	a->tokens = MON_RELIST_BURST;
 	a->exec_tokens = MON_EXEC_LIST_BURST;
 	a->token_ns = now_ns(CLOCK_MONOTONIC);
@@ -1141,5 +1412,8 @@ void mon_attr_free(struct mon_attr *a)
 	bh_ctr_list_free(a->ctrs);
 	free(a->cache);
 	free(a->grace);
+	free(a->cgs);
+	free(a->cg_hash);
+	free(a->seen);
 	free(a);
 }

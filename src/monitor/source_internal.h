@@ -76,6 +76,21 @@ struct mon_rec_raw {
  */
 int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev,
 		      struct mon_rec_raw *raw);
+/* A cgroup made (bpf/events.h MON_T_CGROUP_MKDIR): a note for the attribution. */
+#define MON_CG_PATH_MAX 256
+struct mon_cgroup_note {
+	uint64_t id;		    /* the cgroup's kernfs id */
+	bool pids;		    /* in the v1 pids hierarchy (else the cgroup2 one) */
+	bool truncated;		    /* path was cut at its bound */
+	uint64_t ts_boot_ns;	    /* CLOCK_BOOTTIME of the mkdir */
+	char path[MON_CG_PATH_MAX]; /* in its hierarchy: "/system.slice/runc-ID.scope" */
+};
+/*
+ * A ring buffer record (untrusted) that is a cgroup's mkdir into *out: 0;
+ * 1 when it is not one (an event's record: mon_record_decode's); -1 when
+ * it is one, malformed. mon_record_decode refuses these records.
+ */
+int mon_record_cgroup(const void *buf, size_t len, struct mon_cgroup_note *out);
 /* A walked path (leaf first) into out: 0, 1 when cut, -1 malformed. *memfd (may
  * be NULL): the file is a memfd (out "memfd:NAME"). */
 int mon_path_decode(const struct mon_path *p, char *out, size_t outsz, bool *memfd);
@@ -102,6 +117,17 @@ void mon_attr_free(struct mon_attr *a);
 /* Tests only: the attribution's lock taken (hold) or let go, as mon_attr_get
  * holds it while it looks a record's ids up. */
 void mon_attr_hold(struct mon_attr *a, bool hold);
+/*
+ * A cgroup made (a record's note): its id and path kept in a bounded table
+ * (MON_CGROUPS, the oldest evicted). mon_attr_get, before it calls an id
+ * the host, looks its path up there: a component that names a container
+ * directory the state watch named recently (its ID, or an engine's scope
+ * form: docker-ID.scope, libpod-ID.scope...) gives that container,
+ * provisional. Path truncated: kept as cut. Same caller as mon_attr_get.
+ */
+void mon_attr_note_cgroup(struct mon_attr *a, uint64_t id, bool pids, const char *path);
+/* The ids attributed through a cgroup's mkdir path so far. */
+uint64_t mon_attr_by_mkdir(struct mon_attr *a);
 /* The container of a record's cgroup ids into *out (zeroed: the host). exec:
  * the record is an exec that happened at ts_boot (CLOCK_BOOTTIME). One caller
  * at a time (the source's consumer); the attribution's thread runs beside it. */

@@ -77,6 +77,7 @@ struct mon_kernel {
 	/* exit, exec, prepare_exec, memfd_host, 2 exec_enter, generic, 32-bit,
 	 * newtask, one per type */
 	struct bpf_link *links[9 + 32];
+	struct bpf_link *mkdir_link; /* tp_btf/cgroup_mkdir (optional) */
 	struct ring_buffer *rb;
 	int epfd;
 	unsigned idle_polls; /* empty reads in a row */
@@ -97,6 +98,7 @@ struct mon_kernel {
 	size_t qhead, qlen;
 	int64_t boot_to_real;
 	uint64_t truncated, unattributed, malformed;
+	uint64_t cgroups_made;	     /* notes of tp_btf/cgroup_mkdir handed to the attribution */
 	uint64_t unwatched, generic; /* type masks */
 	uint8_t compat;		     /* enum bh_mon_compat_state */
 	struct mon_attr *at;
@@ -295,8 +297,21 @@ static int on_record(void *ctx, void *data, size_t len)
 	struct bh_mon_event *ev;
 	struct mon_rec_raw raw;
 
+	struct mon_cgroup_note cn;
+	int r;
+
 	if (k->qlen >= MON_QUEUE)
 		return -ENOSPC; /* cannot happen: consume stops at the full queue */
+	/* a cgroup made: a note for the attribution, no event */
+	if ((r = mon_record_cgroup(data, len, &cn)) <= 0) {
+		if (r < 0)
+			k->malformed++;
+		else {
+			k->cgroups_made++;
+			mon_attr_note_cgroup(k->at, cn.id, cn.pids, cn.path);
+		}
+		return 0;
+	}
 	ev = &k->q[(k->qhead + k->qlen) % MON_QUEUE];
 	if (mon_record_decode(data, len, ev, &raw) < 0) {
 		k->malformed++;
@@ -445,6 +460,9 @@ static void kernel_stats(const void *impl, struct bh_mon_stats *st)
 
 	st->truncated += k->truncated;
 	st->unattributed += k->unattributed;
+	st->cgroups_made += k->cgroups_made;
+	if (k->at)
+		st->by_mkdir += mon_attr_by_mkdir(k->at);
 	st->invalid += k->malformed;
 	st->unwatched_types |= k->unwatched;
 	st->generic_types |= k->generic;
@@ -481,6 +499,8 @@ static void kernel_free(void *impl)
 	for (size_t i = 0; i < sizeof(k->links) / sizeof(k->links[0]); i++)
 		if (k->links[i])
 			bpf_link__destroy(k->links[i]);
+	if (k->mkdir_link)
+		bpf_link__destroy(k->mkdir_link);
 	if (k->sk)
 		mon_events__destroy(k->sk);
 	mon_attr_free(k->at);
@@ -616,6 +636,23 @@ static int host_pid(uint32_t *ino, uint32_t *pidns)
 	if (stat(pid == 1 ? "/proc/1/ns/pid" : "/proc/2/ns/pid", &st) == 0)
 		*pidns = (uint32_t)st.st_ino;
 	return pid;
+}
+
+/* The v1 hierarchy that holds pids, as /proc/cgroups numbers it (0: none:
+ * pids is cgroup2's, or not built). */
+static uint32_t pids_hierarchy(void)
+{
+	char line[256], name[64];
+	unsigned int hier = 0, h;
+	FILE *f = fopen("/proc/cgroups", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s %u", name, &h) == 2 && !strcmp(name, "pids"))
+			hier = h;
+	fclose(f);
+	return hier;
 }
 
 /*
@@ -779,7 +816,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool own[NSYS_TYPES] = { false };
 	struct bpf_program *p;
 	size_t nl = 0;
-	bool watch32, newtask, prepare, enter;
+	bool watch32, newtask, prepare, enter, cgmk;
 
 	if (!o->generic)
 		mount_tracefs();
@@ -820,6 +857,14 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bpf_program__set_autoload(k->sk->progs.mon_exec_enter_at, enter);
 	bpf_program__set_autoload(k->sk->progs.mon_memfd_host, prepare || enter);
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit, k->generic != 0);
+	/* the cgroups made, for the attribution: optional (a kernel whose
+	 * tracefs lists no cgroup_mkdir loads the rest; its BTF is taken to
+	 * have the tracepoint then, as sched_prepare_exec's above) */
+	cgmk = has_tp("cgroup", "cgroup_mkdir") == 1;
+	if (!cgmk)
+		bh_debug("monitor: no cgroup_mkdir tracepoint: a short-lived container is "
+			 "attributed by its state alone");
+	bpf_program__set_autoload(k->sk->progs.mon_cgroup_mkdir, cgmk);
 	/* the generic program serves 32-bit calls too where it is attached */
 	bpf_program__set_autoload(k->sk->progs.mon_sys_exit32, watch32 && !k->generic);
 	{
@@ -895,6 +940,18 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 		if (!k->links[nl++])
 			return unsupported(errno ? errno : EINVAL, "attach", err);
 	}
+	/* after exec and exit, before records are read: a cgroup made from now
+	 * on is in the ring before its processes' records */
+	if (cgmk) {
+		k->mkdir_link = bpf_program__attach(k->sk->progs.mon_cgroup_mkdir);
+		if (!k->mkdir_link)
+			bh_debug("monitor: tp_btf/cgroup_mkdir not attached (%s): a short-lived "
+				 "container is attributed by its state alone",
+				 strerror(errno ? errno : EINVAL));
+		else
+			bh_debug("monitor: cgroups made (cgroup2%s) noted for the attribution",
+				 k->sk->rodata->pids_hier ? ", v1 pids" : "");
+	}
 	if (k->unwatched)
 		bh_debug("monitor: event types 0x%llx: calls this kernel does not implement, "
 			 "not watched",
@@ -962,6 +1019,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->sk->rodata->host_root_ino = root_ino;
 	k->sk->rodata->host_root_dev = root_dev;
 	k->sk->rodata->host_root_mnt = root_mnt;
+	k->sk->rodata->pids_hier = pids_hierarchy();
 	if (load_and_attach(k, o, err) < 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);

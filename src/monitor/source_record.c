@@ -450,3 +450,25 @@ int mon_record_decode(const void *buf, size_t len, struct bh_mon_event *ev, stru
 		decode_extra(h, (const struct mon_rec_sys *)(h + 1), x, ev);
 	return 0;
 }
+
+int mon_record_cgroup(const void *buf, size_t len, struct mon_cgroup_note *out)
+{
+	const struct mon_rec_hdr *h = buf;
+	const struct mon_rec_cgroup *c;
+
+	memset(out, 0, sizeof(*out));
+	if (len < sizeof(*h) || h->type != MON_T_CGROUP_MKDIR)
+		return 1;
+	if (h->size != len || len != sizeof(*h) + sizeof(*c))
+		return -1;
+	c = (const struct mon_rec_cgroup *)(h + 1);
+	if (c->hier != MON_CG_V2 && c->hier != MON_CG_PIDS)
+		return -1;
+	out->id = c->id;
+	out->pids = c->hier == MON_CG_PIDS;
+	out->truncated = (c->flags & MON_CG_TRUNC) != 0;
+	/* no NUL within the buffer: cut too */
+	out->truncated |= copy_str(out->path, sizeof(out->path), c->path, sizeof(c->path));
+	out->ts_boot_ns = h->ts_ns;
+	return 0;
+}

@@ -631,7 +631,9 @@ static void test_watch(void **state)
 
 /* bh_ctr_list_dirs: the named container directories alone, read as the full
  * list reads them (a runtime root's, a starred root's, a crun one); a path
- * of no root, a root itself, a ".." or another root's path: nothing. */
+ * of no root, a root itself, a ".." or another root's path: nothing. And
+ * bh_ctr_dir_runtime names the runtime of the same directories (a gone one
+ * too), none for the others. */
 static void test_list_dirs(void **state)
 {
 	struct bh_ctr_opts o = { .root = ROOT, .docker_socket = "", .include_stopped = true };
@@ -652,6 +654,13 @@ static void test_list_dirs(void **state)
 	assert_int_equal(bh_ctr_list_dirs(&o, &dirs, &l, &err), 0);
 	assert_null(err);
 	assert_int_equal(l->n, 3);
+	/* bh_ctr_dir_runtime: the same roots, nothing read (nothere: gone) */
+	assert_string_equal(bh_ctr_dir_runtime(&o, dirs.v[0]), "runc");
+	assert_string_equal(bh_ctr_dir_runtime(&o, dirs.v[1]), "runc");
+	assert_string_equal(bh_ctr_dir_runtime(&o, dirs.v[2]), "crun");
+	for (size_t i = 3; i < 7; i++)
+		assert_null(bh_ctr_dir_runtime(&o, dirs.v[i]));
+	assert_string_equal(bh_ctr_dir_runtime(&o, dirs.v[7]), "runc");
 	full = list(&o);
 	c = find(l, "r1");
 	assert_non_null(c);

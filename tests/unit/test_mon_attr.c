@@ -13,7 +13,10 @@
  * by the watch's thread all the same; and a naming (mon_attr_name, for an
  * alert of a provisional container) gets the engine's names from a full list
  * it asks for past a watch floor of 10 s, well within its deadline, and one
- * of a container no full list holds gives up at the deadline, unnamed.
+ * of a container no full list holds gives up at the deadline, unnamed; and
+ * one whose state directory came and went before any read is found through
+ * its cgroup's mkdir path (a real cgroup's ids), while a path no watched
+ * directory names stays the host's.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -473,6 +476,112 @@ static void attr_naming_gives_up_at_the_deadline(void **state)
 	free(d);
 }
 
+/* A cgroup made under the hierarchy mounted at hier (NAME under it),
+ * its kernfs id; 0 when it cannot be made (not root, no such hierarchy). */
+static uint64_t real_cgroup(const char *hier, const char *name)
+{
+	char *p = bh_asprintf("%s/%s", hier, name);
+	uint64_t id = 0;
+
+	if (mkdir(p, 0755) == 0)
+		id = dir_id(p);
+	free(p);
+	return id;
+}
+
+static void real_cgroup_rm(const char *hier, const char *name)
+{
+	char *p = bh_asprintf("%s/%s", hier, name);
+
+	rmdir(p);
+	free(p);
+}
+
+/*
+ * A runc container whose state directory is made and deleted before the
+ * attribution reads the watch (runc run of one action on a loaded host):
+ * its records' ids are no container's, but the mkdir of its cgroups (noted
+ * as the BPF record would) has a path whose component is the ID the watch
+ * named: that container, its runtime, provisional. A path whose components
+ * name no directory the watch saw (a systemd service, conmon's scope of a
+ * seen ID) stays the host's; a sub-cgroup's path under the container's
+ * names it. Fails without the mkdir's path (the ids are the host's).
+ */
+static void attr_mkdir_path_names_a_gone_container(void **state)
+{
+	char *d = unit_mktmp(), *root = bh_asprintf("%s/root", d);
+	char *id = bh_asprintf("bh-unit-%d-c1", (int)getpid());
+	char *svc = bh_asprintf("/system.slice/bh-unit-%d.service", (int)getpid());
+	char *conmon = bh_asprintf("/machine.slice/libpod-conmon-%s.scope", id);
+	char *sub = bh_asprintf("/system.slice/docker-%s.scope/sub", id);
+	char *path = bh_asprintf("/%s", id);
+	struct bh_ctr_opts co = { .root = root, .docker_socket = "", .podman_socket = "" };
+	struct bh_mon_container c;
+	struct mon_attr *a = NULL;
+	uint64_t cg2, pids;
+	bool real;
+
+	(void)state;
+	sh(bh_asprintf("cp -a " FIXTURE " '%s' && mkdir -p '%s'/run/runc", root, root));
+	pids = real_cgroup("/sys/fs/cgroup/pids", id);
+	cg2 = real_cgroup("/sys/fs/cgroup/unified", id);
+	real = pids > 1 && cg2 > 1;
+	if (!real) {
+		/* no cgroup v1 pids and cgroup2 hierarchies to make one in: a
+		 * directory's ids stand in (the attribution only keys on them) */
+		real_cgroup_rm("/sys/fs/cgroup/pids", id);
+		real_cgroup_rm("/sys/fs/cgroup/unified", id);
+		ctr_cgroup_ids(root, id, &cg2, &pids);
+	}
+	assert_int_equal(
+		mon_attr_new(&(struct mon_attr_opts){ .copts = &co, .no_threads = true }, &a), 0);
+	/* runc: the cgroups made (the BPF notes, in the ring before the
+	 * container's records), its state directory made and deleted before
+	 * the watch is read */
+	mon_attr_note_cgroup(a, pids, true, path);
+	mon_attr_note_cgroup(a, cg2, false, path);
+	mon_attr_note_cgroup(a, 7000001, false, svc);
+	mon_attr_note_cgroup(a, 7000002, false, conmon);
+	mon_attr_note_cgroup(a, 7000003, false, sub);
+	sh(bh_asprintf("mkdir '%s'/run/runc/%s && echo '{}' > '%s'/run/runc/%s/state.json && "
+		       "rm -rf '%s'/run/runc/%s",
+		       root, id, root, id, root, id));
+	mon_attr_get(a, cg2, pids, false, 0, &c);
+	assert_string_equal(c.id, id);
+	assert_string_equal(c.runtime, "runc");
+	assert_int_equal(mon_attr_by_mkdir(a), 1);
+	/* found again (the cache, the grace list), not counted again */
+	mon_attr_get(a, cg2, pids, true, 0, &c);
+	assert_string_equal(c.id, id);
+	assert_int_equal(mon_attr_by_mkdir(a), 1);
+	/* a sub-cgroup made under the container's scope */
+	mon_attr_get(a, 7000003, 0, false, 0, &c);
+	assert_string_equal(c.id, id);
+	assert_int_equal(mon_attr_by_mkdir(a), 2);
+	/* no watched directory named: the host */
+	mon_attr_get(a, 7000001, 0, false, 0, &c);
+	assert_string_equal(c.id, "");
+	mon_attr_get(a, 7000002, 0, false, 0, &c);
+	assert_string_equal(c.id, "");
+	/* an id never noted: the host */
+	mon_attr_get(a, 7000004, 0, false, 0, &c);
+	assert_string_equal(c.id, "");
+	assert_int_equal(mon_attr_by_mkdir(a), 2);
+	mon_attr_free(a);
+	if (real) {
+		real_cgroup_rm("/sys/fs/cgroup/pids", id);
+		real_cgroup_rm("/sys/fs/cgroup/unified", id);
+	}
+	sh(bh_asprintf("rm -rf '%s'", d));
+	free(path);
+	free(sub);
+	free(conmon);
+	free(svc);
+	free(id);
+	free(root);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -483,6 +592,7 @@ int main(void)
 		cmocka_unit_test(attr_watch_read_while_lock_held),
 		cmocka_unit_test(attr_naming_lists_past_the_floor),
 		cmocka_unit_test(attr_naming_gives_up_at_the_deadline),
+		cmocka_unit_test(attr_mkdir_path_names_a_gone_container),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,9 @@
  *    and execveat's entry tracepoints).
  *  - tp_btf/sched_process_exit: one record when the last thread of a
  *    process ends (the tracepoint's group_dead), res the exit code.
+ *  - tp_btf/cgroup_mkdir (optional: the loader's, where the kernel has
+ *    the tracepoint): a note, no event, of a cgroup made in the cgroup2 or
+ *    the v1 pids hierarchy (its id and path), for the attribution.
  *  - per syscall type, one program on that call's own exit tracepoint
  *    (tracepoint/syscalls/sys_exit_NAME), attached only when the type is
  *    asked: no other call runs BPF. The arguments are the registers saved
@@ -172,6 +175,58 @@ int mon_exit(__u64 *ctx)
 	fill_hdr(h, t, T_PROCEXIT, sizeof(*h));
 	h->res = BPF_CORE_READ(t, exit_code); /* the wait status */
 	submit(h, sizeof(*h));
+	return 0;
+}
+
+/* ---- cgroups made ------------------------------------------------------------------ */
+
+/* The v1 hierarchy that holds pids (/proc/cgroups; 0: none, pids is cgroup2's): the loader's */
+const volatile __u32 pids_hier = 0;
+
+/*
+ * A cgroup made in the cgroup2 hierarchy or the v1 pids one: its kernfs id
+ * and path as a note for the attribution (events.h MON_T_CGROUP_MKDIR). A
+ * runtime makes a container's cgroups before it moves the container's
+ * first process in, so the note is in the ring before any of its records,
+ * even when the runtime deletes its state before user space reads it.
+ */
+SEC("tp_btf/cgroup_mkdir")
+int mon_cgroup_mkdir(__u64 *ctx)
+{
+	struct cgroup *cg = (struct cgroup *)ctx[0];
+	const char *path = (const char *)ctx[1];
+	const __u32 size = sizeof(struct mon_rec_hdr) + sizeof(struct mon_rec_cgroup);
+	struct mon_rec_hdr *h;
+	struct mon_rec_cgroup *c;
+	int hid = BPF_CORE_READ(cg, root, hierarchy_id);
+	__u32 hier;
+	char last = 0;
+	long n;
+
+	if (hid == 0)
+		hier = MON_CG_V2;
+	else if (pids_hier && (__u32)hid == pids_hier)
+		hier = MON_CG_PIDS;
+	else
+		return 0;
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		count(MON_C_LOST);
+		return 0;
+	}
+	fill_hdr(h, bpf_get_current_task_btf(), MON_T_CGROUP_MKDIR, size);
+	c = (struct mon_rec_cgroup *)(h + 1);
+	c->id = BPF_CORE_READ(cg, kn, id);
+	c->hier = hier;
+	c->flags = 0;
+	n = bpf_probe_read_kernel_str(c->path, sizeof(c->path), path);
+	if (n < 0)
+		c->path[0] = 0;
+	/* a full buffer: cut when the byte it ends on was not the path's NUL */
+	if (n == sizeof(c->path) &&
+	    (bpf_probe_read_kernel(&last, 1, path + sizeof(c->path) - 1) || last))
+		c->flags |= MON_CG_TRUNC;
+	submit(h, size);
 	return 0;
 }
 

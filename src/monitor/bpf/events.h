@@ -142,6 +142,28 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 #define MON_T_EXTRA_FIRST	MON_T_CLONE
 #define MON_T_EXTRA_LAST	MON_T_FSPICK
 
+/*
+ * A record that is no event: a cgroup made (tp_btf/cgroup_mkdir) in the
+ * cgroup2 hierarchy or in the v1 hierarchy that holds pids (the loader's
+ * pids_hier), from the task that made it (a runtime: runc, crun, systemd),
+ * before any process of a container runs in it, so before their records in
+ * the ring. A struct mon_rec_hdr then a struct mon_rec_cgroup; user space
+ * hands it to the attribution (mon_record_cgroup, mon_attr_note_cgroup),
+ * never out as an event. Above the extra types, below 64.
+ */
+#define MON_T_CGROUP_MKDIR 60
+#define MON_CG_PATH	   256 /* the path in its hierarchy, NUL included */
+#define MON_CG_V2	   0   /* mon_rec_cgroup.hier: the cgroup2 hierarchy */
+#define MON_CG_PIDS	   1   /* the v1 hierarchy that holds pids */
+#define MON_CG_TRUNC	   1u  /* mon_rec_cgroup.flags: the path was cut */
+
+struct mon_rec_cgroup {
+	unsigned long long id; /* the cgroup's kernfs id (what records carry) */
+	unsigned int hier;     /* MON_CG_V2, MON_CG_PIDS */
+	unsigned int flags;    /* MON_CG_TRUNC */
+	char path[MON_CG_PATH];
+};
+
 /* clone's CLONE_NEW* bits; clone(2)'s low byte is the exit signal, so
  * CLONE_NEWTIME (0x80) counts only in clone3(2) */
 #define MON_CLONE_NEW	    0x7e020000ull

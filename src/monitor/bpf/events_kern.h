@@ -217,8 +217,13 @@ struct kernfs_node {
 	unsigned long long id;
 } __attribute__((preserve_access_index));
 
+struct cgroup_root {
+	int hierarchy_id; /* 0: the cgroup2 (default) hierarchy */
+} __attribute__((preserve_access_index));
+
 struct cgroup {
 	struct kernfs_node *kn;
+	struct cgroup_root *root;
 } __attribute__((preserve_access_index));
 
 struct cgroup_subsys_state {
