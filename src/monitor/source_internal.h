@@ -82,6 +82,7 @@ struct mon_cgroup_note {
 	uint64_t id;		    /* the cgroup's kernfs id */
 	bool pids;		    /* in the v1 pids hierarchy (else the cgroup2 one) */
 	bool truncated;		    /* path was cut at its bound */
+	bool under;		    /* made below its maker's own cgroup: not to be used */
 	uint64_t ts_boot_ns;	    /* CLOCK_BOOTTIME of the mkdir */
 	char path[MON_CG_PATH_MAX]; /* in its hierarchy: "/system.slice/runc-ID.scope" */
 };

@@ -306,7 +306,14 @@ static int on_record(void *ctx, void *data, size_t len)
 	if ((r = mon_record_cgroup(data, len, &cn)) <= 0) {
 		if (r < 0)
 			k->malformed++;
-		else {
+		else if (cn.under) {
+			/* a container's own sub-cgroup: its name is the
+			 * container's choice, and may be another's ID */
+			k->cgroups_made++;
+			bh_debug("monitor: cgroup %llu (%s) %s made below its maker's own: not "
+				 "used for the attribution",
+				 (unsigned long long)cn.id, cn.pids ? "pids" : "cgroup2", cn.path);
+		} else {
 			k->cgroups_made++;
 			mon_attr_note_cgroup(k->at, cn.id, cn.pids, cn.path);
 		}

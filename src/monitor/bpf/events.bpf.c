@@ -200,7 +200,9 @@ int mon_cgroup_mkdir(__u64 *ctx)
 	struct mon_rec_cgroup *c;
 	int hid = BPF_CORE_READ(cg, root, hierarchy_id);
 	__u32 hier;
+	struct cgroup_subsys_state *css;
 	char last = 0;
+	__u64 mine;
 	long n;
 
 	if (hid == 0)
@@ -226,6 +228,18 @@ int mon_cgroup_mkdir(__u64 *ctx)
 	if (n == sizeof(c->path) &&
 	    (bpf_probe_read_kernel(&last, 1, path + sizeof(c->path) - 1) || last))
 		c->flags |= MON_CG_TRUNC;
+	/* below the maker's own cgroup of this hierarchy (its id in the
+	 * header): a container naming a sub-cgroup of its own after another
+	 * container's ID gets no note the attribution uses */
+	mine = hier == MON_CG_V2 ? h->cg2_id : h->pids_id;
+	css = mine > 1 ? BPF_CORE_READ(cg, self.parent) : NULL;
+	for (int i = 0; i < MON_CG_ANC_MAX && css; i++) {
+		if (BPF_CORE_READ(css, cgroup, kn, id) == mine) {
+			c->flags |= MON_CG_UNDER;
+			break;
+		}
+		css = BPF_CORE_READ(css, parent);
+	}
 	submit(h, size);
 	return 0;
 }
