@@ -101,7 +101,10 @@
  *    sub-cgroup's path holds its container's) gives that container, its ID
  *    and runtime, provisional and in the grace list as a quick read's. A
  *    path alone never names one (a systemd service's scope is no
- *    container); conmon's libpod-conmon-ID.scope names none.
+ *    container); conmon's libpod-conmon-ID.scope names none. A cgroup made
+ *    from outside the host's PID namespace (a container's: it may name one
+ *    after another container's ID) is never noted (the kernel source drops
+ *    it: MON_CG_FOREIGN).
  *  - the grace list: a container in one list and not in the next (its
  *    runtime deleted its state) is kept, by its pids and cgroup2 ids, for
  *    MON_GRACE_NS, at most MON_GRACE of them (the oldest goes first), so

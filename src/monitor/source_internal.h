@@ -82,7 +82,7 @@ struct mon_cgroup_note {
 	uint64_t id;		    /* the cgroup's kernfs id */
 	bool pids;		    /* in the v1 pids hierarchy (else the cgroup2 one) */
 	bool truncated;		    /* path was cut at its bound */
-	bool under;		    /* made below its maker's own cgroup: not to be used */
+	bool foreign;		    /* made from a container (MON_CG_FOREIGN): not used */
 	uint64_t ts_boot_ns;	    /* CLOCK_BOOTTIME of the mkdir */
 	char path[MON_CG_PATH_MAX]; /* in its hierarchy: "/system.slice/runc-ID.scope" */
 };
@@ -125,6 +125,8 @@ void mon_attr_hold(struct mon_attr *a, bool hold);
  * directory the state watch named recently (its ID, or an engine's scope
  * form: docker-ID.scope, libpod-ID.scope...) gives that container,
  * provisional. Path truncated: kept as cut. Same caller as mon_attr_get.
+ * The kernel source does not note a cgroup made from outside the host's PID
+ * namespace (MON_CG_FOREIGN: a container's, its name its own choice).
  */
 void mon_attr_note_cgroup(struct mon_attr *a, uint64_t id, bool pids, const char *path);
 /* The ids attributed through a cgroup's mkdir path so far. */

@@ -306,12 +306,12 @@ static int on_record(void *ctx, void *data, size_t len)
 	if ((r = mon_record_cgroup(data, len, &cn)) <= 0) {
 		if (r < 0)
 			k->malformed++;
-		else if (cn.under) {
-			/* a container's own sub-cgroup: its name is the
-			 * container's choice, and may be another's ID */
+		else if (cn.foreign) {
+			/* made from a container: its name is the container's
+			 * choice, and may be another container's ID */
 			k->cgroups_made++;
-			bh_debug("monitor: cgroup %llu (%s) %s made below its maker's own: not "
-				 "used for the attribution",
+			bh_debug("monitor: cgroup %llu (%s) %s made from outside the host's PID "
+				 "namespace: not used for the attribution",
 				 (unsigned long long)cn.id, cn.pids ? "pids" : "cgroup2", cn.path);
 		} else {
 			k->cgroups_made++;

@@ -467,7 +467,7 @@ int mon_record_cgroup(const void *buf, size_t len, struct mon_cgroup_note *out)
 	out->id = c->id;
 	out->pids = c->hier == MON_CG_PIDS;
 	out->truncated = (c->flags & MON_CG_TRUNC) != 0;
-	out->under = (c->flags & MON_CG_UNDER) != 0;
+	out->foreign = (c->flags & MON_CG_FOREIGN) != 0;
 	/* no NUL within the buffer: cut too */
 	out->truncated |= copy_str(out->path, sizeof(out->path), c->path, sizeof(c->path));
 	out->ts_boot_ns = h->ts_ns;

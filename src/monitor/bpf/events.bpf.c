@@ -200,9 +200,7 @@ int mon_cgroup_mkdir(__u64 *ctx)
 	struct mon_rec_cgroup *c;
 	int hid = BPF_CORE_READ(cg, root, hierarchy_id);
 	__u32 hier;
-	struct cgroup_subsys_state *css;
 	char last = 0;
-	__u64 mine;
 	long n;
 
 	if (hid == 0)
@@ -228,18 +226,11 @@ int mon_cgroup_mkdir(__u64 *ctx)
 	if (n == sizeof(c->path) &&
 	    (bpf_probe_read_kernel(&last, 1, path + sizeof(c->path) - 1) || last))
 		c->flags |= MON_CG_TRUNC;
-	/* below the maker's own cgroup of this hierarchy (its id in the
-	 * header): a container naming a sub-cgroup of its own after another
-	 * container's ID gets no note the attribution uses */
-	mine = hier == MON_CG_V2 ? h->cg2_id : h->pids_id;
-	css = mine > 1 ? BPF_CORE_READ(cg, self.parent) : NULL;
-	for (int i = 0; i < MON_CG_ANC_MAX && css; i++) {
-		if (BPF_CORE_READ(css, cgroup, kn, id) == mine) {
-			c->flags |= MON_CG_UNDER;
-			break;
-		}
-		css = BPF_CORE_READ(css, parent);
-	}
+	/* made by a task outside the host's PID namespace (a container's: with
+	 * a writable cgroupfs it may name a cgroup after another container's
+	 * ID, anywhere it can write): no note the attribution uses */
+	if (!task_pidns_host(bpf_get_current_task_btf()))
+		c->flags |= MON_CG_FOREIGN;
 	submit(h, size);
 	return 0;
 }

@@ -156,11 +156,11 @@ static inline unsigned long long mon_uid16(unsigned long long v)
 #define MON_CG_V2	   0   /* mon_rec_cgroup.hier: the cgroup2 hierarchy */
 #define MON_CG_PIDS	   1   /* the v1 hierarchy that holds pids */
 #define MON_CG_TRUNC	   1u  /* mon_rec_cgroup.flags: the path was cut */
-/* made below the maker's own cgroup (not its hierarchy's root): a
- * container's own sub-cgroup (it can write only below its own), never a
- * runtime's (runc, crun, systemd make a container's cgroup elsewhere) */
-#define MON_CG_UNDER   2u
-#define MON_CG_ANC_MAX 32 /* ancestors looked at */
+/* made by a task outside the host's PID namespace (host_pidns; all when it
+ * is not known): a container's, whose cgroup names are its own choice. A
+ * runtime (runc, crun, bulkhead, their engines, systemd) makes a container's
+ * cgroups from the host's PID namespace. */
+#define MON_CG_FOREIGN 2u
 
 struct mon_rec_cgroup {
 	unsigned long long id; /* the cgroup's kernfs id (what records carry) */

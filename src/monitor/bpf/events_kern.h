@@ -221,17 +221,13 @@ struct cgroup_root {
 	int hierarchy_id; /* 0: the cgroup2 (default) hierarchy */
 } __attribute__((preserve_access_index));
 
-struct cgroup;
+struct cgroup {
+	struct kernfs_node *kn;
+	struct cgroup_root *root;
+} __attribute__((preserve_access_index));
 
 struct cgroup_subsys_state {
 	struct cgroup *cgroup;
-	struct cgroup_subsys_state *parent;
-} __attribute__((preserve_access_index));
-
-struct cgroup {
-	struct cgroup_subsys_state self; /* self.parent: the parent cgroup's */
-	struct kernfs_node *kn;
-	struct cgroup_root *root;
 } __attribute__((preserve_access_index));
 
 struct css_set {
