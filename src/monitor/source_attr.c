@@ -2,6 +2,9 @@
 /*
  * The kernel source's attribution (source_internal.h, mon_attr_*): a record's
  * cgroup ids to its container.
+ * About 1,420 lines, one file: one state (struct mon_attr) under three locks,
+ * shared by two threads and the reader, whose order and coverage are stated
+ * once, here. Its seams for a split: the cgroups' mkdir paths and the naming.
  *
  *  - by the record's v1 pids cgroup id, then its cgroup2 id, exact matches
  *    against a cached bh_ctr_list first, then through bh_ctr_lookup_cgroup_id
@@ -188,6 +191,7 @@ struct seen_dir {
 	uint64_t at_ns; /* CLOCK_MONOTONIC; 0: an empty slot */
 	char id[BH_MON_CID_MAX];
 	char runtime[BH_MON_RUNTIME_MAX];
+	bool engine; /* an engine's directory (dockerd's, containerd's): names to come */
 };
 
 struct mon_attr {
@@ -570,6 +574,10 @@ static void seen_note(struct mon_attr *a, const struct bh_strvec *dirs, const st
 		d->at_ns = now ? now : 1;
 		snprintf(d->id, sizeof(d->id), "%s", id + 1);
 		snprintf(d->runtime, sizeof(d->runtime), "%s", rt);
+		/* dockerd's runtimes' root is <exec-root>/runtime-NAME/moby (the
+		 * engines' claim: containers_engines.c), containerd's has its name */
+		d->engine = (id - dirs->v[i] >= 5 && !strncmp(id - 5, "/moby", 5)) ||
+			    strstr(dirs->v[i], "/containerd/");
 	}
 }
 
@@ -825,36 +833,43 @@ uint64_t mon_attr_by_mkdir(struct mon_attr *a)
 	return n;
 }
 
-/* The engines' forms of a container's cgroup (systemd's scopes) */
+/* The engines' forms of a container's cgroup (systemd's scopes); the first
+ * MON_SCOPE_ENGINES are the engines' (podman's, dockerd's, CRI-O's,
+ * containerd's: their names come with a full list) */
+#define MON_SCOPE_ENGINES 4
 static const char *const scope_prefixes[] = {
 	"docker-", "libpod-", "crio-", "cri-containerd-", "runc-", "crun-", NULL,
 };
 
-/* Whether the path component comp (n bytes) names container ID id: the ID
- * itself, or PREFIX-ID.scope. */
-static bool comp_names(const char *comp, size_t n, const char *id)
+/* Whether the path component comp (n bytes) names container ID id: 1 the
+ * ID itself or a runtime's RUNTIME-ID.scope, 2 an engine's ENGINE-ID.scope,
+ * 0 not. */
+static int comp_names(const char *comp, size_t n, const char *id)
 {
 	size_t l = strlen(id);
 
 	if (n == l && !memcmp(comp, id, l))
-		return true;
+		return 1;
 	if (n <= l + 6 || memcmp(comp + n - 6, ".scope", 6))
-		return false;
+		return 0;
 	for (size_t i = 0; scope_prefixes[i]; i++) {
 		size_t pl = strlen(scope_prefixes[i]);
 
 		if (pl + l + 6 == n && !memcmp(comp, scope_prefixes[i], pl) &&
 		    !memcmp(comp + pl, id, l))
-			return true;
+			return i < MON_SCOPE_ENGINES ? 2 : 1;
 	}
-	return false;
+	return 0;
 }
 
 /* The latest container directory the watch named within MON_GRACE_NS that a
- * component of path names, into *out (pend_lock taken). */
+ * component of path names, into *out (pend_lock taken); out->engine also
+ * set when the component is an engine's scope (podman's containers are
+ * runc's under /run/runc: only their cgroup says podman). */
 static bool seen_match(struct mon_attr *a, const char *path, struct seen_dir *out)
 {
 	uint64_t now = now_ns(CLOCK_MONOTONIC), best = 0;
+	int how;
 
 	pthread_mutex_lock(&a->pend_lock);
 	for (const char *p = path; *p;) {
@@ -869,10 +884,11 @@ static bool seen_match(struct mon_attr *a, const char *path, struct seen_dir *ou
 			const struct seen_dir *d = &a->seen[i];
 
 			if (!d->at_ns || now - d->at_ns > MON_GRACE_NS || d->at_ns <= best ||
-			    !comp_names(p, n, d->id))
+			    !(how = comp_names(p, n, d->id)))
 				continue;
 			best = d->at_ns;
 			*out = *d;
+			out->engine = d->engine || how == 2;
 		}
 		p += n;
 	}
@@ -928,6 +944,8 @@ static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
 		snprintf(e->c.id, sizeof(e->c.id), "%s", d.id);
 		snprintf(e->c.name, sizeof(e->c.name), "%s", d.id);
 		snprintf(e->c.runtime, sizeof(e->c.runtime), "%s", d.runtime);
+		/* an engine's: its alerts wait for its names (the naming stage) */
+		e->c.provisional = d.engine;
 		if (g)
 			g->c = e->c;
 		e->provisional = true;

@@ -28,6 +28,9 @@
  *  - the container: by the record's cgroup ids, through the attribution
  *    (source_attr.c: a cached container list, the containers learned at their
  *    start, a grace list of those gone).
+ * About 1,050 lines, one file: the loader (programs, rodata, attach) and the
+ * record loop share the skeleton and the queue; the loader's host probes
+ * (namespaces, root, tracefs) are the seam for a split.
  */
 #include <errno.h>
 #include <stdarg.h>

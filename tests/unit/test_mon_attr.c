@@ -549,6 +549,7 @@ static void attr_mkdir_path_names_a_gone_container(void **state)
 	mon_attr_get(a, cg2, pids, false, 0, &c);
 	assert_string_equal(c.id, id);
 	assert_string_equal(c.runtime, "runc");
+	assert_false(c.provisional); /* plain runc's: no engine names to wait for */
 	assert_int_equal(mon_attr_by_mkdir(a), 1);
 	/* found again (the cache, the grace list), not counted again */
 	mon_attr_get(a, cg2, pids, true, 0, &c);
@@ -557,6 +558,9 @@ static void attr_mkdir_path_names_a_gone_container(void **state)
 	/* a sub-cgroup made under the container's scope */
 	mon_attr_get(a, 7000003, 0, false, 0, &c);
 	assert_string_equal(c.id, id);
+	/* dockerd's scope: its names come with a full list, its alerts wait
+	 * for them (the naming stage) */
+	assert_true(c.provisional);
 	assert_int_equal(mon_attr_by_mkdir(a), 2);
 	/* no watched directory named: the host */
 	mon_attr_get(a, 7000001, 0, false, 0, &c);
