@@ -479,6 +479,25 @@ static void keep_gone(struct mon_attr *a, const struct bh_ctr_list *old,
 	free(slot);
 }
 
+/* c, a quick read's container (or a mkdir path's) of ids pids and cg2, kept
+ * in the grace list as if gone at now, provisional (lock held): false when
+ * there is no slot for it (grace_slot). */
+static bool keep_quick(struct mon_attr *a, uint64_t pids, uint64_t cg2,
+		       const struct bh_mon_container *c, uint64_t now)
+{
+	struct grace_entry *g = grace_slot(a, pids, cg2, false, now);
+
+	if (!g)
+		return false;
+	memset(g, 0, sizeof(*g));
+	g->pids = pids;
+	g->cg2 = cg2;
+	g->gone_ns = now ? now : 1;
+	g->provisional = true;
+	g->c = *c;
+	return true;
+}
+
 /* The containers of a quick read (bh_ctr_list_dirs: the directories a state
  * watch named) kept by their ids in the grace list as if gone now, marked
  * provisional (lock held): one deleted before the next full list (runc run's
@@ -491,7 +510,7 @@ static void keep_early(struct mon_attr *a, const struct bh_ctr_list *l)
 	bool kept = false;
 
 	for (size_t i = 0; i < l->n; i++) {
-		struct grace_entry *g;
+		struct bh_mon_container c;
 		uint64_t pids, cg2;
 
 		ctr_ids(&l->v[i], &pids, &cg2);
@@ -499,19 +518,15 @@ static void keep_early(struct mon_attr *a, const struct bh_ctr_list *l)
 			bh_debug("monitor: container %s read at once: no cgroup ids (%s)",
 				 l->v[i].id, l->v[i].status ? l->v[i].status : "");
 		/* one the full list holds is found there: no slot for it */
-		if ((pids <= 1 && cg2 <= 1) || find_listed(a, cg2, pids) ||
-		    !(g = grace_slot(a, pids, cg2, false, now)))
+		if ((pids <= 1 && cg2 <= 1) || find_listed(a, cg2, pids))
 			continue;
-		kept = true;
-		memset(g, 0, sizeof(*g));
-		g->pids = pids;
-		g->cg2 = cg2;
-		g->gone_ns = now ? now : 1;
-		g->provisional = true;
-		mon_container_fill(&g->c, &l->v[i]);
+		mon_container_fill(&c, &l->v[i]);
 		/* an engine's: its names come with a full list (a runtime's
 		 * own container has none to wait for) */
-		g->c.provisional = engine_names(l->v[i].engine);
+		c.provisional = engine_names(l->v[i].engine);
+		if (!keep_quick(a, pids, cg2, &c, now))
+			continue;
+		kept = true;
 		bh_debug("monitor: container %s read at once: cgroup ids %llu (cgroup2), %llu "
 			 "(pids)",
 			 l->v[i].id, (unsigned long long)cg2, (unsigned long long)pids);
@@ -908,7 +923,6 @@ static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
 {
 	const uint64_t ids[2] = { e->pids, e->cg2 };
 	struct seen_dir d;
-	struct grace_entry *g;
 	uint64_t nseen;
 
 	/* no directory named since its last lookup: the same answer (a host
@@ -932,22 +946,13 @@ static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
 		n = &a->cgs[a->cg_hash[h] - 1];
 		if (!seen_match(a, n->path, &d))
 			continue;
-		g = grace_slot(a, e->pids, e->cg2, false, now_ns(CLOCK_MONOTONIC));
-		if (g) {
-			memset(g, 0, sizeof(*g));
-			g->pids = e->pids;
-			g->cg2 = e->cg2;
-			g->gone_ns = now_ns(CLOCK_MONOTONIC);
-			g->provisional = true;
-		}
 		memset(&e->c, 0, sizeof(e->c));
 		snprintf(e->c.id, sizeof(e->c.id), "%s", d.id);
 		snprintf(e->c.name, sizeof(e->c.name), "%s", d.id);
 		snprintf(e->c.runtime, sizeof(e->c.runtime), "%s", d.runtime);
 		/* an engine's: its alerts wait for its names (the naming stage) */
 		e->c.provisional = d.engine;
-		if (g)
-			g->c = e->c;
+		keep_quick(a, e->pids, e->cg2, &e->c, now_ns(CLOCK_MONOTONIC));
 		e->provisional = true;
 		e->lists = a->lists;
 		a->by_mkdir++;
