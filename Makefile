@@ -52,12 +52,14 @@ OPT := -O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitiz
 LDSAN := -fsanitize=address,undefined
 BIN := $(BUILD)/bulkhead
 LIB := $(BUILD)/libbulkhead.a
+LIB_INT := $(BUILD)/libbulkhead-internal.a
 else
 BUILD := build/rel
 OPT := -O2 -D_FORTIFY_SOURCE=2
 LDSAN :=
 BIN := bulkhead
 LIB := libbulkhead.a
+LIB_INT := $(BUILD)/libbulkhead-internal.a
 endif
 
 CFLAGS ?=
@@ -161,7 +163,20 @@ $(eval $(call bpf_skel,monitor,events,mon_events,source_kernel,src/monitor/bpf/e
 # The connect guard (src/monitor/bpf/connect.bpf.c, loaded by guard_net.c).
 $(eval $(call bpf_skel,monitor,connect,grd_connect,guard_net,src/monitor/bpf/guard_net.h))
 
+# libbulkhead.a, the installed library: its objects linked into one (ld -r)
+# whose only global symbols are the public API's (bh_*; and the sanitizers'
+# __* in SANITIZE builds), so a program that links it cannot collide with the
+# subsystems' internal names (rt_*, mon_*, ...). bulkhead itself links it: a
+# command uses the public API only, and the link says so. The price: a
+# program gets the whole library, not the objects it uses.
 $(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LD,$@)rm -f $@ $(BUILD)/libbulkhead.o && ld -r -o $(BUILD)/libbulkhead.o $^ && \
+		objcopy --wildcard -G 'bh_*' -G '__*' $(BUILD)/libbulkhead.o && ar rcs $@ $(BUILD)/libbulkhead.o
+
+# The same objects with every symbol, for what tests the internals: the unit
+# tests, the fuzz replays, the test tools and the benchmarks that time one part.
+$(LIB_INT): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)rm -f $@ && ar rcs $@ $^
 
@@ -179,22 +194,22 @@ $(BUILD)/src/main-nomain.o: src/main.c
 
 CLI_OBJ_NOMAIN := $(BUILD)/src/main-nomain.o $(filter-out $(BUILD)/src/main.o,$(CLI_OBJ))
 
-$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/%: tests/unit/%.c $(CLI_OBJ_NOMAIN) $(LIB_INT) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -Itests/unit -o $@ $< \
-		$(CLI_OBJ_NOMAIN) $(LIB) $(CMOCKA_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
+		$(CLI_OBJ_NOMAIN) $(LIB_INT) $(CMOCKA_LIBS) $(TEST_LIBS) $(ALL_LDFLAGS)
 
 # Fuzz targets linked with a small driver that replays a corpus (no libFuzzer).
-$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB)
+$(BUILD)/fuzz-replay/%: fuzz/%.c fuzz/replay.c $(LIB_INT)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< fuzz/replay.c $(LIB_INT) $(PKG_LIBS) $(ALL_LDFLAGS)
 
 # Small C tools the end-to-end tests and benchmarks drive (tests/tools/*.c), linked with the library.
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
-$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB_INT)
 	@mkdir -p $(dir $@)
-	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(ALL_LDFLAGS)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_INT) $(PKG_LIBS) $(ALL_LDFLAGS)
 
 # Every header compiles on its own, included twice (its own includes and its
 # guard are complete): a stamp per header, after the library (whose rules make
@@ -278,7 +293,7 @@ format-check:
 	$(CLANG_FORMAT) --dry-run -Werror $(FORMAT_FILES)
 	@echo "format-check: $(words $(FORMAT_FILES)) files clean"
 
-bench: all
+bench: all $(LIB_INT)
 	@for b in bench/*.sh; do echo "== $$b"; BULKHEAD="$(abspath $(BIN))" TESTDATA="$(abspath $(TESTDATA))" $$b || exit 1; done
 
 install: all

@@ -165,13 +165,13 @@ echo "  short log (anchor) $(ms "$short") ms, long log $(ms "$big") ms: added $(
 # ---- 4. the TPM part of a create alone: ESAPI vs the TCTI ----
 if ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -I"$SRC/include" -I"$SRC/src" -I"$SRC/src/base" \
 	$(pkg-config --cflags jansson tss2-esys 2>/dev/null) -o "$T/tpm_extend" "$SRC/bench/tpm_extend.c" \
-	"$SRC/libbulkhead.a" $(pkg-config --libs jansson libseccomp) -lpthread -lm -ldl 2>"$T/cc.err"; then
+	"$SRC/build/rel/libbulkhead-internal.a" $(pkg-config --libs jansson libseccomp) -lpthread -lm -ldl 2>"$T/cc.err"; then
 	read -r none esapi tcti < <("$T/tpm_extend" "$BULKHEAD_TPM_TCTI" "$((N * 3))" | awk '{ v[$1] = $2 } END { print v["none"], v["esapi"], v["tcti"] }')
 	us() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e3 }'; }
 	echo "the TPM part of a create (PCR 16 extend in a fresh process), median of $((N * 3)), load $(cut -d' ' -f1-3 /proc/loadavg):"
 	echo "  process alone (anchor) $(us "$none") ms; ESAPI (before) +$(us $((esapi - none))) ms;" \
 		"TCTI (now) +$(us $((tcti - none))) ms (ratio of the added times $(bench_ratio $((tcti - none)) $((esapi - none))))"
 else
-	echo "tpm: part 4 skipped: cannot build bench/tpm_extend.c (libbulkhead.a built?): $(head -c 300 "$T/cc.err")"
+	echo "tpm: part 4 skipped: cannot build bench/tpm_extend.c (build/rel/libbulkhead-internal.a built? make bench makes it): $(head -c 300 "$T/cc.err")"
 fi
 exit 0
