@@ -28,9 +28,8 @@
  *  - the container: by the record's cgroup ids, through the attribution
  *    (source_attr.c: a cached container list, the containers learned at their
  *    start, a grace list of those gone).
- * About 1,050 lines, one file: the loader (programs, rodata, attach) and the
- * record loop share the skeleton and the queue; the loader's host probes
- * (namespaces, root, tracefs) are the seam for a split.
+ * The loader's probes of the host (tracefs and its tracepoints, the host's
+ * namespaces and root, the pids hierarchy) are source_probe.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,9 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -568,148 +565,6 @@ static int unsupported(int e, const char *what, struct bh_error **err)
 			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
 }
 
-/*
- * tracefs where the host has not mounted it (a fresh machine, a minimal init):
- * mounted at /sys/kernel/tracing as systemd does at boot. It holds the
- * syscall tracepoints' IDs that attaching needs; without it every watched
- * syscall goes through the generic sys_exit program (run on every call).
- * Failure (a container without the right, no such directory) is that fallback.
- */
-static void mount_tracefs(void)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return;
-	(void)mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		    NULL);
-}
-
-/* Whether this kernel has the tracepoint GROUP/EVENT: 1 yes, 0 no, -1 no
- * tracefs with GROUP's events to tell. */
-static int has_tp(const char *group, const char *event)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char p[160];
-
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/events/%s", roots[i], group);
-		if (access(p, F_OK) < 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/events/%s/%s", roots[i], group, event);
-		return access(p, F_OK) == 0;
-	}
-	return -1;
-}
-
-/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
- * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
- * tracefs with syscall events to tell. */
-static int has_sys_tp(const char *name)
-{
-	char ev[96];
-
-	snprintf(ev, sizeof(ev), "sys_exit_%s", name);
-	return has_tp("syscalls", ev);
-}
-
-/*
- * The process whose namespaces and root are the host's (events_host.h's
- * host_mntns, host_pidns and host_root_*): PID 1 as this process sees it (a
- * DaemonSet with hostPID sees the host's init, in its own mount namespace
- * or not); where PID 1's cannot be read (a supervisor that lets no one
- * inspect it), kthreadd (PID 2: kernel threads are in the initial
- * namespaces) when PID 2 is kthreadd; 0 when neither can be had: then no
- * executable is the host's. *ino: its mount namespace's inode number,
- * *pidns: its PID namespace's (0 when not read: no exec is the host's).
- */
-static int host_pid(uint32_t *ino, uint32_t *pidns)
-{
-	struct stat st;
-	char comm[32] = "";
-	FILE *f;
-	int pid = 1;
-
-	*ino = 0;
-	*pidns = 0;
-	if (stat("/proc/1/ns/mnt", &st) < 0) {
-		f = fopen("/proc/2/comm", "re");
-		if (!f)
-			return 0;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		if (strcmp(comm, "kthreadd\n") || stat("/proc/2/ns/mnt", &st) < 0)
-			return 0;
-		pid = 2;
-	}
-	*ino = (uint32_t)st.st_ino;
-	if (stat(pid == 1 ? "/proc/1/ns/pid" : "/proc/2/ns/pid", &st) == 0)
-		*pidns = (uint32_t)st.st_ino;
-	return pid;
-}
-
-/* The v1 hierarchy that holds pids, as /proc/cgroups numbers it (0: none:
- * pids is cgroup2's, or not built). */
-static uint32_t pids_hierarchy(void)
-{
-	char line[256], name[64];
-	unsigned int hier = 0, h;
-	FILE *f = fopen("/proc/cgroups", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %u", name, &h) == 2 && !strcmp(name, "pids"))
-			hier = h;
-	fclose(f);
-	return hier;
-}
-
-/*
- * Process pid's root directory (events_host.h's task_root_host): the id of
- * its mount (statx's STATX_MNT_ID), its inode number, and the mount's
- * superblock's device from pid's mountinfo, as the kernel encodes it
- * (MAJOR << 20 | MINOR; a stat's st_dev is not it on btrfs: a subvolume's).
- * The root must be its mount's root (the mount point "/" in mountinfo,
- * which lists no mount its root cannot reach). 0 when any is not had:
- * then no task is at the host's root.
- */
-static int host_root_id(int pid, uint64_t *ino, uint32_t *dev, int32_t *mnt)
-{
-	char p[64], line[4096], mp[8];
-	unsigned int id, maj, min;
-	struct statx sx;
-	int whole = 1, found = 0;
-	FILE *f;
-
-	*ino = 0;
-	*dev = 0;
-	*mnt = 0;
-	snprintf(p, sizeof(p), "/proc/%d/root", pid);
-	if (pid <= 0 || statx(AT_FDCWD, p, 0, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
-	    !(sx.stx_mask & STATX_MNT_ID) || !(sx.stx_mask & STATX_INO))
-		return 0;
-	snprintf(p, sizeof(p), "/proc/%d/mountinfo", pid);
-	f = fopen(p, "re");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		int start = whole;
-
-		whole = strchr(line, '\n') != NULL; /* a longer line's rest is skipped */
-		if (start && sscanf(line, "%u %*u %u:%u %*s %7s", &id, &maj, &min, mp) == 4 &&
-		    id == sx.stx_mnt_id)
-			found = 1;
-	}
-	fclose(f);
-	if (!found || strcmp(mp, "/") || !sx.stx_ino || id > INT32_MAX)
-		return 0;
-	*ino = sx.stx_ino;
-	*dev = (maj & 0xfff) << 20 | (min & 0xfffff);
-	*mnt = (int32_t)id;
-	return 1;
-}
-
 static struct bpf_program *sys_prog(struct mon_kernel *k, size_t i)
 {
 	return *(struct bpf_program **)((char *)k->sk + sys_types[i].prog);
@@ -829,14 +684,15 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool watch32, newtask, prepare, enter, cgmk;
 
 	if (!o->generic)
-		mount_tracefs();
+		mon_mount_tracefs();
 	/* an exec's old executable before its point of no return (kernel 6.10),
 	 * else from execve's and execveat's entry: without either a memfd or
 	 * detached executable is never the host's */
 	prepare = enter = false;
-	if (k->sk->rodata->host_mntns != 0 && has_sys_tp("memfd_create") == 1) {
-		prepare = !o->no_prepare_exec && has_tp("sched", "sched_prepare_exec") == 1;
-		enter = !prepare && has_sys_tp("execve") == 1 && has_sys_tp("execveat") == 1;
+	if (k->sk->rodata->host_mntns != 0 && mon_has_sys_tp("memfd_create") == 1) {
+		prepare = !o->no_prepare_exec && mon_has_tp("sched", "sched_prepare_exec") == 1;
+		enter = !prepare && mon_has_sys_tp("execve") == 1 &&
+			mon_has_sys_tp("execveat") == 1;
 	}
 	k->sk->rodata->exec_enter = enter;
 	k->sk->rodata->exec_prepare = prepare;
@@ -846,7 +702,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 
 		if (!(o->types & bit))
 			continue;
-		tp = o->generic ? -1 : has_sys_tp(sys_types[i].tp);
+		tp = o->generic ? -1 : mon_has_sys_tp(sys_types[i].tp);
 		if (tp == 0) {
 			if (!sys_types[i].rec) /* an extra call missing: t still watched */
 				k->unwatched |= bit;
@@ -870,7 +726,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	/* the cgroups made, for the attribution: optional (a kernel whose
 	 * tracefs lists no cgroup_mkdir loads the rest; its BTF is taken to
 	 * have the tracepoint then, as sched_prepare_exec's above) */
-	cgmk = has_tp("cgroup", "cgroup_mkdir") == 1;
+	cgmk = mon_has_tp("cgroup", "cgroup_mkdir") == 1;
 	if (!cgmk)
 		bh_debug("monitor: no cgroup_mkdir tracepoint: a short-lived container is "
 			 "attributed by its state alone");
@@ -1017,7 +873,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		goto fail;
 	}
 	k->sk->rodata->wake_bytes = ring / 4 < MON_WAKE_BYTES ? ring / 4 : MON_WAKE_BYTES;
-	if (!host_root_id(host_pid(&host_mntns, &host_pidns), &root_ino, &root_dev, &root_mnt) &&
+	if (!mon_host_root_id(mon_host_pid(&host_mntns, &host_pidns), &root_ino, &root_dev,
+			      &root_mnt) &&
 	    host_mntns)
 		bh_debug("monitor: the host's root directory could not be read (statx's mount id, "
 			 "mountinfo): no executable is the host's, the runtimes' setup alerts");
@@ -1029,7 +886,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->sk->rodata->host_root_ino = root_ino;
 	k->sk->rodata->host_root_dev = root_dev;
 	k->sk->rodata->host_root_mnt = root_mnt;
-	k->sk->rodata->pids_hier = pids_hierarchy();
+	k->sk->rodata->pids_hier = mon_pids_hierarchy();
 	if (load_and_attach(k, o, err) < 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);
