@@ -146,6 +146,22 @@ int mon_attr_name(struct mon_attr *a, struct bh_mon_container *c, uint64_t ev_bo
 /* The full lists' counters into st (bh_mon_stats.full_list*). */
 void mon_attr_stats(struct mon_attr *a, struct bh_mon_stats *st);
 
+/* ---- the kernel source's exec cache (source_procs.c) ---- */
+
+/* pid -> exe, argv of the processes seen (bounded); one caller at a time. */
+struct mon_procs;
+/* An empty cache (never NULL); mon_procs_free(NULL) is a no-op. */
+struct mon_procs *mon_procs_new(void);
+void mon_procs_free(struct mon_procs *c);
+/*
+ * A decoded event completed from the cache: an exec is cached (its exe and
+ * its first whole arguments that fit BH_MON_PARGS_MAX), its parent's argv
+ * and its ancestors' exe filled (the parent's exe from the record when it
+ * has one); any other event's exe and argv filled, an exit's entry dropped.
+ * A pid not cached is read from /proc/PID/exe and /proc/PID/cmdline.
+ */
+void mon_procs_complete(struct mon_procs *c, struct bh_mon_event *ev);
+
 /* ---- the kernel source's host probes (source_probe.c) ---- */
 
 /*

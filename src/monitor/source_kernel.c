@@ -15,10 +15,8 @@
  *  - the process's exe and argv for non-exec events, the parent's argv and
  *    the ancestors' exe (the parent's from the record: the kernel's at the
  *    exec, a parent that forked and never exec'd is in no cache and may be
- *    gone): from a bounded cache of the execs seen (pid ->
- *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
- *    process that exec'd before the source started (those paths are as
- *    /proc shows them to us); dropped at the process's exit;
+ *    gone): from the exec cache (source_procs.c: pid -> exe, argv,
+ *    bounded; /proc for a process that exec'd before the source started);
  *  - a clone(2)/clone3(2) that made a task in new namespaces: the unshare
  *    type's, from tp_btf/task_newtask (the kernel's flags; the calls' exit
  *    programs report only the failed ones);
@@ -53,8 +51,7 @@
 #include "monitor/users.h"
 #include "banned.h"
 
-#define MON_QUEUE	 64   /* decoded events held between two consumes */
-#define MON_PROCS	 2048 /* the exec cache (direct-mapped by pid) */
+#define MON_QUEUE	 64 /* decoded events held between two consumes */
 #define MON_DEFAULT_RING (8u << 20)
 /* user space is woken once this much is waiting in the ring (or a quarter of a
  * smaller ring), else reads it every MON_POLL_MS: an event is seen at most
@@ -64,13 +61,6 @@
 /* after this many empty reads in a row (100 ms idle) the reader sleeps until
  * the next record wakes it (reader_asleep in the BPF object) */
 #define MON_IDLE_POLLS 10
-
-struct proc_entry {
-	uint32_t pid; /* 0: empty */
-	char exe[BH_MON_PATH_MAX];
-	char args[BH_MON_PARGS_MAX];
-	uint16_t args_len, argc;
-};
 
 struct mon_kernel {
 	struct mon_events *sk;
@@ -102,7 +92,7 @@ struct mon_kernel {
 	uint64_t unwatched, generic; /* type masks */
 	uint8_t compat;		     /* enum bh_mon_compat_state */
 	struct mon_attr *at;
-	struct proc_entry *procs;
+	struct mon_procs *procs; /* the exec cache (source_procs.c) */
 };
 
 /* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
@@ -168,126 +158,7 @@ static uint64_t now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- the exec cache ------------------------------------------------------------- */
-
-static struct proc_entry *proc_slot(struct mon_kernel *k, uint32_t pid)
-{
-	return &k->procs[pid % MON_PROCS];
-}
-
-/* The cached exe and argv of pid, read from /proc when not cached (a process
- * that exec'd before the source started, or whose entry was evicted). */
-static const struct proc_entry *proc_get(struct mon_kernel *k, uint32_t pid)
-{
-	struct proc_entry *e = proc_slot(k, pid);
-	char path[64], buf[BH_MON_PARGS_MAX + 512];
-	ssize_t n;
-	FILE *f;
-	size_t len, off, at = 0;
-
-	if (!pid)
-		return NULL;
-	if (e->pid == pid)
-		return e;
-	memset(e, 0, offsetof(struct proc_entry, args) + 1);
-	e->args_len = e->argc = 0;
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, e->exe, sizeof(e->exe) - 1);
-	e->exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		if (n <= 0)
-			return NULL; /* gone */
-		e->pid = pid;
-		return e;
-	}
-	len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	/* argv[1..] */
-	off = 0;
-	while (off < len && buf[off])
-		off++;
-	for (off++; off < len && e->argc < BH_MON_ARGC_MAX;) {
-		size_t l = strnlen(buf + off, len - off);
-
-		if (at + l + 1 > sizeof(e->args))
-			break;
-		memcpy(e->args + at, buf + off, l);
-		e->args[at + l] = '\0';
-		at += l + 1;
-		e->argc++;
-		off += l + 1;
-	}
-	e->args_len = (uint16_t)at;
-	e->pid = pid;
-	return e;
-}
-
-static void proc_put(struct mon_kernel *k, const struct bh_mon_event *ev)
-{
-	struct proc_entry *e = proc_slot(k, ev->proc.pid);
-	size_t at = 0;
-	uint16_t argc = 0;
-
-	e->pid = ev->proc.pid;
-	snprintf(e->exe, sizeof(e->exe), "%s", ev->proc.exe);
-	/* the first whole arguments that fit BH_MON_PARGS_MAX */
-	while (at < ev->proc.args_len && argc < ev->proc.argc) {
-		size_t l = strnlen(ev->proc.args + at, ev->proc.args_len - at);
-
-		if (at + l + 1 > sizeof(e->args))
-			break;
-		at += l + 1;
-		argc++;
-	}
-	memcpy(e->args, ev->proc.args, at);
-	e->args_len = (uint16_t)at;
-	e->argc = argc;
-}
-
-static void proc_drop(struct mon_kernel *k, uint32_t pid)
-{
-	struct proc_entry *e = proc_slot(k, pid);
-
-	if (e->pid == pid)
-		e->pid = 0;
-}
-
 /* ---- records --------------------------------------------------------------------- */
-
-static void complete(struct mon_kernel *k, struct bh_mon_event *ev, const struct mon_rec_raw *raw)
-{
-	const struct proc_entry *pe;
-	enum bh_mon_kind kind = bh_mon_type_kind(ev->type);
-
-	ev->ts_ns = (uint64_t)((int64_t)raw->ts_boot_ns + k->boot_to_real);
-	if (kind == BH_MON_KIND_EXEC) {
-		proc_put(k, ev);
-		for (unsigned i = 0; i < ev->proc.nancestors && i < BH_MON_ANCESTORS_MAX; i++) {
-			pe = proc_get(k, ev->proc.ancestors[i].pid);
-			/* the parent's exe from the record first: read when it exec'd */
-			if (pe && !(i == 0 && ev->proc.ancestors[0].exe[0]))
-				snprintf(ev->proc.ancestors[i].exe,
-					 sizeof(ev->proc.ancestors[i].exe), "%s", pe->exe);
-			if (i == 0 && pe) {
-				memcpy(ev->proc.pargs, pe->args, pe->args_len);
-				ev->proc.pargs_len = pe->args_len;
-				ev->proc.pargc = pe->argc;
-			}
-		}
-	} else {
-		pe = proc_get(k, ev->proc.pid);
-		if (pe) {
-			snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", pe->exe);
-			memcpy(ev->proc.args, pe->args, pe->args_len);
-			ev->proc.args_len = pe->args_len;
-			ev->proc.argc = pe->argc;
-		}
-		if (kind == BH_MON_KIND_EXIT)
-			proc_drop(k, ev->proc.pid);
-	}
-}
 
 /* ring_buffer__consume's callback: one record decoded into the queue; < 0 stops
  * the consume when the queue is full (this record is kept: libbpf counts it read). */
@@ -324,7 +195,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		k->malformed++;
 		return 0;
 	}
-	complete(k, ev, &raw);
+	ev->ts_ns = (uint64_t)((int64_t)raw.ts_boot_ns + k->boot_to_real);
+	mon_procs_complete(k->procs, ev);
 	mon_attr_get(k->at, raw.cg2_id, raw.pids_id, bh_mon_type_kind(ev->type) == BH_MON_KIND_EXEC,
 		     raw.ts_boot_ns, &ev->container);
 	if (!ev->container.id[0]) {
@@ -514,7 +386,7 @@ static void kernel_free(void *impl)
 	if (k->engine_nsfd >= 0)
 		close(k->engine_nsfd);
 	free(k->q);
-	free(k->procs);
+	mon_procs_free(k->procs);
 	free(k);
 }
 
@@ -861,7 +733,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->copts = o->containers;
 	k->containers_only = o->containers_only;
 	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
-	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
+	k->procs = mon_procs_new();
 	bh_bpf_messages_reset();
 	k->sk = mon_events__open();
 	if (!k->sk) {
