@@ -146,6 +146,64 @@ int mon_attr_name(struct mon_attr *a, struct bh_mon_container *c, uint64_t ev_bo
 /* The full lists' counters into st (bh_mon_stats.full_list*). */
 void mon_attr_stats(struct mon_attr *a, struct bh_mon_stats *st);
 
+/* ---- the kernel source's exec cache (source_procs.c) ---- */
+
+/* pid -> exe, argv of the processes seen (bounded); one caller at a time. */
+struct mon_procs;
+/* An empty cache (never NULL); mon_procs_free(NULL) is a no-op. */
+struct mon_procs *mon_procs_new(void);
+void mon_procs_free(struct mon_procs *c);
+/*
+ * A decoded event completed from the cache: an exec is cached (its exe and
+ * its first whole arguments that fit BH_MON_PARGS_MAX), its parent's argv
+ * and its ancestors' exe filled (the parent's exe from the record when it
+ * has one); any other event's exe and argv filled, an exit's entry dropped.
+ * A pid not cached is read from /proc/PID/exe and /proc/PID/cmdline.
+ */
+void mon_procs_complete(struct mon_procs *c, struct bh_mon_event *ev);
+
+/* ---- the kernel source's host probes (source_probe.c) ---- */
+
+/*
+ * tracefs where the host has not mounted it (a fresh machine, a minimal init):
+ * mounted at /sys/kernel/tracing as systemd does at boot. It holds the
+ * syscall tracepoints' IDs that attaching needs; without it every watched
+ * syscall goes through the generic sys_exit program (run on every call).
+ * Failure (a container without the right, no such directory) is that fallback.
+ */
+void mon_mount_tracefs(void);
+/* Whether this kernel has the tracepoint GROUP/EVENT: 1 yes, 0 no, -1 no
+ * tracefs with GROUP's events to tell. */
+int mon_has_tp(const char *group, const char *event);
+/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
+ * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
+ * tracefs with syscall events to tell. */
+int mon_has_sys_tp(const char *name);
+/*
+ * The process whose namespaces and root are the host's (events_host.h's
+ * host_mntns, host_pidns and host_root_*): PID 1 as this process sees it (a
+ * DaemonSet with hostPID sees the host's init, in its own mount namespace
+ * or not); where PID 1's cannot be read (a supervisor that lets no one
+ * inspect it), kthreadd (PID 2: kernel threads are in the initial
+ * namespaces) when PID 2 is kthreadd; 0 when neither can be had: then no
+ * executable is the host's. *ino: its mount namespace's inode number,
+ * *pidns: its PID namespace's (0 when not read: no exec is the host's).
+ */
+int mon_host_pid(uint32_t *ino, uint32_t *pidns);
+/* The v1 hierarchy that holds pids, as /proc/cgroups numbers it (0: none:
+ * pids is cgroup2's, or not built). */
+uint32_t mon_pids_hierarchy(void);
+/*
+ * Process pid's root directory (events_host.h's task_root_host): the id of
+ * its mount (statx's STATX_MNT_ID), its inode number, and the mount's
+ * superblock's device from pid's mountinfo, as the kernel encodes it
+ * (MAJOR << 20 | MINOR; a stat's st_dev is not it on btrfs: a subvolume's).
+ * The root must be its mount's root (the mount point "/" in mountinfo,
+ * which lists no mount its root cannot reach). 0 when any is not had:
+ * then no task is at the host's root.
+ */
+int mon_host_root_id(int pid, uint64_t *ino, uint32_t *dev, int32_t *mnt);
+
 /* ---- the engine's mount namespace (source_engine.c) ---- */
 
 #include <sys/types.h>

@@ -15,10 +15,8 @@
  *  - the process's exe and argv for non-exec events, the parent's argv and
  *    the ancestors' exe (the parent's from the record: the kernel's at the
  *    exec, a parent that forked and never exec'd is in no cache and may be
- *    gone): from a bounded cache of the execs seen (pid ->
- *    exe, argv), filled from /proc/PID/exe and /proc/PID/cmdline for a
- *    process that exec'd before the source started (those paths are as
- *    /proc shows them to us); dropped at the process's exit;
+ *    gone): from the exec cache (source_procs.c: pid -> exe, argv,
+ *    bounded; /proc for a process that exec'd before the source started);
  *  - a clone(2)/clone3(2) that made a task in new namespaces: the unshare
  *    type's, from tp_btf/task_newtask (the kernel's flags; the calls' exit
  *    programs report only the failed ones);
@@ -28,9 +26,8 @@
  *  - the container: by the record's cgroup ids, through the attribution
  *    (source_attr.c: a cached container list, the containers learned at their
  *    start, a grace list of those gone).
- * About 1,050 lines, one file: the loader (programs, rodata, attach) and the
- * record loop share the skeleton and the queue; the loader's host probes
- * (namespaces, root, tracefs) are the seam for a split.
+ * The loader's probes of the host (tracefs and its tracepoints, the host's
+ * namespaces and root, the pids hierarchy) are source_probe.c's.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,9 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/epoll.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -56,8 +51,7 @@
 #include "monitor/users.h"
 #include "banned.h"
 
-#define MON_QUEUE	 64   /* decoded events held between two consumes */
-#define MON_PROCS	 2048 /* the exec cache (direct-mapped by pid) */
+#define MON_QUEUE	 64 /* decoded events held between two consumes */
 #define MON_DEFAULT_RING (8u << 20)
 /* user space is woken once this much is waiting in the ring (or a quarter of a
  * smaller ring), else reads it every MON_POLL_MS: an event is seen at most
@@ -67,13 +61,6 @@
 /* after this many empty reads in a row (100 ms idle) the reader sleeps until
  * the next record wakes it (reader_asleep in the BPF object) */
 #define MON_IDLE_POLLS 10
-
-struct proc_entry {
-	uint32_t pid; /* 0: empty */
-	char exe[BH_MON_PATH_MAX];
-	char args[BH_MON_PARGS_MAX];
-	uint16_t args_len, argc;
-};
 
 struct mon_kernel {
 	struct mon_events *sk;
@@ -105,7 +92,7 @@ struct mon_kernel {
 	uint64_t unwatched, generic; /* type masks */
 	uint8_t compat;		     /* enum bh_mon_compat_state */
 	struct mon_attr *at;
-	struct proc_entry *procs;
+	struct mon_procs *procs; /* the exec cache (source_procs.c) */
 };
 
 /* The syscall numbers (x86_64) of each type sys_enter/sys_exit serve. */
@@ -171,126 +158,7 @@ static uint64_t now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- the exec cache ------------------------------------------------------------- */
-
-static struct proc_entry *proc_slot(struct mon_kernel *k, uint32_t pid)
-{
-	return &k->procs[pid % MON_PROCS];
-}
-
-/* The cached exe and argv of pid, read from /proc when not cached (a process
- * that exec'd before the source started, or whose entry was evicted). */
-static const struct proc_entry *proc_get(struct mon_kernel *k, uint32_t pid)
-{
-	struct proc_entry *e = proc_slot(k, pid);
-	char path[64], buf[BH_MON_PARGS_MAX + 512];
-	ssize_t n;
-	FILE *f;
-	size_t len, off, at = 0;
-
-	if (!pid)
-		return NULL;
-	if (e->pid == pid)
-		return e;
-	memset(e, 0, offsetof(struct proc_entry, args) + 1);
-	e->args_len = e->argc = 0;
-	snprintf(path, sizeof(path), "/proc/%u/exe", pid);
-	n = readlink(path, e->exe, sizeof(e->exe) - 1);
-	e->exe[n > 0 ? n : 0] = '\0';
-	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		if (n <= 0)
-			return NULL; /* gone */
-		e->pid = pid;
-		return e;
-	}
-	len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	/* argv[1..] */
-	off = 0;
-	while (off < len && buf[off])
-		off++;
-	for (off++; off < len && e->argc < BH_MON_ARGC_MAX;) {
-		size_t l = strnlen(buf + off, len - off);
-
-		if (at + l + 1 > sizeof(e->args))
-			break;
-		memcpy(e->args + at, buf + off, l);
-		e->args[at + l] = '\0';
-		at += l + 1;
-		e->argc++;
-		off += l + 1;
-	}
-	e->args_len = (uint16_t)at;
-	e->pid = pid;
-	return e;
-}
-
-static void proc_put(struct mon_kernel *k, const struct bh_mon_event *ev)
-{
-	struct proc_entry *e = proc_slot(k, ev->proc.pid);
-	size_t at = 0;
-	uint16_t argc = 0;
-
-	e->pid = ev->proc.pid;
-	snprintf(e->exe, sizeof(e->exe), "%s", ev->proc.exe);
-	/* the first whole arguments that fit BH_MON_PARGS_MAX */
-	while (at < ev->proc.args_len && argc < ev->proc.argc) {
-		size_t l = strnlen(ev->proc.args + at, ev->proc.args_len - at);
-
-		if (at + l + 1 > sizeof(e->args))
-			break;
-		at += l + 1;
-		argc++;
-	}
-	memcpy(e->args, ev->proc.args, at);
-	e->args_len = (uint16_t)at;
-	e->argc = argc;
-}
-
-static void proc_drop(struct mon_kernel *k, uint32_t pid)
-{
-	struct proc_entry *e = proc_slot(k, pid);
-
-	if (e->pid == pid)
-		e->pid = 0;
-}
-
 /* ---- records --------------------------------------------------------------------- */
-
-static void complete(struct mon_kernel *k, struct bh_mon_event *ev, const struct mon_rec_raw *raw)
-{
-	const struct proc_entry *pe;
-	enum bh_mon_kind kind = bh_mon_type_kind(ev->type);
-
-	ev->ts_ns = (uint64_t)((int64_t)raw->ts_boot_ns + k->boot_to_real);
-	if (kind == BH_MON_KIND_EXEC) {
-		proc_put(k, ev);
-		for (unsigned i = 0; i < ev->proc.nancestors && i < BH_MON_ANCESTORS_MAX; i++) {
-			pe = proc_get(k, ev->proc.ancestors[i].pid);
-			/* the parent's exe from the record first: read when it exec'd */
-			if (pe && !(i == 0 && ev->proc.ancestors[0].exe[0]))
-				snprintf(ev->proc.ancestors[i].exe,
-					 sizeof(ev->proc.ancestors[i].exe), "%s", pe->exe);
-			if (i == 0 && pe) {
-				memcpy(ev->proc.pargs, pe->args, pe->args_len);
-				ev->proc.pargs_len = pe->args_len;
-				ev->proc.pargc = pe->argc;
-			}
-		}
-	} else {
-		pe = proc_get(k, ev->proc.pid);
-		if (pe) {
-			snprintf(ev->proc.exe, sizeof(ev->proc.exe), "%s", pe->exe);
-			memcpy(ev->proc.args, pe->args, pe->args_len);
-			ev->proc.args_len = pe->args_len;
-			ev->proc.argc = pe->argc;
-		}
-		if (kind == BH_MON_KIND_EXIT)
-			proc_drop(k, ev->proc.pid);
-	}
-}
 
 /* ring_buffer__consume's callback: one record decoded into the queue; < 0 stops
  * the consume when the queue is full (this record is kept: libbpf counts it read). */
@@ -327,7 +195,8 @@ static int on_record(void *ctx, void *data, size_t len)
 		k->malformed++;
 		return 0;
 	}
-	complete(k, ev, &raw);
+	ev->ts_ns = (uint64_t)((int64_t)raw.ts_boot_ns + k->boot_to_real);
+	mon_procs_complete(k->procs, ev);
 	mon_attr_get(k->at, raw.cg2_id, raw.pids_id, bh_mon_type_kind(ev->type) == BH_MON_KIND_EXEC,
 		     raw.ts_boot_ns, &ev->container);
 	if (!ev->container.id[0]) {
@@ -517,7 +386,7 @@ static void kernel_free(void *impl)
 	if (k->engine_nsfd >= 0)
 		close(k->engine_nsfd);
 	free(k->q);
-	free(k->procs);
+	mon_procs_free(k->procs);
 	free(k);
 }
 
@@ -566,148 +435,6 @@ static int unsupported(int e, const char *what, struct bh_error **err)
 				    ? "; no kernel BTF at /sys/kernel/btf/vmlinux"
 				    : "",
 			    *bh_bpf_message() ? ": " : "", bh_bpf_message());
-}
-
-/*
- * tracefs where the host has not mounted it (a fresh machine, a minimal init):
- * mounted at /sys/kernel/tracing as systemd does at boot. It holds the
- * syscall tracepoints' IDs that attaching needs; without it every watched
- * syscall goes through the generic sys_exit program (run on every call).
- * Failure (a container without the right, no such directory) is that fallback.
- */
-static void mount_tracefs(void)
-{
-	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
-	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return;
-	(void)mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		    NULL);
-}
-
-/* Whether this kernel has the tracepoint GROUP/EVENT: 1 yes, 0 no, -1 no
- * tracefs with GROUP's events to tell. */
-static int has_tp(const char *group, const char *event)
-{
-	static const char *const roots[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
-	char p[160];
-
-	for (size_t i = 0; i < 2; i++) {
-		snprintf(p, sizeof(p), "%s/events/%s", roots[i], group);
-		if (access(p, F_OK) < 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/events/%s/%s", roots[i], group, event);
-		return access(p, F_OK) == 0;
-	}
-	return -1;
-}
-
-/* Whether this kernel has the syscall tracepoint syscalls/sys_exit_NAME: 1 yes,
- * 0 no (the call is not implemented: its SYSCALL_DEFINE made none), -1 no
- * tracefs with syscall events to tell. */
-static int has_sys_tp(const char *name)
-{
-	char ev[96];
-
-	snprintf(ev, sizeof(ev), "sys_exit_%s", name);
-	return has_tp("syscalls", ev);
-}
-
-/*
- * The process whose namespaces and root are the host's (events_host.h's
- * host_mntns, host_pidns and host_root_*): PID 1 as this process sees it (a
- * DaemonSet with hostPID sees the host's init, in its own mount namespace
- * or not); where PID 1's cannot be read (a supervisor that lets no one
- * inspect it), kthreadd (PID 2: kernel threads are in the initial
- * namespaces) when PID 2 is kthreadd; 0 when neither can be had: then no
- * executable is the host's. *ino: its mount namespace's inode number,
- * *pidns: its PID namespace's (0 when not read: no exec is the host's).
- */
-static int host_pid(uint32_t *ino, uint32_t *pidns)
-{
-	struct stat st;
-	char comm[32] = "";
-	FILE *f;
-	int pid = 1;
-
-	*ino = 0;
-	*pidns = 0;
-	if (stat("/proc/1/ns/mnt", &st) < 0) {
-		f = fopen("/proc/2/comm", "re");
-		if (!f)
-			return 0;
-		if (!fgets(comm, sizeof(comm), f))
-			comm[0] = 0;
-		fclose(f);
-		if (strcmp(comm, "kthreadd\n") || stat("/proc/2/ns/mnt", &st) < 0)
-			return 0;
-		pid = 2;
-	}
-	*ino = (uint32_t)st.st_ino;
-	if (stat(pid == 1 ? "/proc/1/ns/pid" : "/proc/2/ns/pid", &st) == 0)
-		*pidns = (uint32_t)st.st_ino;
-	return pid;
-}
-
-/* The v1 hierarchy that holds pids, as /proc/cgroups numbers it (0: none:
- * pids is cgroup2's, or not built). */
-static uint32_t pids_hierarchy(void)
-{
-	char line[256], name[64];
-	unsigned int hier = 0, h;
-	FILE *f = fopen("/proc/cgroups", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %u", name, &h) == 2 && !strcmp(name, "pids"))
-			hier = h;
-	fclose(f);
-	return hier;
-}
-
-/*
- * Process pid's root directory (events_host.h's task_root_host): the id of
- * its mount (statx's STATX_MNT_ID), its inode number, and the mount's
- * superblock's device from pid's mountinfo, as the kernel encodes it
- * (MAJOR << 20 | MINOR; a stat's st_dev is not it on btrfs: a subvolume's).
- * The root must be its mount's root (the mount point "/" in mountinfo,
- * which lists no mount its root cannot reach). 0 when any is not had:
- * then no task is at the host's root.
- */
-static int host_root_id(int pid, uint64_t *ino, uint32_t *dev, int32_t *mnt)
-{
-	char p[64], line[4096], mp[8];
-	unsigned int id, maj, min;
-	struct statx sx;
-	int whole = 1, found = 0;
-	FILE *f;
-
-	*ino = 0;
-	*dev = 0;
-	*mnt = 0;
-	snprintf(p, sizeof(p), "/proc/%d/root", pid);
-	if (pid <= 0 || statx(AT_FDCWD, p, 0, STATX_INO | STATX_MNT_ID, &sx) < 0 ||
-	    !(sx.stx_mask & STATX_MNT_ID) || !(sx.stx_mask & STATX_INO))
-		return 0;
-	snprintf(p, sizeof(p), "/proc/%d/mountinfo", pid);
-	f = fopen(p, "re");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		int start = whole;
-
-		whole = strchr(line, '\n') != NULL; /* a longer line's rest is skipped */
-		if (start && sscanf(line, "%u %*u %u:%u %*s %7s", &id, &maj, &min, mp) == 4 &&
-		    id == sx.stx_mnt_id)
-			found = 1;
-	}
-	fclose(f);
-	if (!found || strcmp(mp, "/") || !sx.stx_ino || id > INT32_MAX)
-		return 0;
-	*ino = sx.stx_ino;
-	*dev = (maj & 0xfff) << 20 | (min & 0xfffff);
-	*mnt = (int32_t)id;
-	return 1;
 }
 
 static struct bpf_program *sys_prog(struct mon_kernel *k, size_t i)
@@ -829,14 +556,15 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	bool watch32, newtask, prepare, enter, cgmk;
 
 	if (!o->generic)
-		mount_tracefs();
+		mon_mount_tracefs();
 	/* an exec's old executable before its point of no return (kernel 6.10),
 	 * else from execve's and execveat's entry: without either a memfd or
 	 * detached executable is never the host's */
 	prepare = enter = false;
-	if (k->sk->rodata->host_mntns != 0 && has_sys_tp("memfd_create") == 1) {
-		prepare = !o->no_prepare_exec && has_tp("sched", "sched_prepare_exec") == 1;
-		enter = !prepare && has_sys_tp("execve") == 1 && has_sys_tp("execveat") == 1;
+	if (k->sk->rodata->host_mntns != 0 && mon_has_sys_tp("memfd_create") == 1) {
+		prepare = !o->no_prepare_exec && mon_has_tp("sched", "sched_prepare_exec") == 1;
+		enter = !prepare && mon_has_sys_tp("execve") == 1 &&
+			mon_has_sys_tp("execveat") == 1;
 	}
 	k->sk->rodata->exec_enter = enter;
 	k->sk->rodata->exec_prepare = prepare;
@@ -846,7 +574,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 
 		if (!(o->types & bit))
 			continue;
-		tp = o->generic ? -1 : has_sys_tp(sys_types[i].tp);
+		tp = o->generic ? -1 : mon_has_sys_tp(sys_types[i].tp);
 		if (tp == 0) {
 			if (!sys_types[i].rec) /* an extra call missing: t still watched */
 				k->unwatched |= bit;
@@ -870,7 +598,7 @@ static int load_and_attach(struct mon_kernel *k, const struct bh_mon_kernel_opts
 	/* the cgroups made, for the attribution: optional (a kernel whose
 	 * tracefs lists no cgroup_mkdir loads the rest; its BTF is taken to
 	 * have the tracepoint then, as sched_prepare_exec's above) */
-	cgmk = has_tp("cgroup", "cgroup_mkdir") == 1;
+	cgmk = mon_has_tp("cgroup", "cgroup_mkdir") == 1;
 	if (!cgmk)
 		bh_debug("monitor: no cgroup_mkdir tracepoint: a short-lived container is "
 			 "attributed by its state alone");
@@ -1005,7 +733,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->copts = o->containers;
 	k->containers_only = o->containers_only;
 	k->q = bh_calloc(MON_QUEUE, sizeof(*k->q));
-	k->procs = bh_calloc(MON_PROCS, sizeof(*k->procs));
+	k->procs = mon_procs_new();
 	bh_bpf_messages_reset();
 	k->sk = mon_events__open();
 	if (!k->sk) {
@@ -1017,7 +745,8 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 		goto fail;
 	}
 	k->sk->rodata->wake_bytes = ring / 4 < MON_WAKE_BYTES ? ring / 4 : MON_WAKE_BYTES;
-	if (!host_root_id(host_pid(&host_mntns, &host_pidns), &root_ino, &root_dev, &root_mnt) &&
+	if (!mon_host_root_id(mon_host_pid(&host_mntns, &host_pidns), &root_ino, &root_dev,
+			      &root_mnt) &&
 	    host_mntns)
 		bh_debug("monitor: the host's root directory could not be read (statx's mount id, "
 			 "mountinfo): no executable is the host's, the runtimes' setup alerts");
@@ -1029,7 +758,7 @@ int bh_mon_source_kernel(const struct bh_mon_kernel_opts *o, struct bh_mon_sourc
 	k->sk->rodata->host_root_ino = root_ino;
 	k->sk->rodata->host_root_dev = root_dev;
 	k->sk->rodata->host_root_mnt = root_mnt;
-	k->sk->rodata->pids_hier = pids_hierarchy();
+	k->sk->rodata->pids_hier = mon_pids_hierarchy();
 	if (load_and_attach(k, o, err) < 0)
 		goto fail;
 	k->rb = ring_buffer__new(bpf_map__fd(k->sk->maps.events), on_record, k, NULL);
