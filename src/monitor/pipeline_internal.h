@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to the monitor's pipeline (src/monitor/pipeline.c, queue.c,
+ * Private to the monitor's pipeline (src/monitor/pipeline*.c, queue.c,
  * output*.c), prefix mon_: the bounded queue between its threads, the
- * reference-counted items in it, and the table every output fills.
+ * reference-counted items in it, the table every output fills, and the
+ * stages split from pipeline.c (the naming stage, the losses told, the
+ * guard's thread, the actions, the behaviour rules).
  */
 #ifndef BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
 #define BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
@@ -170,6 +172,46 @@ bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *
 		    size_t whysz);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */
 int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
+
+/* Queue m to every output that takes its kind (a reference each): a full
+ * queue drops and counts it, or waits for room when no_drop. Any thread. */
+void mon_to_outputs(struct mon_pipe *p, const struct mon_msg *m);
+
+/* ---- the naming stage (pipeline_naming.c) -------------------------------------- */
+
+#define MON_NAMING_QUEUE 256 /* alerts waiting for their container's names */
+
+/*
+ * Alerts of a provisional container waiting for its names, and the one
+ * thread that asks the source for them (bh_mon_source_refine), then queues
+ * each alert to the outputs (counted in alerts_named_late or alerts_unnamed).
+ */
+struct mon_naming {
+	struct mon_pipe *p;
+	struct bh_mon_source *src; /* borrowed */
+	struct mon_ev_pool *evs;   /* the named copies' events */
+	bool on;		   /* the thread runs (mon_naming_start) */
+	struct mon_queue q;
+	pthread_t th;
+};
+
+void mon_naming_init(struct mon_naming *n, struct mon_pipe *p, struct bh_mon_source *src,
+		     struct mon_ev_pool *evs);
+/* Start the thread when the source can refine (before detection, which hands
+ * it alerts): whether it runs. */
+bool mon_naming_start(struct mon_naming *n);
+/*
+ * Hand it m, an alert of a provisional container (detection's thread; its
+ * action taken): 0 when queued (the stage took the reference); -1 at once,
+ * without waiting, when the queue is full or the stage does not run (the
+ * reference stays the caller's).
+ */
+int mon_naming_take(struct mon_naming *n, const struct mon_msg *m);
+/* No more alerts (after detection has ended): those waiting are named, each
+ * within its deadline, and queued to the outputs; the thread joined. */
+void mon_naming_stop(struct mon_naming *n);
+/* After mon_naming_stop. */
+void mon_naming_release(struct mon_naming *n);
 
 /* ---- losses told (pipeline_health.c) ------------------------------------------- */
 
