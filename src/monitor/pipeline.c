@@ -327,6 +327,25 @@ static void alert_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
 		}
 }
 
+void mon_tell_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
+{
+	if (!p->o->nconsumers)
+		return;
+	pthread_mutex_lock(&p->detect_mu);
+	alert_consumers(p, a);
+	p->detect_dirty = true; /* detection flushes them when idle (200 ms) */
+	pthread_mutex_unlock(&p->detect_mu);
+}
+
+/* The consumers' flush (detection's side; or the caller's once it is over). */
+static void flush_consumers(struct mon_pipe *p)
+{
+	for (size_t c = 0; c < p->o->nconsumers; c++)
+		if (p->o->consumers[c].flush)
+			p->o->consumers[c].flush(p->o->consumers[c].data);
+	p->detect_dirty = false;
+}
+
 /* A new alert of rule with output (taken) on e, whose reference it takes; one reference. */
 static struct mon_alert *alert_new(struct mon_ev *e, const struct bh_rules_rule *rule, char *output)
 {
@@ -343,7 +362,9 @@ static struct mon_alert *alert_new(struct mon_ev *e, const struct bh_rules_rule 
 
 /*
  * An alert of rule on e: take its action, count it, tell the consumers,
- * queue it to the outputs. Takes output (and v, a behaviour verdict, or NULL).
+ * queue it to the outputs; or, when its container is provisional (or has
+ * alerts waiting there), hand it to the naming stage, which tells and
+ * queues it later. Takes output (and v, a behaviour verdict, or NULL).
  */
 static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rules_rule *rule,
 		       char *output, enum bh_mon_action action, struct bh_behave_verdict *v)
@@ -381,13 +402,13 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		ADD(p->st.actions_ok, 1);
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
-	alert_consumers(p, &al->a);
-	if (p->name.on && e->ev.container.provisional) {
-		/* its names come later: the naming stage (the action is taken) */
-		if (!mon_naming_take(&p->name, &msg))
-			return; /* the stage took the reference */
+	/* its names come later, the consumers' and the outputs' alike: the
+	 * naming stage (the action is taken) */
+	if (!mon_naming_take(&p->name, &msg))
+		return; /* the stage took the reference */
+	if (p->name.on && e->ev.container.provisional)
 		ADD(p->st.alerts_naming_full, 1);
-	}
+	alert_consumers(p, &al->a);
 	mon_to_outputs(p, &msg);
 	mon_msg_unref(&msg);
 }
@@ -508,12 +529,8 @@ static void detect_batch(struct mon_pipe *p, struct mon_msg *msgs, size_t n, boo
 	}
 	if (n)
 		p->detect_dirty = true;
-	if (p->detect_dirty && drained) {
-		for (size_t c = 0; c < p->o->nconsumers; c++)
-			if (p->o->consumers[c].flush)
-				p->o->consumers[c].flush(p->o->consumers[c].data);
-		p->detect_dirty = false;
-	}
+	if (p->detect_dirty && drained)
+		flush_consumers(p);
 }
 
 static void *detect_main(void *arg)
@@ -622,9 +639,7 @@ void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char
 			}
 		} else {
 			alert_consumers(p, &al->a);
-			for (size_t c = 0; c < p->o->nconsumers; c++)
-				if (p->o->consumers[c].flush)
-					p->o->consumers[c].flush(p->o->consumers[c].data);
+			flush_consumers(p);
 		}
 	}
 	mon_msg_unref(&msg);
@@ -932,6 +947,8 @@ stop:
 	/* the alerts waiting for names: each leaves within its deadline (3 s
 	 * at most after it came), before the outputs drain */
 	mon_naming_stop(&p->name);
+	if (p->detect_dirty) /* the consumers it told after detection ended */
+		flush_consumers(p);
 	mon_health_tick(p, &p->health, true); /* losses not told yet */
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);
