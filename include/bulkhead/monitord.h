@@ -120,10 +120,13 @@ struct bh_mon_alert {
  * the detection thread (never on the reader), in event order, never
  * concurrently; a loss alert made at the stop, once that thread has ended,
  * on bh_mon_run's thread. event() sees every event, alert() every alert
- * (at detection, before the naming stage: a provisional container's names
- * as they were; after the event's event(); the loss alerts too: a->loss set, a->ev an
- * empty event of type none), flush() once the detect queue is empty and at
- * the end. A negative return is
+ * once, after the event's event() (the loss alerts too: a->loss set, a->ev
+ * an empty event of type none); the alert of a provisional container (and a
+ * later alert of a container with alerts held there) after the naming stage,
+ * on its thread (still never concurrently: under detection's lock), with the
+ * names the outputs get, so after alerts of other containers detected
+ * later. flush() once the detect queue is empty (within 200 ms of an alert
+ * told by the naming stage) and at the end. A negative return is
  * counted in consumer_errors (the error is passed to warn) and the pipeline
  * goes on. Any of the functions may be NULL.
  */
@@ -345,8 +348,10 @@ struct bh_mon_run_opts {
  * its own thread (a queue of 256; full: it goes as is, alerts_naming_full):
  * bh_mon_source_refine, then the outputs, its event and output with the
  * engine's names when they came (alerts_named_late, else alerts_unnamed).
- * Its action was taken and the consumers told at detection, with the
- * names as they were; it may reach the outputs after later alerts. At the
+ * Its action was taken at detection; the consumers are told after the
+ * naming, as the outputs; it may reach them after later alerts of other
+ * containers (a later alert of its container waits behind it; one that
+ * finds the queue full leaves at once, ahead of it). At the
  * stop the stage drains before the outputs do (each alert waits 3 s at most
  * for its names, the kernel source's bound; an output that blocks (no_drop)
  * holds it longer). Fails when an output cannot be opened (nothing is read

@@ -40,7 +40,9 @@
 
 /* ---- the monitor's consumer -------------------------------------------------------------- */
 
-/* Each alert, on the monitor's detection thread (never its reader): a rule's,
+/* Each alert, on the monitor's detection thread (never its reader; the
+ * alert of a container not named yet from its naming stage, once named, so
+ * the controller gets the engine's names): a rule's,
  * or a "Monitor lost events" alert (a->loss; its event is empty, type none:
  * no "event" member, no workload), spooled for the controller. */
 static int on_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)

@@ -10,10 +10,10 @@
  * thread, so the thread that drains the kernel's ring never runs slow work
  * (a kill, a quarantine's freeze, a consumer's fdatasync). One thread per
  * output writes. Counters are updated with relaxed atomics so that a SIGUSR1
- * report can read them while the threads run.
- * About 1,030 lines, one file: the stages share struct mon_pipe and its stop
- * order (detection, the naming stage, the outputs); the naming stage is the
- * seam for a split.
+ * report can read them while the threads run. The naming stage, which
+ * holds the alerts of a provisional container for its names, is
+ * pipeline_naming.c; the stop order (detection, the naming stage, the
+ * outputs) is bh_mon_run's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,6 @@
 #define OUTPUT_BATCH 256
 #define MATCH_MAX    32
 #define QUAR_SEEN    256 /* containers quarantined in a run, remembered */
-#define NAMING_QUEUE 256 /* alerts waiting for their container's names */
 
 #define ADD(x, n) __atomic_fetch_add(&(x), (n), __ATOMIC_RELAXED)
 #define GET(x)	  __atomic_load_n(&(x), __ATOMIC_RELAXED)
@@ -68,11 +67,9 @@ struct mon_pipe {
 	pthread_t detect_th;
 	struct mon_out out[BH_MON_OUTPUTS_MAX];
 	size_t nout;
-	/* the naming stage: alerts of a provisional container wait there for
-	 * its names (bh_mon_source_refine), then go to the outputs */
-	bool naming;
-	struct mon_queue name_q;
-	pthread_t name_th;
+	/* the naming stage (pipeline_naming.c): alerts of a provisional
+	 * container wait there for its names, then go to the outputs */
+	struct mon_naming name;
 	atomic_bool drain_over; /* the outputs' drain deadline passed */
 	pthread_mutex_t warn_mu;
 	char quarantined[QUAR_SEEN][BH_MON_CID_MAX];
@@ -307,7 +304,7 @@ static void to_outputs_wait(struct mon_pipe *p, const struct mon_msg *m, int wai
 	}
 }
 
-static void to_outputs(struct mon_pipe *p, const struct mon_msg *m)
+void mon_to_outputs(struct mon_pipe *p, const struct mon_msg *m)
 {
 	to_outputs_wait(p, m, 0);
 }
@@ -330,6 +327,25 @@ static void alert_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
 		}
 }
 
+void mon_tell_consumers(struct mon_pipe *p, const struct bh_mon_alert *a)
+{
+	if (!p->o->nconsumers)
+		return;
+	pthread_mutex_lock(&p->detect_mu);
+	alert_consumers(p, a);
+	p->detect_dirty = true; /* detection flushes them when idle (200 ms) */
+	pthread_mutex_unlock(&p->detect_mu);
+}
+
+/* The consumers' flush (detection's side; or the caller's once it is over). */
+static void flush_consumers(struct mon_pipe *p)
+{
+	for (size_t c = 0; c < p->o->nconsumers; c++)
+		if (p->o->consumers[c].flush)
+			p->o->consumers[c].flush(p->o->consumers[c].data);
+	p->detect_dirty = false;
+}
+
 /* A new alert of rule with output (taken) on e, whose reference it takes; one reference. */
 static struct mon_alert *alert_new(struct mon_ev *e, const struct bh_rules_rule *rule, char *output)
 {
@@ -346,7 +362,9 @@ static struct mon_alert *alert_new(struct mon_ev *e, const struct bh_rules_rule 
 
 /*
  * An alert of rule on e: take its action, count it, tell the consumers,
- * queue it to the outputs. Takes output (and v, a behaviour verdict, or NULL).
+ * queue it to the outputs; or, when its container is provisional (or has
+ * alerts waiting there), hand it to the naming stage, which tells and
+ * queues it later. Takes output (and v, a behaviour verdict, or NULL).
  */
 static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rules_rule *rule,
 		       char *output, enum bh_mon_action action, struct bh_behave_verdict *v)
@@ -384,70 +402,15 @@ static void emit_alert(struct mon_pipe *p, struct mon_ev *e, const struct bh_rul
 		ADD(p->st.actions_ok, 1);
 	ADD(p->st.alerts, 1);
 	ADD(p->st.alerts_by_priority[(unsigned)rule->priority & 7], 1);
-	alert_consumers(p, &al->a);
-	if (p->naming && e->ev.container.provisional) {
-		/* its names come later: the naming stage (the action is taken) */
-		al->naming_ns = bh_mono_ns();
-		if (!mon_queue_push(&p->name_q, &msg, 0, NULL))
-			return; /* the queue took the reference */
+	/* its names come later, the consumers' and the outputs' alike: the
+	 * naming stage (the action is taken) */
+	if (!mon_naming_take(&p->name, &msg))
+		return; /* the stage took the reference */
+	if (p->name.on && e->ev.container.provisional)
 		ADD(p->st.alerts_naming_full, 1);
-	}
-	to_outputs(p, &msg);
+	alert_consumers(p, &al->a);
+	mon_to_outputs(p, &msg);
 	mon_msg_unref(&msg);
-}
-
-/* ---- the naming stage --------------------------------------------------------------- */
-
-/*
- * One alert of a provisional container named (its reference taken): the
- * source looks for the container in a full list made after the event,
- * waiting a bounded time (bh_mon_source_refine); a copy of the event,
- * named, replaces the alert's (the event is shared: the outputs may hold
- * it already), its output formatted again; then to the outputs, named or
- * not. Its consumers were told at detection (the names as they were then).
- */
-static void name_one(struct mon_pipe *p, struct mon_msg *m)
-{
-	struct mon_alert *al = m->al;
-	struct mon_ev *n = mon_ev_new(&p->evs), *old = al->ev;
-	struct mon_msg om = { .ev = old };
-
-	n->ev = old->ev;
-	if (bh_mon_source_refine(p->o->source, &n->ev.container, n->ev.ts_ns, al->naming_ns) > 0) {
-		char *out = al->verdict ? mon_behave_output(al->verdict, &n->ev)
-					: bh_rules_format(al->a.rule, &n->ev);
-
-		al->ev = n;
-		al->a.ev = &n->ev;
-		if (out) {
-			free(al->output);
-			al->output = out;
-			al->a.output = out;
-		}
-		mon_msg_unref(&om);
-		ADD(p->st.alerts_named_late, 1);
-	} else {
-		struct mon_msg nm = { .ev = n };
-
-		mon_msg_unref(&nm);
-		ADD(p->st.alerts_unnamed, 1);
-	}
-	to_outputs(p, m);
-	mon_msg_unref(m);
-}
-
-static void *naming_main(void *arg)
-{
-	struct mon_pipe *p = arg;
-	bool done = false;
-
-	while (!done) {
-		struct mon_msg m;
-
-		if (mon_queue_pop(&p->name_q, &m, 1, 200, &done))
-			name_one(p, &m);
-	}
-	return NULL;
 }
 
 /* The action of a blocking verdict: an actions entry naming the behaviour
@@ -566,12 +529,8 @@ static void detect_batch(struct mon_pipe *p, struct mon_msg *msgs, size_t n, boo
 	}
 	if (n)
 		p->detect_dirty = true;
-	if (p->detect_dirty && drained) {
-		for (size_t c = 0; c < p->o->nconsumers; c++)
-			if (p->o->consumers[c].flush)
-				p->o->consumers[c].flush(p->o->consumers[c].data);
-		p->detect_dirty = false;
-	}
+	if (p->detect_dirty && drained)
+		flush_consumers(p);
 }
 
 static void *detect_main(void *arg)
@@ -638,7 +597,7 @@ void mon_guard_alert(struct mon_pipe *p, const struct bh_mon_event *ev,
 		ADD(p->st.behave_outside, 1);
 		ADD(p->st.behave_blocked, 1);
 	}
-	to_outputs(p, &msg);
+	mon_to_outputs(p, &msg);
 	mon_msg_unref(&msg);
 }
 
@@ -680,9 +639,7 @@ void mon_health_alert(struct mon_pipe *p, const struct bh_rules_rule *rule, char
 			}
 		} else {
 			alert_consumers(p, &al->a);
-			for (size_t c = 0; c < p->o->nconsumers; c++)
-				if (p->o->consumers[c].flush)
-					p->o->consumers[c].flush(p->o->consumers[c].data);
+			flush_consumers(p);
 		}
 	}
 	mon_msg_unref(&msg);
@@ -895,7 +852,7 @@ static void produce(struct mon_pipe *p, struct bh_error **err)
 		/* the outputs first: an event is queued to an output before any
 		 * alert of it can be */
 		if (outputs_want_events)
-			to_outputs(p, &m);
+			mon_to_outputs(p, &m);
 		if (p->detecting) {
 			mon_msg_ref(&m);
 			batch[nb++] = m;
@@ -948,7 +905,7 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 	mon_behave_rules_init(&p->brules);
 	p->behave_flush_at = bh_mono_ms() + (o->behave_flush_ms ? o->behave_flush_ms : 5000);
 	mon_queue_init(&p->detect, o->queue ? o->queue : 4096);
-	mon_queue_init(&p->name_q, NAMING_QUEUE);
+	mon_naming_init(&p->name, p, o->source, &p->evs);
 	mon_health_init(&p->health, o);
 	for (size_t i = 0; i < p->nout; i++) {
 		atomic_init(&p->out[i].finished, false);
@@ -959,8 +916,8 @@ int bh_mon_run(const struct bh_mon_run_opts *o, struct bh_mon_run_stats *st, str
 		p->out[i].started = true;
 	}
 	/* before detection, which hands it alerts */
-	p->naming = p->detecting && bh_mon_source_can_refine(o->source) &&
-		    !pthread_create(&p->name_th, NULL, naming_main, p);
+	if (p->detecting)
+		mon_naming_start(&p->name);
 	if (p->detecting && pthread_create(&p->detect_th, NULL, detect_main, p)) {
 		p->detecting = false;
 		bh_error_set(err, BH_ERR_INTERNAL, "cannot start the detection thread");
@@ -989,9 +946,9 @@ stop:
 	p->detect_joined = true;
 	/* the alerts waiting for names: each leaves within its deadline (3 s
 	 * at most after it came), before the outputs drain */
-	mon_queue_close(&p->name_q);
-	if (p->naming)
-		pthread_join(p->name_th, NULL);
+	mon_naming_stop(&p->name);
+	if (p->detect_dirty) /* the consumers it told after detection ended */
+		flush_consumers(p);
 	mon_health_tick(p, &p->health, true); /* losses not told yet */
 	for (size_t i = 0; i < p->nout; i++)
 		mon_queue_close(&p->out[i].q);
@@ -1014,7 +971,7 @@ stop:
 		if (p->out[i].started)
 			pthread_join(p->out[i].th, NULL);
 	mon_queue_destroy(&p->detect);
-	mon_queue_destroy(&p->name_q);
+	mon_naming_release(&p->name);
 	if (st)
 		snapshot(p, st);
 out:

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private to the monitor's pipeline (src/monitor/pipeline.c, queue.c,
+ * Private to the monitor's pipeline (src/monitor/pipeline*.c, queue.c,
  * output*.c), prefix mon_: the bounded queue between its threads, the
- * reference-counted items in it, and the table every output fills.
+ * reference-counted items in it, the table every output fills, and the
+ * stages split from pipeline.c (the naming stage, the losses told, the
+ * guard's thread, the actions, the behaviour rules).
  */
 #ifndef BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
 #define BULKHEAD_MONITOR_PIPELINE_INTERNAL_H
@@ -170,6 +172,64 @@ bool mon_block_done(const struct bh_mon_run_opts *o, const struct bh_mon_event *
 		    size_t whysz);
 /* Kill ev's process through a pidfd, refusing a pid started after the event. */
 int mon_action_kill(const struct bh_mon_event *ev, struct bh_error **err);
+
+/* Queue m to every output that takes its kind (a reference each): a full
+ * queue drops and counts it, or waits for room when no_drop. Any thread. */
+void mon_to_outputs(struct mon_pipe *p, const struct mon_msg *m);
+/* Tell the consumers a, under detection's lock (never concurrently with
+ * detection's calls; flushed by detection within 200 ms, or at the stop).
+ * A thread other than detection's: the naming stage's. */
+void mon_tell_consumers(struct mon_pipe *p, const struct bh_mon_alert *a);
+
+/* ---- the naming stage (pipeline_naming.c) -------------------------------------- */
+
+#define MON_NAMING_QUEUE 256 /* alerts waiting for their container's names */
+
+/*
+ * Alerts of a provisional container waiting for its names, and the one
+ * thread that asks the source for them (bh_mon_source_refine), then tells
+ * the consumers and queues each alert to the outputs (counted in
+ * alerts_named_late or alerts_unnamed). A later alert of a container with
+ * alerts in the stage waits behind them (named already: not refined), so a
+ * container's alerts reach the consumers and the outputs in order.
+ */
+struct mon_naming {
+	struct mon_pipe *p;
+	struct bh_mon_source *src; /* borrowed */
+	struct mon_ev_pool *evs;   /* the named copies' events */
+	bool on;		   /* the thread runs (mon_naming_start) */
+	struct mon_queue q;
+	pthread_t th;
+	/* the containers with alerts in the stage (queued or being named) and
+	 * how many each; mu: detection adds, the stage's thread takes away */
+	pthread_mutex_t mu;
+	atomic_uint held; /* the alerts in the stage: 0, a named alert passes by */
+	struct {
+		char id[BH_MON_CID_MAX];
+		unsigned n; /* 0: a free slot */
+	} ctr[MON_NAMING_QUEUE + 1];
+};
+
+void mon_naming_init(struct mon_naming *n, struct mon_pipe *p, struct bh_mon_source *src,
+		     struct mon_ev_pool *evs);
+/* Start the thread when the source can refine (before detection, which hands
+ * it alerts): whether it runs. */
+bool mon_naming_start(struct mon_naming *n);
+/*
+ * Offer it m, an alert (detection's thread; its action taken, its consumers
+ * not told): taken when its container is provisional, or has alerts in the
+ * stage already (their order kept). 0 when queued (the stage took the
+ * reference; it tells the consumers and queues it to the outputs); -1 at
+ * once, without waiting, when not taken: the stage does not run, the alert
+ * need not wait, or the queue is full (the reference stays the caller's,
+ * who tells the consumers and the outputs).
+ */
+int mon_naming_take(struct mon_naming *n, const struct mon_msg *m);
+/* No more alerts (after detection has ended): those waiting are named, each
+ * within its deadline, and queued to the outputs; the thread joined. */
+void mon_naming_stop(struct mon_naming *n);
+/* After mon_naming_stop. */
+void mon_naming_release(struct mon_naming *n);
 
 /* ---- losses told (pipeline_health.c) ------------------------------------------- */
 

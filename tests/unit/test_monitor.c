@@ -7,7 +7,8 @@
  * action not done (an alert naming why), the
  * behaviour profiles' hook (learn, alert, act, lost events, flush) and the
  * naming stage (alerts of a provisional container named late, or left as
- * they are at the source's deadline; detection never waits for it).
+ * they are at the source's deadline; detection never waits for it; the
+ * consumers told after it; its queue full).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -904,20 +905,68 @@ static int naming_refine(void *impl, struct bh_mon_container *c, uint64_t ts_ns,
 static const struct mon_source_ops naming_ops = { "naming", naming_next, naming_stats, naming_free,
 						  naming_refine };
 
-/* The consumers' alerts: when detection made them (ms). */
-struct when {
+/* What the consumers were told, in order: an event (E), an alert (A: its
+ * container's id and name, its output), a flush (F); and when (ms). */
+struct told {
+	pthread_mutex_t mu;
 	int n;
+	char what[16][160];
+	uint64_t at[16];
+};
+
+static void told_add(struct told *t, const char *s)
+{
+	pthread_mutex_lock(&t->mu);
+	if (t->n < 16) {
+		snprintf(t->what[t->n], sizeof(t->what[0]), "%s", s);
+		t->at[t->n++] = bh_mono_ms();
+	}
+	pthread_mutex_unlock(&t->mu);
+}
+
+static int told_event(void *data, const struct bh_mon_event *ev, struct bh_error **err)
+{
+	char s[128];
+
+	(void)err;
+	snprintf(s, sizeof(s), "E %.8s", ev->container.id);
+	told_add(data, s);
+	return 0;
+}
+
+static int told_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	char s[128];
+
+	(void)err;
+	snprintf(s, sizeof(s), "A %.8s %.16s: %.64s", a->ev->container.id, a->ev->container.name,
+		 a->output);
+	told_add(data, s);
+	return 0;
+}
+
+static void told_flush(void *data)
+{
+	told_add(data, "F");
+}
+
+/* The quarantine hook's calls: when (ms), and the container. */
+struct quar_at {
+	int n;
+	char id[4][BH_MON_CID_MAX];
 	uint64_t at[4];
 };
 
-static int when_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+static int quar_at(void *data, const char *id, const struct bh_mon_event *ev, struct bh_error **err)
 {
-	struct when *w = data;
+	struct quar_at *q = data;
 
-	(void)a;
+	(void)ev;
 	(void)err;
-	if (w->n < 4)
-		w->at[w->n++] = bh_mono_ms();
+	if (q->n < 4) {
+		snprintf(q->id[q->n], sizeof(q->id[0]), "%s", id);
+		q->at[q->n++] = bh_mono_ms();
+	}
 	return 0;
 }
 
@@ -932,38 +981,61 @@ static const char naming_yaml[] = "- rule: Payload\n"
 	"\"name\":\"payload\",\"pid\":5},\"container\":{\"id\":\"" id "\",\"name\":\"" id          \
 	"\",\"runtime\":\"runc\"" prov "}}\n"
 
+/* c1 again, named already (its full list came meanwhile). */
+#define NAMING_EV_NAMED                                                                            \
+	"{\"type\":\"execve\",\"time\":4,\"proc\":{\"exe\":\"/bin/payload\","                      \
+	"\"name\":\"payload\",\"pid\":6},\"container\":{\"id\":\"c1\",\"name\":\"web\","           \
+	"\"image\":\"nginx:1.27\",\"runtime\":\"runc\"}}\n"
+
 /*
  * Alerts of a provisional container wait in the naming stage for the
  * source's refine: c1's leaves with the engine's name and image (the event's
  * and the output's), c2's (never listed) leaves as it was when refine gives
- * up, c3's (named already) is not held; detection made all three at once
- * (the consumers told before the names came), and the two held left after
- * c3's. Without the stage (old code) c1's alert names c1, no image.
+ * up, c3's (named already) is not held; c1's second alert, named already,
+ * waits behind c1's first (a container's alerts in order). Detection made
+ * all four at once and took their actions (quarantine) then; the consumer
+ * (the agent's, for the controller) is told each alert once, after the
+ * naming, with the names the outputs get, and flushed after. Old code: the
+ * consumer got c1's alert at detection, named c1 with no image.
  */
 static void naming_stage_names_alerts_late(void **state)
 {
 	struct bh_rules *rs = mon_rules(naming_yaml, "n");
 	struct naming_src *f = calloc(1, sizeof(*f));
 	struct bh_mon_source *src = NULL;
-	struct when w = { 0 };
-	struct bh_mon_consumer con = { "when", &w, NULL, when_alert, NULL };
+	struct told *t = calloc(1, sizeof(*t));
+	struct quar_at q = { 0 };
+	struct bh_mon_consumer con = { "told", t, told_event, told_alert, told_flush };
+	struct bh_mon_action_rule ar = { "Payload", BH_MON_ACT_QUARANTINE };
 	int fd = memfd_create("alerts", MFD_CLOEXEC);
 	struct bh_mon_output_opts oo = { .kind = BH_MON_OUT_FD, .select = BH_MON_SEL_ALERTS };
 	struct bh_mon_run_opts o = { 0 };
 	struct bh_mon_run_stats st;
 	struct bh_error *err = NULL;
-	char *buf = calloc(1, 65536), *c1, *c2, *c3;
+	char *buf = calloc(1, 65536), *c1, *c2, *c3, *c1b;
+	const char *want[] = {
+		"A c3 c3: ran /bin/payload in c3 (<NA>)",
+		"A c1 web: ran /bin/payload in web (nginx:1.27)",
+		"A c2 c2: ran /bin/payload in c2 (<NA>)",
+		"A c1 web: ran /bin/payload in web (nginx:1.27)",
+	};
+	int na = 0, ne = 0, last_alert = -1;
 	uint64_t t0;
 
 	(void)state;
 	assert_true(fd >= 0);
+	pthread_mutex_init(&t->mu, NULL);
 	f->replay = replay_of(NAMING_EV(1, "c1", ",\"provisional\":true") NAMING_EV(
-		2, "c2", ",\"provisional\":true") NAMING_EV(3, "c3", ""));
+		2, "c2", ",\"provisional\":true") NAMING_EV(3, "c3", "") NAMING_EV_NAMED);
 	f->wait_ms = 700;
 	assert_int_equal(mon_source_new(&naming_ops, f, &src, NULL), 0);
 	oo.fd = fd;
 	o.source = src;
 	o.rules = rs;
+	o.actions = &ar;
+	o.nactions = 1;
+	o.quarantine = quar_at;
+	o.quarantine_data = &q;
 	o.outputs = &oo;
 	o.noutputs = 1;
 	o.consumers = &con;
@@ -973,14 +1045,39 @@ static void naming_stage_names_alerts_late(void **state)
 	assert_int_equal(bh_mon_run(&o, &st, &err), 0);
 	/* the run waited for both namings (serial, 700 ms each) */
 	assert_true(bh_mono_ms() - t0 >= 1400);
-	assert_int_equal(st.alerts, 3);
+	assert_int_equal(st.alerts, 4);
 	assert_int_equal(st.alerts_named_late, 1);
 	assert_int_equal(st.alerts_unnamed, 1);
 	assert_int_equal(st.alerts_naming_full, 0);
+	assert_int_equal(st.consumer_errors, 0);
 	assert_int_equal(atomic_load(&f->refines), 2);
-	/* detection did not wait on them */
-	assert_int_equal(w.n, 3);
-	assert_true(w.at[2] - w.at[0] < 600);
+	/* detection did not wait on them: every event and every action at once */
+	assert_int_equal(q.n, 3);
+	assert_string_equal(q.id[0], "c1");
+	assert_string_equal(q.id[1], "c2");
+	assert_string_equal(q.id[2], "c3");
+	assert_true(q.at[2] - t0 < 600);
+	for (int i = 0; i < t->n; i++) {
+		if (t->what[i][0] == 'E') {
+			assert_true(t->at[i] - t0 < 600);
+			ne++;
+		} else if (t->what[i][0] == 'A') {
+			/* each alert once, in order, with the outputs' names */
+			assert_true(na < 4);
+			if (strcmp(t->what[i], want[na]))
+				fail_msg("alert %d told as '%s', not '%s'", na, t->what[i],
+					 want[na]);
+			/* the held ones after their names came */
+			assert_true(na == 0 || t->at[i] - t0 >= 600);
+			na++;
+			last_alert = i;
+		}
+	}
+	assert_int_equal(ne, 4);
+	assert_int_equal(na, 4);
+	/* and flushed after the last */
+	assert_true(last_alert >= 0 && last_alert < t->n - 1);
+	assert_string_equal(t->what[t->n - 1], "F");
 	assert_true(pread(fd, buf, 65535, 0) > 0);
 	c1 = strstr(buf, "\"id\":\"c1\"");
 	c2 = strstr(buf, "\"id\":\"c2\"");
@@ -989,6 +1086,9 @@ static void naming_stage_names_alerts_late(void **state)
 	assert_non_null(c2);
 	assert_non_null(c3);
 	assert_true(c3 < c1 && c1 < c2); /* the held ones after */
+	c1b = strstr(c1 + 1, "\"id\":\"c1\"");
+	assert_non_null(c1b);
+	assert_true(c2 < c1b); /* c1's second behind its first */
 	assert_non_null(strstr(buf, "ran /bin/payload in web (nginx:1.27)"));
 	assert_non_null(strstr(buf, "\"id\":\"c1\",\"name\":\"web\",\"image\":\"nginx:1.27\","
 				    "\"runtime\":\"runc\"}"));
@@ -997,6 +1097,270 @@ static void naming_stage_names_alerts_late(void **state)
 				    "\"provisional\":true}"));
 	close(fd);
 	free(buf);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+	bh_mon_source_free(src);
+	bh_rules_free(rs);
+}
+
+/* ---- the naming stage full ---------------------------------------------------------- */
+
+#define FILL_N 301 /* alerts: 1 being named, 256 waiting, 44 left at once */
+
+/*
+ * A replay of FILL_N alerts, each of a provisional container (pid i,
+ * container c(i mod 200): those past the queue are of containers held
+ * already, so the queue refuses them, not the stage's table of containers
+ * held): the first alone, the rest once refine has been entered
+ * (then one alert is being named and the rest go to a queue of 256); then
+ * nothing, the source not ended, until `end`. Refine blocks until `release`,
+ * then names the container.
+ */
+struct fill_src {
+	struct bh_mon_source *replay;
+	int given;
+	atomic_int entered, release, end;
+};
+
+static int fill_next(void *impl, struct bh_mon_event *ev, int timeout_ms, bool *ended,
+		     struct bh_error **err)
+{
+	struct fill_src *f = impl;
+	int rc;
+
+	*ended = false;
+	if ((f->given == 1 && !atomic_load(&f->entered)) || f->given == FILL_N) {
+		usleep(1000);
+		*ended = f->given == FILL_N && atomic_load(&f->end);
+		return 0;
+	}
+	rc = bh_mon_source_next(f->replay, ev, timeout_ms, err);
+	if (rc > 0)
+		f->given++;
+	return rc;
+}
+
+static void fill_stats(const void *impl, struct bh_mon_stats *st)
+{
+	(void)impl;
+	(void)st;
+}
+
+static void fill_free(void *impl)
+{
+	struct fill_src *f = impl;
+
+	bh_mon_source_free(f->replay);
+	free(f);
+}
+
+static int fill_refine(void *impl, struct bh_mon_container *c, uint64_t ts_ns,
+		       uint64_t since_mono_ns)
+{
+	struct fill_src *f = impl;
+
+	(void)ts_ns;
+	(void)since_mono_ns;
+	atomic_fetch_add(&f->entered, 1);
+	while (!atomic_load(&f->release))
+		usleep(1000);
+	snprintf(c->name, sizeof(c->name), "named");
+	snprintf(c->image, sizeof(c->image), "img:1");
+	c->provisional = false;
+	return 1;
+}
+
+static const struct mon_source_ops fill_ops = { "fill", fill_next, fill_stats, fill_free,
+						fill_refine };
+
+/* What the consumer was told: each alert's pid, told how often and named or
+ * not; the alerts and flushes in order. */
+struct fill_told {
+	atomic_int alerts, flushes, last_alert_seq, seq;
+	atomic_int times[FILL_N + 1];
+	atomic_bool named[FILL_N + 1];
+};
+
+static int fill_alert(void *data, const struct bh_mon_alert *a, struct bh_error **err)
+{
+	struct fill_told *t = data;
+	uint32_t pid = a->ev->proc.pid;
+
+	(void)err;
+	if (pid < 1 || pid > FILL_N)
+		return -1;
+	atomic_fetch_add(&t->times[pid], 1);
+	atomic_store(&t->named[pid], !strcmp(a->ev->container.name, "named"));
+	atomic_fetch_add(&t->alerts, 1);
+	atomic_store(&t->last_alert_seq, atomic_fetch_add(&t->seq, 1));
+	return 0;
+}
+
+static void fill_flush(void *data)
+{
+	struct fill_told *t = data;
+
+	atomic_fetch_add(&t->flushes, 1);
+	atomic_fetch_add(&t->seq, 1);
+}
+
+struct fill_run {
+	struct bh_mon_run_opts o;
+	struct bh_mon_run_stats st, seen;
+	atomic_int seen_n;
+	int rc;
+};
+
+static void fill_progress(void *data, const struct bh_mon_run_stats *st)
+{
+	struct fill_run *r = data;
+
+	r->seen = *st;
+	atomic_fetch_add(&r->seen_n, 1);
+}
+
+static void *fill_main(void *arg)
+{
+	struct fill_run *r = arg;
+	struct bh_error *err = NULL;
+
+	r->rc = bh_mon_run(&r->o, &r->st, &err);
+	bh_error_free(err);
+	return NULL;
+}
+
+/* Wait up to 10 s for *v to be at least want. */
+static bool wait_at_least(atomic_int *v, int want)
+{
+	for (int i = 0; i < 10000 && atomic_load(v) < want; i++)
+		usleep(1000);
+	return atomic_load(v) >= want;
+}
+
+/* The alerts of pid i in the output's JSON lines, counted into n[i]. */
+static int count_lines(int fd, int n[FILL_N + 1])
+{
+	static char buf[1 << 20];
+	ssize_t len = pread(fd, buf, sizeof(buf) - 1, 0);
+	int lines = 0;
+
+	memset(n, 0, sizeof(int) * (FILL_N + 1));
+	if (len <= 0)
+		return 0;
+	buf[len] = 0;
+	for (char *l = buf, *e; (e = strchr(l, '\n')); l = e + 1) {
+		char *pid = strstr(l, "\"pid\":");
+		long v;
+
+		*e = 0;
+		assert_non_null(pid);
+		v = strtol(pid + 6, NULL, 10);
+		assert_true(v >= 1 && v <= FILL_N);
+		n[v]++;
+		lines++;
+	}
+	return lines;
+}
+
+/*
+ * The naming queue full: with one alert being named (refine blocked) and
+ * 256 waiting, each further alert of a provisional container leaves at once
+ * (the 258th alert of the run: told to the consumer and written, unnamed,
+ * counted in alerts_naming_full) while the held ones wait; once refine is
+ * released the held ones leave named. Every alert is told and written once,
+ * none lost, and the run stops cleanly. Old code had no test of this path.
+ */
+static void naming_full_queue_leaves_unnamed_at_once(void **state)
+{
+	struct bh_rules *rs = mon_rules(naming_yaml, "n");
+	struct fill_src *f = calloc(1, sizeof(*f));
+	struct fill_told *t = calloc(1, sizeof(*t));
+	struct fill_run *r = calloc(1, sizeof(*r));
+	struct bh_mon_source *src = NULL;
+	struct bh_mon_consumer con = { "fill", t, NULL, fill_alert, fill_flush };
+	struct bh_mon_output_opts oo = { .kind = BH_MON_OUT_FD, .select = BH_MON_SEL_ALERTS };
+	int fd = memfd_create("alerts", MFD_CLOEXEC);
+	atomic_int report = 0;
+	char *text = calloc(1, FILL_N * 256);
+	size_t len = 0;
+	int n[FILL_N + 1];
+	pthread_t th;
+	uint64_t t0;
+
+	(void)state;
+	assert_true(fd >= 0);
+	for (int i = 1; i <= FILL_N; i++)
+		len += (size_t)snprintf(text + len, 256,
+					"{\"type\":\"execve\",\"time\":%d,\"proc\":{\"exe\":"
+					"\"/bin/payload\",\"name\":\"payload\",\"pid\":%d},"
+					"\"container\":{\"id\":\"c%d\",\"name\":\"c%d\","
+					"\"runtime\":\"runc\",\"provisional\":true}}\n",
+					i, i, i % 200, i % 200);
+	f->replay = replay_of(text);
+	free(text);
+	assert_int_equal(mon_source_new(&fill_ops, f, &src, NULL), 0);
+	oo.fd = fd;
+	r->o.source = src;
+	r->o.rules = rs;
+	r->o.outputs = &oo;
+	r->o.noutputs = 1;
+	r->o.consumers = &con;
+	r->o.nconsumers = 1;
+	r->o.report = &report;
+	r->o.progress = fill_progress;
+	r->o.data = r;
+	assert_int_equal(pthread_create(&th, NULL, fill_main, r), 0);
+	/* refine holds the first; the 44 past the queue are told at once */
+	assert_true(wait_at_least(&f->entered, 1));
+	assert_true(wait_at_least(&t->alerts, FILL_N - 257));
+	usleep(300000);
+	assert_int_equal(atomic_load(&t->alerts), FILL_N - 257);
+	assert_int_equal(atomic_load(&f->entered), 1);
+	for (int i = 1; i <= FILL_N; i++) {
+		assert_int_equal(atomic_load(&t->times[i]), i > 257);
+		if (i > 257)
+			assert_false(atomic_load(&t->named[i]));
+	}
+	/* counted so while the rest wait */
+	atomic_fetch_add(&report, 1);
+	assert_true(wait_at_least(&r->seen_n, 1));
+	assert_int_equal(r->seen.alerts, FILL_N);
+	assert_int_equal(r->seen.alerts_naming_full, FILL_N - 257);
+	assert_int_equal(r->seen.alerts_named_late, 0);
+	/* and written at once */
+	for (int i = 0; i < 2000 && count_lines(fd, n) < FILL_N - 257; i++)
+		usleep(1000);
+	assert_int_equal(count_lines(fd, n), FILL_N - 257);
+	for (int i = 1; i <= FILL_N; i++)
+		assert_int_equal(n[i], i > 257);
+	/* released: the held ones leave named, and the run stops */
+	t0 = bh_mono_ms();
+	atomic_store(&f->release, 1);
+	atomic_store(&f->end, 1);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(bh_mono_ms() - t0 < 5000);
+	assert_int_equal(r->rc, 0);
+	assert_int_equal(r->st.alerts, FILL_N);
+	assert_int_equal(r->st.alerts_naming_full, FILL_N - 257);
+	assert_int_equal(r->st.alerts_named_late, 257);
+	assert_int_equal(r->st.alerts_unnamed, 0);
+	assert_int_equal(r->st.consumer_errors, 0);
+	assert_int_equal(r->st.outputs[0].written, FILL_N);
+	assert_int_equal(r->st.outputs[0].dropped, 0);
+	assert_int_equal(atomic_load(&f->entered), 257);
+	assert_int_equal(atomic_load(&t->alerts), FILL_N);
+	for (int i = 1; i <= FILL_N; i++) {
+		assert_int_equal(atomic_load(&t->times[i]), 1);
+		assert_int_equal(atomic_load(&t->named[i]), i <= 257);
+	}
+	/* flushed after the last alert */
+	assert_true(atomic_load(&t->last_alert_seq) < atomic_load(&t->seq) - 1);
+	assert_int_equal(count_lines(fd, n), FILL_N);
+	for (int i = 1; i <= FILL_N; i++)
+		assert_int_equal(n[i], 1);
+	close(fd);
+	free(t);
+	free(r);
 	bh_mon_source_free(src);
 	bh_rules_free(rs);
 }
@@ -1017,6 +1381,7 @@ int main(void)
 		cmocka_unit_test(attr_rendezvous_needs_no_consumer),
 		cmocka_unit_test(attr_rendezvous_failed_list_is_read_again),
 		cmocka_unit_test(naming_stage_names_alerts_late),
+		cmocka_unit_test(naming_full_queue_leaves_unnamed_at_once),
 	};
 
 	return cmocka_run_group_tests_name("monitor", tests, NULL, NULL);
