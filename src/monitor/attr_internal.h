@@ -4,11 +4,12 @@
  * prefix mon_attr_: its state and the entries its parts share. What each
  * lock covers is said at its fields; their order in source_attr.c's header.
  *
- *   source_attr.c       the cache, the lists and the grace list, the state
- *                       watch's quick reads, the threads; mon_attr_get
- *   source_attr_cg.c    the cgroups made and the directories the watch named:
- *                       a container by its cgroup's mkdir path
- *   source_attr_name.c  a provisional container named from a full list
+ *   source_attr.c        the cache, the lists, the state watch's quick reads,
+ *                        the threads; mon_attr_get
+ *   source_attr_grace.c  the containers gone (or read at once) kept a while
+ *   source_attr_cg.c     the cgroups made and the directories the watch named:
+ *                        a container by its cgroup's mkdir path
+ *   source_attr_name.c   a provisional container named from a full list
  */
 #ifndef BULKHEAD_MONITOR_ATTR_INTERNAL_H
 #define BULKHEAD_MONITOR_ATTR_INTERNAL_H
@@ -123,11 +124,20 @@ static inline uint64_t mon_attr_now_ns(clockid_t c)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* source_attr.c: the grace list's quick entries (lock held), a list made
- * the current one (lock held on entry and on return, dropped while it lists). */
+/* source_attr.c: the pids (v1) and cgroup2 ids of c (0 when it has none); a
+ * list made the current one (lock held on entry and on return, dropped while
+ * it lists). */
+void mon_attr_ctr_ids(const struct bh_ctr *c, uint64_t *pids, uint64_t *cg2);
+void mon_attr_relist_quiet(struct mon_attr *a);
+
+/* source_attr_grace.c (lock held): the container of pids, else cg2, in its
+ * grace; the containers of old that l does not hold kept; a quick read's (or
+ * a mkdir path's) kept, provisional. */
+const struct grace_entry *mon_attr_find_gone(const struct mon_attr *a, uint64_t cg2, uint64_t pids);
+void mon_attr_keep_gone(struct mon_attr *a, const struct bh_ctr_list *old,
+			const struct bh_ctr_list *l);
 bool mon_attr_keep_quick(struct mon_attr *a, uint64_t pids, uint64_t cg2,
 			 const struct bh_mon_container *c, uint64_t now);
-void mon_attr_relist_quiet(struct mon_attr *a);
 
 /* source_attr_cg.c: a watch read's directories noted (pend_lock held), e's
  * container by its cgroups' mkdir paths (lock held). */
