@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The kernel source's attribution (source_internal.h, mon_attr_*): a record's
- * cgroup ids to its container.
- * About 1,420 lines, one file: one state (struct mon_attr) under three locks,
- * shared by two threads and the reader, whose order and coverage are stated
- * once, here. Its seams for a split: the cgroups' mkdir paths and the naming.
+ * cgroup ids to its container. One state (struct mon_attr, attr_internal.h:
+ * what each of its three locks covers) shared by two threads and the reader;
+ * the locks' order: watch_lock, lock, pend_lock. Its parts: the grace list
+ * (source_attr_grace.c), the cgroups' mkdir paths (source_attr_cg.c), the
+ * naming (source_attr_name.c).
  *
  *  - by the record's v1 pids cgroup id, then its cgroup2 id, exact matches
  *    against a cached bh_ctr_list first, then through bh_ctr_lookup_cgroup_id
- *    (sub-cgroups), then in the grace list (below). An id no container has
+ *    (sub-cgroups), then in the grace list. An id no container has
  *    makes a new list (an id seen for the first MON_YOUNG_MISSES times: at
  *    once, one list per MON_RELIST_FLOOR_NS at most; for its first
  *    MON_YOUNG_NS, every MON_YOUNG_CHECK_NS, one list per MON_YOUNG_FLOOR_NS
@@ -87,31 +88,6 @@
  *    replaces it, so the later events carry them; a quick read never
  *    replaces a full list's grace entry. One no full list ever holds stays
  *    provisional for MON_GRACE_NS.
- *  - the cgroups' mkdir paths: the kernel source notes each cgroup made in
- *    the cgroup2 and the v1 pids hierarchies (mon_attr_note_cgroup, from
- *    tp_btf/cgroup_mkdir: the runtime makes them before the container's
- *    first process runs, so the note is read before that process's
- *    records), the last MON_CGROUPS of them; the state watch's reads keep
- *    the container directories they named (MON_SEEN, their IDs and
- *    runtimes by bh_ctr_dir_runtime), the state read or already gone ("no
- *    container"). An id still no container's after the watch's read (a
- *    runc run of one action whose state was written and deleted before any
- *    read: a dozen at once on a loaded host, about 1 alert in 670 the
- *    host's) is looked up there before it is listed for or called the
- *    host: a path noted for its pids or cgroup2 id with a component that
- *    names a directory seen within MON_GRACE_NS (the ID, as runc names its
- *    cgroups without a cgroupsPath, or an engine's PREFIX-ID.scope; a
- *    sub-cgroup's path holds its container's) gives that container, its ID
- *    and runtime, provisional and in the grace list as a quick read's. A
- *    path alone never names one (a systemd service's scope is no
- *    container); conmon's libpod-conmon-ID.scope names none. A cgroup made
- *    from outside the host's PID namespace (a container's: it may name one
- *    after another container's ID) is never noted (the kernel source drops
- *    it: MON_CG_FOREIGN).
- *  - the grace list: a container in one list and not in the next (its
- *    runtime deleted its state) is kept, by its pids and cgroup2 ids, for
- *    MON_GRACE_NS, at most MON_GRACE of them (the oldest goes first), so
- *    the records of its last milliseconds read after are still its.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,6 +104,7 @@
 #include "bulkhead/containers.h"
 #include "bulkhead/guard.h"
 #include "source_internal.h"
+#include "attr_internal.h"
 #include "banned.h"
 
 #define MON_ATTR	    1024	  /* the attribution cache (direct-mapped by ids) */
@@ -143,111 +120,11 @@
 #define MON_EXEC_LIST_BURST 10		/* 10 at once (ids that share a cache slot reset theirs) */
 #define MON_NEGATIVE_MIN_NS                                                                        \
 	10000000ULL /* an id of no container: the host for 10 ms, doubling to 5 s */
-#define MON_WATCH_FLOOR_NS 20000000ULL	     /* a state written: one list per 20 ms at most, */
-#define MON_WATCH_COST	   10		     /* and per 10 times the last list's duration, */
-#define MON_WATCH_SLACK_NS 500000000ULL	     /* but at most that duration + 500 ms */
-#define MON_RDV_RETRY_MS   100		     /* a list failed: the requests read again after */
-#define MON_GRACE	   256		     /* containers gone kept, */
-#define MON_GRACE_NS	   10000000000ULL    /* for 10 s */
-#define MON_WATCH_NICE	   10		     /* the watch's thread: this much less nice */
-#define MON_PEND	   64		     /* quick reads handed over, not yet kept */
-#define MON_CGROUPS	   4096		     /* cgroups made, noted (the oldest evicted) */
-#define MON_CG_HASH	   (2 * MON_CGROUPS) /* their index by id (linear probing) */
-#define MON_SEEN	   256		     /* container directories the watch named */
-#define MON_NAME_FLOOR_NS  100000000ULL	     /* a naming's list past the floor: one per 100 ms, */
-#define MON_NAME_WAIT_NS   1000000000ULL     /* waited for twice the last list's duration + 1 s, */
-#define MON_NAME_WAIT_MAX  3000000000ULL     /* at most 3 s */
-
-struct attr_entry {
-	uint64_t cg2, pids;
-	uint64_t at_ns;	   /* a host answer: when to check again */
-	uint64_t first_ns; /* when the id was first seen */
-	uint64_t gen;	   /* the list it was looked up in */
-	uint64_t lists;	   /* provisional: the full lists installed when last looked up */
-	uint64_t seen_at;  /* the watch's directories named (nseen) at its last mkdir lookup */
-	uint8_t misses;
-	uint8_t exec_lists; /* lists made for its execs past the floors */
-	bool used, found;
-	bool provisional; /* found by a quick read: looked up again in each new full list */
-	struct bh_mon_container c;
-};
-
-struct grace_entry {
-	uint64_t cg2, pids; /* 0: not known */
-	uint64_t gone_ns;   /* 0: an empty slot */
-	bool provisional;   /* a quick read's (no engine's names), not a full list's */
-	struct bh_mon_container c;
-};
-
-/* A cgroup made (mon_attr_note_cgroup). */
-struct cg_note {
-	uint64_t id; /* 0: an empty slot */
-	bool pids;   /* the v1 pids hierarchy's, else cgroup2's */
-	char path[MON_CG_PATH_MAX];
-};
-
-/* A container directory the state watch named (its state read or gone). */
-struct seen_dir {
-	uint64_t at_ns; /* CLOCK_MONOTONIC; 0: an empty slot */
-	char id[BH_MON_CID_MAX];
-	char runtime[BH_MON_RUNTIME_MAX];
-	bool engine; /* an engine's directory (dockerd's, containerd's): names to come */
-};
-
-struct mon_attr {
-	const struct bh_ctr_opts *copts;
-	struct bh_ctr_list *ctrs;
-	uint64_t gen;	/* lists made, quick reads that found containers */
-	uint64_t lists; /* full lists installed */
-	double tokens, exec_tokens;
-	uint64_t token_ns, relist_ns;
-	uint64_t relist_boot_ns; /* CLOCK_BOOTTIME of the last list */
-	struct attr_entry *cache;
-	struct grace_entry *grace;
-	size_t grace_next;	 /* the ring's next slot */
-	uint64_t list_cost_ns;	 /* how long the last list took */
-	uint64_t watch_floor_ns; /* MON_WATCH_FLOOR_NS unless the options say */
-	pthread_mutex_t lock; /* ctrs, gen, lists, relist_*, list_cost_ns, grace, drained_boot_ns */
-	pthread_mutex_t watch_lock; /* watch: its reads and the quick reads of what they name */
-	/* pend_lock: pend, npend, pend_boot_ns, wake_pending; the innermost lock,
-	 * held for a few stores only (the watch's thread never waits on lock) */
-	pthread_mutex_t pend_lock;
-	struct bh_ctr_list *pend[MON_PEND]; /* quick reads not kept yet (NULL: read nothing) */
-	size_t npend;
-	uint64_t pend_boot_ns; /* drained_boot_ns, once pend is kept */
-	bool wake_pending;     /* a wake written, the lists' thread has not read it */
-	/* a naming (mon_attr_name) waits for a full list (lock): the lists'
-	 * thread lists past the watch's floor, one per MON_NAME_FLOOR_NS */
-	bool name_req;
-	uint64_t name_list_ns;	  /* CLOCK_MONOTONIC of the last list a naming asked */
-	pthread_cond_t installed; /* install() ran (lock) */
-	uint64_t nlists, lists_ns, lists_max_ns; /* the full lists' count, duration (lock) */
-	uint64_t drained_boot_ns; /* CLOCK_BOOTTIME the last complete watch read started */
-	/* the cgroups made (the consumer's notes, lock held): a ring, the oldest
-	 * evicted, indexed by (id, hierarchy) in cg_hash (cgs' index + 1; 0: empty) */
-	struct cg_note *cgs;
-	size_t cg_next;
-	uint32_t *cg_hash;
-	uint64_t by_mkdir; /* ids attributed through a mkdir's path */
-	/* the container directories the watch named, a ring (pend_lock) */
-	struct seen_dir *seen;
-	size_t seen_next;
-	uint64_t nseen;		  /* directories named so far */
-	struct bh_guard_rdv *rdv; /* rdv, stop, wake: the thread's */
-	struct bh_ctr_watch *watch;
-	int stop[2];	     /* the thread's end: its read end readable */
-	int wake[2];	     /* the lists' thread woken (wake_pending set) */
-	pthread_t thr, wthr; /* the lists' and rendezvous' thread, the watch's */
-	bool thr_up, wthr_up;
-};
-
-static uint64_t now_ns(clockid_t c)
-{
-	struct timespec ts;
-
-	clock_gettime(c, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#define MON_WATCH_FLOOR_NS 20000000ULL	/* a state written: one list per 20 ms at most, */
+#define MON_WATCH_COST	   10		/* and per 10 times the last list's duration, */
+#define MON_WATCH_SLACK_NS 500000000ULL /* but at most that duration + 500 ms */
+#define MON_RDV_RETRY_MS   100		/* a list failed: the requests read again after */
+#define MON_WATCH_NICE	   10		/* the watch's thread: this much less nice */
 
 static void debug_err(const char *what, struct bh_error *err)
 {
@@ -274,7 +151,7 @@ static bool has_controller(const char *list, const char *name)
 }
 
 /* The pids (v1) and cgroup2 ids of c (0 when it has none). */
-static void ctr_ids(const struct bh_ctr *c, uint64_t *pids, uint64_t *cg2)
+void mon_attr_ctr_ids(const struct bh_ctr *c, uint64_t *pids, uint64_t *cg2)
 {
 	*pids = *cg2 = 0;
 	for (size_t j = 0; j < c->ncgroups; j++) {
@@ -316,24 +193,6 @@ static const struct bh_ctr *find_listed(struct mon_attr *a, uint64_t cg2, uint64
 	return c;
 }
 
-static const struct grace_entry *find_gone(const struct mon_attr *a, uint64_t cg2, uint64_t pids)
-{
-	const struct grace_entry *hit = NULL;
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
-
-	for (size_t i = 0; i < MON_GRACE; i++) {
-		const struct grace_entry *g = &a->grace[i];
-
-		if (!g->gone_ns || now - g->gone_ns > MON_GRACE_NS)
-			continue;
-		if (pids > 1 && g->pids == pids)
-			return g;
-		if (cg2 > 1 && g->cg2 == cg2)
-			hit = g;
-	}
-	return hit;
-}
-
 /* The container of e's ids into e (lock held): a listed one, else one in the
  * grace list (gone, or a quick read's: then provisional). */
 static bool find(struct mon_attr *a, struct attr_entry *e)
@@ -347,7 +206,7 @@ static bool find(struct mon_attr *a, struct attr_entry *e)
 		e->provisional = false;
 		return true;
 	}
-	if ((g = find_gone(a, e->cg2, e->pids))) {
+	if ((g = mon_attr_find_gone(a, e->cg2, e->pids))) {
 		e->c = g->c;
 		e->provisional = g->provisional;
 		return true;
@@ -386,118 +245,6 @@ static bool engine_names(enum bh_ctr_engine e)
 	       e == BH_CTR_CRIO;
 }
 
-/* The grace list's slot for a container of ids pids and cg2 (lock held): the
- * one that holds them (read again; a quick read's only when over (over_full:
- * also a full list's)), else the ring's next; NULL: keep the one there. A
- * quick read's (!over_full) takes the next slot that is free, past its
- * grace or a quick read's too, never a full list's gone container still in
- * its grace (a burst of quick reads would otherwise push those out, and
- * their late records would be the host's); NULL when there is none. */
-static struct grace_entry *grace_slot(struct mon_attr *a, uint64_t pids, uint64_t cg2,
-				      bool over_full, uint64_t now)
-{
-	struct grace_entry *g;
-
-	for (size_t k = 0; k < MON_GRACE; k++) {
-		g = &a->grace[k];
-		if (g->gone_ns && g->pids == pids && g->cg2 == cg2)
-			return g->provisional || over_full ? g : NULL;
-	}
-	for (size_t k = 0; k < MON_GRACE; k++) {
-		g = &a->grace[a->grace_next];
-		a->grace_next = (a->grace_next + 1) % MON_GRACE;
-		if (over_full || !g->gone_ns || g->provisional || now - g->gone_ns > MON_GRACE_NS)
-			return g;
-	}
-	return NULL;
-}
-
-static uint64_t id_hash(const struct bh_ctr *c)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-
-	for (const char *p = c->id; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-	h = (h ^ 0xff) * 1099511628211ULL;
-	for (const char *p = c->runtime ? c->runtime : ""; *p; p++)
-		h = (h ^ (uint8_t)*p) * 1099511628211ULL;
-	return h;
-}
-
-/* The same container: its ID and runtime, and its cgroup ids (a container
- * deleted and made again under its name is another). */
-static bool same_ctr(const struct bh_ctr *a, const struct bh_ctr *b)
-{
-	uint64_t ap, ac, bp, bc;
-
-	if (strcmp(a->id, b->id) ||
-	    strcmp(a->runtime ? a->runtime : "", b->runtime ? b->runtime : ""))
-		return false;
-	ctr_ids(a, &ap, &ac);
-	ctr_ids(b, &bp, &bc);
-	return ap == bp && ac == bc;
-}
-
-/* The containers of old that l does not hold (by ID, runtime and cgroup ids)
- * into the grace list (l's IDs hashed: linear in both lists). */
-static void keep_gone(struct mon_attr *a, const struct bh_ctr_list *old,
-		      const struct bh_ctr_list *l)
-{
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
-	size_t cap = 16, *slot; /* l's index + 1; 0: empty */
-
-	if (!old || !old->n)
-		return;
-	while (cap < 2 * l->n)
-		cap <<= 1;
-	slot = bh_calloc(cap, sizeof(*slot));
-	for (size_t j = 0; j < l->n; j++) {
-		size_t h = id_hash(&l->v[j]) & (cap - 1);
-
-		while (slot[h])
-			h = (h + 1) & (cap - 1);
-		slot[h] = j + 1;
-	}
-	for (size_t i = 0; i < old->n; i++) {
-		const struct bh_ctr *c = &old->v[i];
-		struct grace_entry *g;
-		uint64_t pids, cg2;
-		bool kept = false;
-
-		for (size_t h = id_hash(c) & (cap - 1); slot[h] && !kept; h = (h + 1) & (cap - 1))
-			kept = same_ctr(&l->v[slot[h] - 1], c);
-		ctr_ids(c, &pids, &cg2);
-		if (kept || (pids <= 1 && cg2 <= 1))
-			continue;
-		g = grace_slot(a, pids, cg2, true, 0);
-		memset(g, 0, sizeof(*g));
-		g->pids = pids;
-		g->cg2 = cg2;
-		g->gone_ns = now ? now : 1;
-		mon_container_fill(&g->c, c);
-	}
-	free(slot);
-}
-
-/* c, a quick read's container (or a mkdir path's) of ids pids and cg2, kept
- * in the grace list as if gone at now, provisional (lock held): false when
- * there is no slot for it (grace_slot). */
-static bool keep_quick(struct mon_attr *a, uint64_t pids, uint64_t cg2,
-		       const struct bh_mon_container *c, uint64_t now)
-{
-	struct grace_entry *g = grace_slot(a, pids, cg2, false, now);
-
-	if (!g)
-		return false;
-	memset(g, 0, sizeof(*g));
-	g->pids = pids;
-	g->cg2 = cg2;
-	g->gone_ns = now ? now : 1;
-	g->provisional = true;
-	g->c = *c;
-	return true;
-}
-
 /* The containers of a quick read (bh_ctr_list_dirs: the directories a state
  * watch named) kept by their ids in the grace list as if gone now, marked
  * provisional (lock held): one deleted before the next full list (runc run's
@@ -506,14 +253,14 @@ static bool keep_quick(struct mon_attr *a, uint64_t pids, uint64_t cg2,
  * list's entry of the same ids is not replaced. */
 static void keep_early(struct mon_attr *a, const struct bh_ctr_list *l)
 {
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
+	uint64_t now = mon_attr_now_ns(CLOCK_MONOTONIC);
 	bool kept = false;
 
 	for (size_t i = 0; i < l->n; i++) {
 		struct bh_mon_container c;
 		uint64_t pids, cg2;
 
-		ctr_ids(&l->v[i], &pids, &cg2);
+		mon_attr_ctr_ids(&l->v[i], &pids, &cg2);
 		if (pids <= 1 && cg2 <= 1)
 			bh_debug("monitor: container %s read at once: no cgroup ids (%s)",
 				 l->v[i].id, l->v[i].status ? l->v[i].status : "");
@@ -524,7 +271,7 @@ static void keep_early(struct mon_attr *a, const struct bh_ctr_list *l)
 		/* an engine's: its names come with a full list (a runtime's
 		 * own container has none to wait for) */
 		c.provisional = engine_names(l->v[i].engine);
-		if (!keep_quick(a, pids, cg2, &c, now))
+		if (!mon_attr_keep_quick(a, pids, cg2, &c, now))
 			continue;
 		kept = true;
 		bh_debug("monitor: container %s read at once: cgroup ids %llu (cgroup2), %llu "
@@ -570,32 +317,6 @@ static void keep_pending(struct mon_attr *a)
 		a->drained_boot_ns = boot;
 }
 
-/* The container directories of a watch read kept in the ring of those seen
- * (pend_lock held): their IDs and runtimes, the state read or not. */
-static void seen_note(struct mon_attr *a, const struct bh_strvec *dirs, const struct bh_ctr_opts *o)
-{
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
-
-	for (size_t i = 0; i < dirs->n; i++) {
-		const char *rt = bh_ctr_dir_runtime(o, dirs->v[i]);
-		const char *id = strrchr(dirs->v[i], '/');
-		struct seen_dir *d;
-
-		if (!rt || !id || !id[1] || strlen(id + 1) >= sizeof(d->id))
-			continue;
-		d = &a->seen[a->seen_next];
-		a->seen_next = (a->seen_next + 1) % MON_SEEN;
-		a->nseen++;
-		d->at_ns = now ? now : 1;
-		snprintf(d->id, sizeof(d->id), "%s", id + 1);
-		snprintf(d->runtime, sizeof(d->runtime), "%s", rt);
-		/* dockerd's runtimes' root is <exec-root>/runtime-NAME/moby (the
-		 * engines' claim: containers_engines.c), containerd's has its name */
-		d->engine = (id - dirs->v[i] >= 5 && !strncmp(id - 5, "/moby", 5)) ||
-			    strstr(dirs->v[i], "/containerd/");
-	}
-}
-
 /*
  * The state watch's changes read, and the container directories they name
  * read at once, alone, and handed over (pend, kept by keep_pending under the
@@ -624,7 +345,7 @@ static bool watch_drain(struct mon_attr *a, bool wake)
 	bool changed;
 
 	pthread_mutex_lock(&a->watch_lock);
-	boot = now_ns(CLOCK_BOOTTIME); /* every change queued before is read now */
+	boot = mon_attr_now_ns(CLOCK_BOOTTIME); /* every change queued before is read now */
 	changed = bh_ctr_watch_changed_dirs(a->watch, &dirs);
 	if (a->copts)
 		o = *a->copts;
@@ -638,12 +359,12 @@ static bool watch_drain(struct mon_attr *a, bool wake)
 			 "%llu us)",
 			 dirs.n, dirs.n == 1 ? "y" : "ies", l->n, l->n == 1 ? "" : "s",
 			 (unsigned long long)boot,
-			 (unsigned long long)(now_ns(CLOCK_BOOTTIME) - boot) / 1000);
+			 (unsigned long long)(mon_attr_now_ns(CLOCK_BOOTTIME) - boot) / 1000);
 	for (size_t i = 0; l && i < dirs.n; i++)
 		bh_debug("monitor: read at once (at %llu): %s: %s", (unsigned long long)boot,
 			 dirs.v[i], dir_found(l, dirs.v[i]) ? "its container" : "no container");
 	pthread_mutex_lock(&a->pend_lock);
-	seen_note(a, &dirs, &o);
+	mon_attr_seen_note(a, &dirs, &o);
 	while (l && l->n && a->npend == MON_PEND) {
 		/* the consumer has not kept the last MON_PEND: kept here */
 		pthread_mutex_unlock(&a->pend_lock);
@@ -710,7 +431,7 @@ static void install(struct mon_attr *a, struct bh_ctr_list *l, uint64_t boot, ui
 		bh_ctr_list_free(l);
 		return;
 	}
-	keep_gone(a, a->ctrs, l);
+	mon_attr_keep_gone(a, a->ctrs, l);
 	bh_ctr_list_free(a->ctrs);
 	a->ctrs = l;
 	a->relist_ns = mono;
@@ -734,11 +455,11 @@ static int list_now(struct mon_attr *a, struct bh_ctr_list **l, uint64_t *boot, 
 	if (a->copts)
 		o = *a->copts;
 	o.include_stopped = true;
-	*boot = now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
-	*mono = now_ns(CLOCK_MONOTONIC);
+	*boot = mon_attr_now_ns(CLOCK_BOOTTIME); /* before: what the list can see */
+	*mono = mon_attr_now_ns(CLOCK_MONOTONIC);
 	if (bh_ctr_list(&o, l, err) < 0)
 		return -1;
-	*cost = now_ns(CLOCK_MONOTONIC) - *mono;
+	*cost = mon_attr_now_ns(CLOCK_MONOTONIC) - *mono;
 	bh_debug("monitor: full list: %zu containers (at %llu, %llu us)", (*l)->n,
 		 (unsigned long long)*boot, (unsigned long long)*cost / 1000);
 	return 0;
@@ -757,212 +478,20 @@ static int relist(struct mon_attr *a, struct bh_error **err)
 	rc = list_now(a, &l, &boot, &mono, &cost, err);
 	pthread_mutex_lock(&a->lock);
 	if (rc < 0) {
-		a->relist_ns = now_ns(CLOCK_MONOTONIC); /* the floors hold for failures too */
+		a->relist_ns =
+			mon_attr_now_ns(CLOCK_MONOTONIC); /* the floors hold for failures too */
 		return -1;
 	}
 	install(a, l, boot, mono, cost);
 	return 0;
 }
 
-static void relist_quiet(struct mon_attr *a)
+void mon_attr_relist_quiet(struct mon_attr *a)
 {
 	struct bh_error *err = NULL;
 
 	if (relist(a, &err) < 0)
 		debug_err("listing the containers", err);
-}
-
-/* ---- the cgroups made, and the directories the watch named ---------------------- */
-
-static size_t cg_home(uint64_t id, bool pids)
-{
-	return (size_t)(((id ^ (pids ? 0x9E3779B97F4A7C15ULL : 0)) * 0x9E3779B97F4A7C15ULL) >> 32) &
-	       (MON_CG_HASH - 1);
-}
-
-/* The hash slot of (id, pids), or of the empty slot it would take (lock held). */
-static size_t cg_slot(const struct mon_attr *a, uint64_t id, bool pids)
-{
-	size_t h = cg_home(id, pids);
-
-	while (a->cg_hash[h]) {
-		const struct cg_note *n = &a->cgs[a->cg_hash[h] - 1];
-
-		if (n->id == id && n->pids == pids)
-			break;
-		h = (h + 1) & (MON_CG_HASH - 1);
-	}
-	return h;
-}
-
-/* Hash slot i emptied, the entries after it moved back (linear probing's
- * deletion: no tombstones, so a lookup stays bounded by the load). */
-static void cg_unhash(struct mon_attr *a, size_t i)
-{
-	for (size_t j = (i + 1) & (MON_CG_HASH - 1); a->cg_hash[j];
-	     j = (j + 1) & (MON_CG_HASH - 1)) {
-		const struct cg_note *n = &a->cgs[a->cg_hash[j] - 1];
-		size_t k = cg_home(n->id, n->pids);
-
-		/* j's entry stays when its home is cyclically in (i, j] */
-		if (i <= j ? (i < k && k <= j) : (i < k || k <= j))
-			continue;
-		a->cg_hash[i] = a->cg_hash[j];
-		i = j;
-	}
-	a->cg_hash[i] = 0;
-}
-
-void mon_attr_note_cgroup(struct mon_attr *a, uint64_t id, bool pids, const char *path)
-{
-	struct cg_note *n;
-	size_t h;
-
-	if (id <= 1 || !path)
-		return;
-	pthread_mutex_lock(&a->lock);
-	h = cg_slot(a, id, pids);
-	if (a->cg_hash[h]) {
-		n = &a->cgs[a->cg_hash[h] - 1]; /* made again (kernfs ids are not reused) */
-	} else {
-		n = &a->cgs[a->cg_next];
-		if (n->id)
-			cg_unhash(a, cg_slot(a, n->id, n->pids)); /* the oldest evicted */
-		h = cg_slot(a, id, pids);
-		a->cg_hash[h] = (uint32_t)a->cg_next + 1;
-		a->cg_next = (a->cg_next + 1) % MON_CGROUPS;
-	}
-	n->id = id;
-	n->pids = pids;
-	snprintf(n->path, sizeof(n->path), "%s", path);
-	pthread_mutex_unlock(&a->lock);
-}
-
-uint64_t mon_attr_by_mkdir(struct mon_attr *a)
-{
-	uint64_t n;
-
-	pthread_mutex_lock(&a->lock);
-	n = a->by_mkdir;
-	pthread_mutex_unlock(&a->lock);
-	return n;
-}
-
-/* The engines' forms of a container's cgroup (systemd's scopes); the first
- * MON_SCOPE_ENGINES are the engines' (podman's, dockerd's, CRI-O's,
- * containerd's: their names come with a full list) */
-#define MON_SCOPE_ENGINES 4
-static const char *const scope_prefixes[] = {
-	"docker-", "libpod-", "crio-", "cri-containerd-", "runc-", "crun-", NULL,
-};
-
-/* Whether the path component comp (n bytes) names container ID id: 1 the
- * ID itself or a runtime's RUNTIME-ID.scope, 2 an engine's ENGINE-ID.scope,
- * 0 not. */
-static int comp_names(const char *comp, size_t n, const char *id)
-{
-	size_t l = strlen(id);
-
-	if (n == l && !memcmp(comp, id, l))
-		return 1;
-	if (n <= l + 6 || memcmp(comp + n - 6, ".scope", 6))
-		return 0;
-	for (size_t i = 0; scope_prefixes[i]; i++) {
-		size_t pl = strlen(scope_prefixes[i]);
-
-		if (pl + l + 6 == n && !memcmp(comp, scope_prefixes[i], pl) &&
-		    !memcmp(comp + pl, id, l))
-			return i < MON_SCOPE_ENGINES ? 2 : 1;
-	}
-	return 0;
-}
-
-/* The latest container directory the watch named within MON_GRACE_NS that a
- * component of path names, into *out (pend_lock taken); out->engine also
- * set when the component is an engine's scope (podman's containers are
- * runc's under /run/runc: only their cgroup says podman). */
-static bool seen_match(struct mon_attr *a, const char *path, struct seen_dir *out)
-{
-	uint64_t now = now_ns(CLOCK_MONOTONIC), best = 0;
-	int how;
-
-	pthread_mutex_lock(&a->pend_lock);
-	for (const char *p = path; *p;) {
-		const char *e;
-		size_t n;
-
-		while (*p == '/')
-			p++;
-		e = strchr(p, '/');
-		n = e ? (size_t)(e - p) : strlen(p);
-		for (size_t i = 0; n && i < MON_SEEN; i++) {
-			const struct seen_dir *d = &a->seen[i];
-
-			if (!d->at_ns || now - d->at_ns > MON_GRACE_NS || d->at_ns <= best ||
-			    !(how = comp_names(p, n, d->id)))
-				continue;
-			best = d->at_ns;
-			*out = *d;
-			out->engine = d->engine || how == 2;
-		}
-		p += n;
-	}
-	pthread_mutex_unlock(&a->pend_lock);
-	return best != 0;
-}
-
-/*
- * e's container by its cgroups' mkdir paths (lock held): a path noted for
- * its pids or cgroup2 id (or a parent's: a sub-cgroup's path is under its
- * container's) whose component names a container directory the state watch
- * named: that container, kept in the grace list as a quick read's
- * (provisional: its ID and runtime). A path alone never attributes (a
- * systemd service's scope is no container).
- */
-static bool find_mkdir(struct mon_attr *a, struct attr_entry *e)
-{
-	const uint64_t ids[2] = { e->pids, e->cg2 };
-	struct seen_dir d;
-	uint64_t nseen;
-
-	/* no directory named since its last lookup: the same answer (a host
-	 * service's cgroup made since the start is not scanned record after
-	 * record) */
-	pthread_mutex_lock(&a->pend_lock);
-	nseen = a->nseen;
-	pthread_mutex_unlock(&a->pend_lock);
-	if (nseen == e->seen_at)
-		return false;
-	e->seen_at = nseen;
-	for (int k = 0; k < 2; k++) {
-		size_t h;
-		const struct cg_note *n;
-
-		if (ids[k] <= 1)
-			continue;
-		h = cg_slot(a, ids[k], k == 0);
-		if (!a->cg_hash[h])
-			continue;
-		n = &a->cgs[a->cg_hash[h] - 1];
-		if (!seen_match(a, n->path, &d))
-			continue;
-		memset(&e->c, 0, sizeof(e->c));
-		snprintf(e->c.id, sizeof(e->c.id), "%s", d.id);
-		snprintf(e->c.name, sizeof(e->c.name), "%s", d.id);
-		snprintf(e->c.runtime, sizeof(e->c.runtime), "%s", d.runtime);
-		/* an engine's: its alerts wait for its names (the naming stage) */
-		e->c.provisional = d.engine;
-		keep_quick(a, e->pids, e->cg2, &e->c, now_ns(CLOCK_MONOTONIC));
-		e->provisional = true;
-		e->lists = a->lists;
-		a->by_mkdir++;
-		bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): container %s (%s) by "
-			 "its cgroup's mkdir path %s (%s)",
-			 (unsigned long long)e->cg2, (unsigned long long)e->pids, d.id, d.runtime,
-			 n->path, k == 0 ? "pids" : "cgroup2");
-		return true;
-	}
-	return false;
 }
 
 void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, uint64_t ts_boot,
@@ -977,7 +506,7 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 		return; /* both roots: the host */
 	pthread_mutex_lock(&a->lock);
 	keep_pending(a); /* what the watch's thread read since */
-	now = now_ns(CLOCK_MONOTONIC);
+	now = mon_attr_now_ns(CLOCK_MONOTONIC);
 	if (e->used && e->cg2 == cg2 && e->pids == pids) {
 		if (e->found) {
 			if (e->provisional)
@@ -998,7 +527,7 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 			 * not: a dozen runc run at once on a loaded host took
 			 * more than MON_YOUNG_NS from runc init's first record to
 			 * the state (a record a batch reads the watch, at most) */
-			if (drain_find(a, e, ts_boot) || find_mkdir(a, e))
+			if (drain_find(a, e, ts_boot) || mon_attr_find_mkdir(a, e))
 				goto found;
 			bh_debug("monitor: cgroup ids %llu (cgroup2), %llu (pids): the host until "
 				 "its next check (record at %llu, watch read from %llu)",
@@ -1031,9 +560,9 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 	/* then the paths its cgroups were made with (a container whose state
 	 * came and went before any read: runc run of one action on a loaded
 	 * host), before a list: one would not hold it */
-	if (find_mkdir(a, e))
+	if (mon_attr_find_mkdir(a, e))
 		goto found;
-	now = now_ns(CLOCK_MONOTONIC);
+	now = mon_attr_now_ns(CLOCK_MONOTONIC);
 	/* then list again. A young id always may (at most one list per
 	 * MON_RELIST_FLOOR_NS), an older one when the budget allows */
 	a->tokens += (double)(now - a->token_ns) / MON_RELIST_NS;
@@ -1051,7 +580,7 @@ void mon_attr_get(struct mon_attr *a, uint64_t cg2, uint64_t pids, bool exec, ui
 		} else if (!fresh) {
 			a->tokens -= 1;
 		}
-		relist_quiet(a);
+		mon_attr_relist_quiet(a);
 		e->gen = a->gen;
 		if (find(a, e))
 			goto found;
@@ -1074,100 +603,6 @@ found:
 	*out = e->c;
 out:
 	pthread_mutex_unlock(&a->lock);
-}
-
-/* The container of ID id in the current full list, else a full list's
- * gone one in the grace list, into *out (lock held). */
-static bool find_named(struct mon_attr *a, const char *id, struct bh_mon_container *out)
-{
-	uint64_t now = now_ns(CLOCK_MONOTONIC);
-
-	for (size_t i = 0; a->ctrs && i < a->ctrs->n; i++)
-		if (!strcmp(a->ctrs->v[i].id, id)) {
-			mon_container_fill(out, &a->ctrs->v[i]);
-			return true;
-		}
-	for (size_t i = 0; i < MON_GRACE; i++) {
-		const struct grace_entry *g = &a->grace[i];
-
-		if (g->gone_ns && !g->provisional && now - g->gone_ns <= MON_GRACE_NS &&
-		    !strcmp(g->c.id, id)) {
-			*out = g->c;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The lists' thread asked for a full list for a naming (lock held; pend_lock
- * taken inside): woken as a state change wakes it. */
-static void name_wake(struct mon_attr *a)
-{
-	bool wake;
-
-	a->name_req = true;
-	pthread_mutex_lock(&a->pend_lock);
-	wake = a->thr_up && !a->wake_pending;
-	if (wake)
-		a->wake_pending = true;
-	pthread_mutex_unlock(&a->pend_lock);
-	if (wake && write(a->wake[1], "w", 1) < 0) {
-		/* full: a wake is pending already */
-	}
-}
-
-int mon_attr_name(struct mon_attr *a, struct bh_mon_container *c, uint64_t ev_boot,
-		  uint64_t since_mono)
-{
-	struct bh_mon_container x;
-	uint64_t deadline, wait, now;
-	int rc = 0;
-
-	pthread_mutex_lock(&a->lock);
-	/* a list in flight at the event's time does not count: it, then the
-	 * one asked for */
-	wait = 2 * a->list_cost_ns + MON_NAME_WAIT_NS;
-	deadline = since_mono + (wait < MON_NAME_WAIT_MAX ? wait : MON_NAME_WAIT_MAX);
-	for (;;) {
-		struct timespec ts;
-		uint64_t until;
-
-		/* a full list started after the event (a quick read found the
-		 * container before, so its state was there for the list) */
-		if (a->ctrs && a->relist_boot_ns > ev_boot && find_named(a, c->id, &x)) {
-			*c = x;
-			rc = 1;
-			break;
-		}
-		now = now_ns(CLOCK_MONOTONIC);
-		if (now >= deadline)
-			break;
-		until = now + MON_NAME_FLOOR_NS < deadline ? now + MON_NAME_FLOOR_NS : deadline;
-		if (!a->thr_up) {
-			/* no thread (tests): listed here, within the same rate */
-			if (now - a->name_list_ns >= MON_NAME_FLOOR_NS) {
-				a->name_list_ns = now;
-				relist_quiet(a); /* the lock let go while it lists */
-				continue;
-			}
-			until = a->name_list_ns + MON_NAME_FLOOR_NS < deadline
-					? a->name_list_ns + MON_NAME_FLOOR_NS
-					: deadline;
-		} else {
-			name_wake(a);
-		}
-		ts.tv_sec = (time_t)(until / 1000000000ULL);
-		ts.tv_nsec = (long)(until % 1000000000ULL);
-		/* the lock let go while it waits: the installs signal */
-		pthread_cond_timedwait(&a->installed, &a->lock, &ts);
-	}
-	pthread_mutex_unlock(&a->lock);
-	bh_debug("monitor: container %s: %s %llu ms after the naming's wait began (last full list "
-		 "%llu us)",
-		 c->id, rc ? "named" : "not named",
-		 (unsigned long long)(now_ns(CLOCK_MONOTONIC) - since_mono) / 1000000,
-		 (unsigned long long)a->list_cost_ns / 1000);
-	return rc;
 }
 
 void mon_attr_stats(struct mon_attr *a, struct bh_mon_stats *st)
@@ -1228,7 +663,7 @@ static void *attr_main(void *arg)
 		};
 		struct bh_strvec req = BH_STRVEC_INIT;
 		int wait = -1;
-		uint64_t due = 0, now = now_ns(CLOCK_MONOTONIC);
+		uint64_t due = 0, now = mon_attr_now_ns(CLOCK_MONOTONIC);
 
 		if (watch_pending) {
 			due = list_due(a);
@@ -1259,7 +694,7 @@ static void *attr_main(void *arg)
 		if (a->rdv && (owed || retry || (pf[1].revents & POLLIN)))
 			owed = bh_guard_rdv_pending(a->rdv, &req) >= BH_GUARD_RDV_PENDING;
 		retry = false;
-		now = now_ns(CLOCK_MONOTONIC);
+		now = mon_attr_now_ns(CLOCK_MONOTONIC);
 		/* a change (or a naming) woke it now: its list within the floor
 		 * too (due was only reckoned for one pending before the poll: a
 		 * wake after an idle listed at once, the floor never held) */
@@ -1281,7 +716,7 @@ static void *attr_main(void *arg)
 			if (list_now(a, &l, &boot, &mono, &cost, &err) < 0) {
 				debug_err("listing the containers", err);
 				pthread_mutex_lock(&a->lock);
-				a->relist_ns = now_ns(CLOCK_MONOTONIC);
+				a->relist_ns = mon_attr_now_ns(CLOCK_MONOTONIC);
 				pthread_mutex_unlock(&a->lock);
 				retry = req.n > 0; /* unanswered: read again */
 				owed = false;
@@ -1364,7 +799,7 @@ int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out)
 	a->seen = bh_calloc(MON_SEEN, sizeof(*a->seen));
 	a->tokens = MON_RELIST_BURST;
 	a->exec_tokens = MON_EXEC_LIST_BURST;
-	a->token_ns = now_ns(CLOCK_MONOTONIC);
+	a->token_ns = mon_attr_now_ns(CLOCK_MONOTONIC);
 	a->stop[0] = a->stop[1] = a->wake[0] = a->wake[1] = -1;
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->watch_lock, NULL);
@@ -1384,7 +819,7 @@ int mon_attr_new(const struct mon_attr_opts *o, struct mon_attr **out)
 		debug_err("serving the start rendezvous", err);
 	/* the containers running now (a restarted monitor attributes at once) */
 	pthread_mutex_lock(&a->lock);
-	relist_quiet(a);
+	mon_attr_relist_quiet(a);
 	pthread_mutex_unlock(&a->lock);
 	if ((a->rdv || a->watch) && !o->no_threads && pipe2(a->stop, O_CLOEXEC) == 0 &&
 	    pipe2(a->wake, O_CLOEXEC | O_NONBLOCK) == 0) {

@@ -95,7 +95,7 @@ int mon_record_cgroup(const void *buf, size_t len, struct mon_cgroup_note *out);
 /* A walked path (leaf first) into out: 0, 1 when cut, -1 malformed. *memfd (may
  * be NULL): the file is a memfd (out "memfd:NAME"). */
 int mon_path_decode(const struct mon_path *p, char *out, size_t outsz, bool *memfd);
-/* ---- the kernel source's attribution (source_attr.c) ---- */
+/* ---- the kernel source's attribution (source_attr*.c, attr_internal.h) ---- */
 
 struct mon_attr;
 struct bh_ctr_opts;
