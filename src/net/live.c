@@ -354,8 +354,12 @@ int bh_net_live_cleanup(const char *netns, const char *iptables, const char *ip6
 
 /* ---- the targets --------------------------------------------------------------------- */
 
-static int add_target(struct live *L, const char *name, const char *path, struct bh_error **err)
+/* Put the network namespace at path through; ctr: a container's (its flows
+ * are named through the inventory, unless it is the host's). */
+static int add_target(struct live *L, const char *name, const char *path, bool ctr,
+		      struct bh_error **err)
 {
+	struct stat hs;
 	struct stat s;
 	int fd;
 
@@ -366,8 +370,12 @@ static int add_target(struct live *L, const char *name, const char *path, struct
 		close(fd);
 		return bh_error_sys(err, errno, "net run: %s: stat %s", name, path);
 	}
+	if (ctr && stat("/proc/self/ns/net", &hs) == 0 && hs.st_dev == s.st_dev &&
+	    hs.st_ino == s.st_ino)
+		ctr = false; /* the host's network: no address of its own */
 	for (size_t i = 0; i < L->n; i++)
 		if (L->t[i].dev == s.st_dev && L->t[i].ino == s.st_ino) {
+			L->t[i].ctr |= ctr;
 			close(fd); /* a namespace the containers of a pod share */
 			return 0;
 		}
@@ -379,7 +387,8 @@ static int add_target(struct live *L, const char *name, const char *path, struct
 	L->t = realloc(L->t, (L->n + 1) * sizeof(*L->t));
 	if (!L->t)
 		abort();
-	L->t[L->n++] = (struct target){ bh_strdup(name), fd, s.st_dev, s.st_ino, NULL, false };
+	L->t[L->n++] =
+		(struct target){ bh_strdup(name), fd, s.st_dev, s.st_ino, NULL, false, ctr, false };
 	return 0;
 }
 
@@ -391,7 +400,7 @@ static int add_ctr(struct live *L, const struct bh_ctr *c, struct bh_error **err
 		return bh_error_set(err, BH_ERR_NOTFOUND, "net run: container %s is not running",
 				    c->name ? c->name : c->id);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)c->pid);
-	return add_target(L, c->name ? c->name : c->id, path, err);
+	return add_target(L, c->name ? c->name : c->id, path, true, err);
 }
 
 static bool label_match(const struct bh_ctr *c, const char *kv)
@@ -417,7 +426,7 @@ static int resolve(struct live *L, struct bh_error **err)
 	int rc = 0;
 
 	for (const char *const *p = o->netns; p && *p; p++)
-		if ((rc = add_target(L, *p, *p, err)) < 0)
+		if ((rc = add_target(L, *p, *p, false, err)) < 0)
 			return rc;
 	if (!o->all && !(o->containers && *o->containers) && !(o->labels && *o->labels))
 		goto done;
@@ -491,18 +500,10 @@ static void live_on_flow(const struct bh_net_flow_record *rec, void *arg)
 {
 	struct live *L = arg;
 	struct bh_net_flow_record r = *rec;
-	const struct bh_ctr *c;
 
 	if (!L->o->engine.on_flow)
 		return;
-	if (!r.client_ctr_id && (c = net_live_ctr_of_addr(L, rec->client_addr))) {
-		r.client_ctr_id = c->id;
-		r.client_ctr_name = c->name;
-	}
-	if (!r.server_ctr_id && (c = net_live_ctr_of_addr(L, rec->server_addr))) {
-		r.server_ctr_id = c->id;
-		r.server_ctr_name = c->name;
-	}
+	net_live_name_ends(L, &r);
 	L->o->engine.on_flow(&r, L->o->engine.arg);
 }
 
@@ -512,16 +513,8 @@ static void live_on_alert(const struct bh_net_flow_record *rec, const struct bh_
 {
 	struct live *L = arg;
 	struct bh_net_flow_record r = *rec;
-	const struct bh_ctr *c;
 
-	if (!r.client_ctr_id && (c = net_live_ctr_of_addr(L, rec->client_addr))) {
-		r.client_ctr_id = c->id;
-		r.client_ctr_name = c->name;
-	}
-	if (!r.server_ctr_id && (c = net_live_ctr_of_addr(L, rec->server_addr))) {
-		r.server_ctr_id = c->id;
-		r.server_ctr_name = c->name;
-	}
+	net_live_name_ends(L, &r);
 	L->o->engine.on_alert(&r, a, L->o->engine.arg);
 }
 

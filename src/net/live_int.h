@@ -29,7 +29,8 @@
 #define QUAR_FLOWS	 8     /* flows remembered per container as acted on */
 #define STATE_BURST	 5     /* refreshes after a state change (the first at once) */
 #define STATE_BURST_MS	 200   /* between them */
-#define FORCED_REFRESH_S 0.5   /* an alert from an unknown address lists again after this */
+#define FORCED_REFRESH_S 0.5   /* an alert from an unknown address, or a flow record */
+			       /* with an unnamed end (live_inv.c), lists again after this */
 
 struct target {
 	char *name; /* the container's name or ID, or the namespace path */
@@ -38,13 +39,19 @@ struct target {
 	ino_t ino;
 	struct net_nfq *q;
 	bool rules;
+	bool ctr;    /* a container's namespace (not the host's): the inventory names its flows */
+	bool listed; /* some listing had an address in it (live_inv.c: uncovered) */
 };
 
 /* A container list several threads hold: the packet thread's inventory and
- * the quarantine jobs that borrow it; freed by the last to let go. */
+ * the quarantine jobs that borrow it; freed by the last to let go. A list
+ * whose inventory kept addresses of an older one (a running container the
+ * listing could not read: live_inv.c) holds that one too. */
 struct inv_ref {
 	struct bh_ctr_list *l;
 	int refs; /* __atomic */
+	struct inv_ref **held;
+	size_t nheld;
 };
 
 /* One quarantine for the worker: asked by the packet thread, done there. */
@@ -86,6 +93,7 @@ struct live {
 	uint32_t *ahash; /* addrs by address (live_inv.c: addr_index) */
 	size_t amask;
 	double last_refresh;
+	size_t uncovered;	    /* container namespaces put through no listing had yet */
 	struct bh_ctr_watch *watch; /* the runtimes' state directories, or NULL */
 	unsigned burst;		    /* refreshes still due after a state change */
 	/* quarantine */
@@ -113,7 +121,8 @@ struct live {
 
 struct addr_ent {
 	uint8_t a[16];
-	const struct bh_ctr *c; /* in live.inv */
+	const struct bh_ctr *c; /* in owner's list */
+	struct inv_ref *owner;	/* live.inv, or a list it holds (kept addresses) */
 	dev_t ns_dev;		/* the network namespace the address is in */
 	ino_t ns_ino;
 };
@@ -123,9 +132,18 @@ void net_live_inv_put(struct inv_ref *r);
 double net_live_now(void);
 /* List the containers again and read each running one's addresses. */
 int net_live_refresh(struct live *L, struct bh_error **err);
+/* Make v[0..n) the inventory (inv's entries, or lists inv holds; both taken),
+ * indexed by hash (mask) or, when NULL, anew; the old one let go. */
+void net_live_inv_set(struct live *L, struct inv_ref *inv, struct addr_ent *v, size_t n,
+		      uint32_t *hash, size_t mask);
 bool net_live_ctr_alive(const struct bh_ctr *c);
 const struct addr_ent *net_live_ent_of_addr(const struct live *L, const uint8_t a[16]);
 const struct bh_ctr *net_live_ctr_of_addr(const struct live *L, const uint8_t a[16]);
+/* The containers of r's ends by address (an end named already is kept); an
+ * end not found lists again first when a container namespace put through
+ * had no address in any listing yet (at most every FORCED_REFRESH_S). The
+ * names point into the inventory: valid until the next refresh. */
+void net_live_name_ends(struct live *L, struct bh_net_flow_record *r);
 
 bool net_live_quarantines(const struct live *L, const struct bh_net_pkt_alert *a);
 bool net_live_quarantine_client(struct live *L, const struct target *t, unsigned hook,

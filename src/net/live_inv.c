@@ -45,6 +45,9 @@ struct inv_ref *net_live_inv_get(struct inv_ref *r)
 void net_live_inv_put(struct inv_ref *r)
 {
 	if (r && __atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		for (size_t i = 0; i < r->nheld; i++)
+			net_live_inv_put(r->held[i]);
+		free(r->held);
 		bh_ctr_list_free(r->l);
 		free(r);
 	}
@@ -142,16 +145,100 @@ static uint32_t *addr_index(const struct addr_ent *v, size_t n, size_t *mask)
 	return t;
 }
 
+/* Whether pid's network namespace is still (dev, ino): the process whose
+ * addresses those were still runs there (a pid reused elsewhere is not). */
+static bool pid_in_ns(pid_t pid, dev_t dev, ino_t ino)
+{
+	char path[64];
+	struct stat s;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	return pid > 0 && stat(path, &s) == 0 && s.st_dev == dev && s.st_ino == ino;
+}
+
+/*
+ * Keep, in a new inventory v[0..*n) (of inv's list, whose containers read[i]
+ * says had their namespace read; hash, mask: its index), each address of the
+ * old one (L->addrs) that the new
+ * listing did not name and whose container it could not read (left out of
+ * the list: its state unreadable meanwhile; or listed, its namespace not
+ * readable) while its init still runs in the namespace the address was read
+ * in. A container is never forgotten because one listing missed it: its
+ * flows stay named (the refresh that failed as a whole keeps the whole list,
+ * the same way). The entries kept point into their own lists (owner); the
+ * new list holds those. Returns how many were kept.
+ */
+static size_t keep_unread(const struct live *L, struct inv_ref *inv, const bool *read,
+			  struct addr_ent **v, size_t *n, const uint32_t *hash, size_t mask)
+{
+	size_t kept = 0, n0 = *n;
+
+	for (size_t i = 0; i < L->naddrs; i++) {
+		const struct addr_ent *o = &L->addrs[i];
+		bool named = false, listed = false;
+
+		for (size_t k = addr_hash(o->a, mask); hash[k] && !named; k = (k + 1) & mask)
+			named = !memcmp((*v)[hash[k] - 1].a, o->a, 16);
+		if (named)
+			continue; /* the new listing says whose it is */
+		for (size_t k = 0; k < inv->l->n && !listed; k++)
+			listed = read[k] && !strcmp(inv->l->v[k].id, o->c->id);
+		if (listed || !pid_in_ns(o->c->pid, o->ns_dev, o->ns_ino))
+			continue; /* read anew without it, or gone */
+		if (*n == ADDRS_MAX)
+			break;
+		*v = bh_reallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[(*n)++] = *o;
+		kept++;
+		bh_debug("net run: container %s: an address kept (the listing did not read it)",
+			 o->c->id);
+	}
+	/* the lists the kept entries point into, held once each */
+	for (size_t i = n0; i < *n; i++) {
+		struct inv_ref *w = (*v)[i].owner;
+		bool have = false;
+
+		for (size_t k = 0; k < inv->nheld && !have; k++)
+			have = inv->held[k] == w;
+		if (have)
+			continue;
+		inv->held = bh_reallocarray(inv->held, inv->nheld + 1, sizeof(*inv->held));
+		inv->held[inv->nheld++] = net_live_inv_get(w);
+	}
+	return kept;
+}
+
+/* How many of the container namespaces put through no listing had an
+ * address in yet, the inventory v[0..n) included. One listed before and not
+ * now is gone (a missed one is kept: keep_unread): no reason to list again. */
+static size_t uncovered(struct live *L, const struct addr_ent *v, size_t n)
+{
+	size_t u = 0;
+
+	for (size_t i = 0; i < L->n; i++) {
+		struct target *t = &L->t[i];
+
+		for (size_t k = 0; k < n && t->ctr && !t->listed; k++)
+			t->listed = v[k].ns_dev == t->dev && v[k].ns_ino == t->ino;
+		u += t->ctr && !t->listed;
+	}
+	return u;
+}
+
 /* List the containers again and read each running one's addresses; the old
- * list is kept when the new one cannot be made. A container in the host's
- * namespace has no address of its own; a namespace several share (a pod)
- * gives its addresses to the first. */
+ * list is kept when the new one cannot be made, and the addresses of a
+ * running container the new one could not read (keep_unread). A container in
+ * the host's namespace has no address of its own; a namespace several share
+ * (a pod) gives its addresses to the first. */
 int net_live_refresh(struct live *L, struct bh_error **err)
 {
 	struct bh_ctr_list *l = NULL;
 	struct addr_ent *v = NULL;
-	size_t n = 0, nseen = 0;
+	struct inv_ref *inv;
+	size_t n = 0, nseen = 0, mask = 0;
 	ino_t *seen = NULL;
+	uint32_t *hash;
+	bool *read = NULL;
 	struct stat hs;
 	int self, rc;
 
@@ -164,6 +251,7 @@ int net_live_refresh(struct live *L, struct bh_error **err)
 		goto out;
 	}
 	seen = bh_calloc(l->n + 1, sizeof(*seen));
+	read = bh_calloc(l->n + 1, sizeof(*read));
 	for (size_t i = 0; i < l->n && rc >= 0; i++) {
 		const struct bh_ctr *c = &l->v[i];
 		char path[64];
@@ -177,12 +265,18 @@ int net_live_refresh(struct live *L, struct bh_error **err)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue; /* gone meanwhile */
-		if (fstat(fd, &s) < 0 || (s.st_dev == hs.st_dev && s.st_ino == hs.st_ino)) {
+		if (fstat(fd, &s) < 0) {
+			close(fd);
+			continue;
+		}
+		if (s.st_dev == hs.st_dev && s.st_ino == hs.st_ino) {
+			read[i] = true; /* the host's: no address of its own */
 			close(fd);
 			continue;
 		}
 		for (size_t k = 0; k < nseen && !dup; k++)
 			dup = seen[k] == s.st_ino;
+		read[i] = dup;
 		if (!dup) {
 			struct bh_error *e1 = NULL;
 
@@ -200,6 +294,8 @@ int net_live_refresh(struct live *L, struct bh_error **err)
 					L->st->refresh_errors++;
 					bh_error_free(e1);
 				}
+			} else {
+				read[i] = true;
 			}
 		}
 		close(fd);
@@ -209,22 +305,42 @@ out:
 		close(self);
 	free(seen);
 	if (rc < 0) {
+		free(read);
 		free(v);
 		bh_ctr_list_free(l);
 		return rc;
 	}
+	inv = bh_calloc(1, sizeof(*inv));
+	inv->l = l;
+	inv->refs = 1;
+	for (size_t i = 0; i < n; i++)
+		v[i].owner = inv;
+	hash = addr_index(v, n, &mask);
+	if (keep_unread(L, inv, read, &v, &n, hash, mask)) {
+		free(hash);
+		hash = NULL;
+	}
+	free(read);
+	net_live_inv_set(L, inv, v, n, hash, mask);
+	L->st->refreshes++;
+	return 0;
+}
+
+void net_live_inv_set(struct live *L, struct inv_ref *inv, struct addr_ent *v, size_t n,
+		      uint32_t *hash, size_t mask)
+{
+	if (!hash)
+		hash = addr_index(v, n, &mask);
 	free(L->addrs);
 	free(L->ahash);
-	L->ahash = addr_index(v, n, &L->amask);
+	L->ahash = hash;
+	L->amask = mask;
 	net_live_inv_put(L->inv);
-	L->inv = bh_calloc(1, sizeof(*L->inv));
-	L->inv->l = l;
-	L->inv->refs = 1;
+	L->inv = inv;
 	L->addrs = v;
 	L->naddrs = n;
-	L->st->refreshes++;
+	L->uncovered = uncovered(L, v, n);
 	L->st->addresses = n;
-	return 0;
 }
 
 /* Whether c's init is still the process the listing saw. */
@@ -254,4 +370,36 @@ const struct bh_ctr *net_live_ctr_of_addr(const struct live *L, const uint8_t a[
 	const struct addr_ent *e = net_live_ent_of_addr(L, a);
 
 	return e ? e->c : NULL;
+}
+
+void net_live_name_ends(struct live *L, struct bh_net_flow_record *r)
+{
+	const struct bh_ctr *c;
+	double now;
+
+	/* an end not found: a container namespace we put through that no
+	 * listing had yet means the inventory is behind (a container the
+	 * listings missed), not that the end is outside: list again, once */
+	if (L->want_inv && L->uncovered &&
+	    ((!r->client_ctr_id && !net_live_ent_of_addr(L, r->client_addr)) ||
+	     (!r->server_ctr_id && !net_live_ent_of_addr(L, r->server_addr))) &&
+	    (now = net_live_now()) - L->last_refresh >= FORCED_REFRESH_S) {
+		struct bh_error *e = NULL;
+
+		bh_debug("net run: a flow's end unnamed, %zu container namespaces without an "
+			 "address: listing again",
+			 L->uncovered);
+		if (net_live_refresh(L, &e) < 0)
+			L->st->refresh_errors++;
+		bh_error_free(e);
+		L->last_refresh = now;
+	}
+	if (!r->client_ctr_id && (c = net_live_ctr_of_addr(L, r->client_addr))) {
+		r->client_ctr_id = c->id;
+		r->client_ctr_name = c->name;
+	}
+	if (!r->server_ctr_id && (c = net_live_ctr_of_addr(L, r->server_addr))) {
+		r->server_ctr_id = c->id;
+		r->server_ctr_name = c->name;
+	}
 }

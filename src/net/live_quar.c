@@ -266,7 +266,7 @@ bool net_live_quarantine_client(struct live *L, const struct target *t, unsigned
 	j->id = bh_strdup(c->id);
 	j->name = bh_strdup(c->name ? c->name : c->id);
 	j->reason = bh_strdup(reason);
-	j->inv = net_live_inv_get(L->inv);
+	j->inv = net_live_inv_get(ae->owner); /* the list c is in */
 	j->t0 = L->t0;
 	memcpy(qc->flows[qc->nflows++ % QUAR_FLOWS], key, sizeof(key));
 	qc->pending = true;
