@@ -31,6 +31,7 @@
 #define STATE_BURST_MS	 200   /* between them */
 #define FORCED_REFRESH_S 0.5   /* an alert from an unknown address, or a flow record */
 			       /* with an unnamed end (live_inv.c), lists again after this */
+#define FORCED_UNCOVERED 5     /* a record's listings for uncovered namespaces, per run */
 
 struct target {
 	char *name; /* the container's name or ID, or the namespace path */
@@ -40,7 +41,7 @@ struct target {
 	struct net_nfq *q;
 	bool rules;
 	bool ctr;    /* a container's namespace (not the host's): the inventory names its flows */
-	bool listed; /* some listing had an address in it (live_inv.c: uncovered) */
+	bool listed; /* some listing read it (live_inv.c: uncovered) */
 };
 
 /* A container list several threads hold: the packet thread's inventory and
@@ -93,7 +94,8 @@ struct live {
 	uint32_t *ahash; /* addrs by address (live_inv.c: addr_index) */
 	size_t amask;
 	double last_refresh;
-	size_t uncovered;	    /* container namespaces put through no listing had yet */
+	size_t uncovered;	    /* container namespaces put through no listing read yet */
+	unsigned uncovered_lists;   /* listings a record made for them (FORCED_UNCOVERED) */
 	struct bh_ctr_watch *watch; /* the runtimes' state directories, or NULL */
 	unsigned burst;		    /* refreshes still due after a state change */
 	/* quarantine */

@@ -208,9 +208,10 @@ static size_t keep_unread(const struct live *L, struct inv_ref *inv, const bool 
 	return kept;
 }
 
-/* How many of the container namespaces put through no listing had an
- * address in yet, the inventory v[0..n) included. One listed before and not
- * now is gone (a missed one is kept: keep_unread): no reason to list again. */
+/* How many of the container namespaces put through no listing read yet
+ * (mark_read) or had an address in, the inventory v[0..n) included. One
+ * listed before and not now is gone (a missed one is kept: keep_unread): no
+ * reason to list again. */
 static size_t uncovered(struct live *L, const struct addr_ent *v, size_t n)
 {
 	size_t u = 0;
@@ -223,6 +224,15 @@ static size_t uncovered(struct live *L, const struct addr_ent *v, size_t n)
 		u += t->ctr && !t->listed;
 	}
 	return u;
+}
+
+/* A listing read the namespace s: the targets in it are covered, addresses
+ * or none (a container with only a loopback is no reason to list again). */
+static void mark_read(struct live *L, const struct stat *s)
+{
+	for (size_t i = 0; i < L->n; i++)
+		if (L->t[i].dev == s->st_dev && L->t[i].ino == s->st_ino)
+			L->t[i].listed = true;
 }
 
 /* List the containers again and read each running one's addresses; the old
@@ -296,6 +306,7 @@ int net_live_refresh(struct live *L, struct bh_error **err)
 				}
 			} else {
 				read[i] = true;
+				mark_read(L, &s);
 			}
 		}
 		close(fd);
@@ -378,9 +389,12 @@ void net_live_name_ends(struct live *L, struct bh_net_flow_record *r)
 	double now;
 
 	/* an end not found: a container namespace we put through that no
-	 * listing had yet means the inventory is behind (a container the
-	 * listings missed), not that the end is outside: list again, once */
-	if (L->want_inv && L->uncovered &&
+	 * listing read yet means the inventory is behind (a container the
+	 * listings missed), not that the end is outside: list again, once per
+	 * FORCED_REFRESH_S, FORCED_UNCOVERED times at most (one whose container
+	 * exited before any listing stays uncovered: not a listing every
+	 * FORCED_REFRESH_S on the packet thread for the rest of the run) */
+	if (L->want_inv && L->uncovered && L->uncovered_lists < FORCED_UNCOVERED &&
 	    ((!r->client_ctr_id && !net_live_ent_of_addr(L, r->client_addr)) ||
 	     (!r->server_ctr_id && !net_live_ent_of_addr(L, r->server_addr))) &&
 	    (now = net_live_now()) - L->last_refresh >= FORCED_REFRESH_S) {
@@ -393,6 +407,7 @@ void net_live_name_ends(struct live *L, struct bh_net_flow_record *r)
 			L->st->refresh_errors++;
 		bh_error_free(e);
 		L->last_refresh = now;
+		L->uncovered_lists++;
 	}
 	if (!r->client_ctr_id && (c = net_live_ctr_of_addr(L, r->client_addr))) {
 		r->client_ctr_id = c->id;

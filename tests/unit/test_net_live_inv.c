@@ -9,7 +9,8 @@
  * lists the kept entries point into stay alive with them. A record with an
  * unnamed end lists again, once per FORCED_REFRESH_S, when a container
  * namespace put through had no address in any listing yet, and not
- * otherwise (every one listed, a namespace given by path, one gone since).
+ * otherwise (every one listed, a namespace given by path, one gone since),
+ * FORCED_UNCOVERED times at most in a run.
  *
  * The listings here are of an empty root (no container at all: every one
  * "missed"); the first inventory is set by hand, its container's init a
@@ -259,6 +260,34 @@ static void test_record_lists_again_when_a_target_is_uncovered(void **state)
 	fix_release(&f);
 }
 
+/* A target namespace that stays uncovered (its container exited before any
+ * listing read it) makes FORCED_UNCOVERED listings at most, not one every
+ * FORCED_REFRESH_S for the rest of the run. */
+static void test_uncovered_listings_bounded(void **state)
+{
+	struct fix f;
+	struct target t[1] = { { .name = (char *)"gone", .nsfd = -1, .ctr = true } };
+	struct bh_net_flow_record r;
+	uint64_t n0;
+
+	(void)state;
+	fix_init(&f);
+	f.L.t = t;
+	f.L.n = 1;
+	t[0].dev = f.ns.st_dev;
+	t[0].ino = f.ns.st_ino + 1;
+	refresh(&f);
+	assert_int_equal(f.L.uncovered, 1);
+	n0 = f.st.refreshes;
+	for (int i = 0; i < 3 * FORCED_UNCOVERED; i++) {
+		f.L.last_refresh = 0;
+		name(&f, "192.0.2.2", "192.0.2.1", &r);
+	}
+	assert_int_equal(f.st.refreshes, n0 + FORCED_UNCOVERED);
+	assert_int_equal(f.L.uncovered, 1);
+	fix_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_gone_container_dropped),
 		cmocka_unit_test(test_pid_elsewhere_dropped),
 		cmocka_unit_test(test_record_lists_again_when_a_target_is_uncovered),
+		cmocka_unit_test(test_uncovered_listings_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
